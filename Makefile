@@ -1,0 +1,76 @@
+# The commands of the README. Each installs what is missing first.
+#   make run     build and run the main program on the embedded defaults
+#   make test    the whole suite: Release, ASan+UBSan, coverage (>= 90%), fuzz
+#   make bench   optimised build, every benchmark in bench/
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 15
+COVERAGE_MIN ?= 90
+CMAKE_FLAGS ?=
+CTEST = ctest --output-on-failure -j $(JOBS)
+
+.PHONY: all deps build run test test-release test-asan test-coverage test-fuzz bench fuzz \
+        format format-check lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build/release/CMakeCache.txt:
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps build/release/CMakeCache.txt
+	cmake --build build/release -j $(JOBS)
+
+run: build
+	scripts/run.sh
+
+test: deps test-release test-asan test-coverage test-fuzz
+	@echo "make test: all suites passed"
+
+test-release: build
+	cd build/release && $(CTEST)
+
+test-asan: deps
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DOMS_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build build/asan -j $(JOBS)
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(CTEST)
+
+test-coverage: deps
+	cmake -S . -B build/coverage -DCMAKE_BUILD_TYPE=Debug -DOMS_COVERAGE=ON $(CMAKE_FLAGS)
+	find build/coverage -name '*.gcda' -delete
+	cmake --build build/coverage -j $(JOBS)
+	cd build/coverage && $(CTEST)
+	gcovr -r . --filter 'src/' --object-directory build/coverage -j $(JOBS) \
+	  --print-summary --fail-under-line $(COVERAGE_MIN) \
+	  --txt build/coverage/coverage.txt --xml build/coverage/coverage.xml
+	@tail -n 3 build/coverage/coverage.txt
+
+test-fuzz: deps
+	CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DOMS_FUZZ=ON \
+	  -DOMS_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build build/fuzz -j $(JOBS)
+	scripts/run-fuzz.sh build/fuzz/fuzz $(FUZZ_SECONDS)
+
+fuzz: FUZZ_SECONDS = 300
+fuzz: test-fuzz
+
+bench: deps
+	cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DOMS_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build build/bench -j $(JOBS)
+	scripts/run-bench.sh build/bench/bench
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+lint: build
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	  --inline-suppr --suppress=missingIncludeSystem -I include -I src src apps
+	clang-tidy -p build/release --quiet $$(git ls-files 'src/*.c') 2>/dev/null
+
+clean:
+	rm -rf build

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages oms needs to build, test and run, skipping
+# those already present. Idempotent; safe to run before every build.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config clang clang-format clang-tidy cppcheck
+  libcmocka-dev gcovr sqlite3 libsqlite3-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

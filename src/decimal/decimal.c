@@ -1,0 +1,190 @@
+/*
+ * decimal.c - fixed-point arithmetic on 64-bit integers scaled by 10^8.
+ *
+ * The parser is a single pass over bytes with no locale and no floating point.
+ * Multiplication and division widen to __int128 (GCC and Clang provide it on
+ * every 64-bit target we build for), divide once, and round the remainder in
+ * one place, round_quotient(), so every mode is implemented exactly once.
+ */
+#include "oms/decimal.h"
+
+#include <string.h>
+
+#include "oms/error.h"
+
+typedef __int128 i128;
+
+#define MAX_INT_PART (OMS_DEC_MAX_RAW / OMS_DEC_SCALE)
+
+int oms_dec_parse(const char *s, size_t len, oms_dec_t *out) {
+  if (s == NULL || len == 0) return OMS_ESYNTAX;
+  size_t i = 0;
+  int neg = 0;
+  if (s[0] == '-' || s[0] == '+') {
+    neg = s[0] == '-';
+    i = 1;
+  }
+  /* Accumulate as an unsigned magnitude of raw units; 10^8 * (2^63/10^8) fits. */
+  uint64_t ip = 0, fp = 0;
+  int int_digits = 0, frac_digits = 0, seen_dot = 0, overflow = 0, precision = 0;
+  for (; i < len; i++) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      unsigned d = (unsigned)(c - '0');
+      if (!seen_dot) {
+        int_digits++;
+        if (ip > (uint64_t)MAX_INT_PART) {
+          overflow = 1;
+        } else {
+          ip = ip * 10 + d;
+        }
+      } else {
+        frac_digits++;
+        if (frac_digits <= OMS_DEC_PLACES) {
+          fp = fp * 10 + d;
+        } else if (d != 0) {
+          precision = 1;
+        }
+      }
+    } else if (c == '.' && !seen_dot) {
+      seen_dot = 1;
+    } else {
+      return OMS_ESYNTAX;
+    }
+  }
+  if (int_digits == 0 && frac_digits == 0) return OMS_ESYNTAX;
+  if (precision) return OMS_EPRECISION;
+  if (overflow || ip > (uint64_t)MAX_INT_PART) return OMS_EOVERFLOW;
+  for (int k = frac_digits; k < OMS_DEC_PLACES; k++) fp *= 10;
+  uint64_t mag = ip * (uint64_t)OMS_DEC_SCALE;
+  if (mag > (uint64_t)OMS_DEC_MAX_RAW - fp) return OMS_EOVERFLOW;
+  mag += fp;
+  out->raw = neg ? -(int64_t)mag : (int64_t)mag;
+  return 0;
+}
+
+int oms_dec_parse_cstr(const char *s, oms_dec_t *out) {
+  if (s == NULL) return OMS_ESYNTAX;
+  return oms_dec_parse(s, strlen(s), out);
+}
+
+int oms_dec_format(oms_dec_t a, char *buf, size_t cap) {
+  char tmp[OMS_DEC_STRLEN];
+  /* Build the text right to left so no reversal is needed. */
+  char *p = tmp + sizeof(tmp);
+  *--p = '\0';
+  uint64_t mag = a.raw < 0 ? (uint64_t)(-a.raw) : (uint64_t)a.raw;
+  uint64_t ip = mag / (uint64_t)OMS_DEC_SCALE;
+  uint64_t fp = mag % (uint64_t)OMS_DEC_SCALE;
+  if (fp != 0) {
+    int places = OMS_DEC_PLACES;
+    while (fp % 10 == 0) {
+      fp /= 10;
+      places--;
+    }
+    for (int k = 0; k < places; k++) {
+      *--p = (char)('0' + fp % 10);
+      fp /= 10;
+    }
+    *--p = '.';
+  }
+  do {
+    *--p = (char)('0' + ip % 10);
+    ip /= 10;
+  } while (ip != 0);
+  if (a.raw < 0) *--p = '-';
+  size_t n = (size_t)(tmp + sizeof(tmp) - 1 - p);
+  if (buf == NULL || cap < n + 1) return OMS_ENOSPC;
+  memcpy(buf, p, n + 1);
+  return (int)n;
+}
+
+static int fits(i128 v) { return v <= (i128)OMS_DEC_MAX_RAW && v >= (i128)OMS_DEC_MIN_RAW; }
+
+int oms_dec_from_int(int64_t n, oms_dec_t *out) {
+  if (n > MAX_INT_PART || n < -MAX_INT_PART) return OMS_EOVERFLOW;
+  out->raw = n * OMS_DEC_SCALE;
+  return 0;
+}
+
+int oms_dec_add(oms_dec_t a, oms_dec_t b, oms_dec_t *out) {
+  i128 r = (i128)a.raw + b.raw;
+  if (!fits(r)) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+int oms_dec_sub(oms_dec_t a, oms_dec_t b, oms_dec_t *out) {
+  i128 r = (i128)a.raw - b.raw;
+  if (!fits(r)) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+/* n / d rounded with mode; d > 0. C division truncates toward zero, so the
+ * remainder has the sign of n and the rounding direction follows from it. */
+static i128 round_quotient(i128 n, i128 d, oms_round_t mode) {
+  i128 q = n / d, r = n % d;
+  if (r == 0) return q;
+  int sign = n < 0 ? -1 : 1;
+  i128 ar = r < 0 ? -r : r;
+  int away;
+  switch (mode) {
+    case OMS_ROUND_DOWN: away = 0; break;
+    case OMS_ROUND_UP: away = 1; break;
+    case OMS_ROUND_FLOOR: away = sign < 0; break;
+    case OMS_ROUND_CEIL: away = sign > 0; break;
+    case OMS_ROUND_HALF_UP: away = 2 * ar >= d; break;
+    case OMS_ROUND_HALF_EVEN:
+    default:
+      away = 2 * ar > d || (2 * ar == d && (q & 1) != 0);
+      break;
+  }
+  return away ? q + sign : q;
+}
+
+int oms_dec_mul(oms_dec_t a, oms_dec_t b, oms_round_t mode, oms_dec_t *out) {
+  i128 r = round_quotient((i128)a.raw * b.raw, OMS_DEC_SCALE, mode);
+  if (!fits(r)) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+int oms_dec_div(oms_dec_t a, oms_dec_t b, oms_round_t mode, oms_dec_t *out) {
+  if (b.raw == 0) return OMS_EDIVZERO;
+  i128 n = (i128)a.raw * OMS_DEC_SCALE, d = b.raw;
+  if (d < 0) {
+    n = -n;
+    d = -d;
+  }
+  i128 r = round_quotient(n, d, mode);
+  if (!fits(r)) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+int oms_dec_mul_int(oms_dec_t a, int64_t n, oms_dec_t *out) {
+  i128 r = (i128)a.raw * n;
+  if (!fits(r)) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+int oms_dec_quantize(oms_dec_t a, oms_dec_t step, oms_round_t mode, oms_dec_t *out) {
+  if (step.raw <= 0) return OMS_EINVAL;
+  i128 r = round_quotient(a.raw, step.raw, mode) * (i128)step.raw;
+  if (!fits(r)) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+int oms_dec_places(oms_dec_t a) {
+  int64_t f = a.raw % OMS_DEC_SCALE;
+  if (f == 0) return 0;
+  int places = OMS_DEC_PLACES;
+  while (f % 10 == 0) {
+    f /= 10;
+    places--;
+  }
+  return places;
+}
