@@ -236,7 +236,10 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
       break;
     case OMS_EV_DENY:
     case OMS_EV_REJECT:
-      if (!oms_dec_is_zero(n.filled_qty)) return OMS_ESTATE; /* a fill proves it was live */
+      /* A venue can only refuse a new order it has not acknowledged; with a
+       * cancel pending that means the cancel was sent before the ack. */
+      if (o->state == OMS_STATE_PENDING_CANCEL && o->restore_state != OMS_STATE_SUBMITTED)
+        return OMS_ESTATE;
       set_reason(&n, ch);
       break;
     case OMS_EV_CANCEL_REQUEST:

@@ -1,0 +1,153 @@
+/*
+ * venue.h - the venue connector interface (the spec's IExecutionConnector):
+ * what the router needs from any trading venue, real or simulated.
+ *
+ * A connector is a table of functions plus its state. The OMS core calls it
+ * to send new orders, cancels, replaces and status queries; the connector
+ * answers with execution reports through the handler the core installed.
+ *
+ * Reports are never delivered from inside a send_* call: a connector queues
+ * them and delivers them from poll(), which the core calls from its loop.
+ * That keeps the core free of re-entrancy and makes a simulated venue
+ * deterministic for a given clock and seed.
+ */
+#ifndef OMS_VENUE_H
+#define OMS_VENUE_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/order.h"
+#include "oms/reason.h"
+
+OMS_BEGIN_DECLS
+
+/* A new order as the venue sees it (already converted to the venue's symbol
+ * and rounding by the router). */
+typedef struct oms_venue_order_s {
+  uint64_t order_id; /* the OMS order id; echoed in every report */
+  char account_id[OMS_ID_MAX + 1];
+  char symbol[OMS_SYMBOL_MAX + 1]; /* the venue's symbol */
+  oms_side_t side;
+  oms_ord_type_t type;
+  oms_tif_t tif;
+  uint32_t instructions; /* OMS_INST_* */
+  oms_dec_t qty;
+  oms_dec_t price;
+  oms_dec_t stop_price;
+  int64_t expire_ns;
+} oms_venue_order_t;
+
+typedef enum oms_exec_type_e {
+  OMS_EXEC_ACCEPTED = 1,     /* new order acknowledged; venue_order_id set */
+  OMS_EXEC_REJECTED,         /* new order refused; reason set */
+  OMS_EXEC_FILL,             /* a trade: last_qty, last_px, fee, liquidity, exec_id */
+  OMS_EXEC_CANCELLED,        /* cancelled, on request or unsolicited (IOC rest, FOK) */
+  OMS_EXEC_CANCEL_REJECTED,  /* cancel refused; reason set */
+  OMS_EXEC_REPLACED,         /* replace applied; new_qty, new_price, new_stop_price */
+  OMS_EXEC_REPLACE_REJECTED, /* replace refused; reason set */
+  OMS_EXEC_EXPIRED,          /* DAY or GTD ran out */
+  OMS_EXEC_TRIGGERED,        /* stop price reached; now a market or limit order */
+  OMS_EXEC_STATUS            /* answer to a status query: status, cum_qty, leaves_qty */
+} oms_exec_type_t;
+
+/* The venue's view of an order's status, in a STATUS report. */
+typedef enum oms_venue_status_e {
+  OMS_VSTATUS_UNKNOWN = 0, /* the venue never received the order */
+  OMS_VSTATUS_WORKING,     /* live: resting or waiting for its stop */
+  OMS_VSTATUS_FILLED,
+  OMS_VSTATUS_CANCELLED,
+  OMS_VSTATUS_REJECTED,
+  OMS_VSTATUS_EXPIRED
+} oms_venue_status_t;
+
+typedef struct oms_exec_report_s {
+  oms_exec_type_t type;
+  uint64_t order_id;
+  char venue_order_id[OMS_ID_MAX + 1];
+  char exec_id[OMS_ID_MAX + 1]; /* unique per venue; duplicates are ignored by the core */
+  oms_dec_t last_qty;           /* FILL */
+  oms_dec_t last_px;            /* FILL */
+  oms_dec_t fee;                /* FILL: in quote currency, negative for a rebate */
+  char liquidity;               /* FILL: 'M' maker, 'T' taker */
+  oms_dec_t cum_qty;            /* FILL, STATUS: the venue's filled quantity */
+  oms_dec_t leaves_qty;         /* FILL, STATUS */
+  oms_dec_t new_qty;            /* REPLACED */
+  oms_dec_t new_price;          /* REPLACED */
+  oms_dec_t new_stop_price;     /* REPLACED */
+  oms_venue_status_t status;    /* STATUS */
+  oms_reason_t reason;          /* REJECTED, *_REJECTED, CANCELLED (why) */
+  char text[OMS_REASON_MAX + 1];
+  int64_t ts_ns; /* venue time of the event */
+} oms_exec_report_t;
+
+/* Top of book and last trade, for mark prices and reference prices. */
+typedef struct oms_market_data_s {
+  char symbol[OMS_SYMBOL_MAX + 1];
+  oms_dec_t bid, bid_qty, ask, ask_qty; /* zero when that side is empty */
+  oms_dec_t last_px, last_qty;          /* zero before the first trade */
+  int64_t ts_ns;
+} oms_market_data_t;
+
+/* What the core hands a connector: called from the connector's poll(). */
+typedef struct oms_venue_handler_s {
+  void (*on_report)(void *ctx, const oms_exec_report_t *r);
+  void (*on_market_data)(void *ctx, const oms_market_data_t *md); /* may be NULL */
+  void (*on_connection)(void *ctx, bool connected);               /* may be NULL */
+  void *ctx;
+} oms_venue_handler_t;
+
+typedef struct oms_venue_s oms_venue_t;
+
+/* The function table of a connector. Every send returns 0 when the message
+ * was accepted for sending (the outcome comes later as a report), OMS_EDOWN
+ * when the venue is not connected, OMS_EFULL when the connector can not take
+ * more now, OMS_EINVAL for a malformed request. */
+typedef struct oms_venue_vtbl_s {
+  int (*send_new)(oms_venue_t *v, const oms_venue_order_t *o);
+  int (*send_cancel)(oms_venue_t *v, uint64_t order_id);
+  int (*send_replace)(oms_venue_t *v, uint64_t order_id, oms_dec_t new_qty, oms_dec_t new_price,
+                      oms_dec_t new_stop_price);
+  /* Asks for the venue's status of an order; answered by a STATUS report. */
+  int (*query_status)(oms_venue_t *v, uint64_t order_id);
+  bool (*is_connected)(const oms_venue_t *v);
+  /* Does time-driven work up to now_ns and delivers queued reports. Returns
+   * the number of reports delivered. */
+  int (*poll)(oms_venue_t *v, int64_t now_ns);
+  void (*destroy)(oms_venue_t *v);
+} oms_venue_vtbl_t;
+
+/* Every connector starts with this header, so the core can hold any of them. */
+struct oms_venue_s {
+  const oms_venue_vtbl_t *vt;
+  char name[OMS_VENUE_MAX + 1];
+  oms_venue_handler_t handler;
+};
+
+static inline void oms_venue_set_handler(oms_venue_t *v, const oms_venue_handler_t *h) {
+  v->handler = *h;
+}
+static inline int oms_venue_send_new(oms_venue_t *v, const oms_venue_order_t *o) {
+  return v->vt->send_new(v, o);
+}
+static inline int oms_venue_send_cancel(oms_venue_t *v, uint64_t id) {
+  return v->vt->send_cancel(v, id);
+}
+static inline int oms_venue_send_replace(oms_venue_t *v, uint64_t id, oms_dec_t q, oms_dec_t p,
+                                         oms_dec_t s) {
+  return v->vt->send_replace(v, id, q, p, s);
+}
+static inline int oms_venue_query_status(oms_venue_t *v, uint64_t id) {
+  return v->vt->query_status(v, id);
+}
+static inline bool oms_venue_is_connected(const oms_venue_t *v) { return v->vt->is_connected(v); }
+static inline int oms_venue_poll(oms_venue_t *v, int64_t now_ns) { return v->vt->poll(v, now_ns); }
+/* Accepts NULL. */
+static inline void oms_venue_destroy(oms_venue_t *v) {
+  if (v != NULL) v->vt->destroy(v);
+}
+
+OMS_END_DECLS
+
+#endif /* OMS_VENUE_H */
