@@ -12,8 +12,8 @@
 #define N 200000
 #define WARMUP 20000
 
-static const char *const prices[] = {"65000.5", "0.00000001", "123.456", "-42", "99999.99999999",
-                                     "1", "3050.25", "0.1"};
+static const char *const prices[] = {"65000.5",        "0.00000001", "123.456", "-42",
+                                     "99999.99999999", "1",          "3050.25", "0.1"};
 
 static void bench_parse(void) {
   bench_t b;

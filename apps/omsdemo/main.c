@@ -47,9 +47,14 @@ int main(void) {
   ins.lot_size = dec("0.001");
   ins.min_notional = dec("10");
 
-  oms_order_request_t req = {.client_order_id = "c-1", .strategy_id = "demo",
-                             .account_id = "ACC1", .venue = "SIM", .symbol = "BTC-USD",
-                             .side = OMS_SIDE_BUY, .type = OMS_ORD_LIMIT, .tif = OMS_TIF_GTC};
+  oms_order_request_t req = {.client_order_id = "c-1",
+                             .strategy_id = "demo",
+                             .account_id = "ACC1",
+                             .venue = "SIM",
+                             .symbol = "BTC-USD",
+                             .side = OMS_SIDE_BUY,
+                             .type = OMS_ORD_LIMIT,
+                             .tif = OMS_TIF_GTC};
   req.qty = dec("2");
   req.price = dec("65000.5");
   oms_reject_t rej;
@@ -60,12 +65,12 @@ int main(void) {
   oms_order_init(&o, 1, &req, now_ns);
   step(&o, (oms_ord_change_t){.event = OMS_EV_SUBMIT});
   step(&o, (oms_ord_change_t){.event = OMS_EV_ACCEPT, .venue_order_id = "SIM-1"});
-  step(&o, (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.5"),
-                              .fill_px = dec("65000.5")});
-  step(&o, (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("1.5"),
-                              .fill_px = dec("64999")});
-  step(&o, (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.1"),
-                              .fill_px = dec("64999")});
+  step(&o,
+       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.5"), .fill_px = dec("65000.5")});
+  step(&o,
+       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("1.5"), .fill_px = dec("64999")});
+  step(&o,
+       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.1"), .fill_px = dec("64999")});
 
   strcpy(req.client_order_id, "c-2");
   oms_order_t c;
@@ -73,8 +78,8 @@ int main(void) {
   step(&c, (oms_ord_change_t){.event = OMS_EV_SUBMIT});
   step(&c, (oms_ord_change_t){.event = OMS_EV_ACCEPT, .venue_order_id = "SIM-2"});
   step(&c, (oms_ord_change_t){.event = OMS_EV_CANCEL_REQUEST});
-  step(&c, (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.25"),
-                              .fill_px = dec("65000")});
+  step(&c,
+       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.25"), .fill_px = dec("65000")});
   step(&c, (oms_ord_change_t){.event = OMS_EV_CANCEL_CONFIRM});
 
   strcpy(req.client_order_id, "c-3");
@@ -82,8 +87,7 @@ int main(void) {
   if (oms_request_validate(&req, &ins, now_ns, &rej) != OMS_R_NONE) {
     oms_order_t r;
     oms_order_init(&r, 3, &req, now_ns);
-    step(&r, (oms_ord_change_t){.event = OMS_EV_DENY, .reason = rej.code,
-                                .reason_text = rej.text});
+    step(&r, (oms_ord_change_t){.event = OMS_EV_DENY, .reason = rej.code, .reason_text = rej.text});
     printf("  order 3 rejected: %s (%s)\n", r.reject_reason, oms_reason_name(r.reject_code));
   }
   return 0;

@@ -30,10 +30,10 @@ OMS_BEGIN_DECLS
 /* Identifiers (client order ids, strategy, account, symbol, venue ids) are
  * bounded so that an order is a fixed-size record that needs no allocation.
  * The buffers below hold the terminating NUL as well. */
-#define OMS_ID_MAX 63         /* longest client_order_id, strategy, account */
-#define OMS_SYMBOL_MAX 31     /* longest symbol */
-#define OMS_VENUE_MAX 15      /* longest venue name */
-#define OMS_REASON_MAX 191    /* longest human-readable reason text */
+#define OMS_ID_MAX 63      /* longest client_order_id, strategy, account */
+#define OMS_SYMBOL_MAX 31  /* longest symbol */
+#define OMS_VENUE_MAX 15   /* longest venue name */
+#define OMS_REASON_MAX 191 /* longest human-readable reason text */
 
 /* Time is nanoseconds since the Unix epoch (UTC) and always comes from an
  * oms_clock_t handed in by the caller, never from the system directly, so that

@@ -48,7 +48,9 @@ typedef enum oms_round_e {
 #define OMS_DEC_ZERO ((oms_dec_t){0})
 
 static inline oms_dec_t oms_dec_from_raw(int64_t raw) { return (oms_dec_t){raw}; }
-static inline int oms_dec_cmp(oms_dec_t a, oms_dec_t b) { return (a.raw > b.raw) - (a.raw < b.raw); }
+static inline int oms_dec_cmp(oms_dec_t a, oms_dec_t b) {
+  return (a.raw > b.raw) - (a.raw < b.raw);
+}
 static inline bool oms_dec_eq(oms_dec_t a, oms_dec_t b) { return a.raw == b.raw; }
 static inline bool oms_dec_lt(oms_dec_t a, oms_dec_t b) { return a.raw < b.raw; }
 static inline bool oms_dec_le(oms_dec_t a, oms_dec_t b) { return a.raw <= b.raw; }

@@ -17,30 +17,30 @@
 OMS_BEGIN_DECLS
 
 /* XX(name, number, message) */
-#define OMS_ERRNO_MAP(XX)                                                      \
-  XX(EINVAL, -1, "invalid argument")                                           \
-  XX(ENOMEM, -2, "out of memory")                                              \
-  XX(ESYNTAX, -3, "malformed number or text")                                  \
-  XX(EOVERFLOW, -4, "value out of range")                                      \
-  XX(EPRECISION, -5, "too many decimal places")                                \
-  XX(ENOSPC, -6, "buffer too small")                                           \
-  XX(ENOTFOUND, -7, "not found")                                               \
-  XX(EEXIST, -8, "already exists")                                             \
-  XX(ESTATE, -9, "transition not allowed in this state")                       \
-  XX(EOVERFILL, -10, "fill exceeds the order's open quantity")                 \
-  XX(EFULL, -11, "queue or pool full")                                         \
-  XX(EREJECTED, -12, "refused; see the reason")                                \
-  XX(EIO, -13, "input/output error")                                           \
-  XX(ESTORE, -14, "order store failure")                                       \
-  XX(EDOWN, -15, "peer or venue not connected")                                \
-  XX(EAGAIN, -16, "try again later")                                           \
-  XX(EDUPLICATE, -17, "duplicate")                                             \
-  XX(ECONFIG, -18, "invalid configuration")                                    \
-  XX(ECLOSED, -19, "closed")                                                   \
-  XX(EPROTO, -20, "protocol error")                                            \
-  XX(ETIMEDOUT, -21, "timed out")                                              \
-  XX(EBUSY, -22, "resource busy or locked")                                    \
-  XX(EUNSUPPORTED, -23, "not supported")                                       \
+#define OMS_ERRNO_MAP(XX)                                      \
+  XX(EINVAL, -1, "invalid argument")                           \
+  XX(ENOMEM, -2, "out of memory")                              \
+  XX(ESYNTAX, -3, "malformed number or text")                  \
+  XX(EOVERFLOW, -4, "value out of range")                      \
+  XX(EPRECISION, -5, "too many decimal places")                \
+  XX(ENOSPC, -6, "buffer too small")                           \
+  XX(ENOTFOUND, -7, "not found")                               \
+  XX(EEXIST, -8, "already exists")                             \
+  XX(ESTATE, -9, "transition not allowed in this state")       \
+  XX(EOVERFILL, -10, "fill exceeds the order's open quantity") \
+  XX(EFULL, -11, "queue or pool full")                         \
+  XX(EREJECTED, -12, "refused; see the reason")                \
+  XX(EIO, -13, "input/output error")                           \
+  XX(ESTORE, -14, "order store failure")                       \
+  XX(EDOWN, -15, "peer or venue not connected")                \
+  XX(EAGAIN, -16, "try again later")                           \
+  XX(EDUPLICATE, -17, "duplicate")                             \
+  XX(ECONFIG, -18, "invalid configuration")                    \
+  XX(ECLOSED, -19, "closed")                                   \
+  XX(EPROTO, -20, "protocol error")                            \
+  XX(ETIMEDOUT, -21, "timed out")                              \
+  XX(EBUSY, -22, "resource busy or locked")                    \
+  XX(EUNSUPPORTED, -23, "not supported")                       \
   XX(EDIVZERO, -24, "division by zero")
 
 typedef enum oms_err_e {

@@ -58,35 +58,39 @@ typedef enum oms_tif_e {
   XX(EXPIRED)                 \
   XX(TRIGGERED)
 
+/* clang-format off */
 typedef enum oms_ord_state_e {
 #define XX(name) OMS_STATE_##name,
   OMS_ORD_STATE_MAP(XX)
 #undef XX
   OMS_STATE_COUNT
 } oms_ord_state_t;
+/* clang-format on */
 
 /* What happens to an order: the events of the state machine. */
-#define OMS_ORD_EVENT_MAP(XX)                                                        \
-  XX(SUBMIT)          /* handed to the venue */                                     \
+#define OMS_ORD_EVENT_MAP(XX)                                                            \
+  XX(SUBMIT)          /* handed to the venue */                                          \
   XX(DENY)            /* refused before routing (validation, risk, store, venue down) */ \
-  XX(ACCEPT)          /* venue acknowledged */                                      \
-  XX(REJECT)          /* venue refused the new order */                             \
-  XX(FILL)            /* an execution, partial or full */                           \
-  XX(CANCEL_REQUEST)  /* cancel sent to the venue */                                \
-  XX(CANCEL_CONFIRM)  /* venue cancelled (requested or unsolicited) */              \
-  XX(CANCEL_REJECT)   /* venue refused the cancel */                                \
-  XX(REPLACE_REQUEST) /* cancel/replace sent to the venue */                        \
-  XX(REPLACE_CONFIRM) /* venue applied the replace */                               \
-  XX(REPLACE_REJECT)  /* venue refused the replace */                               \
-  XX(EXPIRE)          /* time in force ran out (DAY, GTD) */                        \
+  XX(ACCEPT)          /* venue acknowledged */                                           \
+  XX(REJECT)          /* venue refused the new order */                                  \
+  XX(FILL)            /* an execution, partial or full */                                \
+  XX(CANCEL_REQUEST)  /* cancel sent to the venue */                                     \
+  XX(CANCEL_CONFIRM)  /* venue cancelled (requested or unsolicited) */                   \
+  XX(CANCEL_REJECT)   /* venue refused the cancel */                                     \
+  XX(REPLACE_REQUEST) /* cancel/replace sent to the venue */                             \
+  XX(REPLACE_CONFIRM) /* venue applied the replace */                                    \
+  XX(REPLACE_REJECT)  /* venue refused the replace */                                    \
+  XX(EXPIRE)          /* time in force ran out (DAY, GTD) */                             \
   XX(TRIGGER)         /* stop price reached */
 
+/* clang-format off */
 typedef enum oms_ord_event_e {
 #define XX(name) OMS_EV_##name,
   OMS_ORD_EVENT_MAP(XX)
 #undef XX
   OMS_EV_COUNT
 } oms_ord_event_t;
+/* clang-format on */
 
 OMS_EXTERN const char *oms_side_str(oms_side_t v);
 OMS_EXTERN const char *oms_ord_type_str(oms_ord_type_t v);
@@ -112,12 +116,12 @@ OMS_EXTERN bool oms_ord_state_is_working(oms_ord_state_t s);
 typedef struct oms_instrument_s {
   char symbol[OMS_SYMBOL_MAX + 1];
   char venue[OMS_VENUE_MAX + 1];
-  oms_dec_t tick_size;    /* prices are multiples of it; > 0 */
-  oms_dec_t lot_size;     /* quantities are multiples of it; > 0 */
-  oms_dec_t min_qty;      /* 0 means no minimum */
-  oms_dec_t max_qty;      /* 0 means no maximum */
-  oms_dec_t min_notional; /* quantity * price; 0 means no minimum */
-  oms_dec_t multiplier;   /* contract multiplier for notional; 0 is taken as 1 */
+  oms_dec_t tick_size;     /* prices are multiples of it; > 0 */
+  oms_dec_t lot_size;      /* quantities are multiples of it; > 0 */
+  oms_dec_t min_qty;       /* 0 means no minimum */
+  oms_dec_t max_qty;       /* 0 means no maximum */
+  oms_dec_t min_notional;  /* quantity * price; 0 means no minimum */
+  oms_dec_t multiplier;    /* contract multiplier for notional; 0 is taken as 1 */
   uint8_t price_precision; /* decimal places shown for prices (0..8) */
   uint8_t qty_precision;   /* decimal places shown for quantities (0..8) */
 } oms_instrument_t;
@@ -141,9 +145,9 @@ typedef struct oms_order_request_s {
   oms_tif_t tif;
   uint32_t instructions; /* OMS_INST_* */
   oms_dec_t qty;
-  oms_dec_t price;      /* LIMIT, STOP_LIMIT; zero otherwise */
-  oms_dec_t stop_price; /* STOP, STOP_LIMIT; zero otherwise */
-  int64_t expire_ns;    /* GTD only; 0 otherwise */
+  oms_dec_t price;                     /* LIMIT, STOP_LIMIT; zero otherwise */
+  oms_dec_t stop_price;                /* STOP, STOP_LIMIT; zero otherwise */
+  int64_t expire_ns;                   /* GTD only; 0 otherwise */
   char metadata[OMS_METADATA_MAX + 1]; /* free-form text, e.g. "k=v;k2=v2" */
 } oms_order_request_t;
 
@@ -170,10 +174,10 @@ OMS_EXTERN int oms_strlcpy(char *dst, const char *src, size_t cap);
 
 /* One line of an order's audit trail. */
 typedef struct oms_audit_s {
-  uint32_t seq; /* 1, 2, 3... per order */
-  uint8_t from; /* oms_ord_state_t */
-  uint8_t to;   /* oms_ord_state_t */
-  uint8_t event; /* oms_ord_event_t */
+  uint32_t seq;         /* 1, 2, 3... per order */
+  uint8_t from;         /* oms_ord_state_t */
+  uint8_t to;           /* oms_ord_state_t */
+  uint8_t event;        /* oms_ord_event_t */
   uint16_t reason_code; /* oms_reason_t, 0 if none */
   int64_t ts_ns;
 } oms_audit_t;
@@ -205,7 +209,7 @@ typedef struct oms_order_s {
   oms_ord_state_t restore_state;
   oms_dec_t filled_qty;
   oms_dec_t leaves_qty;
-  oms_dec_t avg_px;  /* exact cum_notional / filled_qty, rounded half-even; 0 if no fill */
+  oms_dec_t avg_px; /* exact cum_notional / filled_qty, rounded half-even; 0 if no fill */
   /* Sum of fill qty * price at scale 10^-16, so that avg_px never drifts. */
   __int128 cum_notional;
 
@@ -221,7 +225,7 @@ typedef struct oms_order_s {
   int64_t updated_ns;
   char metadata[OMS_METADATA_MAX + 1];
 
-  uint32_t audit_count; /* transitions ever applied */
+  uint32_t audit_count;                /* transitions ever applied */
   oms_audit_t audit[OMS_AUDIT_INLINE]; /* ring: audit[(seq - 1) % OMS_AUDIT_INLINE] */
 } oms_order_t;
 
@@ -234,14 +238,14 @@ OMS_EXTERN void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_orde
 typedef struct oms_ord_change_s {
   oms_ord_event_t event;
   int64_t ts_ns;
-  oms_dec_t fill_qty;   /* FILL: > 0 */
-  oms_dec_t fill_px;    /* FILL: > 0 */
-  oms_dec_t new_qty;    /* REPLACE_REQUEST: 0 keeps the current */
-  oms_dec_t new_price;  /* REPLACE_REQUEST: 0 keeps the current */
-  oms_dec_t new_stop_price; /* REPLACE_REQUEST: 0 keeps the current */
+  oms_dec_t fill_qty;         /* FILL: > 0 */
+  oms_dec_t fill_px;          /* FILL: > 0 */
+  oms_dec_t new_qty;          /* REPLACE_REQUEST: 0 keeps the current */
+  oms_dec_t new_price;        /* REPLACE_REQUEST: 0 keeps the current */
+  oms_dec_t new_stop_price;   /* REPLACE_REQUEST: 0 keeps the current */
   const char *venue_order_id; /* ACCEPT: may be NULL */
-  oms_reason_t reason;  /* DENY, REJECT, CANCEL_REJECT, REPLACE_REJECT... */
-  const char *reason_text; /* may be NULL */
+  oms_reason_t reason;        /* DENY, REJECT, CANCEL_REJECT, REPLACE_REJECT... */
+  const char *reason_text;    /* may be NULL */
 } oms_ord_change_t;
 
 /* Applies one event to o. On success returns 0, o reflects the event, and

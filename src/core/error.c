@@ -14,7 +14,7 @@ const char *oms_strerror(int err) {
     case 0: return "success";
 #define XX(name, num, msg) \
   case num: return msg;
-    OMS_ERRNO_MAP(XX)
+      OMS_ERRNO_MAP(XX)
 #undef XX
     default: return "unknown error";
   }
@@ -25,7 +25,7 @@ const char *oms_err_name(int err) {
     case 0: return "OMS_OK";
 #define XX(name, num, msg) \
   case num: return "OMS_" #name;
-    OMS_ERRNO_MAP(XX)
+      OMS_ERRNO_MAP(XX)
 #undef XX
     default: return "OMS_UNKNOWN";
   }
@@ -53,10 +53,10 @@ const char *oms_reason_desc(oms_reason_t code) {
 
 int oms_reason_from_name(const char *name, oms_reason_t *out) {
   if (name == NULL) return OMS_ENOTFOUND;
-#define XX(n, num, msg)           \
-  if (strcmp(name, #n) == 0) {    \
-    *out = OMS_R_##n;             \
-    return 0;                     \
+#define XX(n, num, msg)        \
+  if (strcmp(name, #n) == 0) { \
+    *out = OMS_R_##n;          \
+    return 0;                  \
   }
   OMS_REASON_MAP(XX)
 #undef XX

@@ -136,9 +136,7 @@ static i128 round_quotient(i128 n, i128 d, oms_round_t mode) {
     case OMS_ROUND_CEIL: away = sign > 0; break;
     case OMS_ROUND_HALF_UP: away = 2 * ar >= d; break;
     case OMS_ROUND_HALF_EVEN:
-    default:
-      away = 2 * ar > d || (2 * ar == d && (q & 1) != 0);
-      break;
+    default: away = 2 * ar > d || (2 * ar == d && (q & 1) != 0); break;
   }
   return away ? q + sign : q;
 }

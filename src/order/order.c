@@ -59,12 +59,12 @@ const char *oms_ord_event_str(oms_ord_event_t v) {
   return name_of(event_names, COUNT(event_names), (int)v);
 }
 
-#define DEFINE_PARSE(fn, type, names)                     \
-  int fn(const char *s, type *out) {                      \
-    int v;                                                \
-    int rc = parse_name(names, COUNT(names), s, &v);      \
-    if (rc == 0) *out = (type)v;                          \
-    return rc;                                            \
+#define DEFINE_PARSE(fn, type, names)                \
+  int fn(const char *s, type *out) {                 \
+    int v;                                           \
+    int rc = parse_name(names, COUNT(names), s, &v); \
+    if (rc == 0) *out = (type)v;                     \
+    return rc;                                       \
   }
 DEFINE_PARSE(oms_side_parse, oms_side_t, side_names)
 DEFINE_PARSE(oms_ord_type_parse, oms_ord_type_t, type_names)
@@ -84,10 +84,8 @@ bool oms_ord_state_is_working(oms_ord_state_t s) {
     case OMS_STATE_PARTIALLY_FILLED:
     case OMS_STATE_PENDING_CANCEL:
     case OMS_STATE_PENDING_REPLACE:
-    case OMS_STATE_TRIGGERED:
-      return true;
-    default:
-      return false;
+    case OMS_STATE_TRIGGERED: return true;
+    default: return false;
   }
 }
 
@@ -149,8 +147,8 @@ int oms_instrument_check(const oms_instrument_t *ins, oms_reject_t *r) {
   if (oms_dec_is_neg(ins->min_qty) || oms_dec_is_neg(ins->max_qty) ||
       oms_dec_is_neg(ins->min_notional) || oms_dec_is_neg(ins->multiplier) ||
       (oms_dec_is_pos(ins->max_qty) && oms_dec_gt(ins->min_qty, ins->max_qty))) {
-    oms_reject_set(r, OMS_R_MIN_QTY,
-                   "instrument %s: limits must be >= 0 and min_qty <= max_qty", ins->symbol);
+    oms_reject_set(r, OMS_R_MIN_QTY, "instrument %s: limits must be >= 0 and min_qty <= max_qty",
+                   ins->symbol);
     return OMS_EINVAL;
   }
   if (ins->price_precision > OMS_DEC_PLACES || ins->qty_precision > OMS_DEC_PLACES) {
@@ -176,8 +174,7 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
                           OMS_ID_MAX);
   if (!field_ok(req->strategy_id, sizeof(req->strategy_id), OMS_ID_MAX))
     return oms_reject_set(r, OMS_R_BAD_ID,
-                          "strategy_id must be 1..%d characters of [A-Za-z0-9._:@/-]",
-                          OMS_ID_MAX);
+                          "strategy_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);
   if (!field_ok(req->account_id, sizeof(req->account_id), OMS_ID_MAX))
     return oms_reject_set(r, OMS_R_BAD_ID,
                           "account_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);
@@ -234,10 +231,9 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
       if (wrong) {
         oms_dec_format(req->stop_price, a, sizeof a);
         oms_dec_format(req->price, b, sizeof b);
-        return oms_reject_set(r, OMS_R_STOP_WRONG_SIDE,
-                              "%s stop-limit: limit price %s is %s the stop price %s",
-                              oms_side_str(req->side), b,
-                              req->side == OMS_SIDE_BUY ? "below" : "above", a);
+        return oms_reject_set(
+            r, OMS_R_STOP_WRONG_SIDE, "%s stop-limit: limit price %s is %s the stop price %s",
+            oms_side_str(req->side), b, req->side == OMS_SIDE_BUY ? "below" : "above", a);
       }
     }
   } else if (!oms_dec_is_zero(req->stop_price)) {
@@ -256,12 +252,10 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
   if (req->tif == OMS_TIF_GTD) {
     if (req->expire_ns == 0) return oms_reject_set(r, OMS_R_EXPIRY_REQUIRED, "GTD needs an expiry");
     if (req->expire_ns <= now_ns)
-      return oms_reject_set(r, OMS_R_EXPIRY_PAST,
-                            "expiry %lld ns is not after now %lld ns", (long long)req->expire_ns,
-                            (long long)now_ns);
+      return oms_reject_set(r, OMS_R_EXPIRY_PAST, "expiry %lld ns is not after now %lld ns",
+                            (long long)req->expire_ns, (long long)now_ns);
   } else if (req->expire_ns != 0) {
-    return oms_reject_set(r, OMS_R_EXPIRY_FORBIDDEN, "expiry given with %s",
-                          oms_tif_str(req->tif));
+    return oms_reject_set(r, OMS_R_EXPIRY_FORBIDDEN, "expiry given with %s", oms_tif_str(req->tif));
   }
 
   if (ins == NULL || strcmp(ins->symbol, req->symbol) != 0 ||
@@ -272,8 +266,8 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
   if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size)) {
     oms_dec_format(req->price, a, sizeof a);
     oms_dec_format(ins->tick_size, b, sizeof b);
-    return oms_reject_set(r, OMS_R_TICK_SIZE, "price %s is not a multiple of tick %s for %s", a,
-                          b, ins->symbol);
+    return oms_reject_set(r, OMS_R_TICK_SIZE, "price %s is not a multiple of tick %s for %s", a, b,
+                          ins->symbol);
   }
   if (needs_stop(req->type) && !oms_dec_is_multiple(req->stop_price, ins->tick_size)) {
     oms_dec_format(req->stop_price, a, sizeof a);
@@ -284,8 +278,8 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
   if (!oms_dec_is_multiple(req->qty, ins->lot_size)) {
     oms_dec_format(req->qty, a, sizeof a);
     oms_dec_format(ins->lot_size, b, sizeof b);
-    return oms_reject_set(r, OMS_R_LOT_SIZE, "quantity %s is not a multiple of lot %s for %s", a,
-                          b, ins->symbol);
+    return oms_reject_set(r, OMS_R_LOT_SIZE, "quantity %s is not a multiple of lot %s for %s", a, b,
+                          ins->symbol);
   }
   if (oms_dec_is_pos(ins->min_qty) && oms_dec_lt(req->qty, ins->min_qty)) {
     oms_dec_format(req->qty, a, sizeof a);
@@ -305,8 +299,7 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
   if (oms_dec_is_pos(ins->min_notional) && oms_dec_is_pos(px)) {
     oms_dec_t n;
     if (oms_notional(req->qty, px, ins->multiplier, &n) != 0)
-      return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range",
-                            ins->symbol);
+      return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range", ins->symbol);
     if (oms_dec_lt(n, ins->min_notional)) {
       oms_dec_format(n, a, sizeof a);
       oms_dec_format(ins->min_notional, b, sizeof b);

@@ -63,20 +63,28 @@
 
 /* Table entries: a target state, or one of these markers. */
 enum {
-  X = 0xFF,       /* refused */
-  FILL_ = 0xF0,   /* PARTIALLY_FILLED or FILLED, from the quantities */
-  FILL_KEEP,      /* stay; FILLED if the fill completes the order */
-  RESTORE,        /* back to restore_state */
-  REPLACE_DONE,   /* install the replace, then derive the state */
-  KEEP_ACK,       /* stay; the pending request will restore to ACCEPTED */
-  KEEP_TRIG,      /* stay; the pending request will restore to TRIGGERED */
+  X = 0xFF,     /* refused */
+  FILL_ = 0xF0, /* PARTIALLY_FILLED or FILLED, from the quantities */
+  FILL_KEEP,    /* stay; FILLED if the fill completes the order */
+  RESTORE,      /* back to restore_state */
+  REPLACE_DONE, /* install the replace, then derive the state */
+  KEEP_ACK,     /* stay; the pending request will restore to ACCEPTED */
+  KEEP_TRIG,    /* stay; the pending request will restore to TRIGGERED */
 };
 
 #define S(x) OMS_STATE_##x
 enum {
-  PEN = S(PENDING), SUB = S(SUBMITTED), ACC = S(ACCEPTED), PAR = S(PARTIALLY_FILLED),
-  FIL = S(FILLED), CXL = S(CANCELLED), REJ = S(REJECTED), PCX = S(PENDING_CANCEL),
-  PRP = S(PENDING_REPLACE), EXP = S(EXPIRED), TRG = S(TRIGGERED)
+  PEN = S(PENDING),
+  SUB = S(SUBMITTED),
+  ACC = S(ACCEPTED),
+  PAR = S(PARTIALLY_FILLED),
+  FIL = S(FILLED),
+  CXL = S(CANCELLED),
+  REJ = S(REJECTED),
+  PCX = S(PENDING_CANCEL),
+  PRP = S(PENDING_REPLACE),
+  EXP = S(EXPIRED),
+  TRG = S(TRIGGERED)
 };
 #undef S
 
@@ -124,20 +132,16 @@ int oms_order_check(const oms_order_t *o) {
     case OMS_STATE_SUBMITTED:
     case OMS_STATE_ACCEPTED:
     case OMS_STATE_TRIGGERED:
-    case OMS_STATE_REJECTED:
-      return nofill;
-    case OMS_STATE_PARTIALLY_FILLED:
-      return !nofill && oms_dec_lt(F, Q);
-    case OMS_STATE_FILLED:
-      return oms_dec_eq(F, Q);
+    case OMS_STATE_REJECTED: return nofill;
+    case OMS_STATE_PARTIALLY_FILLED: return !nofill && oms_dec_lt(F, Q);
+    case OMS_STATE_FILLED: return oms_dec_eq(F, Q);
     case OMS_STATE_PENDING_REPLACE:
       if (oms_dec_lt(o->pending_qty, F)) return 0;
       /* fall through */
     case OMS_STATE_PENDING_CANCEL:
       return is_restorable(o->restore_state) &&
              (o->restore_state == OMS_STATE_PARTIALLY_FILLED) == !nofill;
-    default:
-      return 1;
+    default: return 1;
   }
 }
 
@@ -221,9 +225,7 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
       if (n.restore_state == OMS_STATE_SUBMITTED || n.restore_state == OMS_STATE_ACCEPTED)
         n.restore_state = OMS_STATE_TRIGGERED;
       break;
-    default:
-      to = (oms_ord_state_t)t;
-      break;
+    default: to = (oms_ord_state_t)t; break;
   }
 
   switch (ch->event) {
@@ -242,9 +244,7 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
         return OMS_ESTATE;
       set_reason(&n, ch);
       break;
-    case OMS_EV_CANCEL_REQUEST:
-      n.restore_state = o->state;
-      break;
+    case OMS_EV_CANCEL_REQUEST: n.restore_state = o->state; break;
     case OMS_EV_REPLACE_REQUEST: {
       oms_dec_t q = oms_dec_is_zero(ch->new_qty) ? o->qty : ch->new_qty;
       oms_dec_t p = oms_dec_is_zero(ch->new_price) ? o->price : ch->new_price;
@@ -257,13 +257,12 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
       n.restore_state = o->state;
       break;
     }
-    default:
-      break;
+    default: break;
   }
 
   n.state = to;
-  n.leaves_qty = oms_ord_state_is_terminal(to) ? OMS_DEC_ZERO
-                                               : (oms_dec_t){n.qty.raw - n.filled_qty.raw};
+  n.leaves_qty =
+      oms_ord_state_is_terminal(to) ? OMS_DEC_ZERO : (oms_dec_t){n.qty.raw - n.filled_qty.raw};
   /* restore_state only has meaning while a request is pending. */
   if (to != OMS_STATE_PENDING_CANCEL && to != OMS_STATE_PENDING_REPLACE) n.restore_state = to;
   n.updated_ns = ch->ts_ns;

@@ -12,8 +12,8 @@
 
 static void test_every_error_has_a_name_and_message(void **state) {
   (void)state;
-#define XX(name, num, msg)                                  \
-  assert_string_equal(oms_err_name(num), "OMS_" #name);     \
+#define XX(name, num, msg)                              \
+  assert_string_equal(oms_err_name(num), "OMS_" #name); \
   assert_string_equal(oms_strerror(num), msg);
   OMS_ERRNO_MAP(XX)
 #undef XX
@@ -36,11 +36,11 @@ static void test_error_codes_are_stable(void **state) {
 
 static void test_reason_names_round_trip(void **state) {
   (void)state;
-#define XX(name, num, msg)                                         \
-  {                                                                \
-    oms_reason_t r;                                                \
-    assert_int_equal(oms_reason_from_name(#name, &r), 0);          \
-    assert_int_equal(r, num);                                      \
+#define XX(name, num, msg)                                            \
+  {                                                                   \
+    oms_reason_t r;                                                   \
+    assert_int_equal(oms_reason_from_name(#name, &r), 0);             \
+    assert_int_equal(r, num);                                         \
     assert_string_equal(oms_reason_name((oms_reason_t)(num)), #name); \
     assert_string_equal(oms_reason_desc((oms_reason_t)(num)), msg);   \
   }

@@ -49,8 +49,8 @@ static void test_parse_accepts_plain_decimals(void **state) {
 
 static void test_parse_refuses_bad_input(void **state) {
   (void)state;
-  const char *bad[] = {"", "abc", "1e5", "NaN", "nan", "inf", "--1", "+-1", " 1", "1 ", "1.2.3",
-                       ".", "-", "+", "1,5", "0x10", "1_000", "\t1", "１"};
+  const char *bad[] = {"",      "abc", "1e5", "NaN", "nan", "inf",  "--1",   "+-1", " 1", "1 ",
+                       "1.2.3", ".",   "-",   "+",   "1,5", "0x10", "1_000", "\t1", "１"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     oms_dec_t d = {42};
     assert_int_equal(oms_dec_parse_cstr(bad[i], &d), OMS_ESYNTAX);
@@ -225,8 +225,8 @@ static void test_quantize_and_multiples(void **state) {
   assert_int_equal(oms_dec_quantize(D("-100.37"), D("0.05"), OMS_ROUND_FLOOR, &out), 0);
   assert_fmt(out, "-100.4");
   assert_int_equal(oms_dec_quantize(D("1"), D("0"), OMS_ROUND_DOWN, &out), OMS_EINVAL);
-  assert_int_equal(
-      oms_dec_quantize(oms_dec_from_raw(INT64_MAX), D("10"), OMS_ROUND_UP, &out), OMS_EOVERFLOW);
+  assert_int_equal(oms_dec_quantize(oms_dec_from_raw(INT64_MAX), D("10"), OMS_ROUND_UP, &out),
+                   OMS_EOVERFLOW);
   assert_true(oms_dec_is_multiple(D("100.35"), D("0.05")));
   assert_false(oms_dec_is_multiple(D("100.37"), D("0.05")));
   assert_true(oms_dec_is_multiple(D("100.37"), D("0")));

@@ -115,8 +115,8 @@ static void test_every_state_event_pair(void **state) {
                oms_ord_event_str((oms_ord_event_t)e));
       if (expected[s][e]) {
         if (rc != 0) fail_msg("%s refused with %s", what, oms_err_name(rc));
-        if ((int)o.state != expected_to[s][e]) fail_msg("%s went to %s", what,
-                                                         oms_ord_state_str(o.state));
+        if ((int)o.state != expected_to[s][e])
+          fail_msg("%s went to %s", what, oms_ord_state_str(o.state));
         assert_true(oms_order_check(&o));
         assert_int_equal(a.seq, before.audit_count + 1);
         assert_int_equal(a.from, s);
@@ -206,8 +206,8 @@ static void test_reject_keeps_reason(void **state) {
   memset(longtext, 'x', sizeof longtext - 1);
   longtext[sizeof longtext - 1] = 0;
   oms_order_t p = fresh();
-  oms_ord_change_t dn = {.event = OMS_EV_DENY, .reason = OMS_R_RISK_MARGIN,
-                         .reason_text = longtext};
+  oms_ord_change_t dn = {
+      .event = OMS_EV_DENY, .reason = OMS_R_RISK_MARGIN, .reason_text = longtext};
   assert_int_equal(oms_order_apply(&p, &dn, NULL), 0);
   assert_int_equal(strlen(p.reject_reason), OMS_REASON_MAX);
 }
@@ -275,8 +275,8 @@ static void test_cancel_rejected_restores_previous_state(void **state) {
 static void test_replace_confirm_installs_new_values(void **state) {
   (void)state;
   oms_order_t o = in_state(PAR);
-  oms_ord_change_t rq = {.event = OMS_EV_REPLACE_REQUEST, .new_qty = T_D("5"),
-                         .new_price = T_D("102")};
+  oms_ord_change_t rq = {
+      .event = OMS_EV_REPLACE_REQUEST, .new_qty = T_D("5"), .new_price = T_D("102")};
   assert_int_equal(oms_order_apply(&o, &rq, NULL), 0);
   assert_true(oms_dec_eq(o.qty, T_D("10"))); /* not before the venue confirms */
   assert_true(oms_dec_eq(o.pending_qty, T_D("5")));
@@ -426,7 +426,8 @@ static void test_random_event_sequences_keep_invariants(void **state) {
       int64_t px = (int64_t)(next_rand() % 1000 + 9500) * 1000000;
       ch.fill_qty.raw = q;
       ch.fill_px.raw = px;
-      if (ch.event == OMS_EV_REPLACE_REQUEST) ch.new_qty.raw = (int64_t)(next_rand() % 20 + 1) * OMS_DEC_SCALE;
+      if (ch.event == OMS_EV_REPLACE_REQUEST)
+        ch.new_qty.raw = (int64_t)(next_rand() % 20 + 1) * OMS_DEC_SCALE;
       oms_order_t before = o;
       int rc = oms_order_apply(&o, &ch, NULL);
       if (rc != 0) {
