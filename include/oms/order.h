@@ -182,6 +182,11 @@ typedef struct oms_audit_s {
   int64_t ts_ns;
 } oms_audit_t;
 
+/* The venue's view of the order is not known (the venue went down with the
+ * order in flight, or its acknowledgement never came); a status query is
+ * outstanding. Cleared by the venue's next report about the order. */
+#define OMS_ORDF_STATUS_UNKNOWN 0x1u
+
 /* The order keeps its most recent transitions inline; the complete trail is
  * the durable event log of the order store, which receives every record that
  * oms_order_apply() returns. */
@@ -225,6 +230,7 @@ typedef struct oms_order_s {
   int64_t updated_ns;
   char metadata[OMS_METADATA_MAX + 1];
 
+  uint32_t flags; /* OMS_ORDF_*: operational marks kept by the core */
   uint32_t audit_count;                /* transitions ever applied */
   oms_audit_t audit[OMS_AUDIT_INLINE]; /* ring: audit[(seq - 1) % OMS_AUDIT_INLINE] */
 } oms_order_t;

@@ -43,8 +43,11 @@
  * and never applied; the engine raises an alarm.
  *
  * INVARIANTS (oms_order_check), with Q = qty, F = filled_qty, L = leaves_qty:
- *   all states:        0 <= F <= Q; F == 0 <=> avg_px == 0 and cum_notional == 0;
- *                      Q > 0; audit_count > 0 unless PENDING.
+ *   PENDING, REJECTED: F == 0 and no average price, whatever Q (a request
+ *                      refused by validation may carry any quantity);
+ *                      PENDING: L == Q; REJECTED: L == 0.
+ *   other states:      0 <= F <= Q; F == 0 <=> avg_px == 0 and cum_notional == 0;
+ *                      Q > 0; audit_count > 0.
  *   non-terminal:      F + L == Q.
  *   terminal:          L == 0.
  *   PENDING, SUBMITTED, ACCEPTED, TRIGGERED, REJECTED:  F == 0.
@@ -118,21 +121,26 @@ static bool is_restorable(oms_ord_state_t s) {
 int oms_order_check(const oms_order_t *o) {
   oms_dec_t Q = o->qty, F = o->filled_qty, L = o->leaves_qty;
   if ((unsigned)o->state >= OMS_STATE_COUNT) return 0;
-  if (!oms_dec_is_pos(Q) || oms_dec_is_neg(F) || oms_dec_gt(F, Q) || oms_dec_is_neg(L)) return 0;
   bool nofill = oms_dec_is_zero(F);
+  /* An order refused by validation keeps the request as it came, whatever
+   * its quantity: it never traded. */
+  if (o->state == OMS_STATE_PENDING || o->state == OMS_STATE_REJECTED) {
+    if (!nofill || o->avg_px.raw != 0 || o->cum_notional != 0) return 0;
+    if (o->state == OMS_STATE_REJECTED) return oms_dec_is_zero(L) && o->audit_count > 0;
+    return L.raw == Q.raw;
+  }
+  if (!oms_dec_is_pos(Q) || oms_dec_is_neg(F) || oms_dec_gt(F, Q) || oms_dec_is_neg(L)) return 0;
   if (nofill != (o->avg_px.raw == 0) || nofill != (o->cum_notional == 0)) return 0;
-  if (o->state != OMS_STATE_PENDING && o->audit_count == 0) return 0;
+  if (o->audit_count == 0) return 0;
   if (oms_ord_state_is_terminal(o->state)) {
     if (!oms_dec_is_zero(L)) return 0;
   } else if (F.raw + L.raw != Q.raw) {
     return 0;
   }
   switch (o->state) {
-    case OMS_STATE_PENDING:
     case OMS_STATE_SUBMITTED:
     case OMS_STATE_ACCEPTED:
-    case OMS_STATE_TRIGGERED:
-    case OMS_STATE_REJECTED: return nofill;
+    case OMS_STATE_TRIGGERED: return nofill;
     case OMS_STATE_PARTIALLY_FILLED: return !nofill && oms_dec_lt(F, Q);
     case OMS_STATE_FILLED: return oms_dec_eq(F, Q);
     case OMS_STATE_PENDING_REPLACE:

@@ -391,8 +391,21 @@ static void test_check_detects_corruption(void **state) {
   assert_true(oms_order_check(&b));
   b.filled_qty = T_D("9");
   assert_false(oms_order_check(&b));
-  b = fresh();
+  b = in_state(ACC);
   b.qty = OMS_DEC_ZERO;
+  b.leaves_qty = OMS_DEC_ZERO;
+  assert_false(oms_order_check(&b));
+  /* PENDING and REJECTED orders may carry any quantity, but never a fill */
+  b = fresh();
+  b.qty = b.leaves_qty = T_D("-1");
+  assert_true(oms_order_check(&b));
+  b.filled_qty = T_D("1");
+  assert_false(oms_order_check(&b));
+  b = fresh();
+  b.leaves_qty = T_D("3");
+  assert_false(oms_order_check(&b));
+  b = in_state(REJ);
+  b.leaves_qty = T_D("1");
   assert_false(oms_order_check(&b));
 }
 

@@ -1,0 +1,146 @@
+/*
+ * book.h - a price-time priority limit order book for one instrument: the
+ * matching engine under the simulated venue (sim_venue.h), usable on its own
+ * for backtests and benchmarks.
+ *
+ * Orders rest at their limit price; an incoming order trades against the best
+ * opposite price first and, within a price, against the oldest resting order
+ * first. Every trade is at the resting (maker) order's price. Prices and
+ * quantities are exact oms_dec_t values; the book does not check tick or lot
+ * (the venue does) and lets any two orders trade, whoever owns them.
+ *
+ * The book allocates only in oms_book_create: resting orders come from a
+ * preallocated pool of `capacity` nodes, price levels from a pool of the same
+ * size, and ids are found through an open-addressing hash. Each side keeps its
+ * levels in an array sorted so that the best price is last: the best level is
+ * O(1), a new level is a binary search plus a short move near the top of the
+ * book, and an emptied best level is dropped in O(1). Within a level, orders
+ * form an intrusive FIFO list, so a cancel is O(1) after the hash lookup.
+ *
+ * Not thread-safe: one book is driven by one thread.
+ */
+#ifndef OMS_BOOK_H
+#define OMS_BOOK_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/order.h"
+
+OMS_BEGIN_DECLS
+
+typedef struct oms_book_s oms_book_t;
+
+/* One trade, as the book reports it to its fill callback. */
+typedef struct oms_book_fill_s {
+  uint64_t maker_id, maker_tag; /* the resting order */
+  uint64_t taker_id, taker_tag; /* the incoming order */
+  oms_side_t taker_side;
+  oms_dec_t px;           /* the maker's price */
+  oms_dec_t qty;          /* > 0 */
+  oms_dec_t maker_leaves; /* what rests of the maker after this trade; 0: gone */
+} oms_book_fill_t;
+
+/* Called for every trade, in order, from inside oms_book_submit. It must not
+ * call back into the same book. */
+typedef void (*oms_book_fill_cb)(void *ctx, const oms_book_fill_t *f);
+
+/* Flags of an incoming order. */
+#define OMS_BOOK_MARKET 0x1u    /* no limit price: trades at any price, never rests */
+#define OMS_BOOK_IOC 0x2u       /* trade what can trade now, never rest */
+#define OMS_BOOK_FOK 0x4u       /* all or nothing, now; never rests */
+#define OMS_BOOK_POST_ONLY 0x8u /* refused if it would trade on arrival */
+
+typedef struct oms_book_order_s {
+  uint64_t id;  /* non-zero, unique among the resting orders */
+  uint64_t tag; /* the caller's, echoed in fills */
+  oms_side_t side;
+  oms_dec_t price; /* limit price (> 0) unless OMS_BOOK_MARKET */
+  oms_dec_t qty;   /* > 0 */
+  uint32_t flags;  /* OMS_BOOK_* */
+} oms_book_order_t;
+
+typedef enum oms_book_outcome_e {
+  OMS_BOOK_RESTED = 1,        /* some or all of it rests in the book */
+  OMS_BOOK_FILLED,            /* traded in full */
+  OMS_BOOK_NOT_RESTED,        /* IOC/market: leaves_qty did not trade and is gone */
+  OMS_BOOK_POST_ONLY_REFUSED, /* post-only that would trade: nothing done */
+  OMS_BOOK_FOK_REFUSED        /* FOK that can not fill in full: nothing done */
+} oms_book_outcome_t;
+
+typedef struct oms_book_result_s {
+  oms_book_outcome_t outcome;
+  oms_dec_t filled_qty; /* traded by this submit */
+  oms_dec_t leaves_qty; /* resting (RESTED) or dropped (NOT_RESTED) */
+} oms_book_result_t;
+
+/* One price level, for depth snapshots. */
+typedef struct oms_book_level_s {
+  oms_dec_t px, qty;
+  uint32_t orders;
+} oms_book_level_t;
+
+/* A resting order, for lookups. */
+typedef struct oms_book_entry_s {
+  uint64_t tag;
+  oms_side_t side;
+  oms_dec_t price, leaves_qty;
+} oms_book_entry_t;
+
+/* Creates an empty book for up to capacity (> 0) resting orders; fills go to
+ * cb(ctx, ...) (cb may be NULL). On success *out owns the book (free it with
+ * oms_book_destroy); on failure *out is NULL and the return is OMS_EINVAL or
+ * OMS_ENOMEM. */
+OMS_EXTERN int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_t **out);
+
+/* Frees the book and every order in it. Accepts NULL. */
+OMS_EXTERN void oms_book_destroy(oms_book_t *b);
+
+/* Matches o against the book and rests what is left if o may rest. Returns 0
+ * with *res set (post-only and FOK refusals are outcomes, not errors), or,
+ * with nothing done: OMS_EINVAL (id 0, qty <= 0, bad side, price <= 0 on a
+ * limit order), OMS_EEXIST (id already resting), OMS_EFULL (o could rest and
+ * the pool has no free node). */
+OMS_EXTERN int oms_book_submit(oms_book_t *b, const oms_book_order_t *o, oms_book_result_t *res);
+
+/* Removes a resting order. Returns 0 with *leaves (if not NULL) set to what
+ * rested, or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves);
+
+/* Lowers a resting order's quantity to new_leaves (0 < new_leaves <= its
+ * current leaves), keeping its place in the queue. Returns 0, OMS_ENOTFOUND,
+ * or OMS_EINVAL (a quantity that is not a decrease). */
+OMS_EXTERN int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves);
+
+/* Looks up a resting order. Returns 0 with *out set, or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out);
+
+/* The best price of a side and the quantity resting there. Returns false
+ * (and zeros) when the side is empty. */
+OMS_EXTERN bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty);
+
+/* Whether a limit order of side at px would trade on arrival. */
+OMS_EXTERN bool oms_book_would_cross(const oms_book_t *b, oms_side_t side, oms_dec_t px);
+
+/* The quantity an order of side could trade now up to limit px (any price if
+ * market is true), counting at most up to `enough` (0: no cap). */
+OMS_EXTERN oms_dec_t oms_book_available(const oms_book_t *b, oms_side_t side, oms_dec_t px,
+                                        bool market, oms_dec_t enough);
+
+/* Copies up to max levels of side, best first, into out. Returns the number
+ * copied. */
+OMS_EXTERN size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *out,
+                                 size_t max);
+
+/* The number of resting orders. */
+OMS_EXTERN size_t oms_book_order_count(const oms_book_t *b);
+
+/* Checks the book's internal invariants (sorted levels, level totals equal
+ * the sum of their orders, hash and lists agree). Returns 1 if they hold.
+ * O(n): for tests and debug builds. */
+OMS_EXTERN int oms_book_check(const oms_book_t *b);
+
+OMS_END_DECLS
+
+#endif /* OMS_BOOK_H */

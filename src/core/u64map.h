@@ -1,0 +1,42 @@
+/*
+ * u64map.h - an open-addressing hash map from 64-bit keys to 64-bit values,
+ * sized once at creation so that insertion and removal never allocate.
+ *
+ * Linear probing with backward-shift deletion (no tombstones), so lookups
+ * stay short however many removals there have been. Key 0 is reserved for
+ * "empty": callers map their ids to non-zero keys (order ids start at 1; a
+ * string key's hash is forced non-zero).
+ */
+#ifndef OMS_CORE_U64MAP_H
+#define OMS_CORE_U64MAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct oms__u64map_s {
+  uint64_t *keys;
+  uint64_t *vals;
+  uint32_t mask;  /* capacity - 1; capacity is a power of two */
+  uint32_t count; /* entries in use */
+  uint32_t limit; /* most entries allowed: capacity / 2 */
+} oms__u64map_t;
+
+/* Prepares m for at least max_entries entries. Returns 0 or OMS_ENOMEM. */
+int oms__u64map_init(oms__u64map_t *m, uint32_t max_entries);
+/* Frees the memory of m. Accepts a zeroed m. */
+void oms__u64map_close(oms__u64map_t *m);
+
+/* Sets key to val, replacing any value. Returns 0, OMS_EINVAL for key 0, or
+ * OMS_EFULL at the entry limit. */
+int oms__u64map_put(oms__u64map_t *m, uint64_t key, uint64_t val);
+/* Returns true and fills *val if key is present. */
+bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_t *val);
+/* Removes key; returns true if it was present. */
+bool oms__u64map_del(oms__u64map_t *m, uint64_t key);
+/* Removes every entry. */
+void oms__u64map_clear(oms__u64map_t *m);
+
+/* A 64-bit hash of a string, never 0 (FNV-1a with a final mix). */
+uint64_t oms__hash_str(const char *s, uint64_t seed);
+
+#endif /* OMS_CORE_U64MAP_H */

@@ -1,0 +1,839 @@
+/*
+ * session.c - the FIX 4.4 session layer, acceptor side (see fix_session.h
+ * for the state diagram and the callback contracts).
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Inbound, in the order FIX 4.4 (Volume 2, "Session Protocol") asks for:
+ *
+ *   1. MsgSeqNum(34) missing or unreadable: Logout and disconnect, since
+ *      nothing later can be trusted to be in order.
+ *   2. Before Logon, anything but a valid Logon ends the connection.
+ *   3. CompIDs wrong: Reject(373=9), Logout, disconnect.
+ *   4. SequenceReset in reset mode ignores MsgSeqNum.
+ *   5. MsgSeqNum above the expected one: a gap. We send one
+ *      ResendRequest(7=expected, 16=0 "everything") and drop the message:
+ *      the counterparty resends it, in order, with the ones we missed, so
+ *      nothing is queued here. Logout, ResendRequest and TestRequest are
+ *      still honoured during a gap so that neither side waits on the other.
+ *   6. MsgSeqNum below the expected one: a PossDup(43=Y) duplicate is
+ *      ignored, anything else is a fatal "MsgSeqNum too low".
+ *   7. At the expected number: header checks (SendingTime, OrigSendingTime
+ *      on PossDup, MsgType) answer with Reject(3), then the message is
+ *      handled. A rejected message still uses its sequence number.
+ *
+ * Outbound, every message takes the next MsgSeqNum; the new number is saved
+ * through the store before the bytes are written, so a crash can never send
+ * two messages with one number. Application messages are also saved (before
+ * sending) for ResendRequest; admin messages are not, and a resend replaces
+ * them with SequenceReset-GapFill, as FIX requires.
+ *
+ * Delivery is at-least-once: the expected inbound number is saved after the
+ * application has seen the message, so a crash in between redelivers it (the
+ * engine refuses a repeated ClOrdID) rather than losing an order.
+ *
+ * Three buffers are allocated once, at create: one for the application
+ * message being built, one for admin messages and resends (so the session can
+ * answer a TestRequest while the application holds a half-built message),
+ * and one to load stored messages into. Nothing is allocated per message.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oms/error.h"
+#include "oms/fix.h"
+#include "oms/fix_session.h"
+
+#define NS_PER_S INT64_C(1000000000)
+#define DEFAULT_MAX_HEARTBEAT_S 300
+#define DEFAULT_LOGON_TIMEOUT_NS (10 * NS_PER_S)
+#define DEFAULT_LOGOUT_TIMEOUT_NS (5 * NS_PER_S)
+#define ADMIN_EXTRA 128 /* room for 43 and 122 added to a resent message */
+
+struct oms_fix_session_s {
+  char sender[OMS_ID_MAX + 1];
+  char target[OMS_ID_MAX + 1];
+  oms_fix_session_config_t cfg;
+  oms_fix_session_io_t io;
+  oms_fix_session_store_t store;
+  oms_clock_t clock;
+  oms_fix_limits_t limits;
+
+  oms_fix_session_state_t state;
+  int64_t next_sender;
+  int64_t next_target;
+  int64_t resend_until; /* > 0 while our ResendRequest is being answered */
+  int hb_s;
+  int64_t hb_ns;
+
+  int64_t connected_ns;
+  int64_t last_sent_ns;
+  int64_t last_recv_ns;
+  int64_t logout_sent_ns;
+  int test_req_pending;
+  int64_t test_req_sent_ns;
+  int64_t test_req_count;
+
+  int app_building;
+  int64_t app_seq; /* MsgSeqNum written by app_begin */
+  oms_fix_builder_t app_b;
+  oms_fix_builder_t admin_b;
+  char *app_buf;
+  size_t app_cap;
+  char *admin_buf;
+  size_t admin_cap;
+  char *load_buf;
+  size_t load_cap;
+
+  oms_fix_msg_t in_msg;     /* on_bytes' parse target */
+  oms_fix_msg_t stored_msg; /* a stored message being resent */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Plumbing                                                                   */
+
+__attribute__((format(printf, 3, 4))) static void slog(oms_fix_session_t *s,
+                                                       oms_fix_log_level_t lvl, const char *fmt,
+                                                       ...) {
+  if (!s->io.log) return;
+  char text[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof(text), fmt, ap);
+  va_end(ap);
+  s->io.log(s->io.ctx, lvl, text);
+}
+
+static void drop(oms_fix_session_t *s, const char *reason) {
+  if (s->state == OMS_FIX_SESSION_DISCONNECTED) return;
+  slog(s, OMS_FIX_LOG_WARN, "disconnect: %s", reason);
+  s->state = OMS_FIX_SESSION_DISCONNECTED;
+  s->app_building = 0;
+  s->io.disconnect(s->io.ctx, reason);
+}
+
+/* A failure that breaks the session's promises (store, socket). */
+static int fatal(oms_fix_session_t *s, int rc, const char *what) {
+  slog(s, OMS_FIX_LOG_ERROR, "%s failed (%d)", what, rc);
+  drop(s, what);
+  return rc;
+}
+
+static int64_t now(const oms_fix_session_t *s) { return oms_clock_now(&s->clock); }
+
+static int persist(oms_fix_session_t *s) {
+  int rc = s->store.save_seqnums(s->store.ctx, s->next_sender, s->next_target);
+  return rc ? fatal(s, rc, "store save_seqnums") : 0;
+}
+
+static int write_out(oms_fix_session_t *s, const char *data, size_t len) {
+  int rc = s->io.send(s->io.ctx, data, len);
+  if (rc) return fatal(s, rc, "send");
+  s->last_sent_ns = now(s);
+  return 0;
+}
+
+static oms_fix_builder_t *admin_begin(oms_fix_session_t *s, const char *type) {
+  oms_fix_header_t h = {.msg_type = type,
+                        .sender_comp_id = s->sender,
+                        .target_comp_id = s->target,
+                        .msg_seq_num = s->next_sender,
+                        .sending_time_ns = now(s)};
+  oms_fix_builder_begin_header(&s->admin_b, s->admin_buf, s->admin_cap, &h);
+  return &s->admin_b;
+}
+
+/* Finishes an admin message, uses its sequence number and writes it. */
+static int admin_send(oms_fix_session_t *s) {
+  size_t len;
+  int rc = oms_fix_builder_finish(&s->admin_b, &len);
+  if (rc) return fatal(s, rc, "build admin message");
+  s->next_sender++;
+  rc = persist(s);
+  return rc ? rc : write_out(s, s->admin_buf, len);
+}
+
+static int send_logout(oms_fix_session_t *s, const char *text) {
+  oms_fix_builder_t *b = admin_begin(s, "5");
+  if (text) oms_fix_add_cstr(b, 58, text);
+  return admin_send(s);
+}
+
+static int logout_and_drop(oms_fix_session_t *s, const char *text) {
+  slog(s, OMS_FIX_LOG_WARN, "logout: %s", text);
+  (void)send_logout(s, text); /* best effort: the connection ends either way */
+  drop(s, text);
+  return 0;
+}
+
+static int send_reject(oms_fix_session_t *s, int64_t ref_seq, oms_fix_str_t ref_type,
+                       uint32_t ref_tag, int reason, const char *text) {
+  slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %u reason %d: %s", (long long)ref_seq,
+       (unsigned)ref_tag, reason, text ? text : "");
+  oms_fix_builder_t *b = admin_begin(s, "3");
+  oms_fix_add_int(b, 45, ref_seq > 0 ? ref_seq : 0);
+  if (ref_tag) oms_fix_add_int(b, 371, ref_tag);
+  if (ref_type.len) oms_fix_add_str(b, 372, ref_type);
+  oms_fix_add_int(b, 373, reason);
+  if (text) oms_fix_add_cstr(b, 58, text);
+  return admin_send(s);
+}
+
+static int send_resend_request(oms_fix_session_t *s, int64_t seen_seq) {
+  if (s->resend_until) {
+    /* Our 16=0 request already covers everything up to infinity. */
+    if (seen_seq > s->resend_until) s->resend_until = seen_seq;
+    return 0;
+  }
+  slog(s, OMS_FIX_LOG_INFO, "gap: expected %lld, received %lld", (long long)s->next_target,
+       (long long)seen_seq);
+  s->resend_until = seen_seq;
+  oms_fix_builder_t *b = admin_begin(s, "2");
+  oms_fix_add_int(b, 7, s->next_target);
+  oms_fix_add_int(b, 16, 0);
+  return admin_send(s);
+}
+
+/* The inbound message at the expected number is done with. */
+static int advance_target(oms_fix_session_t *s) {
+  s->next_target++;
+  if (s->resend_until && s->next_target > s->resend_until) s->resend_until = 0;
+  return persist(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lifetime                                                                   */
+
+static int copy_id(char *dst, const char *src) {
+  if (!src || !*src || strlen(src) > OMS_ID_MAX || strchr(src, OMS_FIX_SOH)) return OMS_EINVAL;
+  strcpy(dst, src);
+  return 0;
+}
+
+int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_session_io_t *io,
+                           const oms_fix_session_store_t *store, const oms_clock_t *clock,
+                           oms_fix_session_t **out) {
+  if (!out) return OMS_EINVAL;
+  *out = NULL;
+  if (!cfg || !io || !store || !clock || !clock->now_ns || !io->send || !io->disconnect ||
+      !io->on_app_msg || !io->authenticate || !store->load_seqnums || !store->save_seqnums ||
+      !store->save_sent || !store->load_sent || !store->reset) {
+    return OMS_EINVAL;
+  }
+  size_t max_len = cfg->max_msg_len ? cfg->max_msg_len : OMS_FIX_DEFAULT_MAX_MSG_LEN;
+  if (max_len < 128 || max_len > OMS_FIX_MAX_MSG_LEN_LIMIT) return OMS_EINVAL;
+
+  oms_fix_session_t *s = calloc(1, sizeof(*s));
+  if (!s) return OMS_ENOMEM;
+  int rc = copy_id(s->sender, cfg->sender_comp_id);
+  if (rc == 0) rc = copy_id(s->target, cfg->target_comp_id);
+  if (rc) goto fail_session;
+
+  s->app_cap = max_len;
+  s->admin_cap = max_len + ADMIN_EXTRA;
+  s->load_cap = max_len;
+  s->app_buf = malloc(s->app_cap + s->admin_cap + s->load_cap);
+  if (!s->app_buf) {
+    rc = OMS_ENOMEM;
+    goto fail_session;
+  }
+  s->admin_buf = s->app_buf + s->app_cap;
+  s->load_buf = s->admin_buf + s->admin_cap;
+
+  s->cfg = *cfg;
+  s->cfg.sender_comp_id = s->sender;
+  s->cfg.target_comp_id = s->target;
+  if (!s->cfg.max_heartbeat_s) s->cfg.max_heartbeat_s = DEFAULT_MAX_HEARTBEAT_S;
+  if (!s->cfg.logon_timeout_ns) s->cfg.logon_timeout_ns = DEFAULT_LOGON_TIMEOUT_NS;
+  if (!s->cfg.logout_timeout_ns) s->cfg.logout_timeout_ns = DEFAULT_LOGOUT_TIMEOUT_NS;
+  s->cfg.max_msg_len = max_len;
+  s->limits.max_msg_len = max_len;
+  s->io = *io;
+  s->store = *store;
+  s->clock = *clock;
+  s->state = OMS_FIX_SESSION_DISCONNECTED;
+  s->next_sender = 1;
+  s->next_target = 1;
+  *out = s;
+  return 0;
+
+fail_session:
+  free(s);
+  return rc;
+}
+
+void oms_fix_session_destroy(oms_fix_session_t *s) {
+  if (!s) return;
+  free(s->app_buf);
+  free(s);
+}
+
+int oms_fix_session_connect(oms_fix_session_t *s) {
+  if (s->state != OMS_FIX_SESSION_DISCONNECTED) return OMS_ESTATE;
+  int64_t ns = 1, nt = 1;
+  int rc = s->store.load_seqnums(s->store.ctx, &ns, &nt);
+  if (rc == OMS_ENOTFOUND) {
+    ns = nt = 1;
+  } else if (rc) {
+    slog(s, OMS_FIX_LOG_ERROR, "store load_seqnums failed (%d)", rc);
+    return rc;
+  } else if (ns < 1 || nt < 1) {
+    return OMS_ESTORE;
+  }
+  s->next_sender = ns;
+  s->next_target = nt;
+  s->state = OMS_FIX_SESSION_AWAIT_LOGON;
+  s->resend_until = 0;
+  s->hb_s = 0;
+  s->hb_ns = 0;
+  s->test_req_pending = 0;
+  s->app_building = 0;
+  s->connected_ns = s->last_recv_ns = s->last_sent_ns = now(s);
+  return 0;
+}
+
+void oms_fix_session_reset_connection(oms_fix_session_t *s) {
+  s->state = OMS_FIX_SESSION_DISCONNECTED;
+  s->app_building = 0;
+}
+
+oms_fix_session_state_t oms_fix_session_state(const oms_fix_session_t *s) { return s->state; }
+int64_t oms_fix_session_next_sender_seq(const oms_fix_session_t *s) { return s->next_sender; }
+int64_t oms_fix_session_next_target_seq(const oms_fix_session_t *s) { return s->next_target; }
+int oms_fix_session_heartbeat_s(const oms_fix_session_t *s) { return s->hb_s; }
+
+/* ------------------------------------------------------------------------ */
+/* Resend                                                                     */
+
+static int is_admin_type(oms_fix_str_t t) {
+  return t.len == 1 && strchr("0123456A", t.ptr[0]) != NULL;
+}
+
+/* FIX 4.4 MsgTypes: one char (I, O and U unused), AA-AZ, BA-BH, or
+ * user-defined types starting with U. */
+static int valid_msg_type(oms_fix_str_t t) {
+  if (t.len == 1) {
+    char c = t.ptr[0];
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' && c != 'U');
+  }
+  if (t.len >= 2 && t.ptr[0] == 'U') return 1;
+  if (t.len != 2) return 0;
+  return (t.ptr[0] == 'A' && t.ptr[1] >= 'A' && t.ptr[1] <= 'Z') ||
+         (t.ptr[0] == 'B' && t.ptr[1] >= 'A' && t.ptr[1] <= 'H');
+}
+
+/* SequenceReset-GapFill sent as message seq, telling the peer to expect
+ * new_seq next. It reuses an old number, so next_sender does not move. */
+static int send_gap_fill(oms_fix_session_t *s, int64_t seq, int64_t new_seq) {
+  int64_t t = now(s);
+  oms_fix_header_t h = {.msg_type = "4",
+                        .sender_comp_id = s->sender,
+                        .target_comp_id = s->target,
+                        .msg_seq_num = seq,
+                        .sending_time_ns = t,
+                        .poss_dup = 1,
+                        .orig_sending_time_ns = t};
+  oms_fix_builder_t *b = &s->admin_b;
+  oms_fix_builder_begin_header(b, s->admin_buf, s->admin_cap, &h);
+  oms_fix_add_char(b, 123, 'Y');
+  oms_fix_add_int(b, 36, new_seq);
+  size_t len;
+  int rc = oms_fix_builder_finish(b, &len);
+  if (rc) return fatal(s, rc, "build gap fill");
+  return write_out(s, s->admin_buf, len);
+}
+
+/* Parses the stored message in load_buf into stored_msg. Returns 1 when it
+ * can be resent (an application message with a SendingTime), 0 when it must
+ * be gap-filled instead. */
+static int stored_usable(oms_fix_session_t *s, int64_t seq, size_t len, int64_t *orig) {
+  oms_fix_msg_t *m = &s->stored_msg;
+  size_t used;
+  if (oms_fix_parse(s->load_buf, len, &s->limits, m, &used, NULL) != 0 ||
+      is_admin_type(m->msg_type) || m->msg_type.len > 8 || oms_fix_msg_get_time(m, 52, orig) != 0) {
+    slog(s, OMS_FIX_LOG_ERROR, "stored message %lld unusable: gap-filled", (long long)seq);
+    return 0;
+  }
+  return 1;
+}
+
+/* Rewrites the application message in stored_msg with PossDupFlag=Y,
+ * OrigSendingTime = its first SendingTime and a new SendingTime. */
+static int resend_stored(oms_fix_session_t *s, int64_t seq, int64_t orig) {
+  const oms_fix_msg_t *m = &s->stored_msg;
+  char type[9];
+  memcpy(type, m->msg_type.ptr, m->msg_type.len);
+  type[m->msg_type.len] = '\0';
+  oms_fix_header_t h = {.msg_type = type,
+                        .sender_comp_id = s->sender,
+                        .target_comp_id = s->target,
+                        .msg_seq_num = seq,
+                        .sending_time_ns = now(s),
+                        .poss_dup = 1,
+                        .orig_sending_time_ns = orig};
+  oms_fix_builder_t *b = &s->admin_b;
+  oms_fix_builder_begin_header(b, s->admin_buf, s->admin_cap, &h);
+  for (size_t i = 0; i < m->nfields; i++) {
+    switch (m->fields[i].tag) {
+      case 8:
+      case 9:
+      case 35:
+      case 49:
+      case 56:
+      case 34:
+      case 43:
+      case 97:
+      case 52:
+      case 122:
+      case 10: continue; /* the header is rewritten above, the trailer by finish */
+      default: oms_fix_add_str(b, m->fields[i].tag, oms_fix_msg_value(m, i));
+    }
+  }
+  size_t out_len;
+  int rc = oms_fix_builder_finish(b, &out_len);
+  if (rc) return fatal(s, rc, "build resend");
+  return write_out(s, s->admin_buf, out_len);
+}
+
+/* Answers ResendRequest(begin..end): stored application messages are sent
+ * again, every run of other numbers becomes one SequenceReset-GapFill. */
+static int do_resend(oms_fix_session_t *s, int64_t begin, int64_t end) {
+  int64_t last = s->next_sender - 1;
+  if (end == 0 || end > last) end = last;
+  slog(s, OMS_FIX_LOG_INFO, "resend %lld..%lld", (long long)begin, (long long)end);
+  int64_t gap_start = 0;
+  for (int64_t seq = begin; seq <= end; seq++) {
+    size_t len = 0;
+    int64_t orig = 0;
+    int rc = s->store.load_sent(s->store.ctx, seq, s->load_buf, s->load_cap, &len);
+    if (rc != 0 && rc != OMS_ENOTFOUND) return fatal(s, rc, "store load_sent");
+    if (rc != 0 || !stored_usable(s, seq, len > s->load_cap ? s->load_cap : len, &orig)) {
+      if (!gap_start) gap_start = seq;
+      continue;
+    }
+    if (gap_start) {
+      rc = send_gap_fill(s, gap_start, seq);
+      if (rc) return rc;
+      gap_start = 0;
+    }
+    rc = resend_stored(s, seq, orig);
+    if (rc) return rc;
+  }
+  return gap_start ? send_gap_fill(s, gap_start, end + 1) : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Inbound                                                                    */
+
+static int result(const oms_fix_session_t *s, int rc) {
+  return rc == 0 && s->state == OMS_FIX_SESSION_DISCONNECTED ? OMS_ECLOSED : rc;
+}
+
+/* Accessor failure on a required tag -> SessionRejectReason. */
+static int reason_for(int rc) {
+  return rc == OMS_ENOTFOUND ? OMS_FIX_SRR_REQUIRED_TAG_MISSING : OMS_FIX_SRR_INCORRECT_DATA_FORMAT;
+}
+
+/* The peer's SenderCompID must be our target and its TargetCompID us. */
+static int comp_ids_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, uint32_t *bad_tag) {
+  oms_fix_str_t v;
+  if (oms_fix_msg_get_str(m, 49, &v) != 0 || !oms_fix_str_eq(v, s->target)) {
+    *bad_tag = 49;
+    return 0;
+  }
+  if (oms_fix_msg_get_str(m, 56, &v) != 0 || !oms_fix_str_eq(v, s->sender)) {
+    *bad_tag = 56;
+    return 0;
+  }
+  return 1;
+}
+
+static int sending_time_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int *reason) {
+  int64_t t;
+  int rc = oms_fix_msg_get_time(m, 52, &t);
+  if (rc) {
+    *reason = reason_for(rc);
+    return 0;
+  }
+  int64_t d = now(s) - t;
+  if (s->cfg.max_clock_skew_ns > 0 &&
+      (d > s->cfg.max_clock_skew_ns || -d > s->cfg.max_clock_skew_ns)) {
+    *reason = OMS_FIX_SRR_SENDING_TIME_ACCURACY;
+    return 0;
+  }
+  return 1;
+}
+
+/* Header checks of a message at the expected number. Returns 1, or 0 with
+ * the tag and reason of the Reject to send. */
+static int header_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int poss_dup,
+                     uint32_t *tag, int *reason) {
+  if (!sending_time_ok(s, m, reason)) {
+    *tag = 52;
+    return 0;
+  }
+  int64_t t;
+  int rc = oms_fix_msg_get_time(m, 122, &t);
+  if (poss_dup && !oms_fix_msg_is(m, "4") && rc != 0) {
+    *tag = 122;
+    *reason = reason_for(rc);
+    return 0;
+  }
+  if (!valid_msg_type(m->msg_type)) {
+    *tag = 35;
+    *reason = OMS_FIX_SRR_INVALID_MSG_TYPE;
+    return 0;
+  }
+  return 1;
+}
+
+static int too_low(oms_fix_session_t *s, int64_t seq) {
+  char text[96];
+  snprintf(text, sizeof(text), "MsgSeqNum too low, expecting %lld but received %lld",
+           (long long)s->next_target, (long long)seq);
+  return logout_and_drop(s, text);
+}
+
+static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  if (!oms_fix_msg_is(m, "A")) {
+    drop(s, "first message is not Logon");
+    return 0;
+  }
+  uint32_t bad_tag;
+  if (!comp_ids_ok(s, m, &bad_tag)) return logout_and_drop(s, "CompID problem");
+  int64_t hb;
+  if (oms_fix_msg_get_int(m, 108, &hb) != 0 || hb < 0 || hb > s->cfg.max_heartbeat_s) {
+    return logout_and_drop(s, "HeartBtInt(108) missing or out of range");
+  }
+  int64_t enc = 0;
+  int rc = oms_fix_msg_get_int(m, 98, &enc);
+  if (rc != OMS_ENOTFOUND && (rc != 0 || enc != 0)) {
+    return logout_and_drop(s, "EncryptMethod(98) must be 0");
+  }
+  int reason;
+  if (!sending_time_ok(s, m, &reason)) {
+    return logout_and_drop(s, "SendingTime(52) missing or inaccurate");
+  }
+  oms_fix_str_t user = {NULL, 0}, pass = {NULL, 0};
+  (void)oms_fix_msg_get_str(m, 553, &user);
+  (void)oms_fix_msg_get_str(m, 554, &pass);
+  if (s->io.authenticate(s->io.ctx, user, pass) != 0) {
+    /* No detail: the peer is not yet trusted. */
+    return logout_and_drop(s, "authentication failed");
+  }
+  int reset = 0;
+  rc = oms_fix_msg_get_bool(m, 141, &reset);
+  if (rc != 0 && rc != OMS_ENOTFOUND) return logout_and_drop(s, "ResetSeqNumFlag(141) invalid");
+  if (reset) {
+    if (seq != 1) return logout_and_drop(s, "ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1");
+    rc = s->store.reset(s->store.ctx);
+    if (rc) return fatal(s, rc, "store reset");
+    s->next_sender = 1;
+    s->next_target = 1;
+  }
+  if (seq < s->next_target) return too_low(s, seq);
+
+  s->state = OMS_FIX_SESSION_ACTIVE;
+  s->hb_s = (int)hb;
+  s->hb_ns = hb * NS_PER_S;
+  slog(s, OMS_FIX_LOG_INFO, "logon %s -> %s, HeartBtInt %d%s", s->target, s->sender, s->hb_s,
+       reset ? ", sequence reset" : "");
+  oms_fix_builder_t *b = admin_begin(s, "A");
+  oms_fix_add_int(b, 98, 0);
+  oms_fix_add_int(b, 108, hb);
+  if (reset) oms_fix_add_char(b, 141, 'Y');
+  rc = admin_send(s);
+  if (rc) return rc;
+  return seq == s->next_target ? advance_target(s) : send_resend_request(s, seq);
+}
+
+static int answer_test_request(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  oms_fix_str_t id;
+  if (oms_fix_msg_get_str(m, 112, &id) != 0) {
+    return send_reject(s, seq, m->msg_type, 112, OMS_FIX_SRR_REQUIRED_TAG_MISSING,
+                       "TestReqID(112) missing");
+  }
+  oms_fix_builder_t *b = admin_begin(s, "0");
+  oms_fix_add_str(b, 112, id);
+  return admin_send(s);
+}
+
+static int on_resend_request(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  int64_t begin, end;
+  int rc = oms_fix_msg_get_int(m, 7, &begin);
+  if (rc) return send_reject(s, seq, m->msg_type, 7, reason_for(rc), "BeginSeqNo(7)");
+  rc = oms_fix_msg_get_int(m, 16, &end);
+  if (rc) return send_reject(s, seq, m->msg_type, 16, reason_for(rc), "EndSeqNo(16)");
+  if (begin < 1) {
+    return send_reject(s, seq, m->msg_type, 7, OMS_FIX_SRR_VALUE_INCORRECT, "BeginSeqNo(7) < 1");
+  }
+  if (end < 0 || (end != 0 && end < begin)) {
+    return send_reject(s, seq, m->msg_type, 16, OMS_FIX_SRR_VALUE_INCORRECT,
+                       "EndSeqNo(16) before BeginSeqNo(7)");
+  }
+  return do_resend(s, begin, end);
+}
+
+/* SequenceReset without GapFillFlag: sets the expected number whatever the
+ * message's own MsgSeqNum. */
+static int on_sequence_reset(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  int64_t ns;
+  int rc = oms_fix_msg_get_int(m, 36, &ns);
+  if (rc) return send_reject(s, seq, m->msg_type, 36, reason_for(rc), "NewSeqNo(36)");
+  if (ns < s->next_target) {
+    return send_reject(s, seq, m->msg_type, 36, OMS_FIX_SRR_VALUE_INCORRECT,
+                       "NewSeqNo(36) below the expected MsgSeqNum");
+  }
+  slog(s, OMS_FIX_LOG_WARN, "sequence reset: expected %lld -> %lld", (long long)s->next_target,
+       (long long)ns);
+  s->next_target = ns;
+  s->resend_until = 0;
+  return persist(s);
+}
+
+static int on_gap_fill(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  int64_t ns;
+  int rc = oms_fix_msg_get_int(m, 36, &ns);
+  if (rc || ns <= s->next_target) {
+    rc = send_reject(s, seq, m->msg_type, 36, rc ? reason_for(rc) : OMS_FIX_SRR_VALUE_INCORRECT,
+                     "NewSeqNo(36)");
+    return rc ? rc : advance_target(s);
+  }
+  s->next_target = ns - 1;
+  return advance_target(s);
+}
+
+/* A message above the expected number. */
+static int on_gap(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  if (oms_fix_msg_is(m, "5")) {
+    (void)send_logout(s, NULL);
+    drop(s, "logout by peer");
+    return 0;
+  }
+  int rc = send_resend_request(s, seq);
+  if (rc) return rc;
+  /* Honoured now, counted when resent: both sides could wait otherwise. */
+  if (oms_fix_msg_is(m, "2")) return on_resend_request(s, m, seq);
+  if (oms_fix_msg_is(m, "1")) return answer_test_request(s, m, seq);
+  return 0;
+}
+
+/* A message at the expected number that passed the header checks. */
+static int dispatch(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  char t = m->msg_type.len == 1 ? m->msg_type.ptr[0] : 0;
+  int rc = 0;
+  switch (t) {
+    case '0': break;
+    case '1': rc = answer_test_request(s, m, seq); break;
+    case '2': rc = on_resend_request(s, m, seq); break;
+    case '3': slog(s, OMS_FIX_LOG_WARN, "peer rejected our message"); break;
+    case '4': return on_gap_fill(s, m, seq);
+    case '5':
+      rc = advance_target(s);
+      if (rc) return rc;
+      if (s->state == OMS_FIX_SESSION_ACTIVE) (void)send_logout(s, NULL);
+      drop(s, s->state == OMS_FIX_SESSION_ACTIVE ? "logout by peer" : "logout complete");
+      return 0;
+    case 'A': return logout_and_drop(s, "Logon received while logged on");
+    default: (void)s->io.on_app_msg(s->io.ctx, m); break;
+  }
+  return rc ? rc : advance_target(s);
+}
+
+static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
+  s->last_recv_ns = now(s);
+  int64_t seq;
+  if (oms_fix_msg_get_int(m, 34, &seq) != 0 || seq < 1) {
+    return logout_and_drop(s, "MsgSeqNum(34) missing or invalid");
+  }
+  if (s->state == OMS_FIX_SESSION_AWAIT_LOGON) return on_logon(s, m, seq);
+
+  uint32_t tag;
+  if (!comp_ids_ok(s, m, &tag)) {
+    (void)send_reject(s, seq, m->msg_type, tag, OMS_FIX_SRR_COMPID_PROBLEM, "CompID problem");
+    return logout_and_drop(s, "CompID problem");
+  }
+  int poss_dup = 0, gap_fill = 0;
+  (void)oms_fix_msg_get_bool(m, 43, &poss_dup);
+  (void)oms_fix_msg_get_bool(m, 123, &gap_fill);
+  if (oms_fix_msg_is(m, "4") && !gap_fill) return on_sequence_reset(s, m, seq);
+  if (seq > s->next_target) return on_gap(s, m, seq);
+  if (seq < s->next_target) {
+    if (!poss_dup) return too_low(s, seq);
+    slog(s, OMS_FIX_LOG_DEBUG, "duplicate %lld ignored", (long long)seq);
+    return 0;
+  }
+  int reason;
+  if (!header_ok(s, m, poss_dup, &tag, &reason)) {
+    int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
+    if (rc == 0) rc = advance_target(s);
+    if (rc == 0 && reason == OMS_FIX_SRR_SENDING_TIME_ACCURACY) {
+      return logout_and_drop(s, "SendingTime accuracy problem");
+    }
+    return rc;
+  }
+  return dispatch(s, m, seq);
+}
+
+int oms_fix_session_on_msg(oms_fix_session_t *s, const oms_fix_msg_t *m) {
+  if (s->state == OMS_FIX_SESSION_DISCONNECTED) return OMS_ECLOSED;
+  return result(s, handle(s, m));
+}
+
+int oms_fix_session_on_parse_error(oms_fix_session_t *s, const oms_fix_perror_t *err) {
+  if (s->state == OMS_FIX_SESSION_DISCONNECTED) return OMS_ECLOSED;
+  if (s->state == OMS_FIX_SESSION_AWAIT_LOGON) {
+    drop(s, "malformed message before Logon");
+    return OMS_ECLOSED;
+  }
+  if (!err->framed) {
+    slog(s, OMS_FIX_LOG_WARN, "dropped bytes: %s", oms_fix_perr_desc(err->kind));
+    return 0;
+  }
+  s->last_recv_ns = now(s);
+  int64_t seq = err->ref_seq_num;
+  int rc = 0;
+  if (seq <= 0) {
+    rc = logout_and_drop(s, "MsgSeqNum(34) missing or invalid");
+  } else if (seq > s->next_target) {
+    rc = send_resend_request(s, seq);
+  } else if (seq < s->next_target) {
+    slog(s, OMS_FIX_LOG_WARN, "malformed old message %lld ignored", (long long)seq);
+  } else {
+    rc = send_reject(s, seq, err->ref_msg_type, err->tag, oms_fix_perr_reject_reason(err->kind),
+                     oms_fix_perr_desc(err->kind));
+    if (rc == 0) rc = advance_target(s);
+  }
+  return result(s, rc);
+}
+
+int oms_fix_session_on_bytes(oms_fix_session_t *s, const char *data, size_t len, size_t *consumed) {
+  *consumed = 0;
+  while (s->state != OMS_FIX_SESSION_DISCONNECTED && *consumed < len) {
+    size_t n = 0;
+    oms_fix_perror_t perr;
+    int rc = oms_fix_parse(data + *consumed, len - *consumed, &s->limits, &s->in_msg, &n, &perr);
+    if (rc == OMS_EAGAIN) return 0;
+    *consumed += n;
+    rc = rc == 0 ? oms_fix_session_on_msg(s, &s->in_msg) : oms_fix_session_on_parse_error(s, &perr);
+    if (rc) return rc;
+  }
+  return result(s, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timers and outbound                                                        */
+
+static int heartbeat_tick(oms_fix_session_t *s, int64_t t) {
+  if (s->hb_ns == 0) return 0;
+  if (s->test_req_pending && s->last_recv_ns >= s->test_req_sent_ns) s->test_req_pending = 0;
+  if (s->test_req_pending) {
+    if (t - s->test_req_sent_ns >= s->hb_ns) return logout_and_drop(s, "no answer to TestRequest");
+  } else if (t - s->last_recv_ns >= s->hb_ns + s->hb_ns / 5) {
+    /* Silence for a heartbeat interval plus a transmission allowance. */
+    char id[32];
+    snprintf(id, sizeof(id), "TEST%lld", (long long)++s->test_req_count);
+    oms_fix_builder_t *b = admin_begin(s, "1");
+    oms_fix_add_cstr(b, 112, id);
+    int rc = admin_send(s);
+    if (rc) return rc;
+    s->test_req_pending = 1;
+    s->test_req_sent_ns = t;
+  }
+  if (t - s->last_sent_ns >= s->hb_ns) {
+    admin_begin(s, "0");
+    return admin_send(s);
+  }
+  return 0;
+}
+
+int oms_fix_session_on_timer(oms_fix_session_t *s) {
+  int64_t t = now(s);
+  int rc = 0;
+  switch (s->state) {
+    case OMS_FIX_SESSION_DISCONNECTED: return OMS_ECLOSED;
+    case OMS_FIX_SESSION_AWAIT_LOGON:
+      if (t - s->connected_ns >= s->cfg.logon_timeout_ns) drop(s, "logon timeout");
+      break;
+    case OMS_FIX_SESSION_LOGOUT_SENT:
+      if (t - s->logout_sent_ns >= s->cfg.logout_timeout_ns) drop(s, "logout timeout");
+      break;
+    case OMS_FIX_SESSION_ACTIVE: rc = heartbeat_tick(s, t); break;
+  }
+  return result(s, rc);
+}
+
+int oms_fix_session_logout(oms_fix_session_t *s, const char *text) {
+  if (s->state != OMS_FIX_SESSION_ACTIVE) return OMS_ESTATE;
+  int rc = send_logout(s, text);
+  if (rc) return rc;
+  s->state = OMS_FIX_SESSION_LOGOUT_SENT;
+  s->logout_sent_ns = now(s);
+  return 0;
+}
+
+static int can_send(const oms_fix_session_t *s) {
+  return s->state == OMS_FIX_SESSION_ACTIVE || s->state == OMS_FIX_SESSION_LOGOUT_SENT;
+}
+
+int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fix_builder_t **b) {
+  *b = NULL;
+  if (!can_send(s)) return OMS_ESTATE;
+  if (!msg_type || is_admin_type(oms_fix_str(msg_type))) return OMS_EINVAL;
+  oms_fix_header_t h = {.msg_type = msg_type,
+                        .sender_comp_id = s->sender,
+                        .target_comp_id = s->target,
+                        .msg_seq_num = s->next_sender,
+                        .sending_time_ns = now(s)};
+  int rc = oms_fix_builder_begin_header(&s->app_b, s->app_buf, s->app_cap, &h);
+  if (rc) return rc;
+  s->app_building = 1;
+  s->app_seq = s->next_sender;
+  *b = &s->app_b;
+  return 0;
+}
+
+int oms_fix_session_app_send(oms_fix_session_t *s) {
+  if (!s->app_building || !can_send(s)) return OMS_ESTATE;
+  s->app_building = 0;
+  size_t len;
+  int rc = oms_fix_builder_finish(&s->app_b, &len);
+  if (rc) return rc;
+  /* An admin message sent between begin and send took the number written
+   * in the header: refuse rather than send a duplicate MsgSeqNum. */
+  if (s->app_seq != s->next_sender) return OMS_ESTATE;
+  int64_t seq = s->app_seq;
+  rc = s->store.save_sent(s->store.ctx, seq, s->app_buf, len);
+  if (rc) return fatal(s, rc, "store save_sent");
+  s->next_sender++;
+  rc = persist(s);
+  return rc ? rc : write_out(s, s->app_buf, len);
+}
+
+#define SEND_WITH(name, type, T, writer)             \
+  int name(oms_fix_session_t *s, const T *arg) {     \
+    oms_fix_builder_t *b;                            \
+    int rc = oms_fix_session_app_begin(s, type, &b); \
+    if (rc) return rc;                               \
+    (void)writer(b, arg);                            \
+    return oms_fix_session_app_send(s);              \
+  }
+
+SEND_WITH(oms_fix_session_send_exec_report, "8", oms_fix_exec_report_t, oms_fix_add_exec_report)
+SEND_WITH(oms_fix_session_send_cancel_reject, "9", oms_fix_cancel_reject_t,
+          oms_fix_add_cancel_reject)
+SEND_WITH(oms_fix_session_send_mass_cancel_report, "r", oms_fix_mass_cancel_report_t,
+          oms_fix_add_mass_cancel_report)
+SEND_WITH(oms_fix_session_send_business_reject, "j", oms_fix_business_reject_t,
+          oms_fix_add_business_reject)
+
+int oms_fix_session_send_reject(oms_fix_session_t *s, const oms_fix_msg_t *m,
+                                const oms_fix_bad_field_t *bad, const char *text) {
+  if (!can_send(s)) return OMS_ESTATE;
+  int64_t seq = 0;
+  (void)oms_fix_msg_get_int(m, 34, &seq);
+  return send_reject(s, seq, m->msg_type, bad->tag, bad->reason, text);
+}

@@ -1,0 +1,527 @@
+/*
+ * router.c - venue selection, conversion, rate limiting, acknowledgement
+ * timeouts and connection state; see route.h for the contract.
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Everything is sized at creation: the venues array, per venue two bounded
+ * rings of waiting messages (cancels, and the rest) and the symbol map, and
+ * one pool of in-flight entries shared by all venues. Sending allocates
+ * nothing.
+ *
+ * The token bucket counts in nanotokens (one message = 10^9) so that refill
+ * is exact integer arithmetic on the injected clock: elapsed_ns * rate.
+ *
+ * In-flight orders (sent, no report yet) sit in a per-venue intrusive list in
+ * deadline order. Every venue has a single timeout, so appending at the tail
+ * keeps the list sorted, an acknowledgement unlinks in O(1), and poll() only
+ * looks at the head. A timed-out entry gets a status query and goes back to
+ * the tail with a new deadline; it stays until the venue reports anything.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/u64map.h"
+#include "oms/error.h"
+#include "oms/route.h"
+
+#define NANOTOKEN INT64_C(1000000000)
+#define NIL UINT32_MAX
+
+typedef struct msg_s {
+  int kind;
+  bool dead; /* a queued new order cancelled before it was sent */
+  uint64_t order_id;
+  oms_venue_order_t vo; /* OMS_ROUTE_NEW */
+  oms_dec_t qty, price, stop; /* OMS_ROUTE_REPLACE */
+} msg_t;
+
+typedef struct ring_s {
+  msg_t *m;
+  uint32_t cap, head, count;
+} ring_t;
+
+typedef struct symmap_s {
+  char symbol[OMS_SYMBOL_MAX + 1];
+  char venue_symbol[OMS_SYMBOL_MAX + 1];
+  oms_dec_t tick, lot;
+} symmap_t;
+
+typedef struct rvenue_s {
+  oms_venue_t *v;
+  oms_venue_route_config_t cfg;
+  int64_t tokens; /* nanotokens */
+  int64_t refill_ns;
+  ring_t cancels, others;
+  symmap_t *syms;
+  uint32_t nsyms, cap_syms;
+  uint32_t head, tail; /* in-flight list in deadline order */
+  bool connected;
+  oms_route_stats_t st;
+} rvenue_t;
+
+typedef struct inflight_s {
+  uint64_t order_id;
+  int64_t deadline_ns;
+  uint32_t prev, next, venue;
+  bool unknown;
+} inflight_t;
+
+struct oms_router_s {
+  rvenue_t *venues;
+  uint32_t nvenues, max_venues;
+  inflight_t *inf;
+  uint32_t free_inf;
+  oms__u64map_t inf_map; /* order_id -> index in inf */
+  oms_router_hooks_t hooks;
+};
+
+/* ---- rings --------------------------------------------------------------- */
+
+static int ring_init(ring_t *q, uint32_t cap) {
+  q->cap = cap;
+  q->head = q->count = 0;
+  q->m = cap ? calloc(cap, sizeof(msg_t)) : NULL;
+  return cap && q->m == NULL ? OMS_ENOMEM : 0;
+}
+
+static msg_t *ring_push(ring_t *q) {
+  if (q->count == q->cap) return NULL;
+  msg_t *m = &q->m[(q->head + q->count) % q->cap];
+  q->count++;
+  return m;
+}
+
+static msg_t *ring_front(ring_t *q) { return q->count ? &q->m[q->head] : NULL; }
+
+static void ring_pop(ring_t *q) {
+  q->head = (q->head + 1) % q->cap;
+  q->count--;
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+int oms_router_create(uint32_t max_venues, uint32_t max_inflight, const oms_router_hooks_t *hooks,
+                      oms_router_t **out) {
+  *out = NULL;
+  if (max_venues == 0 || max_inflight == 0) return OMS_EINVAL;
+  oms_router_t *r = calloc(1, sizeof(*r));
+  if (r == NULL) return OMS_ENOMEM;
+  r->max_venues = max_venues;
+  r->venues = calloc(max_venues, sizeof(rvenue_t));
+  r->inf = calloc(max_inflight, sizeof(inflight_t));
+  if (r->venues == NULL || r->inf == NULL ||
+      oms__u64map_init(&r->inf_map, max_inflight) != 0) {
+    oms_router_destroy(r);
+    return OMS_ENOMEM;
+  }
+  for (uint32_t i = 0; i < max_inflight; i++) r->inf[i].next = i + 1 < max_inflight ? i + 1 : NIL;
+  r->free_inf = 0;
+  if (hooks != NULL) r->hooks = *hooks;
+  *out = r;
+  return 0;
+}
+
+void oms_router_destroy(oms_router_t *r) {
+  if (r == NULL) return;
+  for (uint32_t i = 0; i < r->nvenues; i++) {
+    rvenue_t *rv = &r->venues[i];
+    oms_venue_destroy(rv->v);
+    free(rv->cancels.m);
+    free(rv->others.m);
+    free(rv->syms);
+  }
+  free(r->venues);
+  free(r->inf);
+  oms__u64map_close(&r->inf_map);
+  free(r);
+}
+
+static rvenue_t *find_venue(const oms_router_t *r, const char *name) {
+  for (uint32_t i = 0; i < r->nvenues; i++)
+    if (strcmp(r->venues[i].v->name, name) == 0) return &r->venues[i];
+  return NULL;
+}
+
+int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_config_t *cfg) {
+  int rc = 0;
+  if (v == NULL) return OMS_EINVAL;
+  if (find_venue(r, v->name) != NULL) {
+    rc = OMS_EEXIST;
+    goto fail;
+  }
+  if (r->nvenues == r->max_venues) {
+    rc = OMS_EFULL;
+    goto fail;
+  }
+  rvenue_t *rv = &r->venues[r->nvenues];
+  memset(rv, 0, sizeof(*rv));
+  if (cfg != NULL) rv->cfg = *cfg;
+  if (rv->cfg.burst == 0) rv->cfg.burst = rv->cfg.msgs_per_sec ? rv->cfg.msgs_per_sec : 1;
+  if (rv->cfg.ack_timeout_ns <= 0) rv->cfg.ack_timeout_ns = NANOTOKEN;
+  /* Cancels get a ring as large as the other one, and at least 64: a cancel
+   * must not be refused because new orders filled the queue. */
+  uint32_t qcap = rv->cfg.queue_capacity;
+  if (ring_init(&rv->others, qcap) != 0 || ring_init(&rv->cancels, qcap < 64 ? 64 : qcap) != 0) {
+    free(rv->others.m);
+    free(rv->cancels.m);
+    rc = OMS_ENOMEM;
+    goto fail;
+  }
+  rv->v = v;
+  rv->tokens = (int64_t)rv->cfg.burst * NANOTOKEN;
+  rv->connected = oms_venue_is_connected(v);
+  rv->head = rv->tail = NIL;
+  r->nvenues++;
+  return 0;
+fail:
+  oms_venue_destroy(v);
+  return rc;
+}
+
+oms_venue_t *oms_router_venue(oms_router_t *r, const char *name) {
+  rvenue_t *rv = find_venue(r, name);
+  return rv ? rv->v : NULL;
+}
+
+int oms_router_map_symbol(oms_router_t *r, const char *venue, const char *symbol,
+                          const char *venue_symbol, oms_dec_t venue_tick, oms_dec_t venue_lot) {
+  rvenue_t *rv = find_venue(r, venue);
+  if (rv == NULL) return OMS_ENOTFOUND;
+  if (strlen(symbol) > OMS_SYMBOL_MAX || strlen(venue_symbol) > OMS_SYMBOL_MAX ||
+      oms_dec_is_neg(venue_tick) || oms_dec_is_neg(venue_lot))
+    return OMS_EINVAL;
+  symmap_t *m = NULL;
+  for (uint32_t i = 0; i < rv->nsyms; i++)
+    if (strcmp(rv->syms[i].symbol, symbol) == 0) m = &rv->syms[i];
+  if (m == NULL) {
+    if (rv->nsyms == rv->cap_syms) {
+      uint32_t cap = rv->cap_syms ? rv->cap_syms * 2 : 8;
+      symmap_t *n = realloc(rv->syms, cap * sizeof(symmap_t));
+      if (n == NULL) return OMS_ENOMEM;
+      rv->syms = n;
+      rv->cap_syms = cap;
+    }
+    m = &rv->syms[rv->nsyms++];
+  }
+  strcpy(m->symbol, symbol);
+  strcpy(m->venue_symbol, venue_symbol);
+  m->tick = venue_tick;
+  m->lot = venue_lot;
+  return 0;
+}
+
+/* ---- conversion ---------------------------------------------------------- */
+
+static oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
+                            oms_reject_t *rej) {
+  memset(vo, 0, sizeof(*vo));
+  vo->order_id = o->order_id;
+  memcpy(vo->account_id, o->account_id, sizeof(vo->account_id));
+  memcpy(vo->symbol, o->symbol, sizeof(vo->symbol));
+  vo->side = o->side;
+  vo->type = o->type;
+  vo->tif = o->tif;
+  vo->instructions = o->instructions;
+  vo->qty = o->qty;
+  vo->price = o->price;
+  vo->stop_price = o->stop_price;
+  vo->expire_ns = o->expire_ns;
+  const symmap_t *m = NULL;
+  for (uint32_t i = 0; i < rv->nsyms && m == NULL; i++)
+    if (strcmp(rv->syms[i].symbol, o->symbol) == 0) m = &rv->syms[i];
+  if (m == NULL) return OMS_R_NONE;
+  strcpy(vo->symbol, m->venue_symbol);
+  /* Round against nobody: a buy never pays more, a sell never gets less. */
+  oms_round_t pr = o->side == OMS_SIDE_BUY ? OMS_ROUND_FLOOR : OMS_ROUND_CEIL;
+  if (oms_dec_is_pos(m->tick)) {
+    if (oms_dec_is_pos(vo->price)) oms_dec_quantize(vo->price, m->tick, pr, &vo->price);
+    if (oms_dec_is_pos(vo->stop_price))
+      oms_dec_quantize(vo->stop_price, m->tick, pr, &vo->stop_price);
+  }
+  if (oms_dec_is_pos(m->lot)) oms_dec_quantize(vo->qty, m->lot, OMS_ROUND_DOWN, &vo->qty);
+  if (!oms_dec_is_pos(vo->qty))
+    return oms_reject_set(rej, OMS_R_LOT_SIZE, "quantity rounds to zero at venue %s lot",
+                          rv->v->name);
+  if ((o->type == OMS_ORD_LIMIT || o->type == OMS_ORD_STOP_LIMIT) && !oms_dec_is_pos(vo->price))
+    return oms_reject_set(rej, OMS_R_TICK_SIZE, "price rounds to zero at venue %s tick",
+                          rv->v->name);
+  return OMS_R_NONE;
+}
+
+oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue_order_t *out,
+                                oms_reject_t *rej) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL)
+    return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  return convert(rv, o, out, rej);
+}
+
+/* ---- in-flight tracking -------------------------------------------------- */
+
+static void inf_unlink(oms_router_t *r, uint32_t i) {
+  inflight_t *e = &r->inf[i];
+  rvenue_t *rv = &r->venues[e->venue];
+  if (e->prev != NIL) r->inf[e->prev].next = e->next; else rv->head = e->next;
+  if (e->next != NIL) r->inf[e->next].prev = e->prev; else rv->tail = e->prev;
+  e->prev = e->next = NIL;
+}
+
+static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
+  rvenue_t *rv = &r->venues[vi];
+  inflight_t *e = &r->inf[i];
+  e->venue = vi;
+  e->next = NIL;
+  e->prev = rv->tail;
+  if (rv->tail != NIL) r->inf[rv->tail].next = i; else rv->head = i;
+  rv->tail = i;
+}
+
+static void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
+  uint64_t idx;
+  if (oms__u64map_get(&r->inf_map, order_id, &idx)) return; /* already tracked */
+  if (r->free_inf == NIL) return; /* full: the venue's own reports still settle it */
+  uint32_t i = r->free_inf;
+  r->free_inf = r->inf[i].next;
+  inflight_t *e = &r->inf[i];
+  e->order_id = order_id;
+  e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
+  e->unknown = false;
+  inf_append(r, vi, i);
+  oms__u64map_put(&r->inf_map, order_id, i);
+  r->venues[vi].st.inflight++;
+}
+
+int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL) return OMS_ENOTFOUND;
+  uint32_t vi = (uint32_t)(rv - r->venues);
+  uint64_t idx;
+  if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) {
+    if (r->free_inf == NIL) return OMS_EFULL;
+    track(r, vi, o->order_id, now_ns);
+    oms__u64map_get(&r->inf_map, o->order_id, &idx);
+  }
+  r->inf[idx].unknown = true;
+  if (rv->connected && oms_venue_query_status(rv->v, o->order_id) == 0) rv->st.status_queries++;
+  return 0;
+}
+
+void oms_router_acknowledged(oms_router_t *r, uint64_t order_id) {
+  uint64_t idx;
+  if (!oms__u64map_get(&r->inf_map, order_id, &idx)) return;
+  uint32_t i = (uint32_t)idx;
+  r->venues[r->inf[i].venue].st.inflight--;
+  inf_unlink(r, i);
+  oms__u64map_del(&r->inf_map, order_id);
+  r->inf[i].next = r->free_inf;
+  r->free_inf = i;
+}
+
+static void mark_unknown(oms_router_t *r, uint32_t i, const char *why) {
+  inflight_t *e = &r->inf[i];
+  e->unknown = true;
+  if (r->hooks.on_status_unknown) r->hooks.on_status_unknown(r->hooks.ctx, e->order_id, why);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void refill(rvenue_t *rv, int64_t now_ns) {
+  if (rv->cfg.msgs_per_sec == 0) return;
+  int64_t cap = (int64_t)rv->cfg.burst * NANOTOKEN;
+  if (now_ns > rv->refill_ns) {
+    __int128 add = (__int128)(now_ns - rv->refill_ns) * rv->cfg.msgs_per_sec;
+    int64_t t = add > cap ? cap : rv->tokens + (int64_t)add;
+    rv->tokens = t > cap ? cap : t;
+  }
+  rv->refill_ns = now_ns;
+}
+
+static bool take_token(rvenue_t *rv, int64_t now_ns) {
+  if (rv->cfg.msgs_per_sec == 0) return true;
+  refill(rv, now_ns);
+  if (rv->tokens < NANOTOKEN) return false;
+  rv->tokens -= NANOTOKEN;
+  return true;
+}
+
+static int transmit(oms_router_t *r, uint32_t vi, const msg_t *m, int64_t now_ns) {
+  rvenue_t *rv = &r->venues[vi];
+  int rc;
+  switch (m->kind) {
+    case OMS_ROUTE_NEW:
+      rc = oms_venue_send_new(rv->v, &m->vo);
+      if (rc == 0) {
+        rv->st.sent_new++;
+        track(r, vi, m->order_id, now_ns);
+      }
+      return rc;
+    case OMS_ROUTE_CANCEL:
+      rc = oms_venue_send_cancel(rv->v, m->order_id);
+      if (rc == 0) rv->st.sent_cancel++;
+      return rc;
+    default:
+      rc = oms_venue_send_replace(rv->v, m->order_id, m->qty, m->price, m->stop);
+      if (rc == 0) rv->st.sent_replace++;
+      return rc;
+  }
+}
+
+static int refuse(oms_reject_t *rej, oms_reason_t code, const char *fmt, const char *venue) {
+  oms_reject_set(rej, code, fmt, venue);
+  return OMS_EREJECTED;
+}
+
+/* Sends m now if the venue is up and a token is free and nothing of its
+ * class waits before it; queues it otherwise, or refuses. */
+static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_ns,
+                    oms_reject_t *rej) {
+  uint32_t vi = (uint32_t)(rv - r->venues);
+  bool is_cancel = m->kind == OMS_ROUTE_CANCEL;
+  ring_t *q = is_cancel ? &rv->cancels : &rv->others;
+  if (!rv->connected) {
+    if (m->kind == OMS_ROUTE_NEW && !rv->cfg.hold_when_down) {
+      rv->st.refused_down++;
+      return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
+    }
+    if (!is_cancel && m->kind != OMS_ROUTE_NEW) {
+      rv->st.refused_down++;
+      return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
+    }
+  } else {
+    bool waiting = rv->cancels.count > 0 || (!is_cancel && rv->others.count > 0);
+    if (!waiting && take_token(rv, now_ns)) {
+      int rc = transmit(r, vi, m, now_ns);
+      if (rc == 0) return 0;
+      if (rc == OMS_EDOWN) {
+        rv->st.refused_down++;
+        return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
+      }
+      oms_reject_set(rej, OMS_R_VENUE_REJECT, "venue %s refused the message: %s", rv->v->name,
+                     oms_strerror(rc));
+      return OMS_EREJECTED;
+    }
+  }
+  msg_t *slot = ring_push(q);
+  if (slot == NULL) {
+    rv->st.refused_full++;
+    return refuse(rej, OMS_R_VENUE_QUEUE_FULL, "venue %s rate limit queue is full", rv->v->name);
+  }
+  *slot = *m;
+  rv->st.queued++;
+  return OMS_ROUTE_QUEUED;
+}
+
+int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  msg_t m = {.kind = OMS_ROUTE_NEW, .order_id = o->order_id};
+  if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
+  return dispatch(r, rv, &m, now_ns, rej);
+}
+
+int oms_router_send_cancel(oms_router_t *r, const oms_order_t *o, int64_t now_ns,
+                           oms_reject_t *rej) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  /* A new order still waiting in our queue never reached the venue: drop it. */
+  for (uint32_t k = 0; k < rv->others.count; k++) {
+    msg_t *m = &rv->others.m[(rv->others.head + k) % rv->others.cap];
+    if (m->order_id == o->order_id && m->kind == OMS_ROUTE_NEW && !m->dead) {
+      m->dead = true;
+      rv->st.cancelled_locally++;
+      return OMS_ROUTE_CANCELLED_LOCALLY;
+    }
+  }
+  msg_t m = {.kind = OMS_ROUTE_CANCEL, .order_id = o->order_id};
+  return dispatch(r, rv, &m, now_ns, rej);
+}
+
+int oms_router_send_replace(oms_router_t *r, const oms_order_t *o, oms_dec_t new_qty,
+                            oms_dec_t new_price, oms_dec_t new_stop_price, int64_t now_ns,
+                            oms_reject_t *rej) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  msg_t m = {.kind = OMS_ROUTE_REPLACE, .order_id = o->order_id, .qty = new_qty,
+             .price = new_price, .stop = new_stop_price};
+  return dispatch(r, rv, &m, now_ns, rej);
+}
+
+/* ---- connection state and polling ---------------------------------------- */
+
+void oms_router_venue_state(oms_router_t *r, const char *venue, bool connected, int64_t now_ns) {
+  rvenue_t *rv = find_venue(r, venue);
+  if (rv == NULL || rv->connected == connected) return;
+  rv->connected = connected;
+  if (!connected) {
+    for (uint32_t i = rv->head; i != NIL; i = r->inf[i].next)
+      if (!r->inf[i].unknown) mark_unknown(r, i, "venue disconnected with the order in flight");
+    return;
+  }
+  /* Back up: ask about everything whose fate we do not know, oldest first.
+   * Every entry gets the same new deadline, so the list stays in order. */
+  for (uint32_t i = rv->head; i != NIL; i = r->inf[i].next) {
+    r->inf[i].deadline_ns = now_ns + rv->cfg.ack_timeout_ns;
+    if (r->inf[i].unknown && oms_venue_query_status(rv->v, r->inf[i].order_id) == 0)
+      rv->st.status_queries++;
+  }
+}
+
+static void drain(oms_router_t *r, uint32_t vi, int64_t now_ns) {
+  rvenue_t *rv = &r->venues[vi];
+  if (!rv->connected) return;
+  ring_t *qs[2] = {&rv->cancels, &rv->others};
+  for (int k = 0; k < 2; k++) {
+    ring_t *q = qs[k];
+    msg_t *m;
+    while ((m = ring_front(q)) != NULL) {
+      if (m->dead) {
+        ring_pop(q);
+        continue;
+      }
+      if (!take_token(rv, now_ns)) return;
+      msg_t copy = *m;
+      ring_pop(q);
+      int rc = transmit(r, vi, &copy, now_ns);
+      if (rc != 0 && r->hooks.on_send_failed)
+        r->hooks.on_send_failed(r->hooks.ctx, copy.order_id, copy.kind, rc);
+    }
+  }
+}
+
+static void check_timeouts(oms_router_t *r, uint32_t vi, int64_t now_ns) {
+  rvenue_t *rv = &r->venues[vi];
+  if (!rv->connected) return;
+  /* Entries re-armed below move to the tail with a later deadline, so the
+   * loop ends; at most every entry is visited once. */
+  uint32_t n = rv->st.inflight;
+  while (n-- > 0 && rv->head != NIL && r->inf[rv->head].deadline_ns <= now_ns) {
+    uint32_t i = rv->head;
+    if (!r->inf[i].unknown) mark_unknown(r, i, "no acknowledgement within the timeout");
+    if (oms_venue_query_status(rv->v, r->inf[i].order_id) == 0) rv->st.status_queries++;
+    inf_unlink(r, i);
+    r->inf[i].deadline_ns = now_ns + rv->cfg.ack_timeout_ns;
+    inf_append(r, vi, i);
+  }
+}
+
+int oms_router_poll(oms_router_t *r, int64_t now_ns) {
+  int delivered = 0;
+  for (uint32_t vi = 0; vi < r->nvenues; vi++) {
+    drain(r, vi, now_ns);
+    check_timeouts(r, vi, now_ns);
+    int n = oms_venue_poll(r->venues[vi].v, now_ns);
+    if (n > 0) delivered += n;
+  }
+  return delivered;
+}
+
+int oms_router_stats(const oms_router_t *r, const char *venue, oms_route_stats_t *out) {
+  const rvenue_t *rv = find_venue(r, venue);
+  if (rv == NULL) return OMS_ENOTFOUND;
+  *out = rv->st;
+  out->queue_depth = rv->cancels.count + rv->others.count;
+  out->connected = rv->connected;
+  return 0;
+}

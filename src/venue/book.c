@@ -1,0 +1,406 @@
+/*
+ * book.c - the price-time priority limit order book (see include/oms/book.h).
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Storage. Three pools are allocated at creation and never grow: `nodes`
+ * (one per resting order), `levels` (one per non-empty price level; there are
+ * never more levels than orders, so the pool has the same size) and, per side,
+ * `ladder[side]`, an array of level indices sorted so that the best price is
+ * the LAST element: bids ascending, asks descending. Free nodes and levels are
+ * singly linked through their `next` field. Prices and quantities are the raw
+ * int64 of oms_dec_t, so matching is integer compares and subtractions only.
+ *
+ * Why a sorted array and not a tree: activity concentrates at the top of the
+ * book, which is the end of the array, so inserting or removing a level near
+ * the top moves a handful of 4-byte entries, and the best level is a plain
+ * index. Deep inserts cost a memmove of the levels above them, which stays
+ * cheap for the few thousand levels a real book has.
+ *
+ * Invariants (oms_book_check): each ladder is strictly sorted best-last; each
+ * level is non-empty, its `total` is the sum of its orders' qty and its
+ * `count` their number; every resting order is in the id hash and in exactly
+ * one level's FIFO; a bid ladder's best is below the ask ladder's best (the
+ * book is never crossed after a submit).
+ */
+#include "oms/book.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "oms/error.h"
+#include "venue/idmap.h"
+
+#define NIL UINT32_MAX
+
+typedef struct node_s {
+  uint64_t id;
+  uint64_t tag;
+  int64_t px;
+  int64_t qty; /* leaves */
+  uint32_t prev, next;
+  uint32_t level;
+  uint8_t side; /* 0 buy, 1 sell */
+} node_t;
+
+typedef struct level_s {
+  int64_t px;
+  int64_t total;
+  uint32_t head, tail;
+  uint32_t count;
+  uint32_t next; /* free list */
+} level_t;
+
+struct oms_book_s {
+  node_t *nodes;
+  level_t *levels;
+  uint32_t *ladder[2]; /* level indices, best last */
+  uint32_t nlev[2];
+  uint32_t capacity;
+  uint32_t free_node, free_level;
+  uint32_t norders;
+  idmap_t ids;
+  oms_book_fill_cb cb;
+  void *ctx;
+};
+
+static inline int sidx(oms_side_t s) { return s == OMS_SIDE_SELL; }
+
+/* Whether price a is better than b on side s (higher bid, lower ask). */
+static inline int better(int s, int64_t a, int64_t b) { return s == 0 ? a > b : a < b; }
+
+int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_t **out) {
+  if (out == NULL) return OMS_EINVAL;
+  *out = NULL;
+  if (capacity == 0 || capacity >= NIL / 2) return OMS_EINVAL;
+  oms_book_t *b = (oms_book_t *)calloc(1, sizeof(*b));
+  if (b == NULL) goto fail;
+  b->nodes = (node_t *)malloc((size_t)capacity * sizeof(node_t));
+  if (b->nodes == NULL) goto fail_book;
+  b->levels = (level_t *)malloc((size_t)capacity * sizeof(level_t));
+  if (b->levels == NULL) goto fail_nodes;
+  b->ladder[0] = (uint32_t *)malloc((size_t)capacity * sizeof(uint32_t));
+  if (b->ladder[0] == NULL) goto fail_levels;
+  b->ladder[1] = (uint32_t *)malloc((size_t)capacity * sizeof(uint32_t));
+  if (b->ladder[1] == NULL) goto fail_ladder0;
+  if (idmap_init(&b->ids, capacity) != 0) goto fail_ladder1;
+  /* Touch every page now so that steady-state matching never faults. */
+  memset(b->nodes, 0, (size_t)capacity * sizeof(node_t));
+  memset(b->levels, 0, (size_t)capacity * sizeof(level_t));
+  memset(b->ladder[0], 0, (size_t)capacity * sizeof(uint32_t));
+  memset(b->ladder[1], 0, (size_t)capacity * sizeof(uint32_t));
+  for (uint32_t i = 0; i < capacity; i++) {
+    b->nodes[i].next = i + 1 < capacity ? i + 1 : NIL;
+    b->levels[i].next = i + 1 < capacity ? i + 1 : NIL;
+  }
+  b->capacity = capacity;
+  b->free_node = 0;
+  b->free_level = 0;
+  b->cb = cb;
+  b->ctx = ctx;
+  *out = b;
+  return 0;
+
+fail_ladder1:
+  free(b->ladder[1]);
+fail_ladder0:
+  free(b->ladder[0]);
+fail_levels:
+  free(b->levels);
+fail_nodes:
+  free(b->nodes);
+fail_book:
+  free(b);
+fail:
+  return OMS_ENOMEM;
+}
+
+void oms_book_destroy(oms_book_t *b) {
+  if (b == NULL) return;
+  idmap_free(&b->ids);
+  free(b->ladder[1]);
+  free(b->ladder[0]);
+  free(b->levels);
+  free(b->nodes);
+  free(b);
+}
+
+/* Position in ladder s (sorted worst-first) where a level at px is or would
+ * go: the number of levels whose price is strictly worse than px. */
+static uint32_t ladder_find(const oms_book_t *b, int s, int64_t px) {
+  const uint32_t *lad = b->ladder[s];
+  uint32_t lo = 0, hi = b->nlev[s];
+  /* Binary search down to a short run, then a linear scan of it. */
+  while (hi > lo && hi - lo > 8) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (better(s, px, b->levels[lad[mid]].px)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  while (lo < hi && better(s, px, b->levels[lad[lo]].px)) lo++;
+  return lo;
+}
+
+/* The level at px on side s, created if absent; NIL if none is free. */
+static uint32_t level_get(oms_book_t *b, int s, int64_t px) {
+  uint32_t n = b->nlev[s];
+  uint32_t *lad = b->ladder[s];
+  /* Fast paths: at or beyond the best. */
+  if (n > 0 && b->levels[lad[n - 1]].px == px) return lad[n - 1];
+  uint32_t pos = (n == 0 || better(s, px, b->levels[lad[n - 1]].px)) ? n : ladder_find(b, s, px);
+  if (pos < n && b->levels[lad[pos]].px == px) return lad[pos];
+  uint32_t li = b->free_level;
+  if (li == NIL) return NIL;
+  b->free_level = b->levels[li].next;
+  level_t *l = &b->levels[li];
+  l->px = px;
+  l->total = 0;
+  l->head = l->tail = NIL;
+  l->count = 0;
+  memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  lad[pos] = li;
+  b->nlev[s] = n + 1;
+  return li;
+}
+
+/* Removes the (empty) level li from side s. */
+static void level_drop(oms_book_t *b, int s, uint32_t li) {
+  uint32_t n = b->nlev[s];
+  uint32_t *lad = b->ladder[s];
+  uint32_t pos;
+  if (lad[n - 1] == li) {
+    pos = n - 1;
+  } else {
+    pos = ladder_find(b, s, b->levels[li].px);
+    memmove(lad + pos, lad + pos + 1, (size_t)(n - pos - 1) * sizeof(uint32_t));
+  }
+  b->nlev[s] = n - 1;
+  b->levels[li].next = b->free_level;
+  b->free_level = li;
+}
+
+/* Unlinks node ni from its level, the hash and the book; frees it. */
+static void node_remove(oms_book_t *b, uint32_t ni) {
+  node_t *o = &b->nodes[ni];
+  level_t *l = &b->levels[o->level];
+  if (o->prev != NIL) {
+    b->nodes[o->prev].next = o->next;
+  } else {
+    l->head = o->next;
+  }
+  if (o->next != NIL) {
+    b->nodes[o->next].prev = o->prev;
+  } else {
+    l->tail = o->prev;
+  }
+  l->total -= o->qty;
+  l->count--;
+  if (l->count == 0) level_drop(b, o->side, o->level);
+  idmap_del(&b->ids, o->id);
+  o->next = b->free_node;
+  b->free_node = ni;
+  b->norders--;
+}
+
+/* Whether a taker on side s with limit px (market: any) can trade at lpx. */
+static inline int crosses(int s, int market, int64_t px, int64_t lpx) {
+  if (market) return 1;
+  return s == 0 ? lpx <= px : lpx >= px;
+}
+
+static int64_t available(const oms_book_t *b, int s, int64_t px, int market, int64_t enough) {
+  int o = !s;
+  int64_t sum = 0;
+  for (uint32_t k = b->nlev[o]; k > 0; k--) {
+    const level_t *l = &b->levels[b->ladder[o][k - 1]];
+    if (!crosses(s, market, px, l->px)) break;
+    sum += l->total;
+    if (enough > 0 && sum >= enough) break;
+  }
+  return sum;
+}
+
+int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t *res) {
+  if (b == NULL || in == NULL || res == NULL) return OMS_EINVAL;
+  if (in->id == 0 || in->qty.raw <= 0) return OMS_EINVAL;
+  if (in->side != OMS_SIDE_BUY && in->side != OMS_SIDE_SELL) return OMS_EINVAL;
+  int market = (in->flags & OMS_BOOK_MARKET) != 0;
+  if (!market && in->price.raw <= 0) return OMS_EINVAL;
+  if (idmap_get(&b->ids, in->id) != NIL) return OMS_EEXIST;
+  int may_rest = !market && (in->flags & (OMS_BOOK_IOC | OMS_BOOK_FOK)) == 0;
+  if (may_rest && b->free_node == NIL) return OMS_EFULL;
+
+  int s = sidx(in->side), o = !s;
+  int64_t px = in->price.raw, leaves = in->qty.raw;
+  res->filled_qty = OMS_DEC_ZERO;
+  res->leaves_qty = in->qty;
+  if ((in->flags & OMS_BOOK_POST_ONLY) && b->nlev[o] > 0 &&
+      crosses(s, market, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)) {
+    res->outcome = OMS_BOOK_POST_ONLY_REFUSED;
+    return 0;
+  }
+  if ((in->flags & OMS_BOOK_FOK) && available(b, s, px, market, leaves) < leaves) {
+    res->outcome = OMS_BOOK_FOK_REFUSED;
+    return 0;
+  }
+
+  oms_book_fill_t f;
+  f.taker_id = in->id;
+  f.taker_tag = in->tag;
+  f.taker_side = in->side;
+  while (leaves > 0 && b->nlev[o] > 0) {
+    uint32_t li = b->ladder[o][b->nlev[o] - 1];
+    level_t *l = &b->levels[li];
+    if (!crosses(s, market, px, l->px)) break;
+    uint32_t ni = l->head;
+    node_t *m = &b->nodes[ni];
+    int64_t q = m->qty < leaves ? m->qty : leaves;
+    m->qty -= q;
+    l->total -= q;
+    leaves -= q;
+    f.maker_id = m->id;
+    f.maker_tag = m->tag;
+    f.px.raw = l->px;
+    f.qty.raw = q;
+    f.maker_leaves.raw = m->qty;
+    if (m->qty == 0) node_remove(b, ni); /* l and m are dead after this */
+    if (b->cb != NULL) b->cb(b->ctx, &f);
+  }
+  res->filled_qty.raw = in->qty.raw - leaves;
+  res->leaves_qty.raw = leaves;
+  if (leaves == 0) {
+    res->outcome = OMS_BOOK_FILLED;
+    return 0;
+  }
+  if (!may_rest) {
+    res->outcome = OMS_BOOK_NOT_RESTED;
+    return 0;
+  }
+  uint32_t li = level_get(b, s, px);
+  /* Can not fail: levels never outnumber orders and a node is free. */
+  uint32_t ni = b->free_node;
+  node_t *n = &b->nodes[ni];
+  b->free_node = n->next;
+  level_t *l = &b->levels[li];
+  n->id = in->id;
+  n->tag = in->tag;
+  n->px = px;
+  n->qty = leaves;
+  n->level = li;
+  n->side = (uint8_t)s;
+  n->next = NIL;
+  n->prev = l->tail;
+  if (l->tail != NIL) {
+    b->nodes[l->tail].next = ni;
+  } else {
+    l->head = ni;
+  }
+  l->tail = ni;
+  l->total += leaves;
+  l->count++;
+  idmap_put(&b->ids, in->id, ni);
+  b->norders++;
+  res->outcome = OMS_BOOK_RESTED;
+  return 0;
+}
+
+int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves) {
+  if (b == NULL || id == 0) return OMS_ENOTFOUND;
+  uint32_t ni = idmap_get(&b->ids, id);
+  if (ni == NIL) return OMS_ENOTFOUND;
+  if (leaves != NULL) leaves->raw = b->nodes[ni].qty;
+  node_remove(b, ni);
+  return 0;
+}
+
+int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves) {
+  if (b == NULL || id == 0) return OMS_ENOTFOUND;
+  uint32_t ni = idmap_get(&b->ids, id);
+  if (ni == NIL) return OMS_ENOTFOUND;
+  node_t *n = &b->nodes[ni];
+  if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
+  b->levels[n->level].total -= n->qty - new_leaves.raw;
+  n->qty = new_leaves.raw;
+  return 0;
+}
+
+int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out) {
+  if (b == NULL || id == 0) return OMS_ENOTFOUND;
+  uint32_t ni = idmap_get(&b->ids, id);
+  if (ni == NIL) return OMS_ENOTFOUND;
+  const node_t *n = &b->nodes[ni];
+  out->tag = n->tag;
+  out->side = n->side ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+  out->price.raw = n->px;
+  out->leaves_qty.raw = n->qty;
+  return 0;
+}
+
+bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty) {
+  int s = sidx(side);
+  if (b->nlev[s] == 0) {
+    if (px != NULL) *px = OMS_DEC_ZERO;
+    if (qty != NULL) *qty = OMS_DEC_ZERO;
+    return false;
+  }
+  const level_t *l = &b->levels[b->ladder[s][b->nlev[s] - 1]];
+  if (px != NULL) px->raw = l->px;
+  if (qty != NULL) qty->raw = l->total;
+  return true;
+}
+
+bool oms_book_would_cross(const oms_book_t *b, oms_side_t side, oms_dec_t px) {
+  int s = sidx(side), o = !s;
+  if (b->nlev[o] == 0) return false;
+  return crosses(s, 0, px.raw, b->levels[b->ladder[o][b->nlev[o] - 1]].px);
+}
+
+oms_dec_t oms_book_available(const oms_book_t *b, oms_side_t side, oms_dec_t px, bool market,
+                             oms_dec_t enough) {
+  return oms_dec_from_raw(available(b, sidx(side), px.raw, market, enough.raw));
+}
+
+size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *out, size_t max) {
+  int s = sidx(side);
+  size_t k = 0;
+  for (uint32_t i = b->nlev[s]; i > 0 && k < max; i--, k++) {
+    const level_t *l = &b->levels[b->ladder[s][i - 1]];
+    out[k].px.raw = l->px;
+    out[k].qty.raw = l->total;
+    out[k].orders = l->count;
+  }
+  return k;
+}
+
+size_t oms_book_order_count(const oms_book_t *b) { return b->norders; }
+
+int oms_book_check(const oms_book_t *b) {
+  uint32_t seen = 0;
+  for (int s = 0; s < 2; s++) {
+    for (uint32_t k = 0; k < b->nlev[s]; k++) {
+      const level_t *l = &b->levels[b->ladder[s][k]];
+      if (k > 0 && !better(s, l->px, b->levels[b->ladder[s][k - 1]].px)) return 0;
+      if (l->count == 0 || l->head == NIL) return 0;
+      int64_t sum = 0;
+      uint32_t cnt = 0, prev = NIL;
+      for (uint32_t ni = l->head; ni != NIL; ni = b->nodes[ni].next) {
+        const node_t *n = &b->nodes[ni];
+        if (n->prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
+        if (b->levels + n->level != l) return 0;
+        if (idmap_get(&b->ids, n->id) != ni) return 0;
+        sum += n->qty;
+        cnt++;
+        prev = ni;
+      }
+      if (l->tail != prev || sum != l->total || cnt != l->count) return 0;
+      seen += cnt;
+    }
+  }
+  if (seen != b->norders || b->ids.count != b->norders) return 0;
+  if (b->nlev[0] > 0 && b->nlev[1] > 0 &&
+      b->levels[b->ladder[0][b->nlev[0] - 1]].px >= b->levels[b->ladder[1][b->nlev[1] - 1]].px)
+    return 0;
+  return 1;
+}

@@ -1,0 +1,1054 @@
+/*
+ * sim_venue.c - the simulated exchange behind the venue connector interface
+ * (see include/oms/sim_venue.h for what it does; this note says how).
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Orders. Every order the OMS sends gets a record from a preallocated pool,
+ * found by OMS order id through an open-addressing hash (idmap.h). The record
+ * holds the venue's view (quantities, prices, status) and where the order is:
+ * W_BOOK (resting in its symbol's book under book id = venue sequence number
+ * vid), W_STOP (held aside in its symbol's stop list until triggered) or
+ * W_NONE. A record that reaches a final status is appended to the `done` FIFO
+ * and stays findable, so a late cancel is refused with TOO_LATE and a status
+ * query still answers; when the pool is exhausted the oldest done record is
+ * recycled (a query about it then answers UNKNOWN).
+ *
+ * Reports. A report is a compact event (ev_t) in a power-of-two ring,
+ * produced synchronously by the request or event that caused it, with a due
+ * time that never goes backwards (so reports keep their production order).
+ * poll() turns due events into oms_exec_report_t and hands them to the core.
+ * A send is refused with OMS_EFULL while fewer than `reserve` slots are free,
+ * so one request always has room for its reports; a sweep that produces more
+ * than that when the ring is nearly full loses the excess, counted in
+ * reports_dropped (size the ring for the worst burst).
+ *
+ * Matching. The book calls on_fill for each trade from inside
+ * oms_book_submit; on_fill updates the records, queues FILL reports, and
+ * records the range of traded prices. After every operation that can trade,
+ * run_stops() triggers the stops that range reaches (buy stops at or below the
+ * highest trade, sell stops at or above the lowest) in arrival order, runs
+ * them as market or limit orders, and repeats with the range their own trades
+ * made, so a cascade resolves completely before the operation returns. The
+ * book is never re-entered from its own callback.
+ *
+ * Time. Requests use the injected clock; poll(now) does the time-driven work:
+ * DAY expiry at the session end (one scan per session), GTD expiry through a
+ * min-heap of (expire time, order) with lazy deletion, the liquidity
+ * provider's random walk and re-quotes, report delivery and market data.
+ */
+#include "oms/sim_venue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "oms/error.h"
+#include "venue/idmap.h"
+
+#define NIL UINT32_MAX
+#define DEFAULT_MAX_ORDERS 65536u
+#define DEFAULT_RING 16384u
+#define MAX_LP_CATCHUP_STEPS 1000000
+
+typedef __int128 i128;
+
+enum { W_NONE = 0, W_BOOK, W_STOP };
+
+typedef struct rec_s {
+  uint64_t order_id;
+  uint64_t vid; /* venue order number, also the book id */
+  int64_t qty, filled, price, stop, expire_ns;
+  uint32_t prev, next; /* stop list, or the done FIFO (next only) */
+  uint32_t inst;
+  uint16_t sym;
+  uint8_t side, type, tif;
+  uint8_t where;  /* W_* */
+  uint8_t status; /* oms_venue_status_t */
+} rec_t;
+
+/* A queued report, expanded into an oms_exec_report_t at delivery. For
+ * REPLACED, qty/px/fee carry the new quantity, price and stop price. */
+typedef struct ev_s {
+  int64_t due_ns, ts_ns;
+  uint64_t order_id, vid, exec;
+  int64_t qty, px, fee, cum, leaves;
+  const char *text; /* static text, or NULL for the reason's description */
+  uint16_t reason;
+  uint8_t type, liq, status;
+} ev_t;
+
+typedef struct expiry_s {
+  int64_t at;
+  uint64_t order_id;
+  uint32_t rec;
+} expiry_t;
+
+typedef struct lp_state_s {
+  oms_sim_lp_t cfg;
+  int64_t ref, min_ref;
+  int64_t next_step;
+  uint64_t rng;
+  bool dirty;
+  uint32_t nids;
+  uint64_t ids[2 * OMS_SIM_LP_MAX_LEVELS];
+} lp_state_t;
+
+typedef struct sim_s sim_t;
+
+typedef struct sym_s {
+  sim_t *v;
+  oms_instrument_t ins;
+  oms_book_t *book;
+  uint32_t stop_head, stop_tail;
+  bool traded; /* since the last run_stops */
+  int64_t trade_hi, trade_lo;
+  int64_t last_px, last_qty;
+  uint64_t trades;
+  bool md_sent;
+  uint64_t md_trades;
+  oms_market_data_t md; /* last published */
+  lp_state_t lp;
+} sym_t;
+
+struct sim_s {
+  oms_venue_t base; /* first: the core holds an oms_venue_t * */
+  oms_clock_t clock;
+  int64_t now; /* time of the request or poll in progress */
+  int64_t ack_lat, fill_lat;
+  oms_dec_t maker_rate, taker_rate;
+  oms_round_t fee_round;
+  uint64_t seed;
+  uint32_t book_capacity;
+
+  sym_t *syms[OMS_SIM_MAX_SYMBOLS];
+  uint32_t nsyms;
+
+  rec_t *recs;
+  uint32_t max_orders;
+  uint32_t free_rec;
+  uint32_t done_head, done_tail;
+  idmap_t ids;
+
+  ev_t *ring;
+  uint64_t ring_mask, head, tail;
+  uint32_t reserve;
+  int64_t last_due;
+
+  expiry_t *heap;
+  uint32_t nheap;
+
+  int64_t session_end;
+  bool session_expired;
+
+  uint64_t next_vid, next_exec;
+  bool connected, reported_connected;
+  bool silent;
+  uint32_t reject_n;
+  oms_reason_t reject_reason;
+  oms_sim_stats_t stats;
+  size_t name_len;
+};
+
+static const oms_venue_vtbl_t sim_vtbl;
+
+static sim_t *as_sim(oms_venue_t *v) {
+  return (v != NULL && v->vt == &sim_vtbl) ? (sim_t *)v : NULL;
+}
+static const sim_t *as_csim(const oms_venue_t *v) {
+  return (v != NULL && v->vt == &sim_vtbl) ? (const sim_t *)v : NULL;
+}
+
+/* ---- Fees ------------------------------------------------------------------ */
+
+/* n / d rounded with mode, d > 0 (the same rule as decimal.c). */
+static i128 round_div(i128 n, i128 d, oms_round_t mode) {
+  i128 q = n / d, r = n % d;
+  if (r == 0) return q;
+  int sign = n < 0 ? -1 : 1;
+  i128 ar = r < 0 ? -r : r;
+  int away;
+  switch (mode) {
+    case OMS_ROUND_DOWN: away = 0; break;
+    case OMS_ROUND_UP: away = 1; break;
+    case OMS_ROUND_FLOOR: away = sign < 0; break;
+    case OMS_ROUND_CEIL: away = sign > 0; break;
+    case OMS_ROUND_HALF_UP: away = 2 * ar >= d; break;
+    case OMS_ROUND_HALF_EVEN:
+    default: away = 2 * ar > d || (2 * ar == d && (q & 1) != 0); break;
+  }
+  return away ? q + sign : q;
+}
+
+int oms_sim_fee(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t rate, oms_round_t mode,
+                oms_dec_t *out) {
+  const i128 e8 = OMS_DEC_SCALE, e16 = e8 * e8;
+  i128 x = (i128)qty.raw * px.raw; /* scale 10^-16; |x| < 2^126 */
+  i128 d = e16;
+  if (mult.raw != 0 && mult.raw != OMS_DEC_SCALE) {
+    i128 y;
+    if (__builtin_mul_overflow(x, (i128)mult.raw, &y)) {
+      /* Beyond any real trade: round the notional before the multiplier. */
+      if (__builtin_mul_overflow(round_div(x, e8, mode), (i128)mult.raw, &x)) return OMS_EOVERFLOW;
+    } else {
+      x = y;
+      d = e16 * e8;
+    }
+  }
+  i128 f;
+  if (__builtin_mul_overflow(x, (i128)rate.raw, &f)) {
+    /* Beyond any real trade: round the notional to 10^-8 first. */
+    i128 n = round_div(x, d / e8, mode);
+    if (__builtin_mul_overflow(n, (i128)rate.raw, &f)) return OMS_EOVERFLOW;
+    d = e8;
+  }
+  i128 r = round_div(f, d, mode);
+  if (r > OMS_DEC_MAX_RAW || r < OMS_DEC_MIN_RAW) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+/* ---- Records ------------------------------------------------------------------ */
+
+static uint32_t rec_alloc(sim_t *v) {
+  uint32_t i = v->free_rec;
+  if (i != NIL) {
+    v->free_rec = v->recs[i].next;
+    return i;
+  }
+  i = v->done_head;
+  if (i == NIL) return NIL;
+  v->done_head = v->recs[i].next;
+  if (v->done_head == NIL) v->done_tail = NIL;
+  idmap_del(&v->ids, v->recs[i].order_id);
+  return i;
+}
+
+static inline uint32_t rec_index(const sim_t *v, const rec_t *r) { return (uint32_t)(r - v->recs); }
+
+/* Moves r to a final status and onto the done FIFO. */
+static void finish(sim_t *v, rec_t *r, oms_venue_status_t st) {
+  r->status = (uint8_t)st;
+  r->where = W_NONE;
+  uint32_t i = rec_index(v, r);
+  r->next = NIL;
+  if (v->done_tail != NIL) {
+    v->recs[v->done_tail].next = i;
+  } else {
+    v->done_head = i;
+  }
+  v->done_tail = i;
+}
+
+static void stop_append(sim_t *v, sym_t *y, rec_t *r) {
+  uint32_t i = rec_index(v, r);
+  r->next = NIL;
+  r->prev = y->stop_tail;
+  if (y->stop_tail != NIL) {
+    v->recs[y->stop_tail].next = i;
+  } else {
+    y->stop_head = i;
+  }
+  y->stop_tail = i;
+  r->where = W_STOP;
+}
+
+static void stop_unlink(sim_t *v, sym_t *y, rec_t *r) {
+  if (r->prev != NIL) {
+    v->recs[r->prev].next = r->next;
+  } else {
+    y->stop_head = r->next;
+  }
+  if (r->next != NIL) {
+    v->recs[r->next].prev = r->prev;
+  } else {
+    y->stop_tail = r->prev;
+  }
+  r->where = W_NONE;
+}
+
+/* Takes a working order out of its book or stop list. */
+static void rec_withdraw(sim_t *v, rec_t *r) {
+  sym_t *y = v->syms[r->sym];
+  if (r->where == W_BOOK) {
+    oms_book_cancel(y->book, r->vid, NULL);
+  } else if (r->where == W_STOP) {
+    stop_unlink(v, y, r);
+  }
+  r->where = W_NONE;
+}
+
+/* ---- Reports ------------------------------------------------------------------ */
+
+static inline uint32_t ring_free(const sim_t *v) {
+  return (uint32_t)(v->ring_mask + 1 - (v->tail - v->head));
+}
+
+/* Queues e to be delivered latency ns from now, after everything queued. */
+static void push(sim_t *v, ev_t *e, int64_t latency) {
+  if (ring_free(v) == 0) {
+    v->stats.reports_dropped++;
+    return;
+  }
+  int64_t due = v->now + latency;
+  if (due < v->last_due) due = v->last_due;
+  v->last_due = due;
+  e->due_ns = due;
+  e->ts_ns = v->now;
+  e->exec = ++v->next_exec;
+  v->ring[v->tail & v->ring_mask] = *e;
+  v->tail++;
+  v->stats.reports_queued++;
+}
+
+/* Queues a report of type about r (not a fill). */
+static void report(sim_t *v, const rec_t *r, oms_exec_type_t type, oms_reason_t reason,
+                   const char *text, int64_t latency) {
+  ev_t e;
+  memset(&e, 0, sizeof(e));
+  e.type = (uint8_t)type;
+  e.order_id = r->order_id;
+  e.vid = r->vid;
+  e.reason = (uint16_t)reason;
+  e.text = text;
+  e.status = r->status;
+  e.cum = r->filled;
+  e.leaves = r->status == OMS_VSTATUS_WORKING ? r->qty - r->filled : 0;
+  if (type == OMS_EXEC_REPLACED) {
+    e.qty = r->qty;
+    e.px = r->price;
+    e.fee = r->stop;
+  }
+  push(v, &e, latency);
+}
+
+static void reject_unknown(sim_t *v, uint64_t order_id, oms_exec_type_t type) {
+  ev_t e;
+  memset(&e, 0, sizeof(e));
+  e.type = (uint8_t)type;
+  e.order_id = order_id;
+  e.reason = type == OMS_EXEC_STATUS ? OMS_R_NONE : OMS_R_VENUE_UNKNOWN_ORDER;
+  e.status = OMS_VSTATUS_UNKNOWN;
+  push(v, &e, v->ack_lat);
+}
+
+/* Writes prefix, '-', tag (may be empty) and n in decimal into dst. */
+static void format_id(char *dst, const char *prefix, size_t plen, char tag, uint64_t n) {
+  char digits[24];
+  int k = 0;
+  do {
+    digits[k++] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  memcpy(dst, prefix, plen);
+  char *p = dst + plen;
+  *p++ = '-';
+  if (tag) *p++ = tag;
+  while (k > 0) *p++ = digits[--k];
+  *p = '\0';
+}
+
+static void deliver(sim_t *v, const ev_t *e) {
+  oms_exec_report_t rep;
+  memset(&rep, 0, sizeof(rep));
+  rep.type = (oms_exec_type_t)e->type;
+  rep.order_id = e->order_id;
+  if (e->vid != 0) format_id(rep.venue_order_id, v->base.name, v->name_len, 0, e->vid);
+  format_id(rep.exec_id, v->base.name, v->name_len, 'E', e->exec);
+  rep.cum_qty.raw = e->cum;
+  rep.leaves_qty.raw = e->leaves;
+  if (rep.type == OMS_EXEC_FILL) {
+    rep.last_qty.raw = e->qty;
+    rep.last_px.raw = e->px;
+    rep.fee.raw = e->fee;
+    rep.liquidity = (char)e->liq;
+  } else if (rep.type == OMS_EXEC_REPLACED) {
+    rep.new_qty.raw = e->qty;
+    rep.new_price.raw = e->px;
+    rep.new_stop_price.raw = e->fee;
+  }
+  rep.status = (oms_venue_status_t)e->status;
+  rep.reason = (oms_reason_t)e->reason;
+  const char *text = e->text;
+  if (text == NULL && e->reason != OMS_R_NONE) text = oms_reason_desc(rep.reason);
+  if (text != NULL) oms_strlcpy(rep.text, text, sizeof(rep.text));
+  rep.ts_ns = e->ts_ns;
+  v->base.handler.on_report(v->base.handler.ctx, &rep);
+}
+
+/* ---- Matching ----------------------------------------------------------------- */
+
+static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms_book_fill_t *f, char liq) {
+  r->filled += f->qty.raw;
+  ev_t e;
+  memset(&e, 0, sizeof(e));
+  e.type = OMS_EXEC_FILL;
+  e.order_id = r->order_id;
+  e.vid = r->vid;
+  e.qty = f->qty.raw;
+  e.px = f->px.raw;
+  e.liq = (uint8_t)liq;
+  e.cum = r->filled;
+  e.leaves = r->qty - r->filled;
+  oms_dec_t fee = OMS_DEC_ZERO;
+  if (oms_sim_fee(f->qty, f->px, y->ins.multiplier, liq == 'M' ? v->maker_rate : v->taker_rate,
+                  v->fee_round, &fee) != 0)
+    fee = OMS_DEC_ZERO; /* a notional beyond the decimal range cannot be priced */
+  e.fee = fee.raw;
+  if (r->filled == r->qty) finish(v, r, OMS_VSTATUS_FILLED);
+  e.status = r->status;
+  push(v, &e, v->fill_lat);
+}
+
+static void on_fill(void *ctx, const oms_book_fill_t *f) {
+  sym_t *y = (sym_t *)ctx;
+  sim_t *v = y->v;
+  v->stats.trades++;
+  y->trades++;
+  y->last_px = f->px.raw;
+  y->last_qty = f->qty.raw;
+  if (!y->traded) {
+    y->traded = true;
+    y->trade_hi = y->trade_lo = f->px.raw;
+  } else if (f->px.raw > y->trade_hi) {
+    y->trade_hi = f->px.raw;
+  } else if (f->px.raw < y->trade_lo) {
+    y->trade_lo = f->px.raw;
+  }
+  if (f->maker_tag == 0) {
+    y->lp.dirty = true; /* the provider replenishes at the next poll */
+  } else {
+    fill_rec(v, y, &v->recs[f->maker_tag - 1], f, 'M');
+  }
+  if (f->taker_tag != 0) fill_rec(v, y, &v->recs[f->taker_tag - 1], f, 'T');
+}
+
+/* Sends a working order that is in neither the book nor a stop list to the
+ * book as a market (MARKET, triggered STOP) or limit order. */
+static void execute(sim_t *v, sym_t *y, rec_t *r) {
+  bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
+  oms_book_order_t bo;
+  bo.id = r->vid;
+  bo.tag = (uint64_t)rec_index(v, r) + 1;
+  bo.side = (oms_side_t)r->side;
+  bo.price.raw = market ? 0 : r->price;
+  bo.qty.raw = r->qty - r->filled;
+  bo.flags = market ? OMS_BOOK_MARKET : 0;
+  if (r->tif == OMS_TIF_IOC) bo.flags |= OMS_BOOK_IOC;
+  if (r->tif == OMS_TIF_FOK) bo.flags |= OMS_BOOK_FOK;
+  if (r->inst & OMS_INST_POST_ONLY) bo.flags |= OMS_BOOK_POST_ONLY;
+  oms_book_result_t res;
+  int rc = oms_book_submit(y->book, &bo, &res);
+  if (rc != 0) {
+    finish(v, r, OMS_VSTATUS_CANCELLED);
+    report(v, r, OMS_EXEC_CANCELLED, OMS_R_CAPACITY, "venue book full", v->fill_lat);
+    return;
+  }
+  if (r->status != OMS_VSTATUS_WORKING) return; /* filled in full by on_fill */
+  switch (res.outcome) {
+    case OMS_BOOK_RESTED: r->where = W_BOOK; break;
+    case OMS_BOOK_NOT_RESTED:
+      finish(v, r, OMS_VSTATUS_CANCELLED);
+      if (market) {
+        report(v, r, OMS_EXEC_CANCELLED, OMS_R_NO_LIQUIDITY, NULL, v->fill_lat);
+      } else {
+        report(v, r, OMS_EXEC_CANCELLED, OMS_R_NONE, "IOC remainder cancelled", v->fill_lat);
+      }
+      break;
+    case OMS_BOOK_FOK_REFUSED:
+      finish(v, r, OMS_VSTATUS_CANCELLED);
+      report(v, r, OMS_EXEC_CANCELLED, OMS_R_FOK_CANNOT_FILL, NULL, v->fill_lat);
+      break;
+    case OMS_BOOK_POST_ONLY_REFUSED:
+    case OMS_BOOK_FILLED:
+    default:
+      /* Post-only is checked before the order is accepted; FILLED finished above. */
+      finish(v, r, OMS_VSTATUS_CANCELLED);
+      report(v, r, OMS_EXEC_CANCELLED, OMS_R_POST_ONLY_WOULD_CROSS, NULL, v->fill_lat);
+      break;
+  }
+}
+
+/* Triggers and runs the stops reached by the trades since the last call,
+ * then those reached by their trades, until no trade is left unexamined. */
+static void run_stops(sim_t *v, sym_t *y) {
+  while (y->traded && y->stop_head != NIL) {
+    int64_t hi = y->trade_hi, lo = y->trade_lo;
+    y->traded = false;
+    uint32_t th = NIL, tt = NIL;
+    for (uint32_t i = y->stop_head; i != NIL;) {
+      rec_t *r = &v->recs[i];
+      uint32_t nx = r->next;
+      if (r->side == OMS_SIDE_BUY ? hi >= r->stop : lo <= r->stop) {
+        stop_unlink(v, y, r);
+        r->next = NIL;
+        if (tt != NIL) {
+          v->recs[tt].next = i;
+        } else {
+          th = i;
+        }
+        tt = i;
+      }
+      i = nx;
+    }
+    while (th != NIL) {
+      rec_t *r = &v->recs[th];
+      th = r->next;
+      report(v, r, OMS_EXEC_TRIGGERED, OMS_R_NONE, NULL, v->fill_lat);
+      execute(v, y, r);
+    }
+  }
+  y->traded = false;
+}
+
+/* ---- Liquidity provider --------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *s) {
+  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static uint64_t xorshift64s(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *s = x;
+  return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+static int64_t lp_spread_ticks(const sym_t *y) {
+  const lp_state_t *lp = &y->lp;
+  int64_t sp = lp->cfg.spread_ticks ? lp->cfg.spread_ticks : 1;
+  if (lp->cfg.spread_bps > 0) {
+    i128 num = (i128)lp->ref * lp->cfg.spread_bps, den = (i128)10000 * y->ins.tick_size.raw;
+    sp = (int64_t)round_div(num, den, OMS_ROUND_CEIL);
+    if (sp < 1) sp = 1;
+  }
+  return sp;
+}
+
+/* Cancels the provider's quotes and quotes afresh around its reference. */
+static void lp_requote(sim_t *v, sym_t *y) {
+  lp_state_t *lp = &y->lp;
+  for (uint32_t k = 0; k < lp->nids; k++) oms_book_cancel(y->book, lp->ids[k], NULL);
+  lp->nids = 0;
+  lp->dirty = false;
+  int64_t tick = y->ins.tick_size.raw, sp = lp_spread_ticks(y);
+  int64_t bid0 = lp->ref - (sp / 2) * tick, ask0 = bid0 + sp * tick;
+  for (uint32_t i = 0; i < lp->cfg.levels; i++) {
+    for (int s = 0; s < 2; s++) {
+      oms_book_order_t bo;
+      bo.side = s ? OMS_SIDE_BUY : OMS_SIDE_SELL;
+      bo.price.raw = s ? bid0 - (int64_t)i * tick : ask0 + (int64_t)i * tick;
+      if (bo.price.raw <= 0) continue;
+      bo.id = ++v->next_vid;
+      bo.tag = 0;
+      bo.qty = lp->cfg.size;
+      bo.flags = 0;
+      oms_book_result_t res;
+      if (oms_book_submit(y->book, &bo, &res) == 0 && res.outcome == OMS_BOOK_RESTED)
+        lp->ids[lp->nids++] = bo.id;
+    }
+  }
+  /* Trades made while quoting (taking a resting order the reference moved
+   * through) do not call for another re-quote. */
+  lp->dirty = false;
+}
+
+static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
+  lp_state_t *lp = &y->lp;
+  if (!lp->cfg.enabled) return;
+  if (lp->cfg.step_ns > 0 && now >= lp->next_step) {
+    int64_t steps = (now - lp->next_step) / lp->cfg.step_ns + 1;
+    lp->next_step += steps * lp->cfg.step_ns;
+    if (steps > MAX_LP_CATCHUP_STEPS) steps = MAX_LP_CATCHUP_STEPS;
+    int64_t walk = (int64_t)(lp->cfg.walk_ticks ? lp->cfg.walk_ticks : 1) * y->ins.tick_size.raw;
+    int64_t before = lp->ref;
+    for (int64_t k = 0; k < steps; k++) {
+      int64_t d = (int64_t)(xorshift64s(&lp->rng) % 3) - 1;
+      lp->ref += d * walk;
+      if (lp->ref < lp->min_ref) lp->ref = lp->min_ref;
+    }
+    if (lp->ref != before) lp->dirty = true;
+  }
+  if (lp->dirty) {
+    lp_requote(v, y);
+    run_stops(v, y);
+  }
+}
+
+/* ---- Symbols ------------------------------------------------------------------ */
+
+static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
+  for (uint32_t i = 0; i < v->nsyms; i++) {
+    if (strcmp(v->syms[i]->ins.symbol, symbol) == 0) {
+      if (index != NULL) *index = (uint16_t)i;
+      return v->syms[i];
+    }
+  }
+  return NULL;
+}
+
+static int lp_config_ok(const oms_sim_symbol_t *s) {
+  const oms_sim_lp_t *lp = &s->lp;
+  if (!lp->enabled) return 1;
+  return lp->ref_px.raw > 0 && lp->levels >= 1 && lp->levels <= OMS_SIM_LP_MAX_LEVELS &&
+         lp->size.raw > 0 && oms_dec_is_multiple(lp->size, s->ins.lot_size) && lp->step_ns >= 0;
+}
+
+static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
+  const oms_instrument_t *ins = &s->ins;
+  size_t len = strnlen(ins->symbol, sizeof(ins->symbol));
+  if (len == 0 || len > OMS_SYMBOL_MAX || ins->tick_size.raw <= 0 || ins->lot_size.raw <= 0 ||
+      ins->multiplier.raw < 0 || !lp_config_ok(s))
+    return OMS_ECONFIG;
+  if (sym_find(v, ins->symbol, NULL) != NULL) return OMS_EEXIST;
+  if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
+  sym_t *y = (sym_t *)calloc(1, sizeof(*y));
+  if (y == NULL) return OMS_ENOMEM;
+  int rc = oms_book_create(v->book_capacity, on_fill, y, &y->book);
+  if (rc != 0) {
+    free(y);
+    return rc;
+  }
+  y->v = v;
+  y->ins = *ins;
+  y->stop_head = y->stop_tail = NIL;
+  v->syms[v->nsyms] = y;
+  if (s->lp.enabled) {
+    lp_state_t *lp = &y->lp;
+    lp->cfg = s->lp;
+    int64_t tick = ins->tick_size.raw;
+    lp->ref = (int64_t)round_div(lp->cfg.ref_px.raw, tick, OMS_ROUND_HALF_EVEN) * tick;
+    uint64_t seed = v->seed ^ ((uint64_t)(v->nsyms + 1) * UINT64_C(0x9e3779b97f4a7c15));
+    lp->rng = splitmix64(&seed) | 1u;
+    lp->min_ref = (lp_spread_ticks(y) / 2 + (int64_t)lp->cfg.levels) * tick;
+    if (lp->ref < lp->min_ref) lp->ref = lp->min_ref;
+    v->now = oms_clock_now(&v->clock);
+    lp->next_step = v->now + lp->cfg.step_ns;
+    lp_requote(v, y);
+  }
+  v->nsyms++;
+  return 0;
+}
+
+int oms_sim_venue_add_symbol(oms_venue_t *base, const oms_sim_symbol_t *sym) {
+  sim_t *v = as_sim(base);
+  if (v == NULL || sym == NULL) return OMS_EINVAL;
+  return add_symbol(v, sym);
+}
+
+/* ---- The connector --------------------------------------------------------------- */
+
+static bool valid_enums(const oms_venue_order_t *o) {
+  return (o->side == OMS_SIDE_BUY || o->side == OMS_SIDE_SELL) && o->type >= OMS_ORD_MARKET &&
+         o->type <= OMS_ORD_STOP_LIMIT && o->tif >= OMS_TIF_GTC && o->tif <= OMS_TIF_GTD;
+}
+
+/* The venue's own checks of a new order; OMS_R_NONE if it may proceed. */
+static oms_reason_t check_new(const sim_t *v, const sym_t *y, const oms_venue_order_t *o,
+                              const char **text) {
+  if (y == NULL) return OMS_R_UNKNOWN_INSTRUMENT;
+  if (!valid_enums(o)) return OMS_R_BAD_ENUM;
+  if (o->qty.raw <= 0) return OMS_R_QTY_NOT_POSITIVE;
+  if (!oms_dec_is_multiple(o->qty, y->ins.lot_size)) return OMS_R_LOT_SIZE;
+  bool has_px = o->type == OMS_ORD_LIMIT || o->type == OMS_ORD_STOP_LIMIT;
+  bool has_stop = o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT;
+  if (has_px && o->price.raw <= 0) return OMS_R_PRICE_REQUIRED;
+  if (has_px && !oms_dec_is_multiple(o->price, y->ins.tick_size)) return OMS_R_TICK_SIZE;
+  if (has_stop && o->stop_price.raw <= 0) return OMS_R_STOP_REQUIRED;
+  if (has_stop && !oms_dec_is_multiple(o->stop_price, y->ins.tick_size)) return OMS_R_TICK_SIZE;
+  if (o->instructions & OMS_INST_POST_ONLY) {
+    if (o->type != OMS_ORD_LIMIT) return OMS_R_POST_ONLY_NOT_LIMIT;
+    if (o->tif == OMS_TIF_IOC || o->tif == OMS_TIF_FOK) return OMS_R_POST_ONLY_TIF;
+  }
+  if (o->tif == OMS_TIF_GTD && o->expire_ns <= 0) return OMS_R_EXPIRY_REQUIRED;
+  if (o->tif == OMS_TIF_GTD && o->expire_ns <= v->now) return OMS_R_EXPIRY_PAST;
+  if (o->tif == OMS_TIF_DAY && v->session_end > 0 && v->now >= v->session_end) {
+    *text = "DAY order after the session end";
+    return OMS_R_VENUE_REJECT;
+  }
+  if ((o->instructions & OMS_INST_POST_ONLY) && oms_book_would_cross(y->book, o->side, o->price))
+    return OMS_R_POST_ONLY_WOULD_CROSS;
+  return OMS_R_NONE;
+}
+
+static void heap_push(sim_t *v, expiry_t e) {
+  if (v->nheap == v->max_orders) {
+    /* Drop entries of orders that are no longer working, then rebuild. */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < v->nheap; i++) {
+      const rec_t *r = &v->recs[v->heap[i].rec];
+      if (r->order_id == v->heap[i].order_id && r->status == OMS_VSTATUS_WORKING)
+        v->heap[k++] = v->heap[i];
+    }
+    v->nheap = 0;
+    for (uint32_t i = 0; i < k; i++) heap_push(v, v->heap[i]);
+  }
+  uint32_t i = v->nheap++;
+  while (i > 0) {
+    uint32_t p = (i - 1) / 2;
+    if (v->heap[p].at <= e.at) break;
+    v->heap[i] = v->heap[p];
+    i = p;
+  }
+  v->heap[i] = e;
+}
+
+static expiry_t heap_pop(sim_t *v) {
+  expiry_t top = v->heap[0], last = v->heap[--v->nheap];
+  uint32_t i = 0, n = v->nheap;
+  for (;;) {
+    uint32_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && v->heap[c + 1].at < v->heap[c].at) c++;
+    if (last.at <= v->heap[c].at) break;
+    v->heap[i] = v->heap[c];
+    i = c;
+  }
+  if (n > 0) v->heap[i] = last;
+  return top;
+}
+
+static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
+  sim_t *v = (sim_t *)base;
+  if (o == NULL || o->order_id == 0) return OMS_EINVAL;
+  if (!v->connected) return OMS_EDOWN;
+  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  if (idmap_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
+  uint32_t ri = rec_alloc(v);
+  if (ri == NIL) return OMS_EFULL;
+  v->now = oms_clock_now(&v->clock);
+  v->stats.orders++;
+
+  rec_t *r = &v->recs[ri];
+  memset(r, 0, sizeof(*r));
+  r->order_id = o->order_id;
+  r->vid = ++v->next_vid;
+  r->qty = o->qty.raw;
+  r->price = o->price.raw;
+  r->stop = o->stop_price.raw;
+  r->side = (uint8_t)o->side;
+  r->type = (uint8_t)o->type;
+  r->tif = (uint8_t)o->tif;
+  r->inst = o->instructions;
+  r->prev = r->next = NIL;
+  idmap_put(&v->ids, o->order_id, ri);
+
+  uint16_t si = 0;
+  sym_t *y = sym_find(v, o->symbol, &si);
+  r->sym = si;
+  const char *text = NULL;
+  oms_reason_t why = check_new(v, y, o, &text);
+  if (why == OMS_R_NONE && v->reject_n > 0) {
+    v->reject_n--;
+    why = v->reject_reason;
+    text = "injected rejection";
+  }
+  if (why != OMS_R_NONE) {
+    finish(v, r, OMS_VSTATUS_REJECTED);
+    report(v, r, OMS_EXEC_REJECTED, why, text, v->ack_lat);
+    return 0;
+  }
+  r->status = OMS_VSTATUS_WORKING;
+  if (!v->silent) report(v, r, OMS_EXEC_ACCEPTED, OMS_R_NONE, NULL, v->ack_lat);
+  if (r->tif == OMS_TIF_GTD) {
+    r->expire_ns = o->expire_ns;
+    heap_push(v, (expiry_t){r->expire_ns, r->order_id, ri});
+  }
+  if (r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) {
+    stop_append(v, y, r);
+  } else {
+    execute(v, y, r);
+    run_stops(v, y);
+  }
+  return 0;
+}
+
+/* Finds a record that can be changed, or queues the refusal of type. */
+static rec_t *find_working(sim_t *v, uint64_t order_id, oms_exec_type_t refusal) {
+  uint32_t ri = idmap_get(&v->ids, order_id);
+  if (ri == NIL) {
+    reject_unknown(v, order_id, refusal);
+    return NULL;
+  }
+  rec_t *r = &v->recs[ri];
+  if (r->status != OMS_VSTATUS_WORKING) {
+    report(v, r, refusal, OMS_R_TOO_LATE, NULL, v->ack_lat);
+    return NULL;
+  }
+  return r;
+}
+
+static int sim_send_cancel(oms_venue_t *base, uint64_t order_id) {
+  sim_t *v = (sim_t *)base;
+  if (!v->connected) return OMS_EDOWN;
+  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  v->now = oms_clock_now(&v->clock);
+  rec_t *r = find_working(v, order_id, OMS_EXEC_CANCEL_REJECTED);
+  if (r == NULL) return 0;
+  rec_withdraw(v, r);
+  finish(v, r, OMS_VSTATUS_CANCELLED);
+  report(v, r, OMS_EXEC_CANCELLED, OMS_R_NONE, NULL, v->ack_lat);
+  return 0;
+}
+
+static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_qty,
+                            oms_dec_t new_price, oms_dec_t new_stop) {
+  sim_t *v = (sim_t *)base;
+  if (new_qty.raw < 0 || new_price.raw < 0 || new_stop.raw < 0) return OMS_EINVAL;
+  if (!v->connected) return OMS_EDOWN;
+  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  v->now = oms_clock_now(&v->clock);
+  rec_t *r = find_working(v, order_id, OMS_EXEC_REPLACE_REJECTED);
+  if (r == NULL) return 0;
+  sym_t *y = v->syms[r->sym];
+  int64_t q = new_qty.raw ? new_qty.raw : r->qty;
+  int64_t p = new_price.raw ? new_price.raw : r->price;
+  int64_t s = new_stop.raw ? new_stop.raw : r->stop;
+  oms_reason_t why = OMS_R_NONE;
+  const char *text = NULL;
+  if (q <= r->filled) {
+    why = OMS_R_TOO_LATE;
+    text = "new quantity not above the filled quantity";
+  } else if (!oms_dec_is_multiple(oms_dec_from_raw(q), y->ins.lot_size)) {
+    why = OMS_R_LOT_SIZE;
+  } else if (!oms_dec_is_multiple(oms_dec_from_raw(p), y->ins.tick_size) ||
+             !oms_dec_is_multiple(oms_dec_from_raw(s), y->ins.tick_size)) {
+    why = OMS_R_TICK_SIZE;
+  } else if (r->where == W_BOOK && p != r->price && (r->inst & OMS_INST_POST_ONLY) &&
+             oms_book_would_cross(y->book, (oms_side_t)r->side, oms_dec_from_raw(p))) {
+    why = OMS_R_POST_ONLY_WOULD_CROSS;
+  }
+  if (why != OMS_R_NONE) {
+    report(v, r, OMS_EXEC_REPLACE_REJECTED, why, text, v->ack_lat);
+    return 0;
+  }
+  if (r->where == W_BOOK && p == r->price && q <= r->qty) {
+    /* Same price, no more quantity: keeps its place in the queue. */
+    if (q < r->qty) oms_book_reduce(y->book, r->vid, oms_dec_from_raw(q - r->filled));
+    r->qty = q;
+    report(v, r, OMS_EXEC_REPLACED, OMS_R_NONE, NULL, v->ack_lat);
+    return 0;
+  }
+  bool resting = r->where == W_BOOK;
+  if (resting) rec_withdraw(v, r);
+  r->qty = q;
+  r->price = p;
+  r->stop = s;
+  report(v, r, OMS_EXEC_REPLACED, OMS_R_NONE, NULL, v->ack_lat);
+  if (resting) {
+    /* A new price or a larger quantity goes to the back of the queue, and a
+     * new price may trade at once. */
+    execute(v, y, r);
+    run_stops(v, y);
+  }
+  return 0;
+}
+
+static int sim_query_status(oms_venue_t *base, uint64_t order_id) {
+  sim_t *v = (sim_t *)base;
+  if (!v->connected) return OMS_EDOWN;
+  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  v->now = oms_clock_now(&v->clock);
+  uint32_t ri = idmap_get(&v->ids, order_id);
+  if (ri == NIL) {
+    reject_unknown(v, order_id, OMS_EXEC_STATUS);
+  } else {
+    report(v, &v->recs[ri], OMS_EXEC_STATUS, OMS_R_NONE, NULL, v->ack_lat);
+  }
+  return 0;
+}
+
+static bool sim_is_connected(const oms_venue_t *base) { return ((const sim_t *)base)->connected; }
+
+static void expire_orders(sim_t *v, int64_t now) {
+  if (v->session_end > 0 && !v->session_expired && now >= v->session_end) {
+    v->session_expired = true;
+    for (uint32_t i = 0; i < v->max_orders; i++) {
+      rec_t *r = &v->recs[i];
+      if (r->order_id != 0 && r->status == OMS_VSTATUS_WORKING && r->tif == OMS_TIF_DAY) {
+        rec_withdraw(v, r);
+        finish(v, r, OMS_VSTATUS_EXPIRED);
+        report(v, r, OMS_EXEC_EXPIRED, OMS_R_NONE, NULL, v->fill_lat);
+      }
+    }
+  }
+  while (v->nheap > 0 && v->heap[0].at <= now) {
+    expiry_t e = heap_pop(v);
+    rec_t *r = &v->recs[e.rec];
+    if (r->order_id != e.order_id || r->status != OMS_VSTATUS_WORKING) continue;
+    rec_withdraw(v, r);
+    finish(v, r, OMS_VSTATUS_EXPIRED);
+    report(v, r, OMS_EXEC_EXPIRED, OMS_R_NONE, NULL, v->fill_lat);
+  }
+}
+
+static void publish_md(sim_t *v, sym_t *y) {
+  oms_market_data_t md;
+  memset(&md, 0, sizeof(md));
+  oms_book_best(y->book, OMS_SIDE_BUY, &md.bid, &md.bid_qty);
+  oms_book_best(y->book, OMS_SIDE_SELL, &md.ask, &md.ask_qty);
+  if (y->md_sent && y->md_trades == y->trades && md.bid.raw == y->md.bid.raw &&
+      md.bid_qty.raw == y->md.bid_qty.raw && md.ask.raw == y->md.ask.raw &&
+      md.ask_qty.raw == y->md.ask_qty.raw)
+    return;
+  memcpy(md.symbol, y->ins.symbol, sizeof(md.symbol));
+  md.last_px.raw = y->last_px;
+  md.last_qty.raw = y->last_qty;
+  md.ts_ns = v->now;
+  y->md = md;
+  y->md_sent = true;
+  y->md_trades = y->trades;
+  v->base.handler.on_market_data(v->base.handler.ctx, &md);
+}
+
+static int sim_poll(oms_venue_t *base, int64_t now_ns) {
+  sim_t *v = (sim_t *)base;
+  v->now = now_ns;
+  const oms_venue_handler_t *h = &v->base.handler;
+  if (v->connected != v->reported_connected) {
+    v->reported_connected = v->connected;
+    if (h->on_connection != NULL) h->on_connection(h->ctx, v->connected);
+  }
+  expire_orders(v, now_ns);
+  for (uint32_t i = 0; i < v->nsyms; i++) lp_poll(v, v->syms[i], now_ns);
+  if (!v->connected) return 0;
+  int n = 0;
+  while (v->head != v->tail && v->ring[v->head & v->ring_mask].due_ns <= now_ns) {
+    ev_t e = v->ring[v->head & v->ring_mask];
+    v->head++;
+    if (h->on_report == NULL) continue;
+    deliver(v, &e);
+    n++;
+  }
+  if (h->on_market_data != NULL) {
+    v->now = now_ns;
+    for (uint32_t i = 0; i < v->nsyms; i++) publish_md(v, v->syms[i]);
+  }
+  return n;
+}
+
+static void sim_destroy(oms_venue_t *base) {
+  sim_t *v = (sim_t *)base;
+  for (uint32_t i = 0; i < v->nsyms; i++) {
+    oms_book_destroy(v->syms[i]->book);
+    free(v->syms[i]);
+  }
+  idmap_free(&v->ids);
+  free(v->heap);
+  free(v->ring);
+  free(v->recs);
+  free(v);
+}
+
+static const oms_venue_vtbl_t sim_vtbl = {
+    sim_send_new,     sim_send_cancel, sim_send_replace, sim_query_status,
+    sim_is_connected, sim_poll,        sim_destroy,
+};
+
+int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
+  if (out == NULL) return OMS_EINVAL;
+  *out = NULL;
+  if (cfg == NULL || cfg->clock.now_ns == NULL || cfg->ack_latency_ns < 0 ||
+      cfg->fill_latency_ns < 0 || (cfg->symbols == NULL && cfg->nsymbols > 0) ||
+      cfg->nsymbols > OMS_SIM_MAX_SYMBOLS)
+    return OMS_ECONFIG;
+  const char *name = cfg->name != NULL ? cfg->name : "SIM";
+  size_t name_len = strlen(name);
+  if (name_len == 0 || name_len > OMS_VENUE_MAX) return OMS_ECONFIG;
+  uint32_t max_orders = cfg->max_orders ? cfg->max_orders : DEFAULT_MAX_ORDERS;
+  if (max_orders >= NIL / 4) return OMS_ECONFIG;
+  uint64_t ring_cap = 16;
+  while (ring_cap < (cfg->report_capacity ? cfg->report_capacity : DEFAULT_RING)) ring_cap <<= 1;
+
+  sim_t *v = (sim_t *)calloc(1, sizeof(*v));
+  if (v == NULL) return OMS_ENOMEM;
+  v->recs = (rec_t *)calloc(max_orders, sizeof(rec_t));
+  v->ring = (ev_t *)malloc((size_t)ring_cap * sizeof(ev_t));
+  v->heap = (expiry_t *)malloc((size_t)max_orders * sizeof(expiry_t));
+  if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
+      idmap_init(&v->ids, max_orders) != 0) {
+    sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
+    return OMS_ENOMEM;
+  }
+  memset(v->ring, 0, (size_t)ring_cap * sizeof(ev_t)); /* fault the pages in now */
+  memset(v->heap, 0, (size_t)max_orders * sizeof(expiry_t));
+  v->base.vt = &sim_vtbl;
+  memcpy(v->base.name, name, name_len + 1);
+  v->name_len = name_len;
+  v->clock = cfg->clock;
+  v->ack_lat = cfg->ack_latency_ns;
+  v->fill_lat = cfg->fill_latency_ns;
+  v->maker_rate = cfg->maker_fee_rate;
+  v->taker_rate = cfg->taker_fee_rate;
+  v->fee_round = cfg->fee_round;
+  v->seed = cfg->seed;
+  v->book_capacity = cfg->book_capacity ? cfg->book_capacity : max_orders;
+  v->max_orders = max_orders;
+  for (uint32_t i = 0; i < max_orders; i++) v->recs[i].next = i + 1 < max_orders ? i + 1 : NIL;
+  v->free_rec = 0;
+  v->done_head = v->done_tail = NIL;
+  v->ring_mask = ring_cap - 1;
+  v->reserve = ring_cap / 4 < 256 ? (uint32_t)(ring_cap / 4) : 256;
+  v->session_end = cfg->session_end_ns;
+  v->connected = v->reported_connected = true;
+  for (size_t i = 0; i < cfg->nsymbols; i++) {
+    int rc = add_symbol(v, &cfg->symbols[i]);
+    if (rc != 0) {
+      sim_destroy(&v->base);
+      return rc;
+    }
+  }
+  *out = &v->base;
+  return 0;
+}
+
+void oms_sim_venue_set_connected(oms_venue_t *base, bool connected) {
+  sim_t *v = as_sim(base);
+  if (v != NULL) v->connected = connected;
+}
+
+void oms_sim_venue_set_silent(oms_venue_t *base, bool silent) {
+  sim_t *v = as_sim(base);
+  if (v != NULL) v->silent = silent;
+}
+
+void oms_sim_venue_reject_next(oms_venue_t *base, uint32_t n, oms_reason_t reason) {
+  sim_t *v = as_sim(base);
+  if (v == NULL) return;
+  v->reject_n = n;
+  v->reject_reason = reason != OMS_R_NONE ? reason : OMS_R_VENUE_REJECT;
+}
+
+void oms_sim_venue_set_session_end(oms_venue_t *base, int64_t t_ns) {
+  sim_t *v = as_sim(base);
+  if (v == NULL) return;
+  v->session_end = t_ns;
+  v->session_expired = false;
+}
+
+const oms_book_t *oms_sim_venue_book(const oms_venue_t *base, const char *symbol) {
+  const sim_t *v = as_csim(base);
+  if (v == NULL || symbol == NULL) return NULL;
+  const sym_t *y = sym_find(v, symbol, NULL);
+  return y != NULL ? y->book : NULL;
+}
+
+oms_dec_t oms_sim_venue_lp_ref(const oms_venue_t *base, const char *symbol) {
+  const sim_t *v = as_csim(base);
+  if (v == NULL || symbol == NULL) return OMS_DEC_ZERO;
+  const sym_t *y = sym_find(v, symbol, NULL);
+  return (y != NULL && y->lp.cfg.enabled) ? oms_dec_from_raw(y->lp.ref) : OMS_DEC_ZERO;
+}
+
+void oms_sim_venue_stats(const oms_venue_t *base, oms_sim_stats_t *out) {
+  const sim_t *v = as_csim(base);
+  if (out == NULL) return;
+  memset(out, 0, sizeof(*out));
+  if (v == NULL) return;
+  *out = v->stats;
+  out->reports_pending = (uint32_t)(v->tail - v->head);
+}

@@ -1,0 +1,291 @@
+/* Tests for src/route/router.c: conversion, rate limits with cancels first,
+ * queues, connection state and acknowledgement timeouts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fakes.h"
+#include "oms/route.h"
+#include "oms_test.h"
+
+typedef struct hooks_log_s {
+  int unknown, failed;
+  uint64_t last_id;
+  int last_kind, last_err;
+} hooks_log_t;
+
+static void h_unknown(void *ctx, uint64_t id, const char *why) {
+  hooks_log_t *l = ctx;
+  (void)why;
+  l->unknown++;
+  l->last_id = id;
+}
+static void h_failed(void *ctx, uint64_t id, int kind, int err) {
+  hooks_log_t *l = ctx;
+  l->failed++;
+  l->last_id = id;
+  l->last_kind = kind;
+  l->last_err = err;
+}
+
+static fake_venue_t fv;
+static hooks_log_t hl;
+static oms_router_t *r;
+
+static oms_order_t order(uint64_t id, oms_side_t side, const char *qty, const char *px) {
+  oms_order_request_t req;
+  t_request(&req, "c", side, OMS_ORD_LIMIT, qty, px);
+  oms_order_t o;
+  oms_order_init(&o, id, &req, 0);
+  return o;
+}
+
+static int setup_cfg(const oms_venue_route_config_t *cfg) {
+  memset(&hl, 0, sizeof hl);
+  fake_venue_init(&fv, "SIM");
+  oms_router_hooks_t h = {h_unknown, h_failed, &hl};
+  assert_int_equal(oms_router_create(2, 16, &h, &r), 0);
+  assert_int_equal(oms_router_add_venue(r, &fv.base, cfg), 0);
+  return 0;
+}
+
+static int setup(void **state) {
+  (void)state;
+  oms_venue_route_config_t cfg = {.msgs_per_sec = 2, .burst = 2, .queue_capacity = 3,
+                                  .ack_timeout_ns = 100};
+  return setup_cfg(&cfg);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  oms_router_destroy(r);
+  assert_int_equal(fv.destroyed, 1);
+  return 0;
+}
+
+static void test_symbol_map_rounds_against_nobody(void **state) {
+  (void)state;
+  assert_int_equal(
+      oms_router_map_symbol(r, "SIM", "BTC-USD", "XBTUSD", T_D("1"), T_D("0.01")), 0);
+  oms_order_t o = order(1, OMS_SIDE_BUY, "1.239", "65000.5");
+  oms_venue_order_t vo;
+  oms_reject_t rej;
+  assert_int_equal(oms_router_convert(r, &o, &vo, &rej), OMS_R_NONE);
+  assert_string_equal(vo.symbol, "XBTUSD");
+  assert_true(oms_dec_eq(vo.price, T_D("65000"))); /* a buy never pays more */
+  assert_true(oms_dec_eq(vo.qty, T_D("1.23")));
+  o = order(2, OMS_SIDE_SELL, "1", "65000.5");
+  o.stop_price = T_D("64000.5");
+  assert_int_equal(oms_router_convert(r, &o, &vo, &rej), OMS_R_NONE);
+  assert_true(oms_dec_eq(vo.price, T_D("65001"))); /* a sell never gets less */
+  assert_true(oms_dec_eq(vo.stop_price, T_D("64001")));
+  o = order(3, OMS_SIDE_SELL, "0.001", "65000");
+  assert_int_equal(oms_router_convert(r, &o, &vo, &rej), OMS_R_LOT_SIZE);
+  o = order(4, OMS_SIDE_BUY, "1", "0.5");
+  assert_int_equal(oms_router_convert(r, &o, &vo, &rej), OMS_R_TICK_SIZE);
+  /* remapping replaces */
+  assert_int_equal(oms_router_map_symbol(r, "SIM", "BTC-USD", "BTC/USD", T_D("0"), T_D("0")), 0);
+  o = order(5, OMS_SIDE_BUY, "1.239", "65000.5");
+  assert_int_equal(oms_router_convert(r, &o, &vo, &rej), OMS_R_NONE);
+  assert_string_equal(vo.symbol, "BTC/USD");
+  assert_true(oms_dec_eq(vo.qty, T_D("1.239")));
+  for (int i = 0; i < 12; i++) {
+    char s[16];
+    snprintf(s, sizeof s, "S%d", i);
+    assert_int_equal(oms_router_map_symbol(r, "SIM", s, s, T_D("0"), T_D("0")), 0);
+  }
+  assert_int_equal(oms_router_map_symbol(r, "NOPE", "A", "B", T_D("0"), T_D("0")), OMS_ENOTFOUND);
+  assert_int_equal(oms_router_map_symbol(r, "SIM", "A", "B", T_D("-1"), T_D("0")), OMS_EINVAL);
+  strcpy(o.venue, "NOPE");
+  assert_int_equal(oms_router_convert(r, &o, &vo, &rej), OMS_R_UNKNOWN_VENUE);
+}
+
+static void test_rate_limit_queues_and_cancels_go_first(void **state) {
+  (void)state;
+  oms_reject_t rej;
+  oms_order_t o[6];
+  for (int i = 0; i < 6; i++) o[i] = order((uint64_t)i + 1, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &o[0], 1000, &rej), 0);
+  assert_int_equal(oms_router_send_new(r, &o[1], 1000, &rej), 0);
+  assert_int_equal(oms_router_send_new(r, &o[2], 1000, &rej), OMS_ROUTE_QUEUED);
+  assert_int_equal(oms_router_send_new(r, &o[3], 1000, &rej), OMS_ROUTE_QUEUED);
+  assert_int_equal(oms_router_send_cancel(r, &o[0], 1000, &rej), OMS_ROUTE_QUEUED);
+  assert_int_equal(oms_router_send_replace(r, &o[1], T_D("2"), T_D("101"), T_D("0"), 1000, &rej),
+                   OMS_ROUTE_QUEUED);
+  assert_int_equal(oms_router_send_new(r, &o[4], 1000, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_VENUE_QUEUE_FULL);
+  assert_string_equal(rej.text, "venue SIM rate limit queue is full");
+  assert_int_equal(fv.nsent, 2);
+  oms_router_acknowledged(r, 1);
+  oms_router_acknowledged(r, 2);
+  /* half a second later: one token, and the cancel goes before the news */
+  oms_router_poll(r, 1000 + 500000000);
+  assert_int_equal(fv.nsent, 3);
+  assert_int_equal(fv.kinds[2], 2);
+  oms_router_poll(r, 1000 + 2000000000);
+  assert_int_equal(fv.nsent, 5);
+  assert_int_equal(fv.ids[3], 3);
+  assert_int_equal(fv.ids[4], 4);
+  oms_router_acknowledged(r, 3);
+  oms_router_acknowledged(r, 4);
+  oms_router_poll(r, 1000 + 3000000000LL);
+  assert_int_equal(fv.kinds[5], 3);
+  oms_route_stats_t st;
+  assert_int_equal(oms_router_stats(r, "SIM", &st), 0);
+  assert_int_equal(st.sent_new, 4);
+  assert_int_equal(st.sent_cancel, 1);
+  assert_int_equal(st.sent_replace, 1);
+  assert_int_equal(st.refused_full, 1);
+  assert_int_equal(st.queue_depth, 0);
+  assert_int_equal(oms_router_stats(r, "NOPE", &st), OMS_ENOTFOUND);
+}
+
+static void test_down_venue_refuses_news_and_queued_sends_can_fail(void **state) {
+  (void)state;
+  oms_reject_t rej;
+  oms_order_t a = order(1, OMS_SIDE_BUY, "1", "100"), b = order(2, OMS_SIDE_BUY, "1", "100"),
+              c = order(3, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &a, 0, &rej), 0);
+  assert_int_equal(oms_router_send_new(r, &b, 0, &rej), 0);
+  assert_int_equal(oms_router_send_new(r, &c, 0, &rej), OMS_ROUTE_QUEUED);
+  oms_router_venue_state(r, "SIM", false, 10);
+  assert_int_equal(hl.unknown, 2); /* both in flight */
+  oms_router_venue_state(r, "SIM", false, 10); /* no change, no repeat */
+  assert_int_equal(hl.unknown, 2);
+  oms_order_t d = order(4, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &d, 10, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_VENUE_DOWN);
+  assert_int_equal(oms_router_send_replace(r, &a, T_D("1"), T_D("1"), T_D("0"), 10, &rej),
+                   OMS_EREJECTED);
+  assert_int_equal(oms_router_send_cancel(r, &a, 10, &rej), OMS_ROUTE_QUEUED); /* kept */
+  /* up again: status queries for the two, then the queue drains */
+  oms_router_venue_state(r, "SIM", true, 20);
+  assert_int_equal(fv.kinds[2], 4);
+  assert_int_equal(fv.kinds[3], 4);
+  fv.send_rc = OMS_EINVAL; /* the connector refuses what comes next */
+  oms_router_poll(r, 3000000000LL);
+  assert_true(hl.failed >= 1);
+  assert_int_equal(hl.last_err, OMS_EINVAL);
+  fv.send_rc = 0;
+  oms_router_acknowledged(r, 1);
+  oms_router_acknowledged(r, 2);
+  oms_router_acknowledged(r, 99); /* unknown: ignored */
+  oms_route_stats_t st;
+  oms_router_stats(r, "SIM", &st);
+  assert_int_equal(st.inflight, 0);
+}
+
+static void test_hold_when_down(void **state) {
+  (void)state;
+  oms_router_destroy(r);
+  oms_venue_route_config_t cfg = {.queue_capacity = 4, .hold_when_down = true};
+  setup_cfg(&cfg);
+  fv.connected = false;
+  oms_router_venue_state(r, "SIM", false, 0);
+  oms_reject_t rej;
+  oms_order_t a = order(1, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &a, 0, &rej), OMS_ROUTE_QUEUED);
+  assert_int_equal(fv.nsent, 0);
+  fv.connected = true;
+  oms_router_venue_state(r, "SIM", true, 5);
+  oms_router_poll(r, 5);
+  assert_int_equal(fv.nsent, 1);
+  /* the connector says down although we thought it up */
+  fv.connected = false;
+  oms_order_t b = order(2, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &b, 6, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_VENUE_DOWN);
+  fv.connected = true;
+  fv.send_rc = OMS_EINVAL;
+  assert_int_equal(oms_router_send_new(r, &b, 7, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_VENUE_REJECT);
+}
+
+static void test_ack_timeout_sends_status_query_not_resend(void **state) {
+  (void)state;
+  oms_reject_t rej;
+  oms_order_t a = order(1, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &a, 0, &rej), 0);
+  oms_router_poll(r, 99);
+  assert_int_equal(fv.nsent, 1);
+  oms_router_poll(r, 100);
+  assert_int_equal(fv.nsent, 2);
+  assert_int_equal(fv.kinds[1], 4);
+  assert_int_equal(hl.unknown, 1);
+  oms_router_poll(r, 150);
+  assert_int_equal(fv.nsent, 2);
+  oms_router_poll(r, 200); /* asks again, never resends the order */
+  assert_int_equal(fv.kinds[2], 4);
+  assert_int_equal(hl.unknown, 1);
+  oms_router_acknowledged(r, 1);
+  oms_router_poll(r, 1000);
+  assert_int_equal(fv.nsent, 3);
+}
+
+static void test_track_unknown_after_restart(void **state) {
+  (void)state;
+  oms_order_t a = order(7, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_track_unknown(r, &a, 0), 0);
+  assert_int_equal(fv.kinds[0], 4);
+  assert_int_equal(oms_router_track_unknown(r, &a, 0), 0); /* again: one entry */
+  oms_route_stats_t st;
+  oms_router_stats(r, "SIM", &st);
+  assert_int_equal(st.inflight, 1);
+  strcpy(a.venue, "NOPE");
+  assert_int_equal(oms_router_track_unknown(r, &a, 0), OMS_ENOTFOUND);
+}
+
+static void test_venue_management_errors(void **state) {
+  (void)state;
+  static fake_venue_t dup, second, third;
+  fake_venue_init(&dup, "SIM");
+  assert_int_equal(oms_router_add_venue(r, &dup.base, NULL), OMS_EEXIST);
+  assert_int_equal(dup.destroyed, 1);
+  fake_venue_init(&second, "B");
+  assert_int_equal(oms_router_add_venue(r, &second.base, NULL), 0);
+  fake_venue_init(&third, "C");
+  assert_int_equal(oms_router_add_venue(r, &third.base, NULL), OMS_EFULL);
+  assert_int_equal(third.destroyed, 1);
+  assert_int_equal(oms_router_add_venue(r, NULL, NULL), OMS_EINVAL);
+  assert_ptr_equal(oms_router_venue(r, "B"), &second.base);
+  assert_null(oms_router_venue(r, "Z"));
+  oms_reject_t rej;
+  oms_order_t o = order(1, OMS_SIDE_BUY, "1", "100");
+  strcpy(o.venue, "Z");
+  assert_int_equal(oms_router_send_new(r, &o, 0, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_UNKNOWN_VENUE);
+  assert_int_equal(oms_router_send_cancel(r, &o, 0, &rej), OMS_EREJECTED);
+  assert_int_equal(oms_router_send_replace(r, &o, T_D("1"), T_D("1"), T_D("0"), 0, &rej),
+                   OMS_EREJECTED);
+  oms_router_venue_state(r, "Z", false, 0);
+  /* B has no rate limit: everything goes at once */
+  strcpy(o.venue, "B");
+  for (int i = 0; i < 20; i++) {
+    o.order_id = 100 + (uint64_t)i;
+    assert_int_equal(oms_router_send_new(r, &o, 0, &rej), 0);
+  }
+  assert_int_equal(second.nsent, 20);
+  oms_router_t *bad;
+  assert_int_equal(oms_router_create(0, 1, NULL, &bad), OMS_EINVAL);
+  oms_router_destroy(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_symbol_map_rounds_against_nobody, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rate_limit_queues_and_cancels_go_first, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_down_venue_refuses_news_and_queued_sends_can_fail,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hold_when_down, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ack_timeout_sends_status_query_not_resend, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_track_unknown_after_restart, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_venue_management_errors, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

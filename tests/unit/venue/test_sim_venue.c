@@ -1,0 +1,1267 @@
+/* Tests for src/venue/sim_venue.c: the simulated venue through the connector
+ * interface - every order type and time in force, stops and cascades, cancel
+ * and replace rules, latency, expiry, fees, the liquidity provider, market
+ * data, connection loss and the fault-injection knobs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "oms/error.h"
+#include "oms/sim_venue.h"
+
+#define MAXREP 512
+
+typedef struct fx_s {
+  int64_t t;
+  oms_venue_t *v;
+  oms_exec_report_t rep[MAXREP];
+  int nrep;
+  oms_market_data_t md[MAXREP];
+  int nmd;
+  int conn_events;
+  bool last_conn;
+} fx_t;
+
+static oms_dec_t D(const char *s) {
+  oms_dec_t d;
+  assert_int_equal(oms_dec_parse_cstr(s, &d), 0);
+  return d;
+}
+
+static void on_report(void *ctx, const oms_exec_report_t *r) {
+  fx_t *fx = (fx_t *)ctx;
+  assert_true(fx->nrep < MAXREP);
+  fx->rep[fx->nrep++] = *r;
+}
+
+static void on_md(void *ctx, const oms_market_data_t *md) {
+  fx_t *fx = (fx_t *)ctx;
+  if (fx->nmd < MAXREP) fx->md[fx->nmd++] = *md;
+}
+
+static void on_conn(void *ctx, bool up) {
+  fx_t *fx = (fx_t *)ctx;
+  fx->conn_events++;
+  fx->last_conn = up;
+}
+
+static oms_sim_symbol_t abc_symbol(void) {
+  oms_sim_symbol_t s;
+  memset(&s, 0, sizeof(s));
+  strcpy(s.ins.symbol, "ABC");
+  s.ins.tick_size = D("0.01");
+  s.ins.lot_size = D("1");
+  return s;
+}
+
+static oms_sim_config_t base_config(fx_t *fx, const oms_sim_symbol_t *sym) {
+  oms_sim_config_t c;
+  memset(&c, 0, sizeof(c));
+  c.clock = oms_clock_manual(&fx->t);
+  c.symbols = sym;
+  c.nsymbols = 1;
+  return c;
+}
+
+static fx_t *fx_open_cfg(fx_t *fx, const oms_sim_config_t *c) {
+  assert_int_equal(oms_sim_venue_create(c, &fx->v), 0);
+  oms_venue_handler_t h = {on_report, on_md, on_conn, fx};
+  oms_venue_set_handler(fx->v, &h);
+  return fx;
+}
+
+static fx_t *fx_alloc(void) {
+  fx_t *fx = (fx_t *)calloc(1, sizeof(fx_t));
+  assert_non_null(fx);
+  fx->t = 1000000000;
+  return fx;
+}
+
+static fx_t *fx_open(void) {
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  return fx_open_cfg(fx, &c);
+}
+
+static void fx_close(fx_t *fx) {
+  oms_venue_destroy(fx->v);
+  free(fx);
+}
+
+static oms_venue_order_t ord(uint64_t id, oms_side_t side, oms_ord_type_t type, oms_tif_t tif,
+                             const char *qty, const char *px, const char *stop) {
+  oms_venue_order_t o;
+  memset(&o, 0, sizeof(o));
+  o.order_id = id;
+  strcpy(o.account_id, "acct");
+  strcpy(o.symbol, "ABC");
+  o.side = side;
+  o.type = type;
+  o.tif = tif;
+  o.qty = D(qty);
+  if (px != NULL) o.price = D(px);
+  if (stop != NULL) o.stop_price = D(stop);
+  return o;
+}
+
+static int send_new(fx_t *fx, const oms_venue_order_t *o) { return oms_venue_send_new(fx->v, o); }
+
+static int lim(fx_t *fx, uint64_t id, oms_side_t side, const char *qty, const char *px) {
+  oms_venue_order_t o = ord(id, side, OMS_ORD_LIMIT, OMS_TIF_GTC, qty, px, NULL);
+  return send_new(fx, &o);
+}
+
+static int vpoll(fx_t *fx) { return oms_venue_poll(fx->v, fx->t); }
+
+/* Polls and forgets everything delivered so far. */
+static void drain(fx_t *fx) {
+  vpoll(fx);
+  fx->nrep = 0;
+  fx->nmd = 0;
+}
+
+/* The k-th (0-based) report of type for order id, or NULL. */
+static const oms_exec_report_t *find(const fx_t *fx, uint64_t id, oms_exec_type_t type, int k) {
+  for (int i = 0; i < fx->nrep; i++)
+    if (fx->rep[i].order_id == id && fx->rep[i].type == type && k-- == 0) return &fx->rep[i];
+  return NULL;
+}
+
+static int count(const fx_t *fx, uint64_t id, oms_exec_type_t type) {
+  int n = 0;
+  for (int i = 0; i < fx->nrep; i++) n += fx->rep[i].order_id == id && fx->rep[i].type == type;
+  return n;
+}
+
+static void assert_dec(oms_dec_t got, const char *want) { assert_int_equal(got.raw, D(want).raw); }
+
+/* ---- Acknowledgement, resting, price-time priority ---------------------------- */
+
+static void test_new_limit_is_acknowledged_from_poll_not_from_send(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "10", "100.00"), 0);
+  assert_int_equal(fx->nrep, 0);
+  assert_int_equal(vpoll(fx), 1);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_ACCEPTED, 0);
+  assert_non_null(r);
+  assert_string_equal(r->venue_order_id, "SIM-1");
+  assert_string_equal(r->exec_id, "SIM-E1");
+  assert_dec(r->leaves_qty, "10");
+  assert_int_equal(r->ts_ns, fx->t);
+  assert_true(oms_venue_is_connected(fx->v));
+  oms_dec_t px, q;
+  assert_true(oms_book_best(oms_sim_venue_book(fx->v, "ABC"), OMS_SIDE_BUY, &px, &q));
+  assert_dec(px, "100");
+  assert_null(oms_sim_venue_book(fx->v, "XYZ"));
+  fx_close(fx);
+}
+
+static void test_price_time_priority_fills_best_price_then_oldest_at_maker_price(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "5", "100.02");
+  lim(fx, 2, OMS_SIDE_SELL, "5", "100.01");
+  lim(fx, 3, OMS_SIDE_SELL, "5", "100.01");
+  drain(fx);
+  assert_int_equal(lim(fx, 4, OMS_SIDE_BUY, "12", "100.05"), 0);
+  vpoll(fx);
+  const oms_exec_report_t *f;
+  assert_non_null(f = find(fx, 2, OMS_EXEC_FILL, 0));
+  assert_dec(f->last_px, "100.01");
+  assert_int_equal(f->liquidity, 'M');
+  assert_dec(f->leaves_qty, "0");
+  assert_non_null(f = find(fx, 3, OMS_EXEC_FILL, 0));
+  assert_non_null(f = find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_dec(f->last_qty, "2");
+  assert_dec(f->last_px, "100.02");
+  assert_dec(f->cum_qty, "2");
+  assert_dec(f->leaves_qty, "3");
+  assert_non_null(f = find(fx, 4, OMS_EXEC_FILL, 2));
+  assert_int_equal(f->liquidity, 'T');
+  assert_dec(f->cum_qty, "12");
+  assert_dec(f->leaves_qty, "0");
+  assert_int_equal(f->status, OMS_VSTATUS_FILLED);
+  /* Maker 2's fill comes before maker 3's. */
+  assert_true(find(fx, 2, OMS_EXEC_FILL, 0) < find(fx, 3, OMS_EXEC_FILL, 0));
+  fx_close(fx);
+}
+
+static void test_partial_fill_then_rest_reports_cum_and_leaves(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "3", "100.00");
+  lim(fx, 2, OMS_SIDE_BUY, "10", "100.00");
+  vpoll(fx);
+  const oms_exec_report_t *f = find(fx, 2, OMS_EXEC_FILL, 0);
+  assert_non_null(f);
+  assert_dec(f->cum_qty, "3");
+  assert_dec(f->leaves_qty, "7");
+  assert_int_equal(f->status, OMS_VSTATUS_WORKING);
+  oms_venue_query_status(fx->v, 2);
+  vpoll(fx);
+  const oms_exec_report_t *s = find(fx, 2, OMS_EXEC_STATUS, 0);
+  assert_int_equal(s->status, OMS_VSTATUS_WORKING);
+  assert_dec(s->cum_qty, "3");
+  assert_dec(s->leaves_qty, "7");
+  assert_string_equal(s->venue_order_id, "SIM-2");
+  fx_close(fx);
+}
+
+static void test_exec_ids_are_unique(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  for (int i = 0; i < 10; i++)
+    lim(fx, (uint64_t)i + 1, i % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL, "1", "100.00");
+  vpoll(fx);
+  assert_true(fx->nrep >= 20);
+  for (int i = 0; i < fx->nrep; i++)
+    for (int j = i + 1; j < fx->nrep; j++)
+      assert_string_not_equal(fx->rep[i].exec_id, fx->rep[j].exec_id);
+  fx_close(fx);
+}
+
+/* ---- Market, IOC, FOK, post-only -------------------------------------------- */
+
+static void test_market_order_sweeps_levels_and_cancels_rest_for_no_liquidity(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "2", "99.00");
+  lim(fx, 2, OMS_SIDE_BUY, "2", "98.00");
+  drain(fx);
+  oms_venue_order_t m = ord(3, OMS_SIDE_SELL, OMS_ORD_MARKET, OMS_TIF_IOC, "5", NULL, NULL);
+  assert_int_equal(send_new(fx, &m), 0);
+  vpoll(fx);
+  assert_int_equal(count(fx, 3, OMS_EXEC_FILL), 2);
+  const oms_exec_report_t *c = find(fx, 3, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(c);
+  assert_int_equal(c->reason, OMS_R_NO_LIQUIDITY);
+  assert_dec(c->cum_qty, "4");
+  assert_dec(c->leaves_qty, "0");
+  /* Cancellation comes after the fills. */
+  assert_true(find(fx, 3, OMS_EXEC_FILL, 1) < c);
+  fx_close(fx);
+}
+
+static void test_market_order_on_empty_book_is_cancelled_no_liquidity(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t m = ord(1, OMS_SIDE_BUY, OMS_ORD_MARKET, OMS_TIF_GTC, "5", NULL, NULL);
+  send_new(fx, &m);
+  vpoll(fx);
+  assert_int_equal(fx->nrep, 2);
+  assert_int_equal(fx->rep[0].type, OMS_EXEC_ACCEPTED);
+  assert_int_equal(fx->rep[1].type, OMS_EXEC_CANCELLED);
+  assert_int_equal(fx->rep[1].reason, OMS_R_NO_LIQUIDITY);
+  assert_string_equal(fx->rep[1].text, oms_reason_desc(OMS_R_NO_LIQUIDITY));
+  fx_close(fx);
+}
+
+static void test_ioc_limit_trades_then_cancels_its_rest(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "2", "100.00");
+  lim(fx, 2, OMS_SIDE_SELL, "2", "101.00");
+  drain(fx);
+  oms_venue_order_t o = ord(3, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_IOC, "5", "100.00", NULL);
+  send_new(fx, &o);
+  vpoll(fx);
+  assert_int_equal(count(fx, 3, OMS_EXEC_FILL), 1);
+  const oms_exec_report_t *c = find(fx, 3, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(c);
+  assert_int_equal(c->reason, OMS_R_NONE);
+  assert_dec(c->cum_qty, "2");
+  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 1);
+  fx_close(fx);
+}
+
+static void test_fok_that_cannot_fill_is_cancelled_without_trading(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "2", "100.00");
+  lim(fx, 2, OMS_SIDE_SELL, "2", "102.00");
+  drain(fx);
+  oms_venue_order_t o = ord(3, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_FOK, "3", "101.00", NULL);
+  send_new(fx, &o);
+  vpoll(fx);
+  assert_int_equal(count(fx, 3, OMS_EXEC_FILL), 0);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 0);
+  const oms_exec_report_t *c = find(fx, 3, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(c);
+  assert_int_equal(c->reason, OMS_R_FOK_CANNOT_FILL);
+  assert_dec(c->cum_qty, "0");
+  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 2);
+  fx_close(fx);
+}
+
+static void test_fok_that_can_fill_trades_in_full(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "2", "100.00");
+  lim(fx, 2, OMS_SIDE_SELL, "2", "101.00");
+  drain(fx);
+  oms_venue_order_t o = ord(3, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_FOK, "3", "101.00", NULL);
+  send_new(fx, &o);
+  vpoll(fx);
+  assert_int_equal(count(fx, 3, OMS_EXEC_FILL), 2);
+  assert_int_equal(count(fx, 3, OMS_EXEC_CANCELLED), 0);
+  assert_int_equal(find(fx, 3, OMS_EXEC_FILL, 1)->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+}
+
+static void test_post_only_that_would_cross_is_rejected(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "2", "100.00");
+  drain(fx);
+  oms_venue_order_t o = ord(2, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+  o.instructions = OMS_INST_POST_ONLY;
+  send_new(fx, &o);
+  o.order_id = 3;
+  o.price = D("99.99");
+  send_new(fx, &o);
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 2, OMS_EXEC_REJECTED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_POST_ONLY_WOULD_CROSS);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 0);
+  assert_non_null(find(fx, 3, OMS_EXEC_ACCEPTED, 0));
+  oms_venue_query_status(fx->v, 2);
+  vpoll(fx);
+  assert_int_equal(find(fx, 2, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_REJECTED);
+  fx_close(fx);
+}
+
+/* ---- Stops ---------------------------------------------------------------- */
+
+static void test_stop_triggers_on_trade_at_stop_price_and_fills_as_market(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t s = ord(1, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "2", NULL, "101.00");
+  send_new(fx, &s);
+  lim(fx, 2, OMS_SIDE_SELL, "1", "100.00");
+  lim(fx, 3, OMS_SIDE_BUY, "1", "100.00"); /* trades at 100: below the stop */
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_TRIGGERED), 0);
+  lim(fx, 4, OMS_SIDE_SELL, "1", "101.00");
+  lim(fx, 5, OMS_SIDE_SELL, "5", "101.50");
+  lim(fx, 6, OMS_SIDE_BUY, "1", "101.00"); /* trades at 101: the stop's price */
+  vpoll(fx);
+  const oms_exec_report_t *t = find(fx, 1, OMS_EXEC_TRIGGERED, 0);
+  assert_non_null(t);
+  const oms_exec_report_t *f = find(fx, 1, OMS_EXEC_FILL, 0);
+  assert_non_null(f);
+  assert_true(t < f);
+  assert_dec(f->last_px, "101.50");
+  assert_dec(f->last_qty, "2");
+  assert_int_equal(f->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+}
+
+static void test_stop_limit_triggers_and_rests_as_limit(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t s =
+      ord(1, OMS_SIDE_SELL, OMS_ORD_STOP_LIMIT, OMS_TIF_GTC, "3", "98.00", "99.00");
+  send_new(fx, &s);
+  lim(fx, 2, OMS_SIDE_BUY, "1", "98.50");
+  lim(fx, 3, OMS_SIDE_BUY, "1", "97.00");
+  lim(fx, 4, OMS_SIDE_SELL, "1", "98.50"); /* trades at 98.50, through 99 */
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_TRIGGERED, 0));
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 0); /* 97 is below its 98 limit */
+  oms_book_entry_t e;
+  assert_int_equal(oms_book_get(oms_sim_venue_book(fx->v, "ABC"), 1, &e), 0);
+  assert_dec(e.price, "98.00");
+  assert_dec(e.leaves_qty, "3");
+  oms_venue_query_status(fx->v, 1);
+  vpoll(fx);
+  assert_int_equal(find(fx, 1, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_WORKING);
+  fx_close(fx);
+}
+
+static void test_stop_cascade_triggers_every_stop_reached(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t s1 = ord(1, OMS_SIDE_SELL, OMS_ORD_STOP, OMS_TIF_GTC, "2", NULL, "99.00");
+  oms_venue_order_t s2 = ord(2, OMS_SIDE_SELL, OMS_ORD_STOP, OMS_TIF_GTC, "2", NULL, "97.00");
+  oms_venue_order_t s3 = ord(3, OMS_SIDE_SELL, OMS_ORD_STOP, OMS_TIF_GTC, "2", NULL, "90.00");
+  send_new(fx, &s1);
+  send_new(fx, &s2);
+  send_new(fx, &s3);
+  lim(fx, 10, OMS_SIDE_BUY, "1", "99.00");
+  lim(fx, 11, OMS_SIDE_BUY, "2", "98.00");
+  lim(fx, 12, OMS_SIDE_BUY, "2", "97.00");
+  lim(fx, 13, OMS_SIDE_BUY, "5", "95.00");
+  lim(fx, 20, OMS_SIDE_SELL, "1", "99.00"); /* trade at 99 triggers s1 */
+  vpoll(fx);
+  /* s1 sells 2: 98 x2, lowest trade 98. Nothing else yet... */
+  assert_non_null(find(fx, 1, OMS_EXEC_TRIGGERED, 0));
+  /* ...but s1's trades at 98 do not reach 97; add a trade at 97 to cascade. */
+  assert_int_equal(count(fx, 2, OMS_EXEC_TRIGGERED), 0);
+  lim(fx, 21, OMS_SIDE_SELL, "1", "97.00"); /* trade at 97 triggers s2, which sweeps to 95 */
+  vpoll(fx);
+  assert_non_null(find(fx, 2, OMS_EXEC_TRIGGERED, 0));
+  const oms_exec_report_t *f = find(fx, 2, OMS_EXEC_FILL, 1);
+  assert_non_null(f);
+  assert_dec(f->last_px, "95.00");
+  assert_int_equal(count(fx, 3, OMS_EXEC_TRIGGERED), 0); /* 90 not reached */
+  fx_close(fx);
+}
+
+static void test_stop_cascade_within_one_order(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t s1 = ord(1, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "2", NULL, "101.00");
+  oms_venue_order_t s2 = ord(2, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, "102.00");
+  send_new(fx, &s1);
+  send_new(fx, &s2);
+  lim(fx, 10, OMS_SIDE_SELL, "1", "101.00");
+  lim(fx, 11, OMS_SIDE_SELL, "2", "102.00");
+  lim(fx, 12, OMS_SIDE_SELL, "5", "103.00");
+  lim(fx, 20, OMS_SIDE_BUY, "1", "101.00"); /* 101 -> s1 buys 2 at 102 -> s2 buys at 103 */
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_TRIGGERED, 0));
+  assert_non_null(find(fx, 2, OMS_EXEC_TRIGGERED, 0));
+  assert_dec(find(fx, 2, OMS_EXEC_FILL, 0)->last_px, "103.00");
+  assert_true(find(fx, 1, OMS_EXEC_TRIGGERED, 0) < find(fx, 2, OMS_EXEC_TRIGGERED, 0));
+  fx_close(fx);
+}
+
+static void test_stop_can_be_cancelled_and_replaced_before_trigger(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t s =
+      ord(1, OMS_SIDE_BUY, OMS_ORD_STOP_LIMIT, OMS_TIF_GTC, "2", "105.00", "104.00");
+  send_new(fx, &s);
+  oms_venue_send_replace(fx->v, 1, D("3"), OMS_DEC_ZERO, D("103.00"));
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_REPLACED, 0);
+  assert_non_null(r);
+  assert_dec(r->new_qty, "3");
+  assert_dec(r->new_price, "105.00");
+  assert_dec(r->new_stop_price, "103.00");
+  oms_venue_send_cancel(fx->v, 1);
+  lim(fx, 2, OMS_SIDE_SELL, "1", "104.00");
+  lim(fx, 3, OMS_SIDE_BUY, "1", "104.00");
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_CANCELLED, 0));
+  assert_int_equal(count(fx, 1, OMS_EXEC_TRIGGERED), 0);
+  fx_close(fx);
+}
+
+static void test_stops_reached_by_one_trade_trigger_in_arrival_order(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t s1 = ord(1, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, "101.00");
+  oms_venue_order_t s2 = ord(2, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, "110.00");
+  oms_venue_order_t s3 = ord(3, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, "100.50");
+  oms_venue_order_t s4 = ord(4, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, "100.00");
+  send_new(fx, &s1);
+  send_new(fx, &s2);
+  send_new(fx, &s3);
+  send_new(fx, &s4);
+  oms_venue_send_cancel(fx->v, 3); /* from the middle of the stop list */
+  lim(fx, 10, OMS_SIDE_SELL, "1", "101.00");
+  lim(fx, 11, OMS_SIDE_SELL, "5", "102.00");
+  lim(fx, 12, OMS_SIDE_BUY, "1", "101.00");
+  vpoll(fx);
+  const oms_exec_report_t *t1 = find(fx, 1, OMS_EXEC_TRIGGERED, 0);
+  const oms_exec_report_t *t4 = find(fx, 4, OMS_EXEC_TRIGGERED, 0);
+  assert_non_null(t1);
+  assert_non_null(t4);
+  assert_true(t1 < t4);
+  assert_int_equal(count(fx, 2, OMS_EXEC_TRIGGERED), 0);
+  assert_int_equal(count(fx, 3, OMS_EXEC_TRIGGERED), 0);
+  assert_dec(find(fx, 4, OMS_EXEC_FILL, 0)->last_px, "102.00");
+  fx_close(fx);
+}
+
+/* ---- Cancel and replace ------------------------------------------------------- */
+
+static void test_cancel_removes_a_resting_order(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "5", "100.00");
+  assert_int_equal(oms_venue_send_cancel(fx->v, 1), 0);
+  vpoll(fx);
+  const oms_exec_report_t *c = find(fx, 1, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(c);
+  assert_int_equal(c->status, OMS_VSTATUS_CANCELLED);
+  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 0);
+  fx_close(fx);
+}
+
+static void test_cancel_after_fill_is_too_late_and_unknown_is_unknown(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "5", "100.00");
+  lim(fx, 2, OMS_SIDE_SELL, "5", "100.00");
+  oms_venue_send_cancel(fx->v, 1);
+  oms_venue_send_cancel(fx->v, 77);
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_CANCEL_REJECTED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_TOO_LATE);
+  r = find(fx, 77, OMS_EXEC_CANCEL_REJECTED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_VENUE_UNKNOWN_ORDER);
+  assert_string_equal(r->venue_order_id, "");
+  fx_close(fx);
+}
+
+static void test_replace_qty_down_keeps_priority(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "5", "100.00");
+  lim(fx, 2, OMS_SIDE_BUY, "5", "100.00");
+  oms_venue_send_replace(fx->v, 1, D("3"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  lim(fx, 3, OMS_SIDE_SELL, "1", "100.00");
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_REPLACED, 0);
+  assert_non_null(r);
+  assert_dec(r->new_qty, "3");
+  assert_dec(r->leaves_qty, "3");
+  assert_non_null(find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_int_equal(count(fx, 2, OMS_EXEC_FILL), 0);
+  fx_close(fx);
+}
+
+static void test_replace_qty_up_or_new_price_loses_priority(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "5", "100.00");
+  lim(fx, 2, OMS_SIDE_BUY, "5", "100.00");
+  lim(fx, 3, OMS_SIDE_BUY, "5", "100.00");
+  oms_venue_send_replace(fx->v, 1, D("6"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  oms_venue_send_replace(fx->v, 2, OMS_DEC_ZERO, D("99.00"), OMS_DEC_ZERO);
+  oms_venue_send_replace(fx->v, 2, OMS_DEC_ZERO, D("100.00"), OMS_DEC_ZERO);
+  lim(fx, 4, OMS_SIDE_SELL, "1", "100.00");
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_REPLACED), 1);
+  assert_int_equal(count(fx, 2, OMS_EXEC_REPLACED), 2);
+  assert_non_null(find(fx, 3, OMS_EXEC_FILL, 0));
+  lim(fx, 5, OMS_SIDE_SELL, "5", "100.00");
+  vpoll(fx);
+  /* Order 1 (re-queued first) trades before order 2. */
+  assert_non_null(find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_int_equal(count(fx, 2, OMS_EXEC_FILL), 0);
+  fx_close(fx);
+}
+
+static void test_replace_to_qty_at_or_below_filled_is_too_late(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "5", "100.00");
+  lim(fx, 2, OMS_SIDE_SELL, "3", "100.00");
+  oms_venue_send_replace(fx->v, 1, D("3"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  oms_venue_send_replace(fx->v, 1, D("4"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_REPLACE_REJECTED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_TOO_LATE);
+  r = find(fx, 1, OMS_EXEC_REPLACED, 0);
+  assert_non_null(r);
+  assert_dec(r->new_qty, "4");
+  assert_dec(r->cum_qty, "3");
+  assert_dec(r->leaves_qty, "1");
+  fx_close(fx);
+}
+
+static void test_replace_that_crosses_trades_and_post_only_replace_is_refused(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_SELL, "2", "101.00");
+  lim(fx, 2, OMS_SIDE_BUY, "3", "100.00");
+  oms_venue_order_t po = ord(3, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "99.00", NULL);
+  po.instructions = OMS_INST_POST_ONLY;
+  send_new(fx, &po);
+  drain(fx);
+  oms_venue_send_replace(fx->v, 3, OMS_DEC_ZERO, D("101.00"), OMS_DEC_ZERO);
+  oms_venue_send_replace(fx->v, 2, OMS_DEC_ZERO, D("101.00"), OMS_DEC_ZERO);
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 3, OMS_EXEC_REPLACE_REJECTED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_POST_ONLY_WOULD_CROSS);
+  r = find(fx, 2, OMS_EXEC_REPLACED, 0);
+  const oms_exec_report_t *f = find(fx, 2, OMS_EXEC_FILL, 0);
+  assert_non_null(r);
+  assert_non_null(f);
+  assert_true(r < f);
+  assert_dec(f->last_qty, "2");
+  assert_dec(f->leaves_qty, "1");
+  fx_close(fx);
+}
+
+static void test_replace_refusals(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "5", "100.00");
+  assert_int_equal(oms_venue_send_replace(fx->v, 1, D("-1"), OMS_DEC_ZERO, OMS_DEC_ZERO),
+                   OMS_EINVAL);
+  oms_venue_send_replace(fx->v, 1, D("5.5"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  oms_venue_send_replace(fx->v, 1, OMS_DEC_ZERO, D("100.001"), OMS_DEC_ZERO);
+  oms_venue_send_replace(fx->v, 9, D("1"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  oms_venue_send_cancel(fx->v, 1);
+  oms_venue_send_replace(fx->v, 1, D("1"), OMS_DEC_ZERO, OMS_DEC_ZERO);
+  vpoll(fx);
+  assert_int_equal(find(fx, 1, OMS_EXEC_REPLACE_REJECTED, 0)->reason, OMS_R_LOT_SIZE);
+  assert_int_equal(find(fx, 1, OMS_EXEC_REPLACE_REJECTED, 1)->reason, OMS_R_TICK_SIZE);
+  assert_int_equal(find(fx, 9, OMS_EXEC_REPLACE_REJECTED, 0)->reason, OMS_R_VENUE_UNKNOWN_ORDER);
+  assert_int_equal(find(fx, 1, OMS_EXEC_REPLACE_REJECTED, 2)->reason, OMS_R_TOO_LATE);
+  fx_close(fx);
+}
+
+/* ---- Latency ---------------------------------------------------------------- */
+
+static void test_reports_wait_for_their_latency_and_keep_their_order(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.ack_latency_ns = 1000;
+  c.fill_latency_ns = 300;
+  fx_open_cfg(fx, &c);
+  lim(fx, 1, OMS_SIDE_SELL, "1", "100.00");
+  fx->t += 100;
+  lim(fx, 2, OMS_SIDE_BUY, "1", "100.00");
+  assert_int_equal(vpoll(fx), 0);
+  fx->t += 899; /* 999 after the first send */
+  assert_int_equal(vpoll(fx), 0);
+  fx->t += 1;
+  assert_int_equal(vpoll(fx), 1);
+  assert_int_equal(fx->rep[0].type, OMS_EXEC_ACCEPTED);
+  assert_int_equal(fx->rep[0].order_id, 1);
+  /* Order 2's ACK is due at 1100; the fills (due 400) wait behind it. */
+  fx->t += 99;
+  assert_int_equal(vpoll(fx), 0);
+  fx->t += 1;
+  assert_int_equal(vpoll(fx), 3);
+  assert_int_equal(fx->rep[1].type, OMS_EXEC_ACCEPTED);
+  assert_int_equal(fx->rep[2].type, OMS_EXEC_FILL);
+  assert_int_equal(fx->rep[3].type, OMS_EXEC_FILL);
+  assert_int_equal(fx->rep[2].ts_ns, 1000000100);
+  fx_close(fx);
+}
+
+/* ---- Expiry ------------------------------------------------------------------- */
+
+static void test_day_order_expires_at_session_end(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.session_end_ns = fx->t + 5000;
+  fx_open_cfg(fx, &c);
+  oms_venue_order_t d = ord(1, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_DAY, "1", "100.00", NULL);
+  send_new(fx, &d);
+  oms_venue_order_t st = ord(2, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_DAY, "1", NULL, "110.00");
+  send_new(fx, &st);
+  lim(fx, 3, OMS_SIDE_BUY, "1", "99.00");
+  fx->t += 4999;
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_EXPIRED), 0);
+  fx->t += 1;
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_EXPIRED), 1);
+  assert_int_equal(count(fx, 2, OMS_EXEC_EXPIRED), 1);
+  assert_int_equal(count(fx, 3, OMS_EXEC_EXPIRED), 0);
+  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 1);
+  /* After the session end a DAY order is refused; a new session takes it. */
+  d.order_id = 4;
+  send_new(fx, &d);
+  vpoll(fx);
+  assert_int_equal(find(fx, 4, OMS_EXEC_REJECTED, 0)->reason, OMS_R_VENUE_REJECT);
+  oms_sim_venue_set_session_end(fx->v, fx->t + 1000);
+  d.order_id = 5;
+  send_new(fx, &d);
+  fx->t += 1000;
+  vpoll(fx);
+  assert_int_equal(count(fx, 5, OMS_EXEC_EXPIRED), 1);
+  oms_venue_query_status(fx->v, 5);
+  vpoll(fx);
+  assert_int_equal(find(fx, 5, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_EXPIRED);
+  fx_close(fx);
+}
+
+static void test_gtd_order_expires_at_its_expiry_time(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_venue_order_t g = ord(1, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTD, "1", "100.00", NULL);
+  g.expire_ns = fx->t + 300;
+  send_new(fx, &g);
+  g.order_id = 2;
+  g.expire_ns = fx->t + 100;
+  send_new(fx, &g);
+  g.order_id = 3;
+  g.expire_ns = fx->t + 200;
+  send_new(fx, &g);
+  oms_venue_send_cancel(fx->v, 3);
+  g.order_id = 4;
+  g.expire_ns = fx->t; /* not in the future */
+  send_new(fx, &g);
+  g.order_id = 5;
+  g.expire_ns = 0;
+  send_new(fx, &g);
+  fx->t += 100;
+  vpoll(fx);
+  assert_int_equal(count(fx, 2, OMS_EXEC_EXPIRED), 1);
+  assert_int_equal(count(fx, 1, OMS_EXEC_EXPIRED), 0);
+  fx->t += 500;
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_EXPIRED), 1);
+  assert_int_equal(count(fx, 3, OMS_EXEC_EXPIRED), 0);
+  assert_int_equal(find(fx, 4, OMS_EXEC_REJECTED, 0)->reason, OMS_R_EXPIRY_PAST);
+  assert_int_equal(find(fx, 5, OMS_EXEC_REJECTED, 0)->reason, OMS_R_EXPIRY_REQUIRED);
+  fx_close(fx);
+}
+
+static void test_expiry_heap_survives_many_cancelled_gtd_orders(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.max_orders = 8;
+  fx_open_cfg(fx, &c);
+  for (uint64_t i = 1; i <= 40; i++) {
+    oms_venue_order_t g = ord(i, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTD, "1", "100.00", NULL);
+    g.expire_ns = fx->t + 1000 + (int64_t)(i % 7);
+    assert_int_equal(send_new(fx, &g), 0);
+    if (i % 8 != 0) assert_int_equal(oms_venue_send_cancel(fx->v, i), 0);
+    drain(fx);
+  }
+  fx->t += 2000;
+  vpoll(fx);
+  /* Orders 8, 16, ... rested; the pool recycled the oldest done records. */
+  assert_true(count(fx, 40, OMS_EXEC_EXPIRED) == 1);
+  fx_close(fx);
+}
+
+/* ---- Fees ------------------------------------------------------------------- */
+
+static void test_fees_are_exact_with_maker_rebate_and_taker_fee(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.maker_fee_rate = D("-0.0001");
+  c.taker_fee_rate = D("0.0003");
+  fx_open_cfg(fx, &c);
+  lim(fx, 1, OMS_SIDE_SELL, "3", "100.01");
+  lim(fx, 2, OMS_SIDE_BUY, "3", "100.01");
+  vpoll(fx);
+  /* notional 300.03: maker -0.030003, taker 0.090009 */
+  assert_dec(find(fx, 1, OMS_EXEC_FILL, 0)->fee, "-0.030003");
+  assert_dec(find(fx, 2, OMS_EXEC_FILL, 0)->fee, "0.090009");
+  fx_close(fx);
+}
+
+static void test_fee_rounds_once_with_the_configured_mode(void **state) {
+  (void)state;
+  oms_dec_t f;
+  /* 0.00000003 * 0.5 * 0.5 = 0.0000000075 */
+  assert_int_equal(
+      oms_sim_fee(D("0.00000003"), D("0.5"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_HALF_EVEN, &f), 0);
+  assert_int_equal(f.raw, 1);
+  assert_int_equal(oms_sim_fee(D("0.00000003"), D("0.5"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_UP, &f),
+                   0);
+  assert_int_equal(f.raw, 1);
+  assert_int_equal(
+      oms_sim_fee(D("0.00000003"), D("0.5"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_DOWN, &f), 0);
+  assert_int_equal(f.raw, 0);
+  /* 0.00000005 * 0.5 = 0.000000025 -> ties: half-even 2, half-up 3 */
+  assert_int_equal(
+      oms_sim_fee(D("0.00000005"), D("1"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_HALF_EVEN, &f), 0);
+  assert_int_equal(f.raw, 2);
+  assert_int_equal(
+      oms_sim_fee(D("0.00000005"), D("1"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_HALF_UP, &f), 0);
+  assert_int_equal(f.raw, 3);
+  assert_int_equal(
+      oms_sim_fee(D("-0.00000005"), D("1"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_FLOOR, &f), 0);
+  assert_int_equal(f.raw, -3);
+  assert_int_equal(
+      oms_sim_fee(D("-0.00000005"), D("1"), OMS_DEC_ZERO, D("0.5"), OMS_ROUND_CEIL, &f), 0);
+  assert_int_equal(f.raw, -2);
+  /* A contract multiplier: 2 x 50.25 x 10 x 0.001 = 1.005 */
+  assert_int_equal(oms_sim_fee(D("2"), D("50.25"), D("10"), D("0.001"), OMS_ROUND_HALF_EVEN, &f),
+                   0);
+  assert_dec(f, "1.005");
+  /* Huge values take the fallback paths or overflow. */
+  assert_int_equal(oms_sim_fee(D("90000000000"), D("90000000000"), D("90000000000"), D("1"),
+                               OMS_ROUND_HALF_EVEN, &f),
+                   OMS_EOVERFLOW);
+  assert_int_equal(
+      oms_sim_fee(D("1000000"), D("100000"), D("100"), D("0.001"), OMS_ROUND_HALF_EVEN, &f), 0);
+  assert_dec(f, "10000000000");
+  assert_int_equal(oms_sim_fee(D("90000000000"), D("90000000000"), OMS_DEC_ZERO, D("1000"),
+                               OMS_ROUND_HALF_EVEN, &f),
+                   OMS_EOVERFLOW);
+}
+
+/* ---- Liquidity provider ------------------------------------------------------- */
+
+static oms_sim_symbol_t lp_symbol(void) {
+  oms_sim_symbol_t s = abc_symbol();
+  s.lp.enabled = true;
+  s.lp.ref_px = D("100.00");
+  s.lp.spread_ticks = 2;
+  s.lp.levels = 3;
+  s.lp.size = D("10");
+  s.lp.step_ns = 1000;
+  s.lp.walk_ticks = 1;
+  return s;
+}
+
+/* Runs a fixed script against a provider with seed; writes a digest of every
+ * fill into out (px and qty of each). Returns the number of fills. */
+static int lp_script(uint64_t seed, int64_t *out, int max) {
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.seed = seed;
+  fx_open_cfg(fx, &c);
+  for (uint64_t i = 1; i <= 50; i++) {
+    oms_venue_order_t m =
+        ord(i, i % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL, OMS_ORD_MARKET, OMS_TIF_IOC, "4", NULL, NULL);
+    assert_int_equal(send_new(fx, &m), 0);
+    fx->t += 1700;
+    vpoll(fx);
+  }
+  int n = 0;
+  for (int i = 0; i < fx->nrep && n + 1 < max; i++) {
+    if (fx->rep[i].type != OMS_EXEC_FILL) continue;
+    out[n++] = fx->rep[i].last_px.raw;
+    out[n++] = fx->rep[i].last_qty.raw;
+  }
+  fx_close(fx);
+  return n;
+}
+
+static void test_lp_same_seed_gives_same_fills(void **state) {
+  (void)state;
+  int64_t a[400], b[400], c[400];
+  int na = lp_script(42, a, 400), nb = lp_script(42, b, 400), nc = lp_script(43, c, 400);
+  assert_true(na >= 100);
+  assert_int_equal(na, nb);
+  assert_memory_equal(a, b, (size_t)na * sizeof(int64_t));
+  assert_true(na != nc || memcmp(a, c, (size_t)na * sizeof(int64_t)) != 0);
+}
+
+static void test_lp_quotes_around_reference_and_replenishes_after_hit(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 0; /* a still reference */
+  oms_sim_config_t c = base_config(fx, &s);
+  fx_open_cfg(fx, &c);
+  const oms_book_t *b = oms_sim_venue_book(fx->v, "ABC");
+  oms_dec_t px, q;
+  assert_true(oms_book_best(b, OMS_SIDE_BUY, &px, &q));
+  assert_dec(px, "99.99");
+  assert_dec(q, "10");
+  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_dec(px, "100.01");
+  oms_book_level_t lv[8];
+  assert_int_equal(oms_book_depth(b, OMS_SIDE_SELL, lv, 8), 3);
+  assert_dec(lv[2].px, "100.03");
+  /* A buy of 15 takes the first level and half the second. */
+  oms_venue_order_t m = ord(1, OMS_SIDE_BUY, OMS_ORD_MARKET, OMS_TIF_IOC, "15", NULL, NULL);
+  send_new(fx, &m);
+  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_dec(px, "100.02");
+  assert_dec(q, "5");
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 2);
+  for (int i = 0; i < fx->nrep; i++) assert_int_equal(fx->rep[i].order_id, 1); /* LP silent */
+  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_dec(px, "100.01");
+  assert_dec(q, "10");
+  assert_dec(oms_sim_venue_lp_ref(fx->v, "ABC"), "100.00");
+  assert_dec(oms_sim_venue_lp_ref(fx->v, "XYZ"), "0");
+  fx_close(fx);
+}
+
+static void test_lp_walk_moves_the_reference_and_fills_resting_orders(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.spread_ticks = 0;
+  s.lp.spread_bps = 10; /* 0.1% of 100 = 10 ticks */
+  s.lp.levels = 1;
+  oms_sim_config_t c = base_config(fx, &s);
+  c.seed = 7;
+  fx_open_cfg(fx, &c);
+  const oms_book_t *b = oms_sim_venue_book(fx->v, "ABC");
+  oms_dec_t bid, ask;
+  oms_book_best(b, OMS_SIDE_BUY, &bid, NULL);
+  oms_book_best(b, OMS_SIDE_SELL, &ask, NULL);
+  assert_dec(bid, "99.95");
+  assert_dec(ask, "100.05");
+  /* A resting sell just above the provider's bid is filled when the walk
+   * carries the provider's bid through it. */
+  lim(fx, 1, OMS_SIDE_SELL, "1", "99.97");
+  oms_dec_t start = oms_sim_venue_lp_ref(fx->v, "ABC");
+  bool moved = false;
+  for (int i = 0; i < 2000 && count(fx, 1, OMS_EXEC_FILL) == 0; i++) {
+    fx->t += 1000;
+    vpoll(fx);
+    moved = moved || oms_sim_venue_lp_ref(fx->v, "ABC").raw != start.raw;
+  }
+  assert_true(moved);
+  const oms_exec_report_t *f = find(fx, 1, OMS_EXEC_FILL, 0);
+  assert_non_null(f);
+  assert_int_equal(f->liquidity, 'M');
+  assert_dec(f->last_px, "99.97");
+  /* A long jump of the clock catches up without looping forever. */
+  fx->t += INT64_C(3600) * 1000000000;
+  vpoll(fx);
+  assert_true(oms_sim_venue_lp_ref(fx->v, "ABC").raw > 0);
+  fx_close(fx);
+}
+
+/* ---- Market data -------------------------------------------------------------- */
+
+static void test_market_data_publishes_top_of_book_and_trades(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  vpoll(fx);
+  assert_int_equal(fx->nmd, 1); /* the empty book, once */
+  vpoll(fx);
+  assert_int_equal(fx->nmd, 1);
+  lim(fx, 1, OMS_SIDE_BUY, "2", "99.00");
+  lim(fx, 2, OMS_SIDE_SELL, "3", "101.00");
+  vpoll(fx);
+  assert_int_equal(fx->nmd, 2);
+  const oms_market_data_t *md = &fx->md[1];
+  assert_string_equal(md->symbol, "ABC");
+  assert_dec(md->bid, "99");
+  assert_dec(md->bid_qty, "2");
+  assert_dec(md->ask, "101");
+  assert_dec(md->ask_qty, "3");
+  assert_dec(md->last_px, "0");
+  lim(fx, 3, OMS_SIDE_BUY, "1", "101.00");
+  vpoll(fx);
+  assert_int_equal(fx->nmd, 3);
+  md = &fx->md[2];
+  assert_dec(md->last_px, "101");
+  assert_dec(md->last_qty, "1");
+  assert_dec(md->ask_qty, "2");
+  assert_int_equal(md->ts_ns, fx->t);
+  fx_close(fx);
+}
+
+/* ---- Connection and faults ---------------------------------------------------- */
+
+static void test_venue_down_refuses_sends_and_announces_from_poll(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "1", "100.00");
+  oms_sim_venue_set_connected(fx->v, false);
+  assert_int_equal(fx->conn_events, 0);
+  assert_false(oms_venue_is_connected(fx->v));
+  assert_int_equal(lim(fx, 2, OMS_SIDE_BUY, "1", "100.00"), OMS_EDOWN);
+  assert_int_equal(oms_venue_send_cancel(fx->v, 1), OMS_EDOWN);
+  assert_int_equal(oms_venue_send_replace(fx->v, 1, D("2"), OMS_DEC_ZERO, OMS_DEC_ZERO), OMS_EDOWN);
+  assert_int_equal(oms_venue_query_status(fx->v, 1), OMS_EDOWN);
+  assert_int_equal(vpoll(fx), 0); /* the ACK waits */
+  assert_int_equal(fx->conn_events, 1);
+  assert_false(fx->last_conn);
+  oms_sim_venue_set_connected(fx->v, true);
+  assert_int_equal(vpoll(fx), 1);
+  assert_int_equal(fx->conn_events, 2);
+  assert_true(fx->last_conn);
+  assert_int_equal(fx->rep[0].type, OMS_EXEC_ACCEPTED);
+  fx_close(fx);
+}
+
+static void test_silent_mode_withholds_ack_until_status_query(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_sim_venue_set_silent(fx->v, true);
+  lim(fx, 1, OMS_SIDE_BUY, "4", "100.00");
+  assert_int_equal(vpoll(fx), 0);
+  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 1);
+  oms_venue_query_status(fx->v, 1);
+  oms_venue_query_status(fx->v, 2);
+  vpoll(fx);
+  const oms_exec_report_t *s = find(fx, 1, OMS_EXEC_STATUS, 0);
+  assert_non_null(s);
+  assert_int_equal(s->status, OMS_VSTATUS_WORKING);
+  assert_string_equal(s->venue_order_id, "SIM-1");
+  assert_dec(s->leaves_qty, "4");
+  s = find(fx, 2, OMS_EXEC_STATUS, 0);
+  assert_non_null(s);
+  assert_int_equal(s->status, OMS_VSTATUS_UNKNOWN);
+  oms_sim_venue_set_silent(fx->v, false);
+  lim(fx, 3, OMS_SIDE_BUY, "4", "100.00");
+  vpoll(fx);
+  assert_non_null(find(fx, 3, OMS_EXEC_ACCEPTED, 0));
+  fx_close(fx);
+}
+
+static void test_reject_next_refuses_that_many_orders(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_sim_venue_reject_next(fx->v, 2, OMS_R_NONE);
+  lim(fx, 1, OMS_SIDE_BUY, "1", "100.00");
+  lim(fx, 2, OMS_SIDE_BUY, "1", "100.00");
+  lim(fx, 3, OMS_SIDE_BUY, "1", "100.00");
+  oms_sim_venue_reject_next(fx->v, 1, OMS_R_VENUE_QUEUE_FULL);
+  lim(fx, 4, OMS_SIDE_BUY, "1", "100.00");
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_REJECTED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_VENUE_REJECT);
+  assert_string_equal(r->text, "injected rejection");
+  assert_non_null(find(fx, 2, OMS_EXEC_REJECTED, 0));
+  assert_non_null(find(fx, 3, OMS_EXEC_ACCEPTED, 0));
+  assert_int_equal(find(fx, 4, OMS_EXEC_REJECTED, 0)->reason, OMS_R_VENUE_QUEUE_FULL);
+  fx_close(fx);
+}
+
+static void test_invalid_new_orders_are_rejected_with_a_reason(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  struct {
+    oms_venue_order_t o;
+    oms_reason_t want;
+  } cases[12];
+  int n = 0;
+  cases[n].o = ord(1, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+  strcpy(cases[n].o.symbol, "NOPE");
+  cases[n++].want = OMS_R_UNKNOWN_INSTRUMENT;
+  cases[n].o = ord(2, (oms_side_t)9, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+  cases[n++].want = OMS_R_BAD_ENUM;
+  cases[n].o = ord(3, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "0", "100.00", NULL);
+  cases[n++].want = OMS_R_QTY_NOT_POSITIVE;
+  cases[n].o = ord(4, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1.5", "100.00", NULL);
+  cases[n++].want = OMS_R_LOT_SIZE;
+  cases[n].o = ord(5, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", NULL, NULL);
+  cases[n++].want = OMS_R_PRICE_REQUIRED;
+  cases[n].o = ord(6, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.001", NULL);
+  cases[n++].want = OMS_R_TICK_SIZE;
+  cases[n].o = ord(7, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, NULL);
+  cases[n++].want = OMS_R_STOP_REQUIRED;
+  cases[n].o = ord(8, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_GTC, "1", NULL, "100.005");
+  cases[n++].want = OMS_R_TICK_SIZE;
+  cases[n].o = ord(9, OMS_SIDE_BUY, OMS_ORD_MARKET, OMS_TIF_GTC, "1", NULL, NULL);
+  cases[n].o.instructions = OMS_INST_POST_ONLY;
+  cases[n++].want = OMS_R_POST_ONLY_NOT_LIMIT;
+  cases[n].o = ord(10, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_IOC, "1", "100.00", NULL);
+  cases[n].o.instructions = OMS_INST_POST_ONLY;
+  cases[n++].want = OMS_R_POST_ONLY_TIF;
+  cases[n].o = ord(11, OMS_SIDE_BUY, (oms_ord_type_t)0, OMS_TIF_GTC, "1", "100.00", NULL);
+  cases[n++].want = OMS_R_BAD_ENUM;
+  for (int i = 0; i < n; i++) assert_int_equal(send_new(fx, &cases[i].o), 0);
+  vpoll(fx);
+  for (int i = 0; i < n; i++) {
+    const oms_exec_report_t *r = find(fx, cases[i].o.order_id, OMS_EXEC_REJECTED, 0);
+    assert_non_null(r);
+    assert_int_equal(r->reason, cases[i].want);
+  }
+  oms_sim_stats_t st;
+  oms_sim_venue_stats(fx->v, &st);
+  assert_int_equal(st.orders, (uint64_t)n);
+  fx_close(fx);
+}
+
+static void test_malformed_and_duplicate_sends_are_errors(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  assert_int_equal(oms_venue_send_new(fx->v, NULL), OMS_EINVAL);
+  assert_int_equal(lim(fx, 0, OMS_SIDE_BUY, "1", "100.00"), OMS_EINVAL);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "100.00"), 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE);
+  fx_close(fx);
+}
+
+static void test_full_report_ring_refuses_sends_until_polled(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.report_capacity = 16; /* reserve 4 */
+  fx_open_cfg(fx, &c);
+  int ok = 0;
+  while (lim(fx, (uint64_t)ok + 1, OMS_SIDE_BUY, "1", "100.00") == 0) ok++;
+  assert_int_equal(ok, 13);
+  assert_int_equal(lim(fx, 99, OMS_SIDE_BUY, "1", "100.00"), OMS_EFULL);
+  assert_int_equal(oms_venue_send_cancel(fx->v, 1), OMS_EFULL);
+  assert_int_equal(oms_venue_send_replace(fx->v, 1, D("2"), OMS_DEC_ZERO, OMS_DEC_ZERO), OMS_EFULL);
+  assert_int_equal(oms_venue_query_status(fx->v, 1), OMS_EFULL);
+  /* A sweep beyond the ring's room loses reports, and says so. */
+  oms_sim_stats_t st;
+  oms_sim_venue_stats(fx->v, &st);
+  assert_int_equal(st.reports_pending, 13);
+  assert_int_equal(vpoll(fx), 13);
+  assert_int_equal(lim(fx, 99, OMS_SIDE_BUY, "1", "100.00"), 0);
+  assert_int_equal(lim(fx, 98, OMS_SIDE_SELL, "13", "100.00"), 0); /* 1 + 26 reports > 16 */
+  oms_sim_venue_stats(fx->v, &st);
+  assert_true(st.reports_dropped > 0);
+  assert_int_equal(st.reports_pending, 16);
+  fx_close(fx);
+}
+
+static void test_done_orders_are_recycled_when_the_pool_is_full(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.max_orders = 4;
+  fx_open_cfg(fx, &c);
+  for (uint64_t i = 1; i <= 4; i++) assert_int_equal(lim(fx, i, OMS_SIDE_BUY, "1", "100.00"), 0);
+  assert_int_equal(lim(fx, 5, OMS_SIDE_BUY, "1", "100.00"), OMS_EFULL);
+  oms_venue_send_cancel(fx->v, 2);
+  assert_int_equal(lim(fx, 5, OMS_SIDE_BUY, "1", "100.00"), 0);
+  oms_venue_query_status(fx->v, 2); /* forgotten */
+  oms_venue_send_cancel(fx->v, 1);
+  oms_venue_send_cancel(fx->v, 3);
+  assert_int_equal(lim(fx, 6, OMS_SIDE_BUY, "1", "100.00"), 0);
+  oms_venue_query_status(fx->v, 3); /* still known */
+  vpoll(fx);
+  assert_int_equal(find(fx, 2, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_UNKNOWN);
+  assert_int_equal(find(fx, 3, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_CANCELLED);
+  fx_close(fx);
+}
+
+static void test_full_book_cancels_the_order_with_capacity(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.book_capacity = 1;
+  fx_open_cfg(fx, &c);
+  lim(fx, 1, OMS_SIDE_BUY, "1", "100.00");
+  lim(fx, 2, OMS_SIDE_BUY, "1", "99.00");
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 2, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(r);
+  assert_int_equal(r->reason, OMS_R_CAPACITY);
+  fx_close(fx);
+}
+
+static void test_self_trade_is_allowed_at_the_venue(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "1", "100.00");
+  lim(fx, 2, OMS_SIDE_SELL, "1", "100.00"); /* same account "acct" */
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_non_null(find(fx, 2, OMS_EXEC_FILL, 0));
+  fx_close(fx);
+}
+
+/* ---- Configuration ------------------------------------------------------------ */
+
+static void test_bad_configuration_is_refused(void **state) {
+  (void)state;
+  int64_t t = 0;
+  oms_venue_t *v = (oms_venue_t *)1;
+  assert_int_equal(oms_sim_venue_create(NULL, &v), OMS_ECONFIG);
+  assert_null(v);
+  assert_int_equal(oms_sim_venue_create(NULL, NULL), OMS_EINVAL);
+  oms_sim_config_t c;
+  memset(&c, 0, sizeof(c));
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_ECONFIG); /* no clock */
+  c.clock = oms_clock_manual(&t);
+  c.name = "A-NAME-TOO-LONG-FOR-A-VENUE";
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_ECONFIG);
+  c.name = "X";
+  c.max_orders = 16;
+  c.book_capacity = 16;
+  c.ack_latency_ns = -1;
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_ECONFIG);
+  c.ack_latency_ns = 0;
+  oms_sim_symbol_t two[2] = {abc_symbol(), abc_symbol()};
+  c.symbols = two;
+  c.nsymbols = 2;
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_EEXIST);
+  two[1].ins.tick_size = OMS_DEC_ZERO;
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_ECONFIG);
+  two[1] = lp_symbol();
+  strcpy(two[1].ins.symbol, "DEF");
+  two[1].lp.levels = 0;
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_ECONFIG);
+  two[1].lp.levels = 2;
+  assert_int_equal(oms_sim_venue_create(&c, &v), 0);
+  assert_string_equal(v->name, "X");
+  oms_sim_symbol_t more = abc_symbol();
+  assert_int_equal(oms_sim_venue_add_symbol(v, &more), OMS_EEXIST);
+  assert_int_equal(oms_sim_venue_add_symbol(v, NULL), OMS_EINVAL);
+  for (int i = 2; i < OMS_SIM_MAX_SYMBOLS; i++) {
+    snprintf(more.ins.symbol, sizeof(more.ins.symbol), "S%d", i);
+    assert_int_equal(oms_sim_venue_add_symbol(v, &more), 0);
+  }
+  strcpy(more.ins.symbol, "ONE-TOO-MANY");
+  assert_int_equal(oms_sim_venue_add_symbol(v, &more), OMS_EFULL);
+  oms_venue_poll(v, 0); /* no handler installed: nothing to call */
+  oms_venue_destroy(v);
+  oms_venue_destroy(NULL);
+  /* The knobs ignore anything that is not a simulated venue. */
+  oms_sim_venue_set_connected(NULL, false);
+  oms_sim_venue_set_silent(NULL, true);
+  oms_sim_venue_reject_next(NULL, 1, OMS_R_NONE);
+  oms_sim_venue_set_session_end(NULL, 1);
+  assert_null(oms_sim_venue_book(NULL, "ABC"));
+  assert_int_equal(oms_sim_venue_lp_ref(NULL, "ABC").raw, 0);
+  oms_sim_stats_t st;
+  oms_sim_venue_stats(NULL, &st);
+  assert_int_equal(st.orders, 0);
+  oms_sim_venue_stats(NULL, NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_new_limit_is_acknowledged_from_poll_not_from_send),
+      cmocka_unit_test(test_price_time_priority_fills_best_price_then_oldest_at_maker_price),
+      cmocka_unit_test(test_partial_fill_then_rest_reports_cum_and_leaves),
+      cmocka_unit_test(test_exec_ids_are_unique),
+      cmocka_unit_test(test_market_order_sweeps_levels_and_cancels_rest_for_no_liquidity),
+      cmocka_unit_test(test_market_order_on_empty_book_is_cancelled_no_liquidity),
+      cmocka_unit_test(test_ioc_limit_trades_then_cancels_its_rest),
+      cmocka_unit_test(test_fok_that_cannot_fill_is_cancelled_without_trading),
+      cmocka_unit_test(test_fok_that_can_fill_trades_in_full),
+      cmocka_unit_test(test_post_only_that_would_cross_is_rejected),
+      cmocka_unit_test(test_stop_triggers_on_trade_at_stop_price_and_fills_as_market),
+      cmocka_unit_test(test_stop_limit_triggers_and_rests_as_limit),
+      cmocka_unit_test(test_stop_cascade_triggers_every_stop_reached),
+      cmocka_unit_test(test_stop_cascade_within_one_order),
+      cmocka_unit_test(test_stop_can_be_cancelled_and_replaced_before_trigger),
+      cmocka_unit_test(test_stops_reached_by_one_trade_trigger_in_arrival_order),
+      cmocka_unit_test(test_cancel_removes_a_resting_order),
+      cmocka_unit_test(test_cancel_after_fill_is_too_late_and_unknown_is_unknown),
+      cmocka_unit_test(test_replace_qty_down_keeps_priority),
+      cmocka_unit_test(test_replace_qty_up_or_new_price_loses_priority),
+      cmocka_unit_test(test_replace_to_qty_at_or_below_filled_is_too_late),
+      cmocka_unit_test(test_replace_that_crosses_trades_and_post_only_replace_is_refused),
+      cmocka_unit_test(test_replace_refusals),
+      cmocka_unit_test(test_reports_wait_for_their_latency_and_keep_their_order),
+      cmocka_unit_test(test_day_order_expires_at_session_end),
+      cmocka_unit_test(test_gtd_order_expires_at_its_expiry_time),
+      cmocka_unit_test(test_expiry_heap_survives_many_cancelled_gtd_orders),
+      cmocka_unit_test(test_fees_are_exact_with_maker_rebate_and_taker_fee),
+      cmocka_unit_test(test_fee_rounds_once_with_the_configured_mode),
+      cmocka_unit_test(test_lp_same_seed_gives_same_fills),
+      cmocka_unit_test(test_lp_quotes_around_reference_and_replenishes_after_hit),
+      cmocka_unit_test(test_lp_walk_moves_the_reference_and_fills_resting_orders),
+      cmocka_unit_test(test_market_data_publishes_top_of_book_and_trades),
+      cmocka_unit_test(test_venue_down_refuses_sends_and_announces_from_poll),
+      cmocka_unit_test(test_silent_mode_withholds_ack_until_status_query),
+      cmocka_unit_test(test_reject_next_refuses_that_many_orders),
+      cmocka_unit_test(test_invalid_new_orders_are_rejected_with_a_reason),
+      cmocka_unit_test(test_malformed_and_duplicate_sends_are_errors),
+      cmocka_unit_test(test_full_report_ring_refuses_sends_until_polled),
+      cmocka_unit_test(test_done_orders_are_recycled_when_the_pool_is_full),
+      cmocka_unit_test(test_full_book_cancels_the_order_with_capacity),
+      cmocka_unit_test(test_self_trade_is_allowed_at_the_venue),
+      cmocka_unit_test(test_bad_configuration_is_refused),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
