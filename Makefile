@@ -42,7 +42,7 @@ test-coverage: deps
 	find build/coverage -name '*.gcda' -delete
 	cmake --build build/coverage -j $(JOBS)
 	cd build/coverage && $(CTEST)
-	gcovr -r . --filter 'src/' --object-directory build/coverage -j $(JOBS) \
+	gcovr -r . --filter 'src/' build/coverage \
 	  --print-summary --fail-under-line $(COVERAGE_MIN) \
 	  --txt build/coverage/coverage.txt --xml build/coverage/coverage.xml
 	@tail -n 3 build/coverage/coverage.txt

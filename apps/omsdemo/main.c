@@ -1,94 +1,159 @@
 /*
- * omsdemo - drives orders through their life with the order model and state
- * machine alone and prints every state change. It is what `make run` shows
+ * omsdemo - a short trading session of liboms against the simulated venue,
+ * printing every event as the OMS publishes it. It is what `make run` shows
  * until the daemon (omsd) takes its place.
+ *
+ * The session: a market buy filled against the synthetic liquidity
+ * provider, a resting limit order modified and then cancelled, an order
+ * refused by validation, a stop order triggered and filled, and a FOK that
+ * can not fill. Time is a manual clock, so every run prints the same thing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oms/oms.h"
 
+#define MS INT64_C(1000000)
+
 static int64_t now_ns = INT64_C(1764000000000000000);
-
-static void show(const oms_order_t *o, const oms_audit_t *a) {
-  char qty[OMS_DEC_STRLEN], filled[OMS_DEC_STRLEN], leaves[OMS_DEC_STRLEN], avg[OMS_DEC_STRLEN];
-  oms_dec_format(o->qty, qty, sizeof qty);
-  oms_dec_format(o->filled_qty, filled, sizeof filled);
-  oms_dec_format(o->leaves_qty, leaves, sizeof leaves);
-  oms_dec_format(o->avg_px, avg, sizeof avg);
-  printf("  order %llu %-8s %-16s -> %-16s on %-15s qty=%s filled=%s leaves=%s avg_px=%s\n",
-         (unsigned long long)o->order_id, o->client_order_id,
-         oms_ord_state_str((oms_ord_state_t)a->from), oms_ord_state_str((oms_ord_state_t)a->to),
-         oms_ord_event_str((oms_ord_event_t)a->event), qty, filled, leaves, avg);
-}
-
-static void step(oms_order_t *o, oms_ord_change_t ch) {
-  oms_audit_t a;
-  now_ns += 1000000;
-  ch.ts_ns = now_ns;
-  int rc = oms_order_apply(o, &ch, &a);
-  if (rc != 0) {
-    printf("  order %llu refused %s: %s\n", (unsigned long long)o->order_id,
-           oms_ord_event_str(ch.event), oms_strerror(rc));
-    return;
-  }
-  show(o, &a);
-}
 
 static oms_dec_t dec(const char *s) {
   oms_dec_t d = OMS_DEC_ZERO;
-  oms_dec_parse_cstr(s, &d);
+  if (oms_dec_parse_cstr(s, &d) != 0) {
+    fprintf(stderr, "omsdemo: bad constant %s\n", s);
+    exit(1);
+  }
   return d;
 }
 
-int main(void) {
-  oms_instrument_t ins = {.symbol = "BTC-USD", .venue = "SIM"};
-  ins.tick_size = dec("0.5");
-  ins.lot_size = dec("0.001");
-  ins.min_notional = dec("10");
-
-  oms_order_request_t req = {.client_order_id = "c-1",
-                             .strategy_id = "demo",
-                             .account_id = "ACC1",
-                             .venue = "SIM",
-                             .symbol = "BTC-USD",
-                             .side = OMS_SIDE_BUY,
-                             .type = OMS_ORD_LIMIT,
-                             .tif = OMS_TIF_GTC};
-  req.qty = dec("2");
-  req.price = dec("65000.5");
-  oms_reject_t rej;
-
-  printf("oms %s demo: one order filled in two parts, one cancelled, one refused\n",
-         OMS_VERSION_STRING);
-  oms_order_t o;
-  oms_order_init(&o, 1, &req, now_ns);
-  step(&o, (oms_ord_change_t){.event = OMS_EV_SUBMIT});
-  step(&o, (oms_ord_change_t){.event = OMS_EV_ACCEPT, .venue_order_id = "SIM-1"});
-  step(&o,
-       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.5"), .fill_px = dec("65000.5")});
-  step(&o,
-       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("1.5"), .fill_px = dec("64999")});
-  step(&o,
-       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.1"), .fill_px = dec("64999")});
-
-  strcpy(req.client_order_id, "c-2");
-  oms_order_t c;
-  oms_order_init(&c, 2, &req, now_ns);
-  step(&c, (oms_ord_change_t){.event = OMS_EV_SUBMIT});
-  step(&c, (oms_ord_change_t){.event = OMS_EV_ACCEPT, .venue_order_id = "SIM-2"});
-  step(&c, (oms_ord_change_t){.event = OMS_EV_CANCEL_REQUEST});
-  step(&c,
-       (oms_ord_change_t){.event = OMS_EV_FILL, .fill_qty = dec("0.25"), .fill_px = dec("65000")});
-  step(&c, (oms_ord_change_t){.event = OMS_EV_CANCEL_CONFIRM});
-
-  strcpy(req.client_order_id, "c-3");
-  req.price = dec("65000.3");
-  if (oms_request_validate(&req, &ins, now_ns, &rej) != OMS_R_NONE) {
-    oms_order_t r;
-    oms_order_init(&r, 3, &req, now_ns);
-    step(&r, (oms_ord_change_t){.event = OMS_EV_DENY, .reason = rej.code, .reason_text = rej.text});
-    printf("  order 3 rejected: %s (%s)\n", r.reject_reason, oms_reason_name(r.reject_code));
+static void print_event(void *ctx, const oms_event_t *ev) {
+  (void)ctx;
+  const oms_order_t *o = &ev->order;
+  char qty[OMS_DEC_STRLEN], filled[OMS_DEC_STRLEN], avg[OMS_DEC_STRLEN], px[OMS_DEC_STRLEN];
+  oms_dec_format(o->qty, qty, sizeof qty);
+  oms_dec_format(oms_dec_is_zero(o->price) ? o->stop_price : o->price, px, sizeof px);
+  oms_dec_format(o->filled_qty, filled, sizeof filled);
+  oms_dec_format(o->avg_px, avg, sizeof avg);
+  if (ev->type == OMS_EVT_ALARM) {
+    printf("  #%-3llu ALARM %s: %s\n", (unsigned long long)ev->seq,
+           oms_alarm_kind_name(ev->alarm), ev->text);
+    return;
   }
+  printf("  #%-3llu %-20s order %llu %-6s %-4s %-10s px=%-8s %-16s qty=%s filled=%s avg_px=%s",
+         (unsigned long long)ev->seq, oms_event_type_name(ev->type),
+         (unsigned long long)o->order_id, o->client_order_id, oms_side_str(o->side),
+         oms_ord_type_str(o->type), px, oms_ord_state_str(o->state), qty, filled, avg);
+  if (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) {
+    char fq[OMS_DEC_STRLEN], fp[OMS_DEC_STRLEN], fee[OMS_DEC_STRLEN];
+    oms_dec_format(ev->fill.qty, fq, sizeof fq);
+    oms_dec_format(ev->fill.price, fp, sizeof fp);
+    oms_dec_format(ev->fill.fee, fee, sizeof fee);
+    printf(" | fill %s @ %s fee %s (%c)", fq, fp, fee, ev->fill.liquidity);
+  }
+  if (ev->reason != OMS_R_NONE) printf(" | %s: %s", oms_reason_name(ev->reason), ev->text);
+  printf("\n");
+}
+
+static void run_ms(oms_engine_t *e, int ms) {
+  for (int i = 0; i < ms; i++) {
+    now_ns += MS;
+    oms_engine_poll(e);
+  }
+}
+
+static uint64_t submit(oms_engine_t *e, const char *clordid, oms_side_t side, oms_ord_type_t type,
+                       oms_tif_t tif, const char *qty, const char *px, const char *stop) {
+  oms_order_request_t req = {.side = side, .type = type, .tif = tif};
+  strcpy(req.client_order_id, clordid);
+  strcpy(req.strategy_id, "demo");
+  strcpy(req.account_id, "ACC1");
+  strcpy(req.venue, "SIM");
+  strcpy(req.symbol, "BTC-USD");
+  req.qty = dec(qty);
+  if (px) req.price = dec(px);
+  if (stop) req.stop_price = dec(stop);
+  oms_submit_result_t res;
+  if (oms_engine_submit(e, &req, &res) != 0)
+    printf("  -> %s refused: %s (%s)\n", clordid, res.reject.text,
+           oms_reason_name(res.reject.code));
+  return res.order.order_id;
+}
+
+int main(void) {
+  oms_clock_t clock = oms_clock_manual(&now_ns);
+  oms_sim_symbol_t sym = {0};
+  strcpy(sym.ins.symbol, "BTC-USD");
+  strcpy(sym.ins.venue, "SIM");
+  sym.ins.tick_size = dec("0.5");
+  sym.ins.lot_size = dec("0.001");
+  sym.ins.min_notional = dec("10");
+  sym.ins.price_precision = 1;
+  sym.ins.qty_precision = 3;
+  sym.lp = (oms_sim_lp_t){.enabled = true, .ref_px = dec("65000"), .spread_ticks = 2,
+                          .levels = 5, .size = dec("0.5"), .step_ns = 50 * MS};
+  oms_sim_config_t sc = {.name = "SIM", .clock = clock, .ack_latency_ns = 1 * MS,
+                         .fill_latency_ns = 1 * MS, .maker_fee_rate = dec("-0.0001"),
+                         .taker_fee_rate = dec("0.0005"), .seed = 7, .symbols = &sym,
+                         .nsymbols = 1};
+  oms_venue_t *sim;
+  oms_portfolio_t *pf;
+  oms_engine_t *e;
+  oms_portfolio_config_t pc = {.max_accounts = 4, .max_symbols = 4, .max_positions = 16};
+  if (oms_sim_venue_create(&sc, &sim) != 0 || oms_portfolio_create(&pc, &pf) != 0) return 1;
+  oms_engine_config_t cfg = {.clock = clock, .max_orders = 1024, .portfolio = pf,
+                             .on_event = print_event};
+  if (oms_engine_create(&cfg, &e) != 0) return 1;
+  oms_engine_add_instrument(e, &sym.ins, NULL);
+  oms_engine_add_venue(e, sim, NULL);
+  oms_portfolio_set_cash(pf, "ACC1", dec("1000000"), now_ns);
+
+  printf("oms %s: a session against the simulated venue SIM (BTC-USD around 65000)\n\n",
+         OMS_VERSION_STRING);
+  printf("1. market buy 1.2, filled against the liquidity provider\n");
+  submit(e, "mkt-1", OMS_SIDE_BUY, OMS_ORD_MARKET, OMS_TIF_IOC, "1.2", NULL, NULL);
+  run_ms(e, 5);
+
+  printf("\n2. limit buy 0.8 @ 64000 rests, is modified to 64100, then cancelled\n");
+  uint64_t id = submit(e, "lmt-2", OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "0.8", "64000",
+                       NULL);
+  run_ms(e, 3);
+  oms_modify_t m = {.price = dec("64100")};
+  oms_reject_t rej;
+  if (oms_engine_modify(e, id, &m, &rej) != 0) printf("  -> modify refused: %s\n", rej.text);
+  run_ms(e, 3);
+  if (oms_engine_cancel(e, id, &rej) != 0) printf("  -> cancel refused: %s\n", rej.text);
+  run_ms(e, 3);
+
+  printf("\n3. a price off the tick is refused with its reason\n");
+  submit(e, "bad-3", OMS_SIDE_SELL, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "65000.3", NULL);
+
+  printf("\n4. sell stop 0.5 @ 64999.5 triggers when the market trades down to it\n");
+  submit(e, "stop-4", OMS_SIDE_SELL, OMS_ORD_STOP, OMS_TIF_GTC, "0.5", NULL, "64999.5");
+  run_ms(e, 2);
+  submit(e, "mkt-5", OMS_SIDE_SELL, OMS_ORD_MARKET, OMS_TIF_IOC, "1", NULL, NULL);
+  run_ms(e, 5);
+
+  printf("\n5. fill-or-kill buy 50 can not fill in full and is cancelled\n");
+  submit(e, "fok-6", OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_FOK, "50", "70000", NULL);
+  run_ms(e, 3);
+
+  oms_pf_position_t pos;
+  oms_pf_account_t acc;
+  oms_portfolio_position(pf, "ACC1", "BTC-USD", &pos);
+  oms_portfolio_account(pf, "ACC1", now_ns, &acc);
+  char q[OMS_DEC_STRLEN], a[OMS_DEC_STRLEN], r[OMS_DEC_STRLEN], f[OMS_DEC_STRLEN];
+  oms_dec_format(pos.qty, q, sizeof q);
+  oms_dec_format(pos.avg_px, a, sizeof a);
+  oms_dec_format(acc.realized_pnl, r, sizeof r);
+  oms_dec_format(acc.fees, f, sizeof f);
+  printf("\nposition ACC1 BTC-USD: %s @ %s, realized PnL %s, fees %s\n", q, a, r, f);
+  oms_engine_stats_t st;
+  oms_engine_stats(e, &st);
+  printf("orders submitted %llu, refused %llu, events %llu\n",
+         (unsigned long long)st.submitted, (unsigned long long)st.rejected,
+         (unsigned long long)st.events);
+  oms_engine_destroy(e);
+  oms_portfolio_destroy(pf);
   return 0;
 }

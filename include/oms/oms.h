@@ -12,9 +12,15 @@
 
 #include "oms/common.h"
 #include "oms/decimal.h"
+#include "oms/engine.h"
 #include "oms/error.h"
+#include "oms/event.h"
 #include "oms/order.h"
+#include "oms/portfolio.h"
 #include "oms/reason.h"
+#include "oms/route.h"
+#include "oms/sim_venue.h"
+#include "oms/store.h"
 #include "oms/venue.h"
 
 #endif /* OMS_OMS_H */

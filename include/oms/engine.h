@@ -1,0 +1,190 @@
+/*
+ * engine.h - the OMS core (the spec's IOrderManagementSystem): submit,
+ * cancel, modify and query orders, driven by venue execution reports.
+ *
+ * One engine is one deterministic core. It keeps no global state, reads time
+ * only from the injected clock, and processes its commands (API calls and
+ * venue reports, which arrive from oms_engine_poll()) strictly one after the
+ * other on the caller's thread: it is not thread-safe, and several engines
+ * can live in one process (tests, backtests).
+ *
+ * THE LIFE OF A SUBMISSION
+ *   1. idempotency: the same client_order_id from the same strategy returns
+ *      the order it created the first time (never routed twice); a different
+ *      request reusing it is refused as DUPLICATE_CLORDID;
+ *   2. validation against the instrument (src/order);
+ *   3. the order is created PENDING with an id from a monotonic counter;
+ *   4. pre-trade risk (src/risk), if a risk engine is attached;
+ *   5. a router pre-check (venue known and connected, queue not full);
+ *   6. the order moves to SUBMITTED and its OrderSubmitted event is appended
+ *      to the store (write-ahead);
+ *   7. only when the store reports that append durable does the order go to
+ *      the venue and the event to subscribers (the outbox; immediately when
+ *      no store is attached).
+ * A refusal at steps 2, 4, 5 or 6 leaves the order REJECTED with its reason
+ * and an OrderRejected or OrderDenied event; nothing is half done.
+ *
+ * Every change of an order produces one event with a gap-free sequence
+ * number; subscribers see events only once they are durable.
+ */
+#ifndef OMS_ENGINE_H
+#define OMS_ENGINE_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/event.h"
+#include "oms/order.h"
+#include "oms/portfolio.h"
+#include "oms/reason.h"
+#include "oms/route.h"
+#include "oms/store.h"
+#include "oms/venue.h"
+
+OMS_BEGIN_DECLS
+
+typedef struct oms_engine_s oms_engine_t;
+typedef struct oms_risk_s oms_risk_t;
+
+typedef struct oms_engine_config_s {
+  oms_clock_t clock;          /* required */
+  uint32_t max_orders;        /* orders kept in memory, live and recently done; 0 = 16384 */
+  uint32_t max_instruments;   /* 0 = 1024 */
+  uint32_t max_venues;        /* 0 = 8 */
+  uint32_t outbox_capacity;   /* effects waiting for durability; 0 = 8192 */
+  uint32_t exec_id_window;    /* recent execution ids kept to drop duplicates; 0 = 65536 */
+  uint64_t first_order_id;    /* 0 = 1; recovery raises it past the stored ids */
+  oms_store_t *store;         /* optional, not owned: write-ahead durability */
+  oms_risk_t *risk;           /* optional, not owned: pre-trade checks and aggregates; the
+                                 engine installs its trading-state callback on it and, with a
+                                 portfolio, points it at that portfolio */
+  oms_portfolio_t *portfolio; /* optional, not owned: fills and marks are booked into it */
+  /* Every event, in sequence order, once it is durable. */
+  void (*on_event)(void *ctx, const oms_event_t *ev);
+  void *event_ctx;
+} oms_engine_config_t;
+
+/* Creates an engine with all the memory it will use. Returns 0, OMS_EINVAL
+ * or OMS_ENOMEM (*out NULL). */
+OMS_EXTERN int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out);
+
+/* Destroys e and the venue connectors it owns. Accepts NULL. */
+OMS_EXTERN void oms_engine_destroy(oms_engine_t *e);
+
+/* Adds (or replaces) an instrument. Returns 0, OMS_EINVAL (with the reason
+ * in rej if not NULL) or OMS_EFULL. */
+OMS_EXTERN int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins,
+                                         oms_reject_t *rej);
+
+/* The instrument for symbol on venue, or NULL. */
+OMS_EXTERN const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
+                                                         const char *symbol);
+
+/* Adds a venue connector; the engine owns it from now on (also on failure).
+ * The engine installs its own handler on the connector. */
+OMS_EXTERN int oms_engine_add_venue(oms_engine_t *e, oms_venue_t *v,
+                                    const oms_venue_route_config_t *cfg);
+
+/* The router, for symbol mapping and statistics. */
+OMS_EXTERN oms_router_t *oms_engine_router(oms_engine_t *e);
+
+typedef struct oms_submit_result_s {
+  oms_order_t order;   /* the order after the call; order_id 0 if none was created */
+  bool duplicate;      /* the same request was seen before: this is its order */
+  oms_reject_t reject; /* why it was refused (code OMS_R_NONE if accepted) */
+  char check[32];      /* the risk check that refused it, "" otherwise */
+} oms_submit_result_t;
+
+/* Submits a new order. Returns 0 when the order was accepted (SUBMITTED: on
+ * its way to the venue as soon as its store append is durable), or
+ * OMS_EREJECTED with res->reject set: then res->order is the REJECTED order,
+ * or has order_id 0 if the request was refused before an order existed
+ * (DUPLICATE_CLORDID, CAPACITY). An idempotent replay returns what the first
+ * submission returned, with res->duplicate set. */
+OMS_EXTERN int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req,
+                                 oms_submit_result_t *res);
+
+/* Requests the cancel of an order: PENDING_CANCEL until the venue confirms
+ * (CANCELLED) or refuses (the previous state comes back). Never blocked by
+ * risk. Returns 0, or OMS_EREJECTED with rej set: UNKNOWN_ORDER,
+ * ORDER_TERMINAL, ORDER_PENDING (a cancel or replace is already pending),
+ * STORE_FAILED, VENUE_DOWN. */
+OMS_EXTERN int oms_engine_cancel(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej);
+
+/* What a modify changes: a zero field keeps the current value. */
+typedef struct oms_modify_s {
+  oms_dec_t qty;
+  oms_dec_t price;
+  oms_dec_t stop_price;
+} oms_modify_t;
+
+/* Requests a cancel/replace: PENDING_REPLACE until the venue confirms (the
+ * new values take effect) or refuses (the order is as before). The order as
+ * it would become is validated and risk-checked. Returns 0 or OMS_EREJECTED
+ * with rej set (also NOTHING_TO_CHANGE, MODIFY_BELOW_FILLED, any validation
+ * or risk reason). */
+OMS_EXTERN int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
+                                 oms_reject_t *rej);
+
+/* Copies an order known to the engine (or, if it left memory, to the store).
+ * Returns 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_engine_get(oms_engine_t *e, uint64_t order_id, oms_order_t *out);
+OMS_EXTERN int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id,
+                                         const char *client_order_id, oms_order_t *out);
+
+/* Which orders a query or a mass cancel covers: every set field narrows it.
+ * states is a bit mask of (1u << oms_ord_state_t); 0 means every non-terminal
+ * state. */
+typedef struct oms_order_filter_s {
+  const char *strategy_id;
+  const char *account_id;
+  const char *symbol;
+  const char *venue;
+  uint32_t states;
+} oms_order_filter_t;
+
+/* Calls cb for each order in memory matching f (NULL = active orders), by
+ * order id. Returns 0 or the callback's non-zero value. */
+OMS_EXTERN int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb cb,
+                                 void *ctx);
+
+/* Requests the cancel of every working order matching f (states ignored).
+ * *n_cancelled (may be NULL) counts the cancels sent; orders that could not
+ * be cancelled (already pending) are skipped. Returns 0. */
+OMS_EXTERN int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t *f,
+                                      uint32_t *n_cancelled);
+
+/* The kill switch: sets the trading state of a scope through the risk
+ * engine (scope an oms_risk_scope_t, state an oms_trading_state_t; id ignored
+ * for GLOBAL). The change is published and stored as a TradingStateChanged
+ * event (so it survives a restart), and HALTED cancels every open order in
+ * the scope. Returns 0, OMS_EINVAL (no risk engine, bad scope or id) or
+ * OMS_EFULL. The engine installs its own state callback on the risk engine
+ * it is given, so a daily-loss breach found by the risk engine takes the
+ * same path. */
+OMS_EXTERN int oms_engine_set_trading_state(oms_engine_t *e, int scope, const char *id, int state,
+                                            const char *reason);
+
+/* Runs the core's loop once: releases effects whose store append is durable,
+ * drains router queues, sends status queries, polls the venues (whose reports
+ * are applied), and retries reports held back by a full store. Returns the
+ * number of reports and effects processed (0 when idle). */
+OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
+
+/* Loads the store's non-terminal orders and last sequence numbers into a new
+ * engine (before any submission), rebuilding the risk aggregates. Returns 0,
+ * OMS_EINVAL (no store, or the engine already has orders), OMS_EFULL,
+ * OMS_ESTORE. */
+OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);
+
+typedef struct oms_engine_stats_s {
+  uint64_t submitted, rejected, cancels, modifies, reports, duplicate_reports,
+      unknown_reports, overfills, store_refusals, events;
+  uint64_t next_order_id, next_event_seq;
+  uint32_t orders_in_memory, outbox_depth, held_reports;
+} oms_engine_stats_t;
+OMS_EXTERN void oms_engine_stats(const oms_engine_t *e, oms_engine_stats_t *out);
+
+OMS_END_DECLS
+
+#endif /* OMS_ENGINE_H */

@@ -1,0 +1,163 @@
+/*
+ * event.h - the order events: what the OMS tells the world after every change.
+ *
+ * An oms_event_t is a fixed-size value (no pointers), so the bus can copy it
+ * into preallocated rings and the store can queue it without allocating. It
+ * carries:
+ *   - the global sequence number `seq`, assigned by the core, gap-free over
+ *     every stored event (1, 2, 3...). seq 0 marks a transient notice that is
+ *     neither stored nor replayable (e.g. the alarm that the store itself failed);
+ *   - the full order snapshot after the change (strategy, account and symbol
+ *     are read from it; zeroed for events that concern no order);
+ *   - fill details, the check and reason of a denial, the scope and states of
+ *     a trading-state change, or the kind, code and text of an alarm;
+ *   - timing: event time, the order's creation time (in the snapshot) and the
+ *     time the request that caused the event was received, so that
+ *     oms_event_latency_ns() gives request-to-event latency.
+ *
+ * Serialisation: a compact, versioned binary form (the durable event log
+ * stores it; decoding gives back the identical record) and JSON for external
+ * sinks, with every decimal as an exact string.
+ */
+#ifndef OMS_EVENT_H
+#define OMS_EVENT_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/order.h"
+#include "oms/reason.h"
+
+OMS_BEGIN_DECLS
+
+/* XX(NAME, number, "WireName"). Numbers are stored: append-only, < 32 so that
+ * a type fits a uint32_t bit mask (OMS_EVT_BIT). */
+#define OMS_EVENT_TYPE_MAP(XX)                           \
+  XX(ORDER_SUBMITTED, 1, "OrderSubmitted")               \
+  XX(ORDER_ACCEPTED, 2, "OrderAccepted")                 \
+  XX(ORDER_PARTIALLY_FILLED, 3, "OrderPartiallyFilled")  \
+  XX(ORDER_FILLED, 4, "OrderFilled")                     \
+  XX(ORDER_CANCELLED, 5, "OrderCancelled")               \
+  XX(ORDER_REJECTED, 6, "OrderRejected")                 \
+  XX(ORDER_PENDING_CANCEL, 7, "OrderPendingCancel")      \
+  XX(ORDER_PENDING_REPLACE, 8, "OrderPendingReplace")    \
+  XX(ORDER_REPLACED, 9, "OrderReplaced")                 \
+  XX(ORDER_CANCEL_REJECTED, 10, "OrderCancelRejected")   \
+  XX(ORDER_REPLACE_REJECTED, 11, "OrderReplaceRejected") \
+  XX(ORDER_EXPIRED, 12, "OrderExpired")                  \
+  XX(ORDER_TRIGGERED, 13, "OrderTriggered")              \
+  XX(ORDER_DENIED, 14, "OrderDenied")                    \
+  XX(TRADING_STATE_CHANGED, 15, "TradingStateChanged")   \
+  XX(ALARM, 16, "Alarm")
+
+typedef enum oms_event_type_e {
+  OMS_EVT_NONE = 0,
+#define OMS_EVT_ENUM(name, num, wire) OMS_EVT_##name = (num),
+  OMS_EVENT_TYPE_MAP(OMS_EVT_ENUM)
+#undef OMS_EVT_ENUM
+      OMS_EVT_MAX = 16
+} oms_event_type_t;
+
+#define OMS_EVT_BIT(t) (UINT32_C(1) << (unsigned)(t))
+/* Every order event (types 1..14). */
+#define OMS_EVT_MASK_ORDER (((UINT32_C(1) << 15) - 1) & ~UINT32_C(1))
+#define OMS_EVT_MASK_ALL (((UINT32_C(1) << 17) - 1) & ~UINT32_C(1))
+
+/* Alarm kinds. Append-only. */
+typedef enum oms_alarm_kind_e {
+  OMS_ALARM_NONE = 0,
+  OMS_ALARM_OVERFILL = 1,             /* a fill beyond the order's quantity */
+  OMS_ALARM_UNKNOWN_ORDER_REPORT = 2, /* a venue report for an order the OMS does not know */
+  OMS_ALARM_STORE_FAILURE = 3,        /* the order store failed (code = SQLite code) */
+  OMS_ALARM_STORE_RECOVERED = 4,      /* the order store works again */
+  OMS_ALARM_OTHER = 5
+} oms_alarm_kind_t;
+
+#define OMS_CHECK_NAME_MAX 31
+
+typedef struct oms_fill_info_s {
+  oms_dec_t qty;
+  oms_dec_t price;
+  oms_dec_t fee;  /* quote currency; negative for a rebate */
+  char liquidity; /* 'M' maker, 'T' taker, 0 unknown */
+  char exec_id[OMS_ID_MAX + 1];
+} oms_fill_info_t;
+
+typedef struct oms_event_s {
+  uint64_t seq; /* global, gap-free; 0 = transient (not stored) */
+  oms_event_type_t type;
+  int64_t event_ns;     /* when the OMS produced the event */
+  int64_t request_ns;   /* when the request or report that caused it arrived; 0 if none */
+  oms_order_t order;    /* snapshot after the change; zeroed if no order */
+  oms_fill_info_t fill; /* PARTIALLY_FILLED, FILLED */
+  /* ORDER_DENIED: which check refused it; also the rule of a REJECTED. */
+  char check[OMS_CHECK_NAME_MAX + 1];
+  /* DENIED, REJECTED, *_REJECTED, TRADING_STATE_CHANGED, ALARM: why. */
+  oms_reason_t reason;
+  char text[OMS_REASON_MAX + 1];
+  /* TRADING_STATE_CHANGED: the scope (kind and id as the risk module numbers
+   * and names them, e.g. 0 global, 1 account...) and the states before/after. */
+  uint8_t scope_kind;
+  uint8_t old_state;
+  uint8_t new_state;
+  char scope_id[OMS_ID_MAX + 1];
+  /* ALARM. */
+  oms_alarm_kind_t alarm;
+  int32_t alarm_code; /* e.g. the SQLite result code, errno, or an OMS_E* code */
+} oms_event_t;
+
+/* "OrderFilled" for OMS_EVT_ORDER_FILLED; "Unknown" for anything else. */
+OMS_EXTERN const char *oms_event_type_name(oms_event_type_t t);
+/* Parses the wire name back. Returns 0 or OMS_ENOTFOUND (*out untouched). */
+OMS_EXTERN int oms_event_type_parse(const char *s, oms_event_type_t *out);
+/* "OVERFILL", "UNKNOWN_ORDER_REPORT", "STORE_FAILURE", ...; "UNKNOWN" otherwise. */
+OMS_EXTERN const char *oms_alarm_kind_name(oms_alarm_kind_t k);
+
+/* Whether t is one of the order events (1..14). */
+static inline bool oms_event_is_order(oms_event_type_t t) {
+  return t >= OMS_EVT_ORDER_SUBMITTED && t <= OMS_EVT_ORDER_DENIED;
+}
+
+/* The event type that announces state machine event e applied to an order
+ * now in state `after` (FILL gives PARTIALLY_FILLED or FILLED, DENY gives
+ * ORDER_DENIED, CANCEL_CONFIRM gives ORDER_CANCELLED...). OMS_EVT_NONE for an
+ * unknown e. */
+OMS_EXTERN oms_event_type_t oms_event_type_for(oms_ord_event_t e, oms_ord_state_t after);
+
+/* Clears ev and fills type, event_ns, request_ns and the order snapshot
+ * (o may be NULL for events about no order). seq is left 0 for the core. */
+OMS_EXTERN void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o,
+                               int64_t event_ns, int64_t request_ns);
+
+/* event_ns - request_ns, or -1 when the request time is unknown. */
+static inline int64_t oms_event_latency_ns(const oms_event_t *ev) {
+  return ev->request_ns > 0 ? ev->event_ns - ev->request_ns : -1;
+}
+
+/* ---- Binary form ------------------------------------------------------------
+ * Little-endian, a format byte first, strings as a length byte and their
+ * bytes. OMS_EVENT_BIN_MAX is always enough for one event. */
+#define OMS_EVENT_BIN_MAX 2560
+#define OMS_ORDER_BIN_MAX 1792
+
+/* Writes ev into buf[cap]. Returns the number of bytes, or OMS_ENOSPC. */
+OMS_EXTERN int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap);
+/* Reads an event from buf[len] into *ev (cleared first). Returns 0, or
+ * OMS_EPROTO for a truncated or malformed buffer (ev then undefined). */
+OMS_EXTERN int oms_event_decode(const uint8_t *buf, size_t len, oms_event_t *ev);
+/* The same for an order snapshot alone (the store's orders.snapshot). */
+OMS_EXTERN int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap);
+OMS_EXTERN int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o);
+
+/* ---- JSON for sinks ------------------------------------------------------------
+ * One object on one line: {"seq":12,"type":"OrderFilled","event_ns":...,
+ * "order":{...,"qty":"1.5",...},"fill":{...}} with decimals as exact strings
+ * and only the sections the type uses. Returns the length (without the NUL
+ * it also writes) or OMS_ENOSPC. OMS_EVENT_JSON_MAX is always enough. */
+#define OMS_EVENT_JSON_MAX 4096
+OMS_EXTERN int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap);
+
+OMS_END_DECLS
+
+#endif /* OMS_EVENT_H */

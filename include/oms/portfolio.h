@@ -1,0 +1,160 @@
+/*
+ * portfolio.h - positions, PnL, cash and exposure per account, updated from
+ * fills and mark prices, as the pre-trade risk checks read them.
+ *
+ * Accounting model (margin accounts, as for futures and perpetuals):
+ *   - a position is a signed net quantity per account and symbol (> 0 long,
+ *     < 0 short) with an average entry price;
+ *   - a fill that adds to a position moves the average entry price to the
+ *     exact quantity-weighted mean (rounded half-even to 8 places); a fill
+ *     that reduces it realizes (fill px - avg px) * closed qty * multiplier
+ *     (sign reversed for a short) and keeps the average; a fill that goes
+ *     through zero closes the old position and opens the rest at the fill
+ *     price;
+ *   - fees are kept apart from realized PnL and are paid out of cash;
+ *   - cash changes by realized PnL minus fees (set_cash sets the balance, a
+ *     deposit or withdrawal is not PnL);
+ *   - unrealized PnL = (mark - avg px) * qty * multiplier; a symbol without a
+ *     mark is marked at its last fill price;
+ *   - equity = cash + unrealized PnL; exposure of a position = qty * mark *
+ *     multiplier (gross sums the absolute values, net the signed ones); margin
+ *     used = sum of |exposure| * the symbol's initial margin rate; leverage =
+ *     gross exposure / equity;
+ *   - daily PnL = (realized - fees + unrealized) now minus the same figure at
+ *     the start of the trading day, which begins every day at day_reset_ns
+ *     after UTC midnight. The day rolls lazily, at the first call for the
+ *     account (fill, mark, read) at or after the boundary.
+ *
+ * Every number is an exact oms_dec_t; a result out of range is refused with
+ * OMS_EOVERFLOW and nothing is changed. All memory is allocated by
+ * oms_portfolio_create(); no other function allocates. Account-level figures
+ * are kept up to date incrementally (a mark update touches only the positions
+ * in its symbol), so every read is O(1).
+ *
+ * Not thread-safe: one thread (the OMS core) owns a portfolio.
+ */
+#ifndef OMS_PORTFOLIO_H
+#define OMS_PORTFOLIO_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/order.h"
+
+OMS_BEGIN_DECLS
+
+typedef struct oms_portfolio_s oms_portfolio_t;
+
+#define OMS_DAY_NS INT64_C(86400000000000)
+
+typedef struct oms_portfolio_config_s {
+  uint32_t max_accounts;  /* > 0 */
+  uint32_t max_symbols;   /* > 0 */
+  uint32_t max_positions; /* account+symbol pairs over all accounts; > 0 */
+  int64_t day_reset_ns;   /* start of the trading day, ns after UTC midnight, [0, OMS_DAY_NS) */
+} oms_portfolio_config_t;
+
+/* What the portfolio knows about a symbol. */
+typedef struct oms_pf_instrument_s {
+  oms_dec_t multiplier;  /* contract multiplier, > 0 */
+  oms_dec_t margin_rate; /* initial margin as a fraction of notional, >= 0 */
+  oms_dec_t mark_px;     /* 0 until marked or filled */
+  int64_t mark_ns;       /* time of mark_px; 0 if none */
+} oms_pf_instrument_t;
+
+/* A snapshot of one position. */
+typedef struct oms_pf_position_s {
+  oms_dec_t qty;            /* signed net quantity: > 0 long, < 0 short */
+  oms_dec_t avg_px;         /* average entry price; 0 when flat */
+  oms_dec_t realized_pnl;   /* since creation, before fees */
+  oms_dec_t unrealized_pnl; /* at mark_px */
+  oms_dec_t fees;           /* paid, since creation */
+  oms_dec_t exposure;       /* signed qty * mark * multiplier */
+  oms_dec_t margin;         /* |exposure| * margin rate */
+  oms_pf_instrument_t ins;
+} oms_pf_position_t;
+
+/* A snapshot of one account. */
+typedef struct oms_pf_account_s {
+  oms_dec_t cash;
+  oms_dec_t realized_pnl;   /* sum over positions, before fees */
+  oms_dec_t unrealized_pnl; /* sum over positions */
+  oms_dec_t fees;
+  oms_dec_t equity; /* cash + unrealized */
+  oms_dec_t margin_used;
+  oms_dec_t gross_exposure;
+  oms_dec_t net_exposure;
+  oms_dec_t leverage;   /* gross / equity rounded half-even; 0 if equity <= 0 */
+  oms_dec_t daily_pnl;  /* since day_start_ns */
+  int64_t day_start_ns; /* start of the current trading day */
+} oms_pf_account_t;
+
+/* Creates a portfolio with all the memory it will ever use. Returns 0 and
+ * *out, or OMS_EINVAL (bad config) / OMS_ENOMEM with *out NULL. The caller
+ * owns *out and releases it with oms_portfolio_destroy(). */
+OMS_EXTERN int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **out);
+
+/* Releases p; NULL is fine. */
+OMS_EXTERN void oms_portfolio_destroy(oms_portfolio_t *p);
+
+/* Registers or updates a symbol: multiplier (0 is taken as 1) and initial
+ * margin rate (>= 0). Updating revalues the symbol's positions. Returns 0,
+ * OMS_EINVAL (bad id or negative value), OMS_EFULL (max_symbols reached) or
+ * OMS_EOVERFLOW. */
+OMS_EXTERN int oms_portfolio_set_instrument(oms_portfolio_t *p, const char *symbol,
+                                            oms_dec_t multiplier, oms_dec_t margin_rate);
+
+/* Sets the mark price (> 0) of a registered symbol and revalues every
+ * position in it. Returns 0, OMS_EINVAL, OMS_ENOTFOUND (symbol not
+ * registered) or OMS_EOVERFLOW (nothing changed). */
+OMS_EXTERN int oms_portfolio_set_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
+                                      int64_t now_ns);
+
+/* Sets an account's cash balance, creating the account if needed. Returns 0,
+ * OMS_EINVAL or OMS_EFULL. */
+OMS_EXTERN int oms_portfolio_set_cash(oms_portfolio_t *p, const char *account, oms_dec_t cash,
+                                      int64_t now_ns);
+
+/* Books a fill of qty (> 0) at px (> 0) with fee (>= 0, negative for a
+ * rebate) for account in a registered symbol, creating the account and the
+ * position if needed. Returns 0, OMS_EINVAL, OMS_ENOTFOUND (symbol not
+ * registered), OMS_EFULL (no room for the account or position) or
+ * OMS_EOVERFLOW; on failure nothing is changed. */
+OMS_EXTERN int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char *symbol,
+                                        oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
+                                        int64_t now_ns);
+
+/* Fills *out with the account's figures at now_ns (rolling the trading day
+ * if due). Returns 0, or OMS_ENOTFOUND with *out zeroed. */
+OMS_EXTERN int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_ns,
+                                     oms_pf_account_t *out);
+
+/* Fills *out with the position of account in symbol. A symbol that is
+ * registered but not held gives a flat position with its instrument data and
+ * returns 0; an unknown symbol returns OMS_ENOTFOUND with *out zeroed. */
+OMS_EXTERN int oms_portfolio_position(const oms_portfolio_t *p, const char *account,
+                                      const char *symbol, oms_pf_position_t *out);
+
+/* Fills *out with a registered symbol's data. Returns 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
+                                        oms_pf_instrument_t *out);
+
+/* ---- The interface the risk engine reads --------------------------------- */
+
+/* Another portfolio service can stand in for ours by filling this table.
+ * Each function has the contract of the oms_portfolio_* function of the
+ * same name above; ctx is the service's own handle. */
+typedef struct oms_portfolio_if_s {
+  void *ctx;
+  int (*account)(void *ctx, const char *account, int64_t now_ns, oms_pf_account_t *out);
+  int (*position)(void *ctx, const char *account, const char *symbol, oms_pf_position_t *out);
+  int (*instrument)(void *ctx, const char *symbol, oms_pf_instrument_t *out);
+} oms_portfolio_if_t;
+
+/* The table for our own portfolio p (which must outlive its use). */
+OMS_EXTERN oms_portfolio_if_t oms_portfolio_as_if(oms_portfolio_t *p);
+
+OMS_END_DECLS
+
+#endif /* OMS_PORTFOLIO_H */

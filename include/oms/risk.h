@@ -1,0 +1,363 @@
+/*
+ * risk.h - the pre-trade risk engine: a configured chain of checks that every
+ * new order and every modify passes before it can reach a venue, the limits
+ * the checks read, the open-order aggregates they need, and the trading
+ * states (kill switch) of the firm, each account and each strategy.
+ *
+ * How the OMS core uses it (single thread, the core's):
+ *
+ *   startup   oms_risk_create(); oms_risk_set_portfolio(); build an
+ *             oms_risk_limits_t and oms_risk_set_limits(); restore persisted
+ *             trading states with oms_risk_set_state(); set the callbacks.
+ *   market    oms_risk_set_reference_price() on every trade or mid update.
+ *   submit    oms_risk_check_new(order in PENDING, fully populated). Passed:
+ *             accept the order, then oms_risk_order_opened(order).
+ *   modify    oms_risk_check_modify(current, as it would become).
+ *   cancel    oms_risk_check_cancel() (only the cancel-rate budget; risk never
+ *             blocks a cancel otherwise; cancels the OMS itself issues, such
+ *             as on a halt, skip it).
+ *   change    oms_risk_order_changed(before, after) after every change of an
+ *             open order (fill, replace request/confirm/reject, cancel,
+ *             expiry, reject). Fills go to the portfolio as well.
+ *   marks     after fills and marks, oms_risk_evaluate_account() lets a
+ *             daily-loss breach switch the account's state at once rather
+ *             than at its next order.
+ *
+ * Results. A check returns a business outcome, not an error: an
+ * oms_risk_result_t with a stable oms_reason_t (OMS_R_RISK_*), the name of
+ * the check and a sentence with the numbers, e.g.
+ * "max_order_size: quantity 150 exceeds limit 100 for BTC-USD (strategy s1)".
+ *
+ * Nothing on the check or aggregate path allocates; all tables are sized by
+ * oms_risk_config_t at create. Every check is O(1) except trading hours
+ * (binary search in a time zone's transitions) and the self-trade price
+ * structure (updated in O(price levels) on order changes, read in O(1)).
+ */
+#ifndef OMS_RISK_H
+#define OMS_RISK_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/order.h"
+#include "oms/portfolio.h"
+#include "oms/reason.h"
+
+OMS_BEGIN_DECLS
+
+typedef struct oms_risk_s oms_risk_t;
+typedef struct oms_risk_limits_s oms_risk_limits_t;
+
+/* ---- Trading states (kill switch) ----------------------------------------- */
+
+/* Ordered by restriction: the most restrictive state along an order's scopes
+ * (global, its account, its strategy) wins. */
+typedef enum oms_trading_state_e {
+  OMS_TRADING_ACTIVE = 0,
+  OMS_TRADING_REDUCE_ONLY = 1, /* only orders that reduce the position */
+  OMS_TRADING_HALTED = 2       /* only cancels */
+} oms_trading_state_t;
+
+typedef enum oms_risk_scope_e {
+  OMS_RISK_SCOPE_GLOBAL = 0,
+  OMS_RISK_SCOPE_ACCOUNT = 1,
+  OMS_RISK_SCOPE_STRATEGY = 2,
+  OMS_RISK_SCOPE_SYMBOL = 3 /* limits only */
+} oms_risk_scope_t;
+
+OMS_EXTERN const char *oms_trading_state_str(oms_trading_state_t s);
+OMS_EXTERN const char *oms_risk_scope_str(oms_risk_scope_t s);
+
+/* ---- Limits --------------------------------------------------------------- */
+
+/* Which fields of an oms_risk_limit_t are set (a field not set is inherited
+ * from a less specific scope). */
+enum {
+  OMS_RL_MAX_ORDER_QTY = 1u << 0,
+  OMS_RL_MAX_ORDER_NOTIONAL = 1u << 1,
+  OMS_RL_MAX_POSITION = 1u << 2,
+  OMS_RL_MAX_OPEN_ORDERS_ACCOUNT = 1u << 3,
+  OMS_RL_MAX_OPEN_ORDERS_STRATEGY = 1u << 4,
+  OMS_RL_DAILY_LOSS = 1u << 5,
+  OMS_RL_MAX_LEVERAGE = 1u << 6,
+  OMS_RL_MAX_MARGIN_USAGE = 1u << 7,
+  OMS_RL_COLLAR_PCT = 1u << 8,
+  OMS_RL_COLLAR_TICKS = 1u << 9,
+  OMS_RL_MAX_REF_AGE = 1u << 10,
+  OMS_RL_CREDIT_LIMIT = 1u << 11,
+  OMS_RL_ORDER_RATE_ACCOUNT = 1u << 12,
+  OMS_RL_ORDER_RATE_STRATEGY = 1u << 13,
+  OMS_RL_CANCEL_RATE_ACCOUNT = 1u << 14,
+  OMS_RL_CANCEL_RATE_STRATEGY = 1u << 15,
+  OMS_RL_RATE_WINDOW = 1u << 16,
+  OMS_RL_DUPLICATE_WINDOW = 1u << 17
+};
+
+/* One scope's limits. Every amount is in the account currency; every
+ * quantity in the instrument's units. */
+typedef struct oms_risk_limit_s {
+  uint32_t set;                          /* OMS_RL_* bits of the fields given */
+  oms_dec_t max_order_qty;               /* > 0 */
+  oms_dec_t max_order_notional;          /* > 0 */
+  oms_dec_t max_position;                /* > 0, absolute net quantity, worst case */
+  uint32_t max_open_orders_account;      /* > 0 */
+  uint32_t max_open_orders_strategy;     /* > 0 */
+  oms_dec_t daily_loss;                  /* > 0: the largest loss allowed in a day */
+  oms_trading_state_t daily_loss_action; /* REDUCE_ONLY or HALTED, with daily_loss */
+  oms_dec_t max_leverage;                /* > 0: gross exposure / equity */
+  oms_dec_t max_margin_usage;            /* > 0: required margin / equity, e.g. 1 */
+  oms_dec_t collar_pct;                  /* > 0: fraction of the reference price, e.g. 0.05 */
+  uint32_t collar_ticks;                 /* > 0, with tick_size: width in ticks */
+  oms_dec_t tick_size;                   /* > 0 when collar_ticks is set */
+  int64_t max_ref_age_ns;                /* > 0: older reference prices are stale */
+  oms_dec_t credit_limit;                /* > 0: gross open notional of the account */
+  uint32_t order_rate_account;           /* > 0: new orders + modifies per window */
+  uint32_t order_rate_strategy;          /* > 0 */
+  uint32_t cancel_rate_account;          /* > 0: cancels per window */
+  uint32_t cancel_rate_strategy;         /* > 0 */
+  int64_t rate_window_ns;                /* > 0: the throttle's sliding window */
+  int64_t duplicate_window_ns;           /* > 0 */
+} oms_risk_limit_t;
+
+/* A trading-hours window in local time of the schedule's zone. A window
+ * whose end is not after its start runs over midnight into the next day
+ * (and belongs to the day it starts). */
+typedef struct oms_risk_window_s {
+  uint8_t days;       /* bit d = weekday d, 0 Sunday .. 6 Saturday */
+  uint16_t start_min; /* minutes after local midnight, 0..1439 */
+  uint16_t end_min;   /* 1..1440; exclusive */
+} oms_risk_window_t;
+
+#define OMS_RISK_MAX_WINDOWS 16
+
+/* Creates an empty limit set (everything refused: fail closed). Returns 0,
+ * OMS_ENOMEM. The caller owns *out until it hands it to oms_risk_set_limits. */
+OMS_EXTERN int oms_risk_limits_create(oms_risk_limits_t **out);
+OMS_EXTERN void oms_risk_limits_destroy(oms_risk_limits_t *l);
+
+/* Sets the fields of v marked in v->set for a scope: GLOBAL (id ignored),
+ * ACCOUNT, STRATEGY or SYMBOL id; fields given again replace earlier ones.
+ * Returns 0, or OMS_EINVAL / OMS_ENOMEM with err->text saying why (a
+ * negative or zero limit, a bad id, a rate above the throttle ring). */
+OMS_EXTERN int oms_risk_limits_set(oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                                   const oms_risk_limit_t *v, oms_reject_t *err);
+
+/* Puts symbol on the whitelist (allowed = true) or the restricted list
+ * (allowed = false; the restricted list overrides the whitelist). */
+OMS_EXTERN int oms_risk_limits_symbol_list(oms_risk_limits_t *l, const char *symbol, bool allowed,
+                                           oms_reject_t *err);
+
+/* Sets the trading hours of a symbol (by_venue false) or of a venue, as n
+ * windows in time zone tz: "UTC", a fixed offset "+05:30" / "UTC-04:00", or an
+ * IANA name ("America/New_York") read from the zoneinfo directory now, not
+ * on the check path. A symbol's schedule wins over its venue's. Refuses
+ * overlapping or malformed windows and unknown zones (OMS_EINVAL / OMS_ECONFIG
+ * with err->text). Orders for a symbol with neither schedule are refused. */
+OMS_EXTERN int oms_risk_limits_hours(oms_risk_limits_t *l, const char *key, bool by_venue,
+                                     const char *tz, const oms_risk_window_t *w, size_t n,
+                                     oms_reject_t *err);
+
+/* The zoneinfo directory for IANA names; default "/usr/share/zoneinfo". */
+OMS_EXTERN int oms_risk_limits_zoneinfo_dir(oms_risk_limits_t *l, const char *dir);
+
+/* ---- Check input, result, and the check interface ------------------------ */
+
+/* The open-order aggregates of the order's scopes, before this order. */
+typedef struct oms_risk_aggr_s {
+  uint32_t account_open_orders;
+  uint32_t strategy_open_orders;
+  oms_dec_t account_open_notional; /* gross: buys and sells add */
+  oms_dec_t account_open_margin;   /* initial margin reserved by open orders */
+  oms_dec_t open_buy_qty;          /* account + symbol */
+  oms_dec_t open_sell_qty;         /* account + symbol */
+  oms_dec_t best_buy_px;           /* highest resting buy; 0 if none */
+  oms_dec_t best_sell_px;          /* lowest resting sell; 0 if none */
+  bool has_resting_buy, has_resting_sell;
+} oms_risk_aggr_t;
+
+/* The resolved limits for one order (most specific scope wins per field). */
+typedef struct oms_risk_eff_limits_s {
+  oms_risk_limit_t v; /* v.set says which fields resolved */
+  bool symbol_allowed;
+  bool symbol_restricted;
+} oms_risk_eff_limits_t;
+
+typedef enum oms_risk_action_e { OMS_RISK_NEW = 0, OMS_RISK_MODIFY = 1 } oms_risk_action_t;
+
+/* Everything a check reads. Prepared once per chain run. */
+typedef struct oms_risk_input_s {
+  oms_risk_action_t action;
+  const oms_order_t *order;   /* the order, or for a modify as it would become */
+  const oms_order_t *current; /* for a modify: the order as it is; else NULL */
+  int64_t now_ns;
+  const oms_risk_eff_limits_t *limits;
+  oms_trading_state_t state; /* the most restrictive along global/account/strategy */
+  oms_trading_state_t state_global, state_account, state_strategy;
+  oms_risk_aggr_t aggr;
+  /* This order's reservation is not in aggr (for a modify the current
+   * order's reservation has been taken out). */
+  oms_pf_account_t account; /* portfolio snapshot; zero if unknown */
+  bool account_known;
+  oms_pf_position_t position; /* zero qty if none */
+  bool symbol_known;
+  oms_dec_t ref_px; /* reference price; 0 if none */
+  int64_t ref_ns;
+  oms_dec_t order_px; /* the price that values the order (limit, stop or reference); 0 if none */
+  oms_dec_t order_notional; /* qty * order_px * multiplier (for a modify: of the new order) */
+  bool notional_known;
+  bool reduces; /* the order can only reduce the position, with open orders */
+} oms_risk_input_t;
+
+/* The name of the check, and the code and sentence if it failed. */
+typedef struct oms_risk_result_s {
+  bool passed;
+  const char *check;   /* static name of the deciding check; "" if none ran */
+  oms_reject_t reject; /* code OMS_R_NONE when passed */
+} oms_risk_result_t;
+
+/* A check (the spec's IRiskCheck). check() returns OMS_R_NONE to pass, or
+ * the oms_reason_t of the failure with res->reject set (res->check is filled
+ * by the chain). commit(), optional, runs for every check of the chain after
+ * the whole chain passed (throttles and the duplicate guard record the order
+ * then). name is static text, at most 31 bytes. */
+typedef struct oms_risk_check_s {
+  const char *name;
+  oms_reason_t (*check)(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res);
+  void (*commit)(void *ctx, const oms_risk_input_t *in);
+  void *ctx; /* NULL for built-in checks: they receive the engine */
+} oms_risk_check_t;
+
+/* The names of the built-in checks, in the default chain order. */
+#define OMS_RISK_BUILTIN_MAP(XX)         \
+  XX(KILL_SWITCH, "kill_switch")         \
+  XX(SYMBOL_LIST, "symbol_list")         \
+  XX(TRADING_HOURS, "trading_hours")     \
+  XX(ORDER_RATE, "order_rate")           \
+  XX(DUPLICATE, "duplicate_order")       \
+  XX(MAX_ORDER_SIZE, "max_order_size")   \
+  XX(PRICE_COLLAR, "price_collar")       \
+  XX(MAX_POSITION, "max_position")       \
+  XX(MAX_OPEN_ORDERS, "max_open_orders") \
+  XX(CREDIT_LIMIT, "credit_limit")       \
+  XX(DAILY_LOSS, "daily_loss")           \
+  XX(LEVERAGE, "leverage")               \
+  XX(MARGIN, "margin")                   \
+  XX(SELF_TRADE, "self_trade")
+
+/* The built-in check called name, or NULL. */
+OMS_EXTERN const oms_risk_check_t *oms_risk_builtin(const char *name);
+
+/* ---- The engine ---------------------------------------------------------- */
+
+typedef struct oms_risk_config_s {
+  uint32_t max_accounts;    /* > 0 */
+  uint32_t max_strategies;  /* > 0 */
+  uint32_t max_symbols;     /* > 0: reference prices */
+  uint32_t max_positions;   /* > 0: account+symbol pairs */
+  uint32_t max_open_orders; /* > 0: open orders over all accounts */
+  uint32_t rate_ring;       /* throttle ring per scope, >= the largest rate; 0 = 256 */
+  uint32_t duplicate_slots; /* recent orders remembered; 0 = 4096 */
+} oms_risk_config_t;
+
+/* A structured line for every check run: the daemon routes it to its log or
+ * the audit trail. text is "" when the check passed. */
+typedef struct oms_risk_log_s {
+  uint64_t order_id;
+  const char *check;
+  bool passed;
+  oms_reason_t code;
+  const char *text;
+  int64_t now_ns;
+} oms_risk_log_t;
+
+typedef void (*oms_risk_log_fn)(void *ctx, const oms_risk_log_t *rec);
+
+/* A trading state changed (by oms_risk_set_state or a daily-loss breach):
+ * the core cancels open orders in scope on HALTED, persists and audits it. */
+typedef void (*oms_risk_state_fn)(void *ctx, oms_risk_scope_t scope, const char *id,
+                                  oms_trading_state_t from, oms_trading_state_t to,
+                                  const char *reason, int64_t now_ns);
+
+/* Creates an engine with all the memory it will use and the default chain
+ * (every built-in check, in OMS_RISK_BUILTIN_MAP order), no limits (so every
+ * order is refused: fail closed) and no portfolio. Returns 0 and *out, or
+ * OMS_EINVAL / OMS_ENOMEM with *out NULL. */
+OMS_EXTERN int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out);
+
+/* Releases r and the limits it owns; NULL is fine. */
+OMS_EXTERN void oms_risk_destroy(oms_risk_t *r);
+
+/* The portfolio the checks read; copied. */
+OMS_EXTERN void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf);
+
+OMS_EXTERN void oms_risk_set_log(oms_risk_t *r, oms_risk_log_fn fn, void *ctx);
+OMS_EXTERN void oms_risk_set_state_cb(oms_risk_t *r, oms_risk_state_fn fn, void *ctx);
+
+/* Replaces the chain with n checks (copied), run in that order. Returns 0 or
+ * OMS_EINVAL (n is 0 or above 32, a check without a name or function). */
+OMS_EXTERN int oms_risk_set_chain(oms_risk_t *r, const oms_risk_check_t *checks, size_t n);
+
+/* Installs l after validating it (every symbol-scoped entry, list entry and
+ * hours key must be known to the portfolio, when one is set). On success r
+ * owns l and the previous limits are released, all at once; on failure
+ * (OMS_ECONFIG, err->text says why) the old limits stay in force and the
+ * caller still owns l. */
+OMS_EXTERN int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err);
+
+/* Reference price (last trade or mid) of symbol at ts_ns. Returns 0,
+ * OMS_EINVAL (px <= 0) or OMS_EFULL. */
+OMS_EXTERN int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px,
+                                            int64_t ts_ns);
+
+/* Sets a trading state (id ignored for GLOBAL) and calls the state callback
+ * if it changed. Returns 0, OMS_EINVAL or OMS_EFULL. */
+OMS_EXTERN int oms_risk_set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id,
+                                  oms_trading_state_t state, const char *reason, int64_t now_ns);
+
+/* The state set for one scope (not the resolved one); ACTIVE if unknown. */
+OMS_EXTERN oms_trading_state_t oms_risk_get_state(const oms_risk_t *r, oms_risk_scope_t scope,
+                                                  const char *id);
+
+/* Runs the chain for a new order (state PENDING, fully populated). Returns
+ * true if it passed; *res says which check decided and why. */
+OMS_EXTERN bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                                   oms_risk_result_t *res);
+
+/* Runs the chain for a modify: current is the open order, next the order as
+ * it would become (new qty, price, stop price). */
+OMS_EXTERN bool oms_risk_check_modify(oms_risk_t *r, const oms_order_t *current,
+                                      const oms_order_t *next, int64_t now_ns,
+                                      oms_risk_result_t *res);
+
+/* A cancel request: only the cancel-rate budgets of the order's strategy and
+ * account can refuse it (OMS_R_RISK_THROTTLE); passing records it. */
+OMS_EXTERN bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                                      oms_risk_result_t *res);
+
+/* The OMS accepted order: reserve its open quantity, notional and margin,
+ * count it, and enter its price for self-trade prevention. Calling it again
+ * for the same order_id is the same as oms_risk_order_changed(). Returns 0,
+ * or OMS_EFULL (no room: the core should not accept the order). */
+OMS_EXTERN int oms_risk_order_opened(oms_risk_t *r, const oms_order_t *order);
+
+/* An open order changed; after is the order now (before may be NULL; it is
+ * not trusted). The reservation is recomputed from after alone, so calling
+ * this twice with the same after is harmless; a terminal after releases
+ * everything. An unknown non-terminal order is opened. Returns 0 or
+ * OMS_EFULL. */
+OMS_EXTERN int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before,
+                                      const oms_order_t *after);
+
+/* Checks an account's daily PnL against its limit now and, on a breach,
+ * switches it to the configured state (calling the state callback). Returns
+ * true if the account is in breach. */
+OMS_EXTERN bool oms_risk_evaluate_account(oms_risk_t *r, const char *account, int64_t now_ns);
+
+/* The aggregates of an account, strategy and account+symbol (any may be NULL). */
+OMS_EXTERN void oms_risk_aggregates(const oms_risk_t *r, const char *account, const char *strategy,
+                                    const char *symbol, oms_risk_aggr_t *out);
+
+OMS_END_DECLS
+
+#endif /* OMS_RISK_H */

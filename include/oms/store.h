@@ -1,0 +1,391 @@
+/*
+ * store.h - the order store: the durable record of every order, event, fill,
+ * position, trading state, FIX session and sink cursor.
+ *
+ * The store is an interface (a function table, struct oms_store_vtbl_s) with
+ * the embedded default on SQLite (WAL mode, schema in docs/store.md); a memory
+ * store for backtests can implement the same table.
+ *
+ * WRITE-AHEAD WITH GROUP COMMIT. The core thread hands the store one unit per
+ * command (the events it produced, each carrying the order snapshot after the
+ * change, plus optional position rows) with oms_store_append(). The call
+ * copies the unit into a bounded, preallocated queue and returns at once with
+ * a ticket (1, 2, 3... per append). A writer thread takes everything queued,
+ * writes it in ONE transaction and commits (one sync per batch), then
+ * publishes the highest durable ticket. The core releases venue sends and
+ * acknowledgements of a unit only when oms_store_durable_ticket() >= its
+ * ticket (poll it, poll oms_store_durable_fd(), or take the on_durable
+ * callback). From one unit the store writes: a row in `events` per event
+ * (seq > 0), the order's row in `orders` (its snapshot), a row in `fills` for
+ * each fill event, a row in `trading_states` for each TradingStateChanged
+ * event, and the position rows.
+ *
+ * FAILURES. When a batch fails (disk full, I/O error, database locked) the
+ * transaction is rolled back (nothing half-written), the error is reported
+ * through on_error (the SQLite call, its result code and errno), and the store
+ * is FAILED: its tickets are not durable, and new appends are refused with
+ * OMS_ESTORE (the core refuses new orders with OMS_R_STORE_FAILED) unless
+ * flagged OMS_STORE_APPEND_MUST (facts from a venue: fills, cancels). The
+ * queued batch is kept and retried by the writer with exponential backoff, or
+ * at once by oms_store_recover(); when the retry commits, those tickets become
+ * durable and the store is healthy again. A ticket is never reported durable
+ * unless its transaction committed.
+ *
+ * THREADS. Appends may come from several threads (the core, the FIX gateway,
+ * sink runners); they are serialised by a short lock. Queries may be called
+ * from any thread and see committed data only (call oms_store_flush() first
+ * to read your own writes). The vtable functions of an implementation must
+ * follow the same rules.
+ */
+#ifndef OMS_STORE_H
+#define OMS_STORE_H
+
+#include <stdbool.h>
+
+#include "oms/bus.h"
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/event.h"
+#include "oms/order.h"
+
+OMS_BEGIN_DECLS
+
+/* ---- Records --------------------------------------------------------------- */
+
+/* A position, as the portfolio module keeps it. */
+typedef struct oms_position_s {
+  char account_id[OMS_ID_MAX + 1];
+  char strategy_id[OMS_ID_MAX + 1];
+  char symbol[OMS_SYMBOL_MAX + 1];
+  oms_dec_t qty; /* signed: negative is short */
+  oms_dec_t avg_px;
+  oms_dec_t realized_pnl;
+  oms_dec_t fees;
+  int64_t updated_ns;
+} oms_position_t;
+
+/* The trading state of one scope (the kill switch), as last stored. */
+typedef struct oms_trading_state_row_s {
+  uint8_t scope_kind;
+  char scope_id[OMS_ID_MAX + 1];
+  uint8_t state;
+  char reason[OMS_REASON_MAX + 1];
+  int64_t updated_ns;
+  uint64_t event_seq; /* the TradingStateChanged event that set it */
+} oms_trading_state_row_t;
+
+/* A fill, as stored in `fills`. */
+typedef struct oms_fill_row_s {
+  uint64_t seq; /* the event that carried it */
+  uint64_t order_id;
+  oms_side_t side;
+  char symbol[OMS_SYMBOL_MAX + 1];
+  oms_fill_info_t fill;
+  int64_t ts_ns;
+} oms_fill_row_t;
+
+/* What one command produced: appended as one atomic unit. Events must have
+ * strictly increasing seq across all appends (seq 0 events are skipped). */
+typedef struct oms_store_unit_s {
+  const oms_event_t *events;
+  size_t n_events;
+  const oms_position_t *positions;
+  size_t n_positions;
+} oms_store_unit_t;
+
+/* Append flags. */
+#define OMS_STORE_APPEND_MUST 0x1u /* queue even if the store is FAILED */
+
+/* ---- Queries ----------------------------------------------------------------- */
+
+typedef enum oms_state_class_e {
+  OMS_STATE_CLASS_ANY = 0,
+  OMS_STATE_CLASS_ACTIVE, /* not terminal */
+  OMS_STATE_CLASS_FILLED,
+  OMS_STATE_CLASS_CANCELLED,
+  OMS_STATE_CLASS_REJECTED,
+  OMS_STATE_CLASS_EXPIRED,
+  OMS_STATE_CLASS_TERMINAL
+} oms_state_class_t;
+
+/* Every set field narrows the result (AND). Strings: NULL or "" = any. */
+typedef struct oms_order_query_s {
+  uint64_t order_id; /* 0 = any */
+  const char *client_order_id;
+  const char *strategy_id;
+  const char *account_id;
+  const char *symbol;
+  oms_state_class_t state_class;
+  int64_t created_from_ns; /* created_ns >= from (0 = unbounded) */
+  int64_t created_to_ns;   /* created_ns < to (0 = unbounded) */
+  uint32_t limit;          /* 0 = no limit */
+} oms_order_query_t;
+
+/* Result callbacks: return 0 to continue, non-zero to stop early (the query
+ * then returns that value). The record is valid during the call only. */
+typedef int (*oms_order_cb)(void *ctx, const oms_order_t *o);
+typedef int (*oms_event_cb)(void *ctx, const oms_event_t *ev);
+typedef int (*oms_fill_cb)(void *ctx, const oms_fill_row_t *f);
+typedef int (*oms_position_cb)(void *ctx, const oms_position_t *p);
+typedef int (*oms_trading_state_cb)(void *ctx, const oms_trading_state_row_t *t);
+/* One stored outbound FIX message. */
+typedef int (*oms_fix_msg_cb)(void *ctx, int64_t seqnum, const char *msg, size_t len);
+
+/* ---- Failure reporting --------------------------------------------------------- */
+
+typedef struct oms_store_error_s {
+  char call[48];         /* "sqlite3_step(INSERT INTO events)", "COMMIT", ... */
+  int code;              /* the SQLite result code (extended), 0 if none */
+  int sys_errno;         /* errno of the failed system call, 0 if none */
+  char message[192];     /* sqlite3_errmsg or our own text */
+  uint64_t first_ticket; /* the tickets of the failed batch */
+  uint64_t last_ticket;
+} oms_store_error_t;
+
+typedef struct oms_store_stats_s {
+  uint64_t appends;      /* units + other records accepted */
+  uint64_t refused;      /* appends refused (failed or full) */
+  uint64_t transactions; /* committed batch transactions */
+  uint64_t records;      /* records written in committed transactions */
+  uint64_t max_batch;    /* most records in one transaction */
+  uint64_t failures;     /* failed batch attempts */
+  uint64_t checkpoints;  /* WAL checkpoints run */
+  uint64_t queued;       /* records in the queue now */
+} oms_store_stats_t;
+
+/* Fault injection for tests: called before every SQLite call that can fail,
+ * with a label naming it. Return 0 to let the call run, or an SQLite result
+ * code (SQLITE_FULL = 13, SQLITE_IOERR = 10, SQLITE_BUSY = 5) to make it fail
+ * as if SQLite had returned it. May be called from the writer thread. */
+typedef struct oms_store_fault_s {
+  int (*inject)(void *ctx, const char *call);
+  void *ctx;
+} oms_store_fault_t;
+
+/* ---- Configuration -------------------------------------------------------------- */
+
+typedef enum oms_durability_e {
+  /* synchronous=FULL: a commit is on the disk (fdatasync) before it is
+   * durable. Survives power loss. The default. */
+  OMS_DURABILITY_FSYNC = 0,
+  /* synchronous=NORMAL in WAL mode: a commit is in the OS page cache. Survives
+   * a crash of the process, not of the machine. */
+  OMS_DURABILITY_OS = 1
+} oms_durability_t;
+
+typedef struct oms_store_config_s {
+  const char *path; /* the database file; created if missing */
+  oms_durability_t durability;
+  bool synchronous;        /* commit inside oms_store_append (no writer thread) */
+  uint32_t queue_capacity; /* records (events + positions + others); power of two; 0 = 8192 */
+  int64_t
+      retry_initial_ns; /* writer retry after a failure; 0 = 100 ms; <0 = never (recover only) */
+  int64_t retry_max_ns; /* cap of the exponential backoff; 0 = 5 s */
+  uint32_t checkpoint_pages;  /* PASSIVE checkpoint when the WAL has this many frames; 0 = 4096 */
+  int64_t checkpoint_idle_ns; /* ... or when idle this long with a non-empty WAL; 0 = 200 ms */
+  int64_t busy_timeout_ms;    /* sqlite3_busy_timeout; 0 = 2000 */
+  /* Writer thread: called after each commit with the new durable ticket. */
+  void (*on_durable)(void *ctx, uint64_t ticket);
+  /* Writer (or caller, synchronous) thread: a batch failed or recovered
+   * (err->code == 0 means recovered). */
+  void (*on_error)(void *ctx, const oms_store_error_t *err);
+  void *ctx;
+  const oms_store_fault_t *fault; /* tests only; NULL in production */
+} oms_store_config_t;
+
+/* Fills cfg with the defaults above and path. */
+OMS_EXTERN void oms_store_config_init(oms_store_config_t *cfg, const char *path);
+
+/* ---- The interface ------------------------------------------------------------------ */
+
+typedef struct oms_store_s oms_store_t;
+
+typedef struct oms_store_vtbl_s {
+  int (*append)(oms_store_t *s, const oms_store_unit_t *u, unsigned flags, uint64_t *ticket);
+  uint64_t (*durable_ticket)(const oms_store_t *s);
+  int (*wait)(oms_store_t *s, uint64_t ticket, int64_t timeout_ns);
+  int (*recover)(oms_store_t *s);
+  bool (*failed)(const oms_store_t *s);
+  void (*last_error)(const oms_store_t *s, oms_store_error_t *err);
+  void (*stats)(const oms_store_t *s, oms_store_stats_t *st);
+  int (*durable_fd)(const oms_store_t *s);
+
+  int (*get_order)(oms_store_t *s, uint64_t order_id, oms_order_t *out);
+  int (*query_orders)(oms_store_t *s, const oms_order_query_t *q, oms_order_cb cb, void *ctx);
+  int (*events_for_order)(oms_store_t *s, uint64_t order_id, oms_event_cb cb, void *ctx);
+  int (*events_from)(oms_store_t *s, uint64_t from_seq, size_t max, oms_event_cb cb, void *ctx);
+  int (*events_between)(oms_store_t *s, int64_t from_ns, int64_t to_ns, oms_event_cb cb, void *ctx);
+  int (*fills_for_order)(oms_store_t *s, uint64_t order_id, oms_fill_cb cb, void *ctx);
+  int (*load_positions)(oms_store_t *s, oms_position_cb cb, void *ctx);
+  int (*load_trading_states)(oms_store_t *s, oms_trading_state_cb cb, void *ctx);
+  int (*last_seqs)(oms_store_t *s, uint64_t *last_event_seq, uint64_t *last_order_id);
+
+  int (*fix_set_seqnums)(oms_store_t *s, const char *session, int64_t next_in, int64_t next_out,
+                         uint64_t *ticket);
+  int (*fix_get_seqnums)(oms_store_t *s, const char *session, int64_t *next_in, int64_t *next_out);
+  int (*fix_save_sent)(oms_store_t *s, const char *session, int64_t seqnum, const char *msg,
+                       size_t len, uint64_t *ticket);
+  int (*fix_fetch_sent)(oms_store_t *s, const char *session, int64_t from, int64_t to,
+                        oms_fix_msg_cb cb, void *ctx);
+  int (*fix_reset)(oms_store_t *s, const char *session, uint64_t *ticket);
+
+  int (*cursor_get)(oms_store_t *s, const char *sink, uint64_t *seq);
+  int (*cursor_set)(oms_store_t *s, const char *sink, uint64_t seq, uint64_t *ticket);
+
+  void (*close)(oms_store_t *s);
+} oms_store_vtbl_t;
+
+/* Every implementation starts with this header. */
+struct oms_store_s {
+  const oms_store_vtbl_t *vt;
+};
+
+/* Opens (creating or migrating) the SQLite store at cfg->path and, unless
+ * cfg->synchronous, starts its writer and housekeeping threads. *out is NULL
+ * on failure. Returns 0, OMS_EINVAL, OMS_ENOMEM, OMS_ESTORE (cannot open,
+ * not a database, a newer schema than this build knows; detail through
+ * cfg->on_error). */
+OMS_EXTERN int oms_store_sqlite_open(const oms_store_config_t *cfg, oms_store_t **out);
+
+/* Queues unit u (see the top of this file) and sets *ticket. Never blocks on
+ * I/O. Returns 0; OMS_EFULL when the queue has no room for the whole unit
+ * (nothing queued; the core refuses the order with a capacity reason);
+ * OMS_ESTORE when the store is FAILED and flags lack OMS_STORE_APPEND_MUST;
+ * OMS_EINVAL for an event seq not above the last appended one; OMS_ECLOSED
+ * after close began. In synchronous mode the unit is committed before the
+ * call returns (OMS_ESTORE if that failed; the unit is then not stored). */
+static inline int oms_store_append(oms_store_t *s, const oms_store_unit_t *u, unsigned flags,
+                                   uint64_t *ticket) {
+  return s->vt->append(s, u, flags, ticket);
+}
+/* The highest ticket whose transaction committed (every lower ticket did
+ * too). An atomic read: cheap enough for every loop iteration of the core. */
+static inline uint64_t oms_store_durable_ticket(const oms_store_t *s) {
+  return s->vt->durable_ticket(s);
+}
+/* Blocks until ticket is durable: 0; OMS_ETIMEDOUT after timeout_ns (< 0 =
+ * forever); OMS_ESTORE if the store is FAILED before that. Not for the core
+ * thread; for tools, tests and the FIX gateway. */
+static inline int oms_store_wait(oms_store_t *s, uint64_t ticket, int64_t timeout_ns) {
+  return s->vt->wait(s, ticket, timeout_ns);
+}
+/* Retries the failed batch now and waits for the outcome: 0 when the store is
+ * healthy again, OMS_ESTORE when it still fails. */
+static inline int oms_store_recover(oms_store_t *s) { return s->vt->recover(s); }
+static inline bool oms_store_failed(const oms_store_t *s) { return s->vt->failed(s); }
+/* The last failure (zeroed if none). */
+static inline void oms_store_last_error(const oms_store_t *s, oms_store_error_t *e) {
+  s->vt->last_error(s, e);
+}
+static inline void oms_store_stats(const oms_store_t *s, oms_store_stats_t *st) {
+  s->vt->stats(s, st);
+}
+/* An eventfd that becomes readable when the durable ticket advances (read it
+ * to rearm), or -1 if the implementation has none. Owned by the store. */
+static inline int oms_store_durable_fd(const oms_store_t *s) { return s->vt->durable_fd(s); }
+
+/* Waits until everything appended so far is durable (see oms_store_wait). */
+OMS_EXTERN int oms_store_flush(oms_store_t *s, int64_t timeout_ns);
+
+/* Order by id: 0 or OMS_ENOTFOUND. */
+static inline int oms_store_get_order(oms_store_t *s, uint64_t id, oms_order_t *out) {
+  return s->vt->get_order(s, id, out);
+}
+/* Orders matching q, by order id ascending. Returns 0, the callback's non-zero
+ * value, or OMS_ESTORE. */
+static inline int oms_store_query_orders(oms_store_t *s, const oms_order_query_t *q,
+                                         oms_order_cb cb, void *ctx) {
+  return s->vt->query_orders(s, q, cb, ctx);
+}
+/* Order by client order id within a strategy (NULL strategy = any): the most
+ * recent order with that id. 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_store_get_order_by_clordid(oms_store_t *s, const char *strategy_id,
+                                              const char *client_order_id, oms_order_t *out);
+/* Recovery: every non-terminal order, by order id. */
+OMS_EXTERN int oms_store_load_active(oms_store_t *s, oms_order_cb cb, void *ctx);
+/* The audit trail of one order: its events by seq. */
+static inline int oms_store_events_for_order(oms_store_t *s, uint64_t id, oms_event_cb cb,
+                                             void *ctx) {
+  return s->vt->events_for_order(s, id, cb, ctx);
+}
+/* Replay: events with seq >= from_seq in order, at most max (0 = all). */
+static inline int oms_store_events_from(oms_store_t *s, uint64_t from_seq, size_t max,
+                                        oms_event_cb cb, void *ctx) {
+  return s->vt->events_from(s, from_seq, max, cb, ctx);
+}
+/* Events with from_ns <= event_ns < to_ns, by seq. */
+static inline int oms_store_events_between(oms_store_t *s, int64_t from_ns, int64_t to_ns,
+                                           oms_event_cb cb, void *ctx) {
+  return s->vt->events_between(s, from_ns, to_ns, cb, ctx);
+}
+static inline int oms_store_fills_for_order(oms_store_t *s, uint64_t id, oms_fill_cb cb,
+                                            void *ctx) {
+  return s->vt->fills_for_order(s, id, cb, ctx);
+}
+static inline int oms_store_load_positions(oms_store_t *s, oms_position_cb cb, void *ctx) {
+  return s->vt->load_positions(s, cb, ctx);
+}
+static inline int oms_store_load_trading_states(oms_store_t *s, oms_trading_state_cb cb,
+                                                void *ctx) {
+  return s->vt->load_trading_states(s, cb, ctx);
+}
+/* Recovery: the highest stored event seq and order id (0 if none). */
+static inline int oms_store_last_seqs(oms_store_t *s, uint64_t *last_event_seq,
+                                      uint64_t *last_order_id) {
+  return s->vt->last_seqs(s, last_event_seq, last_order_id);
+}
+
+/* ---- FIX session state ----------------------------------------------------------
+ * Queued like units (a ticket; durable when committed). fix_save_sent stores
+ * the outbound message with MsgSeqNum seqnum (replacing one with the same
+ * number) and sets next_out to seqnum + 1 if that is higher. Messages are at
+ * most OMS_STORE_FIX_MSG_MAX bytes (OMS_ENOSPC otherwise). */
+#define OMS_STORE_FIX_MSG_MAX 2048
+#define OMS_STORE_SESSION_MAX 63
+static inline int oms_store_fix_set_seqnums(oms_store_t *s, const char *session, int64_t next_in,
+                                            int64_t next_out, uint64_t *ticket) {
+  return s->vt->fix_set_seqnums(s, session, next_in, next_out, ticket);
+}
+/* 0, or OMS_ENOTFOUND for a session never stored (then *next_in = *next_out = 1). */
+static inline int oms_store_fix_get_seqnums(oms_store_t *s, const char *session, int64_t *next_in,
+                                            int64_t *next_out) {
+  return s->vt->fix_get_seqnums(s, session, next_in, next_out);
+}
+static inline int oms_store_fix_save_sent(oms_store_t *s, const char *session, int64_t seqnum,
+                                          const char *msg, size_t len, uint64_t *ticket) {
+  return s->vt->fix_save_sent(s, session, seqnum, msg, len, ticket);
+}
+/* Stored messages with from <= seqnum <= to (to <= 0: no upper bound), by seqnum. */
+static inline int oms_store_fix_fetch_sent(oms_store_t *s, const char *session, int64_t from,
+                                           int64_t to, oms_fix_msg_cb cb, void *ctx) {
+  return s->vt->fix_fetch_sent(s, session, from, to, cb, ctx);
+}
+/* Sequence reset: seqnums back to 1/1 and the stored messages deleted. */
+static inline int oms_store_fix_reset(oms_store_t *s, const char *session, uint64_t *ticket) {
+  return s->vt->fix_reset(s, session, ticket);
+}
+
+/* ---- Sink cursors (the last seq each external sink acknowledged) ----------------- */
+/* 0 (seq 0 if never set). */
+static inline int oms_store_cursor_get(oms_store_t *s, const char *sink, uint64_t *seq) {
+  return s->vt->cursor_get(s, sink, seq);
+}
+static inline int oms_store_cursor_set(oms_store_t *s, const char *sink, uint64_t seq,
+                                       uint64_t *ticket) {
+  return s->vt->cursor_set(s, sink, seq, ticket);
+}
+
+/* The store as the bus sees it: the event log to catch up and replay from,
+ * and the table of sink cursors (a save is queued like an append). */
+OMS_EXTERN oms_replay_source_t oms_store_replay_source(oms_store_t *s);
+OMS_EXTERN oms_cursor_store_t oms_store_cursor_store(oms_store_t *s);
+
+/* Stops the writer after it wrote what is queued (if it can), checkpoints and
+ * closes. Accepts NULL; cannot fail (a last failure goes to on_error). */
+static inline void oms_store_close(oms_store_t *s) {
+  if (s != NULL) s->vt->close(s);
+}
+
+OMS_END_DECLS
+
+#endif /* OMS_STORE_H */

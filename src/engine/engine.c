@@ -1,0 +1,1208 @@
+/*
+ * engine.c - the OMS core: orders in memory, commands in sequence, the
+ * write-ahead outbox, and the application of venue reports.
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Orders live in a pool of slots sized at creation, found by order id and by
+ * (strategy, client order id) through two open-addressing maps. Finished
+ * orders stay in memory in a FIFO and their slots are reused oldest first
+ * when the free list runs dry; an order that left memory is still found in
+ * the store.
+ *
+ * A command (an API call, or one venue report) never changes an order in
+ * place. It stages each change as a copy (oms_order_apply() on a copy of the
+ * order) together with the event announcing it, then commits: the events are
+ * appended to the store as one unit, and only if that append is accepted are
+ * the copies written back, the risk aggregates and the portfolio updated,
+ * and the effects (venue messages, event publication) pushed to the outbox
+ * with the append's ticket. A refused append leaves everything as it was.
+ *
+ * The outbox releases its effects in order once the store reports their
+ * ticket durable: nothing reaches a venue and nobody is told anything that
+ * a crash could take back. Without a store, effects are released at once.
+ * A release can itself run a command (the router refuses a queued order: it
+ * becomes REJECTED), which appends behind everything already in the outbox.
+ *
+ * Facts from venues (fills, cancels) are appended with OMS_STORE_APPEND_MUST
+ * so a failed store does not refuse them; if the store's queue is full, the
+ * report is held in the engine and applied first at the next poll, and the
+ * venues are not polled until the held reports are through, so their order
+ * is kept.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/u64map.h"
+#include "engine/engine_risk.h"
+#include "oms/engine.h"
+#include "oms/error.h"
+#include "oms/risk.h"
+
+#define NIL UINT32_MAX
+#define MAX_STAGE 4
+#define CHECK_MAX 32
+
+enum { ACT_PUBLISH = 1, ACT_SEND_NEW, ACT_SEND_CANCEL, ACT_SEND_REPLACE };
+
+typedef struct slot_s {
+  oms_order_t o;
+  uint32_t next; /* free list, or the FIFO of finished orders */
+  uint32_t pins; /* outbox sends that refer to this slot */
+  bool used;
+  bool finished; /* queued in the FIFO of finished orders */
+  uint64_t clord_key;
+  uint64_t req_hash; /* of the request that created it, for idempotent replays */
+  int64_t request_ns;
+  char check[CHECK_MAX]; /* the risk check that denied it */
+} slot_t;
+
+typedef struct action_s {
+  uint64_t ticket;
+  uint8_t kind;
+  uint32_t slot;
+  oms_dec_t qty, price, stop;
+} action_t;
+
+/* One staged change of a command. */
+typedef struct stage_s {
+  uint32_t slot; /* NIL for an event about no order (alarm) */
+  int send;      /* ACT_SEND_* to push after the commit, or 0 */
+  oms_dec_t qty, price, stop;
+  bool fill; /* book ev.fill into the portfolio */
+} stage_t;
+
+typedef struct vctx_s {
+  oms_engine_t *e;
+  uint32_t index;
+  char name[OMS_VENUE_MAX + 1];
+} vctx_t;
+
+struct oms_engine_s {
+  oms_engine_config_t cfg;
+  oms_router_t *router;
+
+  slot_t *slots;
+  uint32_t nslots, free_head, fin_head, fin_tail;
+  oms__u64map_t by_id, by_clord;
+
+  oms_instrument_t *ins;
+  uint32_t nins;
+  oms__u64map_t ins_map;
+
+  vctx_t *vctx;
+  uint32_t nvenues;
+
+  /* the outbox: actions[i] and events[i] go together */
+  action_t *actions;
+  oms_event_t *events;
+  uint32_t ocap, ohead, ocount;
+  bool releasing;
+
+  /* the command being built */
+  stage_t stage[MAX_STAGE];
+  oms_event_t sev[MAX_STAGE];
+  int nstage;
+
+  /* recent execution ids */
+  oms__u64map_t exec_map;
+  uint64_t *exec_ring;
+  uint32_t exec_cap, exec_head, exec_count;
+
+  /* reports held back by a full store */
+  oms_exec_report_t *held;
+  uint32_t *held_venue;
+  uint32_t hcap, hhead, hcount;
+
+  uint64_t next_order_id, next_seq;
+  int64_t now;     /* the time of the command in progress */
+  bool recovering; /* trading states restored from the store are not news */
+  oms_engine_stats_t st;
+};
+
+static int64_t now_ns(oms_engine_t *e) { return oms_clock_now(&e->cfg.clock); }
+
+/* Copies as much of src as fits in dst[cap]: a reason text is cut, never lost. */
+static void copy_text(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  if (n >= cap) n = cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+static uint64_t clord_key(const char *strategy, const char *clordid) {
+  return oms__hash_str(clordid, oms__hash_str(strategy, 0x5bd1e995));
+}
+
+static uint64_t ins_key(const char *venue, const char *symbol) {
+  return oms__hash_str(symbol, oms__hash_str(venue, 0x9e3779b9));
+}
+
+/* A hash of everything a request asks for, so a replay can be told from a
+ * different request that reuses the client order id. */
+static uint64_t request_hash(const oms_order_request_t *r) {
+  uint64_t h = clord_key(r->strategy_id, r->client_order_id);
+  h = oms__hash_str(r->account_id, h);
+  h = oms__hash_str(r->venue, h);
+  h = oms__hash_str(r->symbol, h);
+  int64_t v[] = {r->side, r->type, r->tif, r->instructions, r->qty.raw, r->price.raw,
+                 r->stop_price.raw, r->expire_ns};
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    h ^= (uint64_t)v[i] + UINT64_C(0x9e3779b97f4a7c15) + (h << 6) + (h >> 2);
+  }
+  return h ? h : 1;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why);
+static void hook_send_failed(void *ctx, uint64_t order_id, int kind, int err);
+static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
+                             oms_trading_state_t from, oms_trading_state_t to, const char *reason,
+                             int64_t now_ns);
+
+int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
+  *out = NULL;
+  if (cfg == NULL || cfg->clock.now_ns == NULL) return OMS_EINVAL;
+  oms_engine_t *e = calloc(1, sizeof(*e));
+  if (e == NULL) return OMS_ENOMEM;
+  e->cfg = *cfg;
+  oms_engine_config_t *c = &e->cfg;
+  if (c->max_orders == 0) c->max_orders = 16384;
+  if (c->max_instruments == 0) c->max_instruments = 1024;
+  if (c->max_venues == 0) c->max_venues = 8;
+  if (c->outbox_capacity == 0) c->outbox_capacity = 8192;
+  if (c->exec_id_window == 0) c->exec_id_window = 65536;
+  e->next_order_id = c->first_order_id ? c->first_order_id : 1;
+  e->next_seq = 1;
+
+  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e};
+  int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
+  if (rc != 0) goto fail;
+  rc = OMS_ENOMEM;
+  e->nslots = c->max_orders;
+  e->slots = calloc(e->nslots, sizeof(slot_t));
+  e->ins = calloc(c->max_instruments, sizeof(oms_instrument_t));
+  e->vctx = calloc(c->max_venues, sizeof(vctx_t));
+  e->ocap = c->outbox_capacity;
+  e->actions = calloc(e->ocap, sizeof(action_t));
+  e->events = calloc(e->ocap, sizeof(oms_event_t));
+  e->exec_cap = c->exec_id_window;
+  e->exec_ring = calloc(e->exec_cap, sizeof(uint64_t));
+  e->hcap = c->outbox_capacity;
+  e->held = calloc(e->hcap, sizeof(oms_exec_report_t));
+  e->held_venue = calloc(e->hcap, sizeof(uint32_t));
+  if (e->slots == NULL || e->ins == NULL || e->vctx == NULL || e->actions == NULL ||
+      e->events == NULL || e->exec_ring == NULL || e->held == NULL || e->held_venue == NULL)
+    goto fail;
+  if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
+      oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
+      oms__u64map_init(&e->ins_map, c->max_instruments) != 0 ||
+      oms__u64map_init(&e->exec_map, e->exec_cap) != 0)
+    goto fail;
+  for (uint32_t i = 0; i < e->nslots; i++) e->slots[i].next = i + 1 < e->nslots ? i + 1 : NIL;
+  e->free_head = 0;
+  e->fin_head = e->fin_tail = NIL;
+  if (c->risk != NULL) {
+    oms_risk_set_state_cb(c->risk, on_trading_state, e);
+    if (c->portfolio != NULL) {
+      oms_portfolio_if_t pif = oms_portfolio_as_if(c->portfolio);
+      oms_risk_set_portfolio(c->risk, &pif);
+    }
+  }
+  *out = e;
+  return 0;
+fail:
+  oms_engine_destroy(e);
+  return rc;
+}
+
+void oms_engine_destroy(oms_engine_t *e) {
+  if (e == NULL) return;
+  oms_router_destroy(e->router);
+  free(e->slots);
+  free(e->ins);
+  free(e->vctx);
+  free(e->actions);
+  free(e->events);
+  free(e->exec_ring);
+  free(e->held);
+  free(e->held_venue);
+  oms__u64map_close(&e->by_id);
+  oms__u64map_close(&e->by_clord);
+  oms__u64map_close(&e->ins_map);
+  oms__u64map_close(&e->exec_map);
+  free(e);
+}
+
+int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_reject_t *rej) {
+  oms_reject_t tmp;
+  if (oms_instrument_check(ins, rej ? rej : &tmp) != 0) return OMS_EINVAL;
+  uint64_t key = ins_key(ins->venue, ins->symbol), idx;
+  if (oms__u64map_get(&e->ins_map, key, &idx)) {
+    e->ins[idx] = *ins;
+  } else {
+    if (e->nins == e->cfg.max_instruments) return OMS_EFULL;
+    e->ins[e->nins] = *ins;
+    oms__u64map_put(&e->ins_map, key, e->nins);
+    e->nins++;
+  }
+  if (e->cfg.portfolio != NULL)
+    oms_portfolio_set_instrument(e->cfg.portfolio, ins->symbol, ins->multiplier, OMS_DEC_ZERO);
+  return 0;
+}
+
+const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
+                                              const char *symbol) {
+  uint64_t idx;
+  if (!oms__u64map_get(&e->ins_map, ins_key(venue, symbol), &idx)) return NULL;
+  const oms_instrument_t *ins = &e->ins[idx];
+  /* A hash is not proof: compare the names. */
+  if (strcmp(ins->symbol, symbol) != 0 || strcmp(ins->venue, venue) != 0) return NULL;
+  return ins;
+}
+
+static void on_report(void *ctx, const oms_exec_report_t *r);
+static void on_market_data(void *ctx, const oms_market_data_t *md);
+static void on_connection(void *ctx, bool connected);
+
+int oms_engine_add_venue(oms_engine_t *e, oms_venue_t *v, const oms_venue_route_config_t *cfg) {
+  if (v == NULL) return OMS_EINVAL;
+  if (e->nvenues == e->cfg.max_venues) {
+    oms_venue_destroy(v);
+    return OMS_EFULL;
+  }
+  vctx_t *vc = &e->vctx[e->nvenues];
+  vc->e = e;
+  vc->index = e->nvenues;
+  memcpy(vc->name, v->name, sizeof(vc->name));
+  oms_venue_handler_t h = {on_report, on_market_data, on_connection, vc};
+  oms_venue_set_handler(v, &h);
+  int rc = oms_router_add_venue(e->router, v, cfg);
+  if (rc == 0) e->nvenues++;
+  return rc;
+}
+
+oms_router_t *oms_engine_router(oms_engine_t *e) { return e->router; }
+
+/* ---- slots ---------------------------------------------------------------- */
+
+static slot_t *slot_of_id(oms_engine_t *e, uint64_t order_id) {
+  uint64_t idx;
+  if (!oms__u64map_get(&e->by_id, order_id, &idx)) return NULL;
+  return &e->slots[idx];
+}
+
+static uint32_t slot_index(const oms_engine_t *e, const slot_t *s) {
+  return (uint32_t)(s - e->slots);
+}
+
+/* A free slot: from the free list, or the oldest finished order no outbox
+ * action still needs. NIL when every slot is taken by a live order. */
+static uint32_t slot_alloc(oms_engine_t *e) {
+  uint32_t i = e->free_head;
+  if (i != NIL) {
+    e->free_head = e->slots[i].next;
+  } else {
+    i = e->fin_head;
+    if (i == NIL || e->slots[i].pins > 0) return NIL;
+    e->fin_head = e->slots[i].next;
+    if (e->fin_head == NIL) e->fin_tail = NIL;
+    slot_t *old = &e->slots[i];
+    oms__u64map_del(&e->by_id, old->o.order_id);
+    uint64_t cur;
+    if (oms__u64map_get(&e->by_clord, old->clord_key, &cur) && cur == i)
+      oms__u64map_del(&e->by_clord, old->clord_key);
+  }
+  slot_t *s = &e->slots[i];
+  memset(s, 0, sizeof(*s));
+  s->next = NIL;
+  s->used = true;
+  e->st.orders_in_memory++;
+  return i;
+}
+
+static void slot_finished(oms_engine_t *e, uint32_t i) {
+  slot_t *s = &e->slots[i];
+  if (s->finished) return;
+  s->finished = true;
+  s->next = NIL;
+  if (e->fin_tail != NIL) e->slots[e->fin_tail].next = i; else e->fin_head = i;
+  e->fin_tail = i;
+}
+
+/* ---- commands: stage, commit ---------------------------------------------- */
+
+static void begin(oms_engine_t *e) {
+  e->nstage = 0;
+  e->now = now_ns(e);
+}
+
+/* Stages the change of slot si to `after` with event type t. Returns the
+ * staged event for the caller to complete (fill details, reason...). */
+static oms_event_t *stage(oms_engine_t *e, uint32_t si, const oms_order_t *after,
+                          oms_event_type_t t) {
+  int k = e->nstage++;
+  stage_t *st = &e->stage[k];
+  memset(st, 0, sizeof(*st));
+  st->slot = si;
+  oms_event_t *ev = &e->sev[k];
+  int64_t req_ns = si != NIL ? e->slots[si].request_ns : 0;
+  oms_event_init(ev, t, after, e->now, req_ns);
+  return ev;
+}
+
+static int outbox_room(const oms_engine_t *e) { return (int)(e->ocap - e->ocount); }
+
+static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t slot,
+                        const oms_event_t *ev, const stage_t *st) {
+  uint32_t i = (e->ohead + e->ocount) % e->ocap;
+  e->ocount++;
+  action_t *a = &e->actions[i];
+  a->ticket = ticket;
+  a->kind = kind;
+  a->slot = slot;
+  if (st != NULL) {
+    a->qty = st->qty;
+    a->price = st->price;
+    a->stop = st->stop;
+  }
+  if (kind == ACT_PUBLISH) e->events[i] = *ev;
+  if (slot != NIL && kind != ACT_PUBLISH) e->slots[slot].pins++;
+}
+
+static void release(oms_engine_t *e);
+
+/* Appends the staged events as one unit and, if the store takes it, applies
+ * the staged changes and queues their effects. Returns 0, or the store's
+ * error (OMS_ESTORE, OMS_EFULL) or OMS_EFULL for a full outbox, with nothing
+ * applied. */
+static int commit(oms_engine_t *e, unsigned flags) {
+  int n = e->nstage;
+  if (n == 0) return 0;
+  int need = 0;
+  for (int k = 0; k < n; k++) need += 1 + (e->stage[k].send != 0);
+  if (outbox_room(e) < need) {
+    e->nstage = 0;
+    return OMS_EFULL;
+  }
+  for (int k = 0; k < n; k++) e->sev[k].seq = e->next_seq + (uint64_t)k;
+  uint64_t ticket = 0;
+  if (e->cfg.store != NULL) {
+    oms_store_unit_t u = {.events = e->sev, .n_events = (size_t)n};
+    int rc = oms_store_append(e->cfg.store, &u, flags, &ticket);
+    if (rc != 0) {
+      e->st.store_refusals++;
+      e->nstage = 0;
+      return rc;
+    }
+  }
+  e->next_seq += (uint64_t)n;
+  e->st.events += (uint64_t)n;
+  /* Accounts whose daily loss must be looked at once this commit is done:
+   * a breach runs a command of its own, which needs the staging area. */
+  const char *evaluate[MAX_STAGE];
+  int nevaluate = 0;
+  for (int k = 0; k < n; k++) {
+    stage_t *st = &e->stage[k];
+    oms_event_t *ev = &e->sev[k];
+    if (st->slot != NIL) {
+      slot_t *s = &e->slots[st->slot];
+      oms_order_t before = s->o;
+      s->o = ev->order;
+      oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
+      if (st->fill) {
+        if (e->cfg.portfolio != NULL)
+          oms_portfolio_apply_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
+                                   ev->fill.qty, ev->fill.price, ev->fill.fee, e->now);
+        evaluate[nevaluate++] = s->o.account_id;
+      }
+      if (oms_ord_state_is_terminal(s->o.state)) slot_finished(e, st->slot);
+      if (st->send) outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
+    }
+    outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
+  }
+  e->nstage = 0;
+  for (int k = 0; k < nevaluate; k++) oms__risk_after_fill(e->cfg.risk, evaluate[k], e->now);
+  release(e);
+  return 0;
+}
+
+/* ---- applying a transition within a command ------------------------------- */
+
+/* Applies ch to a copy of slot si's order and stages it. Returns 0 or the
+ * error of oms_order_apply (nothing staged). */
+static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
+                        oms_event_t **out_ev) {
+  oms_order_t next = e->slots[si].o;
+  int rc = oms_order_apply(&next, ch, NULL);
+  if (rc != 0) return rc;
+  next.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  oms_event_t *ev = stage(e, si, &next, oms_event_type_for(ch->event, next.state));
+  ev->reason = ch->reason;
+  if (ch->reason_text != NULL) copy_text(ev->text, sizeof(ev->text), ch->reason_text);
+  if (out_ev != NULL) *out_ev = ev;
+  return 0;
+}
+
+static void stage_alarm(oms_engine_t *e, uint32_t si, oms_alarm_kind_t kind, int code,
+                        const char *text) {
+  oms_event_t *ev = stage(e, si, si != NIL ? &e->slots[si].o : NULL, OMS_EVT_ALARM);
+  e->stage[e->nstage - 1].slot = NIL; /* an alarm changes no order */
+  ev->alarm = kind;
+  ev->alarm_code = code;
+  copy_text(ev->text, sizeof(ev->text), text);
+}
+
+/* ---- the outbox ----------------------------------------------------------- */
+
+static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev) {
+  if (a->kind == ACT_PUBLISH) {
+    if (e->cfg.on_event != NULL) e->cfg.on_event(e->cfg.event_ctx, ev);
+    return;
+  }
+  slot_t *s = &e->slots[a->slot];
+  s->pins--;
+  oms_reject_t rej = {0};
+  int64_t t = now_ns(e);
+  int rc;
+  oms_ord_change_t ch = {.ts_ns = t};
+  switch (a->kind) {
+    case ACT_SEND_NEW:
+      rc = oms_router_send_new(e->router, &s->o, t, &rej);
+      if (rc != OMS_EREJECTED) return;
+      ch.event = OMS_EV_REJECT;
+      break;
+    case ACT_SEND_CANCEL:
+      rc = oms_router_send_cancel(e->router, &s->o, t, &rej);
+      if (rc == OMS_ROUTE_CANCELLED_LOCALLY) {
+        ch.event = OMS_EV_CANCEL_CONFIRM;
+        break;
+      }
+      if (rc != OMS_EREJECTED) return;
+      ch.event = OMS_EV_CANCEL_REJECT;
+      break;
+    default:
+      rc = oms_router_send_replace(e->router, &s->o, a->qty, a->price, a->stop, t, &rej);
+      if (rc != OMS_EREJECTED) return;
+      ch.event = OMS_EV_REPLACE_REJECT;
+      break;
+  }
+  ch.reason = rej.code;
+  ch.reason_text = rej.text;
+  begin(e);
+  if (stage_change(e, slot_index(e, s), &ch, NULL) == 0) commit(e, OMS_STORE_APPEND_MUST);
+}
+
+static void release(oms_engine_t *e) {
+  if (e->releasing) return;
+  e->releasing = true;
+  uint64_t durable = e->cfg.store ? oms_store_durable_ticket(e->cfg.store) : UINT64_MAX;
+  while (e->ocount > 0 && e->actions[e->ohead].ticket <= durable) {
+    uint32_t i = e->ohead;
+    action_t a = e->actions[i];
+    e->ohead = (e->ohead + 1) % e->ocap;
+    e->ocount--;
+    /* The event stays in its ring cell until the cell is reused, which can
+     * not happen before this call returns: pushes go behind the tail. */
+    run_action(e, &a, &e->events[i]);
+    if (e->cfg.store) durable = oms_store_durable_ticket(e->cfg.store);
+  }
+  e->releasing = false;
+}
+
+/* ---- submit ----------------------------------------------------------------- */
+
+static int refuse_early(oms_submit_result_t *res, oms_reason_t code, const char *text) {
+  memset(&res->order, 0, sizeof(res->order));
+  oms_reject_set(&res->reject, code, "%s", text);
+  return OMS_EREJECTED;
+}
+
+static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
+                  oms_submit_result_t *res) {
+  (void)e;
+  res->duplicate = true;
+  res->order = *o;
+  if (s != NULL) memcpy(res->check, s->check, sizeof(res->check));
+  if (o->state == OMS_STATE_REJECTED) {
+    res->reject.code = o->reject_code;
+    copy_text(res->reject.text, sizeof(res->reject.text), o->reject_reason);
+    return OMS_EREJECTED;
+  }
+  return 0;
+}
+
+/* The order could not go on: DENY it with the reason and commit that. */
+static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event_type_t type,
+                const char *check, oms_submit_result_t *res) {
+  slot_t *s = &e->slots[si];
+  oms_ord_change_t ch = {.event = OMS_EV_DENY, .ts_ns = e->now, .reason = rej->code,
+                         .reason_text = rej->text};
+  oms_event_t *ev = NULL;
+  e->nstage = 0;
+  stage_change(e, si, &ch, &ev);
+  ev->type = type;
+  if (check != NULL) {
+    copy_text(ev->check, sizeof(ev->check), check);
+    copy_text(s->check, sizeof(s->check), check);
+    copy_text(res->check, sizeof(res->check), check);
+  }
+  res->reject = *rej;
+  e->st.rejected++;
+  if (commit(e, OMS_STORE_APPEND_MUST) != 0) {
+    /* The store can not even take the refusal: the order stays in memory,
+     * REJECTED, and nobody but this caller learns of it. */
+    s->o = e->sev[0].order;
+    slot_finished(e, si);
+  }
+  res->order = s->o;
+  return OMS_EREJECTED;
+}
+
+int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submit_result_t *res) {
+  begin(e);
+  res->duplicate = false;
+  res->check[0] = '\0';
+  res->reject.code = OMS_R_NONE;
+  res->reject.text[0] = '\0';
+  if (memchr(req->strategy_id, 0, sizeof(req->strategy_id)) == NULL ||
+      memchr(req->client_order_id, 0, sizeof(req->client_order_id)) == NULL)
+    return refuse_early(res, OMS_R_BAD_ID, "strategy_id or client_order_id too long");
+
+  /* 1. idempotency */
+  uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
+  uint64_t rhash = request_hash(req);
+  uint64_t idx;
+  if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
+    slot_t *s = &e->slots[idx];
+    if (strcmp(s->o.client_order_id, req->client_order_id) == 0 &&
+        strcmp(s->o.strategy_id, req->strategy_id) == 0) {
+      if (s->req_hash == rhash) return replay(e, s, &s->o, res);
+      res->order = s->o;
+      oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
+                     "client_order_id %s already used by order %llu of strategy %s",
+                     req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
+      memset(&res->order, 0, sizeof(res->order));
+      return OMS_EREJECTED;
+    }
+  } else if (e->cfg.store != NULL) {
+    oms_order_t old;
+    if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id,
+                                       &old) == 0) {
+      if (old.side == req->side && oms_dec_eq(old.qty, req->qty) &&
+          strcmp(old.symbol, req->symbol) == 0 && old.type == req->type)
+        return replay(e, NULL, &old, res);
+      oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
+                     "client_order_id %s already used by order %llu of strategy %s",
+                     req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
+      memset(&res->order, 0, sizeof(res->order));
+      return OMS_EREJECTED;
+    }
+  }
+
+  /* 2-3. the order, PENDING */
+  uint32_t si = slot_alloc(e);
+  if (si == NIL)
+    return refuse_early(res, OMS_R_CAPACITY, "no room for another live order in the engine");
+  slot_t *s = &e->slots[si];
+  oms_order_init(&s->o, e->next_order_id++, req, e->now);
+  s->request_ns = e->now;
+  s->clord_key = ckey;
+  s->req_hash = rhash;
+  oms__u64map_put(&e->by_id, s->o.order_id, si);
+  oms__u64map_put(&e->by_clord, ckey, si);
+  e->st.submitted++;
+
+  oms_reject_t rej;
+  const oms_instrument_t *ins = oms_engine_instrument(e, req->venue, req->symbol);
+  if (oms_request_validate(req, ins, e->now, &rej) != OMS_R_NONE)
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+
+  /* 4. risk */
+  char check[CHECK_MAX] = "";
+  if (oms__risk_check_new(e->cfg.risk, &s->o, e->now, &rej, check, sizeof(check)) != OMS_R_NONE)
+    return deny(e, si, &rej, OMS_EVT_ORDER_DENIED, check, res);
+  if (oms__risk_order_opened(e->cfg.risk, &s->o) != 0) {
+    oms_reject_set(&rej, OMS_R_CAPACITY, "risk engine has no room for another open order");
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+
+  /* 5. can the venue take it? */
+  oms_route_stats_t rs;
+  if (oms_router_stats(e->router, req->venue, &rs) != 0) {
+    oms_reject_set(&rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", req->venue);
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+  oms_venue_order_t vo;
+  if (oms_router_convert(e->router, &s->o, &vo, &rej) != OMS_R_NONE)
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  oms_venue_t *v = oms_router_venue(e->router, req->venue);
+  if (!rs.connected && !oms_venue_is_connected(v)) {
+    oms_reject_set(&rej, OMS_R_VENUE_DOWN, "venue %s is not connected", req->venue);
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+
+  /* 6. SUBMITTED, written ahead */
+  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
+  stage_change(e, si, &ch, NULL);
+  e->stage[0].send = ACT_SEND_NEW;
+  int rc = commit(e, 0);
+  if (rc != 0) {
+    if (rc == OMS_EFULL)
+      oms_reject_set(&rej, OMS_R_CAPACITY, "order store or outbox queue is full");
+    else
+      oms_reject_set(&rej, OMS_R_STORE_FAILED, "order store unavailable: %s", oms_strerror(rc));
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+  res->order = s->o;
+  if (s->o.state == OMS_STATE_REJECTED) {
+    /* The router refused it the moment it was released (a full queue). */
+    res->reject.code = s->o.reject_code;
+    copy_text(res->reject.text, sizeof(res->reject.text), s->o.reject_reason);
+    e->st.rejected++;
+    return OMS_EREJECTED;
+  }
+  return 0;
+}
+
+/* ---- cancel, modify -------------------------------------------------------- */
+
+static slot_t *live_slot(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej) {
+  slot_t *s = slot_of_id(e, order_id);
+  if (s == NULL) {
+    oms_reject_set(rej, OMS_R_UNKNOWN_ORDER, "unknown order %llu", (unsigned long long)order_id);
+    return NULL;
+  }
+  if (oms_ord_state_is_terminal(s->o.state)) {
+    oms_reject_set(rej, OMS_R_ORDER_TERMINAL, "order %llu is already %s",
+                   (unsigned long long)order_id, oms_ord_state_str(s->o.state));
+    return NULL;
+  }
+  if (s->o.state == OMS_STATE_PENDING_CANCEL || s->o.state == OMS_STATE_PENDING_REPLACE) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING, "order %llu is %s", (unsigned long long)order_id,
+                   oms_ord_state_str(s->o.state));
+    return NULL;
+  }
+  return s;
+}
+
+static int request_refused(oms_engine_t *e, int rc, oms_reject_t *rej) {
+  if (rc == OMS_EFULL)
+    oms_reject_set(rej, OMS_R_CAPACITY, "order store or outbox queue is full");
+  else
+    oms_reject_set(rej, OMS_R_STORE_FAILED, "order store unavailable: %s", oms_strerror(rc));
+  (void)e;
+  return OMS_EREJECTED;
+}
+
+/* A cancel; by_client: asked by a client, so subject to the cancel-rate
+ * budget (cancels the OMS issues itself, on a halt or a mass cancel, are
+ * never throttled). */
+static int cancel_order(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej, bool by_client) {
+  begin(e);
+  slot_t *s = live_slot(e, order_id, rej);
+  if (s == NULL) return OMS_EREJECTED;
+  if (by_client && oms__risk_check_cancel(e->cfg.risk, &s->o, e->now, rej) != OMS_R_NONE)
+    return OMS_EREJECTED;
+  oms_ord_change_t ch = {.event = OMS_EV_CANCEL_REQUEST, .ts_ns = e->now};
+  e->slots[slot_index(e, s)].request_ns = e->now;
+  if (stage_change(e, slot_index(e, s), &ch, NULL) != 0) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING, "order %llu can not be cancelled in state %s",
+                   (unsigned long long)order_id, oms_ord_state_str(s->o.state));
+    return OMS_EREJECTED;
+  }
+  e->stage[0].send = ACT_SEND_CANCEL;
+  int rc = commit(e, 0);
+  if (rc != 0) return request_refused(e, rc, rej);
+  e->st.cancels++;
+  rej->code = OMS_R_NONE;
+  rej->text[0] = '\0';
+  return 0;
+}
+
+int oms_engine_cancel(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej) {
+  return cancel_order(e, order_id, rej, true);
+}
+
+int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
+                      oms_reject_t *rej) {
+  begin(e);
+  slot_t *s = live_slot(e, order_id, rej);
+  if (s == NULL) return OMS_EREJECTED;
+  const oms_order_t *o = &s->o;
+  if (o->state == OMS_STATE_SUBMITTED) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING,
+                   "order %llu is not yet acknowledged by the venue; modify it after",
+                   (unsigned long long)order_id);
+    return OMS_EREJECTED;
+  }
+  /* The request the order would be, checked like a new one. */
+  oms_order_request_t req;
+  memset(&req, 0, sizeof(req));
+  memcpy(req.client_order_id, o->client_order_id, sizeof(req.client_order_id));
+  memcpy(req.strategy_id, o->strategy_id, sizeof(req.strategy_id));
+  memcpy(req.account_id, o->account_id, sizeof(req.account_id));
+  memcpy(req.venue, o->venue, sizeof(req.venue));
+  memcpy(req.symbol, o->symbol, sizeof(req.symbol));
+  req.side = o->side;
+  req.type = o->type;
+  req.tif = o->tif;
+  req.instructions = o->instructions;
+  req.qty = oms_dec_is_zero(m->qty) ? o->qty : m->qty;
+  req.price = oms_dec_is_zero(m->price) ? o->price : m->price;
+  req.stop_price = oms_dec_is_zero(m->stop_price) ? o->stop_price : m->stop_price;
+  req.expire_ns = o->tif == OMS_TIF_GTD ? o->expire_ns : 0;
+  if (oms_dec_eq(req.qty, o->qty) && oms_dec_eq(req.price, o->price) &&
+      oms_dec_eq(req.stop_price, o->stop_price)) {
+    oms_reject_set(rej, OMS_R_NOTHING_TO_CHANGE, "modify of order %llu changes nothing",
+                   (unsigned long long)order_id);
+    return OMS_EREJECTED;
+  }
+  if (oms_dec_le(req.qty, o->filled_qty)) {
+    char a[OMS_DEC_STRLEN], b[OMS_DEC_STRLEN];
+    oms_dec_format(req.qty, a, sizeof a);
+    oms_dec_format(o->filled_qty, b, sizeof b);
+    oms_reject_set(rej, OMS_R_MODIFY_BELOW_FILLED,
+                   "new quantity %s is not above the filled quantity %s", a, b);
+    return OMS_EREJECTED;
+  }
+  const oms_instrument_t *ins = oms_engine_instrument(e, o->venue, o->symbol);
+  /* GTD expiry may have passed since the order was placed: not a reason to
+   * refuse a change of price or quantity. */
+  if (oms_request_validate(&req, ins, req.tif == OMS_TIF_GTD ? req.expire_ns - 1 : e->now, rej) !=
+      OMS_R_NONE)
+    return OMS_EREJECTED;
+  oms_order_t would = *o;
+  would.qty = req.qty;
+  would.price = req.price;
+  would.stop_price = req.stop_price;
+  would.leaves_qty.raw = req.qty.raw - o->filled_qty.raw;
+  char check[CHECK_MAX] = "";
+  if (oms__risk_check_modify(e->cfg.risk, o, &would, e->now, rej, check, sizeof(check)) !=
+      OMS_R_NONE)
+    return OMS_EREJECTED;
+
+  oms_ord_change_t ch = {.event = OMS_EV_REPLACE_REQUEST, .ts_ns = e->now, .new_qty = req.qty,
+                         .new_price = req.price, .new_stop_price = req.stop_price};
+  e->slots[slot_index(e, s)].request_ns = e->now;
+  if (stage_change(e, slot_index(e, s), &ch, NULL) != 0) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING, "order %llu can not be modified in state %s",
+                   (unsigned long long)order_id, oms_ord_state_str(o->state));
+    return OMS_EREJECTED;
+  }
+  stage_t *st = &e->stage[0];
+  st->send = ACT_SEND_REPLACE;
+  st->qty = req.qty;
+  st->price = req.price;
+  st->stop = req.stop_price;
+  int rc = commit(e, 0);
+  if (rc != 0) return request_refused(e, rc, rej);
+  e->st.modifies++;
+  rej->code = OMS_R_NONE;
+  rej->text[0] = '\0';
+  return 0;
+}
+
+/* ---- queries ---------------------------------------------------------------- */
+
+int oms_engine_get(oms_engine_t *e, uint64_t order_id, oms_order_t *out) {
+  slot_t *s = slot_of_id(e, order_id);
+  if (s != NULL) {
+    *out = s->o;
+    return 0;
+  }
+  if (e->cfg.store != NULL && oms_store_get_order(e->cfg.store, order_id, out) == 0) return 0;
+  return OMS_ENOTFOUND;
+}
+
+int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id,
+                              const char *client_order_id, oms_order_t *out) {
+  uint64_t idx;
+  if (oms__u64map_get(&e->by_clord, clord_key(strategy_id, client_order_id), &idx)) {
+    const oms_order_t *o = &e->slots[idx].o;
+    if (strcmp(o->strategy_id, strategy_id) == 0 &&
+        strcmp(o->client_order_id, client_order_id) == 0) {
+      *out = *o;
+      return 0;
+    }
+  }
+  if (e->cfg.store != NULL &&
+      oms_store_get_order_by_clordid(e->cfg.store, strategy_id, client_order_id, out) == 0)
+    return 0;
+  return OMS_ENOTFOUND;
+}
+
+static bool str_match(const char *want, const char *have) {
+  return want == NULL || want[0] == '\0' || strcmp(want, have) == 0;
+}
+
+static bool matches(const oms_order_filter_t *f, const oms_order_t *o) {
+  uint32_t states = f ? f->states : 0;
+  bool state_ok = states ? (states & (1u << o->state)) != 0 : !oms_ord_state_is_terminal(o->state);
+  if (!state_ok || f == NULL) return state_ok;
+  return str_match(f->strategy_id, o->strategy_id) && str_match(f->account_id, o->account_id) &&
+         str_match(f->symbol, o->symbol) && str_match(f->venue, o->venue);
+}
+
+/* Slots in order-id order: ids are handed out in increasing order, so a walk
+ * over the id range finds them sorted without a sort. */
+int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb cb, void *ctx) {
+  /* Collect and sort indices by id; the pool is at most max_orders. */
+  uint32_t n = 0;
+  uint32_t *idx = malloc((size_t)e->nslots * sizeof(uint32_t));
+  if (idx == NULL) return OMS_ENOMEM;
+  for (uint32_t i = 0; i < e->nslots; i++)
+    if (e->slots[i].used && matches(f, &e->slots[i].o)) idx[n++] = i;
+  /* insertion sort is enough for the typical handful; ids are nearly sorted */
+  for (uint32_t i = 1; i < n; i++) {
+    uint32_t v = idx[i];
+    uint64_t id = e->slots[v].o.order_id;
+    uint32_t j = i;
+    while (j > 0 && e->slots[idx[j - 1]].o.order_id > id) {
+      idx[j] = idx[j - 1];
+      j--;
+    }
+    idx[j] = v;
+  }
+  int rc = 0;
+  for (uint32_t i = 0; i < n && rc == 0; i++) rc = cb(ctx, &e->slots[idx[i]].o);
+  free(idx);
+  return rc;
+}
+
+int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t *f, uint32_t *n_cancelled) {
+  oms_order_filter_t g = f ? *f : (oms_order_filter_t){0};
+  g.states = 0;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < e->nslots; i++) {
+    slot_t *s = &e->slots[i];
+    if (!s->used || !matches(&g, &s->o)) continue;
+    if (s->o.state == OMS_STATE_PENDING_CANCEL || s->o.state == OMS_STATE_PENDING_REPLACE)
+      continue;
+    oms_reject_t rej;
+    if (cancel_order(e, s->o.order_id, &rej, false) == 0) n++;
+  }
+  if (n_cancelled != NULL) *n_cancelled = n;
+  return 0;
+}
+
+/* ---- venue reports ---------------------------------------------------------- */
+
+/* Whether exec id was seen recently on venue vi; remembers it if not. */
+static bool exec_seen(oms_engine_t *e, const char *venue, const char *exec_id) {
+  uint64_t key = oms__hash_str(exec_id, oms__hash_str(venue, 0x2545f491));
+  uint64_t v;
+  if (oms__u64map_get(&e->exec_map, key, &v)) return true;
+  if (e->exec_count == e->exec_cap) {
+    oms__u64map_del(&e->exec_map, e->exec_ring[e->exec_head]);
+    e->exec_head = (e->exec_head + 1) % e->exec_cap;
+    e->exec_count--;
+  }
+  e->exec_ring[(e->exec_head + e->exec_count) % e->exec_cap] = key;
+  e->exec_count++;
+  oms__u64map_put(&e->exec_map, key, 1);
+  return false;
+}
+
+static oms_ord_event_t event_of_status(oms_venue_status_t st) {
+  switch (st) {
+    case OMS_VSTATUS_CANCELLED: return OMS_EV_CANCEL_CONFIRM;
+    case OMS_VSTATUS_REJECTED: return OMS_EV_REJECT;
+    case OMS_VSTATUS_EXPIRED: return OMS_EV_EXPIRE;
+    default: return OMS_EV_COUNT;
+  }
+}
+
+/* Applies one report as one command. Returns 0, or OMS_EFULL when the store
+ * or the outbox could not take it (the caller holds the report). */
+static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report_t *r) {
+  begin(e);
+  slot_t *s = slot_of_id(e, r->order_id);
+  if (s == NULL) {
+    e->st.unknown_reports++;
+    char text[512];
+    snprintf(text, sizeof text, "venue %s reported on unknown order %llu (exec type %d)",
+             vc->name, (unsigned long long)r->order_id, (int)r->type);
+    stage_alarm(e, NIL, OMS_ALARM_UNKNOWN_ORDER_REPORT, r->type, text);
+    return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
+  }
+  uint32_t si = slot_index(e, s);
+  if (r->type == OMS_EXEC_FILL && r->exec_id[0] != '\0' && exec_seen(e, vc->name, r->exec_id)) {
+    e->st.duplicate_reports++;
+    return 0;
+  }
+  oms_router_acknowledged(e->router, r->order_id);
+  e->st.reports++;
+  s->request_ns = 0;
+
+  oms_ord_change_t ch = {.ts_ns = e->now, .reason = r->reason,
+                         .reason_text = r->text[0] ? r->text : NULL};
+  switch (r->type) {
+    case OMS_EXEC_ACCEPTED:
+      ch.event = OMS_EV_ACCEPT;
+      ch.venue_order_id = r->venue_order_id[0] ? r->venue_order_id : NULL;
+      break;
+    case OMS_EXEC_REJECTED: ch.event = OMS_EV_REJECT; break;
+    case OMS_EXEC_FILL:
+      ch.event = OMS_EV_FILL;
+      ch.fill_qty = r->last_qty;
+      ch.fill_px = r->last_px;
+      break;
+    case OMS_EXEC_CANCELLED: ch.event = OMS_EV_CANCEL_CONFIRM; break;
+    case OMS_EXEC_CANCEL_REJECTED: ch.event = OMS_EV_CANCEL_REJECT; break;
+    case OMS_EXEC_REPLACED: ch.event = OMS_EV_REPLACE_CONFIRM; break;
+    case OMS_EXEC_REPLACE_REJECTED: ch.event = OMS_EV_REPLACE_REJECT; break;
+    case OMS_EXEC_EXPIRED: ch.event = OMS_EV_EXPIRE; break;
+    case OMS_EXEC_TRIGGERED: ch.event = OMS_EV_TRIGGER; break;
+    case OMS_EXEC_STATUS:
+      s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+      if (r->status == OMS_VSTATUS_UNKNOWN && s->o.state == OMS_STATE_SUBMITTED) {
+        /* The venue never got it: safe to call it rejected, never to resend. */
+        ch.event = OMS_EV_REJECT;
+        ch.reason = OMS_R_VENUE_UNKNOWN_ORDER;
+        ch.reason_text = "venue has no record of the order";
+      } else if (r->status == OMS_VSTATUS_WORKING && s->o.state == OMS_STATE_SUBMITTED) {
+        ch.event = OMS_EV_ACCEPT;
+        ch.venue_order_id = r->venue_order_id[0] ? r->venue_order_id : NULL;
+      } else if (event_of_status(r->status) != OMS_EV_COUNT) {
+        ch.event = event_of_status(r->status);
+      } else {
+        if (oms_dec_gt(r->cum_qty, s->o.filled_qty)) {
+          char text[512];
+          snprintf(text, sizeof text,
+                   "venue %s reports more filled on order %llu than the OMS has booked",
+                   vc->name, (unsigned long long)r->order_id);
+          stage_alarm(e, si, OMS_ALARM_OTHER, 0, text);
+          return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
+        }
+        return 0;
+      }
+      break;
+    default: return 0;
+  }
+  oms_event_t *ev = NULL;
+  int rc = stage_change(e, si, &ch, &ev);
+  if (rc == 0) {
+    if (ch.event == OMS_EV_FILL) {
+      e->stage[0].fill = true;
+      ev->fill.qty = r->last_qty;
+      ev->fill.price = r->last_px;
+      ev->fill.fee = r->fee;
+      ev->fill.liquidity = r->liquidity;
+      oms_strlcpy(ev->fill.exec_id, r->exec_id, sizeof(ev->fill.exec_id));
+    }
+  } else if (ch.event == OMS_EV_FILL) {
+    /* Never applied silently: an overfill, or a fill on an order that can not
+     * take one, is an alarm for a person to look at. */
+    e->st.overfills++;
+    char q[OMS_DEC_STRLEN], f[OMS_DEC_STRLEN], t[OMS_DEC_STRLEN];
+    oms_dec_format(r->last_qty, q, sizeof q);
+    oms_dec_format(s->o.filled_qty, f, sizeof f);
+    oms_dec_format(s->o.qty, t, sizeof t);
+    char text[512];
+    snprintf(text, sizeof text,
+             "fill of %s (exec %s) on order %llu in state %s with %s of %s filled not applied",
+             q, r->exec_id, (unsigned long long)r->order_id, oms_ord_state_str(s->o.state), f, t);
+    stage_alarm(e, si, OMS_ALARM_OVERFILL, rc, text);
+  } else if ((ch.event == OMS_EV_CANCEL_REJECT || ch.event == OMS_EV_REPLACE_REJECT) &&
+             oms_ord_state_is_terminal(s->o.state)) {
+    /* The order finished (filled, say) before the venue saw the request: the
+     * request's refusal is still news for whoever asked, so it is published
+     * with the order as it is. */
+    oms_event_t *nev = stage(e, si, &s->o,
+                             ch.event == OMS_EV_CANCEL_REJECT ? OMS_EVT_ORDER_CANCEL_REJECTED
+                                                              : OMS_EVT_ORDER_REPLACE_REJECTED);
+    nev->reason = r->reason;
+    copy_text(nev->text, sizeof(nev->text), r->text);
+  } else if (ch.event == OMS_EV_ACCEPT && s->o.venue_order_id[0] == '\0' && ch.venue_order_id) {
+    /* A late acknowledgement after the order moved on: keep the venue id. */
+    oms_strlcpy(s->o.venue_order_id, ch.venue_order_id, sizeof(s->o.venue_order_id));
+    return 0;
+  } else {
+    return 0; /* a stale or repeated report: the order already moved past it */
+  }
+  rc = commit(e, OMS_STORE_APPEND_MUST);
+  return rc == OMS_EFULL ? OMS_EFULL : 0;
+}
+
+static void hold(oms_engine_t *e, uint32_t vi, const oms_exec_report_t *r) {
+  if (e->hcount == e->hcap) return; /* cannot happen: venues are not polled while holding */
+  uint32_t i = (e->hhead + e->hcount) % e->hcap;
+  e->held[i] = *r;
+  e->held_venue[i] = vi;
+  e->hcount++;
+}
+
+static void on_report(void *ctx, const oms_exec_report_t *r) {
+  vctx_t *vc = ctx;
+  oms_engine_t *e = vc->e;
+  if (e->hcount > 0 || apply_report(e, vc, r) == OMS_EFULL) hold(e, vc->index, r);
+}
+
+static void on_market_data(void *ctx, const oms_market_data_t *md) {
+  vctx_t *vc = ctx;
+  oms_engine_t *e = vc->e;
+  oms_dec_t px = oms_dec_is_pos(md->last_px) ? md->last_px : OMS_DEC_ZERO;
+  if (oms_dec_is_pos(md->bid) && oms_dec_is_pos(md->ask)) {
+    oms_dec_t sum;
+    if (oms_dec_add(md->bid, md->ask, &sum) == 0)
+      oms_dec_div(sum, oms_dec_from_raw(2 * OMS_DEC_SCALE), OMS_ROUND_HALF_EVEN, &px);
+  }
+  if (oms_dec_is_pos(px) && e->cfg.portfolio != NULL)
+    oms_portfolio_set_mark(e->cfg.portfolio, md->symbol, px, md->ts_ns);
+  oms__risk_market_data(e->cfg.risk, md);
+}
+
+static void on_connection(void *ctx, bool connected) {
+  vctx_t *vc = ctx;
+  oms_router_venue_state(vc->e->router, vc->name, connected, now_ns(vc->e));
+}
+
+static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why) {
+  oms_engine_t *e = ctx;
+  slot_t *s = slot_of_id(e, order_id);
+  if (s == NULL) return;
+  s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
+  begin(e);
+  char text[512];
+  snprintf(text, sizeof text, "order %llu status unknown at venue %s: %s",
+           (unsigned long long)order_id, s->o.venue, why);
+  stage_alarm(e, slot_index(e, s), OMS_ALARM_OTHER, 0, text);
+  commit(e, OMS_STORE_APPEND_MUST);
+}
+
+static void hook_send_failed(void *ctx, uint64_t order_id, int kind, int err) {
+  oms_engine_t *e = ctx;
+  slot_t *s = slot_of_id(e, order_id);
+  if (s == NULL) return;
+  oms_ord_change_t ch = {.ts_ns = now_ns(e),
+                         .reason = err == OMS_EDOWN ? OMS_R_VENUE_DOWN : OMS_R_VENUE_REJECT};
+  char text[512];
+  snprintf(text, sizeof text, "venue %s refused the queued message: %s", s->o.venue,
+           oms_strerror(err));
+  ch.reason_text = text;
+  ch.event = kind == OMS_ROUTE_NEW      ? OMS_EV_REJECT
+             : kind == OMS_ROUTE_CANCEL ? OMS_EV_CANCEL_REJECT
+                                        : OMS_EV_REPLACE_REJECT;
+  begin(e);
+  if (stage_change(e, slot_index(e, s), &ch, NULL) == 0) commit(e, OMS_STORE_APPEND_MUST);
+}
+
+/* ---- trading states (the kill switch) --------------------------------------- */
+
+static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
+                             oms_trading_state_t from, oms_trading_state_t to, const char *reason,
+                             int64_t now_ns) {
+  oms_engine_t *e = ctx;
+  (void)now_ns;
+  if (e->recovering) return;
+  begin(e);
+  oms_event_t *ev = stage(e, NIL, NULL, OMS_EVT_TRADING_STATE_CHANGED);
+  ev->scope_kind = (uint8_t)scope;
+  ev->old_state = (uint8_t)from;
+  ev->new_state = (uint8_t)to;
+  ev->reason = to == OMS_TRADING_HALTED        ? OMS_R_RISK_HALTED
+               : to == OMS_TRADING_REDUCE_ONLY ? OMS_R_RISK_REDUCE_ONLY
+                                               : OMS_R_NONE;
+  copy_text(ev->scope_id, sizeof(ev->scope_id), id ? id : "");
+  copy_text(ev->text, sizeof(ev->text), reason ? reason : "");
+  /* A halt is a fact the OMS must not lose: queued even if the store failed. */
+  commit(e, OMS_STORE_APPEND_MUST);
+  if (to != OMS_TRADING_HALTED) return;
+  oms_order_filter_t f = {0};
+  if (scope == OMS_RISK_SCOPE_ACCOUNT) f.account_id = id;
+  if (scope == OMS_RISK_SCOPE_STRATEGY) f.strategy_id = id;
+  if (scope == OMS_RISK_SCOPE_SYMBOL) f.symbol = id;
+  oms_engine_mass_cancel(e, &f, NULL);
+}
+
+int oms_engine_set_trading_state(oms_engine_t *e, int scope, const char *id, int state,
+                                 const char *reason) {
+  if (e->cfg.risk == NULL) return OMS_EINVAL;
+  return oms_risk_set_state(e->cfg.risk, (oms_risk_scope_t)scope, id, (oms_trading_state_t)state,
+                            reason, now_ns(e));
+}
+
+/* ---- the loop ----------------------------------------------------------------- */
+
+int oms_engine_poll(oms_engine_t *e) {
+  int work = 0;
+  uint32_t before = e->ocount;
+  release(e);
+  work += (int)(before > e->ocount ? before - e->ocount : 0);
+  while (e->hcount > 0) {
+    uint32_t i = e->hhead;
+    if (apply_report(e, &e->vctx[e->held_venue[i]], &e->held[i]) == OMS_EFULL) return work;
+    e->hhead = (e->hhead + 1) % e->hcap;
+    e->hcount--;
+    work++;
+  }
+  work += oms_router_poll(e->router, now_ns(e));
+  release(e);
+  return work;
+}
+
+/* ---- recovery ------------------------------------------------------------------ */
+
+static int load_one(void *ctx, const oms_order_t *o) {
+  oms_engine_t *e = ctx;
+  uint32_t si = slot_alloc(e);
+  if (si == NIL) return OMS_EFULL;
+  slot_t *s = &e->slots[si];
+  s->o = *o;
+  s->clord_key = clord_key(o->strategy_id, o->client_order_id);
+  oms__u64map_put(&e->by_id, o->order_id, si);
+  oms__u64map_put(&e->by_clord, s->clord_key, si);
+  if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
+  oms_order_t none;
+  memset(&none, 0, sizeof(none));
+  none.state = OMS_STATE_PENDING;
+  oms__risk_order_changed(e->cfg.risk, &none, &s->o, e->now);
+  /* Whatever happened at the venue while we were down, we do not know it. */
+  if (oms_ord_state_is_working(o->state)) {
+    s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
+    oms_router_track_unknown(e->router, &s->o, e->now);
+  }
+  return 0;
+}
+
+static int load_state(void *ctx, const oms_trading_state_row_t *t) {
+  oms_engine_t *e = ctx;
+  oms_risk_set_state(e->cfg.risk, (oms_risk_scope_t)t->scope_kind, t->scope_id,
+                     (oms_trading_state_t)t->state, t->reason, t->updated_ns);
+  return 0;
+}
+
+int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
+  if (e->cfg.store == NULL || e->st.orders_in_memory > 0) return OMS_EINVAL;
+  begin(e);
+  uint64_t last_seq = 0, last_id = 0;
+  int rc = e->cfg.store->vt->last_seqs(e->cfg.store, &last_seq, &last_id);
+  if (rc != 0) return OMS_ESTORE;
+  e->next_seq = last_seq + 1;
+  if (last_id >= e->next_order_id) e->next_order_id = last_id + 1;
+  if (e->cfg.risk != NULL && e->cfg.store->vt->load_trading_states != NULL) {
+    /* A halt survives a restart: put the stored states back, quietly. */
+    e->recovering = true;
+    rc = e->cfg.store->vt->load_trading_states(e->cfg.store, load_state, e);
+    e->recovering = false;
+    if (rc != 0) return OMS_ESTORE;
+  }
+  rc = oms_store_load_active(e->cfg.store, load_one, e);
+  if (n_loaded != NULL) *n_loaded = e->st.orders_in_memory;
+  if (rc == OMS_EFULL) return OMS_EFULL;
+  return rc == 0 ? 0 : OMS_ESTORE;
+}
+
+void oms_engine_stats(const oms_engine_t *e, oms_engine_stats_t *out) {
+  *out = e->st;
+  out->next_order_id = e->next_order_id;
+  out->next_event_seq = e->next_seq;
+  out->outbox_depth = e->ocount;
+  out->held_reports = e->hcount;
+}

@@ -1,0 +1,528 @@
+/*
+ * portfolio.c - positions and account figures kept up to date from fills and
+ * mark prices (the accounting model is described in include/oms/portfolio.h).
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Three fixed arrays, sized at create: symbols, accounts, positions. Each has
+ * an open-addressing index (linear probing, power-of-two size at least twice
+ * the capacity, slots hold array positions, -1 is empty). Nothing is ever
+ * deleted, so the indexes need no tombstones; a flat position stays in place.
+ *
+ * Every position caches its own unrealized PnL, exposure and margin at the
+ * current mark, and every account caches the sums of those over its
+ * positions. A change to a position (fill) or to a mark (set_mark) computes
+ * the new cached values of each touched position and moves the account sums
+ * by the difference, so reads never iterate. The positions of a symbol are
+ * chained (next_in_sym) for set_mark.
+ *
+ * Changes are computed on copies and written back only when every step
+ * succeeded: a result out of range leaves the portfolio as it was.
+ */
+#include "oms/portfolio.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "oms/error.h"
+
+typedef __int128 i128;
+
+typedef struct sym_s {
+  char id[OMS_SYMBOL_MAX + 1];
+  uint64_t hash;
+  oms_pf_instrument_t ins;
+  bool explicit_mark; /* set by set_mark; otherwise marked at the last fill */
+  int32_t first_pos;  /* chain of positions in this symbol, -1 ends */
+} sym_t;
+
+typedef struct acct_s {
+  char id[OMS_ID_MAX + 1];
+  uint64_t hash;
+  oms_dec_t cash, realized, fees, upnl, gross, net, margin;
+  int64_t day;        /* trading day index of day_base */
+  oms_dec_t day_base; /* realized - fees + upnl at the start of that day */
+} acct_t;
+
+typedef struct pos_s {
+  uint32_t acct, sym;
+  int32_t next_in_sym;
+  oms_dec_t qty, avg, realized, fees;
+  oms_dec_t upnl, expo, margin; /* cached at the symbol's mark */
+} pos_t;
+
+typedef struct vals_s {
+  oms_dec_t upnl, expo, margin;
+} vals_t;
+
+struct oms_portfolio_s {
+  oms_portfolio_config_t cfg;
+  sym_t *syms;
+  acct_t *accts;
+  pos_t *pos;
+  vals_t *scratch; /* set_mark's new values, one per position */
+  uint32_t nsyms, naccts, npos;
+  int32_t *sym_idx, *acct_idx, *pos_idx;
+  uint32_t sym_mask, acct_mask, pos_mask;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s, size_t max, size_t *len) {
+  uint64_t h = UINT64_C(1469598103934665603);
+  size_t i = 0;
+  for (; i <= max && s[i] != '\0'; i++) {
+    h ^= (unsigned char)s[i];
+    h *= UINT64_C(1099511628211);
+  }
+  *len = i;
+  return h;
+}
+
+static uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= UINT64_C(0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= UINT64_C(0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return x;
+}
+
+static uint32_t table_size(uint32_t cap) {
+  uint32_t n = 8;
+  while (n < 2 * cap) n <<= 1;
+  return n;
+}
+
+static int fits(i128 v) { return v <= (i128)OMS_DEC_MAX_RAW && v >= (i128)OMS_DEC_MIN_RAW; }
+
+static oms_dec_t saturate(i128 v) {
+  if (v > (i128)OMS_DEC_MAX_RAW) return oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  if (v < (i128)OMS_DEC_MIN_RAW) return oms_dec_from_raw(OMS_DEC_MIN_RAW);
+  return oms_dec_from_raw((int64_t)v);
+}
+
+static int64_t day_of(const oms_portfolio_t *p, int64_t now_ns) {
+  int64_t t = now_ns - p->cfg.day_reset_ns;
+  int64_t d = t / OMS_DAY_NS;
+  if (t % OMS_DAY_NS < 0) d--;
+  return d;
+}
+
+static oms_dec_t total_pnl(const acct_t *a) {
+  return saturate((i128)a->realized.raw - a->fees.raw + a->upnl.raw);
+}
+
+/* Starts a new trading day for a if now_ns is past its day. */
+static void roll_day(const oms_portfolio_t *p, acct_t *a, int64_t now_ns) {
+  int64_t d = day_of(p, now_ns);
+  if (d > a->day) {
+    a->day = d;
+    a->day_base = total_pnl(a);
+  }
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+static int32_t find_sym(const oms_portfolio_t *p, const char *id) {
+  if (id == NULL) return -1;
+  size_t len;
+  uint64_t h = hash_str(id, OMS_SYMBOL_MAX, &len);
+  if (len == 0 || len > OMS_SYMBOL_MAX) return -1;
+  for (uint32_t i = (uint32_t)h & p->sym_mask;; i = (i + 1) & p->sym_mask) {
+    int32_t k = p->sym_idx[i];
+    if (k < 0) return -1;
+    if (p->syms[k].hash == h && strcmp(p->syms[k].id, id) == 0) return k;
+  }
+}
+
+static int32_t find_acct(const oms_portfolio_t *p, const char *id, uint64_t *hash, uint32_t *slot) {
+  if (id == NULL) return -2;
+  size_t len;
+  uint64_t h = hash_str(id, OMS_ID_MAX, &len);
+  if (len == 0 || len > OMS_ID_MAX) return -2;
+  for (uint32_t i = (uint32_t)h & p->acct_mask;; i = (i + 1) & p->acct_mask) {
+    int32_t k = p->acct_idx[i];
+    if (k < 0) {
+      if (hash != NULL) *hash = h;
+      if (slot != NULL) *slot = i;
+      return -1;
+    }
+    if (p->accts[k].hash == h && strcmp(p->accts[k].id, id) == 0) return k;
+  }
+}
+
+/* Finds or creates account id. Returns its index, or a negative error. */
+static int32_t get_acct(oms_portfolio_t *p, const char *id, int64_t now_ns) {
+  uint64_t h;
+  uint32_t slot;
+  int32_t k = find_acct(p, id, &h, &slot);
+  if (k == -2) return OMS_EINVAL;
+  if (k >= 0) return k;
+  if (p->naccts == p->cfg.max_accounts) return OMS_EFULL;
+  k = (int32_t)p->naccts++;
+  acct_t *a = &p->accts[k];
+  memset(a, 0, sizeof(*a));
+  strcpy(a->id, id);
+  a->hash = h;
+  a->day = day_of(p, now_ns);
+  p->acct_idx[slot] = k;
+  return k;
+}
+
+static uint64_t pos_hash(uint32_t acct, uint32_t sym) {
+  return mix64(((uint64_t)acct << 32) | sym);
+}
+
+static int32_t find_pos(const oms_portfolio_t *p, uint32_t acct, uint32_t sym, uint32_t *slot) {
+  for (uint32_t i = (uint32_t)pos_hash(acct, sym) & p->pos_mask;; i = (i + 1) & p->pos_mask) {
+    int32_t k = p->pos_idx[i];
+    if (k < 0) {
+      if (slot != NULL) *slot = i;
+      return -1;
+    }
+    if (p->pos[k].acct == acct && p->pos[k].sym == sym) return k;
+  }
+}
+
+/* ---- create / destroy ---------------------------------------------------- */
+
+int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **out) {
+  *out = NULL;
+  if (cfg == NULL || cfg->max_accounts == 0 || cfg->max_symbols == 0 || cfg->max_positions == 0 ||
+      cfg->max_accounts > (1u << 24) || cfg->max_symbols > (1u << 24) ||
+      cfg->max_positions > (1u << 26) || cfg->day_reset_ns < 0 || cfg->day_reset_ns >= OMS_DAY_NS)
+    return OMS_EINVAL;
+  oms_portfolio_t *p = calloc(1, sizeof(*p));
+  if (p == NULL) return OMS_ENOMEM;
+  p->cfg = *cfg;
+  uint32_t ns = table_size(cfg->max_symbols), na = table_size(cfg->max_accounts),
+           np = table_size(cfg->max_positions);
+  p->syms = calloc(cfg->max_symbols, sizeof(sym_t));
+  p->accts = calloc(cfg->max_accounts, sizeof(acct_t));
+  p->pos = calloc(cfg->max_positions, sizeof(pos_t));
+  p->scratch = calloc(cfg->max_positions, sizeof(vals_t));
+  p->sym_idx = malloc(ns * sizeof(int32_t));
+  p->acct_idx = malloc(na * sizeof(int32_t));
+  p->pos_idx = malloc(np * sizeof(int32_t));
+  if (p->syms == NULL || p->accts == NULL || p->pos == NULL || p->scratch == NULL ||
+      p->sym_idx == NULL || p->acct_idx == NULL || p->pos_idx == NULL) {
+    oms_portfolio_destroy(p);
+    return OMS_ENOMEM;
+  }
+  memset(p->sym_idx, 0xff, ns * sizeof(int32_t));
+  memset(p->acct_idx, 0xff, na * sizeof(int32_t));
+  memset(p->pos_idx, 0xff, np * sizeof(int32_t));
+  p->sym_mask = ns - 1;
+  p->acct_mask = na - 1;
+  p->pos_mask = np - 1;
+  *out = p;
+  return 0;
+}
+
+void oms_portfolio_destroy(oms_portfolio_t *p) {
+  if (p == NULL) return;
+  free(p->syms);
+  free(p->accts);
+  free(p->pos);
+  free(p->scratch);
+  free(p->sym_idx);
+  free(p->acct_idx);
+  free(p->pos_idx);
+  free(p);
+}
+
+/* ---- valuation ----------------------------------------------------------- */
+
+/* The cached values of a position of qty at avg for instrument ins. */
+static int value_of(oms_dec_t qty, oms_dec_t avg, const oms_pf_instrument_t *ins, vals_t *v) {
+  v->upnl = v->expo = v->margin = OMS_DEC_ZERO;
+  if (oms_dec_is_zero(qty)) return 0;
+  oms_dec_t diff;
+  int rc = oms_dec_sub(ins->mark_px, avg, &diff);
+  if (rc == 0) rc = oms_notional(qty, diff, ins->multiplier, &v->upnl);
+  if (rc == 0) rc = oms_notional(qty, ins->mark_px, ins->multiplier, &v->expo);
+  if (rc == 0)
+    rc = oms_dec_mul(oms_dec_abs(v->expo), ins->margin_rate, OMS_ROUND_HALF_EVEN, &v->margin);
+  return rc;
+}
+
+/* *n = *a with the position values moved from old to new, and realized and
+ * fees added; checked. */
+static int acct_move(const acct_t *a, const vals_t *old, const vals_t *nw, oms_dec_t realized,
+                     oms_dec_t fee, acct_t *n) {
+  *n = *a;
+  i128 upnl = (i128)a->upnl.raw - old->upnl.raw + nw->upnl.raw;
+  i128 gross = (i128)a->gross.raw - (old->expo.raw < 0 ? -old->expo.raw : old->expo.raw) +
+               (nw->expo.raw < 0 ? -nw->expo.raw : nw->expo.raw);
+  i128 net = (i128)a->net.raw - old->expo.raw + nw->expo.raw;
+  i128 margin = (i128)a->margin.raw - old->margin.raw + nw->margin.raw;
+  i128 rl = (i128)a->realized.raw + realized.raw;
+  i128 fees = (i128)a->fees.raw + fee.raw;
+  i128 cash = (i128)a->cash.raw + realized.raw - fee.raw;
+  if (!fits(upnl) || !fits(gross) || !fits(net) || !fits(margin) || !fits(rl) || !fits(fees) ||
+      !fits(cash))
+    return OMS_EOVERFLOW;
+  n->upnl.raw = (int64_t)upnl;
+  n->gross.raw = (int64_t)gross;
+  n->net.raw = (int64_t)net;
+  n->margin.raw = (int64_t)margin;
+  n->realized.raw = (int64_t)rl;
+  n->fees.raw = (int64_t)fees;
+  n->cash.raw = (int64_t)cash;
+  return 0;
+}
+
+/* Sets symbol k's instrument data to ins and revalues its positions, all or
+ * nothing. */
+static int revalue_symbol(oms_portfolio_t *p, int32_t k, const oms_pf_instrument_t *ins,
+                          int64_t now_ns) {
+  sym_t *s = &p->syms[k];
+  static const oms_dec_t zero = {0};
+  for (int32_t i = s->first_pos; i >= 0; i = p->pos[i].next_in_sym) {
+    pos_t *ps = &p->pos[i];
+    roll_day(p, &p->accts[ps->acct], now_ns);
+    int rc = value_of(ps->qty, ps->avg, ins, &p->scratch[i]);
+    vals_t old = {ps->upnl, ps->expo, ps->margin};
+    acct_t n;
+    if (rc == 0) rc = acct_move(&p->accts[ps->acct], &old, &p->scratch[i], zero, zero, &n);
+    if (rc != 0) return rc;
+  }
+  for (int32_t i = s->first_pos; i >= 0; i = p->pos[i].next_in_sym) {
+    pos_t *ps = &p->pos[i];
+    vals_t old = {ps->upnl, ps->expo, ps->margin};
+    acct_t *a = &p->accts[ps->acct];
+    acct_t n;
+    (void)acct_move(a, &old, &p->scratch[i], zero, zero, &n); /* checked above */
+    *a = n;
+    ps->upnl = p->scratch[i].upnl;
+    ps->expo = p->scratch[i].expo;
+    ps->margin = p->scratch[i].margin;
+  }
+  s->ins = *ins;
+  return 0;
+}
+
+/* ---- updates ------------------------------------------------------------- */
+
+int oms_portfolio_set_instrument(oms_portfolio_t *p, const char *symbol, oms_dec_t multiplier,
+                                 oms_dec_t margin_rate) {
+  if (p == NULL || symbol == NULL || oms_dec_is_neg(multiplier) || oms_dec_is_neg(margin_rate))
+    return OMS_EINVAL;
+  if (oms_dec_is_zero(multiplier)) multiplier = oms_dec_from_raw(OMS_DEC_SCALE);
+  int32_t k = find_sym(p, symbol);
+  if (k >= 0) {
+    oms_pf_instrument_t ins = p->syms[k].ins;
+    ins.multiplier = multiplier;
+    ins.margin_rate = margin_rate;
+    return revalue_symbol(p, k, &ins, ins.mark_ns);
+  }
+  size_t len;
+  uint64_t h = hash_str(symbol, OMS_SYMBOL_MAX, &len);
+  if (len == 0 || len > OMS_SYMBOL_MAX || !oms_id_valid(symbol, OMS_SYMBOL_MAX)) return OMS_EINVAL;
+  if (p->nsyms == p->cfg.max_symbols) return OMS_EFULL;
+  k = (int32_t)p->nsyms++;
+  sym_t *s = &p->syms[k];
+  memset(s, 0, sizeof(*s));
+  strcpy(s->id, symbol);
+  s->hash = h;
+  s->ins.multiplier = multiplier;
+  s->ins.margin_rate = margin_rate;
+  s->first_pos = -1;
+  uint32_t i = (uint32_t)h & p->sym_mask;
+  while (p->sym_idx[i] >= 0) i = (i + 1) & p->sym_mask;
+  p->sym_idx[i] = k;
+  return 0;
+}
+
+int oms_portfolio_set_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px, int64_t now_ns) {
+  if (p == NULL || !oms_dec_is_pos(px)) return OMS_EINVAL;
+  int32_t k = find_sym(p, symbol);
+  if (k < 0) return OMS_ENOTFOUND;
+  oms_pf_instrument_t ins = p->syms[k].ins;
+  ins.mark_px = px;
+  ins.mark_ns = now_ns;
+  int rc = revalue_symbol(p, k, &ins, now_ns);
+  if (rc == 0) p->syms[k].explicit_mark = true;
+  return rc;
+}
+
+int oms_portfolio_set_cash(oms_portfolio_t *p, const char *account, oms_dec_t cash,
+                           int64_t now_ns) {
+  if (p == NULL || !oms_id_valid(account == NULL ? "" : account, OMS_ID_MAX)) return OMS_EINVAL;
+  int32_t k = get_acct(p, account, now_ns);
+  if (k < 0) return k;
+  roll_day(p, &p->accts[k], now_ns);
+  p->accts[k].cash = cash;
+  return 0;
+}
+
+/* The position after a fill: quantity, average price and realized PnL. */
+static int fill_math(const pos_t *ps, const oms_pf_instrument_t *ins, oms_side_t side,
+                     oms_dec_t qty, oms_dec_t px, oms_dec_t *nq, oms_dec_t *navg,
+                     oms_dec_t *realized) {
+  int64_t q = ps->qty.raw, s = side == OMS_SIDE_BUY ? qty.raw : -qty.raw;
+  i128 sum = (i128)q + s;
+  if (!fits(sum)) return OMS_EOVERFLOW;
+  nq->raw = (int64_t)sum;
+  *realized = OMS_DEC_ZERO;
+  if (q == 0 || (q > 0) == (s > 0)) {
+    /* Opening or adding: exact weighted mean, rounded half-even. */
+    i128 aq = q < 0 ? -(i128)q : q, as = s < 0 ? -(i128)s : s, cost;
+    if (__builtin_mul_overflow(aq, (i128)ps->avg.raw, &cost)) return OMS_EOVERFLOW;
+    i128 add;
+    if (__builtin_mul_overflow(as, (i128)px.raw, &add) || __builtin_add_overflow(cost, add, &cost))
+      return OMS_EOVERFLOW;
+    i128 d = aq + as, a = cost / d, r = cost % d;
+    if (2 * r > d || (2 * r == d && (a & 1))) a++;
+    navg->raw = (int64_t)a; /* a mean of in-range prices is in range */
+    return 0;
+  }
+  /* Reducing, closing or flipping. */
+  int64_t aq = q < 0 ? -q : q;
+  oms_dec_t closed = oms_dec_from_raw(qty.raw < aq ? qty.raw : aq);
+  oms_dec_t diff;
+  int rc = q > 0 ? oms_dec_sub(px, ps->avg, &diff) : oms_dec_sub(ps->avg, px, &diff);
+  if (rc == 0) rc = oms_notional(closed, diff, ins->multiplier, realized);
+  if (rc != 0) return rc;
+  if (nq->raw == 0)
+    *navg = OMS_DEC_ZERO;
+  else if ((nq->raw > 0) == (q > 0))
+    *navg = ps->avg;
+  else
+    *navg = px;
+  return 0;
+}
+
+int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char *symbol,
+                             oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
+                             int64_t now_ns) {
+  if (p == NULL || account == NULL || !oms_id_valid(account, OMS_ID_MAX) ||
+      (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL) || !oms_dec_is_pos(qty) ||
+      !oms_dec_is_pos(px))
+    return OMS_EINVAL;
+  int32_t sk = find_sym(p, symbol);
+  if (sk < 0) return OMS_ENOTFOUND;
+  int32_t ak = get_acct(p, account, now_ns);
+  if (ak < 0) return ak;
+  uint32_t slot = 0;
+  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk, &slot);
+  if (pk < 0 && p->npos == p->cfg.max_positions) return OMS_EFULL;
+  roll_day(p, &p->accts[ak], now_ns);
+
+  sym_t *s = &p->syms[sk];
+  int rc;
+  if (!s->explicit_mark) {
+    /* Marked at the last fill: move the mark first, for every holder. */
+    oms_pf_instrument_t ins = s->ins;
+    ins.mark_px = px;
+    ins.mark_ns = now_ns;
+    rc = revalue_symbol(p, sk, &ins, now_ns);
+    if (rc != 0) return rc;
+  }
+  pos_t cur;
+  if (pk >= 0) {
+    cur = p->pos[pk];
+  } else {
+    memset(&cur, 0, sizeof(cur));
+    cur.acct = (uint32_t)ak;
+    cur.sym = (uint32_t)sk;
+    cur.next_in_sym = s->first_pos;
+  }
+  pos_t n = cur;
+  oms_dec_t realized;
+  rc = fill_math(&cur, &s->ins, side, qty, px, &n.qty, &n.avg, &realized);
+  if (rc == 0) rc = oms_dec_add(cur.realized, realized, &n.realized);
+  if (rc == 0) rc = oms_dec_add(cur.fees, fee, &n.fees);
+  vals_t nv;
+  if (rc == 0) rc = value_of(n.qty, n.avg, &s->ins, &nv);
+  vals_t old = {cur.upnl, cur.expo, cur.margin};
+  acct_t na;
+  if (rc == 0) rc = acct_move(&p->accts[ak], &old, &nv, realized, fee, &na);
+  if (rc != 0) return rc;
+  n.upnl = nv.upnl;
+  n.expo = nv.expo;
+  n.margin = nv.margin;
+  if (pk < 0) {
+    pk = (int32_t)p->npos++;
+    p->pos_idx[slot] = pk;
+    s->first_pos = pk;
+  }
+  p->pos[pk] = n;
+  p->accts[ak] = na;
+  return 0;
+}
+
+/* ---- reads --------------------------------------------------------------- */
+
+int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_ns,
+                          oms_pf_account_t *out) {
+  memset(out, 0, sizeof(*out));
+  int32_t k = p == NULL ? -1 : find_acct(p, account, NULL, NULL);
+  if (k < 0) return OMS_ENOTFOUND;
+  acct_t *a = &p->accts[k];
+  roll_day(p, a, now_ns);
+  out->cash = a->cash;
+  out->realized_pnl = a->realized;
+  out->unrealized_pnl = a->upnl;
+  out->fees = a->fees;
+  out->equity = saturate((i128)a->cash.raw + a->upnl.raw);
+  out->margin_used = a->margin;
+  out->gross_exposure = a->gross;
+  out->net_exposure = a->net;
+  if (oms_dec_is_pos(out->equity) &&
+      oms_dec_div(a->gross, out->equity, OMS_ROUND_HALF_EVEN, &out->leverage) != 0)
+    out->leverage = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  out->daily_pnl = saturate((i128)total_pnl(a).raw - a->day_base.raw);
+  out->day_start_ns = a->day * OMS_DAY_NS + p->cfg.day_reset_ns;
+  return 0;
+}
+
+int oms_portfolio_position(const oms_portfolio_t *p, const char *account, const char *symbol,
+                           oms_pf_position_t *out) {
+  memset(out, 0, sizeof(*out));
+  int32_t sk = p == NULL ? -1 : find_sym(p, symbol);
+  if (sk < 0) return OMS_ENOTFOUND;
+  out->ins = p->syms[sk].ins;
+  int32_t ak = find_acct(p, account, NULL, NULL);
+  if (ak < 0) return 0;
+  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk, NULL);
+  if (pk < 0) return 0;
+  const pos_t *ps = &p->pos[pk];
+  out->qty = ps->qty;
+  out->avg_px = ps->avg;
+  out->realized_pnl = ps->realized;
+  out->unrealized_pnl = ps->upnl;
+  out->fees = ps->fees;
+  out->exposure = ps->expo;
+  out->margin = ps->margin;
+  return 0;
+}
+
+int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
+                             oms_pf_instrument_t *out) {
+  memset(out, 0, sizeof(*out));
+  int32_t k = p == NULL ? -1 : find_sym(p, symbol);
+  if (k < 0) return OMS_ENOTFOUND;
+  *out = p->syms[k].ins;
+  return 0;
+}
+
+/* ---- the interface ------------------------------------------------------- */
+
+static int if_account(void *ctx, const char *account, int64_t now_ns, oms_pf_account_t *out) {
+  return oms_portfolio_account(ctx, account, now_ns, out);
+}
+
+static int if_position(void *ctx, const char *account, const char *symbol, oms_pf_position_t *out) {
+  return oms_portfolio_position(ctx, account, symbol, out);
+}
+
+static int if_instrument(void *ctx, const char *symbol, oms_pf_instrument_t *out) {
+  return oms_portfolio_instrument(ctx, symbol, out);
+}
+
+oms_portfolio_if_t oms_portfolio_as_if(oms_portfolio_t *p) {
+  oms_portfolio_if_t t = {p, if_account, if_position, if_instrument};
+  return t;
+}

@@ -1,0 +1,490 @@
+/*
+ * checks.c - the built-in pre-trade checks.
+ *
+ * Each check reads only the prepared oms_risk_input_t (and, for the ones
+ * with memory - throttle, duplicate guard, daily loss - the engine handed in
+ * as ctx), decides with exact decimal comparisons, and on failure writes one
+ * sentence that starts with its name and gives the numbers that decided it.
+ * The boundary is always inclusive: a value equal to its limit passes.
+ *
+ * Fail closed: a check that needs a limit the resolved limits do not set
+ * refuses with OMS_R_RISK_NO_LIMITS and says which limit is missing.
+ *
+ * Nothing here allocates; text is formatted only on failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "risk/risk_internal.h"
+
+#define SET(in, bit) (((in)->limits->v.set & (bit)) != 0)
+
+typedef char dbuf_t[OMS_DEC_STRLEN];
+
+static oms_reason_t no_limit(const oms_risk_input_t *in, oms_risk_result_t *res, const char *check,
+                             const char *what) {
+  const oms_order_t *o = in->order;
+  return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS,
+                        "%s: no %s limit configured for %s (account %s, strategy %s)", check, what,
+                        o->symbol, o->account_id, o->strategy_id);
+}
+
+static oms_dec_t open_qty(const oms_order_t *o) {
+  return oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
+}
+
+/* a * b compared with c, exactly (a, b, c raw 10^-8 units). */
+static int cmp_mul(oms_dec_t a, oms_dec_t b, oms_dec_t c) {
+  oms__i128 l = (oms__i128)a.raw * b.raw, rr = (oms__i128)c.raw * OMS_DEC_SCALE;
+  return (l > rr) - (l < rr);
+}
+
+static oms_dec_t mul_sat(oms_dec_t a, oms_dec_t b) {
+  oms_dec_t out;
+  if (oms_dec_mul(a, b, OMS_ROUND_HALF_EVEN, &out) != 0)
+    out = oms_dec_from_raw((a.raw < 0) != (b.raw < 0) ? OMS_DEC_MIN_RAW : OMS_DEC_MAX_RAW);
+  return out;
+}
+
+static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) {
+  oms__i128 v = (oms__i128)a.raw + b.raw;
+  if (v > OMS_DEC_MAX_RAW) v = OMS_DEC_MAX_RAW;
+  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
+  return oms_dec_from_raw((int64_t)v);
+}
+
+/* ---- 14. kill switch ------------------------------------------------------ */
+
+oms_reason_t oms__check_KILL_SWITCH(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_order_t *o = in->order;
+  dbuf_t a, b;
+  if (in->state == OMS_TRADING_HALTED) {
+    const char *scope = in->state_global == OMS_TRADING_HALTED    ? "global"
+                        : in->state_account == OMS_TRADING_HALTED ? "account"
+                                                                  : "strategy";
+    const char *id = in->state_global == OMS_TRADING_HALTED    ? "firm"
+                     : in->state_account == OMS_TRADING_HALTED ? o->account_id
+                                                               : o->strategy_id;
+    return oms_reject_set(&res->reject, OMS_R_RISK_HALTED,
+                          "kill_switch: trading halted (%s %s); only cancels pass", scope, id);
+  }
+  if (in->state == OMS_TRADING_REDUCE_ONLY && !in->reduces) {
+    const char *scope = in->state_global == OMS_TRADING_REDUCE_ONLY    ? "global"
+                        : in->state_account == OMS_TRADING_REDUCE_ONLY ? "account"
+                                                                       : "strategy";
+    return oms_reject_set(&res->reject, OMS_R_RISK_REDUCE_ONLY,
+                          "kill_switch: reduce-only (%s): %s %s %s does not reduce position %s "
+                          "of account %s",
+                          scope, oms_side_str(o->side), oms__fmt(open_qty(o), a), o->symbol,
+                          oms__fmt(in->position.qty, b), o->account_id);
+  }
+  if ((o->instructions & OMS_INST_REDUCE_ONLY) && !in->reduces)
+    return oms_reject_set(&res->reject, OMS_R_RISK_REDUCE_ONLY,
+                          "kill_switch: reduce-only order %s %s %s does not reduce position %s "
+                          "of account %s",
+                          oms_side_str(o->side), oms__fmt(open_qty(o), a), o->symbol,
+                          oms__fmt(in->position.qty, b), o->account_id);
+  return OMS_R_NONE;
+}
+
+/* ---- 7. symbol whitelist and restricted list ------------------------------ */
+
+oms_reason_t oms__check_SYMBOL_LIST(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  (void)ctx;
+  if (in->limits->symbol_restricted)
+    return oms_reject_set(&res->reject, OMS_R_RISK_SYMBOL_RESTRICTED,
+                          "symbol_list: %s is on the restricted list", in->order->symbol);
+  if (!in->limits->symbol_allowed)
+    return oms_reject_set(&res->reject, OMS_R_RISK_SYMBOL_NOT_ALLOWED,
+                          "symbol_list: %s is not on the whitelist", in->order->symbol);
+  return OMS_R_NONE;
+}
+
+/* ---- 8. trading hours ----------------------------------------------------- */
+
+oms_reason_t oms__check_TRADING_HOURS(void *ctx, const oms_risk_input_t *in,
+                                      oms_risk_result_t *res) {
+  static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  oms_risk_t *r = ctx;
+  const oms_order_t *o = in->order;
+  const oms__hours_t *h = oms__limits_hours(r->limits, o->symbol, o->venue);
+  if (h == NULL)
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS,
+                          "trading_hours: no trading hours configured for %s (venue %s)", o->symbol,
+                          o->venue);
+  int day, minute;
+  if (oms__hours_open(h, in->now_ns, &day, &minute)) return OMS_R_NONE;
+  return oms_reject_set(&res->reject, OMS_R_RISK_TRADING_HOURS,
+                        "trading_hours: %s is closed at %s %02d:%02d %s", o->symbol, wd[day],
+                        minute / 60, minute % 60, h->tz.name);
+}
+
+/* ---- 11. order-rate throttle ---------------------------------------------- */
+
+static int64_t rate_window(const oms_risk_input_t *in) {
+  return SET(in, OMS_RL_RATE_WINDOW) ? in->limits->v.rate_window_ns : INT64_C(1000000000);
+}
+
+oms_reason_t oms__check_ORDER_RATE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  oms_risk_t *r = ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  if (!SET(in, OMS_RL_ORDER_RATE_STRATEGY))
+    return no_limit(in, res, "order_rate", "strategy order rate");
+  if (!SET(in, OMS_RL_ORDER_RATE_ACCOUNT))
+    return no_limit(in, res, "order_rate", "account order rate");
+  int64_t win = rate_window(in);
+  const oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
+  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  if (oms__ring_full(&s->orders, r->cfg.rate_ring, v->order_rate_strategy, in->now_ns, win))
+    return oms_reject_set(&res->reject, OMS_R_RISK_THROTTLE,
+                          "order_rate: %u orders and modifies in the last %lld ms for strategy %s "
+                          "(limit %u)",
+                          v->order_rate_strategy, (long long)(win / 1000000), o->strategy_id,
+                          v->order_rate_strategy);
+  if (oms__ring_full(&a->orders, r->cfg.rate_ring, v->order_rate_account, in->now_ns, win))
+    return oms_reject_set(&res->reject, OMS_R_RISK_THROTTLE,
+                          "order_rate: %u orders and modifies in the last %lld ms for account %s "
+                          "(limit %u)",
+                          v->order_rate_account, (long long)(win / 1000000), o->account_id,
+                          v->order_rate_account);
+  return OMS_R_NONE;
+}
+
+void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) {
+  oms_risk_t *r = ctx;
+  oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
+  oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  oms__ring_push(&s->orders, r->cfg.rate_ring, in->now_ns);
+  oms__ring_push(&a->orders, r->cfg.rate_ring, in->now_ns);
+}
+
+/* ---- 12. duplicate-order guard -------------------------------------------- */
+
+#define DUP_PROBES 8
+
+static uint64_t dup_mix(uint64_t x) {
+  x ^= x >> 31;
+  x *= UINT64_C(0x7fb5d329728ea185);
+  x ^= x >> 27;
+  x *= UINT64_C(0x81dadef4bc2dd44d);
+  x ^= x >> 33;
+  return x;
+}
+
+static void dup_fields(const oms_order_t *o, oms__dup_t *d) {
+  d->key = oms__dup_key(o);
+  d->qty = o->qty.raw;
+  d->px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
+  d->side_type = (uint32_t)o->side | (uint32_t)o->type << 4;
+}
+
+static uint32_t dup_home(const oms_risk_t *r, const oms__dup_t *d) {
+  return (uint32_t)dup_mix(d->key ^ dup_mix((uint64_t)d->qty) ^ ((uint64_t)d->px << 1) ^
+                           d->side_type) &
+         r->dup_mask;
+}
+
+static bool dup_same(const oms__dup_t *a, const oms__dup_t *b) {
+  return a->side_type == b->side_type && a->key == b->key && a->qty == b->qty && a->px == b->px;
+}
+
+oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  oms_risk_t *r = ctx;
+  if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
+  if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
+    return no_limit(in, res, "duplicate_order", "duplicate window");
+  oms__dup_t d;
+  dup_fields(in->order, &d);
+  int64_t win = in->limits->v.duplicate_window_ns;
+  uint32_t h = dup_home(r, &d);
+  for (uint32_t i = 0; i < DUP_PROBES; i++) {
+    const oms__dup_t *s = &r->dups[(h + i) & r->dup_mask];
+    if (s->side_type != 0 && dup_same(s, &d) && s->ts > in->now_ns - win) {
+      const oms_order_t *o = in->order;
+      dbuf_t a, b;
+      return oms_reject_set(&res->reject, OMS_R_RISK_DUPLICATE_ORDER,
+                            "duplicate_order: same %s %s %s @ %s by strategy %s %lld ms ago "
+                            "(window %lld ms)",
+                            oms_side_str(o->side), oms__fmt(o->qty, a), o->symbol,
+                            oms__fmt(oms_dec_from_raw(d.px), b), o->strategy_id,
+                            (long long)((in->now_ns - s->ts) / 1000000),
+                            (long long)(win / 1000000));
+    }
+  }
+  return OMS_R_NONE;
+}
+
+void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
+  oms_risk_t *r = ctx;
+  if (in->action != OMS_RISK_NEW) return;
+  oms__dup_t d;
+  dup_fields(in->order, &d);
+  d.ts = in->now_ns;
+  uint32_t h = dup_home(r, &d), victim = h & r->dup_mask;
+  for (uint32_t i = 0; i < DUP_PROBES; i++) {
+    uint32_t k = (h + i) & r->dup_mask;
+    oms__dup_t *s = &r->dups[k];
+    if (s->side_type == 0 || dup_same(s, &d)) {
+      victim = k;
+      break;
+    }
+    if (s->ts < r->dups[victim].ts) victim = k; /* else the oldest goes */
+  }
+  r->dups[victim] = d;
+}
+
+/* ---- 1. max order size (quantity and notional) ----------------------------- */
+
+oms_reason_t oms__check_MAX_ORDER_SIZE(void *ctx, const oms_risk_input_t *in,
+                                       oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  dbuf_t a, b;
+  if (!SET(in, OMS_RL_MAX_ORDER_QTY)) return no_limit(in, res, "max_order_size", "order quantity");
+  if (oms_dec_gt(o->qty, v->max_order_qty))
+    return oms_reject_set(&res->reject, OMS_R_RISK_MAX_ORDER_QTY,
+                          "max_order_size: quantity %s exceeds limit %s for %s (strategy %s)",
+                          oms__fmt(o->qty, a), oms__fmt(v->max_order_qty, b), o->symbol,
+                          o->strategy_id);
+  if (!SET(in, OMS_RL_MAX_ORDER_NOTIONAL))
+    return no_limit(in, res, "max_order_size", "order notional");
+  if (!in->notional_known)
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                          "max_order_size: no price to value %s order for %s",
+                          oms_ord_type_str(o->type), o->symbol);
+  if (oms_dec_gt(in->order_notional, v->max_order_notional))
+    return oms_reject_set(&res->reject, OMS_R_RISK_MAX_ORDER_NOTIONAL,
+                          "max_order_size: notional %s exceeds limit %s for %s (strategy %s)",
+                          oms__fmt(in->order_notional, a), oms__fmt(v->max_order_notional, b),
+                          o->symbol, o->strategy_id);
+  return OMS_R_NONE;
+}
+
+/* ---- 9. price collar, reference price, staleness --------------------------- */
+
+oms_reason_t oms__check_PRICE_COLLAR(void *ctx, const oms_risk_input_t *in,
+                                     oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  dbuf_t a, b, c, d;
+  if (!SET(in, OMS_RL_COLLAR_PCT) && !SET(in, OMS_RL_COLLAR_TICKS))
+    return no_limit(in, res, "price_collar", "collar");
+  if (!SET(in, OMS_RL_MAX_REF_AGE)) return no_limit(in, res, "price_collar", "reference price age");
+  if (!oms_dec_is_pos(in->ref_px))
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                          "price_collar: no reference price for %s", o->symbol);
+  int64_t age = in->now_ns - in->ref_ns;
+  if (age > v->max_ref_age_ns)
+    return oms_reject_set(&res->reject, OMS_R_RISK_STALE_REFERENCE_PRICE,
+                          "price_collar: reference price %s for %s is %lld ms old (max %lld ms)",
+                          oms__fmt(in->ref_px, a), o->symbol, (long long)(age / 1000000),
+                          (long long)(v->max_ref_age_ns / 1000000));
+  oms_dec_t band = OMS_DEC_ZERO;
+  if (SET(in, OMS_RL_COLLAR_PCT)) band = mul_sat(in->ref_px, v->collar_pct);
+  if (SET(in, OMS_RL_COLLAR_TICKS)) {
+    oms_dec_t t;
+    if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &t) != 0)
+      t = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+    band = oms_dec_max(band, t);
+  }
+  oms_dec_t px[2];
+  const char *what[2];
+  int n = 0;
+  if (o->type == OMS_ORD_LIMIT || o->type == OMS_ORD_STOP_LIMIT) {
+    px[n] = o->price;
+    what[n++] = "price";
+  }
+  if (o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT) {
+    px[n] = o->stop_price;
+    what[n++] = "stop price";
+  }
+  for (int i = 0; i < n; i++) {
+    oms_dec_t dev = oms_dec_abs(add_sat(px[i], oms_dec_neg(in->ref_px)));
+    if (oms_dec_gt(dev, band))
+      return oms_reject_set(&res->reject, OMS_R_RISK_PRICE_COLLAR,
+                            "price_collar: %s %s is %s from reference %s for %s (band %s)", what[i],
+                            oms__fmt(px[i], a), oms__fmt(dev, b), oms__fmt(in->ref_px, c),
+                            o->symbol, oms__fmt(band, d));
+  }
+  return OMS_R_NONE;
+}
+
+/* ---- 2. max position (worst case) ------------------------------------------ */
+
+oms_reason_t oms__check_MAX_POSITION(void *ctx, const oms_risk_input_t *in,
+                                     oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  if (!SET(in, OMS_RL_MAX_POSITION)) return no_limit(in, res, "max_position", "position");
+  oms_dec_t q = in->position.qty, oq = open_qty(o), worst;
+  bool buy = o->side == OMS_SIDE_BUY;
+  if (buy)
+    worst = add_sat(add_sat(q, in->aggr.open_buy_qty), oq);
+  else
+    worst = add_sat(add_sat(in->aggr.open_sell_qty, oq), oms_dec_neg(q));
+  if (oms_dec_le(worst, v->max_position)) return OMS_R_NONE;
+  dbuf_t a, b, c, d, e;
+  return oms_reject_set(&res->reject, OMS_R_RISK_MAX_POSITION,
+                        "max_position: worst-case %s position %s exceeds limit %s for %s "
+                        "(account %s: position %s, open %s %s, order %s)",
+                        buy ? "long" : "short", oms__fmt(worst, a), oms__fmt(v->max_position, b),
+                        o->symbol, o->account_id, oms__fmt(q, c), buy ? "buys" : "sells",
+                        oms__fmt(buy ? in->aggr.open_buy_qty : in->aggr.open_sell_qty, d),
+                        oms__fmt(oq, e));
+}
+
+/* ---- 3. max open orders ----------------------------------------------------- */
+
+oms_reason_t oms__check_MAX_OPEN_ORDERS(void *ctx, const oms_risk_input_t *in,
+                                        oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  if (!SET(in, OMS_RL_MAX_OPEN_ORDERS_STRATEGY))
+    return no_limit(in, res, "max_open_orders", "strategy open orders");
+  if (!SET(in, OMS_RL_MAX_OPEN_ORDERS_ACCOUNT))
+    return no_limit(in, res, "max_open_orders", "account open orders");
+  if (in->action != OMS_RISK_NEW) return OMS_R_NONE; /* a modify opens nothing */
+  if (in->aggr.strategy_open_orders >= v->max_open_orders_strategy)
+    return oms_reject_set(&res->reject, OMS_R_RISK_MAX_OPEN_ORDERS,
+                          "max_open_orders: strategy %s has %u open orders (limit %u)",
+                          o->strategy_id, in->aggr.strategy_open_orders,
+                          v->max_open_orders_strategy);
+  if (in->aggr.account_open_orders >= v->max_open_orders_account)
+    return oms_reject_set(&res->reject, OMS_R_RISK_MAX_OPEN_ORDERS,
+                          "max_open_orders: account %s has %u open orders (limit %u)",
+                          o->account_id, in->aggr.account_open_orders, v->max_open_orders_account);
+  return OMS_R_NONE;
+}
+
+/* ---- 10. credit limit (gross open notional) -------------------------------- */
+
+oms_reason_t oms__check_CREDIT_LIMIT(void *ctx, const oms_risk_input_t *in,
+                                     oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  if (!SET(in, OMS_RL_CREDIT_LIMIT)) return no_limit(in, res, "credit_limit", "credit");
+  if (!in->notional_known)
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                          "credit_limit: no price to value %s order for %s",
+                          oms_ord_type_str(o->type), o->symbol);
+  oms_dec_t total = add_sat(in->aggr.account_open_notional, in->order_notional);
+  if (oms_dec_le(total, v->credit_limit)) return OMS_R_NONE;
+  dbuf_t a, b, c, d;
+  return oms_reject_set(&res->reject, OMS_R_RISK_CREDIT_LIMIT,
+                        "credit_limit: open notional %s + order %s = %s exceeds credit limit %s "
+                        "for account %s",
+                        oms__fmt(in->aggr.account_open_notional, a),
+                        oms__fmt(in->order_notional, b), oms__fmt(total, c),
+                        oms__fmt(v->credit_limit, d), o->account_id);
+}
+
+/* ---- 4. daily loss ---------------------------------------------------------- */
+
+oms_reason_t oms__check_DAILY_LOSS(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  oms_risk_t *r = ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  if (!SET(in, OMS_RL_DAILY_LOSS)) return no_limit(in, res, "daily_loss", "daily loss");
+  oms_dec_t pnl = in->account.daily_pnl;
+  if (pnl.raw >= -v->daily_loss.raw) return OMS_R_NONE;
+  dbuf_t a, b;
+  if (in->state_account < v->daily_loss_action) {
+    char why[OMS_REASON_MAX + 1];
+    snprintf(why, sizeof why, "daily loss limit breached: daily PnL %s, limit %s", oms__fmt(pnl, a),
+             oms__fmt(v->daily_loss, b));
+    oms__set_state(r, OMS_RISK_SCOPE_ACCOUNT, o->account_id, v->daily_loss_action, why, in->now_ns);
+  }
+  if (v->daily_loss_action == OMS_TRADING_REDUCE_ONLY && in->reduces) return OMS_R_NONE;
+  return oms_reject_set(&res->reject, OMS_R_RISK_DAILY_LOSS,
+                        "daily_loss: daily PnL %s breaches loss limit %s for account %s; "
+                        "account is %s",
+                        oms__fmt(pnl, a), oms__fmt(v->daily_loss, b), o->account_id,
+                        oms_trading_state_str(v->daily_loss_action));
+}
+
+/* ---- 5. leverage ------------------------------------------------------------ */
+
+oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  dbuf_t a, b, c, d, e, f;
+  if (!SET(in, OMS_RL_MAX_LEVERAGE)) return no_limit(in, res, "leverage", "leverage");
+  if (in->reduces) return OMS_R_NONE;
+  if (!in->account_known || !oms_dec_is_pos(in->account.equity))
+    return oms_reject_set(&res->reject, OMS_R_RISK_LEVERAGE,
+                          "leverage: equity %s of account %s is not positive",
+                          oms__fmt(in->account.equity, a), o->account_id);
+  if (!in->notional_known)
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                          "leverage: no price to value %s order for %s", oms_ord_type_str(o->type),
+                          o->symbol);
+  oms_dec_t gross = add_sat(add_sat(in->account.gross_exposure, in->aggr.account_open_notional),
+                            in->order_notional);
+  if (cmp_mul(v->max_leverage, in->account.equity, gross) >= 0) return OMS_R_NONE;
+  return oms_reject_set(
+      &res->reject, OMS_R_RISK_LEVERAGE,
+      "leverage: gross exposure %s + open orders %s + order %s = %s exceeds "
+      "%s x equity %s for account %s",
+      oms__fmt(in->account.gross_exposure, a), oms__fmt(in->aggr.account_open_notional, b),
+      oms__fmt(in->order_notional, c), oms__fmt(gross, d), oms__fmt(v->max_leverage, e),
+      oms__fmt(in->account.equity, f), o->account_id);
+}
+
+/* ---- 6. margin -------------------------------------------------------------- */
+
+oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  dbuf_t a, b, c, d, e, f;
+  if (!SET(in, OMS_RL_MAX_MARGIN_USAGE)) return no_limit(in, res, "margin", "margin usage");
+  if (in->reduces) return OMS_R_NONE;
+  if (!in->symbol_known)
+    return oms_reject_set(&res->reject, OMS_R_RISK_MARGIN,
+                          "margin: %s has no margin rate in the portfolio", o->symbol);
+  if (!in->account_known || !oms_dec_is_pos(in->account.equity))
+    return oms_reject_set(&res->reject, OMS_R_RISK_MARGIN,
+                          "margin: equity %s of account %s is not positive",
+                          oms__fmt(in->account.equity, a), o->account_id);
+  if (!in->notional_known)
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                          "margin: no price to value %s order for %s", oms_ord_type_str(o->type),
+                          o->symbol);
+  oms_dec_t om = mul_sat(in->order_notional, in->position.ins.margin_rate);
+  oms_dec_t req = add_sat(add_sat(in->account.margin_used, in->aggr.account_open_margin), om);
+  if (cmp_mul(v->max_margin_usage, in->account.equity, req) >= 0) return OMS_R_NONE;
+  return oms_reject_set(&res->reject, OMS_R_RISK_MARGIN,
+                        "margin: required %s (positions %s, open orders %s, order %s) exceeds "
+                        "%s x equity %s for account %s",
+                        oms__fmt(req, a), oms__fmt(in->account.margin_used, b),
+                        oms__fmt(in->aggr.account_open_margin, c), oms__fmt(om, d),
+                        oms__fmt(v->max_margin_usage, e), oms__fmt(in->account.equity, f),
+                        o->account_id);
+}
+
+/* ---- 13. self-trade prevention ---------------------------------------------- */
+
+oms_reason_t oms__check_SELF_TRADE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  (void)ctx;
+  const oms_order_t *o = in->order;
+  if (o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT) return OMS_R_NONE;
+  bool market = o->type == OMS_ORD_MARKET, buy = o->side == OMS_SIDE_BUY;
+  bool has = buy ? in->aggr.has_resting_sell : in->aggr.has_resting_buy;
+  if (!has) return OMS_R_NONE;
+  oms_dec_t best = buy ? in->aggr.best_sell_px : in->aggr.best_buy_px;
+  bool crosses = market || (buy ? oms_dec_ge(o->price, best) : oms_dec_le(o->price, best));
+  if (!crosses) return OMS_R_NONE;
+  dbuf_t a, b;
+  return oms_reject_set(&res->reject, OMS_R_RISK_SELF_TRADE,
+                        "self_trade: %s at %s would cross own resting %s at %s in %s (account %s)",
+                        oms_side_str(o->side), market ? "market" : oms__fmt(o->price, a),
+                        buy ? "SELL" : "BUY", oms__fmt(best, b), o->symbol, o->account_id);
+}

@@ -1,0 +1,372 @@
+/*
+ * limits.c - the limit set: building it, validating each piece as it is
+ * added, and resolving the limits that apply to one order.
+ *
+ * A limit set holds the global defaults, entries per account, per strategy
+ * and per symbol (each with only the fields it sets), the symbol whitelist
+ * and restricted list, and trading-hours schedules per symbol or venue.
+ * Resolution overlays global, account, strategy and symbol in that order, so
+ * for every field the most specific scope that sets it wins. A field that no
+ * scope sets stays unset and the check that needs it refuses the order
+ * (fail closed, OMS_R_RISK_NO_LIMITS).
+ *
+ * Fields that only mean something for a whole account (daily loss, leverage,
+ * margin, credit, the account's open orders and rates) may be set only at
+ * global or account scope; the strategy's open orders and rates only at
+ * global or strategy scope; the per-order fields anywhere.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "risk/risk_internal.h"
+
+#define ACCOUNT_ONLY                                                           \
+  (OMS_RL_MAX_OPEN_ORDERS_ACCOUNT | OMS_RL_DAILY_LOSS | OMS_RL_MAX_LEVERAGE |  \
+   OMS_RL_MAX_MARGIN_USAGE | OMS_RL_CREDIT_LIMIT | OMS_RL_ORDER_RATE_ACCOUNT | \
+   OMS_RL_CANCEL_RATE_ACCOUNT)
+#define STRATEGY_ONLY \
+  (OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_STRATEGY)
+#define ALL_FIELDS ((OMS_RL_DUPLICATE_WINDOW << 1) - 1)
+
+static const char *const scope_names[] = {"global", "account", "strategy", "symbol"};
+static const char *const state_names[] = {"ACTIVE", "REDUCE_ONLY", "HALTED"};
+
+const char *oms_risk_scope_str(oms_risk_scope_t s) {
+  return (unsigned)s < 4 ? scope_names[s] : "UNKNOWN";
+}
+
+const char *oms_trading_state_str(oms_trading_state_t s) {
+  return (unsigned)s < 3 ? state_names[s] : "UNKNOWN";
+}
+
+int oms_risk_limits_create(oms_risk_limits_t **out) {
+  *out = NULL;
+  oms_risk_limits_t *l = calloc(1, sizeof(*l));
+  if (l == NULL) return OMS_ENOMEM;
+  if (oms__ktab_init(&l->entries, 16, sizeof(oms__lentry_t)) != 0 ||
+      oms__ktab_init(&l->hours, 8, sizeof(oms__hours_t)) != 0) {
+    oms_risk_limits_destroy(l);
+    return OMS_ENOMEM;
+  }
+  strcpy(l->zoneinfo_dir, "/usr/share/zoneinfo");
+  *out = l;
+  return 0;
+}
+
+void oms_risk_limits_destroy(oms_risk_limits_t *l) {
+  if (l == NULL) return;
+  if (l->hours.recs != NULL) {
+    for (uint32_t i = 0; i < l->hours.n; i++) {
+      oms__hours_t *h = oms__ktab_rec(&l->hours, (int32_t)i);
+      oms__tz_free(&h->tz);
+    }
+  }
+  oms__ktab_free(&l->entries);
+  oms__ktab_free(&l->hours);
+  free(l);
+}
+
+int oms_risk_limits_zoneinfo_dir(oms_risk_limits_t *l, const char *dir) {
+  if (l == NULL || dir == NULL || strlen(dir) >= sizeof(l->zoneinfo_dir)) return OMS_EINVAL;
+  strcpy(l->zoneinfo_dir, dir);
+  return 0;
+}
+
+/* Finds or creates the record of key in t, growing t if needed. */
+static int32_t table_get(oms__ktab_t *t, const char *key) {
+  uint64_t h = oms__hash(key);
+  int32_t k = oms__ktab_find(t, key, h);
+  if (k >= 0) return k;
+  if (t->n == t->cap && oms__ktab_grow(t) != 0) return -1;
+  return oms__ktab_get(t, key, h);
+}
+
+static void scope_key(char *buf, oms_risk_scope_t scope, const char *id) {
+  buf[0] = (char)('0' + scope);
+  size_t n = strlen(id);
+  memcpy(buf + 1, id, n + 1);
+}
+
+#define POS(field, bit, name)                                                           \
+  if ((v->set & (bit)) && !oms_dec_is_pos(v->field)) {                                  \
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits %s%s%s: %s must be positive", sn, \
+                   id ? " " : "", id ? id : "", name);                                  \
+    return OMS_EINVAL;                                                                  \
+  }
+#define POSI(field, bit, name)                                                          \
+  if ((v->set & (bit)) && v->field <= 0) {                                              \
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits %s%s%s: %s must be positive", sn, \
+                   id ? " " : "", id ? id : "", name);                                  \
+    return OMS_EINVAL;                                                                  \
+  }
+
+/* Checks the fields of v that are set. */
+static int check_limit(oms_risk_scope_t scope, const char *id, const oms_risk_limit_t *v,
+                       oms_reject_t *err) {
+  const char *sn = oms_risk_scope_str(scope);
+  if (scope == OMS_RISK_SCOPE_GLOBAL) id = NULL;
+  if (v->set & ~(uint32_t)ALL_FIELDS) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits %s: unknown field bits 0x%x", sn,
+                   v->set & ~(uint32_t)ALL_FIELDS);
+    return OMS_EINVAL;
+  }
+  uint32_t not_here = 0;
+  if (scope == OMS_RISK_SCOPE_STRATEGY || scope == OMS_RISK_SCOPE_SYMBOL) not_here |= ACCOUNT_ONLY;
+  if (scope == OMS_RISK_SCOPE_ACCOUNT || scope == OMS_RISK_SCOPE_SYMBOL) not_here |= STRATEGY_ONLY;
+  if (v->set & not_here) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
+                   "limits %s %s: field bits 0x%x cannot be set at %s scope", sn, id,
+                   v->set & not_here, sn);
+    return OMS_EINVAL;
+  }
+  POS(max_order_qty, OMS_RL_MAX_ORDER_QTY, "max_order_qty")
+  POS(max_order_notional, OMS_RL_MAX_ORDER_NOTIONAL, "max_order_notional")
+  POS(max_position, OMS_RL_MAX_POSITION, "max_position")
+  POSI(max_open_orders_account, OMS_RL_MAX_OPEN_ORDERS_ACCOUNT, "max_open_orders_account")
+  POSI(max_open_orders_strategy, OMS_RL_MAX_OPEN_ORDERS_STRATEGY, "max_open_orders_strategy")
+  POS(daily_loss, OMS_RL_DAILY_LOSS, "daily_loss")
+  POS(max_leverage, OMS_RL_MAX_LEVERAGE, "max_leverage")
+  POS(max_margin_usage, OMS_RL_MAX_MARGIN_USAGE, "max_margin_usage")
+  POS(collar_pct, OMS_RL_COLLAR_PCT, "collar_pct")
+  POSI(collar_ticks, OMS_RL_COLLAR_TICKS, "collar_ticks")
+  POS(tick_size, OMS_RL_COLLAR_TICKS, "tick_size")
+  POSI(max_ref_age_ns, OMS_RL_MAX_REF_AGE, "max_ref_age_ns")
+  POS(credit_limit, OMS_RL_CREDIT_LIMIT, "credit_limit")
+  POSI(order_rate_account, OMS_RL_ORDER_RATE_ACCOUNT, "order_rate_account")
+  POSI(order_rate_strategy, OMS_RL_ORDER_RATE_STRATEGY, "order_rate_strategy")
+  POSI(cancel_rate_account, OMS_RL_CANCEL_RATE_ACCOUNT, "cancel_rate_account")
+  POSI(cancel_rate_strategy, OMS_RL_CANCEL_RATE_STRATEGY, "cancel_rate_strategy")
+  POSI(rate_window_ns, OMS_RL_RATE_WINDOW, "rate_window_ns")
+  POSI(duplicate_window_ns, OMS_RL_DUPLICATE_WINDOW, "duplicate_window_ns")
+  if ((v->set & OMS_RL_DAILY_LOSS) && v->daily_loss_action != OMS_TRADING_REDUCE_ONLY &&
+      v->daily_loss_action != OMS_TRADING_HALTED) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
+                   "limits %s%s%s: daily_loss_action must be REDUCE_ONLY or HALTED", sn,
+                   id ? " " : "", id ? id : "");
+    return OMS_EINVAL;
+  }
+  return 0;
+}
+
+void oms__limit_overlay(oms_risk_limit_t *d, const oms_risk_limit_t *s) {
+  uint32_t b = s->set;
+#define OV(bit, field) \
+  if (b & (bit)) d->field = s->field;
+  OV(OMS_RL_MAX_ORDER_QTY, max_order_qty)
+  OV(OMS_RL_MAX_ORDER_NOTIONAL, max_order_notional)
+  OV(OMS_RL_MAX_POSITION, max_position)
+  OV(OMS_RL_MAX_OPEN_ORDERS_ACCOUNT, max_open_orders_account)
+  OV(OMS_RL_MAX_OPEN_ORDERS_STRATEGY, max_open_orders_strategy)
+  OV(OMS_RL_DAILY_LOSS, daily_loss)
+  OV(OMS_RL_DAILY_LOSS, daily_loss_action)
+  OV(OMS_RL_MAX_LEVERAGE, max_leverage)
+  OV(OMS_RL_MAX_MARGIN_USAGE, max_margin_usage)
+  OV(OMS_RL_COLLAR_PCT, collar_pct)
+  OV(OMS_RL_COLLAR_TICKS, collar_ticks)
+  OV(OMS_RL_COLLAR_TICKS, tick_size)
+  OV(OMS_RL_MAX_REF_AGE, max_ref_age_ns)
+  OV(OMS_RL_CREDIT_LIMIT, credit_limit)
+  OV(OMS_RL_ORDER_RATE_ACCOUNT, order_rate_account)
+  OV(OMS_RL_ORDER_RATE_STRATEGY, order_rate_strategy)
+  OV(OMS_RL_CANCEL_RATE_ACCOUNT, cancel_rate_account)
+  OV(OMS_RL_CANCEL_RATE_STRATEGY, cancel_rate_strategy)
+  OV(OMS_RL_RATE_WINDOW, rate_window_ns)
+  OV(OMS_RL_DUPLICATE_WINDOW, duplicate_window_ns)
+#undef OV
+  d->set |= b;
+}
+
+int oms_risk_limits_set(oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                        const oms_risk_limit_t *v, oms_reject_t *err) {
+  if (l == NULL || v == NULL || (unsigned)scope > OMS_RISK_SCOPE_SYMBOL) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: bad arguments");
+    return OMS_EINVAL;
+  }
+  if (scope != OMS_RISK_SCOPE_GLOBAL &&
+      (id == NULL ||
+       !oms_id_valid(id, scope == OMS_RISK_SCOPE_SYMBOL ? OMS_SYMBOL_MAX : OMS_ID_MAX))) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits %s: bad id '%s'", oms_risk_scope_str(scope),
+                   id ? id : "(null)");
+    return OMS_EINVAL;
+  }
+  int rc = check_limit(scope, id, v, err);
+  if (rc != 0) return rc;
+  if (scope == OMS_RISK_SCOPE_GLOBAL) {
+    oms__limit_overlay(&l->global, v);
+    return 0;
+  }
+  char key[OMS__KEY_MAX + 1];
+  scope_key(key, scope, id);
+  int32_t k = table_get(&l->entries, key);
+  if (k < 0) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: out of memory");
+    return OMS_ENOMEM;
+  }
+  oms__lentry_t *e = oms__ktab_rec(&l->entries, k);
+  oms__limit_overlay(&e->v, v);
+  return 0;
+}
+
+int oms_risk_limits_symbol_list(oms_risk_limits_t *l, const char *symbol, bool allowed,
+                                oms_reject_t *err) {
+  if (l == NULL || symbol == NULL || !oms_id_valid(symbol, OMS_SYMBOL_MAX)) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: bad symbol '%s'",
+                   symbol ? symbol : "(null)");
+    return OMS_EINVAL;
+  }
+  char key[OMS__KEY_MAX + 1];
+  scope_key(key, OMS_RISK_SCOPE_SYMBOL, symbol);
+  int32_t k = table_get(&l->entries, key);
+  if (k < 0) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: out of memory");
+    return OMS_ENOMEM;
+  }
+  oms__lentry_t *e = oms__ktab_rec(&l->entries, k);
+  /* The restricted list overrides the whitelist whatever the order of calls. */
+  if (!allowed)
+    e->list = -1;
+  else if (e->list == 0)
+    e->list = 1;
+  return 0;
+}
+
+/* The minutes of the week [a, b) a window covers on day d; b may pass the
+ * end of the week (10080) for a Saturday night window. */
+static void window_span(const oms_risk_window_t *w, int d, int *a, int *b) {
+  *a = d * 1440 + w->start_min;
+  *b = d * 1440 + w->end_min + (w->end_min <= w->start_min ? 1440 : 0);
+}
+
+static bool spans_overlap(int a1, int b1, int a2, int b2) {
+  /* On a circle of 10080 minutes: compare in three shifts. */
+  for (int s = -10080; s <= 10080; s += 10080)
+    if (a1 < b2 + s && a2 + s < b1) return true;
+  return false;
+}
+
+int oms_risk_limits_hours(oms_risk_limits_t *l, const char *key, bool by_venue, const char *tz,
+                          const oms_risk_window_t *w, size_t n, oms_reject_t *err) {
+  if (l == NULL || key == NULL || !oms_id_valid(key, by_venue ? OMS_VENUE_MAX : OMS_SYMBOL_MAX)) {
+    oms_reject_set(err, OMS_R_RISK_TRADING_HOURS, "hours: bad %s '%s'",
+                   by_venue ? "venue" : "symbol", key ? key : "(null)");
+    return OMS_EINVAL;
+  }
+  if (w == NULL || n == 0 || n > OMS_RISK_MAX_WINDOWS) {
+    oms_reject_set(err, OMS_R_RISK_TRADING_HOURS, "hours %s: 1 to %d windows needed", key,
+                   OMS_RISK_MAX_WINDOWS);
+    return OMS_EINVAL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (w[i].days == 0 || (w[i].days & 0x80) || w[i].start_min > 1439 || w[i].end_min == 0 ||
+        w[i].end_min > 1440) {
+      oms_reject_set(err, OMS_R_RISK_TRADING_HOURS,
+                     "hours %s: window %zu malformed (days 0x%x, %u-%u)", key, i, w[i].days,
+                     w[i].start_min, w[i].end_min);
+      return OMS_EINVAL;
+    }
+  }
+  /* No two windows (or two days of one window) may overlap. */
+  for (size_t i = 0; i < n; i++) {
+    for (int di = 0; di < 7; di++) {
+      if (!(w[i].days & (1u << di))) continue;
+      int a1, b1;
+      window_span(&w[i], di, &a1, &b1);
+      for (size_t j = i; j < n; j++) {
+        for (int dj = (j == i ? di + 1 : 0); dj < 7; dj++) {
+          if (!(w[j].days & (1u << dj))) continue;
+          int a2, b2;
+          window_span(&w[j], dj, &a2, &b2);
+          if (spans_overlap(a1, b1, a2, b2)) {
+            oms_reject_set(err, OMS_R_RISK_TRADING_HOURS, "hours %s: windows %zu and %zu overlap",
+                           key, i, j);
+            return OMS_EINVAL;
+          }
+        }
+      }
+    }
+  }
+  oms__tz_t zone;
+  int rc = oms__tz_load(&zone, tz, l->zoneinfo_dir, err);
+  if (rc != 0) return rc;
+  char k[OMS__KEY_MAX + 1];
+  k[0] = by_venue ? 'V' : 'S';
+  strcpy(k + 1, key);
+  int32_t i = table_get(&l->hours, k);
+  if (i < 0) {
+    oms__tz_free(&zone);
+    oms_reject_set(err, OMS_R_RISK_TRADING_HOURS, "hours: out of memory");
+    return OMS_ENOMEM;
+  }
+  oms__hours_t *h = oms__ktab_rec(&l->hours, i);
+  oms__tz_free(&h->tz);
+  h->tz = zone;
+  h->n = (uint32_t)n;
+  memcpy(h->w, w, n * sizeof(*w));
+  return 0;
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+const oms__lentry_t *oms__limits_find(const oms_risk_limits_t *l, oms_risk_scope_t scope,
+                                      const char *id) {
+  if (id == NULL || strlen(id) >= OMS__KEY_MAX) return NULL;
+  char key[OMS__KEY_MAX + 1];
+  scope_key(key, scope, id);
+  int32_t k = oms__ktab_find(&l->entries, key, oms__hash(key));
+  return k < 0 ? NULL : oms__ktab_rec(&l->entries, k);
+}
+
+const oms__hours_t *oms__limits_hours(const oms_risk_limits_t *l, const char *symbol,
+                                      const char *venue) {
+  char key[OMS__KEY_MAX + 1];
+  for (int pass = 0; pass < 2; pass++) {
+    const char *id = pass == 0 ? symbol : venue;
+    if (id == NULL || strlen(id) >= OMS__KEY_MAX) continue;
+    key[0] = pass == 0 ? 'S' : 'V';
+    strcpy(key + 1, id);
+    int32_t k = oms__ktab_find(&l->hours, key, oms__hash(key));
+    if (k >= 0) return oms__ktab_rec(&l->hours, k);
+  }
+  return NULL;
+}
+
+void oms__limits_resolve(const oms_risk_limits_t *l, const char *account, const char *strategy,
+                         const char *symbol, oms_risk_eff_limits_t *out) {
+  out->v = l->global;
+  out->symbol_allowed = out->symbol_restricted = false;
+  const oms__lentry_t *e;
+  if ((e = oms__limits_find(l, OMS_RISK_SCOPE_ACCOUNT, account)) != NULL)
+    oms__limit_overlay(&out->v, &e->v);
+  if ((e = oms__limits_find(l, OMS_RISK_SCOPE_STRATEGY, strategy)) != NULL)
+    oms__limit_overlay(&out->v, &e->v);
+  if ((e = oms__limits_find(l, OMS_RISK_SCOPE_SYMBOL, symbol)) != NULL) {
+    oms__limit_overlay(&out->v, &e->v);
+    out->symbol_allowed = e->list == 1;
+    out->symbol_restricted = e->list == -1;
+  }
+}
+
+bool oms__hours_open(const oms__hours_t *h, int64_t now_ns, int *wday, int *minute) {
+  int64_t s = now_ns / 1000000000;
+  if (now_ns % 1000000000 < 0) s--;
+  s += oms__tz_offset(&h->tz, s);
+  int64_t days = s / 86400, sod = s % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    days--;
+  }
+  int wd = (int)(((days % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
+  int m = (int)(sod / 60), prev = (wd + 6) % 7;
+  *wday = wd;
+  *minute = m;
+  for (uint32_t i = 0; i < h->n; i++) {
+    const oms_risk_window_t *w = &h->w[i];
+    if (w->start_min < w->end_min) {
+      if ((w->days & (1u << wd)) && m >= w->start_min && m < w->end_min) return true;
+    } else {
+      if ((w->days & (1u << wd)) && m >= w->start_min) return true;
+      if ((w->days & (1u << prev)) && m < w->end_min) return true;
+    }
+  }
+  return false;
+}

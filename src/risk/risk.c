@@ -1,0 +1,751 @@
+/*
+ * risk.c - the risk engine: the chain, the open-order aggregates, the
+ * trading states, reference prices and limit installation.
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Aggregates. Every open order the OMS accepted has a record here (oms__ord_t,
+ * in an open-addressing table keyed by order_id, deleted with backward shift)
+ * holding exactly what it adds to the aggregates: its reserved quantity on its
+ * side of its account+symbol, its notional and margin in its account, and its
+ * self-trade price level. oms_risk_order_changed() recomputes that reservation
+ * from the order as it is now and moves the aggregates by the difference to
+ * the stored one, so it never trusts a delta, and applying the same state
+ * twice changes nothing. A terminal order gives back everything it held.
+ *
+ * What an order reserves:
+ *   quantity  its leaves; while a replace is pending, the larger of the old
+ *             and the pending open quantity (either may become true);
+ *   price     limit price (LIMIT, STOP_LIMIT), stop price (STOP), or for a
+ *             MARKET order the reference price when it was opened; while a
+ *             replace is pending, the larger of the old and pending prices;
+ *   notional  quantity * price * multiplier; margin = notional * margin rate,
+ *             with the multiplier and rate the portfolio had at open.
+ *
+ * Self-trade prices. Per account+symbol two sorted lists of price levels
+ * (buys best = highest first, sells best = lowest first), each level counting
+ * the resting orders at that price, from a pool sized for max_open_orders:
+ * the check reads the head in O(1); an update walks the levels (few).
+ * Resting means a LIMIT order in any open state, or a STOP_LIMIT once
+ * TRIGGERED; STOP and untriggered stop-limits are not in the book.
+ *
+ * The chain. A run prepares one oms_risk_input_t (records, resolved limits,
+ * trading states, aggregates, portfolio snapshots, reference price, the
+ * order's valuation), runs the checks in order until one fails, logs each,
+ * and, only if all passed, calls every check's commit (the throttles and
+ * the duplicate guard record the order then).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "risk/risk_internal.h"
+
+static oms_dec_t sat_add(oms_dec_t a, oms_dec_t b, int sign) {
+  oms__i128 v = (oms__i128)a.raw + (oms__i128)sign * b.raw;
+  if (v > OMS_DEC_MAX_RAW) v = OMS_DEC_MAX_RAW;
+  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
+  return oms_dec_from_raw((int64_t)v);
+}
+
+const char *oms__fmt(oms_dec_t d, char *buf) {
+  oms_dec_format(d, buf, OMS_DEC_STRLEN);
+  return buf;
+}
+
+/* ---- the built-in checks by name ----------------------------------------- */
+
+static const oms_risk_check_t builtins[] = {
+#define XX(id, nm) {nm, oms__check_##id, oms__commit_##id, NULL},
+    OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+};
+#define NBUILTIN (sizeof(builtins) / sizeof(builtins[0]))
+
+const oms_risk_check_t *oms_risk_builtin(const char *name) {
+  if (name == NULL) return NULL;
+  for (size_t i = 0; i < NBUILTIN; i++)
+    if (strcmp(builtins[i].name, name) == 0) return &builtins[i];
+  return NULL;
+}
+
+/* ---- create / destroy ---------------------------------------------------- */
+
+static uint32_t pow2_at_least(uint32_t n) {
+  uint32_t s = 8;
+  while (s < n) s <<= 1;
+  return s;
+}
+
+/* Account k's rings are ring_mem[(2k, 2k+1) * cap], strategy k's follow all
+ * the accounts'. A record is zeroed when it is created, so the ring memory
+ * is attached then. */
+static void attach_rings(oms_risk_t *r, oms__ring_t *orders, oms__ring_t *cancels, size_t base) {
+  orders->ts = r->ring_mem + base * r->cfg.rate_ring;
+  cancels->ts = r->ring_mem + (base + 1) * r->cfg.rate_ring;
+}
+
+static int32_t acct_get(oms_risk_t *r, const char *id) {
+  uint32_t before = r->accts.n;
+  int32_t k = oms__ktab_get(&r->accts, id, oms__hash(id));
+  if (k >= 0 && r->accts.n != before) {
+    oms__acct_t *a = oms__ktab_rec(&r->accts, k);
+    attach_rings(r, &a->orders, &a->cancels, 2 * (size_t)k);
+  }
+  return k;
+}
+
+static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
+  char key[OMS__KEY_MAX + 1];
+  oms__key2(key, account, symbol);
+  uint32_t before = r->as.n;
+  int32_t k = oms__ktab_get(&r->as, key, oms__hash(key));
+  if (k >= 0 && r->as.n != before) {
+    oms__as_t *s = oms__ktab_rec(&r->as, k);
+    s->buy_levels = s->sell_levels = -1;
+  }
+  return k;
+}
+
+static int32_t strat_get(oms_risk_t *r, const char *id) {
+  uint32_t before = r->strats.n;
+  int32_t k = oms__ktab_get(&r->strats, id, oms__hash(id));
+  if (k >= 0 && r->strats.n != before) {
+    oms__strat_t *s = oms__ktab_rec(&r->strats, k);
+    attach_rings(r, &s->orders, &s->cancels, 2 * ((size_t)r->cfg.max_accounts + (size_t)k));
+  }
+  return k;
+}
+
+int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
+  *out = NULL;
+  if (cfg == NULL || cfg->max_accounts == 0 || cfg->max_strategies == 0 || cfg->max_symbols == 0 ||
+      cfg->max_positions == 0 || cfg->max_open_orders == 0 || cfg->max_accounts > (1u << 20) ||
+      cfg->max_strategies > (1u << 20) || cfg->max_symbols > (1u << 22) ||
+      cfg->max_positions > (1u << 24) || cfg->max_open_orders > (1u << 24) ||
+      cfg->rate_ring > (1u << 16) || cfg->duplicate_slots > (1u << 24))
+    return OMS_EINVAL;
+  oms_risk_t *r = calloc(1, sizeof(*r));
+  if (r == NULL) return OMS_ENOMEM;
+  r->cfg = *cfg;
+  if (r->cfg.rate_ring == 0) r->cfg.rate_ring = 256;
+  if (r->cfg.duplicate_slots == 0) r->cfg.duplicate_slots = 4096;
+  uint32_t ring = r->cfg.rate_ring;
+  int rc = 0;
+  if (oms__ktab_init(&r->accts, cfg->max_accounts, sizeof(oms__acct_t)) != 0 ||
+      oms__ktab_init(&r->strats, cfg->max_strategies, sizeof(oms__strat_t)) != 0 ||
+      oms__ktab_init(&r->as, cfg->max_positions, sizeof(oms__as_t)) != 0 ||
+      oms__ktab_init(&r->syms, cfg->max_symbols, sizeof(oms__sym_t)) != 0)
+    rc = OMS_ENOMEM;
+  uint32_t nslots = pow2_at_least(2 * cfg->max_open_orders);
+  r->ord_mask = nslots - 1;
+  r->ords = calloc(nslots, sizeof(oms__ord_t));
+  r->levels = calloc(cfg->max_open_orders, sizeof(oms__level_t));
+  uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
+  r->dup_mask = dslots - 1;
+  r->dups = calloc(dslots, sizeof(oms__dup_t));
+  size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
+  r->ring_mem = calloc(nrings * ring, sizeof(int64_t));
+  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
+    oms_risk_destroy(r);
+    return OMS_ENOMEM;
+  }
+  for (uint32_t i = 0; i < cfg->max_open_orders; i++)
+    r->levels[i].next = i + 1 < cfg->max_open_orders ? (int32_t)(i + 1) : -1;
+  r->free_level = 0;
+  for (size_t i = 0; i < NBUILTIN; i++) r->chain[i] = builtins[i];
+  r->nchain = NBUILTIN;
+  r->cur_acct = r->cur_strat = r->cur_as = -1;
+  *out = r;
+  return 0;
+}
+
+void oms_risk_destroy(oms_risk_t *r) {
+  if (r == NULL) return;
+  oms_risk_limits_destroy(r->limits);
+  oms__ktab_free(&r->accts);
+  oms__ktab_free(&r->strats);
+  oms__ktab_free(&r->as);
+  oms__ktab_free(&r->syms);
+  free(r->ords);
+  free(r->levels);
+  free(r->dups);
+  free(r->ring_mem);
+  free(r);
+}
+
+void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {
+  if (pf == NULL) {
+    r->has_pf = false;
+    memset(&r->pf, 0, sizeof(r->pf));
+    return;
+  }
+  r->pf = *pf;
+  r->has_pf = pf->account != NULL && pf->position != NULL && pf->instrument != NULL;
+}
+
+void oms_risk_set_log(oms_risk_t *r, oms_risk_log_fn fn, void *ctx) {
+  r->log = fn;
+  r->log_ctx = ctx;
+}
+
+void oms_risk_set_state_cb(oms_risk_t *r, oms_risk_state_fn fn, void *ctx) {
+  r->state_cb = fn;
+  r->state_ctx = ctx;
+}
+
+int oms_risk_set_chain(oms_risk_t *r, const oms_risk_check_t *checks, size_t n) {
+  if (checks == NULL || n == 0 || n > OMS__CHAIN_MAX) return OMS_EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (checks[i].name == NULL || checks[i].check == NULL || strlen(checks[i].name) > 31)
+      return OMS_EINVAL;
+  memcpy(r->chain, checks, n * sizeof(*checks));
+  r->nchain = n;
+  return 0;
+}
+
+/* ---- limits -------------------------------------------------------------- */
+
+static bool known_symbol(const oms_risk_t *r, const char *symbol) {
+  if (!r->has_pf) return true;
+  oms_pf_instrument_t ins;
+  return r->pf.instrument(r->pf.ctx, symbol, &ins) == 0;
+}
+
+static int rate_ok(const oms_risk_t *r, const oms_risk_limit_t *v, const char *where,
+                   oms_reject_t *err) {
+  uint32_t cap = r->cfg.rate_ring;
+  uint32_t bits[] = {OMS_RL_ORDER_RATE_ACCOUNT, OMS_RL_ORDER_RATE_STRATEGY,
+                     OMS_RL_CANCEL_RATE_ACCOUNT, OMS_RL_CANCEL_RATE_STRATEGY};
+  uint32_t vals[] = {v->order_rate_account, v->order_rate_strategy, v->cancel_rate_account,
+                     v->cancel_rate_strategy};
+  for (int i = 0; i < 4; i++) {
+    if ((v->set & bits[i]) && vals[i] > cap) {
+      oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
+                     "limits %s: rate %u above the throttle ring of %u (rate_ring)", where, vals[i],
+                     cap);
+      return OMS_ECONFIG;
+    }
+  }
+  return 0;
+}
+
+int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) {
+  if (r == NULL || l == NULL) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: none given");
+    return OMS_EINVAL;
+  }
+  if (rate_ok(r, &l->global, "global", err) != 0) return OMS_ECONFIG;
+  for (uint32_t i = 0; i < l->entries.n; i++) {
+    const oms__lentry_t *e = oms__ktab_rec(&l->entries, (int32_t)i);
+    const char *id = e->h.key + 1;
+    if (rate_ok(r, &e->v, id, err) != 0) return OMS_ECONFIG;
+    if (e->h.key[0] == '0' + OMS_RISK_SCOPE_SYMBOL && !known_symbol(r, id)) {
+      oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: unknown symbol %s", id);
+      return OMS_ECONFIG;
+    }
+  }
+  for (uint32_t i = 0; i < l->hours.n; i++) {
+    const oms__hours_t *h = oms__ktab_rec(&l->hours, (int32_t)i);
+    if (h->h.key[0] == 'S' && !known_symbol(r, h->h.key + 1)) {
+      oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: trading hours for unknown symbol %s",
+                     h->h.key + 1);
+      return OMS_ECONFIG;
+    }
+  }
+  oms_risk_limits_destroy(r->limits);
+  r->limits = l;
+  if (err != NULL) {
+    err->code = OMS_R_NONE;
+    err->text[0] = '\0';
+  }
+  return 0;
+}
+
+/* ---- reference prices and states ----------------------------------------- */
+
+int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px, int64_t ts_ns) {
+  if (symbol == NULL || !oms_dec_is_pos(px) || strlen(symbol) > OMS_SYMBOL_MAX) return OMS_EINVAL;
+  int32_t k = oms__ktab_get(&r->syms, symbol, oms__hash(symbol));
+  if (k < 0) return OMS_EFULL;
+  oms__sym_t *s = oms__ktab_rec(&r->syms, k);
+  s->ref_px = px;
+  s->ref_ns = ts_ns;
+  return 0;
+}
+
+static oms_trading_state_t *state_slot(oms_risk_t *r, oms_risk_scope_t scope, const char *id,
+                                       bool create) {
+  if (scope == OMS_RISK_SCOPE_GLOBAL) return &r->global_state;
+  if (id == NULL || strlen(id) > OMS_ID_MAX) return NULL;
+  oms__ktab_t *t = scope == OMS_RISK_SCOPE_ACCOUNT    ? &r->accts
+                   : scope == OMS_RISK_SCOPE_STRATEGY ? &r->strats
+                                                      : NULL;
+  if (t == NULL) return NULL;
+  int32_t k = !create                           ? oms__ktab_find(t, id, oms__hash(id))
+              : scope == OMS_RISK_SCOPE_ACCOUNT ? acct_get(r, id)
+                                                : strat_get(r, id);
+  if (k < 0) return NULL;
+  return scope == OMS_RISK_SCOPE_ACCOUNT ? &((oms__acct_t *)oms__ktab_rec(t, k))->state
+                                         : &((oms__strat_t *)oms__ktab_rec(t, k))->state;
+}
+
+int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
+                   const char *reason, int64_t now_ns) {
+  if ((unsigned)state > OMS_TRADING_HALTED || (unsigned)scope > OMS_RISK_SCOPE_STRATEGY ||
+      (scope != OMS_RISK_SCOPE_GLOBAL && (id == NULL || id[0] == '\0')))
+    return OMS_EINVAL;
+  oms_trading_state_t *slot = state_slot(r, scope, id, true);
+  if (slot == NULL) return OMS_EFULL;
+  oms_trading_state_t from = *slot;
+  if (from == state) return 0;
+  *slot = state;
+  if (r->state_cb != NULL)
+    r->state_cb(r->state_ctx, scope, scope == OMS_RISK_SCOPE_GLOBAL ? "" : id, from, state,
+                reason ? reason : "", now_ns);
+  return 0;
+}
+
+int oms_risk_set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id,
+                       oms_trading_state_t state, const char *reason, int64_t now_ns) {
+  return oms__set_state(r, scope, id, state, reason, now_ns);
+}
+
+oms_trading_state_t oms_risk_get_state(const oms_risk_t *r, oms_risk_scope_t scope,
+                                       const char *id) {
+  oms_trading_state_t *s = state_slot((oms_risk_t *)r, scope, id, false);
+  return s ? *s : OMS_TRADING_ACTIVE;
+}
+
+/* ---- throttle rings and the duplicate key -------------------------------- */
+
+bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
+                    int64_t window_ns) {
+  if (limit == 0) return true;
+  if (rg->count < limit) return false;
+  /* The limit-th most recent event decides: inside the window, the budget is spent. */
+  int64_t t = rg->ts[(rg->head + cap - limit) % cap];
+  return t > now_ns - window_ns;
+}
+
+void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
+  rg->ts[rg->head] = now_ns;
+  rg->head = (rg->head + 1) % cap;
+  if (rg->count < cap) rg->count++;
+}
+
+uint64_t oms__dup_key(const oms_order_t *o) {
+  char key[OMS__KEY_MAX + 1];
+  oms__key2(key, o->strategy_id, o->symbol);
+  return oms__hash(key);
+}
+
+/* ---- open orders --------------------------------------------------------- */
+
+static uint32_t ord_home(const oms_risk_t *r, uint64_t id) {
+  uint64_t x = id * UINT64_C(0x9E3779B97F4A7C15);
+  return (uint32_t)(x >> 32) & r->ord_mask;
+}
+
+static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
+  if (id == 0) return NULL;
+  for (uint32_t i = ord_home(r, id);; i = (i + 1) & r->ord_mask) {
+    if (r->ords[i].order_id == 0) return NULL;
+    if (r->ords[i].order_id == id) return &r->ords[i];
+  }
+}
+
+static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
+  if (r->nords == r->cfg.max_open_orders) return NULL;
+  uint32_t i = ord_home(r, id);
+  while (r->ords[i].order_id != 0) i = (i + 1) & r->ord_mask;
+  memset(&r->ords[i], 0, sizeof(r->ords[i]));
+  r->ords[i].order_id = id;
+  r->nords++;
+  return &r->ords[i];
+}
+
+static void ord_delete(oms_risk_t *r, oms__ord_t *e) {
+  uint32_t i = (uint32_t)(e - r->ords);
+  r->ords[i].order_id = 0;
+  r->nords--;
+  /* Backward shift: pull later members of the probe run into the hole. */
+  for (uint32_t j = (i + 1) & r->ord_mask; r->ords[j].order_id != 0; j = (j + 1) & r->ord_mask) {
+    uint32_t home = ord_home(r, r->ords[j].order_id);
+    /* Move j into i if its home is not within (i, j]. */
+    bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+    if (!in_range) {
+      r->ords[i] = r->ords[j];
+      r->ords[j].order_id = 0;
+      i = j;
+    }
+  }
+}
+
+/* Adds one order at px to a sorted level list (desc: highest first). */
+static void level_add(oms_risk_t *r, int32_t *head, oms_dec_t px, bool desc) {
+  int32_t *link = head;
+  while (*link >= 0) {
+    oms__level_t *lv = &r->levels[*link];
+    if (lv->px.raw == px.raw) {
+      lv->count++;
+      return;
+    }
+    if (desc ? lv->px.raw < px.raw : lv->px.raw > px.raw) break;
+    link = &lv->next;
+  }
+  /* The pool has one node per possible open order, so it can not run dry. */
+  int32_t n = r->free_level;
+  r->free_level = r->levels[n].next;
+  r->levels[n].px = px;
+  r->levels[n].count = 1;
+  r->levels[n].next = *link;
+  *link = n;
+}
+
+static void level_del(oms_risk_t *r, int32_t *head, oms_dec_t px) {
+  for (int32_t *link = head; *link >= 0; link = &r->levels[*link].next) {
+    oms__level_t *lv = &r->levels[*link];
+    if (lv->px.raw != px.raw) continue;
+    if (--lv->count == 0) {
+      int32_t n = *link;
+      *link = lv->next;
+      lv->next = r->free_level;
+      r->free_level = n;
+    }
+    return;
+  }
+}
+
+static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
+  switch (o->type) {
+    case OMS_ORD_MARKET: return market_px;
+    case OMS_ORD_STOP: return o->stop_price;
+    default: return o->price;
+  }
+}
+
+static oms_dec_t ref_px_of(const oms_risk_t *r, const char *symbol, int64_t *ts) {
+  int32_t k = oms__ktab_find(&r->syms, symbol, oms__hash(symbol));
+  if (k < 0) {
+    if (ts != NULL) *ts = 0;
+    return OMS_DEC_ZERO;
+  }
+  const oms__sym_t *s = oms__ktab_rec(&r->syms, k);
+  if (ts != NULL) *ts = s->ref_ns;
+  return s->ref_px;
+}
+
+/* What o, as it is now, reserves (see NOTES). e holds the values kept from
+ * the open (value of a market order, multiplier, margin rate). */
+static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *out) {
+  *out = *e;
+  out->leaves = out->notional = out->margin = out->level_px = OMS_DEC_ZERO;
+  if (oms_ord_state_is_terminal(o->state)) return;
+  oms_dec_t q = o->leaves_qty, px = value_px(o, e->value_px);
+  if (o->state == OMS_STATE_PENDING_REPLACE) {
+    oms_dec_t q2 = oms_dec_from_raw(o->pending_qty.raw - o->filled_qty.raw);
+    q = oms_dec_max(q, q2);
+    oms_order_t n = *o;
+    if (oms_dec_is_pos(o->pending_price)) n.price = o->pending_price;
+    if (oms_dec_is_pos(o->pending_stop_price)) n.stop_price = o->pending_stop_price;
+    px = oms_dec_max(px, value_px(&n, e->value_px));
+  }
+  out->leaves = q;
+  out->value_px = o->type == OMS_ORD_MARKET ? e->value_px : px;
+  if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
+    out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
+    out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  bool rests = o->type == OMS_ORD_LIMIT ||
+               (o->type == OMS_ORD_STOP_LIMIT &&
+                (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
+                 o->state == OMS_STATE_PARTIALLY_FILLED));
+  if (rests) out->level_px = o->price;
+}
+
+/* Moves the aggregates from what e holds to what n holds, and stores n. */
+static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
+  oms__acct_t *a = oms__ktab_rec(&r->accts, e->acct);
+  oms__as_t *s = oms__ktab_rec(&r->as, e->as);
+  a->open_notional = sat_add(sat_add(a->open_notional, e->notional, -1), n->notional, 1);
+  a->open_margin = sat_add(sat_add(a->open_margin, e->margin, -1), n->margin, 1);
+  bool buy = e->side == OMS_SIDE_BUY;
+  oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
+  *side_qty = sat_add(sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
+  if (e->level_px.raw != n->level_px.raw) {
+    int32_t *head = buy ? &s->buy_levels : &s->sell_levels;
+    if (oms_dec_is_pos(e->level_px)) level_del(r, head, e->level_px);
+    if (oms_dec_is_pos(n->level_px)) level_add(r, head, n->level_px, buy);
+  }
+  *e = *n;
+}
+
+static int open_order(oms_risk_t *r, const oms_order_t *o) {
+  int32_t a = acct_get(r, o->account_id);
+  int32_t st = strat_get(r, o->strategy_id);
+  int32_t as = as_get(r, o->account_id, o->symbol);
+  if (a < 0 || st < 0 || as < 0) return OMS_EFULL;
+  oms__ord_t *e = ord_insert(r, o->order_id);
+  if (e == NULL) return OMS_EFULL;
+  e->acct = a;
+  e->strat = st;
+  e->as = as;
+  e->side = o->side;
+  e->multiplier = oms_dec_from_raw(OMS_DEC_SCALE);
+  e->margin_rate = oms_dec_from_raw(OMS_DEC_SCALE); /* full margin unless the portfolio says */
+  oms_pf_instrument_t ins;
+  if (r->has_pf && r->pf.instrument(r->pf.ctx, o->symbol, &ins) == 0) {
+    e->multiplier = ins.multiplier;
+    e->margin_rate = ins.margin_rate;
+  }
+  e->value_px = o->type == OMS_ORD_MARKET ? ref_px_of(r, o->symbol, NULL) : OMS_DEC_ZERO;
+  ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
+  ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
+  oms__ord_t n;
+  reservation(o, e, &n);
+  move_reservation(r, e, &n);
+  return 0;
+}
+
+int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
+  (void)before; /* not trusted: the stored reservation is the "before" */
+  oms__ord_t *e = ord_find(r, after->order_id);
+  if (e == NULL) {
+    if (oms_ord_state_is_terminal(after->state)) return 0;
+    return open_order(r, after);
+  }
+  oms__ord_t n;
+  reservation(after, e, &n);
+  move_reservation(r, e, &n);
+  if (oms_ord_state_is_terminal(after->state)) {
+    ((oms__acct_t *)oms__ktab_rec(&r->accts, e->acct))->open_orders--;
+    ((oms__strat_t *)oms__ktab_rec(&r->strats, e->strat))->open_orders--;
+    ord_delete(r, e);
+  }
+  return 0;
+}
+
+int oms_risk_order_opened(oms_risk_t *r, const oms_order_t *order) {
+  return oms_risk_order_changed(r, NULL, order);
+}
+
+void oms_risk_aggregates(const oms_risk_t *r, const char *account, const char *strategy,
+                         const char *symbol, oms_risk_aggr_t *out) {
+  memset(out, 0, sizeof(*out));
+  int32_t k;
+  if (account != NULL && (k = oms__ktab_find(&r->accts, account, oms__hash(account))) >= 0) {
+    const oms__acct_t *a = oms__ktab_rec(&r->accts, k);
+    out->account_open_orders = a->open_orders;
+    out->account_open_notional = a->open_notional;
+    out->account_open_margin = a->open_margin;
+  }
+  if (strategy != NULL && (k = oms__ktab_find(&r->strats, strategy, oms__hash(strategy))) >= 0)
+    out->strategy_open_orders = ((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->open_orders;
+  if (account != NULL && symbol != NULL) {
+    char key[OMS__KEY_MAX + 1];
+    oms__key2(key, account, symbol);
+    if ((k = oms__ktab_find(&r->as, key, oms__hash(key))) >= 0) {
+      const oms__as_t *s = oms__ktab_rec(&r->as, k);
+      out->open_buy_qty = s->open_buy;
+      out->open_sell_qty = s->open_sell;
+      out->has_resting_buy = s->buy_levels >= 0;
+      out->has_resting_sell = s->sell_levels >= 0;
+      if (out->has_resting_buy) out->best_buy_px = r->levels[s->buy_levels].px;
+      if (out->has_resting_sell) out->best_sell_px = r->levels[s->sell_levels].px;
+    }
+  }
+}
+
+/* ---- the chain ----------------------------------------------------------- */
+
+static bool finish(oms_risk_result_t *res, const char *check, oms_reason_t code) {
+  res->passed = code == OMS_R_NONE;
+  res->check = check;
+  res->reject.code = code;
+  return res->passed;
+}
+
+static void clear_result(oms_risk_result_t *res) {
+  res->passed = false;
+  res->check = "";
+  res->reject.code = OMS_R_NONE;
+  res->reject.text[0] = '\0';
+}
+
+/* Fills in for o; false (res set) if the engine cannot even look at it. */
+static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
+                    const oms_order_t *o, int64_t now_ns, oms_risk_eff_limits_t *lim,
+                    oms_risk_input_t *in, oms_risk_result_t *res) {
+  memset(in, 0, sizeof(*in));
+  in->action = action;
+  in->order = o;
+  in->current = cur;
+  in->now_ns = now_ns;
+  in->limits = lim;
+  if (r->limits == NULL) {
+    oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
+    return finish(res, "risk", OMS_R_RISK_NO_LIMITS);
+  }
+  r->cur_acct = acct_get(r, o->account_id);
+  r->cur_strat = strat_get(r, o->strategy_id);
+  r->cur_as = as_get(r, o->account_id, o->symbol);
+  if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) {
+    oms_reject_set(&res->reject, OMS_R_CAPACITY,
+                   "risk: no room to track account %s, strategy %s or symbol %s", o->account_id,
+                   o->strategy_id, o->symbol);
+    return finish(res, "risk", OMS_R_CAPACITY);
+  }
+  oms__limits_resolve(r->limits, o->account_id, o->strategy_id, o->symbol, lim);
+  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
+  const oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  in->state_global = r->global_state;
+  in->state_account = a->state;
+  in->state_strategy = st->state;
+  in->state = in->state_global;
+  if (in->state_account > in->state) in->state = in->state_account;
+  if (in->state_strategy > in->state) in->state = in->state_strategy;
+
+  oms_risk_aggr_t *g = &in->aggr;
+  g->account_open_orders = a->open_orders;
+  g->strategy_open_orders = st->open_orders;
+  g->account_open_notional = a->open_notional;
+  g->account_open_margin = a->open_margin;
+  g->open_buy_qty = as->open_buy;
+  g->open_sell_qty = as->open_sell;
+  if (as->buy_levels >= 0) {
+    g->has_resting_buy = true;
+    g->best_buy_px = r->levels[as->buy_levels].px;
+  }
+  if (as->sell_levels >= 0) {
+    g->has_resting_sell = true;
+    g->best_sell_px = r->levels[as->sell_levels].px;
+  }
+  if (cur != NULL) {
+    const oms__ord_t *e = ord_find(r, cur->order_id);
+    if (e != NULL) {
+      g->account_open_notional = sat_add(g->account_open_notional, e->notional, -1);
+      g->account_open_margin = sat_add(g->account_open_margin, e->margin, -1);
+      oms_dec_t *q = e->side == OMS_SIDE_BUY ? &g->open_buy_qty : &g->open_sell_qty;
+      *q = sat_add(*q, e->leaves, -1);
+    }
+  }
+
+  if (r->has_pf) {
+    in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
+    in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+  }
+  in->ref_px = ref_px_of(r, o->symbol, &in->ref_ns);
+  in->order_px = value_px(o, in->ref_px);
+  oms_dec_t open_qty = oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
+  oms_dec_t mult = in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
+  in->notional_known = oms_dec_is_pos(in->order_px) &&
+                       oms_notional(open_qty, in->order_px, mult, &in->order_notional) == 0;
+  /* Reducing: opposite to the position, and together with the open orders
+   * on its side it can not take the position through zero. */
+  oms__i128 q = in->position.qty.raw;
+  if (o->side == OMS_SIDE_SELL)
+    in->reduces = q > 0 && (oms__i128)g->open_sell_qty.raw + open_qty.raw <= q;
+  else
+    in->reduces = q < 0 && (oms__i128)g->open_buy_qty.raw + open_qty.raw <= -q;
+  return true;
+}
+
+static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
+                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res) {
+  oms_risk_input_t in;
+  oms_risk_eff_limits_t lim;
+  clear_result(res);
+  if (!prepare(r, action, cur, o, now_ns, &lim, &in, res)) {
+    if (r->log != NULL) {
+      oms_risk_log_t rec = {o->order_id,      res->check,       false,
+                            res->reject.code, res->reject.text, now_ns};
+      r->log(r->log_ctx, &rec);
+    }
+    return false;
+  }
+  for (size_t i = 0; i < r->nchain; i++) {
+    const oms_risk_check_t *c = &r->chain[i];
+    res->reject.code = OMS_R_NONE;
+    res->reject.text[0] = '\0';
+    oms_reason_t code = c->check(c->ctx ? c->ctx : r, &in, res);
+    if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
+    if (r->log != NULL) {
+      oms_risk_log_t rec = {o->order_id,
+                            c->name,
+                            code == OMS_R_NONE,
+                            code,
+                            code == OMS_R_NONE ? "" : res->reject.text,
+                            now_ns};
+      r->log(r->log_ctx, &rec);
+    }
+    if (code != OMS_R_NONE) return finish(res, c->name, code);
+  }
+  for (size_t i = 0; i < r->nchain; i++)
+    if (r->chain[i].commit != NULL) r->chain[i].commit(r->chain[i].ctx ? r->chain[i].ctx : r, &in);
+  res->reject.text[0] = '\0';
+  return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
+}
+
+bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                        oms_risk_result_t *res) {
+  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res);
+}
+
+bool oms_risk_check_modify(oms_risk_t *r, const oms_order_t *current, const oms_order_t *next,
+                           int64_t now_ns, oms_risk_result_t *res) {
+  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res);
+}
+
+bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                           oms_risk_result_t *res) {
+  clear_result(res);
+  res->check = "order_rate";
+  if (r->limits == NULL) return finish(res, "order_rate", OMS_R_NONE);
+  oms_risk_eff_limits_t lim;
+  oms__limits_resolve(r->limits, order->account_id, order->strategy_id, order->symbol, &lim);
+  const oms_risk_limit_t *v = &lim.v;
+  uint32_t cap = r->cfg.rate_ring;
+  int64_t win = (v->set & OMS_RL_RATE_WINDOW) ? v->rate_window_ns : INT64_C(1000000000);
+  int32_t a = acct_get(r, order->account_id);
+  int32_t s = strat_get(r, order->strategy_id);
+  oms__acct_t *acct = a >= 0 ? oms__ktab_rec(&r->accts, a) : NULL;
+  oms__strat_t *st = s >= 0 ? oms__ktab_rec(&r->strats, s) : NULL;
+  if (st != NULL && (v->set & OMS_RL_CANCEL_RATE_STRATEGY) &&
+      oms__ring_full(&st->cancels, cap, v->cancel_rate_strategy, now_ns, win)) {
+    oms_reject_set(&res->reject, OMS_R_RISK_THROTTLE,
+                   "order_rate: %u cancels in the last %lld ms for strategy %s (limit %u)",
+                   v->cancel_rate_strategy, (long long)(win / 1000000), order->strategy_id,
+                   v->cancel_rate_strategy);
+    return finish(res, "order_rate", OMS_R_RISK_THROTTLE);
+  }
+  if (acct != NULL && (v->set & OMS_RL_CANCEL_RATE_ACCOUNT) &&
+      oms__ring_full(&acct->cancels, cap, v->cancel_rate_account, now_ns, win)) {
+    oms_reject_set(&res->reject, OMS_R_RISK_THROTTLE,
+                   "order_rate: %u cancels in the last %lld ms for account %s (limit %u)",
+                   v->cancel_rate_account, (long long)(win / 1000000), order->account_id,
+                   v->cancel_rate_account);
+    return finish(res, "order_rate", OMS_R_RISK_THROTTLE);
+  }
+  if (st != NULL) oms__ring_push(&st->cancels, cap, now_ns);
+  if (acct != NULL) oms__ring_push(&acct->cancels, cap, now_ns);
+  return finish(res, "order_rate", OMS_R_NONE);
+}
+
+bool oms_risk_evaluate_account(oms_risk_t *r, const char *account, int64_t now_ns) {
+  if (r->limits == NULL || !r->has_pf || account == NULL) return false;
+  oms_risk_eff_limits_t lim;
+  oms__limits_resolve(r->limits, account, NULL, NULL, &lim);
+  if (!(lim.v.set & OMS_RL_DAILY_LOSS)) return false;
+  oms_pf_account_t pa;
+  if (r->pf.account(r->pf.ctx, account, now_ns, &pa) != 0) return false;
+  if (pa.daily_pnl.raw >= -lim.v.daily_loss.raw) return false;
+  if (oms_risk_get_state(r, OMS_RISK_SCOPE_ACCOUNT, account) < lim.v.daily_loss_action) {
+    char a[OMS_DEC_STRLEN], b[OMS_DEC_STRLEN], why[OMS_REASON_MAX + 1];
+    snprintf(why, sizeof why, "daily loss limit breached: daily PnL %s, limit %s",
+             oms__fmt(pa.daily_pnl, a), oms__fmt(lim.v.daily_loss, b));
+    oms__set_state(r, OMS_RISK_SCOPE_ACCOUNT, account, lim.v.daily_loss_action, why, now_ns);
+  }
+  return true;
+}

@@ -1,0 +1,220 @@
+/*
+ * risk_internal.h - what the files of src/risk share: a keyed record table,
+ * time zones, the limit set's layout, and the engine's state.
+ */
+#ifndef OMS_RISK_INTERNAL_H
+#define OMS_RISK_INTERNAL_H
+
+#include "oms/error.h"
+#include "oms/risk.h"
+
+typedef __int128 oms__i128;
+
+/* ---- Keyed records -------------------------------------------------------- */
+
+/* Every keyed record starts with this header. Keys are text: an id, or for
+ * composite keys the parts joined by '\x1f'. */
+#define OMS__KEY_MAX 103
+typedef struct oms__khdr_s {
+  uint64_t hash;
+  char key[OMS__KEY_MAX + 1];
+} oms__khdr_t;
+
+/* An open-addressing index (linear probing, never deletes) over a fixed
+ * array of records of `stride` bytes, each starting with an oms__khdr_t. */
+typedef struct oms__ktab_s {
+  char *recs;
+  size_t stride;
+  uint32_t n, cap, mask;
+  int32_t *slots;
+} oms__ktab_t;
+
+int oms__ktab_init(oms__ktab_t *t, uint32_t cap, size_t stride);
+void oms__ktab_free(oms__ktab_t *t);
+uint64_t oms__hash(const char *key);
+/* Builds "a\x1fb" into buf[OMS__KEY_MAX + 1]; a or b may be NULL (""). */
+void oms__key2(char *buf, const char *a, const char *b);
+/* The record index of key, or -1. */
+int32_t oms__ktab_find(const oms__ktab_t *t, const char *key, uint64_t hash);
+/* Doubles the capacity (configuration-time tables only). 0 or OMS_ENOMEM. */
+int oms__ktab_grow(oms__ktab_t *t);
+/* Finds or creates (zeroed, header set) the record of key; -1 when full. */
+int32_t oms__ktab_get(oms__ktab_t *t, const char *key, uint64_t hash);
+static inline void *oms__ktab_rec(const oms__ktab_t *t, int32_t i) {
+  return t->recs + (size_t)i * t->stride;
+}
+
+/* ---- Time zones ----------------------------------------------------------- */
+
+/* A zone: a fixed offset, or the transitions of a TZif file. */
+typedef struct oms__tz_s {
+  char name[64];
+  int32_t off0; /* seconds east of UTC before the first transition (or fixed) */
+  uint32_t n;   /* transitions */
+  int64_t *at;  /* transition times, seconds since the epoch, ascending */
+  int32_t *off; /* offset in force from at[i] */
+} oms__tz_t;
+
+/* Loads tz (see oms_risk_limits_hours). Returns 0, OMS_ECONFIG (unknown or
+ * malformed zone) or OMS_ENOMEM; err->text says why. */
+int oms__tz_load(oms__tz_t *tz, const char *name, const char *zoneinfo_dir, oms_reject_t *err);
+void oms__tz_free(oms__tz_t *tz);
+/* Seconds east of UTC in force at t (seconds since the epoch). */
+int32_t oms__tz_offset(const oms__tz_t *tz, int64_t t);
+
+/* ---- Limits --------------------------------------------------------------- */
+
+typedef struct oms__lentry_s {
+  oms__khdr_t h; /* key: scope digit + id */
+  oms_risk_limit_t v;
+  int8_t list; /* symbols: 1 whitelisted, -1 restricted, 0 neither */
+} oms__lentry_t;
+
+typedef struct oms__hours_s {
+  oms__khdr_t h; /* key: "S" or "V" + symbol or venue */
+  oms__tz_t tz;
+  uint32_t n;
+  oms_risk_window_t w[OMS_RISK_MAX_WINDOWS];
+} oms__hours_t;
+
+struct oms_risk_limits_s {
+  oms_risk_limit_t global;
+  oms__ktab_t entries; /* oms__lentry_t */
+  oms__ktab_t hours;   /* oms__hours_t */
+  char zoneinfo_dir[256];
+};
+
+/* The entry of (scope, id), or NULL. */
+const oms__lentry_t *oms__limits_find(const oms_risk_limits_t *l, oms_risk_scope_t scope,
+                                      const char *id);
+const oms__hours_t *oms__limits_hours(const oms_risk_limits_t *l, const char *symbol,
+                                      const char *venue);
+/* Overlays the fields set in src onto dst. */
+void oms__limit_overlay(oms_risk_limit_t *dst, const oms_risk_limit_t *src);
+/* Resolves the limits for an order's account, strategy and symbol (any may be
+ * NULL): global, then account, then strategy, then symbol, the later winning. */
+void oms__limits_resolve(const oms_risk_limits_t *l, const char *account, const char *strategy,
+                         const char *symbol, oms_risk_eff_limits_t *out);
+/* Whether the local time at now_ns falls in one of h's windows; *wday and
+ * *minute receive the local weekday and minute of the day. */
+bool oms__hours_open(const oms__hours_t *h, int64_t now_ns, int *wday, int *minute);
+
+/* ---- The engine ----------------------------------------------------------- */
+
+typedef struct oms__ring_s {
+  int64_t *ts; /* cap slots */
+  uint32_t head, count;
+} oms__ring_t;
+
+typedef struct oms__acct_s {
+  oms__khdr_t h;
+  oms_trading_state_t state;
+  uint32_t open_orders;
+  oms_dec_t open_notional, open_margin;
+  oms__ring_t orders, cancels;
+} oms__acct_t;
+
+typedef struct oms__strat_s {
+  oms__khdr_t h;
+  oms_trading_state_t state;
+  uint32_t open_orders;
+  oms__ring_t orders, cancels;
+} oms__strat_t;
+
+typedef struct oms__as_s { /* account + symbol */
+  oms__khdr_t h;
+  oms_dec_t open_buy, open_sell;
+  int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
+} oms__as_t;
+
+typedef struct oms__sym_s {
+  oms__khdr_t h;
+  oms_dec_t ref_px;
+  int64_t ref_ns;
+} oms__sym_t;
+
+typedef struct oms__level_s {
+  oms_dec_t px;
+  uint32_t count;
+  int32_t next;
+} oms__level_t;
+
+/* What an open order holds in the aggregates. */
+typedef struct oms__ord_s {
+  uint64_t order_id; /* 0: empty slot */
+  int32_t acct, strat, as;
+  oms_side_t side;
+  oms_dec_t leaves;   /* reserved quantity */
+  oms_dec_t value_px; /* the price that values it (limit, stop, or reference at open) */
+  oms_dec_t notional, margin;
+  oms_dec_t multiplier, margin_rate; /* as at open */
+  oms_dec_t level_px;                /* its self-trade price level; 0 if none */
+} oms__ord_t;
+
+typedef struct oms__dup_s {
+  uint64_t key; /* hash of strategy and symbol */
+  int64_t qty, px, ts;
+  uint32_t side_type;
+} oms__dup_t;
+
+#define OMS__CHAIN_MAX 32
+
+struct oms_risk_s {
+  oms_risk_config_t cfg;
+  oms_risk_limits_t *limits; /* owned; NULL until set */
+  oms_portfolio_if_t pf;
+  bool has_pf;
+  oms_risk_log_fn log;
+  void *log_ctx;
+  oms_risk_state_fn state_cb;
+  void *state_ctx;
+  oms_risk_check_t chain[OMS__CHAIN_MAX];
+  size_t nchain;
+  oms_trading_state_t global_state;
+
+  oms__ktab_t accts, strats, as, syms;
+  oms__ord_t *ords;
+  uint32_t ord_mask, nords;
+  oms__level_t *levels;
+  int32_t free_level;
+  oms__dup_t *dups;
+  uint32_t dup_mask;
+  int64_t *ring_mem;
+
+  /* The records of the order being checked (valid during a chain run). */
+  int32_t cur_acct, cur_strat, cur_as;
+};
+
+/* Built-in checks (checks.c). */
+#define XX(id, name) \
+  oms_reason_t oms__check_##id(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res);
+OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+/* Commits: only the throttle and the duplicate guard remember orders. */
+void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in);
+void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
+#define oms__commit_KILL_SWITCH NULL
+#define oms__commit_SYMBOL_LIST NULL
+#define oms__commit_TRADING_HOURS NULL
+#define oms__commit_MAX_ORDER_SIZE NULL
+#define oms__commit_PRICE_COLLAR NULL
+#define oms__commit_MAX_POSITION NULL
+#define oms__commit_MAX_OPEN_ORDERS NULL
+#define oms__commit_CREDIT_LIMIT NULL
+#define oms__commit_DAILY_LOSS NULL
+#define oms__commit_LEVERAGE NULL
+#define oms__commit_MARGIN NULL
+#define oms__commit_SELF_TRADE NULL
+
+/* Engine services the checks use (risk.c). */
+bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
+                    int64_t window_ns);
+void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns);
+uint64_t oms__dup_key(const oms_order_t *o);
+int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
+                   const char *reason, int64_t now_ns);
+
+/* Formats d into buf[OMS_DEC_STRLEN] and returns buf. */
+const char *oms__fmt(oms_dec_t d, char *buf);
+
+#endif /* OMS_RISK_INTERNAL_H */

@@ -1,0 +1,114 @@
+/*
+ * store.c - the parts of the order store that do not depend on an
+ * implementation: configuration defaults, the helpers built on the function
+ * table, and the checks every implementation applies to an appended unit.
+ */
+#include <string.h>
+
+#include "oms/error.h"
+#include "oms/store.h"
+#include "store/store_int.h"
+
+void oms_store_config_init(oms_store_config_t *cfg, const char *path) {
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->path = path;
+  cfg->durability = OMS_DURABILITY_FSYNC;
+}
+
+int oms_store_flush(oms_store_t *s, int64_t timeout_ns) {
+  oms_store_stats_t st;
+  s->vt->stats(s, &st);
+  /* appends counts every ticket handed out, so it is the last ticket. */
+  return s->vt->wait(s, st.appends, timeout_ns);
+}
+
+typedef struct first_s {
+  oms_order_t *out;
+  int found;
+} first_t;
+
+static int take_last(void *ctx, const oms_order_t *o) {
+  first_t *f = ctx;
+  *f->out = *o;
+  f->found = 1;
+  return 0;
+}
+
+int oms_store_get_order_by_clordid(oms_store_t *s, const char *strategy_id,
+                                   const char *client_order_id, oms_order_t *out) {
+  if (client_order_id == NULL || client_order_id[0] == '\0') return OMS_EINVAL;
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  q.client_order_id = client_order_id;
+  q.strategy_id = strategy_id;
+  first_t f = {out, 0};
+  int rc = s->vt->query_orders(s, &q, take_last, &f);
+  if (rc != 0) return rc;
+  return f.found ? 0 : OMS_ENOTFOUND;
+}
+
+int oms_store_load_active(oms_store_t *s, oms_order_cb cb, void *ctx) {
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  q.state_class = OMS_STATE_CLASS_ACTIVE;
+  return s->vt->query_orders(s, &q, cb, ctx);
+}
+
+int oms__unit_check(const oms_store_unit_t *u, uint64_t last_seq, size_t *n, uint64_t *max_seq) {
+  size_t count = 0;
+  if (u == NULL || (u->n_events > 0 && u->events == NULL) ||
+      (u->n_positions > 0 && u->positions == NULL))
+    return OMS_EINVAL;
+  for (size_t i = 0; i < u->n_events; i++) {
+    uint64_t seq = u->events[i].seq;
+    if (seq == 0) continue;
+    if (seq <= last_seq) return OMS_EINVAL;
+    last_seq = seq;
+    count++;
+  }
+  *n = count + u->n_positions;
+  *max_seq = last_seq;
+  return 0;
+}
+
+void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
+                    oms__rec_t *(*slot)(void *ctx, size_t i), void *ctx) {
+  size_t k = 0;
+  for (size_t e = 0; e < u->n_events; e++) {
+    if (u->events[e].seq == 0) continue;
+    oms__rec_t *r = slot(ctx, k++);
+    r->ticket = ticket;
+    r->kind = OMS__REC_EVENT;
+    r->u.ev = u->events[e];
+  }
+  for (size_t p = 0; p < u->n_positions; p++) {
+    oms__rec_t *r = slot(ctx, k++);
+    r->ticket = ticket;
+    r->kind = OMS__REC_POSITION;
+    r->u.pos = u->positions[p];
+  }
+}
+
+static int src_read(void *ctx, uint64_t from_seq, size_t max, oms_bus_event_cb cb, void *cb_ctx) {
+  oms_store_t *s = ctx;
+  return s->vt->events_from(s, from_seq, max, cb, cb_ctx);
+}
+
+oms_replay_source_t oms_store_replay_source(oms_store_t *s) {
+  return (oms_replay_source_t){src_read, s};
+}
+
+static int cur_load(void *ctx, const char *sink, uint64_t *seq) {
+  oms_store_t *s = ctx;
+  return s->vt->cursor_get(s, sink, seq);
+}
+
+static int cur_save(void *ctx, const char *sink, uint64_t seq) {
+  oms_store_t *s = ctx;
+  uint64_t ticket;
+  return s->vt->cursor_set(s, sink, seq, &ticket);
+}
+
+oms_cursor_store_t oms_store_cursor_store(oms_store_t *s) {
+  return (oms_cursor_store_t){cur_load, cur_save, s};
+}

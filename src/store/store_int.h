@@ -1,0 +1,72 @@
+/*
+ * store_int.h - what the store implementations share, and the hooks the
+ * store's own tests use. Not part of the public API.
+ */
+#ifndef OMS_STORE_INT_H
+#define OMS_STORE_INT_H
+
+#include "oms/store.h"
+
+/* One queued record. A unit becomes several records that all carry the
+ * unit's ticket; a batch always ends on the last record of a unit. */
+typedef enum oms__rec_kind_e {
+  OMS__REC_NOP = 0, /* a unit with nothing to store: only its ticket */
+  OMS__REC_EVENT,
+  OMS__REC_POSITION,
+  OMS__REC_FIX_SEQNUMS,
+  OMS__REC_FIX_SENT,
+  OMS__REC_FIX_RESET,
+  OMS__REC_CURSOR
+} oms__rec_kind_t;
+
+typedef struct oms__fix_rec_s {
+  char session[OMS_STORE_SESSION_MAX + 1];
+  int64_t next_in, next_out; /* FIX_SEQNUMS */
+  int64_t seqnum;            /* FIX_SENT */
+  uint32_t len;
+  char msg[OMS_STORE_FIX_MSG_MAX];
+} oms__fix_rec_t;
+
+typedef struct oms__cursor_rec_s {
+  char sink[OMS_ID_MAX + 1];
+  uint64_t seq;
+} oms__cursor_rec_t;
+
+typedef struct oms__rec_s {
+  uint64_t ticket;
+  oms__rec_kind_t kind;
+  union {
+    oms_event_t ev;
+    oms_position_t pos;
+    oms__fix_rec_t fix;
+    oms__cursor_rec_t cur;
+  } u;
+} oms__rec_t;
+
+/* The latest schema version this build knows. */
+#define OMS__SCHEMA_LATEST 3
+
+/* Creates (if needed) the database at path and applies the migrations up to
+ * version `target` only: the tests build an old database with it. Returns 0
+ * or OMS_ESTORE. */
+int oms__store_sqlite_migrate_path(const char *path, int target);
+
+/* The schema version of the open store's database, or < 0. */
+int oms__store_sqlite_schema_version(oms_store_t *s);
+
+/* Runs sql on the store's write connection (tests: PRAGMA max_page_count to
+ * make the disk "full" for real). Returns the SQLite result code. */
+int oms__store_sqlite_exec(oms_store_t *s, const char *sql);
+
+/* Checks a unit and counts its records: every event with seq > 0 must have
+ * a seq above last_seq and above the previous event's. Sets *n and
+ * *max_seq (last_seq if the unit has no sequenced event). Returns 0 or
+ * OMS_EINVAL. */
+int oms__unit_check(const oms_store_unit_t *u, uint64_t last_seq, size_t *n, uint64_t *max_seq);
+
+/* Writes the storable records of unit u into slot(ctx, 0), slot(ctx, 1)...
+ * (events with seq > 0, then positions), each with ticket. */
+void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
+                    oms__rec_t *(*slot)(void *ctx, size_t i), void *ctx);
+
+#endif /* OMS_STORE_INT_H */

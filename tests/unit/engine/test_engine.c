@@ -1,0 +1,821 @@
+/* Tests for src/engine/engine.c: the OMS core against a scripted venue and a
+ * store whose durability and failures the test controls. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_store.h"
+#include "fakes.h"
+#include "oms/engine.h"
+#include "oms_test.h"
+
+#define T0 INT64_C(1764000000000000000)
+
+typedef struct world_s {
+  int64_t now;
+  fake_venue_t venue;
+  fake_store_t store;
+  oms_engine_t *e;
+  int nev;
+  oms_event_t ev[512];
+} world_t;
+
+static void on_event(void *ctx, const oms_event_t *ev) {
+  world_t *w = ctx;
+  if (w->nev < 512) w->ev[w->nev++] = *ev;
+}
+
+static world_t *make_world(bool with_store, uint32_t max_orders,
+                           const oms_venue_route_config_t *rcfg) {
+  world_t *w = calloc(1, sizeof(*w));
+  w->now = T0;
+  fake_venue_init(&w->venue, "SIM");
+  fake_store_init(&w->store);
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
+                             .max_orders = max_orders,
+                             .outbox_capacity = 64,
+                             .on_event = on_event,
+                             .event_ctx = w};
+  if (with_store) cfg.store = &w->store.base;
+  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
+  oms_venue_route_config_t def = {0};
+  assert_int_equal(oms_engine_add_venue(w->e, &w->venue.base, rcfg ? rcfg : &def), 0);
+  return w;
+}
+
+static int setup(void **state) {
+  *state = make_world(false, 64, NULL);
+  return 0;
+}
+
+static int setup_store(void **state) {
+  *state = make_world(true, 64, NULL);
+  return 0;
+}
+
+static int teardown(void **state) {
+  world_t *w = *state;
+  oms_engine_destroy(w->e);
+  assert_int_equal(w->venue.destroyed, 1);
+  free(w);
+  return 0;
+}
+
+static uint64_t submit_ok(world_t *w, const char *clordid, oms_side_t side, const char *qty,
+                          const char *px) {
+  oms_order_request_t req;
+  t_request(&req, clordid, side, OMS_ORD_LIMIT, qty, px);
+  oms_submit_result_t res;
+  int rc = oms_engine_submit(w->e, &req, &res);
+  if (rc != 0) fail_msg("submit %s refused: %s", clordid, res.reject.text);
+  assert_int_equal(res.order.state, OMS_STATE_SUBMITTED);
+  return res.order.order_id;
+}
+
+static oms_ord_state_t state_of(world_t *w, uint64_t id) {
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(w->e, id, &o), 0);
+  return o.state;
+}
+
+static void test_happy_path_submitted_accepted_filled(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  assert_int_equal(id, 1);
+  assert_int_equal(w->venue.nsent, 1);
+  assert_int_equal(w->venue.kinds[0], 1);
+  assert_string_equal(w->venue.news[0].symbol, "BTC-USD");
+  assert_true(oms_dec_eq(w->venue.news[0].qty, T_D("2")));
+
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "0.5", "65000", "x1");
+  fake_fill(&w->venue, id, "1.5", "64999.5", "x2");
+  w->now += 1000;
+  assert_int_equal(oms_engine_poll(w->e), 3);
+
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(w->e, id, &o), 0);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
+  assert_string_equal(o.venue_order_id, "V1");
+  assert_true(oms_dec_eq(o.avg_px, T_D("64999.625")));
+
+  /* one event per change, gap-free sequence, full snapshot */
+  assert_int_equal(w->nev, 4);
+  oms_event_type_t want[] = {OMS_EVT_ORDER_SUBMITTED, OMS_EVT_ORDER_ACCEPTED,
+                             OMS_EVT_ORDER_PARTIALLY_FILLED, OMS_EVT_ORDER_FILLED};
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(w->ev[i].type, want[i]);
+    assert_int_equal(w->ev[i].seq, (uint64_t)i + 1);
+    assert_int_equal(w->ev[i].order.order_id, id);
+  }
+  assert_true(oms_dec_eq(w->ev[3].fill.qty, T_D("1.5")));
+  assert_string_equal(w->ev[3].fill.exec_id, "x2");
+  assert_int_equal(w->ev[0].request_ns, T0);
+
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.submitted, 1);
+  assert_int_equal(st.reports, 3);
+  assert_int_equal(st.next_event_seq, 5);
+}
+
+static void test_invalid_request_is_rejected_with_reason(void **state) {
+  world_t *w = *state;
+  oms_order_request_t req;
+  t_request(&req, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000.3");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_TICK_SIZE);
+  assert_int_equal(res.order.state, OMS_STATE_REJECTED);
+  assert_int_equal(res.order.reject_code, OMS_R_TICK_SIZE);
+  assert_string_equal(res.order.reject_reason,
+                      "price 65000.3 is not a multiple of tick 0.5 for BTC-USD");
+  assert_int_equal(w->venue.nsent, 0);
+  assert_int_equal(w->nev, 1);
+  assert_int_equal(w->ev[0].type, OMS_EVT_ORDER_REJECTED);
+  assert_int_equal(w->ev[0].reason, OMS_R_TICK_SIZE);
+  /* unknown instrument */
+  t_request(&req, "c2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "10");
+  strcpy(req.symbol, "DOGE-USD");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_UNKNOWN_INSTRUMENT);
+}
+
+static void test_idempotent_resubmission_is_never_routed_twice(void **state) {
+  world_t *w = *state;
+  oms_order_request_t req;
+  t_request(&req, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t a, b;
+  assert_int_equal(oms_engine_submit(w->e, &req, &a), 0);
+  assert_int_equal(oms_engine_submit(w->e, &req, &b), 0);
+  assert_true(b.duplicate);
+  assert_int_equal(a.order.order_id, b.order.order_id);
+  assert_int_equal(w->venue.nsent, 1);
+  /* a different request reusing the live id is refused */
+  req.qty = T_D("2");
+  assert_int_equal(oms_engine_submit(w->e, &req, &b), OMS_EREJECTED);
+  assert_int_equal(b.reject.code, OMS_R_DUPLICATE_CLORDID);
+  assert_int_equal(b.order.order_id, 0);
+  assert_int_equal(w->venue.nsent, 1);
+  /* the same id from another strategy is another order */
+  req.qty = T_D("1");
+  strcpy(req.strategy_id, "s2");
+  assert_int_equal(oms_engine_submit(w->e, &req, &b), 0);
+  assert_int_not_equal(b.order.order_id, a.order.order_id);
+  /* a rejected submission replays as the same rejection */
+  t_request(&req, "bad", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0", "65000");
+  assert_int_equal(oms_engine_submit(w->e, &req, &a), OMS_EREJECTED);
+  assert_int_equal(oms_engine_submit(w->e, &req, &b), OMS_EREJECTED);
+  assert_true(b.duplicate);
+  assert_int_equal(b.reject.code, OMS_R_QTY_NOT_POSITIVE);
+  assert_int_equal(a.order.order_id, b.order.order_id);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "c1", &o), 0);
+  assert_int_equal(o.order_id, a.order.order_id - 2);
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "nope", &o), OMS_ENOTFOUND);
+}
+
+static void test_cancel_confirmed(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_SELL, "1", "70000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  assert_int_equal(state_of(w, id), OMS_STATE_PENDING_CANCEL);
+  assert_int_equal(w->venue.kinds[1], 2);
+  /* a second cancel while one is pending is refused */
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_ORDER_PENDING);
+  fake_report(&w->venue, OMS_EXEC_CANCELLED, id);
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_CANCELLED);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_CANCELLED);
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_ORDER_TERMINAL);
+  assert_string_equal(rej.text, "order 1 is already CANCELLED");
+  assert_int_equal(oms_engine_cancel(w->e, 999, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_UNKNOWN_ORDER);
+}
+
+static void test_cancel_refused_by_venue_restores_state(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_SELL, "1", "70000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "0.4", "70000", "f1");
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_CANCEL_REJECTED, id);
+  r->reason = OMS_R_TOO_LATE;
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_PARTIALLY_FILLED);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_CANCEL_REJECTED);
+  assert_int_equal(w->ev[w->nev - 1].reason, OMS_R_TOO_LATE);
+}
+
+static void test_partial_fill_then_cancel(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "0.3", "65000", "f1");
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_CANCELLED, id);
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("0.3")));
+  assert_true(oms_dec_is_zero(o.leaves_qty));
+}
+
+static void test_fill_racing_a_cancel_is_applied(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  /* the venue filled part before it saw the cancel, then cancelled the rest,
+   * and a straggling fill report arrives after the cancel confirmation */
+  fake_fill(&w->venue, id, "0.2", "65000", "f1");
+  fake_report(&w->venue, OMS_EXEC_CANCELLED, id);
+  fake_fill(&w->venue, id, "0.1", "65000", "f2");
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("0.3")));
+}
+
+static void test_modify_accepted_and_refused(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  oms_reject_t rej;
+  oms_modify_t m = {.price = T_D("64000")};
+  /* not before the venue acknowledged it */
+  assert_int_equal(oms_engine_modify(w->e, id, &m, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_ORDER_PENDING);
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  /* the order it would become is validated */
+  oms_modify_t bad = {.price = T_D("64000.3")};
+  assert_int_equal(oms_engine_modify(w->e, id, &bad, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_TICK_SIZE);
+  oms_modify_t same = {.price = T_D("65000")};
+  assert_int_equal(oms_engine_modify(w->e, id, &same, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_NOTHING_TO_CHANGE);
+  assert_int_equal(oms_engine_modify(w->e, id, &m, &rej), 0);
+  assert_int_equal(state_of(w, id), OMS_STATE_PENDING_REPLACE);
+  int k = w->venue.nsent - 1;
+  assert_int_equal(w->venue.kinds[k], 3);
+  assert_true(oms_dec_eq(w->venue.rp[k], T_D("64000")));
+  assert_true(oms_dec_eq(w->venue.rq[k], T_D("1")));
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id);
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_ACCEPTED);
+  assert_true(oms_dec_eq(o.price, T_D("64000")));
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_REPLACED);
+  /* refused by the venue: as before */
+  oms_modify_t q = {.qty = T_D("3")};
+  assert_int_equal(oms_engine_modify(w->e, id, &q, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACE_REJECTED, id);
+  oms_engine_poll(w->e);
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_ACCEPTED);
+  assert_true(oms_dec_eq(o.qty, T_D("1")));
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_REPLACE_REJECTED);
+  /* below the filled quantity */
+  fake_fill(&w->venue, id, "0.5", "64000", "f1");
+  oms_engine_poll(w->e);
+  oms_modify_t down = {.qty = T_D("0.5")};
+  assert_int_equal(oms_engine_modify(w->e, id, &down, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_MODIFY_BELOW_FILLED);
+  assert_int_equal(oms_engine_modify(w->e, 77, &down, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_UNKNOWN_ORDER);
+}
+
+static void test_duplicate_and_out_of_order_reports(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  /* the fill overtakes the acknowledgement; the fill is then repeated */
+  fake_fill(&w->venue, id, "0.4", "65000", "f1");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "0.4", "65000", "f1");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_PARTIALLY_FILLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("0.4")));
+  assert_string_equal(o.venue_order_id, "V1"); /* kept from the late acknowledgement */
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.duplicate_reports, 1);
+}
+
+static void test_overfill_raises_alarm_and_is_not_applied(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "0.7", "65000", "f1");
+  fake_fill(&w->venue, id, "0.7", "65000", "f2");
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("0.7")));
+  const oms_event_t *a = &w->ev[w->nev - 1];
+  assert_int_equal(a->type, OMS_EVT_ALARM);
+  assert_int_equal(a->alarm, OMS_ALARM_OVERFILL);
+  assert_non_null(strstr(a->text, "fill of 0.7 (exec f2) on order 1"));
+  /* a report about an order nobody knows is an alarm too */
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, 4242);
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].alarm, OMS_ALARM_UNKNOWN_ORDER_REPORT);
+}
+
+static void test_venue_down_refuses_and_marks_in_flight_unknown(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  w->venue.connected = false;
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_true(o.flags & OMS_ORDF_STATUS_UNKNOWN);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ALARM);
+  oms_order_request_t req;
+  t_request(&req, "c2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_VENUE_DOWN);
+  assert_string_equal(res.reject.text, "venue SIM is not connected");
+  /* back up: a status query, never a resend; the venue never saw it */
+  w->venue.connected = true;
+  int before = w->venue.nsent;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, before + 1);
+  assert_int_equal(w->venue.kinds[before], 4);
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_UNKNOWN;
+  oms_engine_poll(w->e);
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_REJECTED);
+  assert_int_equal(o.reject_code, OMS_R_VENUE_UNKNOWN_ORDER);
+  assert_false(o.flags & OMS_ORDF_STATUS_UNKNOWN);
+}
+
+static void test_silent_venue_is_settled_by_status_query(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  w->now += 500000000; /* half the default timeout: nothing yet */
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 1);
+  w->now += 600000000;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 2);
+  assert_int_equal(w->venue.kinds[1], 4);
+  assert_int_equal(w->venue.ids[1], id);
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_WORKING;
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_ACCEPTED);
+  w->now += 5000000000;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 2); /* settled: no more queries */
+}
+
+static void test_burst_over_venue_rate_limit(void **state) {
+  (void)state;
+  oms_venue_route_config_t rc = {.msgs_per_sec = 2, .burst = 2, .queue_capacity = 2};
+  world_t *w = make_world(false, 64, &rc);
+  char id[8];
+  oms_submit_result_t res;
+  int accepted = 0, full = 0;
+  for (int i = 0; i < 5; i++) {
+    oms_order_request_t req;
+    snprintf(id, sizeof id, "c%d", i);
+    t_request(&req, id, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+    int rc2 = oms_engine_submit(w->e, &req, &res);
+    if (rc2 == 0) accepted++;
+    /* the fifth is accepted by the core but refused by the full queue when
+     * its turn comes: REJECTED with the reason */
+    (void)rc2;
+  }
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 2);
+  for (uint64_t i = 1; i <= 5; i++)
+    if (state_of(w, i) == OMS_STATE_REJECTED) full++;
+  assert_int_equal(full, 1);
+  oms_order_t o;
+  oms_engine_get(w->e, 5, &o);
+  assert_int_equal(o.reject_code, OMS_R_VENUE_QUEUE_FULL);
+  /* a cancel of a queued order never goes out: it is cancelled at once */
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, 4, &rej), 0);
+  assert_int_equal(state_of(w, 4), OMS_STATE_CANCELLED);
+  w->now += 500000000; /* half a second: one token, before any ack timeout */
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 3); /* order 3; order 4's slot was dropped */
+  assert_int_equal(w->venue.ids[2], 3);
+  oms_route_stats_t rs;
+  assert_int_equal(oms_router_stats(oms_engine_router(w->e), "SIM", &rs), 0);
+  assert_int_equal(rs.cancelled_locally, 1);
+  assert_int_equal(rs.refused_full, 1);
+  assert_int_equal(accepted, 4); /* the fifth was refused when released */
+  teardown((void **)&w);
+}
+
+static void test_write_ahead_nothing_leaves_before_durable(void **state) {
+  world_t *w = *state;
+  w->store.auto_durable = false;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 0); /* not durable: not sent */
+  assert_int_equal(w->nev, 0);         /* and nobody told */
+  assert_int_equal(w->store.nevents, 1);
+  assert_int_equal(w->store.events[0].order.state, OMS_STATE_SUBMITTED);
+  w->store.durable = w->store.tickets;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 1);
+  assert_int_equal(w->nev, 1);
+  assert_int_equal(w->ev[0].order.order_id, id);
+}
+
+static void test_store_failure_refuses_new_orders_and_cancels(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  w->store.append_rc = OMS_ESTORE;
+  oms_order_request_t req;
+  t_request(&req, "c2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_STORE_FAILED);
+  assert_int_equal(res.order.state, OMS_STATE_REJECTED);
+  assert_int_equal(w->venue.nsent, 1); /* nothing routed that is not stored */
+  oms_order_t before, after;
+  oms_engine_get(w->e, id, &before);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_STORE_FAILED);
+  oms_engine_get(w->e, id, &after);
+  assert_memory_equal(&before, &after, sizeof before);
+  /* facts from the venue are still taken (the store queues them) */
+  fake_fill(&w->venue, id, "1", "65000", "f1");
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_FILLED);
+  /* the store recovers: orders flow again */
+  w->store.append_rc = 0;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+}
+
+static void test_full_store_queue_holds_reports_in_order(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  w->store.append_rc = OMS_EFULL;
+  w->store.refuse_must = 1;
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "0.5", "65000", "f1");
+  fake_fill(&w->venue, id, "0.5", "65000", "f2");
+  oms_engine_poll(w->e);
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.held_reports, 3);
+  assert_int_equal(state_of(w, id), OMS_STATE_SUBMITTED);
+  w->store.append_rc = 0;
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_FILLED);
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.held_reports, 0);
+}
+
+static void test_mass_cancel_by_account(void **state) {
+  world_t *w = *state;
+  submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  oms_order_request_t req;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  strcpy(req.account_id, "ACC2");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  oms_order_filter_t f = {.account_id = "ACC1"};
+  uint32_t n = 0;
+  assert_int_equal(oms_engine_mass_cancel(w->e, &f, &n), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(state_of(w, 1), OMS_STATE_PENDING_CANCEL);
+  assert_int_equal(state_of(w, 3), OMS_STATE_SUBMITTED);
+  assert_int_equal(oms_engine_mass_cancel(w->e, NULL, NULL), 0);
+  assert_int_equal(state_of(w, 3), OMS_STATE_PENDING_CANCEL);
+}
+
+static int count_cb(void *ctx, const oms_order_t *o) {
+  (void)o;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+static void test_queries_by_scope_and_state(void **state) {
+  world_t *w = *state;
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  submit_ok(w, "c2", OMS_SIDE_SELL, "1", "66000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  fake_fill(&w->venue, a, "1", "65000", "f1");
+  oms_engine_poll(w->e);
+  int n = 0;
+  oms_engine_orders(w->e, NULL, count_cb, &n);
+  assert_int_equal(n, 1); /* active only */
+  n = 0;
+  oms_order_filter_t f = {.states = 1u << OMS_STATE_FILLED};
+  oms_engine_orders(w->e, &f, count_cb, &n);
+  assert_int_equal(n, 1);
+  n = 0;
+  oms_order_filter_t g = {.strategy_id = "s1", .states = 0xFFFF};
+  oms_engine_orders(w->e, &g, count_cb, &n);
+  assert_int_equal(n, 2);
+  n = 0;
+  oms_order_filter_t h = {.strategy_id = "other", .states = 0xFFFF};
+  oms_engine_orders(w->e, &h, count_cb, &n);
+  assert_int_equal(n, 0);
+}
+
+static void test_capacity_reuses_finished_slots(void **state) {
+  (void)state;
+  world_t *w = make_world(false, 2, NULL);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  oms_order_request_t req;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_CAPACITY);
+  fake_report(&w->venue, OMS_EXEC_REJECTED, a);
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(w->e, a, &o), OMS_ENOTFOUND); /* left memory, no store */
+  teardown((void **)&w);
+}
+
+static void test_engines_are_independent(void **state) {
+  (void)state;
+  world_t *a = make_world(false, 8, NULL), *b = make_world(false, 8, NULL);
+  submit_ok(a, "c1", OMS_SIDE_BUY, "1", "65000");
+  submit_ok(a, "c2", OMS_SIDE_BUY, "1", "65000");
+  assert_int_equal(submit_ok(b, "c1", OMS_SIDE_BUY, "1", "65000"), 1);
+  assert_int_equal(a->venue.nsent, 2);
+  assert_int_equal(b->venue.nsent, 1);
+  teardown((void **)&a);
+  teardown((void **)&b);
+}
+
+static void test_api_misuse_is_refused(void **state) {
+  (void)state;
+  oms_engine_t *e;
+  oms_engine_config_t cfg = {0};
+  assert_int_equal(oms_engine_create(&cfg, &e), OMS_EINVAL);
+  assert_null(e);
+  oms_engine_destroy(NULL);
+  world_t *w = make_world(false, 8, NULL);
+  oms_instrument_t bad;
+  t_instrument(&bad, "X");
+  bad.tick_size = T_D("0");
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_add_instrument(w->e, &bad, &rej), OMS_EINVAL);
+  assert_int_equal(oms_engine_add_venue(w->e, NULL, NULL), OMS_EINVAL);
+  assert_null(oms_engine_instrument(w->e, "SIM", "NOPE"));
+  assert_non_null(oms_engine_instrument(w->e, "SIM", "BTC-USD"));
+  assert_int_equal(oms_engine_recover(w->e, NULL), OMS_EINVAL); /* no store */
+  /* a venue the router does not know */
+  oms_instrument_t other;
+  t_instrument(&other, "ETH-USD");
+  strcpy(other.venue, "NOWHERE");
+  assert_int_equal(oms_engine_add_instrument(w->e, &other, NULL), 0);
+  oms_order_request_t req;
+  t_request(&req, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  strcpy(req.symbol, "ETH-USD");
+  strcpy(req.venue, "NOWHERE");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_UNKNOWN_VENUE);
+  teardown((void **)&w);
+}
+
+static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
+  world_t *w = *state;
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  uint64_t b = submit_ok(w, "c2", OMS_SIDE_SELL, "2", "66000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, b);
+  fake_fill(&w->venue, a, "1", "65000", "f1");
+  fake_fill(&w->venue, b, "0.5", "66000", "f2");
+  oms_engine_poll(w->e);
+  oms_order_t before_b;
+  oms_engine_get(w->e, b, &before_b);
+  oms_engine_stats_t st0;
+  oms_engine_stats(w->e, &st0);
+  /* a new engine (the restart) over the same store */
+  static fake_venue_t v2;
+  fake_venue_init(&v2, "SIM");
+  int64_t now = w->now;
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&now), .max_orders = 64,
+                             .store = &w->store.base};
+  oms_engine_t *e2;
+  assert_int_equal(oms_engine_create(&cfg, &e2), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  oms_engine_add_instrument(e2, &ins, NULL);
+  oms_engine_add_venue(e2, &v2.base, NULL);
+  uint32_t n = 0;
+  assert_int_equal(oms_engine_recover(e2, &n), 0);
+  assert_int_equal(n, 1); /* only the live order */
+  oms_order_t after_b;
+  assert_int_equal(oms_engine_get(e2, b, &after_b), 0);
+  assert_true(after_b.flags & OMS_ORDF_STATUS_UNKNOWN);
+  after_b.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  assert_memory_equal(&after_b, &before_b, sizeof before_b);
+  /* the venue is asked about it, never sent it again */
+  assert_int_equal(v2.nsent, 1);
+  assert_int_equal(v2.kinds[0], 4);
+  /* the finished order is found in the store; numbering continues */
+  oms_order_t fa;
+  assert_int_equal(oms_engine_get(e2, a, &fa), 0);
+  assert_int_equal(fa.state, OMS_STATE_FILLED);
+  oms_engine_stats_t st;
+  oms_engine_stats(e2, &st);
+  assert_int_equal(st.next_event_seq, st0.next_event_seq);
+  assert_int_equal(st.next_order_id, 3);
+  oms_order_request_t req;
+  t_request(&req, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  /* the client order id of the finished order is still known: a replay */
+  assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
+  assert_true(res.duplicate);
+  assert_int_equal(res.order.order_id, a);
+  req.qty = T_D("3");
+  assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_DUPLICATE_CLORDID);
+  t_request(&req, "c9", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
+  assert_int_equal(res.order.order_id, 3);
+  assert_int_equal(oms_engine_recover(e2, NULL), OMS_EINVAL); /* not on a used engine */
+  oms_engine_destroy(e2);
+}
+
+static void test_market_data_marks_the_portfolio(void **state) {
+  (void)state;
+  world_t *w = calloc(1, sizeof(*w));
+  w->now = T0;
+  fake_venue_init(&w->venue, "SIM");
+  oms_portfolio_t *pf;
+  oms_portfolio_config_t pc = {.max_accounts = 4, .max_symbols = 4, .max_positions = 8};
+  assert_int_equal(oms_portfolio_create(&pc, &pf), 0);
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now), .max_orders = 8,
+                             .portfolio = pf};
+  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  oms_engine_add_instrument(w->e, &ins, NULL);
+  oms_engine_add_venue(w->e, &w->venue.base, NULL);
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_fill(&w->venue, id, "2", "65000", "f1");
+  strcpy(w->venue.md.symbol, "BTC-USD");
+  w->venue.md.bid = T_D("65100");
+  w->venue.md.ask = T_D("65101");
+  w->venue.md_pending = true;
+  oms_engine_poll(w->e);
+  oms_pf_position_t pos;
+  assert_int_equal(oms_portfolio_position(pf, "ACC1", "BTC-USD", &pos), 0);
+  assert_true(oms_dec_eq(pos.qty, T_D("2")));
+  assert_true(oms_dec_eq(pos.unrealized_pnl, T_D("201"))); /* marked at the mid 65100.5 */
+  /* a last trade alone marks too */
+  memset(&w->venue.md, 0, sizeof w->venue.md);
+  strcpy(w->venue.md.symbol, "BTC-USD");
+  w->venue.md.last_px = T_D("64000");
+  w->venue.md_pending = true;
+  oms_engine_poll(w->e);
+  oms_portfolio_position(pf, "ACC1", "BTC-USD", &pos);
+  assert_true(oms_dec_eq(pos.unrealized_pnl, T_D("-2000")));
+  oms_engine_destroy(w->e);
+  oms_portfolio_destroy(pf);
+  free(w);
+}
+
+static void test_queued_message_refused_later_reaches_the_order(void **state) {
+  (void)state;
+  oms_venue_route_config_t rc = {.msgs_per_sec = 1, .burst = 1, .queue_capacity = 4};
+  world_t *w = make_world(false, 16, &rc);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  uint64_t b = submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, a, &rej), 0); /* queued too */
+  /* the venue goes down before the tokens return: the queued messages fail */
+  w->venue.send_rc = OMS_EDOWN;
+  w->now += 1500000000; /* one token: the cancel goes first, and fails */
+  oms_engine_poll(w->e);
+  w->now += 1500000000; /* another: the new order, which fails too */
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, b, &o);
+  assert_int_equal(o.state, OMS_STATE_REJECTED);
+  assert_int_equal(o.reject_code, OMS_R_VENUE_DOWN);
+  oms_engine_get(w->e, a, &o);
+  assert_int_equal(o.state, OMS_STATE_ACCEPTED); /* the cancel was refused: as before */
+  bool seen = false;
+  for (int i = 0; i < w->nev; i++)
+    seen |= w->ev[i].type == OMS_EVT_ORDER_CANCEL_REJECTED && w->ev[i].order.order_id == a &&
+            w->ev[i].reason == OMS_R_VENUE_DOWN;
+  assert_true(seen);
+  teardown((void **)&w);
+}
+
+static void test_status_reports_settle_orders(void **state) {
+  world_t *w = *state;
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  uint64_t b = submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  uint64_t c = submit_ok(w, "c3", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, b);
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, c);
+  fake_fill(&w->venue, c, "0.5", "65000", "f1");
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, a);
+  r->status = OMS_VSTATUS_CANCELLED;
+  r = fake_report(&w->venue, OMS_EXEC_STATUS, b);
+  r->status = OMS_VSTATUS_WORKING; /* nothing new: no event */
+  r = fake_report(&w->venue, OMS_EXEC_STATUS, c);
+  r->status = OMS_VSTATUS_WORKING;
+  r->cum_qty = T_D("0.8"); /* the venue has more fills than we booked */
+  int before = w->nev;
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, a), OMS_STATE_CANCELLED);
+  assert_int_equal(state_of(w, b), OMS_STATE_ACCEPTED);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ALARM);
+  assert_non_null(strstr(w->ev[w->nev - 1].text, "more filled"));
+  assert_int_equal(w->nev, before + 5);
+  /* expiry and trigger reports */
+  fake_report(&w->venue, OMS_EXEC_EXPIRED, b);
+  fake_report(&w->venue, OMS_EXEC_TRIGGERED, c);
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, b), OMS_STATE_EXPIRED);
+  assert_int_equal(state_of(w, c), OMS_STATE_PARTIALLY_FILLED); /* a trigger after a fill: stale */
+}
+
+static void test_trading_state_needs_a_risk_engine(void **state) {
+  world_t *w = *state;
+  assert_int_equal(oms_engine_set_trading_state(w->e, 0, NULL, 2, "halt"), OMS_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_happy_path_submitted_accepted_filled, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_invalid_request_is_rejected_with_reason, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_idempotent_resubmission_is_never_routed_twice, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_cancel_confirmed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cancel_refused_by_venue_restores_state, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_partial_fill_then_cancel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fill_racing_a_cancel_is_applied, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_modify_accepted_and_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_duplicate_and_out_of_order_reports, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_overfill_raises_alarm_and_is_not_applied, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_venue_down_refuses_and_marks_in_flight_unknown, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_silent_venue_is_settled_by_status_query, setup,
+                                      teardown),
+      cmocka_unit_test(test_burst_over_venue_rate_limit),
+      cmocka_unit_test_setup_teardown(test_write_ahead_nothing_leaves_before_durable, setup_store,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_store_failure_refuses_new_orders_and_cancels,
+                                      setup_store, teardown),
+      cmocka_unit_test_setup_teardown(test_full_store_queue_holds_reports_in_order, setup_store,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_mass_cancel_by_account, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_queries_by_scope_and_state, setup, teardown),
+      cmocka_unit_test(test_capacity_reuses_finished_slots),
+      cmocka_unit_test(test_engines_are_independent),
+      cmocka_unit_test(test_api_misuse_is_refused),
+      cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences,
+                                      setup_store, teardown),
+      cmocka_unit_test(test_market_data_marks_the_portfolio),
+      cmocka_unit_test(test_queued_message_refused_later_reaches_the_order),
+      cmocka_unit_test_setup_teardown(test_status_reports_settle_orders, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_trading_state_needs_a_risk_engine, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

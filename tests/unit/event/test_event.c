@@ -1,0 +1,191 @@
+/* Tests for src/event/event.c: names both ways, the state machine mapping,
+ * binary round trips (exact, refusing damaged input) and JSON for sinks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "oms/error.h"
+#include "unit/store/store_fixture.h"
+
+static void test_type_names_round_trip(void **state) {
+  (void)state;
+  for (int t = 1; t <= OMS_EVT_MAX; t++) {
+    oms_event_type_t back;
+    assert_int_equal(oms_event_type_parse(oms_event_type_name((oms_event_type_t)t), &back), 0);
+    assert_int_equal(back, t);
+  }
+  assert_string_equal(oms_event_type_name(OMS_EVT_ORDER_FILLED), "OrderFilled");
+  assert_string_equal(oms_event_type_name((oms_event_type_t)0), "Unknown");
+  assert_string_equal(oms_event_type_name((oms_event_type_t)17), "Unknown");
+  oms_event_type_t t;
+  assert_int_equal(oms_event_type_parse("orderfilled", &t), OMS_ENOTFOUND);
+  assert_int_equal(oms_event_type_parse(NULL, &t), OMS_ENOTFOUND);
+  assert_string_equal(oms_alarm_kind_name(OMS_ALARM_OVERFILL), "OVERFILL");
+  assert_string_equal(oms_alarm_kind_name((oms_alarm_kind_t)77), "UNKNOWN");
+  assert_true(oms_event_is_order(OMS_EVT_ORDER_DENIED));
+  assert_false(oms_event_is_order(OMS_EVT_ALARM));
+  assert_int_equal(OMS_EVT_MASK_ORDER & OMS_EVT_BIT(OMS_EVT_ALARM), 0);
+  assert_int_not_equal(OMS_EVT_MASK_ALL & OMS_EVT_BIT(OMS_EVT_ALARM), 0);
+}
+
+static void test_state_machine_events_map_to_order_events(void **state) {
+  (void)state;
+  assert_int_equal(oms_event_type_for(OMS_EV_FILL, OMS_STATE_FILLED), OMS_EVT_ORDER_FILLED);
+  assert_int_equal(oms_event_type_for(OMS_EV_FILL, OMS_STATE_PARTIALLY_FILLED),
+                   OMS_EVT_ORDER_PARTIALLY_FILLED);
+  static const oms_event_type_t want[OMS_EV_COUNT] = {
+      OMS_EVT_ORDER_SUBMITTED, OMS_EVT_ORDER_DENIED,           OMS_EVT_ORDER_ACCEPTED,
+      OMS_EVT_ORDER_REJECTED,  OMS_EVT_ORDER_PARTIALLY_FILLED, OMS_EVT_ORDER_PENDING_CANCEL,
+      OMS_EVT_ORDER_CANCELLED, OMS_EVT_ORDER_CANCEL_REJECTED,  OMS_EVT_ORDER_PENDING_REPLACE,
+      OMS_EVT_ORDER_REPLACED,  OMS_EVT_ORDER_REPLACE_REJECTED, OMS_EVT_ORDER_EXPIRED,
+      OMS_EVT_ORDER_TRIGGERED};
+  for (int e = 0; e < OMS_EV_COUNT; e++)
+    assert_int_equal(oms_event_type_for((oms_ord_event_t)e, OMS_STATE_ACCEPTED), want[e]);
+  assert_int_equal(oms_event_type_for(OMS_EV_COUNT, OMS_STATE_ACCEPTED), OMS_EVT_NONE);
+}
+
+static void full_event(oms_event_t *ev) {
+  oms_order_t o;
+  fx_order(&o, 42, "strat-1", "acct.1", "BTC-USD", T0);
+  strcpy(o.metadata, "k=\"v\";\\n\x01");
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0 + 1, 1, ev);
+  fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, T0 + 2, 2, ev);
+  for (int i = 0; i < 20; i++) { /* more transitions than the inline audit holds */
+    fx_apply(&o, OMS_EV_CANCEL_REQUEST, NULL, NULL, T0 + 3 + i, 3, ev);
+    oms_ord_change_t ch = {.event = OMS_EV_CANCEL_REJECT, .ts_ns = T0 + 3 + i};
+    assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  }
+  fx_apply(&o, OMS_EV_FILL, "0.5", "100.25", T0 + 50, 77, ev);
+  strcpy(ev->check, "max_order_qty");
+  ev->reason = OMS_R_RISK_MAX_ORDER_QTY;
+  strcpy(ev->text, "text");
+  ev->scope_kind = 2;
+  ev->old_state = 1;
+  ev->new_state = 3;
+  strcpy(ev->scope_id, "acct.1");
+  ev->alarm = OMS_ALARM_OVERFILL;
+  ev->alarm_code = -12345;
+}
+
+static void test_binary_round_trip_is_exact(void **state) {
+  (void)state;
+  oms_event_t ev, back;
+  full_event(&ev);
+  uint8_t buf[OMS_EVENT_BIN_MAX];
+  int n = oms_event_encode(&ev, buf, sizeof buf);
+  assert_true(n > 0 && n < OMS_EVENT_BIN_MAX);
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
+  assert_int_equal(back.seq, 77);
+  assert_int_equal(back.type, OMS_EVT_ORDER_PARTIALLY_FILLED);
+  assert_true(fx_same_order(&back.order, &ev.order));
+  assert_int_equal(back.order.audit_count, ev.order.audit_count);
+  assert_true(back.order.audit_count > OMS_AUDIT_INLINE);
+  for (uint32_t s = back.order.audit_count - OMS_AUDIT_INLINE + 1; s <= back.order.audit_count;
+       s++) {
+    const oms_audit_t *a = oms_order_audit_get(&ev.order, s),
+                      *b = oms_order_audit_get(&back.order, s);
+    assert_non_null(b);
+    assert_int_equal(a->to, b->to);
+    assert_int_equal(a->ts_ns, b->ts_ns);
+  }
+  assert_true(back.order.cum_notional == ev.order.cum_notional);
+  assert_true(oms_dec_eq(back.fill.price, T_D("100.25")));
+  assert_string_equal(back.fill.exec_id, ev.fill.exec_id);
+  assert_string_equal(back.check, "max_order_qty");
+  assert_string_equal(back.scope_id, "acct.1");
+  assert_int_equal(back.alarm_code, -12345);
+  assert_int_equal(back.new_state, 3);
+  /* Re-encoding gives the same bytes. */
+  uint8_t buf2[OMS_EVENT_BIN_MAX];
+  assert_int_equal(oms_event_encode(&back, buf2, sizeof buf2), n);
+  assert_memory_equal(buf, buf2, (size_t)n);
+  /* Too small a buffer, at every size. */
+  for (int cap = 0; cap < n; cap += 37)
+    assert_int_equal(oms_event_encode(&ev, buf2, (size_t)cap), OMS_ENOSPC);
+  /* Every truncation and a trailing byte are refused. */
+  for (int len = 0; len < n; len++)
+    assert_int_equal(oms_event_decode(buf, (size_t)len, &back), OMS_EPROTO);
+  assert_int_equal(oms_event_decode(buf, (size_t)n + 1, &back), OMS_EPROTO);
+  uint8_t bad[OMS_EVENT_BIN_MAX];
+  memcpy(bad, buf, (size_t)n);
+  bad[0] = 9; /* unknown format */
+  assert_int_equal(oms_event_decode(bad, (size_t)n, &back), OMS_EPROTO);
+  memcpy(bad, buf, (size_t)n);
+  bad[1] = 0; /* no such type */
+  assert_int_equal(oms_event_decode(bad, (size_t)n, &back), OMS_EPROTO);
+  memcpy(bad, buf, (size_t)n);
+  bad[1 + 1 + 8 + 8 + 8 + 8] = 200; /* client order id length beyond its buffer */
+  assert_int_equal(oms_event_decode(bad, (size_t)n, &back), OMS_EPROTO);
+}
+
+static void test_order_snapshot_round_trip(void **state) {
+  (void)state;
+  oms_event_t ev;
+  full_event(&ev);
+  oms_order_t back;
+  uint8_t buf[OMS_ORDER_BIN_MAX];
+  int n = oms_order_encode(&ev.order, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal(oms_order_decode(buf, (size_t)n, &back), 0);
+  assert_true(fx_same_order(&back, &ev.order));
+  assert_int_equal(oms_order_encode(&ev.order, buf, 10), OMS_ENOSPC);
+  assert_int_equal(oms_order_decode(buf, 0, &back), OMS_EPROTO);
+  /* A state out of range. */
+  oms_order_t o = ev.order;
+  o.state = (oms_ord_state_t)OMS_STATE_COUNT;
+  n = oms_order_encode(&o, buf, sizeof buf);
+  assert_int_equal(oms_order_decode(buf, (size_t)n, &back), OMS_EPROTO);
+  /* An audit record with a seq outside the trail. */
+  o = ev.order;
+  o.audit[(o.audit_count - 1) % OMS_AUDIT_INLINE].seq = o.audit_count + 5;
+  n = oms_order_encode(&o, buf, sizeof buf);
+  assert_int_equal(oms_order_decode(buf, (size_t)n, &back), OMS_EPROTO);
+}
+
+static void test_json_has_exact_decimals_and_escapes(void **state) {
+  (void)state;
+  oms_event_t ev;
+  full_event(&ev);
+  char buf[OMS_EVENT_JSON_MAX];
+  int n = oms_event_to_json(&ev, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal((size_t)n, strlen(buf));
+  assert_non_null(strstr(buf, "{\"seq\":77,\"type\":\"OrderPartiallyFilled\""));
+  assert_non_null(strstr(buf, "\"latency_ns\":1000"));
+  assert_non_null(strstr(
+      buf, "\"fill\":{\"qty\":\"0.5\",\"price\":\"100.25\",\"fee\":\"0.01\",\"liquidity\":\"T\""));
+  assert_non_null(strstr(buf, "\"filled_qty\":\"0.5\""));
+  assert_non_null(strstr(buf, "\"metadata\":\"k=\\\"v\\\";\\\\n\\u0001\""));
+  assert_non_null(strstr(buf, "\"reason\":\"RISK_MAX_ORDER_QTY\""));
+  assert_int_equal(oms_event_to_json(&ev, buf, 50), OMS_ENOSPC);
+  assert_int_equal(oms_event_to_json(&ev, buf, 0), OMS_ENOSPC);
+  /* Non-order events carry their own sections only. */
+  oms_event_init(&ev, OMS_EVT_TRADING_STATE_CHANGED, NULL, T0, 0);
+  ev.seq = 5;
+  strcpy(ev.scope_id, "ACC1");
+  ev.new_state = 2;
+  n = oms_event_to_json(&ev, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_null(strstr(buf, "\"order\""));
+  assert_non_null(strstr(buf, "\"scope_id\":\"ACC1\",\"old_state\":0,\"new_state\":2"));
+  oms_event_init(&ev, OMS_EVT_ALARM, NULL, T0, 0);
+  ev.alarm = OMS_ALARM_STORE_FAILURE;
+  ev.alarm_code = 13;
+  n = oms_event_to_json(&ev, buf, sizeof buf);
+  assert_non_null(strstr(buf, "\"alarm\":\"STORE_FAILURE\",\"alarm_code\":13"));
+  assert_int_equal(oms_event_latency_ns(&ev), -1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_type_names_round_trip),
+      cmocka_unit_test(test_state_machine_events_map_to_order_events),
+      cmocka_unit_test(test_binary_round_trip_is_exact),
+      cmocka_unit_test(test_order_snapshot_round_trip),
+      cmocka_unit_test(test_json_has_exact_decimals_and_escapes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

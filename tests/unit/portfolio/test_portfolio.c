@@ -1,0 +1,310 @@
+/* Tests for src/portfolio/portfolio.c: the position and account maths
+ * against hand-worked examples (adds, partial closes, flips, fees,
+ * multipliers, marks), the trading day, capacity and refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "oms/portfolio.h"
+#include "oms_test.h"
+
+#define NOW INT64_C(1705330800000000000) /* 2024-01-15 15:00 UTC */
+#define HOUR INT64_C(3600000000000)
+
+static oms_portfolio_t *p;
+static oms_pf_position_t pos;
+static oms_pf_account_t acct;
+
+static int setup(void **state) {
+  (void)state;
+  oms_portfolio_config_t cfg = {4, 4, 8, 0};
+  if (oms_portfolio_create(&cfg, &p) != 0) return -1;
+  oms_portfolio_set_instrument(p, "BTC-USD", T_D("1"), T_D("0.1"));
+  oms_portfolio_set_instrument(p, "ES", T_D("50"), T_D("0.05"));
+  oms_portfolio_set_cash(p, "A", T_D("10000"), NOW);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  oms_portfolio_destroy(p);
+  return 0;
+}
+
+static void fill(const char *sym, oms_side_t side, const char *qty, const char *px,
+                 const char *fee) {
+  assert_int_equal(oms_portfolio_apply_fill(p, "A", sym, side, T_D(qty), T_D(px), T_D(fee), NOW),
+                   0);
+}
+
+#define DEC_EQ(d, s) assert_int_equal((d).raw, T_D(s).raw)
+
+static void get(const char *sym) {
+  assert_int_equal(oms_portfolio_position(p, "A", sym, &pos), 0);
+  assert_int_equal(oms_portfolio_account(p, "A", NOW, &acct), 0);
+}
+
+static void test_hand_worked_long_add_partial_close_flip_and_close(void **state) {
+  (void)state;
+  /* Buy 2 @ 100, fee 1: long 2 at 100; marked at the fill. */
+  fill("BTC-USD", OMS_SIDE_BUY, "2", "100", "1");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "2");
+  DEC_EQ(pos.avg_px, "100");
+  DEC_EQ(pos.fees, "1");
+  DEC_EQ(acct.cash, "9999");
+  DEC_EQ(acct.equity, "9999");
+  DEC_EQ(acct.gross_exposure, "200");
+  DEC_EQ(acct.margin_used, "20");
+  /* Buy 1 @ 103, fee 0.5: avg (200 + 103) / 3 = 101; mark 103: upnl 6. */
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "103", "0.5");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "3");
+  DEC_EQ(pos.avg_px, "101");
+  DEC_EQ(pos.unrealized_pnl, "6");
+  DEC_EQ(acct.cash, "9998.5");
+  DEC_EQ(acct.equity, "10004.5");
+  DEC_EQ(acct.margin_used, "30.9");
+  /* Mark 110: upnl (110 - 101) * 3 = 27; leverage 330 / 10025.5. */
+  assert_int_equal(oms_portfolio_set_mark(p, "BTC-USD", T_D("110"), NOW), 0);
+  get("BTC-USD");
+  DEC_EQ(pos.unrealized_pnl, "27");
+  DEC_EQ(pos.exposure, "330");
+  DEC_EQ(acct.equity, "10025.5");
+  DEC_EQ(acct.leverage, "0.03291606");
+  DEC_EQ(acct.daily_pnl, "25.5"); /* 27 - 1.5 fees */
+  /* Sell 1 @ 105, fee 0.5: realizes (105 - 101) * 1 = 4, avg stays 101. */
+  fill("BTC-USD", OMS_SIDE_SELL, "1", "105", "0.5");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "2");
+  DEC_EQ(pos.avg_px, "101");
+  DEC_EQ(pos.realized_pnl, "4");
+  DEC_EQ(pos.unrealized_pnl, "18"); /* explicit mark 110 stays */
+  DEC_EQ(acct.cash, "10002");
+  /* Sell 5 @ 99, fee 1: closes 2 for (99 - 101) * 2 = -4, opens short 3 at 99. */
+  fill("BTC-USD", OMS_SIDE_SELL, "5", "99", "1");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "-3");
+  DEC_EQ(pos.avg_px, "99");
+  DEC_EQ(pos.realized_pnl, "0");
+  DEC_EQ(pos.unrealized_pnl, "-33");
+  DEC_EQ(pos.exposure, "-330");
+  DEC_EQ(acct.gross_exposure, "330");
+  DEC_EQ(acct.net_exposure, "-330");
+  DEC_EQ(acct.cash, "9997");
+  DEC_EQ(acct.equity, "9964");
+  /* Buy 3 @ 95: closes the short for (99 - 95) * 3 = 12; flat. */
+  fill("BTC-USD", OMS_SIDE_BUY, "3", "95", "0");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "0");
+  DEC_EQ(pos.avg_px, "0");
+  DEC_EQ(pos.realized_pnl, "12");
+  DEC_EQ(pos.unrealized_pnl, "0");
+  DEC_EQ(pos.fees, "3");
+  DEC_EQ(acct.realized_pnl, "12");
+  DEC_EQ(acct.fees, "3");
+  DEC_EQ(acct.cash, "10009");
+  DEC_EQ(acct.gross_exposure, "0");
+  DEC_EQ(acct.margin_used, "0");
+  DEC_EQ(acct.daily_pnl, "9");
+}
+
+static void test_short_first_then_flip_to_long(void **state) {
+  (void)state;
+  fill("BTC-USD", OMS_SIDE_SELL, "4", "50", "0");
+  fill("BTC-USD", OMS_SIDE_SELL, "1", "55", "0"); /* avg (200 + 55) / 5 = 51 */
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "-5");
+  DEC_EQ(pos.avg_px, "51");
+  DEC_EQ(pos.unrealized_pnl, "-20");             /* marked at 55: (55 - 51) * -5 */
+  fill("BTC-USD", OMS_SIDE_BUY, "7", "48", "0"); /* closes 5: (51 - 48) * 5 = 15; long 2 @ 48 */
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "2");
+  DEC_EQ(pos.avg_px, "48");
+  DEC_EQ(pos.realized_pnl, "15");
+  DEC_EQ(pos.unrealized_pnl, "0");
+}
+
+static void test_multiplier_scales_pnl_and_exposure(void **state) {
+  (void)state;
+  fill("ES", OMS_SIDE_BUY, "2", "4000.25", "2.5");
+  get("ES");
+  DEC_EQ(pos.exposure, "400025");
+  DEC_EQ(pos.margin, "20001.25");
+  assert_int_equal(oms_portfolio_set_mark(p, "ES", T_D("3990.25"), NOW), 0);
+  get("ES");
+  DEC_EQ(pos.unrealized_pnl, "-1000"); /* -10 * 2 * 50 */
+  fill("ES", OMS_SIDE_SELL, "2", "4001.5", "2.5");
+  get("ES");
+  DEC_EQ(pos.realized_pnl, "125"); /* 1.25 * 2 * 50 */
+  DEC_EQ(acct.cash, "10120");
+  /* Changing the multiplier revalues (nothing held now). */
+  assert_int_equal(oms_portfolio_set_instrument(p, "ES", T_D("5"), T_D("0.1")), 0);
+  oms_pf_instrument_t ins;
+  assert_int_equal(oms_portfolio_instrument(p, "ES", &ins), 0);
+  DEC_EQ(ins.multiplier, "5");
+  DEC_EQ(ins.mark_px, "3990.25");
+}
+
+static void test_average_price_rounds_half_even(void **state) {
+  (void)state;
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "100", "0");
+  fill("BTC-USD", OMS_SIDE_BUY, "2", "100.00000001", "0");
+  get("BTC-USD");
+  DEC_EQ(pos.avg_px, "100.00000001"); /* 100.0000000066... */
+}
+
+static void test_marks_revalue_every_holder(void **state) {
+  (void)state;
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "100", "0");
+  assert_int_equal(oms_portfolio_apply_fill(p, "B", "BTC-USD", OMS_SIDE_SELL, T_D("2"), T_D("100"),
+                                            OMS_DEC_ZERO, NOW),
+                   0);
+  assert_int_equal(oms_portfolio_set_mark(p, "BTC-USD", T_D("90"), NOW), 0);
+  get("BTC-USD");
+  DEC_EQ(pos.unrealized_pnl, "-10");
+  assert_int_equal(oms_portfolio_position(p, "B", "BTC-USD", &pos), 0);
+  DEC_EQ(pos.unrealized_pnl, "20");
+  assert_int_equal(oms_portfolio_account(p, "B", NOW, &acct), 0);
+  DEC_EQ(acct.equity, "20"); /* B has no cash */
+  /* Without an explicit mark, a fill moves the mark for everyone; once
+   * marked explicitly, fills no longer do. */
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "95", "0");
+  get("BTC-USD");
+  DEC_EQ(pos.ins.mark_px, "90");
+}
+
+static void test_daily_pnl_resets_at_the_configured_time(void **state) {
+  (void)state;
+  oms_portfolio_t *q;
+  oms_portfolio_config_t cfg = {2, 2, 2, 22 * HOUR}; /* the day starts 22:00 UTC */
+  assert_int_equal(oms_portfolio_create(&cfg, &q), 0);
+  oms_portfolio_set_instrument(q, "X", T_D("1"), T_D("0"));
+  assert_int_equal(
+      oms_portfolio_apply_fill(q, "A", "X", OMS_SIDE_BUY, T_D("10"), T_D("100"), T_D("1"), NOW), 0);
+  oms_portfolio_set_mark(q, "X", T_D("90"), NOW);
+  assert_int_equal(oms_portfolio_account(q, "A", NOW, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "-101");
+  /* 21:59:59 the same day: still the same trading day. */
+  int64_t before = NOW + 7 * HOUR - 1;
+  assert_int_equal(oms_portfolio_account(q, "A", before, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "-101");
+  /* 22:00: a new day starts from here. */
+  assert_int_equal(oms_portfolio_account(q, "A", NOW + 7 * HOUR, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "0");
+  assert_int_equal(acct.day_start_ns, NOW + 7 * HOUR);
+  oms_portfolio_set_mark(q, "X", T_D("95"), NOW + 8 * HOUR);
+  assert_int_equal(oms_portfolio_account(q, "A", NOW + 8 * HOUR, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "50");
+  DEC_EQ(acct.unrealized_pnl, "-50");
+  /* A mark in the next day rolls the day before revaluing. */
+  oms_portfolio_set_mark(q, "X", T_D("96"), NOW + 31 * HOUR);
+  assert_int_equal(oms_portfolio_account(q, "A", NOW + 31 * HOUR, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "10");
+  oms_portfolio_destroy(q);
+}
+
+static void test_refusals_change_nothing(void **state) {
+  (void)state;
+  assert_int_equal(
+      oms_portfolio_apply_fill(p, "A", "NOPE", OMS_SIDE_BUY, T_D("1"), T_D("1"), OMS_DEC_ZERO, NOW),
+      OMS_ENOTFOUND);
+  assert_int_equal(oms_portfolio_apply_fill(p, "A", "BTC-USD", OMS_SIDE_BUY, T_D("0"), T_D("1"),
+                                            OMS_DEC_ZERO, NOW),
+                   OMS_EINVAL);
+  assert_int_equal(oms_portfolio_apply_fill(p, "A", "BTC-USD", (oms_side_t)7, T_D("1"), T_D("1"),
+                                            OMS_DEC_ZERO, NOW),
+                   OMS_EINVAL);
+  assert_int_equal(oms_portfolio_apply_fill(p, "bad id", "BTC-USD", OMS_SIDE_BUY, T_D("1"),
+                                            T_D("1"), OMS_DEC_ZERO, NOW),
+                   OMS_EINVAL);
+  assert_int_equal(oms_portfolio_set_mark(p, "BTC-USD", T_D("0"), NOW), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_set_mark(p, "NOPE", T_D("1"), NOW), OMS_ENOTFOUND);
+  assert_int_equal(oms_portfolio_set_instrument(p, "BTC-USD", T_D("-1"), T_D("0")), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_set_instrument(p, "bad sym", T_D("1"), T_D("0")), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_set_cash(p, NULL, T_D("1"), NOW), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_account(p, "ZZ", NOW, &acct), OMS_ENOTFOUND);
+  assert_int_equal(oms_portfolio_position(p, "A", "NOPE", &pos), OMS_ENOTFOUND);
+  assert_int_equal(oms_portfolio_instrument(p, "NOPE", &pos.ins), OMS_ENOTFOUND);
+  /* A known symbol not held is a flat position with the instrument data. */
+  assert_int_equal(oms_portfolio_position(p, "ZZ", "ES", &pos), 0);
+  DEC_EQ(pos.ins.multiplier, "50");
+  assert_int_equal(oms_portfolio_position(p, "A", "ES", &pos), 0);
+  DEC_EQ(pos.qty, "0");
+  /* Overflow leaves the position as it was. */
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "100", "0");
+  assert_int_equal(oms_portfolio_apply_fill(p, "A", "BTC-USD", OMS_SIDE_BUY, T_D("90000000000"),
+                                            T_D("90000000000"), OMS_DEC_ZERO, NOW),
+                   OMS_EOVERFLOW);
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "1");
+  DEC_EQ(acct.cash, "10000");
+  assert_int_equal(oms_portfolio_set_mark(p, "BTC-USD", T_D("90000000000"), NOW), 0);
+  assert_int_equal(oms_portfolio_apply_fill(p, "A", "BTC-USD", OMS_SIDE_BUY, T_D("2"),
+                                            T_D("90000000000"), OMS_DEC_ZERO, NOW),
+                   OMS_EOVERFLOW);
+  /* Null-safe destroy and bad configs. */
+  oms_portfolio_destroy(NULL);
+  oms_portfolio_t *q = (oms_portfolio_t *)&q;
+  oms_portfolio_config_t bad = {0, 1, 1, 0};
+  assert_int_equal(oms_portfolio_create(&bad, &q), OMS_EINVAL);
+  assert_null(q);
+  oms_portfolio_config_t bad2 = {1, 1, 1, -1};
+  assert_int_equal(oms_portfolio_create(&bad2, &q), OMS_EINVAL);
+}
+
+static void test_capacity_is_fixed_at_create(void **state) {
+  (void)state;
+  oms_portfolio_t *q;
+  oms_portfolio_config_t cfg = {1, 1, 1, 0};
+  assert_int_equal(oms_portfolio_create(&cfg, &q), 0);
+  assert_int_equal(oms_portfolio_set_instrument(q, "X", T_D("0"), T_D("0")), 0);
+  assert_int_equal(oms_portfolio_set_instrument(q, "Y", T_D("1"), T_D("0")), OMS_EFULL);
+  assert_int_equal(oms_portfolio_set_cash(q, "A", T_D("1"), NOW), 0);
+  assert_int_equal(oms_portfolio_set_cash(q, "B", T_D("1"), NOW), OMS_EFULL);
+  assert_int_equal(
+      oms_portfolio_apply_fill(q, "B", "X", OMS_SIDE_BUY, T_D("1"), T_D("1"), OMS_DEC_ZERO, NOW),
+      OMS_EFULL);
+  assert_int_equal(
+      oms_portfolio_apply_fill(q, "A", "X", OMS_SIDE_BUY, T_D("1"), T_D("1"), OMS_DEC_ZERO, NOW),
+      0);
+  oms_pf_instrument_t ins;
+  assert_int_equal(oms_portfolio_instrument(q, "X", &ins), 0);
+  DEC_EQ(ins.multiplier, "1"); /* 0 is taken as 1 */
+  oms_portfolio_destroy(q);
+}
+
+static void test_interface_table_reads_the_portfolio(void **state) {
+  (void)state;
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "100", "0");
+  oms_portfolio_if_t t = oms_portfolio_as_if(p);
+  oms_pf_account_t a;
+  oms_pf_position_t ps;
+  oms_pf_instrument_t ins;
+  assert_int_equal(t.account(t.ctx, "A", NOW, &a), 0);
+  assert_int_equal(t.position(t.ctx, "A", "BTC-USD", &ps), 0);
+  assert_int_equal(t.instrument(t.ctx, "BTC-USD", &ins), 0);
+  DEC_EQ(ps.qty, "1");
+  DEC_EQ(a.cash, "10000");
+  DEC_EQ(ins.mark_px, "100");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+      T(test_hand_worked_long_add_partial_close_flip_and_close),
+      T(test_short_first_then_flip_to_long),
+      T(test_multiplier_scales_pnl_and_exposure),
+      T(test_average_price_rounds_half_even),
+      T(test_marks_revalue_every_holder),
+      T(test_daily_pnl_resets_at_the_configured_time),
+      T(test_refusals_change_nothing),
+      T(test_capacity_is_fixed_at_create),
+      T(test_interface_table_reads_the_portfolio),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

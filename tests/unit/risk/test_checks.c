@@ -1,0 +1,731 @@
+/* Tests for src/risk/checks.c: every built-in check passes a plain order,
+ * passes at its limit, refuses one tick or lot over, and says why with the
+ * numbers. The fixture's limits pass everything, so each test changes one
+ * thing and the check under test is the one that decides. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "risk_fixture.h"
+
+static fixture_t F;
+static oms_risk_result_t res;
+
+static int setup(void **state) {
+  (void)state;
+  memset(&res, 0, sizeof res);
+  return f_setup(&F);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  f_teardown(&F);
+  return 0;
+}
+
+static void set_scope(oms_risk_scope_t scope, const char *id, oms_risk_limit_t *v) {
+  oms_reject_t err;
+  assert_int_equal(oms_risk_limits_set(F.lim, scope, id, v, &err), 0);
+}
+
+static oms_reason_t check(oms_side_t side, oms_ord_type_t type, const char *qty, const char *px) {
+  oms_order_t o;
+  f_order(&F, &o, side, type, qty, px);
+  return f_check(&F, &o, F_NOW, &res);
+}
+
+#define EXPECT(want_code, want_check, want_text)       \
+  do {                                                 \
+    assert_int_equal(res.reject.code, (want_code));    \
+    assert_false(res.passed);                          \
+    assert_string_equal(res.check, (want_check));      \
+    assert_string_equal(res.reject.text, (want_text)); \
+  } while (0)
+
+static void test_plain_order_passes_every_check(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100"), OMS_R_NONE);
+  assert_true(res.passed);
+  assert_string_equal(res.check, "self_trade"); /* the last one */
+  assert_string_equal(res.reject.text, "");
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_MARKET, "2", NULL), OMS_R_NONE);
+}
+
+/* ---- 1. max order size ---- */
+
+static void test_max_order_qty_boundary(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "100", "100"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "100.001", "100");
+  EXPECT(OMS_R_RISK_MAX_ORDER_QTY, "max_order_size",
+         "max_order_size: quantity 100.001 exceeds limit 100 for BTC-USD (strategy s1)");
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "150", "100");
+  EXPECT(OMS_R_RISK_MAX_ORDER_QTY, "max_order_size",
+         "max_order_size: quantity 150 exceeds limit 100 for BTC-USD (strategy s1)");
+}
+
+static void test_max_order_notional_boundary(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_NOTIONAL, .max_order_notional = T_D("1000")};
+  set_scope(OMS_RISK_SCOPE_SYMBOL, "BTC-USD", &v);
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "100"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "100.5");
+  EXPECT(OMS_R_RISK_MAX_ORDER_NOTIONAL, "max_order_size",
+         "max_order_size: notional 1005 exceeds limit 1000 for BTC-USD (strategy s1)");
+  /* A market order is valued at the reference price. */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_MARKET, "10", NULL), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_MARKET, "10.001", NULL);
+  EXPECT(OMS_R_RISK_MAX_ORDER_NOTIONAL, "max_order_size",
+         "max_order_size: notional 1000.1 exceeds limit 1000 for BTC-USD (strategy s1)");
+}
+
+static void test_market_order_without_reference_cannot_be_valued(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL);
+  strcpy(o.symbol, "ETH-USD");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_NO_REFERENCE_PRICE, "max_order_size",
+         "max_order_size: no price to value MARKET order for ETH-USD");
+}
+
+/* ---- 9. price collar ---- */
+
+static void test_collar_percentage_boundary(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "105"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "95"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "105.5");
+  EXPECT(OMS_R_RISK_PRICE_COLLAR, "price_collar",
+         "price_collar: price 105.5 is 5.5 from reference 100 for BTC-USD (band 5)");
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "94.5");
+  EXPECT(OMS_R_RISK_PRICE_COLLAR, "price_collar",
+         "price_collar: price 94.5 is 5.5 from reference 100 for BTC-USD (band 5)");
+}
+
+static void test_collar_ticks_widen_the_band(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_COLLAR_TICKS, .collar_ticks = 20, .tick_size = T_D("0.5")};
+  set_scope(OMS_RISK_SCOPE_SYMBOL, "BTC-USD", &v);
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "110"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "110.5");
+  EXPECT(OMS_R_RISK_PRICE_COLLAR, "price_collar",
+         "price_collar: price 110.5 is 10.5 from reference 100 for BTC-USD (band 10)");
+}
+
+static void test_collar_checks_stop_prices(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_STOP, "1", NULL);
+  o.stop_price = T_D("105");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_STOP_LIMIT, "1", "104");
+  o.stop_price = T_D("106");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_PRICE_COLLAR, "price_collar",
+         "price_collar: stop price 106 is 6 from reference 100 for BTC-USD (band 5)");
+}
+
+static void test_reference_price_missing_or_stale(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  strcpy(o.symbol, "ETH-USD");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_NO_REFERENCE_PRICE, "price_collar",
+         "price_collar: no reference price for ETH-USD");
+  /* Exactly max age old passes; one nanosecond more is stale. */
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL);
+  assert_int_equal(f_check(&F, &o, F_NOW + 5 * F_SEC, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_MARKET, "2", NULL);
+  f_check(&F, &o, F_NOW + 5 * F_SEC + 1, &res);
+  EXPECT(OMS_R_RISK_STALE_REFERENCE_PRICE, "price_collar",
+         "price_collar: reference price 100 for BTC-USD is 5000 ms old (max 5000 ms)");
+}
+
+/* ---- 2. max position ---- */
+
+static void test_max_position_counts_open_buys(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, b;
+  f_open(&F, &a, OMS_SIDE_BUY, "100", "99");
+  f_open(&F, &b, OMS_SIDE_BUY, "50", "99");
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "50", "100"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "50.001", "100");
+  EXPECT(OMS_R_RISK_MAX_POSITION, "max_position",
+         "max_position: worst-case long position 200.001 exceeds limit 200 for BTC-USD "
+         "(account ACC1: position 0, open buys 150, order 50.001)");
+  /* Sells are not netted against buys: a sell is judged on its own side. */
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "100", "100.5"), OMS_R_NONE);
+}
+
+static void test_max_position_short_side_with_position(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("10"),
+                                            T_D("100"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  oms_order_t a, b;
+  f_open(&F, &a, OMS_SIDE_SELL, "100", "101");
+  f_open(&F, &b, OMS_SIDE_SELL, "10", "101");
+  /* open sells 110 + 100 - long 10 = 200 short in the worst case. */
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "100", "101"), OMS_R_NONE);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "100", "101");
+  assert_int_equal(res.reject.code, OMS_R_RISK_DUPLICATE_ORDER); /* same order again */
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "99.999", "101");
+  assert_int_equal(res.reject.code, OMS_R_NONE);
+  f_open(&F, &a, OMS_SIDE_SELL, "0.002", "101");
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "99.999", "101.5");
+  EXPECT(OMS_R_RISK_MAX_POSITION, "max_position",
+         "max_position: worst-case short position 200.001 exceeds limit 200 for BTC-USD "
+         "(account ACC1: position 10, open sells 110.002, order 99.999)");
+}
+
+/* ---- 3. max open orders ---- */
+
+static void test_max_open_orders_per_strategy(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  for (int i = 0; i < 4; i++) f_open(&F, &o, OMS_SIDE_BUY, "1", "99");
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100"), OMS_R_NONE);
+  f_open(&F, &o, OMS_SIDE_BUY, "1", "99");
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  EXPECT(OMS_R_RISK_MAX_OPEN_ORDERS, "max_open_orders",
+         "max_open_orders: strategy s1 has 5 open orders (limit 5)");
+  /* A modify opens nothing and passes at the limit. */
+  oms_order_t next = o;
+  next.qty = T_D("2");
+  assert_true(oms_risk_check_modify(F.risk, &o, &next, F_NOW, &res));
+  /* A terminal order frees its place. */
+  oms_order_t done = o;
+  done.state = OMS_STATE_CANCELLED;
+  done.leaves_qty = OMS_DEC_ZERO;
+  assert_int_equal(oms_risk_order_changed(F.risk, &o, &done), 0);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "3", "100"), OMS_R_NONE);
+}
+
+static void test_max_open_orders_per_account(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  for (int i = 0; i < 10; i++) {
+    f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "99");
+    snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", 10 + i / 4);
+    assert_int_equal(oms_risk_order_opened(F.risk, &o), 0);
+  }
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  strcpy(o.strategy_id, "s9");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_MAX_OPEN_ORDERS, "max_open_orders",
+         "max_open_orders: account ACC1 has 10 open orders (limit 10)");
+}
+
+/* ---- 10. credit limit ---- */
+
+static void test_credit_limit_boundary(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_CREDIT_LIMIT, .credit_limit = T_D("10000")};
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  oms_order_t a, b;
+  f_open(&F, &a, OMS_SIDE_BUY, "50", "100");
+  f_open(&F, &b, OMS_SIDE_SELL, "40", "100"); /* gross: buys and sells add */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "99.5"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "100"), OMS_R_RISK_SELF_TRADE);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "10.001", "100");
+  EXPECT(OMS_R_RISK_CREDIT_LIMIT, "credit_limit",
+         "credit_limit: open notional 9000 + order 1000.1 = 10000.1 exceeds credit limit 10000 "
+         "for account ACC1");
+}
+
+/* ---- 4. daily loss ---- */
+
+static void test_daily_loss_boundary_and_switch(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("100"),
+                                            T_D("100"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  assert_int_equal(oms_portfolio_set_mark(F.pf, "BTC-USD", T_D("90"), F_NOW), 0);
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("90"), F_NOW);
+  /* A loss equal to the limit passes. */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "90"), OMS_R_NONE);
+  assert_int_equal(F.states, 0);
+  assert_int_equal(oms_portfolio_set_mark(F.pf, "BTC-USD", T_D("89.99999999"), F_NOW), 0);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "90");
+  EXPECT(OMS_R_RISK_DAILY_LOSS, "daily_loss",
+         "daily_loss: daily PnL -1000.000001 breaches loss limit 1000 for account ACC1; "
+         "account is REDUCE_ONLY");
+  assert_int_equal(F.states, 1);
+  assert_int_equal(F.last_scope, OMS_RISK_SCOPE_ACCOUNT);
+  assert_string_equal(F.last_id, "ACC1");
+  assert_int_equal(F.last_to, OMS_TRADING_REDUCE_ONLY);
+  assert_string_equal(F.last_reason,
+                      "daily loss limit breached: daily PnL -1000.000001, limit 1000");
+  assert_int_equal(oms_risk_get_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1"),
+                   OMS_TRADING_REDUCE_ONLY);
+  /* A reducing order still passes. */
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "10", "90"), OMS_R_NONE);
+  assert_int_equal(F.states, 1);
+}
+
+static void test_daily_loss_can_halt(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {
+      .set = OMS_RL_DAILY_LOSS, .daily_loss = T_D("10"), .daily_loss_action = OMS_TRADING_HALTED};
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("10"), T_D("100"), T_D("11"),
+                           F_NOW); /* the fee alone is a loss of 11 */
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  EXPECT(OMS_R_RISK_DAILY_LOSS, "daily_loss",
+         "daily_loss: daily PnL -11 breaches loss limit 10 for account ACC1; account is HALTED");
+  assert_int_equal(F.last_to, OMS_TRADING_HALTED);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100.5");
+  EXPECT(OMS_R_RISK_HALTED, "kill_switch",
+         "kill_switch: trading halted (account ACC1); only cancels pass");
+}
+
+/* ---- 5. leverage ---- */
+
+static void test_leverage_boundary(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_LEVERAGE, .max_leverage = T_D("0.1")};
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "100", "100"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "100", "100.5");
+  EXPECT(OMS_R_RISK_LEVERAGE, "leverage",
+         "leverage: gross exposure 0 + open orders 0 + order 10050 = 10050 exceeds 0.1 x equity "
+         "100000 for account ACC1");
+}
+
+static void test_leverage_counts_positions_and_lets_reductions_pass(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_LEVERAGE, .max_leverage = T_D("0.1")};
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("100"), T_D("100"),
+                           OMS_DEC_ZERO, F_NOW);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.001", "100");
+  EXPECT(OMS_R_RISK_LEVERAGE, "leverage",
+         "leverage: gross exposure 10000 + open orders 0 + order 0.1 = 10000.1 exceeds 0.1 x "
+         "equity 100000 for account ACC1");
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "50", "100"), OMS_R_NONE);
+}
+
+static void test_leverage_needs_positive_equity(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  strcpy(o.account_id, "ACC2");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_LEVERAGE, "leverage", "leverage: equity 0 of account ACC2 is not positive");
+}
+
+/* ---- 6. margin ---- */
+
+static void test_margin_boundary(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_MARGIN_USAGE, .max_margin_usage = T_D("0.01")};
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  /* 100 @ 100 at margin rate 0.1 needs 1000 = 0.01 x 100000. */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "100", "100"), OMS_R_NONE);
+  oms_order_t a;
+  f_open(&F, &a, OMS_SIDE_BUY, "10", "99");
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "90.1", "100"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "90.101", "100");
+  EXPECT(OMS_R_RISK_MARGIN, "margin",
+         "margin: required 1000.01 (positions 0, open orders 99, order 901.01) exceeds 0.01 x "
+         "equity 100000 for account ACC1");
+}
+
+static void test_margin_needs_known_symbol_and_equity(void **state) {
+  (void)state;
+  oms_reject_t err;
+  assert_int_equal(oms_risk_limits_symbol_list(F.lim, "DOGE-USD", true, &err), 0);
+  oms_risk_set_portfolio(F.risk, NULL); /* the symbol check in set_limits needs a portfolio */
+  f_install(&F);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(F.risk, &pif);
+  oms_risk_set_reference_price(F.risk, "DOGE-USD", T_D("100"), F_NOW);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  strcpy(o.symbol, "DOGE-USD");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_MARGIN, "margin", "margin: DOGE-USD has no margin rate in the portfolio");
+  /* Negative equity. */
+  oms_portfolio_set_cash(F.pf, "ACC1", T_D("-1"), F_NOW);
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_LEVERAGE | OMS_RL_MAX_MARGIN_USAGE};
+  (void)v;
+  oms_risk_check_t chain[] = {*oms_risk_builtin("margin")};
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 1), 0);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  EXPECT(OMS_R_RISK_MARGIN, "margin", "margin: equity -1 of account ACC1 is not positive");
+}
+
+/* ---- 7. symbol lists ---- */
+
+static void test_symbol_whitelist_and_restricted_list(void **state) {
+  (void)state;
+  oms_reject_t err;
+  assert_int_equal(oms_risk_limits_symbol_list(F.lim, "ETH-USD", false, &err), 0);
+  /* Whitelisting again does not lift a restriction. */
+  assert_int_equal(oms_risk_limits_symbol_list(F.lim, "ETH-USD", true, &err), 0);
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  strcpy(o.symbol, "ETH-USD");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_SYMBOL_RESTRICTED, "symbol_list",
+         "symbol_list: ETH-USD is on the restricted list");
+  strcpy(o.symbol, "XRP-USD");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_SYMBOL_NOT_ALLOWED, "symbol_list",
+         "symbol_list: XRP-USD is not on the whitelist");
+}
+
+/* ---- 8. trading hours ---- */
+
+static void test_trading_hours_in_new_york(void **state) {
+  (void)state;
+  oms_reject_t err;
+  oms_risk_window_t w = {0x3e, 9 * 60 + 30, 16 * 60}; /* Mon-Fri 09:30-16:00 */
+  assert_int_equal(oms_risk_limits_hours(F.lim, "BTC-USD", false, "America/New_York", &w, 1, &err),
+                   0);
+  f_install(&F);
+  oms_order_t o;
+  /* 2024-01-15 is a Monday; New York is UTC-5 in winter. */
+  int64_t open = INT64_C(1705329000) * F_SEC;  /* 14:30 UTC = 09:30 EST */
+  int64_t close = INT64_C(1705352400) * F_SEC; /* 21:00 UTC = 16:00 EST */
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), open - F_SEC);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, open, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  f_check(&F, &o, open - 1, &res);
+  EXPECT(OMS_R_RISK_TRADING_HOURS, "trading_hours",
+         "trading_hours: BTC-USD is closed at Mon 09:29 America/New_York");
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), close - F_SEC);
+  assert_int_equal(f_check(&F, &o, close - 1, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "3", "100");
+  f_check(&F, &o, close, &res);
+  EXPECT(OMS_R_RISK_TRADING_HOURS, "trading_hours",
+         "trading_hours: BTC-USD is closed at Mon 16:00 America/New_York");
+  /* Summer time: 2024-07-15 13:30 UTC = 09:30 EDT. */
+  int64_t summer = INT64_C(1721050200) * F_SEC;
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), summer);
+  assert_int_equal(f_check(&F, &o, summer, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "4", "100");
+  f_check(&F, &o, summer - 60 * F_SEC, &res);
+  assert_int_equal(res.reject.code, OMS_R_RISK_TRADING_HOURS);
+}
+
+static void test_trading_hours_missing_is_refused(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  strcpy(o.venue, "OTHER");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_NO_LIMITS, "trading_hours",
+         "trading_hours: no trading hours configured for BTC-USD (venue OTHER)");
+}
+
+/* ---- 11. throttle ---- */
+
+static void test_order_rate_sliding_window(void **state) {
+  (void)state;
+  f_install(&F);
+  char qty[16];
+  for (int i = 1; i <= 10; i++) {
+    snprintf(qty, sizeof qty, "%d", i);
+    assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, qty, "100"), OMS_R_NONE);
+  }
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "11", "100");
+  EXPECT(OMS_R_RISK_THROTTLE, "order_rate",
+         "order_rate: 10 orders and modifies in the last 1000 ms for strategy s1 (limit 10)");
+  /* Refused orders do not spend budget; the window slides. */
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "11", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW + F_SEC - 1, &res), OMS_R_RISK_THROTTLE);
+  assert_int_equal(f_check(&F, &o, F_NOW + F_SEC, &res), OMS_R_NONE);
+}
+
+static void test_order_rate_per_account(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  for (int i = 0; i < 20; i++) {
+    char qty[16];
+    snprintf(qty, sizeof qty, "%d", i + 1);
+    f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, qty, "100");
+    snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", 100 + i / 10);
+    assert_int_equal(f_check(&F, &o, F_NOW + i, &res), OMS_R_NONE);
+  }
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "21", "100");
+  strcpy(o.strategy_id, "s200");
+  f_check(&F, &o, F_NOW + 20, &res);
+  EXPECT(OMS_R_RISK_THROTTLE, "order_rate",
+         "order_rate: 20 orders and modifies in the last 1000 ms for account ACC1 (limit 20)");
+}
+
+static void test_cancel_budget_is_separate(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  for (int i = 0; i < 20; i++) assert_true(oms_risk_check_cancel(F.risk, &o, F_NOW, &res));
+  assert_false(oms_risk_check_cancel(F.risk, &o, F_NOW, &res));
+  EXPECT(OMS_R_RISK_THROTTLE, "order_rate",
+         "order_rate: 20 cancels in the last 1000 ms for strategy s1 (limit 20)");
+  /* Orders still have their own budget. */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100"), OMS_R_NONE);
+  /* The account's cancel budget, across strategies. */
+  for (int i = 0; i < 20; i++) {
+    strcpy(o.strategy_id, "s7");
+    assert_true(oms_risk_check_cancel(F.risk, &o, F_NOW, &res));
+  }
+  strcpy(o.strategy_id, "s8");
+  assert_false(oms_risk_check_cancel(F.risk, &o, F_NOW, &res));
+  EXPECT(OMS_R_RISK_THROTTLE, "order_rate",
+         "order_rate: 40 cancels in the last 1000 ms for account ACC1 (limit 40)");
+  assert_true(oms_risk_check_cancel(F.risk, &o, F_NOW + F_SEC, &res));
+}
+
+/* ---- 12. duplicates ---- */
+
+static void test_duplicate_order_window(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1.5", "100"), OMS_R_NONE);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1.5", "100");
+  f_check(&F, &o, F_NOW + 499 * F_MS, &res);
+  EXPECT(OMS_R_RISK_DUPLICATE_ORDER, "duplicate_order",
+         "duplicate_order: same BUY 1.5 BTC-USD @ 100 by strategy s1 499 ms ago (window 500 ms)");
+  /* Any difference makes it a different order. */
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1.5", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1.5", "100.5"), OMS_R_NONE);
+  /* Exactly the window later it is new again. */
+  assert_int_equal(f_check(&F, &o, F_NOW + 500 * F_MS, &res), OMS_R_NONE);
+}
+
+static void test_duplicate_guard_forgets_oldest_when_full(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_ORDER_RATE_ACCOUNT,
+                        .order_rate_strategy = 1,
+                        .order_rate_account = 1};
+  set_scope(OMS_RISK_SCOPE_GLOBAL, NULL, &v);
+  f_install(&F);
+  /* Many distinct orders far apart in time: the table stays bounded. */
+  oms_order_t o;
+  char qty[16];
+  for (int i = 0; i < 10000; i++) {
+    snprintf(qty, sizeof qty, "0.%03d", 1 + i % 999);
+    f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, qty, "100");
+    oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), F_NOW + i * F_SEC);
+    assert_int_equal(f_check(&F, &o, F_NOW + i * F_SEC, &res), OMS_R_NONE);
+  }
+}
+
+/* ---- 13. self-trade ---- */
+
+static void test_self_trade_against_own_resting_orders(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t s1, s2, b1;
+  f_open(&F, &s1, OMS_SIDE_SELL, "1", "101");
+  f_open(&F, &s2, OMS_SIDE_SELL, "1", "102");
+  f_open(&F, &b1, OMS_SIDE_BUY, "1", "99");
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100.5"), OMS_R_NONE);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "101");
+  EXPECT(OMS_R_RISK_SELF_TRADE, "self_trade",
+         "self_trade: BUY at 101 would cross own resting SELL at 101 in BTC-USD (account ACC1)");
+  check(OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL);
+  EXPECT(OMS_R_RISK_SELF_TRADE, "self_trade",
+         "self_trade: BUY at market would cross own resting SELL at 101 in BTC-USD (account "
+         "ACC1)");
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "99.5"), OMS_R_NONE);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "99");
+  EXPECT(OMS_R_RISK_SELF_TRADE, "self_trade",
+         "self_trade: SELL at 99 would cross own resting BUY at 99 in BTC-USD (account ACC1)");
+  /* When the best sell goes, the next one is the best. */
+  oms_order_t done = s1;
+  done.state = OMS_STATE_CANCELLED;
+  oms_risk_order_changed(F.risk, &s1, &done);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "101.5"), OMS_R_NONE);
+  /* Another account does not trade with ACC1. */
+  oms_portfolio_set_cash(F.pf, "ACC3", T_D("100000"), F_NOW);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "102");
+  strcpy(o.account_id, "ACC3");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  /* Stops do not rest in the book. */
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_STOP, "1", NULL);
+  o.stop_price = T_D("102");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+}
+
+/* ---- 14. kill switch ---- */
+
+static void test_kill_switch_states(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("5"), T_D("100"),
+                           OMS_DEC_ZERO, F_NOW);
+  assert_int_equal(oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1",
+                                      OMS_TRADING_REDUCE_ONLY, "ops", F_NOW),
+                   0);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  EXPECT(OMS_R_RISK_REDUCE_ONLY, "kill_switch",
+         "kill_switch: reduce-only (account): BUY 1 BTC-USD does not reduce position 5 of "
+         "account ACC1");
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "5", "100"), OMS_R_NONE);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "5.001", "100");
+  EXPECT(OMS_R_RISK_REDUCE_ONLY, "kill_switch",
+         "kill_switch: reduce-only (account): SELL 5.001 BTC-USD does not reduce position 5 of "
+         "account ACC1");
+  /* Most restrictive wins. */
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_STRATEGY, "s1", OMS_TRADING_HALTED, "ops", F_NOW);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  EXPECT(OMS_R_RISK_HALTED, "kill_switch",
+         "kill_switch: trading halted (strategy s1); only cancels pass");
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_GLOBAL, NULL, OMS_TRADING_HALTED, "ops", F_NOW);
+  check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  EXPECT(OMS_R_RISK_HALTED, "kill_switch",
+         "kill_switch: trading halted (global firm); only cancels pass");
+  /* Cancels pass even when halted. */
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  assert_true(oms_risk_check_cancel(F.risk, &o, F_NOW, &res));
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_GLOBAL, NULL, OMS_TRADING_REDUCE_ONLY, "ops", F_NOW);
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_STRATEGY, "s1", OMS_TRADING_ACTIVE, "ops", F_NOW);
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  EXPECT(OMS_R_RISK_REDUCE_ONLY, "kill_switch",
+         "kill_switch: reduce-only (global): BUY 1 BTC-USD does not reduce position 5 of "
+         "account ACC1");
+}
+
+static void test_reduce_only_instruction(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  o.instructions = OMS_INST_REDUCE_ONLY;
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_REDUCE_ONLY, "kill_switch",
+         "kill_switch: reduce-only order SELL 1 BTC-USD does not reduce position 0 of account "
+         "ACC1");
+  oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_SELL, T_D("2"), T_D("100"),
+                           OMS_DEC_ZERO, F_NOW);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  o.instructions = OMS_INST_REDUCE_ONLY;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+}
+
+/* ---- fail closed ---- */
+
+static void test_missing_limits_fail_closed(void **state) {
+  (void)state;
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  f_check(&F, &o, F_NOW, &res);
+  EXPECT(OMS_R_RISK_NO_LIMITS, "risk", "risk: no limits installed");
+  /* Limits without a field a check needs. */
+  oms_risk_limits_destroy(F.lim);
+  assert_int_equal(oms_risk_limits_create(&F.lim), 0);
+  oms_risk_limit_t v = f_global_limits();
+  oms_reject_t err;
+  oms_risk_window_t all = {0x7f, 0, 1440};
+  static const struct {
+    uint32_t bit;
+    const char *check, *text;
+  } cases[] = {
+      {OMS_RL_ORDER_RATE_STRATEGY, "order_rate", "strategy order rate"},
+      {OMS_RL_ORDER_RATE_ACCOUNT, "order_rate", "account order rate"},
+      {OMS_RL_DUPLICATE_WINDOW, "duplicate_order", "duplicate window"},
+      {OMS_RL_MAX_ORDER_QTY, "max_order_size", "order quantity"},
+      {OMS_RL_MAX_ORDER_NOTIONAL, "max_order_size", "order notional"},
+      {OMS_RL_COLLAR_PCT | OMS_RL_COLLAR_TICKS, "price_collar", "collar"},
+      {OMS_RL_MAX_REF_AGE, "price_collar", "reference price age"},
+      {OMS_RL_MAX_POSITION, "max_position", "position"},
+      {OMS_RL_MAX_OPEN_ORDERS_STRATEGY, "max_open_orders", "strategy open orders"},
+      {OMS_RL_MAX_OPEN_ORDERS_ACCOUNT, "max_open_orders", "account open orders"},
+      {OMS_RL_CREDIT_LIMIT, "credit_limit", "credit"},
+      {OMS_RL_DAILY_LOSS, "daily_loss", "daily loss"},
+      {OMS_RL_MAX_LEVERAGE, "leverage", "leverage"},
+      {OMS_RL_MAX_MARGIN_USAGE, "margin", "margin usage"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    oms_risk_limits_t *l;
+    assert_int_equal(oms_risk_limits_create(&l), 0);
+    oms_risk_limit_t w = v;
+    w.set &= ~cases[i].bit;
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &w, &err), 0);
+    oms_risk_limits_symbol_list(l, "BTC-USD", true, &err);
+    oms_risk_limits_hours(l, "BTC-USD", false, "UTC", &all, 1, &err);
+    assert_int_equal(oms_risk_set_limits(F.risk, l, &err), 0);
+    f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+    f_check(&F, &o, F_NOW, &res);
+    char want[256];
+    snprintf(want, sizeof want,
+             "%s: no %s limit configured for BTC-USD (account ACC1, strategy s1)", cases[i].check,
+             cases[i].text);
+    EXPECT(OMS_R_RISK_NO_LIMITS, cases[i].check, want);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+      T(test_plain_order_passes_every_check),
+      T(test_max_order_qty_boundary),
+      T(test_max_order_notional_boundary),
+      T(test_market_order_without_reference_cannot_be_valued),
+      T(test_collar_percentage_boundary),
+      T(test_collar_ticks_widen_the_band),
+      T(test_collar_checks_stop_prices),
+      T(test_reference_price_missing_or_stale),
+      T(test_max_position_counts_open_buys),
+      T(test_max_position_short_side_with_position),
+      T(test_max_open_orders_per_strategy),
+      T(test_max_open_orders_per_account),
+      T(test_credit_limit_boundary),
+      T(test_daily_loss_boundary_and_switch),
+      T(test_daily_loss_can_halt),
+      T(test_leverage_boundary),
+      T(test_leverage_counts_positions_and_lets_reductions_pass),
+      T(test_leverage_needs_positive_equity),
+      T(test_margin_boundary),
+      T(test_margin_needs_known_symbol_and_equity),
+      T(test_symbol_whitelist_and_restricted_list),
+      T(test_trading_hours_in_new_york),
+      T(test_trading_hours_missing_is_refused),
+      T(test_order_rate_sliding_window),
+      T(test_order_rate_per_account),
+      T(test_cancel_budget_is_separate),
+      T(test_duplicate_order_window),
+      T(test_duplicate_guard_forgets_oldest_when_full),
+      T(test_self_trade_against_own_resting_orders),
+      T(test_kill_switch_states),
+      T(test_reduce_only_instruction),
+      T(test_missing_limits_fail_closed),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

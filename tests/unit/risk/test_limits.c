@@ -1,0 +1,172 @@
+/* Tests for src/risk/limits.c: validation of each piece as it is added, the
+ * scope rules, resolution (most specific wins, per field), symbol lists and
+ * trading-hours windows (overlap, overnight, malformed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "oms_test.h"
+#include "risk/risk_internal.h"
+
+static oms_risk_limits_t *l;
+static oms_reject_t err;
+
+static int setup(void **state) {
+  (void)state;
+  return oms_risk_limits_create(&l);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  oms_risk_limits_destroy(l);
+  return 0;
+}
+
+static void test_bad_values_are_refused_with_a_reason(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("-1")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_SYMBOL, "BTC-USD", &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "limits symbol BTC-USD: max_order_qty must be positive");
+  v = (oms_risk_limit_t){.set = OMS_RL_RATE_WINDOW, .rate_window_ns = 0};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "limits global: rate_window_ns must be positive");
+  v = (oms_risk_limit_t){
+      .set = OMS_RL_DAILY_LOSS, .daily_loss = T_D("5"), .daily_loss_action = OMS_TRADING_ACTIVE};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "A", &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text,
+                      "limits account A: daily_loss_action must be REDUCE_ONLY or HALTED");
+  v = (oms_risk_limit_t){.set = OMS_RL_CREDIT_LIMIT, .credit_limit = T_D("5")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_SYMBOL, "X", &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "limits symbol X: field bits 0x800 cannot be set at symbol scope");
+  v = (oms_risk_limit_t){.set = OMS_RL_MAX_OPEN_ORDERS_STRATEGY, .max_open_orders_strategy = 1};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "A", &v, &err), OMS_EINVAL);
+  v = (oms_risk_limit_t){.set = 1u << 30};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "limits global: unknown field bits 0x40000000");
+  v = (oms_risk_limit_t){.set = OMS_RL_COLLAR_TICKS, .collar_ticks = 3};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "limits global: tick_size must be positive");
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "bad id", &v, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "limits account: bad id 'bad id'");
+  assert_int_equal(oms_risk_limits_set(l, (oms_risk_scope_t)7, "x", &v, &err), OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_symbol_list(l, "", true, &err), OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_zoneinfo_dir(l, NULL), OMS_EINVAL);
+}
+
+static void test_most_specific_scope_wins_per_field(void **state) {
+  (void)state;
+  oms_risk_limit_t g = {.set = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_POSITION | OMS_RL_CREDIT_LIMIT,
+                        .max_order_qty = T_D("10"),
+                        .max_position = T_D("100"),
+                        .credit_limit = T_D("1000")};
+  oms_risk_limit_t a = {.set = OMS_RL_MAX_ORDER_QTY | OMS_RL_CREDIT_LIMIT,
+                        .max_order_qty = T_D("20"),
+                        .credit_limit = T_D("2000")};
+  oms_risk_limit_t s = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("30")};
+  oms_risk_limit_t y = {.set = OMS_RL_MAX_POSITION, .max_position = T_D("5")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "A", &a, &err), 0);
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, "S", &s, &err), 0);
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_SYMBOL, "X", &y, &err), 0);
+  oms_risk_eff_limits_t e;
+  oms__limits_resolve(l, "A", "S", "X", &e);
+  assert_int_equal(e.v.max_order_qty.raw, T_D("30").raw);
+  assert_int_equal(e.v.max_position.raw, T_D("5").raw);
+  assert_int_equal(e.v.credit_limit.raw, T_D("2000").raw);
+  oms__limits_resolve(l, "A", "other", "Y", &e);
+  assert_int_equal(e.v.max_order_qty.raw, T_D("20").raw);
+  assert_int_equal(e.v.max_position.raw, T_D("100").raw);
+  oms__limits_resolve(l, "B", NULL, NULL, &e);
+  assert_int_equal(e.v.max_order_qty.raw, T_D("10").raw);
+  assert_int_equal(e.v.credit_limit.raw, T_D("1000").raw);
+  assert_false(e.v.set & OMS_RL_DAILY_LOSS);
+  /* Setting again overlays: fields given replace, others stay. */
+  oms_risk_limit_t a2 = {.set = OMS_RL_CREDIT_LIMIT, .credit_limit = T_D("3000")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "A", &a2, &err), 0);
+  oms__limits_resolve(l, "A", NULL, NULL, &e);
+  assert_int_equal(e.v.credit_limit.raw, T_D("3000").raw);
+  assert_int_equal(e.v.max_order_qty.raw, T_D("20").raw);
+  /* Many entries: the table grows. */
+  char id[16];
+  for (int i = 0; i < 100; i++) {
+    snprintf(id, sizeof id, "acct%d", i);
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, id, &a, &err), 0);
+  }
+  oms__limits_resolve(l, "acct57", NULL, NULL, &e);
+  assert_int_equal(e.v.max_order_qty.raw, T_D("20").raw);
+}
+
+static void test_hours_windows_are_validated(void **state) {
+  (void)state;
+  oms_risk_window_t w[2] = {{0x3e, 570, 960}, {0x3e, 959, 1000}};
+  assert_int_equal(oms_risk_limits_hours(l, "X", false, "UTC", w, 2, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "hours X: windows 0 and 1 overlap");
+  w[1].start_min = 960; /* touching is fine */
+  assert_int_equal(oms_risk_limits_hours(l, "X", false, "UTC", w, 2, &err), 0);
+  /* An overnight window that runs into the next day's session. */
+  oms_risk_window_t night[2] = {{0x01, 1200, 600}, {0x02, 540, 960}};
+  assert_int_equal(oms_risk_limits_hours(l, "Y", false, "UTC", night, 2, &err), OMS_EINVAL);
+  assert_string_equal(err.text, "hours Y: windows 0 and 1 overlap");
+  /* Saturday night into Sunday wraps around the week. */
+  oms_risk_window_t wrap[2] = {{0x40, 1200, 600}, {0x01, 540, 960}};
+  assert_int_equal(oms_risk_limits_hours(l, "Y", false, "UTC", wrap, 2, &err), OMS_EINVAL);
+  /* Sunday 17:00 to Monday 16:00 style sessions, Sun-Thu starts (CME). */
+  oms_risk_window_t cme = {0x1f, 1020, 960};
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "America/Chicago", &cme, 1, &err), 0);
+  oms_risk_window_t bad[] = {{0, 0, 10}, {0x80, 0, 10}, {1, 1440, 10}, {1, 0, 0}, {1, 0, 1441}};
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(oms_risk_limits_hours(l, "Z", false, "UTC", &bad[i], 1, &err), OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_hours(l, "Z", false, "UTC", w, 0, &err), OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_hours(l, "bad key", true, "UTC", w, 1, &err), OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_hours(l, "Z", false, "Mars/Olympus", w, 1, &err), OMS_ECONFIG);
+  assert_int_equal(oms_risk_limits_hours(l, "Z", false, "../etc/passwd", w, 1, &err), OMS_ECONFIG);
+  assert_string_equal(err.text, "bad time zone name '../etc/passwd'");
+  /* Replacing a schedule frees the old zone. */
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "America/New_York", &cme, 1, &err), 0);
+}
+
+static void test_overnight_window_belongs_to_its_start_day(void **state) {
+  (void)state;
+  oms_risk_window_t cme = {0x1f, 1020, 960}; /* Sun-Thu 17:00 to next day 16:00 */
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "UTC", &cme, 1, &err), 0);
+  const oms__hours_t *h = oms__limits_hours(l, "ES", "CME");
+  assert_non_null(h);
+  int d, m;
+  int64_t sun = INT64_C(1705190400) * 1000000000; /* Sunday 2024-01-14 00:00 UTC */
+  int64_t min = INT64_C(60000000000);
+  assert_false(oms__hours_open(h, sun + 1019 * min, &d, &m));
+  assert_int_equal(d, 0);
+  assert_int_equal(m, 1019);
+  assert_true(oms__hours_open(h, sun + 1020 * min, &d, &m));
+  assert_true(oms__hours_open(h, sun + (1440 + 959) * min, &d, &m)); /* Monday 15:59 */
+  assert_false(oms__hours_open(h, sun + (1440 + 960) * min, &d, &m));
+  /* Friday 17:00 does not open (Friday not in days); Saturday is closed. */
+  assert_false(oms__hours_open(h, sun + (5 * 1440 + 1020) * min, &d, &m));
+  assert_false(oms__hours_open(h, sun + (6 * 1440 + 600) * min, &d, &m));
+  /* Thursday's session runs into Friday until 16:00. */
+  assert_true(oms__hours_open(h, sun + (5 * 1440 + 959) * min, &d, &m));
+  /* Times before 1970 work too (negative nanoseconds). */
+  assert_true(oms__hours_open(h, -1, &d, &m)); /* in Wednesday's session */
+  assert_int_equal(d, 3);                      /* 1969-12-31 was a Wednesday */
+  assert_int_equal(m, 1439);
+  /* Venue schedules are found when the symbol has none. */
+  assert_int_equal(oms_risk_limits_hours(l, "CME", true, "UTC", &cme, 1, &err), 0);
+  assert_non_null(oms__limits_hours(l, "NQ", "CME"));
+  assert_null(oms__limits_hours(l, "NQ", "ICE"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+      T(test_bad_values_are_refused_with_a_reason),
+      T(test_most_specific_scope_wins_per_field),
+      T(test_hours_windows_are_validated),
+      T(test_overnight_window_belongs_to_its_start_day),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

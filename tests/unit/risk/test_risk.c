@@ -1,0 +1,467 @@
+/* Tests for src/risk/risk.c and table.c: the chain (order, stop at the first
+ * failure, logging, commits, custom checks), the open-order aggregates
+ * (reserve, fill, replace, release, idempotence), trading states and their
+ * callback, limit installation (atomic, validated) and capacity. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "risk_fixture.h"
+
+static fixture_t F;
+static oms_risk_result_t res;
+
+static int setup(void **state) {
+  (void)state;
+  memset(&res, 0, sizeof res);
+  return f_setup(&F);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  f_teardown(&F);
+  return 0;
+}
+
+/* ---- chain ---- */
+
+typedef struct logbuf_s {
+  int n;
+  char names[40][32];
+  bool passed[40];
+  oms_reason_t codes[40];
+  uint64_t ids[40];
+} logbuf_t;
+
+static void log_cb(void *ctx, const oms_risk_log_t *rec) {
+  logbuf_t *b = ctx;
+  if (b->n >= 40) return;
+  snprintf(b->names[b->n], 32, "%s", rec->check);
+  b->passed[b->n] = rec->passed;
+  b->codes[b->n] = rec->code;
+  b->ids[b->n] = rec->order_id;
+  b->n++;
+}
+
+static int commits;
+static oms_reason_t pass_check(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *r) {
+  (void)ctx;
+  (void)in;
+  (void)r;
+  return OMS_R_NONE;
+}
+static oms_reason_t fail_check(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *r) {
+  return oms_reject_set(&r->reject, OMS_R_RISK_MAX_ORDER_QTY, "%s: no (%s)", (const char *)ctx,
+                        in->order->symbol);
+}
+static void count_commit(void *ctx, const oms_risk_input_t *in) {
+  (void)ctx;
+  (void)in;
+  commits++;
+}
+
+static void test_default_chain_runs_every_check_in_order_and_logs(void **state) {
+  (void)state;
+  f_install(&F);
+  logbuf_t lb = {0};
+  oms_risk_set_log(F.risk, log_cb, &lb);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  static const char *const want[] = {
+#define XX(id, nm) nm,
+      OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+  };
+  assert_int_equal(lb.n, 14);
+  for (int i = 0; i < 14; i++) {
+    assert_string_equal(lb.names[i], want[i]);
+    assert_true(lb.passed[i]);
+    assert_int_equal(lb.ids[i], o.order_id);
+    assert_non_null(oms_risk_builtin(want[i]));
+  }
+  assert_null(oms_risk_builtin("nope"));
+  assert_null(oms_risk_builtin(NULL));
+}
+
+static void test_custom_chain_stops_at_first_failure(void **state) {
+  (void)state;
+  f_install(&F);
+  logbuf_t lb = {0};
+  oms_risk_set_log(F.risk, log_cb, &lb);
+  commits = 0;
+  oms_risk_check_t chain[] = {
+      {"first", pass_check, count_commit, NULL},
+      *oms_risk_builtin("max_order_size"),
+      {"custom_fail", fail_check, count_commit, "custom_fail"},
+      {"never", pass_check, count_commit, NULL},
+  };
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 4), 0);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_MAX_ORDER_QTY);
+  assert_string_equal(res.check, "custom_fail");
+  assert_string_equal(res.reject.text, "custom_fail: no (BTC-USD)");
+  assert_int_equal(lb.n, 3);
+  assert_string_equal(lb.names[2], "custom_fail");
+  assert_false(lb.passed[2]);
+  assert_int_equal(lb.codes[2], OMS_R_RISK_MAX_ORDER_QTY);
+  assert_int_equal(commits, 0); /* nothing commits on a refusal */
+  /* An earlier failure hides the later ones. */
+  lb.n = 0;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "101", "100");
+  f_check(&F, &o, F_NOW, &res);
+  assert_string_equal(res.check, "max_order_size");
+  assert_int_equal(lb.n, 2);
+  /* All pass: every commit runs once. */
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 2), 0);
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_MAX_ORDER_QTY);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_int_equal(commits, 1);
+  /* Bad chains are refused and the old one stays. */
+  oms_risk_check_t bad = {NULL, pass_check, NULL, NULL};
+  assert_int_equal(oms_risk_set_chain(F.risk, &bad, 1), OMS_EINVAL);
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 0), OMS_EINVAL);
+  assert_int_equal(oms_risk_set_chain(F.risk, NULL, 1), OMS_EINVAL);
+  bad.name = "this name is much too long for a check";
+  assert_int_equal(oms_risk_set_chain(F.risk, &bad, 1), OMS_EINVAL);
+}
+
+static void test_refusal_before_the_chain_is_logged(void **state) {
+  (void)state;
+  logbuf_t lb = {0};
+  oms_risk_set_log(F.risk, log_cb, &lb);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  f_check(&F, &o, F_NOW, &res);
+  assert_int_equal(lb.n, 1);
+  assert_string_equal(lb.names[0], "risk");
+  assert_int_equal(lb.codes[0], OMS_R_RISK_NO_LIMITS);
+}
+
+/* ---- aggregates ---- */
+
+static void aggr(oms_risk_aggr_t *g) { oms_risk_aggregates(F.risk, "ACC1", "s1", "BTC-USD", g); }
+
+static void test_aggregates_follow_the_order_life(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_risk_aggr_t g;
+  oms_order_t o, before;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "100");
+  assert_int_equal(oms_risk_order_opened(F.risk, &o), 0);
+  assert_int_equal(oms_risk_order_opened(F.risk, &o), 0); /* again: no change */
+  aggr(&g);
+  assert_int_equal(g.account_open_orders, 1);
+  assert_int_equal(g.strategy_open_orders, 1);
+  assert_int_equal(g.open_buy_qty.raw, T_D("10").raw);
+  assert_int_equal(g.open_sell_qty.raw, 0);
+  assert_int_equal(g.account_open_notional.raw, T_D("1000").raw);
+  assert_int_equal(g.account_open_margin.raw, T_D("100").raw);
+  assert_true(g.has_resting_buy);
+  assert_int_equal(g.best_buy_px.raw, T_D("100").raw);
+  /* Through the state machine: submit, accept, partial fill of 4. */
+  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = F_NOW};
+  before = o;
+  assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  ch.event = OMS_EV_ACCEPT;
+  assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  ch.event = OMS_EV_FILL;
+  ch.fill_qty = T_D("4");
+  ch.fill_px = T_D("100");
+  assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  assert_int_equal(oms_risk_order_changed(F.risk, &before, &o), 0);
+  assert_int_equal(oms_risk_order_changed(F.risk, &before, &o), 0); /* idempotent */
+  aggr(&g);
+  assert_int_equal(g.open_buy_qty.raw, T_D("6").raw);
+  assert_int_equal(g.account_open_notional.raw, T_D("600").raw);
+  assert_int_equal(g.account_open_orders, 1);
+  /* Replace requested to 20 @ 101: the larger of both is reserved. */
+  before = o;
+  ch = (oms_ord_change_t){.event = OMS_EV_REPLACE_REQUEST,
+                          .ts_ns = F_NOW,
+                          .new_qty = T_D("20"),
+                          .new_price = T_D("101")};
+  assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  oms_risk_order_changed(F.risk, &before, &o);
+  aggr(&g);
+  assert_int_equal(g.open_buy_qty.raw, T_D("16").raw);
+  assert_int_equal(g.account_open_notional.raw, T_D("1616").raw);
+  assert_int_equal(g.best_buy_px.raw, T_D("100").raw); /* still resting at 100 */
+  ch.event = OMS_EV_REPLACE_CONFIRM;
+  assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  oms_risk_order_changed(F.risk, NULL, &o);
+  aggr(&g);
+  assert_int_equal(g.open_buy_qty.raw, T_D("16").raw);
+  assert_int_equal(g.best_buy_px.raw, T_D("101").raw);
+  /* Cancelled: everything released. */
+  ch.event = OMS_EV_CANCEL_CONFIRM;
+  assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+  oms_risk_order_changed(F.risk, NULL, &o);
+  oms_risk_order_changed(F.risk, NULL, &o); /* a second terminal call is harmless */
+  aggr(&g);
+  assert_int_equal(g.account_open_orders, 0);
+  assert_int_equal(g.strategy_open_orders, 0);
+  assert_int_equal(g.open_buy_qty.raw, 0);
+  assert_int_equal(g.account_open_notional.raw, 0);
+  assert_int_equal(g.account_open_margin.raw, 0);
+  assert_false(g.has_resting_buy);
+}
+
+static void test_modify_is_checked_as_the_order_it_would_become(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, b;
+  f_open(&F, &a, OMS_SIDE_BUY, "100", "100");
+  f_open(&F, &b, OMS_SIDE_BUY, "90", "100");
+  /* Growing b to 100 keeps the worst case at 200: allowed. */
+  oms_order_t next = b;
+  next.qty = next.leaves_qty = T_D("100");
+  assert_true(oms_risk_check_modify(F.risk, &b, &next, F_NOW, &res));
+  next.qty = next.leaves_qty = T_D("100.001");
+  assert_false(oms_risk_check_modify(F.risk, &b, &next, F_NOW, &res));
+  assert_string_equal(res.check, "max_order_size");
+  /* A modify is not a duplicate of its own order. */
+  next.qty = next.leaves_qty = T_D("90");
+  assert_true(oms_risk_check_modify(F.risk, &b, &next, F_NOW, &res));
+  assert_true(oms_risk_check_modify(F.risk, &b, &next, F_NOW, &res));
+}
+
+static void test_market_and_stop_orders_are_valued(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_risk_aggr_t g;
+  oms_order_t m, s, sl;
+  f_order(&F, &m, OMS_SIDE_SELL, OMS_ORD_MARKET, "2", NULL);
+  oms_risk_order_opened(F.risk, &m);
+  f_order(&F, &s, OMS_SIDE_SELL, OMS_ORD_STOP, "1", NULL);
+  s.stop_price = T_D("90");
+  oms_risk_order_opened(F.risk, &s);
+  f_order(&F, &sl, OMS_SIDE_SELL, OMS_ORD_STOP_LIMIT, "1", "89");
+  sl.stop_price = T_D("90");
+  oms_risk_order_opened(F.risk, &sl);
+  aggr(&g);
+  assert_int_equal(g.account_open_notional.raw, T_D("379").raw); /* 200 + 90 + 89 */
+  assert_false(g.has_resting_sell);                              /* stops are not in the book */
+  /* The reference price moves; the market order keeps its value. */
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("50"), F_NOW);
+  sl.state = OMS_STATE_TRIGGERED;
+  oms_risk_order_changed(F.risk, NULL, &sl);
+  oms_risk_order_changed(F.risk, NULL, &m);
+  aggr(&g);
+  assert_int_equal(g.account_open_notional.raw, T_D("379").raw);
+  assert_true(g.has_resting_sell);
+  assert_int_equal(g.best_sell_px.raw, T_D("89").raw);
+}
+
+static void test_many_orders_open_and_close_in_any_order(void **state) {
+  (void)state;
+  f_install(&F);
+  static oms_order_t o[200];
+  const char *px[] = {"99", "99.5", "98", "100", "97.5"};
+  for (int i = 0; i < 200; i++) {
+    f_order(&F, &o[i], i % 2 ? OMS_SIDE_SELL : OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", px[i % 5]);
+    assert_int_equal(oms_risk_order_opened(F.risk, &o[i]), 0);
+  }
+  oms_risk_aggr_t g;
+  aggr(&g);
+  assert_int_equal(g.account_open_orders, 200);
+  assert_int_equal(g.best_buy_px.raw, T_D("100").raw);
+  assert_int_equal(g.best_sell_px.raw, T_D("97.5").raw);
+  /* Table full. */
+  oms_order_t extra;
+  f_order(&F, &extra, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "1");
+  for (int i = 200; i < 256; i++) {
+    extra.order_id = 10000 + (uint64_t)i;
+    assert_int_equal(oms_risk_order_opened(F.risk, &extra), 0);
+  }
+  extra.order_id = 99999;
+  assert_int_equal(oms_risk_order_opened(F.risk, &extra), OMS_EFULL);
+  for (int i = 200; i < 256; i++) {
+    extra.order_id = 10000 + (uint64_t)i;
+    extra.state = OMS_STATE_REJECTED;
+    assert_int_equal(oms_risk_order_changed(F.risk, NULL, &extra), 0);
+  }
+  /* Close in a scrambled order; each removal keeps the others findable. */
+  for (int k = 0; k < 200; k++) {
+    int i = (k * 37) % 200;
+    oms_order_t done = o[i];
+    done.state = OMS_STATE_CANCELLED;
+    assert_int_equal(oms_risk_order_changed(F.risk, &o[i], &done), 0);
+  }
+  aggr(&g);
+  assert_int_equal(g.account_open_orders, 0);
+  assert_int_equal(g.open_buy_qty.raw, 0);
+  assert_int_equal(g.open_sell_qty.raw, 0);
+  assert_int_equal(g.account_open_notional.raw, 0);
+  assert_false(g.has_resting_buy);
+  assert_false(g.has_resting_sell);
+  /* An unknown terminal order is ignored. */
+  extra.order_id = 424242;
+  extra.state = OMS_STATE_FILLED;
+  assert_int_equal(oms_risk_order_changed(F.risk, NULL, &extra), 0);
+}
+
+/* ---- states ---- */
+
+static void test_states_and_callback(void **state) {
+  (void)state;
+  assert_int_equal(oms_risk_get_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1"), OMS_TRADING_ACTIVE);
+  assert_int_equal(oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1", OMS_TRADING_HALTED,
+                                      "operator", F_NOW),
+                   0);
+  assert_int_equal(F.states, 1);
+  assert_int_equal(F.last_from, OMS_TRADING_ACTIVE);
+  assert_int_equal(F.last_to, OMS_TRADING_HALTED);
+  assert_string_equal(F.last_reason, "operator");
+  /* Same state again: no callback. */
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1", OMS_TRADING_HALTED, "x", F_NOW);
+  assert_int_equal(F.states, 1);
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_GLOBAL, NULL, OMS_TRADING_REDUCE_ONLY, NULL, F_NOW);
+  assert_int_equal(F.last_scope, OMS_RISK_SCOPE_GLOBAL);
+  assert_string_equal(F.last_id, "");
+  assert_int_equal(oms_risk_get_state(F.risk, OMS_RISK_SCOPE_GLOBAL, NULL),
+                   OMS_TRADING_REDUCE_ONLY);
+  assert_int_equal(
+      oms_risk_set_state(F.risk, OMS_RISK_SCOPE_SYMBOL, "X", OMS_TRADING_HALTED, NULL, F_NOW),
+      OMS_EINVAL);
+  assert_int_equal(
+      oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, NULL, OMS_TRADING_HALTED, NULL, F_NOW),
+      OMS_EINVAL);
+  assert_int_equal(
+      oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "A", (oms_trading_state_t)3, NULL, F_NOW),
+      OMS_EINVAL);
+  assert_int_equal(oms_risk_get_state(F.risk, OMS_RISK_SCOPE_STRATEGY, "none"), OMS_TRADING_ACTIVE);
+  assert_int_equal(oms_risk_get_state(F.risk, OMS_RISK_SCOPE_SYMBOL, "x"), OMS_TRADING_ACTIVE);
+  assert_string_equal(oms_trading_state_str(OMS_TRADING_REDUCE_ONLY), "REDUCE_ONLY");
+  assert_string_equal(oms_trading_state_str((oms_trading_state_t)9), "UNKNOWN");
+  assert_string_equal(oms_risk_scope_str(OMS_RISK_SCOPE_SYMBOL), "symbol");
+  assert_string_equal(oms_risk_scope_str((oms_risk_scope_t)9), "UNKNOWN");
+}
+
+static void test_evaluate_account_switches_on_breach(void **state) {
+  (void)state;
+  assert_false(oms_risk_evaluate_account(F.risk, "ACC1", F_NOW)); /* no limits yet */
+  f_install(&F);
+  oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("100"), T_D("100"),
+                           OMS_DEC_ZERO, F_NOW);
+  assert_false(oms_risk_evaluate_account(F.risk, "ACC1", F_NOW));
+  oms_portfolio_set_mark(F.pf, "BTC-USD", T_D("89"), F_NOW);
+  assert_true(oms_risk_evaluate_account(F.risk, "ACC1", F_NOW));
+  assert_int_equal(F.states, 1);
+  assert_int_equal(F.last_to, OMS_TRADING_REDUCE_ONLY);
+  assert_true(oms_risk_evaluate_account(F.risk, "ACC1", F_NOW));
+  assert_int_equal(F.states, 1); /* already there */
+  assert_false(oms_risk_evaluate_account(F.risk, "NOBODY", F_NOW));
+  assert_false(oms_risk_evaluate_account(F.risk, NULL, F_NOW));
+}
+
+/* ---- limits installation ---- */
+
+static void test_bad_limits_are_refused_and_old_ones_stay(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_risk_limits_t *l = f_limits();
+  oms_reject_t err;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("1")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_SYMBOL, "NOPE-USD", &v, &err), 0);
+  assert_int_equal(oms_risk_set_limits(F.risk, l, &err), OMS_ECONFIG);
+  assert_string_equal(err.text, "limits: unknown symbol NOPE-USD");
+  oms_risk_limits_destroy(l);
+  /* Old limits still in force: a plain order passes. */
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+
+  l = f_limits();
+  oms_risk_window_t w = {0x7f, 0, 1440};
+  assert_int_equal(oms_risk_limits_hours(l, "NOPE-USD", false, "UTC", &w, 1, &err), 0);
+  assert_int_equal(oms_risk_set_limits(F.risk, l, &err), OMS_ECONFIG);
+  assert_string_equal(err.text, "limits: trading hours for unknown symbol NOPE-USD");
+  oms_risk_limits_destroy(l);
+
+  l = f_limits();
+  v = (oms_risk_limit_t){.set = OMS_RL_ORDER_RATE_STRATEGY, .order_rate_strategy = 65};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, "s9", &v, &err), 0);
+  assert_int_equal(oms_risk_set_limits(F.risk, l, &err), OMS_ECONFIG);
+  assert_string_equal(err.text, "limits s9: rate 65 above the throttle ring of 64 (rate_ring)");
+  oms_risk_limits_destroy(l);
+  assert_int_equal(oms_risk_set_limits(F.risk, NULL, &err), OMS_EINVAL);
+
+  /* A good set replaces the old at once. */
+  l = f_limits();
+  v = (oms_risk_limit_t){.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("0.5")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v, &err), 0);
+  assert_int_equal(oms_risk_set_limits(F.risk, l, &err), 0);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "3", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_MAX_ORDER_QTY);
+}
+
+static void test_engine_config_and_capacity(void **state) {
+  (void)state;
+  oms_risk_t *r = (oms_risk_t *)&r;
+  oms_risk_config_t bad = {0, 1, 1, 1, 1, 0, 0};
+  assert_int_equal(oms_risk_create(&bad, &r), OMS_EINVAL);
+  assert_null(r);
+  assert_int_equal(oms_risk_create(NULL, &r), OMS_EINVAL);
+  oms_risk_destroy(NULL);
+  oms_risk_config_t tiny = {1, 1, 1, 1, 1, 0, 0};
+  assert_int_equal(oms_risk_create(&tiny, &r), 0);
+  assert_int_equal(oms_risk_set_reference_price(r, "A", T_D("1"), 0), 0);
+  assert_int_equal(oms_risk_set_reference_price(r, "B", T_D("1"), 0), OMS_EFULL);
+  assert_int_equal(oms_risk_set_reference_price(r, "A", T_D("0"), 0), OMS_EINVAL);
+  assert_int_equal(oms_risk_set_reference_price(r, NULL, T_D("1"), 0), OMS_EINVAL);
+  oms_risk_limits_t *l = f_limits();
+  oms_reject_t err;
+  assert_int_equal(oms_risk_set_limits(r, l, &err), 0); /* no portfolio: symbols not checked */
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_true(oms_risk_check_cancel(r, &o, F_NOW, &res));
+  assert_int_equal(oms_risk_order_opened(r, &o), 0);
+  oms_order_t o2 = o;
+  o2.order_id = 77;
+  assert_int_equal(oms_risk_order_opened(r, &o2), OMS_EFULL);
+  strcpy(o2.account_id, "OTHER");
+  assert_false(oms_risk_check_new(r, &o2, F_NOW, &res));
+  assert_int_equal(res.reject.code, OMS_R_CAPACITY);
+  assert_string_equal(res.check, "risk");
+  assert_int_equal(oms_risk_order_opened(r, &o2), OMS_EFULL);
+  assert_int_equal(
+      oms_risk_set_state(r, OMS_RISK_SCOPE_ACCOUNT, "OTHER", OMS_TRADING_HALTED, NULL, 0),
+      OMS_EFULL);
+  /* No portfolio: leverage cannot see equity and refuses. */
+  assert_false(oms_risk_check_new(r, &o, F_NOW, &res));
+  oms_risk_destroy(r);
+}
+
+static void test_cancel_without_limits_passes(void **state) {
+  (void)state;
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_true(oms_risk_check_cancel(F.risk, &o, F_NOW, &res));
+  assert_string_equal(res.check, "order_rate");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+      T(test_default_chain_runs_every_check_in_order_and_logs),
+      T(test_custom_chain_stops_at_first_failure),
+      T(test_refusal_before_the_chain_is_logged),
+      T(test_aggregates_follow_the_order_life),
+      T(test_modify_is_checked_as_the_order_it_would_become),
+      T(test_market_and_stop_orders_are_valued),
+      T(test_many_orders_open_and_close_in_any_order),
+      T(test_states_and_callback),
+      T(test_evaluate_account_switches_on_breach),
+      T(test_bad_limits_are_refused_and_old_ones_stay),
+      T(test_engine_config_and_capacity),
+      T(test_cancel_without_limits_passes),
+#undef T
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
