@@ -46,11 +46,18 @@ typedef struct world_s {
 static void make(world_t *w) {
   oms_clock_t clock = oms_clock_manual(&now_ns);
   oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  oms_risk_config_t rc = {.max_accounts = 8, .max_strategies = 8, .max_symbols = 8,
-                          .max_positions = 64, .max_open_orders = 4096, .rate_ring = 65536};
+  oms_risk_config_t rc = {.max_accounts = 8,
+                          .max_strategies = 8,
+                          .max_symbols = 8,
+                          .max_positions = 64,
+                          .max_open_orders = 4096,
+                          .rate_ring = 65536};
   if (oms_portfolio_create(&pc, &w->pf) != 0 || oms_risk_create(&rc, &w->risk) != 0) exit(1);
-  oms_engine_config_t cfg = {.clock = clock, .max_orders = 8192, .risk = w->risk,
-                             .portfolio = w->pf, .on_event = on_event};
+  oms_engine_config_t cfg = {.clock = clock,
+                             .max_orders = 8192,
+                             .risk = w->risk,
+                             .portfolio = w->pf,
+                             .on_event = on_event};
   if (oms_engine_create(&cfg, &w->e) != 0) exit(1);
   oms_sim_symbol_t sym;
   memset(&sym, 0, sizeof sym);
@@ -58,8 +65,8 @@ static void make(world_t *w) {
   strcpy(sym.ins.venue, "SIM");
   sym.ins.tick_size = D("0.5");
   sym.ins.lot_size = D("0.001");
-  oms_sim_config_t sc = {.name = "SIM", .clock = clock, .max_orders = 65536, .symbols = &sym,
-                         .nsymbols = 1};
+  oms_sim_config_t sc = {
+      .name = "SIM", .clock = clock, .max_orders = 65536, .symbols = &sym, .nsymbols = 1};
   oms_venue_t *sim;
   if (oms_sim_venue_create(&sc, &sim) != 0) exit(1);
   oms_engine_add_instrument(w->e, &sym.ins, NULL);

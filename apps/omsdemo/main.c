@@ -36,8 +36,8 @@ static void print_event(void *ctx, const oms_event_t *ev) {
   oms_dec_format(o->filled_qty, filled, sizeof filled);
   oms_dec_format(o->avg_px, avg, sizeof avg);
   if (ev->type == OMS_EVT_ALARM) {
-    printf("  #%-3llu ALARM %s: %s\n", (unsigned long long)ev->seq,
-           oms_alarm_kind_name(ev->alarm), ev->text);
+    printf("  #%-3llu ALARM %s: %s\n", (unsigned long long)ev->seq, oms_alarm_kind_name(ev->alarm),
+           ev->text);
     return;
   }
   printf("  #%-3llu %-20s order %llu %-6s %-4s %-10s px=%-8s %-16s qty=%s filled=%s avg_px=%s",
@@ -90,19 +90,28 @@ int main(void) {
   sym.ins.min_notional = dec("10");
   sym.ins.price_precision = 1;
   sym.ins.qty_precision = 3;
-  sym.lp = (oms_sim_lp_t){.enabled = true, .ref_px = dec("65000"), .spread_ticks = 2,
-                          .levels = 5, .size = dec("0.5"), .step_ns = 50 * MS};
-  oms_sim_config_t sc = {.name = "SIM", .clock = clock, .ack_latency_ns = 1 * MS,
-                         .fill_latency_ns = 1 * MS, .maker_fee_rate = dec("-0.0001"),
-                         .taker_fee_rate = dec("0.0005"), .seed = 7, .symbols = &sym,
+  sym.lp = (oms_sim_lp_t){.enabled = true,
+                          .ref_px = dec("65000"),
+                          .spread_ticks = 2,
+                          .levels = 5,
+                          .size = dec("0.5"),
+                          .step_ns = 50 * MS};
+  oms_sim_config_t sc = {.name = "SIM",
+                         .clock = clock,
+                         .ack_latency_ns = 1 * MS,
+                         .fill_latency_ns = 1 * MS,
+                         .maker_fee_rate = dec("-0.0001"),
+                         .taker_fee_rate = dec("0.0005"),
+                         .seed = 7,
+                         .symbols = &sym,
                          .nsymbols = 1};
   oms_venue_t *sim;
   oms_portfolio_t *pf;
   oms_engine_t *e;
   oms_portfolio_config_t pc = {.max_accounts = 4, .max_symbols = 4, .max_positions = 16};
   if (oms_sim_venue_create(&sc, &sim) != 0 || oms_portfolio_create(&pc, &pf) != 0) return 1;
-  oms_engine_config_t cfg = {.clock = clock, .max_orders = 1024, .portfolio = pf,
-                             .on_event = print_event};
+  oms_engine_config_t cfg = {
+      .clock = clock, .max_orders = 1024, .portfolio = pf, .on_event = print_event};
   if (oms_engine_create(&cfg, &e) != 0) return 1;
   oms_engine_add_instrument(e, &sym.ins, NULL);
   oms_engine_add_venue(e, sim, NULL);
@@ -115,8 +124,7 @@ int main(void) {
   run_ms(e, 5);
 
   printf("\n2. limit buy 0.8 @ 64000 rests, is modified to 64100, then cancelled\n");
-  uint64_t id = submit(e, "lmt-2", OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "0.8", "64000",
-                       NULL);
+  uint64_t id = submit(e, "lmt-2", OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "0.8", "64000", NULL);
   run_ms(e, 3);
   oms_modify_t m = {.price = dec("64100")};
   oms_reject_t rej;
@@ -150,9 +158,8 @@ int main(void) {
   printf("\nposition ACC1 BTC-USD: %s @ %s, realized PnL %s, fees %s\n", q, a, r, f);
   oms_engine_stats_t st;
   oms_engine_stats(e, &st);
-  printf("orders submitted %llu, refused %llu, events %llu\n",
-         (unsigned long long)st.submitted, (unsigned long long)st.rejected,
-         (unsigned long long)st.events);
+  printf("orders submitted %llu, refused %llu, events %llu\n", (unsigned long long)st.submitted,
+         (unsigned long long)st.rejected, (unsigned long long)st.events);
   oms_engine_destroy(e);
   oms_portfolio_destroy(pf);
   return 0;

@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 
+#include "oms/bus.h"
 #include "oms/common.h"
 #include "oms/event.h"
 #include "oms/order.h"
@@ -59,7 +60,9 @@ typedef struct oms_engine_config_s {
                                  engine installs its trading-state callback on it and, with a
                                  portfolio, points it at that portfolio */
   oms_portfolio_t *portfolio; /* optional, not owned: fills and marks are booked into it */
-  /* Every event, in sequence order, once it is durable. */
+  oms_bus_t *bus;             /* optional, not owned: every durable event is published on it */
+  /* Every event, in sequence order, once it is durable; and, with seq 0,
+   * transient alarms that are not stored (the store itself failing). */
   void (*on_event)(void *ctx, const oms_event_t *ev);
   void *event_ctx;
 } oms_engine_config_t;
@@ -178,8 +181,8 @@ OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
 OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);
 
 typedef struct oms_engine_stats_s {
-  uint64_t submitted, rejected, cancels, modifies, reports, duplicate_reports,
-      unknown_reports, overfills, store_refusals, events;
+  uint64_t submitted, rejected, cancels, modifies, reports, duplicate_reports, unknown_reports,
+      overfills, store_refusals, events;
   uint64_t next_order_id, next_event_seq;
   uint32_t orders_in_memory, outbox_depth, held_reports;
 } oms_engine_stats_t;

@@ -230,7 +230,7 @@ typedef struct oms_order_s {
   int64_t updated_ns;
   char metadata[OMS_METADATA_MAX + 1];
 
-  uint32_t flags; /* OMS_ORDF_*: operational marks kept by the core */
+  uint32_t flags;                      /* OMS_ORDF_*: operational marks kept by the core */
   uint32_t audit_count;                /* transitions ever applied */
   oms_audit_t audit[OMS_AUDIT_INLINE]; /* ring: audit[(seq - 1) % OMS_AUDIT_INLINE] */
 } oms_order_t;

@@ -57,7 +57,7 @@ typedef struct oms_router_hooks_s {
 enum { OMS_ROUTE_NEW = 1, OMS_ROUTE_CANCEL, OMS_ROUTE_REPLACE };
 
 /* Outcomes of oms_router_send_*(), besides 0 (sent now). */
-#define OMS_ROUTE_QUEUED 1          /* waiting for tokens or for the venue */
+#define OMS_ROUTE_QUEUED 1            /* waiting for tokens or for the venue */
 #define OMS_ROUTE_CANCELLED_LOCALLY 2 /* cancel of an order still queued: never sent */
 
 /* Creates a router for up to max_venues venues and max_inflight orders
@@ -119,8 +119,8 @@ OMS_EXTERN int oms_router_poll(oms_router_t *r, int64_t now_ns);
 
 /* Introspection for tests, metrics and the admin API. */
 typedef struct oms_route_stats_s {
-  uint64_t sent_new, sent_cancel, sent_replace, queued, refused_full, refused_down,
-      status_queries, cancelled_locally;
+  uint64_t sent_new, sent_cancel, sent_replace, queued, refused_full, refused_down, status_queries,
+      cancelled_locally;
   uint32_t queue_depth, inflight;
   bool connected;
 } oms_route_stats_t;

@@ -117,8 +117,9 @@ struct oms_engine_s {
   uint32_t hcap, hhead, hcount;
 
   uint64_t next_order_id, next_seq;
-  int64_t now;     /* the time of the command in progress */
-  bool recovering; /* trading states restored from the store are not news */
+  int64_t now;       /* the time of the command in progress */
+  bool recovering;   /* trading states restored from the store are not news */
+  bool store_failed; /* as last seen by watch_store() */
   oms_engine_stats_t st;
 };
 
@@ -149,8 +150,8 @@ static uint64_t request_hash(const oms_order_request_t *r) {
   h = oms__hash_str(r->account_id, h);
   h = oms__hash_str(r->venue, h);
   h = oms__hash_str(r->symbol, h);
-  int64_t v[] = {r->side, r->type, r->tif, r->instructions, r->qty.raw, r->price.raw,
-                 r->stop_price.raw, r->expire_ns};
+  int64_t v[] = {r->side,      r->type,           r->tif,      r->instructions, r->qty.raw,
+                 r->price.raw, r->stop_price.raw, r->expire_ns};
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
     h ^= (uint64_t)v[i] + UINT64_C(0x9e3779b97f4a7c15) + (h << 6) + (h >> 2);
   }
@@ -331,7 +332,10 @@ static void slot_finished(oms_engine_t *e, uint32_t i) {
   if (s->finished) return;
   s->finished = true;
   s->next = NIL;
-  if (e->fin_tail != NIL) e->slots[e->fin_tail].next = i; else e->fin_head = i;
+  if (e->fin_tail != NIL)
+    e->slots[e->fin_tail].next = i;
+  else
+    e->fin_head = i;
   e->fin_tail = i;
 }
 
@@ -371,11 +375,12 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
     a->price = st->price;
     a->stop = st->stop;
   }
-  if (kind == ACT_PUBLISH) e->events[i] = *ev;
+  if (kind == ACT_PUBLISH && ev != NULL) e->events[i] = *ev;
   if (slot != NIL && kind != ACT_PUBLISH) e->slots[slot].pins++;
 }
 
 static void release(oms_engine_t *e);
+static void watch_store(oms_engine_t *e);
 
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
@@ -460,9 +465,14 @@ static void stage_alarm(oms_engine_t *e, uint32_t si, oms_alarm_kind_t kind, int
 
 /* ---- the outbox ----------------------------------------------------------- */
 
+static void publish(oms_engine_t *e, const oms_event_t *ev) {
+  if (e->cfg.bus != NULL) oms_bus_publish(e->cfg.bus, ev);
+  if (e->cfg.on_event != NULL) e->cfg.on_event(e->cfg.event_ctx, ev);
+}
+
 static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev) {
   if (a->kind == ACT_PUBLISH) {
-    if (e->cfg.on_event != NULL) e->cfg.on_event(e->cfg.event_ctx, ev);
+    publish(e, ev);
     return;
   }
   slot_t *s = &e->slots[a->slot];
@@ -541,19 +551,25 @@ static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
 static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event_type_t type,
                 const char *check, oms_submit_result_t *res) {
   slot_t *s = &e->slots[si];
-  oms_ord_change_t ch = {.event = OMS_EV_DENY, .ts_ns = e->now, .reason = rej->code,
-                         .reason_text = rej->text};
+  oms_ord_change_t ch = {
+      .event = OMS_EV_DENY, .ts_ns = e->now, .reason = rej->code, .reason_text = rej->text};
   oms_event_t *ev = NULL;
   e->nstage = 0;
-  stage_change(e, si, &ch, &ev);
+  res->reject = *rej;
+  e->st.rejected++;
+  if (stage_change(e, si, &ch, &ev) != 0) {
+    /* A PENDING order always takes DENY; should that ever break, the order
+     * is still refused, just without an event. */
+    slot_finished(e, si);
+    res->order = s->o;
+    return OMS_EREJECTED;
+  }
   ev->type = type;
   if (check != NULL) {
     copy_text(ev->check, sizeof(ev->check), check);
     copy_text(s->check, sizeof(s->check), check);
     copy_text(res->check, sizeof(res->check), check);
   }
-  res->reject = *rej;
-  e->st.rejected++;
   if (commit(e, OMS_STORE_APPEND_MUST) != 0) {
     /* The store can not even take the refusal: the order stays in memory,
      * REJECTED, and nobody but this caller learns of it. */
@@ -657,6 +673,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
       oms_reject_set(&rej, OMS_R_CAPACITY, "order store or outbox queue is full");
     else
       oms_reject_set(&rej, OMS_R_STORE_FAILED, "order store unavailable: %s", oms_strerror(rc));
+    watch_store(e);
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }
   res->order = s->o;
@@ -787,8 +804,11 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
       OMS_R_NONE)
     return OMS_EREJECTED;
 
-  oms_ord_change_t ch = {.event = OMS_EV_REPLACE_REQUEST, .ts_ns = e->now, .new_qty = req.qty,
-                         .new_price = req.price, .new_stop_price = req.stop_price};
+  oms_ord_change_t ch = {.event = OMS_EV_REPLACE_REQUEST,
+                         .ts_ns = e->now,
+                         .new_qty = req.qty,
+                         .new_price = req.price,
+                         .new_stop_price = req.stop_price};
   e->slots[slot_index(e, s)].request_ns = e->now;
   if (stage_change(e, slot_index(e, s), &ch, NULL) != 0) {
     oms_reject_set(rej, OMS_R_ORDER_PENDING, "order %llu can not be modified in state %s",
@@ -820,8 +840,8 @@ int oms_engine_get(oms_engine_t *e, uint64_t order_id, oms_order_t *out) {
   return OMS_ENOTFOUND;
 }
 
-int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id,
-                              const char *client_order_id, oms_order_t *out) {
+int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id, const char *client_order_id,
+                              oms_order_t *out) {
   uint64_t idx;
   if (oms__u64map_get(&e->by_clord, clord_key(strategy_id, client_order_id), &idx)) {
     const oms_order_t *o = &e->slots[idx].o;
@@ -882,8 +902,7 @@ int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t *f, uint32_
   for (uint32_t i = 0; i < e->nslots; i++) {
     slot_t *s = &e->slots[i];
     if (!s->used || !matches(&g, &s->o)) continue;
-    if (s->o.state == OMS_STATE_PENDING_CANCEL || s->o.state == OMS_STATE_PENDING_REPLACE)
-      continue;
+    if (s->o.state == OMS_STATE_PENDING_CANCEL || s->o.state == OMS_STATE_PENDING_REPLACE) continue;
     oms_reject_t rej;
     if (cancel_order(e, s->o.order_id, &rej, false) == 0) n++;
   }
@@ -926,8 +945,8 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
   if (s == NULL) {
     e->st.unknown_reports++;
     char text[512];
-    snprintf(text, sizeof text, "venue %s reported on unknown order %llu (exec type %d)",
-             vc->name, (unsigned long long)r->order_id, (int)r->type);
+    snprintf(text, sizeof text, "venue %s reported on unknown order %llu (exec type %d)", vc->name,
+             (unsigned long long)r->order_id, (int)r->type);
     stage_alarm(e, NIL, OMS_ALARM_UNKNOWN_ORDER_REPORT, r->type, text);
     return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
   }
@@ -940,8 +959,8 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
   e->st.reports++;
   s->request_ns = 0;
 
-  oms_ord_change_t ch = {.ts_ns = e->now, .reason = r->reason,
-                         .reason_text = r->text[0] ? r->text : NULL};
+  oms_ord_change_t ch = {
+      .ts_ns = e->now, .reason = r->reason, .reason_text = r->text[0] ? r->text : NULL};
   switch (r->type) {
     case OMS_EXEC_ACCEPTED:
       ch.event = OMS_EV_ACCEPT;
@@ -975,8 +994,8 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
         if (oms_dec_gt(r->cum_qty, s->o.filled_qty)) {
           char text[512];
           snprintf(text, sizeof text,
-                   "venue %s reports more filled on order %llu than the OMS has booked",
-                   vc->name, (unsigned long long)r->order_id);
+                   "venue %s reports more filled on order %llu than the OMS has booked", vc->name,
+                   (unsigned long long)r->order_id);
           stage_alarm(e, si, OMS_ALARM_OTHER, 0, text);
           return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
         }
@@ -1006,8 +1025,8 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
     oms_dec_format(s->o.qty, t, sizeof t);
     char text[512];
     snprintf(text, sizeof text,
-             "fill of %s (exec %s) on order %llu in state %s with %s of %s filled not applied",
-             q, r->exec_id, (unsigned long long)r->order_id, oms_ord_state_str(s->o.state), f, t);
+             "fill of %s (exec %s) on order %llu in state %s with %s of %s filled not applied", q,
+             r->exec_id, (unsigned long long)r->order_id, oms_ord_state_str(s->o.state), f, t);
     stage_alarm(e, si, OMS_ALARM_OVERFILL, rc, text);
   } else if ((ch.event == OMS_EV_CANCEL_REJECT || ch.event == OMS_EV_REPLACE_REJECT) &&
              oms_ord_state_is_terminal(s->o.state)) {
@@ -1130,8 +1149,34 @@ int oms_engine_set_trading_state(oms_engine_t *e, int scope, const char *id, int
 
 /* ---- the loop ----------------------------------------------------------------- */
 
+/* Tells the world when the store fails and when it works again: a transient
+ * alarm (seq 0; the store can not keep it) with the failed call and errno. */
+static void watch_store(oms_engine_t *e) {
+  if (e->cfg.store == NULL || e->cfg.store->vt->failed == NULL) return;
+  bool failed = oms_store_failed(e->cfg.store);
+  if (failed == e->store_failed) return;
+  e->store_failed = failed;
+  oms_event_t ev;
+  oms_event_init(&ev, OMS_EVT_ALARM, NULL, now_ns(e), 0);
+  ev.alarm = failed ? OMS_ALARM_STORE_FAILURE : OMS_ALARM_STORE_RECOVERED;
+  if (failed) {
+    oms_store_error_t err;
+    oms_store_last_error(e->cfg.store, &err);
+    ev.alarm_code = err.code;
+    ev.reason = OMS_R_STORE_FAILED;
+    char text[512];
+    snprintf(text, sizeof text, "order store failed in %s: %s (sqlite %d, errno %d)", err.call,
+             err.message, err.code, err.sys_errno);
+    copy_text(ev.text, sizeof ev.text, text);
+  } else {
+    copy_text(ev.text, sizeof ev.text, "order store works again");
+  }
+  publish(e, &ev);
+}
+
 int oms_engine_poll(oms_engine_t *e) {
   int work = 0;
+  watch_store(e);
   uint32_t before = e->ocount;
   release(e);
   work += (int)(before > e->ocount ? before - e->ocount : 0);

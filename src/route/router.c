@@ -33,7 +33,7 @@ typedef struct msg_s {
   int kind;
   bool dead; /* a queued new order cancelled before it was sent */
   uint64_t order_id;
-  oms_venue_order_t vo; /* OMS_ROUTE_NEW */
+  oms_venue_order_t vo;       /* OMS_ROUTE_NEW */
   oms_dec_t qty, price, stop; /* OMS_ROUTE_REPLACE */
 } msg_t;
 
@@ -111,8 +111,7 @@ int oms_router_create(uint32_t max_venues, uint32_t max_inflight, const oms_rout
   r->max_venues = max_venues;
   r->venues = calloc(max_venues, sizeof(rvenue_t));
   r->inf = calloc(max_inflight, sizeof(inflight_t));
-  if (r->venues == NULL || r->inf == NULL ||
-      oms__u64map_init(&r->inf_map, max_inflight) != 0) {
+  if (r->venues == NULL || r->inf == NULL || oms__u64map_init(&r->inf_map, max_inflight) != 0) {
     oms_router_destroy(r);
     return OMS_ENOMEM;
   }
@@ -263,8 +262,14 @@ oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue
 static void inf_unlink(oms_router_t *r, uint32_t i) {
   inflight_t *e = &r->inf[i];
   rvenue_t *rv = &r->venues[e->venue];
-  if (e->prev != NIL) r->inf[e->prev].next = e->next; else rv->head = e->next;
-  if (e->next != NIL) r->inf[e->next].prev = e->prev; else rv->tail = e->prev;
+  if (e->prev != NIL)
+    r->inf[e->prev].next = e->next;
+  else
+    rv->head = e->next;
+  if (e->next != NIL)
+    r->inf[e->next].prev = e->prev;
+  else
+    rv->tail = e->prev;
   e->prev = e->next = NIL;
 }
 
@@ -274,7 +279,10 @@ static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
   e->venue = vi;
   e->next = NIL;
   e->prev = rv->tail;
-  if (rv->tail != NIL) r->inf[rv->tail].next = i; else rv->head = i;
+  if (rv->tail != NIL)
+    r->inf[rv->tail].next = i;
+  else
+    rv->head = i;
   rv->tail = i;
 }
 
@@ -443,8 +451,11 @@ int oms_router_send_replace(oms_router_t *r, const oms_order_t *o, oms_dec_t new
                             oms_reject_t *rej) {
   rvenue_t *rv = find_venue(r, o->venue);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
-  msg_t m = {.kind = OMS_ROUTE_REPLACE, .order_id = o->order_id, .qty = new_qty,
-             .price = new_price, .stop = new_stop_price};
+  msg_t m = {.kind = OMS_ROUTE_REPLACE,
+             .order_id = o->order_id,
+             .qty = new_qty,
+             .price = new_price,
+             .stop = new_stop_price};
   return dispatch(r, rv, &m, now_ns, rej);
 }
 

@@ -66,8 +66,11 @@ static void emit(const rec_t *r) {
 
 static void on_event(void *ctx, const oms_event_t *ev) {
   (void)ctx;
-  rec_t r = {.kind = 'E', .seq = ev->seq, .order_id = ev->order.order_id,
-             .state = (uint8_t)ev->order.state, .filled_raw = ev->order.filled_qty.raw};
+  rec_t r = {.kind = 'E',
+             .seq = ev->seq,
+             .order_id = ev->order.order_id,
+             .state = (uint8_t)ev->order.state,
+             .filled_raw = ev->order.filled_qty.raw};
   emit(&r);
 }
 
@@ -115,8 +118,8 @@ static void child(const char *db, uint64_t seed, int write_fd) {
   if (oms_store_sqlite_open(&sc, &store) != 0) _exit(3);
   int64_t now = INT64_C(1764000000000000000) + (int64_t)seed * 1000000000;
   oms_clock_t clock = oms_clock_manual(&now);
-  oms_engine_config_t cfg = {.clock = clock, .max_orders = 4096, .store = store,
-                             .on_event = on_event};
+  oms_engine_config_t cfg = {
+      .clock = clock, .max_orders = 4096, .store = store, .on_event = on_event};
   oms_engine_t *e;
   if (oms_engine_create(&cfg, &e) != 0) _exit(4);
   oms_sim_symbol_t sym;
@@ -128,9 +131,14 @@ static void child(const char *db, uint64_t seed, int write_fd) {
   sym.lp.levels = 4;
   sym.lp.size = T_D("0.5");
   sym.lp.step_ns = 5000000;
-  oms_sim_config_t vc = {.name = "SIM", .clock = clock, .max_orders = 8192, .seed = seed,
-                         .ack_latency_ns = 200000, .fill_latency_ns = 300000,
-                         .symbols = &sym, .nsymbols = 1};
+  oms_sim_config_t vc = {.name = "SIM",
+                         .clock = clock,
+                         .max_orders = 8192,
+                         .seed = seed,
+                         .ack_latency_ns = 200000,
+                         .fill_latency_ns = 300000,
+                         .symbols = &sym,
+                         .nsymbols = 1};
   static spy_t spy;
   spy.base.vt = &spy_vt;
   strcpy(spy.base.name, "SIM");
@@ -186,10 +194,10 @@ static void child(const char *db, uint64_t seed, int write_fd) {
 typedef struct check_s {
   uint64_t expect_seq;
   int gaps;
-  uint8_t *last_state;   /* per order id: last event state + 1 (0 = none) */
-  uint32_t *last_audit;  /* per order id: audit_count of its last event */
+  uint8_t *last_state;  /* per order id: last event state + 1 (0 = none) */
+  uint32_t *last_audit; /* per order id: audit_count of its last event */
   int64_t *last_filled;
-  uint8_t *seq_state;    /* per event seq: the order state + 1 it carried */
+  uint8_t *seq_state; /* per event seq: the order state + 1 it carried */
   uint64_t events;
   int bad_replay;
   char why[160];
@@ -219,10 +227,12 @@ static int check_event(void *ctx, const oms_event_t *ev) {
     if (prev == 0 || (int)o->state != prev - 1) bad(c, ev, "state changed without a transition");
   } else if (o->audit_count == prev_audit + 1) {
     const oms_audit_t *a = oms_order_audit_get(o, o->audit_count);
-    if (a == NULL || a->to != o->state) bad(c, ev, "audit does not end in the state");
+    if (a == NULL || a->to != o->state)
+      bad(c, ev, "audit does not end in the state");
     else if (prev != 0 && (int)a->from != prev - 1)
       bad(c, ev, "transition does not start where the last ended");
-    else if (prev == 0 && a->from != OMS_STATE_PENDING) bad(c, ev, "first event not from PENDING");
+    else if (prev == 0 && a->from != OMS_STATE_PENDING)
+      bad(c, ev, "first event not from PENDING");
     else if (!oms_ord_transition_allowed((oms_ord_state_t)a->from, (oms_ord_event_t)a->event))
       bad(c, ev, "transition not allowed");
   } else {
@@ -297,8 +307,8 @@ static void test_kill_9_at_random_moments_loses_nothing(void **state) {
     kill(pid, SIGKILL);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFSIGNALED(status)) fail_msg("round %d: child exited with %d", round,
-                                       WEXITSTATUS(status));
+    if (!WIFSIGNALED(status))
+      fail_msg("round %d: child exited with %d", round, WEXITSTATUS(status));
     size_t before = told.n;
     read_all(p[0], &told);
     close(p[0]);

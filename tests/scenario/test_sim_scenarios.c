@@ -37,35 +37,35 @@ static void on_event(void *ctx, const oms_event_t *ev) {
 static void loose_limits(oms_risk_t *risk, const oms_risk_limit_t *extra) {
   oms_risk_limits_t *l;
   assert_int_equal(oms_risk_limits_create(&l), 0);
-  oms_risk_limit_t g = {.set = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_ORDER_NOTIONAL |
-                               OMS_RL_MAX_POSITION | OMS_RL_MAX_OPEN_ORDERS_ACCOUNT |
-                               OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_DAILY_LOSS |
-                               OMS_RL_MAX_LEVERAGE | OMS_RL_MAX_MARGIN_USAGE | OMS_RL_COLLAR_PCT |
-                               OMS_RL_MAX_REF_AGE | OMS_RL_CREDIT_LIMIT |
-                               OMS_RL_ORDER_RATE_ACCOUNT | OMS_RL_ORDER_RATE_STRATEGY |
-                               OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_CANCEL_RATE_STRATEGY |
-                               OMS_RL_RATE_WINDOW | OMS_RL_DUPLICATE_WINDOW,
-                        .max_order_qty = T_D("100"),
-                        .max_order_notional = T_D("10000000"),
-                        .max_position = T_D("1000"),
-                        .max_open_orders_account = 100,
-                        .max_open_orders_strategy = 100,
-                        .daily_loss = T_D("1000000"),
-                        .daily_loss_action = OMS_TRADING_REDUCE_ONLY,
-                        .max_leverage = T_D("100"),
-                        .max_margin_usage = T_D("100"),
-                        .collar_pct = T_D("0.5"),
-                        .max_ref_age_ns = INT64_C(3600000000000),
-                        .credit_limit = T_D("50000000"),
-                        .order_rate_account = 200,
-                        .order_rate_strategy = 200,
-                        .cancel_rate_account = 200,
-                        .cancel_rate_strategy = 200,
-                        .rate_window_ns = 1000 * MS,
-                        .duplicate_window_ns = 1};
+  oms_risk_limit_t g = {
+      .set = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_ORDER_NOTIONAL | OMS_RL_MAX_POSITION |
+             OMS_RL_MAX_OPEN_ORDERS_ACCOUNT | OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_DAILY_LOSS |
+             OMS_RL_MAX_LEVERAGE | OMS_RL_MAX_MARGIN_USAGE | OMS_RL_COLLAR_PCT |
+             OMS_RL_MAX_REF_AGE | OMS_RL_CREDIT_LIMIT | OMS_RL_ORDER_RATE_ACCOUNT |
+             OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_CANCEL_RATE_STRATEGY |
+             OMS_RL_RATE_WINDOW | OMS_RL_DUPLICATE_WINDOW,
+      .max_order_qty = T_D("100"),
+      .max_order_notional = T_D("10000000"),
+      .max_position = T_D("1000"),
+      .max_open_orders_account = 100,
+      .max_open_orders_strategy = 100,
+      .daily_loss = T_D("1000000"),
+      .daily_loss_action = OMS_TRADING_REDUCE_ONLY,
+      .max_leverage = T_D("100"),
+      .max_margin_usage = T_D("100"),
+      .collar_pct = T_D("0.5"),
+      .max_ref_age_ns = INT64_C(3600000000000),
+      .credit_limit = T_D("50000000"),
+      .order_rate_account = 200,
+      .order_rate_strategy = 200,
+      .cancel_rate_account = 200,
+      .cancel_rate_strategy = 200,
+      .rate_window_ns = 1000 * MS,
+      .duplicate_window_ns = 1};
   oms_reject_t err;
   assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
-  if (extra != NULL) assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "ACC1", extra, &err), 0);
+  if (extra != NULL)
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "ACC1", extra, &err), 0);
   assert_int_equal(oms_risk_limits_symbol_list(l, "BTC-USD", true, &err), 0);
   oms_risk_window_t all_day = {.days = 0x7f, .start_min = 0, .end_min = 1440};
   assert_int_equal(oms_risk_limits_hours(l, "SIM", true, "UTC", &all_day, 1, &err), 0);
@@ -78,8 +78,11 @@ static world_t *make_risk(bool lp, uint32_t rate, bool with_risk, const oms_risk
   oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
   assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
   if (with_risk) {
-    oms_risk_config_t rc = {.max_accounts = 8, .max_strategies = 8, .max_symbols = 8,
-                            .max_positions = 64, .max_open_orders = 256};
+    oms_risk_config_t rc = {.max_accounts = 8,
+                            .max_strategies = 8,
+                            .max_symbols = 8,
+                            .max_positions = 64,
+                            .max_open_orders = 256};
     assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
   }
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
@@ -440,8 +443,8 @@ static void test_halting_an_account_cancels_its_open_orders(void **state) {
   assert_int_equal(get(w, c.order.order_id).state, OMS_STATE_ACCEPTED);
   bool announced = false;
   for (int i = 0; i < w->nev; i++)
-    if (w->ev[i].type == OMS_EVT_TRADING_STATE_CHANGED && w->ev[i].new_state == OMS_TRADING_HALTED &&
-        strcmp(w->ev[i].scope_id, "ACC1") == 0)
+    if (w->ev[i].type == OMS_EVT_TRADING_STATE_CHANGED &&
+        w->ev[i].new_state == OMS_TRADING_HALTED && strcmp(w->ev[i].scope_id, "ACC1") == 0)
       announced = true;
   assert_true(announced);
   /* only cancels pass now */
@@ -453,7 +456,8 @@ static void test_halting_an_account_cancels_its_open_orders(void **state) {
 
 static void test_daily_loss_breach_switches_account_to_reduce_only(void **state) {
   (void)state;
-  oms_risk_limit_t loss = {.set = OMS_RL_DAILY_LOSS, .daily_loss = T_D("500"),
+  oms_risk_limit_t loss = {.set = OMS_RL_DAILY_LOSS,
+                           .daily_loss = T_D("500"),
                            .daily_loss_action = OMS_TRADING_REDUCE_ONLY};
   world_t *w = make_risk(true, 0, true, &loss);
   oms_submit_result_t res;

@@ -93,9 +93,12 @@ static int fs_states(oms_store_t *s, oms_trading_state_cb cb, void *ctx) {
   return 0;
 }
 
-static const oms_store_vtbl_t fake_store_vt = {
-    .append = fs_append, .durable_ticket = fs_durable, .get_order = fs_get_order,
-    .query_orders = fs_query, .last_seqs = fs_last_seqs, .load_trading_states = fs_states};
+static const oms_store_vtbl_t fake_store_vt = {.append = fs_append,
+                                               .durable_ticket = fs_durable,
+                                               .get_order = fs_get_order,
+                                               .query_orders = fs_query,
+                                               .last_seqs = fs_last_seqs,
+                                               .load_trading_states = fs_states};
 
 static inline void fake_store_init(fake_store_t *f) {
   memset(f, 0, sizeof(*f));

@@ -630,8 +630,8 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   static fake_venue_t v2;
   fake_venue_init(&v2, "SIM");
   int64_t now = w->now;
-  oms_engine_config_t cfg = {.clock = oms_clock_manual(&now), .max_orders = 64,
-                             .store = &w->store.base};
+  oms_engine_config_t cfg = {
+      .clock = oms_clock_manual(&now), .max_orders = 64, .store = &w->store.base};
   oms_engine_t *e2;
   assert_int_equal(oms_engine_create(&cfg, &e2), 0);
   oms_instrument_t ins;
@@ -682,8 +682,7 @@ static void test_market_data_marks_the_portfolio(void **state) {
   oms_portfolio_t *pf;
   oms_portfolio_config_t pc = {.max_accounts = 4, .max_symbols = 4, .max_positions = 8};
   assert_int_equal(oms_portfolio_create(&pc, &pf), 0);
-  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now), .max_orders = 8,
-                             .portfolio = pf};
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now), .max_orders = 8, .portfolio = pf};
   assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
   oms_instrument_t ins;
   t_instrument(&ins, "BTC-USD");
@@ -786,8 +785,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_idempotent_resubmission_is_never_routed_twice, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_cancel_confirmed, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cancel_refused_by_venue_restores_state, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_cancel_refused_by_venue_restores_state, setup, teardown),
       cmocka_unit_test_setup_teardown(test_partial_fill_then_cancel, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fill_racing_a_cancel_is_applied, setup, teardown),
       cmocka_unit_test_setup_teardown(test_modify_accepted_and_refused, setup, teardown),
@@ -810,8 +808,8 @@ int main(void) {
       cmocka_unit_test(test_capacity_reuses_finished_slots),
       cmocka_unit_test(test_engines_are_independent),
       cmocka_unit_test(test_api_misuse_is_refused),
-      cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences,
-                                      setup_store, teardown),
+      cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences, setup_store,
+                                      teardown),
       cmocka_unit_test(test_market_data_marks_the_portfolio),
       cmocka_unit_test(test_queued_message_refused_later_reaches_the_order),
       cmocka_unit_test_setup_teardown(test_status_reports_settle_orders, setup, teardown),

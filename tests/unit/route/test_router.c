@@ -55,8 +55,8 @@ static int setup_cfg(const oms_venue_route_config_t *cfg) {
 
 static int setup(void **state) {
   (void)state;
-  oms_venue_route_config_t cfg = {.msgs_per_sec = 2, .burst = 2, .queue_capacity = 3,
-                                  .ack_timeout_ns = 100};
+  oms_venue_route_config_t cfg = {
+      .msgs_per_sec = 2, .burst = 2, .queue_capacity = 3, .ack_timeout_ns = 100};
   return setup_cfg(&cfg);
 }
 
@@ -69,8 +69,7 @@ static int teardown(void **state) {
 
 static void test_symbol_map_rounds_against_nobody(void **state) {
   (void)state;
-  assert_int_equal(
-      oms_router_map_symbol(r, "SIM", "BTC-USD", "XBTUSD", T_D("1"), T_D("0.01")), 0);
+  assert_int_equal(oms_router_map_symbol(r, "SIM", "BTC-USD", "XBTUSD", T_D("1"), T_D("0.01")), 0);
   oms_order_t o = order(1, OMS_SIDE_BUY, "1.239", "65000.5");
   oms_venue_order_t vo;
   oms_reject_t rej;
@@ -153,7 +152,7 @@ static void test_down_venue_refuses_news_and_queued_sends_can_fail(void **state)
   assert_int_equal(oms_router_send_new(r, &b, 0, &rej), 0);
   assert_int_equal(oms_router_send_new(r, &c, 0, &rej), OMS_ROUTE_QUEUED);
   oms_router_venue_state(r, "SIM", false, 10);
-  assert_int_equal(hl.unknown, 2); /* both in flight */
+  assert_int_equal(hl.unknown, 2);             /* both in flight */
   oms_router_venue_state(r, "SIM", false, 10); /* no change, no repeat */
   assert_int_equal(hl.unknown, 2);
   oms_order_t d = order(4, OMS_SIDE_BUY, "1", "100");
@@ -277,10 +276,9 @@ static void test_venue_management_errors(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_symbol_map_rounds_against_nobody, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_rate_limit_queues_and_cancels_go_first, setup,
+      cmocka_unit_test_setup_teardown(test_rate_limit_queues_and_cancels_go_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_down_venue_refuses_news_and_queued_sends_can_fail, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_down_venue_refuses_news_and_queued_sends_can_fail,
-                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_hold_when_down, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ack_timeout_sends_status_query_not_resend, setup,
                                       teardown),
