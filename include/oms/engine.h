@@ -135,6 +135,12 @@ OMS_EXTERN int oms_engine_get(oms_engine_t *e, uint64_t order_id, oms_order_t *o
 OMS_EXTERN int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id,
                                          const char *client_order_id, oms_order_t *out);
 
+/* The order the venue knows as venue_order_id (orders in memory only).
+ * Returns 0 or OMS_ENOTFOUND. With oms_engine_get and _get_by_clordid this is
+ * the id map client_order_id <-> order_id <-> venue_order_id. */
+OMS_EXTERN int oms_engine_get_by_venue_order_id(oms_engine_t *e, const char *venue,
+                                                const char *venue_order_id, oms_order_t *out);
+
 /* Which orders a query or a mass cancel covers: every set field narrows it.
  * states is a bit mask of (1u << oms_ord_state_t); 0 means every non-terminal
  * state. */
@@ -175,7 +181,12 @@ OMS_EXTERN int oms_engine_set_trading_state(oms_engine_t *e, int scope, const ch
 OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
 
 /* Loads the store's non-terminal orders and last sequence numbers into a new
- * engine (before any submission), rebuilding the risk aggregates. Returns 0,
+ * engine (before any submission): the risk aggregates are rebuilt from the
+ * open orders, the portfolio (positions, PnL, fees) by replaying every fill
+ * in the event log, and the trading states (a halt survives a restart) from
+ * the store. Instruments, venues and cash must be set up first, as at the
+ * first start. Open orders are marked status unknown and a status query goes
+ * to their venue; nothing is resent. Returns 0,
  * OMS_EINVAL (no store, or the engine already has orders), OMS_EFULL,
  * OMS_ESTORE. */
 OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);

@@ -54,6 +54,7 @@ typedef struct slot_s {
   bool used;
   bool finished; /* queued in the FIFO of finished orders */
   uint64_t clord_key;
+  uint64_t venue_key; /* of (venue, venue_order_id) once the venue named it; 0 before */
   uint64_t req_hash; /* of the request that created it, for idempotent replays */
   int64_t request_ns;
   char check[CHECK_MAX]; /* the risk check that denied it */
@@ -86,7 +87,7 @@ struct oms_engine_s {
 
   slot_t *slots;
   uint32_t nslots, free_head, fin_head, fin_tail;
-  oms__u64map_t by_id, by_clord;
+  oms__u64map_t by_id, by_clord, by_venue_id;
 
   oms_instrument_t *ins;
   uint32_t nins;
@@ -137,6 +138,17 @@ static void copy_text(char *dst, size_t cap, const char *src) {
 
 static uint64_t clord_key(const char *strategy, const char *clordid) {
   return oms__hash_str(clordid, oms__hash_str(strategy, 0x5bd1e995));
+}
+
+static uint64_t venue_id_key(const char *venue, const char *venue_order_id) {
+  return oms__hash_str(venue_order_id, oms__hash_str(venue, 0x27d4eb2f));
+}
+
+/* Keeps the id map venue_order_id -> order current once the venue named it. */
+static void index_venue_id(oms_engine_t *e, slot_t *s) {
+  if (s->venue_key != 0 || s->o.venue_order_id[0] == '\0') return;
+  s->venue_key = venue_id_key(s->o.venue, s->o.venue_order_id);
+  oms__u64map_put(&e->by_venue_id, s->venue_key, (uint64_t)(s - e->slots));
 }
 
 static uint64_t ins_key(const char *venue, const char *symbol) {
@@ -202,6 +214,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
+      oms__u64map_init(&e->by_venue_id, e->nslots) != 0 ||
       oms__u64map_init(&e->ins_map, c->max_instruments) != 0 ||
       oms__u64map_init(&e->exec_map, e->exec_cap) != 0)
     goto fail;
@@ -235,6 +248,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   free(e->held_venue);
   oms__u64map_close(&e->by_id);
   oms__u64map_close(&e->by_clord);
+  oms__u64map_close(&e->by_venue_id);
   oms__u64map_close(&e->ins_map);
   oms__u64map_close(&e->exec_map);
   free(e);
@@ -318,6 +332,8 @@ static uint32_t slot_alloc(oms_engine_t *e) {
     uint64_t cur;
     if (oms__u64map_get(&e->by_clord, old->clord_key, &cur) && cur == i)
       oms__u64map_del(&e->by_clord, old->clord_key);
+    if (old->venue_key && oms__u64map_get(&e->by_venue_id, old->venue_key, &cur) && cur == i)
+      oms__u64map_del(&e->by_venue_id, old->venue_key);
   }
   slot_t *s = &e->slots[i];
   memset(s, 0, sizeof(*s));
@@ -419,6 +435,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
       slot_t *s = &e->slots[st->slot];
       oms_order_t before = s->o;
       s->o = ev->order;
+      index_venue_id(e, s);
       oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
@@ -857,6 +874,19 @@ int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id, const ch
   return OMS_ENOTFOUND;
 }
 
+int oms_engine_get_by_venue_order_id(oms_engine_t *e, const char *venue,
+                                     const char *venue_order_id, oms_order_t *out) {
+  uint64_t idx;
+  if (oms__u64map_get(&e->by_venue_id, venue_id_key(venue, venue_order_id), &idx)) {
+    const oms_order_t *o = &e->slots[idx].o;
+    if (strcmp(o->venue, venue) == 0 && strcmp(o->venue_order_id, venue_order_id) == 0) {
+      *out = *o;
+      return 0;
+    }
+  }
+  return OMS_ENOTFOUND;
+}
+
 static bool str_match(const char *want, const char *have) {
   return want == NULL || want[0] == '\0' || strcmp(want, have) == 0;
 }
@@ -957,7 +987,6 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
   }
   oms_router_acknowledged(e->router, r->order_id);
   e->st.reports++;
-  s->request_ns = 0;
 
   oms_ord_change_t ch = {
       .ts_ns = e->now, .reason = r->reason, .reason_text = r->text[0] ? r->text : NULL};
@@ -1041,6 +1070,7 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
   } else if (ch.event == OMS_EV_ACCEPT && s->o.venue_order_id[0] == '\0' && ch.venue_order_id) {
     /* A late acknowledgement after the order moved on: keep the venue id. */
     oms_strlcpy(s->o.venue_order_id, ch.venue_order_id, sizeof(s->o.venue_order_id));
+    index_venue_id(e, s);
     return 0;
   } else {
     return 0; /* a stale or repeated report: the order already moved past it */
@@ -1203,6 +1233,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   s->clord_key = clord_key(o->strategy_id, o->client_order_id);
   oms__u64map_put(&e->by_id, o->order_id, si);
   oms__u64map_put(&e->by_clord, s->clord_key, si);
+  index_venue_id(e, s);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;
   memset(&none, 0, sizeof(none));
@@ -1223,6 +1254,18 @@ static int load_state(void *ctx, const oms_trading_state_row_t *t) {
   return 0;
 }
 
+/* Books one stored fill into the portfolio again. */
+static int replay_fill(void *ctx, const oms_event_t *ev) {
+  oms_engine_t *e = ctx;
+  if ((ev->type != OMS_EVT_ORDER_PARTIALLY_FILLED && ev->type != OMS_EVT_ORDER_FILLED) ||
+      !oms_dec_is_pos(ev->fill.qty))
+    return 0;
+  const oms_order_t *o = &ev->order;
+  oms_portfolio_apply_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.qty,
+                           ev->fill.price, ev->fill.fee, ev->event_ns);
+  return 0;
+}
+
 int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   if (e->cfg.store == NULL || e->st.orders_in_memory > 0) return OMS_EINVAL;
   begin(e);
@@ -1236,6 +1279,13 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
     e->recovering = true;
     rc = e->cfg.store->vt->load_trading_states(e->cfg.store, load_state, e);
     e->recovering = false;
+    if (rc != 0) return OMS_ESTORE;
+  }
+  /* Positions and PnL are a pure function of the fills: replaying them from
+   * the log rebuilds the portfolio exactly (instruments and cash must be set
+   * before, as at the first start). */
+  if (e->cfg.portfolio != NULL) {
+    rc = oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e);
     if (rc != 0) return OMS_ESTORE;
   }
   rc = oms_store_load_active(e->cfg.store, load_one, e);

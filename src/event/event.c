@@ -170,6 +170,8 @@ static void get_str(rd_t *r, char *dst, size_t cap) {
   }
   get(r, dst, len);
   dst[len] = '\0';
+  /* A string with a NUL inside would not come back the same when encoded. */
+  if (memchr(dst, '\0', len) != NULL) r->err = 1;
 }
 
 #define PUT_STR(w, field) put_str((w), (field), sizeof(field))
@@ -263,9 +265,12 @@ static void get_order(rd_t *r, oms_order_t *o) {
     a.from = (uint8_t)get_u8(r);
     a.to = (uint8_t)get_u8(r);
     a.event = (uint8_t)get_u8(r);
-    a.reason_code = (uint16_t)get_u32(r);
+    uint32_t reason = get_u32(r);
+    a.reason_code = (uint16_t)reason;
     a.ts_ns = get_i64(r);
-    if (a.seq == 0 || a.seq > o->audit_count) {
+    /* The encoder writes the inline entries oldest first, one per sequence
+     * number: anything else is not an order this code wrote. */
+    if (a.seq != o->audit_count - inl + 1 + i || reason > UINT16_MAX) {
       r->err = 1;
       break;
     }

@@ -14,6 +14,7 @@
 #include "oms/risk.h"
 #include "oms/sim_venue.h"
 #include "oms_test.h"
+#include "oms_test_risk.h"
 
 #define T0 INT64_C(1764000000000000000)
 #define MS INT64_C(1000000)
@@ -31,45 +32,6 @@ typedef struct world_s {
 static void on_event(void *ctx, const oms_event_t *ev) {
   world_t *w = ctx;
   if (w->nev < 256) w->ev[w->nev++] = *ev;
-}
-
-/* Limits loose enough for the scenarios; each risk test tightens one. */
-static void loose_limits(oms_risk_t *risk, const oms_risk_limit_t *extra) {
-  oms_risk_limits_t *l;
-  assert_int_equal(oms_risk_limits_create(&l), 0);
-  oms_risk_limit_t g = {
-      .set = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_ORDER_NOTIONAL | OMS_RL_MAX_POSITION |
-             OMS_RL_MAX_OPEN_ORDERS_ACCOUNT | OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_DAILY_LOSS |
-             OMS_RL_MAX_LEVERAGE | OMS_RL_MAX_MARGIN_USAGE | OMS_RL_COLLAR_PCT |
-             OMS_RL_MAX_REF_AGE | OMS_RL_CREDIT_LIMIT | OMS_RL_ORDER_RATE_ACCOUNT |
-             OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_CANCEL_RATE_STRATEGY |
-             OMS_RL_RATE_WINDOW | OMS_RL_DUPLICATE_WINDOW,
-      .max_order_qty = T_D("100"),
-      .max_order_notional = T_D("10000000"),
-      .max_position = T_D("1000"),
-      .max_open_orders_account = 100,
-      .max_open_orders_strategy = 100,
-      .daily_loss = T_D("1000000"),
-      .daily_loss_action = OMS_TRADING_REDUCE_ONLY,
-      .max_leverage = T_D("100"),
-      .max_margin_usage = T_D("100"),
-      .collar_pct = T_D("0.5"),
-      .max_ref_age_ns = INT64_C(3600000000000),
-      .credit_limit = T_D("50000000"),
-      .order_rate_account = 200,
-      .order_rate_strategy = 200,
-      .cancel_rate_account = 200,
-      .cancel_rate_strategy = 200,
-      .rate_window_ns = 1000 * MS,
-      .duplicate_window_ns = 1};
-  oms_reject_t err;
-  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
-  if (extra != NULL)
-    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "ACC1", extra, &err), 0);
-  assert_int_equal(oms_risk_limits_symbol_list(l, "BTC-USD", true, &err), 0);
-  oms_risk_window_t all_day = {.days = 0x7f, .start_min = 0, .end_min = 1440};
-  assert_int_equal(oms_risk_limits_hours(l, "SIM", true, "UTC", &all_day, 1, &err), 0);
-  if (oms_risk_set_limits(risk, l, &err) != 0) fail_msg("limits refused: %s", err.text);
 }
 
 static world_t *make_risk(bool lp, uint32_t rate, bool with_risk, const oms_risk_limit_t *extra) {

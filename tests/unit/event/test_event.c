@@ -145,6 +145,30 @@ static void test_order_snapshot_round_trip(void **state) {
   assert_int_equal(oms_order_decode(buf, (size_t)n, &back), OMS_EPROTO);
 }
 
+/* Inputs the fuzzer found (fuzz/regressions/fuzz_event_decode): each decoded
+ * once but did not encode back to the same bytes. */
+static void test_decoder_refuses_what_it_could_not_write_back(void **state) {
+  (void)state;
+  oms_event_t ev, back;
+  full_event(&ev);
+  uint8_t buf[OMS_EVENT_BIN_MAX];
+  /* audit entries out of order (two with the same sequence number) */
+  oms_order_t o = ev.order;
+  assert_true(o.audit_count >= 2);
+  o.audit[(o.audit_count - 2) % OMS_AUDIT_INLINE].seq = o.audit_count;
+  int n = oms_order_encode(&o, buf, sizeof buf);
+  oms_order_t ob;
+  assert_int_equal(oms_order_decode(buf, (size_t)n, &ob), OMS_EPROTO);
+  n = oms_event_encode(&ev, buf, sizeof buf);
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
+  /* a string that carries a NUL inside its length: find the text "c-1" of
+   * the client order id and hide a NUL in it */
+  uint8_t *p = memmem(buf, (size_t)n, ev.order.client_order_id, strlen(ev.order.client_order_id));
+  assert_non_null(p);
+  p[1] = 0;
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), OMS_EPROTO);
+}
+
 static void test_json_has_exact_decimals_and_escapes(void **state) {
   (void)state;
   oms_event_t ev;
@@ -186,6 +210,7 @@ int main(void) {
       cmocka_unit_test(test_binary_round_trip_is_exact),
       cmocka_unit_test(test_order_snapshot_round_trip),
       cmocka_unit_test(test_json_has_exact_decimals_and_escapes),
+      cmocka_unit_test(test_decoder_refuses_what_it_could_not_write_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
