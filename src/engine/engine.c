@@ -460,11 +460,16 @@ static int commit(oms_engine_t *e, unsigned flags) {
  * error of oms_order_apply (nothing staged). */
 static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
                         oms_event_t **out_ev) {
-  oms_order_t next = e->slots[si].o;
-  int rc = oms_order_apply(&next, ch, NULL);
-  if (rc != 0) return rc;
-  next.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
-  oms_event_t *ev = stage(e, si, &next, oms_event_type_for(ch->event, next.state));
+  /* The change is made on the event's own snapshot of the order, which is
+   * the copy the commit installs: no other copy of the order is needed. */
+  oms_event_t *ev = stage(e, si, &e->slots[si].o, OMS_EVT_NONE);
+  int rc = oms_order_apply(&ev->order, ch, NULL);
+  if (rc != 0) {
+    e->nstage--;
+    return rc;
+  }
+  ev->order.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  ev->type = oms_event_type_for(ch->event, ev->order.state);
   ev->reason = ch->reason;
   if (ch->reason_text != NULL) copy_text(ev->text, sizeof(ev->text), ch->reason_text);
   if (out_ev != NULL) *out_ev = ev;
