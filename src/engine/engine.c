@@ -40,6 +40,7 @@
 #include "oms/engine.h"
 #include "oms/error.h"
 #include "oms/risk.h"
+#include "order/order_internal.h"
 
 #define NIL UINT32_MAX
 #define MAX_STAGE 4
@@ -463,7 +464,7 @@ static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch
   /* The change is made on the event's own snapshot of the order, which is
    * the copy the commit installs: no other copy of the order is needed. */
   oms_event_t *ev = stage(e, si, &e->slots[si].o, OMS_EVT_NONE);
-  int rc = oms_order_apply(&ev->order, ch, NULL);
+  int rc = oms__order_apply_scratch(&ev->order, ch, NULL);
   if (rc != 0) {
     e->nstage--;
     return rc;

@@ -63,6 +63,7 @@
 
 #include "oms/error.h"
 #include "oms/order.h"
+#include "order/order_internal.h"
 
 /* Table entries: a target state, or one of these markers. */
 enum {
@@ -191,47 +192,50 @@ static void set_reason(oms_order_t *n, const oms_ord_change_t *ch) {
   }
 }
 
-int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit) {
+/* Applies ch to *np in place. On failure *np may be half changed: callers
+ * work on a copy. Reads through o (the same order) only values that the
+ * change has not touched yet at that point, and takes `from` first. */
+static int apply_in_place(oms_order_t *np, const oms_ord_change_t *ch, oms_audit_t *audit) {
+  const oms_order_t *o = np;
   if ((unsigned)o->state >= OMS_STATE_COUNT || (unsigned)ch->event >= OMS_EV_COUNT)
     return OMS_EINVAL;
   uint8_t t = fsm[o->state][ch->event];
   if (t == X) return OMS_ESTATE;
-
-  oms_order_t n = *o;
+  const oms_ord_state_t from = o->state;
   int rc;
   oms_ord_state_t to;
   switch (t) {
     case FILL_:
-      if ((rc = add_fill(&n, ch)) != 0) return rc;
-      to = fill_state(&n);
+      if ((rc = add_fill(np, ch)) != 0) return rc;
+      to = fill_state(np);
       break;
     case FILL_KEEP:
-      if ((rc = add_fill(&n, ch)) != 0) return rc;
-      to = oms_dec_eq(n.filled_qty, n.qty) ? OMS_STATE_FILLED : o->state;
+      if ((rc = add_fill(np, ch)) != 0) return rc;
+      to = oms_dec_eq(np->filled_qty, np->qty) ? OMS_STATE_FILLED : o->state;
       if (to == OMS_STATE_PENDING_CANCEL || to == OMS_STATE_PENDING_REPLACE)
-        n.restore_state = OMS_STATE_PARTIALLY_FILLED;
+        np->restore_state = OMS_STATE_PARTIALLY_FILLED;
       break;
     case RESTORE:
       to = o->restore_state;
       if (ch->event == OMS_EV_REPLACE_REJECT)
-        n.pending_qty = n.pending_price = n.pending_stop_price = OMS_DEC_ZERO;
+        np->pending_qty = np->pending_price = np->pending_stop_price = OMS_DEC_ZERO;
       break;
     case REPLACE_DONE:
-      if (oms_dec_lt(n.pending_qty, n.filled_qty)) return OMS_EINVAL;
-      n.qty = n.pending_qty;
-      n.price = n.pending_price;
-      n.stop_price = n.pending_stop_price;
-      n.pending_qty = n.pending_price = n.pending_stop_price = OMS_DEC_ZERO;
-      to = oms_dec_is_zero(n.filled_qty) ? o->restore_state : fill_state(&n);
+      if (oms_dec_lt(np->pending_qty, np->filled_qty)) return OMS_EINVAL;
+      np->qty = np->pending_qty;
+      np->price = np->pending_price;
+      np->stop_price = np->pending_stop_price;
+      np->pending_qty = np->pending_price = np->pending_stop_price = OMS_DEC_ZERO;
+      to = oms_dec_is_zero(np->filled_qty) ? o->restore_state : fill_state(np);
       break;
     case KEEP_ACK:
       to = o->state;
-      if (n.restore_state == OMS_STATE_SUBMITTED) n.restore_state = OMS_STATE_ACCEPTED;
+      if (np->restore_state == OMS_STATE_SUBMITTED) np->restore_state = OMS_STATE_ACCEPTED;
       break;
     case KEEP_TRIG:
       to = o->state;
-      if (n.restore_state == OMS_STATE_SUBMITTED || n.restore_state == OMS_STATE_ACCEPTED)
-        n.restore_state = OMS_STATE_TRIGGERED;
+      if (np->restore_state == OMS_STATE_SUBMITTED || np->restore_state == OMS_STATE_ACCEPTED)
+        np->restore_state = OMS_STATE_TRIGGERED;
       break;
     default: to = (oms_ord_state_t)t; break;
   }
@@ -241,7 +245,7 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
       if (ch->venue_order_id != NULL) {
         size_t len = strlen(ch->venue_order_id);
         if (len > OMS_ID_MAX) return OMS_EINVAL;
-        memcpy(n.venue_order_id, ch->venue_order_id, len + 1);
+        memcpy(np->venue_order_id, ch->venue_order_id, len + 1);
       }
       break;
     case OMS_EV_DENY:
@@ -250,40 +254,54 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
        * cancel pending that means the cancel was sent before the ack. */
       if (o->state == OMS_STATE_PENDING_CANCEL && o->restore_state != OMS_STATE_SUBMITTED)
         return OMS_ESTATE;
-      set_reason(&n, ch);
+      set_reason(np, ch);
       break;
-    case OMS_EV_CANCEL_REQUEST: n.restore_state = o->state; break;
+    case OMS_EV_CANCEL_REQUEST: np->restore_state = o->state; break;
     case OMS_EV_REPLACE_REQUEST: {
       oms_dec_t q = oms_dec_is_zero(ch->new_qty) ? o->qty : ch->new_qty;
       oms_dec_t p = oms_dec_is_zero(ch->new_price) ? o->price : ch->new_price;
       oms_dec_t s = oms_dec_is_zero(ch->new_stop_price) ? o->stop_price : ch->new_stop_price;
       if (oms_dec_is_neg(q) || oms_dec_is_neg(p) || oms_dec_is_neg(s)) return OMS_EINVAL;
       if (oms_dec_le(q, o->filled_qty)) return OMS_EINVAL;
-      n.pending_qty = q;
-      n.pending_price = p;
-      n.pending_stop_price = s;
-      n.restore_state = o->state;
+      np->pending_qty = q;
+      np->pending_price = p;
+      np->pending_stop_price = s;
+      np->restore_state = o->state;
       break;
     }
     default: break;
   }
 
-  n.state = to;
-  n.leaves_qty =
-      oms_ord_state_is_terminal(to) ? OMS_DEC_ZERO : (oms_dec_t){n.qty.raw - n.filled_qty.raw};
+  np->state = to;
+  np->leaves_qty =
+      oms_ord_state_is_terminal(to) ? OMS_DEC_ZERO : (oms_dec_t){np->qty.raw - np->filled_qty.raw};
   /* restore_state only has meaning while a request is pending. */
-  if (to != OMS_STATE_PENDING_CANCEL && to != OMS_STATE_PENDING_REPLACE) n.restore_state = to;
-  n.updated_ns = ch->ts_ns;
-  oms_audit_t a = {.seq = n.audit_count + 1,
-                   .from = (uint8_t)o->state,
+  if (to != OMS_STATE_PENDING_CANCEL && to != OMS_STATE_PENDING_REPLACE) np->restore_state = to;
+  np->updated_ns = ch->ts_ns;
+  oms_audit_t a = {.seq = np->audit_count + 1,
+                   .from = (uint8_t)from,
                    .to = (uint8_t)to,
                    .event = (uint8_t)ch->event,
                    .reason_code = (uint16_t)ch->reason,
                    .ts_ns = ch->ts_ns};
-  n.audit[(a.seq - 1) % OMS_AUDIT_INLINE] = a;
-  n.audit_count = a.seq;
-  if (!oms_order_check(&n)) return OMS_EINVAL;
-  *o = n;
+  np->audit[(a.seq - 1) % OMS_AUDIT_INLINE] = a;
+  np->audit_count = a.seq;
+  if (!oms_order_check(np)) return OMS_EINVAL;
   if (audit != NULL) *audit = a;
   return 0;
+}
+
+int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit) {
+  /* Refusals by the table cost no copy. */
+  if ((unsigned)o->state >= OMS_STATE_COUNT || (unsigned)ch->event >= OMS_EV_COUNT)
+    return OMS_EINVAL;
+  if (fsm[o->state][ch->event] == X) return OMS_ESTATE;
+  oms_order_t n = *o;
+  int rc = apply_in_place(&n, ch, audit);
+  if (rc == 0) *o = n;
+  return rc;
+}
+
+int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit) {
+  return apply_in_place(o, ch, audit);
 }
