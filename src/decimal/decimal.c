@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "decimal/decimal_internal.h"
 #include "oms/error.h"
 
 typedef __int128 i128;
@@ -139,6 +140,10 @@ static i128 round_quotient(i128 n, i128 d, oms_round_t mode) {
     default: away = 2 * ar > d || (2 * ar == d && (q & 1) != 0); break;
   }
   return away ? q + sign : q;
+}
+
+__int128 oms__dec_round_div(__int128 n, __int128 d, oms_round_t mode) {
+  return round_quotient(n, d, mode);
 }
 
 int oms_dec_mul(oms_dec_t a, oms_dec_t b, oms_round_t mode, oms_dec_t *out) {

@@ -61,6 +61,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "decimal/decimal_internal.h"
 #include "oms/error.h"
 #include "oms/order.h"
 #include "order/order_internal.h"
@@ -169,8 +170,7 @@ static int add_fill(oms_order_t *n, const oms_ord_change_t *ch) {
   /* qty and price are each below 2^63, so their product is below 2^126 and
    * the running sum of products of fills totalling <= qty stays below 2^127. */
   n->cum_notional += (__int128)ch->fill_qty.raw * ch->fill_px.raw;
-  __int128 q = n->cum_notional / f.raw, r = n->cum_notional % f.raw;
-  if (2 * r > f.raw || (2 * r == f.raw && (q & 1))) q++;
+  __int128 q = oms__dec_round_div(n->cum_notional, f.raw, OMS_ROUND_HALF_EVEN);
   if (q > INT64_MAX) return OMS_EOVERFLOW;
   n->avg_px.raw = (int64_t)q;
   n->filled_qty = f;

@@ -42,6 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal/decimal_internal.h"
+
 #include "oms/error.h"
 #include "venue/idmap.h"
 
@@ -160,25 +162,6 @@ static const sim_t *as_csim(const oms_venue_t *v) {
 
 /* ---- Fees ------------------------------------------------------------------ */
 
-/* n / d rounded with mode, d > 0 (the same rule as decimal.c). */
-static i128 round_div(i128 n, i128 d, oms_round_t mode) {
-  i128 q = n / d, r = n % d;
-  if (r == 0) return q;
-  int sign = n < 0 ? -1 : 1;
-  i128 ar = r < 0 ? -r : r;
-  int away;
-  switch (mode) {
-    case OMS_ROUND_DOWN: away = 0; break;
-    case OMS_ROUND_UP: away = 1; break;
-    case OMS_ROUND_FLOOR: away = sign < 0; break;
-    case OMS_ROUND_CEIL: away = sign > 0; break;
-    case OMS_ROUND_HALF_UP: away = 2 * ar >= d; break;
-    case OMS_ROUND_HALF_EVEN:
-    default: away = 2 * ar > d || (2 * ar == d && (q & 1) != 0); break;
-  }
-  return away ? q + sign : q;
-}
-
 int oms_sim_fee(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t rate, oms_round_t mode,
                 oms_dec_t *out) {
   const i128 e8 = OMS_DEC_SCALE, e16 = e8 * e8;
@@ -188,7 +171,8 @@ int oms_sim_fee(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t rate, oms
     i128 y;
     if (__builtin_mul_overflow(x, (i128)mult.raw, &y)) {
       /* Beyond any real trade: round the notional before the multiplier. */
-      if (__builtin_mul_overflow(round_div(x, e8, mode), (i128)mult.raw, &x)) return OMS_EOVERFLOW;
+      if (__builtin_mul_overflow(oms__dec_round_div(x, e8, mode), (i128)mult.raw, &x))
+        return OMS_EOVERFLOW;
     } else {
       x = y;
       d = e16 * e8;
@@ -197,11 +181,11 @@ int oms_sim_fee(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t rate, oms
   i128 f;
   if (__builtin_mul_overflow(x, (i128)rate.raw, &f)) {
     /* Beyond any real trade: round the notional to 10^-8 first. */
-    i128 n = round_div(x, d / e8, mode);
+    i128 n = oms__dec_round_div(x, d / e8, mode);
     if (__builtin_mul_overflow(n, (i128)rate.raw, &f)) return OMS_EOVERFLOW;
     d = e8;
   }
-  i128 r = round_div(f, d, mode);
+  i128 r = oms__dec_round_div(f, d, mode);
   if (r > OMS_DEC_MAX_RAW || r < OMS_DEC_MIN_RAW) return OMS_EOVERFLOW;
   out->raw = (int64_t)r;
   return 0;
@@ -523,7 +507,7 @@ static int64_t lp_spread_ticks(const sym_t *y) {
   int64_t sp = lp->cfg.spread_ticks ? lp->cfg.spread_ticks : 1;
   if (lp->cfg.spread_bps > 0) {
     i128 num = (i128)lp->ref * lp->cfg.spread_bps, den = (i128)10000 * y->ins.tick_size.raw;
-    sp = (int64_t)round_div(num, den, OMS_ROUND_CEIL);
+    sp = (int64_t)oms__dec_round_div(num, den, OMS_ROUND_CEIL);
     if (sp < 1) sp = 1;
   }
   return sp;
@@ -621,7 +605,7 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
     lp_state_t *lp = &y->lp;
     lp->cfg = s->lp;
     int64_t tick = ins->tick_size.raw;
-    lp->ref = (int64_t)round_div(lp->cfg.ref_px.raw, tick, OMS_ROUND_HALF_EVEN) * tick;
+    lp->ref = (int64_t)oms__dec_round_div(lp->cfg.ref_px.raw, tick, OMS_ROUND_HALF_EVEN) * tick;
     uint64_t seed = v->seed ^ ((uint64_t)(v->nsyms + 1) * UINT64_C(0x9e3779b97f4a7c15));
     lp->rng = splitmix64(&seed) | 1u;
     lp->min_ref = (lp_spread_ticks(y) / 2 + (int64_t)lp->cfg.levels) * tick;
