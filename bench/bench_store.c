@@ -2,7 +2,12 @@
  * bench_store.c - what durability costs: append -> durable latency of one
  * order through the SQLite store with group commit, at a steady 10,000
  * orders/s (paced), in `os` and `fsync` modes, next to the raw fdatasync of
- * 200 bytes measured in the same run on the same disk and directory.
+ * 200 bytes measured in the same run on the same disk and directory, twice
+ * (before and after): appending (each fdatasync also flushes a new file size)
+ * and overwriting in place (a preallocated, synced region).
+ *
+ * Experiments (environment): OMS_BENCH_CHECKPOINT_PAGES, OMS_BENCH_CHECKPOINT_MS,
+ * OMS_BENCH_SPIN_US (-1 = no spin), OMS_BENCH_ROUNDS.
  *
  * The producer (standing in for the core thread) appends one unit per order
  * (an OrderSubmitted event with its snapshot) on a fixed schedule and never
@@ -16,6 +21,7 @@
  */
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +86,10 @@ static void run_mode(const char *dir, oms_durability_t mode, const char *name,
   cfg.queue_capacity = 16384;
   const char *ck = getenv("OMS_BENCH_CHECKPOINT_MS"); /* experiment: checkpoint interval */
   if (ck != NULL) cfg.checkpoint_idle_ns = (int64_t)atoi(ck) * 1000000;
+  const char *cp = getenv("OMS_BENCH_CHECKPOINT_PAGES"); /* experiment: WAL bound */
+  if (cp != NULL) cfg.checkpoint_pages = (uint32_t)atoi(cp);
+  const char *sp = getenv("OMS_BENCH_SPIN_US"); /* experiment: writer spin (-1 = none) */
+  if (sp != NULL) cfg.writer_spin_ns = (int64_t)atoi(sp) * 1000;
   int rounds = bench_rounds();
   size_t total = (size_t)ORDERS * (size_t)(rounds + 1) + 1;
   append_at = calloc(total, sizeof(uint64_t));
@@ -145,29 +155,49 @@ static void run_mode(const char *dir, oms_durability_t mode, const char *name,
   free(durable_at);
 }
 
-static void run_fdatasync(const char *dir) {
+/* Raw write(200 bytes) + fdatasync in the same directory. growing: every
+ * write appends, so each fdatasync also flushes the new file size (what a WAL
+ * that only grows costs). overwrite: the writes go round a preallocated,
+ * already synced 4 MiB region (what a WAL restarted from its start costs). */
+static void run_fdatasync(const char *dir, bool overwrite) {
   char path[512];
   snprintf(path, sizeof path, "%s/fdatasync.bin", dir);
-  int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = open(path, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     perror("open");
     exit(1);
   }
+  enum { N = 2000, REGION = 4 << 20 };
   char buf[200];
   memset(buf, 'x', sizeof buf);
-  enum { N = 2000 };
+  if (overwrite) {
+    static char zero[64 << 10];
+    for (int off = 0; off < REGION; off += (int)sizeof zero)
+      if (write(fd, zero, sizeof zero) != (ssize_t)sizeof zero) {
+        perror("write");
+        exit(1);
+      }
+    if (fsync(fd) != 0) {
+      perror("fsync");
+      exit(1);
+    }
+  }
   bench_t b;
-  bench_init(&b, "store_raw_fdatasync_200b", N);
+  bench_init(
+      &b, overwrite ? "store_raw_fdatasync_200b_overwrite" : "store_raw_fdatasync_200b_growing", N);
   int rounds = bench_rounds();
+  off_t at = 0;
   for (int r = 0; r < rounds; r++) {
     bench_round_begin(&b);
     for (int i = 0; i < N; i++) {
       uint64_t t0 = bench_now_ns();
-      if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || fdatasync(fd) != 0) {
+      ssize_t w = overwrite ? pwrite(fd, buf, sizeof buf, at) : write(fd, buf, sizeof buf);
+      if (w != (ssize_t)sizeof buf || fdatasync(fd) != 0) {
         perror("write/fdatasync");
         exit(1);
       }
       bench_add(&b, bench_now_ns() - t0);
+      at = (at + 4096) % REGION; /* a new page each time, like WAL frames */
     }
     bench_round_end(&b, 0);
   }
@@ -184,11 +214,14 @@ int main(void) {
   }
   printf("# bench_store: database directory %s, %d orders/s paced, one event per order\n", dir,
          RATE);
-  run_fdatasync(dir);
+  run_fdatasync(dir, false);
+  run_fdatasync(dir, true);
   run_mode(dir, OMS_DURABILITY_OS, "store_append_to_durable_os_10k", "store_append_call_os");
   run_mode(dir, OMS_DURABILITY_FSYNC, "store_append_to_durable_fsync_10k",
            "store_append_call_fsync");
-  run_fdatasync(dir); /* again: the disk may have changed its mind */
+  /* again: the disk may have changed its mind */
+  run_fdatasync(dir, false);
+  run_fdatasync(dir, true);
   rmdir(dir);
   return 0;
 }

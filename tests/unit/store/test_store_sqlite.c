@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -808,8 +809,60 @@ static void test_close_writes_what_is_queued(void **state) {
   oms_store_close(NULL);
 }
 
+static long file_size(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Under a steady flow the WAL is checkpointed between batches (the
+ * checkpointer thread copies, the writer finishes when idle, or at 4 x
+ * checkpoint_pages under load) and restarts from its start: it stays bounded
+ * instead of growing with every commit. When idle, the writer checkpoints
+ * after checkpoint_idle_ns. */
+static void test_wal_stays_bounded_under_steady_load(void **state) {
+  env_t *env = *state;
+  env->cfg.checkpoint_pages = 16;
+  env->cfg.checkpoint_idle_ns = 5000000; /* 5 ms */
+  env->cfg.writer_spin_ns = 20000;
+  open_store(env, false);
+  oms_order_t o;
+  for (uint64_t i = 1; i <= 400; i++) { /* one commit per order */
+    uint64_t t = append_order(env, &o, i, "s1", "A1", 2, T0, 0, NULL);
+    assert_int_equal(oms_store_wait(env->st, t, WAIT_NS), 0);
+  }
+  assert_int_equal(oms_store_flush(env->st, WAIT_NS), 0);
+  oms_store_stats_t st;
+  oms_store_stats(env->st, &st);
+  assert_true(st.checkpoints >= 2);
+  char wal[160];
+  snprintf(wal, sizeof wal, "%s-wal", env->dir.db);
+  /* 400 orders write thousands of frames (4 KiB each) without checkpoints */
+  long size = file_size(wal);
+  if (!(size > 0 && size < 2L * 1024 * 1024))
+    print_message("WAL %ld bytes, %llu checkpoints, %llu transactions\n", size,
+                  (unsigned long long)st.checkpoints, (unsigned long long)st.transactions);
+  assert_true(size > 0 && size < 2L * 1024 * 1024);
+  /* idle: the writer checkpoints by itself */
+  uint64_t before = st.checkpoints;
+  for (int i = 0; i < 200 && st.checkpoints == before; i++) {
+    usleep(2000);
+    oms_store_stats(env->st, &st);
+  }
+  assert_true(st.checkpoints > before);
+  assert_int_equal(count_events_from(env, 1), 800);
+  /* a writer that never spins still commits and checkpoints */
+  oms_store_close(env->st);
+  env->st = NULL;
+  env->cfg.writer_spin_ns = -1;
+  open_store(env, false);
+  for (uint64_t i = 401; i <= 500; i++) append_order(env, &o, i, "s1", "A1", 2, T0, 0, NULL);
+  assert_int_equal(oms_store_flush(env->st, WAIT_NS), 0);
+  assert_int_equal(count_events_from(env, 1), 1000);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_wal_stays_bounded_under_steady_load, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_creates_schema_at_latest_version, setup, teardown),
       cmocka_unit_test_setup_teardown(test_open_refuses_bad_config, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unit_is_stored_with_order_events_fills_and_position,

@@ -1,0 +1,504 @@
+/* The store contract, run against every implementation through a small table
+ * of constructors: the memory store (src/store/store_memory.c) and the SQLite
+ * store, with its writer thread and synchronous. Plus what is particular to
+ * the memory store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store/store_int.h"
+#include "unit/store/store_fixture.h"
+
+#define WAIT_NS INT64_C(10000000000)
+
+typedef struct env_s {
+  fx_dir_t dir;
+  oms_store_config_t cfg;
+  oms_store_t *st;
+  uint64_t seq;
+  _Atomic uint64_t durable_cb; /* the last ticket on_durable reported */
+} env_t;
+
+typedef int (*ctor_fn)(env_t *env);
+
+static void on_durable(void *ctx, uint64_t ticket) {
+  env_t *env = ctx;
+  atomic_store(&env->durable_cb, ticket);
+}
+
+static int make_memory(env_t *env) { return oms_store_memory_create(&env->cfg, &env->st); }
+
+static int make_sqlite_async(env_t *env) {
+  env->cfg.synchronous = false;
+  return oms_store_sqlite_open(&env->cfg, &env->st);
+}
+
+static int make_sqlite_sync(env_t *env) {
+  env->cfg.synchronous = true;
+  return oms_store_sqlite_open(&env->cfg, &env->st);
+}
+
+static const struct {
+  const char *name;
+  ctor_fn make;
+} ctors[] = {
+    {"memory", make_memory},
+    {"sqlite", make_sqlite_async},
+    {"sqlite-sync", make_sqlite_sync},
+};
+#define N_CTORS (sizeof ctors / sizeof ctors[0])
+
+static void env_open(env_t *env, size_t k) {
+  memset(env, 0, sizeof *env);
+  fx_dir_make(&env->dir);
+  oms_store_config_init(&env->cfg, env->dir.db);
+  env->cfg.durability = OMS_DURABILITY_OS;
+  env->cfg.on_durable = on_durable;
+  env->cfg.ctx = env;
+  assert_int_equal(ctors[k].make(env), 0);
+  assert_non_null(env->st);
+}
+
+static void env_close(env_t *env) {
+  oms_store_close(env->st);
+  env->st = NULL;
+  assert_int_equal(fx_dir_remove(&env->dir), 0);
+}
+
+static void flush(env_t *env) { assert_int_equal(oms_store_flush(env->st, WAIT_NS), 0); }
+
+/* Appends order id's lifecycle (submit, accept, fills) up to `steps` events
+ * plus its position, as one unit. Returns the ticket. */
+static uint64_t append_order(env_t *env, oms_order_t *o, uint64_t id, const char *strategy,
+                             const char *account, const char *symbol, int steps, int64_t now) {
+  oms_event_t ev[4];
+  static const oms_ord_event_t seq_ev[4] = {OMS_EV_SUBMIT, OMS_EV_ACCEPT, OMS_EV_FILL, OMS_EV_FILL};
+  static const char *qty[4] = {NULL, NULL, "0.5", "1.5"};
+  fx_order(o, id, strategy, account, symbol, now);
+  for (int i = 0; i < steps; i++)
+    fx_apply(o, seq_ev[i], qty[i], qty[i] ? "100" : NULL, now + i, ++env->seq, &ev[i]);
+  oms_position_t pos;
+  memset(&pos, 0, sizeof pos);
+  strcpy(pos.account_id, account);
+  strcpy(pos.strategy_id, strategy);
+  strcpy(pos.symbol, symbol);
+  pos.qty = o->filled_qty;
+  pos.avg_px = o->avg_px;
+  pos.updated_ns = now;
+  oms_store_unit_t u = {ev, (size_t)steps, &pos, 1};
+  uint64_t ticket = 0;
+  assert_int_equal(oms_store_append(env->st, &u, 0, &ticket), 0);
+  return ticket;
+}
+
+static int collect_ids(void *ctx, const oms_order_t *o) {
+  uint64_t *ids = ctx;
+  ids[++ids[0]] = o->order_id;
+  return 0;
+}
+
+static uint64_t *query_ids(env_t *env, const oms_order_query_t *q) {
+  static uint64_t ids[32];
+  ids[0] = 0;
+  assert_int_equal(oms_store_query_orders(env->st, q, collect_ids, ids), 0);
+  return ids;
+}
+
+static int collect_seqs(void *ctx, const oms_event_t *ev) {
+  uint64_t *s = ctx;
+  s[++s[0]] = ev->seq;
+  return 0;
+}
+
+static int stop_at_first(void *ctx, const oms_order_t *o) {
+  (void)o;
+  (*(int *)ctx)++;
+  return 42;
+}
+
+static int count_fills(void *ctx, const oms_fill_row_t *f) {
+  (*(int *)ctx)++;
+  assert_string_equal(f->symbol, "BTC-USD");
+  assert_int_equal(f->side, OMS_SIDE_BUY);
+  assert_true(oms_dec_eq(f->fill.price, T_D("100")));
+  assert_true(oms_dec_eq(f->fill.fee, T_D("0.01")));
+  assert_int_equal(f->fill.liquidity, 'T');
+  assert_true(f->fill.exec_id[0] == 'X');
+  return 0;
+}
+
+static int collect_positions(void *ctx, const oms_position_t *p) {
+  char *out = ctx;
+  strcat(out, p->account_id);
+  strcat(out, "/");
+  strcat(out, p->symbol);
+  strcat(out, "=");
+  char q[OMS_DEC_STRLEN];
+  oms_dec_format(p->qty, q, sizeof q);
+  strcat(out, q);
+  strcat(out, ";");
+  return 0;
+}
+
+static int collect_tstates(void *ctx, const oms_trading_state_row_t *t) {
+  char *out = ctx;
+  char line[512];
+  snprintf(line, sizeof line, "%u:%s:%u:%s:%llu;", t->scope_kind, t->scope_id, t->state, t->reason,
+           (unsigned long long)t->event_seq);
+  strcat(out, line);
+  return 0;
+}
+
+/* ---- The contract ------------------------------------------------------------------ */
+
+static void contract_unit_and_reads(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  oms_order_t o1, o2, o3, back;
+  uint64_t t1 = append_order(&env, &o1, 1, "s1", "A1", "BTC-USD", 4, T0);
+  uint64_t t2 = append_order(&env, &o2, 2, "s1", "A2", "ETH-USD", 2, T0 + 100);
+  uint64_t t3 = append_order(&env, &o3, 3, "s2", "A1", "BTC-USD", 1, T0 + 200);
+  assert_true(t1 == 1 && t2 == 2 && t3 == 3);
+  flush(&env);
+  assert_true(oms_store_durable_ticket(env.st) >= 3);
+  assert_int_equal(oms_store_wait(env.st, 3, WAIT_NS), 0);
+  if (!env.cfg.synchronous) /* the synchronous SQLite store has no writer to call it */
+    assert_int_equal(atomic_load(&env.durable_cb), 3);
+
+  assert_int_equal(oms_store_get_order(env.st, 1, &back), 0);
+  assert_true(fx_same_order(&back, &o1));
+  assert_int_equal(oms_store_get_order(env.st, 9, &back), OMS_ENOTFOUND);
+  assert_int_equal(oms_store_get_order_by_clordid(env.st, "s1", "c2", &back), 0);
+  assert_int_equal(back.order_id, 2);
+  assert_int_equal(oms_store_get_order_by_clordid(env.st, NULL, "c3", &back), 0);
+  assert_int_equal(oms_store_get_order_by_clordid(env.st, "s1", "c3", &back), OMS_ENOTFOUND);
+
+  uint64_t seqs[16] = {0};
+  assert_int_equal(oms_store_events_for_order(env.st, 1, collect_seqs, seqs), 0);
+  assert_int_equal(seqs[0], 4);
+  assert_int_equal(seqs[1], 1);
+  assert_int_equal(seqs[4], 4);
+  seqs[0] = 0;
+  assert_int_equal(oms_store_events_from(env.st, 5, 0, collect_seqs, seqs), 0);
+  assert_int_equal(seqs[0], 3);
+  assert_int_equal(seqs[1], 5);
+  seqs[0] = 0;
+  assert_int_equal(oms_store_events_from(env.st, 2, 2, collect_seqs, seqs), 0);
+  assert_int_equal(seqs[0], 2);
+  assert_int_equal(seqs[2], 3);
+  seqs[0] = 0;
+  assert_int_equal(oms_store_events_between(env.st, T0 + 100, T0 + 200, collect_seqs, seqs), 0);
+  assert_int_equal(seqs[0], 2); /* order 2's two events */
+
+  int nf = 0;
+  assert_int_equal(oms_store_fills_for_order(env.st, 1, count_fills, &nf), 0);
+  assert_int_equal(nf, 2);
+  nf = 0;
+  assert_int_equal(oms_store_fills_for_order(env.st, 2, count_fills, &nf), 0);
+  assert_int_equal(nf, 0);
+
+  char pos[256] = "";
+  assert_int_equal(oms_store_load_positions(env.st, collect_positions, pos), 0);
+  assert_string_equal(pos, "A1/BTC-USD=2;A1/BTC-USD=0;A2/ETH-USD=0;");
+
+  uint64_t last_seq, last_order;
+  assert_int_equal(oms_store_last_seqs(env.st, &last_seq, &last_order), 0);
+  assert_int_equal(last_seq, 7);
+  assert_int_equal(last_order, 3);
+
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_int_equal(st.appends, 3);
+  assert_int_equal(st.records, 4 + 2 + 1 + 3);
+  assert_int_equal(st.queued, 0);
+  assert_false(oms_store_failed(env.st));
+  env_close(&env);
+}
+
+static void contract_queries(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  oms_order_t o;
+  append_order(&env, &o, 1, "s1", "A1", "BTC-USD", 4, T0);       /* FILLED */
+  append_order(&env, &o, 2, "s1", "A2", "ETH-USD", 2, T0 + 100); /* ACCEPTED */
+  append_order(&env, &o, 3, "s2", "A1", "BTC-USD", 1, T0 + 200); /* SUBMITTED */
+  flush(&env);
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  uint64_t *ids = query_ids(&env, &q);
+  assert_int_equal(ids[0], 3);
+  assert_true(ids[1] == 1 && ids[2] == 2 && ids[3] == 3);
+  q.limit = 2;
+  assert_int_equal(query_ids(&env, &q)[0], 2);
+  memset(&q, 0, sizeof q);
+  q.order_id = 2;
+  assert_int_equal(query_ids(&env, &q)[1], 2);
+  memset(&q, 0, sizeof q);
+  q.strategy_id = "s1";
+  q.account_id = "A1";
+  assert_int_equal(query_ids(&env, &q)[0], 1);
+  memset(&q, 0, sizeof q);
+  q.symbol = "BTC-USD";
+  q.client_order_id = "c3";
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 1 && ids[1] == 3);
+  memset(&q, 0, sizeof q);
+  q.created_from_ns = T0 + 100;
+  q.created_to_ns = T0 + 200;
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 1 && ids[1] == 2);
+  static const struct {
+    oms_state_class_t c;
+    uint64_t n;
+  } classes[] = {{OMS_STATE_CLASS_ACTIVE, 2},    {OMS_STATE_CLASS_FILLED, 1},
+                 {OMS_STATE_CLASS_CANCELLED, 0}, {OMS_STATE_CLASS_REJECTED, 0},
+                 {OMS_STATE_CLASS_EXPIRED, 0},   {OMS_STATE_CLASS_TERMINAL, 1}};
+  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+    memset(&q, 0, sizeof q);
+    q.state_class = classes[i].c;
+    assert_int_equal(query_ids(&env, &q)[0], classes[i].n);
+  }
+  int n = 0;
+  assert_int_equal(oms_store_load_active(env.st, fx_count_orders, &n), 0);
+  assert_int_equal(n, 2);
+  n = 0;
+  memset(&q, 0, sizeof q);
+  assert_int_equal(oms_store_query_orders(env.st, &q, stop_at_first, &n), 42);
+  assert_int_equal(n, 1);
+  q.state_class = (oms_state_class_t)99;
+  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &n), OMS_EINVAL);
+  assert_int_equal(oms_store_query_orders(env.st, NULL, fx_count_orders, &n), OMS_EINVAL);
+  env_close(&env);
+}
+
+static void contract_seq_rules_and_trading_states(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  oms_event_t ev[3];
+  memset(ev, 0, sizeof ev);
+  for (int i = 0; i < 3; i++) {
+    ev[i].type = OMS_EVT_TRADING_STATE_CHANGED;
+    ev[i].event_ns = T0 + i;
+    ev[i].scope_kind = (uint8_t)(i == 2 ? 2 : 1);
+    strcpy(ev[i].scope_id, i == 2 ? "s1" : "ALL");
+    ev[i].new_state = (uint8_t)(i + 1);
+    snprintf(ev[i].text, sizeof ev[i].text, "why %d", i);
+  }
+  ev[0].seq = 5;
+  ev[1].seq = 0; /* transient: not stored */
+  ev[2].seq = 6;
+  oms_store_unit_t u = {ev, 3, NULL, 0};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(t, 1);
+  /* seq not above the last: refused, nothing queued */
+  oms_store_unit_t bad = {ev, 1, NULL, 0};
+  assert_int_equal(oms_store_append(env.st, &bad, 0, &t), OMS_EINVAL);
+  assert_int_equal(t, 0);
+  assert_int_equal(oms_store_append(env.st, NULL, 0, &t), OMS_EINVAL);
+  /* a unit with nothing to store still gets its ticket */
+  oms_store_unit_t empty = {ev + 1, 1, NULL, 0};
+  assert_int_equal(oms_store_append(env.st, &empty, 0, &t), 0);
+  assert_int_equal(t, 2);
+  /* a later change of the same scope replaces the row */
+  ev[0].seq = 7;
+  ev[0].new_state = 3;
+  assert_int_equal(oms_store_append(env.st, &bad, 0, &t), 0);
+  flush(&env);
+  char rows[256] = "";
+  assert_int_equal(oms_store_load_trading_states(env.st, collect_tstates, rows), 0);
+  assert_string_equal(rows, "1:ALL:3:why 0:7;2:s1:3:why 2:6;");
+  uint64_t seqs[8] = {0};
+  assert_int_equal(oms_store_events_from(env.st, 0, 0, collect_seqs, seqs), 0);
+  assert_true(seqs[0] == 3 && seqs[1] == 5 && seqs[2] == 6 && seqs[3] == 7);
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_true(st.refused >= 2);
+  env_close(&env);
+}
+
+typedef struct msgs_s {
+  int n;
+  int64_t seqnums[8];
+  char text[128];
+} msgs_t;
+
+static int collect_msg(void *ctx, int64_t seqnum, const char *msg, size_t len) {
+  msgs_t *m = ctx;
+  m->seqnums[m->n++] = seqnum;
+  if (len) strncat(m->text, msg, len);
+  strcat(m->text, "|");
+  return 0;
+}
+
+static void contract_fix_state_and_cursors(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  int64_t in, out;
+  uint64_t t;
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S1", &in, &out), OMS_ENOTFOUND);
+  assert_true(in == 1 && out == 1);
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S1", 5, 7, &t), 0);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 7, "m7", 2, &t), 0);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 8, "m8", 2, &t), 0);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 7, "m7b", 3, &t), 0); /* replaces */
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S2", 3, "x", 1, NULL), 0); /* new session */
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 9, NULL, 0, &t), 0);
+  flush(&env);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S1", &in, &out), 0);
+  assert_true(in == 5 && out == 10);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S2", &in, &out), 0);
+  assert_true(in == 1 && out == 4);
+  msgs_t m;
+  memset(&m, 0, sizeof m);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 7, 8, collect_msg, &m), 0);
+  assert_int_equal(m.n, 2);
+  assert_string_equal(m.text, "m7b|m8|");
+  memset(&m, 0, sizeof m);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 8, 0, collect_msg, &m), 0);
+  assert_int_equal(m.n, 2);
+  assert_int_equal(m.seqnums[1], 9);
+  assert_int_equal(oms_store_fix_reset(env.st, "S1", &t), 0);
+  flush(&env);
+  memset(&m, 0, sizeof m);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 1, 0, collect_msg, &m), 0);
+  assert_int_equal(m.n, 0);
+  memset(&m, 0, sizeof m);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S2", 1, 0, collect_msg, &m), 0);
+  assert_int_equal(m.n, 1);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S1", &in, &out), 0);
+  assert_true(in == 1 && out == 1);
+  /* bad arguments */
+  char big[OMS_STORE_FIX_MSG_MAX + 1];
+  memset(big, 'x', sizeof big);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 1, big, sizeof big, &t), OMS_ENOSPC);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 0, "a", 1, &t), OMS_EINVAL);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "", 1, "a", 1, &t), OMS_EINVAL);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 1, NULL, 1, &t), OMS_EINVAL);
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S1", 0, 1, &t), OMS_EINVAL);
+  assert_int_equal(oms_store_fix_reset(env.st, NULL, &t), OMS_EINVAL);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, NULL, &in, &out), OMS_EINVAL);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 1, 0, NULL, &m), OMS_EINVAL);
+
+  /* sink cursors, directly and as the bus sees them */
+  uint64_t seq = 99;
+  assert_int_equal(oms_store_cursor_get(env.st, "nats", &seq), 0);
+  assert_int_equal(seq, 0);
+  assert_int_equal(oms_store_cursor_set(env.st, "nats", 12, &t), 0);
+  oms_cursor_store_t cs = oms_store_cursor_store(env.st);
+  assert_int_equal(cs.save(cs.ctx, "pg", 4), 0);
+  assert_int_equal(cs.save(cs.ctx, "nats", 13), 0);
+  flush(&env);
+  assert_int_equal(oms_store_cursor_get(env.st, "nats", &seq), 0);
+  assert_int_equal(seq, 13);
+  assert_int_equal(cs.load(cs.ctx, "pg", &seq), 0);
+  assert_int_equal(seq, 4);
+  assert_int_equal(oms_store_cursor_get(env.st, "", &seq), OMS_EINVAL);
+  assert_int_equal(oms_store_cursor_set(env.st, NULL, 1, &t), OMS_EINVAL);
+  env_close(&env);
+}
+
+static int replay_cb(void *ctx, const oms_event_t *ev) {
+  (void)ev;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+static void contract_replay_source(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  oms_order_t o;
+  append_order(&env, &o, 1, "s1", "A1", "BTC-USD", 3, T0);
+  flush(&env);
+  oms_replay_source_t src = oms_store_replay_source(env.st);
+  int n = 0;
+  assert_int_equal(src.read(src.ctx, 2, 0, replay_cb, &n), 0);
+  assert_int_equal(n, 2);
+  env_close(&env);
+}
+
+#define FOR_EACH_CTOR(fn)                             \
+  static void test_##fn(void **state) {               \
+    (void)state;                                      \
+    for (size_t k = 0; k < N_CTORS; k++) {            \
+      print_message("[ store %s ]\n", ctors[k].name); \
+      contract_##fn(k);                               \
+    }                                                 \
+  }
+
+FOR_EACH_CTOR(unit_and_reads)
+FOR_EACH_CTOR(queries)
+FOR_EACH_CTOR(seq_rules_and_trading_states)
+FOR_EACH_CTOR(fix_state_and_cursors)
+FOR_EACH_CTOR(replay_source)
+
+/* ---- The memory store only ------------------------------------------------------------ */
+
+static void test_memory_store_is_durable_at_once_and_never_fails(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  assert_int_equal(oms_store_durable_fd(st), -1);
+  assert_int_equal(oms_store_durable_ticket(st), 0);
+  assert_int_equal(oms_store_wait(st, 1, 0), OMS_ETIMEDOUT); /* never handed out */
+  assert_int_equal(oms_store_recover(st), 0);
+  assert_false(oms_store_failed(st));
+  oms_store_error_t e;
+  memset(&e, 0xff, sizeof e);
+  oms_store_last_error(st, &e);
+  assert_int_equal(e.code, 0);
+  assert_int_equal(e.call[0], '\0');
+  /* many appends: the tables grow; ids out of order are kept sorted */
+  oms_event_t ev;
+  oms_order_t o;
+  uint64_t seq = 0;
+  for (uint64_t i = 0; i < 300; i++) {
+    uint64_t id = i % 2 ? 1000 - i : i + 1;
+    fx_order(&o, id, "s1", "A1", "BTC-USD", T0);
+    fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++seq, &ev);
+    oms_store_unit_t u = {&ev, 1, NULL, 0};
+    uint64_t t;
+    assert_int_equal(oms_store_append(st, &u, OMS_STORE_APPEND_MUST, &t), 0);
+    assert_int_equal(t, seq);
+    assert_int_equal(oms_store_durable_ticket(st), t);
+  }
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  uint64_t prev = 0;
+  int n = 0;
+  uint64_t ids[301];
+  ids[0] = 0;
+  int collect(void *ctx, const oms_order_t *ord);
+  assert_int_equal(oms_store_query_orders(st, &q, collect, ids), 0);
+  assert_int_equal(ids[0], 300);
+  for (uint64_t i = 1; i <= ids[0]; i++) {
+    assert_true(ids[i] > prev);
+    prev = ids[i];
+    n++;
+  }
+  assert_int_equal(n, 300);
+  assert_int_equal(oms_store_flush(st, -1), 0);
+  oms_store_close(st);
+  oms_store_close(NULL);
+}
+
+int collect(void *ctx, const oms_order_t *ord) {
+  uint64_t *ids = ctx;
+  ids[++ids[0]] = ord->order_id;
+  return 0;
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_unit_and_reads),
+      cmocka_unit_test(test_queries),
+      cmocka_unit_test(test_seq_rules_and_trading_states),
+      cmocka_unit_test(test_fix_state_and_cursors),
+      cmocka_unit_test(test_replay_source),
+      cmocka_unit_test(test_memory_store_is_durable_at_once_and_never_fails),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
