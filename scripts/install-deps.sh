@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang clang-format clang-tidy cppcheck
   libcmocka-dev gcovr sqlite3 libsqlite3-dev
+  libconfig-dev libquickfix-dev g++
 )
 
 missing=()

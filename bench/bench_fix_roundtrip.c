@@ -1,0 +1,423 @@
+/*
+ * bench_fix_roundtrip - NewOrderSingle to the first ExecutionReport through
+ * omsd over loopback, with the bare TCP ping-pong of the same machine as the
+ * floor, in one run.
+ *
+ * It starts omsd itself (../bin/omsd next to this program's directory) on a
+ * free loopback port with its own configuration and a temporary data
+ * directory, once with durability `os` and once with `fsync`, logs on as a
+ * FIX client (plain C, our codec) and measures, per order, the time from
+ * writing the NewOrderSingle to reading its first ExecutionReport
+ * (PendingNew, sent once the order's store append is durable):
+ *   - steady: an open loop at 10,000 orders per second;
+ *   - full:   as fast as omsd answers, 16 orders in flight.
+ * The orders are IOC limit buys below the market (cancelled by the venue at
+ * once), so nothing accumulates. The floor is a 200-byte ping-pong between
+ * two processes over a loopback TCP connection.
+ *
+ * Environment: OMS_BENCH_ROUNDS (default 5), OMS_BENCH_ORDERS (per round,
+ * default 5000), OMS_BENCH_RATE (the steady rate, default 10000; the names
+ * keep saying 10k), OMSD (path of omsd).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "oms/error.h"
+#include "oms/fix.h"
+
+#define WINDOW 16
+
+static const char *config_text =
+    "fix = { address = \"127.0.0.1\"; port = 0;\n"
+    "  sessions = ( { sender_comp_id = \"BENCH\"; target_comp_id = \"OMS\"; password = \"pw\";\n"
+    "                 account = \"ACC1\"; heartbeat = 30; cancel_on_disconnect = true; } ); };\n"
+    "accounts = ( { id = \"ACC1\"; cash = \"100000000\"; } );\n"
+    "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick = \"0.5\"; lot = \"0.001\";\n"
+    "                  min_qty = \"0.001\"; max_qty = \"100\"; min_notional = \"10\"; } );\n"
+    "venues = ( { name = \"SIM\"; liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\";\n"
+    "             spread_ticks = 2; levels = 5; size = \"1\"; } ); } );\n"
+    "risk = { global = { max_order_qty = \"100\"; max_order_notional = \"10000000\";\n"
+    "  max_position = \"100000\"; max_open_orders_account = 100000; max_open_orders_strategy = "
+    "100000;\n"
+    "  collar_pct = \"0.5\"; max_ref_age_ms = 86400000; order_rate_account = 32000;\n"
+    "  order_rate_strategy = 32000; cancel_rate_account = 32000; cancel_rate_strategy = 32000;\n"
+    "  rate_window_ms = 1000; duplicate_window_ms = 1; };\n"
+    "  hours = ( { venue = \"SIM\"; } ); };\n"
+    "store = { data_dir = \"var\"; durability = \"os\"; };\n"
+    "logging = { level = \"warn\"; };\n";
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  socklen_t sl = sizeof sa;
+  getsockname(fd, (struct sockaddr *)&sa, &sl);
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
+static int connect_port(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port),
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      perror("bench: send");
+      exit(1);
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* ---- The floor: 200-byte ping-pong ------------------------------------------------------- */
+
+static void bench_ping_pong(int rounds, size_t n) {
+  int port = free_port();
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in sa = {.sin_family = AF_INET,
+                           .sin_port = htons((uint16_t)port),
+                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 1) != 0) {
+    perror("bench: listen");
+    exit(1);
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    int c = accept(lfd, NULL, NULL);
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char buf[200];
+    for (;;) {
+      size_t got = 0;
+      while (got < sizeof buf) {
+        ssize_t r = recv(c, buf + got, sizeof buf - got, 0);
+        if (r <= 0) _exit(0);
+        got += (size_t)r;
+      }
+      write_all(c, buf, sizeof buf);
+    }
+  }
+  close(lfd);
+  int fd = connect_port(port);
+  char buf[200];
+  memset(buf, 'x', sizeof buf);
+  bench_t b;
+  bench_init(&b, "tcp_ping_pong_200B", n);
+  for (int r = 0; r < rounds; r++) {
+    bench_round_begin(&b);
+    for (size_t i = 0; i < n + 500; i++) {
+      uint64_t t0 = bench_now_ns();
+      write_all(fd, buf, sizeof buf);
+      size_t got = 0;
+      while (got < sizeof buf) {
+        ssize_t k = recv(fd, buf + got, sizeof buf - got, 0);
+        if (k <= 0) {
+          perror("bench: recv");
+          exit(1);
+        }
+        got += (size_t)k;
+      }
+      if (i >= 500) bench_add(&b, bench_now_ns() - t0);
+    }
+    bench_round_end(&b, 0);
+  }
+  bench_report(&b);
+  close(fd);
+  waitpid(pid, NULL, 0);
+}
+
+/* ---- The FIX client -------------------------------------------------------------------------- */
+
+typedef struct client_s {
+  int fd;
+  int64_t seq;
+  char in[1 << 20];
+  size_t in_len;
+  uint64_t *sent_ns; /* per order index */
+  bool *answered;
+  size_t outstanding;
+} client_t;
+
+static int64_t wall_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fix_send(client_t *c, const char *type, const char *body) {
+  char buf[1024];
+  oms_fix_builder_t bld;
+  oms_fix_header_t h = {.msg_type = type,
+                        .sender_comp_id = "BENCH",
+                        .target_comp_id = "OMS",
+                        .msg_seq_num = c->seq++,
+                        .sending_time_ns = wall_ns()};
+  oms_fix_builder_begin_header(&bld, buf, sizeof buf, &h);
+  /* body: "tag=value|tag=value|" */
+  char tmp[512];
+  snprintf(tmp, sizeof tmp, "%s", body);
+  for (char *save = NULL, *f = strtok_r(tmp, "|", &save); f; f = strtok_r(NULL, "|", &save)) {
+    char *eq = strchr(f, '=');
+    *eq = '\0';
+    oms_fix_add_cstr(&bld, (uint32_t)atoi(f), eq + 1);
+  }
+  size_t len;
+  if (oms_fix_builder_finish(&bld, &len) != 0) {
+    fprintf(stderr, "bench: cannot build %s\n", type);
+    exit(1);
+  }
+  write_all(c->fd, buf, len);
+}
+
+/* Reads what is there (waiting up to timeout_ms for something) and calls
+ * on_msg for each message. Returns the number of messages. */
+typedef void (*msg_fn)(client_t *c, const oms_fix_msg_t *m, uint64_t now);
+static int pump_ns(client_t *c, int64_t timeout_ns, msg_fn fn) {
+  struct pollfd p = {.fd = c->fd, .events = POLLIN};
+  struct timespec ts = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+  if (ppoll(&p, 1, &ts, NULL) <= 0) return 0;
+  ssize_t r = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
+  if (r == 0) {
+    fprintf(stderr, "bench: omsd closed the connection\n");
+    exit(1);
+  }
+  if (r < 0) return 0;
+  uint64_t now = bench_now_ns();
+  c->in_len += (size_t)r;
+  size_t off = 0;
+  int n = 0;
+  static oms_fix_msg_t m;
+  for (;;) {
+    size_t used = 0;
+    int rc = oms_fix_parse(c->in + off, c->in_len - off, NULL, &m, &used, NULL);
+    if (rc == OMS_EAGAIN) break;
+    off += used;
+    if (rc != 0) continue;
+    n++;
+    if (fn) fn(c, &m, now);
+  }
+  memmove(c->in, c->in + off, c->in_len - off);
+  c->in_len -= off;
+  return n;
+}
+
+static int pump(client_t *c, int timeout_ms, msg_fn fn) {
+  return pump_ns(c, (int64_t)timeout_ms * 1000000, fn);
+}
+
+static bench_t *cur_bench;
+
+static void on_er(client_t *c, const oms_fix_msg_t *m, uint64_t now) {
+  if (oms_fix_msg_is(m, "3") || oms_fix_msg_is(m, "5")) {
+    oms_fix_str_t t = {0};
+    oms_fix_msg_get_str(m, 58, &t);
+    fprintf(stderr, "bench: omsd sent %.*s: %.*s\n", (int)m->msg_type.len, m->msg_type.ptr,
+            (int)t.len, t.ptr ? t.ptr : "");
+    return;
+  }
+  if (!oms_fix_msg_is(m, "8")) return;
+  oms_fix_str_t id;
+  if (oms_fix_msg_get_str(m, 11, &id) != 0 || id.len < 2) return;
+  /* ClOrdID "<prefix>-<index>" */
+  const char *dash = memchr(id.ptr, '-', id.len);
+  if (dash == NULL) return;
+  size_t i = (size_t)strtoull(dash + 1, NULL, 10);
+  if (c->answered[i]) return;
+  c->answered[i] = true;
+  c->outstanding--;
+  if (cur_bench != NULL && c->sent_ns[i] != 0) bench_add(cur_bench, now - c->sent_ns[i]);
+}
+
+static void send_order(client_t *c, const char *prefix, size_t i) {
+  char body[256];
+  char tt[OMS_FIX_TIME_LEN + 1];
+  oms_fix_format_time(wall_ns(), tt);
+  /* distinct prices, so that the duplicate-order guard never fires */
+  unsigned px2 = 120000 - (unsigned)(i % 2000); /* in half units: 60000 - ... */
+  snprintf(body, sizeof body, "11=%s-%zu|55=BTC-USD|54=1|60=%s|38=0.01|40=2|44=%u%s|59=3|", prefix,
+           i, tt, px2 / 2, px2 % 2 ? ".5" : "");
+  c->answered[i] = false;
+  c->outstanding++;
+  c->sent_ns[i] = bench_now_ns();
+  fix_send(c, "D", body);
+}
+
+static void drain(client_t *c, size_t total) {
+  uint64_t deadline = bench_now_ns() + 10ull * 1000000000ull;
+  while (c->outstanding > 0 && bench_now_ns() < deadline) pump(c, 10, on_er);
+  if (c->outstanding > 0)
+    fprintf(stderr, "bench: %zu of %zu orders unanswered\n", c->outstanding, total);
+  c->outstanding = 0;
+}
+
+static void run_steady(client_t *c, const char *name, int rounds, size_t n, int round_base,
+                       bool report) {
+  bench_t b;
+  bench_init(&b, name, n);
+  const char *re = getenv("OMS_BENCH_RATE");
+  uint64_t rate = re != NULL && atol(re) > 0 ? (uint64_t)atol(re) : 10000;
+  const uint64_t gap = 1000000000u / rate; /* 10,000/s unless OMS_BENCH_RATE */
+  for (int r = 0; r < rounds; r++) {
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "s%d", round_base + r);
+    cur_bench = &b;
+    bench_round_begin(&b);
+    uint64_t start = bench_now_ns();
+    for (size_t i = 0; i < n; i++) {
+      uint64_t due = start + i * gap;
+      /* Sleep in ppoll until the order is due, so that the client does not
+       * take a core from omsd on this small machine. */
+      for (uint64_t t = bench_now_ns(); t < due; t = bench_now_ns())
+        pump_ns(c, (int64_t)(due - t), on_er);
+      send_order(c, prefix, i);
+      pump(c, 0, on_er);
+    }
+    drain(c, n);
+    bench_round_end(&b, 0);
+  }
+  cur_bench = NULL;
+  if (report)
+    bench_report(&b);
+  else
+    free(b.samples);
+}
+
+static void run_full(client_t *c, const char *name, int rounds, size_t n, int round_base) {
+  bench_t b;
+  bench_init(&b, name, n);
+  for (int r = 0; r < rounds; r++) {
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "f%d", round_base + r);
+    cur_bench = &b;
+    bench_round_begin(&b);
+    for (size_t i = 0; i < n; i++) {
+      while (c->outstanding >= WINDOW) pump(c, 100, on_er);
+      send_order(c, prefix, i);
+    }
+    drain(c, n);
+    bench_round_end(&b, 0);
+  }
+  cur_bench = NULL;
+  bench_report(&b);
+}
+
+static void bench_omsd(const char *omsd, const char *durability, int rounds, size_t n) {
+  char dir[] = "/tmp/bench-omsd-XXXXXX";
+  if (mkdtemp(dir) == NULL) {
+    perror("bench: mkdtemp");
+    exit(1);
+  }
+  char conf[PATH_MAX], data[PATH_MAX], log[PATH_MAX], port_s[16];
+  snprintf(conf, sizeof conf, "%s/omsd.conf", dir);
+  snprintf(data, sizeof data, "%s/data", dir);
+  snprintf(log, sizeof log, "%s/omsd.log", dir);
+  FILE *f = fopen(conf, "w");
+  fputs(config_text, f);
+  fclose(f);
+  int port = free_port();
+  snprintf(port_s, sizeof port_s, "%d", port);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (freopen(log, "w", stderr) == NULL) _exit(126);
+    execl(omsd, omsd, "--config", conf, "--port", port_s, "--data-dir", data, "--durability",
+          durability, (char *)NULL);
+    _exit(127);
+  }
+  client_t *c = calloc(1, sizeof *c);
+  c->sent_ns = calloc(n, sizeof *c->sent_ns);
+  c->answered = calloc(n, sizeof *c->answered);
+  c->fd = -1;
+  for (int i = 0; i < 500 && c->fd < 0; i++) {
+    c->fd = connect_port(port);
+    if (c->fd < 0) usleep(10000);
+  }
+  if (c->fd < 0) {
+    fprintf(stderr, "bench: omsd did not start (see %s)\n", log);
+    exit(1);
+  }
+  c->seq = 1;
+  fix_send(c, "A", "98=0|108=30|554=pw|");
+  if (pump(c, 5000, NULL) == 0) {
+    fprintf(stderr, "bench: no Logon answer (see %s)\n", log);
+    exit(1);
+  }
+  char name[64];
+  /* warm-up */
+  run_steady(c, "warmup", 1, n < 1000 ? n : 1000, 90, false);
+  snprintf(name, sizeof name, "fix_nos_to_er_10k_per_s_%s", durability);
+  run_steady(c, name, rounds, n, 0, true);
+  snprintf(name, sizeof name, "fix_nos_to_er_full_speed_%s", durability);
+  run_full(c, name, rounds, n, 0);
+  fix_send(c, "5", "");
+  pump(c, 2000, NULL);
+  close(c->fd);
+  kill(pid, SIGTERM);
+  int st;
+  waitpid(pid, &st, 0);
+  free(c->sent_ns);
+  free(c->answered);
+  free(c);
+  char cmd[PATH_MAX + 16];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
+int main(void) {
+  char omsd[PATH_MAX];
+  const char *env = getenv("OMSD");
+  if (env != NULL) {
+    snprintf(omsd, sizeof omsd, "%s", env);
+  } else {
+    char exe[PATH_MAX - 16];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0) return 1;
+    exe[k] = '\0';
+    char *slash = strrchr(exe, '/');
+    *slash = '\0';
+    snprintf(omsd, sizeof omsd, "%s/../bin/omsd", exe);
+  }
+  if (access(omsd, X_OK) != 0) {
+    fprintf(stderr, "bench_fix_roundtrip: %s not found; build omsd first (or set OMSD)\n", omsd);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  int rounds = bench_rounds();
+  const char *ne = getenv("OMS_BENCH_ORDERS");
+  size_t n = ne ? (size_t)atol(ne) : 5000;
+  if (n < 100) n = 100;
+  bench_ping_pong(rounds, 10000);
+  bench_omsd(omsd, "os", rounds, n);
+  bench_omsd(omsd, "fsync", rounds, n);
+  return 0;
+}

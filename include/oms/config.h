@@ -1,0 +1,144 @@
+/*
+ * config.h - the daemon's configuration file, parsed into one struct.
+ *
+ * The file is in libconfig's format (a well-kept Debian library, not a
+ * hand-written parser); docs/config.md documents every setting. Decimals
+ * (prices, quantities, money, fees) are STRINGS parsed exactly with
+ * oms_dec_parse, never floats. Every setting is checked when the file is
+ * loaded, and the first problem is reported as
+ *
+ *     FILE:LINE: key.path: what is wrong
+ *
+ * e.g. "etc/omsd.conf:42: instruments[1].tick: \"0.0x\" is not a decimal".
+ * Unknown keys are refused too, so a typo never silently falls back to a
+ * default. The risk limits are validated by building them with
+ * oms_risk_limits_* at load time, so a limit the risk engine would refuse
+ * is also reported with its line.
+ *
+ * Everything is held in fixed-size arrays; the loaded struct owns the risk
+ * limits it built until oms_config_take_risk_limits() hands them over.
+ */
+#ifndef OMS_CONFIG_H
+#define OMS_CONFIG_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/decimal.h"
+#include "oms/order.h"
+#include "oms/risk.h"
+#include "oms/route.h"
+#include "oms/sim_venue.h"
+#include "oms/store.h"
+
+OMS_BEGIN_DECLS
+
+#define OMS_CFG_MAX_SESSIONS 32
+#define OMS_CFG_MAX_ACCOUNTS 64
+#define OMS_CFG_MAX_STRATEGIES 64
+#define OMS_CFG_MAX_INSTRUMENTS 64
+#define OMS_CFG_MAX_VENUES 4
+#define OMS_CFG_ERR_MAX 512
+#define OMS_CFG_PATH_MAX 512
+#define OMS_CFG_SECRET_MAX 127
+
+typedef enum oms_log_level_e {
+  OMS_LOG_DEBUG = 0,
+  OMS_LOG_INFO = 1,
+  OMS_LOG_WARN = 2,
+  OMS_LOG_ERROR = 3
+} oms_log_level_t;
+
+/* One FIX counterparty: the client logs on with SenderCompID(49) =
+ * sender_comp_id and TargetCompID(56) = target_comp_id. */
+typedef struct oms_cfg_session_s {
+  char sender_comp_id[OMS_ID_MAX + 1];   /* the client's CompID; also the strategy id */
+  char target_comp_id[OMS_ID_MAX + 1];   /* ours, e.g. "OMS" */
+  char password[OMS_CFG_SECRET_MAX + 1]; /* "" = no password required */
+  char account[OMS_ID_MAX + 1];          /* the account its orders trade for */
+  int heartbeat_s;                       /* largest HeartBtInt accepted, 1..300 [60] */
+  bool cancel_on_disconnect;             /* [true] */
+} oms_cfg_session_t;
+
+typedef struct oms_cfg_account_s {
+  char id[OMS_ID_MAX + 1];
+  oms_dec_t cash;
+} oms_cfg_account_t;
+
+typedef struct oms_cfg_strategy_s {
+  char id[OMS_ID_MAX + 1];
+  char account[OMS_ID_MAX + 1]; /* "" if not bound */
+} oms_cfg_strategy_t;
+
+typedef struct oms_cfg_venue_s {
+  char name[OMS_VENUE_MAX + 1];
+  int64_t ack_latency_ns;
+  int64_t fill_latency_ns;
+  oms_dec_t maker_fee_rate;
+  oms_dec_t taker_fee_rate;
+  uint64_t seed;
+  oms_venue_route_config_t route; /* rate_limit, burst, queue */
+  /* The liquidity provider per symbol: index as in instruments[]. */
+} oms_cfg_venue_t;
+
+typedef struct oms_cfg_instrument_s {
+  oms_instrument_t ins;
+  oms_sim_lp_t lp; /* from the venue's liquidity list; enabled false if none */
+} oms_cfg_instrument_t;
+
+typedef struct oms_config_s {
+  char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
+
+  /* fix */
+  char fix_address[64];
+  int fix_port;
+  size_t nsessions;
+  oms_cfg_session_t sessions[OMS_CFG_MAX_SESSIONS];
+
+  size_t naccounts;
+  oms_cfg_account_t accounts[OMS_CFG_MAX_ACCOUNTS];
+  size_t nstrategies;
+  oms_cfg_strategy_t strategies[OMS_CFG_MAX_STRATEGIES];
+  size_t ninstruments;
+  oms_cfg_instrument_t instruments[OMS_CFG_MAX_INSTRUMENTS];
+  size_t nvenues;
+  oms_cfg_venue_t venues[OMS_CFG_MAX_VENUES];
+
+  /* risk: built at load, owned here until taken */
+  oms_risk_limits_t *risk_limits;
+
+  /* store */
+  char data_dir[OMS_CFG_PATH_MAX];   /* relative paths are relative to the working dir */
+  char store_path[OMS_CFG_PATH_MAX]; /* data_dir + "/" + store.file */
+  oms_durability_t durability;
+
+  /* logging */
+  oms_log_level_t log_level;
+} oms_config_t;
+
+/* Loads and checks the file at path. Returns 0 with *out (free it with
+ * oms_config_destroy), or OMS_ECONFIG (also for an unreadable file) with
+ * err[0..errcap) holding "FILE:LINE: key: what is wrong", or OMS_EINVAL /
+ * OMS_ENOMEM. *out is NULL on failure. */
+OMS_EXTERN int oms_config_load(const char *path, oms_config_t **out, char *err, size_t errcap);
+
+/* The same for text in memory; name is used as FILE in messages. */
+OMS_EXTERN int oms_config_load_string(const char *text, const char *name, oms_config_t **out,
+                                      char *err, size_t errcap);
+
+/* Frees c and the limits it still owns. Accepts NULL. */
+OMS_EXTERN void oms_config_destroy(oms_config_t *c);
+
+/* Hands the risk limits over to the caller (NULL if already taken). */
+OMS_EXTERN oms_risk_limits_t *oms_config_take_risk_limits(oms_config_t *c);
+
+/* The session whose client CompID is sender_comp_id, or NULL. */
+OMS_EXTERN const oms_cfg_session_t *oms_config_session(const oms_config_t *c,
+                                                       const char *sender_comp_id);
+
+/* "debug", "info", "warn", "error". */
+OMS_EXTERN const char *oms_log_level_name(oms_log_level_t l);
+
+OMS_END_DECLS
+
+#endif /* OMS_CONFIG_H */

@@ -1,0 +1,140 @@
+/*
+ * gateway.h - the FIX 4.4 order-entry gateway: FIX sessions bound to
+ * accounts, mapped onto the OMS engine.
+ *
+ * The gateway does no I/O. The daemon hands it connection events and bytes
+ * (oms_gateway_conn_open / _conn_data / _conn_closed), every durable engine
+ * event (oms_gateway_on_event, from the engine's on_event callback) and a
+ * periodic timer; the gateway answers through the io table (write bytes to
+ * a connection, close a connection, log). So the whole mapping is tested
+ * with in-memory connections, and the daemon only moves bytes.
+ *
+ * MAPPING
+ *   - A connection is bound to a configured session by its first message,
+ *     which must be a Logon with the session's CompIDs; anything else (bad
+ *     bytes, unknown CompIDs, a session already connected) closes it.
+ *   - The strategy of every order is the session's client CompID (so
+ *     ClOrdID uniqueness is per session), its account the session's account.
+ *     An Account(1) naming another account is refused (OrdRejReason 15 /
+ *     "NOT_ENTITLED"); a cancel, replace or status request for an order of
+ *     another session or account is answered as for an unknown order.
+ *   - NewOrderSingle(D) -> oms_engine_submit; engine events -> ExecutionReport:
+ *       SUBMITTED -> A/A, ACCEPTED -> 0/0, PARTIALLY_FILLED, FILLED -> F,
+ *       PENDING_CANCEL -> 6, CANCELLED -> 4, PENDING_REPLACE -> E,
+ *       REPLACED -> 5, EXPIRED -> C, TRIGGERED -> D (restated), REJECTED/DENIED -> 8
+ *       with OrdRejReason and Text "REASON_NAME: text";
+ *       CANCEL_REJECTED / REPLACE_REJECTED -> OrderCancelReject(9).
+ *     ExecID is "<event seq>" for event reports (unique and stable across
+ *     restarts) and "G<boot>-<n>" for answers that are not events.
+ *   - A repeated NewOrderSingle with PossResend(97)/PossDupFlag(43) that the
+ *     engine recognises as the same request is answered with the order's
+ *     status (ExecType I), never a second order; without those flags a
+ *     ClOrdID in use is refused with OrdRejReason 6.
+ *   - Cancel(F) / Replace(G) name the order by OrigClOrdID(41): the latest
+ *     ClOrdID of its chain (a replace gives the order a new ClOrdID).
+ *   - OrderStatusRequest(H) -> ExecType I; OrderMassCancelRequest(q) ->
+ *     OrderMassCancelReport(r); any other application message ->
+ *     BusinessMessageReject(j) 380=3.
+ *   - Cancel-on-disconnect (per session): when the connection goes, every
+ *     working order of the session is cancelled.
+ *
+ * Reports for a session that is not connected are not queued (the client
+ * asks with OrderStatusRequest after it logs on again). The ClOrdID chain of
+ * a replaced order is kept in memory: after a daemon restart an order is
+ * found by its original ClOrdID.
+ *
+ * Not thread-safe: call it from the engine's thread.
+ */
+#ifndef OMS_GATEWAY_H
+#define OMS_GATEWAY_H
+
+#include <stdbool.h>
+
+#include "oms/common.h"
+#include "oms/engine.h"
+#include "oms/event.h"
+#include "oms/fix.h"
+#include "oms/fix_session.h"
+#include "oms/store.h"
+
+OMS_BEGIN_DECLS
+
+typedef struct oms_gateway_s oms_gateway_t;
+
+/* What the gateway asks of the daemon. conn is the id the daemon gave in
+ * oms_gateway_conn_open. */
+typedef struct oms_gateway_io_s {
+  /* Writes bytes to the connection. Returns 0 or a negative OMS_E*. Required. */
+  int (*send)(void *ctx, uint64_t conn, const char *data, size_t len);
+  /* Asks the daemon to close the connection (after the current call into
+   * the gateway returns); the daemon then calls oms_gateway_conn_closed.
+   * Required. */
+  void (*close)(void *ctx, uint64_t conn, const char *reason);
+  /* Optional. */
+  void (*log)(void *ctx, oms_fix_log_level_t level, const char *text);
+  void *ctx;
+} oms_gateway_io_t;
+
+typedef struct oms_gateway_config_s {
+  oms_engine_t *engine;      /* required, not owned */
+  oms_store_t *store;        /* optional, not owned: FIX sequence numbers and sent messages */
+  oms_clock_t clock;         /* required */
+  const char *default_venue; /* required: where orders go without ExDestination(100) */
+  size_t max_msg_len;        /* 0: OMS_FIX_DEFAULT_MAX_MSG_LEN */
+  uint32_t max_tracked;      /* replaced/pending ClOrdIDs kept; 0: 65536 */
+  uint32_t max_conns;        /* 0: 64 */
+  oms_gateway_io_t io;
+} oms_gateway_config_t;
+
+typedef struct oms_gateway_session_config_s {
+  const char *client_comp_id; /* the client's SenderCompID(49); the orders' strategy */
+  const char *our_comp_id;    /* our CompID, the client's TargetCompID(56) */
+  const char *password;       /* NULL or "": no password checked */
+  const char *account;        /* required */
+  int max_heartbeat_s;        /* 0: 300 */
+  bool cancel_on_disconnect;
+} oms_gateway_session_config_t;
+
+/* Creates a gateway. Returns 0, OMS_EINVAL (a required field missing) or
+ * OMS_ENOMEM; *out NULL on failure. */
+OMS_EXTERN int oms_gateway_create(const oms_gateway_config_t *cfg, oms_gateway_t **out);
+
+/* Frees gw; accepts NULL. Calls no callback. */
+OMS_EXTERN void oms_gateway_destroy(oms_gateway_t *gw);
+
+/* Adds a session (strings copied). Returns 0, OMS_EINVAL, OMS_EEXIST (the
+ * client CompID is taken), OMS_EFULL or OMS_ENOMEM. */
+OMS_EXTERN int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_t *sc);
+
+/* A new connection with the daemon's id conn. Returns 0, OMS_EEXIST or
+ * OMS_EFULL (close it). */
+OMS_EXTERN int oms_gateway_conn_open(oms_gateway_t *gw, uint64_t conn);
+
+/* Bytes received on conn. Returns 0, or OMS_ECLOSED when the gateway has
+ * asked to close it (io.close was called), OMS_ENOTFOUND for an unknown conn. */
+OMS_EXTERN int oms_gateway_conn_data(oms_gateway_t *gw, uint64_t conn, const char *data,
+                                     size_t len);
+
+/* The connection is gone (closed by the peer, or by the daemon after
+ * io.close). Applies cancel-on-disconnect. Unknown ids are ignored. */
+OMS_EXTERN void oms_gateway_conn_closed(oms_gateway_t *gw, uint64_t conn);
+
+/* An engine event (call from the engine's on_event). */
+OMS_EXTERN void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev);
+
+/* Session timers (heartbeats, timeouts); call at least once a second. */
+OMS_EXTERN void oms_gateway_on_timer(oms_gateway_t *gw);
+
+/* Starts Logout on every logged-on session. Returns how many. */
+OMS_EXTERN int oms_gateway_logout_all(oms_gateway_t *gw, const char *text);
+
+/* Sessions with a connection, and open connections. */
+OMS_EXTERN int oms_gateway_sessions_connected(const oms_gateway_t *gw);
+OMS_EXTERN int oms_gateway_conns(const oms_gateway_t *gw);
+
+/* The FIX OrdRejReason(103) for an OMS reason. */
+OMS_EXTERN int oms_gateway_ord_rej_reason(oms_reason_t r);
+
+OMS_END_DECLS
+
+#endif /* OMS_GATEWAY_H */

@@ -1,0 +1,852 @@
+/*
+ * config.c - loads the daemon's configuration file with libconfig and
+ * checks every setting into an oms_config_t.
+ *
+ * HOW IT WORKS
+ * libconfig parses the file into a tree of settings, each knowing the line
+ * it came from (config_setting_source_line). This file walks the tree
+ * section by section; every reader takes the setting's parent group and a
+ * key, and on a problem writes "FILE:LINE: path.to.key: what is wrong" into
+ * the loader's error buffer and returns OMS_ECONFIG. The first error stops
+ * the load. Every group is also checked for keys this file does not know.
+ *
+ * Decimals must be strings (a float in the file is refused with a hint), so
+ * that "0.1" is exactly 0.1. Durations are integers with their unit in the
+ * key name (_us, _ms, _s).
+ */
+#include "oms/config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oms/error.h"
+
+#define MS INT64_C(1000000)
+#define US INT64_C(1000)
+
+typedef struct loader_s {
+  oms_config_t *c;
+  const char *file;
+  char *err;
+  size_t errcap;
+} loader_t;
+
+/* ---- Error reporting -------------------------------------------------------- */
+
+/* Writes the dotted path of s ("risk.accounts[0].max_order_qty") into buf. */
+static void setting_path(const config_setting_t *s, char *buf, size_t cap) {
+  const config_setting_t *chain[16];
+  size_t n = 0;
+  for (const config_setting_t *p = s; p != NULL && !config_setting_is_root(p) && n < 16;
+       p = config_setting_parent(p))
+    chain[n++] = p;
+  size_t len = 0;
+  buf[0] = '\0';
+  while (n > 0 && len < cap) {
+    const config_setting_t *p = chain[--n];
+    const char *name = config_setting_name(p);
+    int w;
+    if (name != NULL)
+      w = snprintf(buf + len, cap - len, "%s%s", len > 0 ? "." : "", name);
+    else
+      w = snprintf(buf + len, cap - len, "[%d]", config_setting_index(p));
+    if (w < 0) break;
+    len += (size_t)w;
+  }
+}
+
+/* Reports a problem with setting s (or, with s NULL, with key under parent). */
+static int fail(loader_t *L, const config_setting_t *parent, const config_setting_t *s,
+                const char *key, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(loader_t *L, const config_setting_t *parent, const config_setting_t *s,
+                const char *key, const char *fmt, ...) {
+  char path[256], what[256];
+  const config_setting_t *at = s != NULL ? s : parent;
+  int line = at != NULL ? (int)config_setting_source_line(at) : 0;
+  if (at != NULL)
+    setting_path(at, path, sizeof path);
+  else
+    path[0] = '\0';
+  if (s == NULL && key != NULL) {
+    size_t l = strlen(path);
+    snprintf(path + l, sizeof path - l, "%s%s", l > 0 ? "." : "", key);
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  if (L->err != NULL && L->errcap > 0)
+    snprintf(L->err, L->errcap, "%s:%d: %s: %s", L->file, line, path[0] ? path : "(top)", what);
+  return OMS_ECONFIG;
+}
+
+/* Refuses keys of group g not in the NULL-terminated list. */
+static int only_keys(loader_t *L, const config_setting_t *g, const char *const *keys) {
+  int n = config_setting_length(g);
+  for (int i = 0; i < n; i++) {
+    const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+    const char *name = config_setting_name(s);
+    bool known = false;
+    for (const char *const *k = keys; *k != NULL && name != NULL; k++)
+      if (strcmp(*k, name) == 0) known = true;
+    if (!known) return fail(L, g, s, NULL, "unknown setting");
+  }
+  return 0;
+}
+
+/* ---- Typed readers ---------------------------------------------------------------
+ * Each returns 0 (value set, or left as is when optional and absent) or
+ * OMS_ECONFIG with the error written. */
+
+static int get_str(loader_t *L, const config_setting_t *g, const char *key, bool required,
+                   char *out, size_t cap) {
+  const config_setting_t *s = config_setting_get_member(g, key);
+  if (s == NULL) return required ? fail(L, g, NULL, key, "missing") : 0;
+  if (config_setting_type(s) != CONFIG_TYPE_STRING)
+    return fail(L, g, s, NULL, "must be a string in double quotes");
+  const char *v = config_setting_get_string(s);
+  if (v[0] == '\0') return fail(L, g, s, NULL, "must not be empty");
+  if (strlen(v) >= cap) return fail(L, g, s, NULL, "longer than %zu characters", cap - 1);
+  memcpy(out, v, strlen(v) + 1);
+  return 0;
+}
+
+static int get_id(loader_t *L, const config_setting_t *g, const char *key, bool required, char *out,
+                  size_t cap) {
+  int rc = get_str(L, g, key, required, out, cap);
+  if (rc != 0 || out[0] == '\0') return rc;
+  if (!oms_id_valid(out, cap - 1))
+    return fail(L, g, config_setting_get_member(g, key), NULL,
+                "\"%s\" is not a valid identifier (letters, digits and ._:@/-)", out);
+  return 0;
+}
+
+static int get_dec(loader_t *L, const config_setting_t *g, const char *key, bool required,
+                   oms_dec_t *out, bool *present) {
+  const config_setting_t *s = config_setting_get_member(g, key);
+  if (present != NULL) *present = s != NULL;
+  if (s == NULL) return required ? fail(L, g, NULL, key, "missing") : 0;
+  int t = config_setting_type(s);
+  if (t == CONFIG_TYPE_FLOAT)
+    return fail(L, g, s, NULL, "decimals must be strings, e.g. \"0.01\" (floats are inexact)");
+  if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+    long long v = config_setting_get_int64(s);
+    if (oms_dec_from_int(v, out) != 0) return fail(L, g, s, NULL, "%lld is out of range", v);
+    return 0;
+  }
+  if (t != CONFIG_TYPE_STRING) return fail(L, g, s, NULL, "must be a decimal string");
+  const char *v = config_setting_get_string(s);
+  int rc = oms_dec_parse(v, strlen(v), out);
+  if (rc == OMS_EPRECISION) return fail(L, g, s, NULL, "\"%s\" has more than 8 decimal places", v);
+  if (rc == OMS_EOVERFLOW) return fail(L, g, s, NULL, "\"%s\" is out of range", v);
+  if (rc != 0) return fail(L, g, s, NULL, "\"%s\" is not a decimal", v);
+  return 0;
+}
+
+static int get_pos_dec(loader_t *L, const config_setting_t *g, const char *key, bool required,
+                       bool allow_zero, oms_dec_t *out, bool *present) {
+  int rc = get_dec(L, g, key, required, out, present);
+  if (rc != 0) return rc;
+  const config_setting_t *s = config_setting_get_member(g, key);
+  if (s != NULL && (oms_dec_is_neg(*out) || (!allow_zero && oms_dec_is_zero(*out))))
+    return fail(L, g, s, NULL, "must be %s", allow_zero ? "zero or positive" : "positive");
+  return 0;
+}
+
+static int get_int(loader_t *L, const config_setting_t *g, const char *key, bool required,
+                   long long lo, long long hi, long long *out, bool *present) {
+  const config_setting_t *s = config_setting_get_member(g, key);
+  if (present != NULL) *present = s != NULL;
+  if (s == NULL) return required ? fail(L, g, NULL, key, "missing") : 0;
+  int t = config_setting_type(s);
+  if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+    return fail(L, g, s, NULL, "must be an integer");
+  long long v = config_setting_get_int64(s);
+  if (v < lo || v > hi) return fail(L, g, s, NULL, "%lld is not in %lld..%lld", v, lo, hi);
+  *out = v;
+  return 0;
+}
+
+static int get_bool(loader_t *L, const config_setting_t *g, const char *key, bool *out) {
+  const config_setting_t *s = config_setting_get_member(g, key);
+  if (s == NULL) return 0;
+  if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+    return fail(L, g, s, NULL, "must be true or false");
+  *out = config_setting_get_bool(s) != 0;
+  return 0;
+}
+
+/* A group or list member: required or optional (then *out may be NULL). */
+static int get_node(loader_t *L, const config_setting_t *g, const char *key, int type,
+                    bool required, config_setting_t **out) {
+  config_setting_t *s = config_setting_get_member(g, key);
+  *out = NULL;
+  if (s == NULL) return required ? fail(L, g, NULL, key, "missing") : 0;
+  int t = config_setting_type(s);
+  if (type == CONFIG_TYPE_LIST ? (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) : t != type)
+    return fail(L, g, s, NULL, "must be a %s",
+                type == CONFIG_TYPE_GROUP ? "group { ... }" : "list ( ... ) or [ ... ]");
+  *out = s;
+  return 0;
+}
+
+/* Element i of list l, which must be a group. */
+static int list_group(loader_t *L, config_setting_t *l, int i, config_setting_t **out) {
+  *out = config_setting_get_elem(l, (unsigned)i);
+  if (config_setting_type(*out) != CONFIG_TYPE_GROUP)
+    return fail(L, l, *out, NULL, "each entry must be a group { ... }");
+  return 0;
+}
+
+#define TRY(expr)             \
+  do {                        \
+    int rc_ = (expr);         \
+    if (rc_ != 0) return rc_; \
+  } while (0)
+
+/* ---- Sections ------------------------------------------------------------------- */
+
+static int load_fix(loader_t *L, config_setting_t *root) {
+  oms_config_t *c = L->c;
+  config_setting_t *fix, *sessions;
+  TRY(get_node(L, root, "fix", CONFIG_TYPE_GROUP, true, &fix));
+  static const char *const keys[] = {"address", "port", "sessions", NULL};
+  TRY(only_keys(L, fix, keys));
+  snprintf(c->fix_address, sizeof c->fix_address, "127.0.0.1");
+  TRY(get_str(L, fix, "address", false, c->fix_address, sizeof c->fix_address));
+  long long port = 9878;
+  TRY(get_int(L, fix, "port", false, 0, 65535, &port, NULL));
+  c->fix_port = (int)port;
+  TRY(get_node(L, fix, "sessions", CONFIG_TYPE_LIST, true, &sessions));
+  int n = config_setting_length(sessions);
+  if (n == 0) return fail(L, fix, sessions, NULL, "at least one session is needed");
+  if (n > OMS_CFG_MAX_SESSIONS)
+    return fail(L, fix, sessions, NULL, "more than %d sessions", OMS_CFG_MAX_SESSIONS);
+  static const char *const skeys[] = {
+      "sender_comp_id", "target_comp_id",       "password", "account",
+      "heartbeat",      "cancel_on_disconnect", NULL};
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g;
+    TRY(list_group(L, sessions, i, &g));
+    TRY(only_keys(L, g, skeys));
+    oms_cfg_session_t *s = &c->sessions[i];
+    TRY(get_id(L, g, "sender_comp_id", true, s->sender_comp_id, sizeof s->sender_comp_id));
+    TRY(get_id(L, g, "target_comp_id", true, s->target_comp_id, sizeof s->target_comp_id));
+    TRY(get_str(L, g, "password", false, s->password, sizeof s->password));
+    TRY(get_id(L, g, "account", true, s->account, sizeof s->account));
+    long long hb = 60;
+    TRY(get_int(L, g, "heartbeat", false, 1, 300, &hb, NULL));
+    s->heartbeat_s = (int)hb;
+    s->cancel_on_disconnect = true;
+    TRY(get_bool(L, g, "cancel_on_disconnect", &s->cancel_on_disconnect));
+    for (int j = 0; j < i; j++)
+      if (strcmp(c->sessions[j].sender_comp_id, s->sender_comp_id) == 0)
+        return fail(L, g, config_setting_get_member(g, "sender_comp_id"), NULL,
+                    "\"%s\" is already used by sessions[%d]", s->sender_comp_id, j);
+    c->nsessions++;
+  }
+  return 0;
+}
+
+static int find_account(const oms_config_t *c, const char *id) {
+  for (size_t i = 0; i < c->naccounts; i++)
+    if (strcmp(c->accounts[i].id, id) == 0) return (int)i;
+  return -1;
+}
+
+static int find_instrument(const oms_config_t *c, const char *symbol) {
+  for (size_t i = 0; i < c->ninstruments; i++)
+    if (strcmp(c->instruments[i].ins.symbol, symbol) == 0) return (int)i;
+  return -1;
+}
+
+static int load_accounts(loader_t *L, config_setting_t *root) {
+  oms_config_t *c = L->c;
+  config_setting_t *l;
+  TRY(get_node(L, root, "accounts", CONFIG_TYPE_LIST, true, &l));
+  int n = config_setting_length(l);
+  if (n > OMS_CFG_MAX_ACCOUNTS)
+    return fail(L, root, l, NULL, "more than %d accounts", OMS_CFG_MAX_ACCOUNTS);
+  static const char *const keys[] = {"id", "cash", NULL};
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    oms_cfg_account_t *a = &c->accounts[i];
+    TRY(get_id(L, g, "id", true, a->id, sizeof a->id));
+    TRY(get_pos_dec(L, g, "cash", true, true, &a->cash, NULL));
+    if (find_account(c, a->id) >= 0)
+      return fail(L, g, config_setting_get_member(g, "id"), NULL, "account \"%s\" defined twice",
+                  a->id);
+    c->naccounts++;
+  }
+  /* Every session trades for a configured account. */
+  config_setting_t *fix = config_setting_get_member(root, "fix");
+  config_setting_t *sessions = config_setting_get_member(fix, "sessions");
+  for (size_t i = 0; i < c->nsessions; i++)
+    if (find_account(c, c->sessions[i].account) < 0) {
+      config_setting_t *g = config_setting_get_elem(sessions, (unsigned)i);
+      return fail(L, g, config_setting_get_member(g, "account"), NULL,
+                  "account \"%s\" is not in accounts", c->sessions[i].account);
+    }
+  return 0;
+}
+
+static int load_strategies(loader_t *L, config_setting_t *root) {
+  oms_config_t *c = L->c;
+  config_setting_t *l;
+  TRY(get_node(L, root, "strategies", CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  int n = config_setting_length(l);
+  if (n > OMS_CFG_MAX_STRATEGIES)
+    return fail(L, root, l, NULL, "more than %d strategies", OMS_CFG_MAX_STRATEGIES);
+  static const char *const keys[] = {"id", "account", NULL};
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    oms_cfg_strategy_t *s = &c->strategies[i];
+    TRY(get_id(L, g, "id", true, s->id, sizeof s->id));
+    TRY(get_id(L, g, "account", false, s->account, sizeof s->account));
+    if (s->account[0] != '\0' && find_account(c, s->account) < 0)
+      return fail(L, g, config_setting_get_member(g, "account"), NULL,
+                  "account \"%s\" is not in accounts", s->account);
+    c->nstrategies++;
+  }
+  return 0;
+}
+
+static int load_instruments(loader_t *L, config_setting_t *root) {
+  oms_config_t *c = L->c;
+  config_setting_t *l;
+  TRY(get_node(L, root, "instruments", CONFIG_TYPE_LIST, true, &l));
+  int n = config_setting_length(l);
+  if (n == 0) return fail(L, root, l, NULL, "at least one instrument is needed");
+  if (n > OMS_CFG_MAX_INSTRUMENTS)
+    return fail(L, root, l, NULL, "more than %d instruments", OMS_CFG_MAX_INSTRUMENTS);
+  static const char *const keys[] = {
+      "symbol",     "venue",           "tick",          "lot", "min_qty", "max_qty", "min_notional",
+      "multiplier", "price_precision", "qty_precision", NULL};
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    oms_instrument_t *ins = &c->instruments[i].ins;
+    TRY(get_id(L, g, "symbol", true, ins->symbol, sizeof ins->symbol));
+    TRY(get_id(L, g, "venue", true, ins->venue, sizeof ins->venue));
+    TRY(get_pos_dec(L, g, "tick", true, false, &ins->tick_size, NULL));
+    TRY(get_pos_dec(L, g, "lot", true, false, &ins->lot_size, NULL));
+    TRY(get_pos_dec(L, g, "min_qty", false, true, &ins->min_qty, NULL));
+    TRY(get_pos_dec(L, g, "max_qty", false, true, &ins->max_qty, NULL));
+    TRY(get_pos_dec(L, g, "min_notional", false, true, &ins->min_notional, NULL));
+    TRY(get_pos_dec(L, g, "multiplier", false, true, &ins->multiplier, NULL));
+    long long pp = oms_dec_places(ins->tick_size), qp = oms_dec_places(ins->lot_size);
+    TRY(get_int(L, g, "price_precision", false, 0, 8, &pp, NULL));
+    TRY(get_int(L, g, "qty_precision", false, 0, 8, &qp, NULL));
+    ins->price_precision = (uint8_t)pp;
+    ins->qty_precision = (uint8_t)qp;
+    if (find_instrument(c, ins->symbol) >= 0)
+      return fail(L, g, config_setting_get_member(g, "symbol"), NULL,
+                  "instrument \"%s\" defined twice", ins->symbol);
+    oms_reject_t r;
+    if (oms_instrument_check(ins, &r) != 0) return fail(L, l, g, NULL, "%s", r.text);
+    c->ninstruments++;
+  }
+  return 0;
+}
+
+static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
+  oms_config_t *c = L->c;
+  static const char *const keys[] = {"symbol", "ref_px",  "spread_ticks", "spread_bps", "levels",
+                                     "size",   "step_ms", "walk_ticks",   "enabled",    NULL};
+  int n = config_setting_length(l);
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    char sym[OMS_SYMBOL_MAX + 1] = "";
+    TRY(get_id(L, g, "symbol", true, sym, sizeof sym));
+    int k = find_instrument(c, sym);
+    if (k < 0 || strcmp(c->instruments[k].ins.venue, v->name) != 0)
+      return fail(L, g, config_setting_get_member(g, "symbol"), NULL,
+                  "\"%s\" is not an instrument of venue %s", sym, v->name);
+    oms_sim_lp_t *lp = &c->instruments[k].lp;
+    if (lp->enabled)
+      return fail(L, g, config_setting_get_member(g, "symbol"), NULL,
+                  "a second liquidity provider for \"%s\"", sym);
+    lp->enabled = true;
+    TRY(get_bool(L, g, "enabled", &lp->enabled));
+    long long st = 1, bps = 0, lv = 5, step = 0, walk = 1;
+    TRY(get_pos_dec(L, g, "ref_px", true, false, &lp->ref_px, NULL));
+    TRY(get_pos_dec(L, g, "size", true, false, &lp->size, NULL));
+    TRY(get_int(L, g, "spread_ticks", false, 1, 1000000, &st, NULL));
+    TRY(get_int(L, g, "spread_bps", false, 0, 10000, &bps, NULL));
+    TRY(get_int(L, g, "levels", false, 1, OMS_SIM_LP_MAX_LEVELS, &lv, NULL));
+    TRY(get_int(L, g, "step_ms", false, 0, 86400000, &step, NULL));
+    TRY(get_int(L, g, "walk_ticks", false, 1, 1000000, &walk, NULL));
+    lp->spread_ticks = (uint32_t)st;
+    lp->spread_bps = (uint32_t)bps;
+    lp->levels = (uint32_t)lv;
+    lp->step_ns = step * MS;
+    lp->walk_ticks = (uint32_t)walk;
+    if (!oms_dec_is_multiple(lp->size, c->instruments[k].ins.lot_size))
+      return fail(L, g, config_setting_get_member(g, "size"), NULL,
+                  "must be a multiple of the lot of %s", sym);
+    if (!oms_dec_is_multiple(lp->ref_px, c->instruments[k].ins.tick_size))
+      return fail(L, g, config_setting_get_member(g, "ref_px"), NULL,
+                  "must be a multiple of the tick of %s", sym);
+  }
+  return 0;
+}
+
+static int load_venues(loader_t *L, config_setting_t *root) {
+  oms_config_t *c = L->c;
+  config_setting_t *l;
+  TRY(get_node(L, root, "venues", CONFIG_TYPE_LIST, true, &l));
+  int n = config_setting_length(l);
+  if (n == 0) return fail(L, root, l, NULL, "at least one venue is needed");
+  if (n > OMS_CFG_MAX_VENUES)
+    return fail(L, root, l, NULL, "more than %d venues", OMS_CFG_MAX_VENUES);
+  static const char *const keys[] = {"name",      "type",      "ack_latency_us", "fill_latency_us",
+                                     "maker_fee", "taker_fee", "seed",           "rate_limit",
+                                     "burst",     "queue",     "liquidity",      NULL};
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    oms_cfg_venue_t *v = &c->venues[i];
+    TRY(get_id(L, g, "name", true, v->name, sizeof v->name));
+    char type[16] = "sim";
+    TRY(get_str(L, g, "type", false, type, sizeof type));
+    if (strcmp(type, "sim") != 0)
+      return fail(L, g, config_setting_get_member(g, "type"), NULL,
+                  "\"%s\" is not a venue type this build has (sim)", type);
+    for (int j = 0; j < i; j++)
+      if (strcmp(c->venues[j].name, v->name) == 0)
+        return fail(L, g, config_setting_get_member(g, "name"), NULL, "venue \"%s\" defined twice",
+                    v->name);
+    long long ack = 0, fill = 0, seed = 1, rate = 0, burst = 0, queue = 0;
+    TRY(get_int(L, g, "ack_latency_us", false, 0, 60000000, &ack, NULL));
+    TRY(get_int(L, g, "fill_latency_us", false, 0, 60000000, &fill, NULL));
+    TRY(get_int(L, g, "seed", false, 0, INT64_MAX, &seed, NULL));
+    TRY(get_int(L, g, "rate_limit", false, 0, 10000000, &rate, NULL));
+    TRY(get_int(L, g, "burst", false, 0, 10000000, &burst, NULL));
+    TRY(get_int(L, g, "queue", false, 0, 1000000, &queue, NULL));
+    v->ack_latency_ns = ack * US;
+    v->fill_latency_ns = fill * US;
+    v->seed = (uint64_t)seed;
+    v->route.msgs_per_sec = (uint32_t)rate;
+    v->route.burst = (uint32_t)burst;
+    v->route.queue_capacity = (uint32_t)queue;
+    TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));
+    TRY(get_dec(L, g, "taker_fee", false, &v->taker_fee_rate, NULL));
+    c->nvenues++;
+  }
+  /* Every instrument trades on a configured venue. */
+  config_setting_t *il = config_setting_get_member(root, "instruments");
+  for (size_t i = 0; i < c->ninstruments; i++) {
+    bool found = false;
+    for (size_t j = 0; j < c->nvenues; j++)
+      if (strcmp(c->venues[j].name, c->instruments[i].ins.venue) == 0) found = true;
+    if (!found) {
+      config_setting_t *g = config_setting_get_elem(il, (unsigned)i);
+      return fail(L, g, config_setting_get_member(g, "venue"), NULL,
+                  "venue \"%s\" is not in venues", c->instruments[i].ins.venue);
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    config_setting_t *g = config_setting_get_elem(l, (unsigned)i), *lp;
+    TRY(get_node(L, g, "liquidity", CONFIG_TYPE_LIST, false, &lp));
+    if (lp != NULL) TRY(load_lp(L, &c->venues[i], lp));
+  }
+  return 0;
+}
+
+/* ---- Risk ---------------------------------------------------------------------------- */
+
+static int load_limit(loader_t *L, config_setting_t *g, oms_risk_limit_t *v, bool with_id) {
+  static const char *const keys[] = {"id",
+                                     "max_order_qty",
+                                     "max_order_notional",
+                                     "max_position",
+                                     "max_open_orders_account",
+                                     "max_open_orders_strategy",
+                                     "daily_loss",
+                                     "daily_loss_action",
+                                     "max_leverage",
+                                     "max_margin_usage",
+                                     "collar_pct",
+                                     "collar_ticks",
+                                     "collar_tick_size",
+                                     "max_ref_age_ms",
+                                     "credit_limit",
+                                     "order_rate_account",
+                                     "order_rate_strategy",
+                                     "cancel_rate_account",
+                                     "cancel_rate_strategy",
+                                     "rate_window_ms",
+                                     "duplicate_window_ms",
+                                     NULL};
+  TRY(only_keys(L, g, with_id ? keys : keys + 1));
+  if (!with_id && config_setting_get_member(g, "id") != NULL)
+    return fail(L, g, config_setting_get_member(g, "id"), NULL, "unknown setting");
+  memset(v, 0, sizeof *v);
+  struct {
+    const char *key;
+    uint32_t bit;
+    oms_dec_t *dst;
+  } decs[] = {{"max_order_qty", OMS_RL_MAX_ORDER_QTY, &v->max_order_qty},
+              {"max_order_notional", OMS_RL_MAX_ORDER_NOTIONAL, &v->max_order_notional},
+              {"max_position", OMS_RL_MAX_POSITION, &v->max_position},
+              {"daily_loss", OMS_RL_DAILY_LOSS, &v->daily_loss},
+              {"max_leverage", OMS_RL_MAX_LEVERAGE, &v->max_leverage},
+              {"max_margin_usage", OMS_RL_MAX_MARGIN_USAGE, &v->max_margin_usage},
+              {"collar_pct", OMS_RL_COLLAR_PCT, &v->collar_pct},
+              {"credit_limit", OMS_RL_CREDIT_LIMIT, &v->credit_limit}};
+  for (size_t i = 0; i < sizeof decs / sizeof decs[0]; i++) {
+    bool present;
+    TRY(get_pos_dec(L, g, decs[i].key, false, false, decs[i].dst, &present));
+    if (present) v->set |= decs[i].bit;
+  }
+  struct {
+    const char *key;
+    uint32_t bit;
+    uint32_t *dst;
+  } ints[] = {
+      {"max_open_orders_account", OMS_RL_MAX_OPEN_ORDERS_ACCOUNT, &v->max_open_orders_account},
+      {"max_open_orders_strategy", OMS_RL_MAX_OPEN_ORDERS_STRATEGY, &v->max_open_orders_strategy},
+      {"collar_ticks", OMS_RL_COLLAR_TICKS, &v->collar_ticks},
+      {"order_rate_account", OMS_RL_ORDER_RATE_ACCOUNT, &v->order_rate_account},
+      {"order_rate_strategy", OMS_RL_ORDER_RATE_STRATEGY, &v->order_rate_strategy},
+      {"cancel_rate_account", OMS_RL_CANCEL_RATE_ACCOUNT, &v->cancel_rate_account},
+      {"cancel_rate_strategy", OMS_RL_CANCEL_RATE_STRATEGY, &v->cancel_rate_strategy}};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    bool present;
+    long long x = 0;
+    TRY(get_int(L, g, ints[i].key, false, 1, UINT32_MAX, &x, &present));
+    if (present) {
+      v->set |= ints[i].bit;
+      *ints[i].dst = (uint32_t)x;
+    }
+  }
+  struct {
+    const char *key;
+    uint32_t bit;
+    int64_t *dst;
+  } durs[] = {{"max_ref_age_ms", OMS_RL_MAX_REF_AGE, &v->max_ref_age_ns},
+              {"rate_window_ms", OMS_RL_RATE_WINDOW, &v->rate_window_ns},
+              {"duplicate_window_ms", OMS_RL_DUPLICATE_WINDOW, &v->duplicate_window_ns}};
+  for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
+    bool present;
+    long long x = 0;
+    TRY(get_int(L, g, durs[i].key, false, 1, INT64_C(86400000) * 366, &x, &present));
+    if (present) {
+      v->set |= durs[i].bit;
+      *durs[i].dst = x * MS;
+    }
+  }
+  if (v->set & OMS_RL_COLLAR_TICKS)
+    TRY(get_pos_dec(L, g, "collar_tick_size", true, false, &v->tick_size, NULL));
+  char action[16] = "";
+  TRY(get_str(L, g, "daily_loss_action", false, action, sizeof action));
+  if (action[0] != '\0' || (v->set & OMS_RL_DAILY_LOSS)) {
+    if (action[0] == '\0' || strcmp(action, "halt") == 0)
+      v->daily_loss_action = OMS_TRADING_HALTED;
+    else if (strcmp(action, "reduce_only") == 0)
+      v->daily_loss_action = OMS_TRADING_REDUCE_ONLY;
+    else
+      return fail(L, g, config_setting_get_member(g, "daily_loss_action"), NULL,
+                  "\"%s\" is not halt or reduce_only", action);
+  }
+  return 0;
+}
+
+static int set_limit(loader_t *L, config_setting_t *g, oms_risk_scope_t scope, const char *id,
+                     const oms_risk_limit_t *v) {
+  oms_reject_t err;
+  if (oms_risk_limits_set(L->c->risk_limits, scope, id, v, &err) != 0)
+    return fail(L, g, g, NULL, "%s", err.text);
+  return 0;
+}
+
+static int load_scoped(loader_t *L, config_setting_t *risk, const char *key,
+                       oms_risk_scope_t scope) {
+  config_setting_t *l;
+  TRY(get_node(L, risk, key, CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *g;
+    oms_risk_limit_t v;
+    char id[OMS_ID_MAX + 1] = "";
+    TRY(list_group(L, l, i, &g));
+    TRY(get_id(L, g, "id", true, id, sizeof id));
+    TRY(load_limit(L, g, &v, true));
+    if (scope == OMS_RISK_SCOPE_ACCOUNT && find_account(L->c, id) < 0)
+      return fail(L, g, config_setting_get_member(g, "id"), NULL,
+                  "account \"%s\" is not in accounts", id);
+    if (scope == OMS_RISK_SCOPE_SYMBOL && find_instrument(L->c, id) < 0)
+      return fail(L, g, config_setting_get_member(g, "id"), NULL, "\"%s\" is not in instruments",
+                  id);
+    TRY(set_limit(L, g, scope, id, &v));
+  }
+  return 0;
+}
+
+static int load_symbol_list(loader_t *L, config_setting_t *risk, const char *key, bool allowed) {
+  config_setting_t *l;
+  TRY(get_node(L, risk, key, CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *s = config_setting_get_elem(l, (unsigned)i);
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+      return fail(L, l, s, NULL, "must be a symbol string");
+    const char *sym = config_setting_get_string(s);
+    if (find_instrument(L->c, sym) < 0)
+      return fail(L, l, s, NULL, "\"%s\" is not in instruments", sym);
+    oms_reject_t err;
+    if (oms_risk_limits_symbol_list(L->c->risk_limits, sym, allowed, &err) != 0)
+      return fail(L, l, s, NULL, "%s", err.text);
+  }
+  return 0;
+}
+
+/* "HH:MM" -> minutes; "24:00" allowed for an end. */
+static int parse_hhmm(const char *s, int *out) {
+  if (strlen(s) != 5 || s[2] != ':') return -1;
+  for (int i = 0; i < 5; i++)
+    if (i != 2 && (s[i] < '0' || s[i] > '9')) return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && m != 0)) return -1;
+  *out = h * 60 + m;
+  return 0;
+}
+
+static int load_hours(loader_t *L, config_setting_t *risk) {
+  config_setting_t *l;
+  TRY(get_node(L, risk, "hours", CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  static const char *const keys[] = {"venue", "symbol", "tz", "days", "start", "end", NULL};
+  static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *g, *days;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    char venue[OMS_VENUE_MAX + 1] = "", symbol[OMS_SYMBOL_MAX + 1] = "", tz[64] = "UTC";
+    char start[8] = "00:00", end[8] = "24:00";
+    TRY(get_id(L, g, "venue", false, venue, sizeof venue));
+    TRY(get_id(L, g, "symbol", false, symbol, sizeof symbol));
+    if ((venue[0] == '\0') == (symbol[0] == '\0'))
+      return fail(L, l, g, NULL, "give exactly one of venue or symbol");
+    TRY(get_str(L, g, "tz", false, tz, sizeof tz));
+    TRY(get_str(L, g, "start", false, start, sizeof start));
+    TRY(get_str(L, g, "end", false, end, sizeof end));
+    oms_risk_window_t w = {.days = 0x7f};
+    int sm, em;
+    if (parse_hhmm(start, &sm) != 0 || sm >= 1440)
+      return fail(L, g, config_setting_get_member(g, "start"), NULL, "\"%s\" is not HH:MM", start);
+    if (parse_hhmm(end, &em) != 0 || em == 0)
+      return fail(L, g, config_setting_get_member(g, "end"), NULL, "\"%s\" is not HH:MM", end);
+    w.start_min = (uint16_t)sm;
+    w.end_min = (uint16_t)em;
+    TRY(get_node(L, g, "days", CONFIG_TYPE_LIST, false, &days));
+    if (days != NULL) {
+      w.days = 0;
+      for (int d = 0; d < config_setting_length(days); d++) {
+        config_setting_t *s = config_setting_get_elem(days, (unsigned)d);
+        const char *name =
+            config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : "";
+        int k = -1;
+        for (int j = 0; j < 7; j++)
+          if (strcmp(day_names[j], name) == 0) k = j;
+        if (k < 0) return fail(L, days, s, NULL, "not a day name (Sun, Mon, ... Sat)");
+        w.days |= (uint8_t)(1u << k);
+      }
+    }
+    if (venue[0] != '\0') {
+      bool found = false;
+      for (size_t j = 0; j < L->c->nvenues; j++)
+        if (strcmp(L->c->venues[j].name, venue) == 0) found = true;
+      if (!found)
+        return fail(L, g, config_setting_get_member(g, "venue"), NULL,
+                    "venue \"%s\" is not in venues", venue);
+    } else if (find_instrument(L->c, symbol) < 0) {
+      return fail(L, g, config_setting_get_member(g, "symbol"), NULL,
+                  "\"%s\" is not in instruments", symbol);
+    }
+    oms_reject_t err;
+    if (oms_risk_limits_hours(L->c->risk_limits, venue[0] ? venue : symbol, venue[0] != '\0', tz,
+                              &w, 1, &err) != 0)
+      return fail(L, l, g, NULL, "%s", err.text);
+  }
+  return 0;
+}
+
+static int load_risk(loader_t *L, config_setting_t *root) {
+  config_setting_t *risk, *global;
+  if (oms_risk_limits_create(&L->c->risk_limits) != 0) return OMS_ENOMEM;
+  TRY(get_node(L, root, "risk", CONFIG_TYPE_GROUP, true, &risk));
+  static const char *const keys[] = {"global",    "accounts",   "strategies", "symbols",
+                                     "whitelist", "restricted", "hours",      NULL};
+  TRY(only_keys(L, risk, keys));
+  TRY(get_node(L, risk, "global", CONFIG_TYPE_GROUP, true, &global));
+  oms_risk_limit_t v;
+  TRY(load_limit(L, global, &v, false));
+  TRY(set_limit(L, global, OMS_RISK_SCOPE_GLOBAL, NULL, &v));
+  TRY(load_scoped(L, risk, "accounts", OMS_RISK_SCOPE_ACCOUNT));
+  TRY(load_scoped(L, risk, "strategies", OMS_RISK_SCOPE_STRATEGY));
+  TRY(load_scoped(L, risk, "symbols", OMS_RISK_SCOPE_SYMBOL));
+  TRY(load_symbol_list(L, risk, "whitelist", true));
+  TRY(load_symbol_list(L, risk, "restricted", false));
+  TRY(load_hours(L, risk));
+  return 0;
+}
+
+static int load_store(loader_t *L, config_setting_t *root) {
+  oms_config_t *c = L->c;
+  config_setting_t *g;
+  TRY(get_node(L, root, "store", CONFIG_TYPE_GROUP, true, &g));
+  static const char *const keys[] = {"data_dir", "file", "durability", NULL};
+  TRY(only_keys(L, g, keys));
+  char file[128] = "oms.db", dur[16] = "fsync";
+  TRY(get_str(L, g, "data_dir", true, c->data_dir, sizeof c->data_dir));
+  TRY(get_str(L, g, "file", false, file, sizeof file));
+  if (strchr(file, '/') != NULL)
+    return fail(L, g, config_setting_get_member(g, "file"), NULL,
+                "a file name inside data_dir, without '/'");
+  int w = snprintf(c->store_path, sizeof c->store_path, "%s/%s", c->data_dir, file);
+  if (w < 0 || (size_t)w >= sizeof c->store_path)
+    return fail(L, g, config_setting_get_member(g, "data_dir"), NULL, "path too long");
+  TRY(get_str(L, g, "durability", false, dur, sizeof dur));
+  if (strcmp(dur, "fsync") == 0)
+    c->durability = OMS_DURABILITY_FSYNC;
+  else if (strcmp(dur, "os") == 0)
+    c->durability = OMS_DURABILITY_OS;
+  else
+    return fail(L, g, config_setting_get_member(g, "durability"), NULL, "\"%s\" is not fsync or os",
+                dur);
+  return 0;
+}
+
+static int load_logging(loader_t *L, config_setting_t *root) {
+  config_setting_t *g;
+  L->c->log_level = OMS_LOG_INFO;
+  TRY(get_node(L, root, "logging", CONFIG_TYPE_GROUP, false, &g));
+  if (g == NULL) return 0;
+  static const char *const keys[] = {"level", NULL};
+  TRY(only_keys(L, g, keys));
+  char level[16] = "info";
+  TRY(get_str(L, g, "level", false, level, sizeof level));
+  for (int i = OMS_LOG_DEBUG; i <= OMS_LOG_ERROR; i++)
+    if (strcmp(level, oms_log_level_name((oms_log_level_t)i)) == 0) {
+      L->c->log_level = (oms_log_level_t)i;
+      return 0;
+    }
+  return fail(L, g, config_setting_get_member(g, "level"), NULL,
+              "\"%s\" is not debug, info, warn or error", level);
+}
+
+/* ---- Entry points ------------------------------------------------------------- */
+
+static int load(config_t *cf, loader_t *L) {
+  config_setting_t *root = config_root_setting(cf);
+  static const char *const keys[] = {"fix",  "accounts", "strategies", "instruments", "venues",
+                                     "risk", "store",    "logging",    NULL};
+  TRY(only_keys(L, root, keys));
+  TRY(load_fix(L, root));
+  TRY(load_accounts(L, root));
+  TRY(load_strategies(L, root));
+  TRY(load_instruments(L, root));
+  TRY(load_venues(L, root));
+  TRY(load_risk(L, root));
+  TRY(load_store(L, root));
+  TRY(load_logging(L, root));
+  return 0;
+}
+
+static int load_common(const char *text, const char *path, const char *name, oms_config_t **out,
+                       char *err, size_t errcap) {
+  if (out == NULL || (text == NULL && path == NULL) || name == NULL) return OMS_EINVAL;
+  *out = NULL;
+  if (err != NULL && errcap > 0) err[0] = '\0';
+  oms_config_t *c = calloc(1, sizeof *c);
+  if (c == NULL) return OMS_ENOMEM;
+  snprintf(c->file, sizeof c->file, "%s", name);
+  loader_t L = {.c = c, .file = name, .err = err, .errcap = errcap};
+  config_t cf;
+  config_init(&cf);
+  int ok;
+  if (text != NULL) {
+    ok = config_read_string(&cf, text);
+  } else {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+      int e = errno;
+      if (err != NULL && errcap > 0)
+        snprintf(err, errcap, "%s:0: (file): cannot open: %s", name, strerror(e));
+      config_destroy(&cf);
+      free(c);
+      return OMS_ECONFIG;
+    }
+    ok = config_read(&cf, f);
+    fclose(f);
+  }
+  int rc;
+  if (ok != CONFIG_TRUE) {
+    if (err != NULL && errcap > 0)
+      snprintf(err, errcap, "%s:%d: (syntax): %s", name, config_error_line(&cf),
+               config_error_text(&cf));
+    rc = OMS_ECONFIG;
+  } else {
+    rc = load(&cf, &L);
+  }
+  config_destroy(&cf);
+  if (rc != 0) {
+    oms_config_destroy(c);
+    return rc;
+  }
+  *out = c;
+  return 0;
+}
+
+int oms_config_load(const char *path, oms_config_t **out, char *err, size_t errcap) {
+  if (path == NULL) return OMS_EINVAL;
+  return load_common(NULL, path, path, out, err, errcap);
+}
+
+int oms_config_load_string(const char *text, const char *name, oms_config_t **out, char *err,
+                           size_t errcap) {
+  if (text == NULL) return OMS_EINVAL;
+  return load_common(text, NULL, name, out, err, errcap);
+}
+
+void oms_config_destroy(oms_config_t *c) {
+  if (c == NULL) return;
+  oms_risk_limits_destroy(c->risk_limits);
+  free(c);
+}
+
+oms_risk_limits_t *oms_config_take_risk_limits(oms_config_t *c) {
+  oms_risk_limits_t *l = c->risk_limits;
+  c->risk_limits = NULL;
+  return l;
+}
+
+const oms_cfg_session_t *oms_config_session(const oms_config_t *c, const char *sender_comp_id) {
+  for (size_t i = 0; i < c->nsessions; i++)
+    if (strcmp(c->sessions[i].sender_comp_id, sender_comp_id) == 0) return &c->sessions[i];
+  return NULL;
+}
+
+const char *oms_log_level_name(oms_log_level_t l) {
+  switch (l) {
+    case OMS_LOG_DEBUG: return "debug";
+    case OMS_LOG_INFO: return "info";
+    case OMS_LOG_WARN: return "warn";
+    case OMS_LOG_ERROR: return "error";
+  }
+  return "info";
+}

@@ -1,0 +1,302 @@
+/* test_config.c - the configuration loader: the sample file loads into the
+ * expected struct, and every bad setting is refused with FILE:LINE: key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "oms/config.h"
+#include "oms/error.h"
+#include "oms_test.h"
+
+/* A minimal valid file; the bad cases each patch one line of it. */
+static const char *base_lines[] = {"fix = { address = \"127.0.0.1\"; port = 9878;", /* 1 */
+                                   "  sessions = ( { sender_comp_id = \"C1\"; target_comp_id = "
+                                   "\"OMS\";", /* 2 */
+                                   "                 password = \"pw\"; account = \"A1\"; "
+                                   "heartbeat = 30; } ); };",                           /* 3 */
+                                   "accounts = ( { id = \"A1\"; cash = \"1000\"; } );", /* 4 */
+                                   "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick "
+                                   "= \"0.5\";", /* 5 */
+                                   "                  lot = \"0.001\"; min_qty = \"0.001\"; "
+                                   "max_qty = \"10\"; } );", /* 6 */
+                                   "venues = ( { name = \"SIM\"; ack_latency_us = 10; maker_fee = "
+                                   "\"-0.0001\";", /* 7 */
+                                   "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; "
+                                   "size = \"1\"; } ); } );", /* 8 */
+                                   "risk = { global = { max_order_qty = \"5\"; rate_window_ms = "
+                                   "1000; };", /* 9 */
+                                   "  hours = ( { venue = \"SIM\"; tz = \"UTC\"; start = "
+                                   "\"00:00\"; end = \"24:00\"; } ); };",                   /* 10 */
+                                   "store = { data_dir = \"var\"; durability = \"os\"; };", /* 11 */
+                                   "logging = { level = \"debug\"; };",                     /* 12 */
+                                   NULL};
+
+/* The base text with line `line` (1-based) replaced by repl (NULL: none). */
+static char *text_with(int line, const char *repl) {
+  static char buf[8192];
+  buf[0] = '\0';
+  for (int i = 0; base_lines[i] != NULL; i++) {
+    strcat(buf, i + 1 == line ? repl : base_lines[i]);
+    strcat(buf, "\n");
+  }
+  return buf;
+}
+
+static void expect_error(int line, const char *repl, const char *want) {
+  oms_config_t *c = (oms_config_t *)1;
+  char err[OMS_CFG_ERR_MAX];
+  int rc = oms_config_load_string(text_with(line, repl), "t.conf", &c, err, sizeof err);
+  if (rc != OMS_ECONFIG || strstr(err, want) == NULL)
+    fail_msg("line %d: rc %d, error \"%s\", wanted \"%s\"", line, rc, err, want);
+  assert_null(c);
+}
+
+static void test_base_text_loads(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  int rc = oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->nsessions, 1);
+  assert_string_equal(c->sessions[0].account, "A1");
+  assert_true(c->sessions[0].cancel_on_disconnect);
+  assert_int_equal(c->instruments[0].ins.price_precision, 1);
+  assert_int_equal(c->instruments[0].ins.qty_precision, 3);
+  assert_true(c->instruments[0].lp.enabled);
+  assert_int_equal(c->instruments[0].lp.levels, 5);
+  assert_int_equal(c->venues[0].ack_latency_ns, 10000);
+  assert_true(oms_dec_eq(c->venues[0].maker_fee_rate, T_D("-0.0001")));
+  assert_string_equal(c->store_path, "var/oms.db");
+  assert_int_equal(c->durability, OMS_DURABILITY_OS);
+  assert_int_equal(c->log_level, OMS_LOG_DEBUG);
+  assert_non_null(c->risk_limits);
+  assert_null(oms_config_session(c, "nobody"));
+  assert_non_null(oms_config_session(c, "C1"));
+  oms_risk_limits_t *l = oms_config_take_risk_limits(c);
+  assert_non_null(l);
+  assert_null(oms_config_take_risk_limits(c));
+  oms_risk_limits_destroy(l);
+  oms_config_destroy(c);
+  oms_config_destroy(NULL);
+}
+
+static void test_sample_file_loads(void **state) {
+  (void)state;
+  const char *src = getenv("OMS_SOURCE_DIR");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/etc/omsd.conf", src != NULL ? src : "..");
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load(path, &c, err, sizeof err) != 0) fail_msg("%s", err);
+  assert_string_equal(c->fix_address, "127.0.0.1");
+  assert_int_equal(c->fix_port, 9878);
+  assert_int_equal(c->nsessions, 2);
+  assert_string_equal(c->sessions[0].sender_comp_id, "CLIENT1");
+  assert_string_equal(c->sessions[1].account, "ACC2");
+  assert_string_equal(c->sessions[1].target_comp_id, "OMS");
+  assert_int_equal(c->ninstruments, 3);
+  assert_string_equal(c->instruments[2].ins.symbol, "AAPL");
+  assert_true(c->instruments[2].lp.enabled);
+  assert_string_equal(c->venues[0].name, "SIM");
+  assert_int_equal(c->durability, OMS_DURABILITY_FSYNC);
+  assert_string_equal(c->data_dir, "var");
+  oms_config_destroy(c);
+}
+
+static void test_missing_file_is_refused(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load("/nonexistent/omsd.conf", &c, err, sizeof err), OMS_ECONFIG);
+  assert_non_null(strstr(err, "/nonexistent/omsd.conf:0: (file): cannot open"));
+  assert_int_equal(oms_config_load(NULL, &c, err, sizeof err), OMS_EINVAL);
+  assert_int_equal(oms_config_load_string(NULL, "x", &c, err, sizeof err), OMS_EINVAL);
+}
+
+static void test_syntax_error_names_line(void **state) {
+  (void)state;
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = ; } );", "t.conf:4: (syntax):");
+}
+
+static void test_fix_errors(void **state) {
+  (void)state;
+  expect_error(1, "fix = { address = \"127.0.0.1\"; port = 99999;",
+               "t.conf:1: fix.port: 99999 is not in 0..65535");
+  expect_error(1, "fix = { adress = \"x\";", "t.conf:1: fix.adress: unknown setting");
+  expect_error(1, "fix = { port = \"9878\";", "t.conf:1: fix.port: must be an integer");
+  expect_error(2, "  sessions = ( { target_comp_id = \"OMS\";",
+               "t.conf:2: fix.sessions[0].sender_comp_id: missing");
+  expect_error(3, "  password = \"pw\"; account = \"NOPE\"; } ); };",
+               "t.conf:3: fix.sessions[0].account: account \"NOPE\" is not in accounts");
+  expect_error(3, "  password = \"pw\"; account = \"A1\"; heartbeat = 0; } ); };",
+               "fix.sessions[0].heartbeat: 0 is not in 1..300");
+  expect_error(3, "  password = \"pw\"; account = \"A1\"; cancel_on_disconnect = 1; } ); };",
+               "cancel_on_disconnect: must be true or false");
+  expect_error(3,
+               "  password = \"pw\"; account = \"A1\"; "
+               "},{sender_comp_id=\"C1\";target_comp_id=\"O\";account=\"A1\";} ); };",
+               "sender_comp_id: \"C1\" is already used by sessions[0]");
+  expect_error(2, "  sessions = ( { sender_comp_id = \"C 1\"; target_comp_id = \"OMS\";",
+               "t.conf:2: fix.sessions[0].sender_comp_id: \"C 1\" is not a valid identifier");
+  expect_error(2, "  sessions = ( { sender_comp_id = \"\"; target_comp_id = \"OMS\";",
+               "sender_comp_id: must not be empty");
+  expect_error(2, "  sessions = ( { sender_comp_id = 5; target_comp_id = \"OMS\";",
+               "sender_comp_id: must be a string");
+  expect_error(1, "fix = 5; strategies = { ", "t.conf:1: fix: must be a group");
+  expect_error(1, "fix2 = { ", "t.conf:1: fix2: unknown setting");
+}
+
+static void test_decimal_errors(void **state) {
+  (void)state;
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = 1000.5; } );",
+               "t.conf:4: accounts[0].cash: decimals must be strings");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = \"1e3\"; } );",
+               "t.conf:4: accounts[0].cash: \"1e3\" is not a decimal");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = \"0.000000001\"; } );",
+               "more than 8 decimal places");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = \"999999999999\"; } );", "is out of range");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = \"-1\"; } );",
+               "cash: must be zero or positive");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = true; } );",
+               "cash: must be a decimal string");
+  expect_error(4, "accounts = ( { id = \"A1\"; } );", "t.conf:4: accounts[0].cash: missing");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = \"1\"; }, { id = \"A1\"; cash = \"1\"; } );",
+               "account \"A1\" defined twice");
+  expect_error(4, "accounts = ( 5 );", "each entry must be a group");
+}
+
+static void test_instrument_and_venue_errors(void **state) {
+  (void)state;
+  expect_error(5, "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick = \"0\";",
+               "t.conf:5: instruments[0].tick: must be positive");
+  expect_error(5, "instruments = ( { symbol = \"BTC-USD\"; venue = \"NOPE\"; tick = \"0.5\";",
+               "t.conf:5: instruments[0].venue: venue \"NOPE\" is not in venues");
+  expect_error(6, "lot = \"0.001\"; min_qty = \"5\"; max_qty = \"1\"; } );",
+               "t.conf:5: instruments[0]:");
+  expect_error(6, "lot = \"0.001\"; qty_precision = 9; } );", "qty_precision: 9 is not in 0..8");
+  expect_error(7, "venues = ( { name = \"SIM\"; type = \"fix\";",
+               "t.conf:7: venues[0].type: \"fix\" is not a venue type");
+  expect_error(
+      8, "  liquidity = ( { symbol = \"ETH\"; ref_px = \"65000\"; size = \"1\"; } ); } );",
+      "t.conf:8: venues[0].liquidity[0].symbol: \"ETH\" is not an instrument of venue SIM");
+  expect_error(
+      8, "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000.1\"; size = \"1\"; } ); } );",
+      "ref_px: must be a multiple of the tick");
+  expect_error(
+      8, "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = \"0.0001\"; } ); } );",
+      "size: must be a multiple of the lot");
+  expect_error(8,
+               "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = \"1\"; levels = "
+               "99; } ); } );",
+               "levels: 99 is not in 1..32");
+  expect_error(8,
+               "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = \"1\"; }, { "
+               "symbol = \"BTC-USD\"; ref_px = \"1\"; size = \"1\"; } ); } );",
+               "a second liquidity provider");
+  expect_error(8, "  }, { name = \"SIM\"; } );", "venue \"SIM\" defined twice");
+}
+
+static void test_risk_errors(void **state) {
+  (void)state;
+  expect_error(9, "risk = { global = { max_order_qty = \"-5\"; };",
+               "t.conf:9: risk.global.max_order_qty: must be positive");
+  expect_error(9, "risk = { global = { max_order_qty = \"5\"; id = \"x\"; };",
+               "risk.global.id: unknown setting");
+  expect_error(9,
+               "risk = { global = { max_order_qty = \"5\"; daily_loss = \"10\"; daily_loss_action "
+               "= \"panic\"; };",
+               "daily_loss_action: \"panic\" is not halt or reduce_only");
+  expect_error(9, "risk = { global = { collar_ticks = 3; };",
+               "risk.global.collar_tick_size: missing");
+  expect_error(9, "risk = { global = { order_rate_account = 0; };",
+               "order_rate_account: 0 is not in 1..");
+  expect_error(9, "risk = { global = { }; accounts = ( { id = \"ZZ\"; max_order_qty = \"1\"; } );",
+               "t.conf:9: risk.accounts[0].id: account \"ZZ\" is not in accounts");
+  expect_error(9, "risk = { global = { }; symbols = ( { id = \"ZZ\"; max_order_qty = \"1\"; } );",
+               "risk.symbols[0].id: \"ZZ\" is not in instruments");
+  expect_error(9, "risk = { global = { }; whitelist = [ \"ZZ\" ];",
+               "risk.whitelist[0]: \"ZZ\" is not in instruments");
+  expect_error(9, "risk = { global = { }; restricted = ( 5 );", "must be a symbol string");
+  expect_error(10, "  hours = ( { tz = \"UTC\"; } ); };",
+               "t.conf:10: risk.hours[0]: give exactly one of venue or symbol");
+  expect_error(10, "  hours = ( { venue = \"SIM\"; start = \"25:00\"; } ); };",
+               "risk.hours[0].start: \"25:00\" is not HH:MM");
+  expect_error(10, "  hours = ( { venue = \"SIM\"; end = \"00:00\"; } ); };",
+               "risk.hours[0].end: \"00:00\" is not HH:MM");
+  expect_error(10, "  hours = ( { venue = \"SIM\"; days = [ \"Funday\" ]; } ); };",
+               "not a day name");
+  expect_error(10, "  hours = ( { venue = \"X\"; } ); };", "venue \"X\" is not in venues");
+  expect_error(10, "  hours = ( { symbol = \"X\"; } ); };", "\"X\" is not in instruments");
+  expect_error(10, "  hours = ( { venue = \"SIM\"; tz = \"Mars/Olympus\"; } ); };",
+               "t.conf:10: risk.hours[0]:");
+  expect_error(9, "risk = { ", "t.conf:9: risk.global: missing");
+}
+
+static void test_good_risk_variants_load(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *risk =
+      "risk = { global = { max_order_qty = \"5\"; daily_loss = \"10\"; daily_loss_action = "
+      "\"reduce_only\";"
+      " collar_ticks = 3; collar_tick_size = \"0.5\"; max_ref_age_ms = 100; "
+      "max_open_orders_account = 4; };"
+      " accounts = ( { id = \"A1\"; max_order_qty = \"1\"; } ); strategies = ( { id = \"C1\"; "
+      "max_position = \"2\"; } );"
+      " symbols = ( { id = \"BTC-USD\"; max_order_notional = \"100000\"; } );"
+      " whitelist = [ \"BTC-USD\" ]; restricted = [ ];";
+  const char *hours =
+      "  hours = ( { symbol = \"BTC-USD\"; days = [ \"Mon\", \"Fri\" ]; start = \"09:30\"; end = "
+      "\"16:00\"; } ); };";
+  char text[8192];
+  snprintf(text, sizeof text, "%s", text_with(9, risk));
+  /* replace line 10 in the already patched text */
+  char *p = strstr(text, "  hours = (");
+  assert_non_null(p);
+  char *eol = strchr(p, '\n');
+  char tail[4096];
+  snprintf(tail, sizeof tail, "%s", eol);
+  snprintf(p, sizeof text - (size_t)(p - text), "%s%s", hours, tail);
+  strcat(text, "strategies = ( { id = \"C1\"; account = \"A1\"; }, { id = \"free\"; } );\n");
+  if (oms_config_load_string(text, "t.conf", &c, err, sizeof err) != 0) fail_msg("%s", err);
+  assert_int_equal(c->nstrategies, 2);
+  assert_string_equal(c->strategies[0].account, "A1");
+  oms_config_destroy(c);
+  expect_error(12, "logging = { level = \"loud\"; };",
+               "t.conf:12: logging.level: \"loud\" is not debug");
+  expect_error(11, "store = { data_dir = \"var\"; durability = \"maybe\"; };",
+               "store.durability: \"maybe\" is not fsync or os");
+  expect_error(11, "store = { data_dir = \"var\"; file = \"a/b\"; };",
+               "store.file: a file name inside data_dir");
+  expect_error(11, "store = { };", "t.conf:11: store.data_dir: missing");
+  expect_error(12, "strategies = ( { id = \"S\"; account = \"NOPE\"; } );",
+               "strategies[0].account: account \"NOPE\"");
+}
+
+static void test_log_level_names(void **state) {
+  (void)state;
+  assert_string_equal(oms_log_level_name(OMS_LOG_WARN), "warn");
+  assert_string_equal(oms_log_level_name(OMS_LOG_ERROR), "error");
+  assert_string_equal(oms_log_level_name((oms_log_level_t)42), "info");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_base_text_loads),
+      cmocka_unit_test(test_sample_file_loads),
+      cmocka_unit_test(test_missing_file_is_refused),
+      cmocka_unit_test(test_syntax_error_names_line),
+      cmocka_unit_test(test_fix_errors),
+      cmocka_unit_test(test_decimal_errors),
+      cmocka_unit_test(test_instrument_and_venue_errors),
+      cmocka_unit_test(test_risk_errors),
+      cmocka_unit_test(test_good_risk_variants_load),
+      cmocka_unit_test(test_log_level_names),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,997 @@
+/* test_gateway.c - the FIX gateway driven with in-memory connections: a
+ * client writes FIX messages, the gateway maps them onto a real engine with
+ * the simulated venue and risk, and the test reads the answers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <unistd.h>
+#include "oms/engine.h"
+#include "oms/error.h"
+#include "oms/gateway.h"
+#include "oms/portfolio.h"
+#include "oms/risk.h"
+#include "oms/sim_venue.h"
+#include "oms/store.h"
+#include "oms_test.h"
+#include "oms_test_risk.h"
+#include "unit/fix/fix_test_util.h"
+
+#define MS INT64_C(1000000)
+#define OUT_CAP (1 << 20)
+
+typedef struct conn_out_s {
+  char buf[OUT_CAP];
+  size_t len;
+  size_t read; /* messages before this offset were consumed by the test */
+  int closed;
+  char reason[128];
+} conn_out_t;
+
+typedef struct world_s {
+  int64_t now;
+  oms_portfolio_t *pf;
+  oms_risk_t *risk;
+  oms_engine_t *e;
+  oms_venue_t *sim;
+  oms_gateway_t *gw;
+  conn_out_t out[4];
+  int64_t seq[4]; /* next MsgSeqNum the client sends, per conn */
+  const char *comp[4];
+  int fail_send;
+  int logs;
+} world_t;
+
+static int io_send(void *ctx, uint64_t conn, const char *d, size_t n) {
+  world_t *w = ctx;
+  if (w->fail_send) return OMS_EIO;
+  conn_out_t *o = &w->out[conn];
+  assert_true(o->len + n < OUT_CAP);
+  memcpy(o->buf + o->len, d, n);
+  o->len += n;
+  return 0;
+}
+
+static void io_close(void *ctx, uint64_t conn, const char *reason) {
+  world_t *w = ctx;
+  w->out[conn].closed = 1;
+  snprintf(w->out[conn].reason, sizeof w->out[conn].reason, "%s", reason);
+}
+
+static void io_log(void *ctx, oms_fix_log_level_t level, const char *text) {
+  world_t *w = ctx;
+  (void)level;
+  (void)text;
+  w->logs++;
+}
+
+static void on_event(void *ctx, const oms_event_t *ev) {
+  world_t *w = ctx;
+  oms_gateway_on_event(w->gw, ev);
+}
+
+static world_t *make_with(bool cod, oms_store_t *store);
+static world_t *make(bool cod) { return make_with(cod, NULL); }
+
+static world_t *make_with(bool cod, oms_store_t *store) {
+  world_t *w = calloc(1, sizeof *w);
+  w->now = T0;
+  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
+  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
+  oms_risk_config_t rc = {.max_accounts = 8,
+                          .max_strategies = 8,
+                          .max_symbols = 8,
+                          .max_positions = 64,
+                          .max_open_orders = 256};
+  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
+                             .max_orders = 256,
+                             .store = store,
+                             .portfolio = w->pf,
+                             .risk = w->risk,
+                             .on_event = on_event,
+                             .event_ctx = w};
+  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
+  oms_sim_symbol_t sym;
+  memset(&sym, 0, sizeof sym);
+  t_instrument(&sym.ins, "BTC-USD");
+  sym.lp.enabled = true;
+  sym.lp.ref_px = T_D("65000");
+  sym.lp.spread_ticks = 2;
+  sym.lp.levels = 3;
+  sym.lp.size = T_D("1");
+  oms_sim_config_t sc = {.name = "SIM",
+                         .clock = oms_clock_manual(&w->now),
+                         .max_orders = 1024,
+                         .ack_latency_ns = 1 * MS,
+                         .fill_latency_ns = 1 * MS,
+                         .seed = 42,
+                         .symbols = &sym,
+                         .nsymbols = 1};
+  assert_int_equal(oms_sim_venue_create(&sc, &w->sim), 0);
+  assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(w->e, w->sim, NULL), 0);
+  oms_portfolio_set_cash(w->pf, "ACC1", T_D("1000000"), w->now);
+  oms_portfolio_set_cash(w->pf, "ACC2", T_D("1000000"), w->now);
+  oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), w->now);
+  loose_limits(w->risk, NULL);
+
+  oms_gateway_config_t gc = {.engine = w->e,
+                             .store = store,
+                             .clock = oms_clock_manual(&w->now),
+                             .default_venue = "SIM",
+                             .max_tracked = 16,
+                             .max_conns = 3,
+                             .io = {.send = io_send, .close = io_close, .log = io_log, .ctx = w}};
+  assert_int_equal(oms_gateway_create(&gc, &w->gw), 0);
+  oms_gateway_session_config_t s1 = {.client_comp_id = "CLIENT1",
+                                     .our_comp_id = "OMS",
+                                     .password = "pw1",
+                                     .account = "ACC1",
+                                     .cancel_on_disconnect = cod};
+  oms_gateway_session_config_t s2 = {
+      .client_comp_id = "CLIENT2", .our_comp_id = "OMS", .account = "ACC2"};
+  assert_int_equal(oms_gateway_add_session(w->gw, &s1), 0);
+  assert_int_equal(oms_gateway_add_session(w->gw, &s2), 0);
+  assert_int_equal(oms_gateway_add_session(w->gw, &s2), OMS_EEXIST);
+  return w;
+}
+
+static void destroy(world_t *w) {
+  oms_gateway_destroy(w->gw);
+  oms_engine_destroy(w->e);
+  oms_risk_destroy(w->risk);
+  oms_portfolio_destroy(w->pf);
+  free(w);
+}
+
+static void run_ms(world_t *w, int ms) {
+  for (int i = 0; i < ms; i++) {
+    w->now += MS;
+    oms_engine_poll(w->e);
+  }
+}
+
+/* Sends one message "35=type|49=comp|56=OMS|34=seq|52=...|" + body on conn. */
+static int send_raw(world_t *w, int conn, const char *type, const char *body) {
+  char hdr[8192], msg[8192];
+  snprintf(hdr, sizeof hdr, "35=%s|49=%s|56=OMS|34=%lld|52=20260101-00:00:00.000|%s", type,
+           w->comp[conn], (long long)w->seq[conn]++, body);
+  size_t n = frame(msg, sizeof msg, hdr);
+  return oms_gateway_conn_data(w->gw, (uint64_t)conn, msg, n);
+}
+
+/* The next message from the gateway on conn (skipping heartbeats when
+ * skip_admin), parsed into m; 0 or -1 when there is none. */
+static int next_msg(world_t *w, int conn, oms_fix_msg_t *m) {
+  conn_out_t *o = &w->out[conn];
+  while (o->read < o->len) {
+    size_t used = 0;
+    int rc = oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, m, &used, NULL);
+    assert_int_equal(rc, 0);
+    o->read += used;
+    if (!oms_fix_msg_is(m, "0")) return 0;
+  }
+  return -1;
+}
+
+static char *val(const oms_fix_msg_t *m, uint32_t tag) {
+  static char bufs[8][256];
+  static int k;
+  char *b = bufs[k++ % 8];
+  oms_fix_str_t s;
+  if (oms_fix_msg_get_str(m, tag, &s) != 0) return strcpy(b, "<none>");
+  snprintf(b, 256, "%.*s", (int)s.len, s.ptr);
+  return b;
+}
+
+/* Asserts the next message is type and returns it. */
+static oms_fix_msg_t *expect(world_t *w, int conn, const char *type) {
+  static oms_fix_msg_t m;
+  if (next_msg(w, conn, &m) != 0) fail_msg("conn %d: no message, wanted %s", conn, type);
+  if (!oms_fix_msg_is(&m, type))
+    fail_msg("conn %d: got 35=%.*s (58=%s), wanted %s", conn, (int)m.msg_type.len, m.msg_type.ptr,
+             val(&m, 58), type);
+  return &m;
+}
+
+static void expect_none(world_t *w, int conn) {
+  oms_fix_msg_t m;
+  if (next_msg(w, conn, &m) == 0)
+    fail_msg("conn %d: unexpected 35=%.*s", conn, (int)m.msg_type.len, m.msg_type.ptr);
+}
+
+static void expect_er(world_t *w, int conn, const char *exec_type, const char *ord_status) {
+  oms_fix_msg_t *m = expect(w, conn, "8");
+  if (strcmp(val(m, 150), exec_type) != 0 || strcmp(val(m, 39), ord_status) != 0)
+    fail_msg("ER 150=%s 39=%s (58=%s), wanted 150=%s 39=%s", val(m, 150), val(m, 39), val(m, 58),
+             exec_type, ord_status);
+}
+
+static void logon(world_t *w, int conn, const char *comp, const char *pw) {
+  w->comp[conn] = comp;
+  if (w->seq[conn] == 0) w->seq[conn] = 1;
+  memset(&w->out[conn], 0, sizeof w->out[conn]);
+  assert_int_equal(oms_gateway_conn_open(w->gw, (uint64_t)conn), 0);
+  char body[128];
+  snprintf(body, sizeof body, "98=0|108=30|%s%s%s", pw ? "554=" : "", pw ? pw : "", pw ? "|" : "");
+  send_raw(w, conn, "A", body);
+}
+
+static world_t *ready(bool cod) {
+  world_t *w = make(cod);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  return w;
+}
+
+#define TT "60=20260101-00:00:00.000|"
+
+static void new_limit(world_t *w, int conn, const char *clordid, const char *side, const char *qty,
+                      const char *px, const char *extra) {
+  char body[512];
+  snprintf(body, sizeof body, "11=%s|55=BTC-USD|54=%s|" TT "38=%s|40=2|44=%s|59=1|%s", clordid,
+           side, qty, px, extra ? extra : "");
+  send_raw(w, conn, "D", body);
+}
+
+/* ---- Tests ---------------------------------------------------------------------- */
+
+static void test_logon_and_limit_order_gets_pending_new_then_new(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  assert_int_equal(oms_gateway_sessions_connected(w->gw), 1);
+  assert_int_equal(oms_gateway_conns(w->gw), 1);
+  new_limit(w, 1, "o1", "1", "0.5", "60000", NULL);
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "A");
+  assert_string_equal(val(m, 11), "o1");
+  assert_string_equal(val(m, 1), "ACC1");
+  assert_string_equal(val(m, 151), "0.5");
+  assert_string_equal(val(m, 14), "0");
+  assert_string_equal(val(m, 59), "1");
+  run_ms(w, 3);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 39), "0");
+  assert_string_equal(val(m, 44), "60000");
+  expect_none(w, 1);
+  destroy(w);
+}
+
+static void test_market_order_fills_with_last_qty_and_px(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "D", "11=m1|55=BTC-USD|54=1|" TT "38=0.5|40=1|59=3|");
+  expect_er(w, 1, "A", "A");
+  run_ms(w, 5);
+  expect_er(w, 1, "0", "0");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "F");
+  assert_string_equal(val(m, 39), "2");
+  assert_string_equal(val(m, 32), "0.5");
+  assert_string_equal(val(m, 14), "0.5");
+  assert_string_equal(val(m, 151), "0");
+  assert_string_not_equal(val(m, 31), "<none>");
+  assert_string_equal(val(m, 6), val(m, 31));
+  destroy(w);
+}
+
+static void test_other_account_is_refused_as_not_entitled(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "x1", "1", "0.5", "60000", "1=ACC2|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_string_equal(val(m, 103), "15");
+  assert_non_null(strstr(val(m, 58), "NOT_ENTITLED"));
+  new_limit(w, 1, "x2", "1", "0.5", "60000", "1=ACC1|");
+  expect_er(w, 1, "A", "A");
+  destroy(w);
+}
+
+static void test_risk_refusal_carries_reason_code_and_text(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "big", "1", "500", "60000", NULL);
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_string_equal(val(m, 39), "8");
+  assert_string_equal(val(m, 11), "big");
+  if (strstr(val(m, 58), "MAX") == NULL) fail_msg("58=%s", val(m, 58));
+  /* a symbol that is not whitelisted / unknown */
+  send_raw(w, 1, "D", "11=u1|55=DOGE|54=1|" TT "38=1|40=2|44=1|59=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_string_equal(val(m, 103), "1");
+  destroy(w);
+}
+
+static void test_unsupported_values_are_rejected(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "D", "11=s1|55=BTC-USD|54=5|" TT "38=1|40=2|44=60000|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 103), "11");
+  send_raw(w, 1, "D", "11=s2|55=BTC-USD|54=1|" TT "38=1|40=P|44=60000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 103), "11");
+  send_raw(w, 1, "D", "11=s3|55=BTC-USD|54=1|" TT "38=1|40=2|44=60000|59=2|");
+  m = expect(w, 1, "8");
+  assert_non_null(strstr(val(m, 58), "TimeInForce"));
+  send_raw(w, 1, "D", "11=s4|55=BTC-USD|54=1|" TT "38=1.000000001|40=2|44=60000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  send_raw(
+      w, 1, "D",
+      "11=s5-0123456789012345678901234567890123456789012345678901234567890123|55=BTC-USD|54=1|" TT
+      "38=1|40=2|44=60000|");
+  m = expect(w, 1, "8");
+  assert_non_null(strstr(val(m, 58), "BAD_ID"));
+  send_raw(w, 1, "D",
+           "11=s6|55=BTC-USD-0123456789012345678901234567890|54=1|" TT "38=1|40=2|44=60000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 103), "1");
+  send_raw(w, 1, "D", "11=s7|55=BTC-USD|54=1|" TT "38=1|40=2|44=60000|100=VERYLONGVENUENAME123|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  /* a NewOrderSingle without a required tag is a session Reject */
+  send_raw(w, 1, "D", "11=s8|54=1|" TT "38=1|40=2|");
+  m = expect(w, 1, "3");
+  assert_string_equal(val(m, 371), "55");
+  destroy(w);
+}
+
+static void test_order_types_and_time_in_force(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  /* GTD with ExpireTime, post-only, stop, stop-limit, IOC, FOK, DAY */
+  send_raw(w, 1, "D",
+           "11=gtd|55=BTC-USD|54=1|" TT "38=0.1|40=2|44=60000|59=6|126=20260102-00:00:00.000|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "A");
+  new_limit(w, 1, "gtd2", "1", "0.1", "60004", "");
+  expect(w, 1, "8");
+  send_raw(w, 1, "D", "11=po|55=BTC-USD|54=2|" TT "38=0.1|40=2|44=70000|59=1|18=6|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 18), "6");
+  send_raw(w, 1, "D", "11=st|55=BTC-USD|54=2|" TT "38=0.1|40=3|99=50000|59=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 40), "3");
+  assert_string_equal(val(m, 99), "50000");
+  send_raw(w, 1, "D", "11=sl|55=BTC-USD|54=2|" TT "38=0.1|40=4|99=50000|44=49999|59=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 40), "4");
+  send_raw(w, 1, "D", "11=ioc|55=BTC-USD|54=1|" TT "38=0.1|40=2|44=60001|59=3|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 59), "3");
+  send_raw(w, 1, "D", "11=fok|55=BTC-USD|54=1|" TT "38=0.1|40=2|44=60002|59=4|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 59), "4");
+  send_raw(w, 1, "D", "11=day|55=BTC-USD|54=1|" TT "38=0.1|40=2|44=60003|59=0|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 59), "0");
+  run_ms(w, 5);
+  int cancels = 0, news = 0;
+  oms_fix_msg_t mm;
+  while (next_msg(w, 1, &mm) == 0) {
+    if (strcmp(val(&mm, 150), "4") == 0) cancels++;
+    if (strcmp(val(&mm, 150), "0") == 0) news++;
+  }
+  assert_true(cancels >= 2); /* the IOC and the FOK */
+  assert_true(news >= 5);
+  destroy(w);
+}
+
+static void test_duplicate_clordid_and_poss_resend(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "d1", "1", "0.5", "60000", NULL);
+  expect_er(w, 1, "A", "A");
+  run_ms(w, 3);
+  expect_er(w, 1, "0", "0");
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  uint64_t submitted = st.submitted;
+  /* the same order again, flagged as a possible resend: its status, no new order */
+  new_limit(w, 1, "d1", "1", "0.5", "60000", "97=Y|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "I");
+  assert_string_equal(val(m, 39), "0");
+  assert_string_equal(val(m, 37), "1");
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.submitted, submitted);
+  /* the same again without the flag: a duplicate */
+  new_limit(w, 1, "d1", "1", "0.5", "60000", NULL);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_string_equal(val(m, 103), "6");
+  /* another request with the same ClOrdID */
+  new_limit(w, 1, "d1", "1", "0.7", "60000", NULL);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 103), "6");
+  assert_non_null(strstr(val(m, 58), "DUPLICATE_CLORDID"));
+  /* ClOrdID uniqueness is per session: CLIENT2 may use d1 */
+  logon(w, 2, "CLIENT2", NULL);
+  expect(w, 2, "A");
+  new_limit(w, 2, "d1", "1", "0.5", "60000", NULL);
+  m = expect(w, 2, "8");
+  assert_string_equal(val(m, 150), "A");
+  assert_string_equal(val(m, 1), "ACC2");
+  destroy(w);
+}
+
+static void test_cancel_by_orig_clordid(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "c1", "1", "0.5", "60000", NULL);
+  run_ms(w, 3);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  send_raw(w, 1, "F", "41=c1|11=c1-x|55=BTC-USD|54=1|" TT);
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  assert_string_equal(val(m, 11), "c1-x");
+  assert_string_equal(val(m, 41), "c1");
+  run_ms(w, 3);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "4");
+  assert_string_equal(val(m, 39), "4");
+  assert_string_equal(val(m, 11), "c1-x");
+  assert_string_equal(val(m, 41), "c1");
+  assert_string_equal(val(m, 151), "0");
+  /* cancel again: too late */
+  send_raw(w, 1, "F", "41=c1|11=c1-y|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 434), "1");
+  assert_string_equal(val(m, 102), "0");
+  /* unknown order */
+  send_raw(w, 1, "F", "41=nope|11=c1-z|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  assert_string_equal(val(m, 37), "NONE");
+  /* another account */
+  send_raw(w, 1, "F", "41=c1|11=c1-w|55=BTC-USD|54=1|1=ACC2|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  /* a missing required tag */
+  send_raw(w, 1, "F", "41=c1|11=c1-v|54=1|" TT);
+  expect(w, 1, "3");
+  destroy(w);
+}
+
+static void test_orders_of_another_session_are_unknown(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  logon(w, 2, "CLIENT2", NULL);
+  expect(w, 2, "A");
+  new_limit(w, 2, "theirs", "1", "0.5", "60000", NULL);
+  expect(w, 2, "8");
+  send_raw(w, 1, "F", "41=theirs|11=mine|55=BTC-USD|54=1|" TT);
+  oms_fix_msg_t *m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  send_raw(w, 1, "H", "11=theirs|55=BTC-USD|54=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "I");
+  assert_string_equal(val(m, 39), "8");
+  expect_none(w, 2);
+  destroy(w);
+}
+
+static void test_replace_moves_the_clordid_chain(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "r1", "1", "0.5", "60000", NULL);
+  run_ms(w, 3);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  send_raw(w, 1, "G", "41=r1|11=r2|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "E");
+  assert_string_equal(val(m, 11), "r2");
+  assert_string_equal(val(m, 41), "r1");
+  run_ms(w, 3);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "5");
+  assert_string_equal(val(m, 11), "r2");
+  assert_string_equal(val(m, 41), "r1");
+  assert_string_equal(val(m, 38), "0.8");
+  assert_string_equal(val(m, 44), "60500");
+  /* the old ClOrdID no longer names the order, the new one does */
+  send_raw(w, 1, "H", "11=r1|55=BTC-USD|54=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 39), "8");
+  send_raw(w, 1, "H", "11=r2|55=BTC-USD|54=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "I");
+  assert_string_equal(val(m, 39), "0");
+  /* reusing a ClOrdID of the chain for a new order is a duplicate */
+  new_limit(w, 1, "r2", "1", "0.5", "60000", NULL);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 103), "6");
+  /* a replace changing the side is refused */
+  send_raw(w, 1, "G", "41=r2|11=r3|55=BTC-USD|54=2|" TT "38=0.8|40=2|44=60500|59=1|");
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 434), "2");
+  /* a replace reusing its own ClOrdID is refused */
+  send_raw(w, 1, "G", "41=r2|11=r2|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "6");
+  /* a replace that changes nothing is refused by the engine */
+  send_raw(w, 1, "G", "41=r2|11=r4|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  m = expect(w, 1, "9");
+  assert_non_null(strstr(val(m, 58), "NOTHING_TO_CHANGE"));
+  /* a replace with a bad price */
+  send_raw(w, 1, "G", "41=r2|11=r5|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=1.000000001|59=1|");
+  expect(w, 1, "9");
+  /* and a cancel by the new ClOrdID */
+  send_raw(w, 1, "F", "41=r2|11=r6|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  /* a cancel while one is pending */
+  send_raw(w, 1, "F", "41=r2|11=r7|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "3");
+  run_ms(w, 3);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "4");
+  assert_string_equal(val(m, 11), "r6");
+  assert_string_equal(val(m, 41), "r2");
+  send_raw(w, 1, "G", "41=nope|11=r9|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  expect(w, 1, "9");
+  send_raw(w, 1, "G", "41=r2|11=r9|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  expect(w, 1, "3");
+  destroy(w);
+}
+
+static void test_replace_refused_by_the_venue_gives_cancel_reject(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  /* a post-only sell that a replace would make cross the book */
+  send_raw(w, 1, "D", "11=p1|55=BTC-USD|54=2|" TT "38=0.1|40=2|44=70000|59=1|18=6|");
+  run_ms(w, 3);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  send_raw(w, 1, "G", "41=p1|11=p2|55=BTC-USD|54=2|" TT "38=0.1|40=2|44=60000|59=1|18=6|");
+  oms_fix_msg_t m;
+  int got9 = 0, gotE = 0;
+  run_ms(w, 3);
+  while (next_msg(w, 1, &m) == 0) {
+    if (oms_fix_msg_is(&m, "9")) {
+      got9 = 1;
+      assert_string_equal(val(&m, 434), "2");
+      assert_string_equal(val(&m, 11), "p2");
+      assert_string_equal(val(&m, 41), "p1");
+    } else if (strcmp(val(&m, 150), "E") == 0) {
+      gotE = 1;
+    }
+  }
+  if (gotE) assert_true(got9);
+  /* p1 still works, p2 is free again */
+  send_raw(w, 1, "H", "11=p1|55=BTC-USD|54=2|");
+  oms_fix_msg_t *mm = expect(w, 1, "8");
+  assert_string_not_equal(val(mm, 39), "8");
+  destroy(w);
+}
+
+static void test_status_request(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "s1", "2", "0.25", "70000", NULL);
+  run_ms(w, 3);
+  expect(w, 1, "8");
+  expect(w, 1, "8");
+  send_raw(w, 1, "H", "11=s1|55=BTC-USD|54=2|790=q1|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "I");
+  assert_string_equal(val(m, 39), "0");
+  assert_string_equal(val(m, 11), "s1");
+  assert_string_equal(val(m, 54), "2");
+  send_raw(w, 1, "H", "11=zz|55=BTC-USD|54=2|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 39), "8");
+  assert_string_equal(val(m, 37), "NONE");
+  send_raw(w, 1, "H", "11=zz|54=2|");
+  expect(w, 1, "3");
+  destroy(w);
+}
+
+static void test_mass_cancel(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "a", "1", "0.1", "60000", NULL);
+  new_limit(w, 1, "b", "1", "0.1", "60000", NULL);
+  new_limit(w, 1, "c", "2", "0.1", "70000", NULL);
+  run_ms(w, 3);
+  while (w->out[1].read < w->out[1].len) expect(w, 1, "8");
+  send_raw(w, 1, "q", "11=mc1|530=1|55=BTC-USD|" TT);
+  run_ms(w, 3);
+  oms_fix_msg_t mm, *m;
+  int ers = 0, reports = 0, n = 0;
+  while (next_msg(w, 1, &mm) == 0) {
+    if (oms_fix_msg_is(&mm, "r")) {
+      reports++;
+      assert_string_equal(val(&mm, 531), "1");
+      n = atoi(val(&mm, 533));
+    } else {
+      ers++;
+    }
+  }
+  assert_int_equal(reports, 1);
+  assert_true(n >= 2);
+  assert_int_equal(ers, 2 * n);
+  send_raw(w, 1, "q", "11=mc2|530=7|" TT);
+  m = expect(w, 1, "r");
+  assert_string_equal(val(m, 531), "7");
+  assert_string_equal(val(m, 533), "0");
+  send_raw(w, 1, "q", "11=mc3|530=3|" TT);
+  m = expect(w, 1, "r");
+  assert_string_equal(val(m, 531), "0");
+  assert_string_equal(val(m, 532), "0");
+  send_raw(w, 1, "q", "11=mc4|530=7|1=ACC2|" TT);
+  m = expect(w, 1, "r");
+  assert_string_equal(val(m, 531), "0");
+  send_raw(w, 1, "q", "11=mc5|530=1|55=BTC-USD-0123456789012345678901234567890|" TT);
+  m = expect(w, 1, "r");
+  assert_string_equal(val(m, 532), "1");
+  send_raw(w, 1, "q", "11=mc6|" TT);
+  expect(w, 1, "3");
+  destroy(w);
+}
+
+static void test_unknown_message_type_gets_business_reject(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "B", "148=hello|");
+  oms_fix_msg_t *m = expect(w, 1, "j");
+  assert_string_equal(val(m, 380), "3");
+  assert_string_equal(val(m, 372), "B");
+  destroy(w);
+}
+
+static void test_cancel_on_disconnect(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "k1", "1", "0.1", "60000", NULL);
+  run_ms(w, 3);
+  oms_gateway_conn_closed(w->gw, 1);
+  assert_int_equal(oms_gateway_sessions_connected(w->gw), 0);
+  run_ms(w, 3);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "k1", &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  /* and the session logs on again with its sequence numbers */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), 0);
+  memset(&w->out[1], 0, sizeof w->out[1]);
+  send_raw(w, 1, "A", "98=0|108=30|554=pw1|");
+  oms_fix_msg_t *m = expect(w, 1, "A");
+  assert_string_equal(val(m, 34), "4");
+  destroy(w);
+}
+
+static void test_without_cancel_on_disconnect_orders_stay(void **state) {
+  (void)state;
+  world_t *w = ready(false);
+  new_limit(w, 1, "k1", "1", "0.1", "60000", NULL);
+  run_ms(w, 3);
+  oms_gateway_conn_closed(w->gw, 1);
+  oms_gateway_conn_closed(w->gw, 1); /* unknown now: ignored */
+  run_ms(w, 3);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "k1", &o), 0);
+  assert_int_equal(o.state, OMS_STATE_ACCEPTED);
+  destroy(w);
+}
+
+static void test_bad_connections_are_closed(void **state) {
+  (void)state;
+  world_t *w = make(true);
+  /* bad password */
+  logon(w, 1, "CLIENT1", "wrong");
+  assert_true(w->out[1].closed);
+  assert_int_equal(send_raw(w, 1, "0", ""), OMS_ECLOSED);
+  oms_gateway_conn_closed(w->gw, 1);
+  /* unknown CompID */
+  logon(w, 1, "NOBODY", NULL);
+  assert_true(w->out[1].closed);
+  assert_non_null(strstr(w->out[1].reason, "CompID"));
+  oms_gateway_conn_closed(w->gw, 1);
+  /* a first message that is not a Logon */
+  w->comp[1] = "CLIENT1";
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), 0);
+  memset(&w->out[1], 0, sizeof w->out[1]);
+  assert_int_equal(send_raw(w, 1, "D", "11=x|"), OMS_ECLOSED);
+  assert_non_null(strstr(w->out[1].reason, "not a Logon"));
+  oms_gateway_conn_closed(w->gw, 1);
+  /* garbage */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), 0);
+  memset(&w->out[1], 0, sizeof w->out[1]);
+  assert_int_equal(oms_gateway_conn_data(w->gw, 1, "GET / HTTP/1.1\r\n\r\n", 18), OMS_ECLOSED);
+  oms_gateway_conn_closed(w->gw, 1);
+  /* a truncated Logon waits for more, then is fine */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), 0);
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), OMS_EEXIST);
+  memset(&w->out[1], 0, sizeof w->out[1]);
+  char msg[512];
+  size_t n = frame(msg, sizeof msg,
+                   "35=A|49=CLIENT1|56=OMS|34=1|52=20260101-00:00:00.000|98=0|108=30|554=pw1|");
+  assert_int_equal(oms_gateway_conn_data(w->gw, 1, msg, 10), 0);
+  assert_int_equal(oms_gateway_conn_data(w->gw, 1, msg + 10, n - 10), 0);
+  expect(w, 1, "A");
+  /* a second connection for the same session is refused */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 2), 0);
+  memset(&w->out[2], 0, sizeof w->out[2]);
+  assert_int_equal(oms_gateway_conn_data(w->gw, 2, msg, n), OMS_ECLOSED);
+  assert_non_null(strstr(w->out[2].reason, "already connected"));
+  oms_gateway_conn_closed(w->gw, 2);
+  /* a wrong checksum after Logon is dropped, the session keeps serving */
+  w->seq[1] = 2;
+  char bad[512];
+  size_t bn = frame(bad, sizeof bad, "35=0|49=CLIENT1|56=OMS|34=2|52=20260101-00:00:00.000|");
+  bad[bn - 2] = bad[bn - 2] == '0' ? '1' : '0';
+  assert_int_equal(oms_gateway_conn_data(w->gw, 1, bad, bn), 0);
+  new_limit(w, 1, "after", "1", "0.1", "60000", NULL);
+  expect_er(w, 1, "A", "A");
+  /* connection table full */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 2), 0);
+  assert_int_equal(oms_gateway_conn_open(w->gw, 3), 0);
+  assert_int_equal(oms_gateway_conn_open(w->gw, 0), OMS_EFULL);
+  assert_int_equal(oms_gateway_conn_data(w->gw, 99, "x", 1), OMS_ENOTFOUND);
+  /* a connection that never sends a whole Logon */
+  char junk[40000];
+  memcpy(junk, "8=FIX.4.4\0019=99999\001", 19);
+  memset(junk + 19, 'a', sizeof junk - 19);
+  assert_int_equal(oms_gateway_conn_data(w->gw, 2, junk, sizeof junk), OMS_ECLOSED);
+  destroy(w);
+}
+
+static void test_timer_logout_and_send_failure(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  w->now += 37 * SEC;
+  oms_gateway_on_timer(w->gw);
+  oms_fix_msg_t m;
+  /* a heartbeat went out (next_msg skips heartbeats; the buffer grew) */
+  assert_true(w->out[1].len > w->out[1].read);
+  assert_int_equal(next_msg(w, 1, &m), 0); /* the TestRequest after silence */
+  assert_int_equal(oms_gateway_logout_all(w->gw, "shutting down"), 1);
+  expect(w, 1, "5");
+  send_raw(w, 1, "5", "");
+  assert_true(w->out[1].closed);
+  oms_gateway_conn_closed(w->gw, 1);
+  /* sending fails: the session drops the connection */
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  w->fail_send = 1;
+  new_limit(w, 1, "f1", "1", "0.1", "60000", NULL);
+  assert_true(w->out[1].closed);
+  w->fail_send = 0;
+  run_ms(w, 3); /* events for a disconnected session are dropped */
+  assert_true(w->logs > 0);
+  destroy(w);
+}
+
+static void test_create_arguments(void **state) {
+  (void)state;
+  oms_gateway_t *gw = (oms_gateway_t *)1;
+  oms_gateway_config_t gc = {0};
+  assert_int_equal(oms_gateway_create(NULL, &gw), OMS_EINVAL);
+  assert_null(gw);
+  assert_int_equal(oms_gateway_create(&gc, NULL), OMS_EINVAL);
+  assert_int_equal(oms_gateway_create(&gc, &gw), OMS_EINVAL);
+  world_t *w = make(true);
+  oms_gateway_session_config_t bad = {
+      .client_comp_id = "a b", .our_comp_id = "OMS", .account = "X"};
+  assert_int_equal(oms_gateway_add_session(w->gw, &bad), OMS_EINVAL);
+  assert_int_equal(oms_gateway_add_session(w->gw, NULL), OMS_EINVAL);
+  for (int i = 0; i < 70; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "S%d", i);
+    oms_gateway_session_config_t sc = {.client_comp_id = id, .our_comp_id = "OMS", .account = "X"};
+    int rc = oms_gateway_add_session(w->gw, &sc);
+    if (rc != 0) {
+      assert_int_equal(rc, OMS_EFULL);
+      break;
+    }
+  }
+  oms_gateway_destroy(NULL);
+  destroy(w);
+}
+
+static void test_ord_rej_reason_mapping(void **state) {
+  (void)state;
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_UNKNOWN_INSTRUMENT), 1);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_TRADING_HOURS), 2);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_MAX_POSITION), 3);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_DUPLICATE_CLORDID), 6);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_NOT_ENTITLED), 15);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_LOT_SIZE), 13);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_POST_ONLY_TIF), 11);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_NO_LIQUIDITY), 0);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_STORE_FAILED), 99);
+}
+
+static void test_many_replaces_fill_the_tracking_table(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  /* max_tracked 16: keep replacing distinct orders until the table refuses */
+  int refused = 0;
+  for (int i = 0; i < 40 && !refused; i++) {
+    char id[16], body[256];
+    snprintf(id, sizeof id, "t%d", i);
+    new_limit(w, 1, id, "1", "0.1", "60000", NULL);
+    run_ms(w, 2);
+    snprintf(body, sizeof body, "41=t%d|11=t%d-r|55=BTC-USD|54=1|" TT "38=0.2|40=2|44=60000|59=1|",
+             i, i);
+    send_raw(w, 1, "G", body);
+    oms_fix_msg_t m;
+    while (next_msg(w, 1, &m) == 0)
+      if (oms_fix_msg_is(&m, "9") && strstr(val(&m, 58), "CAPACITY") != NULL) refused = 1;
+    run_ms(w, 2);
+  }
+  assert_true(refused);
+  /* a cancel gets the same answer when the table is full */
+  send_raw(w, 1, "F", "41=t0-r|11=t0-c|55=BTC-USD|54=1|" TT);
+  oms_fix_msg_t *m = expect(w, 1, "9");
+  assert_non_null(strstr(val(m, 58), "CAPACITY"));
+  /* mass cancel empties it again */
+  send_raw(w, 1, "q", "11=mc|530=7|" TT);
+  run_ms(w, 5);
+  while (next_msg(w, 1, &(oms_fix_msg_t){0}) == 0) {
+  }
+  send_raw(w, 1, "H", "11=t0-r|55=BTC-USD|54=1|");
+  expect(w, 1, "8");
+  destroy(w);
+}
+
+static oms_store_t *open_store(const char *path) {
+  oms_store_config_t sc;
+  oms_store_config_init(&sc, path);
+  sc.synchronous = true;
+  oms_store_t *st = NULL;
+  assert_int_equal(oms_store_sqlite_open(&sc, &st), 0);
+  return st;
+}
+
+static void test_sequence_numbers_and_resend_through_the_store(void **state) {
+  (void)state;
+  char path[] = "/tmp/test-gateway-store-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  unlink(path);
+  oms_store_t *st = open_store(path);
+  world_t *w = make_with(true, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "p1", "1", "0.1", "60000", NULL);
+  run_ms(w, 5);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  /* the client asks for everything again: the ERs come back with PossDupFlag */
+  send_raw(w, 1, "2", "7=1|16=0|");
+  run_ms(w, 1);
+  int dups = 0;
+  oms_fix_msg_t m;
+  while (next_msg(w, 1, &m) == 0)
+    if (strcmp(val(&m, 43), "Y") == 0 && oms_fix_msg_is(&m, "8")) dups++;
+  assert_int_equal(dups, 2);
+  send_raw(w, 1, "5", "");
+  oms_gateway_conn_closed(w->gw, 1);
+  run_ms(w, 5);
+  assert_int_equal(oms_store_flush(st, INT64_C(5000000000)), 0);
+  int64_t next_client = w->seq[1];
+  oms_gateway_destroy(w->gw);
+  w->gw = NULL;
+  oms_engine_destroy(w->e);
+  w->e = NULL;
+  oms_risk_destroy(w->risk);
+  oms_portfolio_destroy(w->pf);
+  free(w);
+  /* a new gateway on the same store resumes the sequence numbers */
+  w = make_with(true, st);
+  w->seq[1] = next_client;
+  logon(w, 1, "CLIENT1", "pw1");
+  oms_fix_msg_t *a = expect(w, 1, "A");
+  assert_true(atoi(val(a, 34)) > 3);
+  destroy(w);
+  oms_store_close(st);
+  unlink(path);
+  char aux[64];
+  snprintf(aux, sizeof aux, "%s-wal", path);
+  unlink(aux);
+  snprintf(aux, sizeof aux, "%s-shm", path);
+  unlink(aux);
+}
+
+static void test_a_flood_in_one_read_is_answered_in_order(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  static char flood[1 << 20];
+  size_t len = 0;
+  for (int i = 0; i < 500; i++) {
+    char hdr[512];
+    snprintf(hdr, sizeof hdr,
+             "35=D|49=CLIENT1|56=OMS|34=%lld|52=20260101-00:00:00.000|11=fl%d|55=BTC-USD|54=1|" TT
+             "38=0.01|40=2|44=%d|59=3|",
+             (long long)w->seq[1]++, i, 60000 - i);
+    len += frame(flood + len, sizeof flood - len, hdr);
+  }
+  /* and some garbage in the middle of the stream: dropped, the session goes on */
+  memcpy(flood + len, "garbage\001\001", 9);
+  len += 9;
+  char hb[256];
+  snprintf(hb, sizeof hb, "35=1|49=CLIENT1|56=OMS|34=%lld|52=20260101-00:00:00.000|112=ping|",
+           (long long)w->seq[1]++);
+  len += frame(flood + len, sizeof flood - len, hb);
+  assert_int_equal(oms_gateway_conn_data(w->gw, 1, flood, len), 0);
+  run_ms(w, 5);
+  int pending_new = 0, heartbeat = 0;
+  conn_out_t *o = &w->out[1];
+  oms_fix_msg_t m;
+  while (o->read < o->len) {
+    size_t used = 0;
+    assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &m, &used, NULL), 0);
+    o->read += used;
+    /* PendingNew, or a refusal once the risk limit of 100 open orders is reached */
+    if (oms_fix_msg_is(&m, "8") && strncmp(val(&m, 11), "fl", 2) == 0 &&
+        (strcmp(val(&m, 150), "A") == 0 || strcmp(val(&m, 150), "8") == 0))
+      pending_new++;
+    if (oms_fix_msg_is(&m, "0") && strcmp(val(&m, 112), "ping") == 0) heartbeat++;
+  }
+  assert_int_equal(pending_new, 500);
+  assert_int_equal(heartbeat, 1);
+  assert_false(w->out[1].closed);
+  destroy(w);
+}
+
+static void test_stop_trigger_is_reported_as_restated(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  /* a buy stop just above the ask triggers when a market buy lifts the offer */
+  send_raw(w, 1, "D", "11=stp|55=BTC-USD|54=1|" TT "38=0.1|40=3|99=65001|59=1|");
+  run_ms(w, 3);
+  send_raw(w, 1, "D", "11=lift|55=BTC-USD|54=1|" TT "38=3|40=1|59=3|");
+  run_ms(w, 20);
+  oms_fix_msg_t m;
+  int restated = 0;
+  while (next_msg(w, 1, &m) == 0)
+    if (strcmp(val(&m, 11), "stp") == 0 && strcmp(val(&m, 150), "D") == 0) restated++;
+  assert_true(restated <= 1); /* 0 when the book did not reach the stop */
+  destroy(w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_logon_and_limit_order_gets_pending_new_then_new),
+      cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
+      cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
+      cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
+      cmocka_unit_test(test_unsupported_values_are_rejected),
+      cmocka_unit_test(test_order_types_and_time_in_force),
+      cmocka_unit_test(test_duplicate_clordid_and_poss_resend),
+      cmocka_unit_test(test_cancel_by_orig_clordid),
+      cmocka_unit_test(test_orders_of_another_session_are_unknown),
+      cmocka_unit_test(test_replace_moves_the_clordid_chain),
+      cmocka_unit_test(test_replace_refused_by_the_venue_gives_cancel_reject),
+      cmocka_unit_test(test_status_request),
+      cmocka_unit_test(test_mass_cancel),
+      cmocka_unit_test(test_unknown_message_type_gets_business_reject),
+      cmocka_unit_test(test_cancel_on_disconnect),
+      cmocka_unit_test(test_without_cancel_on_disconnect_orders_stay),
+      cmocka_unit_test(test_bad_connections_are_closed),
+      cmocka_unit_test(test_timer_logout_and_send_failure),
+      cmocka_unit_test(test_create_arguments),
+      cmocka_unit_test(test_ord_rej_reason_mapping),
+      cmocka_unit_test(test_many_replaces_fill_the_tracking_table),
+      cmocka_unit_test(test_sequence_numbers_and_resend_through_the_store),
+      cmocka_unit_test(test_a_flood_in_one_read_is_answered_in_order),
+      cmocka_unit_test(test_stop_trigger_is_reported_as_restated),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
