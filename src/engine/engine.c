@@ -108,6 +108,12 @@ struct oms_engine_s {
   oms_event_t sev[MAX_STAGE];
   int nstage;
 
+  /* A Bloom filter of every (strategy, client order id) this engine or its
+   * store has seen: a new id that misses it needs no store lookup, which
+   * keeps SQLite off the submission path (false positives cost a lookup). */
+  uint64_t *seen;
+  uint64_t seen_mask; /* bits - 1 */
+
   /* recent execution ids */
   oms__u64map_t exec_map;
   uint64_t *exec_ring;
@@ -171,6 +177,18 @@ static uint64_t request_hash(const oms_order_request_t *r) {
   return h ? h : 1;
 }
 
+/* Two bit positions from the two halves of the key (already a mixed hash). */
+static void seen_add(oms_engine_t *e, uint64_t key) {
+  uint64_t a = key & e->seen_mask, b = (key >> 32 ^ key << 7) & e->seen_mask;
+  e->seen[a / 64] |= UINT64_C(1) << (a % 64);
+  e->seen[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
+  uint64_t a = key & e->seen_mask, b = (key >> 32 ^ key << 7) & e->seen_mask;
+  return (e->seen[a / 64] >> (a % 64) & 1) && (e->seen[b / 64] >> (b % 64) & 1);
+}
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why);
@@ -205,13 +223,16 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->ocap = c->outbox_capacity;
   e->actions = calloc(e->ocap, sizeof(action_t));
   e->events = calloc(e->ocap, sizeof(oms_event_t));
+  e->seen_mask = (UINT64_C(1) << 24) - 1; /* 16 Mbit, 2 MiB */
+  e->seen = calloc((size_t)(e->seen_mask + 1) / 64, sizeof(uint64_t));
   e->exec_cap = c->exec_id_window;
   e->exec_ring = calloc(e->exec_cap, sizeof(uint64_t));
   e->hcap = c->outbox_capacity;
   e->held = calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = calloc(e->hcap, sizeof(uint32_t));
   if (e->slots == NULL || e->ins == NULL || e->vctx == NULL || e->actions == NULL ||
-      e->events == NULL || e->exec_ring == NULL || e->held == NULL || e->held_venue == NULL)
+      e->events == NULL || e->exec_ring == NULL || e->held == NULL || e->held_venue == NULL ||
+      e->seen == NULL)
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
@@ -245,6 +266,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   free(e->actions);
   free(e->events);
   free(e->exec_ring);
+  free(e->seen);
   free(e->held);
   free(e->held_venue);
   oms__u64map_close(&e->by_id);
@@ -629,7 +651,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
       memset(&res->order, 0, sizeof(res->order));
       return OMS_EREJECTED;
     }
-  } else if (e->cfg.store != NULL) {
+  } else if (e->cfg.store != NULL && seen_maybe(e, ckey)) {
     oms_order_t old;
     if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id,
                                        &old) == 0) {
@@ -655,6 +677,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   s->req_hash = rhash;
   oms__u64map_put(&e->by_id, s->o.order_id, si);
   oms__u64map_put(&e->by_clord, ckey, si);
+  seen_add(e, ckey);
   e->st.submitted++;
 
   oms_reject_t rej;
@@ -1260,6 +1283,12 @@ static int load_state(void *ctx, const oms_trading_state_row_t *t) {
   return 0;
 }
 
+/* Every client order id the store knows, finished orders included. */
+static int remember_id(void *ctx, const oms_order_t *o) {
+  seen_add(ctx, clord_key(o->strategy_id, o->client_order_id));
+  return 0;
+}
+
 /* Books one stored fill into the portfolio again. */
 static int replay_fill(void *ctx, const oms_event_t *ev) {
   oms_engine_t *e = ctx;
@@ -1294,6 +1323,9 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
     rc = oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e);
     if (rc != 0) return OMS_ESTORE;
   }
+  oms_order_query_t all = {0};
+  rc = oms_store_query_orders(e->cfg.store, &all, remember_id, e);
+  if (rc != 0) return OMS_ESTORE;
   rc = oms_store_load_active(e->cfg.store, load_one, e);
   if (n_loaded != NULL) *n_loaded = e->st.orders_in_memory;
   if (rc == OMS_EFULL) return OMS_EFULL;

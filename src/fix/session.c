@@ -77,6 +77,7 @@ struct oms_fix_session_s {
   int64_t test_req_count;
 
   int app_building;
+  int seq_loaded; /* next_sender/next_target came from the store */
   int64_t app_seq; /* MsgSeqNum written by app_begin */
   oms_fix_builder_t app_b;
   oms_fix_builder_t admin_b;
@@ -284,6 +285,7 @@ int oms_fix_session_connect(oms_fix_session_t *s) {
   }
   s->next_sender = ns;
   s->next_target = nt;
+  s->seq_loaded = 1;
   s->state = OMS_FIX_SESSION_AWAIT_LOGON;
   s->resend_until = 0;
   s->hb_s = 0;
@@ -779,9 +781,36 @@ static int can_send(const oms_fix_session_t *s) {
   return s->state == OMS_FIX_SESSION_ACTIVE || s->state == OMS_FIX_SESSION_LOGOUT_SENT;
 }
 
+/* The sequence numbers as stored, for a session that has not connected
+ * since it was created (a message stored while the client is away must
+ * carry the number the session will resume from). */
+static int load_seqnums(oms_fix_session_t *s) {
+  if (s->seq_loaded) return 0;
+  int64_t ns = 1, nt = 1;
+  int rc = s->store.load_seqnums(s->store.ctx, &ns, &nt);
+  if (rc == OMS_ENOTFOUND) {
+    ns = nt = 1;
+  } else if (rc) {
+    return rc;
+  } else if (ns < 1 || nt < 1) {
+    return OMS_ESTORE;
+  }
+  s->next_sender = ns;
+  s->next_target = nt;
+  s->seq_loaded = 1;
+  return 0;
+}
+
 int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fix_builder_t **b) {
   *b = NULL;
-  if (!can_send(s)) return OMS_ESTATE;
+  /* While the client is away an application message is numbered and stored
+   * as if sent: at its next Logon the client sees the gap and asks for it
+   * with a ResendRequest, so a fill reported meanwhile is never lost. */
+  if (!can_send(s)) {
+    if (s->state != OMS_FIX_SESSION_DISCONNECTED) return OMS_ESTATE;
+    int rc = load_seqnums(s);
+    if (rc) return rc;
+  }
   if (!msg_type || is_admin_type(oms_fix_str(msg_type))) return OMS_EINVAL;
   oms_fix_header_t h = {.msg_type = msg_type,
                         .sender_comp_id = s->sender,
@@ -797,7 +826,9 @@ int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fi
 }
 
 int oms_fix_session_app_send(oms_fix_session_t *s) {
-  if (!s->app_building || !can_send(s)) return OMS_ESTATE;
+  int online = can_send(s);
+  if (!s->app_building || (!online && s->state != OMS_FIX_SESSION_DISCONNECTED))
+    return OMS_ESTATE;
   s->app_building = 0;
   size_t len;
   int rc = oms_fix_builder_finish(&s->app_b, &len);
@@ -810,7 +841,8 @@ int oms_fix_session_app_send(oms_fix_session_t *s) {
   if (rc) return fatal(s, rc, "store save_sent");
   s->next_sender++;
   rc = persist(s);
-  return rc ? rc : write_out(s, s->app_buf, len);
+  if (rc) return rc;
+  return online ? write_out(s, s->app_buf, len) : 0;
 }
 
 #define SEND_WITH(name, type, T, writer)             \

@@ -44,6 +44,7 @@ typedef struct gw_session_s {
   char account[OMS_ID_MAX + 1];
   char key[2 * OMS_ID_MAX + 2]; /* the store's session name "CLIENT-OURS" */
   bool cancel_on_disconnect;
+  uint64_t sent_ticket; /* store ticket of the last outbound message saved */
   oms_fix_session_t *fs;
   gw_conn_t *conn;
   /* Sequence numbers cached here: the store's writes are asynchronous. */
@@ -300,8 +301,7 @@ static int st_save_seqnums(void *ctx, int64_t next_sender, int64_t next_target) 
 static int st_save_sent(void *ctx, int64_t seq, const char *data, size_t len) {
   gw_session_t *s = ctx;
   if (s->gw->cfg.store == NULL || len > OMS_STORE_FIX_MSG_MAX) return 0;
-  uint64_t t;
-  return oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &t);
+  return oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &s->sent_ticket);
 }
 
 static int fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
@@ -317,6 +317,13 @@ static int fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
 static int st_load_sent(void *ctx, int64_t seq, char *buf, size_t cap, size_t *len) {
   gw_session_t *s = ctx;
   if (s->gw->cfg.store == NULL) return OMS_ENOTFOUND;
+  /* The store's queries see committed rows only: a message saved a moment
+   * ago (a report stored while the client was away) must be committed before
+   * it can be resent. Resend requests are rare; the wait is a commit. */
+  if (s->sent_ticket > oms_store_durable_ticket(s->gw->cfg.store)) {
+    int wrc = oms_store_wait(s->gw->cfg.store, s->sent_ticket, INT64_C(2000000000));
+    if (wrc != 0) return wrc;
+  }
   s->fetch_buf = buf;
   s->fetch_cap = cap;
   s->fetch_found = 0;
@@ -721,7 +728,8 @@ static void er_from_order(oms_gateway_t *gw, const oms_order_t *o, oms_fix_exec_
 }
 
 static void send_er(gw_session_t *s, const oms_fix_exec_report_t *er) {
-  if (s->conn == NULL || s->conn->closing) return;
+  /* With the client away the session stores the report under its sequence
+   * number; the client gets it by ResendRequest when it logs on again. */
   int rc = oms_fix_session_send_exec_report(s->fs, er);
   if (rc != 0)
     gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=send_failed msg=8 error=%s", s->client,

@@ -20,6 +20,7 @@ typedef struct fake_store_s {
   int append_rc;     /* refuse appends with this code when non-zero */
   int refuse_must;   /* also refuse OMS_STORE_APPEND_MUST appends */
   uint64_t last_seq;
+  int queries; /* query_orders calls */
   int nevents;
   oms_event_t events[1024];
 } fake_store_t;
@@ -50,6 +51,7 @@ static int fs_get_order(oms_store_t *s, uint64_t id, oms_order_t *out) {
 /* The latest snapshot of each order, newest events first. */
 static int fs_query(oms_store_t *s, const oms_order_query_t *q, oms_order_cb cb, void *ctx) {
   fake_store_t *f = (fake_store_t *)s;
+  f->queries++;
   uint64_t seen[1024];
   int nseen = 0;
   for (int i = f->nevents - 1; i >= 0; i--) {

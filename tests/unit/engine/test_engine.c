@@ -772,6 +772,26 @@ static void test_status_reports_settle_orders(void **state) {
   assert_int_equal(state_of(w, c), OMS_STATE_PARTIALLY_FILLED); /* a trigger after a fill: stale */
 }
 
+static void test_client_order_ids_left_in_the_store_are_still_known(void **state) {
+  (void)state;
+  world_t *w = make_world(true, 2, NULL);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  assert_int_equal(w->store.queries, 0); /* new ids: the store is not asked */
+  fake_report(&w->venue, OMS_EXEC_REJECTED, a);
+  oms_engine_poll(w->e);
+  submit_ok(w, "c3", OMS_SIDE_BUY, "1", "65000"); /* takes c1's slot */
+  /* c1 left memory; resubmitting it finds it in the store, never twice */
+  oms_order_request_t req;
+  t_request(&req, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_true(res.duplicate);
+  assert_int_equal(res.order.order_id, a);
+  assert_int_equal(w->store.queries, 1);
+  teardown((void **)&w);
+}
+
 static void test_trading_state_needs_a_risk_engine(void **state) {
   world_t *w = *state;
   assert_int_equal(oms_engine_set_trading_state(w->e, 0, NULL, 2, "halt"), OMS_EINVAL);
@@ -814,6 +834,7 @@ int main(void) {
       cmocka_unit_test(test_queued_message_refused_later_reaches_the_order),
       cmocka_unit_test_setup_teardown(test_status_reports_settle_orders, setup, teardown),
       cmocka_unit_test_setup_teardown(test_trading_state_needs_a_risk_engine, setup, teardown),
+      cmocka_unit_test(test_client_order_ids_left_in_the_store_are_still_known),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -815,11 +815,35 @@ static void test_send_failure_disconnects(void **state) {
   assert_string_equal(h->reason, "send");
 }
 
+static void test_app_message_while_disconnected_is_stored_for_resend(void **state) {
+  harness_t *h = *state;
+  /* the client is away: the report is numbered and stored, not written */
+  send_er(h, "away1");
+  send_er(h, "away2");
+  assert_int_equal(h->nout, 0);
+  assert_int_equal(oms_fix_session_next_sender_seq(h->s), 3);
+  /* at its Logon it sees our number run ahead and asks for the gap */
+  logon(h, 1);
+  assert_field(sent(h, -1), 34, "3");
+  int before = h->nout;
+  assert_int_equal(peer(h, "2", 2, "7=1|16=0|"), 0);
+  assert_int_equal(h->nout - before, 3); /* the two reports, then a gap fill over our Logon */
+  const oms_fix_msg_t *m = sent(h, before);
+  assert_field(m, 35, "8");
+  assert_field(m, 34, "1");
+  assert_field(m, 43, "Y");
+  assert_field(m, 11, "away1");
+  assert_field(sent(h, before + 1), 11, "away2");
+  /* while a Logon is awaited nothing is sent or stored */
+  oms_fix_session_reset_connection(h->s);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  oms_fix_builder_t *b;
+  assert_int_equal(oms_fix_session_app_begin(h->s, "8", &b), OMS_ESTATE);
+}
+
 static void test_app_send_contract(void **state) {
   harness_t *h = *state;
   oms_fix_builder_t *b;
-  assert_int_equal(oms_fix_session_app_begin(h->s, "8", &b), OMS_ESTATE);
-  assert_null(b);
   assert_int_equal(oms_fix_session_app_send(h->s), OMS_ESTATE);
   logon(h, 1);
   assert_int_equal(oms_fix_session_app_begin(h->s, "0", &b), OMS_EINVAL);
@@ -990,6 +1014,7 @@ int main(void) {
       T(test_store_failures_disconnect),
       T(test_send_failure_disconnects),
       T(test_app_send_contract),
+      T(test_app_message_while_disconnected_is_stored_for_resend),
       T(test_reply_helpers_send_their_messages),
       T(test_bytes_are_consumed_message_by_message),
       T(test_peer_reject_is_accepted),

@@ -656,7 +656,11 @@ static void test_unknown_message_type_gets_business_reject(void **state) {
 
 static void test_cancel_on_disconnect(void **state) {
   (void)state;
-  world_t *w = ready(true);
+  oms_store_t *mem;
+  assert_int_equal(oms_store_memory_create(NULL, &mem), 0);
+  world_t *w = make_with(true, mem);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
   new_limit(w, 1, "k1", "1", "0.1", "60000", NULL);
   run_ms(w, 3);
   oms_gateway_conn_closed(w->gw, 1);
@@ -670,8 +674,19 @@ static void test_cancel_on_disconnect(void **state) {
   memset(&w->out[1], 0, sizeof w->out[1]);
   send_raw(w, 1, "A", "98=0|108=30|554=pw1|");
   oms_fix_msg_t *m = expect(w, 1, "A");
+  /* the two reports of the cancel were stored while the client was away
+   * (34=4 and 5); it asks for them and gets them as possible duplicates */
+  assert_string_equal(val(m, 34), "6");
+  send_raw(w, 1, "2", "7=4|16=0|");
+  m = expect(w, 1, "8");
   assert_string_equal(val(m, 34), "4");
+  assert_string_equal(val(m, 43), "Y");
+  assert_string_equal(val(m, 39), "6"); /* pending cancel */
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 34), "5");
+  assert_string_equal(val(m, 39), "4"); /* cancelled */
   destroy(w);
+  oms_store_close(mem);
 }
 
 static void test_without_cancel_on_disconnect_orders_stay(void **state) {
