@@ -168,8 +168,13 @@ typedef enum oms_durability_e {
   /* synchronous=FULL: a commit is on the disk (fdatasync) before it is
    * durable. Survives power loss. The default. */
   OMS_DURABILITY_FSYNC = 0,
-  /* synchronous=NORMAL in WAL mode: a commit is in the OS page cache. Survives
-   * a crash of the process, not of the machine. */
+  /* synchronous=OFF in WAL mode: neither commits nor checkpoints ever sync;
+   * a commit is in the OS page cache. Survives a crash of the process (the
+   * kernel still writes the pages), not of the machine: a power loss can
+   * lose recent transactions and can damage the database file, so run `os`
+   * only where a replica or backup covers the machine. Its reward: time to
+   * durable is the SQLite write (~35 us), and no checkpoint stalls a commit
+   * behind a disk sync (p99 0.35 ms instead of 2.5 ms with NORMAL here). */
   OMS_DURABILITY_OS = 1
 } oms_durability_t;
 

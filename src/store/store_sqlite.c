@@ -1281,7 +1281,7 @@ static int open_conn(sq_t *s, sqlite3 **db, bool writer, oms_store_error_t *e) {
              "PRAGMA busy_timeout=%lld; PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;"
              "PRAGMA wal_autocheckpoint=0;%s",
              (long long)s->cfg.busy_timeout_ms,
-             s->cfg.durability == OMS_DURABILITY_OS ? "NORMAL" : "FULL",
+             s->cfg.durability == OMS_DURABILITY_OS ? "OFF" : "FULL",
              writer ? "" : "PRAGMA query_only=1;");
     call = "PRAGMA (open)";
     rc = inject(s, call);
