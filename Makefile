@@ -1,5 +1,6 @@
 # The commands of the README. Each installs what is missing first.
-#   make run     build and run the main program on the embedded defaults
+#   make run     build and run omsd on etc/omsd.conf (FIX 4.4 on 127.0.0.1:9878)
+#   make demo    a short session of liboms against the simulated venue, printed
 #   make test    the whole suite: Release, ASan+UBSan, coverage (>= 90%), fuzz
 #   make bench   optimised build, every benchmark in bench/
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -8,7 +9,7 @@ COVERAGE_MIN ?= 90
 CMAKE_FLAGS ?=
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build run test test-release test-asan test-coverage test-fuzz bench fuzz \
+.PHONY: all deps build run demo test test-release test-asan test-coverage test-fuzz bench fuzz \
         format format-check lint clean
 
 all: build
@@ -24,6 +25,9 @@ build: deps build/release/CMakeCache.txt
 
 run: build
 	scripts/run.sh
+
+demo: build
+	build/release/bin/omsdemo
 
 test: deps test-release test-asan test-coverage test-fuzz
 	@echo "make test: all suites passed"
