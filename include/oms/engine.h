@@ -119,6 +119,10 @@ typedef struct oms_modify_s {
   oms_dec_t qty;
   oms_dec_t price;
   oms_dec_t stop_price;
+  /* The client's new name for the order (FIX ClOrdID of a replace), which
+   * becomes the order's cur_client_order_id when the venue confirms; NULL
+   * keeps the current name. */
+  const char *client_order_id;
 } oms_modify_t;
 
 /* Requests a cancel/replace: PENDING_REPLACE until the venue confirms (the

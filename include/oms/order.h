@@ -222,6 +222,12 @@ typedef struct oms_order_s {
   oms_dec_t pending_qty;
   oms_dec_t pending_price;
   oms_dec_t pending_stop_price;
+  /* The client's current name for the order: client_order_id until a
+   * replace that carried a new one is confirmed (FIX ClOrdID chains), and
+   * the name a pending replace will install. client_order_id itself never
+   * changes: it is the idempotency key. */
+  char cur_client_order_id[OMS_ID_MAX + 1];
+  char pending_client_order_id[OMS_ID_MAX + 1];
 
   oms_reason_t reject_code;
   char reject_reason[OMS_REASON_MAX + 1];
@@ -244,14 +250,15 @@ OMS_EXTERN void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_orde
 typedef struct oms_ord_change_s {
   oms_ord_event_t event;
   int64_t ts_ns;
-  oms_dec_t fill_qty;         /* FILL: > 0 */
-  oms_dec_t fill_px;          /* FILL: > 0 */
-  oms_dec_t new_qty;          /* REPLACE_REQUEST: 0 keeps the current */
-  oms_dec_t new_price;        /* REPLACE_REQUEST: 0 keeps the current */
-  oms_dec_t new_stop_price;   /* REPLACE_REQUEST: 0 keeps the current */
-  const char *venue_order_id; /* ACCEPT: may be NULL */
-  oms_reason_t reason;        /* DENY, REJECT, CANCEL_REJECT, REPLACE_REJECT... */
-  const char *reason_text;    /* may be NULL */
+  oms_dec_t fill_qty;              /* FILL: > 0 */
+  oms_dec_t fill_px;               /* FILL: > 0 */
+  oms_dec_t new_qty;               /* REPLACE_REQUEST: 0 keeps the current */
+  oms_dec_t new_price;             /* REPLACE_REQUEST: 0 keeps the current */
+  oms_dec_t new_stop_price;        /* REPLACE_REQUEST: 0 keeps the current */
+  const char *new_client_order_id; /* REPLACE_REQUEST: the name once confirmed; may be NULL */
+  const char *venue_order_id;      /* ACCEPT: may be NULL */
+  oms_reason_t reason;             /* DENY, REJECT, CANCEL_REJECT, REPLACE_REJECT... */
+  const char *reason_text;         /* may be NULL */
 } oms_ord_change_t;
 
 /* Applies one event to o. On success returns 0, o reflects the event, and

@@ -56,7 +56,7 @@ typedef struct slot_s {
   bool finished; /* queued in the FIFO of finished orders */
   uint64_t clord_key;
   uint64_t venue_key; /* of (venue, venue_order_id) once the venue named it; 0 before */
-  uint64_t req_hash; /* of the request that created it, for idempotent replays */
+  uint64_t req_hash;  /* of the request that created it, for idempotent replays */
   int64_t request_ns;
   char check[CHECK_MAX]; /* the risk check that denied it */
 } slot_t;
@@ -850,11 +850,17 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
       OMS_R_NONE)
     return OMS_EREJECTED;
 
+  if (m->client_order_id != NULL && !oms_id_valid(m->client_order_id, OMS_ID_MAX)) {
+    oms_reject_set(rej, OMS_R_BAD_ID,
+                   "new client_order_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);
+    return OMS_EREJECTED;
+  }
   oms_ord_change_t ch = {.event = OMS_EV_REPLACE_REQUEST,
                          .ts_ns = e->now,
                          .new_qty = req.qty,
                          .new_price = req.price,
-                         .new_stop_price = req.stop_price};
+                         .new_stop_price = req.stop_price,
+                         .new_client_order_id = m->client_order_id};
   e->slots[slot_index(e, s)].request_ns = e->now;
   if (stage_change(e, slot_index(e, s), &ch, NULL) != 0) {
     oms_reject_set(rej, OMS_R_ORDER_PENDING, "order %llu can not be modified in state %s",
@@ -903,8 +909,8 @@ int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id, const ch
   return OMS_ENOTFOUND;
 }
 
-int oms_engine_get_by_venue_order_id(oms_engine_t *e, const char *venue,
-                                     const char *venue_order_id, oms_order_t *out) {
+int oms_engine_get_by_venue_order_id(oms_engine_t *e, const char *venue, const char *venue_order_id,
+                                     oms_order_t *out) {
   uint64_t idx;
   if (oms__u64map_get(&e->by_venue_id, venue_id_key(venue, venue_order_id), &idx)) {
     const oms_order_t *o = &e->slots[idx].o;

@@ -16,6 +16,7 @@
 #include "oms/event.h"
 
 #define FORMAT_V1 1
+#define FORMAT_V2 2 /* V1 + the order's current and pending client order ids */
 
 static const struct {
   oms_event_type_t type;
@@ -220,9 +221,11 @@ static void put_order(wr_t *w, const oms_order_t *o) {
     put_u32(w, a->reason_code);
     put_i64(w, a->ts_ns);
   }
+  PUT_STR(w, o->cur_client_order_id);
+  PUT_STR(w, o->pending_client_order_id);
 }
 
-static void get_order(rd_t *r, oms_order_t *o) {
+static void get_order(rd_t *r, oms_order_t *o, int version) {
   o->order_id = get_u64(r);
   GET_STR(r, o->client_order_id);
   GET_STR(r, o->strategy_id);
@@ -276,11 +279,18 @@ static void get_order(rd_t *r, oms_order_t *o) {
     }
     o->audit[(a.seq - 1) % OMS_AUDIT_INLINE] = a;
   }
+  if (version >= FORMAT_V2) {
+    GET_STR(r, o->cur_client_order_id);
+    GET_STR(r, o->pending_client_order_id);
+  } else {
+    /* Written before orders had a current name: it is their first one. */
+    memcpy(o->cur_client_order_id, o->client_order_id, sizeof(o->cur_client_order_id));
+  }
 }
 
 int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
   wr_t w = {buf, 0, cap, 0};
-  put_u8(&w, FORMAT_V1);
+  put_u8(&w, FORMAT_V2);
   put_order(&w, o);
   return w.err ? OMS_ENOSPC : (int)w.n;
 }
@@ -288,14 +298,15 @@ int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
 int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o) {
   rd_t r = {buf, 0, len, 0};
   memset(o, 0, sizeof(*o));
-  if (get_u8(&r) != FORMAT_V1) return OMS_EPROTO;
-  get_order(&r, o);
+  int version = get_u8(&r);
+  if (version != FORMAT_V1 && version != FORMAT_V2) return OMS_EPROTO;
+  get_order(&r, o, version);
   return r.err || r.n != len ? OMS_EPROTO : 0;
 }
 
 int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap) {
   wr_t w = {buf, 0, cap, 0};
-  put_u8(&w, FORMAT_V1);
+  put_u8(&w, FORMAT_V2);
   put_u8(&w, (unsigned)ev->type);
   put_u64(&w, ev->seq);
   put_i64(&w, ev->event_ns);
@@ -321,13 +332,14 @@ int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap) {
 int oms_event_decode(const uint8_t *buf, size_t len, oms_event_t *ev) {
   rd_t r = {buf, 0, len, 0};
   memset(ev, 0, sizeof(*ev));
-  if (get_u8(&r) != FORMAT_V1) return OMS_EPROTO;
+  int version = get_u8(&r);
+  if (version != FORMAT_V1 && version != FORMAT_V2) return OMS_EPROTO;
   ev->type = (oms_event_type_t)get_u8(&r);
   if (ev->type < 1 || ev->type > OMS_EVT_MAX) return OMS_EPROTO;
   ev->seq = get_u64(&r);
   ev->event_ns = get_i64(&r);
   ev->request_ns = get_i64(&r);
-  get_order(&r, &ev->order);
+  get_order(&r, &ev->order, version);
   ev->fill.qty = get_dec(&r);
   ev->fill.price = get_dec(&r);
   ev->fill.fee = get_dec(&r);

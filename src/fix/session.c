@@ -77,7 +77,7 @@ struct oms_fix_session_s {
   int64_t test_req_count;
 
   int app_building;
-  int seq_loaded; /* next_sender/next_target came from the store */
+  int seq_loaded;  /* next_sender/next_target came from the store */
   int64_t app_seq; /* MsgSeqNum written by app_begin */
   oms_fix_builder_t app_b;
   oms_fix_builder_t admin_b;
@@ -827,8 +827,7 @@ int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fi
 
 int oms_fix_session_app_send(oms_fix_session_t *s) {
   int online = can_send(s);
-  if (!s->app_building || (!online && s->state != OMS_FIX_SESSION_DISCONNECTED))
-    return OMS_ESTATE;
+  if (!s->app_building || (!online && s->state != OMS_FIX_SESSION_DISCONNECTED)) return OMS_ESTATE;
   s->app_building = 0;
   size_t len;
   int rc = oms_fix_builder_finish(&s->app_b, &len);

@@ -802,6 +802,35 @@ static int copy_str(char *dst, size_t cap, oms_fix_str_t v) {
   return 0;
 }
 
+typedef struct name_query_s {
+  const char *id;
+  oms_order_t *o;
+  bool found;
+} name_query_t;
+
+static int match_name(void *ctx, const oms_order_t *o) {
+  name_query_t *q = ctx;
+  if (strcmp(o->cur_client_order_id, q->id) != 0) return 0;
+  *q->o = *o;
+  q->found = true;
+  return 1;
+}
+
+/* A live order whose current name (its ClOrdID after confirmed replaces) is
+ * id: the ClOrdID chain as the engine and the store keep it, for when this
+ * gateway's own map does not know it (after a daemon restart). Found once,
+ * the name goes into the map. */
+static int find_by_current_name(gw_session_t *s, const char *id, oms_order_t *o) {
+  name_query_t q = {id, o, false};
+  oms_order_filter_t f = {.strategy_id = s->client, .account_id = s->account};
+  oms_engine_orders(s->gw->cfg.engine, &f, match_name, &q);
+  if (!q.found) return OMS_ENOTFOUND;
+  track_t *t = track_get(s->gw, o->order_id, s->idx, id);
+  if (t != NULL && idx_put(s->gw, s->idx, id, o->order_id) != 0 && t->pend_kind == 0)
+    track_del(s->gw, t);
+  return 0;
+}
+
 /* The order of session s with ClOrdID clordid (its latest one), or
  * OMS_ENOTFOUND (also for an order of another account). */
 static int find_order(gw_session_t *s, oms_fix_str_t clordid, oms_order_t *o) {
@@ -817,8 +846,9 @@ static int find_order(gw_session_t *s, oms_fix_str_t clordid, oms_order_t *o) {
     if (rc == 0) {
       /* A replaced order answers to its new ClOrdID only. */
       track_t *t = track_find(s->gw, o->order_id);
-      if (t != NULL && strcmp(t->cur, id) != 0) rc = OMS_ENOTFOUND;
+      if (strcmp(t != NULL ? t->cur : o->cur_client_order_id, id) != 0) rc = OMS_ENOTFOUND;
     }
+    if (rc != 0) rc = find_by_current_name(s, id, o);
   }
   if (rc != 0) return OMS_ENOTFOUND;
   if (strcmp(o->strategy_id, s->client) != 0 || strcmp(o->account_id, s->account) != 0)
@@ -829,7 +859,7 @@ static int find_order(gw_session_t *s, oms_fix_str_t clordid, oms_order_t *o) {
 /* The latest ClOrdID of order o. */
 static const char *cur_clordid(oms_gateway_t *gw, const oms_order_t *o) {
   track_t *t = track_find(gw, o->order_id);
-  return t != NULL ? t->cur : o->client_order_id;
+  return t != NULL ? t->cur : o->cur_client_order_id;
 }
 
 static bool account_ok(gw_session_t *s, oms_fix_str_t account) {
@@ -981,7 +1011,7 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
 /* Records the pending ClOrdID of a cancel/replace before the engine call. */
 static track_t *track_pending(gw_session_t *s, const oms_order_t *o, oms_fix_str_t clordid,
                               char kind) {
-  track_t *t = track_get(s->gw, o->order_id, s->idx, o->client_order_id);
+  track_t *t = track_get(s->gw, o->order_id, s->idx, o->cur_client_order_id);
   if (t == NULL) return NULL;
   copy_str(t->pend, sizeof t->pend, clordid);
   t->pend_kind = kind;
@@ -1052,6 +1082,8 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
                        OMS_R_NOTIONAL_OVERFLOW, "a quantity or price out of range");
     return;
   }
+  char new_id[OMS_ID_MAX + 1];
+  if (copy_str(new_id, sizeof new_id, r.o.cl_ord_id) == 0) mod.client_order_id = new_id;
   if (track_pending(s, &o, r.o.cl_ord_id, 'G') == NULL) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
                        OMS_R_CAPACITY, "too many orders in flight");
@@ -1168,7 +1200,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   gw_session_t *s = session_of(gw, o);
   if (s == NULL) return;
   track_t *t = track_find(gw, o->order_id);
-  const char *cur = t != NULL ? t->cur : o->client_order_id;
+  const char *cur = t != NULL ? t->cur : o->cur_client_order_id;
   const char *pend = t != NULL && t->pend_kind != 0 ? t->pend : NULL;
   char exec_type;
   switch (ev->type) {

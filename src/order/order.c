@@ -319,12 +319,14 @@ void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t
   memset(o, 0, sizeof(*o));
   o->order_id = order_id;
   memcpy(o->client_order_id, req->client_order_id, sizeof(o->client_order_id));
+  memcpy(o->cur_client_order_id, req->client_order_id, sizeof(o->cur_client_order_id));
   memcpy(o->strategy_id, req->strategy_id, sizeof(o->strategy_id));
   memcpy(o->account_id, req->account_id, sizeof(o->account_id));
   memcpy(o->venue, req->venue, sizeof(o->venue));
   memcpy(o->symbol, req->symbol, sizeof(o->symbol));
   memcpy(o->metadata, req->metadata, sizeof(o->metadata));
   o->client_order_id[OMS_ID_MAX] = o->strategy_id[OMS_ID_MAX] = o->account_id[OMS_ID_MAX] = 0;
+  o->cur_client_order_id[OMS_ID_MAX] = 0;
   o->venue[OMS_VENUE_MAX] = o->symbol[OMS_SYMBOL_MAX] = o->metadata[OMS_METADATA_MAX] = 0;
   o->side = req->side;
   o->type = req->type;

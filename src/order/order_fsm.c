@@ -217,8 +217,10 @@ static int apply_in_place(oms_order_t *np, const oms_ord_change_t *ch, oms_audit
       break;
     case RESTORE:
       to = o->restore_state;
-      if (ch->event == OMS_EV_REPLACE_REJECT)
+      if (ch->event == OMS_EV_REPLACE_REJECT) {
         np->pending_qty = np->pending_price = np->pending_stop_price = OMS_DEC_ZERO;
+        np->pending_client_order_id[0] = '\0';
+      }
       break;
     case REPLACE_DONE:
       if (oms_dec_lt(np->pending_qty, np->filled_qty)) return OMS_EINVAL;
@@ -226,6 +228,11 @@ static int apply_in_place(oms_order_t *np, const oms_ord_change_t *ch, oms_audit
       np->price = np->pending_price;
       np->stop_price = np->pending_stop_price;
       np->pending_qty = np->pending_price = np->pending_stop_price = OMS_DEC_ZERO;
+      if (np->pending_client_order_id[0] != '\0') {
+        memcpy(np->cur_client_order_id, np->pending_client_order_id,
+               sizeof(np->cur_client_order_id));
+        np->pending_client_order_id[0] = '\0';
+      }
       to = oms_dec_is_zero(np->filled_qty) ? o->restore_state : fill_state(np);
       break;
     case KEEP_ACK:
@@ -266,6 +273,12 @@ static int apply_in_place(oms_order_t *np, const oms_ord_change_t *ch, oms_audit
       np->pending_qty = q;
       np->pending_price = p;
       np->pending_stop_price = s;
+      np->pending_client_order_id[0] = '\0';
+      if (ch->new_client_order_id != NULL) {
+        size_t len = strlen(ch->new_client_order_id);
+        if (len > OMS_ID_MAX) return OMS_EINVAL;
+        memcpy(np->pending_client_order_id, ch->new_client_order_id, len + 1);
+      }
       np->restore_state = o->state;
       break;
     }

@@ -218,12 +218,15 @@ static void node_start(node_t *n, bool recover) {
   assert_int_equal(oms_store_sqlite_open(&sc, &n->store), 0);
   oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
   assert_int_equal(oms_portfolio_create(&pc, &n->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8, .max_strategies = 8, .max_symbols = 8,
-                          .max_positions = 64, .max_open_orders = 1024};
+  oms_risk_config_t rc = {.max_accounts = 8,
+                          .max_strategies = 8,
+                          .max_symbols = 8,
+                          .max_positions = 64,
+                          .max_open_orders = 1024};
   assert_int_equal(oms_risk_create(&rc, &n->risk), 0);
   oms_clock_t clock = oms_clock_manual(&n->now);
-  oms_engine_config_t cfg = {.clock = clock, .max_orders = 1024, .store = n->store,
-                             .risk = n->risk, .portfolio = n->pf};
+  oms_engine_config_t cfg = {
+      .clock = clock, .max_orders = 1024, .store = n->store, .risk = n->risk, .portfolio = n->pf};
   assert_int_equal(oms_engine_create(&cfg, &n->e), 0);
   oms_sim_symbol_t sym;
   memset(&sym, 0, sizeof sym);
@@ -233,8 +236,12 @@ static void node_start(node_t *n, bool recover) {
   sym.lp.spread_ticks = 2;
   sym.lp.levels = 3;
   sym.lp.size = T_D("0.3");
-  oms_sim_config_t vc = {.name = "SIM", .clock = clock, .seed = 3, .symbols = &sym,
-                         .nsymbols = 1, .taker_fee_rate = T_D("0.0005")};
+  oms_sim_config_t vc = {.name = "SIM",
+                         .clock = clock,
+                         .seed = 3,
+                         .symbols = &sym,
+                         .nsymbols = 1,
+                         .taker_fee_rate = T_D("0.0005")};
   assert_int_equal(oms_sim_venue_create(&vc, &n->sim), 0);
   oms_engine_add_instrument(n->e, &sym.ins, NULL);
   oms_engine_add_venue(n->e, n->sim, NULL);
@@ -303,10 +310,9 @@ static void test_state_after_recovery_equals_state_before(void **state) {
       oms_engine_cancel(n.e, 2, &rej);
     }
   }
-  assert_int_equal(
-      oms_engine_set_trading_state(n.e, OMS_RISK_SCOPE_ACCOUNT, "ACC2", OMS_TRADING_REDUCE_ONLY,
-                                   "test"),
-      0);
+  assert_int_equal(oms_engine_set_trading_state(n.e, OMS_RISK_SCOPE_ACCOUNT, "ACC2",
+                                                OMS_TRADING_REDUCE_ONLY, "test"),
+                   0);
   for (int i = 0; i < 50; i++) {
     oms_store_flush(n.store, INT64_C(5000000000));
     n.now += T_MS;

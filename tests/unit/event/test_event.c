@@ -169,6 +169,28 @@ static void test_decoder_refuses_what_it_could_not_write_back(void **state) {
   assert_int_equal(oms_event_decode(buf, (size_t)n, &back), OMS_EPROTO);
 }
 
+/* Orders written before they carried a current name (format 1) still read:
+ * their current name is their first. */
+static void test_format_1_orders_still_decode(void **state) {
+  (void)state;
+  oms_event_t ev;
+  full_event(&ev);
+  strcpy(ev.order.cur_client_order_id, "renamed");
+  uint8_t buf[OMS_ORDER_BIN_MAX];
+  int n = oms_order_encode(&ev.order, buf, sizeof buf);
+  assert_true(n > 0);
+  oms_order_t back;
+  assert_int_equal(oms_order_decode(buf, (size_t)n, &back), 0);
+  assert_string_equal(back.cur_client_order_id, "renamed");
+  /* the same bytes as format 1 wrote them: no names at the end */
+  size_t names = 2 + strlen("renamed") + strlen(ev.order.pending_client_order_id);
+  buf[0] = 1;
+  assert_int_equal(oms_order_decode(buf, (size_t)n - names, &back), 0);
+  assert_string_equal(back.cur_client_order_id, ev.order.client_order_id);
+  buf[0] = 9;
+  assert_int_equal(oms_order_decode(buf, (size_t)n, &back), OMS_EPROTO);
+}
+
 static void test_json_has_exact_decimals_and_escapes(void **state) {
   (void)state;
   oms_event_t ev;
@@ -211,6 +233,7 @@ int main(void) {
       cmocka_unit_test(test_order_snapshot_round_trip),
       cmocka_unit_test(test_json_has_exact_decimals_and_escapes),
       cmocka_unit_test(test_decoder_refuses_what_it_could_not_write_back),
+      cmocka_unit_test(test_format_1_orders_still_decode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,6 +76,7 @@ static void on_event(void *ctx, const oms_event_t *ev) {
 }
 
 static world_t *make_with(bool cod, oms_store_t *store);
+static void make_gateway(world_t *w, bool cod, oms_store_t *store);
 static world_t *make(bool cod) { return make_with(cod, NULL); }
 
 static world_t *make_with(bool cod, oms_store_t *store) {
@@ -121,6 +122,13 @@ static world_t *make_with(bool cod, oms_store_t *store) {
   oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), w->now);
   loose_limits(w->risk, NULL);
 
+  make_gateway(w, cod, store);
+  return w;
+}
+
+/* The gateway over w's engine (again, after oms_gateway_destroy: a daemon
+ * restart as the gateway sees it). */
+static void make_gateway(world_t *w, bool cod, oms_store_t *store) {
   oms_gateway_config_t gc = {.engine = w->e,
                              .store = store,
                              .clock = oms_clock_manual(&w->now),
@@ -139,7 +147,6 @@ static world_t *make_with(bool cod, oms_store_t *store) {
   assert_int_equal(oms_gateway_add_session(w->gw, &s1), 0);
   assert_int_equal(oms_gateway_add_session(w->gw, &s2), 0);
   assert_int_equal(oms_gateway_add_session(w->gw, &s2), OMS_EEXIST);
-  return w;
 }
 
 static void destroy(world_t *w) {
@@ -546,6 +553,37 @@ static void test_replace_moves_the_clordid_chain(void **state) {
   expect(w, 1, "9");
   send_raw(w, 1, "G", "41=r2|11=r9|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
   expect(w, 1, "3");
+  destroy(w);
+}
+
+static void test_replaced_order_answers_to_its_new_clordid_after_a_restart(void **state) {
+  (void)state;
+  world_t *w = ready(false);
+  new_limit(w, 1, "q1", "1", "0.5", "60000", NULL);
+  run_ms(w, 3);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  send_raw(w, 1, "G", "41=q1|11=q2|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  expect_er(w, 1, "E", "E");
+  run_ms(w, 3);
+  expect_er(w, 1, "5", "0");
+  /* the daemon restarts: a gateway with no memory of the chain; the engine
+   * (recovered from the store in real life) knows the order's current name */
+  oms_gateway_destroy(w->gw);
+  make_gateway(w, false, NULL);
+  w->seq[1] = 1;
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  send_raw(w, 1, "H", "11=q1|55=BTC-USD|54=1|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 39), "8"); /* the old name is gone */
+  send_raw(w, 1, "F", "41=q2|11=q3|55=BTC-USD|54=1|" TT);
+  expect_er(w, 1, "6", "6");
+  run_ms(w, 3);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "4");
+  assert_string_equal(val(m, 11), "q3");
+  assert_string_equal(val(m, 41), "q2");
   destroy(w);
 }
 
@@ -993,6 +1031,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_by_orig_clordid),
       cmocka_unit_test(test_orders_of_another_session_are_unknown),
       cmocka_unit_test(test_replace_moves_the_clordid_chain),
+      cmocka_unit_test(test_replaced_order_answers_to_its_new_clordid_after_a_restart),
       cmocka_unit_test(test_replace_refused_by_the_venue_gives_cancel_reject),
       cmocka_unit_test(test_status_request),
       cmocka_unit_test(test_mass_cancel),

@@ -329,6 +329,36 @@ static void test_replace_racing_fills(void **state) {
   assert_true(oms_dec_is_zero(r.pending_qty));
 }
 
+static void test_replace_can_rename_the_order(void **state) {
+  (void)state;
+  oms_order_t o = in_state(ACC);
+  assert_string_equal(o.cur_client_order_id, "c1");
+  oms_ord_change_t rq = {
+      .event = OMS_EV_REPLACE_REQUEST, .new_qty = T_D("5"), .new_client_order_id = "c1-r1"};
+  assert_int_equal(oms_order_apply(&o, &rq, NULL), 0);
+  assert_string_equal(o.cur_client_order_id, "c1"); /* not before the venue confirms */
+  assert_string_equal(o.pending_client_order_id, "c1-r1");
+  ok(&o, OMS_EV_REPLACE_CONFIRM);
+  assert_string_equal(o.cur_client_order_id, "c1-r1");
+  assert_string_equal(o.pending_client_order_id, "");
+  assert_string_equal(o.client_order_id, "c1"); /* the idempotency key never changes */
+  /* refused: the name stays */
+  rq.new_client_order_id = "c1-r2";
+  assert_int_equal(oms_order_apply(&o, &rq, NULL), 0);
+  oms_ord_change_t rr = {.event = OMS_EV_REPLACE_REJECT};
+  assert_int_equal(oms_order_apply(&o, &rr, NULL), 0);
+  assert_string_equal(o.cur_client_order_id, "c1-r1");
+  assert_string_equal(o.pending_client_order_id, "");
+  /* a name too long is refused, the order unchanged */
+  char longid[OMS_ID_MAX + 2];
+  memset(longid, 'x', sizeof longid - 1);
+  longid[sizeof longid - 1] = 0;
+  rq.new_client_order_id = longid;
+  oms_order_t before = o;
+  assert_int_equal(oms_order_apply(&o, &rq, NULL), OMS_EINVAL);
+  assert_memory_equal(&o, &before, sizeof o);
+}
+
 static void test_audit_trail_keeps_recent_transitions(void **state) {
   (void)state;
   oms_order_request_t req;
@@ -486,6 +516,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_rejected_restores_previous_state),
       cmocka_unit_test(test_replace_confirm_installs_new_values),
       cmocka_unit_test(test_replace_racing_fills),
+      cmocka_unit_test(test_replace_can_rename_the_order),
       cmocka_unit_test(test_audit_trail_keeps_recent_transitions),
       cmocka_unit_test(test_check_detects_corruption),
       cmocka_unit_test(test_random_event_sequences_keep_invariants),
