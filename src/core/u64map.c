@@ -9,13 +9,6 @@
 
 #include "oms/error.h"
 
-static uint32_t slot_of(const oms__u64map_t *m, uint64_t k) {
-  k ^= k >> 33;
-  k *= UINT64_C(0xff51afd7ed558ccd);
-  k ^= k >> 33;
-  return (uint32_t)k & m->mask;
-}
-
 int oms__u64map_init(oms__u64map_t *m, uint32_t max_entries) {
   memset(m, 0, sizeof(*m));
   uint32_t cap = 16;
@@ -39,7 +32,7 @@ void oms__u64map_close(oms__u64map_t *m) {
 
 int oms__u64map_put(oms__u64map_t *m, uint64_t key, uint64_t val) {
   if (key == 0) return OMS_EINVAL;
-  for (uint32_t i = slot_of(m, key);; i = (i + 1) & m->mask) {
+  for (uint32_t i = oms__u64map_slot(m, key);; i = (i + 1) & m->mask) {
     if (m->keys[i] == key) {
       m->vals[i] = val;
       return 0;
@@ -54,20 +47,9 @@ int oms__u64map_put(oms__u64map_t *m, uint64_t key, uint64_t val) {
   }
 }
 
-bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_t *val) {
-  if (key == 0 || m->keys == NULL) return false;
-  for (uint32_t i = slot_of(m, key);; i = (i + 1) & m->mask) {
-    if (m->keys[i] == key) {
-      *val = m->vals[i];
-      return true;
-    }
-    if (m->keys[i] == 0) return false;
-  }
-}
-
 bool oms__u64map_del(oms__u64map_t *m, uint64_t key) {
   if (key == 0 || m->keys == NULL) return false;
-  uint32_t i = slot_of(m, key);
+  uint32_t i = oms__u64map_slot(m, key);
   for (;; i = (i + 1) & m->mask) {
     if (m->keys[i] == 0) return false;
     if (m->keys[i] == key) break;
@@ -76,7 +58,7 @@ bool oms__u64map_del(oms__u64map_t *m, uint64_t key) {
    * their home slot is not between the hole and their position. */
   uint32_t hole = i;
   for (uint32_t j = (i + 1) & m->mask; m->keys[j] != 0; j = (j + 1) & m->mask) {
-    uint32_t home = slot_of(m, m->keys[j]);
+    uint32_t home = oms__u64map_slot(m, m->keys[j]);
     if (((j - home) & m->mask) >= ((j - hole) & m->mask)) {
       m->keys[hole] = m->keys[j];
       m->vals[hole] = m->vals[j];

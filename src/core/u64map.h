@@ -11,6 +11,7 @@
 #define OMS_CORE_U64MAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct oms__u64map_s {
@@ -29,8 +30,26 @@ void oms__u64map_close(oms__u64map_t *m);
 /* Sets key to val, replacing any value. Returns 0, OMS_EINVAL for key 0, or
  * OMS_EFULL at the entry limit. */
 int oms__u64map_put(oms__u64map_t *m, uint64_t key, uint64_t val);
-/* Returns true and fills *val if key is present. */
-bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_t *val);
+/* The home slot of key: ids are often sequential, so they are mixed. */
+static inline uint32_t oms__u64map_slot(const oms__u64map_t *m, uint64_t k) {
+  k ^= k >> 33;
+  k *= UINT64_C(0xff51afd7ed558ccd);
+  k ^= k >> 33;
+  return (uint32_t)k & m->mask;
+}
+
+/* Returns true and fills *val if key is present. Inline: it is on the
+ * matching book's and the core's hot paths. */
+static inline bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_t *val) {
+  if (key == 0 || m->keys == NULL) return false;
+  for (uint32_t i = oms__u64map_slot(m, key);; i = (i + 1) & m->mask) {
+    if (m->keys[i] == key) {
+      *val = m->vals[i];
+      return true;
+    }
+    if (m->keys[i] == 0) return false;
+  }
+}
 /* Removes key; returns true if it was present. */
 bool oms__u64map_del(oms__u64map_t *m, uint64_t key);
 /* Removes every entry. */

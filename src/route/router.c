@@ -309,7 +309,7 @@ int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_
   if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) {
     if (r->free_inf == NIL) return OMS_EFULL;
     track(r, vi, o->order_id, now_ns);
-    oms__u64map_get(&r->inf_map, o->order_id, &idx);
+    if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
   if (rv->connected && oms_venue_query_status(rv->v, o->order_id) == 0) rv->st.status_queries++;

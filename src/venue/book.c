@@ -28,10 +28,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/u64map.h"
 #include "oms/error.h"
-#include "venue/idmap.h"
 
 #define NIL UINT32_MAX
+
+/* The slot of id, or NIL. */
+static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
+  uint64_t v;
+  return oms__u64map_get(m, id, &v) ? (uint32_t)v : NIL;
+}
 
 typedef struct node_s {
   uint64_t id;
@@ -59,7 +65,7 @@ struct oms_book_s {
   uint32_t capacity;
   uint32_t free_node, free_level;
   uint32_t norders;
-  idmap_t ids;
+  oms__u64map_t ids;
   oms_book_fill_cb cb;
   void *ctx;
 };
@@ -83,7 +89,7 @@ int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_
   if (b->ladder[0] == NULL) goto fail_levels;
   b->ladder[1] = (uint32_t *)malloc((size_t)capacity * sizeof(uint32_t));
   if (b->ladder[1] == NULL) goto fail_ladder0;
-  if (idmap_init(&b->ids, capacity) != 0) goto fail_ladder1;
+  if (oms__u64map_init(&b->ids, capacity) != 0) goto fail_ladder1;
   /* Touch every page now so that steady-state matching never faults. */
   memset(b->nodes, 0, (size_t)capacity * sizeof(node_t));
   memset(b->levels, 0, (size_t)capacity * sizeof(level_t));
@@ -117,7 +123,7 @@ fail:
 
 void oms_book_destroy(oms_book_t *b) {
   if (b == NULL) return;
-  idmap_free(&b->ids);
+  oms__u64map_close(&b->ids);
   free(b->ladder[1]);
   free(b->ladder[0]);
   free(b->levels);
@@ -198,7 +204,7 @@ static void node_remove(oms_book_t *b, uint32_t ni) {
   l->total -= o->qty;
   l->count--;
   if (l->count == 0) level_drop(b, o->side, o->level);
-  idmap_del(&b->ids, o->id);
+  oms__u64map_del(&b->ids, o->id);
   o->next = b->free_node;
   b->free_node = ni;
   b->norders--;
@@ -228,7 +234,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
   if (in->side != OMS_SIDE_BUY && in->side != OMS_SIDE_SELL) return OMS_EINVAL;
   int market = (in->flags & OMS_BOOK_MARKET) != 0;
   if (!market && in->price.raw <= 0) return OMS_EINVAL;
-  if (idmap_get(&b->ids, in->id) != NIL) return OMS_EEXIST;
+  if (id_get(&b->ids, in->id) != NIL) return OMS_EEXIST;
   int may_rest = !market && (in->flags & (OMS_BOOK_IOC | OMS_BOOK_FOK)) == 0;
   if (may_rest && b->free_node == NIL) return OMS_EFULL;
 
@@ -300,7 +306,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
   l->tail = ni;
   l->total += leaves;
   l->count++;
-  idmap_put(&b->ids, in->id, ni);
+  (void)oms__u64map_put(&b->ids, in->id, ni); /* sized for the pool: never full */
   b->norders++;
   res->outcome = OMS_BOOK_RESTED;
   return 0;
@@ -308,7 +314,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
 
 int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
-  uint32_t ni = idmap_get(&b->ids, id);
+  uint32_t ni = id_get(&b->ids, id);
   if (ni == NIL) return OMS_ENOTFOUND;
   if (leaves != NULL) leaves->raw = b->nodes[ni].qty;
   node_remove(b, ni);
@@ -317,7 +323,7 @@ int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves) {
 
 int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
-  uint32_t ni = idmap_get(&b->ids, id);
+  uint32_t ni = id_get(&b->ids, id);
   if (ni == NIL) return OMS_ENOTFOUND;
   node_t *n = &b->nodes[ni];
   if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
@@ -328,7 +334,7 @@ int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves) {
 
 int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
-  uint32_t ni = idmap_get(&b->ids, id);
+  uint32_t ni = id_get(&b->ids, id);
   if (ni == NIL) return OMS_ENOTFOUND;
   const node_t *n = &b->nodes[ni];
   out->tag = n->tag;
@@ -389,7 +395,7 @@ int oms_book_check(const oms_book_t *b) {
         const node_t *n = &b->nodes[ni];
         if (n->prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
         if (b->levels + n->level != l) return 0;
-        if (idmap_get(&b->ids, n->id) != ni) return 0;
+        if (id_get(&b->ids, n->id) != ni) return 0;
         sum += n->qty;
         cnt++;
         prev = ni;

@@ -5,7 +5,7 @@
  * NOTES ON THE DESIGN
  *
  * Orders. Every order the OMS sends gets a record from a preallocated pool,
- * found by OMS order id through an open-addressing hash (idmap.h). The record
+ * found by OMS order id through an open-addressing hash (core/u64map.h). The record
  * holds the venue's view (quantities, prices, status) and where the order is:
  * W_BOOK (resting in its symbol's book under book id = venue sequence number
  * vid), W_STOP (held aside in its symbol's stop list until triggered) or
@@ -44,10 +44,16 @@
 
 #include "decimal/decimal_internal.h"
 
+#include "core/u64map.h"
 #include "oms/error.h"
-#include "venue/idmap.h"
 
 #define NIL UINT32_MAX
+
+/* The slot of id, or NIL. */
+static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
+  uint64_t v;
+  return oms__u64map_get(m, id, &v) ? (uint32_t)v : NIL;
+}
 #define DEFAULT_MAX_ORDERS 65536u
 #define DEFAULT_RING 16384u
 #define MAX_LP_CATCHUP_STEPS 1000000
@@ -129,7 +135,7 @@ struct sim_s {
   uint32_t max_orders;
   uint32_t free_rec;
   uint32_t done_head, done_tail;
-  idmap_t ids;
+  oms__u64map_t ids;
 
   ev_t *ring;
   uint64_t ring_mask, head, tail;
@@ -203,7 +209,7 @@ static uint32_t rec_alloc(sim_t *v) {
   if (i == NIL) return NIL;
   v->done_head = v->recs[i].next;
   if (v->done_head == NIL) v->done_tail = NIL;
-  idmap_del(&v->ids, v->recs[i].order_id);
+  oms__u64map_del(&v->ids, v->recs[i].order_id);
   return i;
 }
 
@@ -701,7 +707,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   if (o == NULL || o->order_id == 0) return OMS_EINVAL;
   if (!v->connected) return OMS_EDOWN;
   if (ring_free(v) < v->reserve) return OMS_EFULL;
-  if (idmap_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
+  if (id_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
   uint32_t ri = rec_alloc(v);
   if (ri == NIL) return OMS_EFULL;
   v->now = oms_clock_now(&v->clock);
@@ -719,7 +725,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   r->tif = (uint8_t)o->tif;
   r->inst = o->instructions;
   r->prev = r->next = NIL;
-  idmap_put(&v->ids, o->order_id, ri);
+  (void)oms__u64map_put(&v->ids, o->order_id, ri); /* sized for the pool: never full */
 
   uint16_t si = 0;
   sym_t *y = sym_find(v, o->symbol, &si);
@@ -753,7 +759,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
 
 /* Finds a record that can be changed, or queues the refusal of type. */
 static rec_t *find_working(sim_t *v, uint64_t order_id, oms_exec_type_t refusal) {
-  uint32_t ri = idmap_get(&v->ids, order_id);
+  uint32_t ri = id_get(&v->ids, order_id);
   if (ri == NIL) {
     reject_unknown(v, order_id, refusal);
     return NULL;
@@ -837,7 +843,7 @@ static int sim_query_status(oms_venue_t *base, uint64_t order_id) {
   if (!v->connected) return OMS_EDOWN;
   if (ring_free(v) < v->reserve) return OMS_EFULL;
   v->now = oms_clock_now(&v->clock);
-  uint32_t ri = idmap_get(&v->ids, order_id);
+  uint32_t ri = id_get(&v->ids, order_id);
   if (ri == NIL) {
     reject_unknown(v, order_id, OMS_EXEC_STATUS);
   } else {
@@ -921,7 +927,7 @@ static void sim_destroy(oms_venue_t *base) {
     oms_book_destroy(v->syms[i]->book);
     free(v->syms[i]);
   }
-  idmap_free(&v->ids);
+  oms__u64map_close(&v->ids);
   free(v->heap);
   free(v->ring);
   free(v->recs);
@@ -954,7 +960,7 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   v->ring = (ev_t *)malloc((size_t)ring_cap * sizeof(ev_t));
   v->heap = (expiry_t *)malloc((size_t)max_orders * sizeof(expiry_t));
   if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
-      idmap_init(&v->ids, max_orders) != 0) {
+      oms__u64map_init(&v->ids, max_orders) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
     return OMS_ENOMEM;
   }

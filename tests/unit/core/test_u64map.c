@@ -23,7 +23,7 @@ static void test_put_get_del_match_a_reference(void **state) {
     x ^= x >> 7;
     x ^= x << 17;
     uint64_t k = x % N;
-    uint64_t v;
+    uint64_t v = 0;
     switch ((x >> 32) % 3) {
       case 0:
         assert_int_equal(oms__u64map_put(&m, k + 1, i), 0);
