@@ -5,7 +5,8 @@
  * Every append is applied at once and is durable at once (the durable ticket
  * is the last ticket handed out; on_durable is called from the appending
  * thread, under the lock, so tickets are reported in order). Queries see the same rows the SQLite
- * store would write for the same appends, in the same order. One recursive
+ * store would write for the same appends, in the same order, positions
+ * included (booked from each fill with the same function, oms__position_book). One recursive
  * lock serialises everything (a query callback may call the store again).
  * Nothing ever fails except for allocation (OMS_ENOMEM, nothing applied).
  */

@@ -33,6 +33,12 @@
  * `tail`, which frees the space. So everything that arrived while a commit
  * was in flight goes into the next transaction: one sync per batch.
  *
+ * A fill event also moves its position: the writer reads the row of the
+ * order's account and symbol, books the fill (oms__position_book, the
+ * portfolio's arithmetic) and writes it back, inside the batch's
+ * transaction, so a later fill in the same batch reads the earlier one's row
+ * and a rolled-back batch leaves no position ahead of its fills.
+ *
  * A failed batch is rolled back and stays in the queue; the store is FAILED
  * until a retry of the same batch commits (backoff in the writer, or
  * oms_store_recover). Appends without OMS_STORE_APPEND_MUST are refused

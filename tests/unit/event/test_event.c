@@ -68,6 +68,7 @@ static void full_event(oms_event_t *ev) {
   strcpy(ev->scope_id, "acct.1");
   ev->alarm = OMS_ALARM_OVERFILL;
   ev->alarm_code = -12345;
+  ev->fill.multiplier = T_D("10");
 }
 
 static void test_binary_round_trip_is_exact(void **state) {
@@ -98,6 +99,7 @@ static void test_binary_round_trip_is_exact(void **state) {
   assert_string_equal(back.scope_id, "acct.1");
   assert_int_equal(back.alarm_code, -12345);
   assert_int_equal(back.new_state, 3);
+  assert_true(oms_dec_eq(back.fill.multiplier, T_D("10")));
   /* Re-encoding gives the same bytes. */
   uint8_t buf2[OMS_EVENT_BIN_MAX];
   assert_int_equal(oms_event_encode(&back, buf2, sizeof buf2), n);
@@ -319,6 +321,7 @@ static void test_json_has_exact_decimals_and_escapes(void **state) {
   assert_non_null(strstr(
       buf, "\"fill\":{\"qty\":\"0.5\",\"price\":\"100.25\",\"fee\":\"0.01\",\"liquidity\":\"T\""));
   assert_non_null(strstr(buf, "\"filled_qty\":\"0.5\""));
+  assert_non_null(strstr(buf, "\"multiplier\":\"10\"}"));
   assert_non_null(strstr(buf, "\"metadata\":\"k=\\\"v\\\";\\\\n\\u0001\""));
   assert_non_null(strstr(buf, "\"reason\":\"RISK_MAX_ORDER_QTY\""));
   assert_int_equal(oms_event_to_json(&ev, buf, 50), OMS_ENOSPC);

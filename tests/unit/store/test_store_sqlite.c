@@ -708,6 +708,8 @@ static void test_query_faults_report_estore(void **state) {
     assert_int_equal(oms_store_events_between(env->st, 0, 1, fx_count_events, &n), OMS_ESTORE);
     assert_int_equal(oms_store_fills_for_order(env->st, 1, NULL, NULL), OMS_ESTORE);
     assert_int_equal(oms_store_load_positions(env->st, NULL, NULL), OMS_ESTORE);
+    oms_position_t pos;
+    assert_int_equal(oms_store_get_position(env->st, "A1", "BTC-USD", &pos), OMS_ESTORE);
     assert_int_equal(oms_store_load_trading_states(env->st, NULL, NULL), OMS_ESTORE);
     assert_int_equal(oms_store_last_seqs(env->st, &a, &b), OMS_ESTORE);
     assert_int_equal(oms_store_fix_get_seqnums(env->st, "S", &x, &y), OMS_ESTORE);
