@@ -178,7 +178,7 @@ typedef struct where_s {
 
 #define FAIL_AT(at, ...)                                 \
   do {                                                   \
-    char msg_[LINE_MAX_LEN];                             \
+    char msg_[4 * LINE_MAX_LEN];                         \
     snprintf(msg_, sizeof msg_, __VA_ARGS__);            \
     fail_msg("%s:%d: %s", (at)->path, (at)->line, msg_); \
   } while (0)
