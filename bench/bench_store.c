@@ -114,7 +114,7 @@ static void run_mode(const char *dir, oms_durability_t mode, const char *name,
       while (bench_now_ns() < due) {
       }
       make_event(&ev, ++seq);
-      oms_store_unit_t u = {&ev, 1, NULL, 0};
+      oms_store_unit_t u = {&ev, 1};
       uint64_t ticket;
       uint64_t t0 = bench_now_ns();
       append_at[seq] = t0;

@@ -82,6 +82,10 @@ typedef struct oms_fill_info_s {
   oms_dec_t fee;  /* quote currency; negative for a rebate */
   char liquidity; /* 'M' maker, 'T' taker, 0 unknown */
   char exec_id[OMS_ID_MAX + 1];
+  /* The instrument's contract multiplier when the fill was booked (format 3
+   * on; 0 in events stored before, read as 1): with it a fill says all that
+   * its position needs, so the store's positions follow from the fills. */
+  oms_dec_t multiplier;
 } oms_fill_info_t;
 
 typedef struct oms_event_s {
@@ -136,8 +140,11 @@ static inline int64_t oms_event_latency_ns(const oms_event_t *ev) {
 }
 
 /* ---- Binary form ------------------------------------------------------------
- * Little-endian, a format byte first, strings as a length byte and their
- * bytes. OMS_EVENT_BIN_MAX is always enough for one event. */
+ * Little-endian, a format byte first (this build writes 3 and reads 1..3),
+ * then the fields in the order of the field tables in src/event/event.c,
+ * strings as a length byte and their bytes (docs/events.md). A field absent
+ * from an older format decodes to its default. OMS_EVENT_BIN_MAX is always
+ * enough for one event. */
 #define OMS_EVENT_BIN_MAX 2560
 #define OMS_ORDER_BIN_MAX 1792
 

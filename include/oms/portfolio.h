@@ -140,6 +140,27 @@ OMS_EXTERN int oms_portfolio_position(const oms_portfolio_t *p, const char *acco
 OMS_EXTERN int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
                                         oms_pf_instrument_t *out);
 
+/* ---- The arithmetic of one position -------------------------------------- */
+
+/* What a fill does to one position, without the portfolio around it: the
+ * store keeps its positions table with this function, so the table and a
+ * portfolio fed the same fills agree to the last digit. */
+typedef struct oms_pf_book_s {
+  oms_dec_t qty;          /* signed net quantity */
+  oms_dec_t avg_px;       /* average entry price; 0 when flat */
+  oms_dec_t realized_pnl; /* before fees */
+  oms_dec_t fees;
+} oms_pf_book_t;
+
+/* Sets *next to *cur after a fill of qty (> 0) at px (> 0) with fee on side,
+ * in a symbol of contract multiplier `multiplier` (0 is taken as 1), by the
+ * accounting model at the top of this file; *realized (may be NULL) gets the
+ * PnL this fill realized. Returns 0, OMS_EINVAL or OMS_EOVERFLOW (then
+ * *next and *realized are untouched). next may be cur. */
+OMS_EXTERN int oms_pf_book_fill(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty,
+                                oms_dec_t px, oms_dec_t fee, oms_dec_t multiplier,
+                                oms_pf_book_t *next, oms_dec_t *realized);
+
 /* ---- The interface the risk engine reads --------------------------------- */
 
 /* Another portfolio service can stand in for ours by filling this table.

@@ -8,7 +8,7 @@
  *
  * WRITE-AHEAD WITH GROUP COMMIT. The core thread hands the store one unit per
  * command (the events it produced, each carrying the order snapshot after the
- * change, plus optional position rows) with oms_store_append(). The call
+ * change) with oms_store_append(). The call
  * copies the unit into a bounded, preallocated queue and returns at once with
  * a ticket (1, 2, 3... per append). A writer thread takes everything queued,
  * writes it in ONE transaction and commits (one sync per batch), then
@@ -17,8 +17,8 @@
  * ticket (poll it, poll oms_store_durable_fd(), or take the on_durable
  * callback). From one unit the store writes: a row in `events` per event
  * (seq > 0), the order's row in `orders` (its snapshot), a row in `fills` for
- * each fill event, a row in `trading_states` for each TradingStateChanged
- * event, and the position rows.
+ * each fill event and the fill booked into its row in `positions`, and a row
+ * in `trading_states` for each TradingStateChanged event.
  *
  * FAILURES. When a batch fails (disk full, I/O error, database locked) the
  * transaction is rolled back (nothing half-written), the error is reported
@@ -52,16 +52,20 @@ OMS_BEGIN_DECLS
 
 /* ---- Records --------------------------------------------------------------- */
 
-/* A position, as the portfolio module keeps it. */
+/* A position of one account in one symbol, as the stored fills make it: the
+ * store books every fill event it writes into its account's and symbol's
+ * position, in the same transaction, with the portfolio's own arithmetic
+ * (oms_pf_book_fill), so the row equals what a portfolio fed the same fills
+ * holds (quantity, average price, realized PnL before fees, fees). */
 typedef struct oms_position_s {
   char account_id[OMS_ID_MAX + 1];
-  char strategy_id[OMS_ID_MAX + 1];
   char symbol[OMS_SYMBOL_MAX + 1];
   oms_dec_t qty; /* signed: negative is short */
   oms_dec_t avg_px;
   oms_dec_t realized_pnl;
   oms_dec_t fees;
-  int64_t updated_ns;
+  int64_t updated_ns;     /* event_ns of the last fill booked */
+  uint64_t last_fill_seq; /* seq of the last fill event booked */
 } oms_position_t;
 
 /* The trading state of one scope (the kill switch), as last stored. */
@@ -89,8 +93,6 @@ typedef struct oms_fill_row_s {
 typedef struct oms_store_unit_s {
   const oms_event_t *events;
   size_t n_events;
-  const oms_position_t *positions;
-  size_t n_positions;
 } oms_store_unit_t;
 
 /* Append flags. */
@@ -182,7 +184,7 @@ typedef struct oms_store_config_s {
   const char *path; /* the database file; created if missing */
   oms_durability_t durability;
   bool synchronous;        /* commit inside oms_store_append (no writer thread) */
-  uint32_t queue_capacity; /* records (events + positions + others); power of two; 0 = 8192 */
+  uint32_t queue_capacity; /* records (events + others); power of two; 0 = 8192 */
   int64_t
       retry_initial_ns; /* writer retry after a failure; 0 = 100 ms; <0 = never (recover only) */
   int64_t retry_max_ns; /* cap of the exponential backoff; 0 = 5 s */
@@ -233,6 +235,8 @@ typedef struct oms_store_vtbl_s {
   int (*events_between)(oms_store_t *s, int64_t from_ns, int64_t to_ns, oms_event_cb cb, void *ctx);
   int (*fills_for_order)(oms_store_t *s, uint64_t order_id, oms_fill_cb cb, void *ctx);
   int (*load_positions)(oms_store_t *s, oms_position_cb cb, void *ctx);
+  int (*get_position)(oms_store_t *s, const char *account_id, const char *symbol,
+                      oms_position_t *out);
   int (*load_trading_states)(oms_store_t *s, oms_trading_state_cb cb, void *ctx);
   int (*last_seqs)(oms_store_t *s, uint64_t *last_event_seq, uint64_t *last_order_id);
 
@@ -347,8 +351,16 @@ static inline int oms_store_fills_for_order(oms_store_t *s, uint64_t id, oms_fil
                                             void *ctx) {
   return s->vt->fills_for_order(s, id, cb, ctx);
 }
+/* Every position, by account then symbol (flat ones included: a position
+ * that was held stays with qty 0 and its realized PnL and fees). */
 static inline int oms_store_load_positions(oms_store_t *s, oms_position_cb cb, void *ctx) {
   return s->vt->load_positions(s, cb, ctx);
+}
+/* The position of account_id in symbol: 0, OMS_ENOTFOUND (never filled;
+ * *out zeroed), OMS_EINVAL (NULL or empty names) or OMS_ESTORE. */
+static inline int oms_store_get_position(oms_store_t *s, const char *account_id, const char *symbol,
+                                         oms_position_t *out) {
+  return s->vt->get_position(s, account_id, symbol, out);
 }
 static inline int oms_store_load_trading_states(oms_store_t *s, oms_trading_state_cb cb,
                                                 void *ctx) {

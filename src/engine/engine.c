@@ -1078,6 +1078,9 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
       ev->fill.fee = r->fee;
       ev->fill.liquidity = r->liquidity;
       oms_strlcpy(ev->fill.exec_id, r->exec_id, sizeof(ev->fill.exec_id));
+      /* The store books its positions from the fill alone. */
+      const oms_instrument_t *ins = oms_engine_instrument(e, s->o.venue, s->o.symbol);
+      if (ins != NULL) ev->fill.multiplier = ins->multiplier;
     }
   } else if (ch.event == OMS_EV_FILL) {
     /* Never applied silently: an overfill, or a fill on an order that can not

@@ -6,17 +6,17 @@
  * back exactly the record that was encoded (the crash test compares replayed
  * state with the state before the crash). It is a flat sequence of fields in a
  * fixed order behind a format byte; a reader refuses anything truncated or
- * out of range instead of guessing. A new field means a new format byte and a
- * decoder that still reads the old one.
+ * out of range instead of guessing. Both directions are generated from one
+ * table of fields per record (ORDER_FIELDS, EVENT_FIELDS below), each with
+ * the format that introduced it, so the encoder and the decoder cannot
+ * disagree on the order, the width or the presence of a field; docs/events.md
+ * lists the formats.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "oms/error.h"
 #include "oms/event.h"
-
-#define FORMAT_V1 1
-#define FORMAT_V2 2 /* V1 + the order's current and pending client order ids */
 
 static const struct {
   oms_event_type_t type;
@@ -81,6 +81,79 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
   if (o != NULL) ev->order = *o;
 }
 
+/* ---- The fields of the binary form ----------------------------------------
+ *
+ * XX(codec, field, since): one line per field, in wire order, with the format
+ * that introduced it. The encoder writes every line; the decoder reads the
+ * lines whose `since` is at most the format byte it was given and leaves the
+ * others at their defaults (see upgrade()). A new field is one line at the
+ * end of its table and FORMAT_LATEST + 1; a line is never removed or moved,
+ * since stored events are read by it.
+ *
+ * Codecs: U8/U32/U64/I64 little-endian integers, DEC a decimal's raw int64,
+ * I128 two u64 (low first), STR a length byte and the bytes, STATE a u8 that
+ * must be an order state, TYPE a u8 that must be an event type, AUDIT the
+ * audit count and the inline audit entries oldest first, ORDER an order's
+ * own table. */
+#define ORDER_FIELDS(XX)          \
+  XX(U64, order_id, 1)            \
+  XX(STR, client_order_id, 1)     \
+  XX(STR, strategy_id, 1)         \
+  XX(STR, account_id, 1)          \
+  XX(STR, venue, 1)               \
+  XX(STR, symbol, 1)              \
+  XX(STR, venue_order_id, 1)      \
+  XX(U8, side, 1)                 \
+  XX(U8, type, 1)                 \
+  XX(U8, tif, 1)                  \
+  XX(U32, instructions, 1)        \
+  XX(DEC, qty, 1)                 \
+  XX(DEC, price, 1)               \
+  XX(DEC, stop_price, 1)          \
+  XX(I64, expire_ns, 1)           \
+  XX(STATE, state, 1)             \
+  XX(STATE, restore_state, 1)     \
+  XX(DEC, filled_qty, 1)          \
+  XX(DEC, leaves_qty, 1)          \
+  XX(DEC, avg_px, 1)              \
+  XX(I128, cum_notional, 1)       \
+  XX(DEC, pending_qty, 1)         \
+  XX(DEC, pending_price, 1)       \
+  XX(DEC, pending_stop_price, 1)  \
+  XX(U32, reject_code, 1)         \
+  XX(STR, reject_reason, 1)       \
+  XX(I64, created_ns, 1)          \
+  XX(I64, updated_ns, 1)          \
+  XX(STR, metadata, 1)            \
+  XX(AUDIT, audit, 1)             \
+  XX(STR, cur_client_order_id, 2) \
+  XX(STR, pending_client_order_id, 2)
+
+#define EVENT_FIELDS(XX)    \
+  XX(TYPE, type, 1)         \
+  XX(U64, seq, 1)           \
+  XX(I64, event_ns, 1)      \
+  XX(I64, request_ns, 1)    \
+  XX(ORDER, order, 1)       \
+  XX(DEC, fill.qty, 1)      \
+  XX(DEC, fill.price, 1)    \
+  XX(DEC, fill.fee, 1)      \
+  XX(U8, fill.liquidity, 1) \
+  XX(STR, fill.exec_id, 1)  \
+  XX(STR, check, 1)         \
+  XX(U32, reason, 1)        \
+  XX(STR, text, 1)          \
+  XX(U8, scope_kind, 1)     \
+  XX(U8, old_state, 1)      \
+  XX(U8, new_state, 1)      \
+  XX(STR, scope_id, 1)      \
+  XX(U8, alarm, 1)          \
+  XX(U32, alarm_code, 1)    \
+  XX(DEC, fill.multiplier, 3)
+
+/* The format this build writes; it reads 1..FORMAT_LATEST. */
+#define FORMAT_LATEST 3
+
 /* ---- Binary writer and reader ------------------------------------------- */
 
 typedef struct wr_s {
@@ -98,30 +171,36 @@ static void put(wr_t *w, const void *src, size_t n) {
   w->n += n;
 }
 
-static void put_u8(wr_t *w, unsigned v) {
-  uint8_t b = (uint8_t)v;
-  put(w, &b, 1);
-}
-
-static void put_u64(wr_t *w, uint64_t v) {
+static void put_le(wr_t *w, uint64_t v, int bytes) {
   uint8_t b[8];
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
-  put(w, b, 8);
+  for (int i = 0; i < bytes; i++) b[i] = (uint8_t)(v >> (8 * i));
+  put(w, b, (size_t)bytes);
 }
-
-static void put_u32(wr_t *w, uint32_t v) {
-  uint8_t b[4];
-  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
-  put(w, b, 4);
-}
-
-static void put_i64(wr_t *w, int64_t v) { put_u64(w, (uint64_t)v); }
-static void put_dec(wr_t *w, oms_dec_t d) { put_u64(w, (uint64_t)d.raw); }
 
 static void put_str(wr_t *w, const char *s, size_t cap) {
   size_t len = strnlen(s, cap - 1);
-  put_u8(w, (unsigned)len);
+  put_le(w, len, 1);
   put(w, s, len);
+}
+
+static void put_i128(wr_t *w, __int128 v) {
+  unsigned __int128 u = (unsigned __int128)v;
+  put_le(w, (uint64_t)u, 8);
+  put_le(w, (uint64_t)(u >> 64), 8);
+}
+
+static void put_audit(wr_t *w, const oms_order_t *o) {
+  put_le(w, o->audit_count, 4);
+  uint32_t inl = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
+  for (uint32_t s = o->audit_count - inl + 1; inl > 0 && s <= o->audit_count; s++) {
+    const oms_audit_t *a = &o->audit[(s - 1) % OMS_AUDIT_INLINE];
+    put_le(w, a->seq, 4);
+    put_le(w, a->from, 1);
+    put_le(w, a->to, 1);
+    put_le(w, a->event, 1);
+    put_le(w, a->reason_code, 4);
+    put_le(w, (uint64_t)a->ts_ns, 8);
+  }
 }
 
 typedef struct rd_s {
@@ -140,31 +219,16 @@ static void get(rd_t *r, void *dst, size_t n) {
   r->n += n;
 }
 
-static unsigned get_u8(rd_t *r) {
-  uint8_t b;
-  get(r, &b, 1);
-  return b;
-}
-
-static uint64_t get_u64(rd_t *r) {
+static uint64_t get_le(rd_t *r, int bytes) {
   uint8_t b[8];
-  get(r, b, 8);
+  get(r, b, (size_t)bytes);
   uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
+  for (int i = bytes - 1; i >= 0; i--) v = (v << 8) | b[i];
   return v;
 }
 
-static uint32_t get_u32(rd_t *r) {
-  uint8_t b[4];
-  get(r, b, 4);
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static int64_t get_i64(rd_t *r) { return (int64_t)get_u64(r); }
-static oms_dec_t get_dec(rd_t *r) { return oms_dec_from_raw(get_i64(r)); }
-
 static void get_str(rd_t *r, char *dst, size_t cap) {
-  size_t len = get_u8(r);
+  size_t len = (size_t)get_le(r, 1);
   if (len > cap - 1) {
     r->err = 1;
     len = 0;
@@ -175,102 +239,24 @@ static void get_str(rd_t *r, char *dst, size_t cap) {
   if (memchr(dst, '\0', len) != NULL) r->err = 1;
 }
 
-#define PUT_STR(w, field) put_str((w), (field), sizeof(field))
-#define GET_STR(r, field) get_str((r), (field), sizeof(field))
-
-static void put_order(wr_t *w, const oms_order_t *o) {
-  put_u64(w, o->order_id);
-  PUT_STR(w, o->client_order_id);
-  PUT_STR(w, o->strategy_id);
-  PUT_STR(w, o->account_id);
-  PUT_STR(w, o->venue);
-  PUT_STR(w, o->symbol);
-  PUT_STR(w, o->venue_order_id);
-  put_u8(w, (unsigned)o->side);
-  put_u8(w, (unsigned)o->type);
-  put_u8(w, (unsigned)o->tif);
-  put_u32(w, o->instructions);
-  put_dec(w, o->qty);
-  put_dec(w, o->price);
-  put_dec(w, o->stop_price);
-  put_i64(w, o->expire_ns);
-  put_u8(w, (unsigned)o->state);
-  put_u8(w, (unsigned)o->restore_state);
-  put_dec(w, o->filled_qty);
-  put_dec(w, o->leaves_qty);
-  put_dec(w, o->avg_px);
-  unsigned __int128 cn = (unsigned __int128)o->cum_notional;
-  put_u64(w, (uint64_t)cn);
-  put_u64(w, (uint64_t)(cn >> 64));
-  put_dec(w, o->pending_qty);
-  put_dec(w, o->pending_price);
-  put_dec(w, o->pending_stop_price);
-  put_u32(w, (uint32_t)o->reject_code);
-  PUT_STR(w, o->reject_reason);
-  put_i64(w, o->created_ns);
-  put_i64(w, o->updated_ns);
-  PUT_STR(w, o->metadata);
-  put_u32(w, o->audit_count);
-  uint32_t inl = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
-  for (uint32_t s = o->audit_count - inl + 1; inl > 0 && s <= o->audit_count; s++) {
-    const oms_audit_t *a = &o->audit[(s - 1) % OMS_AUDIT_INLINE];
-    put_u32(w, a->seq);
-    put_u8(w, a->from);
-    put_u8(w, a->to);
-    put_u8(w, a->event);
-    put_u32(w, a->reason_code);
-    put_i64(w, a->ts_ns);
-  }
-  PUT_STR(w, o->cur_client_order_id);
-  PUT_STR(w, o->pending_client_order_id);
+static __int128 get_i128(rd_t *r) {
+  uint64_t lo = get_le(r, 8), hi = get_le(r, 8);
+  return (__int128)(((unsigned __int128)hi << 64) | lo);
 }
 
-static void get_order(rd_t *r, oms_order_t *o, int version) {
-  o->order_id = get_u64(r);
-  GET_STR(r, o->client_order_id);
-  GET_STR(r, o->strategy_id);
-  GET_STR(r, o->account_id);
-  GET_STR(r, o->venue);
-  GET_STR(r, o->symbol);
-  GET_STR(r, o->venue_order_id);
-  o->side = (oms_side_t)get_u8(r);
-  o->type = (oms_ord_type_t)get_u8(r);
-  o->tif = (oms_tif_t)get_u8(r);
-  o->instructions = get_u32(r);
-  o->qty = get_dec(r);
-  o->price = get_dec(r);
-  o->stop_price = get_dec(r);
-  o->expire_ns = get_i64(r);
-  o->state = (oms_ord_state_t)get_u8(r);
-  o->restore_state = (oms_ord_state_t)get_u8(r);
-  if ((unsigned)o->state >= OMS_STATE_COUNT || (unsigned)o->restore_state >= OMS_STATE_COUNT)
-    r->err = 1;
-  o->filled_qty = get_dec(r);
-  o->leaves_qty = get_dec(r);
-  o->avg_px = get_dec(r);
-  uint64_t lo = get_u64(r);
-  uint64_t hi = get_u64(r);
-  o->cum_notional = (__int128)(((unsigned __int128)hi << 64) | lo);
-  o->pending_qty = get_dec(r);
-  o->pending_price = get_dec(r);
-  o->pending_stop_price = get_dec(r);
-  o->reject_code = (oms_reason_t)get_u32(r);
-  GET_STR(r, o->reject_reason);
-  o->created_ns = get_i64(r);
-  o->updated_ns = get_i64(r);
-  GET_STR(r, o->metadata);
-  o->audit_count = get_u32(r);
+static void get_audit(rd_t *r, oms_order_t *o) {
+  o->audit_count = (uint32_t)get_le(r, 4);
   uint32_t inl = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
   for (uint32_t i = 0; i < inl && !r->err; i++) {
     oms_audit_t a;
     memset(&a, 0, sizeof a);
-    a.seq = get_u32(r);
-    a.from = (uint8_t)get_u8(r);
-    a.to = (uint8_t)get_u8(r);
-    a.event = (uint8_t)get_u8(r);
-    uint32_t reason = get_u32(r);
+    a.seq = (uint32_t)get_le(r, 4);
+    a.from = (uint8_t)get_le(r, 1);
+    a.to = (uint8_t)get_le(r, 1);
+    a.event = (uint8_t)get_le(r, 1);
+    uint64_t reason = get_le(r, 4);
     a.reason_code = (uint16_t)reason;
-    a.ts_ns = get_i64(r);
+    a.ts_ns = (int64_t)get_le(r, 8);
     /* The encoder writes the inline entries oldest first, one per sequence
      * number: anything else is not an order this code wrote. */
     if (a.seq != o->audit_count - inl + 1 + i || reason > UINT16_MAX) {
@@ -279,18 +265,89 @@ static void get_order(rd_t *r, oms_order_t *o, int version) {
     }
     o->audit[(a.seq - 1) % OMS_AUDIT_INLINE] = a;
   }
-  if (version >= FORMAT_V2) {
-    GET_STR(r, o->cur_client_order_id);
-    GET_STR(r, o->pending_client_order_id);
-  } else {
-    /* Written before orders had a current name: it is their first one. */
+}
+
+static unsigned get_state(rd_t *r) {
+  unsigned v = (unsigned)get_le(r, 1);
+  if (v >= OMS_STATE_COUNT) r->err = 1;
+  return v;
+}
+
+static unsigned get_type(rd_t *r) {
+  unsigned v = (unsigned)get_le(r, 1);
+  if (v < 1 || v > OMS_EVT_MAX) r->err = 1;
+  return v;
+}
+
+static void put_order(wr_t *w, const oms_order_t *o);
+static void get_order(rd_t *r, oms_order_t *o, int version);
+
+/* One codec per kind: PUT_<kind>(writer, field) and GET_<kind>(reader, field,
+ * version). Integer fields narrower than the wire are range-checked where a
+ * wrong value could not be written back (states, types). */
+#define PUT_U8(w, f) put_le((w), (uint64_t)(f), 1)
+#define PUT_U32(w, f) put_le((w), (uint32_t)(f), 4)
+#define PUT_U64(w, f) put_le((w), (uint64_t)(f), 8)
+#define PUT_I64(w, f) put_le((w), (uint64_t)(f), 8)
+#define PUT_DEC(w, f) put_le((w), (uint64_t)(f).raw, 8)
+#define PUT_I128(w, f) put_i128((w), (f))
+#define PUT_STR(w, f) put_str((w), (f), sizeof(f))
+#define PUT_STATE(w, f) put_le((w), (uint64_t)(f), 1)
+#define PUT_TYPE(w, f) put_le((w), (uint64_t)(f), 1)
+#define PUT_AUDIT(w, f) put_audit((w), o)
+#define PUT_ORDER(w, f) put_order((w), &(f))
+
+#define GET_U8(r, f, v) ((f) = (__typeof__(f))get_le((r), 1))
+#define GET_U32(r, f, v) ((f) = (__typeof__(f))get_le((r), 4))
+#define GET_U64(r, f, v) ((f) = (__typeof__(f))get_le((r), 8))
+#define GET_I64(r, f, v) ((f) = (__typeof__(f))get_le((r), 8))
+#define GET_DEC(r, f, v) ((f) = oms_dec_from_raw((int64_t)get_le((r), 8)))
+#define GET_I128(r, f, v) ((f) = get_i128(r))
+#define GET_STR(r, f, v) get_str((r), (f), sizeof(f))
+#define GET_STATE(r, f, v) ((f) = (__typeof__(f))get_state(r))
+#define GET_TYPE(r, f, v) ((f) = (__typeof__(f))get_type(r))
+#define GET_AUDIT(r, f, v) get_audit((r), o)
+#define GET_ORDER(r, f, v) get_order((r), &(f), (v))
+
+static void put_order(wr_t *w, const oms_order_t *o) {
+#define XX(kind, field, since) PUT_##kind(w, o->field);
+  ORDER_FIELDS(XX)
+#undef XX
+}
+
+static void get_order(rd_t *r, oms_order_t *o, int version) {
+#define XX(kind, field, since) \
+  if (version >= (since) && !r->err) GET_##kind(r, o->field, version);
+  ORDER_FIELDS(XX)
+#undef XX
+  /* Defaults of the fields an older format lacks. */
+  if (version < 2) /* written before orders had a current name: it is their first one */
     memcpy(o->cur_client_order_id, o->client_order_id, sizeof(o->cur_client_order_id));
-  }
+}
+
+static void put_event(wr_t *w, const oms_event_t *ev) {
+#define XX(kind, field, since) PUT_##kind(w, ev->field);
+  EVENT_FIELDS(XX)
+#undef XX
+}
+
+static void get_event(rd_t *r, oms_event_t *ev, int version) {
+#define XX(kind, field, since) \
+  if (version >= (since) && !r->err) GET_##kind(r, ev->field, version);
+  EVENT_FIELDS(XX)
+#undef XX
+  /* fill.multiplier stays 0 before format 3: "not recorded", read as 1. */
+}
+
+/* The format byte, or -1 if this build cannot read it. */
+static int get_version(rd_t *r) {
+  int v = (int)get_le(r, 1);
+  return r->err || v < 1 || v > FORMAT_LATEST ? -1 : v;
 }
 
 int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
   wr_t w = {buf, 0, cap, 0};
-  put_u8(&w, FORMAT_V2);
+  put_le(&w, FORMAT_LATEST, 1);
   put_order(&w, o);
   return w.err ? OMS_ENOSPC : (int)w.n;
 }
@@ -298,62 +355,25 @@ int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
 int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o) {
   rd_t r = {buf, 0, len, 0};
   memset(o, 0, sizeof(*o));
-  int version = get_u8(&r);
-  if (version != FORMAT_V1 && version != FORMAT_V2) return OMS_EPROTO;
+  int version = get_version(&r);
+  if (version < 0) return OMS_EPROTO;
   get_order(&r, o, version);
   return r.err || r.n != len ? OMS_EPROTO : 0;
 }
 
 int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap) {
   wr_t w = {buf, 0, cap, 0};
-  put_u8(&w, FORMAT_V2);
-  put_u8(&w, (unsigned)ev->type);
-  put_u64(&w, ev->seq);
-  put_i64(&w, ev->event_ns);
-  put_i64(&w, ev->request_ns);
-  put_order(&w, &ev->order);
-  put_dec(&w, ev->fill.qty);
-  put_dec(&w, ev->fill.price);
-  put_dec(&w, ev->fill.fee);
-  put_u8(&w, (unsigned char)ev->fill.liquidity);
-  PUT_STR(&w, ev->fill.exec_id);
-  PUT_STR(&w, ev->check);
-  put_u32(&w, (uint32_t)ev->reason);
-  PUT_STR(&w, ev->text);
-  put_u8(&w, ev->scope_kind);
-  put_u8(&w, ev->old_state);
-  put_u8(&w, ev->new_state);
-  PUT_STR(&w, ev->scope_id);
-  put_u8(&w, (unsigned)ev->alarm);
-  put_u32(&w, (uint32_t)ev->alarm_code);
+  put_le(&w, FORMAT_LATEST, 1);
+  put_event(&w, ev);
   return w.err ? OMS_ENOSPC : (int)w.n;
 }
 
 int oms_event_decode(const uint8_t *buf, size_t len, oms_event_t *ev) {
   rd_t r = {buf, 0, len, 0};
   memset(ev, 0, sizeof(*ev));
-  int version = get_u8(&r);
-  if (version != FORMAT_V1 && version != FORMAT_V2) return OMS_EPROTO;
-  ev->type = (oms_event_type_t)get_u8(&r);
-  if (ev->type < 1 || ev->type > OMS_EVT_MAX) return OMS_EPROTO;
-  ev->seq = get_u64(&r);
-  ev->event_ns = get_i64(&r);
-  ev->request_ns = get_i64(&r);
-  get_order(&r, &ev->order, version);
-  ev->fill.qty = get_dec(&r);
-  ev->fill.price = get_dec(&r);
-  ev->fill.fee = get_dec(&r);
-  ev->fill.liquidity = (char)get_u8(&r);
-  GET_STR(&r, ev->fill.exec_id);
-  GET_STR(&r, ev->check);
-  ev->reason = (oms_reason_t)get_u32(&r);
-  GET_STR(&r, ev->text);
-  ev->scope_kind = (uint8_t)get_u8(&r);
-  ev->old_state = (uint8_t)get_u8(&r);
-  ev->new_state = (uint8_t)get_u8(&r);
-  GET_STR(&r, ev->scope_id);
-  ev->alarm = (oms_alarm_kind_t)get_u8(&r);
-  ev->alarm_code = (int32_t)get_u32(&r);
+  int version = get_version(&r);
+  if (version < 0) return OMS_EPROTO;
+  get_event(&r, ev, version);
   return r.err || r.n != len ? OMS_EPROTO : 0;
 }
 
@@ -482,6 +502,7 @@ int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap) {
     js_kdec(&j, "fee", ev->fill.fee, &g);
     js_kstr(&j, "liquidity", liq, &g);
     js_kstr(&j, "exec_id", ev->fill.exec_id, &g);
+    if (ev->fill.multiplier.raw != 0) js_kdec(&j, "multiplier", ev->fill.multiplier, &g);
     js_raw(&j, "}", 1);
   }
   if (ev->check[0]) js_kstr(&j, "check", ev->check, &f);

@@ -358,9 +358,8 @@ int oms_portfolio_set_cash(oms_portfolio_t *p, const char *account, oms_dec_t ca
 }
 
 /* The position after a fill: quantity, average price and realized PnL. */
-static int fill_math(const pos_t *ps, const oms_pf_instrument_t *ins, oms_side_t side,
-                     oms_dec_t qty, oms_dec_t px, oms_dec_t *nq, oms_dec_t *navg,
-                     oms_dec_t *realized) {
+static int fill_math(const oms_pf_book_t *ps, oms_dec_t mult, oms_side_t side, oms_dec_t qty,
+                     oms_dec_t px, oms_dec_t *nq, oms_dec_t *navg, oms_dec_t *realized) {
   int64_t q = ps->qty.raw, s = side == OMS_SIDE_BUY ? qty.raw : -qty.raw;
   i128 sum = (i128)q + s;
   if (!fits(sum)) return OMS_EOVERFLOW;
@@ -369,7 +368,7 @@ static int fill_math(const pos_t *ps, const oms_pf_instrument_t *ins, oms_side_t
   if (q == 0 || (q > 0) == (s > 0)) {
     /* Opening or adding: exact weighted mean, rounded half-even. */
     i128 aq = q < 0 ? -(i128)q : q, as = s < 0 ? -(i128)s : s, cost;
-    if (__builtin_mul_overflow(aq, (i128)ps->avg.raw, &cost)) return OMS_EOVERFLOW;
+    if (__builtin_mul_overflow(aq, (i128)ps->avg_px.raw, &cost)) return OMS_EOVERFLOW;
     i128 add;
     if (__builtin_mul_overflow(as, (i128)px.raw, &add) || __builtin_add_overflow(cost, add, &cost))
       return OMS_EOVERFLOW;
@@ -382,15 +381,32 @@ static int fill_math(const pos_t *ps, const oms_pf_instrument_t *ins, oms_side_t
   int64_t aq = q < 0 ? -q : q;
   oms_dec_t closed = oms_dec_from_raw(qty.raw < aq ? qty.raw : aq);
   oms_dec_t diff;
-  int rc = q > 0 ? oms_dec_sub(px, ps->avg, &diff) : oms_dec_sub(ps->avg, px, &diff);
-  if (rc == 0) rc = oms_notional(closed, diff, ins->multiplier, realized);
+  int rc = q > 0 ? oms_dec_sub(px, ps->avg_px, &diff) : oms_dec_sub(ps->avg_px, px, &diff);
+  if (rc == 0) rc = oms_notional(closed, diff, mult, realized);
   if (rc != 0) return rc;
   if (nq->raw == 0)
     *navg = OMS_DEC_ZERO;
   else if ((nq->raw > 0) == (q > 0))
-    *navg = ps->avg;
+    *navg = ps->avg_px;
   else
     *navg = px;
+  return 0;
+}
+
+int oms_pf_book_fill(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty, oms_dec_t px,
+                     oms_dec_t fee, oms_dec_t multiplier, oms_pf_book_t *next,
+                     oms_dec_t *realized) {
+  if (cur == NULL || next == NULL || (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL) ||
+      !oms_dec_is_pos(qty) || !oms_dec_is_pos(px))
+    return OMS_EINVAL;
+  oms_pf_book_t n;
+  oms_dec_t r;
+  int rc = fill_math(cur, multiplier, side, qty, px, &n.qty, &n.avg_px, &r);
+  if (rc == 0) rc = oms_dec_add(cur->realized_pnl, r, &n.realized_pnl);
+  if (rc == 0) rc = oms_dec_add(cur->fees, fee, &n.fees);
+  if (rc != 0) return rc;
+  *next = n;
+  if (realized != NULL) *realized = r;
   return 0;
 }
 
@@ -431,9 +447,12 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
   }
   pos_t n = cur;
   oms_dec_t realized;
-  rc = fill_math(&cur, &s->ins, side, qty, px, &n.qty, &n.avg, &realized);
-  if (rc == 0) rc = oms_dec_add(cur.realized, realized, &n.realized);
-  if (rc == 0) rc = oms_dec_add(cur.fees, fee, &n.fees);
+  oms_pf_book_t book = {cur.qty, cur.avg, cur.realized, cur.fees};
+  rc = oms_pf_book_fill(&book, side, qty, px, fee, s->ins.multiplier, &book, &realized);
+  n.qty = book.qty;
+  n.avg = book.avg_px;
+  n.realized = book.realized_pnl;
+  n.fees = book.fees;
   vals_t nv;
   if (rc == 0) rc = value_of(n.qty, n.avg, &s->ins, &nv);
   vals_t old = {cur.upnl, cur.expo, cur.margin};

@@ -1,11 +1,14 @@
 /*
  * store.c - the parts of the order store that do not depend on an
  * implementation: configuration defaults, the helpers built on the function
- * table, and the checks every implementation applies to an appended unit.
+ * table, the checks every implementation applies to an appended unit, and
+ * the booking of a stored fill into its position (both stores use it, so
+ * their positions tables agree with each other and with the portfolio).
  */
 #include <string.h>
 
 #include "oms/error.h"
+#include "oms/portfolio.h"
 #include "oms/store.h"
 #include "store/store_int.h"
 
@@ -56,9 +59,7 @@ int oms_store_load_active(oms_store_t *s, oms_order_cb cb, void *ctx) {
 
 int oms__unit_check(const oms_store_unit_t *u, uint64_t last_seq, size_t *n, uint64_t *max_seq) {
   size_t count = 0;
-  if (u == NULL || (u->n_events > 0 && u->events == NULL) ||
-      (u->n_positions > 0 && u->positions == NULL))
-    return OMS_EINVAL;
+  if (u == NULL || (u->n_events > 0 && u->events == NULL)) return OMS_EINVAL;
   for (size_t i = 0; i < u->n_events; i++) {
     uint64_t seq = u->events[i].seq;
     if (seq == 0) continue;
@@ -66,7 +67,7 @@ int oms__unit_check(const oms_store_unit_t *u, uint64_t last_seq, size_t *n, uin
     last_seq = seq;
     count++;
   }
-  *n = count + u->n_positions;
+  *n = count;
   *max_seq = last_seq;
   return 0;
 }
@@ -81,12 +82,28 @@ void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
     r->kind = OMS__REC_EVENT;
     r->u.ev = u->events[e];
   }
-  for (size_t p = 0; p < u->n_positions; p++) {
-    oms__rec_t *r = slot(ctx, k++);
-    r->ticket = ticket;
-    r->kind = OMS__REC_POSITION;
-    r->u.pos = u->positions[p];
-  }
+}
+
+bool oms__event_is_fill(const oms_event_t *ev) {
+  return (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) &&
+         ev->order.order_id != 0 && ev->fill.qty.raw != 0;
+}
+
+bool oms__position_book(oms_position_t *p, const oms_event_t *ev) {
+  const oms_order_t *o = &ev->order;
+  oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
+  if (oms_pf_book_fill(&book, o->side, ev->fill.qty, ev->fill.price, ev->fill.fee,
+                       ev->fill.multiplier, &book, NULL) != 0)
+    return false;
+  oms_strlcpy(p->account_id, o->account_id, sizeof p->account_id);
+  oms_strlcpy(p->symbol, o->symbol, sizeof p->symbol);
+  p->qty = book.qty;
+  p->avg_px = book.avg_px;
+  p->realized_pnl = book.realized_pnl;
+  p->fees = book.fees;
+  p->updated_ns = ev->event_ns;
+  p->last_fill_seq = ev->seq;
+  return true;
 }
 
 static int src_read(void *ctx, uint64_t from_seq, size_t max, oms_bus_event_cb cb, void *cb_ctx) {

@@ -12,7 +12,6 @@
 typedef enum oms__rec_kind_e {
   OMS__REC_NOP = 0, /* a unit with nothing to store: only its ticket */
   OMS__REC_EVENT,
-  OMS__REC_POSITION,
   OMS__REC_FIX_SEQNUMS,
   OMS__REC_FIX_SENT,
   OMS__REC_FIX_RESET,
@@ -37,14 +36,13 @@ typedef struct oms__rec_s {
   oms__rec_kind_t kind;
   union {
     oms_event_t ev;
-    oms_position_t pos;
     oms__fix_rec_t fix;
     oms__cursor_rec_t cur;
   } u;
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 3
+#define OMS__SCHEMA_LATEST 4
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0
@@ -65,8 +63,21 @@ int oms__store_sqlite_exec(oms_store_t *s, const char *sql);
 int oms__unit_check(const oms_store_unit_t *u, uint64_t last_seq, size_t *n, uint64_t *max_seq);
 
 /* Writes the storable records of unit u into slot(ctx, 0), slot(ctx, 1)...
- * (events with seq > 0, then positions), each with ticket. */
+ * (the events with seq > 0), each with ticket. */
 void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
                     oms__rec_t *(*slot)(void *ctx, size_t i), void *ctx);
+
+/* Whether ev is a fill that the store records (a row in `fills`) and books
+ * into its position: an OrderPartiallyFilled or OrderFilled of an order with
+ * a fill quantity. */
+bool oms__event_is_fill(const oms_event_t *ev);
+
+/* Books fill event ev into *p, the position of ev's account and symbol
+ * (zeroed before its first fill), with the portfolio's arithmetic
+ * (oms_pf_book_fill) and ev's multiplier (0 = 1): sets the account, symbol,
+ * figures, updated_ns and last_fill_seq. Returns true; false, with *p
+ * untouched, for a fill the portfolio refuses as well (quantity or price not
+ * positive, a result out of range), which changes no position there either. */
+bool oms__position_book(oms_position_t *p, const oms_event_t *ev);
 
 #endif /* OMS_STORE_INT_H */

@@ -5,7 +5,8 @@
  * Every append is applied at once and is durable at once (the durable ticket
  * is the last ticket handed out; on_durable is called from the appending
  * thread, under the lock, so tickets are reported in order). Queries see the same rows the SQLite
- * store would write for the same appends, in the same order. One recursive
+ * store would write for the same appends, in the same order, positions
+ * included (booked from each fill with the same function, oms__position_book). One recursive
  * lock serialises everything (a query callback may call the store again).
  * Nothing ever fails except for allocation (OMS_ENOMEM, nothing applied).
  */
@@ -49,7 +50,7 @@ typedef struct mem_s {
   vec_t orders;       /* oms_order_t by order_id */
   vec_t events;       /* oms_event_t by seq */
   vec_t fills;        /* oms_fill_row_t by seq */
-  vec_t positions;    /* oms_position_t by (account, strategy, symbol) */
+  vec_t positions;    /* oms_position_t by (account, symbol) */
   vec_t tstates;      /* oms_trading_state_row_t by (scope_kind, scope_id) */
   vec_t sessions;     /* fix_sess_t */
   vec_t msgs;         /* fix_msg_t by (session, seqnum) */
@@ -120,7 +121,6 @@ static int cmp_seq_event(const void *key, const void *elem) {
 static int cmp_position(const void *key, const void *elem) {
   const oms_position_t *a = key, *b = elem;
   int c = strcmp(a->account_id, b->account_id);
-  if (c == 0) c = strcmp(a->strategy_id, b->strategy_id);
   if (c == 0) c = strcmp(a->symbol, b->symbol);
   return c;
 }
@@ -151,9 +151,23 @@ static int cmp_cursor(const void *key, const void *elem) {
 /* Room for everything k events can add. */
 static int reserve_events(mem_t *m, size_t k) {
   if (reserve_n(&m->events, k) || reserve_n(&m->orders, k) || reserve_n(&m->fills, k) ||
-      reserve_n(&m->tstates, k))
+      reserve_n(&m->positions, k) || reserve_n(&m->tstates, k))
     return OMS_ENOMEM;
   return 0;
+}
+
+/* Books fill ev into its position, as the SQLite store does in its
+ * transaction: a fill the portfolio would refuse leaves no row behind. */
+static void book_fill(mem_t *m, const oms_event_t *ev) {
+  oms_position_t p;
+  memset(&p, 0, sizeof p);
+  oms_strlcpy(p.account_id, ev->order.account_id, sizeof p.account_id);
+  oms_strlcpy(p.symbol, ev->order.symbol, sizeof p.symbol);
+  bool found;
+  size_t i = lower_bound(&m->positions, &p, cmp_position, &found);
+  if (found) p = *(oms_position_t *)at(&m->positions, i);
+  if (!oms__position_book(&p, ev)) return;
+  *(oms_position_t *)(found ? at(&m->positions, i) : insert_at(&m->positions, i)) = p;
 }
 
 static void apply_event(mem_t *m, const oms_event_t *ev) {
@@ -163,8 +177,7 @@ static void apply_event(mem_t *m, const oms_event_t *ev) {
   if (is_order) {
     oms_order_t *o = upsert(&m->orders, &ev->order.order_id, cmp_order, &fresh);
     *o = ev->order;
-    if (ev->fill.qty.raw != 0 &&
-        (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED)) {
+    if (oms__event_is_fill(ev)) {
       oms_fill_row_t *f = insert_at(&m->fills, m->fills.n);
       f->seq = ev->seq;
       f->order_id = ev->order.order_id;
@@ -176,6 +189,7 @@ static void apply_event(mem_t *m, const oms_event_t *ev) {
       f->fill.liquidity = ev->fill.liquidity;
       snprintf(f->fill.exec_id, sizeof f->fill.exec_id, "%s", ev->fill.exec_id);
       f->ts_ns = ev->event_ns;
+      book_fill(m, ev);
     }
   }
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
@@ -223,15 +237,9 @@ static int mem_append(oms_store_t *base, const oms_store_unit_t *u, unsigned fla
   int rc = oms__unit_check(u, m->last_seq, &n, &max_seq);
   if (rc != 0) return refuse(m, rc);
   /* Room first: a unit is applied whole or not at all. */
-  if (reserve_events(m, n - u->n_positions) != 0 || reserve_n(&m->positions, u->n_positions) != 0)
-    return refuse(m, OMS_ENOMEM);
+  if (reserve_events(m, n) != 0) return refuse(m, OMS_ENOMEM);
   for (size_t i = 0; i < u->n_events; i++)
     if (u->events[i].seq != 0) apply_event(m, &u->events[i]);
-  for (size_t i = 0; i < u->n_positions; i++) {
-    bool fresh;
-    oms_position_t *p = upsert(&m->positions, &u->positions[i], cmp_position, &fresh);
-    *p = u->positions[i];
-  }
   m->last_seq = max_seq;
   *ticket = publish(m, n == 0 ? 1 : n);
   notify(m, *ticket); /* under the lock: tickets reported in order */
@@ -412,6 +420,23 @@ static int mem_load_positions(oms_store_t *base, oms_position_cb cb, void *ctx) 
   for (size_t i = 0; i < m->positions.n && rc == 0; i++) rc = cb(ctx, at(&m->positions, i));
   pthread_mutex_unlock(&m->mu);
   return rc;
+}
+
+static int mem_get_position(oms_store_t *base, const char *account_id, const char *symbol,
+                            oms_position_t *out) {
+  mem_t *m = (mem_t *)base;
+  memset(out, 0, sizeof *out);
+  if (account_id == NULL || symbol == NULL || !account_id[0] || !symbol[0]) return OMS_EINVAL;
+  oms_position_t key;
+  memset(&key, 0, sizeof key);
+  oms_strlcpy(key.account_id, account_id, sizeof key.account_id);
+  oms_strlcpy(key.symbol, symbol, sizeof key.symbol);
+  bool found;
+  pthread_mutex_lock(&m->mu);
+  size_t i = lower_bound(&m->positions, &key, cmp_position, &found);
+  if (found) *out = *(const oms_position_t *)at(&m->positions, i);
+  pthread_mutex_unlock(&m->mu);
+  return found ? 0 : OMS_ENOTFOUND;
 }
 
 static int mem_load_trading_states(oms_store_t *base, oms_trading_state_cb cb, void *ctx) {
@@ -610,6 +635,7 @@ static const oms_store_vtbl_t mem_vtbl = {
     .events_between = mem_events_between,
     .fills_for_order = mem_fills_for_order,
     .load_positions = mem_load_positions,
+    .get_position = mem_get_position,
     .load_trading_states = mem_load_trading_states,
     .last_seqs = mem_last_seqs,
     .fix_set_seqnums = mem_fix_set_seqnums,

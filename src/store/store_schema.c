@@ -14,6 +14,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "oms/error.h"
 #include "store/store_int.h"
@@ -23,7 +24,10 @@ typedef struct migration_s {
   int version;
   const char *description;
   const char *sql;
+  int (*then)(sqlite3 *db); /* runs after sql, in the same transaction; NULL if none */
 } migration_t;
+
+static int rebuild_positions(sqlite3 *db);
 
 static const migration_t migrations[] = {
     {1, "orders, event log, fills",
@@ -54,7 +58,8 @@ static const migration_t migrations[] = {
      " side TEXT NOT NULL, qty TEXT NOT NULL, price TEXT NOT NULL, fee TEXT NOT NULL,"
      " liquidity TEXT NOT NULL, ts_ns INTEGER NOT NULL);"
      "CREATE INDEX fills_order ON fills(order_id, seq);"
-     "CREATE INDEX fills_exec ON fills(exec_id);"},
+     "CREATE INDEX fills_exec ON fills(exec_id);",
+     NULL},
     {2, "positions and trading states (kill switch)",
      "CREATE TABLE positions("
      " account_id TEXT NOT NULL, strategy_id TEXT NOT NULL, symbol TEXT NOT NULL,"
@@ -63,19 +68,126 @@ static const migration_t migrations[] = {
      "CREATE TABLE trading_states("
      " scope_kind INTEGER NOT NULL, scope_id TEXT NOT NULL, state INTEGER NOT NULL,"
      " reason TEXT NOT NULL, updated_ns INTEGER NOT NULL, event_seq INTEGER NOT NULL,"
-     " PRIMARY KEY(scope_kind, scope_id));"},
+     " PRIMARY KEY(scope_kind, scope_id));",
+     NULL},
     {3, "FIX session state and sink cursors",
      "CREATE TABLE fix_sessions("
      " session TEXT PRIMARY KEY, next_in INTEGER NOT NULL, next_out INTEGER NOT NULL);"
      "CREATE TABLE fix_sent("
      " session TEXT NOT NULL, seqnum INTEGER NOT NULL, msg BLOB NOT NULL,"
      " PRIMARY KEY(session, seqnum)) WITHOUT ROWID;"
-     "CREATE TABLE sink_cursors(sink TEXT PRIMARY KEY, seq INTEGER NOT NULL);"},
+     "CREATE TABLE sink_cursors(sink TEXT PRIMARY KEY, seq INTEGER NOT NULL);",
+     NULL},
+    /* Version 2's positions were keyed by strategy too and never written;
+     * the table is replaced and filled from the stored fills. */
+    {4, "positions per account and symbol, booked from the fills",
+     "DROP TABLE positions;"
+     "CREATE TABLE positions("
+     " account_id TEXT NOT NULL, symbol TEXT NOT NULL,"
+     " qty TEXT NOT NULL, avg_px TEXT NOT NULL, realized_pnl TEXT NOT NULL, fees TEXT NOT NULL,"
+     " updated_ns INTEGER NOT NULL, last_fill_seq INTEGER NOT NULL,"
+     " PRIMARY KEY(account_id, symbol));",
+     rebuild_positions},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(OMS__SCHEMA_LATEST == 3, "OMS__SCHEMA_LATEST must match the last migration");
+_Static_assert(OMS__SCHEMA_LATEST == 4, "OMS__SCHEMA_LATEST must match the last migration");
+
+/* ---- positions -------------------------------------------------------------- */
+
+oms_dec_t oms__col_dec(sqlite3_stmt *st, int i) {
+  oms_dec_t d = OMS_DEC_ZERO;
+  const unsigned char *t = sqlite3_column_text(st, i);
+  if (t != NULL) oms_dec_parse_cstr((const char *)t, &d);
+  return d;
+}
+
+void oms__col_text(sqlite3_stmt *st, int i, char *dst, size_t cap) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  oms_strlcpy(dst, t ? (const char *)t : "", cap);
+}
+
+void oms__position_from_row(sqlite3_stmt *st, oms_position_t *p) {
+  memset(p, 0, sizeof *p);
+  oms__col_text(st, 0, p->account_id, sizeof p->account_id);
+  oms__col_text(st, 1, p->symbol, sizeof p->symbol);
+  p->qty = oms__col_dec(st, 2);
+  p->avg_px = oms__col_dec(st, 3);
+  p->realized_pnl = oms__col_dec(st, 4);
+  p->fees = oms__col_dec(st, 5);
+  p->updated_ns = sqlite3_column_int64(st, 6);
+  p->last_fill_seq = (uint64_t)sqlite3_column_int64(st, 7);
+}
+
+void oms__position_bind(sqlite3_stmt *st, const oms_position_t *p, char txt[4][OMS_DEC_STRLEN]) {
+  oms_dec_format(p->qty, txt[0], OMS_DEC_STRLEN);
+  oms_dec_format(p->avg_px, txt[1], OMS_DEC_STRLEN);
+  oms_dec_format(p->realized_pnl, txt[2], OMS_DEC_STRLEN);
+  oms_dec_format(p->fees, txt[3], OMS_DEC_STRLEN);
+  sqlite3_bind_text(st, 1, p->account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, p->symbol, -1, SQLITE_STATIC);
+  for (int i = 0; i < 4; i++) sqlite3_bind_text(st, 3 + i, txt[i], -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 7, p->updated_ns);
+  sqlite3_bind_int64(st, 8, (sqlite3_int64)p->last_fill_seq);
+}
+
+static void done_with(sqlite3_stmt *st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+int oms__position_write(sqlite3_stmt *get_st, sqlite3_stmt *put_st, const oms_event_t *ev,
+                        oms__step_fn step, void *ctx) {
+  oms_position_t p;
+  memset(&p, 0, sizeof p);
+  sqlite3_bind_text(get_st, 1, ev->order.account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(get_st, 2, ev->order.symbol, -1, SQLITE_STATIC);
+  int rc = step(ctx, get_st, "sqlite3_step(SELECT positions)");
+  if (rc == SQLITE_ROW) oms__position_from_row(get_st, &p);
+  done_with(get_st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return rc;
+  if (!oms__position_book(&p, ev)) return SQLITE_OK;
+  char txt[4][OMS_DEC_STRLEN];
+  oms__position_bind(put_st, &p, txt);
+  rc = step(ctx, put_st, "sqlite3_step(UPSERT positions)");
+  done_with(put_st);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int plain_step(void *ctx, sqlite3_stmt *st, const char *label) {
+  (void)ctx;
+  (void)label;
+  return sqlite3_step(st);
+}
+
+/* Migration 4: books every stored fill, in seq order, as the writer does. */
+static int rebuild_positions(sqlite3 *db) {
+  sqlite3_stmt *fills = NULL, *get_st = NULL, *put_st = NULL;
+  int rc = sqlite3_prepare_v2(db,
+                              "SELECT body FROM events WHERE type IN ('OrderPartiallyFilled', "
+                              "'OrderFilled') ORDER BY seq",
+                              -1, &fills, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, OMS__SQL_POSITION_GET, -1, &get_st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, OMS__SQL_POSITION_PUT, -1, &put_st, NULL);
+  while (rc == SQLITE_OK) {
+    rc = sqlite3_step(fills);
+    if (rc != SQLITE_ROW) break;
+    oms_event_t ev;
+    rc = SQLITE_OK;
+    if (oms_event_decode(sqlite3_column_blob(fills, 0), (size_t)sqlite3_column_bytes(fills, 0),
+                         &ev) != 0)
+      rc = SQLITE_CORRUPT;
+    else if (oms__event_is_fill(&ev))
+      rc = oms__position_write(get_st, put_st, &ev, plain_step, NULL);
+  }
+  sqlite3_finalize(fills);
+  sqlite3_finalize(get_st);
+  sqlite3_finalize(put_st);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* ---- versions ---------------------------------------------------------------- */
 
 int oms__schema_version(sqlite3 *db) {
   sqlite3_stmt *st = NULL;
@@ -116,6 +228,7 @@ int oms__schema_migrate(sqlite3 *db, int target, char *err, size_t errcap) {
              m->version, m->description);
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, m->sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK && m->then != NULL) rc = m->then(db);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, ins, NULL, NULL, &msg);
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
     if (rc != SQLITE_OK) {

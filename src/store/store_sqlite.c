@@ -33,6 +33,12 @@
  * `tail`, which frees the space. So everything that arrived while a commit
  * was in flight goes into the next transaction: one sync per batch.
  *
+ * A fill event also moves its position: the writer reads the row of the
+ * order's account and symbol, books the fill (oms__position_book, the
+ * portfolio's arithmetic) and writes it back, inside the batch's
+ * transaction, so a later fill in the same batch reads the earlier one's row
+ * and a rolled-back batch leaves no position ahead of its fills.
+ *
  * A failed batch is rolled back and stays in the queue; the store is FAILED
  * until a retry of the same batch commits (backoff in the writer, or
  * oms_store_recover). Appends without OMS_STORE_APPEND_MUST are refused
@@ -62,6 +68,7 @@ enum {
   W_ORDER,
   W_FILL,
   W_TSTATE,
+  W_POSITION_GET,
   W_POSITION,
   W_FIXSEQ,
   W_FIXSENT,
@@ -92,10 +99,8 @@ static const char *const wsql[W_COUNT] = {
     [W_TSTATE] =
         "INSERT OR REPLACE INTO trading_states(scope_kind, scope_id, state, reason, "
         "updated_ns, event_seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [W_POSITION] =
-        "INSERT OR REPLACE INTO positions(account_id, strategy_id, symbol, qty, "
-        "avg_px, realized_pnl, fees, updated_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8)",
+    [W_POSITION_GET] = OMS__SQL_POSITION_GET,
+    [W_POSITION] = OMS__SQL_POSITION_PUT,
     [W_FIXSEQ] =
         "INSERT OR REPLACE INTO fix_sessions(session, next_in, next_out) "
         "VALUES(?1, ?2, ?3)",
@@ -118,6 +123,7 @@ static const char *const wlabel[W_COUNT] = {
     [W_ORDER] = "sqlite3_step(UPSERT orders)",
     [W_FILL] = "sqlite3_step(INSERT fills)",
     [W_TSTATE] = "sqlite3_step(UPSERT trading_states)",
+    [W_POSITION_GET] = "sqlite3_step(SELECT positions)",
     [W_POSITION] = "sqlite3_step(UPSERT positions)",
     [W_FIXSEQ] = "sqlite3_step(UPSERT fix_sessions)",
     [W_FIXSENT] = "sqlite3_step(INSERT fix_sent)",
@@ -307,6 +313,22 @@ static int write_fill(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   return run(s, W_FILL, e);
 }
 
+typedef struct wctx_s {
+  sq_t *s;
+  oms_store_error_t *e;
+} wctx_t;
+
+/* oms__position_write's step: through the seam, failures reported as run()
+ * reports them. */
+static int wstep(void *ctx, sqlite3_stmt *st, const char *label) {
+  wctx_t *c = ctx;
+  int rc = inject(c->s, label);
+  bool inj = rc != 0;
+  if (!inj) rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) set_err(c->s, c->s->wdb, c->e, label, rc, inj);
+  return rc;
+}
+
 static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   sqlite3_stmt *st = s->w[W_EVENT];
   int n = oms_event_encode(ev, s->body, sizeof s->body);
@@ -325,9 +347,11 @@ static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   sqlite3_bind_blob(st, 6, s->body, n, SQLITE_STATIC);
   int rc = run(s, W_EVENT, e);
   if (rc == SQLITE_OK && is_order) rc = write_order(s, ev, e);
-  if (rc == SQLITE_OK && is_order && ev->fill.qty.raw != 0 &&
-      (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED))
-    rc = write_fill(s, ev, e);
+  if (rc == SQLITE_OK && oms__event_is_fill(ev)) rc = write_fill(s, ev, e);
+  if (rc == SQLITE_OK && oms__event_is_fill(ev)) {
+    wctx_t c = {s, e};
+    rc = oms__position_write(s->w[W_POSITION_GET], s->w[W_POSITION], ev, wstep, &c);
+  }
   if (rc == SQLITE_OK && ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     st = s->w[W_TSTATE];
     sqlite3_bind_int(st, 1, ev->scope_kind);
@@ -341,30 +365,11 @@ static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   return rc;
 }
 
-static int write_position(sq_t *s, const oms_position_t *p, oms_store_error_t *e) {
-  sqlite3_stmt *st = s->w[W_POSITION];
-  char dq[OMS_DEC_STRLEN], da[OMS_DEC_STRLEN], dr[OMS_DEC_STRLEN], df[OMS_DEC_STRLEN];
-  oms_dec_format(p->qty, dq, sizeof dq);
-  oms_dec_format(p->avg_px, da, sizeof da);
-  oms_dec_format(p->realized_pnl, dr, sizeof dr);
-  oms_dec_format(p->fees, df, sizeof df);
-  BIND_TEXT(st, 1, p->account_id);
-  BIND_TEXT(st, 2, p->strategy_id);
-  BIND_TEXT(st, 3, p->symbol);
-  BIND_TEXT(st, 4, dq);
-  BIND_TEXT(st, 5, da);
-  BIND_TEXT(st, 6, dr);
-  BIND_TEXT(st, 7, df);
-  sqlite3_bind_int64(st, 8, p->updated_ns);
-  return run(s, W_POSITION, e);
-}
-
 static int write_rec(sq_t *s, const oms__rec_t *r, oms_store_error_t *e) {
   sqlite3_stmt *st;
   int rc;
   switch (r->kind) {
     case OMS__REC_EVENT: return write_event(s, &r->u.ev, e);
-    case OMS__REC_POSITION: return write_position(s, &r->u.pos, e);
     case OMS__REC_FIX_SEQNUMS:
       st = s->w[W_FIXSEQ];
       BIND_TEXT(st, 1, r->u.fix.session);
@@ -978,18 +983,6 @@ static int row_event(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
   return ((oms_event_cb)cb)(ctx, &ev);
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap) {
-  const unsigned char *t = sqlite3_column_text(st, i);
-  snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
-static oms_dec_t col_dec(sqlite3_stmt *st, int i) {
-  oms_dec_t d = OMS_DEC_ZERO;
-  const unsigned char *t = sqlite3_column_text(st, i);
-  if (t != NULL) oms_dec_parse_cstr((const char *)t, &d);
-  return d;
-}
-
 static int row_fill(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
   (void)s;
   oms_fill_row_t f;
@@ -997,15 +990,15 @@ static int row_fill(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
   memset(&f, 0, sizeof f);
   f.seq = (uint64_t)sqlite3_column_int64(st, 0);
   f.order_id = (uint64_t)sqlite3_column_int64(st, 1);
-  col_text(st, 2, side, sizeof side);
+  oms__col_text(st, 2, side, sizeof side);
   oms_side_parse(side, &f.side);
-  col_text(st, 3, f.symbol, sizeof f.symbol);
-  f.fill.qty = col_dec(st, 4);
-  f.fill.price = col_dec(st, 5);
-  f.fill.fee = col_dec(st, 6);
-  col_text(st, 7, liq, sizeof liq);
+  oms__col_text(st, 3, f.symbol, sizeof f.symbol);
+  f.fill.qty = oms__col_dec(st, 4);
+  f.fill.price = oms__col_dec(st, 5);
+  f.fill.fee = oms__col_dec(st, 6);
+  oms__col_text(st, 7, liq, sizeof liq);
   f.fill.liquidity = liq[0];
-  col_text(st, 8, f.fill.exec_id, sizeof f.fill.exec_id);
+  oms__col_text(st, 8, f.fill.exec_id, sizeof f.fill.exec_id);
   f.ts_ns = sqlite3_column_int64(st, 9);
   return ((oms_fill_cb)cb)(ctx, &f);
 }
@@ -1013,15 +1006,7 @@ static int row_fill(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
 static int row_position(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
   (void)s;
   oms_position_t p;
-  memset(&p, 0, sizeof p);
-  col_text(st, 0, p.account_id, sizeof p.account_id);
-  col_text(st, 1, p.strategy_id, sizeof p.strategy_id);
-  col_text(st, 2, p.symbol, sizeof p.symbol);
-  p.qty = col_dec(st, 3);
-  p.avg_px = col_dec(st, 4);
-  p.realized_pnl = col_dec(st, 5);
-  p.fees = col_dec(st, 6);
-  p.updated_ns = sqlite3_column_int64(st, 7);
+  oms__position_from_row(st, &p);
   return ((oms_position_cb)cb)(ctx, &p);
 }
 
@@ -1030,9 +1015,9 @@ static int row_tstate(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
   oms_trading_state_row_t t;
   memset(&t, 0, sizeof t);
   t.scope_kind = (uint8_t)sqlite3_column_int(st, 0);
-  col_text(st, 1, t.scope_id, sizeof t.scope_id);
+  oms__col_text(st, 1, t.scope_id, sizeof t.scope_id);
   t.state = (uint8_t)sqlite3_column_int(st, 2);
-  col_text(st, 3, t.reason, sizeof t.reason);
+  oms__col_text(st, 3, t.reason, sizeof t.reason);
   t.updated_ns = sqlite3_column_int64(st, 4);
   t.event_seq = (uint64_t)sqlite3_column_int64(st, 5);
   return ((oms_trading_state_cb)cb)(ctx, &t);
@@ -1146,11 +1131,28 @@ static int sq_fills_for_order(oms_store_t *base, uint64_t id, oms_fill_cb cb, vo
 
 static int sq_load_positions(oms_store_t *base, oms_position_cb cb, void *ctx) {
   sq_t *s = (sq_t *)base;
-  sqlite3_stmt *st = rbegin(s,
-                            "SELECT account_id, strategy_id, symbol, qty, avg_px, "
-                            "realized_pnl, fees, updated_ns FROM positions ORDER BY 1, 2, 3");
+  sqlite3_stmt *st =
+      rbegin(s, "SELECT " OMS__POSITION_COLS " FROM positions ORDER BY account_id, symbol");
   if (st == NULL) return OMS_ESTORE;
   return rloop(s, st, row_position, (void *)cb, ctx);
+}
+
+static int take_position(void *ctx, const oms_position_t *p) {
+  *(oms_position_t *)ctx = *p;
+  return 1;
+}
+
+static int sq_get_position(oms_store_t *base, const char *account_id, const char *symbol,
+                           oms_position_t *out) {
+  sq_t *s = (sq_t *)base;
+  memset(out, 0, sizeof *out);
+  if (account_id == NULL || symbol == NULL || !account_id[0] || !symbol[0]) return OMS_EINVAL;
+  sqlite3_stmt *st = rbegin(s, OMS__SQL_POSITION_GET);
+  if (st == NULL) return OMS_ESTORE;
+  BIND_TEXT(st, 1, account_id);
+  BIND_TEXT(st, 2, symbol);
+  int rc = rloop(s, st, row_position, (void *)take_position, out);
+  return rc == 1 ? 0 : rc == 0 ? OMS_ENOTFOUND : rc;
 }
 
 static int sq_load_trading_states(oms_store_t *base, oms_trading_state_cb cb, void *ctx) {
@@ -1255,6 +1257,7 @@ static const oms_store_vtbl_t sq_vtbl = {
     .events_between = sq_events_between,
     .fills_for_order = sq_fills_for_order,
     .load_positions = sq_load_positions,
+    .get_position = sq_get_position,
     .load_trading_states = sq_load_trading_states,
     .last_seqs = sq_last_seqs,
     .fix_set_seqnums = sq_fix_set_seqnums,

@@ -332,6 +332,18 @@ static void test_state_after_recovery_equals_state_before(void **state) {
   }
   assert_true(before.n > 5);
   assert_false(oms_dec_is_zero(p1[0].qty));
+  /* The store's positions table, booked from the same fills as they were
+   * stored, holds exactly what the engine's portfolio holds. */
+  assert_int_equal(oms_store_flush(n.store, INT64_C(5000000000)), 0);
+  for (int k = 0; k < 2; k++) {
+    oms_position_t sp;
+    int rc = oms_store_get_position(n.store, acc[k], "BTC-USD", &sp);
+    assert_true(rc == 0 || (rc == OMS_ENOTFOUND && oms_dec_is_zero(p1[k].fees)));
+    assert_true(oms_dec_eq(sp.qty, p1[k].qty));
+    assert_true(oms_dec_eq(sp.avg_px, p1[k].avg_px));
+    assert_true(oms_dec_eq(sp.realized_pnl, p1[k].realized_pnl));
+    assert_true(oms_dec_eq(sp.fees, p1[k].fees));
+  }
   node_stop(&n);
 
   /* the restart */

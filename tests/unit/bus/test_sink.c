@@ -190,7 +190,7 @@ static void test_sink_on_sqlite_store_resumes_after_restart_at_least_once(void *
   fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, 1, &ev[0]);
   fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, T0, 2, &ev[1]);
   fx_apply(&o, OMS_EV_FILL, "1", "100", T0, 3, &ev[2]);
-  oms_store_unit_t u = {ev, 3, NULL, 0};
+  oms_store_unit_t u = {ev, 3};
   uint64_t ticket;
   assert_int_equal(oms_store_append(st, &u, 0, &ticket), 0);
   assert_int_equal(oms_store_wait(st, ticket, -1), 0);

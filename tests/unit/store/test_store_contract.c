@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "oms/portfolio.h"
 #include "store/store_int.h"
 #include "unit/store/store_fixture.h"
 
@@ -71,7 +72,7 @@ static void env_close(env_t *env) {
 static void flush(env_t *env) { assert_int_equal(oms_store_flush(env->st, WAIT_NS), 0); }
 
 /* Appends order id's lifecycle (submit, accept, fills) up to `steps` events
- * plus its position, as one unit. Returns the ticket. */
+ * as one unit. Returns the ticket. */
 static uint64_t append_order(env_t *env, oms_order_t *o, uint64_t id, const char *strategy,
                              const char *account, const char *symbol, int steps, int64_t now) {
   oms_event_t ev[4];
@@ -80,15 +81,7 @@ static uint64_t append_order(env_t *env, oms_order_t *o, uint64_t id, const char
   fx_order(o, id, strategy, account, symbol, now);
   for (int i = 0; i < steps; i++)
     fx_apply(o, seq_ev[i], qty[i], qty[i] ? "100" : NULL, now + i, ++env->seq, &ev[i]);
-  oms_position_t pos;
-  memset(&pos, 0, sizeof pos);
-  strcpy(pos.account_id, account);
-  strcpy(pos.strategy_id, strategy);
-  strcpy(pos.symbol, symbol);
-  pos.qty = o->filled_qty;
-  pos.avg_px = o->avg_px;
-  pos.updated_ns = now;
-  oms_store_unit_t u = {ev, (size_t)steps, &pos, 1};
+  oms_store_unit_t u = {ev, (size_t)steps};
   uint64_t ticket = 0;
   assert_int_equal(oms_store_append(env->st, &u, 0, &ticket), 0);
   return ticket;
@@ -202,7 +195,7 @@ static void contract_unit_and_reads(size_t k) {
 
   char pos[256] = "";
   assert_int_equal(oms_store_load_positions(env.st, collect_positions, pos), 0);
-  assert_string_equal(pos, "A1/BTC-USD=2;A1/BTC-USD=0;A2/ETH-USD=0;");
+  assert_string_equal(pos, "A1/BTC-USD=2;"); /* order 1's two fills; A2 never filled */
 
   uint64_t last_seq, last_order;
   assert_int_equal(oms_store_last_seqs(env.st, &last_seq, &last_order), 0);
@@ -212,9 +205,109 @@ static void contract_unit_and_reads(size_t k) {
   oms_store_stats_t st;
   oms_store_stats(env.st, &st);
   assert_int_equal(st.appends, 3);
-  assert_int_equal(st.records, 4 + 2 + 1 + 3);
+  assert_int_equal(st.records, 4 + 2 + 1);
   assert_int_equal(st.queued, 0);
   assert_false(oms_store_failed(env.st));
+  env_close(&env);
+}
+
+/* A fill event (seq from env) of qty at px on a new order of that size. */
+static void fill_event(env_t *env, oms_event_t *ev, uint64_t id, oms_side_t side,
+                       const char *account, const char *symbol, const char *qty, const char *px,
+                       const char *mult, int64_t now) {
+  oms_order_t o;
+  fx_order(&o, id, "s1", account, symbol, now);
+  o.side = side;
+  o.qty = o.leaves_qty = T_D(qty);
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, now, 0, ev);
+  fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, now, 0, ev);
+  fx_apply(&o, OMS_EV_FILL, qty, px, now, ++env->seq, ev);
+  ev->fill.multiplier = mult ? T_D(mult) : OMS_DEC_ZERO;
+}
+
+static void assert_position(env_t *env, const char *account, const char *symbol, const char *qty,
+                            const char *avg, const char *realized, const char *fees,
+                            uint64_t last_seq) {
+  oms_position_t p;
+  assert_int_equal(oms_store_get_position(env->st, account, symbol, &p), 0);
+  assert_string_equal(p.account_id, account);
+  assert_string_equal(p.symbol, symbol);
+  assert_true(oms_dec_eq(p.qty, T_D(qty)));
+  assert_true(oms_dec_eq(p.avg_px, T_D(avg)));
+  assert_true(oms_dec_eq(p.realized_pnl, T_D(realized)));
+  assert_true(oms_dec_eq(p.fees, T_D(fees)));
+  assert_int_equal(p.last_fill_seq, last_seq);
+}
+
+/* Books every stored fill into portfolio ctx, as the engine does. */
+static int book_into(void *ctx, const oms_event_t *e) {
+  if (e->type == OMS_EVT_ORDER_PARTIALLY_FILLED || e->type == OMS_EVT_ORDER_FILLED)
+    oms_portfolio_apply_fill(ctx, e->order.account_id, e->order.symbol, e->order.side, e->fill.qty,
+                             e->fill.price, e->fill.fee, e->event_ns);
+  return 0;
+}
+
+/* The positions table is booked from the fills as they are stored, with the
+ * portfolio's arithmetic: it equals a portfolio fed the same fills. */
+static void contract_positions_follow_the_fills(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  oms_event_t ev[4];
+  /* Buy 2 @ 100, then buy 1 @ 103 in the same unit: the second fill reads
+   * the position the first wrote in the same transaction. */
+  fill_event(&env, &ev[0], 1, OMS_SIDE_BUY, "A1", "ES", "2", "100", "10", T0);
+  fill_event(&env, &ev[1], 2, OMS_SIDE_BUY, "A1", "ES", "1", "103", "10", T0 + 1);
+  oms_store_unit_t u = {ev, 2};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  /* Sell 4 @ 110: closes 3 (realizing (110 - 101) * 3 * 10 = 270) and opens
+   * 1 short at 110. Another account and a fill stored before format 3
+   * (multiplier 0, taken as 1) in another symbol. */
+  fill_event(&env, &ev[0], 3, OMS_SIDE_SELL, "A1", "ES", "4", "110", "10", T0 + 2);
+  fill_event(&env, &ev[1], 4, OMS_SIDE_SELL, "A2", "ES", "1", "99.5", "10", T0 + 3);
+  fill_event(&env, &ev[2], 5, OMS_SIDE_BUY, "A1", "BTC-USD", "0.5", "200", NULL, T0 + 4);
+  u.n_events = 3;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  /* A fill the portfolio refuses (no price) is stored as a fill and moves
+   * no position; a transient (seq 0) fill is not stored at all. */
+  fill_event(&env, &ev[0], 6, OMS_SIDE_BUY, "A3", "ES", "1", "1", "10", T0 + 5);
+  ev[0].fill.price = OMS_DEC_ZERO;
+  fill_event(&env, &ev[1], 7, OMS_SIDE_BUY, "A1", "ES", "1", "1", "10", T0 + 6);
+  ev[1].seq = 0;
+  u.n_events = 2;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  flush(&env);
+
+  assert_position(&env, "A1", "ES", "-1", "110", "270", "0.03", 3);
+  assert_position(&env, "A2", "ES", "-1", "99.5", "0", "0.01", 4);
+  assert_position(&env, "A1", "BTC-USD", "0.5", "200", "0", "0.01", 5);
+  oms_position_t p;
+  assert_int_equal(oms_store_get_position(env.st, "A3", "ES", &p), OMS_ENOTFOUND);
+  assert_int_equal(p.qty.raw, 0);
+  assert_int_equal(oms_store_get_position(env.st, "", "ES", &p), OMS_EINVAL);
+  assert_int_equal(oms_store_get_position(env.st, "A1", NULL, &p), OMS_EINVAL);
+  char all[256] = "";
+  assert_int_equal(oms_store_load_positions(env.st, collect_positions, all), 0);
+  assert_string_equal(all, "A1/BTC-USD=0.5;A1/ES=-1;A2/ES=-1;");
+
+  /* The same fills through a portfolio give the same figures. */
+  oms_portfolio_config_t pc = {.max_accounts = 4, .max_symbols = 4, .max_positions = 8};
+  oms_portfolio_t *pf = NULL;
+  assert_int_equal(oms_portfolio_create(&pc, &pf), 0);
+  assert_int_equal(oms_portfolio_set_instrument(pf, "ES", T_D("10"), OMS_DEC_ZERO), 0);
+  assert_int_equal(oms_portfolio_set_instrument(pf, "BTC-USD", OMS_DEC_ZERO, OMS_DEC_ZERO), 0);
+  assert_int_equal(oms_store_events_from(env.st, 1, 0, book_into, pf), 0);
+  const char *keys[3][2] = {{"A1", "ES"}, {"A2", "ES"}, {"A1", "BTC-USD"}};
+  for (int i = 0; i < 3; i++) {
+    oms_pf_position_t want;
+    assert_int_equal(oms_portfolio_position(pf, keys[i][0], keys[i][1], &want), 0);
+    assert_int_equal(oms_store_get_position(env.st, keys[i][0], keys[i][1], &p), 0);
+    assert_true(oms_dec_eq(p.qty, want.qty));
+    assert_true(oms_dec_eq(p.avg_px, want.avg_px));
+    assert_true(oms_dec_eq(p.realized_pnl, want.realized_pnl));
+    assert_true(oms_dec_eq(p.fees, want.fees));
+  }
+  oms_portfolio_destroy(pf);
   env_close(&env);
 }
 
@@ -290,17 +383,17 @@ static void contract_seq_rules_and_trading_states(size_t k) {
   ev[0].seq = 5;
   ev[1].seq = 0; /* transient: not stored */
   ev[2].seq = 6;
-  oms_store_unit_t u = {ev, 3, NULL, 0};
+  oms_store_unit_t u = {ev, 3};
   uint64_t t;
   assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
   assert_int_equal(t, 1);
   /* seq not above the last: refused, nothing queued */
-  oms_store_unit_t bad = {ev, 1, NULL, 0};
+  oms_store_unit_t bad = {ev, 1};
   assert_int_equal(oms_store_append(env.st, &bad, 0, &t), OMS_EINVAL);
   assert_int_equal(t, 0);
   assert_int_equal(oms_store_append(env.st, NULL, 0, &t), OMS_EINVAL);
   /* a unit with nothing to store still gets its ticket */
-  oms_store_unit_t empty = {ev + 1, 1, NULL, 0};
+  oms_store_unit_t empty = {ev + 1, 1};
   assert_int_equal(oms_store_append(env.st, &empty, 0, &t), 0);
   assert_int_equal(t, 2);
   /* a later change of the same scope replaces the row */
@@ -434,6 +527,7 @@ FOR_EACH_CTOR(queries)
 FOR_EACH_CTOR(seq_rules_and_trading_states)
 FOR_EACH_CTOR(fix_state_and_cursors)
 FOR_EACH_CTOR(replay_source)
+FOR_EACH_CTOR(positions_follow_the_fills)
 
 /* ---- The memory store only ------------------------------------------------------------ */
 
@@ -459,7 +553,7 @@ static void test_memory_store_is_durable_at_once_and_never_fails(void **state) {
     uint64_t id = i % 2 ? 1000 - i : i + 1;
     fx_order(&o, id, "s1", "A1", "BTC-USD", T0);
     fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++seq, &ev);
-    oms_store_unit_t u = {&ev, 1, NULL, 0};
+    oms_store_unit_t u = {&ev, 1};
     uint64_t t;
     assert_int_equal(oms_store_append(st, &u, OMS_STORE_APPEND_MUST, &t), 0);
     assert_int_equal(t, seq);
@@ -498,6 +592,7 @@ int main(void) {
       cmocka_unit_test(test_seq_rules_and_trading_states),
       cmocka_unit_test(test_fix_state_and_cursors),
       cmocka_unit_test(test_replay_source),
+      cmocka_unit_test(test_positions_follow_the_fills),
       cmocka_unit_test(test_memory_store_is_durable_at_once_and_never_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

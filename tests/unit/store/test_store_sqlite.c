@@ -86,15 +86,7 @@ static uint64_t append_order(env_t *env, oms_order_t *o, uint64_t id, const char
   uint64_t base = env->seq;
   for (int i = 0; i < steps; i++)
     fx_apply(o, seq_ev[i], qty[i], qty[i] ? "100" : NULL, now + i, base + 1 + (uint64_t)i, &ev[i]);
-  oms_position_t pos;
-  memset(&pos, 0, sizeof pos);
-  strcpy(pos.account_id, account);
-  strcpy(pos.strategy_id, strategy);
-  strcpy(pos.symbol, "BTC-USD");
-  pos.qty = o->filled_qty;
-  pos.avg_px = o->avg_px;
-  pos.updated_ns = now;
-  oms_store_unit_t u = {ev, (size_t)steps, &pos, 1};
+  oms_store_unit_t u = {ev, (size_t)steps};
   uint64_t ticket = 0;
   int rc = oms_store_append(env->st, &u, flags, &ticket);
   if (rc_out)
@@ -180,7 +172,7 @@ static void test_unit_is_stored_with_order_events_fills_and_position(void **stat
   oms_store_stats(env->st, &stt);
   assert_int_equal(stt.appends, 1);
   assert_int_equal(stt.transactions, 1);
-  assert_int_equal(stt.records, 5);
+  assert_int_equal(stt.records, 4);
   assert_int_equal(oms_store_wait(env->st, 1, 0), 0);
   assert_int_equal(oms_store_flush(env->st, 0), 0);
 }
@@ -202,9 +194,12 @@ int fill_cb(void *ctx, const oms_fill_row_t *f) {
 int pos_cb(void *ctx, const oms_position_t *p) {
   (*(int *)ctx)++;
   assert_string_equal(p->account_id, "A1");
-  assert_string_equal(p->strategy_id, "s1");
+  assert_string_equal(p->symbol, "BTC-USD");
   assert_true(oms_dec_eq(p->qty, T_D("2")));
   assert_true(oms_dec_eq(p->avg_px, T_D("100")));
+  assert_true(oms_dec_eq(p->fees, T_D("0.02")));
+  assert_true(oms_dec_eq(p->realized_pnl, T_D("0")));
+  assert_int_equal(p->last_fill_seq, 4);
   return 0;
 }
 
@@ -230,7 +225,7 @@ static void test_every_order_query(void **state) {
   oms_event_t ev[3];
   fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0 + 300, ++env->seq, &ev[0]);
   fx_apply(&o, OMS_EV_CANCEL_CONFIRM, NULL, NULL, T0 + 301, ++env->seq, &ev[1]);
-  oms_store_unit_t u = {ev, 2, NULL, 0};
+  oms_store_unit_t u = {ev, 2};
   uint64_t t;
   assert_int_equal(oms_store_append(env->st, &u, 0, &t), 0);
   fx_order(&o, 4, "s2", "A2", "BTC-USD", T0 + 400);
@@ -373,7 +368,7 @@ static void test_seq_must_increase_and_unsequenced_events_are_skipped(void **sta
   oms_event_t ev[2];
   oms_event_init(&ev[0], OMS_EVT_ALARM, NULL, T0, 0);
   ev[0].seq = 2; /* already used */
-  oms_store_unit_t u = {ev, 1, NULL, 0};
+  oms_store_unit_t u = {ev, 1};
   uint64_t t = 99;
   assert_int_equal(oms_store_append(env->st, &u, 0, &t), OMS_EINVAL);
   assert_int_equal(t, 0);
@@ -417,7 +412,7 @@ static void test_recovery_after_reopen_restores_state(void **state) {
   ev.old_state = 0;
   ev.new_state = 2;
   strcpy(ev.text, "kill switch by ops");
-  oms_store_unit_t u = {&ev, 1, NULL, 0};
+  oms_store_unit_t u = {&ev, 1};
   uint64_t t;
   assert_int_equal(oms_store_append(env->st, &u, 0, &t), 0);
   assert_int_equal(oms_store_wait(env->st, t, WAIT_NS), 0);
@@ -489,7 +484,7 @@ static void test_group_commit_batches_appends_during_a_commit(void **state) {
   oms_store_stats_t st;
   oms_store_stats(env->st, &st);
   assert_int_equal(st.appends, 200);
-  assert_int_equal(st.records, 200 * 3);
+  assert_int_equal(st.records, 200 * 2);
   /* 200 appends while 20 ms commits were in flight: a handful of transactions. */
   assert_true(st.transactions < 20);
   assert_true(st.max_batch > 30);
@@ -713,6 +708,8 @@ static void test_query_faults_report_estore(void **state) {
     assert_int_equal(oms_store_events_between(env->st, 0, 1, fx_count_events, &n), OMS_ESTORE);
     assert_int_equal(oms_store_fills_for_order(env->st, 1, NULL, NULL), OMS_ESTORE);
     assert_int_equal(oms_store_load_positions(env->st, NULL, NULL), OMS_ESTORE);
+    oms_position_t pos;
+    assert_int_equal(oms_store_get_position(env->st, "A1", "BTC-USD", &pos), OMS_ESTORE);
     assert_int_equal(oms_store_load_trading_states(env->st, NULL, NULL), OMS_ESTORE);
     assert_int_equal(oms_store_last_seqs(env->st, &a, &b), OMS_ESTORE);
     assert_int_equal(oms_store_fix_get_seqnums(env->st, "S", &x, &y), OMS_ESTORE);
