@@ -138,7 +138,7 @@ typedef struct oms_order_request_s {
   char client_order_id[OMS_ID_MAX + 1];
   char strategy_id[OMS_ID_MAX + 1];
   char account_id[OMS_ID_MAX + 1];
-  char venue[OMS_VENUE_MAX + 1]; /* the spec's "exchange" */
+  char venue[OMS_VENUE_MAX + 1]; /* where the order trades; with symbol, names the instrument */
   char symbol[OMS_SYMBOL_MAX + 1];
   oms_side_t side;
   oms_ord_type_t type;
