@@ -685,15 +685,24 @@ static expiry_t heap_pop(sim_t *v) {
   return top;
 }
 
+/* Whether the venue takes a request now: OMS_EDOWN when disconnected,
+ * OMS_EFULL when the report ring lacks the room one request may need. On 0
+ * the request's time is read from the clock. */
+static int admit(sim_t *v) {
+  if (!v->connected) return OMS_EDOWN;
+  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  v->now = oms_clock_now(&v->clock);
+  return 0;
+}
+
 static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   sim_t *v = (sim_t *)base;
   if (o == NULL || o->order_id == 0) return OMS_EINVAL;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  int rc = admit(v);
+  if (rc != 0) return rc;
   if (id_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
   uint32_t ri = rec_alloc(v);
   if (ri == NIL) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
   v->stats.orders++;
 
   rec_t *r = &v->recs[ri];
@@ -757,9 +766,8 @@ static rec_t *find_working(sim_t *v, uint64_t order_id, oms_exec_type_t refusal)
 
 static int sim_send_cancel(oms_venue_t *base, uint64_t order_id) {
   sim_t *v = (sim_t *)base;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
+  int rc = admit(v);
+  if (rc != 0) return rc;
   rec_t *r = find_working(v, order_id, OMS_EXEC_CANCEL_REJECTED);
   if (r == NULL) return 0;
   rec_withdraw(v, r);
@@ -772,9 +780,8 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
                             oms_dec_t new_price, oms_dec_t new_stop) {
   sim_t *v = (sim_t *)base;
   if (new_qty.raw < 0 || new_price.raw < 0 || new_stop.raw < 0) return OMS_EINVAL;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
+  int rc = admit(v);
+  if (rc != 0) return rc;
   rec_t *r = find_working(v, order_id, OMS_EXEC_REPLACE_REJECTED);
   if (r == NULL) return 0;
   sym_t *y = v->syms[r->sym];
@@ -823,9 +830,8 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
 
 static int sim_query_status(oms_venue_t *base, uint64_t order_id) {
   sim_t *v = (sim_t *)base;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
+  int rc = admit(v);
+  if (rc != 0) return rc;
   uint32_t ri = id_get(&v->ids, order_id);
   if (ri == NIL) {
     reject_unknown(v, order_id, OMS_EXEC_STATUS);
