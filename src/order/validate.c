@@ -86,24 +86,26 @@ int oms_instrument_check(const oms_instrument_t *ins, oms_reject_t *r) {
 
 /* ---- request rule groups, in the order they run --------------------------- */
 
+/* One identifier field of the request: its name, its buffer and the most
+ * characters it may hold. */
+static oms_reason_t check_id(const char *name, const char *s, size_t cap, size_t max,
+                             oms_reject_t *r) {
+  if (field_ok(s, cap, max)) return OMS_R_NONE;
+  return oms_reject_set(r, OMS_R_BAD_ID, "%s must be 1..%zu characters of [A-Za-z0-9._:@/-]", name,
+                        max);
+}
+
 static oms_reason_t check_identity(const oms_order_request_t *req, oms_reject_t *r) {
-  if (!field_ok(req->client_order_id, sizeof(req->client_order_id), OMS_ID_MAX))
-    return oms_reject_set(r, OMS_R_BAD_ID,
-                          "client_order_id must be 1..%d characters of [A-Za-z0-9._:@/-]",
-                          OMS_ID_MAX);
-  if (!field_ok(req->strategy_id, sizeof(req->strategy_id), OMS_ID_MAX))
-    return oms_reject_set(r, OMS_R_BAD_ID,
-                          "strategy_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);
-  if (!field_ok(req->account_id, sizeof(req->account_id), OMS_ID_MAX))
-    return oms_reject_set(r, OMS_R_BAD_ID,
-                          "account_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);
-  if (!field_ok(req->symbol, sizeof(req->symbol), OMS_SYMBOL_MAX))
-    return oms_reject_set(r, OMS_R_BAD_ID, "symbol must be 1..%d characters of [A-Za-z0-9._:@/-]",
-                          OMS_SYMBOL_MAX);
-  if (!field_ok(req->venue, sizeof(req->venue), OMS_VENUE_MAX))
-    return oms_reject_set(r, OMS_R_BAD_ID, "venue must be 1..%d characters of [A-Za-z0-9._:@/-]",
-                          OMS_VENUE_MAX);
-  return OMS_R_NONE;
+  oms_reason_t rc = check_id("client_order_id", req->client_order_id, sizeof(req->client_order_id),
+                             OMS_ID_MAX, r);
+  if (rc == OMS_R_NONE)
+    rc = check_id("strategy_id", req->strategy_id, sizeof(req->strategy_id), OMS_ID_MAX, r);
+  if (rc == OMS_R_NONE)
+    rc = check_id("account_id", req->account_id, sizeof(req->account_id), OMS_ID_MAX, r);
+  if (rc == OMS_R_NONE)
+    rc = check_id("symbol", req->symbol, sizeof(req->symbol), OMS_SYMBOL_MAX, r);
+  if (rc == OMS_R_NONE) rc = check_id("venue", req->venue, sizeof(req->venue), OMS_VENUE_MAX, r);
+  return rc;
 }
 
 static oms_reason_t check_metadata(const oms_order_request_t *req, oms_reject_t *r) {
@@ -216,40 +218,36 @@ static oms_reason_t check_instrument(const oms_order_request_t *req, const oms_i
   return OMS_R_NONE;
 }
 
+/* The text "<what> <value> <relation> <limit> for <symbol>": a value of the
+ * request against a limit of the instrument. */
+static oms_reason_t reject_against(oms_reject_t *r, oms_reason_t code, const char *what,
+                                   oms_dec_t value, const char *relation, oms_dec_t limit,
+                                   const char *symbol) {
+  char a[OMS_DEC_STRLEN], b[OMS_DEC_STRLEN];
+  oms_dec_format(value, a, sizeof a);
+  oms_dec_format(limit, b, sizeof b);
+  return oms_reject_set(r, code, "%s %s %s %s for %s", what, a, relation, b, symbol);
+}
+
 /* Runs after check_instrument, so ins is the request's instrument. */
 static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms_instrument_t *ins,
                                        oms_reject_t *r) {
-  char a[OMS_DEC_STRLEN], b[OMS_DEC_STRLEN];
-  if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size)) {
-    oms_dec_format(req->price, a, sizeof a);
-    oms_dec_format(ins->tick_size, b, sizeof b);
-    return oms_reject_set(r, OMS_R_TICK_SIZE, "price %s is not a multiple of tick %s for %s", a, b,
-                          ins->symbol);
-  }
-  if (needs_stop(req->type) && !oms_dec_is_multiple(req->stop_price, ins->tick_size)) {
-    oms_dec_format(req->stop_price, a, sizeof a);
-    oms_dec_format(ins->tick_size, b, sizeof b);
-    return oms_reject_set(r, OMS_R_TICK_SIZE, "stop price %s is not a multiple of tick %s for %s",
-                          a, b, ins->symbol);
-  }
-  if (!oms_dec_is_multiple(req->qty, ins->lot_size)) {
-    oms_dec_format(req->qty, a, sizeof a);
-    oms_dec_format(ins->lot_size, b, sizeof b);
-    return oms_reject_set(r, OMS_R_LOT_SIZE, "quantity %s is not a multiple of lot %s for %s", a, b,
-                          ins->symbol);
-  }
-  if (oms_dec_is_pos(ins->min_qty) && oms_dec_lt(req->qty, ins->min_qty)) {
-    oms_dec_format(req->qty, a, sizeof a);
-    oms_dec_format(ins->min_qty, b, sizeof b);
-    return oms_reject_set(r, OMS_R_MIN_QTY, "quantity %s below minimum %s for %s", a, b,
-                          ins->symbol);
-  }
-  if (oms_dec_is_pos(ins->max_qty) && oms_dec_gt(req->qty, ins->max_qty)) {
-    oms_dec_format(req->qty, a, sizeof a);
-    oms_dec_format(ins->max_qty, b, sizeof b);
-    return oms_reject_set(r, OMS_R_MAX_QTY, "quantity %s above maximum %s for %s", a, b,
-                          ins->symbol);
-  }
+  const char *sym = ins->symbol;
+  if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size))
+    return reject_against(r, OMS_R_TICK_SIZE, "price", req->price, "is not a multiple of tick",
+                          ins->tick_size, sym);
+  if (needs_stop(req->type) && !oms_dec_is_multiple(req->stop_price, ins->tick_size))
+    return reject_against(r, OMS_R_TICK_SIZE, "stop price", req->stop_price,
+                          "is not a multiple of tick", ins->tick_size, sym);
+  if (!oms_dec_is_multiple(req->qty, ins->lot_size))
+    return reject_against(r, OMS_R_LOT_SIZE, "quantity", req->qty, "is not a multiple of lot",
+                          ins->lot_size, sym);
+  if (oms_dec_is_pos(ins->min_qty) && oms_dec_lt(req->qty, ins->min_qty))
+    return reject_against(r, OMS_R_MIN_QTY, "quantity", req->qty, "below minimum", ins->min_qty,
+                          sym);
+  if (oms_dec_is_pos(ins->max_qty) && oms_dec_gt(req->qty, ins->max_qty))
+    return reject_against(r, OMS_R_MAX_QTY, "quantity", req->qty, "above maximum", ins->max_qty,
+                          sym);
   /* Min notional is checked where a price is known; a market or stop order's
    * notional is the risk engine's business, with a reference price. */
   oms_dec_t px = needs_price(req->type) ? req->price : req->stop_price;
@@ -257,12 +255,9 @@ static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms
     oms_dec_t n;
     if (oms_notional(req->qty, px, ins->multiplier, &n) != 0)
       return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range", ins->symbol);
-    if (oms_dec_lt(n, ins->min_notional)) {
-      oms_dec_format(n, a, sizeof a);
-      oms_dec_format(ins->min_notional, b, sizeof b);
-      return oms_reject_set(r, OMS_R_MIN_NOTIONAL, "notional %s below minimum %s for %s", a, b,
-                            ins->symbol);
-    }
+    if (oms_dec_lt(n, ins->min_notional))
+      return reject_against(r, OMS_R_MIN_NOTIONAL, "notional", n, "below minimum",
+                            ins->min_notional, sym);
   }
   return OMS_R_NONE;
 }
