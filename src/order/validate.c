@@ -24,9 +24,11 @@
  *                        the instrument's minimum and maximum; notional at
  *                        least the instrument's minimum
  *
- * Each group returns OMS_R_NONE or the reason it wrote into *r. Groups are
- * static and called once, so the compiler folds them back into one function:
- * the split costs nothing on the submit path. Every text names the values
+ * Each group returns OMS_R_NONE or the reason it wrote into *r. The groups
+ * are static functions called once, which the compiler inlines back into one
+ * body, so the split costs nothing on the submit path (bench_order's
+ * order_validate); only the formatting of a refusal stays out of line. Every
+ * text names the values
  * that decided it, because the person reading it is usually a trader looking
  * at a rejected order under time pressure.
  */
