@@ -27,10 +27,9 @@
  * Each group returns OMS_R_NONE or the reason it wrote into *r. The groups
  * are static functions called once, which the compiler inlines back into one
  * body, so the split costs nothing on the submit path (bench_order's
- * order_validate); only the formatting of a refusal stays out of line. Every
- * text names the values
- * that decided it, because the person reading it is usually a trader looking
- * at a rejected order under time pressure.
+ * order_validate); only the formatting of a refusal stays out of line.
+ * Every text names the values that decided it, because the person reading it
+ * is usually a trader looking at a rejected order under time pressure.
  */
 #include <string.h>
 
