@@ -1,12 +1,15 @@
 /*
  * omsdemo - a short trading session of liboms against the simulated venue,
- * printing every event as the OMS publishes it. It is what `make run` shows
- * until the daemon (omsd) takes its place.
+ * printing every event as the engine publishes it, then the account's
+ * position and the engine's counters. `make demo` runs it; the daemon that
+ * serves FIX clients is omsd (`make run`).
  *
  * The session: a market buy filled against the synthetic liquidity
  * provider, a resting limit order modified and then cancelled, an order
  * refused by validation, a stop order triggered and filled, and a FOK that
- * can not fill. Time is a manual clock, so every run prints the same thing.
+ * can not fill. Time is a manual clock and the venue's seed is fixed, so
+ * every run prints the same thing. No store and no risk engine are attached:
+ * events reach the printer as soon as the engine makes them.
  */
 #include <stdio.h>
 #include <stdlib.h>

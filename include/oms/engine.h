@@ -1,6 +1,7 @@
 /*
- * engine.h - the OMS core (the spec's IOrderManagementSystem): submit,
- * cancel, modify and query orders, driven by venue execution reports.
+ * engine.h - the OMS core (oms_engine_t): oms_engine_submit, _cancel,
+ * _modify, _mass_cancel and the queries over orders, driven by the venues'
+ * execution reports that oms_engine_poll() applies.
  *
  * One engine is one deterministic core. It keeps no global state, reads time
  * only from the injected clock, and processes its commands (API calls and

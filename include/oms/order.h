@@ -138,7 +138,7 @@ typedef struct oms_order_request_s {
   char client_order_id[OMS_ID_MAX + 1];
   char strategy_id[OMS_ID_MAX + 1];
   char account_id[OMS_ID_MAX + 1];
-  char venue[OMS_VENUE_MAX + 1]; /* the spec's "exchange" */
+  char venue[OMS_VENUE_MAX + 1]; /* where the order trades; with symbol, names the instrument */
   char symbol[OMS_SYMBOL_MAX + 1];
   oms_side_t side;
   oms_ord_type_t type;
@@ -154,11 +154,12 @@ typedef struct oms_order_request_s {
 /* Validates req against ins at time now_ns. Returns 0 if the request is
  * acceptable, otherwise the oms_reason_t of the first rule it breaks (a
  * positive number) with r->code and r->text set. The rules, in order:
- * identifiers; enums; positive quantity; price required/forbidden and
- * positive; stop price required/forbidden and on the right side of the limit
- * price; post-only only on LIMIT and not IOC/FOK; market orders not GTD/DAY;
- * GTD expiry present and in the future; symbol and venue match ins; tick and
- * lot; min/max quantity; min notional. */
+ * identifiers; metadata length; enums; positive quantity; price
+ * required/forbidden and positive; stop price required/forbidden and on the
+ * right side of the limit price; post-only only on LIMIT and not IOC/FOK;
+ * market orders not GTD; an expiry exactly for GTD and in the future; symbol
+ * and venue match ins; tick and lot; min/max quantity; min notional
+ * (src/order/validate.c). */
 OMS_EXTERN oms_reason_t oms_request_validate(const oms_order_request_t *req,
                                              const oms_instrument_t *ins, int64_t now_ns,
                                              oms_reject_t *r);

@@ -216,7 +216,7 @@ typedef struct oms_risk_result_s {
   oms_reject_t reject; /* code OMS_R_NONE when passed */
 } oms_risk_result_t;
 
-/* A check (the spec's IRiskCheck). check() returns OMS_R_NONE to pass, or
+/* One pre-trade check of the chain. check() returns OMS_R_NONE to pass, or
  * the oms_reason_t of the failure with res->reject set (res->check is filled
  * by the chain). commit(), optional, runs for every check of the chain after
  * the whole chain passed (throttles and the duplicate guard record the order

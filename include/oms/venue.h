@@ -1,5 +1,5 @@
 /*
- * venue.h - the venue connector interface (the spec's IExecutionConnector):
+ * venue.h - the venue connector interface (oms_venue_t, oms_venue_vtbl_t):
  * what the router needs from any trading venue, real or simulated.
  *
  * A connector is a table of functions plus its state. The OMS core calls it

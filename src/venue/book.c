@@ -7,7 +7,8 @@
  * (one per resting order), `levels` (one per non-empty price level; there are
  * never more levels than orders, so the pool has the same size) and, per side,
  * `ladder[side]`, an array of level indices sorted so that the best price is
- * the LAST element: bids ascending, asks descending. Free nodes and levels are
+ * the LAST element: bids ascending, asks descending. A level's orders are an
+ * intrusive FIFO of node indices (core/ilist.h). Free nodes and levels are
  * singly linked through their `next` field. Prices and quantities are the raw
  * int64 of oms_dec_t, so matching is integer compares and subtractions only.
  *
@@ -28,10 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ilist.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 
-#define NIL UINT32_MAX
+#define NIL OMS__ILIST_NIL
 
 /* The slot of id, or NIL. */
 static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
@@ -43,8 +45,8 @@ typedef struct node_s {
   uint64_t id;
   uint64_t tag;
   int64_t px;
-  int64_t qty; /* leaves */
-  uint32_t prev, next;
+  int64_t qty;       /* leaves */
+  oms__ilink_t link; /* in its level's FIFO; link.next chains the free list */
   uint32_t level;
   uint8_t side; /* 0 buy, 1 sell */
 } node_t;
@@ -52,7 +54,7 @@ typedef struct node_s {
 typedef struct level_s {
   int64_t px;
   int64_t total;
-  uint32_t head, tail;
+  oms__ilist_t fifo; /* the orders in time priority */
   uint32_t count;
   uint32_t next; /* free list */
 } level_t;
@@ -96,7 +98,7 @@ int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_
   memset(b->ladder[0], 0, (size_t)capacity * sizeof(uint32_t));
   memset(b->ladder[1], 0, (size_t)capacity * sizeof(uint32_t));
   for (uint32_t i = 0; i < capacity; i++) {
-    b->nodes[i].next = i + 1 < capacity ? i + 1 : NIL;
+    b->nodes[i].link.next = i + 1 < capacity ? i + 1 : NIL;
     b->levels[i].next = i + 1 < capacity ? i + 1 : NIL;
   }
   b->capacity = capacity;
@@ -163,7 +165,7 @@ static uint32_t level_get(oms_book_t *b, int s, int64_t px) {
   level_t *l = &b->levels[li];
   l->px = px;
   l->total = 0;
-  l->head = l->tail = NIL;
+  oms__ilist_init(&l->fifo);
   l->count = 0;
   memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
   lad[pos] = li;
@@ -187,25 +189,24 @@ static void level_drop(oms_book_t *b, int s, uint32_t li) {
   b->free_level = li;
 }
 
+/* A level's FIFO of nodes (core/ilist.h). */
+static inline void fifo_append(oms_book_t *b, level_t *l, uint32_t ni) {
+  oms__ilist_push_back(&l->fifo, b->nodes, sizeof(node_t), offsetof(node_t, link), ni);
+}
+static inline void fifo_unlink(oms_book_t *b, level_t *l, uint32_t ni) {
+  oms__ilist_unlink(&l->fifo, b->nodes, sizeof(node_t), offsetof(node_t, link), ni);
+}
+
 /* Unlinks node ni from its level, the hash and the book; frees it. */
 static void node_remove(oms_book_t *b, uint32_t ni) {
   node_t *o = &b->nodes[ni];
   level_t *l = &b->levels[o->level];
-  if (o->prev != NIL) {
-    b->nodes[o->prev].next = o->next;
-  } else {
-    l->head = o->next;
-  }
-  if (o->next != NIL) {
-    b->nodes[o->next].prev = o->prev;
-  } else {
-    l->tail = o->prev;
-  }
+  fifo_unlink(b, l, ni);
   l->total -= o->qty;
   l->count--;
   if (l->count == 0) level_drop(b, o->side, o->level);
   oms__u64map_del(&b->ids, o->id);
-  o->next = b->free_node;
+  o->link.next = b->free_node;
   b->free_node = ni;
   b->norders--;
 }
@@ -260,7 +261,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
     uint32_t li = b->ladder[o][b->nlev[o] - 1];
     level_t *l = &b->levels[li];
     if (!crosses(s, market, px, l->px)) break;
-    uint32_t ni = l->head;
+    uint32_t ni = l->fifo.head;
     node_t *m = &b->nodes[ni];
     int64_t q = m->qty < leaves ? m->qty : leaves;
     m->qty -= q;
@@ -288,7 +289,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
   /* Can not fail: levels never outnumber orders and a node is free. */
   uint32_t ni = b->free_node;
   node_t *n = &b->nodes[ni];
-  b->free_node = n->next;
+  b->free_node = n->link.next;
   level_t *l = &b->levels[li];
   n->id = in->id;
   n->tag = in->tag;
@@ -296,14 +297,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
   n->qty = leaves;
   n->level = li;
   n->side = (uint8_t)s;
-  n->next = NIL;
-  n->prev = l->tail;
-  if (l->tail != NIL) {
-    b->nodes[l->tail].next = ni;
-  } else {
-    l->head = ni;
-  }
-  l->tail = ni;
+  fifo_append(b, l, ni);
   l->total += leaves;
   l->count++;
   (void)oms__u64map_put(&b->ids, in->id, ni); /* sized for the pool: never full */
@@ -388,19 +382,19 @@ int oms_book_check(const oms_book_t *b) {
     for (uint32_t k = 0; k < b->nlev[s]; k++) {
       const level_t *l = &b->levels[b->ladder[s][k]];
       if (k > 0 && !better(s, l->px, b->levels[b->ladder[s][k - 1]].px)) return 0;
-      if (l->count == 0 || l->head == NIL) return 0;
+      if (l->count == 0 || l->fifo.head == NIL) return 0;
       int64_t sum = 0;
       uint32_t cnt = 0, prev = NIL;
-      for (uint32_t ni = l->head; ni != NIL; ni = b->nodes[ni].next) {
+      for (uint32_t ni = l->fifo.head; ni != NIL; ni = b->nodes[ni].link.next) {
         const node_t *n = &b->nodes[ni];
-        if (n->prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
+        if (n->link.prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
         if (b->levels + n->level != l) return 0;
         if (id_get(&b->ids, n->id) != ni) return 0;
         sum += n->qty;
         cnt++;
         prev = ni;
       }
-      if (l->tail != prev || sum != l->total || cnt != l->count) return 0;
+      if (l->fifo.tail != prev || sum != l->total || cnt != l->count) return 0;
       seen += cnt;
     }
   }

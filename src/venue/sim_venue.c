@@ -44,10 +44,11 @@
 
 #include "decimal/decimal_internal.h"
 
+#include "core/ilist.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 
-#define NIL UINT32_MAX
+#define NIL OMS__ILIST_NIL
 
 /* The slot of id, or NIL. */
 static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
@@ -66,7 +67,7 @@ typedef struct rec_s {
   uint64_t order_id;
   uint64_t vid; /* venue order number, also the book id */
   int64_t qty, filled, price, stop, expire_ns;
-  uint32_t prev, next; /* stop list, or the done FIFO (next only) */
+  oms__ilink_t link; /* stop list or done FIFO; link.next chains the free list */
   uint32_t inst;
   uint16_t sym;
   uint8_t side, type, tif;
@@ -107,8 +108,8 @@ typedef struct sym_s {
   sim_t *v;
   oms_instrument_t ins;
   oms_book_t *book;
-  uint32_t stop_head, stop_tail;
-  bool traded; /* since the last run_stops */
+  oms__ilist_t stops; /* held stop orders, in arrival order */
+  bool traded;        /* since the last run_stops */
   int64_t trade_hi, trade_lo;
   int64_t last_px, last_qty;
   uint64_t trades;
@@ -134,7 +135,7 @@ struct sim_s {
   rec_t *recs;
   uint32_t max_orders;
   uint32_t free_rec;
-  uint32_t done_head, done_tail;
+  oms__ilist_t done; /* records with a final status, oldest first */
   oms__u64map_t ids;
 
   ev_t *ring;
@@ -199,16 +200,26 @@ int oms_sim_fee(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t rate, oms
 
 /* ---- Records ------------------------------------------------------------------ */
 
+/* The lists of records (core/ilist.h): a symbol's stops, the done FIFO, and
+ * the stops one sweep triggers. */
+static inline void list_append(sim_t *v, oms__ilist_t *l, uint32_t i) {
+  oms__ilist_push_back(l, v->recs, sizeof(rec_t), offsetof(rec_t, link), i);
+}
+static inline void list_unlink(sim_t *v, oms__ilist_t *l, uint32_t i) {
+  oms__ilist_unlink(l, v->recs, sizeof(rec_t), offsetof(rec_t, link), i);
+}
+static inline uint32_t list_pop(sim_t *v, oms__ilist_t *l) {
+  return oms__ilist_pop_front(l, v->recs, sizeof(rec_t), offsetof(rec_t, link));
+}
+
 static uint32_t rec_alloc(sim_t *v) {
   uint32_t i = v->free_rec;
   if (i != NIL) {
-    v->free_rec = v->recs[i].next;
+    v->free_rec = v->recs[i].link.next;
     return i;
   }
-  i = v->done_head;
+  i = list_pop(v, &v->done);
   if (i == NIL) return NIL;
-  v->done_head = v->recs[i].next;
-  if (v->done_head == NIL) v->done_tail = NIL;
   oms__u64map_del(&v->ids, v->recs[i].order_id);
   return i;
 }
@@ -219,40 +230,16 @@ static inline uint32_t rec_index(const sim_t *v, const rec_t *r) { return (uint3
 static void finish(sim_t *v, rec_t *r, oms_venue_status_t st) {
   r->status = (uint8_t)st;
   r->where = W_NONE;
-  uint32_t i = rec_index(v, r);
-  r->next = NIL;
-  if (v->done_tail != NIL) {
-    v->recs[v->done_tail].next = i;
-  } else {
-    v->done_head = i;
-  }
-  v->done_tail = i;
+  list_append(v, &v->done, rec_index(v, r));
 }
 
 static void stop_append(sim_t *v, sym_t *y, rec_t *r) {
-  uint32_t i = rec_index(v, r);
-  r->next = NIL;
-  r->prev = y->stop_tail;
-  if (y->stop_tail != NIL) {
-    v->recs[y->stop_tail].next = i;
-  } else {
-    y->stop_head = i;
-  }
-  y->stop_tail = i;
+  list_append(v, &y->stops, rec_index(v, r));
   r->where = W_STOP;
 }
 
 static void stop_unlink(sim_t *v, sym_t *y, rec_t *r) {
-  if (r->prev != NIL) {
-    v->recs[r->prev].next = r->next;
-  } else {
-    y->stop_head = r->next;
-  }
-  if (r->next != NIL) {
-    v->recs[r->next].prev = r->prev;
-  } else {
-    y->stop_tail = r->prev;
-  }
+  list_unlink(v, &y->stops, rec_index(v, r));
   r->where = W_NONE;
 }
 
@@ -461,28 +448,24 @@ static void execute(sim_t *v, sym_t *y, rec_t *r) {
 /* Triggers and runs the stops reached by the trades since the last call,
  * then those reached by their trades, until no trade is left unexamined. */
 static void run_stops(sim_t *v, sym_t *y) {
-  while (y->traded && y->stop_head != NIL) {
+  while (y->traded && y->stops.head != NIL) {
     int64_t hi = y->trade_hi, lo = y->trade_lo;
     y->traded = false;
-    uint32_t th = NIL, tt = NIL;
-    for (uint32_t i = y->stop_head; i != NIL;) {
+    oms__ilist_t fired;
+    oms__ilist_init(&fired);
+    for (uint32_t i = y->stops.head; i != NIL;) {
       rec_t *r = &v->recs[i];
-      uint32_t nx = r->next;
+      uint32_t nx = r->link.next;
       if (r->side == OMS_SIDE_BUY ? hi >= r->stop : lo <= r->stop) {
         stop_unlink(v, y, r);
-        r->next = NIL;
-        if (tt != NIL) {
-          v->recs[tt].next = i;
-        } else {
-          th = i;
-        }
-        tt = i;
+        list_append(v, &fired, i);
       }
       i = nx;
     }
-    while (th != NIL) {
-      rec_t *r = &v->recs[th];
-      th = r->next;
+    /* Each is taken off `fired` before it runs, so execute() may put it on
+     * the done FIFO. */
+    for (uint32_t i = list_pop(v, &fired); i != NIL; i = list_pop(v, &fired)) {
+      rec_t *r = &v->recs[i];
       report(v, r, OMS_EXEC_TRIGGERED, OMS_R_NONE, NULL, v->fill_lat);
       execute(v, y, r);
     }
@@ -605,7 +588,7 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   }
   y->v = v;
   y->ins = *ins;
-  y->stop_head = y->stop_tail = NIL;
+  oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
   if (s->lp.enabled) {
     lp_state_t *lp = &y->lp;
@@ -702,15 +685,24 @@ static expiry_t heap_pop(sim_t *v) {
   return top;
 }
 
+/* Whether the venue takes a request now: OMS_EDOWN when disconnected,
+ * OMS_EFULL when the report ring lacks the room one request may need. On 0
+ * the request's time is read from the clock. */
+static int admit(sim_t *v) {
+  if (!v->connected) return OMS_EDOWN;
+  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  v->now = oms_clock_now(&v->clock);
+  return 0;
+}
+
 static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   sim_t *v = (sim_t *)base;
   if (o == NULL || o->order_id == 0) return OMS_EINVAL;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
+  int rc = admit(v);
+  if (rc != 0) return rc;
   if (id_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
   uint32_t ri = rec_alloc(v);
   if (ri == NIL) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
   v->stats.orders++;
 
   rec_t *r = &v->recs[ri];
@@ -724,7 +716,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   r->type = (uint8_t)o->type;
   r->tif = (uint8_t)o->tif;
   r->inst = o->instructions;
-  r->prev = r->next = NIL;
+  r->link.prev = r->link.next = NIL;
   (void)oms__u64map_put(&v->ids, o->order_id, ri); /* sized for the pool: never full */
 
   uint16_t si = 0;
@@ -774,9 +766,8 @@ static rec_t *find_working(sim_t *v, uint64_t order_id, oms_exec_type_t refusal)
 
 static int sim_send_cancel(oms_venue_t *base, uint64_t order_id) {
   sim_t *v = (sim_t *)base;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
+  int rc = admit(v);
+  if (rc != 0) return rc;
   rec_t *r = find_working(v, order_id, OMS_EXEC_CANCEL_REJECTED);
   if (r == NULL) return 0;
   rec_withdraw(v, r);
@@ -789,9 +780,8 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
                             oms_dec_t new_price, oms_dec_t new_stop) {
   sim_t *v = (sim_t *)base;
   if (new_qty.raw < 0 || new_price.raw < 0 || new_stop.raw < 0) return OMS_EINVAL;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
+  int rc = admit(v);
+  if (rc != 0) return rc;
   rec_t *r = find_working(v, order_id, OMS_EXEC_REPLACE_REJECTED);
   if (r == NULL) return 0;
   sym_t *y = v->syms[r->sym];
@@ -840,9 +830,8 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
 
 static int sim_query_status(oms_venue_t *base, uint64_t order_id) {
   sim_t *v = (sim_t *)base;
-  if (!v->connected) return OMS_EDOWN;
-  if (ring_free(v) < v->reserve) return OMS_EFULL;
-  v->now = oms_clock_now(&v->clock);
+  int rc = admit(v);
+  if (rc != 0) return rc;
   uint32_t ri = id_get(&v->ids, order_id);
   if (ri == NIL) {
     reject_unknown(v, order_id, OMS_EXEC_STATUS);
@@ -978,9 +967,9 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   v->seed = cfg->seed;
   v->book_capacity = cfg->book_capacity ? cfg->book_capacity : max_orders;
   v->max_orders = max_orders;
-  for (uint32_t i = 0; i < max_orders; i++) v->recs[i].next = i + 1 < max_orders ? i + 1 : NIL;
+  for (uint32_t i = 0; i < max_orders; i++) v->recs[i].link.next = i + 1 < max_orders ? i + 1 : NIL;
   v->free_rec = 0;
-  v->done_head = v->done_tail = NIL;
+  oms__ilist_init(&v->done);
   v->ring_mask = ring_cap - 1;
   v->reserve = ring_cap / 4 < 256 ? (uint32_t)(ring_cap / 4) : 256;
   v->session_end = cfg->session_end_ns;
