@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # omsd_serve.sh OMSD CONFIG WORKDIR MAX_RSS_KB - the daemon for real: start it on
 # CONFIG (free port, fresh data directory), check it listens and takes a TCP
-# connection, that a second omsd on the same data directory is refused, that it
+# connection, that a second omsd on the same data directory or port is refused
+# (the failed bind logged with its address and errno), that it
 # idles under MAX_RSS_KB resident (0: not checked, e.g. under ASan), then stop it
 # with SIGTERM and check it exits 0 after flushing the store.
 set -u
@@ -34,6 +35,12 @@ if "$omsd" --config "$conf" --port 0 --data-dir "$work/data" 2>"$work/second.log
 fi
 grep -q 'another omsd is running on this data directory' "$work/second.log" ||
   fail "the second omsd did not say why: $(cat "$work/second.log")"
+
+# A port in use: the failed system call is logged with its object and errno.
+"$omsd" --config "$conf" --port "$port" --data-dir "$work/data2" 2>"$work/third.log" &&
+  fail "a second omsd listened on port $port"
+grep -q "msg=\"bind failed\" call=bind address=127.0.0.1 port=$port errno=98 err=\"Address already in use\"" \
+  "$work/third.log" || fail "the bind failure was not logged as expected: $(cat "$work/third.log")"
 
 rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 echo "omsd idle VmRSS=${rss} kB"

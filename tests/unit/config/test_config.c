@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -291,6 +292,25 @@ static void test_directory_is_refused_plainly(void **state) {
   assert_non_null(strstr(err, ":0: (file): is a directory, not a configuration file"));
 }
 
+static void test_device_and_huge_files_are_refused_plainly(void **state) {
+  (void)state;
+  oms_config_t *c = (oms_config_t *)1;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load("/dev/null", &c, err, sizeof err), OMS_ECONFIG);
+  assert_null(c);
+  assert_string_equal(err, "/dev/null:0: (file): is not a regular file");
+  char path[] = "/tmp/oms_config_huge_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, 2 << 20), 0);
+  close(fd);
+  assert_int_equal(oms_config_load(path, &c, err, sizeof err), OMS_ECONFIG);
+  unlink(path);
+  assert_non_null(strstr(err, ":0: (file): larger than 1 MiB, not a configuration file"));
+  assert_int_equal(oms_config_load(NULL, &c, err, sizeof err), OMS_EINVAL);
+  assert_int_equal(oms_config_load_string(NULL, "t", &c, err, sizeof err), OMS_EINVAL);
+}
+
 static void test_wrapped_integer_literal_is_reported_as_written(void **state) {
   (void)state;
   /* libconfig reads these as -1, 0 and 1215752191 */
@@ -441,6 +461,7 @@ int main(void) {
       cmocka_unit_test(test_good_risk_variants_load),
       cmocka_unit_test(test_log_level_names),
       cmocka_unit_test(test_directory_is_refused_plainly),
+      cmocka_unit_test(test_device_and_huge_files_are_refused_plainly),
       cmocka_unit_test(test_wrapped_integer_literal_is_reported_as_written),
       cmocka_unit_test(test_listen_address_must_be_numeric),
       cmocka_unit_test(test_capacity_defaults_and_overrides),
