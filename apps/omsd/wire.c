@@ -277,7 +277,20 @@ static int recover(omsd_t *d) {
   return 0;
 }
 
+/* One line with every capacity, so a log says what the process was sized for. */
+static void log_capacities(const oms_config_t *c) {
+  char line[512];
+  size_t n = 0;
+#define CAP_KV(key, def, lo, hi, what) \
+  if (n < sizeof line)                 \
+    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s=%u", n > 0 ? " " : "", #key, c->cap.key);
+  OMS_CFG_CAPACITIES(CAP_KV)
+#undef CAP_KV
+  LOG_INFO("msg=capacity %s", line);
+}
+
 int omsd_wire(omsd_t *d, bool check_only) {
+  if (!check_only) log_capacities(d->cfg);
   if (!check_only && open_store(d) != 0) return -1;
   if (build_core(d) != 0) return -1;
   for (size_t v = 0; v < d->cfg->nvenues; v++)
