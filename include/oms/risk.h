@@ -71,27 +71,45 @@ OMS_EXTERN const char *oms_risk_scope_str(oms_risk_scope_t s);
 
 /* ---- Limits --------------------------------------------------------------- */
 
+/* The limit fields, one row each and in bit order: the single source of the
+ * OMS_RL_* bits and of the daemon's configuration keys (src/config).
+ *   X(NAME, field of oms_risk_limit_t, kind, configuration key)
+ * kind DEC: an oms_dec_t > 0; U32: a uint32_t > 0; NS: an int64_t duration
+ * in ns, configured in ms. Append new rows at the end (the bits are stored
+ * nowhere, but keep them stable). collar_ticks comes with tick_size, and
+ * daily_loss with daily_loss_action, which have no bit of their own. */
+#define OMS_RISK_LIMIT_FIELDS(X)                                                         \
+  X(MAX_ORDER_QTY, max_order_qty, DEC, "max_order_qty")                                  \
+  X(MAX_ORDER_NOTIONAL, max_order_notional, DEC, "max_order_notional")                   \
+  X(MAX_POSITION, max_position, DEC, "max_position")                                     \
+  X(MAX_OPEN_ORDERS_ACCOUNT, max_open_orders_account, U32, "max_open_orders_account")    \
+  X(MAX_OPEN_ORDERS_STRATEGY, max_open_orders_strategy, U32, "max_open_orders_strategy") \
+  X(DAILY_LOSS, daily_loss, DEC, "daily_loss")                                           \
+  X(MAX_LEVERAGE, max_leverage, DEC, "max_leverage")                                     \
+  X(MAX_MARGIN_USAGE, max_margin_usage, DEC, "max_margin_usage")                         \
+  X(COLLAR_PCT, collar_pct, DEC, "collar_pct")                                           \
+  X(COLLAR_TICKS, collar_ticks, U32, "collar_ticks")                                     \
+  X(MAX_REF_AGE, max_ref_age_ns, NS, "max_ref_age_ms")                                   \
+  X(CREDIT_LIMIT, credit_limit, DEC, "credit_limit")                                     \
+  X(ORDER_RATE_ACCOUNT, order_rate_account, U32, "order_rate_account")                   \
+  X(ORDER_RATE_STRATEGY, order_rate_strategy, U32, "order_rate_strategy")                \
+  X(CANCEL_RATE_ACCOUNT, cancel_rate_account, U32, "cancel_rate_account")                \
+  X(CANCEL_RATE_STRATEGY, cancel_rate_strategy, U32, "cancel_rate_strategy")             \
+  X(RATE_WINDOW, rate_window_ns, NS, "rate_window_ms")                                   \
+  X(DUPLICATE_WINDOW, duplicate_window_ns, NS, "duplicate_window_ms")
+
 /* Which fields of an oms_risk_limit_t are set (a field not set is inherited
- * from a less specific scope). */
+ * from a less specific scope): OMS_RL_MAX_ORDER_QTY = 1u << 0, ... */
 enum {
-  OMS_RL_MAX_ORDER_QTY = 1u << 0,
-  OMS_RL_MAX_ORDER_NOTIONAL = 1u << 1,
-  OMS_RL_MAX_POSITION = 1u << 2,
-  OMS_RL_MAX_OPEN_ORDERS_ACCOUNT = 1u << 3,
-  OMS_RL_MAX_OPEN_ORDERS_STRATEGY = 1u << 4,
-  OMS_RL_DAILY_LOSS = 1u << 5,
-  OMS_RL_MAX_LEVERAGE = 1u << 6,
-  OMS_RL_MAX_MARGIN_USAGE = 1u << 7,
-  OMS_RL_COLLAR_PCT = 1u << 8,
-  OMS_RL_COLLAR_TICKS = 1u << 9,
-  OMS_RL_MAX_REF_AGE = 1u << 10,
-  OMS_RL_CREDIT_LIMIT = 1u << 11,
-  OMS_RL_ORDER_RATE_ACCOUNT = 1u << 12,
-  OMS_RL_ORDER_RATE_STRATEGY = 1u << 13,
-  OMS_RL_CANCEL_RATE_ACCOUNT = 1u << 14,
-  OMS_RL_CANCEL_RATE_STRATEGY = 1u << 15,
-  OMS_RL_RATE_WINDOW = 1u << 16,
-  OMS_RL_DUPLICATE_WINDOW = 1u << 17
+#define OMS_RL_INDEX_(name, field, kind, key) OMS_RL_INDEX_##name,
+  OMS_RISK_LIMIT_FIELDS(OMS_RL_INDEX_)
+#undef OMS_RL_INDEX_
+      OMS_RL_NFIELDS
+};
+enum {
+#define OMS_RL_BIT_(name, field, kind, key) OMS_RL_##name = 1u << OMS_RL_INDEX_##name,
+  OMS_RISK_LIMIT_FIELDS(OMS_RL_BIT_)
+#undef OMS_RL_BIT_
 };
 
 /* One scope's limits. Every amount is in the account currency; every

@@ -12,16 +12,25 @@
  *
  * Decimals must be strings (a float in the file is refused with a hint), so
  * that "0.1" is exactly 0.1. Durations are integers with their unit in the
- * key name (_us, _ms, _s).
+ * key name (_us, _ms, _s). libconfig 1.5 silently wraps an integer literal
+ * that does not fit 32 bits (4294967296 reads as 0), so every integer is
+ * also checked against its literal in the file's text.
+ *
+ * Two tables drive the repetitive parts: OMS_RISK_LIMIT_FIELDS (oms/risk.h)
+ * gives every risk-limit key, and OMS_CFG_CAPACITIES (config.h) every
+ * capacity; tests/unit/config checks both against docs/config.md.
  */
-#include "oms/config.h"
+#include "config/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "oms/error.h"
 
@@ -31,6 +40,7 @@
 typedef struct loader_s {
   oms_config_t *c;
   const char *file;
+  const char *text; /* the whole file, for the integer literals */
   char *err;
   size_t errcap;
 } loader_t;
@@ -125,6 +135,47 @@ static int get_id(loader_t *L, const config_setting_t *g, const char *key, bool 
   return 0;
 }
 
+/* Whether the integer libconfig read for s is the literal written in the
+ * file (false when it wrapped; lit then holds the literal as written). The
+ * literal is found after "key =" or "key:" on the setting's line; when it
+ * cannot be found the value is trusted. */
+static bool literal_matches(const loader_t *L, const config_setting_t *s, long long v, char *lit,
+                            size_t litcap) {
+  const char *name = config_setting_name(s);
+  unsigned line = config_setting_source_line(s);
+  if (L->text == NULL || name == NULL || line == 0) return true;
+  const char *p = L->text;
+  for (unsigned i = 1; i < line && p != NULL; i++) {
+    p = strchr(p, '\n');
+    if (p != NULL) p++;
+  }
+  if (p == NULL) return true;
+  const char *eol = strchr(p, '\n');
+  size_t nlen = strlen(name);
+  for (const char *k = p; (k = strstr(k, name)) != NULL && (eol == NULL || k < eol); k += nlen) {
+    bool word_start = k == p || !(k[-1] == '_' || (k[-1] >= 'a' && k[-1] <= 'z') ||
+                                  (k[-1] >= 'A' && k[-1] <= 'Z') || (k[-1] >= '0' && k[-1] <= '9'));
+    const char *q = k + nlen;
+    while (*q == ' ' || *q == '\t') q++;
+    if (!word_start || (*q != '=' && *q != ':')) continue;
+    q++;
+    while (*q == ' ' || *q == '\t') q++;
+    size_t n = 0;
+    while (n + 1 < litcap && (q[n] == '-' || q[n] == '+' || q[n] == 'x' || q[n] == 'X' ||
+                              (q[n] >= '0' && q[n] <= '9') || (q[n] >= 'a' && q[n] <= 'f') ||
+                              (q[n] >= 'A' && q[n] <= 'F')))
+      n++;
+    memcpy(lit, q, n);
+    lit[n] = '\0';
+    if (n == 0) return true;
+    errno = 0;
+    char *end;
+    long long w = strtoll(lit, &end, 0);
+    return errno != ERANGE && w == v;
+  }
+  return true;
+}
+
 static int get_dec(loader_t *L, const config_setting_t *g, const char *key, bool required,
                    oms_dec_t *out, bool *present) {
   const config_setting_t *s = config_setting_get_member(g, key);
@@ -135,6 +186,9 @@ static int get_dec(loader_t *L, const config_setting_t *g, const char *key, bool
     return fail(L, g, s, NULL, "decimals must be strings, e.g. \"0.01\" (floats are inexact)");
   if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
     long long v = config_setting_get_int64(s);
+    char lit[32];
+    if (!literal_matches(L, s, v, lit, sizeof lit))
+      return fail(L, g, s, NULL, "%s is out of range", lit);
     if (oms_dec_from_int(v, out) != 0) return fail(L, g, s, NULL, "%lld is out of range", v);
     return 0;
   }
@@ -166,6 +220,9 @@ static int get_int(loader_t *L, const config_setting_t *g, const char *key, bool
   if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
     return fail(L, g, s, NULL, "must be an integer");
   long long v = config_setting_get_int64(s);
+  char lit[32];
+  if (!literal_matches(L, s, v, lit, sizeof lit))
+    return fail(L, g, s, NULL, "%s is not in %lld..%lld", lit, lo, hi);
   if (v < lo || v > hi) return fail(L, g, s, NULL, "%lld is not in %lld..%lld", v, lo, hi);
   *out = v;
   return 0;
@@ -218,6 +275,11 @@ static int load_fix(loader_t *L, config_setting_t *root) {
   TRY(only_keys(L, fix, keys));
   snprintf(c->fix_address, sizeof c->fix_address, "127.0.0.1");
   TRY(get_str(L, fix, "address", false, c->fix_address, sizeof c->fix_address));
+  struct in_addr addr;
+  if (inet_pton(AF_INET, c->fix_address, &addr) != 1)
+    return fail(L, fix, config_setting_get_member(fix, "address"), NULL,
+                "\"%s\" is not a dotted IPv4 address (e.g. \"127.0.0.1\"; names are not looked up)",
+                c->fix_address);
   long long port = 9878;
   TRY(get_int(L, fix, "port", false, 0, 65535, &port, NULL));
   c->fix_port = (int)port;
@@ -468,87 +530,67 @@ static int load_venues(loader_t *L, config_setting_t *root) {
 
 /* ---- Risk ---------------------------------------------------------------------------- */
 
+/* The limit keys, from the one table in oms/risk.h. */
+enum { KIND_DEC, KIND_U32, KIND_NS };
+static const struct {
+  const char *key;
+  uint32_t bit;
+  int kind;
+  size_t off;
+} limit_fields[] = {
+#define LIMIT_FIELD(name, field, kind, key) \
+  {key, OMS_RL_##name, KIND_##kind, offsetof(oms_risk_limit_t, field)},
+    OMS_RISK_LIMIT_FIELDS(LIMIT_FIELD)
+#undef LIMIT_FIELD
+};
+#define NLIMIT_FIELDS (sizeof limit_fields / sizeof limit_fields[0])
+
+/* Refuses a rate the throttle ring cannot count, at the rate's line. */
+static int check_rate(loader_t *L, config_setting_t *g, const char *key, uint32_t rate) {
+  if (rate > L->c->max_rate) L->c->max_rate = rate;
+  uint32_t ring = L->c->cap.rate_ring;
+  if (ring == 0) ring = 1u << 16;
+  if (rate > ring)
+    return fail(L, g, config_setting_get_member(g, key), NULL,
+                "%u is more than the throttle ring holds (capacity.rate_ring = %u)", rate, ring);
+  return 0;
+}
+
 static int load_limit(loader_t *L, config_setting_t *g, oms_risk_limit_t *v, bool with_id) {
-  static const char *const keys[] = {"id",
-                                     "max_order_qty",
-                                     "max_order_notional",
-                                     "max_position",
-                                     "max_open_orders_account",
-                                     "max_open_orders_strategy",
-                                     "daily_loss",
-                                     "daily_loss_action",
-                                     "max_leverage",
-                                     "max_margin_usage",
-                                     "collar_pct",
-                                     "collar_ticks",
-                                     "collar_tick_size",
-                                     "max_ref_age_ms",
-                                     "credit_limit",
-                                     "order_rate_account",
-                                     "order_rate_strategy",
-                                     "cancel_rate_account",
-                                     "cancel_rate_strategy",
-                                     "rate_window_ms",
-                                     "duplicate_window_ms",
-                                     NULL};
-  TRY(only_keys(L, g, with_id ? keys : keys + 1));
-  if (!with_id && config_setting_get_member(g, "id") != NULL)
-    return fail(L, g, config_setting_get_member(g, "id"), NULL, "unknown setting");
+  /* "id", the table's keys, then the two companions without a bit. */
+  const char *keys[NLIMIT_FIELDS + 4];
+  size_t nk = 0;
+  if (with_id) keys[nk++] = "id";
+  for (size_t i = 0; i < NLIMIT_FIELDS; i++) keys[nk++] = limit_fields[i].key;
+  keys[nk++] = "collar_tick_size";
+  keys[nk++] = "daily_loss_action";
+  keys[nk] = NULL;
+  TRY(only_keys(L, g, keys));
   memset(v, 0, sizeof *v);
-  struct {
-    const char *key;
-    uint32_t bit;
-    oms_dec_t *dst;
-  } decs[] = {{"max_order_qty", OMS_RL_MAX_ORDER_QTY, &v->max_order_qty},
-              {"max_order_notional", OMS_RL_MAX_ORDER_NOTIONAL, &v->max_order_notional},
-              {"max_position", OMS_RL_MAX_POSITION, &v->max_position},
-              {"daily_loss", OMS_RL_DAILY_LOSS, &v->daily_loss},
-              {"max_leverage", OMS_RL_MAX_LEVERAGE, &v->max_leverage},
-              {"max_margin_usage", OMS_RL_MAX_MARGIN_USAGE, &v->max_margin_usage},
-              {"collar_pct", OMS_RL_COLLAR_PCT, &v->collar_pct},
-              {"credit_limit", OMS_RL_CREDIT_LIMIT, &v->credit_limit}};
-  for (size_t i = 0; i < sizeof decs / sizeof decs[0]; i++) {
-    bool present;
-    TRY(get_pos_dec(L, g, decs[i].key, false, false, decs[i].dst, &present));
-    if (present) v->set |= decs[i].bit;
-  }
-  struct {
-    const char *key;
-    uint32_t bit;
-    uint32_t *dst;
-  } ints[] = {
-      {"max_open_orders_account", OMS_RL_MAX_OPEN_ORDERS_ACCOUNT, &v->max_open_orders_account},
-      {"max_open_orders_strategy", OMS_RL_MAX_OPEN_ORDERS_STRATEGY, &v->max_open_orders_strategy},
-      {"collar_ticks", OMS_RL_COLLAR_TICKS, &v->collar_ticks},
-      {"order_rate_account", OMS_RL_ORDER_RATE_ACCOUNT, &v->order_rate_account},
-      {"order_rate_strategy", OMS_RL_ORDER_RATE_STRATEGY, &v->order_rate_strategy},
-      {"cancel_rate_account", OMS_RL_CANCEL_RATE_ACCOUNT, &v->cancel_rate_account},
-      {"cancel_rate_strategy", OMS_RL_CANCEL_RATE_STRATEGY, &v->cancel_rate_strategy}};
-  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-    bool present;
+  for (size_t i = 0; i < NLIMIT_FIELDS; i++) {
+    const char *key = limit_fields[i].key;
+    char *dst = (char *)v + limit_fields[i].off;
+    bool present = false;
     long long x = 0;
-    TRY(get_int(L, g, ints[i].key, false, 1, UINT32_MAX, &x, &present));
-    if (present) {
-      v->set |= ints[i].bit;
-      *ints[i].dst = (uint32_t)x;
+    switch (limit_fields[i].kind) {
+      case KIND_DEC: TRY(get_pos_dec(L, g, key, false, false, (oms_dec_t *)dst, &present)); break;
+      case KIND_U32:
+        TRY(get_int(L, g, key, false, 1, UINT32_MAX, &x, &present));
+        if (present) *(uint32_t *)dst = (uint32_t)x;
+        break;
+      default:
+        TRY(get_int(L, g, key, false, 1, INT64_C(86400000) * 366, &x, &present));
+        if (present) *(int64_t *)dst = x * MS;
+        break;
     }
+    if (present) v->set |= limit_fields[i].bit;
   }
-  struct {
-    const char *key;
-    uint32_t bit;
-    int64_t *dst;
-  } durs[] = {{"max_ref_age_ms", OMS_RL_MAX_REF_AGE, &v->max_ref_age_ns},
-              {"rate_window_ms", OMS_RL_RATE_WINDOW, &v->rate_window_ns},
-              {"duplicate_window_ms", OMS_RL_DUPLICATE_WINDOW, &v->duplicate_window_ns}};
-  for (size_t i = 0; i < sizeof durs / sizeof durs[0]; i++) {
-    bool present;
-    long long x = 0;
-    TRY(get_int(L, g, durs[i].key, false, 1, INT64_C(86400000) * 366, &x, &present));
-    if (present) {
-      v->set |= durs[i].bit;
-      *durs[i].dst = x * MS;
-    }
-  }
+  const uint32_t rate_bits = OMS_RL_ORDER_RATE_ACCOUNT | OMS_RL_ORDER_RATE_STRATEGY |
+                             OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_CANCEL_RATE_STRATEGY;
+  for (size_t i = 0; i < NLIMIT_FIELDS; i++)
+    if ((v->set & limit_fields[i].bit & rate_bits) != 0)
+      TRY(check_rate(L, g, limit_fields[i].key,
+                     *(const uint32_t *)((const char *)v + limit_fields[i].off)));
   if (v->set & OMS_RL_COLLAR_TICKS)
     TRY(get_pos_dec(L, g, "collar_tick_size", true, false, &v->tick_size, NULL));
   char action[16] = "";
@@ -731,6 +773,45 @@ static int load_store(loader_t *L, config_setting_t *root) {
   return 0;
 }
 
+/* The capacity group, from OMS_CFG_CAPACITIES; every key optional. */
+static int load_capacity(loader_t *L, config_setting_t *root) {
+  static const struct {
+    const char *key;
+    uint32_t def, lo, hi;
+    size_t off;
+  } caps[] = {
+#define CAP_ROW(key, def, lo, hi, what) {#key, def, lo, hi, offsetof(oms_cfg_capacity_t, key)},
+      OMS_CFG_CAPACITIES(CAP_ROW)
+#undef CAP_ROW
+  };
+  const size_t ncaps = sizeof caps / sizeof caps[0];
+  config_setting_t *g;
+  TRY(get_node(L, root, "capacity", CONFIG_TYPE_GROUP, false, &g));
+  const char *keys[sizeof caps / sizeof caps[0] + 1];
+  for (size_t i = 0; i < ncaps; i++) keys[i] = caps[i].key;
+  keys[ncaps] = NULL;
+  if (g != NULL) TRY(only_keys(L, g, keys));
+  for (size_t i = 0; i < ncaps; i++) {
+    long long v = caps[i].def;
+    if (g != NULL) TRY(get_int(L, g, caps[i].key, false, caps[i].lo, caps[i].hi, &v, NULL));
+    *(uint32_t *)((char *)&L->c->cap + caps[i].off) = (uint32_t)v;
+  }
+  uint32_t q = L->c->cap.store_queue;
+  if ((q & (q - 1)) != 0)
+    return fail(L, g, config_setting_get_member(g, "store_queue"), NULL, "%u is not a power of two",
+                q);
+  return 0;
+}
+
+/* rate_ring 0: just large enough for the largest rate (a power of two,
+ * at least 256), so the rings cost no more than the limits need. */
+static void resolve_rate_ring(oms_config_t *c) {
+  if (c->cap.rate_ring != 0) return;
+  uint32_t r = 256;
+  while (r < c->max_rate) r <<= 1;
+  c->cap.rate_ring = r;
+}
+
 static int load_logging(loader_t *L, config_setting_t *root) {
   config_setting_t *g;
   L->c->log_level = OMS_LOG_INFO;
@@ -754,48 +835,74 @@ static int load_logging(loader_t *L, config_setting_t *root) {
 static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
   static const char *const keys[] = {"fix",  "accounts", "strategies", "instruments", "venues",
-                                     "risk", "store",    "logging",    NULL};
+                                     "risk", "store",    "logging",    "capacity",    NULL};
   TRY(only_keys(L, root, keys));
+  TRY(load_capacity(L, root));
   TRY(load_fix(L, root));
   TRY(load_accounts(L, root));
   TRY(load_strategies(L, root));
   TRY(load_instruments(L, root));
   TRY(load_venues(L, root));
   TRY(load_risk(L, root));
+  resolve_rate_ring(L->c);
   TRY(load_store(L, root));
   TRY(load_logging(L, root));
   return 0;
 }
 
-static int load_common(const char *text, const char *path, const char *name, oms_config_t **out,
-                       char *err, size_t errcap) {
-  if (out == NULL || (text == NULL && path == NULL) || name == NULL) return OMS_EINVAL;
+#define FILE_MAX (1u << 20) /* a configuration is a few KiB; refuse anything huge */
+
+/* Reads the file at path into a new NUL-terminated buffer (*out, the caller
+ * frees it). Returns 0, or OMS_ECONFIG with "FILE:0: (file): why" in err: a
+ * directory or other non-regular file, one that cannot be opened or read,
+ * or one over FILE_MAX. */
+static int read_file(const char *path, char **out, char *err, size_t errcap) {
   *out = NULL;
-  if (err != NULL && errcap > 0) err[0] = '\0';
+  const char *why = NULL;
+  char sys[160];
+  FILE *f = fopen(path, "r");
+  struct stat st;
+  char *buf = NULL;
+  if (f == NULL || fstat(fileno(f), &st) != 0) {
+    snprintf(sys, sizeof sys, "cannot open: %s", strerror(errno));
+    why = sys;
+  } else if (S_ISDIR(st.st_mode)) {
+    why = "is a directory, not a configuration file";
+  } else if (!S_ISREG(st.st_mode)) {
+    why = "is not a regular file";
+  } else if (st.st_size > (off_t)FILE_MAX) {
+    why = "larger than 1 MiB, not a configuration file";
+  } else if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+    if (f != NULL) fclose(f);
+    return OMS_ENOMEM;
+  } else {
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    if (ferror(f)) {
+      snprintf(sys, sizeof sys, "cannot read: %s", strerror(errno));
+      why = sys;
+    }
+    buf[n] = '\0';
+  }
+  if (f != NULL) fclose(f);
+  if (why != NULL) {
+    free(buf);
+    if (err != NULL && errcap > 0) snprintf(err, errcap, "%s:0: (file): %s", path, why);
+    return OMS_ECONFIG;
+  }
+  *out = buf;
+  return 0;
+}
+
+static int load_text(const char *text, const char *name, oms_config_t **out, char *err,
+                     size_t errcap) {
   oms_config_t *c = calloc(1, sizeof *c);
   if (c == NULL) return OMS_ENOMEM;
   snprintf(c->file, sizeof c->file, "%s", name);
-  loader_t L = {.c = c, .file = name, .err = err, .errcap = errcap};
+  loader_t L = {.c = c, .file = name, .text = text, .err = err, .errcap = errcap};
   config_t cf;
   config_init(&cf);
-  int ok;
-  if (text != NULL) {
-    ok = config_read_string(&cf, text);
-  } else {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-      int e = errno;
-      if (err != NULL && errcap > 0)
-        snprintf(err, errcap, "%s:0: (file): cannot open: %s", name, strerror(e));
-      config_destroy(&cf);
-      free(c);
-      return OMS_ECONFIG;
-    }
-    ok = config_read(&cf, f);
-    fclose(f);
-  }
   int rc;
-  if (ok != CONFIG_TRUE) {
+  if (config_read_string(&cf, text) != CONFIG_TRUE) {
     if (err != NULL && errcap > 0)
       snprintf(err, errcap, "%s:%d: (syntax): %s", name, config_error_line(&cf),
                config_error_text(&cf));
@@ -813,16 +920,24 @@ static int load_common(const char *text, const char *path, const char *name, oms
 }
 
 int oms_config_load(const char *path, oms_config_t **out, char *err, size_t errcap) {
-  if (path == NULL) return OMS_EINVAL;
-  return load_common(NULL, path, path, out, err, errcap);
+  if (out == NULL || path == NULL) return OMS_EINVAL;
+  *out = NULL;
+  if (err != NULL && errcap > 0) err[0] = '\0';
+  char *text;
+  int rc = read_file(path, &text, err, errcap);
+  if (rc != 0) return rc;
+  rc = load_text(text, path, out, err, errcap);
+  free(text);
+  return rc;
 }
 
 int oms_config_load_string(const char *text, const char *name, oms_config_t **out, char *err,
                            size_t errcap) {
-  if (text == NULL) return OMS_EINVAL;
-  return load_common(text, NULL, name, out, err, errcap);
+  if (out == NULL || text == NULL || name == NULL) return OMS_EINVAL;
+  *out = NULL;
+  if (err != NULL && errcap > 0) err[0] = '\0';
+  return load_text(text, name, out, err, errcap);
 }
-
 void oms_config_destroy(oms_config_t *c) {
   if (c == NULL) return;
   oms_risk_limits_destroy(c->risk_limits);

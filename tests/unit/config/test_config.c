@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "oms/config.h"
+#include "config/config.h"
 #include "oms/error.h"
 #include "oms_test.h"
+#include "risk/risk_internal.h" /* the global limits the loader built */
 
 /* A minimal valid file; the bad cases each patch one line of it. */
 static const char *base_lines[] = {"fix = { address = \"127.0.0.1\"; port = 9878;", /* 1 */
@@ -278,6 +280,167 @@ static void test_good_risk_variants_load(void **state) {
                "strategies[0].account: account \"NOPE\"");
 }
 
+static void test_directory_is_refused_plainly(void **state) {
+  (void)state;
+  const char *src = getenv("OMS_SOURCE_DIR");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/etc", src != NULL ? src : "..");
+  oms_config_t *c = (oms_config_t *)1;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load(path, &c, err, sizeof err), OMS_ECONFIG);
+  assert_null(c);
+  assert_non_null(strstr(err, ":0: (file): is a directory, not a configuration file"));
+}
+
+static void test_device_and_huge_files_are_refused_plainly(void **state) {
+  (void)state;
+  oms_config_t *c = (oms_config_t *)1;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load("/dev/null", &c, err, sizeof err), OMS_ECONFIG);
+  assert_null(c);
+  assert_string_equal(err, "/dev/null:0: (file): is not a regular file");
+  char path[] = "/tmp/oms_config_huge_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, 2 << 20), 0);
+  close(fd);
+  assert_int_equal(oms_config_load(path, &c, err, sizeof err), OMS_ECONFIG);
+  unlink(path);
+  assert_non_null(strstr(err, ":0: (file): larger than 1 MiB, not a configuration file"));
+  assert_int_equal(oms_config_load(NULL, &c, err, sizeof err), OMS_EINVAL);
+  assert_int_equal(oms_config_load_string(NULL, "t", &c, err, sizeof err), OMS_EINVAL);
+}
+
+static void test_wrapped_integer_literal_is_reported_as_written(void **state) {
+  (void)state;
+  /* libconfig reads these as -1, 0 and 1215752191 */
+  expect_error(1, "fix = { address = \"127.0.0.1\"; port = 4294967295;",
+               "t.conf:1: fix.port: 4294967295 is not in 0..65535");
+  expect_error(1, "fix = { address = \"127.0.0.1\"; port = 4294967296;",
+               "t.conf:1: fix.port: 4294967296 is not in 0..65535");
+  expect_error(1, "fix = { address = \"127.0.0.1\"; port = 99999999999;",
+               "t.conf:1: fix.port: 99999999999 is not in 0..65535");
+  expect_error(1, "fix = { address = \"127.0.0.1\"; port = -1;",
+               "t.conf:1: fix.port: -1 is not in 0..65535");
+  expect_error(4, "accounts = ( { id = \"A1\"; cash = 4294967296; } );",
+               "t.conf:4: accounts[0].cash: 4294967296 is out of range");
+}
+
+static void test_listen_address_must_be_numeric(void **state) {
+  (void)state;
+  expect_error(1, "fix = { address = \"localhost\"; port = 9878;",
+               "t.conf:1: fix.address: \"localhost\" is not a dotted IPv4 address");
+  expect_error(1, "fix = { address = \"::1\"; port = 9878;", "fix.address: \"::1\" is not");
+}
+
+static void test_capacity_defaults_and_overrides(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+#define CHECK_DEFAULT(key, def, lo, hi, what) \
+  if ((def) != 0) assert_int_equal(c->cap.key, def);
+  OMS_CFG_CAPACITIES(CHECK_DEFAULT)
+#undef CHECK_DEFAULT
+  /* no rate in the limits: the smallest ring */
+  assert_int_equal(c->cap.rate_ring, 256);
+  oms_config_destroy(c);
+
+  char text[8192];
+  snprintf(text, sizeof text, "%scapacity = { orders = 1000; connections = 3; };\n",
+           text_with(9, "risk = { global = { order_rate_account = 3000; };"));
+  if (oms_config_load_string(text, "t.conf", &c, err, sizeof err) != 0) fail_msg("%s", err);
+  assert_int_equal(c->cap.orders, 1000);
+  assert_int_equal(c->cap.connections, 3);
+  assert_int_equal(c->cap.rate_ring, 4096); /* the power of two above the largest rate */
+  assert_int_equal(c->max_rate, 3000);
+  oms_config_destroy(c);
+}
+
+static void test_capacity_errors(void **state) {
+  (void)state;
+  expect_error(12, "capacity = { orders = 1; };", "t.conf:12: capacity.orders: 1 is not in 64..");
+  expect_error(12, "capacity = { order = 100; };", "t.conf:12: capacity.order: unknown setting");
+  expect_error(12, "capacity = { store_queue = 1000; };",
+               "t.conf:12: capacity.store_queue: 1000 is not a power of two");
+  expect_error(12, "capacity = { connections = 0; };", "capacity.connections: 0 is not in 1..");
+  expect_error(12, "capacity = 5;", "t.conf:12: capacity: must be a group");
+}
+
+static void test_rate_above_the_throttle_ring_is_refused_at_its_line(void **state) {
+  (void)state;
+  char text[8192];
+  snprintf(text, sizeof text, "%scapacity = { rate_ring = 1024; };\n",
+           text_with(9, "risk = { global = { cancel_rate_strategy = 5000; };"));
+  oms_config_t *c = (oms_config_t *)1;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load_string(text, "t.conf", &c, err, sizeof err), OMS_ECONFIG);
+  assert_null(c);
+  assert_non_null(strstr(err,
+                         "t.conf:9: risk.global.cancel_rate_strategy: 5000 is more than the "
+                         "throttle ring holds (capacity.rate_ring = 1024)"));
+  expect_error(9, "risk = { global = { order_rate_strategy = 70000; };",
+               "t.conf:9: risk.global.order_rate_strategy: 70000 is more than the throttle ring");
+}
+
+/* The text of docs/config.md (static buffer). */
+static const char *config_doc(void) {
+  static char doc[65536];
+  const char *src = getenv("OMS_SOURCE_DIR");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/docs/config.md", src != NULL ? src : "..");
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(doc, 1, sizeof doc - 1, f);
+  fclose(f);
+  doc[n] = '\0';
+  return doc;
+}
+
+static void test_every_risk_limit_key_loads_and_is_documented(void **state) {
+  (void)state;
+  const char *doc = config_doc();
+  char want[64];
+#define DOC_KEY(name, field, kind, key)     \
+  snprintf(want, sizeof want, "`%s`", key); \
+  if (strstr(doc, want) == NULL) fail_msg("docs/config.md does not document %s", want);
+  OMS_RISK_LIMIT_FIELDS(DOC_KEY)
+#undef DOC_KEY
+  /* Every key of the table in one global group, each read into its field. */
+  char risk[2048] = "risk = { global = {";
+#define SET_KEY(name, field, kind, key)                                       \
+  snprintf(risk + strlen(risk), sizeof risk - strlen(risk), " %s = %s;", key, \
+           OMS_RL_##name == OMS_RL_COLLAR_TICKS ? "3; collar_tick_size = \"0.5\"" : "7");
+  OMS_RISK_LIMIT_FIELDS(SET_KEY)
+#undef SET_KEY
+  strcat(risk, " };");
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load_string(text_with(9, risk), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  oms_risk_limits_t *l = oms_config_take_risk_limits(c);
+  const oms_risk_limit_t g = l->global;
+  assert_int_equal(g.set, (1u << OMS_RL_NFIELDS) - 1);
+  assert_true(oms_dec_eq(g.max_order_qty, T_D("7")));
+  assert_int_equal(g.cancel_rate_strategy, 7);
+  assert_int_equal(g.max_ref_age_ns, 7 * 1000000);
+  assert_int_equal(g.collar_ticks, 3);
+  oms_risk_limits_destroy(l);
+  oms_config_destroy(c);
+}
+
+static void test_every_capacity_is_documented(void **state) {
+  (void)state;
+  const char *doc = config_doc();
+  char want[64];
+#define DOC_CAP(key, def, lo, hi, what)      \
+  snprintf(want, sizeof want, "`%s`", #key); \
+  if (strstr(doc, want) == NULL) fail_msg("docs/config.md does not document capacity %s", want);
+  OMS_CFG_CAPACITIES(DOC_CAP)
+#undef DOC_CAP
+}
+
 static void test_log_level_names(void **state) {
   (void)state;
   assert_string_equal(oms_log_level_name(OMS_LOG_WARN), "warn");
@@ -297,6 +460,15 @@ int main(void) {
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),
       cmocka_unit_test(test_log_level_names),
+      cmocka_unit_test(test_directory_is_refused_plainly),
+      cmocka_unit_test(test_device_and_huge_files_are_refused_plainly),
+      cmocka_unit_test(test_wrapped_integer_literal_is_reported_as_written),
+      cmocka_unit_test(test_listen_address_must_be_numeric),
+      cmocka_unit_test(test_capacity_defaults_and_overrides),
+      cmocka_unit_test(test_capacity_errors),
+      cmocka_unit_test(test_rate_above_the_throttle_ring_is_refused_at_its_line),
+      cmocka_unit_test(test_every_risk_limit_key_loads_and_is_documented),
+      cmocka_unit_test(test_every_capacity_is_documented),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

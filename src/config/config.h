@@ -1,5 +1,7 @@
 /*
  * config.h - the daemon's configuration file, parsed into one struct.
+ * Private to omsd and its tests (the oms_config library, with libconfig):
+ * an embedder of liboms never needs libconfig.
  *
  * The file is in libconfig's format (a well-kept Debian library, not a
  * hand-written parser); docs/config.md documents every setting. Decimals
@@ -18,8 +20,8 @@
  * Everything is held in fixed-size arrays; the loaded struct owns the risk
  * limits it built until oms_config_take_risk_limits() hands them over.
  */
-#ifndef OMS_CONFIG_H
-#define OMS_CONFIG_H
+#ifndef OMS__CONFIG_H
+#define OMS__CONFIG_H
 
 #include <stdbool.h>
 
@@ -41,6 +43,33 @@ OMS_BEGIN_DECLS
 #define OMS_CFG_ERR_MAX 512
 #define OMS_CFG_PATH_MAX 512
 #define OMS_CFG_SECRET_MAX 127
+
+/* The capacities of the daemon's components, the `capacity` group: each
+ * row is X(key, default, min, max, what it sizes). Every one is allocated
+ * (and most are touched) at start, so together they are the daemon's idle
+ * memory; docs/config.md gives the measured cost of each. */
+#define OMS_CFG_CAPACITIES(X)                                                             \
+  X(orders, 16384, 64, 1u << 24, "engine order slots, live and recently done")            \
+  X(open_orders, 16384, 64, 1u << 24, "open orders risk keeps exposure for")              \
+  X(positions, 1024, 16, 1u << 24, "account and symbol pairs (risk and portfolio)")       \
+  X(outbox, 8192, 64, 1u << 24, "engine effects waiting for the store")                   \
+  X(exec_ids, 65536, 64, 1u << 24, "recent venue execution ids kept to drop duplicates")  \
+  X(venue_orders, 16384, 64, 1u << 24, "simulated venue order records, per venue")        \
+  X(book_orders, 4096, 64, 1u << 24, "resting orders per symbol in the simulated book")   \
+  X(venue_reports, 16384, 64, 1u << 24, "simulated venue report ring, per venue")         \
+  X(tracked_clordids, 16384, 64, 1u << 24, "gateway: pending and replaced ClOrdIDs")      \
+  X(store_queue, 8192, 64, 1u << 24, "store write queue, records (a power of two)")       \
+  X(connections, 64, 1, 4096, "FIX connections open at once")                             \
+  X(max_msg_bytes, 8192, 512, 1u << 20, "largest FIX message (input buffer: twice this)") \
+  X(output_kib, 8192, 64, 1u << 20, "per-connection output backlog cap, KiB")             \
+  X(rate_ring, 0, 0, 1u << 16, "throttle ring per account/strategy; 0: the largest rate") \
+  X(duplicate_slots, 4096, 64, 1u << 24, "recent orders risk remembers for duplicates")
+
+typedef struct oms_cfg_capacity_s {
+#define OMS_CFG_CAP_FIELD_(key, def, lo, hi, what) uint32_t key;
+  OMS_CFG_CAPACITIES(OMS_CFG_CAP_FIELD_)
+#undef OMS_CFG_CAP_FIELD_
+} oms_cfg_capacity_t;
 
 typedef enum oms_log_level_e {
   OMS_LOG_DEBUG = 0,
@@ -90,7 +119,7 @@ typedef struct oms_config_s {
   char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
 
   /* fix */
-  char fix_address[64];
+  char fix_address[64]; /* a dotted IPv4 address (checked at load) */
   int fix_port;
   size_t nsessions;
   oms_cfg_session_t sessions[OMS_CFG_MAX_SESSIONS];
@@ -106,6 +135,10 @@ typedef struct oms_config_s {
 
   /* risk: built at load, owned here until taken */
   oms_risk_limits_t *risk_limits;
+  uint32_t max_rate; /* the largest order or cancel rate of any scope */
+
+  /* capacity: every one set (defaults filled in, rate_ring resolved) */
+  oms_cfg_capacity_t cap;
 
   /* store */
   char data_dir[OMS_CFG_PATH_MAX];   /* relative paths are relative to the working dir */
@@ -120,25 +153,24 @@ typedef struct oms_config_s {
  * oms_config_destroy), or OMS_ECONFIG (also for an unreadable file) with
  * err[0..errcap) holding "FILE:LINE: key: what is wrong", or OMS_EINVAL /
  * OMS_ENOMEM. *out is NULL on failure. */
-OMS_EXTERN int oms_config_load(const char *path, oms_config_t **out, char *err, size_t errcap);
+int oms_config_load(const char *path, oms_config_t **out, char *err, size_t errcap);
 
 /* The same for text in memory; name is used as FILE in messages. */
-OMS_EXTERN int oms_config_load_string(const char *text, const char *name, oms_config_t **out,
-                                      char *err, size_t errcap);
+int oms_config_load_string(const char *text, const char *name, oms_config_t **out, char *err,
+                           size_t errcap);
 
 /* Frees c and the limits it still owns. Accepts NULL. */
-OMS_EXTERN void oms_config_destroy(oms_config_t *c);
+void oms_config_destroy(oms_config_t *c);
 
 /* Hands the risk limits over to the caller (NULL if already taken). */
-OMS_EXTERN oms_risk_limits_t *oms_config_take_risk_limits(oms_config_t *c);
+oms_risk_limits_t *oms_config_take_risk_limits(oms_config_t *c);
 
 /* The session whose client CompID is sender_comp_id, or NULL. */
-OMS_EXTERN const oms_cfg_session_t *oms_config_session(const oms_config_t *c,
-                                                       const char *sender_comp_id);
+const oms_cfg_session_t *oms_config_session(const oms_config_t *c, const char *sender_comp_id);
 
 /* "debug", "info", "warn", "error". */
-OMS_EXTERN const char *oms_log_level_name(oms_log_level_t l);
+const char *oms_log_level_name(oms_log_level_t l);
 
 OMS_END_DECLS
 
-#endif /* OMS_CONFIG_H */
+#endif /* OMS__CONFIG_H */

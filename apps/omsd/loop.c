@@ -1,0 +1,213 @@
+/*
+ * loop.c - the daemon's one epoll loop and its lifecycle.
+ *
+ * HOW IT WORKS
+ * Everything with a file descriptor is a watcher (omsd_watch_t): epoll's
+ * data points at it and the loop calls its callback with the events. The
+ * watchers today:
+ *   - the FIX listener and every client connection (net.c),
+ *   - the store's durable eventfd: an append became durable, so the loop
+ *     wakes and polls the engine, and the effects waiting for it go out,
+ *   - a signalfd for SIGTERM/SIGINT (graceful stop).
+ * A later admin HTTP API plugs in the same way, from its own file: open its
+ * listener after omsd_net_open in omsd_serve, omsd_watch_add(d, &admin->w,
+ * fd, EPOLLIN, on_admin, admin), and close it beside omsd_net_close. Its
+ * callbacks run on this thread, between engine polls, so they may call the
+ * engine directly.
+ *
+ * Each turn: wait (1 ms at most, so the engine is polled for venue reports
+ * and liquidity providers at least every millisecond), dispatch the events,
+ * poll the engine until idle, close the connections the gateway gave up,
+ * and every 200 ms run the FIX session timers.
+ *
+ * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
+ * every session; the loop ends when no session is connected or after 2 s.
+ * Then the connections are flushed and closed, the engine polled until
+ * idle, and the store flushed (omsd_unwire).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "omsd.h"
+
+#define MAX_EVENTS 64
+#define TIMER_NS (200 * OMSD_MS)
+#define STOP_GRACE_NS (2000 * OMSD_MS)
+
+int omsd_watch_add(omsd_t *d, omsd_watch_t *w, int fd, uint32_t events, omsd_io_cb cb, void *ctx) {
+  struct epoll_event ev = {.events = events, .data.ptr = w};
+  if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    char obj[32];
+    snprintf(obj, sizeof obj, "fd=%d", fd);
+    omsd_log_sys(OMS_LOG_ERROR, "epoll_ctl(ADD)", obj, errno);
+    return -1;
+  }
+  *w = (omsd_watch_t){.fd = fd, .events = events, .cb = cb, .ctx = ctx};
+  return 0;
+}
+
+int omsd_watch_mod(omsd_t *d, omsd_watch_t *w, uint32_t events) {
+  struct epoll_event ev = {.events = events, .data.ptr = w};
+  if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, w->fd, &ev) != 0) {
+    char obj[32];
+    snprintf(obj, sizeof obj, "fd=%d", w->fd);
+    omsd_log_sys(OMS_LOG_ERROR, "epoll_ctl(MOD)", obj, errno);
+    return -1;
+  }
+  w->events = events;
+  return 0;
+}
+
+void omsd_watch_del(omsd_t *d, omsd_watch_t *w) {
+  if (w->fd < 0) return;
+  if (epoll_ctl(d->epfd, EPOLL_CTL_DEL, w->fd, NULL) != 0) {
+    char obj[32];
+    snprintf(obj, sizeof obj, "fd=%d", w->fd);
+    omsd_log_sys(OMS_LOG_WARN, "epoll_ctl(DEL)", obj, errno);
+  }
+  w->fd = -1;
+}
+
+int omsd_poll_engine(omsd_t *d) {
+  int total = 0;
+  for (int i = 0; i < 64; i++) {
+    int k = oms_engine_poll(d->engine);
+    if (k <= 0) break;
+    total += k;
+  }
+  return total;
+}
+
+static void begin_stop(omsd_t *d, unsigned signo) {
+  LOG_INFO("msg=\"shutting down\" signal=%u", signo);
+  d->stopping = true;
+  omsd_net_stop_accepting(d);
+  int k = oms_gateway_logout_all(d->gw, "omsd shutting down");
+  LOG_INFO("msg=\"logout sent\" sessions=%d", k);
+  d->stop_deadline = omsd_now_ns() + STOP_GRACE_NS;
+}
+
+static void on_signal(omsd_t *d, void *ctx, uint32_t events) {
+  (void)ctx;
+  (void)events;
+  struct signalfd_siginfo si;
+  for (;;) {
+    ssize_t n = read(d->sig_w.fd, &si, sizeof si);
+    if (n == (ssize_t)sizeof si) {
+      if (!d->stopping) begin_stop(d, si.ssi_signo);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN) omsd_log_sys(OMS_LOG_ERROR, "read", "object=signalfd", errno);
+    return;
+  }
+}
+
+/* The durable eventfd only wakes the loop; the engine poll that follows
+ * every turn does the work. */
+static void on_store(omsd_t *d, void *ctx, uint32_t events) {
+  (void)ctx;
+  (void)events;
+  uint64_t v;
+  for (;;) {
+    ssize_t n = read(d->store_w.fd, &v, sizeof v);
+    if (n == (ssize_t)sizeof v) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN)
+      omsd_log_sys(OMS_LOG_ERROR, "read", "object=store_eventfd", errno);
+    return;
+  }
+}
+
+static int loop_open(omsd_t *d) {
+  d->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (d->epfd < 0) {
+    omsd_log_sys(OMS_LOG_ERROR, "epoll_create1", "object=loop", errno);
+    return -1;
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) {
+    omsd_log_sys(OMS_LOG_ERROR, "signalfd", "object=SIGTERM,SIGINT", errno);
+    return -1;
+  }
+  if (omsd_watch_add(d, &d->sig_w, fd, EPOLLIN, on_signal, NULL) != 0) {
+    close(fd);
+    return -1;
+  }
+  fd = oms_store_durable_fd(d->store);
+  if (fd >= 0 && omsd_watch_add(d, &d->store_w, fd, EPOLLIN, on_store, NULL) != 0) return -1;
+  return 0;
+}
+
+static void loop_close(omsd_t *d) {
+  int fd = d->sig_w.fd;
+  if (fd >= 0) {
+    omsd_watch_del(d, &d->sig_w);
+    if (close(fd) != 0) omsd_log_sys(OMS_LOG_WARN, "close", "object=signalfd", errno);
+  }
+  omsd_watch_del(d, &d->store_w); /* the store owns its eventfd */
+  if (d->epfd >= 0 && close(d->epfd) != 0)
+    omsd_log_sys(OMS_LOG_WARN, "close", "object=epoll", errno);
+  d->epfd = -1;
+}
+
+static void run(omsd_t *d) {
+  int64_t next_timer = 0, last_activity = 0;
+  /* Spin (timeout 0) this long after activity: a sleeping core thread costs
+   * a cross-core wake-up on every durable notification. Off by default. */
+  const char *spin_env = getenv("OMSD_SPIN_US");
+  const int64_t spin_ns = spin_env != NULL ? (int64_t)atol(spin_env) * 1000 : 0;
+  struct epoll_event evs[MAX_EVENTS];
+  for (;;) {
+    int n = epoll_wait(d->epfd, evs, MAX_EVENTS, omsd_now_ns() - last_activity < spin_ns ? 0 : 1);
+    if (n < 0) {
+      if (errno != EINTR) omsd_log_sys(OMS_LOG_ERROR, "epoll_wait", "object=loop", errno);
+      n = 0;
+    }
+    for (int i = 0; i < n; i++) {
+      omsd_watch_t *w = evs[i].data.ptr;
+      if (w->fd >= 0) w->cb(d, w->ctx, evs[i].events);
+    }
+    int worked = omsd_poll_engine(d);
+    omsd_net_reap(d);
+    int64_t t = omsd_now_ns();
+    if (n > 0 || worked > 0) last_activity = t;
+    if (t >= next_timer) {
+      oms_gateway_on_timer(d->gw);
+      omsd_net_reap(d);
+      next_timer = t + TIMER_NS;
+    }
+    if (d->stopping && (oms_gateway_sessions_connected(d->gw) == 0 || t >= d->stop_deadline)) break;
+  }
+}
+
+int omsd_serve(omsd_t *d) {
+  int status = 1;
+  if (omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
+      omsd_net_open(d) == 0) {
+    run(d);
+    status = 0;
+  }
+  if (d->conns != NULL) omsd_net_close(d);
+  if (d->engine != NULL) omsd_poll_engine(d);
+  loop_close(d);
+  omsd_unwire(d);
+  if (d->lock_fd >= 0 && close(d->lock_fd) != 0)
+    omsd_log_sys(OMS_LOG_WARN, "close", "object=lock_file", errno);
+  d->lock_fd = -1;
+  return status;
+}
+
+void omsd_init(omsd_t *d, oms_config_t *cfg, const char *config_path) {
+  *d = (omsd_t){.cfg = cfg, .config_path = config_path, .lock_fd = -1, .epfd = -1};
+  d->listen_w.fd = d->sig_w.fd = d->store_w.fd = -1;
+}

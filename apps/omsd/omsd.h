@@ -1,0 +1,159 @@
+/*
+ * omsd.h - the daemon's private parts and how they fit (not installed).
+ *
+ *   main.c   the command line: options, overrides, --check-config
+ *   wire.c   the data directory and its lock, and every component built from
+ *            the configuration (store, portfolio, risk, engine, venues,
+ *            gateway); the same code checks a configuration without
+ *            opening the store
+ *   loop.c   the epoll loop: fd watchers, signals, timers, engine polling,
+ *            the lifecycle (start, run, graceful stop)
+ *   net.c    the FIX listener, the connections and their output rings, and
+ *            the gateway's I/O callbacks
+ *   log.c    key=value log lines on stderr; failed system calls
+ *
+ * One thread runs all of it (the store's writer is the only other thread).
+ * Anything that owns a file descriptor plugs into the loop with a watcher
+ * (omsd_watch_add): that is how the FIX listener and every connection are
+ * served, and how a later admin HTTP API will be.
+ */
+#ifndef OMSD_H
+#define OMSD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "oms/gateway.h"
+#include "oms/oms.h"
+#include "oms/risk.h"
+
+#define OMSD_MS INT64_C(1000000)
+
+/* ---- log.c --------------------------------------------------------------------------- */
+
+extern oms_log_level_t omsd_log_level;
+
+/* One line "ts=... level=... " + fmt on stderr, if lvl is enabled. */
+void omsd_log(oms_log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A failed system call: `msg="CALL failed" call=CALL OBJECT errno=N
+ * err="..."`; object is key=value text naming what it was called on. */
+void omsd_log_sys(oms_log_level_t lvl, const char *call, const char *object, int err);
+
+#define LOG_DEBUG(...) omsd_log(OMS_LOG_DEBUG, __VA_ARGS__)
+#define LOG_INFO(...) omsd_log(OMS_LOG_INFO, __VA_ARGS__)
+#define LOG_WARN(...) omsd_log(OMS_LOG_WARN, __VA_ARGS__)
+#define LOG_ERROR(...) omsd_log(OMS_LOG_ERROR, __VA_ARGS__)
+
+/* CLOCK_REALTIME in ns (the engine's clock too). */
+int64_t omsd_now_ns(void);
+
+/* ---- loop.c: watchers ------------------------------------------------------------------ */
+
+typedef struct omsd_s omsd_t;
+
+/* Called from the loop with the epoll events of the watcher's fd. */
+typedef void (*omsd_io_cb)(omsd_t *d, void *ctx, uint32_t events);
+
+/* A file descriptor served by the loop. The owner keeps the struct (epoll
+ * points at it) until omsd_watch_del; fd is -1 while not watched. */
+typedef struct omsd_watch_s {
+  int fd;
+  uint32_t events;
+  omsd_io_cb cb;
+  void *ctx;
+} omsd_watch_t;
+
+/* Starts watching fd for events (EPOLLIN, EPOLLOUT). Returns 0, or -1 with
+ * the failed epoll_ctl logged (the caller still owns fd). */
+int omsd_watch_add(omsd_t *d, omsd_watch_t *w, int fd, uint32_t events, omsd_io_cb cb, void *ctx);
+/* Changes the events watched; a failure is logged. */
+int omsd_watch_mod(omsd_t *d, omsd_watch_t *w, uint32_t events);
+/* Stops watching (the fd is not closed). Accepts an unwatched w. */
+void omsd_watch_del(omsd_t *d, omsd_watch_t *w);
+
+/* Polls the engine until idle (at most 64 rounds); returns the work done. */
+int omsd_poll_engine(omsd_t *d);
+
+/* The whole life of a started daemon: data directory, components, network,
+ * the loop until SIGTERM/SIGINT, the graceful stop. Returns the exit status
+ * (0, or 1 when it could not start). Signals must already be blocked. */
+int omsd_serve(omsd_t *d);
+
+/* ---- wire.c -------------------------------------------------------------------------- */
+
+/* Creates the data directory and takes its lock (a second omsd refused). */
+int omsd_open_data_dir(omsd_t *d);
+
+/* Builds every component from d->cfg. check_only: everything but the store
+ * (nothing is opened on disk) and recovery, so that --check-config runs
+ * every validation a start runs. Returns 0 or -1 (logged); what was built
+ * is freed by omsd_unwire either way. */
+int omsd_wire(omsd_t *d, bool check_only);
+
+/* Flushes the store (5 s at most) and frees every component. */
+void omsd_unwire(omsd_t *d);
+
+/* ---- net.c --------------------------------------------------------------------------- */
+
+/* One client connection. Its output backlog is a ring of a power-of-two
+ * size (at least capacity.output_kib KiB), allocated when a send first
+ * cannot complete and freed with the connection. */
+typedef struct omsd_conn_s {
+  omsd_watch_t w;
+  uint64_t id; /* (sequence << 16) | slot: names the slot, never reused */
+  bool close_requested;
+  char *out;
+  uint64_t out_head, out_tail; /* bytes sent / queued since the ring was allocated */
+} omsd_conn_t;
+
+/* The gateway's I/O callbacks (send, close, log), bound to d. */
+oms_gateway_io_t omsd_net_io(omsd_t *d);
+
+/* Allocates the connection table and listens on fix.address:fix.port.
+ * Returns 0 or -1 (logged). */
+int omsd_net_open(omsd_t *d);
+
+/* Closes the listener (shutdown: no new connections). */
+void omsd_net_stop_accepting(omsd_t *d);
+
+/* Closes the connections the gateway asked to close, after a last flush. */
+void omsd_net_reap(omsd_t *d);
+
+/* Flushes what it can and closes every connection, then the listener. */
+void omsd_net_close(omsd_t *d);
+
+/* ---- the daemon ---------------------------------------------------------------------- */
+
+struct omsd_s {
+  oms_config_t *cfg;
+  const char *config_path;
+  int lock_fd;
+  int epfd;
+
+  /* components (wire.c) */
+  oms_store_t *store;
+  oms_portfolio_t *pf;
+  oms_risk_t *risk;
+  oms_engine_t *engine;
+  oms_gateway_t *gw;
+
+  /* network (net.c) */
+  omsd_watch_t listen_w;
+  int listen_port; /* the bound port (fix.port may be 0) */
+  omsd_conn_t *conns;
+  uint32_t nconns;  /* capacity.connections */
+  uint32_t out_cap; /* output ring size, a power of two */
+  uint64_t conn_seq;
+
+  /* loop (loop.c) */
+  omsd_watch_t sig_w, store_w;
+  bool stopping;
+  int64_t stop_deadline;
+};
+
+/* Initialises d for cfg (nothing opened). */
+void omsd_init(omsd_t *d, oms_config_t *cfg, const char *config_path);
+
+#endif /* OMSD_H */

@@ -1,0 +1,320 @@
+/*
+ * wire.c - every component of the daemon, built from the configuration.
+ *
+ * HOW IT WORKS
+ * omsd_wire builds, in dependency order: the store (SQLite, its writer
+ * thread), the portfolio (cash per account, one instrument per symbol), the
+ * risk engine (with the limits the configuration built), the engine, one
+ * simulated venue per `venues` entry (handed to the engine, which owns it),
+ * recovery from the store, then the FIX gateway and its sessions. Every
+ * capacity comes from the `capacity` group (docs/config.md gives what each
+ * costs); nothing here is sized by a constant.
+ *
+ * Market data reaches risk (reference prices) and the portfolio (marks)
+ * only through the engine: a venue publishes its book's best prices, the
+ * engine's market-data handler sets both. Nothing here sets a price.
+ *
+ * --check-config runs the same function with check_only: everything is
+ * built and validated except the store (no file is opened or created) and
+ * recovery, so a configuration that passes the check starts, short of the
+ * data directory, the store and the listening socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "omsd.h"
+
+#define STORE_FLUSH_NS (5000 * OMSD_MS)
+
+/* ---- The data directory ------------------------------------------------------------ */
+
+static int mkdir_p(const char *path) {
+  char tmp[OMS_CFG_PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  for (char *p = tmp + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    char was = *p;
+    *p = '\0';
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+      char obj[OMS_CFG_PATH_MAX + 8];
+      snprintf(obj, sizeof obj, "path=%s", tmp);
+      omsd_log_sys(OMS_LOG_ERROR, "mkdir", obj, errno);
+      return -1;
+    }
+    if (was == '\0') return 0;
+    *p = was;
+  }
+}
+
+int omsd_open_data_dir(omsd_t *d) {
+  if (mkdir_p(d->cfg->data_dir) != 0) return -1;
+  char path[OMS_CFG_PATH_MAX + 16], obj[OMS_CFG_PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/omsd.lock", d->cfg->data_dir);
+  snprintf(obj, sizeof obj, "path=%s", path);
+  d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (d->lock_fd < 0) {
+    omsd_log_sys(OMS_LOG_ERROR, "open", obj, errno);
+    return -1;
+  }
+  if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      LOG_ERROR("msg=\"another omsd is running on this data directory\" call=flock %s", obj);
+    else
+      omsd_log_sys(OMS_LOG_ERROR, "flock", obj, errno);
+    return -1;
+  }
+  char pid[32];
+  int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+  if (ftruncate(d->lock_fd, 0) != 0)
+    omsd_log_sys(OMS_LOG_WARN, "ftruncate", obj, errno);
+  else if (write(d->lock_fd, pid, (size_t)n) != n)
+    omsd_log_sys(OMS_LOG_WARN, "write", obj, errno);
+  return 0;
+}
+
+/* ---- Callbacks ------------------------------------------------------------------------- */
+
+static void on_event(void *ctx, const oms_event_t *ev) {
+  omsd_t *d = ctx;
+  if (ev->type == OMS_EVT_ALARM)
+    LOG_ERROR("msg=alarm kind=%s code=%d text=\"%s\"", oms_alarm_kind_name(ev->alarm),
+              ev->alarm_code, ev->text);
+  else if (omsd_log_level <= OMS_LOG_DEBUG)
+    LOG_DEBUG("msg=event seq=%llu type=%s order=%llu clordid=%s state=%s",
+              (unsigned long long)ev->seq, oms_event_type_name(ev->type),
+              (unsigned long long)ev->order.order_id, ev->order.client_order_id,
+              oms_ord_state_str(ev->order.state));
+  if (d->gw != NULL) oms_gateway_on_event(d->gw, ev);
+}
+
+/* Runs on the store's writer thread: only logs. */
+static void on_store_error(void *ctx, const oms_store_error_t *e) {
+  (void)ctx;
+  LOG_ERROR("component=store msg=\"store failure\" call=\"%s\" code=%d errno=%d detail=\"%s\"",
+            e->call, e->code, e->sys_errno, e->message);
+}
+
+/* ---- Components ---------------------------------------------------------------------------- */
+
+static int open_store(omsd_t *d) {
+  const oms_config_t *c = d->cfg;
+  oms_store_config_t sc;
+  oms_store_config_init(&sc, c->store_path);
+  sc.durability = c->durability;
+  sc.queue_capacity = c->cap.store_queue;
+  sc.on_error = on_store_error;
+  sc.ctx = d;
+  /* How long the writer spins for work before it sleeps (the store's
+   * default unless OMSD_WRITER_SPIN_US is set; -1: never spin). */
+  const char *spin = getenv("OMSD_WRITER_SPIN_US");
+  if (spin != NULL) sc.writer_spin_ns = (int64_t)atol(spin) * 1000;
+  int rc = oms_store_sqlite_open(&sc, &d->store);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"cannot open the store\" path=%s error=%s", c->store_path, oms_err_name(rc));
+    return -1;
+  }
+  return 0;
+}
+
+static int build_core(omsd_t *d) {
+  const oms_config_t *c = d->cfg;
+  const oms_cfg_capacity_t *cap = &c->cap;
+  int64_t t = omsd_now_ns();
+  int rc;
+  oms_portfolio_config_t pc = {.max_accounts = (uint32_t)c->naccounts + 8,
+                               .max_symbols = OMS_CFG_MAX_INSTRUMENTS,
+                               .max_positions = cap->positions};
+  /* FIX sessions are strategies of their own besides the listed ones. */
+  oms_risk_config_t rcfg = {.max_accounts = (uint32_t)c->naccounts + 4,
+                            .max_strategies = (uint32_t)(c->nstrategies + c->nsessions) + 4,
+                            .max_symbols = OMS_CFG_MAX_INSTRUMENTS,
+                            .max_positions = cap->positions,
+                            .max_open_orders = cap->open_orders,
+                            .rate_ring = cap->rate_ring,
+                            .duplicate_slots = cap->duplicate_slots};
+  if ((rc = oms_portfolio_create(&pc, &d->pf)) != 0) {
+    LOG_ERROR("msg=\"cannot create the portfolio\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  if ((rc = oms_risk_create(&rcfg, &d->risk)) != 0) {
+    LOG_ERROR("msg=\"cannot create the risk engine\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  for (size_t i = 0; i < c->ninstruments; i++) {
+    const oms_instrument_t *ins = &c->instruments[i].ins;
+    if ((rc = oms_portfolio_set_instrument(d->pf, ins->symbol, ins->multiplier, OMS_DEC_ZERO)) !=
+        0) {
+      LOG_ERROR("msg=\"portfolio refused an instrument\" symbol=%s error=%s", ins->symbol,
+                oms_err_name(rc));
+      return -1;
+    }
+  }
+  for (size_t i = 0; i < c->naccounts; i++)
+    if ((rc = oms_portfolio_set_cash(d->pf, c->accounts[i].id, c->accounts[i].cash, t)) != 0) {
+      LOG_ERROR("msg=\"portfolio refused an account\" account=%s error=%s", c->accounts[i].id,
+                oms_err_name(rc));
+      return -1;
+    }
+  oms_engine_config_t ec = {.clock = oms_clock_realtime(),
+                            .max_orders = cap->orders,
+                            .max_instruments = OMS_CFG_MAX_INSTRUMENTS,
+                            .max_venues = OMS_CFG_MAX_VENUES,
+                            .outbox_capacity = cap->outbox,
+                            .exec_id_window = cap->exec_ids,
+                            .store = d->store,
+                            .risk = d->risk,
+                            .portfolio = d->pf,
+                            .on_event = on_event,
+                            .event_ctx = d};
+  if ((rc = oms_engine_create(&ec, &d->engine)) != 0) {
+    LOG_ERROR("msg=\"cannot create the engine\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  oms_risk_limits_t *limits = oms_config_take_risk_limits(d->cfg);
+  oms_reject_t err;
+  if (oms_risk_set_limits(d->risk, limits, &err) != 0) {
+    LOG_ERROR("msg=\"risk limits refused\" detail=\"%s\"", err.text);
+    oms_risk_limits_destroy(limits);
+    return -1;
+  }
+  return 0;
+}
+
+static int build_venue(omsd_t *d, size_t v) {
+  const oms_config_t *c = d->cfg;
+  const oms_cfg_venue_t *cv = &c->venues[v];
+  oms_sim_symbol_t syms[OMS_CFG_MAX_INSTRUMENTS];
+  size_t n = 0;
+  oms_reject_t rej;
+  memset(&rej, 0, sizeof rej);
+  for (size_t i = 0; i < c->ninstruments; i++) {
+    if (strcmp(c->instruments[i].ins.venue, cv->name) != 0) continue;
+    memset(&syms[n], 0, sizeof syms[n]);
+    syms[n].ins = c->instruments[i].ins;
+    syms[n].lp = c->instruments[i].lp;
+    n++;
+    if (oms_engine_add_instrument(d->engine, &c->instruments[i].ins, &rej) != 0) {
+      LOG_ERROR("msg=\"engine refused an instrument\" symbol=%s detail=\"%s\"",
+                c->instruments[i].ins.symbol, rej.text);
+      return -1;
+    }
+  }
+  oms_sim_config_t simc = {.name = cv->name,
+                           .clock = oms_clock_realtime(),
+                           .max_orders = c->cap.venue_orders,
+                           .book_capacity = c->cap.book_orders,
+                           .report_capacity = c->cap.venue_reports,
+                           .ack_latency_ns = cv->ack_latency_ns,
+                           .fill_latency_ns = cv->fill_latency_ns,
+                           .maker_fee_rate = cv->maker_fee_rate,
+                           .taker_fee_rate = cv->taker_fee_rate,
+                           .seed = cv->seed,
+                           .symbols = syms,
+                           .nsymbols = n};
+  oms_venue_t *ven;
+  int rc = oms_sim_venue_create(&simc, &ven);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"cannot create venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
+    return -1;
+  }
+  /* The engine owns the venue from here, also on failure. */
+  if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
+    LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
+    return -1;
+  }
+  return 0;
+}
+
+static int build_gateway(omsd_t *d) {
+  const oms_config_t *c = d->cfg;
+  oms_gateway_config_t gc = {.engine = d->engine,
+                             .store = d->store,
+                             .clock = oms_clock_realtime(),
+                             .default_venue = c->venues[0].name,
+                             .max_msg_len = c->cap.max_msg_bytes,
+                             .max_tracked = c->cap.tracked_clordids,
+                             .max_conns = c->cap.connections,
+                             .io = omsd_net_io(d)};
+  int rc = oms_gateway_create(&gc, &d->gw);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"cannot create the gateway\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  for (size_t i = 0; i < c->nsessions; i++) {
+    const oms_cfg_session_t *s = &c->sessions[i];
+    oms_gateway_session_config_t gs = {.client_comp_id = s->sender_comp_id,
+                                       .our_comp_id = s->target_comp_id,
+                                       .password = s->password,
+                                       .account = s->account,
+                                       .max_heartbeat_s = s->heartbeat_s,
+                                       .cancel_on_disconnect = s->cancel_on_disconnect};
+    if ((rc = oms_gateway_add_session(d->gw, &gs)) != 0) {
+      LOG_ERROR("msg=\"cannot add session\" session=%s error=%s", s->sender_comp_id,
+                oms_err_name(rc));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int recover(omsd_t *d) {
+  uint32_t loaded = 0;
+  int rc = oms_engine_recover(d->engine, &loaded);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"recovery failed\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  oms_engine_stats_t st;
+  oms_engine_stats(d->engine, &st);
+  LOG_INFO("msg=recovered open_orders=%u next_order_id=%llu next_event_seq=%llu", loaded,
+           (unsigned long long)st.next_order_id, (unsigned long long)st.next_event_seq);
+  return 0;
+}
+
+/* One line with every capacity, so a log says what the process was sized for. */
+static void log_capacities(const oms_config_t *c) {
+  char line[512];
+  size_t n = 0;
+#define CAP_KV(key, def, lo, hi, what) \
+  if (n < sizeof line)                 \
+    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s=%u", n > 0 ? " " : "", #key, c->cap.key);
+  OMS_CFG_CAPACITIES(CAP_KV)
+#undef CAP_KV
+  LOG_INFO("msg=capacity %s", line);
+}
+
+int omsd_wire(omsd_t *d, bool check_only) {
+  if (!check_only) log_capacities(d->cfg);
+  if (!check_only && open_store(d) != 0) return -1;
+  if (build_core(d) != 0) return -1;
+  for (size_t v = 0; v < d->cfg->nvenues; v++)
+    if (build_venue(d, v) != 0) return -1;
+  if (!check_only && recover(d) != 0) return -1;
+  return build_gateway(d);
+}
+
+void omsd_unwire(omsd_t *d) {
+  if (d->store != NULL) {
+    int rc = oms_store_flush(d->store, STORE_FLUSH_NS);
+    if (rc != 0)
+      LOG_ERROR("msg=\"store flush failed\" error=%s", oms_err_name(rc));
+    else
+      LOG_INFO("msg=\"store flushed\"");
+  }
+  oms_gateway_destroy(d->gw);
+  oms_engine_destroy(d->engine);
+  oms_risk_destroy(d->risk);
+  oms_portfolio_destroy(d->pf);
+  oms_store_close(d->store);
+  d->gw = NULL;
+  d->engine = NULL;
+  d->risk = NULL;
+  d->pf = NULL;
+  d->store = NULL;
+}
