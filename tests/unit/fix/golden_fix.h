@@ -20,6 +20,7 @@
 #ifndef OMS_GOLDEN_FIX_H
 #define OMS_GOLDEN_FIX_H
 
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,9 @@ typedef struct golden_io_s {
   const char *(*output)(void *ctx, size_t *len);
   /* The injected clock, for the SendingTime of inbound messages. */
   int64_t (*now)(void *ctx);
+  /* Optional: the side under test starts the logout handshake, with text
+   * (NULL when the line gives none). */
+  void (*logout)(void *ctx, const char *text);
   void *ctx;
 } golden_io_t;
 
@@ -225,8 +229,15 @@ static int golden_next_out(golden_t *g, oms_fix_msg_t *m) {
   return 0;
 }
 
+/* want is the exact value, or a shell pattern when it holds '*' or '?'
+ * ("*" for any value, "G*" for an ExecID we make up; \* for a star). */
 static int golden_value_is(oms_fix_str_t v, const char *want) {
-  return strcmp(want, "*") == 0 || oms_fix_str_eq(v, want);
+  if (!strpbrk(want, "*?")) return oms_fix_str_eq(v, want);
+  char got[512];
+  if (v.len >= sizeof got) return 0;
+  memcpy(got, v.ptr, v.len);
+  got[v.len] = '\0';
+  return fnmatch(want, got, 0) == 0;
 }
 
 /* Compares the next message we sent with a '<' line: every listed field in
@@ -342,6 +353,9 @@ static void golden_run(const char *path, const golden_io_t *io, const char *thei
       golden_expect_nothing(&g);
     } else if (strncmp(p, "clock +", 7) == 0) {
       g.io.advance(g.io.ctx, golden_duration(&g, p + 7));
+    } else if (strcmp(p, "logout") == 0 || strncmp(p, "logout ", 7) == 0) {
+      if (!g.io.logout) golden_fail(&g, "this side cannot be told to log out");
+      g.io.logout(g.io.ctx, p[6] ? p + 7 : NULL);
     } else if (strncmp(p, "seq ", 4) == 0) {
       g.next_in_seq = strtoll(p + 4, NULL, 10);
     } else {

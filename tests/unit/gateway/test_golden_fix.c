@@ -180,6 +180,12 @@ static const char *g_output(void *ctx, size_t *len) {
 
 static int64_t g_now(void *ctx) { return ((world_t *)ctx)->now; }
 
+/* omsd's shutdown: every logged-on session is asked to log out. */
+static void g_logout(void *ctx, const char *text) {
+  world_t *w = ctx;
+  assert_int_equal(oms_gateway_logout_all(w->gw, text), 1);
+}
+
 static void test_golden_file(void **state) {
   const char *path = *state;
   world_t *w = make();
@@ -190,6 +196,7 @@ static void test_golden_file(void **state) {
                     .closed = g_closed,
                     .output = g_output,
                     .now = g_now,
+                    .logout = g_logout,
                     .ctx = w};
   golden_run(path, &io, "CLIENT1", "OMS");
   destroy(w);
