@@ -20,6 +20,7 @@
 #ifndef OMS_GOLDEN_FIX_H
 #define OMS_GOLDEN_FIX_H
 
+#include <dirent.h>
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -367,6 +368,54 @@ static void golden_run(const char *path, const golden_io_t *io, const char *thei
   if (connected) golden_expect_nothing(&g);
   if (connected && g.io.closed(g.io.ctx))
     golden_fail(&g, "we closed the connection: end the file with \"expect disconnect\"");
+}
+
+static int golden_by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs test once per *.txt file of dir (relative to $OMS_SOURCE_DIR), in
+ * name order, each as a cmocka test named after its file with the file's
+ * path as its state. Returns the number of failed tests (1 when there is no
+ * file: an empty directory is a mistake). */
+static int golden_main(const char *dir, void (*test)(void **state)) {
+  const char *root = getenv("OMS_SOURCE_DIR");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", root ? root : ".", dir);
+  DIR *d = opendir(path);
+  if (!d) {
+    fprintf(stderr, "%s: cannot open (set OMS_SOURCE_DIR)\n", path);
+    return 1;
+  }
+  enum { MAX_FILES = 256 };
+  char *names[MAX_FILES];
+  size_t n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < MAX_FILES) {
+    size_t len = strlen(e->d_name);
+    if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0) names[n++] = strdup(e->d_name);
+  }
+  closedir(d);
+  if (n == 0) {
+    fprintf(stderr, "%s: no golden file\n", path);
+    return 1;
+  }
+  qsort(names, n, sizeof names[0], golden_by_name);
+  struct CMUnitTest *tests = calloc(n, sizeof *tests);
+  char **paths = calloc(n, sizeof *paths);
+  for (size_t i = 0; i < n; i++) {
+    paths[i] = malloc(strlen(path) + strlen(names[i]) + 2);
+    sprintf(paths[i], "%s/%s", path, names[i]);
+    tests[i] = (struct CMUnitTest){.name = names[i], .test_func = test, .initial_state = paths[i]};
+  }
+  int rc = _cmocka_run_group_tests(dir, tests, n, NULL, NULL);
+  for (size_t i = 0; i < n; i++) {
+    free(paths[i]);
+    free(names[i]);
+  }
+  free(paths);
+  free(tests);
+  return rc;
 }
 
 #endif /* OMS_GOLDEN_FIX_H */

@@ -9,7 +9,6 @@
  * CLIENT1 does not cancel on disconnect. The venue trades BTC-USD (tick 0.5,
  * lot 0.001) around 65000 with three levels of 1 on each side, two ticks
  * apart, and acknowledges and fills after 1 ms. */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,44 +201,4 @@ static void test_golden_file(void **state) {
   destroy(w);
 }
 
-/* ---- one test per file ---------------------------------------------------------- */
-
-static int by_name(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int main(void) {
-  const char *root = getenv("OMS_SOURCE_DIR");
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/tests/golden/fix", root ? root : ".");
-  DIR *d = opendir(dir);
-  if (!d) {
-    fprintf(stderr, "%s: cannot open (set OMS_SOURCE_DIR)\n", dir);
-    return 1;
-  }
-  char *names[256];
-  size_t n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL && n < 256) {
-    size_t len = strlen(e->d_name);
-    if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0) names[n++] = strdup(e->d_name);
-  }
-  closedir(d);
-  qsort(names, n, sizeof names[0], by_name);
-  struct CMUnitTest *tests = calloc(n ? n : 1, sizeof *tests);
-  char **paths = calloc(n ? n : 1, sizeof *paths);
-  for (size_t i = 0; i < n; i++) {
-    paths[i] = malloc(strlen(dir) + strlen(names[i]) + 2);
-    sprintf(paths[i], "%s/%s", dir, names[i]);
-    tests[i] = (struct CMUnitTest){
-        .name = names[i], .test_func = test_golden_file, .initial_state = paths[i]};
-  }
-  int rc = n ? _cmocka_run_group_tests("golden_fix", tests, n, NULL, NULL) : 1;
-  for (size_t i = 0; i < n; i++) {
-    free(paths[i]);
-    free(names[i]);
-  }
-  free(paths);
-  free(tests);
-  return rc;
-}
+int main(void) { return golden_main("tests/golden/fix", test_golden_file); }
