@@ -162,6 +162,10 @@ typedef struct dupset_s {
   uint8_t bits[DUP_BITMAP_TAGS / 8];
 } dupset_t;
 
+static inline void dup_mark(dupset_t *d, uint32_t tag) {
+  d->bits[tag >> 3] |= (uint8_t)(1u << (tag & 7));
+}
+
 /* 1 when tag was already seen (and is not a repeating group member). */
 static int seen_before(dupset_t *d, const oms_fix_msg_t *m, uint32_t tag) {
   if (oms__fix_group_member(tag)) return 0;
@@ -260,9 +264,9 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
   dupset_t seen;
   memset(&seen, 0, sizeof(seen));
   /* BeginString, BodyLength and CheckSum belong to the frame. */
-  (void)seen_before(&seen, msg, OMS_FIX_TAG_BeginString);
-  (void)seen_before(&seen, msg, OMS_FIX_TAG_BodyLength);
-  (void)seen_before(&seen, msg, OMS_FIX_TAG_CheckSum);
+  dup_mark(&seen, OMS_FIX_TAG_BeginString);
+  dup_mark(&seen, OMS_FIX_TAG_BodyLength);
+  dup_mark(&seen, OMS_FIX_TAG_CheckSum);
   uint32_t prev_tag = 0;
   int64_t prev_int = -1;
   pos = body_start;
