@@ -171,8 +171,9 @@ static int logout_and_drop(oms_fix_session_t *s, const char *text) {
 
 static int send_reject(oms_fix_session_t *s, int64_t ref_seq, oms_fix_str_t ref_type,
                        uint32_t ref_tag, int reason, const char *text) {
-  slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %u reason %d: %s", (long long)ref_seq,
-       (unsigned)ref_tag, reason, text ? text : "");
+  const char *tag_name = oms_fix_tag_name(ref_tag);
+  slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %s(%u) reason %d: %s", (long long)ref_seq,
+       tag_name ? tag_name : "?", (unsigned)ref_tag, reason, text ? text : "");
   oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Reject);
   oms_fix_add_int(b, OMS_FIX_TAG_RefSeqNum, ref_seq > 0 ? ref_seq : 0);
   if (ref_tag) oms_fix_add_int(b, OMS_FIX_TAG_RefTagID, ref_tag);
