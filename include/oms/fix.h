@@ -10,7 +10,9 @@
  *
  * This layer knows FIX, not the order engine: values stay FIX values (chars,
  * decimal strings); the daemon maps them to engine types. The session layer
- * (Logon, sequence numbers, resend) is in fix_session.h.
+ * (Logon, sequence numbers, resend) is in fix_session.h. Tags and MsgTypes
+ * are written with the constants of fix_tags.h (OMS_FIX_TAG_ClOrdID,
+ * OMS_FIX_MSG_NewOrderSingle), never as numbers.
  */
 #ifndef OMS_FIX_H
 #define OMS_FIX_H

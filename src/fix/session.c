@@ -323,7 +323,7 @@ int oms_fix_session_heartbeat_s(const oms_fix_session_t *s) { return s->hb_s; }
 /* ------------------------------------------------------------------------ */
 /* Resend                                                                     */
 
-/* t is the MsgType lit. Inline, so that with a constant lit the compiler
+/* 1 when t is the MsgType lit. Inline, so that with a constant lit the compiler
  * reduces it to a length and a byte compare: dispatch() runs it for every
  * inbound message. */
 static inline int type_is(oms_fix_str_t t, const char *lit) {
