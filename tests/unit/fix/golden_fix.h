@@ -294,6 +294,22 @@ static void golden_expect_nothing(golden_t *g) {
     golden_fail(g, "expected nothing more, we sent: %s", golden_show(m.buf, m.len));
 }
 
+/* Moves *now forward by ns the way a daemon's loop sees time pass: one
+ * millisecond at a time, calling each_ms (may be NULL) after every step and
+ * each_s whenever a whole second of the clock begins. For drivers. */
+static void golden_walk_clock(int64_t *now, int64_t ns, void (*each_ms)(void *ctx),
+                              void (*each_s)(void *ctx), void *ctx) {
+  const int64_t ms = INT64_C(1000000), s = 1000 * ms;
+  for (int64_t done = 0; done < ns;) {
+    int64_t step = ns - done < ms ? ns - done : ms;
+    int64_t before = *now / s;
+    *now += step;
+    done += step;
+    if (each_ms) each_ms(ctx);
+    if (*now / s != before) each_s(ctx);
+  }
+}
+
 /* "30s", "250ms", "2m" as nanoseconds. */
 static int64_t golden_duration(golden_t *g, const char *s) {
   char *unit;

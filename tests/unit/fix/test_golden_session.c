@@ -20,7 +20,6 @@
 #include "fix_test_util.h"
 #include "golden_fix.h"
 
-#define MS INT64_C(1000000)
 #define OUT_CAP (1 << 16)
 
 typedef struct world_s {
@@ -85,15 +84,10 @@ static void g_deliver(void *ctx, const char *data, size_t len) {
   w->in_len -= used;
 }
 
+static void on_second(void *ctx) { (void)oms_fix_session_on_timer(((world_t *)ctx)->s); }
+
 static void g_advance(void *ctx, int64_t ns) {
-  world_t *w = ctx;
-  for (int64_t done = 0; done < ns;) {
-    int64_t step = ns - done < MS ? ns - done : MS;
-    int64_t before = w->now / (1000 * MS);
-    w->now += step;
-    done += step;
-    if (w->now / (1000 * MS) != before) (void)oms_fix_session_on_timer(w->s);
-  }
+  golden_walk_clock(&((world_t *)ctx)->now, ns, NULL, on_second, ctx);
 }
 
 static void g_disconnect(void *ctx) { oms_fix_session_reset_connection(((world_t *)ctx)->s); }

@@ -149,18 +149,14 @@ static void g_deliver(void *ctx, const char *data, size_t len) {
   oms_engine_poll(w->e);
 }
 
-/* One millisecond at a time, with the gateway's timer on every second as
- * omsd's loop runs it. */
+static void on_ms(void *ctx) { oms_engine_poll(((world_t *)ctx)->e); }
+
+static void on_second(void *ctx) { oms_gateway_on_timer(((world_t *)ctx)->gw); }
+
+/* The engine polled every millisecond, the gateway's timer every second, as
+ * omsd's loop runs them. */
 static void g_advance(void *ctx, int64_t ns) {
-  world_t *w = ctx;
-  for (int64_t done = 0; done < ns;) {
-    int64_t step = ns - done < MS ? ns - done : MS;
-    int64_t before = w->now / (1000 * MS);
-    w->now += step;
-    done += step;
-    oms_engine_poll(w->e);
-    if (w->now / (1000 * MS) != before) oms_gateway_on_timer(w->gw);
-  }
+  golden_walk_clock(&((world_t *)ctx)->now, ns, on_ms, on_second, ctx);
 }
 
 static void g_disconnect(void *ctx) {
