@@ -10,7 +10,9 @@
  *
  * This layer knows FIX, not the order engine: values stay FIX values (chars,
  * decimal strings); the daemon maps them to engine types. The session layer
- * (Logon, sequence numbers, resend) is in fix_session.h.
+ * (Logon, sequence numbers, resend) is in fix_session.h. Tags and MsgTypes
+ * are written with the constants of fix_tags.h (OMS_FIX_TAG_ClOrdID,
+ * OMS_FIX_MSG_NewOrderSingle), never as numbers.
  */
 #ifndef OMS_FIX_H
 #define OMS_FIX_H
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "oms/common.h"
+#include "oms/fix_tags.h"
 
 OMS_BEGIN_DECLS
 
@@ -216,14 +219,14 @@ typedef struct oms_fix_builder_s {
 
 /* The standard header of an outbound message. */
 typedef struct oms_fix_header_s {
-  const char *msg_type;         /* 35 */
-  const char *sender_comp_id;   /* 49 */
-  const char *target_comp_id;   /* 56 */
-  int64_t msg_seq_num;          /* 34, > 0 */
-  int64_t sending_time_ns;      /* 52 */
+  const char *msg_type;         /* MsgType(35) */
+  const char *sender_comp_id;   /* SenderCompID(49) */
+  const char *target_comp_id;   /* TargetCompID(56) */
+  int64_t msg_seq_num;          /* MsgSeqNum(34), > 0 */
+  int64_t sending_time_ns;      /* SendingTime(52) */
   int poss_dup;                 /* 43=Y when set */
   int poss_resend;              /* 97=Y when set */
-  int64_t orig_sending_time_ns; /* 122 when > 0 */
+  int64_t orig_sending_time_ns; /* OrigSendingTime(122) when > 0 */
 } oms_fix_header_t;
 
 /* Starts a message with 8, a placeholder 9 and 35. Returns the sticky error. */
@@ -270,6 +273,7 @@ enum {
   OMS_FIX_EXEC_TYPE_REPLACED = '5',
   OMS_FIX_EXEC_TYPE_PENDING_CANCEL = '6',
   OMS_FIX_EXEC_TYPE_REJECTED = '8',
+  OMS_FIX_EXEC_TYPE_RESTATED = 'D',
   OMS_FIX_EXEC_TYPE_PENDING_NEW = 'A',
   OMS_FIX_EXEC_TYPE_EXPIRED = 'C',
   OMS_FIX_EXEC_TYPE_PENDING_REPLACE = 'E',
@@ -302,6 +306,9 @@ enum {
   OMS_FIX_ORD_REJ_EXCHANGE_CLOSED = 2,
   OMS_FIX_ORD_REJ_EXCEEDS_LIMIT = 3,
   OMS_FIX_ORD_REJ_DUPLICATE_ORDER = 6,
+  OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC = 11,
+  OMS_FIX_ORD_REJ_INCORRECT_QUANTITY = 13,
+  OMS_FIX_ORD_REJ_UNKNOWN_ACCOUNT = 15,
   OMS_FIX_ORD_REJ_OTHER = 99
 };
 
@@ -311,7 +318,15 @@ enum {
   OMS_FIX_CXL_REJ_UNKNOWN_ORDER = 1,
   OMS_FIX_CXL_REJ_BROKER_OPTION = 2,
   OMS_FIX_CXL_REJ_PENDING = 3,
+  OMS_FIX_CXL_REJ_DUPLICATE_CLORDID = 6,
   OMS_FIX_CXL_REJ_OTHER = 99
+};
+
+/* MassCancelRejectReason(532) */
+enum {
+  OMS_FIX_MASS_CANCEL_REJ_NOT_SUPPORTED = 0,
+  OMS_FIX_MASS_CANCEL_REJ_UNKNOWN_SECURITY = 1,
+  OMS_FIX_MASS_CANCEL_REJ_OTHER = 99
 };
 
 /* BusinessRejectReason(380) */
@@ -364,20 +379,20 @@ typedef struct oms_fix_party_s {
 /* The order fields shared by D and G. Optional fields are absent views, 0
  * chars or 0 times. */
 typedef struct oms_fix_order_fields_s {
-  oms_fix_str_t cl_ord_id;  /* 11, required */
-  oms_fix_str_t account;    /* 1 */
-  oms_fix_str_t symbol;     /* 55, required */
-  char side;                /* 54, required: 1..9, A..G */
-  int64_t transact_time_ns; /* 60, required */
-  oms_fix_str_t order_qty;  /* 38, required, decimal text */
-  char ord_type;            /* 40, required: 1..9, A..P */
-  oms_fix_str_t price;      /* 44, decimal text */
-  oms_fix_str_t stop_px;    /* 99, decimal text */
-  char time_in_force;       /* 59, OMS_FIX_TIF_DAY when absent */
-  oms_fix_str_t exec_inst;  /* 18, space-separated chars */
+  oms_fix_str_t cl_ord_id;  /* ClOrdID(11), required */
+  oms_fix_str_t account;    /* Account(1) */
+  oms_fix_str_t symbol;     /* Symbol(55), required */
+  char side;                /* Side(54), required: 1..9, A..G */
+  int64_t transact_time_ns; /* TransactTime(60), required */
+  oms_fix_str_t order_qty;  /* OrderQty(38), required, decimal text */
+  char ord_type;            /* OrdType(40), required: 1..9, A..P */
+  oms_fix_str_t price;      /* Price(44), decimal text */
+  oms_fix_str_t stop_px;    /* StopPx(99), decimal text */
+  char time_in_force;       /* TimeInForce(59), OMS_FIX_TIF_DAY when absent */
+  oms_fix_str_t exec_inst;  /* ExecInst(18), space-separated chars */
   int post_only;            /* 1 when ExecInst contains '6' */
-  int64_t expire_time_ns;   /* 126 */
-  oms_fix_str_t text;       /* 58 */
+  int64_t expire_time_ns;   /* ExpireTime(126) */
+  oms_fix_str_t text;       /* Text(58) */
   size_t nparties;          /* NoPartyIDs(453), at most OMS_FIX_MAX_PARTIES */
   oms_fix_party_t parties[OMS_FIX_MAX_PARTIES];
 } oms_fix_order_fields_t;
@@ -389,43 +404,43 @@ typedef struct oms_fix_new_order_s {
 
 /* OrderCancelReplaceRequest(G). */
 typedef struct oms_fix_replace_s {
-  oms_fix_str_t orig_cl_ord_id; /* 41, required */
-  oms_fix_str_t order_id;       /* 37 */
+  oms_fix_str_t orig_cl_ord_id; /* OrigClOrdID(41), required */
+  oms_fix_str_t order_id;       /* OrderID(37) */
   oms_fix_order_fields_t o;
 } oms_fix_replace_t;
 
 /* OrderCancelRequest(F). */
 typedef struct oms_fix_cancel_s {
-  oms_fix_str_t orig_cl_ord_id; /* 41, required */
-  oms_fix_str_t cl_ord_id;      /* 11, required */
-  oms_fix_str_t order_id;       /* 37 */
-  oms_fix_str_t account;        /* 1 */
-  oms_fix_str_t symbol;         /* 55, required */
-  char side;                    /* 54, required */
-  int64_t transact_time_ns;     /* 60, required */
-  oms_fix_str_t order_qty;      /* 38 */
-  oms_fix_str_t text;           /* 58 */
+  oms_fix_str_t orig_cl_ord_id; /* OrigClOrdID(41), required */
+  oms_fix_str_t cl_ord_id;      /* ClOrdID(11), required */
+  oms_fix_str_t order_id;       /* OrderID(37) */
+  oms_fix_str_t account;        /* Account(1) */
+  oms_fix_str_t symbol;         /* Symbol(55), required */
+  char side;                    /* Side(54), required */
+  int64_t transact_time_ns;     /* TransactTime(60), required */
+  oms_fix_str_t order_qty;      /* OrderQty(38) */
+  oms_fix_str_t text;           /* Text(58) */
 } oms_fix_cancel_t;
 
 /* OrderStatusRequest(H). */
 typedef struct oms_fix_status_req_s {
-  oms_fix_str_t cl_ord_id;         /* 11, required */
-  oms_fix_str_t order_id;          /* 37 */
-  oms_fix_str_t ord_status_req_id; /* 790 */
-  oms_fix_str_t account;           /* 1 */
-  oms_fix_str_t symbol;            /* 55, required */
-  char side;                       /* 54, required */
+  oms_fix_str_t cl_ord_id;         /* ClOrdID(11), required */
+  oms_fix_str_t order_id;          /* OrderID(37) */
+  oms_fix_str_t ord_status_req_id; /* OrdStatusReqID(790) */
+  oms_fix_str_t account;           /* Account(1) */
+  oms_fix_str_t symbol;            /* Symbol(55), required */
+  char side;                       /* Side(54), required */
 } oms_fix_status_req_t;
 
 /* OrderMassCancelRequest(q). */
 typedef struct oms_fix_mass_cancel_s {
-  oms_fix_str_t cl_ord_id;  /* 11, required */
-  char request_type;        /* 530, required: 1..7 */
-  oms_fix_str_t symbol;     /* 55, required when request_type is 1 */
-  char side;                /* 54, 0 if absent */
-  oms_fix_str_t account;    /* 1 */
-  int64_t transact_time_ns; /* 60, required */
-  oms_fix_str_t text;       /* 58 */
+  oms_fix_str_t cl_ord_id;  /* ClOrdID(11), required */
+  char request_type;        /* MassCancelRequestType(530), required: 1..7 */
+  oms_fix_str_t symbol;     /* Symbol(55), required when request_type is 1 */
+  char side;                /* Side(54), 0 if absent */
+  oms_fix_str_t account;    /* Account(1) */
+  int64_t transact_time_ns; /* TransactTime(60), required */
+  oms_fix_str_t text;       /* Text(58) */
 } oms_fix_mass_cancel_t;
 
 /* Readers. Each clears *out, fills it with views into m, and returns 0; or
@@ -446,65 +461,65 @@ OMS_EXTERN int oms_fix_read_mass_cancel(const oms_fix_msg_t *m, oms_fix_mass_can
 
 /* ExecutionReport(8). Absent views and 0 chars are not written. */
 typedef struct oms_fix_exec_report_s {
-  oms_fix_str_t order_id;       /* 37, required */
-  oms_fix_str_t cl_ord_id;      /* 11 */
-  oms_fix_str_t orig_cl_ord_id; /* 41 */
-  oms_fix_str_t exec_id;        /* 17, required */
-  char exec_type;               /* 150, required */
-  char ord_status;              /* 39, required */
-  oms_fix_str_t account;        /* 1 */
-  oms_fix_str_t symbol;         /* 55, required */
-  char side;                    /* 54, required */
-  oms_fix_str_t order_qty;      /* 38 */
-  char ord_type;                /* 40 */
-  oms_fix_str_t price;          /* 44 */
-  oms_fix_str_t stop_px;        /* 99 */
-  char time_in_force;           /* 59 */
-  oms_fix_str_t exec_inst;      /* 18 */
-  oms_fix_str_t last_qty;       /* 32 */
-  oms_fix_str_t last_px;        /* 31 */
-  oms_fix_str_t leaves_qty;     /* 151, required */
-  oms_fix_str_t cum_qty;        /* 14, required */
-  oms_fix_str_t avg_px;         /* 6, required */
-  int64_t transact_time_ns;     /* 60 when > 0 */
-  int ord_rej_reason;           /* 103 when >= 0; set -1 for none */
-  oms_fix_str_t text;           /* 58 */
+  oms_fix_str_t order_id;       /* OrderID(37), required */
+  oms_fix_str_t cl_ord_id;      /* ClOrdID(11) */
+  oms_fix_str_t orig_cl_ord_id; /* OrigClOrdID(41) */
+  oms_fix_str_t exec_id;        /* ExecID(17), required */
+  char exec_type;               /* ExecType(150), required */
+  char ord_status;              /* OrdStatus(39), required */
+  oms_fix_str_t account;        /* Account(1) */
+  oms_fix_str_t symbol;         /* Symbol(55), required */
+  char side;                    /* Side(54), required */
+  oms_fix_str_t order_qty;      /* OrderQty(38) */
+  char ord_type;                /* OrdType(40) */
+  oms_fix_str_t price;          /* Price(44) */
+  oms_fix_str_t stop_px;        /* StopPx(99) */
+  char time_in_force;           /* TimeInForce(59) */
+  oms_fix_str_t exec_inst;      /* ExecInst(18) */
+  oms_fix_str_t last_qty;       /* LastQty(32) */
+  oms_fix_str_t last_px;        /* LastPx(31) */
+  oms_fix_str_t leaves_qty;     /* LeavesQty(151), required */
+  oms_fix_str_t cum_qty;        /* CumQty(14), required */
+  oms_fix_str_t avg_px;         /* AvgPx(6), required */
+  int64_t transact_time_ns;     /* TransactTime(60) when > 0 */
+  int ord_rej_reason;           /* OrdRejReason(103) when >= 0; set -1 for none */
+  oms_fix_str_t text;           /* Text(58) */
 } oms_fix_exec_report_t;
 
 /* OrderCancelReject(9). */
 typedef struct oms_fix_cancel_reject_s {
-  oms_fix_str_t order_id;       /* 37, required ("NONE" when unknown) */
-  oms_fix_str_t cl_ord_id;      /* 11, required */
-  oms_fix_str_t orig_cl_ord_id; /* 41, required */
-  char ord_status;              /* 39, required */
-  char response_to;             /* 434, required */
-  int cxl_rej_reason;           /* 102 when >= 0; -1 for none */
-  oms_fix_str_t account;        /* 1 */
-  int64_t transact_time_ns;     /* 60 when > 0 */
-  oms_fix_str_t text;           /* 58 */
+  oms_fix_str_t order_id;       /* OrderID(37), required ("NONE" when unknown) */
+  oms_fix_str_t cl_ord_id;      /* ClOrdID(11), required */
+  oms_fix_str_t orig_cl_ord_id; /* OrigClOrdID(41), required */
+  char ord_status;              /* OrdStatus(39), required */
+  char response_to;             /* CxlRejResponseTo(434), required */
+  int cxl_rej_reason;           /* CxlRejReason(102) when >= 0; -1 for none */
+  oms_fix_str_t account;        /* Account(1) */
+  int64_t transact_time_ns;     /* TransactTime(60) when > 0 */
+  oms_fix_str_t text;           /* Text(58) */
 } oms_fix_cancel_reject_t;
 
 /* OrderMassCancelReport(r). */
 typedef struct oms_fix_mass_cancel_report_s {
-  oms_fix_str_t cl_ord_id;  /* 11 */
-  oms_fix_str_t order_id;   /* 37, required */
-  char request_type;        /* 530, required */
-  char response;            /* 531, required ('0' rejected) */
-  int reject_reason;        /* 532 when >= 0; -1 for none */
-  int64_t total_affected;   /* 533 when >= 0; -1 for none */
-  oms_fix_str_t symbol;     /* 55 */
-  char side;                /* 54 */
-  int64_t transact_time_ns; /* 60 when > 0 */
-  oms_fix_str_t text;       /* 58 */
+  oms_fix_str_t cl_ord_id;  /* ClOrdID(11) */
+  oms_fix_str_t order_id;   /* OrderID(37), required */
+  char request_type;        /* MassCancelRequestType(530), required */
+  char response;            /* MassCancelResponse(531), required ('0' rejected) */
+  int reject_reason;        /* MassCancelRejectReason(532) when >= 0; -1 for none */
+  int64_t total_affected;   /* TotalAffectedOrders(533) when >= 0; -1 for none */
+  oms_fix_str_t symbol;     /* Symbol(55) */
+  char side;                /* Side(54) */
+  int64_t transact_time_ns; /* TransactTime(60) when > 0 */
+  oms_fix_str_t text;       /* Text(58) */
 } oms_fix_mass_cancel_report_t;
 
 /* BusinessMessageReject(j). */
 typedef struct oms_fix_business_reject_s {
-  int64_t ref_seq_num;        /* 45 when > 0 */
-  oms_fix_str_t ref_msg_type; /* 372, required */
-  oms_fix_str_t ref_id;       /* 379 */
-  int reason;                 /* 380, OMS_FIX_BRR_* */
-  oms_fix_str_t text;         /* 58 */
+  int64_t ref_seq_num;        /* RefSeqNum(45) when > 0 */
+  oms_fix_str_t ref_msg_type; /* RefMsgType(372), required */
+  oms_fix_str_t ref_id;       /* BusinessRejectRefID(379) */
+  int reason;                 /* BusinessRejectReason(380), OMS_FIX_BRR_* */
+  oms_fix_str_t text;         /* Text(58) */
 } oms_fix_business_reject_t;
 
 /* Body writers: append the message's body fields to a builder begun with the

@@ -57,20 +57,21 @@ int oms_fix_builder_begin(oms_fix_builder_t *b, char *buf, size_t cap, const cha
   if (cap < BODY_START + TRAILER_LEN) return fail(b, OMS_ENOSPC);
   memcpy(buf, PREFIX, PREFIX_LEN);
   b->len = BODY_START;
-  return put(b, 35, msg_type, strlen(msg_type));
+  return put(b, OMS_FIX_TAG_MsgType, msg_type, strlen(msg_type));
 }
 
 int oms_fix_builder_begin_header(oms_fix_builder_t *b, char *buf, size_t cap,
                                  const oms_fix_header_t *h) {
   oms_fix_builder_begin(b, buf, cap, h->msg_type);
-  oms_fix_add_cstr(b, 49, h->sender_comp_id);
-  oms_fix_add_cstr(b, 56, h->target_comp_id);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_SenderCompID, h->sender_comp_id);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_TargetCompID, h->target_comp_id);
   if (h->msg_seq_num <= 0) return fail(b, OMS_EINVAL);
-  oms_fix_add_int(b, 34, h->msg_seq_num);
-  if (h->poss_dup) oms_fix_add_char(b, 43, 'Y');
-  if (h->poss_resend) oms_fix_add_char(b, 97, 'Y');
-  oms_fix_add_time(b, 52, h->sending_time_ns);
-  if (h->orig_sending_time_ns > 0) oms_fix_add_time(b, 122, h->orig_sending_time_ns);
+  oms_fix_add_int(b, OMS_FIX_TAG_MsgSeqNum, h->msg_seq_num);
+  if (h->poss_dup) oms_fix_add_char(b, OMS_FIX_TAG_PossDupFlag, 'Y');
+  if (h->poss_resend) oms_fix_add_char(b, OMS_FIX_TAG_PossResend, 'Y');
+  oms_fix_add_time(b, OMS_FIX_TAG_SendingTime, h->sending_time_ns);
+  if (h->orig_sending_time_ns > 0)
+    oms_fix_add_time(b, OMS_FIX_TAG_OrigSendingTime, h->orig_sending_time_ns);
   return b->err;
 }
 

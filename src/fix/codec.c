@@ -32,6 +32,7 @@
  * scan of the (few) larger tags already seen; members of the repeating groups
  * listed in fix_internal.h are allowed to repeat.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fix/fix_internal.h"
@@ -101,9 +102,10 @@ static size_t resync(const char *buf, size_t len) {
 
 /* Value of "<SOH>tag=" in a verified frame, by plain search; used only to
  * reference a message that failed the strict field pass. */
-static oms_fix_str_t lenient_find(const char *buf, size_t len, const char *key) {
+static oms_fix_str_t lenient_find(const char *buf, size_t len, uint32_t tag) {
   oms_fix_str_t out = {NULL, 0};
-  size_t klen = strlen(key);
+  char key[16];
+  size_t klen = (size_t)snprintf(key, sizeof(key), "%c%u=", OMS_FIX_SOH, (unsigned)tag);
   for (size_t i = 0; i + klen <= len; i++) {
     if (memcmp(buf + i, key, klen) != 0) continue;
     size_t v = i + klen, e = v;
@@ -128,9 +130,10 @@ static int content_error(oms_fix_perror_t *err, oms_fix_perr_t kind, uint32_t ta
   err->tag = tag;
   err->framed = 1;
   int64_t seq = 0;
-  if (oms_fix_str_to_int(lenient_find(buf, total, "\00134="), &seq) != 0 || seq < 0) seq = 0;
+  if (oms_fix_str_to_int(lenient_find(buf, total, OMS_FIX_TAG_MsgSeqNum), &seq) != 0 || seq < 0)
+    seq = 0;
   err->ref_seq_num = seq;
-  oms_fix_str_t mt = lenient_find(buf, total, "\00135=");
+  oms_fix_str_t mt = lenient_find(buf, total, OMS_FIX_TAG_MsgType);
   if (mt.len == 0) mt.ptr = NULL;
   err->ref_msg_type = mt;
   *consumed = total;
@@ -140,17 +143,17 @@ static int content_error(oms_fix_perror_t *err, oms_fix_perr_t kind, uint32_t ta
 /* The data tag whose length is given by length_tag, or 0. */
 static uint32_t data_tag_for(uint32_t length_tag) {
   switch (length_tag) {
-    case 90: return 91;   /* SecureDataLen -> SecureData */
-    case 93: return 89;   /* SignatureLength -> Signature */
-    case 95: return 96;   /* RawDataLength -> RawData */
-    case 212: return 213; /* XmlDataLen -> XmlData */
-    case 348: return 349; /* EncodedIssuerLen */
-    case 350: return 351; /* EncodedSecurityDescLen */
-    case 352: return 353; /* EncodedListExecInstLen */
-    case 354: return 355; /* EncodedTextLen */
-    case 445: return 446; /* EncodedListStatusTextLen */
-    case 618: return 619; /* EncodedLegIssuerLen */
-    case 621: return 622; /* EncodedLegSecurityDescLen */
+    case OMS_FIX_TAG_SecureDataLen: return OMS_FIX_TAG_SecureData;
+    case OMS_FIX_TAG_SignatureLength: return OMS_FIX_TAG_Signature;
+    case OMS_FIX_TAG_RawDataLength: return OMS_FIX_TAG_RawData;
+    case OMS_FIX_TAG_XmlDataLen: return OMS_FIX_TAG_XmlData;
+    case OMS_FIX_TAG_EncodedIssuerLen: return OMS_FIX_TAG_EncodedIssuer;
+    case OMS_FIX_TAG_EncodedSecurityDescLen: return OMS_FIX_TAG_EncodedSecurityDesc;
+    case OMS_FIX_TAG_EncodedListExecInstLen: return OMS_FIX_TAG_EncodedListExecInst;
+    case OMS_FIX_TAG_EncodedTextLen: return OMS_FIX_TAG_EncodedText;
+    case OMS_FIX_TAG_EncodedListStatusTextLen: return OMS_FIX_TAG_EncodedListStatusText;
+    case OMS_FIX_TAG_EncodedLegIssuerLen: return OMS_FIX_TAG_EncodedLegIssuer;
+    case OMS_FIX_TAG_EncodedLegSecurityDescLen: return OMS_FIX_TAG_EncodedLegSecurityDesc;
     default: return 0;
   }
 }
@@ -158,6 +161,10 @@ static uint32_t data_tag_for(uint32_t length_tag) {
 typedef struct dupset_s {
   uint8_t bits[DUP_BITMAP_TAGS / 8];
 } dupset_t;
+
+static inline void dup_mark(dupset_t *d, uint32_t tag) {
+  d->bits[tag >> 3] |= (uint8_t)(1u << (tag & 7));
+}
 
 /* 1 when tag was already seen (and is not a repeating group member). */
 static int seen_before(dupset_t *d, const oms_fix_msg_t *m, uint32_t tag) {
@@ -249,14 +256,17 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
   msg->msg_type.len = 0;
   if (max_fields < 3)
     return content_error(err, OMS_FIX_PERR_TOO_MANY_FIELDS, 0, buf, total, consumed);
-  msg->fields[0] = (oms_fix_field_t){8, 2, 7};
-  msg->fields[1] =
-      (oms_fix_field_t){9, (uint32_t)PREFIX_LEN, (uint32_t)(body_start - 1 - PREFIX_LEN)};
+  msg->fields[0] = (oms_fix_field_t){OMS_FIX_TAG_BeginString, 2, 7};
+  msg->fields[1] = (oms_fix_field_t){OMS_FIX_TAG_BodyLength, (uint32_t)PREFIX_LEN,
+                                     (uint32_t)(body_start - 1 - PREFIX_LEN)};
   msg->nfields = 2;
 
   dupset_t seen;
   memset(&seen, 0, sizeof(seen));
-  seen.bits[1] |= 1u << 0 | 1u << 1 | 1u << 2; /* 8, 9, 10 belong to the frame */
+  /* BeginString, BodyLength and CheckSum belong to the frame. */
+  dup_mark(&seen, OMS_FIX_TAG_BeginString);
+  dup_mark(&seen, OMS_FIX_TAG_BodyLength);
+  dup_mark(&seen, OMS_FIX_TAG_CheckSum);
   uint32_t prev_tag = 0;
   int64_t prev_int = -1;
   pos = body_start;
@@ -282,8 +292,9 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
       while (buf[pos] != OMS_FIX_SOH) pos++; /* body ends with SOH: checked above */
     }
     if (pos == v0) return content_error(err, OMS_FIX_PERR_EMPTY_VALUE, tag, buf, total, consumed);
-    if (msg->nfields == 2 && tag != 35) {
-      return content_error(err, OMS_FIX_PERR_MISSING_MSG_TYPE, 35, buf, total, consumed);
+    if (msg->nfields == 2 && tag != OMS_FIX_TAG_MsgType) {
+      return content_error(err, OMS_FIX_PERR_MISSING_MSG_TYPE, OMS_FIX_TAG_MsgType, buf, total,
+                           consumed);
     }
     if (seen_before(&seen, msg, tag)) {
       return content_error(err, OMS_FIX_PERR_DUPLICATE_TAG, tag, buf, total, consumed);
@@ -299,7 +310,8 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
   }
   /* The body ends with SOH and its first field was checked to be 35, so at
    * least one field was read. */
-  msg->fields[msg->nfields++] = (oms_fix_field_t){10, (uint32_t)(body_end + 3), 3};
+  msg->fields[msg->nfields++] =
+      (oms_fix_field_t){OMS_FIX_TAG_CheckSum, (uint32_t)(body_end + 3), 3};
   msg->msg_type = oms_fix_msg_value(msg, 2);
   *consumed = total;
   return 0;

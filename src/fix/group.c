@@ -20,20 +20,30 @@ typedef struct group_def_s {
   uint32_t members[MAX_MEMBERS]; /* members[0] is the delimiter; 0-terminated */
 } group_def_t;
 
+#define T(name) OMS_FIX_TAG_##name
 static const group_def_t groups[] = {
-    {453, {448, 447, 452, 802, 523, 803}},                            /* NoPartyIDs */
-    {802, {523, 803}},                                                /* NoPartySubIDs */
-    {539, {524, 525, 538, 804, 545, 805}},                            /* NoNestedPartyIDs */
-    {804, {545, 805}},                                                /* NoNestedPartySubIDs */
-    {386, {336, 625}},                                                /* NoTradingSessions */
-    {78, {79, 661, 736, 467, 539, 524, 525, 538, 804, 545, 805, 80}}, /* NoAllocs */
-    {384, {372, 385}},                                                /* NoMsgTypes */
-    {454, {455, 456}},                                                /* NoSecurityAltID */
-    {232, {233, 234}},                                                /* NoStipulations */
-    {382, {375, 337, 437, 438, 655}},                                 /* NoContraBrokers */
-    {136, {137, 138, 139, 891}},                                      /* NoMiscFees */
-    {534, {41, 535, 536}},                                            /* NoAffectedOrders */
+    {T(NoPartyIDs),
+     {T(PartyID), T(PartyIDSource), T(PartyRole), T(NoPartySubIDs), T(PartySubID),
+      T(PartySubIDType)}},
+    {T(NoPartySubIDs), {T(PartySubID), T(PartySubIDType)}},
+    {T(NoNestedPartyIDs),
+     {T(NestedPartyID), T(NestedPartyIDSource), T(NestedPartyRole), T(NoNestedPartySubIDs),
+      T(NestedPartySubID), T(NestedPartySubIDType)}},
+    {T(NoNestedPartySubIDs), {T(NestedPartySubID), T(NestedPartySubIDType)}},
+    {T(NoTradingSessions), {T(TradingSessionID), T(TradingSessionSubID)}},
+    {T(NoAllocs),
+     {T(AllocAccount), T(AllocAcctIDSource), T(AllocSettlCurrency), T(IndividualAllocID),
+      T(NoNestedPartyIDs), T(NestedPartyID), T(NestedPartyIDSource), T(NestedPartyRole),
+      T(NoNestedPartySubIDs), T(NestedPartySubID), T(NestedPartySubIDType), T(AllocQty)}},
+    {T(NoMsgTypes), {T(RefMsgType), T(MsgDirection)}},
+    {T(NoSecurityAltID), {T(SecurityAltID), T(SecurityAltIDSource)}},
+    {T(NoStipulations), {T(StipulationType), T(StipulationValue)}},
+    {T(NoContraBrokers),
+     {T(ContraBroker), T(ContraTrader), T(ContraTradeQty), T(ContraTradeTime), T(ContraLegRefID)}},
+    {T(NoMiscFees), {T(MiscFeeAmt), T(MiscFeeCurr), T(MiscFeeType), T(MiscFeeBasis)}},
+    {T(NoAffectedOrders), {T(OrigClOrdID), T(AffectedOrderID), T(AffectedSecondaryOrderID)}},
 };
+#undef T
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
@@ -56,44 +66,44 @@ static const group_def_t *find_def(uint32_t count_tag) {
  * of the table (test_group.c checks each group's members may repeat). */
 int oms__fix_group_member(uint32_t tag) {
   switch (tag) {
-    case 41:
-    case 79:
-    case 80:
-    case 137:
-    case 138:
-    case 139:
-    case 233:
-    case 234:
-    case 336:
-    case 337:
-    case 372:
-    case 375:
-    case 385:
-    case 437:
-    case 438:
-    case 447:
-    case 448:
-    case 452:
-    case 455:
-    case 456:
-    case 467:
-    case 523:
-    case 524:
-    case 525:
-    case 535:
-    case 536:
-    case 538:
-    case 539:
-    case 545:
-    case 625:
-    case 655:
-    case 661:
-    case 736:
-    case 802:
-    case 803:
-    case 804:
-    case 805:
-    case 891: return 1;
+    case OMS_FIX_TAG_OrigClOrdID:
+    case OMS_FIX_TAG_AllocAccount:
+    case OMS_FIX_TAG_AllocQty:
+    case OMS_FIX_TAG_MiscFeeAmt:
+    case OMS_FIX_TAG_MiscFeeCurr:
+    case OMS_FIX_TAG_MiscFeeType:
+    case OMS_FIX_TAG_StipulationType:
+    case OMS_FIX_TAG_StipulationValue:
+    case OMS_FIX_TAG_TradingSessionID:
+    case OMS_FIX_TAG_ContraTrader:
+    case OMS_FIX_TAG_RefMsgType:
+    case OMS_FIX_TAG_ContraBroker:
+    case OMS_FIX_TAG_MsgDirection:
+    case OMS_FIX_TAG_ContraTradeQty:
+    case OMS_FIX_TAG_ContraTradeTime:
+    case OMS_FIX_TAG_PartyIDSource:
+    case OMS_FIX_TAG_PartyID:
+    case OMS_FIX_TAG_PartyRole:
+    case OMS_FIX_TAG_SecurityAltID:
+    case OMS_FIX_TAG_SecurityAltIDSource:
+    case OMS_FIX_TAG_IndividualAllocID:
+    case OMS_FIX_TAG_PartySubID:
+    case OMS_FIX_TAG_NestedPartyID:
+    case OMS_FIX_TAG_NestedPartyIDSource:
+    case OMS_FIX_TAG_AffectedOrderID:
+    case OMS_FIX_TAG_AffectedSecondaryOrderID:
+    case OMS_FIX_TAG_NestedPartyRole:
+    case OMS_FIX_TAG_NoNestedPartyIDs:
+    case OMS_FIX_TAG_NestedPartySubID:
+    case OMS_FIX_TAG_TradingSessionSubID:
+    case OMS_FIX_TAG_ContraLegRefID:
+    case OMS_FIX_TAG_AllocAcctIDSource:
+    case OMS_FIX_TAG_AllocSettlCurrency:
+    case OMS_FIX_TAG_NoPartySubIDs:
+    case OMS_FIX_TAG_PartySubIDType:
+    case OMS_FIX_TAG_NoNestedPartySubIDs:
+    case OMS_FIX_TAG_NestedPartySubIDType:
+    case OMS_FIX_TAG_MiscFeeBasis: return 1;
     default: return 0;
   }
 }

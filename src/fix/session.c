@@ -157,8 +157,8 @@ static int admin_send(oms_fix_session_t *s) {
 }
 
 static int send_logout(oms_fix_session_t *s, const char *text) {
-  oms_fix_builder_t *b = admin_begin(s, "5");
-  if (text) oms_fix_add_cstr(b, 58, text);
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Logout);
+  if (text) oms_fix_add_cstr(b, OMS_FIX_TAG_Text, text);
   return admin_send(s);
 }
 
@@ -171,14 +171,15 @@ static int logout_and_drop(oms_fix_session_t *s, const char *text) {
 
 static int send_reject(oms_fix_session_t *s, int64_t ref_seq, oms_fix_str_t ref_type,
                        uint32_t ref_tag, int reason, const char *text) {
-  slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %u reason %d: %s", (long long)ref_seq,
-       (unsigned)ref_tag, reason, text ? text : "");
-  oms_fix_builder_t *b = admin_begin(s, "3");
-  oms_fix_add_int(b, 45, ref_seq > 0 ? ref_seq : 0);
-  if (ref_tag) oms_fix_add_int(b, 371, ref_tag);
-  if (ref_type.len) oms_fix_add_str(b, 372, ref_type);
-  oms_fix_add_int(b, 373, reason);
-  if (text) oms_fix_add_cstr(b, 58, text);
+  const char *tag_name = oms_fix_tag_name(ref_tag);
+  slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %s(%u) reason %d: %s", (long long)ref_seq,
+       tag_name ? tag_name : "?", (unsigned)ref_tag, reason, text ? text : "");
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Reject);
+  oms_fix_add_int(b, OMS_FIX_TAG_RefSeqNum, ref_seq > 0 ? ref_seq : 0);
+  if (ref_tag) oms_fix_add_int(b, OMS_FIX_TAG_RefTagID, ref_tag);
+  if (ref_type.len) oms_fix_add_str(b, OMS_FIX_TAG_RefMsgType, ref_type);
+  oms_fix_add_int(b, OMS_FIX_TAG_SessionRejectReason, reason);
+  if (text) oms_fix_add_cstr(b, OMS_FIX_TAG_Text, text);
   return admin_send(s);
 }
 
@@ -191,9 +192,9 @@ static int send_resend_request(oms_fix_session_t *s, int64_t seen_seq) {
   slog(s, OMS_FIX_LOG_INFO, "gap: expected %lld, received %lld", (long long)s->next_target,
        (long long)seen_seq);
   s->resend_until = seen_seq;
-  oms_fix_builder_t *b = admin_begin(s, "2");
-  oms_fix_add_int(b, 7, s->next_target);
-  oms_fix_add_int(b, 16, 0);
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_ResendRequest);
+  oms_fix_add_int(b, OMS_FIX_TAG_BeginSeqNo, s->next_target);
+  oms_fix_add_int(b, OMS_FIX_TAG_EndSeqNo, 0);
   return admin_send(s);
 }
 
@@ -271,8 +272,12 @@ void oms_fix_session_destroy(oms_fix_session_t *s) {
   free(s);
 }
 
-int oms_fix_session_connect(oms_fix_session_t *s) {
-  if (s->state != OMS_FIX_SESSION_DISCONNECTED) return OMS_ESTATE;
+/* Reads the sequence numbers from the store once: at every connect, and
+ * for a session that has not connected since it was created (a message
+ * stored while the client is away must carry the number the session will
+ * resume from). OMS_ENOTFOUND from the store means a new session. */
+static int load_seqnums(oms_fix_session_t *s) {
+  if (s->seq_loaded) return 0;
   int64_t ns = 1, nt = 1;
   int rc = s->store.load_seqnums(s->store.ctx, &ns, &nt);
   if (rc == OMS_ENOTFOUND) {
@@ -286,6 +291,15 @@ int oms_fix_session_connect(oms_fix_session_t *s) {
   s->next_sender = ns;
   s->next_target = nt;
   s->seq_loaded = 1;
+  return 0;
+}
+
+int oms_fix_session_connect(oms_fix_session_t *s) {
+  if (s->state != OMS_FIX_SESSION_DISCONNECTED) return OMS_ESTATE;
+  /* Always from the store: it is the truth across reconnects. */
+  s->seq_loaded = 0;
+  int rc = load_seqnums(s);
+  if (rc) return rc;
   s->state = OMS_FIX_SESSION_AWAIT_LOGON;
   s->resend_until = 0;
   s->hb_s = 0;
@@ -309,8 +323,23 @@ int oms_fix_session_heartbeat_s(const oms_fix_session_t *s) { return s->hb_s; }
 /* ------------------------------------------------------------------------ */
 /* Resend                                                                     */
 
+/* 1 when t is the MsgType lit. Inline, so that with a constant lit the compiler
+ * reduces it to a length and a byte compare: dispatch() runs it for every
+ * inbound message. */
+static inline int type_is(oms_fix_str_t t, const char *lit) {
+  size_t n = strlen(lit);
+  return t.len == n && memcmp(t.ptr, lit, n) == 0;
+}
+
+/* One test per admin row of the MsgType table (the APP rows fold away). */
 static int is_admin_type(oms_fix_str_t t) {
-  return t.len == 1 && strchr("0123456A", t.ptr[0]) != NULL;
+#define ADMIN 1
+#define APP 0
+#define ADMIN_ROW(name, type, cat) || (cat && type_is(t, type))
+  return 0 OMS_FIX_MSG_TYPE_MAP(ADMIN_ROW);
+#undef ADMIN_ROW
+#undef APP
+#undef ADMIN
 }
 
 /* FIX 4.4 MsgTypes: one char (I, O and U unused), AA-AZ, BA-BH, or
@@ -331,7 +360,7 @@ static int valid_msg_type(oms_fix_str_t t) {
  * new_seq next. It reuses an old number, so next_sender does not move. */
 static int send_gap_fill(oms_fix_session_t *s, int64_t seq, int64_t new_seq) {
   int64_t t = now(s);
-  oms_fix_header_t h = {.msg_type = "4",
+  oms_fix_header_t h = {.msg_type = OMS_FIX_MSG_SequenceReset,
                         .sender_comp_id = s->sender,
                         .target_comp_id = s->target,
                         .msg_seq_num = seq,
@@ -340,8 +369,8 @@ static int send_gap_fill(oms_fix_session_t *s, int64_t seq, int64_t new_seq) {
                         .orig_sending_time_ns = t};
   oms_fix_builder_t *b = &s->admin_b;
   oms_fix_builder_begin_header(b, s->admin_buf, s->admin_cap, &h);
-  oms_fix_add_char(b, 123, 'Y');
-  oms_fix_add_int(b, 36, new_seq);
+  oms_fix_add_char(b, OMS_FIX_TAG_GapFillFlag, 'Y');
+  oms_fix_add_int(b, OMS_FIX_TAG_NewSeqNo, new_seq);
   size_t len;
   int rc = oms_fix_builder_finish(b, &len);
   if (rc) return fatal(s, rc, "build gap fill");
@@ -355,7 +384,8 @@ static int stored_usable(oms_fix_session_t *s, int64_t seq, size_t len, int64_t 
   oms_fix_msg_t *m = &s->stored_msg;
   size_t used;
   if (oms_fix_parse(s->load_buf, len, &s->limits, m, &used, NULL) != 0 ||
-      is_admin_type(m->msg_type) || m->msg_type.len > 8 || oms_fix_msg_get_time(m, 52, orig) != 0) {
+      is_admin_type(m->msg_type) || m->msg_type.len > 8 ||
+      oms_fix_msg_get_time(m, OMS_FIX_TAG_SendingTime, orig) != 0) {
     slog(s, OMS_FIX_LOG_ERROR, "stored message %lld unusable: gap-filled", (long long)seq);
     return 0;
   }
@@ -380,17 +410,18 @@ static int resend_stored(oms_fix_session_t *s, int64_t seq, int64_t orig) {
   oms_fix_builder_begin_header(b, s->admin_buf, s->admin_cap, &h);
   for (size_t i = 0; i < m->nfields; i++) {
     switch (m->fields[i].tag) {
-      case 8:
-      case 9:
-      case 35:
-      case 49:
-      case 56:
-      case 34:
-      case 43:
-      case 97:
-      case 52:
-      case 122:
-      case 10: continue; /* the header is rewritten above, the trailer by finish */
+      case OMS_FIX_TAG_BeginString:
+      case OMS_FIX_TAG_BodyLength:
+      case OMS_FIX_TAG_MsgType:
+      case OMS_FIX_TAG_SenderCompID:
+      case OMS_FIX_TAG_TargetCompID:
+      case OMS_FIX_TAG_MsgSeqNum:
+      case OMS_FIX_TAG_PossDupFlag:
+      case OMS_FIX_TAG_PossResend:
+      case OMS_FIX_TAG_SendingTime:
+      case OMS_FIX_TAG_OrigSendingTime:
+      case OMS_FIX_TAG_CheckSum:
+        continue; /* the header is rewritten above, the trailer by finish */
       default: oms_fix_add_str(b, m->fields[i].tag, oms_fix_msg_value(m, i));
     }
   }
@@ -442,12 +473,12 @@ static int reason_for(int rc) {
 /* The peer's SenderCompID must be our target and its TargetCompID us. */
 static int comp_ids_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, uint32_t *bad_tag) {
   oms_fix_str_t v;
-  if (oms_fix_msg_get_str(m, 49, &v) != 0 || !oms_fix_str_eq(v, s->target)) {
-    *bad_tag = 49;
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_SenderCompID, &v) != 0 || !oms_fix_str_eq(v, s->target)) {
+    *bad_tag = OMS_FIX_TAG_SenderCompID;
     return 0;
   }
-  if (oms_fix_msg_get_str(m, 56, &v) != 0 || !oms_fix_str_eq(v, s->sender)) {
-    *bad_tag = 56;
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_TargetCompID, &v) != 0 || !oms_fix_str_eq(v, s->sender)) {
+    *bad_tag = OMS_FIX_TAG_TargetCompID;
     return 0;
   }
   return 1;
@@ -455,7 +486,7 @@ static int comp_ids_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, uint3
 
 static int sending_time_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int *reason) {
   int64_t t;
-  int rc = oms_fix_msg_get_time(m, 52, &t);
+  int rc = oms_fix_msg_get_time(m, OMS_FIX_TAG_SendingTime, &t);
   if (rc) {
     *reason = reason_for(rc);
     return 0;
@@ -474,18 +505,18 @@ static int sending_time_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, i
 static int header_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int poss_dup,
                      uint32_t *tag, int *reason) {
   if (!sending_time_ok(s, m, reason)) {
-    *tag = 52;
+    *tag = OMS_FIX_TAG_SendingTime;
     return 0;
   }
   int64_t t;
-  int rc = oms_fix_msg_get_time(m, 122, &t);
-  if (poss_dup && !oms_fix_msg_is(m, "4") && rc != 0) {
-    *tag = 122;
+  int rc = oms_fix_msg_get_time(m, OMS_FIX_TAG_OrigSendingTime, &t);
+  if (poss_dup && !oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset) && rc != 0) {
+    *tag = OMS_FIX_TAG_OrigSendingTime;
     *reason = reason_for(rc);
     return 0;
   }
   if (!valid_msg_type(m->msg_type)) {
-    *tag = 35;
+    *tag = OMS_FIX_TAG_MsgType;
     *reason = OMS_FIX_SRR_INVALID_MSG_TYPE;
     return 0;
   }
@@ -500,18 +531,19 @@ static int too_low(oms_fix_session_t *s, int64_t seq) {
 }
 
 static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
-  if (!oms_fix_msg_is(m, "A")) {
+  if (!oms_fix_msg_is(m, OMS_FIX_MSG_Logon)) {
     drop(s, "first message is not Logon");
     return 0;
   }
   uint32_t bad_tag;
   if (!comp_ids_ok(s, m, &bad_tag)) return logout_and_drop(s, "CompID problem");
   int64_t hb;
-  if (oms_fix_msg_get_int(m, 108, &hb) != 0 || hb < 0 || hb > s->cfg.max_heartbeat_s) {
+  if (oms_fix_msg_get_int(m, OMS_FIX_TAG_HeartBtInt, &hb) != 0 || hb < 0 ||
+      hb > s->cfg.max_heartbeat_s) {
     return logout_and_drop(s, "HeartBtInt(108) missing or out of range");
   }
   int64_t enc = 0;
-  int rc = oms_fix_msg_get_int(m, 98, &enc);
+  int rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_EncryptMethod, &enc);
   if (rc != OMS_ENOTFOUND && (rc != 0 || enc != 0)) {
     return logout_and_drop(s, "EncryptMethod(98) must be 0");
   }
@@ -520,14 +552,14 @@ static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
     return logout_and_drop(s, "SendingTime(52) missing or inaccurate");
   }
   oms_fix_str_t user = {NULL, 0}, pass = {NULL, 0};
-  (void)oms_fix_msg_get_str(m, 553, &user);
-  (void)oms_fix_msg_get_str(m, 554, &pass);
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_Username, &user);
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_Password, &pass);
   if (s->io.authenticate(s->io.ctx, user, pass) != 0) {
     /* No detail: the peer is not yet trusted. */
     return logout_and_drop(s, "authentication failed");
   }
   int reset = 0;
-  rc = oms_fix_msg_get_bool(m, 141, &reset);
+  rc = oms_fix_msg_get_bool(m, OMS_FIX_TAG_ResetSeqNumFlag, &reset);
   if (rc != 0 && rc != OMS_ENOTFOUND) return logout_and_drop(s, "ResetSeqNumFlag(141) invalid");
   if (reset) {
     if (seq != 1) return logout_and_drop(s, "ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1");
@@ -543,10 +575,10 @@ static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   s->hb_ns = hb * NS_PER_S;
   slog(s, OMS_FIX_LOG_INFO, "logon %s -> %s, HeartBtInt %d%s", s->target, s->sender, s->hb_s,
        reset ? ", sequence reset" : "");
-  oms_fix_builder_t *b = admin_begin(s, "A");
-  oms_fix_add_int(b, 98, 0);
-  oms_fix_add_int(b, 108, hb);
-  if (reset) oms_fix_add_char(b, 141, 'Y');
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Logon);
+  oms_fix_add_int(b, OMS_FIX_TAG_EncryptMethod, 0);
+  oms_fix_add_int(b, OMS_FIX_TAG_HeartBtInt, hb);
+  if (reset) oms_fix_add_char(b, OMS_FIX_TAG_ResetSeqNumFlag, 'Y');
   rc = admin_send(s);
   if (rc) return rc;
   return seq == s->next_target ? advance_target(s) : send_resend_request(s, seq);
@@ -554,26 +586,30 @@ static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
 
 static int answer_test_request(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   oms_fix_str_t id;
-  if (oms_fix_msg_get_str(m, 112, &id) != 0) {
-    return send_reject(s, seq, m->msg_type, 112, OMS_FIX_SRR_REQUIRED_TAG_MISSING,
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_TestReqID, &id) != 0) {
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_TestReqID, OMS_FIX_SRR_REQUIRED_TAG_MISSING,
                        "TestReqID(112) missing");
   }
-  oms_fix_builder_t *b = admin_begin(s, "0");
-  oms_fix_add_str(b, 112, id);
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Heartbeat);
+  oms_fix_add_str(b, OMS_FIX_TAG_TestReqID, id);
   return admin_send(s);
 }
 
 static int on_resend_request(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   int64_t begin, end;
-  int rc = oms_fix_msg_get_int(m, 7, &begin);
-  if (rc) return send_reject(s, seq, m->msg_type, 7, reason_for(rc), "BeginSeqNo(7)");
-  rc = oms_fix_msg_get_int(m, 16, &end);
-  if (rc) return send_reject(s, seq, m->msg_type, 16, reason_for(rc), "EndSeqNo(16)");
+  int rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_BeginSeqNo, &begin);
+  if (rc)
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_BeginSeqNo, reason_for(rc),
+                       "BeginSeqNo(7)");
+  rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_EndSeqNo, &end);
+  if (rc)
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_EndSeqNo, reason_for(rc), "EndSeqNo(16)");
   if (begin < 1) {
-    return send_reject(s, seq, m->msg_type, 7, OMS_FIX_SRR_VALUE_INCORRECT, "BeginSeqNo(7) < 1");
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_BeginSeqNo, OMS_FIX_SRR_VALUE_INCORRECT,
+                       "BeginSeqNo(7) < 1");
   }
   if (end < 0 || (end != 0 && end < begin)) {
-    return send_reject(s, seq, m->msg_type, 16, OMS_FIX_SRR_VALUE_INCORRECT,
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_EndSeqNo, OMS_FIX_SRR_VALUE_INCORRECT,
                        "EndSeqNo(16) before BeginSeqNo(7)");
   }
   return do_resend(s, begin, end);
@@ -583,10 +619,11 @@ static int on_resend_request(oms_fix_session_t *s, const oms_fix_msg_t *m, int64
  * message's own MsgSeqNum. */
 static int on_sequence_reset(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   int64_t ns;
-  int rc = oms_fix_msg_get_int(m, 36, &ns);
-  if (rc) return send_reject(s, seq, m->msg_type, 36, reason_for(rc), "NewSeqNo(36)");
+  int rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_NewSeqNo, &ns);
+  if (rc)
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_NewSeqNo, reason_for(rc), "NewSeqNo(36)");
   if (ns < s->next_target) {
-    return send_reject(s, seq, m->msg_type, 36, OMS_FIX_SRR_VALUE_INCORRECT,
+    return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_NewSeqNo, OMS_FIX_SRR_VALUE_INCORRECT,
                        "NewSeqNo(36) below the expected MsgSeqNum");
   }
   slog(s, OMS_FIX_LOG_WARN, "sequence reset: expected %lld -> %lld", (long long)s->next_target,
@@ -598,10 +635,10 @@ static int on_sequence_reset(oms_fix_session_t *s, const oms_fix_msg_t *m, int64
 
 static int on_gap_fill(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   int64_t ns;
-  int rc = oms_fix_msg_get_int(m, 36, &ns);
+  int rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_NewSeqNo, &ns);
   if (rc || ns <= s->next_target) {
-    rc = send_reject(s, seq, m->msg_type, 36, rc ? reason_for(rc) : OMS_FIX_SRR_VALUE_INCORRECT,
-                     "NewSeqNo(36)");
+    rc = send_reject(s, seq, m->msg_type, OMS_FIX_TAG_NewSeqNo,
+                     rc ? reason_for(rc) : OMS_FIX_SRR_VALUE_INCORRECT, "NewSeqNo(36)");
     return rc ? rc : advance_target(s);
   }
   s->next_target = ns - 1;
@@ -610,7 +647,7 @@ static int on_gap_fill(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq
 
 /* A message above the expected number. */
 static int on_gap(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
-  if (oms_fix_msg_is(m, "5")) {
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_Logout)) {
     (void)send_logout(s, NULL);
     drop(s, "logout by peer");
     return 0;
@@ -618,29 +655,34 @@ static int on_gap(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   int rc = send_resend_request(s, seq);
   if (rc) return rc;
   /* Honoured now, counted when resent: both sides could wait otherwise. */
-  if (oms_fix_msg_is(m, "2")) return on_resend_request(s, m, seq);
-  if (oms_fix_msg_is(m, "1")) return answer_test_request(s, m, seq);
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_ResendRequest)) return on_resend_request(s, m, seq);
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_TestRequest)) return answer_test_request(s, m, seq);
   return 0;
 }
 
 /* A message at the expected number that passed the header checks. */
 static int dispatch(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
-  char t = m->msg_type.len == 1 ? m->msg_type.ptr[0] : 0;
   int rc = 0;
-  switch (t) {
-    case '0': break;
-    case '1': rc = answer_test_request(s, m, seq); break;
-    case '2': rc = on_resend_request(s, m, seq); break;
-    case '3': slog(s, OMS_FIX_LOG_WARN, "peer rejected our message"); break;
-    case '4': return on_gap_fill(s, m, seq);
-    case '5':
-      rc = advance_target(s);
-      if (rc) return rc;
-      if (s->state == OMS_FIX_SESSION_ACTIVE) (void)send_logout(s, NULL);
-      drop(s, s->state == OMS_FIX_SESSION_ACTIVE ? "logout by peer" : "logout complete");
-      return 0;
-    case 'A': return logout_and_drop(s, "Logon received while logged on");
-    default: (void)s->io.on_app_msg(s->io.ctx, m); break;
+  if (type_is(m->msg_type, OMS_FIX_MSG_Heartbeat)) {
+    /* nothing to do: receiving it was the point */
+  } else if (type_is(m->msg_type, OMS_FIX_MSG_TestRequest)) {
+    rc = answer_test_request(s, m, seq);
+  } else if (type_is(m->msg_type, OMS_FIX_MSG_ResendRequest)) {
+    rc = on_resend_request(s, m, seq);
+  } else if (type_is(m->msg_type, OMS_FIX_MSG_Reject)) {
+    slog(s, OMS_FIX_LOG_WARN, "peer rejected our message");
+  } else if (type_is(m->msg_type, OMS_FIX_MSG_SequenceReset)) {
+    return on_gap_fill(s, m, seq);
+  } else if (type_is(m->msg_type, OMS_FIX_MSG_Logout)) {
+    rc = advance_target(s);
+    if (rc) return rc;
+    if (s->state == OMS_FIX_SESSION_ACTIVE) (void)send_logout(s, NULL);
+    drop(s, s->state == OMS_FIX_SESSION_ACTIVE ? "logout by peer" : "logout complete");
+    return 0;
+  } else if (type_is(m->msg_type, OMS_FIX_MSG_Logon)) {
+    return logout_and_drop(s, "Logon received while logged on");
+  } else {
+    (void)s->io.on_app_msg(s->io.ctx, m);
   }
   return rc ? rc : advance_target(s);
 }
@@ -648,7 +690,7 @@ static int dispatch(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
 static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   s->last_recv_ns = now(s);
   int64_t seq;
-  if (oms_fix_msg_get_int(m, 34, &seq) != 0 || seq < 1) {
+  if (oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq) != 0 || seq < 1) {
     return logout_and_drop(s, "MsgSeqNum(34) missing or invalid");
   }
   if (s->state == OMS_FIX_SESSION_AWAIT_LOGON) return on_logon(s, m, seq);
@@ -659,9 +701,10 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
     return logout_and_drop(s, "CompID problem");
   }
   int poss_dup = 0, gap_fill = 0;
-  (void)oms_fix_msg_get_bool(m, 43, &poss_dup);
-  (void)oms_fix_msg_get_bool(m, 123, &gap_fill);
-  if (oms_fix_msg_is(m, "4") && !gap_fill) return on_sequence_reset(s, m, seq);
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &poss_dup);
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_GapFillFlag, &gap_fill);
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset) && !gap_fill)
+    return on_sequence_reset(s, m, seq);
   if (seq > s->next_target) return on_gap(s, m, seq);
   if (seq < s->next_target) {
     if (!poss_dup) return too_low(s, seq);
@@ -738,15 +781,15 @@ static int heartbeat_tick(oms_fix_session_t *s, int64_t t) {
     /* Silence for a heartbeat interval plus a transmission allowance. */
     char id[32];
     snprintf(id, sizeof(id), "TEST%lld", (long long)++s->test_req_count);
-    oms_fix_builder_t *b = admin_begin(s, "1");
-    oms_fix_add_cstr(b, 112, id);
+    oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_TestRequest);
+    oms_fix_add_cstr(b, OMS_FIX_TAG_TestReqID, id);
     int rc = admin_send(s);
     if (rc) return rc;
     s->test_req_pending = 1;
     s->test_req_sent_ns = t;
   }
   if (t - s->last_sent_ns >= s->hb_ns) {
-    admin_begin(s, "0");
+    admin_begin(s, OMS_FIX_MSG_Heartbeat);
     return admin_send(s);
   }
   return 0;
@@ -779,26 +822,6 @@ int oms_fix_session_logout(oms_fix_session_t *s, const char *text) {
 
 static int can_send(const oms_fix_session_t *s) {
   return s->state == OMS_FIX_SESSION_ACTIVE || s->state == OMS_FIX_SESSION_LOGOUT_SENT;
-}
-
-/* The sequence numbers as stored, for a session that has not connected
- * since it was created (a message stored while the client is away must
- * carry the number the session will resume from). */
-static int load_seqnums(oms_fix_session_t *s) {
-  if (s->seq_loaded) return 0;
-  int64_t ns = 1, nt = 1;
-  int rc = s->store.load_seqnums(s->store.ctx, &ns, &nt);
-  if (rc == OMS_ENOTFOUND) {
-    ns = nt = 1;
-  } else if (rc) {
-    return rc;
-  } else if (ns < 1 || nt < 1) {
-    return OMS_ESTORE;
-  }
-  s->next_sender = ns;
-  s->next_target = nt;
-  s->seq_loaded = 1;
-  return 0;
 }
 
 int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fix_builder_t **b) {
@@ -853,18 +876,19 @@ int oms_fix_session_app_send(oms_fix_session_t *s) {
     return oms_fix_session_app_send(s);              \
   }
 
-SEND_WITH(oms_fix_session_send_exec_report, "8", oms_fix_exec_report_t, oms_fix_add_exec_report)
-SEND_WITH(oms_fix_session_send_cancel_reject, "9", oms_fix_cancel_reject_t,
-          oms_fix_add_cancel_reject)
-SEND_WITH(oms_fix_session_send_mass_cancel_report, "r", oms_fix_mass_cancel_report_t,
-          oms_fix_add_mass_cancel_report)
-SEND_WITH(oms_fix_session_send_business_reject, "j", oms_fix_business_reject_t,
-          oms_fix_add_business_reject)
+SEND_WITH(oms_fix_session_send_exec_report, OMS_FIX_MSG_ExecutionReport, oms_fix_exec_report_t,
+          oms_fix_add_exec_report)
+SEND_WITH(oms_fix_session_send_cancel_reject, OMS_FIX_MSG_OrderCancelReject,
+          oms_fix_cancel_reject_t, oms_fix_add_cancel_reject)
+SEND_WITH(oms_fix_session_send_mass_cancel_report, OMS_FIX_MSG_OrderMassCancelReport,
+          oms_fix_mass_cancel_report_t, oms_fix_add_mass_cancel_report)
+SEND_WITH(oms_fix_session_send_business_reject, OMS_FIX_MSG_BusinessMessageReject,
+          oms_fix_business_reject_t, oms_fix_add_business_reject)
 
 int oms_fix_session_send_reject(oms_fix_session_t *s, const oms_fix_msg_t *m,
                                 const oms_fix_bad_field_t *bad, const char *text) {
   if (!can_send(s)) return OMS_ESTATE;
   int64_t seq = 0;
-  (void)oms_fix_msg_get_int(m, 34, &seq);
+  (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
   return send_reject(s, seq, m->msg_type, bad->tag, bad->reason, text);
 }

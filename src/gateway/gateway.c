@@ -483,15 +483,15 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
     return OMS_ECLOSED;
   }
   oms_fix_str_t sender = {0}, target = {0};
-  (void)oms_fix_msg_get_str(m, 49, &sender);
-  (void)oms_fix_msg_get_str(m, 56, &target);
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_SenderCompID, &sender);
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_TargetCompID, &target);
   gw_session_t *s = NULL;
   for (size_t i = 0; i < gw->nsessions; i++)
     if (oms_fix_str_eq(sender, gw->sessions[i]->client) &&
         oms_fix_str_eq(target, gw->sessions[i]->ours))
       s = gw->sessions[i];
   const char *why = NULL;
-  if (!oms_fix_msg_is(m, "A"))
+  if (!oms_fix_msg_is(m, OMS_FIX_MSG_Logon))
     why = "first message is not a Logon";
   else if (s == NULL)
     why = "unknown SenderCompID/TargetCompID";
@@ -615,16 +615,16 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_RISK_HALTED: return OMS_FIX_ORD_REJ_EXCHANGE_CLOSED;
     case OMS_R_DUPLICATE_CLORDID:
     case OMS_R_RISK_DUPLICATE_ORDER: return OMS_FIX_ORD_REJ_DUPLICATE_ORDER;
-    case OMS_R_NOT_ENTITLED: return 15; /* Unknown account(s) */
+    case OMS_R_NOT_ENTITLED: return OMS_FIX_ORD_REJ_UNKNOWN_ACCOUNT;
     case OMS_R_QTY_NOT_POSITIVE:
     case OMS_R_LOT_SIZE:
     case OMS_R_MIN_QTY:
-    case OMS_R_MAX_QTY: return 13; /* Incorrect quantity */
+    case OMS_R_MAX_QTY: return OMS_FIX_ORD_REJ_INCORRECT_QUANTITY;
     case OMS_R_BAD_ENUM:
     case OMS_R_POST_ONLY_NOT_LIMIT:
     case OMS_R_POST_ONLY_TIF:
     case OMS_R_MARKET_TIF:
-    case OMS_R_UNSUPPORTED: return 11; /* Unsupported order characteristic */
+    case OMS_R_UNSUPPORTED: return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
     case OMS_R_VENUE_REJECT:
     case OMS_R_POST_ONLY_WOULD_CROSS:
     case OMS_R_FOK_CANNOT_FILL:
@@ -664,6 +664,8 @@ static char tif_char(oms_tif_t t) {
     default: return OMS_FIX_TIF_DAY;
   }
 }
+
+static const char exec_inst_post_only[] = {OMS_FIX_EXEC_INST_POST_ONLY, '\0'};
 
 /* Decimal text buffers of one ExecutionReport. */
 typedef struct er_bufs_s {
@@ -710,7 +712,7 @@ static void er_from_order(oms_gateway_t *gw, const oms_order_t *o, oms_fix_exec_
     er->stop_px = oms_fix_str(b->stop);
   }
   er->time_in_force = tif_char(o->tif);
-  if (o->instructions & OMS_INST_POST_ONLY) er->exec_inst = oms_fix_str("6");
+  if (o->instructions & OMS_INST_POST_ONLY) er->exec_inst = oms_fix_str(exec_inst_post_only);
   bool done = o->state == OMS_STATE_CANCELLED || o->state == OMS_STATE_REJECTED ||
               o->state == OMS_STATE_EXPIRED || o->state == OMS_STATE_FILLED;
   oms_dec_format(done ? OMS_DEC_ZERO : o->leaves_qty, b->leaves, sizeof b->leaves);
@@ -786,7 +788,7 @@ static int cxl_rej_reason(oms_reason_t r) {
     case OMS_R_ORDER_TERMINAL:
     case OMS_R_TOO_LATE: return OMS_FIX_CXL_REJ_TOO_LATE;
     case OMS_R_ORDER_PENDING: return OMS_FIX_CXL_REJ_PENDING;
-    case OMS_R_DUPLICATE_CLORDID: return 6; /* Duplicate ClOrdID received */
+    case OMS_R_DUPLICATE_CLORDID: return OMS_FIX_CXL_REJ_DUPLICATE_CLORDID;
     default: return OMS_FIX_CXL_REJ_OTHER;
   }
 }
@@ -868,8 +870,8 @@ static bool account_ok(gw_session_t *s, oms_fix_str_t account) {
 
 static int poss_flag(const oms_fix_msg_t *m) {
   int pd = 0, pr = 0;
-  (void)oms_fix_msg_get_bool(m, 43, &pd);
-  (void)oms_fix_msg_get_bool(m, 97, &pr);
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &pd);
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossResend, &pr);
   return pd || pr;
 }
 
@@ -900,7 +902,7 @@ static oms_reason_t build_request(gw_session_t *s, const oms_fix_msg_t *m,
   snprintf(req->strategy_id, sizeof req->strategy_id, "%s", s->client);
   snprintf(req->account_id, sizeof req->account_id, "%s", s->account);
   oms_fix_str_t dest = {0};
-  if (oms_fix_msg_get_str(m, 100, &dest) == 0) {
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_ExDestination, &dest) == 0) {
     if (copy_str(req->venue, sizeof req->venue, dest) != 0) {
       snprintf(text, cap, "unknown ExDestination");
       return OMS_R_UNKNOWN_VENUE;
@@ -1001,8 +1003,8 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
   char id[OMS_ID_MAX + 1];
   if (copy_str(id, sizeof id, clordid) != 0 || idx_find(s->gw, s->idx, id) != NULL ||
       strcmp(id, o->client_order_id) == 0 || strcmp(id, cur_clordid(s->gw, o)) == 0) {
-    send_cancel_reject(s, clordid, orig, o, response_to, 6, OMS_R_DUPLICATE_CLORDID,
-                       "ClOrdID missing, too long or already in use");
+    send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_DUPLICATE_CLORDID,
+                       OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use");
     return OMS_EDUPLICATE;
   }
   return 0;
@@ -1140,15 +1142,15 @@ static void on_mass_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
   bool by_symbol = q.request_type == OMS_FIX_MASS_CANCEL_BY_SECURITY;
   if (!account_ok(s, q.account)) {
     r.response = OMS_FIX_MASS_CANCEL_REJECTED;
-    r.reject_reason = 99;
+    r.reject_reason = OMS_FIX_MASS_CANCEL_REJ_OTHER;
     r.text = oms_fix_str("NOT_ENTITLED: not entitled to this account");
   } else if (!by_symbol && q.request_type != OMS_FIX_MASS_CANCEL_ALL) {
     r.response = OMS_FIX_MASS_CANCEL_REJECTED;
-    r.reject_reason = 0; /* Mass cancel not supported */
+    r.reject_reason = OMS_FIX_MASS_CANCEL_REJ_NOT_SUPPORTED;
     r.text = oms_fix_str("UNSUPPORTED: MassCancelRequestType 1 and 7 only");
   } else if (by_symbol && copy_str(sym, sizeof sym, q.symbol) != 0) {
     r.response = OMS_FIX_MASS_CANCEL_REJECTED;
-    r.reject_reason = 1; /* Invalid or unknown security */
+    r.reject_reason = OMS_FIX_MASS_CANCEL_REJ_UNKNOWN_SECURITY;
     r.text = oms_fix_str("UNKNOWN_INSTRUMENT: unknown symbol");
   } else {
     oms_order_filter_t f = {
@@ -1164,19 +1166,19 @@ static void on_mass_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
 
 static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   gw_session_t *s = ctx;
-  if (oms_fix_msg_is(m, "D"))
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_NewOrderSingle))
     on_new_order(s, m);
-  else if (oms_fix_msg_is(m, "F"))
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelRequest))
     on_cancel(s, m);
-  else if (oms_fix_msg_is(m, "G"))
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelReplaceRequest))
     on_replace(s, m);
-  else if (oms_fix_msg_is(m, "H"))
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderStatusRequest))
     on_status(s, m);
-  else if (oms_fix_msg_is(m, "q"))
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderMassCancelRequest))
     on_mass_cancel(s, m);
   else {
     int64_t seq = 0;
-    (void)oms_fix_msg_get_int(m, 34, &seq);
+    (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
     oms_fix_business_reject_t br = {.ref_seq_num = seq,
                                     .ref_msg_type = m->msg_type,
                                     .reason = OMS_FIX_BRR_UNSUPPORTED_MSG_TYPE,
@@ -1215,7 +1217,9 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
     case OMS_EVT_ORDER_PENDING_REPLACE: exec_type = OMS_FIX_EXEC_TYPE_PENDING_REPLACE; break;
     case OMS_EVT_ORDER_REPLACED: exec_type = OMS_FIX_EXEC_TYPE_REPLACED; break;
     case OMS_EVT_ORDER_EXPIRED: exec_type = OMS_FIX_EXEC_TYPE_EXPIRED; break;
-    case OMS_EVT_ORDER_TRIGGERED: exec_type = 'D'; break; /* Restated: 4.4 has no Triggered */
+    case OMS_EVT_ORDER_TRIGGERED:
+      exec_type = OMS_FIX_EXEC_TYPE_RESTATED;
+      break; /* 4.4 has no Triggered */
     case OMS_EVT_ORDER_CANCEL_REJECTED:
     case OMS_EVT_ORDER_REPLACE_REJECTED: {
       char to = ev->type == OMS_EVT_ORDER_CANCEL_REJECTED ? OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL

@@ -846,15 +846,22 @@ static void test_app_send_contract(void **state) {
   oms_fix_builder_t *b;
   assert_int_equal(oms_fix_session_app_send(h->s), OMS_ESTATE);
   logon(h, 1);
-  assert_int_equal(oms_fix_session_app_begin(h->s, "0", &b), OMS_EINVAL);
+  /* Every admin MsgType is the session's own. */
+  const char *admin[] = {"0", "1", "2", "3", "4", "5", "A"};
+  for (size_t i = 0; i < sizeof(admin) / sizeof(admin[0]); i++)
+    assert_int_equal(oms_fix_session_app_begin(h->s, admin[i], &b), OMS_EINVAL);
   assert_int_equal(oms_fix_session_app_begin(h->s, NULL, &b), OMS_EINVAL);
+  /* IndicationOfInterest(6) is an application message. */
+  assert_int_equal(oms_fix_session_app_begin(h->s, "6", &b), 0);
+  assert_int_equal(oms_fix_session_app_send(h->s), 0);
+  assert_int_equal(oms_fix_session_next_sender_seq(h->s), 3);
   /* A builder failure sends nothing and uses no number. */
   assert_int_equal(oms_fix_session_app_begin(h->s, "8", &b), 0);
   oms_fix_add_cstr(b, 58, "");
   int n = h->nout;
   assert_int_equal(oms_fix_session_app_send(h->s), OMS_EINVAL);
   assert_int_equal(h->nout, n);
-  assert_int_equal(oms_fix_session_next_sender_seq(h->s), 2);
+  assert_int_equal(oms_fix_session_next_sender_seq(h->s), 3);
   /* An admin message between begin and send would duplicate a number. */
   assert_int_equal(oms_fix_session_app_begin(h->s, "8", &b), 0);
   assert_int_equal(peer(h, "1", 2, "112=x|"), 0);
