@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 
 #define MS INT64_C(1000000)
@@ -772,7 +773,7 @@ static int load_common(const char *text, const char *path, const char *name, oms
   if (out == NULL || (text == NULL && path == NULL) || name == NULL) return OMS_EINVAL;
   *out = NULL;
   if (err != NULL && errcap > 0) err[0] = '\0';
-  oms_config_t *c = calloc(1, sizeof *c);
+  oms_config_t *c = oms__calloc(1, sizeof *c);
   if (c == NULL) return OMS_ENOMEM;
   snprintf(c->file, sizeof c->file, "%s", name);
   loader_t L = {.c = c, .file = name, .err = err, .errcap = errcap};
@@ -788,7 +789,7 @@ static int load_common(const char *text, const char *path, const char *name, oms
       if (err != NULL && errcap > 0)
         snprintf(err, errcap, "%s:0: (file): cannot open: %s", name, strerror(e));
       config_destroy(&cf);
-      free(c);
+      oms__free(c);
       return OMS_ECONFIG;
     }
     ok = config_read(&cf, f);
@@ -826,7 +827,7 @@ int oms_config_load_string(const char *text, const char *name, oms_config_t **ou
 void oms_config_destroy(oms_config_t *c) {
   if (c == NULL) return;
   oms_risk_limits_destroy(c->risk_limits);
-  free(c);
+  oms__free(c);
 }
 
 oms_risk_limits_t *oms_config_take_risk_limits(oms_config_t *c) {
