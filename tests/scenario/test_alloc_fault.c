@@ -164,11 +164,18 @@ typedef struct world_s {
   oms_sink_t *sink;
   oms_gateway_t *gw;
   uint32_t loaded; /* orders recovered */
+  uint32_t listed; /* active orders the engine lists after the start */
 } world_t;
 
 static void on_bus_event(void *ctx, const oms_event_t *ev) {
   (void)ctx;
   (void)ev;
+}
+
+static int count_order(void *ctx, const oms_order_t *o) {
+  (void)o;
+  (*(uint32_t *)ctx)++;
+  return 0;
 }
 
 static int deliver(void *ctx, const oms_event_t *ev) {
@@ -285,6 +292,7 @@ static void world_stop(world_t *w) {
 static int world_start(world_t *w, bool recover) {
   w->now = T0 + 3600 * INT64_C(1000000000);
   w->loaded = 0;
+  w->listed = 0;
   oms_clock_t clock = oms_clock_manual(&w->now);
   int rc;
   if (w->sqlite) {
@@ -369,7 +377,11 @@ static int world_start(world_t *w, bool recover) {
   if ((rc = oms_sim_venue_add_symbol(sim, &sym2)) != 0) return rc;
   if ((rc = oms_engine_add_instrument(w->e, &sym2.ins, &rej)) != 0) return rc;
   if ((rc = limits(w)) != 0) return rc;
+  if ((rc = oms_router_map_symbol(oms_engine_router(w->e), "SIM", "ETH-USD", "ETHUSD",
+                                  sym2.ins.tick_size, sym2.ins.lot_size)) != 0)
+    return rc;
   if (recover && (rc = oms_engine_recover(w->e, &w->loaded)) != 0) return rc;
+  if ((rc = oms_engine_orders(w->e, NULL, count_order, &w->listed)) != 0) return rc;
   oms_sink_config_t skc = {.name = "audit", .deliver = deliver, .batch = 16};
   oms_cursor_store_t cur = oms_store_cursor_store(w->store);
   if ((rc = oms_sink_create(&skc, &src, &cur, &w->sink)) != 0) {
@@ -396,14 +408,14 @@ static int world_start(world_t *w, bool recover) {
 
 /* What a recovery restored, to compare with the fault-free run. */
 typedef struct outcome_s {
-  uint32_t loaded;
+  uint32_t loaded, listed;
   oms_dec_t qty;
   int acc2_state;
   uint64_t next_seq;
 } outcome_t;
 
 static outcome_t outcome(world_t *w) {
-  outcome_t o = {.loaded = w->loaded};
+  outcome_t o = {.loaded = w->loaded, .listed = w->listed};
   oms_pf_position_t pos;
   if (oms_portfolio_position(w->pf, "ACC1", "BTC-USD", &pos) == 0) o.qty = pos.qty;
   o.acc2_state = (int)oms_risk_get_state(w->risk, OMS_RISK_SCOPE_ACCOUNT, "ACC2");
@@ -415,7 +427,7 @@ static outcome_t outcome(world_t *w) {
 
 static void same_outcome(world_t *w, const outcome_t *want, long k) {
   outcome_t got = outcome(w);
-  if (got.loaded != want->loaded || !oms_dec_eq(got.qty, want->qty) ||
+  if (got.loaded != want->loaded || got.listed != want->listed || !oms_dec_eq(got.qty, want->qty) ||
       got.acc2_state != want->acc2_state || got.next_seq != want->next_seq)
     fail_msg(
         "allocation %ld: the world differs from the fault-free run (orders %u/%u, "
