@@ -1,7 +1,7 @@
 # The commands of the README. Each installs what is missing first.
 #   make run     build and run omsd on etc/omsd.conf (FIX 4.4 on 127.0.0.1:9878)
 #   make demo    a short session of liboms against the simulated venue, printed
-#   make test    the whole suite: Release, ASan+UBSan, coverage (>= 90%), fuzz
+#   make test    the whole suite: Release, ASan+UBSan, TSan (threaded tests), coverage (>= 90%), fuzz
 #   make bench   optimised build, every benchmark in bench/
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 15
@@ -9,7 +9,7 @@ COVERAGE_MIN ?= 90
 CMAKE_FLAGS ?=
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build run demo test test-release test-asan test-coverage test-fuzz bench fuzz \
+.PHONY: all deps build run demo test test-release test-asan test-tsan test-coverage test-fuzz bench fuzz \
         format format-check lint clean
 
 all: build
@@ -29,7 +29,7 @@ run: build
 demo: build
 	build/release/bin/omsdemo
 
-test: deps test-release test-asan test-coverage test-fuzz
+test: deps test-release test-asan test-tsan test-coverage test-fuzz
 	@echo "make test: all suites passed"
 
 test-release: build
@@ -40,6 +40,12 @@ test-asan: deps
 	cmake --build build/asan -j $(JOBS)
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(CTEST)
+
+# ThreadSanitizer over the tests that start threads (CMake label "threaded").
+test-tsan: deps
+	cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DOMS_TSAN=ON $(CMAKE_FLAGS)
+	cmake --build build/tsan -j $(JOBS)
+	cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $(CTEST) -L threaded
 
 test-coverage: deps
 	cmake -S . -B build/coverage -DCMAKE_BUILD_TYPE=Debug -DOMS_COVERAGE=ON $(CMAKE_FLAGS)

@@ -19,9 +19,9 @@
 #include <stdbool.h>
 
 #include "bench_util.h"
-#include "oms/book.h"
 #include "oms/error.h"
 #include "oms/sim_venue.h"
+#include "venue/book.h"
 
 #define OPS 1000000
 #define TARGET_LIVE 4000

@@ -106,8 +106,9 @@ OMS_EXTERN void oms_gateway_destroy(oms_gateway_t *gw);
  * client CompID is taken), OMS_EFULL or OMS_ENOMEM. */
 OMS_EXTERN int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_t *sc);
 
-/* A new connection with the daemon's id conn. Returns 0, OMS_EEXIST or
- * OMS_EFULL (close it). */
+/* A new connection with the daemon's id conn. Returns 0, OMS_EEXIST,
+ * OMS_EFULL or OMS_ENOMEM (its first use of a slot allocates the slot's
+ * buffer); on an error, close it. */
 OMS_EXTERN int oms_gateway_conn_open(oms_gateway_t *gw, uint64_t conn);
 
 /* Bytes received on conn. Returns 0, or OMS_ECLOSED when the gateway has

@@ -1,6 +1,15 @@
 /*
- * oms.h - the umbrella header of liboms: include this one to get the whole
- * public API.
+ * oms.h - the umbrella header of liboms: the order engine and everything an
+ * embedder wires into it. Including it gives every header below; each can
+ * also be included on its own.
+ *
+ * Separate entry points, not included here because an engine does not need
+ * them: oms/fix.h (the FIX 4.4 codec), oms/fix_session.h (the FIX session
+ * layer) and oms/gateway.h (FIX sessions mapped onto an engine). They are
+ * part of the same library and installed beside this header.
+ *
+ * Everything under src/ is private: no header there is installed, and only
+ * declarations marked OMS_EXTERN are exported by the shared library.
  */
 #ifndef OMS_OMS_H
 #define OMS_OMS_H
@@ -10,6 +19,8 @@
 #define OMS_VERSION_PATCH 0
 #define OMS_VERSION_STRING "0.1.0"
 
+#include "oms/alloc.h"
+#include "oms/bus.h"
 #include "oms/common.h"
 #include "oms/decimal.h"
 #include "oms/engine.h"
@@ -18,6 +29,7 @@
 #include "oms/order.h"
 #include "oms/portfolio.h"
 #include "oms/reason.h"
+#include "oms/risk.h"
 #include "oms/route.h"
 #include "oms/sim_venue.h"
 #include "oms/store.h"

@@ -2,7 +2,7 @@
  * sim_venue.h - an in-process simulated exchange behind the venue connector
  * interface (venue.h), for paper trading, backtests and tests of the core.
  *
- * Per symbol it runs a price-time priority book (book.h) and supports MARKET,
+ * Per symbol it runs a price-time priority book (src/venue/book.h) and supports MARKET,
  * LIMIT, STOP and STOP_LIMIT orders, post-only, IOC, FOK, GTC, DAY (expires at
  * the configured session end) and GTD, partial fills, cancel and
  * cancel/replace, status queries, maker/taker fees, and an optional synthetic
@@ -36,7 +36,6 @@
 
 #include <stdbool.h>
 
-#include "oms/book.h"
 #include "oms/common.h"
 #include "oms/decimal.h"
 #include "oms/order.h"
@@ -122,9 +121,6 @@ OMS_EXTERN void oms_sim_venue_reject_next(oms_venue_t *v, uint32_t n, oms_reason
 /* Moves the session end (DAY expiry) to t_ns, for a new trading day. DAY
  * orders already resting expire at the new time. */
 OMS_EXTERN void oms_sim_venue_set_session_end(oms_venue_t *v, int64_t t_ns);
-
-/* The book of a symbol, for inspection (read-only), or NULL if unknown. */
-OMS_EXTERN const oms_book_t *oms_sim_venue_book(const oms_venue_t *v, const char *symbol);
 
 /* The liquidity provider's current reference price of a symbol; zero if the
  * symbol is unknown or has no provider. */

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/bus.h"
 #include "oms/error.h"
 
@@ -73,7 +74,7 @@ bool oms_bus_filter_match(const oms_bus_filter_t *f, const oms_event_t *ev) {
 
 int oms_bus_create(const oms_replay_source_t *src, oms_bus_t **out) {
   *out = NULL;
-  oms_bus_t *bus = calloc(1, sizeof(*bus));
+  oms_bus_t *bus = oms__calloc(1, sizeof(*bus));
   if (bus == NULL) return OMS_ENOMEM;
   if (src != NULL && src->read != NULL) {
     bus->src = *src;
@@ -85,14 +86,14 @@ int oms_bus_create(const oms_replay_source_t *src, oms_bus_t **out) {
 
 static void sub_free(oms_bus_sub_t *sub) {
   if (sub == NULL) return;
-  free(sub->ring);
-  free(sub);
+  oms__aligned_free(sub->ring);
+  oms__aligned_free(sub);
 }
 
 void oms_bus_destroy(oms_bus_t *bus) {
   if (bus == NULL) return;
   for (int i = 0; i < bus->n_subs; i++) sub_free(bus->subs[i]);
-  free(bus);
+  oms__free(bus);
 }
 
 int oms_bus_subscribe(oms_bus_t *bus, const oms_bus_sub_config_t *cfg, oms_bus_sub_t **out) {
@@ -101,10 +102,11 @@ int oms_bus_subscribe(oms_bus_t *bus, const oms_bus_sub_config_t *cfg, oms_bus_s
   if (cfg->on_event == NULL || (cap & (cap - 1)) != 0 || (cfg->from_seq > 0 && !bus->has_src))
     return OMS_EINVAL;
   if (bus->n_subs == OMS_BUS_MAX_SUBS) return OMS_EFULL;
-  oms_bus_sub_t *sub = NULL;
-  if (posix_memalign((void **)&sub, 64, sizeof(*sub)) != 0) return OMS_ENOMEM;
+  oms_bus_sub_t *sub = oms__aligned_alloc(64, sizeof(*sub));
+  if (sub == NULL) return OMS_ENOMEM;
   memset(sub, 0, sizeof(*sub));
-  if (posix_memalign((void **)&sub->ring, 64, cap * sizeof(oms_event_t)) != 0) {
+  sub->ring = oms__aligned_alloc(64, cap * sizeof(oms_event_t));
+  if (sub->ring == NULL) {
     sub_free(sub);
     return OMS_ENOMEM;
   }

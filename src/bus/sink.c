@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/bus.h"
 #include "oms/error.h"
 
@@ -55,7 +56,7 @@ int oms_sink_create(const oms_sink_config_t *cfg, const oms_replay_source_t *src
       strlen(cfg->name) > OMS_ID_MAX || src == NULL || src->read == NULL || cur == NULL ||
       cur->load == NULL || cur->save == NULL)
     return OMS_EINVAL;
-  oms_sink_t *s = calloc(1, sizeof(*s));
+  oms_sink_t *s = oms__calloc(1, sizeof(*s));
   if (s == NULL) return OMS_ENOMEM;
   s->cfg = *cfg;
   if (s->cfg.backoff_initial_ns <= 0) s->cfg.backoff_initial_ns = 100000000;
@@ -65,9 +66,9 @@ int oms_sink_create(const oms_sink_config_t *cfg, const oms_replay_source_t *src
   s->cfg.name = s->name;
   s->src = *src;
   s->cur = *cur;
-  s->buf = malloc(s->cfg.batch * sizeof(oms_event_t));
+  s->buf = oms__malloc(s->cfg.batch * sizeof(oms_event_t));
   if (s->buf == NULL) {
-    free(s);
+    oms__free(s);
     return OMS_ENOMEM;
   }
   int rc = s->cur.load(s->cur.ctx, s->name, &s->cursor);
@@ -82,8 +83,8 @@ int oms_sink_create(const oms_sink_config_t *cfg, const oms_replay_source_t *src
 
 void oms_sink_destroy(oms_sink_t *s) {
   if (s == NULL) return;
-  free(s->buf);
-  free(s);
+  oms__free(s->buf);
+  oms__free(s);
 }
 
 static int collect(void *ctx, const oms_event_t *ev) {

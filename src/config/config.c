@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 
 #define MS INT64_C(1000000)
@@ -872,7 +873,7 @@ static int read_file(const char *path, char **out, char *err, size_t errcap) {
     why = "is not a regular file";
   } else if (st.st_size > (off_t)FILE_MAX) {
     why = "larger than 1 MiB, not a configuration file";
-  } else if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+  } else if ((buf = oms__malloc((size_t)st.st_size + 1)) == NULL) {
     if (f != NULL) fclose(f);
     return OMS_ENOMEM;
   } else {
@@ -885,7 +886,7 @@ static int read_file(const char *path, char **out, char *err, size_t errcap) {
   }
   if (f != NULL) fclose(f);
   if (why != NULL) {
-    free(buf);
+    oms__free(buf);
     if (err != NULL && errcap > 0) snprintf(err, errcap, "%s:0: (file): %s", path, why);
     return OMS_ECONFIG;
   }
@@ -895,7 +896,7 @@ static int read_file(const char *path, char **out, char *err, size_t errcap) {
 
 static int load_text(const char *text, const char *name, oms_config_t **out, char *err,
                      size_t errcap) {
-  oms_config_t *c = calloc(1, sizeof *c);
+  oms_config_t *c = oms__calloc(1, sizeof *c);
   if (c == NULL) return OMS_ENOMEM;
   snprintf(c->file, sizeof c->file, "%s", name);
   loader_t L = {.c = c, .file = name, .text = text, .err = err, .errcap = errcap};
@@ -927,7 +928,7 @@ int oms_config_load(const char *path, oms_config_t **out, char *err, size_t errc
   int rc = read_file(path, &text, err, errcap);
   if (rc != 0) return rc;
   rc = load_text(text, path, out, err, errcap);
-  free(text);
+  oms__free(text);
   return rc;
 }
 
@@ -941,7 +942,7 @@ int oms_config_load_string(const char *text, const char *name, oms_config_t **ou
 void oms_config_destroy(oms_config_t *c) {
   if (c == NULL) return;
   oms_risk_limits_destroy(c->risk_limits);
-  free(c);
+  oms__free(c);
 }
 
 oms_risk_limits_t *oms_config_take_risk_limits(oms_config_t *c) {

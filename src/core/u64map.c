@@ -7,14 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 
 int oms__u64map_init(oms__u64map_t *m, uint32_t max_entries) {
   memset(m, 0, sizeof(*m));
   uint32_t cap = 16;
   while (cap < max_entries * 2u && cap < (1u << 31)) cap <<= 1;
-  m->keys = calloc(cap, sizeof(uint64_t));
-  m->vals = calloc(cap, sizeof(uint64_t));
+  m->keys = oms__calloc(cap, sizeof(uint64_t));
+  m->vals = oms__calloc(cap, sizeof(uint64_t));
   if (m->keys == NULL || m->vals == NULL) {
     oms__u64map_close(m);
     return OMS_ENOMEM;
@@ -25,8 +26,8 @@ int oms__u64map_init(oms__u64map_t *m, uint32_t max_entries) {
 }
 
 void oms__u64map_close(oms__u64map_t *m) {
-  free(m->keys);
-  free(m->vals);
+  oms__free(m->keys);
+  oms__free(m->vals);
   memset(m, 0, sizeof(*m));
 }
 

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/u64map.h"
 #include "engine/engine_risk.h"
 #include "oms/engine.h"
@@ -200,7 +201,7 @@ static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
 int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   *out = NULL;
   if (cfg == NULL || cfg->clock.now_ns == NULL) return OMS_EINVAL;
-  oms_engine_t *e = calloc(1, sizeof(*e));
+  oms_engine_t *e = oms__calloc(1, sizeof(*e));
   if (e == NULL) return OMS_ENOMEM;
   e->cfg = *cfg;
   oms_engine_config_t *c = &e->cfg;
@@ -217,19 +218,19 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   if (rc != 0) goto fail;
   rc = OMS_ENOMEM;
   e->nslots = c->max_orders;
-  e->slots = calloc(e->nslots, sizeof(slot_t));
-  e->ins = calloc(c->max_instruments, sizeof(oms_instrument_t));
-  e->vctx = calloc(c->max_venues, sizeof(vctx_t));
+  e->slots = oms__calloc(e->nslots, sizeof(slot_t));
+  e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
+  e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
-  e->actions = calloc(e->ocap, sizeof(action_t));
-  e->events = calloc(e->ocap, sizeof(oms_event_t));
+  e->actions = oms__calloc(e->ocap, sizeof(action_t));
+  e->events = oms__calloc(e->ocap, sizeof(oms_event_t));
   e->seen_mask = (UINT64_C(1) << 24) - 1; /* 16 Mbit, 2 MiB */
-  e->seen = calloc((size_t)(e->seen_mask + 1) / 64, sizeof(uint64_t));
+  e->seen = oms__calloc((size_t)(e->seen_mask + 1) / 64, sizeof(uint64_t));
   e->exec_cap = c->exec_id_window;
-  e->exec_ring = calloc(e->exec_cap, sizeof(uint64_t));
+  e->exec_ring = oms__calloc(e->exec_cap, sizeof(uint64_t));
   e->hcap = c->outbox_capacity;
-  e->held = calloc(e->hcap, sizeof(oms_exec_report_t));
-  e->held_venue = calloc(e->hcap, sizeof(uint32_t));
+  e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
+  e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
   if (e->slots == NULL || e->ins == NULL || e->vctx == NULL || e->actions == NULL ||
       e->events == NULL || e->exec_ring == NULL || e->held == NULL || e->held_venue == NULL ||
       e->seen == NULL)
@@ -260,21 +261,21 @@ fail:
 void oms_engine_destroy(oms_engine_t *e) {
   if (e == NULL) return;
   oms_router_destroy(e->router);
-  free(e->slots);
-  free(e->ins);
-  free(e->vctx);
-  free(e->actions);
-  free(e->events);
-  free(e->exec_ring);
-  free(e->seen);
-  free(e->held);
-  free(e->held_venue);
+  oms__free(e->slots);
+  oms__free(e->ins);
+  oms__free(e->vctx);
+  oms__free(e->actions);
+  oms__free(e->events);
+  oms__free(e->exec_ring);
+  oms__free(e->seen);
+  oms__free(e->held);
+  oms__free(e->held_venue);
   oms__u64map_close(&e->by_id);
   oms__u64map_close(&e->by_clord);
   oms__u64map_close(&e->by_venue_id);
   oms__u64map_close(&e->ins_map);
   oms__u64map_close(&e->exec_map);
-  free(e);
+  oms__free(e);
 }
 
 int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_reject_t *rej) {
@@ -939,7 +940,7 @@ static bool matches(const oms_order_filter_t *f, const oms_order_t *o) {
 int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb cb, void *ctx) {
   /* Collect and sort indices by id; the pool is at most max_orders. */
   uint32_t n = 0;
-  uint32_t *idx = malloc((size_t)e->nslots * sizeof(uint32_t));
+  uint32_t *idx = oms__malloc((size_t)e->nslots * sizeof(uint32_t));
   if (idx == NULL) return OMS_ENOMEM;
   for (uint32_t i = 0; i < e->nslots; i++)
     if (e->slots[i].used && matches(f, &e->slots[i].o)) idx[n++] = i;
@@ -956,7 +957,7 @@ int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb
   }
   int rc = 0;
   for (uint32_t i = 0; i < n && rc == 0; i++) rc = cb(ctx, &e->slots[idx[i]].o);
-  free(idx);
+  oms__free(idx);
   return rc;
 }
 

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 #include "oms/fix.h"
 #include "oms/fix_session.h"
@@ -227,7 +228,7 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   size_t max_len = cfg->max_msg_len ? cfg->max_msg_len : OMS_FIX_DEFAULT_MAX_MSG_LEN;
   if (max_len < 128 || max_len > OMS_FIX_MAX_MSG_LEN_LIMIT) return OMS_EINVAL;
 
-  oms_fix_session_t *s = calloc(1, sizeof(*s));
+  oms_fix_session_t *s = oms__calloc(1, sizeof(*s));
   if (!s) return OMS_ENOMEM;
   int rc = copy_id(s->sender, cfg->sender_comp_id);
   if (rc == 0) rc = copy_id(s->target, cfg->target_comp_id);
@@ -236,7 +237,7 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   s->app_cap = max_len;
   s->admin_cap = max_len + ADMIN_EXTRA;
   s->load_cap = max_len;
-  s->app_buf = malloc(s->app_cap + s->admin_cap + s->load_cap);
+  s->app_buf = oms__malloc(s->app_cap + s->admin_cap + s->load_cap);
   if (!s->app_buf) {
     rc = OMS_ENOMEM;
     goto fail_session;
@@ -262,14 +263,14 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   return 0;
 
 fail_session:
-  free(s);
+  oms__free(s);
   return rc;
 }
 
 void oms_fix_session_destroy(oms_fix_session_t *s) {
   if (!s) return;
-  free(s->app_buf);
-  free(s);
+  oms__free(s->app_buf);
+  oms__free(s);
 }
 
 /* Reads the sequence numbers from the store once: at every connect, and

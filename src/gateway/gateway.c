@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
 
@@ -352,7 +353,7 @@ int oms_gateway_create(const oms_gateway_config_t *cfg, oms_gateway_t **out) {
       cfg->default_venue == NULL || cfg->io.send == NULL || cfg->io.close == NULL ||
       strlen(cfg->default_venue) > OMS_VENUE_MAX)
     return OMS_EINVAL;
-  oms_gateway_t *gw = calloc(1, sizeof *gw);
+  oms_gateway_t *gw = oms__calloc(1, sizeof *gw);
   if (gw == NULL) return OMS_ENOMEM;
   gw->cfg = *cfg;
   snprintf(gw->venue, sizeof gw->venue, "%s", cfg->default_venue);
@@ -361,9 +362,9 @@ int oms_gateway_create(const oms_gateway_config_t *cfg, oms_gateway_t **out) {
   uint32_t want = cfg->max_tracked ? cfg->max_tracked : 65536;
   gw->ntrack_cap = 16;
   while (gw->ntrack_cap < want + want / 3 + 1 && gw->ntrack_cap < (1u << 30)) gw->ntrack_cap <<= 1;
-  gw->conns = calloc(gw->max_conns, sizeof *gw->conns);
-  gw->track = calloc(gw->ntrack_cap, sizeof *gw->track);
-  gw->idx = calloc(gw->ntrack_cap, sizeof *gw->idx);
+  gw->conns = oms__calloc(gw->max_conns, sizeof *gw->conns);
+  gw->track = oms__calloc(gw->ntrack_cap, sizeof *gw->track);
+  gw->idx = oms__calloc(gw->ntrack_cap, sizeof *gw->idx);
   if (gw->conns == NULL || gw->track == NULL || gw->idx == NULL) {
     oms_gateway_destroy(gw);
     return OMS_ENOMEM;
@@ -377,14 +378,14 @@ void oms_gateway_destroy(oms_gateway_t *gw) {
   if (gw == NULL) return;
   for (size_t i = 0; i < gw->nsessions; i++) {
     oms_fix_session_destroy(gw->sessions[i]->fs);
-    free(gw->sessions[i]);
+    oms__free(gw->sessions[i]);
   }
   if (gw->conns != NULL)
-    for (uint32_t i = 0; i < gw->max_conns; i++) free(gw->conns[i].buf);
-  free(gw->conns);
-  free(gw->track);
-  free(gw->idx);
-  free(gw);
+    for (uint32_t i = 0; i < gw->max_conns; i++) oms__free(gw->conns[i].buf);
+  oms__free(gw->conns);
+  oms__free(gw->track);
+  oms__free(gw->idx);
+  oms__free(gw);
 }
 
 int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_t *sc) {
@@ -396,7 +397,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
   for (size_t i = 0; i < gw->nsessions; i++)
     if (strcmp(gw->sessions[i]->client, sc->client_comp_id) == 0) return OMS_EEXIST;
   if (gw->nsessions >= MAX_SESSIONS) return OMS_EFULL;
-  gw_session_t *s = calloc(1, sizeof *s);
+  gw_session_t *s = oms__calloc(1, sizeof *s);
   if (s == NULL) return OMS_ENOMEM;
   s->gw = gw;
   s->idx = (uint16_t)gw->nsessions;
@@ -424,7 +425,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
                                 .ctx = s};
   int rc = oms_fix_session_create(&fc, &io, &st, &gw->cfg.clock, &s->fs);
   if (rc != 0) {
-    free(s);
+    oms__free(s);
     return rc;
   }
   gw->sessions[gw->nsessions++] = s;
@@ -445,7 +446,7 @@ int oms_gateway_conn_open(oms_gateway_t *gw, uint64_t conn) {
     gw_conn_t *c = &gw->conns[i];
     if (c->used) continue;
     if (c->buf == NULL) {
-      c->buf = malloc(gw->max_msg_len * 2);
+      c->buf = oms__malloc(gw->max_msg_len * 2);
       if (c->buf == NULL) return OMS_ENOMEM;
     }
     c->used = true;
@@ -462,7 +463,7 @@ int oms_gateway_conn_open(oms_gateway_t *gw, uint64_t conn) {
  * when bound, OMS_EAGAIN when more bytes are needed, OMS_ECLOSED when c is
  * being closed. */
 static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
-  oms_fix_msg_t *m = malloc(sizeof *m);
+  oms_fix_msg_t *m = oms__malloc(sizeof *m);
   if (m == NULL) {
     close_conn(gw, c, "out of memory");
     return OMS_ECLOSED;
@@ -472,13 +473,13 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
   oms_fix_limits_t lim = {.max_msg_len = gw->max_msg_len};
   int rc = oms_fix_parse(c->buf, c->len, &lim, m, &used, &perr);
   if (rc == OMS_EAGAIN) {
-    free(m);
+    oms__free(m);
     return OMS_EAGAIN;
   }
   if (rc != 0) {
     gw_log(gw, OMS_FIX_LOG_WARN, "conn=%llu event=refused reason=\"%s before Logon\"",
            (unsigned long long)c->id, oms_fix_perr_desc(perr.kind));
-    free(m);
+    oms__free(m);
     close_conn(gw, c, "malformed message before Logon");
     return OMS_ECLOSED;
   }
@@ -497,7 +498,7 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
     why = "unknown SenderCompID/TargetCompID";
   else if (s->conn != NULL)
     why = "session already connected";
-  free(m);
+  oms__free(m);
   if (why != NULL || s == NULL) {
     gw_log(gw, OMS_FIX_LOG_WARN, "conn=%llu event=refused reason=\"%s\"", (unsigned long long)c->id,
            why);

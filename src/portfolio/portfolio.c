@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 
 typedef __int128 i128;
@@ -193,18 +194,18 @@ int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **ou
       cfg->max_accounts > (1u << 24) || cfg->max_symbols > (1u << 24) ||
       cfg->max_positions > (1u << 26) || cfg->day_reset_ns < 0 || cfg->day_reset_ns >= OMS_DAY_NS)
     return OMS_EINVAL;
-  oms_portfolio_t *p = calloc(1, sizeof(*p));
+  oms_portfolio_t *p = oms__calloc(1, sizeof(*p));
   if (p == NULL) return OMS_ENOMEM;
   p->cfg = *cfg;
   uint32_t ns = table_size(cfg->max_symbols), na = table_size(cfg->max_accounts),
            np = table_size(cfg->max_positions);
-  p->syms = calloc(cfg->max_symbols, sizeof(sym_t));
-  p->accts = calloc(cfg->max_accounts, sizeof(acct_t));
-  p->pos = calloc(cfg->max_positions, sizeof(pos_t));
-  p->scratch = calloc(cfg->max_positions, sizeof(vals_t));
-  p->sym_idx = malloc(ns * sizeof(int32_t));
-  p->acct_idx = malloc(na * sizeof(int32_t));
-  p->pos_idx = malloc(np * sizeof(int32_t));
+  p->syms = oms__calloc(cfg->max_symbols, sizeof(sym_t));
+  p->accts = oms__calloc(cfg->max_accounts, sizeof(acct_t));
+  p->pos = oms__calloc(cfg->max_positions, sizeof(pos_t));
+  p->scratch = oms__calloc(cfg->max_positions, sizeof(vals_t));
+  p->sym_idx = oms__malloc(ns * sizeof(int32_t));
+  p->acct_idx = oms__malloc(na * sizeof(int32_t));
+  p->pos_idx = oms__malloc(np * sizeof(int32_t));
   if (p->syms == NULL || p->accts == NULL || p->pos == NULL || p->scratch == NULL ||
       p->sym_idx == NULL || p->acct_idx == NULL || p->pos_idx == NULL) {
     oms_portfolio_destroy(p);
@@ -222,14 +223,14 @@ int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **ou
 
 void oms_portfolio_destroy(oms_portfolio_t *p) {
   if (p == NULL) return;
-  free(p->syms);
-  free(p->accts);
-  free(p->pos);
-  free(p->scratch);
-  free(p->sym_idx);
-  free(p->acct_idx);
-  free(p->pos_idx);
-  free(p);
+  oms__free(p->syms);
+  oms__free(p->accts);
+  oms__free(p->pos);
+  oms__free(p->scratch);
+  oms__free(p->sym_idx);
+  oms__free(p->acct_idx);
+  oms__free(p->pos_idx);
+  oms__free(p);
 }
 
 /* ---- valuation ----------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "risk/risk_internal.h"
 
 #define ACCOUNT_ONLY                                                           \
@@ -41,7 +42,7 @@ const char *oms_trading_state_str(oms_trading_state_t s) {
 
 int oms_risk_limits_create(oms_risk_limits_t **out) {
   *out = NULL;
-  oms_risk_limits_t *l = calloc(1, sizeof(*l));
+  oms_risk_limits_t *l = oms__calloc(1, sizeof(*l));
   if (l == NULL) return OMS_ENOMEM;
   if (oms__ktab_init(&l->entries, 16, sizeof(oms__lentry_t)) != 0 ||
       oms__ktab_init(&l->hours, 8, sizeof(oms__hours_t)) != 0) {
@@ -63,7 +64,7 @@ void oms_risk_limits_destroy(oms_risk_limits_t *l) {
   }
   oms__ktab_free(&l->entries);
   oms__ktab_free(&l->hours);
-  free(l);
+  oms__free(l);
 }
 
 int oms_risk_limits_zoneinfo_dir(oms_risk_limits_t *l, const char *dir) {

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "risk/risk_internal.h"
 
 static oms_dec_t sat_add(oms_dec_t a, oms_dec_t b, int sign) {
@@ -125,7 +126,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       cfg->max_positions > (1u << 24) || cfg->max_open_orders > (1u << 24) ||
       cfg->rate_ring > (1u << 16) || cfg->duplicate_slots > (1u << 24))
     return OMS_EINVAL;
-  oms_risk_t *r = calloc(1, sizeof(*r));
+  oms_risk_t *r = oms__calloc(1, sizeof(*r));
   if (r == NULL) return OMS_ENOMEM;
   r->cfg = *cfg;
   if (r->cfg.rate_ring == 0) r->cfg.rate_ring = 256;
@@ -139,13 +140,13 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
     rc = OMS_ENOMEM;
   uint32_t nslots = pow2_at_least(2 * cfg->max_open_orders);
   r->ord_mask = nslots - 1;
-  r->ords = calloc(nslots, sizeof(oms__ord_t));
-  r->levels = calloc(cfg->max_open_orders, sizeof(oms__level_t));
+  r->ords = oms__calloc(nslots, sizeof(oms__ord_t));
+  r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots - 1;
-  r->dups = calloc(dslots, sizeof(oms__dup_t));
+  r->dups = oms__calloc(dslots, sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
-  r->ring_mem = calloc(nrings * ring, sizeof(int64_t));
+  r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
   if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
@@ -167,11 +168,11 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__ktab_free(&r->strats);
   oms__ktab_free(&r->as);
   oms__ktab_free(&r->syms);
-  free(r->ords);
-  free(r->levels);
-  free(r->dups);
-  free(r->ring_mem);
-  free(r);
+  oms__free(r->ords);
+  oms__free(r->levels);
+  oms__free(r->dups);
+  oms__free(r->ring_mem);
+  oms__free(r);
 }
 
 void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {

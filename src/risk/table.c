@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "risk/risk_internal.h"
 
 uint64_t oms__hash(const char *key) {
@@ -33,8 +34,8 @@ int oms__ktab_init(oms__ktab_t *t, uint32_t cap, size_t stride) {
   memset(t, 0, sizeof(*t));
   uint32_t ns = 8;
   while (ns < 2 * cap) ns <<= 1;
-  t->recs = calloc(cap ? cap : 1, stride);
-  t->slots = malloc(ns * sizeof(int32_t));
+  t->recs = oms__calloc(cap ? cap : 1, stride);
+  t->slots = oms__malloc(ns * sizeof(int32_t));
   if (t->recs == NULL || t->slots == NULL) {
     oms__ktab_free(t);
     return OMS_ENOMEM;
@@ -47,8 +48,8 @@ int oms__ktab_init(oms__ktab_t *t, uint32_t cap, size_t stride) {
 }
 
 void oms__ktab_free(oms__ktab_t *t) {
-  free(t->recs);
-  free(t->slots);
+  oms__free(t->recs);
+  oms__free(t->slots);
   t->recs = NULL;
   t->slots = NULL;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "risk/risk_internal.h"
 
 #define TZIF_MAX (1u << 20)
@@ -78,8 +79,8 @@ static int parse_tzif(oms__tz_t *tz, const unsigned char *b, size_t len) {
   }
   uint32_t n = c[3], ntypes = c[4];
   const unsigned char *times = b + pos, *idx = times + n * tsz, *types = idx + n;
-  tz->at = malloc((n ? n : 1) * sizeof(int64_t));
-  tz->off = malloc((n ? n : 1) * sizeof(int32_t));
+  tz->at = oms__malloc((n ? n : 1) * sizeof(int64_t));
+  tz->off = oms__malloc((n ? n : 1) * sizeof(int32_t));
   if (tz->at == NULL || tz->off == NULL) return OMS_ENOMEM;
   tz->off0 = (int32_t)be32(types);
   for (uint32_t i = 0; i < n; i++) {
@@ -120,7 +121,7 @@ int oms__tz_load(oms__tz_t *tz, const char *name, const char *zoneinfo_dir, oms_
     oms_reject_set(err, OMS_R_RISK_TRADING_HOURS, "unknown time zone '%s' (no %s)", name, path);
     return OMS_ECONFIG;
   }
-  unsigned char *buf = malloc(TZIF_MAX);
+  unsigned char *buf = oms__malloc(TZIF_MAX);
   if (buf == NULL) {
     fclose(f);
     return OMS_ENOMEM;
@@ -128,7 +129,7 @@ int oms__tz_load(oms__tz_t *tz, const char *name, const char *zoneinfo_dir, oms_
   size_t len = fread(buf, 1, TZIF_MAX, f);
   fclose(f);
   int rc = parse_tzif(tz, buf, len);
-  free(buf);
+  oms__free(buf);
   if (rc != 0) {
     oms__tz_free(tz);
     if (rc == OMS_ENOMEM) return rc;
@@ -139,8 +140,8 @@ int oms__tz_load(oms__tz_t *tz, const char *name, const char *zoneinfo_dir, oms_
 }
 
 void oms__tz_free(oms__tz_t *tz) {
-  free(tz->at);
-  free(tz->off);
+  oms__free(tz->at);
+  oms__free(tz->off);
   tz->at = NULL;
   tz->off = NULL;
   tz->n = 0;

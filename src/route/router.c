@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/route.h"
@@ -82,7 +83,7 @@ struct oms_router_s {
 static int ring_init(ring_t *q, uint32_t cap) {
   q->cap = cap;
   q->head = q->count = 0;
-  q->m = cap ? calloc(cap, sizeof(msg_t)) : NULL;
+  q->m = cap ? oms__calloc(cap, sizeof(msg_t)) : NULL;
   return cap && q->m == NULL ? OMS_ENOMEM : 0;
 }
 
@@ -106,11 +107,11 @@ int oms_router_create(uint32_t max_venues, uint32_t max_inflight, const oms_rout
                       oms_router_t **out) {
   *out = NULL;
   if (max_venues == 0 || max_inflight == 0) return OMS_EINVAL;
-  oms_router_t *r = calloc(1, sizeof(*r));
+  oms_router_t *r = oms__calloc(1, sizeof(*r));
   if (r == NULL) return OMS_ENOMEM;
   r->max_venues = max_venues;
-  r->venues = calloc(max_venues, sizeof(rvenue_t));
-  r->inf = calloc(max_inflight, sizeof(inflight_t));
+  r->venues = oms__calloc(max_venues, sizeof(rvenue_t));
+  r->inf = oms__calloc(max_inflight, sizeof(inflight_t));
   if (r->venues == NULL || r->inf == NULL || oms__u64map_init(&r->inf_map, max_inflight) != 0) {
     oms_router_destroy(r);
     return OMS_ENOMEM;
@@ -127,14 +128,14 @@ void oms_router_destroy(oms_router_t *r) {
   for (uint32_t i = 0; i < r->nvenues; i++) {
     rvenue_t *rv = &r->venues[i];
     oms_venue_destroy(rv->v);
-    free(rv->cancels.m);
-    free(rv->others.m);
-    free(rv->syms);
+    oms__free(rv->cancels.m);
+    oms__free(rv->others.m);
+    oms__free(rv->syms);
   }
-  free(r->venues);
-  free(r->inf);
+  oms__free(r->venues);
+  oms__free(r->inf);
   oms__u64map_close(&r->inf_map);
-  free(r);
+  oms__free(r);
 }
 
 static rvenue_t *find_venue(const oms_router_t *r, const char *name) {
@@ -163,8 +164,8 @@ int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_
    * must not be refused because new orders filled the queue. */
   uint32_t qcap = rv->cfg.queue_capacity;
   if (ring_init(&rv->others, qcap) != 0 || ring_init(&rv->cancels, qcap < 64 ? 64 : qcap) != 0) {
-    free(rv->others.m);
-    free(rv->cancels.m);
+    oms__free(rv->others.m);
+    oms__free(rv->cancels.m);
     rc = OMS_ENOMEM;
     goto fail;
   }
@@ -197,7 +198,7 @@ int oms_router_map_symbol(oms_router_t *r, const char *venue, const char *symbol
   if (m == NULL) {
     if (rv->nsyms == rv->cap_syms) {
       uint32_t cap = rv->cap_syms ? rv->cap_syms * 2 : 8;
-      symmap_t *n = realloc(rv->syms, cap * sizeof(symmap_t));
+      symmap_t *n = oms__realloc(rv->syms, cap * sizeof(symmap_t));
       if (n == NULL) return OMS_ENOMEM;
       rv->syms = n;
       rv->cap_syms = cap;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 #include "oms/store.h"
 #include "store/store_int.h"
@@ -68,7 +69,7 @@ static int reserve_n(vec_t *v, size_t extra) {
   if (v->n + extra <= v->cap) return 0;
   size_t cap = v->cap ? v->cap * 2 : 64;
   while (cap < v->n + extra) cap *= 2;
-  void *p = realloc(v->p, cap * v->size);
+  void *p = oms__realloc(v->p, cap * v->size);
   if (p == NULL) return OMS_ENOMEM;
   v->p = p;
   v->cap = cap;
@@ -519,12 +520,12 @@ static int mem_fix_save_sent(oms_store_t *base, const char *session, int64_t seq
   if (ticket != NULL) *ticket = 0;
   if (!session_ok(session) || seqnum < 1 || (msg == NULL && len > 0)) return OMS_EINVAL;
   if (len > OMS_STORE_FIX_MSG_MAX) return OMS_ENOSPC;
-  char *copy = malloc(len ? len : 1);
+  char *copy = oms__malloc(len ? len : 1);
   if (copy == NULL) return OMS_ENOMEM;
   if (len) memcpy(copy, msg, len);
   pthread_mutex_lock(&m->mu);
   if (reserve_n(&m->sessions, 1) != 0 || reserve_n(&m->msgs, 1) != 0) {
-    free(copy);
+    oms__free(copy);
     return refuse(m, OMS_ENOMEM);
   }
   fix_msg_t key;
@@ -533,7 +534,7 @@ static int mem_fix_save_sent(oms_store_t *base, const char *session, int64_t seq
   key.seqnum = seqnum;
   bool fresh;
   fix_msg_t *r = upsert(&m->msgs, &key, cmp_msg, &fresh);
-  if (!fresh) free(r->msg);
+  if (!fresh) oms__free(r->msg);
   *r = key;
   r->msg = copy;
   r->len = len;
@@ -572,7 +573,7 @@ static int mem_fix_reset(oms_store_t *base, const char *session, uint64_t *ticke
   for (size_t i = 0; i < m->msgs.n; i++) {
     fix_msg_t *r = at(&m->msgs, i);
     if (strcmp(r->session, session) == 0)
-      free(r->msg);
+      oms__free(r->msg);
     else
       *(fix_msg_t *)at(&m->msgs, k++) = *r;
   }
@@ -611,12 +612,12 @@ static int mem_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uin
 
 static void mem_close(oms_store_t *base) {
   mem_t *m = (mem_t *)base;
-  for (size_t i = 0; i < m->msgs.n; i++) free(((fix_msg_t *)at(&m->msgs, i))->msg);
+  for (size_t i = 0; i < m->msgs.n; i++) oms__free(((fix_msg_t *)at(&m->msgs, i))->msg);
   vec_t *all[] = {&m->orders,  &m->events,   &m->fills, &m->positions,
                   &m->tstates, &m->sessions, &m->msgs,  &m->cursors};
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]->p);
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) oms__free(all[i]->p);
   pthread_mutex_destroy(&m->mu);
-  free(m);
+  oms__free(m);
 }
 
 static const oms_store_vtbl_t mem_vtbl = {
@@ -650,7 +651,7 @@ static const oms_store_vtbl_t mem_vtbl = {
 
 int oms_store_memory_create(const oms_store_config_t *cfg, oms_store_t **out) {
   *out = NULL;
-  mem_t *m = calloc(1, sizeof(*m));
+  mem_t *m = oms__calloc(1, sizeof(*m));
   if (m == NULL) return OMS_ENOMEM;
   m->base.vt = &mem_vtbl;
   if (cfg != NULL) m->cfg = *cfg;

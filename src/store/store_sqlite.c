@@ -56,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "oms/error.h"
 #include "oms/store.h"
 #include "store/store_int.h"
@@ -1303,7 +1304,7 @@ int oms_store_sqlite_open(const oms_store_config_t *cfg, oms_store_t **out) {
   if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0' ||
       (cfg->queue_capacity & (cfg->queue_capacity - 1)) != 0)
     return OMS_EINVAL;
-  sq_t *s = calloc(1, sizeof(*s));
+  sq_t *s = oms__calloc(1, sizeof(*s));
   if (s == NULL) return OMS_ENOMEM;
   s->base.vt = &sq_vtbl;
   s->cfg = *cfg;
@@ -1334,8 +1335,8 @@ int oms_store_sqlite_open(const oms_store_config_t *cfg, oms_store_t **out) {
   if (s->cfg.busy_timeout_ms <= 0) s->cfg.busy_timeout_ms = 2000;
   s->cap = s->cfg.queue_capacity;
   s->mask = s->cap - 1;
-  s->path = strdup(cfg->path);
-  s->q = calloc(s->cap, sizeof(oms__rec_t));
+  s->path = oms__strdup(cfg->path);
+  s->q = oms__calloc(s->cap, sizeof(oms__rec_t));
   if (s->path == NULL || s->q == NULL) goto fail_alloc;
 
   rc = OMS_ESTORE;
@@ -1422,9 +1423,9 @@ static void sq_close(oms_store_t *base) {
   pthread_mutex_destroy(&s->ckmu);
   pthread_mutex_destroy(&s->mu);
   pthread_mutex_destroy(&s->rmu);
-  free(s->q);
-  free(s->path);
-  free(s);
+  oms__free(s->q);
+  oms__free(s->path);
+  oms__free(s);
 }
 
 /* ---- Test hooks ----------------------------------------------------------------------- */

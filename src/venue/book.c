@@ -1,5 +1,5 @@
 /*
- * book.c - the price-time priority limit order book (see include/oms/book.h).
+ * book.c - the price-time priority limit order book (see book.h).
  *
  * NOTES ON THE DESIGN
  *
@@ -24,12 +24,13 @@
  * one level's FIFO; a bid ladder's best is below the ask ladder's best (the
  * book is never crossed after a submit).
  */
-#include "oms/book.h"
+#include "venue/book.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ilist.h"
+#include "core/alloc.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 
@@ -81,15 +82,15 @@ int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_
   if (out == NULL) return OMS_EINVAL;
   *out = NULL;
   if (capacity == 0 || capacity >= NIL / 2) return OMS_EINVAL;
-  oms_book_t *b = (oms_book_t *)calloc(1, sizeof(*b));
+  oms_book_t *b = (oms_book_t *)oms__calloc(1, sizeof(*b));
   if (b == NULL) goto fail;
-  b->nodes = (node_t *)malloc((size_t)capacity * sizeof(node_t));
+  b->nodes = (node_t *)oms__malloc((size_t)capacity * sizeof(node_t));
   if (b->nodes == NULL) goto fail_book;
-  b->levels = (level_t *)malloc((size_t)capacity * sizeof(level_t));
+  b->levels = (level_t *)oms__malloc((size_t)capacity * sizeof(level_t));
   if (b->levels == NULL) goto fail_nodes;
-  b->ladder[0] = (uint32_t *)malloc((size_t)capacity * sizeof(uint32_t));
+  b->ladder[0] = (uint32_t *)oms__malloc((size_t)capacity * sizeof(uint32_t));
   if (b->ladder[0] == NULL) goto fail_levels;
-  b->ladder[1] = (uint32_t *)malloc((size_t)capacity * sizeof(uint32_t));
+  b->ladder[1] = (uint32_t *)oms__malloc((size_t)capacity * sizeof(uint32_t));
   if (b->ladder[1] == NULL) goto fail_ladder0;
   if (oms__u64map_init(&b->ids, capacity) != 0) goto fail_ladder1;
   /* Touch every page now so that steady-state matching never faults. */
@@ -110,15 +111,15 @@ int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_
   return 0;
 
 fail_ladder1:
-  free(b->ladder[1]);
+  oms__free(b->ladder[1]);
 fail_ladder0:
-  free(b->ladder[0]);
+  oms__free(b->ladder[0]);
 fail_levels:
-  free(b->levels);
+  oms__free(b->levels);
 fail_nodes:
-  free(b->nodes);
+  oms__free(b->nodes);
 fail_book:
-  free(b);
+  oms__free(b);
 fail:
   return OMS_ENOMEM;
 }
@@ -126,11 +127,11 @@ fail:
 void oms_book_destroy(oms_book_t *b) {
   if (b == NULL) return;
   oms__u64map_close(&b->ids);
-  free(b->ladder[1]);
-  free(b->ladder[0]);
-  free(b->levels);
-  free(b->nodes);
-  free(b);
+  oms__free(b->ladder[1]);
+  oms__free(b->ladder[0]);
+  oms__free(b->levels);
+  oms__free(b->nodes);
+  oms__free(b);
 }
 
 /* Position in ladder s (sorted worst-first) where a level at px is or would

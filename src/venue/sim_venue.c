@@ -42,11 +42,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "decimal/decimal_internal.h"
 
 #include "core/ilist.h"
 #include "core/u64map.h"
 #include "oms/error.h"
+#include "venue/book.h"
 
 #define NIL OMS__ILIST_NIL
 
@@ -579,11 +581,11 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
     return OMS_ECONFIG;
   if (sym_find(v, ins->symbol, NULL) != NULL) return OMS_EEXIST;
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
-  sym_t *y = (sym_t *)calloc(1, sizeof(*y));
+  sym_t *y = (sym_t *)oms__calloc(1, sizeof(*y));
   if (y == NULL) return OMS_ENOMEM;
   int rc = oms_book_create(v->book_capacity, on_fill, y, &y->book);
   if (rc != 0) {
-    free(y);
+    oms__free(y);
     return rc;
   }
   y->v = v;
@@ -914,13 +916,13 @@ static void sim_destroy(oms_venue_t *base) {
   sim_t *v = (sim_t *)base;
   for (uint32_t i = 0; i < v->nsyms; i++) {
     oms_book_destroy(v->syms[i]->book);
-    free(v->syms[i]);
+    oms__free(v->syms[i]);
   }
   oms__u64map_close(&v->ids);
-  free(v->heap);
-  free(v->ring);
-  free(v->recs);
-  free(v);
+  oms__free(v->heap);
+  oms__free(v->ring);
+  oms__free(v->recs);
+  oms__free(v);
 }
 
 static const oms_venue_vtbl_t sim_vtbl = {
@@ -943,11 +945,11 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   uint64_t ring_cap = 16;
   while (ring_cap < (cfg->report_capacity ? cfg->report_capacity : DEFAULT_RING)) ring_cap <<= 1;
 
-  sim_t *v = (sim_t *)calloc(1, sizeof(*v));
+  sim_t *v = (sim_t *)oms__calloc(1, sizeof(*v));
   if (v == NULL) return OMS_ENOMEM;
-  v->recs = (rec_t *)calloc(max_orders, sizeof(rec_t));
-  v->ring = (ev_t *)malloc((size_t)ring_cap * sizeof(ev_t));
-  v->heap = (expiry_t *)malloc((size_t)max_orders * sizeof(expiry_t));
+  v->recs = (rec_t *)oms__calloc(max_orders, sizeof(rec_t));
+  v->ring = (ev_t *)oms__malloc((size_t)ring_cap * sizeof(ev_t));
+  v->heap = (expiry_t *)oms__malloc((size_t)max_orders * sizeof(expiry_t));
   if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
       oms__u64map_init(&v->ids, max_orders) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,7 +302,11 @@ static void test_kill_9_at_random_moments_loses_nothing(void **state) {
       child(db, seed + (uint64_t)round, p[1]);
     }
     close(p[1]);
-    /* let it trade 30..230 ms, then kill it without warning */
+    /* Wait for its first word (a slow start, under a sanitizer or a loaded
+     * machine, must not eat the trading time), let it trade 30..230 ms, then
+     * kill it without warning. */
+    struct pollfd started = {.fd = p[0], .events = POLLIN};
+    poll(&started, 1, 10000);
     struct timespec ts = {0, (long)(30 + rand() % 200) * 1000000L};
     nanosleep(&ts, NULL);
     kill(pid, SIGKILL);

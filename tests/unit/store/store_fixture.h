@@ -105,8 +105,8 @@ typedef struct fx_fault_s {
   _Atomic int fail_rc;
   _Atomic int fired;
   _Atomic int sleep_commit_us;
-  _Atomic int block; /* writer calls wait while set */
-  const char *match; /* only labels containing it; NULL = all */
+  _Atomic int block;         /* writer calls wait while set */
+  const char *_Atomic match; /* only labels containing it; NULL = all (the writer reads it) */
 } fx_fault_t;
 
 static inline int fx_inject(void *ctx, const char *call) {
@@ -115,7 +115,8 @@ static inline int fx_inject(void *ctx, const char *call) {
   if (atomic_load(&f->sleep_commit_us) && strcmp(call, "COMMIT") == 0)
     usleep((useconds_t)atomic_load(&f->sleep_commit_us));
   if (!atomic_load(&f->armed)) return 0;
-  if (f->match && strstr(call, f->match) == NULL) return 0;
+  const char *match = atomic_load(&f->match);
+  if (match && strstr(call, match) == NULL) return 0;
   int n = atomic_fetch_add(&f->count, 1) + 1;
   int at = atomic_load(&f->fail_at);
   if (at && (n == at || (atomic_load(&f->sticky) && n >= at))) {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "oms/book.h"
 #include "oms/error.h"
+#include "venue/book.h"
 
 #define P(x) oms_dec_from_raw((int64_t)(x)*OMS_DEC_SCALE)
 

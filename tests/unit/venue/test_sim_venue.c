@@ -14,6 +14,7 @@
 
 #include "oms/error.h"
 #include "oms/sim_venue.h"
+#include "venue/book.h"
 
 #define MAXREP 512
 

@@ -1,7 +1,8 @@
 /*
  * book.h - a price-time priority limit order book for one instrument: the
- * matching engine under the simulated venue (sim_venue.h), usable on its own
- * for backtests and benchmarks.
+ * matching engine under the simulated venue (oms/sim_venue.h). Private to
+ * liboms: the tests and benchmarks drive it directly, embedders reach it only
+ * through the simulated venue, so none of it is exported.
  *
  * Orders rest at their limit price; an incoming order trades against the best
  * opposite price first and, within a price, against the oldest resting order
@@ -19,14 +20,15 @@
  *
  * Not thread-safe: one book is driven by one thread.
  */
-#ifndef OMS_BOOK_H
-#define OMS_BOOK_H
+#ifndef OMS_VENUE_BOOK_H
+#define OMS_VENUE_BOOK_H
 
 #include <stdbool.h>
 
 #include "oms/common.h"
 #include "oms/decimal.h"
 #include "oms/order.h"
+#include "oms/venue.h"
 
 OMS_BEGIN_DECLS
 
@@ -92,55 +94,58 @@ typedef struct oms_book_entry_s {
  * cb(ctx, ...) (cb may be NULL). On success *out owns the book (free it with
  * oms_book_destroy); on failure *out is NULL and the return is OMS_EINVAL or
  * OMS_ENOMEM. */
-OMS_EXTERN int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_t **out);
+int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_t **out);
 
 /* Frees the book and every order in it. Accepts NULL. */
-OMS_EXTERN void oms_book_destroy(oms_book_t *b);
+void oms_book_destroy(oms_book_t *b);
 
 /* Matches o against the book and rests what is left if o may rest. Returns 0
  * with *res set (post-only and FOK refusals are outcomes, not errors), or,
  * with nothing done: OMS_EINVAL (id 0, qty <= 0, bad side, price <= 0 on a
  * limit order), OMS_EEXIST (id already resting), OMS_EFULL (o could rest and
  * the pool has no free node). */
-OMS_EXTERN int oms_book_submit(oms_book_t *b, const oms_book_order_t *o, oms_book_result_t *res);
+int oms_book_submit(oms_book_t *b, const oms_book_order_t *o, oms_book_result_t *res);
 
 /* Removes a resting order. Returns 0 with *leaves (if not NULL) set to what
  * rested, or OMS_ENOTFOUND. */
-OMS_EXTERN int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves);
+int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves);
 
 /* Lowers a resting order's quantity to new_leaves (0 < new_leaves <= its
  * current leaves), keeping its place in the queue. Returns 0, OMS_ENOTFOUND,
  * or OMS_EINVAL (a quantity that is not a decrease). */
-OMS_EXTERN int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves);
+int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves);
 
 /* Looks up a resting order. Returns 0 with *out set, or OMS_ENOTFOUND. */
-OMS_EXTERN int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out);
+int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out);
 
 /* The best price of a side and the quantity resting there. Returns false
  * (and zeros) when the side is empty. */
-OMS_EXTERN bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty);
+bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty);
 
 /* Whether a limit order of side at px would trade on arrival. */
-OMS_EXTERN bool oms_book_would_cross(const oms_book_t *b, oms_side_t side, oms_dec_t px);
+bool oms_book_would_cross(const oms_book_t *b, oms_side_t side, oms_dec_t px);
 
 /* The quantity an order of side could trade now up to limit px (any price if
  * market is true), counting at most up to `enough` (0: no cap). */
-OMS_EXTERN oms_dec_t oms_book_available(const oms_book_t *b, oms_side_t side, oms_dec_t px,
-                                        bool market, oms_dec_t enough);
+oms_dec_t oms_book_available(const oms_book_t *b, oms_side_t side, oms_dec_t px, bool market,
+                             oms_dec_t enough);
 
 /* Copies up to max levels of side, best first, into out. Returns the number
  * copied. */
-OMS_EXTERN size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *out,
-                                 size_t max);
+size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *out, size_t max);
 
 /* The number of resting orders. */
-OMS_EXTERN size_t oms_book_order_count(const oms_book_t *b);
+size_t oms_book_order_count(const oms_book_t *b);
 
 /* Checks the book's internal invariants (sorted levels, level totals equal
  * the sum of their orders, hash and lists agree). Returns 1 if they hold.
  * O(n): for tests and debug builds. */
-OMS_EXTERN int oms_book_check(const oms_book_t *b);
+int oms_book_check(const oms_book_t *b);
+
+/* The book of a simulated venue's symbol, for inspection (read-only), or
+ * NULL if unknown (defined in sim_venue.c). */
+const oms_book_t *oms_sim_venue_book(const oms_venue_t *v, const char *symbol);
 
 OMS_END_DECLS
 
-#endif /* OMS_BOOK_H */
+#endif /* OMS_VENUE_BOOK_H */
