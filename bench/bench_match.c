@@ -1,7 +1,7 @@
 /*
  * bench_match.c - the simulated venue's matching engine and connector.
  *
- *   match_mix        the book alone (oms_book_submit/cancel) under a realistic
+ *   match_mix        the book alone (oms__book_submit/cancel) under a realistic
  *                    mix around a ~4,000-order book 100 ticks deep each side:
  *                    ~50% adds that rest (non-crossing), ~40% cancels of live
  *                    orders, ~10% marketable orders that take 1-3 makers.
@@ -60,7 +60,7 @@ static void live_del(live_t *l, uint64_t id) {
   l->pos[id] = -1;
 }
 
-static void on_fill(void *ctx, const oms_book_fill_t *f) {
+static void on_fill(void *ctx, const oms__book_fill_t *f) {
   if (f->maker_leaves.raw == 0) live_del((live_t *)ctx, f->maker_id);
 }
 
@@ -92,16 +92,16 @@ static void bench_book(void) {
   live_t l = {malloc(max_id * sizeof(uint64_t)), malloc(max_id * sizeof(int32_t)), 0, max_id};
   if (l.ids == NULL || l.pos == NULL) exit(1);
   for (int round = -1; round < rounds; round++) { /* round -1 warms up */
-    oms_book_t *b;
+    oms__book_t *b;
     l.n = 0;
     memset(l.pos, 0xff, max_id * sizeof(int32_t));
-    if (oms_book_create(1u << 16, on_fill, &l, &b) != 0) exit(1);
+    if (oms__book_create(1u << 16, on_fill, &l, &b) != 0) exit(1);
     uint64_t id = 1;
     for (int i = 0; i < TARGET_LIVE; i++, id++) {
       oms_side_t side = i % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
-      oms_book_order_t o = {id, id, side, {rest_px(side)}, {LOT * (1 + (int64_t)(rnd() % 5))}, 0};
-      oms_book_result_t res;
-      oms_book_submit(b, &o, &res);
+      oms__book_order_t o = {id, id, side, {rest_px(side)}, {LOT * (1 + (int64_t)(rnd() % 5))}, 0};
+      oms__book_result_t res;
+      oms__book_submit(b, &o, &res);
       live_add(&l, id);
     }
     bench_round_begin(&mix);
@@ -111,13 +111,13 @@ static void bench_book(void) {
     uint64_t sum[3] = {0, 0, 0};
     for (int i = 0; i < OPS; i++) {
       op_kind_t k = pick(l.n);
-      oms_book_result_t res;
+      oms__book_result_t res;
       oms_side_t side = rnd() & 1 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
       uint64_t t0, t1;
       if (k == OP_CANCEL && l.n > 0) {
         uint64_t victim = l.ids[rnd() % l.n];
         t0 = bench_now_ns();
-        int rc = oms_book_cancel(b, victim, NULL);
+        int rc = oms__book_cancel(b, victim, NULL);
         t1 = bench_now_ns();
         BENCH_KEEP(rc);
         live_del(&l, victim);
@@ -125,10 +125,10 @@ static void bench_book(void) {
       } else if (k == OP_CROSS) {
         /* A marketable IOC limit 3 ticks through the mid: takes 1-3 makers. */
         int64_t px = (side == OMS_SIDE_BUY ? MID + 3 : MID - 3) * TICK;
-        oms_book_order_t o = {id++,        0, side, {px}, {LOT * (1 + (int64_t)(rnd() % 8))},
-                              OMS_BOOK_IOC};
+        oms__book_order_t o = {id++,        0, side, {px}, {LOT * (1 + (int64_t)(rnd() % 8))},
+                               OMS_BOOK_IOC};
         t0 = bench_now_ns();
-        oms_book_submit(b, &o, &res);
+        oms__book_submit(b, &o, &res);
         t1 = bench_now_ns();
         bench_add(&cross, t1 - t0);
         k = OP_CROSS;
@@ -136,12 +136,12 @@ static void bench_book(void) {
         /* Adds that would cross (the top moved) go a tick behind the best. */
         int64_t px = rest_px(side);
         oms_dec_t best;
-        if (oms_book_best(b, side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY, &best, NULL) &&
+        if (oms__book_best(b, side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY, &best, NULL) &&
             (side == OMS_SIDE_BUY ? px >= best.raw : px <= best.raw))
           px = side == OMS_SIDE_BUY ? best.raw - TICK : best.raw + TICK;
-        oms_book_order_t o = {id, id, side, {px}, {LOT * (1 + (int64_t)(rnd() % 5))}, 0};
+        oms__book_order_t o = {id, id, side, {px}, {LOT * (1 + (int64_t)(rnd() % 5))}, 0};
         t0 = bench_now_ns();
-        oms_book_submit(b, &o, &res);
+        oms__book_submit(b, &o, &res);
         t1 = bench_now_ns();
         if (res.outcome == OMS_BOOK_RESTED) live_add(&l, id);
         id++;
@@ -157,11 +157,11 @@ static void bench_book(void) {
       bench_round_end(&cancel, sum[OP_CANCEL]);
       bench_round_end(&cross, sum[OP_CROSS]);
     }
-    if (!oms_book_check(b)) {
+    if (!oms__book_check(b)) {
       fprintf(stderr, "book invariants broken\n");
       exit(1);
     }
-    oms_book_destroy(b);
+    oms__book_destroy(b);
   }
   bench_report(&mix);
   bench_report(&add);
@@ -303,8 +303,8 @@ static void bench_venue_mix(void) {
       } else {
         int64_t px = rest_px(side);
         oms_dec_t best;
-        const oms_book_t *bk = oms_sim_venue_book(v, "BTC-USD");
-        if (oms_book_best(bk, side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY, &best, NULL) &&
+        const oms__book_t *bk = oms__sim_venue_book(v, "BTC-USD");
+        if (oms__book_best(bk, side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY, &best, NULL) &&
             (side == OMS_SIDE_BUY ? px >= best.raw : px <= best.raw))
           px = side == OMS_SIDE_BUY ? best.raw - TICK : best.raw + TICK;
         oms_venue_order_t o = vorder(id, side, px, LOT * (1 + (int64_t)(rnd() % 5)), OMS_TIF_GTC);

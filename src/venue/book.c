@@ -18,7 +18,7 @@
  * index. Deep inserts cost a memmove of the levels above them, which stays
  * cheap for the few thousand levels a real book has.
  *
- * Invariants (oms_book_check): each ladder is strictly sorted best-last; each
+ * Invariants (oms__book_check): each ladder is strictly sorted best-last; each
  * level is non-empty, its `total` is the sum of its orders' qty and its
  * `count` their number; every resting order is in the id hash and in exactly
  * one level's FIFO; a bid ladder's best is below the ask ladder's best (the
@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ilist.h"
 #include "core/alloc.h"
+#include "core/ilist.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 
@@ -60,7 +60,7 @@ typedef struct level_s {
   uint32_t next; /* free list */
 } level_t;
 
-struct oms_book_s {
+struct oms__book_s {
   node_t *nodes;
   level_t *levels;
   uint32_t *ladder[2]; /* level indices, best last */
@@ -69,7 +69,7 @@ struct oms_book_s {
   uint32_t free_node, free_level;
   uint32_t norders;
   oms__u64map_t ids;
-  oms_book_fill_cb cb;
+  oms__book_fill_cb cb;
   void *ctx;
 };
 
@@ -78,11 +78,11 @@ static inline int sidx(oms_side_t s) { return s == OMS_SIDE_SELL; }
 /* Whether price a is better than b on side s (higher bid, lower ask). */
 static inline int better(int s, int64_t a, int64_t b) { return s == 0 ? a > b : a < b; }
 
-int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_t **out) {
+int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__book_t **out) {
   if (out == NULL) return OMS_EINVAL;
   *out = NULL;
   if (capacity == 0 || capacity >= NIL / 2) return OMS_EINVAL;
-  oms_book_t *b = (oms_book_t *)oms__calloc(1, sizeof(*b));
+  oms__book_t *b = (oms__book_t *)oms__calloc(1, sizeof(*b));
   if (b == NULL) goto fail;
   b->nodes = (node_t *)oms__malloc((size_t)capacity * sizeof(node_t));
   if (b->nodes == NULL) goto fail_book;
@@ -124,7 +124,7 @@ fail:
   return OMS_ENOMEM;
 }
 
-void oms_book_destroy(oms_book_t *b) {
+void oms__book_destroy(oms__book_t *b) {
   if (b == NULL) return;
   oms__u64map_close(&b->ids);
   oms__free(b->ladder[1]);
@@ -136,7 +136,7 @@ void oms_book_destroy(oms_book_t *b) {
 
 /* Position in ladder s (sorted worst-first) where a level at px is or would
  * go: the number of levels whose price is strictly worse than px. */
-static uint32_t ladder_find(const oms_book_t *b, int s, int64_t px) {
+static uint32_t ladder_find(const oms__book_t *b, int s, int64_t px) {
   const uint32_t *lad = b->ladder[s];
   uint32_t lo = 0, hi = b->nlev[s];
   /* Binary search down to a short run, then a linear scan of it. */
@@ -153,7 +153,7 @@ static uint32_t ladder_find(const oms_book_t *b, int s, int64_t px) {
 }
 
 /* The level at px on side s, created if absent; NIL if none is free. */
-static uint32_t level_get(oms_book_t *b, int s, int64_t px) {
+static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
   uint32_t n = b->nlev[s];
   uint32_t *lad = b->ladder[s];
   /* Fast paths: at or beyond the best. */
@@ -175,7 +175,7 @@ static uint32_t level_get(oms_book_t *b, int s, int64_t px) {
 }
 
 /* Removes the (empty) level li from side s. */
-static void level_drop(oms_book_t *b, int s, uint32_t li) {
+static void level_drop(oms__book_t *b, int s, uint32_t li) {
   uint32_t n = b->nlev[s];
   uint32_t *lad = b->ladder[s];
   uint32_t pos;
@@ -191,15 +191,15 @@ static void level_drop(oms_book_t *b, int s, uint32_t li) {
 }
 
 /* A level's FIFO of nodes (core/ilist.h). */
-static inline void fifo_append(oms_book_t *b, level_t *l, uint32_t ni) {
+static inline void fifo_append(oms__book_t *b, level_t *l, uint32_t ni) {
   oms__ilist_push_back(&l->fifo, b->nodes, sizeof(node_t), offsetof(node_t, link), ni);
 }
-static inline void fifo_unlink(oms_book_t *b, level_t *l, uint32_t ni) {
+static inline void fifo_unlink(oms__book_t *b, level_t *l, uint32_t ni) {
   oms__ilist_unlink(&l->fifo, b->nodes, sizeof(node_t), offsetof(node_t, link), ni);
 }
 
 /* Unlinks node ni from its level, the hash and the book; frees it. */
-static void node_remove(oms_book_t *b, uint32_t ni) {
+static void node_remove(oms__book_t *b, uint32_t ni) {
   node_t *o = &b->nodes[ni];
   level_t *l = &b->levels[o->level];
   fifo_unlink(b, l, ni);
@@ -218,7 +218,7 @@ static inline int crosses(int s, int market, int64_t px, int64_t lpx) {
   return s == 0 ? lpx <= px : lpx >= px;
 }
 
-static int64_t available(const oms_book_t *b, int s, int64_t px, int market, int64_t enough) {
+static int64_t available(const oms__book_t *b, int s, int64_t px, int market, int64_t enough) {
   int o = !s;
   int64_t sum = 0;
   for (uint32_t k = b->nlev[o]; k > 0; k--) {
@@ -230,7 +230,7 @@ static int64_t available(const oms_book_t *b, int s, int64_t px, int market, int
   return sum;
 }
 
-int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t *res) {
+int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_result_t *res) {
   if (b == NULL || in == NULL || res == NULL) return OMS_EINVAL;
   if (in->id == 0 || in->qty.raw <= 0) return OMS_EINVAL;
   if (in->side != OMS_SIDE_BUY && in->side != OMS_SIDE_SELL) return OMS_EINVAL;
@@ -254,7 +254,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
     return 0;
   }
 
-  oms_book_fill_t f;
+  oms__book_fill_t f;
   f.taker_id = in->id;
   f.taker_tag = in->tag;
   f.taker_side = in->side;
@@ -307,7 +307,7 @@ int oms_book_submit(oms_book_t *b, const oms_book_order_t *in, oms_book_result_t
   return 0;
 }
 
-int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves) {
+int oms__book_cancel(oms__book_t *b, uint64_t id, oms_dec_t *leaves) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
   uint32_t ni = id_get(&b->ids, id);
   if (ni == NIL) return OMS_ENOTFOUND;
@@ -316,7 +316,7 @@ int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves) {
   return 0;
 }
 
-int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves) {
+int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
   uint32_t ni = id_get(&b->ids, id);
   if (ni == NIL) return OMS_ENOTFOUND;
@@ -327,7 +327,7 @@ int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves) {
   return 0;
 }
 
-int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out) {
+int oms__book_get(const oms__book_t *b, uint64_t id, oms__book_entry_t *out) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
   uint32_t ni = id_get(&b->ids, id);
   if (ni == NIL) return OMS_ENOTFOUND;
@@ -339,7 +339,7 @@ int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out) {
   return 0;
 }
 
-bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty) {
+bool oms__book_best(const oms__book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty) {
   int s = sidx(side);
   if (b->nlev[s] == 0) {
     if (px != NULL) *px = OMS_DEC_ZERO;
@@ -352,18 +352,18 @@ bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_
   return true;
 }
 
-bool oms_book_would_cross(const oms_book_t *b, oms_side_t side, oms_dec_t px) {
+bool oms__book_would_cross(const oms__book_t *b, oms_side_t side, oms_dec_t px) {
   int s = sidx(side), o = !s;
   if (b->nlev[o] == 0) return false;
   return crosses(s, 0, px.raw, b->levels[b->ladder[o][b->nlev[o] - 1]].px);
 }
 
-oms_dec_t oms_book_available(const oms_book_t *b, oms_side_t side, oms_dec_t px, bool market,
-                             oms_dec_t enough) {
+oms_dec_t oms__book_available(const oms__book_t *b, oms_side_t side, oms_dec_t px, bool market,
+                              oms_dec_t enough) {
   return oms_dec_from_raw(available(b, sidx(side), px.raw, market, enough.raw));
 }
 
-size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *out, size_t max) {
+size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t *out, size_t max) {
   int s = sidx(side);
   size_t k = 0;
   for (uint32_t i = b->nlev[s]; i > 0 && k < max; i--, k++) {
@@ -375,9 +375,9 @@ size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *ou
   return k;
 }
 
-size_t oms_book_order_count(const oms_book_t *b) { return b->norders; }
+size_t oms__book_order_count(const oms__book_t *b) { return b->norders; }
 
-int oms_book_check(const oms_book_t *b) {
+int oms__book_check(const oms__book_t *b) {
   uint32_t seen = 0;
   for (int s = 0; s < 2; s++) {
     for (uint32_t k = 0; k < b->nlev[s]; k++) {

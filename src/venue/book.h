@@ -10,7 +10,7 @@
  * quantities are exact oms_dec_t values; the book does not check tick or lot
  * (the venue does) and lets any two orders trade, whoever owns them.
  *
- * The book allocates only in oms_book_create: resting orders come from a
+ * The book allocates only in oms__book_create: resting orders come from a
  * preallocated pool of `capacity` nodes, price levels from a pool of the same
  * size, and ids are found through an open-addressing hash. Each side keeps its
  * levels in an array sorted so that the best price is last: the best level is
@@ -32,21 +32,21 @@
 
 OMS_BEGIN_DECLS
 
-typedef struct oms_book_s oms_book_t;
+typedef struct oms__book_s oms__book_t;
 
 /* One trade, as the book reports it to its fill callback. */
-typedef struct oms_book_fill_s {
+typedef struct oms__book_fill_s {
   uint64_t maker_id, maker_tag; /* the resting order */
   uint64_t taker_id, taker_tag; /* the incoming order */
   oms_side_t taker_side;
   oms_dec_t px;           /* the maker's price */
   oms_dec_t qty;          /* > 0 */
   oms_dec_t maker_leaves; /* what rests of the maker after this trade; 0: gone */
-} oms_book_fill_t;
+} oms__book_fill_t;
 
-/* Called for every trade, in order, from inside oms_book_submit. It must not
+/* Called for every trade, in order, from inside oms__book_submit. It must not
  * call back into the same book. */
-typedef void (*oms_book_fill_cb)(void *ctx, const oms_book_fill_t *f);
+typedef void (*oms__book_fill_cb)(void *ctx, const oms__book_fill_t *f);
 
 /* Flags of an incoming order. */
 #define OMS_BOOK_MARKET 0x1u    /* no limit price: trades at any price, never rests */
@@ -54,97 +54,97 @@ typedef void (*oms_book_fill_cb)(void *ctx, const oms_book_fill_t *f);
 #define OMS_BOOK_FOK 0x4u       /* all or nothing, now; never rests */
 #define OMS_BOOK_POST_ONLY 0x8u /* refused if it would trade on arrival */
 
-typedef struct oms_book_order_s {
+typedef struct oms__book_order_s {
   uint64_t id;  /* non-zero, unique among the resting orders */
   uint64_t tag; /* the caller's, echoed in fills */
   oms_side_t side;
   oms_dec_t price; /* limit price (> 0) unless OMS_BOOK_MARKET */
   oms_dec_t qty;   /* > 0 */
   uint32_t flags;  /* OMS_BOOK_* */
-} oms_book_order_t;
+} oms__book_order_t;
 
-typedef enum oms_book_outcome_e {
+typedef enum oms__book_outcome_e {
   OMS_BOOK_RESTED = 1,        /* some or all of it rests in the book */
   OMS_BOOK_FILLED,            /* traded in full */
   OMS_BOOK_NOT_RESTED,        /* IOC/market: leaves_qty did not trade and is gone */
   OMS_BOOK_POST_ONLY_REFUSED, /* post-only that would trade: nothing done */
   OMS_BOOK_FOK_REFUSED        /* FOK that can not fill in full: nothing done */
-} oms_book_outcome_t;
+} oms__book_outcome_t;
 
-typedef struct oms_book_result_s {
-  oms_book_outcome_t outcome;
+typedef struct oms__book_result_s {
+  oms__book_outcome_t outcome;
   oms_dec_t filled_qty; /* traded by this submit */
   oms_dec_t leaves_qty; /* resting (RESTED) or dropped (NOT_RESTED) */
-} oms_book_result_t;
+} oms__book_result_t;
 
 /* One price level, for depth snapshots. */
-typedef struct oms_book_level_s {
+typedef struct oms__book_level_s {
   oms_dec_t px, qty;
   uint32_t orders;
-} oms_book_level_t;
+} oms__book_level_t;
 
 /* A resting order, for lookups. */
-typedef struct oms_book_entry_s {
+typedef struct oms__book_entry_s {
   uint64_t tag;
   oms_side_t side;
   oms_dec_t price, leaves_qty;
-} oms_book_entry_t;
+} oms__book_entry_t;
 
 /* Creates an empty book for up to capacity (> 0) resting orders; fills go to
  * cb(ctx, ...) (cb may be NULL). On success *out owns the book (free it with
- * oms_book_destroy); on failure *out is NULL and the return is OMS_EINVAL or
+ * oms__book_destroy); on failure *out is NULL and the return is OMS_EINVAL or
  * OMS_ENOMEM. */
-int oms_book_create(uint32_t capacity, oms_book_fill_cb cb, void *ctx, oms_book_t **out);
+int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__book_t **out);
 
 /* Frees the book and every order in it. Accepts NULL. */
-void oms_book_destroy(oms_book_t *b);
+void oms__book_destroy(oms__book_t *b);
 
 /* Matches o against the book and rests what is left if o may rest. Returns 0
  * with *res set (post-only and FOK refusals are outcomes, not errors), or,
  * with nothing done: OMS_EINVAL (id 0, qty <= 0, bad side, price <= 0 on a
  * limit order), OMS_EEXIST (id already resting), OMS_EFULL (o could rest and
  * the pool has no free node). */
-int oms_book_submit(oms_book_t *b, const oms_book_order_t *o, oms_book_result_t *res);
+int oms__book_submit(oms__book_t *b, const oms__book_order_t *o, oms__book_result_t *res);
 
 /* Removes a resting order. Returns 0 with *leaves (if not NULL) set to what
  * rested, or OMS_ENOTFOUND. */
-int oms_book_cancel(oms_book_t *b, uint64_t id, oms_dec_t *leaves);
+int oms__book_cancel(oms__book_t *b, uint64_t id, oms_dec_t *leaves);
 
 /* Lowers a resting order's quantity to new_leaves (0 < new_leaves <= its
  * current leaves), keeping its place in the queue. Returns 0, OMS_ENOTFOUND,
  * or OMS_EINVAL (a quantity that is not a decrease). */
-int oms_book_reduce(oms_book_t *b, uint64_t id, oms_dec_t new_leaves);
+int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves);
 
 /* Looks up a resting order. Returns 0 with *out set, or OMS_ENOTFOUND. */
-int oms_book_get(const oms_book_t *b, uint64_t id, oms_book_entry_t *out);
+int oms__book_get(const oms__book_t *b, uint64_t id, oms__book_entry_t *out);
 
 /* The best price of a side and the quantity resting there. Returns false
  * (and zeros) when the side is empty. */
-bool oms_book_best(const oms_book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty);
+bool oms__book_best(const oms__book_t *b, oms_side_t side, oms_dec_t *px, oms_dec_t *qty);
 
 /* Whether a limit order of side at px would trade on arrival. */
-bool oms_book_would_cross(const oms_book_t *b, oms_side_t side, oms_dec_t px);
+bool oms__book_would_cross(const oms__book_t *b, oms_side_t side, oms_dec_t px);
 
 /* The quantity an order of side could trade now up to limit px (any price if
  * market is true), counting at most up to `enough` (0: no cap). */
-oms_dec_t oms_book_available(const oms_book_t *b, oms_side_t side, oms_dec_t px, bool market,
-                             oms_dec_t enough);
+oms_dec_t oms__book_available(const oms__book_t *b, oms_side_t side, oms_dec_t px, bool market,
+                              oms_dec_t enough);
 
 /* Copies up to max levels of side, best first, into out. Returns the number
  * copied. */
-size_t oms_book_depth(const oms_book_t *b, oms_side_t side, oms_book_level_t *out, size_t max);
+size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t *out, size_t max);
 
 /* The number of resting orders. */
-size_t oms_book_order_count(const oms_book_t *b);
+size_t oms__book_order_count(const oms__book_t *b);
 
 /* Checks the book's internal invariants (sorted levels, level totals equal
  * the sum of their orders, hash and lists agree). Returns 1 if they hold.
  * O(n): for tests and debug builds. */
-int oms_book_check(const oms_book_t *b);
+int oms__book_check(const oms__book_t *b);
 
 /* The book of a simulated venue's symbol, for inspection (read-only), or
  * NULL if unknown (defined in sim_venue.c). */
-const oms_book_t *oms_sim_venue_book(const oms_venue_t *v, const char *symbol);
+const oms__book_t *oms__sim_venue_book(const oms_venue_t *v, const char *symbol);
 
 OMS_END_DECLS
 

@@ -24,7 +24,7 @@
  * reports_dropped (size the ring for the worst burst).
  *
  * Matching. The book calls on_fill for each trade from inside
- * oms_book_submit; on_fill updates the records, queues FILL reports, and
+ * oms__book_submit; on_fill updates the records, queues FILL reports, and
  * records the range of traded prices. After every operation that can trade,
  * run_stops() triggers the stops that range reaches (buy stops at or below the
  * highest trade, sell stops at or above the lowest) in arrival order, runs
@@ -109,7 +109,7 @@ typedef struct sim_s sim_t;
 typedef struct sym_s {
   sim_t *v;
   oms_instrument_t ins;
-  oms_book_t *book;
+  oms__book_t *book;
   oms__ilist_t stops; /* held stop orders, in arrival order */
   bool traded;        /* since the last run_stops */
   int64_t trade_hi, trade_lo;
@@ -249,7 +249,7 @@ static void stop_unlink(sim_t *v, sym_t *y, rec_t *r) {
 static void rec_withdraw(sim_t *v, rec_t *r) {
   sym_t *y = v->syms[r->sym];
   if (r->where == W_BOOK) {
-    oms_book_cancel(y->book, r->vid, NULL);
+    oms__book_cancel(y->book, r->vid, NULL);
   } else if (r->where == W_STOP) {
     stop_unlink(v, y, r);
   }
@@ -356,7 +356,7 @@ static void deliver(sim_t *v, const ev_t *e) {
 
 /* ---- Matching ----------------------------------------------------------------- */
 
-static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms_book_fill_t *f, char liq) {
+static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms__book_fill_t *f, char liq) {
   r->filled += f->qty.raw;
   ev_t e;
   memset(&e, 0, sizeof(e));
@@ -378,7 +378,7 @@ static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms_book_fill_t *f, cha
   push(v, &e, v->fill_lat);
 }
 
-static void on_fill(void *ctx, const oms_book_fill_t *f) {
+static void on_fill(void *ctx, const oms__book_fill_t *f) {
   sym_t *y = (sym_t *)ctx;
   sim_t *v = y->v;
   v->stats.trades++;
@@ -405,7 +405,7 @@ static void on_fill(void *ctx, const oms_book_fill_t *f) {
  * book as a market (MARKET, triggered STOP) or limit order. */
 static void execute(sim_t *v, sym_t *y, rec_t *r) {
   bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
-  oms_book_order_t bo;
+  oms__book_order_t bo;
   bo.id = r->vid;
   bo.tag = (uint64_t)rec_index(v, r) + 1;
   bo.side = (oms_side_t)r->side;
@@ -415,8 +415,8 @@ static void execute(sim_t *v, sym_t *y, rec_t *r) {
   if (r->tif == OMS_TIF_IOC) bo.flags |= OMS_BOOK_IOC;
   if (r->tif == OMS_TIF_FOK) bo.flags |= OMS_BOOK_FOK;
   if (r->inst & OMS_INST_POST_ONLY) bo.flags |= OMS_BOOK_POST_ONLY;
-  oms_book_result_t res;
-  int rc = oms_book_submit(y->book, &bo, &res);
+  oms__book_result_t res;
+  int rc = oms__book_submit(y->book, &bo, &res);
   if (rc != 0) {
     finish(v, r, OMS_VSTATUS_CANCELLED);
     report(v, r, OMS_EXEC_CANCELLED, OMS_R_CAPACITY, "venue book full", v->fill_lat);
@@ -507,14 +507,14 @@ static int64_t lp_spread_ticks(const sym_t *y) {
 /* Cancels the provider's quotes and quotes afresh around its reference. */
 static void lp_requote(sim_t *v, sym_t *y) {
   lp_state_t *lp = &y->lp;
-  for (uint32_t k = 0; k < lp->nids; k++) oms_book_cancel(y->book, lp->ids[k], NULL);
+  for (uint32_t k = 0; k < lp->nids; k++) oms__book_cancel(y->book, lp->ids[k], NULL);
   lp->nids = 0;
   lp->dirty = false;
   int64_t tick = y->ins.tick_size.raw, sp = lp_spread_ticks(y);
   int64_t bid0 = lp->ref - (sp / 2) * tick, ask0 = bid0 + sp * tick;
   for (uint32_t i = 0; i < lp->cfg.levels; i++) {
     for (int s = 0; s < 2; s++) {
-      oms_book_order_t bo;
+      oms__book_order_t bo;
       bo.side = s ? OMS_SIDE_BUY : OMS_SIDE_SELL;
       bo.price.raw = s ? bid0 - (int64_t)i * tick : ask0 + (int64_t)i * tick;
       if (bo.price.raw <= 0) continue;
@@ -522,8 +522,8 @@ static void lp_requote(sim_t *v, sym_t *y) {
       bo.tag = 0;
       bo.qty = lp->cfg.size;
       bo.flags = 0;
-      oms_book_result_t res;
-      if (oms_book_submit(y->book, &bo, &res) == 0 && res.outcome == OMS_BOOK_RESTED)
+      oms__book_result_t res;
+      if (oms__book_submit(y->book, &bo, &res) == 0 && res.outcome == OMS_BOOK_RESTED)
         lp->ids[lp->nids++] = bo.id;
     }
   }
@@ -583,7 +583,7 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
   sym_t *y = (sym_t *)oms__calloc(1, sizeof(*y));
   if (y == NULL) return OMS_ENOMEM;
-  int rc = oms_book_create(v->book_capacity, on_fill, y, &y->book);
+  int rc = oms__book_create(v->book_capacity, on_fill, y, &y->book);
   if (rc != 0) {
     oms__free(y);
     return rc;
@@ -645,7 +645,7 @@ static oms_reason_t check_new(const sim_t *v, const sym_t *y, const oms_venue_or
     *text = "DAY order after the session end";
     return OMS_R_VENUE_REJECT;
   }
-  if ((o->instructions & OMS_INST_POST_ONLY) && oms_book_would_cross(y->book, o->side, o->price))
+  if ((o->instructions & OMS_INST_POST_ONLY) && oms__book_would_cross(y->book, o->side, o->price))
     return OMS_R_POST_ONLY_WOULD_CROSS;
   return OMS_R_NONE;
 }
@@ -801,7 +801,7 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
              !oms_dec_is_multiple(oms_dec_from_raw(s), y->ins.tick_size)) {
     why = OMS_R_TICK_SIZE;
   } else if (r->where == W_BOOK && p != r->price && (r->inst & OMS_INST_POST_ONLY) &&
-             oms_book_would_cross(y->book, (oms_side_t)r->side, oms_dec_from_raw(p))) {
+             oms__book_would_cross(y->book, (oms_side_t)r->side, oms_dec_from_raw(p))) {
     why = OMS_R_POST_ONLY_WOULD_CROSS;
   }
   if (why != OMS_R_NONE) {
@@ -810,7 +810,7 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
   }
   if (r->where == W_BOOK && p == r->price && q <= r->qty) {
     /* Same price, no more quantity: keeps its place in the queue. */
-    if (q < r->qty) oms_book_reduce(y->book, r->vid, oms_dec_from_raw(q - r->filled));
+    if (q < r->qty) oms__book_reduce(y->book, r->vid, oms_dec_from_raw(q - r->filled));
     r->qty = q;
     report(v, r, OMS_EXEC_REPLACED, OMS_R_NONE, NULL, v->ack_lat);
     return 0;
@@ -870,8 +870,8 @@ static void expire_orders(sim_t *v, int64_t now) {
 static void publish_md(sim_t *v, sym_t *y) {
   oms_market_data_t md;
   memset(&md, 0, sizeof(md));
-  oms_book_best(y->book, OMS_SIDE_BUY, &md.bid, &md.bid_qty);
-  oms_book_best(y->book, OMS_SIDE_SELL, &md.ask, &md.ask_qty);
+  oms__book_best(y->book, OMS_SIDE_BUY, &md.bid, &md.bid_qty);
+  oms__book_best(y->book, OMS_SIDE_SELL, &md.ask, &md.ask_qty);
   if (y->md_sent && y->md_trades == y->trades && md.bid.raw == y->md.bid.raw &&
       md.bid_qty.raw == y->md.bid_qty.raw && md.ask.raw == y->md.ask.raw &&
       md.ask_qty.raw == y->md.ask_qty.raw)
@@ -915,7 +915,7 @@ static int sim_poll(oms_venue_t *base, int64_t now_ns) {
 static void sim_destroy(oms_venue_t *base) {
   sim_t *v = (sim_t *)base;
   for (uint32_t i = 0; i < v->nsyms; i++) {
-    oms_book_destroy(v->syms[i]->book);
+    oms__book_destroy(v->syms[i]->book);
     oms__free(v->syms[i]);
   }
   oms__u64map_close(&v->ids);
@@ -1011,7 +1011,7 @@ void oms_sim_venue_set_session_end(oms_venue_t *base, int64_t t_ns) {
   v->session_expired = false;
 }
 
-const oms_book_t *oms_sim_venue_book(const oms_venue_t *base, const char *symbol) {
+const oms__book_t *oms__sim_venue_book(const oms_venue_t *base, const char *symbol) {
   const sim_t *v = as_csim(base);
   if (v == NULL || symbol == NULL) return NULL;
   const sym_t *y = sym_find(v, symbol, NULL);

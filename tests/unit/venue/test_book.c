@@ -16,34 +16,34 @@
 #define P(x) oms_dec_from_raw((int64_t)(x)*OMS_DEC_SCALE)
 
 typedef struct fills_s {
-  oms_book_fill_t f[64];
+  oms__book_fill_t f[64];
   int n;
 } fills_t;
 
-static void on_fill(void *ctx, const oms_book_fill_t *f) {
+static void on_fill(void *ctx, const oms__book_fill_t *f) {
   fills_t *fs = (fills_t *)ctx;
   if (fs->n < 64) fs->f[fs->n] = *f;
   fs->n++;
 }
 
-static int submit(oms_book_t *b, uint64_t id, oms_side_t side, int64_t px, int64_t qty,
-                  uint32_t flags, oms_book_result_t *res) {
-  oms_book_order_t o = {id, id * 10, side, P(px), P(qty), flags};
-  oms_book_result_t tmp;
-  int rc = oms_book_submit(b, &o, res != NULL ? res : &tmp);
-  assert_true(oms_book_check(b));
+static int submit(oms__book_t *b, uint64_t id, oms_side_t side, int64_t px, int64_t qty,
+                  uint32_t flags, oms__book_result_t *res) {
+  oms__book_order_t o = {id, id * 10, side, P(px), P(qty), flags};
+  oms__book_result_t tmp;
+  int rc = oms__book_submit(b, &o, res != NULL ? res : &tmp);
+  assert_true(oms__book_check(b));
   return rc;
 }
 
 static void test_orders_at_one_price_fill_oldest_first_at_the_maker_price(void **state) {
   (void)state;
   fills_t fs = {0};
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(16, on_fill, &fs, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(16, on_fill, &fs, &b), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 101, 5, 0, NULL), 0);
   assert_int_equal(submit(b, 2, OMS_SIDE_SELL, 100, 5, 0, NULL), 0);
   assert_int_equal(submit(b, 3, OMS_SIDE_SELL, 100, 5, 0, NULL), 0);
-  oms_book_result_t r;
+  oms__book_result_t r;
   assert_int_equal(submit(b, 4, OMS_SIDE_BUY, 101, 12, 0, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_FILLED);
   assert_int_equal(r.filled_qty.raw, P(12).raw);
@@ -59,133 +59,133 @@ static void test_orders_at_one_price_fill_oldest_first_at_the_maker_price(void *
   assert_int_equal(fs.f[2].maker_tag, 10);
   assert_int_equal(fs.f[2].taker_side, OMS_SIDE_BUY);
   oms_dec_t px, q;
-  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
   assert_int_equal(px.raw, P(101).raw);
   assert_int_equal(q.raw, P(3).raw);
-  assert_false(oms_book_best(b, OMS_SIDE_BUY, &px, &q));
+  assert_false(oms__book_best(b, OMS_SIDE_BUY, &px, &q));
   assert_int_equal(px.raw, 0);
-  assert_int_equal(oms_book_order_count(b), 1);
-  oms_book_destroy(b);
+  assert_int_equal(oms__book_order_count(b), 1);
+  oms__book_destroy(b);
 }
 
 static void test_limit_rests_what_does_not_trade(void **state) {
   (void)state;
   fills_t fs = {0};
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(16, on_fill, &fs, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(16, on_fill, &fs, &b), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 100, 3, 0, NULL), 0);
-  oms_book_result_t r;
+  oms__book_result_t r;
   assert_int_equal(submit(b, 2, OMS_SIDE_BUY, 100, 10, 0, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_RESTED);
   assert_int_equal(r.filled_qty.raw, P(3).raw);
   assert_int_equal(r.leaves_qty.raw, P(7).raw);
-  oms_book_entry_t e;
-  assert_int_equal(oms_book_get(b, 2, &e), 0);
+  oms__book_entry_t e;
+  assert_int_equal(oms__book_get(b, 2, &e), 0);
   assert_int_equal(e.side, OMS_SIDE_BUY);
   assert_int_equal(e.leaves_qty.raw, P(7).raw);
   assert_int_equal(e.price.raw, P(100).raw);
   assert_int_equal(e.tag, 20);
-  assert_int_equal(oms_book_get(b, 1, &e), OMS_ENOTFOUND);
-  oms_book_destroy(b);
+  assert_int_equal(oms__book_get(b, 1, &e), OMS_ENOTFOUND);
+  oms__book_destroy(b);
 }
 
 static void test_ioc_and_market_never_rest(void **state) {
   (void)state;
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(16, NULL, NULL, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(16, NULL, NULL, &b), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 100, 3, 0, NULL), 0);
-  oms_book_result_t r;
+  oms__book_result_t r;
   assert_int_equal(submit(b, 2, OMS_SIDE_BUY, 100, 5, OMS_BOOK_IOC, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_NOT_RESTED);
   assert_int_equal(r.leaves_qty.raw, P(2).raw);
-  assert_int_equal(oms_book_order_count(b), 0);
+  assert_int_equal(oms__book_order_count(b), 0);
   assert_int_equal(submit(b, 3, OMS_SIDE_BUY, 0, 5, OMS_BOOK_MARKET, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_NOT_RESTED);
   assert_int_equal(r.filled_qty.raw, 0);
-  oms_book_destroy(b);
+  oms__book_destroy(b);
 }
 
 static void test_fok_trades_all_or_nothing(void **state) {
   (void)state;
   fills_t fs = {0};
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(16, on_fill, &fs, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(16, on_fill, &fs, &b), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 100, 3, 0, NULL), 0);
   assert_int_equal(submit(b, 2, OMS_SIDE_BUY, 99, 3, 0, NULL), 0);
   assert_int_equal(submit(b, 3, OMS_SIDE_BUY, 98, 3, 0, NULL), 0);
-  oms_book_result_t r;
+  oms__book_result_t r;
   assert_int_equal(submit(b, 4, OMS_SIDE_SELL, 99, 7, OMS_BOOK_FOK, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_FOK_REFUSED);
   assert_int_equal(fs.n, 0);
-  assert_int_equal(oms_book_available(b, OMS_SIDE_SELL, P(99), false, OMS_DEC_ZERO).raw, P(6).raw);
-  assert_int_equal(oms_book_available(b, OMS_SIDE_SELL, P(0), true, P(4)).raw, P(6).raw);
+  assert_int_equal(oms__book_available(b, OMS_SIDE_SELL, P(99), false, OMS_DEC_ZERO).raw, P(6).raw);
+  assert_int_equal(oms__book_available(b, OMS_SIDE_SELL, P(0), true, P(4)).raw, P(6).raw);
   assert_int_equal(submit(b, 5, OMS_SIDE_SELL, 0, 7, OMS_BOOK_FOK | OMS_BOOK_MARKET, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_FILLED);
   assert_int_equal(fs.n, 3);
-  oms_book_destroy(b);
+  oms__book_destroy(b);
 }
 
 static void test_post_only_is_refused_when_it_would_trade(void **state) {
   (void)state;
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(16, NULL, NULL, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(16, NULL, NULL, &b), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 100, 3, 0, NULL), 0);
-  oms_book_result_t r;
+  oms__book_result_t r;
   assert_int_equal(submit(b, 2, OMS_SIDE_BUY, 100, 1, OMS_BOOK_POST_ONLY, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_POST_ONLY_REFUSED);
-  assert_true(oms_book_would_cross(b, OMS_SIDE_BUY, P(100)));
-  assert_false(oms_book_would_cross(b, OMS_SIDE_BUY, P(99)));
-  assert_false(oms_book_would_cross(b, OMS_SIDE_SELL, P(1)));
+  assert_true(oms__book_would_cross(b, OMS_SIDE_BUY, P(100)));
+  assert_false(oms__book_would_cross(b, OMS_SIDE_BUY, P(99)));
+  assert_false(oms__book_would_cross(b, OMS_SIDE_SELL, P(1)));
   assert_int_equal(submit(b, 3, OMS_SIDE_BUY, 99, 1, OMS_BOOK_POST_ONLY, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_RESTED);
-  oms_book_destroy(b);
+  oms__book_destroy(b);
 }
 
 static void test_cancel_and_reduce(void **state) {
   (void)state;
   fills_t fs = {0};
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(16, on_fill, &fs, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(16, on_fill, &fs, &b), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 100, 5, 0, NULL), 0);
   assert_int_equal(submit(b, 2, OMS_SIDE_BUY, 100, 5, 0, NULL), 0);
   assert_int_equal(submit(b, 3, OMS_SIDE_BUY, 99, 5, 0, NULL), 0);
-  assert_int_equal(oms_book_reduce(b, 1, P(2)), 0);
-  assert_int_equal(oms_book_reduce(b, 1, P(3)), OMS_EINVAL);
-  assert_int_equal(oms_book_reduce(b, 1, P(0)), OMS_EINVAL);
-  assert_int_equal(oms_book_reduce(b, 9, P(1)), OMS_ENOTFOUND);
-  assert_int_equal(oms_book_reduce(b, 0, P(1)), OMS_ENOTFOUND);
-  assert_true(oms_book_check(b));
+  assert_int_equal(oms__book_reduce(b, 1, P(2)), 0);
+  assert_int_equal(oms__book_reduce(b, 1, P(3)), OMS_EINVAL);
+  assert_int_equal(oms__book_reduce(b, 1, P(0)), OMS_EINVAL);
+  assert_int_equal(oms__book_reduce(b, 9, P(1)), OMS_ENOTFOUND);
+  assert_int_equal(oms__book_reduce(b, 0, P(1)), OMS_ENOTFOUND);
+  assert_true(oms__book_check(b));
   /* A reduced order keeps its place: it still trades first. */
   assert_int_equal(submit(b, 4, OMS_SIDE_SELL, 100, 1, 0, NULL), 0);
   assert_int_equal(fs.f[0].maker_id, 1);
   oms_dec_t left;
-  assert_int_equal(oms_book_cancel(b, 2, &left), 0);
+  assert_int_equal(oms__book_cancel(b, 2, &left), 0);
   assert_int_equal(left.raw, P(5).raw);
-  assert_int_equal(oms_book_cancel(b, 2, &left), OMS_ENOTFOUND);
-  assert_int_equal(oms_book_cancel(b, 0, NULL), OMS_ENOTFOUND);
-  assert_int_equal(oms_book_cancel(b, 3, NULL), 0); /* a level below the best */
-  assert_true(oms_book_check(b));
-  oms_book_level_t lv[4];
-  assert_int_equal(oms_book_depth(b, OMS_SIDE_BUY, lv, 4), 1);
+  assert_int_equal(oms__book_cancel(b, 2, &left), OMS_ENOTFOUND);
+  assert_int_equal(oms__book_cancel(b, 0, NULL), OMS_ENOTFOUND);
+  assert_int_equal(oms__book_cancel(b, 3, NULL), 0); /* a level below the best */
+  assert_true(oms__book_check(b));
+  oms__book_level_t lv[4];
+  assert_int_equal(oms__book_depth(b, OMS_SIDE_BUY, lv, 4), 1);
   assert_int_equal(lv[0].qty.raw, P(1).raw);
   assert_int_equal(lv[0].orders, 1);
-  assert_int_equal(oms_book_get(b, 0, &(oms_book_entry_t){0}), OMS_ENOTFOUND);
-  oms_book_destroy(b);
+  assert_int_equal(oms__book_get(b, 0, &(oms__book_entry_t){0}), OMS_ENOTFOUND);
+  oms__book_destroy(b);
 }
 
 static void test_bad_input_and_a_full_pool_are_refused(void **state) {
   (void)state;
-  oms_book_t *b = (oms_book_t *)1;
-  assert_int_equal(oms_book_create(0, NULL, NULL, &b), OMS_EINVAL);
+  oms__book_t *b = (oms__book_t *)1;
+  assert_int_equal(oms__book_create(0, NULL, NULL, &b), OMS_EINVAL);
   assert_null(b);
-  assert_int_equal(oms_book_create(1, NULL, NULL, NULL), OMS_EINVAL);
-  assert_int_equal(oms_book_create(2, NULL, NULL, &b), 0);
-  oms_book_result_t r;
+  assert_int_equal(oms__book_create(1, NULL, NULL, NULL), OMS_EINVAL);
+  assert_int_equal(oms__book_create(2, NULL, NULL, &b), 0);
+  oms__book_result_t r;
   assert_int_equal(submit(b, 0, OMS_SIDE_BUY, 100, 1, 0, &r), OMS_EINVAL);
   assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 100, 0, 0, &r), OMS_EINVAL);
   assert_int_equal(submit(b, 1, (oms_side_t)7, 100, 1, 0, &r), OMS_EINVAL);
   assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 0, 1, 0, &r), OMS_EINVAL);
-  assert_int_equal(oms_book_submit(NULL, NULL, &r), OMS_EINVAL);
+  assert_int_equal(oms__book_submit(NULL, NULL, &r), OMS_EINVAL);
   assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 100, 1, 0, &r), 0);
   assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 100, 1, 0, &r), OMS_EEXIST);
   assert_int_equal(submit(b, 2, OMS_SIDE_BUY, 99, 1, 0, &r), 0);
@@ -193,15 +193,15 @@ static void test_bad_input_and_a_full_pool_are_refused(void **state) {
   /* An order that can not rest still trades with a full pool. */
   assert_int_equal(submit(b, 3, OMS_SIDE_SELL, 0, 1, OMS_BOOK_MARKET, &r), 0);
   assert_int_equal(r.outcome, OMS_BOOK_FILLED);
-  oms_book_destroy(b);
-  oms_book_destroy(NULL);
+  oms__book_destroy(b);
+  oms__book_destroy(NULL);
 }
 
 static void test_levels_stay_sorted_under_random_operations(void **state) {
   (void)state;
   enum { CAP = 512, OPS = 20000 };
-  oms_book_t *b;
-  assert_int_equal(oms_book_create(CAP, NULL, NULL, &b), 0);
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(CAP, NULL, NULL, &b), 0);
   uint64_t seed = 12345, next_id = 1;
   uint64_t live[CAP];
   int nlive = 0;
@@ -212,36 +212,36 @@ static void test_levels_stay_sorted_under_random_operations(void **state) {
     if (op < 6 || nlive == 0) {
       oms_side_t side = (r >> 4) & 1 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
       int64_t px = 100 + (int64_t)((r >> 5) % 41) - 20;
-      oms_book_order_t o = {next_id, next_id, side, P(px), P(1 + (r >> 12) % 5), 0};
+      oms__book_order_t o = {next_id, next_id, side, P(px), P(1 + (r >> 12) % 5), 0};
       if ((r >> 20) % 8 == 0) o.flags = OMS_BOOK_IOC;
-      oms_book_result_t res;
-      int rc = oms_book_submit(b, &o, &res);
+      oms__book_result_t res;
+      int rc = oms__book_submit(b, &o, &res);
       assert_true(rc == 0 || rc == OMS_EFULL);
       if (rc == 0 && res.outcome == OMS_BOOK_RESTED) live[nlive++] = next_id;
       next_id++;
     } else if (op < 9) {
       int k = (int)((r >> 8) % (uint32_t)nlive);
-      oms_book_cancel(b, live[k], NULL); /* may have traded away already */
+      oms__book_cancel(b, live[k], NULL); /* may have traded away already */
       live[k] = live[--nlive];
     } else {
       int k = (int)((r >> 8) % (uint32_t)nlive);
-      oms_book_entry_t e;
-      if (oms_book_get(b, live[k], &e) == 0 && e.leaves_qty.raw > OMS_DEC_SCALE)
-        assert_int_equal(oms_book_reduce(b, live[k], P(1)), 0);
+      oms__book_entry_t e;
+      if (oms__book_get(b, live[k], &e) == 0 && e.leaves_qty.raw > OMS_DEC_SCALE)
+        assert_int_equal(oms__book_reduce(b, live[k], P(1)), 0);
     }
     /* Forget ids that traded away, so the list stays bounded. */
     for (int k = 0; k < nlive;) {
-      oms_book_entry_t e;
-      if (oms_book_get(b, live[k], &e) != 0) {
+      oms__book_entry_t e;
+      if (oms__book_get(b, live[k], &e) != 0) {
         live[k] = live[--nlive];
       } else {
         k++;
       }
     }
-    assert_true(oms_book_check(b));
-    assert_int_equal(oms_book_order_count(b), (size_t)nlive);
+    assert_true(oms__book_check(b));
+    assert_int_equal(oms__book_order_count(b), (size_t)nlive);
   }
-  oms_book_destroy(b);
+  oms__book_destroy(b);
 }
 
 int main(void) {

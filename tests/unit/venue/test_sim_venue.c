@@ -159,9 +159,9 @@ static void test_new_limit_is_acknowledged_from_poll_not_from_send(void **state)
   assert_int_equal(r->ts_ns, fx->t);
   assert_true(oms_venue_is_connected(fx->v));
   oms_dec_t px, q;
-  assert_true(oms_book_best(oms_sim_venue_book(fx->v, "ABC"), OMS_SIDE_BUY, &px, &q));
+  assert_true(oms__book_best(oms__sim_venue_book(fx->v, "ABC"), OMS_SIDE_BUY, &px, &q));
   assert_dec(px, "100");
-  assert_null(oms_sim_venue_book(fx->v, "XYZ"));
+  assert_null(oms__sim_venue_book(fx->v, "XYZ"));
   fx_close(fx);
 }
 
@@ -279,7 +279,7 @@ static void test_ioc_limit_trades_then_cancels_its_rest(void **state) {
   assert_non_null(c);
   assert_int_equal(c->reason, OMS_R_NONE);
   assert_dec(c->cum_qty, "2");
-  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 1);
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 1);
   fx_close(fx);
 }
 
@@ -298,7 +298,7 @@ static void test_fok_that_cannot_fill_is_cancelled_without_trading(void **state)
   assert_non_null(c);
   assert_int_equal(c->reason, OMS_R_FOK_CANNOT_FILL);
   assert_dec(c->cum_qty, "0");
-  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 2);
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 2);
   fx_close(fx);
 }
 
@@ -378,8 +378,8 @@ static void test_stop_limit_triggers_and_rests_as_limit(void **state) {
   vpoll(fx);
   assert_non_null(find(fx, 1, OMS_EXEC_TRIGGERED, 0));
   assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 0); /* 97 is below its 98 limit */
-  oms_book_entry_t e;
-  assert_int_equal(oms_book_get(oms_sim_venue_book(fx->v, "ABC"), 1, &e), 0);
+  oms__book_entry_t e;
+  assert_int_equal(oms__book_get(oms__sim_venue_book(fx->v, "ABC"), 1, &e), 0);
   assert_dec(e.price, "98.00");
   assert_dec(e.leaves_qty, "3");
   oms_venue_query_status(fx->v, 1);
@@ -496,7 +496,7 @@ static void test_cancel_removes_a_resting_order(void **state) {
   const oms_exec_report_t *c = find(fx, 1, OMS_EXEC_CANCELLED, 0);
   assert_non_null(c);
   assert_int_equal(c->status, OMS_VSTATUS_CANCELLED);
-  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 0);
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 0);
   fx_close(fx);
 }
 
@@ -674,7 +674,7 @@ static void test_day_order_expires_at_session_end(void **state) {
   assert_int_equal(count(fx, 1, OMS_EXEC_EXPIRED), 1);
   assert_int_equal(count(fx, 2, OMS_EXEC_EXPIRED), 1);
   assert_int_equal(count(fx, 3, OMS_EXEC_EXPIRED), 0);
-  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 1);
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 1);
   /* After the session end a DAY order is refused; a new session takes it. */
   d.order_id = 4;
   send_new(fx, &d);
@@ -862,26 +862,26 @@ static void test_lp_quotes_around_reference_and_replenishes_after_hit(void **sta
   s.lp.step_ns = 0; /* a still reference */
   oms_sim_config_t c = base_config(fx, &s);
   fx_open_cfg(fx, &c);
-  const oms_book_t *b = oms_sim_venue_book(fx->v, "ABC");
+  const oms__book_t *b = oms__sim_venue_book(fx->v, "ABC");
   oms_dec_t px, q;
-  assert_true(oms_book_best(b, OMS_SIDE_BUY, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_BUY, &px, &q));
   assert_dec(px, "99.99");
   assert_dec(q, "10");
-  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
   assert_dec(px, "100.01");
-  oms_book_level_t lv[8];
-  assert_int_equal(oms_book_depth(b, OMS_SIDE_SELL, lv, 8), 3);
+  oms__book_level_t lv[8];
+  assert_int_equal(oms__book_depth(b, OMS_SIDE_SELL, lv, 8), 3);
   assert_dec(lv[2].px, "100.03");
   /* A buy of 15 takes the first level and half the second. */
   oms_venue_order_t m = ord(1, OMS_SIDE_BUY, OMS_ORD_MARKET, OMS_TIF_IOC, "15", NULL, NULL);
   send_new(fx, &m);
-  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
   assert_dec(px, "100.02");
   assert_dec(q, "5");
   vpoll(fx);
   assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 2);
   for (int i = 0; i < fx->nrep; i++) assert_int_equal(fx->rep[i].order_id, 1); /* LP silent */
-  assert_true(oms_book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
   assert_dec(px, "100.01");
   assert_dec(q, "10");
   assert_dec(oms_sim_venue_lp_ref(fx->v, "ABC"), "100.00");
@@ -899,10 +899,10 @@ static void test_lp_walk_moves_the_reference_and_fills_resting_orders(void **sta
   oms_sim_config_t c = base_config(fx, &s);
   c.seed = 7;
   fx_open_cfg(fx, &c);
-  const oms_book_t *b = oms_sim_venue_book(fx->v, "ABC");
+  const oms__book_t *b = oms__sim_venue_book(fx->v, "ABC");
   oms_dec_t bid, ask;
-  oms_book_best(b, OMS_SIDE_BUY, &bid, NULL);
-  oms_book_best(b, OMS_SIDE_SELL, &ask, NULL);
+  oms__book_best(b, OMS_SIDE_BUY, &bid, NULL);
+  oms__book_best(b, OMS_SIDE_SELL, &ask, NULL);
   assert_dec(bid, "99.95");
   assert_dec(ask, "100.05");
   /* A resting sell just above the provider's bid is filled when the walk
@@ -988,7 +988,7 @@ static void test_silent_mode_withholds_ack_until_status_query(void **state) {
   oms_sim_venue_set_silent(fx->v, true);
   lim(fx, 1, OMS_SIDE_BUY, "4", "100.00");
   assert_int_equal(vpoll(fx), 0);
-  assert_int_equal(oms_book_order_count(oms_sim_venue_book(fx->v, "ABC")), 1);
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 1);
   oms_venue_query_status(fx->v, 1);
   oms_venue_query_status(fx->v, 2);
   vpoll(fx);
@@ -1210,7 +1210,7 @@ static void test_bad_configuration_is_refused(void **state) {
   oms_sim_venue_set_silent(NULL, true);
   oms_sim_venue_reject_next(NULL, 1, OMS_R_NONE);
   oms_sim_venue_set_session_end(NULL, 1);
-  assert_null(oms_sim_venue_book(NULL, "ABC"));
+  assert_null(oms__sim_venue_book(NULL, "ABC"));
   assert_int_equal(oms_sim_venue_lp_ref(NULL, "ABC").raw, 0);
   oms_sim_stats_t st;
   oms_sim_venue_stats(NULL, &st);
