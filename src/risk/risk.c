@@ -87,7 +87,7 @@ static void attach_rings(oms_risk_t *r, oms__ring_t *orders, oms__ring_t *cancel
 
 static int32_t acct_get(oms_risk_t *r, const char *id) {
   uint32_t before = r->accts.n;
-  int32_t k = oms__ktab_get(&r->accts, id, oms__hash(id));
+  int32_t k = oms__ktab_get(&r->accts, id);
   if (k >= 0 && r->accts.n != before) {
     oms__acct_t *a = oms__ktab_rec(&r->accts, k);
     attach_rings(r, &a->orders, &a->cancels, 2 * (size_t)k);
@@ -99,7 +99,7 @@ static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
   char key[OMS__KEY_MAX + 1];
   oms__key2(key, account, symbol);
   uint32_t before = r->as.n;
-  int32_t k = oms__ktab_get(&r->as, key, oms__hash(key));
+  int32_t k = oms__ktab_get(&r->as, key);
   if (k >= 0 && r->as.n != before) {
     oms__as_t *s = oms__ktab_rec(&r->as, k);
     s->buy_levels = s->sell_levels = -1;
@@ -109,7 +109,7 @@ static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
 
 static int32_t strat_get(oms_risk_t *r, const char *id) {
   uint32_t before = r->strats.n;
-  int32_t k = oms__ktab_get(&r->strats, id, oms__hash(id));
+  int32_t k = oms__ktab_get(&r->strats, id);
   if (k >= 0 && r->strats.n != before) {
     oms__strat_t *s = oms__ktab_rec(&r->strats, k);
     attach_rings(r, &s->orders, &s->cancels, 2 * ((size_t)r->cfg.max_accounts + (size_t)k));
@@ -266,7 +266,7 @@ int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) 
 
 int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px, int64_t ts_ns) {
   if (symbol == NULL || !oms_dec_is_pos(px) || strlen(symbol) > OMS_SYMBOL_MAX) return OMS_EINVAL;
-  int32_t k = oms__ktab_get(&r->syms, symbol, oms__hash(symbol));
+  int32_t k = oms__ktab_get(&r->syms, symbol);
   if (k < 0) return OMS_EFULL;
   oms__sym_t *s = oms__ktab_rec(&r->syms, k);
   s->ref_px = px;
@@ -282,7 +282,7 @@ static oms_trading_state_t *state_slot(oms_risk_t *r, oms_risk_scope_t scope, co
                    : scope == OMS_RISK_SCOPE_STRATEGY ? &r->strats
                                                       : NULL;
   if (t == NULL) return NULL;
-  int32_t k = !create                           ? oms__ktab_find(t, id, oms__hash(id))
+  int32_t k = !create                           ? oms__ktab_find(t, id)
               : scope == OMS_RISK_SCOPE_ACCOUNT ? acct_get(r, id)
                                                 : strat_get(r, id);
   if (k < 0) return NULL;
@@ -337,7 +337,7 @@ void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
 uint64_t oms__dup_key(const oms_order_t *o) {
   char key[OMS__KEY_MAX + 1];
   oms__key2(key, o->strategy_id, o->symbol);
-  return oms__hash(key);
+  return oms__hash_str(key, 0);
 }
 
 /* ---- open orders --------------------------------------------------------- */
@@ -426,7 +426,7 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
 }
 
 static oms_dec_t ref_px_of(const oms_risk_t *r, const char *symbol, int64_t *ts) {
-  int32_t k = oms__ktab_find(&r->syms, symbol, oms__hash(symbol));
+  int32_t k = oms__ktab_find(&r->syms, symbol);
   if (k < 0) {
     if (ts != NULL) *ts = 0;
     return OMS_DEC_ZERO;
@@ -534,18 +534,18 @@ void oms_risk_aggregates(const oms_risk_t *r, const char *account, const char *s
                          const char *symbol, oms_risk_aggr_t *out) {
   memset(out, 0, sizeof(*out));
   int32_t k;
-  if (account != NULL && (k = oms__ktab_find(&r->accts, account, oms__hash(account))) >= 0) {
+  if (account != NULL && (k = oms__ktab_find(&r->accts, account)) >= 0) {
     const oms__acct_t *a = oms__ktab_rec(&r->accts, k);
     out->account_open_orders = a->open_orders;
     out->account_open_notional = a->open_notional;
     out->account_open_margin = a->open_margin;
   }
-  if (strategy != NULL && (k = oms__ktab_find(&r->strats, strategy, oms__hash(strategy))) >= 0)
+  if (strategy != NULL && (k = oms__ktab_find(&r->strats, strategy)) >= 0)
     out->strategy_open_orders = ((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->open_orders;
   if (account != NULL && symbol != NULL) {
     char key[OMS__KEY_MAX + 1];
     oms__key2(key, account, symbol);
-    if ((k = oms__ktab_find(&r->as, key, oms__hash(key))) >= 0) {
+    if ((k = oms__ktab_find(&r->as, key)) >= 0) {
       const oms__as_t *s = oms__ktab_rec(&r->as, k);
       out->open_buy_qty = s->open_buy;
       out->open_sell_qty = s->open_sell;
