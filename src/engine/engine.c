@@ -155,11 +155,10 @@ static uint64_t clord_key(const char *strategy, const char *clordid) {
   return oms__hash_str(clordid, oms__hash_str(strategy, 0x5bd1e995));
 }
 
-/* Keeps the map (strategy, current client order id) -> order current: the
- * name changes when a replace is confirmed. */
-static void index_cur(oms_engine_t *e, slot_t *s) {
-  uint64_t key = clord_key(s->o.strategy_id, s->o.cur_client_order_id), at;
-  if (key == s->cur_key) return;
+/* Files slot s in the map (strategy, current client order id) -> order under
+ * key, the hash of its current name, in place of the name it had. */
+static void index_cur(oms_engine_t *e, slot_t *s, uint64_t key) {
+  uint64_t at;
   uint32_t si = (uint32_t)(s - e->slots);
   if (s->cur_key != 0 && oms__u64map_get(&e->by_cur, s->cur_key, &at) && at == si)
     oms__u64map_del(&e->by_cur, s->cur_key);
@@ -191,7 +190,8 @@ static uint64_t request_hash(const oms_order_request_t *r) {
   h = oms__hash_str(r->symbol, h);
   int64_t v[] = {r->side,      r->type,           r->tif,      r->instructions, r->qty.raw,
                  r->price.raw, r->stop_price.raw, r->expire_ns};
-  return oms__hash_mem(v, sizeof(v), h);
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ (uint64_t)v[i]);
+  return h ? h : 1;
 }
 
 /* Two bit positions from the two halves of the key (already a mixed hash). */
@@ -514,7 +514,9 @@ static int commit(oms_engine_t *e, unsigned flags) {
       oms_order_t before = s->o;
       s->o = ev->order;
       index_venue_id(e, s);
-      index_cur(e, s);
+      /* a confirmed replace renames the order */
+      if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0)
+        index_cur(e, s, clord_key(s->o.strategy_id, s->o.cur_client_order_id));
       oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
@@ -733,7 +735,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   s->req_hash = rhash;
   oms__u64map_put(&e->by_id, s->o.order_id, si);
   oms__u64map_put(&e->by_clord, ckey, si);
-  index_cur(e, s);
+  index_cur(e, s, ckey); /* its current name is the one it was given */
   mem_link(e, si);
   seen_add(e, ckey);
   e->st.submitted++;
@@ -1329,7 +1331,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   oms__u64map_put(&e->by_id, o->order_id, si);
   oms__u64map_put(&e->by_clord, s->clord_key, si);
   index_venue_id(e, s);
-  index_cur(e, s);
+  index_cur(e, s, clord_key(o->strategy_id, o->cur_client_order_id));
   mem_link(e, si);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;
