@@ -5,10 +5,9 @@
  * NOTES ON THE DESIGN
  *
  * Aggregates. Every open order the OMS accepted has a record here (oms__ord_t,
- * in an open-addressing table keyed by order_id, deleted with backward shift)
- * holding exactly what it adds to the aggregates: its reserved quantity on its
- * side of its account+symbol, its notional and margin in its account, and its
- * self-trade price level. oms_risk_order_changed() recomputes that reservation
+ * in a pool found by order id through a core/u64map.h) holding exactly what it adds to the
+ * aggregates: its reserved quantity on its side of its account+symbol, its notional and margin in
+ * its account, and its self-trade price level. oms_risk_order_changed() recomputes that reservation
  * from the order as it is now and moves the aggregates by the difference to
  * the stored one, so it never trusts a delta, and applying the same state
  * twice changes nothing. A terminal order gives back everything it held.
@@ -137,16 +136,20 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       oms__ktab_init(&r->as, cfg->max_positions, sizeof(oms__as_t)) != 0 ||
       oms__ktab_init(&r->syms, cfg->max_symbols, sizeof(oms__sym_t)) != 0)
     rc = OMS_ENOMEM;
-  uint32_t nslots = pow2_at_least(2 * cfg->max_open_orders);
-  r->ord_mask = nslots - 1;
-  r->ords = calloc(nslots, sizeof(oms__ord_t));
+  r->ords = calloc(cfg->max_open_orders, sizeof(oms__ord_t));
+  r->ord_spare = malloc((size_t)cfg->max_open_orders * sizeof(uint32_t));
+  if (r->ord_spare != NULL)
+    for (uint32_t i = 0; i < cfg->max_open_orders; i++)
+      r->ord_spare[i] = cfg->max_open_orders - 1 - i;
+  if (oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0) rc = OMS_ENOMEM;
   r->levels = calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots - 1;
   r->dups = calloc(dslots, sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = calloc(nrings * ring, sizeof(int64_t));
-  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
+  if (rc != 0 || r->ords == NULL || r->ord_spare == NULL || r->levels == NULL || r->dups == NULL ||
+      r->ring_mem == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
   }
@@ -168,6 +171,8 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__ktab_free(&r->as);
   oms__ktab_free(&r->syms);
   free(r->ords);
+  free(r->ord_spare);
+  oms__u64map_close(&r->ord_of);
   free(r->levels);
   free(r->dups);
   free(r->ring_mem);
@@ -342,44 +347,25 @@ uint64_t oms__dup_key(const oms_order_t *o) {
 
 /* ---- open orders --------------------------------------------------------- */
 
-static uint32_t ord_home(const oms_risk_t *r, uint64_t id) {
-  uint64_t x = id * UINT64_C(0x9E3779B97F4A7C15);
-  return (uint32_t)(x >> 32) & r->ord_mask;
-}
-
 static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
-  if (id == 0) return NULL;
-  for (uint32_t i = ord_home(r, id);; i = (i + 1) & r->ord_mask) {
-    if (r->ords[i].order_id == 0) return NULL;
-    if (r->ords[i].order_id == id) return &r->ords[i];
-  }
+  uint64_t i;
+  return oms__u64map_get(&r->ord_of, id, &i) ? &r->ords[i] : NULL;
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
-  if (r->nords == r->cfg.max_open_orders) return NULL;
-  uint32_t i = ord_home(r, id);
-  while (r->ords[i].order_id != 0) i = (i + 1) & r->ord_mask;
+  uint32_t used = r->ord_of.count;
+  if (used == r->cfg.max_open_orders) return NULL;
+  uint32_t i = r->ord_spare[r->cfg.max_open_orders - used - 1];
+  if (oms__u64map_put(&r->ord_of, id, i) != 0) return NULL;
   memset(&r->ords[i], 0, sizeof(r->ords[i]));
   r->ords[i].order_id = id;
-  r->nords++;
   return &r->ords[i];
 }
 
 static void ord_delete(oms_risk_t *r, oms__ord_t *e) {
-  uint32_t i = (uint32_t)(e - r->ords);
-  r->ords[i].order_id = 0;
-  r->nords--;
-  /* Backward shift: pull later members of the probe run into the hole. */
-  for (uint32_t j = (i + 1) & r->ord_mask; r->ords[j].order_id != 0; j = (j + 1) & r->ord_mask) {
-    uint32_t home = ord_home(r, r->ords[j].order_id);
-    /* Move j into i if its home is not within (i, j]. */
-    bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (!in_range) {
-      r->ords[i] = r->ords[j];
-      r->ords[j].order_id = 0;
-      i = j;
-    }
-  }
+  if (!oms__u64map_del(&r->ord_of, e->order_id)) return;
+  r->ord_spare[r->cfg.max_open_orders - r->ord_of.count - 1] = (uint32_t)(e - r->ords);
+  e->order_id = 0;
 }
 
 /* Adds one order at px to a sorted level list (desc: highest first). */

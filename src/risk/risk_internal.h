@@ -7,6 +7,7 @@
 
 #include "core/hash.h"
 #include "core/strmap.h"
+#include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/risk.h"
 
@@ -142,7 +143,7 @@ typedef struct oms__level_s {
 
 /* What an open order holds in the aggregates. */
 typedef struct oms__ord_s {
-  uint64_t order_id; /* 0: empty slot */
+  uint64_t order_id; /* 0: a free entry of the pool */
   int32_t acct, strat, as;
   oms_side_t side;
   oms_dec_t leaves;   /* reserved quantity */
@@ -174,8 +175,9 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
-  oms__ord_t *ords;
-  uint32_t ord_mask, nords;
+  oms__ord_t *ords;     /* the open orders: a pool of max_open_orders */
+  uint32_t *ord_spare;  /* its free entries, a stack of max_open_orders - count */
+  oms__u64map_t ord_of; /* order id -> entry of ords */
   oms__level_t *levels;
   int32_t free_level;
   oms__dup_t *dups;
