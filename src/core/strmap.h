@@ -7,12 +7,14 @@
  * the map keeps its own copy of every key, so a caller hands it a string and
  * holds no key storage, hash or comparison of its own.
  *
- * How it works: keys and values live in an entry pool of max_entries (a free
- * stack hands entries out); the slot table, a power of two at least twice
- * that, holds each entry's hash and number. Linear probing from the hash,
- * backward-shift deletion (no tombstones), and a probe compares the stored
- * hash before the key, so a miss rarely touches the key pool. Any string of
- * up to key_max bytes is a key, the empty string included.
+ * How it works: each key and its value live in an entry of a pool of
+ * max_entries (core/slots.h hands entries out); the slot table, a power of
+ * two at least twice that, holds each entry's hash and number side by side.
+ * Linear probing from the hash, backward-shift deletion (no tombstones). A
+ * probe compares the stored hash before the key, so a lookup reads one slot
+ * line and, on a hit, the one entry (value and key together); the key's
+ * length check and its hash are one pass over it. Any string of up to
+ * key_max bytes is a key, the empty string included.
  */
 #ifndef OMS_CORE_STRMAP_H
 #define OMS_CORE_STRMAP_H
@@ -21,16 +23,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/slots.h"
+
+typedef struct oms__strmap_slot_s {
+  uint64_t hash; /* the key's hash (never 0); 0 = empty slot */
+  uint32_t ent;  /* the entry it holds */
+} oms__strmap_slot_t;
+
 typedef struct oms__strmap_s {
-  uint64_t *hash;   /* per slot: the key's hash (never 0); 0 = empty slot */
-  uint32_t *ent;    /* per slot: the entry it holds */
-  char *keys;       /* per entry: key_max + 1 bytes, NUL-terminated */
-  uint64_t *vals;   /* per entry */
-  uint32_t *spare;  /* the free entries, a stack of max - count */
-  uint32_t mask;    /* slots - 1; slots is a power of two */
-  uint32_t count;   /* entries in use */
-  uint32_t max;     /* most entries */
-  uint32_t key_max; /* longest key, in bytes */
+  oms__strmap_slot_t *slot;
+  char *ents;         /* per entry: the value (8 bytes), then the key, NUL-terminated */
+  size_t ent_size;    /* bytes per entry, a multiple of 8 */
+  oms__slots_t spare; /* the entries not in use */
+  uint32_t mask;      /* slots - 1; slots is a power of two */
+  uint32_t count;     /* entries in use */
+  uint32_t key_max;   /* longest key, in bytes */
 } oms__strmap_t;
 
 /* Prepares m for up to max_entries keys of up to key_max bytes. Returns 0,

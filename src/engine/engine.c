@@ -6,8 +6,8 @@
  *
  * Orders live in a pool of slots sized at creation, found through maps of
  * core/u64map.h: by order id, by (strategy, client order id), by (strategy,
- * current client order id: the name after confirmed replaces) and by venue
- * order id; string keys go in as their core/hash.h hash and a hit is checked
+ * current client order id) for orders a confirmed replace renamed, and by
+ * venue order id; string keys go in as their core/hash.h hash and a hit is checked
  * against the order's names. Every order in memory is also on a list in
  * order-id order (ids are handed out increasing and recovery loads in id
  * order), so a walk over the orders needs no sort. Finished orders stay in
@@ -55,18 +55,24 @@ enum { ACT_PUBLISH = 1, ACT_SEND_NEW, ACT_SEND_CANCEL, ACT_SEND_REPLACE };
 
 typedef struct slot_s {
   oms_order_t o;
-  uint32_t next;               /* free list, or the FIFO of finished orders */
-  uint32_t mem_prev, mem_next; /* the list of orders in memory, by order id */
-  uint32_t pins;               /* outbox sends that refer to this slot */
+  uint32_t next; /* free list, or the FIFO of finished orders */
+  uint32_t pins; /* outbox sends that refer to this slot */
   bool used;
   bool finished; /* queued in the FIFO of finished orders */
   uint64_t clord_key;
-  uint64_t cur_key;   /* of (strategy, cur_client_order_id) */
+  uint64_t cur_key;   /* of (strategy, cur_client_order_id) once renamed; 0 before */
   uint64_t venue_key; /* of (venue, venue_order_id) once the venue named it; 0 before */
   uint64_t req_hash;  /* of the request that created it, for idempotent replays */
   int64_t request_ns;
   char check[CHECK_MAX]; /* the risk check that denied it */
 } slot_t;
+
+/* A slot's place on the list of orders in memory, by order id. Kept apart
+ * from the slots, so that unlinking one touches its neighbours' links (eight
+ * bytes each) and not their orders. */
+typedef struct link_s {
+  uint32_t prev, next;
+} link_t;
 
 typedef struct action_s {
   uint64_t ticket;
@@ -95,7 +101,8 @@ struct oms_engine_s {
 
   slot_t *slots;
   uint32_t nslots, free_head, fin_head, fin_tail;
-  uint32_t mem_head, mem_tail; /* the order-id list: oldest, newest */
+  link_t *mem;                 /* per slot: the order-id list */
+  uint32_t mem_head, mem_tail; /* its oldest and newest */
   oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
@@ -155,15 +162,19 @@ static uint64_t clord_key(const char *strategy, const char *clordid) {
   return oms__hash_str(clordid, oms__hash_str(strategy, 0x5bd1e995));
 }
 
-/* Files slot s in the map (strategy, current client order id) -> order under
- * key, the hash of its current name, in place of the name it had. */
-static void index_cur(oms_engine_t *e, slot_t *s, uint64_t key) {
+/* Keeps the map (strategy, current client order id) -> order current after
+ * slot s was renamed (a confirmed replace). Only renamed orders are in it:
+ * an order under its first name is found through by_clord, which keeps the
+ * submission path free of a second map. */
+static void index_cur(oms_engine_t *e, slot_t *s) {
   uint64_t at;
   uint32_t si = (uint32_t)(s - e->slots);
   if (s->cur_key != 0 && oms__u64map_get(&e->by_cur, s->cur_key, &at) && at == si)
     oms__u64map_del(&e->by_cur, s->cur_key);
-  s->cur_key = key;
-  oms__u64map_put(&e->by_cur, key, si); /* sized for every slot: never full */
+  s->cur_key = 0;
+  if (strcmp(s->o.cur_client_order_id, s->o.client_order_id) == 0) return;
+  s->cur_key = clord_key(s->o.strategy_id, s->o.cur_client_order_id);
+  oms__u64map_put(&e->by_cur, s->cur_key, si); /* sized for every slot: never full */
 }
 
 static uint64_t venue_id_key(const char *venue, const char *venue_order_id) {
@@ -235,6 +246,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   rc = OMS_ENOMEM;
   e->nslots = c->max_orders;
   e->slots = calloc(e->nslots, sizeof(slot_t));
+  e->mem = calloc(e->nslots, sizeof(link_t));
   e->ins = calloc(c->max_instruments, sizeof(oms_instrument_t));
   e->vctx = calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
@@ -247,9 +259,9 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->hcap = c->outbox_capacity;
   e->held = calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = calloc(e->hcap, sizeof(uint32_t));
-  if (e->slots == NULL || e->ins == NULL || e->vctx == NULL || e->actions == NULL ||
-      e->events == NULL || e->exec_ring == NULL || e->held == NULL || e->held_venue == NULL ||
-      e->seen == NULL)
+  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->vctx == NULL ||
+      e->actions == NULL || e->events == NULL || e->exec_ring == NULL || e->held == NULL ||
+      e->held_venue == NULL || e->seen == NULL)
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
@@ -280,6 +292,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   if (e == NULL) return;
   oms_router_destroy(e->router);
   free(e->slots);
+  free(e->mem);
   free(e->ins);
   free(e->vctx);
   free(e->actions);
@@ -360,33 +373,33 @@ static uint32_t slot_index(const oms_engine_t *e, const slot_t *s) {
 }
 
 static void mem_unlink(oms_engine_t *e, uint32_t i) {
-  slot_t *s = &e->slots[i];
-  if (s->mem_prev != NIL)
-    e->slots[s->mem_prev].mem_next = s->mem_next;
+  link_t *l = &e->mem[i];
+  if (l->prev != NIL)
+    e->mem[l->prev].next = l->next;
   else
-    e->mem_head = s->mem_next;
-  if (s->mem_next != NIL)
-    e->slots[s->mem_next].mem_prev = s->mem_prev;
+    e->mem_head = l->next;
+  if (l->next != NIL)
+    e->mem[l->next].prev = l->prev;
   else
-    e->mem_tail = s->mem_prev;
+    e->mem_tail = l->prev;
 }
 
 /* Puts slot i, whose order id is set, on the order-id list: at the tail, as
  * ids are handed out increasing; a walk back from the tail keeps the order
  * should a store ever hand back orders out of id order. */
 static void mem_link(oms_engine_t *e, uint32_t i) {
-  slot_t *s = &e->slots[i];
+  uint64_t id = e->slots[i].o.order_id;
   uint32_t after = e->mem_tail;
-  while (after != NIL && e->slots[after].o.order_id > s->o.order_id)
-    after = e->slots[after].mem_prev;
-  s->mem_prev = after;
-  s->mem_next = after != NIL ? e->slots[after].mem_next : e->mem_head;
+  while (after != NIL && e->slots[after].o.order_id > id) after = e->mem[after].prev;
+  link_t *l = &e->mem[i];
+  l->prev = after;
+  l->next = after != NIL ? e->mem[after].next : e->mem_head;
   if (after != NIL)
-    e->slots[after].mem_next = i;
+    e->mem[after].next = i;
   else
     e->mem_head = i;
-  if (s->mem_next != NIL)
-    e->slots[s->mem_next].mem_prev = i;
+  if (l->next != NIL)
+    e->mem[l->next].prev = i;
   else
     e->mem_tail = i;
 }
@@ -407,7 +420,7 @@ static uint32_t slot_alloc(oms_engine_t *e) {
     uint64_t cur;
     if (oms__u64map_get(&e->by_clord, old->clord_key, &cur) && cur == i)
       oms__u64map_del(&e->by_clord, old->clord_key);
-    if (oms__u64map_get(&e->by_cur, old->cur_key, &cur) && cur == i)
+    if (old->cur_key && oms__u64map_get(&e->by_cur, old->cur_key, &cur) && cur == i)
       oms__u64map_del(&e->by_cur, old->cur_key);
     mem_unlink(e, i);
     if (old->venue_key && oms__u64map_get(&e->by_venue_id, old->venue_key, &cur) && cur == i)
@@ -515,8 +528,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
       s->o = ev->order;
       index_venue_id(e, s);
       /* a confirmed replace renames the order */
-      if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0)
-        index_cur(e, s, clord_key(s->o.strategy_id, s->o.cur_client_order_id));
+      if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0) index_cur(e, s);
       oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
@@ -735,7 +747,6 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   s->req_hash = rhash;
   oms__u64map_put(&e->by_id, s->o.order_id, si);
   oms__u64map_put(&e->by_clord, ckey, si);
-  index_cur(e, s, ckey); /* its current name is the one it was given */
   mem_link(e, si);
   seen_add(e, ckey);
   e->st.submitted++;
@@ -973,8 +984,11 @@ int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id, const ch
 
 int oms_engine_get_by_current_clordid(oms_engine_t *e, const char *strategy_id,
                                       const char *client_order_id, oms_order_t *out) {
-  uint64_t idx;
-  if (oms__u64map_get(&e->by_cur, clord_key(strategy_id, client_order_id), &idx)) {
+  /* A renamed order is in by_cur, one under its first name in by_clord. */
+  uint64_t key = clord_key(strategy_id, client_order_id), idx;
+  const oms__u64map_t *maps[] = {&e->by_cur, &e->by_clord};
+  for (size_t k = 0; k < 2; k++) {
+    if (!oms__u64map_get(maps[k], key, &idx)) continue;
     const oms_order_t *o = &e->slots[idx].o;
     if (strcmp(o->strategy_id, strategy_id) == 0 &&
         strcmp(o->cur_client_order_id, client_order_id) == 0) {
@@ -1013,7 +1027,7 @@ static bool matches(const oms_order_filter_t *f, const oms_order_t *o) {
 /* A walk of the order-id list: no allocation, no sort, and only the orders
  * in memory (not every slot of the pool) are looked at. */
 int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb cb, void *ctx) {
-  for (uint32_t i = e->mem_head; i != NIL; i = e->slots[i].mem_next) {
+  for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
     if (!matches(f, &e->slots[i].o)) continue;
     int rc = cb(ctx, &e->slots[i].o);
     if (rc != 0) return rc;
@@ -1026,7 +1040,7 @@ int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t *f, uint32_
   g.states = 0;
   uint32_t n = 0;
   /* A cancel never takes a slot, so the list does not change under the walk. */
-  for (uint32_t i = e->mem_head; i != NIL; i = e->slots[i].mem_next) {
+  for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
     slot_t *s = &e->slots[i];
     if (!matches(&g, &s->o)) continue;
     if (s->o.state == OMS_STATE_PENDING_CANCEL || s->o.state == OMS_STATE_PENDING_REPLACE) continue;
@@ -1331,7 +1345,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   oms__u64map_put(&e->by_id, o->order_id, si);
   oms__u64map_put(&e->by_clord, s->clord_key, si);
   index_venue_id(e, s);
-  index_cur(e, s, clord_key(o->strategy_id, o->cur_client_order_id));
+  index_cur(e, s);
   mem_link(e, si);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/slots.h"
 #include "core/strmap.h"
 #include "core/u64map.h"
 #include "oms/decimal.h"
@@ -91,9 +92,8 @@ struct oms_gateway_s {
   gw_session_t *sessions[MAX_SESSIONS];
   uint32_t max_conns;
   gw_conn_t *conns;
-  uint32_t max_tracked;
-  track_t *track;         /* the pool, max_tracked entries */
-  uint32_t *track_spare;  /* its free entries, a stack of max_tracked - count */
+  track_t *track;         /* a pool of max_tracked entries */
+  oms__slots_t track_free;
   oms__u64map_t track_of; /* order id -> entry of track */
   oms__strmap_t idx;      /* (session, ClOrdID) -> order id, for ClOrdIDs the engine
                            * does not know by that name */
@@ -126,10 +126,9 @@ static track_t *track_find(oms_gateway_t *gw, uint64_t order_id) {
 static track_t *track_get(oms_gateway_t *gw, uint64_t order_id, uint16_t sess, const char *cur) {
   track_t *t = track_find(gw, order_id);
   if (t != NULL) return t;
-  uint32_t used = gw->track_of.count;
-  if (used == gw->max_tracked) return NULL;
-  uint32_t i = gw->track_spare[gw->max_tracked - used - 1];
-  if (oms__u64map_put(&gw->track_of, order_id, i) != 0) return NULL;
+  uint32_t i = oms__slots_take(&gw->track_free);
+  if (i == OMS__SLOT_NONE) return NULL;
+  (void)oms__u64map_put(&gw->track_of, order_id, i); /* sized for the pool: never full */
   t = &gw->track[i];
   memset(t, 0, sizeof *t);
   t->order_id = order_id;
@@ -140,7 +139,7 @@ static track_t *track_get(oms_gateway_t *gw, uint64_t order_id, uint16_t sess, c
 
 static void track_del(oms_gateway_t *gw, track_t *t) {
   if (!oms__u64map_del(&gw->track_of, t->order_id)) return;
-  gw->track_spare[gw->max_tracked - gw->track_of.count - 1] = (uint32_t)(t - gw->track);
+  oms__slots_give(&gw->track_free, (uint32_t)(t - gw->track));
   t->order_id = 0;
 }
 
@@ -318,18 +317,17 @@ int oms_gateway_create(const oms_gateway_config_t *cfg, oms_gateway_t **out) {
   snprintf(gw->venue, sizeof gw->venue, "%s", cfg->default_venue);
   gw->max_msg_len = cfg->max_msg_len ? cfg->max_msg_len : OMS_FIX_DEFAULT_MAX_MSG_LEN;
   gw->max_conns = cfg->max_conns ? cfg->max_conns : 64;
-  gw->max_tracked = cfg->max_tracked ? cfg->max_tracked : 65536;
-  if (gw->max_tracked > (1u << 30)) gw->max_tracked = 1u << 30;
+  uint32_t max_tracked = cfg->max_tracked ? cfg->max_tracked : 65536;
+  if (max_tracked > (1u << 30)) max_tracked = 1u << 30;
   gw->conns = calloc(gw->max_conns, sizeof *gw->conns);
-  gw->track = calloc(gw->max_tracked, sizeof *gw->track);
-  gw->track_spare = malloc((size_t)gw->max_tracked * sizeof *gw->track_spare);
-  if (gw->conns == NULL || gw->track == NULL || gw->track_spare == NULL ||
-      oms__u64map_init(&gw->track_of, gw->max_tracked) != 0 ||
-      oms__strmap_init(&gw->idx, gw->max_tracked, IDX_KEY_MAX) != 0) {
+  gw->track = calloc(max_tracked, sizeof *gw->track);
+  if (gw->conns == NULL || gw->track == NULL ||
+      oms__slots_init(&gw->track_free, max_tracked) != 0 ||
+      oms__u64map_init(&gw->track_of, max_tracked) != 0 ||
+      oms__strmap_init(&gw->idx, max_tracked, IDX_KEY_MAX) != 0) {
     oms_gateway_destroy(gw);
     return OMS_ENOMEM;
   }
-  for (uint32_t i = 0; i < gw->max_tracked; i++) gw->track_spare[i] = gw->max_tracked - 1 - i;
   gw->boot_s = oms_clock_now(&cfg->clock) / INT64_C(1000000000);
   *out = gw;
   return 0;
@@ -345,7 +343,7 @@ void oms_gateway_destroy(oms_gateway_t *gw) {
     for (uint32_t i = 0; i < gw->max_conns; i++) free(gw->conns[i].buf);
   free(gw->conns);
   free(gw->track);
-  free(gw->track_spare);
+  oms__slots_close(&gw->track_free);
   oms__u64map_close(&gw->track_of);
   oms__strmap_close(&gw->idx);
   free(gw);

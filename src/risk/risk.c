@@ -137,18 +137,16 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       oms__ktab_init(&r->syms, cfg->max_symbols, sizeof(oms__sym_t)) != 0)
     rc = OMS_ENOMEM;
   r->ords = calloc(cfg->max_open_orders, sizeof(oms__ord_t));
-  r->ord_spare = malloc((size_t)cfg->max_open_orders * sizeof(uint32_t));
-  if (r->ord_spare != NULL)
-    for (uint32_t i = 0; i < cfg->max_open_orders; i++)
-      r->ord_spare[i] = cfg->max_open_orders - 1 - i;
-  if (oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0) rc = OMS_ENOMEM;
+  if (oms__slots_init(&r->ord_free, cfg->max_open_orders) != 0 ||
+      oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0)
+    rc = OMS_ENOMEM;
   r->levels = calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots - 1;
   r->dups = calloc(dslots, sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = calloc(nrings * ring, sizeof(int64_t));
-  if (rc != 0 || r->ords == NULL || r->ord_spare == NULL || r->levels == NULL || r->dups == NULL ||
+  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL ||
       r->ring_mem == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
@@ -171,7 +169,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__ktab_free(&r->as);
   oms__ktab_free(&r->syms);
   free(r->ords);
-  free(r->ord_spare);
+  oms__slots_close(&r->ord_free);
   oms__u64map_close(&r->ord_of);
   free(r->levels);
   free(r->dups);
@@ -353,10 +351,9 @@ static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
-  uint32_t used = r->ord_of.count;
-  if (used == r->cfg.max_open_orders) return NULL;
-  uint32_t i = r->ord_spare[r->cfg.max_open_orders - used - 1];
-  if (oms__u64map_put(&r->ord_of, id, i) != 0) return NULL;
+  uint32_t i = oms__slots_take(&r->ord_free);
+  if (i == OMS__SLOT_NONE) return NULL;
+  (void)oms__u64map_put(&r->ord_of, id, i); /* sized for the pool: never full */
   memset(&r->ords[i], 0, sizeof(r->ords[i]));
   r->ords[i].order_id = id;
   return &r->ords[i];
@@ -364,7 +361,7 @@ static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
 
 static void ord_delete(oms_risk_t *r, oms__ord_t *e) {
   if (!oms__u64map_del(&r->ord_of, e->order_id)) return;
-  r->ord_spare[r->cfg.max_open_orders - r->ord_of.count - 1] = (uint32_t)(e - r->ords);
+  oms__slots_give(&r->ord_free, (uint32_t)(e - r->ords));
   e->order_id = 0;
 }
 

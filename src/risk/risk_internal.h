@@ -6,6 +6,7 @@
 #define OMS_RISK_INTERNAL_H
 
 #include "core/hash.h"
+#include "core/slots.h"
 #include "core/strmap.h"
 #include "core/u64map.h"
 #include "oms/error.h"
@@ -176,7 +177,7 @@ struct oms_risk_s {
 
   oms__ktab_t accts, strats, as, syms;
   oms__ord_t *ords;     /* the open orders: a pool of max_open_orders */
-  uint32_t *ord_spare;  /* its free entries, a stack of max_open_orders - count */
+  oms__slots_t ord_free;
   oms__u64map_t ord_of; /* order id -> entry of ords */
   oms__level_t *levels;
   int32_t free_level;

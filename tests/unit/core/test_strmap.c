@@ -89,7 +89,7 @@ static void test_removal_shifts_a_probe_run_back(void **state) {
   assert_int_equal(v, 101);
   assert_true(oms__strmap_get(&m, same[3], &v));
   assert_int_equal(v, 103);
-  assert_int_not_equal(m.hash[home], 0); /* no hole left at the home slot */
+  assert_int_not_equal(m.slot[home].hash, 0); /* no hole left at the home slot */
   assert_int_equal(oms__strmap_count(&m), 2);
   /* the freed entries hold new keys */
   for (int i = 0; i < 6; i++) {
