@@ -668,6 +668,48 @@ static void test_current_client_order_id_finds_a_replaced_order_also_after_recov
   oms_engine_destroy(e2);
 }
 
+static void rename_to(world_t *w, uint64_t id, const char *name, const char *px) {
+  oms_reject_t rej;
+  oms_modify_t m = {.price = T_D(px), .client_order_id = name};
+  assert_int_equal(oms_engine_modify(w->e, id, &m, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id);
+  oms_engine_poll(w->e);
+}
+
+/* One slot: a renamed order that finished gives its slot, and its names,
+ * to the next order. */
+static void test_a_renamed_order_leaving_memory_takes_its_names_along(void **state) {
+  (void)state;
+  world_t *w = make_world(false, 1, NULL);
+  uint64_t a = submit_ok(w, "a", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  oms_engine_poll(w->e);
+  rename_to(w, a, "a-r", "64000");
+  rename_to(w, a, "a-s", "63000");
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-r", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-s", &o), 0);
+  assert_int_equal(o.order_id, a);
+  /* renamed back to its first name: found through the map of first names */
+  rename_to(w, a, "a", "62000");
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-s", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a", &o), 0);
+  rename_to(w, a, "a-t", "61000");
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, a, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_CANCELLED, a);
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-t", &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  uint64_t b = submit_ok(w, "b", OMS_SIDE_BUY, "1", "65000");
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-t", &o), OMS_ENOTFOUND);
+  ids_t q = {0};
+  oms_engine_orders(w->e, NULL, ids_cb, &q);
+  assert_int_equal(q.n, 1);
+  assert_int_equal(q.id[0], b);
+  teardown((void **)&w);
+}
+
 static void test_engines_are_independent(void **state) {
   (void)state;
   world_t *a = make_world(false, 8, NULL), *b = make_world(false, 8, NULL);
@@ -926,6 +968,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_queries_by_scope_and_state, setup, teardown),
       cmocka_unit_test(test_capacity_reuses_finished_slots),
       cmocka_unit_test(test_orders_are_walked_in_id_order_when_slots_are_reused),
+      cmocka_unit_test(test_a_renamed_order_leaving_memory_takes_its_names_along),
       cmocka_unit_test_setup_teardown(
           test_current_client_order_id_finds_a_replaced_order_also_after_recovery, setup_store,
           teardown),
