@@ -85,6 +85,21 @@ static oms_ord_state_t state_of(world_t *w, uint64_t id) {
   return o.state;
 }
 
+/* A new engine over w's store and a new venue v2 (a restart), not yet
+ * recovered. */
+static oms_engine_t *restart_engine(world_t *w, fake_venue_t *v2, int64_t *now) {
+  fake_venue_init(v2, "SIM");
+  oms_engine_config_t cfg = {
+      .clock = oms_clock_manual(now), .max_orders = 64, .store = &w->store.base};
+  oms_engine_t *e2;
+  assert_int_equal(oms_engine_create(&cfg, &e2), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  oms_engine_add_instrument(e2, &ins, NULL);
+  oms_engine_add_venue(e2, &v2->base, NULL);
+  return e2;
+}
+
 static void test_happy_path_submitted_accepted_filled(void **state) {
   world_t *w = *state;
   uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
@@ -647,16 +662,8 @@ static void test_current_client_order_id_finds_a_replaced_order_also_after_recov
   assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "never", &o), OMS_ENOTFOUND);
 
   static fake_venue_t v2;
-  fake_venue_init(&v2, "SIM");
   int64_t now = w->now;
-  oms_engine_config_t cfg = {
-      .clock = oms_clock_manual(&now), .max_orders = 64, .store = &w->store.base};
-  oms_engine_t *e2;
-  assert_int_equal(oms_engine_create(&cfg, &e2), 0);
-  oms_instrument_t ins;
-  t_instrument(&ins, "BTC-USD");
-  oms_engine_add_instrument(e2, &ins, NULL);
-  oms_engine_add_venue(e2, &v2.base, NULL);
+  oms_engine_t *e2 = restart_engine(w, &v2, &now);
   assert_int_equal(oms_engine_recover(e2, NULL), 0);
   assert_int_equal(oms_engine_get_by_current_clordid(e2, "s1", "c1-r", &o), 0);
   assert_int_equal(o.order_id, id);
@@ -769,16 +776,8 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   oms_engine_stats(w->e, &st0);
   /* a new engine (the restart) over the same store */
   static fake_venue_t v2;
-  fake_venue_init(&v2, "SIM");
   int64_t now = w->now;
-  oms_engine_config_t cfg = {
-      .clock = oms_clock_manual(&now), .max_orders = 64, .store = &w->store.base};
-  oms_engine_t *e2;
-  assert_int_equal(oms_engine_create(&cfg, &e2), 0);
-  oms_instrument_t ins;
-  t_instrument(&ins, "BTC-USD");
-  oms_engine_add_instrument(e2, &ins, NULL);
-  oms_engine_add_venue(e2, &v2.base, NULL);
+  oms_engine_t *e2 = restart_engine(w, &v2, &now);
   uint32_t n = 0;
   assert_int_equal(oms_engine_recover(e2, &n), 0);
   assert_int_equal(n, 1); /* only the live order */

@@ -902,7 +902,12 @@ static void test_many_replaces_fill_the_tracking_table(void **state) {
   destroy(w);
 }
 
-static oms_store_t *open_store(const char *path) {
+/* A new SQLite store in a fresh file named from path (a mkstemp template). */
+static oms_store_t *open_temp_store(char *path) {
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  unlink(path);
   oms_store_config_t sc;
   oms_store_config_init(&sc, path);
   sc.synchronous = true;
@@ -911,14 +916,37 @@ static oms_store_t *open_store(const char *path) {
   return st;
 }
 
+static void remove_store(oms_store_t *st, const char *path) {
+  oms_store_close(st);
+  unlink(path);
+  char aux[64];
+  snprintf(aux, sizeof aux, "%s-wal", path);
+  unlink(aux);
+  snprintf(aux, sizeof aux, "%s-shm", path);
+  unlink(aux);
+}
+
+/* The daemon restarts over store st: everything of w goes, a new world
+ * (engine, venue, gateway) comes; the client keeps its sequence numbers. */
+static world_t *restart(world_t *w, bool cod, oms_store_t *st) {
+  assert_int_equal(oms_store_flush(st, INT64_C(5000000000)), 0);
+  int64_t next_client = w->seq[1];
+  oms_gateway_destroy(w->gw);
+  w->gw = NULL;
+  oms_engine_destroy(w->e);
+  w->e = NULL;
+  oms_risk_destroy(w->risk);
+  oms_portfolio_destroy(w->pf);
+  free(w);
+  w = make_with(cod, st);
+  w->seq[1] = next_client;
+  return w;
+}
+
 static void test_sequence_numbers_and_resend_through_the_store(void **state) {
   (void)state;
   char path[] = "/tmp/test-gateway-store-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
-  unlink(path);
-  oms_store_t *st = open_store(path);
+  oms_store_t *st = open_temp_store(path);
   world_t *w = make_with(true, st);
   logon(w, 1, "CLIENT1", "pw1");
   expect(w, 1, "A");
@@ -937,29 +965,13 @@ static void test_sequence_numbers_and_resend_through_the_store(void **state) {
   send_raw(w, 1, "5", "");
   oms_gateway_conn_closed(w->gw, 1);
   run_ms(w, 5);
-  assert_int_equal(oms_store_flush(st, INT64_C(5000000000)), 0);
-  int64_t next_client = w->seq[1];
-  oms_gateway_destroy(w->gw);
-  w->gw = NULL;
-  oms_engine_destroy(w->e);
-  w->e = NULL;
-  oms_risk_destroy(w->risk);
-  oms_portfolio_destroy(w->pf);
-  free(w);
   /* a new gateway on the same store resumes the sequence numbers */
-  w = make_with(true, st);
-  w->seq[1] = next_client;
+  w = restart(w, true, st);
   logon(w, 1, "CLIENT1", "pw1");
   oms_fix_msg_t *a = expect(w, 1, "A");
   assert_true(atoi(val(a, 34)) > 3);
   destroy(w);
-  oms_store_close(st);
-  unlink(path);
-  char aux[64];
-  snprintf(aux, sizeof aux, "%s-wal", path);
-  unlink(aux);
-  snprintf(aux, sizeof aux, "%s-shm", path);
-  unlink(aux);
+  remove_store(st, path);
 }
 
 /* A daemon restart for real: a new engine recovered from the store and a new
@@ -969,11 +981,7 @@ static void test_sequence_numbers_and_resend_through_the_store(void **state) {
 static void test_replaced_order_is_found_by_its_new_clordid_after_recovery(void **state) {
   (void)state;
   char path[] = "/tmp/test-gateway-recover-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
-  unlink(path);
-  oms_store_t *st = open_store(path);
+  oms_store_t *st = open_temp_store(path);
   world_t *w = make_with(false, st);
   logon(w, 1, "CLIENT1", "pw1");
   expect(w, 1, "A");
@@ -985,21 +993,10 @@ static void test_replaced_order_is_found_by_its_new_clordid_after_recovery(void 
   oms_order_t o;
   assert_int_equal(oms_engine_get_by_current_clordid(w->e, "CLIENT1", "r2", &o), 0);
   uint64_t replaced = o.order_id;
-  assert_int_equal(oms_store_flush(st, INT64_C(5000000000)), 0);
-  int64_t next_client = w->seq[1];
-  oms_gateway_destroy(w->gw);
-  w->gw = NULL;
-  oms_engine_destroy(w->e);
-  w->e = NULL;
-  oms_risk_destroy(w->risk);
-  oms_portfolio_destroy(w->pf);
-  free(w);
-
-  w = make_with(false, st);
+  w = restart(w, false, st);
   uint32_t n = 0;
   assert_int_equal(oms_engine_recover(w->e, &n), 0);
   assert_int_equal(n, 2);
-  w->seq[1] = next_client;
   logon(w, 1, "CLIENT1", "pw1");
   expect(w, 1, "A");
   while (next_msg(w, 1, &(oms_fix_msg_t){0}) == 0) {
@@ -1025,13 +1022,7 @@ static void test_replaced_order_is_found_by_its_new_clordid_after_recovery(void 
   assert_string_equal(val(m, 150), "6");
   assert_string_equal(val(m, 41), "k1");
   destroy(w);
-  oms_store_close(st);
-  unlink(path);
-  char aux[64];
-  snprintf(aux, sizeof aux, "%s-wal", path);
-  unlink(aux);
-  snprintf(aux, sizeof aux, "%s-shm", path);
-  unlink(aux);
+  remove_store(st, path);
 }
 
 static void test_a_flood_in_one_read_is_answered_in_order(void **state) {
