@@ -92,7 +92,7 @@ struct oms_gateway_s {
   gw_session_t *sessions[MAX_SESSIONS];
   uint32_t max_conns;
   gw_conn_t *conns;
-  track_t *track;         /* a pool of max_tracked entries */
+  track_t *track; /* a pool of max_tracked entries */
   oms__slots_t track_free;
   oms__u64map_t track_of; /* order id -> entry of track */
   oms__strmap_t idx;      /* (session, ClOrdID) -> order id, for ClOrdIDs the engine

@@ -146,8 +146,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   r->dups = calloc(dslots, sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = calloc(nrings * ring, sizeof(int64_t));
-  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL ||
-      r->ring_mem == NULL) {
+  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
   }

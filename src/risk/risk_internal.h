@@ -176,7 +176,7 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
-  oms__ord_t *ords;     /* the open orders: a pool of max_open_orders */
+  oms__ord_t *ords; /* the open orders: a pool of max_open_orders */
   oms__slots_t ord_free;
   oms__u64map_t ord_of; /* order id -> entry of ords */
   oms__level_t *levels;
