@@ -135,10 +135,20 @@ OMS_EXTERN int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_m
                                  oms_reject_t *rej);
 
 /* Copies an order known to the engine (or, if it left memory, to the store).
- * Returns 0 or OMS_ENOTFOUND. */
+ * By client order id, the store is asked only about ids this engine has
+ * seen (submitted here, or in the store at recovery), so an unknown id costs
+ * no store lookup. Returns 0 or OMS_ENOTFOUND. */
 OMS_EXTERN int oms_engine_get(oms_engine_t *e, uint64_t order_id, oms_order_t *out);
 OMS_EXTERN int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id,
                                          const char *client_order_id, oms_order_t *out);
+
+/* The order in memory whose current client order id (its name after every
+ * confirmed replace, oms_order_t.cur_client_order_id) is client_order_id in
+ * strategy strategy_id: how a FIX client's OrigClOrdID finds a replaced
+ * order. A lookup in a map the engine keeps as names change (and rebuilds on
+ * recovery), never a scan. Returns 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_engine_get_by_current_clordid(oms_engine_t *e, const char *strategy_id,
+                                                 const char *client_order_id, oms_order_t *out);
 
 /* The order the venue knows as venue_order_id (orders in memory only).
  * Returns 0 or OMS_ENOTFOUND. With oms_engine_get and _get_by_clordid this is
@@ -157,8 +167,13 @@ typedef struct oms_order_filter_s {
   uint32_t states;
 } oms_order_filter_t;
 
-/* Calls cb for each order in memory matching f (NULL = active orders), by
- * order id. Returns 0 or the callback's non-zero value. */
+/* Calls cb for each order in memory matching f (NULL = active orders), in
+ * order-id order, without allocating: the engine keeps its orders on a list
+ * in id order. Costs a look at every order in memory (live orders and the
+ * finished ones still kept), so it is for operators and tests, not for a
+ * path a client's message takes. cb must not submit orders (a new order may
+ * take the slot of a finished one being visited). Returns 0 or the
+ * callback's non-zero value. */
 OMS_EXTERN int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb cb,
                                  void *ctx);
 

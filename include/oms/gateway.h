@@ -31,17 +31,27 @@
  *     status (ExecType I), never a second order; without those flags a
  *     ClOrdID in use is refused with OrdRejReason 6.
  *   - Cancel(F) / Replace(G) name the order by OrigClOrdID(41): the latest
- *     ClOrdID of its chain (a replace gives the order a new ClOrdID).
+ *     ClOrdID of its chain (a replace gives the order a new ClOrdID). Every
+ *     lookup is a map lookup (the gateway's index of pending and replaced
+ *     ClOrdIDs, the engine's maps by ClOrdID and by current ClOrdID), so an
+ *     OrigClOrdID no order has costs what a known one costs.
  *   - OrderStatusRequest(H) -> ExecType I; OrderMassCancelRequest(q) ->
  *     OrderMassCancelReport(r); any other application message ->
  *     BusinessMessageReject(j) 380=3.
  *   - Cancel-on-disconnect (per session): when the connection goes, every
  *     working order of the session is cancelled.
  *
- * Reports for a session that is not connected are not queued (the client
- * asks with OrderStatusRequest after it logs on again). The ClOrdID chain of
- * a replaced order is kept in memory: after a daemon restart an order is
- * found by its original ClOrdID.
+ * Reports for a session that is not connected (fills of resting orders, the
+ * cancels of cancel-on-disconnect) are numbered and, with a store, saved as
+ * if sent: at its next Logon the client sees our MsgSeqNum ahead, sends a
+ * ResendRequest and gets them with PossDupFlag=Y (a client that logs on with
+ * ResetSeqNumFlag=Y gives them up and asks with OrderStatusRequest). Without
+ * a store they can not be resent.
+ *
+ * A replaced order answers to its latest ClOrdID, also after a daemon
+ * restart: the engine keeps each order's current ClOrdID (in the store too)
+ * and finds an order by it (oms_engine_get_by_current_clordid). Its earlier
+ * ClOrdIDs then name no order.
  *
  * Not thread-safe: call it from the engine's thread.
  */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "oms/bus.h"
 #include "oms/error.h"
 
@@ -31,13 +32,6 @@ struct oms_sink_s {
   size_t n;
 };
 
-static uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 int64_t oms_backoff_ns(int64_t initial_ns, int64_t max_ns, uint32_t attempt, uint64_t seed,
                        uint64_t seq) {
   if (attempt == 0) attempt = 1;
@@ -45,7 +39,7 @@ int64_t oms_backoff_ns(int64_t initial_ns, int64_t max_ns, uint32_t attempt, uin
   for (uint32_t i = 1; i < attempt && d < max_ns; i++) d *= 2;
   if (d > max_ns) d = max_ns;
   int64_t half = d / 2;
-  uint64_t r = mix64(seed ^ mix64(seq ^ ((uint64_t)attempt << 48)));
+  uint64_t r = oms__mix64(seed ^ oms__mix64(seq ^ ((uint64_t)attempt << 48)));
   return half + (int64_t)(r % (uint64_t)(d - half + 1));
 }
 

@@ -77,15 +77,3 @@ void oms__u64map_clear(oms__u64map_t *m) {
   memset(m->vals, 0, (size_t)(m->mask + 1) * sizeof(uint64_t));
   m->count = 0;
 }
-
-uint64_t oms__hash_str(const char *s, uint64_t seed) {
-  uint64_t h = UINT64_C(0xcbf29ce484222325) ^ seed;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= UINT64_C(0x100000001b3);
-  }
-  h ^= h >> 29;
-  h *= UINT64_C(0xbf58476d1ce4e5b9);
-  h ^= h >> 32;
-  return h ? h : 1;
-}

@@ -5,7 +5,8 @@
  * Linear probing with backward-shift deletion (no tombstones), so lookups
  * stay short however many removals there have been. Key 0 is reserved for
  * "empty": callers map their ids to non-zero keys (order ids start at 1; a
- * string key's hash is forced non-zero).
+ * string key's hash, core/hash.h, is never zero). Keys that are strings
+ * belong in core/strmap.h instead.
  */
 #ifndef OMS_CORE_U64MAP_H
 #define OMS_CORE_U64MAP_H
@@ -13,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/hash.h"
 
 typedef struct oms__u64map_s {
   uint64_t *keys;
@@ -32,10 +35,7 @@ void oms__u64map_close(oms__u64map_t *m);
 int oms__u64map_put(oms__u64map_t *m, uint64_t key, uint64_t val);
 /* The home slot of key: ids are often sequential, so they are mixed. */
 static inline uint32_t oms__u64map_slot(const oms__u64map_t *m, uint64_t k) {
-  k ^= k >> 33;
-  k *= UINT64_C(0xff51afd7ed558ccd);
-  k ^= k >> 33;
-  return (uint32_t)k & m->mask;
+  return (uint32_t)oms__mix64(k) & m->mask;
 }
 
 /* Returns true and fills *val if key is present. Inline: it is on the
@@ -54,8 +54,5 @@ static inline bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_
 bool oms__u64map_del(oms__u64map_t *m, uint64_t key);
 /* Removes every entry. */
 void oms__u64map_clear(oms__u64map_t *m);
-
-/* A 64-bit hash of a string, never 0 (FNV-1a with a final mix). */
-uint64_t oms__hash_str(const char *s, uint64_t seed);
 
 #endif /* OMS_CORE_U64MAP_H */

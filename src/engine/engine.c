@@ -4,11 +4,15 @@
  *
  * NOTES ON THE DESIGN
  *
- * Orders live in a pool of slots sized at creation, found by order id and by
- * (strategy, client order id) through two open-addressing maps. Finished
- * orders stay in memory in a FIFO and their slots are reused oldest first
- * when the free list runs dry; an order that left memory is still found in
- * the store.
+ * Orders live in a pool of slots sized at creation, found through maps of
+ * core/u64map.h: by order id, by (strategy, client order id), by (strategy,
+ * current client order id) for orders a confirmed replace renamed, and by
+ * venue order id; string keys go in as their core/hash.h hash and a hit is checked
+ * against the order's names. Every order in memory is also on a list in
+ * order-id order (ids are handed out increasing and recovery loads in id
+ * order), so a walk over the orders needs no sort. Finished orders stay in
+ * memory in a FIFO and their slots are reused oldest first when the free
+ * list runs dry; an order that left memory is still found in the store.
  *
  * A command (an API call, or one venue report) never changes an order in
  * place. It stages each change as a copy (oms_order_apply() on a copy of the
@@ -36,6 +40,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "core/u64map.h"
 #include "engine/engine_risk.h"
 #include "oms/engine.h"
@@ -56,11 +61,19 @@ typedef struct slot_s {
   bool used;
   bool finished; /* queued in the FIFO of finished orders */
   uint64_t clord_key;
+  uint64_t cur_key;   /* of (strategy, cur_client_order_id) once renamed; 0 before */
   uint64_t venue_key; /* of (venue, venue_order_id) once the venue named it; 0 before */
   uint64_t req_hash;  /* of the request that created it, for idempotent replays */
   int64_t request_ns;
   char check[CHECK_MAX]; /* the risk check that denied it */
 } slot_t;
+
+/* A slot's place on the list of orders in memory, by order id. Kept apart
+ * from the slots, so that unlinking one touches its neighbours' links (eight
+ * bytes each) and not their orders. */
+typedef struct link_s {
+  uint32_t prev, next;
+} link_t;
 
 typedef struct action_s {
   uint64_t ticket;
@@ -89,7 +102,9 @@ struct oms_engine_s {
 
   slot_t *slots;
   uint32_t nslots, free_head, fin_head, fin_tail;
-  oms__u64map_t by_id, by_clord, by_venue_id;
+  link_t *mem;                 /* per slot: the order-id list */
+  uint32_t mem_head, mem_tail; /* its oldest and newest */
+  oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
   uint32_t nins;
@@ -148,6 +163,21 @@ static uint64_t clord_key(const char *strategy, const char *clordid) {
   return oms__hash_str(clordid, oms__hash_str(strategy, 0x5bd1e995));
 }
 
+/* Keeps the map (strategy, current client order id) -> order current after
+ * slot s was renamed (a confirmed replace). Only renamed orders are in it:
+ * an order under its first name is found through by_clord, which keeps the
+ * submission path free of a second map. */
+static void index_cur(oms_engine_t *e, slot_t *s) {
+  uint64_t at;
+  uint32_t si = (uint32_t)(s - e->slots);
+  if (s->cur_key != 0 && oms__u64map_get(&e->by_cur, s->cur_key, &at) && at == si)
+    oms__u64map_del(&e->by_cur, s->cur_key);
+  s->cur_key = 0;
+  if (strcmp(s->o.cur_client_order_id, s->o.client_order_id) == 0) return;
+  s->cur_key = clord_key(s->o.strategy_id, s->o.cur_client_order_id);
+  oms__u64map_put(&e->by_cur, s->cur_key, si); /* sized for every slot: never full */
+}
+
 static uint64_t venue_id_key(const char *venue, const char *venue_order_id) {
   return oms__hash_str(venue_order_id, oms__hash_str(venue, 0x27d4eb2f));
 }
@@ -172,9 +202,7 @@ static uint64_t request_hash(const oms_order_request_t *r) {
   h = oms__hash_str(r->symbol, h);
   int64_t v[] = {r->side,      r->type,           r->tif,      r->instructions, r->qty.raw,
                  r->price.raw, r->stop_price.raw, r->expire_ns};
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-    h ^= (uint64_t)v[i] + UINT64_C(0x9e3779b97f4a7c15) + (h << 6) + (h >> 2);
-  }
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ (uint64_t)v[i]);
   return h ? h : 1;
 }
 
@@ -219,6 +247,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   rc = OMS_ENOMEM;
   e->nslots = c->max_orders;
   e->slots = oms__calloc(e->nslots, sizeof(slot_t));
+  e->mem = oms__calloc(e->nslots, sizeof(link_t));
   e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
   e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
@@ -231,12 +260,13 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->hcap = c->outbox_capacity;
   e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
-  if (e->slots == NULL || e->ins == NULL || e->vctx == NULL || e->actions == NULL ||
-      e->events == NULL || e->exec_ring == NULL || e->held == NULL || e->held_venue == NULL ||
-      e->seen == NULL)
+  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->vctx == NULL ||
+      e->actions == NULL || e->events == NULL || e->exec_ring == NULL || e->held == NULL ||
+      e->held_venue == NULL || e->seen == NULL)
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
+      oms__u64map_init(&e->by_cur, e->nslots) != 0 ||
       oms__u64map_init(&e->by_venue_id, e->nslots) != 0 ||
       oms__u64map_init(&e->ins_map, c->max_instruments) != 0 ||
       oms__u64map_init(&e->exec_map, e->exec_cap) != 0)
@@ -244,6 +274,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   for (uint32_t i = 0; i < e->nslots; i++) e->slots[i].next = i + 1 < e->nslots ? i + 1 : NIL;
   e->free_head = 0;
   e->fin_head = e->fin_tail = NIL;
+  e->mem_head = e->mem_tail = NIL;
   if (c->risk != NULL) {
     oms_risk_set_state_cb(c->risk, on_trading_state, e);
     if (c->portfolio != NULL) {
@@ -262,6 +293,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   if (e == NULL) return;
   oms_router_destroy(e->router);
   oms__free(e->slots);
+  oms__free(e->mem);
   oms__free(e->ins);
   oms__free(e->vctx);
   oms__free(e->actions);
@@ -272,6 +304,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->held_venue);
   oms__u64map_close(&e->by_id);
   oms__u64map_close(&e->by_clord);
+  oms__u64map_close(&e->by_cur);
   oms__u64map_close(&e->by_venue_id);
   oms__u64map_close(&e->ins_map);
   oms__u64map_close(&e->exec_map);
@@ -340,6 +373,38 @@ static uint32_t slot_index(const oms_engine_t *e, const slot_t *s) {
   return (uint32_t)(s - e->slots);
 }
 
+static void mem_unlink(oms_engine_t *e, uint32_t i) {
+  link_t *l = &e->mem[i];
+  if (l->prev != NIL)
+    e->mem[l->prev].next = l->next;
+  else
+    e->mem_head = l->next;
+  if (l->next != NIL)
+    e->mem[l->next].prev = l->prev;
+  else
+    e->mem_tail = l->prev;
+}
+
+/* Puts slot i, whose order id is set, on the order-id list: at the tail, as
+ * ids are handed out increasing; a walk back from the tail keeps the order
+ * should a store ever hand back orders out of id order. */
+static void mem_link(oms_engine_t *e, uint32_t i) {
+  uint64_t id = e->slots[i].o.order_id;
+  uint32_t after = e->mem_tail;
+  while (after != NIL && e->slots[after].o.order_id > id) after = e->mem[after].prev;
+  link_t *l = &e->mem[i];
+  l->prev = after;
+  l->next = after != NIL ? e->mem[after].next : e->mem_head;
+  if (after != NIL)
+    e->mem[after].next = i;
+  else
+    e->mem_head = i;
+  if (l->next != NIL)
+    e->mem[l->next].prev = i;
+  else
+    e->mem_tail = i;
+}
+
 /* A free slot: from the free list, or the oldest finished order no outbox
  * action still needs. NIL when every slot is taken by a live order. */
 static uint32_t slot_alloc(oms_engine_t *e) {
@@ -356,6 +421,9 @@ static uint32_t slot_alloc(oms_engine_t *e) {
     uint64_t cur;
     if (oms__u64map_get(&e->by_clord, old->clord_key, &cur) && cur == i)
       oms__u64map_del(&e->by_clord, old->clord_key);
+    if (old->cur_key && oms__u64map_get(&e->by_cur, old->cur_key, &cur) && cur == i)
+      oms__u64map_del(&e->by_cur, old->cur_key);
+    mem_unlink(e, i);
     if (old->venue_key && oms__u64map_get(&e->by_venue_id, old->venue_key, &cur) && cur == i)
       oms__u64map_del(&e->by_venue_id, old->venue_key);
   }
@@ -460,6 +528,8 @@ static int commit(oms_engine_t *e, unsigned flags) {
       oms_order_t before = s->o;
       s->o = ev->order;
       index_venue_id(e, s);
+      /* a confirmed replace renames the order */
+      if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0) index_cur(e, s);
       oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
@@ -678,6 +748,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   s->req_hash = rhash;
   oms__u64map_put(&e->by_id, s->o.order_id, si);
   oms__u64map_put(&e->by_clord, ckey, si);
+  mem_link(e, si);
   seen_add(e, ckey);
   e->st.submitted++;
 
@@ -904,9 +975,28 @@ int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id, const ch
       return 0;
     }
   }
-  if (e->cfg.store != NULL &&
+  /* The Bloom filter of every id the store holds spares the store a lookup
+   * of an id it never saw (a client naming an unknown order). */
+  if (e->cfg.store != NULL && seen_maybe(e, clord_key(strategy_id, client_order_id)) &&
       oms_store_get_order_by_clordid(e->cfg.store, strategy_id, client_order_id, out) == 0)
     return 0;
+  return OMS_ENOTFOUND;
+}
+
+int oms_engine_get_by_current_clordid(oms_engine_t *e, const char *strategy_id,
+                                      const char *client_order_id, oms_order_t *out) {
+  /* A renamed order is in by_cur, one under its first name in by_clord. */
+  uint64_t key = clord_key(strategy_id, client_order_id), idx;
+  const oms__u64map_t *maps[] = {&e->by_cur, &e->by_clord};
+  for (size_t k = 0; k < 2; k++) {
+    if (!oms__u64map_get(maps[k], key, &idx)) continue;
+    const oms_order_t *o = &e->slots[idx].o;
+    if (strcmp(o->strategy_id, strategy_id) == 0 &&
+        strcmp(o->cur_client_order_id, client_order_id) == 0) {
+      *out = *o;
+      return 0;
+    }
+  }
   return OMS_ENOTFOUND;
 }
 
@@ -935,39 +1025,25 @@ static bool matches(const oms_order_filter_t *f, const oms_order_t *o) {
          str_match(f->symbol, o->symbol) && str_match(f->venue, o->venue);
 }
 
-/* Slots in order-id order: ids are handed out in increasing order, so a walk
- * over the id range finds them sorted without a sort. */
+/* A walk of the order-id list: no allocation, no sort, and only the orders
+ * in memory (not every slot of the pool) are looked at. */
 int oms_engine_orders(oms_engine_t *e, const oms_order_filter_t *f, oms_order_cb cb, void *ctx) {
-  /* Collect and sort indices by id; the pool is at most max_orders. */
-  uint32_t n = 0;
-  uint32_t *idx = oms__malloc((size_t)e->nslots * sizeof(uint32_t));
-  if (idx == NULL) return OMS_ENOMEM;
-  for (uint32_t i = 0; i < e->nslots; i++)
-    if (e->slots[i].used && matches(f, &e->slots[i].o)) idx[n++] = i;
-  /* insertion sort is enough for the typical handful; ids are nearly sorted */
-  for (uint32_t i = 1; i < n; i++) {
-    uint32_t v = idx[i];
-    uint64_t id = e->slots[v].o.order_id;
-    uint32_t j = i;
-    while (j > 0 && e->slots[idx[j - 1]].o.order_id > id) {
-      idx[j] = idx[j - 1];
-      j--;
-    }
-    idx[j] = v;
+  for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
+    if (!matches(f, &e->slots[i].o)) continue;
+    int rc = cb(ctx, &e->slots[i].o);
+    if (rc != 0) return rc;
   }
-  int rc = 0;
-  for (uint32_t i = 0; i < n && rc == 0; i++) rc = cb(ctx, &e->slots[idx[i]].o);
-  oms__free(idx);
-  return rc;
+  return 0;
 }
 
 int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t *f, uint32_t *n_cancelled) {
   oms_order_filter_t g = f ? *f : (oms_order_filter_t){0};
   g.states = 0;
   uint32_t n = 0;
-  for (uint32_t i = 0; i < e->nslots; i++) {
+  /* A cancel never takes a slot, so the list does not change under the walk. */
+  for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
     slot_t *s = &e->slots[i];
-    if (!s->used || !matches(&g, &s->o)) continue;
+    if (!matches(&g, &s->o)) continue;
     if (s->o.state == OMS_STATE_PENDING_CANCEL || s->o.state == OMS_STATE_PENDING_REPLACE) continue;
     oms_reject_t rej;
     if (cancel_order(e, s->o.order_id, &rej, false) == 0) n++;
@@ -1273,6 +1349,8 @@ static int load_one(void *ctx, const oms_order_t *o) {
   oms__u64map_put(&e->by_id, o->order_id, si);
   oms__u64map_put(&e->by_clord, s->clord_key, si);
   index_venue_id(e, s);
+  index_cur(e, s);
+  mem_link(e, si);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;
   memset(&none, 0, sizeof(none));

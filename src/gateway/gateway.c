@@ -6,11 +6,15 @@
  *
  * Objects: sessions (one per configured CompID pair, each owning an
  * oms_fix_session_t), connections (one per TCP connection, bound to a
- * session by its Logon), and a table of "tracked" orders: those whose
+ * session by its Logon), and a pool of "tracked" orders: those whose
  * ClOrdID chain differs from the engine's record (replaced, or with a cancel
- * or replace pending). An order that was never replaced is found through
- * oms_engine_get_by_clordid(strategy = session CompID, ClOrdID), so the hot
- * path (new orders) keeps nothing per order here.
+ * or replace pending), found by order id (core/u64map.h), with an index of
+ * their ClOrdIDs by (session, ClOrdID) (core/strmap.h). An order that was
+ * never replaced is found through oms_engine_get_by_clordid(strategy =
+ * session CompID, ClOrdID), one replaced before a restart through
+ * oms_engine_get_by_current_clordid, so the hot path (new orders) keeps
+ * nothing per order here, and every lookup a client's message causes is a
+ * map lookup: no message costs work in proportion to the number of orders.
  *
  * The engine delivers events synchronously inside submit/cancel/modify when
  * it has no store, and later (from poll) when it has one. So the pending
@@ -29,6 +33,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/slots.h"
+#include "core/strmap.h"
+#include "core/u64map.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
 
@@ -68,19 +75,15 @@ struct gw_conn_s {
 
 /* An order whose ClOrdID chain the gateway follows. */
 typedef struct track_s {
-  uint64_t order_id; /* 0 = free slot */
+  uint64_t order_id;
   uint16_t sess;
   char pend_kind; /* 'F', 'G' or 0 */
   char cur[OMS_ID_MAX + 1];
   char pend[OMS_ID_MAX + 1];
 } track_t;
 
-/* (session, ClOrdID) -> order, for ClOrdIDs the engine does not know. */
-typedef struct idx_s {
-  uint64_t order_id; /* 0 = free slot */
-  uint16_t sess;
-  char clordid[OMS_ID_MAX + 1];
-} idx_t;
+/* The key of a ClOrdID in the index: "<session index>:<ClOrdID>". */
+#define IDX_KEY_MAX (5 + 1 + OMS_ID_MAX)
 
 struct oms_gateway_s {
   oms_gateway_config_t cfg;
@@ -90,9 +93,11 @@ struct oms_gateway_s {
   gw_session_t *sessions[MAX_SESSIONS];
   uint32_t max_conns;
   gw_conn_t *conns;
-  uint32_t ntrack_cap; /* power of two */
-  track_t *track;
-  idx_t *idx;
+  track_t *track; /* a pool of max_tracked entries */
+  oms__slots_t track_free;
+  oms__u64map_t track_of; /* order id -> entry of track */
+  oms__strmap_t idx;      /* (session, ClOrdID) -> order id, for ClOrdIDs the engine
+                           * does not know by that name */
   uint64_t exec_seq;
   int64_t boot_s;
 };
@@ -111,39 +116,20 @@ static void gw_log(oms_gateway_t *gw, oms_fix_log_level_t lvl, const char *fmt, 
   gw->cfg.io.log(gw->cfg.io.ctx, lvl, text);
 }
 
-/* ---- Hash tables (linear probing, backward-shift deletion) ------------------------ */
-
-static uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= UINT64_C(0xff51afd7ed558ccd);
-  x ^= x >> 33;
-  return x;
-}
-
-static uint64_t str_hash(uint16_t sess, const char *s) {
-  uint64_t h = UINT64_C(1469598103934665603) ^ sess;
-  for (; *s; s++) h = (h ^ (uint8_t)*s) * UINT64_C(1099511628211);
-  return mix(h);
-}
+/* ---- Tracked orders and the ClOrdID index ------------------------------------------ */
 
 static track_t *track_find(oms_gateway_t *gw, uint64_t order_id) {
-  uint32_t mask = gw->ntrack_cap - 1;
-  for (uint32_t i = (uint32_t)mix(order_id) & mask;; i = (i + 1) & mask) {
-    if (gw->track[i].order_id == order_id) return &gw->track[i];
-    if (gw->track[i].order_id == 0) return NULL;
-  }
+  uint64_t i;
+  return oms__u64map_get(&gw->track_of, order_id, &i) ? &gw->track[i] : NULL;
 }
 
-/* Finds or creates the entry of order_id; NULL when the table is 3/4 full. */
+/* Finds or creates the entry of order_id; NULL when max_tracked are in use. */
 static track_t *track_get(oms_gateway_t *gw, uint64_t order_id, uint16_t sess, const char *cur) {
   track_t *t = track_find(gw, order_id);
   if (t != NULL) return t;
-  uint32_t used = 0, mask = gw->ntrack_cap - 1;
-  for (uint32_t i = 0; i < gw->ntrack_cap && used * 4 < gw->ntrack_cap * 3; i++)
-    used += gw->track[i].order_id != 0;
-  if (used * 4 >= gw->ntrack_cap * 3) return NULL;
-  uint32_t i = (uint32_t)mix(order_id) & mask;
-  while (gw->track[i].order_id != 0) i = (i + 1) & mask;
+  uint32_t i = oms__slots_take(&gw->track_free);
+  if (i == OMS__SLOT_NONE) return NULL;
+  (void)oms__u64map_put(&gw->track_of, order_id, i); /* sized for the pool: never full */
   t = &gw->track[i];
   memset(t, 0, sizeof *t);
   t->order_id = order_id;
@@ -153,60 +139,33 @@ static track_t *track_get(oms_gateway_t *gw, uint64_t order_id, uint16_t sess, c
 }
 
 static void track_del(oms_gateway_t *gw, track_t *t) {
-  uint32_t mask = gw->ntrack_cap - 1;
-  uint32_t i = (uint32_t)(t - gw->track);
-  gw->track[i].order_id = 0;
-  for (uint32_t j = (i + 1) & mask; gw->track[j].order_id != 0; j = (j + 1) & mask) {
-    uint32_t home = (uint32_t)mix(gw->track[j].order_id) & mask;
-    /* Move j back to i if its home is not cyclically in (i, j]. */
-    if (((j - home) & mask) >= ((j - i) & mask)) {
-      gw->track[i] = gw->track[j];
-      gw->track[j].order_id = 0;
-      i = j;
-    }
-  }
+  if (!oms__u64map_del(&gw->track_of, t->order_id)) return;
+  oms__slots_give(&gw->track_free, (uint32_t)(t - gw->track));
+  t->order_id = 0;
 }
 
-static idx_t *idx_find(oms_gateway_t *gw, uint16_t sess, const char *clordid) {
-  uint32_t mask = gw->ntrack_cap - 1;
-  for (uint32_t i = (uint32_t)str_hash(sess, clordid) & mask;; i = (i + 1) & mask) {
-    idx_t *e = &gw->idx[i];
-    if (e->order_id == 0) return NULL;
-    if (e->sess == sess && strcmp(e->clordid, clordid) == 0) return e;
-  }
+static void idx_key(char *key, uint16_t sess, const char *clordid) {
+  snprintf(key, IDX_KEY_MAX + 1, "%u:%s", (unsigned)sess, clordid);
 }
 
+/* Whether (sess, clordid) is in the index; *order_id (may be NULL) gets its order. */
+static bool idx_find(oms_gateway_t *gw, uint16_t sess, const char *clordid, uint64_t *order_id) {
+  char key[IDX_KEY_MAX + 1];
+  idx_key(key, sess, clordid);
+  return oms__strmap_get(&gw->idx, key, order_id);
+}
+
+/* Returns 0 or OMS_EFULL. */
 static int idx_put(oms_gateway_t *gw, uint16_t sess, const char *clordid, uint64_t order_id) {
-  idx_t *e = idx_find(gw, sess, clordid);
-  if (e != NULL) {
-    e->order_id = order_id;
-    return 0;
-  }
-  uint32_t used = 0, mask = gw->ntrack_cap - 1;
-  for (uint32_t i = 0; i < gw->ntrack_cap; i++) used += gw->idx[i].order_id != 0;
-  if (used * 4 >= gw->ntrack_cap * 3) return OMS_EFULL;
-  uint32_t i = (uint32_t)str_hash(sess, clordid) & mask;
-  while (gw->idx[i].order_id != 0) i = (i + 1) & mask;
-  gw->idx[i].order_id = order_id;
-  gw->idx[i].sess = sess;
-  snprintf(gw->idx[i].clordid, sizeof gw->idx[i].clordid, "%s", clordid);
-  return 0;
+  char key[IDX_KEY_MAX + 1];
+  idx_key(key, sess, clordid);
+  return oms__strmap_put(&gw->idx, key, order_id);
 }
 
 static void idx_del(oms_gateway_t *gw, uint16_t sess, const char *clordid) {
-  idx_t *e = idx_find(gw, sess, clordid);
-  if (e == NULL) return;
-  uint32_t mask = gw->ntrack_cap - 1;
-  uint32_t i = (uint32_t)(e - gw->idx);
-  gw->idx[i].order_id = 0;
-  for (uint32_t j = (i + 1) & mask; gw->idx[j].order_id != 0; j = (j + 1) & mask) {
-    uint32_t home = (uint32_t)str_hash(gw->idx[j].sess, gw->idx[j].clordid) & mask;
-    if (((j - home) & mask) >= ((j - i) & mask)) {
-      gw->idx[i] = gw->idx[j];
-      gw->idx[j].order_id = 0;
-      i = j;
-    }
-  }
+  char key[IDX_KEY_MAX + 1];
+  idx_key(key, sess, clordid);
+  oms__strmap_del(&gw->idx, key);
 }
 
 /* ---- Session callbacks --------------------------------------------------------------- */
@@ -359,13 +318,14 @@ int oms_gateway_create(const oms_gateway_config_t *cfg, oms_gateway_t **out) {
   snprintf(gw->venue, sizeof gw->venue, "%s", cfg->default_venue);
   gw->max_msg_len = cfg->max_msg_len ? cfg->max_msg_len : OMS_FIX_DEFAULT_MAX_MSG_LEN;
   gw->max_conns = cfg->max_conns ? cfg->max_conns : 64;
-  uint32_t want = cfg->max_tracked ? cfg->max_tracked : 65536;
-  gw->ntrack_cap = 16;
-  while (gw->ntrack_cap < want + want / 3 + 1 && gw->ntrack_cap < (1u << 30)) gw->ntrack_cap <<= 1;
+  uint32_t max_tracked = cfg->max_tracked ? cfg->max_tracked : 65536;
+  if (max_tracked > (1u << 30)) max_tracked = 1u << 30;
   gw->conns = oms__calloc(gw->max_conns, sizeof *gw->conns);
-  gw->track = oms__calloc(gw->ntrack_cap, sizeof *gw->track);
-  gw->idx = oms__calloc(gw->ntrack_cap, sizeof *gw->idx);
-  if (gw->conns == NULL || gw->track == NULL || gw->idx == NULL) {
+  gw->track = oms__calloc(max_tracked, sizeof *gw->track);
+  if (gw->conns == NULL || gw->track == NULL ||
+      oms__slots_init(&gw->track_free, max_tracked) != 0 ||
+      oms__u64map_init(&gw->track_of, max_tracked) != 0 ||
+      oms__strmap_init(&gw->idx, max_tracked, IDX_KEY_MAX) != 0) {
     oms_gateway_destroy(gw);
     return OMS_ENOMEM;
   }
@@ -384,7 +344,9 @@ void oms_gateway_destroy(oms_gateway_t *gw) {
     for (uint32_t i = 0; i < gw->max_conns; i++) oms__free(gw->conns[i].buf);
   oms__free(gw->conns);
   oms__free(gw->track);
-  oms__free(gw->idx);
+  oms__slots_close(&gw->track_free);
+  oms__u64map_close(&gw->track_of);
+  oms__strmap_close(&gw->idx);
   oms__free(gw);
 }
 
@@ -805,29 +767,15 @@ static int copy_str(char *dst, size_t cap, oms_fix_str_t v) {
   return 0;
 }
 
-typedef struct name_query_s {
-  const char *id;
-  oms_order_t *o;
-  bool found;
-} name_query_t;
-
-static int match_name(void *ctx, const oms_order_t *o) {
-  name_query_t *q = ctx;
-  if (strcmp(o->cur_client_order_id, q->id) != 0) return 0;
-  *q->o = *o;
-  q->found = true;
-  return 1;
-}
-
 /* A live order whose current name (its ClOrdID after confirmed replaces) is
  * id: the ClOrdID chain as the engine and the store keep it, for when this
- * gateway's own map does not know it (after a daemon restart). Found once,
- * the name goes into the map. */
+ * gateway's own index does not know it (after a daemon restart). A lookup in
+ * the engine's map of current names. Found once, the name goes into the
+ * index. */
 static int find_by_current_name(gw_session_t *s, const char *id, oms_order_t *o) {
-  name_query_t q = {id, o, false};
-  oms_order_filter_t f = {.strategy_id = s->client, .account_id = s->account};
-  oms_engine_orders(s->gw->cfg.engine, &f, match_name, &q);
-  if (!q.found) return OMS_ENOTFOUND;
+  if (oms_engine_get_by_current_clordid(s->gw->cfg.engine, s->client, id, o) != 0 ||
+      oms_ord_state_is_terminal(o->state))
+    return OMS_ENOTFOUND;
   track_t *t = track_get(s->gw, o->order_id, s->idx, id);
   if (t != NULL && idx_put(s->gw, s->idx, id, o->order_id) != 0 && t->pend_kind == 0)
     track_del(s->gw, t);
@@ -840,10 +788,10 @@ static int find_order(gw_session_t *s, oms_fix_str_t clordid, oms_order_t *o) {
   char id[OMS_ID_MAX + 1];
   if (copy_str(id, sizeof id, clordid) != 0) return OMS_ENOTFOUND;
   oms_engine_t *e = s->gw->cfg.engine;
-  idx_t *x = idx_find(s->gw, s->idx, id);
+  uint64_t order_id;
   int rc;
-  if (x != NULL) {
-    rc = oms_engine_get(e, x->order_id, o);
+  if (idx_find(s->gw, s->idx, id, &order_id)) {
+    rc = oms_engine_get(e, order_id, o);
   } else {
     rc = oms_engine_get_by_clordid(e, s->client, id, o);
     if (rc == 0) {
@@ -962,7 +910,7 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     send_new_reject(s, &no, NULL, r, text);
     return;
   }
-  if (idx_find(s->gw, s->idx, req.client_order_id) != NULL) {
+  if (idx_find(s->gw, s->idx, req.client_order_id, NULL)) {
     send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID, "ClOrdID is in use by a replaced order");
     return;
   }
@@ -1002,7 +950,7 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
     return OMS_ESTATE;
   }
   char id[OMS_ID_MAX + 1];
-  if (copy_str(id, sizeof id, clordid) != 0 || idx_find(s->gw, s->idx, id) != NULL ||
+  if (copy_str(id, sizeof id, clordid) != 0 || idx_find(s->gw, s->idx, id, NULL) ||
       strcmp(id, o->client_order_id) == 0 || strcmp(id, cur_clordid(s->gw, o)) == 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_DUPLICATE_CLORDID,
                        OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use");

@@ -5,9 +5,9 @@
  * NOTES ON THE DESIGN
  *
  * Three fixed arrays, sized at create: symbols, accounts, positions. Each has
- * an open-addressing index (linear probing, power-of-two size at least twice
- * the capacity, slots hold array positions, -1 is empty). Nothing is ever
- * deleted, so the indexes need no tombstones; a flat position stays in place.
+ * an index from its key to the array position: symbols and accounts a
+ * core/strmap.h by id, positions a core/u64map.h by (account, symbol)
+ * position. Nothing is ever deleted; a flat position stays in place.
  *
  * Every position caches its own unrealized PnL, exposure and margin at the
  * current mark, and every account caches the sums of those over its
@@ -25,13 +25,14 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/strmap.h"
+#include "core/u64map.h"
 #include "oms/error.h"
 
 typedef __int128 i128;
 
 typedef struct sym_s {
   char id[OMS_SYMBOL_MAX + 1];
-  uint64_t hash;
   oms_pf_instrument_t ins;
   bool explicit_mark; /* set by set_mark; otherwise marked at the last fill */
   int32_t first_pos;  /* chain of positions in this symbol, -1 ends */
@@ -39,7 +40,6 @@ typedef struct sym_s {
 
 typedef struct acct_s {
   char id[OMS_ID_MAX + 1];
-  uint64_t hash;
   oms_dec_t cash, realized, fees, upnl, gross, net, margin;
   int64_t day;        /* trading day index of day_base */
   oms_dec_t day_base; /* realized - fees + upnl at the start of that day */
@@ -63,37 +63,11 @@ struct oms_portfolio_s {
   pos_t *pos;
   vals_t *scratch; /* set_mark's new values, one per position */
   uint32_t nsyms, naccts, npos;
-  int32_t *sym_idx, *acct_idx, *pos_idx;
-  uint32_t sym_mask, acct_mask, pos_mask;
+  oms__strmap_t sym_idx, acct_idx; /* id -> array position */
+  oms__u64map_t pos_idx;           /* pos_key(account, symbol) -> array position */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static uint64_t hash_str(const char *s, size_t max, size_t *len) {
-  uint64_t h = UINT64_C(1469598103934665603);
-  size_t i = 0;
-  for (; i <= max && s[i] != '\0'; i++) {
-    h ^= (unsigned char)s[i];
-    h *= UINT64_C(1099511628211);
-  }
-  *len = i;
-  return h;
-}
-
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= UINT64_C(0xff51afd7ed558ccd);
-  x ^= x >> 33;
-  x *= UINT64_C(0xc4ceb9fe1a85ec53);
-  x ^= x >> 33;
-  return x;
-}
-
-static uint32_t table_size(uint32_t cap) {
-  uint32_t n = 8;
-  while (n < 2 * cap) n <<= 1;
-  return n;
-}
 
 static int fits(i128 v) { return v <= (i128)OMS_DEC_MAX_RAW && v >= (i128)OMS_DEC_MIN_RAW; }
 
@@ -126,64 +100,37 @@ static void roll_day(const oms_portfolio_t *p, acct_t *a, int64_t now_ns) {
 /* ---- lookups ------------------------------------------------------------- */
 
 static int32_t find_sym(const oms_portfolio_t *p, const char *id) {
-  if (id == NULL) return -1;
-  size_t len;
-  uint64_t h = hash_str(id, OMS_SYMBOL_MAX, &len);
-  if (len == 0 || len > OMS_SYMBOL_MAX) return -1;
-  for (uint32_t i = (uint32_t)h & p->sym_mask;; i = (i + 1) & p->sym_mask) {
-    int32_t k = p->sym_idx[i];
-    if (k < 0) return -1;
-    if (p->syms[k].hash == h && strcmp(p->syms[k].id, id) == 0) return k;
-  }
+  uint64_t k;
+  return id != NULL && oms__strmap_get(&p->sym_idx, id, &k) ? (int32_t)k : -1;
 }
 
-static int32_t find_acct(const oms_portfolio_t *p, const char *id, uint64_t *hash, uint32_t *slot) {
-  if (id == NULL) return -2;
-  size_t len;
-  uint64_t h = hash_str(id, OMS_ID_MAX, &len);
-  if (len == 0 || len > OMS_ID_MAX) return -2;
-  for (uint32_t i = (uint32_t)h & p->acct_mask;; i = (i + 1) & p->acct_mask) {
-    int32_t k = p->acct_idx[i];
-    if (k < 0) {
-      if (hash != NULL) *hash = h;
-      if (slot != NULL) *slot = i;
-      return -1;
-    }
-    if (p->accts[k].hash == h && strcmp(p->accts[k].id, id) == 0) return k;
-  }
+static int32_t find_acct(const oms_portfolio_t *p, const char *id) {
+  uint64_t k;
+  return id != NULL && oms__strmap_get(&p->acct_idx, id, &k) ? (int32_t)k : -1;
 }
 
 /* Finds or creates account id. Returns its index, or a negative error. */
 static int32_t get_acct(oms_portfolio_t *p, const char *id, int64_t now_ns) {
-  uint64_t h;
-  uint32_t slot;
-  int32_t k = find_acct(p, id, &h, &slot);
-  if (k == -2) return OMS_EINVAL;
+  if (id == NULL || id[0] == '\0') return OMS_EINVAL;
+  int32_t k = find_acct(p, id);
   if (k >= 0) return k;
-  if (p->naccts == p->cfg.max_accounts) return OMS_EFULL;
+  /* OMS_EINVAL for an id too long, OMS_EFULL at max_accounts */
+  int rc = oms__strmap_put(&p->acct_idx, id, p->naccts);
+  if (rc != 0) return rc;
   k = (int32_t)p->naccts++;
   acct_t *a = &p->accts[k];
   memset(a, 0, sizeof(*a));
   strcpy(a->id, id);
-  a->hash = h;
   a->day = day_of(p, now_ns);
-  p->acct_idx[slot] = k;
   return k;
 }
 
-static uint64_t pos_hash(uint32_t acct, uint32_t sym) {
-  return mix64(((uint64_t)acct << 32) | sym);
-}
+/* Never 0 (the map's empty key): account and symbol are below 2^24. */
+static uint64_t pos_key(uint32_t acct, uint32_t sym) { return ((uint64_t)acct << 32 | sym) + 1; }
 
-static int32_t find_pos(const oms_portfolio_t *p, uint32_t acct, uint32_t sym, uint32_t *slot) {
-  for (uint32_t i = (uint32_t)pos_hash(acct, sym) & p->pos_mask;; i = (i + 1) & p->pos_mask) {
-    int32_t k = p->pos_idx[i];
-    if (k < 0) {
-      if (slot != NULL) *slot = i;
-      return -1;
-    }
-    if (p->pos[k].acct == acct && p->pos[k].sym == sym) return k;
-  }
+static int32_t find_pos(const oms_portfolio_t *p, uint32_t acct, uint32_t sym) {
+  uint64_t k;
+  return oms__u64map_get(&p->pos_idx, pos_key(acct, sym), &k) ? (int32_t)k : -1;
 }
 
 /* ---- create / destroy ---------------------------------------------------- */
@@ -197,26 +144,17 @@ int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **ou
   oms_portfolio_t *p = oms__calloc(1, sizeof(*p));
   if (p == NULL) return OMS_ENOMEM;
   p->cfg = *cfg;
-  uint32_t ns = table_size(cfg->max_symbols), na = table_size(cfg->max_accounts),
-           np = table_size(cfg->max_positions);
   p->syms = oms__calloc(cfg->max_symbols, sizeof(sym_t));
   p->accts = oms__calloc(cfg->max_accounts, sizeof(acct_t));
   p->pos = oms__calloc(cfg->max_positions, sizeof(pos_t));
   p->scratch = oms__calloc(cfg->max_positions, sizeof(vals_t));
-  p->sym_idx = oms__malloc(ns * sizeof(int32_t));
-  p->acct_idx = oms__malloc(na * sizeof(int32_t));
-  p->pos_idx = oms__malloc(np * sizeof(int32_t));
   if (p->syms == NULL || p->accts == NULL || p->pos == NULL || p->scratch == NULL ||
-      p->sym_idx == NULL || p->acct_idx == NULL || p->pos_idx == NULL) {
+      oms__strmap_init(&p->sym_idx, cfg->max_symbols, OMS_SYMBOL_MAX) != 0 ||
+      oms__strmap_init(&p->acct_idx, cfg->max_accounts, OMS_ID_MAX) != 0 ||
+      oms__u64map_init(&p->pos_idx, cfg->max_positions) != 0) {
     oms_portfolio_destroy(p);
     return OMS_ENOMEM;
   }
-  memset(p->sym_idx, 0xff, ns * sizeof(int32_t));
-  memset(p->acct_idx, 0xff, na * sizeof(int32_t));
-  memset(p->pos_idx, 0xff, np * sizeof(int32_t));
-  p->sym_mask = ns - 1;
-  p->acct_mask = na - 1;
-  p->pos_mask = np - 1;
   *out = p;
   return 0;
 }
@@ -227,9 +165,9 @@ void oms_portfolio_destroy(oms_portfolio_t *p) {
   oms__free(p->accts);
   oms__free(p->pos);
   oms__free(p->scratch);
-  oms__free(p->sym_idx);
-  oms__free(p->acct_idx);
-  oms__free(p->pos_idx);
+  oms__strmap_close(&p->sym_idx);
+  oms__strmap_close(&p->acct_idx);
+  oms__u64map_close(&p->pos_idx);
   oms__free(p);
 }
 
@@ -318,21 +256,16 @@ int oms_portfolio_set_instrument(oms_portfolio_t *p, const char *symbol, oms_dec
     ins.margin_rate = margin_rate;
     return revalue_symbol(p, k, &ins, ins.mark_ns);
   }
-  size_t len;
-  uint64_t h = hash_str(symbol, OMS_SYMBOL_MAX, &len);
-  if (len == 0 || len > OMS_SYMBOL_MAX || !oms_id_valid(symbol, OMS_SYMBOL_MAX)) return OMS_EINVAL;
-  if (p->nsyms == p->cfg.max_symbols) return OMS_EFULL;
+  if (!oms_id_valid(symbol, OMS_SYMBOL_MAX)) return OMS_EINVAL;
+  int rc = oms__strmap_put(&p->sym_idx, symbol, p->nsyms); /* OMS_EFULL at max_symbols */
+  if (rc != 0) return rc;
   k = (int32_t)p->nsyms++;
   sym_t *s = &p->syms[k];
   memset(s, 0, sizeof(*s));
   strcpy(s->id, symbol);
-  s->hash = h;
   s->ins.multiplier = multiplier;
   s->ins.margin_rate = margin_rate;
   s->first_pos = -1;
-  uint32_t i = (uint32_t)h & p->sym_mask;
-  while (p->sym_idx[i] >= 0) i = (i + 1) & p->sym_mask;
-  p->sym_idx[i] = k;
   return 0;
 }
 
@@ -422,8 +355,7 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
   if (sk < 0) return OMS_ENOTFOUND;
   int32_t ak = get_acct(p, account, now_ns);
   if (ak < 0) return ak;
-  uint32_t slot = 0;
-  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk, &slot);
+  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk);
   if (pk < 0 && p->npos == p->cfg.max_positions) return OMS_EFULL;
   roll_day(p, &p->accts[ak], now_ns);
 
@@ -465,7 +397,7 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
   n.margin = nv.margin;
   if (pk < 0) {
     pk = (int32_t)p->npos++;
-    p->pos_idx[slot] = pk;
+    (void)oms__u64map_put(&p->pos_idx, pos_key((uint32_t)ak, (uint32_t)sk), (uint64_t)pk);
     s->first_pos = pk;
   }
   p->pos[pk] = n;
@@ -478,7 +410,7 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
 int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_ns,
                           oms_pf_account_t *out) {
   memset(out, 0, sizeof(*out));
-  int32_t k = p == NULL ? -1 : find_acct(p, account, NULL, NULL);
+  int32_t k = p == NULL ? -1 : find_acct(p, account);
   if (k < 0) return OMS_ENOTFOUND;
   acct_t *a = &p->accts[k];
   roll_day(p, a, now_ns);
@@ -504,9 +436,9 @@ int oms_portfolio_position(const oms_portfolio_t *p, const char *account, const 
   int32_t sk = p == NULL ? -1 : find_sym(p, symbol);
   if (sk < 0) return OMS_ENOTFOUND;
   out->ins = p->syms[sk].ins;
-  int32_t ak = find_acct(p, account, NULL, NULL);
+  int32_t ak = find_acct(p, account);
   if (ak < 0) return 0;
-  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk, NULL);
+  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk);
   if (pk < 0) return 0;
   const pos_t *ps = &p->pos[pk];
   out->qty = ps->qty;

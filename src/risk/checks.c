@@ -164,15 +164,6 @@ void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) {
 
 #define DUP_PROBES 8
 
-static uint64_t dup_mix(uint64_t x) {
-  x ^= x >> 31;
-  x *= UINT64_C(0x7fb5d329728ea185);
-  x ^= x >> 27;
-  x *= UINT64_C(0x81dadef4bc2dd44d);
-  x ^= x >> 33;
-  return x;
-}
-
 static void dup_fields(const oms_order_t *o, oms__dup_t *d) {
   d->key = oms__dup_key(o);
   d->qty = o->qty.raw;
@@ -181,8 +172,8 @@ static void dup_fields(const oms_order_t *o, oms__dup_t *d) {
 }
 
 static uint32_t dup_home(const oms_risk_t *r, const oms__dup_t *d) {
-  return (uint32_t)dup_mix(d->key ^ dup_mix((uint64_t)d->qty) ^ ((uint64_t)d->px << 1) ^
-                           d->side_type) &
+  return (uint32_t)oms__mix64(d->key ^ oms__mix64((uint64_t)d->qty) ^ ((uint64_t)d->px << 1) ^
+                              d->side_type) &
          r->dup_mask;
 }
 

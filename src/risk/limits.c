@@ -75,11 +75,10 @@ int oms_risk_limits_zoneinfo_dir(oms_risk_limits_t *l, const char *dir) {
 
 /* Finds or creates the record of key in t, growing t if needed. */
 static int32_t table_get(oms__ktab_t *t, const char *key) {
-  uint64_t h = oms__hash(key);
-  int32_t k = oms__ktab_find(t, key, h);
+  int32_t k = oms__ktab_find(t, key);
   if (k >= 0) return k;
   if (t->n == t->cap && oms__ktab_grow(t) != 0) return -1;
-  return oms__ktab_get(t, key, h);
+  return oms__ktab_get(t, key);
 }
 
 static void scope_key(char *buf, oms_risk_scope_t scope, const char *id) {
@@ -313,7 +312,7 @@ const oms__lentry_t *oms__limits_find(const oms_risk_limits_t *l, oms_risk_scope
   if (id == NULL || strlen(id) >= OMS__KEY_MAX) return NULL;
   char key[OMS__KEY_MAX + 1];
   scope_key(key, scope, id);
-  int32_t k = oms__ktab_find(&l->entries, key, oms__hash(key));
+  int32_t k = oms__ktab_find(&l->entries, key);
   return k < 0 ? NULL : oms__ktab_rec(&l->entries, k);
 }
 
@@ -325,7 +324,7 @@ const oms__hours_t *oms__limits_hours(const oms_risk_limits_t *l, const char *sy
     if (id == NULL || strlen(id) >= OMS__KEY_MAX) continue;
     key[0] = pass == 0 ? 'S' : 'V';
     strcpy(key + 1, id);
-    int32_t k = oms__ktab_find(&l->hours, key, oms__hash(key));
+    int32_t k = oms__ktab_find(&l->hours, key);
     if (k >= 0) return oms__ktab_rec(&l->hours, k);
   }
   return NULL;

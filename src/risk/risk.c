@@ -5,10 +5,9 @@
  * NOTES ON THE DESIGN
  *
  * Aggregates. Every open order the OMS accepted has a record here (oms__ord_t,
- * in an open-addressing table keyed by order_id, deleted with backward shift)
- * holding exactly what it adds to the aggregates: its reserved quantity on its
- * side of its account+symbol, its notional and margin in its account, and its
- * self-trade price level. oms_risk_order_changed() recomputes that reservation
+ * in a pool found by order id through a core/u64map.h) holding exactly what it adds to the
+ * aggregates: its reserved quantity on its side of its account+symbol, its notional and margin in
+ * its account, and its self-trade price level. oms_risk_order_changed() recomputes that reservation
  * from the order as it is now and moves the aggregates by the difference to
  * the stored one, so it never trusts a delta, and applying the same state
  * twice changes nothing. A terminal order gives back everything it held.
@@ -88,7 +87,7 @@ static void attach_rings(oms_risk_t *r, oms__ring_t *orders, oms__ring_t *cancel
 
 static int32_t acct_get(oms_risk_t *r, const char *id) {
   uint32_t before = r->accts.n;
-  int32_t k = oms__ktab_get(&r->accts, id, oms__hash(id));
+  int32_t k = oms__ktab_get(&r->accts, id);
   if (k >= 0 && r->accts.n != before) {
     oms__acct_t *a = oms__ktab_rec(&r->accts, k);
     attach_rings(r, &a->orders, &a->cancels, 2 * (size_t)k);
@@ -100,7 +99,7 @@ static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
   char key[OMS__KEY_MAX + 1];
   oms__key2(key, account, symbol);
   uint32_t before = r->as.n;
-  int32_t k = oms__ktab_get(&r->as, key, oms__hash(key));
+  int32_t k = oms__ktab_get(&r->as, key);
   if (k >= 0 && r->as.n != before) {
     oms__as_t *s = oms__ktab_rec(&r->as, k);
     s->buy_levels = s->sell_levels = -1;
@@ -110,7 +109,7 @@ static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
 
 static int32_t strat_get(oms_risk_t *r, const char *id) {
   uint32_t before = r->strats.n;
-  int32_t k = oms__ktab_get(&r->strats, id, oms__hash(id));
+  int32_t k = oms__ktab_get(&r->strats, id);
   if (k >= 0 && r->strats.n != before) {
     oms__strat_t *s = oms__ktab_rec(&r->strats, k);
     attach_rings(r, &s->orders, &s->cancels, 2 * ((size_t)r->cfg.max_accounts + (size_t)k));
@@ -138,9 +137,10 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       oms__ktab_init(&r->as, cfg->max_positions, sizeof(oms__as_t)) != 0 ||
       oms__ktab_init(&r->syms, cfg->max_symbols, sizeof(oms__sym_t)) != 0)
     rc = OMS_ENOMEM;
-  uint32_t nslots = pow2_at_least(2 * cfg->max_open_orders);
-  r->ord_mask = nslots - 1;
-  r->ords = oms__calloc(nslots, sizeof(oms__ord_t));
+  r->ords = oms__calloc(cfg->max_open_orders, sizeof(oms__ord_t));
+  if (oms__slots_init(&r->ord_free, cfg->max_open_orders) != 0 ||
+      oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0)
+    rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots - 1;
@@ -169,6 +169,8 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__ktab_free(&r->as);
   oms__ktab_free(&r->syms);
   oms__free(r->ords);
+  oms__slots_close(&r->ord_free);
+  oms__u64map_close(&r->ord_of);
   oms__free(r->levels);
   oms__free(r->dups);
   oms__free(r->ring_mem);
@@ -267,7 +269,7 @@ int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) 
 
 int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px, int64_t ts_ns) {
   if (symbol == NULL || !oms_dec_is_pos(px) || strlen(symbol) > OMS_SYMBOL_MAX) return OMS_EINVAL;
-  int32_t k = oms__ktab_get(&r->syms, symbol, oms__hash(symbol));
+  int32_t k = oms__ktab_get(&r->syms, symbol);
   if (k < 0) return OMS_EFULL;
   oms__sym_t *s = oms__ktab_rec(&r->syms, k);
   s->ref_px = px;
@@ -283,7 +285,7 @@ static oms_trading_state_t *state_slot(oms_risk_t *r, oms_risk_scope_t scope, co
                    : scope == OMS_RISK_SCOPE_STRATEGY ? &r->strats
                                                       : NULL;
   if (t == NULL) return NULL;
-  int32_t k = !create                           ? oms__ktab_find(t, id, oms__hash(id))
+  int32_t k = !create                           ? oms__ktab_find(t, id)
               : scope == OMS_RISK_SCOPE_ACCOUNT ? acct_get(r, id)
                                                 : strat_get(r, id);
   if (k < 0) return NULL;
@@ -338,49 +340,29 @@ void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
 uint64_t oms__dup_key(const oms_order_t *o) {
   char key[OMS__KEY_MAX + 1];
   oms__key2(key, o->strategy_id, o->symbol);
-  return oms__hash(key);
+  return oms__hash_str(key, 0);
 }
 
 /* ---- open orders --------------------------------------------------------- */
 
-static uint32_t ord_home(const oms_risk_t *r, uint64_t id) {
-  uint64_t x = id * UINT64_C(0x9E3779B97F4A7C15);
-  return (uint32_t)(x >> 32) & r->ord_mask;
-}
-
 static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
-  if (id == 0) return NULL;
-  for (uint32_t i = ord_home(r, id);; i = (i + 1) & r->ord_mask) {
-    if (r->ords[i].order_id == 0) return NULL;
-    if (r->ords[i].order_id == id) return &r->ords[i];
-  }
+  uint64_t i;
+  return oms__u64map_get(&r->ord_of, id, &i) ? &r->ords[i] : NULL;
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
-  if (r->nords == r->cfg.max_open_orders) return NULL;
-  uint32_t i = ord_home(r, id);
-  while (r->ords[i].order_id != 0) i = (i + 1) & r->ord_mask;
+  uint32_t i = oms__slots_take(&r->ord_free);
+  if (i == OMS__SLOT_NONE) return NULL;
+  (void)oms__u64map_put(&r->ord_of, id, i); /* sized for the pool: never full */
   memset(&r->ords[i], 0, sizeof(r->ords[i]));
   r->ords[i].order_id = id;
-  r->nords++;
   return &r->ords[i];
 }
 
 static void ord_delete(oms_risk_t *r, oms__ord_t *e) {
-  uint32_t i = (uint32_t)(e - r->ords);
-  r->ords[i].order_id = 0;
-  r->nords--;
-  /* Backward shift: pull later members of the probe run into the hole. */
-  for (uint32_t j = (i + 1) & r->ord_mask; r->ords[j].order_id != 0; j = (j + 1) & r->ord_mask) {
-    uint32_t home = ord_home(r, r->ords[j].order_id);
-    /* Move j into i if its home is not within (i, j]. */
-    bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (!in_range) {
-      r->ords[i] = r->ords[j];
-      r->ords[j].order_id = 0;
-      i = j;
-    }
-  }
+  if (!oms__u64map_del(&r->ord_of, e->order_id)) return;
+  oms__slots_give(&r->ord_free, (uint32_t)(e - r->ords));
+  e->order_id = 0;
 }
 
 /* Adds one order at px to a sorted level list (desc: highest first). */
@@ -427,7 +409,7 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
 }
 
 static oms_dec_t ref_px_of(const oms_risk_t *r, const char *symbol, int64_t *ts) {
-  int32_t k = oms__ktab_find(&r->syms, symbol, oms__hash(symbol));
+  int32_t k = oms__ktab_find(&r->syms, symbol);
   if (k < 0) {
     if (ts != NULL) *ts = 0;
     return OMS_DEC_ZERO;
@@ -535,18 +517,18 @@ void oms_risk_aggregates(const oms_risk_t *r, const char *account, const char *s
                          const char *symbol, oms_risk_aggr_t *out) {
   memset(out, 0, sizeof(*out));
   int32_t k;
-  if (account != NULL && (k = oms__ktab_find(&r->accts, account, oms__hash(account))) >= 0) {
+  if (account != NULL && (k = oms__ktab_find(&r->accts, account)) >= 0) {
     const oms__acct_t *a = oms__ktab_rec(&r->accts, k);
     out->account_open_orders = a->open_orders;
     out->account_open_notional = a->open_notional;
     out->account_open_margin = a->open_margin;
   }
-  if (strategy != NULL && (k = oms__ktab_find(&r->strats, strategy, oms__hash(strategy))) >= 0)
+  if (strategy != NULL && (k = oms__ktab_find(&r->strats, strategy)) >= 0)
     out->strategy_open_orders = ((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->open_orders;
   if (account != NULL && symbol != NULL) {
     char key[OMS__KEY_MAX + 1];
     oms__key2(key, account, symbol);
-    if ((k = oms__ktab_find(&r->as, key, oms__hash(key))) >= 0) {
+    if ((k = oms__ktab_find(&r->as, key)) >= 0) {
       const oms__as_t *s = oms__ktab_rec(&r->as, k);
       out->open_buy_qty = s->open_buy;
       out->open_sell_qty = s->open_sell;

@@ -5,6 +5,10 @@
 #ifndef OMS_RISK_INTERNAL_H
 #define OMS_RISK_INTERNAL_H
 
+#include "core/hash.h"
+#include "core/slots.h"
+#include "core/strmap.h"
+#include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/risk.h"
 
@@ -16,30 +20,29 @@ typedef __int128 oms__i128;
  * composite keys the parts joined by '\x1f'. */
 #define OMS__KEY_MAX 103
 typedef struct oms__khdr_s {
-  uint64_t hash;
   char key[OMS__KEY_MAX + 1];
 } oms__khdr_t;
 
-/* An open-addressing index (linear probing, never deletes) over a fixed
- * array of records of `stride` bytes, each starting with an oms__khdr_t. */
+/* A fixed array of records of `stride` bytes, each starting with an
+ * oms__khdr_t, indexed by key (core/strmap.h). Records are never removed. */
 typedef struct oms__ktab_s {
   char *recs;
   size_t stride;
-  uint32_t n, cap, mask;
-  int32_t *slots;
+  uint32_t n, cap;
+  oms__strmap_t idx; /* key -> record number */
 } oms__ktab_t;
 
 int oms__ktab_init(oms__ktab_t *t, uint32_t cap, size_t stride);
 void oms__ktab_free(oms__ktab_t *t);
-uint64_t oms__hash(const char *key);
 /* Builds "a\x1fb" into buf[OMS__KEY_MAX + 1]; a or b may be NULL (""). */
 void oms__key2(char *buf, const char *a, const char *b);
 /* The record index of key, or -1. */
-int32_t oms__ktab_find(const oms__ktab_t *t, const char *key, uint64_t hash);
+int32_t oms__ktab_find(const oms__ktab_t *t, const char *key);
 /* Doubles the capacity (configuration-time tables only). 0 or OMS_ENOMEM. */
 int oms__ktab_grow(oms__ktab_t *t);
-/* Finds or creates (zeroed, header set) the record of key; -1 when full. */
-int32_t oms__ktab_get(oms__ktab_t *t, const char *key, uint64_t hash);
+/* Finds or creates (zeroed, header set) the record of key; -1 when full or
+ * for a key longer than OMS__KEY_MAX. */
+int32_t oms__ktab_get(oms__ktab_t *t, const char *key);
 static inline void *oms__ktab_rec(const oms__ktab_t *t, int32_t i) {
   return t->recs + (size_t)i * t->stride;
 }
@@ -141,7 +144,7 @@ typedef struct oms__level_s {
 
 /* What an open order holds in the aggregates. */
 typedef struct oms__ord_s {
-  uint64_t order_id; /* 0: empty slot */
+  uint64_t order_id; /* 0: a free entry of the pool */
   int32_t acct, strat, as;
   oms_side_t side;
   oms_dec_t leaves;   /* reserved quantity */
@@ -173,8 +176,9 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
-  oms__ord_t *ords;
-  uint32_t ord_mask, nords;
+  oms__ord_t *ords; /* the open orders: a pool of max_open_orders */
+  oms__slots_t ord_free;
+  oms__u64map_t ord_of; /* order id -> entry of ords */
   oms__level_t *levels;
   int32_t free_level;
   oms__dup_t *dups;

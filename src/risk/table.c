@@ -1,26 +1,17 @@
 /*
  * table.c - the keyed record table the risk engine and the limit set use:
- * a fixed array of records and an open-addressing index over it.
+ * a fixed array of records and a core/strmap.h index over it.
  *
  * Records are never removed (an account, a strategy or a symbol stays known
- * once seen), so linear probing needs no tombstones and a lookup stops at the
- * first empty slot. The index has at least twice as many slots as records.
+ * once seen), so a record's number is its position for good; the index maps
+ * a key to it. A record keeps its own key as well, for the code that walks
+ * the records (the limit set's checks at load).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "risk/risk_internal.h"
-
-uint64_t oms__hash(const char *key) {
-  uint64_t h = UINT64_C(1469598103934665603);
-  for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-    h ^= *p;
-    h *= UINT64_C(1099511628211);
-  }
-  h ^= h >> 29;
-  return h;
-}
 
 void oms__key2(char *buf, const char *a, const char *b) {
   size_t n = 0;
@@ -32,56 +23,35 @@ void oms__key2(char *buf, const char *a, const char *b) {
 
 int oms__ktab_init(oms__ktab_t *t, uint32_t cap, size_t stride) {
   memset(t, 0, sizeof(*t));
-  uint32_t ns = 8;
-  while (ns < 2 * cap) ns <<= 1;
   t->recs = oms__calloc(cap ? cap : 1, stride);
-  t->slots = oms__malloc(ns * sizeof(int32_t));
-  if (t->recs == NULL || t->slots == NULL) {
+  if (t->recs == NULL || oms__strmap_init(&t->idx, cap ? cap : 1, OMS__KEY_MAX) != 0) {
     oms__ktab_free(t);
     return OMS_ENOMEM;
   }
-  memset(t->slots, 0xff, ns * sizeof(int32_t));
   t->stride = stride;
   t->cap = cap;
-  t->mask = ns - 1;
   return 0;
 }
 
 void oms__ktab_free(oms__ktab_t *t) {
   oms__free(t->recs);
-  oms__free(t->slots);
   t->recs = NULL;
-  t->slots = NULL;
+  oms__strmap_close(&t->idx);
 }
 
-static int32_t probe(const oms__ktab_t *t, const char *key, uint64_t hash, uint32_t *slot) {
-  for (uint32_t i = (uint32_t)hash & t->mask;; i = (i + 1) & t->mask) {
-    int32_t k = t->slots[i];
-    if (k < 0) {
-      *slot = i;
-      return -1;
-    }
-    const oms__khdr_t *h = oms__ktab_rec(t, k);
-    if (h->hash == hash && strcmp(h->key, key) == 0) return k;
-  }
+int32_t oms__ktab_find(const oms__ktab_t *t, const char *key) {
+  uint64_t k;
+  return oms__strmap_get(&t->idx, key, &k) ? (int32_t)k : -1;
 }
 
-int32_t oms__ktab_find(const oms__ktab_t *t, const char *key, uint64_t hash) {
-  uint32_t slot;
-  return probe(t, key, hash, &slot);
-}
-
-int32_t oms__ktab_get(oms__ktab_t *t, const char *key, uint64_t hash) {
-  uint32_t slot;
-  int32_t k = probe(t, key, hash, &slot);
+int32_t oms__ktab_get(oms__ktab_t *t, const char *key) {
+  int32_t k = oms__ktab_find(t, key);
   if (k >= 0) return k;
-  if (t->n == t->cap || strlen(key) > OMS__KEY_MAX) return -1;
+  if (t->n == t->cap || oms__strmap_put(&t->idx, key, t->n) != 0) return -1;
   k = (int32_t)t->n++;
   oms__khdr_t *h = oms__ktab_rec(t, k);
   memset(h, 0, t->stride);
-  h->hash = hash;
   strcpy(h->key, key);
-  t->slots[slot] = k;
   return k;
 }
 
@@ -92,9 +62,7 @@ int oms__ktab_grow(oms__ktab_t *t) {
   memcpy(n.recs, t->recs, (size_t)t->n * t->stride);
   for (uint32_t k = 0; k < t->n; k++) {
     const oms__khdr_t *h = oms__ktab_rec(&n, (int32_t)k);
-    uint32_t i = (uint32_t)h->hash & n.mask;
-    while (n.slots[i] >= 0) i = (i + 1) & n.mask;
-    n.slots[i] = (int32_t)k;
+    (void)oms__strmap_put(&n.idx, h->key, k); /* room for twice as many */
   }
   n.n = t->n;
   oms__ktab_free(t);

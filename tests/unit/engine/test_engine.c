@@ -85,6 +85,21 @@ static oms_ord_state_t state_of(world_t *w, uint64_t id) {
   return o.state;
 }
 
+/* A new engine over w's store and a new venue v2 (a restart), not yet
+ * recovered. */
+static oms_engine_t *restart_engine(world_t *w, fake_venue_t *v2, int64_t *now) {
+  fake_venue_init(v2, "SIM");
+  oms_engine_config_t cfg = {
+      .clock = oms_clock_manual(now), .max_orders = 64, .store = &w->store.base};
+  oms_engine_t *e2;
+  assert_int_equal(oms_engine_create(&cfg, &e2), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  oms_engine_add_instrument(e2, &ins, NULL);
+  oms_engine_add_venue(e2, &v2->base, NULL);
+  return e2;
+}
+
 static void test_happy_path_submitted_accepted_filled(void **state) {
   world_t *w = *state;
   uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
@@ -569,6 +584,139 @@ static void test_capacity_reuses_finished_slots(void **state) {
   teardown((void **)&w);
 }
 
+typedef struct ids_s {
+  uint64_t id[8];
+  int n, stop_after;
+} ids_t;
+
+static int ids_cb(void *ctx, const oms_order_t *o) {
+  ids_t *q = ctx;
+  q->id[q->n++] = o->order_id;
+  return q->n == q->stop_after ? 7 : 0;
+}
+
+static void test_orders_are_walked_in_id_order_when_slots_are_reused(void **state) {
+  (void)state;
+  world_t *w = make_world(false, 3, NULL);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  uint64_t b = submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  uint64_t c = submit_ok(w, "c3", OMS_SIDE_BUY, "1", "65000");
+  /* the middle order finishes and its slot, in the middle of the pool, goes
+   * to the next order: the walk still visits by order id */
+  fake_report(&w->venue, OMS_EXEC_REJECTED, b);
+  oms_engine_poll(w->e);
+  uint64_t d = submit_ok(w, "c4", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_REJECTED, a);
+  oms_engine_poll(w->e);
+  uint64_t e = submit_ok(w, "c5", OMS_SIDE_BUY, "1", "65000");
+  oms_order_filter_t all = {.states = 0xFFFF};
+  ids_t q = {0};
+  assert_int_equal(oms_engine_orders(w->e, &all, ids_cb, &q), 0);
+  assert_int_equal(q.n, 3);
+  assert_int_equal(q.id[0], c);
+  assert_int_equal(q.id[1], d);
+  assert_int_equal(q.id[2], e);
+  /* a non-zero answer from the callback stops the walk and is returned */
+  ids_t one = {.stop_after = 1};
+  assert_int_equal(oms_engine_orders(w->e, &all, ids_cb, &one), 7);
+  assert_int_equal(one.n, 1);
+  assert_int_equal(one.id[0], c);
+  /* the finished orders left memory with their names */
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c2", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c4", &o), 0);
+  assert_int_equal(o.order_id, d);
+  uint32_t n = 0;
+  assert_int_equal(oms_engine_mass_cancel(w->e, NULL, &n), 0);
+  assert_int_equal(n, 3);
+  teardown((void **)&w);
+}
+
+/* A replace gives the order a new current name; the map of current names
+ * follows it, and a new engine over the same store rebuilds it. */
+static void test_current_client_order_id_finds_a_replaced_order_also_after_recovery(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c1", &o), 0);
+  assert_int_equal(o.order_id, id);
+  oms_reject_t rej;
+  oms_modify_t m = {.price = T_D("64000"), .client_order_id = "c1-r"};
+  assert_int_equal(oms_engine_modify(w->e, id, &m, &rej), 0);
+  /* not renamed before the venue confirms */
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c1-r", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c1", &o), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id);
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c1-r", &o), 0);
+  assert_int_equal(o.order_id, id);
+  assert_string_equal(o.cur_client_order_id, "c1-r");
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "c1", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s2", "c1-r", &o), OMS_ENOTFOUND);
+  /* the original id still names the order for idempotency */
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "c1", &o), 0);
+  assert_int_equal(o.order_id, id);
+  /* an id nobody used costs no store lookup and is not found */
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "never", &o), OMS_ENOTFOUND);
+
+  static fake_venue_t v2;
+  int64_t now = w->now;
+  oms_engine_t *e2 = restart_engine(w, &v2, &now);
+  assert_int_equal(oms_engine_recover(e2, NULL), 0);
+  assert_int_equal(oms_engine_get_by_current_clordid(e2, "s1", "c1-r", &o), 0);
+  assert_int_equal(o.order_id, id);
+  assert_int_equal(oms_engine_get_by_current_clordid(e2, "s1", "c1", &o), OMS_ENOTFOUND);
+  ids_t q = {0};
+  assert_int_equal(oms_engine_orders(e2, NULL, ids_cb, &q), 0);
+  assert_int_equal(q.n, 1);
+  assert_int_equal(q.id[0], id);
+  oms_engine_destroy(e2);
+}
+
+static void rename_to(world_t *w, uint64_t id, const char *name, const char *px) {
+  oms_reject_t rej;
+  oms_modify_t m = {.price = T_D(px), .client_order_id = name};
+  assert_int_equal(oms_engine_modify(w->e, id, &m, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id);
+  oms_engine_poll(w->e);
+}
+
+/* One slot: a renamed order that finished gives its slot, and its names,
+ * to the next order. */
+static void test_a_renamed_order_leaving_memory_takes_its_names_along(void **state) {
+  (void)state;
+  world_t *w = make_world(false, 1, NULL);
+  uint64_t a = submit_ok(w, "a", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  oms_engine_poll(w->e);
+  rename_to(w, a, "a-r", "64000");
+  rename_to(w, a, "a-s", "63000");
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-r", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-s", &o), 0);
+  assert_int_equal(o.order_id, a);
+  /* renamed back to its first name: found through the map of first names */
+  rename_to(w, a, "a", "62000");
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-s", &o), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a", &o), 0);
+  rename_to(w, a, "a-t", "61000");
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, a, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_CANCELLED, a);
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-t", &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  uint64_t b = submit_ok(w, "b", OMS_SIDE_BUY, "1", "65000");
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "s1", "a-t", &o), OMS_ENOTFOUND);
+  ids_t q = {0};
+  oms_engine_orders(w->e, NULL, ids_cb, &q);
+  assert_int_equal(q.n, 1);
+  assert_int_equal(q.id[0], b);
+  teardown((void **)&w);
+}
+
 static void test_engines_are_independent(void **state) {
   (void)state;
   world_t *a = make_world(false, 8, NULL), *b = make_world(false, 8, NULL);
@@ -628,16 +776,8 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   oms_engine_stats(w->e, &st0);
   /* a new engine (the restart) over the same store */
   static fake_venue_t v2;
-  fake_venue_init(&v2, "SIM");
   int64_t now = w->now;
-  oms_engine_config_t cfg = {
-      .clock = oms_clock_manual(&now), .max_orders = 64, .store = &w->store.base};
-  oms_engine_t *e2;
-  assert_int_equal(oms_engine_create(&cfg, &e2), 0);
-  oms_instrument_t ins;
-  t_instrument(&ins, "BTC-USD");
-  oms_engine_add_instrument(e2, &ins, NULL);
-  oms_engine_add_venue(e2, &v2.base, NULL);
+  oms_engine_t *e2 = restart_engine(w, &v2, &now);
   uint32_t n = 0;
   assert_int_equal(oms_engine_recover(e2, &n), 0);
   assert_int_equal(n, 1); /* only the live order */
@@ -826,6 +966,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_mass_cancel_by_account, setup, teardown),
       cmocka_unit_test_setup_teardown(test_queries_by_scope_and_state, setup, teardown),
       cmocka_unit_test(test_capacity_reuses_finished_slots),
+      cmocka_unit_test(test_orders_are_walked_in_id_order_when_slots_are_reused),
+      cmocka_unit_test(test_a_renamed_order_leaving_memory_takes_its_names_along),
+      cmocka_unit_test_setup_teardown(
+          test_current_client_order_id_finds_a_replaced_order_also_after_recovery, setup_store,
+          teardown),
       cmocka_unit_test(test_engines_are_independent),
       cmocka_unit_test(test_api_misuse_is_refused),
       cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences, setup_store,

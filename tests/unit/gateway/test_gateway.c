@@ -902,7 +902,12 @@ static void test_many_replaces_fill_the_tracking_table(void **state) {
   destroy(w);
 }
 
-static oms_store_t *open_store(const char *path) {
+/* A new SQLite store in a fresh file named from path (a mkstemp template). */
+static oms_store_t *open_temp_store(char *path) {
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  unlink(path);
   oms_store_config_t sc;
   oms_store_config_init(&sc, path);
   sc.synchronous = true;
@@ -911,14 +916,37 @@ static oms_store_t *open_store(const char *path) {
   return st;
 }
 
+static void remove_store(oms_store_t *st, const char *path) {
+  oms_store_close(st);
+  unlink(path);
+  char aux[64];
+  snprintf(aux, sizeof aux, "%s-wal", path);
+  unlink(aux);
+  snprintf(aux, sizeof aux, "%s-shm", path);
+  unlink(aux);
+}
+
+/* The daemon restarts over store st: everything of w goes, a new world
+ * (engine, venue, gateway) comes; the client keeps its sequence numbers. */
+static world_t *restart(world_t *w, bool cod, oms_store_t *st) {
+  assert_int_equal(oms_store_flush(st, INT64_C(5000000000)), 0);
+  int64_t next_client = w->seq[1];
+  oms_gateway_destroy(w->gw);
+  w->gw = NULL;
+  oms_engine_destroy(w->e);
+  w->e = NULL;
+  oms_risk_destroy(w->risk);
+  oms_portfolio_destroy(w->pf);
+  free(w);
+  w = make_with(cod, st);
+  w->seq[1] = next_client;
+  return w;
+}
+
 static void test_sequence_numbers_and_resend_through_the_store(void **state) {
   (void)state;
   char path[] = "/tmp/test-gateway-store-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
-  unlink(path);
-  oms_store_t *st = open_store(path);
+  oms_store_t *st = open_temp_store(path);
   world_t *w = make_with(true, st);
   logon(w, 1, "CLIENT1", "pw1");
   expect(w, 1, "A");
@@ -937,29 +965,64 @@ static void test_sequence_numbers_and_resend_through_the_store(void **state) {
   send_raw(w, 1, "5", "");
   oms_gateway_conn_closed(w->gw, 1);
   run_ms(w, 5);
-  assert_int_equal(oms_store_flush(st, INT64_C(5000000000)), 0);
-  int64_t next_client = w->seq[1];
-  oms_gateway_destroy(w->gw);
-  w->gw = NULL;
-  oms_engine_destroy(w->e);
-  w->e = NULL;
-  oms_risk_destroy(w->risk);
-  oms_portfolio_destroy(w->pf);
-  free(w);
   /* a new gateway on the same store resumes the sequence numbers */
-  w = make_with(true, st);
-  w->seq[1] = next_client;
+  w = restart(w, true, st);
   logon(w, 1, "CLIENT1", "pw1");
   oms_fix_msg_t *a = expect(w, 1, "A");
   assert_true(atoi(val(a, 34)) > 3);
   destroy(w);
-  oms_store_close(st);
-  unlink(path);
-  char aux[64];
-  snprintf(aux, sizeof aux, "%s-wal", path);
-  unlink(aux);
-  snprintf(aux, sizeof aux, "%s-shm", path);
-  unlink(aux);
+  remove_store(st, path);
+}
+
+/* A daemon restart for real: a new engine recovered from the store and a new
+ * gateway. The replaced order answers to its new ClOrdID (found in the
+ * engine's map of current names, not by a walk over the orders); its old
+ * ClOrdID and a ClOrdID never used are unknown orders. */
+static void test_replaced_order_is_found_by_its_new_clordid_after_recovery(void **state) {
+  (void)state;
+  char path[] = "/tmp/test-gateway-recover-XXXXXX";
+  oms_store_t *st = open_temp_store(path);
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "r1", "1", "0.5", "60000", NULL);
+  new_limit(w, 1, "k1", "1", "0.3", "59000", NULL);
+  run_ms(w, 5);
+  send_raw(w, 1, "G", "41=r1|11=r2|55=BTC-USD|54=1|" TT "38=0.8|40=2|44=60500|59=1|");
+  run_ms(w, 5);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_current_clordid(w->e, "CLIENT1", "r2", &o), 0);
+  uint64_t replaced = o.order_id;
+  w = restart(w, false, st);
+  uint32_t n = 0;
+  assert_int_equal(oms_engine_recover(w->e, &n), 0);
+  assert_int_equal(n, 2);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  while (next_msg(w, 1, &(oms_fix_msg_t){0}) == 0) {
+  }
+  send_raw(w, 1, "F", "41=r2|11=r3|55=BTC-USD|54=1|" TT);
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  assert_string_equal(val(m, 41), "r2");
+  assert_string_equal(val(m, 11), "r3");
+  char idbuf[32];
+  snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)replaced);
+  assert_string_equal(val(m, 37), idbuf);
+  send_raw(w, 1, "F", "41=r1|11=r4|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  assert_string_equal(val(m, 37), "NONE");
+  send_raw(w, 1, "F", "41=never|11=r5|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  /* the order never replaced answers to its ClOrdID */
+  send_raw(w, 1, "F", "41=k1|11=k2|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  assert_string_equal(val(m, 41), "k1");
+  destroy(w);
+  remove_store(st, path);
 }
 
 static void test_a_flood_in_one_read_is_answered_in_order(void **state) {
@@ -1044,6 +1107,7 @@ int main(void) {
       cmocka_unit_test(test_ord_rej_reason_mapping),
       cmocka_unit_test(test_many_replaces_fill_the_tracking_table),
       cmocka_unit_test(test_sequence_numbers_and_resend_through_the_store),
+      cmocka_unit_test(test_replaced_order_is_found_by_its_new_clordid_after_recovery),
       cmocka_unit_test(test_a_flood_in_one_read_is_answered_in_order),
       cmocka_unit_test(test_stop_trigger_is_reported_as_restated),
   };
