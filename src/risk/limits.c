@@ -87,6 +87,20 @@ static void scope_key(char *buf, oms_risk_scope_t scope, const char *id) {
   memcpy(buf + 1, id, n + 1);
 }
 
+/* The entry of (scope, id), made empty when there is none yet. Returns it,
+ * or NULL with err set when the table cannot grow. */
+static oms__lentry_t *entry_for(oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                                oms_reject_t *err) {
+  char key[OMS__KEY_MAX + 1];
+  scope_key(key, scope, id);
+  int32_t k = table_get(&l->entries, key);
+  if (k < 0) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: out of memory");
+    return NULL;
+  }
+  return oms__ktab_rec(&l->entries, k);
+}
+
 #define POS(field, bit, name)                                                           \
   if ((v->set & (bit)) && !oms_dec_is_pos(v->field)) {                                  \
     oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits %s%s%s: %s must be positive", sn, \
@@ -195,14 +209,8 @@ int oms_risk_limits_set(oms_risk_limits_t *l, oms_risk_scope_t scope, const char
     oms__limit_overlay(&l->global, v);
     return 0;
   }
-  char key[OMS__KEY_MAX + 1];
-  scope_key(key, scope, id);
-  int32_t k = table_get(&l->entries, key);
-  if (k < 0) {
-    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: out of memory");
-    return OMS_ENOMEM;
-  }
-  oms__lentry_t *e = oms__ktab_rec(&l->entries, k);
+  oms__lentry_t *e = entry_for(l, scope, id, err);
+  if (e == NULL) return OMS_ENOMEM;
   oms__limit_overlay(&e->v, v);
   return 0;
 }
@@ -214,14 +222,8 @@ int oms_risk_limits_symbol_list(oms_risk_limits_t *l, const char *symbol, bool a
                    symbol ? symbol : "(null)");
     return OMS_EINVAL;
   }
-  char key[OMS__KEY_MAX + 1];
-  scope_key(key, OMS_RISK_SCOPE_SYMBOL, symbol);
-  int32_t k = table_get(&l->entries, key);
-  if (k < 0) {
-    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "limits: out of memory");
-    return OMS_ENOMEM;
-  }
-  oms__lentry_t *e = oms__ktab_rec(&l->entries, k);
+  oms__lentry_t *e = entry_for(l, OMS_RISK_SCOPE_SYMBOL, symbol, err);
+  if (e == NULL) return OMS_ENOMEM;
   /* The restricted list overrides the whitelist whatever the order of calls. */
   if (!allowed)
     e->list = -1;
