@@ -342,23 +342,17 @@ int oms_fix_msg_get_str(const oms_fix_msg_t *m, uint32_t tag, oms_fix_str_t *out
   return 0;
 }
 
-int oms_fix_msg_get_int(const oms_fix_msg_t *m, uint32_t tag, int64_t *out) {
-  oms_fix_str_t s;
-  int rc = oms_fix_msg_get_str(m, tag, &s);
-  return rc != 0 ? rc : oms_fix_str_to_int(s, out);
-}
-
-int oms_fix_msg_get_char(const oms_fix_msg_t *m, uint32_t tag, char *out) {
-  oms_fix_str_t s;
-  int rc = oms_fix_msg_get_str(m, tag, &s);
-  return rc != 0 ? rc : oms_fix_str_to_char(s, out);
-}
-
-int oms_fix_msg_get_bool(const oms_fix_msg_t *m, uint32_t tag, int *out) {
-  oms_fix_str_t s;
-  int rc = oms_fix_msg_get_str(m, tag, &s);
-  return rc != 0 ? rc : oms_fix_str_to_bool(s, out);
-}
+/* The typed getters: the first occurrence of tag, converted. */
+#define TYPED_GETTER(name, type)                                                \
+  int oms_fix_msg_get_##name(const oms_fix_msg_t *m, uint32_t tag, type *out) { \
+    oms_fix_str_t s;                                                            \
+    int rc = oms_fix_msg_get_str(m, tag, &s);                                   \
+    return rc != 0 ? rc : oms_fix_str_to_##name(s, out);                        \
+  }
+TYPED_GETTER(int, int64_t)
+TYPED_GETTER(char, char)
+TYPED_GETTER(bool, int)
+#undef TYPED_GETTER
 
 int oms_fix_msg_get_decimal(const oms_fix_msg_t *m, uint32_t tag, oms_fix_str_t *out) {
   oms_fix_str_t s;
