@@ -867,6 +867,57 @@ static void test_ord_rej_reason_mapping(void **state) {
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_POST_ONLY_TIF), 11);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_NO_LIQUIDITY), 0);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_STORE_FAILED), 99);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_UNKNOWN_ORDER), 5);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_TOO_LATE), 4);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_VENUE_DOWN), 2);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_MODIFY_BELOW_FILLED), 13);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_PRECISION), 99);
+  assert_int_equal(oms_gateway_ord_rej_reason((oms_reason_t)9999), 99);
+}
+
+/* Every reason of the table maps to an OrdRejReason FIX 4.4 defines, and
+ * only the reasons FIX has no code for map to 99 (Other). */
+static void test_every_reason_maps_to_a_fix_ord_rej_reason(void **state) {
+  (void)state;
+  static const oms_reason_t other[] = {OMS_R_NONE,
+                                       OMS_R_PRICE_REQUIRED,
+                                       OMS_R_PRICE_FORBIDDEN,
+                                       OMS_R_PRICE_NOT_POSITIVE,
+                                       OMS_R_STOP_REQUIRED,
+                                       OMS_R_STOP_FORBIDDEN,
+                                       OMS_R_STOP_WRONG_SIDE,
+                                       OMS_R_EXPIRY_REQUIRED,
+                                       OMS_R_EXPIRY_PAST,
+                                       OMS_R_TICK_SIZE,
+                                       OMS_R_MIN_NOTIONAL,
+                                       OMS_R_BAD_ID,
+                                       OMS_R_METADATA_TOO_LONG,
+                                       OMS_R_NOTIONAL_OVERFLOW,
+                                       OMS_R_PRECISION,
+                                       OMS_R_VALUE_OUT_OF_RANGE,
+                                       OMS_R_ORDER_TERMINAL,
+                                       OMS_R_ORDER_PENDING,
+                                       OMS_R_UNKNOWN_VENUE,
+                                       OMS_R_STORE_FAILED,
+                                       OMS_R_NOTHING_TO_CHANGE};
+  static const oms_reason_t all[] = {
+#define ALL_REASONS(name, num, msg) OMS_R_##name,
+      OMS_REASON_MAP(ALL_REASONS)
+#undef ALL_REASONS
+  };
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    int fix = oms_gateway_ord_rej_reason(all[i]);
+    bool is_other = false;
+    for (size_t j = 0; j < sizeof other / sizeof other[0]; j++) is_other |= other[j] == all[i];
+    if (is_other) {
+      assert_int_equal(fix, 99);
+    } else {
+      /* 0..15 are FIX 4.4's codes; 7..10 and 14 are never ours */
+      assert_true(fix >= 0 && fix <= 15);
+      assert_false(fix >= 7 && fix <= 10);
+      assert_int_not_equal(fix, 14);
+    }
+  }
 }
 
 static void test_many_replaces_fill_the_tracking_table(void **state) {
@@ -1105,6 +1156,7 @@ int main(void) {
       cmocka_unit_test(test_timer_logout_and_send_failure),
       cmocka_unit_test(test_create_arguments),
       cmocka_unit_test(test_ord_rej_reason_mapping),
+      cmocka_unit_test(test_every_reason_maps_to_a_fix_ord_rej_reason),
       cmocka_unit_test(test_many_replaces_fill_the_tracking_table),
       cmocka_unit_test(test_sequence_numbers_and_resend_through_the_store),
       cmocka_unit_test(test_replaced_order_is_found_by_its_new_clordid_after_recovery),
