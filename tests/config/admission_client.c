@@ -262,7 +262,7 @@ static void slow(void) {
 static void store(void) {
   int fd = dial(110, 0);
   send_logon(fd, "CLIENT1", "client1-secret");
-  send_test_requests(fd, 20000, 20000, 0);
+  send_test_requests(fd, 20000, 500, 0);
   size_t len;
   int closed;
   char *got = read_until_close(fd, 10, &closed, &len);

@@ -10,16 +10,21 @@ rm -rf "$work" && mkdir -p "$work"
 log=$work/omsd.log
 fail() { echo "FAIL: $*"; echo "--- omsd log (tail)"; tail -60 "$log"; [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null; exit 1; }
 
-"$omsd" --config "$conf" --port 0 --data-dir "$work/data" --durability os 2>"$log" &
-pid=$!
-port=
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$log")
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || fail "omsd exited at start"
-  sleep 0.1
-done
-[ -n "$port" ] || fail "omsd did not listen within 10 s"
+# start CONFIG DATA_DIR: omsd on a free port; sets pid and port.
+start() {
+  "$omsd" --config "$1" --port 0 --data-dir "$2" --durability os 2>"$log" &
+  pid=$!
+  port=
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$log")
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || fail "omsd exited at start"
+    sleep 0.1
+  done
+  [ -n "$port" ] || fail "omsd did not listen within 10 s"
+}
+
+start "$conf" "$work/data"
 grep -q 'per_address=4 logon_timeout_ms=1000 failed_logons=3 failed_logon_window_s=60' "$log" ||
   fail "the admission settings are not in the listening line"
 
@@ -41,4 +46,15 @@ kill -TERM "$pid"
 wait "$pid"
 status=$?
 [ "$status" -eq 0 ] || fail "omsd exited with $status after SIGTERM"
+
+# A store that can not keep up (a write queue of 64 records, a burst of
+# TestRequests): the session ends with a Logout naming the store failure.
+sed -e 's/store_queue = 8192;/store_queue = 64;/' -e 's/output_kib = 16;/output_kib = 8192;/' \
+  "$conf" >"$work/store.conf"
+start "$work/store.conf" "$work/data-store"
+out=$("$client" "$port" store) || fail "$out"
+echo "$out"
+expect 'component=fix session=CLIENT1 conn=[0-9]+ event=logout reason="store failure: save_seqnums: OMS_EFULL \(queue or pool full\)"'
+kill -TERM "$pid"
+wait "$pid"
 echo "omsd_admission: ok"

@@ -45,6 +45,11 @@ typedef struct world_s {
   const char *comp[4];
   int fail_send;
   int logs;
+  /* the admission hooks */
+  const char *refuse; /* what logon_check answers */
+  char checked[32];   /* the CompID it was asked about */
+  int logons_ok, logons_failed;
+  char why[64]; /* of the last failed logon */
 } world_t;
 
 static int io_send(void *ctx, uint64_t conn, const char *d, size_t n) {
@@ -68,6 +73,26 @@ static void io_log(void *ctx, oms_fix_log_level_t level, const char *text) {
   (void)level;
   (void)text;
   w->logs++;
+}
+
+static const char *io_logon_check(void *ctx, uint64_t conn, oms_fix_str_t comp_id) {
+  world_t *w = ctx;
+  (void)conn;
+  snprintf(w->checked, sizeof w->checked, "%.*s", (int)comp_id.len, comp_id.ptr);
+  return w->refuse;
+}
+
+static void io_logon_done(void *ctx, uint64_t conn, oms_fix_str_t comp_id, bool ok,
+                          const char *why) {
+  world_t *w = ctx;
+  (void)conn;
+  (void)comp_id;
+  if (ok) {
+    w->logons_ok++;
+  } else {
+    w->logons_failed++;
+    snprintf(w->why, sizeof w->why, "%s", why);
+  }
 }
 
 static void on_event(void *ctx, const oms_event_t *ev) {
@@ -135,7 +160,12 @@ static void make_gateway(world_t *w, bool cod, oms_store_t *store) {
                              .default_venue = "SIM",
                              .max_tracked = 16,
                              .max_conns = 3,
-                             .io = {.send = io_send, .close = io_close, .log = io_log, .ctx = w}};
+                             .io = {.send = io_send,
+                                    .close = io_close,
+                                    .log = io_log,
+                                    .logon_check = io_logon_check,
+                                    .logon_done = io_logon_done,
+                                    .ctx = w}};
   assert_int_equal(oms_gateway_create(&gc, &w->gw), 0);
   oms_gateway_session_config_t s1 = {.client_comp_id = "CLIENT1",
                                      .our_comp_id = "OMS",
@@ -920,6 +950,58 @@ static void test_every_reason_maps_to_a_fix_ord_rej_reason(void **state) {
   }
 }
 
+/* The daemon's admission hooks hear how every Logon ended, may refuse one
+ * before it is looked at (a Logout outside the session, then the close),
+ * and may end a session with a Logout saying why. */
+static void test_admission_hooks_refuse_logons_and_end_sessions(void **state) {
+  (void)state;
+  world_t *w = make(false);
+  logon(w, 1, "CLIENT1", "wrong");
+  expect(w, 1, "5");
+  assert_true(w->out[1].closed);
+  assert_string_equal(w->checked, "CLIENT1");
+  assert_int_equal(w->logons_failed, 1);
+  assert_string_equal(w->why, "bad password");
+  oms_gateway_conn_closed(w->gw, 1);
+
+  logon(w, 1, "NOBODY", NULL);
+  assert_true(w->out[1].closed);
+  assert_int_equal(w->logons_failed, 2);
+  assert_string_equal(w->why, "unknown SenderCompID/TargetCompID");
+  oms_gateway_conn_closed(w->gw, 1);
+
+  w->refuse = "logon throttled: 3 failed logons for CLIENT2 in 60 s";
+  logon(w, 2, "CLIENT2", NULL);
+  oms_fix_msg_t *m = expect(w, 2, "5");
+  assert_string_equal(val(m, 58), w->refuse);
+  assert_string_equal(val(m, 49), "OMS");
+  assert_string_equal(val(m, 56), "CLIENT2");
+  assert_string_equal(val(m, 34), "1");
+  assert_true(w->out[2].closed);
+  assert_string_equal(w->out[2].reason, w->refuse);
+  assert_int_equal(w->logons_failed, 2); /* refused, not failed */
+  oms_gateway_conn_closed(w->gw, 2);
+
+  w->refuse = NULL;
+  w->seq[3] = 1;
+  logon(w, 3, "CLIENT2", NULL);
+  expect(w, 3, "A");
+  assert_int_equal(w->logons_ok, 1);
+  assert_int_equal(oms_gateway_conn_logout(w->gw, 3, "output backlog over 16384 bytes"), 0);
+  m = expect(w, 3, "5");
+  assert_string_equal(val(m, 58), "output backlog over 16384 bytes");
+  assert_true(w->out[3].closed);
+  assert_int_equal(oms_gateway_sessions_connected(w->gw), 0);
+  assert_int_equal(oms_gateway_conn_logout(w->gw, 9, "x"), OMS_ENOTFOUND);
+  oms_gateway_conn_closed(w->gw, 3);
+  /* A connection that never logged on is only closed. */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 2), 0);
+  w->out[2].closed = 0;
+  assert_int_equal(oms_gateway_conn_logout(w->gw, 2, "no logon"), 0);
+  assert_true(w->out[2].closed);
+  destroy(w);
+}
+
 static void test_many_replaces_fill_the_tracking_table(void **state) {
   (void)state;
   world_t *w = ready(true);
@@ -1157,6 +1239,7 @@ int main(void) {
       cmocka_unit_test(test_create_arguments),
       cmocka_unit_test(test_ord_rej_reason_mapping),
       cmocka_unit_test(test_every_reason_maps_to_a_fix_ord_rej_reason),
+      cmocka_unit_test(test_admission_hooks_refuse_logons_and_end_sessions),
       cmocka_unit_test(test_many_replaces_fill_the_tracking_table),
       cmocka_unit_test(test_sequence_numbers_and_resend_through_the_store),
       cmocka_unit_test(test_replaced_order_is_found_by_its_new_clordid_after_recovery),
