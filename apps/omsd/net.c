@@ -11,8 +11,9 @@
  *
  * Sending. A send goes straight to the socket while nothing is queued.
  * What the socket does not take goes into the connection's output ring (a
- * power of two of at least capacity.output_kib KiB, allocated the first
- * time it is needed): head and tail count bytes, so queueing is one or two
+ * power of two holding capacity.output_kib KiB and LOGOUT_ROOM, allocated
+ * the first time it is needed; the socket's kernel send buffer is set to
+ * output_kib too): head and tail count bytes, so queueing is one or two
  * memcpy and a partial send only moves head. While the ring holds bytes the
  * connection also watches EPOLLOUT. A client that lets the backlog pass
  * capacity.output_kib is not reading: what the session sends after that is
