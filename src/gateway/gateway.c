@@ -558,6 +558,7 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
   }
   s->conn = c;
   c->sess = s;
+  s->store_rc = 0; /* a failure while it was away (storing a report) is not this session's end */
   gw_log(gw, OMS_FIX_LOG_INFO, "session=%s conn=%llu event=bound", s->client,
          (unsigned long long)c->id);
   return 0;
