@@ -1076,6 +1076,43 @@ static world_t *restart(world_t *w, bool cod, oms_store_t *st) {
   return w;
 }
 
+/* A store that refuses the session's sequence numbers (its queue full, its
+ * disk full): the real store with that one call replaced. */
+static int refuse_seqnums(oms_store_t *s, const char *session, int64_t next_in, int64_t next_out,
+                          uint64_t *ticket) {
+  (void)s;
+  (void)session;
+  (void)next_in;
+  (void)next_out;
+  (void)ticket;
+  return OMS_EFULL;
+}
+
+/* The session ends with a Logout that names the store failure, under the
+ * next sequence number, instead of a bare close. */
+static void test_store_failure_ends_the_session_with_a_logout_saying_why(void **state) {
+  (void)state;
+  char path[] = "/tmp/test-gateway-store-XXXXXX";
+  oms_store_t *st = open_temp_store(path);
+  world_t *w = make_with(true, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  const oms_store_vtbl_t *real = st->vt;
+  oms_store_vtbl_t failing = *real;
+  failing.fix_set_seqnums = refuse_seqnums;
+  st->vt = &failing;
+  send_raw(w, 1, "1", "112=PING|");
+  oms_fix_msg_t *m = expect(w, 1, "5");
+  assert_string_equal(val(m, 58), "store failure: save_seqnums: OMS_EFULL (queue or pool full)");
+  assert_string_equal(val(m, 56), "CLIENT1");
+  assert_true(w->out[1].closed);
+  assert_int_equal(oms_gateway_sessions_connected(w->gw), 0);
+  oms_gateway_conn_closed(w->gw, 1);
+  st->vt = real;
+  destroy(w);
+  remove_store(st, path);
+}
+
 static void test_sequence_numbers_and_resend_through_the_store(void **state) {
   (void)state;
   char path[] = "/tmp/test-gateway-store-XXXXXX";
@@ -1240,6 +1277,7 @@ int main(void) {
       cmocka_unit_test(test_ord_rej_reason_mapping),
       cmocka_unit_test(test_every_reason_maps_to_a_fix_ord_rej_reason),
       cmocka_unit_test(test_admission_hooks_refuse_logons_and_end_sessions),
+      cmocka_unit_test(test_store_failure_ends_the_session_with_a_logout_saying_why),
       cmocka_unit_test(test_many_replaces_fill_the_tracking_table),
       cmocka_unit_test(test_sequence_numbers_and_resend_through_the_store),
       cmocka_unit_test(test_replaced_order_is_found_by_its_new_clordid_after_recovery),
