@@ -18,7 +18,8 @@
  * Each turn: wait (1 ms at most, so the engine is polled for venue reports
  * and liquidity providers at least every millisecond), dispatch the events,
  * poll the engine until idle, close the connections the gateway gave up,
- * and every 200 ms run the FIX session timers.
+ * and every 200 ms run the FIX session timers and the connection timers
+ * (logon timeout, linger).
  *
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
  * every session; the loop ends when no session is connected or after 2 s.
@@ -184,6 +185,7 @@ static void run(omsd_t *d) {
     if (t >= next_timer) {
       oms_gateway_on_timer(d->gw);
       omsd_net_reap(d);
+      omsd_net_on_timer(d);
       next_timer = t + TIMER_NS;
     }
     if (d->stopping && (oms_gateway_sessions_connected(d->gw) == 0 || t >= d->stop_deadline)) break;

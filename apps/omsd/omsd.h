@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "core/strmap.h"
+#include "core/u64map.h"
 #include "oms/gateway.h"
 #include "oms/oms.h"
 #include "oms/risk.h"
@@ -97,16 +99,41 @@ void omsd_unwire(omsd_t *d);
 
 /* ---- net.c --------------------------------------------------------------------------- */
 
+#define OMSD_NONE UINT32_MAX /* no slot: the end of a list */
+
 /* One client connection. Its output backlog is a ring of a power-of-two
- * size (at least capacity.output_kib KiB), allocated when a send first
- * cannot complete and freed with the connection. */
+ * size (capacity.output_kib KiB and room for a last Logout), allocated when
+ * a send first cannot complete and freed with the connection. */
 typedef struct omsd_conn_s {
   omsd_watch_t w;
   uint64_t id; /* (sequence << 16) | slot: names the slot, never reused */
   bool close_requested;
+  bool logged_on;     /* its session is logged on: never evicted nor timed out */
+  bool over_limit;    /* the backlog passed the limit: the session is being ended */
+  bool let_logout;    /* the one send allowed past the limit: the Logout saying why */
+  uint32_t addr;      /* the peer's IPv4 address, host order */
+  uint32_t addr_slot; /* its entry in the address table */
+  int64_t opened_ns;
+  int64_t linger_until; /* closing: flushing the backlog until then (0: not yet) */
+  uint32_t prev, next;  /* the list of connections not logged on, oldest first */
   char *out;
   uint64_t out_head, out_tail; /* bytes sent / queued since the ring was allocated */
 } omsd_conn_t;
+
+/* What the daemon remembers of one peer address: its open connections and
+ * its failed logons in the current window. */
+typedef struct omsd_addr_s {
+  uint32_t addr;
+  uint32_t conns;
+  uint32_t fails;
+  int64_t window_start;
+} omsd_addr_t;
+
+/* Failed logons of one configured client CompID in the current window. */
+typedef struct omsd_fails_s {
+  uint32_t fails;
+  int64_t window_start;
+} omsd_fails_t;
 
 /* The gateway's I/O callbacks (send, close, log), bound to d. */
 oms_gateway_io_t omsd_net_io(omsd_t *d);
@@ -118,8 +145,14 @@ int omsd_net_open(omsd_t *d);
 /* Closes the listener (shutdown: no new connections). */
 void omsd_net_stop_accepting(omsd_t *d);
 
-/* Closes the connections the gateway asked to close, after a last flush. */
+/* Ends the sessions whose backlog passed the limit (a Logout saying why)
+ * and closes the connections the gateway asked to close once their backlog
+ * is flushed (or after a short linger). */
 void omsd_net_reap(omsd_t *d);
+
+/* Closes the connections that did not log on within
+ * admission.logon_timeout_ms (call a few times a second). */
+void omsd_net_on_timer(omsd_t *d);
 
 /* Flushes what it can and closes every connection, then the listener. */
 void omsd_net_close(omsd_t *d);
@@ -143,9 +176,20 @@ struct omsd_s {
   omsd_watch_t listen_w;
   int listen_port; /* the bound port (fix.port may be 0) */
   omsd_conn_t *conns;
-  uint32_t nconns;  /* capacity.connections */
-  uint32_t out_cap; /* output ring size, a power of two */
+  uint32_t nconns;    /* capacity.connections */
+  uint32_t out_cap;   /* output ring size, a power of two */
+  uint64_t out_limit; /* backlog that ends a session: capacity.output_kib KiB */
   uint64_t conn_seq;
+  uint32_t *free_slots; /* a stack of free connection slots */
+  uint32_t nfree;
+  uint32_t unauth_head, unauth_tail; /* connections not logged on, oldest first */
+  oms__u64map_t addr_of;             /* peer address + 1 -> entry of addrs */
+  omsd_addr_t *addrs;
+  uint32_t naddrs;      /* entries of addrs */
+  uint32_t *free_addrs; /* a stack of free entries of addrs */
+  uint32_t nfree_addrs;
+  oms__strmap_t comp_of; /* configured client CompID -> entry of comp_fails */
+  omsd_fails_t *comp_fails;
 
   /* loop (loop.c) */
   omsd_watch_t sig_w, store_w;

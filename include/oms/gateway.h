@@ -82,6 +82,14 @@ typedef struct oms_gateway_io_s {
   void (*close)(void *ctx, uint64_t conn, const char *reason);
   /* Optional. */
   void (*log)(void *ctx, oms_fix_log_level_t level, const char *text);
+  /* Optional admission hooks (the daemon's logon throttle). logon_check is
+   * asked before a Logon is looked at, with the SenderCompID it names: NULL
+   * lets it through, a text refuses it (a Logout with that text, then the
+   * connection is closed). logon_done says how the Logon ended: ok when the
+   * session is logged on, otherwise why not (unknown CompIDs, bad password,
+   * session already connected). */
+  const char *(*logon_check)(void *ctx, uint64_t conn, oms_fix_str_t comp_id);
+  void (*logon_done)(void *ctx, uint64_t conn, oms_fix_str_t comp_id, bool ok, const char *why);
   void *ctx;
 } oms_gateway_io_t;
 
@@ -125,6 +133,11 @@ OMS_EXTERN int oms_gateway_conn_open(oms_gateway_t *gw, uint64_t conn);
  * asked to close it (io.close was called), OMS_ENOTFOUND for an unknown conn. */
 OMS_EXTERN int oms_gateway_conn_data(oms_gateway_t *gw, uint64_t conn, const char *data,
                                      size_t len);
+
+/* Ends conn's session with a Logout carrying text (a slow consumer, a
+ * store failure), then asks to close it; a connection without a logged-on
+ * session is only closed. Returns 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_gateway_conn_logout(oms_gateway_t *gw, uint64_t conn, const char *text);
 
 /* The connection is gone (closed by the peer, or by the daemon after
  * io.close). Applies cancel-on-disconnect. Unknown ids are ignored. */

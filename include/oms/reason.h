@@ -41,6 +41,8 @@ OMS_BEGIN_DECLS
   XX(METADATA_TOO_LONG, 21, "metadata exceeds its size cap")                \
   XX(NOTIONAL_OVERFLOW, 22, "notional out of range")                        \
   XX(MARKET_TIF, 23, "time in force not allowed for a market order")        \
+  XX(PRECISION, 24, "quantity or price has more than 8 decimal places")     \
+  XX(VALUE_OUT_OF_RANGE, 25, "quantity or price out of range")              \
   /* pre-trade risk */                                                      \
   XX(RISK_MAX_ORDER_QTY, 100, "order quantity above limit")                 \
   XX(RISK_MAX_ORDER_NOTIONAL, 101, "order notional above limit")            \

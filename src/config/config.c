@@ -774,29 +774,56 @@ static int load_store(loader_t *L, config_setting_t *root) {
   return 0;
 }
 
+/* One row of a group of optional unsigned keys (capacity, admission). */
+typedef struct u32_row_s {
+  const char *key;
+  uint32_t def, lo, hi;
+  size_t off;
+} u32_row_t;
+
+#define U32_GROUP_MAX 32
+
+/* Reads the optional group name of rows into base (defaults where absent);
+ * *out is the group or NULL. */
+static int load_u32_group(loader_t *L, config_setting_t *root, const char *name,
+                          const u32_row_t *rows, size_t n, void *base, config_setting_t **out) {
+  config_setting_t *g;
+  TRY(get_node(L, root, name, CONFIG_TYPE_GROUP, false, &g));
+  const char *keys[U32_GROUP_MAX + 1];
+  for (size_t i = 0; i < n; i++) keys[i] = rows[i].key;
+  keys[n] = NULL;
+  if (g != NULL) TRY(only_keys(L, g, keys));
+  for (size_t i = 0; i < n; i++) {
+    long long v = rows[i].def;
+    if (g != NULL) TRY(get_int(L, g, rows[i].key, false, rows[i].lo, rows[i].hi, &v, NULL));
+    *(uint32_t *)((char *)base + rows[i].off) = (uint32_t)v;
+  }
+  *out = g;
+  return 0;
+}
+
+/* The admission group, from OMS_CFG_ADMISSION; every key optional. */
+static int load_admission(loader_t *L, config_setting_t *root) {
+  static const u32_row_t rows[] = {
+#define ADM_ROW(key, def, lo, hi, what) {#key, def, lo, hi, offsetof(oms_cfg_admission_t, key)},
+      OMS_CFG_ADMISSION(ADM_ROW)
+#undef ADM_ROW
+  };
+  _Static_assert(sizeof rows / sizeof rows[0] <= U32_GROUP_MAX, "admission table too long");
+  config_setting_t *g;
+  return load_u32_group(L, root, "admission", rows, sizeof rows / sizeof rows[0], &L->c->adm, &g);
+}
+
 /* The capacity group, from OMS_CFG_CAPACITIES; every key optional. */
 static int load_capacity(loader_t *L, config_setting_t *root) {
-  static const struct {
-    const char *key;
-    uint32_t def, lo, hi;
-    size_t off;
-  } caps[] = {
+  static const u32_row_t caps[] = {
 #define CAP_ROW(key, def, lo, hi, what) {#key, def, lo, hi, offsetof(oms_cfg_capacity_t, key)},
       OMS_CFG_CAPACITIES(CAP_ROW)
 #undef CAP_ROW
   };
-  const size_t ncaps = sizeof caps / sizeof caps[0];
+  _Static_assert(sizeof caps / sizeof caps[0] <= U32_GROUP_MAX, "capacity table too long");
   config_setting_t *g;
-  TRY(get_node(L, root, "capacity", CONFIG_TYPE_GROUP, false, &g));
-  const char *keys[sizeof caps / sizeof caps[0] + 1];
-  for (size_t i = 0; i < ncaps; i++) keys[i] = caps[i].key;
-  keys[ncaps] = NULL;
-  if (g != NULL) TRY(only_keys(L, g, keys));
-  for (size_t i = 0; i < ncaps; i++) {
-    long long v = caps[i].def;
-    if (g != NULL) TRY(get_int(L, g, caps[i].key, false, caps[i].lo, caps[i].hi, &v, NULL));
-    *(uint32_t *)((char *)&L->c->cap + caps[i].off) = (uint32_t)v;
-  }
+  TRY(load_u32_group(L, root, "capacity", caps, sizeof caps / sizeof caps[0], &L->c->cap, &g));
   uint32_t q = L->c->cap.store_queue;
   if ((q & (q - 1)) != 0)
     return fail(L, g, config_setting_get_member(g, "store_queue"), NULL, "%u is not a power of two",
@@ -835,10 +862,12 @@ static int load_logging(loader_t *L, config_setting_t *root) {
 
 static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
-  static const char *const keys[] = {"fix",  "accounts", "strategies", "instruments", "venues",
-                                     "risk", "store",    "logging",    "capacity",    NULL};
+  static const char *const keys[] = {"fix",      "accounts",  "strategies", "instruments",
+                                     "venues",   "risk",      "store",      "logging",
+                                     "capacity", "admission", NULL};
   TRY(only_keys(L, root, keys));
   TRY(load_capacity(L, root));
+  TRY(load_admission(L, root));
   TRY(load_fix(L, root));
   TRY(load_accounts(L, root));
   TRY(load_strategies(L, root));

@@ -61,7 +61,7 @@ OMS_BEGIN_DECLS
   X(store_queue, 8192, 64, 1u << 24, "store write queue, records (a power of two)")       \
   X(connections, 64, 1, 4096, "FIX connections open at once")                             \
   X(max_msg_bytes, 8192, 512, 1u << 20, "largest FIX message (input buffer: twice this)") \
-  X(output_kib, 8192, 64, 1u << 20, "per-connection output backlog cap, KiB")             \
+  X(output_kib, 8192, 16, 1u << 20, "output backlog that ends a session, KiB")            \
   X(rate_ring, 0, 0, 1u << 16, "throttle ring per account/strategy; 0: the largest rate") \
   X(duplicate_slots, 4096, 64, 1u << 24, "recent orders risk remembers for duplicates")
 
@@ -70,6 +70,21 @@ typedef struct oms_cfg_capacity_s {
   OMS_CFG_CAPACITIES(OMS_CFG_CAP_FIELD_)
 #undef OMS_CFG_CAP_FIELD_
 } oms_cfg_capacity_t;
+
+/* Who may connect and how long a stranger may stay, the `admission` group:
+ * X(key, default, min, max, what it limits), every key optional. The rules
+ * are in docs/omsd.md ("Admission"). */
+#define OMS_CFG_ADMISSION(X)                                                               \
+  X(logon_timeout_ms, 5000, 100, 600000, "a connection not logged on by then is closed")   \
+  X(per_address, 16, 1, 4096, "connections open at once from one IPv4 address")            \
+  X(failed_logons, 5, 1, 100000, "failed logons per CompID and per address in the window") \
+  X(failed_logon_window_s, 60, 1, 86400, "the window of failed_logons, seconds")
+
+typedef struct oms_cfg_admission_s {
+#define OMS_CFG_ADM_FIELD_(key, def, lo, hi, what) uint32_t key;
+  OMS_CFG_ADMISSION(OMS_CFG_ADM_FIELD_)
+#undef OMS_CFG_ADM_FIELD_
+} oms_cfg_admission_t;
 
 typedef enum oms_log_level_e {
   OMS_LOG_DEBUG = 0,
@@ -139,6 +154,9 @@ typedef struct oms_config_s {
 
   /* capacity: every one set (defaults filled in, rate_ring resolved) */
   oms_cfg_capacity_t cap;
+
+  /* admission: every one set (defaults filled in) */
+  oms_cfg_admission_t adm;
 
   /* store */
   char data_dir[OMS_CFG_PATH_MAX];   /* relative paths are relative to the working dir */

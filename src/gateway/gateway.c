@@ -53,6 +53,8 @@ typedef struct gw_session_s {
   char key[2 * OMS_ID_MAX + 2]; /* the store's session name "CLIENT-OURS" */
   bool cancel_on_disconnect;
   uint64_t sent_ticket; /* store ticket of the last outbound message saved */
+  int store_rc;         /* the store's error that is ending the session, or 0 */
+  const char *store_op; /* what failed: "save_seqnums", ... */
   oms_fix_session_t *fs;
   gw_conn_t *conn;
   /* Sequence numbers cached here: the store's writes are asynchronous. */
@@ -68,6 +70,7 @@ struct gw_conn_s {
   uint64_t id;
   bool used;
   bool closing;
+  bool logged_on; /* logon_done(ok) was said */
   gw_session_t *sess;
   char *buf;
   size_t len;
@@ -202,13 +205,34 @@ static void close_conn(oms_gateway_t *gw, gw_conn_t *c, const char *reason) {
   gw->cfg.io.close(gw->cfg.io.ctx, c->id, reason);
 }
 
+static void send_bare_logout(oms_gateway_t *gw, gw_conn_t *c, oms_fix_str_t ours,
+                             oms_fix_str_t theirs, int64_t seq, const char *text);
+
 static void io_disconnect(void *ctx, const char *reason) {
   gw_session_t *s = ctx;
   gw_conn_t *c = s->conn;
   gw_log(s->gw, OMS_FIX_LOG_INFO, "session=%s event=disconnect reason=\"%s\"", s->client, reason);
   if (c == NULL) return;
+  if (s->store_rc != 0 && !c->closing) {
+    /* The session gives up because its store failed: the client is told
+     * why, under the next number (it can not be stored: the session ends,
+     * and the client's ResendRequest after its next Logon sees a gap fill). */
+    char text[160];
+    snprintf(text, sizeof text, "store failure: %s: %s (%s)", s->store_op,
+             oms_err_name(s->store_rc), oms_strerror(s->store_rc));
+    gw_log(s->gw, OMS_FIX_LOG_ERROR, "session=%s conn=%llu event=logout reason=\"%s\"", s->client,
+           (unsigned long long)c->id, text);
+    send_bare_logout(s->gw, c, oms_fix_str(s->ours), oms_fix_str(s->client), s->next_sender, text);
+    s->store_rc = 0;
+  }
   unbind(s);
   close_conn(s->gw, c, reason);
+}
+
+static void logon_done(oms_gateway_t *gw, gw_conn_t *c, oms_fix_str_t comp_id, bool ok,
+                       const char *why) {
+  if (ok) c->logged_on = true;
+  if (gw->cfg.io.logon_done != NULL) gw->cfg.io.logon_done(gw->cfg.io.ctx, c->id, comp_id, ok, why);
 }
 
 static int io_authenticate(void *ctx, oms_fix_str_t user, oms_fix_str_t pass) {
@@ -218,6 +242,7 @@ static int io_authenticate(void *ctx, oms_fix_str_t user, oms_fix_str_t pass) {
   if (pass.ptr == NULL || !oms_fix_str_eq(pass, s->password)) {
     gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=logon_refused reason=\"bad password\"",
            s->client);
+    if (s->conn != NULL) logon_done(s->gw, s->conn, oms_fix_str(s->client), false, "bad password");
     return OMS_EINVAL;
   }
   return 0;
@@ -228,13 +253,23 @@ static void io_log(void *ctx, oms_fix_log_level_t level, const char *text) {
   gw_log(s->gw, level, "session=%s %s", s->client, text);
 }
 
+/* Notes a store failure (the session ends on it; io_disconnect says why). */
+static int store_rc(gw_session_t *s, const char *op, int rc) {
+  if (rc != 0 && rc != OMS_ENOTFOUND) {
+    s->store_rc = rc;
+    s->store_op = op;
+  }
+  return rc;
+}
+
 static int st_load_seqnums(void *ctx, int64_t *next_sender, int64_t *next_target) {
   gw_session_t *s = ctx;
   if (!s->have_seq) {
     s->next_sender = s->next_target = 1;
     if (s->gw->cfg.store != NULL) {
       int64_t in = 1, out = 1;
-      int rc = oms_store_fix_get_seqnums(s->gw->cfg.store, s->key, &in, &out);
+      int rc = store_rc(s, "load_seqnums",
+                        oms_store_fix_get_seqnums(s->gw->cfg.store, s->key, &in, &out));
       if (rc != 0 && rc != OMS_ENOTFOUND) return rc;
       if (rc == 0) {
         s->next_sender = out;
@@ -255,13 +290,17 @@ static int st_save_seqnums(void *ctx, int64_t next_sender, int64_t next_target) 
   s->next_target = next_target;
   if (s->gw->cfg.store == NULL) return 0;
   uint64_t t;
-  return oms_store_fix_set_seqnums(s->gw->cfg.store, s->key, next_target, next_sender, &t);
+  return store_rc(
+      s, "save_seqnums",
+      oms_store_fix_set_seqnums(s->gw->cfg.store, s->key, next_target, next_sender, &t));
 }
 
 static int st_save_sent(void *ctx, int64_t seq, const char *data, size_t len) {
   gw_session_t *s = ctx;
   if (s->gw->cfg.store == NULL || len > OMS_STORE_FIX_MSG_MAX) return 0;
-  return oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &s->sent_ticket);
+  return store_rc(
+      s, "save_sent",
+      oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &s->sent_ticket));
 }
 
 static int fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
@@ -300,7 +339,7 @@ static int st_reset(void *ctx) {
   s->have_seq = true;
   if (s->gw->cfg.store == NULL) return 0;
   uint64_t t;
-  return oms_store_fix_reset(s->gw->cfg.store, s->key, &t);
+  return store_rc(s, "reset", oms_store_fix_reset(s->gw->cfg.store, s->key, &t));
 }
 
 /* ---- Create / destroy ------------------------------------------------------------------ */
@@ -413,12 +452,36 @@ int oms_gateway_conn_open(oms_gateway_t *gw, uint64_t conn) {
     }
     c->used = true;
     c->closing = false;
+    c->logged_on = false;
     c->id = conn;
     c->sess = NULL;
     c->len = 0;
     return 0;
   }
   return OMS_EFULL;
+}
+
+static int copy_str(char *dst, size_t cap, oms_fix_str_t v);
+
+/* A Logout the session can not send: for a Logon refused before it is
+ * looked at (throttled; MsgSeqNum 1, the CompIDs of the Logon swapped), or
+ * for a session whose store failed. Best effort. */
+static void send_bare_logout(oms_gateway_t *gw, gw_conn_t *c, oms_fix_str_t ours,
+                             oms_fix_str_t theirs, int64_t seq, const char *text) {
+  char o[OMS_ID_MAX + 1], t[OMS_ID_MAX + 1], buf[512];
+  if (copy_str(o, sizeof o, ours) != 0 || copy_str(t, sizeof t, theirs) != 0 || o[0] == '\0' ||
+      t[0] == '\0')
+    return;
+  oms_fix_header_t h = {.msg_type = OMS_FIX_MSG_Logout,
+                        .sender_comp_id = o,
+                        .target_comp_id = t,
+                        .msg_seq_num = seq,
+                        .sending_time_ns = gw->cfg.clock.now_ns(gw->cfg.clock.ctx)};
+  oms_fix_builder_t b;
+  size_t len = 0;
+  (void)oms_fix_builder_begin_header(&b, buf, sizeof buf, &h);
+  (void)oms_fix_add_cstr(&b, OMS_FIX_TAG_Text, text);
+  if (oms_fix_builder_finish(&b, &len) == 0) (void)gw->cfg.io.send(gw->cfg.io.ctx, c->id, buf, len);
 }
 
 /* Binds c to the session named by its first message (a Logon). Returns 0
@@ -448,6 +511,16 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
   oms_fix_str_t sender = {0}, target = {0};
   (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_SenderCompID, &sender);
   (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_TargetCompID, &target);
+  const char *refused =
+      gw->cfg.io.logon_check == NULL ? NULL : gw->cfg.io.logon_check(gw->cfg.io.ctx, c->id, sender);
+  if (refused != NULL) {
+    gw_log(gw, OMS_FIX_LOG_WARN, "conn=%llu event=refused reason=\"%s\"", (unsigned long long)c->id,
+           refused);
+    send_bare_logout(gw, c, target, sender, 1, refused);
+    oms__free(m);
+    close_conn(gw, c, refused);
+    return OMS_ECLOSED;
+  }
   gw_session_t *s = NULL;
   for (size_t i = 0; i < gw->nsessions; i++)
     if (oms_fix_str_eq(sender, gw->sessions[i]->client) &&
@@ -460,24 +533,32 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
     why = "unknown SenderCompID/TargetCompID";
   else if (s->conn != NULL)
     why = "session already connected";
-  oms__free(m);
   if (why != NULL || s == NULL) {
     gw_log(gw, OMS_FIX_LOG_WARN, "conn=%llu event=refused reason=\"%s\"", (unsigned long long)c->id,
            why);
+    if (oms_fix_msg_is(m, OMS_FIX_MSG_Logon)) logon_done(gw, c, sender, false, why);
+    oms__free(m);
     close_conn(gw, c, why);
     return OMS_ECLOSED;
   }
+  oms__free(m);
   if (oms_fix_session_state(s->fs) != OMS_FIX_SESSION_DISCONNECTED)
     oms_fix_session_reset_connection(s->fs);
   rc = oms_fix_session_connect(s->fs);
   if (rc != 0) {
     gw_log(gw, OMS_FIX_LOG_ERROR, "session=%s event=connect_failed error=%s", s->client,
            oms_err_name(rc));
+    char text[160];
+    snprintf(text, sizeof text, "store failure: load_seqnums: %s (%s)", oms_err_name(rc),
+             oms_strerror(rc));
+    send_bare_logout(gw, c, target, sender, 1, text);
+    s->store_rc = 0;
     close_conn(gw, c, "session store failure");
     return OMS_ECLOSED;
   }
   s->conn = c;
   c->sess = s;
+  s->store_rc = 0; /* a failure while it was away (storing a report) is not this session's end */
   gw_log(gw, OMS_FIX_LOG_INFO, "session=%s conn=%llu event=bound", s->client,
          (unsigned long long)c->id);
   return 0;
@@ -508,6 +589,8 @@ int oms_gateway_conn_data(oms_gateway_t *gw, uint64_t conn, const char *data, si
     gw_session_t *s = c->sess;
     size_t consumed = 0;
     (void)oms_fix_session_on_bytes(s->fs, c->buf, c->len, &consumed);
+    if (!c->logged_on && c->sess == s && oms_fix_session_state(s->fs) == OMS_FIX_SESSION_ACTIVE)
+      logon_done(gw, c, oms_fix_str(s->client), true, NULL);
     if (c->closing) return OMS_ECLOSED;
     if (consumed > 0) {
       memmove(c->buf, c->buf + consumed, c->len - consumed);
@@ -521,6 +604,22 @@ int oms_gateway_conn_data(oms_gateway_t *gw, uint64_t conn, const char *data, si
     }
   }
   return c->closing ? OMS_ECLOSED : 0;
+}
+
+int oms_gateway_conn_logout(oms_gateway_t *gw, uint64_t conn, const char *text) {
+  gw_conn_t *c = find_conn(gw, conn);
+  if (c == NULL) return OMS_ENOTFOUND;
+  gw_session_t *s = c->sess;
+  if (s != NULL && !c->closing) {
+    gw_log(gw, OMS_FIX_LOG_WARN, "session=%s conn=%llu event=logout reason=\"%s\"", s->client,
+           (unsigned long long)conn, text);
+    (void)oms_fix_session_logout(s->fs, text);
+    /* No wait for the client's answer: the session ends now. */
+    oms_fix_session_reset_connection(s->fs);
+    unbind(s);
+  }
+  close_conn(gw, c, text);
+  return 0;
 }
 
 void oms_gateway_conn_closed(oms_gateway_t *gw, uint64_t conn) {
@@ -569,33 +668,80 @@ int oms_gateway_conns(const oms_gateway_t *gw) {
 
 /* ---- Mapping helpers -------------------------------------------------------------------- */
 
+/* The one table from an OMS reason to OrdRejReason(103). Every reason has a
+ * case and there is no default, so -Wswitch fails the build when a reason
+ * is added without its FIX code. FIX 4.4 has no code for a bad price, stop
+ * price, expiry or identifier: those are 99 (Other), with the reason's name
+ * in Text(58). */
 int oms_gateway_ord_rej_reason(oms_reason_t r) {
   switch (r) {
     case OMS_R_UNKNOWN_INSTRUMENT:
     case OMS_R_RISK_SYMBOL_NOT_ALLOWED:
     case OMS_R_RISK_SYMBOL_RESTRICTED: return OMS_FIX_ORD_REJ_UNKNOWN_SYMBOL;
     case OMS_R_RISK_TRADING_HOURS:
-    case OMS_R_RISK_HALTED: return OMS_FIX_ORD_REJ_EXCHANGE_CLOSED;
+    case OMS_R_RISK_HALTED:
+    case OMS_R_VENUE_DOWN: return OMS_FIX_ORD_REJ_EXCHANGE_CLOSED;
+    case OMS_R_RISK_MAX_ORDER_QTY:
+    case OMS_R_RISK_MAX_ORDER_NOTIONAL:
+    case OMS_R_RISK_MAX_POSITION:
+    case OMS_R_RISK_MAX_OPEN_ORDERS:
+    case OMS_R_RISK_DAILY_LOSS:
+    case OMS_R_RISK_LEVERAGE:
+    case OMS_R_RISK_MARGIN:
+    case OMS_R_RISK_PRICE_COLLAR:
+    case OMS_R_RISK_NO_REFERENCE_PRICE:
+    case OMS_R_RISK_STALE_REFERENCE_PRICE:
+    case OMS_R_RISK_CREDIT_LIMIT:
+    case OMS_R_RISK_THROTTLE:
+    case OMS_R_RISK_SELF_TRADE:
+    case OMS_R_RISK_REDUCE_ONLY:
+    case OMS_R_RISK_NO_LIMITS: return OMS_FIX_ORD_REJ_EXCEEDS_LIMIT;
+    case OMS_R_TOO_LATE: return OMS_FIX_ORD_REJ_TOO_LATE_TO_ENTER;
+    case OMS_R_UNKNOWN_ORDER:
+    case OMS_R_VENUE_UNKNOWN_ORDER: return OMS_FIX_ORD_REJ_UNKNOWN_ORDER;
     case OMS_R_DUPLICATE_CLORDID:
     case OMS_R_RISK_DUPLICATE_ORDER: return OMS_FIX_ORD_REJ_DUPLICATE_ORDER;
     case OMS_R_NOT_ENTITLED: return OMS_FIX_ORD_REJ_UNKNOWN_ACCOUNT;
     case OMS_R_QTY_NOT_POSITIVE:
     case OMS_R_LOT_SIZE:
     case OMS_R_MIN_QTY:
-    case OMS_R_MAX_QTY: return OMS_FIX_ORD_REJ_INCORRECT_QUANTITY;
+    case OMS_R_MAX_QTY:
+    case OMS_R_MODIFY_BELOW_FILLED: return OMS_FIX_ORD_REJ_INCORRECT_QUANTITY;
     case OMS_R_BAD_ENUM:
     case OMS_R_POST_ONLY_NOT_LIMIT:
     case OMS_R_POST_ONLY_TIF:
     case OMS_R_MARKET_TIF:
+    case OMS_R_EXPIRY_FORBIDDEN:
     case OMS_R_UNSUPPORTED: return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
     case OMS_R_VENUE_REJECT:
+    case OMS_R_VENUE_QUEUE_FULL:
+    case OMS_R_CAPACITY:
     case OMS_R_POST_ONLY_WOULD_CROSS:
     case OMS_R_FOK_CANNOT_FILL:
     case OMS_R_NO_LIQUIDITY: return OMS_FIX_ORD_REJ_BROKER_OPTION;
-    default: break;
+    case OMS_R_NONE:
+    case OMS_R_PRICE_REQUIRED:
+    case OMS_R_PRICE_FORBIDDEN:
+    case OMS_R_PRICE_NOT_POSITIVE:
+    case OMS_R_STOP_REQUIRED:
+    case OMS_R_STOP_FORBIDDEN:
+    case OMS_R_STOP_WRONG_SIDE:
+    case OMS_R_EXPIRY_REQUIRED:
+    case OMS_R_EXPIRY_PAST:
+    case OMS_R_TICK_SIZE:
+    case OMS_R_MIN_NOTIONAL:
+    case OMS_R_BAD_ID:
+    case OMS_R_METADATA_TOO_LONG:
+    case OMS_R_NOTIONAL_OVERFLOW:
+    case OMS_R_PRECISION:
+    case OMS_R_VALUE_OUT_OF_RANGE:
+    case OMS_R_ORDER_TERMINAL:
+    case OMS_R_ORDER_PENDING:
+    case OMS_R_UNKNOWN_VENUE:
+    case OMS_R_STORE_FAILED:
+    case OMS_R_NOTHING_TO_CHANGE: return OMS_FIX_ORD_REJ_OTHER;
   }
-  if (r >= 100 && r < 200) return OMS_FIX_ORD_REJ_EXCEEDS_LIMIT;
-  return OMS_FIX_ORD_REJ_OTHER;
+  return OMS_FIX_ORD_REJ_OTHER; /* a number outside the table */
 }
 
 static char ord_status(const oms_order_t *o) {
@@ -834,6 +980,30 @@ static int parse_dec(oms_fix_str_t v, oms_dec_t *out) {
   return oms_dec_parse(v.ptr, v.len, out);
 }
 
+/* Converts a FIX decimal field, naming the real cause of a refusal: too
+ * many decimals is a precision error, a value beyond the range is out of
+ * range, and a price sent as 0 or less is not positive (the request model
+ * reads 0 as "no price", so that check must happen here, where we still
+ * know the field was sent). */
+static oms_reason_t dec_field(oms_fix_str_t v, const char *name, bool price, oms_dec_t *out,
+                              char *text, size_t cap) {
+  int rc = parse_dec(v, out);
+  if (rc == OMS_EPRECISION) {
+    snprintf(text, cap, "%s=%.*s has more than %d decimal places", name, (int)v.len, v.ptr,
+             OMS_DEC_PLACES);
+    return OMS_R_PRECISION;
+  }
+  if (rc != 0) {
+    snprintf(text, cap, "%s=%.*s is out of range", name, (int)v.len, v.ptr);
+    return OMS_R_VALUE_OUT_OF_RANGE;
+  }
+  if (price && v.ptr != NULL && !oms_dec_is_pos(*out)) {
+    snprintf(text, cap, "%s=%.*s must be positive", name, (int)v.len, v.ptr);
+    return OMS_R_PRICE_NOT_POSITIVE;
+  }
+  return OMS_R_NONE;
+}
+
 /* Fills req from the order fields; returns OMS_R_NONE or the reason. */
 static oms_reason_t build_request(gw_session_t *s, const oms_fix_msg_t *m,
                                   const oms_fix_order_fields_t *f, oms_order_request_t *req,
@@ -888,12 +1058,10 @@ static oms_reason_t build_request(gw_session_t *s, const oms_fix_msg_t *m,
   }
   if (f->post_only) req->instructions |= OMS_INST_POST_ONLY;
   req->expire_ns = f->expire_time_ns;
-  if (parse_dec(f->order_qty, &req->qty) != 0 || parse_dec(f->price, &req->price) != 0 ||
-      parse_dec(f->stop_px, &req->stop_price) != 0) {
-    snprintf(text, cap, "a quantity or price out of range or with more than 8 decimals");
-    return OMS_R_NOTIONAL_OVERFLOW;
-  }
-  return OMS_R_NONE;
+  oms_reason_t r = dec_field(f->order_qty, "OrderQty(38)", false, &req->qty, text, cap);
+  if (r == OMS_R_NONE) r = dec_field(f->price, "Price(44)", true, &req->price, text, cap);
+  if (r == OMS_R_NONE) r = dec_field(f->stop_px, "StopPx(99)", true, &req->stop_price, text, cap);
+  return r;
 }
 
 static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
@@ -1027,10 +1195,15 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
                        OMS_R_UNSUPPORTED, "a replace may not change symbol, side or order type");
     return;
   }
-  if (parse_dec(r.o.order_qty, &mod.qty) != 0 || parse_dec(r.o.price, &mod.price) != 0 ||
-      parse_dec(r.o.stop_px, &mod.stop_price) != 0) {
-    send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_NOTIONAL_OVERFLOW, "a quantity or price out of range");
+  char text[OMS_REASON_MAX + 1];
+  oms_reason_t why = dec_field(r.o.order_qty, "OrderQty(38)", false, &mod.qty, text, sizeof text);
+  if (why == OMS_R_NONE)
+    why = dec_field(r.o.price, "Price(44)", true, &mod.price, text, sizeof text);
+  if (why == OMS_R_NONE)
+    why = dec_field(r.o.stop_px, "StopPx(99)", true, &mod.stop_price, text, sizeof text);
+  if (why != OMS_R_NONE) {
+    send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER, why,
+                       text);
     return;
   }
   char new_id[OMS_ID_MAX + 1];

@@ -441,6 +441,43 @@ static void test_every_capacity_is_documented(void **state) {
 #undef DOC_CAP
 }
 
+static void test_admission_defaults_overrides_and_ranges(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+#define CHECK_DEFAULT(key, def, lo, hi, what) assert_int_equal(c->adm.key, def);
+  OMS_CFG_ADMISSION(CHECK_DEFAULT)
+#undef CHECK_DEFAULT
+  oms_config_destroy(c);
+  char text[8192];
+  snprintf(text, sizeof text,
+           "%sadmission = { logon_timeout_ms = 2500; per_address = 2; failed_logons = 7; "
+           "failed_logon_window_s = 30; };\n",
+           text_with(0, NULL));
+  if (oms_config_load_string(text, "t.conf", &c, err, sizeof err) != 0) fail_msg("%s", err);
+  assert_int_equal(c->adm.logon_timeout_ms, 2500);
+  assert_int_equal(c->adm.per_address, 2);
+  assert_int_equal(c->adm.failed_logons, 7);
+  assert_int_equal(c->adm.failed_logon_window_s, 30);
+  oms_config_destroy(c);
+  expect_error(12, "admission = { logon_timeout_ms = 50; };", "admission.logon_timeout_ms");
+  expect_error(12, "admission = { per_address = 0; };", "admission.per_address");
+  expect_error(12, "admission = { per_addres = 3; };", "per_addres");
+}
+
+static void test_every_admission_key_is_documented(void **state) {
+  (void)state;
+  const char *doc = config_doc();
+  char want[64];
+#define DOC_ADM(key, def, lo, hi, what)      \
+  snprintf(want, sizeof want, "`%s`", #key); \
+  if (strstr(doc, want) == NULL) fail_msg("docs/config.md does not document admission %s", want);
+  OMS_CFG_ADMISSION(DOC_ADM)
+#undef DOC_ADM
+}
+
 static void test_log_level_names(void **state) {
   (void)state;
   assert_string_equal(oms_log_level_name(OMS_LOG_WARN), "warn");
@@ -469,6 +506,8 @@ int main(void) {
       cmocka_unit_test(test_rate_above_the_throttle_ring_is_refused_at_its_line),
       cmocka_unit_test(test_every_risk_limit_key_loads_and_is_documented),
       cmocka_unit_test(test_every_capacity_is_documented),
+      cmocka_unit_test(test_admission_defaults_overrides_and_ranges),
+      cmocka_unit_test(test_every_admission_key_is_documented),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

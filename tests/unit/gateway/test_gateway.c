@@ -45,6 +45,11 @@ typedef struct world_s {
   const char *comp[4];
   int fail_send;
   int logs;
+  /* the admission hooks */
+  const char *refuse; /* what logon_check answers */
+  char checked[32];   /* the CompID it was asked about */
+  int logons_ok, logons_failed;
+  char why[64]; /* of the last failed logon */
 } world_t;
 
 static int io_send(void *ctx, uint64_t conn, const char *d, size_t n) {
@@ -68,6 +73,26 @@ static void io_log(void *ctx, oms_fix_log_level_t level, const char *text) {
   (void)level;
   (void)text;
   w->logs++;
+}
+
+static const char *io_logon_check(void *ctx, uint64_t conn, oms_fix_str_t comp_id) {
+  world_t *w = ctx;
+  (void)conn;
+  snprintf(w->checked, sizeof w->checked, "%.*s", (int)comp_id.len, comp_id.ptr);
+  return w->refuse;
+}
+
+static void io_logon_done(void *ctx, uint64_t conn, oms_fix_str_t comp_id, bool ok,
+                          const char *why) {
+  world_t *w = ctx;
+  (void)conn;
+  (void)comp_id;
+  if (ok) {
+    w->logons_ok++;
+  } else {
+    w->logons_failed++;
+    snprintf(w->why, sizeof w->why, "%s", why);
+  }
 }
 
 static void on_event(void *ctx, const oms_event_t *ev) {
@@ -135,7 +160,12 @@ static void make_gateway(world_t *w, bool cod, oms_store_t *store) {
                              .default_venue = "SIM",
                              .max_tracked = 16,
                              .max_conns = 3,
-                             .io = {.send = io_send, .close = io_close, .log = io_log, .ctx = w}};
+                             .io = {.send = io_send,
+                                    .close = io_close,
+                                    .log = io_log,
+                                    .logon_check = io_logon_check,
+                                    .logon_done = io_logon_done,
+                                    .ctx = w}};
   assert_int_equal(oms_gateway_create(&gc, &w->gw), 0);
   oms_gateway_session_config_t s1 = {.client_comp_id = "CLIENT1",
                                      .our_comp_id = "OMS",
@@ -867,6 +897,109 @@ static void test_ord_rej_reason_mapping(void **state) {
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_POST_ONLY_TIF), 11);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_NO_LIQUIDITY), 0);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_STORE_FAILED), 99);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_UNKNOWN_ORDER), 5);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_TOO_LATE), 4);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_VENUE_DOWN), 2);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_MODIFY_BELOW_FILLED), 13);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_PRECISION), 99);
+  assert_int_equal(oms_gateway_ord_rej_reason((oms_reason_t)9999), 99);
+}
+
+/* Every reason of the table maps to an OrdRejReason FIX 4.4 defines, and
+ * only the reasons FIX has no code for map to 99 (Other). */
+static void test_every_reason_maps_to_a_fix_ord_rej_reason(void **state) {
+  (void)state;
+  static const oms_reason_t other[] = {OMS_R_NONE,
+                                       OMS_R_PRICE_REQUIRED,
+                                       OMS_R_PRICE_FORBIDDEN,
+                                       OMS_R_PRICE_NOT_POSITIVE,
+                                       OMS_R_STOP_REQUIRED,
+                                       OMS_R_STOP_FORBIDDEN,
+                                       OMS_R_STOP_WRONG_SIDE,
+                                       OMS_R_EXPIRY_REQUIRED,
+                                       OMS_R_EXPIRY_PAST,
+                                       OMS_R_TICK_SIZE,
+                                       OMS_R_MIN_NOTIONAL,
+                                       OMS_R_BAD_ID,
+                                       OMS_R_METADATA_TOO_LONG,
+                                       OMS_R_NOTIONAL_OVERFLOW,
+                                       OMS_R_PRECISION,
+                                       OMS_R_VALUE_OUT_OF_RANGE,
+                                       OMS_R_ORDER_TERMINAL,
+                                       OMS_R_ORDER_PENDING,
+                                       OMS_R_UNKNOWN_VENUE,
+                                       OMS_R_STORE_FAILED,
+                                       OMS_R_NOTHING_TO_CHANGE};
+  static const oms_reason_t all[] = {
+#define ALL_REASONS(name, num, msg) OMS_R_##name,
+      OMS_REASON_MAP(ALL_REASONS)
+#undef ALL_REASONS
+  };
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    int fix = oms_gateway_ord_rej_reason(all[i]);
+    bool is_other = false;
+    for (size_t j = 0; j < sizeof other / sizeof other[0]; j++) is_other |= other[j] == all[i];
+    if (is_other) {
+      assert_int_equal(fix, 99);
+    } else {
+      /* 0..15 are FIX 4.4's codes; 7..10 and 14 are never ours */
+      assert_true(fix >= 0 && fix <= 15);
+      assert_false(fix >= 7 && fix <= 10);
+      assert_int_not_equal(fix, 14);
+    }
+  }
+}
+
+/* The daemon's admission hooks hear how every Logon ended, may refuse one
+ * before it is looked at (a Logout outside the session, then the close),
+ * and may end a session with a Logout saying why. */
+static void test_admission_hooks_refuse_logons_and_end_sessions(void **state) {
+  (void)state;
+  world_t *w = make(false);
+  logon(w, 1, "CLIENT1", "wrong");
+  expect(w, 1, "5");
+  assert_true(w->out[1].closed);
+  assert_string_equal(w->checked, "CLIENT1");
+  assert_int_equal(w->logons_failed, 1);
+  assert_string_equal(w->why, "bad password");
+  oms_gateway_conn_closed(w->gw, 1);
+
+  logon(w, 1, "NOBODY", NULL);
+  assert_true(w->out[1].closed);
+  assert_int_equal(w->logons_failed, 2);
+  assert_string_equal(w->why, "unknown SenderCompID/TargetCompID");
+  oms_gateway_conn_closed(w->gw, 1);
+
+  w->refuse = "logon throttled: 3 failed logons for CLIENT2 in 60 s";
+  logon(w, 2, "CLIENT2", NULL);
+  oms_fix_msg_t *m = expect(w, 2, "5");
+  assert_string_equal(val(m, 58), w->refuse);
+  assert_string_equal(val(m, 49), "OMS");
+  assert_string_equal(val(m, 56), "CLIENT2");
+  assert_string_equal(val(m, 34), "1");
+  assert_true(w->out[2].closed);
+  assert_string_equal(w->out[2].reason, w->refuse);
+  assert_int_equal(w->logons_failed, 2); /* refused, not failed */
+  oms_gateway_conn_closed(w->gw, 2);
+
+  w->refuse = NULL;
+  w->seq[3] = 1;
+  logon(w, 3, "CLIENT2", NULL);
+  expect(w, 3, "A");
+  assert_int_equal(w->logons_ok, 1);
+  assert_int_equal(oms_gateway_conn_logout(w->gw, 3, "output backlog over 16384 bytes"), 0);
+  m = expect(w, 3, "5");
+  assert_string_equal(val(m, 58), "output backlog over 16384 bytes");
+  assert_true(w->out[3].closed);
+  assert_int_equal(oms_gateway_sessions_connected(w->gw), 0);
+  assert_int_equal(oms_gateway_conn_logout(w->gw, 9, "x"), OMS_ENOTFOUND);
+  oms_gateway_conn_closed(w->gw, 3);
+  /* A connection that never logged on is only closed. */
+  assert_int_equal(oms_gateway_conn_open(w->gw, 2), 0);
+  w->out[2].closed = 0;
+  assert_int_equal(oms_gateway_conn_logout(w->gw, 2, "no logon"), 0);
+  assert_true(w->out[2].closed);
+  destroy(w);
 }
 
 static void test_many_replaces_fill_the_tracking_table(void **state) {
@@ -941,6 +1074,43 @@ static world_t *restart(world_t *w, bool cod, oms_store_t *st) {
   w = make_with(cod, st);
   w->seq[1] = next_client;
   return w;
+}
+
+/* A store that refuses the session's sequence numbers (its queue full, its
+ * disk full): the real store with that one call replaced. */
+static int refuse_seqnums(oms_store_t *s, const char *session, int64_t next_in, int64_t next_out,
+                          uint64_t *ticket) {
+  (void)s;
+  (void)session;
+  (void)next_in;
+  (void)next_out;
+  (void)ticket;
+  return OMS_EFULL;
+}
+
+/* The session ends with a Logout that names the store failure, under the
+ * next sequence number, instead of a bare close. */
+static void test_store_failure_ends_the_session_with_a_logout_saying_why(void **state) {
+  (void)state;
+  char path[] = "/tmp/test-gateway-store-XXXXXX";
+  oms_store_t *st = open_temp_store(path);
+  world_t *w = make_with(true, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  const oms_store_vtbl_t *real = st->vt;
+  oms_store_vtbl_t failing = *real;
+  failing.fix_set_seqnums = refuse_seqnums;
+  st->vt = &failing;
+  send_raw(w, 1, "1", "112=PING|");
+  oms_fix_msg_t *m = expect(w, 1, "5");
+  assert_string_equal(val(m, 58), "store failure: save_seqnums: OMS_EFULL (queue or pool full)");
+  assert_string_equal(val(m, 56), "CLIENT1");
+  assert_true(w->out[1].closed);
+  assert_int_equal(oms_gateway_sessions_connected(w->gw), 0);
+  oms_gateway_conn_closed(w->gw, 1);
+  st->vt = real;
+  destroy(w);
+  remove_store(st, path);
 }
 
 static void test_sequence_numbers_and_resend_through_the_store(void **state) {
@@ -1105,6 +1275,9 @@ int main(void) {
       cmocka_unit_test(test_timer_logout_and_send_failure),
       cmocka_unit_test(test_create_arguments),
       cmocka_unit_test(test_ord_rej_reason_mapping),
+      cmocka_unit_test(test_every_reason_maps_to_a_fix_ord_rej_reason),
+      cmocka_unit_test(test_admission_hooks_refuse_logons_and_end_sessions),
+      cmocka_unit_test(test_store_failure_ends_the_session_with_a_logout_saying_why),
       cmocka_unit_test(test_many_replaces_fill_the_tracking_table),
       cmocka_unit_test(test_sequence_numbers_and_resend_through_the_store),
       cmocka_unit_test(test_replaced_order_is_found_by_its_new_clordid_after_recovery),
