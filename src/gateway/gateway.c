@@ -209,6 +209,7 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m);
  * store that stopped committing): everything is stored, so a resend after
  * the reconnect loses nothing. */
 #define OUTBOX_MAX (4u << 20)
+#define OUTBOX_INITIAL (16u << 10) /* allocated with the session: no allocation per message */
 #define OB_HDR (sizeof(uint64_t) + sizeof(uint32_t))
 
 static bool durable(const gw_session_t *s, uint64_t ticket) {
@@ -223,7 +224,7 @@ static int ob_push(gw_session_t *s, const char *data, size_t len) {
     s->ob_head = 0;
   }
   if (s->ob_len + need > s->ob_cap) {
-    size_t cap = s->ob_cap ? s->ob_cap : 16384;
+    size_t cap = s->ob_cap ? s->ob_cap : OUTBOX_INITIAL;
     while (cap < s->ob_len + need) cap *= 2;
     if (cap > OUTBOX_MAX) return OMS_EFULL;
     char *nb = oms__realloc(s->ob, cap);
@@ -483,6 +484,12 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
   if (gw->nsessions >= MAX_SESSIONS) return OMS_EFULL;
   gw_session_t *s = oms__calloc(1, sizeof *s);
   if (s == NULL) return OMS_ENOMEM;
+  s->ob = oms__malloc(OUTBOX_INITIAL);
+  if (s->ob == NULL) {
+    oms__free(s);
+    return OMS_ENOMEM;
+  }
+  s->ob_cap = OUTBOX_INITIAL;
   s->gw = gw;
   s->idx = (uint16_t)gw->nsessions;
   snprintf(s->client, sizeof s->client, "%s", sc->client_comp_id);
@@ -509,6 +516,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
                                 .ctx = s};
   int rc = oms_fix_session_create(&fc, &io, &st, &gw->cfg.clock, &s->fs);
   if (rc != 0) {
+    oms__free(s->ob);
     oms__free(s);
     return rc;
   }
