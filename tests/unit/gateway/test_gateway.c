@@ -324,6 +324,74 @@ static void test_no_byte_leaves_before_its_sequence_number_is_durable(void **sta
   oms_store_close(st);
 }
 
+static void test_the_outbox_grows_keeps_order_and_has_a_bound(void **state) {
+  (void)state;
+  oms_store_t *st = held_store();
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  held_at = oms_store_durable_ticket(st);
+  for (int i = 0; i < 400; i++) send_raw(w, 1, "1", "112=T|");
+  assert_int_equal(w->out[1].len, w->out[1].read);
+  held_at = UINT64_MAX;
+  assert_int_equal(oms_gateway_pump(w->gw), 400);
+  for (int i = 0; i < 400; i++) {
+    oms_fix_msg_t m;
+    size_t used;
+    conn_out_t *o = &w->out[1];
+    assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &m, &used, NULL), 0);
+    o->read += used;
+    assert_int_equal(atoi(val(&m, 34)), i + 2);
+  }
+  /* a session whose bytes can not leave is ended at the bound, not grown
+   * without end; what it numbered is stored, a resend serves it */
+  held_at = oms_store_durable_ticket(st);
+  int sent = 0;
+  while (!w->out[1].closed && sent < 100000) {
+    send_raw(w, 1, "1", "112=T|");
+    sent++;
+  }
+  assert_true(w->out[1].closed);
+  assert_true(sent > 1000);
+  oms_gateway_conn_closed(w->gw, 1);
+  held_at = UINT64_MAX;
+  /* a graceful stop saves how far each client was told */
+  oms_gateway_flush(w->gw, 0);
+  uint64_t cursor = 99;
+  assert_int_equal(oms_store_cursor_get(st, "fix:CLIENT1-OMS", &cursor), 0);
+  assert_int_equal(cursor, 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
+static void test_a_sequence_reset_does_not_report_the_history_again(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "r1", "1", "0.1", "60000", NULL);
+  run_ms(w, 5);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  send_raw(w, 1, "5", "");
+  oms_gateway_conn_closed(w->gw, 1);
+  /* the client starts over: 141=Y deletes the stored reports */
+  w->seq[1] = 1;
+  memset(&w->out[1], 0, sizeof w->out[1]);
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), 0);
+  send_raw(w, 1, "A", "98=0|108=30|554=pw1|141=Y|");
+  oms_fix_msg_t *m = expect(w, 1, "A");
+  assert_string_equal(val(m, 141), "Y");
+  w = restart(w, false, st);
+  uint32_t n = 9;
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0);
+  assert_int_equal(n, 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
 static void test_events_never_reported_are_caught_up_after_a_restart(void **state) {
   (void)state;
   oms_store_t *st;
@@ -1205,6 +1273,8 @@ int main(void) {
       cmocka_unit_test(test_logon_and_limit_order_gets_pending_new_then_new),
       cmocka_unit_test(test_no_byte_leaves_before_its_sequence_number_is_durable),
       cmocka_unit_test(test_events_never_reported_are_caught_up_after_a_restart),
+      cmocka_unit_test(test_the_outbox_grows_keeps_order_and_has_a_bound),
+      cmocka_unit_test(test_a_sequence_reset_does_not_report_the_history_again),
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
