@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "omsd.h"
@@ -217,6 +218,19 @@ static void run(omsd_t *d) {
   }
 }
 
+/* After the connections closed (a session that never answered the Logout
+ * is cancelled on disconnect only now): polls the engine until its cancels
+ * are settled and stored, 2 s at most. */
+static void settle_engine(omsd_t *d) {
+  int64_t deadline = omsd_now_ns() + STOP_GRACE_NS;
+  for (;;) {
+    omsd_poll_engine(d);
+    if (settled(d) || omsd_now_ns() >= deadline) return;
+    struct timespec ms = {0, OMSD_MS};
+    nanosleep(&ms, NULL);
+  }
+}
+
 int omsd_serve(omsd_t *d) {
   int status = 1;
   if (omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
@@ -226,7 +240,8 @@ int omsd_serve(omsd_t *d) {
   }
   if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS);
   if (d->conns != NULL) omsd_net_close(d);
-  if (d->engine != NULL) omsd_poll_engine(d);
+  if (d->engine != NULL) settle_engine(d);
+  if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS); /* how far clients were told */
   loop_close(d);
   omsd_unwire(d);
   if (d->lock_fd >= 0 && close(d->lock_fd) != 0)

@@ -270,7 +270,10 @@ static int ob_pump(gw_session_t *s) {
 /* Waits (bounded) until the outbox can be written, and writes it. */
 static void ob_flush(gw_session_t *s, int64_t timeout_ns) {
   if (s->ob_head == s->ob_len) return;
-  if (s->gw->cfg.store != NULL && !durable(s, s->last_ticket))
+  /* A FAILED store commits nothing until it recovers: no wait then, and the
+   * bytes stay unsent (their numbers could be used again after a crash). */
+  if (s->gw->cfg.store != NULL && !durable(s, s->last_ticket) &&
+      !oms_store_failed(s->gw->cfg.store))
     (void)oms_store_wait(s->gw->cfg.store, s->last_ticket, timeout_ns);
   (void)ob_pump(s);
 }
