@@ -389,6 +389,10 @@ static int fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
 static int st_load_sent(void *ctx, int64_t seq, char *buf, size_t cap, size_t *len) {
   gw_session_t *s = ctx;
   if (s->gw->cfg.store == NULL) return OMS_ENOTFOUND;
+  /* A resend reuses numbers already durable, but must follow what is queued:
+   * empty the outbox first (a commit's wait, resends are rare), so the
+   * resent messages go straight out instead of filling it. */
+  ob_flush(s, INT64_C(2000000000));
   /* The store's queries see committed rows only: a message saved a moment
    * ago (a report stored while the client was away) must be committed before
    * it can be resent. Resend requests are rare; the wait is a commit. */

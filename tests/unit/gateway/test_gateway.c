@@ -392,6 +392,34 @@ static void test_a_sequence_reset_does_not_report_the_history_again(void **state
   oms_store_close(st);
 }
 
+static void test_a_resend_follows_what_is_queued(void **state) {
+  (void)state;
+  oms_store_t *st = held_store();
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  held_at = oms_store_durable_ticket(st);
+  for (int i = 0; i < 50; i++) send_raw(w, 1, "1", "112=T|");
+  held_at = UINT64_MAX;
+  /* no pump: the resend itself empties the outbox first, in order */
+  send_raw(w, 1, "2", "7=1|16=0|");
+  for (int i = 0; i < 50; i++) {
+    oms_fix_msg_t m;
+    size_t used;
+    conn_out_t *o = &w->out[1];
+    assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &m, &used, NULL), 0);
+    o->read += used;
+    assert_true(oms_fix_msg_is(&m, "0"));
+    assert_int_equal(atoi(val(&m, 34)), i + 2);
+  }
+  oms_fix_msg_t *m = expect(w, 1, "4");
+  assert_string_equal(val(m, 34), "1");
+  assert_string_equal(val(m, 36), "52");
+  assert_int_equal(oms_gateway_pump(w->gw), 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
 static void test_events_never_reported_are_caught_up_after_a_restart(void **state) {
   (void)state;
   oms_store_t *st;
@@ -1273,6 +1301,7 @@ int main(void) {
       cmocka_unit_test(test_logon_and_limit_order_gets_pending_new_then_new),
       cmocka_unit_test(test_no_byte_leaves_before_its_sequence_number_is_durable),
       cmocka_unit_test(test_events_never_reported_are_caught_up_after_a_restart),
+      cmocka_unit_test(test_a_resend_follows_what_is_queued),
       cmocka_unit_test(test_the_outbox_grows_keeps_order_and_has_a_bound),
       cmocka_unit_test(test_a_sequence_reset_does_not_report_the_history_again),
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
