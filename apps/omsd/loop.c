@@ -17,13 +17,17 @@
  *
  * Each turn: wait (1 ms at most, so the engine is polled for venue reports
  * and liquidity providers at least every millisecond), dispatch the events,
- * poll the engine until idle, close the connections the gateway gave up,
- * and every 200 ms run the FIX session timers and the connection timers
- * (logon timeout, linger).
+ * poll the engine until idle, write the FIX messages that became durable
+ * (oms_gateway_pump: no byte of a session leaves before it is stored),
+ * close the connections the gateway gave up, and every 200 ms run the FIX
+ * session timers and the connection timers (logon timeout, linger).
  *
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
- * every session; the loop ends when no session is connected or after 2 s.
- * Then the connections are flushed and closed, the engine polled until
+ * every session; the loop ends when no session is connected and the
+ * cancels of cancel-on-disconnect are settled (no order pending cancel,
+ * nothing in the engine's outbox), or after 2 s. So the final Cancelled
+ * reports are events, stored for resend. Then the gateway's outboxes are
+ * flushed, the connections flushed and closed, the engine polled until
  * idle, and the store flushed (omsd_unwire).
  */
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "omsd.h"
@@ -161,6 +166,25 @@ static void loop_close(omsd_t *d) {
   d->epfd = -1;
 }
 
+static int count_order(void *ctx, const oms_order_t *o) {
+  (void)o;
+  ++*(uint32_t *)ctx;
+  return 0;
+}
+
+/* No cancel in flight and nothing waiting for the store: the reports of
+ * cancel-on-disconnect have been stored. A scan of the orders in memory,
+ * run only while stopping. */
+static bool settled(omsd_t *d) {
+  oms_engine_stats_t st;
+  oms_engine_stats(d->engine, &st);
+  if (st.outbox_depth > 0) return false;
+  uint32_t n = 0;
+  oms_order_filter_t f = {.states = 1u << OMS_STATE_PENDING_CANCEL};
+  (void)oms_engine_orders(d->engine, &f, count_order, &n);
+  return n == 0;
+}
+
 static void run(omsd_t *d) {
   int64_t next_timer = 0, last_activity = 0;
   /* Spin (timeout 0) this long after activity: a sleeping core thread costs
@@ -179,6 +203,7 @@ static void run(omsd_t *d) {
       if (w->fd >= 0) w->cb(d, w->ctx, evs[i].events);
     }
     int worked = omsd_poll_engine(d);
+    worked += oms_gateway_pump(d->gw);
     omsd_net_reap(d);
     int64_t t = omsd_now_ns();
     if (n > 0 || worked > 0) last_activity = t;
@@ -188,7 +213,22 @@ static void run(omsd_t *d) {
       omsd_net_on_timer(d);
       next_timer = t + TIMER_NS;
     }
-    if (d->stopping && (oms_gateway_sessions_connected(d->gw) == 0 || t >= d->stop_deadline)) break;
+    if (d->stopping &&
+        ((oms_gateway_sessions_connected(d->gw) == 0 && settled(d)) || t >= d->stop_deadline))
+      break;
+  }
+}
+
+/* After the connections closed (a session that never answered the Logout
+ * is cancelled on disconnect only now): polls the engine until its cancels
+ * are settled and stored, 2 s at most. */
+static void settle_engine(omsd_t *d) {
+  int64_t deadline = omsd_now_ns() + STOP_GRACE_NS;
+  for (;;) {
+    omsd_poll_engine(d);
+    if (settled(d) || omsd_now_ns() >= deadline) return;
+    struct timespec ms = {0, OMSD_MS};
+    nanosleep(&ms, NULL);
   }
 }
 
@@ -199,8 +239,10 @@ int omsd_serve(omsd_t *d) {
     run(d);
     status = 0;
   }
+  if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS);
   if (d->conns != NULL) omsd_net_close(d);
-  if (d->engine != NULL) omsd_poll_engine(d);
+  if (d->engine != NULL) settle_engine(d);
+  if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS); /* how far clients were told */
   loop_close(d);
   omsd_unwire(d);
   if (d->lock_fd >= 0 && close(d->lock_fd) != 0)

@@ -277,6 +277,20 @@ static int recover(omsd_t *d) {
   return 0;
 }
 
+/* Reports the events a client was never told of (a crash came between the
+ * event and its report): before any connection, so they precede anything
+ * new and a ResendRequest finds them. */
+static int catch_up(omsd_t *d) {
+  uint32_t n = 0;
+  int rc = oms_gateway_catch_up(d->gw, &n);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"FIX catch-up failed\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  if (n > 0) LOG_WARN("msg=\"FIX reports caught up after a crash\" sessions=%u", n);
+  return 0;
+}
+
 /* One line with every capacity, so a log says what the process was sized for. */
 static void log_capacities(const oms_config_t *c) {
   char line[512];
@@ -296,7 +310,8 @@ int omsd_wire(omsd_t *d, bool check_only) {
   for (size_t v = 0; v < d->cfg->nvenues; v++)
     if (build_venue(d, v) != 0) return -1;
   if (!check_only && recover(d) != 0) return -1;
-  return build_gateway(d);
+  if (build_gateway(d) != 0) return -1;
+  return check_only ? 0 : catch_up(d);
 }
 
 void omsd_unwire(omsd_t *d) {

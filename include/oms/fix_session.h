@@ -50,7 +50,12 @@ typedef enum oms_fix_log_level_e {
 /* What the session asks of the connection and of the application. */
 typedef struct oms_fix_session_io_s {
   /* Writes a whole message to the peer. Returns 0 or a negative OMS_E*;
-   * a failure disconnects the session. Required. */
+   * a failure disconnects the session. Required.
+   * WRITE-AHEAD: send is called only after the store callbacks that number
+   * the message (save_seqnums) and keep it (save_sent) returned 0. When the
+   * store's writes are asynchronous, send must hold the bytes until those
+   * writes are durable (the gateway's outbox does), so that after a crash
+   * no MsgSeqNum the peer received is used again for other content. */
   int (*send)(void *ctx, const char *data, size_t len);
   /* The session is over for this connection: close the socket. reason is a
    * static or session-owned string valid during the call. Required. */

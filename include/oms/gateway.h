@@ -149,6 +149,30 @@ OMS_EXTERN void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev);
 /* Session timers (heartbeats, timeouts); call at least once a second. */
 OMS_EXTERN void oms_gateway_on_timer(oms_gateway_t *gw);
 
+/* WRITE-AHEAD. No byte of a session leaves before its sequence number (and,
+ * for an application message, the message) is durable in the store: bytes
+ * written meanwhile wait in the session's outbox. Call oms_gateway_pump()
+ * whenever the store's durable ticket may have moved (every loop turn, and
+ * when oms_store_durable_fd() fires); it writes what became durable and
+ * returns how many messages it wrote. */
+OMS_EXTERN int oms_gateway_pump(oms_gateway_t *gw);
+
+/* Graceful stop: waits (at most timeout_ns per session) for the queued
+ * messages to become durable and writes them, saves how far each session's
+ * client was told, and marks the stop clean unless a message went out
+ * unstored in this run (the Logout that tells a client its store failed). */
+OMS_EXTERN void oms_gateway_flush(oms_gateway_t *gw, int64_t timeout_ns);
+
+/* After a restart, once the engine recovered and the sessions are added:
+ * after a stop that was not marked clean (oms_gateway_flush), every session
+ * with stored numbers first skips one outbound number, so a Logout that went
+ * out unstored never shares its number with other content; then every event of a session's orders
+ * that its client was never told (a crash between the event and its report) is reported now,
+ * numbered and stored like any report (so resent on ResendRequest); an event already reported is
+ * never reported again. *n_reported (may be NULL) counts the sessions that had something to catch
+ * up. Returns 0 or the store's error. */
+OMS_EXTERN int oms_gateway_catch_up(oms_gateway_t *gw, uint32_t *n_reported);
+
 /* Starts Logout on every logged-on session. Returns how many. */
 OMS_EXTERN int oms_gateway_logout_all(oms_gateway_t *gw, const char *text);
 

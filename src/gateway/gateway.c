@@ -24,6 +24,32 @@
  * Reentrancy: a session's disconnect callback may fire while the gateway is
  * feeding it bytes. The connection is then only marked closing; it is freed
  * when the daemon calls oms_gateway_conn_closed.
+ *
+ * WRITE-AHEAD (what a client is told survives a crash). The session numbers
+ * every outbound message and hands the store its sequence numbers (and, for
+ * application messages, the message) before it writes a byte; the store's
+ * writes are asynchronous (tickets), so the gateway keeps an outbox per
+ * session: bytes written while the session's last store ticket is not yet
+ * durable are queued with that ticket and released, in order, by
+ * oms_gateway_pump() once oms_store_durable_ticket() reaches it, exactly as
+ * the engine's outbox releases venue sends. An outbox and not a synchronous
+ * wait, because a wait would stall the daemon's only thread (every other
+ * session, the venues) for a commit per message, while the outbox lets one
+ * group commit cover the messages of every session. A session ending with
+ * queued bytes (a Logout, a Reject) waits for them: rare, and the peer
+ * should hear why. After a kill -9 no number the client received can be
+ * reused, because no number leaves before it is durable.
+ *
+ * Engine events reach the gateway once durable; the report of each is then
+ * stored like any message, so a crash between the two loses the report. The
+ * reports of events carry ExecID = the event's seq, so the newest stored one
+ * says how far the session's client was told (reported_seq), in the same
+ * row as the report itself: no second write to keep in step. At start
+ * (oms_gateway_catch_up) every later event of the session's orders is
+ * reported (numbered, stored, resent on ResendRequest), and an event at or
+ * below reported_seq is never reported again. A sequence reset deletes the
+ * stored messages, so reported_seq is first saved as a store cursor
+ * ("fix:<session>"), and again at a graceful stop, as a floor.
  */
 #include "oms/gateway.h"
 
@@ -52,7 +78,12 @@ typedef struct gw_session_s {
   char account[OMS_ID_MAX + 1];
   char key[2 * OMS_ID_MAX + 2]; /* the store's session name "CLIENT-OURS" */
   bool cancel_on_disconnect;
-  uint64_t sent_ticket; /* store ticket of the last outbound message saved */
+  uint64_t sent_ticket;  /* store ticket of the last outbound message saved */
+  uint64_t last_ticket;  /* store ticket of the last save (seqnums or message) */
+  uint64_t reported_seq; /* the newest engine event reported to the client */
+  /* The outbox: records {ticket, len, bytes} from ob_head to ob_len. */
+  char *ob;
+  size_t ob_head, ob_len, ob_cap;
   int store_rc;         /* the store's error that is ending the session, or 0 */
   const char *store_op; /* what failed: "save_seqnums", ... */
   oms_fix_session_t *fs;
@@ -103,6 +134,7 @@ struct oms_gateway_s {
                            * does not know by that name */
   uint64_t exec_seq;
   int64_t boot_s;
+  bool unstored_sent; /* a message went out unstored (a store-failure Logout) */
 };
 
 /* ---- Logging ----------------------------------------------------------------------- */
@@ -175,10 +207,123 @@ static void idx_del(oms_gateway_t *gw, uint16_t sess, const char *clordid) {
 
 static int on_app_msg(void *ctx, const oms_fix_msg_t *m);
 
+/* ---- The outbox ---------------------------------------------------------------------- */
+
+/* Bytes queued beyond this end the session (a client that stops reading, a
+ * store that stopped committing): everything is stored, so a resend after
+ * the reconnect loses nothing. */
+#define OUTBOX_MAX (4u << 20)
+#define OUTBOX_INITIAL (16u << 10) /* allocated with the session: no allocation per message */
+#define OB_HDR (sizeof(uint64_t) + sizeof(uint32_t))
+
+static bool durable(const gw_session_t *s, uint64_t ticket) {
+  return s->gw->cfg.store == NULL || ticket <= oms_store_durable_ticket(s->gw->cfg.store);
+}
+
+static int ob_push(gw_session_t *s, const char *data, size_t len) {
+  size_t need = OB_HDR + len;
+  if (s->ob_head > 0 && s->ob_len + need > s->ob_cap) {
+    memmove(s->ob, s->ob + s->ob_head, s->ob_len - s->ob_head);
+    s->ob_len -= s->ob_head;
+    s->ob_head = 0;
+  }
+  if (s->ob_len + need > s->ob_cap) {
+    size_t cap = s->ob_cap ? s->ob_cap : OUTBOX_INITIAL;
+    while (cap < s->ob_len + need) cap *= 2;
+    if (cap > OUTBOX_MAX) return OMS_EFULL;
+    char *nb = oms__realloc(s->ob, cap);
+    if (nb == NULL) return OMS_ENOMEM;
+    s->ob = nb;
+    s->ob_cap = cap;
+  }
+  uint32_t n = (uint32_t)len;
+  memcpy(s->ob + s->ob_len, &s->last_ticket, sizeof(uint64_t));
+  memcpy(s->ob + s->ob_len + sizeof(uint64_t), &n, sizeof n);
+  memcpy(s->ob + s->ob_len + OB_HDR, data, len);
+  s->ob_len += need;
+  return 0;
+}
+
+static void ob_clear(gw_session_t *s) { s->ob_head = s->ob_len = 0; }
+
+/* Writes the queued messages whose ticket is durable; returns how many. */
+static int ob_pump(gw_session_t *s) {
+  int n = 0;
+  while (s->ob_head < s->ob_len) {
+    uint64_t t;
+    uint32_t len;
+    memcpy(&t, s->ob + s->ob_head, sizeof t);
+    memcpy(&len, s->ob + s->ob_head + sizeof t, sizeof len);
+    if (!durable(s, t)) break;
+    if (s->conn == NULL || s->conn->closing) {
+      ob_clear(s);
+      break;
+    }
+    int rc = s->gw->cfg.io.send(s->gw->cfg.io.ctx, s->conn->id, s->ob + s->ob_head + OB_HDR, len);
+    s->ob_head += OB_HDR + len;
+    n++;
+    if (rc != 0) {
+      ob_clear(s);
+      break;
+    }
+  }
+  if (s->ob_head == s->ob_len) ob_clear(s);
+  return n;
+}
+
+/* The number the client expects next: that of the first message not yet
+ * written (the outbox holds whole messages with their header), or the
+ * session's next number when everything went out. */
+static int64_t ob_first_seq(const gw_session_t *s) {
+  if (s->ob_head == s->ob_len) return s->next_sender;
+  uint32_t len;
+  memcpy(&len, s->ob + s->ob_head + sizeof(uint64_t), sizeof len);
+  const char *m = s->ob + s->ob_head + OB_HDR, *end = m + len;
+  static const char key[] =
+      "\x01"
+      "34=";
+  for (const char *p = m; p + sizeof key - 1 < end; p++) {
+    if (memcmp(p, key, sizeof key - 1) != 0) continue;
+    int64_t v = 0;
+    for (p += sizeof key - 1; p < end && *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+    return v;
+  }
+  return s->next_sender;
+}
+
+/* Waits (bounded) until the outbox can be written, and writes it. */
+static void ob_flush(gw_session_t *s, int64_t timeout_ns) {
+  if (s->ob_head == s->ob_len) return;
+  /* A FAILED store commits nothing until it recovers: no wait then, and the
+   * bytes stay unsent (their numbers could be used again after a crash). */
+  if (s->gw->cfg.store != NULL && !durable(s, s->last_ticket) &&
+      !oms_store_failed(s->gw->cfg.store))
+    (void)oms_store_wait(s->gw->cfg.store, s->last_ticket, timeout_ns);
+  (void)ob_pump(s);
+}
+
+/* A session ended for not reading: its queued messages are stored (a resend
+ * after its next Logon serves them), so only the last one, the Logout that
+ * says why, is written, once durable. */
+static void ob_flush_last(gw_session_t *s, int64_t timeout_ns) {
+  if (s->ob_head == s->ob_len) return;
+  size_t last = s->ob_head;
+  for (size_t at = s->ob_head; at < s->ob_len;) {
+    uint32_t len;
+    memcpy(&len, s->ob + at + sizeof(uint64_t), sizeof len);
+    last = at;
+    at += OB_HDR + len;
+  }
+  s->ob_head = last;
+  ob_flush(s, timeout_ns);
+}
+
 static int io_send(void *ctx, const char *data, size_t len) {
   gw_session_t *s = ctx;
   if (s->conn == NULL || s->conn->closing) return OMS_ECLOSED;
-  return s->gw->cfg.io.send(s->gw->cfg.io.ctx, s->conn->id, data, len);
+  if (s->ob_head == s->ob_len && durable(s, s->last_ticket))
+    return s->gw->cfg.io.send(s->gw->cfg.io.ctx, s->conn->id, data, len);
+  return ob_push(s, data, len);
 }
 
 static void cancel_on_disconnect(gw_session_t *s) {
@@ -196,6 +341,7 @@ static void unbind(gw_session_t *s) {
   if (c == NULL) return;
   s->conn = NULL;
   c->sess = NULL;
+  ob_clear(s);
   cancel_on_disconnect(s);
 }
 
@@ -213,16 +359,20 @@ static void io_disconnect(void *ctx, const char *reason) {
   gw_conn_t *c = s->conn;
   gw_log(s->gw, OMS_FIX_LOG_INFO, "session=%s event=disconnect reason=\"%s\"", s->client, reason);
   if (c == NULL) return;
+  ob_flush(s, INT64_C(1000000000)); /* what is durable goes, the Logout first of all */
   if (s->store_rc != 0 && !c->closing) {
-    /* The session gives up because its store failed: the client is told
-     * why, under the next number (it can not be stored: the session ends,
-     * and the client's ResendRequest after its next Logon sees a gap fill). */
+    /* The session gives up because its store failed. The client is told
+     * why in the one message that is not stored first (the store is what
+     * failed), under the number the client expects next: the first one not
+     * written. A start after a stop that was not clean skips one outbound
+     * number (oms_gateway_catch_up), so this number is never used again. */
     char text[160];
     snprintf(text, sizeof text, "store failure: %s: %s (%s)", s->store_op,
              oms_err_name(s->store_rc), oms_strerror(s->store_rc));
     gw_log(s->gw, OMS_FIX_LOG_ERROR, "session=%s conn=%llu event=logout reason=\"%s\"", s->client,
            (unsigned long long)c->id, text);
-    send_bare_logout(s->gw, c, oms_fix_str(s->ours), oms_fix_str(s->client), s->next_sender, text);
+    send_bare_logout(s->gw, c, oms_fix_str(s->ours), oms_fix_str(s->client), ob_first_seq(s), text);
+    s->gw->unstored_sent = true;
     s->store_rc = 0;
   }
   unbind(s);
@@ -289,18 +439,19 @@ static int st_save_seqnums(void *ctx, int64_t next_sender, int64_t next_target) 
   s->next_sender = next_sender;
   s->next_target = next_target;
   if (s->gw->cfg.store == NULL) return 0;
-  uint64_t t;
-  return store_rc(
-      s, "save_seqnums",
-      oms_store_fix_set_seqnums(s->gw->cfg.store, s->key, next_target, next_sender, &t));
+  return store_rc(s, "save_seqnums",
+                  oms_store_fix_set_seqnums(s->gw->cfg.store, s->key, next_target, next_sender,
+                                            &s->last_ticket));
 }
 
 static int st_save_sent(void *ctx, int64_t seq, const char *data, size_t len) {
   gw_session_t *s = ctx;
   if (s->gw->cfg.store == NULL || len > OMS_STORE_FIX_MSG_MAX) return 0;
-  return store_rc(
-      s, "save_sent",
-      oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &s->sent_ticket));
+  int rc =
+      store_rc(s, "save_sent",
+               oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &s->sent_ticket));
+  if (rc == 0) s->last_ticket = s->sent_ticket;
+  return rc;
 }
 
 static int fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
@@ -316,6 +467,10 @@ static int fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
 static int st_load_sent(void *ctx, int64_t seq, char *buf, size_t cap, size_t *len) {
   gw_session_t *s = ctx;
   if (s->gw->cfg.store == NULL) return OMS_ENOTFOUND;
+  /* A resend reuses numbers already durable, but must follow what is queued:
+   * empty the outbox first (a commit's wait, resends are rare), so the
+   * resent messages go straight out instead of filling it. */
+  ob_flush(s, INT64_C(2000000000));
   /* The store's queries see committed rows only: a message saved a moment
    * ago (a report stored while the client was away) must be committed before
    * it can be resent. Resend requests are rare; the wait is a commit. */
@@ -333,13 +488,26 @@ static int st_load_sent(void *ctx, int64_t seq, char *buf, size_t cap, size_t *l
   return 0;
 }
 
+static void cursor_name(const gw_session_t *s, char *buf, size_t cap) {
+  snprintf(buf, cap, "fix:%s", s->key);
+}
+
+static int save_cursor(gw_session_t *s) {
+  char name[sizeof s->key + 8];
+  cursor_name(s, name, sizeof name);
+  return oms_store_cursor_set(s->gw->cfg.store, name, s->reported_seq, &s->last_ticket);
+}
+
 static int st_reset(void *ctx) {
   gw_session_t *s = ctx;
   s->next_sender = s->next_target = 1;
   s->have_seq = true;
   if (s->gw->cfg.store == NULL) return 0;
-  uint64_t t;
-  return store_rc(s, "reset", oms_store_fix_reset(s->gw->cfg.store, s->key, &t));
+  /* The cursor first: it must be durable before the reports saying the
+   * same are deleted (the store commits in ticket order). */
+  int rc = store_rc(s, "save_cursor", save_cursor(s));
+  if (rc != 0) return rc;
+  return store_rc(s, "reset", oms_store_fix_reset(s->gw->cfg.store, s->key, &s->last_ticket));
 }
 
 /* ---- Create / destroy ------------------------------------------------------------------ */
@@ -377,6 +545,7 @@ void oms_gateway_destroy(oms_gateway_t *gw) {
   if (gw == NULL) return;
   for (size_t i = 0; i < gw->nsessions; i++) {
     oms_fix_session_destroy(gw->sessions[i]->fs);
+    oms__free(gw->sessions[i]->ob);
     oms__free(gw->sessions[i]);
   }
   if (gw->conns != NULL)
@@ -400,6 +569,12 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
   if (gw->nsessions >= MAX_SESSIONS) return OMS_EFULL;
   gw_session_t *s = oms__calloc(1, sizeof *s);
   if (s == NULL) return OMS_ENOMEM;
+  s->ob = oms__malloc(OUTBOX_INITIAL);
+  if (s->ob == NULL) {
+    oms__free(s);
+    return OMS_ENOMEM;
+  }
+  s->ob_cap = OUTBOX_INITIAL;
   s->gw = gw;
   s->idx = (uint16_t)gw->nsessions;
   snprintf(s->client, sizeof s->client, "%s", sc->client_comp_id);
@@ -426,6 +601,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
                                 .ctx = s};
   int rc = oms_fix_session_create(&fc, &io, &st, &gw->cfg.clock, &s->fs);
   if (rc != 0) {
+    oms__free(s->ob);
     oms__free(s);
     return rc;
   }
@@ -614,6 +790,7 @@ int oms_gateway_conn_logout(oms_gateway_t *gw, uint64_t conn, const char *text) 
     gw_log(gw, OMS_FIX_LOG_WARN, "session=%s conn=%llu event=logout reason=\"%s\"", s->client,
            (unsigned long long)conn, text);
     (void)oms_fix_session_logout(s->fs, text);
+    ob_flush_last(s, INT64_C(1000000000));
     /* No wait for the client's answer: the session ends now. */
     oms_fix_session_reset_connection(s->fs);
     unbind(s);
@@ -1322,7 +1499,8 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   if (ev->seq == 0 || !oms_event_is_order(ev->type) || ev->type == OMS_EVT_NONE) return;
   const oms_order_t *o = &ev->order;
   gw_session_t *s = session_of(gw, o);
-  if (s == NULL) return;
+  if (s == NULL || ev->seq <= s->reported_seq) return; /* told already (catch-up) */
+  s->reported_seq = ev->seq;
   track_t *t = track_find(gw, o->order_id);
   const char *cur = t != NULL ? t->cur : o->cur_client_order_id;
   const char *pend = t != NULL && t->pend_kind != 0 ? t->pend : NULL;
@@ -1396,4 +1574,140 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
     if (strcmp(t->cur, o->client_order_id) != 0) idx_del(gw, s->idx, t->cur);
     track_del(gw, t);
   }
+}
+
+/* ---- Write-ahead: the outbox and the catch-up after a restart ------------------------------ */
+
+int oms_gateway_pump(oms_gateway_t *gw) {
+  int n = 0;
+  for (size_t i = 0; i < gw->nsessions; i++)
+    if (gw->sessions[i]->ob_head < gw->sessions[i]->ob_len) n += ob_pump(gw->sessions[i]);
+  return n;
+}
+
+/* The cursor that says the last run stopped with every number it wrote
+ * stored (1), or is running or died (0). */
+#define CLEAN_CURSOR "fix:clean-stop"
+
+void oms_gateway_flush(oms_gateway_t *gw, int64_t timeout_ns) {
+  for (size_t i = 0; i < gw->nsessions; i++) {
+    gw_session_t *s = gw->sessions[i];
+    ob_flush(s, timeout_ns);
+    if (gw->cfg.store != NULL) (void)save_cursor(s);
+  }
+  uint64_t t;
+  if (gw->cfg.store != NULL && !gw->unstored_sent &&
+      oms_store_cursor_set(gw->cfg.store, CLEAN_CURSOR, 1, &t) == 0)
+    (void)oms_store_wait(gw->cfg.store, t, timeout_ns);
+}
+
+/* After a stop that was not clean (a crash, or a run that sent a Logout it
+ * could not store), every session that has numbers skips one outbound
+ * number: the one an unstored Logout may have used is never used again with
+ * other content. A client that expected it asks for it and gets a gap fill.
+ * Then the mark says "running" until the next clean stop. */
+static int skip_after_unclean_stop(oms_gateway_t *gw) {
+  oms_store_t *st = gw->cfg.store;
+  uint64_t clean = 0;
+  int rc = oms_store_cursor_get(st, CLEAN_CURSOR, &clean);
+  if (rc != 0 && rc != OMS_ENOTFOUND) return rc;
+  for (size_t i = 0; i < gw->nsessions && clean != 1; i++) {
+    gw_session_t *s = gw->sessions[i];
+    int64_t in = 1, out = 1;
+    uint64_t t;
+    rc = oms_store_fix_get_seqnums(st, s->key, &in, &out);
+    if (rc == OMS_ENOTFOUND) continue;
+    if (rc == 0) rc = oms_store_fix_set_seqnums(st, s->key, in, out + 1, &t);
+    if (rc != 0) return rc;
+    s->have_seq = false;
+    gw_log(gw, OMS_FIX_LOG_WARN, "session=%s event=skip_seqnum after=unclean_stop next_sender=%lld",
+           s->client, (long long)(out + 1));
+  }
+  uint64_t t;
+  rc = oms_store_cursor_set(st, CLEAN_CURSOR, 0, &t);
+  return rc != 0 ? rc : oms_store_flush(st, INT64_C(5000000000));
+}
+
+/* The newest event a session's stored messages reported: the ExecID of its
+ * last ExecutionReport that names an event (all digits). */
+typedef struct scan_s {
+  oms_fix_msg_t *m;
+  uint64_t max;
+} scan_t;
+
+static int scan_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
+  scan_t *sc = ctx;
+  (void)seqnum;
+  size_t used;
+  oms_fix_str_t id;
+  if (oms_fix_parse(msg, len, NULL, sc->m, &used, NULL) != 0 ||
+      !oms_fix_msg_is(sc->m, OMS_FIX_MSG_ExecutionReport) ||
+      oms_fix_msg_get_str(sc->m, OMS_FIX_TAG_ExecID, &id) != 0 || id.len == 0 || id.len > 19)
+    return 0;
+  uint64_t v = 0;
+  for (size_t i = 0; i < id.len; i++) {
+    if (id.ptr[i] < '0' || id.ptr[i] > '9') return 0;
+    v = v * 10 + (uint64_t)(id.ptr[i] - '0');
+  }
+  if (v > sc->max) sc->max = v;
+  return 0;
+}
+
+#define SCAN_WINDOW 256
+
+static int reported_from_store(gw_session_t *s, oms_fix_msg_t *m) {
+  oms_store_t *st = s->gw->cfg.store;
+  char name[sizeof s->key + 8];
+  cursor_name(s, name, sizeof name);
+  uint64_t floor = 0;
+  int rc = oms_store_cursor_get(st, name, &floor);
+  if (rc != 0) return rc;
+  int64_t in = 1, out = 1;
+  rc = oms_store_fix_get_seqnums(st, s->key, &in, &out);
+  if (rc != 0 && rc != OMS_ENOTFOUND) return rc;
+  /* Reports are stored in event order: the newest window holding one says. */
+  scan_t sc = {.m = m, .max = 0};
+  for (int64_t hi = out - 1; hi >= 1 && sc.max == 0; hi -= SCAN_WINDOW) {
+    int64_t lo = hi - SCAN_WINDOW + 1;
+    rc = oms_store_fix_fetch_sent(st, s->key, lo < 1 ? 1 : lo, hi, scan_cb, &sc);
+    if (rc != 0) return rc;
+  }
+  s->reported_seq = sc.max > floor ? sc.max : floor;
+  return 0;
+}
+
+static int catch_up_cb(void *ctx, const oms_event_t *ev) {
+  oms_gateway_on_event(ctx, ev);
+  return 0;
+}
+
+int oms_gateway_catch_up(oms_gateway_t *gw, uint32_t *n_reported) {
+  if (n_reported != NULL) *n_reported = 0;
+  oms_store_t *st = gw->cfg.store;
+  if (st == NULL || gw->nsessions == 0) return 0;
+  int rc = skip_after_unclean_stop(gw);
+  if (rc != 0) return rc;
+  /* Queries see committed rows only: what the engine appended at recovery. */
+  rc = oms_store_flush(st, INT64_C(5000000000));
+  if (rc != 0) return rc;
+  oms_fix_msg_t *m = oms__malloc(sizeof *m);
+  if (m == NULL) return OMS_ENOMEM;
+  uint64_t from = UINT64_MAX;
+  for (size_t i = 0; i < gw->nsessions && rc == 0; i++) {
+    rc = reported_from_store(gw->sessions[i], m);
+    if (rc == 0 && gw->sessions[i]->reported_seq < from) from = gw->sessions[i]->reported_seq;
+  }
+  oms__free(m);
+  if (rc != 0) return rc;
+  uint64_t before[MAX_SESSIONS];
+  for (size_t i = 0; i < gw->nsessions; i++) before[i] = gw->sessions[i]->reported_seq;
+  rc = oms_store_events_from(st, from + 1, 0, catch_up_cb, gw);
+  for (size_t i = 0; i < gw->nsessions; i++) {
+    gw_session_t *s = gw->sessions[i];
+    if (s->reported_seq == before[i]) continue;
+    gw_log(gw, OMS_FIX_LOG_WARN, "session=%s event=catch_up reported_from=%llu reported_to=%llu",
+           s->client, (unsigned long long)before[i], (unsigned long long)s->reported_seq);
+    if (n_reported != NULL) (*n_reported)++;
+  }
+  return rc;
 }

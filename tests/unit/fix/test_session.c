@@ -767,6 +767,31 @@ static void test_reset_seq_num_flag_restarts_both_sides_at_one(void **state) {
   assert_int_equal(h->store.next_target, 2);
 }
 
+/* Write-ahead at the session level: a message whose number (or, for an
+ * application message, whose copy) the store refused is never written. */
+static void test_nothing_is_written_when_the_store_refuses_the_number(void **state) {
+  harness_t *h = *state;
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  h->store.fail_save_seqnums = 1;
+  size_t before = h->nout;
+  assert_int_equal(peer(h, "A", 1, "98=0|108=30|"), OMS_EIO); /* the Logon answer */
+  assert_int_equal(h->nout, before);
+  h->store.fail_save_seqnums = 0;
+  logon(h, 1);
+  before = h->nout;
+  h->store.fail_save_seqnums = 1;
+  assert_int_equal(peer(h, "1", 2, "112=T|"), OMS_EIO); /* the Heartbeat answer */
+  assert_int_equal(h->nout, before);
+  h->store.fail_save_seqnums = 0;
+  logon(h, 2);
+  before = h->nout;
+  h->store.fail_save_sent = 1;
+  oms_fix_business_reject_t br = {
+      .ref_seq_num = 1, .ref_msg_type = oms_fix_str("D"), .reason = 3, .text = oms_fix_str("x")};
+  assert_int_equal(oms_fix_session_send_business_reject(h->s, &br), OMS_EIO);
+  assert_int_equal(h->nout, before);
+}
+
 static void test_store_failures_disconnect(void **state) {
   harness_t *h = *state;
   h->store.fail_load_seqnums = 1;
@@ -1019,6 +1044,7 @@ int main(void) {
       T(test_logon_ahead_of_expected_asks_for_resend),
       T(test_reset_seq_num_flag_restarts_both_sides_at_one),
       T(test_store_failures_disconnect),
+      T(test_nothing_is_written_when_the_store_refuses_the_number),
       T(test_send_failure_disconnects),
       T(test_app_send_contract),
       T(test_app_message_while_disconnected_is_stored_for_resend),

@@ -50,6 +50,7 @@ typedef struct world_s {
   char checked[32];   /* the CompID it was asked about */
   int logons_ok, logons_failed;
   char why[64]; /* of the last failed logon */
+  int mute;     /* events do not reach the gateway (a crash before their report) */
 } world_t;
 
 static int io_send(void *ctx, uint64_t conn, const char *d, size_t n) {
@@ -97,7 +98,7 @@ static void io_logon_done(void *ctx, uint64_t conn, oms_fix_str_t comp_id, bool 
 
 static void on_event(void *ctx, const oms_event_t *ev) {
   world_t *w = ctx;
-  oms_gateway_on_event(w->gw, ev);
+  if (!w->mute) oms_gateway_on_event(w->gw, ev);
 }
 
 static world_t *make_with(bool cod, oms_store_t *store);
@@ -275,6 +276,252 @@ static void new_limit(world_t *w, int conn, const char *clordid, const char *sid
   snprintf(body, sizeof body, "11=%s|55=BTC-USD|54=%s|" TT "38=%s|40=2|44=%s|59=1|%s", clordid,
            side, qty, px, extra ? extra : "");
   send_raw(w, conn, "D", body);
+}
+
+/* ---- Write-ahead ------------------------------------------------------------------ */
+
+static world_t *restart(world_t *w, bool cod, oms_store_t *st);
+
+/* The memory store with its durability held back at a ticket: its vtable is
+ * swapped for one whose durable_ticket and wait answer from the limit. */
+static uint64_t held_at = UINT64_MAX;
+static oms_store_vtbl_t held_vt;
+static const oms_store_vtbl_t *mem_vt;
+
+static uint64_t held_durable(const oms_store_t *s) {
+  uint64_t t = mem_vt->durable_ticket(s);
+  return t < held_at ? t : held_at;
+}
+
+static int held_wait(oms_store_t *s, uint64_t ticket, int64_t timeout_ns) {
+  (void)timeout_ns;
+  return ticket <= held_durable(s) ? mem_vt->wait(s, ticket, 0) : OMS_ETIMEDOUT;
+}
+
+static oms_store_t *held_store(void) {
+  oms_store_t *mem;
+  assert_int_equal(oms_store_memory_create(NULL, &mem), 0);
+  mem_vt = mem->vt;
+  held_vt = *mem->vt;
+  held_vt.durable_ticket = held_durable;
+  held_vt.wait = held_wait;
+  mem->vt = &held_vt;
+  held_at = UINT64_MAX;
+  return mem;
+}
+
+static void test_no_byte_leaves_before_its_sequence_number_is_durable(void **state) {
+  (void)state;
+  oms_store_t *st = held_store();
+  world_t *w = make_with(true, st);
+  held_at = oms_store_durable_ticket(st); /* nothing more becomes durable */
+  logon(w, 1, "CLIENT1", "pw1");
+  assert_int_equal(w->out[1].len, 0); /* the Logon waits for its MsgSeqNum */
+  assert_int_equal(oms_gateway_pump(w->gw), 0);
+  assert_int_equal(w->out[1].len, 0);
+  held_at = UINT64_MAX;
+  assert_int_equal(oms_gateway_pump(w->gw), 1);
+  oms_fix_msg_t *m = expect(w, 1, "A");
+  assert_string_equal(val(m, 34), "1");
+  /* a TestRequest answered while the store lags: queued behind, in order */
+  held_at = oms_store_durable_ticket(st);
+  send_raw(w, 1, "1", "112=T1|");
+  send_raw(w, 1, "1", "112=T2|");
+  assert_int_equal(w->out[1].len, w->out[1].read);
+  held_at = UINT64_MAX;
+  assert_int_equal(oms_gateway_pump(w->gw), 2);
+  conn_out_t *o = &w->out[1];
+  oms_fix_msg_t hb;
+  size_t used;
+  assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &hb, &used, NULL), 0);
+  assert_string_equal(val(&hb, 112), "T1");
+  assert_string_equal(val(&hb, 34), "2");
+  o->read += used;
+  assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &hb, &used, NULL), 0);
+  assert_string_equal(val(&hb, 112), "T2");
+  o->read += used;
+  /* a Logout that never becomes durable is never written: the session ends */
+  held_at = oms_store_durable_ticket(st);
+  send_raw(w, 1, "5", "");
+  assert_int_equal(w->out[1].len, w->out[1].read);
+  assert_true(w->out[1].closed);
+  oms_gateway_conn_closed(w->gw, 1);
+  held_at = UINT64_MAX;
+  assert_int_equal(oms_gateway_pump(w->gw), 0);
+  assert_int_equal(w->out[1].len, w->out[1].read);
+  oms_gateway_flush(w->gw, 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
+static void test_the_outbox_grows_keeps_order_and_has_a_bound(void **state) {
+  (void)state;
+  oms_store_t *st = held_store();
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  held_at = oms_store_durable_ticket(st);
+  for (int i = 0; i < 400; i++) send_raw(w, 1, "1", "112=T|");
+  assert_int_equal(w->out[1].len, w->out[1].read);
+  held_at = UINT64_MAX;
+  assert_int_equal(oms_gateway_pump(w->gw), 400);
+  for (int i = 0; i < 400; i++) {
+    oms_fix_msg_t m;
+    size_t used;
+    conn_out_t *o = &w->out[1];
+    assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &m, &used, NULL), 0);
+    o->read += used;
+    assert_int_equal(atoi(val(&m, 34)), i + 2);
+  }
+  /* a session whose bytes can not leave is ended at the bound, not grown
+   * without end; what it numbered is stored, a resend serves it */
+  held_at = oms_store_durable_ticket(st);
+  int sent = 0;
+  while (!w->out[1].closed && sent < 100000) {
+    send_raw(w, 1, "1", "112=T|");
+    sent++;
+  }
+  assert_true(w->out[1].closed);
+  assert_true(sent > 1000);
+  oms_gateway_conn_closed(w->gw, 1);
+  held_at = UINT64_MAX;
+  /* a graceful stop saves how far each client was told */
+  oms_gateway_flush(w->gw, 0);
+  uint64_t cursor = 99;
+  assert_int_equal(oms_store_cursor_get(st, "fix:CLIENT1-OMS", &cursor), 0);
+  assert_int_equal(cursor, 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
+static void test_a_sequence_reset_does_not_report_the_history_again(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "r1", "1", "0.1", "60000", NULL);
+  run_ms(w, 5);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  send_raw(w, 1, "5", "");
+  oms_gateway_conn_closed(w->gw, 1);
+  /* the client starts over: 141=Y deletes the stored reports */
+  w->seq[1] = 1;
+  memset(&w->out[1], 0, sizeof w->out[1]);
+  assert_int_equal(oms_gateway_conn_open(w->gw, 1), 0);
+  send_raw(w, 1, "A", "98=0|108=30|554=pw1|141=Y|");
+  oms_fix_msg_t *m = expect(w, 1, "A");
+  assert_string_equal(val(m, 141), "Y");
+  w = restart(w, false, st);
+  uint32_t n = 9;
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0);
+  assert_int_equal(n, 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
+static void test_a_resend_follows_what_is_queued(void **state) {
+  (void)state;
+  oms_store_t *st = held_store();
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  held_at = oms_store_durable_ticket(st);
+  for (int i = 0; i < 50; i++) send_raw(w, 1, "1", "112=T|");
+  held_at = UINT64_MAX;
+  /* no pump: the resend itself empties the outbox first, in order */
+  send_raw(w, 1, "2", "7=1|16=0|");
+  for (int i = 0; i < 50; i++) {
+    oms_fix_msg_t m;
+    size_t used;
+    conn_out_t *o = &w->out[1];
+    assert_int_equal(oms_fix_parse(o->buf + o->read, o->len - o->read, NULL, &m, &used, NULL), 0);
+    o->read += used;
+    assert_true(oms_fix_msg_is(&m, "0"));
+    assert_int_equal(atoi(val(&m, 34)), i + 2);
+  }
+  oms_fix_msg_t *m = expect(w, 1, "4");
+  assert_string_equal(val(m, 34), "1");
+  assert_string_equal(val(m, 36), "52");
+  assert_int_equal(oms_gateway_pump(w->gw), 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
+static void test_events_never_reported_are_caught_up_after_a_restart(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "c1", "1", "0.1", "60000", NULL);
+  run_ms(w, 5);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  /* the cancel's events are stored, and the daemon dies before their
+   * reports are */
+  w->mute = 1;
+  send_raw(w, 1, "F", "11=c1x|41=c1|55=BTC-USD|54=1|" TT);
+  run_ms(w, 5);
+  assert_int_equal(w->out[1].len, w->out[1].read);
+  w = restart(w, false, st);
+  uint32_t n = 9;
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0);
+  assert_int_equal(n, 1);
+  /* once stored, a report is never made again */
+  w = restart(w, false, st);
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0);
+  assert_int_equal(n, 0);
+  logon(w, 1, "CLIENT1", "pw1");
+  /* each start after a crash skipped one number (4, then 7); 5 and 6 are
+   * the caught-up reports */
+  oms_fix_msg_t *m = expect(w, 1, "A");
+  assert_string_equal(val(m, 34), "8");
+  send_raw(w, 1, "2", "7=4|16=0|");
+  m = expect(w, 1, "4");
+  assert_string_equal(val(m, 34), "4");
+  assert_string_equal(val(m, 123), "Y");
+  assert_string_equal(val(m, 36), "5");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 34), "5");
+  assert_string_equal(val(m, 43), "Y");
+  assert_string_equal(val(m, 39), "6");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 34), "6");
+  assert_string_equal(val(m, 39), "4");
+  assert_string_equal(val(m, 11), "c1");
+  m = expect(w, 1, "4");
+  assert_string_equal(val(m, 34), "7"); /* 7 skipped, 8 the Logon: both admin */
+  assert_string_equal(val(m, 36), "9");
+  destroy(w);
+  oms_store_close(st);
+}
+
+/* A number skipped after a crash protects the one an unstored Logout may
+ * have used; after a clean stop nothing is skipped. */
+static void test_a_clean_stop_skips_no_number_and_a_crash_skips_one(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  world_t *w = make_with(false, st);
+  uint32_t n;
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0); /* new: nothing to skip */
+  logon(w, 1, "CLIENT1", "pw1");
+  assert_string_equal(val(expect(w, 1, "A"), 34), "1");
+  oms_gateway_flush(w->gw, INT64_C(1000000000));
+  w = restart(w, false, st);
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0);
+  logon(w, 1, "CLIENT1", "pw1");
+  assert_string_equal(val(expect(w, 1, "A"), 34), "2"); /* clean: no skip */
+  w = restart(w, false, st);                            /* a crash */
+  assert_int_equal(oms_gateway_catch_up(w->gw, &n), 0);
+  logon(w, 1, "CLIENT1", "pw1");
+  assert_string_equal(val(expect(w, 1, "A"), 34), "4"); /* 3 skipped */
+  destroy(w);
+  oms_store_close(st);
 }
 
 /* ---- Tests ---------------------------------------------------------------------- */
@@ -1255,6 +1502,12 @@ static void test_stop_trigger_is_reported_as_restated(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_logon_and_limit_order_gets_pending_new_then_new),
+      cmocka_unit_test(test_no_byte_leaves_before_its_sequence_number_is_durable),
+      cmocka_unit_test(test_events_never_reported_are_caught_up_after_a_restart),
+      cmocka_unit_test(test_a_clean_stop_skips_no_number_and_a_crash_skips_one),
+      cmocka_unit_test(test_a_resend_follows_what_is_queued),
+      cmocka_unit_test(test_the_outbox_grows_keeps_order_and_has_a_bound),
+      cmocka_unit_test(test_a_sequence_reset_does_not_report_the_history_again),
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),

@@ -1,0 +1,588 @@
+/*
+ * e2e_crash.c - what a FIX client is told survives kill -9 of omsd.
+ *
+ * A FIX client of our own (liboms' builder and parser over a real socket)
+ * sends a stream of orders (fills, IOC cancels, resting orders) to a real
+ * omsd, which is killed with SIGKILL at random moments (also during Logon
+ * and resend), restarted on the same data directory and logged on to again
+ * with the client's sequence numbers and a ResendRequest for what it
+ * missed. The client keeps every message it received, by MsgSeqNum, and
+ * checks:
+ *   - no MsgSeqNum is ever received twice with different content (a resend
+ *     is compared field by field with the first copy, header times aside;
+ *     a gap fill may only cover numbers that carried admin messages);
+ *   - no engine event is reported twice under two numbers (ExecID);
+ *   - at the end every order of the session in the SQLite store (the truth)
+ *     has been reported with its latest state: the newest report of the
+ *     order carries the order's last event (ExecID), its OrdStatus and its
+ *     CumQty.
+ * Then a graceful stop (SIGTERM) of a cancel-on-disconnect session: the
+ * final Cancelled reports are resent after the restart.
+ *
+ * usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oms/decimal.h"
+#include "oms/error.h"
+#include "oms/fix.h"
+#include "oms/fix_tags.h"
+
+static int failures;
+#define CHECK(cond, ...)                                              \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                   \
+      fprintf(stderr, "\n");                                          \
+      failures++;                                                     \
+    }                                                                 \
+  } while (0)
+
+static const char *g_omsd, *g_conf;
+static char g_work[512], g_data[600], g_log[600];
+static int g_port;
+static pid_t g_pid = -1;
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- omsd -------------------------------------------------------------------------- */
+
+static int connect_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  bind(fd, (struct sockaddr *)&a, sizeof a);
+  getsockname(fd, (struct sockaddr *)&a, &n);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+static int start_omsd(void) {
+  g_pid = fork();
+  if (g_pid == 0) {
+    if (!freopen(g_log, "a", stderr)) _exit(126);
+    char port[16];
+    snprintf(port, sizeof port, "%d", g_port);
+    execl(g_omsd, g_omsd, "--config", g_conf, "--port", port, "--data-dir", g_data, "--durability",
+          "os", (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 500; i++) {
+    int fd = connect_port();
+    if (fd >= 0) {
+      close(fd);
+      return 0;
+    }
+    usleep(10000);
+  }
+  return -1;
+}
+
+static void kill9(void) {
+  kill(g_pid, SIGKILL);
+  waitpid(g_pid, NULL, 0);
+  g_pid = -1;
+}
+
+static int stop_omsd(void) {
+  kill(g_pid, SIGTERM);
+  int st = 0;
+  for (int i = 0; i < 1000; i++) {
+    if (waitpid(g_pid, &st, WNOHANG) == g_pid) {
+      g_pid = -1;
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    usleep(10000);
+  }
+  kill9();
+  return -2;
+}
+
+/* ---- The client: one FIX session, its sequence numbers kept across runs ------------ */
+
+#define MAX_SEQ 200000
+#define MAX_EXEC 1000000
+#define MAX_ORDERS 100000
+
+typedef struct rx_s {
+  char *content; /* the fields but header times and flags, NULL if not received */
+  int app;
+  int gap_filled;
+} rx_t;
+
+typedef struct report_s {
+  uint64_t exec; /* the newest event reported for the order */
+  char status;
+  char cum[32];
+} report_t;
+
+typedef struct client_s {
+  const char *comp, *password;
+  int fd;
+  int64_t out_seq, in_seq;
+  int64_t resend_asked; /* > 0 while our ResendRequest is open */
+  int logged_on, logout_seen;
+  char rbuf[1 << 20];
+  size_t rlen;
+  rx_t rx[MAX_SEQ];
+  int64_t exec_seq[MAX_EXEC]; /* MsgSeqNum each ExecID came with */
+  report_t rep[MAX_ORDERS];   /* by OrderID */
+  int64_t last_rx_ms;
+  int received;
+} client_t;
+
+static int send_raw(client_t *c, const char *type, int64_t seq, int poss_dup,
+                    void (*body)(oms_fix_builder_t *, void *), void *arg) {
+  char buf[2048];
+  oms_fix_builder_t b;
+  int64_t t = now_ns();
+  oms_fix_header_t h = {.msg_type = type,
+                        .sender_comp_id = c->comp,
+                        .target_comp_id = "OMS",
+                        .msg_seq_num = seq,
+                        .sending_time_ns = t,
+                        .poss_dup = poss_dup,
+                        .orig_sending_time_ns = poss_dup ? t : 0};
+  oms_fix_builder_begin_header(&b, buf, sizeof buf, &h);
+  if (body) body(&b, arg);
+  size_t len;
+  if (oms_fix_builder_finish(&b, &len) != 0) return -1;
+  if (c->fd < 0) return -1;
+  return send(c->fd, buf, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+static int send_msg(client_t *c, const char *type, void (*body)(oms_fix_builder_t *, void *),
+                    void *arg) {
+  return send_raw(c, type, c->out_seq++, 0, body, arg);
+}
+
+static void logon_body(oms_fix_builder_t *b, void *arg) {
+  oms_fix_add_int(b, OMS_FIX_TAG_EncryptMethod, 0);
+  oms_fix_add_int(b, OMS_FIX_TAG_HeartBtInt, 30);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_Password, arg);
+}
+
+static void resend_body(oms_fix_builder_t *b, void *arg) {
+  oms_fix_add_int(b, OMS_FIX_TAG_BeginSeqNo, *(int64_t *)arg);
+  oms_fix_add_int(b, OMS_FIX_TAG_EndSeqNo, 0);
+}
+
+static void gap_fill_body(oms_fix_builder_t *b, void *arg) {
+  oms_fix_add_char(b, OMS_FIX_TAG_GapFillFlag, 'Y');
+  oms_fix_add_int(b, OMS_FIX_TAG_NewSeqNo, *(int64_t *)arg);
+}
+
+static void heartbeat_body(oms_fix_builder_t *b, void *arg) {
+  oms_fix_add_str(b, OMS_FIX_TAG_TestReqID, *(oms_fix_str_t *)arg);
+}
+
+typedef struct order_s {
+  char clordid[32];
+  char side;
+  char tif;
+  const char *px;
+  char qty[16];
+} order_t;
+
+static void order_body(oms_fix_builder_t *b, void *arg) {
+  const order_t *o = arg;
+  oms_fix_add_cstr(b, OMS_FIX_TAG_ClOrdID, o->clordid);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, "BTC-USD");
+  oms_fix_add_char(b, OMS_FIX_TAG_Side, o->side);
+  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now_ns());
+  oms_fix_add_cstr(b, OMS_FIX_TAG_OrderQty, o->qty);
+  oms_fix_add_char(b, OMS_FIX_TAG_OrdType, '2');
+  oms_fix_add_cstr(b, OMS_FIX_TAG_Price, o->px);
+  oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, o->tif);
+}
+
+/* The fields that must be equal in every copy of a message. */
+static char *content_of(const oms_fix_msg_t *m) {
+  size_t cap = m->len + 1, n = 0;
+  char *s = malloc(cap);
+  for (size_t i = 0; i < m->nfields; i++) {
+    uint32_t tag = m->fields[i].tag;
+    if (tag == OMS_FIX_TAG_BodyLength || tag == OMS_FIX_TAG_CheckSum ||
+        tag == OMS_FIX_TAG_SendingTime || tag == OMS_FIX_TAG_OrigSendingTime ||
+        tag == OMS_FIX_TAG_PossDupFlag || tag == OMS_FIX_TAG_PossResend)
+      continue;
+    oms_fix_str_t v = oms_fix_msg_value(m, i);
+    n += (size_t)snprintf(s + n, cap - n, "%u=%.*s|", (unsigned)tag, (int)v.len, v.ptr);
+  }
+  return s;
+}
+
+static int is_app(oms_fix_str_t t) {
+  static const char *admin[] = {"0", "1", "2", "3", "4", "5", "A"};
+  for (size_t i = 0; i < sizeof admin / sizeof *admin; i++)
+    if (oms_fix_str_eq(t, admin[i])) return 0;
+  return 1;
+}
+
+static uint64_t to_u64(oms_fix_str_t v) {
+  uint64_t x = 0;
+  for (size_t i = 0; i < v.len; i++) {
+    if (v.ptr[i] < '0' || v.ptr[i] > '9') return 0;
+    x = x * 10 + (uint64_t)(v.ptr[i] - '0');
+  }
+  return x;
+}
+
+static void on_report(client_t *c, const oms_fix_msg_t *m, int64_t seq) {
+  oms_fix_str_t exec, oid, cum;
+  char status;
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_ExecID, &exec) != 0 ||
+      oms_fix_msg_get_str(m, OMS_FIX_TAG_OrderID, &oid) != 0 ||
+      oms_fix_msg_get_char(m, OMS_FIX_TAG_OrdStatus, &status) != 0 ||
+      oms_fix_msg_get_str(m, OMS_FIX_TAG_CumQty, &cum) != 0)
+    return;
+  uint64_t e = to_u64(exec), o = to_u64(oid);
+  if (e == 0 || e >= MAX_EXEC || o == 0 || o >= MAX_ORDERS) return; /* not an event */
+  CHECK(c->exec_seq[e] == 0 || c->exec_seq[e] == seq,
+        "event %llu reported twice: MsgSeqNum %lld and %lld", (unsigned long long)e,
+        (long long)c->exec_seq[e], (long long)seq);
+  c->exec_seq[e] = seq;
+  report_t *r = &c->rep[o];
+  if (e >= r->exec) {
+    r->exec = e;
+    r->status = status;
+    snprintf(r->cum, sizeof r->cum, "%.*s", (int)cum.len, cum.ptr);
+  }
+}
+
+/* Keeps message seq; a second copy must say the same. */
+static void keep(client_t *c, const oms_fix_msg_t *m, int64_t seq) {
+  CHECK(seq > 0 && seq < MAX_SEQ, "MsgSeqNum %lld out of the test's range", (long long)seq);
+  if (seq <= 0 || seq >= MAX_SEQ) return;
+  rx_t *r = &c->rx[seq];
+  char *content = content_of(m);
+  if (r->content == NULL) {
+    CHECK(!r->gap_filled || !is_app(m->msg_type), "MsgSeqNum %lld gap-filled, then sent as %s",
+          (long long)seq, content);
+    r->content = content;
+    r->app = is_app(m->msg_type);
+    return;
+  }
+  CHECK(strcmp(r->content, content) == 0, "MsgSeqNum %lld reused:\n  first %s\n  then  %s",
+        (long long)seq, r->content, content);
+  free(content);
+}
+
+static void gap_filled(client_t *c, int64_t from, int64_t to) {
+  for (int64_t k = from; k < to && k < MAX_SEQ; k++) {
+    CHECK(!c->rx[k].app, "MsgSeqNum %lld was %s, then gap-filled", (long long)k, c->rx[k].content);
+    c->rx[k].gap_filled = 1;
+  }
+}
+
+static void handle(client_t *c, const oms_fix_msg_t *m) {
+  int64_t seq = 0, new_seq = 0;
+  int poss_dup = 0, gap_fill = 0;
+  oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
+  oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &poss_dup);
+  c->received++;
+  c->last_rx_ms = mono_ms();
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset)) {
+    oms_fix_msg_get_bool(m, OMS_FIX_TAG_GapFillFlag, &gap_fill);
+    oms_fix_msg_get_int(m, OMS_FIX_TAG_NewSeqNo, &new_seq);
+    CHECK(gap_fill, "SequenceReset in reset mode");
+    gap_filled(c, seq, new_seq);
+    if (seq <= c->in_seq && new_seq > c->in_seq) c->in_seq = new_seq;
+  } else {
+    keep(c, m, seq);
+    if (oms_fix_msg_is(m, OMS_FIX_MSG_ExecutionReport)) on_report(c, m, seq);
+    if (seq == c->in_seq) c->in_seq++;
+    CHECK(seq <= c->in_seq || !poss_dup || c->resend_asked, "PossDup %lld ahead", (long long)seq);
+  }
+  if (seq > c->in_seq && !c->resend_asked && !oms_fix_msg_is(m, OMS_FIX_MSG_Logout)) {
+    c->resend_asked = seq;
+    send_msg(c, OMS_FIX_MSG_ResendRequest, resend_body, &c->in_seq);
+  }
+  if (c->resend_asked && c->in_seq > c->resend_asked) c->resend_asked = 0;
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_Logon)) c->logged_on = 1;
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_TestRequest)) {
+    oms_fix_str_t id;
+    if (oms_fix_msg_get_str(m, OMS_FIX_TAG_TestReqID, &id) == 0)
+      send_msg(c, OMS_FIX_MSG_Heartbeat, heartbeat_body, &id);
+  }
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_ResendRequest)) {
+    /* We keep no orders to resend: gap-fill what omsd lost of ours. */
+    int64_t begin = 0;
+    oms_fix_msg_get_int(m, OMS_FIX_TAG_BeginSeqNo, &begin);
+    if (begin > 0 && begin < c->out_seq)
+      send_raw(c, OMS_FIX_MSG_SequenceReset, begin, 1, gap_fill_body, &c->out_seq);
+  }
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_Logout)) {
+    if (!c->logout_seen && c->logged_on) send_msg(c, OMS_FIX_MSG_Logout, NULL, NULL);
+    c->logout_seen = 1;
+  }
+}
+
+/* Reads for up to ms; returns -1 when the connection is gone. */
+static int pump(client_t *c, int ms) {
+  if (c->fd < 0) return -1;
+  struct pollfd p = {.fd = c->fd, .events = POLLIN};
+  if (poll(&p, 1, ms) <= 0) return 0;
+  ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen, 0);
+  if (n <= 0) {
+    close(c->fd);
+    c->fd = -1;
+    c->rlen = 0;
+    return -1;
+  }
+  c->rlen += (size_t)n;
+  static oms_fix_msg_t m;
+  size_t off = 0;
+  for (;;) {
+    size_t used = 0;
+    int rc = oms_fix_parse(c->rbuf + off, c->rlen - off, NULL, &m, &used, NULL);
+    if (rc == OMS_EAGAIN) break;
+    CHECK(rc == 0, "omsd sent bytes that do not parse");
+    if (rc == 0) handle(c, &m);
+    off += used;
+  }
+  memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+  c->rlen -= off;
+  return 0;
+}
+
+static void disconnect(client_t *c) {
+  if (c->fd >= 0) close(c->fd);
+  c->fd = -1;
+  c->rlen = 0;
+  c->logged_on = c->logout_seen = 0;
+  c->resend_asked = 0;
+}
+
+static int logon(client_t *c) {
+  c->fd = connect_port();
+  if (c->fd < 0) return -1;
+  return send_msg(c, OMS_FIX_MSG_Logon, logon_body, (void *)c->password);
+}
+
+/* Until quiet for quiet_ms with nothing missing, or the connection ends. */
+static void settle(client_t *c, int quiet_ms) {
+  int64_t end = mono_ms() + 10000;
+  c->last_rx_ms = mono_ms();
+  while (mono_ms() < end) {
+    if (pump(c, 20) < 0) return;
+    if (c->logged_on && !c->resend_asked && mono_ms() - c->last_rx_ms >= quiet_ms) return;
+  }
+}
+
+static int g_orders;
+
+static void send_order(client_t *c, unsigned r) {
+  order_t o;
+  snprintf(o.clordid, sizeof o.clordid, "K%d", ++g_orders);
+  snprintf(o.qty, sizeof o.qty, "0.0%u", 1 + r % 9);
+  switch (r % 4) {
+    case 0: o.side = '1', o.tif = '0', o.px = "65500"; break;  /* fills */
+    case 1: o.side = '1', o.tif = '3', o.px = "60000"; break;  /* IOC: cancelled */
+    case 2: o.side = '1', o.tif = '0', o.px = "60000"; break;  /* rests */
+    default: o.side = '2', o.tif = '3', o.px = "64500"; break; /* IOC sell: fills */
+  }
+  send_msg(c, OMS_FIX_MSG_NewOrderSingle, order_body, &o);
+}
+
+/* ---- The store: the truth ------------------------------------------------------------ */
+
+static char fix_status(const char *state, const char *filled) {
+  if (!strcmp(state, "PENDING") || !strcmp(state, "SUBMITTED")) return '0' + 'A' - '0';
+  if (!strcmp(state, "ACCEPTED")) return '0';
+  if (!strcmp(state, "PARTIALLY_FILLED")) return '1';
+  if (!strcmp(state, "FILLED")) return '2';
+  if (!strcmp(state, "CANCELLED")) return '4';
+  if (!strcmp(state, "REJECTED")) return '8';
+  if (!strcmp(state, "PENDING_CANCEL")) return '6';
+  if (!strcmp(state, "PENDING_REPLACE")) return 'E';
+  if (!strcmp(state, "EXPIRED")) return 'C';
+  oms_dec_t f;
+  return oms_dec_parse_cstr(filled, &f) == 0 && oms_dec_is_pos(f) ? '1' : '0';
+}
+
+/* Every order of comp in the store was reported with its latest state. */
+static int verify_store(client_t *c, int *n_orders) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/oms.db", g_data);
+  sqlite3 *db;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    CHECK(0, "cannot open %s", path);
+    return -1;
+  }
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(db,
+                     "SELECT order_id, client_order_id, state, filled_qty, last_event_seq "
+                     "FROM orders WHERE strategy_id = ?1 ORDER BY order_id",
+                     -1, &st, NULL);
+  sqlite3_bind_text(st, 1, c->comp, -1, SQLITE_STATIC);
+  int bad = 0;
+  *n_orders = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    const char *clordid = (const char *)sqlite3_column_text(st, 1);
+    const char *state = (const char *)sqlite3_column_text(st, 2);
+    const char *filled = (const char *)sqlite3_column_text(st, 3);
+    uint64_t last = (uint64_t)sqlite3_column_int64(st, 4);
+    (*n_orders)++;
+    if (id >= MAX_ORDERS) continue;
+    const report_t *r = &c->rep[id];
+    oms_dec_t a = {0}, b = {0};
+    oms_dec_parse_cstr(filled, &a);
+    oms_dec_parse_cstr(r->cum[0] ? r->cum : "0", &b);
+    int ok = r->exec == last && r->status == fix_status(state, filled) && oms_dec_eq(a, b);
+    CHECK(ok,
+          "order %llu (%s) is %s, filled %s, last event %llu in the store; the client was told "
+          "39=%c 14=%s by event %llu",
+          (unsigned long long)id, clordid, state, filled, (unsigned long long)last,
+          r->status ? r->status : '-', r->cum, (unsigned long long)r->exec);
+    bad += !ok;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return bad;
+}
+
+/* ---- The runs ------------------------------------------------------------------------ */
+
+static void crash_run(client_t *c, int kills, unsigned seed) {
+  srand(seed);
+  for (int k = 0; k < kills; k++) {
+    CHECK(start_omsd() == 0, "omsd start %d", k);
+    int64_t kill_at = mono_ms() + rand() % 400;
+    if (logon(c) == 0) {
+      unsigned i = (unsigned)rand();
+      while (mono_ms() < kill_at) {
+        if (pump(c, 1) < 0) break;
+        if (c->logged_on && !c->resend_asked) send_order(c, i++);
+      }
+    }
+    kill9();
+    pump(c, 5);
+    disconnect(c);
+  }
+}
+
+static void final_check(client_t *c) {
+  CHECK(start_omsd() == 0, "omsd start after the kills");
+  CHECK(logon(c) == 0, "logon after the kills");
+  settle(c, 800);
+  CHECK(c->logged_on && !c->resend_asked, "caught up after the kills (in %lld)",
+        (long long)c->in_seq);
+  send_msg(c, OMS_FIX_MSG_Logout, NULL, NULL);
+  c->logout_seen = 1;
+  settle(c, 200);
+  disconnect(c);
+  CHECK(stop_omsd() == 0, "graceful stop");
+  int n = 0, bad = verify_store(c, &n);
+  fprintf(stderr, "e2e_crash: %s: %d orders in the store, %d not reported as stored, %d messages\n",
+          c->comp, n, bad, c->received);
+  CHECK(n > 0, "no order reached the store");
+}
+
+/* Cancel-on-disconnect at a graceful stop: the Cancelled reports are stored
+ * for resend. */
+static void graceful_cod(client_t *c) {
+  CHECK(start_omsd() == 0, "omsd start (cancel on disconnect)");
+  CHECK(logon(c) == 0, "logon (cancel on disconnect)");
+  settle(c, 100);
+  for (int i = 0; i < 3; i++) {
+    order_t o = {.side = '1', .tif = '0', .px = "60000"};
+    snprintf(o.clordid, sizeof o.clordid, "COD%d", i);
+    snprintf(o.qty, sizeof o.qty, "0.0%d", i + 1); /* not a duplicate order for risk */
+    send_msg(c, OMS_FIX_MSG_NewOrderSingle, order_body, &o);
+  }
+  settle(c, 300);
+  kill(g_pid, SIGTERM); /* omsd sends Logout; the client answers it */
+  int64_t end = mono_ms() + 3000;
+  while (mono_ms() < end && pump(c, 20) >= 0) {
+  }
+  disconnect(c);
+  int st = 0;
+  waitpid(g_pid, &st, 0);
+  g_pid = -1;
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "graceful stop status %d", st);
+  /* Restart: the Cancelled reports come by resend. */
+  CHECK(start_omsd() == 0, "omsd restart (cancel on disconnect)");
+  CHECK(logon(c) == 0, "logon after the stop");
+  settle(c, 300);
+  disconnect(c);
+  CHECK(stop_omsd() == 0, "graceful stop");
+  int n = 0, bad = verify_store(c, &n);
+  CHECK(n == 3 && bad == 0, "cancel on disconnect: %d orders, %d not reported", n, bad);
+  int cancelled = 0;
+  for (int i = 0; i < MAX_ORDERS; i++) cancelled += c->rep[i].status == '4';
+  CHECK(cancelled == 3, "%d Cancelled reports received", cancelled);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED]\n");
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  g_omsd = argv[1];
+  g_conf = argv[2];
+  snprintf(g_work, sizeof g_work, "%s", argv[3]);
+  int kills = argc > 4 ? atoi(argv[4]) : 12;
+  unsigned seed = argc > 5 ? (unsigned)strtoul(argv[5], NULL, 10) : (unsigned)time(NULL);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_work, g_work);
+  if (system(cmd) != 0) return 2;
+  snprintf(g_data, sizeof g_data, "%s/data", g_work);
+  snprintf(g_log, sizeof g_log, "%s/omsd.log", g_work);
+  g_port = free_port();
+  fprintf(stderr, "e2e_crash: %d kills, seed %u, log %s\n", kills, seed, g_log);
+
+  static client_t c2 = {.comp = "CLIENT2", .password = "client2-secret", .fd = -1};
+  c2.out_seq = c2.in_seq = 1;
+  crash_run(&c2, kills, seed);
+  final_check(&c2);
+
+  static client_t c1 = {.comp = "CLIENT1", .password = "client1-secret", .fd = -1};
+  c1.out_seq = c1.in_seq = 1;
+  graceful_cod(&c1);
+
+  if (g_pid > 0) kill9();
+  fprintf(stderr, failures ? "e2e_crash: %d failures\n" : "e2e_crash: ok\n", failures);
+  return failures ? 1 : 0;
+}
