@@ -406,7 +406,7 @@ static void test_duplicate_clordid_and_poss_resend(void **state) {
   oms_engine_stats(w->e, &st);
   uint64_t submitted = st.submitted;
   /* the same order again, flagged as a possible resend: its status, no new order */
-  new_limit(w, 1, "d1", "1", "0.5", "60000", "97=Y|");
+  send_raw(w, 1, "D", "97=Y|11=d1|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=60000|59=1|");
   oms_fix_msg_t *m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "I");
   assert_string_equal(val(m, 39), "0");
