@@ -40,6 +40,18 @@
 #include "oms/error.h"
 
 #define MAX_SESSIONS 64
+/* Distinct hub routes (OnBehalfOf 115/116/144) remembered per session for
+ * the later reports of orders that came through them; a session has a few
+ * hubs behind it, not hundreds. */
+#define MAX_ROUTES 16
+
+/* A route kept for later reports: the request's OnBehalfOf fields, written
+ * back as DeliverTo. */
+typedef struct gw_route_s {
+  char comp_id[OMS_ID_MAX + 1];
+  char sub_id[OMS_ID_MAX + 1];
+  char location_id[OMS_ID_MAX + 1];
+} gw_route_t;
 
 typedef struct gw_conn_s gw_conn_t;
 
@@ -62,6 +74,11 @@ typedef struct gw_session_s {
   char *fetch_buf;
   size_t fetch_cap, fetch_len;
   int fetch_found;
+  /* The route of the request being handled (NULL outside on_app_msg): every
+   * synchronous answer goes back the way the request came. */
+  const oms_fix_route_t *reply;
+  uint8_t nroutes;
+  gw_route_t routes[MAX_ROUTES];
 } gw_session_t;
 
 struct gw_conn_s {
@@ -78,6 +95,7 @@ typedef struct track_s {
   uint64_t order_id;
   uint16_t sess;
   char pend_kind; /* 'F', 'G' or 0 */
+  uint8_t route;  /* 1 + index into the session's routes, 0: none */
   char cur[OMS_ID_MAX + 1];
   char pend[OMS_ID_MAX + 1];
 } track_t;
@@ -142,6 +160,12 @@ static void track_del(oms_gateway_t *gw, track_t *t) {
   if (!oms__u64map_del(&gw->track_of, t->order_id)) return;
   oms__slots_give(&gw->track_free, (uint32_t)(t - gw->track));
   t->order_id = 0;
+}
+
+/* An entry kept for nothing but its order's name and no route: free it. */
+static void track_del_if_idle(oms_gateway_t *gw, track_t *t, const oms_order_t *o) {
+  if (t->pend_kind == 0 && t->route == 0 && strcmp(t->cur, o->client_order_id) == 0)
+    track_del(gw, t);
 }
 
 static void idx_key(char *key, uint16_t sess, const char *clordid) {
@@ -372,6 +396,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
   oms_fix_session_config_t fc = {.sender_comp_id = s->ours,
                                  .target_comp_id = s->client,
                                  .max_heartbeat_s = sc->max_heartbeat_s,
+                                 .max_clock_skew_ns = sc->sending_time_tolerance_ns,
                                  .max_msg_len = gw->max_msg_len};
   oms_fix_session_io_t io = {.send = io_send,
                              .disconnect = io_disconnect,
@@ -692,9 +717,63 @@ static void er_from_order(oms_gateway_t *gw, const oms_order_t *o, oms_fix_exec_
   }
 }
 
+/* ---- Reverse routing ---------------------------------------------------------------- */
+
+static int copy_str(char *dst, size_t cap, oms_fix_str_t v);
+
+static bool route_is(const gw_route_t *r, const oms_fix_route_t *v) {
+  return oms_fix_str_eq(v->comp_id, r->comp_id) && oms_fix_str_eq(v->sub_id, r->sub_id) &&
+         oms_fix_str_eq(v->location_id, r->location_id);
+}
+
+/* 1 + the index of the request's route in the session's table (added if
+ * new), or 0: no route, an id too long to keep, or the table full (logged:
+ * the order's later reports then go straight to the counterparty). */
+static uint8_t route_index(gw_session_t *s, const oms_fix_route_t *v) {
+  if (v == NULL || v->comp_id.len == 0) return 0;
+  for (uint8_t i = 0; i < s->nroutes; i++)
+    if (route_is(&s->routes[i], v)) return (uint8_t)(i + 1);
+  gw_route_t r;
+  if (s->nroutes == MAX_ROUTES || copy_str(r.comp_id, sizeof r.comp_id, v->comp_id) != 0 ||
+      (v->sub_id.len && copy_str(r.sub_id, sizeof r.sub_id, v->sub_id) != 0) ||
+      (v->location_id.len && copy_str(r.location_id, sizeof r.location_id, v->location_id) != 0)) {
+    gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=route_not_kept on_behalf_of=%.*s", s->client,
+           (int)v->comp_id.len, v->comp_id.ptr);
+    return 0;
+  }
+  if (!v->sub_id.len) r.sub_id[0] = '\0';
+  if (!v->location_id.len) r.location_id[0] = '\0';
+  s->routes[s->nroutes++] = r;
+  return s->nroutes;
+}
+
+/* The order's later reports follow the route of the last request about it
+ * that named one. */
+static void keep_route(gw_session_t *s, track_t *t) {
+  uint8_t i = route_index(s, s->reply);
+  if (i != 0) t->route = i;
+}
+
+/* The route of tracked order t as views into the session's table. */
+static const oms_fix_route_t *route_of_track(gw_session_t *s, const track_t *t,
+                                             oms_fix_route_t *out) {
+  if (t == NULL || t->route == 0) return NULL;
+  const gw_route_t *r = &s->routes[t->route - 1];
+  out->comp_id = oms_fix_str(r->comp_id);
+  out->sub_id = oms_fix_str(r->sub_id[0] ? r->sub_id : NULL);
+  out->location_id = oms_fix_str(r->location_id[0] ? r->location_id : NULL);
+  return out;
+}
+
 static void send_er(gw_session_t *s, const oms_fix_exec_report_t *er) {
   /* With the client away the session stores the report under its sequence
    * number; the client gets it by ResendRequest when it logs on again. */
+  oms_fix_exec_report_t routed;
+  if (er->deliver_to == NULL && s->reply != NULL) {
+    routed = *er;
+    routed.deliver_to = s->reply;
+    er = &routed;
+  }
   int rc = oms_fix_session_send_exec_report(s->fs, er);
   if (rc != 0)
     gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=send_failed msg=8 error=%s", s->client,
@@ -723,7 +802,8 @@ static void send_new_reject(gw_session_t *s, const oms_fix_new_order_t *no, cons
 
 static void send_cancel_reject(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t orig,
                                const oms_order_t *o, char response_to, int reason,
-                               oms_reason_t code, const char *text) {
+                               oms_reason_t code, const char *text,
+                               const oms_fix_route_t *deliver_to) {
   if (s->conn == NULL || s->conn->closing) return;
   char oid[24], t[OMS_REASON_MAX + 64];
   snprintf(oid, sizeof oid, "%llu", o ? (unsigned long long)o->order_id : 0ULL);
@@ -736,7 +816,8 @@ static void send_cancel_reject(gw_session_t *s, oms_fix_str_t clordid, oms_fix_s
                                 .cxl_rej_reason = reason,
                                 .account = oms_fix_str(s->account),
                                 .transact_time_ns = oms_clock_now(&s->gw->cfg.clock),
-                                .text = oms_fix_str(t)};
+                                .text = oms_fix_str(t),
+                                .deliver_to = deliver_to ? deliver_to : s->reply};
   if (clordid.ptr == NULL) cr.cl_ord_id = oms_fix_str("NONE");
   if (orig.ptr == NULL) cr.orig_cl_ord_id = oms_fix_str("NONE");
   int rc = oms_fix_session_send_cancel_reject(s->fs, &cr);
@@ -777,7 +858,8 @@ static int find_by_current_name(gw_session_t *s, const char *id, oms_order_t *o)
       oms_ord_state_is_terminal(o->state))
     return OMS_ENOTFOUND;
   track_t *t = track_get(s->gw, o->order_id, s->idx, id);
-  if (t != NULL && idx_put(s->gw, s->idx, id, o->order_id) != 0 && t->pend_kind == 0)
+  if (t != NULL && idx_put(s->gw, s->idx, id, o->order_id) != 0 && t->pend_kind == 0 &&
+      t->route == 0)
     track_del(s->gw, t);
   return 0;
 }
@@ -930,8 +1012,13 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     }
     return;
   }
-  if (rc != 0 && res.order.order_id == 0)
+  if (rc != 0 && res.order.order_id == 0) {
     send_new_reject(s, &no, NULL, res.reject.code, res.reject.text);
+  } else if (s->reply != NULL && res.order.order_id != 0) {
+    /* Its reports (acknowledged, filled, ...) come later, as events. */
+    track_t *t = track_get(s->gw, res.order.order_id, s->idx, req.client_order_id);
+    if (t != NULL) keep_route(s, t);
+  }
   /* Otherwise the engine's events answer (SUBMITTED, or REJECTED/DENIED). */
 }
 
@@ -940,20 +1027,21 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
                         oms_fix_str_t account, char response_to, oms_order_t *o) {
   if (!account_ok(s, account) || find_order(s, orig, o) != 0) {
     send_cancel_reject(s, clordid, orig, NULL, response_to, OMS_FIX_CXL_REJ_UNKNOWN_ORDER,
-                       OMS_R_UNKNOWN_ORDER, "unknown order");
+                       OMS_R_UNKNOWN_ORDER, "unknown order", NULL);
     return OMS_ENOTFOUND;
   }
   track_t *t = track_find(s->gw, o->order_id);
   if (t != NULL && t->pend_kind != 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_PENDING,
-                       OMS_R_ORDER_PENDING, "a cancel or replace is already pending");
+                       OMS_R_ORDER_PENDING, "a cancel or replace is already pending", NULL);
     return OMS_ESTATE;
   }
   char id[OMS_ID_MAX + 1];
   if (copy_str(id, sizeof id, clordid) != 0 || idx_find(s->gw, s->idx, id, NULL) ||
       strcmp(id, o->client_order_id) == 0 || strcmp(id, cur_clordid(s->gw, o)) == 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_DUPLICATE_CLORDID,
-                       OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use");
+                       OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use",
+                       NULL);
     return OMS_EDUPLICATE;
   }
   return 0;
@@ -968,9 +1056,10 @@ static track_t *track_pending(gw_session_t *s, const oms_order_t *o, oms_fix_str
   t->pend_kind = kind;
   if (idx_put(s->gw, s->idx, t->pend, o->order_id) != 0) {
     t->pend_kind = 0;
-    if (strcmp(t->cur, o->client_order_id) == 0) track_del(s->gw, t);
+    track_del_if_idle(s->gw, t, o);
     return NULL;
   }
+  keep_route(s, t);
   return t;
 }
 
@@ -980,7 +1069,7 @@ static void untrack_pending(gw_session_t *s, uint64_t order_id, const oms_order_
   if (t->pend_kind != 0) idx_del(s->gw, s->idx, t->pend);
   t->pend_kind = 0;
   t->pend[0] = '\0';
-  if (strcmp(t->cur, o->client_order_id) == 0) track_del(s->gw, t);
+  track_del_if_idle(s->gw, t, o);
 }
 
 static void on_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
@@ -996,14 +1085,14 @@ static void on_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
     return;
   if (track_pending(s, &o, c.cl_ord_id, 'F') == NULL) {
     send_cancel_reject(s, c.cl_ord_id, c.orig_cl_ord_id, &o, OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL,
-                       OMS_FIX_CXL_REJ_OTHER, OMS_R_CAPACITY, "too many orders in flight");
+                       OMS_FIX_CXL_REJ_OTHER, OMS_R_CAPACITY, "too many orders in flight", NULL);
     return;
   }
   oms_reject_t rej;
   if (oms_engine_cancel(s->gw->cfg.engine, o.order_id, &rej) != 0) {
     untrack_pending(s, o.order_id, &o);
     send_cancel_reject(s, c.cl_ord_id, c.orig_cl_ord_id, &o, OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL,
-                       cxl_rej_reason(rej.code), rej.code, rej.text);
+                       cxl_rej_reason(rej.code), rej.code, rej.text, NULL);
   }
 }
 
@@ -1024,27 +1113,28 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
   if (copy_str(sym, sizeof sym, r.o.symbol) != 0 || strcmp(sym, o.symbol) != 0 ||
       r.o.side != side || r.o.ord_type != (char)('0' + o.type)) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_UNSUPPORTED, "a replace may not change symbol, side or order type");
+                       OMS_R_UNSUPPORTED, "a replace may not change symbol, side or order type",
+                       NULL);
     return;
   }
   if (parse_dec(r.o.order_qty, &mod.qty) != 0 || parse_dec(r.o.price, &mod.price) != 0 ||
       parse_dec(r.o.stop_px, &mod.stop_price) != 0) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_NOTIONAL_OVERFLOW, "a quantity or price out of range");
+                       OMS_R_NOTIONAL_OVERFLOW, "a quantity or price out of range", NULL);
     return;
   }
   char new_id[OMS_ID_MAX + 1];
   if (copy_str(new_id, sizeof new_id, r.o.cl_ord_id) == 0) mod.client_order_id = new_id;
   if (track_pending(s, &o, r.o.cl_ord_id, 'G') == NULL) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_CAPACITY, "too many orders in flight");
+                       OMS_R_CAPACITY, "too many orders in flight", NULL);
     return;
   }
   oms_reject_t rej;
   if (oms_engine_modify(s->gw->cfg.engine, o.order_id, &mod, &rej) != 0) {
     untrack_pending(s, o.order_id, &o);
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, cxl_rej_reason(rej.code),
-                       rej.code, rej.text);
+                       rej.code, rej.text, NULL);
   }
 }
 
@@ -1110,11 +1200,14 @@ static void on_mass_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
     r.total_affected = n;
   }
   if (s->conn == NULL || s->conn->closing) return;
+  r.deliver_to = s->reply;
   (void)oms_fix_session_send_mass_cancel_report(s->fs, &r);
 }
 
 static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   gw_session_t *s = ctx;
+  oms_fix_route_t route = oms_fix_route_of(m);
+  s->reply = route.comp_id.len ? &route : NULL;
   if (oms_fix_msg_is(m, OMS_FIX_MSG_NewOrderSingle))
     on_new_order(s, m);
   else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelRequest))
@@ -1131,9 +1224,11 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
     oms_fix_business_reject_t br = {.ref_seq_num = seq,
                                     .ref_msg_type = m->msg_type,
                                     .reason = OMS_FIX_BRR_UNSUPPORTED_MSG_TYPE,
-                                    .text = oms_fix_str("unsupported message type")};
+                                    .text = oms_fix_str("unsupported message type"),
+                                    .deliver_to = s->reply};
     (void)oms_fix_session_send_business_reject(s->fs, &br);
   }
+  s->reply = NULL;
   return 0;
 }
 
@@ -1153,6 +1248,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   track_t *t = track_find(gw, o->order_id);
   const char *cur = t != NULL ? t->cur : o->cur_client_order_id;
   const char *pend = t != NULL && t->pend_kind != 0 ? t->pend : NULL;
+  oms_fix_route_t route;
   char exec_type;
   switch (ev->type) {
     case OMS_EVT_ORDER_SUBMITTED: exec_type = OMS_FIX_EXEC_TYPE_PENDING_NEW; break;
@@ -1174,7 +1270,8 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
       char to = ev->type == OMS_EVT_ORDER_CANCEL_REJECTED ? OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL
                                                           : OMS_FIX_CXL_REJ_RESPONSE_TO_REPLACE;
       send_cancel_reject(s, oms_fix_str(pend ? pend : cur), oms_fix_str(cur), o, to,
-                         cxl_rej_reason(ev->reason), ev->reason, ev->text);
+                         cxl_rej_reason(ev->reason), ev->reason, ev->text,
+                         route_of_track(s, t, &route));
       untrack_pending(s, o->order_id, o);
       return;
     }
@@ -1187,6 +1284,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   er.exec_id = oms_fix_str(b.exec_id);
   er.transact_time_ns = ev->event_ns;
   er.cl_ord_id = oms_fix_str(cur);
+  er.deliver_to = route_of_track(s, t, &route);
   bool takes_pending =
       pend != NULL && ((t->pend_kind == 'F' && (ev->type == OMS_EVT_ORDER_PENDING_CANCEL ||
                                                 ev->type == OMS_EVT_ORDER_CANCELLED)) ||
