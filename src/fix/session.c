@@ -791,7 +791,10 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
     /* Rejected, the number used when it was the expected one, then Logout. */
     int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
     if (rc == 0 && seq == s->next_target) rc = advance_target(s);
-    return rc ? rc : logout_and_drop(s, "SendingTime accuracy problem");
+    if (rc) return rc;
+    return logout_and_drop(s, tag == OMS_FIX_TAG_SendingTime
+                                  ? "SendingTime accuracy problem"
+                                  : "OrigSendingTime(122) after SendingTime(52)");
   }
   if (reset_mode) return on_sequence_reset(s, m, seq);
   int reset = 0;
