@@ -18,6 +18,7 @@
  *     DISCONNECTED --connect()--> AWAIT_LOGON --valid Logon--> ACTIVE
  *     ACTIVE --logout()--> LOGOUT_SENT --Logout received / timeout--> DISCONNECTED
  *     ACTIVE --Logout received (answered)--> DISCONNECTED
+ *     ACTIVE --Logon with 141=Y (answered, both sides back to 1)--> ACTIVE
  *     any --protocol violation, store failure, timeout--> DISCONNECTED
  *
  * The session is not thread-safe; call it from one thread. Callbacks may call

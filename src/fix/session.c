@@ -4,23 +4,39 @@
  *
  * NOTES ON THE DESIGN
  *
- * Inbound, in the order FIX 4.4 (Volume 2, "Session Protocol") asks for:
+ * Inbound, in the order FIX 4.4 (Volume 2, "Session Protocol", and the
+ * session test cases) asks for; docs/fix.md lists every rule with its
+ * reason code:
  *
- *   1. MsgSeqNum(34) missing or unreadable: Logout and disconnect, since
- *      nothing later can be trusted to be in order.
- *   2. Before Logon, anything but a valid Logon ends the connection.
- *   3. CompIDs wrong: Reject(373=9), Logout, disconnect.
- *   4. SequenceReset in reset mode ignores MsgSeqNum.
- *   5. MsgSeqNum above the expected one: a gap. We send one
+ *   1. Garbled bytes (the codec's unframed errors, MsgType not the third
+ *      field among them) are dropped and use no number, so the peer's
+ *      correct resend is accepted; another BeginString ends the session.
+ *   2. MsgSeqNum(34) missing or unreadable: Logout and disconnect, since
+ *      nothing later can be trusted to be in order (SequenceReset in reset
+ *      mode excepted: its own number is ignored, even a 0).
+ *   3. Before Logon, anything but a valid Logon ends the connection.
+ *   4. A CompID present and wrong: Reject(373=9), Logout, disconnect. A
+ *      missing one is a malformed header instead (step 9).
+ *   5. The peer's clock, whatever the number: SendingTime outside the
+ *      tolerance, or a PossDup's OrigSendingTime after its SendingTime, is
+ *      Reject(373=10) and Logout.
+ *   6. SequenceReset in reset mode, and Logon(141=Y) while logged on (both
+ *      sides back to 1), act before the sequence checks.
+ *   7. MsgSeqNum above the expected one: a gap. We send one
  *      ResendRequest(7=expected, 16=0 "everything") and drop the message:
  *      the counterparty resends it, in order, with the ones we missed, so
  *      nothing is queued here. Logout, ResendRequest and TestRequest are
  *      still honoured during a gap so that neither side waits on the other.
- *   6. MsgSeqNum below the expected one: a PossDup(43=Y) duplicate is
+ *   8. MsgSeqNum below the expected one: a PossDup(43=Y) duplicate is
  *      ignored, anything else is a fatal "MsgSeqNum too low".
- *   7. At the expected number: header checks (SendingTime, OrigSendingTime
- *      on PossDup, MsgType) answer with Reject(3), then the message is
- *      handled. A rejected message still uses its sequence number.
+ *   9. At the expected number: header checks (CompID missing, SendingTime
+ *      missing, OrigSendingTime on PossDup, MsgType) answer with Reject(3),
+ *      then the message is handled. A rejected message still uses its
+ *      sequence number.
+ *
+ * A Reject goes back through the hub the message came from: its
+ * OnBehalfOf fields (115/116/144) become the Reject's DeliverTo fields
+ * (128/129/145), in the header.
  *
  * Outbound, every message takes the next MsgSeqNum; the new number is saved
  * through the store before the bytes are written, so a crash can never send
