@@ -165,43 +165,46 @@ static uint32_t data_tag_for(uint32_t length_tag) {
 }
 
 /* Where a tag belongs: the standard header (FIX 4.4 StandardHeader, 8, 9
- * and 35 excepted: the frame checks those), the trailer before CheckSum, or
- * the body. FIX requires header, body, trailer in that order (373=14). */
-enum { PART_HEADER, PART_BODY, PART_TRAILER };
+ * and 35 excepted: the frame checks those), the body, or the trailer before
+ * CheckSum. FIX requires header, body, trailer in that order (373=14). A
+ * table, not a switch: it is read for every field of every message. */
+enum { PART_HEADER = 1, PART_BODY = 2, PART_TRAILER = 3 };
+#define PART_TAGS 640 /* above every header and trailer tag */
 
-static int part_of(uint32_t tag) {
-  switch (tag) {
-    case OMS_FIX_TAG_SenderCompID:
-    case OMS_FIX_TAG_TargetCompID:
-    case OMS_FIX_TAG_OnBehalfOfCompID:
-    case OMS_FIX_TAG_DeliverToCompID:
-    case OMS_FIX_TAG_SecureDataLen:
-    case OMS_FIX_TAG_SecureData:
-    case OMS_FIX_TAG_MsgSeqNum:
-    case OMS_FIX_TAG_SenderSubID:
-    case OMS_FIX_TAG_SenderLocationID:
-    case OMS_FIX_TAG_TargetSubID:
-    case OMS_FIX_TAG_TargetLocationID:
-    case OMS_FIX_TAG_OnBehalfOfSubID:
-    case OMS_FIX_TAG_OnBehalfOfLocationID:
-    case OMS_FIX_TAG_DeliverToSubID:
-    case OMS_FIX_TAG_DeliverToLocationID:
-    case OMS_FIX_TAG_PossDupFlag:
-    case OMS_FIX_TAG_PossResend:
-    case OMS_FIX_TAG_SendingTime:
-    case OMS_FIX_TAG_OrigSendingTime:
-    case OMS_FIX_TAG_XmlDataLen:
-    case OMS_FIX_TAG_XmlData:
-    case OMS_FIX_TAG_MessageEncoding:
-    case OMS_FIX_TAG_LastMsgSeqNumProcessed:
-    case OMS_FIX_TAG_NoHops:
-    case OMS_FIX_TAG_HopCompID:
-    case OMS_FIX_TAG_HopSendingTime:
-    case OMS_FIX_TAG_HopRefID: return PART_HEADER;
-    case OMS_FIX_TAG_SignatureLength:
-    case OMS_FIX_TAG_Signature: return PART_TRAILER;
-    default: return PART_BODY;
-  }
+static const uint8_t part_tab[PART_TAGS] = {
+    [OMS_FIX_TAG_SenderCompID] = PART_HEADER,
+    [OMS_FIX_TAG_TargetCompID] = PART_HEADER,
+    [OMS_FIX_TAG_OnBehalfOfCompID] = PART_HEADER,
+    [OMS_FIX_TAG_DeliverToCompID] = PART_HEADER,
+    [OMS_FIX_TAG_SecureDataLen] = PART_HEADER,
+    [OMS_FIX_TAG_SecureData] = PART_HEADER,
+    [OMS_FIX_TAG_MsgSeqNum] = PART_HEADER,
+    [OMS_FIX_TAG_SenderSubID] = PART_HEADER,
+    [OMS_FIX_TAG_SenderLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_TargetSubID] = PART_HEADER,
+    [OMS_FIX_TAG_TargetLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_OnBehalfOfSubID] = PART_HEADER,
+    [OMS_FIX_TAG_OnBehalfOfLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_DeliverToSubID] = PART_HEADER,
+    [OMS_FIX_TAG_DeliverToLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_PossDupFlag] = PART_HEADER,
+    [OMS_FIX_TAG_PossResend] = PART_HEADER,
+    [OMS_FIX_TAG_SendingTime] = PART_HEADER,
+    [OMS_FIX_TAG_OrigSendingTime] = PART_HEADER,
+    [OMS_FIX_TAG_XmlDataLen] = PART_HEADER,
+    [OMS_FIX_TAG_XmlData] = PART_HEADER,
+    [OMS_FIX_TAG_MessageEncoding] = PART_HEADER,
+    [OMS_FIX_TAG_LastMsgSeqNumProcessed] = PART_HEADER,
+    [OMS_FIX_TAG_NoHops] = PART_HEADER,
+    [OMS_FIX_TAG_HopCompID] = PART_HEADER,
+    [OMS_FIX_TAG_HopSendingTime] = PART_HEADER,
+    [OMS_FIX_TAG_HopRefID] = PART_HEADER,
+    [OMS_FIX_TAG_SignatureLength] = PART_TRAILER,
+    [OMS_FIX_TAG_Signature] = PART_TRAILER,
+};
+
+static inline int part_of(uint32_t tag) {
+  return tag < PART_TAGS && part_tab[tag] ? part_tab[tag] : PART_BODY;
 }
 
 typedef struct dupset_s {

@@ -105,9 +105,9 @@ struct oms_fix_session_s {
   char *load_buf;
   size_t load_cap;
 
-  oms_fix_route_t in_route; /* 115/116/144 of the message being handled */
-  oms_fix_msg_t in_msg;     /* on_bytes' parse target */
-  oms_fix_msg_t stored_msg; /* a stored message being resent */
+  const oms_fix_msg_t *handling; /* the message being handled, for its route */
+  oms_fix_msg_t in_msg;          /* on_bytes' parse target */
+  oms_fix_msg_t stored_msg;      /* a stored message being resent */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -198,8 +198,11 @@ static int send_reject(oms_fix_session_t *s, int64_t ref_seq, oms_fix_str_t ref_
   const char *tag_name = oms_fix_tag_name(ref_tag);
   slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %s(%u) reason %d: %s", (long long)ref_seq,
        tag_name ? tag_name : "?", (unsigned)ref_tag, reason, text ? text : "");
-  /* Back through the hub the rejected message came from, if any. */
-  oms_fix_builder_t *b = admin_begin_to(s, OMS_FIX_MSG_Reject, &s->in_route);
+  /* Back through the hub the rejected message came from, if any: read
+   * here, as only a Reject needs it. */
+  oms_fix_route_t route = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+  if (s->handling) route = oms_fix_route_of(s->handling);
+  oms_fix_builder_t *b = admin_begin_to(s, OMS_FIX_MSG_Reject, route.comp_id.len ? &route : NULL);
   oms_fix_add_int(b, OMS_FIX_TAG_RefSeqNum, ref_seq > 0 ? ref_seq : 0);
   if (ref_tag) oms_fix_add_int(b, OMS_FIX_TAG_RefTagID, ref_tag);
   if (ref_type.len) oms_fix_add_str(b, OMS_FIX_TAG_RefMsgType, ref_type);
@@ -547,16 +550,31 @@ static int orig_sending_time_ok(const oms_fix_msg_t *m, int poss_dup, int *reaso
   return 1;
 }
 
+/* What the header checks need, read once per message. */
+typedef struct hdr_s {
+  int comp;          /* COMP_* */
+  uint32_t comp_tag; /* the CompID at fault */
+  int time_reason;   /* 0: SendingTime present and accurate; else the 373 */
+} hdr_t;
+
+static void read_hdr(const oms_fix_session_t *s, const oms_fix_msg_t *m, hdr_t *h) {
+  h->comp_tag = 0;
+  h->comp = check_comp_ids(s, m, &h->comp_tag);
+  h->time_reason = 0;
+  (void)sending_time_ok(s, m, &h->time_reason);
+}
+
 /* The checks that end the session whatever the MsgSeqNum, because the
- * peer's clock or identity cannot be trusted (FIX session test cases 2.t and
- * 2.r): SendingTime off our clock by more than the tolerance, or a possible
+ * peer's clock cannot be trusted (FIX session test cases 2.t and 2.r):
+ * SendingTime off our clock by more than the tolerance, or a possible
  * duplicate claiming to have been first sent after it was resent. Returns 1,
  * or 0 with the tag and reason. */
-static int clock_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int poss_dup, uint32_t *tag,
+static int clock_ok(const oms_fix_msg_t *m, const hdr_t *h, int poss_dup, uint32_t *tag,
                     int *reason) {
   int64_t sent, orig;
-  if (!sending_time_ok(s, m, reason) && *reason == OMS_FIX_SRR_SENDING_TIME_ACCURACY) {
+  if (h->time_reason == OMS_FIX_SRR_SENDING_TIME_ACCURACY) {
     *tag = OMS_FIX_TAG_SendingTime;
+    *reason = h->time_reason;
     return 0;
   }
   if (poss_dup && oms_fix_msg_get_time(m, OMS_FIX_TAG_SendingTime, &sent) == 0 &&
@@ -570,14 +588,16 @@ static int clock_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int poss
 
 /* Header checks of a message at the expected number. Returns 1, or 0 with
  * the tag and reason of the Reject to send. */
-static int header_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int poss_dup,
-                     uint32_t *tag, int *reason) {
-  if (check_comp_ids(s, m, tag) == COMP_MISSING) {
+static int header_ok(const oms_fix_msg_t *m, const hdr_t *h, int poss_dup, uint32_t *tag,
+                     int *reason) {
+  if (h->comp == COMP_MISSING) {
+    *tag = h->comp_tag;
     *reason = OMS_FIX_SRR_REQUIRED_TAG_MISSING;
     return 0;
   }
-  if (!sending_time_ok(s, m, reason)) {
+  if (h->time_reason) {
     *tag = OMS_FIX_TAG_SendingTime;
+    *reason = h->time_reason;
     return 0;
   }
   if (!orig_sending_time_ok(m, poss_dup, reason)) {
@@ -783,7 +803,6 @@ static int dispatch(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
 
 static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   s->last_recv_ns = now(s);
-  s->in_route = oms_fix_route_of(m);
   int64_t seq = 0;
   int seq_rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
   int poss_dup = 0, gap_fill = 0;
@@ -797,13 +816,16 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   }
   if (s->state == OMS_FIX_SESSION_AWAIT_LOGON) return on_logon(s, m, seq);
 
-  uint32_t tag;
-  if (check_comp_ids(s, m, &tag) == COMP_WRONG) {
-    (void)send_reject(s, seq, m->msg_type, tag, OMS_FIX_SRR_COMPID_PROBLEM, "CompID problem");
+  hdr_t h;
+  read_hdr(s, m, &h);
+  if (h.comp == COMP_WRONG) {
+    (void)send_reject(s, seq, m->msg_type, h.comp_tag, OMS_FIX_SRR_COMPID_PROBLEM,
+                      "CompID problem");
     return logout_and_drop(s, "CompID problem");
   }
+  uint32_t tag;
   int reason;
-  if (!clock_ok(s, m, poss_dup, &tag, &reason)) {
+  if (!clock_ok(m, &h, poss_dup, &tag, &reason)) {
     /* Rejected, the number used when it was the expected one, then Logout. */
     int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
     if (rc == 0 && seq == s->next_target) rc = advance_target(s);
@@ -830,7 +852,7 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
     slog(s, OMS_FIX_LOG_DEBUG, "duplicate %lld ignored", (long long)seq);
     return 0;
   }
-  if (!header_ok(s, m, poss_dup, &tag, &reason)) {
+  if (!header_ok(m, &h, poss_dup, &tag, &reason)) {
     int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
     return rc ? rc : advance_target(s);
   }
@@ -839,8 +861,9 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
 
 int oms_fix_session_on_msg(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   if (s->state == OMS_FIX_SESSION_DISCONNECTED) return OMS_ECLOSED;
+  s->handling = m;
   int rc = handle(s, m);
-  s->in_route = (oms_fix_route_t){{NULL, 0}, {NULL, 0}, {NULL, 0}};
+  s->handling = NULL;
   return result(s, rc);
 }
 
