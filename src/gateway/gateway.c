@@ -77,6 +77,7 @@ typedef struct gw_session_s {
   /* The route of the request being handled (NULL outside on_app_msg): every
    * synchronous answer goes back the way the request came. */
   const oms_fix_route_t *reply;
+  oms_fix_str_t reply_id; /* the ClOrdID(11) of that request */
   uint8_t nroutes;
   gw_route_t routes[MAX_ROUTES];
 } gw_session_t;
@@ -765,15 +766,22 @@ static const oms_fix_route_t *route_of_track(gw_session_t *s, const track_t *t,
   return out;
 }
 
+/* Where an engine event's report goes: the route kept with its order, or,
+ * for an event the engine raises while the request is being handled (the
+ * order's PendingNew, before its route is kept), the request's route when
+ * the event is about the ClOrdID that request named. */
+static const oms_fix_route_t *event_route(gw_session_t *s, const track_t *t, const char *cur,
+                                          const char *pend, oms_fix_route_t *out) {
+  const oms_fix_route_t *r = route_of_track(s, t, out);
+  if (r != NULL || s->reply == NULL) return r;
+  if (oms_fix_str_eq(s->reply_id, cur) || (pend != NULL && oms_fix_str_eq(s->reply_id, pend)))
+    return s->reply;
+  return NULL;
+}
+
 static void send_er(gw_session_t *s, const oms_fix_exec_report_t *er) {
   /* With the client away the session stores the report under its sequence
    * number; the client gets it by ResendRequest when it logs on again. */
-  oms_fix_exec_report_t routed;
-  if (er->deliver_to == NULL && s->reply != NULL) {
-    routed = *er;
-    routed.deliver_to = s->reply;
-    er = &routed;
-  }
   int rc = oms_fix_session_send_exec_report(s->fs, er);
   if (rc != 0)
     gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=send_failed msg=8 error=%s", s->client,
@@ -797,6 +805,7 @@ static void send_new_reject(gw_session_t *s, const oms_fix_new_order_t *no, cons
   er.ord_rej_reason = oms_gateway_ord_rej_reason(code);
   snprintf(b.text, sizeof b.text, "%s: %s", oms_reason_name(code), text);
   er.text = oms_fix_str(b.text);
+  er.deliver_to = s->reply;
   send_er(s, &er);
 }
 
@@ -817,7 +826,7 @@ static void send_cancel_reject(gw_session_t *s, oms_fix_str_t clordid, oms_fix_s
                                 .account = oms_fix_str(s->account),
                                 .transact_time_ns = oms_clock_now(&s->gw->cfg.clock),
                                 .text = oms_fix_str(t),
-                                .deliver_to = deliver_to ? deliver_to : s->reply};
+                                .deliver_to = deliver_to};
   if (clordid.ptr == NULL) cr.cl_ord_id = oms_fix_str("NONE");
   if (orig.ptr == NULL) cr.orig_cl_ord_id = oms_fix_str("NONE");
   int rc = oms_fix_session_send_cancel_reject(s->fs, &cr);
@@ -1005,6 +1014,7 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
       er_bufs_t b;
       er_from_order(s->gw, &res.order, &er, &b, OMS_FIX_EXEC_TYPE_ORDER_STATUS);
       er.cl_ord_id = no.o.cl_ord_id;
+      er.deliver_to = s->reply;
       send_er(s, &er);
     } else {
       send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID,
@@ -1027,13 +1037,13 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
                         oms_fix_str_t account, char response_to, oms_order_t *o) {
   if (!account_ok(s, account) || find_order(s, orig, o) != 0) {
     send_cancel_reject(s, clordid, orig, NULL, response_to, OMS_FIX_CXL_REJ_UNKNOWN_ORDER,
-                       OMS_R_UNKNOWN_ORDER, "unknown order", NULL);
+                       OMS_R_UNKNOWN_ORDER, "unknown order", s->reply);
     return OMS_ENOTFOUND;
   }
   track_t *t = track_find(s->gw, o->order_id);
   if (t != NULL && t->pend_kind != 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_PENDING,
-                       OMS_R_ORDER_PENDING, "a cancel or replace is already pending", NULL);
+                       OMS_R_ORDER_PENDING, "a cancel or replace is already pending", s->reply);
     return OMS_ESTATE;
   }
   char id[OMS_ID_MAX + 1];
@@ -1041,7 +1051,7 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
       strcmp(id, o->client_order_id) == 0 || strcmp(id, cur_clordid(s->gw, o)) == 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_DUPLICATE_CLORDID,
                        OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use",
-                       NULL);
+                       s->reply);
     return OMS_EDUPLICATE;
   }
   return 0;
@@ -1085,14 +1095,15 @@ static void on_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
     return;
   if (track_pending(s, &o, c.cl_ord_id, 'F') == NULL) {
     send_cancel_reject(s, c.cl_ord_id, c.orig_cl_ord_id, &o, OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL,
-                       OMS_FIX_CXL_REJ_OTHER, OMS_R_CAPACITY, "too many orders in flight", NULL);
+                       OMS_FIX_CXL_REJ_OTHER, OMS_R_CAPACITY, "too many orders in flight",
+                       s->reply);
     return;
   }
   oms_reject_t rej;
   if (oms_engine_cancel(s->gw->cfg.engine, o.order_id, &rej) != 0) {
     untrack_pending(s, o.order_id, &o);
     send_cancel_reject(s, c.cl_ord_id, c.orig_cl_ord_id, &o, OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL,
-                       cxl_rej_reason(rej.code), rej.code, rej.text, NULL);
+                       cxl_rej_reason(rej.code), rej.code, rej.text, s->reply);
   }
 }
 
@@ -1114,27 +1125,27 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
       r.o.side != side || r.o.ord_type != (char)('0' + o.type)) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
                        OMS_R_UNSUPPORTED, "a replace may not change symbol, side or order type",
-                       NULL);
+                       s->reply);
     return;
   }
   if (parse_dec(r.o.order_qty, &mod.qty) != 0 || parse_dec(r.o.price, &mod.price) != 0 ||
       parse_dec(r.o.stop_px, &mod.stop_price) != 0) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_NOTIONAL_OVERFLOW, "a quantity or price out of range", NULL);
+                       OMS_R_NOTIONAL_OVERFLOW, "a quantity or price out of range", s->reply);
     return;
   }
   char new_id[OMS_ID_MAX + 1];
   if (copy_str(new_id, sizeof new_id, r.o.cl_ord_id) == 0) mod.client_order_id = new_id;
   if (track_pending(s, &o, r.o.cl_ord_id, 'G') == NULL) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_CAPACITY, "too many orders in flight", NULL);
+                       OMS_R_CAPACITY, "too many orders in flight", s->reply);
     return;
   }
   oms_reject_t rej;
   if (oms_engine_modify(s->gw->cfg.engine, o.order_id, &mod, &rej) != 0) {
     untrack_pending(s, o.order_id, &o);
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, cxl_rej_reason(rej.code),
-                       rej.code, rej.text, NULL);
+                       rej.code, rej.text, s->reply);
   }
 }
 
@@ -1157,6 +1168,7 @@ static void on_status(gw_session_t *s, const oms_fix_msg_t *m) {
     er.text = oms_fix_str("UNKNOWN_ORDER: unknown order");
   }
   er.cl_ord_id = q.cl_ord_id;
+  er.deliver_to = s->reply;
   send_er(s, &er);
 }
 
@@ -1208,6 +1220,8 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   gw_session_t *s = ctx;
   oms_fix_route_t route = oms_fix_route_of(m);
   s->reply = route.comp_id.len ? &route : NULL;
+  s->reply_id = (oms_fix_str_t){NULL, 0};
+  if (s->reply != NULL) (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_ClOrdID, &s->reply_id);
   if (oms_fix_msg_is(m, OMS_FIX_MSG_NewOrderSingle))
     on_new_order(s, m);
   else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelRequest))
@@ -1271,7 +1285,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
                                                           : OMS_FIX_CXL_REJ_RESPONSE_TO_REPLACE;
       send_cancel_reject(s, oms_fix_str(pend ? pend : cur), oms_fix_str(cur), o, to,
                          cxl_rej_reason(ev->reason), ev->reason, ev->text,
-                         route_of_track(s, t, &route));
+                         event_route(s, t, cur, pend, &route));
       untrack_pending(s, o->order_id, o);
       return;
     }
@@ -1284,7 +1298,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   er.exec_id = oms_fix_str(b.exec_id);
   er.transact_time_ns = ev->event_ns;
   er.cl_ord_id = oms_fix_str(cur);
-  er.deliver_to = route_of_track(s, t, &route);
+  er.deliver_to = event_route(s, t, cur, pend, &route);
   bool takes_pending =
       pend != NULL && ((t->pend_kind == 'F' && (ev->type == OMS_EVT_ORDER_PENDING_CANCEL ||
                                                 ev->type == OMS_EVT_ORDER_CANCELLED)) ||

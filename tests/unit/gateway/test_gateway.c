@@ -395,6 +395,44 @@ static void test_order_types_and_time_in_force(void **state) {
   destroy(w);
 }
 
+/* The later reports of an order placed through a hub go back to it; a
+ * session remembers 16 hubs, and an id too long to keep is not remembered:
+ * those orders are reported without DeliverTo rather than refused. */
+static void test_later_reports_go_back_to_the_hub_the_order_came_from(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  char body[512], hub[16], id[16];
+  for (int i = 0; i <= 16; i++) {
+    snprintf(body, sizeof body,
+             "115=HUB%d|116=D%d|11=h%d|55=BTC-USD|54=1|" TT "38=0.01|40=2|44=60000|59=1|", i, i, i);
+    send_raw(w, 1, "D", body);
+    run_ms(w, 2);
+    snprintf(hub, sizeof hub, "HUB%d", i);
+    snprintf(id, sizeof id, "D%d", i);
+    for (int k = 0; k < 2; k++) {
+      oms_fix_msg_t *m = expect(w, 1, "8");
+      assert_string_equal(val(m, 150), k == 0 ? "A" : "0");
+      if (i < 16 || k == 0) {
+        /* PendingNew is raised while the request is handled: its route. */
+        assert_string_equal(val(m, 128), hub);
+        assert_string_equal(val(m, 129), id);
+      } else {
+        assert_string_equal(val(m, 128), "<none>"); /* the table is full */
+      }
+    }
+  }
+  char longhub[80];
+  memset(longhub, 'X', 70);
+  longhub[70] = '\0';
+  snprintf(body, sizeof body,
+           "115=HUB0|116=%s|11=h-long|55=BTC-USD|54=1|" TT "38=0.01|40=2|44=60000|59=1|", longhub);
+  send_raw(w, 1, "D", body);
+  run_ms(w, 2);
+  assert_string_equal(val(expect(w, 1, "8"), 128), "HUB0");
+  assert_string_equal(val(expect(w, 1, "8"), 128), "<none>"); /* the route was not kept */
+  destroy(w);
+}
+
 static void test_duplicate_clordid_and_poss_resend(void **state) {
   (void)state;
   world_t *w = ready(true);
@@ -1091,6 +1129,7 @@ int main(void) {
       cmocka_unit_test(test_unsupported_values_are_rejected),
       cmocka_unit_test(test_order_types_and_time_in_force),
       cmocka_unit_test(test_duplicate_clordid_and_poss_resend),
+      cmocka_unit_test(test_later_reports_go_back_to_the_hub_the_order_came_from),
       cmocka_unit_test(test_cancel_by_orig_clordid),
       cmocka_unit_test(test_orders_of_another_session_are_unknown),
       cmocka_unit_test(test_replace_moves_the_clordid_chain),
