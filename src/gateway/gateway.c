@@ -1027,7 +1027,11 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
   } else if (s->reply != NULL && res.order.order_id != 0) {
     /* Its reports (acknowledged, filled, ...) come later, as events. */
     track_t *t = track_get(s->gw, res.order.order_id, s->idx, req.client_order_id);
-    if (t != NULL) keep_route(s, t);
+    if (t != NULL)
+      keep_route(s, t);
+    else
+      gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=route_not_kept reason=tracking_full",
+             s->client);
   }
   /* Otherwise the engine's events answer (SUBMITTED, or REJECTED/DENIED). */
 }
