@@ -95,7 +95,7 @@ static void bench_build(void) {
   char out[1024];
   size_t len;
   oms_fix_exec_report_t er = er_for(oms_fix_str("ORD1"));
-  oms_fix_header_t h = {"8", "OMS", "CLIENT", 1, T0, 0, 0, 0};
+  oms_fix_header_t h = {"8", "OMS", "CLIENT", 1, T0, 0, 0, 0, NULL};
   oms_fix_builder_t bld;
   bench_init(&b, "fix_build_exec_report", N);
   for (int r = bench_rounds() + 1; r > 0; r--) { /* first round is the warm-up */

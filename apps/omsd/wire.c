@@ -248,12 +248,16 @@ static int build_gateway(omsd_t *d) {
   }
   for (size_t i = 0; i < c->nsessions; i++) {
     const oms_cfg_session_t *s = &c->sessions[i];
-    oms_gateway_session_config_t gs = {.client_comp_id = s->sender_comp_id,
-                                       .our_comp_id = s->target_comp_id,
-                                       .password = s->password,
-                                       .account = s->account,
-                                       .max_heartbeat_s = s->heartbeat_s,
-                                       .cancel_on_disconnect = s->cancel_on_disconnect};
+    oms_gateway_session_config_t gs = {
+        .client_comp_id = s->sender_comp_id,
+        .our_comp_id = s->target_comp_id,
+        .password = s->password,
+        .account = s->account,
+        .max_heartbeat_s = s->heartbeat_s,
+        .sending_time_tolerance_ns = s->sending_time_tolerance_s > 0
+                                         ? s->sending_time_tolerance_s * INT64_C(1000000000)
+                                         : -1,
+        .cancel_on_disconnect = s->cancel_on_disconnect};
     if ((rc = oms_gateway_add_session(d->gw, &gs)) != 0) {
       LOG_ERROR("msg=\"cannot add session\" session=%s error=%s", s->sender_comp_id,
                 oms_err_name(rc));

@@ -77,19 +77,20 @@ typedef struct oms_fix_limits_s {
  * as a message (drop them, never answer them); the second means the frame is
  * intact (length and checksum verified) but its content is invalid, so the
  * session answers with Reject(3). */
-#define OMS_FIX_PERR_MAP(XX)                                      \
-  XX(NONE, 0, "no error")                                         \
-  XX(GARBAGE, 1, "bytes before a message start")                  \
-  XX(BEGIN_STRING, 2, "BeginString(8) is not FIX.4.4")            \
-  XX(BODY_LENGTH, 3, "BodyLength(9) missing, malformed or wrong") \
-  XX(CHECKSUM, 4, "CheckSum(10) malformed or wrong")              \
-  XX(TOO_LARGE, 5, "message longer than the size cap")            \
-  XX(MISSING_MSG_TYPE, 6, "MsgType(35) is not the third field")   \
-  XX(BAD_TAG, 7, "tag is not a positive number")                  \
-  XX(EMPTY_VALUE, 8, "tag without a value")                       \
-  XX(DUPLICATE_TAG, 9, "tag appears more than once")              \
-  XX(TOO_MANY_FIELDS, 10, "more fields than the field cap")       \
-  XX(BAD_DATA_LENGTH, 11, "data field does not match its length field")
+#define OMS_FIX_PERR_MAP(XX)                                            \
+  XX(NONE, 0, "no error")                                               \
+  XX(GARBAGE, 1, "bytes before a message start")                        \
+  XX(BEGIN_STRING, 2, "BeginString(8) is not FIX.4.4")                  \
+  XX(BODY_LENGTH, 3, "BodyLength(9) missing, malformed or wrong")       \
+  XX(CHECKSUM, 4, "CheckSum(10) malformed or wrong")                    \
+  XX(TOO_LARGE, 5, "message longer than the size cap")                  \
+  XX(MISSING_MSG_TYPE, 6, "MsgType(35) is not the third field")         \
+  XX(BAD_TAG, 7, "tag is not a positive number")                        \
+  XX(EMPTY_VALUE, 8, "tag without a value")                             \
+  XX(DUPLICATE_TAG, 9, "tag appears more than once")                    \
+  XX(TOO_MANY_FIELDS, 10, "more fields than the field cap")             \
+  XX(BAD_DATA_LENGTH, 11, "data field does not match its length field") \
+  XX(OUT_OF_ORDER, 12, "tag specified out of required order")
 
 typedef enum oms_fix_perr_e {
 #define OMS_FIX_PERR_ENUM(name, num, msg) OMS_FIX_PERR_##name = (num),
@@ -217,23 +218,39 @@ typedef struct oms_fix_builder_s {
   int err;
 } oms_fix_builder_t;
 
+/* Reverse routing through a FIX hub: the OnBehalfOfCompID(115),
+ * OnBehalfOfSubID(116) and OnBehalfOfLocationID(144) of a request, returned
+ * on every answer to it as DeliverToCompID(128), DeliverToSubID(129) and
+ * DeliverToLocationID(145). Absent views are not written; all absent means
+ * the request came straight from the counterparty. */
+typedef struct oms_fix_route_s {
+  oms_fix_str_t comp_id;
+  oms_fix_str_t sub_id;
+  oms_fix_str_t location_id;
+} oms_fix_route_t;
+
+/* The route to answer m on: its 115/116/144 as views into m (absent views
+ * when m names none). */
+OMS_EXTERN oms_fix_route_t oms_fix_route_of(const oms_fix_msg_t *m);
+
 /* The standard header of an outbound message. */
 typedef struct oms_fix_header_s {
-  const char *msg_type;         /* MsgType(35) */
-  const char *sender_comp_id;   /* SenderCompID(49) */
-  const char *target_comp_id;   /* TargetCompID(56) */
-  int64_t msg_seq_num;          /* MsgSeqNum(34), > 0 */
-  int64_t sending_time_ns;      /* SendingTime(52) */
-  int poss_dup;                 /* 43=Y when set */
-  int poss_resend;              /* 97=Y when set */
-  int64_t orig_sending_time_ns; /* OrigSendingTime(122) when > 0 */
+  const char *msg_type;              /* MsgType(35) */
+  const char *sender_comp_id;        /* SenderCompID(49) */
+  const char *target_comp_id;        /* TargetCompID(56) */
+  int64_t msg_seq_num;               /* MsgSeqNum(34), > 0 */
+  int64_t sending_time_ns;           /* SendingTime(52) */
+  int poss_dup;                      /* 43=Y when set */
+  int poss_resend;                   /* 97=Y when set */
+  int64_t orig_sending_time_ns;      /* OrigSendingTime(122) when > 0 */
+  const oms_fix_route_t *deliver_to; /* 128/129/145 when not NULL */
 } oms_fix_header_t;
 
 /* Starts a message with 8, a placeholder 9 and 35. Returns the sticky error. */
 OMS_EXTERN int oms_fix_builder_begin(oms_fix_builder_t *b, char *buf, size_t cap,
                                      const char *msg_type);
-/* Starts a message with the standard header: 8, 9, 35, 49, 56, 34, 43, 97,
- * 52, 122 in that order. Returns the sticky error. */
+/* Starts a message with the standard header: 8, 9, 35, 49, 56, 128, 129,
+ * 145, 34, 43, 97, 52, 122 in that order. Returns the sticky error. */
 OMS_EXTERN int oms_fix_builder_begin_header(oms_fix_builder_t *b, char *buf, size_t cap,
                                             const oms_fix_header_t *h);
 OMS_EXTERN int oms_fix_add_str(oms_fix_builder_t *b, uint32_t tag, oms_fix_str_t v);
@@ -355,6 +372,7 @@ enum {
   OMS_FIX_SRR_SENDING_TIME_ACCURACY = 10,
   OMS_FIX_SRR_INVALID_MSG_TYPE = 11,
   OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE = 13,
+  OMS_FIX_SRR_TAG_OUT_OF_ORDER = 14,
   OMS_FIX_SRR_REPEATING_GROUP_ORDER = 15,
   OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP = 16,
   OMS_FIX_SRR_OTHER = 99
@@ -486,6 +504,9 @@ typedef struct oms_fix_exec_report_s {
   int64_t transact_time_ns;     /* TransactTime(60) when > 0 */
   int ord_rej_reason;           /* OrdRejReason(103) when >= 0; set -1 for none */
   oms_fix_str_t text;           /* Text(58) */
+  /* Header, not body: where the session addresses the message (the
+   * route of the request it answers). NULL: straight to the counterparty. */
+  const oms_fix_route_t *deliver_to;
 } oms_fix_exec_report_t;
 
 /* OrderCancelReject(9). */
@@ -499,6 +520,9 @@ typedef struct oms_fix_cancel_reject_s {
   oms_fix_str_t account;        /* Account(1) */
   int64_t transact_time_ns;     /* TransactTime(60) when > 0 */
   oms_fix_str_t text;           /* Text(58) */
+  /* Header, not body: where the session addresses the message (the
+   * route of the request it answers). NULL: straight to the counterparty. */
+  const oms_fix_route_t *deliver_to;
 } oms_fix_cancel_reject_t;
 
 /* OrderMassCancelReport(r). */
@@ -513,6 +537,9 @@ typedef struct oms_fix_mass_cancel_report_s {
   char side;                /* Side(54) */
   int64_t transact_time_ns; /* TransactTime(60) when > 0 */
   oms_fix_str_t text;       /* Text(58) */
+  /* Header, not body: where the session addresses the message (the
+   * route of the request it answers). NULL: straight to the counterparty. */
+  const oms_fix_route_t *deliver_to;
 } oms_fix_mass_cancel_report_t;
 
 /* BusinessMessageReject(j). */
@@ -522,6 +549,9 @@ typedef struct oms_fix_business_reject_s {
   oms_fix_str_t ref_id;       /* BusinessRejectRefID(379) */
   int reason;                 /* BusinessRejectReason(380), OMS_FIX_BRR_* */
   oms_fix_str_t text;         /* Text(58) */
+  /* Header, not body: where the session addresses the message (the
+   * route of the request it answers). NULL: straight to the counterparty. */
+  const oms_fix_route_t *deliver_to;
 } oms_fix_business_reject_t;
 
 /* Body writers: append the message's body fields to a builder begun with the

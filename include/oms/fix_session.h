@@ -18,6 +18,7 @@
  *     DISCONNECTED --connect()--> AWAIT_LOGON --valid Logon--> ACTIVE
  *     ACTIVE --logout()--> LOGOUT_SENT --Logout received / timeout--> DISCONNECTED
  *     ACTIVE --Logout received (answered)--> DISCONNECTED
+ *     ACTIVE --Logon with 141=Y (answered, both sides back to 1)--> ACTIVE
  *     any --protocol violation, store failure, timeout--> DISCONNECTED
  *
  * The session is not thread-safe; call it from one thread. Callbacks may call
@@ -30,6 +31,9 @@
 #include "oms/fix.h"
 
 OMS_BEGIN_DECLS
+
+/* How far an inbound SendingTime(52) may be from our clock by default. */
+#define OMS_FIX_DEFAULT_CLOCK_SKEW_NS (INT64_C(120) * 1000000000)
 
 typedef struct oms_fix_session_s oms_fix_session_t;
 
@@ -98,7 +102,7 @@ typedef struct oms_fix_session_config_s {
   int max_heartbeat_s;        /* largest HeartBtInt(108) accepted; 0: 300 */
   int64_t logon_timeout_ns;   /* wait for Logon after connect; 0: 10 s */
   int64_t logout_timeout_ns;  /* wait for the Logout answer; 0: 5 s */
-  int64_t max_clock_skew_ns;  /* SendingTime accuracy check; 0: off */
+  int64_t max_clock_skew_ns;  /* SendingTime(52) tolerance; 0: 120 s; < 0: not checked */
   size_t max_msg_len;         /* inbound cap and outbound buffer; 0: 8 KiB */
 } oms_fix_session_config_t;
 
@@ -154,8 +158,15 @@ OMS_EXTERN int oms_fix_session_logout(oms_fix_session_t *s, const char *text);
 OMS_EXTERN int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type,
                                          oms_fix_builder_t **b);
 OMS_EXTERN int oms_fix_session_app_send(oms_fix_session_t *s);
+/* app_begin for an answer to a request that came through a hub: the header
+ * carries deliver_to (NULL: same as app_begin). The route's views need only
+ * last until this call returns. */
+OMS_EXTERN int oms_fix_session_app_begin_to(oms_fix_session_t *s, const char *msg_type,
+                                            const oms_fix_route_t *deliver_to,
+                                            oms_fix_builder_t **b);
 
-/* begin + body writer + send for the order-entry replies. */
+/* begin + body writer + send for the order-entry replies; each struct's
+ * deliver_to routes the reply (see oms_fix_route_t). */
 OMS_EXTERN int oms_fix_session_send_exec_report(oms_fix_session_t *s,
                                                 const oms_fix_exec_report_t *er);
 OMS_EXTERN int oms_fix_session_send_cancel_reject(oms_fix_session_t *s,

@@ -54,10 +54,12 @@ OMS_BEGIN_DECLS
   XX(Price, 44, PRICE)                       \
   XX(RefSeqNum, 45, SEQNUM)                  \
   XX(SenderCompID, 49, STRING)               \
+  XX(SenderSubID, 50, STRING)                \
   XX(SendingTime, 52, UTCTIMESTAMP)          \
   XX(Side, 54, CHAR)                         \
   XX(Symbol, 55, STRING)                     \
   XX(TargetCompID, 56, STRING)               \
+  XX(TargetSubID, 57, STRING)                \
   XX(Text, 58, STRING)                       \
   XX(TimeInForce, 59, CHAR)                  \
   XX(TransactTime, 60, UTCTIMESTAMP)         \
@@ -78,14 +80,22 @@ OMS_BEGIN_DECLS
   XX(OrdRejReason, 103, INT)                 \
   XX(HeartBtInt, 108, INT)                   \
   XX(TestReqID, 112, STRING)                 \
+  XX(OnBehalfOfCompID, 115, STRING)          \
+  XX(OnBehalfOfSubID, 116, STRING)           \
   XX(OrigSendingTime, 122, UTCTIMESTAMP)     \
   XX(GapFillFlag, 123, BOOLEAN)              \
   XX(ExpireTime, 126, UTCTIMESTAMP)          \
+  XX(DeliverToCompID, 128, STRING)           \
+  XX(DeliverToSubID, 129, STRING)            \
   XX(NoMiscFees, 136, NUMINGROUP)            \
   XX(MiscFeeAmt, 137, AMT)                   \
   XX(MiscFeeCurr, 138, CURRENCY)             \
   XX(MiscFeeType, 139, CHAR)                 \
   XX(ResetSeqNumFlag, 141, BOOLEAN)          \
+  XX(SenderLocationID, 142, STRING)          \
+  XX(TargetLocationID, 143, STRING)          \
+  XX(OnBehalfOfLocationID, 144, STRING)      \
+  XX(DeliverToLocationID, 145, STRING)       \
   XX(ExecType, 150, CHAR)                    \
   XX(LeavesQty, 151, QTY)                    \
   XX(XmlDataLen, 212, LENGTH)                \
@@ -95,6 +105,7 @@ OMS_BEGIN_DECLS
   XX(StipulationValue, 234, STRING)          \
   XX(TradingSessionID, 336, STRING)          \
   XX(ContraTrader, 337, STRING)              \
+  XX(MessageEncoding, 347, STRING)           \
   XX(EncodedIssuerLen, 348, LENGTH)          \
   XX(EncodedIssuer, 349, DATA)               \
   XX(EncodedSecurityDescLen, 350, LENGTH)    \
@@ -103,6 +114,7 @@ OMS_BEGIN_DECLS
   XX(EncodedListExecInst, 353, DATA)         \
   XX(EncodedTextLen, 354, LENGTH)            \
   XX(EncodedText, 355, DATA)                 \
+  XX(LastMsgSeqNumProcessed, 369, SEQNUM)    \
   XX(RefTagID, 371, INT)                     \
   XX(RefMsgType, 372, STRING)                \
   XX(SessionRejectReason, 373, INT)          \
@@ -146,6 +158,10 @@ OMS_BEGIN_DECLS
   XX(EncodedLegSecurityDescLen, 621, LENGTH) \
   XX(EncodedLegSecurityDesc, 622, DATA)      \
   XX(TradingSessionSubID, 625, STRING)       \
+  XX(NoHops, 627, NUMINGROUP)                \
+  XX(HopCompID, 628, STRING)                 \
+  XX(HopSendingTime, 629, UTCTIMESTAMP)      \
+  XX(HopRefID, 630, SEQNUM)                  \
   XX(ContraLegRefID, 655, STRING)            \
   XX(AllocAcctIDSource, 661, INT)            \
   XX(AllocSettlCurrency, 736, CURRENCY)      \

@@ -105,11 +105,12 @@ typedef struct oms_gateway_config_s {
 } oms_gateway_config_t;
 
 typedef struct oms_gateway_session_config_s {
-  const char *client_comp_id; /* the client's SenderCompID(49); the orders' strategy */
-  const char *our_comp_id;    /* our CompID, the client's TargetCompID(56) */
-  const char *password;       /* NULL or "": no password checked */
-  const char *account;        /* required */
-  int max_heartbeat_s;        /* 0: 300 */
+  const char *client_comp_id;        /* the client's SenderCompID(49); the orders' strategy */
+  const char *our_comp_id;           /* our CompID, the client's TargetCompID(56) */
+  const char *password;              /* NULL or "": no password checked */
+  const char *account;               /* required */
+  int max_heartbeat_s;               /* 0: 300 */
+  int64_t sending_time_tolerance_ns; /* SendingTime(52) off our clock; 0: 120 s; < 0: off */
   bool cancel_on_disconnect;
 } oms_gateway_session_config_t;
 

@@ -290,8 +290,8 @@ static int load_fix(loader_t *L, config_setting_t *root) {
   if (n > OMS_CFG_MAX_SESSIONS)
     return fail(L, fix, sessions, NULL, "more than %d sessions", OMS_CFG_MAX_SESSIONS);
   static const char *const skeys[] = {
-      "sender_comp_id", "target_comp_id",       "password", "account",
-      "heartbeat",      "cancel_on_disconnect", NULL};
+      "sender_comp_id",       "target_comp_id",         "password", "account", "heartbeat",
+      "cancel_on_disconnect", "sending_time_tolerance", NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, sessions, i, &g));
@@ -304,6 +304,9 @@ static int load_fix(loader_t *L, config_setting_t *root) {
     long long hb = 60;
     TRY(get_int(L, g, "heartbeat", false, 1, 300, &hb, NULL));
     s->heartbeat_s = (int)hb;
+    long long tol = 120;
+    TRY(get_int(L, g, "sending_time_tolerance", false, 0, 86400, &tol, NULL));
+    s->sending_time_tolerance_s = tol;
     s->cancel_on_disconnect = true;
     TRY(get_bool(L, g, "cancel_on_disconnect", &s->cancel_on_disconnect));
     for (int j = 0; j < i; j++)

@@ -101,7 +101,8 @@ typedef struct oms_cfg_session_s {
   char password[OMS_CFG_SECRET_MAX + 1]; /* "" = no password required */
   char account[OMS_ID_MAX + 1];          /* the account its orders trade for */
   int heartbeat_s;                       /* largest HeartBtInt accepted, 1..300 [60] */
-  bool cancel_on_disconnect;             /* [true] */
+  int64_t sending_time_tolerance_s; /* SendingTime(52) off our clock, 0..86400 (0: off) [120] */
+  bool cancel_on_disconnect;        /* [true] */
 } oms_cfg_session_t;
 
 typedef struct oms_cfg_account_s {

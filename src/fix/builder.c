@@ -65,6 +65,12 @@ int oms_fix_builder_begin_header(oms_fix_builder_t *b, char *buf, size_t cap,
   oms_fix_builder_begin(b, buf, cap, h->msg_type);
   oms_fix_add_cstr(b, OMS_FIX_TAG_SenderCompID, h->sender_comp_id);
   oms_fix_add_cstr(b, OMS_FIX_TAG_TargetCompID, h->target_comp_id);
+  if (h->deliver_to) {
+    const oms_fix_route_t *r = h->deliver_to;
+    if (r->comp_id.len) oms_fix_add_str(b, OMS_FIX_TAG_DeliverToCompID, r->comp_id);
+    if (r->sub_id.len) oms_fix_add_str(b, OMS_FIX_TAG_DeliverToSubID, r->sub_id);
+    if (r->location_id.len) oms_fix_add_str(b, OMS_FIX_TAG_DeliverToLocationID, r->location_id);
+  }
   if (h->msg_seq_num <= 0) return fail(b, OMS_EINVAL);
   oms_fix_add_int(b, OMS_FIX_TAG_MsgSeqNum, h->msg_seq_num);
   if (h->poss_dup) oms_fix_add_char(b, OMS_FIX_TAG_PossDupFlag, 'Y');

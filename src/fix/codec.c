@@ -23,10 +23,15 @@
  *      SOH and are cut by their length field.
  *
  * An error in pass 1 means the bytes cannot be trusted: the caller drops a
- * prefix (up to the next "8=FIX.4.4|" candidate) and never answers. An error
+ * prefix (up to the next "8=FIX.4.4|" candidate) and never answers. So does
+ * a verified frame whose third field is not MsgType (FIX: garbled). An error
  * in pass 2 happens inside a verified frame: the caller drops the frame and
  * the session answers with Reject(3), so the error carries the MsgSeqNum and
  * MsgType found by a lenient scan.
+ *
+ * Pass 2 also checks that the standard header's fields come first and the
+ * trailer's (SignatureLength, Signature) last: a field out of its part is
+ * SessionRejectReason 14.
  *
  * Duplicate tags are found with a bitmap for tags below DUP_BITMAP_TAGS and a
  * scan of the (few) larger tags already seen; members of the repeating groups
@@ -73,6 +78,7 @@ int oms_fix_perr_reject_reason(oms_fix_perr_t kind) {
     case OMS_FIX_PERR_EMPTY_VALUE: return OMS_FIX_SRR_TAG_WITHOUT_VALUE;
     case OMS_FIX_PERR_DUPLICATE_TAG: return OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE;
     case OMS_FIX_PERR_BAD_DATA_LENGTH: return OMS_FIX_SRR_INCORRECT_DATA_FORMAT;
+    case OMS_FIX_PERR_OUT_OF_ORDER: return OMS_FIX_SRR_TAG_OUT_OF_ORDER;
     default: return OMS_FIX_SRR_OTHER;
   }
 }
@@ -156,6 +162,49 @@ static uint32_t data_tag_for(uint32_t length_tag) {
     case OMS_FIX_TAG_EncodedLegSecurityDescLen: return OMS_FIX_TAG_EncodedLegSecurityDesc;
     default: return 0;
   }
+}
+
+/* Where a tag belongs: the standard header (FIX 4.4 StandardHeader, 8, 9
+ * and 35 excepted: the frame checks those), the body, or the trailer before
+ * CheckSum. FIX requires header, body, trailer in that order (373=14). A
+ * table, not a switch: it is read for every field of every message. */
+enum { PART_HEADER = 1, PART_BODY = 2, PART_TRAILER = 3 };
+#define PART_TAGS 640 /* above every header and trailer tag */
+
+static const uint8_t part_tab[PART_TAGS] = {
+    [OMS_FIX_TAG_SenderCompID] = PART_HEADER,
+    [OMS_FIX_TAG_TargetCompID] = PART_HEADER,
+    [OMS_FIX_TAG_OnBehalfOfCompID] = PART_HEADER,
+    [OMS_FIX_TAG_DeliverToCompID] = PART_HEADER,
+    [OMS_FIX_TAG_SecureDataLen] = PART_HEADER,
+    [OMS_FIX_TAG_SecureData] = PART_HEADER,
+    [OMS_FIX_TAG_MsgSeqNum] = PART_HEADER,
+    [OMS_FIX_TAG_SenderSubID] = PART_HEADER,
+    [OMS_FIX_TAG_SenderLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_TargetSubID] = PART_HEADER,
+    [OMS_FIX_TAG_TargetLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_OnBehalfOfSubID] = PART_HEADER,
+    [OMS_FIX_TAG_OnBehalfOfLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_DeliverToSubID] = PART_HEADER,
+    [OMS_FIX_TAG_DeliverToLocationID] = PART_HEADER,
+    [OMS_FIX_TAG_PossDupFlag] = PART_HEADER,
+    [OMS_FIX_TAG_PossResend] = PART_HEADER,
+    [OMS_FIX_TAG_SendingTime] = PART_HEADER,
+    [OMS_FIX_TAG_OrigSendingTime] = PART_HEADER,
+    [OMS_FIX_TAG_XmlDataLen] = PART_HEADER,
+    [OMS_FIX_TAG_XmlData] = PART_HEADER,
+    [OMS_FIX_TAG_MessageEncoding] = PART_HEADER,
+    [OMS_FIX_TAG_LastMsgSeqNumProcessed] = PART_HEADER,
+    [OMS_FIX_TAG_NoHops] = PART_HEADER,
+    [OMS_FIX_TAG_HopCompID] = PART_HEADER,
+    [OMS_FIX_TAG_HopSendingTime] = PART_HEADER,
+    [OMS_FIX_TAG_HopRefID] = PART_HEADER,
+    [OMS_FIX_TAG_SignatureLength] = PART_TRAILER,
+    [OMS_FIX_TAG_Signature] = PART_TRAILER,
+};
+
+static inline int part_of(uint32_t tag) {
+  return tag < PART_TAGS && part_tab[tag] ? part_tab[tag] : PART_BODY;
 }
 
 typedef struct dupset_s {
@@ -269,6 +318,7 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
   dup_mark(&seen, OMS_FIX_TAG_CheckSum);
   uint32_t prev_tag = 0;
   int64_t prev_int = -1;
+  int at = PART_HEADER; /* the part of the message the fields have reached */
   pos = body_start;
   while (pos < body_end) {
     uint32_t tag = 0;
@@ -293,9 +343,16 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
     }
     if (pos == v0) return content_error(err, OMS_FIX_PERR_EMPTY_VALUE, tag, buf, total, consumed);
     if (msg->nfields == 2 && tag != OMS_FIX_TAG_MsgType) {
-      return content_error(err, OMS_FIX_PERR_MISSING_MSG_TYPE, OMS_FIX_TAG_MsgType, buf, total,
-                           consumed);
+      /* FIX calls a message garbled unless 8, 9, 35 open it: dropped
+       * unanswered, so its MsgSeqNum stays free for the resend. */
+      err->tag = OMS_FIX_TAG_MsgType;
+      return framing_error(err, OMS_FIX_PERR_MISSING_MSG_TYPE, consumed, total);
     }
+    int part = msg->nfields == 2 ? PART_HEADER : part_of(tag);
+    if (part < at) {
+      return content_error(err, OMS_FIX_PERR_OUT_OF_ORDER, tag, buf, total, consumed);
+    }
+    at = part;
     if (seen_before(&seen, msg, tag)) {
       return content_error(err, OMS_FIX_PERR_DUPLICATE_TAG, tag, buf, total, consumed);
     }
@@ -340,6 +397,14 @@ int oms_fix_msg_get_str(const oms_fix_msg_t *m, uint32_t tag, oms_fix_str_t *out
   if (rc != 0) return rc;
   *out = oms_fix_msg_value(m, i);
   return 0;
+}
+
+oms_fix_route_t oms_fix_route_of(const oms_fix_msg_t *m) {
+  oms_fix_route_t r = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_OnBehalfOfCompID, &r.comp_id);
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_OnBehalfOfSubID, &r.sub_id);
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_OnBehalfOfLocationID, &r.location_id);
+  return r;
 }
 
 /* The typed getters: the first occurrence of tag, converted. */

@@ -4,23 +4,39 @@
  *
  * NOTES ON THE DESIGN
  *
- * Inbound, in the order FIX 4.4 (Volume 2, "Session Protocol") asks for:
+ * Inbound, in the order FIX 4.4 (Volume 2, "Session Protocol", and the
+ * session test cases) asks for; docs/fix.md lists every rule with its
+ * reason code:
  *
- *   1. MsgSeqNum(34) missing or unreadable: Logout and disconnect, since
- *      nothing later can be trusted to be in order.
- *   2. Before Logon, anything but a valid Logon ends the connection.
- *   3. CompIDs wrong: Reject(373=9), Logout, disconnect.
- *   4. SequenceReset in reset mode ignores MsgSeqNum.
- *   5. MsgSeqNum above the expected one: a gap. We send one
+ *   1. Garbled bytes (the codec's unframed errors, MsgType not the third
+ *      field among them) are dropped and use no number, so the peer's
+ *      correct resend is accepted; another BeginString ends the session.
+ *   2. MsgSeqNum(34) missing or unreadable: Logout and disconnect, since
+ *      nothing later can be trusted to be in order (SequenceReset in reset
+ *      mode excepted: its own number is ignored, even a 0).
+ *   3. Before Logon, anything but a valid Logon ends the connection.
+ *   4. A CompID present and wrong: Reject(373=9), Logout, disconnect. A
+ *      missing one is a malformed header instead (step 9).
+ *   5. The peer's clock, whatever the number: SendingTime outside the
+ *      tolerance, or a PossDup's OrigSendingTime after its SendingTime, is
+ *      Reject(373=10) and Logout.
+ *   6. SequenceReset in reset mode, and Logon(141=Y) while logged on (both
+ *      sides back to 1), act before the sequence checks.
+ *   7. MsgSeqNum above the expected one: a gap. We send one
  *      ResendRequest(7=expected, 16=0 "everything") and drop the message:
  *      the counterparty resends it, in order, with the ones we missed, so
  *      nothing is queued here. Logout, ResendRequest and TestRequest are
  *      still honoured during a gap so that neither side waits on the other.
- *   6. MsgSeqNum below the expected one: a PossDup(43=Y) duplicate is
+ *   8. MsgSeqNum below the expected one: a PossDup(43=Y) duplicate is
  *      ignored, anything else is a fatal "MsgSeqNum too low".
- *   7. At the expected number: header checks (SendingTime, OrigSendingTime
- *      on PossDup, MsgType) answer with Reject(3), then the message is
- *      handled. A rejected message still uses its sequence number.
+ *   9. At the expected number: header checks (CompID missing, SendingTime
+ *      missing, OrigSendingTime on PossDup, MsgType) answer with Reject(3),
+ *      then the message is handled. A rejected message still uses its
+ *      sequence number.
+ *
+ * A Reject goes back through the hub the message came from: its
+ * OnBehalfOf fields (115/116/144) become the Reject's DeliverTo fields
+ * (128/129/145), in the header.
  *
  * Outbound, every message takes the next MsgSeqNum; the new number is saved
  * through the store before the bytes are written, so a crash can never send
@@ -89,8 +105,9 @@ struct oms_fix_session_s {
   char *load_buf;
   size_t load_cap;
 
-  oms_fix_msg_t in_msg;     /* on_bytes' parse target */
-  oms_fix_msg_t stored_msg; /* a stored message being resent */
+  const oms_fix_msg_t *handling; /* the message being handled, for its route */
+  oms_fix_msg_t in_msg;          /* on_bytes' parse target */
+  oms_fix_msg_t stored_msg;      /* a stored message being resent */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -137,14 +154,20 @@ static int write_out(oms_fix_session_t *s, const char *data, size_t len) {
   return 0;
 }
 
-static oms_fix_builder_t *admin_begin(oms_fix_session_t *s, const char *type) {
+static oms_fix_builder_t *admin_begin_to(oms_fix_session_t *s, const char *type,
+                                         const oms_fix_route_t *route) {
   oms_fix_header_t h = {.msg_type = type,
                         .sender_comp_id = s->sender,
                         .target_comp_id = s->target,
                         .msg_seq_num = s->next_sender,
-                        .sending_time_ns = now(s)};
+                        .sending_time_ns = now(s),
+                        .deliver_to = route};
   oms_fix_builder_begin_header(&s->admin_b, s->admin_buf, s->admin_cap, &h);
   return &s->admin_b;
+}
+
+static oms_fix_builder_t *admin_begin(oms_fix_session_t *s, const char *type) {
+  return admin_begin_to(s, type, NULL);
 }
 
 /* Finishes an admin message, uses its sequence number and writes it. */
@@ -175,7 +198,11 @@ static int send_reject(oms_fix_session_t *s, int64_t ref_seq, oms_fix_str_t ref_
   const char *tag_name = oms_fix_tag_name(ref_tag);
   slog(s, OMS_FIX_LOG_WARN, "reject seq %lld tag %s(%u) reason %d: %s", (long long)ref_seq,
        tag_name ? tag_name : "?", (unsigned)ref_tag, reason, text ? text : "");
-  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Reject);
+  /* Back through the hub the rejected message came from, if any: read
+   * here, as only a Reject needs it. */
+  oms_fix_route_t route = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+  if (s->handling) route = oms_fix_route_of(s->handling);
+  oms_fix_builder_t *b = admin_begin_to(s, OMS_FIX_MSG_Reject, route.comp_id.len ? &route : NULL);
   oms_fix_add_int(b, OMS_FIX_TAG_RefSeqNum, ref_seq > 0 ? ref_seq : 0);
   if (ref_tag) oms_fix_add_int(b, OMS_FIX_TAG_RefTagID, ref_tag);
   if (ref_type.len) oms_fix_add_str(b, OMS_FIX_TAG_RefMsgType, ref_type);
@@ -251,6 +278,7 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   if (!s->cfg.max_heartbeat_s) s->cfg.max_heartbeat_s = DEFAULT_MAX_HEARTBEAT_S;
   if (!s->cfg.logon_timeout_ns) s->cfg.logon_timeout_ns = DEFAULT_LOGON_TIMEOUT_NS;
   if (!s->cfg.logout_timeout_ns) s->cfg.logout_timeout_ns = DEFAULT_LOGOUT_TIMEOUT_NS;
+  if (!s->cfg.max_clock_skew_ns) s->cfg.max_clock_skew_ns = OMS_FIX_DEFAULT_CLOCK_SKEW_NS;
   s->cfg.max_msg_len = max_len;
   s->limits.max_msg_len = max_len;
   s->io = *io;
@@ -471,18 +499,26 @@ static int reason_for(int rc) {
   return rc == OMS_ENOTFOUND ? OMS_FIX_SRR_REQUIRED_TAG_MISSING : OMS_FIX_SRR_INCORRECT_DATA_FORMAT;
 }
 
-/* The peer's SenderCompID must be our target and its TargetCompID us. */
-static int comp_ids_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, uint32_t *bad_tag) {
-  oms_fix_str_t v;
-  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_SenderCompID, &v) != 0 || !oms_fix_str_eq(v, s->target)) {
-    *bad_tag = OMS_FIX_TAG_SenderCompID;
-    return 0;
+/* The peer's SenderCompID must be our target and its TargetCompID us.
+ * Returns COMP_OK, COMP_WRONG (a stranger: the session ends) or
+ * COMP_MISSING (a malformed header: a Reject, 373=1), with the tag. */
+enum { COMP_OK, COMP_WRONG, COMP_MISSING };
+
+static int check_comp_ids(const oms_fix_session_t *s, const oms_fix_msg_t *m, uint32_t *bad_tag) {
+  static const uint32_t tags[2] = {OMS_FIX_TAG_SenderCompID, OMS_FIX_TAG_TargetCompID};
+  const char *want[2] = {s->target, s->sender};
+  int missing = 0;
+  for (int i = 0; i < 2; i++) {
+    oms_fix_str_t v;
+    if (oms_fix_msg_get_str(m, tags[i], &v) != 0) {
+      if (!missing) *bad_tag = tags[i];
+      missing = 1;
+    } else if (!oms_fix_str_eq(v, want[i])) {
+      *bad_tag = tags[i];
+      return COMP_WRONG;
+    }
   }
-  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_TargetCompID, &v) != 0 || !oms_fix_str_eq(v, s->sender)) {
-    *bad_tag = OMS_FIX_TAG_TargetCompID;
-    return 0;
-  }
-  return 1;
+  return missing ? COMP_MISSING : COMP_OK;
 }
 
 static int sending_time_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int *reason) {
@@ -501,19 +537,71 @@ static int sending_time_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, i
   return 1;
 }
 
-/* Header checks of a message at the expected number. Returns 1, or 0 with
- * the tag and reason of the Reject to send. */
-static int header_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int poss_dup,
-                     uint32_t *tag, int *reason) {
-  if (!sending_time_ok(s, m, reason)) {
-    *tag = OMS_FIX_TAG_SendingTime;
+/* A possible duplicate must say when it was first sent (SequenceReset
+ * excepted: a GapFill replaces messages rather than repeating them). */
+static int orig_sending_time_ok(const oms_fix_msg_t *m, int poss_dup, int *reason) {
+  int64_t t;
+  if (!poss_dup || oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset)) return 1;
+  int rc = oms_fix_msg_get_time(m, OMS_FIX_TAG_OrigSendingTime, &t);
+  if (rc) {
+    *reason = reason_for(rc);
     return 0;
   }
-  int64_t t;
-  int rc = oms_fix_msg_get_time(m, OMS_FIX_TAG_OrigSendingTime, &t);
-  if (poss_dup && !oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset) && rc != 0) {
+  return 1;
+}
+
+/* What the header checks need, read once per message. */
+typedef struct hdr_s {
+  int comp;          /* COMP_* */
+  uint32_t comp_tag; /* the CompID at fault */
+  int time_reason;   /* 0: SendingTime present and accurate; else the 373 */
+} hdr_t;
+
+static void read_hdr(const oms_fix_session_t *s, const oms_fix_msg_t *m, hdr_t *h) {
+  h->comp_tag = 0;
+  h->comp = check_comp_ids(s, m, &h->comp_tag);
+  h->time_reason = 0;
+  (void)sending_time_ok(s, m, &h->time_reason);
+}
+
+/* The checks that end the session whatever the MsgSeqNum, because the
+ * peer's clock cannot be trusted (FIX session test cases 2.t and 2.r):
+ * SendingTime off our clock by more than the tolerance, or a possible
+ * duplicate claiming to have been first sent after it was resent. Returns 1,
+ * or 0 with the tag and reason. */
+static int clock_ok(const oms_fix_msg_t *m, const hdr_t *h, int poss_dup, uint32_t *tag,
+                    int *reason) {
+  int64_t sent, orig;
+  if (h->time_reason == OMS_FIX_SRR_SENDING_TIME_ACCURACY) {
+    *tag = OMS_FIX_TAG_SendingTime;
+    *reason = h->time_reason;
+    return 0;
+  }
+  if (poss_dup && oms_fix_msg_get_time(m, OMS_FIX_TAG_SendingTime, &sent) == 0 &&
+      oms_fix_msg_get_time(m, OMS_FIX_TAG_OrigSendingTime, &orig) == 0 && orig > sent) {
     *tag = OMS_FIX_TAG_OrigSendingTime;
-    *reason = reason_for(rc);
+    *reason = OMS_FIX_SRR_SENDING_TIME_ACCURACY;
+    return 0;
+  }
+  return 1;
+}
+
+/* Header checks of a message at the expected number. Returns 1, or 0 with
+ * the tag and reason of the Reject to send. */
+static int header_ok(const oms_fix_msg_t *m, const hdr_t *h, int poss_dup, uint32_t *tag,
+                     int *reason) {
+  if (h->comp == COMP_MISSING) {
+    *tag = h->comp_tag;
+    *reason = OMS_FIX_SRR_REQUIRED_TAG_MISSING;
+    return 0;
+  }
+  if (h->time_reason) {
+    *tag = OMS_FIX_TAG_SendingTime;
+    *reason = h->time_reason;
+    return 0;
+  }
+  if (!orig_sending_time_ok(m, poss_dup, reason)) {
+    *tag = OMS_FIX_TAG_OrigSendingTime;
     return 0;
   }
   if (!valid_msg_type(m->msg_type)) {
@@ -531,18 +619,37 @@ static int too_low(oms_fix_session_t *s, int64_t seq) {
   return logout_and_drop(s, text);
 }
 
+static int heart_bt_int_ok(const oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t *hb) {
+  return oms_fix_msg_get_int(m, OMS_FIX_TAG_HeartBtInt, hb) == 0 && *hb >= 0 &&
+         *hb <= s->cfg.max_heartbeat_s;
+}
+
+/* Answers a valid Logon at seq (at or above the expected number). */
+static int accept_logon(oms_fix_session_t *s, int64_t hb, int reset, int64_t seq) {
+  s->state = OMS_FIX_SESSION_ACTIVE;
+  s->hb_s = (int)hb;
+  s->hb_ns = hb * NS_PER_S;
+  slog(s, OMS_FIX_LOG_INFO, "logon %s -> %s, HeartBtInt %d%s", s->target, s->sender, s->hb_s,
+       reset ? ", sequence reset" : "");
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Logon);
+  oms_fix_add_int(b, OMS_FIX_TAG_EncryptMethod, 0);
+  oms_fix_add_int(b, OMS_FIX_TAG_HeartBtInt, hb);
+  if (reset) oms_fix_add_char(b, OMS_FIX_TAG_ResetSeqNumFlag, 'Y');
+  int rc = admin_send(s);
+  if (rc) return rc;
+  return seq == s->next_target ? advance_target(s) : send_resend_request(s, seq);
+}
+
 static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   if (!oms_fix_msg_is(m, OMS_FIX_MSG_Logon)) {
     drop(s, "first message is not Logon");
     return 0;
   }
   uint32_t bad_tag;
-  if (!comp_ids_ok(s, m, &bad_tag)) return logout_and_drop(s, "CompID problem");
+  if (check_comp_ids(s, m, &bad_tag) != COMP_OK) return logout_and_drop(s, "CompID problem");
   int64_t hb;
-  if (oms_fix_msg_get_int(m, OMS_FIX_TAG_HeartBtInt, &hb) != 0 || hb < 0 ||
-      hb > s->cfg.max_heartbeat_s) {
+  if (!heart_bt_int_ok(s, m, &hb))
     return logout_and_drop(s, "HeartBtInt(108) missing or out of range");
-  }
   int64_t enc = 0;
   int rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_EncryptMethod, &enc);
   if (rc != OMS_ENOTFOUND && (rc != 0 || enc != 0)) {
@@ -570,19 +677,25 @@ static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
     s->next_target = 1;
   }
   if (seq < s->next_target) return too_low(s, seq);
+  return accept_logon(s, hb, reset, seq);
+}
 
-  s->state = OMS_FIX_SESSION_ACTIVE;
-  s->hb_s = (int)hb;
-  s->hb_ns = hb * NS_PER_S;
-  slog(s, OMS_FIX_LOG_INFO, "logon %s -> %s, HeartBtInt %d%s", s->target, s->sender, s->hb_s,
-       reset ? ", sequence reset" : "");
-  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Logon);
-  oms_fix_add_int(b, OMS_FIX_TAG_EncryptMethod, 0);
-  oms_fix_add_int(b, OMS_FIX_TAG_HeartBtInt, hb);
-  if (reset) oms_fix_add_char(b, OMS_FIX_TAG_ResetSeqNumFlag, 'Y');
-  rc = admin_send(s);
-  if (rc) return rc;
-  return seq == s->next_target ? advance_target(s) : send_resend_request(s, seq);
+/* Logon(141=Y) while logged on: the peer starts both sides again at 1
+ * (the daily reset of a 24-hour session). The connection, its
+ * authentication and the CompIDs checked above carry over. */
+static int on_reset_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  if (seq != 1) return logout_and_drop(s, "ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1");
+  int64_t hb;
+  if (!heart_bt_int_ok(s, m, &hb))
+    return logout_and_drop(s, "HeartBtInt(108) missing or out of range");
+  int rc = s->store.reset(s->store.ctx);
+  if (rc) return fatal(s, rc, "store reset");
+  slog(s, OMS_FIX_LOG_WARN, "sequence reset by Logon(141=Y): sent up to %lld, received up to %lld",
+       (long long)(s->next_sender - 1), (long long)(s->next_target - 1));
+  s->next_sender = 1;
+  s->next_target = 1;
+  s->resend_until = 0;
+  return accept_logon(s, hb, 1, seq);
 }
 
 static int answer_test_request(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
@@ -690,43 +803,68 @@ static int dispatch(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
 
 static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   s->last_recv_ns = now(s);
-  int64_t seq;
-  if (oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq) != 0 || seq < 1) {
+  int64_t seq = 0;
+  int seq_rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
+  int poss_dup = 0, gap_fill = 0;
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &poss_dup);
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_GapFillFlag, &gap_fill);
+  /* In reset mode the message's own number is ignored, even a 0. */
+  int reset_mode = oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset) && !gap_fill &&
+                   s->state != OMS_FIX_SESSION_AWAIT_LOGON;
+  if ((seq_rc != 0 || seq < 1) && !reset_mode) {
     return logout_and_drop(s, "MsgSeqNum(34) missing or invalid");
   }
   if (s->state == OMS_FIX_SESSION_AWAIT_LOGON) return on_logon(s, m, seq);
 
-  uint32_t tag;
-  if (!comp_ids_ok(s, m, &tag)) {
-    (void)send_reject(s, seq, m->msg_type, tag, OMS_FIX_SRR_COMPID_PROBLEM, "CompID problem");
+  hdr_t h;
+  read_hdr(s, m, &h);
+  if (h.comp == COMP_WRONG) {
+    (void)send_reject(s, seq, m->msg_type, h.comp_tag, OMS_FIX_SRR_COMPID_PROBLEM,
+                      "CompID problem");
     return logout_and_drop(s, "CompID problem");
   }
-  int poss_dup = 0, gap_fill = 0;
-  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &poss_dup);
-  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_GapFillFlag, &gap_fill);
-  if (oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset) && !gap_fill)
-    return on_sequence_reset(s, m, seq);
+  uint32_t tag;
+  int reason;
+  if (!clock_ok(m, &h, poss_dup, &tag, &reason)) {
+    /* Rejected, the number used when it was the expected one, then Logout. */
+    int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
+    if (rc == 0 && seq == s->next_target) rc = advance_target(s);
+    if (rc) return rc;
+    return logout_and_drop(s, tag == OMS_FIX_TAG_SendingTime
+                                  ? "SendingTime accuracy problem"
+                                  : "OrigSendingTime(122) after SendingTime(52)");
+  }
+  if (reset_mode) return on_sequence_reset(s, m, seq);
+  int reset = 0;
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_Logon) &&
+      oms_fix_msg_get_bool(m, OMS_FIX_TAG_ResetSeqNumFlag, &reset) == 0 && reset) {
+    return on_reset_logon(s, m, seq);
+  }
   if (seq > s->next_target) return on_gap(s, m, seq);
   if (seq < s->next_target) {
     if (!poss_dup) return too_low(s, seq);
+    /* Rejected (373=1) without OrigSendingTime, but a number already used
+     * is not used again. */
+    if (!orig_sending_time_ok(m, poss_dup, &reason)) {
+      return send_reject(s, seq, m->msg_type, OMS_FIX_TAG_OrigSendingTime, reason,
+                         "invalid header");
+    }
     slog(s, OMS_FIX_LOG_DEBUG, "duplicate %lld ignored", (long long)seq);
     return 0;
   }
-  int reason;
-  if (!header_ok(s, m, poss_dup, &tag, &reason)) {
+  if (!header_ok(m, &h, poss_dup, &tag, &reason)) {
     int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
-    if (rc == 0) rc = advance_target(s);
-    if (rc == 0 && reason == OMS_FIX_SRR_SENDING_TIME_ACCURACY) {
-      return logout_and_drop(s, "SendingTime accuracy problem");
-    }
-    return rc;
+    return rc ? rc : advance_target(s);
   }
   return dispatch(s, m, seq);
 }
 
 int oms_fix_session_on_msg(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   if (s->state == OMS_FIX_SESSION_DISCONNECTED) return OMS_ECLOSED;
-  return result(s, handle(s, m));
+  s->handling = m;
+  int rc = handle(s, m);
+  s->handling = NULL;
+  return result(s, rc);
 }
 
 int oms_fix_session_on_parse_error(oms_fix_session_t *s, const oms_fix_perror_t *err) {
@@ -734,6 +872,10 @@ int oms_fix_session_on_parse_error(oms_fix_session_t *s, const oms_fix_perror_t 
   if (s->state == OMS_FIX_SESSION_AWAIT_LOGON) {
     drop(s, "malformed message before Logon");
     return OMS_ECLOSED;
+  }
+  if (err->kind == OMS_FIX_PERR_BEGIN_STRING) {
+    /* Another FIX version mid-session: nothing after it can be read. */
+    return result(s, logout_and_drop(s, "BeginString(8) is not FIX.4.4"));
   }
   if (!err->framed) {
     slog(s, OMS_FIX_LOG_WARN, "dropped bytes: %s", oms_fix_perr_desc(err->kind));
@@ -826,6 +968,11 @@ static int can_send(const oms_fix_session_t *s) {
 }
 
 int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fix_builder_t **b) {
+  return oms_fix_session_app_begin_to(s, msg_type, NULL, b);
+}
+
+int oms_fix_session_app_begin_to(oms_fix_session_t *s, const char *msg_type,
+                                 const oms_fix_route_t *deliver_to, oms_fix_builder_t **b) {
   *b = NULL;
   /* While the client is away an application message is numbered and stored
    * as if sent: at its next Logon the client sees the gap and asks for it
@@ -840,7 +987,8 @@ int oms_fix_session_app_begin(oms_fix_session_t *s, const char *msg_type, oms_fi
                         .sender_comp_id = s->sender,
                         .target_comp_id = s->target,
                         .msg_seq_num = s->next_sender,
-                        .sending_time_ns = now(s)};
+                        .sending_time_ns = now(s),
+                        .deliver_to = deliver_to};
   int rc = oms_fix_builder_begin_header(&s->app_b, s->app_buf, s->app_cap, &h);
   if (rc) return rc;
   s->app_building = 1;
@@ -868,13 +1016,13 @@ int oms_fix_session_app_send(oms_fix_session_t *s) {
   return online ? write_out(s, s->app_buf, len) : 0;
 }
 
-#define SEND_WITH(name, type, T, writer)             \
-  int name(oms_fix_session_t *s, const T *arg) {     \
-    oms_fix_builder_t *b;                            \
-    int rc = oms_fix_session_app_begin(s, type, &b); \
-    if (rc) return rc;                               \
-    (void)writer(b, arg);                            \
-    return oms_fix_session_app_send(s);              \
+#define SEND_WITH(name, type, T, writer)                                 \
+  int name(oms_fix_session_t *s, const T *arg) {                         \
+    oms_fix_builder_t *b;                                                \
+    int rc = oms_fix_session_app_begin_to(s, type, arg->deliver_to, &b); \
+    if (rc) return rc;                                                   \
+    (void)writer(b, arg);                                                \
+    return oms_fix_session_app_send(s);                                  \
   }
 
 SEND_WITH(oms_fix_session_send_exec_report, OMS_FIX_MSG_ExecutionReport, oms_fix_exec_report_t,

@@ -66,6 +66,18 @@
 #include "oms/error.h"
 
 #define MAX_SESSIONS 64
+/* Distinct hub routes (OnBehalfOf 115/116/144) remembered per session for
+ * the later reports of orders that came through them; a session has a few
+ * hubs behind it, not hundreds. */
+#define MAX_ROUTES 16
+
+/* A route kept for later reports: the request's OnBehalfOf fields, written
+ * back as DeliverTo. */
+typedef struct gw_route_s {
+  char comp_id[OMS_ID_MAX + 1];
+  char sub_id[OMS_ID_MAX + 1];
+  char location_id[OMS_ID_MAX + 1];
+} gw_route_t;
 
 typedef struct gw_conn_s gw_conn_t;
 
@@ -95,6 +107,12 @@ typedef struct gw_session_s {
   char *fetch_buf;
   size_t fetch_cap, fetch_len;
   int fetch_found;
+  /* The route of the request being handled (NULL outside on_app_msg): every
+   * synchronous answer goes back the way the request came. */
+  const oms_fix_route_t *reply;
+  oms_fix_str_t reply_id; /* the ClOrdID(11) of that request */
+  uint8_t nroutes;
+  gw_route_t routes[MAX_ROUTES];
 } gw_session_t;
 
 struct gw_conn_s {
@@ -112,6 +130,7 @@ typedef struct track_s {
   uint64_t order_id;
   uint16_t sess;
   char pend_kind; /* 'F', 'G' or 0 */
+  uint8_t route;  /* 1 + index into the session's routes, 0: none */
   char cur[OMS_ID_MAX + 1];
   char pend[OMS_ID_MAX + 1];
 } track_t;
@@ -177,6 +196,12 @@ static void track_del(oms_gateway_t *gw, track_t *t) {
   if (!oms__u64map_del(&gw->track_of, t->order_id)) return;
   oms__slots_give(&gw->track_free, (uint32_t)(t - gw->track));
   t->order_id = 0;
+}
+
+/* An entry kept for nothing but its order's name and no route: free it. */
+static void track_del_if_idle(oms_gateway_t *gw, track_t *t, const oms_order_t *o) {
+  if (t->pend_kind == 0 && t->route == 0 && strcmp(t->cur, o->client_order_id) == 0)
+    track_del(gw, t);
 }
 
 static void idx_key(char *key, uint16_t sess, const char *clordid) {
@@ -586,6 +611,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
   oms_fix_session_config_t fc = {.sender_comp_id = s->ours,
                                  .target_comp_id = s->client,
                                  .max_heartbeat_s = sc->max_heartbeat_s,
+                                 .max_clock_skew_ns = sc->sending_time_tolerance_ns,
                                  .max_msg_len = gw->max_msg_len};
   oms_fix_session_io_t io = {.send = io_send,
                              .disconnect = io_disconnect,
@@ -1015,6 +1041,67 @@ static void er_from_order(oms_gateway_t *gw, const oms_order_t *o, oms_fix_exec_
   }
 }
 
+/* ---- Reverse routing ---------------------------------------------------------------- */
+
+static int copy_str(char *dst, size_t cap, oms_fix_str_t v);
+
+static bool route_is(const gw_route_t *r, const oms_fix_route_t *v) {
+  return oms_fix_str_eq(v->comp_id, r->comp_id) && oms_fix_str_eq(v->sub_id, r->sub_id) &&
+         oms_fix_str_eq(v->location_id, r->location_id);
+}
+
+/* 1 + the index of the request's route in the session's table (added if
+ * new), or 0: no route, an id too long to keep, or the table full (logged:
+ * the order's later reports then go straight to the counterparty). */
+static uint8_t route_index(gw_session_t *s, const oms_fix_route_t *v) {
+  if (v == NULL || v->comp_id.len == 0) return 0;
+  for (uint8_t i = 0; i < s->nroutes; i++)
+    if (route_is(&s->routes[i], v)) return (uint8_t)(i + 1);
+  gw_route_t r;
+  if (s->nroutes == MAX_ROUTES || copy_str(r.comp_id, sizeof r.comp_id, v->comp_id) != 0 ||
+      (v->sub_id.len && copy_str(r.sub_id, sizeof r.sub_id, v->sub_id) != 0) ||
+      (v->location_id.len && copy_str(r.location_id, sizeof r.location_id, v->location_id) != 0)) {
+    gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=route_not_kept on_behalf_of=%.*s", s->client,
+           (int)v->comp_id.len, v->comp_id.ptr);
+    return 0;
+  }
+  if (!v->sub_id.len) r.sub_id[0] = '\0';
+  if (!v->location_id.len) r.location_id[0] = '\0';
+  s->routes[s->nroutes++] = r;
+  return s->nroutes;
+}
+
+/* The order's later reports follow the route of the last request about it
+ * that named one. */
+static void keep_route(gw_session_t *s, track_t *t) {
+  uint8_t i = route_index(s, s->reply);
+  if (i != 0) t->route = i;
+}
+
+/* The route of tracked order t as views into the session's table. */
+static const oms_fix_route_t *route_of_track(gw_session_t *s, const track_t *t,
+                                             oms_fix_route_t *out) {
+  if (t == NULL || t->route == 0) return NULL;
+  const gw_route_t *r = &s->routes[t->route - 1];
+  out->comp_id = oms_fix_str(r->comp_id);
+  out->sub_id = oms_fix_str(r->sub_id[0] ? r->sub_id : NULL);
+  out->location_id = oms_fix_str(r->location_id[0] ? r->location_id : NULL);
+  return out;
+}
+
+/* Where an engine event's report goes: the route kept with its order, or,
+ * for an event the engine raises while the request is being handled (the
+ * order's PendingNew, before its route is kept), the request's route when
+ * the event is about the ClOrdID that request named. */
+static const oms_fix_route_t *event_route(gw_session_t *s, const track_t *t, const char *cur,
+                                          const char *pend, oms_fix_route_t *out) {
+  const oms_fix_route_t *r = route_of_track(s, t, out);
+  if (r != NULL || s->reply == NULL) return r;
+  if (oms_fix_str_eq(s->reply_id, cur) || (pend != NULL && oms_fix_str_eq(s->reply_id, pend)))
+    return s->reply;
+  return NULL;
+}
+
 static void send_er(gw_session_t *s, const oms_fix_exec_report_t *er) {
   /* With the client away the session stores the report under its sequence
    * number; the client gets it by ResendRequest when it logs on again. */
@@ -1041,12 +1128,14 @@ static void send_new_reject(gw_session_t *s, const oms_fix_new_order_t *no, cons
   er.ord_rej_reason = oms_gateway_ord_rej_reason(code);
   snprintf(b.text, sizeof b.text, "%s: %s", oms_reason_name(code), text);
   er.text = oms_fix_str(b.text);
+  er.deliver_to = s->reply;
   send_er(s, &er);
 }
 
 static void send_cancel_reject(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t orig,
                                const oms_order_t *o, char response_to, int reason,
-                               oms_reason_t code, const char *text) {
+                               oms_reason_t code, const char *text,
+                               const oms_fix_route_t *deliver_to) {
   if (s->conn == NULL || s->conn->closing) return;
   char oid[24], t[OMS_REASON_MAX + 64];
   snprintf(oid, sizeof oid, "%llu", o ? (unsigned long long)o->order_id : 0ULL);
@@ -1059,7 +1148,8 @@ static void send_cancel_reject(gw_session_t *s, oms_fix_str_t clordid, oms_fix_s
                                 .cxl_rej_reason = reason,
                                 .account = oms_fix_str(s->account),
                                 .transact_time_ns = oms_clock_now(&s->gw->cfg.clock),
-                                .text = oms_fix_str(t)};
+                                .text = oms_fix_str(t),
+                                .deliver_to = deliver_to};
   if (clordid.ptr == NULL) cr.cl_ord_id = oms_fix_str("NONE");
   if (orig.ptr == NULL) cr.orig_cl_ord_id = oms_fix_str("NONE");
   int rc = oms_fix_session_send_cancel_reject(s->fs, &cr);
@@ -1100,7 +1190,8 @@ static int find_by_current_name(gw_session_t *s, const char *id, oms_order_t *o)
       oms_ord_state_is_terminal(o->state))
     return OMS_ENOTFOUND;
   track_t *t = track_get(s->gw, o->order_id, s->idx, id);
-  if (t != NULL && idx_put(s->gw, s->idx, id, o->order_id) != 0 && t->pend_kind == 0)
+  if (t != NULL && idx_put(s->gw, s->idx, id, o->order_id) != 0 && t->pend_kind == 0 &&
+      t->route == 0)
     track_del(s->gw, t);
   return 0;
 }
@@ -1268,6 +1359,7 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
       er_bufs_t b;
       er_from_order(s->gw, &res.order, &er, &b, OMS_FIX_EXEC_TYPE_ORDER_STATUS);
       er.cl_ord_id = no.o.cl_ord_id;
+      er.deliver_to = s->reply;
       send_er(s, &er);
     } else {
       send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID,
@@ -1275,8 +1367,17 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     }
     return;
   }
-  if (rc != 0 && res.order.order_id == 0)
+  if (rc != 0 && res.order.order_id == 0) {
     send_new_reject(s, &no, NULL, res.reject.code, res.reject.text);
+  } else if (s->reply != NULL && res.order.order_id != 0) {
+    /* Its reports (acknowledged, filled, ...) come later, as events. */
+    track_t *t = track_get(s->gw, res.order.order_id, s->idx, req.client_order_id);
+    if (t != NULL)
+      keep_route(s, t);
+    else
+      gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=route_not_kept reason=tracking_full",
+             s->client);
+  }
   /* Otherwise the engine's events answer (SUBMITTED, or REJECTED/DENIED). */
 }
 
@@ -1285,20 +1386,21 @@ static int target_order(gw_session_t *s, oms_fix_str_t clordid, oms_fix_str_t or
                         oms_fix_str_t account, char response_to, oms_order_t *o) {
   if (!account_ok(s, account) || find_order(s, orig, o) != 0) {
     send_cancel_reject(s, clordid, orig, NULL, response_to, OMS_FIX_CXL_REJ_UNKNOWN_ORDER,
-                       OMS_R_UNKNOWN_ORDER, "unknown order");
+                       OMS_R_UNKNOWN_ORDER, "unknown order", s->reply);
     return OMS_ENOTFOUND;
   }
   track_t *t = track_find(s->gw, o->order_id);
   if (t != NULL && t->pend_kind != 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_PENDING,
-                       OMS_R_ORDER_PENDING, "a cancel or replace is already pending");
+                       OMS_R_ORDER_PENDING, "a cancel or replace is already pending", s->reply);
     return OMS_ESTATE;
   }
   char id[OMS_ID_MAX + 1];
   if (copy_str(id, sizeof id, clordid) != 0 || idx_find(s->gw, s->idx, id, NULL) ||
       strcmp(id, o->client_order_id) == 0 || strcmp(id, cur_clordid(s->gw, o)) == 0) {
     send_cancel_reject(s, clordid, orig, o, response_to, OMS_FIX_CXL_REJ_DUPLICATE_CLORDID,
-                       OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use");
+                       OMS_R_DUPLICATE_CLORDID, "ClOrdID missing, too long or already in use",
+                       s->reply);
     return OMS_EDUPLICATE;
   }
   return 0;
@@ -1313,9 +1415,10 @@ static track_t *track_pending(gw_session_t *s, const oms_order_t *o, oms_fix_str
   t->pend_kind = kind;
   if (idx_put(s->gw, s->idx, t->pend, o->order_id) != 0) {
     t->pend_kind = 0;
-    if (strcmp(t->cur, o->client_order_id) == 0) track_del(s->gw, t);
+    track_del_if_idle(s->gw, t, o);
     return NULL;
   }
+  keep_route(s, t);
   return t;
 }
 
@@ -1325,7 +1428,7 @@ static void untrack_pending(gw_session_t *s, uint64_t order_id, const oms_order_
   if (t->pend_kind != 0) idx_del(s->gw, s->idx, t->pend);
   t->pend_kind = 0;
   t->pend[0] = '\0';
-  if (strcmp(t->cur, o->client_order_id) == 0) track_del(s->gw, t);
+  track_del_if_idle(s->gw, t, o);
 }
 
 static void on_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
@@ -1341,14 +1444,15 @@ static void on_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
     return;
   if (track_pending(s, &o, c.cl_ord_id, 'F') == NULL) {
     send_cancel_reject(s, c.cl_ord_id, c.orig_cl_ord_id, &o, OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL,
-                       OMS_FIX_CXL_REJ_OTHER, OMS_R_CAPACITY, "too many orders in flight");
+                       OMS_FIX_CXL_REJ_OTHER, OMS_R_CAPACITY, "too many orders in flight",
+                       s->reply);
     return;
   }
   oms_reject_t rej;
   if (oms_engine_cancel(s->gw->cfg.engine, o.order_id, &rej) != 0) {
     untrack_pending(s, o.order_id, &o);
     send_cancel_reject(s, c.cl_ord_id, c.orig_cl_ord_id, &o, OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL,
-                       cxl_rej_reason(rej.code), rej.code, rej.text);
+                       cxl_rej_reason(rej.code), rej.code, rej.text, s->reply);
   }
 }
 
@@ -1369,7 +1473,8 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
   if (copy_str(sym, sizeof sym, r.o.symbol) != 0 || strcmp(sym, o.symbol) != 0 ||
       r.o.side != side || r.o.ord_type != (char)('0' + o.type)) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_UNSUPPORTED, "a replace may not change symbol, side or order type");
+                       OMS_R_UNSUPPORTED, "a replace may not change symbol, side or order type",
+                       s->reply);
     return;
   }
   char text[OMS_REASON_MAX + 1];
@@ -1379,22 +1484,22 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
   if (why == OMS_R_NONE)
     why = dec_field(r.o.stop_px, "StopPx(99)", true, &mod.stop_price, text, sizeof text);
   if (why != OMS_R_NONE) {
-    send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER, why,
-                       text);
+    send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER, why, text,
+                       s->reply);
     return;
   }
   char new_id[OMS_ID_MAX + 1];
   if (copy_str(new_id, sizeof new_id, r.o.cl_ord_id) == 0) mod.client_order_id = new_id;
   if (track_pending(s, &o, r.o.cl_ord_id, 'G') == NULL) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,
-                       OMS_R_CAPACITY, "too many orders in flight");
+                       OMS_R_CAPACITY, "too many orders in flight", s->reply);
     return;
   }
   oms_reject_t rej;
   if (oms_engine_modify(s->gw->cfg.engine, o.order_id, &mod, &rej) != 0) {
     untrack_pending(s, o.order_id, &o);
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, cxl_rej_reason(rej.code),
-                       rej.code, rej.text);
+                       rej.code, rej.text, s->reply);
   }
 }
 
@@ -1417,6 +1522,7 @@ static void on_status(gw_session_t *s, const oms_fix_msg_t *m) {
     er.text = oms_fix_str("UNKNOWN_ORDER: unknown order");
   }
   er.cl_ord_id = q.cl_ord_id;
+  er.deliver_to = s->reply;
   send_er(s, &er);
 }
 
@@ -1460,11 +1566,16 @@ static void on_mass_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
     r.total_affected = n;
   }
   if (s->conn == NULL || s->conn->closing) return;
+  r.deliver_to = s->reply;
   (void)oms_fix_session_send_mass_cancel_report(s->fs, &r);
 }
 
 static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   gw_session_t *s = ctx;
+  oms_fix_route_t route = oms_fix_route_of(m);
+  s->reply = route.comp_id.len ? &route : NULL;
+  s->reply_id = (oms_fix_str_t){NULL, 0};
+  if (s->reply != NULL) (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_ClOrdID, &s->reply_id);
   if (oms_fix_msg_is(m, OMS_FIX_MSG_NewOrderSingle))
     on_new_order(s, m);
   else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelRequest))
@@ -1481,9 +1592,11 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
     oms_fix_business_reject_t br = {.ref_seq_num = seq,
                                     .ref_msg_type = m->msg_type,
                                     .reason = OMS_FIX_BRR_UNSUPPORTED_MSG_TYPE,
-                                    .text = oms_fix_str("unsupported message type")};
+                                    .text = oms_fix_str("unsupported message type"),
+                                    .deliver_to = s->reply};
     (void)oms_fix_session_send_business_reject(s->fs, &br);
   }
+  s->reply = NULL;
   return 0;
 }
 
@@ -1504,6 +1617,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   track_t *t = track_find(gw, o->order_id);
   const char *cur = t != NULL ? t->cur : o->cur_client_order_id;
   const char *pend = t != NULL && t->pend_kind != 0 ? t->pend : NULL;
+  oms_fix_route_t route;
   char exec_type;
   switch (ev->type) {
     case OMS_EVT_ORDER_SUBMITTED: exec_type = OMS_FIX_EXEC_TYPE_PENDING_NEW; break;
@@ -1525,7 +1639,8 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
       char to = ev->type == OMS_EVT_ORDER_CANCEL_REJECTED ? OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL
                                                           : OMS_FIX_CXL_REJ_RESPONSE_TO_REPLACE;
       send_cancel_reject(s, oms_fix_str(pend ? pend : cur), oms_fix_str(cur), o, to,
-                         cxl_rej_reason(ev->reason), ev->reason, ev->text);
+                         cxl_rej_reason(ev->reason), ev->reason, ev->text,
+                         event_route(s, t, cur, pend, &route));
       untrack_pending(s, o->order_id, o);
       return;
     }
@@ -1538,6 +1653,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   er.exec_id = oms_fix_str(b.exec_id);
   er.transact_time_ns = ev->event_ns;
   er.cl_ord_id = oms_fix_str(cur);
+  er.deliver_to = event_route(s, t, cur, pend, &route);
   bool takes_pending =
       pend != NULL && ((t->pend_kind == 'F' && (ev->type == OMS_EVT_ORDER_PENDING_CANCEL ||
                                                 ev->type == OMS_EVT_ORDER_CANCELLED)) ||

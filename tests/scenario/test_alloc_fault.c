@@ -199,11 +199,12 @@ static void gw_close(void *ctx, uint64_t conn, const char *reason) {
 }
 
 /* A client's Logon (sequence numbers reset, so that every start is alike),
+ * dated by the world's clock (T0 + 1 h, SendingTime is checked),
  * framed: 8=, 9=, body, 10=. */
 static size_t logon_msg(char *out, size_t cap) {
   char body[160];
   int n = snprintf(body, sizeof body,
-                   "35=A|49=CLIENT|56=OMS|34=1|52=20260101-00:00:00.000|98=0|108=30|141=Y|");
+                   "35=A|49=CLIENT|56=OMS|34=1|52=20251124-17:00:00.000|98=0|108=30|141=Y|");
   for (int i = 0; i < n; i++)
     if (body[i] == '|') body[i] = OMS_FIX_SOH;
   int len = snprintf(out, cap, "8=FIX.4.4%c9=%d%c%s", OMS_FIX_SOH, n, OMS_FIX_SOH, body);

@@ -67,6 +67,7 @@ static void test_base_text_loads(void **state) {
   assert_int_equal(c->nsessions, 1);
   assert_string_equal(c->sessions[0].account, "A1");
   assert_true(c->sessions[0].cancel_on_disconnect);
+  assert_int_equal(c->sessions[0].sending_time_tolerance_s, 120);
   assert_int_equal(c->instruments[0].ins.price_precision, 1);
   assert_int_equal(c->instruments[0].ins.qty_precision, 3);
   assert_true(c->instruments[0].lp.enabled);
@@ -85,6 +86,20 @@ static void test_base_text_loads(void **state) {
   oms_risk_limits_destroy(l);
   oms_config_destroy(c);
   oms_config_destroy(NULL);
+}
+
+static void test_sending_time_tolerance_is_set_per_session(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  int rc = oms_config_load_string(
+      text_with(3, "  password = \"pw\"; account = \"A1\"; sending_time_tolerance = 0; } ); };"),
+      "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->sessions[0].sending_time_tolerance_s, 0); /* not checked */
+  oms_config_destroy(c);
+  expect_error(3, "  password = \"pw\"; account = \"A1\"; sending_time_tolerance = -1; } ); };",
+               "fix.sessions[0].sending_time_tolerance: -1 is not in 0..86400");
 }
 
 static void test_sample_file_loads(void **state) {
@@ -492,6 +507,7 @@ int main(void) {
       cmocka_unit_test(test_missing_file_is_refused),
       cmocka_unit_test(test_syntax_error_names_line),
       cmocka_unit_test(test_fix_errors),
+      cmocka_unit_test(test_sending_time_tolerance_is_set_per_session),
       cmocka_unit_test(test_decimal_errors),
       cmocka_unit_test(test_instrument_and_venue_errors),
       cmocka_unit_test(test_risk_errors),

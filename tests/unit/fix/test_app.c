@@ -217,7 +217,7 @@ static void test_mass_cancel_requires_symbol_when_by_security(void **state) {
 static void build(ctx_t *c, const char *type, int (*fn)(oms_fix_builder_t *, const void *),
                   const void *arg, int want) {
   oms_fix_builder_t b;
-  oms_fix_header_t h = {type, "OMS", "CLIENT", 5, T0, 0, 0, 0};
+  oms_fix_header_t h = {type, "OMS", "CLIENT", 5, T0, 0, 0, 0, NULL};
   oms_fix_builder_begin_header(&b, c->buf, sizeof(c->buf), &h);
   assert_int_equal(fn(&b, arg), want);
   size_t len, used;

@@ -31,6 +31,22 @@ static void test_heartbeat_matches_the_golden_bytes(void **state) {
   assert_int_equal(oms_fix_builder_finish(&b, &len), OMS_ESTATE);
 }
 
+static void test_deliver_to_is_written_in_the_header_after_the_comp_ids(void **state) {
+  (void)state;
+  char out[256], want[256];
+  oms_fix_builder_t b;
+  oms_fix_header_t h = HDR;
+  oms_fix_route_t r = {oms_fix_str("HUB"), {NULL, 0}, oms_fix_str("LDN")};
+  h.deliver_to = &r;
+  size_t len;
+  oms_fix_builder_begin_header(&b, out, sizeof(out), &h);
+  assert_int_equal(oms_fix_builder_finish(&b, &len), 0);
+  size_t wlen = frame(want, sizeof(want),
+                      "35=0|49=OMS|56=CLIENT|128=HUB|145=LDN|34=12|52=20260101-00:00:01.500|");
+  assert_int_equal(len, wlen);
+  assert_memory_equal(out, want, len);
+}
+
 static void test_possdup_header_round_trips_through_the_parser(void **state) {
   (void)state;
   char out[512];
@@ -130,6 +146,7 @@ int main(void) {
       cmocka_unit_test(test_large_body_length_is_written_without_padding),
       cmocka_unit_test(test_overflow_is_sticky_and_reported_at_finish),
       cmocka_unit_test(test_invalid_values_are_refused),
+      cmocka_unit_test(test_deliver_to_is_written_in_the_header_after_the_comp_ids),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

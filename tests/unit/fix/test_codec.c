@@ -223,21 +223,77 @@ static void test_message_over_the_size_cap_is_too_large(void **state) {
   assert_int_equal(oms_fix_parse(c.buf, c.len, &lim, &c.msg, &c.used, &c.err), OMS_EAGAIN);
 }
 
-static void test_msg_type_not_third_is_missing_msg_type(void **state) {
+static void test_msg_type_not_third_is_garbled_and_dropped_whole(void **state) {
   (void)state;
   ctx_t c;
   c.len = frame(c.buf, sizeof(c.buf), "34=5|35=0|");
   assert_int_equal(parse(&c), OMS_EPROTO);
   assert_int_equal(c.err.kind, OMS_FIX_PERR_MISSING_MSG_TYPE);
-  assert_int_equal(c.err.framed, 1);
+  /* Not framed: never answered, so MsgSeqNum 5 stays free for the resend. */
+  assert_int_equal(c.err.framed, 0);
   assert_int_equal(c.err.tag, 35);
-  assert_int_equal(c.err.ref_seq_num, 5);
-  assert_true(oms_fix_str_eq(c.err.ref_msg_type, "0"));
+  assert_int_equal(c.err.ref_seq_num, 0);
+  assert_null(c.err.ref_msg_type.ptr);
+  /* The frame was verified, so exactly it is dropped. */
   assert_int_equal(c.used, c.len);
   c.len = frame(c.buf, sizeof(c.buf), "34=x|");
   assert_int_equal(parse(&c), OMS_EPROTO);
-  assert_int_equal(c.err.ref_seq_num, 0);
-  assert_null(c.err.ref_msg_type.ptr);
+  assert_int_equal(c.err.kind, OMS_FIX_PERR_MISSING_MSG_TYPE);
+  assert_int_equal(c.err.framed, 0);
+}
+
+static void test_header_field_after_the_body_is_out_of_order(void **state) {
+  (void)state;
+  ctx_t c;
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=5|11=a|49=X|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.kind, OMS_FIX_PERR_OUT_OF_ORDER);
+  assert_int_equal(c.err.framed, 1);
+  assert_int_equal(c.err.tag, 49);
+  assert_int_equal(c.err.ref_seq_num, 5);
+  assert_true(oms_fix_str_eq(c.err.ref_msg_type, "D"));
+  assert_int_equal(oms_fix_perr_reject_reason(c.err.kind), 14);
+  /* Every standard header field counts, routing and hops included. */
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=5|11=a|115=HUB|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.tag, 115);
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|11=a|34=5|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.tag, 34);
+}
+
+static void test_trailer_fields_come_last(void **state) {
+  (void)state;
+  ctx_t c;
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=5|93=1|89=z|11=a|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.kind, OMS_FIX_PERR_OUT_OF_ORDER);
+  assert_int_equal(c.err.tag, 11);
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|93=1|89=z|34=5|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.tag, 34);
+  /* Header, body, trailer in order: accepted, with or without a body. */
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|49=C|56=O|115=HUB|128=X|34=5|52=x|11=a|93=1|89=z|");
+  assert_int_equal(parse(&c), 0);
+  c.len = frame(c.buf, sizeof(c.buf), "35=0|49=C|34=5|93=1|89=z|");
+  assert_int_equal(parse(&c), 0);
+}
+
+static void test_route_of_a_request_reads_on_behalf_of(void **state) {
+  (void)state;
+  ctx_t c;
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|115=HUB|116=DESK|144=LDN|34=5|11=a|");
+  assert_int_equal(parse(&c), 0);
+  oms_fix_route_t r = oms_fix_route_of(&c.msg);
+  assert_true(oms_fix_str_eq(r.comp_id, "HUB"));
+  assert_true(oms_fix_str_eq(r.sub_id, "DESK"));
+  assert_true(oms_fix_str_eq(r.location_id, "LDN"));
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=5|11=a|");
+  assert_int_equal(parse(&c), 0);
+  r = oms_fix_route_of(&c.msg);
+  assert_null(r.comp_id.ptr);
+  assert_null(r.sub_id.ptr);
+  assert_null(r.location_id.ptr);
 }
 
 static void test_duplicate_tag_is_reported_with_the_tag(void **state) {
@@ -334,7 +390,7 @@ static void test_data_field_may_contain_soh(void **state) {
   assert_int_equal(parse(&c), 0);
   c.len = frame(c.buf, sizeof(c.buf), "35=D|34=1|96=ab|");
   assert_int_equal(parse(&c), 0);
-  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=1|354=2|355=ab|93=1|89=z|90=1|91=q|212=1|213=<|");
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=1|90=1|91=q|212=1|213=<|354=2|355=ab|93=1|89=z|");
   assert_int_equal(parse(&c), 0);
   c.len =
       frame(c.buf, sizeof(c.buf),
@@ -476,7 +532,10 @@ int main(void) {
       cmocka_unit_test(test_bad_checksum_is_reported_as_malformed),
       cmocka_unit_test(test_malformed_checksum_field_is_reported),
       cmocka_unit_test(test_message_over_the_size_cap_is_too_large),
-      cmocka_unit_test(test_msg_type_not_third_is_missing_msg_type),
+      cmocka_unit_test(test_msg_type_not_third_is_garbled_and_dropped_whole),
+      cmocka_unit_test(test_header_field_after_the_body_is_out_of_order),
+      cmocka_unit_test(test_trailer_fields_come_last),
+      cmocka_unit_test(test_route_of_a_request_reads_on_behalf_of),
       cmocka_unit_test(test_duplicate_tag_is_reported_with_the_tag),
       cmocka_unit_test(test_repeating_group_tags_may_repeat),
       cmocka_unit_test(test_bad_tags_are_reported),

@@ -51,10 +51,13 @@ static int io_on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   world_t *w = ctx;
   int64_t seq = 0;
   (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
+  /* Answered the way the request came (DeliverTo from its OnBehalfOf). */
+  oms_fix_route_t route = oms_fix_route_of(m);
   oms_fix_business_reject_t br = {.ref_seq_num = seq,
                                   .ref_msg_type = m->msg_type,
                                   .reason = OMS_FIX_BRR_APP_NOT_AVAILABLE,
-                                  .text = oms_fix_str("no application")};
+                                  .text = oms_fix_str("no application"),
+                                  .deliver_to = &route};
   return oms_fix_session_send_business_reject(w->s, &br);
 }
 

@@ -673,6 +673,193 @@ static void test_sending_time_accuracy_is_checked_when_configured(void **state) 
   assert_int_equal(oms_fix_session_on_bytes(h->s, msg, len, &used), OMS_ECLOSED);
 }
 
+/* Bytes from the peer, framed as given (no header added). */
+static int peer_raw(harness_t *h, const char *body) {
+  char msg[2048];
+  size_t len = frame(msg, sizeof(msg), body), used = 0;
+  return oms_fix_session_on_bytes(h->s, msg, len, &used);
+}
+
+static void test_sending_time_is_checked_at_120_s_by_default(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer_raw(h, "35=0|49=CLIENT|56=OMS|34=2|52=20251231-23:58:00|"), 0);
+  assert_int_equal(peer_raw(h, "35=0|49=CLIENT|56=OMS|34=3|52=20260101-00:02:01|"), OMS_ECLOSED);
+  const oms_fix_msg_t *m = sent(h, -2);
+  assert_field(m, 45, "3");
+  assert_field(m, 371, "52");
+  assert_field(m, 373, "10");
+  assert_field(sent(h, -1), 58, "SendingTime accuracy problem");
+  assert_int_equal(h->store.next_target, 4);
+}
+
+static void test_sending_time_check_can_be_turned_off(void **state) {
+  harness_t *h = *state;
+  oms_fix_session_destroy(h->s);
+  h->cfg.max_clock_skew_ns = -1;
+  h->s = h_create(h);
+  logon(h, 1);
+  assert_int_equal(peer_raw(h, "35=1|49=CLIENT|56=OMS|34=2|52=20200101-00:00:00|112=x|"), 0);
+  assert_true(oms_fix_msg_is(sent(h, -1), "0"));
+  assert_int_equal(h->disconnected, 0);
+}
+
+static void test_an_inaccurate_message_above_the_expected_number_uses_no_number(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer_raw(h, "35=0|49=CLIENT|56=OMS|34=9|52=20250101-00:00:00|"), OMS_ECLOSED);
+  assert_field(sent(h, -2), 373, "10");
+  assert_true(oms_fix_msg_is(sent(h, -1), "5"));
+  assert_int_equal(h->store.next_target, 2);
+}
+
+static void test_orig_sending_time_after_sending_time_logs_out(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer(h, "D", 2, "43=Y|122=20260101-00:00:05|" NOS), OMS_ECLOSED);
+  const oms_fix_msg_t *m = sent(h, -2);
+  assert_field(m, 371, "122");
+  assert_field(m, 373, "10");
+  assert_field(sent(h, -1), 58, "OrigSendingTime(122) after SendingTime(52)");
+  assert_int_equal(h->napp, 0);
+}
+
+static void test_reset_logon_mid_session_starts_both_sides_at_1(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  send_er(h, "E1");
+  assert_int_equal(peer(h, "0", 2, NULL), 0);
+  assert_non_null(h->store.msgs[2]);
+  assert_int_equal(peer(h, "A", 1, "98=0|108=20|141=Y|"), 0);
+  const oms_fix_msg_t *m = sent(h, -1);
+  assert_true(oms_fix_msg_is(m, "A"));
+  assert_field(m, 34, "1");
+  assert_field(m, 141, "Y");
+  assert_field(m, 108, "20");
+  assert_int_equal(oms_fix_session_heartbeat_s(h->s), 20);
+  assert_int_equal(oms_fix_session_next_sender_seq(h->s), 2);
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 2);
+  assert_int_equal(h->store.next_sender, 2);
+  assert_int_equal(h->store.next_target, 2);
+  assert_null(h->store.msgs[2]); /* what was sent before the reset is gone */
+  assert_int_equal(oms_fix_session_state(h->s), OMS_FIX_SESSION_ACTIVE);
+  /* Without 141=Y a second Logon is still a protocol error. */
+  assert_int_equal(peer(h, "A", 2, "98=0|108=20|"), OMS_ECLOSED);
+}
+
+static void test_reset_logon_mid_session_is_refused_when_malformed(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer(h, "A", 1, "98=0|108=9999|141=Y|"), OMS_ECLOSED);
+  assert_field(sent(h, -1), 58, "HeartBtInt(108) missing or out of range");
+  h->disconnected = 0;
+  logon(h, 2);
+  h->store.fail_reset = 1;
+  assert_int_equal(peer(h, "A", 1, "98=0|108=30|141=Y|"), OMS_EIO);
+  assert_int_equal(h->disconnected, 1);
+}
+
+static void test_reset_mode_sequence_reset_ignores_a_missing_or_zero_msg_seq_num(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer_raw(h, "35=4|49=CLIENT|56=OMS|52=20260101-00:00:00|36=7|"), 0);
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 7);
+  assert_int_equal(peer(h, "4", 0, "36=9|"), 0);
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 9);
+  assert_int_equal(h->disconnected, 0);
+  /* GapFill mode has a number like any message: 0 is fatal. */
+  assert_int_equal(peer(h, "4", 0, "123=Y|36=12|"), OMS_ECLOSED);
+  assert_field(sent(h, -1), 58, "MsgSeqNum(34) missing or invalid");
+}
+
+static void test_garbled_msg_type_leaves_the_number_for_the_resend(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  int n = h->nout;
+  assert_int_equal(peer_raw(h, "34=2|35=1|49=CLIENT|56=OMS|52=20260101-00:00:00|112=x|"), 0);
+  assert_int_equal(h->nout, n);
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 2);
+  assert_int_equal(peer(h, "1", 2, "112=x|"), 0);
+  assert_field(sent(h, -1), 112, "x");
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 3);
+}
+
+static void test_another_begin_string_ends_the_session_with_a_logout(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  static const char fix42[] = "8=FIX.4.2\0019=5\00135=0\00110=000\001";
+  size_t used = 0;
+  assert_int_equal(oms_fix_session_on_bytes(h->s, fix42, sizeof(fix42) - 1, &used), OMS_ECLOSED);
+  const oms_fix_msg_t *m = sent(h, -1);
+  assert_true(oms_fix_msg_is(m, "5"));
+  assert_field(m, 58, "BeginString(8) is not FIX.4.4");
+  assert_int_equal(h->disconnected, 1);
+  /* Before Logon the connection just closes. */
+  int n = h->nout;
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_int_equal(oms_fix_session_on_bytes(h->s, fix42, sizeof(fix42) - 1, &used), OMS_ECLOSED);
+  assert_int_equal(h->nout, n);
+}
+
+static void test_missing_target_comp_id_is_a_missing_tag_not_a_comp_id_problem(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer_raw(h, "35=0|49=CLIENT|34=2|52=20260101-00:00:00|"), 0);
+  const oms_fix_msg_t *m = sent(h, -1);
+  assert_true(oms_fix_msg_is(m, "3"));
+  assert_field(m, 371, "56");
+  assert_field(m, 373, "1");
+  assert_int_equal(h->disconnected, 0);
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 3);
+  /* A wrong SenderCompID next to a missing TargetCompID is still a stranger. */
+  assert_int_equal(peer_raw(h, "35=0|49=OTHER|34=3|52=20260101-00:00:00|"), OMS_ECLOSED);
+  assert_field(sent(h, -2), 373, "9");
+}
+
+static void test_reject_goes_back_through_the_hub_the_message_came_from(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer(h, "1", 2, "115=HUB|116=DESK|144=LDN|"), 0);
+  const oms_fix_msg_t *m = sent(h, -1);
+  assert_true(oms_fix_msg_is(m, "3"));
+  assert_field(m, 128, "HUB");
+  assert_field(m, 129, "DESK");
+  assert_field(m, 145, "LDN");
+  /* The route belongs to that message only. */
+  oms_fix_bad_field_t bad = {.tag = 11, .reason = OMS_FIX_SRR_REQUIRED_TAG_MISSING};
+  oms_fix_msg_t copy = *m;
+  assert_int_equal(oms_fix_session_send_reject(h->s, &copy, &bad, NULL), 0);
+  assert_no_field(sent(h, -1), 128);
+  assert_int_equal(peer(h, "1", 3, NULL), 0);
+  assert_no_field(sent(h, -1), 128);
+}
+
+static void test_app_message_can_be_addressed_to_a_hub(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  oms_fix_route_t r = {oms_fix_str("HUB"), {NULL, 0}, {NULL, 0}};
+  oms_fix_exec_report_t er = {.order_id = oms_fix_str("X1"),
+                              .exec_id = oms_fix_str("E1"),
+                              .exec_type = OMS_FIX_EXEC_TYPE_NEW,
+                              .ord_status = OMS_FIX_ORD_STATUS_NEW,
+                              .symbol = oms_fix_str("BTC-USD"),
+                              .side = '1',
+                              .leaves_qty = oms_fix_str("1"),
+                              .cum_qty = oms_fix_str("0"),
+                              .avg_px = oms_fix_str("0"),
+                              .ord_rej_reason = -1,
+                              .deliver_to = &r};
+  assert_int_equal(oms_fix_session_send_exec_report(h->s, &er), 0);
+  const oms_fix_msg_t *m = sent(h, -1);
+  assert_field(m, 128, "HUB");
+  assert_no_field(m, 129);
+  /* A resend keeps the route, in the header. */
+  assert_int_equal(peer(h, "2", 2, "7=2|16=2|"), 0);
+  m = sent(h, -1);
+  assert_field(m, 43, "Y");
+  assert_field(m, 128, "HUB");
+}
+
 static void test_logout_handshake_initiated_by_us(void **state) {
   harness_t *h = *state;
   assert_int_equal(oms_fix_session_logout(h->s, "bye"), OMS_ESTATE);
@@ -1036,6 +1223,18 @@ int main(void) {
       T(test_malformed_messages_out_of_sequence),
       T(test_wrong_comp_id_when_active_is_rejected_and_logged_out),
       T(test_sending_time_accuracy_is_checked_when_configured),
+      T(test_sending_time_is_checked_at_120_s_by_default),
+      T(test_sending_time_check_can_be_turned_off),
+      T(test_an_inaccurate_message_above_the_expected_number_uses_no_number),
+      T(test_orig_sending_time_after_sending_time_logs_out),
+      T(test_reset_logon_mid_session_starts_both_sides_at_1),
+      T(test_reset_logon_mid_session_is_refused_when_malformed),
+      T(test_reset_mode_sequence_reset_ignores_a_missing_or_zero_msg_seq_num),
+      T(test_garbled_msg_type_leaves_the_number_for_the_resend),
+      T(test_another_begin_string_ends_the_session_with_a_logout),
+      T(test_missing_target_comp_id_is_a_missing_tag_not_a_comp_id_problem),
+      T(test_reject_goes_back_through_the_hub_the_message_came_from),
+      T(test_app_message_can_be_addressed_to_a_hub),
       T(test_logout_handshake_initiated_by_us),
       T(test_logout_initiated_by_peer_is_answered),
       T(test_logout_without_answer_times_out),

@@ -672,6 +672,74 @@ static void test_order_types_and_time_in_force(void **state) {
   destroy(w);
 }
 
+/* Reads the next ExecutionReport: ExecType want_type, DeliverToCompID
+ * want_hub ("<none>" when absent). */
+static void expect_routed_er(world_t *w, const char *want_type, const char *want_hub) {
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), want_type);
+  assert_string_equal(val(m, 128), want_hub);
+}
+
+/* The later reports of an order placed through a hub go back to it; a
+ * session remembers 16 hubs, and an id too long to keep is not remembered:
+ * those orders are reported without DeliverTo rather than refused. (Each
+ * order is cancelled, so that the 16 tracked orders of this world do not
+ * run out first.) */
+static void test_later_reports_go_back_to_the_hub_the_order_came_from(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  char body[512], hub[16];
+  for (int i = 0; i <= 16; i++) {
+    snprintf(hub, sizeof hub, "HUB%d", i);
+    snprintf(body, sizeof body,
+             "115=%s|116=D%d|11=h%d|55=BTC-USD|54=1|" TT "38=0.01|40=2|44=60000|59=1|", hub, i, i);
+    send_raw(w, 1, "D", body);
+    run_ms(w, 2);
+    /* PendingNew is raised while the request is handled: its route. */
+    oms_fix_msg_t *m = expect(w, 1, "8");
+    assert_string_equal(val(m, 128), hub);
+    char desk[16];
+    snprintf(desk, sizeof desk, "D%d", i);
+    assert_string_equal(val(m, 129), desk);
+    const char *later = i < 16 ? hub : "<none>"; /* the 17th: the table is full */
+    expect_routed_er(w, "0", later);
+    snprintf(body, sizeof body, "115=%s|116=D%d|41=h%d|11=c%d|55=BTC-USD|54=1|" TT, hub, i, i, i);
+    send_raw(w, 1, "F", body);
+    run_ms(w, 2);
+    expect_routed_er(w, "6", hub);
+    expect_routed_er(w, "4", later);
+  }
+  char longsub[80];
+  memset(longsub, 'X', 70);
+  longsub[70] = '\0';
+  snprintf(body, sizeof body,
+           "115=HUB0|116=%s|11=h-long|55=BTC-USD|54=1|" TT "38=0.01|40=2|44=60000|59=1|", longsub);
+  send_raw(w, 1, "D", body);
+  run_ms(w, 2);
+  expect_routed_er(w, "A", "HUB0");
+  expect_routed_er(w, "0", "<none>"); /* the route was not kept */
+  destroy(w);
+}
+
+/* While a hub's request is handled, the reports of other orders that it
+ * touches keep their own way back: here a mass cancel through a hub cancels
+ * an order the client sent directly. */
+static void test_a_hub_request_does_not_reroute_other_orders(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  new_limit(w, 1, "direct-1", "1", "0.01", "60000", NULL);
+  run_ms(w, 2);
+  expect_routed_er(w, "A", "<none>");
+  expect_routed_er(w, "0", "<none>");
+  send_raw(w, 1, "q", "115=HUBX|11=mc-1|530=7|" TT);
+  run_ms(w, 2);
+  expect_routed_er(w, "6", "<none>");
+  oms_fix_msg_t *m = expect(w, 1, "r");
+  assert_string_equal(val(m, 128), "HUBX");
+  expect_routed_er(w, "4", "<none>");
+  destroy(w);
+}
+
 static void test_duplicate_clordid_and_poss_resend(void **state) {
   (void)state;
   world_t *w = ready(true);
@@ -683,7 +751,7 @@ static void test_duplicate_clordid_and_poss_resend(void **state) {
   oms_engine_stats(w->e, &st);
   uint64_t submitted = st.submitted;
   /* the same order again, flagged as a possible resend: its status, no new order */
-  new_limit(w, 1, "d1", "1", "0.5", "60000", "97=Y|");
+  send_raw(w, 1, "D", "97=Y|11=d1|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=60000|59=1|");
   oms_fix_msg_t *m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "I");
   assert_string_equal(val(m, 39), "0");
@@ -1514,6 +1582,8 @@ int main(void) {
       cmocka_unit_test(test_unsupported_values_are_rejected),
       cmocka_unit_test(test_order_types_and_time_in_force),
       cmocka_unit_test(test_duplicate_clordid_and_poss_resend),
+      cmocka_unit_test(test_later_reports_go_back_to_the_hub_the_order_came_from),
+      cmocka_unit_test(test_a_hub_request_does_not_reroute_other_orders),
       cmocka_unit_test(test_cancel_by_orig_clordid),
       cmocka_unit_test(test_orders_of_another_session_are_unknown),
       cmocka_unit_test(test_replace_moves_the_clordid_chain),
