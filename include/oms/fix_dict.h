@@ -56,6 +56,10 @@ enum {
 OMS_EXTERN int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m,
                                      unsigned flags, oms_fix_bad_field_t *bad);
 
+/* FIX's text for a SessionRejectReason(373) ("Required tag missing"), for
+ * the Text(58) of a Reject; "Other" for a reason FIX does not name. */
+OMS_EXTERN const char *oms_fix_srr_text(int reason);
+
 /* The dictionary's name of tag ("ClOrdID") or NULL for a tag it does not
  * define. */
 OMS_EXTERN const char *oms_fix_dict_field_name(const oms_fix_dict_t *d, uint32_t tag);
@@ -69,12 +73,12 @@ OMS_EXTERN const char *oms_fix_dict_msg_name(const oms_fix_dict_t *d, oms_fix_st
 
 /* Sizes of a dictionary, for logs and documentation. */
 typedef struct oms_fix_dict_stats_s {
-  size_t fields;       /* defined tags */
-  uint32_t max_tag;    /* the largest */
-  size_t messages;     /* message types */
-  size_t groups;       /* distinct repeating groups */
-  size_t enum_fields;  /* fields with an enumeration */
-  size_t table_bytes;  /* bytes of the generated tables used by validation */
+  size_t fields;      /* defined tags */
+  uint32_t max_tag;   /* the largest */
+  size_t messages;    /* message types */
+  size_t groups;      /* distinct repeating groups */
+  size_t enum_fields; /* fields with an enumeration */
+  size_t table_bytes; /* bytes of the generated tables used by validation */
 } oms_fix_dict_stats_t;
 
 OMS_EXTERN void oms_fix_dict_stats(const oms_fix_dict_t *d, oms_fix_dict_stats_t *out);

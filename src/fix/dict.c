@@ -118,12 +118,15 @@ static int month_year_ok(oms_fix_str_t v) {
 
 static int format_ok(uint8_t type, oms_fix_str_t v) {
   switch (type) {
-    case OMS__FIX_T_INT: return all_digits(v.ptr + (v.ptr[0] == '-'), v.len - (v.ptr[0] == '-'));
+    /* A negative count or number is an integer out of range (see
+     * range_ok), not a format error. */
+    case OMS__FIX_T_INT:
     case OMS__FIX_T_LENGTH:
     case OMS__FIX_T_NUMINGROUP:
     case OMS__FIX_T_SEQNUM:
     case OMS__FIX_T_TAGNUM:
-    case OMS__FIX_T_DAYOFMONTH: return all_digits(v.ptr, v.len);
+    case OMS__FIX_T_DAYOFMONTH:
+      return all_digits(v.ptr + (v.ptr[0] == '-'), v.len - (v.ptr[0] == '-'));
     case OMS__FIX_T_FLOAT:
     case OMS__FIX_T_QTY:
     case OMS__FIX_T_PRICE:
@@ -143,6 +146,20 @@ static int format_ok(uint8_t type, oms_fix_str_t v) {
     case OMS__FIX_T_LOCALMKTDATE: return v.len == 8 && date_ok(v.ptr);
     case OMS__FIX_T_MONTHYEAR: return month_year_ok(v);
     default: return 1; /* STRING and its kin: any bytes */
+  }
+}
+
+/* The integer types other than INT count or number things: never below 0.
+ * Returns 0 or the SessionRejectReason. */
+static int range_reason(uint8_t type, oms_fix_str_t v) {
+  if (type == OMS__FIX_T_INT || v.ptr[0] != '-') return 0;
+  switch (type) {
+    case OMS__FIX_T_NUMINGROUP: return OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP;
+    case OMS__FIX_T_LENGTH:
+    case OMS__FIX_T_SEQNUM:
+    case OMS__FIX_T_TAGNUM:
+    case OMS__FIX_T_DAYOFMONTH: return OMS_FIX_SRR_VALUE_INCORRECT;
+    default: return 0;
   }
 }
 
@@ -344,6 +361,8 @@ int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m, unsig
 
     oms_fix_str_t v = oms_fix_msg_value(m, i);
     if (!format_ok(type, v)) return fail(bad, tag, OMS_FIX_SRR_INCORRECT_DATA_FORMAT);
+    int range = range_reason(type, v);
+    if (range) return fail(bad, tag, range);
     if (!(flags & OMS_FIX_DICT_NO_ENUMS) && !enum_ok(d, tag, type, v))
       return fail(bad, tag, OMS_FIX_SRR_VALUE_INCORRECT);
     if (type == OMS__FIX_T_NUMINGROUP) {
@@ -379,6 +398,27 @@ static const char *const type_names[] = {NULL,
                                          OMS__FIX_TYPE_MAP(TYPE_NAME)
 #undef TYPE_NAME
 };
+
+const char *oms_fix_srr_text(int reason) {
+  switch (reason) {
+    case OMS_FIX_SRR_INVALID_TAG: return "Invalid tag number";
+    case OMS_FIX_SRR_REQUIRED_TAG_MISSING: return "Required tag missing";
+    case OMS_FIX_SRR_TAG_NOT_DEFINED_FOR_MSG: return "Tag not defined for this message type";
+    case OMS_FIX_SRR_UNDEFINED_TAG: return "Undefined tag";
+    case OMS_FIX_SRR_TAG_WITHOUT_VALUE: return "Tag specified without a value";
+    case OMS_FIX_SRR_VALUE_INCORRECT: return "Value is incorrect (out of range) for this tag";
+    case OMS_FIX_SRR_INCORRECT_DATA_FORMAT: return "Incorrect data format for value";
+    case OMS_FIX_SRR_COMPID_PROBLEM: return "CompID problem";
+    case OMS_FIX_SRR_SENDING_TIME_ACCURACY: return "SendingTime accuracy problem";
+    case OMS_FIX_SRR_INVALID_MSG_TYPE: return "Invalid MsgType";
+    case OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE: return "Tag appears more than once";
+    case OMS_FIX_SRR_TAG_OUT_OF_ORDER: return "Tag specified out of required order";
+    case OMS_FIX_SRR_REPEATING_GROUP_ORDER: return "Repeating group fields out of order";
+    case OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP:
+      return "Incorrect NumInGroup count for repeating group";
+    default: return "Other";
+  }
+}
 
 const char *oms_fix_dict_field_name(const oms_fix_dict_t *d, uint32_t tag) {
   if (!d || type_of(d, tag) == OMS__FIX_T_NONE) return NULL;

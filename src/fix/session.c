@@ -45,6 +45,7 @@
 #include "core/alloc.h"
 #include "oms/error.h"
 #include "oms/fix.h"
+#include "oms/fix_dict.h"
 #include "oms/fix_session.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -720,6 +721,11 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
       return logout_and_drop(s, "SendingTime accuracy problem");
     }
     return rc;
+  }
+  oms_fix_bad_field_t bad;
+  if (oms_fix_dict_validate(oms_fix_dict_fix44(), m, s->cfg.dict_flags, &bad) != 0) {
+    int rc = send_reject(s, seq, m->msg_type, bad.tag, bad.reason, oms_fix_srr_text(bad.reason));
+    return rc ? rc : advance_target(s);
   }
   return dispatch(s, m, seq);
 }

@@ -33,6 +33,14 @@ TYPES = [
 ]
 
 
+# What this tree accepts beyond FIX 4.4, field names per message name. Each
+# is a documented extension (docs/fix.md, "Data-dictionary validation").
+EXTENSIONS = {
+    # The gateway cancels one account's orders when a mass cancel names it.
+    "OrderMassCancelRequest": ["Account"],
+}
+
+
 def fail(msg):
     sys.stderr.write("gen_fix44: " + msg + "\n")
     sys.exit(1)
@@ -51,6 +59,10 @@ def main():
         t = f.get("type")
         if t not in TYPES:
             fail("unknown type %s of %s" % (t, f.get("name")))
+        if t == "CHAR" and any(len(v) > 1 for v in vals):
+            # FIX 4.4 lists "99" (Other) for some CHAR fields
+            # (MassCancelRejectReason): keep the values valid.
+            t = "STRING"
         fields[f.get("name")] = (int(f.get("number")), t, vals)
     by_tag = {v[0]: (k, v[1], v[2]) for k, v in fields.items()}
     max_tag = max(by_tag)
@@ -109,6 +121,9 @@ def main():
     messages = []
     for m in root.find("messages"):
         ctx = context(m)
+        for name in EXTENSIONS.get(m.get("name"), []):
+            if fields[name][0] not in ctx["allowed"]:
+                ctx["allowed"].append(fields[name][0])
         ctx["name"] = m.get("name")
         ctx["type"] = m.get("msgtype")
         ctx["admin"] = m.get("msgcat") == "admin"
@@ -327,6 +342,10 @@ def main():
         t = f.get("type")
         if t not in TYPES:
             fail("unknown type %s of %s" % (t, f.get("name")))
+        if t == "CHAR" and any(len(v) > 1 for v in vals):
+            # FIX 4.4 lists "99" (Other) for some CHAR fields
+            # (MassCancelRejectReason): keep the values valid.
+            t = "STRING"
         fields[f.get("name")] = (int(f.get("number")), t, vals)
     by_tag = {v[0]: (k, v[1], v[2]) for k, v in fields.items()}
     max_tag = max(by_tag)
@@ -385,6 +404,9 @@ def main():
     messages = []
     for m in root.find("messages"):
         ctx = context(m)
+        for name in EXTENSIONS.get(m.get("name"), []):
+            if fields[name][0] not in ctx["allowed"]:
+                ctx["allowed"].append(fields[name][0])
         ctx["name"] = m.get("name")
         ctx["type"] = m.get("msgtype")
         ctx["admin"] = m.get("msgcat") == "admin"

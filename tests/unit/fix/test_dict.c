@@ -201,6 +201,16 @@ static void test_time_only_values(void **state) {
   }
 }
 
+static void test_negative_counts_and_numbers_are_out_of_range(void **state) {
+  (void)state;
+  assert_reject("35=2|" HDR "7=1|16=-1|", 0, OMS_FIX_SRR_VALUE_INCORRECT, 16);
+  assert_reject("35=D|" HDR NOS_FIELDS "453=-1|", 0, OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP, 453);
+  assert_reject("35=D|" HDR NOS_FIELDS "354=-1|355=x|", 0, OMS_FIX_SRR_VALUE_INCORRECT, 354);
+  assert_reject("35=2|" HDR "7=1|16=-|", 0, OMS_FIX_SRR_INCORRECT_DATA_FORMAT, 16);
+  /* A quantity may be negative as far as the format goes. */
+  assert_valid("35=D|" HDR NOS_FIELDS "210=-5|", 0);
+}
+
 static void test_a_field_twice_in_one_group_entry_is_reason_13(void **state) {
   (void)state;
   /* The codec lets group members repeat; within one entry they may not. */
@@ -329,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_enumerations_are_not_checked_when_the_session_says_so),
       cmocka_unit_test(test_a_value_not_of_the_field_type_is_reason_6),
       cmocka_unit_test(test_time_only_values),
+      cmocka_unit_test(test_negative_counts_and_numbers_are_out_of_range),
       cmocka_unit_test(test_a_field_twice_in_one_group_entry_is_reason_13),
       cmocka_unit_test(test_header_fields_after_the_body_are_reason_14),
       cmocka_unit_test(test_a_count_that_does_not_match_the_entries_is_reason_16),
