@@ -103,6 +103,7 @@ typedef struct oms_gateway_session_config_s {
   const char *account;        /* required */
   int max_heartbeat_s;        /* 0: 300 */
   bool cancel_on_disconnect;
+  unsigned fix_dict_flags; /* OMS_FIX_DICT_* (fix_dict.h): inbound validation; 0: all */
 } oms_gateway_session_config_t;
 
 /* Creates a gateway. Returns 0, OMS_EINVAL (a required field missing) or

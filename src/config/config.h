@@ -87,6 +87,11 @@ typedef struct oms_cfg_session_s {
   char account[OMS_ID_MAX + 1];          /* the account its orders trade for */
   int heartbeat_s;                       /* largest HeartBtInt accepted, 1..300 [60] */
   bool cancel_on_disconnect;             /* [true] */
+  /* Inbound validation against the FIX 4.4 dictionary (docs/fix.md). */
+  bool validate;        /* check every inbound message [true] */
+  bool validate_enums;  /* values inside their field's enumeration [true] */
+  bool validate_order;  /* header first, trailer last [true] */
+  bool allow_user_tags; /* accept unknown tags 5000-9999 [false] */
 } oms_cfg_session_t;
 
 typedef struct oms_cfg_account_s {
