@@ -66,6 +66,15 @@ static inline int allows(const oms_fix_dict_t *d, uint16_t ctx, uint32_t tag) {
   return has_bit(allowed_row(d, ctx), tag);
 }
 
+/* Sixteen plain stores: a small fixed memset becomes "rep stos" here, whose
+ * start-up cost was a tenth of a whole validation. */
+typedef uint64_t v2_t __attribute__((vector_size(16), aligned(8)));
+static inline void clear_bits(uint64_t *w) {
+  _Static_assert(OMS__FIX_DICT_MAX_WORDS == 16, "eight stores of two words");
+  v2_t *p = (v2_t *)(void *)w, z = {0, 0};
+  p[0] = z, p[1] = z, p[2] = z, p[3] = z, p[4] = z, p[5] = z, p[6] = z, p[7] = z;
+}
+
 static int fail(oms_fix_bad_field_t *bad, uint32_t tag, int reason) {
   bad->tag = tag;
   bad->reason = reason;
@@ -107,6 +116,14 @@ static int time_ok(oms_fix_str_t v) {
   return v.len == 8 || (p[8] == '.' && all_digits(p + 9, v.len - 9));
 }
 
+/* YYYYMMDD-HH:MM:SS with an optional fraction of 3, 6 or 9 digits. Only the
+ * form: what the time is worth is the session's business. */
+static int timestamp_ok(oms_fix_str_t v) {
+  if (v.len != 17 && v.len != 21 && v.len != 24 && v.len != 27) return 0;
+  oms_fix_str_t t = {v.ptr + 9, v.len - 9};
+  return date_ok(v.ptr) && v.ptr[8] == '-' && time_ok(t);
+}
+
 /* YYYYMM, YYYYMMDD or YYYYMMwN (week N of the month). */
 static int month_year_ok(oms_fix_str_t v) {
   const char *p = v.ptr;
@@ -135,12 +152,7 @@ static int format_ok(uint8_t type, oms_fix_str_t v) {
     case OMS__FIX_T_PERCENTAGE: return oms_fix_str_check_decimal(v) == 0;
     case OMS__FIX_T_CHAR: return v.len == 1;
     case OMS__FIX_T_BOOLEAN: return v.len == 1 && (v.ptr[0] == 'Y' || v.ptr[0] == 'N');
-    case OMS__FIX_T_UTCTIMESTAMP: {
-      int64_t ns;
-      int rc = oms_fix_str_to_time(v, &ns);
-      /* A well-formed time outside int64 nanoseconds is still well formed. */
-      return rc == 0 || rc == OMS_EOVERFLOW;
-    }
+    case OMS__FIX_T_UTCTIMESTAMP: return timestamp_ok(v);
     case OMS__FIX_T_UTCTIMEONLY: return time_ok(v);
     case OMS__FIX_T_UTCDATEONLY:
     case OMS__FIX_T_LOCALMKTDATE: return v.len == 8 && date_ok(v.ptr);
@@ -194,10 +206,11 @@ static int in_set(const oms_fix_dict_t *d, const oms__fix_enum_set_t *es, const 
   return 0;
 }
 
-static int enum_ok(const oms_fix_dict_t *d, uint32_t tag, uint8_t type, oms_fix_str_t v) {
+static inline int enum_ok(const oms_fix_dict_t *d, uint32_t tag, uint8_t type, oms_fix_str_t v) {
   uint16_t e = d->field_enum[tag];
   if (e == 0) return 1;
   const oms__fix_enum_set_t *es = &d->enum_sets[e];
+  if (v.len == 1 && (unsigned char)v.ptr[0] < 64) return (int)((es->lo >> v.ptr[0]) & 1);
   if (type != OMS__FIX_T_MULTIPLEVALUESTRING) return in_set(d, es, v.ptr, v.len);
   /* Space-separated values, each in the enumeration. */
   size_t i = 0;
@@ -249,9 +262,8 @@ static int close_group(run_t *r, oms_fix_bad_field_t *bad) {
  * context id, or -1 with *bad set. */
 static int level0_ctx(const oms_fix_dict_t *d, uint16_t body, int *phase, uint32_t tag,
                       unsigned flags, oms_fix_bad_field_t *bad) {
-  int in_header = allows(d, d->header_ctx, tag);
   if (*phase == PH_HEADER) {
-    if (in_header) return d->header_ctx;
+    if (allows(d, d->header_ctx, tag)) return d->header_ctx;
     *phase = PH_BODY;
   }
   int ordered = !(flags & OMS_FIX_DICT_NO_ORDER);
@@ -268,7 +280,7 @@ static int level0_ctx(const oms_fix_dict_t *d, uint16_t body, int *phase, uint32
       return body;
     }
   }
-  if (in_header) {
+  if (allows(d, d->header_ctx, tag)) {
     if (ordered) return fail(bad, tag, OMS_FIX_SRR_TAG_OUT_OF_ORDER), -1;
     return d->header_ctx;
   }
@@ -309,7 +321,7 @@ int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m, unsig
   run_t r;
   r.d = d;
   r.depth = 0;
-  memset(r.seen[0], 0, sizeof(r.seen[0]));
+  clear_bits(r.seen[0]);
   int phase = PH_HEADER;
   /* The codec put 8, 9 and 35 first and 10 last. */
   size_t first = 3, last = m->nfields > 0 ? m->nfields - 1 : 0;
@@ -336,7 +348,7 @@ int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m, unsig
         if (l->entries == l->count)
           return fail(bad, l->count_tag, OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP);
         l->entries++;
-        memset(r.seen[r.depth], 0, sizeof(r.seen[0]));
+        clear_bits(r.seen[r.depth]);
         break;
       }
       if (allows(d, l->ctx, tag)) {
