@@ -327,6 +327,35 @@ static void test_lookups_name_fields_types_values_and_messages(void **state) {
   assert_null(oms_fix_dict_msg_name(d, oms_fix_str("")));
 }
 
+static void test_reject_texts_are_fix_names_of_the_reasons(void **state) {
+  (void)state;
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_INVALID_TAG), "Invalid tag number");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_REQUIRED_TAG_MISSING), "Required tag missing");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_TAG_NOT_DEFINED_FOR_MSG),
+                      "Tag not defined for this message type");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_UNDEFINED_TAG), "Undefined tag");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_TAG_WITHOUT_VALUE),
+                      "Tag specified without a value");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_VALUE_INCORRECT),
+                      "Value is incorrect (out of range) for this tag");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_INCORRECT_DATA_FORMAT),
+                      "Incorrect data format for value");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_COMPID_PROBLEM), "CompID problem");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_SENDING_TIME_ACCURACY),
+                      "SendingTime accuracy problem");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_INVALID_MSG_TYPE), "Invalid MsgType");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE),
+                      "Tag appears more than once");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_TAG_OUT_OF_ORDER),
+                      "Tag specified out of required order");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_REPEATING_GROUP_ORDER),
+                      "Repeating group fields out of order");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP),
+                      "Incorrect NumInGroup count for repeating group");
+  assert_string_equal(oms_fix_srr_text(OMS_FIX_SRR_OTHER), "Other");
+  assert_string_equal(oms_fix_srr_text(42), "Other");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid_orders_and_admin_messages_pass),
@@ -348,6 +377,7 @@ int main(void) {
       cmocka_unit_test(test_off_validates_nothing),
       cmocka_unit_test(test_null_arguments),
       cmocka_unit_test(test_lookups_name_fields_types_values_and_messages),
+      cmocka_unit_test(test_reject_texts_are_fix_names_of_the_reasons),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
