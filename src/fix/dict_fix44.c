@@ -6,6 +6,7 @@
  * 912 fields (tags 1..956), 93 messages, 90 distinct repeating groups,
  * 245 enumerated fields in 98 distinct value sets.
  */
+/* clang-format off */
 #include "fix/dict_internal.h"
 
 #define MAX_TAG 956
@@ -3481,3 +3482,4 @@ const oms_fix_dict_t oms__fix44_dict = {
     .header_ctx = 0,
     .trailer_ctx = 1,
 };
+/* clang-format on */

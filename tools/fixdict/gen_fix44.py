@@ -193,6 +193,7 @@ def main():
       (len(by_tag), max_tag, len(messages), len(groups)))
     w(" * %d enumerated fields in %d distinct value sets." % (len(field_enum), len(enum_sets) - 1))
     w(" */")
+    w("/* clang-format off */")
     w('#include "fix/dict_internal.h"')
     w("")
     w("#define MAX_TAG %d" % max_tag)
@@ -323,6 +324,7 @@ def main():
     w("    .header_ctx = 0,")
     w("    .trailer_ctx = 1,")
     w("};")
+    w("/* clang-format on */")
     with open(sys.argv[2], "w") as f:
         f.write("\n".join(out) + "\n")
     sys.stderr.write("gen_fix44: " + msg + "\n")
@@ -476,6 +478,7 @@ def main():
       (len(by_tag), max_tag, len(messages), len(groups)))
     w(" * %d enumerated fields in %d distinct value sets." % (len(field_enum), len(enum_sets) - 1))
     w(" */")
+    w("/* clang-format off */")
     w('#include "fix/dict_internal.h"')
     w("")
     w("#define MAX_TAG %d" % max_tag)
@@ -606,6 +609,7 @@ def main():
     w("    .header_ctx = 0,")
     w("    .trailer_ctx = 1,")
     w("};")
+    w("/* clang-format on */")
     with open(sys.argv[2], "w") as f:
         f.write("\n".join(out) + "\n")
     depth = 0
