@@ -163,12 +163,14 @@ static world_t *make(void) {
   if (oms_engine_add_venue(w->e, w->sim, NULL) != 0) __builtin_trap();
   oms_portfolio_set_cash(w->pf, "ACC1", dec("1000000"), w->now);
   oms_risk_set_reference_price(w->risk, "BTC-USD", dec("65000"), w->now);
-  oms_gateway_config_t gc = {.engine = w->e,
-                             .store = w->store,
-                             .clock = oms_clock_manual(&w->now),
-                             .default_venue = "SIM",
-                             .max_conns = 2,
-                             .io = {.send = io_send, .close = io_close, .ctx = w}};
+  oms_gateway_config_t gc = {
+      .engine = w->e,
+      .store = w->store,
+      .clock = oms_clock_manual(&w->now),
+      .default_venue = "SIM",
+      .max_tracked = 256, /* the default 65536 is most of the cost of a run */
+      .max_conns = 2,
+      .io = {.send = io_send, .close = io_close, .ctx = w}};
   if (oms_gateway_create(&gc, &w->gw) != 0) __builtin_trap();
   oms_gateway_session_config_t s1 = {
       .client_comp_id = "CLIENT1", .our_comp_id = "OMS", .password = "pw1", .account = "ACC1"};
