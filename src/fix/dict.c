@@ -402,6 +402,15 @@ int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m, unsig
   return rc;
 }
 
+int oms__fix_dict_may_repeat(uint32_t tag, int (*count_seen)(const void *ctx, uint32_t count_tag),
+                             const void *ctx) {
+  const oms_fix_dict_t *d = &oms__fix44_dict;
+  if (tag > d->max_tag) return 0;
+  for (uint16_t i = d->repeat_first[tag]; i < d->repeat_first[tag + 1]; i++)
+    if (count_seen(ctx, d->repeat_counts[i])) return 1;
+  return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Lookups                                                                    */
 

@@ -89,6 +89,10 @@ struct oms_fix_dict_s {
   uint32_t words; /* uint64 words per allowed[] row */
   const uint8_t *field_type;
   const uint16_t *field_enum;
+  /* The count tags of the groups tag is a member of:
+   * repeat_counts[repeat_first[tag] .. repeat_first[tag + 1]). */
+  const uint16_t *repeat_first; /* max_tag + 2 entries */
+  const uint16_t *repeat_counts;
   const char *names;
   const uint32_t *name_off; /* 1 + offset into names; 0: no field */
   const oms__fix_enum_set_t *enum_sets;
@@ -114,5 +118,12 @@ struct oms_fix_dict_s {
 };
 
 extern const oms_fix_dict_t oms__fix44_dict;
+
+/* 1 when tag, already seen in a message, may appear again there because it
+ * belongs to a FIX 4.4 repeating group whose count tag the message holds:
+ * count_seen(ctx, count_tag) says whether it does. The codec's duplicate
+ * check asks this before refusing a repeated tag. */
+int oms__fix_dict_may_repeat(uint32_t tag, int (*count_seen)(const void *ctx, uint32_t count_tag),
+                             const void *ctx);
 
 #endif /* OMS_FIX_DICT_INTERNAL_H */

@@ -204,6 +204,32 @@ def main():
         w("    [%d] = OMS__FIX_T_%s," % (tag, by_tag[tag][1]))
     w("};")
     w("")
+    # Per tag, the count tags of the groups it is a direct member of: the
+    # codec lets a tag repeat when one of them is in the message.
+    member_of = {}
+    for g in groups:
+        for t in g["allowed"]:
+            member_of.setdefault(t, set()).add(g["count"])
+    w("/* Per tag, the count tags of the groups it belongs to:")
+    w(" * repeat_counts[repeat_first[tag] .. repeat_first[tag + 1]). */")
+    w("static const uint16_t repeat_first[MAX_TAG + 2] = {")
+    pos = 0
+    firsts = []
+    for tag in range(max_tag + 2):
+        firsts.append(pos)
+        pos += len(member_of.get(tag, ()))
+    for i in range(0, len(firsts), 16):
+        w("    " + ", ".join(str(x) for x in firsts[i:i + 16]) + ",")
+    w("};")
+    w("")
+    w("static const uint16_t repeat_counts[] = {")
+    flat = []
+    for tag in range(max_tag + 1):
+        flat.extend(sorted(member_of.get(tag, ())))
+    for i in range(0, len(flat), 16):
+        w("    " + ", ".join(str(x) for x in flat[i:i + 16]) + ",")
+    w("};")
+    w("")
     w("static const uint16_t field_enum[MAX_TAG + 1] = {")
     for tag in sorted(field_enum):
         w("    [%d] = %d," % (tag, field_enum[tag]))
@@ -301,6 +327,8 @@ def main():
     w("    .words = WORDS,")
     w("    .field_type = field_type,")
     w("    .field_enum = field_enum,")
+    w("    .repeat_first = repeat_first,")
+    w("    .repeat_counts = repeat_counts,")
     w("    .names = names,")
     w("    .name_off = name_off,")
     w("    .enum_sets = enum_sets,")
@@ -489,6 +517,32 @@ def main():
         w("    [%d] = OMS__FIX_T_%s," % (tag, by_tag[tag][1]))
     w("};")
     w("")
+    # Per tag, the count tags of the groups it is a direct member of: the
+    # codec lets a tag repeat when one of them is in the message.
+    member_of = {}
+    for g in groups:
+        for t in g["allowed"]:
+            member_of.setdefault(t, set()).add(g["count"])
+    w("/* Per tag, the count tags of the groups it belongs to:")
+    w(" * repeat_counts[repeat_first[tag] .. repeat_first[tag + 1]). */")
+    w("static const uint16_t repeat_first[MAX_TAG + 2] = {")
+    pos = 0
+    firsts = []
+    for tag in range(max_tag + 2):
+        firsts.append(pos)
+        pos += len(member_of.get(tag, ()))
+    for i in range(0, len(firsts), 16):
+        w("    " + ", ".join(str(x) for x in firsts[i:i + 16]) + ",")
+    w("};")
+    w("")
+    w("static const uint16_t repeat_counts[] = {")
+    flat = []
+    for tag in range(max_tag + 1):
+        flat.extend(sorted(member_of.get(tag, ())))
+    for i in range(0, len(flat), 16):
+        w("    " + ", ".join(str(x) for x in flat[i:i + 16]) + ",")
+    w("};")
+    w("")
     w("static const uint16_t field_enum[MAX_TAG + 1] = {")
     for tag in sorted(field_enum):
         w("    [%d] = %d," % (tag, field_enum[tag]))
@@ -586,6 +640,8 @@ def main():
     w("    .words = WORDS,")
     w("    .field_type = field_type,")
     w("    .field_enum = field_enum,")
+    w("    .repeat_first = repeat_first,")
+    w("    .repeat_counts = repeat_counts,")
     w("    .names = names,")
     w("    .name_off = name_off,")
     w("    .enum_sets = enum_sets,")

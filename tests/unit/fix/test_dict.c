@@ -97,9 +97,10 @@ static void test_a_missing_required_field_is_reason_1(void **state) {
 static void test_a_required_field_missing_in_a_group_entry_is_reason_1(void **state) {
   (void)state;
   /* Every NoOrders(73) entry of a NewOrderList needs ListSeqNo(67) and Side
-   * (54). (One entry: the codec lets only the order-entry groups repeat.) */
-  assert_valid("35=E|" HDR "66=L|394=3|68=1|73=1|11=a|67=1|55=X|54=1|40=2|", 0);
-  assert_reject("35=E|" HDR "66=L|394=3|68=1|73=1|11=a|67=1|55=X|40=2|", 0,
+   * (54): the second entry has no Side. */
+  assert_valid(
+      "35=E|" HDR "66=L|394=3|68=2|73=2|11=a|67=1|55=X|54=1|40=2|11=b|67=2|55=X|54=2|40=2|", 0);
+  assert_reject("35=E|" HDR "66=L|394=3|68=2|73=2|11=a|67=1|55=X|54=1|40=2|11=b|67=2|55=X|40=2|", 0,
                 OMS_FIX_SRR_REQUIRED_TAG_MISSING, 54);
 }
 
@@ -216,6 +217,9 @@ static void test_a_field_twice_in_one_group_entry_is_reason_13(void **state) {
   /* The codec lets group members repeat; within one entry they may not. */
   assert_reject("35=D|" HDR "453=1|448=T|447=D|447=D|" NOS_FIELDS, 0,
                 OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE, 447);
+  /* In a group the codec knows only through the dictionary too. */
+  assert_reject("35=E|" HDR "66=L|394=3|68=1|73=1|11=a|67=1|55=X|54=1|54=2|40=2|", 0,
+                OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE, 54);
   /* Two entries may each have one. */
   assert_valid("35=D|" HDR "453=2|448=T|447=D|448=U|447=D|" NOS_FIELDS, 0);
   /* A group member repeated at the top level of a message with no such
