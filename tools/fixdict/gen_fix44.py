@@ -11,12 +11,16 @@ src/fix/dict.c validates with (see its opening comment for the design):
   - per context (the header, the trailer, every message body and every
     distinct repeating group): a bitset of the tags allowed directly in it,
     the list of required tags, and the repeating groups it contains;
-  - per group: the count tag and the delimiter (the first field of an entry).
+  - per group: the count tag and the delimiter (the first field of an entry);
+  - per tag, the count tags of the groups it belongs to (the codec lets such
+    a tag repeat once one of them is in the message).
 
 Components are flattened into the context that includes them. A field is
 required in a context when it is required in its component and every
 component on the way is required too (QuickFIX reads it the same way).
 Groups with the same count tag, members and required fields are shared.
+Departures from the file (EXTENSIONS below; CHAR fields listing values of
+two characters become STRING) are documented in docs/fix.md.
 
 Usage: gen_fix44.py FIX44.xml OUT.c
 """
