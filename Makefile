@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 CTEST = ctest --output-on-failure -j $(JOBS)
 
 .PHONY: all deps build run demo test test-release test-asan test-tsan test-coverage test-fuzz bench fuzz \
-        format format-check lint clean
+        format format-check lint clean fixdict
 
 all: build
 
@@ -84,3 +84,19 @@ lint: build
 
 clean:
 	rm -rf build
+
+# Regenerates src/fix/dict_fix44.c, the FIX 4.4 data dictionary as C tables,
+# from jspurefix's data/FIX44.xml (QuickFIX's format), fetched with npm. Run it
+# when the generator changes; the output is committed, so a build needs
+# neither npm nor the network. FIX44_XML=path uses a local copy.
+FIX44_XML ?=
+fixdict:
+	@set -e; xml="$(FIX44_XML)"; \
+	if [ -z "$$xml" ]; then \
+	  dir=build/fixdict; mkdir -p $$dir; \
+	  if [ ! -f $$dir/package/data/FIX44.xml ]; then \
+	    (cd $$dir && npm pack jspurefix --silent >/dev/null && tar xzf jspurefix-*.tgz package/data/FIX44.xml); \
+	  fi; \
+	  xml=$$dir/package/data/FIX44.xml; \
+	fi; \
+	python3 tools/fixdict/gen_fix44.py $$xml src/fix/dict_fix44.c

@@ -1,7 +1,8 @@
 /*
- * bench_fix.c - the FIX hot path: parsing a NewOrderSingle, reading it into
- * its struct, building an ExecutionReport, and one whole session round trip
- * (bytes of a D in, an ExecutionReport out through a no-op store).
+ * bench_fix.c - the FIX hot path: parsing a NewOrderSingle, validating it
+ * against the FIX 4.4 dictionary, reading it into its struct, building an
+ * ExecutionReport, and one whole session round trip (bytes of a D in, an
+ * ExecutionReport out through a no-op store), with and without validation.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "bench_util.h"
 #include "oms/error.h"
 #include "oms/fix.h"
+#include "oms/fix_dict.h"
 #include "oms/fix_session.h"
 
 #define N 200000
@@ -60,6 +62,52 @@ static void bench_parse(void) {
     for (int i = 0; i < N; i++) {
       uint64_t t0 = bench_now_ns();
       int rc = oms_fix_parse(nos, nos_len, NULL, &m, &used, NULL);
+      BENCH_KEEP(rc);
+      bench_add(&b, bench_now_ns() - t0);
+    }
+    bench_round_end(&b, 0);
+  }
+  bench_report(&b);
+}
+
+/* Parse and validate, as the session does for every inbound message; and
+ * the validation alone, on the parsed message. */
+static void bench_parse_validate(void) {
+  bench_t b;
+  static oms_fix_msg_t m;
+  size_t used;
+  oms_fix_bad_field_t bad;
+  const oms_fix_dict_t *d = oms_fix_dict_fix44();
+  oms_fix_parse(nos, nos_len, NULL, &m, &used, NULL);
+  if (oms_fix_dict_validate(d, &m, 0, &bad) != 0) {
+    fprintf(stderr, "bench: the NewOrderSingle is invalid: tag %u reason %d\n", (unsigned)bad.tag,
+            bad.reason);
+    exit(1);
+  }
+  bench_init(&b, "fix_parse_validate_new_order", N);
+  for (int i = 0; i < WARMUP; i++) {
+    oms_fix_parse(nos, nos_len, NULL, &m, &used, NULL);
+    oms_fix_dict_validate(d, &m, 0, &bad);
+  }
+  for (int r = bench_rounds(); r > 0; r--) {
+    bench_round_begin(&b);
+    for (int i = 0; i < N; i++) {
+      uint64_t t0 = bench_now_ns();
+      int rc = oms_fix_parse(nos, nos_len, NULL, &m, &used, NULL);
+      rc |= oms_fix_dict_validate(d, &m, 0, &bad);
+      BENCH_KEEP(rc);
+      bench_add(&b, bench_now_ns() - t0);
+    }
+    bench_round_end(&b, 0);
+  }
+  bench_report(&b);
+
+  bench_init(&b, "fix_validate_new_order", N);
+  for (int r = bench_rounds(); r > 0; r--) {
+    bench_round_begin(&b);
+    for (int i = 0; i < N; i++) {
+      uint64_t t0 = bench_now_ns();
+      int rc = oms_fix_dict_validate(d, &m, 0, &bad);
       BENCH_KEEP(rc);
       bench_add(&b, bench_now_ns() - t0);
     }
@@ -165,10 +213,10 @@ static int rt_reset(void *ctx) {
   return 0;
 }
 
-static void bench_session(void) {
+static void bench_session(const char *name, unsigned dict_flags) {
   static rt_t rt;
   rt.now = T0;
-  oms_fix_session_config_t cfg = {"OMS", "CLIENT", 0, 0, 0, 0, 0};
+  oms_fix_session_config_t cfg = {"OMS", "CLIENT", 0, 0, 0, 0, 0, dict_flags};
   oms_fix_session_io_t io = {rt_send, rt_disc, rt_app, rt_auth, NULL, &rt};
   oms_fix_session_store_t st = {rt_load, rt_save, rt_save_sent, rt_load_sent, rt_reset, &rt};
   oms_clock_t clk = {rt_now, &rt};
@@ -185,7 +233,7 @@ static void bench_session(void) {
   static char orders[64][512];
   static size_t olen[64];
   bench_t b;
-  bench_init(&b, "fix_session_new_order_to_exec_report", N);
+  bench_init(&b, name, N);
   int64_t seq = 2;
   for (int r = bench_rounds() + 1; r > 0; r--) {
     bench_round_begin(&b);
@@ -214,8 +262,11 @@ static void bench_session(void) {
 int main(void) {
   nos_len = frame(nos, sizeof(nos), NOS_BODY);
   bench_parse();
+  bench_parse_validate();
   bench_read();
   bench_build();
-  bench_session();
+  bench_session("fix_session_new_order_to_exec_report", 0);
+  /* The same without the dictionary: the difference is validation's cost. */
+  bench_session("fix_session_new_order_to_exec_report_unvalidated", OMS_FIX_DICT_OFF);
   return 0;
 }

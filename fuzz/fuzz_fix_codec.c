@@ -1,14 +1,16 @@
 /*
  * fuzz_fix_codec.c - libFuzzer target for the FIX parser: any bytes, split
  * into messages the way a stream reader would, must parse or be refused with
- * a consistent answer, and every parsed message must survive its accessors
- * and a rebuild through the builder.
+ * a consistent answer, and every parsed message must survive its accessors,
+ * validation against the FIX 4.4 dictionary and a rebuild through the
+ * builder.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "oms/error.h"
 #include "oms/fix.h"
+#include "oms/fix_dict.h"
 
 static void check_msg(const oms_fix_msg_t *m, const uint8_t *data, size_t len) {
   if (m->nfields < 4 || m->len > len || m->fields[2].tag != 35) __builtin_trap();
@@ -47,6 +49,32 @@ static void check_msg(const oms_fix_msg_t *m, const uint8_t *data, size_t len) {
   (void)oms_fix_read_status_request(m, &st, &bad);
   (void)oms_fix_read_mass_cancel(m, &mc, &bad);
 
+  /* The dictionary: every switch combination answers 0 or names a tag and
+   * one of the reasons it reports. */
+  for (unsigned flags = 0; flags < 16; flags += 2) {
+    int rc = oms_fix_dict_validate(oms_fix_dict_fix44(), m, flags, &bad);
+    if (rc == 0) continue;
+    if (rc != OMS_EPROTO || bad.tag == 0) __builtin_trap();
+    switch (bad.reason) {
+      case OMS_FIX_SRR_INVALID_TAG:
+      case OMS_FIX_SRR_REQUIRED_TAG_MISSING:
+      case OMS_FIX_SRR_TAG_NOT_DEFINED_FOR_MSG:
+      case OMS_FIX_SRR_VALUE_INCORRECT:
+      case OMS_FIX_SRR_INCORRECT_DATA_FORMAT:
+      case OMS_FIX_SRR_INVALID_MSG_TYPE:
+      case OMS_FIX_SRR_TAG_APPEARS_MORE_THAN_ONCE:
+      case OMS_FIX_SRR_TAG_OUT_OF_ORDER:
+      case OMS_FIX_SRR_INCORRECT_NUM_IN_GROUP: break;
+      default: __builtin_trap();
+    }
+    if ((flags & OMS_FIX_DICT_NO_ENUMS) && bad.reason == OMS_FIX_SRR_VALUE_INCORRECT &&
+        bad.tag != OMS_FIX_TAG_MsgType) {
+      /* Only the integer range checks say 5 once enumerations are off. */
+      const char *t = oms_fix_dict_field_type(oms_fix_dict_fix44(), bad.tag);
+      if (!t || strcmp(t, "INT") == 0) __builtin_trap();
+    }
+  }
+
   /* Rebuild the body: must parse again with the same fields. */
   static char out[OMS_FIX_DEFAULT_MAX_MSG_LEN * 2];
   oms_fix_builder_t bld;
@@ -64,14 +92,14 @@ static void check_msg(const oms_fix_msg_t *m, const uint8_t *data, size_t len) {
   size_t out_len, used;
   if (oms_fix_builder_finish(&bld, &out_len) != 0) return;
   static oms_fix_msg_t again;
-  oms_fix_limits_t lim = {sizeof(out), 0};
+  oms_fix_limits_t lim = {.max_msg_len = sizeof(out), .max_fields = 0};
   if (oms_fix_parse(out, out_len, &lim, &again, &used, NULL) != 0) __builtin_trap();
   if (again.nfields != m->nfields) __builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static oms_fix_msg_t m;
-  oms_fix_limits_t lim = {1024, 64};
+  oms_fix_limits_t lim = {.max_msg_len = 1024, .max_fields = 64};
   size_t off = 0;
   while (off < size) {
     size_t used = 0;

@@ -33,7 +33,7 @@ static int64_t fz_now(void *ctx) { return ((fz_t *)ctx)->now; }
 static int fz_send(void *ctx, const char *d, size_t len) {
   (void)ctx;
   size_t used;
-  oms_fix_limits_t lim = {OMS_FIX_DEFAULT_MAX_MSG_LEN + 256, 0};
+  oms_fix_limits_t lim = {.max_msg_len = OMS_FIX_DEFAULT_MAX_MSG_LEN + 256, .max_fields = 0};
   if (oms_fix_parse(d, len, &lim, &check, &used, NULL) != 0 || used != len) __builtin_trap();
   return 0;
 }
@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static fz_t f;
   memset(&f, 0, sizeof(f));
   f.now = INT64_C(1767225600000000000);
-  oms_fix_session_config_t cfg = {"OMS", "CLIENT", 0, 0, 0, 0, 1024};
+  oms_fix_session_config_t cfg = {"OMS", "CLIENT", 0, 0, 0, 0, 1024, 0};
   oms_fix_session_io_t io = {fz_send, fz_disconnect, fz_app, fz_auth, NULL, &f};
   oms_fix_session_store_t st = {fz_load, fz_save, fz_save_sent, fz_load_sent, fz_reset, &f};
   oms_clock_t clk = {fz_now, &f};

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "oms/fix_dict.h"
 #include "omsd.h"
 
 #define STORE_FLUSH_NS (5000 * OMSD_MS)
@@ -231,6 +232,16 @@ static int build_venue(omsd_t *d, size_t v) {
   return 0;
 }
 
+/* The session's validation switches as the FIX layer's flags. */
+static unsigned session_dict_flags(const oms_cfg_session_t *s) {
+  unsigned f = 0;
+  if (!s->validate) f |= OMS_FIX_DICT_OFF;
+  if (!s->validate_enums) f |= OMS_FIX_DICT_NO_ENUMS;
+  if (!s->validate_order) f |= OMS_FIX_DICT_NO_ORDER;
+  if (s->allow_user_tags) f |= OMS_FIX_DICT_ALLOW_USER_TAGS;
+  return f;
+}
+
 static int build_gateway(omsd_t *d) {
   const oms_config_t *c = d->cfg;
   oms_gateway_config_t gc = {.engine = d->engine,
@@ -257,7 +268,8 @@ static int build_gateway(omsd_t *d) {
         .sending_time_tolerance_ns = s->sending_time_tolerance_s > 0
                                          ? s->sending_time_tolerance_s * INT64_C(1000000000)
                                          : -1,
-        .cancel_on_disconnect = s->cancel_on_disconnect};
+        .cancel_on_disconnect = s->cancel_on_disconnect,
+        .fix_dict_flags = session_dict_flags(s)};
     if ((rc = oms_gateway_add_session(d->gw, &gs)) != 0) {
       LOG_ERROR("msg=\"cannot add session\" session=%s error=%s", s->sender_comp_id,
                 oms_err_name(rc));

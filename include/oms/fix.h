@@ -17,6 +17,7 @@
 #ifndef OMS_FIX_H
 #define OMS_FIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,8 @@ typedef struct oms_fix_msg_s {
 typedef struct oms_fix_limits_s {
   size_t max_msg_len; /* 0: OMS_FIX_DEFAULT_MAX_MSG_LEN; at most OMS_FIX_MAX_MSG_LEN_LIMIT */
   size_t max_fields;  /* 0 or more than OMS_FIX_MAX_FIELDS: OMS_FIX_MAX_FIELDS */
+  bool any_order;     /* header, body and trailer fields may mix (a dialect's switch,
+                       * OMS_FIX_DICT_NO_ORDER); false: out of order is 373=14 */
 } oms_fix_limits_t;
 
 /* Why bytes were refused. The first group means the bytes cannot be trusted
@@ -90,7 +93,7 @@ typedef struct oms_fix_limits_s {
   XX(DUPLICATE_TAG, 9, "tag appears more than once")                    \
   XX(TOO_MANY_FIELDS, 10, "more fields than the field cap")             \
   XX(BAD_DATA_LENGTH, 11, "data field does not match its length field") \
-  XX(OUT_OF_ORDER, 12, "tag specified out of required order")
+  XX(OUT_OF_ORDER, 12, "Tag specified out of required order")
 
 typedef enum oms_fix_perr_e {
 #define OMS_FIX_PERR_ENUM(name, num, msg) OMS_FIX_PERR_##name = (num),

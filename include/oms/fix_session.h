@@ -104,6 +104,8 @@ typedef struct oms_fix_session_config_s {
   int64_t logout_timeout_ns;  /* wait for the Logout answer; 0: 5 s */
   int64_t max_clock_skew_ns;  /* SendingTime(52) tolerance; 0: 120 s; < 0: not checked */
   size_t max_msg_len;         /* inbound cap and outbound buffer; 0: 8 KiB */
+  unsigned dict_flags;        /* OMS_FIX_DICT_* (fix_dict.h): what inbound messages are
+                                 validated against FIX 4.4; 0: everything */
 } oms_fix_session_config_t;
 
 /* Creates a session (DISCONNECTED). cfg's strings are copied; io, store and

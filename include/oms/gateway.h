@@ -112,6 +112,7 @@ typedef struct oms_gateway_session_config_s {
   int max_heartbeat_s;               /* 0: 300 */
   int64_t sending_time_tolerance_ns; /* SendingTime(52) off our clock; 0: 120 s; < 0: off */
   bool cancel_on_disconnect;
+  unsigned fix_dict_flags; /* OMS_FIX_DICT_* (fix_dict.h): inbound validation; 0: all */
 } oms_gateway_session_config_t;
 
 /* Creates a gateway. Returns 0, OMS_EINVAL (a required field missing) or

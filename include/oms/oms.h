@@ -4,7 +4,8 @@
  * also be included on its own.
  *
  * Separate entry points, not included here because an engine does not need
- * them: oms/fix.h (the FIX 4.4 codec), oms/fix_session.h (the FIX session
+ * them: oms/fix.h (the FIX 4.4 codec), oms/fix_dict.h (validation against the
+ * FIX 4.4 data dictionary), oms/fix_session.h (the FIX session
  * layer) and oms/gateway.h (FIX sessions mapped onto an engine). They are
  * part of the same library and installed beside this header.
  *

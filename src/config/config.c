@@ -289,9 +289,18 @@ static int load_fix(loader_t *L, config_setting_t *root) {
   if (n == 0) return fail(L, fix, sessions, NULL, "at least one session is needed");
   if (n > OMS_CFG_MAX_SESSIONS)
     return fail(L, fix, sessions, NULL, "more than %d sessions", OMS_CFG_MAX_SESSIONS);
-  static const char *const skeys[] = {
-      "sender_comp_id",       "target_comp_id",         "password", "account", "heartbeat",
-      "cancel_on_disconnect", "sending_time_tolerance", NULL};
+  static const char *const skeys[] = {"sender_comp_id",
+                                      "target_comp_id",
+                                      "password",
+                                      "account",
+                                      "heartbeat",
+                                      "cancel_on_disconnect",
+                                      "sending_time_tolerance",
+                                      "validate",
+                                      "validate_enums",
+                                      "validate_order",
+                                      "allow_user_tags",
+                                      NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, sessions, i, &g));
@@ -309,6 +318,12 @@ static int load_fix(loader_t *L, config_setting_t *root) {
     s->sending_time_tolerance_s = tol;
     s->cancel_on_disconnect = true;
     TRY(get_bool(L, g, "cancel_on_disconnect", &s->cancel_on_disconnect));
+    s->validate = s->validate_enums = s->validate_order = true;
+    s->allow_user_tags = false;
+    TRY(get_bool(L, g, "validate", &s->validate));
+    TRY(get_bool(L, g, "validate_enums", &s->validate_enums));
+    TRY(get_bool(L, g, "validate_order", &s->validate_order));
+    TRY(get_bool(L, g, "allow_user_tags", &s->allow_user_tags));
     for (int j = 0; j < i; j++)
       if (strcmp(c->sessions[j].sender_comp_id, s->sender_comp_id) == 0)
         return fail(L, g, config_setting_get_member(g, "sender_comp_id"), NULL,

@@ -103,6 +103,11 @@ typedef struct oms_cfg_session_s {
   int heartbeat_s;                       /* largest HeartBtInt accepted, 1..300 [60] */
   int64_t sending_time_tolerance_s; /* SendingTime(52) off our clock, 0..86400 (0: off) [120] */
   bool cancel_on_disconnect;        /* [true] */
+  /* Inbound validation against the FIX 4.4 dictionary (docs/fix.md). */
+  bool validate;        /* check every inbound message [true] */
+  bool validate_enums;  /* values inside their field's enumeration [true] */
+  bool validate_order;  /* header first, trailer last [true] */
+  bool allow_user_tags; /* accept unknown tags 5000-9999 [false] */
 } oms_cfg_session_t;
 
 typedef struct oms_cfg_account_s {

@@ -34,12 +34,15 @@
  * SessionRejectReason 14.
  *
  * Duplicate tags are found with a bitmap for tags below DUP_BITMAP_TAGS and a
- * scan of the (few) larger tags already seen; members of the repeating groups
- * listed in fix_internal.h are allowed to repeat.
+ * scan of the (few) larger tags already seen. A tag may repeat when it is a
+ * member of the order-entry groups (group.c), or of a FIX 4.4 repeating group
+ * whose count tag the message already holds (the dictionary's tables, see
+ * dict.c, which then checks the entries themselves).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "fix/dict_internal.h"
 #include "fix/fix_internal.h"
 #include "oms/error.h"
 #include "oms/fix.h"
@@ -215,19 +218,23 @@ static inline void dup_mark(dupset_t *d, uint32_t tag) {
   d->bits[tag >> 3] |= (uint8_t)(1u << (tag & 7));
 }
 
-/* 1 when tag was already seen (and is not a repeating group member). */
+static int count_seen(const void *ctx, uint32_t count_tag) {
+  const dupset_t *d = ctx;
+  return count_tag < DUP_BITMAP_TAGS && ((d->bits[count_tag >> 3] >> (count_tag & 7)) & 1);
+}
+
+/* 1 when tag was already seen and may not repeat: it is neither a member of
+ * the order-entry groups nor of a FIX 4.4 group whose count tag came. */
 static int seen_before(dupset_t *d, const oms_fix_msg_t *m, uint32_t tag) {
-  if (oms__fix_group_member(tag)) return 0;
+  int again = 0;
   if (tag < DUP_BITMAP_TAGS) {
     uint8_t bit = (uint8_t)(1u << (tag & 7));
-    if (d->bits[tag >> 3] & bit) return 1;
+    again = (d->bits[tag >> 3] & bit) != 0;
     d->bits[tag >> 3] |= bit;
-    return 0;
+  } else {
+    for (size_t i = 0; i < m->nfields && !again; i++) again = m->fields[i].tag == tag;
   }
-  for (size_t i = 0; i < m->nfields; i++) {
-    if (m->fields[i].tag == tag) return 1;
-  }
-  return 0;
+  return again && !oms__fix_group_member(tag) && !oms__fix_dict_may_repeat(tag, count_seen, d);
 }
 
 int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_fix_msg_t *msg,
@@ -242,6 +249,7 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
   if (lim && lim->max_msg_len) max_len = lim->max_msg_len;
   if (max_len > OMS_FIX_MAX_MSG_LEN_LIMIT) max_len = OMS_FIX_MAX_MSG_LEN_LIMIT;
   if (lim && lim->max_fields && lim->max_fields < max_fields) max_fields = lim->max_fields;
+  bool any_order = lim != NULL && lim->any_order;
 
   /* Pass 1: framing. */
   size_t avail = len < PREFIX_LEN ? len : PREFIX_LEN;
@@ -349,7 +357,7 @@ int oms_fix_parse(const char *buf, size_t len, const oms_fix_limits_t *lim, oms_
       return framing_error(err, OMS_FIX_PERR_MISSING_MSG_TYPE, consumed, total);
     }
     int part = msg->nfields == 2 ? PART_HEADER : part_of(tag);
-    if (part < at) {
+    if (part < at && !any_order) {
       return content_error(err, OMS_FIX_PERR_OUT_OF_ORDER, tag, buf, total, consumed);
     }
     at = part;

@@ -61,6 +61,7 @@
 #include "core/alloc.h"
 #include "oms/error.h"
 #include "oms/fix.h"
+#include "oms/fix_dict.h"
 #include "oms/fix_session.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -281,6 +282,7 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   if (!s->cfg.max_clock_skew_ns) s->cfg.max_clock_skew_ns = OMS_FIX_DEFAULT_CLOCK_SKEW_NS;
   s->cfg.max_msg_len = max_len;
   s->limits.max_msg_len = max_len;
+  s->limits.any_order = (s->cfg.dict_flags & (OMS_FIX_DICT_OFF | OMS_FIX_DICT_NO_ORDER)) != 0;
   s->io = *io;
   s->store = *store;
   s->clock = *clock;
@@ -854,6 +856,11 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   }
   if (!header_ok(m, &h, poss_dup, &tag, &reason)) {
     int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
+    return rc ? rc : advance_target(s);
+  }
+  oms_fix_bad_field_t bad;
+  if (oms_fix_dict_validate(oms_fix_dict_fix44(), m, s->cfg.dict_flags, &bad) != 0) {
+    int rc = send_reject(s, seq, m->msg_type, bad.tag, bad.reason, oms_fix_srr_text(bad.reason));
     return rc ? rc : advance_target(s);
   }
   return dispatch(s, m, seq);

@@ -612,7 +612,8 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
                                  .target_comp_id = s->client,
                                  .max_heartbeat_s = sc->max_heartbeat_s,
                                  .max_clock_skew_ns = sc->sending_time_tolerance_ns,
-                                 .max_msg_len = gw->max_msg_len};
+                                 .max_msg_len = gw->max_msg_len,
+                                 .dict_flags = sc->fix_dict_flags};
   oms_fix_session_io_t io = {.send = io_send,
                              .disconnect = io_disconnect,
                              .on_app_msg = on_app_msg,

@@ -373,6 +373,8 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   FIX::Message n;
   n.getHeader().setField(35, "B");
   n.setField(148, "hello");
+  n.setField(33, "1"); // LinesOfText, required by the dictionary omsd validates with
+  n.setField(58, "line");
   FIX::Session::sendToTarget(n, sid);
   CHECK(c.wait_for([](const FIX::Message &x) { return field(x, 35) == "j"; }, &er), "no BusinessMessageReject");
   CHECK(field(er, 380) == "3", "380=%s", field(er, 380).c_str());

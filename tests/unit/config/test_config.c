@@ -68,6 +68,11 @@ static void test_base_text_loads(void **state) {
   assert_string_equal(c->sessions[0].account, "A1");
   assert_true(c->sessions[0].cancel_on_disconnect);
   assert_int_equal(c->sessions[0].sending_time_tolerance_s, 120);
+  /* Inbound validation is on, whole, by default. */
+  assert_true(c->sessions[0].validate);
+  assert_true(c->sessions[0].validate_enums);
+  assert_true(c->sessions[0].validate_order);
+  assert_false(c->sessions[0].allow_user_tags);
   assert_int_equal(c->instruments[0].ins.price_precision, 1);
   assert_int_equal(c->instruments[0].ins.qty_precision, 3);
   assert_true(c->instruments[0].lp.enabled);
@@ -500,9 +505,28 @@ static void test_log_level_names(void **state) {
   assert_string_equal(oms_log_level_name((oms_log_level_t)42), "info");
 }
 
+static void test_session_validation_switches(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *line3 =
+      "  password = \"pw\"; account = \"A1\"; validate = false; "
+      "validate_enums = false; validate_order = false; allow_user_tags = true; } ); };";
+  int rc = oms_config_load_string(text_with(3, line3), "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_false(c->sessions[0].validate);
+  assert_false(c->sessions[0].validate_enums);
+  assert_false(c->sessions[0].validate_order);
+  assert_true(c->sessions[0].allow_user_tags);
+  oms_config_destroy(c);
+  expect_error(3, "  password = \"pw\"; account = \"A1\"; allow_user_tags = 5000; } ); };",
+               "allow_user_tags: must be true or false");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_base_text_loads),
+      cmocka_unit_test(test_session_validation_switches),
       cmocka_unit_test(test_sample_file_loads),
       cmocka_unit_test(test_missing_file_is_refused),
       cmocka_unit_test(test_syntax_error_names_line),

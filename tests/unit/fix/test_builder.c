@@ -89,7 +89,7 @@ static void test_large_body_length_is_written_without_padding(void **state) {
   assert_int_equal(oms_fix_builder_finish(&b, &len), 0);
   assert_memory_equal(out, "8=FIX.4.4\0019=20009\001", 17);
   oms_fix_msg_t m;
-  oms_fix_limits_t lim = {40000, 0};
+  oms_fix_limits_t lim = {.max_msg_len = 40000, .max_fields = 0};
   assert_int_equal(oms_fix_parse(out, len, &lim, &m, &used, NULL), 0);
 }
 

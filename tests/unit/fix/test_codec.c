@@ -210,7 +210,7 @@ static void test_message_over_the_size_cap_is_too_large(void **state) {
   (void)state;
   ctx_t c;
   c.len = frame(c.buf, sizeof(c.buf), NOS_BODY);
-  oms_fix_limits_t lim = {64, 0};
+  oms_fix_limits_t lim = {.max_msg_len = 64, .max_fields = 0};
   assert_int_equal(oms_fix_parse(c.buf, c.len, &lim, &c.msg, &c.used, &c.err), OMS_EPROTO);
   assert_int_equal(c.err.kind, OMS_FIX_PERR_TOO_LARGE);
   /* A huge announced length is refused before its bytes arrive. */
@@ -312,6 +312,30 @@ static void test_duplicate_tag_is_reported_with_the_tag(void **state) {
   assert_int_equal(c.err.tag, 10);
 }
 
+static void test_members_of_any_fix44_group_repeat_after_its_count(void **state) {
+  (void)state;
+  ctx_t c;
+  /* Two underlyings (NoUnderlyings 711, UnderlyingSymbol 311) and two orders
+   * of a list (NoOrders 73: ClOrdID 11, Side 54...). */
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=3|11=o|711=2|311=A|311=B|");
+  assert_int_equal(parse(&c), 0);
+  c.len = frame(c.buf, sizeof(c.buf), "35=E|34=3|66=L|73=2|11=a|54=1|11=b|54=2|");
+  assert_int_equal(parse(&c), 0);
+  /* Without the count tag, before it, or for a tag of no group: duplicates. */
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=3|311=A|311=B|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.tag, 311);
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=3|311=A|311=B|711=2|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  c.len = frame(c.buf, sizeof(c.buf), "35=E|34=3|73=2|98=0|98=0|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.tag, 98);
+  /* Tags beyond the dictionary's never repeat. */
+  c.len = frame(c.buf, sizeof(c.buf), "35=D|34=3|73=1|9000=a|9000=b|");
+  assert_int_equal(parse(&c), OMS_EPROTO);
+  assert_int_equal(c.err.tag, 9000);
+}
+
 static void test_repeating_group_tags_may_repeat(void **state) {
   (void)state;
   ctx_t c;
@@ -349,7 +373,7 @@ static void test_field_count_cap_is_enforced(void **state) {
   (void)state;
   ctx_t c;
   c.len = frame(c.buf, sizeof(c.buf), "35=D|34=1|55=X|54=1|");
-  oms_fix_limits_t lim = {0, 6};
+  oms_fix_limits_t lim = {.max_msg_len = 0, .max_fields = 6};
   assert_int_equal(oms_fix_parse(c.buf, c.len, &lim, &c.msg, &c.used, &c.err), OMS_EPROTO);
   assert_int_equal(c.err.kind, OMS_FIX_PERR_TOO_MANY_FIELDS);
   lim.max_fields = 7;
@@ -537,6 +561,7 @@ int main(void) {
       cmocka_unit_test(test_trailer_fields_come_last),
       cmocka_unit_test(test_route_of_a_request_reads_on_behalf_of),
       cmocka_unit_test(test_duplicate_tag_is_reported_with_the_tag),
+      cmocka_unit_test(test_members_of_any_fix44_group_repeat_after_its_count),
       cmocka_unit_test(test_repeating_group_tags_may_repeat),
       cmocka_unit_test(test_bad_tags_are_reported),
       cmocka_unit_test(test_empty_value_is_reported),

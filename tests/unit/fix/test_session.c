@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "fix_test_util.h"
+#include "oms/fix_dict.h"
 
 #define MAX_OUT 64
 
@@ -554,6 +555,11 @@ static void test_possdup_duplicate_is_ignored(void **state) {
 
 static void test_header_problems_are_rejected_with_the_right_reason(void **state) {
   harness_t *h = *state;
+  /* The header checks alone: bare messages of other types reach the
+   * application below, which the dictionary would refuse (test_dict.c). */
+  oms_fix_session_destroy(h->s);
+  h->cfg.dict_flags = OMS_FIX_DICT_OFF;
+  h->s = h_create(h);
   logon(h, 1);
   /* Invalid MsgType. */
   assert_int_equal(peer(h, "ZZ", 2, NULL), 0);
@@ -651,6 +657,40 @@ static void test_wrong_comp_id_when_active_is_rejected_and_logged_out(void **sta
   assert_field(m, 373, "9");
   assert_true(oms_fix_msg_is(sent(h, -1), "5"));
   assert_int_equal(h->disconnected, 1);
+}
+
+static void test_a_message_the_dictionary_refuses_never_reaches_the_application(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  /* TimeInForce outside its enumeration: Reject 373=5 on tag 59. */
+  assert_int_equal(peer(h, "D", 2, NOS "59=Z|"), 0);
+  const oms_fix_msg_t *m = sent(h, -1);
+  assert_true(oms_fix_msg_is(m, "3"));
+  assert_field(m, 45, "2");
+  assert_field(m, 371, "59");
+  assert_field(m, 372, "D");
+  assert_field(m, 373, "5");
+  assert_field(m, 58, "Value is incorrect (out of range) for this tag");
+  assert_int_equal(h->napp, 0);
+  /* Its number was used: the next one is expected. */
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 3);
+  assert_int_equal(peer(h, "D", 3, NOS), 0);
+  assert_int_equal(h->napp, 1);
+}
+
+static void test_the_session_validates_as_its_dialect_says(void **state) {
+  harness_t *h = *state;
+  oms_fix_session_destroy(h->s);
+  h->cfg.dict_flags = OMS_FIX_DICT_NO_ENUMS | OMS_FIX_DICT_ALLOW_USER_TAGS;
+  h->s = h_create(h);
+  logon(h, 1);
+  assert_int_equal(peer(h, "D", 2, NOS "59=Z|5001=venue|"), 0);
+  assert_int_equal(h->napp, 1);
+  /* Other checks stay on: an unknown tag outside 5000-9999. */
+  assert_int_equal(peer(h, "D", 3, NOS "4999=x|"), 0);
+  assert_field(sent(h, -1), 373, "0");
+  assert_field(sent(h, -1), 371, "4999");
+  assert_int_equal(h->napp, 1);
 }
 
 static void test_sending_time_accuracy_is_checked_when_configured(void **state) {
@@ -1219,6 +1259,8 @@ int main(void) {
       T(test_low_seq_without_possdup_logs_out),
       T(test_possdup_duplicate_is_ignored),
       T(test_header_problems_are_rejected_with_the_right_reason),
+      T(test_a_message_the_dictionary_refuses_never_reaches_the_application),
+      T(test_the_session_validates_as_its_dialect_says),
       T(test_malformed_framed_messages_are_rejected),
       T(test_malformed_messages_out_of_sequence),
       T(test_wrong_comp_id_when_active_is_rejected_and_logged_out),

@@ -751,6 +751,7 @@ static void test_duplicate_clordid_and_poss_resend(void **state) {
   oms_engine_stats(w->e, &st);
   uint64_t submitted = st.submitted;
   /* the same order again, flagged as a possible resend: its status, no new order */
+  /* PossResend(97) is a header field: before the body. */
   send_raw(w, 1, "D", "97=Y|11=d1|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=60000|59=1|");
   oms_fix_msg_t *m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "I");
@@ -1030,7 +1031,8 @@ static void test_mass_cancel(void **state) {
 static void test_unknown_message_type_gets_business_reject(void **state) {
   (void)state;
   world_t *w = ready(true);
-  send_raw(w, 1, "B", "148=hello|");
+  /* A News(B) as FIX 4.4 defines it: a headline and lines of text. */
+  send_raw(w, 1, "B", "148=hello|33=1|58=line|");
   oms_fix_msg_t *m = expect(w, 1, "j");
   assert_string_equal(val(m, 380), "3");
   assert_string_equal(val(m, 372), "B");
