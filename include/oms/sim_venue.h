@@ -52,9 +52,13 @@ OMS_BEGIN_DECLS
  * apart at the top (or spread_bps of the reference, if set), moves the
  * reference every step_ns by -walk_ticks, 0 or +walk_ticks ticks chosen by
  * the seeded PRNG, and re-quotes (restoring what was traded) at the first
- * poll after a step or after being hit. Its orders belong to an internal
- * account and produce no reports; a strategy's orders trade against them
- * like any other. */
+ * poll after a step or after being hit. Once an order takes any of its
+ * quotes it waits refill_ns before it re-quotes (a step in between moves the
+ * reference but re-quotes nothing), so an order larger than the visible
+ * depth (levels x size) takes that depth, rests the rest, and can be
+ * cancelled before the provider comes back. Its orders belong to an
+ * internal account and produce no reports; a strategy's orders trade against
+ * them like any other. */
 typedef struct oms_sim_lp_s {
   bool enabled;
   oms_dec_t ref_px;      /* initial reference price; > 0 */
@@ -64,6 +68,7 @@ typedef struct oms_sim_lp_s {
   oms_dec_t size;        /* per level; > 0, a multiple of the lot */
   int64_t step_ns;       /* random walk period; 0: the reference never moves */
   uint32_t walk_ticks;   /* size of one step; 0 taken as 1 */
+  int64_t refill_ns;     /* delay from the first hit to the re-quote; 0: at the next poll */
 } oms_sim_lp_t;
 
 typedef struct oms_sim_symbol_s {

@@ -425,7 +425,8 @@ static int load_instruments(loader_t *L, config_setting_t *root) {
 static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
   oms_config_t *c = L->c;
   static const char *const keys[] = {"symbol", "ref_px",  "spread_ticks", "spread_bps", "levels",
-                                     "size",   "step_ms", "walk_ticks",   "enabled",    NULL};
+                                     "size",   "step_ms", "walk_ticks",   "enabled",    "refill_ms",
+                                     NULL};
   int n = config_setting_length(l);
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
@@ -443,7 +444,7 @@ static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
                   "a second liquidity provider for \"%s\"", sym);
     lp->enabled = true;
     TRY(get_bool(L, g, "enabled", &lp->enabled));
-    long long st = 1, bps = 0, lv = 5, step = 0, walk = 1;
+    long long st = 1, bps = 0, lv = 5, step = 0, walk = 1, refill = 0;
     TRY(get_pos_dec(L, g, "ref_px", true, false, &lp->ref_px, NULL));
     TRY(get_pos_dec(L, g, "size", true, false, &lp->size, NULL));
     TRY(get_int(L, g, "spread_ticks", false, 1, 1000000, &st, NULL));
@@ -451,11 +452,13 @@ static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
     TRY(get_int(L, g, "levels", false, 1, OMS_SIM_LP_MAX_LEVELS, &lv, NULL));
     TRY(get_int(L, g, "step_ms", false, 0, 86400000, &step, NULL));
     TRY(get_int(L, g, "walk_ticks", false, 1, 1000000, &walk, NULL));
+    TRY(get_int(L, g, "refill_ms", false, 0, 86400000, &refill, NULL));
     lp->spread_ticks = (uint32_t)st;
     lp->spread_bps = (uint32_t)bps;
     lp->levels = (uint32_t)lv;
     lp->step_ns = step * MS;
     lp->walk_ticks = (uint32_t)walk;
+    lp->refill_ns = refill * MS;
     if (!oms_dec_is_multiple(lp->size, c->instruments[k].ins.lot_size))
       return fail(L, g, config_setting_get_member(g, "size"), NULL,
                   "must be a multiple of the lot of %s", sym);

@@ -100,6 +100,8 @@ typedef struct lp_state_s {
   int64_t next_step;
   uint64_t rng;
   bool dirty;
+  bool hit; /* a quote was taken since the last re-quote, at hit_ns */
+  int64_t hit_ns;
   uint32_t nids;
   uint64_t ids[2 * OMS_SIM_LP_MAX_LEVELS];
 } lp_state_t;
@@ -394,7 +396,12 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
     y->trade_lo = f->px.raw;
   }
   if (f->maker_tag == 0) {
-    y->lp.dirty = true; /* the provider replenishes at the next poll */
+    /* The provider replenishes refill_ns after the first hit. */
+    if (!y->lp.hit) {
+      y->lp.hit = true;
+      y->lp.hit_ns = v->now;
+    }
+    y->lp.dirty = true;
   } else {
     fill_rec(v, y, &v->recs[f->maker_tag - 1], f, 'M');
   }
@@ -530,6 +537,7 @@ static void lp_requote(sim_t *v, sym_t *y) {
   /* Trades made while quoting (taking a resting order the reference moved
    * through) do not call for another re-quote. */
   lp->dirty = false;
+  lp->hit = false;
 }
 
 static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
@@ -548,7 +556,7 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
     }
     if (lp->ref != before) lp->dirty = true;
   }
-  if (lp->dirty) {
+  if (lp->dirty && !(lp->hit && now - lp->hit_ns < lp->cfg.refill_ns)) {
     lp_requote(v, y);
     run_stops(v, y);
   }
@@ -570,7 +578,8 @@ static int lp_config_ok(const oms_sim_symbol_t *s) {
   const oms_sim_lp_t *lp = &s->lp;
   if (!lp->enabled) return 1;
   return lp->ref_px.raw > 0 && lp->levels >= 1 && lp->levels <= OMS_SIM_LP_MAX_LEVELS &&
-         lp->size.raw > 0 && oms_dec_is_multiple(lp->size, s->ins.lot_size) && lp->step_ns >= 0;
+         lp->size.raw > 0 && oms_dec_is_multiple(lp->size, s->ins.lot_size) && lp->step_ns >= 0 &&
+         lp->refill_ns >= 0;
 }
 
 static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {

@@ -889,6 +889,100 @@ static void test_lp_quotes_around_reference_and_replenishes_after_hit(void **sta
   fx_close(fx);
 }
 
+static void test_lp_refill_waits_its_delay_so_a_large_order_rests_and_can_be_cancelled(
+    void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 100000000; /* the walk goes on during the wait, quoting nothing */
+  s.lp.refill_ns = 1000000000;
+  oms_sim_config_t c = base_config(fx, &s);
+  c.seed = 9;
+  fx_open_cfg(fx, &c);
+  const oms__book_t *b = oms__sim_venue_book(fx->v, "ABC");
+  oms_dec_t px, q;
+  /* 50 against a visible 3 x 10: takes the depth and rests 20. */
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "50", "100.05"), 0);
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 3);
+  assert_false(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
+  fx->t += 999999999;
+  drain(fx);
+  assert_false(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_BUY, &px, &q));
+  assert_dec(px, "100.05");
+  assert_dec(q, "20");
+  assert_int_equal(oms_venue_send_cancel(fx->v, 1), 0);
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(r);
+  assert_dec(r->cum_qty, "30");
+  assert_dec(r->leaves_qty, "0");
+  /* The provider comes back at the delay, with its full depth. */
+  fx->t += 1;
+  drain(fx);
+  oms__book_level_t lv[8];
+  assert_int_equal(oms__book_depth(b, OMS_SIDE_SELL, lv, 8), 3);
+  assert_dec(lv[0].qty, "10");
+  fx_close(fx);
+}
+
+static void test_lp_refill_after_its_delay_fills_the_resting_rest(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 0;
+  s.lp.refill_ns = 1000000000;
+  oms_sim_config_t c = base_config(fx, &s);
+  fx_open_cfg(fx, &c);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "50", "100.05"), 0);
+  fx->t += 500000000;
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 3);
+  fx->t += 500000000;
+  vpoll(fx);
+  /* The new quotes take the resting bid: 10 + 10 more, the order as maker. */
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 5);
+  const oms_exec_report_t *f = find(fx, 1, OMS_EXEC_FILL, 4);
+  assert_int_equal(f->liquidity, 'M');
+  assert_dec(f->cum_qty, "50");
+  assert_int_equal(f->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+}
+
+static void test_lp_refill_delay_is_deterministic_with_the_seed(void **state) {
+  (void)state;
+  int64_t out[2][64];
+  int n[2];
+  for (int run = 0; run < 2; run++) {
+    fx_t *fx = fx_alloc();
+    oms_sim_symbol_t s = lp_symbol();
+    s.lp.refill_ns = 5000;
+    oms_sim_config_t c = base_config(fx, &s);
+    c.seed = 11;
+    fx_open_cfg(fx, &c);
+    for (uint64_t i = 1; i <= 20; i++) {
+      oms_venue_order_t m = ord(i, i % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL, OMS_ORD_MARKET,
+                                OMS_TIF_IOC, "25", NULL, NULL);
+      assert_int_equal(send_new(fx, &m), 0);
+      fx->t += 1700;
+      vpoll(fx);
+    }
+    n[run] = 0;
+    for (int i = 0; i < fx->nrep && n[run] < 64; i++)
+      if (fx->rep[i].type == OMS_EXEC_FILL) out[run][n[run]++] = fx->rep[i].last_px.raw;
+    /* Some orders found the provider's side still short and were cut. */
+    int cut = 0;
+    for (int i = 0; i < fx->nrep; i++)
+      cut += fx->rep[i].type == OMS_EXEC_CANCELLED && fx->rep[i].reason == OMS_R_NO_LIQUIDITY;
+    assert_true(cut > 0);
+    fx_close(fx);
+  }
+  assert_true(n[0] > 0);
+  assert_int_equal(n[0], n[1]);
+  assert_memory_equal(out[0], out[1], (size_t)n[0] * sizeof(int64_t));
+}
+
 static void test_lp_walk_moves_the_reference_and_fills_resting_orders(void **state) {
   (void)state;
   fx_t *fx = fx_alloc();
@@ -1251,6 +1345,9 @@ int main(void) {
       cmocka_unit_test(test_fee_rounds_once_with_the_configured_mode),
       cmocka_unit_test(test_lp_same_seed_gives_same_fills),
       cmocka_unit_test(test_lp_quotes_around_reference_and_replenishes_after_hit),
+      cmocka_unit_test(test_lp_refill_waits_its_delay_so_a_large_order_rests_and_can_be_cancelled),
+      cmocka_unit_test(test_lp_refill_after_its_delay_fills_the_resting_rest),
+      cmocka_unit_test(test_lp_refill_delay_is_deterministic_with_the_seed),
       cmocka_unit_test(test_lp_walk_moves_the_reference_and_fills_resting_orders),
       cmocka_unit_test(test_market_data_publishes_top_of_book_and_trades),
       cmocka_unit_test(test_venue_down_refuses_sends_and_announces_from_poll),
