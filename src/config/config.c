@@ -477,9 +477,9 @@ static int load_venues(loader_t *L, config_setting_t *root) {
   if (n == 0) return fail(L, root, l, NULL, "at least one venue is needed");
   if (n > OMS_CFG_MAX_VENUES)
     return fail(L, root, l, NULL, "more than %d venues", OMS_CFG_MAX_VENUES);
-  static const char *const keys[] = {"name",      "type",      "ack_latency_us", "fill_latency_us",
-                                     "maker_fee", "taker_fee", "seed",           "rate_limit",
-                                     "burst",     "queue",     "liquidity",      NULL};
+  static const char *const keys[] = {
+      "name",       "type",  "ack_latency_us", "fill_latency_us", "maker_fee", "taker_fee", "seed",
+      "rate_limit", "burst", "queue",          "liquidity",       "keep_book", NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
@@ -508,6 +508,8 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     v->route.msgs_per_sec = (uint32_t)rate;
     v->route.burst = (uint32_t)burst;
     v->route.queue_capacity = (uint32_t)queue;
+    v->keep_book = true;
+    TRY(get_bool(L, g, "keep_book", &v->keep_book));
     TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));
     TRY(get_dec(L, g, "taker_fee", false, &v->taker_fee_rate, NULL));
     c->nvenues++;
@@ -755,7 +757,7 @@ static int load_store(loader_t *L, config_setting_t *root) {
   oms_config_t *c = L->c;
   config_setting_t *g;
   TRY(get_node(L, root, "store", CONFIG_TYPE_GROUP, true, &g));
-  static const char *const keys[] = {"data_dir", "file", "durability", NULL};
+  static const char *const keys[] = {"data_dir", "file", "durability", "stop_wait_ms", NULL};
   TRY(only_keys(L, g, keys));
   char file[128] = "oms.db", dur[16] = "fsync";
   TRY(get_str(L, g, "data_dir", true, c->data_dir, sizeof c->data_dir));
@@ -766,6 +768,9 @@ static int load_store(loader_t *L, config_setting_t *root) {
   int w = snprintf(c->store_path, sizeof c->store_path, "%s/%s", c->data_dir, file);
   if (w < 0 || (size_t)w >= sizeof c->store_path)
     return fail(L, g, config_setting_get_member(g, "data_dir"), NULL, "path too long");
+  long long wait = 2000;
+  TRY(get_int(L, g, "stop_wait_ms", false, 0, 60000, &wait, NULL));
+  c->stop_wait_ns = wait * MS;
   TRY(get_str(L, g, "durability", false, dur, sizeof dur));
   if (strcmp(dur, "fsync") == 0)
     c->durability = OMS_DURABILITY_FSYNC;
