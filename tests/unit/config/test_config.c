@@ -73,7 +73,7 @@ static void test_base_text_loads(void **state) {
   assert_int_equal(c->instruments[0].lp.levels, 5);
   assert_int_equal(c->instruments[0].lp.refill_ns, 0); /* at once unless configured */
   assert_int_equal(c->venues[0].ack_latency_ns, 10000);
-  assert_true(c->venues[0].keep_book); /* on unless switched off */
+  assert_true(c->venues[0].keep_book);           /* on unless switched off */
   assert_int_equal(c->stop_wait_ns, 2000000000); /* a graceful stop waits 2 s at most */
   assert_true(oms_dec_eq(c->venues[0].maker_fee_rate, T_D("-0.0001")));
   assert_string_equal(c->store_path, "var/oms.db");
