@@ -7,12 +7,15 @@
  * so reading stops at the first short or unchecked record and everything
  * before it is kept.
  *
- * Appends are buffered and written with one write() per flush: the venue
- * flushes before it delivers any report, so nothing it acknowledged is
- * missing from the file after a kill -9. The file only grows while the venue
- * runs; each start folds it and rewrites it with the working orders alone
- * (through a temporary file and rename, so a crash during the rewrite leaves
- * the old file whole).
+ * Appends go straight into a shared mapping of the file (no system call per
+ * record): the mapping is the page cache, so a record is in the file the
+ * moment it is copied, and a kill -9 loses nothing the venue did. The file is
+ * grown in doubling chunks with its blocks reserved (posix_fallocate), so a
+ * full disk is an error at growth, never a SIGBUS at a store; the zeros past
+ * the last record fail the check and end the reading. A clean close trims
+ * them. The file only grows while the venue runs; each start folds it and
+ * rewrites it with the working orders alone (through a temporary file and
+ * rename, so a crash during the rewrite leaves the old file whole).
  */
 #include "venue/sim_state.h"
 
@@ -20,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,13 +31,15 @@
 #include "core/hash.h"
 #include "oms/error.h"
 
-#define SJ_BUF_RECS 256
+#define SJ_CHUNK ((size_t)256 * 1024)          /* the first mapping */
+#define SJ_STEP_MAX ((size_t)16 * 1024 * 1024) /* the largest growth */
 
 struct oms__sjournal_s {
   int fd;
   int failed;
-  size_t n; /* records buffered */
-  oms__sjrec_t buf[SJ_BUF_RECS];
+  char *map;  /* MAP_SHARED over [0, cap) of the file */
+  size_t cap; /* bytes mapped = the file's size */
+  size_t off; /* bytes of records */
 };
 
 static uint64_t rec_check(const oms__sjrec_t *r) {
@@ -50,6 +56,23 @@ static int write_all(int fd, const void *p, size_t len) {
     s += w;
     len -= (size_t)w;
   }
+  return 0;
+}
+
+/* Makes the file and its mapping at least need bytes long: doubling, by
+ * 16 MiB at most a time, so one growth stalls the venue a few ms at most. */
+static int grow(oms__sjournal_t *j, size_t need) {
+  size_t cap = j->cap ? j->cap : SJ_CHUNK;
+  while (cap < need) cap += cap < SJ_STEP_MAX ? cap : SJ_STEP_MAX;
+  if (posix_fallocate(j->fd, 0, (off_t)cap) != 0) return OMS_EIO;
+  void *m = j->map == NULL ? mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0)
+                           : mremap(j->map, j->cap, cap, MREMAP_MAYMOVE);
+  if (m == MAP_FAILED) return OMS_EIO;
+  /* Faulted in and dirtied here, not one page at a time under the records:
+   * the first store to a clean page of a shared mapping faults. */
+  memset((char *)m + j->off, 0, cap - j->off);
+  j->map = m;
+  j->cap = cap;
   return 0;
 }
 
@@ -102,8 +125,13 @@ int oms__sj_rewrite(const char *path, oms__sjrec_t *recs, size_t n, oms__sjourna
   if (n > 0 && write_all(fd, recs, n * sizeof(*recs)) != 0) goto fail_fd;
   if (fsync(fd) != 0 || rename(tmp, path) != 0) goto fail_fd;
   close(fd);
-  j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  j->fd = open(path, O_RDWR | O_CLOEXEC);
   if (j->fd < 0) goto fail_alloc;
+  j->off = n * sizeof(*recs);
+  if (grow(j, j->off + sizeof(*recs)) != 0) {
+    oms__sj_close(j);
+    return OMS_EIO;
+  }
   *out = j;
   return 0;
 fail_fd:
@@ -114,27 +142,28 @@ fail_alloc:
   return OMS_EIO;
 }
 
-int oms__sj_flush(oms__sjournal_t *j) {
-  if (j->failed) return OMS_EIO;
-  if (j->n == 0) return 0;
-  if (write_all(j->fd, j->buf, j->n * sizeof(j->buf[0])) != 0) {
-    j->failed = 1;
-    return OMS_EIO;
-  }
-  j->n = 0;
-  return 0;
-}
+int oms__sj_flush(oms__sjournal_t *j) { return j->failed ? OMS_EIO : 0; }
 
 int oms__sj_append(oms__sjournal_t *j, oms__sjrec_t *r) {
   if (j->failed) return OMS_EIO;
+  if (j->off + sizeof(*r) > j->cap && grow(j, j->off + sizeof(*r)) != 0) {
+    j->failed = 1;
+    return OMS_EIO;
+  }
   r->check = rec_check(r);
-  j->buf[j->n++] = *r;
-  return j->n == SJ_BUF_RECS ? oms__sj_flush(j) : 0;
+  memcpy(j->map + j->off, r, sizeof(*r));
+  j->off += sizeof(*r);
+  return 0;
 }
 
 void oms__sj_close(oms__sjournal_t *j) {
   if (j == NULL) return;
-  (void)oms__sj_flush(j);
-  close(j->fd);
+  if (j->map != NULL) munmap(j->map, j->cap);
+  if (j->fd >= 0) {
+    /* Drops the reserved zeros; if it fails they are read as the end anyway. */
+    int rc = j->failed ? 0 : ftruncate(j->fd, (off_t)j->off);
+    (void)rc;
+    close(j->fd);
+  }
   oms__free(j);
 }

@@ -54,15 +54,18 @@ int oms__sj_load(const char *path, oms__sjrec_t **out, size_t *n, int *existed);
  * failure. */
 int oms__sj_rewrite(const char *path, oms__sjrec_t *recs, size_t n, oms__sjournal_t **out);
 
-/* Buffers one record (check filled in here); writes the buffer when full.
- * Returns 0 or OMS_EIO (sticky: every later call fails too). */
+/* Appends one record (check filled in here) through the file's mapping: in
+ * the file once this returns, as far as a crash of the process goes.
+ * Returns 0 or OMS_EIO when the file can not grow (sticky: every later call
+ * fails too). */
 int oms__sj_append(oms__sjournal_t *j, oms__sjrec_t *r);
 
-/* Writes what is buffered. 0 or OMS_EIO. A process killed after this keeps
- * the records (the page cache survives it; a power cut is not covered). */
+/* 0, or OMS_EIO once an append failed. Nothing is buffered: records are in
+ * the page cache as soon as appended (a kill -9 keeps them; a power cut is
+ * not covered). */
 int oms__sj_flush(oms__sjournal_t *j);
 
-/* Flushes and closes; accepts NULL. */
+/* Unmaps, trims the file to its records and closes; accepts NULL. */
 void oms__sj_close(oms__sjournal_t *j);
 
 #endif /* OMS_VENUE_SIM_STATE_H */

@@ -1,6 +1,7 @@
 /* Tests for src/venue/sim_state.c: the simulated venue's state file - what is
  * appended is read back, a torn or corrupted tail is cut off, the rewrite
- * replaces the file whole, and a failed write is sticky. */
+ * replaces the file whole, a killed writer's records are all there, and a
+ * failed growth is sticky. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,8 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -77,6 +80,34 @@ static void test_appended_records_read_back_after_the_rewrite(void **state) {
   unlink(path);
 }
 
+static void test_records_are_in_the_file_without_a_close(void **state) {
+  (void)state;
+  char path[64];
+  temp_path(path, sizeof path);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    oms__sjournal_t *j;
+    if (oms__sj_rewrite(path, NULL, 0, &j) != 0) _exit(1);
+    for (int i = 0; i < 5000; i++) { /* past the first chunk: one growth */
+      oms__sjrec_t r = rec(OMS__SJ_FILL, 9, i + 1);
+      if (oms__sj_append(j, &r) != 0) _exit(1);
+    }
+    kill(getpid(), SIGKILL); /* no close, no exit handlers */
+  }
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFSIGNALED(st));
+  oms__sjrec_t *recs;
+  size_t n;
+  int existed;
+  assert_int_equal(oms__sj_load(path, &recs, &n, &existed), 0);
+  assert_int_equal(n, 5000); /* the reserved zeros after them end the reading */
+  assert_int_equal(recs[4999].filled, 5000);
+  oms__free(recs);
+  unlink(path);
+}
+
 static void test_a_torn_or_corrupted_tail_is_cut_off(void **state) {
   (void)state;
   char path[64];
@@ -116,15 +147,19 @@ static void test_a_failed_write_is_sticky(void **state) {
   temp_path(path, sizeof path);
   oms__sjournal_t *j;
   assert_int_equal(oms__sj_rewrite(path, NULL, 0, &j), 0);
-  /* Swap the file for a read-only descriptor: the next write fails. */
+  /* Swap the file for a read-only descriptor: growing it fails. */
   int ro = open("/dev/null", O_RDONLY);
   assert_true(ro >= 0);
   int *fdp = (int *)(void *)j; /* the descriptor is the journal's first field */
   close(*fdp);
   *fdp = ro;
   oms__sjrec_t r = rec(OMS__SJ_FILL, 1, 1);
-  assert_int_equal(oms__sj_append(j, &r), 0); /* buffered */
-  assert_int_equal(oms__sj_flush(j), OMS_EIO);
+  assert_int_equal(oms__sj_append(j, &r), 0); /* into the mapping made before */
+  assert_int_equal(oms__sj_flush(j), 0);
+  /* Until the file has to grow. */
+  int rc = 0, k = 0;
+  while (rc == 0 && k++ < 100000) rc = oms__sj_append(j, &r);
+  assert_int_equal(rc, OMS_EIO);
   assert_int_equal(oms__sj_append(j, &r), OMS_EIO);
   assert_int_equal(oms__sj_flush(j), OMS_EIO);
   oms__sj_close(j);
@@ -142,6 +177,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_missing_file_is_no_records),
       cmocka_unit_test(test_appended_records_read_back_after_the_rewrite),
+      cmocka_unit_test(test_records_are_in_the_file_without_a_close),
       cmocka_unit_test(test_a_torn_or_corrupted_tail_is_cut_off),
       cmocka_unit_test(test_a_failed_write_is_sticky),
       cmocka_unit_test(test_a_rewrite_into_a_missing_directory_fails),
