@@ -32,6 +32,14 @@
  * made, so a cascade resolves completely before the operation returns. The
  * book is never re-entered from its own callback.
  *
+ * Durable state (state_path; format in sim_state.c). jot() records every
+ * change to a working order as it happens: W at acceptance and replace, F
+ * per fill, T when a stop fires, D from finish(). At creation restore()
+ * folds the file into each order's last state, steps the liquidity providers
+ * aside, puts the working orders back in their old queue order (sorted by
+ * the record that last sent each to the back), lets the providers quote
+ * again, and starts a compacted file. Ids of start k begin above k << 40.
+ *
  * Time. Requests use the injected clock; poll(now) does the time-driven work:
  * DAY expiry at the session end (one scan per session), GTD expiry through a
  * min-heap of (expire time, order) with lazy deletion, the liquidity

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "oms/error.h"
@@ -1492,6 +1494,60 @@ static void test_restored_orders_trade_with_the_provider_quoting_again(void **st
   unlink(path);
 }
 
+static void test_restored_orders_of_a_symbol_no_longer_there_are_dropped(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "99"), 0);
+  oms_venue_destroy(fx->v);
+  fx->nrep = 0;
+  oms_sim_symbol_t other = abc_symbol();
+  strcpy(other.ins.symbol, "XYZ");
+  oms_sim_config_t c = base_config(fx, &other);
+  c.state_path = path;
+  fx_open_cfg(fx, &c);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_int_equal(ss.restored, 0);
+  assert_int_equal(oms_venue_query_status(fx->v, 1), 0);
+  vpoll(fx);
+  assert_int_equal(find(fx, 1, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_UNKNOWN);
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_a_venue_that_can_not_record_goes_down(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  /* The file may not grow past its first chunk. */
+  struct rlimit old, lim1;
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim1 = old;
+  lim1.rlim_cur = 300 * 1024;
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim1), 0);
+  int rc = 0;
+  uint64_t id = 0;
+  while (rc == 0 && id < 100000) {
+    id++;
+    rc = lim(fx, id, OMS_SIDE_BUY, "1", "50");
+    if (rc == 0) rc = oms_venue_send_cancel(fx->v, id);
+    drain(fx);
+  }
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, prev);
+  assert_int_equal(rc, OMS_EDOWN);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_true(ss.state_errors > 0);
+  assert_false(oms_venue_is_connected(fx->v));
+  fx_close(fx);
+  unlink(path);
+}
+
 static void test_unreadable_state_is_refused_at_creation(void **state) {
   (void)state;
   fx_t *fx = fx_alloc();
@@ -1555,6 +1611,8 @@ int main(void) {
       cmocka_unit_test(test_restart_over_its_state_restores_every_working_order),
       cmocka_unit_test(test_restored_day_orders_expire_at_the_session_end),
       cmocka_unit_test(test_restored_orders_trade_with_the_provider_quoting_again),
+      cmocka_unit_test(test_restored_orders_of_a_symbol_no_longer_there_are_dropped),
+      cmocka_unit_test(test_a_venue_that_can_not_record_goes_down),
       cmocka_unit_test(test_unreadable_state_is_refused_at_creation),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
