@@ -17,6 +17,8 @@
  *                    reports and market data.
  */
 #include <stdbool.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 #include "oms/error.h"
@@ -190,7 +192,7 @@ static void sink_md(void *ctx, const oms_market_data_t *md) {
   BENCH_KEEP(md->bid.raw);
 }
 
-static oms_venue_t *make_venue(int64_t *t, sink_t *sink) {
+static oms_venue_t *make_venue_at(int64_t *t, sink_t *sink, const char *state) {
   oms_sim_symbol_t sym;
   memset(&sym, 0, sizeof(sym));
   strcpy(sym.ins.symbol, "BTC-USD");
@@ -204,12 +206,15 @@ static oms_venue_t *make_venue(int64_t *t, sink_t *sink) {
   cfg.taker_fee_rate.raw = 30000;  /* 3 bp */
   cfg.symbols = &sym;
   cfg.nsymbols = 1;
+  cfg.state_path = state;
   oms_venue_t *v;
   if (oms_sim_venue_create(&cfg, &v) != 0) exit(1);
   oms_venue_handler_t h = {sink_report, sink_md, NULL, sink};
   oms_venue_set_handler(v, &h);
   return v;
 }
+
+static oms_venue_t *make_venue(int64_t *t, sink_t *sink) { return make_venue_at(t, sink, NULL); }
 
 static oms_venue_order_t vorder(uint64_t id, oms_side_t side, int64_t px, int64_t qty,
                                 oms_tif_t tif) {
@@ -226,15 +231,18 @@ static oms_venue_order_t vorder(uint64_t id, oms_side_t side, int64_t px, int64_
   return o;
 }
 
-static void bench_venue_ack(void) {
+/* send_new + poll to the ACK; with state, every order is also recorded in the
+ * venue's durable state file (one write() per poll). */
+static void bench_venue_ack(const char *name, const char *state) {
   enum { N = 200000 };
   bench_t b;
-  bench_init(&b, "venue_send_ack", N);
+  bench_init(&b, name, N);
   int rounds = bench_rounds();
   for (int round = -1; round < rounds; round++) {
     int64_t t = 1;
     sink_t sink = {0, 0, NULL};
-    oms_venue_t *v = make_venue(&t, &sink);
+    if (state != NULL) unlink(state); /* each round starts with an empty book */
+    oms_venue_t *v = make_venue_at(&t, &sink, state);
     bench_round_begin(&b);
     uint64_t sum = 0;
     for (uint64_t id = 1; id <= N; id++) {
@@ -332,7 +340,11 @@ static void bench_venue_mix(void) {
 
 int main(void) {
   bench_book();
-  bench_venue_ack();
+  bench_venue_ack("venue_send_ack", NULL);
+  char state[64];
+  snprintf(state, sizeof state, "/tmp/bench-match-%d.book", (int)getpid());
+  bench_venue_ack("venue_send_ack_durable", state);
+  unlink(state);
   bench_venue_mix();
   return 0;
 }

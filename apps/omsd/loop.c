@@ -25,10 +25,13 @@
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
  * every session; the loop ends when no session is connected and the
  * cancels of cancel-on-disconnect are settled (no order pending cancel,
- * nothing in the engine's outbox), or after 2 s. So the final Cancelled
- * reports are events, stored for resend. Then the gateway's outboxes are
- * flushed, the connections flushed and closed, the engine polled until
- * idle, and the store flushed (omsd_unwire).
+ * nothing in the engine's outbox), or after 2 s. Then the connections are
+ * flushed and closed, and the engine is polled until the venues have
+ * answered everything sent to them and the answers are stored
+ * (store.stop_wait_ms at most: drain_venues), so a stop leaves no order
+ * pending on its own account and the final Cancelled reports are events,
+ * stored for resend; then the gateway's outboxes are flushed and the store
+ * is flushed (omsd_unwire).
  */
 #include <errno.h>
 #include <signal.h>
@@ -185,6 +188,47 @@ static bool settled(omsd_t *d) {
   return n == 0;
 }
 
+/* What the engine still waits for from its venues: requests in flight or
+ * queued at the router, reports held for the store, effects waiting to be
+ * durable. */
+static uint32_t venue_pending(omsd_t *d) {
+  oms_engine_stats_t st;
+  oms_engine_stats(d->engine, &st);
+  uint32_t n = st.outbox_depth + st.held_reports;
+  oms_router_t *r = oms_engine_router(d->engine);
+  for (size_t i = 0; i < d->cfg->nvenues; i++) {
+    oms_route_stats_t rs;
+    if (oms_router_stats(r, d->cfg->venues[i].name, &rs) == 0) n += rs.inflight + rs.queue_depth;
+  }
+  return n;
+}
+
+/* The last part of a graceful stop: the loop goes on (store wake-ups
+ * included) until nothing sent to a venue is unanswered or unstored, or the
+ * configured wait is over. What is left then is settled at the next start by
+ * a status query per order. */
+static void drain_venues(omsd_t *d) {
+  int64_t t0 = omsd_now_ns(), deadline = t0 + d->cfg->stop_wait_ns;
+  struct epoll_event evs[MAX_EVENTS];
+  for (;;) {
+    omsd_poll_engine(d);
+    uint32_t left = venue_pending(d);
+    int64_t t = omsd_now_ns();
+    if (left == 0 || t >= deadline) {
+      if (left == 0)
+        LOG_INFO("msg=\"venues answered\" wait_ms=%lld", (long long)((t - t0) / OMSD_MS));
+      else
+        LOG_WARN("msg=\"stop wait over with venue answers missing\" pending=%u", left);
+      return;
+    }
+    int n = epoll_wait(d->epfd, evs, MAX_EVENTS, 1);
+    for (int i = 0; i < n; i++) {
+      omsd_watch_t *w = evs[i].data.ptr;
+      if (w->fd >= 0) w->cb(d, w->ctx, evs[i].events);
+    }
+  }
+}
+
 static void run(omsd_t *d) {
   int64_t next_timer = 0, last_activity = 0;
   /* Spin (timeout 0) this long after activity: a sleeping core thread costs
@@ -241,6 +285,7 @@ int omsd_serve(omsd_t *d) {
   }
   if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS);
   if (d->conns != NULL) omsd_net_close(d);
+  if (d->engine != NULL && d->epfd >= 0 && status == 0) drain_venues(d);
   if (d->engine != NULL) settle_engine(d);
   if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS); /* how far clients were told */
   loop_close(d);

@@ -187,7 +187,7 @@ static int build_core(omsd_t *d) {
   return 0;
 }
 
-static int build_venue(omsd_t *d, size_t v) {
+static int build_venue(omsd_t *d, size_t v, bool check_only) {
   const oms_config_t *c = d->cfg;
   const oms_cfg_venue_t *cv = &c->venues[v];
   oms_sim_symbol_t syms[OMS_CFG_MAX_INSTRUMENTS];
@@ -218,11 +218,25 @@ static int build_venue(omsd_t *d, size_t v) {
                            .seed = cv->seed,
                            .symbols = syms,
                            .nsymbols = n};
+  /* Its resting orders outlive the process, as an exchange's GTC orders do:
+   * after a restart the recovered orders are still at the venue. */
+  char book[OMS_CFG_PATH_MAX + OMS_VENUE_MAX + 16];
+  if (cv->keep_book && !check_only) {
+    snprintf(book, sizeof book, "%s/venue-%s.book", c->data_dir, cv->name);
+    simc.state_path = book;
+  }
   oms_venue_t *ven;
   int rc = oms_sim_venue_create(&simc, &ven);
   if (rc != 0) {
-    LOG_ERROR("msg=\"cannot create venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
+    LOG_ERROR("msg=\"cannot create venue\" venue=%s error=%s state=%s", cv->name, oms_err_name(rc),
+              simc.state_path != NULL ? simc.state_path : "none");
     return -1;
+  }
+  if (simc.state_path != NULL) {
+    oms_sim_stats_t ss;
+    oms_sim_venue_stats(ven, &ss);
+    LOG_INFO("msg=\"venue book restored\" venue=%s orders=%u state=%s", cv->name, ss.restored,
+             simc.state_path);
   }
   /* The engine owns the venue from here, also on failure. */
   if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
@@ -324,7 +338,7 @@ int omsd_wire(omsd_t *d, bool check_only) {
   if (!check_only && open_store(d) != 0) return -1;
   if (build_core(d) != 0) return -1;
   for (size_t v = 0; v < d->cfg->nvenues; v++)
-    if (build_venue(d, v) != 0) return -1;
+    if (build_venue(d, v, check_only) != 0) return -1;
   if (!check_only && recover(d) != 0) return -1;
   if (build_gateway(d) != 0) return -1;
   return check_only ? 0 : catch_up(d);

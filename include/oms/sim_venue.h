@@ -29,6 +29,12 @@
  * same account: preventing self-trades is the OMS risk layer's job
  * (OMS_R_RISK_SELF_TRADE).
  *
+ * Durable state (optional, state_path). Every change to a working order is
+ * recorded in the venue's own file before any report is delivered, so after
+ * a crash or a stop the venue created again over the file holds the same
+ * working orders; an order it acknowledged is never forgotten. The liquidity
+ * provider is not recorded: it quotes afresh at creation.
+ *
  * Not thread-safe: drive a venue from one thread (the core's loop).
  */
 #ifndef OMS_SIM_VENUE_H
@@ -52,9 +58,13 @@ OMS_BEGIN_DECLS
  * apart at the top (or spread_bps of the reference, if set), moves the
  * reference every step_ns by -walk_ticks, 0 or +walk_ticks ticks chosen by
  * the seeded PRNG, and re-quotes (restoring what was traded) at the first
- * poll after a step or after being hit. Its orders belong to an internal
- * account and produce no reports; a strategy's orders trade against them
- * like any other. */
+ * poll after a step or after being hit. Once an order takes any of its
+ * quotes it waits refill_ns before it re-quotes (a step in between moves the
+ * reference but re-quotes nothing), so an order larger than the visible
+ * depth (levels x size) takes that depth, rests the rest, and can be
+ * cancelled before the provider comes back. Its orders belong to an
+ * internal account and produce no reports; a strategy's orders trade against
+ * them like any other. */
 typedef struct oms_sim_lp_s {
   bool enabled;
   oms_dec_t ref_px;      /* initial reference price; > 0 */
@@ -64,6 +74,7 @@ typedef struct oms_sim_lp_s {
   oms_dec_t size;        /* per level; > 0, a multiple of the lot */
   int64_t step_ns;       /* random walk period; 0: the reference never moves */
   uint32_t walk_ticks;   /* size of one step; 0 taken as 1 */
+  int64_t refill_ns;     /* delay from the first hit to the re-quote; 0: at the next poll */
 } oms_sim_lp_t;
 
 typedef struct oms_sim_symbol_s {
@@ -87,10 +98,20 @@ typedef struct oms_sim_config_s {
   uint64_t seed;                   /* for the liquidity providers */
   const oms_sim_symbol_t *symbols; /* registered at creation; may be NULL */
   size_t nsymbols;
+  /* The venue's durable state: a file of what happened to its working
+   * orders (created if missing). With it, a venue created again over the
+   * same file still holds every order that was working, at its place in the
+   * queue, with its filled quantity, as an exchange keeps GTC orders across
+   * its restart (DAY orders still expire at session_end_ns, GTD ones at their
+   * time); orders of a symbol no longer configured are dropped. NULL: the
+   * venue forgets everything when destroyed. The symbols must be registered
+   * at creation (symbols above) to be restored. */
+  const char *state_path;
 } oms_sim_config_t;
 
 /* Creates a simulated venue, connected, with the symbols of cfg (the caller
- * keeps cfg; nothing in it is referenced after the call). Install a handler
+ * keeps cfg; nothing in it is referenced after the call), and the orders of
+ * cfg->state_path if set (OMS_EIO if that file can not be read or written). Install a handler
  * with oms_venue_set_handler before the first poll. On success *out owns the
  * venue (free it with oms_venue_destroy); on failure *out is NULL and the
  * return is OMS_ECONFIG (no clock, a bad symbol or liquidity provider, a name
@@ -132,6 +153,8 @@ typedef struct oms_sim_stats_s {
   uint64_t reports_queued;  /* reports produced */
   uint64_t reports_dropped; /* reports lost because the ring was full */
   uint32_t reports_pending; /* in the ring now */
+  uint32_t restored;        /* working orders taken back from state_path at creation */
+  uint64_t state_errors;    /* failed writes of the state file (the venue then goes down) */
 } oms_sim_stats_t;
 
 OMS_EXTERN void oms_sim_venue_stats(const oms_venue_t *v, oms_sim_stats_t *out);

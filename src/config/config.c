@@ -443,7 +443,8 @@ static int load_instruments(loader_t *L, config_setting_t *root) {
 static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
   oms_config_t *c = L->c;
   static const char *const keys[] = {"symbol", "ref_px",  "spread_ticks", "spread_bps", "levels",
-                                     "size",   "step_ms", "walk_ticks",   "enabled",    NULL};
+                                     "size",   "step_ms", "walk_ticks",   "enabled",    "refill_ms",
+                                     NULL};
   int n = config_setting_length(l);
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
@@ -461,7 +462,7 @@ static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
                   "a second liquidity provider for \"%s\"", sym);
     lp->enabled = true;
     TRY(get_bool(L, g, "enabled", &lp->enabled));
-    long long st = 1, bps = 0, lv = 5, step = 0, walk = 1;
+    long long st = 1, bps = 0, lv = 5, step = 0, walk = 1, refill = 0;
     TRY(get_pos_dec(L, g, "ref_px", true, false, &lp->ref_px, NULL));
     TRY(get_pos_dec(L, g, "size", true, false, &lp->size, NULL));
     TRY(get_int(L, g, "spread_ticks", false, 1, 1000000, &st, NULL));
@@ -469,11 +470,13 @@ static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
     TRY(get_int(L, g, "levels", false, 1, OMS_SIM_LP_MAX_LEVELS, &lv, NULL));
     TRY(get_int(L, g, "step_ms", false, 0, 86400000, &step, NULL));
     TRY(get_int(L, g, "walk_ticks", false, 1, 1000000, &walk, NULL));
+    TRY(get_int(L, g, "refill_ms", false, 0, 86400000, &refill, NULL));
     lp->spread_ticks = (uint32_t)st;
     lp->spread_bps = (uint32_t)bps;
     lp->levels = (uint32_t)lv;
     lp->step_ns = step * MS;
     lp->walk_ticks = (uint32_t)walk;
+    lp->refill_ns = refill * MS;
     if (!oms_dec_is_multiple(lp->size, c->instruments[k].ins.lot_size))
       return fail(L, g, config_setting_get_member(g, "size"), NULL,
                   "must be a multiple of the lot of %s", sym);
@@ -492,9 +495,9 @@ static int load_venues(loader_t *L, config_setting_t *root) {
   if (n == 0) return fail(L, root, l, NULL, "at least one venue is needed");
   if (n > OMS_CFG_MAX_VENUES)
     return fail(L, root, l, NULL, "more than %d venues", OMS_CFG_MAX_VENUES);
-  static const char *const keys[] = {"name",      "type",      "ack_latency_us", "fill_latency_us",
-                                     "maker_fee", "taker_fee", "seed",           "rate_limit",
-                                     "burst",     "queue",     "liquidity",      NULL};
+  static const char *const keys[] = {
+      "name",       "type",  "ack_latency_us", "fill_latency_us", "maker_fee", "taker_fee", "seed",
+      "rate_limit", "burst", "queue",          "liquidity",       "keep_book", NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
@@ -523,6 +526,8 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     v->route.msgs_per_sec = (uint32_t)rate;
     v->route.burst = (uint32_t)burst;
     v->route.queue_capacity = (uint32_t)queue;
+    v->keep_book = true;
+    TRY(get_bool(L, g, "keep_book", &v->keep_book));
     TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));
     TRY(get_dec(L, g, "taker_fee", false, &v->taker_fee_rate, NULL));
     c->nvenues++;
@@ -770,7 +775,7 @@ static int load_store(loader_t *L, config_setting_t *root) {
   oms_config_t *c = L->c;
   config_setting_t *g;
   TRY(get_node(L, root, "store", CONFIG_TYPE_GROUP, true, &g));
-  static const char *const keys[] = {"data_dir", "file", "durability", NULL};
+  static const char *const keys[] = {"data_dir", "file", "durability", "stop_wait_ms", NULL};
   TRY(only_keys(L, g, keys));
   char file[128] = "oms.db", dur[16] = "fsync";
   TRY(get_str(L, g, "data_dir", true, c->data_dir, sizeof c->data_dir));
@@ -781,6 +786,9 @@ static int load_store(loader_t *L, config_setting_t *root) {
   int w = snprintf(c->store_path, sizeof c->store_path, "%s/%s", c->data_dir, file);
   if (w < 0 || (size_t)w >= sizeof c->store_path)
     return fail(L, g, config_setting_get_member(g, "data_dir"), NULL, "path too long");
+  long long wait = 2000;
+  TRY(get_int(L, g, "stop_wait_ms", false, 0, 60000, &wait, NULL));
+  c->stop_wait_ns = wait * MS;
   TRY(get_str(L, g, "durability", false, dur, sizeof dur));
   if (strcmp(dur, "fsync") == 0)
     c->durability = OMS_DURABILITY_FSYNC;

@@ -128,6 +128,8 @@ typedef struct oms_cfg_venue_s {
   oms_dec_t taker_fee_rate;
   uint64_t seed;
   oms_venue_route_config_t route; /* rate_limit, burst, queue */
+  bool
+      keep_book; /* the simulator's resting orders survive a restart (data_dir/venue-<name>.book) */
   /* The liquidity provider per symbol: index as in instruments[]. */
 } oms_cfg_venue_t;
 
@@ -168,6 +170,7 @@ typedef struct oms_config_s {
   char data_dir[OMS_CFG_PATH_MAX];   /* relative paths are relative to the working dir */
   char store_path[OMS_CFG_PATH_MAX]; /* data_dir + "/" + store.file */
   oms_durability_t durability;
+  int64_t stop_wait_ns; /* graceful stop: longest wait for the venues' answers */
 
   /* logging */
   oms_log_level_t log_level;

@@ -1126,6 +1126,13 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
         ch.event = OMS_EV_REJECT;
         ch.reason = OMS_R_VENUE_UNKNOWN_ORDER;
         ch.reason_text = "venue has no record of the order";
+      } else if (r->status == OMS_VSTATUS_UNKNOWN && oms_ord_state_is_working(s->o.state)) {
+        /* The venue acknowledged it once and has forgotten it since (its state
+         * was lost in a restart): nothing can fill it any more, so it is done,
+         * cancelled by the venue, and its reservation goes back. */
+        ch.event = OMS_EV_CANCEL_CONFIRM;
+        ch.reason = OMS_R_VENUE_UNKNOWN_ORDER;
+        ch.reason_text = "venue does not know the order after restart";
       } else if (r->status == OMS_VSTATUS_WORKING && s->o.state == OMS_STATE_SUBMITTED) {
         ch.event = OMS_EV_ACCEPT;
         ch.venue_order_id = r->venue_order_id[0] ? r->venue_order_id : NULL;

@@ -1676,6 +1676,10 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
     er.ord_rej_reason = oms_gateway_ord_rej_reason(code);
     snprintf(b.text, sizeof b.text, "%s: %s", oms_reason_name(code), text);
     er.text = oms_fix_str(b.text);
+  } else if (exec_type == OMS_FIX_EXEC_TYPE_CANCELED && ev->reason == OMS_R_VENUE_UNKNOWN_ORDER) {
+    /* Cancelled by the engine for the venue: the client is told why. */
+    snprintf(b.text, sizeof b.text, "%s: %s", oms_reason_name(ev->reason), ev->text);
+    er.text = oms_fix_str(b.text);
   }
   send_er(s, &er);
   /* Follow the ClOrdID chain. */

@@ -32,6 +32,14 @@
  * made, so a cascade resolves completely before the operation returns. The
  * book is never re-entered from its own callback.
  *
+ * Durable state (state_path; format in sim_state.c). jot() records every
+ * change to a working order as it happens: W at acceptance and replace, F
+ * per fill, T when a stop fires, D from finish(). At creation restore()
+ * folds the file into each order's last state, steps the liquidity providers
+ * aside, puts the working orders back in their old queue order (sorted by
+ * the record that last sent each to the back), lets the providers quote
+ * again, and starts a compacted file. Ids of start k begin above k << 40.
+ *
  * Time. Requests use the injected clock; poll(now) does the time-driven work:
  * DAY expiry at the session end (one scan per session), GTD expiry through a
  * min-heap of (expire time, order) with lazy deletion, the liquidity
@@ -49,6 +57,7 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "venue/book.h"
+#include "venue/sim_state.h"
 
 #define NIL OMS__ILIST_NIL
 
@@ -100,6 +109,8 @@ typedef struct lp_state_s {
   int64_t next_step;
   uint64_t rng;
   bool dirty;
+  bool hit; /* a quote was taken since the last re-quote, at hit_ns */
+  int64_t hit_ns;
   uint32_t nids;
   uint64_t ids[2 * OMS_SIM_LP_MAX_LEVELS];
 } lp_state_t;
@@ -158,6 +169,7 @@ struct sim_s {
   oms_reason_t reject_reason;
   oms_sim_stats_t stats;
   size_t name_len;
+  oms__sjournal_t *journal; /* NULL: no durable state */
 };
 
 static const oms_venue_vtbl_t sim_vtbl;
@@ -228,8 +240,45 @@ static uint32_t rec_alloc(sim_t *v) {
 
 static inline uint32_t rec_index(const sim_t *v, const rec_t *r) { return (uint32_t)(r - v->recs); }
 
+/* A venue that can not record what it does can not promise anything: it
+ * goes down (sends refused, reports held) until it is created again. */
+static void state_failed(sim_t *v) {
+  v->stats.state_errors++;
+  v->connected = false;
+}
+
+static void to_sjrec(const sim_t *v, const rec_t *r, int kind, bool requeue, oms__sjrec_t *j) {
+  memset(j, 0, sizeof(*j));
+  j->kind = (uint8_t)kind;
+  j->order_id = r->order_id;
+  j->vid = r->vid;
+  j->qty = r->qty;
+  j->filled = r->filled;
+  j->price = r->price;
+  j->stop = r->stop;
+  j->expire_ns = r->expire_ns;
+  j->inst = r->inst;
+  j->side = r->side;
+  j->type = r->type;
+  j->tif = r->tif;
+  j->requeue = requeue;
+  memcpy(j->symbol, v->syms[r->sym]->ins.symbol, sizeof(j->symbol));
+}
+
+/* Records a change to a working order in the state file (buffered; written
+ * before the next report is delivered). */
+static void jot(sim_t *v, const rec_t *r, int kind, bool requeue) {
+  if (v->journal == NULL) return;
+  oms__sjrec_t j;
+  to_sjrec(v, r, kind, requeue, &j);
+  if (oms__sj_append(v->journal, &j) != 0) state_failed(v);
+}
+
 /* Moves r to a final status and onto the done FIFO. */
+static void jot(sim_t *v, const rec_t *r, int kind, bool requeue);
+
 static void finish(sim_t *v, rec_t *r, oms_venue_status_t st) {
+  if (r->status == OMS_VSTATUS_WORKING) jot(v, r, OMS__SJ_DONE, false);
   r->status = (uint8_t)st;
   r->where = W_NONE;
   list_append(v, &v->done, rec_index(v, r));
@@ -358,6 +407,7 @@ static void deliver(sim_t *v, const ev_t *e) {
 
 static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms__book_fill_t *f, char liq) {
   r->filled += f->qty.raw;
+  if (r->filled != r->qty) jot(v, r, OMS__SJ_FILL, false); /* else finish() records it */
   ev_t e;
   memset(&e, 0, sizeof(e));
   e.type = OMS_EXEC_FILL;
@@ -394,7 +444,12 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
     y->trade_lo = f->px.raw;
   }
   if (f->maker_tag == 0) {
-    y->lp.dirty = true; /* the provider replenishes at the next poll */
+    /* The provider replenishes refill_ns after the first hit. */
+    if (!y->lp.hit) {
+      y->lp.hit = true;
+      y->lp.hit_ns = v->now;
+    }
+    y->lp.dirty = true;
   } else {
     fill_rec(v, y, &v->recs[f->maker_tag - 1], f, 'M');
   }
@@ -469,6 +524,7 @@ static void run_stops(sim_t *v, sym_t *y) {
     for (uint32_t i = list_pop(v, &fired); i != NIL; i = list_pop(v, &fired)) {
       rec_t *r = &v->recs[i];
       report(v, r, OMS_EXEC_TRIGGERED, OMS_R_NONE, NULL, v->fill_lat);
+      jot(v, r, OMS__SJ_TRIGGER, true);
       execute(v, y, r);
     }
   }
@@ -530,6 +586,7 @@ static void lp_requote(sim_t *v, sym_t *y) {
   /* Trades made while quoting (taking a resting order the reference moved
    * through) do not call for another re-quote. */
   lp->dirty = false;
+  lp->hit = false;
 }
 
 static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
@@ -548,7 +605,7 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
     }
     if (lp->ref != before) lp->dirty = true;
   }
-  if (lp->dirty) {
+  if (lp->dirty && !(lp->hit && now - lp->hit_ns < lp->cfg.refill_ns)) {
     lp_requote(v, y);
     run_stops(v, y);
   }
@@ -570,7 +627,8 @@ static int lp_config_ok(const oms_sim_symbol_t *s) {
   const oms_sim_lp_t *lp = &s->lp;
   if (!lp->enabled) return 1;
   return lp->ref_px.raw > 0 && lp->levels >= 1 && lp->levels <= OMS_SIM_LP_MAX_LEVELS &&
-         lp->size.raw > 0 && oms_dec_is_multiple(lp->size, s->ins.lot_size) && lp->step_ns >= 0;
+         lp->size.raw > 0 && oms_dec_is_multiple(lp->size, s->ins.lot_size) && lp->step_ns >= 0 &&
+         lp->refill_ns >= 0;
 }
 
 static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
@@ -742,6 +800,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
     r->expire_ns = o->expire_ns;
     heap_push(v, (expiry_t){r->expire_ns, r->order_id, ri});
   }
+  jot(v, r, OMS__SJ_WORKING, true);
   if (r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) {
     stop_append(v, y, r);
   } else {
@@ -812,6 +871,7 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
     /* Same price, no more quantity: keeps its place in the queue. */
     if (q < r->qty) oms__book_reduce(y->book, r->vid, oms_dec_from_raw(q - r->filled));
     r->qty = q;
+    jot(v, r, OMS__SJ_WORKING, false);
     report(v, r, OMS_EXEC_REPLACED, OMS_R_NONE, NULL, v->ack_lat);
     return 0;
   }
@@ -820,6 +880,7 @@ static int sim_send_replace(oms_venue_t *base, uint64_t order_id, oms_dec_t new_
   r->qty = q;
   r->price = p;
   r->stop = s;
+  jot(v, r, OMS__SJ_WORKING, resting);
   report(v, r, OMS_EXEC_REPLACED, OMS_R_NONE, NULL, v->ack_lat);
   if (resting) {
     /* A new price or a larger quantity goes to the back of the queue, and a
@@ -896,6 +957,8 @@ static int sim_poll(oms_venue_t *base, int64_t now_ns) {
   }
   expire_orders(v, now_ns);
   for (uint32_t i = 0; i < v->nsyms; i++) lp_poll(v, v->syms[i], now_ns);
+  /* Whatever a report may tell is on file before the report leaves. */
+  if (v->journal != NULL && oms__sj_flush(v->journal) != 0) state_failed(v);
   if (!v->connected) return 0;
   int n = 0;
   while (v->head != v->tail && v->ring[v->head & v->ring_mask].due_ns <= now_ns) {
@@ -914,6 +977,7 @@ static int sim_poll(oms_venue_t *base, int64_t now_ns) {
 
 static void sim_destroy(oms_venue_t *base) {
   sim_t *v = (sim_t *)base;
+  oms__sj_close(v->journal);
   for (uint32_t i = 0; i < v->nsyms; i++) {
     oms__book_destroy(v->syms[i]->book);
     oms__free(v->syms[i]);
@@ -929,6 +993,151 @@ static const oms_venue_vtbl_t sim_vtbl = {
     sim_send_new,     sim_send_cancel, sim_send_replace, sim_query_status,
     sim_is_connected, sim_poll,        sim_destroy,
 };
+
+/* ---- Durable state ----------------------------------------------------------------- */
+
+/* An order as the state file last described it. */
+typedef struct folded_s {
+  oms__sjrec_t r;
+  uint64_t prio; /* the record that put it at the back of its queue */
+  bool live, triggered;
+} folded_t;
+
+static int by_prio(const void *a, const void *b) {
+  uint64_t x = ((const folded_t *)a)->prio, y = ((const folded_t *)b)->prio;
+  return (x > y) - (x < y);
+}
+
+/* Folds the records into the last state of each order; *epoch is one past
+ * the last start recorded. Returns the number of orders in *out. */
+static size_t fold(const oms__sjrec_t *log, size_t n, oms__u64map_t *m, folded_t *out,
+                   uint64_t *epoch) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    const oms__sjrec_t *r = &log[i];
+    if (r->kind == OMS__SJ_EPOCH) {
+      if (r->vid + 1 > *epoch) *epoch = r->vid + 1;
+      continue;
+    }
+    uint64_t at;
+    folded_t *f = NULL;
+    if (oms__u64map_get(m, r->order_id, &at)) {
+      f = &out[at];
+    } else if (r->kind == OMS__SJ_WORKING) {
+      (void)oms__u64map_put(m, r->order_id, k); /* sized for n: never full */
+      f = &out[k++];
+      memset(f, 0, sizeof(*f));
+      f->prio = i;
+    } else {
+      continue; /* the start of its story was compacted away: it is done */
+    }
+    switch (r->kind) {
+      case OMS__SJ_WORKING:
+        f->r = *r;
+        f->live = true;
+        if (r->requeue) f->prio = i;
+        break;
+      case OMS__SJ_FILL: f->r.filled = r->filled; break;
+      case OMS__SJ_TRIGGER:
+        f->triggered = true;
+        f->prio = i;
+        break;
+      case OMS__SJ_DONE: f->live = false; break;
+      default: break;
+    }
+  }
+  return k;
+}
+
+/* Puts one order of the state file back where it was: its book (through
+ * execute, which rests it) or its stop list. */
+static void reinstate(sim_t *v, const folded_t *f) {
+  uint16_t si = 0;
+  sym_t *y = sym_find(v, f->r.symbol, &si);
+  if (y == NULL) return; /* symbol gone: the venue answers UNKNOWN for it */
+  uint32_t ri = rec_alloc(v);
+  if (ri == NIL) return;
+  rec_t *r = &v->recs[ri];
+  memset(r, 0, sizeof(*r));
+  r->order_id = f->r.order_id;
+  r->vid = f->r.vid;
+  r->qty = f->r.qty;
+  r->filled = f->r.filled;
+  r->price = f->r.price;
+  r->stop = f->r.stop;
+  r->expire_ns = f->r.expire_ns;
+  r->inst = f->r.inst;
+  r->side = f->r.side;
+  r->type = f->r.type;
+  r->tif = f->r.tif;
+  r->sym = si;
+  r->status = OMS_VSTATUS_WORKING;
+  r->link.prev = r->link.next = NIL;
+  (void)oms__u64map_put(&v->ids, r->order_id, ri);
+  v->stats.restored++;
+  if (r->tif == OMS_TIF_GTD) heap_push(v, (expiry_t){r->expire_ns, r->order_id, ri});
+  if ((r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) && !f->triggered) {
+    stop_append(v, y, r);
+  } else {
+    execute(v, y, r);
+  }
+}
+
+/* Takes the working orders of path back, then starts a new state file with
+ * them alone (the start's number first). Venue ids and exec ids of this start
+ * begin above 2^40 x its number, so none repeats one of an earlier start. */
+static int restore(sim_t *v, const char *path) {
+  oms__sjrec_t *log = NULL, *out = NULL;
+  folded_t *fs = NULL;
+  size_t n = 0;
+  int existed = 0;
+  oms__u64map_t m;
+  memset(&m, 0, sizeof m);
+  int rc = oms__sj_load(path, &log, &n, &existed);
+  if (rc != 0) return rc;
+  rc = OMS_ENOMEM;
+  fs = (folded_t *)oms__malloc((n ? n : 1) * sizeof(*fs));
+  if (fs == NULL || oms__u64map_init(&m, (uint32_t)(n ? n : 1)) != 0) goto done;
+  uint64_t epoch = 0;
+  size_t k = fold(log, n, &m, fs, &epoch);
+  if (!existed) epoch = 0;
+  qsort(fs, k, sizeof(*fs), by_prio);
+  v->next_vid = v->next_exec = epoch << 40;
+  /* The provider steps aside while the orders go back, then quotes again
+   * around them. */
+  for (uint32_t i = 0; i < v->nsyms; i++) {
+    lp_state_t *lp = &v->syms[i]->lp;
+    for (uint32_t q = 0; q < lp->nids; q++) oms__book_cancel(v->syms[i]->book, lp->ids[q], NULL);
+    lp->nids = 0;
+  }
+  for (size_t i = 0; i < k; i++)
+    if (fs[i].live) reinstate(v, &fs[i]);
+  for (uint32_t i = 0; i < v->nsyms; i++) {
+    if (!v->syms[i]->lp.cfg.enabled) continue;
+    lp_requote(v, v->syms[i]);
+    run_stops(v, v->syms[i]);
+  }
+  /* The new file: the start, then each order still working, queue order. */
+  out = (oms__sjrec_t *)oms__malloc((2 * k + 1) * sizeof(*out));
+  if (out == NULL) goto done;
+  size_t w = 0;
+  memset(&out[w], 0, sizeof(out[w]));
+  out[w].kind = OMS__SJ_EPOCH;
+  out[w++].vid = epoch;
+  for (size_t i = 0; i < k; i++) {
+    uint32_t ri = id_get(&v->ids, fs[i].r.order_id);
+    if (!fs[i].live || ri == NIL || v->recs[ri].status != OMS_VSTATUS_WORKING) continue;
+    to_sjrec(v, &v->recs[ri], OMS__SJ_WORKING, true, &out[w++]);
+    if (fs[i].triggered) to_sjrec(v, &v->recs[ri], OMS__SJ_TRIGGER, true, &out[w++]);
+  }
+  rc = oms__sj_rewrite(path, out, w, &v->journal);
+done:
+  oms__u64map_close(&m);
+  oms__free(out);
+  oms__free(fs);
+  oms__free(log);
+  return rc;
+}
 
 int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   if (out == NULL) return OMS_EINVAL;
@@ -978,6 +1187,13 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   v->connected = v->reported_connected = true;
   for (size_t i = 0; i < cfg->nsymbols; i++) {
     int rc = add_symbol(v, &cfg->symbols[i]);
+    if (rc != 0) {
+      sim_destroy(&v->base);
+      return rc;
+    }
+  }
+  if (cfg->state_path != NULL) {
+    int rc = restore(v, cfg->state_path);
     if (rc != 0) {
       sim_destroy(&v->base);
       return rc;

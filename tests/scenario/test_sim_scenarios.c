@@ -34,6 +34,9 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   if (w->nev < 256) w->ev[w->nev++] = *ev;
 }
 
+/* The liquidity provider's refill delay for the next world made. */
+static int64_t lp_refill_ns;
+
 static world_t *make_risk(bool lp, uint32_t rate, bool with_risk, const oms_risk_limit_t *extra) {
   world_t *w = calloc(1, sizeof(*w));
   w->now = T0;
@@ -63,6 +66,7 @@ static world_t *make_risk(bool lp, uint32_t rate, bool with_risk, const oms_risk
     sym.lp.spread_ticks = 2;
     sym.lp.levels = 3;
     sym.lp.size = T_D("1");
+    sym.lp.refill_ns = lp_refill_ns;
   }
   oms_sim_config_t sc = {.name = "SIM",
                          .clock = oms_clock_manual(&w->now),
@@ -180,6 +184,31 @@ static void test_partial_fill_then_cancel(void **state) {
   assert_int_equal(o.state, OMS_STATE_CANCELLED);
   assert_true(oms_dec_eq(o.filled_qty, T_D("0.4")));
   assert_int_equal(get(w, a.order.order_id).state, OMS_STATE_FILLED);
+  destroy(w);
+}
+
+static void test_order_larger_than_the_book_partially_fills_rests_and_is_cancelled(void **state) {
+  (void)state;
+  lp_refill_ns = 1000 * MS; /* the provider comes back a second after being taken */
+  world_t *w = make(true, 0);
+  lp_refill_ns = 0;
+  oms_submit_result_t res;
+  /* 5 against 3 levels of 1: the book's depth fills, the rest rests */
+  assert_int_equal(submit(w, "big", OMS_SIDE_BUY, OMS_ORD_LIMIT, "5", "65010", &res), 0);
+  run_ms(w, 10);
+  uint64_t id = res.order.order_id;
+  oms_order_t o = get(w, id);
+  assert_int_equal(o.state, OMS_STATE_PARTIALLY_FILLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("3")));
+  run_ms(w, 500); /* still short of the refill: nothing more */
+  assert_true(oms_dec_eq(get(w, id).filled_qty, T_D("3")));
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  run_ms(w, 5);
+  o = get(w, id);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("3")));
+  assert_true(saw(w, OMS_EVT_ORDER_CANCELLED, id));
   destroy(w);
 }
 
@@ -446,6 +475,7 @@ int main(void) {
       cmocka_unit_test(test_happy_path_market_order_filled_against_liquidity),
       cmocka_unit_test(test_limit_rests_then_cancelled),
       cmocka_unit_test(test_partial_fill_then_cancel),
+      cmocka_unit_test(test_order_larger_than_the_book_partially_fills_rests_and_is_cancelled),
       cmocka_unit_test(test_modify_accepted_then_refused),
       cmocka_unit_test(test_stop_triggered_then_filled),
       cmocka_unit_test(test_fok_that_cannot_fill_is_cancelled),

@@ -77,7 +77,10 @@ static void test_base_text_loads(void **state) {
   assert_int_equal(c->instruments[0].ins.qty_precision, 3);
   assert_true(c->instruments[0].lp.enabled);
   assert_int_equal(c->instruments[0].lp.levels, 5);
+  assert_int_equal(c->instruments[0].lp.refill_ns, 0); /* at once unless configured */
   assert_int_equal(c->venues[0].ack_latency_ns, 10000);
+  assert_true(c->venues[0].keep_book);           /* on unless switched off */
+  assert_int_equal(c->stop_wait_ns, 2000000000); /* a graceful stop waits 2 s at most */
   assert_true(oms_dec_eq(c->venues[0].maker_fee_rate, T_D("-0.0001")));
   assert_string_equal(c->store_path, "var/oms.db");
   assert_int_equal(c->durability, OMS_DURABILITY_OS);
@@ -124,6 +127,8 @@ static void test_sample_file_loads(void **state) {
   assert_int_equal(c->ninstruments, 3);
   assert_string_equal(c->instruments[2].ins.symbol, "AAPL");
   assert_true(c->instruments[2].lp.enabled);
+  /* The samples' providers come back a second after being taken. */
+  assert_int_equal(c->instruments[2].lp.refill_ns, 1000000000);
   assert_string_equal(c->venues[0].name, "SIM");
   assert_int_equal(c->durability, OMS_DURABILITY_FSYNC);
   assert_string_equal(c->data_dir, "var");
@@ -216,6 +221,10 @@ static void test_instrument_and_venue_errors(void **state) {
                "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = \"1\"; levels = "
                "99; } ); } );",
                "levels: 99 is not in 1..32");
+  expect_error(8,
+               "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = \"1\"; "
+               "refill_ms = -1; } ); } );",
+               "refill_ms: -1 is not in 0..86400000");
   expect_error(8,
                "  liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = \"1\"; }, { "
                "symbol = \"BTC-USD\"; ref_px = \"1\"; size = \"1\"; } ); } );",

@@ -814,6 +814,48 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   oms_engine_destroy(e2);
 }
 
+static void test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue(void **state) {
+  world_t *w = *state;
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  uint64_t b = submit_ok(w, "c2", OMS_SIDE_SELL, "2", "66000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, b);
+  fake_fill(&w->venue, b, "0.5", "66000", "f1");
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, a, &rej), 0); /* in flight at the crash */
+  static fake_venue_t v2;
+  int64_t now = w->now;
+  oms_engine_t *e2 = restart_engine(w, &v2, &now);
+  assert_int_equal(oms_engine_recover(e2, NULL), 0);
+  assert_int_equal(v2.nsent, 2); /* one status query each */
+  /* The venue lost its state: it knows neither. */
+  oms_exec_report_t *r = fake_report(&v2, OMS_EXEC_STATUS, a);
+  r->status = OMS_VSTATUS_UNKNOWN;
+  r = fake_report(&v2, OMS_EXEC_STATUS, b);
+  r->status = OMS_VSTATUS_UNKNOWN;
+  oms_engine_poll(e2);
+  uint64_t ids[2] = {a, b};
+  for (int i = 0; i < 2; i++) {
+    oms_order_t o;
+    assert_int_equal(oms_engine_get(e2, ids[i], &o), 0);
+    assert_int_equal(o.state, OMS_STATE_CANCELLED);
+    assert_false(o.flags & OMS_ORDF_STATUS_UNKNOWN);
+    const oms_audit_t *au = oms_order_audit_get(&o, o.audit_count);
+    assert_non_null(au);
+    assert_int_equal(au->event, OMS_EV_CANCEL_CONFIRM);
+    assert_int_equal(au->reason_code, OMS_R_VENUE_UNKNOWN_ORDER);
+  }
+  oms_order_t ob;
+  oms_engine_get(e2, b, &ob);
+  assert_true(oms_dec_eq(ob.filled_qty, T_D("0.5"))); /* what it did fill stays */
+  /* Settled: no more queries, nothing resent. */
+  now += 5000000000;
+  oms_engine_poll(e2);
+  assert_int_equal(v2.nsent, 2);
+  oms_engine_destroy(e2);
+}
+
 static void test_market_data_marks_the_portfolio(void **state) {
   (void)state;
   world_t *w = calloc(1, sizeof(*w));
@@ -973,6 +1015,9 @@ int main(void) {
           teardown),
       cmocka_unit_test(test_engines_are_independent),
       cmocka_unit_test(test_api_misuse_is_refused),
+      cmocka_unit_test_setup_teardown(
+          test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue, setup_store,
+          teardown),
       cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences, setup_store,
                                       teardown),
       cmocka_unit_test(test_market_data_marks_the_portfolio),

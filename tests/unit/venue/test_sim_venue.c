@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "oms/error.h"
 #include "oms/sim_venue.h"
@@ -889,6 +892,100 @@ static void test_lp_quotes_around_reference_and_replenishes_after_hit(void **sta
   fx_close(fx);
 }
 
+static void test_lp_refill_waits_its_delay_so_a_large_order_rests_and_can_be_cancelled(
+    void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 100000000; /* the walk goes on during the wait, quoting nothing */
+  s.lp.refill_ns = 1000000000;
+  oms_sim_config_t c = base_config(fx, &s);
+  c.seed = 9;
+  fx_open_cfg(fx, &c);
+  const oms__book_t *b = oms__sim_venue_book(fx->v, "ABC");
+  oms_dec_t px, q;
+  /* 50 against a visible 3 x 10: takes the depth and rests 20. */
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "50", "100.05"), 0);
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 3);
+  assert_false(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
+  fx->t += 999999999;
+  drain(fx);
+  assert_false(oms__book_best(b, OMS_SIDE_SELL, &px, &q));
+  assert_true(oms__book_best(b, OMS_SIDE_BUY, &px, &q));
+  assert_dec(px, "100.05");
+  assert_dec(q, "20");
+  assert_int_equal(oms_venue_send_cancel(fx->v, 1), 0);
+  vpoll(fx);
+  const oms_exec_report_t *r = find(fx, 1, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(r);
+  assert_dec(r->cum_qty, "30");
+  assert_dec(r->leaves_qty, "0");
+  /* The provider comes back at the delay, with its full depth. */
+  fx->t += 1;
+  drain(fx);
+  oms__book_level_t lv[8];
+  assert_int_equal(oms__book_depth(b, OMS_SIDE_SELL, lv, 8), 3);
+  assert_dec(lv[0].qty, "10");
+  fx_close(fx);
+}
+
+static void test_lp_refill_after_its_delay_fills_the_resting_rest(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 0;
+  s.lp.refill_ns = 1000000000;
+  oms_sim_config_t c = base_config(fx, &s);
+  fx_open_cfg(fx, &c);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "50", "100.05"), 0);
+  fx->t += 500000000;
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 3);
+  fx->t += 500000000;
+  vpoll(fx);
+  /* The new quotes take the resting bid: 10 + 10 more, the order as maker. */
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 5);
+  const oms_exec_report_t *f = find(fx, 1, OMS_EXEC_FILL, 4);
+  assert_int_equal(f->liquidity, 'M');
+  assert_dec(f->cum_qty, "50");
+  assert_int_equal(f->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+}
+
+static void test_lp_refill_delay_is_deterministic_with_the_seed(void **state) {
+  (void)state;
+  int64_t out[2][64];
+  int n[2];
+  for (int run = 0; run < 2; run++) {
+    fx_t *fx = fx_alloc();
+    oms_sim_symbol_t s = lp_symbol();
+    s.lp.refill_ns = 5000;
+    oms_sim_config_t c = base_config(fx, &s);
+    c.seed = 11;
+    fx_open_cfg(fx, &c);
+    for (uint64_t i = 1; i <= 20; i++) {
+      oms_venue_order_t m = ord(i, i % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL, OMS_ORD_MARKET,
+                                OMS_TIF_IOC, "25", NULL, NULL);
+      assert_int_equal(send_new(fx, &m), 0);
+      fx->t += 1700;
+      vpoll(fx);
+    }
+    n[run] = 0;
+    for (int i = 0; i < fx->nrep && n[run] < 64; i++)
+      if (fx->rep[i].type == OMS_EXEC_FILL) out[run][n[run]++] = fx->rep[i].last_px.raw;
+    /* Some orders found the provider's side still short and were cut. */
+    int cut = 0;
+    for (int i = 0; i < fx->nrep; i++)
+      cut += fx->rep[i].type == OMS_EXEC_CANCELLED && fx->rep[i].reason == OMS_R_NO_LIQUIDITY;
+    assert_true(cut > 0);
+    fx_close(fx);
+  }
+  assert_true(n[0] > 0);
+  assert_int_equal(n[0], n[1]);
+  assert_memory_equal(out[0], out[1], (size_t)n[0] * sizeof(int64_t));
+}
+
 static void test_lp_walk_moves_the_reference_and_fills_resting_orders(void **state) {
   (void)state;
   fx_t *fx = fx_alloc();
@@ -1218,6 +1315,251 @@ static void test_bad_configuration_is_refused(void **state) {
   oms_sim_venue_stats(NULL, NULL);
 }
 
+/* ---- Durable state -------------------------------------------------------------- */
+
+typedef struct seen_s {
+  oms_venue_status_t status;
+  int64_t cum, leaves;
+} seen_t;
+
+/* What the venue says about orders 1..n (a status query each). */
+static void statuses(fx_t *fx, int n, seen_t *out) {
+  drain(fx);
+  for (int i = 1; i <= n; i++) assert_int_equal(oms_venue_query_status(fx->v, (uint64_t)i), 0);
+  vpoll(fx);
+  for (int i = 1; i <= n; i++) {
+    const oms_exec_report_t *r = find(fx, (uint64_t)i, OMS_EXEC_STATUS, 0);
+    assert_non_null(r);
+    out[i - 1] = (seen_t){r->status, r->cum_qty.raw, r->leaves_qty.raw};
+  }
+  fx->nrep = 0;
+}
+
+static void depth(fx_t *fx, oms__book_level_t *bids, int *nb, oms__book_level_t *asks, int *na) {
+  const oms__book_t *b = oms__sim_venue_book(fx->v, "ABC");
+  *nb = (int)oms__book_depth(b, OMS_SIDE_BUY, bids, 16);
+  *na = (int)oms__book_depth(b, OMS_SIDE_SELL, asks, 16);
+}
+
+static fx_t *fx_open_state(const char *path, int64_t t, int64_t session_end) {
+  fx_t *fx = fx_alloc();
+  fx->t = t;
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.state_path = path;
+  c.session_end_ns = session_end;
+  return fx_open_cfg(fx, &c);
+}
+
+static void state_path(char *buf, size_t cap) {
+  snprintf(buf, cap, "/tmp/oms-simstate-%d-XXXXXX", (int)getpid());
+  int fd = mkstemp(buf);
+  assert_true(fd >= 0);
+  close(fd);
+  unlink(buf); /* a fresh venue: no file yet */
+}
+
+static void test_restart_over_its_state_restores_every_working_order(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "10", "99.00"), 0);
+  assert_int_equal(lim(fx, 2, OMS_SIDE_BUY, "5", "99.00"), 0); /* behind 1 */
+  assert_int_equal(lim(fx, 3, OMS_SIDE_SELL, "8", "101.00"), 0);
+  assert_int_equal(lim(fx, 4, OMS_SIDE_SELL, "3", "101.00"), 0);
+  assert_int_equal(lim(fx, 5, OMS_SIDE_BUY, "2", "101.00"), 0); /* fills 2 of 3 */
+  assert_int_equal(oms_venue_send_cancel(fx->v, 4), 0);         /* 3 is still first */
+  assert_int_equal(oms_venue_send_replace(fx->v, 1, D("7"), OMS_DEC_ZERO, OMS_DEC_ZERO), 0);
+  oms_venue_order_t st =
+      ord(6, OMS_SIDE_BUY, OMS_ORD_STOP_LIMIT, OMS_TIF_GTC, "1", "100.60", "100.60");
+  assert_int_equal(send_new(fx, &st), 0);
+  oms_venue_order_t gtd = ord(7, OMS_SIDE_SELL, OMS_ORD_LIMIT, OMS_TIF_GTD, "4", "102", NULL);
+  gtd.expire_ns = 5000000000;
+  assert_int_equal(send_new(fx, &gtd), 0);
+  assert_int_equal(lim(fx, 8, OMS_SIDE_SELL, "1", "100.50"), 0);
+  assert_int_equal(oms_venue_send_replace(fx->v, 8, OMS_DEC_ZERO, D("100.60"), OMS_DEC_ZERO), 0);
+  seen_t before[8], after[8];
+  statuses(fx, 8, before);
+  oms__book_level_t b0[16], a0[16], b1[16], a1[16];
+  int nb0, na0, nb1, na1;
+  depth(fx, b0, &nb0, a0, &na0);
+  oms_venue_destroy(fx->v);
+  free(fx);
+
+  fx = fx_open_state(path, 2000000000, 0);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_int_equal(ss.restored, 6); /* 1, 2, 3, 6, 7, 8 */
+  statuses(fx, 8, after);
+  for (int i = 0; i < 8; i++) {
+    assert_int_equal(after[i].status, before[i].status == OMS_VSTATUS_WORKING
+                                          ? OMS_VSTATUS_WORKING
+                                          : OMS_VSTATUS_UNKNOWN);
+    if (before[i].status != OMS_VSTATUS_WORKING) continue;
+    assert_int_equal(after[i].cum, before[i].cum);
+    assert_int_equal(after[i].leaves, before[i].leaves);
+  }
+  depth(fx, b1, &nb1, a1, &na1);
+  assert_int_equal(nb1, nb0);
+  assert_int_equal(na1, na0);
+  for (int i = 0; i < nb0; i++) {
+    assert_int_equal(b1[i].px.raw, b0[i].px.raw);
+    assert_int_equal(b1[i].qty.raw, b0[i].qty.raw);
+    assert_int_equal(b1[i].orders, b0[i].orders);
+  }
+  for (int i = 0; i < na0; i++) {
+    assert_int_equal(a1[i].px.raw, a0[i].px.raw);
+    assert_int_equal(a1[i].qty.raw, a0[i].qty.raw);
+    assert_int_equal(a1[i].orders, a0[i].orders);
+  }
+  /* Time priority survived: a sell of 7 at 99 takes 1 (reduced to 7) before 2. */
+  assert_int_equal(lim(fx, 9, OMS_SIDE_SELL, "7", "99.00"), 0);
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_null(find(fx, 2, OMS_EXEC_FILL, 0));
+  /* Each restored order is cancellable; new ids never repeat an old one. */
+  assert_int_equal(oms_venue_send_cancel(fx->v, 3), 0);
+  vpoll(fx);
+  const oms_exec_report_t *c3 = find(fx, 3, OMS_EXEC_CANCELLED, 0);
+  assert_non_null(c3);
+  assert_dec(c3->cum_qty, "2");
+  const oms_exec_report_t *a9 = find(fx, 9, OMS_EXEC_ACCEPTED, 0);
+  assert_non_null(a9);
+  assert_string_not_equal(a9->venue_order_id, "SIM-9");
+  assert_true(strlen(a9->exec_id) > strlen("SIM-E99"));
+  /* The stop still fires; the GTD still expires. */
+  assert_int_equal(lim(fx, 10, OMS_SIDE_BUY, "1", "100.60"), 0); /* takes 8 */
+  fx->t = 5000000000;
+  vpoll(fx);
+  assert_non_null(find(fx, 6, OMS_EXEC_TRIGGERED, 0));
+  assert_non_null(find(fx, 7, OMS_EXEC_EXPIRED, 0));
+  oms_venue_destroy(fx->v);
+  free(fx);
+
+  /* And once more: what finished since is gone, the rest is there. */
+  fx = fx_open_state(path, 6000000000, 0);
+  statuses(fx, 3, after);
+  assert_int_equal(after[0].status, OMS_VSTATUS_UNKNOWN); /* 1: filled */
+  assert_int_equal(after[1].status, OMS_VSTATUS_WORKING); /* 2 */
+  assert_int_equal(after[2].status, OMS_VSTATUS_UNKNOWN); /* 3: cancelled */
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_restored_day_orders_expire_at_the_session_end(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  oms_venue_order_t day = ord(1, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_DAY, "1", "99", NULL);
+  assert_int_equal(send_new(fx, &day), 0);
+  assert_int_equal(lim(fx, 2, OMS_SIDE_BUY, "1", "98"), 0);
+  vpoll(fx);
+  oms_venue_destroy(fx->v);
+  free(fx);
+  fx = fx_open_state(path, 3000000000, 2000000000); /* the session ended while it was down */
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_EXPIRED, 0));
+  assert_null(find(fx, 2, OMS_EXEC_EXPIRED, 0));
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_restored_orders_trade_with_the_provider_quoting_again(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 0;
+  s.lp.refill_ns = 1000000000;
+  oms_sim_config_t c = base_config(fx, &s);
+  c.state_path = path;
+  fx_open_cfg(fx, &c);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "35", "100.05"), 0); /* 30 fill, 5 rest */
+  vpoll(fx);
+  assert_int_equal(count(fx, 1, OMS_EXEC_FILL), 3);
+  oms_venue_destroy(fx->v);
+  fx->nrep = 0;
+  /* Restarted: the provider's fresh quotes cross the restored bid. */
+  fx_open_cfg(fx, &c);
+  vpoll(fx);
+  const oms_exec_report_t *f = find(fx, 1, OMS_EXEC_FILL, 0);
+  assert_non_null(f);
+  assert_dec(f->last_qty, "5");
+  assert_dec(f->cum_qty, "35");
+  assert_int_equal(f->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_restored_orders_of_a_symbol_no_longer_there_are_dropped(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "99"), 0);
+  oms_venue_destroy(fx->v);
+  fx->nrep = 0;
+  oms_sim_symbol_t other = abc_symbol();
+  strcpy(other.ins.symbol, "XYZ");
+  oms_sim_config_t c = base_config(fx, &other);
+  c.state_path = path;
+  fx_open_cfg(fx, &c);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_int_equal(ss.restored, 0);
+  assert_int_equal(oms_venue_query_status(fx->v, 1), 0);
+  vpoll(fx);
+  assert_int_equal(find(fx, 1, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_UNKNOWN);
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_a_venue_that_can_not_record_goes_down(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  /* The file may not grow past its first chunk. */
+  struct rlimit old, lim1;
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim1 = old;
+  lim1.rlim_cur = 300 * 1024;
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim1), 0);
+  int rc = 0;
+  uint64_t id = 0;
+  while (rc == 0 && id < 100000) {
+    id++;
+    rc = lim(fx, id, OMS_SIDE_BUY, "1", "50");
+    if (rc == 0) rc = oms_venue_send_cancel(fx->v, id);
+    drain(fx);
+  }
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, prev);
+  assert_int_equal(rc, OMS_EDOWN);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_true(ss.state_errors > 0);
+  assert_false(oms_venue_is_connected(fx->v));
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_unreadable_state_is_refused_at_creation(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.state_path = "/nonexistent-dir/venue.state";
+  oms_venue_t *v = (oms_venue_t *)1;
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_EIO);
+  assert_null(v);
+  free(fx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_limit_is_acknowledged_from_poll_not_from_send),
@@ -1251,6 +1593,9 @@ int main(void) {
       cmocka_unit_test(test_fee_rounds_once_with_the_configured_mode),
       cmocka_unit_test(test_lp_same_seed_gives_same_fills),
       cmocka_unit_test(test_lp_quotes_around_reference_and_replenishes_after_hit),
+      cmocka_unit_test(test_lp_refill_waits_its_delay_so_a_large_order_rests_and_can_be_cancelled),
+      cmocka_unit_test(test_lp_refill_after_its_delay_fills_the_resting_rest),
+      cmocka_unit_test(test_lp_refill_delay_is_deterministic_with_the_seed),
       cmocka_unit_test(test_lp_walk_moves_the_reference_and_fills_resting_orders),
       cmocka_unit_test(test_market_data_publishes_top_of_book_and_trades),
       cmocka_unit_test(test_venue_down_refuses_sends_and_announces_from_poll),
@@ -1263,6 +1608,12 @@ int main(void) {
       cmocka_unit_test(test_full_book_cancels_the_order_with_capacity),
       cmocka_unit_test(test_self_trade_is_allowed_at_the_venue),
       cmocka_unit_test(test_bad_configuration_is_refused),
+      cmocka_unit_test(test_restart_over_its_state_restores_every_working_order),
+      cmocka_unit_test(test_restored_day_orders_expire_at_the_session_end),
+      cmocka_unit_test(test_restored_orders_trade_with_the_provider_quoting_again),
+      cmocka_unit_test(test_restored_orders_of_a_symbol_no_longer_there_are_dropped),
+      cmocka_unit_test(test_a_venue_that_can_not_record_goes_down),
+      cmocka_unit_test(test_unreadable_state_is_refused_at_creation),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
