@@ -58,8 +58,13 @@ static int nv_poll(oms_venue_t *v, int64_t now) {
   return k;
 }
 static void nv_destroy(oms_venue_t *v) { (void)v; }
-static const oms_venue_vtbl_t nv_vt = {nv_new,       nv_cancel, nv_replace, nv_query,
-                                       nv_connected, nv_poll,   nv_destroy};
+static const oms_venue_vtbl_t nv_vt = {.send_new = nv_new,
+                                       .send_cancel = nv_cancel,
+                                       .send_replace = nv_replace,
+                                       .query_status = nv_query,
+                                       .is_connected = nv_connected,
+                                       .poll = nv_poll,
+                                       .destroy = nv_destroy};
 
 static int64_t now_ns = INT64_C(1764000000000000000);
 static null_venue_t venue;

@@ -80,8 +80,13 @@ static int av_poll(oms_venue_t *v, int64_t now) {
   return (int)k;
 }
 static void av_destroy(oms_venue_t *v) { (void)v; }
-static const oms_venue_vtbl_t av_vt = {av_new,       av_cancel, av_replace, av_query,
-                                       av_connected, av_poll,   av_destroy};
+static const oms_venue_vtbl_t av_vt = {.send_new = av_new,
+                                       .send_cancel = av_cancel,
+                                       .send_replace = av_replace,
+                                       .query_status = av_query,
+                                       .is_connected = av_connected,
+                                       .poll = av_poll,
+                                       .destroy = av_destroy};
 
 /* ---- the gateway, one session, one connection ------------------------------ */
 

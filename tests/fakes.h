@@ -88,8 +88,13 @@ static void fv_destroy(oms_venue_t *v) {
   f->destroyed++;
 }
 
-static const oms_venue_vtbl_t fake_venue_vt = {
-    fv_send_new, fv_send_cancel, fv_send_replace, fv_query, fv_connected, fv_poll, fv_destroy};
+static const oms_venue_vtbl_t fake_venue_vt = {.send_new = fv_send_new,
+                                               .send_cancel = fv_send_cancel,
+                                               .send_replace = fv_send_replace,
+                                               .query_status = fv_query,
+                                               .is_connected = fv_connected,
+                                               .poll = fv_poll,
+                                               .destroy = fv_destroy};
 
 /* f is owned by the test (static or on its stack); destroy only counts. */
 static inline void fake_venue_init(fake_venue_t *f, const char *name) {

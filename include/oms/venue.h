@@ -49,7 +49,15 @@ typedef enum oms_exec_type_e {
   OMS_EXEC_REPLACE_REJECTED, /* replace refused; reason set */
   OMS_EXEC_EXPIRED,          /* DAY or GTD ran out */
   OMS_EXEC_TRIGGERED,        /* stop price reached; now a market or limit order */
-  OMS_EXEC_STATUS            /* answer to a status query: status, cum_qty, leaves_qty */
+  OMS_EXEC_STATUS,           /* answer to a status query: status, cum_qty, leaves_qty, avg_px;
+                              * a snapshot (FIX ExecType I), never a new fill */
+  OMS_EXEC_BUST,             /* a trade broken by the venue (FIX ExecType H): exec_ref_id
+                              * names the fill, which is taken back from the order and the
+                              * portfolio */
+  OMS_EXEC_CORRECT,          /* a trade corrected by the venue (FIX ExecType G): exec_ref_id
+                              * names the fill; last_qty and last_px are its new values */
+  OMS_EXEC_RESTATED          /* the venue changed the order on its own (FIX ExecType D):
+                              * new_qty, new_price as for REPLACED; text says why */
 } oms_exec_type_t;
 
 /* The venue's view of an order's status, in a STATUS report. */
@@ -66,18 +74,25 @@ typedef struct oms_exec_report_s {
   oms_exec_type_t type;
   uint64_t order_id;
   char venue_order_id[OMS_ID_MAX + 1];
-  char exec_id[OMS_ID_MAX + 1]; /* unique per venue; duplicates are ignored by the core */
-  oms_dec_t last_qty;           /* FILL */
-  oms_dec_t last_px;            /* FILL */
-  oms_dec_t fee;                /* FILL: in quote currency, negative for a rebate */
-  char liquidity;               /* FILL: 'M' maker, 'T' taker */
-  oms_dec_t cum_qty;            /* FILL, STATUS: the venue's filled quantity */
-  oms_dec_t leaves_qty;         /* FILL, STATUS */
-  oms_dec_t new_qty;            /* REPLACED */
-  oms_dec_t new_price;          /* REPLACED */
-  oms_dec_t new_stop_price;     /* REPLACED */
-  oms_venue_status_t status;    /* STATUS */
-  oms_reason_t reason;          /* REJECTED, *_REJECTED, CANCELLED (why) */
+  char exec_id[OMS_ID_MAX + 1];     /* unique per venue; duplicates are ignored by the core */
+  oms_dec_t last_qty;               /* FILL */
+  oms_dec_t last_px;                /* FILL */
+  oms_dec_t fee;                    /* FILL: in quote currency, negative for a rebate */
+  char liquidity;                   /* FILL: 'M' maker, 'T' taker */
+  oms_dec_t cum_qty;                /* FILL, STATUS: the venue's filled quantity */
+  oms_dec_t leaves_qty;             /* FILL, STATUS */
+  oms_dec_t new_qty;                /* REPLACED */
+  oms_dec_t new_price;              /* REPLACED */
+  oms_dec_t new_stop_price;         /* REPLACED */
+  oms_venue_status_t status;        /* STATUS */
+  oms_dec_t avg_px;                 /* STATUS, FILL when the venue says it: its average price */
+  char exec_ref_id[OMS_ID_MAX + 1]; /* BUST, CORRECT: the exec_id of the fill concerned */
+  /* A report whose order the connector cannot name (order_id 0): the venue's
+   * ClOrdID, for the alarm the core raises (never dropped). STATUS reports of
+   * a mass status query name orders at the venue the OMS may not know. */
+  char cl_ord_id[OMS_ID_MAX + 1];
+  bool last_of_batch;  /* STATUS: the last answer to a query_all */
+  oms_reason_t reason; /* REJECTED, *_REJECTED, CANCELLED (why) */
   char text[OMS_REASON_MAX + 1];
   int64_t ts_ns; /* venue time of the event */
 } oms_exec_report_t;
@@ -111,6 +126,11 @@ typedef struct oms_venue_vtbl_s {
                       oms_dec_t new_stop_price);
   /* Asks for the venue's status of an order; answered by a STATUS report. */
   int (*query_status)(oms_venue_t *v, uint64_t order_id);
+  /* Asks for every order the venue holds for us (FIX OrderMassStatusRequest);
+   * answered by STATUS reports, the last with last_of_batch set (a venue
+   * holding none answers one STATUS report with order_id 0, status UNKNOWN
+   * and last_of_batch). NULL when the venue cannot: the core asks per order. */
+  int (*query_all)(oms_venue_t *v);
   bool (*is_connected)(const oms_venue_t *v);
   /* Does time-driven work up to now_ns and delivers queued reports. Returns
    * the number of reports delivered. */

@@ -990,8 +990,13 @@ static void sim_destroy(oms_venue_t *base) {
 }
 
 static const oms_venue_vtbl_t sim_vtbl = {
-    sim_send_new,     sim_send_cancel, sim_send_replace, sim_query_status,
-    sim_is_connected, sim_poll,        sim_destroy,
+    .send_new = sim_send_new,
+    .send_cancel = sim_send_cancel,
+    .send_replace = sim_send_replace,
+    .query_status = sim_query_status,
+    .is_connected = sim_is_connected,
+    .poll = sim_poll,
+    .destroy = sim_destroy,
 };
 
 /* ---- Durable state ----------------------------------------------------------------- */

@@ -106,8 +106,13 @@ static int spy_poll(oms_venue_t *v, int64_t now) {
   return oms_venue_poll(s->sim, now);
 }
 static void spy_destroy(oms_venue_t *v) { oms_venue_destroy(((spy_t *)v)->sim); }
-static const oms_venue_vtbl_t spy_vt = {spy_new,       spy_cancel, spy_replace, spy_query,
-                                        spy_connected, spy_poll,   spy_destroy};
+static const oms_venue_vtbl_t spy_vt = {.send_new = spy_new,
+                                        .send_cancel = spy_cancel,
+                                        .send_replace = spy_replace,
+                                        .query_status = spy_query,
+                                        .is_connected = spy_connected,
+                                        .poll = spy_poll,
+                                        .destroy = spy_destroy};
 
 /* The child: trades until killed. Never returns. */
 static void child(const char *db, uint64_t seed, int write_fd) {
