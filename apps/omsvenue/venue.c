@@ -180,6 +180,7 @@ static int apply(vx_t *x, vord_t *o, const oms_exec_report_t *r, bool send) {
       o->leaves = r->leaves_qty;
       e.last_qty = r->last_qty;
       e.last_px = r->last_px;
+      if (r->leaves_qty.raw == 0) o->live = false;
       (void)vjournal_write(x->jr, x->fsync, "F %llu %lld %lld\n", (unsigned long long)id,
                            (long long)r->last_qty.raw, (long long)r->last_px.raw);
       break;
@@ -733,8 +734,13 @@ int vx_open(vx_t *x, oms_config_t *cfg, int64_t session_end_ns) {
   if (replay(x) != 0) return -1;
   /* An order the journal has live but the venue has not was done while the
    * report was on its way; the venue's working orders give the truth. */
-  for (uint32_t k = 0; k < x->nords; k++)
-    if (x->ords[k].used) x->ords[k].live = false;
+  for (uint32_t k = 0; k < x->nords; k++) {
+    vord_t *o = &x->ords[k];
+    if (!o->used || !o->live) continue;
+    o->live = false;
+    o->leaves.raw = 0;
+    o->ord_status = o->cum.raw >= o->qty.raw ? '2' : '4';
+  }
   (void)oms_sim_venue_working(x->sim, restored, x);
   oms_sim_stats_t ss;
   oms_sim_venue_stats(x->sim, &ss);
