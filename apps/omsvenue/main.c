@@ -248,7 +248,7 @@ static int serve(oms_config_t *cfg, int64_t session_end_ns) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
-  vx_t x;
+  vx_t x = {0};
   net_t n = {.x = &x,
              .lfd = -1,
              .ncap = cfg->cap.connections,
@@ -275,27 +275,28 @@ static int serve(oms_config_t *cfg, int64_t session_end_ns) {
   return status;
 }
 
-/* "HH:MM" UTC to the next such time after now, in ns. */
+/* "HH:MM[:SS]" UTC to the next such time after now, in ns. */
 static int parse_session_end(const char *s, int64_t *out) {
-  int h, m;
+  int h, m, sec = 0, n;
   char tail;
-  if (sscanf(s, "%d:%d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 || m > 59) return -1;
+  n = sscanf(s, "%d:%d:%d%c", &h, &m, &sec, &tail);
+  if ((n != 2 && n != 3) || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return -1;
   int64_t now = app_now_ns(), day = INT64_C(86400) * 1000000000;
-  int64_t t = now - now % day + ((int64_t)h * 3600 + m * 60) * 1000000000;
+  int64_t t = now - now % day + ((int64_t)h * 3600 + m * 60 + sec) * 1000000000;
   *out = t > now ? t : t + day;
   return 0;
 }
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: omsvenue --config PATH [--port N] [--data-dir DIR] [--session-end HH:MM]\n"
+          "usage: omsvenue --config PATH [--port N] [--data-dir DIR] [--session-end HH:MM[:SS]]\n"
           "       omsvenue --version | --help\n\n"
           "The simulated exchange as a FIX 4.4 acceptor (docs/omsvenue.md), configured\n"
           "in PATH in omsd's format: fix, instruments, venues[0] (the matching engine),\n"
           "capacity, store.data_dir, logging.\n"
           "  --port N            listen on port N instead of fix.port (0: any free port)\n"
           "  --data-dir DIR      use DIR instead of store.data_dir\n"
-          "  --session-end HH:MM DAY orders expire then (UTC), every day; default never\n");
+          "  --session-end HH:MM[:SS]  DAY orders expire then (UTC), every day; default never\n");
 }
 
 int main(int argc, char **argv) {
@@ -316,7 +317,7 @@ int main(int argc, char **argv) {
       case 'd': dir = optarg; break;
       case 's':
         if (parse_session_end(optarg, &session_end) != 0) {
-          fprintf(stderr, "omsvenue: --session-end: \"%s\" is not HH:MM\n", optarg);
+          fprintf(stderr, "omsvenue: --session-end: \"%s\" is not HH:MM[:SS]\n", optarg);
           return 2;
         }
         break;

@@ -400,11 +400,11 @@ static int on_replace(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   const char *why;
   char cl[OMS_ID_MAX + 1];
   copy_str(cl, sizeof cl, r.o.cl_ord_id);
-  if (vmap_new_order(&r.o, &vo, &why) != 0 ||
-      vo.side != (r.o.side == '2' ? OMS_SIDE_SELL : OMS_SIDE_BUY) ||
-      strcmp(vo.symbol, o->symbol) != 0 || r.o.side != o->side)
+  if (vmap_new_order(&r.o, &vo, &why) != 0)
+    return send_cxl_reject(s, o->vid, cl, o->cl, o->ord_status, '2', 99, why);
+  if (r.o.side != o->side || strcmp(vo.symbol, o->symbol) != 0)
     return send_cxl_reject(s, o->vid, cl, o->cl, o->ord_status, '2', 99,
-                           why != NULL ? why : "symbol and side can not change");
+                           "symbol and side can not change");
   if (oms_venue_send_replace(x->sim, id, vo.qty, vo.price, vo.stop_price) != 0)
     return send_cxl_reject(s, o->vid, cl, o->cl, o->ord_status, '2', 99, "matching engine busy");
   o->pend = 'G';
@@ -638,8 +638,6 @@ static int restored(void *ctx, const oms_sim_order_t *w) {
   o->price = w->price;
   snprintf(o->vid, sizeof o->vid, "%s", w->venue_order_id);
   o->ord_status = o->cum.raw > 0 ? '1' : '0';
-  o->live = true;
-  o->leaves.raw = w->leaves_qty.raw;
   o->ord_type = o->ord_type ? o->ord_type : vmap_fix_ord_type(w->type);
   return 0;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -48,7 +49,7 @@ static int failures = 0;
     }                                                                      \
   } while (0)
 
-static std::string g_bin, g_conf, g_work, g_data, g_dict;
+static std::string g_bin, g_conf, g_work, g_data, g_dict, g_session_end;
 static int g_port = 0;
 static pid_t g_pid = -1;
 
@@ -194,8 +195,12 @@ static bool start_venue() {
     FILE *f = std::freopen(log.c_str(), "a", stderr);
     (void)f;
     std::string port = std::to_string(g_port);
-    execl(g_bin.c_str(), g_bin.c_str(), "--config", g_conf.c_str(), "--port", port.c_str(),
-          "--data-dir", g_data.c_str(), (char *)nullptr);
+    if (g_session_end.empty())
+      execl(g_bin.c_str(), g_bin.c_str(), "--config", g_conf.c_str(), "--port", port.c_str(),
+            "--data-dir", g_data.c_str(), (char *)nullptr);
+    else
+      execl(g_bin.c_str(), g_bin.c_str(), "--config", g_conf.c_str(), "--port", port.c_str(),
+            "--data-dir", g_data.c_str(), "--session-end", g_session_end.c_str(), (char *)nullptr);
     _exit(127);
   }
   for (int i = 0; i < 500; i++) {
@@ -473,6 +478,32 @@ int main(int argc, char **argv) {
     CHECK(status_of(q, "cod", '1') == "4", "cod not Canceled");
     CHECK(q.app.rejects == 0, "QuickFIX rejected %d of omsvenue's messages", q.app.rejects);
     q.stop();
+
+    // DAY orders expire at the session end (here 3 s after the restart); GTC
+    // ones stay.
+    stop_venue(SIGTERM);
+    time_t end = time(nullptr) + 3;
+    struct tm tm;
+    gmtime_r(&end, &tm);
+    char hms[16];
+    std::snprintf(hms, sizeof hms, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+    g_session_end = hms;
+    CHECK(start_venue(), "omsvenue did not start with --session-end");
+    p.start();
+    CHECK(p.app.wait_logon(true, 5000), "logon for the DAY test");
+    FIX::Message day = order("day", '1', "0.1", "60000");
+    day.setField(59, "0");
+    p.send(day);
+    CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "day", "0"); }, &m), "day New");
+    p.send(order("gtc", '1', "0.1", "60000"));
+    CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "gtc", "0"); }, &m), "gtc New");
+    CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "day", "C"); }, &m, 8000),
+          "the DAY order did not expire at the session end");
+    CHECK(field(m, 39) == "C" && num(m, 151) == 0, "expiry: 39=%s 151=%s", field(m, 39).c_str(),
+          field(m, 151).c_str());
+    CHECK(status_of(p, "gtc", '1') == "0", "the GTC order did not stay");
+    CHECK(p.app.rejects == 0, "QuickFIX rejected %d of omsvenue's messages", p.app.rejects);
+    p.stop();
   }
   int rc = stop_venue(SIGTERM);
   CHECK(rc == 0, "omsvenue exit status %d", rc);
