@@ -36,6 +36,7 @@
 
 /* ---- the log (apps/common/app_log.c, shared with omsvenue) ----------------------------- */
 
+/* omsd's files name the shared log by their daemon's prefix, as they always did. */
 #define omsd_log_level app_log_level
 #define omsd_log app_log
 #define omsd_log_sys app_log_sys
