@@ -9,7 +9,7 @@ COVERAGE_MIN ?= 90
 CMAKE_FLAGS ?=
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build run demo test test-release test-asan test-tsan test-coverage test-fuzz bench fuzz \
+.PHONY: all deps build run run-venue demo test test-release test-asan test-tsan test-coverage test-fuzz bench fuzz \
         format format-check lint clean fixdict
 
 all: build
@@ -25,6 +25,11 @@ build: deps build/release/CMakeCache.txt
 
 run: build
 	scripts/run.sh
+
+# The simulated exchange as its own process (docs/omsvenue.md): FIX 4.4 on
+# 127.0.0.1:9879, for omsd started with etc/omsd-fix-venue.conf.
+run-venue: build
+	build/release/bin/omsvenue --config etc/omsvenue.conf
 
 demo: build
 	build/release/bin/omsdemo

@@ -10,7 +10,8 @@
  *            the lifecycle (start, run, graceful stop)
  *   net.c    the FIX listener, the connections and their output rings, and
  *            the gateway's I/O callbacks
- *   log.c    key=value log lines on stderr; failed system calls
+ *   ../common/app_log.c  key=value log lines on stderr; failed system
+ *            calls (shared with omsvenue)
  *
  * One thread runs all of it (the store's writer is the only other thread).
  * Anything that owns a file descriptor plugs into the loop with a watcher
@@ -23,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app_log.h"
 #include "config/config.h"
 #include "core/strmap.h"
 #include "core/u64map.h"
@@ -32,24 +34,13 @@
 
 #define OMSD_MS INT64_C(1000000)
 
-/* ---- log.c --------------------------------------------------------------------------- */
+/* ---- the log (apps/common/app_log.c, shared with omsvenue) ----------------------------- */
 
-extern oms_log_level_t omsd_log_level;
-
-/* One line "ts=... level=... " + fmt on stderr, if lvl is enabled. */
-void omsd_log(oms_log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* A failed system call: `msg="CALL failed" call=CALL OBJECT errno=N
- * err="..."`; object is key=value text naming what it was called on. */
-void omsd_log_sys(oms_log_level_t lvl, const char *call, const char *object, int err);
-
-#define LOG_DEBUG(...) omsd_log(OMS_LOG_DEBUG, __VA_ARGS__)
-#define LOG_INFO(...) omsd_log(OMS_LOG_INFO, __VA_ARGS__)
-#define LOG_WARN(...) omsd_log(OMS_LOG_WARN, __VA_ARGS__)
-#define LOG_ERROR(...) omsd_log(OMS_LOG_ERROR, __VA_ARGS__)
-
-/* CLOCK_REALTIME in ns (the engine's clock too). */
-int64_t omsd_now_ns(void);
+/* omsd's files name the shared log by their daemon's prefix, as they always did. */
+#define omsd_log_level app_log_level
+#define omsd_log app_log
+#define omsd_log_sys app_log_sys
+#define omsd_now_ns app_now_ns
 
 /* ---- loop.c: watchers ------------------------------------------------------------------ */
 

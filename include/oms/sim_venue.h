@@ -147,6 +147,26 @@ OMS_EXTERN void oms_sim_venue_set_session_end(oms_venue_t *v, int64_t t_ns);
  * symbol is unknown or has no provider. */
 OMS_EXTERN oms_dec_t oms_sim_venue_lp_ref(const oms_venue_t *v, const char *symbol);
 
+/* A working order, as oms_sim_venue_working() shows it. */
+typedef struct oms_sim_order_s {
+  uint64_t order_id;
+  char venue_order_id[OMS_ID_MAX + 1]; /* as in its reports */
+  char symbol[OMS_SYMBOL_MAX + 1];
+  oms_side_t side;
+  oms_ord_type_t type;
+  oms_tif_t tif;
+  oms_dec_t qty, cum_qty, leaves_qty;
+  oms_dec_t price, stop_price;
+} oms_sim_order_t;
+
+/* Calls cb for every working order (resting or waiting for its stop), in no
+ * particular order, until cb returns non-zero; for a standalone exchange
+ * answering a mass status request. Returns 0, cb's non-zero return, or
+ * OMS_EINVAL if v is not a simulated venue. A scan of every order record:
+ * not for the hot path. */
+OMS_EXTERN int oms_sim_venue_working(const oms_venue_t *v,
+                                     int (*cb)(void *ctx, const oms_sim_order_t *o), void *ctx);
+
 typedef struct oms_sim_stats_s {
   uint64_t orders;          /* new orders received (accepted or rejected) */
   uint64_t trades;          /* book trades, including the provider's */

@@ -1246,6 +1246,32 @@ oms_dec_t oms_sim_venue_lp_ref(const oms_venue_t *base, const char *symbol) {
   return (y != NULL && y->lp.cfg.enabled) ? oms_dec_from_raw(y->lp.ref) : OMS_DEC_ZERO;
 }
 
+int oms_sim_venue_working(const oms_venue_t *base, int (*cb)(void *ctx, const oms_sim_order_t *o),
+                          void *ctx) {
+  const sim_t *v = as_csim(base);
+  if (v == NULL || cb == NULL) return OMS_EINVAL;
+  for (uint32_t i = 0; i < v->max_orders; i++) {
+    const rec_t *r = &v->recs[i];
+    if (r->order_id == 0 || r->status != OMS_VSTATUS_WORKING) continue;
+    oms_sim_order_t o;
+    memset(&o, 0, sizeof(o));
+    o.order_id = r->order_id;
+    format_id(o.venue_order_id, v->base.name, v->name_len, 0, r->vid);
+    oms_strlcpy(o.symbol, v->syms[r->sym]->ins.symbol, sizeof(o.symbol));
+    o.side = (oms_side_t)r->side;
+    o.type = (oms_ord_type_t)r->type;
+    o.tif = (oms_tif_t)r->tif;
+    o.qty.raw = r->qty;
+    o.cum_qty.raw = r->filled;
+    o.leaves_qty.raw = r->qty - r->filled;
+    o.price.raw = r->price;
+    o.stop_price.raw = r->stop;
+    int rc = cb(ctx, &o);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
 void oms_sim_venue_stats(const oms_venue_t *base, oms_sim_stats_t *out) {
   const sim_t *v = as_csim(base);
   if (out == NULL) return;

@@ -1560,6 +1560,70 @@ static void test_unreadable_state_is_refused_at_creation(void **state) {
   free(fx);
 }
 
+/* ---- The walk of working orders (a standalone exchange's mass status) ---------- */
+
+typedef struct walk_s {
+  oms_sim_order_t seen[8];
+  int n, stop_after;
+} walk_t;
+
+static int walk_cb(void *ctx, const oms_sim_order_t *o) {
+  walk_t *w = (walk_t *)ctx;
+  w->seen[w->n++] = *o;
+  return w->n == w->stop_after ? 42 : 0;
+}
+
+static void test_working_walk_shows_only_live_orders_with_their_quantities(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "10", "100.00"), 0);
+  assert_int_equal(lim(fx, 2, OMS_SIDE_SELL, "4", "100.00"), 0); /* fills 4 of order 1 */
+  assert_int_equal(lim(fx, 3, OMS_SIDE_SELL, "5", "101.00"), 0);
+  oms_venue_order_t stop = ord(4, OMS_SIDE_BUY, OMS_ORD_STOP, OMS_TIF_DAY, "1", NULL, "105");
+  assert_int_equal(send_new(fx, &stop), 0);
+  assert_int_equal(lim(fx, 5, OMS_SIDE_BUY, "1", "99.00"), 0);
+  assert_int_equal(oms_venue_send_cancel(fx->v, 5), 0);
+  drain(fx);
+  walk_t w = {.stop_after = -1};
+  assert_int_equal(oms_sim_venue_working(fx->v, walk_cb, &w), 0);
+  assert_int_equal(w.n, 3); /* 1 (partly filled), 3, the stop 4; not 2 (filled) nor 5 */
+  bool got[6] = {false};
+  for (int i = 0; i < w.n; i++) {
+    const oms_sim_order_t *o = &w.seen[i];
+    got[o->order_id] = true;
+    assert_string_equal(o->symbol, "ABC");
+    if (o->order_id == 1) {
+      assert_int_equal(o->side, OMS_SIDE_BUY);
+      assert_int_equal(o->type, OMS_ORD_LIMIT);
+      assert_int_equal(o->tif, OMS_TIF_GTC);
+      assert_dec(o->qty, "10");
+      assert_dec(o->cum_qty, "4");
+      assert_dec(o->leaves_qty, "6");
+      assert_dec(o->price, "100");
+      assert_string_equal(o->venue_order_id, "SIM-1");
+    }
+    if (o->order_id == 4) {
+      assert_int_equal(o->type, OMS_ORD_STOP);
+      assert_dec(o->stop_price, "105");
+    }
+  }
+  assert_true(got[1] && got[3] && got[4]);
+  fx_close(fx);
+}
+
+static void test_working_walk_stops_at_the_callbacks_word_and_refuses_other_venues(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "100.00"), 0);
+  assert_int_equal(lim(fx, 2, OMS_SIDE_BUY, "1", "99.00"), 0);
+  walk_t w = {.stop_after = 1};
+  assert_int_equal(oms_sim_venue_working(fx->v, walk_cb, &w), 42);
+  assert_int_equal(w.n, 1);
+  assert_int_equal(oms_sim_venue_working(fx->v, NULL, &w), OMS_EINVAL);
+  assert_int_equal(oms_sim_venue_working(NULL, walk_cb, &w), OMS_EINVAL);
+  fx_close(fx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_limit_is_acknowledged_from_poll_not_from_send),
@@ -1614,6 +1678,8 @@ int main(void) {
       cmocka_unit_test(test_restored_orders_of_a_symbol_no_longer_there_are_dropped),
       cmocka_unit_test(test_a_venue_that_can_not_record_goes_down),
       cmocka_unit_test(test_unreadable_state_is_refused_at_creation),
+      cmocka_unit_test(test_working_walk_shows_only_live_orders_with_their_quantities),
+      cmocka_unit_test(test_working_walk_stops_at_the_callbacks_word_and_refuses_other_venues),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

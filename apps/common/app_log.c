@@ -1,11 +1,11 @@
 /*
- * log.c - the daemon's log: one key=value line per event on stderr,
- * `ts=2026-11-24T10:00:00.000000Z level=info msg=... key=value ...`.
+ * app_log.c - the programs' log (app_log.h): one key=value line per event on
+ * stderr, `ts=2026-11-24T10:00:00.000000Z level=info msg=... key=value ...`.
  *
  * A line is formatted into a stack buffer and written with one fprintf, so
  * lines from the core thread and the store's writer thread (its error
  * callback) do not interleave. Failed system calls all go through
- * omsd_log_sys, which names the call, the object and errno the same way
+ * app_log_sys, which names the call, the object and errno the same way
  * everywhere.
  */
 #include <stdarg.h>
@@ -13,18 +13,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "omsd.h"
+#include "app_log.h"
 
-oms_log_level_t omsd_log_level = OMS_LOG_INFO;
+oms_log_level_t app_log_level = OMS_LOG_INFO;
 
-int64_t omsd_now_ns(void) {
+int64_t app_now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void omsd_log(oms_log_level_t lvl, const char *fmt, ...) {
-  if (lvl < omsd_log_level) return;
+void app_log(oms_log_level_t lvl, const char *fmt, ...) {
+  if (lvl < app_log_level) return;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
@@ -40,7 +40,7 @@ void omsd_log(oms_log_level_t lvl, const char *fmt, ...) {
   fprintf(stderr, "%s\n", line);
 }
 
-void omsd_log_sys(oms_log_level_t lvl, const char *call, const char *object, int err) {
-  omsd_log(lvl, "msg=\"%s failed\" call=%s %s errno=%d err=\"%s\"", call, call, object, err,
-           strerror(err));
+void app_log_sys(oms_log_level_t lvl, const char *call, const char *object, int err) {
+  app_log(lvl, "msg=\"%s failed\" call=%s %s errno=%d err=\"%s\"", call, call, object, err,
+          strerror(err));
 }
