@@ -281,12 +281,8 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     void (*fn)(void);
-  } all[] = {{"flood", flood},
-             {"per_addr", per_addr},
-             {"timeout", timeout},
-             {"throttle", throttle},
-             {"slow", slow},
-             {"store", store}};
+  } all[] = {{"flood", flood},       {"per_addr", per_addr}, {"timeout", timeout},
+             {"throttle", throttle}, {"slow", slow},         {"store", store}};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
     if (strcmp(all[i].name, scenario) == 0) {
       all[i].fn();
