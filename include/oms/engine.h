@@ -211,6 +211,13 @@ OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
  * OMS_ESTORE. */
 OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);
 
+/* Whether the OMS and venue agree (docs/reconciliation.md): false from the
+ * start of a reconciliation (recovery, a reconnect) until every open order of
+ * the venue has its answer (and the mass status answer its last report), and
+ * while the venue is down. Until then new orders to it wait in the router (or
+ * are refused, per oms_venue_route_config_t). false for an unknown venue. */
+OMS_EXTERN bool oms_engine_venue_reconciled(const oms_engine_t *e, const char *venue);
+
 typedef struct oms_engine_stats_s {
   uint64_t submitted, rejected, cancels, modifies, reports, duplicate_reports, unknown_reports,
       overfills, store_refusals, events;

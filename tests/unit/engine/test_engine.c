@@ -100,6 +100,33 @@ static oms_engine_t *restart_engine(world_t *w, fake_venue_t *v2, int64_t *now) 
   return e2;
 }
 
+/* Answers UNKNOWN to every status query about ids[0..n) until the engine
+ * resolves them: the first answer and the 3 retries the default allows, each
+ * asked again by the engine after the acknowledgement timeout (1 s), never
+ * resent. */
+static void answer_unknown(fake_venue_t *v, oms_engine_t *e, int64_t *now, const uint64_t *ids,
+                           int n) {
+  for (int k = 0; k <= 3; k++) {
+    for (int i = 0; i < n; i++)
+      fake_report(v, OMS_EXEC_STATUS, ids[i])->status = OMS_VSTATUS_UNKNOWN;
+    oms_engine_poll(e);
+    if (k == 3) break;
+    for (int i = 0; i < n; i++) {
+      oms_order_t o;
+      assert_int_equal(oms_engine_get(e, ids[i], &o), 0);
+      assert_false(oms_ord_state_is_terminal(o.state)); /* not yet: retries left */
+      assert_true(o.flags & OMS_ORDF_STATUS_UNKNOWN);
+    }
+    int before = v->nsent;
+    oms_engine_poll(e);
+    assert_int_equal(v->nsent, before); /* spaced on the clock */
+    *now += INT64_C(1000000001);
+    oms_engine_poll(e);
+    assert_int_equal(v->nsent, before + n);
+    for (int i = 0; i < n; i++) assert_int_equal(v->kinds[before + i], 4);
+  }
+}
+
 static void test_happy_path_submitted_accepted_filled(void **state) {
   world_t *w = *state;
   uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
@@ -381,9 +408,7 @@ static void test_venue_down_refuses_and_marks_in_flight_unknown(void **state) {
   oms_engine_poll(w->e);
   assert_int_equal(w->venue.nsent, before + 1);
   assert_int_equal(w->venue.kinds[before], 4);
-  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
-  r->status = OMS_VSTATUS_UNKNOWN;
-  oms_engine_poll(w->e);
+  answer_unknown(&w->venue, w->e, &w->now, &id, 1);
   oms_engine_get(w->e, id, &o);
   assert_int_equal(o.state, OMS_STATE_REJECTED);
   assert_int_equal(o.reject_code, OMS_R_VENUE_UNKNOWN_ORDER);
@@ -808,8 +833,19 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_DUPLICATE_CLORDID);
   t_request(&req, "c9", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  /* nothing new goes to the venue before it has answered about b */
+  assert_false(oms_engine_venue_reconciled(e2, "SIM"));
+  assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_VENUE_DOWN);
+  assert_string_equal(res.reject.text, "venue SIM is reconciling");
+  oms_exec_report_t *sr = fake_report(&v2, OMS_EXEC_STATUS, b);
+  sr->status = OMS_VSTATUS_WORKING;
+  sr->cum_qty = T_D("0.5");
+  oms_engine_poll(e2);
+  assert_true(oms_engine_venue_reconciled(e2, "SIM"));
+  t_request(&req, "c10", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
   assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
-  assert_int_equal(res.order.order_id, 3);
+  assert_int_equal(res.order.order_id, 4);
   assert_int_equal(oms_engine_recover(e2, NULL), OMS_EINVAL); /* not on a used engine */
   oms_engine_destroy(e2);
 }
@@ -830,12 +866,10 @@ static void test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue(v
   assert_int_equal(oms_engine_recover(e2, NULL), 0);
   assert_int_equal(v2.nsent, 2); /* one status query each */
   /* The venue lost its state: it knows neither. */
-  oms_exec_report_t *r = fake_report(&v2, OMS_EXEC_STATUS, a);
-  r->status = OMS_VSTATUS_UNKNOWN;
-  r = fake_report(&v2, OMS_EXEC_STATUS, b);
-  r->status = OMS_VSTATUS_UNKNOWN;
-  oms_engine_poll(e2);
   uint64_t ids[2] = {a, b};
+  assert_false(oms_engine_venue_reconciled(e2, "SIM"));
+  answer_unknown(&v2, e2, &now, ids, 2);
+  assert_true(oms_engine_venue_reconciled(e2, "SIM"));
   for (int i = 0; i < 2; i++) {
     oms_order_t o;
     assert_int_equal(oms_engine_get(e2, ids[i], &o), 0);
@@ -850,9 +884,12 @@ static void test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue(v
   oms_engine_get(e2, b, &ob);
   assert_true(oms_dec_eq(ob.filled_qty, T_D("0.5"))); /* what it did fill stays */
   /* Settled: no more queries, nothing resent. */
+  int sent = v2.nsent;
+  assert_int_equal(sent, 2 + 3 * 2);
+  for (int i = 0; i < sent; i++) assert_int_equal(v2.kinds[i], 4);
   now += 5000000000;
   oms_engine_poll(e2);
-  assert_int_equal(v2.nsent, 2);
+  assert_int_equal(v2.nsent, sent);
   oms_engine_destroy(e2);
 }
 
