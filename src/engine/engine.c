@@ -1431,6 +1431,10 @@ static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec
   if (r->last_of_batch) recon_batch_done(e, vc);
   s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
   bool live = s->o.state == OMS_STATE_SUBMITTED || oms_ord_state_is_working(s->o.state);
+  /* Any answer is the venue's word for reconciliation: an order it does not
+   * know (yet) keeps its risk reservation and its STATUS_UNKNOWN flag while
+   * the retries run, so new orders need not wait for them. */
+  recon_answered(e, vc, s);
   if (r->status == OMS_VSTATUS_UNKNOWN && live) {
     /* Not known (yet): asked again after the acknowledgement timeout, and
      * resolved only after the configured retries (never resent). */
@@ -1441,7 +1445,6 @@ static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec
     }
   }
   oms_router_acknowledged(e->router, r->order_id);
-  recon_answered(e, vc, s);
   s->unknown_answers = 0;
   if (r->status == OMS_VSTATUS_UNKNOWN && s->o.state == OMS_STATE_SUBMITTED) {
     /* The venue never got it: safe to call it rejected, never to resend. */

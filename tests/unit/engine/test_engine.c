@@ -869,6 +869,7 @@ static void test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue(v
   uint64_t ids[2] = {a, b};
   assert_false(oms_engine_venue_reconciled(e2, "SIM"));
   answer_unknown(&v2, e2, &now, ids, 2);
+  /* the first answers finished the reconciliation; the retries ran after */
   assert_true(oms_engine_venue_reconciled(e2, "SIM"));
   for (int i = 0; i < 2; i++) {
     oms_order_t o;
