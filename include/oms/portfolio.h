@@ -171,6 +171,14 @@ OMS_EXTERN int oms_pf_book_fill(const oms_pf_book_t *cur, oms_side_t side, oms_d
                                 oms_dec_t px, oms_dec_t fee, oms_dec_t multiplier,
                                 oms_pf_book_t *next, oms_dec_t *realized);
 
+/* Sets *prev to the book before the fill that oms_pf_book_fill booked with
+ * the same arguments into *cur (a trade bust), by the inverse rules of
+ * oms_portfolio_bust_fill; *realized (may be NULL) gets the PnL taken back
+ * (negated). Returns 0, OMS_EINVAL or OMS_EOVERFLOW. prev may be cur. */
+OMS_EXTERN int oms_pf_book_bust(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty,
+                                oms_dec_t px, oms_dec_t fee, oms_dec_t multiplier,
+                                oms_pf_book_t *prev, oms_dec_t *realized);
+
 /* ---- The interface the risk engine reads --------------------------------- */
 
 /* Another portfolio service can stand in for ours by filling this table.

@@ -1784,13 +1784,29 @@ static int remember_id(void *ctx, const oms_order_t *o) {
   return 0;
 }
 
-/* Books one stored fill into the portfolio again. */
+/* Books one stored fill into the portfolio again, and takes back a busted
+ * or corrected one. */
 static int replay_fill(void *ctx, const oms_event_t *ev) {
   oms_engine_t *e = ctx;
-  if ((ev->type != OMS_EVT_ORDER_PARTIALLY_FILLED && ev->type != OMS_EVT_ORDER_FILLED) ||
+  const oms_order_t *o = &ev->order;
+  bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
+  bool fill = ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED;
+  /* The recent execution ids come back too: a fill the venue sends again
+   * after the restart is a duplicate, and a bust finds what to take back. */
+  if ((fill || amend) && ev->fill.exec_id[0] != '\0') {
+    fill_rec_t *rec = NULL;
+    if (!exec_seen(e, o->venue, ev->fill.exec_id, &rec) || amend)
+      rec = exec_fill(e, o->venue, ev->fill.exec_id);
+    if (rec != NULL) *rec = (fill_rec_t){o->order_id, ev->fill.qty, ev->fill.price, ev->fill.fee};
+  }
+  if (e->cfg.portfolio == NULL) return 0;
+  if (amend && oms_dec_is_pos(ev->fill.old_qty))
+    oms_portfolio_bust_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.old_qty,
+                            ev->fill.old_price, ev->fill.old_fee, ev->event_ns);
+  if ((ev->type != OMS_EVT_ORDER_PARTIALLY_FILLED && ev->type != OMS_EVT_ORDER_FILLED &&
+       ev->type != OMS_EVT_ORDER_FILL_CORRECTED) ||
       !oms_dec_is_pos(ev->fill.qty))
     return 0;
-  const oms_order_t *o = &ev->order;
   oms_portfolio_apply_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.qty,
                            ev->fill.price, ev->fill.fee, ev->event_ns);
   return 0;
@@ -1814,7 +1830,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   /* Positions and PnL are a pure function of the fills: replaying them from
    * the log rebuilds the portfolio exactly (instruments and cash must be set
    * before, as at the first start). */
-  if (e->cfg.portfolio != NULL) {
+  if (e->cfg.portfolio != NULL || e->cfg.store->vt->events_from != NULL) {
     rc = oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e);
     if (rc != 0) return OMS_ESTORE;
   }

@@ -398,6 +398,21 @@ static int bust_math(const oms_pf_book_t *cur, oms_dec_t mult, oms_side_t side, 
   return 0;
 }
 
+int oms_pf_book_bust(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty, oms_dec_t px,
+                     oms_dec_t fee, oms_dec_t multiplier, oms_pf_book_t *prev,
+                     oms_dec_t *realized) {
+  if (cur == NULL || prev == NULL || (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL) ||
+      !oms_dec_is_pos(qty) || !oms_dec_is_pos(px))
+    return OMS_EINVAL;
+  oms_pf_book_t n;
+  oms_dec_t r;
+  int rc = bust_math(cur, multiplier, side, qty, px, fee, &n, &r);
+  if (rc != 0) return rc;
+  *prev = n;
+  if (realized != NULL) *realized = r;
+  return 0;
+}
+
 static int post_fill(oms_portfolio_t *p, const char *account, const char *symbol, oms_side_t side,
                      oms_dec_t qty, oms_dec_t px, oms_dec_t fee, int64_t now_ns, bool bust) {
   if (p == NULL || account == NULL || !oms_id_valid(account, OMS_ID_MAX) ||
