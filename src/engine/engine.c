@@ -1428,13 +1428,13 @@ static int apply_report(oms_engine_t *e, vctx_t *vc, const oms_exec_report_t *r)
 static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_report_t *r,
                         oms_ord_change_t *ch) {
   slot_t *s = &e->slots[si];
-  if (r->last_of_batch) recon_batch_done(e, vc);
   s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
   bool live = s->o.state == OMS_STATE_SUBMITTED || oms_ord_state_is_working(s->o.state);
   /* Any answer is the venue's word for reconciliation: an order it does not
    * know (yet) keeps its risk reservation and its STATUS_UNKNOWN flag while
    * the retries run, so new orders need not wait for them. */
   recon_answered(e, vc, s);
+  if (r->last_of_batch) recon_batch_done(e, vc);
   if (r->status == OMS_VSTATUS_UNKNOWN && live) {
     /* Not known (yet): asked again after the acknowledgement timeout, and
      * resolved only after the configured retries (never resent). */
