@@ -1017,6 +1017,110 @@ static void test_trading_state_needs_a_risk_engine(void **state) {
   assert_int_equal(oms_engine_set_trading_state(w->e, 0, NULL, 2, "halt"), OMS_EINVAL);
 }
 
+static oms_exec_report_t *bust_of(fake_venue_t *v, uint64_t id, const char *exec_id,
+                                  const char *ref) {
+  oms_exec_report_t *r = fake_report(v, OMS_EXEC_BUST, id);
+  strcpy(r->exec_id, exec_id);
+  strcpy(r->exec_ref_id, ref);
+  return r;
+}
+
+static void test_a_busted_order_working_again_keeps_its_slot(void **state) {
+  (void)state;
+  world_t *w = make_world(false, 2, NULL);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  fake_fill(&w->venue, a, "1", "65000", "f1");
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, a), OMS_STATE_FILLED); /* finished: its slot may be reused */
+  bust_of(&w->venue, a, "b1", "f1");
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, a), OMS_STATE_ACCEPTED);
+  submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  oms_order_request_t req;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_CAPACITY); /* a is live again, not reused */
+  assert_int_equal(state_of(w, a), OMS_STATE_ACCEPTED);
+  teardown((void **)&w);
+}
+
+static void test_a_bust_while_a_cancel_is_pending_keeps_it_pending(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "1", "65000", "f1");
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  bust_of(&w->venue, id, "b1", "f1");
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_PENDING_CANCEL);
+  assert_int_equal(o.restore_state, OMS_STATE_ACCEPTED);
+  assert_int_equal(o.filled_qty.raw, 0);
+  assert_true(oms_dec_eq(o.leaves_qty, T_D("2")));
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_FILL_BUSTED);
+  fake_report(&w->venue, OMS_EXEC_CANCEL_REJECTED, id);
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_ACCEPTED);
+}
+
+static void test_a_restatement_down_to_the_filled_quantity_fills_the_order(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "1", "65000", "f1");
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_RESTATED, id);
+  strcpy(r->exec_id, "r1");
+  r->new_qty = T_D("1");
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
+  assert_int_equal(o.leaves_qty.raw, 0);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_RESTATED);
+}
+
+static void test_reports_the_engine_cannot_read_are_alarms(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_report(&w->venue, (oms_exec_type_t)99, id);
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ALARM);
+  assert_int_equal(w->ev[w->nev - 1].alarm, OMS_ALARM_OTHER);
+  assert_int_equal(w->ev[w->nev - 1].alarm_code, 99);
+  /* A snapshot ahead of the order without an average price books nothing. */
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_WORKING;
+  r->cum_qty = T_D("1");
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ALARM);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.filled_qty.raw, 0);
+  /* A correction naming no fill, and a bust of another order's fill. */
+  uint64_t id2 = submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  fake_fill(&w->venue, id2, "1", "65000", "f2");
+  r = fake_report(&w->venue, OMS_EXEC_CORRECT, id);
+  strcpy(r->exec_id, "k1");
+  strcpy(r->exec_ref_id, "nope");
+  bust_of(&w->venue, id, "b1", "f2");
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].alarm, OMS_ALARM_UNKNOWN_FILL);
+  assert_int_equal(w->ev[w->nev - 2].alarm, OMS_ALARM_UNKNOWN_FILL);
+  assert_int_equal(state_of(w, id2), OMS_STATE_FILLED);
+  /* A mass status answer holding nothing is not an alarm. */
+  int nev = w->nev;
+  r = fake_report(&w->venue, OMS_EXEC_STATUS, 0);
+  r->last_of_batch = true;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->nev, nev);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_happy_path_submitted_accepted_filled, setup, teardown),
@@ -1063,6 +1167,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_status_reports_settle_orders, setup, teardown),
       cmocka_unit_test_setup_teardown(test_trading_state_needs_a_risk_engine, setup, teardown),
       cmocka_unit_test(test_client_order_ids_left_in_the_store_are_still_known),
+      cmocka_unit_test(test_a_busted_order_working_again_keeps_its_slot),
+      cmocka_unit_test_setup_teardown(test_a_bust_while_a_cancel_is_pending_keeps_it_pending, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_restatement_down_to_the_filled_quantity_fills_the_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reports_the_engine_cannot_read_are_alarms, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
