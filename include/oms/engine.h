@@ -205,8 +205,11 @@ OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
  * open orders, the portfolio (positions, PnL, fees) by replaying every fill
  * in the event log, and the trading states (a halt survives a restart) from
  * the store. Instruments, venues and cash must be set up first, as at the
- * first start. Open orders are marked status unknown and a status query goes
- * to their venue; nothing is resent. Returns 0,
+ * first start. Open orders are marked status unknown and every venue is
+ * reconciled (docs/reconciliation.md: a mass status query or one status query
+ * per order; new orders to it wait until it is done); nothing is resent. The
+ * recent execution ids come back from the log, so fills resent after the
+ * restart are duplicates. Returns 0,
  * OMS_EINVAL (no store, or the engine already has orders), OMS_EFULL,
  * OMS_ESTORE. */
 OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);
