@@ -528,6 +528,39 @@ static void test_recovery_reconciles_with_fills_made_while_down(void **state) {
   destroy(w);
 }
 
+static void test_a_venue_down_at_recovery_is_reconciled_once_it_answers(void **state) {
+  (void)state;
+  world_t *w = make(true, 8, false);
+  uint64_t a = accepted(w, "a", OMS_SIDE_BUY, "2", "100");
+  int nev = w->nev;
+  halt(w);
+  boot(w, true, 8, false);
+  w->nev = nev;
+  w->venue.connected = w->venue.was_connected = false;
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  poll_n(w, 1);
+  assert_int_equal(w->venue.nsent, 0);
+  assert_false(oms_engine_venue_reconciled(w->e, "SIM"));
+  /* It connects but refuses the queries: no mass status, no answer. */
+  w->venue.send_rc = OMS_EFULL;
+  w->venue.connected = true;
+  poll_n(w, 1);
+  assert_false(oms_engine_venue_reconciled(w->e, "SIM"));
+  /* Asked again, order by order, at the acknowledgement timeout. */
+  w->venue.send_rc = 0;
+  w->now += 2 * SEC;
+  poll_n(w, 1);
+  assert_int_equal(w->venue.nsent, 1);
+  assert_int_equal(w->venue.kinds[0], 4);
+  assert_int_equal(w->venue.ids[0], a);
+  snapshot(w, a, OMS_VSTATUS_WORKING, "0", "0");
+  poll_n(w, 1);
+  assert_true(oms_engine_venue_reconciled(w->e, "SIM"));
+  assert_false(order(w, a).flags & OMS_ORDF_STATUS_UNKNOWN);
+  evented(w);
+  destroy(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_snapshot_racing_a_live_fill_counts_it_once),
@@ -541,6 +574,7 @@ int main(void) {
       cmocka_unit_test(test_new_orders_wait_until_the_venue_is_reconciled),
       cmocka_unit_test(test_new_orders_are_refused_while_reconciling_when_configured),
       cmocka_unit_test(test_recovery_reconciles_with_fills_made_while_down),
+      cmocka_unit_test(test_a_venue_down_at_recovery_is_reconciled_once_it_answers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
