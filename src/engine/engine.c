@@ -1392,7 +1392,9 @@ static int restate(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_repo
  * average the venue's: (venue avg * venue cum - our cum notional) / qty,
  * rounded half-even to the decimal scale. Its exec id names the order and the
  * cum it brings us to, so the same snapshot again derives nothing. Fills the
- * venue reports later with a CumQty already reached are not booked again. */
+ * venue reports later with a CumQty already reached are not booked again.
+ * Returns 1 with the fill in *out, 0 when the snapshot is not ahead, 2 when
+ * it is but has no usable average (an alarm was committed), or OMS_EFULL. */
 static int derive_fill(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_report_t *r,
                        oms_exec_report_t *out) {
   slot_t *s = &e->slots[si];
@@ -1406,7 +1408,8 @@ static int derive_fill(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_
              "venue %s reports more filled on order %llu than the OMS has booked, at no usable "
              "average price",
              vc->name, (unsigned long long)s->o.order_id);
-    return -alarm_fact(e, si, OMS_ALARM_OTHER, 0, text) - 1;
+    int rc = alarm_fact(e, si, OMS_ALARM_OTHER, 0, text);
+    return rc != 0 ? rc : 2;
   }
   memset(out, 0, sizeof *out);
   out->type = OMS_EXEC_FILL;
@@ -1445,7 +1448,9 @@ static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec
     }
   }
   oms_router_acknowledged(e->router, r->order_id);
-  s->unknown_answers = 0;
+  /* Kept past the last retry, so that a resolution held back by a full
+   * store resolves again when it is applied, and not asked anew. */
+  if (r->status != OMS_VSTATUS_UNKNOWN) s->unknown_answers = 0;
   if (r->status == OMS_VSTATUS_UNKNOWN && s->o.state == OMS_STATE_SUBMITTED) {
     /* The venue never got it: safe to call it rejected, never to resend. */
     ch->event = OMS_EV_REJECT;
@@ -1465,8 +1470,9 @@ static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec
   /* Fills missed while apart come first, then the state. */
   oms_exec_report_t d;
   int k = derive_fill(e, vc, si, r, &d);
-  if (k < 0) return -k - 1;
-  if (k > 0) {
+  if (k < 0) return k;
+  if (k == 2) return 1; /* alarmed, nothing booked */
+  if (k == 1) {
     int rc = apply_report(e, vc, &d);
     if (rc != 0) return rc;
     s->derived = true;
