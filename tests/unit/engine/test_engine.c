@@ -542,6 +542,44 @@ static void test_full_store_queue_holds_reports_in_order(void **state) {
   assert_int_equal(st.held_reports, 0);
 }
 
+static void test_a_fill_held_by_a_full_store_is_applied_later_not_dropped(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  w->store.append_rc = OMS_EFULL;
+  w->store.refuse_must = 1;
+  fake_fill(&w->venue, id, "0.5", "65000", "f1");
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_WORKING;
+  r->cum_qty = T_D("1");
+  r->avg_px = T_D("65000");
+  oms_engine_poll(w->e);
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.held_reports, 2);
+  w->store.append_rc = 0;
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("1"))); /* the fill, then the derived half */
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.held_reports, 0);
+  assert_int_equal(st.duplicate_reports, 0);
+  /* A snapshot's derived fill held the same way is booked once too. */
+  w->store.append_rc = OMS_EFULL;
+  r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_FILLED;
+  r->cum_qty = T_D("2");
+  r->avg_px = T_D("65000");
+  oms_engine_poll(w->e);
+  w->store.append_rc = 0;
+  oms_engine_poll(w->e);
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("2")));
+}
+
 static void test_mass_cancel_by_account(void **state) {
   world_t *w = *state;
   submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
@@ -1168,6 +1206,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_trading_state_needs_a_risk_engine, setup, teardown),
       cmocka_unit_test(test_client_order_ids_left_in_the_store_are_still_known),
       cmocka_unit_test(test_a_busted_order_working_again_keeps_its_slot),
+      cmocka_unit_test_setup_teardown(test_a_fill_held_by_a_full_store_is_applied_later_not_dropped,
+                                      setup_store, teardown),
       cmocka_unit_test_setup_teardown(test_a_bust_while_a_cancel_is_pending_keeps_it_pending, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(
