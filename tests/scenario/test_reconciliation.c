@@ -30,6 +30,7 @@ typedef struct world_s {
   oms_engine_t *e;
   int nev;
   oms_event_t ev[MAXEV];
+  uint8_t retries; /* the venue's unknown_retries (0 = the default, 3) */
 } world_t;
 
 static void on_event(void *ctx, const oms_event_t *ev) {
@@ -54,7 +55,8 @@ static void boot(world_t *w, bool mass, uint32_t queue, bool refuse) {
   oms_instrument_t ins;
   t_instrument(&ins, "BTC-USD");
   assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
-  oms_venue_route_config_t rc = {.queue_capacity = queue, .refuse_until_reconciled = refuse};
+  oms_venue_route_config_t rc = {
+      .queue_capacity = queue, .refuse_until_reconciled = refuse, .unknown_retries = w->retries};
   assert_int_equal(oms_engine_add_venue(w->e, &w->venue.base, &rc), 0);
 }
 
@@ -561,6 +563,47 @@ static void test_a_venue_down_at_recovery_is_reconciled_once_it_answers(void **s
   destroy(w);
 }
 
+static void test_an_order_the_venue_does_not_know_is_resolved_after_the_retries(void **state) {
+  (void)state;
+  world_t *w = make(false, 8, false);
+  uint64_t a = accepted(w, "a", OMS_SIDE_BUY, "2", "100");
+  uint64_t b = accepted(w, "b", OMS_SIDE_BUY, "1", "100");
+  fill(w, a, "1", "100", "X1", "1");
+  poll_n(w, 1);
+  int nev = w->nev;
+  halt(w);
+  w->retries = 1; /* configured per venue */
+  boot(w, false, 8, false);
+  w->nev = nev;
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  assert_int_equal(w->venue.nsent, 2); /* one query each, nothing resent */
+  snapshot(w, a, OMS_VSTATUS_UNKNOWN, "0", "0");
+  snapshot(w, b, OMS_VSTATUS_WORKING, "0", "0");
+  poll_n(w, 1);
+  /* Answered: reconciled, but a is not believed gone yet. */
+  assert_true(oms_engine_venue_reconciled(w->e, "SIM"));
+  assert_int_equal(order(w, a).state, OMS_STATE_PARTIALLY_FILLED);
+  assert_true(order(w, a).flags & OMS_ORDF_STATUS_UNKNOWN);
+  w->now += 2 * SEC; /* the acknowledgement timeout: asked again */
+  poll_n(w, 1);
+  assert_int_equal(w->venue.nsent, 3);
+  assert_int_equal(w->venue.kinds[2], 4);
+  assert_int_equal(w->venue.ids[2], a);
+  snapshot(w, a, OMS_VSTATUS_UNKNOWN, "0", "0");
+  poll_n(w, 1);
+  oms_order_t o = order(w, a);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_int_equal(last(w, OMS_EVT_ORDER_CANCELLED)->reason, OMS_R_VENUE_UNKNOWN_ORDER);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("1"))); /* what it filled stays */
+  position_is(w, "1", "100", "0", "0");
+  w->now += 5 * SEC;
+  poll_n(w, 1);
+  assert_int_equal(w->venue.nsent, 3); /* settled: no more queries */
+  for (int i = 0; i < w->venue.nsent; i++) assert_int_equal(w->venue.kinds[i], 4);
+  evented(w);
+  destroy(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_snapshot_racing_a_live_fill_counts_it_once),
@@ -575,6 +618,7 @@ int main(void) {
       cmocka_unit_test(test_new_orders_are_refused_while_reconciling_when_configured),
       cmocka_unit_test(test_recovery_reconciles_with_fills_made_while_down),
       cmocka_unit_test(test_a_venue_down_at_recovery_is_reconciled_once_it_answers),
+      cmocka_unit_test(test_an_order_the_venue_does_not_know_is_resolved_after_the_retries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
