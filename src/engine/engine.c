@@ -520,6 +520,7 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
 
 static void release(oms_engine_t *e);
 static void watch_store(oms_engine_t *e);
+static void recon_done_with(oms_engine_t *e, slot_t *s);
 
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
@@ -572,7 +573,10 @@ static int commit(oms_engine_t *e, unsigned flags) {
                                    ev->fill.qty, ev->fill.price, ev->fill.fee, e->now);
         evaluate[nevaluate++] = s->o.account_id;
       }
-      if (oms_ord_state_is_terminal(s->o.state)) slot_finished(e, st->slot);
+      if (oms_ord_state_is_terminal(s->o.state)) {
+        slot_finished(e, st->slot);
+        recon_done_with(e, s);
+      }
       if (st->send) outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
     }
     outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
@@ -1189,6 +1193,15 @@ static void recon_batch_done(oms_engine_t *e, vctx_t *vc) {
     if (e->slots[i].recon && strcmp(e->slots[i].o.venue, vc->name) == 0)
       recon_query(e, &e->slots[i]);
   recon_check(e, vc);
+}
+
+/* An order that finished while reconciliation awaited the venue's word on it
+ * (a fill or cancel report came first): the venue has spoken. */
+static void recon_done_with(oms_engine_t *e, slot_t *s) {
+  if (!s->recon) return;
+  for (uint32_t i = 0; i < e->nvenues; i++)
+    if (strcmp(e->vctx[i].name, s->o.venue) == 0) recon_answered(e, &e->vctx[i], s);
+  s->recon = false;
 }
 
 bool oms_engine_venue_reconciled(const oms_engine_t *e, const char *venue) {

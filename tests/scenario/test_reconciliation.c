@@ -604,6 +604,28 @@ static void test_an_order_the_venue_does_not_know_is_resolved_after_the_retries(
   destroy(w);
 }
 
+static void test_an_order_finished_by_a_report_during_reconciliation_counts_as_answered(
+    void **state) {
+  (void)state;
+  world_t *w = make(true, 8, false);
+  uint64_t a = accepted(w, "a", OMS_SIDE_BUY, "1", "100");
+  w->venue.connected = false;
+  poll_n(w, 1);
+  w->venue.connected = true;
+  poll_n(w, 1);
+  fill(w, a, "1", "100", "X1", "1"); /* resent by the venue's session first */
+  poll_n(w, 1);
+  assert_int_equal(order(w, a).state, OMS_STATE_FILLED);
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, 0);
+  r->last_of_batch = true; /* it holds nothing open */
+  poll_n(w, 1);
+  assert_true(oms_engine_venue_reconciled(w->e, "SIM"));
+  assert_int_equal(w->venue.kinds[w->venue.nsent - 1], 5); /* no query about a done order */
+  position_is(w, "1", "100", "0", "0");
+  evented(w);
+  destroy(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_snapshot_racing_a_live_fill_counts_it_once),
@@ -619,6 +641,7 @@ int main(void) {
       cmocka_unit_test(test_recovery_reconciles_with_fills_made_while_down),
       cmocka_unit_test(test_a_venue_down_at_recovery_is_reconciled_once_it_answers),
       cmocka_unit_test(test_an_order_the_venue_does_not_know_is_resolved_after_the_retries),
+      cmocka_unit_test(test_an_order_finished_by_a_report_during_reconciliation_counts_as_answered),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
