@@ -22,7 +22,7 @@ typedef struct fake_venue_s {
   bool was_connected;
   int send_rc; /* returned by the next sends when non-zero */
   int nsent;
-  int kinds[FAKE_MAX]; /* 1 new, 2 cancel, 3 replace, 4 status query */
+  int kinds[FAKE_MAX]; /* 1 new, 2 cancel, 3 replace, 4 status query, 5 mass status query */
   uint64_t ids[FAKE_MAX];
   oms_venue_order_t news[FAKE_MAX];
   oms_dec_t rq[FAKE_MAX], rp[FAKE_MAX];
@@ -96,12 +96,30 @@ static const oms_venue_vtbl_t fake_venue_vt = {.send_new = fv_send_new,
                                                .poll = fv_poll,
                                                .destroy = fv_destroy};
 
+static int fv_query_all(oms_venue_t *v) { return fv_record((fake_venue_t *)v, 5, 0); }
+
+/* The same venue answering mass status queries (query_all). */
+static const oms_venue_vtbl_t fake_venue_mass_vt = {.send_new = fv_send_new,
+                                                    .send_cancel = fv_send_cancel,
+                                                    .send_replace = fv_send_replace,
+                                                    .query_status = fv_query,
+                                                    .query_all = fv_query_all,
+                                                    .is_connected = fv_connected,
+                                                    .poll = fv_poll,
+                                                    .destroy = fv_destroy};
+
 /* f is owned by the test (static or on its stack); destroy only counts. */
 static inline void fake_venue_init(fake_venue_t *f, const char *name) {
   memset(f, 0, sizeof(*f));
   f->base.vt = &fake_venue_vt;
   strcpy(f->base.name, name);
   f->connected = f->was_connected = true;
+}
+
+/* A fake venue with a mass status query. */
+static inline void fake_venue_init_mass(fake_venue_t *f, const char *name) {
+  fake_venue_init(f, name);
+  f->base.vt = &fake_venue_mass_vt;
 }
 
 /* Scripts a report, delivered at the next poll. */

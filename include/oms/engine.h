@@ -205,11 +205,21 @@ OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
  * open orders, the portfolio (positions, PnL, fees) by replaying every fill
  * in the event log, and the trading states (a halt survives a restart) from
  * the store. Instruments, venues and cash must be set up first, as at the
- * first start. Open orders are marked status unknown and a status query goes
- * to their venue; nothing is resent. Returns 0,
+ * first start. Open orders are marked status unknown and every venue is
+ * reconciled (docs/reconciliation.md: a mass status query or one status query
+ * per order; new orders to it wait until it is done); nothing is resent. The
+ * recent execution ids come back from the log, so fills resent after the
+ * restart are duplicates. Returns 0,
  * OMS_EINVAL (no store, or the engine already has orders), OMS_EFULL,
  * OMS_ESTORE. */
 OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);
+
+/* Whether the OMS and venue agree (docs/reconciliation.md): false from the
+ * start of a reconciliation (recovery, a reconnect) until every open order of
+ * the venue has its answer (and the mass status answer its last report), and
+ * while the venue is down. Until then new orders to it wait in the router (or
+ * are refused, per oms_venue_route_config_t). false for an unknown venue. */
+OMS_EXTERN bool oms_engine_venue_reconciled(const oms_engine_t *e, const char *venue);
 
 typedef struct oms_engine_stats_s {
   uint64_t submitted, rejected, cancels, modifies, reports, duplicate_reports, unknown_reports,

@@ -49,20 +49,25 @@ OMS_BEGIN_DECLS
   XX(ORDER_TRIGGERED, 13, "OrderTriggered")              \
   XX(ORDER_DENIED, 14, "OrderDenied")                    \
   XX(TRADING_STATE_CHANGED, 15, "TradingStateChanged")   \
-  XX(ALARM, 16, "Alarm")
+  XX(ALARM, 16, "Alarm")                                 \
+  XX(ORDER_FILL_BUSTED, 17, "OrderFillBusted")           \
+  XX(ORDER_FILL_CORRECTED, 18, "OrderFillCorrected")     \
+  XX(ORDER_RESTATED, 19, "OrderRestated")
 
 typedef enum oms_event_type_e {
   OMS_EVT_NONE = 0,
 #define OMS_EVT_ENUM(name, num, wire) OMS_EVT_##name = (num),
   OMS_EVENT_TYPE_MAP(OMS_EVT_ENUM)
 #undef OMS_EVT_ENUM
-      OMS_EVT_MAX = 16
+      OMS_EVT_MAX = 19
 } oms_event_type_t;
 
 #define OMS_EVT_BIT(t) (UINT32_C(1) << (unsigned)(t))
-/* Every order event (types 1..14). */
-#define OMS_EVT_MASK_ORDER (((UINT32_C(1) << 15) - 1) & ~UINT32_C(1))
-#define OMS_EVT_MASK_ALL (((UINT32_C(1) << 17) - 1) & ~UINT32_C(1))
+/* Every order event (types 1..14 and 17..19). */
+#define OMS_EVT_MASK_ORDER                                                               \
+  ((((UINT32_C(1) << 15) - 1) & ~UINT32_C(1)) | OMS_EVT_BIT(OMS_EVT_ORDER_FILL_BUSTED) | \
+   OMS_EVT_BIT(OMS_EVT_ORDER_FILL_CORRECTED) | OMS_EVT_BIT(OMS_EVT_ORDER_RESTATED))
+#define OMS_EVT_MASK_ALL (((UINT32_C(1) << 20) - 1) & ~UINT32_C(1))
 
 /* Alarm kinds. Append-only. */
 typedef enum oms_alarm_kind_e {
@@ -71,7 +76,9 @@ typedef enum oms_alarm_kind_e {
   OMS_ALARM_UNKNOWN_ORDER_REPORT = 2, /* a venue report for an order the OMS does not know */
   OMS_ALARM_STORE_FAILURE = 3,        /* the order store failed (code = SQLite code) */
   OMS_ALARM_STORE_RECOVERED = 4,      /* the order store works again */
-  OMS_ALARM_OTHER = 5
+  OMS_ALARM_OTHER = 5,
+  OMS_ALARM_UNKNOWN_VENUE_ORDER = 6, /* reconciliation: the venue holds an order the OMS lacks */
+  OMS_ALARM_UNKNOWN_FILL = 7         /* a bust or correction of a fill the OMS does not have */
 } oms_alarm_kind_t;
 
 #define OMS_CHECK_NAME_MAX 31
@@ -86,6 +93,12 @@ typedef struct oms_fill_info_s {
    * on; 0 in events stored before, read as 1): with it a fill says all that
    * its position needs, so the store's positions follow from the fills. */
   oms_dec_t multiplier;
+  /* FILL_BUSTED, FILL_CORRECTED (format 4 on): the fill as it was before
+   * (exec_id then names it); qty and price are its new values, zero for a
+   * bust. A replay of the log takes old_qty at old_price back out. */
+  oms_dec_t old_qty;
+  oms_dec_t old_price;
+  oms_dec_t old_fee;
 } oms_fill_info_t;
 
 typedef struct oms_event_s {
@@ -118,9 +131,10 @@ OMS_EXTERN int oms_event_type_parse(const char *s, oms_event_type_t *out);
 /* "OVERFILL", "UNKNOWN_ORDER_REPORT", "STORE_FAILURE", ...; "UNKNOWN" otherwise. */
 OMS_EXTERN const char *oms_alarm_kind_name(oms_alarm_kind_t k);
 
-/* Whether t is one of the order events (1..14). */
+/* Whether t is one of the order events (1..14, 17..19). */
 static inline bool oms_event_is_order(oms_event_type_t t) {
-  return t >= OMS_EVT_ORDER_SUBMITTED && t <= OMS_EVT_ORDER_DENIED;
+  return (t >= OMS_EVT_ORDER_SUBMITTED && t <= OMS_EVT_ORDER_DENIED) ||
+         (t >= OMS_EVT_ORDER_FILL_BUSTED && t <= OMS_EVT_ORDER_RESTATED);
 }
 
 /* The event type that announces state machine event e applied to an order
@@ -140,7 +154,7 @@ static inline int64_t oms_event_latency_ns(const oms_event_t *ev) {
 }
 
 /* ---- Binary form ------------------------------------------------------------
- * Little-endian, a format byte first (this build writes 3 and reads 1..3),
+ * Little-endian, a format byte first (this build writes 4 and reads 1..4),
  * then the fields in the order of the field tables in src/event/event.c,
  * strings as a length byte and their bytes (docs/events.md). A field absent
  * from an older format decodes to its default. OMS_EVENT_BIN_MAX is always

@@ -125,6 +125,16 @@ OMS_EXTERN int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account,
                                         oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
                                         int64_t now_ns);
 
+/* Takes back a fill booked by oms_portfolio_apply_fill with the same
+ * arguments (a trade bust): quantity, average price, realized PnL and fees go
+ * back to what they were before it, exactly when the fill opened, added to
+ * or reduced the position; a fill that flattened or flipped it is taken back
+ * as an opposite fill at its price (docs/reconciliation.md). The mark does
+ * not move. Returns 0, OMS_EINVAL, OMS_ENOTFOUND, OMS_EOVERFLOW. */
+OMS_EXTERN int oms_portfolio_bust_fill(oms_portfolio_t *p, const char *account, const char *symbol,
+                                       oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
+                                       int64_t now_ns);
+
 /* Fills *out with the account's figures at now_ns (rolling the trading day
  * if due). Returns 0, or OMS_ENOTFOUND with *out zeroed. */
 OMS_EXTERN int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_ns,
@@ -160,6 +170,14 @@ typedef struct oms_pf_book_s {
 OMS_EXTERN int oms_pf_book_fill(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty,
                                 oms_dec_t px, oms_dec_t fee, oms_dec_t multiplier,
                                 oms_pf_book_t *next, oms_dec_t *realized);
+
+/* Sets *prev to the book before the fill that oms_pf_book_fill booked with
+ * the same arguments into *cur (a trade bust), by the inverse rules of
+ * oms_portfolio_bust_fill; *realized (may be NULL) gets the PnL taken back
+ * (negated). Returns 0, OMS_EINVAL or OMS_EOVERFLOW. prev may be cur. */
+OMS_EXTERN int oms_pf_book_bust(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty,
+                                oms_dec_t px, oms_dec_t fee, oms_dec_t multiplier,
+                                oms_pf_book_t *prev, oms_dec_t *realized);
 
 /* ---- The interface the risk engine reads --------------------------------- */
 

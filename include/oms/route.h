@@ -39,6 +39,13 @@ typedef struct oms_venue_route_config_s {
   uint32_t queue_capacity; /* messages that may wait for tokens; 0 = refuse when out of tokens */
   int64_t ack_timeout_ns;  /* silence after which a status query goes out; 0 = 1 s */
   bool hold_when_down;     /* queue new orders while down instead of refusing */
+  /* Reconciliation (docs/reconciliation.md): while the OMS and the venue are
+   * reconciling, new orders wait in the queue (or, with this set or the
+   * queue full, are refused as VENUE_DOWN "reconciling"). */
+  bool refuse_until_reconciled;
+  /* UNKNOWN answers to a status query before an order is resolved by the
+   * rule (the queries are spaced by ack_timeout_ns); 0 = 3. */
+  uint8_t unknown_retries;
 } oms_venue_route_config_t;
 
 /* Calls up into the core. */
@@ -108,9 +115,20 @@ OMS_EXTERN void oms_router_acknowledged(oms_router_t *r, uint64_t order_id);
  * OMS_ENOTFOUND (unknown venue) or OMS_EFULL. */
 OMS_EXTERN int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_ns);
 
+/* The same without the query now: the order is asked about when its
+ * acknowledgement timeout runs out (the venue answered UNKNOWN and is asked
+ * again, spaced on the clock). Returns 0, OMS_ENOTFOUND or OMS_EFULL. */
+OMS_EXTERN int oms_router_track_unknown_later(oms_router_t *r, const oms_order_t *o,
+                                              int64_t now_ns);
+
 /* The core learned that venue is up or down (from the connector's handler). */
 OMS_EXTERN void oms_router_venue_state(oms_router_t *r, const char *venue, bool connected,
                                        int64_t now_ns);
+
+/* Whether venue's reconciliation is done: until it is, new orders (and
+ * replaces) wait in the queue or, per configuration, new orders are refused.
+ * Venues start ready. */
+OMS_EXTERN void oms_router_venue_ready(oms_router_t *r, const char *venue, bool ready);
 
 /* Drains queues as tokens return, sends status queries for silent orders, and
  * polls every connector (which delivers its reports to the core). Returns the

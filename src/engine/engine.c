@@ -42,6 +42,7 @@
 #include "core/alloc.h"
 #include "core/hash.h"
 #include "core/u64map.h"
+#include "decimal/decimal_internal.h"
 #include "engine/engine_risk.h"
 #include "oms/engine.h"
 #include "oms/error.h"
@@ -65,8 +66,18 @@ typedef struct slot_s {
   uint64_t venue_key; /* of (venue, venue_order_id) once the venue named it; 0 before */
   uint64_t req_hash;  /* of the request that created it, for idempotent replays */
   int64_t request_ns;
-  char check[CHECK_MAX]; /* the risk check that denied it */
+  char check[CHECK_MAX];   /* the risk check that denied it */
+  bool recon;              /* reconciliation waits for the venue's word on it */
+  bool derived;            /* a fill was derived from a status snapshot */
+  uint8_t unknown_answers; /* UNKNOWN status answers so far (the N-retry rule) */
 } slot_t;
+
+/* A recent fill, by its place in the execution id ring: what a bust or a
+ * correction naming it must take back. */
+typedef struct fill_rec_s {
+  uint64_t order_id;
+  oms_dec_t qty, px, fee; /* qty 0 once busted */
+} fill_rec_t;
 
 /* A slot's place on the list of orders in memory, by order id. Kept apart
  * from the slots, so that unlinking one touches its neighbours' links (eight
@@ -88,12 +99,19 @@ typedef struct stage_s {
   int send;      /* ACT_SEND_* to push after the commit, or 0 */
   oms_dec_t qty, price, stop;
   bool fill; /* book ev.fill into the portfolio */
+  bool bust; /* take ev.fill.old_* back out of the portfolio (before any fill) */
 } stage_t;
 
 typedef struct vctx_s {
   oms_engine_t *e;
   uint32_t index;
   char name[OMS_VENUE_MAX + 1];
+  oms_venue_t *v;
+  bool reconciled;     /* the venue and the OMS agree; new orders may go */
+  bool awaiting_batch; /* a query_all is out, its last_of_batch not seen */
+  uint32_t pending;    /* orders whose per-order answer reconciliation awaits */
+  uint8_t unknown_retries;
+  bool refuse_unreconciled;
 } vctx_t;
 
 struct oms_engine_s {
@@ -133,6 +151,7 @@ struct oms_engine_s {
   /* recent execution ids */
   oms__u64map_t exec_map;
   uint64_t *exec_ring;
+  fill_rec_t *exec_fill; /* per ring cell */
   uint32_t exec_cap, exec_head, exec_count;
 
   /* reports held back by a full store */
@@ -257,12 +276,13 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->seen = oms__calloc((size_t)(e->seen_mask + 1) / 64, sizeof(uint64_t));
   e->exec_cap = c->exec_id_window;
   e->exec_ring = oms__calloc(e->exec_cap, sizeof(uint64_t));
+  e->exec_fill = oms__calloc(e->exec_cap, sizeof(fill_rec_t));
   e->hcap = c->outbox_capacity;
   e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
   if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->vctx == NULL ||
-      e->actions == NULL || e->events == NULL || e->exec_ring == NULL || e->held == NULL ||
-      e->held_venue == NULL || e->seen == NULL)
+      e->actions == NULL || e->events == NULL || e->exec_ring == NULL || e->exec_fill == NULL ||
+      e->held == NULL || e->held_venue == NULL || e->seen == NULL)
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
@@ -299,6 +319,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->actions);
   oms__free(e->events);
   oms__free(e->exec_ring);
+  oms__free(e->exec_fill);
   oms__free(e->seen);
   oms__free(e->held);
   oms__free(e->held_venue);
@@ -352,6 +373,9 @@ int oms_engine_add_venue(oms_engine_t *e, oms_venue_t *v, const oms_venue_route_
   vc->e = e;
   vc->index = e->nvenues;
   memcpy(vc->name, v->name, sizeof(vc->name));
+  vc->v = v;
+  vc->reconciled = true;
+  vc->unknown_retries = cfg != NULL && cfg->unknown_retries ? cfg->unknown_retries : 3;
   oms_venue_handler_t h = {on_report, on_market_data, on_connection, vc};
   oms_venue_set_handler(v, &h);
   int rc = oms_router_add_venue(e->router, v, cfg);
@@ -413,6 +437,13 @@ static uint32_t slot_alloc(oms_engine_t *e) {
     e->free_head = e->slots[i].next;
   } else {
     i = e->fin_head;
+    /* A bust can bring a finished order back to life: it leaves the FIFO. */
+    while (i != NIL && !oms_ord_state_is_terminal(e->slots[i].o.state)) {
+      e->slots[i].finished = false;
+      e->fin_head = e->slots[i].next;
+      if (e->fin_head == NIL) e->fin_tail = NIL;
+      i = e->fin_head;
+    }
     if (i == NIL || e->slots[i].pins > 0) return NIL;
     e->fin_head = e->slots[i].next;
     if (e->fin_head == NIL) e->fin_tail = NIL;
@@ -489,6 +520,7 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
 
 static void release(oms_engine_t *e);
 static void watch_store(oms_engine_t *e);
+static void recon_done_with(oms_engine_t *e, slot_t *s);
 
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
@@ -531,13 +563,20 @@ static int commit(oms_engine_t *e, unsigned flags) {
       /* a confirmed replace renames the order */
       if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0) index_cur(e, s);
       oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
+      if (st->bust && e->cfg.portfolio != NULL)
+        oms_portfolio_bust_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
+                                ev->fill.old_qty, ev->fill.old_price, ev->fill.old_fee, e->now);
+      if (st->bust && !st->fill) evaluate[nevaluate++] = s->o.account_id;
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
           oms_portfolio_apply_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                    ev->fill.qty, ev->fill.price, ev->fill.fee, e->now);
         evaluate[nevaluate++] = s->o.account_id;
       }
-      if (oms_ord_state_is_terminal(s->o.state)) slot_finished(e, st->slot);
+      if (oms_ord_state_is_terminal(s->o.state)) {
+        slot_finished(e, st->slot);
+        recon_done_with(e, s);
+      }
       if (st->send) outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
     }
     outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
@@ -1054,9 +1093,28 @@ int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t *f, uint32_
 
 /* ---- venue reports ---------------------------------------------------------- */
 
-/* Whether exec id was seen recently on venue vi; remembers it if not. */
-static bool exec_seen(oms_engine_t *e, const char *venue, const char *exec_id) {
-  uint64_t key = oms__hash_str(exec_id, oms__hash_str(venue, 0x2545f491));
+static uint64_t exec_key(const char *venue, const char *exec_id) {
+  return oms__hash_str(exec_id, oms__hash_str(venue, 0x2545f491));
+}
+
+/* Forgets the execution id remembered last (its report was held back). */
+static void exec_forget_last(oms_engine_t *e) {
+  if (e->exec_count == 0) return;
+  e->exec_count--;
+  oms__u64map_del(&e->exec_map, e->exec_ring[(e->exec_head + e->exec_count) % e->exec_cap]);
+}
+
+/* The record of a recent fill on venue, or NULL. */
+static fill_rec_t *exec_fill(oms_engine_t *e, const char *venue, const char *exec_id) {
+  uint64_t v;
+  if (!oms__u64map_get(&e->exec_map, exec_key(venue, exec_id), &v)) return NULL;
+  return &e->exec_fill[v];
+}
+
+/* Whether exec id was seen recently on venue vi; remembers it if not (its
+ * fill record cleared, at *rec when rec is not NULL). */
+static bool exec_seen(oms_engine_t *e, const char *venue, const char *exec_id, fill_rec_t **rec) {
+  uint64_t key = exec_key(venue, exec_id);
   uint64_t v;
   if (oms__u64map_get(&e->exec_map, key, &v)) return true;
   if (e->exec_count == e->exec_cap) {
@@ -1064,10 +1122,144 @@ static bool exec_seen(oms_engine_t *e, const char *venue, const char *exec_id) {
     e->exec_head = (e->exec_head + 1) % e->exec_cap;
     e->exec_count--;
   }
-  e->exec_ring[(e->exec_head + e->exec_count) % e->exec_cap] = key;
+  uint32_t cell = (e->exec_head + e->exec_count) % e->exec_cap;
+  e->exec_ring[cell] = key;
   e->exec_count++;
-  oms__u64map_put(&e->exec_map, key, 1);
+  oms__u64map_put(&e->exec_map, key, cell);
+  memset(&e->exec_fill[cell], 0, sizeof(fill_rec_t));
+  if (rec != NULL) *rec = &e->exec_fill[cell];
   return false;
+}
+
+/* ---- reconciliation ------------------------------------------------------------ */
+
+static void recon_check(oms_engine_t *e, vctx_t *vc) {
+  if (vc->reconciled || vc->awaiting_batch || vc->pending > 0) return;
+  vc->reconciled = true;
+  oms_router_venue_ready(e->router, vc->name, true);
+}
+
+/* The venue has had its say on s: one answer less to wait for. */
+static void recon_answered(oms_engine_t *e, vctx_t *vc, slot_t *s) {
+  if (!s->recon) return;
+  s->recon = false;
+  if (vc->pending > 0) vc->pending--;
+  recon_check(e, vc);
+}
+
+/* A targeted status query for s, tracked by the router so that silence or an
+ * UNKNOWN answer is asked again after the venue's acknowledgement timeout. */
+static void recon_query(oms_engine_t *e, slot_t *s) {
+  s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
+  oms_router_track_unknown(e->router, &s->o, e->now);
+}
+
+/* Starts the reconciliation of venue vc (docs/reconciliation.md): every order
+ * of the venue not yet finished waits for the venue's word, asked in one mass
+ * status query where the connector has one and order by order otherwise;
+ * new orders wait (or are refused) until every answer is in. A venue that is
+ * down starts again when it connects. */
+static void recon_start(oms_engine_t *e, vctx_t *vc) {
+  vc->reconciled = false;
+  vc->awaiting_batch = false;
+  vc->pending = 0;
+  oms_router_venue_ready(e->router, vc->name, false);
+  if (!oms_venue_is_connected(vc->v)) return;
+  e->now = now_ns(e);
+  for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
+    slot_t *s = &e->slots[i];
+    if (strcmp(s->o.venue, vc->name) != 0) continue;
+    s->recon = !oms_ord_state_is_terminal(s->o.state);
+    s->unknown_answers = 0;
+    vc->pending += s->recon;
+  }
+  if (vc->v->vt->query_all != NULL && vc->v->vt->query_all(vc->v) == 0) {
+    vc->awaiting_batch = true;
+  } else {
+    for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next)
+      if (e->slots[i].recon && strcmp(e->slots[i].o.venue, vc->name) == 0)
+        recon_query(e, &e->slots[i]);
+  }
+  recon_check(e, vc);
+}
+
+/* The end of a mass status answer: an order it did not name is asked about
+ * by itself (and resolved by the N-retry rule if the venue still does not
+ * know it). */
+static void recon_batch_done(oms_engine_t *e, vctx_t *vc) {
+  if (!vc->awaiting_batch) return;
+  vc->awaiting_batch = false;
+  for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next)
+    if (e->slots[i].recon && strcmp(e->slots[i].o.venue, vc->name) == 0)
+      recon_query(e, &e->slots[i]);
+  recon_check(e, vc);
+}
+
+/* An order that finished while reconciliation awaited the venue's word on it
+ * (a fill or cancel report came first): the venue has spoken. */
+static void recon_done_with(oms_engine_t *e, slot_t *s) {
+  if (!s->recon) return;
+  for (uint32_t i = 0; i < e->nvenues; i++)
+    if (strcmp(e->vctx[i].name, s->o.venue) == 0) recon_answered(e, &e->vctx[i], s);
+  s->recon = false;
+}
+
+bool oms_engine_venue_reconciled(const oms_engine_t *e, const char *venue) {
+  for (uint32_t i = 0; i < e->nvenues; i++)
+    if (strcmp(e->vctx[i].name, venue) == 0) return e->vctx[i].reconciled;
+  return false;
+}
+
+/* ---- venue reports ---------------------------------------------------------- */
+
+/* Takes a fill of qty at px back out of order o (a copy), as FIX prescribes
+ * for a trade bust: the average is recomputed exactly from what remains, a
+ * FILLED order works again (PARTIALLY_FILLED, or ACCEPTED with nothing left
+ * filled), a live order keeps its state with the quantity back in leaves,
+ * and a cancelled or expired order stays done. Returns 0 or OMS_EINVAL (more
+ * than was filled). */
+static int unfill(oms_order_t *o, oms_dec_t qty, oms_dec_t px) {
+  oms_dec_t f;
+  if (oms_dec_sub(o->filled_qty, qty, &f) != 0 || oms_dec_is_neg(f)) return OMS_EINVAL;
+  o->filled_qty = f;
+  o->cum_notional -= (__int128)qty.raw * px.raw;
+  if (f.raw == 0) {
+    o->cum_notional = 0;
+    o->avg_px = OMS_DEC_ZERO;
+  } else {
+    o->avg_px.raw = (int64_t)oms__dec_round_div(o->cum_notional, f.raw, OMS_ROUND_HALF_EVEN);
+  }
+  oms_ord_state_t *st =
+      o->state == OMS_STATE_PENDING_CANCEL || o->state == OMS_STATE_PENDING_REPLACE
+          ? &o->restore_state
+          : &o->state;
+  if (*st == OMS_STATE_FILLED || *st == OMS_STATE_PARTIALLY_FILLED)
+    *st = f.raw > 0 ? OMS_STATE_PARTIALLY_FILLED : OMS_STATE_ACCEPTED;
+  if (!oms_ord_state_is_terminal(o->state)) oms_dec_sub(o->qty, f, &o->leaves_qty);
+  return 0;
+}
+
+/* Adds a fill of qty at px to o (a copy), for a correction's new values. */
+static int refill(oms_order_t *o, oms_dec_t qty, oms_dec_t px) {
+  oms_dec_t f;
+  if (oms_dec_add(o->filled_qty, qty, &f) != 0 || oms_dec_gt(f, o->qty)) return OMS_EOVERFILL;
+  o->filled_qty = f;
+  o->cum_notional += (__int128)qty.raw * px.raw;
+  if (f.raw > 0)
+    o->avg_px.raw = (int64_t)oms__dec_round_div(o->cum_notional, f.raw, OMS_ROUND_HALF_EVEN);
+  oms_ord_state_t *st =
+      o->state == OMS_STATE_PENDING_CANCEL || o->state == OMS_STATE_PENDING_REPLACE
+          ? &o->restore_state
+          : &o->state;
+  bool full = oms_dec_eq(f, o->qty);
+  if (!oms_ord_state_is_terminal(*st) || *st == OMS_STATE_FILLED)
+    *st = full ? OMS_STATE_FILLED : f.raw > 0 ? OMS_STATE_PARTIALLY_FILLED : *st;
+  if (full && st == &o->restore_state) o->state = OMS_STATE_FILLED;
+  if (!oms_ord_state_is_terminal(o->state))
+    oms_dec_sub(o->qty, f, &o->leaves_qty);
+  else
+    o->leaves_qty = OMS_DEC_ZERO;
+  return 0;
 }
 
 static oms_ord_event_t event_of_status(oms_venue_status_t st) {
@@ -1079,29 +1271,275 @@ static oms_ord_event_t event_of_status(oms_venue_status_t st) {
   }
 }
 
+static int commit_fact(oms_engine_t *e) {
+  return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
+}
+
+/* A report about an order the OMS does not have (order_id 0, or an id it
+ * never gave out): an alarm naming what the venue said, stored, never
+ * dropped. A mass status answer naming such an order is an order at the
+ * venue the OMS does not know. */
+static int report_unknown(oms_engine_t *e, vctx_t *vc, const oms_exec_report_t *r) {
+  bool end = r->type == OMS_EXEC_STATUS && r->last_of_batch;
+  if (r->type == OMS_EXEC_STATUS && r->order_id == 0 && r->status == OMS_VSTATUS_UNKNOWN) {
+    /* "nothing held for you": the empty answer to a mass status query */
+    if (end) recon_batch_done(e, vc);
+    return 0;
+  }
+  e->st.unknown_reports++;
+  char text[512];
+  bool at_venue = r->type == OMS_EXEC_STATUS;
+  snprintf(text, sizeof text,
+           "%s %s: order %llu, ClOrdID '%s', venue order id '%s', exec type %d, exec id '%s'",
+           at_venue ? "venue holds an order the OMS does not know at"
+                    : "report for an order the OMS does not know from",
+           vc->name, (unsigned long long)r->order_id, r->cl_ord_id, r->venue_order_id, (int)r->type,
+           r->exec_id);
+  stage_alarm(e, NIL, at_venue ? OMS_ALARM_UNKNOWN_VENUE_ORDER : OMS_ALARM_UNKNOWN_ORDER_REPORT,
+              r->type, text);
+  oms_event_t *ev = &e->sev[e->nstage - 1];
+  copy_text(ev->order.venue, sizeof ev->order.venue, vc->name);
+  copy_text(ev->order.venue_order_id, sizeof ev->order.venue_order_id, r->venue_order_id);
+  copy_text(ev->order.client_order_id, sizeof ev->order.client_order_id, r->cl_ord_id);
+  ev->fill.qty = r->last_qty;
+  ev->fill.price = r->last_px;
+  copy_text(ev->fill.exec_id, sizeof ev->fill.exec_id, r->exec_id);
+  int rc = commit_fact(e);
+  if (rc == 0 && end) recon_batch_done(e, vc);
+  return rc;
+}
+
+static int alarm_fact(oms_engine_t *e, uint32_t si, oms_alarm_kind_t kind, int code,
+                      const char *text) {
+  stage_alarm(e, si, kind, code, text);
+  return commit_fact(e);
+}
+
+/* A trade bust (correct false) or correction of the fill r->exec_ref_id. */
+static int amend_fill(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_report_t *r,
+                      bool correct) {
+  slot_t *s = &e->slots[si];
+  fill_rec_t *rec = exec_fill(e, vc->name, r->exec_ref_id);
+  char text[512];
+  if (rec == NULL || rec->order_id != s->o.order_id || !oms_dec_is_pos(rec->qty)) {
+    snprintf(text, sizeof text,
+             "venue %s %s fill '%s' of order %llu, which the OMS does not have (or busted)",
+             vc->name, correct ? "corrected" : "busted", r->exec_ref_id,
+             (unsigned long long)s->o.order_id);
+    return alarm_fact(e, si, OMS_ALARM_UNKNOWN_FILL, r->type, text);
+  }
+  oms_event_t *ev =
+      stage(e, si, &s->o, correct ? OMS_EVT_ORDER_FILL_CORRECTED : OMS_EVT_ORDER_FILL_BUSTED);
+  stage_t *st = &e->stage[e->nstage - 1];
+  int rc = unfill(&ev->order, rec->qty, rec->px);
+  if (rc == 0 && correct) {
+    rc = !oms_dec_is_pos(r->last_qty) || !oms_dec_is_pos(r->last_px)
+             ? OMS_EINVAL
+             : refill(&ev->order, r->last_qty, r->last_px);
+  }
+  if (rc != 0) {
+    e->nstage--;
+    if (correct) e->st.overfills++;
+    snprintf(text, sizeof text, "venue %s %s fill '%s' of order %llu: not applied (%s)", vc->name,
+             correct ? "corrected" : "busted", r->exec_ref_id, (unsigned long long)s->o.order_id,
+             oms_strerror(rc));
+    return alarm_fact(e, si, correct ? OMS_ALARM_OVERFILL : OMS_ALARM_UNKNOWN_FILL, rc, text);
+  }
+  ev->order.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  ev->order.updated_ns = e->now;
+  st->bust = true;
+  ev->fill.old_qty = rec->qty;
+  ev->fill.old_price = rec->px;
+  ev->fill.old_fee = rec->fee;
+  oms_strlcpy(ev->fill.exec_id, r->exec_ref_id, sizeof ev->fill.exec_id);
+  const oms_instrument_t *ins = oms_engine_instrument(e, s->o.venue, s->o.symbol);
+  if (ins != NULL) ev->fill.multiplier = ins->multiplier;
+  if (correct) {
+    st->fill = true;
+    ev->fill.qty = r->last_qty;
+    ev->fill.price = r->last_px;
+    ev->fill.fee = r->fee;
+    ev->fill.liquidity = r->liquidity;
+  }
+  copy_text(ev->text, sizeof ev->text, r->text);
+  fill_rec_t old = *rec;
+  rc = commit_fact(e);
+  if (rc == 0) {
+    rec->qty = correct ? r->last_qty : OMS_DEC_ZERO;
+    rec->px = correct ? r->last_px : old.px;
+    rec->fee = correct ? r->fee : OMS_DEC_ZERO;
+  }
+  return rc;
+}
+
+/* The venue changed the order on its own (ExecType D): its new quantity and
+ * price, as a replace would. A quantity below what is filled is an alarm. */
+static int restate(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_report_t *r) {
+  slot_t *s = &e->slots[si];
+  if (oms_dec_is_pos(r->new_qty) && oms_dec_lt(r->new_qty, s->o.filled_qty)) {
+    char text[512];
+    snprintf(text, sizeof text, "venue %s restated order %llu below its filled quantity", vc->name,
+             (unsigned long long)s->o.order_id);
+    return alarm_fact(e, si, OMS_ALARM_OVERFILL, OMS_EOVERFILL, text);
+  }
+  oms_event_t *ev = stage(e, si, &s->o, OMS_EVT_ORDER_RESTATED);
+  oms_order_t *o = &ev->order;
+  if (oms_dec_is_pos(r->new_qty)) o->qty = r->new_qty;
+  if (oms_dec_is_pos(r->new_price)) o->price = r->new_price;
+  if (oms_dec_is_pos(r->new_stop_price)) o->stop_price = r->new_stop_price;
+  if (!oms_ord_state_is_terminal(o->state)) {
+    oms_dec_sub(o->qty, o->filled_qty, &o->leaves_qty);
+    /* Restated down to what is filled: nothing is left to work. */
+    if (o->leaves_qty.raw == 0) o->state = OMS_STATE_FILLED;
+  }
+  o->flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  o->updated_ns = e->now;
+  ev->reason = r->reason;
+  copy_text(ev->text, sizeof ev->text, r->text);
+  return commit_fact(e);
+}
+
+/* A snapshot whose CumQty is ahead of the order: fills were missed (the
+ * venue's resend will not bring them). The difference is booked once as a
+ * fill: qty = venue cum - our cum, and its price the one that makes our
+ * average the venue's: (venue avg * venue cum - our cum notional) / qty,
+ * rounded half-even to the decimal scale. Its exec id names the order and the
+ * cum it brings us to, so the same snapshot again derives nothing. Fills the
+ * venue reports later with a CumQty already reached are not booked again.
+ * Returns 1 with the fill in *out, 0 when the snapshot is not ahead, 2 when
+ * it is but has no usable average (an alarm was committed), or OMS_EFULL. */
+static int derive_fill(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_report_t *r,
+                       oms_exec_report_t *out) {
+  slot_t *s = &e->slots[si];
+  oms_dec_t dq;
+  if (oms_dec_sub(r->cum_qty, s->o.filled_qty, &dq) != 0 || !oms_dec_is_pos(dq)) return 0;
+  __int128 venue = (__int128)r->avg_px.raw * r->cum_qty.raw;
+  __int128 px = oms__dec_round_div(venue - s->o.cum_notional, dq.raw, OMS_ROUND_HALF_EVEN);
+  if (!oms_dec_is_pos(r->avg_px) || px <= 0 || px > INT64_MAX) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "venue %s reports more filled on order %llu than the OMS has booked, at no usable "
+             "average price",
+             vc->name, (unsigned long long)s->o.order_id);
+    int rc = alarm_fact(e, si, OMS_ALARM_OTHER, 0, text);
+    return rc != 0 ? rc : 2;
+  }
+  memset(out, 0, sizeof *out);
+  out->type = OMS_EXEC_FILL;
+  out->order_id = s->o.order_id;
+  out->last_qty = dq;
+  out->last_px = oms_dec_from_raw((int64_t)px);
+  out->cum_qty = r->cum_qty;
+  char cum[OMS_DEC_STRLEN];
+  oms_dec_format(r->cum_qty, cum, sizeof cum);
+  snprintf(out->exec_id, sizeof out->exec_id, "recon-%llu-%s", (unsigned long long)s->o.order_id,
+           cum);
+  snprintf(out->text, sizeof out->text, "derived from the venue's status snapshot");
+  return 1;
+}
+
+static int apply_report(oms_engine_t *e, vctx_t *vc, const oms_exec_report_t *r);
+
+/* A STATUS report: a snapshot, never a new fill by itself. */
+static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_report_t *r,
+                        oms_ord_change_t *ch) {
+  slot_t *s = &e->slots[si];
+  s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  bool live = s->o.state == OMS_STATE_SUBMITTED || oms_ord_state_is_working(s->o.state);
+  /* Any answer is the venue's word for reconciliation: an order it does not
+   * know (yet) keeps its risk reservation and its STATUS_UNKNOWN flag while
+   * the retries run, so new orders need not wait for them. */
+  recon_answered(e, vc, s);
+  if (r->last_of_batch) recon_batch_done(e, vc);
+  if (r->status == OMS_VSTATUS_UNKNOWN && live) {
+    /* Not known (yet): asked again after the acknowledgement timeout, and
+     * resolved only after the configured retries (never resent). */
+    if (++s->unknown_answers <= vc->unknown_retries) {
+      s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
+      oms_router_track_unknown_later(e->router, &s->o, e->now);
+      return 1;
+    }
+  }
+  oms_router_acknowledged(e->router, r->order_id);
+  /* Kept past the last retry, so that a resolution held back by a full
+   * store resolves again when it is applied, and not asked anew. */
+  if (r->status != OMS_VSTATUS_UNKNOWN) s->unknown_answers = 0;
+  if (r->status == OMS_VSTATUS_UNKNOWN && s->o.state == OMS_STATE_SUBMITTED) {
+    /* The venue never got it: safe to call it rejected, never to resend. */
+    ch->event = OMS_EV_REJECT;
+    ch->reason = OMS_R_VENUE_UNKNOWN_ORDER;
+    ch->reason_text = "venue has no record of the order";
+    return 0;
+  }
+  if (r->status == OMS_VSTATUS_UNKNOWN && oms_ord_state_is_working(s->o.state)) {
+    /* The venue acknowledged it once and has forgotten it since (its state
+     * was lost in a restart): nothing can fill it any more, so it is done,
+     * cancelled by the venue, and its reservation goes back. */
+    ch->event = OMS_EV_CANCEL_CONFIRM;
+    ch->reason = OMS_R_VENUE_UNKNOWN_ORDER;
+    ch->reason_text = "venue does not know the order after restart";
+    return 0;
+  }
+  /* Fills missed while apart come first, then the state. */
+  oms_exec_report_t d;
+  int k = derive_fill(e, vc, si, r, &d);
+  if (k < 0) return k;
+  if (k == 2) return 1; /* alarmed, nothing booked */
+  if (k == 1) {
+    int rc = apply_report(e, vc, &d);
+    if (rc != 0) return rc;
+    s->derived = true;
+    begin(e);
+  }
+  if (r->status == OMS_VSTATUS_WORKING && s->o.state == OMS_STATE_SUBMITTED) {
+    ch->event = OMS_EV_ACCEPT;
+    ch->venue_order_id = r->venue_order_id[0] ? r->venue_order_id : NULL;
+    return 0;
+  }
+  if (event_of_status(r->status) != OMS_EV_COUNT) {
+    ch->event = event_of_status(r->status);
+    return 0;
+  }
+  return 1;
+}
+
 /* Applies one report as one command. Returns 0, or OMS_EFULL when the store
  * or the outbox could not take it (the caller holds the report). */
-static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report_t *r) {
+static int apply_report(oms_engine_t *e, vctx_t *vc, const oms_exec_report_t *r) {
   begin(e);
-  slot_t *s = slot_of_id(e, r->order_id);
-  if (s == NULL) {
-    e->st.unknown_reports++;
-    char text[512];
-    snprintf(text, sizeof text, "venue %s reported on unknown order %llu (exec type %d)", vc->name,
-             (unsigned long long)r->order_id, (int)r->type);
-    stage_alarm(e, NIL, OMS_ALARM_UNKNOWN_ORDER_REPORT, r->type, text);
-    return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
-  }
+  slot_t *s = r->order_id != 0 ? slot_of_id(e, r->order_id) : NULL;
+  if (s == NULL) return report_unknown(e, vc, r);
   uint32_t si = slot_index(e, s);
-  if (r->type == OMS_EXEC_FILL && r->exec_id[0] != '\0' && exec_seen(e, vc->name, r->exec_id)) {
+  fill_rec_t *rec = NULL;
+  bool has_id = r->exec_id[0] != '\0' && r->type != OMS_EXEC_STATUS;
+  if (has_id && exec_seen(e, vc->name, r->exec_id, &rec)) {
     e->st.duplicate_reports++;
     return 0;
   }
-  oms_router_acknowledged(e->router, r->order_id);
+  if (r->type == OMS_EXEC_FILL && s->derived && oms_dec_is_pos(r->cum_qty) &&
+      !oms_dec_gt(r->cum_qty, s->o.filled_qty)) {
+    /* Already booked by a fill derived from a snapshot that raced it. */
+    e->st.duplicate_reports++;
+    return 0;
+  }
   e->st.reports++;
+  if (r->type == OMS_EXEC_BUST || r->type == OMS_EXEC_CORRECT) {
+    oms_router_acknowledged(e->router, r->order_id);
+    return amend_fill(e, vc, si, r, r->type == OMS_EXEC_CORRECT);
+  }
+  if (r->type == OMS_EXEC_RESTATED) {
+    oms_router_acknowledged(e->router, r->order_id);
+    return restate(e, vc, si, r);
+  }
 
   oms_ord_change_t ch = {
       .ts_ns = e->now, .reason = r->reason, .reason_text = r->text[0] ? r->text : NULL};
+  if (r->type == OMS_EXEC_STATUS) {
+    int rc = apply_status(e, vc, si, r, &ch);
+    if (rc != 0) return rc == 1 ? 0 : rc;
+  } else {
+    oms_router_acknowledged(e->router, r->order_id);
+  }
   switch (r->type) {
     case OMS_EXEC_ACCEPTED:
       ch.event = OMS_EV_ACCEPT;
@@ -1119,38 +1557,13 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
     case OMS_EXEC_REPLACE_REJECTED: ch.event = OMS_EV_REPLACE_REJECT; break;
     case OMS_EXEC_EXPIRED: ch.event = OMS_EV_EXPIRE; break;
     case OMS_EXEC_TRIGGERED: ch.event = OMS_EV_TRIGGER; break;
-    case OMS_EXEC_STATUS:
-      s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
-      if (r->status == OMS_VSTATUS_UNKNOWN && s->o.state == OMS_STATE_SUBMITTED) {
-        /* The venue never got it: safe to call it rejected, never to resend. */
-        ch.event = OMS_EV_REJECT;
-        ch.reason = OMS_R_VENUE_UNKNOWN_ORDER;
-        ch.reason_text = "venue has no record of the order";
-      } else if (r->status == OMS_VSTATUS_UNKNOWN && oms_ord_state_is_working(s->o.state)) {
-        /* The venue acknowledged it once and has forgotten it since (its state
-         * was lost in a restart): nothing can fill it any more, so it is done,
-         * cancelled by the venue, and its reservation goes back. */
-        ch.event = OMS_EV_CANCEL_CONFIRM;
-        ch.reason = OMS_R_VENUE_UNKNOWN_ORDER;
-        ch.reason_text = "venue does not know the order after restart";
-      } else if (r->status == OMS_VSTATUS_WORKING && s->o.state == OMS_STATE_SUBMITTED) {
-        ch.event = OMS_EV_ACCEPT;
-        ch.venue_order_id = r->venue_order_id[0] ? r->venue_order_id : NULL;
-      } else if (event_of_status(r->status) != OMS_EV_COUNT) {
-        ch.event = event_of_status(r->status);
-      } else {
-        if (oms_dec_gt(r->cum_qty, s->o.filled_qty)) {
-          char text[512];
-          snprintf(text, sizeof text,
-                   "venue %s reports more filled on order %llu than the OMS has booked", vc->name,
-                   (unsigned long long)r->order_id);
-          stage_alarm(e, si, OMS_ALARM_OTHER, 0, text);
-          return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
-        }
-        return 0;
-      }
-      break;
-    default: return 0;
+    case OMS_EXEC_STATUS: break;
+    default: {
+      char text[512];
+      snprintf(text, sizeof text, "venue %s sent exec type %d on order %llu: not understood",
+               vc->name, (int)r->type, (unsigned long long)r->order_id);
+      return alarm_fact(e, si, OMS_ALARM_OTHER, r->type, text);
+    }
   }
   oms_event_t *ev = NULL;
   int rc = stage_change(e, si, &ch, &ev);
@@ -1165,6 +1578,7 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
       /* The store books its positions from the fill alone. */
       const oms_instrument_t *ins = oms_engine_instrument(e, s->o.venue, s->o.symbol);
       if (ins != NULL) ev->fill.multiplier = ins->multiplier;
+      if (rec != NULL) *rec = (fill_rec_t){s->o.order_id, r->last_qty, r->last_px, r->fee};
     }
   } else if (ch.event == OMS_EV_FILL) {
     /* Never applied silently: an overfill, or a fill on an order that can not
@@ -1198,6 +1612,7 @@ static int apply_report(oms_engine_t *e, const vctx_t *vc, const oms_exec_report
     return 0; /* a stale or repeated report: the order already moved past it */
   }
   rc = commit(e, OMS_STORE_APPEND_MUST);
+  if (rc == OMS_EFULL && has_id) exec_forget_last(e); /* held: seen again at the retry */
   return rc == OMS_EFULL ? OMS_EFULL : 0;
 }
 
@@ -1231,6 +1646,13 @@ static void on_market_data(void *ctx, const oms_market_data_t *md) {
 
 static void on_connection(void *ctx, bool connected) {
   vctx_t *vc = ctx;
+  /* Whatever happened while apart is found out before anything new goes:
+   * the orders to ask about are marked first, and the router, told next that
+   * the venue is up, asks about each once. */
+  if (connected)
+    recon_start(vc->e, vc);
+  else
+    vc->reconciled = false;
   oms_router_venue_state(vc->e->router, vc->name, connected, now_ns(vc->e));
 }
 
@@ -1364,10 +1786,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   none.state = OMS_STATE_PENDING;
   oms__risk_order_changed(e->cfg.risk, &none, &s->o, e->now);
   /* Whatever happened at the venue while we were down, we do not know it. */
-  if (oms_ord_state_is_working(o->state)) {
-    s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
-    oms_router_track_unknown(e->router, &s->o, e->now);
-  }
+  if (oms_ord_state_is_working(o->state)) s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
   return 0;
 }
 
@@ -1384,13 +1803,29 @@ static int remember_id(void *ctx, const oms_order_t *o) {
   return 0;
 }
 
-/* Books one stored fill into the portfolio again. */
+/* Books one stored fill into the portfolio again, and takes back a busted
+ * or corrected one. */
 static int replay_fill(void *ctx, const oms_event_t *ev) {
   oms_engine_t *e = ctx;
-  if ((ev->type != OMS_EVT_ORDER_PARTIALLY_FILLED && ev->type != OMS_EVT_ORDER_FILLED) ||
+  const oms_order_t *o = &ev->order;
+  bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
+  bool fill = ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED;
+  /* The recent execution ids come back too: a fill the venue sends again
+   * after the restart is a duplicate, and a bust finds what to take back. */
+  if ((fill || amend) && ev->fill.exec_id[0] != '\0') {
+    fill_rec_t *rec = NULL;
+    if (!exec_seen(e, o->venue, ev->fill.exec_id, &rec) || amend)
+      rec = exec_fill(e, o->venue, ev->fill.exec_id);
+    if (rec != NULL) *rec = (fill_rec_t){o->order_id, ev->fill.qty, ev->fill.price, ev->fill.fee};
+  }
+  if (e->cfg.portfolio == NULL) return 0;
+  if (amend && oms_dec_is_pos(ev->fill.old_qty))
+    oms_portfolio_bust_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.old_qty,
+                            ev->fill.old_price, ev->fill.old_fee, ev->event_ns);
+  if ((ev->type != OMS_EVT_ORDER_PARTIALLY_FILLED && ev->type != OMS_EVT_ORDER_FILLED &&
+       ev->type != OMS_EVT_ORDER_FILL_CORRECTED) ||
       !oms_dec_is_pos(ev->fill.qty))
     return 0;
-  const oms_order_t *o = &ev->order;
   oms_portfolio_apply_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.qty,
                            ev->fill.price, ev->fill.fee, ev->event_ns);
   return 0;
@@ -1414,7 +1849,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   /* Positions and PnL are a pure function of the fills: replaying them from
    * the log rebuilds the portfolio exactly (instruments and cash must be set
    * before, as at the first start). */
-  if (e->cfg.portfolio != NULL) {
+  if (e->cfg.portfolio != NULL || e->cfg.store->vt->events_from != NULL) {
     rc = oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e);
     if (rc != 0) return OMS_ESTORE;
   }
@@ -1423,6 +1858,9 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   if (rc != 0) return OMS_ESTORE;
   rc = oms_store_load_active(e->cfg.store, load_one, e);
   if (n_loaded != NULL) *n_loaded = e->st.orders_in_memory;
+  /* Nothing new goes to a venue before it and the store agree. */
+  if (rc == 0)
+    for (uint32_t i = 0; i < e->nvenues; i++) recon_start(e, &e->vctx[i]);
   if (rc == OMS_EFULL) return OMS_EFULL;
   return rc == 0 ? 0 : OMS_ESTORE;
 }

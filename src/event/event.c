@@ -46,8 +46,14 @@ int oms_event_type_parse(const char *s, oms_event_type_t *out) {
 }
 
 const char *oms_alarm_kind_name(oms_alarm_kind_t k) {
-  static const char *const names[] = {"NONE",          "OVERFILL",        "UNKNOWN_ORDER_REPORT",
-                                      "STORE_FAILURE", "STORE_RECOVERED", "OTHER"};
+  static const char *const names[] = {"NONE",
+                                      "OVERFILL",
+                                      "UNKNOWN_ORDER_REPORT",
+                                      "STORE_FAILURE",
+                                      "STORE_RECOVERED",
+                                      "OTHER",
+                                      "UNKNOWN_VENUE_ORDER",
+                                      "UNKNOWN_FILL"};
   if ((unsigned)k < COUNT(names)) return names[k];
   return "UNKNOWN";
 }
@@ -129,30 +135,33 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
   XX(STR, cur_client_order_id, 2) \
   XX(STR, pending_client_order_id, 2)
 
-#define EVENT_FIELDS(XX)    \
-  XX(TYPE, type, 1)         \
-  XX(U64, seq, 1)           \
-  XX(I64, event_ns, 1)      \
-  XX(I64, request_ns, 1)    \
-  XX(ORDER, order, 1)       \
-  XX(DEC, fill.qty, 1)      \
-  XX(DEC, fill.price, 1)    \
-  XX(DEC, fill.fee, 1)      \
-  XX(U8, fill.liquidity, 1) \
-  XX(STR, fill.exec_id, 1)  \
-  XX(STR, check, 1)         \
-  XX(U32, reason, 1)        \
-  XX(STR, text, 1)          \
-  XX(U8, scope_kind, 1)     \
-  XX(U8, old_state, 1)      \
-  XX(U8, new_state, 1)      \
-  XX(STR, scope_id, 1)      \
-  XX(U8, alarm, 1)          \
-  XX(U32, alarm_code, 1)    \
-  XX(DEC, fill.multiplier, 3)
+#define EVENT_FIELDS(XX)      \
+  XX(TYPE, type, 1)           \
+  XX(U64, seq, 1)             \
+  XX(I64, event_ns, 1)        \
+  XX(I64, request_ns, 1)      \
+  XX(ORDER, order, 1)         \
+  XX(DEC, fill.qty, 1)        \
+  XX(DEC, fill.price, 1)      \
+  XX(DEC, fill.fee, 1)        \
+  XX(U8, fill.liquidity, 1)   \
+  XX(STR, fill.exec_id, 1)    \
+  XX(STR, check, 1)           \
+  XX(U32, reason, 1)          \
+  XX(STR, text, 1)            \
+  XX(U8, scope_kind, 1)       \
+  XX(U8, old_state, 1)        \
+  XX(U8, new_state, 1)        \
+  XX(STR, scope_id, 1)        \
+  XX(U8, alarm, 1)            \
+  XX(U32, alarm_code, 1)      \
+  XX(DEC, fill.multiplier, 3) \
+  XX(DEC, fill.old_qty, 4)    \
+  XX(DEC, fill.old_price, 4)  \
+  XX(DEC, fill.old_fee, 4)
 
 /* The format this build writes; it reads 1..FORMAT_LATEST. */
-#define FORMAT_LATEST 3
+#define FORMAT_LATEST 4
 
 /* ---- Binary writer and reader ------------------------------------------- */
 
@@ -492,7 +501,8 @@ int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap) {
     js_key(&j, "order", &f);
     js_order(&j, &ev->order);
   }
-  if (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) {
+  bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
+  if (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED || amend) {
     int g = 1;
     char liq[2] = {ev->fill.liquidity, '\0'};
     js_key(&j, "fill", &f);
@@ -503,6 +513,11 @@ int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap) {
     js_kstr(&j, "liquidity", liq, &g);
     js_kstr(&j, "exec_id", ev->fill.exec_id, &g);
     if (ev->fill.multiplier.raw != 0) js_kdec(&j, "multiplier", ev->fill.multiplier, &g);
+    if (amend) {
+      js_kdec(&j, "old_qty", ev->fill.old_qty, &g);
+      js_kdec(&j, "old_price", ev->fill.old_price, &g);
+      js_kdec(&j, "old_fee", ev->fill.old_fee, &g);
+    }
     js_raw(&j, "}", 1);
   }
   if (ev->check[0]) js_kstr(&j, "check", ev->check, &f);

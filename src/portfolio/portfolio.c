@@ -344,9 +344,77 @@ int oms_pf_book_fill(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty, o
   return 0;
 }
 
-int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char *symbol,
-                             oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
-                             int64_t now_ns) {
+/* The position before a fill, from the position after it: the inverse of
+ * fill_math, exact when the fill opened or added to the position (the mean
+ * is unwound, rounded half-even) or reduced it without flattening or
+ * flipping it (the average is unchanged and the realized part is taken
+ * back). A fill that flattened or flipped the position lost the average it
+ * closed against; it is taken back as an opposite fill at its own price,
+ * which restores the quantity and fees but not that realized PnL
+ * (docs/reconciliation.md). */
+static int bust_math(const oms_pf_book_t *cur, oms_dec_t mult, oms_side_t side, oms_dec_t qty,
+                     oms_dec_t px, oms_dec_t fee, oms_pf_book_t *prev, oms_dec_t *realized) {
+  const oms_pf_book_t book = *cur, *ps = &book; /* prev may be cur */
+  int64_t q = ps->qty.raw, s = side == OMS_SIDE_BUY ? qty.raw : -qty.raw;
+  i128 qp = (i128)q - s;
+  if (!fits(qp)) return OMS_EOVERFLOW;
+  int rc = oms_dec_sub(ps->fees, fee, &prev->fees);
+  if (rc != 0) return rc;
+  prev->qty.raw = (int64_t)qp;
+  *realized = OMS_DEC_ZERO;
+  if (q != 0 && (q > 0) == (s > 0) && (qp == 0 || (qp > 0) == (s > 0))) {
+    /* It opened or added: unwind the weighted mean. */
+    i128 aq = q < 0 ? -(i128)q : q, as = s < 0 ? -(i128)s : s, ap = aq - as;
+    i128 cost = aq * (i128)ps->avg_px.raw - as * (i128)px.raw;
+    if (ap == 0) {
+      prev->avg_px = OMS_DEC_ZERO;
+    } else {
+      i128 a = cost / ap, r = cost % ap;
+      if (2 * r > ap || (2 * r == ap && (a & 1))) a++;
+      if (!fits(a) || a <= 0) return OMS_EOVERFLOW;
+      prev->avg_px.raw = (int64_t)a;
+    }
+    prev->realized_pnl = ps->realized_pnl;
+    return 0;
+  }
+  if (q != 0 && qp != 0 && (qp > 0) == (q > 0)) {
+    /* It reduced: the average stood; take its realized part back. */
+    oms_dec_t diff, r;
+    rc = q > 0 ? oms_dec_sub(px, ps->avg_px, &diff) : oms_dec_sub(ps->avg_px, px, &diff);
+    if (rc == 0) rc = oms_notional(qty, diff, mult, &r);
+    if (rc == 0) rc = oms_dec_sub(ps->realized_pnl, r, &prev->realized_pnl);
+    if (rc != 0) return rc;
+    prev->avg_px = ps->avg_px;
+    *realized = oms_dec_neg(r);
+    return 0;
+  }
+  /* Flattened or flipped: an opposite fill at its own price. */
+  oms_pf_book_t n;
+  rc = fill_math(ps, mult, side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY, qty, px, &n.qty,
+                 &n.avg_px, realized);
+  if (rc == 0) rc = oms_dec_add(ps->realized_pnl, *realized, &prev->realized_pnl);
+  if (rc != 0) return rc;
+  prev->avg_px = n.avg_px;
+  return 0;
+}
+
+int oms_pf_book_bust(const oms_pf_book_t *cur, oms_side_t side, oms_dec_t qty, oms_dec_t px,
+                     oms_dec_t fee, oms_dec_t multiplier, oms_pf_book_t *prev,
+                     oms_dec_t *realized) {
+  if (cur == NULL || prev == NULL || (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL) ||
+      !oms_dec_is_pos(qty) || !oms_dec_is_pos(px))
+    return OMS_EINVAL;
+  oms_pf_book_t n;
+  oms_dec_t r;
+  int rc = bust_math(cur, multiplier, side, qty, px, fee, &n, &r);
+  if (rc != 0) return rc;
+  *prev = n;
+  if (realized != NULL) *realized = r;
+  return 0;
+}
+
+static int post_fill(oms_portfolio_t *p, const char *account, const char *symbol, oms_side_t side,
+                     oms_dec_t qty, oms_dec_t px, oms_dec_t fee, int64_t now_ns, bool bust) {
   if (p == NULL || account == NULL || !oms_id_valid(account, OMS_ID_MAX) ||
       (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL) || !oms_dec_is_pos(qty) ||
       !oms_dec_is_pos(px))
@@ -361,7 +429,7 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
 
   sym_t *s = &p->syms[sk];
   int rc;
-  if (!s->explicit_mark) {
+  if (!s->explicit_mark && !bust) {
     /* Marked at the last fill: move the mark first, for every holder. */
     oms_pf_instrument_t ins = s->ins;
     ins.mark_px = px;
@@ -381,7 +449,10 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
   pos_t n = cur;
   oms_dec_t realized;
   oms_pf_book_t book = {cur.qty, cur.avg, cur.realized, cur.fees};
-  rc = oms_pf_book_fill(&book, side, qty, px, fee, s->ins.multiplier, &book, &realized);
+  if (bust)
+    rc = bust_math(&book, s->ins.multiplier, side, qty, px, fee, &book, &realized);
+  else
+    rc = oms_pf_book_fill(&book, side, qty, px, fee, s->ins.multiplier, &book, &realized);
   n.qty = book.qty;
   n.avg = book.avg_px;
   n.realized = book.realized_pnl;
@@ -390,7 +461,8 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
   if (rc == 0) rc = value_of(n.qty, n.avg, &s->ins, &nv);
   vals_t old = {cur.upnl, cur.expo, cur.margin};
   acct_t na;
-  if (rc == 0) rc = acct_move(&p->accts[ak], &old, &nv, realized, fee, &na);
+  if (rc == 0)
+    rc = acct_move(&p->accts[ak], &old, &nv, realized, bust ? oms_dec_neg(fee) : fee, &na);
   if (rc != 0) return rc;
   n.upnl = nv.upnl;
   n.expo = nv.expo;
@@ -403,6 +475,18 @@ int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char
   p->pos[pk] = n;
   p->accts[ak] = na;
   return 0;
+}
+
+int oms_portfolio_apply_fill(oms_portfolio_t *p, const char *account, const char *symbol,
+                             oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
+                             int64_t now_ns) {
+  return post_fill(p, account, symbol, side, qty, px, fee, now_ns, false);
+}
+
+int oms_portfolio_bust_fill(oms_portfolio_t *p, const char *account, const char *symbol,
+                            oms_side_t side, oms_dec_t qty, oms_dec_t px, oms_dec_t fee,
+                            int64_t now_ns) {
+  return post_fill(p, account, symbol, side, qty, px, fee, now_ns, true);
 }
 
 /* ---- reads --------------------------------------------------------------- */

@@ -59,6 +59,7 @@ typedef struct rvenue_s {
   uint32_t nsyms, cap_syms;
   uint32_t head, tail; /* in-flight list in deadline order */
   bool connected;
+  bool ready; /* reconciled: new orders may go */
   oms_route_stats_t st;
 } rvenue_t;
 
@@ -172,6 +173,7 @@ int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_
   rv->v = v;
   rv->tokens = (int64_t)rv->cfg.burst * NANOTOKEN;
   rv->connected = oms_venue_is_connected(v);
+  rv->ready = true;
   rv->head = rv->tail = NIL;
   r->nvenues++;
   return 0;
@@ -317,6 +319,18 @@ int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_
   return 0;
 }
 
+int oms_router_track_unknown_later(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL) return OMS_ENOTFOUND;
+  uint64_t idx;
+  if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) {
+    track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+    if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) return OMS_EFULL;
+  }
+  r->inf[idx].unknown = true;
+  return 0;
+}
+
 void oms_router_acknowledged(oms_router_t *r, uint64_t order_id) {
   uint64_t idx;
   if (!oms__u64map_get(&r->inf_map, order_id, &idx)) return;
@@ -397,6 +411,13 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
     if (!is_cancel && m->kind != OMS_ROUTE_NEW) {
       rv->st.refused_down++;
       return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
+    }
+  } else if (!rv->ready && !is_cancel) {
+    /* Reconciling: nothing new goes before the OMS and the venue agree. */
+    if (m->kind == OMS_ROUTE_NEW &&
+        (rv->cfg.refuse_until_reconciled || rv->others.count == rv->others.cap)) {
+      rv->st.refused_down++;
+      return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is reconciling", rv->v->name);
     }
   } else {
     bool waiting = rv->cancels.count > 0 || (!is_cancel && rv->others.count > 0);
@@ -480,11 +501,16 @@ void oms_router_venue_state(oms_router_t *r, const char *venue, bool connected, 
   }
 }
 
+void oms_router_venue_ready(oms_router_t *r, const char *venue, bool ready) {
+  rvenue_t *rv = find_venue(r, venue);
+  if (rv != NULL) rv->ready = ready;
+}
+
 static void drain(oms_router_t *r, uint32_t vi, int64_t now_ns) {
   rvenue_t *rv = &r->venues[vi];
   if (!rv->connected) return;
   ring_t *qs[2] = {&rv->cancels, &rv->others};
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < (rv->ready ? 2 : 1); k++) {
     ring_t *q = qs[k];
     msg_t *m;
     while ((m = ring_front(q)) != NULL) {

@@ -89,10 +89,21 @@ bool oms__event_is_fill(const oms_event_t *ev) {
          ev->order.order_id != 0 && ev->fill.qty.raw != 0;
 }
 
+static bool is_amend(const oms_event_t *ev) {
+  return (ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED) &&
+         ev->order.order_id != 0 && ev->fill.old_qty.raw != 0;
+}
+
+bool oms__event_books(const oms_event_t *ev) { return oms__event_is_fill(ev) || is_amend(ev); }
+
 bool oms__position_book(oms_position_t *p, const oms_event_t *ev) {
   const oms_order_t *o = &ev->order;
   oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
-  if (oms_pf_book_fill(&book, o->side, ev->fill.qty, ev->fill.price, ev->fill.fee,
+  if (is_amend(ev) && oms_pf_book_bust(&book, o->side, ev->fill.old_qty, ev->fill.old_price,
+                                       ev->fill.old_fee, ev->fill.multiplier, &book, NULL) != 0)
+    return false;
+  if ((!is_amend(ev) || ev->type == OMS_EVT_ORDER_FILL_CORRECTED) &&
+      oms_pf_book_fill(&book, o->side, ev->fill.qty, ev->fill.price, ev->fill.fee,
                        ev->fill.multiplier, &book, NULL) != 0)
     return false;
   oms_strlcpy(p->account_id, o->account_id, sizeof p->account_id);

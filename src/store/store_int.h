@@ -72,6 +72,11 @@ void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
  * a fill quantity. */
 bool oms__event_is_fill(const oms_event_t *ev);
 
+/* Whether ev moves its position: a fill, or a bust or correction of one
+ * (the old fill taken back with oms_pf_book_bust, a correction's new values
+ * booked). */
+bool oms__event_books(const oms_event_t *ev);
+
 /* Books fill event ev into *p, the position of ev's account and symbol
  * (zeroed before its first fill), with the portfolio's arithmetic
  * (oms_pf_book_fill) and ev's multiplier (0 = 1): sets the account, symbol,

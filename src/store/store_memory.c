@@ -190,8 +190,8 @@ static void apply_event(mem_t *m, const oms_event_t *ev) {
       f->fill.liquidity = ev->fill.liquidity;
       snprintf(f->fill.exec_id, sizeof f->fill.exec_id, "%s", ev->fill.exec_id);
       f->ts_ns = ev->event_ns;
-      book_fill(m, ev);
     }
+    if (oms__event_books(ev)) book_fill(m, ev);
   }
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     oms_trading_state_row_t key;

@@ -164,10 +164,11 @@ static int plain_step(void *ctx, sqlite3_stmt *st, const char *label) {
 /* Migration 4: books every stored fill, in seq order, as the writer does. */
 static int rebuild_positions(sqlite3 *db) {
   sqlite3_stmt *fills = NULL, *get_st = NULL, *put_st = NULL;
-  int rc = sqlite3_prepare_v2(db,
-                              "SELECT body FROM events WHERE type IN ('OrderPartiallyFilled', "
-                              "'OrderFilled') ORDER BY seq",
-                              -1, &fills, NULL);
+  int rc =
+      sqlite3_prepare_v2(db,
+                         "SELECT body FROM events WHERE type IN ('OrderPartiallyFilled', "
+                         "'OrderFilled', 'OrderFillBusted', 'OrderFillCorrected') ORDER BY seq",
+                         -1, &fills, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, OMS__SQL_POSITION_GET, -1, &get_st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, OMS__SQL_POSITION_PUT, -1, &put_st, NULL);
   while (rc == SQLITE_OK) {
@@ -178,7 +179,7 @@ static int rebuild_positions(sqlite3 *db) {
     if (oms_event_decode(sqlite3_column_blob(fills, 0), (size_t)sqlite3_column_bytes(fills, 0),
                          &ev) != 0)
       rc = SQLITE_CORRUPT;
-    else if (oms__event_is_fill(&ev))
+    else if (oms__event_books(&ev))
       rc = oms__position_write(get_st, put_st, &ev, plain_step, NULL);
   }
   sqlite3_finalize(fills);

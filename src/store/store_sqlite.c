@@ -349,7 +349,7 @@ static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   int rc = run(s, W_EVENT, e);
   if (rc == SQLITE_OK && is_order) rc = write_order(s, ev, e);
   if (rc == SQLITE_OK && oms__event_is_fill(ev)) rc = write_fill(s, ev, e);
-  if (rc == SQLITE_OK && oms__event_is_fill(ev)) {
+  if (rc == SQLITE_OK && oms__event_books(ev)) {
     wctx_t c = {s, e};
     rc = oms__position_write(s->w[W_POSITION_GET], s->w[W_POSITION], ev, wstep, &c);
   }

@@ -48,7 +48,9 @@ typedef struct world_s {
   struct {
     char clid[OMS_ID_MAX + 1];
     uint64_t id;
+    char last_exec[OMS_ID_MAX + 1]; /* the exec id of its last fill */
   } names[MAX_NAMES];
+  int nvenue; /* reports scripted with `venue` */
 } world_t;
 
 /* ---- rendering ------------------------------------------------------------- */
@@ -82,13 +84,28 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   char line[LINE_MAX_LEN];
   if (!oms_event_is_order(ev->type)) {
     snprintf(line, sizeof line, "> %s", oms_event_type_name(ev->type));
+    if (ev->type == OMS_EVT_ALARM) add_str(line, "alarm", oms_alarm_kind_name(ev->alarm));
+    if (ev->type == OMS_EVT_ALARM && ev->order.client_order_id[0])
+      add_str(line, "clordid", ev->order.client_order_id);
     if (ev->reason != OMS_R_NONE) add_str(line, "reason", oms_reason_name(ev->reason));
     emit(w, "%s", line);
     return;
   }
   snprintf(line, sizeof line, "> %s %s state=%s", oms_event_type_name(ev->type), o->client_order_id,
            oms_ord_state_str(o->state));
-  bool fill = ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED;
+  bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
+  bool fill = ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED ||
+              ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
+  for (int i = 0; i < w->nnames; i++)
+    if (w->names[i].id == o->order_id && fill && !amend)
+      oms_strlcpy(w->names[i].last_exec, ev->fill.exec_id, sizeof w->names[i].last_exec);
+  if (amend) {
+    char was[2 * OMS_DEC_STRLEN + 1], q[OMS_DEC_STRLEN], p[OMS_DEC_STRLEN];
+    oms_dec_format(ev->fill.old_qty, q, sizeof q);
+    oms_dec_format(ev->fill.old_price, p, sizeof p);
+    snprintf(was, sizeof was, "%s@%s", q, p);
+    add_str(line, "was", was);
+  }
   if (ev->type == OMS_EVT_ORDER_SUBMITTED || ev->type == OMS_EVT_ORDER_REPLACED ||
       ev->type == OMS_EVT_ORDER_DENIED) {
     add_str(line, "side", oms_side_str(o->side));
@@ -105,11 +122,12 @@ static void on_event(void *ctx, const oms_event_t *ev) {
     snprintf(last, sizeof last, "%s@%s", q, p);
     add_str(line, "last", last);
   }
-  if (fill || oms_ord_state_is_terminal(o->state) || ev->type == OMS_EVT_ORDER_REPLACED) {
+  if (fill || amend || oms_ord_state_is_terminal(o->state) || ev->type == OMS_EVT_ORDER_REPLACED ||
+      ev->type == OMS_EVT_ORDER_RESTATED) {
     add_dec(line, "filled", o->filled_qty);
     add_dec(line, "leaves", o->leaves_qty);
   }
-  if (fill) add_dec(line, "avg", o->avg_px);
+  if (fill || amend) add_dec(line, "avg", o->avg_px);
   if (strcmp(o->cur_client_order_id, o->client_order_id) != 0 && o->cur_client_order_id[0])
     add_str(line, "name", o->cur_client_order_id);
   if (ev->reason != OMS_R_NONE) add_str(line, "reason", oms_reason_name(ev->reason));
@@ -277,6 +295,60 @@ static void cmd_advance(world_t *w, const where_t *at, char **arg, int n) {
   }
 }
 
+/* venue <BUST|CORRECT|STATUS|UNKNOWN_FILL> <clid> [qty=] [px=] [status=] [cum=] [avg=]
+ * [last]: a report from the venue, delivered to the engine as the venue's
+ * connector would (a real venue's busts, corrections and status answers,
+ * which the simulated one does not make up). BUST and CORRECT name the
+ * order's last fill; UNKNOWN_FILL is a fill for a ClOrdID the OMS never
+ * gave out. */
+static void cmd_venue(world_t *w, const where_t *at, char **arg, int n) {
+  if (n < 3) FAIL_AT(at, "venue <BUST|CORRECT|STATUS|UNKNOWN_FILL> <clid> [key=value...]");
+  oms_exec_report_t r;
+  memset(&r, 0, sizeof r);
+  snprintf(r.exec_id, sizeof r.exec_id, "G%d", ++w->nvenue);
+  if (strcmp(arg[1], "UNKNOWN_FILL") == 0) {
+    r.type = OMS_EXEC_FILL;
+    oms_strlcpy(r.cl_ord_id, arg[2], sizeof r.cl_ord_id);
+  } else {
+    r.order_id = order_of(w, at, arg[2]);
+    if (strcmp(arg[1], "BUST") == 0 || strcmp(arg[1], "CORRECT") == 0) {
+      r.type = arg[1][0] == 'B' ? OMS_EXEC_BUST : OMS_EXEC_CORRECT;
+      for (int i = 0; i < w->nnames; i++)
+        if (w->names[i].id == r.order_id)
+          oms_strlcpy(r.exec_ref_id, w->names[i].last_exec, sizeof r.exec_ref_id);
+    } else if (strcmp(arg[1], "STATUS") == 0) {
+      r.type = OMS_EXEC_STATUS;
+      r.exec_id[0] = '\0';
+    } else {
+      FAIL_AT(at, "no such venue report: %s", arg[1]);
+    }
+  }
+  for (int i = 3; i < n; i++) {
+    const char *v;
+    if ((v = val(arg[i], "qty")) != NULL)
+      r.last_qty = dec_at(at, v);
+    else if ((v = val(arg[i], "px")) != NULL)
+      r.last_px = dec_at(at, v);
+    else if ((v = val(arg[i], "cum")) != NULL)
+      r.cum_qty = dec_at(at, v);
+    else if ((v = val(arg[i], "avg")) != NULL)
+      r.avg_px = dec_at(at, v);
+    else if ((v = val(arg[i], "status")) != NULL) {
+      static const char *const st[] = {"UNKNOWN",   "WORKING",  "FILLED",
+                                       "CANCELLED", "REJECTED", "EXPIRED"};
+      int k = 0;
+      while (k < 6 && strcmp(st[k], v) != 0) k++;
+      if (k == 6) FAIL_AT(at, "no such venue status: %s", v);
+      r.status = (oms_venue_status_t)k;
+    } else if (strcmp(arg[i], "last") == 0)
+      r.last_of_batch = true;
+    else
+      FAIL_AT(at, "unknown argument %s", arg[i]);
+  }
+  r.ts_ns = w->now;
+  w->sim->handler.on_report(w->sim->handler.ctx, &r);
+}
+
 typedef struct pos_ctx_s {
   world_t *w;
   const where_t *at;
@@ -312,7 +384,7 @@ static const struct {
   void (*run)(world_t *w, const where_t *at, char **arg, int n);
 } commands[] = {
     {"submit", cmd_submit},   {"cancel", cmd_cancel},       {"modify", cmd_modify},
-    {"advance", cmd_advance}, {"positions", cmd_positions},
+    {"advance", cmd_advance}, {"positions", cmd_positions}, {"venue", cmd_venue},
 };
 
 /* ---- the script ------------------------------------------------------------ */

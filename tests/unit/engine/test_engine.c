@@ -100,6 +100,33 @@ static oms_engine_t *restart_engine(world_t *w, fake_venue_t *v2, int64_t *now) 
   return e2;
 }
 
+/* Answers UNKNOWN to every status query about ids[0..n) until the engine
+ * resolves them: the first answer and the 3 retries the default allows, each
+ * asked again by the engine after the acknowledgement timeout (1 s), never
+ * resent. */
+static void answer_unknown(fake_venue_t *v, oms_engine_t *e, int64_t *now, const uint64_t *ids,
+                           int n) {
+  for (int k = 0; k <= 3; k++) {
+    for (int i = 0; i < n; i++)
+      fake_report(v, OMS_EXEC_STATUS, ids[i])->status = OMS_VSTATUS_UNKNOWN;
+    oms_engine_poll(e);
+    if (k == 3) break;
+    for (int i = 0; i < n; i++) {
+      oms_order_t o;
+      assert_int_equal(oms_engine_get(e, ids[i], &o), 0);
+      assert_false(oms_ord_state_is_terminal(o.state)); /* not yet: retries left */
+      assert_true(o.flags & OMS_ORDF_STATUS_UNKNOWN);
+    }
+    int before = v->nsent;
+    oms_engine_poll(e);
+    assert_int_equal(v->nsent, before); /* spaced on the clock */
+    *now += INT64_C(1000000001);
+    oms_engine_poll(e);
+    assert_int_equal(v->nsent, before + n);
+    for (int i = 0; i < n; i++) assert_int_equal(v->kinds[before + i], 4);
+  }
+}
+
 static void test_happy_path_submitted_accepted_filled(void **state) {
   world_t *w = *state;
   uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
@@ -381,9 +408,7 @@ static void test_venue_down_refuses_and_marks_in_flight_unknown(void **state) {
   oms_engine_poll(w->e);
   assert_int_equal(w->venue.nsent, before + 1);
   assert_int_equal(w->venue.kinds[before], 4);
-  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
-  r->status = OMS_VSTATUS_UNKNOWN;
-  oms_engine_poll(w->e);
+  answer_unknown(&w->venue, w->e, &w->now, &id, 1);
   oms_engine_get(w->e, id, &o);
   assert_int_equal(o.state, OMS_STATE_REJECTED);
   assert_int_equal(o.reject_code, OMS_R_VENUE_UNKNOWN_ORDER);
@@ -515,6 +540,44 @@ static void test_full_store_queue_holds_reports_in_order(void **state) {
   assert_int_equal(state_of(w, id), OMS_STATE_FILLED);
   oms_engine_stats(w->e, &st);
   assert_int_equal(st.held_reports, 0);
+}
+
+static void test_a_fill_held_by_a_full_store_is_applied_later_not_dropped(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  oms_engine_poll(w->e);
+  w->store.append_rc = OMS_EFULL;
+  w->store.refuse_must = 1;
+  fake_fill(&w->venue, id, "0.5", "65000", "f1");
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_WORKING;
+  r->cum_qty = T_D("1");
+  r->avg_px = T_D("65000");
+  oms_engine_poll(w->e);
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.held_reports, 2);
+  w->store.append_rc = 0;
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("1"))); /* the fill, then the derived half */
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.held_reports, 0);
+  assert_int_equal(st.duplicate_reports, 0);
+  /* A snapshot's derived fill held the same way is booked once too. */
+  w->store.append_rc = OMS_EFULL;
+  r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_FILLED;
+  r->cum_qty = T_D("2");
+  r->avg_px = T_D("65000");
+  oms_engine_poll(w->e);
+  w->store.append_rc = 0;
+  oms_engine_poll(w->e);
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("2")));
 }
 
 static void test_mass_cancel_by_account(void **state) {
@@ -808,8 +871,19 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_DUPLICATE_CLORDID);
   t_request(&req, "c9", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  /* nothing new goes to the venue before it has answered about b */
+  assert_false(oms_engine_venue_reconciled(e2, "SIM"));
+  assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_VENUE_DOWN);
+  assert_string_equal(res.reject.text, "venue SIM is reconciling");
+  oms_exec_report_t *sr = fake_report(&v2, OMS_EXEC_STATUS, b);
+  sr->status = OMS_VSTATUS_WORKING;
+  sr->cum_qty = T_D("0.5");
+  oms_engine_poll(e2);
+  assert_true(oms_engine_venue_reconciled(e2, "SIM"));
+  t_request(&req, "c10", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
   assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
-  assert_int_equal(res.order.order_id, 3);
+  assert_int_equal(res.order.order_id, 4);
   assert_int_equal(oms_engine_recover(e2, NULL), OMS_EINVAL); /* not on a used engine */
   oms_engine_destroy(e2);
 }
@@ -830,12 +904,11 @@ static void test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue(v
   assert_int_equal(oms_engine_recover(e2, NULL), 0);
   assert_int_equal(v2.nsent, 2); /* one status query each */
   /* The venue lost its state: it knows neither. */
-  oms_exec_report_t *r = fake_report(&v2, OMS_EXEC_STATUS, a);
-  r->status = OMS_VSTATUS_UNKNOWN;
-  r = fake_report(&v2, OMS_EXEC_STATUS, b);
-  r->status = OMS_VSTATUS_UNKNOWN;
-  oms_engine_poll(e2);
   uint64_t ids[2] = {a, b};
+  assert_false(oms_engine_venue_reconciled(e2, "SIM"));
+  answer_unknown(&v2, e2, &now, ids, 2);
+  /* the first answers finished the reconciliation; the retries ran after */
+  assert_true(oms_engine_venue_reconciled(e2, "SIM"));
   for (int i = 0; i < 2; i++) {
     oms_order_t o;
     assert_int_equal(oms_engine_get(e2, ids[i], &o), 0);
@@ -850,9 +923,12 @@ static void test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue(v
   oms_engine_get(e2, b, &ob);
   assert_true(oms_dec_eq(ob.filled_qty, T_D("0.5"))); /* what it did fill stays */
   /* Settled: no more queries, nothing resent. */
+  int sent = v2.nsent;
+  assert_int_equal(sent, 2 + 3 * 2);
+  for (int i = 0; i < sent; i++) assert_int_equal(v2.kinds[i], 4);
   now += 5000000000;
   oms_engine_poll(e2);
-  assert_int_equal(v2.nsent, 2);
+  assert_int_equal(v2.nsent, sent);
   oms_engine_destroy(e2);
 }
 
@@ -979,6 +1055,110 @@ static void test_trading_state_needs_a_risk_engine(void **state) {
   assert_int_equal(oms_engine_set_trading_state(w->e, 0, NULL, 2, "halt"), OMS_EINVAL);
 }
 
+static oms_exec_report_t *bust_of(fake_venue_t *v, uint64_t id, const char *exec_id,
+                                  const char *ref) {
+  oms_exec_report_t *r = fake_report(v, OMS_EXEC_BUST, id);
+  strcpy(r->exec_id, exec_id);
+  strcpy(r->exec_ref_id, ref);
+  return r;
+}
+
+static void test_a_busted_order_working_again_keeps_its_slot(void **state) {
+  (void)state;
+  world_t *w = make_world(false, 2, NULL);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, a);
+  fake_fill(&w->venue, a, "1", "65000", "f1");
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, a), OMS_STATE_FILLED); /* finished: its slot may be reused */
+  bust_of(&w->venue, a, "b1", "f1");
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, a), OMS_STATE_ACCEPTED);
+  submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  oms_order_request_t req;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_CAPACITY); /* a is live again, not reused */
+  assert_int_equal(state_of(w, a), OMS_STATE_ACCEPTED);
+  teardown((void **)&w);
+}
+
+static void test_a_bust_while_a_cancel_is_pending_keeps_it_pending(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "1", "65000", "f1");
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, id, &rej), 0);
+  bust_of(&w->venue, id, "b1", "f1");
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_PENDING_CANCEL);
+  assert_int_equal(o.restore_state, OMS_STATE_ACCEPTED);
+  assert_int_equal(o.filled_qty.raw, 0);
+  assert_true(oms_dec_eq(o.leaves_qty, T_D("2")));
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_FILL_BUSTED);
+  fake_report(&w->venue, OMS_EXEC_CANCEL_REJECTED, id);
+  oms_engine_poll(w->e);
+  assert_int_equal(state_of(w, id), OMS_STATE_ACCEPTED);
+}
+
+static void test_a_restatement_down_to_the_filled_quantity_fills_the_order(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_fill(&w->venue, id, "1", "65000", "f1");
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_RESTATED, id);
+  strcpy(r->exec_id, "r1");
+  r->new_qty = T_D("1");
+  oms_engine_poll(w->e);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
+  assert_int_equal(o.leaves_qty.raw, 0);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ORDER_RESTATED);
+}
+
+static void test_reports_the_engine_cannot_read_are_alarms(void **state) {
+  world_t *w = *state;
+  uint64_t id = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id);
+  fake_report(&w->venue, (oms_exec_type_t)99, id);
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ALARM);
+  assert_int_equal(w->ev[w->nev - 1].alarm, OMS_ALARM_OTHER);
+  assert_int_equal(w->ev[w->nev - 1].alarm_code, 99);
+  /* A snapshot ahead of the order without an average price books nothing. */
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_STATUS, id);
+  r->status = OMS_VSTATUS_WORKING;
+  r->cum_qty = T_D("1");
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].type, OMS_EVT_ALARM);
+  oms_order_t o;
+  oms_engine_get(w->e, id, &o);
+  assert_int_equal(o.filled_qty.raw, 0);
+  /* A correction naming no fill, and a bust of another order's fill. */
+  uint64_t id2 = submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  fake_fill(&w->venue, id2, "1", "65000", "f2");
+  r = fake_report(&w->venue, OMS_EXEC_CORRECT, id);
+  strcpy(r->exec_id, "k1");
+  strcpy(r->exec_ref_id, "nope");
+  bust_of(&w->venue, id, "b1", "f2");
+  oms_engine_poll(w->e);
+  assert_int_equal(w->ev[w->nev - 1].alarm, OMS_ALARM_UNKNOWN_FILL);
+  assert_int_equal(w->ev[w->nev - 2].alarm, OMS_ALARM_UNKNOWN_FILL);
+  assert_int_equal(state_of(w, id2), OMS_STATE_FILLED);
+  /* A mass status answer holding nothing is not an alarm. */
+  int nev = w->nev;
+  r = fake_report(&w->venue, OMS_EXEC_STATUS, 0);
+  r->last_of_batch = true;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->nev, nev);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_happy_path_submitted_accepted_filled, setup, teardown),
@@ -1025,6 +1205,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_status_reports_settle_orders, setup, teardown),
       cmocka_unit_test_setup_teardown(test_trading_state_needs_a_risk_engine, setup, teardown),
       cmocka_unit_test(test_client_order_ids_left_in_the_store_are_still_known),
+      cmocka_unit_test(test_a_busted_order_working_again_keeps_its_slot),
+      cmocka_unit_test_setup_teardown(test_a_fill_held_by_a_full_store_is_applied_later_not_dropped,
+                                      setup_store, teardown),
+      cmocka_unit_test_setup_teardown(test_a_bust_while_a_cancel_is_pending_keeps_it_pending, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_restatement_down_to_the_filled_quantity_fills_the_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reports_the_engine_cannot_read_are_alarms, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

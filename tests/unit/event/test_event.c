@@ -19,7 +19,7 @@ static void test_type_names_round_trip(void **state) {
   }
   assert_string_equal(oms_event_type_name(OMS_EVT_ORDER_FILLED), "OrderFilled");
   assert_string_equal(oms_event_type_name((oms_event_type_t)0), "Unknown");
-  assert_string_equal(oms_event_type_name((oms_event_type_t)17), "Unknown");
+  assert_string_equal(oms_event_type_name((oms_event_type_t)20), "Unknown");
   oms_event_type_t t;
   assert_int_equal(oms_event_type_parse("orderfilled", &t), OMS_ENOTFOUND);
   assert_int_equal(oms_event_type_parse(NULL, &t), OMS_ENOTFOUND);
@@ -252,10 +252,10 @@ static void test_format_1_event_decodes_with_its_first_name_as_current(void **st
   assert_true(oms_dec_eq(ev.order.price, T_D("65000")));
   assert_true(oms_dec_eq(ev.order.qty, T_D("1.5")));
   assert_int_equal(ev.fill.multiplier.raw, 0); /* not recorded before format 3 */
-  /* Written again it is format 3 and reads back the same. */
+  /* Written again it is format 4 and reads back the same. */
   uint8_t buf[OMS_EVENT_BIN_MAX];
   int n = oms_event_encode(&ev, buf, sizeof buf);
-  assert_int_equal(buf[0], 3);
+  assert_int_equal(buf[0], 4);
   oms_event_t back;
   assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
   assert_true(fx_same_order(&back.order, &ev.order));
@@ -291,17 +291,20 @@ static void test_format_2_event_decodes_every_field(void **state) {
   assert_int_equal(ev.fill.liquidity, 'M');
   assert_string_equal(ev.fill.exec_id, "E1");
   assert_int_equal(ev.fill.multiplier.raw, 0);
-  /* Format 3 is format 2 with the multiplier appended: the same bytes in
-   * front, so no field moved. */
+  /* Format 3 is format 2 with the multiplier appended, format 4 adds the
+   * busted or corrected fill's old quantity, price and fee: the same bytes
+   * in front, so no field moved. */
   ev.fill.multiplier = T_D("10");
+  ev.fill.old_price = T_D("99");
   uint8_t buf[OMS_EVENT_BIN_MAX];
   int n = oms_event_encode(&ev, buf, sizeof buf);
-  assert_int_equal(n, (int)sizeof format_2_fill + 8);
-  assert_int_equal(buf[0], 3);
+  assert_int_equal(n, (int)sizeof format_2_fill + 8 + 3 * 8);
+  assert_int_equal(buf[0], 4);
   assert_memory_equal(buf + 1, format_2_fill + 1, sizeof format_2_fill - 1);
   oms_event_t back;
   assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
   assert_true(oms_dec_eq(back.fill.multiplier, T_D("10")));
+  assert_true(oms_dec_eq(back.fill.old_price, T_D("99")));
   /* Format 2 bytes that claim format 3 are one field short. */
   memcpy(buf, format_2_fill, sizeof format_2_fill);
   buf[0] = 3;

@@ -292,6 +292,72 @@ static void test_interface_table_reads_the_portfolio(void **state) {
   DEC_EQ(ins.mark_px, "100");
 }
 
+static void bust(const char *sym, oms_side_t side, const char *qty, const char *px,
+                 const char *fee) {
+  assert_int_equal(oms_portfolio_bust_fill(p, "A", sym, side, T_D(qty), T_D(px), T_D(fee), NOW), 0);
+}
+
+static void test_a_bust_of_the_last_fill_restores_the_position_exactly(void **state) {
+  (void)state;
+  /* An adding fill unwound: the average back to the first fill's. */
+  fill("BTC-USD", OMS_SIDE_BUY, "2", "100", "1");
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "103", "0.5");
+  bust("BTC-USD", OMS_SIDE_BUY, "1", "103", "0.5");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "2");
+  DEC_EQ(pos.avg_px, "100");
+  DEC_EQ(pos.fees, "1");
+  DEC_EQ(acct.fees, "1");
+  DEC_EQ(acct.cash, "9999");
+  /* A reducing fill taken back: the realized PnL and the cash go back. */
+  fill("BTC-USD", OMS_SIDE_SELL, "1", "110", "0.2");
+  get("BTC-USD");
+  DEC_EQ(pos.realized_pnl, "10");
+  bust("BTC-USD", OMS_SIDE_SELL, "1", "110", "0.2");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "2");
+  DEC_EQ(pos.avg_px, "100");
+  DEC_EQ(pos.realized_pnl, "0");
+  DEC_EQ(pos.fees, "1");
+  DEC_EQ(acct.realized_pnl, "0");
+  DEC_EQ(acct.cash, "9999");
+  /* The opening fill busted: flat, no average. */
+  bust("BTC-USD", OMS_SIDE_BUY, "2", "100", "1");
+  get("BTC-USD");
+  DEC_EQ(pos.qty, "0");
+  DEC_EQ(pos.avg_px, "0");
+  DEC_EQ(pos.fees, "0");
+  DEC_EQ(acct.cash, "10000");
+}
+
+static void test_a_bust_of_a_flattening_fill_restores_quantity_and_fees(void **state) {
+  (void)state;
+  fill("ES", OMS_SIDE_SELL, "2", "4000", "0");
+  fill("ES", OMS_SIDE_BUY, "2", "3990", "1");
+  get("ES");
+  DEC_EQ(pos.qty, "0");
+  DEC_EQ(pos.realized_pnl, "1000"); /* 2 x 10 x 50 */
+  bust("ES", OMS_SIDE_BUY, "2", "3990", "1");
+  get("ES");
+  DEC_EQ(pos.qty, "-2");
+  DEC_EQ(pos.avg_px, "3990"); /* the average closed against is gone: the fill's own price */
+  DEC_EQ(pos.fees, "0");
+  /* The pure function agrees and refuses what apply_fill refuses. */
+  oms_pf_book_t b = {T_D("3"), T_D("100"), T_D("0"), T_D("0")}, prev;
+  oms_dec_t r;
+  assert_int_equal(
+      oms_pf_book_bust(&b, OMS_SIDE_BUY, T_D("1"), T_D("97"), T_D("0"), T_D("1"), &prev, &r), 0);
+  DEC_EQ(prev.qty, "2");
+  DEC_EQ(prev.avg_px, "101.5");
+  DEC_EQ(r, "0");
+  assert_int_equal(
+      oms_pf_book_bust(&b, OMS_SIDE_BUY, T_D("0"), T_D("97"), T_D("0"), T_D("1"), &prev, NULL),
+      OMS_EINVAL);
+  assert_int_equal(
+      oms_pf_book_bust(NULL, OMS_SIDE_BUY, T_D("1"), T_D("97"), T_D("0"), T_D("1"), &prev, NULL),
+      OMS_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -304,6 +370,8 @@ int main(void) {
       T(test_refusals_change_nothing),
       T(test_capacity_is_fixed_at_create),
       T(test_interface_table_reads_the_portfolio),
+      T(test_a_bust_of_the_last_fill_restores_the_position_exactly),
+      T(test_a_bust_of_a_flattening_fill_restores_quantity_and_fees),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
