@@ -36,10 +36,12 @@ OMS_BEGIN_DECLS
   XX(BodyLength, 9, LENGTH)                  \
   XX(CheckSum, 10, STRING)                   \
   XX(ClOrdID, 11, STRING)                    \
+  XX(Commission, 12, AMT)                    \
   XX(CumQty, 14, QTY)                        \
   XX(EndSeqNo, 16, SEQNUM)                   \
   XX(ExecID, 17, STRING)                     \
   XX(ExecInst, 18, MULTIPLEVALUESTRING)      \
+  XX(ExecRefID, 19, STRING)                  \
   XX(LastPx, 31, PRICE)                      \
   XX(LastQty, 32, QTY)                       \
   XX(MsgSeqNum, 34, SEQNUM)                  \
@@ -119,6 +121,7 @@ OMS_BEGIN_DECLS
   XX(RefMsgType, 372, STRING)                \
   XX(SessionRejectReason, 373, INT)          \
   XX(ContraBroker, 375, STRING)              \
+  XX(ExecRestatementReason, 378, INT)        \
   XX(BusinessRejectRefID, 379, STRING)       \
   XX(BusinessRejectReason, 380, INT)         \
   XX(NoContraBrokers, 382, NUMINGROUP)       \
@@ -153,6 +156,8 @@ OMS_BEGIN_DECLS
   XX(NestedPartySubID, 545, STRING)          \
   XX(Username, 553, STRING)                  \
   XX(Password, 554, STRING)                  \
+  XX(MassStatusReqID, 584, STRING)           \
+  XX(MassStatusReqType, 585, INT)            \
   XX(EncodedLegIssuerLen, 618, LENGTH)       \
   XX(EncodedLegIssuer, 619, DATA)            \
   XX(EncodedLegSecurityDescLen, 621, LENGTH) \
@@ -170,7 +175,10 @@ OMS_BEGIN_DECLS
   XX(PartySubIDType, 803, INT)               \
   XX(NoNestedPartySubIDs, 804, NUMINGROUP)   \
   XX(NestedPartySubIDType, 805, INT)         \
-  XX(MiscFeeBasis, 891, INT)
+  XX(LastLiquidityInd, 851, INT)             \
+  XX(MiscFeeBasis, 891, INT)                 \
+  XX(TotNumReports, 911, INT)                \
+  XX(LastRptRequested, 912, BOOLEAN)
 
 typedef enum oms_fix_tag_e {
 #define OMS_FIX_TAG_ENUM(name, num, type) OMS_FIX_TAG_##name = (num),
@@ -197,6 +205,7 @@ OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
   XX(ExecutionReport, "8", APP)           \
   XX(OrderCancelReject, "9", APP)         \
   XX(Logon, "A", ADMIN)                   \
+  XX(OrderMassStatusRequest, "AF", APP)   \
   XX(NewOrderSingle, "D", APP)            \
   XX(OrderCancelRequest, "F", APP)        \
   XX(OrderCancelReplaceRequest, "G", APP) \
