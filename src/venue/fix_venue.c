@@ -20,6 +20,12 @@
  * fills up means a venue that does not read: the connection is dropped (the
  * session's resend repairs the rest after reconnect).
  *
+ * Validation. Inbound messages are checked against FIX 4.4 as the gateway
+ * checks its clients', except enumerations and user tags 5000-9999: a
+ * venue's dialect (a FIX 4.2 ExecType 1 or 2, its own tags) is not ours to
+ * refuse. The mapping takes what it understands; an ExecType it does not is
+ * logged and counted and changes nothing.
+ *
  * The session's store. Sequence numbers and the messages we sent come from
  * the store given in the configuration (omsd gives a durable one); without
  * one, a ring of the last resend_window messages in memory serves
@@ -52,6 +58,7 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/fix.h"
+#include "oms/fix_dict.h"
 #include "oms/fix_tags.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -1028,6 +1035,7 @@ int oms_fix_venue_create(const oms_fix_venue_config_t *cfg, oms_venue_t **out) {
   oms_fix_session_config_t sc = {.sender_comp_id = v->sender,
                                  .target_comp_id = v->target,
                                  .max_msg_len = v->cfg.max_msg_len,
+                                 .dict_flags = OMS_FIX_DICT_NO_ENUMS | OMS_FIX_DICT_ALLOW_USER_TAGS,
                                  .initiator = true,
                                  .heartbeat_s = v->cfg.heartbeat_s,
                                  .reset_on_logon = v->cfg.reset_on_logon,
