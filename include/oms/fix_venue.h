@@ -116,7 +116,14 @@ typedef struct oms_fix_venue_config_s {
   uint32_t resend_window; /* sent messages kept for ResendRequest when store is NULL; 0: 1024 */
   size_t max_msg_len;     /* 0: 4096 */
   const oms_fix_session_store_t *store; /* NULL: kept in memory (numbers restart at 1) */
-  oms_clock_t clock;                    /* now_ns NULL: the real-time clock */
+  /* Write-ahead with a store whose writes are asynchronous: the ticket of
+   * the last save the store callbacks made, and the highest ticket durable.
+   * Bytes wait in the connector until their ticket is durable. NULL: a save
+   * is durable when its callback returns. */
+  uint64_t (*last_ticket)(void *ctx);
+  uint64_t (*durable_ticket)(void *ctx);
+  void *ticket_ctx;
+  oms_clock_t clock; /* now_ns NULL: the real-time clock */
   void (*log)(void *ctx, oms_fix_log_level_t level, const char *text); /* may be NULL */
   void *log_ctx;
 } oms_fix_venue_config_t;

@@ -20,6 +20,13 @@
  * fills up means a venue that does not read: the connection is dropped (the
  * session's resend repairs the rest after reconnect).
  *
+ * Write-ahead. With an asynchronous store (omsd's), a message whose number
+ * or content is not yet durable waits in the FIX outbox the gateway uses
+ * too (fix/outbox.h), tagged with the store's last ticket, and poll()
+ * releases it once the store reports that ticket durable; after a crash no
+ * number the venue saw is used again for other content. Everything behind a
+ * waiting message waits too, so the order on the wire is the session's.
+ *
  * Validation. Inbound messages are checked against FIX 4.4 as the gateway
  * checks its clients', except enumerations and user tags 5000-9999: a
  * venue's dialect (a FIX 4.2 ExecType 1 or 2, its own tags) is not ours to
@@ -56,6 +63,7 @@
 
 #include "core/alloc.h"
 #include "core/u64map.h"
+#include "fix/outbox.h"
 #include "oms/error.h"
 #include "oms/fix.h"
 #include "oms/fix_dict.h"
@@ -121,6 +129,7 @@ typedef struct fix_venue_s {
   size_t in_len, in_cap;
   char *out;
   size_t out_len;
+  oms__fix_outbox_t ob; /* messages waiting for their store ticket */
 
   rec_t *recs;
   uint32_t nrecs, free_head;
@@ -293,6 +302,8 @@ static void close_socket(fix_venue_t *v) {
   v->fd = -1;
   v->in_len = 0;
   v->out_len = 0;
+  /* What still waits is stored: the venue asks for it after the Logon. */
+  oms__fix_outbox_clear(&v->ob);
 }
 
 static void notify(fix_venue_t *v, bool up) {
@@ -336,13 +347,33 @@ static int flush_out(fix_venue_t *v) {
   return 0;
 }
 
-static int io_send(void *ctx, const char *data, size_t len) {
+static int write_now(void *ctx, const char *data, size_t len) {
   fix_venue_t *v = ctx;
   if (v->fd < 0) return OMS_EDOWN;
   if (v->out_len + len > OUT_CAP) return OMS_EFULL;
   memcpy(v->out + v->out_len, data, len);
   v->out_len += len;
   return flush_out(v);
+}
+
+static uint64_t durable_upto(const fix_venue_t *v) {
+  return v->cfg.durable_ticket ? v->cfg.durable_ticket(v->cfg.ticket_ctx) : UINT64_MAX;
+}
+
+static int io_send(void *ctx, const char *data, size_t len) {
+  fix_venue_t *v = ctx;
+  if (v->fd < 0) return OMS_EDOWN;
+  uint64_t t = v->cfg.last_ticket ? v->cfg.last_ticket(v->cfg.ticket_ctx) : 0;
+  if (oms__fix_outbox_empty(&v->ob) && t <= durable_upto(v)) return write_now(v, data, len);
+  return oms__fix_outbox_push(&v->ob, t, data, len);
+}
+
+/* Writes what became durable; a write failure ends the connection. */
+static int pump_outbox(fix_venue_t *v) {
+  if (oms__fix_outbox_empty(&v->ob)) return 0;
+  int err = 0;
+  (void)oms__fix_outbox_pump(&v->ob, durable_upto(v), write_now, v, &err);
+  return err;
 }
 
 /* From inside the session: only close here; lost() runs from poll(). */
@@ -880,6 +911,9 @@ static int fv_poll(oms_venue_t *vv, int64_t now_ns) {
     case C_OPEN: break;
   }
   if (v->cstate == C_OPEN) {
+    if (pump_outbox(v) != 0) lost(v, "write error");
+  }
+  if (v->cstate == C_OPEN) {
     read_socket(v);
     if (v->cstate == C_OPEN && v->out_len && flush_out(v) != 0) lost(v, "write error");
   }
@@ -912,6 +946,7 @@ static void fv_destroy(oms_venue_t *vv) {
   if (!v) return;
   if (v->s && active(v)) {
     (void)oms_fix_session_logout(v->s, "shutting down");
+    (void)pump_outbox(v);
     if (v->fd >= 0) (void)flush_out(v);
   }
   close_socket(v);
@@ -923,6 +958,7 @@ static void fv_destroy(oms_venue_t *vv) {
   oms__free(v->mem_data);
   oms__free(v->in);
   oms__free(v->out);
+  oms__fix_outbox_free(&v->ob);
   oms__free(v);
 }
 
@@ -934,6 +970,16 @@ static const oms_venue_vtbl_t fix_vtbl = {.send_new = fv_send_new,
                                           .is_connected = fv_is_connected,
                                           .poll = fv_poll,
                                           .destroy = fv_destroy};
+
+/* A venue that does not answer OrderMassStatusRequest: the core asks per
+ * order. */
+static const oms_venue_vtbl_t fix_vtbl_no_mass = {.send_new = fv_send_new,
+                                                  .send_cancel = fv_send_cancel,
+                                                  .send_replace = fv_send_replace,
+                                                  .query_status = fv_query_status,
+                                                  .is_connected = fv_is_connected,
+                                                  .poll = fv_poll,
+                                                  .destroy = fv_destroy};
 
 /* ------------------------------------------------------------------------ */
 /* Lifetime                                                                   */
@@ -1017,6 +1063,7 @@ int oms_fix_venue_create(const oms_fix_venue_config_t *cfg, oms_venue_t **out) {
   v->in = oms__malloc(v->in_cap);
   v->out = oms__malloc(OUT_CAP);
   if (!v->recs || !v->queue || !v->in || !v->out) goto fail;
+  if (oms__fix_outbox_init(&v->ob, 16 * 1024, OUT_CAP) != 0) goto fail;
   if (oms__u64map_init(&v->by_id, n) != 0) goto fail;
   for (uint32_t i = 0; i < n; i++) v->recs[i].next_free = i + 1 < n ? i + 1 : UINT32_MAX;
   v->free_head = 0;
@@ -1050,6 +1097,7 @@ int oms_fix_venue_create(const oms_fix_venue_config_t *cfg, oms_venue_t **out) {
   if (rc) goto fail;
   v->cstate = C_IDLE;
   v->backoff_ns = v->cfg.reconnect_min_ns;
+  if (!v->cfg.mass_status) v->base.vt = &fix_vtbl_no_mass;
   *out = &v->base;
   return 0;
 
