@@ -646,6 +646,71 @@ static void test_outside_the_schedule_it_does_not_connect_and_logs_out_at_the_en
   free(g);
 }
 
+static uint64_t g_last_ticket, g_durable_ticket;
+static uint64_t last_ticket(void *ctx) {
+  (void)ctx;
+  return g_last_ticket;
+}
+static uint64_t durable_ticket(void *ctx) {
+  (void)ctx;
+  return g_durable_ticket;
+}
+
+/* A message whose number is not yet durable waits, and so does everything
+ * behind it; the store's durable ticket releases them in order. */
+static void test_nothing_leaves_before_its_store_ticket_is_durable(void **st) {
+  (void)st;
+  fx_t *f = calloc(1, sizeof *f);
+  fx_t *g = fx_new_with(0);
+  f->t = T0;
+  f->lfd = g->lfd;
+  f->port = g->port;
+  f->pfd = -1;
+  oms_fix_venue_config_t c = base_config(f);
+  c.last_ticket = last_ticket;
+  c.durable_ticket = durable_ticket;
+  g_last_ticket = 1;
+  g_durable_ticket = 1;
+  assert_int_equal(oms_fix_venue_create(&c, &f->v), 0);
+  oms_venue_handler_t h = {.on_report = on_report, .on_connection = on_conn, .ctx = f};
+  oms_venue_set_handler(f->v, &h);
+  logon(f, 1);
+  g_last_ticket = 5; /* the order's number and content: not durable yet */
+  oms_venue_order_t o = limit_order(7);
+  assert_int_equal(oms_venue_send_new(f->v, &o), 0);
+  g_last_ticket = 6;
+  assert_int_equal(oms_venue_send_cancel(f->v, 7), 0);
+  pump(f);
+  struct pollfd p = {.fd = f->pfd, .events = POLLIN};
+  assert_int_equal(poll(&p, 1, 20), 0);
+  g_durable_ticket = 5;
+  assert_true(peer_read(f));
+  assert_got(f, "35=D|");
+  pump(f);
+  assert_int_equal(poll(&p, 1, 20), 0);
+  g_durable_ticket = 6;
+  assert_true(peer_read(f));
+  assert_got(f, "35=F|");
+  fx_free(f);
+  oms_venue_destroy(g->v);
+  free(g);
+}
+
+static void test_a_venue_without_mass_status_has_no_query_all(void **st) {
+  (void)st;
+  fx_t f = {.port = 9879};
+  oms_fix_venue_config_t c = base_config(&f);
+  c.mass_status = false;
+  c.symbols = NULL;
+  c.nsymbols = 0;
+  oms_venue_t *v;
+  assert_int_equal(oms_fix_venue_create(&c, &v), 0);
+  assert_null(v->vt->query_all);
+  assert_non_null(v->vt->query_status);
+  assert_int_equal(oms_fix_venue_fd(v), -1);
+  oms_venue_destroy(v);
+}
+
 static void test_bad_configurations_are_refused(void **st) {
   (void)st;
   fx_t f = {.port = 9879};
@@ -688,6 +753,8 @@ int main(void) {
       cmocka_unit_test(test_destroy_logs_out_when_logged_on),
       cmocka_unit_test(test_schedule_opens_on_its_days_and_hours),
       cmocka_unit_test(test_outside_the_schedule_it_does_not_connect_and_logs_out_at_the_end),
+      cmocka_unit_test(test_nothing_leaves_before_its_store_ticket_is_durable),
+      cmocka_unit_test(test_a_venue_without_mass_status_has_no_query_all),
       cmocka_unit_test(test_bad_configurations_are_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
