@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -196,6 +197,8 @@ static int build_core(omsd_t *d) {
  * sent messages under the store's session name "venue:<name>", written
  * asynchronously (tickets); the connector holds bytes until durable. */
 typedef struct venue_store_s {
+  omsd_t *d;
+  omsd_watch_t w;  /* the connector's socket in the loop */
   oms_store_t *st; /* NULL under --check-config: nothing kept */
   char key[OMS_STORE_SESSION_MAX + 1];
   uint64_t last_ticket, sent_ticket;
@@ -267,6 +270,20 @@ static uint64_t vs_durable_ticket(void *ctx) {
   return s->st == NULL ? UINT64_MAX : oms_store_durable_ticket(s->st);
 }
 
+/* The loop wakes when the venue's socket is readable; the engine's poll,
+ * right after the watchers in every iteration, reads it. */
+static void venue_readable(omsd_t *d, void *ctx, uint32_t events) {
+  (void)d;
+  (void)ctx;
+  (void)events;
+}
+
+static void venue_socket(void *ctx, int old_fd, int new_fd) {
+  venue_store_t *s = ctx;
+  if (old_fd >= 0) omsd_watch_del(s->d, &s->w);
+  if (new_fd >= 0) (void)omsd_watch_add(s->d, &s->w, new_fd, EPOLLIN, venue_readable, s);
+}
+
 static void venue_log(void *ctx, oms_fix_log_level_t lvl, const char *text) {
   (void)ctx;
   omsd_log((oms_log_level_t)lvl, "%s", text);
@@ -291,6 +308,8 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
   venue_store_t *vs = calloc(1, sizeof *vs);
   if (vs == NULL) return -1;
   venue_stores[v] = vs;
+  vs->d = d;
+  vs->w.fd = -1;
   vs->st = check_only ? NULL : d->store;
   snprintf(vs->key, sizeof vs->key, "venue:%s", cv->name);
   oms_fix_session_store_t st = {vs_load_seqnums, vs_save_seqnums, vs_save_sent,
@@ -331,6 +350,8 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
       .durable_ticket = vs_durable_ticket,
       .ticket_ctx = vs,
       .clock = oms_clock_realtime(),
+      .on_socket = check_only ? NULL : venue_socket,
+      .socket_ctx = vs,
       .log = venue_log};
   oms_venue_t *ven;
   int rc = oms_fix_venue_create(&fc, &ven);

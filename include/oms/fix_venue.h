@@ -124,6 +124,11 @@ typedef struct oms_fix_venue_config_s {
   uint64_t (*durable_ticket)(void *ctx);
   void *ticket_ctx;
   oms_clock_t clock; /* now_ns NULL: the real-time clock */
+  /* Optional: told when the connector opens a socket (old_fd -1) and before
+   * it closes one (new_fd -1), so a loop can watch it and call poll() when
+   * it is readable. Not called from destroy. */
+  void (*on_socket)(void *ctx, int old_fd, int new_fd);
+  void *socket_ctx;
   void (*log)(void *ctx, oms_fix_log_level_t level, const char *text); /* may be NULL */
   void *log_ctx;
 } oms_fix_venue_config_t;

@@ -121,6 +121,7 @@ typedef struct fix_venue_s {
   int fd;
   int cstate;
   int stopping;
+  int destroying;
   int was_active;
   int64_t retry_ns, backoff_ns, last_timer_ns;
   uint64_t status_req, mass_req;
@@ -298,6 +299,8 @@ static const char *venue_symbol(const fix_venue_t *v, const char *sym) {
 /* Socket                                                                     */
 
 static void close_socket(fix_venue_t *v) {
+  if (v->fd >= 0 && v->cfg.on_socket && !v->destroying)
+    v->cfg.on_socket(v->cfg.socket_ctx, v->fd, -1);
   if (v->fd >= 0) close(v->fd);
   v->fd = -1;
   v->in_len = 0;
@@ -401,6 +404,7 @@ static void start_connect(fix_venue_t *v) {
   }
   int one = 1;
   (void)setsockopt(v->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (v->cfg.on_socket) v->cfg.on_socket(v->cfg.socket_ctx, -1, v->fd);
   if (connect(v->fd, (struct sockaddr *)&a, sizeof a) == 0 || errno == EINPROGRESS) {
     v->cstate = C_CONNECTING;
     return;
@@ -944,6 +948,7 @@ static int fv_poll(oms_venue_t *vv, int64_t now_ns) {
 static void fv_destroy(oms_venue_t *vv) {
   fix_venue_t *v = (fix_venue_t *)vv;
   if (!v) return;
+  v->destroying = 1;
   if (v->s && active(v)) {
     (void)oms_fix_session_logout(v->s, "shutting down");
     (void)pump_outbox(v);

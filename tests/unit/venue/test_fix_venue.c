@@ -696,6 +696,50 @@ static void test_nothing_leaves_before_its_store_ticket_is_durable(void **st) {
   free(g);
 }
 
+static int g_opened, g_closed, g_fd;
+static void on_socket(void *ctx, int old_fd, int new_fd) {
+  (void)ctx;
+  if (new_fd >= 0) {
+    g_opened++;
+    g_fd = new_fd;
+  }
+  if (old_fd >= 0) {
+    assert_int_equal(old_fd, g_fd);
+    g_closed++;
+  }
+}
+
+/* A loop watching the connector's socket is told of each one. */
+static void test_the_socket_is_announced_when_opened_and_before_it_closes(void **st) {
+  (void)st;
+  fx_t *f = calloc(1, sizeof *f);
+  fx_t *g = fx_new_with(0);
+  f->t = T0;
+  f->lfd = g->lfd;
+  f->port = g->port;
+  f->pfd = -1;
+  oms_fix_venue_config_t c = base_config(f);
+  c.on_socket = on_socket;
+  g_opened = g_closed = 0;
+  assert_int_equal(oms_fix_venue_create(&c, &f->v), 0);
+  oms_venue_handler_t h = {.on_report = on_report, .on_connection = on_conn, .ctx = f};
+  oms_venue_set_handler(f->v, &h);
+  logon(f, 1);
+  assert_int_equal(g_opened, 1);
+  assert_int_equal(oms_fix_venue_fd(f->v), g_fd);
+  close(f->pfd);
+  f->pfd = -1;
+  pump(f);
+  assert_int_equal(g_closed, 1);
+  f->t += SEC;
+  oms_venue_poll(f->v, f->t);
+  assert_int_equal(g_opened, 2);
+  fx_free(f); /* destroy does not announce */
+  assert_int_equal(g_closed, 1);
+  oms_venue_destroy(g->v);
+  free(g);
+}
+
 static void test_a_venue_without_mass_status_has_no_query_all(void **st) {
   (void)st;
   fx_t f = {.port = 9879};
@@ -755,6 +799,7 @@ int main(void) {
       cmocka_unit_test(test_outside_the_schedule_it_does_not_connect_and_logs_out_at_the_end),
       cmocka_unit_test(test_nothing_leaves_before_its_store_ticket_is_durable),
       cmocka_unit_test(test_a_venue_without_mass_status_has_no_query_all),
+      cmocka_unit_test(test_the_socket_is_announced_when_opened_and_before_it_closes),
       cmocka_unit_test(test_bad_configurations_are_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
