@@ -297,6 +297,8 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
   const oms_cfg_fix_venue_t *f = &cv->fix;
   oms_reject_t rej;
   memset(&rej, 0, sizeof rej);
+  const char *md_syms[OMS_CFG_MAX_INSTRUMENTS];
+  size_t n_md = 0;
   for (size_t i = 0; i < c->ninstruments; i++) {
     if (strcmp(c->instruments[i].ins.venue, cv->name) != 0) continue;
     if (oms_engine_add_instrument(d->engine, &c->instruments[i].ins, &rej) != 0) {
@@ -304,6 +306,7 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
                 c->instruments[i].ins.symbol, rej.text);
       return -1;
     }
+    md_syms[n_md++] = c->instruments[i].ins.symbol;
   }
   venue_store_t *vs = calloc(1, sizeof *vs);
   if (vs == NULL) return -1;
@@ -343,6 +346,9 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
       .tifs = f->tifs,
       .exec_insts = f->exec_insts,
       .mass_status = f->mass_status,
+      .market_data = f->market_data,
+      .md_symbols = md_syms,
+      .n_md_symbols = n_md,
       .max_orders = c->cap.venue_orders,
       .max_msg_len = c->cap.max_msg_bytes,
       .store = &st,

@@ -98,6 +98,7 @@ OMS_BEGIN_DECLS
   XX(TargetLocationID, 143, STRING)          \
   XX(OnBehalfOfLocationID, 144, STRING)      \
   XX(DeliverToLocationID, 145, STRING)       \
+  XX(NoRelatedSym, 146, NUMINGROUP)          \
   XX(ExecType, 150, CHAR)                    \
   XX(LeavesQty, 151, QTY)                    \
   XX(XmlDataLen, 212, LENGTH)                \
@@ -105,6 +106,15 @@ OMS_BEGIN_DECLS
   XX(NoStipulations, 232, NUMINGROUP)        \
   XX(StipulationType, 233, STRING)           \
   XX(StipulationValue, 234, STRING)          \
+  XX(MDReqID, 262, STRING)                   \
+  XX(SubscriptionRequestType, 263, CHAR)     \
+  XX(MarketDepth, 264, INT)                  \
+  XX(MDUpdateType, 265, INT)                 \
+  XX(NoMDEntryTypes, 267, NUMINGROUP)        \
+  XX(NoMDEntries, 268, NUMINGROUP)           \
+  XX(MDEntryType, 269, CHAR)                 \
+  XX(MDEntryPx, 270, PRICE)                  \
+  XX(MDEntrySize, 271, QTY)                  \
   XX(TradingSessionID, 336, STRING)          \
   XX(ContraTrader, 337, STRING)              \
   XX(MessageEncoding, 347, STRING)           \
@@ -195,23 +205,25 @@ OMS_EXTERN const char *oms_fix_tag_type(uint32_t tag);
 OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
 
 /* XX(Name, MsgType, category): ADMIN for the session layer, APP otherwise. */
-#define OMS_FIX_MSG_TYPE_MAP(XX)          \
-  XX(Heartbeat, "0", ADMIN)               \
-  XX(TestRequest, "1", ADMIN)             \
-  XX(ResendRequest, "2", ADMIN)           \
-  XX(Reject, "3", ADMIN)                  \
-  XX(SequenceReset, "4", ADMIN)           \
-  XX(Logout, "5", ADMIN)                  \
-  XX(ExecutionReport, "8", APP)           \
-  XX(OrderCancelReject, "9", APP)         \
-  XX(Logon, "A", ADMIN)                   \
-  XX(OrderMassStatusRequest, "AF", APP)   \
-  XX(NewOrderSingle, "D", APP)            \
-  XX(OrderCancelRequest, "F", APP)        \
-  XX(OrderCancelReplaceRequest, "G", APP) \
-  XX(OrderStatusRequest, "H", APP)        \
-  XX(BusinessMessageReject, "j", APP)     \
-  XX(OrderMassCancelRequest, "q", APP)    \
+#define OMS_FIX_MSG_TYPE_MAP(XX)              \
+  XX(Heartbeat, "0", ADMIN)                   \
+  XX(TestRequest, "1", ADMIN)                 \
+  XX(ResendRequest, "2", ADMIN)               \
+  XX(Reject, "3", ADMIN)                      \
+  XX(SequenceReset, "4", ADMIN)               \
+  XX(Logout, "5", ADMIN)                      \
+  XX(ExecutionReport, "8", APP)               \
+  XX(OrderCancelReject, "9", APP)             \
+  XX(Logon, "A", ADMIN)                       \
+  XX(OrderMassStatusRequest, "AF", APP)       \
+  XX(NewOrderSingle, "D", APP)                \
+  XX(OrderCancelRequest, "F", APP)            \
+  XX(OrderCancelReplaceRequest, "G", APP)     \
+  XX(OrderStatusRequest, "H", APP)            \
+  XX(MarketDataRequest, "V", APP)             \
+  XX(MarketDataSnapshotFullRefresh, "W", APP) \
+  XX(BusinessMessageReject, "j", APP)         \
+  XX(OrderMassCancelRequest, "q", APP)        \
   XX(OrderMassCancelReport, "r", APP)
 
 /* OMS_FIX_MSG_NewOrderSingle is "D": arrays rather than macros so that the

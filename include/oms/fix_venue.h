@@ -36,6 +36,11 @@
  *     6 E A pending cancel / replace / new: no report (the request is known
  *       to be pending already; counted)
  *
+ * With market_data, every Logon subscribes to the venue's top of book and
+ * trades for md_symbols (MarketDataRequest V, snapshots); each
+ * MarketDataSnapshotFullRefresh (W) becomes one oms_market_data_t (bid, ask,
+ * last trade), which gives the engine the reference prices risk needs.
+ *
  * ExecID(17) is the report's exec_id (the core drops a repeated one per
  * venue). OrderCancelReject(9) is CANCEL_REJECTED or REPLACE_REJECTED by its
  * CxlRejResponseTo(434). An ExecType outside FIX 4.4 is logged at error level
@@ -105,11 +110,17 @@ typedef struct oms_fix_venue_config_s {
   const char *ex_destination;      /* ExDestination(100); NULL/"": not sent */
   const oms_fix_venue_tag_t *tags; /* extra tags on D, F, G */
   size_t ntags;
-  uint32_t ord_types;           /* OMS_FIX_VENUE_BIT(OMS_ORD_*) the venue takes; 0: all */
-  uint32_t tifs;                /* OMS_FIX_VENUE_BIT(OMS_TIF_*) the venue takes; 0: all */
-  uint32_t exec_insts;          /* OMS_INST_* the venue takes (POST_ONLY as ExecInst 6) */
-  bool mass_status;             /* the venue answers OrderMassStatusRequest (query_all) */
-  const char *cl_ord_id_prefix; /* NULL: "O" */
+  uint32_t ord_types;  /* OMS_FIX_VENUE_BIT(OMS_ORD_*) the venue takes; 0: all */
+  uint32_t tifs;       /* OMS_FIX_VENUE_BIT(OMS_TIF_*) the venue takes; 0: all */
+  uint32_t exec_insts; /* OMS_INST_* the venue takes (POST_ONLY as ExecInst 6) */
+  bool mass_status;    /* the venue answers OrderMassStatusRequest (query_all) */
+  /* Market data: after every Logon, one MarketDataRequest(V) per symbol
+   * (top of book and trades, snapshots); the venue's snapshots (W) reach
+   * the handler's on_market_data with our symbol. */
+  bool market_data;
+  const char *const *md_symbols; /* OMS symbols, mapped through symbols[] */
+  size_t n_md_symbols;           /* at most OMS_FIX_VENUE_MAX_SYMBOLS */
+  const char *cl_ord_id_prefix;  /* NULL: "O" */
   /* Capacities and the session's store. */
   uint32_t max_orders;    /* order records; 0: 16384 */
   uint32_t report_queue;  /* refusals waiting for poll(); 0: 256 */

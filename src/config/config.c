@@ -515,6 +515,7 @@ static const char *const fix_venue_keys[] = {"name",
                                              "tifs",
                                              "exec_insts",
                                              "mass_status",
+                                             "market_data",
                                              NULL};
 
 /* A list of names ["LIMIT", "MARKET"] as bits 1u << index in names[]. */
@@ -632,6 +633,7 @@ static int load_fix_venue(loader_t *L, config_setting_t *g, oms_cfg_fix_venue_t 
   f->exec_insts = (ib & 1u ? OMS_INST_POST_ONLY : 0) | (ib & 2u ? OMS_INST_REDUCE_ONLY : 0);
   f->mass_status = true;
   TRY(get_bool(L, g, "mass_status", &f->mass_status));
+  TRY(get_bool(L, g, "market_data", &f->market_data));
   return 0;
 }
 

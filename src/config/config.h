@@ -147,6 +147,7 @@ typedef struct oms_cfg_fix_venue_s {
   uint32_t tifs;       /* 1u << oms_tif_t; 0 = all */
   uint32_t exec_insts; /* OMS_INST_* */
   bool mass_status;    /* [true] */
+  bool market_data;    /* subscribe to its instruments' top of book [false] */
 } oms_cfg_fix_venue_t;
 
 typedef struct oms_cfg_venue_s {

@@ -83,7 +83,11 @@ enum { C_IDLE, C_WAIT, C_CONNECTING, C_OPEN };
  * still send, and the FIX 4.4 trade bust and correction. */
 enum { ET_PARTIAL_FILL_42 = '1', ET_FILL_42 = '2', ET_TRADE_CORRECT = 'G', ET_TRADE_CANCEL = 'H' };
 #define MASS_STATUS_ALL_ORDERS 7 /* MassStatusReqType(585) */
-#define LIQ_ADDED 1              /* LastLiquidityInd(851) */
+#define MD_SUBSCRIBE '1'         /* SubscriptionRequestType(263): snapshot + updates */
+#define MD_TOP_OF_BOOK 1         /* MarketDepth(264) */
+#define MD_FULL_REFRESH 0        /* MDUpdateType(265) */
+enum { MD_BID = '0', MD_OFFER = '1', MD_TRADE = '2' }; /* MDEntryType(269) */
+#define LIQ_ADDED 1                                    /* LastLiquidityInd(851) */
 #define LIQ_REMOVED 2
 
 typedef struct rec_s {
@@ -114,6 +118,8 @@ typedef struct fix_venue_s {
   oms_fix_venue_symbol_t syms[OMS_FIX_VENUE_MAX_SYMBOLS];
   char sym_text[OMS_FIX_VENUE_MAX_SYMBOLS][2][OMS_SYMBOL_MAX + 1];
   oms_fix_venue_tag_t tags[OMS_FIX_VENUE_MAX_TAGS];
+  char md_syms[OMS_FIX_VENUE_MAX_SYMBOLS][OMS_SYMBOL_MAX + 1]; /* OMS names */
+  oms_market_data_t md;
   char tag_text[OMS_FIX_VENUE_MAX_TAGS][OMS_ID_MAX + 1];
 
   oms_fix_session_t *s;
@@ -293,6 +299,18 @@ static const char *venue_symbol(const fix_venue_t *v, const char *sym) {
   for (size_t i = 0; i < v->cfg.nsymbols; i++)
     if (strcmp(v->syms[i].oms, sym) == 0) return v->syms[i].venue;
   return sym;
+}
+
+/* Our symbol for the venue's name sym; 0 when it is not one we asked for. */
+static int oms_symbol(const fix_venue_t *v, oms_fix_str_t sym, char *out, size_t cap) {
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    const char *theirs = venue_symbol(v, v->md_syms[i]);
+    if (oms_fix_str_eq(sym, theirs)) {
+      snprintf(out, cap, "%s", v->md_syms[i]);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -667,9 +685,74 @@ static int map_cancel_reject(fix_venue_t *v, const oms_fix_msg_t *m) {
   return 1;
 }
 
+/* MarketDataSnapshotFullRefresh(W) -> v->md: entries walked field by
+ * field, each starting at its MDEntryType. Returns 1 to deliver. */
+static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m) {
+  oms_market_data_t *md = &v->md;
+  memset(md, 0, sizeof *md);
+  oms_fix_str_t sym;
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_Symbol, &sym) != 0 ||
+      !oms_symbol(v, sym, md->symbol, sizeof md->symbol))
+    return 0;
+  char type = 0;
+  oms_dec_t px = OMS_DEC_ZERO, qty = OMS_DEC_ZERO;
+  for (size_t i = 0; i <= m->nfields; i++) {
+    uint32_t tag = i < m->nfields ? m->fields[i].tag : OMS_FIX_TAG_MDEntryType;
+    if (tag == OMS_FIX_TAG_MDEntryType) {
+      /* The entry before this one is complete: the best of each side is
+       * the first of its type (a venue lists them best first). */
+      if (type == MD_BID && oms_dec_is_zero(md->bid)) md->bid = px, md->bid_qty = qty;
+      if (type == MD_OFFER && oms_dec_is_zero(md->ask)) md->ask = px, md->ask_qty = qty;
+      if (type == MD_TRADE && oms_dec_is_zero(md->last_px)) md->last_px = px, md->last_qty = qty;
+      type = 0;
+      px = qty = OMS_DEC_ZERO;
+      if (i < m->nfields) {
+        oms_fix_str_t t = oms_fix_msg_value(m, i);
+        type = t.len == 1 ? t.ptr[0] : 0;
+      }
+    } else if (tag == OMS_FIX_TAG_MDEntryPx || tag == OMS_FIX_TAG_MDEntrySize) {
+      oms_fix_str_t t = oms_fix_msg_value(m, i);
+      oms_dec_t d = OMS_DEC_ZERO;
+      (void)oms_dec_parse(t.ptr, t.len, &d);
+      if (tag == OMS_FIX_TAG_MDEntryPx)
+        px = d;
+      else
+        qty = d;
+    }
+  }
+  md->ts_ns = now(v);
+  return 1;
+}
+
+/* After every Logon: top of book and trades of each symbol, as snapshots. */
+static void subscribe(fix_venue_t *v) {
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    oms_fix_builder_t *b;
+    if (oms_fix_session_app_begin(v->s, OMS_FIX_MSG_MarketDataRequest, &b) != 0) return;
+    char id[OMS_SYMBOL_MAX + 8];
+    snprintf(id, sizeof id, "MD-%s", v->md_syms[i]);
+    oms_fix_add_cstr(b, OMS_FIX_TAG_MDReqID, id);
+    oms_fix_add_char(b, OMS_FIX_TAG_SubscriptionRequestType, MD_SUBSCRIBE);
+    oms_fix_add_int(b, OMS_FIX_TAG_MarketDepth, MD_TOP_OF_BOOK);
+    oms_fix_add_int(b, OMS_FIX_TAG_MDUpdateType, MD_FULL_REFRESH);
+    oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntryTypes, 3);
+    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_BID);
+    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_OFFER);
+    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_TRADE);
+    oms_fix_add_int(b, OMS_FIX_TAG_NoRelatedSym, 1);
+    oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, venue_symbol(v, v->md_syms[i]));
+    if (oms_fix_session_app_send(v->s) != 0) return;
+  }
+}
+
 static int io_on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   fix_venue_t *v = ctx;
   int out = 0;
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_MarketDataSnapshotFullRefresh)) {
+    if (map_snapshot(v, m) && v->base.handler.on_market_data)
+      v->base.handler.on_market_data(v->base.handler.ctx, &v->md);
+    return 0;
+  }
   if (oms_fix_msg_is(m, OMS_FIX_MSG_ExecutionReport)) {
     out = map_exec_report(v, m);
   } else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelReject)) {
@@ -941,6 +1024,7 @@ static int fv_poll(oms_venue_t *vv, int64_t now_ns) {
     v->stats.logons++;
     v->backoff_ns = v->cfg.reconnect_min_ns;
     notify(v, true);
+    if (v->cfg.market_data) subscribe(v);
   }
   return (int)(v->stats.reports - before);
 }
@@ -1031,12 +1115,16 @@ static int copy_config(fix_venue_t *v, const oms_fix_venue_config_t *c) {
     v->tags[i].tag = c->tags[i].tag;
     v->tags[i].value = v->tag_text[i];
   }
+  if (c->n_md_symbols > OMS_FIX_VENUE_MAX_SYMBOLS) return OMS_EINVAL;
+  for (size_t i = 0; i < c->n_md_symbols; i++)
+    if (copy_str(v->md_syms[i], OMS_SYMBOL_MAX + 1, c->md_symbols[i], 1)) return OMS_EINVAL;
   const oms_fix_schedule_t *s = &c->schedule;
   if (s->start_s < 0 || s->start_s >= 86400 || s->end_s < 0 || s->end_s >= 86400 || s->days > 127)
     return OMS_EINVAL;
   v->cfg = *c;
   v->cfg.symbols = v->syms;
   v->cfg.tags = v->tags;
+  v->cfg.md_symbols = NULL; /* copied into md_syms */
   if (!v->cfg.max_orders) v->cfg.max_orders = DEFAULT_MAX_ORDERS;
   if (!v->cfg.report_queue) v->cfg.report_queue = DEFAULT_REPORT_QUEUE;
   if (!v->cfg.resend_window) v->cfg.resend_window = DEFAULT_RESEND_WINDOW;

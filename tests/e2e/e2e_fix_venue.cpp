@@ -11,7 +11,7 @@
 // possible duplicate of an order it already has. The test drives the
 // connector through the venue interface and checks every report:
 //
-//   1. logon with Username/Password
+//   1. logon with Username/Password; market data subscribed, a snapshot back
 //   2. orders, partial and full fills, replace, cancel, status, mass status
 //   3. a gap from the venue: our ResendRequest, its gap fill and resend
 //   4. a gap on our side: the venue's ResendRequest, served from our store
@@ -79,7 +79,7 @@ class Venue : public FIX::Application {
  public:
   std::mutex mu;
   int logons = 0, reset_logons = 0, bad_credentials = 0, rejects_received = 0;
-  int poss_dup_orders = 0, resend_requests = 0;
+  int poss_dup_orders = 0, resend_requests = 0, md_requests = 0;
   std::map<std::string, VenueOrder> orders;  // by OrderID
   std::map<std::string, std::string> by_cl;  // every ClOrdID -> OrderID
   int next_id = 1, next_exec = 1;
@@ -158,6 +158,22 @@ class Venue : public FIX::Application {
         o.price = field(m, 44);
         send_er(sid, o, '5', orig, 0);
       }
+    } else if (t == "V") {
+      // One snapshot of a fixed book: bid 99 x 2, offer 101 x 3, last 100.
+      FIX::Message w;
+      w.getHeader().setField(35, "W");
+      w.setField(262, field(m, 262));
+      w.setField(55, "BTC-USD");
+      const char *rows[3][3] = {{"0", "99", "2"}, {"1", "101", "3"}, {"2", "100", "1"}};
+      for (auto &row : rows) {
+        FIX::Group g(268, 269);
+        g.setField(269, row[0]);
+        g.setField(270, row[1]);
+        g.setField(271, row[2]);
+        w.addGroup(g);
+      }
+      md_requests++;
+      FIX::Session::sendToTarget(w, sid);
     } else if (t == "H") {
       auto it = by_cl.find(field(m, 11));
       if (it == by_cl.end()) return;
@@ -211,11 +227,15 @@ class Venue : public FIX::Application {
 
 struct Reports {
   std::vector<oms_exec_report_t> all;
+  std::vector<oms_market_data_t> md;
   int ups = 0, downs = 0;
 };
 
 static void on_report(void *ctx, const oms_exec_report_t *r) {
   static_cast<Reports *>(ctx)->all.push_back(*r);
+}
+static void on_md(void *ctx, const oms_market_data_t *md) {
+  static_cast<Reports *>(ctx)->md.push_back(*md);
 }
 static void on_conn(void *ctx, bool up) {
   Reports *r = static_cast<Reports *>(ctx);
@@ -256,6 +276,10 @@ static oms_venue_t *make_connector(int port, bool reset, Reports *rep) {
   c.heartbeat_s = 30;
   c.reset_on_logon = reset;
   c.mass_status = true;
+  static const char *const md_syms[] = {"BTC-USD"};
+  c.market_data = true;
+  c.md_symbols = md_syms;
+  c.n_md_symbols = 1;
   c.reconnect_min_ns = 100000000;
   c.reconnect_max_ns = 500000000;
   c.log = log_line;
@@ -265,6 +289,7 @@ static oms_venue_t *make_connector(int port, bool reset, Reports *rep) {
   oms_venue_handler_t h{};
   h.on_report = on_report;
   h.on_connection = on_conn;
+  h.on_market_data = on_md;
   h.ctx = rep;
   oms_venue_set_handler(v, &h);
   return v;
@@ -360,6 +385,16 @@ int main(int argc, char **argv) {
   CHECK(venue.logons == 1 && venue.bad_credentials == 0, "logons %d bad %d", venue.logons,
         venue.bad_credentials);
 
+  // Market data: subscribed at Logon, the snapshot reaches the engine's handler.
+  CHECK(pump_until(v, [&] { return !rep.md.empty(); }), "market data snapshot");
+  if (!rep.md.empty()) {
+    const oms_market_data_t &md = rep.md[0];
+    CHECK(std::strcmp(md.symbol, "BTC-USD") == 0 && oms_dec_eq(md.bid, D("99")) &&
+              oms_dec_eq(md.ask, D("101")) && oms_dec_eq(md.ask_qty, D("3")) &&
+              oms_dec_eq(md.last_px, D("100")),
+          "snapshot %s", md.symbol);
+  }
+
   // 2. Orders: a full fill; a partial fill, replace, cancel; status; mass status.
   oms_venue_order_t o1 = order(1, "1");
   CHECK(oms_venue_send_new(v, &o1) == 0, "send 1");
@@ -444,7 +479,8 @@ int main(int argc, char **argv) {
   CHECK(pump_until(v, [&] { return oms_venue_is_connected(v); }), "logon with sequence reset");
   CHECK(venue.reset_logons == 1, "reset logons %d", venue.reset_logons);
   const oms_fix_session_t *fs = oms_fix_venue_session(v);
-  CHECK(oms_fix_session_next_sender_seq(fs) == 2, "our next number %lld",
+  // Logon 1 and the market data subscription 2: numbering started again.
+  CHECK(oms_fix_session_next_sender_seq(fs) == 3, "our next number %lld",
         (long long)oms_fix_session_next_sender_seq(fs));
   oms_venue_order_t o5 = order(5, "1");
   CHECK(oms_venue_send_new(v, &o5) == 0, "send 5");
@@ -468,6 +504,6 @@ int main(int argc, char **argv) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "e2e fix venue: %s in %.1f s (%d failures)%s\n", failures ? "FAILED" : "passed",
                secs, failures, dict.empty() ? " -- WITHOUT the data dictionary" : "");
-  if (failures) std::system(("tail -40 '" + g_work + "'/qf-log/*event* >&2").c_str());
+  if (failures) std::system(("tail -n 40 '" + g_work + "'/qf-log/*event* >&2").c_str());
   return failures ? 1 : 0;
 }

@@ -155,6 +155,7 @@ static void test_fix_venue_sample_loads(void **state) {
   assert_int_equal(v->fix.days, 0x7f);
   assert_int_equal(v->fix.start_s, v->fix.end_s);
   assert_true(v->fix.mass_status);
+  assert_true(v->fix.market_data);
   assert_int_equal(v->fix.exec_insts, OMS_INST_POST_ONLY);
   assert_string_equal(c->instruments[0].ins.venue, "XV");
   oms_config_destroy(c);
@@ -175,7 +176,8 @@ static void test_fix_venue_settings_load(void **state) {
       "  schedule = { days = [ \"Mon\", \"Fri\" ]; start = \"08:00\"; end = "
       "\"17:30\"; }; symbols = ( { oms = \"BTC-USD\"; venue = \"XBT\"; } ); "
       "tags = ( { tag = 336; value = \"desk\"; } ); ord_types = [ \"LIMIT\" ]; "
-      "tifs = [ \"GTC\", \"IOC\" ]; mass_status = false; reconnect_min_ms = 200; "
+      "tifs = [ \"GTC\", \"IOC\" ]; mass_status = false; market_data = true; reconnect_min_ms = "
+      "200; "
       "reconnect_max_ms = 5000; rate_limit = 50; } );\n";
   char *eol = strchr(l8, '\n');
   char tail[4096];
@@ -200,6 +202,7 @@ static void test_fix_venue_settings_load(void **state) {
   assert_int_equal(f->ord_types, 1u << OMS_ORD_LIMIT);
   assert_int_equal(f->tifs, (1u << OMS_TIF_GTC) | (1u << OMS_TIF_IOC));
   assert_false(f->mass_status);
+  assert_true(f->market_data);
   assert_int_equal(f->reconnect_min_ns, 200000000);
   assert_int_equal(f->reconnect_max_ns, 5000000000LL);
   assert_int_equal(c->venues[0].route.msgs_per_sec, 50);

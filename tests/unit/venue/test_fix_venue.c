@@ -740,6 +740,59 @@ static void test_the_socket_is_announced_when_opened_and_before_it_closes(void *
   free(g);
 }
 
+static oms_market_data_t g_md;
+static int g_nmd;
+static void on_md(void *ctx, const oms_market_data_t *md) {
+  (void)ctx;
+  g_md = *md;
+  g_nmd++;
+}
+
+/* With market data on, every Logon subscribes to each symbol; the venue's
+ * snapshots reach the engine under our symbol. */
+static void test_market_data_is_subscribed_at_logon_and_snapshots_delivered(void **st) {
+  (void)st;
+  fx_t *f = calloc(1, sizeof *f);
+  fx_t *g = fx_new_with(0);
+  f->t = T0;
+  f->lfd = g->lfd;
+  f->port = g->port;
+  f->pfd = -1;
+  oms_fix_venue_config_t c = base_config(f);
+  static const char *const md_syms[] = {"BTC-USD", "ETH-USD"};
+  c.market_data = true;
+  c.md_symbols = md_syms;
+  c.n_md_symbols = 2;
+  assert_int_equal(oms_fix_venue_create(&c, &f->v), 0);
+  oms_venue_handler_t h = {
+      .on_report = on_report, .on_market_data = on_md, .on_connection = on_conn, .ctx = f};
+  oms_venue_set_handler(f->v, &h);
+  logon(f, 1);
+  assert_true(peer_read(f));
+  assert_got(f, "35=V|");
+  assert_got(f, "262=MD-BTC-USD|263=1|264=1|265=0|267=3|269=0|269=1|269=2|146=1|55=XBTUSD|");
+  assert_true(peer_read(f));
+  assert_got(f, "262=MD-ETH-USD|");
+  assert_got(f, "55=ETH-USD|");
+  g_nmd = 0;
+  peer_send(f,
+            "35=W|55=XBTUSD|268=4|269=0|270=99.5|271=2|269=0|270=99|271=7|269=1|270=100.5|"
+            "271=3|269=2|270=100|271=1|");
+  assert_int_equal(g_nmd, 1);
+  assert_string_equal(g_md.symbol, "BTC-USD");
+  assert_true(oms_dec_eq(g_md.bid, D("99.5")));
+  assert_true(oms_dec_eq(g_md.bid_qty, D("2")));
+  assert_true(oms_dec_eq(g_md.ask, D("100.5")));
+  assert_true(oms_dec_eq(g_md.ask_qty, D("3")));
+  assert_true(oms_dec_eq(g_md.last_px, D("100")));
+  /* A symbol we did not ask for changes nothing. */
+  peer_send(f, "35=W|55=DOGE|268=1|269=0|270=1|271=1|");
+  assert_int_equal(g_nmd, 1);
+  fx_free(f);
+  oms_venue_destroy(g->v);
+  free(g);
+}
+
 static void test_a_venue_without_mass_status_has_no_query_all(void **st) {
   (void)st;
   fx_t f = {.port = 9879};
@@ -799,6 +852,7 @@ int main(void) {
       cmocka_unit_test(test_outside_the_schedule_it_does_not_connect_and_logs_out_at_the_end),
       cmocka_unit_test(test_nothing_leaves_before_its_store_ticket_is_durable),
       cmocka_unit_test(test_a_venue_without_mass_status_has_no_query_all),
+      cmocka_unit_test(test_market_data_is_subscribed_at_logon_and_snapshots_delivered),
       cmocka_unit_test(test_the_socket_is_announced_when_opened_and_before_it_closes),
       cmocka_unit_test(test_bad_configurations_are_refused),
   };
