@@ -5,7 +5,9 @@
  * omsd_wire builds, in dependency order: the store (SQLite, its writer
  * thread), the portfolio (cash per account, one instrument per symbol), the
  * risk engine (with the limits the configuration built), the engine, one
- * simulated venue per `venues` entry (handed to the engine, which owns it),
+ * venue per `venues` entry (handed to the engine, which owns it): simulated
+ * in this process, or a FIX connector (type "fix", docs/venues.md) whose
+ * session numbers and sent messages live in the store like the gateway's,
  * recovery from the store, then the FIX gateway and its sessions. Every
  * capacity comes from the `capacity` group (docs/config.md gives what each
  * costs); nothing here is sized by a constant.
@@ -24,11 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "oms/fix_dict.h"
+#include "oms/fix_venue.h"
 #include "omsd.h"
 
 #define STORE_FLUSH_NS (5000 * OMSD_MS)
@@ -187,9 +191,194 @@ static int build_core(omsd_t *d) {
   return 0;
 }
 
+/* ---- FIX venues: the session's store over the order store ---------------------------- */
+
+/* The callbacks of one FIX venue's session, as the gateway's: numbers and
+ * sent messages under the store's session name "venue:<name>", written
+ * asynchronously (tickets); the connector holds bytes until durable. */
+typedef struct venue_store_s {
+  omsd_t *d;
+  omsd_watch_t w;  /* the connector's socket in the loop */
+  oms_store_t *st; /* NULL under --check-config: nothing kept */
+  char key[OMS_STORE_SESSION_MAX + 1];
+  uint64_t last_ticket, sent_ticket;
+  char *fetch_buf;
+  size_t fetch_cap, fetch_len;
+  int fetch_found;
+} venue_store_t;
+
+static venue_store_t *venue_stores[OMS_CFG_MAX_VENUES];
+
+static int vs_load_seqnums(void *ctx, int64_t *next_sender, int64_t *next_target) {
+  venue_store_t *s = ctx;
+  if (s->st == NULL) return OMS_ENOTFOUND;
+  return oms_store_fix_get_seqnums(s->st, s->key, next_target, next_sender);
+}
+
+static int vs_save_seqnums(void *ctx, int64_t next_sender, int64_t next_target) {
+  venue_store_t *s = ctx;
+  if (s->st == NULL) return 0;
+  return oms_store_fix_set_seqnums(s->st, s->key, next_target, next_sender, &s->last_ticket);
+}
+
+static int vs_save_sent(void *ctx, int64_t seq, const char *data, size_t len) {
+  venue_store_t *s = ctx;
+  if (s->st == NULL || len > OMS_STORE_FIX_MSG_MAX) return 0; /* too long: gap-filled */
+  int rc = oms_store_fix_save_sent(s->st, s->key, seq, data, len, &s->sent_ticket);
+  if (rc == 0) s->last_ticket = s->sent_ticket;
+  return rc;
+}
+
+static int vs_fetch_cb(void *ctx, int64_t seqnum, const char *msg, size_t len) {
+  venue_store_t *s = ctx;
+  (void)seqnum;
+  if (len > s->fetch_cap) return OMS_ENOSPC;
+  memcpy(s->fetch_buf, msg, len);
+  s->fetch_len = len;
+  s->fetch_found = 1;
+  return 0;
+}
+
+static int vs_load_sent(void *ctx, int64_t seq, char *buf, size_t cap, size_t *len) {
+  venue_store_t *s = ctx;
+  if (s->st == NULL) return OMS_ENOTFOUND;
+  /* Queries see committed rows only: a resend is rare, its wait a commit. */
+  if (s->sent_ticket > oms_store_durable_ticket(s->st)) {
+    int rc = oms_store_wait(s->st, s->sent_ticket, INT64_C(2000000000));
+    if (rc != 0) return rc;
+  }
+  s->fetch_buf = buf;
+  s->fetch_cap = cap;
+  s->fetch_found = 0;
+  int rc = oms_store_fix_fetch_sent(s->st, s->key, seq, seq, vs_fetch_cb, s);
+  if (rc != 0) return rc;
+  if (!s->fetch_found) return OMS_ENOTFOUND;
+  *len = s->fetch_len;
+  return 0;
+}
+
+static int vs_reset(void *ctx) {
+  venue_store_t *s = ctx;
+  if (s->st == NULL) return 0;
+  return oms_store_fix_reset(s->st, s->key, &s->last_ticket);
+}
+
+static uint64_t vs_last_ticket(void *ctx) { return ((venue_store_t *)ctx)->last_ticket; }
+
+static uint64_t vs_durable_ticket(void *ctx) {
+  venue_store_t *s = ctx;
+  return s->st == NULL ? UINT64_MAX : oms_store_durable_ticket(s->st);
+}
+
+/* The loop wakes when the venue's socket is readable; the engine's poll,
+ * right after the watchers in every iteration, reads it. */
+static void venue_readable(omsd_t *d, void *ctx, uint32_t events) {
+  (void)d;
+  (void)ctx;
+  (void)events;
+}
+
+static void venue_socket(void *ctx, int old_fd, int new_fd) {
+  venue_store_t *s = ctx;
+  if (old_fd >= 0) omsd_watch_del(s->d, &s->w);
+  if (new_fd >= 0) (void)omsd_watch_add(s->d, &s->w, new_fd, EPOLLIN, venue_readable, s);
+}
+
+static void venue_log(void *ctx, oms_fix_log_level_t lvl, const char *text) {
+  (void)ctx;
+  omsd_log((oms_log_level_t)lvl, "%s", text);
+}
+
+/* The connector of a venue of type "fix": its instruments go to the
+ * engine as for a simulated venue; the connector knows only the dialect. */
+static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
+  const oms_config_t *c = d->cfg;
+  const oms_cfg_venue_t *cv = &c->venues[v];
+  const oms_cfg_fix_venue_t *f = &cv->fix;
+  oms_reject_t rej;
+  memset(&rej, 0, sizeof rej);
+  const char *md_syms[OMS_CFG_MAX_INSTRUMENTS];
+  size_t n_md = 0;
+  for (size_t i = 0; i < c->ninstruments; i++) {
+    if (strcmp(c->instruments[i].ins.venue, cv->name) != 0) continue;
+    if (oms_engine_add_instrument(d->engine, &c->instruments[i].ins, &rej) != 0) {
+      LOG_ERROR("msg=\"engine refused an instrument\" symbol=%s detail=\"%s\"",
+                c->instruments[i].ins.symbol, rej.text);
+      return -1;
+    }
+    md_syms[n_md++] = c->instruments[i].ins.symbol;
+  }
+  venue_store_t *vs = calloc(1, sizeof *vs);
+  if (vs == NULL) return -1;
+  venue_stores[v] = vs;
+  vs->d = d;
+  vs->w.fd = -1;
+  vs->st = check_only ? NULL : d->store;
+  snprintf(vs->key, sizeof vs->key, "venue:%s", cv->name);
+  oms_fix_session_store_t st = {vs_load_seqnums, vs_save_seqnums, vs_save_sent,
+                                vs_load_sent,    vs_reset,        vs};
+  oms_fix_venue_symbol_t syms[OMS_CFG_MAX_INSTRUMENTS];
+  for (size_t i = 0; i < f->nsymbols; i++)
+    syms[i] = (oms_fix_venue_symbol_t){f->symbols[i][0], f->symbols[i][1]};
+  oms_fix_venue_tag_t tags[OMS_CFG_FIX_VENUE_TAGS];
+  for (size_t i = 0; i < f->ntags; i++)
+    tags[i] = (oms_fix_venue_tag_t){f->tags[i], f->tag_values[i]};
+  oms_fix_venue_config_t fc = {
+      .name = cv->name,
+      .host = f->host,
+      .port = f->port,
+      .sender_comp_id = f->sender_comp_id,
+      .target_comp_id = f->target_comp_id,
+      .username = f->username[0] ? f->username : NULL,
+      .password = f->password[0] ? f->password : NULL,
+      .heartbeat_s = f->heartbeat_s,
+      .reset_on_logon = f->reset_on_logon,
+      .schedule = {.days = f->days, .start_s = f->start_s, .end_s = f->end_s},
+      .reconnect_min_ns = f->reconnect_min_ns,
+      .reconnect_max_ns = f->reconnect_max_ns,
+      .symbols = syms,
+      .nsymbols = f->nsymbols,
+      .account = f->account,
+      .ex_destination = f->ex_destination,
+      .tags = tags,
+      .ntags = f->ntags,
+      .ord_types = f->ord_types,
+      .tifs = f->tifs,
+      .exec_insts = f->exec_insts,
+      .mass_status = f->mass_status,
+      .market_data = f->market_data,
+      .md_symbols = md_syms,
+      .n_md_symbols = n_md,
+      .max_orders = c->cap.venue_orders,
+      .max_msg_len = c->cap.max_msg_bytes,
+      .store = &st,
+      .last_ticket = vs_last_ticket,
+      .durable_ticket = vs_durable_ticket,
+      .ticket_ctx = vs,
+      .clock = oms_clock_realtime(),
+      .on_socket = check_only ? NULL : venue_socket,
+      .socket_ctx = vs,
+      .log = venue_log};
+  oms_venue_t *ven;
+  int rc = oms_fix_venue_create(&fc, &ven);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"cannot create venue\" venue=%s type=fix error=%s", cv->name, oms_err_name(rc));
+    return -1;
+  }
+  LOG_INFO("msg=\"FIX venue\" venue=%s host=%s port=%d sender=%s target=%s", cv->name, f->host,
+           f->port, f->sender_comp_id, f->target_comp_id);
+  /* The engine owns the venue from here, also on failure. */
+  if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
+    LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
+    return -1;
+  }
+  return 0;
+}
+
 static int build_venue(omsd_t *d, size_t v, bool check_only) {
   const oms_config_t *c = d->cfg;
   const oms_cfg_venue_t *cv = &c->venues[v];
+  if (cv->is_fix) return build_fix_venue(d, v, check_only);
   oms_sim_symbol_t syms[OMS_CFG_MAX_INSTRUMENTS];
   size_t n = 0;
   oms_reject_t rej;
@@ -357,6 +546,10 @@ void omsd_unwire(omsd_t *d) {
   oms_risk_destroy(d->risk);
   oms_portfolio_destroy(d->pf);
   oms_store_close(d->store);
+  for (size_t v = 0; v < OMS_CFG_MAX_VENUES; v++) {
+    free(venue_stores[v]);
+    venue_stores[v] = NULL;
+  }
   d->gw = NULL;
   d->engine = NULL;
   d->risk = NULL;

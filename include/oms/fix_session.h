@@ -1,5 +1,5 @@
 /*
- * fix_session.h - the FIX 4.4 session layer, acceptor side.
+ * fix_session.h - the FIX 4.4 session layer, acceptor and initiator roles.
  *
  * The session does no I/O and reads no system clock: the daemon feeds it the
  * bytes (or parsed messages) it received, calls oms_fix_session_on_timer()
@@ -21,11 +21,19 @@
  *     ACTIVE --Logon with 141=Y (answered, both sides back to 1)--> ACTIVE
  *     any --protocol violation, store failure, timeout--> DISCONNECTED
  *
+ * The initiator role (cfg.initiator, the venue connector) differs only at
+ * Logon: connect() sends our Logon (HeartBtInt, credentials, 141=Y when
+ * reset_on_logon) and waits in AWAIT_LOGON for the acceptor's answer; every
+ * other rule (resend, gap fill, PossDup, heartbeats, TestRequest, logout)
+ * is the same code in both roles.
+ *
  * The session is not thread-safe; call it from one thread. Callbacks may call
  * the session's send functions (e.g. answer an order from on_app_msg).
  */
 #ifndef OMS_FIX_SESSION_H
 #define OMS_FIX_SESSION_H
+
+#include <stdbool.h>
 
 #include "oms/common.h"
 #include "oms/fix.h"
@@ -70,7 +78,8 @@ typedef struct oms_fix_session_io_s {
    * Required. */
   int (*on_app_msg)(void *ctx, const oms_fix_msg_t *m);
   /* Checks Username(553)/Password(554) of a Logon (absent views when not
-   * sent). Returns 0 to accept. Required. */
+   * sent). Returns 0 to accept. Required for an acceptor, unused (may be
+   * NULL) for an initiator. */
   int (*authenticate)(void *ctx, oms_fix_str_t username, oms_fix_str_t password);
   /* Optional (NULL: silent). text is valid during the call only. */
   void (*log)(void *ctx, oms_fix_log_level_t level, const char *text);
@@ -106,6 +115,12 @@ typedef struct oms_fix_session_config_s {
   size_t max_msg_len;         /* inbound cap and outbound buffer; 0: 8 KiB */
   unsigned dict_flags;        /* OMS_FIX_DICT_* (fix_dict.h): what inbound messages are
                                  validated against FIX 4.4; 0: everything */
+  /* Initiator role: we send the first Logon. */
+  bool initiator;
+  int heartbeat_s;      /* initiator: HeartBtInt(108) we ask for; 0: 30 */
+  bool reset_on_logon;  /* initiator: every Logon carries 141=Y, both sides back to 1 */
+  const char *username; /* initiator: Username(553); NULL: not sent; copied */
+  const char *password; /* initiator: Password(554); NULL: not sent; copied */
 } oms_fix_session_config_t;
 
 /* Creates a session (DISCONNECTED). cfg's strings are copied; io, store and
@@ -121,7 +136,9 @@ OMS_EXTERN int oms_fix_session_create(const oms_fix_session_config_t *cfg,
 OMS_EXTERN void oms_fix_session_destroy(oms_fix_session_t *s);
 
 /* A new connection: loads the sequence numbers from the store and waits for
- * Logon. Returns 0, OMS_ESTATE when not DISCONNECTED, or the store's error. */
+ * Logon (an initiator sends its own Logon first, and resets the store first
+ * when reset_on_logon). Returns 0, OMS_ESTATE when not DISCONNECTED, or the
+ * store's or send's error. */
 OMS_EXTERN int oms_fix_session_connect(oms_fix_session_t *s);
 
 /* The connection was lost (by the peer or the daemon): back to DISCONNECTED

@@ -36,10 +36,12 @@ OMS_BEGIN_DECLS
   XX(BodyLength, 9, LENGTH)                  \
   XX(CheckSum, 10, STRING)                   \
   XX(ClOrdID, 11, STRING)                    \
+  XX(Commission, 12, AMT)                    \
   XX(CumQty, 14, QTY)                        \
   XX(EndSeqNo, 16, SEQNUM)                   \
   XX(ExecID, 17, STRING)                     \
   XX(ExecInst, 18, MULTIPLEVALUESTRING)      \
+  XX(ExecRefID, 19, STRING)                  \
   XX(LastPx, 31, PRICE)                      \
   XX(LastQty, 32, QTY)                       \
   XX(MsgSeqNum, 34, SEQNUM)                  \
@@ -96,6 +98,7 @@ OMS_BEGIN_DECLS
   XX(TargetLocationID, 143, STRING)          \
   XX(OnBehalfOfLocationID, 144, STRING)      \
   XX(DeliverToLocationID, 145, STRING)       \
+  XX(NoRelatedSym, 146, NUMINGROUP)          \
   XX(ExecType, 150, CHAR)                    \
   XX(LeavesQty, 151, QTY)                    \
   XX(XmlDataLen, 212, LENGTH)                \
@@ -103,6 +106,15 @@ OMS_BEGIN_DECLS
   XX(NoStipulations, 232, NUMINGROUP)        \
   XX(StipulationType, 233, STRING)           \
   XX(StipulationValue, 234, STRING)          \
+  XX(MDReqID, 262, STRING)                   \
+  XX(SubscriptionRequestType, 263, CHAR)     \
+  XX(MarketDepth, 264, INT)                  \
+  XX(MDUpdateType, 265, INT)                 \
+  XX(NoMDEntryTypes, 267, NUMINGROUP)        \
+  XX(NoMDEntries, 268, NUMINGROUP)           \
+  XX(MDEntryType, 269, CHAR)                 \
+  XX(MDEntryPx, 270, PRICE)                  \
+  XX(MDEntrySize, 271, QTY)                  \
   XX(TradingSessionID, 336, STRING)          \
   XX(ContraTrader, 337, STRING)              \
   XX(MessageEncoding, 347, STRING)           \
@@ -119,6 +131,7 @@ OMS_BEGIN_DECLS
   XX(RefMsgType, 372, STRING)                \
   XX(SessionRejectReason, 373, INT)          \
   XX(ContraBroker, 375, STRING)              \
+  XX(ExecRestatementReason, 378, INT)        \
   XX(BusinessRejectRefID, 379, STRING)       \
   XX(BusinessRejectReason, 380, INT)         \
   XX(NoContraBrokers, 382, NUMINGROUP)       \
@@ -153,6 +166,8 @@ OMS_BEGIN_DECLS
   XX(NestedPartySubID, 545, STRING)          \
   XX(Username, 553, STRING)                  \
   XX(Password, 554, STRING)                  \
+  XX(MassStatusReqID, 584, STRING)           \
+  XX(MassStatusReqType, 585, INT)            \
   XX(EncodedLegIssuerLen, 618, LENGTH)       \
   XX(EncodedLegIssuer, 619, DATA)            \
   XX(EncodedLegSecurityDescLen, 621, LENGTH) \
@@ -170,7 +185,10 @@ OMS_BEGIN_DECLS
   XX(PartySubIDType, 803, INT)               \
   XX(NoNestedPartySubIDs, 804, NUMINGROUP)   \
   XX(NestedPartySubIDType, 805, INT)         \
-  XX(MiscFeeBasis, 891, INT)
+  XX(LastLiquidityInd, 851, INT)             \
+  XX(MiscFeeBasis, 891, INT)                 \
+  XX(TotNumReports, 911, INT)                \
+  XX(LastRptRequested, 912, BOOLEAN)
 
 typedef enum oms_fix_tag_e {
 #define OMS_FIX_TAG_ENUM(name, num, type) OMS_FIX_TAG_##name = (num),
@@ -187,22 +205,25 @@ OMS_EXTERN const char *oms_fix_tag_type(uint32_t tag);
 OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
 
 /* XX(Name, MsgType, category): ADMIN for the session layer, APP otherwise. */
-#define OMS_FIX_MSG_TYPE_MAP(XX)          \
-  XX(Heartbeat, "0", ADMIN)               \
-  XX(TestRequest, "1", ADMIN)             \
-  XX(ResendRequest, "2", ADMIN)           \
-  XX(Reject, "3", ADMIN)                  \
-  XX(SequenceReset, "4", ADMIN)           \
-  XX(Logout, "5", ADMIN)                  \
-  XX(ExecutionReport, "8", APP)           \
-  XX(OrderCancelReject, "9", APP)         \
-  XX(Logon, "A", ADMIN)                   \
-  XX(NewOrderSingle, "D", APP)            \
-  XX(OrderCancelRequest, "F", APP)        \
-  XX(OrderCancelReplaceRequest, "G", APP) \
-  XX(OrderStatusRequest, "H", APP)        \
-  XX(BusinessMessageReject, "j", APP)     \
-  XX(OrderMassCancelRequest, "q", APP)    \
+#define OMS_FIX_MSG_TYPE_MAP(XX)              \
+  XX(Heartbeat, "0", ADMIN)                   \
+  XX(TestRequest, "1", ADMIN)                 \
+  XX(ResendRequest, "2", ADMIN)               \
+  XX(Reject, "3", ADMIN)                      \
+  XX(SequenceReset, "4", ADMIN)               \
+  XX(Logout, "5", ADMIN)                      \
+  XX(ExecutionReport, "8", APP)               \
+  XX(OrderCancelReject, "9", APP)             \
+  XX(Logon, "A", ADMIN)                       \
+  XX(OrderMassStatusRequest, "AF", APP)       \
+  XX(NewOrderSingle, "D", APP)                \
+  XX(OrderCancelRequest, "F", APP)            \
+  XX(OrderCancelReplaceRequest, "G", APP)     \
+  XX(OrderStatusRequest, "H", APP)            \
+  XX(MarketDataRequest, "V", APP)             \
+  XX(MarketDataSnapshotFullRefresh, "W", APP) \
+  XX(BusinessMessageReject, "j", APP)         \
+  XX(OrderMassCancelRequest, "q", APP)        \
   XX(OrderMassCancelReport, "r", APP)
 
 /* OMS_FIX_MSG_NewOrderSingle is "D": arrays rather than macros so that the

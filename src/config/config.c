@@ -487,6 +487,156 @@ static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
   return 0;
 }
 
+/* ---- FIX venues (type = "fix"; docs/venues.md) ------------------------------------------ */
+
+static int parse_hhmm(const char *s, int *out);
+
+static const char *const fix_venue_keys[] = {"name",
+                                             "type",
+                                             "rate_limit",
+                                             "burst",
+                                             "queue",
+                                             "host",
+                                             "port",
+                                             "sender_comp_id",
+                                             "target_comp_id",
+                                             "username",
+                                             "password",
+                                             "heartbeat_s",
+                                             "reset_on_logon",
+                                             "schedule",
+                                             "reconnect_min_ms",
+                                             "reconnect_max_ms",
+                                             "account",
+                                             "ex_destination",
+                                             "symbols",
+                                             "tags",
+                                             "ord_types",
+                                             "tifs",
+                                             "exec_insts",
+                                             "mass_status",
+                                             "market_data",
+                                             NULL};
+
+/* A list of names ["LIMIT", "MARKET"] as bits 1u << index in names[]. */
+static int get_name_bits(loader_t *L, config_setting_t *g, const char *key,
+                         const char *const *names, size_t nnames, uint32_t *out) {
+  config_setting_t *l;
+  TRY(get_node(L, g, key, CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  *out = 0;
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+    const char *name =
+        config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : "";
+    size_t k = 0;
+    while (k < nnames && (names[k] == NULL || strcmp(names[k], name) != 0)) k++;
+    if (k == nnames) {
+      char list[160] = "";
+      for (size_t j = 0; j < nnames; j++)
+        if (names[j] != NULL)
+          snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                   names[j]);
+      return fail(L, l, e, NULL, "\"%s\" is not one of %s", name, list);
+    }
+    *out |= 1u << k;
+  }
+  if (*out == 0) return fail(L, g, l, NULL, "must not be empty");
+  return 0;
+}
+
+static int load_fix_schedule(loader_t *L, config_setting_t *g, oms_cfg_fix_venue_t *f) {
+  config_setting_t *sg, *days;
+  TRY(get_node(L, g, "schedule", CONFIG_TYPE_GROUP, false, &sg));
+  if (sg == NULL) return 0;
+  static const char *const keys[] = {"days", "start", "end", NULL};
+  static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  TRY(only_keys(L, sg, keys));
+  char start[8] = "00:00", end[8] = "00:00";
+  TRY(get_str(L, sg, "start", false, start, sizeof start));
+  TRY(get_str(L, sg, "end", false, end, sizeof end));
+  int sm, em;
+  if (parse_hhmm(start, &sm) != 0 || sm >= 1440)
+    return fail(L, sg, config_setting_get_member(sg, "start"), NULL, "\"%s\" is not HH:MM", start);
+  if (parse_hhmm(end, &em) != 0 || em >= 1440)
+    return fail(L, sg, config_setting_get_member(sg, "end"), NULL, "\"%s\" is not HH:MM", end);
+  f->start_s = sm * 60;
+  f->end_s = em * 60;
+  uint32_t bits = 0;
+  TRY(get_node(L, sg, "days", CONFIG_TYPE_LIST, false, &days));
+  if (days != NULL) TRY(get_name_bits(L, sg, "days", day_names, 7, &bits));
+  f->days = (uint8_t)bits;
+  return 0;
+}
+
+static int load_fix_venue(loader_t *L, config_setting_t *g, oms_cfg_fix_venue_t *f) {
+  TRY(get_str(L, g, "host", true, f->host, sizeof f->host));
+  struct in_addr a;
+  if (inet_pton(AF_INET, f->host, &a) != 1)
+    return fail(L, g, config_setting_get_member(g, "host"), NULL,
+                "\"%s\" is not a dotted IPv4 address", f->host);
+  long long port = 0, hb = 30, rmin = 1000, rmax = 30000;
+  TRY(get_int(L, g, "port", true, 1, 65535, &port, NULL));
+  f->port = (int)port;
+  TRY(get_id(L, g, "sender_comp_id", true, f->sender_comp_id, sizeof f->sender_comp_id));
+  TRY(get_id(L, g, "target_comp_id", true, f->target_comp_id, sizeof f->target_comp_id));
+  TRY(get_str(L, g, "username", false, f->username, sizeof f->username));
+  TRY(get_str(L, g, "password", false, f->password, sizeof f->password));
+  TRY(get_int(L, g, "heartbeat_s", false, 1, 3600, &hb, NULL));
+  f->heartbeat_s = (int)hb;
+  TRY(get_bool(L, g, "reset_on_logon", &f->reset_on_logon));
+  TRY(get_int(L, g, "reconnect_min_ms", false, 10, 3600000, &rmin, NULL));
+  TRY(get_int(L, g, "reconnect_max_ms", false, 10, 3600000, &rmax, NULL));
+  if (rmax < rmin)
+    return fail(L, g, config_setting_get_member(g, "reconnect_max_ms"), NULL,
+                "must be at least reconnect_min_ms (%lld)", rmin);
+  f->reconnect_min_ns = rmin * MS;
+  f->reconnect_max_ns = rmax * MS;
+  TRY(load_fix_schedule(L, g, f));
+  TRY(get_id(L, g, "account", false, f->account, sizeof f->account));
+  TRY(get_id(L, g, "ex_destination", false, f->ex_destination, sizeof f->ex_destination));
+  config_setting_t *l;
+  TRY(get_node(L, g, "symbols", CONFIG_TYPE_LIST, false, &l));
+  for (int i = 0; l != NULL && i < config_setting_length(l); i++) {
+    config_setting_t *e;
+    static const char *const keys[] = {"oms", "venue", NULL};
+    if ((size_t)i >= OMS_CFG_MAX_INSTRUMENTS)
+      return fail(L, g, l, NULL, "more than %d symbols", OMS_CFG_MAX_INSTRUMENTS);
+    TRY(list_group(L, l, i, &e));
+    TRY(only_keys(L, e, keys));
+    TRY(get_id(L, e, "oms", true, f->symbols[i][0], sizeof f->symbols[i][0]));
+    TRY(get_id(L, e, "venue", true, f->symbols[i][1], sizeof f->symbols[i][1]));
+    f->nsymbols++;
+  }
+  TRY(get_node(L, g, "tags", CONFIG_TYPE_LIST, false, &l));
+  for (int i = 0; l != NULL && i < config_setting_length(l); i++) {
+    config_setting_t *e;
+    static const char *const keys[] = {"tag", "value", NULL};
+    if (i >= OMS_CFG_FIX_VENUE_TAGS)
+      return fail(L, g, l, NULL, "more than %d tags", OMS_CFG_FIX_VENUE_TAGS);
+    TRY(list_group(L, l, i, &e));
+    TRY(only_keys(L, e, keys));
+    long long tag = 0;
+    /* A body tag of the venue's dialect; the header is the session's. */
+    TRY(get_int(L, e, "tag", true, 1, 9999, &tag, NULL));
+    TRY(get_id(L, e, "value", true, f->tag_values[i], sizeof f->tag_values[i]));
+    f->tags[i] = (uint32_t)tag;
+    f->ntags++;
+  }
+  static const char *const types[] = {NULL, "MARKET", "LIMIT", "STOP", "STOP_LIMIT"};
+  static const char *const tifs[] = {NULL, "GTC", "IOC", "FOK", "DAY", "GTD"};
+  static const char *const insts[] = {"POST_ONLY", "REDUCE_ONLY"};
+  TRY(get_name_bits(L, g, "ord_types", types, 5, &f->ord_types));
+  TRY(get_name_bits(L, g, "tifs", tifs, 6, &f->tifs));
+  uint32_t ib = 0;
+  TRY(get_name_bits(L, g, "exec_insts", insts, 2, &ib));
+  f->exec_insts = (ib & 1u ? OMS_INST_POST_ONLY : 0) | (ib & 2u ? OMS_INST_REDUCE_ONLY : 0);
+  f->mass_status = true;
+  TRY(get_bool(L, g, "mass_status", &f->mass_status));
+  TRY(get_bool(L, g, "market_data", &f->market_data));
+  return 0;
+}
+
 static int load_venues(loader_t *L, config_setting_t *root) {
   oms_config_t *c = L->c;
   config_setting_t *l;
@@ -501,14 +651,15 @@ static int load_venues(loader_t *L, config_setting_t *root) {
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
-    TRY(only_keys(L, g, keys));
     oms_cfg_venue_t *v = &c->venues[i];
     TRY(get_id(L, g, "name", true, v->name, sizeof v->name));
     char type[16] = "sim";
     TRY(get_str(L, g, "type", false, type, sizeof type));
-    if (strcmp(type, "sim") != 0)
+    if (strcmp(type, "sim") != 0 && strcmp(type, "fix") != 0)
       return fail(L, g, config_setting_get_member(g, "type"), NULL,
-                  "\"%s\" is not a venue type this build has (sim)", type);
+                  "\"%s\" is not a venue type this build has (sim, fix)", type);
+    v->is_fix = strcmp(type, "fix") == 0;
+    TRY(only_keys(L, g, v->is_fix ? fix_venue_keys : keys));
     for (int j = 0; j < i; j++)
       if (strcmp(c->venues[j].name, v->name) == 0)
         return fail(L, g, config_setting_get_member(g, "name"), NULL, "venue \"%s\" defined twice",
@@ -526,8 +677,9 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     v->route.msgs_per_sec = (uint32_t)rate;
     v->route.burst = (uint32_t)burst;
     v->route.queue_capacity = (uint32_t)queue;
-    v->keep_book = true;
+    v->keep_book = !v->is_fix;
     TRY(get_bool(L, g, "keep_book", &v->keep_book));
+    if (v->is_fix) TRY(load_fix_venue(L, g, &v->fix));
     TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));
     TRY(get_dec(L, g, "taker_fee", false, &v->taker_fee_rate, NULL));
     c->nvenues++;

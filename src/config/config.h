@@ -120,8 +120,40 @@ typedef struct oms_cfg_strategy_s {
   char account[OMS_ID_MAX + 1]; /* "" if not bound */
 } oms_cfg_strategy_t;
 
+#define OMS_CFG_FIX_VENUE_TAGS 8
+
+/* A venue reached over FIX (type = "fix"): the connector's settings,
+ * docs/venues.md. */
+typedef struct oms_cfg_fix_venue_s {
+  char host[64]; /* dotted IPv4 */
+  int port;
+  char sender_comp_id[OMS_ID_MAX + 1]; /* ours */
+  char target_comp_id[OMS_ID_MAX + 1]; /* the venue's */
+  char username[OMS_CFG_SECRET_MAX + 1];
+  char password[OMS_CFG_SECRET_MAX + 1];
+  int heartbeat_s;     /* [30] */
+  bool reset_on_logon; /* [false] */
+  uint8_t days;        /* schedule: bit 0 Sunday; 0 with start == end: always */
+  int32_t start_s, end_s;
+  int64_t reconnect_min_ns, reconnect_max_ns; /* [1 s, 30 s] */
+  char account[OMS_ID_MAX + 1];               /* "" = the order's account */
+  char ex_destination[OMS_ID_MAX + 1];
+  size_t nsymbols;
+  char symbols[OMS_CFG_MAX_INSTRUMENTS][2][OMS_SYMBOL_MAX + 1]; /* [i][0] ours, [i][1] theirs */
+  size_t ntags;
+  uint32_t tags[OMS_CFG_FIX_VENUE_TAGS];
+  char tag_values[OMS_CFG_FIX_VENUE_TAGS][OMS_ID_MAX + 1];
+  uint32_t ord_types;  /* 1u << oms_ord_type_t; 0 = all */
+  uint32_t tifs;       /* 1u << oms_tif_t; 0 = all */
+  uint32_t exec_insts; /* OMS_INST_* */
+  bool mass_status;    /* [true] */
+  bool market_data;    /* subscribe to its instruments' top of book [false] */
+} oms_cfg_fix_venue_t;
+
 typedef struct oms_cfg_venue_s {
   char name[OMS_VENUE_MAX + 1];
+  bool is_fix; /* type = "fix": fix holds the settings, the simulator's are unused */
+  oms_cfg_fix_venue_t fix;
   int64_t ack_latency_ns;
   int64_t fill_latency_ns;
   oms_dec_t maker_fee_rate;

@@ -1,6 +1,6 @@
 /*
- * session.c - the FIX 4.4 session layer, acceptor side (see fix_session.h
- * for the state diagram and the callback contracts).
+ * session.c - the FIX 4.4 session layer, acceptor and initiator roles (see
+ * fix_session.h for the state diagram and the callback contracts).
  *
  * NOTES ON THE DESIGN
  *
@@ -48,6 +48,12 @@
  * application has seen the message, so a crash in between redelivers it (the
  * engine refuses a repeated ClOrdID) rather than losing an order.
  *
+ * The initiator role (the venue connector) is the same session with the
+ * Logon turned around: connect() sends our Logon and on_logon() checks the
+ * acceptor's answer instead of a request (no credentials to check, the
+ * HeartBtInt is ours). After Logon nothing depends on the role: resends,
+ * gap fills and PossDup duplicates follow the rules above either way.
+ *
  * Three buffers are allocated once, at create: one for the application
  * message being built, one for admin messages and resends (so the session can
  * answer a TestRequest while the application holds a half-built message),
@@ -68,11 +74,15 @@
 #define DEFAULT_MAX_HEARTBEAT_S 300
 #define DEFAULT_LOGON_TIMEOUT_NS (10 * NS_PER_S)
 #define DEFAULT_LOGOUT_TIMEOUT_NS (5 * NS_PER_S)
+#define DEFAULT_INITIATOR_HEARTBEAT_S 30
+#define SECRET_MAX 127
 #define ADMIN_EXTRA 128 /* room for 43 and 122 added to a resent message */
 
 struct oms_fix_session_s {
   char sender[OMS_ID_MAX + 1];
   char target[OMS_ID_MAX + 1];
+  char username[SECRET_MAX + 1];
+  char password[SECRET_MAX + 1];
   oms_fix_session_config_t cfg;
   oms_fix_session_io_t io;
   oms_fix_session_store_t store;
@@ -95,6 +105,7 @@ struct oms_fix_session_s {
   int64_t test_req_count;
 
   int app_building;
+  int reset_sent;  /* initiator: our Logon carried 141=Y */
   int seq_loaded;  /* next_sender/next_target came from the store */
   int64_t app_seq; /* MsgSeqNum written by app_begin */
   oms_fix_builder_t app_b;
@@ -249,18 +260,24 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   if (!out) return OMS_EINVAL;
   *out = NULL;
   if (!cfg || !io || !store || !clock || !clock->now_ns || !io->send || !io->disconnect ||
-      !io->on_app_msg || !io->authenticate || !store->load_seqnums || !store->save_seqnums ||
-      !store->save_sent || !store->load_sent || !store->reset) {
+      !io->on_app_msg || (!io->authenticate && !cfg->initiator) || !store->load_seqnums ||
+      !store->save_seqnums || !store->save_sent || !store->load_sent || !store->reset) {
     return OMS_EINVAL;
   }
   size_t max_len = cfg->max_msg_len ? cfg->max_msg_len : OMS_FIX_DEFAULT_MAX_MSG_LEN;
   if (max_len < 128 || max_len > OMS_FIX_MAX_MSG_LEN_LIMIT) return OMS_EINVAL;
+  if (cfg->initiator && (cfg->heartbeat_s < 0 || cfg->heartbeat_s > 3600)) return OMS_EINVAL;
+  if ((cfg->username && strlen(cfg->username) > SECRET_MAX) ||
+      (cfg->password && strlen(cfg->password) > SECRET_MAX))
+    return OMS_EINVAL;
 
   oms_fix_session_t *s = oms__calloc(1, sizeof(*s));
   if (!s) return OMS_ENOMEM;
   int rc = copy_id(s->sender, cfg->sender_comp_id);
   if (rc == 0) rc = copy_id(s->target, cfg->target_comp_id);
   if (rc) goto fail_session;
+  if (cfg->username) strcpy(s->username, cfg->username);
+  if (cfg->password) strcpy(s->password, cfg->password);
 
   s->app_cap = max_len;
   s->admin_cap = max_len + ADMIN_EXTRA;
@@ -276,6 +293,9 @@ int oms_fix_session_create(const oms_fix_session_config_t *cfg, const oms_fix_se
   s->cfg = *cfg;
   s->cfg.sender_comp_id = s->sender;
   s->cfg.target_comp_id = s->target;
+  s->cfg.username = cfg->username ? s->username : NULL;
+  s->cfg.password = cfg->password ? s->password : NULL;
+  if (!s->cfg.heartbeat_s) s->cfg.heartbeat_s = DEFAULT_INITIATOR_HEARTBEAT_S;
   if (!s->cfg.max_heartbeat_s) s->cfg.max_heartbeat_s = DEFAULT_MAX_HEARTBEAT_S;
   if (!s->cfg.logon_timeout_ns) s->cfg.logon_timeout_ns = DEFAULT_LOGON_TIMEOUT_NS;
   if (!s->cfg.logout_timeout_ns) s->cfg.logout_timeout_ns = DEFAULT_LOGOUT_TIMEOUT_NS;
@@ -325,6 +345,30 @@ static int load_seqnums(oms_fix_session_t *s) {
   return 0;
 }
 
+static int result(const oms_fix_session_t *s, int rc);
+
+/* The initiator's Logon. With reset_on_logon both sides start again at 1:
+ * the store forgets what it kept before the Logon takes number 1. */
+static int send_initiator_logon(oms_fix_session_t *s) {
+  s->reset_sent = 0;
+  if (s->cfg.reset_on_logon) {
+    int rc = s->store.reset(s->store.ctx);
+    if (rc) return fatal(s, rc, "store reset");
+    s->next_sender = 1;
+    s->next_target = 1;
+    s->reset_sent = 1;
+  }
+  oms_fix_builder_t *b = admin_begin(s, OMS_FIX_MSG_Logon);
+  oms_fix_add_int(b, OMS_FIX_TAG_EncryptMethod, 0);
+  oms_fix_add_int(b, OMS_FIX_TAG_HeartBtInt, s->cfg.heartbeat_s);
+  if (s->reset_sent) oms_fix_add_char(b, OMS_FIX_TAG_ResetSeqNumFlag, 'Y');
+  if (s->cfg.username) oms_fix_add_cstr(b, OMS_FIX_TAG_Username, s->cfg.username);
+  if (s->cfg.password) oms_fix_add_cstr(b, OMS_FIX_TAG_Password, s->cfg.password);
+  slog(s, OMS_FIX_LOG_INFO, "logon %s -> %s sent, MsgSeqNum %lld%s", s->sender, s->target,
+       (long long)s->next_sender, s->reset_sent ? ", sequence reset" : "");
+  return admin_send(s);
+}
+
 int oms_fix_session_connect(oms_fix_session_t *s) {
   if (s->state != OMS_FIX_SESSION_DISCONNECTED) return OMS_ESTATE;
   /* Always from the store: it is the truth across reconnects. */
@@ -338,7 +382,7 @@ int oms_fix_session_connect(oms_fix_session_t *s) {
   s->test_req_pending = 0;
   s->app_building = 0;
   s->connected_ns = s->last_recv_ns = s->last_sent_ns = now(s);
-  return 0;
+  return s->cfg.initiator ? result(s, send_initiator_logon(s)) : 0;
 }
 
 void oms_fix_session_reset_connection(oms_fix_session_t *s) {
@@ -642,11 +686,47 @@ static int accept_logon(oms_fix_session_t *s, int64_t hb, int reset, int64_t seq
   return seq == s->next_target ? advance_target(s) : send_resend_request(s, seq);
 }
 
+/* The acceptor's answer to our Logon. Its HeartBtInt is ours echoed; a
+ * 141=Y answer we did not ask for is the acceptor resetting its side: we
+ * expect 1 from it. A number above the expected one is a gap, asked for
+ * at once, as an acceptor does. */
+static int on_logon_answer(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
+  uint32_t bad_tag;
+  if (check_comp_ids(s, m, &bad_tag) != COMP_OK) return logout_and_drop(s, "CompID problem");
+  int reason;
+  if (!sending_time_ok(s, m, &reason)) {
+    return logout_and_drop(s, "SendingTime(52) missing or inaccurate");
+  }
+  int reset = 0;
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_ResetSeqNumFlag, &reset);
+  if (reset && !s->reset_sent) {
+    if (seq != 1) return logout_and_drop(s, "ResetSeqNumFlag(141)=Y requires MsgSeqNum(34)=1");
+    slog(s, OMS_FIX_LOG_WARN, "acceptor reset its sequence numbers: expecting 1");
+    s->next_target = 1;
+  }
+  if (seq < s->next_target) return too_low(s, seq);
+  s->state = OMS_FIX_SESSION_ACTIVE;
+  s->hb_s = s->cfg.heartbeat_s;
+  s->hb_ns = (int64_t)s->hb_s * NS_PER_S;
+  slog(s, OMS_FIX_LOG_INFO, "logon %s -> %s answered, HeartBtInt %d", s->sender, s->target,
+       s->hb_s);
+  return seq == s->next_target ? advance_target(s) : send_resend_request(s, seq);
+}
+
 static int on_logon(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
   if (!oms_fix_msg_is(m, OMS_FIX_MSG_Logon)) {
+    /* An acceptor refusing our Logon answers with a Logout. */
+    if (s->cfg.initiator && oms_fix_msg_is(m, OMS_FIX_MSG_Logout)) {
+      oms_fix_str_t text = {NULL, 0};
+      (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_Text, &text);
+      slog(s, OMS_FIX_LOG_ERROR, "logon refused: %.*s", (int)text.len, text.ptr ? text.ptr : "");
+      drop(s, "logon refused");
+      return 0;
+    }
     drop(s, "first message is not Logon");
     return 0;
   }
+  if (s->cfg.initiator) return on_logon_answer(s, m, seq);
   uint32_t bad_tag;
   if (check_comp_ids(s, m, &bad_tag) != COMP_OK) return logout_and_drop(s, "CompID problem");
   int64_t hb;

@@ -62,6 +62,7 @@
 #include "core/slots.h"
 #include "core/strmap.h"
 #include "core/u64map.h"
+#include "fix/outbox.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
 
@@ -93,11 +94,9 @@ typedef struct gw_session_s {
   uint64_t sent_ticket;  /* store ticket of the last outbound message saved */
   uint64_t last_ticket;  /* store ticket of the last save (seqnums or message) */
   uint64_t reported_seq; /* the newest engine event reported to the client */
-  /* The outbox: records {ticket, len, bytes} from ob_head to ob_len. */
-  char *ob;
-  size_t ob_head, ob_len, ob_cap;
-  int store_rc;         /* the store's error that is ending the session, or 0 */
-  const char *store_op; /* what failed: "save_seqnums", ... */
+  oms__fix_outbox_t ob;  /* write-ahead: bytes waiting for their ticket (fix/outbox.h) */
+  int store_rc;          /* the store's error that is ending the session, or 0 */
+  const char *store_op;  /* what failed: "save_seqnums", ... */
   oms_fix_session_t *fs;
   gw_conn_t *conn;
   /* Sequence numbers cached here: the store's writes are asynchronous. */
@@ -239,86 +238,42 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m);
  * the reconnect loses nothing. */
 #define OUTBOX_MAX (4u << 20)
 #define OUTBOX_INITIAL (16u << 10) /* allocated with the session: no allocation per message */
-#define OB_HDR (sizeof(uint64_t) + sizeof(uint32_t))
-
 static bool durable(const gw_session_t *s, uint64_t ticket) {
   return s->gw->cfg.store == NULL || ticket <= oms_store_durable_ticket(s->gw->cfg.store);
 }
 
 static int ob_push(gw_session_t *s, const char *data, size_t len) {
-  size_t need = OB_HDR + len;
-  if (s->ob_head > 0 && s->ob_len + need > s->ob_cap) {
-    memmove(s->ob, s->ob + s->ob_head, s->ob_len - s->ob_head);
-    s->ob_len -= s->ob_head;
-    s->ob_head = 0;
-  }
-  if (s->ob_len + need > s->ob_cap) {
-    size_t cap = s->ob_cap ? s->ob_cap : OUTBOX_INITIAL;
-    while (cap < s->ob_len + need) cap *= 2;
-    if (cap > OUTBOX_MAX) return OMS_EFULL;
-    char *nb = oms__realloc(s->ob, cap);
-    if (nb == NULL) return OMS_ENOMEM;
-    s->ob = nb;
-    s->ob_cap = cap;
-  }
-  uint32_t n = (uint32_t)len;
-  memcpy(s->ob + s->ob_len, &s->last_ticket, sizeof(uint64_t));
-  memcpy(s->ob + s->ob_len + sizeof(uint64_t), &n, sizeof n);
-  memcpy(s->ob + s->ob_len + OB_HDR, data, len);
-  s->ob_len += need;
-  return 0;
+  return oms__fix_outbox_push(&s->ob, s->last_ticket, data, len);
 }
 
-static void ob_clear(gw_session_t *s) { s->ob_head = s->ob_len = 0; }
+static void ob_clear(gw_session_t *s) { oms__fix_outbox_clear(&s->ob); }
+
+static int ob_send(void *ctx, const char *data, size_t len) {
+  gw_session_t *s = ctx;
+  return s->gw->cfg.io.send(s->gw->cfg.io.ctx, s->conn->id, data, len);
+}
 
 /* Writes the queued messages whose ticket is durable; returns how many. */
 static int ob_pump(gw_session_t *s) {
-  int n = 0;
-  while (s->ob_head < s->ob_len) {
-    uint64_t t;
-    uint32_t len;
-    memcpy(&t, s->ob + s->ob_head, sizeof t);
-    memcpy(&len, s->ob + s->ob_head + sizeof t, sizeof len);
-    if (!durable(s, t)) break;
-    if (s->conn == NULL || s->conn->closing) {
-      ob_clear(s);
-      break;
-    }
-    int rc = s->gw->cfg.io.send(s->gw->cfg.io.ctx, s->conn->id, s->ob + s->ob_head + OB_HDR, len);
-    s->ob_head += OB_HDR + len;
-    n++;
-    if (rc != 0) {
-      ob_clear(s);
-      break;
-    }
+  if (oms__fix_outbox_empty(&s->ob)) return 0;
+  if (s->conn == NULL || s->conn->closing) {
+    ob_clear(s);
+    return 0;
   }
-  if (s->ob_head == s->ob_len) ob_clear(s);
-  return n;
+  uint64_t upto =
+      s->gw->cfg.store == NULL ? UINT64_MAX : oms_store_durable_ticket(s->gw->cfg.store);
+  return oms__fix_outbox_pump(&s->ob, upto, ob_send, s, NULL);
 }
 
 /* The number the client expects next: that of the first message not yet
- * written (the outbox holds whole messages with their header), or the
- * session's next number when everything went out. */
+ * written, or the session's next number when everything went out. */
 static int64_t ob_first_seq(const gw_session_t *s) {
-  if (s->ob_head == s->ob_len) return s->next_sender;
-  uint32_t len;
-  memcpy(&len, s->ob + s->ob_head + sizeof(uint64_t), sizeof len);
-  const char *m = s->ob + s->ob_head + OB_HDR, *end = m + len;
-  static const char key[] =
-      "\x01"
-      "34=";
-  for (const char *p = m; p + sizeof key - 1 < end; p++) {
-    if (memcmp(p, key, sizeof key - 1) != 0) continue;
-    int64_t v = 0;
-    for (p += sizeof key - 1; p < end && *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
-    return v;
-  }
-  return s->next_sender;
+  return oms__fix_outbox_first_seq(&s->ob, s->next_sender);
 }
 
 /* Waits (bounded) until the outbox can be written, and writes it. */
 static void ob_flush(gw_session_t *s, int64_t timeout_ns) {
-  if (s->ob_head == s->ob_len) return;
+  if (oms__fix_outbox_empty(&s->ob)) return;
   /* A FAILED store commits nothing until it recovers: no wait then, and the
    * bytes stay unsent (their numbers could be used again after a crash). */
   if (s->gw->cfg.store != NULL && !durable(s, s->last_ticket) &&
@@ -331,22 +286,15 @@ static void ob_flush(gw_session_t *s, int64_t timeout_ns) {
  * after its next Logon serves them), so only the last one, the Logout that
  * says why, is written, once durable. */
 static void ob_flush_last(gw_session_t *s, int64_t timeout_ns) {
-  if (s->ob_head == s->ob_len) return;
-  size_t last = s->ob_head;
-  for (size_t at = s->ob_head; at < s->ob_len;) {
-    uint32_t len;
-    memcpy(&len, s->ob + at + sizeof(uint64_t), sizeof len);
-    last = at;
-    at += OB_HDR + len;
-  }
-  s->ob_head = last;
+  if (oms__fix_outbox_empty(&s->ob)) return;
+  oms__fix_outbox_keep_last(&s->ob);
   ob_flush(s, timeout_ns);
 }
 
 static int io_send(void *ctx, const char *data, size_t len) {
   gw_session_t *s = ctx;
   if (s->conn == NULL || s->conn->closing) return OMS_ECLOSED;
-  if (s->ob_head == s->ob_len && durable(s, s->last_ticket))
+  if (oms__fix_outbox_empty(&s->ob) && durable(s, s->last_ticket))
     return s->gw->cfg.io.send(s->gw->cfg.io.ctx, s->conn->id, data, len);
   return ob_push(s, data, len);
 }
@@ -570,7 +518,7 @@ void oms_gateway_destroy(oms_gateway_t *gw) {
   if (gw == NULL) return;
   for (size_t i = 0; i < gw->nsessions; i++) {
     oms_fix_session_destroy(gw->sessions[i]->fs);
-    oms__free(gw->sessions[i]->ob);
+    oms__fix_outbox_free(&gw->sessions[i]->ob);
     oms__free(gw->sessions[i]);
   }
   if (gw->conns != NULL)
@@ -594,12 +542,10 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
   if (gw->nsessions >= MAX_SESSIONS) return OMS_EFULL;
   gw_session_t *s = oms__calloc(1, sizeof *s);
   if (s == NULL) return OMS_ENOMEM;
-  s->ob = oms__malloc(OUTBOX_INITIAL);
-  if (s->ob == NULL) {
+  if (oms__fix_outbox_init(&s->ob, OUTBOX_INITIAL, OUTBOX_MAX) != 0) {
     oms__free(s);
     return OMS_ENOMEM;
   }
-  s->ob_cap = OUTBOX_INITIAL;
   s->gw = gw;
   s->idx = (uint16_t)gw->nsessions;
   snprintf(s->client, sizeof s->client, "%s", sc->client_comp_id);
@@ -628,7 +574,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
                                 .ctx = s};
   int rc = oms_fix_session_create(&fc, &io, &st, &gw->cfg.clock, &s->fs);
   if (rc != 0) {
-    oms__free(s->ob);
+    oms__fix_outbox_free(&s->ob);
     oms__free(s);
     return rc;
   }
@@ -1702,7 +1648,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
 int oms_gateway_pump(oms_gateway_t *gw) {
   int n = 0;
   for (size_t i = 0; i < gw->nsessions; i++)
-    if (gw->sessions[i]->ob_head < gw->sessions[i]->ob_len) n += ob_pump(gw->sessions[i]);
+    if (!oms__fix_outbox_empty(&gw->sessions[i]->ob)) n += ob_pump(gw->sessions[i]);
   return n;
 }
 

@@ -135,6 +135,124 @@ static void test_sample_file_loads(void **state) {
   oms_config_destroy(c);
 }
 
+static void test_fix_venue_sample_loads(void **state) {
+  (void)state;
+  const char *src = getenv("OMS_SOURCE_DIR");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/etc/omsd-fix-venue.conf", src != NULL ? src : "..");
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load(path, &c, err, sizeof err) != 0) fail_msg("%s", err);
+  assert_int_equal(c->nvenues, 1);
+  const oms_cfg_venue_t *v = &c->venues[0];
+  assert_true(v->is_fix);
+  assert_false(v->keep_book);
+  assert_string_equal(v->fix.host, "127.0.0.1");
+  assert_int_equal(v->fix.port, 9879);
+  assert_string_equal(v->fix.sender_comp_id, "OMS");
+  assert_string_equal(v->fix.target_comp_id, "VENUE");
+  assert_string_equal(v->fix.password, "venue-secret");
+  assert_int_equal(v->fix.days, 0x7f);
+  assert_int_equal(v->fix.start_s, v->fix.end_s);
+  assert_true(v->fix.mass_status);
+  assert_true(v->fix.market_data);
+  assert_int_equal(v->fix.exec_insts, OMS_INST_POST_ONLY);
+  assert_string_equal(c->instruments[0].ins.venue, "XV");
+  oms_config_destroy(c);
+}
+
+/* A FIX venue in the base text: line 7 opens it, line 8 closes it. */
+static void test_fix_venue_settings_load(void **state) {
+  (void)state;
+  static char text[8192];
+  snprintf(
+      text, sizeof text, "%s",
+      text_with(7,
+                "venues = ( { name = \"SIM\"; type = \"fix\"; host = \"127.0.0.1\"; port = 9879; "
+                "sender_comp_id = \"OMS\"; target_comp_id = \"VENUE\"; heartbeat_s = 10; "
+                "reset_on_logon = true; account = \"X1\"; ex_destination = \"XNAS\";"));
+  char *l8 = strstr(text, "  liquidity");
+  const char *rest =
+      "  schedule = { days = [ \"Mon\", \"Fri\" ]; start = \"08:00\"; end = "
+      "\"17:30\"; }; symbols = ( { oms = \"BTC-USD\"; venue = \"XBT\"; } ); "
+      "tags = ( { tag = 336; value = \"desk\"; } ); ord_types = [ \"LIMIT\" ]; "
+      "tifs = [ \"GTC\", \"IOC\" ]; mass_status = false; market_data = true; reconnect_min_ms = "
+      "200; "
+      "reconnect_max_ms = 5000; rate_limit = 50; } );\n";
+  char *eol = strchr(l8, '\n');
+  char tail[4096];
+  snprintf(tail, sizeof tail, "%s", eol + 1);
+  snprintf(l8, sizeof text - (size_t)(l8 - text), "%s%s", rest, tail);
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load_string(text, "t.conf", &c, err, sizeof err) != 0) fail_msg("%s", err);
+  const oms_cfg_fix_venue_t *f = &c->venues[0].fix;
+  assert_true(c->venues[0].is_fix);
+  assert_int_equal(f->heartbeat_s, 10);
+  assert_true(f->reset_on_logon);
+  assert_string_equal(f->account, "X1");
+  assert_string_equal(f->ex_destination, "XNAS");
+  assert_int_equal(f->days, (1 << 1) | (1 << 5));
+  assert_int_equal(f->start_s, 8 * 3600);
+  assert_int_equal(f->end_s, 17 * 3600 + 1800);
+  assert_int_equal(f->nsymbols, 1);
+  assert_string_equal(f->symbols[0][1], "XBT");
+  assert_int_equal(f->ntags, 1);
+  assert_int_equal(f->tags[0], 336);
+  assert_int_equal(f->ord_types, 1u << OMS_ORD_LIMIT);
+  assert_int_equal(f->tifs, (1u << OMS_TIF_GTC) | (1u << OMS_TIF_IOC));
+  assert_false(f->mass_status);
+  assert_true(f->market_data);
+  assert_int_equal(f->reconnect_min_ns, 200000000);
+  assert_int_equal(f->reconnect_max_ns, 5000000000LL);
+  assert_int_equal(c->venues[0].route.msgs_per_sec, 50);
+  oms_config_destroy(c);
+}
+
+/* A FIX venue error: line 7 given, line 8 (the simulator's liquidity) replaced by l8. */
+static void expect_fix_venue_error(const char *l7, const char *l8, const char *want) {
+  static char text[8192];
+  snprintf(text, sizeof text, "%s", text_with(7, l7));
+  char *at = strstr(text, "  liquidity");
+  char tail[4096];
+  snprintf(tail, sizeof tail, "%s", strchr(at, '\n'));
+  snprintf(at, sizeof text - (size_t)(at - text), "%s%s", l8, tail);
+  oms_config_t *c = (oms_config_t *)1;
+  char err[OMS_CFG_ERR_MAX];
+  int rc = oms_config_load_string(text, "t.conf", &c, err, sizeof err);
+  if (rc != OMS_ECONFIG || strstr(err, want) == NULL)
+    fail_msg("rc %d, error \"%s\", wanted \"%s\"", rc, err, want);
+  assert_null(c);
+}
+
+static void test_fix_venue_errors(void **state) {
+  (void)state;
+  const char *v = "venues = ( { name = \"SIM\"; type = \"fix\"; host = \"127.0.0.1\";";
+  const char *ids = "sender_comp_id = \"OMS\"; target_comp_id = \"V\";";
+  char l8[512];
+  expect_fix_venue_error("venues = ( { name = \"SIM\"; type = \"fix\"; host = \"localhost\";",
+                         "port = 1; } );",
+                         "venues[0].host: \"localhost\" is not a dotted IPv4 address");
+  expect_fix_venue_error(v, "port = 0; } );", "venues[0].port: 0 is not in 1..65535");
+  expect_fix_venue_error(v, "port = 1; liquidity = (); } );",
+                         "venues[0].liquidity: unknown setting");
+  expect_fix_venue_error(v, "port = 1; } );", "venues[0].sender_comp_id: missing");
+  snprintf(l8, sizeof l8, "port = 1; %s tifs = [ \"GTX\" ]; } );", ids);
+  expect_fix_venue_error(v, l8, "\"GTX\" is not one of GTC, IOC, FOK, DAY, GTD");
+  snprintf(l8, sizeof l8, "port = 1; %s schedule = { start = \"8:00\"; }; } );", ids);
+  expect_fix_venue_error(v, l8, "schedule.start: \"8:00\" is not HH:MM");
+  snprintf(l8, sizeof l8, "port = 1; %s schedule = { days = [ \"Moon\" ]; }; } );", ids);
+  expect_fix_venue_error(v, l8, "is not one of Sun, Mon");
+  snprintf(l8, sizeof l8, "port = 1; %s reconnect_min_ms = 500; reconnect_max_ms = 100; } );", ids);
+  expect_fix_venue_error(v, l8, "reconnect_max_ms: must be at least reconnect_min_ms (500)");
+  snprintf(l8, sizeof l8, "port = 1; %s tags = ( { tag = 0; value = \"x\"; } ); } );", ids);
+  expect_fix_venue_error(v, l8, "tags[0].tag: 0 is not in 1..9999");
+  snprintf(l8, sizeof l8, "port = 1; %s ord_types = [ ]; } );", ids);
+  expect_fix_venue_error(v, l8, "ord_types: must not be empty");
+  snprintf(l8, sizeof l8, "port = 1; %s symbols = ( { oms = \"A\"; } ); } );", ids);
+  expect_fix_venue_error(v, l8, "symbols[0].venue: missing");
+}
+
 static void test_missing_file_is_refused(void **state) {
   (void)state;
   oms_config_t *c;
@@ -206,8 +324,8 @@ static void test_instrument_and_venue_errors(void **state) {
   expect_error(6, "lot = \"0.001\"; min_qty = \"5\"; max_qty = \"1\"; } );",
                "t.conf:5: instruments[0]:");
   expect_error(6, "lot = \"0.001\"; qty_precision = 9; } );", "qty_precision: 9 is not in 0..8");
-  expect_error(7, "venues = ( { name = \"SIM\"; type = \"fix\";",
-               "t.conf:7: venues[0].type: \"fix\" is not a venue type");
+  expect_error(7, "venues = ( { name = \"SIM\"; type = \"ouch\";",
+               "t.conf:7: venues[0].type: \"ouch\" is not a venue type");
   expect_error(
       8, "  liquidity = ( { symbol = \"ETH\"; ref_px = \"65000\"; size = \"1\"; } ); } );",
       "t.conf:8: venues[0].liquidity[0].symbol: \"ETH\" is not an instrument of venue SIM");
@@ -538,6 +656,9 @@ int main(void) {
       cmocka_unit_test(test_session_validation_switches),
       cmocka_unit_test(test_sample_file_loads),
       cmocka_unit_test(test_missing_file_is_refused),
+      cmocka_unit_test(test_fix_venue_sample_loads),
+      cmocka_unit_test(test_fix_venue_settings_load),
+      cmocka_unit_test(test_fix_venue_errors),
       cmocka_unit_test(test_syntax_error_names_line),
       cmocka_unit_test(test_fix_errors),
       cmocka_unit_test(test_sending_time_tolerance_is_set_per_session),

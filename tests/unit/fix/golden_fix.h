@@ -13,8 +13,9 @@
  *
  * The runner knows nothing of the gateway or the session: it drives them
  * through golden_io_t, so the same files and the same runner serve any FIX
- * endpoint (the acceptor gateway today; a venue connector in the initiator
- * role, where the first line is a '<' Logon, tomorrow). Include it after
+ * endpoint (the acceptor gateway and session; the session in the initiator
+ * role, test_golden_initiator.c, where the first line after connect is our
+ * '<' Logon). Include it after
  * cmocka.h; everything is static, for one test file.
  */
 #ifndef OMS_GOLDEN_FIX_H

@@ -1,4 +1,4 @@
-/* test_session.c - the acceptor session of src/fix/session.c, driven with a
+/* test_session.c - the session of src/fix/session.c, acceptor and initiator roles, driven with a
  * manual clock, an in-memory store and a recording io table. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1232,6 +1232,159 @@ static void test_create_validates_its_arguments(void **state) {
   oms_fix_session_destroy(NULL);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Initiator role (the venue connector's side)                                */
+
+static void make_initiator(harness_t *h, bool reset) {
+  oms_fix_session_destroy(h->s);
+  h->cfg.initiator = true;
+  h->cfg.heartbeat_s = 20;
+  h->cfg.reset_on_logon = reset;
+  h->cfg.username = "oms";
+  h->cfg.password = "venue-secret";
+  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, NULL, h_log, h};
+  oms_fix_session_store_t st = ms_table(&h->store);
+  oms_clock_t clk = {test_clock_now, &h->now};
+  h->s = NULL;
+  assert_int_equal(oms_fix_session_create(&h->cfg, &io, &st, &clk, &h->s), 0);
+}
+
+static void test_initiator_connect_sends_our_logon_with_credentials(void **state) {
+  harness_t *h = *state;
+  make_initiator(h, false);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_int_equal(oms_fix_session_state(h->s), OMS_FIX_SESSION_AWAIT_LOGON);
+  assert_int_equal(h->nout, 1);
+  const oms_fix_msg_t *m = sent(h, 0);
+  assert_true(oms_fix_msg_is(m, "A"));
+  assert_field(m, 34, "1");
+  assert_field(m, 108, "20");
+  assert_field(m, 553, "oms");
+  assert_field(m, 554, "venue-secret");
+  assert_no_field(m, 141);
+  assert_int_equal(peer(h, "A", 1, "98=0|108=20|"), 0);
+  assert_int_equal(oms_fix_session_state(h->s), OMS_FIX_SESSION_ACTIVE);
+  assert_int_equal(oms_fix_session_heartbeat_s(h->s), 20);
+  assert_int_equal(h->nout, 1); /* the answer is not answered */
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 2);
+}
+
+static void test_initiator_logon_refused_by_logout_ends_the_connection(void **state) {
+  harness_t *h = *state;
+  make_initiator(h, false);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_int_equal(peer(h, "5", 1, "58=bad password|"), OMS_ECLOSED);
+  assert_int_equal(h->disconnected, 1);
+  assert_string_equal(h->reason, "logon refused");
+  assert_int_equal(h->nout, 1);
+}
+
+static void test_initiator_answer_that_is_not_logon_ends_the_connection(void **state) {
+  harness_t *h = *state;
+  make_initiator(h, false);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_int_equal(peer(h, "0", 1, NULL), OMS_ECLOSED);
+  assert_string_equal(h->reason, "first message is not Logon");
+}
+
+static void test_initiator_accepts_a_reset_it_did_not_ask_for(void **state) {
+  harness_t *h = *state;
+  h->store.have_seqnums = 1;
+  h->store.next_sender = 7;
+  h->store.next_target = 9;
+  make_initiator(h, false);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_field(sent(h, 0), 34, "7");
+  assert_int_equal(peer(h, "A", 1, "98=0|108=20|141=Y|"), 0);
+  assert_int_equal(oms_fix_session_state(h->s), OMS_FIX_SESSION_ACTIVE);
+  assert_int_equal(oms_fix_session_next_target_seq(h->s), 2);
+}
+
+static void test_initiator_reset_answer_must_be_numbered_one(void **state) {
+  harness_t *h = *state;
+  make_initiator(h, false);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_int_equal(peer(h, "A", 4, "98=0|108=20|141=Y|"), OMS_ECLOSED);
+  assert_true(oms_fix_msg_is(sent(h, -1), "5"));
+}
+
+static void test_initiator_reset_on_logon_forgets_the_store_first(void **state) {
+  harness_t *h = *state;
+  h->store.have_seqnums = 1;
+  h->store.next_sender = 7;
+  h->store.next_target = 9;
+  make_initiator(h, true);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  const oms_fix_msg_t *m = sent(h, 0);
+  assert_field(m, 34, "1");
+  assert_field(m, 141, "Y");
+  assert_int_equal(h->store.next_sender, 2);
+  assert_int_equal(peer(h, "A", 1, "98=0|108=20|141=Y|"), 0);
+  assert_int_equal(oms_fix_session_state(h->s), OMS_FIX_SESSION_ACTIVE);
+}
+
+static void test_initiator_reset_that_the_store_refuses_ends_the_connection(void **state) {
+  harness_t *h = *state;
+  make_initiator(h, true);
+  h->store.fail_reset = 1;
+  assert_int_equal(oms_fix_session_connect(h->s), OMS_EIO);
+  assert_int_equal(oms_fix_session_state(h->s), OMS_FIX_SESSION_DISCONNECTED);
+  assert_int_equal(h->nout, 0);
+}
+
+static void test_initiator_logon_answer_with_bad_clock_or_low_number_logs_out(void **state) {
+  harness_t *h = *state;
+  h->store.have_seqnums = 1;
+  h->store.next_sender = 3;
+  h->store.next_target = 5;
+  make_initiator(h, false);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  assert_int_equal(peer(h, "A", 4, "98=0|108=20|"), OMS_ECLOSED);
+  assert_non_null(strstr(h->reason, "MsgSeqNum too low"));
+  oms_fix_session_reset_connection(h->s);
+  assert_int_equal(oms_fix_session_connect(h->s), 0);
+  h->now += 600 * SEC; /* the answer's SendingTime is our clock: skew it */
+  char ts[OMS_FIX_TIME_LEN + 1], body[256], msg[512];
+  oms_fix_format_time(T0, ts);
+  snprintf(body, sizeof body, "35=A|49=CLIENT|56=OMS|34=5|52=%s|98=0|108=20|", ts);
+  size_t len = frame(msg, sizeof msg, body), used;
+  assert_int_equal(oms_fix_session_on_bytes(h->s, msg, len, &used), OMS_ECLOSED);
+  assert_non_null(strstr(h->reason, "SendingTime"));
+}
+
+static void test_initiator_create_checks_its_settings(void **state) {
+  harness_t *h = *state;
+  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, NULL, h_log, h};
+  oms_fix_session_store_t st = ms_table(&h->store);
+  oms_clock_t clk = {test_clock_now, &h->now};
+  oms_fix_session_t *s = (oms_fix_session_t *)1;
+  /* No authenticate: an acceptor needs one, an initiator does not. */
+  oms_fix_session_config_t cfg = {.sender_comp_id = "OMS", .target_comp_id = "V"};
+  assert_int_equal(oms_fix_session_create(&cfg, &io, &st, &clk, &s), OMS_EINVAL);
+  assert_null(s);
+  cfg.initiator = true;
+  cfg.heartbeat_s = 3601;
+  assert_int_equal(oms_fix_session_create(&cfg, &io, &st, &clk, &s), OMS_EINVAL);
+  cfg.heartbeat_s = 0;
+  char long_secret[200];
+  memset(long_secret, 'x', sizeof long_secret - 1);
+  long_secret[sizeof long_secret - 1] = '\0';
+  cfg.password = long_secret;
+  assert_int_equal(oms_fix_session_create(&cfg, &io, &st, &clk, &s), OMS_EINVAL);
+  cfg.password = NULL;
+  cfg.username = long_secret;
+  assert_int_equal(oms_fix_session_create(&cfg, &io, &st, &clk, &s), OMS_EINVAL);
+  cfg.username = NULL;
+  assert_int_equal(oms_fix_session_create(&cfg, &io, &st, &clk, &s), 0);
+  /* Default HeartBtInt 30, no credentials sent. */
+  assert_int_equal(oms_fix_session_connect(s), 0);
+  const oms_fix_msg_t *m = sent(h, 0);
+  assert_field(m, 108, "30");
+  assert_no_field(m, 553);
+  assert_no_field(m, 554);
+  oms_fix_session_destroy(s);
+}
+
 int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -1293,6 +1446,15 @@ int main(void) {
       T(test_bytes_are_consumed_message_by_message),
       T(test_peer_reject_is_accepted),
       T(test_create_validates_its_arguments),
+      T(test_initiator_connect_sends_our_logon_with_credentials),
+      T(test_initiator_logon_refused_by_logout_ends_the_connection),
+      T(test_initiator_answer_that_is_not_logon_ends_the_connection),
+      T(test_initiator_accepts_a_reset_it_did_not_ask_for),
+      T(test_initiator_reset_answer_must_be_numbered_one),
+      T(test_initiator_reset_on_logon_forgets_the_store_first),
+      T(test_initiator_reset_that_the_store_refuses_ends_the_connection),
+      T(test_initiator_logon_answer_with_bad_clock_or_low_number_logs_out),
+      T(test_initiator_create_checks_its_settings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
