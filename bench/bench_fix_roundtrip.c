@@ -15,9 +15,17 @@
  * once), so nothing accumulates. The floor is a 200-byte ping-pong between
  * two processes over a loopback TCP connection.
  *
+ * The hops: the same client, measuring to the venue's first answer (the
+ * first report that is not PendingNew), once with the venue inside omsd
+ * (one hop: client -> omsd -> client) and once with omsd routing over FIX to
+ * omsvenue in a third process (two hops: client -> omsd -> omsvenue -> omsd
+ * -> client), both in `os` durability, beside the ping-pong floor of the
+ * same run. The venues answer with no latency of their own.
+ *
  * Environment: OMS_BENCH_ROUNDS (default 5), OMS_BENCH_ORDERS (per round,
  * default 5000), OMS_BENCH_RATE (the steady rate, default 10000; the names
- * keep saying 10k), OMSD (path of omsd).
+ * keep saying 10k), OMSD (path of omsd), OMSVENUE (path of omsvenue),
+ * OMS_BENCH_HOPS_ONLY (set: the floor and the hop lines only).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,6 +67,42 @@ static const char *config_text =
     "  order_rate_strategy = 32000; cancel_rate_account = 32000; cancel_rate_strategy = 32000;\n"
     "  rate_window_ms = 1000; duplicate_window_ms = 1; };\n"
     "  hours = ( { venue = \"SIM\"; } ); };\n"
+    "store = { data_dir = \"var\"; durability = \"os\"; };\n"
+    "logging = { level = \"warn\"; };\n";
+
+/* The two-hop setup: omsvenue on VENUE_PORT (printf %d), and omsd routing
+ * BTC-USD to it over FIX. The collar needs a reference price a FIX venue
+ * does not publish yet, so this configuration has no collar. */
+static const char *venue_config_fmt =
+    "fix = { address = \"127.0.0.1\"; port = %d;\n"
+    "  sessions = ( { sender_comp_id = \"OMS\"; target_comp_id = \"VENUE\";\n"
+    "    password = \"venue-secret\"; account = \"OMS\"; heartbeat = 30;\n"
+    "    cancel_on_disconnect = false; } ); };\n"
+    "accounts = ( { id = \"OMS\"; cash = \"0\"; } );\n"
+    "instruments = ( { symbol = \"BTC-USD\"; venue = \"VENUE\"; tick = \"0.5\"; lot = \"0.001\";\n"
+    "                  min_qty = \"0.001\"; max_qty = \"100\"; min_notional = \"10\"; } );\n"
+    "venues = ( { name = \"VENUE\"; type = \"sim\"; liquidity = ( { symbol = \"BTC-USD\";\n"
+    "  ref_px = \"65000\"; spread_ticks = 2; levels = 5; size = \"1\"; } ); } );\n"
+    "risk = { global = { max_order_qty = \"100\"; }; };\n"
+    "store = { data_dir = \"var\"; durability = \"os\"; };\n"
+    "logging = { level = \"warn\"; };\n";
+
+static const char *twohop_config_fmt =
+    "fix = { address = \"127.0.0.1\"; port = 0;\n"
+    "  sessions = ( { sender_comp_id = \"BENCH\"; target_comp_id = \"OMS\"; password = \"pw\";\n"
+    "                 account = \"ACC1\"; heartbeat = 30; cancel_on_disconnect = true; } ); };\n"
+    "accounts = ( { id = \"ACC1\"; cash = \"100000000\"; } );\n"
+    "instruments = ( { symbol = \"BTC-USD\"; venue = \"XV\"; tick = \"0.5\"; lot = \"0.001\";\n"
+    "                  min_qty = \"0.001\"; max_qty = \"100\"; min_notional = \"10\"; } );\n"
+    "venues = ( { name = \"XV\"; type = \"fix\"; host = \"127.0.0.1\"; port = %d;\n"
+    "  sender_comp_id = \"OMS\"; target_comp_id = \"VENUE\"; password = \"venue-secret\";\n"
+    "  heartbeat_s = 30; reconnect_min_ms = 100; reconnect_max_ms = 1000; } );\n"
+    "risk = { global = { max_order_qty = \"100\"; max_order_notional = \"10000000\";\n"
+    "  max_position = \"100000\"; max_open_orders_account = 100000; max_open_orders_strategy = "
+    "100000;\n"
+    "  order_rate_account = 32000;\n"
+    "  order_rate_strategy = 32000; cancel_rate_account = 32000; cancel_rate_strategy = 32000;\n"
+    "  rate_window_ms = 1000; duplicate_window_ms = 1; }; };\n"
     "store = { data_dir = \"var\"; durability = \"os\"; };\n"
     "logging = { level = \"warn\"; };\n";
 
@@ -237,6 +281,8 @@ static int pump(client_t *c, int timeout_ms, msg_fn fn) {
 }
 
 static bench_t *cur_bench;
+/* The hop benchmarks count the venue's first answer, not omsd's PendingNew. */
+static bool skip_pending_new;
 
 static void on_er(client_t *c, const oms_fix_msg_t *m, uint64_t now) {
   if (oms_fix_msg_is(m, "3") || oms_fix_msg_is(m, "5")) {
@@ -247,6 +293,8 @@ static void on_er(client_t *c, const oms_fix_msg_t *m, uint64_t now) {
     return;
   }
   if (!oms_fix_msg_is(m, "8")) return;
+  char exec_type = 0;
+  if (skip_pending_new && oms_fix_msg_get_char(m, 150, &exec_type) == 0 && exec_type == 'A') return;
   oms_fix_str_t id;
   if (oms_fix_msg_get_str(m, 11, &id) != 0 || id.len < 2) return;
   /* ClOrdID "<prefix>-<index>" */
@@ -332,28 +380,51 @@ static void run_full(client_t *c, const char *name, int rounds, size_t n, int ro
   bench_report(&b);
 }
 
-static void bench_omsd(const char *omsd, const char *durability, int rounds, size_t n) {
-  char dir[] = "/tmp/bench-omsd-XXXXXX";
-  if (mkdtemp(dir) == NULL) {
+/* A process of ours under test: its temporary directory and pid. */
+typedef struct proc_s {
+  char dir[32];
+  pid_t pid;
+} proc_t;
+
+/* Writes text to DIR/NAME.conf and starts prog on it with args
+ * (NULL-terminated) after --config and --data-dir, stderr to DIR/NAME.log. */
+static void proc_start(proc_t *p, const char *prog, const char *name, const char *text,
+                       const char *const *args) {
+  snprintf(p->dir, sizeof p->dir, "/tmp/bench-%s-XXXXXX", name);
+  if (mkdtemp(p->dir) == NULL) {
     perror("bench: mkdtemp");
     exit(1);
   }
-  char conf[PATH_MAX], data[PATH_MAX], log[PATH_MAX], port_s[16];
-  snprintf(conf, sizeof conf, "%s/omsd.conf", dir);
-  snprintf(data, sizeof data, "%s/data", dir);
-  snprintf(log, sizeof log, "%s/omsd.log", dir);
+  char conf[PATH_MAX], log[PATH_MAX], data[PATH_MAX];
+  snprintf(conf, sizeof conf, "%s/%s.conf", p->dir, name);
+  snprintf(log, sizeof log, "%s/%s.log", p->dir, name);
+  snprintf(data, sizeof data, "%s/data", p->dir);
   FILE *f = fopen(conf, "w");
-  fputs(config_text, f);
+  fputs(text, f);
   fclose(f);
-  int port = free_port();
-  snprintf(port_s, sizeof port_s, "%d", port);
-  pid_t pid = fork();
-  if (pid == 0) {
+  const char *argv[16] = {prog, "--config", conf, "--data-dir", data};
+  size_t k = 5;
+  for (size_t i = 0; args[i] != NULL && k < 15; i++) argv[k++] = args[i];
+  argv[k] = NULL;
+  p->pid = fork();
+  if (p->pid == 0) {
     if (freopen(log, "w", stderr) == NULL) _exit(126);
-    execl(omsd, omsd, "--config", conf, "--port", port_s, "--data-dir", data, "--durability",
-          durability, (char *)NULL);
+    execv(prog, (char *const *)argv);
     _exit(127);
   }
+}
+
+static void proc_stop(proc_t *p) {
+  kill(p->pid, SIGTERM);
+  int st;
+  waitpid(p->pid, &st, 0);
+  char cmd[PATH_MAX + 16];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", p->dir);
+  if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", p->dir);
+}
+
+/* Connects to omsd on port and logs on. */
+static client_t *client_open(int port, size_t n, const char *dir) {
   client_t *c = calloc(1, sizeof *c);
   c->sent_ns = calloc(n, sizeof *c->sent_ns);
   c->answered = calloc(n, sizeof *c->answered);
@@ -363,15 +434,35 @@ static void bench_omsd(const char *omsd, const char *durability, int rounds, siz
     if (c->fd < 0) usleep(10000);
   }
   if (c->fd < 0) {
-    fprintf(stderr, "bench: omsd did not start (see %s)\n", log);
+    fprintf(stderr, "bench: omsd did not start (see %s)\n", dir);
     exit(1);
   }
   c->seq = 1;
   fix_send(c, "A", "98=0|108=30|554=pw|");
   if (pump(c, 5000, NULL) == 0) {
-    fprintf(stderr, "bench: no Logon answer (see %s)\n", log);
+    fprintf(stderr, "bench: no Logon answer (see %s)\n", dir);
     exit(1);
   }
+  return c;
+}
+
+static void client_close(client_t *c) {
+  fix_send(c, "5", "");
+  pump(c, 2000, NULL);
+  close(c->fd);
+  free(c->sent_ns);
+  free(c->answered);
+  free(c);
+}
+
+static void bench_omsd(const char *omsd, const char *durability, int rounds, size_t n) {
+  char port_s[16];
+  int port = free_port();
+  snprintf(port_s, sizeof port_s, "%d", port);
+  const char *args[] = {"--port", port_s, "--durability", durability, NULL};
+  proc_t p;
+  proc_start(&p, omsd, "omsd", config_text, args);
+  client_t *c = client_open(port, n, p.dir);
   char name[64];
   /* warm-up */
   run_steady(c, "warmup", 1, n < 1000 ? n : 1000, 90, false);
@@ -379,34 +470,77 @@ static void bench_omsd(const char *omsd, const char *durability, int rounds, siz
   run_steady(c, name, rounds, n, 0, true);
   snprintf(name, sizeof name, "fix_nos_to_er_full_speed_%s", durability);
   run_full(c, name, rounds, n, 0);
-  fix_send(c, "5", "");
-  pump(c, 2000, NULL);
-  close(c->fd);
-  kill(pid, SIGTERM);
-  int st;
-  waitpid(pid, &st, 0);
-  free(c->sent_ns);
-  free(c->answered);
-  free(c);
-  char cmd[PATH_MAX + 16];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+  client_close(c);
+  proc_stop(&p);
+}
+
+/* One hop and two hops to the venue's first answer, in the same run. */
+static void bench_hops(const char *omsd, const char *omsvenue, int rounds, size_t n) {
+  skip_pending_new = true;
+  char port_s[16];
+  int port = free_port();
+  snprintf(port_s, sizeof port_s, "%d", port);
+  const char *args[] = {"--port", port_s, "--durability", "os", NULL};
+  proc_t p;
+  proc_start(&p, omsd, "omsd", config_text, args);
+  client_t *c = client_open(port, n, p.dir);
+  run_steady(c, "warmup", 1, n < 1000 ? n : 1000, 90, false);
+  run_steady(c, "fix_hop1_nos_to_venue_answer_10k_per_s_os", rounds, n, 0, true);
+  client_close(c);
+  proc_stop(&p);
+
+  char conf[4096];
+  int vport = free_port();
+  snprintf(conf, sizeof conf, venue_config_fmt, vport);
+  proc_t v;
+  const char *vargs[] = {NULL};
+  proc_start(&v, omsvenue, "omsvenue", conf, vargs);
+  snprintf(conf, sizeof conf, twohop_config_fmt, vport);
+  port = free_port();
+  snprintf(port_s, sizeof port_s, "%d", port);
+  proc_start(&p, omsd, "omsd", conf, args);
+  c = client_open(port, n, p.dir);
+  /* The venue session logs on in the background: probe until it answers. */
+  bool up = false;
+  for (int i = 0; i < 100 && !up; i++) {
+    send_order(c, "probe", 0);
+    for (int k = 0; k < 10 && c->outstanding > 0; k++) pump(c, 10, on_er);
+    up = c->outstanding == 0;
+    c->outstanding = 0;
+    if (!up) usleep(50000);
+  }
+  if (!up) {
+    fprintf(stderr, "bench: the venue did not answer over FIX (see %s and %s)\n", p.dir, v.dir);
+  } else {
+    run_steady(c, "warmup", 1, n < 1000 ? n : 1000, 90, false);
+    run_steady(c, "fix_hop2_nos_to_venue_answer_10k_per_s_os", rounds, n, 0, true);
+  }
+  client_close(c);
+  proc_stop(&p);
+  proc_stop(&v);
+  skip_pending_new = false;
+}
+
+/* A program next to this one's build: ../bin/NAME, or the path in env. */
+static void find_prog(const char *name, const char *env_name, char *out, size_t cap) {
+  const char *env = getenv(env_name);
+  if (env != NULL) {
+    snprintf(out, cap, "%s", env);
+    return;
+  }
+  char exe[PATH_MAX - 32];
+  ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (k <= 0) exit(1);
+  exe[k] = '\0';
+  char *slash = strrchr(exe, '/');
+  *slash = '\0';
+  snprintf(out, cap, "%s/../bin/%s", exe, name);
 }
 
 int main(void) {
-  char omsd[PATH_MAX];
-  const char *env = getenv("OMSD");
-  if (env != NULL) {
-    snprintf(omsd, sizeof omsd, "%s", env);
-  } else {
-    char exe[PATH_MAX - 16];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k <= 0) return 1;
-    exe[k] = '\0';
-    char *slash = strrchr(exe, '/');
-    *slash = '\0';
-    snprintf(omsd, sizeof omsd, "%s/../bin/omsd", exe);
-  }
+  char omsd[PATH_MAX], omsvenue[PATH_MAX];
+  find_prog("omsd", "OMSD", omsd, sizeof omsd);
+  find_prog("omsvenue", "OMSVENUE", omsvenue, sizeof omsvenue);
   if (access(omsd, X_OK) != 0) {
     fprintf(stderr, "bench_fix_roundtrip: %s not found; build omsd first (or set OMSD)\n", omsd);
     return 1;
@@ -417,7 +551,13 @@ int main(void) {
   size_t n = ne ? (size_t)atol(ne) : 5000;
   if (n < 100) n = 100;
   bench_ping_pong(rounds, 10000);
-  bench_omsd(omsd, "os", rounds, n);
-  bench_omsd(omsd, "fsync", rounds, n);
+  if (getenv("OMS_BENCH_HOPS_ONLY") == NULL) {
+    bench_omsd(omsd, "os", rounds, n);
+    bench_omsd(omsd, "fsync", rounds, n);
+  }
+  if (access(omsvenue, X_OK) == 0)
+    bench_hops(omsd, omsvenue, rounds, n);
+  else
+    fprintf(stderr, "bench_fix_roundtrip: %s not found: no hop lines\n", omsvenue);
   return 0;
 }
