@@ -299,6 +299,8 @@ enum {
   OMS_FIX_EXEC_TYPE_PENDING_REPLACE = 'E',
   OMS_FIX_EXEC_TYPE_TRADE = 'F',
   OMS_FIX_EXEC_TYPE_ORDER_STATUS = 'I',
+  OMS_FIX_EXEC_TYPE_TRADE_CORRECT = 'G',
+  OMS_FIX_EXEC_TYPE_TRADE_CANCEL = 'H',
 
   OMS_FIX_ORD_STATUS_NEW = '0',
   OMS_FIX_ORD_STATUS_PARTIALLY_FILLED = '1',
@@ -488,6 +490,7 @@ typedef struct oms_fix_exec_report_s {
   oms_fix_str_t cl_ord_id;      /* ClOrdID(11) */
   oms_fix_str_t orig_cl_ord_id; /* OrigClOrdID(41) */
   oms_fix_str_t exec_id;        /* ExecID(17), required */
+  oms_fix_str_t exec_ref_id;    /* ExecRefID(19): the trade a TradeCancel or TradeCorrect names */
   char exec_type;               /* ExecType(150), required */
   char ord_status;              /* OrdStatus(39), required */
   oms_fix_str_t account;        /* Account(1) */

@@ -516,6 +516,9 @@ static const char *const fix_venue_keys[] = {"name",
                                              "exec_insts",
                                              "mass_status",
                                              "market_data",
+                                             "ack_timeout_ms",
+                                             "unknown_retries",
+                                             "refuse_until_reconciled",
                                              NULL};
 
 /* A list of names ["LIMIT", "MARKET"] as bits 1u << index in names[]. */
@@ -646,8 +649,10 @@ static int load_venues(loader_t *L, config_setting_t *root) {
   if (n > OMS_CFG_MAX_VENUES)
     return fail(L, root, l, NULL, "more than %d venues", OMS_CFG_MAX_VENUES);
   static const char *const keys[] = {
-      "name",       "type",  "ack_latency_us", "fill_latency_us", "maker_fee", "taker_fee", "seed",
-      "rate_limit", "burst", "queue",          "liquidity",       "keep_book", NULL};
+      "name",      "type",      "ack_latency_us", "fill_latency_us", "maker_fee",
+      "taker_fee", "seed",      "rate_limit",     "burst",           "queue",
+      "liquidity", "keep_book", "ack_timeout_ms", "unknown_retries", "refuse_until_reconciled",
+      NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
@@ -677,6 +682,13 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     v->route.msgs_per_sec = (uint32_t)rate;
     v->route.burst = (uint32_t)burst;
     v->route.queue_capacity = (uint32_t)queue;
+    /* Reconciliation (docs/reconciliation.md). */
+    long long ack_to = 0, retries = 0;
+    TRY(get_int(L, g, "ack_timeout_ms", false, 0, 600000, &ack_to, NULL));
+    TRY(get_int(L, g, "unknown_retries", false, 0, 100, &retries, NULL));
+    v->route.ack_timeout_ns = ack_to * MS;
+    v->route.unknown_retries = (uint8_t)retries;
+    TRY(get_bool(L, g, "refuse_until_reconciled", &v->route.refuse_until_reconciled));
     v->keep_book = !v->is_fix;
     TRY(get_bool(L, g, "keep_book", &v->keep_book));
     if (v->is_fix) TRY(load_fix_venue(L, g, &v->fix));

@@ -1555,6 +1555,34 @@ static gw_session_t *session_of(oms_gateway_t *gw, const oms_order_t *o) {
   return NULL;
 }
 
+/* The ExecID we gave the client for the fill a bust or correction names:
+ * the sequence of the newest stored event that booked that venue exec id
+ * (a correction of a correction names the last). Busts are rare, so the
+ * order's own events are read from the store; 0 when it has none. */
+typedef struct fill_ref_s {
+  const char *exec_id;
+  uint64_t seq;
+  uint64_t before;
+} fill_ref_t;
+
+static int fill_ref_cb(void *ctx, const oms_event_t *e) {
+  fill_ref_t *r = ctx;
+  if ((e->type == OMS_EVT_ORDER_PARTIALLY_FILLED || e->type == OMS_EVT_ORDER_FILLED ||
+       e->type == OMS_EVT_ORDER_FILL_CORRECTED) &&
+      e->seq < r->before && strcmp(e->fill.exec_id, r->exec_id) == 0)
+    r->seq = e->seq;
+  return 0;
+}
+
+static uint64_t fill_ref(oms_gateway_t *gw, const oms_event_t *ev) {
+  fill_ref_t r = {.exec_id = ev->fill.exec_id, .seq = 0, .before = ev->seq};
+  oms_store_t *st = gw->cfg.store;
+  if (st == NULL || oms_store_flush(st, INT64_C(1000000000)) != 0 ||
+      oms_store_events_for_order(st, ev->order.order_id, fill_ref_cb, &r) != 0)
+    return 0;
+  return r.seq;
+}
+
 void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
   if (ev->seq == 0 || !oms_event_is_order(ev->type) || ev->type == OMS_EVT_NONE) return;
   const oms_order_t *o = &ev->order;
@@ -1581,6 +1609,9 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
     case OMS_EVT_ORDER_TRIGGERED:
       exec_type = OMS_FIX_EXEC_TYPE_RESTATED;
       break; /* 4.4 has no Triggered */
+    case OMS_EVT_ORDER_RESTATED: exec_type = OMS_FIX_EXEC_TYPE_RESTATED; break;
+    case OMS_EVT_ORDER_FILL_BUSTED: exec_type = OMS_FIX_EXEC_TYPE_TRADE_CANCEL; break;
+    case OMS_EVT_ORDER_FILL_CORRECTED: exec_type = OMS_FIX_EXEC_TYPE_TRADE_CORRECT; break;
     case OMS_EVT_ORDER_CANCEL_REJECTED:
     case OMS_EVT_ORDER_REPLACE_REJECTED: {
       char to = ev->type == OMS_EVT_ORDER_CANCEL_REJECTED ? OMS_FIX_CXL_REJ_RESPONSE_TO_CANCEL
@@ -1610,9 +1641,15 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
     er.cl_ord_id = oms_fix_str(pend);
     er.orig_cl_ord_id = oms_fix_str(cur);
   }
-  if (exec_type == OMS_FIX_EXEC_TYPE_TRADE) {
+  if (exec_type == OMS_FIX_EXEC_TYPE_TRADE || exec_type == OMS_FIX_EXEC_TYPE_TRADE_CORRECT) {
     oms_dec_format(ev->fill.qty, b.last_qty, sizeof b.last_qty);
     oms_dec_format(ev->fill.price, b.last_px, sizeof b.last_px);
+    er.last_qty = oms_fix_str(b.last_qty);
+    er.last_px = oms_fix_str(b.last_px);
+  } else if (exec_type == OMS_FIX_EXEC_TYPE_TRADE_CANCEL) {
+    /* The trade taken back, as it was. */
+    oms_dec_format(ev->fill.old_qty, b.last_qty, sizeof b.last_qty);
+    oms_dec_format(ev->fill.old_price, b.last_px, sizeof b.last_px);
     er.last_qty = oms_fix_str(b.last_qty);
     er.last_px = oms_fix_str(b.last_px);
   } else if (exec_type == OMS_FIX_EXEC_TYPE_REJECTED) {
@@ -1627,6 +1664,15 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
     snprintf(b.text, sizeof b.text, "%s: %s", oms_reason_name(ev->reason), ev->text);
     er.text = oms_fix_str(b.text);
   }
+  char ref[24];
+  if (exec_type == OMS_FIX_EXEC_TYPE_TRADE_CANCEL || exec_type == OMS_FIX_EXEC_TYPE_TRADE_CORRECT) {
+    uint64_t seq = fill_ref(gw, ev);
+    if (seq != 0) {
+      snprintf(ref, sizeof ref, "%llu", (unsigned long long)seq);
+      er.exec_ref_id = oms_fix_str(ref);
+    }
+  }
+  if (ev->type == OMS_EVT_ORDER_RESTATED && ev->text[0] != '\0') er.text = oms_fix_str(ev->text);
   send_er(s, &er);
   /* Follow the ClOrdID chain. */
   if (t == NULL) return;

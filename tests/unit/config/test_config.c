@@ -315,6 +315,28 @@ static void test_decimal_errors(void **state) {
   expect_error(4, "accounts = ( 5 );", "each entry must be a group");
 }
 
+/* The reconciliation settings of a venue reach its route. */
+static void test_venue_reconciliation_settings(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *line7 =
+      "venues = ( { name = \"SIM\"; ack_timeout_ms = 250; unknown_retries = 5;"
+      " refuse_until_reconciled = true;";
+  int rc = oms_config_load_string(text_with(7, line7), "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->venues[0].route.ack_timeout_ns, 250000000);
+  assert_int_equal(c->venues[0].route.unknown_retries, 5);
+  assert_true(c->venues[0].route.refuse_until_reconciled);
+  oms_config_destroy(c);
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_int_equal(c->venues[0].route.unknown_retries, 0); /* the router's default, 3 */
+  assert_false(c->venues[0].route.refuse_until_reconciled);
+  oms_config_destroy(c);
+  expect_error(7, "venues = ( { name = \"SIM\"; unknown_retries = 101;",
+               "t.conf:7: venues[0].unknown_retries: 101 is not in 0..100");
+}
+
 static void test_instrument_and_venue_errors(void **state) {
   (void)state;
   expect_error(5, "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick = \"0\";",
@@ -663,6 +685,7 @@ int main(void) {
       cmocka_unit_test(test_fix_errors),
       cmocka_unit_test(test_sending_time_tolerance_is_set_per_session),
       cmocka_unit_test(test_decimal_errors),
+      cmocka_unit_test(test_venue_reconciliation_settings),
       cmocka_unit_test(test_instrument_and_venue_errors),
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),

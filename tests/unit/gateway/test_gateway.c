@@ -49,8 +49,9 @@ typedef struct world_s {
   const char *refuse; /* what logon_check answers */
   char checked[32];   /* the CompID it was asked about */
   int logons_ok, logons_failed;
-  char why[64]; /* of the last failed logon */
-  int mute;     /* events do not reach the gateway (a crash before their report) */
+  char why[64];          /* of the last failed logon */
+  int mute;              /* events do not reach the gateway (a crash before their report) */
+  oms_event_t last_fill; /* the newest fill event */
 } world_t;
 
 static int io_send(void *ctx, uint64_t conn, const char *d, size_t n) {
@@ -98,6 +99,8 @@ static void io_logon_done(void *ctx, uint64_t conn, oms_fix_str_t comp_id, bool 
 
 static void on_event(void *ctx, const oms_event_t *ev) {
   world_t *w = ctx;
+  if (ev->type == OMS_EVT_ORDER_FILLED || ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED)
+    w->last_fill = *ev;
   if (!w->mute) oms_gateway_on_event(w->gw, ev);
 }
 
@@ -496,6 +499,58 @@ static void test_events_never_reported_are_caught_up_after_a_restart(void **stat
   m = expect(w, 1, "4");
   assert_string_equal(val(m, 34), "7"); /* 7 skipped, 8 the Logon: both admin */
   assert_string_equal(val(m, 36), "9");
+  destroy(w);
+  oms_store_close(st);
+}
+
+/* A venue's trade bust, correction and restatement reach the client as
+ * ExecType H, G and D; the first two name, in ExecRefID, the ExecID of the
+ * trade report the client had. */
+static void test_busts_corrections_and_restatements_reach_the_client(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "b1", "1", "0.5", "66000", NULL); /* crosses: fills at the ask */
+  run_ms(w, 5);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "F");
+  char trade_id[32];
+  snprintf(trade_id, sizeof trade_id, "%s", val(m, 17));
+  while (next_msg(w, 1, m) == 0) {
+  }
+  oms_event_t ev = w->last_fill;
+  assert_int_equal(oms_store_flush(st, INT64_C(1000000000)), 0);
+  ev.seq += 100;
+  ev.type = OMS_EVT_ORDER_FILL_CORRECTED;
+  ev.fill.old_qty = ev.fill.qty;
+  ev.fill.old_price = ev.fill.price;
+  ev.fill.price = T_D("65001");
+  oms_gateway_on_event(w->gw, &ev);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "G");
+  assert_string_equal(val(m, 19), trade_id);
+  assert_string_equal(val(m, 31), "65001");
+  ev.seq += 1;
+  ev.type = OMS_EVT_ORDER_FILL_BUSTED;
+  ev.fill.old_price = ev.fill.price;
+  ev.fill.qty = ev.fill.price = T_D("0");
+  oms_gateway_on_event(w->gw, &ev);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "H");
+  assert_string_equal(val(m, 19), trade_id); /* the trade as stored: no later fill booked it */
+  assert_string_equal(val(m, 31), "65001");
+  ev.seq += 1;
+  ev.type = OMS_EVT_ORDER_RESTATED;
+  snprintf(ev.text, sizeof ev.text, "venue reduced the order");
+  oms_gateway_on_event(w->gw, &ev);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "D");
+  assert_string_equal(val(m, 58), "venue reduced the order");
   destroy(w);
   oms_store_close(st);
 }
@@ -1575,6 +1630,7 @@ int main(void) {
       cmocka_unit_test(test_no_byte_leaves_before_its_sequence_number_is_durable),
       cmocka_unit_test(test_events_never_reported_are_caught_up_after_a_restart),
       cmocka_unit_test(test_a_clean_stop_skips_no_number_and_a_crash_skips_one),
+      cmocka_unit_test(test_busts_corrections_and_restatements_reach_the_client),
       cmocka_unit_test(test_a_resend_follows_what_is_queued),
       cmocka_unit_test(test_the_outbox_grows_keeps_order_and_has_a_bound),
       cmocka_unit_test(test_a_sequence_reset_does_not_report_the_history_again),
