@@ -111,6 +111,9 @@ typedef struct vsess_s {
   struct vconn_s *conn;    /* the connection bound to it, or NULL */
   oms_exec_report_t *held; /* reports that arrived while it was not logged on */
   size_t nheld, capheld;
+  /* Market data: the MDReqID of its subscription to each symbol (index as
+   * vx_t.md); "" when not subscribed. Lost with the connection. */
+  char md_req[OMS_SIM_MAX_SYMBOLS][OMS_ID_MAX + 1];
 } vsess_t;
 
 typedef struct vx_s {
@@ -127,11 +130,20 @@ typedef struct vx_s {
   int64_t boot_s;
   uint64_t exec_seq;
   int64_t session_end_ns; /* DAY orders expire; 0: never */
+  /* The venue's last top of book and trade per symbol; dirty: changed since
+   * the subscribers were last sent it. Sent at most every VX_MD_INTERVAL_NS. */
+  oms_market_data_t md[OMS_SIM_MAX_SYMBOLS];
+  bool md_dirty[OMS_SIM_MAX_SYMBOLS];
+  size_t nmd;
+  int64_t md_next_ns;
   /* set by main.c */
   int (*sess_send)(void *ctx, struct vconn_s *c, const char *data, size_t len);
   void (*sess_close)(void *ctx, struct vconn_s *c, const char *reason);
   void *net;
 } vx_t;
+
+/* Snapshots to subscribers at most this often (checked by vx_poll). */
+#define VX_MD_INTERVAL_NS (INT64_C(100) * 1000000)
 
 /* Builds the exchange from cfg: the simulated venue over data_dir's book
  * state, the sessions and their stores, the orders' journal replayed.

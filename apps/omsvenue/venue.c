@@ -24,6 +24,16 @@
  * (oms_sim_venue_working) and answers one ExecType=I report per order of the
  * session, TotNumReports on each and LastRptRequested=Y on the last (one
  * report with OrdStatus rejected and TotNumReports=0 when there is none).
+ *
+ * Market data: MarketDataRequest (V) with SubscriptionRequestType 1 on a
+ * symbol of the exchange subscribes the session to it and is answered at
+ * once with a MarketDataSnapshotFullRefresh (W): bid, offer and, once there
+ * was one, the last trade, top of book only. The venue tells its top of book
+ * and last trade when they change (on_market_data, per symbol, never per
+ * order); vx_poll sends each changed symbol's snapshot to its subscribers at
+ * most every VX_MD_INTERVAL_NS. 263=2 unsubscribes; an unknown symbol gets a
+ * MarketDataRequestReject (Y); a closed connection drops the session's
+ * subscriptions (the client subscribes again after its next Logon).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -494,6 +504,114 @@ static int on_mass_status(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   return rc;
 }
 
+/* ---- Market data ------------------------------------------------------------------------- */
+
+enum { MD_BID = '0', MD_OFFER = '1', MD_TRADE = '2' }; /* MDEntryType(269) */
+#define MD_SUBSCRIBE '1'                               /* SubscriptionRequestType(263) */
+#define MD_UNSUBSCRIBE '2'
+#define MD_REJ_UNKNOWN_SYMBOL '0' /* MDReqRejReason(281) */
+
+static int md_find(const vx_t *x, oms_fix_str_t sym) {
+  for (size_t i = 0; i < x->nmd; i++)
+    if (oms_fix_str_eq(sym, x->md[i].symbol)) return (int)i;
+  return -1;
+}
+
+static void on_market_data(void *ctx, const oms_market_data_t *md) {
+  vx_t *x = ctx;
+  int i = md_find(x, S(md->symbol));
+  if (i < 0) return;
+  x->md[i] = *md;
+  x->md_dirty[i] = true;
+}
+
+static void md_entry(oms_fix_builder_t *b, char type, oms_dec_t px, oms_dec_t qty) {
+  char p[40], q[40];
+  dec_str(px, p, sizeof p);
+  dec_str(qty, q, sizeof q);
+  oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, type);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_MDEntryPx, p);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_MDEntrySize, q);
+}
+
+/* One W: symbol i's top of book and last trade, under the session's MDReqID. */
+static int send_snapshot(vsess_t *s, size_t i) {
+  const oms_market_data_t *md = &s->x->md[i];
+  oms_fix_builder_t *b;
+  int rc = oms_fix_session_app_begin(s->fs, OMS_FIX_MSG_MarketDataSnapshotFullRefresh, &b);
+  if (rc != 0) return rc;
+  bool bid = md->bid.raw > 0, ask = md->ask.raw > 0, trade = md->last_px.raw > 0;
+  oms_fix_add_cstr(b, OMS_FIX_TAG_MDReqID, s->md_req[i]);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, md->symbol);
+  oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntries, (int64_t)bid + ask + trade);
+  if (bid) md_entry(b, MD_BID, md->bid, md->bid_qty);
+  if (ask) md_entry(b, MD_OFFER, md->ask, md->ask_qty);
+  if (trade) md_entry(b, MD_TRADE, md->last_px, md->last_qty);
+  return oms_fix_session_app_send(s->fs);
+}
+
+static int send_md_reject(vsess_t *s, oms_fix_str_t req, const char *text) {
+  oms_fix_builder_t *b;
+  int rc = oms_fix_session_app_begin(s->fs, OMS_FIX_MSG_MarketDataRequestReject, &b);
+  if (rc != 0) return rc;
+  oms_fix_add_str(b, OMS_FIX_TAG_MDReqID, req);
+  oms_fix_add_char(b, OMS_FIX_TAG_MDReqRejReason, MD_REJ_UNKNOWN_SYMBOL);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_Text, text);
+  return oms_fix_session_app_send(s->fs);
+}
+
+/* MarketDataRequest (V): each Symbol of its NoRelatedSym group. */
+static int on_md_request(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
+  oms_fix_str_t req = {NULL, 0};
+  char type = 0;
+  (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_MDReqID, &req);
+  (void)oms_fix_msg_get_char(m, OMS_FIX_TAG_SubscriptionRequestType, &type);
+  if (req.len == 0 || req.len > OMS_ID_MAX) return send_md_reject(s, req, "bad MDReqID");
+  if (type != MD_SUBSCRIBE && type != MD_UNSUBSCRIBE)
+    return send_md_reject(s, req, "only subscribe (1) and unsubscribe (2)");
+  int rc = 0;
+  bool any = false;
+  for (size_t f = 0; f < m->nfields && rc == 0; f++) {
+    if (m->fields[f].tag != OMS_FIX_TAG_Symbol) continue;
+    any = true;
+    oms_fix_str_t sym = oms_fix_msg_value(m, f);
+    int i = md_find(x, sym);
+    if (i < 0) {
+      rc = send_md_reject(s, req, "unknown symbol");
+    } else if (type == MD_UNSUBSCRIBE) {
+      s->md_req[i][0] = '\0';
+    } else {
+      copy_str(s->md_req[i], sizeof s->md_req[i], req);
+      s->md_req[i][req.len] = '\0';
+      rc = send_snapshot(s, (size_t)i);
+    }
+  }
+  if (!any && type == MD_UNSUBSCRIBE) /* by MDReqID alone */
+    for (size_t i = 0; i < x->nmd; i++)
+      if (oms_fix_str_eq(req, s->md_req[i])) s->md_req[i][0] = '\0';
+  if (!any && type == MD_SUBSCRIBE) rc = send_md_reject(s, req, "no symbol");
+  return rc;
+}
+
+/* The changed symbols' snapshots to their subscribers, at most every
+ * VX_MD_INTERVAL_NS: work per symbol and session, never per order. */
+static int md_flush(vx_t *x, int64_t now) {
+  if (now < x->md_next_ns) return 0;
+  x->md_next_ns = now + VX_MD_INTERVAL_NS;
+  int n = 0;
+  for (size_t i = 0; i < x->nmd; i++) {
+    if (!x->md_dirty[i]) continue;
+    x->md_dirty[i] = false;
+    for (size_t k = 0; k < x->nsess; k++) {
+      vsess_t *s = &x->sess[k];
+      if (s->md_req[i][0] == '\0' || oms_fix_session_state(s->fs) != OMS_FIX_SESSION_ACTIVE)
+        continue;
+      if (send_snapshot(s, i) == 0) n++;
+    }
+  }
+  return n;
+}
+
 /* ---- Session callbacks ------------------------------------------------------------------- */
 
 static int io_send(void *ctx, const char *data, size_t len) {
@@ -516,6 +634,7 @@ static int io_app(void *ctx, const oms_fix_msg_t *m) {
   if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderCancelReplaceRequest)) return on_replace(x, s, m);
   if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderStatusRequest)) return on_status(x, s, m);
   if (oms_fix_msg_is(m, VMSG_ORDER_MASS_STATUS_REQUEST)) return on_mass_status(x, s, m);
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_MarketDataRequest)) return on_md_request(x, s, m);
   int64_t seq = 0;
   (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
   oms_fix_business_reject_t br = {.ref_seq_num = seq,
@@ -550,6 +669,7 @@ int vx_find_session(const vx_t *x, oms_fix_str_t sender, oms_fix_str_t target) {
 void vx_disconnected(vx_t *x, size_t i) {
   vsess_t *s = &x->sess[i];
   s->conn = NULL;
+  memset(s->md_req, 0, sizeof s->md_req);
   if (oms_fix_session_state(s->fs) != OMS_FIX_SESSION_DISCONNECTED)
     oms_fix_session_reset_connection(s->fs);
   if (!s->cfg->cancel_on_disconnect) return;
@@ -574,7 +694,7 @@ int vx_poll(vx_t *x) {
     oms_sim_venue_set_session_end(x->sim, x->session_end_ns);
   }
   for (size_t i = 0; i < x->nsess; i++) n += release(x, &x->sess[i]);
-  return n;
+  return n + md_flush(x, now);
 }
 
 /* Replays the orders' journal (each line one fact, in order). */
@@ -673,9 +793,11 @@ int vx_open(vx_t *x, oms_config_t *cfg, int64_t session_end_ns) {
   size_t nsyms = 0;
   for (size_t i = 0; i < cfg->ninstruments && nsyms < OMS_SIM_MAX_SYMBOLS; i++) {
     if (strcmp(cfg->instruments[i].ins.venue, vc->name) != 0) continue;
-    syms[nsyms++] =
-        (oms_sim_symbol_t){.ins = cfg->instruments[i].ins, .lp = cfg->instruments[i].lp};
+    syms[nsyms] = (oms_sim_symbol_t){.ins = cfg->instruments[i].ins, .lp = cfg->instruments[i].lp};
+    snprintf(x->md[nsyms].symbol, sizeof x->md[nsyms].symbol, "%s", syms[nsyms].ins.symbol);
+    nsyms++;
   }
+  x->nmd = nsyms;
   char state[OMS_CFG_PATH_MAX + 16];
   snprintf(state, sizeof state, "%s/book.state", cfg->data_dir);
   oms_sim_config_t sc = {.name = vc->name,
@@ -697,7 +819,7 @@ int vx_open(vx_t *x, oms_config_t *cfg, int64_t session_end_ns) {
     LOG_ERROR("msg=\"matching engine refused\" rc=%d state=%s", rc, state);
     return -1;
   }
-  oms_venue_handler_t h = {.on_report = on_report, .ctx = x};
+  oms_venue_handler_t h = {.on_report = on_report, .on_market_data = on_market_data, .ctx = x};
   oms_venue_set_handler(x->sim, &h);
   if (vjournal_open(&x->jr, cfg->data_dir) != 0) return -1;
   for (size_t i = 0; i < cfg->nsessions; i++) {

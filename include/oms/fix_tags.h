@@ -115,6 +115,7 @@ OMS_BEGIN_DECLS
   XX(MDEntryType, 269, CHAR)                 \
   XX(MDEntryPx, 270, PRICE)                  \
   XX(MDEntrySize, 271, QTY)                  \
+  XX(MDReqRejReason, 281, CHAR)              \
   XX(TradingSessionID, 336, STRING)          \
   XX(ContraTrader, 337, STRING)              \
   XX(MessageEncoding, 347, STRING)           \
@@ -222,6 +223,7 @@ OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
   XX(OrderStatusRequest, "H", APP)            \
   XX(MarketDataRequest, "V", APP)             \
   XX(MarketDataSnapshotFullRefresh, "W", APP) \
+  XX(MarketDataRequestReject, "Y", APP)       \
   XX(BusinessMessageReject, "j", APP)         \
   XX(OrderMassCancelRequest, "q", APP)        \
   XX(OrderMassCancelReport, "r", APP)

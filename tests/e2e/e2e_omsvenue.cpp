@@ -6,7 +6,9 @@
 //   a replace; a new order, a cancel and a replace refused; OrderStatusRequest
 //   (H) and OrderMassStatusRequest (AF) answers; kill -9 and SIGTERM restarts
 //   with resting GTC orders still there and cancellable and the sequence
-//   numbers carried over; cancel on disconnect told at the next logon.
+//   numbers carried over; cancel on disconnect told at the next logon;
+//   market data (V answered with W snapshots, Y for an unknown symbol,
+//   unsubscribe, subscriptions ending with the connection).
 //
 // usage: e2e_omsvenue OMSVENUE CONFIG WORKDIR
 #include <arpa/inet.h>
@@ -322,6 +324,43 @@ static std::string mass(Peer &p, const std::string &id) {
   }
 }
 
+// MarketDataRequest (V): top of book, bid/offer/trade, as omsd's connector sends it.
+static FIX::Message md_request(const std::string &id, char type, const std::string &symbol) {
+  FIX::Message v;
+  v.getHeader().setField(35, "V");
+  v.setField(262, id);
+  v.setField(263, std::string(1, type));
+  v.setField(264, "1");
+  v.setField(265, "0");
+  for (const char *t : {"0", "1", "2"}) {
+    FIX::Group g(267, 269);
+    g.setField(269, t);
+    v.addGroup(g);
+  }
+  FIX::Group r(146, 55);
+  r.setField(55, symbol);
+  v.addGroup(r);
+  return v;
+}
+
+// An MDEntry of a W: "" when absent, else "<px>x<size>" of its first one.
+static std::string md_entry(const FIX::Message &w, char type) {
+  std::string s = w.toString(), key = std::string("\001269=") + type + "\001";
+  size_t at = s.find(key);
+  if (at == std::string::npos) return "";
+  auto val = [&](const char *tag) {
+    size_t p = s.find(std::string("\001") + tag + "=", at + 1);
+    if (p == std::string::npos) return std::string("?");
+    p += std::strlen(tag) + 2;
+    return s.substr(p, s.find('\001', p) - p);
+  };
+  return val("270") + "x" + val("271");
+}
+
+static bool is_w(const FIX::Message &m, const std::string &id) {
+  return field(m, 35) == "W" && field(m, 262) == id;
+}
+
 static double num(const FIX::Message &m, int tag) { return std::atof(field(m, tag).c_str()); }
 
 static void trading(Peer &p) {
@@ -404,6 +443,42 @@ static void trading(Peer &p) {
   CHECK(seen == "rest2 sell " || seen == "sell rest2 ", "AF reported: %s", seen.c_str());
 }
 
+// Market data: a snapshot at once, a new one when the book trades, a
+// reject for an unknown symbol, nothing after unsubscribing.
+static void market_data(Peer &p) {
+  FIX::Message m;
+  p.send(md_request("md1", '1', "BTC-USD"));
+  CHECK(p.app.wait_for([](const FIX::Message &x) { return is_w(x, "md1"); }, &m),
+        "no snapshot for a subscription");
+  CHECK(field(m, 55) == "BTC-USD", "W symbol %s", field(m, 55).c_str());
+  std::string bid = md_entry(m, '0'), ask = md_entry(m, '1');
+  CHECK(!bid.empty() && !ask.empty() && bid < ask, "W bid %s ask %s", bid.c_str(), ask.c_str());
+  // A trade at the touch: a W with the trade follows within the interval.
+  p.send(order("md-buy", '1', "0.1", "66000"));
+  CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "md-buy", "F"); }, &m),
+        "md-buy not filled");
+  std::string px = field(m, 31);
+  CHECK(p.app.wait_for([](const FIX::Message &x) { return is_w(x, "md1") && !md_entry(x, '2').empty(); },
+                       &m, 2000),
+        "no snapshot after a trade");
+  std::string trade = md_entry(m, '2');
+  CHECK(std::atof(trade.c_str()) == std::atof(px.c_str()), "W trade %s, fill at %s",
+        trade.c_str(), px.c_str());
+  p.send(md_request("md2", '1', "NOPE"));
+  CHECK(p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "Y"; }, &m),
+        "unknown symbol not refused with Y");
+  CHECK(field(m, 262) == "md2" && field(m, 281) == "0", "Y: 262=%s 281=%s",
+        field(m, 262).c_str(), field(m, 281).c_str());
+  p.send(md_request("md1", '2', "BTC-USD"));
+  usleep(300000);
+  p.send(order("md-buy2", '1', "0.1", "66000"));
+  CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "md-buy2", "F"); }, &m),
+        "md-buy2 not filled");
+  CHECK(!p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "W"; }, &m, 600),
+        "a snapshot after unsubscribing");
+  usleep(700000); // the provider back
+}
+
 static void restarts(Peer &p, int sig) {
   const char *name = sig == SIGKILL ? "kill -9" : "SIGTERM";
   int seq_before = p.next_in();
@@ -446,6 +521,7 @@ int main(int argc, char **argv) {
     Peer p("OMS", "venue-secret");
     p.start();
     CHECK(p.app.wait_logon(true, 5000), "logon");
+    market_data(p);
     trading(p);
     restarts(p, SIGKILL);
     restarts(p, SIGTERM);
@@ -457,7 +533,20 @@ int main(int argc, char **argv) {
     p.send(cancel("sell", "sell-x", '2'));
     CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "sell-x", "4"); }, &m),
           "sell not cancellable after the restarts");
+    // A subscription ends with its connection: nothing after a new logon
+    // until the client subscribes again.
+    p.send(md_request("md3", '1', "BTC-USD"));
+    CHECK(p.app.wait_for([](const FIX::Message &x) { return is_w(x, "md3"); }, &m),
+          "no snapshot for md3");
     CHECK(p.app.rejects == 0, "QuickFIX rejected %d of omsvenue's messages", p.app.rejects);
+    p.stop();
+    p.start();
+    CHECK(p.app.wait_logon(true, 5000), "logon again");
+    p.send(order("md-buy3", '1', "0.1", "66000"));
+    CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "md-buy3", "F"); }, &m),
+          "md-buy3 not filled");
+    CHECK(!p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "W"; }, &m, 600),
+          "a snapshot for a subscription of a previous connection");
     p.stop();
 
     // Cancel on disconnect: OMS2's resting order is cancelled when it goes,
