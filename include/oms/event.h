@@ -78,7 +78,8 @@ typedef enum oms_alarm_kind_e {
   OMS_ALARM_STORE_RECOVERED = 4,      /* the order store works again */
   OMS_ALARM_OTHER = 5,
   OMS_ALARM_UNKNOWN_VENUE_ORDER = 6, /* reconciliation: the venue holds an order the OMS lacks */
-  OMS_ALARM_UNKNOWN_FILL = 7         /* a bust or correction of a fill the OMS does not have */
+  OMS_ALARM_UNKNOWN_FILL = 7,        /* a bust or correction of a fill the OMS does not have */
+  OMS_ALARM_VENUE_MESSAGE = 8        /* a venue sent what its connector could not use */
 } oms_alarm_kind_t;
 
 #define OMS_CHECK_NAME_MAX 31

@@ -56,8 +56,12 @@ typedef enum oms_exec_type_e {
                               * portfolio */
   OMS_EXEC_CORRECT,          /* a trade corrected by the venue (FIX ExecType G): exec_ref_id
                               * names the fill; last_qty and last_px are its new values */
-  OMS_EXEC_RESTATED          /* the venue changed the order on its own (FIX ExecType D):
+  OMS_EXEC_RESTATED,         /* the venue changed the order on its own (FIX ExecType D):
                               * new_qty, new_price as for REPLACED; text says why */
+  OMS_EXEC_VENUE_ERROR       /* something from the venue the connector could not use (an
+                              * unknown ExecType, an unreadable report, a session-level
+                              * error): text says what; the core raises an Alarm event and
+                              * changes no order */
 } oms_exec_type_t;
 
 /* The venue's view of an order's status, in a STATUS report. */

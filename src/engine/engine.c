@@ -1507,6 +1507,16 @@ static int apply_status(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec
  * or the outbox could not take it (the caller holds the report). */
 static int apply_report(oms_engine_t *e, vctx_t *vc, const oms_exec_report_t *r) {
   begin(e);
+  if (r->type == OMS_EXEC_VENUE_ERROR) {
+    /* Raised, stored and published; nothing else changes. */
+    char text[OMS_REASON_MAX + OMS_VENUE_MAX + 16];
+    snprintf(text, sizeof text, "venue %s: %s", vc->name, r->text);
+    stage_alarm(e, NIL, OMS_ALARM_VENUE_MESSAGE, 0, text);
+    oms_event_t *ev = &e->sev[e->nstage - 1];
+    copy_text(ev->order.venue, sizeof ev->order.venue, vc->name);
+    copy_text(ev->order.client_order_id, sizeof ev->order.client_order_id, r->cl_ord_id);
+    return commit(e, OMS_STORE_APPEND_MUST) == OMS_EFULL ? OMS_EFULL : 0;
+  }
   slot_t *s = r->order_id != 0 ? slot_of_id(e, r->order_id) : NULL;
   if (s == NULL) return report_unknown(e, vc, r);
   uint32_t si = slot_index(e, s);

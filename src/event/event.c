@@ -53,7 +53,7 @@ const char *oms_alarm_kind_name(oms_alarm_kind_t k) {
                                       "STORE_RECOVERED",
                                       "OTHER",
                                       "UNKNOWN_VENUE_ORDER",
-                                      "UNKNOWN_FILL"};
+                                      "UNKNOWN_FILL", "VENUE_MESSAGE"};
   if ((unsigned)k < COUNT(names)) return names[k];
   return "UNKNOWN";
 }

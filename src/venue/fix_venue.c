@@ -404,9 +404,30 @@ static void io_disconnect(void *ctx, const char *reason) {
   if (v->fd >= 0) (void)flush_out(v); /* the Logout, when there is one */
 }
 
+static int queue_report(fix_venue_t *v, const oms_exec_report_t *r);
+
+/* What the venue sent that we could not use becomes an alarm in the core
+ * (queued: this may run inside a send, and reports leave from poll only). */
+static void venue_error(fix_venue_t *v, const char *cl_ord_id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void venue_error(fix_venue_t *v, const char *cl_ord_id, const char *fmt, ...) {
+  oms_exec_report_t r;
+  memset(&r, 0, sizeof r);
+  r.type = OMS_EXEC_VENUE_ERROR;
+  if (cl_ord_id != NULL) snprintf(r.cl_ord_id, sizeof r.cl_ord_id, "%s", cl_ord_id);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r.text, sizeof r.text, fmt, ap);
+  va_end(ap);
+  if (queue_report(v, &r) != 0) v->stats.bad_reports++;
+}
+
 static void io_log(void *ctx, oms_fix_log_level_t lvl, const char *text) {
   fix_venue_t *v = ctx;
   vlog(v, lvl, "msg=\"%s\"", text);
+  /* The session's errors are the venue's protocol errors: garbage, a wrong
+   * CompID, a sequence number too low... */
+  if (lvl == OMS_FIX_LOG_ERROR) venue_error(v, NULL, "FIX session: %s", text);
 }
 
 static void start_connect(fix_venue_t *v) {
@@ -552,6 +573,7 @@ static int map_exec_report(fix_venue_t *v, const oms_fix_msg_t *m) {
   if (oms_fix_msg_get_char(m, OMS_FIX_TAG_ExecType, &et) != 0) {
     v->stats.bad_reports++;
     vlog(v, OMS_FIX_LOG_ERROR, "msg=\"ExecutionReport without ExecType: ignored\"");
+    venue_error(v, NULL, "ExecutionReport without ExecType(150): ignored");
     return 0;
   }
   (void)oms_fix_msg_get_char(m, OMS_FIX_TAG_OrdStatus, &os);
@@ -647,6 +669,7 @@ static int map_exec_report(fix_venue_t *v, const oms_fix_msg_t *m) {
       v->stats.bad_reports++;
       vlog(v, OMS_FIX_LOG_ERROR, "msg=\"unknown ExecType: ignored\" exec_type=%c cl_ord_id=%s", et,
            r->cl_ord_id);
+      venue_error(v, r->cl_ord_id, "ExecutionReport with ExecType(150)=%c: ignored", et);
       return 0;
   }
   rec_t *rec = r->order_id ? rec_get(v, r->order_id) : NULL;

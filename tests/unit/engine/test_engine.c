@@ -385,6 +385,18 @@ static void test_overfill_raises_alarm_and_is_not_applied(void **state) {
   fake_report(&w->venue, OMS_EXEC_ACCEPTED, 4242);
   oms_engine_poll(w->e);
   assert_int_equal(w->ev[w->nev - 1].alarm, OMS_ALARM_UNKNOWN_ORDER_REPORT);
+  /* and so is what a venue sent that its connector could not use */
+  oms_exec_report_t *bad = fake_report(&w->venue, OMS_EXEC_VENUE_ERROR, 0);
+  snprintf(bad->text, sizeof bad->text, "ExecutionReport with ExecType(150)=Z: ignored");
+  size_t before = w->nev;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->nev, before + 1);
+  a = &w->ev[w->nev - 1];
+  assert_int_equal(a->type, OMS_EVT_ALARM);
+  assert_int_equal(a->alarm, OMS_ALARM_VENUE_MESSAGE);
+  assert_string_equal(a->text, "venue SIM: ExecutionReport with ExecType(150)=Z: ignored");
+  oms_engine_get(w->e, id, &o);
+  assert_true(oms_dec_eq(o.filled_qty, T_D("0.7"))); /* nothing else changed */
 }
 
 static void test_venue_down_refuses_and_marks_in_flight_unknown(void **state) {

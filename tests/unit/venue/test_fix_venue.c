@@ -321,7 +321,7 @@ static void test_every_exec_type_maps_to_its_report(void **st) {
       {"37=V1|11=O7.1|41=O7|17=E7|150=6|39=6|14=0.4|151=0.6|6=99|", -1},
       {"37=V1|11=O7.2|41=O7|17=E8|150=E|39=E|14=0.4|151=0.6|6=99|", -1},
       {"37=V1|11=O7|17=E9|150=I|39=1|14=0.4|151=0.6|6=99|", OMS_EXEC_STATUS},
-      {"37=V1|11=O7|17=E10|150=Z|39=1|14=0.4|151=0.6|6=99|", -1},
+      {"37=V1|11=O7|17=E10|150=Z|39=1|14=0.4|151=0.6|6=99|", OMS_EXEC_VENUE_ERROR},
       {"37=V1|11=O7|17=E11|150=C|39=C|14=0.4|151=0|6=99|", OMS_EXEC_EXPIRED},
   };
   int want = 0;
@@ -335,6 +335,13 @@ static void test_every_exec_type_maps_to_its_report(void **st) {
     assert_int_equal(f->nrep, ++want);
     const oms_exec_report_t *r = &f->rep[want - 1];
     assert_int_equal(r->type, cases[i].type);
+    if (r->type == OMS_EXEC_VENUE_ERROR) {
+      /* an alarm for the core, naming what it could not use; no order changes */
+      assert_int_equal(r->order_id, 0);
+      assert_string_equal(r->cl_ord_id, "O7");
+      assert_string_equal(r->text, "ExecutionReport with ExecType(150)=Z: ignored");
+      continue;
+    }
     assert_int_equal(r->order_id, 7);
     assert_string_equal(r->venue_order_id, "V1");
   }
