@@ -9,47 +9,28 @@
  */
 #include <string.h>
 
+#include "oms/order_fix.h"
 #include "omsvenue.h"
 
-int vmap_side(char fix, oms_side_t *out) {
-  switch (fix) {
-    case '1': *out = OMS_SIDE_BUY; return 0;
-    case '2': *out = OMS_SIDE_SELL; return 0;
-    default: return OMS_EINVAL;
-  }
-}
+/* The vocabulary itself is oms/order_fix.h's, shared with omsd's FIX edges. */
+int vmap_side(char fix, oms_side_t *out) { return oms_side_of_fix(fix, out) ? 0 : OMS_EINVAL; }
 
 int vmap_ord_type(char fix, oms_ord_type_t *out) {
-  switch (fix) {
-    case '1': *out = OMS_ORD_MARKET; return 0;
-    case '2': *out = OMS_ORD_LIMIT; return 0;
-    case '3': *out = OMS_ORD_STOP; return 0;
-    case '4': *out = OMS_ORD_STOP_LIMIT; return 0;
-    default: return OMS_EINVAL;
-  }
+  return oms_ord_type_of_fix(fix, out) ? 0 : OMS_EINVAL;
 }
 
-int vmap_tif(char fix, oms_tif_t *out) {
-  switch (fix) {
-    case '0': *out = OMS_TIF_DAY; return 0;
-    case '1': *out = OMS_TIF_GTC; return 0;
-    case '3': *out = OMS_TIF_IOC; return 0;
-    case '4': *out = OMS_TIF_FOK; return 0;
-    case '6': *out = OMS_TIF_GTD; return 0;
-    default: return OMS_EINVAL;
-  }
-}
+int vmap_tif(char fix, oms_tif_t *out) { return oms_tif_of_fix(fix, out) ? 0 : OMS_EINVAL; }
 
-char vmap_fix_side(oms_side_t s) { return s == OMS_SIDE_SELL ? '2' : '1'; }
+char vmap_fix_side(oms_side_t s) { return oms_fix_side(s); }
 
 char vmap_fix_ord_type(oms_ord_type_t t) {
-  static const char c[] = {'2', '1', '2', '3', '4'};
-  return (unsigned)t < sizeof c ? c[t] : '2';
+  char c = oms_fix_ord_type(t);
+  return c ? c : OMS_FIX_ORD_TYPE_LIMIT;
 }
 
 char vmap_fix_tif(oms_tif_t t) {
-  static const char c[] = {'1', '1', '3', '4', '0', '6'};
-  return (unsigned)t < sizeof c ? c[t] : '1';
+  char c = oms_fix_tif(t);
+  return c ? c : OMS_FIX_TIF_GTC;
 }
 
 static int dec_of(oms_fix_str_t s, oms_dec_t *out) {

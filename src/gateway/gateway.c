@@ -52,6 +52,7 @@
  * ("fix:<session>"), and again at a graceful stop, as a floor.
  */
 #include "oms/gateway.h"
+#include "oms/order_fix.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -913,17 +914,6 @@ static char ord_status(const oms_order_t *o) {
   }
 }
 
-static char tif_char(oms_tif_t t) {
-  switch (t) {
-    case OMS_TIF_GTC: return OMS_FIX_TIF_GTC;
-    case OMS_TIF_IOC: return OMS_FIX_TIF_IOC;
-    case OMS_TIF_FOK: return OMS_FIX_TIF_FOK;
-    case OMS_TIF_GTD: return OMS_FIX_TIF_GTD;
-    case OMS_TIF_DAY:
-    default: return OMS_FIX_TIF_DAY;
-  }
-}
-
 static const char exec_inst_post_only[] = {OMS_FIX_EXEC_INST_POST_ONLY, '\0'};
 
 /* Decimal text buffers of one ExecutionReport. */
@@ -958,7 +948,7 @@ static void er_from_order(oms_gateway_t *gw, const oms_order_t *o, oms_fix_exec_
   er->ord_status = ord_status(o);
   er->account = oms_fix_str(o->account_id[0] ? o->account_id : NULL);
   er->symbol = oms_fix_str(o->symbol);
-  er->side = o->side == OMS_SIDE_SELL ? OMS_FIX_SIDE_SELL : OMS_FIX_SIDE_BUY;
+  er->side = oms_fix_side(o->side);
   oms_dec_format(o->qty, b->qty, sizeof b->qty);
   er->order_qty = oms_fix_str(b->qty);
   er->ord_type = (char)('0' + (o->type >= 1 && o->type <= 4 ? o->type : 2));
@@ -970,7 +960,7 @@ static void er_from_order(oms_gateway_t *gw, const oms_order_t *o, oms_fix_exec_
     oms_dec_format(o->stop_price, b->stop, sizeof b->stop);
     er->stop_px = oms_fix_str(b->stop);
   }
-  er->time_in_force = tif_char(o->tif);
+  er->time_in_force = oms_fix_tif(o->tif);
   if (o->instructions & OMS_INST_POST_ONLY) er->exec_inst = oms_fix_str(exec_inst_post_only);
   bool done = o->state == OMS_STATE_CANCELLED || o->state == OMS_STATE_REJECTED ||
               o->state == OMS_STATE_EXPIRED || o->state == OMS_STATE_FILLED;
@@ -1248,28 +1238,17 @@ static oms_reason_t build_request(gw_session_t *s, const oms_fix_msg_t *m,
     snprintf(text, cap, "unknown symbol");
     return OMS_R_UNKNOWN_INSTRUMENT;
   }
-  switch (f->side) {
-    case OMS_FIX_SIDE_BUY: req->side = OMS_SIDE_BUY; break;
-    case OMS_FIX_SIDE_SELL: req->side = OMS_SIDE_SELL; break;
-    default:
-      snprintf(text, cap, "Side(54)=%c is not supported (1 or 2)", f->side);
-      return OMS_R_BAD_ENUM;
+  if (!oms_side_of_fix(f->side, &req->side)) {
+    snprintf(text, cap, "Side(54)=%c is not supported (1 or 2)", f->side);
+    return OMS_R_BAD_ENUM;
   }
-  if (f->ord_type < '1' || f->ord_type > '4') {
+  if (!oms_ord_type_of_fix(f->ord_type, &req->type)) {
     snprintf(text, cap, "OrdType(40)=%c is not supported (1, 2, 3 or 4)", f->ord_type);
     return OMS_R_BAD_ENUM;
   }
-  req->type = (oms_ord_type_t)(f->ord_type - '0');
-  switch (f->time_in_force) {
-    case OMS_FIX_TIF_DAY: req->tif = OMS_TIF_DAY; break;
-    case OMS_FIX_TIF_GTC: req->tif = OMS_TIF_GTC; break;
-    case OMS_FIX_TIF_IOC: req->tif = OMS_TIF_IOC; break;
-    case OMS_FIX_TIF_FOK: req->tif = OMS_TIF_FOK; break;
-    case OMS_FIX_TIF_GTD: req->tif = OMS_TIF_GTD; break;
-    default:
-      snprintf(text, cap, "TimeInForce(59)=%c is not supported (0, 1, 3, 4 or 6)",
-               f->time_in_force);
-      return OMS_R_BAD_ENUM;
+  if (!oms_tif_of_fix(f->time_in_force, &req->tif)) {
+    snprintf(text, cap, "TimeInForce(59)=%c is not supported (0, 1, 3, 4 or 6)", f->time_in_force);
+    return OMS_R_BAD_ENUM;
   }
   if (f->post_only) req->instructions |= OMS_INST_POST_ONLY;
   req->expire_ns = f->expire_time_ns;
@@ -1416,7 +1395,7 @@ static void on_replace(gw_session_t *s, const oms_fix_msg_t *m) {
   oms_modify_t mod;
   memset(&mod, 0, sizeof mod);
   char sym[OMS_SYMBOL_MAX + 1];
-  char side = o.side == OMS_SIDE_SELL ? OMS_FIX_SIDE_SELL : OMS_FIX_SIDE_BUY;
+  char side = oms_fix_side(o.side);
   if (copy_str(sym, sizeof sym, r.o.symbol) != 0 || strcmp(sym, o.symbol) != 0 ||
       r.o.side != side || r.o.ord_type != (char)('0' + o.type)) {
     send_cancel_reject(s, r.o.cl_ord_id, r.orig_cl_ord_id, &o, to, OMS_FIX_CXL_REJ_OTHER,

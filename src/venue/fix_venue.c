@@ -68,6 +68,7 @@
 #include "oms/fix.h"
 #include "oms/fix_dict.h"
 #include "oms/fix_tags.h"
+#include "oms/order_fix.h"
 
 #define NS_PER_S INT64_C(1000000000)
 #define DEFAULT_MAX_ORDERS 16384
@@ -554,13 +555,11 @@ static void refresh(rec_t *r, const oms_fix_msg_t *m, uint32_t ver) {
     copy_view(r->symbol, sizeof r->symbol, s);
   if (oms_fix_msg_get_str(m, OMS_FIX_TAG_OrderID, &s) == 0)
     copy_view(r->venue_order_id, sizeof r->venue_order_id, s);
-  if (oms_fix_msg_get_char(m, OMS_FIX_TAG_Side, &c) == 0)
-    r->side = c == OMS_FIX_SIDE_BUY ? OMS_SIDE_BUY : OMS_SIDE_SELL;
+  if (oms_fix_msg_get_char(m, OMS_FIX_TAG_Side, &c) == 0) (void)oms_side_of_fix(c, &r->side);
   if (has(m, OMS_FIX_TAG_OrderQty)) r->qty = get_dec(m, OMS_FIX_TAG_OrderQty);
   if (has(m, OMS_FIX_TAG_Price)) r->price = get_dec(m, OMS_FIX_TAG_Price);
   if (has(m, OMS_FIX_TAG_StopPx)) r->stop = get_dec(m, OMS_FIX_TAG_StopPx);
-  if (oms_fix_msg_get_char(m, OMS_FIX_TAG_OrdType, &c) == 0 && c >= '1' && c <= '4')
-    r->type = (oms_ord_type_t)(c - '0');
+  if (oms_fix_msg_get_char(m, OMS_FIX_TAG_OrdType, &c) == 0) (void)oms_ord_type_of_fix(c, &r->type);
   if (ver > r->known) r->known = ver;
   if (ver > r->ver) r->ver = ver;
 }
@@ -831,20 +830,6 @@ static void add_dec(oms_fix_builder_t *b, uint32_t tag, oms_dec_t d) {
   if (oms_dec_format(d, txt, sizeof txt) >= 0) oms_fix_add_cstr(b, tag, txt);
 }
 
-static char side_char(oms_side_t s) {
-  return s == OMS_SIDE_BUY ? OMS_FIX_SIDE_BUY : OMS_FIX_SIDE_SELL;
-}
-
-static char tif_char(oms_tif_t t) {
-  switch (t) {
-    case OMS_TIF_GTC: return OMS_FIX_TIF_GTC;
-    case OMS_TIF_IOC: return OMS_FIX_TIF_IOC;
-    case OMS_TIF_FOK: return OMS_FIX_TIF_FOK;
-    case OMS_TIF_GTD: return OMS_FIX_TIF_GTD;
-    default: return OMS_FIX_TIF_DAY;
-  }
-}
-
 /* Account, ExDestination and the extra tags of the dialect. */
 static void add_dialect(const fix_venue_t *v, oms_fix_builder_t *b, const char *account) {
   const char *acct = v->account[0] ? v->account : account;
@@ -854,7 +839,7 @@ static void add_dialect(const fix_venue_t *v, oms_fix_builder_t *b, const char *
 }
 
 static void add_prices(oms_fix_builder_t *b, oms_ord_type_t type, oms_dec_t px, oms_dec_t stop) {
-  oms_fix_add_char(b, OMS_FIX_TAG_OrdType, (char)('0' + (int)type));
+  oms_fix_add_char(b, OMS_FIX_TAG_OrdType, oms_fix_ord_type(type));
   if (type == OMS_ORD_LIMIT || type == OMS_ORD_STOP_LIMIT) add_dec(b, OMS_FIX_TAG_Price, px);
   if (type == OMS_ORD_STOP || type == OMS_ORD_STOP_LIMIT) add_dec(b, OMS_FIX_TAG_StopPx, stop);
 }
@@ -901,11 +886,11 @@ static int fv_send_new(oms_venue_t *vv, const oms_venue_order_t *o) {
   if (o->instructions & OMS_INST_POST_ONLY)
     oms_fix_add_char(b, OMS_FIX_TAG_ExecInst, OMS_FIX_EXEC_INST_POST_ONLY);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, sym);
-  oms_fix_add_char(b, OMS_FIX_TAG_Side, side_char(o->side));
+  oms_fix_add_char(b, OMS_FIX_TAG_Side, oms_fix_side(o->side));
   oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now(v));
   add_dec(b, OMS_FIX_TAG_OrderQty, o->qty);
   add_prices(b, o->type, o->price, o->stop_price);
-  oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, tif_char(o->tif));
+  oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, oms_fix_tif(o->tif));
   if (o->tif == OMS_TIF_GTD) oms_fix_add_time(b, OMS_FIX_TAG_ExpireTime, o->expire_ns);
   rc = oms_fix_session_app_send(v->s);
   return rc == 0 ? 0 : OMS_EDOWN;
@@ -923,7 +908,7 @@ static int begin_change(fix_venue_t *v, rec_t *r, const char *type, oms_fix_buil
   if (r->venue_order_id[0]) oms_fix_add_cstr(*b, OMS_FIX_TAG_OrderID, r->venue_order_id);
   add_dialect(v, *b, r->account);
   oms_fix_add_cstr(*b, OMS_FIX_TAG_Symbol, r->symbol);
-  oms_fix_add_char(*b, OMS_FIX_TAG_Side, side_char(r->side));
+  oms_fix_add_char(*b, OMS_FIX_TAG_Side, oms_fix_side(r->side));
   oms_fix_add_time(*b, OMS_FIX_TAG_TransactTime, now(v));
   return 0;
 }
@@ -957,7 +942,7 @@ static int fv_send_replace(oms_venue_t *vv, uint64_t order_id, oms_dec_t qty, om
   if (rc) return rc;
   add_dec(b, OMS_FIX_TAG_OrderQty, qty);
   add_prices(b, r->type ? r->type : OMS_ORD_LIMIT, px, stop);
-  if (r->tif) oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, tif_char(r->tif));
+  if (r->tif) oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, oms_fix_tif(r->tif));
   return finish_change(v, r);
 }
 
@@ -975,7 +960,7 @@ static int fv_query_status(oms_venue_t *vv, uint64_t order_id) {
   snprintf(id, sizeof id, "S%llu", (unsigned long long)++v->status_req);
   oms_fix_add_cstr(b, OMS_FIX_TAG_OrdStatusReqID, id);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, r->symbol);
-  oms_fix_add_char(b, OMS_FIX_TAG_Side, side_char(r->side));
+  oms_fix_add_char(b, OMS_FIX_TAG_Side, oms_fix_side(r->side));
   return oms_fix_session_app_send(v->s) == 0 ? 0 : OMS_EDOWN;
 }
 
