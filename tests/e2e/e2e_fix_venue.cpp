@@ -44,28 +44,24 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/ThreadedSocketAcceptor.h>
 
+#include "qf_client.h"
+
 #include "oms/decimal.h"
 #include "oms/error.h"
 #include "oms/fix_venue.h"
 
 static int failures = 0;
-#define CHECK(cond, ...)                                                    \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
+#define CHECK(cond, ...)                                                   \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
       std::fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                    \
-      std::fprintf(stderr, "\n");                                           \
-      failures++;                                                           \
-    }                                                                       \
+      std::fprintf(stderr, __VA_ARGS__);                                   \
+      std::fprintf(stderr, "\n");                                          \
+      failures++;                                                          \
+    }                                                                      \
   } while (0)
 
 static std::string g_work;
-
-static std::string field(const FIX::Message &m, int tag) {
-  if (m.isSetField(tag)) return m.getField(tag);
-  if (m.getHeader().isSetField(tag)) return m.getHeader().getField(tag);
-  return "";
-}
 
 // ---- The venue -----------------------------------------------------------------------------
 
@@ -92,9 +88,9 @@ class Venue : public FIX::Application {
   void onLogout(const FIX::SessionID &) override {}
   void toAdmin(FIX::Message &, const FIX::SessionID &) override {}
   void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message &m, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {
+  void fromAdmin(const FIX::Message &m,
+                 const FIX::SessionID &) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                               FIX::IncorrectTagValue, FIX::RejectLogon) override {
     std::lock_guard<std::mutex> l(mu);
     std::string t = field(m, 35);
     if (t == "3") rejects_received++;
@@ -107,9 +103,10 @@ class Venue : public FIX::Application {
       if (field(m, 141) == "Y") reset_logons++;
     }
   }
-  void fromApp(const FIX::Message &m, const FIX::SessionID &sid) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
+  void fromApp(const FIX::Message &m,
+               const FIX::SessionID &sid) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                FIX::IncorrectTagValue,
+                                                FIX::UnsupportedMessageType) override {
     std::lock_guard<std::mutex> l(mu);
     std::string t = field(m, 35);
     bool dup = field(m, 43) == "Y" && by_cl.count(field(m, 11));
@@ -245,7 +242,8 @@ static void on_conn(void *ctx, bool up) {
     r->downs++;
 }
 static void log_line(void *, oms_fix_log_level_t lvl, const char *text) {
-  if (lvl >= OMS_FIX_LOG_WARN || std::getenv("E2E_LOG")) std::fprintf(stderr, "connector: %s\n", text);
+  if (lvl >= OMS_FIX_LOG_WARN || std::getenv("E2E_LOG"))
+    std::fprintf(stderr, "connector: %s\n", text);
 }
 
 static bool pump_until(oms_venue_t *v, std::function<bool()> pred, int ms = 5000) {
@@ -321,19 +319,6 @@ static int count(const Reports &r, uint64_t id, oms_exec_type_t type) {
   return n;
 }
 
-static int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, (sockaddr *)&sa, sizeof sa);
-  socklen_t sl = sizeof sa;
-  getsockname(fd, (sockaddr *)&sa, &sl);
-  int p = ntohs(sa.sin_port);
-  close(fd);
-  return p;
-}
-
 // jspurefix's FIX44.xml, shared with e2e_quickfix (fetched once with npm).
 static std::string dictionary() {
   std::string dir = g_work + "/../jspurefix";
@@ -357,7 +342,8 @@ int main(int argc, char **argv) {
   int port = free_port();
   std::string dict = dictionary();
   if (dict.empty())
-    std::fprintf(stderr, "\n*** WARNING: no FIX44.xml (npm): QuickFIX does NOT validate our messages.\n\n");
+    std::fprintf(stderr,
+                 "\n*** WARNING: no FIX44.xml (npm): QuickFIX does NOT validate our messages.\n\n");
   std::ostringstream s;
   s << "[DEFAULT]\nConnectionType=acceptor\nSocketAcceptPort=" << port
     << "\nSocketReuseAddress=Y\nFileStorePath=" << g_work << "/qf-store\nFileLogPath=" << g_work
@@ -451,7 +437,8 @@ int main(int argc, char **argv) {
   CHECK(oms_venue_query_status(v, 3) == 0, "status 3 across the gap");
   CHECK(pump_until(v, [&] { return count(rep, 3, OMS_EXEC_STATUS) >= 2; }),
         "the report sent across the gap arrives after the resend");
-  pump_until(v, [] { return false; }, 300);
+  pump_until(
+      v, [] { return false; }, 300);
   CHECK(count(rep, 3, OMS_EXEC_STATUS) == 2, "status reports of 3: %d",
         count(rep, 3, OMS_EXEC_STATUS));
   CHECK(oms_venue_is_connected(v), "session up after the venue's gap");
@@ -464,7 +451,8 @@ int main(int argc, char **argv) {
   }
   oms_venue_order_t o4 = order(4, "1");
   CHECK(oms_venue_send_new(v, &o4) == 0, "send 4");
-  CHECK(pump_until(v, [&] { return find(rep, 4, OMS_EXEC_FILL) >= 0; }), "order 4 after our resend");
+  CHECK(pump_until(v, [&] { return find(rep, 4, OMS_EXEC_FILL) >= 0; }),
+        "order 4 after our resend");
   CHECK(venue.resend_requests >= 1, "the venue asked us to resend");
   CHECK(count(rep, 4, OMS_EXEC_ACCEPTED) == 1, "order 4 acknowledged once");
   CHECK(venue.rejects_received == 0, "Rejects from us: %d", venue.rejects_received);
@@ -489,7 +477,8 @@ int main(int argc, char **argv) {
   // mass status answer, then cancelled.
   before = rep2.all.size();
   CHECK(v->vt->query_all(v) == 0, "mass status after reset");
-  CHECK(pump_until(v, [&] { return find(rep2, 3, OMS_EXEC_STATUS, before) >= 0; }), "order 3 known");
+  CHECK(pump_until(v, [&] { return find(rep2, 3, OMS_EXEC_STATUS, before) >= 0; }),
+        "order 3 known");
   CHECK(oms_venue_send_cancel(v, 3) == 0, "cancel 3 after reset");
   CHECK(pump_until(v, [&] { return find(rep2, 3, OMS_EXEC_CANCELLED) >= 0; }), "order 3 cancelled");
   CHECK(venue.rejects_received == 0, "Rejects from us: %d", venue.rejects_received);
@@ -502,8 +491,9 @@ int main(int argc, char **argv) {
   oms_venue_destroy(v);
   acc.stop();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "e2e fix venue: %s in %.1f s (%d failures)%s\n", failures ? "FAILED" : "passed",
-               secs, failures, dict.empty() ? " -- WITHOUT the data dictionary" : "");
+  std::fprintf(stderr, "e2e fix venue: %s in %.1f s (%d failures)%s\n",
+               failures ? "FAILED" : "passed", secs, failures,
+               dict.empty() ? " -- WITHOUT the data dictionary" : "");
   if (failures) std::system(("tail -n 40 '" + g_work + "'/qf-log/*event* >&2").c_str());
   return failures ? 1 : 0;
 }

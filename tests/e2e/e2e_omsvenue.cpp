@@ -20,11 +20,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -40,6 +40,23 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 
+#include "qf_client.h"
+
+// The client: QuickFIX's session Rejects (a message it found invalid) are
+// counted, so the test fails on any.
+struct Client : QfClient {
+  explicit Client(const std::string &password) : QfClient(password) {}
+  int rejects = 0;
+  void toAdmin(FIX::Message &m, const FIX::SessionID &sid) override {
+    QfClient::toAdmin(m, sid);
+    if (field(m, 35) == "3") {
+      std::lock_guard<std::mutex> l(mu);
+      rejects++;
+      std::fprintf(stderr, "e2e_omsvenue: QuickFIX rejected a message: %s\n", m.toString().c_str());
+    }
+  }
+};
+
 static int failures = 0;
 #define CHECK(cond, ...)                                                   \
   do {                                                                     \
@@ -54,75 +71,6 @@ static int failures = 0;
 static std::string g_bin, g_conf, g_work, g_data, g_dict, g_session_end;
 static int g_port = 0;
 static pid_t g_pid = -1;
-
-static std::string field(const FIX::Message &m, int tag) {
-  if (m.isSetField(tag)) return m.getField(tag);
-  if (m.getHeader().isSetField(tag)) return m.getHeader().getField(tag);
-  return "";
-}
-
-// A client session: keeps every application message it receives.
-class Client : public FIX::Application {
- public:
-  explicit Client(const std::string &password) : password_(password) {}
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<FIX::Message> msgs;
-  bool logged_on = false;
-  int rejects = 0; // session Rejects QuickFIX sent: a message it found invalid
-
-  void onCreate(const FIX::SessionID &) override {}
-  void onLogon(const FIX::SessionID &) override { set_logon(true); }
-  void onLogout(const FIX::SessionID &) override { set_logon(false); }
-  void toAdmin(FIX::Message &m, const FIX::SessionID &) override {
-    if (field(m, 35) == "A") m.setField(554, password_);
-    if (field(m, 35) == "3") {
-      std::lock_guard<std::mutex> l(mu);
-      rejects++;
-      std::fprintf(stderr, "e2e_omsvenue: QuickFIX rejected a message: %s\n",
-                   m.toString().c_str());
-    }
-  }
-  void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message &, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {}
-  void fromApp(const FIX::Message &m, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
-    std::lock_guard<std::mutex> l(mu);
-    msgs.push_back(m);
-    cv.notify_all();
-  }
-  bool wait_logon(bool want, int ms) {
-    std::unique_lock<std::mutex> l(mu);
-    return cv.wait_for(l, std::chrono::milliseconds(ms), [&] { return logged_on == want; });
-  }
-  // The first message matching pred (removed with those before it).
-  bool wait_for(std::function<bool(const FIX::Message &)> pred, FIX::Message *out,
-                int ms = 5000) {
-    std::unique_lock<std::mutex> l(mu);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    for (;;) {
-      for (size_t i = 0; i < msgs.size(); i++) {
-        if (pred(msgs[i])) {
-          if (out) *out = msgs[i];
-          msgs.erase(msgs.begin(), msgs.begin() + (long)i + 1);
-          return true;
-        }
-      }
-      if (cv.wait_until(l, deadline) == std::cv_status::timeout) return false;
-    }
-  }
-
- private:
-  std::string password_;
-  void set_logon(bool on) {
-    std::lock_guard<std::mutex> l(mu);
-    logged_on = on;
-    cv.notify_all();
-  }
-};
 
 // One QuickFIX initiator for sender -> VENUE.
 struct Peer {
@@ -162,34 +110,6 @@ struct Peer {
   int next_in() { return FIX::Session::lookupSession(sid)->getExpectedTargetNum(); }
 };
 
-static bool er(const FIX::Message &m, const std::string &clordid, const std::string &exec_type) {
-  return field(m, 35) == "8" && field(m, 11) == clordid && field(m, 150) == exec_type;
-}
-
-static int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, (sockaddr *)&sa, sizeof sa);
-  socklen_t sl = sizeof sa;
-  getsockname(fd, (sockaddr *)&sa, &sl);
-  int p = ntohs(sa.sin_port);
-  close(fd);
-  return p;
-}
-
-static bool listening() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)g_port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, (sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
-}
-
 static bool start_venue() {
   std::string log = g_work + "/omsvenue.log";
   g_pid = fork();
@@ -206,7 +126,7 @@ static bool start_venue() {
     _exit(127);
   }
   for (int i = 0; i < 500; i++) {
-    if (listening()) return true;
+    if (listening(g_port)) return true;
     usleep(10000);
   }
   return false;
@@ -257,7 +177,7 @@ static FIX::Message order(const std::string &cl, char side, const std::string &q
   m.setField(38, qty);
   m.setField(40, "2");
   m.setField(44, px);
-  m.setField(59, "1"); // GTC
+  m.setField(59, "1");  // GTC
   return m;
 }
 
@@ -369,26 +289,26 @@ static void trading(Peer &p) {
   //    provider refills (500 ms).
   p.send(order("big", '1', "3", "66000"));
   CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "big", "0"); }, &m), "big New");
-  CHECK(field(m, 39) == "0" && field(m, 37) != "NONE", "big ack: 39=%s 37=%s",
-        field(m, 39).c_str(), field(m, 37).c_str());
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "big", "F") && field(x, 39) == "1"; },
-                       &m),
+  CHECK(field(m, 39) == "0" && field(m, 37) != "NONE", "big ack: 39=%s 37=%s", field(m, 39).c_str(),
+        field(m, 37).c_str());
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) { return er(x, "big", "F") && field(x, 39) == "1"; }, &m),
         "big not partially filled");
   auto t_part = std::chrono::steady_clock::now();
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "big", "F") && field(x, 39) == "2"; },
-                       &m),
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) { return er(x, "big", "F") && field(x, 39) == "2"; }, &m),
         "big not filled after the refill");
   double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_part).count();
   CHECK(waited > 0.3, "filled %.3f s after the partial fill: no refill delay", waited);
   CHECK(num(m, 14) == 3 && num(m, 151) == 0 && num(m, 6) > 64000 && num(m, 6) < 66000,
         "big final CumQty %s LeavesQty %s AvgPx %s", field(m, 14).c_str(), field(m, 151).c_str(),
         field(m, 6).c_str());
-  usleep(700000); // the provider back
+  usleep(700000);  // the provider back
 
   // 2. Partially filled, then cancelled before the refill.
   p.send(order("part", '1', "3", "66000"));
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "part", "F") && field(x, 39) == "1"; },
-                       &m),
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) { return er(x, "part", "F") && field(x, 39) == "1"; }, &m),
         "part not partially filled");
   p.send(cancel("part", "part-x", '1'));
   CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "part-x", "4"); }, &m),
@@ -416,20 +336,23 @@ static void trading(Peer &p) {
         "unknown symbol not rejected");
   CHECK(field(m, 39) == "8", "reject OrdStatus %s", field(m, 39).c_str());
   p.send(cancel("ghost", "ghost-x", '1'));
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "ghost-x"; },
-                       &m),
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "ghost-x"; },
+            &m),
         "cancel of no order not refused");
   CHECK(field(m, 434) == "1" && field(m, 102) == "1", "434=%s 102=%s", field(m, 434).c_str(),
         field(m, 102).c_str());
   p.send(replace("ghost", "ghost-r", '1', "1", "100"));
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "ghost-r"; },
-                       &m),
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "ghost-r"; },
+            &m),
         "replace of no order not refused");
   CHECK(field(m, 434) == "2", "434=%s", field(m, 434).c_str());
   p.send(cancel("big", "big-x", '1'));
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "big-x"; },
-                       &m),
-        "cancel of a filled order not refused");
+  CHECK(
+      p.app.wait_for(
+          [](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "big-x"; }, &m),
+      "cancel of a filled order not refused");
   CHECK(field(m, 39) == "2", "filled order's OrdStatus in the reject: %s", field(m, 39).c_str());
 
   // 5. Status: H for a live, a filled, a cancelled and an unknown order; AF.
@@ -458,17 +381,18 @@ static void market_data(Peer &p) {
   CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "md-buy", "F"); }, &m),
         "md-buy not filled");
   std::string px = field(m, 31);
-  CHECK(p.app.wait_for([](const FIX::Message &x) { return is_w(x, "md1") && !md_entry(x, '2').empty(); },
-                       &m, 2000),
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) { return is_w(x, "md1") && !md_entry(x, '2').empty(); }, &m,
+            2000),
         "no snapshot after a trade");
   std::string trade = md_entry(m, '2');
-  CHECK(std::atof(trade.c_str()) == std::atof(px.c_str()), "W trade %s, fill at %s",
-        trade.c_str(), px.c_str());
+  CHECK(std::atof(trade.c_str()) == std::atof(px.c_str()), "W trade %s, fill at %s", trade.c_str(),
+        px.c_str());
   p.send(md_request("md2", '1', "NOPE"));
   CHECK(p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "Y"; }, &m),
         "unknown symbol not refused with Y");
-  CHECK(field(m, 262) == "md2" && field(m, 281) == "0", "Y: 262=%s 281=%s",
-        field(m, 262).c_str(), field(m, 281).c_str());
+  CHECK(field(m, 262) == "md2" && field(m, 281) == "0", "Y: 262=%s 281=%s", field(m, 262).c_str(),
+        field(m, 281).c_str());
   p.send(md_request("md1", '2', "BTC-USD"));
   usleep(300000);
   p.send(order("md-buy2", '1', "0.1", "66000"));
@@ -476,7 +400,7 @@ static void market_data(Peer &p) {
         "md-buy2 not filled");
   CHECK(!p.app.wait_for([](const FIX::Message &x) { return field(x, 35) == "W"; }, &m, 600),
         "a snapshot after unsubscribing");
-  usleep(700000); // the provider back
+  usleep(700000);  // the provider back
 }
 
 static void restarts(Peer &p, int sig) {
@@ -493,8 +417,7 @@ static void restarts(Peer &p, int sig) {
   CHECK(status_of(p, "rest2", '1') == "0", "%s: rest2 not New after the restart", name);
   CHECK(status_of(p, "big", '1') == "2", "%s: big not Filled after the restart", name);
   std::string seen = mass(p, std::string("m-") + (sig == SIGKILL ? "k" : "t"));
-  CHECK(seen == "rest2 sell " || seen == "sell rest2 ", "%s: AF reported: %s", name,
-        seen.c_str());
+  CHECK(seen == "rest2 sell " || seen == "sell rest2 ", "%s: AF reported: %s", name, seen.c_str());
 }
 
 int main(int argc, char **argv) {
@@ -510,8 +433,9 @@ int main(int argc, char **argv) {
   g_port = free_port();
   g_dict = dictionary();
   if (g_dict.empty())
-    std::fprintf(stderr, "\n*** WARNING: FIX44.xml could not be fetched: QuickFIX does NOT "
-                         "validate omsvenue's messages.\n\n");
+    std::fprintf(stderr,
+                 "\n*** WARNING: FIX44.xml could not be fetched: QuickFIX does NOT "
+                 "validate omsvenue's messages.\n\n");
   if (!start_venue()) {
     std::fprintf(stderr, "FAIL: omsvenue did not start (see %s/omsvenue.log)\n", g_work.c_str());
     return 1;
@@ -597,8 +521,8 @@ int main(int argc, char **argv) {
   int rc = stop_venue(SIGTERM);
   CHECK(rc == 0, "omsvenue exit status %d", rc);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "e2e_omsvenue: %s in %.1f s (%d failures)\n",
-               failures ? "FAILED" : "passed", secs, failures);
+  std::fprintf(stderr, "e2e_omsvenue: %s in %.1f s (%d failures)\n", failures ? "FAILED" : "passed",
+               secs, failures);
   if (failures) std::system(("tail -40 '" + g_work + "/omsvenue.log' >&2").c_str());
   return failures ? 1 : 0;
 }

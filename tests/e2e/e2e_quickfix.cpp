@@ -18,11 +18,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -38,26 +38,22 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 
+#include "qf_client.h"
+
 static int failures = 0;
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    if (!(cond)) {                                               \
+#define CHECK(cond, ...)                                                   \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
       std::fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                         \
-      std::fprintf(stderr, "\n");                                \
-      failures++;                                                \
-    }                                                            \
+      std::fprintf(stderr, __VA_ARGS__);                                   \
+      std::fprintf(stderr, "\n");                                          \
+      failures++;                                                          \
+    }                                                                      \
   } while (0)
 
 static std::string g_omsd, g_conf, g_work, g_data;
 static int g_port = 0;
 static pid_t g_pid = -1;
-
-static std::string field(const FIX::Message &m, int tag) {
-  if (m.isSetField(tag)) return m.getField(tag);
-  if (m.getHeader().isSetField(tag)) return m.getHeader().getField(tag);
-  return "";
-}
 
 // ---- The client application --------------------------------------------------------------
 
@@ -69,8 +65,8 @@ class Client : public FIX::Application {
   std::deque<FIX::Message> msgs;  // application messages received
   bool logged_on = false;
   int logons = 0;
-  int rejects = 0;   // session Rejects (3) received
-  int poss_dups = 0; // app messages received with PossDupFlag=Y
+  int rejects = 0;    // session Rejects (3) received
+  int poss_dups = 0;  // app messages received with PossDupFlag=Y
   std::string last_logon_seq;
 
   void onCreate(const FIX::SessionID &) override {}
@@ -89,16 +85,17 @@ class Client : public FIX::Application {
     if (field(m, 35) == "A") m.setField(554, password_);
   }
   void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message &m, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {
+  void fromAdmin(const FIX::Message &m,
+                 const FIX::SessionID &) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                               FIX::IncorrectTagValue, FIX::RejectLogon) override {
     std::lock_guard<std::mutex> l(mu);
     if (field(m, 35) == "3") rejects++;
     if (field(m, 35) == "A") last_logon_seq = field(m, 34);
   }
-  void fromApp(const FIX::Message &m, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
+  void fromApp(const FIX::Message &m,
+               const FIX::SessionID &) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                             FIX::IncorrectTagValue,
+                                             FIX::UnsupportedMessageType) override {
     std::lock_guard<std::mutex> l(mu);
     if (field(m, 43) == "Y") poss_dups++;
     msgs.push_back(m);
@@ -110,8 +107,7 @@ class Client : public FIX::Application {
     return cv.wait_for(l, std::chrono::milliseconds(ms), [&] { return logged_on == want; });
   }
   // Waits for the first message matching pred, removing it and those before it.
-  bool wait_for(std::function<bool(const FIX::Message &)> pred, FIX::Message *out,
-                int ms = 5000) {
+  bool wait_for(std::function<bool(const FIX::Message &)> pred, FIX::Message *out, int ms = 5000) {
     std::unique_lock<std::mutex> l(mu);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
     for (;;) {
@@ -130,24 +126,12 @@ class Client : public FIX::Application {
   std::string password_;
 };
 
-static bool er_for(const FIX::Message &m, const std::string &clordid, const std::string &exec_type) {
+static bool er_for(const FIX::Message &m, const std::string &clordid,
+                   const std::string &exec_type) {
   return field(m, 35) == "8" && field(m, 11) == clordid && field(m, 150) == exec_type;
 }
 
 // ---- Helpers -------------------------------------------------------------------------------
-
-static int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, (sockaddr *)&sa, sizeof sa);
-  socklen_t sl = sizeof sa;
-  getsockname(fd, (sockaddr *)&sa, &sl);
-  int p = ntohs(sa.sin_port);
-  close(fd);
-  return p;
-}
 
 static int connect_port(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -232,9 +216,7 @@ static std::string settings_text(const std::string &sender, const std::string &d
   return s.str();
 }
 
-static std::string now_fix() {
-  return FIX::UtcTimeStampConvertor::convert(FIX::UtcTimeStamp(), 3);
-}
+static std::string now_fix() { return FIX::UtcTimeStampConvertor::convert(FIX::UtcTimeStamp(), 3); }
 
 static FIX::Message new_order(const std::string &clordid, const std::string &symbol, char side,
                               const std::string &qty, char ord_type, const std::string &px,
@@ -262,22 +244,26 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   // market, filled against the liquidity provider
   FIX::Message m = new_order("mkt-1", "BTC-USD", '1', "0.5", '1', "", "", '3');
   CHECK(FIX::Session::sendToTarget(m, sid), "send");
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "mkt-1", "F"); }, &er), "no fill for mkt-1");
-  CHECK(field(er, 39) == "2" && field(er, 14) == "0.5" && field(er, 151) == "0", "fill fields 39=%s 14=%s",
-        field(er, 39).c_str(), field(er, 14).c_str());
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "mkt-1", "F"); }, &er),
+        "no fill for mkt-1");
+  CHECK(field(er, 39) == "2" && field(er, 14) == "0.5" && field(er, 151) == "0",
+        "fill fields 39=%s 14=%s", field(er, 39).c_str(), field(er, 14).c_str());
   CHECK(!field(er, 31).empty() && field(er, 32) == "0.5", "LastPx/LastQty");
   // limit GTC resting
   m = new_order("lmt-1", "BTC-USD", '1', "0.2", '2', "60000", "", '1');
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-1", "0"); }, &er), "no New for lmt-1");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-1", "0"); }, &er),
+        "no New for lmt-1");
   std::string lmt_order_id = field(er, 37);
   // stop and stop-limit, DAY, GTD with ExpireTime, post-only, FOK, IOC
   m = new_order("stp-1", "ETH-USD", '2', "1", '3', "", "3000", '1');
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "stp-1", "0"); }, &er), "stop not accepted");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "stp-1", "0"); }, &er),
+        "stop not accepted");
   m = new_order("stl-1", "ETH-USD", '2', "1", '4', "2999", "3000", '0');
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "stl-1", "0"); }, &er), "stop-limit not accepted");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "stl-1", "0"); }, &er),
+        "stop-limit not accepted");
   char expire_buf[32];
   time_t later = time(nullptr) + 3600;
   struct tm tm_later;
@@ -286,17 +272,22 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   std::string expire = expire_buf;
   m = new_order("gtd-1", "AAPL", '1', "10", '2', "150", "", '6', "126", expire);
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "gtd-1", "0"); }, &er), "GTD not accepted");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "gtd-1", "0"); }, &er),
+        "GTD not accepted");
   CHECK(field(er, 59) == "6", "59=%s", field(er, 59).c_str());
   m = new_order("po-1", "AAPL", '2', "10", '2', "250", "", '1', "18", "6");
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "po-1", "0"); }, &er), "post-only not accepted");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "po-1", "0"); }, &er),
+        "post-only not accepted");
   CHECK(field(er, 18) == "6", "18=%s", field(er, 18).c_str());
   m = new_order("fok-1", "BTC-USD", '1', "50", '2', "65100", "", '4');
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) {
-          return field(x, 11) == "fok-1" && (field(x, 150) == "4" || field(x, 150) == "8");
-        }, &er), "FOK not killed");
+  CHECK(c.wait_for(
+            [](const FIX::Message &x) {
+              return field(x, 11) == "fok-1" && (field(x, 150) == "4" || field(x, 150) == "8");
+            },
+            &er),
+        "FOK not killed");
   // replace the limit: a new ClOrdID, a new price
   FIX::Message g;
   g.getHeader().setField(35, "G");
@@ -309,8 +300,10 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   g.setField(40, "2");
   g.setField(44, "60500");
   FIX::Session::sendToTarget(g, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-2", "5"); }, &er), "no Replaced");
-  CHECK(field(er, 41) == "lmt-1" && field(er, 44) == "60500" && field(er, 38) == "0.3", "replace fields");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-2", "5"); }, &er),
+        "no Replaced");
+  CHECK(field(er, 41) == "lmt-1" && field(er, 44) == "60500" && field(er, 38) == "0.3",
+        "replace fields");
   CHECK(field(er, 37) == lmt_order_id, "OrderID kept");
   // status request
   FIX::Message h;
@@ -319,7 +312,8 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   h.setField(55, "BTC-USD");
   h.setField(54, "1");
   FIX::Session::sendToTarget(h, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-2", "I"); }, &er), "no status");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-2", "I"); }, &er),
+        "no status");
   CHECK(field(er, 39) == "0", "status 39=%s", field(er, 39).c_str());
   // cancel
   FIX::Message f;
@@ -330,34 +324,41 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   f.setField(54, "1");
   f.setField(60, now_fix());
   FIX::Session::sendToTarget(f, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-3", "4"); }, &er), "no Canceled");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "lmt-3", "4"); }, &er),
+        "no Canceled");
   CHECK(field(er, 41) == "lmt-2", "41=%s", field(er, 41).c_str());
   // cancel again: OrderCancelReject
   f.setField(11, "lmt-4");
   FIX::Session::sendToTarget(f, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "lmt-4"; }, &er),
+  CHECK(c.wait_for(
+            [](const FIX::Message &x) { return field(x, 35) == "9" && field(x, 11) == "lmt-4"; },
+            &er),
         "no OrderCancelReject");
   CHECK(field(er, 434) == "1", "434=%s", field(er, 434).c_str());
   // rejection with reason: above the instrument's maximum, another account
   m = new_order("big-1", "BTC-USD", '1', "500", '2', "60000", "", '1');
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "big-1", "8"); }, &er), "no reject");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "big-1", "8"); }, &er),
+        "no reject");
   CHECK(field(er, 58).find("MAX_QTY") != std::string::npos && !field(er, 103).empty(), "58=%s",
         field(er, 58).c_str());
   m = new_order("acc-1", "BTC-USD", '1', "0.1", '2', "60000", "", '1', "1", "ACC2");
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "acc-1", "8"); }, &er), "no entitlement reject");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "acc-1", "8"); }, &er),
+        "no entitlement reject");
   CHECK(field(er, 58).find("NOT_ENTITLED") != std::string::npos, "58=%s", field(er, 58).c_str());
   // duplicate ClOrdID
   m = new_order("mkt-1", "BTC-USD", '1', "0.7", '1', "", "", '3');
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "mkt-1", "8"); }, &er), "no duplicate reject");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "mkt-1", "8"); }, &er),
+        "no duplicate reject");
   CHECK(field(er, 103) == "6", "103=%s", field(er, 103).c_str());
   // a resend (PossResend=Y) of gtd-1: its status, never a second order
   m = new_order("gtd-1", "AAPL", '1', "10", '2', "150", "", '6', "126", expire);
   m.getHeader().setField(97, "Y");
   FIX::Session::sendToTarget(m, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "gtd-1", "I"); }, &er), "no answer to resend");
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "gtd-1", "I"); }, &er),
+        "no answer to resend");
   // mass cancel
   FIX::Message q;
   q.getHeader().setField(35, "q");
@@ -365,18 +366,21 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   q.setField(530, "7");
   q.setField(60, now_fix());
   FIX::Session::sendToTarget(q, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return field(x, 35) == "r" && field(x, 11) == "mc-1"; }, &er),
-        "no MassCancelReport");
+  CHECK(
+      c.wait_for(
+          [](const FIX::Message &x) { return field(x, 35) == "r" && field(x, 11) == "mc-1"; }, &er),
+      "no MassCancelReport");
   CHECK(field(er, 531) == "7" && std::atoi(field(er, 533).c_str()) >= 3, "531=%s 533=%s",
         field(er, 531).c_str(), field(er, 533).c_str());
   // an unsupported message type: BusinessMessageReject
   FIX::Message n;
   n.getHeader().setField(35, "B");
   n.setField(148, "hello");
-  n.setField(33, "1"); // LinesOfText, required by the dictionary omsd validates with
+  n.setField(33, "1");  // LinesOfText, required by the dictionary omsd validates with
   n.setField(58, "line");
   FIX::Session::sendToTarget(n, sid);
-  CHECK(c.wait_for([](const FIX::Message &x) { return field(x, 35) == "j"; }, &er), "no BusinessMessageReject");
+  CHECK(c.wait_for([](const FIX::Message &x) { return field(x, 35) == "j"; }, &er),
+        "no BusinessMessageReject");
   CHECK(field(er, 380) == "3", "380=%s", field(er, 380).c_str());
   CHECK(c.rejects == 0, "omsd's messages were rejected by QuickFIX %d times", c.rejects);
 }
@@ -418,9 +422,10 @@ static void raw_abuse() {
   } cases[] = {
       {"garbage", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
       {"wrong CompID", frame("35=A|49=EVIL|56=OMS|34=1|52=" + ts + "|98=0|108=30|")},
-      {"before Logon", frame("35=D|49=CLIENT1|56=OMS|34=1|52=" + ts + "|11=x|55=AAPL|54=1|60=" + ts +
-                             "|38=1|40=1|")},
-      {"wrong checksum", bad_checksum(frame("35=A|49=CLIENT1|56=OMS|34=1|52=" + ts + "|98=0|108=30|"))},
+      {"before Logon", frame("35=D|49=CLIENT1|56=OMS|34=1|52=" + ts +
+                             "|11=x|55=AAPL|54=1|60=" + ts + "|38=1|40=1|")},
+      {"wrong checksum",
+       bad_checksum(frame("35=A|49=CLIENT1|56=OMS|34=1|52=" + ts + "|98=0|108=30|"))},
       {"bad password", frame("35=A|49=CLIENT1|56=OMS|34=1|52=" + ts + "|98=0|108=30|554=nope|")},
   };
   for (auto &cs : cases) {
@@ -428,12 +433,14 @@ static void raw_abuse() {
     CHECK(fd >= 0, "connect for %s", cs.name);
     if (fd < 0) continue;
     send(fd, cs.bytes.data(), cs.bytes.size(), MSG_NOSIGNAL);
-    CHECK(read_until_closed(fd, nullptr) == 0, "omsd did not close the connection after %s", cs.name);
+    CHECK(read_until_closed(fd, nullptr) == 0, "omsd did not close the connection after %s",
+          cs.name);
     close(fd);
   }
   // truncated: half a Logon, then the peer goes away; omsd keeps serving
   int fd = connect_port(g_port);
-  std::string half = frame("35=A|49=CLIENT1|56=OMS|34=1|52=" + ts + "|98=0|108=30|554=client1-secret|");
+  std::string half =
+      frame("35=A|49=CLIENT1|56=OMS|34=1|52=" + ts + "|98=0|108=30|554=client1-secret|");
   send(fd, half.data(), half.size() / 2, MSG_NOSIGNAL);
   close(fd);
 }
@@ -451,9 +458,10 @@ int main(int argc, char **argv) {
   g_port = free_port();
   std::string dict = dictionary();
   if (dict.empty())
-    std::fprintf(stderr,
-                 "\n*** WARNING: jspurefix's FIX44.xml could not be fetched with npm: QuickFIX runs\n"
-                 "*** with UseDataDictionary=N and does NOT validate omsd's messages.\n\n");
+    std::fprintf(
+        stderr,
+        "\n*** WARNING: jspurefix's FIX44.xml could not be fetched with npm: QuickFIX runs\n"
+        "*** with UseDataDictionary=N and does NOT validate omsd's messages.\n\n");
   else
     std::fprintf(stderr, "e2e: QuickFIX validates with %s\n", dict.c_str());
   if (!start_omsd()) {
@@ -516,7 +524,8 @@ int main(int argc, char **argv) {
     FIX::Message m = new_order("keep-1", "BTC-USD", '1', "0.1", '2', "60000", "", '1');
     FIX::Session::sendToTarget(m, sid);
     FIX::Message er;
-    CHECK(c2.wait_for([](const FIX::Message &x) { return er_for(x, "keep-1", "0"); }, &er), "keep-1 New");
+    CHECK(c2.wait_for([](const FIX::Message &x) { return er_for(x, "keep-1", "0"); }, &er),
+          "keep-1 New");
     std::string order_id = field(er, 37);
     CHECK(field(er, 1) == "ACC2", "account %s", field(er, 1).c_str());
     int seq_before = FIX::Session::lookupSession(sid)->getExpectedTargetNum();
@@ -526,7 +535,8 @@ int main(int argc, char **argv) {
     CHECK(start_omsd(), "omsd restart");
     CHECK(c2.wait_logon(true, 10000), "CLIENT2 logon after restart");
     int seq_after = std::atoi(c2.last_logon_seq.c_str());
-    CHECK(seq_after >= seq_before, "omsd's Logon MsgSeqNum %d, expected >= %d", seq_after, seq_before);
+    CHECK(seq_after >= seq_before, "omsd's Logon MsgSeqNum %d, expected >= %d", seq_after,
+          seq_before);
     FIX::Message h;
     h.getHeader().setField(35, "H");
     h.setField(11, "keep-1");
@@ -535,7 +545,8 @@ int main(int argc, char **argv) {
     FIX::Session::sendToTarget(h, sid);
     CHECK(c2.wait_for([](const FIX::Message &x) { return er_for(x, "keep-1", "I"); }, &er),
           "no status after restart");
-    CHECK(field(er, 37) == order_id, "OrderID %s, expected %s", field(er, 37).c_str(), order_id.c_str());
+    CHECK(field(er, 37) == order_id, "OrderID %s, expected %s", field(er, 37).c_str(),
+          order_id.c_str());
     CHECK(c2.rejects == 0, "rejects: %d", c2.rejects);
     ini.stop();
   }

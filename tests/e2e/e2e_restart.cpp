@@ -36,6 +36,13 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 
+#include "qf_client.h"
+
+// The client of this test: CLIENT's password, everything else shared.
+struct Client : QfClient {
+  Client() : QfClient("client2-secret") {}
+};
+
 static int failures = 0;
 #define CHECK(cond, ...)                                                   \
   do {                                                                     \
@@ -52,96 +59,6 @@ static int g_port = 0;
 static pid_t g_pid = -1;
 static const FIX::SessionID g_sid("FIX.4.4", "CLIENT2", "OMS");
 
-static std::string field(const FIX::Message &m, int tag) {
-  if (m.isSetField(tag)) return m.getField(tag);
-  if (m.getHeader().isSetField(tag)) return m.getHeader().getField(tag);
-  return "";
-}
-
-// The client: keeps every application message it receives.
-class Client : public FIX::Application {
- public:
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<FIX::Message> msgs;
-  bool logged_on = false;
-
-  void onCreate(const FIX::SessionID &) override {}
-  void onLogon(const FIX::SessionID &) override { set_logon(true); }
-  void onLogout(const FIX::SessionID &) override { set_logon(false); }
-  void toAdmin(FIX::Message &m, const FIX::SessionID &) override {
-    if (field(m, 35) == "A") m.setField(554, "client2-secret");
-  }
-  void toApp(FIX::Message &, const FIX::SessionID &) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message &, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {}
-  void fromApp(const FIX::Message &m, const FIX::SessionID &) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
-    std::lock_guard<std::mutex> l(mu);
-    msgs.push_back(m);
-    cv.notify_all();
-  }
-
-  bool wait_logon(bool want, int ms) {
-    std::unique_lock<std::mutex> l(mu);
-    return cv.wait_for(l, std::chrono::milliseconds(ms), [&] { return logged_on == want; });
-  }
-  // The first message matching pred (removed with those before it).
-  bool wait_for(std::function<bool(const FIX::Message &)> pred, FIX::Message *out,
-                int ms = 5000) {
-    std::unique_lock<std::mutex> l(mu);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    for (;;) {
-      for (size_t i = 0; i < msgs.size(); i++) {
-        if (pred(msgs[i])) {
-          if (out) *out = msgs[i];
-          msgs.erase(msgs.begin(), msgs.begin() + (long)i + 1);
-          return true;
-        }
-      }
-      if (cv.wait_until(l, deadline) == std::cv_status::timeout) return false;
-    }
-  }
-
- private:
-  void set_logon(bool on) {
-    std::lock_guard<std::mutex> l(mu);
-    logged_on = on;
-    cv.notify_all();
-  }
-};
-
-// An ExecutionReport about clordid (11) or, for cancels, its original (41).
-static bool er(const FIX::Message &m, const std::string &clordid, const std::string &exec_type) {
-  return field(m, 35) == "8" && field(m, 11) == clordid && field(m, 150) == exec_type;
-}
-
-static int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, (sockaddr *)&sa, sizeof sa);
-  socklen_t sl = sizeof sa;
-  getsockname(fd, (sockaddr *)&sa, &sl);
-  int p = ntohs(sa.sin_port);
-  close(fd);
-  return p;
-}
-
-static bool listening() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)g_port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, (sockaddr *)&sa, sizeof sa) == 0;
-  close(fd);
-  return ok;
-}
-
 static bool start_omsd() {
   std::string log = g_work + "/omsd.log";
   g_pid = fork();
@@ -154,7 +71,7 @@ static bool start_omsd() {
     _exit(127);
   }
   for (int i = 0; i < 500; i++) {
-    if (listening()) return true;
+    if (listening(g_port)) return true;
     usleep(10000);
   }
   return false;
@@ -189,7 +106,7 @@ static FIX::Message limit(const std::string &clordid, char side, const std::stri
   m.setField(38, "0.1");
   m.setField(40, "2");
   m.setField(44, px);
-  m.setField(59, "1"); // GTC
+  m.setField(59, "1");  // GTC
   return m;
 }
 
@@ -311,7 +228,7 @@ int main(int argc, char **argv) {
     send(limit("t-c", '1', "59000"));
     CHECK(c.wait_for([&](const FIX::Message &x) { return er(x, "t-c", "0"); }, &m), "t-c New");
     send_cancel("t-c", "t-cx", '1');
-    usleep(50000); // at the venue, its answer due in 200 ms (omsd-restart.conf)
+    usleep(50000);  // at the venue, its answer due in 200 ms (omsd-restart.conf)
     restart(c, SIGTERM, false);
     CHECK(std::system(("grep -q 'msg=\"venues answered\"' '" + g_work + "/omsd.log'").c_str()) == 0,
           "the stop did not wait for the venue's answers");
