@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang clang-format clang-tidy cppcheck
   libcmocka-dev gcovr sqlite3 libsqlite3-dev
   libconfig-dev libquickfix-dev g++
+  libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev prometheus chromium
 )
 
 missing=()

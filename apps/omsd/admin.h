@@ -1,0 +1,148 @@
+/*
+ * admin.h - the admin HTTP API's private parts and how they fit (not installed).
+ *
+ *   admin.c         the server: libmicrohttpd (its own threads), TLS, bearer-token
+ *                   auth and roles, the route table, request bodies (64 KiB cap),
+ *                   JSON errors, the command queue to the core thread, the
+ *                   static blotter files
+ *   admin_orders.c  /v1/orders (list, one, submit, modify, cancel, cancel-all),
+ *                   /v1/trading-state, /healthz, /readyz
+ *   admin_events.c  the bus subscriber and the events thread, the ring of
+ *                   recent events, /v1/events and the SSE stream
+ *   admin_views.c   /v1/positions, /v1/risk, /v1/risk/limits (+ limits.log),
+ *                   /v1/sessions, /metrics (through metrics.h)
+ *
+ * THREADS. Handlers run on libmicrohttpd's connection threads. They read
+ * durable state from the store directly (its queries are thread-safe) and
+ * run everything else on the core thread through omsd_admin_call(): the
+ * command's run() is called by the loop (omsd_admin_run_commands, from an
+ * eventfd watcher) between engine polls, so it may use every component, and
+ * must do bounded work and copy what the handler needs into the command.
+ */
+#ifndef OMSD_ADMIN_H
+#define OMSD_ADMIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omsd.h"
+
+struct MHD_Response;
+
+typedef struct omsd_admin_s omsd_admin_t;
+
+typedef enum omsd_role_e {
+  OMSD_ROLE_NONE = 0,
+  OMSD_ROLE_READ,
+  OMSD_ROLE_TRADE,
+  OMSD_ROLE_ADMIN
+} omsd_role_t;
+
+/* The caller, once the token is checked. */
+typedef struct omsd_principal_s {
+  const char *name; /* the token's name (never the token itself) */
+  omsd_role_t role;
+  const char *const *accounts; /* trade tokens: the accounts it may trade */
+  size_t naccounts;
+} omsd_principal_t;
+
+/* One request as a handler sees it. */
+typedef struct omsd_http_req_s {
+  const char *method; /* "GET", "POST", ... */
+  const char *path;   /* without the query string */
+  const char *id;     /* the {id} part of a route, or NULL */
+  const omsd_principal_t *who;
+  const char *body; /* NUL-terminated; "" when none */
+  size_t body_len;
+  void *conn; /* struct MHD_Connection *: for omsd_http_query / _header */
+} omsd_http_req_t;
+
+/* What a handler answers: a status and a JSON body (owned: the server frees
+ * it), or a ready libmicrohttpd response (streams, text). */
+typedef struct omsd_http_resp_s {
+  int status;
+  json_t *json;
+  struct MHD_Response *raw;
+} omsd_http_resp_t;
+
+typedef void (*omsd_route_fn)(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+
+/* A query parameter or request header, or NULL. */
+const char *omsd_http_query(const omsd_http_req_t *rq, const char *key);
+const char *omsd_http_header(const omsd_http_req_t *rq, const char *key);
+
+/* Sets rs to the JSON error {"error":{"code":code,"message":fmt...}}. */
+void omsd_http_error(omsd_http_resp_t *rs, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Whether who may act on account (admin: always; trade: listed; read: never). */
+bool omsd_admin_may_trade(const omsd_principal_t *who, const char *account);
+
+/* ---- the core thread --------------------------------------------------------------- */
+
+/* A command for the core thread: embed it first in your own struct. */
+typedef struct omsd_cmd_s omsd_cmd_t;
+struct omsd_cmd_s {
+  void (*run)(omsd_t *d, omsd_cmd_t *c); /* core thread: bounded work */
+  /* private to admin.c */
+  int done;
+  bool abandoned;
+};
+
+/* Runs c->run on the core thread and waits for it (5 s at most). Returns 0,
+ * or -1 after the wait (c is then owned by the core thread, which frees it
+ * with free() when it finally runs: allocate commands with malloc). */
+int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c);
+
+/* The daemon the API serves (its components are for the core thread only;
+ * d->store's queries may be called from any thread). */
+omsd_t *omsd_admin_daemon(omsd_admin_t *a);
+
+/* ---- the daemon's side (loop.c / wire.c) ------------------------------------------- */
+
+/* Starts the API when the configuration has an admin group (no-op otherwise):
+ * the command queue and its eventfd watcher, the events subscriber and thread,
+ * the HTTP server. Core thread, after omsd_net_open. 0 or -1 (logged). */
+int omsd_admin_start(omsd_t *d);
+/* Stops the HTTP server and the events thread, fails the queued commands,
+ * frees everything. Accepts a daemon without an API. */
+void omsd_admin_stop(omsd_t *d);
+
+/* ---- route handlers (one table in admin.c names them all) --------------------------- */
+
+void omsd_route_healthz(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_readyz(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_orders_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_order_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_order_submit(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_order_modify(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_order_cancel(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_cancel_all(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_trading_state(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+/* admin_events.c */
+void omsd_route_events(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_events_stream(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+/* admin_views.c */
+void omsd_route_positions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_risk(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_limits_changes(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_metrics(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+
+/* ---- admin_events.c's life (called by admin.c) ------------------------------------- */
+
+typedef struct omsd_events_s omsd_events_t;
+/* Core thread: creates the bus subscription and starts the events thread,
+ * which renders events into the ring and calls omsd_metrics_on_event(m, ev)
+ * (m may be NULL). */
+int omsd_events_start(omsd_t *d, struct omsd_metrics_s *m, omsd_events_t **out);
+/* Wakes every stream, joins the thread, unsubscribes (core thread). Accepts NULL. */
+void omsd_events_stop(omsd_t *d, omsd_events_t *ev);
+/* admin.c keeps these for the handlers */
+omsd_events_t *omsd_admin_events(omsd_admin_t *a);
+struct omsd_metrics_s *omsd_admin_metrics(omsd_admin_t *a);
+
+#endif /* OMSD_ADMIN_H */

@@ -1,0 +1,29 @@
+/*
+ * metrics.h - what omsd counts and measures, in Prometheus' text format
+ * (GET /metrics; docs/admin-api.md).
+ *
+ * THREADS. Counters and histograms are fed by the admin events thread
+ * (omsd_metrics_on_event) and the HTTP threads (omsd_metrics_on_request);
+ * the gauges are copied on the core thread (omsd_metrics_snapshot) when
+ * /metrics is asked for; rendering runs on the HTTP thread.
+ */
+#ifndef OMSD_METRICS_H
+#define OMSD_METRICS_H
+
+#include "oms/event.h"
+
+typedef struct omsd_s omsd_t;
+typedef struct omsd_metrics_s omsd_metrics_t;
+
+int omsd_metrics_create(omsd_metrics_t **out);
+void omsd_metrics_destroy(omsd_metrics_t *m);
+/* Events thread: rejections, denials, fills, latencies from every event. */
+void omsd_metrics_on_event(omsd_metrics_t *m, const oms_event_t *ev);
+/* Any HTTP thread: one admin response. */
+void omsd_metrics_on_request(omsd_metrics_t *m, int http_status);
+/* Core thread, for GET /metrics: copies the gauges (engine, store, router, gateway). */
+void omsd_metrics_snapshot(omsd_metrics_t *m, omsd_t *d);
+/* HTTP thread: renders everything into a malloc'd text; returns its length or -1. */
+long omsd_metrics_render(omsd_metrics_t *m, char **out);
+
+#endif /* OMSD_METRICS_H */
