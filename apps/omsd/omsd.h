@@ -162,6 +162,7 @@ struct omsd_s {
   oms_risk_t *risk;
   oms_engine_t *engine;
   oms_gateway_t *gw;
+  oms_bus_t *bus; /* every durable event (NULL under --check-config): the admin API's feed */
 
   /* network (net.c) */
   omsd_watch_t listen_w;

@@ -3,8 +3,10 @@
  *
  * HOW IT WORKS
  * omsd_wire builds, in dependency order: the store (SQLite, its writer
- * thread), the portfolio (cash per account, one instrument per symbol), the
- * risk engine (with the limits the configuration built), the engine, one
+ * thread), the event bus (lagging subscribers catch up from the store), the
+ * portfolio (cash per account, one instrument per symbol), the risk engine
+ * (with the limits the configuration built, then the runtime changes kept in
+ * <data_dir>/limits.log: limits_log.c), the engine, one
  * venue per `venues` entry (handed to the engine, which owns it): simulated
  * in this process, or a FIX connector (type "fix", docs/venues.md) whose
  * session numbers and sent messages live in the store like the gateway's,
@@ -143,6 +145,15 @@ static int build_core(omsd_t *d) {
                             .max_open_orders = cap->open_orders,
                             .rate_ring = cap->rate_ring,
                             .duplicate_slots = cap->duplicate_slots};
+  /* The bus carries every durable event to the admin API's events thread;
+   * a subscriber that falls behind catches up from the store. */
+  if (d->store != NULL) {
+    oms_replay_source_t src = oms_store_replay_source(d->store);
+    if ((rc = oms_bus_create(&src, &d->bus)) != 0) {
+      LOG_ERROR("msg=\"cannot create the event bus\" error=%s", oms_err_name(rc));
+      return -1;
+    }
+  }
   if ((rc = oms_portfolio_create(&pc, &d->pf)) != 0) {
     LOG_ERROR("msg=\"cannot create the portfolio\" error=%s", oms_err_name(rc));
     return -1;
@@ -175,6 +186,7 @@ static int build_core(omsd_t *d) {
                             .store = d->store,
                             .risk = d->risk,
                             .portfolio = d->pf,
+                            .bus = d->bus,
                             .on_event = on_event,
                             .event_ctx = d};
   if ((rc = oms_engine_create(&ec, &d->engine)) != 0) {
@@ -543,6 +555,7 @@ void omsd_unwire(omsd_t *d) {
   }
   oms_gateway_destroy(d->gw);
   oms_engine_destroy(d->engine);
+  oms_bus_destroy(d->bus); /* after the engine, which publishes on it */
   oms_risk_destroy(d->risk);
   oms_portfolio_destroy(d->pf);
   oms_store_close(d->store);
@@ -552,6 +565,7 @@ void omsd_unwire(omsd_t *d) {
   }
   d->gw = NULL;
   d->engine = NULL;
+  d->bus = NULL;
   d->risk = NULL;
   d->pf = NULL;
   d->store = NULL;
