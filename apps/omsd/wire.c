@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "limits_log.h"
 #include "oms/fix_dict.h"
 #include "oms/fix_venue.h"
 #include "omsd.h"
@@ -129,7 +130,7 @@ static int open_store(omsd_t *d) {
   return 0;
 }
 
-static int build_core(omsd_t *d) {
+static int build_core(omsd_t *d, bool check_only) {
   const oms_config_t *c = d->cfg;
   const oms_cfg_capacity_t *cap = &c->cap;
   int64_t t = omsd_now_ns();
@@ -194,6 +195,11 @@ static int build_core(omsd_t *d) {
     return -1;
   }
   oms_risk_limits_t *limits = oms_config_take_risk_limits(d->cfg);
+  /* The changes made at runtime (PUT /v1/risk/limits) win over the file. */
+  if (omsd_limits_log_open(d->cfg, limits, check_only, &d->limits_log) != 0) {
+    oms_risk_limits_destroy(limits);
+    return -1;
+  }
   oms_reject_t err;
   if (oms_risk_set_limits(d->risk, limits, &err) != 0) {
     LOG_ERROR("msg=\"risk limits refused\" detail=\"%s\"", err.text);
@@ -537,7 +543,7 @@ static void log_capacities(const oms_config_t *c) {
 int omsd_wire(omsd_t *d, bool check_only) {
   if (!check_only) log_capacities(d->cfg);
   if (!check_only && open_store(d) != 0) return -1;
-  if (build_core(d) != 0) return -1;
+  if (build_core(d, check_only) != 0) return -1;
   for (size_t v = 0; v < d->cfg->nvenues; v++)
     if (build_venue(d, v, check_only) != 0) return -1;
   if (!check_only && recover(d) != 0) return -1;
@@ -558,6 +564,7 @@ void omsd_unwire(omsd_t *d) {
   oms_bus_destroy(d->bus); /* after the engine, which publishes on it */
   oms_risk_destroy(d->risk);
   oms_portfolio_destroy(d->pf);
+  omsd_limits_log_close(d->limits_log);
   oms_store_close(d->store);
   for (size_t v = 0; v < OMS_CFG_MAX_VENUES; v++) {
     free(venue_stores[v]);
@@ -568,5 +575,6 @@ void omsd_unwire(omsd_t *d) {
   d->bus = NULL;
   d->risk = NULL;
   d->pf = NULL;
+  d->limits_log = NULL;
   d->store = NULL;
 }
