@@ -1055,8 +1055,15 @@ static int load_admin(loader_t *L, config_setting_t *root) {
   config_setting_t *g, *tokens;
   TRY(get_node(L, root, "admin", CONFIG_TYPE_GROUP, false, &g));
   if (g == NULL) return 0;
-  static const char *const keys[] = {"address", "port", "max_connections", "tls_cert", "tls_key",
-                                     "tokens",  NULL};
+  static const char *const keys[] = {"address",
+                                     "port",
+                                     "max_connections",
+                                     "max_connections_per_ip",
+                                     "idle_timeout_s",
+                                     "tls_cert",
+                                     "tls_key",
+                                     "tokens",
+                                     NULL};
   TRY(only_keys(L, g, keys));
   a->enabled = true;
   snprintf(a->address, sizeof a->address, "127.0.0.1");
@@ -1070,6 +1077,11 @@ static int load_admin(loader_t *L, config_setting_t *root) {
   TRY(get_int(L, g, "max_connections", false, 1, 1024, &maxc, NULL));
   a->port = (int)port;
   a->max_connections = (uint32_t)maxc;
+  long long per_ip = maxc > 1 ? maxc / 2 : 1, idle = 30;
+  TRY(get_int(L, g, "max_connections_per_ip", false, 1, maxc, &per_ip, NULL));
+  TRY(get_int(L, g, "idle_timeout_s", false, 1, 3600, &idle, NULL));
+  a->max_connections_per_ip = (uint32_t)per_ip;
+  a->idle_timeout_s = (uint32_t)idle;
   TRY(get_str(L, g, "tls_cert", false, a->tls_cert, sizeof a->tls_cert));
   TRY(get_str(L, g, "tls_key", false, a->tls_key, sizeof a->tls_key));
   if ((a->tls_cert[0] != '\0') != (a->tls_key[0] != '\0'))

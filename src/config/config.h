@@ -193,6 +193,8 @@ typedef struct oms_cfg_admin_s {
   char address[64];
   int port; /* 0: any free port */
   uint32_t max_connections;
+  uint32_t max_connections_per_ip; /* one peer address; default max_connections / 2 */
+  uint32_t idle_timeout_s; /* a connection silent this long is closed (streams: keepalives) */
   char tls_cert[OMS_CFG_PATH_MAX], tls_key[OMS_CFG_PATH_MAX]; /* both "" or both set */
   oms_cfg_admin_token_t tokens[OMS_CFG_MAX_TOKENS];
   size_t ntokens;
