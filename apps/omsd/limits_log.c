@@ -232,7 +232,7 @@ const char *omsd_limit_change_check(const oms_config_t *c, oms_risk_scope_t scop
     if (strcmp(c->instruments[i].ins.symbol, id) == 0) known = true;
   if (!known) {
     snprintf(field, fcap, "id");
-    snprintf(why, wcap, "%s '%s' is not in the configuration's %s", scope_name(scope), id,
+    snprintf(why, wcap, "id: %s '%s' is not in the configuration's %s", scope_name(scope), id,
              scope == OMS_RISK_SCOPE_ACCOUNT ? "accounts" : "instruments");
     return "BAD_FIELD";
   }
@@ -251,7 +251,7 @@ const char *omsd_limit_change_check(const oms_config_t *c, oms_risk_scope_t scop
     snprintf(field, fcap, "limits.%s", fields[i].key);
     memset(&err, 0, sizeof err);
     if (oms_risk_limits_set(scratch, scope, id, &one, &err) != 0) {
-      snprintf(why, wcap, "%s", err.text);
+      snprintf(why, wcap, "%s: %s", field, err.text);
       code = "BAD_FIELD";
       break;
     }
