@@ -634,10 +634,12 @@ void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_r
 typedef struct metrics_cmd_s {
   omsd_cmd_t c;
   omsd_metrics_t *m;
+  omsd_admin_t *a;
 } metrics_cmd_t;
 
 static void metrics_run(omsd_t *d, omsd_cmd_t *c) {
   metrics_cmd_t *k = (metrics_cmd_t *)c;
+  omsd_metrics_set_admin_queue(k->m, omsd_admin_queue_depth(k->a));
   omsd_metrics_snapshot(k->m, d);
 }
 
@@ -655,6 +657,7 @@ void omsd_route_metrics(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_re
   }
   k->c.run = metrics_run;
   k->m = m;
+  k->a = a;
   if (!call_core(a, &k->c, rs)) return;
   free(k);
   char *text = NULL;
