@@ -377,9 +377,9 @@ static void limits_run(omsd_t *d, omsd_cmd_t *c) {
   const oms_risk_limits_t *cur = oms_risk_current_limits(d->risk);
   k->rc = cur != NULL ? oms_risk_limits_clone(cur, &k->next) : oms_risk_limits_create(&k->next);
   if (k->rc != 0) return;
-  (void)oms_risk_limits_get(k->next, k->scope, k->id, &k->old_v);
+  omsd_limit_effective(k->next, k->scope, k->id, k->set.set, &k->old_v);
   k->rc = oms_risk_limits_set(k->next, k->scope, k->id, &k->set, &k->err);
-  if (k->rc == 0) (void)oms_risk_limits_get(k->next, k->scope, k->id, &k->new_v);
+  if (k->rc == 0) omsd_limit_effective(k->next, k->scope, k->id, k->set.set, &k->new_v);
 }
 
 static const char *const put_fields[] = {"scope", "id", "limits", "reason", NULL};

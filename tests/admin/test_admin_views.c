@@ -595,7 +595,9 @@ static void test_limits(void) {
             json_integer_value(json_object_get(ch, "seq")) == 1 &&
             json_integer_value(json_object_get(ch, "at_ns")) > 0,
         "change: %s", r.body.p);
-  CHECK(json_object_size(json_object_get(ch, "old")) == 0, "old: ACC1 had no limits of its own");
+  CHECK(json_object_size(json_object_get(ch, "old")) == 1 &&
+            strcmp(str_of(json_object_get(ch, "old"), "max_order_qty"), "100000") == 0,
+        "old: ACC1 had the global limit");
   CHECK(strcmp(str_of(json_object_get(ch, "new"), "max_order_qty"), "5") == 0, "new");
   resp_free(&r);
   /* ...and is refused after it, with the risk reason. */
