@@ -297,6 +297,7 @@ typedef struct sse_s {
   size_t stop_after; /* abort after this many ids (0: no limit) */
   uint64_t stop_at;  /* abort once this id is seen (0: none) */
   bool bad_data;
+  CURLcode rc; /* how the transfer ended */
 } sse_t;
 
 static size_t sse_write(char *data, size_t size, size_t n, void *ctx) {
@@ -344,7 +345,7 @@ static void sse_read(sse_t *s, const char *query, const char *last_event_id, lon
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-  curl_easy_perform(c);
+  s->rc = curl_easy_perform(c);
   long st = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
   char *ct = NULL;
@@ -537,6 +538,12 @@ static void test_risk(void) {
   printf("ok risk\n");
 }
 
+/* A stream with no end of its own: it ends when omsd stops. */
+static void *stream_until_end(void *arg) {
+  sse_read(arg, "", NULL, 20);
+  return NULL;
+}
+
 static void test_limits(void) {
   current = "limits";
   /* A bad value: 400 naming the field, nothing changes. */
@@ -621,8 +628,20 @@ static void test_limits(void) {
   CHECK(l != NULL && strcmp(str_of(l, "max_order_qty"), "5") == 0, "GET /v1/risk limits");
   CHECK(json_array_size(json_object_get(r.json, "changes")) == 1, "GET /v1/risk changes");
   resp_free(&r);
-  /* Still in force after a restart. */
+  /* Still in force after a restart; a stream open at the stop ends cleanly. */
+  pthread_t t;
+  sse_t *open_stream = calloc(1, sizeof *open_stream);
+  pthread_create(&t, NULL, stream_until_end, open_stream);
+  sleep_ms(300);
+  double t0 = now_s();
   stop_omsd();
+  double stop_s = now_s() - t0;
+  pthread_join(t, NULL);
+  CHECK(open_stream->rc == CURLE_OK, "the open stream ended with: %s",
+        curl_easy_strerror(open_stream->rc));
+  CHECK(stop_s < 5, "omsd took %.1f s to stop with a stream open", stop_s);
+  free(open_stream->raw.p);
+  free(open_stream);
   start_omsd();
   r = http("GET", "/v1/risk/limits/changes", VIEWER, NULL);
   CHECK(json_array_size(json_object_get(r.json, "changes")) == 1, "changes after restart: %s",
