@@ -458,7 +458,7 @@ static void out(buf_t *b, const char *fmt, ...) {
 /* A label value as the format wants it: backslash, double quote and line
  * feed escaped. */
 static void out_label(buf_t *b, const char *v) {
-  for (; *v != '\0'; v++) {
+  for (; v != NULL && *v != '\0'; v++) {
     if (*v == '\\')
       out(b, "\\\\");
     else if (*v == '"')
