@@ -3,6 +3,7 @@
  * over a small daemon built from the library (memory store, engine with the
  * simulated venue, gateway). With --print it prints a populated rendering
  * instead, for `promtool check metrics` (tests/metrics/promtool_check.sh). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,6 +275,53 @@ static void test_the_submit_table_is_bounded_and_keeps_the_newest(void **state) 
   omsd_metrics_destroy(m);
 }
 
+/* The three kinds of writers and the renderer at once (run under TSan with
+ * the threaded tests): no lock, and every rendering is whole. */
+typedef struct feeder_s {
+  omsd_metrics_t *m;
+  int kind; /* 0: events, 1: requests */
+} feeder_t;
+
+static void *feed(void *arg) {
+  feeder_t *f = arg;
+  for (uint64_t id = 1; id <= 20000; id++) {
+    if (f->kind == 1) {
+      omsd_metrics_on_request(f->m, id % 2 ? 200 : 404);
+      continue;
+    }
+    oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, id, OMS_STATE_SUBMITTED, T0, T0);
+    omsd_metrics_on_event(f->m, &ev);
+    ev = order_event(OMS_EVT_ORDER_FILLED, id, OMS_STATE_FILLED, T0 + MS, T0);
+    strcpy(ev.order.venue, id % 2 ? "SIM" : "X");
+    omsd_metrics_on_event(f->m, &ev);
+  }
+  return NULL;
+}
+
+static void test_rendering_while_events_and_requests_flow(void **state) {
+  (void)state;
+  omsd_metrics_t *m;
+  assert_int_equal(omsd_metrics_create(&m), 0);
+  feeder_t fe = {m, 0}, fr = {m, 1};
+  pthread_t te, tr;
+  assert_int_equal(pthread_create(&te, NULL, feed, &fe), 0);
+  assert_int_equal(pthread_create(&tr, NULL, feed, &fr), 0);
+  for (int i = 0; i < 50; i++) {
+    char *t = render(m);
+    assert_non_null(strstr(t, "oms_events_total "));
+    free(t);
+  }
+  pthread_join(te, NULL);
+  pthread_join(tr, NULL);
+  char *t = render(m);
+  has_line(t, "oms_events_total 40000");
+  has_line(t, "oms_fills_total{venue=\"SIM\"} 10000");
+  has_line(t, "oms_fills_total{venue=\"X\"} 10000");
+  has_line(t, "oms_admin_requests_total{code=\"404\"} 10000");
+  free(t);
+  omsd_metrics_destroy(m);
+}
+
 /* ---- the snapshot over a small daemon ------------------------------------------------------ */
 
 typedef struct mini_s {
@@ -425,6 +473,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_an_unknown_reason_is_counted_as_unknown),
       cmocka_unit_test(test_the_submit_table_is_bounded_and_keeps_the_newest),
       cmocka_unit_test(test_the_snapshot_copies_the_daemons_gauges),
+      cmocka_unit_test(test_rendering_while_events_and_requests_flow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
