@@ -266,12 +266,13 @@ async function main() {
     const er = await fix1.report("B1", "4");
     log(`B1 CANCELLED in the blotter; FIX client got ${er.line.slice(0, 120)}...`);
     await page.click(`${sel("order-row-" + id1)} td:nth-child(3)`);
+    const trailRows = sel("detail-events") + " tbody tr";
     await page.waitForFunction(
-      (s) => /OrderCancelled/.test((document.querySelector(s) || {}).textContent || ""),
+      (s) => [...document.querySelectorAll(s)].some((r) => r.children[2].title === "OrderCancelled"),
       { timeout: 5000 },
-      sel("detail-events")
+      trailRows
     );
-    const trail = await page.$$eval(sel("detail-events") + " tbody tr", (rows) => rows.map((r) => r.children[2].textContent));
+    const trail = await page.$$eval(trailRows, (rows) => rows.map((r) => r.children[2].title));
     log(`audit trail of ${id1}: ${trail.join(", ")}`);
     check(trail.length >= 3, "the audit trail lists the order's events");
 

@@ -477,10 +477,10 @@
     $("detail-fields").replaceChildren(...fields.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v || "" })]));
     $("detail-events").replaceChildren(
       ...(d.events || []).map((e) =>
-        el("tr", {}, td(e.seq, "num"), td(fmtTime(e.event_ns)), td(e.type),
+        el("tr", {}, td(e.seq, "num"), td(fmtTime(e.event_ns)),
+          el("td", { title: e.type, text: e.type.replace(/^Order(?=[A-Z])/, "") }),
           td(e.order ? e.order.state : "", e.order ? "st st-" + e.order.state : ""),
-          td(e.order ? e.order.filled_qty : "", "num"),
-          td([e.reason, e.check, e.text].filter(Boolean).join(" · ")))
+          td([e.fill ? `${e.fill.qty} @ ${e.fill.price}` : "", e.reason, e.check, e.text].filter(Boolean).join(" · ")))
       )
     );
     $("detail-fills").replaceChildren(
