@@ -1,7 +1,7 @@
 // blotter.test.js - the blotter end to end, in a real headless browser.
 //
 // A real omsd (fresh data directory, FIX and admin API on ports the system
-// picks), a real FIX client (fix_orders, liboms' codec) and Debian's
+// picks; the restart reuses the admin port so that the page finds it again), a real FIX client (fix_orders, liboms' codec) and Debian's
 // chromium driven by puppeteer-core:
 //   1. the page asks for a token, says so when the token is refused, and
 //      goes live with a good one;
@@ -69,12 +69,14 @@ class Omsd {
     this.proc = null;
   }
 
-  async start() {
+  // adminPort: 0 (the configuration's: any free port), or the port to reuse.
+  async start(adminPort = 0) {
     const from = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
     const fd = fs.openSync(logPath, "a");
     this.proc = spawn(
       omsdBin,
-      ["--config", this.conf, "--port", "0", "--data-dir", path.join(work, "data"), "--durability", "os"],
+      ["--config", this.conf, "--port", "0", "--admin-port", String(adminPort),
+       "--data-dir", path.join(work, "data"), "--durability", "os"],
       { stdio: ["ignore", "ignore", fd] }
     );
     fs.closeSync(fd);
@@ -306,10 +308,7 @@ async function main() {
     await until("CLIENT1 to see the connection end", () => fix1.closed, 5000);
     await page.waitForFunction((s) => document.querySelector(s).textContent.trim() !== "live", { timeout: 5000 }, sel("conn-status"));
     log(`omsd stopped; page: "${await text(page, "conn-status")}" at seq ${seqBefore}`);
-    const conf2 = path.join(work, "omsd-restart.conf");
-    fs.writeFileSync(conf2, fs.readFileSync(baseConf, "utf8").replace(/(admin = \{[^}]*?port = )0;/, `$1${ports.admin};`));
-    omsd.conf = conf2;
-    const ports2 = await omsd.start();
+    const ports2 = await omsd.start(ports.admin);
     check(ports2.admin === ports.admin, "omsd restarts on the same admin port");
     const fix2 = new FixClient(ports2.fix, "CLIENT2", "client2-secret");
     await until("CLIENT2 logon", () => fix2.loggedOn, 5000);
