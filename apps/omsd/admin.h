@@ -207,6 +207,10 @@ typedef struct omsd_events_s omsd_events_t;
  * which renders events into the ring and calls omsd_metrics_on_event(m, ev)
  * (m may be NULL). */
 int omsd_events_start(omsd_t *d, struct omsd_metrics_s *m, omsd_events_t **out);
+/* Ends every event stream cleanly (its last chunk sent) and refuses new
+ * ones; waits 1 s at most for them. Call before the HTTP server stops, which
+ * would cut them short. Accepts NULL. */
+void omsd_events_end_streams(omsd_events_t *ev);
 /* Wakes every stream, joins the thread, unsubscribes (core thread). Accepts NULL. */
 void omsd_events_stop(omsd_t *d, omsd_events_t *ev);
 /* admin.c keeps these for the handlers */
