@@ -220,6 +220,7 @@
     stopStream();
     st.orders.clear();
     st.buffering = [];
+    st.lastSeq = 0; /* the snapshot stands for everything before the stream */
     render();
     openStream(true);
     refreshViews();
@@ -255,9 +256,11 @@
 
   async function reconnect(gen) {
     if (gen !== st.generation) return;
-    /* Tell a refused token (prompt again) from a daemon that is away (retry). */
+    /* Tell a refused token (prompt again) from a daemon that is away (retry),
+     * and check that omsd still has the last event applied here. */
+    let probe;
     try {
-      await api("GET", "/v1/events?limit=1&after=" + st.lastSeq);
+      probe = await api("GET", "/v1/events?limit=1&after=" + Math.max(st.lastSeq - 1, 0));
     } catch (e) {
       if (e.status === 401) return;
       if (gen !== st.generation) return;
@@ -267,9 +270,14 @@
       return;
     }
     if (gen !== st.generation) return;
-    /* Never got an event yet: a fresh start is the only gap-free resume. */
+    /* Never got an event yet, or omsd's history is not the one seen here (a
+     * new data directory): a fresh start is the only gap-free resume. */
+    const first = (probe.events || [])[0];
     if (st.lastSeq === 0) start();
-    else openStream(false);
+    else if (!first || first.seq !== st.lastSeq) {
+      say("omsd's event history changed (a new data directory?): the orders were reloaded.", "info");
+      start();
+    } else openStream(false);
   }
 
   const EVENT_TYPES = [
