@@ -107,6 +107,11 @@ static void start_omsd(const char *conf, const char *name) {
     FILE *f = fopen(g_log, "r");
     char line[2048];
     while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+      if (strstr(line, "msg=\"no admin API") != NULL) {
+        g_port = 0;
+        fclose(f);
+        return;
+      }
       const char *p = strstr(line, "msg=\"admin listening\"");
       if (p != NULL && (p = strstr(p, " port=")) != NULL) {
         g_port = atoi(p + 6);
@@ -309,7 +314,9 @@ static size_t count_orders(const char *query) {
 
 static void check_health(void) {
   resp_t r = expect("GET", "/healthz", NULL, NULL, 200, NULL);
-  CHECK(json_equal(r.json, json_pack("{s:s}", "status", "alive")), "healthz: %s", r.text);
+  json_t *alive = json_pack("{s:s}", "status", "alive");
+  CHECK(json_equal(r.json, alive), "healthz: %s", r.text);
+  json_decref(alive);
   resp_free(&r);
   r = expect("GET", "/readyz", NULL, NULL, 200, NULL);
   CHECK(json_is_true(json_object_get(json_object_get(r.json, "venues"), "SIM")), "readyz: %s",
@@ -754,6 +761,27 @@ static void check_tls(void) {
   stop_omsd();
 }
 
+/* A configuration without the admin group: no API, and the log says so. */
+static void check_no_admin_group(void) {
+  char conf[1024], line[1024];
+  snprintf(conf, sizeof conf, "%s/no-admin.conf", g_work);
+  FILE *in = fopen(g_conf, "r"), *out = fopen(conf, "w");
+  if (in == NULL || out == NULL) fail("cannot write %s", conf);
+  bool in_admin = false;
+  while (fgets(line, sizeof line, in) != NULL) {
+    if (strncmp(line, "admin = {", 9) == 0) in_admin = true;
+    if (!in_admin) fputs(line, out);
+    if (in_admin && strncmp(line, "};", 2) == 0) in_admin = false;
+  }
+  fclose(in);
+  fclose(out);
+  start_omsd(conf, "no-admin");
+  CHECK(g_port == 0 && log_has("msg=\"no admin API: the configuration has no admin group\""),
+        "omsd without an admin group did not say there is no API");
+  CHECK(!log_has("admin listening"), "omsd without an admin group serves an API");
+  stop_omsd();
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: admin_api OMSD CONFIG WORKDIR\n");
@@ -780,6 +808,7 @@ int main(int argc, char **argv) {
   stop_omsd();
   CHECK(log_has("msg=\"admin stopped\""), "no admin stop in the log");
   check_tls();
+  check_no_admin_group();
   curl_global_cleanup();
   printf("admin_api: ok (%d checks, %lld ms)\n", g_checks, (long long)(now_ms() - t0));
   return 0;
