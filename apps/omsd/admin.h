@@ -173,7 +173,8 @@ omsd_t *omsd_admin_daemon(omsd_admin_t *a);
  * the HTTP server. Core thread, after omsd_net_open. 0 or -1 (logged). */
 int omsd_admin_start(omsd_t *d);
 /* Stops, in this order: the command queue (closed, and every queued command
- * failed: 503), the HTTP server (MHD_stop_daemon waits for every connection
+ * failed: 503), the event streams (omsd_events_end_streams: each sends its
+ * last chunk), the HTTP server (MHD_stop_daemon waits for every connection
  * thread, so a stream must end once omsd_admin_stopping), the events thread
  * (omsd_events_stop), then frees everything. Core thread, before the FIX
  * connections close. Accepts a daemon without an API. */

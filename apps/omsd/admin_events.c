@@ -354,7 +354,10 @@ static int stream_store_cb(void *ctx, const oms_event_t *e) {
 static bool gather_ring(stream_t *st) {
   omsd_events_t *ev = st->ev;
   uint64_t oldest = ev->head > ev->nslots ? ev->head - ev->nslots : 0;
-  if (st->pos < oldest) return false;
+  if (st->pos < oldest) {
+    if (st->anchored) return false;
+    st->pos = oldest; /* a live stream that has sent no id yet: nobody waits for those */
+  }
   while (st->pos < ev->head && st->out.len - st->out.off < STREAM_CHUNK) {
     const slot_t *s = &ev->ring[st->pos & (ev->nslots - 1)];
     if (s->seq == 0) {
@@ -398,9 +401,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
       if (stopped || omsd_admin_stopping(st->a)) return MHD_CONTENT_READER_END_OF_STREAM;
       uint64_t before = st->last_seq;
       int rc = oms_store_events_from(ev->store, st->last_seq + 1, STORE_PAGE, stream_store_cb, st);
-      if (rc < 0) {
+      if (rc != 0) { /* > 0: out of memory rendering */
         LOG_WARN("component=admin msg=\"event stream: store read failed\" error=%s",
-                 oms_err_name(rc));
+                 rc < 0 ? oms_err_name(rc) : "ENOMEM");
         return MHD_CONTENT_READER_END_WITH_ERROR;
       }
       if (st->last_seq - before < STORE_PAGE) { /* caught up with the store: back to the ring */

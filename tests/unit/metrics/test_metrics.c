@@ -146,10 +146,15 @@ static void test_events_and_requests_are_counted(void **state) {
   (void)state;
   omsd_metrics_t *m;
   assert_int_equal(omsd_metrics_create(&m), 0);
-  /* order 1: in 40 us, acknowledged by the venue 3 ms later */
-  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0 + 40000, T0);
+  int64_t now = T0 + 40000;
+  omsd_metrics_set_clock(m, oms_clock_manual(&now));
+  omsd_metrics_set_clock(NULL, oms_clock_manual(&now));
+  /* order 1: published 40 us after its request (whatever the event's own
+   * stamps say), acknowledged by the venue 3 ms after its submit */
+  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0, T0);
   omsd_metrics_on_event(m, &ev);
-  ev = order_event(OMS_EVT_ORDER_ACCEPTED, 1, OMS_STATE_ACCEPTED, T0 + 40000 + 3 * MS, 0);
+  now = T0 + 3 * MS;
+  ev = order_event(OMS_EVT_ORDER_ACCEPTED, 1, OMS_STATE_ACCEPTED, T0 + 3 * MS, T0);
   omsd_metrics_on_event(m, &ev);
   ev = order_event(OMS_EVT_ORDER_PARTIALLY_FILLED, 1, OMS_STATE_PARTIALLY_FILLED, T0 + 5 * MS, 0);
   omsd_metrics_on_event(m, &ev);
@@ -385,7 +390,9 @@ static int print_sample(void) {
   mini_submit(w, "p1");
   omsd_metrics_t *m;
   if (omsd_metrics_create(&m) != 0) return 1;
-  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0 + 40000, T0);
+  int64_t now = T0 + 40000;
+  omsd_metrics_set_clock(m, oms_clock_manual(&now));
+  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0, T0);
   omsd_metrics_on_event(m, &ev);
   ev = order_event(OMS_EVT_ORDER_ACCEPTED, 1, OMS_STATE_ACCEPTED, T0 + 2 * MS, 0);
   omsd_metrics_on_event(m, &ev);
