@@ -14,7 +14,9 @@
 //   5. omsd is stopped and started again while the page cannot reach the
 //      stream; orders are placed meanwhile; once it can, the page catches up
 //      from the last event it saw, with no reload: every order in the state
-//      of its last event, the page at the server's last sequence number.
+//      of its last event, the page at the server's last sequence number;
+//   6. the account filter shows that account's orders only, and cancel-all
+//      cancels the open orders in the filters' scope.
 // A screenshot of the final page is saved as WORKDIR/blotter.png (the one in
 // docs/ is a copy).
 //
@@ -332,6 +334,38 @@ async function main() {
     const ids = await page.$$eval("#orders-body tr", (rows) => rows.map((r) => r.dataset.orderId));
     check(new Set(ids).size === ids.length, "no order shown twice");
     log(`caught up without a reload: seq ${await lastSeqShown(page)}, ${finalState.size} orders in their final state`);
+
+    // Filters, and cancel-all in their scope: only ACC2's open order goes,
+    // not ACC1's (placed through the API this time).
+    const placed = await fetch(`${base}/v1/orders`, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + TOKEN, "Content-Type": "application/json" },
+      body: JSON.stringify({ client_order_id: "P1", account: "ACC1", symbol: "BTC-USD", side: "BUY",
+        type: "LIMIT", qty: "0.01", price: "60000" }),
+    });
+    check(placed.status === 201, `POST /v1/orders -> 201 (got ${placed.status})`);
+    const idP1 = await rowOf(page, "P1");
+    await waitText(page, "order-state-" + idP1, "ACCEPTED");
+    await page.type(sel("filter-account"), "ACC2");
+    await page.click(sel("apply-filters"));
+    await page.waitForFunction(
+      () => {
+        const rows = [...document.querySelectorAll("#orders-body tr")];
+        return rows.length > 0 && rows.every((r) => r.children[3].textContent === "ACC2");
+      },
+      { timeout: 5000 }
+    );
+    await page.click(sel("cancel-all"));
+    const scope = await page.$eval(sel("confirm-message"), (e) => e.textContent);
+    check(scope.includes("account=ACC2"), `cancel-all names its scope (got "${scope}")`);
+    await confirm(page);
+    const idC1 = await rowOf(page, "C1");
+    await waitText(page, "order-state-" + idC1, "CANCELLED");
+    await fix2.report("C1", "4");
+    await page.click(sel("clear-filters"));
+    await waitText(page, "order-state-" + id1, "CANCELLED");
+    check((await text(page, "order-state-" + idP1)) === "ACCEPTED", "ACC1's order outside the scope stays");
+    log("filtered on ACC2, cancel-all cancelled C1, not ACC1's P1");
 
     // The picture: an order with fills selected, positions shown.
     const idF1 = await rowOf(page, "F1");
