@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,10 +358,10 @@ static void sse_read(sse_t *s, const char *query, const char *last_event_id, lon
   curl_easy_cleanup(c);
 }
 
-static volatile int flow_stop;
+static atomic_int flow_stop;
 static void *flow(void *arg) {
   int *placed = arg;
-  while (!flow_stop && *placed < 300) {
+  while (!atomic_load(&flow_stop) && *placed < 300) {
     if (place("ACC2", "1", "150", NULL) == 201) (*placed)++; /* rests: below the book */
     sleep_ms(10);
   }
@@ -372,7 +373,7 @@ static void test_sse(void) {
   /* A live stream, dropped after 15 events while orders flow. */
   int placed = 0;
   pthread_t t;
-  flow_stop = 0;
+  atomic_store(&flow_stop, 0);
   pthread_create(&t, NULL, flow, &placed);
   sse_t *a = calloc(1, sizeof *a);
   a->stop_after = 15;
@@ -388,7 +389,7 @@ static void test_sse(void) {
   b->stop_after = 60;
   sse_read(b, "?after=1", lei, 15); /* the header wins over ?after= */
   CHECK(b->nids == 60, "resumed part: %zu events", b->nids);
-  flow_stop = 1;
+  atomic_store(&flow_stop, 1);
   pthread_join(t, NULL);
   uint64_t last = last_event_seq();
   CHECK(!b->bad_data, "resumed part: a data line is not the event of its id");
