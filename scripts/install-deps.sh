@@ -7,9 +7,12 @@ PACKAGES=(
   build-essential cmake pkg-config clang clang-format clang-tidy cppcheck
   libcmocka-dev gcovr sqlite3 libsqlite3-dev
   libconfig-dev libquickfix-dev g++
-  libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev prometheus chromium
+  libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev prometheus chromium nodejs
   openssl
 )
+# npm (the browser test's puppeteer-core, the FIX dictionary of the e2e tests):
+# Debian's nodejs leaves it to its own package; other builds of nodejs bundle it.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
