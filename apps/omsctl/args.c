@@ -234,6 +234,7 @@ int ctl_conf_read(const char *path, ctl_conf_t *conf, char *err, size_t errlen) 
       rc = fail(err, errlen, "out of memory");
     }
   }
+  if (rc == 0 && ferror(f)) rc = fail(err, errlen, "%s: %s", path, strerror(errno));
   fclose(f);
   return rc;
 }
