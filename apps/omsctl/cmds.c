@@ -792,13 +792,21 @@ static void on_follow(const char *id, const char *event, const char *data, void 
   /* A stream can not be sized to its content: fixed widths, wide enough
    * for the usual values. */
   static const int w[EVENT_COLS] = {8, 23, 22, 7, 9, 4, 12, 12, 16, 0};
+  char line[2048];
+  size_t n = 0;
   if (!f->header_done) {
-    for (int c = 0; c + 1 < EVENT_COLS; c++) printf("%-*s  ", w[c], event_headers[c]);
-    printf("%s\n", event_headers[EVENT_COLS - 1]);
+    for (int c = 0; c < EVENT_COLS && n < sizeof line; c++)
+      n += (size_t)snprintf(line + n, sizeof line - n, "%-*s%s", c + 1 < EVENT_COLS ? w[c] : 0,
+                            event_headers[c], c + 1 < EVENT_COLS ? "  " : "");
     f->header_done = true;
   }
-  for (int c = 0; c + 1 < EVENT_COLS; c++) printf("%-*s  ", w[c], row[c]);
-  printf("%s\n", row[EVENT_COLS - 1]);
+  for (int c = 0; c < EVENT_COLS && n < sizeof line; c++)
+    n += (size_t)snprintf(line + n, sizeof line - n, "%s%-*s  ", c == 0 && n ? "\n" : "", w[c],
+                          row[c]);
+  if (n >= sizeof line) n = sizeof line - 1;
+  while (n > 0 && line[n - 1] == ' ') n--;
+  line[n] = '\0';
+  puts(line);
   fflush(stdout);
   json_decref(ev);
 }
