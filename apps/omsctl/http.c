@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -64,6 +65,32 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
   return ctl_interrupted ? 1 : 0;
 }
 
+/* --verbose: libcurl's trace of the exchange, headers included, but the
+ * token masked: a trace gets pasted into tickets. */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ctx) {
+  (void)h, (void)ctx;
+  static const char *const mark[] = {"* ", "< ", "> "};
+  int m = type == CURLINFO_TEXT         ? 0
+          : type == CURLINFO_HEADER_IN  ? 1
+          : type == CURLINFO_HEADER_OUT ? 2
+                                        : -1;
+  if (m < 0) return 0;
+  const char *p = data, *end = data + size;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    if (n && p[n - 1] == '\r') n--;
+    if (n > 0) {
+      if (n >= 14 && strncasecmp(p, "authorization:", 14) == 0)
+        fprintf(stderr, "%sAuthorization: Bearer (hidden)\n", mark[m]);
+      else
+        fprintf(stderr, "%s%.*s\n", mark[m], (int)n, p);
+    }
+    p = nl ? nl + 1 : end;
+  }
+  return 0;
+}
+
 /* A handle with what every request has: TLS settings, timeouts, headers. */
 static CURL *open_handle(const ctl_conn_t *c, const char *url, struct curl_slist **hdrs,
                          const char *accept, char *errbuf) {
@@ -96,7 +123,10 @@ static CURL *open_handle(const ctl_conn_t *c, const char *url, struct curl_slist
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (c->verbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  if (c->verbose) {
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+  }
   return h;
 }
 

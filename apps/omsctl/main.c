@@ -27,7 +27,7 @@ static const ctl_opt_t global_opts[] = {
     {"json", 'j', false, "print the API's JSON instead of tables"},
     {"cacert", 0, true, "CA certificate to check an https:// omsd with"},
     {"insecure", 'k', false, "do not check the https:// certificate (tests only)"},
-    {"verbose", 'v', false, "show the HTTP exchange (libcurl's trace) on stderr"},
+    {"verbose", 'v', false, "show the HTTP exchange on stderr (the token hidden)"},
     {"help", 'h', false, "this help"},
     {"version", 0, false, ""},
 };
