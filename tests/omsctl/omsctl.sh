@@ -125,13 +125,28 @@ run 7 cancel 999999
 has "not found \(404 NOT_FOUND\)" "$err"
 run 7 order 999999
 
-# cancel-all in a scope.
+# cancel-all in a scope, once the venue has both orders.
 run 0 submit buy 1 AAPL 180 --account ACC1 -q
 has '^[0-9]+$'
+a=$(cat "$out")
 run 0 submit sell 1 AAPL 200 --account ACC1 -q
-until_has "cancel requested for 2 open orders" cancel-all --account ACC1
+b=$(cat "$out")
+until_has "^state +ACCEPTED" order "$a"
+until_has "^state +ACCEPTED" order "$b"
 run 0 cancel-all --account ACC1
-has "cancel requested for 0 open orders"
+has "^cancel requested for 2 open orders$"
+until_has "^state +CANCELLED" order "$b"
+run 0 cancel-all --account ACC1
+has "^cancel requested for 0 open orders$"
+
+# A marketable order fills: its fills, and a position.
+run 0 submit buy 1 AAPL 195 --account ACC1 -q
+f=$(cat "$out")
+until_has "^state +FILLED" order "$f"
+has '^EXEC_ID +QTY +PRICE +FEE'
+has 'OrderFilled'
+run 0 positions --account ACC1
+has 'ACC1 +AAPL +1 '
 
 # halt refuses the next order (exit 5, the reason printed); resume.
 run 0 halt --reason "omsctl test"
