@@ -101,6 +101,7 @@ static const char *str(const json_t *obj, const char *key) {
 
 /* The header for a field: upper case, a time's "_ns" dropped. */
 static void header_of(const char *key, char *out, size_t cap) {
+  if (strcmp(key, "event_ns") == 0) key = "time";
   size_t n = strlen(key);
   if (n > 3 && strcmp(key + n - 3, "_ns") == 0) n -= 3;
   if (n + 1 > cap) n = cap - 1;
@@ -383,9 +384,20 @@ static int cmd_modify(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
   snprintf(path, sizeof path, "/v1/orders/%s", a->pos[0]);
   ctl_resp_t r;
   int rc = call(x, "PATCH", path, b, &r);
-  json_decref(b);
   const json_t *o = json_object_get(r.json, "order");
-  if (rc == 0 && !x->json && o) print_order_line(o, NULL);
+  if (rc == 0 && !x->json && o) {
+    /* The order shows its values until the venue confirms the replace. */
+    char note[256] = " (asked:";
+    const char *k;
+    json_t *v;
+    json_object_foreach(b, k, v) {
+      size_t n = strlen(note);
+      snprintf(note + n, sizeof note - n, " %s %s", k, json_string_value(v));
+    }
+    strncat(note, ")", sizeof note - strlen(note) - 1);
+    print_order_line(o, note);
+  }
+  json_decref(b);
   ctl_resp_clear(&r);
   return rc;
 }

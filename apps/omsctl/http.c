@@ -237,10 +237,10 @@ int ctl_resp_check(const ctl_conn_t *c, const ctl_resp_t *r) {
   if (msg == NULL) msg = r->json ? "" : (r->body && r->body[0] ? r->body : "");
   const char *sep = msg[0] ? ": " : "";
   if (s == 401) {
-    if (c->token == NULL || c->token[0] == '\0')
-      fprintf(stderr, "omsctl: no token was given (%s): set --token / OMSCTL_TOKEN\n", what);
-    else
-      fprintf(stderr, "omsctl: the token was refused (%s): check --token / OMSCTL_TOKEN\n", what);
+    const char *who = c->token && c->token[0] ? "the token was refused" : "no token was given";
+    const char *todo = c->token && c->token[0] ? "check" : "set";
+    fprintf(stderr, "omsctl: %s (401 %s): %s --token / OMSCTL_TOKEN\n", who,
+            code ? code : "UNAUTHORIZED", todo);
     return CTL_EXIT_AUTH;
   }
   if (s == 403) {
