@@ -575,6 +575,13 @@ static void on_commands(omsd_t *d, void *ctx, uint32_t events) {
   if (more) wake_core(a); /* the rest after the engine's next poll */
 }
 
+uint32_t omsd_admin_queue_depth(omsd_admin_t *a) {
+  pthread_mutex_lock(&a->qmu);
+  uint32_t n = a->qtail - a->qhead;
+  pthread_mutex_unlock(&a->qmu);
+  return n;
+}
+
 int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c) {
   c->done = 0;
   c->abandoned = false;

@@ -158,6 +158,10 @@ bool omsd_admin_stopping(omsd_admin_t *a);
  * clients are told only what is durable. HTTP threads only. */
 void omsd_admin_wait_durable(omsd_admin_t *a);
 
+/* Commands queued for the core thread now (the admin queue-depth gauge).
+ * Any thread. */
+uint32_t omsd_admin_queue_depth(omsd_admin_t *a);
+
 /* The daemon the API serves (its components are for the core thread only;
  * d->store's queries may be called from any thread). */
 omsd_t *omsd_admin_daemon(omsd_admin_t *a);
