@@ -811,6 +811,41 @@ int oms_gateway_sessions_connected(const oms_gateway_t *gw) {
   return n;
 }
 
+size_t oms_gateway_session_count(const oms_gateway_t *gw) { return gw == NULL ? 0 : gw->nsessions; }
+
+int oms_gateway_session_info(const oms_gateway_t *gw, size_t i, oms_gateway_session_info_t *out) {
+  if (gw == NULL || out == NULL || i >= gw->nsessions) return OMS_EINVAL;
+  const gw_session_t *s = gw->sessions[i];
+  memset(out, 0, sizeof *out);
+  snprintf(out->sender_comp_id, sizeof out->sender_comp_id, "%s", s->client);
+  snprintf(out->target_comp_id, sizeof out->target_comp_id, "%s", s->ours);
+  snprintf(out->account, sizeof out->account, "%s", s->account);
+  oms_fix_session_state_t st = oms_fix_session_state(s->fs);
+  out->connected = s->conn != NULL;
+  out->logged_on =
+      out->connected && (st == OMS_FIX_SESSION_ACTIVE || st == OMS_FIX_SESSION_LOGOUT_SENT);
+  /* The numbers cached since the session's first connection (every save
+   * passes here); before it, the store's (one row read), else a new session's. */
+  out->next_in = out->next_out = 1;
+  if (s->have_seq) {
+    out->next_in = s->next_target;
+    out->next_out = s->next_sender;
+  } else if (gw->cfg.store != NULL) {
+    int64_t in = 1, o = 1;
+    if (oms_store_fix_get_seqnums(gw->cfg.store, s->key, &in, &o) == 0) {
+      out->next_in = in;
+      out->next_out = o;
+    }
+  }
+  oms_fix_session_traffic_t t;
+  oms_fix_session_traffic(s->fs, &t);
+  out->messages_in = t.messages_in;
+  out->messages_out = t.messages_out;
+  out->last_received_ns = t.last_received_ns;
+  out->last_sent_ns = t.last_sent_ns;
+  return 0;
+}
+
 int oms_gateway_conns(const oms_gateway_t *gw) {
   int n = 0;
   for (uint32_t i = 0; i < gw->max_conns; i++) n += gw->conns[i].used;
