@@ -477,7 +477,7 @@ static int cmd_orders(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
     ctl_resp_t r;
     rc = call(x, "GET", path, NULL, &r);
     if (rc != 0) {
-      if (json && r.body) fputs(r.body, stdout);
+      if (json && r.len > 0) printf("%s%s", r.body, r.body[r.len - 1] == '\n' ? "" : "\n");
       ctl_resp_clear(&r);
       break;
     }
