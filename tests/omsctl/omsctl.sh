@@ -23,11 +23,12 @@ fail() {
 
 cp "$conf_src" "$conf"
 
-# Starts omsd (admin API on port $1, 0 for any) and sets $omsd_pid and $url.
+# Starts omsd (admin API on port $1, 0 for any; configuration $2, data
+# directory $3, http or https $4) and sets $omsd_pid and $url.
 start_omsd() {
   : >"$log"
-  "$omsd" --config "$conf" --port 0 --admin-port "$1" --data-dir "$work/data" --durability os \
-    2>"$log" &
+  "$omsd" --config "${2:-$conf}" --port 0 --admin-port "$1" --data-dir "${3:-$work/data}" \
+    --durability os 2>"$log" &
   omsd_pid=$!
   pids+=("$omsd_pid")
   local port=
@@ -38,7 +39,7 @@ start_omsd() {
     sleep 0.1
   done
   [ -n "$port" ] || fail "omsd did not log its admin port within 10 s"
-  url=http://127.0.0.1:$port
+  url=${4:-http}://127.0.0.1:$port
 }
 
 stop_omsd() {
@@ -262,4 +263,25 @@ fi
 stop_omsd
 run 3 health
 has "^omsctl: cannot reach omsd at $url \(connection refused\): is it running\? \(make run\)$" "$err"
+
+# HTTPS: the certificate checked against --cacert, or not with --insecure.
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/admin.key" -out "$work/admin.crt" \
+    >/dev/null 2>&1 || fail "openssl could not make a certificate"
+  sed "/^admin *=/a\\  tls_cert = \"$work/admin.crt\"; tls_key = \"$work/admin.key\";" "$conf" \
+    >"$work/tls.conf"
+  start_omsd 0 "$work/tls.conf" "$work/tls-data" https
+  export OMSCTL_URL=$url
+  until_has '^ready +yes' health --cacert "$work/admin.crt"
+  run 0 orders --cacert "$work/admin.crt"
+  run 0 health --insecure
+  run 3 health
+  has "^omsctl: cannot reach omsd at $url \(.*\): check --cacert \(or --insecure for a test certificate\)$" "$err"
+  printf 'cacert = %s\n' "$work/admin.crt" >"$work/tls-ctl.conf"
+  run 0 --config "$work/tls-ctl.conf" health
+  stop_omsd
+else
+  echo "openssl not found: the HTTPS checks are skipped"
+fi
 echo "omsctl: ok"
