@@ -162,10 +162,13 @@ static void unreachable(const ctl_conn_t *c, CURL *h, CURLcode rc, const char *e
   why(h, rc, errbuf, w, sizeof w, &hint);
   bool tls = rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
              rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM;
+  /* A TLS server says nothing to plain HTTP. */
+  bool plain = rc == CURLE_GOT_NOTHING && strncmp(c->url, "http://", 7) == 0;
   fprintf(stderr, "omsctl: cannot reach omsd at %s (%s)%s\n", c->url, w,
-          hint  ? ": is it running? (make run)"
-          : tls ? ": check --cacert (or --insecure for a test certificate)"
-                : "");
+          hint    ? ": is it running? (make run)"
+          : tls   ? ": check --cacert (or --insecure for a test certificate)"
+          : plain ? ": does it serve https? (--url https://...)"
+                  : "");
 }
 
 int ctl_http(const ctl_conn_t *c, const char *method, const char *path, const char *body,

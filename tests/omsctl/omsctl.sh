@@ -278,6 +278,8 @@ if command -v openssl >/dev/null; then
   run 0 health --insecure
   run 3 health
   has "^omsctl: cannot reach omsd at $url \(.*\): check --cacert \(or --insecure for a test certificate\)$" "$err"
+  run 3 health --url "http${url#https}"
+  has "does it serve https\? \(--url https://...\)$" "$err"
   printf 'cacert = %s\n' "$work/admin.crt" >"$work/tls-ctl.conf"
   run 0 --config "$work/tls-ctl.conf" health
   stop_omsd
