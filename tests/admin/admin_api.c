@@ -309,7 +309,9 @@ static size_t count_orders(const char *query) {
 
 static void check_health(void) {
   resp_t r = expect("GET", "/healthz", NULL, NULL, 200, NULL);
-  CHECK(json_equal(r.json, json_pack("{s:s}", "status", "alive")), "healthz: %s", r.text);
+  json_t *alive = json_pack("{s:s}", "status", "alive");
+  CHECK(json_equal(r.json, alive), "healthz: %s", r.text);
+  json_decref(alive);
   resp_free(&r);
   r = expect("GET", "/readyz", NULL, NULL, 200, NULL);
   CHECK(json_is_true(json_object_get(json_object_get(r.json, "venues"), "SIM")), "readyz: %s",
