@@ -29,10 +29,12 @@
  *     the store from S + 1 the same way;
  *   - transient events (seq 0: alarms that are not stored) go out live,
  *     without an id line, and are never replayed.
- * omsd_events_stop marks the ring stopped and broadcasts: every stream ends
- * with MHD_CONTENT_READER_END_OF_STREAM. The streams share the state with
- * a reference count, so a stream that libmicrohttpd frees after the stop
- * never touches freed memory.
+ * At stop, omsd_events_end_streams (before the HTTP server stops) marks the
+ * ring stopped and broadcasts: every stream ends with
+ * MHD_CONTENT_READER_END_OF_STREAM, its last chunk sent, and no new one
+ * starts; it waits (1 s at most) for libmicrohttpd to free them. Then
+ * omsd_events_stop ends the thread. The streams share the state with a
+ * reference count, so a stream freed late never touches freed memory.
  *
  * THREADS. The ring's mutex is taken by the events thread (a pointer write
  * per event) and by the stream threads; never by the core thread.
@@ -50,11 +52,13 @@
 #include "admin.h"
 #include "metrics.h"
 
-#define RING_SLOTS 16384u      /* recent events kept for streams; a power of two */
-#define SUB_CAPACITY 65536u    /* the bus subscriber's ring */
-#define POLL_BATCH 1024        /* events per oms_bus_poll */
-#define IDLE_SLEEP_NS 1000000L /* the events thread's nap when there is nothing */
+#define RING_SLOTS 16384u          /* recent events kept for streams; a power of two */
+#define RING_ENV "OMSD_EVENT_RING" /* tests: a smaller ring (a power of two >= 2) */
+#define SUB_CAPACITY 65536u        /* the bus subscriber's ring */
+#define POLL_BATCH 1024            /* events per oms_bus_poll */
+#define IDLE_SLEEP_NS 1000000L     /* the events thread's nap when there is nothing */
 #define KEEPALIVE_S 15
+#define END_WAIT_MS 1000         /* omsd_events_end_streams: how long streams may take to end */
 #define STOP_CHECK_NS 200000000L /* a waiting stream looks at omsd_admin_stopping this often */
 #define STORE_PAGE 256           /* events read from the store per page of a replay */
 #define STREAM_CHUNK 65536       /* what a stream gathers before it hands it over */
@@ -81,14 +85,15 @@ struct omsd_events_s {
 
   pthread_mutex_t mu; /* guards everything below */
   pthread_cond_t cv;
-  slot_t *ring;  /* RING_SLOTS */
-  uint64_t head; /* the next position to write; positions are never reused */
-  bool stopped;  /* omsd is stopping: streams end */
+  slot_t *ring;    /* nslots */
+  uint64_t nslots; /* RING_SLOTS, or OMSD_EVENT_RING for tests */
+  uint64_t head;   /* the next position to write; positions are never reused */
+  bool stopped;    /* omsd is stopping: streams end */
 };
 
 static void events_unref(omsd_events_t *ev) {
   if (atomic_fetch_sub(&ev->refs, 1) != 1) return;
-  for (uint32_t i = 0; i < RING_SLOTS; i++) free(ev->ring[i].json);
+  for (uint64_t i = 0; i < ev->nslots; i++) free(ev->ring[i].json);
   free(ev->ring);
   pthread_cond_destroy(&ev->cv);
   pthread_mutex_destroy(&ev->mu);
@@ -109,7 +114,7 @@ static void on_bus_event(void *ctx, const oms_event_t *e) {
   }
   memcpy(json, buf, (size_t)n + 1);
   pthread_mutex_lock(&ev->mu);
-  slot_t *s = &ev->ring[ev->head & (RING_SLOTS - 1)];
+  slot_t *s = &ev->ring[ev->head & (ev->nslots - 1)];
   char *old = s->json;
   *s = (slot_t){.pos = ev->head, .seq = e->seq, .type = oms_event_type_name(e->type), .json = json};
   ev->head++;
@@ -160,7 +165,15 @@ int omsd_events_start(omsd_t *d, struct omsd_metrics_s *m, omsd_events_t **out) 
   int rc = -1;
   if (pthread_mutex_init(&ev->mu, NULL) != 0) goto fail_mu;
   if (pthread_cond_init(&ev->cv, NULL) != 0) goto fail_cv;
-  ev->ring = calloc(RING_SLOTS, sizeof *ev->ring);
+  ev->nslots = RING_SLOTS;
+  const char *env = getenv(RING_ENV);
+  if (env != NULL) {
+    unsigned long n = strtoul(env, NULL, 10);
+    if (n >= 2 && n <= RING_SLOTS && (n & (n - 1)) == 0) ev->nslots = n;
+    LOG_WARN("component=admin msg=\"event ring from the environment\" %s=%s slots=%llu", RING_ENV,
+             env, (unsigned long long)ev->nslots);
+  }
+  ev->ring = calloc(ev->nslots, sizeof *ev->ring);
   if (ev->ring == NULL) goto fail_ring;
   oms_bus_sub_config_t sc = {.name = "admin",
                              .capacity = SUB_CAPACITY,
@@ -190,6 +203,20 @@ fail_cv:
 fail_mu:
   free(ev);
   return -1;
+}
+
+void omsd_events_end_streams(omsd_events_t *ev) {
+  if (ev == NULL) return;
+  pthread_mutex_lock(&ev->mu);
+  ev->stopped = true;
+  pthread_cond_broadcast(&ev->cv);
+  pthread_mutex_unlock(&ev->mu);
+  /* Each stream drops its reference when libmicrohttpd frees it, once its
+   * last chunk went out. */
+  for (int i = 0; i < END_WAIT_MS / 10 && atomic_load(&ev->refs) > 1; i++) {
+    struct timespec ts = {0, 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
 }
 
 void omsd_events_stop(omsd_t *d, omsd_events_t *ev) {
@@ -326,10 +353,10 @@ static int stream_store_cb(void *ctx, const oms_event_t *e) {
  * place, or starts after last_seq + 1): the store must fill in. */
 static bool gather_ring(stream_t *st) {
   omsd_events_t *ev = st->ev;
-  uint64_t oldest = ev->head > RING_SLOTS ? ev->head - RING_SLOTS : 0;
+  uint64_t oldest = ev->head > ev->nslots ? ev->head - ev->nslots : 0;
   if (st->pos < oldest) return false;
   while (st->pos < ev->head && st->out.len - st->out.off < STREAM_CHUNK) {
-    const slot_t *s = &ev->ring[st->pos & (RING_SLOTS - 1)];
+    const slot_t *s = &ev->ring[st->pos & (ev->nslots - 1)];
     if (s->seq == 0) {
       if (!sse_add(&st->out, 0, s->type, s->json)) return true; /* out of memory: later */
     } else if (!st->anchored || s->seq == st->last_seq + 1) {
@@ -347,11 +374,11 @@ static bool gather_ring(stream_t *st) {
 /* The position of the first ring slot after last_seq, or the oldest slot:
  * where a stream switching from the store to the ring looks next. */
 static uint64_t ring_seek(const omsd_events_t *ev, uint64_t last_seq) {
-  uint64_t oldest = ev->head > RING_SLOTS ? ev->head - RING_SLOTS : 0;
+  uint64_t oldest = ev->head > ev->nslots ? ev->head - ev->nslots : 0;
   uint64_t lo = oldest;
   /* Stored seqs grow with the position: skip the slots at or before last_seq. */
   while (lo < ev->head) {
-    const slot_t *s = &ev->ring[lo & (RING_SLOTS - 1)];
+    const slot_t *s = &ev->ring[lo & (ev->nslots - 1)];
     if (s->seq > last_seq) break;
     lo++;
   }
@@ -469,10 +496,16 @@ void omsd_route_events_stream(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_h
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
     return;
   }
+  pthread_mutex_lock(&ev->mu);
+  if (ev->stopped) {
+    pthread_mutex_unlock(&ev->mu);
+    free(st);
+    omsd_http_fail(rs, OMSD_E_NOT_READY, "omsd is stopping");
+    return;
+  }
   st->ev = ev;
   st->a = a;
   atomic_fetch_add(&ev->refs, 1);
-  pthread_mutex_lock(&ev->mu);
   if (given) { /* the store first: it may hold events the ring has not had yet */
     st->last_seq = after;
     st->anchored = true;

@@ -377,9 +377,9 @@ static void limits_run(omsd_t *d, omsd_cmd_t *c) {
   const oms_risk_limits_t *cur = oms_risk_current_limits(d->risk);
   k->rc = cur != NULL ? oms_risk_limits_clone(cur, &k->next) : oms_risk_limits_create(&k->next);
   if (k->rc != 0) return;
-  (void)oms_risk_limits_get(k->next, k->scope, k->id, &k->old_v);
+  omsd_limit_effective(k->next, k->scope, k->id, k->set.set, &k->old_v);
   k->rc = oms_risk_limits_set(k->next, k->scope, k->id, &k->set, &k->err);
-  if (k->rc == 0) (void)oms_risk_limits_get(k->next, k->scope, k->id, &k->new_v);
+  if (k->rc == 0) omsd_limit_effective(k->next, k->scope, k->id, k->set.set, &k->new_v);
 }
 
 static const char *const put_fields[] = {"scope", "id", "limits", "reason", NULL};
@@ -634,10 +634,12 @@ void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_r
 typedef struct metrics_cmd_s {
   omsd_cmd_t c;
   omsd_metrics_t *m;
+  omsd_admin_t *a;
 } metrics_cmd_t;
 
 static void metrics_run(omsd_t *d, omsd_cmd_t *c) {
   metrics_cmd_t *k = (metrics_cmd_t *)c;
+  omsd_metrics_set_admin_queue(k->m, omsd_admin_queue_depth(k->a));
   omsd_metrics_snapshot(k->m, d);
 }
 
@@ -655,6 +657,7 @@ void omsd_route_metrics(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_re
   }
   k->c.run = metrics_run;
   k->m = m;
+  k->a = a;
   if (!call_core(a, &k->c, rs)) return;
   free(k);
   char *text = NULL;

@@ -12,7 +12,7 @@
  * rate fits the throttle ring), which names the field at fault.
  *
  * The log is append-only, one JSON object per line. omsd_wire reads it
- * before recovery and applies each change's "limits" over the limits the
+ * before recovery and applies each change's "new" over the limits the
  * configuration built; a change that no longer validates (the account or
  * symbol left the configuration, a value the new capacity refuses) stops
  * the start with the file and line, so an operator decides rather than omsd
@@ -94,11 +94,20 @@ json_t *omsd_limit_to_json(const oms_risk_limit_t *v) {
 }
 
 json_t *omsd_limit_change_to_json(const omsd_limit_change_t *ch) {
-  return json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "seq", (json_int_t)ch->seq, "at_ns",
+  return json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:s}", "seq", (json_int_t)ch->seq, "at_ns",
                    (json_int_t)ch->at_ns, "who", ch->who, "scope", scope_name(ch->scope), "id",
-                   ch->id, "limits", omsd_limit_to_json(&ch->set), "old",
-                   omsd_limit_to_json(&ch->old_v), "new", omsd_limit_to_json(&ch->new_v), "reason",
-                   ch->reason);
+                   ch->id, "old", omsd_limit_to_json(&ch->old_v), "new",
+                   omsd_limit_to_json(&ch->new_v), "reason", ch->reason);
+}
+
+void omsd_limit_effective(const oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                          uint32_t mask, oms_risk_limit_t *out) {
+  oms_risk_eff_limits_t eff;
+  oms_risk_limits_resolve(l, scope == OMS_RISK_SCOPE_ACCOUNT ? id : NULL,
+                          scope == OMS_RISK_SCOPE_STRATEGY ? id : NULL,
+                          scope == OMS_RISK_SCOPE_SYMBOL ? id : NULL, &eff);
+  *out = eff.v;
+  out->set &= mask;
 }
 
 /* A whole number from a JSON integer or a string of digits. */
@@ -301,10 +310,10 @@ static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *
   memset(ch, 0, sizeof *ch);
   json_int_t seq = 0, at = 0;
   const char *who = NULL, *scope = NULL, *id = NULL, *reason = NULL;
-  json_t *set = NULL, *old_v = NULL, *new_v = NULL;
-  if (json_unpack_ex(j, &je, 0, "{s:I,s:I,s?s,s:s,s?s,s:o,s?o,s?o,s?s}", "seq", &seq, "at_ns", &at,
-                     "who", &who, "scope", &scope, "id", &id, "limits", &set, "old", &old_v, "new",
-                     &new_v, "reason", &reason) != 0) {
+  json_t *old_v = NULL, *set = NULL;
+  if (json_unpack_ex(j, &je, 0, "{s:I,s:I,s?s,s:s,s?s,s?o,s:o,s?s}", "seq", &seq, "at_ns", &at,
+                     "who", &who, "scope", &scope, "id", &id, "old", &old_v, "new", &set, "reason",
+                     &reason) != 0) {
     snprintf(why, wcap, "%s", je.text);
     goto out;
   }
@@ -331,12 +340,12 @@ static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *
   }
   oms_reject_t err;
   memset(&err, 0, sizeof err);
-  (void)oms_risk_limits_get(l, ch->scope, ch->id, &ch->old_v);
+  omsd_limit_effective(l, ch->scope, ch->id, ch->set.set, &ch->old_v);
   if (oms_risk_limits_set(l, ch->scope, ch->id, &ch->set, &err) != 0) {
     snprintf(why, wcap, "%s", err.text);
     goto out;
   }
-  (void)oms_risk_limits_get(l, ch->scope, ch->id, &ch->new_v);
+  omsd_limit_effective(l, ch->scope, ch->id, ch->set.set, &ch->new_v);
   rc = 0;
 out:
   json_decref(j);

@@ -2,12 +2,12 @@
  * limits_log.h - runtime changes of the risk limits and their durable log,
  * <data_dir>/limits.log (not installed; docs/admin-api.md, PUT /v1/risk/limits).
  *
- * One change is one JSON line: {"seq","at_ns","who","scope","id","limits",
- * "old","new","reason"}; "limits" is what was asked for (the fields set),
- * "old" and "new" the scope's fields before and after. A change is appended
- * and fdatasync'ed before it takes effect; at start the changes are applied
- * again, in order, over the limits the configuration built (only "limits":
- * a field the change did not name comes from the configuration as it is now).
+ * One change is one JSON line: {"seq","at_ns","who","scope","id","old",
+ * "new","reason"}; "new" is what was set (the changed fields), "old" what
+ * applied to them at that scope before. A change is appended and
+ * fdatasync'ed before it takes effect; at start the changes are applied
+ * again, in order, over the limits the configuration built (only "new": a
+ * field the change did not name comes from the configuration as it is now).
  */
 #ifndef OMSD_LIMITS_LOG_H
 #define OMSD_LIMITS_LOG_H
@@ -19,7 +19,9 @@
 
 #define OMSD_LIMIT_REASON_MAX 200
 
-/* One change as the API shows it. */
+/* One change as the API shows it: old_v and new_v are the changed fields as
+ * they applied at the scope before and after (inherited from GLOBAL when
+ * the scope did not set them itself). */
 typedef struct omsd_limit_change_s {
   uint64_t seq; /* 1, 2, ... in the log */
   int64_t at_ns;
@@ -54,6 +56,11 @@ void omsd_limits_log_close(omsd_limits_log_t *lg);
 /* Appends ch (its seq is set here) as one line and fdatasyncs it; lg->mu
  * must be held. Returns 0, or -1 (logged): then nothing was recorded. */
 int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch);
+
+/* The fields of mask as they apply at (scope, id) in l: the scope's own,
+ * else GLOBAL's; a field neither sets is left out. */
+void omsd_limit_effective(const oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                          uint32_t mask, oms_risk_limit_t *out);
 
 /* ---- limits as JSON (the configuration's keys, oms/risk.h) -------------------------- */
 

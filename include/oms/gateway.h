@@ -199,8 +199,10 @@ OMS_EXTERN size_t oms_gateway_session_count(const oms_gateway_t *gw);
 
 /* Copies the state of session i (0 <= i < oms_gateway_session_count, in the
  * order they were added) into *out. Returns 0, or OMS_EINVAL (NULL argument,
- * i out of range; *out untouched). Reads counters kept as messages pass: no
- * scan, no allocation. A message queued by the write-ahead outbox counts as
+ * i out of range; *out untouched). Reads what the gateway keeps as messages
+ * pass: no scan, no allocation, no store query. Before a session's first
+ * connection its numbers are those oms_gateway_catch_up read from the store
+ * (1 and 1 without it). A message queued by the write-ahead outbox counts as
  * sent when queued (it is written once its store ticket is durable). */
 OMS_EXTERN int oms_gateway_session_info(const oms_gateway_t *gw, size_t i,
                                         oms_gateway_session_info_t *out);

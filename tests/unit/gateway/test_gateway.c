@@ -1574,7 +1574,7 @@ static void test_session_info_reads_state_numbers_and_traffic(void **state) {
 }
 
 /* Before its first connection since the start, a session's numbers are the
- * store's: what it will resume from. */
+ * store's as the catch-up read them: what it will resume from. */
 static void test_session_info_before_a_connection_reads_the_stored_numbers(void **state) {
   (void)state;
   char path[] = "/tmp/test-gateway-info-XXXXXX";
@@ -1591,6 +1591,9 @@ static void test_session_info_before_a_connection_reads_the_stored_numbers(void 
   oms_gateway_flush(w->gw, INT64_C(1000000000));
   w = restart(w, false, st);
   oms_gateway_session_info_t si;
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, &si), 0);
+  assert_int_equal(si.next_out, 1); /* not read yet: the read-out queries no store */
+  assert_int_equal(oms_gateway_catch_up(w->gw, NULL), 0);
   assert_int_equal(oms_gateway_session_info(w->gw, 0, &si), 0);
   assert_false(si.connected);
   assert_int_equal(si.next_in, before.next_in + 1); /* the Logout */
