@@ -245,22 +245,23 @@ static int id_arg(const char *s) {
 /* ---- order commands -------------------------------------------------------- */
 
 static const ctl_opt_t submit_opts[] = {
-    {"account", 'a', true, "account to trade for (required)"},
-    {"symbol", 's', true, "instrument"},
-    {"side", 0, true, "BUY or SELL"},
-    {"qty", 0, true, "quantity (a decimal)"},
-    {"price", 'p', true, "limit price (makes the order LIMIT unless --type says otherwise)"},
-    {"type", 't', true, "MARKET, LIMIT, STOP or STOP_LIMIT"},
-    {"stop-price", 0, true, "stop price (STOP, STOP_LIMIT)"},
-    {"tif", 0, true, "time in force: DAY (default), GTC, IOC, FOK, GTD"},
-    {"expire-ns", 0, true, "GTD expiry, nanoseconds since the epoch"},
-    {"venue", 0, true, "venue (default: the instrument's)"},
-    {"strategy", 0, true, "strategy id (default: the token's name)"},
+    {"account", 'a', true, "account to trade for (required)", NULL},
+    {"symbol", 's', true, "instrument", NULL},
+    {"side", 0, true, "BUY or SELL", NULL},
+    {"qty", 0, true, "quantity (a decimal)", NULL},
+    {"price", 'p', true, "limit price (makes the order LIMIT unless --type says otherwise)", NULL},
+    {"type", 't', true, "MARKET, LIMIT, STOP or STOP_LIMIT", NULL},
+    {"stop-price", 0, true, "stop price (STOP, STOP_LIMIT)", NULL},
+    {"tif", 0, true, "time in force: DAY (default), GTC, IOC, FOK, GTD", NULL},
+    {"expire-ns", 0, true, "GTD expiry, nanoseconds since the epoch", "NS"},
+    {"venue", 0, true, "venue (default: the instrument's)", NULL},
+    {"strategy", 0, true, "strategy id (default: the token's name)", NULL},
     {"client-order-id", 'c', true,
      "your id for the order (default: generated; a replay is "
-     "answered with the same order)"},
-    {"metadata", 0, true, "free text kept with the order"},
-    {"quiet", 'q', false, "print the order id only"},
+     "answered with the same order)",
+     "ID"},
+    {"metadata", 0, true, "free text kept with the order", "TEXT"},
+    {"quiet", 'q', false, "print the order id only", NULL},
 };
 
 static int cmd_submit(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
@@ -337,7 +338,7 @@ static int cmd_submit(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
   return rc;
 }
 
-static const ctl_opt_t cancel_opts[] = {{"quiet", 'q', false, "print nothing on success"}};
+static const ctl_opt_t cancel_opts[] = {{"quiet", 'q', false, "print nothing on success", NULL}};
 
 static int cmd_cancel(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
   for (size_t i = 0; i < a->npos; i++)
@@ -357,9 +358,9 @@ static int cmd_cancel(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
 }
 
 static const ctl_opt_t modify_opts[] = {
-    {"qty", 0, true, "new quantity"},
-    {"price", 'p', true, "new limit price"},
-    {"stop-price", 0, true, "new stop price"},
+    {"qty", 0, true, "new quantity", NULL},
+    {"price", 'p', true, "new limit price", NULL},
+    {"stop-price", 0, true, "new stop price", NULL},
 };
 
 static int cmd_modify(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
@@ -403,10 +404,10 @@ static int cmd_modify(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
 }
 
 static const ctl_opt_t scope_opts[] = {
-    {"account", 'a', true, "only this account's orders"},
-    {"strategy", 0, true, "only this strategy's orders"},
-    {"symbol", 's', true, "only orders in this instrument"},
-    {"venue", 0, true, "only orders at this venue"},
+    {"account", 'a', true, "only this account's orders", NULL},
+    {"strategy", 0, true, "only this strategy's orders", NULL},
+    {"symbol", 's', true, "only orders in this instrument", NULL},
+    {"venue", 0, true, "only orders at this venue", NULL},
 };
 
 static int cmd_cancel_all(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
@@ -425,16 +426,16 @@ static int cmd_cancel_all(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *
 }
 
 static const ctl_opt_t orders_opts[] = {
-    {"state", 0, true, "states, comma separated, or open / terminal"},
-    {"account", 'a', true, "account"},
-    {"strategy", 0, true, "strategy"},
-    {"symbol", 's', true, "instrument"},
-    {"venue", 0, true, "venue"},
-    {"from-ns", 0, true, "created at or after (ns since the epoch)"},
-    {"to-ns", 0, true, "created before (ns since the epoch)"},
-    {"after-id", 0, true, "page: orders with an id above this"},
-    {"limit", 'n', true, "page size (default 100, at most 1000)"},
-    {"all", 0, false, "every page, not just the first"},
+    {"state", 0, true, "states, comma separated, or open / terminal", NULL},
+    {"account", 'a', true, "account", NULL},
+    {"strategy", 0, true, "strategy", NULL},
+    {"symbol", 's', true, "instrument", NULL},
+    {"venue", 0, true, "venue", NULL},
+    {"from-ns", 0, true, "created at or after (ns since the epoch)", "NS"},
+    {"to-ns", 0, true, "created before (ns since the epoch)", "NS"},
+    {"after-id", 0, true, "page: orders with an id above this", "ID"},
+    {"limit", 'n', true, "page size (default 100, at most 1000)", "N"},
+    {"all", 0, false, "every page, not just the first", NULL},
 };
 
 static const char *const order_cols[] = {"order_id",   "client_order_id",
@@ -543,7 +544,7 @@ static int cmd_order(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
 
 /* ---- views ----------------------------------------------------------------- */
 
-static const ctl_opt_t positions_opts[] = {{"account", 'a', true, "only this account"}};
+static const ctl_opt_t positions_opts[] = {{"account", 'a', true, "only this account", NULL}};
 
 static int cmd_positions(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
   char path[256] = "/v1/positions";
@@ -646,7 +647,7 @@ static int cmd_risk(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
 }
 
 static const ctl_opt_t limits_opts[] = {
-    {"reason", 'r', true, "why (kept with the change)"},
+    {"reason", 'r', true, "why (kept with the change)", "TEXT"},
 };
 
 static int cmd_limits(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
@@ -706,7 +707,7 @@ static int cmd_limits(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
 }
 
 static const ctl_opt_t state_opts[] = {
-    {"reason", 'r', true, "why (logged and kept with the change)"},
+    {"reason", 'r', true, "why (logged and kept with the change)", "TEXT"},
 };
 
 /* halt, reduce-only, resume: the trading state a scope moves to. */
@@ -778,9 +779,10 @@ static int cmd_sessions(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a)
 }
 
 static const ctl_opt_t events_opts[] = {
-    {"after", 0, true, "start after this event sequence number"},
-    {"limit", 'n', true, "at most this many (without --follow; default 100, at most 1000)"},
-    {"follow", 'f', false, "stream events as they happen until Ctrl-C (reconnects by itself)"},
+    {"after", 0, true, "start after this event sequence number", "SEQ"},
+    {"limit", 'n', true, "at most this many (without --follow; default 100, at most 1000)", "N"},
+    {"follow", 'f', false, "stream events as they happen until Ctrl-C (reconnects by itself)",
+     NULL},
 };
 
 typedef struct follow_s {

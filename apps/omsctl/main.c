@@ -21,15 +21,15 @@
 #define DEFAULT_URL "http://127.0.0.1:9880"
 
 static const ctl_opt_t global_opts[] = {
-    {"url", 'u', true, "omsd's admin API (OMSCTL_URL; default " DEFAULT_URL ")"},
-    {"token", 'T', true, "bearer token (OMSCTL_TOKEN)"},
-    {"config", 0, true, "config file (default ~/.config/omsctl.conf)"},
-    {"json", 'j', false, "print the API's JSON instead of tables"},
-    {"cacert", 0, true, "CA certificate to check an https:// omsd with"},
-    {"insecure", 'k', false, "do not check the https:// certificate (tests only)"},
-    {"verbose", 'v', false, "show the HTTP exchange on stderr (the token hidden)"},
-    {"help", 'h', false, "this help"},
-    {"version", 0, false, ""},
+    {"url", 'u', true, "omsd's admin API (OMSCTL_URL; default " DEFAULT_URL ")", NULL},
+    {"token", 'T', true, "bearer token (OMSCTL_TOKEN)", NULL},
+    {"config", 0, true, "config file (default ~/.config/omsctl.conf)", "FILE"},
+    {"json", 'j', false, "print the API's JSON instead of tables", NULL},
+    {"cacert", 0, true, "CA certificate to check an https:// omsd with", "FILE"},
+    {"insecure", 'k', false, "do not check the https:// certificate (tests only)", NULL},
+    {"verbose", 'v', false, "show the HTTP exchange on stderr (the token hidden)", NULL},
+    {"help", 'h', false, "this help", NULL},
+    {"version", 0, false, "", NULL},
 };
 enum { G_URL, G_TOKEN, G_CONFIG, G_JSON, G_CACERT, G_INSECURE, G_VERBOSE, G_HELP, G_VERSION, G_N };
 
@@ -49,7 +49,8 @@ static void print_opts(const ctl_opt_t *o, size_t n, FILE *f) {
     char lhs[80], s[8] = "", meta[40] = "";
     if (o[i].short_name) snprintf(s, sizeof s, "-%c, ", o[i].short_name);
     /* The value's placeholder is the option's name in capitals: --qty QTY. */
-    for (size_t k = 0; o[i].takes_value && o[i].name[k] && k + 2 < sizeof meta; k++) {
+    if (o[i].takes_value && o[i].meta) snprintf(meta, sizeof meta, " %s", o[i].meta);
+    for (size_t k = 0; o[i].takes_value && !o[i].meta && o[i].name[k] && k + 2 < sizeof meta; k++) {
       char c = o[i].name[k];
       meta[0] = ' ';
       meta[k + 1] = c == '-' ? '_' : (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);

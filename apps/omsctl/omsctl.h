@@ -49,6 +49,7 @@ typedef struct ctl_opt_s {
   char short_name;
   bool takes_value;
   const char *help; /* "" to keep it out of --help */
+  const char *meta; /* the value's placeholder in --help; NULL: the name in capitals */
 } ctl_opt_t;
 
 #define CTL_MAX_OPTS 24

@@ -13,9 +13,9 @@
 #include "omsctl.h"
 
 static const ctl_opt_t spec[] = {
-    {"qty", 0, true, "q"},
-    {"price", 'p', true, "p"},
-    {"json", 'j', false, "j"},
+    {"qty", 0, true, "q", NULL},
+    {"price", 'p', true, "p", NULL},
+    {"json", 'j', false, "j", NULL},
 };
 enum { QTY, PRICE, JSON };
 
