@@ -87,7 +87,7 @@ bool ctl_is_number(const char *s) {
 
 void ctl_table_print(const ctl_table_t *t, FILE *f) {
   size_t w[CTL_TABLE_MAX_COLS] = {0};
-  bool right[CTL_TABLE_MAX_COLS];
+  bool right[CTL_TABLE_MAX_COLS] = {false};
   for (size_t c = 0; c < t->ncols; c++) {
     bool any = false;
     right[c] = true;
