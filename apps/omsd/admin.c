@@ -538,6 +538,13 @@ static void wake_core(omsd_admin_t *a) {
     omsd_log_sys(OMS_LOG_ERROR, "write", "object=admin_eventfd", errno);
 }
 
+static void dispose(omsd_cmd_t *c) {
+  if (c->dispose != NULL)
+    c->dispose(c);
+  else
+    free(c);
+}
+
 /* Ends c on the core thread: done (1) or failed (-1); an abandoned command
  * is freed here, as nobody waits for it any more. */
 static void finish(omsd_admin_t *a, omsd_cmd_t *c, int result) {
@@ -546,7 +553,7 @@ static void finish(omsd_admin_t *a, omsd_cmd_t *c, int result) {
   if (!abandoned) c->done = result;
   pthread_cond_broadcast(&a->dcv);
   pthread_mutex_unlock(&a->dmu);
-  if (abandoned) free(c);
+  if (abandoned) dispose(c);
 }
 
 static omsd_cmd_t *pop(omsd_admin_t *a) {
@@ -589,7 +596,7 @@ int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c) {
   if (ok) a->q[a->qtail++ % QUEUE_CAP] = c;
   pthread_mutex_unlock(&a->qmu);
   if (!ok) {
-    free(c);
+    dispose(c);
     return -1;
   }
   wake_core(a);
@@ -603,7 +610,7 @@ int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c) {
   if (done == 0) c->abandoned = true; /* the core frees it when it runs it */
   pthread_mutex_unlock(&a->dmu);
   if (done == 1) return 0;
-  if (done < 0) free(c); /* failed at stop: taken off the queue, nobody else has it */
+  if (done < 0) dispose(c); /* failed at stop: taken off the queue, nobody else has it */
   return -1;
 }
 

@@ -137,14 +137,17 @@ const char *omsd_scope_name(int scope);
 typedef struct omsd_cmd_s omsd_cmd_t;
 struct omsd_cmd_s {
   void (*run)(omsd_t *d, omsd_cmd_t *c); /* core thread: bounded work */
+  /* Frees c and what run() attached to it, when nobody waits for it any
+   * more (NULL: free(c)). */
+  void (*dispose)(omsd_cmd_t *c);
   /* private to admin.c */
   int done;
   bool abandoned;
 };
 
 /* Runs c->run on the core thread and waits for it (5 s at most). Returns 0,
- * or -1 after the wait (c is then owned by the core thread, which frees it
- * with free() when it finally runs: allocate commands with malloc). */
+ * or -1 after the wait (c is then owned by the core thread, which disposes
+ * of it when it finally runs: allocate commands with malloc). */
 int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c);
 
 /* True once omsd_admin_stop began: long-running handlers (the SSE stream)

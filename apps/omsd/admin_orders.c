@@ -534,6 +534,15 @@ static bool parse_submit(json_t *b, const omsd_principal_t *who, const oms_confi
   r->type = (oms_ord_type_t)type;
   r->tif = (oms_tif_t)tif;
   if (r->venue[0] == '\0') snprintf(r->venue, sizeof r->venue, "%s", default_venue(cfg, r->symbol));
+  if (r->venue[0] == '\0') {
+    /* No venue given and none trades the symbol: the engine would name the
+     * empty venue; the caller needs to hear about the symbol. */
+    oms_reject_t rej = {.code = OMS_R_UNKNOWN_INSTRUMENT};
+    snprintf(rej.text, sizeof rej.text, "unknown instrument %s: no configured venue trades it",
+             r->symbol);
+    answer_reject(rs, &rej, NULL, NULL);
+    return false;
+  }
   if (r->strategy_id[0] == '\0') snprintf(r->strategy_id, sizeof r->strategy_id, "%s", who->name);
   return true;
 }

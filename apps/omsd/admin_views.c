@@ -118,6 +118,8 @@ static void positions_free(positions_cmd_t *k) {
   free(k);
 }
 
+static void positions_dispose(omsd_cmd_t *c) { positions_free((positions_cmd_t *)c); }
+
 void omsd_route_positions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
   const char *acct = omsd_http_query(rq, "account");
   if (acct != NULL && (acct[0] == '\0' || strlen(acct) > OMS_ID_MAX)) {
@@ -130,6 +132,7 @@ void omsd_route_positions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_
     return;
   }
   k->c.run = positions_run;
+  k->c.dispose = positions_dispose;
   if (acct != NULL) snprintf(k->account, sizeof k->account, "%s", acct);
   if (!call_core(a, &k->c, rs)) return;
   if (k->oom) {
@@ -283,6 +286,8 @@ static void risk_free(risk_cmd_t *k) {
   free(k);
 }
 
+static void risk_dispose(omsd_cmd_t *c) { risk_free((risk_cmd_t *)c); }
+
 /* The recorded changes, oldest first. */
 static json_t *changes_json(omsd_t *d) {
   json_t *arr = json_array();
@@ -311,6 +316,7 @@ void omsd_route_risk(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_
     return;
   }
   k->c.run = risk_run;
+  k->c.dispose = risk_dispose;
   if (!call_core(a, &k->c, rs)) return;
   if (k->oom) {
     risk_free(k);
@@ -380,6 +386,13 @@ static void limits_run(omsd_t *d, omsd_cmd_t *c) {
   omsd_limit_effective(k->next, k->scope, k->id, k->set.set, &k->old_v);
   k->rc = oms_risk_limits_set(k->next, k->scope, k->id, &k->set, &k->err);
   if (k->rc == 0) omsd_limit_effective(k->next, k->scope, k->id, k->set.set, &k->new_v);
+}
+
+/* Nobody waits any more: the prepared copy, if the risk engine did not take it. */
+static void limits_dispose(omsd_cmd_t *c) {
+  limits_cmd_t *k = (limits_cmd_t *)c;
+  oms_risk_limits_destroy(k->next);
+  free(k);
 }
 
 static const char *const put_fields[] = {"scope", "id", "limits", "reason", NULL};
@@ -475,6 +488,7 @@ void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
     return;
   }
   k->c.run = limits_run;
+  k->c.dispose = limits_dispose;
   k->scope = ch.scope;
   snprintf(k->id, sizeof k->id, "%s", ch.id);
   k->set = ch.set;
@@ -594,6 +608,14 @@ static json_t *session_json(const oms_gateway_session_info_t *s) {
   return o;
 }
 
+static void sessions_free(sessions_cmd_t *k) {
+  free(k->clients.v);
+  free(k->venues.v);
+  free(k);
+}
+
+static void sessions_dispose(omsd_cmd_t *c) { sessions_free((sessions_cmd_t *)c); }
+
 void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
   (void)rq;
   sessions_cmd_t *k = calloc(1, sizeof *k);
@@ -602,6 +624,7 @@ void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_r
     return;
   }
   k->c.run = sessions_run;
+  k->c.dispose = sessions_dispose;
   if (!call_core(a, &k->c, rs)) return;
   json_t *clients = json_array(), *venues = json_array();
   for (size_t i = 0; i < k->clients.n; i++)
@@ -616,9 +639,7 @@ void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_r
     json_array_append_new(venues, o);
   }
   bool oom = k->oom;
-  free(k->clients.v);
-  free(k->venues.v);
-  free(k);
+  sessions_free(k);
   if (oom) {
     json_decref(clients);
     json_decref(venues);

@@ -640,6 +640,17 @@ static void check_bad_requests(void) {
                "TICK_SIZE") == 0,
         "tick: %s", r.text);
   resp_free(&r);
+  /* A symbol no venue trades: refused naming the symbol, before any order exists. */
+  r = expect("POST", "/v1/orders", TRADER,
+             "{\"client_order_id\":\"b3\",\"account\":\"ACC1\",\"symbol\":\"NOPE\","
+             "\"side\":\"BUY\",\"type\":\"LIMIT\",\"qty\":\"1\",\"price\":\"10\"}",
+             422, "REJECTED");
+  json_t *e = json_object_get(r.json, "error");
+  CHECK(strcmp(json_string_value(json_object_get(e, "reason")), "UNKNOWN_INSTRUMENT") == 0 &&
+            strstr(json_string_value(json_object_get(e, "message")), "NOPE") != NULL &&
+            json_object_get(r.json, "order") == NULL,
+        "unknown symbol: %s", r.text);
+  resp_free(&r);
   json_decref(before);
   before = all_orders(); /* the rejected order is on record */
   /* 65 KiB: refused before the body is read; chunked: refused at its end. */
