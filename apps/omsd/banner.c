@@ -209,7 +209,11 @@ void omsd_print_ready(omsd_t *d) {
   fprintf(stderr, RULE "\n omsd is ready (pid %ld, configuration %s, data in %s/)\n\n",
           (long)getpid(), d->config_path != NULL ? d->config_path : "-", d->cfg->data_dir);
   print_fix(d);
-  fprintf(stderr,
-          "\n Orders and refusals are logged below at level info. Stop: Ctrl-C.\n" RULE "\n");
+  if (app_log_level <= OMS_LOG_INFO)
+    fprintf(stderr, "\n Orders, fills and refusals are logged below. Stop: Ctrl-C.\n" RULE "\n");
+  else
+    fprintf(stderr,
+            "\n Orders are not logged at level %s (logging.level, --log-level info).\n" RULE "\n",
+            oms_log_level_name(app_log_level));
   fflush(stderr);
 }
