@@ -30,6 +30,7 @@
 #include "omsd.h"
 
 struct MHD_Response;
+struct omsd_metrics_s;
 
 typedef struct omsd_admin_s omsd_admin_t;
 
@@ -69,16 +70,66 @@ typedef struct omsd_http_resp_s {
 
 typedef void (*omsd_route_fn)(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 
+/* The error codes of the API, one row each: the code clients see and its
+ * HTTP status. The single source: omsd_http_fail takes a row, the docs
+ * (docs/admin-api.md) list the same rows. */
+#define OMSD_HTTP_ERRORS(X)  \
+  X(UNAUTHORIZED, 401)       \
+  X(FORBIDDEN, 403)          \
+  X(NOT_FOUND, 404)          \
+  X(METHOD_NOT_ALLOWED, 405) \
+  X(BAD_JSON, 400)           \
+  X(UNKNOWN_FIELD, 400)      \
+  X(BAD_FIELD, 400)          \
+  X(MISSING_FIELD, 400)      \
+  X(BAD_DECIMAL, 400)        \
+  X(BAD_QUERY, 400)          \
+  X(BODY_TOO_LARGE, 413)     \
+  X(REJECTED, 422)           \
+  X(CONFLICT, 409)           \
+  X(CORE_TIMEOUT, 503)       \
+  X(NOT_READY, 503)          \
+  X(INTERNAL, 500)           \
+  X(NOT_IMPLEMENTED, 501)
+
+typedef enum omsd_http_err_e {
+#define OMSD_HTTP_ERR_ENUM_(name, status) OMSD_E_##name,
+  OMSD_HTTP_ERRORS(OMSD_HTTP_ERR_ENUM_)
+#undef OMSD_HTTP_ERR_ENUM_
+      OMSD_E_COUNT
+} omsd_http_err_t;
+
+/* Sets rs to the error e: its status and {"error":{"code":"NAME",
+ * "message":fmt...}}. Returns rs->json's "error" object, so a handler may
+ * add members (REJECTED: "reason", "check"). */
+json_t *omsd_http_fail(omsd_http_resp_t *rs, omsd_http_err_t e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The code's name ("BAD_FIELD") and status. */
+const char *omsd_http_err_name(omsd_http_err_t e);
+int omsd_http_err_status(omsd_http_err_t e);
+
+/* The request body as a JSON object ("" counts as {} when empty_ok), or NULL
+ * with rs set to BAD_JSON (not JSON, or not an object). Owned by the caller. */
+json_t *omsd_http_body_object(const omsd_http_req_t *rq, omsd_http_resp_t *rs, bool empty_ok);
+/* Refuses the members of obj not in the NULL-terminated list: false with rs
+ * set to UNKNOWN_FIELD naming the first one. */
+bool omsd_http_only_fields(json_t *obj, const char *const *allowed, omsd_http_resp_t *rs);
+
 /* A query parameter or request header, or NULL. */
 const char *omsd_http_query(const omsd_http_req_t *rq, const char *key);
 const char *omsd_http_header(const omsd_http_req_t *rq, const char *key);
 
-/* Sets rs to the JSON error {"error":{"code":code,"message":fmt...}}. */
+/* Sets rs to the JSON error {"error":{"code":code,"message":fmt...}}; code
+ * and status should be a row of OMSD_HTTP_ERRORS (prefer omsd_http_fail). */
 void omsd_http_error(omsd_http_resp_t *rs, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Whether who may act on account (admin: always; trade: listed; read: never). */
 bool omsd_admin_may_trade(const omsd_principal_t *who, const char *account);
+
+/* A risk scope as the API spells it: "GLOBAL", "ACCOUNT", "STRATEGY",
+ * "SYMBOL" (oms_risk_scope_t; admin_orders.c). */
+const char *omsd_scope_name(int scope);
 
 /* ---- the core thread --------------------------------------------------------------- */
 
@@ -95,6 +146,21 @@ struct omsd_cmd_s {
  * or -1 after the wait (c is then owned by the core thread, which frees it
  * with free() when it finally runs: allocate commands with malloc). */
 int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c);
+
+/* True once omsd_admin_stop began: long-running handlers (the SSE stream)
+ * check it at least every 200 ms and end, so that the HTTP server's stop,
+ * which waits for every connection thread, is not held up. Any thread. */
+bool omsd_admin_stopping(omsd_admin_t *a);
+
+/* Waits (5 s at most) until everything the core appended to the store so far
+ * is durable: a handler calls it after a command that changed orders, so
+ * that what it answers is also what the store (and GET) shows, as FIX
+ * clients are told only what is durable. HTTP threads only. */
+void omsd_admin_wait_durable(omsd_admin_t *a);
+
+/* Commands queued for the core thread now (the admin queue-depth gauge).
+ * Any thread. */
+uint32_t omsd_admin_queue_depth(omsd_admin_t *a);
 
 /* The daemon the API serves (its components are for the core thread only;
  * d->store's queries may be called from any thread). */
@@ -121,6 +187,8 @@ void omsd_route_order_modify(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
 void omsd_route_order_cancel(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_cancel_all(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_trading_state(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+/* admin.c: GET / (index.html) and GET /blotter/<path> from web_assets.h */
+void omsd_route_static(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 /* admin_events.c */
 void omsd_route_events(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_events_stream(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);

@@ -8,12 +8,13 @@
  *   - the FIX listener and every client connection (net.c),
  *   - the store's durable eventfd: an append became durable, so the loop
  *     wakes and polls the engine, and the effects waiting for it go out,
- *   - a signalfd for SIGTERM/SIGINT (graceful stop).
- * A later admin HTTP API plugs in the same way, from its own file: open its
- * listener after omsd_net_open in omsd_serve, omsd_watch_add(d, &admin->w,
- * fd, EPOLLIN, on_admin, admin), and close it beside omsd_net_close. Its
- * callbacks run on this thread, between engine polls, so they may call the
- * engine directly.
+ *   - a signalfd for SIGTERM/SIGINT (graceful stop),
+ *   - the admin API's command eventfd (admin.c): its HTTP threads queue
+ *     commands, which run here between engine polls (at most 32 a turn),
+ *     so they may call the engine directly.
+ * The admin API starts after the FIX listener and stops first (before the
+ * connections close and the components are freed): no HTTP thread is left
+ * to queue a command, and the queued ones are failed.
  *
  * Each turn: wait (1 ms at most, so the engine is polled for venue reports
  * and liquidity providers at least every millisecond), dispatch the events,
@@ -42,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "omsd.h"
 
 #define MAX_EVENTS 64
@@ -279,11 +281,12 @@ static void settle_engine(omsd_t *d) {
 int omsd_serve(omsd_t *d) {
   int status = 1;
   if (omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
-      omsd_net_open(d) == 0) {
+      omsd_net_open(d) == 0 && omsd_admin_start(d) == 0) {
     omsd_print_ready(d);
     run(d);
     status = 0;
   }
+  omsd_admin_stop(d);
   if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS);
   if (d->conns != NULL) omsd_net_close(d);
   if (d->engine != NULL && d->epfd >= 0 && status == 0) drain_venues(d);

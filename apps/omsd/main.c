@@ -23,34 +23,41 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: omsd --config PATH [--check-config] [--port N] [--data-dir DIR]\n"
-          "            [--durability fsync|os] [--log-level LEVEL]\n"
+          "usage: omsd --config PATH [--check-config] [--port N] [--admin-port N]\n"
+          "            [--data-dir DIR] [--durability fsync|os] [--log-level LEVEL]\n"
           "       omsd --version | --help\n\n"
           "The OMS daemon: FIX 4.4 order entry, the engine, risk, the simulated venue and\n"
           "the order store, as configured in PATH (see docs/config.md).\n"
           "  --check-config      check the configuration as a start would (without opening\n"
           "                      the store or listening), print \"PATH: ok\" or the error\n"
           "  --port N            listen on port N instead of fix.port (0: any free port)\n"
+          "  --admin-port N      serve the admin API on port N instead of admin.port\n"
+          "                      (0: any free port; the log line \"admin listening\" says which)\n"
           "  --data-dir DIR      use DIR instead of store.data_dir\n"
           "  --durability MODE   override store.durability\n"
           "  --log-level LEVEL   override logging.level (debug, info, warn, error)\n");
 }
 
 typedef struct overrides_s {
-  const char *port, *data_dir, *durability, *level;
+  const char *port, *admin_port, *data_dir, *durability, *level;
 } overrides_t;
+
+static int parse_port(const char *opt, const char *s, int *out) {
+  char *end;
+  long p = strtol(s, &end, 10);
+  if (s[0] == '\0' || *end != '\0' || p < 0 || p > 65535) {
+    fprintf(stderr, "omsd: %s: \"%s\" is not a port number (0..65535)\n", opt, s);
+    return -1;
+  }
+  *out = (int)p;
+  return 0;
+}
 
 /* Applies the command-line overrides to cfg; returns 0 or prints why not. */
 static int apply_overrides(oms_config_t *cfg, const overrides_t *o) {
-  if (o->port != NULL) {
-    char *end;
-    long p = strtol(o->port, &end, 10);
-    if (o->port[0] == '\0' || *end != '\0' || p < 0 || p > 65535) {
-      fprintf(stderr, "omsd: --port: \"%s\" is not a port number (0..65535)\n", o->port);
-      return -1;
-    }
-    cfg->fix_port = (int)p;
-  }
+  if (o->port != NULL && parse_port("--port", o->port, &cfg->fix_port) != 0) return -1;
+  if (o->admin_port != NULL && parse_port("--admin-port", o->admin_port, &cfg->admin.port) != 0)
+    return -1;
   if (o->data_dir != NULL) {
     const char *file = strrchr(cfg->store_path, '/');
     char path[OMS_CFG_PATH_MAX * 2];
@@ -130,6 +137,7 @@ int main(int argc, char **argv) {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"check-config", no_argument, NULL, 'k'},
                                        {"port", required_argument, NULL, 'p'},
+                                       {"admin-port", required_argument, NULL, 'a'},
                                        {"data-dir", required_argument, NULL, 'd'},
                                        {"durability", required_argument, NULL, 'u'},
                                        {"log-level", required_argument, NULL, 'l'},
@@ -140,11 +148,12 @@ int main(int argc, char **argv) {
   overrides_t ov = {0};
   bool check_only = false;
   int o;
-  while ((o = getopt_long(argc, argv, "c:kp:d:u:l:Vh", opts, NULL)) != -1) {
+  while ((o = getopt_long(argc, argv, "c:kp:a:d:u:l:Vh", opts, NULL)) != -1) {
     switch (o) {
       case 'c': config = optarg; break;
       case 'k': check_only = true; break;
       case 'p': ov.port = optarg; break;
+      case 'a': ov.admin_port = optarg; break;
       case 'd': ov.data_dir = optarg; break;
       case 'u': ov.durability = optarg; break;
       case 'l': ov.level = optarg; break;

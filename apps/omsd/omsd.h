@@ -14,10 +14,12 @@
  *   ../common/app_log.c  key=value log lines on stderr; failed system
  *            calls (shared with omsvenue)
  *
- * One thread runs all of it (the store's writer is the only other thread).
+ * One thread runs all of it (besides the store's writer and the admin API's
+ * HTTP threads, which hand this one their commands).
  * Anything that owns a file descriptor plugs into the loop with a watcher
  * (omsd_watch_add): that is how the FIX listener and every connection are
- * served, and how a later admin HTTP API will be.
+ * served. The admin HTTP API (admin.h) runs on libmicrohttpd's own threads
+ * and reaches this one through a command queue whose eventfd is watched.
  */
 #ifndef OMSD_H
 #define OMSD_H
@@ -194,6 +196,10 @@ struct omsd_s {
   uint32_t nfree_addrs;
   oms__strmap_t comp_of; /* configured client CompID -> entry of comp_fails */
   omsd_fails_t *comp_fails;
+
+  /* the admin HTTP API (admin.c): NULL when the configuration has none */
+  struct omsd_admin_s *admin;
+  int admin_port; /* the bound port (admin.port may be 0) */
 
   /* loop (loop.c) */
   omsd_watch_t sig_w, store_w;

@@ -179,6 +179,10 @@ OMS_EXTERN int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o);
  * it also writes) or OMS_ENOSPC. OMS_EVENT_JSON_MAX is always enough. */
 #define OMS_EVENT_JSON_MAX 4096
 OMS_EXTERN int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap);
+/* The order object alone, exactly as the "order" of an event's JSON (the
+ * admin API's order object): {"order_id":7,"client_order_id":"c1",...}.
+ * Returns the length or OMS_ENOSPC; OMS_EVENT_JSON_MAX is always enough. */
+OMS_EXTERN int oms_order_to_json(const oms_order_t *o, char *buf, size_t cap);
 
 OMS_END_DECLS
 

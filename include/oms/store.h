@@ -121,6 +121,11 @@ typedef struct oms_order_query_s {
   int64_t created_from_ns; /* created_ns >= from (0 = unbounded) */
   int64_t created_to_ns;   /* created_ns < to (0 = unbounded) */
   uint32_t limit;          /* 0 = no limit */
+  const char *venue;
+  /* A bit mask of (1u << oms_ord_state_t): the order's state is one of
+   * them. 0 = state_class decides; when set, state_class is ignored. */
+  uint32_t states;
+  uint64_t after_order_id; /* order_id > this (paging; 0 = from the first) */
 } oms_order_query_t;
 
 /* Result callbacks: return 0 to continue, non-zero to stop early (the query

@@ -1048,13 +1048,103 @@ static int load_logging(loader_t *L, config_setting_t *root) {
               "\"%s\" is not debug, info, warn or error", level);
 }
 
+/* The admin group: where the HTTP API listens and its tokens. Absent: no
+ * API. Every token is checked here so that a bad one never starts. */
+static int load_admin(loader_t *L, config_setting_t *root) {
+  oms_cfg_admin_t *a = &L->c->admin;
+  config_setting_t *g, *tokens;
+  TRY(get_node(L, root, "admin", CONFIG_TYPE_GROUP, false, &g));
+  if (g == NULL) return 0;
+  static const char *const keys[] = {"address",
+                                     "port",
+                                     "max_connections",
+                                     "max_connections_per_ip",
+                                     "idle_timeout_s",
+                                     "tls_cert",
+                                     "tls_key",
+                                     "tokens",
+                                     NULL};
+  TRY(only_keys(L, g, keys));
+  a->enabled = true;
+  snprintf(a->address, sizeof a->address, "127.0.0.1");
+  TRY(get_str(L, g, "address", false, a->address, sizeof a->address));
+  struct in_addr addr;
+  if (inet_pton(AF_INET, a->address, &addr) != 1)
+    return fail(L, g, config_setting_get_member(g, "address"), NULL,
+                "\"%s\" is not a dotted IPv4 address (e.g. \"127.0.0.1\")", a->address);
+  long long port = 9880, maxc = 32;
+  TRY(get_int(L, g, "port", false, 0, 65535, &port, NULL));
+  TRY(get_int(L, g, "max_connections", false, 1, 1024, &maxc, NULL));
+  a->port = (int)port;
+  a->max_connections = (uint32_t)maxc;
+  long long per_ip = maxc > 1 ? maxc / 2 : 1, idle = 30;
+  TRY(get_int(L, g, "max_connections_per_ip", false, 1, maxc, &per_ip, NULL));
+  TRY(get_int(L, g, "idle_timeout_s", false, 1, 3600, &idle, NULL));
+  a->max_connections_per_ip = (uint32_t)per_ip;
+  a->idle_timeout_s = (uint32_t)idle;
+  TRY(get_str(L, g, "tls_cert", false, a->tls_cert, sizeof a->tls_cert));
+  TRY(get_str(L, g, "tls_key", false, a->tls_key, sizeof a->tls_key));
+  if ((a->tls_cert[0] != '\0') != (a->tls_key[0] != '\0'))
+    return fail(L, g, NULL, a->tls_cert[0] ? "tls_key" : "tls_cert",
+                "missing: TLS needs both tls_cert and tls_key");
+  TRY(get_node(L, g, "tokens", CONFIG_TYPE_LIST, true, &tokens));
+  int n = config_setting_length(tokens);
+  if (n == 0) return fail(L, g, tokens, NULL, "at least one token is needed");
+  if (n > OMS_CFG_MAX_TOKENS)
+    return fail(L, g, tokens, NULL, "more than %d tokens", OMS_CFG_MAX_TOKENS);
+  static const char *const tkeys[] = {"name", "token", "role", "accounts", NULL};
+  static const char *const roles[] = {
+      [OMS_CFG_ROLE_READ] = "read", [OMS_CFG_ROLE_TRADE] = "trade", [OMS_CFG_ROLE_ADMIN] = "admin"};
+  for (int i = 0; i < n; i++) {
+    config_setting_t *t, *accs;
+    TRY(list_group(L, tokens, i, &t));
+    TRY(only_keys(L, t, tkeys));
+    oms_cfg_admin_token_t *k = &a->tokens[i];
+    TRY(get_id(L, t, "name", true, k->name, sizeof k->name));
+    TRY(get_str(L, t, "token", true, k->token, sizeof k->token));
+    char role[16];
+    TRY(get_str(L, t, "role", true, role, sizeof role));
+    for (int r = OMS_CFG_ROLE_READ; r <= OMS_CFG_ROLE_ADMIN; r++)
+      if (strcmp(role, roles[r]) == 0) k->role = r;
+    if (k->role == 0)
+      return fail(L, t, config_setting_get_member(t, "role"), NULL,
+                  "\"%s\" is not read, trade or admin", role);
+    for (int j = 0; j < i; j++) {
+      if (strcmp(a->tokens[j].name, k->name) == 0)
+        return fail(L, t, config_setting_get_member(t, "name"), NULL,
+                    "\"%s\" is already used by tokens[%d]", k->name, j);
+      if (strcmp(a->tokens[j].token, k->token) == 0)
+        return fail(L, t, config_setting_get_member(t, "token"), NULL,
+                    "the same token as tokens[%d] (each token names one caller)", j);
+    }
+    TRY(get_node(L, t, "accounts", CONFIG_TYPE_LIST, false, &accs));
+    int na = accs != NULL ? config_setting_length(accs) : 0;
+    if (k->role == OMS_CFG_ROLE_TRADE && na == 0)
+      return fail(L, t, accs, accs == NULL ? "accounts" : NULL,
+                  "a trade token needs the accounts it may trade");
+    if (na > 0 && k->role != OMS_CFG_ROLE_TRADE)
+      return fail(L, t, accs, NULL, "only trade tokens are confined to accounts");
+    for (int j = 0; j < na; j++) {
+      config_setting_t *e = config_setting_get_elem(accs, (unsigned)j);
+      const char *id = config_setting_get_string(e);
+      if (id == NULL) return fail(L, accs, e, NULL, "must be an account id in double quotes");
+      if (find_account(L->c, id) < 0)
+        return fail(L, accs, e, NULL, "account \"%s\" is not in accounts", id);
+      snprintf(k->accounts[j], sizeof k->accounts[j], "%s", id);
+    }
+    k->naccounts = (size_t)na;
+    a->ntokens++;
+  }
+  return 0;
+}
+
 /* ---- Entry points ------------------------------------------------------------- */
 
 static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
   static const char *const keys[] = {"fix",      "accounts",  "strategies", "instruments",
                                      "venues",   "risk",      "store",      "logging",
-                                     "capacity", "admission", NULL};
+                                     "capacity", "admission", "admin",      NULL};
   TRY(only_keys(L, root, keys));
   TRY(load_capacity(L, root));
   TRY(load_admission(L, root));
@@ -1067,6 +1157,7 @@ static int load(config_t *cf, loader_t *L) {
   resolve_rate_ring(L->c);
   TRY(load_store(L, root));
   TRY(load_logging(L, root));
+  TRY(load_admin(L, root));
   return 0;
 }
 

@@ -170,6 +170,36 @@ typedef struct oms_cfg_instrument_s {
   oms_sim_lp_t lp; /* from the venue's liquidity list; enabled false if none */
 } oms_cfg_instrument_t;
 
+/* The admin HTTP API (docs/admin-api.md): who may call it. */
+#define OMS_CFG_MAX_TOKENS 16
+#define OMS_CFG_TOKEN_MAX 127
+
+typedef enum oms_cfg_role_e {
+  OMS_CFG_ROLE_READ = 1, /* every view */
+  OMS_CFG_ROLE_TRADE,    /* also orders of its accounts */
+  OMS_CFG_ROLE_ADMIN     /* everything: trading states, limits, any account */
+} oms_cfg_role_t;
+
+typedef struct oms_cfg_admin_token_s {
+  char name[OMS_ID_MAX + 1];
+  char token[OMS_CFG_TOKEN_MAX + 1];
+  int role; /* an oms_cfg_role_t: 1 read, 2 trade, 3 admin */
+  char accounts[OMS_CFG_MAX_ACCOUNTS][OMS_ID_MAX + 1]; /* trade: the accounts it may trade */
+  size_t naccounts;
+} oms_cfg_admin_token_t;
+
+typedef struct oms_cfg_admin_s {
+  bool enabled; /* the group is present */
+  char address[64];
+  int port; /* 0: any free port */
+  uint32_t max_connections;
+  uint32_t max_connections_per_ip; /* one peer address; default max_connections / 2 */
+  uint32_t idle_timeout_s; /* a connection silent this long is closed (streams: keepalives) */
+  char tls_cert[OMS_CFG_PATH_MAX], tls_key[OMS_CFG_PATH_MAX]; /* both "" or both set */
+  oms_cfg_admin_token_t tokens[OMS_CFG_MAX_TOKENS];
+  size_t ntokens;
+} oms_cfg_admin_t;
+
 typedef struct oms_config_s {
   char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
 
@@ -206,6 +236,9 @@ typedef struct oms_config_s {
 
   /* logging */
   oms_log_level_t log_level;
+
+  /* admin: the HTTP API (enabled false when the group is absent) */
+  oms_cfg_admin_t admin;
 } oms_config_t;
 
 /* Loads and checks the file at path. Returns 0 with *out (free it with

@@ -53,7 +53,8 @@ const char *oms_alarm_kind_name(oms_alarm_kind_t k) {
                                       "STORE_RECOVERED",
                                       "OTHER",
                                       "UNKNOWN_VENUE_ORDER",
-                                      "UNKNOWN_FILL", "VENUE_MESSAGE"};
+                                      "UNKNOWN_FILL",
+                                      "VENUE_MESSAGE"};
   if ((unsigned)k < COUNT(names)) return names[k];
   return "UNKNOWN";
 }
@@ -482,6 +483,14 @@ static void js_order(js_t *j, const oms_order_t *o) {
   js_kint(j, "updated_ns", o->updated_ns, &f);
   if (o->metadata[0]) js_kstr(j, "metadata", o->metadata, &f);
   js_raw(j, "}", 1);
+}
+
+int oms_order_to_json(const oms_order_t *o, char *buf, size_t cap) {
+  js_t j = {buf, 0, cap, 0};
+  if (cap == 0) return OMS_ENOSPC;
+  buf[0] = '\0';
+  js_order(&j, o);
+  return j.err ? OMS_ENOSPC : (int)j.n;
 }
 
 int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap) {

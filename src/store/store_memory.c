@@ -317,6 +317,9 @@ static bool order_matches(const oms_order_query_t *q, const oms_order_t *o) {
   if (str_set(q->symbol) && strcmp(o->symbol, q->symbol) != 0) return false;
   if (q->created_from_ns && o->created_ns < q->created_from_ns) return false;
   if (q->created_to_ns && o->created_ns >= q->created_to_ns) return false;
+  if (str_set(q->venue) && strcmp(o->venue, q->venue) != 0) return false;
+  if (q->after_order_id && o->order_id <= q->after_order_id) return false;
+  if (q->states) return (q->states & (1u << o->state)) != 0;
   return state_matches(q->state_class, o->state);
 }
 

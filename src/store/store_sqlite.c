@@ -1067,16 +1067,33 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   };
   if (q == NULL || cb == NULL || (unsigned)q->state_class > OMS_STATE_CLASS_TERMINAL)
     return OMS_EINVAL;
-  char sql[512];
+  /* A state mask becomes an IN list of the state names the rows hold. */
+  char states[256] = "";
+  if (q->states) {
+    size_t n = (size_t)snprintf(states, sizeof states, " AND state IN (");
+    const char *sep = "";
+    for (int i = 0; i < OMS_STATE_COUNT && n < sizeof states; i++) {
+      if (!(q->states & (1u << i))) continue;
+      n += (size_t)snprintf(states + n, sizeof states - n, "%s'%s'", sep,
+                            oms_ord_state_str((oms_ord_state_t)i));
+      sep = ",";
+    }
+    /* bits above the last state match nothing */
+    if (n < sizeof states) snprintf(states + n, sizeof states - n, "%s)", sep[0] ? "" : "''");
+  }
+  char sql[768];
   snprintf(sql, sizeof sql,
-           "SELECT snapshot FROM orders WHERE 1%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
+           "SELECT snapshot FROM orders WHERE 1%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
            q->order_id ? " AND order_id = ?1" : "",
            q->client_order_id && q->client_order_id[0] ? " AND client_order_id = ?2" : "",
            q->strategy_id && q->strategy_id[0] ? " AND strategy_id = ?3" : "",
            q->account_id && q->account_id[0] ? " AND account_id = ?4" : "",
-           q->symbol && q->symbol[0] ? " AND symbol = ?5" : "", state_sql[q->state_class],
+           q->symbol && q->symbol[0] ? " AND symbol = ?5" : "",
+           q->states ? states : state_sql[q->state_class],
            q->created_from_ns ? " AND created_ns >= ?6" : "",
-           q->created_to_ns ? " AND created_ns < ?7" : "");
+           q->created_to_ns ? " AND created_ns < ?7" : "",
+           q->venue && q->venue[0] ? " AND venue = ?8" : "",
+           q->after_order_id ? " AND order_id > ?10" : "");
   sqlite3_stmt *st = rbegin(s, sql);
   if (st == NULL) return OMS_ESTORE;
   if (q->order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->order_id);
@@ -1086,6 +1103,8 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   if (q->symbol && q->symbol[0]) BIND_TEXT(st, 5, q->symbol);
   if (q->created_from_ns) sqlite3_bind_int64(st, 6, q->created_from_ns);
   if (q->created_to_ns) sqlite3_bind_int64(st, 7, q->created_to_ns);
+  if (q->venue && q->venue[0]) BIND_TEXT(st, 8, q->venue);
+  if (q->after_order_id) sqlite3_bind_int64(st, 10, (sqlite3_int64)q->after_order_id);
   sqlite3_bind_int64(st, 9, q->limit ? (sqlite3_int64)q->limit : -1);
   return rloop(s, st, row_order, (void *)cb, ctx);
 }

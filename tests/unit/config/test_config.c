@@ -132,6 +132,14 @@ static void test_sample_file_loads(void **state) {
   assert_string_equal(c->venues[0].name, "SIM");
   assert_int_equal(c->durability, OMS_DURABILITY_FSYNC);
   assert_string_equal(c->data_dir, "var");
+  /* The sample serves the admin API on loopback with the three demo tokens. */
+  assert_true(c->admin.enabled);
+  assert_string_equal(c->admin.address, "127.0.0.1");
+  assert_int_equal(c->admin.port, 9880);
+  assert_int_equal(c->admin.ntokens, 3);
+  assert_string_equal(c->admin.tokens[1].name, "trader1");
+  assert_int_equal(c->admin.tokens[1].role, OMS_CFG_ROLE_TRADE);
+  assert_string_equal(c->admin.tokens[1].accounts[0], "ACC1");
   oms_config_destroy(c);
 }
 
@@ -672,6 +680,111 @@ static void test_session_validation_switches(void **state) {
                "allow_user_tags: must be true or false");
 }
 
+/* Line 12 with an admin group after the logging group. */
+static char *admin_line(const char *admin) {
+  static char line[1024];
+  snprintf(line, sizeof line, "logging = { level = \"debug\"; }; admin = { %s };", admin);
+  return line;
+}
+
+static char *with_admin(const char *admin) { return text_with(12, admin_line(admin)); }
+
+#define T_TOKENS                                                                    \
+  "tokens = ( { name = \"ops\"; token = \"t-ops\"; role = \"admin\"; },"            \
+  " { name = \"tr\"; token = \"t-tr\"; role = \"trade\"; accounts = [ \"A1\" ]; }," \
+  " { name = \"v\"; token = \"t-v\"; role = \"read\"; } );"
+
+static void test_admin_group_loads_with_defaults(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  /* Absent: no API. */
+  if (oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_false(c->admin.enabled);
+  oms_config_destroy(c);
+  if (oms_config_load_string(with_admin(T_TOKENS), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  const oms_cfg_admin_t *a = &c->admin;
+  assert_true(a->enabled);
+  assert_string_equal(a->address, "127.0.0.1");
+  assert_int_equal(a->port, 9880);
+  assert_int_equal(a->max_connections, 32);
+  assert_int_equal(a->max_connections_per_ip, 16);
+  assert_int_equal(a->idle_timeout_s, 30);
+  assert_string_equal(a->tls_cert, "");
+  assert_int_equal(a->ntokens, 3);
+  assert_int_equal(a->tokens[0].role, OMS_CFG_ROLE_ADMIN);
+  assert_string_equal(a->tokens[0].token, "t-ops");
+  assert_int_equal(a->tokens[1].naccounts, 1);
+  assert_int_equal(a->tokens[2].role, OMS_CFG_ROLE_READ);
+  assert_int_equal(a->tokens[2].naccounts, 0);
+  oms_config_destroy(c);
+  if (oms_config_load_string(with_admin("address = \"0.0.0.0\"; port = 0; max_connections = 4; "
+                                        "max_connections_per_ip = 4; idle_timeout_s = 2; "
+                                        "tls_cert = \"c.pem\"; tls_key = \"k.pem\"; " T_TOKENS),
+                             "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_int_equal(c->admin.port, 0);
+  assert_int_equal(c->admin.max_connections_per_ip, 4);
+  assert_int_equal(c->admin.idle_timeout_s, 2);
+  assert_string_equal(c->admin.tls_key, "k.pem");
+  oms_config_destroy(c);
+}
+
+static void test_admin_errors(void **state) {
+  (void)state;
+  static const struct {
+    const char *admin, *want;
+  } bad[] = {
+      {"prot = 1; " T_TOKENS, "t.conf:12: admin.prot: unknown setting"},
+      {"port = 65536; " T_TOKENS, "t.conf:12: admin.port: 65536 is not in 0..65535"},
+      {"port = -1; " T_TOKENS, "t.conf:12: admin.port: -1 is not in 0..65535"},
+      {"address = \"localhost\"; " T_TOKENS,
+       "t.conf:12: admin.address: \"localhost\" is not a dotted IPv4 address"},
+      {"max_connections = 0; " T_TOKENS, "t.conf:12: admin.max_connections: 0 is not in 1..1024"},
+      {"max_connections = 4; max_connections_per_ip = 5; " T_TOKENS,
+       "t.conf:12: admin.max_connections_per_ip: 5 is not in 1..4"},
+      {"idle_timeout_s = 0; " T_TOKENS, "t.conf:12: admin.idle_timeout_s: 0 is not in 1..3600"},
+      {"tls_cert = \"c.pem\"; " T_TOKENS,
+       "t.conf:12: admin.tls_key: missing: TLS needs both tls_cert and tls_key"},
+      {"tls_key = \"k.pem\"; " T_TOKENS,
+       "t.conf:12: admin.tls_cert: missing: TLS needs both tls_cert and tls_key"},
+      {"port = 1;", "t.conf:12: admin.tokens: missing"},
+      {"tokens = ();", "t.conf:12: admin.tokens: at least one token is needed"},
+      {"tokens = ( 5 );", "t.conf:12: admin.tokens[0]: each entry must be a group"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"root\"; } );",
+       "t.conf:12: admin.tokens[0].role: \"root\" is not read, trade or admin"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; } );",
+       "t.conf:12: admin.tokens[0].role: missing"},
+      {"tokens = ( { name = \"a\"; token = \"\"; role = \"read\"; } );",
+       "t.conf:12: admin.tokens[0].token: must not be empty"},
+      {"tokens = ( { name = \"a b\"; token = \"t\"; role = \"read\"; } );",
+       "t.conf:12: admin.tokens[0].name: \"a b\" is not a valid identifier"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"read\"; pw = 1; } );",
+       "t.conf:12: admin.tokens[0].pw: unknown setting"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; } );",
+       "t.conf:12: admin.tokens[0].accounts: a trade token needs the accounts it may trade"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = []; } );",
+       "t.conf:12: admin.tokens[0].accounts: a trade token needs the accounts it may trade"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ \"NOPE\" ]; } );",
+       "account \"NOPE\" is not in accounts"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ 5 ]; } );",
+       "must be an account id in double quotes"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"read\"; accounts = [ \"A1\" ]; } );",
+       "t.conf:12: admin.tokens[0].accounts: only trade tokens are confined to accounts"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"read\"; },"
+       " { name = \"a\"; token = \"u\"; role = \"read\"; } );",
+       "t.conf:12: admin.tokens[1].name: \"a\" is already used by tokens[0]"},
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"read\"; },"
+       " { name = \"b\"; token = \"t\"; role = \"admin\"; } );",
+       "t.conf:12: admin.tokens[1].token: the same token as tokens[0]"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    expect_error(12, admin_line(bad[i].admin), bad[i].want);
+  expect_error(12, "admin = 5;", "t.conf:12: admin: must be a group");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_base_text_loads),
@@ -701,6 +814,8 @@ int main(void) {
       cmocka_unit_test(test_every_capacity_is_documented),
       cmocka_unit_test(test_admission_defaults_overrides_and_ranges),
       cmocka_unit_test(test_every_admission_key_is_documented),
+      cmocka_unit_test(test_admin_group_loads_with_defaults),
+      cmocka_unit_test(test_admin_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,8 +346,34 @@ static void test_json_has_exact_decimals_and_escapes(void **state) {
   assert_int_equal(oms_event_latency_ns(&ev), -1);
 }
 
+static void test_order_json_is_the_event_order_object(void **state) {
+  (void)state;
+  oms_event_t ev;
+  full_event(&ev);
+  char evbuf[OMS_EVENT_JSON_MAX], obuf[OMS_EVENT_JSON_MAX];
+  assert_true(oms_event_to_json(&ev, evbuf, sizeof evbuf) > 0);
+  int n = oms_order_to_json(&ev.order, obuf, sizeof obuf);
+  assert_true(n > 0);
+  assert_int_equal((size_t)n, strlen(obuf));
+  assert_int_equal(obuf[0], '{');
+  assert_int_equal(obuf[n - 1], '}');
+  /* The same text as the event's "order" member, byte for byte. */
+  const char *in_event = strstr(evbuf, "\"order\":");
+  assert_non_null(in_event);
+  assert_memory_equal(in_event + 8, obuf, (size_t)n);
+  assert_int_equal(oms_order_to_json(&ev.order, obuf, 20), OMS_ENOSPC);
+  assert_int_equal(oms_order_to_json(&ev.order, obuf, 0), OMS_ENOSPC);
+  /* A rejected order names its reason. */
+  ev.order.reject_code = OMS_R_RISK_MAX_ORDER_QTY;
+  strcpy(ev.order.reject_reason, "too big");
+  assert_true(oms_order_to_json(&ev.order, obuf, sizeof obuf) > 0);
+  assert_non_null(
+      strstr(obuf, "\"reject_code\":\"RISK_MAX_ORDER_QTY\",\"reject_reason\":\"too big\""));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_order_json_is_the_event_order_object),
       cmocka_unit_test(test_type_names_round_trip),
       cmocka_unit_test(test_state_machine_events_map_to_order_events),
       cmocka_unit_test(test_binary_round_trip_is_exact),

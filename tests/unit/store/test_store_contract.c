@@ -513,6 +513,69 @@ static void contract_replay_source(size_t k) {
   env_close(&env);
 }
 
+/* Appends order id at venue, up to steps of its lifecycle. */
+static void append_at_venue(env_t *env, uint64_t id, const char *venue, int steps, int64_t now) {
+  oms_event_t ev[2];
+  static const oms_ord_event_t seq_ev[2] = {OMS_EV_SUBMIT, OMS_EV_ACCEPT};
+  oms_order_t o;
+  fx_order(&o, id, "s1", "A1", "BTC-USD", now);
+  memset(o.venue, 0, sizeof o.venue);
+  strcpy(o.venue, venue);
+  for (int i = 0; i < steps; i++) fx_apply(&o, seq_ev[i], NULL, NULL, now + i, ++env->seq, &ev[i]);
+  oms_store_unit_t u = {ev, (size_t)steps};
+  uint64_t ticket = 0;
+  assert_int_equal(oms_store_append(env->st, &u, 0, &ticket), 0);
+}
+
+/* The admin API's filters: venue, a set of states, and paging after an id. */
+static void contract_queries_by_venue_states_and_page(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  append_at_venue(&env, 1, "SIM", 1, T0);  /* SUBMITTED */
+  append_at_venue(&env, 2, "LMAX", 2, T0); /* ACCEPTED */
+  append_at_venue(&env, 3, "SIM", 2, T0);  /* ACCEPTED */
+  append_at_venue(&env, 4, "LMAX", 1, T0); /* SUBMITTED */
+  oms_order_t o;
+  append_order(&env, &o, 5, "s1", "A1", "BTC-USD", 4, T0); /* FILLED at SIM */
+  flush(&env);
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  q.venue = "LMAX";
+  uint64_t *ids = query_ids(&env, &q);
+  assert_true(ids[0] == 2 && ids[1] == 2 && ids[2] == 4);
+  memset(&q, 0, sizeof q);
+  q.states = 1u << OMS_STATE_ACCEPTED;
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 2 && ids[1] == 2 && ids[2] == 3);
+  q.states |= 1u << OMS_STATE_FILLED;
+  q.state_class = OMS_STATE_CLASS_ACTIVE; /* ignored when states is set */
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 3 && ids[1] == 2 && ids[2] == 3 && ids[3] == 5);
+  q.states = 1u << 30; /* no such state: nothing */
+  assert_int_equal(query_ids(&env, &q)[0], 0);
+  /* Pages of two, each after the last id of the one before. */
+  memset(&q, 0, sizeof q);
+  q.limit = 2;
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 2 && ids[1] == 1 && ids[2] == 2);
+  q.after_order_id = 2;
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 2 && ids[1] == 3 && ids[2] == 4);
+  q.after_order_id = 4;
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 1 && ids[1] == 5);
+  q.after_order_id = 5;
+  assert_int_equal(query_ids(&env, &q)[0], 0);
+  /* Everything together. */
+  memset(&q, 0, sizeof q);
+  q.venue = "SIM";
+  q.states = (1u << OMS_STATE_SUBMITTED) | (1u << OMS_STATE_ACCEPTED);
+  q.after_order_id = 1;
+  ids = query_ids(&env, &q);
+  assert_true(ids[0] == 1 && ids[1] == 3);
+  env_close(&env);
+}
+
 #define FOR_EACH_CTOR(fn)                             \
   static void test_##fn(void **state) {               \
     (void)state;                                      \
@@ -524,6 +587,7 @@ static void contract_replay_source(size_t k) {
 
 FOR_EACH_CTOR(unit_and_reads)
 FOR_EACH_CTOR(queries)
+FOR_EACH_CTOR(queries_by_venue_states_and_page)
 FOR_EACH_CTOR(seq_rules_and_trading_states)
 FOR_EACH_CTOR(fix_state_and_cursors)
 FOR_EACH_CTOR(replay_source)
@@ -589,6 +653,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unit_and_reads),
       cmocka_unit_test(test_queries),
+      cmocka_unit_test(test_queries_by_venue_states_and_page),
       cmocka_unit_test(test_seq_rules_and_trading_states),
       cmocka_unit_test(test_fix_state_and_cursors),
       cmocka_unit_test(test_replay_source),
