@@ -30,6 +30,7 @@
  * the FIX round trip beyond the noise, so acceptances and fills stay at info.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,9 +141,13 @@ static void log_order(oms_log_level_t lvl, const oms_event_t *ev, const char *ve
     case OMS_EVT_ORDER_REPLACE_REJECTED: {
       char d[128];
       describe(o, d, sizeof d);
+      /* Risk's texts already open with the check's name ("max_order_size: ..."). */
+      size_t cl = strlen(ev->check);
+      bool named = cl > 0 && strncmp(ev->text, ev->check, cl) == 0 && ev->text[cl] == ':';
+      bool show = cl > 0 && !named;
       snprintf(what, sizeof what, "%s: %s%s%s%s (%s)", oms_reason_name(ev->reason),
-               clean(ev->text, txt, sizeof txt), ev->check[0] ? " (check " : "", ev->check,
-               ev->check[0] ? ")" : "", d);
+               clean(ev->text, txt, sizeof txt), show ? " (check " : "", show ? ev->check : "",
+               show ? ")" : "", d);
       break;
     }
     default: describe(o, what, sizeof what); break;
@@ -190,6 +195,81 @@ void omsd_log_event(const oms_event_t *ev) {
 
 #define RULE "------------------------------------------------------------------------------"
 
+/* Where this omsd's sibling program `name` is, as a person would type it:
+ * relative to the working directory when it is below it (make run:
+ * build/release/bin/omsctl), else absolute; just `name` if unknown. */
+static void sibling(const char *name, char *out, size_t cap) {
+  char exe[PATH_MAX], cwd[PATH_MAX];
+  ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  snprintf(out, cap, "%s", name);
+  if (k <= 0) return;
+  exe[k] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (slash == NULL) return;
+  *slash = '\0';
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/%s", exe, name);
+  if (access(path, X_OK) != 0) return;
+  size_t n = getcwd(cwd, sizeof cwd) != NULL ? strlen(cwd) : 0;
+  if (n > 0 && strncmp(path, cwd, n) == 0 && path[n] == '/')
+    snprintf(out, cap, "%s", path + n + 1);
+  else
+    snprintf(out, cap, "%s", path);
+}
+
+/* The sample configuration's placeholder tokens: the only values ever printed. */
+static bool is_sample_token(const char *t) {
+  static const char suffix[] = "-change-me";
+  size_t n = strlen(t), k = sizeof suffix - 1;
+  return n > k && strcmp(t + n - k, suffix) == 0;
+}
+
+static const char *role_name(int role) {
+  static const char *const names[] = {"none", "read", "trade", "admin"};
+  return role >= 0 && role <= OMS_CFG_ROLE_ADMIN ? names[role] : "?";
+}
+
+/* The admin API's base URL as a person types it (a wildcard address is
+ * reached on loopback). */
+static void admin_url(const omsd_t *d, char *out, size_t cap) {
+  const oms_cfg_admin_t *a = &d->cfg->admin;
+  const char *host = strcmp(a->address, "0.0.0.0") == 0 ? "127.0.0.1" : a->address;
+  snprintf(out, cap, "%s://%s:%d", a->tls_cert[0] ? "https" : "http", host, d->admin_port);
+}
+
+/* The admin lines. Returns the token for the omsctl example: a sample token,
+ * an admin one first (NULL when every token is a real secret). */
+static const char *print_admin(const omsd_t *d, const char *url) {
+  const oms_cfg_admin_t *a = &d->cfg->admin;
+  const char *conf = d->config_path != NULL ? d->config_path : "the configuration";
+  fprintf(stderr, " Admin API  %s/v1/  (docs/admin-api.md; Prometheus: %s/metrics)\n", url, url);
+  fprintf(stderr, " Blotter    %s/\n", url);
+  const oms_cfg_admin_token_t *example = NULL;
+  for (size_t i = 0; i < a->ntokens; i++) {
+    const oms_cfg_admin_token_t *t = &a->tokens[i];
+    char role[OMS_CFG_MAX_ACCOUNTS * (OMS_ID_MAX + 1) + 16];
+    size_t n = (size_t)snprintf(role, sizeof role, "%s", role_name(t->role));
+    for (size_t k = 0; k < t->naccounts && n + 1 < sizeof role; k++)
+      n += (size_t)snprintf(role + n, sizeof role - n, "%s%s", k == 0 ? " (" : ",", t->accounts[k]);
+    if (t->naccounts > 0 && n + 1 < sizeof role) snprintf(role + n, sizeof role - n, ")");
+    bool sample = is_sample_token(t->token);
+    if (sample &&
+        (example == NULL || (t->role == OMS_CFG_ROLE_ADMIN && example->role != OMS_CFG_ROLE_ADMIN)))
+      example = t;
+    fprintf(stderr, " %-10s %-8s %-20s %s\n", i == 0 ? "Tokens" : "", t->name, role,
+            sample ? t->token : "(a secret: not shown)");
+  }
+  if (a->ntokens == 0)
+    fprintf(stderr, " Tokens     none: every call but /healthz and /readyz is refused (%s)\n",
+            conf);
+  if (example != NULL)
+    fprintf(stderr,
+            "            WARNING: these are the sample's tokens: change them in %s\n"
+            "            before anyone but you can reach %s\n",
+            conf, url);
+  return example != NULL ? example->token : NULL;
+}
+
 static void print_fix(const omsd_t *d) {
   const oms_config_t *c = d->cfg;
   fprintf(stderr, " FIX 4.4    %s:%d\n", c->fix_address, d->listen_port);
@@ -204,11 +284,28 @@ static void print_fix(const omsd_t *d) {
 }
 
 void omsd_print_ready(omsd_t *d) {
-  LOG_INFO("msg=\"omsd ready\" fix=%s:%d config=%s data_dir=%s", d->cfg->fix_address,
-           d->listen_port, d->config_path != NULL ? d->config_path : "-", d->cfg->data_dir);
+  const oms_config_t *c = d->cfg;
+  const char *conf = d->config_path != NULL ? d->config_path : "-";
+  char url[160] = "";
+  if (c->admin.enabled) admin_url(d, url, sizeof url);
+  LOG_INFO("msg=\"omsd ready\" fix=%s:%d admin=%s config=%s data_dir=%s", c->fix_address,
+           d->listen_port, url[0] ? url : "off", conf, c->data_dir);
   fprintf(stderr, RULE "\n omsd is ready (pid %ld, configuration %s, data in %s/)\n\n",
-          (long)getpid(), d->config_path != NULL ? d->config_path : "-", d->cfg->data_dir);
+          (long)getpid(), conf, c->data_dir);
   print_fix(d);
+  if (!c->admin.enabled) {
+    fprintf(stderr, " Admin API  off: no admin group in %s (docs/config.md)\n", conf);
+  } else {
+    const char *token = print_admin(d, url);
+    char ctl[PATH_MAX + 64], opt[192] = "";
+    sibling("omsctl", ctl, sizeof ctl);
+    if (strcmp(url, "http://127.0.0.1:9880") != 0) snprintf(opt, sizeof opt, " --url %s", url);
+    fprintf(stderr,
+            "\n Try, in a second terminal (docs/omsctl.md):\n"
+            "   %s%s --token %s health\n"
+            "   %s%s --token %s orders\n",
+            ctl, opt, token != NULL ? token : "TOKEN", ctl, opt, token != NULL ? token : "TOKEN");
+  }
   if (app_log_level <= OMS_LOG_INFO)
     fprintf(stderr, "\n Orders, fills and refusals are logged below. Stop: Ctrl-C.\n" RULE "\n");
   else
