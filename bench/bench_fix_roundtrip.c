@@ -703,7 +703,8 @@ static void bench_get_order(int port, int rounds, uint64_t ids) {
   uint64_t bytes = 0;
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, count_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &bytes);
-  uint64_t failures = 0, id = 0;
+  uint64_t failures = 0, id = 0, connections = 0;
+  long last_port = -1;
   for (int r = 0; r < rounds; r++) {
     bench_round_begin(&b);
     for (size_t i = 0; i < GET_ORDER_N + 200; i++) {
@@ -716,6 +717,10 @@ static void bench_get_order(int port, int rounds, uint64_t ids) {
       CURLcode rc = curl_easy_perform(h);
       uint64_t t = bench_now_ns() - t0;
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+      long local_port = -1; /* a new local port: a new connection */
+      curl_easy_getinfo(h, CURLINFO_LOCAL_PORT, &local_port);
+      if (local_port != last_port) connections++;
+      last_port = local_port;
       if (rc != CURLE_OK || status != 200) {
         if (failures++ == 0)
           fprintf(stderr, "bench: GET /v1/orders/%llu: %s, HTTP %ld\n", (unsigned long long)id,
@@ -726,11 +731,10 @@ static void bench_get_order(int port, int rounds, uint64_t ids) {
     }
     bench_round_end(&b, 0);
   }
-  long conns = 0;
-  curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
   printf(
-      "# admin_get_order: one keep-alive connection (libcurl), %llu bytes a response on "
-      "average, %llu failed\n",
+      "# admin_get_order: keep-alive (libcurl): %llu connection(s) for %llu requests, %llu "
+      "bytes a response on average, %llu failed\n",
+      (unsigned long long)connections, (unsigned long long)rounds * (GET_ORDER_N + 200),
       (unsigned long long)(bytes / ((uint64_t)rounds * (GET_ORDER_N + 200))),
       (unsigned long long)failures);
   bench_report(&b);
