@@ -8,7 +8,7 @@ PACKAGES=(
   libcmocka-dev gcovr sqlite3 libsqlite3-dev
   libconfig-dev libquickfix-dev g++
   libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev prometheus chromium
-  curl
+  curl openssl
 )
 
 missing=()

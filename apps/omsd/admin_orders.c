@@ -765,8 +765,9 @@ void omsd_route_trading_state(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_h
   }
   if (k->scope == OMS_RISK_SCOPE_GLOBAL) k->id[0] = '\0';
   /* Who asked goes with the reason into the stored event. */
-  snprintf(k->reason, sizeof k->reason, "%s%s(admin API, %s)", reason, reason[0] ? " " : "",
-           rq->who->name);
+  char full[sizeof reason + OMS_ID_MAX + 32];
+  snprintf(full, sizeof full, "%s%s(admin API, %s)", reason, reason[0] ? " " : "", rq->who->name);
+  snprintf(k->reason, sizeof k->reason, "%.*s", (int)sizeof k->reason - 1, full);
   k->c.run = run_tstate;
   if (omsd_admin_call(a, &k->c) != 0) {
     answer_timeout(rs);
