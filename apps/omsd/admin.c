@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "metrics.h"
 #include "web_assets.h"
 
 #define BODY_MAX (64 * 1024)
@@ -168,10 +169,8 @@ void omsd_admin_wait_durable(omsd_admin_t *a) {
     LOG_WARN("component=admin msg=\"store not durable in time\" error=%s", oms_err_name(rc));
 }
 
-/* metrics: wired at merge (omsd_metrics_on_request, apps/omsd/metrics.h). */
 static void count_response(omsd_admin_t *a, int status) {
-  (void)a;
-  (void)status;
+  if (a->metrics != NULL) omsd_metrics_on_request(a->metrics, status);
 }
 
 /* ---- Requests and responses ------------------------------------------------------------- */
@@ -633,6 +632,7 @@ static char *read_pem(const char *path) {
 
 static void admin_free(omsd_admin_t *a) {
   if (a == NULL) return;
+  omsd_metrics_destroy(a->metrics); /* after the events thread and the HTTP server */
   if (a->efd >= 0) close(a->efd);
   pthread_mutex_destroy(&a->qmu);
   pthread_mutex_destroy(&a->dmu);
@@ -718,6 +718,11 @@ int omsd_admin_start(omsd_t *d) {
     memcpy(a->tok[i], t->token, strnlen(t->token, TOKEN_CAP - 1));
   }
   a->nwho = cfg->ntokens;
+  if (omsd_metrics_create(&a->metrics) != 0) {
+    LOG_ERROR("component=admin msg=\"cannot create the metrics\"");
+    admin_free(a);
+    return -1;
+  }
   a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (a->efd < 0) {
     omsd_log_sys(OMS_LOG_ERROR, "eventfd", "object=admin_commands", errno);

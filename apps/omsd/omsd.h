@@ -177,6 +177,8 @@ struct omsd_s {
   oms_risk_t *risk;
   oms_engine_t *engine;
   oms_gateway_t *gw;
+  oms_bus_t *bus; /* every durable event (NULL under --check-config): the admin API's feed */
+  struct omsd_limits_log_s *limits_log; /* runtime limit changes (limits_log.h) */
 
   /* network (net.c) */
   omsd_watch_t listen_w;

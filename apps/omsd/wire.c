@@ -3,8 +3,10 @@
  *
  * HOW IT WORKS
  * omsd_wire builds, in dependency order: the store (SQLite, its writer
- * thread), the portfolio (cash per account, one instrument per symbol), the
- * risk engine (with the limits the configuration built), the engine, one
+ * thread), the event bus (lagging subscribers catch up from the store), the
+ * portfolio (cash per account, one instrument per symbol), the risk engine
+ * (with the limits the configuration built, then the runtime changes kept in
+ * <data_dir>/limits.log: limits_log.c), the engine, one
  * venue per `venues` entry (handed to the engine, which owns it): simulated
  * in this process, or a FIX connector (type "fix", docs/venues.md) whose
  * session numbers and sent messages live in the store like the gateway's,
@@ -31,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "limits_log.h"
 #include "oms/fix_dict.h"
 #include "oms/fix_venue.h"
 #include "omsd.h"
@@ -120,7 +123,7 @@ static int open_store(omsd_t *d) {
   return 0;
 }
 
-static int build_core(omsd_t *d) {
+static int build_core(omsd_t *d, bool check_only) {
   const oms_config_t *c = d->cfg;
   const oms_cfg_capacity_t *cap = &c->cap;
   int64_t t = omsd_now_ns();
@@ -136,6 +139,15 @@ static int build_core(omsd_t *d) {
                             .max_open_orders = cap->open_orders,
                             .rate_ring = cap->rate_ring,
                             .duplicate_slots = cap->duplicate_slots};
+  /* The bus carries every durable event to the admin API's events thread;
+   * a subscriber that falls behind catches up from the store. */
+  if (d->store != NULL) {
+    oms_replay_source_t src = oms_store_replay_source(d->store);
+    if ((rc = oms_bus_create(&src, &d->bus)) != 0) {
+      LOG_ERROR("msg=\"cannot create the event bus\" error=%s", oms_err_name(rc));
+      return -1;
+    }
+  }
   if ((rc = oms_portfolio_create(&pc, &d->pf)) != 0) {
     LOG_ERROR("msg=\"cannot create the portfolio\" error=%s", oms_err_name(rc));
     return -1;
@@ -168,6 +180,7 @@ static int build_core(omsd_t *d) {
                             .store = d->store,
                             .risk = d->risk,
                             .portfolio = d->pf,
+                            .bus = d->bus,
                             .on_event = on_event,
                             .event_ctx = d};
   if ((rc = oms_engine_create(&ec, &d->engine)) != 0) {
@@ -175,6 +188,11 @@ static int build_core(omsd_t *d) {
     return -1;
   }
   oms_risk_limits_t *limits = oms_config_take_risk_limits(d->cfg);
+  /* The changes made at runtime (PUT /v1/risk/limits) win over the file. */
+  if (omsd_limits_log_open(d->cfg, limits, check_only, &d->limits_log) != 0) {
+    oms_risk_limits_destroy(limits);
+    return -1;
+  }
   oms_reject_t err;
   if (oms_risk_set_limits(d->risk, limits, &err) != 0) {
     LOG_ERROR("msg=\"risk limits refused\" detail=\"%s\"", err.text);
@@ -518,7 +536,7 @@ static void log_capacities(const oms_config_t *c) {
 int omsd_wire(omsd_t *d, bool check_only) {
   if (!check_only) log_capacities(d->cfg);
   if (!check_only && open_store(d) != 0) return -1;
-  if (build_core(d) != 0) return -1;
+  if (build_core(d, check_only) != 0) return -1;
   for (size_t v = 0; v < d->cfg->nvenues; v++)
     if (build_venue(d, v, check_only) != 0) return -1;
   if (!check_only && recover(d) != 0) return -1;
@@ -536,8 +554,10 @@ void omsd_unwire(omsd_t *d) {
   }
   oms_gateway_destroy(d->gw);
   oms_engine_destroy(d->engine);
+  oms_bus_destroy(d->bus); /* after the engine, which publishes on it */
   oms_risk_destroy(d->risk);
   oms_portfolio_destroy(d->pf);
+  omsd_limits_log_close(d->limits_log);
   oms_store_close(d->store);
   for (size_t v = 0; v < OMS_CFG_MAX_VENUES; v++) {
     free(venue_stores[v]);
@@ -545,7 +565,9 @@ void omsd_unwire(omsd_t *d) {
   }
   d->gw = NULL;
   d->engine = NULL;
+  d->bus = NULL;
   d->risk = NULL;
   d->pf = NULL;
+  d->limits_log = NULL;
   d->store = NULL;
 }

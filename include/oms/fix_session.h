@@ -209,6 +209,19 @@ OMS_EXTERN int64_t oms_fix_session_next_target_seq(const oms_fix_session_t *s);
 /* The HeartBtInt agreed at Logon, in seconds (0 before Logon). */
 OMS_EXTERN int oms_fix_session_heartbeat_s(const oms_fix_session_t *s);
 
+/* The session's traffic since it was created, over every connection: what
+ * operators watch (GET /v1/sessions, metrics). Kept as plain counters
+ * updated where a message is handled or written, so reading them costs
+ * nothing on the message path. */
+typedef struct oms_fix_session_traffic_s {
+  uint64_t messages_in;     /* framed messages received (bad ones too) */
+  uint64_t messages_out;    /* messages handed to io.send (resends included) */
+  int64_t last_received_ns; /* when the last one arrived; 0: never */
+  int64_t last_sent_ns;     /* when the last one was handed to io.send; 0: never */
+} oms_fix_session_traffic_t;
+/* Copies s's traffic into *out. */
+OMS_EXTERN void oms_fix_session_traffic(const oms_fix_session_t *s, oms_fix_session_traffic_t *out);
+
 OMS_END_DECLS
 
 #endif /* OMS_FIX_SESSION_H */

@@ -182,6 +182,31 @@ OMS_EXTERN int oms_gateway_logout_all(oms_gateway_t *gw, const char *text);
 OMS_EXTERN int oms_gateway_sessions_connected(const oms_gateway_t *gw);
 OMS_EXTERN int oms_gateway_conns(const oms_gateway_t *gw);
 
+/* One configured session as an operator sees it (GET /v1/sessions). */
+typedef struct oms_gateway_session_info_s {
+  char sender_comp_id[OMS_ID_MAX + 1]; /* the client's CompID (its SenderCompID(49)) */
+  char target_comp_id[OMS_ID_MAX + 1]; /* ours (the client's TargetCompID(56)) */
+  char account[OMS_ID_MAX + 1];
+  bool connected, logged_on;          /* a connection is bound to it; the Logon was accepted */
+  int64_t next_in, next_out;          /* next expected inbound / next outbound MsgSeqNum */
+  int64_t last_received_ns;           /* last message from the client (0: none) */
+  int64_t last_sent_ns;               /* last message to the client (0: none) */
+  uint64_t messages_in, messages_out; /* since the daemon started, over every connection */
+} oms_gateway_session_info_t;
+
+/* How many sessions were added (connected or not). */
+OMS_EXTERN size_t oms_gateway_session_count(const oms_gateway_t *gw);
+
+/* Copies the state of session i (0 <= i < oms_gateway_session_count, in the
+ * order they were added) into *out. Returns 0, or OMS_EINVAL (NULL argument,
+ * i out of range; *out untouched). Reads what the gateway keeps as messages
+ * pass: no scan, no allocation, no store query. Before a session's first
+ * connection its numbers are those oms_gateway_catch_up read from the store
+ * (1 and 1 without it). A message queued by the write-ahead outbox counts as
+ * sent when queued (it is written once its store ticket is durable). */
+OMS_EXTERN int oms_gateway_session_info(const oms_gateway_t *gw, size_t i,
+                                        oms_gateway_session_info_t *out);
+
 /* The FIX OrdRejReason(103) for an OMS reason. */
 OMS_EXTERN int oms_gateway_ord_rej_reason(oms_reason_t r);
 

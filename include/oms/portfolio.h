@@ -150,6 +150,28 @@ OMS_EXTERN int oms_portfolio_position(const oms_portfolio_t *p, const char *acco
 OMS_EXTERN int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
                                         oms_pf_instrument_t *out);
 
+/* ---- Walking the portfolio (operators' views) ------------------------------ */
+
+/* Called for each position by oms_portfolio_each_position; pos is valid
+ * during the call. Return 0 to go on, non-zero to stop. */
+typedef int (*oms_pf_position_fn)(void *ctx, const char *account, const char *symbol,
+                                  const oms_pf_position_t *pos);
+/* Called for each account by oms_portfolio_each_account. */
+typedef int (*oms_pf_account_fn)(void *ctx, const char *account, const oms_pf_account_t *acct);
+
+/* Calls fn for every position ever opened (flat ones too: they carry
+ * realized PnL and fees) of account, or of every account when account is
+ * NULL, in the order they were opened. O(positions); for views, not for the
+ * order path. Returns 0 or fn's non-zero value. */
+OMS_EXTERN int oms_portfolio_each_position(const oms_portfolio_t *p, const char *account,
+                                           oms_pf_position_fn fn, void *ctx);
+
+/* Calls fn for every account in the order they were created, with its
+ * figures at now_ns as oms_portfolio_account gives them (rolling its trading
+ * day if due). Returns 0 or fn's non-zero value. */
+OMS_EXTERN int oms_portfolio_each_account(oms_portfolio_t *p, int64_t now_ns, oms_pf_account_fn fn,
+                                          void *ctx);
+
 /* ---- The arithmetic of one position -------------------------------------- */
 
 /* What a fill does to one position, without the portfolio around it: the

@@ -201,6 +201,34 @@ typedef struct oms_risk_eff_limits_s {
   bool symbol_restricted;
 } oms_risk_eff_limits_t;
 
+/* ---- Reading a limit set (operators' views, runtime changes) --------------- */
+
+/* A copy of l that owns its own memory (the caller owns *out): how a runtime
+ * change is made, on a copy of the limits in force that is then installed
+ * whole with oms_risk_set_limits. Returns 0 or OMS_ENOMEM (*out NULL). */
+OMS_EXTERN int oms_risk_limits_clone(const oms_risk_limits_t *l, oms_risk_limits_t **out);
+
+/* The fields set at one scope (GLOBAL: id ignored), not resolved. Returns 0,
+ * or OMS_ENOTFOUND with *out zeroed when the scope has no entry (GLOBAL
+ * always has one, maybe empty). */
+OMS_EXTERN int oms_risk_limits_get(const oms_risk_limits_t *l, oms_risk_scope_t scope,
+                                   const char *id, oms_risk_limit_t *out);
+
+/* Called for each scope of a limit set; v is valid during the call (id is ""
+ * for GLOBAL). Return 0 to go on, non-zero to stop. */
+typedef int (*oms_risk_limits_fn)(void *ctx, oms_risk_scope_t scope, const char *id,
+                                  const oms_risk_limit_t *v);
+
+/* Calls fn for GLOBAL, then every account, strategy and symbol entry that
+ * sets a field, in the order they were first set. Returns 0 or fn's value. */
+OMS_EXTERN int oms_risk_limits_each(const oms_risk_limits_t *l, oms_risk_limits_fn fn, void *ctx);
+
+/* The limits that apply to an order of account, strategy and symbol (any
+ * may be NULL): for each field the most specific scope setting it. */
+OMS_EXTERN void oms_risk_limits_resolve(const oms_risk_limits_t *l, const char *account,
+                                        const char *strategy, const char *symbol,
+                                        oms_risk_eff_limits_t *out);
+
 typedef enum oms_risk_action_e { OMS_RISK_NEW = 0, OMS_RISK_MODIFY = 1 } oms_risk_action_t;
 
 /* Everything a check reads. Prepared once per chain run. */
@@ -336,6 +364,18 @@ OMS_EXTERN int oms_risk_set_state(oms_risk_t *r, oms_risk_scope_t scope, const c
 /* The state set for one scope (not the resolved one); ACTIVE if unknown. */
 OMS_EXTERN oms_trading_state_t oms_risk_get_state(const oms_risk_t *r, oms_risk_scope_t scope,
                                                   const char *id);
+
+/* The limit set in force (owned by r), or NULL before oms_risk_set_limits. */
+OMS_EXTERN const oms_risk_limits_t *oms_risk_current_limits(const oms_risk_t *r);
+
+/* Called for each trading state by oms_risk_each_state (id "" for GLOBAL). */
+typedef int (*oms_risk_state_each_fn)(void *ctx, oms_risk_scope_t scope, const char *id,
+                                      oms_trading_state_t state);
+
+/* Calls fn for the global state, then for every account and every strategy
+ * the engine knows (it has seen an order or a state for it), in the order
+ * they became known, with the state set for it. Returns 0 or fn's value. */
+OMS_EXTERN int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ctx);
 
 /* Runs the chain for a new order (state PENDING, fully populated). Returns
  * true if it passed; *res says which check decided and why. */

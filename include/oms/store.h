@@ -149,6 +149,13 @@ typedef struct oms_store_error_s {
   uint64_t last_ticket;
 } oms_store_error_t;
 
+/* The buckets of the commit-latency histogram: their upper bounds in ns
+ * (inclusive, increasing), from a fast os-mode commit (~35 us) to a disk
+ * stalled for seconds. One table, read by every implementation and by
+ * whoever exports the histogram (omsd's /metrics). */
+#define OMS_STORE_COMMIT_BUCKETS 16
+OMS_EXTERN extern const int64_t oms_store_commit_bounds_ns[OMS_STORE_COMMIT_BUCKETS];
+
 typedef struct oms_store_stats_s {
   uint64_t appends;      /* units + other records accepted */
   uint64_t refused;      /* appends refused (failed or full) */
@@ -158,6 +165,17 @@ typedef struct oms_store_stats_s {
   uint64_t failures;     /* failed batch attempts */
   uint64_t checkpoints;  /* WAL checkpoints run */
   uint64_t queued;       /* records in the queue now */
+  /* How long commits took: for SQLite each committed batch transaction,
+   * BEGIN to COMMIT with its sync (the writer thread's clock); for the
+   * memory store each unit's apply. commit_hist[i] counts those that took
+   * more than bound i-1 and at most oms_store_commit_bounds_ns[i];
+   * commit_hist[OMS_STORE_COMMIT_BUCKETS] those above the last bound. Not
+   * cumulative. commit_count is the sum of commit_hist (read together, so
+   * they agree), commit_sum_ns their total time (read a moment apart: it
+   * may include a commit or two the buckets do not yet show). */
+  uint64_t commit_hist[OMS_STORE_COMMIT_BUCKETS + 1];
+  uint64_t commit_count;
+  uint64_t commit_sum_ns;
 } oms_store_stats_t;
 
 /* Fault injection for tests: called before every SQLite call that can fail,

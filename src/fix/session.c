@@ -117,9 +117,10 @@ struct oms_fix_session_s {
   char *load_buf;
   size_t load_cap;
 
-  const oms_fix_msg_t *handling; /* the message being handled, for its route */
-  oms_fix_msg_t in_msg;          /* on_bytes' parse target */
-  oms_fix_msg_t stored_msg;      /* a stored message being resent */
+  const oms_fix_msg_t *handling;     /* the message being handled, for its route */
+  oms_fix_session_traffic_t traffic; /* read-out only: no timer looks at it */
+  oms_fix_msg_t in_msg;              /* on_bytes' parse target */
+  oms_fix_msg_t stored_msg;          /* a stored message being resent */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -163,6 +164,8 @@ static int write_out(oms_fix_session_t *s, const char *data, size_t len) {
   int rc = s->io.send(s->io.ctx, data, len);
   if (rc) return fatal(s, rc, "send");
   s->last_sent_ns = now(s);
+  s->traffic.messages_out++;
+  s->traffic.last_sent_ns = s->last_sent_ns;
   return 0;
 }
 
@@ -394,6 +397,10 @@ oms_fix_session_state_t oms_fix_session_state(const oms_fix_session_t *s) { retu
 int64_t oms_fix_session_next_sender_seq(const oms_fix_session_t *s) { return s->next_sender; }
 int64_t oms_fix_session_next_target_seq(const oms_fix_session_t *s) { return s->next_target; }
 int oms_fix_session_heartbeat_s(const oms_fix_session_t *s) { return s->hb_s; }
+
+void oms_fix_session_traffic(const oms_fix_session_t *s, oms_fix_session_traffic_t *out) {
+  *out = s->traffic;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Resend                                                                     */
@@ -885,6 +892,8 @@ static int dispatch(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq) {
 
 static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
   s->last_recv_ns = now(s);
+  s->traffic.messages_in++;
+  s->traffic.last_received_ns = s->last_recv_ns;
   int64_t seq = 0;
   int seq_rc = oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
   int poss_dup = 0, gap_fill = 0;
@@ -969,6 +978,8 @@ int oms_fix_session_on_parse_error(oms_fix_session_t *s, const oms_fix_perror_t 
     return 0;
   }
   s->last_recv_ns = now(s);
+  s->traffic.messages_in++;
+  s->traffic.last_received_ns = s->last_recv_ns;
   int64_t seq = err->ref_seq_num;
   int rc = 0;
   if (seq <= 0) {

@@ -103,6 +103,12 @@ typedef struct gw_session_s {
   /* Sequence numbers cached here: the store's writes are asynchronous. */
   bool have_seq;
   int64_t next_sender, next_target;
+  /* The stored numbers as oms_gateway_catch_up read them: what the session
+   * resumes from, shown by the read-out before its first connection (the
+   * read-out never queries the store: a query may wait behind another
+   * thread's). */
+  bool have_stored;
+  int64_t stored_in, stored_out;
   /* Fetch buffer for load_sent. */
   char *fetch_buf;
   size_t fetch_cap, fetch_len;
@@ -809,6 +815,39 @@ int oms_gateway_sessions_connected(const oms_gateway_t *gw) {
   int n = 0;
   for (size_t i = 0; i < gw->nsessions; i++) n += gw->sessions[i]->conn != NULL;
   return n;
+}
+
+size_t oms_gateway_session_count(const oms_gateway_t *gw) { return gw == NULL ? 0 : gw->nsessions; }
+
+int oms_gateway_session_info(const oms_gateway_t *gw, size_t i, oms_gateway_session_info_t *out) {
+  if (gw == NULL || out == NULL || i >= gw->nsessions) return OMS_EINVAL;
+  const gw_session_t *s = gw->sessions[i];
+  memset(out, 0, sizeof *out);
+  snprintf(out->sender_comp_id, sizeof out->sender_comp_id, "%s", s->client);
+  snprintf(out->target_comp_id, sizeof out->target_comp_id, "%s", s->ours);
+  snprintf(out->account, sizeof out->account, "%s", s->account);
+  oms_fix_session_state_t st = oms_fix_session_state(s->fs);
+  out->connected = s->conn != NULL;
+  out->logged_on =
+      out->connected && (st == OMS_FIX_SESSION_ACTIVE || st == OMS_FIX_SESSION_LOGOUT_SENT);
+  /* The numbers cached since the session's first connection (every save
+   * passes here); before it, those catch_up read from the store; else a new
+   * session's. */
+  out->next_in = out->next_out = 1;
+  if (s->have_seq) {
+    out->next_in = s->next_target;
+    out->next_out = s->next_sender;
+  } else if (s->have_stored) {
+    out->next_in = s->stored_in;
+    out->next_out = s->stored_out;
+  }
+  oms_fix_session_traffic_t t;
+  oms_fix_session_traffic(s->fs, &t);
+  out->messages_in = t.messages_in;
+  out->messages_out = t.messages_out;
+  out->last_received_ns = t.last_received_ns;
+  out->last_sent_ns = t.last_sent_ns;
+  return 0;
 }
 
 int oms_gateway_conns(const oms_gateway_t *gw) {
@@ -1757,6 +1796,9 @@ static int reported_from_store(gw_session_t *s, oms_fix_msg_t *m) {
   int64_t in = 1, out = 1;
   rc = oms_store_fix_get_seqnums(st, s->key, &in, &out);
   if (rc != 0 && rc != OMS_ENOTFOUND) return rc;
+  s->have_stored = true;
+  s->stored_in = in;
+  s->stored_out = out;
   /* Reports are stored in event order: the newest window holding one says. */
   scan_t sc = {.m = m, .max = 0};
   for (int64_t hi = out - 1; hi >= 1 && sc.max == 0; hi -= SCAN_WINDOW) {

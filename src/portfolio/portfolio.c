@@ -544,6 +544,40 @@ int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
   return 0;
 }
 
+/* ---- walks --------------------------------------------------------------- */
+
+int oms_portfolio_each_position(const oms_portfolio_t *p, const char *account,
+                                oms_pf_position_fn fn, void *ctx) {
+  int32_t only = -1;
+  if (account != NULL && (only = find_acct(p, account)) < 0) return 0;
+  for (uint32_t i = 0; i < p->npos; i++) {
+    const pos_t *ps = &p->pos[i];
+    if (only >= 0 && ps->acct != (uint32_t)only) continue;
+    oms_pf_position_t out = {.qty = ps->qty,
+                             .avg_px = ps->avg,
+                             .realized_pnl = ps->realized,
+                             .unrealized_pnl = ps->upnl,
+                             .fees = ps->fees,
+                             .exposure = ps->expo,
+                             .margin = ps->margin,
+                             .ins = p->syms[ps->sym].ins};
+    int rc = fn(ctx, p->accts[ps->acct].id, p->syms[ps->sym].id, &out);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+int oms_portfolio_each_account(oms_portfolio_t *p, int64_t now_ns, oms_pf_account_fn fn,
+                               void *ctx) {
+  for (uint32_t i = 0; i < p->naccts; i++) {
+    oms_pf_account_t out;
+    (void)oms_portfolio_account(p, p->accts[i].id, now_ns, &out);
+    int rc = fn(ctx, p->accts[i].id, &out);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
 /* ---- the interface ------------------------------------------------------- */
 
 static int if_account(void *ctx, const char *account, int64_t now_ns, oms_pf_account_t *out) {

@@ -307,6 +307,72 @@ int oms_risk_limits_hours(oms_risk_limits_t *l, const char *key, bool by_venue, 
   return 0;
 }
 
+/* ---- copies and read-outs ------------------------------------------------ */
+
+int oms_risk_limits_clone(const oms_risk_limits_t *l, oms_risk_limits_t **out) {
+  *out = NULL;
+  if (l == NULL) return OMS_EINVAL;
+  oms_risk_limits_t *c = oms__calloc(1, sizeof(*c));
+  if (c == NULL) return OMS_ENOMEM;
+  c->global = l->global;
+  memcpy(c->zoneinfo_dir, l->zoneinfo_dir, sizeof(c->zoneinfo_dir));
+  if (oms__ktab_clone(&c->entries, &l->entries) != 0) goto fail;
+  if (oms__ktab_clone(&c->hours, &l->hours) != 0) goto fail;
+  /* The zones' transitions are the only memory the records point to. */
+  for (uint32_t i = 0; i < c->hours.n; i++) {
+    oms__hours_t *h = oms__ktab_rec(&c->hours, (int32_t)i);
+    uint32_t n = h->tz.n;
+    h->tz.at = NULL;
+    h->tz.off = NULL;
+    h->tz.n = 0;
+    if (n == 0) continue;
+    const oms__hours_t *src = oms__ktab_rec(&l->hours, (int32_t)i);
+    h->tz.at = oms__malloc(n * sizeof(*h->tz.at));
+    h->tz.off = oms__malloc(n * sizeof(*h->tz.off));
+    if (h->tz.at == NULL || h->tz.off == NULL) {
+      oms__tz_free(&h->tz);
+      goto fail;
+    }
+    memcpy(h->tz.at, src->tz.at, n * sizeof(*h->tz.at));
+    memcpy(h->tz.off, src->tz.off, n * sizeof(*h->tz.off));
+    h->tz.n = n;
+  }
+  *out = c;
+  return 0;
+fail:
+  oms_risk_limits_destroy(c);
+  return OMS_ENOMEM;
+}
+
+int oms_risk_limits_get(const oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                        oms_risk_limit_t *out) {
+  memset(out, 0, sizeof(*out));
+  if (l == NULL || (unsigned)scope > OMS_RISK_SCOPE_SYMBOL) return OMS_EINVAL;
+  if (scope == OMS_RISK_SCOPE_GLOBAL) {
+    *out = l->global;
+    return 0;
+  }
+  const oms__lentry_t *e = oms__limits_find(l, scope, id);
+  if (e == NULL) return OMS_ENOTFOUND;
+  *out = e->v;
+  return 0;
+}
+
+int oms_risk_limits_each(const oms_risk_limits_t *l, oms_risk_limits_fn fn, void *ctx) {
+  int rc = fn(ctx, OMS_RISK_SCOPE_GLOBAL, "", &l->global);
+  for (uint32_t i = 0; rc == 0 && i < l->entries.n; i++) {
+    const oms__lentry_t *e = oms__ktab_rec(&l->entries, (int32_t)i);
+    if (e->v.set != 0) rc = fn(ctx, (oms_risk_scope_t)(e->h.key[0] - '0'), e->h.key + 1, &e->v);
+  }
+  return rc;
+}
+
+void oms_risk_limits_resolve(const oms_risk_limits_t *l, const char *account, const char *strategy,
+                             const char *symbol, oms_risk_eff_limits_t *out) {
+  memset(out, 0, sizeof(*out));
+  if (l != NULL) oms__limits_resolve(l, account, strategy, symbol, out);
+}
+
 /* ---- lookups ------------------------------------------------------------- */
 
 const oms__lentry_t *oms__limits_find(const oms_risk_limits_t *l, oms_risk_scope_t scope,

@@ -320,6 +320,23 @@ oms_trading_state_t oms_risk_get_state(const oms_risk_t *r, oms_risk_scope_t sco
   return s ? *s : OMS_TRADING_ACTIVE;
 }
 
+const oms_risk_limits_t *oms_risk_current_limits(const oms_risk_t *r) {
+  return r == NULL ? NULL : r->limits;
+}
+
+int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ctx) {
+  int rc = fn(ctx, OMS_RISK_SCOPE_GLOBAL, "", r->global_state);
+  for (uint32_t i = 0; rc == 0 && i < r->accts.n; i++) {
+    const oms__acct_t *a = oms__ktab_rec(&r->accts, (int32_t)i);
+    rc = fn(ctx, OMS_RISK_SCOPE_ACCOUNT, a->h.key, a->state);
+  }
+  for (uint32_t i = 0; rc == 0 && i < r->strats.n; i++) {
+    const oms__strat_t *s = oms__ktab_rec(&r->strats, (int32_t)i);
+    rc = fn(ctx, OMS_RISK_SCOPE_STRATEGY, s->h.key, s->state);
+  }
+  return rc;
+}
+
 /* ---- throttle rings and the duplicate key -------------------------------- */
 
 bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,

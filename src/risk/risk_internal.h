@@ -38,6 +38,9 @@ void oms__ktab_free(oms__ktab_t *t);
 void oms__key2(char *buf, const char *a, const char *b);
 /* The record index of key, or -1. */
 int32_t oms__ktab_find(const oms__ktab_t *t, const char *key);
+/* Makes dst an independent copy of src (records copied byte for byte: the
+ * caller deep-copies what they point to). 0 or OMS_ENOMEM (dst freed). */
+int oms__ktab_clone(oms__ktab_t *dst, const oms__ktab_t *src);
 /* Doubles the capacity (configuration-time tables only). 0 or OMS_ENOMEM. */
 int oms__ktab_grow(oms__ktab_t *t);
 /* Finds or creates (zeroed, header set) the record of key; -1 when full or

@@ -69,3 +69,15 @@ int oms__ktab_grow(oms__ktab_t *t) {
   *t = n;
   return 0;
 }
+
+int oms__ktab_clone(oms__ktab_t *dst, const oms__ktab_t *src) {
+  int rc = oms__ktab_init(dst, src->cap, src->stride);
+  if (rc != 0) return rc;
+  memcpy(dst->recs, src->recs, (size_t)src->n * src->stride);
+  for (uint32_t k = 0; k < src->n; k++) {
+    const oms__khdr_t *h = oms__ktab_rec(dst, (int32_t)k);
+    (void)oms__strmap_put(&dst->idx, h->key, k); /* the same capacity as src */
+  }
+  dst->n = src->n;
+  return 0;
+}

@@ -3,9 +3,12 @@
  * implementation: configuration defaults, the helpers built on the function
  * table, the checks every implementation applies to an appended unit, and
  * the booking of a stored fill into its position (both stores use it, so
- * their positions tables agree with each other and with the portfolio).
+ * their positions tables agree with each other and with the portfolio),
+ * and the commit-latency histogram both keep.
  */
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "oms/error.h"
 #include "oms/portfolio.h"
@@ -139,4 +142,35 @@ static int cur_save(void *ctx, const char *sink, uint64_t seq) {
 
 oms_cursor_store_t oms_store_cursor_store(oms_store_t *s) {
   return (oms_cursor_store_t){cur_load, cur_save, s};
+}
+
+/* ---- Commit latency ------------------------------------------------------------------ */
+
+/* Roughly 1-2.5-5 per decade: fine where commits live (tens of us to a few
+ * ms), coarse where only a sick disk goes. */
+const int64_t oms_store_commit_bounds_ns[OMS_STORE_COMMIT_BUCKETS] = {
+    25000,    50000,    100000,   250000,    500000,    1000000,   2500000,    5000000,
+    10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000, 2500000000};
+
+int64_t oms__store_mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void oms__commit_hist_add(oms__commit_hist_t *h, int64_t ns) {
+  if (ns < 0) ns = 0;
+  size_t i = 0;
+  while (i < OMS_STORE_COMMIT_BUCKETS && ns > oms_store_commit_bounds_ns[i]) i++;
+  atomic_fetch_add_explicit(&h->n[i], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&h->sum_ns, (uint64_t)ns, memory_order_relaxed);
+}
+
+void oms__commit_hist_read(const oms__commit_hist_t *h, oms_store_stats_t *st) {
+  st->commit_count = 0;
+  for (size_t i = 0; i <= OMS_STORE_COMMIT_BUCKETS; i++) {
+    st->commit_hist[i] = atomic_load_explicit(&h->n[i], memory_order_relaxed);
+    st->commit_count += st->commit_hist[i];
+  }
+  st->commit_sum_ns = atomic_load_explicit(&h->sum_ns, memory_order_relaxed);
 }

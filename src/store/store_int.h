@@ -85,4 +85,21 @@ bool oms__event_books(const oms_event_t *ev);
  * positive, a result out of range), which changes no position there either. */
 bool oms__position_book(oms_position_t *p, const oms_event_t *ev);
 
+/* A commit-latency histogram, written by one thread (the writer, or the
+ * appender under the memory store's lock) and read by any: relaxed atomics,
+ * no lock, a fixed array (nothing allocated, a bounded search per commit). */
+typedef struct oms__commit_hist_s {
+  _Atomic uint64_t n[OMS_STORE_COMMIT_BUCKETS + 1];
+  _Atomic uint64_t sum_ns;
+} oms__commit_hist_t;
+
+/* Counts one commit that took ns (negative counts as 0). */
+void oms__commit_hist_add(oms__commit_hist_t *h, int64_t ns);
+
+/* Copies h into st's commit_hist, commit_count and commit_sum_ns. */
+void oms__commit_hist_read(const oms__commit_hist_t *h, oms_store_stats_t *st);
+
+/* The monotonic clock in ns, for the commit durations. */
+int64_t oms__store_mono_ns(void);
+
 #endif /* OMS_STORE_INT_H */

@@ -59,6 +59,7 @@ typedef struct mem_s {
   uint64_t last_seq, next_ticket;
   _Atomic uint64_t durable;
   uint64_t n_records, n_max_batch, n_refused;
+  oms__commit_hist_t commit_hist; /* each unit's apply */
 } mem_t;
 
 /* ---- Arrays ------------------------------------------------------------------ */
@@ -235,6 +236,7 @@ static int mem_append(oms_store_t *base, const oms_store_unit_t *u, unsigned fla
   (void)flags;
   *ticket = 0;
   pthread_mutex_lock(&m->mu);
+  int64_t t0 = oms__store_mono_ns();
   int rc = oms__unit_check(u, m->last_seq, &n, &max_seq);
   if (rc != 0) return refuse(m, rc);
   /* Room first: a unit is applied whole or not at all. */
@@ -242,6 +244,7 @@ static int mem_append(oms_store_t *base, const oms_store_unit_t *u, unsigned fla
   for (size_t i = 0; i < u->n_events; i++)
     if (u->events[i].seq != 0) apply_event(m, &u->events[i]);
   m->last_seq = max_seq;
+  oms__commit_hist_add(&m->commit_hist, oms__store_mono_ns() - t0);
   *ticket = publish(m, n == 0 ? 1 : n);
   notify(m, *ticket); /* under the lock: tickets reported in order */
   pthread_mutex_unlock(&m->mu);
@@ -283,6 +286,7 @@ static void mem_stats(const oms_store_t *base, oms_store_stats_t *st) {
   st->transactions = m->next_ticket;
   st->records = m->n_records;
   st->max_batch = m->n_max_batch;
+  oms__commit_hist_read(&m->commit_hist, st);
   pthread_mutex_unlock(&m->mu);
 }
 

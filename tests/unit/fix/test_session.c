@@ -620,6 +620,39 @@ static void test_malformed_framed_messages_are_rejected(void **state) {
   assert_int_equal(h->napp, 0);
 }
 
+/* Traffic counts every framed message each way, a refused one too, and
+ * keeps across connections. */
+static void test_traffic_counts_messages_each_way_across_connections(void **state) {
+  harness_t *h = *state;
+  oms_fix_session_traffic_t t;
+  oms_fix_session_traffic(h->s, &t);
+  assert_int_equal(t.messages_in, 0);
+  assert_int_equal(t.messages_out, 0);
+  assert_int_equal(t.last_received_ns, 0);
+  assert_int_equal(t.last_sent_ns, 0);
+  logon(h, 1);
+  h->now += 1000;
+  assert_int_equal(peer(h, "D", 2, NOS), 0);
+  h->now += 1000;
+  send_er(h, "E1");
+  char msg[512];
+  size_t len = frame(msg, sizeof(msg), "35=D|49=CLIENT|56=OMS|34=3|52=20260101-00:00:00|58=|"),
+         used;
+  assert_int_equal(oms_fix_session_on_bytes(h->s, msg, len, &used), 0); /* answered: Reject */
+  oms_fix_session_traffic(h->s, &t);
+  assert_int_equal(t.messages_in, 3);
+  assert_int_equal(t.messages_out, 3); /* Logon, ER, Reject */
+  assert_int_equal(t.last_received_ns, h->now);
+  assert_int_equal(t.last_sent_ns, h->now);
+  oms_fix_session_reset_connection(h->s);
+  h->now += 1000;
+  logon(h, 4);
+  oms_fix_session_traffic(h->s, &t);
+  assert_int_equal(t.messages_in, 4);
+  assert_int_equal(t.messages_out, 4);
+  assert_int_equal(t.last_received_ns, h->now);
+}
+
 static void test_malformed_messages_out_of_sequence(void **state) {
   harness_t *h = *state;
   logon(h, 1);
@@ -1389,6 +1422,7 @@ int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
       T(test_logon_is_answered_and_activates_the_session),
+      T(test_traffic_counts_messages_each_way_across_connections),
       T(test_logon_with_bad_password_is_logged_out),
       T(test_logon_with_wrong_comp_id_is_logged_out),
       T(test_message_before_logon_disconnects_silently),

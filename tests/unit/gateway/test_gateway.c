@@ -1516,6 +1516,96 @@ static void test_sequence_numbers_and_resend_through_the_store(void **state) {
   remove_store(st, path);
 }
 
+/* The operator's read-out: every configured session, connected or not, with
+ * its numbers, its traffic and when it last spoke. */
+static void test_session_info_reads_state_numbers_and_traffic(void **state) {
+  (void)state;
+  world_t *w = make(false);
+  assert_int_equal(oms_gateway_session_count(w->gw), 2);
+  assert_int_equal(oms_gateway_session_count(NULL), 0);
+  oms_gateway_session_info_t si;
+  assert_int_equal(oms_gateway_session_info(w->gw, 1, &si), 0);
+  assert_string_equal(si.sender_comp_id, "CLIENT2");
+  assert_string_equal(si.target_comp_id, "OMS");
+  assert_string_equal(si.account, "ACC2");
+  assert_false(si.connected);
+  assert_false(si.logged_on);
+  assert_int_equal(si.next_in, 1);
+  assert_int_equal(si.next_out, 1);
+  assert_int_equal(si.messages_in, 0);
+  assert_int_equal(si.messages_out, 0);
+  assert_int_equal(si.last_received_ns, 0);
+  assert_int_equal(si.last_sent_ns, 0);
+  assert_int_equal(oms_gateway_session_info(w->gw, 2, &si), OMS_EINVAL);
+  assert_int_equal(oms_gateway_session_info(NULL, 0, &si), OMS_EINVAL);
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, NULL), OMS_EINVAL);
+
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  int64_t logon_at = w->now;
+  run_ms(w, 2);
+  new_limit(w, 1, "i1", "1", "0.1", "60000", NULL);
+  run_ms(w, 5);
+  expect_er(w, 1, "A", "A");
+  expect_er(w, 1, "0", "0");
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, &si), 0);
+  assert_string_equal(si.sender_comp_id, "CLIENT1");
+  assert_string_equal(si.account, "ACC1");
+  assert_true(si.connected);
+  assert_true(si.logged_on);
+  assert_int_equal(si.messages_in, 2);  /* Logon, NewOrderSingle */
+  assert_int_equal(si.messages_out, 3); /* Logon, two ExecutionReports */
+  assert_int_equal(si.next_in, 3);
+  assert_int_equal(si.next_out, 4);
+  assert_true(si.last_received_ns > logon_at);
+  assert_true(si.last_sent_ns > si.last_received_ns);
+
+  /* Gone: the counters stay, the state says disconnected. */
+  send_raw(w, 1, "5", "");
+  oms_gateway_conn_closed(w->gw, 1);
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, &si), 0);
+  assert_false(si.connected);
+  assert_false(si.logged_on);
+  assert_int_equal(si.messages_in, 3);
+  assert_int_equal(si.messages_out, 4); /* the Logout answered */
+  assert_int_equal(si.next_in, 4);
+  assert_int_equal(si.next_out, 5);
+  destroy(w);
+}
+
+/* Before its first connection since the start, a session's numbers are the
+ * store's as the catch-up read them: what it will resume from. */
+static void test_session_info_before_a_connection_reads_the_stored_numbers(void **state) {
+  (void)state;
+  char path[] = "/tmp/test-gateway-info-XXXXXX";
+  oms_store_t *st = open_temp_store(path);
+  world_t *w = make_with(false, st);
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "s1", "1", "0.1", "60000", NULL);
+  run_ms(w, 5);
+  oms_gateway_session_info_t before;
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, &before), 0);
+  send_raw(w, 1, "5", "");
+  oms_gateway_conn_closed(w->gw, 1);
+  oms_gateway_flush(w->gw, INT64_C(1000000000));
+  w = restart(w, false, st);
+  oms_gateway_session_info_t si;
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, &si), 0);
+  assert_int_equal(si.next_out, 1); /* not read yet: the read-out queries no store */
+  assert_int_equal(oms_gateway_catch_up(w->gw, NULL), 0);
+  assert_int_equal(oms_gateway_session_info(w->gw, 0, &si), 0);
+  assert_false(si.connected);
+  assert_int_equal(si.next_in, before.next_in + 1); /* the Logout */
+  assert_int_equal(si.next_out, before.next_out + 1);
+  assert_int_equal(si.messages_in, 0); /* traffic is this run's */
+  assert_int_equal(oms_gateway_session_info(w->gw, 1, &si), 0);
+  assert_int_equal(si.next_in, 1); /* never connected: nothing stored */
+  assert_int_equal(si.next_out, 1);
+  destroy(w);
+  remove_store(st, path);
+}
+
 /* A daemon restart for real: a new engine recovered from the store and a new
  * gateway. The replaced order answers to its new ClOrdID (found in the
  * engine's map of current names, not by a walk over the orders); its old
@@ -1664,6 +1754,8 @@ int main(void) {
       cmocka_unit_test(test_replaced_order_is_found_by_its_new_clordid_after_recovery),
       cmocka_unit_test(test_a_flood_in_one_read_is_answered_in_order),
       cmocka_unit_test(test_stop_trigger_is_reported_as_restated),
+      cmocka_unit_test(test_session_info_reads_state_numbers_and_traffic),
+      cmocka_unit_test(test_session_info_before_a_connection_reads_the_stored_numbers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

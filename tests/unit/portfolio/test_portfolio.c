@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -358,6 +359,78 @@ static void test_a_bust_of_a_flattening_fill_restores_quantity_and_fees(void **s
       OMS_EINVAL);
 }
 
+typedef struct seen_s {
+  int n;
+  char acct[4][16], sym[4][16];
+  oms_pf_position_t pos[4];
+  oms_pf_account_t ac[4];
+  int stop_at;
+} seen_t;
+
+static int each_pos(void *ctx, const char *account, const char *symbol,
+                    const oms_pf_position_t *ps) {
+  seen_t *s = ctx;
+  strcpy(s->acct[s->n], account);
+  strcpy(s->sym[s->n], symbol);
+  s->pos[s->n++] = *ps;
+  return s->n == s->stop_at ? 7 : 0;
+}
+
+static int each_acct(void *ctx, const char *account, const oms_pf_account_t *a) {
+  seen_t *s = ctx;
+  strcpy(s->acct[s->n], account);
+  s->ac[s->n++] = *a;
+  return s->n == s->stop_at ? 9 : 0;
+}
+
+static void test_walks_visit_every_position_and_account_in_creation_order(void **state) {
+  (void)state;
+  fill("ES", OMS_SIDE_BUY, "1", "4000", "2");
+  assert_int_equal(oms_portfolio_apply_fill(p, "B", "BTC-USD", OMS_SIDE_SELL, T_D("2"), T_D("100"),
+                                            T_D("0"), NOW),
+                   0);
+  fill("BTC-USD", OMS_SIDE_BUY, "1", "100", "0");
+  fill("BTC-USD", OMS_SIDE_SELL, "1", "110", "0"); /* flat, with realized PnL */
+  assert_int_equal(oms_portfolio_set_mark(p, "ES", T_D("4010"), NOW), 0);
+  seen_t s = {0};
+  assert_int_equal(oms_portfolio_each_position(p, NULL, each_pos, &s), 0);
+  assert_int_equal(s.n, 3);
+  assert_string_equal(s.acct[0], "A");
+  assert_string_equal(s.sym[0], "ES");
+  DEC_EQ(s.pos[0].qty, "1");
+  DEC_EQ(s.pos[0].ins.mark_px, "4010");
+  DEC_EQ(s.pos[0].unrealized_pnl, "500"); /* 10 x 50 */
+  DEC_EQ(s.pos[0].fees, "2");
+  assert_string_equal(s.acct[1], "B");
+  DEC_EQ(s.pos[1].qty, "-2");
+  assert_string_equal(s.acct[2], "A");
+  assert_string_equal(s.sym[2], "BTC-USD");
+  DEC_EQ(s.pos[2].qty, "0");
+  DEC_EQ(s.pos[2].realized_pnl, "10");
+  /* One account only; an unknown account has none; the callback can stop. */
+  memset(&s, 0, sizeof s);
+  assert_int_equal(oms_portfolio_each_position(p, "B", each_pos, &s), 0);
+  assert_int_equal(s.n, 1);
+  memset(&s, 0, sizeof s);
+  assert_int_equal(oms_portfolio_each_position(p, "NOPE", each_pos, &s), 0);
+  assert_int_equal(s.n, 0);
+  s.stop_at = 1;
+  assert_int_equal(oms_portfolio_each_position(p, NULL, each_pos, &s), 7);
+  assert_int_equal(s.n, 1);
+  /* Accounts: A (set_cash at setup), then B (created by its fill). */
+  memset(&s, 0, sizeof s);
+  assert_int_equal(oms_portfolio_each_account(p, NOW, each_acct, &s), 0);
+  assert_int_equal(s.n, 2);
+  assert_string_equal(s.acct[0], "A");
+  DEC_EQ(s.ac[0].cash, "10008"); /* 10000 + 10 realized - 2 fees */
+  DEC_EQ(s.ac[0].unrealized_pnl, "500");
+  DEC_EQ(s.ac[0].equity, "10508");
+  assert_string_equal(s.acct[1], "B");
+  memset(&s, 0, sizeof s);
+  s.stop_at = 1;
+  assert_int_equal(oms_portfolio_each_account(p, NOW, each_acct, &s), 9);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -372,6 +445,7 @@ int main(void) {
       T(test_interface_table_reads_the_portfolio),
       T(test_a_bust_of_the_last_fill_restores_the_position_exactly),
       T(test_a_bust_of_a_flattening_fill_restores_quantity_and_fees),
+      T(test_walks_visit_every_position_and_account_in_creation_order),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

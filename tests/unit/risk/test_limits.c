@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -159,6 +160,101 @@ static void test_overnight_window_belongs_to_its_start_day(void **state) {
   assert_null(oms__limits_hours(l, "NQ", "ICE"));
 }
 
+typedef struct walk_s {
+  int n;
+  oms_risk_scope_t scope[8];
+  char id[8][32];
+  uint32_t set[8];
+  int stop_at;
+} walk_t;
+
+static int walk_cb(void *ctx, oms_risk_scope_t scope, const char *id, const oms_risk_limit_t *v) {
+  walk_t *w = ctx;
+  w->scope[w->n] = scope;
+  snprintf(w->id[w->n], sizeof w->id[0], "%s", id);
+  w->set[w->n++] = v->set;
+  return w->n == w->stop_at ? 5 : 0;
+}
+
+static void test_read_out_walk_and_resolve_show_each_scope(void **state) {
+  (void)state;
+  oms_risk_limit_t g = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("10")};
+  oms_risk_limit_t a = {.set = OMS_RL_CREDIT_LIMIT, .credit_limit = T_D("2000")};
+  oms_risk_limit_t y = {.set = OMS_RL_MAX_POSITION, .max_position = T_D("5")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "A", &a, &err), 0);
+  assert_int_equal(oms_risk_limits_symbol_list(l, "LISTED", true, &err), 0); /* no field */
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_SYMBOL, "X", &y, &err), 0);
+  oms_risk_limit_t out;
+  assert_int_equal(oms_risk_limits_get(l, OMS_RISK_SCOPE_GLOBAL, "ignored", &out), 0);
+  assert_int_equal(out.max_order_qty.raw, T_D("10").raw);
+  assert_int_equal(oms_risk_limits_get(l, OMS_RISK_SCOPE_ACCOUNT, "A", &out), 0);
+  assert_int_equal(out.set, OMS_RL_CREDIT_LIMIT);
+  assert_int_equal(oms_risk_limits_get(l, OMS_RISK_SCOPE_ACCOUNT, "B", &out), OMS_ENOTFOUND);
+  assert_int_equal(out.set, 0);
+  assert_int_equal(oms_risk_limits_get(l, (oms_risk_scope_t)9, "A", &out), OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_get(NULL, OMS_RISK_SCOPE_GLOBAL, NULL, &out), OMS_EINVAL);
+  walk_t w = {0};
+  assert_int_equal(oms_risk_limits_each(l, walk_cb, &w), 0);
+  assert_int_equal(w.n, 3); /* the symbol list entry sets no field */
+  assert_int_equal(w.scope[0], OMS_RISK_SCOPE_GLOBAL);
+  assert_string_equal(w.id[0], "");
+  assert_int_equal(w.scope[1], OMS_RISK_SCOPE_ACCOUNT);
+  assert_string_equal(w.id[1], "A");
+  assert_int_equal(w.scope[2], OMS_RISK_SCOPE_SYMBOL);
+  assert_string_equal(w.id[2], "X");
+  memset(&w, 0, sizeof w);
+  w.stop_at = 2;
+  assert_int_equal(oms_risk_limits_each(l, walk_cb, &w), 5);
+  oms_risk_eff_limits_t e;
+  oms_risk_limits_resolve(l, "A", NULL, "X", &e);
+  assert_int_equal(e.v.set, OMS_RL_MAX_ORDER_QTY | OMS_RL_CREDIT_LIMIT | OMS_RL_MAX_POSITION);
+  oms_risk_limits_resolve(NULL, "A", NULL, "X", &e);
+  assert_int_equal(e.v.set, 0);
+}
+
+static void test_a_clone_is_independent_of_its_source(void **state) {
+  (void)state;
+  oms_risk_limit_t g = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("10")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
+  oms_risk_limit_t a = {.set = OMS_RL_CREDIT_LIMIT, .credit_limit = T_D("2000")};
+  char id[16];
+  for (int i = 0; i < 40; i++) { /* past the table's first capacity */
+    snprintf(id, sizeof id, "A%d", i);
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, id, &a, &err), 0);
+  }
+  oms_risk_window_t cme = {0x1f, 1020, 960};
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "America/Chicago", &cme, 1, &err), 0);
+  assert_int_equal(oms_risk_limits_hours(l, "CME", true, "UTC", &cme, 1, &err), 0);
+  oms_risk_limits_t *c;
+  assert_int_equal(oms_risk_limits_clone(l, &c), 0);
+  /* Changing the copy leaves the source alone, and the other way round. */
+  oms_risk_limit_t q = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("500")};
+  assert_int_equal(oms_risk_limits_set(c, OMS_RISK_SCOPE_ACCOUNT, "A7", &q, &err), 0);
+  oms_risk_limit_t out;
+  assert_int_equal(oms_risk_limits_get(l, OMS_RISK_SCOPE_ACCOUNT, "A7", &out), 0);
+  assert_int_equal(out.set, OMS_RL_CREDIT_LIMIT);
+  assert_int_equal(oms_risk_limits_get(c, OMS_RISK_SCOPE_ACCOUNT, "A7", &out), 0);
+  assert_int_equal(out.set, OMS_RL_CREDIT_LIMIT | OMS_RL_MAX_ORDER_QTY);
+  assert_int_equal(oms_risk_limits_get(c, OMS_RISK_SCOPE_ACCOUNT, "A39", &out), 0);
+  assert_int_equal(oms_risk_limits_get(c, OMS_RISK_SCOPE_GLOBAL, NULL, &out), 0);
+  assert_int_equal(out.max_order_qty.raw, T_D("10").raw);
+  /* The schedules came along with their zones; the source can go first. */
+  const oms__hours_t *h = oms__limits_hours(c, "ES", NULL);
+  assert_non_null(h);
+  assert_true(h->tz.n > 0);
+  assert_ptr_not_equal(h->tz.at, oms__limits_hours(l, "ES", NULL)->tz.at);
+  assert_non_null(oms__limits_hours(c, "NQ", "CME"));
+  oms_risk_limits_destroy(l);
+  l = NULL;
+  int d, m;
+  int64_t sun = INT64_C(1705190400) * 1000000000; /* Sunday 2024-01-14 00:00 UTC */
+  assert_true(oms__hours_open(h, sun + INT64_C(24) * 3600 * 1000000000, &d, &m));
+  oms_risk_limits_destroy(c);
+  assert_int_equal(oms_risk_limits_clone(NULL, &c), OMS_EINVAL);
+  assert_null(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -166,6 +262,8 @@ int main(void) {
       T(test_most_specific_scope_wins_per_field),
       T(test_hours_windows_are_validated),
       T(test_overnight_window_belongs_to_its_start_day),
+      T(test_read_out_walk_and_resolve_show_each_scope),
+      T(test_a_clone_is_independent_of_its_source),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -446,6 +446,48 @@ static void test_cancel_without_limits_passes(void **state) {
   assert_string_equal(res.check, "order_rate");
 }
 
+typedef struct states_s {
+  int n;
+  oms_risk_scope_t scope[8];
+  char id[8][32];
+  oms_trading_state_t st[8];
+} states_t;
+
+static int state_walk(void *ctx, oms_risk_scope_t scope, const char *id, oms_trading_state_t st) {
+  states_t *w = ctx;
+  w->scope[w->n] = scope;
+  snprintf(w->id[w->n], sizeof w->id[0], "%s", id);
+  w->st[w->n++] = st;
+  return w->n == 2 && scope == OMS_RISK_SCOPE_ACCOUNT && st == OMS_TRADING_ACTIVE ? 3 : 0;
+}
+
+static void test_the_state_walk_lists_every_known_scope(void **state) {
+  (void)state;
+  assert_null(oms_risk_current_limits(NULL));
+  assert_null(oms_risk_current_limits(F.risk));
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1", OMS_TRADING_HALTED, "x", F_NOW);
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_STRATEGY, "s1", OMS_TRADING_REDUCE_ONLY, "y", F_NOW);
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC2", OMS_TRADING_ACTIVE, "z", F_NOW);
+  states_t w = {0};
+  assert_int_equal(oms_risk_each_state(F.risk, state_walk, &w), 0);
+  assert_int_equal(w.n, 4);
+  assert_int_equal(w.scope[0], OMS_RISK_SCOPE_GLOBAL);
+  assert_string_equal(w.id[0], "");
+  assert_int_equal(w.st[0], OMS_TRADING_ACTIVE);
+  assert_int_equal(w.scope[1], OMS_RISK_SCOPE_ACCOUNT);
+  assert_string_equal(w.id[1], "ACC1");
+  assert_int_equal(w.st[1], OMS_TRADING_HALTED);
+  assert_string_equal(w.id[2], "ACC2");
+  assert_int_equal(w.scope[3], OMS_RISK_SCOPE_STRATEGY);
+  assert_string_equal(w.id[3], "s1");
+  assert_int_equal(w.st[3], OMS_TRADING_REDUCE_ONLY);
+  /* The callback stops the walk. */
+  oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1", OMS_TRADING_ACTIVE, "x", F_NOW);
+  memset(&w, 0, sizeof w);
+  assert_int_equal(oms_risk_each_state(F.risk, state_walk, &w), 3);
+  assert_int_equal(w.n, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -457,6 +499,7 @@ int main(void) {
       T(test_market_and_stop_orders_are_valued),
       T(test_many_orders_open_and_close_in_any_order),
       T(test_states_and_callback),
+      T(test_the_state_walk_lists_every_known_scope),
       T(test_evaluate_account_switches_on_breach),
       T(test_bad_limits_are_refused_and_old_ones_stay),
       T(test_engine_config_and_capacity),

@@ -649,6 +649,56 @@ int collect(void *ctx, const oms_order_t *ord) {
   return 0;
 }
 
+/* Every store times its commits into the one bucket table: each unit
+ * committed is counted once, in a bucket, with its time in the sum. */
+static void test_commits_are_timed_into_the_histogram(void **state) {
+  (void)state;
+  for (size_t k = 0; k < N_CTORS; k++) {
+    env_t env;
+    env_open(&env, k);
+    oms_store_stats_t st;
+    oms_store_stats(env.st, &st);
+    assert_int_equal(st.commit_count, 0);
+    assert_int_equal(st.commit_sum_ns, 0);
+    oms_order_t o;
+    for (uint64_t id = 1; id <= 5; id++) append_order(&env, &o, id, "S1", "A1", "BTC-USD", 2, T0);
+    flush(&env);
+    oms_store_stats(env.st, &st);
+    uint64_t sum = 0;
+    for (size_t i = 0; i <= OMS_STORE_COMMIT_BUCKETS; i++) sum += st.commit_hist[i];
+    assert_int_equal(sum, st.commit_count);
+    assert_true(st.commit_count >= 1 && st.commit_count <= 5); /* batches: fewer with a writer */
+    if (k > 0) assert_int_equal(st.commit_count, st.transactions);
+    assert_true(st.commit_sum_ns > 0 || k == 0);
+    env_close(&env);
+  }
+}
+
+/* The bounds are inclusive upper bounds; above the last is the last bucket. */
+static void test_commit_histogram_buckets_follow_the_bounds(void **state) {
+  (void)state;
+  for (size_t i = 1; i < OMS_STORE_COMMIT_BUCKETS; i++)
+    assert_true(oms_store_commit_bounds_ns[i] > oms_store_commit_bounds_ns[i - 1]);
+  oms__commit_hist_t h;
+  memset(&h, 0, sizeof h);
+  oms__commit_hist_add(&h, -5); /* a clock step back counts as 0 */
+  oms__commit_hist_add(&h, oms_store_commit_bounds_ns[0]);
+  oms__commit_hist_add(&h, oms_store_commit_bounds_ns[0] + 1);
+  oms__commit_hist_add(&h, oms_store_commit_bounds_ns[OMS_STORE_COMMIT_BUCKETS - 1]);
+  oms__commit_hist_add(&h, oms_store_commit_bounds_ns[OMS_STORE_COMMIT_BUCKETS - 1] + 1);
+  oms_store_stats_t st;
+  memset(&st, 0xff, sizeof st);
+  oms__commit_hist_read(&h, &st);
+  assert_int_equal(st.commit_hist[0], 2);
+  assert_int_equal(st.commit_hist[1], 1);
+  assert_int_equal(st.commit_hist[OMS_STORE_COMMIT_BUCKETS - 1], 1);
+  assert_int_equal(st.commit_hist[OMS_STORE_COMMIT_BUCKETS], 1);
+  assert_int_equal(st.commit_count, 5);
+  assert_int_equal(st.commit_sum_ns,
+                   (uint64_t)(2 * oms_store_commit_bounds_ns[0] + 1 +
+                              2 * oms_store_commit_bounds_ns[OMS_STORE_COMMIT_BUCKETS - 1] + 1));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unit_and_reads),
@@ -659,6 +709,8 @@ int main(void) {
       cmocka_unit_test(test_replay_source),
       cmocka_unit_test(test_positions_follow_the_fills),
       cmocka_unit_test(test_memory_store_is_durable_at_once_and_never_fails),
+      cmocka_unit_test(test_commits_are_timed_into_the_histogram),
+      cmocka_unit_test(test_commit_histogram_buckets_follow_the_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,491 @@
+/*
+ * limits_log.c - runtime risk-limit changes: their JSON form, their checks,
+ * and <data_dir>/limits.log, the durable record that re-applies them at
+ * start (limits_log.h).
+ *
+ * HOW IT WORKS
+ * The JSON keys and kinds come from the one table of limit fields
+ * (OMS_RISK_LIMIT_FIELDS in oms/risk.h), as the configuration's do, so a
+ * limit is spelled the same in omsd.conf, the API and the log. A change is
+ * checked as the configuration would check it (omsd_limit_change_check: the
+ * scope's id is configured, each field alone passes oms_risk_limits_set, a
+ * rate fits the throttle ring), which names the field at fault.
+ *
+ * The log is append-only, one JSON object per line. omsd_wire reads it
+ * before recovery and applies each change's "new" over the limits the
+ * configuration built; a change that no longer validates (the account or
+ * symbol left the configuration, a value the new capacity refuses) stops
+ * the start with the file and line, so an operator decides rather than omsd
+ * silently running with other limits than the ones last set.
+ */
+#include "limits_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MS INT64_C(1000000)
+#define MAX_MS (INT64_C(86400000) * 366)
+#define LINE_MAX_BYTES 16384
+#define RATE_BITS                                                                        \
+  (OMS_RL_ORDER_RATE_ACCOUNT | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_ACCOUNT | \
+   OMS_RL_CANCEL_RATE_STRATEGY)
+
+enum { KIND_DEC, KIND_U32, KIND_NS };
+static const struct {
+  const char *key;
+  uint32_t bit;
+  int kind;
+  size_t off;
+} fields[] = {
+#define LIMIT_FIELD(name, field, kind, key) \
+  {key, OMS_RL_##name, KIND_##kind, offsetof(oms_risk_limit_t, field)},
+    OMS_RISK_LIMIT_FIELDS(LIMIT_FIELD)
+#undef LIMIT_FIELD
+};
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+static const char *const scope_names[] = {"GLOBAL", "ACCOUNT", "STRATEGY", "SYMBOL"};
+
+static const char *scope_name(oms_risk_scope_t s) {
+  return (unsigned)s < 4 ? scope_names[s] : "UNKNOWN";
+}
+
+int omsd_limit_scope_parse(const char *s) {
+  for (int i = 0; i < 4; i++)
+    if (s != NULL && strcmp(s, scope_names[i]) == 0) return i;
+  return -1;
+}
+
+/* ---- JSON ------------------------------------------------------------------------- */
+
+static json_t *dec_json(oms_dec_t d) {
+  char buf[OMS_DEC_STRLEN];
+  oms_dec_format(d, buf, sizeof buf);
+  return json_string(buf);
+}
+
+json_t *omsd_limit_to_json(const oms_risk_limit_t *v) {
+  json_t *o = json_object();
+  if (o == NULL) return NULL;
+  for (size_t i = 0; i < NFIELDS; i++) {
+    if (!(v->set & fields[i].bit)) continue;
+    const char *p = (const char *)v + fields[i].off;
+    json_t *x;
+    switch (fields[i].kind) {
+      case KIND_DEC: x = dec_json(*(const oms_dec_t *)p); break;
+      case KIND_U32: x = json_integer(*(const uint32_t *)p); break;
+      default: x = json_integer(*(const int64_t *)p / MS); break;
+    }
+    json_object_set_new(o, fields[i].key, x);
+  }
+  if (v->set & OMS_RL_COLLAR_TICKS)
+    json_object_set_new(o, "collar_tick_size", dec_json(v->tick_size));
+  if (v->set & OMS_RL_DAILY_LOSS)
+    json_object_set_new(
+        o, "daily_loss_action",
+        json_string(v->daily_loss_action == OMS_TRADING_REDUCE_ONLY ? "reduce_only" : "halt"));
+  return o;
+}
+
+json_t *omsd_limit_change_to_json(const omsd_limit_change_t *ch) {
+  return json_pack("{s:I,s:I,s:s,s:s,s:s,s:o,s:o,s:s}", "seq", (json_int_t)ch->seq, "at_ns",
+                   (json_int_t)ch->at_ns, "who", ch->who, "scope", scope_name(ch->scope), "id",
+                   ch->id, "old", omsd_limit_to_json(&ch->old_v), "new",
+                   omsd_limit_to_json(&ch->new_v), "reason", ch->reason);
+}
+
+void omsd_limit_effective(const oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
+                          uint32_t mask, oms_risk_limit_t *out) {
+  oms_risk_eff_limits_t eff;
+  oms_risk_limits_resolve(l, scope == OMS_RISK_SCOPE_ACCOUNT ? id : NULL,
+                          scope == OMS_RISK_SCOPE_STRATEGY ? id : NULL,
+                          scope == OMS_RISK_SCOPE_SYMBOL ? id : NULL, &eff);
+  *out = eff.v;
+  out->set &= mask;
+}
+
+/* A whole number from a JSON integer or a string of digits. */
+static bool whole(json_t *x, long long lo, long long hi, long long *out) {
+  long long v;
+  if (json_is_integer(x)) {
+    v = (long long)json_integer_value(x);
+  } else if (json_is_string(x)) {
+    const char *s = json_string_value(x);
+    char *end;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0) return false;
+  } else {
+    return false;
+  }
+  if (v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+/* A decimal from a string (or a JSON integer). 0 or the error code. */
+static const char *decimal(json_t *x, oms_dec_t *out) {
+  if (json_is_integer(x)) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+    return oms_dec_parse_cstr(buf, out) == 0 ? NULL : "BAD_DECIMAL";
+  }
+  if (!json_is_string(x)) return "BAD_FIELD";
+  return oms_dec_parse_cstr(json_string_value(x), out) == 0 ? NULL : "BAD_DECIMAL";
+}
+
+const char *omsd_limit_from_json(json_t *obj, oms_risk_limit_t *v, char *field, size_t fcap,
+                                 char *why, size_t wcap) {
+  memset(v, 0, sizeof *v);
+  if (!json_is_object(obj) || json_object_size(obj) == 0) {
+    snprintf(field, fcap, "limits");
+    snprintf(why, wcap, "limits must be an object with at least one limit");
+    return "BAD_FIELD";
+  }
+  const char *key;
+  json_t *x;
+  bool have_ticks = false, have_action = false;
+  json_object_foreach(obj, key, x) {
+    snprintf(field, fcap, "limits.%s", key);
+    if (strcmp(key, "collar_tick_size") == 0) {
+      const char *code = decimal(x, &v->tick_size);
+      if (code != NULL) {
+        snprintf(why, wcap, "%s must be a decimal string such as \"0.01\"", field);
+        return code;
+      }
+      have_ticks = true;
+      continue;
+    }
+    if (strcmp(key, "daily_loss_action") == 0) {
+      const char *a = json_string_value(x);
+      if (a != NULL && strcmp(a, "halt") == 0)
+        v->daily_loss_action = OMS_TRADING_HALTED;
+      else if (a != NULL && strcmp(a, "reduce_only") == 0)
+        v->daily_loss_action = OMS_TRADING_REDUCE_ONLY;
+      else {
+        snprintf(why, wcap, "%s must be \"halt\" or \"reduce_only\"", field);
+        return "BAD_FIELD";
+      }
+      have_action = true;
+      continue;
+    }
+    size_t i = 0;
+    while (i < NFIELDS && strcmp(fields[i].key, key) != 0) i++;
+    if (i == NFIELDS) {
+      snprintf(why, wcap, "%s is not a limit (the configuration's keys: max_order_qty, ...)",
+               field);
+      return "UNKNOWN_FIELD";
+    }
+    char *dst = (char *)v + fields[i].off;
+    long long n;
+    switch (fields[i].kind) {
+      case KIND_DEC: {
+        const char *code = decimal(x, (oms_dec_t *)dst);
+        if (code != NULL) {
+          snprintf(why, wcap, "%s must be a decimal string such as \"100\"", field);
+          return code;
+        }
+        break;
+      }
+      case KIND_U32:
+        if (!whole(x, 1, UINT32_MAX, &n)) {
+          snprintf(why, wcap, "%s must be a whole number from 1 to %u", field, UINT32_MAX);
+          return "BAD_FIELD";
+        }
+        *(uint32_t *)dst = (uint32_t)n;
+        break;
+      default:
+        if (!whole(x, 1, MAX_MS, &n)) {
+          snprintf(why, wcap, "%s must be a whole number of ms from 1 to %" PRId64, field, MAX_MS);
+          return "BAD_FIELD";
+        }
+        *(int64_t *)dst = n * MS;
+        break;
+    }
+    v->set |= fields[i].bit;
+  }
+  if ((v->set & OMS_RL_COLLAR_TICKS) && !have_ticks) {
+    snprintf(field, fcap, "limits.collar_tick_size");
+    snprintf(why, wcap, "limits.collar_ticks needs limits.collar_tick_size");
+    return "BAD_FIELD";
+  }
+  if (have_ticks && !(v->set & OMS_RL_COLLAR_TICKS)) {
+    snprintf(field, fcap, "limits.collar_tick_size");
+    snprintf(why, wcap, "limits.collar_tick_size goes with limits.collar_ticks");
+    return "BAD_FIELD";
+  }
+  if (have_action && !(v->set & OMS_RL_DAILY_LOSS)) {
+    snprintf(field, fcap, "limits.daily_loss_action");
+    snprintf(why, wcap, "limits.daily_loss_action goes with limits.daily_loss");
+    return "BAD_FIELD";
+  }
+  if ((v->set & OMS_RL_DAILY_LOSS) && !have_action) v->daily_loss_action = OMS_TRADING_HALTED;
+  return NULL;
+}
+
+/* ---- checks --------------------------------------------------------------------------- */
+
+const char *omsd_limit_change_check(const oms_config_t *c, oms_risk_scope_t scope, const char *id,
+                                    const oms_risk_limit_t *v, char *field, size_t fcap, char *why,
+                                    size_t wcap) {
+  bool known = scope != OMS_RISK_SCOPE_ACCOUNT && scope != OMS_RISK_SCOPE_SYMBOL;
+  for (size_t i = 0; scope == OMS_RISK_SCOPE_ACCOUNT && i < c->naccounts; i++)
+    if (strcmp(c->accounts[i].id, id) == 0) known = true;
+  for (size_t i = 0; scope == OMS_RISK_SCOPE_SYMBOL && i < c->ninstruments; i++)
+    if (strcmp(c->instruments[i].ins.symbol, id) == 0) known = true;
+  if (!known) {
+    snprintf(field, fcap, "id");
+    snprintf(why, wcap, "id: %s '%s' is not in the configuration's %s", scope_name(scope), id,
+             scope == OMS_RISK_SCOPE_ACCOUNT ? "accounts" : "instruments");
+    return "BAD_FIELD";
+  }
+  oms_risk_limits_t *scratch;
+  if (oms_risk_limits_create(&scratch) != 0) {
+    snprintf(field, fcap, "limits");
+    snprintf(why, wcap, "out of memory");
+    return "INTERNAL";
+  }
+  const char *code = NULL;
+  oms_reject_t err;
+  for (size_t i = 0; code == NULL && i < NFIELDS; i++) {
+    if (!(v->set & fields[i].bit)) continue;
+    oms_risk_limit_t one = *v;
+    one.set = fields[i].bit;
+    snprintf(field, fcap, "limits.%s", fields[i].key);
+    memset(&err, 0, sizeof err);
+    if (oms_risk_limits_set(scratch, scope, id, &one, &err) != 0) {
+      snprintf(why, wcap, "%s: %s", field, err.text);
+      code = "BAD_FIELD";
+      break;
+    }
+    uint32_t ring = c->cap.rate_ring ? c->cap.rate_ring : 256;
+    if (fields[i].bit & RATE_BITS) {
+      uint32_t rate = *(const uint32_t *)((const char *)v + fields[i].off);
+      if (rate > ring) {
+        snprintf(why, wcap, "%s: %u is more than the throttle ring holds (capacity.rate_ring = %u)",
+                 field, rate, ring);
+        code = "BAD_FIELD";
+      }
+    }
+  }
+  oms_risk_limits_destroy(scratch);
+  return code;
+}
+
+/* ---- the log -------------------------------------------------------------------------- */
+
+static int remember(omsd_limits_log_t *lg, const omsd_limit_change_t *ch) {
+  if (lg->n == lg->cap) {
+    size_t cap = lg->cap ? lg->cap * 2 : 16;
+    omsd_limit_change_t *p = realloc(lg->changes, cap * sizeof *p);
+    if (p == NULL) return -1;
+    lg->changes = p;
+    lg->cap = cap;
+  }
+  lg->changes[lg->n++] = *ch;
+  return 0;
+}
+
+static void copy_str(char *dst, size_t cap, const char *s) {
+  snprintf(dst, cap, "%s", s != NULL ? s : "");
+}
+
+/* One line of the log back into a change; applies it over l. 0, or -1 with
+ * why filled. */
+static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *text,
+                       omsd_limit_change_t *ch, char *why, size_t wcap) {
+  json_error_t je;
+  json_t *j = json_loads(text, 0, &je);
+  if (j == NULL) {
+    snprintf(why, wcap, "not JSON: %s", je.text);
+    return -1;
+  }
+  int rc = -1;
+  memset(ch, 0, sizeof *ch);
+  json_int_t seq = 0, at = 0;
+  const char *who = NULL, *scope = NULL, *id = NULL, *reason = NULL;
+  json_t *old_v = NULL, *set = NULL;
+  if (json_unpack_ex(j, &je, 0, "{s:I,s:I,s?s,s:s,s?s,s?o,s:o,s?s}", "seq", &seq, "at_ns", &at,
+                     "who", &who, "scope", &scope, "id", &id, "old", &old_v, "new", &set, "reason",
+                     &reason) != 0) {
+    snprintf(why, wcap, "%s", je.text);
+    goto out;
+  }
+  int sc = omsd_limit_scope_parse(scope);
+  if (sc < 0) {
+    snprintf(why, wcap, "scope \"%s\" is not GLOBAL, ACCOUNT, STRATEGY or SYMBOL", scope);
+    goto out;
+  }
+  ch->seq = (uint64_t)seq;
+  ch->at_ns = at;
+  ch->scope = (oms_risk_scope_t)sc;
+  copy_str(ch->who, sizeof ch->who, who);
+  copy_str(ch->id, sizeof ch->id, sc == OMS_RISK_SCOPE_GLOBAL ? "" : id);
+  copy_str(ch->reason, sizeof ch->reason, reason);
+  char field[64], detail[256];
+  const char *code =
+      omsd_limit_from_json(set, &ch->set, field, sizeof field, detail, sizeof detail);
+  if (code == NULL)
+    code = omsd_limit_change_check(c, ch->scope, ch->id, &ch->set, field, sizeof field, detail,
+                                   sizeof detail);
+  if (code != NULL) {
+    snprintf(why, wcap, "%s", detail);
+    goto out;
+  }
+  oms_reject_t err;
+  memset(&err, 0, sizeof err);
+  omsd_limit_effective(l, ch->scope, ch->id, ch->set.set, &ch->old_v);
+  if (oms_risk_limits_set(l, ch->scope, ch->id, &ch->set, &err) != 0) {
+    snprintf(why, wcap, "%s", err.text);
+    goto out;
+  }
+  omsd_limit_effective(l, ch->scope, ch->id, ch->set.set, &ch->new_v);
+  rc = 0;
+out:
+  json_decref(j);
+  return rc;
+}
+
+int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check_only,
+                         omsd_limits_log_t **out) {
+  *out = NULL;
+  omsd_limits_log_t *lg = calloc(1, sizeof *lg);
+  if (lg == NULL) return -1;
+  lg->fd = -1;
+  pthread_mutex_init(&lg->mu, NULL);
+  snprintf(lg->path, sizeof lg->path, "%s/limits.log", c->data_dir);
+  char obj[sizeof lg->path + 8];
+  snprintf(obj, sizeof obj, "path=%s", lg->path);
+  int fd = open(lg->path, check_only ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (check_only && errno == ENOENT) {
+      *out = lg;
+      return 0;
+    }
+    omsd_log_sys(OMS_LOG_ERROR, "open", obj, errno);
+    goto fail;
+  }
+  FILE *f = fdopen(fd, check_only ? "r" : "r+");
+  if (f == NULL) {
+    omsd_log_sys(OMS_LOG_ERROR, "fdopen", obj, errno);
+    close(fd);
+    goto fail;
+  }
+  char *line = malloc(LINE_MAX_BYTES);
+  if (line == NULL) {
+    fclose(f);
+    goto fail;
+  }
+  long good_end = 0; /* the end of the last complete line */
+  int lineno = 0, bad = 0;
+  while (fgets(line, LINE_MAX_BYTES, f) != NULL) {
+    lineno++;
+    size_t n = strlen(line);
+    if (n == 0 || line[n - 1] != '\n') {
+      if (feof(f)) { /* cut short by a crash: it never took effect */
+        LOG_WARN("msg=\"limits.log: an unfinished last line is dropped\" %s line=%d", obj, lineno);
+        break;
+      }
+      LOG_ERROR("msg=\"limits.log: line too long\" %s line=%d", obj, lineno);
+      bad = 1;
+      break;
+    }
+    line[n - 1] = '\0';
+    good_end = ftell(f);
+    if (line[0] == '\0') continue;
+    omsd_limit_change_t ch;
+    char why[512];
+    if (replay_line(c, l, line, &ch, why, sizeof why) != 0) {
+      LOG_ERROR(
+          "msg=\"limits.log: a change no longer validates; fix or remove the line\" "
+          "file=%s:%d detail=\"%s\"",
+          lg->path, lineno, why);
+      bad = 1;
+      break;
+    }
+    if (remember(lg, &ch) != 0) {
+      bad = 1;
+      break;
+    }
+  }
+  free(line);
+  if (!bad && !check_only) {
+    /* Appends go after the last complete line. */
+    if (ftruncate(fd, good_end) != 0 || lseek(fd, good_end, SEEK_SET) < 0) {
+      omsd_log_sys(OMS_LOG_ERROR, "ftruncate", obj, errno);
+      bad = 1;
+    } else {
+      lg->fd = dup(fd);
+      if (lg->fd < 0) {
+        omsd_log_sys(OMS_LOG_ERROR, "dup", obj, errno);
+        bad = 1;
+      }
+    }
+  }
+  fclose(f);
+  if (bad) goto fail;
+  if (lg->n > 0) LOG_INFO("msg=\"risk limit changes re-applied\" %s changes=%zu", obj, lg->n);
+  *out = lg;
+  return 0;
+fail:
+  omsd_limits_log_close(lg);
+  return -1;
+}
+
+void omsd_limits_log_close(omsd_limits_log_t *lg) {
+  if (lg == NULL) return;
+  if (lg->fd >= 0) close(lg->fd);
+  free(lg->changes);
+  pthread_mutex_destroy(&lg->mu);
+  free(lg);
+}
+
+int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch) {
+  ch->seq = lg->n > 0 ? lg->changes[lg->n - 1].seq + 1 : 1;
+  json_t *j = omsd_limit_change_to_json(ch);
+  char *text = j == NULL ? NULL : json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(j);
+  char obj[sizeof lg->path + 8];
+  snprintf(obj, sizeof obj, "path=%s", lg->path);
+  if (text == NULL || lg->fd < 0) {
+    free(text);
+    LOG_ERROR("msg=\"limits.log: cannot record the change\" %s", obj);
+    return -1;
+  }
+  size_t n = strlen(text);
+  text[n] = '\n'; /* replaces the NUL: written with its length */
+  off_t start = lseek(lg->fd, 0, SEEK_END);
+  size_t done = 0;
+  int rc = 0;
+  while (done < n + 1) {
+    ssize_t w = write(lg->fd, text + done, n + 1 - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      omsd_log_sys(OMS_LOG_ERROR, "write", obj, errno);
+      rc = -1;
+      break;
+    }
+    done += (size_t)w;
+  }
+  if (rc == 0 && fdatasync(lg->fd) != 0) {
+    omsd_log_sys(OMS_LOG_ERROR, "fdatasync", obj, errno);
+    rc = -1;
+  }
+  free(text);
+  if (rc != 0) {
+    /* Nothing half written stays: the change did not happen. */
+    if (start >= 0 && ftruncate(lg->fd, start) != 0)
+      omsd_log_sys(OMS_LOG_ERROR, "ftruncate", obj, errno);
+    return -1;
+  }
+  if (remember(lg, ch) != 0) {
+    LOG_ERROR("msg=\"limits.log: out of memory listing the change\" %s", obj);
+  }
+  return 0;
+}
