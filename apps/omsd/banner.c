@@ -8,8 +8,10 @@
  * its password), where the admin API and the blotter are, which tokens exist
  * and with which role, and a command line to try in a second terminal. A
  * token's value is printed only when it is one of the sample configuration's
- * placeholders (it ends in "-change-me"), with a warning to change it; any
- * other token is a real secret and only its name is shown.
+ * placeholders (it ends in "-change-me"), with a warning to change it, and
+ * only when stderr is a terminal: a log file never holds a token, not even a
+ * placeholder (the admin API's tests check that no token reaches the log).
+ * Any other token is a real secret and only its name is shown.
  *
  * THE ORDER LOG. omsd_log_event turns an event into one app_log line a
  * person can read, in the key=value form of every other line: the sentence
@@ -245,6 +247,9 @@ static const char *print_admin(const omsd_t *d, const char *url) {
   fprintf(stderr, " Admin API  %s/v1/  (docs/admin-api.md; Prometheus: %s/metrics)\n", url, url);
   fprintf(stderr, " Blotter    %s/\n", url);
   const oms_cfg_admin_token_t *example = NULL;
+  /* Even a placeholder goes only to a person's terminal, never into a log
+   * file or a collector. */
+  bool tty = isatty(STDERR_FILENO) == 1, samples = false;
   for (size_t i = 0; i < a->ntokens; i++) {
     const oms_cfg_admin_token_t *t = &a->tokens[i];
     char role[OMS_CFG_MAX_ACCOUNTS * (OMS_ID_MAX + 1) + 16];
@@ -253,16 +258,19 @@ static const char *print_admin(const omsd_t *d, const char *url) {
       n += (size_t)snprintf(role + n, sizeof role - n, "%s%s", k == 0 ? " (" : ",", t->accounts[k]);
     if (t->naccounts > 0 && n + 1 < sizeof role) snprintf(role + n, sizeof role - n, ")");
     bool sample = is_sample_token(t->token);
-    if (sample &&
+    samples |= sample;
+    if (sample && tty &&
         (example == NULL || (t->role == OMS_CFG_ROLE_ADMIN && example->role != OMS_CFG_ROLE_ADMIN)))
       example = t;
     fprintf(stderr, " %-10s %-8s %-20s %s\n", i == 0 ? "Tokens" : "", t->name, role,
-            sample ? t->token : "(a secret: not shown)");
+            !sample ? "(a secret: not shown)"
+            : tty   ? t->token
+                    : "(the sample's placeholder: see the configuration)");
   }
   if (a->ntokens == 0)
     fprintf(stderr, " Tokens     none: every call but /healthz and /readyz is refused (%s)\n",
             conf);
-  if (example != NULL)
+  if (samples)
     fprintf(stderr,
             "            WARNING: these are the sample's tokens: change them in %s\n"
             "            before anyone but you can reach %s\n",

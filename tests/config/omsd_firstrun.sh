@@ -3,8 +3,8 @@
 # omsd on the sample configuration (free FIX and admin ports, a fresh data
 # directory) ends its start with the ready banner: the FIX address and every
 # session (never a password), the admin API and blotter addresses, the tokens
-# with their roles (the sample's placeholder values with a warning) and an
-# omsctl line to try. Then an order placed through the admin API shows in the
+# with their roles (the sample's placeholder values with a warning, shown at a
+# terminal only: run under script(1) for that part) and an omsctl line to try. Then an order placed through the admin API shows in the
 # log at info level as a sentence, and so does a risk refusal with its reason
 # and check.
 set -u
@@ -36,10 +36,11 @@ expect " Blotter    $url/"
 expect "ops      admin"
 expect "trader1  trade (ACC1)"
 expect "viewer   read"
-expect "ops-secret-change-me"
 expect "WARNING: these are the sample's tokens"
-expect "omsctl --url $url --token ops-secret-change-me orders"
+expect "omsctl --url $url --token TOKEN orders"
 if grep -q "client1-secret\|client2-secret" "$log"; then fail "a FIX password is in the output"; fi
+# stderr is a file here: not even the sample's placeholder tokens are written.
+if grep -q "change-me" "$log"; then fail "a token is in the log file"; fi
 # The banner is the last thing the start prints.
 tail -n 3 "$log" | grep -q -- "------" || fail "the banner is not the end of the start's output"
 
@@ -62,4 +63,20 @@ kill -TERM "$pid"
 wait "$pid"
 status=$?
 [ "$status" -eq 0 ] || fail "omsd exited with $status after SIGTERM"
+pid=
+
+# At a terminal (make run), the sample's placeholder tokens are shown, to copy.
+tty=$work/tty.txt
+script -qfec "exec '$omsd' --config '$conf' --port 0 --admin-port 0 --data-dir '$work/data2' \
+  --durability os" "$tty" >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 1 100); do grep -q "Orders, fills and refusals" "$tty" 2>/dev/null && break; sleep 0.1; done
+opid=$(cat "$work/data2/omsd.lock" 2>/dev/null)
+[ -n "$opid" ] && kill -TERM "$opid"
+wait "$spid"
+log=$tty
+grep -q "ops      admin                ops-secret-change-me" "$tty" || fail "no sample token at the terminal"
+grep -q "omsctl --url http://127.0.0.1:[0-9]* --token ops-secret-change-me orders" "$tty" ||
+  fail "no omsctl line with the sample's admin token at the terminal"
+grep -q "client1-secret" "$tty" && fail "a FIX password at the terminal"
 echo "omsd_firstrun: ok"
