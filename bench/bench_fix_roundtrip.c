@@ -427,6 +427,15 @@ typedef struct proc_s {
   pid_t pid;
 } proc_t;
 
+/* The processes started and not yet stopped: killed if the bench exits
+ * early (omsd ended the session), so none is left behind. */
+static pid_t running[8];
+
+static void kill_running(void) {
+  for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+    if (running[i] > 0) kill(running[i], SIGKILL);
+}
+
 /* Writes text to DIR/NAME.conf and starts prog on it with args
  * (NULL-terminated) after --config and --data-dir, stderr to DIR/NAME.log. */
 static void proc_start(proc_t *p, const char *prog, const char *name, const char *text,
@@ -450,15 +459,26 @@ static void proc_start(proc_t *p, const char *prog, const char *name, const char
   p->pid = fork();
   if (p->pid == 0) {
     if (freopen(log, "w", stderr) == NULL) _exit(126);
+    dup2(2, 1); /* not the bench's stdout: a pipe must end with the bench */
     execv(prog, (char *const *)argv);
     _exit(127);
   }
+  static bool registered;
+  if (!registered) atexit(kill_running);
+  registered = true;
+  for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+    if (running[i] == 0) {
+      running[i] = p->pid;
+      break;
+    }
 }
 
 static void proc_stop(proc_t *p) {
   kill(p->pid, SIGTERM);
   int st;
   waitpid(p->pid, &st, 0);
+  for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+    if (running[i] == p->pid) running[i] = 0;
   if (getenv("OMS_BENCH_KEEP") != NULL) {
     fprintf(stderr, "bench: kept %s\n", p->dir);
     return;
