@@ -12,8 +12,11 @@
  *   - steady: an open loop at 10,000 orders per second;
  *   - full:   as fast as omsd answers, 16 orders in flight.
  * The orders are IOC limit buys below the market (cancelled by the venue at
- * once), so nothing accumulates. The floor is a 200-byte ping-pong between
- * two processes over a loopback TCP connection.
+ * once), so nothing accumulates. Each one is several store writes (its
+ * events and the ExecutionReports kept for resend): the store queue is 65536
+ * here, so that a writer descheduled for a while on this shared machine
+ * does not fill it (a full store queue ends the FIX session). The floor is a 200-byte ping-pong
+ * between two processes over a loopback TCP connection.
  *
  * The hops: the same client, measuring to the venue's first answer (the
  * first report that is not PendingNew), once with the venue inside omsd
@@ -89,6 +92,7 @@ static const char *config_text =
     "  rate_window_ms = 1000; duplicate_window_ms = 1; };\n"
     "  whitelist = [ \"BTC-USD\" ]; hours = ( { venue = \"SIM\"; } ); };\n"
     "store = { data_dir = \"var\"; durability = \"os\"; };\n"
+    "capacity = { store_queue = 65536; };\n"
     "logging = { level = \"warn\"; };\n";
 
 /* The two-hop setup: omsvenue on VENUE_PORT (printf %d), and omsd routing
@@ -128,6 +132,7 @@ static const char *twohop_config_fmt =
     "  rate_window_ms = 1000; duplicate_window_ms = 1; };\n"
     "  whitelist = [ \"BTC-USD\" ]; };\n"
     "store = { data_dir = \"var\"; durability = \"os\"; };\n"
+    "capacity = { store_queue = 65536; };\n"
     "logging = { level = \"warn\"; };\n";
 
 /* config_text with logging at OMS_BENCH_LOG_LEVEL (default warn). */
