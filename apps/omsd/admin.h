@@ -172,8 +172,11 @@ omsd_t *omsd_admin_daemon(omsd_admin_t *a);
  * the command queue and its eventfd watcher, the events subscriber and thread,
  * the HTTP server. Core thread, after omsd_net_open. 0 or -1 (logged). */
 int omsd_admin_start(omsd_t *d);
-/* Stops the HTTP server and the events thread, fails the queued commands,
- * frees everything. Accepts a daemon without an API. */
+/* Stops, in this order: the command queue (closed, and every queued command
+ * failed: 503), the HTTP server (MHD_stop_daemon waits for every connection
+ * thread, so a stream must end once omsd_admin_stopping), the events thread
+ * (omsd_events_stop), then frees everything. Core thread, before the FIX
+ * connections close. Accepts a daemon without an API. */
 void omsd_admin_stop(omsd_t *d);
 
 /* ---- route handlers (one table in admin.c names them all) --------------------------- */

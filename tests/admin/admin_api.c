@@ -13,7 +13,8 @@
  * requests, each a 4xx naming the problem with nothing changed; unknown
  * ids and routes, wrong methods, bodies over 64 KiB; slow clients (idle
  * sockets up to the per-address and total limits, half a request): the
- * core still answers orders at once, and the server closes them after
+ * core still answers orders at once (over HTTP from another address, and
+ * over FIX with every HTTP slot taken), and the server closes them after
  * admin.idle_timeout_s; then TLS on a second omsd with a certificate made
  * by openssl. Prints "admin_api: ok" at the end; exits 1 at the first
  * failure with omsd's log.
@@ -47,6 +48,7 @@ static char g_log[1024];
 static pid_t g_pid = -1;
 static char g_base[128]; /* http://127.0.0.1:PORT */
 static int g_port;
+static int g_fix_port;
 static const char *g_cainfo; /* TLS: the certificate to trust */
 static const char *g_source; /* the local address to connect from (NULL: any) */
 static int g_checks;
@@ -107,6 +109,13 @@ static void start_omsd(const char *conf, const char *name) {
     FILE *f = fopen(g_log, "r");
     char line[2048];
     while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+      if (strstr(line, "msg=\"no admin API") != NULL) {
+        g_port = 0;
+        fclose(f);
+        return;
+      }
+      const char *fp = strstr(line, "msg=listening ");
+      if (fp != NULL && (fp = strstr(fp, " port=")) != NULL) g_fix_port = atoi(fp + 6);
       const char *p = strstr(line, "msg=\"admin listening\"");
       if (p != NULL && (p = strstr(p, " port=")) != NULL) {
         g_port = atoi(p + 6);
@@ -309,7 +318,9 @@ static size_t count_orders(const char *query) {
 
 static void check_health(void) {
   resp_t r = expect("GET", "/healthz", NULL, NULL, 200, NULL);
-  CHECK(json_equal(r.json, json_pack("{s:s}", "status", "alive")), "healthz: %s", r.text);
+  json_t *alive = json_pack("{s:s}", "status", "alive");
+  CHECK(json_equal(r.json, alive), "healthz: %s", r.text);
+  json_decref(alive);
   resp_free(&r);
   r = expect("GET", "/readyz", NULL, NULL, 200, NULL);
   CHECK(json_is_true(json_object_get(json_object_get(r.json, "venues"), "SIM")), "readyz: %s",
@@ -671,6 +682,41 @@ static bool closed_within(int fd, int ms) {
   return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
+/* A FIX client in a few lines, enough for one order: SOH-separated fields,
+ * BodyLength and CheckSum computed here. */
+static void fix_send(int fd, const char *type, int seq, const char *body) {
+  char ts[32], head[256], msg[1024];
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  struct tm tm;
+  gmtime_r(&now.tv_sec, &tm);
+  strftime(ts, sizeof ts, "%Y%m%d-%H:%M:%S", &tm);
+  int n = snprintf(head, sizeof head, "35=%s\00134=%d\00149=CLIENT1\00152=%s.%03ld\00156=OMS\001%s",
+                   type, seq, ts, now.tv_nsec / 1000000, body);
+  int m = snprintf(msg, sizeof msg, "8=FIX.4.4\0019=%d\001%s", n, head);
+  unsigned sum = 0;
+  for (int i = 0; i < m; i++) sum += (unsigned char)msg[i];
+  m += snprintf(msg + m, sizeof msg - (size_t)m, "10=%03u\001", sum % 256);
+  CHECK(send(fd, msg, (size_t)m, 0) == m, "FIX send: %s", strerror(errno));
+}
+
+/* Reads until a message containing want arrives (ms at most). */
+static bool fix_wait(int fd, const char *want, int ms) {
+  static char buf[65536];
+  size_t n = 0;
+  int64_t end = now_ms() + ms;
+  while (now_ms() < end) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, (int)(end - now_ms())) <= 0) break;
+    ssize_t k = recv(fd, buf + n, sizeof buf - 1 - n, 0);
+    if (k <= 0) break;
+    n += (size_t)k;
+    buf[n] = '\0';
+    if (strstr(buf, want) != NULL) return true;
+  }
+  return false;
+}
+
 static void check_slow_clients(void) {
   /* admin.conf: 8 connections, 4 per address, idle timeout 2 s. Each part
    * from an address of its own, so that the connections of the requests
@@ -698,6 +744,21 @@ static void check_slow_clients(void) {
   /* Every slot taken (the rest from a third address): the idle ones hold
    * their own threads only; the timeout frees them all. */
   for (; n < 8; n++) fds[n] = connect_from("127.0.0.3");
+  /* A FIX order meanwhile: the core answers it at once. */
+  int fix = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in fa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_fix_port)};
+  inet_pton(AF_INET, "127.0.0.1", &fa.sin_addr);
+  CHECK(connect(fix, (struct sockaddr *)&fa, sizeof fa) == 0, "FIX connect: %s", strerror(errno));
+  fix_send(fix, "A", 1, "98=0\001108=30\001554=client1-secret\001");
+  CHECK(fix_wait(fix, "\00135=A\001", 2000), "no FIX Logon answer beside the idle HTTP clients");
+  t0 = now_ms();
+  fix_send(fix, "D", 2,
+           "11=slowfix\0011=ACC1\00155=BTC-USD\00154=1\00138=0.01\00140=2\00144=56000\00159=0\001"
+           "60=20260101-00:00:00.000\001");
+  CHECK(fix_wait(fix, "\00111=slowfix\001", 2000), "no execution report for the FIX order");
+  took = now_ms() - t0;
+  CHECK(took < 1000, "a FIX order took %lld ms with every HTTP slot taken", (long long)took);
+  close(fix);
   for (int i = 0; i < n; i++)
     CHECK(closed_within(fds[i], 4000), "idle connection %d was not closed by the timeout", i);
   int64_t waited = now_ms() - t_idle;
@@ -754,6 +815,27 @@ static void check_tls(void) {
   stop_omsd();
 }
 
+/* A configuration without the admin group: no API, and the log says so. */
+static void check_no_admin_group(void) {
+  char conf[1024], line[1024];
+  snprintf(conf, sizeof conf, "%s/no-admin.conf", g_work);
+  FILE *in = fopen(g_conf, "r"), *out = fopen(conf, "w");
+  if (in == NULL || out == NULL) fail("cannot write %s", conf);
+  bool in_admin = false;
+  while (fgets(line, sizeof line, in) != NULL) {
+    if (strncmp(line, "admin = {", 9) == 0) in_admin = true;
+    if (!in_admin) fputs(line, out);
+    if (in_admin && strncmp(line, "};", 2) == 0) in_admin = false;
+  }
+  fclose(in);
+  fclose(out);
+  start_omsd(conf, "no-admin");
+  CHECK(g_port == 0 && log_has("msg=\"no admin API: the configuration has no admin group\""),
+        "omsd without an admin group did not say there is no API");
+  CHECK(!log_has("admin listening"), "omsd without an admin group serves an API");
+  stop_omsd();
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: admin_api OMSD CONFIG WORKDIR\n");
@@ -780,6 +862,7 @@ int main(int argc, char **argv) {
   stop_omsd();
   CHECK(log_has("msg=\"admin stopped\""), "no admin stop in the log");
   check_tls();
+  check_no_admin_group();
   curl_global_cleanup();
   printf("admin_api: ok (%d checks, %lld ms)\n", g_checks, (long long)(now_ms() - t0));
   return 0;

@@ -202,6 +202,8 @@ int main(int argc, char **argv) {
           "host = \"127.0.0.1\"; port = " + std::to_string(venue.port) + ";");
   rewrite(conf, "reconnect_min_ms = 1000; reconnect_max_ms = 30000;",
           "reconnect_min_ms = 100; reconnect_max_ms = 500;");
+  // The admin API on any free port: 9880 may be taken on a shared machine.
+  rewrite(conf, "  port = 9880;", "  port = 0;");
   std::ofstream(omsd.conf) << conf;
   if (failures) return 1;
 
