@@ -46,7 +46,8 @@
  * default warn; "info" measures the order log lines of issue 12),
  * OMS_BENCH_KEEP (set: keep the processes' directories and logs),
  * OMS_BENCH_LOAD_NICE (the admin load's client threads, default 19),
- * OMS_BENCH_LOAD ("sse", "poll" or both, the default: which clients load).
+ * OMS_BENCH_LOAD ("sse", "poll" or both, the default: which clients load),
+ * OMS_BENCH_POLL_PATH (what the poller GETs, default /v1/orders).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -695,7 +696,8 @@ static void *poll_main(void *arg) {
   load_t *l = arg;
   nice_load_thread();
   struct curl_slist *hdrs;
-  CURL *h = admin_handle(l->port, "/v1/orders", &hdrs);
+  const char *path = getenv("OMS_BENCH_POLL_PATH");
+  CURL *h = admin_handle(l->port, path != NULL ? path : "/v1/orders", &hdrs);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, count_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &l->poll_bytes);
   struct timespec next;
