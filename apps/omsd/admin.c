@@ -754,6 +754,7 @@ void omsd_admin_stop(omsd_t *d) {
   atomic_store(&a->stopping, true);
   pthread_mutex_unlock(&a->qmu);
   for (omsd_cmd_t *c; (c = pop(a)) != NULL;) finish(a, c, -1);
+  omsd_events_end_streams(a->events); /* their last chunk, before the sockets close */
   if (a->mhd != NULL) MHD_stop_daemon(a->mhd);
   a->mhd = NULL;
   omsd_events_stop(d, a->events);

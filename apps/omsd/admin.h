@@ -173,7 +173,8 @@ omsd_t *omsd_admin_daemon(omsd_admin_t *a);
  * the HTTP server. Core thread, after omsd_net_open. 0 or -1 (logged). */
 int omsd_admin_start(omsd_t *d);
 /* Stops, in this order: the command queue (closed, and every queued command
- * failed: 503), the HTTP server (MHD_stop_daemon waits for every connection
+ * failed: 503), the event streams (omsd_events_end_streams: each sends its
+ * last chunk), the HTTP server (MHD_stop_daemon waits for every connection
  * thread, so a stream must end once omsd_admin_stopping), the events thread
  * (omsd_events_stop), then frees everything. Core thread, before the FIX
  * connections close. Accepts a daemon without an API. */
@@ -210,6 +211,10 @@ typedef struct omsd_events_s omsd_events_t;
  * which renders events into the ring and calls omsd_metrics_on_event(m, ev)
  * (m may be NULL). */
 int omsd_events_start(omsd_t *d, struct omsd_metrics_s *m, omsd_events_t **out);
+/* Ends every event stream cleanly (its last chunk sent) and refuses new
+ * ones; waits 1 s at most for them. Call before the HTTP server stops, which
+ * would cut them short. Accepts NULL. */
+void omsd_events_end_streams(omsd_events_t *ev);
 /* Wakes every stream, joins the thread, unsubscribes (core thread). Accepts NULL. */
 void omsd_events_stop(omsd_t *d, omsd_events_t *ev);
 /* admin.c keeps these for the handlers */

@@ -29,10 +29,12 @@
  *     the store from S + 1 the same way;
  *   - transient events (seq 0: alarms that are not stored) go out live,
  *     without an id line, and are never replayed.
- * omsd_events_stop marks the ring stopped and broadcasts: every stream ends
- * with MHD_CONTENT_READER_END_OF_STREAM. The streams share the state with
- * a reference count, so a stream that libmicrohttpd frees after the stop
- * never touches freed memory.
+ * At stop, omsd_events_end_streams (before the HTTP server stops) marks the
+ * ring stopped and broadcasts: every stream ends with
+ * MHD_CONTENT_READER_END_OF_STREAM, its last chunk sent, and no new one
+ * starts; it waits (1 s at most) for libmicrohttpd to free them. Then
+ * omsd_events_stop ends the thread. The streams share the state with a
+ * reference count, so a stream freed late never touches freed memory.
  *
  * THREADS. The ring's mutex is taken by the events thread (a pointer write
  * per event) and by the stream threads; never by the core thread.
@@ -56,6 +58,7 @@
 #define POLL_BATCH 1024            /* events per oms_bus_poll */
 #define IDLE_SLEEP_NS 1000000L     /* the events thread's nap when there is nothing */
 #define KEEPALIVE_S 15
+#define END_WAIT_MS 1000         /* omsd_events_end_streams: how long streams may take to end */
 #define STOP_CHECK_NS 200000000L /* a waiting stream looks at omsd_admin_stopping this often */
 #define STORE_PAGE 256           /* events read from the store per page of a replay */
 #define STREAM_CHUNK 65536       /* what a stream gathers before it hands it over */
@@ -202,6 +205,20 @@ fail_mu:
   return -1;
 }
 
+void omsd_events_end_streams(omsd_events_t *ev) {
+  if (ev == NULL) return;
+  pthread_mutex_lock(&ev->mu);
+  ev->stopped = true;
+  pthread_cond_broadcast(&ev->cv);
+  pthread_mutex_unlock(&ev->mu);
+  /* Each stream drops its reference when libmicrohttpd frees it, once its
+   * last chunk went out. */
+  for (int i = 0; i < END_WAIT_MS / 10 && atomic_load(&ev->refs) > 1; i++) {
+    struct timespec ts = {0, 10 * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+}
+
 void omsd_events_stop(omsd_t *d, omsd_events_t *ev) {
   (void)d;
   if (ev == NULL) return;
@@ -337,7 +354,10 @@ static int stream_store_cb(void *ctx, const oms_event_t *e) {
 static bool gather_ring(stream_t *st) {
   omsd_events_t *ev = st->ev;
   uint64_t oldest = ev->head > ev->nslots ? ev->head - ev->nslots : 0;
-  if (st->pos < oldest) return false;
+  if (st->pos < oldest) {
+    if (st->anchored) return false;
+    st->pos = oldest; /* a live stream that has sent no id yet: nobody waits for those */
+  }
   while (st->pos < ev->head && st->out.len - st->out.off < STREAM_CHUNK) {
     const slot_t *s = &ev->ring[st->pos & (ev->nslots - 1)];
     if (s->seq == 0) {
@@ -381,9 +401,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
       if (stopped || omsd_admin_stopping(st->a)) return MHD_CONTENT_READER_END_OF_STREAM;
       uint64_t before = st->last_seq;
       int rc = oms_store_events_from(ev->store, st->last_seq + 1, STORE_PAGE, stream_store_cb, st);
-      if (rc < 0) {
+      if (rc != 0) { /* > 0: out of memory rendering */
         LOG_WARN("component=admin msg=\"event stream: store read failed\" error=%s",
-                 oms_err_name(rc));
+                 rc < 0 ? oms_err_name(rc) : "ENOMEM");
         return MHD_CONTENT_READER_END_WITH_ERROR;
       }
       if (st->last_seq - before < STORE_PAGE) { /* caught up with the store: back to the ring */
@@ -479,10 +499,16 @@ void omsd_route_events_stream(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_h
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
     return;
   }
+  pthread_mutex_lock(&ev->mu);
+  if (ev->stopped) {
+    pthread_mutex_unlock(&ev->mu);
+    free(st);
+    omsd_http_fail(rs, OMSD_E_NOT_READY, "omsd is stopping");
+    return;
+  }
   st->ev = ev;
   st->a = a;
   atomic_fetch_add(&ev->refs, 1);
-  pthread_mutex_lock(&ev->mu);
   if (given) { /* the store first: it may hold events the ring has not had yet */
     st->last_seq = after;
     st->anchored = true;

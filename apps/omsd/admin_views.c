@@ -15,7 +15,7 @@
  * A limit change (PUT /v1/risk/limits, admin role) is checked on the HTTP
  * thread as the configuration would check it (limits_log.c: the field at
  * fault is named, 400 BAD_FIELD, nothing changes), then, holding the
- * limits log's mutex so that changes follow one another:
+ * limits log's change mutex so that changes follow one another:
  *   1. prepare (core): a copy of the limits in force with the change, and
  *      the scope's fields before and after;
  *   2. the change is appended to <data_dir>/limits.log and fdatasync'ed,
@@ -467,10 +467,10 @@ void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
     omsd_http_fail(rs, OMSD_E_INTERNAL, "no limits log");
     return;
   }
-  pthread_mutex_lock(&lg->mu);
+  pthread_mutex_lock(&lg->change_mu);
   limits_cmd_t *k = calloc(1, sizeof *k);
   if (k == NULL) {
-    pthread_mutex_unlock(&lg->mu);
+    pthread_mutex_unlock(&lg->change_mu);
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
     return;
   }
@@ -512,7 +512,7 @@ done:
   oms_risk_limits_destroy(k->next);
   free(k);
 unlock:
-  pthread_mutex_unlock(&lg->mu);
+  pthread_mutex_unlock(&lg->change_mu);
 }
 
 /* ---- GET /v1/sessions ------------------------------------------------------------------ */

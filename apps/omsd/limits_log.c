@@ -358,6 +358,7 @@ int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check
   omsd_limits_log_t *lg = calloc(1, sizeof *lg);
   if (lg == NULL) return -1;
   lg->fd = -1;
+  pthread_mutex_init(&lg->change_mu, NULL);
   pthread_mutex_init(&lg->mu, NULL);
   snprintf(lg->path, sizeof lg->path, "%s/limits.log", c->data_dir);
   char obj[sizeof lg->path + 8];
@@ -442,6 +443,7 @@ void omsd_limits_log_close(omsd_limits_log_t *lg) {
   if (lg == NULL) return;
   if (lg->fd >= 0) close(lg->fd);
   free(lg->changes);
+  pthread_mutex_destroy(&lg->change_mu);
   pthread_mutex_destroy(&lg->mu);
   free(lg);
 }
@@ -484,8 +486,9 @@ int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch) {
       omsd_log_sys(OMS_LOG_ERROR, "ftruncate", obj, errno);
     return -1;
   }
-  if (remember(lg, ch) != 0) {
+  pthread_mutex_lock(&lg->mu);
+  if (remember(lg, ch) != 0)
     LOG_ERROR("msg=\"limits.log: out of memory listing the change\" %s", obj);
-  }
+  pthread_mutex_unlock(&lg->mu);
   return 0;
 }

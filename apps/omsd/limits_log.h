@@ -33,11 +33,11 @@ typedef struct omsd_limit_change_s {
   char reason[OMSD_LIMIT_REASON_MAX + 1];
 } omsd_limit_change_t;
 
-/* The log and the changes since it was created. The mutex serialises the
- * changes (one PUT at a time, from prepare to install) and guards the list. */
+/* The log and the changes since it was created. */
 typedef struct omsd_limits_log_s {
-  pthread_mutex_t mu;
-  int fd; /* appends; -1 under --check-config */
+  pthread_mutex_t change_mu; /* one change at a time, from prepare to install */
+  pthread_mutex_t mu;        /* guards the list (held for a copy only) */
+  int fd;                    /* appends; -1 under --check-config */
   char path[OMS_CFG_PATH_MAX + 16];
   omsd_limit_change_t *changes;
   size_t n, cap;
@@ -53,8 +53,9 @@ int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check
 /* Accepts NULL. */
 void omsd_limits_log_close(omsd_limits_log_t *lg);
 
-/* Appends ch (its seq is set here) as one line and fdatasyncs it; lg->mu
- * must be held. Returns 0, or -1 (logged): then nothing was recorded. */
+/* Appends ch (its seq is set here) as one line, fdatasyncs it and lists
+ * it; lg->change_mu must be held. Returns 0, or -1 (logged): then nothing
+ * was recorded. */
 int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch);
 
 /* The fields of mask as they apply at (scope, id) in l: the scope's own,

@@ -27,13 +27,23 @@
  * are fine; a histogram's _count is the sum of its buckets as read, so the
  * +Inf bucket and _count always agree.
  *
- * LATENCIES. "internal" is request received -> OrderSubmitted (the event's
- * oms_event_latency_ns: validation, risk and the write-ahead append).
- * "venue" is OrderSubmitted -> OrderAccepted. The order snapshot in an event
- * carries no submit time, so the events thread keeps one per order in a
- * fixed open-addressing table keyed by order id (PEND_SLOTS entries, probes
- * of PEND_PROBE): written at OrderSubmitted, taken at OrderAccepted or when
- * the order ends. When a probe window is full the oldest submit in it is
+ * LATENCIES. "internal" is request received -> OrderSubmitted published:
+ * validation, risk, the write-ahead append and the wait for it to be
+ * durable, when an acknowledgement may go out. The event's own
+ * oms_event_latency_ns can not say it: the engine stamps a command's events
+ * and its request with the one clock reading it takes at the command's
+ * start, so for OrderSubmitted it is always 0. So the events thread reads the
+ * clock (the same realtime clock as the engine's; injectable for tests) when
+ * the event reaches it and subtracts the event's request_ns; that includes
+ * the bus delivery (the events thread sleeps 1 ms when idle, so at low rates
+ * a reading may be up to 1 ms late).
+ * "venue" is OrderSubmitted -> OrderAccepted (event times, both the core's
+ * clock). The accept's request_ns is the submit's only until a cancel or
+ * modify request restamps it, or a stop order is submitted when it triggers,
+ * so the events thread keeps each order's submit time in a fixed
+ * open-addressing table keyed by order id (PEND_SLOTS entries, probes of
+ * PEND_PROBE): written at OrderSubmitted, taken at OrderAccepted or when the
+ * order ends. When a probe window is full the oldest submit in it is
  * overwritten (that order's ack then goes unmeasured): bounded memory, O(1)
  * per event, and under any sane number of orders in flight, no loss.
  *
@@ -80,8 +90,9 @@
     "Orders refused by a pre-trade risk check (OrderDenied events), by check.")                    \
   X(FILLS, "oms_fills_total", "counter", "", "Fills (partial and full), by venue.")                \
   X(ACK_LATENCY, "oms_order_ack_latency_seconds", "histogram", "seconds",                          \
-    "Order acknowledgement latency: path internal is request received to OrderSubmitted, path "    \
-    "venue is OrderSubmitted to OrderAccepted by the venue.")                                      \
+    "Order acknowledgement latency: path internal is request received to OrderSubmitted "          \
+    "published "                                                                                   \
+    "(durable), path venue is OrderSubmitted to OrderAccepted by the venue.")                      \
   X(COMMIT_LATENCY, "oms_store_commit_latency_seconds", "histogram", "seconds",                    \
     "Time of one store commit (a group commit transaction with its sync).")                        \
   X(QUEUE_DEPTH, "oms_queue_depth", "gauge", "",                                                   \
@@ -247,7 +258,8 @@ struct omsd_metrics_s {
   _Atomic uint64_t denials[NCHECKS];
   venue_counts_t fills;
   hist_t ack[NPATHS];
-  pend_t *pend; /* PEND_SLOTS entries */
+  pend_t *pend;      /* PEND_SLOTS entries */
+  oms_clock_t clock; /* when an event reaches the events thread */
   /* HTTP threads */
   _Atomic uint64_t requests[HTTP_MAX - HTTP_MIN + 1];
   _Atomic uint64_t admin_queue;
@@ -271,6 +283,7 @@ int omsd_metrics_create(omsd_metrics_t **out) {
   if (m == NULL) goto fail;
   m->pend = calloc(PEND_SLOTS, sizeof *m->pend);
   if (m->pend == NULL) goto fail_m;
+  m->clock = oms_clock_realtime();
   *out = m;
   return 0;
 fail_m:
@@ -299,8 +312,8 @@ void omsd_metrics_on_event(omsd_metrics_t *m, const oms_event_t *ev) {
   const oms_order_t *o = &ev->order;
   switch (ev->type) {
     case OMS_EVT_ORDER_SUBMITTED: {
-      int64_t lat = oms_event_latency_ns(ev);
-      if (lat >= 0) hist_add(&m->ack[PATH_INTERNAL], lat);
+      if (ev->request_ns > 0)
+        hist_add(&m->ack[PATH_INTERNAL], oms_clock_now(&m->clock) - ev->request_ns);
       if (o->order_id != 0) pend_put(m->pend, o->order_id, ev->event_ns);
       return;
     }
@@ -332,6 +345,10 @@ void omsd_metrics_on_event(omsd_metrics_t *m, const oms_event_t *ev) {
 void omsd_metrics_on_request(omsd_metrics_t *m, int http_status) {
   if (m == NULL || http_status < HTTP_MIN || http_status > HTTP_MAX) return;
   add(&m->requests[http_status - HTTP_MIN]);
+}
+
+void omsd_metrics_set_clock(omsd_metrics_t *m, oms_clock_t clock) {
+  if (m != NULL && clock.now_ns != NULL) m->clock = clock;
 }
 
 void omsd_metrics_set_admin_queue(omsd_metrics_t *m, uint64_t depth) {
@@ -441,7 +458,7 @@ static void out(buf_t *b, const char *fmt, ...) {
 /* A label value as the format wants it: backslash, double quote and line
  * feed escaped. */
 static void out_label(buf_t *b, const char *v) {
-  for (; *v != '\0'; v++) {
+  for (; v != NULL && *v != '\0'; v++) {
     if (*v == '\\')
       out(b, "\\\\");
     else if (*v == '"')

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "oms/common.h"
 #include "oms/event.h"
 
 typedef struct omsd_s omsd_t;
@@ -33,6 +34,11 @@ long omsd_metrics_render(omsd_metrics_t *m, char **out);
 /* Any thread (the admin server, when its command queue changes): the depth
  * of the admin command queue, shown as oms_queue_depth{queue="admin"}. */
 void omsd_metrics_set_admin_queue(omsd_metrics_t *m, uint64_t depth);
+
+/* Tests: the clock the events thread reads when an event reaches it (the
+ * internal ack latency); oms_clock_realtime() by default, as the engine's.
+ * Set it before the events thread starts. */
+void omsd_metrics_set_clock(omsd_metrics_t *m, oms_clock_t clock);
 
 /* The metric table, for the test that holds its naming rules: how many, and
  * metric i's name, type ("counter", "gauge", "histogram") and unit ("" or

@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,7 @@ typedef struct sse_s {
   size_t stop_after; /* abort after this many ids (0: no limit) */
   uint64_t stop_at;  /* abort once this id is seen (0: none) */
   bool bad_data;
+  CURLcode rc; /* how the transfer ended */
 } sse_t;
 
 static size_t sse_write(char *data, size_t size, size_t n, void *ctx) {
@@ -344,7 +346,7 @@ static void sse_read(sse_t *s, const char *query, const char *last_event_id, lon
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_write);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-  curl_easy_perform(c);
+  s->rc = curl_easy_perform(c);
   long st = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
   char *ct = NULL;
@@ -356,10 +358,10 @@ static void sse_read(sse_t *s, const char *query, const char *last_event_id, lon
   curl_easy_cleanup(c);
 }
 
-static volatile int flow_stop;
+static atomic_int flow_stop;
 static void *flow(void *arg) {
   int *placed = arg;
-  while (!flow_stop && *placed < 300) {
+  while (!atomic_load(&flow_stop) && *placed < 300) {
     if (place("ACC2", "1", "150", NULL) == 201) (*placed)++; /* rests: below the book */
     sleep_ms(10);
   }
@@ -371,7 +373,7 @@ static void test_sse(void) {
   /* A live stream, dropped after 15 events while orders flow. */
   int placed = 0;
   pthread_t t;
-  flow_stop = 0;
+  atomic_store(&flow_stop, 0);
   pthread_create(&t, NULL, flow, &placed);
   sse_t *a = calloc(1, sizeof *a);
   a->stop_after = 15;
@@ -387,7 +389,7 @@ static void test_sse(void) {
   b->stop_after = 60;
   sse_read(b, "?after=1", lei, 15); /* the header wins over ?after= */
   CHECK(b->nids == 60, "resumed part: %zu events", b->nids);
-  flow_stop = 1;
+  atomic_store(&flow_stop, 1);
   pthread_join(t, NULL);
   uint64_t last = last_event_seq();
   CHECK(!b->bad_data, "resumed part: a data line is not the event of its id");
@@ -537,6 +539,12 @@ static void test_risk(void) {
   printf("ok risk\n");
 }
 
+/* A stream with no end of its own: it ends when omsd stops. */
+static void *stream_until_end(void *arg) {
+  sse_read(arg, "", NULL, 20);
+  return NULL;
+}
+
 static void test_limits(void) {
   current = "limits";
   /* A bad value: 400 naming the field, nothing changes. */
@@ -621,8 +629,20 @@ static void test_limits(void) {
   CHECK(l != NULL && strcmp(str_of(l, "max_order_qty"), "5") == 0, "GET /v1/risk limits");
   CHECK(json_array_size(json_object_get(r.json, "changes")) == 1, "GET /v1/risk changes");
   resp_free(&r);
-  /* Still in force after a restart. */
+  /* Still in force after a restart; a stream open at the stop ends cleanly. */
+  pthread_t t;
+  sse_t *open_stream = calloc(1, sizeof *open_stream);
+  pthread_create(&t, NULL, stream_until_end, open_stream);
+  sleep_ms(300);
+  double t0 = now_s();
   stop_omsd();
+  double stop_s = now_s() - t0;
+  pthread_join(t, NULL);
+  CHECK(open_stream->rc == CURLE_OK, "the open stream ended with: %s",
+        curl_easy_strerror(open_stream->rc));
+  CHECK(stop_s < 5, "omsd took %.1f s to stop with a stream open", stop_s);
+  free(open_stream->raw.p);
+  free(open_stream);
   start_omsd();
   r = http("GET", "/v1/risk/limits/changes", VIEWER, NULL);
   CHECK(json_array_size(json_object_get(r.json, "changes")) == 1, "changes after restart: %s",

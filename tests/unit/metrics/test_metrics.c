@@ -3,6 +3,7 @@
  * over a small daemon built from the library (memory store, engine with the
  * simulated venue, gateway). With --print it prints a populated rendering
  * instead, for `promtool check metrics` (tests/metrics/promtool_check.sh). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,10 +147,15 @@ static void test_events_and_requests_are_counted(void **state) {
   (void)state;
   omsd_metrics_t *m;
   assert_int_equal(omsd_metrics_create(&m), 0);
-  /* order 1: in 40 us, acknowledged by the venue 3 ms later */
-  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0 + 40000, T0);
+  int64_t now = T0 + 40000;
+  omsd_metrics_set_clock(m, oms_clock_manual(&now));
+  omsd_metrics_set_clock(NULL, oms_clock_manual(&now));
+  /* order 1: published 40 us after its request (whatever the event's own
+   * stamps say), acknowledged by the venue 3 ms after its submit */
+  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0, T0);
   omsd_metrics_on_event(m, &ev);
-  ev = order_event(OMS_EVT_ORDER_ACCEPTED, 1, OMS_STATE_ACCEPTED, T0 + 40000 + 3 * MS, 0);
+  now = T0 + 3 * MS;
+  ev = order_event(OMS_EVT_ORDER_ACCEPTED, 1, OMS_STATE_ACCEPTED, T0 + 3 * MS, T0);
   omsd_metrics_on_event(m, &ev);
   ev = order_event(OMS_EVT_ORDER_PARTIALLY_FILLED, 1, OMS_STATE_PARTIALLY_FILLED, T0 + 5 * MS, 0);
   omsd_metrics_on_event(m, &ev);
@@ -265,6 +271,53 @@ static void test_the_submit_table_is_bounded_and_keeps_the_newest(void **state) 
   char want[128];
   snprintf(want, sizeof want, "oms_order_ack_latency_seconds_count{path=\"venue\"} %llu", got + 1);
   has_line(t, want);
+  free(t);
+  omsd_metrics_destroy(m);
+}
+
+/* The three kinds of writers and the renderer at once (run under TSan with
+ * the threaded tests): no lock, and every rendering is whole. */
+typedef struct feeder_s {
+  omsd_metrics_t *m;
+  int kind; /* 0: events, 1: requests */
+} feeder_t;
+
+static void *feed(void *arg) {
+  feeder_t *f = arg;
+  for (uint64_t id = 1; id <= 20000; id++) {
+    if (f->kind == 1) {
+      omsd_metrics_on_request(f->m, id % 2 ? 200 : 404);
+      continue;
+    }
+    oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, id, OMS_STATE_SUBMITTED, T0, T0);
+    omsd_metrics_on_event(f->m, &ev);
+    ev = order_event(OMS_EVT_ORDER_FILLED, id, OMS_STATE_FILLED, T0 + MS, T0);
+    strcpy(ev.order.venue, id % 2 ? "SIM" : "X");
+    omsd_metrics_on_event(f->m, &ev);
+  }
+  return NULL;
+}
+
+static void test_rendering_while_events_and_requests_flow(void **state) {
+  (void)state;
+  omsd_metrics_t *m;
+  assert_int_equal(omsd_metrics_create(&m), 0);
+  feeder_t fe = {m, 0}, fr = {m, 1};
+  pthread_t te, tr;
+  assert_int_equal(pthread_create(&te, NULL, feed, &fe), 0);
+  assert_int_equal(pthread_create(&tr, NULL, feed, &fr), 0);
+  for (int i = 0; i < 50; i++) {
+    char *t = render(m);
+    assert_non_null(strstr(t, "oms_events_total "));
+    free(t);
+  }
+  pthread_join(te, NULL);
+  pthread_join(tr, NULL);
+  char *t = render(m);
+  has_line(t, "oms_events_total 40000");
+  has_line(t, "oms_fills_total{venue=\"SIM\"} 10000");
+  has_line(t, "oms_fills_total{venue=\"X\"} 10000");
+  has_line(t, "oms_admin_requests_total{code=\"404\"} 10000");
   free(t);
   omsd_metrics_destroy(m);
 }
@@ -385,7 +438,9 @@ static int print_sample(void) {
   mini_submit(w, "p1");
   omsd_metrics_t *m;
   if (omsd_metrics_create(&m) != 0) return 1;
-  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0 + 40000, T0);
+  int64_t now = T0 + 40000;
+  omsd_metrics_set_clock(m, oms_clock_manual(&now));
+  oms_event_t ev = order_event(OMS_EVT_ORDER_SUBMITTED, 1, OMS_STATE_SUBMITTED, T0, T0);
   omsd_metrics_on_event(m, &ev);
   ev = order_event(OMS_EVT_ORDER_ACCEPTED, 1, OMS_STATE_ACCEPTED, T0 + 2 * MS, 0);
   omsd_metrics_on_event(m, &ev);
@@ -418,6 +473,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_an_unknown_reason_is_counted_as_unknown),
       cmocka_unit_test(test_the_submit_table_is_bounded_and_keeps_the_newest),
       cmocka_unit_test(test_the_snapshot_copies_the_daemons_gauges),
+      cmocka_unit_test(test_rendering_while_events_and_requests_flow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

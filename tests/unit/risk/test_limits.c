@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "oms/alloc.h"
 #include "oms_test.h"
 #include "risk/risk_internal.h"
 
@@ -255,6 +257,50 @@ static void test_a_clone_is_independent_of_its_source(void **state) {
   assert_null(c);
 }
 
+static int budget; /* allocations left before the failing allocator fails */
+static void *f_malloc(void *ctx, size_t n) {
+  (void)ctx;
+  return budget-- > 0 ? malloc(n) : NULL;
+}
+static void *f_calloc(void *ctx, size_t n, size_t size) {
+  (void)ctx;
+  return budget-- > 0 ? calloc(n, size) : NULL;
+}
+static void *f_realloc(void *ctx, void *p, size_t n) {
+  (void)ctx;
+  return budget-- > 0 ? realloc(p, n) : NULL;
+}
+static void f_free(void *ctx, void *p) {
+  (void)ctx;
+  free(p);
+}
+
+static void test_a_clone_fails_cleanly_at_every_allocation(void **state) {
+  (void)state;
+  oms_risk_limit_t a = {.set = OMS_RL_CREDIT_LIMIT, .credit_limit = T_D("2000")};
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, "A", &a, &err), 0);
+  oms_risk_window_t cme = {0x1f, 1020, 960};
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "America/Chicago", &cme, 1, &err), 0);
+  assert_int_equal(oms_risk_limits_hours(l, "CME", true, "UTC", &cme, 1, &err), 0);
+  const oms_allocator_t failing = {f_malloc, f_calloc, f_realloc, f_free, NULL};
+  int k;
+  for (k = 0; k < 100; k++) {
+    oms_risk_limits_t *c = (oms_risk_limits_t *)1;
+    budget = k;
+    assert_int_equal(oms_replace_allocator(&failing), 0);
+    int rc = oms_risk_limits_clone(l, &c);
+    assert_int_equal(oms_replace_allocator(NULL), 0);
+    if (rc == 0) {
+      assert_non_null(oms__limits_hours(c, "ES", NULL));
+      oms_risk_limits_destroy(c);
+      break;
+    }
+    assert_int_equal(rc, OMS_ENOMEM);
+    assert_null(c);
+  }
+  assert_true(k > 4 && k < 100); /* it failed at each of its allocations first */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -264,6 +310,7 @@ int main(void) {
       T(test_overnight_window_belongs_to_its_start_day),
       T(test_read_out_walk_and_resolve_show_each_scope),
       T(test_a_clone_is_independent_of_its_source),
+      T(test_a_clone_fails_cleanly_at_every_allocation),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
