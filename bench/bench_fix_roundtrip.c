@@ -101,8 +101,8 @@ static const char *config_text =
     "logging = { level = \"warn\"; };\n";
 
 /* The two-hop setup: omsvenue on VENUE_PORT (printf %d), and omsd routing
- * BTC-USD to it over FIX. The collar needs a reference price a FIX venue
- * does not publish yet, so this configuration has no collar. */
+ * BTC-USD to it over FIX, with its market data as risk's reference price
+ * (the collar refuses every order until the first snapshot). */
 static const char *venue_config_fmt =
     "fix = { address = \"127.0.0.1\"; port = %d;\n"
     "  sessions = ( { sender_comp_id = \"OMS\"; target_comp_id = \"VENUE\";\n"
@@ -126,16 +126,17 @@ static const char *twohop_config_fmt =
     "                  min_qty = \"0.001\"; max_qty = \"100\"; min_notional = \"10\"; } );\n"
     "venues = ( { name = \"XV\"; type = \"fix\"; host = \"127.0.0.1\"; port = %d;\n"
     "  sender_comp_id = \"OMS\"; target_comp_id = \"VENUE\"; password = \"venue-secret\";\n"
-    "  heartbeat_s = 30; reconnect_min_ms = 100; reconnect_max_ms = 1000; } );\n"
+    "  heartbeat_s = 30; reconnect_min_ms = 100; reconnect_max_ms = 1000; market_data = true; } "
+    ");\n"
     "risk = { global = { max_order_qty = \"100\"; max_order_notional = \"10000000\";\n"
     "  max_position = \"100000\"; max_open_orders_account = 100000; max_open_orders_strategy = "
     "100000;\n"
-    "  order_rate_account = 32000;\n"
+    "  order_rate_account = 32000; collar_pct = \"0.5\"; max_ref_age_ms = 86400000;\n"
     "  daily_loss = \"1000000\"; max_leverage = \"100\"; max_margin_usage = \"100\";\n"
     "  credit_limit = \"1000000000\";\n"
     "  order_rate_strategy = 32000; cancel_rate_account = 32000; cancel_rate_strategy = 32000;\n"
     "  rate_window_ms = 1000; duplicate_window_ms = 1; };\n"
-    "  whitelist = [ \"BTC-USD\" ]; };\n"
+    "  whitelist = [ \"BTC-USD\" ]; hours = ( { venue = \"XV\"; } ); };\n"
     "store = { data_dir = \"var\"; durability = \"os\"; };\n"
     "capacity = { store_queue = 65536; };\n"
     "logging = { level = \"warn\"; };\n";
@@ -323,6 +324,8 @@ static int pump(client_t *c, int timeout_ms, msg_fn fn) {
 }
 
 static bench_t *cur_bench;
+/* ExecType(150) of the last report counted (the probe waits for one not '8'). */
+static char last_exec_type;
 /* The hop benchmarks count the venue's first answer, not omsd's PendingNew. */
 static bool skip_pending_new;
 
@@ -337,6 +340,7 @@ static void on_er(client_t *c, const oms_fix_msg_t *m, uint64_t now) {
   if (!oms_fix_msg_is(m, "8")) return;
   char exec_type = 0;
   if (skip_pending_new && oms_fix_msg_get_char(m, 150, &exec_type) == 0 && exec_type == 'A') return;
+  last_exec_type = exec_type;
   oms_fix_str_t id;
   if (oms_fix_msg_get_str(m, 11, &id) != 0 || id.len < 2) return;
   /* ClOrdID "<prefix>-<index>" */
@@ -581,9 +585,11 @@ static void bench_hops(const char *omsd, const char *omsvenue, int rounds, size_
   /* The venue session logs on in the background: probe until it answers. */
   bool up = false;
   for (int i = 0; i < 100 && !up; i++) {
-    send_order(c, "probe", 0);
+    send_order(c, "probe", (size_t)i); /* a new ClOrdID each time */
     for (int k = 0; k < 10 && c->outstanding > 0; k++) pump(c, 10, on_er);
-    up = c->outstanding == 0;
+    /* answered, and not refused: the venue's market data (risk's reference
+     * price) has arrived too */
+    up = c->outstanding == 0 && last_exec_type != '8';
     c->outstanding = 0;
     if (!up) usleep(50000);
   }
