@@ -47,10 +47,12 @@
  * OMS_BENCH_KEEP (set: keep the processes' directories and logs),
  * OMS_BENCH_LOAD_NICE (the admin load's client threads, default 19),
  * OMS_BENCH_LOAD ("sse", "poll" or both, the default: which clients load),
- * OMS_BENCH_POLL_PATH (what the poller GETs, default /v1/orders).
+ * OMS_BENCH_POLL_PATH (what the poller GETs, default /v1/orders),
+ * OMS_BENCH_RENICE_HTTP (an experiment: omsd's HTTP threads at that nice).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -726,6 +728,30 @@ static void *poll_main(void *arg) {
   return NULL;
 }
 
+/* An experiment, not a setting (OMS_BENCH_RENICE_HTTP=N): omsd's HTTP
+ * threads (named MHD-*) at nice N, to see whether what the admin load costs
+ * the FIX path is CPU the core thread loses to them. */
+static void renice_http(pid_t omsd) {
+  const char *e = getenv("OMS_BENCH_RENICE_HTTP");
+  if (e == NULL) return;
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%ld/task", (long)omsd);
+  DIR *d = opendir(dir);
+  int reniced = 0;
+  for (struct dirent *t; d != NULL && (t = readdir(d)) != NULL;) {
+    char path[sizeof dir + sizeof t->d_name + 8], comm[32] = "";
+    snprintf(path, sizeof path, "%s/%s/comm", dir, t->d_name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) continue;
+    if (fgets(comm, sizeof comm, f) != NULL && strncmp(comm, "MHD", 3) == 0 &&
+        setpriority(PRIO_PROCESS, (id_t)atol(t->d_name), atoi(e)) == 0)
+      reniced++;
+    fclose(f);
+  }
+  if (d != NULL) closedir(d);
+  fprintf(stderr, "bench: %d HTTP threads of omsd at nice %s\n", reniced, e);
+}
+
 static void load_start(load_t *l, int port) {
   memset(l, 0, sizeof *l);
   l->port = port;
@@ -823,7 +849,10 @@ static void bench_admin(const char *omsd, int rounds, size_t n) {
       char prefix[16];
       snprintf(prefix, sizeof prefix, "%c%d", with_load ? 'l' : 'b', r);
       load_t load;
-      if (with_load) load_start(&load, admin_port);
+      if (with_load) {
+        load_start(&load, admin_port);
+        renice_http(p.pid);
+      }
       steady_round(c, with_load ? &loaded : &base, prefix, n);
       if (with_load) load_stop(&load, &events, &polls, &failures, &poll_bytes);
     }
