@@ -823,6 +823,42 @@ static void bench_get_order(int port, int rounds, uint64_t ids) {
   curl_slist_free_all(hdrs);
 }
 
+typedef struct text_s {
+  char *p;
+  size_t n;
+} text_t;
+
+static size_t text_write(char *p, size_t size, size_t nmemb, void *ctx) {
+  text_t *t = ctx;
+  size_t k = size * nmemb;
+  char *q = realloc(t->p, t->n + k + 1);
+  if (q == NULL) return 0;
+  memcpy(q + t->n, p, k);
+  t->n += k;
+  q[t->n] = '\0';
+  t->p = q;
+  return k;
+}
+
+/* The store's commits so far from /metrics: their count and total seconds. */
+static void commit_totals(int port, double *count, double *sum) {
+  struct curl_slist *hdrs;
+  CURL *h = admin_handle(port, "/metrics", &hdrs);
+  text_t t = {0};
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, text_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  *count = *sum = 0;
+  if (curl_easy_perform(h) == CURLE_OK && t.p != NULL) {
+    const char *c = strstr(t.p, "\noms_store_commit_latency_seconds_count");
+    const char *s = strstr(t.p, "\noms_store_commit_latency_seconds_sum");
+    if (c != NULL && (c = strchr(c + 1, ' ')) != NULL) *count = atof(c);
+    if (s != NULL && (s = strchr(s + 1, ' ')) != NULL) *sum = atof(s);
+  }
+  free(t.p);
+  curl_easy_cleanup(h);
+  curl_slist_free_all(hdrs);
+}
+
 static double ratio(uint64_t *a, uint64_t *b, int n) {
   uint64_t x = bench_median(a, n), y = bench_median(b, n);
   return y ? (double)x / (double)y : 0;
@@ -843,6 +879,7 @@ static void bench_admin(const char *omsd, int rounds, size_t n) {
   bench_init(&base, "fix_roundtrip_10k", n);
   bench_init(&loaded, "fix_roundtrip_10k_admin_load", n);
   uint64_t events = 0, polls = 0, failures = 0, poll_bytes = 0;
+  double commit_n[2] = {0, 0}, commit_s[2] = {0, 0}; /* the store's commits: without, with */
   for (int r = 0; r < rounds; r++) {
     for (int k = 0; k < 2; k++) {
       bool with_load = (k + r) % 2 == 1; /* r even: base first; r odd: loaded first */
@@ -853,7 +890,12 @@ static void bench_admin(const char *omsd, int rounds, size_t n) {
         load_start(&load, admin_port);
         renice_http(p.pid);
       }
+      double c0, s0, c1, s1;
+      commit_totals(admin_port, &c0, &s0);
       steady_round(c, with_load ? &loaded : &base, prefix, n);
+      commit_totals(admin_port, &c1, &s1);
+      commit_n[with_load] += c1 - c0;
+      commit_s[with_load] += s1 - s0;
       if (with_load) load_stop(&load, &events, &polls, &failures, &poll_bytes);
     }
   }
@@ -866,6 +908,11 @@ static void bench_admin(const char *omsd, int rounds, size_t n) {
   bool want_sse = which == NULL || strstr(which, "sse") != NULL;
   if ((want_sse && events == 0) || failures > 0)
     fprintf(stderr, "bench: the admin load did not work (see %s)\n", p.dir);
+  printf(
+      "# store commits (from /metrics): without load %.0f, mean %.1f us; with load %.0f, mean "
+      "%.1f us\n",
+      commit_n[0], commit_n[0] > 0 ? commit_s[0] / commit_n[0] * 1e6 : 0, commit_n[1],
+      commit_n[1] > 0 ? commit_s[1] / commit_n[1] * 1e6 : 0);
   printf("# fix_roundtrip_10k_admin_load / fix_roundtrip_10k: p50 %.3f p99 %.3f p999 %.3f\n",
          ratio(loaded.p50, base.p50, rounds), ratio(loaded.p99, base.p99, rounds),
          ratio(loaded.p999, base.p999, rounds));
