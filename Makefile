@@ -1,5 +1,5 @@
 # The commands of the README. Each installs what is missing first.
-#   make run     build and run omsd on etc/omsd.conf (FIX 4.4 on 127.0.0.1:9878)
+#   make run     build (quietly) and run omsd on etc/omsd.conf (FIX 4.4 on 127.0.0.1:9878)
 #   make demo    a short session of liboms against the simulated venue, printed
 #   make test    the whole suite: Release, ASan+UBSan, TSan (threaded tests), coverage (>= 90%), fuzz
 #   make bench   optimised build, every benchmark in bench/
@@ -23,8 +23,9 @@ build/release/CMakeCache.txt:
 build: deps build/release/CMakeCache.txt
 	cmake --build build/release -j $(JOBS)
 
-run: build
-	scripts/run.sh
+# Quiet: the build's output goes to build/release/build.log (scripts/run.sh).
+run: deps
+	@JOBS=$(JOBS) CMAKE_FLAGS="$(CMAKE_FLAGS)" scripts/run.sh
 
 # The simulated exchange as its own process (docs/omsvenue.md): FIX 4.4 on
 # 127.0.0.1:9879, for omsd started with etc/omsd-fix-venue.conf.

@@ -8,7 +8,7 @@ PACKAGES=(
   libcmocka-dev gcovr sqlite3 libsqlite3-dev
   libconfig-dev libquickfix-dev g++
   libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev prometheus chromium nodejs
-  openssl
+  curl openssl
 )
 # npm (the browser test's puppeteer-core, the FIX dictionary of the e2e tests):
 # Debian's nodejs leaves it to its own package; other builds of nodejs bundle it.

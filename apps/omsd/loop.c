@@ -282,6 +282,7 @@ int omsd_serve(omsd_t *d) {
   int status = 1;
   if (omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
       omsd_net_open(d) == 0 && omsd_admin_start(d) == 0) {
+    omsd_print_ready(d);
     run(d);
     status = 0;
   }

@@ -10,6 +10,7 @@
  *            the lifecycle (start, run, graceful stop)
  *   net.c    the FIX listener, the connections and their output rings, and
  *            the gateway's I/O callbacks
+ *   banner.c what a person reads: the ready banner, one line per order event
  *   ../common/app_log.c  key=value log lines on stderr; failed system
  *            calls (shared with omsvenue)
  *
@@ -149,6 +150,18 @@ void omsd_net_on_timer(omsd_t *d);
 
 /* Flushes what it can and closes every connection, then the listener. */
 void omsd_net_close(omsd_t *d);
+
+/* ---- banner.c: what a person reads ------------------------------------------------------ */
+
+/* One readable line per order event, trading-state change and alarm, at the
+ * level its type has (info: acceptances, fills, cancels, refusals; debug:
+ * the intermediate steps). Core thread; formats nothing below the log level. */
+void omsd_log_event(const oms_event_t *ev);
+
+/* The ready banner on stderr, once everything listens: the FIX address and
+ * sessions, the admin API and blotter addresses, the tokens (a sample
+ * token's value with a warning), and an omsctl command line to try. */
+void omsd_print_ready(omsd_t *d);
 
 /* ---- the daemon ---------------------------------------------------------------------- */
 

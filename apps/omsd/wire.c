@@ -90,14 +90,7 @@ int omsd_open_data_dir(omsd_t *d) {
 
 static void on_event(void *ctx, const oms_event_t *ev) {
   omsd_t *d = ctx;
-  if (ev->type == OMS_EVT_ALARM)
-    LOG_ERROR("msg=alarm kind=%s code=%d text=\"%s\"", oms_alarm_kind_name(ev->alarm),
-              ev->alarm_code, ev->text);
-  else if (omsd_log_level <= OMS_LOG_DEBUG)
-    LOG_DEBUG("msg=event seq=%llu type=%s order=%llu clordid=%s state=%s",
-              (unsigned long long)ev->seq, oms_event_type_name(ev->type),
-              (unsigned long long)ev->order.order_id, ev->order.client_order_id,
-              oms_ord_state_str(ev->order.state));
+  omsd_log_event(ev);
   if (d->gw != NULL) oms_gateway_on_event(d->gw, ev);
 }
 
