@@ -73,9 +73,19 @@ static void stop(void) {
   if (daemon_.lock_fd >= 0) close(daemon_.lock_fd);
   admin = NULL;
   nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  oms_config_destroy(cfg); /* the daemon took parts of it (the risk limits) */
+  cfg = NULL;
 }
 
+/* A daemon on a fresh configuration, in a fresh directory. */
 static void start(void) {
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load(OMS_SOURCE_DIR "/etc/omsd.conf", &cfg, err, sizeof err) != 0) {
+    fprintf(stderr, "fuzz_admin: %s\n", err);
+    __builtin_trap();
+  }
+  cfg->durability = OMS_DURABILITY_OS;
+  if (!cfg->admin.enabled || cfg->admin.ntokens == 0) __builtin_trap();
   snprintf(dir, sizeof dir, "/tmp/fuzz_admin.XXXXXX");
   if (mkdtemp(dir) == NULL) __builtin_trap();
   snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", dir);
@@ -87,22 +97,13 @@ static void start(void) {
   last_id = 0;
 }
 
-static void at_exit(void) {
-  stop();
-  oms_config_destroy(cfg);
-}
+static void at_exit(void) { stop(); }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
   omsd_log_level = (oms_log_level_t)(OMS_LOG_ERROR + 1); /* quiet: refusals are the point */
-  char err[OMS_CFG_ERR_MAX];
-  if (oms_config_load(OMS_SOURCE_DIR "/etc/omsd.conf", &cfg, err, sizeof err) != 0) {
-    fprintf(stderr, "fuzz_admin: %s\n", err);
-    __builtin_trap();
-  }
-  cfg->durability = OMS_DURABILITY_OS;
   trace = getenv("FUZZ_ADMIN_TRACE") != NULL;
-  if (!cfg->admin.enabled || cfg->admin.ntokens == 0) __builtin_trap();
+  if (trace) omsd_log_level = OMS_LOG_INFO;
   start();
   atexit(at_exit);
   return 0;
