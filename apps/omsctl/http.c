@@ -270,48 +270,11 @@ int ctl_resp_check(const ctl_conn_t *c, const ctl_resp_t *r) {
 
 typedef struct sse_s {
   CURL *h;
-  ctl_event_fn fn;
-  void *ctx;
   long status; /* 0 until the headers are in */
-  buf_t line, data, errbody;
-  char id[64], event[64];
-  bool has_data;
+  buf_t errbody;
   bool reconnecting; /* a drop was reported: say when the stream is back */
-  char last_id[64];
+  ctl_sse_t p;       /* the parser (sse.c) */
 } sse_t;
-
-static void sse_line(sse_t *s, char *l, size_t n) {
-  if (n && l[n - 1] == '\r') l[--n] = '\0';
-  if (n == 0) {
-    if (s->has_data) {
-      s->fn(s->id[0] ? s->id : NULL, s->event[0] ? s->event : "message", s->data.p ? s->data.p : "",
-            s->ctx);
-      if (s->id[0]) snprintf(s->last_id, sizeof s->last_id, "%s", s->id);
-    }
-    s->id[0] = s->event[0] = '\0';
-    s->data.n = 0;
-    if (s->data.p) s->data.p[0] = '\0';
-    s->has_data = false;
-    return;
-  }
-  if (l[0] == ':') return; /* a comment: the keepalive */
-  char *colon = strchr(l, ':');
-  const char *val = "";
-  if (colon) {
-    *colon = '\0';
-    val = colon + 1;
-    if (*val == ' ') val++;
-  }
-  if (strcmp(l, "id") == 0) {
-    snprintf(s->id, sizeof s->id, "%s", val);
-  } else if (strcmp(l, "event") == 0) {
-    snprintf(s->event, sizeof s->event, "%s", val);
-  } else if (strcmp(l, "data") == 0) {
-    if (s->has_data) buf_add(&s->data, "\n", 1);
-    buf_add(&s->data, val, strlen(val));
-    s->has_data = true;
-  }
-}
 
 static size_t on_stream(char *p, size_t size, size_t n, void *ctx) {
   sse_t *s = ctx;
@@ -324,15 +287,7 @@ static size_t on_stream(char *p, size_t size, size_t n, void *ctx) {
     }
   }
   if (s->status != 200) return buf_add(&s->errbody, p, len) == 0 ? len : 0;
-  for (size_t i = 0; i < len; i++) {
-    if (p[i] == '\n') {
-      sse_line(s, s->line.p ? s->line.p : (char[]){'\0'}, s->line.n);
-      s->line.n = 0;
-    } else if (buf_add(&s->line, p + i, 1) != 0) {
-      return 0; /* a line over 64 MiB: not the API */
-    }
-  }
-  return len;
+  return ctl_sse_feed(&s->p, p, len) == 0 ? len : 0; /* a line over 64 MiB: not the API */
 }
 
 static void nap_ms(int ms) {
@@ -343,18 +298,18 @@ static void nap_ms(int ms) {
 }
 
 int ctl_stream(const ctl_conn_t *c, const char *after, ctl_event_fn on_event, void *ctx) {
-  sse_t s = {.fn = on_event, .ctx = ctx};
+  sse_t s = {.p = {.fn = on_event, .ctx = ctx}};
   bool connected_once = false;
   int backoff = 250, ret = CTL_EXIT_OK;
-  if (after) snprintf(s.last_id, sizeof s.last_id, "%s", after);
+  if (after) snprintf(s.p.last_id, sizeof s.p.last_id, "%s", after);
   while (!ctl_interrupted) {
     char url[2048], errbuf[CURL_ERROR_SIZE], line[128];
     snprintf(url, sizeof url, "%s/v1/events/stream", c->url);
     struct curl_slist *hdrs = NULL;
     s.h = open_handle(c, url, &hdrs, "text/event-stream", errbuf);
     if (s.h == NULL) return CTL_EXIT_FAILED;
-    if (s.last_id[0]) {
-      snprintf(line, sizeof line, "Last-Event-ID: %s", s.last_id);
+    if (s.p.last_id[0]) {
+      snprintf(line, sizeof line, "Last-Event-ID: %s", s.p.last_id);
       hdrs = curl_slist_append(hdrs, line);
       curl_easy_setopt(s.h, CURLOPT_HTTPHEADER, hdrs);
     }
@@ -363,9 +318,8 @@ int ctl_stream(const ctl_conn_t *c, const char *after, ctl_event_fn on_event, vo
     curl_easy_setopt(s.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(s.h, CURLOPT_LOW_SPEED_TIME, STREAM_QUIET_S);
     s.status = 0;
-    s.line.n = s.data.n = s.errbody.n = 0;
-    s.has_data = false;
-    s.id[0] = s.event[0] = '\0';
+    s.errbody.n = 0;
+    ctl_sse_reset(&s.p);
     CURLcode rc = curl_easy_perform(s.h);
     if (s.status == 0) curl_easy_getinfo(s.h, CURLINFO_RESPONSE_CODE, &s.status);
     bool done = false;
@@ -388,7 +342,7 @@ int ctl_stream(const ctl_conn_t *c, const char *after, ctl_event_fn on_event, vo
       else
         why(s.h, rc, errbuf, w, sizeof w, &hint);
       fprintf(stderr, "omsctl: event stream dropped (%s); reconnecting%s%s\n", w,
-              s.last_id[0] ? " after event " : "", s.last_id);
+              s.p.last_id[0] ? " after event " : "", s.p.last_id);
       s.reconnecting = true;
     } else if (!connected_once) {
       unreachable(c, s.h, rc, errbuf);
@@ -402,8 +356,7 @@ int ctl_stream(const ctl_conn_t *c, const char *after, ctl_event_fn on_event, vo
     nap_ms(backoff);
     backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
   }
-  free(s.line.p);
-  free(s.data.p);
+  ctl_sse_free(&s.p);
   free(s.errbody.p);
   return ctl_interrupted ? CTL_EXIT_OK : ret;
 }

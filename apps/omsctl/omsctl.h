@@ -10,6 +10,7 @@
  *             Last-Event-ID resumption, and the error -> exit code mapping
  *   args.c    pure: option parsing, local checks of values, the config file
  *   table.c   pure: aligned text tables sized to their content
+ *   sse.c     pure: the event stream's parser (sse.h; fuzz/fuzz_omsctl_sse.c)
  *
  * args.c and table.c use nothing but libc, jansson and liboms's decimal and
  * order enums, so tests/unit/omsctl tests them alone.
@@ -22,6 +23,8 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "sse.h"
 
 /* ---- exit codes: XX(NAME, status, meaning). Stable: scripts test them. --- */
 #define CTL_EXIT_CODES(XX)                                                               \
@@ -160,7 +163,6 @@ int ctl_resp_check(const ctl_conn_t *c, const ctl_resp_t *r);
  * the user interrupts (SIGINT/SIGTERM: CTL_EXIT_OK) or on an error that
  * a retry would not cure (401/403/404, omsd unreachable at the first
  * attempt). */
-typedef void (*ctl_event_fn)(const char *id, const char *event, const char *data, void *ctx);
 int ctl_stream(const ctl_conn_t *c, const char *after, ctl_event_fn on_event, void *ctx);
 
 /* Set from the signal handler: the user asked to stop. */

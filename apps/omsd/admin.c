@@ -35,6 +35,14 @@
  * engine by a bounded amount of work only. A waiter that gave up marks its
  * command abandoned; the core frees it when it finally runs. At stop the
  * queue is closed first and every queued command is failed (503).
+ *
+ * DIRECT DISPATCH. omsd_admin_create_direct builds the same admin over a
+ * wired daemon without the HTTP server, the events thread or the queue:
+ * omsd_admin_dispatch takes one request as values (method, URL with its
+ * query, Authorization, body) through the same steps 1-4 (admit() and
+ * serve() below are shared with libmicrohttpd's callback), and
+ * omsd_admin_call runs each command at once on the calling thread, which
+ * must then be the core thread. Tests and fuzz/fuzz_admin.c use it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -144,6 +152,17 @@ struct omsd_admin_s {
   omsd_events_t *events;
   struct omsd_metrics_s *metrics;
   char *pem_cert, *pem_key;
+  bool direct; /* omsd_admin_create_direct: no server, commands run inline */
+};
+
+/* A request given to omsd_admin_dispatch: its query parameters, decoded,
+ * and its Authorization header (the only header it carries). */
+#define DIRECT_ARGS 32
+struct omsd_http_direct_s {
+  char *buf; /* the decoded query: NUL-separated keys and values */
+  const char *key[DIRECT_ARGS], *val[DIRECT_ARGS];
+  size_t n;
+  const char *authorization;
 };
 
 /* What one request carries between libmicrohttpd's calls. */
@@ -176,11 +195,24 @@ static void count_response(omsd_admin_t *a, int status) {
 /* ---- Requests and responses ------------------------------------------------------------- */
 
 const char *omsd_http_query(const omsd_http_req_t *rq, const char *key) {
+  if (rq->direct != NULL) {
+    for (size_t i = 0; i < rq->direct->n; i++)
+      if (strcmp(rq->direct->key[i], key) == 0) return rq->direct->val[i];
+    return NULL;
+  }
   return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *omsd_http_header(const omsd_http_req_t *rq, const char *key) {
+  if (rq->direct != NULL)
+    return strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0 ? rq->direct->authorization : NULL;
   return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
+}
+
+void omsd_http_resp_clear(omsd_http_resp_t *rs) {
+  json_decref(rs->json);
+  if (rs->raw != NULL) MHD_destroy_response(rs->raw);
+  *rs = (omsd_http_resp_t){0};
 }
 
 const char *omsd_http_err_name(omsd_http_err_t e) {
@@ -264,8 +296,9 @@ bool omsd_admin_may_trade(const omsd_principal_t *who, const char *account) {
 
 static void peer_address(struct MHD_Connection *c, char *buf, size_t cap) {
   const union MHD_ConnectionInfo *ci =
-      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  snprintf(buf, cap, "?");
+      c != NULL ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+  snprintf(buf, cap, c != NULL ? "?" : "direct");
+  if (c == NULL) return;
   if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
     inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, buf,
               (socklen_t)cap);
@@ -388,17 +421,69 @@ static const omsd_principal_t *authenticate(omsd_admin_t *a, const char *present
 
 /* The token of the request: the Bearer credentials, or (on the stream
  * only) the access_token query parameter. */
-static const char *presented_token(struct MHD_Connection *c, const route_t *r) {
-  const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+static const char *presented_token(const omsd_http_req_t *rq, const route_t *r) {
+  const char *h = omsd_http_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
   if (h != NULL) {
     if (strncasecmp(h, "Bearer ", 7) != 0) return NULL;
     h += 7;
     while (*h == ' ') h++;
     return h;
   }
-  if (r->fn == omsd_route_events_stream)
-    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
+  if (r->fn == omsd_route_events_stream) return omsd_http_query(rq, "access_token");
   return NULL;
+}
+
+/* Steps 1 and 2, and the declared size of the body: decided before any
+ * body is read. Returns true to go on, or false with rs set (and allow
+ * filled for a 405). rq carries the method, path and the way to its
+ * query and headers. */
+static bool admit(omsd_admin_t *a, const omsd_http_req_t *rq, unsigned long long declared, req_t *r,
+                  omsd_http_resp_t *rs, char *allow, size_t allowcap) {
+  int status;
+  r->route = find_route(rq->method, rq->path, r->id, sizeof r->id, &status, allow, allowcap);
+  if (r->route == NULL) {
+    if (status == 405)
+      omsd_http_fail(rs, OMSD_E_METHOD_NOT_ALLOWED, "%s is not allowed on %s (allowed: %s)",
+                     rq->method, rq->path, allow);
+    else
+      omsd_http_fail(rs, OMSD_E_NOT_FOUND, "no such resource: %s", rq->path);
+    return false;
+  }
+  if (r->route->role > OMSD_ROLE_NONE) {
+    const char *tok = presented_token(rq, r->route);
+    r->who = authenticate(a, tok);
+    if (r->who == NULL) {
+      omsd_http_fail(rs, OMSD_E_UNAUTHORIZED,
+                     tok == NULL ? "a bearer token is required (Authorization: Bearer TOKEN)"
+                                 : "the token is not valid");
+      return false;
+    }
+    if (r->who->role < r->route->role) {
+      static const char *const names[] = {"none", "read", "trade", "admin"};
+      omsd_http_fail(rs, OMSD_E_FORBIDDEN, "%s %s needs the %s role; token %s has %s", rq->method,
+                     rq->path, names[r->route->role], r->who->name, names[r->who->role]);
+      return false;
+    }
+  }
+  if (declared > BODY_MAX) {
+    omsd_http_fail(rs, OMSD_E_BODY_TOO_LARGE, "the body is larger than %d bytes", BODY_MAX);
+    return false;
+  }
+  return true;
+}
+
+/* Steps 3 (the end of it) and 4: the body is in (r->body, r->len), or was
+ * dropped as too large. */
+static void serve(omsd_admin_t *a, const req_t *r, omsd_http_req_t *rq, omsd_http_resp_t *rs) {
+  if (r->too_large) {
+    omsd_http_fail(rs, OMSD_E_BODY_TOO_LARGE, "the body is larger than %d bytes", BODY_MAX);
+    return;
+  }
+  rq->id = r->id[0] ? r->id : NULL;
+  rq->who = r->who;
+  rq->body = r->body != NULL ? r->body : "";
+  rq->body_len = r->len;
+  r->route->fn(a, rq, rs);
 }
 
 /* ---- libmicrohttpd's callbacks ------------------------------------------------------- */
@@ -410,45 +495,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   omsd_admin_t *a = cls;
   omsd_http_resp_t rs = {0};
   req_t *r = *con_cls;
+  omsd_http_req_t rq = {.method = method, .path = url, .conn = c};
   if (r == NULL) {
-    /* Headers are in: route, token and size are decided before any body. */
     r = calloc(1, sizeof *r);
     if (r == NULL) return MHD_NO;
     *con_cls = r;
-    int status;
     char allow[128];
-    r->route = find_route(method, url, r->id, sizeof r->id, &status, allow, sizeof allow);
-    if (r->route == NULL) {
-      if (status == 405) {
-        omsd_http_fail(&rs, OMSD_E_METHOD_NOT_ALLOWED, "%s is not allowed on %s (allowed: %s)",
-                       method, url, allow);
-        return respond(a, c, method, url, r, &rs, allow);
-      }
-      omsd_http_fail(&rs, OMSD_E_NOT_FOUND, "no such resource: %s", url);
-      return respond(a, c, method, url, r, &rs, NULL);
-    }
-    if (r->route->role > OMSD_ROLE_NONE) {
-      const char *tok = presented_token(c, r->route);
-      r->who = authenticate(a, tok);
-      if (r->who == NULL) {
-        omsd_http_fail(&rs, OMSD_E_UNAUTHORIZED,
-                       tok == NULL ? "a bearer token is required (Authorization: Bearer TOKEN)"
-                                   : "the token is not valid");
-        return respond(a, c, method, url, r, &rs, NULL);
-      }
-      if (r->who->role < r->route->role) {
-        static const char *const names[] = {"none", "read", "trade", "admin"};
-        omsd_http_fail(&rs, OMSD_E_FORBIDDEN, "%s %s needs the %s role; token %s has %s", method,
-                       url, names[r->route->role], r->who->name, names[r->who->role]);
-        return respond(a, c, method, url, r, &rs, NULL);
-      }
-    }
     const char *cl =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl != NULL && strtoull(cl, NULL, 10) > BODY_MAX) {
-      omsd_http_fail(&rs, OMSD_E_BODY_TOO_LARGE, "the body is larger than %d bytes", BODY_MAX);
-      return respond(a, c, method, url, r, &rs, NULL);
-    }
+    if (!admit(a, &rq, cl != NULL ? strtoull(cl, NULL, 10) : 0, r, &rs, allow, sizeof allow))
+      return respond(a, c, method, url, r, &rs, rs.status == 405 ? allow : NULL);
     return MHD_YES;
   }
   if (*upload_size > 0) {
@@ -470,20 +526,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_size = 0;
     return MHD_YES;
   }
-  if (r->too_large) {
-    omsd_http_fail(&rs, OMSD_E_BODY_TOO_LARGE, "the body is larger than %d bytes", BODY_MAX);
-    return respond(a, c, method, url, r, &rs, NULL);
-  }
-  if (r->route->fn == omsd_route_events_stream)
+  if (!r->too_large && r->route->fn == omsd_route_events_stream)
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, STREAM_TIMEOUT_S);
-  omsd_http_req_t rq = {.method = method,
-                        .path = url,
-                        .id = r->id[0] ? r->id : NULL,
-                        .who = r->who,
-                        .body = r->body != NULL ? r->body : "",
-                        .body_len = r->len,
-                        .conn = c};
-  r->route->fn(a, &rq, &rs);
+  serve(a, r, &rq, &rs);
   return respond(a, c, method, url, r, &rs, NULL);
 }
 
@@ -496,6 +541,88 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   if (r != NULL) free(r->body);
   free(r);
   *con_cls = NULL;
+}
+
+/* ---- Direct dispatch ------------------------------------------------------------------ */
+
+static int hexval(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+/* Decodes %XX in place, as libmicrohttpd does (a bad escape stays as it is). */
+static void unescape(char *p) {
+  char *w = p;
+  for (; *p; p++) {
+    int hi, lo;
+    if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+      *w++ = (char)(hi * 16 + lo);
+      p += 2;
+    } else {
+      *w++ = *p;
+    }
+  }
+  *w = '\0';
+}
+
+/* Splits url into its path (decoded, in buf) and query parameters (as
+ * libmicrohttpd: "k=v" pairs split at '&', a key without '=' has no
+ * value, the first of a repeated key wins). */
+static int parse_url(const char *url, struct omsd_http_direct_s *dq, char **path) {
+  size_t n = strlen(url);
+  dq->buf = malloc(n + 2);
+  if (dq->buf == NULL) return -1;
+  memcpy(dq->buf, url, n + 1);
+  char *q = strchr(dq->buf, '?');
+  if (q != NULL) *q++ = '\0';
+  *path = dq->buf;
+  unescape(*path);
+  for (char *kv = q; kv != NULL && dq->n < DIRECT_ARGS;) {
+    char *next = strchr(kv, '&');
+    if (next != NULL) *next++ = '\0';
+    char *eq = strchr(kv, '=');
+    if (eq != NULL && kv[0] != '\0') {
+      *eq = '\0';
+      unescape(kv);
+      unescape(eq + 1);
+      dq->key[dq->n] = kv;
+      dq->val[dq->n++] = eq + 1;
+    }
+    kv = next;
+  }
+  return 0;
+}
+
+int omsd_admin_dispatch(omsd_admin_t *a, const char *method, const char *url,
+                        const char *authorization, const char *body, size_t len,
+                        omsd_http_resp_t *out) {
+  *out = (omsd_http_resp_t){0};
+  struct omsd_http_direct_s dq = {.authorization = authorization};
+  req_t r = {0};
+  char *path;
+  if (parse_url(url, &dq, &path) != 0) return -1;
+  omsd_http_req_t rq = {.method = method, .path = path, .direct = &dq};
+  char allow[128];
+  if (admit(a, &rq, len, &r, out, allow, sizeof allow)) {
+    r.body = malloc(len + 1);
+    if (r.body == NULL) {
+      free(dq.buf);
+      return -1;
+    }
+    if (len > 0) memcpy(r.body, body, len);
+    r.body[len] = '\0';
+    r.len = len;
+    serve(a, &r, &rq, out);
+  }
+  if (out->raw == NULL && out->json == NULL)
+    omsd_http_fail(out, OMSD_E_INTERNAL, "the handler gave no answer");
+  if (out->status >= 400) log_refusal(NULL, method, path, &r, out);
+  count_response(a, out->status);
+  free(r.body);
+  free(dq.buf);
+  return 0;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -591,6 +718,11 @@ uint32_t omsd_admin_queue_depth(omsd_admin_t *a) {
 int omsd_admin_call(omsd_admin_t *a, omsd_cmd_t *c) {
   c->done = 0;
   c->abandoned = false;
+  if (a->direct) { /* the caller is the core thread */
+    c->run(a->d, c);
+    c->done = 1;
+    return 0;
+  }
   pthread_mutex_lock(&a->qmu);
   bool ok = !atomic_load(&a->stopping) && a->qtail - a->qhead < QUEUE_CAP;
   if (ok) a->q[a->qtail++ % QUEUE_CAP] = c;
@@ -697,12 +829,10 @@ static int start_http(omsd_admin_t *a) {
   return 0;
 }
 
-int omsd_admin_start(omsd_t *d) {
+/* What both kinds of admin have: the locks, the tokens, the metrics. */
+static int admin_new(omsd_t *d, omsd_admin_t **out) {
   const oms_cfg_admin_t *cfg = &d->cfg->admin;
-  if (!cfg->enabled) {
-    LOG_INFO("msg=\"no admin API: the configuration has no admin group\"");
-    return 0;
-  }
+  *out = NULL;
   omsd_admin_t *a = calloc(1, sizeof *a);
   if (a == NULL) return -1;
   a->d = d;
@@ -730,6 +860,28 @@ int omsd_admin_start(omsd_t *d) {
     admin_free(a);
     return -1;
   }
+  *out = a;
+  return 0;
+}
+
+int omsd_admin_create_direct(omsd_t *d, omsd_admin_t **out) {
+  *out = NULL;
+  omsd_admin_t *a;
+  if (d->admin != NULL || admin_new(d, &a) != 0) return -1;
+  a->direct = true;
+  d->admin = a;
+  *out = a;
+  return 0;
+}
+
+int omsd_admin_start(omsd_t *d) {
+  const oms_cfg_admin_t *cfg = &d->cfg->admin;
+  if (!cfg->enabled) {
+    LOG_INFO("msg=\"no admin API: the configuration has no admin group\"");
+    return 0;
+  }
+  omsd_admin_t *a;
+  if (admin_new(d, &a) != 0) return -1;
   a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (a->efd < 0) {
     omsd_log_sys(OMS_LOG_ERROR, "eventfd", "object=admin_commands", errno);
@@ -766,7 +918,8 @@ void omsd_admin_stop(omsd_t *d) {
   a->mhd = NULL;
   omsd_events_stop(d, a->events);
   omsd_watch_del(d, &a->w);
+  bool direct = a->direct;
   admin_free(a);
   d->admin = NULL;
-  LOG_INFO("msg=\"admin stopped\"");
+  if (!direct) LOG_INFO("msg=\"admin stopped\"");
 }

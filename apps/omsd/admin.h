@@ -58,6 +58,8 @@ typedef struct omsd_http_req_s {
   const char *body; /* NUL-terminated; "" when none */
   size_t body_len;
   void *conn; /* struct MHD_Connection *: for omsd_http_query / _header */
+  /* instead of conn, a request given to omsd_admin_dispatch (admin.c) */
+  const struct omsd_http_direct_s *direct;
 } omsd_http_req_t;
 
 /* What a handler answers: a status and a JSON body (owned: the server frees
@@ -67,6 +69,9 @@ typedef struct omsd_http_resp_s {
   json_t *json;
   struct MHD_Response *raw;
 } omsd_http_resp_t;
+
+/* Frees what rs holds (json, raw) and clears it. */
+void omsd_http_resp_clear(omsd_http_resp_t *rs);
 
 typedef void (*omsd_route_fn)(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 
@@ -175,6 +180,23 @@ omsd_t *omsd_admin_daemon(omsd_admin_t *a);
  * the command queue and its eventfd watcher, the events subscriber and thread,
  * the HTTP server. Core thread, after omsd_net_open. 0 or -1 (logged). */
 int omsd_admin_start(omsd_t *d);
+/* The admin over d (wired, not serving) without the HTTP server, the
+ * events thread or the command queue, for tests and fuzz/fuzz_admin.c:
+ * requests go through omsd_admin_dispatch and each command runs at once on
+ * the calling thread (which acts as the core thread); the event stream
+ * answers 503 NOT_READY. Sets d->admin; omsd_admin_stop(d) frees it.
+ * 0 or -1. */
+int omsd_admin_create_direct(omsd_t *d, omsd_admin_t **out);
+/* One request through the same route table, token check, body limit and
+ * handlers as the server: method ("GET"...), url (the path with its
+ * ?query, %-escapes decoded as the server does), the Authorization header
+ * (NULL: none), the body. Fills *out (free it with omsd_http_resp_clear);
+ * the refusal is logged and counted as the server does. 0, or -1 (out of
+ * memory). Only with an admin from omsd_admin_create_direct. */
+int omsd_admin_dispatch(omsd_admin_t *a, const char *method, const char *url,
+                        const char *authorization, const char *body, size_t len,
+                        omsd_http_resp_t *out);
+
 /* Stops, in this order: the command queue (closed, and every queued command
  * failed: 503), the event streams (omsd_events_end_streams: each sends its
  * last chunk), the HTTP server (MHD_stop_daemon waits for every connection

@@ -296,18 +296,16 @@ static void copy_str(char *dst, size_t cap, const char *s) {
   snprintf(dst, cap, "%s", s != NULL ? s : "");
 }
 
-/* One line of the log back into a change; applies it over l. 0, or -1 with
- * why filled. */
-static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *text,
-                       omsd_limit_change_t *ch, char *why, size_t wcap) {
+int omsd_limit_change_parse(const char *text, size_t len, omsd_limit_change_t *ch, char *why,
+                            size_t wcap) {
+  memset(ch, 0, sizeof *ch);
   json_error_t je;
-  json_t *j = json_loads(text, 0, &je);
+  json_t *j = json_loadb(text, len, 0, &je);
   if (j == NULL) {
     snprintf(why, wcap, "not JSON: %s", je.text);
     return -1;
   }
   int rc = -1;
-  memset(ch, 0, sizeof *ch);
   json_int_t seq = 0, at = 0;
   const char *who = NULL, *scope = NULL, *id = NULL, *reason = NULL;
   json_t *old_v = NULL, *set = NULL;
@@ -329,27 +327,44 @@ static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *
   copy_str(ch->id, sizeof ch->id, sc == OMS_RISK_SCOPE_GLOBAL ? "" : id);
   copy_str(ch->reason, sizeof ch->reason, reason);
   char field[64], detail[256];
-  const char *code =
-      omsd_limit_from_json(set, &ch->set, field, sizeof field, detail, sizeof detail);
-  if (code == NULL)
-    code = omsd_limit_change_check(c, ch->scope, ch->id, &ch->set, field, sizeof field, detail,
-                                   sizeof detail);
-  if (code != NULL) {
+  if (omsd_limit_from_json(set, &ch->set, field, sizeof field, detail, sizeof detail) != NULL) {
     snprintf(why, wcap, "%s", detail);
     goto out;
+  }
+  rc = 0;
+out:
+  json_decref(j);
+  return rc;
+}
+
+char *omsd_limit_change_line(const omsd_limit_change_t *ch) {
+  json_t *j = omsd_limit_change_to_json(ch);
+  char *text = j == NULL ? NULL : json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(j);
+  return text;
+}
+
+/* One line of the log back into a change, checked against the
+ * configuration as a start would and applied over l. 0, or -1 with why
+ * filled. */
+static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *text,
+                       omsd_limit_change_t *ch, char *why, size_t wcap) {
+  if (omsd_limit_change_parse(text, strlen(text), ch, why, wcap) != 0) return -1;
+  char field[64], detail[256];
+  if (omsd_limit_change_check(c, ch->scope, ch->id, &ch->set, field, sizeof field, detail,
+                              sizeof detail) != NULL) {
+    snprintf(why, wcap, "%s", detail);
+    return -1;
   }
   oms_reject_t err;
   memset(&err, 0, sizeof err);
   omsd_limit_effective(l, ch->scope, ch->id, ch->set.set, &ch->old_v);
   if (oms_risk_limits_set(l, ch->scope, ch->id, &ch->set, &err) != 0) {
     snprintf(why, wcap, "%s", err.text);
-    goto out;
+    return -1;
   }
   omsd_limit_effective(l, ch->scope, ch->id, ch->set.set, &ch->new_v);
-  rc = 0;
-out:
-  json_decref(j);
-  return rc;
+  return 0;
 }
 
 int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check_only,
@@ -450,9 +465,7 @@ void omsd_limits_log_close(omsd_limits_log_t *lg) {
 
 int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch) {
   ch->seq = lg->n > 0 ? lg->changes[lg->n - 1].seq + 1 : 1;
-  json_t *j = omsd_limit_change_to_json(ch);
-  char *text = j == NULL ? NULL : json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(j);
+  char *text = omsd_limit_change_line(ch);
   char obj[sizeof lg->path + 8];
   snprintf(obj, sizeof obj, "path=%s", lg->path);
   if (text == NULL || lg->fd < 0) {

@@ -58,6 +58,16 @@ void omsd_limits_log_close(omsd_limits_log_t *lg);
  * was recorded. */
 int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch);
 
+/* One line of the log (its text, without the newline) into ch: seq, at_ns,
+ * who, scope, id, reason and the fields set; old_v and new_v are left clear
+ * (they depend on the limits the change is applied over), and nothing is
+ * checked against the configuration (omsd_limit_change_check). 0, or -1
+ * with why filled. */
+int omsd_limit_change_parse(const char *text, size_t len, omsd_limit_change_t *ch, char *why,
+                            size_t wcap);
+/* ch as one line of the log (malloc'd, without the newline), or NULL. */
+char *omsd_limit_change_line(const omsd_limit_change_t *ch);
+
 /* The fields of mask as they apply at (scope, id) in l: the scope's own,
  * else GLOBAL's; a field neither sets is left out. */
 void omsd_limit_effective(const oms_risk_limits_t *l, oms_risk_scope_t scope, const char *id,
