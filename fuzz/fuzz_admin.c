@@ -118,6 +118,13 @@ static bool known_code(const char *code) {
 static void check(const omsd_http_resp_t *rs) {
   if (rs->status < 200 || rs->status > 599) __builtin_trap();
   if (rs->raw != NULL) return; /* text: /metrics, the blotter's files */
+  if (rs->text != NULL) {      /* a page of orders written directly: still JSON */
+    json_t *j = json_loadb(rs->text, rs->text_len, 0, NULL);
+    if (j == NULL || rs->status != 200 || !json_is_array(json_object_get(j, "orders")))
+      __builtin_trap();
+    json_decref(j);
+    return;
+  }
   if (rs->json == NULL) __builtin_trap();
   json_t *err = json_object_get(rs->json, "error");
   if (rs->status >= 400) {

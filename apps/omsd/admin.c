@@ -211,6 +211,7 @@ const char *omsd_http_header(const omsd_http_req_t *rq, const char *key) {
 
 void omsd_http_resp_clear(omsd_http_resp_t *rs) {
   json_decref(rs->json);
+  free(rs->text);
   if (rs->raw != NULL) MHD_destroy_response(rs->raw);
   *rs = (omsd_http_resp_t){0};
 }
@@ -228,6 +229,9 @@ static json_t *verror(omsd_http_resp_t *rs, int status, const char *code, const 
   char msg[512];
   vsnprintf(msg, sizeof msg, fmt, ap);
   json_decref(rs->json);
+  free(rs->text);
+  rs->text = NULL;
+  if (rs->raw != NULL) MHD_destroy_response(rs->raw);
   rs->raw = NULL;
   rs->status = status;
   json_t *err = json_pack("{s:s,s:s}", "code", code, "message", msg);
@@ -328,6 +332,17 @@ static enum MHD_Result respond(omsd_admin_t *a, struct MHD_Connection *c, const 
                                const char *url, const req_t *r, omsd_http_resp_t *rs,
                                const char *allow) {
   struct MHD_Response *resp = rs->raw;
+  if (resp == NULL && rs->text != NULL) {
+    resp = MHD_create_response_from_buffer(rs->text_len, rs->text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+      free(rs->text);
+      rs->text = NULL;
+      return MHD_NO;
+    }
+    rs->text = NULL;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  }
   if (resp == NULL) {
     if (rs->json == NULL) omsd_http_fail(rs, OMSD_E_INTERNAL, "the handler gave no answer");
     char *text = json_dumps(rs->json, JSON_COMPACT);
@@ -616,7 +631,7 @@ int omsd_admin_dispatch(omsd_admin_t *a, const char *method, const char *url,
     r.len = len;
     serve(a, &r, &rq, out);
   }
-  if (out->raw == NULL && out->json == NULL)
+  if (out->raw == NULL && out->json == NULL && out->text == NULL)
     omsd_http_fail(out, OMSD_E_INTERNAL, "the handler gave no answer");
   if (out->status >= 400) log_refusal(NULL, method, path, &r, out);
   count_response(a, out->status);

@@ -67,10 +67,15 @@ typedef struct omsd_http_req_s {
 typedef struct omsd_http_resp_s {
   int status;
   json_t *json;
+  /* or a body already rendered: text[text_len] (malloc'd; the server frees
+   * it) of content_type (static), e.g. a page of orders written directly */
+  char *text;
+  size_t text_len;
+  const char *content_type;
   struct MHD_Response *raw;
 } omsd_http_resp_t;
 
-/* Frees what rs holds (json, raw) and clears it. */
+/* Frees what rs holds (json, text, raw) and clears it. */
 void omsd_http_resp_clear(omsd_http_resp_t *rs);
 
 typedef void (*omsd_route_fn)(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);

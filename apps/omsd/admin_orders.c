@@ -444,17 +444,14 @@ void omsd_route_orders_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_htt
   char *text = NULL;
   size_t len = render_page(&l, &text);
   free(l.orders);
-  struct MHD_Response *r =
-      text != NULL ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE) : NULL;
-  if (r == NULL) {
-    free(text);
+  if (text == NULL) {
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory for %u orders", l.n);
     return;
   }
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   rs->status = 200;
-  rs->raw = r;
+  rs->text = text;
+  rs->text_len = len;
+  rs->content_type = "application/json";
 }
 
 /* ---- GET /v1/orders/{id} ------------------------------------------------------------ */
