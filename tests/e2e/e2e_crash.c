@@ -37,10 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
 #include "oms/fix.h"
 #include "oms/fix_tags.h"
+#include "venue/sim_state.h"
 
 static int failures;
 #define CHECK(cond, ...)                                              \
@@ -139,14 +141,14 @@ static int stop_omsd(void) {
 
 /* ---- The client: one FIX session, its sequence numbers kept across runs ------------ */
 
-#define MAX_SEQ 200000
-#define MAX_EXEC 1000000
-#define MAX_ORDERS 100000
+/* Tables indexed by MsgSeqNum, ExecID (the event's seq) and OrderID, grown
+ * as the numbers come (a soak sends hundreds of thousands of orders). */
+#define MAX_ID 50000000
 
 typedef struct rx_s {
-  char *content; /* the fields but header times and flags, NULL if not received */
-  int app;
-  int gap_filled;
+  uint64_t content; /* hash of the fields but header times and flags, 0 if not received */
+  char app;
+  char gap_filled;
 } rx_t;
 
 typedef struct report_s {
@@ -163,12 +165,31 @@ typedef struct client_s {
   int logged_on, logout_seen;
   char rbuf[1 << 20];
   size_t rlen;
-  rx_t rx[MAX_SEQ];
-  int64_t exec_seq[MAX_EXEC]; /* MsgSeqNum each ExecID came with */
-  report_t rep[MAX_ORDERS];   /* by OrderID */
+  rx_t *rx;
+  size_t nrx;
+  int64_t *exec_seq; /* MsgSeqNum each ExecID came with */
+  size_t nexec;
+  report_t *rep; /* by OrderID */
+  size_t nrep;
   int64_t last_rx_ms;
   int received;
 } client_t;
+
+/* Makes (*tab)[i] exist (zeroed), i < MAX_ID. */
+static void grow(void **tab, size_t *n, size_t size, uint64_t i) {
+  if (i < *n) return;
+  size_t m = *n ? *n : 4096;
+  while (m <= i) m *= 2;
+  char *t = realloc(*tab, m * size);
+  if (t == NULL) {
+    fprintf(stderr, "e2e_crash: out of memory\n");
+    exit(2);
+  }
+  memset(t + *n * size, 0, (m - *n) * size);
+  *tab = t;
+  *n = m;
+}
+#define GROW(c, tab, n, i) grow((void **)&(c)->tab, &(c)->n, sizeof(*(c)->tab), (i))
 
 static int send_raw(client_t *c, const char *type, int64_t seq, int poss_dup,
                     void (*body)(oms_fix_builder_t *, void *), void *arg) {
@@ -235,11 +256,12 @@ static void order_body(oms_fix_builder_t *b, void *arg) {
   oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, o->tif);
 }
 
-/* The fields that must be equal in every copy of a message. */
-static char *content_of(const oms_fix_msg_t *m) {
-  size_t cap = m->len + 1, n = 0;
-  char *s = malloc(cap);
-  for (size_t i = 0; i < m->nfields; i++) {
+/* The fields that must be equal in every copy of a message, as text (s,
+ * for a message) and as a hash (what is kept: a soak receives millions). */
+static uint64_t content_of(const oms_fix_msg_t *m, char *s, size_t cap) {
+  size_t n = 0;
+  s[0] = 0;
+  for (size_t i = 0; i < m->nfields && n < cap; i++) {
     uint32_t tag = m->fields[i].tag;
     if (tag == OMS_FIX_TAG_BodyLength || tag == OMS_FIX_TAG_CheckSum ||
         tag == OMS_FIX_TAG_SendingTime || tag == OMS_FIX_TAG_OrigSendingTime ||
@@ -248,7 +270,9 @@ static char *content_of(const oms_fix_msg_t *m) {
     oms_fix_str_t v = oms_fix_msg_value(m, i);
     n += (size_t)snprintf(s + n, cap - n, "%u=%.*s|", (unsigned)tag, (int)v.len, v.ptr);
   }
-  return s;
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (const char *p = s; *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ull;
+  return h | 1; /* never 0: 0 is "not received" */
 }
 
 static int is_app(oms_fix_str_t t) {
@@ -276,7 +300,9 @@ static void on_report(client_t *c, const oms_fix_msg_t *m, int64_t seq) {
       oms_fix_msg_get_str(m, OMS_FIX_TAG_CumQty, &cum) != 0)
     return;
   uint64_t e = to_u64(exec), o = to_u64(oid);
-  if (e == 0 || e >= MAX_EXEC || o == 0 || o >= MAX_ORDERS) return; /* not an event */
+  if (e == 0 || e >= MAX_ID || o == 0 || o >= MAX_ID) return; /* not an event */
+  GROW(c, exec_seq, nexec, e);
+  GROW(c, rep, nrep, o);
   CHECK(c->exec_seq[e] == 0 || c->exec_seq[e] == seq,
         "event %llu reported twice: MsgSeqNum %lld and %lld", (unsigned long long)e,
         (long long)c->exec_seq[e], (long long)seq);
@@ -291,25 +317,28 @@ static void on_report(client_t *c, const oms_fix_msg_t *m, int64_t seq) {
 
 /* Keeps message seq; a second copy must say the same. */
 static void keep(client_t *c, const oms_fix_msg_t *m, int64_t seq) {
-  CHECK(seq > 0 && seq < MAX_SEQ, "MsgSeqNum %lld out of the test's range", (long long)seq);
-  if (seq <= 0 || seq >= MAX_SEQ) return;
+  CHECK(seq > 0 && seq < MAX_ID, "MsgSeqNum %lld out of the test's range", (long long)seq);
+  if (seq <= 0 || seq >= MAX_ID) return;
+  GROW(c, rx, nrx, (uint64_t)seq);
   rx_t *r = &c->rx[seq];
-  char *content = content_of(m);
-  if (r->content == NULL) {
+  char text[4096];
+  uint64_t content = content_of(m, text, sizeof text);
+  if (r->content == 0) {
     CHECK(!r->gap_filled || !is_app(m->msg_type), "MsgSeqNum %lld gap-filled, then sent as %s",
-          (long long)seq, content);
+          (long long)seq, text);
     r->content = content;
-    r->app = is_app(m->msg_type);
+    r->app = (char)is_app(m->msg_type);
     return;
   }
-  CHECK(strcmp(r->content, content) == 0, "MsgSeqNum %lld reused:\n  first %s\n  then  %s",
-        (long long)seq, r->content, content);
-  free(content);
+  CHECK(r->content == content, "MsgSeqNum %lld reused: now %s (different from the first copy)",
+        (long long)seq, text);
 }
 
 static void gap_filled(client_t *c, int64_t from, int64_t to) {
-  for (int64_t k = from; k < to && k < MAX_SEQ; k++) {
-    CHECK(!c->rx[k].app, "MsgSeqNum %lld was %s, then gap-filled", (long long)k, c->rx[k].content);
+  for (int64_t k = from; k < to && k < MAX_ID; k++) {
+    GROW(c, rx, nrx, (uint64_t)k);
+    CHECK(!c->rx[k].app, "MsgSeqNum %lld was an application message, then gap-filled",
+          (long long)k);
     c->rx[k].gap_filled = 1;
   }
 }
@@ -440,7 +469,41 @@ static char fix_status(const char *state, const char *filled) {
   return oms_dec_parse_cstr(filled, &f) == 0 && oms_dec_is_pos(f) ? '1' : '0';
 }
 
-/* Every order of comp in the store was reported with its latest state. */
+/* What the runs found, for the summary (the soak's SOAK line). */
+static struct {
+  int kills;
+  long acknowledged; /* orders the client was told of (an ExecutionReport) */
+  long lost;         /* acknowledged orders or reported events the store lacks */
+  long gaps;         /* event seqs missing between 1 and the last */
+  long unjournaled;  /* orders the venue held that the store does not know */
+} g_sum;
+
+/* Order ids the simulated venue held in its state file after some kill. */
+static uint8_t *g_at_venue;
+static size_t g_nat_venue;
+
+/* After a kill: every order the venue's state file holds (it rests at the
+ * venue, or did since the last start) must be known to the store at the end
+ * (checked in verify_store): nothing reaches a venue unless journaled. */
+static void note_venue_book(void) {
+  char path[700];
+  snprintf(path, sizeof path, "%s/venue-SIM.book", g_data);
+  oms__sjrec_t *recs = NULL;
+  size_t n = 0;
+  int existed = 0;
+  int rc = oms__sj_load(path, &recs, &n, &existed);
+  CHECK(rc == 0, "cannot read the venue's state file %s: %s", path, oms_err_name(rc));
+  for (size_t i = 0; i < n; i++) {
+    if (recs[i].kind != OMS__SJ_WORKING || recs[i].order_id >= MAX_ID) continue;
+    grow((void **)&g_at_venue, &g_nat_venue, 1, recs[i].order_id);
+    g_at_venue[recs[i].order_id] = 1;
+  }
+  oms__free(recs);
+}
+
+/* Every order of comp in the store was reported with its latest state; every
+ * order and event the client was told of is in the store; the events have
+ * no seq gap; every order the venue held is in the store. */
 static int verify_store(client_t *c, int *n_orders) {
   char path[700];
   snprintf(path, sizeof path, "%s/oms.db", g_data);
@@ -464,8 +527,9 @@ static int verify_store(client_t *c, int *n_orders) {
     const char *filled = (const char *)sqlite3_column_text(st, 3);
     uint64_t last = (uint64_t)sqlite3_column_int64(st, 4);
     (*n_orders)++;
-    if (id >= MAX_ORDERS) continue;
-    const report_t *r = &c->rep[id];
+    if (id >= MAX_ID) continue;
+    static const report_t none;
+    const report_t *r = id < c->nrep ? &c->rep[id] : &none;
     oms_dec_t a = {0}, b = {0};
     oms_dec_parse_cstr(filled, &a);
     oms_dec_parse_cstr(r->cum[0] ? r->cum : "0", &b);
@@ -478,17 +542,78 @@ static int verify_store(client_t *c, int *n_orders) {
     bad += !ok;
   }
   sqlite3_finalize(st);
+
+  /* Every order of the store (any session), and every event. */
+  uint8_t *known = NULL, *events = NULL;
+  size_t nknown = 0, nevents = 0;
+  sqlite3_prepare_v2(db, "SELECT order_id FROM orders", -1, &st, NULL);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    if (id >= MAX_ID) continue;
+    grow((void **)&known, &nknown, 1, id);
+    known[id] = 1;
+  }
+  sqlite3_finalize(st);
+  uint64_t expect = 1;
+  sqlite3_prepare_v2(db, "SELECT seq FROM events ORDER BY seq", -1, &st, NULL);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+    CHECK(seq == expect, "event seqs %llu..%llu missing from the store", (unsigned long long)expect,
+          (unsigned long long)seq - 1);
+    if (seq > expect) g_sum.gaps += (long)(seq - expect);
+    expect = seq + 1;
+    if (seq >= MAX_ID) continue;
+    grow((void **)&events, &nevents, 1, seq);
+    events[seq] = 1;
+  }
+  sqlite3_finalize(st);
   sqlite3_close(db);
+
+  long acked = 0;
+  for (size_t o = 1; o < c->nrep; o++) {
+    if (c->rep[o].exec == 0) continue;
+    acked++;
+    int ok = o < nknown && known[o];
+    CHECK(ok, "order %zu was acknowledged (event %llu), the store does not have it", o,
+          (unsigned long long)c->rep[o].exec);
+    g_sum.lost += !ok;
+    bad += !ok;
+  }
+  for (size_t e = 1; e < c->nexec; e++) {
+    if (c->exec_seq[e] == 0) continue;
+    int ok = e < nevents && events[e];
+    CHECK(ok, "event %zu was published (MsgSeqNum %lld), the store does not have it", e,
+          (long long)c->exec_seq[e]);
+    g_sum.lost += !ok;
+    bad += !ok;
+  }
+  for (size_t o = 1; o < g_nat_venue; o++) {
+    if (!g_at_venue[o]) continue;
+    int ok = o < nknown && known[o];
+    CHECK(ok, "order %zu reached the venue, the store does not have it", o);
+    g_sum.unjournaled += !ok;
+    bad += !ok;
+  }
+  g_sum.acknowledged += acked;
+  long held = 0;
+  for (size_t o = 1; o < g_nat_venue; o++) held += g_at_venue[o];
+  fprintf(stderr, "e2e_crash: %s: %ld orders acknowledged, %ld held by the venue at a kill\n",
+          c->comp, acked, held);
+  free(known);
+  free(events);
   return bad;
 }
 
 /* ---- The runs ------------------------------------------------------------------------ */
 
-static void crash_run(client_t *c, int kills, unsigned seed) {
+/* kills kill -9s, each after up to window_ms of orders, or fewer if
+ * max_s seconds (> 0) pass first. */
+static void crash_run(client_t *c, int kills, unsigned seed, int window_ms, int max_s) {
   srand(seed);
-  for (int k = 0; k < kills; k++) {
+  int64_t stop_at = max_s > 0 ? mono_ms() + (int64_t)max_s * 1000 : INT64_MAX;
+  for (int k = 0; k < kills && mono_ms() < stop_at; k++) {
     CHECK(start_omsd() == 0, "omsd start %d", k);
-    int64_t kill_at = mono_ms() + rand() % 400;
+    int64_t kill_at = mono_ms() + rand() % window_ms;
     if (logon(c) == 0) {
       unsigned i = (unsigned)rand();
       while (mono_ms() < kill_at) {
@@ -497,8 +622,11 @@ static void crash_run(client_t *c, int kills, unsigned seed) {
       }
     }
     kill9();
+    g_sum.kills++;
+    note_venue_book();
     pump(c, 5);
     disconnect(c);
+    if (failures > 0 && max_s > 0) break; /* a soak stops at the first failure */
   }
 }
 
@@ -550,13 +678,14 @@ static void graceful_cod(client_t *c) {
   int n = 0, bad = verify_store(c, &n);
   CHECK(n == 3 && bad == 0, "cancel on disconnect: %d orders, %d not reported", n, bad);
   int cancelled = 0;
-  for (int i = 0; i < MAX_ORDERS; i++) cancelled += c->rep[i].status == '4';
+  for (size_t i = 0; i < c->nrep; i++) cancelled += c->rep[i].status == '4';
   CHECK(cancelled == 3, "%d Cancelled reports received", cancelled);
 }
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED]\n");
+    fprintf(stderr,
+            "usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED] [WINDOW_MS] [MAX_SECONDS]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -564,18 +693,23 @@ int main(int argc, char **argv) {
   g_conf = argv[2];
   snprintf(g_work, sizeof g_work, "%s", argv[3]);
   int kills = argc > 4 ? atoi(argv[4]) : 12;
-  unsigned seed = argc > 5 ? (unsigned)strtoul(argv[5], NULL, 10) : (unsigned)time(NULL);
+  unsigned seed =
+      argc > 5 && atoi(argv[5]) > 0 ? (unsigned)strtoul(argv[5], NULL, 10) : (unsigned)time(NULL);
+  int window_ms = argc > 6 && atoi(argv[6]) > 0 ? atoi(argv[6]) : 400;
+  int max_s = argc > 7 ? atoi(argv[7]) : 0;
+  int64_t t0 = mono_ms();
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_work, g_work);
   if (system(cmd) != 0) return 2;
   snprintf(g_data, sizeof g_data, "%s/data", g_work);
   snprintf(g_log, sizeof g_log, "%s/omsd.log", g_work);
   g_port = free_port();
-  fprintf(stderr, "e2e_crash: %d kills, seed %u, log %s\n", kills, seed, g_log);
+  fprintf(stderr, "e2e_crash: %d kills, seed %u, orders for up to %d ms each, log %s\n", kills,
+          seed, window_ms, g_log);
 
   static client_t c2 = {.comp = "CLIENT2", .password = "client2-secret", .fd = -1};
   c2.out_seq = c2.in_seq = 1;
-  crash_run(&c2, kills, seed);
+  crash_run(&c2, kills, seed, window_ms, max_s);
   final_check(&c2);
 
   static client_t c1 = {.comp = "CLIENT1", .password = "client1-secret", .fd = -1};
@@ -583,6 +717,11 @@ int main(int argc, char **argv) {
   graceful_cod(&c1);
 
   if (g_pid > 0) kill9();
+  /* The soak's summary (make soak, scripts/soak.sh) on stdout. */
+  printf("%s kills=%d acknowledged=%ld lost=%ld gaps=%ld unjournaled=%ld duration_s=%lld\n",
+         max_s > 0 ? "SOAK" : "CRASH", g_sum.kills, g_sum.acknowledged, g_sum.lost, g_sum.gaps,
+         g_sum.unjournaled, (long long)((mono_ms() - t0) / 1000));
+  fflush(stdout);
   fprintf(stderr, failures ? "e2e_crash: %d failures\n" : "e2e_crash: ok\n", failures);
   return failures ? 1 : 0;
 }
