@@ -318,9 +318,9 @@ typedef struct oms_store_journal_config_s {
    * rebuilt, a new data directory): a line of text. NULL: not said. */
   void (*on_warn)(void *ctx, const char *text);
   void *ctx;
-  const oms_store_fault_t *fault;        /* the projection's SQLite seam (tests) */
-  const struct oms_journal_io_s *io;     /* the journal's system calls (tests) */
-  int64_t syncer_spin_ns;                /* the journal's (0 = its default) */
+  const oms_store_fault_t *fault;    /* the projection's SQLite seam (tests) */
+  const struct oms_journal_io_s *io; /* the journal's system calls (tests) */
+  int64_t syncer_spin_ns;            /* the journal's (0 = its default) */
 } oms_store_journal_config_t;
 
 OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,
