@@ -3,8 +3,12 @@
  * position, trading state, FIX session and sink cursor.
  *
  * The store is an interface (a function table, struct oms_store_vtbl_s) with
- * the embedded default on SQLite (WAL mode, schema in docs/store.md) and a
- * memory store for tests and backtests (oms_store_memory_create).
+ * three implementations: the journal store (oms_store_journal_open below:
+ * the journal is the write-ahead log, SQLite a projection of it; omsd's
+ * default), the SQLite store (WAL mode, schema in docs/store.md) and a
+ * memory store for tests and backtests (oms_store_memory_create). What
+ * follows describes the SQLite store; the journal store keeps the same
+ * contract with the journal's LSNs as tickets (docs/store.md).
  *
  * WRITE-AHEAD WITH GROUP COMMIT. The core thread hands the store one unit per
  * command (the events it produced, each carrying the order snapshot after the
