@@ -3,8 +3,12 @@
  * position, trading state, FIX session and sink cursor.
  *
  * The store is an interface (a function table, struct oms_store_vtbl_s) with
- * the embedded default on SQLite (WAL mode, schema in docs/store.md) and a
- * memory store for tests and backtests (oms_store_memory_create).
+ * three implementations: the journal store (oms_store_journal_open below:
+ * the journal is the write-ahead log, SQLite a projection of it; omsd's
+ * default), the SQLite store (WAL mode, schema in docs/store.md) and a
+ * memory store for tests and backtests (oms_store_memory_create). What
+ * follows describes the SQLite store; the journal store keeps the same
+ * contract with the journal's LSNs as tickets (docs/store.md).
  *
  * WRITE-AHEAD WITH GROUP COMMIT. The core thread hands the store one unit per
  * command (the events it produced, each carrying the order snapshot after the
@@ -318,9 +322,9 @@ typedef struct oms_store_journal_config_s {
    * rebuilt, a new data directory): a line of text. NULL: not said. */
   void (*on_warn)(void *ctx, const char *text);
   void *ctx;
-  const oms_store_fault_t *fault;        /* the projection's SQLite seam (tests) */
-  const struct oms_journal_io_s *io;     /* the journal's system calls (tests) */
-  int64_t syncer_spin_ns;                /* the journal's (0 = its default) */
+  const oms_store_fault_t *fault;    /* the projection's SQLite seam (tests) */
+  const struct oms_journal_io_s *io; /* the journal's system calls (tests) */
+  int64_t syncer_spin_ns;            /* the journal's (0 = its default) */
 } oms_store_journal_config_t;
 
 OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,

@@ -25,13 +25,13 @@
 #include "store/store_int.h"
 
 /* X(NAME, type number, name for people) */
-#define OMS__JREC_TYPES(X)                                \
-  X(EVENT, 1, "event")                                    \
-  X(FIX_SEQNUMS, 2, "fix_seqnums")                        \
-  X(FIX_SENT, 3, "fix_sent")                              \
-  X(FIX_RESET, 4, "fix_reset")                            \
-  X(CURSOR, 5, "cursor")                                  \
-  X(LIMITS, 6, "limits") /* reserved */                   \
+#define OMS__JREC_TYPES(X)                            \
+  X(EVENT, 1, "event")                                \
+  X(FIX_SEQNUMS, 2, "fix_seqnums")                    \
+  X(FIX_SENT, 3, "fix_sent")                          \
+  X(FIX_RESET, 4, "fix_reset")                        \
+  X(CURSOR, 5, "cursor")                              \
+  X(LIMITS, 6, "limits")               /* reserved */ \
   X(TRADING_STATE, 7, "trading_state") /* reserved */
 
 typedef enum oms__jrec_type_e {

@@ -122,8 +122,8 @@ static void from_journal(oms_store_error_t *e, const char *call, const oms_journ
   e->sys_errno = je->sys_errno;
   e->code = je->sys_errno == ENOSPC ? 13 /* SQLITE_FULL */ : 10 /* SQLITE_IOERR */;
   if (je->file[0] != '\0')
-    snprintf(e->message, sizeof e->message, "%.100s (%.60s at offset %llu)", je->text,
-             je->file, (unsigned long long)je->offset);
+    snprintf(e->message, sizeof e->message, "%.100s (%.60s at offset %llu)", je->text, je->file,
+             (unsigned long long)je->offset);
   else
     snprintf(e->message, sizeof e->message, "%s", je->text);
 }
@@ -456,7 +456,9 @@ static int js_recover(oms_store_t *base) {
   return wait_projected(s, oms_journal_durable(s->j), FIX_WAIT_NS) == 0 ? 0 : OMS_ESTORE;
 }
 
-static bool js_failed(const oms_store_t *base) { return oms_journal_failed(((const js_t *)base)->j); }
+static bool js_failed(const oms_store_t *base) {
+  return oms_journal_failed(((const js_t *)base)->j);
+}
 
 static void js_last_error(const oms_store_t *base, oms_store_error_t *e) {
   js_t *s = (js_t *)base;
@@ -631,10 +633,13 @@ static const char *projection_unusable(const char *path) {
 static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const char *a,
                      const char *b) {
   oms_store_error_t e;
+  char text[512];
   memset(&e, 0, sizeof e);
   snprintf(e.call, sizeof e.call, "%s", call);
   e.code = 1; /* SQLITE_ERROR: not "recovered" */
-  snprintf(e.message, sizeof e.message, fmt, a, b);
+  snprintf(text, sizeof text, fmt, a, b);
+  size_t n = strnlen(text, sizeof e.message - 1);
+  memcpy(e.message, text, n);
   report(s, &e);
   return rc;
 }
@@ -655,8 +660,8 @@ static int open_journal(js_t *s) {
   if (rc == OMS_ENOTFOUND) {
     if (db_has_history(s->cfg.db_path))
       return fail_open(s, "oms_journal_open", OMS_ESTORE,
-                       "no journal in %.60s but %.60s holds orders: restore the journal, or "
-                       "run with store.engine = \"sqlite\", or move the database away",
+                       "no journal in %s but %s holds orders: restore the journal, "
+                       "or set store.engine = \"sqlite\"",
                        s->cfg.journal_dir, s->cfg.db_path);
     warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
          s->cfg.db_path);

@@ -1456,7 +1456,7 @@ static void sq_close(oms_store_t *base) {
 
 /* ---- The projection of the journal (store_journal.c) ------------------------------- */
 
-#define PROJ_TABLE                                                                  \
+#define PROJ_TABLE                                                                      \
   "CREATE TABLE IF NOT EXISTS journal_projection(id INTEGER PRIMARY KEY CHECK(id = 0)," \
   " lsn INTEGER NOT NULL)"
 
@@ -1467,8 +1467,9 @@ int oms__sqlite_projected(oms_store_t *base, uint64_t *lsn) {
   pthread_mutex_lock(&s->wmu);
   int rc = sqlite3_exec(s->wdb, PROJ_TABLE, NULL, NULL, NULL);
   if (rc == SQLITE_OK && s->wproj == NULL)
-    rc = sqlite3_prepare_v3(s->wdb, "INSERT OR REPLACE INTO journal_projection(id, lsn) VALUES(0, ?1)",
-                            -1, SQLITE_PREPARE_PERSISTENT, &s->wproj, NULL);
+    rc = sqlite3_prepare_v3(s->wdb,
+                            "INSERT OR REPLACE INTO journal_projection(id, lsn) VALUES(0, ?1)", -1,
+                            SQLITE_PREPARE_PERSISTENT, &s->wproj, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v2(s->wdb, "SELECT lsn FROM journal_projection WHERE id = 0", -1, &st,
                             NULL);
