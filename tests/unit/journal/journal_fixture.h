@@ -38,7 +38,7 @@ static inline void jdir_remove(jdir_t *d) {
 }
 
 static inline void jseg(const jdir_t *d, uint64_t first, char *out, size_t cap) {
-  snprintf(out, cap, "%s/%020" PRIu64 ".journal", d->dir, first);
+  if (snprintf(out, cap, "%s/%020" PRIu64 ".journal", d->dir, first) >= (int)cap) __builtin_trap();
 }
 
 /* ---- payloads: lsn-derived, of a length that varies with it ---- */
@@ -108,6 +108,7 @@ typedef struct fault_s {
   int fail_errno;
   _Atomic long failed;  /* calls refused */
   int refuse_fallocate; /* EOPNOTSUPP from fallocate, always */
+  int no_sync;          /* fdatasync does nothing: tests that do not cut power */
 } fault_t;
 
 static inline int fault_hit(fault_t *f, int fn) {
@@ -130,7 +131,9 @@ static inline ssize_t f_pread(void *ctx, int fd, void *buf, size_t n, off_t off)
   return fault_hit(ctx, IO_PREAD) ? -1 : pread(fd, buf, n, off);
 }
 static inline int f_fdatasync(void *ctx, int fd) {
-  return fault_hit(ctx, IO_FDATASYNC) ? -1 : fdatasync(fd);
+  fault_t *f = ctx;
+  if (fault_hit(f, IO_FDATASYNC)) return -1;
+  return f->no_sync ? 0 : fdatasync(fd);
 }
 static inline int f_fallocate(void *ctx, int fd, off_t off, off_t len) {
   fault_t *f = ctx;
