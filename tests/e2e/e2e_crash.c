@@ -40,8 +40,11 @@
 #include "core/alloc.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
+#include "oms/event.h"
 #include "oms/fix.h"
 #include "oms/fix_tags.h"
+#include "oms/journal.h"
+#include "store/journal_rec.h"
 #include "venue/sim_state.h"
 
 static int failures;
@@ -472,10 +475,12 @@ static char fix_status(const char *state, const char *filled) {
 /* What the runs found, for the summary (the soak's SOAK line). */
 static struct {
   int kills;
-  long acknowledged; /* orders the client was told of (an ExecutionReport) */
-  long lost;         /* acknowledged orders or reported events the store lacks */
-  long gaps;         /* event seqs missing between 1 and the last */
-  long unjournaled;  /* orders the venue held that the store does not know */
+  long acknowledged;  /* orders the client was told of (an ExecutionReport) */
+  long lost;          /* acknowledged orders or reported events the store lacks */
+  long gaps;          /* event seqs missing between 1 and the last */
+  long unjournaled;   /* orders the venue held that the store (or journal) does not know */
+  int journal_checks; /* kills after which the journal was read */
+  int torn;           /* ... and found with a damaged tail */
 } g_sum;
 
 /* Order ids the simulated venue held in its state file after some kill. */
@@ -484,21 +489,91 @@ static size_t g_nat_venue;
 
 /* After a kill: every order the venue's state file holds (it rests at the
  * venue, or did since the last start) must be known to the store at the end
- * (checked in verify_store): nothing reaches a venue unless journaled. */
-static void note_venue_book(void) {
+ * (checked in verify_store) and, with the journal store, be in the journal
+ * right now (check_journal): nothing reaches a venue unless journaled.
+ * Returns the ids of this state file in *ids (free), their number. */
+static size_t note_venue_book(uint64_t **ids) {
   char path[700];
   snprintf(path, sizeof path, "%s/venue-SIM.book", g_data);
   oms__sjrec_t *recs = NULL;
-  size_t n = 0;
+  size_t n = 0, k = 0;
   int existed = 0;
   int rc = oms__sj_load(path, &recs, &n, &existed);
   CHECK(rc == 0, "cannot read the venue's state file %s: %s", path, oms_err_name(rc));
+  *ids = calloc(n ? n : 1, sizeof(**ids));
   for (size_t i = 0; i < n; i++) {
     if (recs[i].kind != OMS__SJ_WORKING || recs[i].order_id >= MAX_ID) continue;
     grow((void **)&g_at_venue, &g_nat_venue, 1, recs[i].order_id);
     g_at_venue[recs[i].order_id] = 1;
+    (*ids)[k++] = recs[i].order_id;
   }
   oms__free(recs);
+  return k;
+}
+
+/* The journal as a kill left it (read-only: omsd cuts a torn tail at its
+ * next start, not us). */
+typedef struct jscan_s {
+  uint8_t *orders; /* order ids with an event in the journal */
+  size_t norders;
+  uint64_t events, last_seq, records;
+  long gaps;
+} jscan_t;
+
+static int scan_record(void *ctx, const oms_journal_entry_t *e) {
+  jscan_t *j = ctx;
+  j->records++;
+  if (e->type != OMS__JREC_EVENT) return 0;
+  static oms_event_t ev;
+  if (oms_event_decode(e->data, e->len, &ev) != 0) {
+    CHECK(0, "journal record %llu (%s:%llu) is an event that does not decode",
+          (unsigned long long)e->lsn, e->file, (unsigned long long)e->offset);
+    return 0;
+  }
+  j->events++;
+  if (ev.seq != j->last_seq + 1) {
+    CHECK(0, "journal: event seq %llu follows %llu (lsn %llu)", (unsigned long long)ev.seq,
+          (unsigned long long)j->last_seq, (unsigned long long)e->lsn);
+    j->gaps++;
+  }
+  j->last_seq = ev.seq;
+  uint64_t o = ev.order.order_id;
+  if (o > 0 && o < MAX_ID) {
+    grow((void **)&j->orders, &j->norders, 1, o);
+    j->orders[o] = 1;
+  }
+  return 0;
+}
+
+/* With the journal store (a journal directory in the data directory): the
+ * journal's events have gap-free seqs from 1, and every order the venue's
+ * state file holds has an event in the journal. A damaged tail (a write cut
+ * by the kill) is reported by the read-only check and cut by omsd's next
+ * start; the records before it are checked. Returns whether it checked. */
+static int check_journal(const uint64_t *ids, size_t n) {
+  char dir[700];
+  snprintf(dir, sizeof dir, "%s/journal", g_data);
+  struct stat st;
+  if (stat(dir, &st) != 0) return 0;
+  jscan_t j;
+  memset(&j, 0, sizeof j);
+  oms_journal_error_t err;
+  memset(&err, 0, sizeof err);
+  int rc = oms_journal_verify(dir, scan_record, &j, &err);
+  if (rc != 0) {
+    g_sum.torn++;
+    fprintf(stderr, "e2e_crash: journal after kill %d: %s at %s:%llu: %s (cut at the next start)\n",
+            g_sum.kills, oms_err_name(rc), err.file, (unsigned long long)err.offset, err.text);
+  }
+  g_sum.gaps += j.gaps;
+  for (size_t i = 0; i < n; i++) {
+    int ok = ids[i] < j.norders && j.orders[ids[i]];
+    CHECK(ok, "after kill %d: order %llu is at the venue, not in the journal", g_sum.kills,
+          (unsigned long long)ids[i]);
+    g_sum.unjournaled += !ok;
+  }
+  free(j.orders);
+  return 1;
 }
 
 /* Every order of comp in the store was reported with its latest state; every
@@ -623,7 +698,12 @@ static void crash_run(client_t *c, int kills, unsigned seed, int window_ms, int 
     }
     kill9();
     g_sum.kills++;
-    note_venue_book();
+    uint64_t *ids = NULL;
+    size_t n = note_venue_book(&ids);
+    /* The journal is read whole: in a soak (thousands of kills over a
+     * growing journal) every 20th kill and the last. */
+    if (max_s <= 0 || k % 20 == 0 || k + 1 == kills) g_sum.journal_checks += check_journal(ids, n);
+    free(ids);
     pump(c, 5);
     disconnect(c);
     if (failures > 0 && max_s > 0) break; /* a soak stops at the first failure */
@@ -722,6 +802,8 @@ int main(int argc, char **argv) {
          max_s > 0 ? "SOAK" : "CRASH", g_sum.kills, g_sum.acknowledged, g_sum.lost, g_sum.gaps,
          g_sum.unjournaled, (long long)((mono_ms() - t0) / 1000));
   fflush(stdout);
+  fprintf(stderr, "e2e_crash: the journal read after %d kills (%d with a torn tail)\n",
+          g_sum.journal_checks, g_sum.torn);
   fprintf(stderr, failures ? "e2e_crash: %d failures\n" : "e2e_crash: ok\n", failures);
   return failures ? 1 : 0;
 }
