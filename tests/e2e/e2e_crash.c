@@ -12,14 +12,25 @@
  *     is compared field by field with the first copy, header times aside;
  *     a gap fill may only cover numbers that carried admin messages);
  *   - no engine event is reported twice under two numbers (ExecID);
- *   - at the end every order of the session in the SQLite store (the truth)
- *     has been reported with its latest state: the newest report of the
- *     order carries the order's last event (ExecID), its OrdStatus and its
- *     CumQty.
+ *   - after each kill, with the journal store (omsd's default), the journal
+ *     as the kill left it (read-only): its events' seqs run from 1 without
+ *     a gap, and every order the simulated venue's state file holds
+ *     (venue-SIM.book: what reached the venue) has an event in the journal;
+ *   - at the end, in the store's projection (oms.db, the queries' view of
+ *     the journal): every order of the session has been reported with its
+ *     latest state (the newest report carries the order's last event
+ *     (ExecID), its OrdStatus and its CumQty); every order the client was
+ *     told of and every event it was sent (ExecID) is there; the event seqs
+ *     have no gap; every order the venue held at any kill is known.
  * Then a graceful stop (SIGTERM) of a cancel-on-disconnect session: the
  * final Cancelled reports are resent after the restart.
  *
- * usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED]
+ * The last line on stdout sums up: CRASH (or SOAK, with MAX_SECONDS: make
+ * soak, scripts/soak.sh) kills=N acknowledged=M lost=0 gaps=0
+ * unjournaled=0 duration_s=S. WINDOW_MS bounds the order flow before each
+ * kill (400); MAX_SECONDS stops the kills early (a soak).
+ *
+ * usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED] [WINDOW_MS] [MAX_SECONDS]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -704,6 +715,9 @@ static void crash_run(client_t *c, int kills, unsigned seed, int window_ms, int 
      * growing journal) every 20th kill and the last. */
     if (max_s <= 0 || k % 20 == 0 || k + 1 == kills) g_sum.journal_checks += check_journal(ids, n);
     free(ids);
+    if (max_s > 0 && g_sum.kills % 100 == 0)
+      fprintf(stderr, "e2e_crash: %d kills, %lld s\n", g_sum.kills,
+              (long long)(mono_ms() - (stop_at - (int64_t)max_s * 1000)) / 1000);
     pump(c, 5);
     disconnect(c);
     if (failures > 0 && max_s > 0) break; /* a soak stops at the first failure */
