@@ -732,9 +732,15 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   if ((rc = open_projection(s)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
   if ((rc = project(s, false)) != 0) {
-    rc = fail_open(s, "replay", rc == OMS_ECORRUPT ? OMS_ECORRUPT : OMS_ESTORE,
-                   "the projection %s could not take the journal %s", s->cfg.db_path,
-                   s->cfg.journal_dir);
+    if (rc == OMS_ENOTFOUND) /* before the journal's first segment */
+      fail_open(s, "replay", rc,
+                "the journal %s no longer holds what %s needs (released segments): restore "
+                "the projection or the journal",
+                s->cfg.journal_dir, s->cfg.db_path);
+    else if (s->apply_rc == 0) /* the read failed; a record or a batch said why already */
+      fail_open(s, "replay", rc, "cannot read the journal %s into %s", s->cfg.journal_dir,
+                s->cfg.db_path);
+    rc = rc == OMS_ECORRUPT ? OMS_ECORRUPT : OMS_ESTORE;
     goto fail;
   }
   uint64_t last_order;

@@ -6,12 +6,12 @@
  * until it commits), retention, and the record payloads. The contract
  * itself runs in test_store_contract.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -477,6 +477,7 @@ static void test_retention_releases_projected_segments(void **state) {
   env.cfg.retain_ns = INT64_C(64000000); /* 64 ms */
   assert_int_equal(env_open(&env), 0);
   for (uint64_t id = 1; id <= 200; id++) append_order(&env, id, 4);
+  fill_some(&env, 201, 1);
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
   int before = count_segments(env.dir.journal);
   assert_true(before > 3);
@@ -498,6 +499,7 @@ static void test_retention_releases_projected_segments(void **state) {
   /* ... but cannot be rebuilt without the released segments: said, refused. */
   damage_db(env.dir.db, DELETE);
   assert_int_not_equal(env_open(&env), 0);
+  print_message("refused: %s\n", env.err.message);
   assert_non_null(strstr(env.err.message, "released"));
   env_done(&env);
 }
