@@ -59,6 +59,12 @@ typedef enum oms_journal_durability_e {
 } oms_journal_durability_t;
 
 #define OMS_JOURNAL_F_MORE 0x1u   /* another record of the same unit follows */
+/* The frame, for tools that read segment files themselves (docs/journal.md). */
+#define OMS_JOURNAL_MAGIC 0x4A4D4F01u /* "\x01OMJ" on disk: version 1 */
+#define OMS_JOURNAL_HEADER_SIZE 24u
+/* An end-of-segment record: no payload, no LSN of its own (its lsn field is
+ * the next segment's first); readers never see it. */
+#define OMS_JOURNAL_F_END 0x8000u
 #define OMS_JOURNAL_PAYLOAD_MAX (1u << 20)
 
 /* The system calls the journal makes, replaceable for fault injection
