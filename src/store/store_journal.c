@@ -698,6 +698,7 @@ static int open_projection(js_t *s) {
   oms_store_config_t sc;
   oms_store_config_init(&sc, s->cfg.db_path);
   sc.synchronous = true;
+  sc.queue_capacity = 64; /* unused: the projection is written through oms__sqlite_project */
   sc.durability = s->cfg.durability;
   sc.fault = s->cfg.fault;
   sc.on_error = s->cfg.on_error;

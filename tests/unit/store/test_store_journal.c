@@ -515,6 +515,53 @@ static void test_journal_write_failure_refuses_appends_fsync(void **state) {
   journal_fault(OMS_DURABILITY_FSYNC);
 }
 
+static _Atomic int g_sync_fails;
+
+static int sync_eio(void *ctx, int fd) {
+  (void)ctx;
+  if (atomic_load(&g_sync_fails)) {
+    errno = EIO;
+    return -1;
+  }
+  return fdatasync(fd);
+}
+
+/* fsync mode, the sync fails after the write succeeded: the unit is in the
+ * page cache but never durable; waiting for it fails; appends are refused. */
+static void test_failed_sync_makes_nothing_durable(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  env.cfg.durability = OMS_DURABILITY_FSYNC;
+  oms_journal_io_t io;
+  memset(&io, 0, sizeof io);
+  io.fdatasync = sync_eio;
+  env.cfg.io = &io;
+  atomic_store(&g_sync_fails, 0);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 3);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  uint64_t durable = oms_store_durable_ticket(env.st);
+  atomic_store(&g_sync_fails, 1);
+  uint64_t t = append_order(&env, 4, 2);
+  assert_true(t > durable);
+  assert_int_equal(oms_store_wait(env.st, t, WAIT_NS), OMS_ESTORE);
+  assert_true(oms_store_failed(env.st));
+  assert_true(oms_store_durable_ticket(env.st) < t);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 4, &o), OMS_ENOTFOUND); /* never projected */
+  assert_int_equal(oms_store_cursor_set(env.st, "nats", 9, NULL), OMS_ESTORE);
+  oms_store_error_t e;
+  oms_store_last_error(env.st, &e);
+  assert_int_equal(e.sys_errno, EIO);
+  env_close(&env);
+  atomic_store(&g_sync_fails, 0);
+  env.cfg.io = NULL;
+  assert_int_equal(env_open(&env), 0);
+  assert_int_equal(oms_store_get_order(env.st, 3, &o), 0);
+  env_done(&env);
+}
+
 static void test_projection_failure_is_retried_until_it_commits(void **state) {
   (void)state;
   env_t env;
@@ -704,6 +751,7 @@ int main(void) {
       cmocka_unit_test(test_large_unit),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_os),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_fsync),
+      cmocka_unit_test(test_failed_sync_makes_nothing_durable),
       cmocka_unit_test(test_projection_failure_is_retried_until_it_commits),
       cmocka_unit_test(test_an_order_row_is_written_once_per_batch),
       cmocka_unit_test(test_retention_releases_projected_segments),
