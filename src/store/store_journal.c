@@ -81,6 +81,8 @@ typedef struct js_s {
   _Atomic bool sleeping, stop;
   _Atomic uint64_t projected;
   _Atomic bool proj_failed;
+  _Atomic bool kick; /* recover(): retry the failed projection now */
+  uint64_t attempts; /* projection attempts finished (under pmu) */
   pthread_t projector;
   bool running;
 
@@ -298,18 +300,6 @@ static int apply(js_t *s) {
 
 static int take(void *ctx, const oms_journal_entry_t *en) {
   js_t *s = ctx;
-  if (en->lsn != s->batch_lsn + 1) { /* segments released that the projection still needs */
-    oms_store_error_t e;
-    memset(&e, 0, sizeof e);
-    snprintf(e.call, sizeof e.call, "read journal");
-    e.code = 11;
-    snprintf(e.message, sizeof e.message,
-             "the journal continues at LSN %llu, the projection needs %llu (released segments?)",
-             (unsigned long long)en->lsn, (unsigned long long)(s->batch_lsn + 1));
-    report(s, &e);
-    atomic_store(&s->proj_failed, true);
-    return s->apply_rc = OMS_ECORRUPT;
-  }
   int rc = oms__jrec_decode(en->type, en->data, en->len, &s->batch[s->nb]);
   if (rc == OMS_EINVAL) {
     oms_store_error_t e;
@@ -358,17 +348,20 @@ static void retain(js_t *s) {
   if (keep > s->released && oms_journal_release(s->j, keep + 1) >= 0) s->released = keep;
 }
 
-static void sleep_ns(js_t *s, int64_t ns) {
+/* Sleeps up to ns: while idle, until something is durable to project; after
+ * a failure (backoff), until recover() asks for a retry. */
+static void sleep_ns(js_t *s, int64_t ns, bool backoff) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + ns;
   ts.tv_sec = (time_t)(at / 1000000000);
   ts.tv_nsec = (long)(at % 1000000000);
   pthread_mutex_lock(&s->pmu);
-  atomic_store_explicit(&s->sleeping, true, memory_order_release);
-  if (!atomic_load(&s->stop) &&
-      oms_journal_durable(s->j) <= atomic_load_explicit(&s->projected, memory_order_acquire))
-    pthread_cond_timedwait(&s->pcv, &s->pmu, &ts);
+  atomic_store_explicit(&s->sleeping, !backoff, memory_order_release);
+  bool wait = backoff ? !atomic_load(&s->kick)
+                      : oms_journal_durable(s->j) <=
+                            atomic_load_explicit(&s->projected, memory_order_acquire);
+  if (!atomic_load(&s->stop) && wait) pthread_cond_timedwait(&s->pcv, &s->pmu, &ts);
   atomic_store_explicit(&s->sleeping, false, memory_order_relaxed);
   pthread_mutex_unlock(&s->pmu);
 }
@@ -378,8 +371,14 @@ static void *projector_main(void *arg) {
   int64_t backoff = RETRY_NS;
   while (!atomic_load(&s->stop)) {
     if (oms_journal_durable(s->j) > atomic_load_explicit(&s->projected, memory_order_acquire)) {
-      if (project(s, true) != 0) {
-        sleep_ns(s, backoff);
+      atomic_store(&s->kick, false);
+      int rc = project(s, true);
+      pthread_mutex_lock(&s->pmu);
+      s->attempts++;
+      pthread_cond_broadcast(&s->pdone);
+      pthread_mutex_unlock(&s->pmu);
+      if (rc != 0) {
+        sleep_ns(s, backoff, true);
         backoff = backoff * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : backoff * 2;
         continue;
       }
@@ -388,7 +387,7 @@ static void *projector_main(void *arg) {
       continue;
     }
     retain(s);
-    sleep_ns(s, IDLE_NS);
+    sleep_ns(s, IDLE_NS, false);
   }
   return NULL;
 }
@@ -408,7 +407,6 @@ static int wait_projected(js_t *s, uint64_t lsn, int64_t timeout_ns) {
       rc = OMS_ETIMEDOUT;
       break;
     }
-    pthread_cond_signal(&s->pcv);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_nsec += 1000000; /* 1 ms: rechecks the failure and the deadline */
@@ -449,11 +447,29 @@ static int js_wait(oms_store_t *base, uint64_t ticket, int64_t timeout_ns) {
   return oms_journal_wait(((js_t *)base)->j, ticket, timeout_ns);
 }
 
+/* A failed journal stays failed until a restart reopens it (appenders hold
+ * it); a failed projection is retried now, and this waits for the outcome. */
 static int js_recover(oms_store_t *base) {
   js_t *s = (js_t *)base;
-  if (oms_journal_failed(s->j)) return OMS_ESTORE; /* until a restart reopens it */
-  if (!atomic_load(&s->proj_failed)) return 0;
-  return wait_projected(s, oms_journal_durable(s->j), FIX_WAIT_NS) == 0 ? 0 : OMS_ESTORE;
+  if (oms_journal_failed(s->j)) return OMS_ESTORE;
+  int64_t deadline = now_ns() + FIX_WAIT_NS;
+  int rc = 0;
+  pthread_mutex_lock(&s->pmu);
+  uint64_t a0 = s->attempts;
+  atomic_store(&s->kick, true);
+  pthread_cond_signal(&s->pcv);
+  while (atomic_load(&s->proj_failed)) {
+    if (s->attempts > a0 || now_ns() >= deadline) {
+      rc = OMS_ESTORE;
+      break;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += 1;
+    pthread_cond_timedwait(&s->pdone, &s->pmu, &ts);
+  }
+  pthread_mutex_unlock(&s->pmu);
+  return rc;
 }
 
 static bool js_failed(const oms_store_t *base) {
@@ -682,6 +698,7 @@ static int open_projection(js_t *s) {
   oms_store_config_t sc;
   oms_store_config_init(&sc, s->cfg.db_path);
   sc.synchronous = true;
+  sc.queue_capacity = 64; /* unused: the projection is written through oms__sqlite_project */
   sc.durability = s->cfg.durability;
   sc.fault = s->cfg.fault;
   sc.on_error = s->cfg.on_error;
@@ -732,9 +749,15 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   if ((rc = open_projection(s)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
   if ((rc = project(s, false)) != 0) {
-    rc = fail_open(s, "replay", rc == OMS_ECORRUPT ? OMS_ECORRUPT : OMS_ESTORE,
-                   "the projection %s could not take the journal %s", s->cfg.db_path,
-                   s->cfg.journal_dir);
+    if (rc == OMS_ENOTFOUND) /* before the journal's first segment */
+      fail_open(s, "replay", rc,
+                "the journal %s no longer holds what %s needs (released segments): restore "
+                "the projection or the journal",
+                s->cfg.journal_dir, s->cfg.db_path);
+    else if (s->apply_rc == 0) /* the read failed; a record or a batch said why already */
+      fail_open(s, "replay", rc, "cannot read the journal %s into %s", s->cfg.journal_dir,
+                s->cfg.db_path);
+    rc = rc == OMS_ECORRUPT ? OMS_ECORRUPT : OMS_ESTORE;
     goto fail;
   }
   uint64_t last_order;

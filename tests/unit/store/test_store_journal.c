@@ -6,12 +6,12 @@
  * until it commits), retention, and the record payloads. The contract
  * itself runs in test_store_contract.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -294,6 +294,93 @@ static void test_history_never_starts_empty(void **state) {
   env_done(&env);
 }
 
+/* A file that is not a database, and no journal: history (it might be). */
+static void test_unreadable_database_without_journal_is_refused(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  FILE *fp = fopen(env.dir.db, "w");
+  assert_non_null(fp);
+  for (int i = 0; i < 2000; i++) fputs("not a database ", fp);
+  fclose(fp);
+  assert_int_equal(env_open(&env), OMS_ESTORE);
+  assert_non_null(strstr(env.err.message, "holds orders"));
+  env_done(&env);
+}
+
+/* A projection ahead of its journal (another data directory's): rebuilt. */
+static void test_projection_ahead_of_the_journal_is_rebuilt(void **state) {
+  (void)state;
+  env_t big, small;
+  env_init(&big);
+  env_init(&small);
+  assert_int_equal(env_open(&big), 0);
+  fill_some(&big, 1, 30);
+  env_close(&big);
+  assert_int_equal(env_open(&small), 0);
+  fill_some(&small, 1, 2);
+  dump_t before, after;
+  assert_int_equal(oms_store_flush(small.st, WAIT_NS), 0);
+  dump(&small, &before);
+  env_close(&small);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", big.dir.db, small.dir.db,
+           small.dir.db, small.dir.db);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(env_open(&small), 0);
+  assert_non_null(strstr(small.warned, "is ahead of the journal"));
+  dump(&small, &after);
+  assert_string_equal(before.text, after.text);
+  env_done(&small);
+  env_done(&big);
+}
+
+/* A record that passes its CRC but does not decode stops the open, named. */
+static void test_undecodable_record_stops_the_open(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 2);
+  env_close(&env);
+  oms_journal_config_t jc;
+  oms_journal_error_t je;
+  oms_journal_t *j = NULL;
+  oms_journal_config_init(&jc, env.dir.journal);
+  jc.durability = OMS_JOURNAL_OS;
+  assert_int_equal(oms_journal_open(&jc, &j, &je), 0);
+  assert_int_equal(oms_journal_append(j, OMS__JREC_EVENT, "junk", 4, NULL), 0);
+  assert_int_equal(oms_journal_append(j, OMS__JREC_LIMITS, "reserved", 8, NULL), 0);
+  oms_journal_close(j);
+  assert_int_equal(env_open(&env), OMS_ECORRUPT);
+  print_message("refused: %s\n", env.err.message);
+  assert_non_null(strstr(env.err.message, "event record at LSN"));
+  env_done(&env);
+}
+
+/* A unit larger than the preallocated scratch, and reserved records skipped. */
+static void test_large_unit(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  static oms_event_t ev[100];
+  for (int i = 0; i < 100; i++) {
+    oms_order_t o;
+    fx_order(&o, (uint64_t)i + 1, "s1", "A1", "BTC-USD", T0);
+    fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env.seq, &ev[i]);
+  }
+  oms_store_unit_t u = {ev, 100};
+  uint64_t t = 0;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(t, 100);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  uint64_t ls, lo;
+  assert_int_equal(oms_store_last_seqs(env.st, &ls, &lo), 0);
+  assert_true(ls == 100 && lo == 100);
+  env_done(&env);
+}
+
 /* ---- Damage in the journal --------------------------------------------------------- */
 
 static void first_segment(const char *dir, char *path, size_t cap) {
@@ -380,6 +467,7 @@ static void journal_fault(oms_durability_t dur) {
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
   uint64_t durable_before = oms_store_durable_ticket(env.st);
   atomic_store(&f.writes_left, 0); /* the next write fails */
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 8, "m8", 2, NULL), OMS_ESTORE);
   int rc = 0;
   uint64_t id = 6;
   for (; id < 50 && rc == 0; id++) {
@@ -408,8 +496,9 @@ static void journal_fault(oms_durability_t dur) {
   /* The restart recovers what was durable, and only what was written. */
   atomic_store(&f.writes_left, -1);
   assert_int_equal(env_open(&env), 0);
+  /* Nothing was written after the failure: what reopens is what was durable. */
   assert_true(oms_store_durable_ticket(env.st) >= durable_before);
-  assert_true(oms_store_durable_ticket(env.st) <= durable + 1);
+  assert_true(oms_store_durable_ticket(env.st) <= durable);
   oms_order_t o;
   assert_int_equal(oms_store_get_order(env.st, 5, &o), 0);
   assert_false(oms_store_failed(env.st));
@@ -426,6 +515,53 @@ static void test_journal_write_failure_refuses_appends_fsync(void **state) {
   journal_fault(OMS_DURABILITY_FSYNC);
 }
 
+static _Atomic int g_sync_fails;
+
+static int sync_eio(void *ctx, int fd) {
+  (void)ctx;
+  if (atomic_load(&g_sync_fails)) {
+    errno = EIO;
+    return -1;
+  }
+  return fdatasync(fd);
+}
+
+/* fsync mode, the sync fails after the write succeeded: the unit is in the
+ * page cache but never durable; waiting for it fails; appends are refused. */
+static void test_failed_sync_makes_nothing_durable(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  env.cfg.durability = OMS_DURABILITY_FSYNC;
+  oms_journal_io_t io;
+  memset(&io, 0, sizeof io);
+  io.fdatasync = sync_eio;
+  env.cfg.io = &io;
+  atomic_store(&g_sync_fails, 0);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 3);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  uint64_t durable = oms_store_durable_ticket(env.st);
+  atomic_store(&g_sync_fails, 1);
+  uint64_t t = append_order(&env, 4, 2);
+  assert_true(t > durable);
+  assert_int_equal(oms_store_wait(env.st, t, WAIT_NS), OMS_ESTORE);
+  assert_true(oms_store_failed(env.st));
+  assert_true(oms_store_durable_ticket(env.st) < t);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 4, &o), OMS_ENOTFOUND); /* never projected */
+  assert_int_equal(oms_store_cursor_set(env.st, "nats", 9, NULL), OMS_ESTORE);
+  oms_store_error_t e;
+  oms_store_last_error(env.st, &e);
+  assert_int_equal(e.sys_errno, EIO);
+  env_close(&env);
+  atomic_store(&g_sync_fails, 0);
+  env.cfg.io = NULL;
+  assert_int_equal(env_open(&env), 0);
+  assert_int_equal(oms_store_get_order(env.st, 3, &o), 0);
+  env_done(&env);
+}
+
 static void test_projection_failure_is_retried_until_it_commits(void **state) {
   (void)state;
   env_t env;
@@ -437,7 +573,17 @@ static void test_projection_failure_is_retried_until_it_commits(void **state) {
   assert_int_equal(env_open(&env), 0);
   fill_some(&env, 1, 2);
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_true(oms_store_durable_fd(env.st) >= 0);
+  /* Failing for good: a flush says so, the journal is fine. */
   atomic_store(&f.match, "COMMIT");
+  fx_fault_arm(&f, 1, 10 /* SQLITE_IOERR */, 1);
+  append_order(&env, 90, 1);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), OMS_ESTORE);
+  assert_false(oms_store_failed(env.st));
+  atomic_store(&f.armed, 0);
+  assert_int_equal(oms_store_recover(env.st), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(env.err.code, 0); /* "recovered" */
   fx_fault_arm(&f, 1, 13 /* SQLITE_FULL */, 0);
   append_order(&env, 3, 3);
   /* The journal has it (durable), the projection catches up after its retry. */
@@ -455,6 +601,31 @@ static void test_projection_failure_is_retried_until_it_commits(void **state) {
   oms_store_stats_t st;
   oms_store_stats(env.st, &st);
   assert_true(st.failures >= 1);
+  env_done(&env);
+}
+
+/* One unit of four events of one order: its row in `orders` is written once
+ * (the projection's batch), its four events each get theirs. */
+static void test_an_order_row_is_written_once_per_batch(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  fx_fault_t f;
+  memset(&f, 0, sizeof f);
+  oms_store_fault_t fault = {fx_inject, &f};
+  env.cfg.fault = &fault;
+  assert_int_equal(env_open(&env), 0);
+  atomic_store(&f.match, "UPSERT orders");
+  fx_fault_arm(&f, 0, 0, 0); /* counts, never fails */
+  append_order(&env, 1, 4);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(atomic_load(&f.count), 1);
+  int n = 0;
+  assert_int_equal(oms_store_events_for_order(env.st, 1, fx_count_events, &n), 0);
+  assert_int_equal(n, 4);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 1, &o), 0);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
   env_done(&env);
 }
 
@@ -477,6 +648,7 @@ static void test_retention_releases_projected_segments(void **state) {
   env.cfg.retain_ns = INT64_C(64000000); /* 64 ms */
   assert_int_equal(env_open(&env), 0);
   for (uint64_t id = 1; id <= 200; id++) append_order(&env, id, 4);
+  fill_some(&env, 201, 1);
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
   int before = count_segments(env.dir.journal);
   assert_true(before > 3);
@@ -498,6 +670,7 @@ static void test_retention_releases_projected_segments(void **state) {
   /* ... but cannot be rebuilt without the released segments: said, refused. */
   damage_db(env.dir.db, DELETE);
   assert_int_not_equal(env_open(&env), 0);
+  print_message("refused: %s\n", env.err.message);
   assert_non_null(strstr(env.err.message, "released"));
   env_done(&env);
 }
@@ -572,9 +745,15 @@ int main(void) {
       cmocka_unit_test(test_projection_rebuilt_when_not_a_database),
       cmocka_unit_test(test_history_never_starts_empty),
       cmocka_unit_test(test_journal_damage_stops_the_open_naming_file_and_offset),
+      cmocka_unit_test(test_unreadable_database_without_journal_is_refused),
+      cmocka_unit_test(test_projection_ahead_of_the_journal_is_rebuilt),
+      cmocka_unit_test(test_undecodable_record_stops_the_open),
+      cmocka_unit_test(test_large_unit),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_os),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_fsync),
+      cmocka_unit_test(test_failed_sync_makes_nothing_durable),
       cmocka_unit_test(test_projection_failure_is_retried_until_it_commits),
+      cmocka_unit_test(test_an_order_row_is_written_once_per_batch),
       cmocka_unit_test(test_retention_releases_projected_segments),
       cmocka_unit_test(test_record_payloads_round_trip),
       cmocka_unit_test(test_open_refuses_bad_arguments),
