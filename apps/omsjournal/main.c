@@ -48,7 +48,7 @@ static const char *base(const char *path) {
 typedef struct run_s {
   uint64_t from, to; /* inclusive; to 0 = no bound */
   uint64_t records, first, last;
-  int json, quiet;
+  int json, quiet, follow;
   /* tail: the last n lines, kept in a ring. */
   char **ring;
   size_t n, kept;
@@ -199,6 +199,12 @@ static int pass(const char *dir, run_t *r) {
   oms_journal_error_t err;
   memset(&err, 0, sizeof err);
   int rc = oms_journal_verify(dir, on_record, r, &err);
+  if ((rc == 0 || rc == STOP_AT_TO) && err.text[0] && !r->follow) {
+    /* A write cut by a crash: not damage; omsd cuts it at its next start. */
+    fflush(stdout);
+    fprintf(stderr, "omsjournal: %s: torn tail at %s:%llu: %s\n", dir, err.file,
+            (unsigned long long)err.offset, err.text);
+  }
   if (rc == 0 || rc == STOP_AT_TO) return 0;
   fflush(stdout);
   if (err.file[0])
@@ -290,6 +296,7 @@ int main(int argc, char **argv) {
   int rc = pass(dir, &r);
   flush_ring(&r);
   if (follow && rc == 0) {
+    r.follow = 1; /* the tail being written is no news */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     while (!g_stop) {

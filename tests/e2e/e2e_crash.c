@@ -572,7 +572,9 @@ static int check_journal(const uint64_t *ids, size_t n) {
   oms_journal_error_t err;
   memset(&err, 0, sizeof err);
   int rc = oms_journal_verify(dir, scan_record, &j, &err);
-  if (rc != 0) {
+  CHECK(rc == 0, "after kill %d: the journal is damaged: %s at %s:%llu: %s", g_sum.kills,
+        oms_err_name(rc), err.file, (unsigned long long)err.offset, err.text);
+  if (err.text[0]) {
     g_sum.torn++;
     fprintf(stderr, "e2e_crash: journal after kill %d: %s at %s:%llu: %s (cut at the next start)\n",
             g_sum.kills, oms_err_name(rc), err.file, (unsigned long long)err.offset, err.text);

@@ -10,7 +10,8 @@
  * usage: journal_writer WORKDIR
  *   WORKDIR/journal   the journal (40 events, 11 FIX records, 1 cursor)
  *   WORKDIR/damaged   the same with record 20's payload damaged
- *   WORKDIR/damage    "<segment file name> <offset of record 20>"
+ *   WORKDIR/torn      the same with the last record (52)'s payload damaged
+ *   WORKDIR/damage    "<segment file name> <offset>" of record 20, then of 52
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,17 +67,39 @@ static int fix(oms__rec_kind_t kind, int64_t seqnum, uint16_t *type, uint8_t *bu
 }
 
 typedef struct where_s {
+  uint64_t lsn;
   char file[256];
   uint64_t offset;
 } where_t;
 
 static int find(void *ctx, const oms_journal_entry_t *e) {
   where_t *w = ctx;
-  if (e->lsn != DAMAGED_LSN) return 0;
+  if (e->lsn != w->lsn) return 0;
   const char *b = strrchr(e->file, '/');
   snprintf(w->file, sizeof w->file, "%s", b ? b + 1 : e->file);
   w->offset = e->offset;
   return 1;
+}
+
+/* Copies dir to WORKDIR/name with a byte of record lsn's payload flipped;
+ * *w says where that record is. */
+static void damage(const char *work, const char *dir, const char *name, uint64_t lsn, where_t *w) {
+  oms_journal_error_t err;
+  memset(w, 0, sizeof(*w));
+  w->lsn = lsn;
+  if (oms_journal_verify(dir, find, w, &err) != 1 || w->file[0] == 0) die("find record", 0);
+  char cmd[2048], path[1024];
+  snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/%s'", dir, work, name);
+  if (system(cmd) != 0) die("copy", 0);
+  snprintf(path, sizeof path, "%s/%s/%s", work, name, w->file);
+  FILE *f = fopen(path, "r+b");
+  if (f == NULL) die("open the copy", 0);
+  long at = (long)w->offset + OMS_JOURNAL_HEADER_SIZE + 4; /* in the payload */
+  fseek(f, at, SEEK_SET);
+  int c = fgetc(f);
+  fseek(f, at, SEEK_SET);
+  fputc(c ^ 0x10, f);
+  fclose(f);
 }
 
 int main(int argc, char **argv) {
@@ -135,26 +158,17 @@ int main(int argc, char **argv) {
   printf("journal_writer: %llu records\n", (unsigned long long)oms_journal_written(j));
   oms_journal_close(j);
 
-  /* The damaged copy: a byte of record DAMAGED_LSN's payload flipped. */
-  where_t w;
-  memset(&w, 0, sizeof w);
-  if (oms_journal_verify(dir, find, &w, &err) != 1 || w.file[0] == 0) die("find record", 0);
-  snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/damaged'", dir, argv[1]);
-  if (system(cmd) != 0) return 1;
+  /* A copy damaged in the middle, and one whose last record is cut (a
+   * torn tail: what a crash in the middle of a write leaves). */
+  where_t w, tw;
+  damage(argv[1], dir, "damaged", DAMAGED_LSN, &w);
+  damage(argv[1], dir, "torn", 52, &tw);
   char path[1024];
-  snprintf(path, sizeof path, "%s/damaged/%s", argv[1], w.file);
-  FILE *f = fopen(path, "r+b");
-  if (f == NULL) die("open the copy", 0);
-  long at = (long)w.offset + 40; /* past the 24-byte header: in the payload */
-  fseek(f, at, SEEK_SET);
-  int c = fgetc(f);
-  fseek(f, at, SEEK_SET);
-  fputc(c ^ 0x10, f);
-  fclose(f);
   snprintf(path, sizeof path, "%s/damage", argv[1]);
-  f = fopen(path, "w");
+  FILE *f = fopen(path, "w");
   if (f == NULL) die("write damage", 0);
-  fprintf(f, "%s %llu\n", w.file, (unsigned long long)w.offset);
+  fprintf(f, "%s %llu\n%s %llu\n", w.file, (unsigned long long)w.offset, tw.file,
+          (unsigned long long)tw.offset);
   fclose(f);
   return 0;
 }

@@ -42,11 +42,16 @@ grep -q '"record":"fix_sent",.*"seqnum":[0-9]*,"msg":"8=FIX.4.4\\u00019=5\\u0001
 grep -q '"record":"cursor",.*"sink":"audit","seq":40}$' "$work/json" || fail "json: cursor"
 
 # The damaged copy: exit 1, file and offset named.
-read -r file offset <"$work/damage"
+{ read -r file offset; read -r tfile toffset; } <"$work/damage"
 "$tool" verify "$work/damaged" >/dev/null 2>"$work/verify.err" && fail "verify of the damaged copy exit 0"
 grep -q "$file:$offset" "$work/verify.err" || fail "verify: $(cat "$work/verify.err"), expected $file:$offset"
 "$tool" dump "$work/damaged" >"$work/dump.damaged" 2>"$work/dump.err" && fail "dump of the damaged copy exit 0"
 grep -q "$file:$offset" "$work/dump.err" || fail "dump: $(cat "$work/dump.err")"
+
+# A torn tail: not damage (exit 0, said on stderr), the records before it.
+out=$("$tool" verify "$work/torn" 2>"$work/torn.err") || fail "verify of a torn tail exit $?"
+echo "$out" | grep -q ": ok: 51 records, lsn 1..51$" || fail "verify of a torn tail: $out"
+grep -q "torn tail at .*$tfile:$toffset" "$work/torn.err" || fail "torn tail: $(cat "$work/torn.err")"
 
 "$tool" verify 2>/dev/null; [ $? -eq 2 ] || fail "no directory: exit 2"
 "$tool" dump "$j" --from x 2>/dev/null; [ $? -eq 2 ] || fail "bad --from: exit 2"
