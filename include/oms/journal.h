@@ -58,7 +58,7 @@ typedef enum oms_journal_durability_e {
   OMS_JOURNAL_OS = 1     /* durable once written: survives a process crash, not the machine's */
 } oms_journal_durability_t;
 
-#define OMS_JOURNAL_F_MORE 0x1u   /* another record of the same unit follows */
+#define OMS_JOURNAL_F_MORE 0x1u /* another record of the same unit follows */
 /* The frame, for tools that read segment files themselves (docs/journal.md). */
 #define OMS_JOURNAL_MAGIC 0x4A4D4F01u /* "\x01OMJ" on disk: version 1 */
 #define OMS_JOURNAL_HEADER_SIZE 24u
@@ -82,24 +82,25 @@ typedef struct oms_journal_io_s {
 } oms_journal_io_t;
 
 typedef struct oms_journal_error_s {
-  char file[256];   /* the segment file, "" if none */
-  uint64_t offset;  /* byte offset in it */
-  int sys_errno;    /* of a failed system call, 0 if none */
-  char text[192];   /* what is wrong, for a person */
+  char file[256];  /* the segment file, "" if none */
+  uint64_t offset; /* byte offset in it */
+  int sys_errno;   /* of a failed system call, 0 if none */
+  char text[192];  /* what is wrong, for a person */
 } oms_journal_error_t;
 
 typedef struct oms_journal_config_s {
-  const char *dir;              /* created if missing when create is set */
-  uint64_t segment_bytes;       /* preallocated size of each segment; 0 = 64 MiB */
+  const char *dir;        /* created if missing when create is set */
+  uint64_t segment_bytes; /* preallocated size of each segment; 0 = 64 MiB */
   oms_journal_durability_t durability;
-  bool create;                  /* an empty or missing dir may start a new journal */
-  const oms_journal_io_t *io;   /* NULL: the real system calls */
-  /* Syncer thread (fsync) or appending thread (os): the durable LSN advanced. */
+  bool create;                /* an empty or missing dir may start a new journal */
+  const oms_journal_io_t *io; /* NULL: the real system calls */
+  /* Syncer thread (fsync) or appending thread (os, inside the append and
+   * under its lock: must not append): the durable LSN advanced. */
   void (*on_durable)(void *ctx, uint64_t lsn);
   /* The journal failed (err says where and why), on the thread that saw it. */
   void (*on_error)(void *ctx, const oms_journal_error_t *err);
   void *ctx;
-  int64_t syncer_spin_ns;       /* spin before sleeping when idle; 0 = 50 us; < 0 never */
+  int64_t syncer_spin_ns; /* spin before sleeping when idle; 0 = 50 us; < 0 never */
 } oms_journal_config_t;
 
 OMS_EXTERN void oms_journal_config_init(oms_journal_config_t *cfg, const char *dir);
@@ -132,7 +133,8 @@ OMS_EXTERN uint64_t oms_journal_written(const oms_journal_t *j);
 OMS_EXTERN uint64_t oms_journal_durable(const oms_journal_t *j);
 /* An eventfd readable when the durable LSN advances (read it to rearm). */
 OMS_EXTERN int oms_journal_durable_fd(const oms_journal_t *j);
-/* Blocks until lsn is durable: 0, OMS_ETIMEDOUT, OMS_ESTORE. Not for the core. */
+/* Blocks until lsn is durable (timeout_ns < 0: no timeout): 0, OMS_ETIMEDOUT,
+ * OMS_ESTORE. Not for the core. */
 OMS_EXTERN int oms_journal_wait(oms_journal_t *j, uint64_t lsn, int64_t timeout_ns);
 OMS_EXTERN bool oms_journal_failed(const oms_journal_t *j);
 OMS_EXTERN void oms_journal_last_error(const oms_journal_t *j, oms_journal_error_t *err);
@@ -151,7 +153,8 @@ typedef int (*oms_journal_cb)(void *ctx, const oms_journal_entry_t *e);
 
 /* Any thread: calls cb for each record with from_lsn <= lsn <= the last
  * written (or durable, if durable_only) at the call, in order; cb's non-zero
- * return stops it and is returned. 0, or an OMS_E* code. */
+ * return stops it and is returned. from_lsn 0: from the oldest retained
+ * record. 0, OMS_ENOTFOUND (from_lsn was released), or an OMS_E* code. */
 OMS_EXTERN int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durable_only,
                                 oms_journal_cb cb, void *ctx);
 
@@ -162,7 +165,9 @@ OMS_EXTERN int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durabl
 OMS_EXTERN int oms_journal_release(oms_journal_t *j, uint64_t keep_lsn);
 
 /* Offline: opens dir read-only and checks every record (the tool's verify;
- * nothing is cut). 0 or OMS_ECORRUPT with err. */
+ * nothing is cut); cb (may be NULL) gets every record recovery would keep.
+ * 0 or OMS_ECORRUPT with err; a torn tail (which the open would cut) returns
+ * 0 with err saying where it is (err->text is "" when there is none). */
 OMS_EXTERN int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx,
                                   oms_journal_error_t *err);
 

@@ -155,9 +155,9 @@ static void fail(oms_journal_t *j, const char *file, uint64_t off, int e, const 
   }
   pthread_mutex_unlock(&j->emu);
   if (!first) return;
+  if (j->on_error) j->on_error(j->ctx, &err); /* before the waiters learn of it */
   kick_efd(j);
   wake_waiters(j);
-  if (j->on_error) j->on_error(j->ctx, &err);
 }
 
 static void seg_path(const oms_journal_t *j, char *out, size_t cap, uint64_t first) {

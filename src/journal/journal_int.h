@@ -71,7 +71,8 @@ typedef struct oms__jrd_s {
   size_t have; /* valid bytes in buf */
 } oms__jrd_t;
 
-int oms__jrd_init(oms__jrd_t *rd, const oms_journal_io_t *io);
+/* cap: the window's size (it grows to hold a larger record). */
+int oms__jrd_init(oms__jrd_t *rd, const oms_journal_io_t *io, size_t cap);
 void oms__jrd_free(oms__jrd_t *rd);
 /* Points *p at [off, off + n) of the file: 0, or -1 with errno (a read past
  * the end of the file is EIO). */

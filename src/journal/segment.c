@@ -35,7 +35,8 @@
 #include "journal/journal_int.h"
 #include "oms/error.h"
 
-#define CHUNK (1u << 20) /* bytes per pread when walking a segment */
+#define CHUNK (1u << 20)       /* bytes per pread when recovery walks a segment */
+#define READ_CHUNK (64u << 10) /* and when a reader follows the journal */
 
 /* ---- the frame ---- */
 
@@ -166,11 +167,11 @@ bool oms__jseg_path(char *out, size_t cap, const char *dir, uint64_t first_lsn) 
 
 /* ---- a window over a file ---- */
 
-int oms__jrd_init(oms__jrd_t *rd, const oms_journal_io_t *io) {
+int oms__jrd_init(oms__jrd_t *rd, const oms_journal_io_t *io, size_t cap) {
   memset(rd, 0, sizeof *rd);
   rd->io = io;
   rd->fd = -1;
-  rd->cap = CHUNK;
+  rd->cap = cap;
   rd->buf = oms__malloc(rd->cap);
   return rd->buf ? 0 : OMS_ENOMEM;
 }
@@ -473,8 +474,8 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
     return OMS_ENOTFOUND;
   }
   oms__jrd_t rd, probe;
-  if (oms__jrd_init(&rd, io) != 0) return OMS_ENOMEM;
-  if (oms__jrd_init(&probe, io) != 0) {
+  if (oms__jrd_init(&rd, io, CHUNK) != 0) return OMS_ENOMEM;
+  if (oms__jrd_init(&probe, io, READ_CHUNK) != 0) {
     oms__jrd_free(&rd);
     return OMS_ENOMEM;
   }
@@ -523,7 +524,7 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
                oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx) {
   if (pos->lsn > limit || pos->k >= n) return 0;
   oms__jrd_t rd;
-  if (oms__jrd_init(&rd, io) != 0) return OMS_ENOMEM;
+  if (oms__jrd_init(&rd, io, READ_CHUNK) != 0) return OMS_ENOMEM;
   char path[PATH_MAX];
   int rc = 0;
   while (rc == 0 && pos->lsn <= limit) {

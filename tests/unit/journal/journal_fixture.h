@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -31,10 +32,16 @@ static inline void jdir_make(jdir_t *d) {
   snprintf(d->dir, sizeof d->dir, "%s/journal", d->root);
 }
 
+static inline int jdir_rm_one(const char *path, const struct stat *st, int flag,
+                              struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
 static inline void jdir_remove(jdir_t *d) {
-  char cmd[PATH_MAX + 16];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->root);
-  if (system(cmd) != 0) __builtin_trap();
+  if (nftw(d->root, jdir_rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0) __builtin_trap();
 }
 
 static inline void jseg(const jdir_t *d, uint64_t first, char *out, size_t cap) {

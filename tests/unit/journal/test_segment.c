@@ -11,6 +11,7 @@
 
 #include "journal/journal_int.h"
 #include "journal_fixture.h"
+#include "oms/alloc.h"
 
 /* No test here cuts power: syncs would only make it slow. */
 static fault_t nosync;
@@ -324,8 +325,52 @@ static void test_lsn_out_of_order_and_unfinished_unit_stop_the_open(void **state
   assert_int_equal(err.offset, w->off[l]);
   copy_file(pristine, w->file[l]);
 
+  /* A segment may end with zeros instead of an end-of-segment record... */
+  uint64_t eos_at = w->off[l] + REC_SIZE(w->len[l]);
+  poke(w->file[l], eos_at, zeros, sizeof zeros);
   assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
   check_all(j, 1, 60);
+  oms_journal_close(j);
+  /* ...but not with a bad record or an open unit before them. */
+  peek(w->file[l], w->off[l] + HDR, &b, 1);
+  b ^= 1;
+  poke(w->file[l], w->off[l] + HDR, &b, 1);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, w->off[l]);
+  assert_non_null(strstr(err.text, "not the last segment"));
+  b ^= 1;
+  poke(w->file[l], w->off[l] + HDR, &b, 1);
+  rewrite(w->file[l], w->off[l], w->len[l], set_more);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_non_null(strstr(err.text, "a unit not finished"));
+  copy_file(pristine, w->file[l]);
+
+  /* Two segments claiming the same LSNs. */
+  char dup[PATH_MAX];
+  jseg(&d, 2, dup, sizeof dup);
+  copy_file(w->file[1], dup);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_string_equal(err.file, dup);
+  assert_non_null(strstr(err.text, "segment begins at LSN 2"));
+  assert_int_equal(unlink(dup), 0);
+
+  /* A header whose length is out of range, at the tail: cut. */
+  uint8_t hb[HDR];
+  oms__jhdr_t hh = {OMS_JOURNAL_MAGIC, 0xFFFFFFF0u, 61, 1, 0, 0};
+  oms__jhdr_put(hb, &hh);
+  poke(w->file[60], w->off[60] + REC_SIZE(w->len[60]), hb, sizeof hb);
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_non_null(strstr(err.text, "torn tail"));
+
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+  check_all(j, 1, 60);
+  /* Damage after the open shows to readers. */
+  peek(w->file[5], w->off[5] + HDR, &b, 1);
+  b ^= 4;
+  poke(w->file[5], w->off[5] + HDR, &b, 1);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 1, false, collect_cb, &c), OMS_ECORRUPT);
+  assert_int_equal(c.count, 4);
   oms_journal_close(j);
   free(w);
   jdir_remove(&d);
@@ -377,6 +422,144 @@ static void test_verify_reads_everything_and_changes_nothing(void **state) {
   jdir_remove(&d);
 }
 
+/* A journal with history, a truncated last segment and junk after its last
+ * unit: what recovery has the most work on. Returns its last LSN. */
+static uint64_t damaged_journal(const jdir_t *d) {
+  oms_journal_t *j = jopen(d, 8192);
+  assert_int_equal(append_units(j, 40, 2), 0);
+  uint64_t *segs;
+  uint64_t n = nsegs(d, &segs);
+  char last[PATH_MAX];
+  jseg(d, segs[n - 1], last, sizeof last);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, segs[n - 1], false, collect_cb, &c), 0);
+  oms_journal_close(j);
+  /* Find the end of the data, and put half a record after it. */
+  uint64_t end = 0;
+  uint8_t h[HDR];
+  for (;; end += 8) {
+    peek(last, end, h, HDR);
+    if (oms__all_zero(h, HDR)) break;
+  }
+  uint8_t junk[100];
+  memset(junk, 0x5A, sizeof junk);
+  poke(last, end, junk, sizeof junk);
+  assert_int_equal(truncate(last, (off_t)(end + 200)), 0);
+  free(segs);
+  return 80;
+}
+
+/* Faults during recovery: the open fails with the error, or succeeds; a
+ * clean open afterwards finds the same journal. */
+static void test_faults_during_recovery(void **state) {
+  (void)state;
+  static const int fns[] = {IO_OPEN, IO_PREAD, IO_PWRITE, IO_FDATASYNC, IO_FALLOCATE};
+  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+    for (long k = 1;; k++) {
+      jdir_t d;
+      jdir_make(&d);
+      uint64_t last = damaged_journal(&d);
+      fault_t f;
+      oms_journal_io_t io;
+      fault_init(&f, &io);
+      f.no_sync = 1;
+      f.fail_fn = fns[i];
+      f.fail_at = k;
+      f.fail_errno = k % 2 ? EIO : ENOSPC;
+      oms_journal_config_t cfg;
+      oms_journal_config_init(&cfg, d.dir);
+      cfg.durability = OMS_JOURNAL_OS;
+      cfg.segment_bytes = 8192;
+      cfg.io = &io;
+      oms_journal_t *j;
+      oms_journal_error_t err;
+      int rc = oms_journal_open(&cfg, &j, &err);
+      bool hit = atomic_load(&f.failed) > 0;
+      if (rc == 0) {
+        assert_false(hit);
+        oms_journal_close(j);
+      } else {
+        assert_true(hit);
+        assert_int_equal(rc, OMS_ESTORE);
+        assert_int_equal(err.sys_errno, f.fail_errno);
+      }
+      assert_int_equal(open_mode(&d, 8192, false, &j, &err), 0);
+      assert_int_equal(oms_journal_written(j), last);
+      check_all(j, 1, last);
+      oms_journal_close(j);
+      jdir_remove(&d);
+      if (!hit) break;
+    }
+  }
+}
+
+/* ---- out of memory ---- */
+
+typedef struct oom_s {
+  long n, fail_at;
+} oom_t;
+
+static oom_t oom;
+static void *oom_malloc(void *ctx, size_t n) {
+  (void)ctx;
+  return ++oom.n == oom.fail_at ? NULL : malloc(n);
+}
+static void *oom_calloc(void *ctx, size_t n, size_t sz) {
+  (void)ctx;
+  return ++oom.n == oom.fail_at ? NULL : calloc(n, sz);
+}
+static void *oom_realloc(void *ctx, void *p, size_t n) {
+  (void)ctx;
+  return ++oom.n == oom.fail_at ? NULL : realloc(p, n);
+}
+static void oom_free(void *ctx, void *p) {
+  (void)ctx;
+  free(p);
+}
+
+/* Every allocation of open, append, read, release and verify fails in
+ * turn: each reports OMS_ENOMEM (or goes on), nothing leaks (the ASan
+ * build checks), and the journal is intact afterwards. */
+static void test_out_of_memory_everywhere(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  uint64_t last = damaged_journal(&d);
+  oms_allocator_t a = {oom_malloc, oom_calloc, oom_realloc, oom_free, NULL};
+  assert_int_equal(oms_replace_allocator(&a), 0);
+  int failures = 0;
+  for (long k = 1; k < 10000; k++) {
+    oom.n = 0;
+    oom.fail_at = k;
+    oms_journal_t *j;
+    oms_journal_error_t err;
+    int rc = open_mode(&d, 4096, false, &j, &err);
+    if (rc == 0) {
+      rc = append_units(j, 10, 1); /* rolls: the segment table grows */
+      if (rc == 0) {
+        collect_t c = {0};
+        rc = oms_journal_read(j, 1, false, collect_cb, &c);
+      }
+      if (rc == 0) rc = oms_journal_release(j, 2) < 0 ? OMS_ENOMEM : 0;
+      oms_journal_close(j);
+    }
+    if (rc == 0) rc = oms_journal_verify(d.dir, NULL, NULL, &err);
+    if (oom.n < k) break; /* nothing failed: every allocation was tried */
+    assert_true(rc == OMS_ENOMEM || rc == OMS_ESTORE || rc == 0);
+    failures += rc != 0;
+  }
+  assert_int_equal(oms_replace_allocator(NULL), 0);
+  assert_true(failures > 3);
+  oms_journal_t *j;
+  assert_int_equal(open_mode(&d, 4096, false, &j, NULL), 0);
+  assert_true(oms_journal_written(j) >= last);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_torn_tail_at_every_byte_of_the_last_unit),
@@ -385,6 +568,8 @@ int main(void) {
       cmocka_unit_test(test_missing_middle_segment_stops_the_open),
       cmocka_unit_test(test_lsn_out_of_order_and_unfinished_unit_stop_the_open),
       cmocka_unit_test(test_verify_reads_everything_and_changes_nothing),
+      cmocka_unit_test(test_faults_during_recovery),
+      cmocka_unit_test(test_out_of_memory_everywhere),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
