@@ -478,6 +478,12 @@ static bool js_failed(const oms_store_t *base) {
 
 static void js_last_error(const oms_store_t *base, oms_store_error_t *e) {
   js_t *s = (js_t *)base;
+  if (oms_journal_failed(s->j)) { /* the journal's own word: its on_error may still be on its way */
+    oms_journal_error_t je;
+    oms_journal_last_error(s->j, &je);
+    from_journal(e, "journal", &je);
+    return;
+  }
   pthread_mutex_lock(&s->emu);
   *e = s->err;
   pthread_mutex_unlock(&s->emu);

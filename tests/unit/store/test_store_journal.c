@@ -7,6 +7,7 @@
  * itself runs in test_store_contract.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -39,10 +40,31 @@ static void on_warn(void *ctx, const char *text) {
            text);
 }
 
+/* on_error runs on the journal's and the projector's threads. */
+static pthread_mutex_t g_err_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void on_error(void *ctx, const oms_store_error_t *e) {
   env_t *env = ctx;
+  pthread_mutex_lock(&g_err_mu);
   env->err = *e;
   env->n_err++;
+  pthread_mutex_unlock(&g_err_mu);
+}
+
+/* The last error reported (a copy taken under the lock). */
+static const oms_store_error_t *last_err(env_t *env) {
+  static oms_store_error_t copy;
+  pthread_mutex_lock(&g_err_mu);
+  copy = env->err;
+  pthread_mutex_unlock(&g_err_mu);
+  return &copy;
+}
+
+static int n_errs(env_t *env) {
+  pthread_mutex_lock(&g_err_mu);
+  int n = env->n_err;
+  pthread_mutex_unlock(&g_err_mu);
+  return n;
 }
 
 static void env_init(env_t *env) {
@@ -58,7 +80,9 @@ static void env_init(env_t *env) {
 
 static int env_open(env_t *env) {
   env->warned[0] = '\0';
+  pthread_mutex_lock(&g_err_mu);
   env->n_err = 0;
+  pthread_mutex_unlock(&g_err_mu);
   return oms_store_journal_open(&env->cfg, &env->st);
 }
 
@@ -278,10 +302,10 @@ static void test_history_never_starts_empty(void **state) {
   fx_journal_remove(env.dir.journal); /* the journal lost, oms.db kept */
   assert_int_equal(env_open(&env), OMS_ESTORE);
   assert_null(env.st);
-  assert_true(env.n_err >= 1);
-  print_message("refused: %s\n", env.err.message);
-  assert_non_null(strstr(env.err.message, "no journal in"));
-  assert_non_null(strstr(env.err.message, "holds orders"));
+  assert_true(n_errs(&env) >= 1);
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, "no journal in"));
+  assert_non_null(strstr(last_err(&env)->message, "holds orders"));
   /* still refused: nothing was created or deleted by the refusal */
   assert_int_equal(env_open(&env), OMS_ESTORE);
   /* A projection without history (an empty file) is no history. */
@@ -304,7 +328,7 @@ static void test_unreadable_database_without_journal_is_refused(void **state) {
   for (int i = 0; i < 2000; i++) fputs("not a database ", fp);
   fclose(fp);
   assert_int_equal(env_open(&env), OMS_ESTORE);
-  assert_non_null(strstr(env.err.message, "holds orders"));
+  assert_non_null(strstr(last_err(&env)->message, "holds orders"));
   env_done(&env);
 }
 
@@ -353,8 +377,8 @@ static void test_undecodable_record_stops_the_open(void **state) {
   assert_int_equal(oms_journal_append(j, OMS__JREC_LIMITS, "reserved", 8, NULL), 0);
   oms_journal_close(j);
   assert_int_equal(env_open(&env), OMS_ECORRUPT);
-  print_message("refused: %s\n", env.err.message);
-  assert_non_null(strstr(env.err.message, "event record at LSN"));
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, "event record at LSN"));
   env_done(&env);
 }
 
@@ -416,9 +440,9 @@ static void test_journal_damage_stops_the_open_naming_file_and_offset(void **sta
   close(fd);
   assert_int_equal(env_open(&env), OMS_ECORRUPT);
   assert_null(env.st);
-  print_message("refused: %s\n", env.err.message);
-  assert_non_null(strstr(env.err.message, ".journal"));
-  assert_non_null(strstr(env.err.message, "offset"));
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, ".journal"));
+  assert_non_null(strstr(last_err(&env)->message, "offset"));
   env_done(&env);
 }
 
@@ -484,7 +508,7 @@ static void journal_fault(oms_durability_t dur) {
   /* Failed: refused from now on, an error said, nothing made durable. */
   for (int i = 0; i < 200 && !oms_store_failed(env.st); i++) usleep(5000);
   assert_true(oms_store_failed(env.st));
-  assert_true(env.n_err >= 1);
+  assert_true(n_errs(&env) >= 1);
   assert_int_equal(oms_store_fix_set_seqnums(env.st, "S1", 1, 1, NULL), OMS_ESTORE);
   assert_int_equal(oms_store_recover(env.st), OMS_ESTORE);
   assert_true(oms_store_durable_ticket(env.st) >= durable_before);
@@ -583,7 +607,7 @@ static void test_projection_failure_is_retried_until_it_commits(void **state) {
   atomic_store(&f.armed, 0);
   assert_int_equal(oms_store_recover(env.st), 0);
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
-  assert_int_equal(env.err.code, 0); /* "recovered" */
+  assert_int_equal(last_err(&env)->code, 0); /* "recovered" */
   fx_fault_arm(&f, 1, 13 /* SQLITE_FULL */, 0);
   append_order(&env, 3, 3);
   /* The journal has it (durable), the projection catches up after its retry. */
@@ -670,8 +694,8 @@ static void test_retention_releases_projected_segments(void **state) {
   /* ... but cannot be rebuilt without the released segments: said, refused. */
   damage_db(env.dir.db, DELETE);
   assert_int_not_equal(env_open(&env), 0);
-  print_message("refused: %s\n", env.err.message);
-  assert_non_null(strstr(env.err.message, "released"));
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, "released"));
   env_done(&env);
 }
 
