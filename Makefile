@@ -3,13 +3,14 @@
 #   make demo    a short session of liboms against the simulated venue, printed
 #   make test    the whole suite: Release, ASan+UBSan, TSan (threaded tests), coverage (>= 90%), fuzz
 #   make bench   optimised build, every benchmark in bench/
+#   make soak    1,000 kill -9 of omsd under FIX load (at most ~10 minutes), summary line
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 15
 COVERAGE_MIN ?= 90
 CMAKE_FLAGS ?=
 CTEST = ctest --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build run run-venue demo test test-release test-asan test-tsan test-coverage test-fuzz bench fuzz \
+.PHONY: all deps build run run-venue demo soak test test-release test-asan test-tsan test-coverage test-fuzz bench fuzz \
         format format-check lint clean fixdict
 
 all: build
@@ -37,6 +38,11 @@ demo: build
 
 test: deps test-release test-asan test-tsan test-coverage test-fuzz
 	@echo "make test: all suites passed"
+
+# The long crash test (scripts/soak.sh): not part of make test. SOAK_KILLS,
+# SOAK_SECONDS, SOAK_WINDOW_MS and SOAK_SEED vary it.
+soak: build
+	scripts/soak.sh build/release
 
 test-release: build
 	cd build/release && $(CTEST)
