@@ -108,7 +108,7 @@ oms_reason_t oms__check_TRADING_HOURS(void *ctx, const oms_risk_input_t *in,
   static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   oms_risk_t *r = ctx;
   const oms_order_t *o = in->order;
-  const oms__hours_t *h = oms__limits_hours(r->limits, o->symbol, o->venue);
+  const oms__hours_t *h = oms__cur_hours(r, o);
   if (h == NULL)
     return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS,
                           "trading_hours: no trading hours configured for %s (venue %s)", o->symbol,
@@ -164,8 +164,8 @@ void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) {
 
 #define DUP_PROBES 8
 
-static void dup_fields(const oms_order_t *o, oms__dup_t *d) {
-  d->key = oms__dup_key(o);
+static void dup_fields(const oms_risk_t *r, const oms_order_t *o, oms__dup_t *d) {
+  d->key = r->cur_dup_key;
   d->qty = o->qty.raw;
   d->px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
   d->side_type = (uint32_t)o->side | (uint32_t)o->type << 4;
@@ -187,7 +187,7 @@ oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_ris
   if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
     return no_limit(in, res, "duplicate_order", "duplicate window");
   oms__dup_t d;
-  dup_fields(in->order, &d);
+  dup_fields(r, in->order, &d);
   int64_t win = in->limits->v.duplicate_window_ns;
   uint32_t h = dup_home(r, &d);
   for (uint32_t i = 0; i < DUP_PROBES; i++) {
@@ -211,7 +211,7 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return;
   oms__dup_t d;
-  dup_fields(in->order, &d);
+  dup_fields(r, in->order, &d);
   d.ts = in->now_ns;
   uint32_t h = dup_home(r, &d), victim = h & r->dup_mask;
   for (uint32_t i = 0; i < DUP_PROBES; i++) {
