@@ -137,9 +137,12 @@ struct oms_engine_s {
   uint32_t ocap, ohead, ocount;
   bool releasing;
 
-  /* the command being built */
+  /* the command being built; sev points into sev_buf (see commit: the
+   * effects released at once read the events where they were staged, so a
+   * command their release runs stages into the other half) */
   stage_t stage[MAX_STAGE];
-  oms_event_t sev[MAX_STAGE];
+  oms_event_t *sev;
+  oms_event_t sev_buf[2][MAX_STAGE];
   int nstage;
 
   /* A Bloom filter of every (strategy, client order id) this engine or its
@@ -259,6 +262,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   if (c->exec_id_window == 0) c->exec_id_window = 65536;
   e->next_order_id = c->first_order_id ? c->first_order_id : 1;
   e->next_seq = 1;
+  e->sev = e->sev_buf[0];
 
   oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
@@ -521,6 +525,16 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
 static void release(oms_engine_t *e);
 static void watch_store(oms_engine_t *e);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
+static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
+
+/* Whether the effects of a unit appended with ticket may run right now,
+ * without passing through the outbox: nothing is queued ahead of them, no
+ * release is under way (whose order they would overtake), and the store
+ * already holds the unit durable (no store, a store durable at append). */
+static bool release_now(const oms_engine_t *e, uint64_t ticket) {
+  if (e->ocount != 0 || e->releasing) return false;
+  return e->cfg.store == NULL || ticket <= oms_store_durable_ticket(e->cfg.store);
+}
 
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
@@ -548,6 +562,12 @@ static int commit(oms_engine_t *e, unsigned flags) {
   }
   e->next_seq += (uint64_t)n;
   e->st.events += (uint64_t)n;
+  /* Released at once, the effects run from here, with the events where they
+   * were staged; otherwise they queue in the outbox, events copied. */
+  bool now = release_now(e, ticket);
+  action_t direct[2 * MAX_STAGE];
+  const oms_event_t *direct_ev[2 * MAX_STAGE];
+  int ndirect = 0;
   /* Accounts whose daily loss must be looked at once this commit is done:
    * a breach runs a command of its own, which needs the staging area. */
   const char *evaluate[MAX_STAGE];
@@ -557,12 +577,12 @@ static int commit(oms_engine_t *e, unsigned flags) {
     oms_event_t *ev = &e->sev[k];
     if (st->slot != NIL) {
       slot_t *s = &e->slots[st->slot];
-      oms_order_t before = s->o;
+      /* a confirmed replace renames the order */
+      bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
+      oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
       s->o = ev->order;
       index_venue_id(e, s);
-      /* a confirmed replace renames the order */
-      if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0) index_cur(e, s);
-      oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
+      if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
         oms_portfolio_bust_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                 ev->fill.old_qty, ev->fill.old_price, ev->fill.old_fee, e->now);
@@ -577,12 +597,37 @@ static int commit(oms_engine_t *e, unsigned flags) {
         slot_finished(e, st->slot);
         recon_done_with(e, s);
       }
-      if (st->send) outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
+      if (st->send && now) {
+        direct[ndirect] = (action_t){.ticket = ticket,
+                                     .kind = (uint8_t)st->send,
+                                     .slot = st->slot,
+                                     .qty = st->qty,
+                                     .price = st->price,
+                                     .stop = st->stop};
+        direct_ev[ndirect++] = NULL;
+        s->pins++;
+      } else if (st->send) {
+        outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
+      }
     }
-    outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
+    if (now) {
+      direct[ndirect] = (action_t){.ticket = ticket, .kind = ACT_PUBLISH, .slot = st->slot};
+      direct_ev[ndirect++] = ev;
+    } else {
+      outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
+    }
   }
   e->nstage = 0;
+  if (now) {
+    /* A command run from here on (a daily-loss breach below, a venue
+     * refusing a send) stages into the other half of sev_buf and, as a
+     * release is under way, queues its effects behind these. */
+    e->sev = e->sev == e->sev_buf[0] ? e->sev_buf[1] : e->sev_buf[0];
+    e->releasing = true;
+  }
   for (int k = 0; k < nevaluate; k++) oms__risk_after_fill(e->cfg.risk, evaluate[k], e->now);
+  for (int i = 0; i < ndirect; i++) run_action(e, &direct[i], direct_ev[i]);
+  if (now) e->releasing = false;
   release(e);
   return 0;
 }
