@@ -247,8 +247,9 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
-  r->dup_mask = dslots - 1;
-  r->dups = oms__calloc(dslots, sizeof(oms__dup_t));
+  r->dup_mask = dslots / OMS__DUP_WAYS - 1;
+  r->dups = oms__aligned_alloc(64, dslots * sizeof(oms__dup_t));
+  if (r->dups != NULL) memset(r->dups, 0, dslots * sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
   if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
@@ -277,7 +278,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__slots_close(&r->ord_free);
   oms__u64map_close(&r->ord_of);
   oms__free(r->levels);
-  oms__free(r->dups);
+  oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);
 }

@@ -175,11 +175,14 @@ typedef struct oms__ord_s {
   oms_dec_t level_px;                /* its self-trade price level; 0 if none */
 } oms__ord_t;
 
+/* A recent order in the duplicate guard: a 64-bit fingerprint of what makes
+ * two orders the same (strategy, symbol, side, type, quantity, price; 0 =
+ * free) and when it was seen. Four to a cache line, one line per lookup. */
 typedef struct oms__dup_s {
-  uint64_t key; /* hash of strategy and symbol */
-  int64_t qty, px, ts;
-  uint32_t side_type;
+  uint64_t fp;
+  int64_t ts;
 } oms__dup_t;
+#define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
 
@@ -202,8 +205,8 @@ struct oms_risk_s {
   oms__u64map_t ord_of; /* order id -> entry of ords */
   oms__level_t *levels;
   int32_t free_level;
-  oms__dup_t *dups;
-  uint32_t dup_mask;
+  oms__dup_t *dups;  /* buckets of OMS__DUP_WAYS, on cache lines */
+  uint32_t dup_mask; /* buckets - 1 */
   int64_t *ring_mem;
 
   /* The records of the order being checked (valid during a chain run), and
