@@ -110,6 +110,43 @@ static void on_store_error(void *ctx, const oms_store_error_t *e) {
 
 /* ---- Components ---------------------------------------------------------------------------- */
 
+static void on_store_warn(void *ctx, const char *text) {
+  (void)ctx;
+  LOG_WARN("component=store msg=\"%s\"", text);
+}
+
+/* The journal in <data_dir>/journal/, its projection in store_path. */
+static int open_journal_store(omsd_t *d) {
+  const oms_config_t *c = d->cfg;
+  char dir[OMS_CFG_PATH_MAX + 16];
+  snprintf(dir, sizeof dir, "%s/journal", c->data_dir);
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, dir, c->store_path);
+  jc.durability = c->durability;
+  jc.segment_bytes = (uint64_t)c->journal_segment_mb << 20;
+  jc.retain_ns = (int64_t)c->journal_retain_hours * 3600 * INT64_C(1000000000);
+  jc.on_error = on_store_error;
+  jc.on_warn = on_store_warn;
+  jc.ctx = d;
+  int rc = oms_store_journal_open(&jc, &d->store);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"cannot open the store\" engine=journal journal=%s projection=%s error=%s", dir,
+              c->store_path, oms_err_name(rc));
+    return -1;
+  }
+  oms_store_stats_t st;
+  uint64_t last_seq = 0, last_order = 0;
+  oms_store_stats(d->store, &st);
+  (void)oms_store_last_seqs(d->store, &last_seq, &last_order);
+  LOG_INFO(
+      "component=store msg=\"store open\" engine=journal journal=%s projection=%s "
+      "journal_lsn=%llu projected_lsn=%llu last_event_seq=%llu last_order_id=%llu",
+      dir, c->store_path, (unsigned long long)oms_store_durable_ticket(d->store),
+      (unsigned long long)(oms_store_durable_ticket(d->store) - st.queued),
+      (unsigned long long)last_seq, (unsigned long long)last_order);
+  return 0;
+}
+
 static int open_store(omsd_t *d) {
   const oms_config_t *c = d->cfg;
   oms_store_config_t sc;
@@ -122,11 +159,13 @@ static int open_store(omsd_t *d) {
    * default unless OMSD_WRITER_SPIN_US is set; -1: never spin). */
   const char *spin = getenv("OMSD_WRITER_SPIN_US");
   if (spin != NULL) sc.writer_spin_ns = (int64_t)atol(spin) * 1000;
+  if (c->store_engine == OMS_CFG_STORE_JOURNAL) return open_journal_store(d);
   int rc = oms_store_sqlite_open(&sc, &d->store);
   if (rc != 0) {
     LOG_ERROR("msg=\"cannot open the store\" path=%s error=%s", c->store_path, oms_err_name(rc));
     return -1;
   }
+  LOG_INFO("component=store msg=\"store open\" engine=sqlite path=%s", c->store_path);
   return 0;
 }
 

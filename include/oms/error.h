@@ -41,7 +41,8 @@ OMS_BEGIN_DECLS
   XX(ETIMEDOUT, -21, "timed out")                              \
   XX(EBUSY, -22, "resource busy or locked")                    \
   XX(EUNSUPPORTED, -23, "not supported")                       \
-  XX(EDIVZERO, -24, "division by zero")
+  XX(EDIVZERO, -24, "division by zero")                        \
+  XX(ECORRUPT, -25, "damaged data")
 
 typedef enum oms_err_e {
   OMS_OK = 0,

@@ -3,8 +3,12 @@
  * position, trading state, FIX session and sink cursor.
  *
  * The store is an interface (a function table, struct oms_store_vtbl_s) with
- * the embedded default on SQLite (WAL mode, schema in docs/store.md) and a
- * memory store for tests and backtests (oms_store_memory_create).
+ * three implementations: the journal store (oms_store_journal_open below:
+ * the journal is the write-ahead log, SQLite a projection of it; omsd's
+ * default), the SQLite store (WAL mode, schema in docs/store.md) and a
+ * memory store for tests and backtests (oms_store_memory_create). What
+ * follows describes the SQLite store; the journal store keeps the same
+ * contract with the journal's LSNs as tickets (docs/store.md).
  *
  * WRITE-AHEAD WITH GROUP COMMIT. The core thread hands the store one unit per
  * command (the events it produced, each carrying the order snapshot after the
@@ -276,6 +280,9 @@ typedef struct oms_store_vtbl_s {
   int (*cursor_set)(oms_store_t *s, const char *sink, uint64_t seq, uint64_t *ticket);
 
   void (*close)(oms_store_t *s);
+  /* Waits until the queries see everything appended so far; NULL: wait for
+   * the last ticket (the stores whose durable is what queries see). */
+  int (*flush)(oms_store_t *s, int64_t timeout_ns);
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */
@@ -289,6 +296,48 @@ struct oms_store_s {
  * not a database, a newer schema than this build knows; detail through
  * cfg->on_error). */
 OMS_EXTERN int oms_store_sqlite_open(const oms_store_config_t *cfg, oms_store_t **out);
+
+/* ---- The journal store (src/store/store_journal.c, docs/store.md) ----------------
+ * The journal (include/oms/journal.h) is the source of truth: append() writes
+ * the unit's events and the FIX and cursor records into it on the caller's
+ * thread, as one journal unit; the ticket is the unit's last LSN and is
+ * durable when the journal says so. A projector thread applies the durable
+ * records to the SQLite store at db_path (the tables queries read), one
+ * transaction per batch with the last projected LSN. */
+struct oms_journal_io_s;
+typedef struct oms_store_journal_config_s {
+  const char *journal_dir; /* the segments */
+  const char *db_path;     /* the projection (SQLite) */
+  oms_durability_t durability;
+  uint64_t segment_bytes; /* 0 = 64 MiB */
+  /* Retention: a segment is deleted once everything in it was projected at
+   * least this long ago. 0 = keep every segment (the default). */
+  int64_t retain_ns;
+  /* The journal's syncer (fsync) or the appending thread (os): the durable
+   * ticket advanced. */
+  void (*on_durable)(void *ctx, uint64_t ticket);
+  /* The journal or the projection failed (err->code == 0: recovered). */
+  void (*on_error)(void *ctx, const oms_store_error_t *err);
+  /* Something a person should know that is not a failure (a projection
+   * rebuilt, a new data directory): a line of text. NULL: not said. */
+  void (*on_warn)(void *ctx, const char *text);
+  void *ctx;
+  const oms_store_fault_t *fault;    /* the projection's SQLite seam (tests) */
+  const struct oms_journal_io_s *io; /* the journal's system calls (tests) */
+  int64_t syncer_spin_ns;            /* the journal's (0 = its default) */
+} oms_store_journal_config_t;
+
+OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,
+                                              const char *journal_dir, const char *db_path);
+
+/* Opens the journal store, recovering (docs/store.md): the journal is opened
+ * (a torn tail cut), the projection checked (missing, empty or failing
+ * quick_check while the journal has history: rebuilt from the journal) and
+ * caught up with the journal before this returns, then the projector starts.
+ * No journal: a new store if the projection has no history either, refused
+ * (OMS_ESTORE) if it has. Returns 0, OMS_EINVAL, OMS_ENOMEM, OMS_ECORRUPT
+ * (damage in the journal: on_error names the file and offset), OMS_ESTORE. */
+OMS_EXTERN int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **out);
 
 /* A store without durability, for tests and backtests: the same interface
  * over in-memory tables (lost at close). Every append is applied and durable

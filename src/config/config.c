@@ -939,7 +939,14 @@ static int load_store(loader_t *L, config_setting_t *root) {
   oms_config_t *c = L->c;
   config_setting_t *g;
   TRY(get_node(L, root, "store", CONFIG_TYPE_GROUP, true, &g));
-  static const char *const keys[] = {"data_dir", "file", "durability", "stop_wait_ms", NULL};
+  static const char *const keys[] = {"data_dir",
+                                     "file",
+                                     "durability",
+                                     "stop_wait_ms",
+                                     "engine",
+                                     "journal_segment_mb",
+                                     "journal_retain_hours",
+                                     NULL};
   TRY(only_keys(L, g, keys));
   char file[128] = "oms.db", dur[16] = "fsync";
   TRY(get_str(L, g, "data_dir", true, c->data_dir, sizeof c->data_dir));
@@ -961,6 +968,20 @@ static int load_store(loader_t *L, config_setting_t *root) {
   else
     return fail(L, g, config_setting_get_member(g, "durability"), NULL, "\"%s\" is not fsync or os",
                 dur);
+  char engine[16] = "journal";
+  TRY(get_str(L, g, "engine", false, engine, sizeof engine));
+  if (strcmp(engine, "journal") == 0)
+    c->store_engine = OMS_CFG_STORE_JOURNAL;
+  else if (strcmp(engine, "sqlite") == 0)
+    c->store_engine = OMS_CFG_STORE_SQLITE;
+  else
+    return fail(L, g, config_setting_get_member(g, "engine"), NULL,
+                "\"%s\" is not journal or sqlite", engine);
+  long long seg = 64, hours = 0;
+  TRY(get_int(L, g, "journal_segment_mb", false, 1, 4096, &seg, NULL));
+  TRY(get_int(L, g, "journal_retain_hours", false, 0, 100000, &hours, NULL));
+  c->journal_segment_mb = (uint32_t)seg;
+  c->journal_retain_hours = (uint32_t)hours;
   return 0;
 }
 

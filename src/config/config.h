@@ -200,6 +200,12 @@ typedef struct oms_cfg_admin_s {
   size_t ntokens;
 } oms_cfg_admin_t;
 
+/* store.engine: where the order store keeps its records (docs/store.md). */
+typedef enum oms_cfg_store_engine_e {
+  OMS_CFG_STORE_JOURNAL = 0, /* the journal, SQLite as its projection */
+  OMS_CFG_STORE_SQLITE = 1   /* SQLite alone (the store before issue 13) */
+} oms_cfg_store_engine_t;
+
 typedef struct oms_config_s {
   char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
 
@@ -232,7 +238,10 @@ typedef struct oms_config_s {
   char data_dir[OMS_CFG_PATH_MAX];   /* relative paths are relative to the working dir */
   char store_path[OMS_CFG_PATH_MAX]; /* data_dir + "/" + store.file */
   oms_durability_t durability;
-  int64_t stop_wait_ns; /* graceful stop: longest wait for the venues' answers */
+  oms_cfg_store_engine_t store_engine; /* journal (default) or sqlite */
+  uint32_t journal_segment_mb;         /* journal segment size, MiB */
+  uint32_t journal_retain_hours;       /* 0: keep every journal segment */
+  int64_t stop_wait_ns;                /* graceful stop: longest wait for the venues' answers */
 
   /* logging */
   oms_log_level_t log_level;

@@ -140,6 +140,7 @@ typedef struct sq_s {
   char *path;
   sqlite3 *wdb, *rdb, *cdb;
   sqlite3_stmt *w[W_COUNT];
+  sqlite3_stmt *wproj; /* the projection's cursor (oms__sqlite_project) */
 
   oms__rec_t *q;
   uint64_t cap, mask;
@@ -328,7 +329,9 @@ static int wstep(void *ctx, sqlite3_stmt *st, const char *label) {
   return rc;
 }
 
-static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
+/* order_row: whether the order's row is written (the projection writes it
+ * once per batch, for the order's last event in it). */
+static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store_error_t *e) {
   sqlite3_stmt *st = s->w[W_EVENT];
   int n = oms_event_encode(ev, s->body, sizeof s->body);
   if (n < 0) {
@@ -345,7 +348,7 @@ static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   sqlite3_bind_int64(st, 4, ev->event_ns);
   sqlite3_bind_blob(st, 6, s->body, n, SQLITE_STATIC);
   int rc = run(s, W_EVENT, e);
-  if (rc == SQLITE_OK && is_order) rc = write_order(s, ev, e);
+  if (rc == SQLITE_OK && is_order && order_row) rc = write_order(s, ev, e);
   if (rc == SQLITE_OK && oms__event_is_fill(ev)) rc = write_fill(s, ev, e);
   if (rc == SQLITE_OK && oms__event_books(ev)) {
     wctx_t c = {s, e};
@@ -364,11 +367,11 @@ static int write_event(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   return rc;
 }
 
-static int write_rec(sq_t *s, const oms__rec_t *r, oms_store_error_t *e) {
+static int write_rec(sq_t *s, const oms__rec_t *r, bool order_row, oms_store_error_t *e) {
   sqlite3_stmt *st;
   int rc;
   switch (r->kind) {
-    case OMS__REC_EVENT: return write_event(s, &r->u.ev, e);
+    case OMS__REC_EVENT: return write_event(s, &r->u.ev, order_row, e);
     case OMS__REC_FIX_SEQNUMS:
       st = s->w[W_FIXSEQ];
       BIND_TEXT(st, 1, r->u.fix.session);
@@ -421,7 +424,7 @@ static int write_batch(sq_t *s, uint64_t from, uint64_t to, oms_store_error_t *e
   int rc = run(s, W_BEGIN, e);
   if (rc != SQLITE_OK) return rc;
   for (uint64_t i = from; i < to; i++) {
-    rc = write_rec(s, &s->q[i & s->mask], e);
+    rc = write_rec(s, &s->q[i & s->mask], true, e);
     if (rc != SQLITE_OK) goto undo;
   }
   rc = run(s, W_COMMIT, e);
@@ -1433,6 +1436,7 @@ static void sq_close(oms_store_t *base) {
   if (s->wdb != NULL && s->q != NULL && !atomic_load(&s->failed))
     sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
   for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(s->w[i]);
+  sqlite3_finalize(s->wproj);
   sqlite3_close(s->cdb);
   sqlite3_close(s->rdb);
   sqlite3_close(s->wdb);
@@ -1448,6 +1452,95 @@ static void sq_close(oms_store_t *base) {
   oms__free(s->q);
   oms__free(s->path);
   oms__free(s);
+}
+
+/* ---- The projection of the journal (store_journal.c) ------------------------------- */
+
+#define PROJ_TABLE                                                                      \
+  "CREATE TABLE IF NOT EXISTS journal_projection(id INTEGER PRIMARY KEY CHECK(id = 0)," \
+  " lsn INTEGER NOT NULL)"
+
+int oms__sqlite_projected(oms_store_t *base, uint64_t *lsn) {
+  sq_t *s = (sq_t *)base;
+  sqlite3_stmt *st = NULL;
+  *lsn = 0;
+  pthread_mutex_lock(&s->wmu);
+  int rc = sqlite3_exec(s->wdb, PROJ_TABLE, NULL, NULL, NULL);
+  if (rc == SQLITE_OK && s->wproj == NULL)
+    rc = sqlite3_prepare_v3(s->wdb,
+                            "INSERT OR REPLACE INTO journal_projection(id, lsn) VALUES(0, ?1)", -1,
+                            SQLITE_PREPARE_PERSISTENT, &s->wproj, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(s->wdb, "SELECT lsn FROM journal_projection WHERE id = 0", -1, &st,
+                            NULL);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *lsn = (uint64_t)sqlite3_column_int64(st, 0);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+  sqlite3_finalize(st);
+  pthread_mutex_unlock(&s->wmu);
+  return rc == SQLITE_OK ? 0 : OMS_ESTORE;
+}
+
+/* Marks in order_row[i] whether record i is its order's last event in the
+ * batch, walking backwards with a small open-addressed set of the order ids
+ * already met (n <= OMS__PROJECT_MAX, so the set never fills). */
+static void last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
+  uint64_t seen[2 * OMS__PROJECT_MAX];
+  memset(seen, 0, sizeof seen);
+  for (size_t i = n; i-- > 0;) {
+    order_row[i] = true;
+    if (recs[i].kind != OMS__REC_EVENT) continue;
+    uint64_t id = recs[i].u.ev.order.order_id;
+    if (id == 0) continue;
+    size_t h = (size_t)(id * UINT64_C(0x9E3779B97F4A7C15) >> 32) % (2 * OMS__PROJECT_MAX);
+    while (seen[h] != 0 && seen[h] != id) h = (h + 1) % (2 * OMS__PROJECT_MAX);
+    order_row[i] = seen[h] == 0;
+    seen[h] = id;
+  }
+}
+
+int oms__sqlite_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_t lsn,
+                        oms_store_error_t *e) {
+  sq_t *s = (sq_t *)base;
+  bool order_row[OMS__PROJECT_MAX];
+  if (n > OMS__PROJECT_MAX || s->wproj == NULL) return OMS_EINVAL;
+  last_per_order(recs, n, order_row);
+  memset(e, 0, sizeof *e);
+  pthread_mutex_lock(&s->wmu);
+  int64_t t0 = mono_ns();
+  rollback(s); /* a transaction a failed ROLLBACK left open */
+  int rc = sqlite3_get_autocommit(s->wdb) ? run(s, W_BEGIN, e) : SQLITE_IOERR;
+  for (size_t i = 0; rc == SQLITE_OK && i < n; i++) rc = write_rec(s, &recs[i], order_row[i], e);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_int64(s->wproj, 1, (sqlite3_int64)lsn);
+    const char *label = "sqlite3_step(UPSERT journal_projection)";
+    rc = inject(s, label);
+    bool inj = rc != 0;
+    if (!inj) rc = sqlite3_step(s->wproj);
+    sqlite3_reset(s->wproj);
+    if (rc == SQLITE_DONE)
+      rc = run(s, W_COMMIT, e);
+    else
+      set_err(s, s->wdb, e, label, rc, inj);
+  }
+  if (rc != SQLITE_OK) {
+    if (e->call[0] == '\0') set_err(s, s->wdb, e, "ROLLBACK", rc, false);
+    rollback(s);
+    atomic_fetch_add_explicit(&s->n_failures, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&s->wmu);
+    return OMS_ESTORE;
+  }
+  oms__commit_hist_add(&s->commit_hist, mono_ns() - t0);
+  atomic_fetch_add_explicit(&s->n_txn, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&s->n_records, n, memory_order_relaxed);
+  if (n > atomic_load_explicit(&s->n_max_batch, memory_order_relaxed))
+    atomic_store_explicit(&s->n_max_batch, n, memory_order_relaxed);
+  if (atomic_load_explicit(&s->wal_frames, memory_order_relaxed) >= (int)s->cfg.checkpoint_pages)
+    checkpoint_now(s, s->wdb);
+  pthread_mutex_unlock(&s->wmu);
+  return 0;
 }
 
 /* ---- Test hooks ----------------------------------------------------------------------- */

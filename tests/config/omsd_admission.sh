@@ -47,9 +47,11 @@ wait "$pid"
 status=$?
 [ "$status" -eq 0 ] || fail "omsd exited with $status after SIGTERM"
 
-# A store that can not keep up (a write queue of 64 records, a burst of
-# TestRequests): the session ends with a Logout naming the store failure.
+# A store that can not keep up (the SQLite engine with a write queue of 64
+# records, a burst of TestRequests; the journal store has no queue): the
+# session ends with a Logout naming the store failure.
 sed -e 's/store_queue = 8192;/store_queue = 64;/' -e 's/output_kib = 16;/output_kib = 8192;/' \
+  -e 's/durability = "fsync";/durability = "fsync"; engine = "sqlite";/' \
   "$conf" >"$work/store.conf"
 start "$work/store.conf" "$work/data-store"
 out=$("$client" "$port" store) || fail "$out"

@@ -457,6 +457,30 @@ static void test_good_risk_variants_load(void **state) {
                "strategies[0].account: account \"NOPE\"");
 }
 
+/* store.engine: the journal by default, sqlite on request; the journal's keys. */
+static void test_store_engine_and_journal_keys(void **state) {
+  (void)state;
+  oms_config_t *c = NULL;
+  char err[512];
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_int_equal(c->store_engine, OMS_CFG_STORE_JOURNAL);
+  assert_int_equal(c->journal_segment_mb, 64);
+  assert_int_equal(c->journal_retain_hours, 0);
+  oms_config_destroy(c);
+  const char *sq =
+      "store = { data_dir = \"var\"; engine = \"sqlite\"; journal_segment_mb = 8; "
+      "journal_retain_hours = 24; };";
+  assert_int_equal(oms_config_load_string(text_with(11, sq), "t.conf", &c, err, sizeof err), 0);
+  assert_int_equal(c->store_engine, OMS_CFG_STORE_SQLITE);
+  assert_int_equal(c->journal_segment_mb, 8);
+  assert_int_equal(c->journal_retain_hours, 24);
+  oms_config_destroy(c);
+  expect_error(11, "store = { data_dir = \"var\"; engine = \"wal\"; };",
+               "store.engine: \"wal\" is not journal or sqlite");
+  expect_error(11, "store = { data_dir = \"var\"; journal_segment_mb = 0; };",
+               "store.journal_segment_mb");
+}
+
 static void test_directory_is_refused_plainly(void **state) {
   (void)state;
   const char *src = getenv("OMS_SOURCE_DIR");
@@ -803,6 +827,7 @@ int main(void) {
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),
       cmocka_unit_test(test_log_level_names),
+      cmocka_unit_test(test_store_engine_and_journal_keys),
       cmocka_unit_test(test_directory_is_refused_plainly),
       cmocka_unit_test(test_device_and_huge_files_are_refused_plainly),
       cmocka_unit_test(test_wrapped_integer_literal_is_reported_as_written),

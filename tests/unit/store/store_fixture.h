@@ -4,6 +4,7 @@
 #ifndef OMS_STORE_FIXTURE_H
 #define OMS_STORE_FIXTURE_H
 
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,18 +20,37 @@
 typedef struct fx_dir_s {
   char dir[64];
   char db[128];
+  char journal[128]; /* the journal store's segments */
 } fx_dir_t;
 
 static inline void fx_dir_make(fx_dir_t *d) {
   snprintf(d->dir, sizeof d->dir, "/tmp/oms-store-XXXXXX");
   if (mkdtemp(d->dir) == NULL) __builtin_trap();
   snprintf(d->db, sizeof d->db, "%s/oms.db", d->dir);
+  snprintf(d->journal, sizeof d->journal, "%s/journal", d->dir);
 }
 
-/* Removes the database, its WAL and shm, and the directory; returns 0 if the
- * directory is gone (the test asserts it: cleanup is proven). */
+/* Removes the journal's directory and what is in it. */
+static inline void fx_journal_remove(const char *dir) {
+  DIR *dh = opendir(dir);
+  if (dh == NULL) return;
+  struct dirent *de;
+  char p[512];
+  while ((de = readdir(dh)) != NULL) {
+    if (de->d_name[0] == '.') continue;
+    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+    unlink(p);
+  }
+  closedir(dh);
+  rmdir(dir);
+}
+
+/* Removes the database, its WAL and shm, the journal, and the directory;
+ * returns 0 if the directory is gone (the test asserts it: cleanup is
+ * proven). */
 static inline int fx_dir_remove(fx_dir_t *d) {
   char p[160];
+  fx_journal_remove(d->journal);
   const char *suffix[] = {"", "-wal", "-shm", "-journal"};
   for (int i = 0; i < 4; i++) {
     snprintf(p, sizeof p, "%s%s", d->db, suffix[i]);

@@ -1,0 +1,721 @@
+/*
+ * journal.c - the append-only journal (include/oms/journal.h,
+ * docs/journal.md): opening with recovery, appending, the syncer thread,
+ * retention.
+ *
+ * NOTES ON THE DESIGN
+ *
+ * Appending. The caller's thread frames the unit into a buffer allocated at
+ * open and writes it with one pwrite into the current segment at `off`
+ * (units larger than the buffer are written in several), under `mu`, which
+ * only appenders and the segment table take. Then the written LSN is
+ * published (an atomic). Nothing is allocated and no other system call is
+ * made on that path, except: in os mode, one eventfd write; in fsync mode, a
+ * condition signal if (and only if) the syncer is asleep.
+ *
+ * Segments. A unit never spans two segments: when the next unit and an
+ * end-of-segment record do not both fit, the segment is rolled on the
+ * appender's thread: the end-of-segment record is written, the segment is
+ * fdatasync'ed (so that a segment followed by another is always complete on
+ * disk, and a gap after a machine crash is real damage, not lost cache), the
+ * next segment is created and preallocated, and the directory is synced so
+ * its name survives. It costs a few milliseconds once per segment.
+ *
+ * The syncer (fsync mode). It loads the written LSN W, fdatasyncs the
+ * current segment under `smu` (the roll swaps the segment under `mu` and
+ * `smu`, so the fd cannot change or close under a sync), and publishes W as
+ * durable: everything up to W was in that segment or in one the roll synced.
+ * One sync covers every append since the previous one: group commit. When
+ * there is nothing to sync it spins for syncer_spin_ns, then sleeps on `cv`
+ * with `sleeping` set; the appender signals only when it sees `sleeping`
+ * (both sides use sequentially consistent operations, so one of them always
+ * sees the other: no lost wake-up, and no system call per append while the
+ * syncer spins).
+ *
+ * Failure. The first failed write, sync, open or allocation moves the
+ * journal to FAILED for good: the error is kept (file, offset, errno),
+ * on_error is called, appends return OMS_ESTORE, the eventfd and the waiters
+ * are woken, and the durable LSN stays where the last successful sync put
+ * it. Linux may drop the dirty pages of a failed fdatasync, so retrying it
+ * would report durable what is not: reopening (recovery) is the way back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "journal/journal_int.h"
+#include "oms/error.h"
+
+#define DEFAULT_SEGMENT (64u << 20)
+#define MIN_SEGMENT 4096u
+#define BUF_BYTES (256u << 10)
+#define DEFAULT_SPIN_NS 50000
+#define HINTS 8
+
+struct oms_journal_s {
+  char *dir;
+  uint64_t seg_bytes;
+  oms_journal_durability_t durability;
+  oms_journal_io_t io;
+  void (*on_durable)(void *ctx, uint64_t lsn);
+  void (*on_error)(void *ctx, const oms_journal_error_t *err);
+  void *ctx;
+  int64_t spin_ns;
+  int dirfd;
+  int efd;
+
+  /* Appenders and the segment table. */
+  pthread_mutex_t mu;
+  int fd;            /* current segment; swapped under mu and smu */
+  uint64_t seg_cap;  /* its size */
+  uint64_t off;      /* where the next record goes */
+  uint64_t next_lsn; /* the LSN of the next record */
+  uint8_t *buf;      /* BUF_BYTES: the unit being framed */
+  uint64_t *segs;    /* first LSN of each segment, oldest first */
+  size_t nsegs, segcap;
+  oms__jpos_t hints[HINTS]; /* where readers stopped (k is a first LSN here) */
+  unsigned hint_next;
+
+  _Alignas(64) _Atomic uint64_t written;
+  _Alignas(64) _Atomic uint64_t durable;
+  _Alignas(64) _Atomic int failed;
+  _Atomic int closing;
+
+  pthread_mutex_t emu; /* the error */
+  oms_journal_error_t error;
+
+  /* The syncer. */
+  pthread_mutex_t smu;
+  pthread_mutex_t cmu;
+  pthread_cond_t cv;
+  _Atomic int sleeping;
+  pthread_t syncer;
+  bool has_syncer;
+
+  /* oms_journal_wait. */
+  pthread_mutex_t wmu;
+  pthread_cond_t wcv;
+  _Atomic int waiters;
+};
+
+void oms_journal_config_init(oms_journal_config_t *cfg, const char *dir) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->dir = dir;
+  cfg->segment_bytes = DEFAULT_SEGMENT;
+  cfg->durability = OMS_JOURNAL_FSYNC;
+}
+
+/* ---- state ---- */
+
+static void wake_waiters(oms_journal_t *j) {
+  if (atomic_load(&j->waiters) > 0) {
+    pthread_mutex_lock(&j->wmu);
+    pthread_cond_broadcast(&j->wcv);
+    pthread_mutex_unlock(&j->wmu);
+  }
+}
+
+static void kick_efd(oms_journal_t *j) {
+  uint64_t one = 1;
+  /* Only a counter at its maximum refuses, and then the fd is readable anyway. */
+  ssize_t r = write(j->efd, &one, sizeof one);
+  (void)r;
+}
+
+/* The durable LSN becomes lsn (never moves back). */
+static void publish(oms_journal_t *j, uint64_t lsn) {
+  uint64_t cur = atomic_load(&j->durable);
+  while (cur < lsn && !atomic_compare_exchange_weak(&j->durable, &cur, lsn)) {
+  }
+  if (cur >= lsn) return;
+  kick_efd(j);
+  wake_waiters(j);
+  if (j->on_durable) j->on_durable(j->ctx, lsn);
+}
+
+/* FAILED, for good: the first error is kept and reported. */
+static void fail(oms_journal_t *j, const char *file, uint64_t off, int e, const char *what) {
+  oms_journal_error_t err;
+  oms__jerr(&err, file, off, e, "%s: %s", what, e ? strerror(e) : "no progress");
+  pthread_mutex_lock(&j->emu);
+  bool first = atomic_load(&j->failed) == 0;
+  if (first) {
+    j->error = err;
+    atomic_store(&j->failed, 1);
+  }
+  pthread_mutex_unlock(&j->emu);
+  if (!first) return;
+  if (j->on_error) j->on_error(j->ctx, &err); /* before the waiters learn of it */
+  kick_efd(j);
+  wake_waiters(j);
+}
+
+static void seg_path(const oms_journal_t *j, char *out, size_t cap, uint64_t first) {
+  oms__jseg_path(out, cap, j->dir, first);
+}
+
+/* ---- the syncer ---- */
+
+static int64_t now_ns(void) {
+  /* The syncer's idle spin measures real elapsed time, not trading time: the
+   * monotonic clock, not the injected oms_clock_t. */
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Syncs what was written; false when the journal failed. */
+static bool sync_once(oms_journal_t *j) {
+  pthread_mutex_lock(&j->smu);
+  uint64_t w = atomic_load(&j->written);
+  int fd = j->fd;
+  uint64_t first = j->segs[j->nsegs - 1];
+  int r = oms__jio_fdatasync(&j->io, fd);
+  int e = errno;
+  pthread_mutex_unlock(&j->smu);
+  if (r != 0) {
+    char path[PATH_MAX];
+    seg_path(j, path, sizeof path, first);
+    fail(j, path, 0, e, "fdatasync failed");
+    return false;
+  }
+  publish(j, w);
+  return true;
+}
+
+static void *syncer_main(void *arg) {
+  oms_journal_t *j = arg;
+  for (;;) {
+    if (atomic_load(&j->failed)) break;
+    uint64_t w = atomic_load(&j->written);
+    if (w > atomic_load(&j->durable)) {
+      if (!sync_once(j)) break;
+      continue;
+    }
+    if (atomic_load(&j->closing)) break;
+    /* Idle: spin a little (a burst's next append comes soon), then sleep. */
+    if (j->spin_ns > 0) {
+      int64_t until = now_ns() + j->spin_ns;
+      bool more = false;
+      for (unsigned i = 0; !more; i++) {
+        more = atomic_load(&j->written) > atomic_load(&j->durable) || atomic_load(&j->closing);
+        if (!more && (i & 63u) == 63u && now_ns() >= until) break;
+        cpu_relax();
+      }
+      if (more) continue;
+    }
+    pthread_mutex_lock(&j->cmu);
+    atomic_store(&j->sleeping, 1);
+    while (atomic_load(&j->written) <= atomic_load(&j->durable) && !atomic_load(&j->closing) &&
+           !atomic_load(&j->failed))
+      pthread_cond_wait(&j->cv, &j->cmu);
+    atomic_store(&j->sleeping, 0);
+    pthread_mutex_unlock(&j->cmu);
+  }
+  return NULL;
+}
+
+static void wake_syncer(oms_journal_t *j) {
+  pthread_mutex_lock(&j->cmu);
+  pthread_cond_signal(&j->cv);
+  pthread_mutex_unlock(&j->cmu);
+}
+
+/* ---- segments ---- */
+
+/* Creates and preallocates the segment whose first LSN is first; *fd. */
+static int create_seg(oms_journal_t *j, uint64_t first, int *fd) {
+  char path[PATH_MAX];
+  seg_path(j, path, sizeof path, first);
+  *fd = oms__jio_open(&j->io, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (*fd < 0) {
+    fail(j, path, 0, errno, "cannot create the segment");
+    return OMS_ESTORE;
+  }
+  if (oms__jio_preallocate(&j->io, *fd, 0, j->seg_bytes) != 0) {
+    fail(j, path, 0, errno, "cannot preallocate the segment");
+    close(*fd);
+    *fd = -1;
+    return OMS_ESTORE;
+  }
+  if (oms__jio_fdatasync(&j->io, j->dirfd) != 0) {
+    fail(j, j->dir, 0, errno, "cannot sync the journal directory");
+    close(*fd);
+    *fd = -1;
+    return OMS_ESTORE;
+  }
+  return 0;
+}
+
+static int grow_segs(oms_journal_t *j) {
+  if (j->nsegs < j->segcap) return 0;
+  size_t ncap = j->segcap ? j->segcap * 2 : 16;
+  uint64_t *v = oms__realloc(j->segs, ncap * sizeof *v);
+  if (!v) return OMS_ENOMEM;
+  j->segs = v;
+  j->segcap = ncap;
+  return 0;
+}
+
+/* Ends the current segment and starts the next (see the top). Under mu. */
+static int roll(oms_journal_t *j) {
+  if (grow_segs(j) != 0) return OMS_ENOMEM;
+  char path[PATH_MAX];
+  seg_path(j, path, sizeof path, j->segs[j->nsegs - 1]);
+  if (j->off + HDR <= j->seg_cap) {
+    uint8_t end[HDR];
+    oms__jhdr_t h = {OMS_JOURNAL_MAGIC, 0, j->next_lsn, 0, OMS_JOURNAL_F_END, 0};
+    oms__jhdr_put(end, &h);
+    h.crc = oms__jrec_crc(end, NULL, 0);
+    oms__jhdr_put(end, &h);
+    if (oms__jio_write_all(&j->io, j->fd, end, HDR, (off_t)j->off) != 0) {
+      fail(j, path, j->off, errno, "cannot write the end of the segment");
+      return OMS_ESTORE;
+    }
+  }
+  pthread_mutex_lock(&j->smu);
+  int rc = 0;
+  if (oms__jio_fdatasync(&j->io, j->fd) != 0) {
+    fail(j, path, j->off, errno, "fdatasync failed");
+    rc = OMS_ESTORE;
+  }
+  int nfd = -1;
+  if (rc == 0) rc = create_seg(j, j->next_lsn, &nfd);
+  if (rc == 0) {
+    close(j->fd);
+    j->fd = nfd;
+    j->segs[j->nsegs++] = j->next_lsn;
+    j->seg_cap = j->seg_bytes;
+    j->off = 0;
+  }
+  pthread_mutex_unlock(&j->smu);
+  return rc;
+}
+
+/* ---- appending ---- */
+
+int oms_journal_append(oms_journal_t *j, uint16_t type, const void *data, uint32_t len,
+                       uint64_t *lsn) {
+  oms_journal_rec_t r = {type, data, len};
+  return oms_journal_append_unit(j, &r, 1, lsn);
+}
+
+/* Writes buf[0, *n) at *at; false (and FAILED) if it could not. */
+static bool flush(oms_journal_t *j, size_t *n, uint64_t *at) {
+  if (oms__jio_write_all(&j->io, j->fd, j->buf, *n, (off_t)*at) != 0) {
+    char path[PATH_MAX];
+    seg_path(j, path, sizeof path, j->segs[j->nsegs - 1]);
+    fail(j, path, *at, errno, "cannot write to the segment");
+    return false;
+  }
+  *at += *n;
+  *n = 0;
+  return true;
+}
+
+int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, size_t n,
+                            uint64_t *last_lsn) {
+  if (last_lsn) *last_lsn = 0;
+  if (!j || !recs || n == 0) return OMS_EINVAL;
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (recs[i].len > OMS_JOURNAL_PAYLOAD_MAX || (recs[i].len && !recs[i].data)) return OMS_EINVAL;
+    total += REC_SIZE(recs[i].len);
+  }
+  if (total + HDR > j->seg_bytes) return OMS_EINVAL; /* would not fit even a new segment */
+  pthread_mutex_lock(&j->mu);
+  int rc = 0;
+  if (atomic_load(&j->closing)) {
+    rc = OMS_ECLOSED;
+    goto out;
+  }
+  if (atomic_load(&j->failed)) {
+    rc = OMS_ESTORE;
+    goto out;
+  }
+  if (j->off + total + HDR > j->seg_cap) {
+    rc = roll(j);
+    if (rc != 0) goto out;
+  }
+  uint64_t at = j->off, lsn = j->next_lsn;
+  size_t fill = 0;
+  for (size_t i = 0; i < n; i++, lsn++) {
+    if (BUF_BYTES - fill < HDR && !flush(j, &fill, &at)) goto failed;
+    uint8_t *h = j->buf + fill;
+    oms__jhdr_t hd = {OMS_JOURNAL_MAGIC,
+                      recs[i].len,
+                      lsn,
+                      recs[i].type,
+                      (uint16_t)(i + 1 < n ? OMS_JOURNAL_F_MORE : 0),
+                      0};
+    oms__jhdr_put(h, &hd);
+    hd.crc = oms__jrec_crc(h, recs[i].data, recs[i].len);
+    oms__jhdr_put(h, &hd);
+    fill += HDR;
+    const uint8_t *p = recs[i].data;
+    size_t left = (size_t)PAD8(recs[i].len), have = recs[i].len;
+    while (left > 0) {
+      if (fill == BUF_BYTES && !flush(j, &fill, &at)) goto failed;
+      size_t room = BUF_BYTES - fill, take = left < room ? left : room;
+      size_t copy = have < take ? have : take;
+      if (copy) memcpy(j->buf + fill, p, copy);
+      memset(j->buf + fill + copy, 0, take - copy);
+      p += copy;
+      have -= copy;
+      left -= take;
+      fill += take;
+    }
+  }
+  if (fill && !flush(j, &fill, &at)) goto failed;
+  j->off = at;
+  j->next_lsn = lsn;
+  if (last_lsn) *last_lsn = lsn - 1;
+  atomic_store(&j->written, lsn - 1);
+  if (j->durability == OMS_JOURNAL_OS)
+    publish(j, lsn - 1); /* under mu: on_durable sees LSNs in order */
+  else if (atomic_load(&j->sleeping))
+    wake_syncer(j);
+  goto out;
+failed:
+  rc = OMS_ESTORE;
+out:
+  pthread_mutex_unlock(&j->mu);
+  return rc;
+}
+
+/* ---- state for callers ---- */
+
+uint64_t oms_journal_written(const oms_journal_t *j) {
+  return atomic_load(&((oms_journal_t *)j)->written);
+}
+uint64_t oms_journal_durable(const oms_journal_t *j) {
+  return atomic_load(&((oms_journal_t *)j)->durable);
+}
+int oms_journal_durable_fd(const oms_journal_t *j) { return j->efd; }
+bool oms_journal_failed(const oms_journal_t *j) {
+  return atomic_load(&((oms_journal_t *)j)->failed) != 0;
+}
+
+void oms_journal_last_error(const oms_journal_t *j, oms_journal_error_t *err) {
+  oms_journal_t *m = (oms_journal_t *)j;
+  pthread_mutex_lock(&m->emu);
+  *err = m->error;
+  pthread_mutex_unlock(&m->emu);
+}
+
+int oms_journal_wait(oms_journal_t *j, uint64_t lsn, int64_t timeout_ns) {
+  if (!j) return OMS_EINVAL;
+  struct timespec dl;
+  clock_gettime(CLOCK_MONOTONIC, &dl);
+  if (timeout_ns >= 0) {
+    dl.tv_sec += timeout_ns / 1000000000;
+    dl.tv_nsec += timeout_ns % 1000000000;
+    if (dl.tv_nsec >= 1000000000) {
+      dl.tv_sec++;
+      dl.tv_nsec -= 1000000000;
+    }
+  }
+  int rc = 0;
+  pthread_mutex_lock(&j->wmu);
+  atomic_fetch_add(&j->waiters, 1);
+  for (;;) {
+    if (atomic_load(&j->durable) >= lsn) break;
+    if (atomic_load(&j->failed)) {
+      rc = OMS_ESTORE;
+      break;
+    }
+    if (timeout_ns < 0) {
+      pthread_cond_wait(&j->wcv, &j->wmu);
+    } else if (pthread_cond_timedwait(&j->wcv, &j->wmu, &dl) == ETIMEDOUT) {
+      rc = atomic_load(&j->durable) >= lsn ? 0 : OMS_ETIMEDOUT;
+      break;
+    }
+  }
+  atomic_fetch_sub(&j->waiters, 1);
+  pthread_mutex_unlock(&j->wmu);
+  return rc;
+}
+
+/* ---- reading and retention ---- */
+
+int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durable_only, oms_journal_cb cb,
+                     void *ctx) {
+  if (!j || !cb) return OMS_EINVAL;
+  pthread_mutex_lock(&j->mu);
+  uint64_t limit = durable_only ? atomic_load(&j->durable) : atomic_load(&j->written);
+  uint64_t oldest = j->segs[0];
+  if (from_lsn == 0) from_lsn = oldest;
+  if (from_lsn < oldest || from_lsn > limit) {
+    pthread_mutex_unlock(&j->mu);
+    return from_lsn < oldest ? OMS_ENOTFOUND : 0;
+  }
+  size_t k = j->nsegs - 1;
+  while (j->segs[k] > from_lsn) k--;
+  size_t n = j->nsegs - k;
+  uint64_t *segs = oms__malloc(n * sizeof *segs);
+  if (!segs) {
+    pthread_mutex_unlock(&j->mu);
+    return OMS_ENOMEM;
+  }
+  memcpy(segs, j->segs + k, n * sizeof *segs);
+  oms__jpos_t pos = {0, 0, segs[0]};
+  for (unsigned i = 0; i < HINTS; i++) {
+    const oms__jpos_t *h = &j->hints[i];
+    if (h->k == segs[0] && h->lsn <= from_lsn && h->lsn > pos.lsn) {
+      pos.off = h->off;
+      pos.lsn = h->lsn;
+    }
+  }
+  pthread_mutex_unlock(&j->mu);
+
+  int rc = oms__jread(j->dir, &j->io, segs, n, &pos, from_lsn, limit, cb, ctx);
+  if (pos.k < n && pos.lsn > from_lsn) {
+    pthread_mutex_lock(&j->mu);
+    oms__jpos_t *h = &j->hints[j->hint_next++ % HINTS];
+    h->k = segs[pos.k];
+    h->off = pos.off;
+    h->lsn = pos.lsn;
+    pthread_mutex_unlock(&j->mu);
+  }
+  oms__free(segs);
+  return rc;
+}
+
+int oms_journal_release(oms_journal_t *j, uint64_t keep_lsn) {
+  if (!j) return OMS_EINVAL;
+  pthread_mutex_lock(&j->mu);
+  size_t drop = 0;
+  while (drop + 1 < j->nsegs && j->segs[drop + 1] <= keep_lsn) drop++;
+  uint64_t gone[64];
+  if (drop > 64) drop = 64; /* the rest at the next call */
+  memcpy(gone, j->segs, drop * sizeof *gone);
+  memmove(j->segs, j->segs + drop, (j->nsegs - drop) * sizeof *j->segs);
+  j->nsegs -= drop;
+  for (unsigned i = 0; i < HINTS; i++)
+    if (drop && j->hints[i].k < j->segs[0]) memset(&j->hints[i], 0, sizeof j->hints[i]);
+  pthread_mutex_unlock(&j->mu);
+  /* Oldest first: a crash in between leaves a journal that still continues. */
+  for (size_t i = 0; i < drop; i++) {
+    char path[PATH_MAX];
+    seg_path(j, path, sizeof path, gone[i]);
+    if (oms__jio_unlink(&j->io, path) != 0 && errno != ENOENT) return OMS_ESTORE;
+  }
+  return (int)drop;
+}
+
+/* ---- open and close ---- */
+
+static int mkdirs(const char *dir) {
+  char p[PATH_MAX];
+  int n = snprintf(p, sizeof p, "%s", dir);
+  if (n <= 0 || (size_t)n >= sizeof p) return -1;
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = '\0';
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) return -1;
+    *s = '/';
+  }
+  return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Zeroes the torn tail [from, to) of fd and syncs: the header at from last,
+ * after the rest is on disk, so that a crash in between still reads as a
+ * torn tail and never as a record followed by zeros and then records. */
+static int cut_tail(oms_journal_t *j, const char *path, int fd, uint64_t from, uint64_t to,
+                    oms_journal_error_t *err) {
+  static const uint8_t zeros[65536];
+  uint64_t mid = to - from > 8 ? from + 8 : to;
+  for (int pass = 0; pass < 2; pass++) {
+    uint64_t a = pass == 0 ? mid : from, b = pass == 0 ? to : mid;
+    for (uint64_t at = a; at < b;) {
+      size_t n = b - at < sizeof zeros ? (size_t)(b - at) : sizeof zeros;
+      if (oms__jio_write_all(&j->io, fd, zeros, n, (off_t)at) != 0) {
+        oms__jerr(err, path, at, errno, "cannot cut the torn tail: %s", strerror(errno));
+        return OMS_ESTORE;
+      }
+      at += n;
+    }
+    if (oms__jio_fdatasync(&j->io, fd) != 0) {
+      oms__jerr(err, path, from, errno, "fdatasync failed: %s", strerror(errno));
+      return OMS_ESTORE;
+    }
+  }
+  return 0;
+}
+
+/* Opens the last segment read-write after recovery: cuts its tail, makes it
+ * a whole segment again, syncs it (what the previous run left in the cache
+ * is durable from here on). */
+static int resume(oms_journal_t *j, oms__jscan_t *s, oms_journal_error_t *err) {
+  char path[PATH_MAX];
+  seg_path(j, path, sizeof path, s->segs[s->nsegs - 1]);
+  j->fd = oms__jio_open(&j->io, path, O_RDWR | O_CLOEXEC, 0);
+  if (j->fd < 0) {
+    oms__jerr(err, path, 0, errno, "cannot open the segment: %s", strerror(errno));
+    return OMS_ESTORE;
+  }
+  if (s->dirty_end > s->tail_off) {
+    int rc = cut_tail(j, path, j->fd, s->tail_off, s->dirty_end, err);
+    if (rc != 0) return rc;
+  }
+  j->seg_cap = s->last_size > j->seg_bytes ? s->last_size : j->seg_bytes;
+  if (oms__jio_preallocate(&j->io, j->fd, s->last_size, j->seg_cap) != 0) {
+    oms__jerr(err, path, s->last_size, errno, "cannot preallocate the segment: %s",
+              strerror(errno));
+    return OMS_ESTORE;
+  }
+  if (oms__jio_fdatasync(&j->io, j->fd) != 0) {
+    oms__jerr(err, path, 0, errno, "fdatasync failed: %s", strerror(errno));
+    return OMS_ESTORE;
+  }
+  j->off = s->last_ended ? j->seg_cap : s->tail_off; /* ended: the next append rolls */
+  j->next_lsn = s->last_lsn + 1;
+  return 0;
+}
+
+/* A new journal in an empty dir: its first segment. */
+static int start(oms_journal_t *j, oms_journal_error_t *err) {
+  j->segcap = 16;
+  j->segs = oms__malloc(j->segcap * sizeof *j->segs);
+  if (!j->segs) return OMS_ENOMEM;
+  int rc = create_seg(j, 1, &j->fd);
+  if (rc != 0) {
+    oms_journal_last_error(j, err);
+    return rc;
+  }
+  j->segs[0] = 1;
+  j->nsegs = 1;
+  j->seg_cap = j->seg_bytes;
+  j->next_lsn = 1;
+  return 0;
+}
+
+int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
+                     oms_journal_error_t *err) {
+  oms_journal_error_t scratch;
+  if (!err) err = &scratch;
+  memset(err, 0, sizeof *err);
+  if (out) *out = NULL;
+  if (!cfg || !out || !cfg->dir || !cfg->dir[0] ||
+      (cfg->durability != OMS_JOURNAL_FSYNC && cfg->durability != OMS_JOURNAL_OS) ||
+      (cfg->segment_bytes != 0 && cfg->segment_bytes < MIN_SEGMENT)) {
+    oms__jerr(err, cfg && cfg->dir ? cfg->dir : "", 0, 0, "invalid journal configuration");
+    return OMS_EINVAL;
+  }
+  int rc = OMS_ENOMEM;
+  oms_journal_t *j = oms__calloc(1, sizeof *j);
+  if (!j) goto fail_alloc;
+  j->fd = j->dirfd = j->efd = -1;
+  j->dir = oms__strdup(cfg->dir);
+  j->buf = oms__aligned_alloc(4096, BUF_BYTES);
+  if (!j->dir || !j->buf) goto fail_mem;
+  j->seg_bytes = cfg->segment_bytes ? (cfg->segment_bytes + 7) & ~(uint64_t)7 : DEFAULT_SEGMENT;
+  j->durability = cfg->durability;
+  if (cfg->io) j->io = *cfg->io;
+  j->on_durable = cfg->on_durable;
+  j->on_error = cfg->on_error;
+  j->ctx = cfg->ctx;
+  j->spin_ns = cfg->syncer_spin_ns == 0 ? DEFAULT_SPIN_NS : cfg->syncer_spin_ns;
+  pthread_mutex_init(&j->mu, NULL);
+  pthread_mutex_init(&j->emu, NULL);
+  pthread_mutex_init(&j->smu, NULL);
+  pthread_mutex_init(&j->cmu, NULL);
+  pthread_cond_init(&j->cv, NULL);
+  pthread_mutex_init(&j->wmu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&j->wcv, &ca);
+  pthread_condattr_destroy(&ca);
+
+  j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (j->efd < 0) {
+    oms__jerr(err, "", 0, errno, "eventfd failed: %s", strerror(errno));
+    rc = OMS_ESTORE;
+    goto fail;
+  }
+  if (cfg->create && mkdirs(j->dir) != 0) {
+    oms__jerr(err, j->dir, 0, errno, "cannot create the journal directory: %s", strerror(errno));
+    rc = OMS_ESTORE;
+    goto fail;
+  }
+  j->dirfd = oms__jio_open(&j->io, j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (j->dirfd < 0) {
+    int e = errno;
+    oms__jerr(err, j->dir, 0, e, "cannot open the journal directory: %s", strerror(e));
+    rc = e == ENOENT ? OMS_ENOTFOUND : OMS_ESTORE;
+    goto fail;
+  }
+  oms__jscan_t s;
+  rc = oms__jscan(j->dir, &j->io, &s, err);
+  if (rc == OMS_ENOTFOUND && cfg->create) {
+    memset(err, 0, sizeof *err);
+    rc = start(j, err);
+  } else if (rc == 0) {
+    j->segs = s.segs;
+    j->nsegs = j->segcap = s.nsegs;
+    rc = resume(j, &s, err);
+  }
+  if (rc != 0) goto fail;
+  atomic_store(&j->written, j->next_lsn - 1);
+  atomic_store(&j->durable, j->next_lsn - 1);
+  if (j->durability == OMS_JOURNAL_FSYNC) {
+    if (pthread_create(&j->syncer, NULL, syncer_main, j) != 0) {
+      oms__jerr(err, "", 0, errno, "cannot start the syncer thread");
+      rc = OMS_ESTORE;
+      goto fail;
+    }
+    j->has_syncer = true;
+  }
+  *out = j;
+  return 0;
+fail:
+  oms_journal_close(j);
+  return rc;
+fail_mem:
+  oms__free(j->dir);
+  oms__aligned_free(j->buf);
+  oms__free(j);
+fail_alloc:
+  oms__jerr(err, cfg->dir, 0, 0, "out of memory");
+  return rc;
+}
+
+void oms_journal_close(oms_journal_t *j) {
+  if (!j) return;
+  atomic_store(&j->closing, 1);
+  if (j->has_syncer) {
+    wake_syncer(j); /* it syncs what is left, then ends */
+    pthread_join(j->syncer, NULL);
+  }
+  if (j->fd >= 0) close(j->fd);
+  if (j->dirfd >= 0) close(j->dirfd);
+  if (j->efd >= 0) close(j->efd);
+  pthread_mutex_destroy(&j->mu);
+  pthread_mutex_destroy(&j->emu);
+  pthread_mutex_destroy(&j->smu);
+  pthread_mutex_destroy(&j->cmu);
+  pthread_cond_destroy(&j->cv);
+  pthread_mutex_destroy(&j->wmu);
+  pthread_cond_destroy(&j->wcv);
+  oms__free(j->segs);
+  oms__free(j->dir);
+  oms__aligned_free(j->buf);
+  oms__free(j);
+}

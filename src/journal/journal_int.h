@@ -1,0 +1,117 @@
+/*
+ * journal_int.h - what the files of src/journal share: the frame, the system
+ * call seam, and the segment reader used by recovery, oms_journal_read and
+ * oms_journal_verify (segment.c).
+ */
+#ifndef OMS_JOURNAL_INT_H
+#define OMS_JOURNAL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oms/journal.h"
+
+/* ---- the frame (docs/journal.md) ---- */
+#define HDR OMS_JOURNAL_HEADER_SIZE
+#define CRC_SPAN 20 /* the header bytes the CRC covers: all but the CRC */
+#define PAD8(n) (((uint64_t)(n) + 7u) & ~(uint64_t)7u)
+#define REC_SIZE(len) (HDR + PAD8(len))
+#define NAME_MAX_LEN 32 /* "<20 digits>.journal" and a NUL */
+
+typedef struct oms__jhdr_s {
+  uint32_t magic;
+  uint32_t len;
+  uint64_t lsn;
+  uint16_t type;
+  uint16_t flags;
+  uint32_t crc;
+} oms__jhdr_t;
+
+void oms__jhdr_put(uint8_t *b, const oms__jhdr_t *h);
+void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h);
+/* The CRC of a record: header bytes [0, 20) then the payload. */
+uint32_t oms__jrec_crc(const uint8_t *hdr, const void *payload, uint32_t len);
+bool oms__all_zero(const uint8_t *b, size_t n);
+
+uint32_t oms__crc32c_sw(uint32_t crc, const void *data, size_t n);
+bool oms__crc32c_hw_available(void);
+
+/* ---- the seam: every call that can fail goes through these ---- */
+int oms__jio_open(const oms_journal_io_t *io, const char *path, int flags, mode_t mode);
+ssize_t oms__jio_pwrite(const oms_journal_io_t *io, int fd, const void *buf, size_t n, off_t off);
+ssize_t oms__jio_pread(const oms_journal_io_t *io, int fd, void *buf, size_t n, off_t off);
+int oms__jio_fdatasync(const oms_journal_io_t *io, int fd);
+int oms__jio_fallocate(const oms_journal_io_t *io, int fd, off_t off, off_t len);
+int oms__jio_ftruncate(const oms_journal_io_t *io, int fd, off_t len);
+int oms__jio_unlink(const oms_journal_io_t *io, const char *path);
+/* pwrite all n bytes (short writes continued): 0, or -1 with errno. */
+int oms__jio_write_all(const oms_journal_io_t *io, int fd, const void *buf, size_t n, off_t off);
+/* Makes [0, len) of fd allocated: fallocate, or if the file system refuses it
+ * (EOPNOTSUPP), ftruncate and zeros written. 0 or -1 with errno. */
+int oms__jio_preallocate(const oms_journal_io_t *io, int fd, uint64_t have, uint64_t len);
+
+void oms__jerr(oms_journal_error_t *err, const char *file, uint64_t off, int sys_errno,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* "<dir>/<20 digits>.journal" into out (size PATH_MAX); false if too long. */
+bool oms__jseg_path(char *out, size_t cap, const char *dir, uint64_t first_lsn);
+
+/* ---- reading segments ---- */
+
+/* A window over one file, read with pread in large chunks. */
+typedef struct oms__jrd_s {
+  const oms_journal_io_t *io;
+  int fd;
+  uint64_t size; /* of the file */
+  uint8_t *buf;
+  size_t cap;
+  uint64_t at; /* file offset of buf[0] */
+  size_t have; /* valid bytes in buf */
+} oms__jrd_t;
+
+/* cap: the window's size (it grows to hold a larger record). */
+int oms__jrd_init(oms__jrd_t *rd, const oms_journal_io_t *io, size_t cap);
+void oms__jrd_free(oms__jrd_t *rd);
+/* Points *p at [off, off + n) of the file: 0, or -1 with errno (a read past
+ * the end of the file is EIO). */
+int oms__jrd_get(oms__jrd_t *rd, uint64_t off, size_t n, const uint8_t **p);
+
+/* The segments of dir, sorted by first LSN, in *segs (oms__free). 0,
+ * OMS_ENOTFOUND (no dir), OMS_ESTORE, OMS_ENOMEM. */
+int oms__jseg_list(const char *dir, uint64_t **segs, size_t *n, oms_journal_error_t *err);
+
+/* What recovery found (oms__jscan). */
+typedef struct oms__jscan_s {
+  uint64_t *segs; /* first LSN of each segment, sorted (oms__free) */
+  size_t nsegs;
+  uint64_t last_lsn;  /* the last record of the last complete unit (first - 1 if none) */
+  uint64_t tail_off;  /* where the next record goes in the last segment */
+  uint64_t dirty_end; /* > tail_off: bytes [tail_off, dirty_end) are a torn tail to zero */
+  uint64_t last_size; /* of the last segment file */
+  bool last_ended;    /* the last segment ends with an end-of-segment record */
+} oms__jscan_t;
+
+/* Reads every segment of dir and checks every record (see journal.h:
+ * RECOVERY). Cuts nothing: the caller zeroes [tail_off, dirty_end). 0,
+ * OMS_ENOTFOUND (no segment), OMS_ECORRUPT, OMS_ESTORE, OMS_ENOMEM; err says. */
+int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
+               oms_journal_error_t *err);
+
+/* A position in a journal: the record with LSN lsn begins at byte off of
+ * segment k (of a list of first LSNs). */
+typedef struct oms__jpos_s {
+  size_t k;
+  uint64_t off;
+  uint64_t lsn;
+} oms__jpos_t;
+
+/* Calls cb for each record of the segments segs[pos->k..n) of dir, from
+ * *pos on, whose LSN is >= from and <= limit (an LSN known to be complete on
+ * disk). On return *pos is the first record not delivered. 0, cb's non-zero
+ * return, or an OMS_E* code (OMS_ENOTFOUND: a segment is gone). */
+int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx);
+
+#endif /* OMS_JOURNAL_INT_H */

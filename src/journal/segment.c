@@ -1,0 +1,607 @@
+/*
+ * segment.c - reading journal segments: the frame, the system call seam,
+ * recovery's scan, the reader behind oms_journal_read, and
+ * oms_journal_verify.
+ *
+ * HOW RECOVERY DECIDES (oms__jscan). Each segment is read front to back in
+ * large preads. A record is good when its magic, length and CRC hold; its
+ * LSN must then be the next one (else the open stops: a valid record in the
+ * wrong place is never a torn write). The walk stops at the first thing that
+ * is not a good record: a zero header (the preallocated, never written
+ * space), the end of the file, an end-of-segment record, or a bad record.
+ * The rest of the segment after that point is then swept: if it holds a good
+ * record, what stopped the walk is damage in the middle (OMS_ECORRUPT at its
+ * offset). In the last segment, with nothing good after it, it is a torn
+ * tail: the journal continues after the last complete unit (a unit is
+ * complete when its record without OMS_JOURNAL_F_MORE is there), and the
+ * caller zeroes what lies between that point and the last non-zero byte. In
+ * any other segment a bad record or an unfinished unit stops the open: the
+ * next segment's records prove that the damage is not a tail. Consecutive
+ * segments must continue each other's LSNs (a gap is a missing segment).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "journal/journal_int.h"
+#include "oms/error.h"
+
+#define CHUNK (1u << 20)       /* bytes per pread when recovery walks a segment */
+#define READ_CHUNK (64u << 10) /* and when a reader follows the journal */
+
+/* ---- the frame ---- */
+
+static void put16(uint8_t *b, uint16_t v) {
+  b[0] = (uint8_t)v;
+  b[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *b, uint32_t v) {
+  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *b, uint64_t v) {
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+static uint16_t get16(const uint8_t *b) { return (uint16_t)(b[0] | (b[1] << 8)); }
+static uint32_t get32(const uint8_t *b) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; i--) v = (v << 8) | b[i];
+  return v;
+}
+static uint64_t get64(const uint8_t *b) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
+  return v;
+}
+
+void oms__jhdr_put(uint8_t *b, const oms__jhdr_t *h) {
+  put32(b, h->magic);
+  put32(b + 4, h->len);
+  put64(b + 8, h->lsn);
+  put16(b + 16, h->type);
+  put16(b + 18, h->flags);
+  put32(b + 20, h->crc);
+}
+
+void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h) {
+  h->magic = get32(b);
+  h->len = get32(b + 4);
+  h->lsn = get64(b + 8);
+  h->type = get16(b + 16);
+  h->flags = get16(b + 18);
+  h->crc = get32(b + 20);
+}
+
+uint32_t oms__jrec_crc(const uint8_t *hdr, const void *payload, uint32_t len) {
+  uint32_t c = oms_crc32c(0, hdr, CRC_SPAN);
+  return len ? oms_crc32c(c, payload, len) : c;
+}
+
+bool oms__all_zero(const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (b[i]) return false;
+  return true;
+}
+
+/* ---- the seam ---- */
+
+int oms__jio_open(const oms_journal_io_t *io, const char *path, int flags, mode_t mode) {
+  return io && io->open ? io->open(io->ctx, path, flags, mode) : open(path, flags, mode);
+}
+ssize_t oms__jio_pwrite(const oms_journal_io_t *io, int fd, const void *buf, size_t n, off_t off) {
+  return io && io->pwrite ? io->pwrite(io->ctx, fd, buf, n, off) : pwrite(fd, buf, n, off);
+}
+ssize_t oms__jio_pread(const oms_journal_io_t *io, int fd, void *buf, size_t n, off_t off) {
+  return io && io->pread ? io->pread(io->ctx, fd, buf, n, off) : pread(fd, buf, n, off);
+}
+int oms__jio_fdatasync(const oms_journal_io_t *io, int fd) {
+  return io && io->fdatasync ? io->fdatasync(io->ctx, fd) : fdatasync(fd);
+}
+int oms__jio_fallocate(const oms_journal_io_t *io, int fd, off_t off, off_t len) {
+  return io && io->fallocate ? io->fallocate(io->ctx, fd, off, len) : fallocate(fd, 0, off, len);
+}
+int oms__jio_ftruncate(const oms_journal_io_t *io, int fd, off_t len) {
+  return io && io->ftruncate ? io->ftruncate(io->ctx, fd, len) : ftruncate(fd, len);
+}
+int oms__jio_unlink(const oms_journal_io_t *io, const char *path) {
+  return io && io->unlink ? io->unlink(io->ctx, path) : unlink(path);
+}
+
+int oms__jio_write_all(const oms_journal_io_t *io, int fd, const void *buf, size_t n, off_t off) {
+  const uint8_t *p = buf;
+  while (n > 0) {
+    ssize_t w = oms__jio_pwrite(io, fd, p, n, off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      if (w == 0) errno = EIO; /* no progress: do not spin on it */
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+    off += w;
+  }
+  return 0;
+}
+
+int oms__jio_preallocate(const oms_journal_io_t *io, int fd, uint64_t have, uint64_t len) {
+  if (len <= have) return 0;
+  if (oms__jio_fallocate(io, fd, (off_t)have, (off_t)(len - have)) == 0) return 0;
+  if (errno != EOPNOTSUPP && errno != ENOSYS) return -1;
+  /* The file system cannot reserve blocks: write them, so that a full disk
+   * shows here and not in the middle of an append. */
+  if (oms__jio_ftruncate(io, fd, (off_t)len) != 0) return -1;
+  static const uint8_t zeros[65536];
+  for (uint64_t at = have; at < len;) {
+    size_t n = len - at < sizeof zeros ? (size_t)(len - at) : sizeof zeros;
+    if (oms__jio_write_all(io, fd, zeros, n, (off_t)at) != 0) return -1;
+    at += n;
+  }
+  return 0;
+}
+
+void oms__jerr(oms_journal_error_t *err, const char *file, uint64_t off, int sys_errno,
+               const char *fmt, ...) {
+  if (!err) return;
+  memset(err, 0, sizeof *err);
+  snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+  err->offset = off;
+  err->sys_errno = sys_errno;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->text, sizeof err->text, fmt, ap);
+  va_end(ap);
+}
+
+bool oms__jseg_path(char *out, size_t cap, const char *dir, uint64_t first_lsn) {
+  int n = snprintf(out, cap, "%s/%020" PRIu64 ".journal", dir, first_lsn);
+  return n > 0 && (size_t)n < cap;
+}
+
+/* ---- a window over a file ---- */
+
+int oms__jrd_init(oms__jrd_t *rd, const oms_journal_io_t *io, size_t cap) {
+  memset(rd, 0, sizeof *rd);
+  rd->io = io;
+  rd->fd = -1;
+  rd->cap = cap;
+  rd->buf = oms__malloc(rd->cap);
+  return rd->buf ? 0 : OMS_ENOMEM;
+}
+
+void oms__jrd_free(oms__jrd_t *rd) {
+  oms__free(rd->buf);
+  rd->buf = NULL;
+}
+
+/* Points the window at fd (size bytes), forgetting what it held. */
+static void rd_file(oms__jrd_t *rd, int fd, uint64_t size) {
+  rd->fd = fd;
+  rd->size = size;
+  rd->at = 0;
+  rd->have = 0;
+}
+
+int oms__jrd_get(oms__jrd_t *rd, uint64_t off, size_t n, const uint8_t **p) {
+  if (off >= rd->at && off + n <= rd->at + rd->have) {
+    *p = rd->buf + (off - rd->at);
+    return 0;
+  }
+  if (off > rd->size || n > rd->size - off) {
+    errno = EIO;
+    return -1;
+  }
+  if (n > rd->cap) {
+    uint8_t *b = oms__malloc(n);
+    if (!b) {
+      errno = ENOMEM;
+      return -1;
+    }
+    oms__free(rd->buf);
+    rd->buf = b;
+    rd->cap = n;
+  }
+  size_t want = rd->size - off < rd->cap ? (size_t)(rd->size - off) : rd->cap;
+  size_t got = 0;
+  rd->have = 0;
+  while (got < want) {
+    ssize_t r = oms__jio_pread(rd->io, rd->fd, rd->buf + got, want - got, (off_t)(off + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) break; /* the file is shorter than it was: what was read is all */
+    got += (size_t)r;
+  }
+  if (got < n) {
+    errno = EIO;
+    return -1;
+  }
+  rd->at = off;
+  rd->have = got;
+  *p = rd->buf;
+  return 0;
+}
+
+/* ---- records ---- */
+
+enum { REC_OK, REC_ZERO, REC_EOF, REC_BAD, REC_IO };
+
+/* The record at off: REC_OK (*h, *payload), REC_ZERO (a zero header), REC_EOF (no
+ * room for a header), REC_BAD (*why), REC_IO (errno). */
+static int rec_at(oms__jrd_t *rd, uint64_t off, oms__jhdr_t *h, const uint8_t **payload,
+                  const char **why) {
+  if (rd->size < HDR || off > rd->size - HDR) return REC_EOF;
+  const uint8_t *b;
+  if (oms__jrd_get(rd, off, HDR, &b) != 0) return REC_IO;
+  if (oms__all_zero(b, HDR)) return REC_ZERO;
+  oms__jhdr_get(b, h);
+  if (h->magic != OMS_JOURNAL_MAGIC) {
+    *why = "not a record header (bad magic)";
+    return REC_BAD;
+  }
+  if (h->len > OMS_JOURNAL_PAYLOAD_MAX || ((h->flags & OMS_JOURNAL_F_END) && h->len != 0)) {
+    *why = "record length out of range";
+    return REC_BAD;
+  }
+  if (REC_SIZE(h->len) > rd->size - off) {
+    *why = "record runs past the end of the file";
+    return REC_BAD;
+  }
+  if (oms__jrd_get(rd, off, (size_t)REC_SIZE(h->len), &b) != 0) return REC_IO;
+  if (oms__jrec_crc(b, b + HDR, h->len) != h->crc) {
+    *why = "CRC mismatch";
+    return REC_BAD;
+  }
+  *payload = b + HDR;
+  return REC_OK;
+}
+
+/* Over [from, size) of rd's file: *nz_end gets the end of the last non-zero
+ * byte (from if none), *valid the offset of the first good record at or after
+ * probe (UINT64_MAX if none). probe uses a second window so as not to move
+ * the one being swept. */
+static int sweep(oms__jrd_t *rd, oms__jrd_t *probe, uint64_t from, uint64_t probe_from,
+                 uint64_t *nz_end, uint64_t *valid) {
+  *nz_end = from;
+  *valid = UINT64_MAX;
+  for (uint64_t pos = from; pos < rd->size;) {
+    size_t n = rd->size - pos < CHUNK ? (size_t)(rd->size - pos) : CHUNK;
+    const uint8_t *b;
+    if (oms__jrd_get(rd, pos, n, &b) != 0) return -1;
+    for (size_t i = n; i > 0; i--)
+      if (b[i - 1]) {
+        *nz_end = pos + i;
+        break;
+      }
+    if (*valid == UINT64_MAX && *nz_end > pos) {
+      for (uint64_t q = (pos + 7) & ~(uint64_t)7; q + 4 <= pos + n; q += 8) {
+        if (q < probe_from || get32(b + (q - pos)) != OMS_JOURNAL_MAGIC) continue;
+        oms__jhdr_t h;
+        const uint8_t *pl;
+        const char *why;
+        int r = rec_at(probe, q, &h, &pl, &why);
+        if (r == REC_IO) return -1;
+        if (r == REC_OK) {
+          *valid = q;
+          break;
+        }
+      }
+    }
+    pos += n;
+  }
+  return 0;
+}
+
+/* ---- the directory ---- */
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The first LSN named by a segment file name, or 0 if name is not one. */
+static uint64_t seg_name(const char *name) {
+  uint64_t v = 0;
+  for (int i = 0; i < 20; i++) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    if (v > (UINT64_MAX - 9) / 10) return 0;
+    v = v * 10 + (uint64_t)(name[i] - '0');
+  }
+  return strcmp(name + 20, ".journal") == 0 ? v : 0;
+}
+
+int oms__jseg_list(const char *dir, uint64_t **segs, size_t *n, oms_journal_error_t *err) {
+  *segs = NULL;
+  *n = 0;
+  DIR *d = opendir(dir);
+  if (!d) {
+    int e = errno;
+    oms__jerr(err, dir, 0, e, "cannot open the journal directory: %s", strerror(e));
+    return e == ENOENT ? OMS_ENOTFOUND : OMS_ESTORE;
+  }
+  uint64_t *v = NULL;
+  size_t cnt = 0, cap = 0;
+  int rc = 0;
+  for (;;) {
+    errno = 0;
+    struct dirent *de = readdir(d);
+    if (!de) {
+      if (errno) {
+        oms__jerr(err, dir, 0, errno, "cannot list the journal directory: %s", strerror(errno));
+        rc = OMS_ESTORE;
+      }
+      break;
+    }
+    uint64_t first = seg_name(de->d_name);
+    if (first == 0) continue;
+    if (cnt == cap) {
+      size_t ncap = cap ? cap * 2 : 16;
+      uint64_t *nv = oms__realloc(v, ncap * sizeof *nv);
+      if (!nv) {
+        rc = OMS_ENOMEM;
+        break;
+      }
+      v = nv;
+      cap = ncap;
+    }
+    v[cnt++] = first;
+  }
+  closedir(d);
+  if (rc != 0) {
+    oms__free(v);
+    return rc;
+  }
+  if (cnt) qsort(v, cnt, sizeof *v, cmp_u64);
+  *segs = v;
+  *n = cnt;
+  return 0;
+}
+
+/* Opens a segment read-only with its size. 0, or an OMS_E* code with err. */
+static int open_seg(const oms_journal_io_t *io, const char *path, int *fd, uint64_t *size,
+                    oms_journal_error_t *err) {
+  *fd = oms__jio_open(io, path, O_RDONLY | O_CLOEXEC, 0);
+  if (*fd < 0) {
+    int e = errno;
+    oms__jerr(err, path, 0, e, "cannot open the segment: %s", strerror(e));
+    return e == ENOENT ? OMS_ENOTFOUND : OMS_ESTORE;
+  }
+  struct stat st;
+  if (fstat(*fd, &st) != 0) {
+    int e = errno;
+    oms__jerr(err, path, 0, e, "cannot stat the segment: %s", strerror(e));
+    close(*fd);
+    *fd = -1;
+    return OMS_ESTORE;
+  }
+  *size = (uint64_t)st.st_size;
+  return 0;
+}
+
+/* ---- recovery ---- */
+
+/* One segment (see the top of the file). *expect: in, its first LSN; out,
+ * the LSN after its last record. */
+static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool last,
+                    uint64_t *expect, oms__jscan_t *out, oms_journal_error_t *err) {
+  uint64_t off = 0, done_off = 0, done_lsn = *expect - 1;
+  bool open_unit = false;
+  const char *why = "";
+  int end;
+  for (;;) {
+    oms__jhdr_t h;
+    const uint8_t *pl;
+    end = rec_at(rd, off, &h, &pl, &why);
+    if (end == REC_IO) {
+      oms__jerr(err, path, off, errno, "cannot read the segment: %s", strerror(errno));
+      return OMS_ESTORE;
+    }
+    if (end != REC_OK) break;
+    if (h.lsn != *expect) {
+      oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
+                *expect);
+      return OMS_ECORRUPT;
+    }
+    if (h.flags & OMS_JOURNAL_F_END) {
+      if (open_unit) {
+        oms__jerr(err, path, off, 0, "end-of-segment record inside a unit");
+        return OMS_ECORRUPT;
+      }
+      off += HDR;
+      break;
+    }
+    off += REC_SIZE(h.len);
+    (*expect)++;
+    if (h.flags & OMS_JOURNAL_F_MORE) {
+      open_unit = true;
+    } else {
+      open_unit = false;
+      done_off = off;
+      done_lsn = h.lsn;
+    }
+  }
+  /* end == REC_OK here means an end-of-segment record ended the walk. */
+  uint64_t bad = end == REC_OK ? off - HDR : off;
+  uint64_t from = end == REC_OK ? off : done_off;
+  uint64_t nz_end, valid;
+  if (sweep(rd, probe, from, end == REC_OK ? off : off + 8, &nz_end, &valid) != 0) {
+    oms__jerr(err, path, from, errno, "cannot read the segment: %s", strerror(errno));
+    return OMS_ESTORE;
+  }
+  if (valid != UINT64_MAX) {
+    if (end == REC_OK)
+      oms__jerr(err, path, valid, 0, "a record after the end-of-segment record at offset %" PRIu64,
+                bad);
+    else if (end == REC_ZERO)
+      oms__jerr(err, path, bad, 0, "zeros where a record was expected, followed by records");
+    else
+      oms__jerr(err, path, bad, 0, "%s, followed by good records", why);
+    return OMS_ECORRUPT;
+  }
+  if (!last) {
+    if (end == REC_BAD) {
+      oms__jerr(err, path, bad, 0, "%s (not the last segment)", why);
+      return OMS_ECORRUPT;
+    }
+    if (open_unit) {
+      oms__jerr(err, path, done_off, 0, "a unit not finished at the end of the segment");
+      return OMS_ECORRUPT;
+    }
+    return 0;
+  }
+  *expect = done_lsn + 1;
+  out->last_lsn = done_lsn;
+  out->tail_off = end == REC_OK ? off : done_off;
+  out->dirty_end = nz_end > out->tail_off ? nz_end : out->tail_off;
+  out->last_ended = end == REC_OK;
+  out->last_size = rd->size;
+  return 0;
+}
+
+int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
+               oms_journal_error_t *err) {
+  memset(out, 0, sizeof *out);
+  int rc = oms__jseg_list(dir, &out->segs, &out->nsegs, err);
+  if (rc != 0) return rc;
+  if (out->nsegs == 0) {
+    oms__jerr(err, dir, 0, 0, "no journal segment in the directory");
+    return OMS_ENOTFOUND;
+  }
+  oms__jrd_t rd, probe;
+  if (oms__jrd_init(&rd, io, CHUNK) != 0) return OMS_ENOMEM;
+  if (oms__jrd_init(&probe, io, READ_CHUNK) != 0) {
+    oms__jrd_free(&rd);
+    return OMS_ENOMEM;
+  }
+  char path[PATH_MAX];
+  uint64_t expect = out->segs[0];
+  for (size_t i = 0; i < out->nsegs && rc == 0; i++) {
+    if (!oms__jseg_path(path, sizeof path, dir, out->segs[i])) {
+      oms__jerr(err, dir, 0, 0, "journal directory name too long");
+      rc = OMS_EINVAL;
+      break;
+    }
+    if (out->segs[i] != expect) {
+      if (out->segs[i] > expect)
+        oms__jerr(err, path, 0, 0,
+                  "records %" PRIu64 "..%" PRIu64 " are missing: a segment is missing before this",
+                  expect, out->segs[i] - 1);
+      else
+        oms__jerr(err, path, 0, 0,
+                  "segment begins at LSN %" PRIu64 " but the previous one ends at %" PRIu64,
+                  out->segs[i], expect - 1);
+      rc = OMS_ECORRUPT;
+      break;
+    }
+    int fd;
+    uint64_t size;
+    rc = open_seg(io, path, &fd, &size, err);
+    if (rc != 0) break;
+    rd_file(&rd, fd, size);
+    rd_file(&probe, fd, size);
+    rc = scan_seg(path, &rd, &probe, i + 1 == out->nsegs, &expect, out, err);
+    close(fd);
+  }
+  oms__jrd_free(&rd);
+  oms__jrd_free(&probe);
+  if (rc != 0) {
+    oms__free(out->segs);
+    out->segs = NULL;
+    out->nsegs = 0;
+  }
+  return rc;
+}
+
+/* ---- reading ---- */
+
+int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx) {
+  if (pos->lsn > limit || pos->k >= n) return 0;
+  oms__jrd_t rd;
+  if (oms__jrd_init(&rd, io, READ_CHUNK) != 0) return OMS_ENOMEM;
+  char path[PATH_MAX];
+  int rc = 0;
+  while (rc == 0 && pos->lsn <= limit) {
+    if (pos->k >= n) {
+      rc = OMS_ECORRUPT; /* records promised that no segment holds */
+      break;
+    }
+    if (!oms__jseg_path(path, sizeof path, dir, segs[pos->k])) {
+      rc = OMS_EINVAL;
+      break;
+    }
+    int fd;
+    uint64_t size;
+    rc = open_seg(io, path, &fd, &size, NULL);
+    if (rc != 0) break;
+    rd_file(&rd, fd, size);
+    while (pos->lsn <= limit) {
+      oms__jhdr_t h;
+      const uint8_t *pl;
+      const char *why;
+      int r = rec_at(&rd, pos->off, &h, &pl, &why);
+      if (r == REC_IO) {
+        rc = OMS_ESTORE;
+        break;
+      }
+      if (r == REC_BAD || (r == REC_OK && h.lsn != pos->lsn)) {
+        rc = OMS_ECORRUPT;
+        break;
+      }
+      if (r != REC_OK || (h.flags & OMS_JOURNAL_F_END)) {
+        /* The segment ends: the next one must begin where it stopped. */
+        if (pos->k + 1 < n && segs[pos->k + 1] != pos->lsn) rc = OMS_ECORRUPT;
+        pos->k++;
+        pos->off = 0;
+        break;
+      }
+      if (h.lsn >= from) {
+        oms_journal_entry_t e = {.lsn = h.lsn,
+                                 .type = h.type,
+                                 .flags = h.flags,
+                                 .data = pl,
+                                 .len = h.len,
+                                 .file = path,
+                                 .offset = pos->off};
+        rc = cb(ctx, &e);
+      }
+      pos->off += REC_SIZE(h.len);
+      pos->lsn++;
+      if (rc != 0) break;
+    }
+    close(fd);
+  }
+  oms__jrd_free(&rd);
+  return rc;
+}
+
+/* ---- verify ---- */
+
+int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx, oms_journal_error_t *err) {
+  oms_journal_error_t scratch;
+  if (!err) err = &scratch;
+  memset(err, 0, sizeof *err);
+  if (!dir) return OMS_EINVAL;
+  oms__jscan_t s;
+  int rc = oms__jscan(dir, NULL, &s, err);
+  if (rc != 0) return rc;
+  if (cb) {
+    oms__jpos_t pos = {0, 0, s.segs[0]};
+    rc = oms__jread(dir, NULL, s.segs, s.nsegs, &pos, s.segs[0], s.last_lsn, cb, ctx);
+  }
+  if (rc == 0 && s.dirty_end > s.tail_off) {
+    char path[PATH_MAX];
+    oms__jseg_path(path, sizeof path, dir, s.segs[s.nsegs - 1]);
+    oms__jerr(err, path, s.tail_off, 0,
+              "torn tail of %" PRIu64 " bytes after LSN %" PRIu64 ": opening the journal cuts it",
+              s.dirty_end - s.tail_off, s.last_lsn);
+  }
+  oms__free(s.segs);
+  return rc;
+}

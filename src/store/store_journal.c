@@ -1,0 +1,804 @@
+/*
+ * store_journal.c - the journal store: the order store with the journal as
+ * the source of truth and SQLite as a projection of it (docs/store.md).
+ *
+ * HOW IT WORKS. append() checks the unit (event seqs strictly increasing),
+ * encodes its events (oms_event_encode) and writes them into the journal as
+ * ONE journal unit, on the caller's thread, under a short lock; the FIX and
+ * cursor calls write one record each (journal_rec.h). The ticket is the last
+ * LSN of what was written, so "ticket durable" is the journal's durable LSN
+ * (os mode: at once; fsync mode: when the syncer's fdatasync returned).
+ *
+ * A projector thread follows the journal's durable records and applies them
+ * to the SQLite store at db_path (opened synchronous: no threads of its own)
+ * in batches of up to OMS__PROJECT_MAX records, each in one transaction that
+ * also stores the last projected LSN (table journal_projection), writing each
+ * order's row once per batch. Queries read the projection; flush waits until
+ * the projection holds everything appended (read-your-writes), and the FIX
+ * and cursor reads catch up first, so a gateway asking after its own append
+ * sees it.
+ *
+ * RECOVERY (open). Open the journal (it cuts a torn tail and refuses damage
+ * with file and offset); no journal at all: a new store if the projection
+ * has no history, refused if it has (a data directory with history never
+ * starts empty). Check the projection (missing, empty, failing quick_check,
+ * or ahead of the journal: deleted and rebuilt, said through on_warn), replay
+ * the journal past its cursor into it, then start the projector. So the store
+ * returned already answers every query with everything the journal holds.
+ *
+ * FAILURE. A failed journal write or sync (ENOSPC, EIO) fails the journal:
+ * appends are refused with OMS_ESTORE, on_error says where, and nothing is
+ * durable that was not synced. recover() does not reopen a live journal
+ * (appenders hold it): it stays failed until the process restarts, whose
+ * open recovers what was durable. A failed projection transaction is rolled
+ * back, reported, and retried with backoff; the journal is not affected.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "oms/error.h"
+#include "oms/journal.h"
+#include "oms/store.h"
+#include "store/journal_rec.h"
+#include "store/store_int.h"
+
+#define UNIT_EVENTS 64                   /* events encoded without growing the scratch */
+#define RETRY_NS INT64_C(100000000)      /* projection retry after a failure */
+#define RETRY_MAX_NS INT64_C(5000000000) /* ... doubling up to this */
+#define IDLE_NS INT64_C(2000000)         /* the projector's sleep when nothing is durable */
+#define FIX_WAIT_NS INT64_C(2000000000)  /* FIX and cursor reads wait this long to catch up */
+#define RETAIN_SAMPLES 64
+
+typedef struct sample_s {
+  int64_t t;
+  uint64_t lsn;
+} sample_t;
+
+typedef struct js_s {
+  oms_store_t base;
+  oms_store_journal_config_t cfg;
+  oms_journal_t *j;
+  oms_store_t *proj;
+
+  pthread_mutex_t mu; /* appenders: the seq check and the journal append together */
+  uint64_t last_seq;
+  uint8_t *scratch; /* encoded events of one unit */
+  oms_journal_rec_t *recs;
+  size_t cap_events;
+  uint8_t fixbuf[OMS__JREC_FIX_MAX];
+  _Atomic uint64_t n_appends, n_refused;
+
+  pthread_mutex_t pmu; /* the projector's sleep and the flush waiters */
+  pthread_cond_t pcv, pdone;
+  _Atomic bool sleeping, stop;
+  _Atomic uint64_t projected;
+  _Atomic bool proj_failed;
+  _Atomic bool kick; /* recover(): retry the failed projection now */
+  uint64_t attempts; /* projection attempts finished (under pmu) */
+  pthread_t projector;
+  bool running;
+
+  /* The projector's batch (or open's replay, before the thread starts). */
+  oms__rec_t *batch;
+  size_t nb;
+  uint64_t batch_lsn;
+  int apply_rc;
+
+  pthread_mutex_t emu;
+  oms_store_error_t err;
+
+  sample_t samples[RETAIN_SAMPLES]; /* projector: retention */
+  size_t n_samples;
+  int64_t next_sample;
+  uint64_t released;
+} js_t;
+
+static int64_t now_ns(void) { return oms__store_mono_ns(); }
+
+static void warn(js_t *s, const char *fmt, const char *a, const char *b) {
+  char text[512];
+  snprintf(text, sizeof text, fmt, a, b);
+  if (s->cfg.on_warn != NULL) s->cfg.on_warn(s->cfg.ctx, text);
+}
+
+static void report(js_t *s, const oms_store_error_t *e) {
+  pthread_mutex_lock(&s->emu);
+  s->err = *e;
+  pthread_mutex_unlock(&s->emu);
+  if (s->cfg.on_error != NULL) s->cfg.on_error(s->cfg.ctx, e);
+}
+
+/* The journal's failure as the store reports one: the call, errno, and the
+ * file and offset in the message. */
+static void from_journal(oms_store_error_t *e, const char *call, const oms_journal_error_t *je) {
+  memset(e, 0, sizeof *e);
+  snprintf(e->call, sizeof e->call, "%s", call);
+  e->sys_errno = je->sys_errno;
+  e->code = je->sys_errno == ENOSPC ? 13 /* SQLITE_FULL */ : 10 /* SQLITE_IOERR */;
+  if (je->file[0] != '\0')
+    snprintf(e->message, sizeof e->message, "%.100s (%.60s at offset %llu)", je->text, je->file,
+             (unsigned long long)je->offset);
+  else
+    snprintf(e->message, sizeof e->message, "%s", je->text);
+}
+
+/* ---- Journal callbacks ------------------------------------------------------------ */
+
+static void on_jdurable(void *ctx, uint64_t lsn) {
+  js_t *s = ctx;
+  if (s->cfg.on_durable != NULL) s->cfg.on_durable(s->cfg.ctx, lsn);
+  /* Wakes the projector only when it sleeps: the core's append pays an
+   * atomic load, a missed wake-up costs at most IDLE_NS. */
+  if (atomic_load_explicit(&s->sleeping, memory_order_acquire)) pthread_cond_signal(&s->pcv);
+}
+
+static void on_jerror(void *ctx, const oms_journal_error_t *je) {
+  js_t *s = ctx;
+  oms_store_error_t e;
+  from_journal(&e, "journal", je);
+  report(s, &e);
+}
+
+/* ---- Appending -------------------------------------------------------------------- */
+
+/* Room for n encoded events (grows for an unusually large unit only). */
+static int room(js_t *s, size_t n) {
+  if (n <= s->cap_events) return 0;
+  uint8_t *sc = oms__malloc(n * OMS_EVENT_BIN_MAX);
+  oms_journal_rec_t *r = oms__malloc(n * sizeof *r);
+  if (sc == NULL || r == NULL) {
+    oms__free(sc);
+    oms__free(r);
+    return OMS_ENOMEM;
+  }
+  oms__free(s->scratch);
+  oms__free(s->recs);
+  s->scratch = sc;
+  s->recs = r;
+  s->cap_events = n;
+  return 0;
+}
+
+static int refuse(js_t *s, int rc) {
+  atomic_fetch_add_explicit(&s->n_refused, 1, memory_order_relaxed);
+  pthread_mutex_unlock(&s->mu);
+  return rc;
+}
+
+static int js_append(oms_store_t *base, const oms_store_unit_t *u, unsigned flags,
+                     uint64_t *ticket) {
+  js_t *s = (js_t *)base;
+  size_t n;
+  uint64_t max_seq;
+  (void)flags; /* a failed journal takes nothing, facts from a venue included */
+  *ticket = 0;
+  pthread_mutex_lock(&s->mu);
+  if (oms_journal_failed(s->j)) return refuse(s, OMS_ESTORE);
+  int rc = oms__unit_check(u, s->last_seq, &n, &max_seq);
+  if (rc == 0) rc = room(s, n);
+  if (rc != 0) return refuse(s, rc);
+  if (n == 0) { /* nothing to store: durable with what came before */
+    *ticket = oms_journal_written(s->j);
+    atomic_fetch_add_explicit(&s->n_appends, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < u->n_events; i++) {
+    if (u->events[i].seq == 0) continue;
+    uint8_t *buf = s->scratch + k * OMS_EVENT_BIN_MAX;
+    int len = oms_event_encode(&u->events[i], buf, OMS_EVENT_BIN_MAX);
+    if (len < 0) return refuse(s, OMS_EINVAL);
+    s->recs[k++] = (oms_journal_rec_t){OMS__JREC_EVENT, buf, (uint32_t)len};
+  }
+  rc = oms_journal_append_unit(s->j, s->recs, n, ticket);
+  if (rc != 0) {
+    *ticket = 0;
+    return refuse(s, rc == OMS_ECLOSED ? OMS_ECLOSED : OMS_ESTORE);
+  }
+  s->last_seq = max_seq;
+  atomic_fetch_add_explicit(&s->n_appends, 1, memory_order_relaxed);
+  pthread_mutex_unlock(&s->mu);
+  return 0;
+}
+
+/* Appends one FIX or cursor record. */
+static int append_rec(js_t *s, const oms__rec_t *r, uint64_t *ticket) {
+  uint64_t dummy;
+  uint16_t type = 0;
+  if (ticket == NULL) ticket = &dummy;
+  *ticket = 0;
+  pthread_mutex_lock(&s->mu);
+  if (oms_journal_failed(s->j)) return refuse(s, OMS_ESTORE);
+  int len = oms__jrec_encode(r, &type, s->fixbuf, sizeof s->fixbuf);
+  int rc = len < 0 ? len : oms_journal_append(s->j, type, s->fixbuf, (uint32_t)len, ticket);
+  if (rc != 0) {
+    *ticket = 0;
+    return refuse(s, rc == OMS_EINVAL || rc == OMS_ECLOSED ? rc : OMS_ESTORE);
+  }
+  atomic_fetch_add_explicit(&s->n_appends, 1, memory_order_relaxed);
+  pthread_mutex_unlock(&s->mu);
+  return 0;
+}
+
+static bool name_ok(const char *name, size_t max) {
+  return name != NULL && name[0] != '\0' && strlen(name) <= max;
+}
+
+static int fix_rec(js_t *s, oms__rec_kind_t kind, const char *session, int64_t a, int64_t b,
+                   const char *msg, size_t len, uint64_t *ticket) {
+  oms__rec_t r;
+  if (!name_ok(session, OMS_STORE_SESSION_MAX)) return OMS_EINVAL;
+  r.kind = kind;
+  snprintf(r.u.fix.session, sizeof r.u.fix.session, "%s", session);
+  r.u.fix.next_in = a;
+  r.u.fix.next_out = b;
+  r.u.fix.seqnum = a;
+  r.u.fix.len = (uint32_t)len;
+  if (len > 0) memcpy(r.u.fix.msg, msg, len);
+  return append_rec(s, &r, ticket);
+}
+
+static int js_fix_set_seqnums(oms_store_t *base, const char *session, int64_t next_in,
+                              int64_t next_out, uint64_t *ticket) {
+  if (next_in < 1 || next_out < 1) return OMS_EINVAL;
+  return fix_rec((js_t *)base, OMS__REC_FIX_SEQNUMS, session, next_in, next_out, NULL, 0, ticket);
+}
+
+static int js_fix_save_sent(oms_store_t *base, const char *session, int64_t seqnum, const char *msg,
+                            size_t len, uint64_t *ticket) {
+  if (seqnum < 1 || (msg == NULL && len > 0)) return OMS_EINVAL;
+  if (len > OMS_STORE_FIX_MSG_MAX) return OMS_ENOSPC;
+  return fix_rec((js_t *)base, OMS__REC_FIX_SENT, session, seqnum, 0, msg, len, ticket);
+}
+
+static int js_fix_reset(oms_store_t *base, const char *session, uint64_t *ticket) {
+  return fix_rec((js_t *)base, OMS__REC_FIX_RESET, session, 1, 1, NULL, 0, ticket);
+}
+
+static int js_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uint64_t *ticket) {
+  oms__rec_t r;
+  if (!name_ok(sink, OMS_ID_MAX)) return OMS_EINVAL;
+  r.kind = OMS__REC_CURSOR;
+  snprintf(r.u.cur.sink, sizeof r.u.cur.sink, "%s", sink);
+  r.u.cur.seq = seq;
+  return append_rec((js_t *)base, &r, ticket);
+}
+
+/* ---- Projecting ------------------------------------------------------------------- */
+
+/* Commits the batch and its cursor; on success the projection is at batch_lsn. */
+static int apply(js_t *s) {
+  oms_store_error_t e;
+  int rc = oms__sqlite_project(s->proj, s->batch, s->nb, s->batch_lsn, &e);
+  if (rc != 0) {
+    report(s, &e);
+    atomic_store(&s->proj_failed, true);
+    return rc;
+  }
+  s->nb = 0;
+  pthread_mutex_lock(&s->pmu);
+  atomic_store_explicit(&s->projected, s->batch_lsn, memory_order_release);
+  pthread_cond_broadcast(&s->pdone);
+  pthread_mutex_unlock(&s->pmu);
+  if (atomic_exchange(&s->proj_failed, false)) {
+    memset(&e, 0, sizeof e);
+    snprintf(e.call, sizeof e.call, "projection");
+    snprintf(e.message, sizeof e.message, "recovered");
+    report(s, &e);
+  }
+  return 0;
+}
+
+static int take(void *ctx, const oms_journal_entry_t *en) {
+  js_t *s = ctx;
+  int rc = oms__jrec_decode(en->type, en->data, en->len, &s->batch[s->nb]);
+  if (rc == OMS_EINVAL) {
+    oms_store_error_t e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.call, sizeof e.call, "decode journal record");
+    e.code = 11; /* SQLITE_CORRUPT: the record passed its CRC but does not decode */
+    snprintf(e.message, sizeof e.message, "%.40s record at LSN %llu (%.80s at offset %llu)",
+             oms__jrec_name(en->type) ? oms__jrec_name(en->type) : "unknown",
+             (unsigned long long)en->lsn, en->file ? en->file : "", (unsigned long long)en->offset);
+    report(s, &e);
+    atomic_store(&s->proj_failed, true);
+    return s->apply_rc = OMS_ECORRUPT;
+  }
+  if (rc == 0) s->nb++;
+  s->batch_lsn = en->lsn;
+  if (s->nb == OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+  return atomic_load_explicit(&s->stop, memory_order_relaxed) ? 1 : 0;
+}
+
+/* Projects the journal from the projected LSN on (durable records only
+ * unless all). Returns 0 or the failure. */
+static int project(js_t *s, bool durable_only) {
+  uint64_t from = atomic_load_explicit(&s->projected, memory_order_acquire) + 1;
+  s->nb = 0;
+  s->apply_rc = 0;
+  s->batch_lsn = from - 1;
+  int rc = oms_journal_read(s->j, from, durable_only, take, s);
+  if (s->apply_rc != 0) return s->apply_rc;
+  if (rc < 0) return rc;
+  return s->batch_lsn >= from ? apply(s) : 0;
+}
+
+/* Retention (docs/store.md): releases the segments whose records were all
+ * projected at least retain_ns ago, from samples of the projected LSN taken
+ * every retain_ns / 32. */
+static void retain(js_t *s) {
+  int64_t now = now_ns();
+  if (s->cfg.retain_ns <= 0 || now < s->next_sample) return;
+  s->samples[s->n_samples++ % RETAIN_SAMPLES] =
+      (sample_t){now, atomic_load_explicit(&s->projected, memory_order_acquire)};
+  s->next_sample = now + s->cfg.retain_ns / 32;
+  uint64_t keep = 0;
+  for (size_t i = 0; i < RETAIN_SAMPLES && i < s->n_samples; i++)
+    if (s->samples[i].t <= now - s->cfg.retain_ns && s->samples[i].lsn > keep)
+      keep = s->samples[i].lsn;
+  if (keep > s->released && oms_journal_release(s->j, keep + 1) >= 0) s->released = keep;
+}
+
+/* Sleeps up to ns: while idle, until something is durable to project; after
+ * a failure (backoff), until recover() asks for a retry. */
+static void sleep_ns(js_t *s, int64_t ns, bool backoff) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  int64_t at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + ns;
+  ts.tv_sec = (time_t)(at / 1000000000);
+  ts.tv_nsec = (long)(at % 1000000000);
+  pthread_mutex_lock(&s->pmu);
+  atomic_store_explicit(&s->sleeping, !backoff, memory_order_release);
+  bool wait = backoff ? !atomic_load(&s->kick)
+                      : oms_journal_durable(s->j) <=
+                            atomic_load_explicit(&s->projected, memory_order_acquire);
+  if (!atomic_load(&s->stop) && wait) pthread_cond_timedwait(&s->pcv, &s->pmu, &ts);
+  atomic_store_explicit(&s->sleeping, false, memory_order_relaxed);
+  pthread_mutex_unlock(&s->pmu);
+}
+
+static void *projector_main(void *arg) {
+  js_t *s = arg;
+  int64_t backoff = RETRY_NS;
+  while (!atomic_load(&s->stop)) {
+    if (oms_journal_durable(s->j) > atomic_load_explicit(&s->projected, memory_order_acquire)) {
+      atomic_store(&s->kick, false);
+      int rc = project(s, true);
+      pthread_mutex_lock(&s->pmu);
+      s->attempts++;
+      pthread_cond_broadcast(&s->pdone);
+      pthread_mutex_unlock(&s->pmu);
+      if (rc != 0) {
+        sleep_ns(s, backoff, true);
+        backoff = backoff * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : backoff * 2;
+        continue;
+      }
+      backoff = RETRY_NS;
+      retain(s);
+      continue;
+    }
+    retain(s);
+    sleep_ns(s, IDLE_NS, false);
+  }
+  return NULL;
+}
+
+/* Waits until the projection holds lsn: 0, OMS_ETIMEDOUT, or OMS_ESTORE if
+ * it fails meanwhile. */
+static int wait_projected(js_t *s, uint64_t lsn, int64_t timeout_ns) {
+  int64_t deadline = timeout_ns < 0 ? INT64_MAX : now_ns() + timeout_ns;
+  int rc = 0;
+  pthread_mutex_lock(&s->pmu);
+  while (atomic_load_explicit(&s->projected, memory_order_acquire) < lsn) {
+    if (atomic_load(&s->proj_failed)) {
+      rc = OMS_ESTORE;
+      break;
+    }
+    if (now_ns() >= deadline) {
+      rc = OMS_ETIMEDOUT;
+      break;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += 1000000; /* 1 ms: rechecks the failure and the deadline */
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&s->pdone, &s->pmu, &ts);
+  }
+  pthread_mutex_unlock(&s->pmu);
+  return rc;
+}
+
+static int js_flush(oms_store_t *base, int64_t timeout_ns) {
+  js_t *s = (js_t *)base;
+  uint64_t target = oms_journal_written(s->j);
+  int64_t t0 = now_ns();
+  int rc = oms_journal_wait(s->j, target, timeout_ns);
+  if (rc != 0) return rc;
+  return wait_projected(s, target, timeout_ns < 0 ? -1 : timeout_ns - (now_ns() - t0));
+}
+
+/* The FIX and cursor reads see the caller's own appends. */
+static void catch_up(js_t *s) {
+  uint64_t target = oms_journal_written(s->j);
+  if (atomic_load_explicit(&s->projected, memory_order_acquire) < target &&
+      oms_journal_wait(s->j, target, FIX_WAIT_NS) == 0)
+    (void)wait_projected(s, target, FIX_WAIT_NS);
+}
+
+/* ---- Durability, state ------------------------------------------------------------ */
+
+static uint64_t js_durable_ticket(const oms_store_t *base) {
+  return oms_journal_durable(((const js_t *)base)->j);
+}
+
+static int js_wait(oms_store_t *base, uint64_t ticket, int64_t timeout_ns) {
+  return oms_journal_wait(((js_t *)base)->j, ticket, timeout_ns);
+}
+
+/* A failed journal stays failed until a restart reopens it (appenders hold
+ * it); a failed projection is retried now, and this waits for the outcome. */
+static int js_recover(oms_store_t *base) {
+  js_t *s = (js_t *)base;
+  if (oms_journal_failed(s->j)) return OMS_ESTORE;
+  int64_t deadline = now_ns() + FIX_WAIT_NS;
+  int rc = 0;
+  pthread_mutex_lock(&s->pmu);
+  uint64_t a0 = s->attempts;
+  atomic_store(&s->kick, true);
+  pthread_cond_signal(&s->pcv);
+  while (atomic_load(&s->proj_failed)) {
+    if (s->attempts > a0 || now_ns() >= deadline) {
+      rc = OMS_ESTORE;
+      break;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += 1;
+    pthread_cond_timedwait(&s->pdone, &s->pmu, &ts);
+  }
+  pthread_mutex_unlock(&s->pmu);
+  return rc;
+}
+
+static bool js_failed(const oms_store_t *base) {
+  return oms_journal_failed(((const js_t *)base)->j);
+}
+
+static void js_last_error(const oms_store_t *base, oms_store_error_t *e) {
+  js_t *s = (js_t *)base;
+  if (oms_journal_failed(s->j)) { /* the journal's own word: its on_error may still be on its way */
+    oms_journal_error_t je;
+    oms_journal_last_error(s->j, &je);
+    from_journal(e, "journal", &je);
+    return;
+  }
+  pthread_mutex_lock(&s->emu);
+  *e = s->err;
+  pthread_mutex_unlock(&s->emu);
+}
+
+static void js_stats(const oms_store_t *base, oms_store_stats_t *st) {
+  const js_t *s = (const js_t *)base;
+  oms_store_stats(s->proj, st); /* the projection's transactions and their times */
+  st->appends = atomic_load_explicit(&s->n_appends, memory_order_relaxed);
+  st->refused = atomic_load_explicit(&s->n_refused, memory_order_relaxed);
+  uint64_t p = atomic_load_explicit(&s->projected, memory_order_relaxed);
+  uint64_t w = oms_journal_written(s->j);
+  st->queued = w > p ? w - p : 0;
+}
+
+static int js_durable_fd(const oms_store_t *base) {
+  return oms_journal_durable_fd(((const js_t *)base)->j);
+}
+
+/* ---- Queries: the projection's --------------------------------------------------- */
+
+#define PROJ(base) (((js_t *)(base))->proj)
+
+static int js_get_order(oms_store_t *b, uint64_t id, oms_order_t *out) {
+  return oms_store_get_order(PROJ(b), id, out);
+}
+static int js_query_orders(oms_store_t *b, const oms_order_query_t *q, oms_order_cb cb, void *c) {
+  return oms_store_query_orders(PROJ(b), q, cb, c);
+}
+static int js_events_for_order(oms_store_t *b, uint64_t id, oms_event_cb cb, void *c) {
+  return oms_store_events_for_order(PROJ(b), id, cb, c);
+}
+static int js_events_from(oms_store_t *b, uint64_t from, size_t max, oms_event_cb cb, void *c) {
+  return oms_store_events_from(PROJ(b), from, max, cb, c);
+}
+static int js_events_between(oms_store_t *b, int64_t from, int64_t to, oms_event_cb cb, void *c) {
+  return oms_store_events_between(PROJ(b), from, to, cb, c);
+}
+static int js_fills_for_order(oms_store_t *b, uint64_t id, oms_fill_cb cb, void *c) {
+  return oms_store_fills_for_order(PROJ(b), id, cb, c);
+}
+static int js_load_positions(oms_store_t *b, oms_position_cb cb, void *c) {
+  return oms_store_load_positions(PROJ(b), cb, c);
+}
+static int js_get_position(oms_store_t *b, const char *acct, const char *sym, oms_position_t *o) {
+  return oms_store_get_position(PROJ(b), acct, sym, o);
+}
+static int js_load_trading_states(oms_store_t *b, oms_trading_state_cb cb, void *c) {
+  return oms_store_load_trading_states(PROJ(b), cb, c);
+}
+static int js_last_seqs(oms_store_t *b, uint64_t *last_seq, uint64_t *last_order) {
+  return oms_store_last_seqs(PROJ(b), last_seq, last_order);
+}
+static int js_fix_get_seqnums(oms_store_t *b, const char *session, int64_t *in, int64_t *out) {
+  catch_up((js_t *)b);
+  return oms_store_fix_get_seqnums(PROJ(b), session, in, out);
+}
+static int js_fix_fetch_sent(oms_store_t *b, const char *session, int64_t from, int64_t to,
+                             oms_fix_msg_cb cb, void *c) {
+  catch_up((js_t *)b);
+  return oms_store_fix_fetch_sent(PROJ(b), session, from, to, cb, c);
+}
+static int js_cursor_get(oms_store_t *b, const char *sink, uint64_t *seq) {
+  catch_up((js_t *)b);
+  return oms_store_cursor_get(PROJ(b), sink, seq);
+}
+
+static void js_close(oms_store_t *base);
+
+static const oms_store_vtbl_t js_vtbl = {
+    .append = js_append,
+    .durable_ticket = js_durable_ticket,
+    .wait = js_wait,
+    .recover = js_recover,
+    .failed = js_failed,
+    .last_error = js_last_error,
+    .stats = js_stats,
+    .durable_fd = js_durable_fd,
+    .get_order = js_get_order,
+    .query_orders = js_query_orders,
+    .events_for_order = js_events_for_order,
+    .events_from = js_events_from,
+    .events_between = js_events_between,
+    .fills_for_order = js_fills_for_order,
+    .load_positions = js_load_positions,
+    .get_position = js_get_position,
+    .load_trading_states = js_load_trading_states,
+    .last_seqs = js_last_seqs,
+    .fix_set_seqnums = js_fix_set_seqnums,
+    .fix_get_seqnums = js_fix_get_seqnums,
+    .fix_save_sent = js_fix_save_sent,
+    .fix_fetch_sent = js_fix_fetch_sent,
+    .fix_reset = js_fix_reset,
+    .cursor_get = js_cursor_get,
+    .cursor_set = js_cursor_set,
+    .close = js_close,
+    .flush = js_flush,
+};
+
+/* ---- Opening: recovery ------------------------------------------------------------ */
+
+void oms_store_journal_config_init(oms_store_journal_config_t *cfg, const char *journal_dir,
+                                   const char *db_path) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->journal_dir = journal_dir;
+  cfg->db_path = db_path;
+  cfg->durability = OMS_DURABILITY_FSYNC;
+}
+
+static off_t file_size(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+static void unlink_db(const char *path) {
+  char p[4096];
+  static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+    snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+    unlink(p);
+  }
+}
+
+/* Runs one integer-valued query on the database at path, read-only: 0 and
+ * *v, or < 0 (cannot open, not a database, no such table). For text results
+ * ("ok" from quick_check) *ok says whether it was "ok". */
+static int probe(const char *path, const char *sql, int64_t *v, bool *ok) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    if (v != NULL) *v = sqlite3_column_int64(st, 0);
+    if (ok != NULL) {
+      const unsigned char *t = sqlite3_column_text(st, 0);
+      *ok = t != NULL && strcmp((const char *)t, "ok") == 0;
+    }
+    rc = 0;
+  } else {
+    rc = -1;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rc;
+}
+
+/* Whether the database at path holds history (orders or events); a file
+ * that cannot be read as one counts as history too (never overwritten). */
+static bool db_has_history(const char *path) {
+  int64_t n = 0;
+  if (file_size(path) <= 0) return false;
+  if (probe(path, "SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM events)", &n,
+            NULL) != 0)
+    return true;
+  return n > 0;
+}
+
+/* Why the projection at path cannot serve a journal with history, or NULL. */
+static const char *projection_unusable(const char *path) {
+  bool ok = false;
+  off_t size = file_size(path);
+  if (size < 0) return "is missing";
+  if (size == 0) return "is empty";
+  if (probe(path, "PRAGMA quick_check", NULL, &ok) != 0 || !ok) return "fails quick_check";
+  return NULL;
+}
+
+static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const char *a,
+                     const char *b) {
+  oms_store_error_t e;
+  char text[512];
+  memset(&e, 0, sizeof e);
+  snprintf(e.call, sizeof e.call, "%s", call);
+  e.code = 1; /* SQLITE_ERROR: not "recovered" */
+  snprintf(text, sizeof text, fmt, a, b);
+  size_t n = strnlen(text, sizeof e.message - 1);
+  memcpy(e.message, text, n);
+  report(s, &e);
+  return rc;
+}
+
+static int open_journal(js_t *s) {
+  oms_journal_config_t jc;
+  oms_journal_error_t je;
+  oms_journal_config_init(&jc, s->cfg.journal_dir);
+  jc.segment_bytes = s->cfg.segment_bytes;
+  jc.durability = s->cfg.durability == OMS_DURABILITY_OS ? OMS_JOURNAL_OS : OMS_JOURNAL_FSYNC;
+  jc.io = s->cfg.io;
+  jc.on_durable = on_jdurable;
+  jc.on_error = on_jerror;
+  jc.ctx = s;
+  jc.syncer_spin_ns = s->cfg.syncer_spin_ns;
+  memset(&je, 0, sizeof je);
+  int rc = oms_journal_open(&jc, &s->j, &je);
+  if (rc == OMS_ENOTFOUND) {
+    if (db_has_history(s->cfg.db_path))
+      return fail_open(s, "oms_journal_open", OMS_ESTORE,
+                       "no journal in %s but %s holds orders: restore the journal, "
+                       "or set store.engine = \"sqlite\"",
+                       s->cfg.journal_dir, s->cfg.db_path);
+    warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
+         s->cfg.db_path);
+    unlink_db(s->cfg.db_path); /* empty or without orders: nothing lost */
+    jc.create = true;
+    rc = oms_journal_open(&jc, &s->j, &je);
+  }
+  if (rc != 0) {
+    oms_store_error_t e;
+    from_journal(&e, "oms_journal_open", &je);
+    if (e.message[0] == '\0') snprintf(e.message, sizeof e.message, "%s", oms_err_name(rc));
+    report(s, &e);
+  }
+  return rc;
+}
+
+static int open_projection(js_t *s) {
+  oms_store_config_t sc;
+  oms_store_config_init(&sc, s->cfg.db_path);
+  sc.synchronous = true;
+  sc.queue_capacity = 64; /* unused: the projection is written through oms__sqlite_project */
+  sc.durability = s->cfg.durability;
+  sc.fault = s->cfg.fault;
+  sc.on_error = s->cfg.on_error;
+  sc.ctx = s->cfg.ctx;
+  uint64_t written = oms_journal_written(s->j);
+  const char *why = written > 0 ? projection_unusable(s->cfg.db_path) : NULL;
+  for (int attempt = 0;; attempt++) {
+    if (why != NULL) {
+      warn(s, "projection %s %s: rebuilt from the journal", s->cfg.db_path, why);
+      unlink_db(s->cfg.db_path);
+    }
+    uint64_t cur = 0;
+    int rc = oms_store_sqlite_open(&sc, &s->proj);
+    if (rc == 0) rc = oms__sqlite_projected(s->proj, &cur);
+    if (rc == 0 && cur <= written) {
+      atomic_store(&s->projected, cur);
+      return 0;
+    }
+    oms_store_close(s->proj);
+    s->proj = NULL;
+    if (attempt > 0 || written == 0) return rc != 0 ? rc : OMS_ESTORE;
+    why = rc != 0 ? "cannot be opened" : "is ahead of the journal";
+  }
+}
+
+int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **out) {
+  *out = NULL;
+  if (cfg == NULL || cfg->journal_dir == NULL || cfg->journal_dir[0] == '\0' ||
+      cfg->db_path == NULL || cfg->db_path[0] == '\0')
+    return OMS_EINVAL;
+  js_t *s = oms__calloc(1, sizeof *s);
+  if (s == NULL) return OMS_ENOMEM;
+  s->base.vt = &js_vtbl;
+  s->cfg = *cfg;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_mutex_init(&s->pmu, NULL);
+  pthread_mutex_init(&s->emu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&s->pcv, &ca);
+  pthread_cond_init(&s->pdone, &ca);
+  pthread_condattr_destroy(&ca);
+  int rc = OMS_ENOMEM;
+  s->batch = oms__calloc(OMS__PROJECT_MAX, sizeof *s->batch);
+  if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
+  if ((rc = open_journal(s)) != 0) goto fail;
+  if ((rc = open_projection(s)) != 0) goto fail;
+  /* The replay: everything the journal holds, durable or only written. */
+  if ((rc = project(s, false)) != 0) {
+    if (rc == OMS_ENOTFOUND) /* before the journal's first segment */
+      fail_open(s, "replay", rc,
+                "the journal %s no longer holds what %s needs (released segments): restore "
+                "the projection or the journal",
+                s->cfg.journal_dir, s->cfg.db_path);
+    else if (s->apply_rc == 0) /* the read failed; a record or a batch said why already */
+      fail_open(s, "replay", rc, "cannot read the journal %s into %s", s->cfg.journal_dir,
+                s->cfg.db_path);
+    rc = rc == OMS_ECORRUPT ? OMS_ECORRUPT : OMS_ESTORE;
+    goto fail;
+  }
+  uint64_t last_order;
+  if ((rc = oms_store_last_seqs(s->proj, &s->last_seq, &last_order)) != 0) goto fail;
+  rc = OMS_ESTORE;
+  if (pthread_create(&s->projector, NULL, projector_main, s) != 0) goto fail;
+  s->running = true;
+  *out = &s->base;
+  return 0;
+fail:
+  js_close(&s->base);
+  return rc;
+}
+
+static void js_close(oms_store_t *base) {
+  js_t *s = (js_t *)base;
+  if (s == NULL) return;
+  if (s->running) {
+    /* What is durable reaches the projection before it closes. */
+    if (!oms_journal_failed(s->j)) (void)js_flush(base, INT64_C(5000000000));
+    pthread_mutex_lock(&s->pmu);
+    atomic_store(&s->stop, true);
+    pthread_cond_signal(&s->pcv);
+    pthread_mutex_unlock(&s->pmu);
+    pthread_join(s->projector, NULL);
+  }
+  oms_journal_close(s->j);
+  oms_store_close(s->proj);
+  pthread_cond_destroy(&s->pdone);
+  pthread_cond_destroy(&s->pcv);
+  pthread_mutex_destroy(&s->emu);
+  pthread_mutex_destroy(&s->pmu);
+  pthread_mutex_destroy(&s->mu);
+  oms__free(s->batch);
+  oms__free(s->scratch);
+  oms__free(s->recs);
+  oms__free(s);
+}

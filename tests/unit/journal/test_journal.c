@@ -1,0 +1,606 @@
+/* test_journal.c - the live journal: open and create, append and read in
+ * both durability modes, units, segment roll, concurrent readers, the
+ * syncer's group commit, retention, and the fault sweep over the seam. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <poll.h>
+#include <pthread.h>
+
+#include "journal_fixture.h"
+
+static oms_journal_t *jopen(const jdir_t *d, oms_journal_durability_t mode, uint64_t seg,
+                            const oms_journal_io_t *io) {
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.durability = mode;
+  cfg.segment_bytes = seg;
+  cfg.create = true;
+  cfg.io = io;
+  oms_journal_t *j = NULL;
+  oms_journal_error_t err;
+  int rc = oms_journal_open(&cfg, &j, &err);
+  if (rc != 0)
+    fail_msg("open: %s: %s at %s:%" PRIu64, oms_err_name(rc), err.text, err.file, err.offset);
+  return j;
+}
+
+static void test_missing_journal_is_not_found_without_create(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d.dir);
+  oms_journal_t *j = (oms_journal_t *)&cfg;
+  oms_journal_error_t err;
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), OMS_ENOTFOUND);
+  assert_null(j);
+  mkdir(d.dir, 0755); /* an empty directory: still no journal */
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), OMS_ENOTFOUND);
+  cfg.create = true;
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), 0);
+  assert_int_equal(oms_journal_written(j), 0);
+  oms_journal_close(j);
+  cfg.create = false; /* now it has a segment */
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), 0);
+  oms_journal_close(j);
+  oms_journal_close(NULL);
+  jdir_remove(&d);
+}
+
+static void test_os_mode_is_durable_in_the_append(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_OS, 0, NULL);
+  uint64_t lsn = 0;
+  assert_int_equal(oms_journal_append(j, 7, "hello", 5, &lsn), 0);
+  assert_int_equal(lsn, 1);
+  assert_int_equal(oms_journal_written(j), 1);
+  assert_int_equal(oms_journal_durable(j), 1);
+  struct pollfd p = {oms_journal_durable_fd(j), POLLIN, 0};
+  assert_int_equal(poll(&p, 1, 0), 1);
+  assert_int_equal(append_units(j, 10, 3), 0);
+  assert_int_equal(oms_journal_durable(j), 31);
+  assert_int_equal(oms_journal_wait(j, 31, 0), 0);
+  assert_int_equal(oms_journal_wait(j, 31, 999999999), 0);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 2, true, collect_cb, &c), 0);
+  assert_int_equal(c.count, 30);
+  assert_int_equal(c.first, 2);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+static void test_fsync_mode_durable_after_sync(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  fault_t f;
+  oms_journal_io_t io;
+  fault_init(&f, &io);
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_FSYNC, 0, &io);
+  long syncs0 = atomic_load(&f.calls[IO_FDATASYNC]);
+  assert_int_equal(append_units(j, 2000, 1), 0);
+  assert_int_equal(oms_journal_written(j), 2000);
+  assert_int_equal(oms_journal_wait(j, 2000, 10 * 1000000000LL), 0);
+  assert_true(oms_journal_durable(j) >= 2000);
+  long syncs = atomic_load(&f.calls[IO_FDATASYNC]) - syncs0;
+  assert_true(syncs >= 1);
+  assert_true(syncs < 2000); /* group commit: a burst shares syncs */
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 1, true, collect_cb, &c), 0);
+  assert_int_equal(c.count, 2000);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+
+  /* Everything comes back after a reopen, and appends continue. */
+  j = jopen(&d, OMS_JOURNAL_FSYNC, 0, NULL);
+  assert_int_equal(oms_journal_written(j), 2000);
+  assert_int_equal(oms_journal_durable(j), 2000);
+  assert_int_equal(append_units(j, 5, 2), 0);
+  assert_int_equal(oms_journal_wait(j, 2010, -1), 0);
+  assert_int_equal(oms_journal_wait(j, 2011, 1000000), OMS_ETIMEDOUT);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+typedef struct seen_s {
+  uint16_t flags[16], type[16];
+  int n;
+} seen_t;
+
+static int see(void *ctx, const oms_journal_entry_t *e) {
+  seen_t *s = ctx;
+  s->flags[s->n] = e->flags;
+  s->type[s->n] = e->type;
+  s->n++;
+  return 0;
+}
+
+static void test_units_flags_and_refusals(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_OS, 8192, NULL);
+  assert_int_equal(append_units(j, 3, 4), 0);
+  /* Readers see the unit's flags: MORE on all but its last record. */
+  seen_t s = {0};
+  assert_int_equal(oms_journal_read(j, 1, false, see, &s), 0);
+  assert_int_equal(s.n, 12);
+  for (int i = 0; i < 12; i++) {
+    assert_int_equal(s.flags[i], i % 4 == 3 ? 0 : OMS_JOURNAL_F_MORE);
+    assert_int_equal(s.type[i], 100 + i % 4);
+  }
+  uint64_t last = 99;
+  static uint8_t big[8192];
+  oms_journal_rec_t r[2] = {{1, big, 4000}, {2, big, 4200}};
+  assert_int_equal(oms_journal_append_unit(j, r, 2, &last), OMS_EINVAL); /* > a segment */
+  assert_int_equal(last, 0);
+  assert_int_equal(oms_journal_append(j, 1, NULL, 3, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_append(j, 1, big, OMS_JOURNAL_PAYLOAD_MAX + 1, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_append_unit(j, r, 0, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_append_unit(NULL, r, 1, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_append(j, 5, NULL, 0, &last), 0); /* an empty payload is fine */
+  assert_int_equal(last, 13);
+  assert_int_equal(oms_journal_written(j), 13);
+  assert_int_equal(oms_journal_read(j, 1, false, NULL, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_read(NULL, 1, false, collect_cb, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_release(NULL, 1), OMS_EINVAL);
+  assert_int_equal(oms_journal_wait(NULL, 1, 0), OMS_EINVAL);
+  assert_false(oms_journal_failed(j));
+  oms_journal_error_t err;
+  oms_journal_last_error(j, &err);
+  assert_string_equal(err.text, "");
+  oms_journal_close(j);
+
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d.dir);
+  cfg.segment_bytes = 100;
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), OMS_EINVAL);
+  cfg.segment_bytes = 0;
+  cfg.durability = (oms_journal_durability_t)7;
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), OMS_EINVAL);
+  assert_int_equal(oms_journal_open(NULL, &j, NULL), OMS_EINVAL);
+  cfg.dir = "";
+  cfg.durability = OMS_JOURNAL_OS;
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), OMS_EINVAL);
+  jdir_remove(&d);
+}
+
+/* Small segments: a unit never spans two, reads cross them from any LSN. */
+static void test_roll_across_many_segments_and_read_from_any_lsn(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  fault_t f;
+  oms_journal_io_t io;
+  fault_init(&f, &io);
+  f.no_sync = 1;
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_OS, 4096, &io);
+  assert_int_equal(append_units(j, 600, 2), 0);
+  long opens = atomic_load(&f.calls[IO_OPEN]);
+  assert_true(opens > 50); /* one per segment, and the directory */
+  for (uint64_t from = 1; from <= 1200; from += 37) {
+    collect_t c = {0};
+    assert_int_equal(oms_journal_read(j, from, false, collect_cb, &c), 0);
+    assert_int_equal(c.first, from);
+    assert_int_equal(c.last, 1200);
+    assert_int_equal(c.bad, 0);
+  }
+  /* A reader that follows: each read starts where the last ended. */
+  collect_t all = {0};
+  for (uint64_t from = 1; from <= 1200; from = all.last + 1) {
+    all.stop_at = from + 50;
+    int rc = oms_journal_read(j, from, true, collect_cb, &all);
+    assert_true(rc == 0 || rc == 7);
+  }
+  assert_int_equal(all.count, 1200);
+  assert_int_equal(all.bad, 0);
+  collect_t none = {0};
+  assert_int_equal(oms_journal_read(j, 1201, false, collect_cb, &none), 0);
+  assert_int_equal(none.count, 0);
+  oms_journal_close(j);
+
+  j = jopen(&d, OMS_JOURNAL_OS, 4096, &io);
+  assert_int_equal(oms_journal_written(j), 1200);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.count, 1200);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+static int big_cb(void *ctx, const oms_journal_entry_t *e) {
+  int *ok = ctx;
+  const uint8_t *p = e->data;
+  for (uint32_t i = 0; i < e->len; i += 4093)
+    if (p[i] != (uint8_t)(i * 31 + e->lsn)) return 1;
+  (*ok)++;
+  return 0;
+}
+
+/* A record larger than the append buffer is written in pieces. */
+static void test_large_records(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_FSYNC, 3u << 20, NULL);
+  uint8_t *big = malloc(OMS_JOURNAL_PAYLOAD_MAX);
+  for (int k = 1; k <= 4; k++) {
+    for (uint32_t i = 0; i < OMS_JOURNAL_PAYLOAD_MAX; i++) big[i] = (uint8_t)(i * 31 + (uint32_t)k);
+    uint64_t lsn;
+    assert_int_equal(oms_journal_append(j, 9, big, OMS_JOURNAL_PAYLOAD_MAX - (uint32_t)k, &lsn), 0);
+    assert_int_equal(lsn, k);
+  }
+  assert_int_equal(oms_journal_wait(j, 4, 10 * 1000000000LL), 0);
+  oms_journal_close(j);
+  j = jopen(&d, OMS_JOURNAL_FSYNC, 3u << 20, NULL);
+  int ok = 0;
+  assert_int_equal(oms_journal_read(j, 1, true, big_cb, &ok), 0);
+  assert_int_equal(ok, 4);
+  oms_journal_close(j);
+  free(big);
+  jdir_remove(&d);
+}
+
+/* ---- a reader on another thread while the core appends ---- */
+
+typedef struct follow_s {
+  oms_journal_t *j;
+  uint64_t target;
+  collect_t c;
+  int errors;
+} follow_t;
+
+static void *follower(void *arg) {
+  follow_t *f = arg;
+  while (f->c.last < f->target) {
+    int rc = oms_journal_read(f->j, f->c.last + 1, true, collect_cb, &f->c);
+    if (rc != 0) f->errors++;
+    if (oms_journal_durable(f->j) < f->c.last) f->errors++; /* read past durable */
+  }
+  return NULL;
+}
+
+typedef struct durables_s {
+  _Atomic uint64_t last;
+  _Atomic int backwards;
+} durables_t;
+
+static void on_durable(void *ctx, uint64_t lsn) {
+  durables_t *d = ctx;
+  if (lsn <= atomic_load(&d->last)) atomic_fetch_add(&d->backwards, 1);
+  atomic_store(&d->last, lsn);
+}
+
+static void test_concurrent_reader_while_appending(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  fault_t fa;
+  oms_journal_io_t io;
+  fault_init(&fa, &io);
+  fa.no_sync = 1;
+  durables_t du = {0};
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d.dir);
+  cfg.segment_bytes = 64 * 1024;
+  cfg.create = true;
+  cfg.io = &io;
+  cfg.on_durable = on_durable;
+  cfg.ctx = &du;
+  cfg.syncer_spin_ns = -1; /* sleep at once: the wake-up path */
+  oms_journal_t *j;
+  assert_int_equal(oms_journal_open(&cfg, &j, NULL), 0);
+  follow_t f = {.j = j, .target = 20000};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, follower, &f), 0);
+  assert_int_equal(append_units(j, 10000, 2), 0);
+  pthread_join(t, NULL);
+  assert_int_equal(f.errors, 0);
+  assert_int_equal(f.c.count, 20000);
+  assert_int_equal(f.c.bad, 0);
+  assert_int_equal(atomic_load(&du.backwards), 0);
+  assert_int_equal(atomic_load(&du.last), 20000);
+  /* The eventfd said so. */
+  uint64_t v = 0;
+  assert_int_equal(read(oms_journal_durable_fd(j), &v, sizeof v), (ssize_t)sizeof v);
+  assert_true(v >= 1);
+  long syncs = atomic_load(&fa.calls[IO_FDATASYNC]);
+  assert_true(syncs < 20000);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+/* ---- retention ---- */
+
+static void test_release_deletes_whole_segments_below_keep(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  fault_t f;
+  oms_journal_io_t io;
+  fault_init(&f, &io);
+  f.no_sync = 1;
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_OS, 4096, &io);
+  assert_int_equal(append_units(j, 300, 1), 0);
+  assert_int_equal(oms_journal_release(j, 1), 0);
+  int gone = oms_journal_release(j, 150);
+  assert_true(gone > 5);
+  assert_int_equal(atomic_load(&f.calls[IO_UNLINK]), gone);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 1, false, collect_cb, &c), OMS_ENOTFOUND);
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_true(c.first <= 150); /* the segment holding 150 stays */
+  assert_true(c.first > 1);
+  assert_int_equal(c.last, 300);
+  assert_int_equal(c.bad, 0);
+  collect_t c2 = {0};
+  assert_int_equal(oms_journal_read(j, 150, false, collect_cb, &c2), 0);
+  assert_int_equal(c2.first, 150);
+  /* Everything released but the current segment. */
+  assert_true(oms_journal_release(j, UINT64_MAX) > 0);
+  assert_int_equal(oms_journal_release(j, UINT64_MAX), 0);
+  assert_int_equal(append_units(j, 1, 1), 0);
+  uint64_t first = 0;
+  collect_t c3 = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c3), 0);
+  first = c3.first;
+  oms_journal_close(j);
+  j = jopen(&d, OMS_JOURNAL_OS, 4096, &io);
+  assert_int_equal(oms_journal_written(j), 301);
+  collect_t c4 = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c4), 0);
+  assert_int_equal(c4.first, first);
+  assert_int_equal(c4.bad, 0);
+  /* A failed unlink is reported; the journal goes on. */
+  assert_int_equal(append_units(j, 100, 1), 0);
+  f.fail_fn = IO_UNLINK;
+  f.fail_at = 1;
+  f.fail_errno = EIO;
+  assert_int_equal(oms_journal_release(j, UINT64_MAX), OMS_ESTORE);
+  assert_false(oms_journal_failed(j));
+  assert_int_equal(append_units(j, 1, 1), 0);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+/* Where fallocate is refused, segments are written with zeros instead. */
+static void test_preallocation_without_fallocate(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  fault_t f;
+  oms_journal_io_t io;
+  fault_init(&f, &io);
+  f.refuse_fallocate = 1;
+  f.no_sync = 1;
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_OS, 200 * 1024, &io);
+  char path[PATH_MAX];
+  jseg(&d, 1, path, sizeof path);
+  assert_int_equal(fsize(path), 200 * 1024);
+  assert_true(atomic_load(&f.calls[IO_FTRUNCATE]) >= 1);
+  assert_int_equal(append_units(j, 10, 1), 0);
+  oms_journal_close(j);
+  assert_int_equal(truncate(path, 8192), 0); /* shorter than a segment: made whole again */
+  j = jopen(&d, OMS_JOURNAL_OS, 200 * 1024, &io);
+  assert_int_equal(fsize(path), 200 * 1024);
+  assert_int_equal(oms_journal_written(j), 10);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+/* ---- the fault sweep ---- */
+
+typedef struct sweep_s {
+  fault_t f;
+  oms_journal_t *_Atomic j;
+  _Atomic uint64_t synced_bound; /* written at the start of a successful fdatasync */
+  _Atomic uint64_t max_durable;
+  _Atomic int violations;
+  _Atomic int errors;
+  oms_journal_error_t err;
+} sweep_t;
+
+static int s_fdatasync(void *ctx, int fd) {
+  sweep_t *s = ctx;
+  oms_journal_t *j = atomic_load(&s->j);
+  uint64_t w = j ? oms_journal_written(j) : 0;
+  if (fault_hit(&s->f, IO_FDATASYNC)) return -1;
+  uint64_t b = atomic_load(&s->synced_bound);
+  while (b < w && !atomic_compare_exchange_weak(&s->synced_bound, &b, w)) {
+  }
+  (void)fd;
+  return 0; /* no power is cut here: the order of events is what is checked */
+}
+static int s_open(void *ctx, const char *p, int fl, mode_t m) { return f_open(ctx, p, fl, m); }
+static ssize_t s_pwrite(void *ctx, int fd, const void *b, size_t n, off_t o) {
+  return f_pwrite(ctx, fd, b, n, o);
+}
+static ssize_t s_pread(void *ctx, int fd, void *b, size_t n, off_t o) {
+  return f_pread(ctx, fd, b, n, o);
+}
+static int s_fallocate(void *ctx, int fd, off_t o, off_t l) { return f_fallocate(ctx, fd, o, l); }
+static int s_ftruncate(void *ctx, int fd, off_t l) { return f_ftruncate(ctx, fd, l); }
+static int s_unlink(void *ctx, const char *p) { return f_unlink(ctx, p); }
+
+static void s_on_durable(void *ctx, uint64_t lsn) {
+  sweep_t *s = ctx;
+  if (lsn > atomic_load(&s->synced_bound)) atomic_fetch_add(&s->violations, 1);
+  atomic_store(&s->max_durable, lsn);
+}
+static void s_on_error(void *ctx, const oms_journal_error_t *err) {
+  sweep_t *s = ctx;
+  s->err = *err;
+  atomic_fetch_add(&s->errors, 1);
+}
+
+/* The scripted workload: open, appends with waits, rolls, a read, a
+ * release. Checks what must hold whatever failed; returns the LSN the
+ * journal reported durable last. */
+static uint64_t workload(const jdir_t *d, oms_journal_durability_t mode, sweep_t *s) {
+  oms_journal_io_t io = {s_open,      s_pwrite,    s_pread,  s_fdatasync,
+                         s_fallocate, s_ftruncate, s_unlink, s};
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.durability = mode;
+  cfg.segment_bytes = 4096;
+  cfg.create = true;
+  cfg.io = &io;
+  cfg.on_durable = s_on_durable;
+  cfg.on_error = s_on_error;
+  cfg.ctx = s;
+  oms_journal_t *j;
+  oms_journal_error_t err;
+  int rc = oms_journal_open(&cfg, &j, &err);
+  if (rc != 0) {
+    assert_int_equal(rc, OMS_ESTORE);
+    assert_int_equal(err.sys_errno, s->f.fail_errno);
+    return 0;
+  }
+  atomic_store(&s->j, j);
+  bool failed = false;
+  for (int u = 0; u < 40; u++) {
+    rc = append_units(j, 1, 2);
+    if (rc != 0) {
+      assert_int_equal(rc, OMS_ESTORE);
+      failed = true;
+      break;
+    }
+    if (u % 5 == 4) {
+      rc = oms_journal_wait(j, oms_journal_written(j), 10 * 1000000000LL);
+      if (rc != 0) {
+        assert_int_equal(rc, OMS_ESTORE);
+        failed = true;
+        break;
+      }
+    }
+  }
+  if (failed || oms_journal_failed(j)) {
+    uint64_t dur = oms_journal_durable(j);
+    assert_true(oms_journal_failed(j));
+    assert_int_equal(append_units(j, 1, 1), OMS_ESTORE); /* refused from now on */
+    assert_int_equal(oms_journal_wait(j, oms_journal_written(j) + 1, -1), OMS_ESTORE);
+    oms_journal_error_t e;
+    oms_journal_last_error(j, &e);
+    assert_int_equal(e.sys_errno, s->f.fail_errno);
+    assert_true(e.file[0] != '\0');
+    for (int i = 0; i < 1000 && atomic_load(&s->errors) == 0; i++) usleep(1000);
+    assert_int_equal(atomic_load(&s->errors), 1);
+    /* A sync that succeeded before the failure may still publish (checked
+     * against what was synced by s_on_durable); nothing written after it can. */
+    assert_true(oms_journal_durable(j) <= oms_journal_written(j));
+    assert_true(oms_journal_durable(j) >= dur);
+  }
+  collect_t c = {0};
+  rc = oms_journal_read(j, 1, true, collect_cb, &c);
+  assert_true(rc == 0 || rc == OMS_ESTORE);
+  assert_int_equal(c.bad, 0);
+  rc = oms_journal_release(j, oms_journal_written(j) / 2);
+  assert_true(rc >= 0 || rc == OMS_ESTORE);
+  uint64_t durable = oms_journal_durable(j);
+  oms_journal_close(j); /* its last sync is checked too */
+  atomic_store(&s->j, NULL);
+  if (mode == OMS_JOURNAL_FSYNC) assert_int_equal(atomic_load(&s->violations), 0);
+  uint64_t md = atomic_load(&s->max_durable);
+  return md > durable ? md : durable;
+}
+
+static void sweep_mode(oms_journal_durability_t mode, int refuse_fallocate) {
+  /* A clean run counts the calls of each function. */
+  jdir_t d;
+  jdir_make(&d);
+  sweep_t *s = calloc(1, sizeof *s);
+  s->f.fail_fn = IO_N;
+  s->f.refuse_fallocate = refuse_fallocate;
+  workload(&d, mode, s);
+  long calls[IO_N];
+  for (int fn = 0; fn < IO_N; fn++) calls[fn] = atomic_load(&s->f.calls[fn]);
+  jdir_remove(&d);
+  static const int errnos[] = {ENOSPC, EIO};
+  int runs = 0;
+  for (int fn = 0; fn < IO_N; fn++) {
+    for (long k = 1; k <= calls[fn] + 1; k++) {
+      for (size_t e = 0; e < 2; e++) {
+        jdir_make(&d);
+        memset(s, 0, sizeof *s);
+        s->f.fail_fn = fn;
+        s->f.fail_at = k;
+        s->f.fail_errno = errnos[e];
+        s->f.refuse_fallocate = refuse_fallocate;
+        uint64_t durable = workload(&d, mode, s);
+        runs++;
+        /* Reopened without faults: at least the durable prefix, intact. */
+        fault_t clean;
+        oms_journal_io_t io;
+        fault_init(&clean, &io);
+        clean.no_sync = 1;
+        oms_journal_config_t cfg;
+        oms_journal_config_init(&cfg, d.dir);
+        cfg.durability = mode;
+        cfg.segment_bytes = 4096;
+        cfg.create = true;
+        cfg.io = &io;
+        oms_journal_t *j;
+        oms_journal_error_t err;
+        int rc = oms_journal_open(&cfg, &j, &err);
+        if (rc != 0)
+          fail_msg("fn %d k %ld: reopen: %s %s at %s:%" PRIu64, fn, k, oms_err_name(rc), err.text,
+                   err.file, err.offset);
+        uint64_t w = oms_journal_written(j);
+        if (w < durable)
+          fail_msg("fn %d k %ld: durable %" PRIu64 " but %" PRIu64 " back", fn, k, durable, w);
+        collect_t c = {0};
+        rc = oms_journal_read(j, 0, false, collect_cb, &c);
+        assert_int_equal(rc, 0);
+        assert_int_equal(c.bad, 0);
+        assert_int_equal(c.last, w);
+        assert_int_equal(append_units(j, 1, 1), 0); /* and it goes on */
+        assert_int_equal(oms_journal_written(j), w + 1);
+        oms_journal_close(j);
+        jdir_remove(&d);
+      }
+    }
+  }
+  assert_true(runs > 50);
+  free(s);
+}
+
+static void test_fault_sweep_fsync(void **state) {
+  (void)state;
+  sweep_mode(OMS_JOURNAL_FSYNC, 0);
+}
+
+static void test_fault_sweep_os(void **state) {
+  (void)state;
+  sweep_mode(OMS_JOURNAL_OS, 0);
+}
+
+static void test_fault_sweep_without_fallocate(void **state) {
+  (void)state;
+  sweep_mode(OMS_JOURNAL_FSYNC, 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_missing_journal_is_not_found_without_create),
+      cmocka_unit_test(test_os_mode_is_durable_in_the_append),
+      cmocka_unit_test(test_fsync_mode_durable_after_sync),
+      cmocka_unit_test(test_units_flags_and_refusals),
+      cmocka_unit_test(test_roll_across_many_segments_and_read_from_any_lsn),
+      cmocka_unit_test(test_large_records),
+      cmocka_unit_test(test_concurrent_reader_while_appending),
+      cmocka_unit_test(test_release_deletes_whole_segments_below_keep),
+      cmocka_unit_test(test_preallocation_without_fallocate),
+      cmocka_unit_test(test_fault_sweep_fsync),
+      cmocka_unit_test(test_fault_sweep_os),
+      cmocka_unit_test(test_fault_sweep_without_fallocate),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

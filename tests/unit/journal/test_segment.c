@@ -1,0 +1,575 @@
+/* test_segment.c - recovery and verification (src/journal/segment.c): a torn
+ * tail cut at every byte offset of the last unit, zeroed pages, a flipped
+ * bit in the middle, a missing segment, LSNs out of order, what verify
+ * reports. The journal is written in os mode: no thread. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "journal/journal_int.h"
+#include "journal_fixture.h"
+#include "oms/alloc.h"
+
+/* No test here cuts power: syncs would only make it slow. */
+static fault_t nosync;
+static oms_journal_io_t nosync_io;
+
+static int open_mode(const jdir_t *d, uint64_t seg, bool create, oms_journal_t **j,
+                     oms_journal_error_t *err) {
+  oms_journal_config_t cfg;
+  if (!nosync.no_sync) {
+    fault_init(&nosync, &nosync_io);
+    nosync.no_sync = 1;
+  }
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.durability = OMS_JOURNAL_OS;
+  cfg.segment_bytes = seg;
+  cfg.create = create;
+  cfg.io = &nosync_io;
+  return oms_journal_open(&cfg, j, err);
+}
+
+static oms_journal_t *jopen(const jdir_t *d, uint64_t seg) {
+  oms_journal_t *j = NULL;
+  oms_journal_error_t err;
+  int rc = open_mode(d, seg, true, &j, &err);
+  if (rc != 0)
+    fail_msg("open: %s: %s at %s:%" PRIu64, oms_err_name(rc), err.text, err.file, err.offset);
+  return j;
+}
+
+/* Where each record is: filled by a read. */
+typedef struct where_s {
+  uint64_t n;
+  uint64_t off[4096];
+  uint32_t len[4096];
+  char file[4096][96];
+} where_t;
+
+static int where_cb(void *ctx, const oms_journal_entry_t *e) {
+  where_t *w = ctx;
+  if (w->n + 1 >= 4096) return 1;
+  w->n++;
+  w->off[e->lsn] = e->offset;
+  w->len[e->lsn] = e->len;
+  snprintf(w->file[e->lsn], sizeof w->file[0], "%s", e->file);
+  return 0;
+}
+
+static where_t *locate(oms_journal_t *j) {
+  where_t *w = calloc(1, sizeof *w);
+  assert_int_equal(oms_journal_read(j, 1, false, where_cb, w), 0);
+  return w;
+}
+
+static void copy_file(const char *from, const char *to) {
+  int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  assert_true(in >= 0 && out >= 0);
+  static uint8_t b[1 << 16];
+  ssize_t n;
+  while ((n = read(in, b, sizeof b)) > 0) assert_int_equal(write(out, b, (size_t)n), n);
+  assert_int_equal(n, 0);
+  close(in);
+  close(out);
+}
+
+static void check_all(oms_journal_t *j, uint64_t first, uint64_t last) {
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, first, false, collect_cb, &c), 0);
+  assert_int_equal(c.bad, 0);
+  assert_int_equal(c.count, last - first + 1);
+  if (c.count) assert_int_equal(c.last, last);
+}
+
+/* Recovery keeps exactly the complete units: for every byte offset inside
+ * the last unit, a file cut there (truncated, or zeroed from there on)
+ * reopens with the earlier units, and the next append continues. */
+static void test_torn_tail_at_every_byte_of_the_last_unit(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  const uint64_t seg = 64 * 1024;
+  oms_journal_t *j = jopen(&d, seg);
+  assert_int_equal(append_units(j, 20, 3), 0); /* LSNs 1..60; the last unit is 58..60 */
+  where_t *w = locate(j);
+  oms_journal_close(j);
+  char path[PATH_MAX], pristine[PATH_MAX];
+  jseg(&d, 1, path, sizeof path);
+  snprintf(pristine, sizeof pristine, "%s/pristine", d.root);
+  copy_file(path, pristine);
+  /* Zeroing the padding after the last payload changes nothing: it is not
+   * part of the record. */
+  uint64_t start = w->off[58],
+           ends[2] = {w->off[60] + REC_SIZE(w->len[60]), w->off[60] + HDR + w->len[60]};
+  static uint8_t zeros[4096];
+  for (int zero = 0; zero < 2; zero++) {
+    uint64_t end = ends[zero];
+    for (uint64_t o = start; o < end; o++) {
+      copy_file(pristine, path);
+      if (zero) {
+        poke(path, o, zeros, (size_t)(end - o));
+      } else {
+        assert_int_equal(truncate(path, (off_t)o), 0);
+      }
+      oms_journal_error_t err;
+      assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+      assert_int_equal(oms_journal_written(j), 57);
+      assert_int_equal(append_units(j, 1, 2), 0);
+      assert_int_equal(oms_journal_written(j), 59);
+      assert_int_equal(append_units(j, 1, 1), 0);
+      oms_journal_close(j);
+      /* The cut is clean: a second open sees the same journal, no tail. */
+      assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+      assert_string_equal(err.text, "");
+      assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+      assert_int_equal(oms_journal_written(j), 60);
+      check_all(j, 1, 60);
+      oms_journal_close(j);
+    }
+  }
+  free(w);
+  jdir_remove(&d);
+}
+
+/* Zeroed pages at the end of the last segment read as a torn tail. */
+static void test_zeroed_pages_in_the_tail_are_cut(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  const uint64_t seg = 256 * 1024;
+  oms_journal_t *j = jopen(&d, seg);
+  assert_int_equal(append_units(j, 100, 2), 0); /* ~27 KB */
+  where_t *w = locate(j);
+  oms_journal_close(j);
+  char path[PATH_MAX];
+  jseg(&d, 1, path, sizeof path);
+  uint64_t end = w->off[200] + REC_SIZE(w->len[200]);
+  uint64_t page = (end - 1) & ~(uint64_t)4095; /* the last page with data */
+  page -= 4096;                                /* and the one before */
+  static uint8_t zeros[8192];
+  poke(path, page, zeros, sizeof zeros);
+  /* The surviving units: those that end at or before the page. */
+  uint64_t keep = 0;
+  for (uint64_t l = 2; l <= 200; l += 2)
+    if (w->off[l] + REC_SIZE(w->len[l]) <= page) keep = l;
+  oms_journal_error_t err;
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_non_null(strstr(err.text, "torn tail"));
+  assert_int_equal(err.offset, w->off[keep] + REC_SIZE(w->len[keep]));
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+  assert_int_equal(oms_journal_written(j), keep);
+  check_all(j, 1, keep);
+  oms_journal_close(j);
+  free(w);
+  jdir_remove(&d);
+}
+
+/* Damage with good records after it is never a tail: the open stops and
+ * names the file and the offset. */
+static void test_flipped_bit_in_the_middle_stops_the_open(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  const uint64_t seg = 16 * 1024;
+  oms_journal_t *j = jopen(&d, seg);
+  assert_int_equal(append_units(j, 120, 1), 0); /* several segments */
+  where_t *w = locate(j);
+  oms_journal_close(j);
+  uint64_t victims[] = {5, 100, 60, 119}; /* first segment, last segment, and so on */
+  for (size_t v = 0; v < sizeof victims / sizeof *victims; v++) {
+    uint64_t l = victims[v];
+    for (int where = 0; where < 2; where++) { /* in the payload, in the header */
+      uint64_t at = w->off[l] + (where ? 9 : HDR + w->len[l] / 2);
+      uint8_t b;
+      peek(w->file[l], at, &b, 1);
+      b ^= 0x10;
+      poke(w->file[l], at, &b, 1);
+      oms_journal_error_t err;
+      oms_journal_t *j2 = (oms_journal_t *)&err;
+      assert_int_equal(open_mode(&d, seg, false, &j2, &err), OMS_ECORRUPT);
+      assert_null(j2);
+      assert_string_equal(err.file, w->file[l]);
+      assert_int_equal(err.offset, w->off[l]);
+      assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
+      assert_int_equal(err.offset, w->off[l]);
+      b ^= 0x10;
+      poke(w->file[l], at, &b, 1);
+    }
+  }
+  assert_int_equal(open_mode(&d, seg, false, &j, NULL), 0);
+  check_all(j, 1, 120);
+  oms_journal_close(j);
+  free(w);
+  jdir_remove(&d);
+}
+
+static uint64_t nsegs(const jdir_t *d, uint64_t **segs) {
+  size_t n = 0;
+  assert_int_equal(oms__jseg_list(d->dir, segs, &n, NULL), 0);
+  return n;
+}
+
+static void test_missing_middle_segment_stops_the_open(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  const uint64_t seg = 8 * 1024;
+  oms_journal_t *j = jopen(&d, seg);
+  assert_int_equal(append_units(j, 100, 1), 0);
+  oms_journal_close(j);
+  uint64_t *segs;
+  uint64_t n = nsegs(&d, &segs);
+  assert_true(n >= 4);
+  char path[PATH_MAX], third[PATH_MAX];
+  jseg(&d, segs[1], path, sizeof path);
+  jseg(&d, segs[2], third, sizeof third);
+  char moved[PATH_MAX];
+  snprintf(moved, sizeof moved, "%s/moved", d.root);
+  assert_int_equal(rename(path, moved), 0);
+  oms_journal_error_t err;
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_string_equal(err.file, third);
+  assert_int_equal(err.offset, 0);
+  assert_non_null(strstr(err.text, "missing"));
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
+  assert_int_equal(rename(moved, path), 0);
+
+  /* The first segment missing is retention, not damage. */
+  jseg(&d, segs[0], path, sizeof path);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 1, false, collect_cb, &c), OMS_ENOTFOUND);
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.first, segs[1]);
+  assert_int_equal(c.last, 100);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+  free(segs);
+  jdir_remove(&d);
+}
+
+/* Rewrites the header of the record at off with h (and a CRC that holds). */
+static void rewrite(const char *path, uint64_t off, uint32_t len, void (*edit)(oms__jhdr_t *)) {
+  uint8_t b[HDR + 600];
+  peek(path, off, b, HDR + len);
+  oms__jhdr_t h;
+  oms__jhdr_get(b, &h);
+  edit(&h);
+  oms__jhdr_put(b, &h);
+  h.crc = oms__jrec_crc(b, b + HDR, h.len);
+  oms__jhdr_put(b, &h);
+  poke(path, off, b, HDR);
+}
+
+static void lsn_plus_one(oms__jhdr_t *h) { h->lsn++; }
+static void set_more(oms__jhdr_t *h) { h->flags |= OMS_JOURNAL_F_MORE; }
+
+static void test_lsn_out_of_order_and_unfinished_unit_stop_the_open(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  const uint64_t seg = 8 * 1024;
+  oms_journal_t *j = jopen(&d, seg);
+  assert_int_equal(append_units(j, 60, 1), 0);
+  where_t *w = locate(j);
+  oms_journal_close(j);
+  char pristine[PATH_MAX];
+  snprintf(pristine, sizeof pristine, "%s/pristine", d.root);
+
+  /* A good CRC on a record in the wrong place: never a torn write. */
+  copy_file(w->file[59], pristine);
+  rewrite(w->file[59], w->off[59], w->len[59], lsn_plus_one);
+  oms_journal_error_t err;
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, w->off[59]);
+  assert_non_null(strstr(err.text, "LSN 60 where 59"));
+  copy_file(pristine, w->file[59]);
+
+  /* A unit left open at the end of a segment that has a successor. */
+  uint64_t l = 1;
+  while (strcmp(w->file[l + 1], w->file[1]) == 0) l++; /* the last of the first segment */
+  copy_file(w->file[l], pristine);
+  rewrite(w->file[l], w->off[l], w->len[l], set_more);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_string_equal(err.file, w->file[l]);
+  assert_non_null(strstr(err.text, "unit"));
+
+  /* A record after the end-of-segment record. */
+  copy_file(pristine, w->file[l]);
+  uint8_t rec[HDR + 600];
+  uint64_t eos = w->off[l] + REC_SIZE(w->len[l]);
+  peek(w->file[l], w->off[1], rec, (size_t)REC_SIZE(w->len[1]));
+  poke(w->file[l], eos + HDR + 64, rec, (size_t)REC_SIZE(w->len[1]));
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, eos + HDR + 64);
+
+  /* Zeros in a middle segment, then records. */
+  copy_file(pristine, w->file[l]);
+  static uint8_t zeros[HDR];
+  poke(w->file[l], w->off[2], zeros, sizeof zeros);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, w->off[2]);
+  assert_non_null(strstr(err.text, "zeros"));
+
+  /* A bad last record in a segment that has a successor. */
+  copy_file(pristine, w->file[l]);
+  uint8_t b;
+  peek(w->file[l], w->off[l] + HDR, &b, 1);
+  b ^= 1;
+  poke(w->file[l], w->off[l] + HDR, &b, 1);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, w->off[l]);
+  copy_file(pristine, w->file[l]);
+
+  /* A segment may end with zeros instead of an end-of-segment record... */
+  uint64_t eos_at = w->off[l] + REC_SIZE(w->len[l]);
+  poke(w->file[l], eos_at, zeros, sizeof zeros);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+  check_all(j, 1, 60);
+  oms_journal_close(j);
+  /* ...but not with a bad record or an open unit before them. */
+  peek(w->file[l], w->off[l] + HDR, &b, 1);
+  b ^= 1;
+  poke(w->file[l], w->off[l] + HDR, &b, 1);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, w->off[l]);
+  assert_non_null(strstr(err.text, "not the last segment"));
+  b ^= 1;
+  poke(w->file[l], w->off[l] + HDR, &b, 1);
+  rewrite(w->file[l], w->off[l], w->len[l], set_more);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_non_null(strstr(err.text, "a unit not finished"));
+  copy_file(pristine, w->file[l]);
+
+  /* Two segments claiming the same LSNs. */
+  char dup[PATH_MAX];
+  jseg(&d, 2, dup, sizeof dup);
+  copy_file(w->file[1], dup);
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), OMS_ECORRUPT);
+  assert_string_equal(err.file, dup);
+  assert_non_null(strstr(err.text, "segment begins at LSN 2"));
+  assert_int_equal(unlink(dup), 0);
+
+  /* A header whose length is out of range, at the tail: cut. */
+  uint8_t hb[HDR];
+  oms__jhdr_t hh = {OMS_JOURNAL_MAGIC, 0xFFFFFFF0u, 61, 1, 0, 0};
+  oms__jhdr_put(hb, &hh);
+  poke(w->file[60], w->off[60] + REC_SIZE(w->len[60]), hb, sizeof hb);
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_non_null(strstr(err.text, "torn tail"));
+
+  assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
+  check_all(j, 1, 60);
+  /* Damage after the open shows to readers. */
+  peek(w->file[5], w->off[5] + HDR, &b, 1);
+  b ^= 4;
+  poke(w->file[5], w->off[5] + HDR, &b, 1);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 1, false, collect_cb, &c), OMS_ECORRUPT);
+  assert_int_equal(c.count, 4);
+  oms_journal_close(j);
+  free(w);
+  jdir_remove(&d);
+}
+
+static void test_verify_reads_everything_and_changes_nothing(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, 8 * 1024);
+  assert_int_equal(append_units(j, 30, 3), 0);
+  oms_journal_close(j);
+  collect_t c = {0};
+  oms_journal_error_t err;
+  assert_int_equal(oms_journal_verify(d.dir, collect_cb, &c, &err), 0);
+  assert_int_equal(c.count, 90);
+  assert_int_equal(c.bad, 0);
+  collect_t s = {.stop_at = 10};
+  assert_int_equal(oms_journal_verify(d.dir, collect_cb, &s, NULL), 7);
+  assert_int_equal(s.count, 10);
+  assert_int_equal(oms_journal_verify(NULL, NULL, NULL, NULL), OMS_EINVAL);
+  char nowhere[PATH_MAX];
+  snprintf(nowhere, sizeof nowhere, "%s/none", d.root);
+  assert_int_equal(oms_journal_verify(nowhere, NULL, NULL, &err), OMS_ENOTFOUND);
+  mkdir(nowhere, 0755);
+  assert_int_equal(oms_journal_verify(nowhere, NULL, NULL, &err), OMS_ENOTFOUND);
+  /* A torn tail: reported, not cut. */
+  uint64_t *segs;
+  uint64_t n = nsegs(&d, &segs);
+  char last[PATH_MAX];
+  jseg(&d, segs[n - 1], last, sizeof last);
+  uint8_t junk[40];
+  memset(junk, 0xAB, sizeof junk);
+  uint64_t size = fsize(last);
+  uint8_t before[64];
+  /* Find the end of the data: the first zero header. */
+  uint64_t end = 0;
+  for (;; end += 8) {
+    peek(last, end, before, HDR);
+    if (oms__all_zero(before, HDR)) break;
+  }
+  poke(last, end, junk, sizeof junk);
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_non_null(strstr(err.text, "torn tail of 40 bytes"));
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0); /* still there */
+  assert_non_null(strstr(err.text, "torn tail"));
+  assert_int_equal(fsize(last), size);
+  free(segs);
+  jdir_remove(&d);
+}
+
+/* A journal with history, a truncated last segment and junk after its last
+ * unit: what recovery has the most work on. Returns its last LSN. */
+static uint64_t damaged_journal(const jdir_t *d) {
+  oms_journal_t *j = jopen(d, 8192);
+  assert_int_equal(append_units(j, 40, 2), 0);
+  uint64_t *segs;
+  uint64_t n = nsegs(d, &segs);
+  char last[PATH_MAX];
+  jseg(d, segs[n - 1], last, sizeof last);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, segs[n - 1], false, collect_cb, &c), 0);
+  oms_journal_close(j);
+  /* Find the end of the data, and put half a record after it. */
+  uint64_t end = 0;
+  uint8_t h[HDR];
+  for (;; end += 8) {
+    peek(last, end, h, HDR);
+    if (oms__all_zero(h, HDR)) break;
+  }
+  uint8_t junk[100];
+  memset(junk, 0x5A, sizeof junk);
+  poke(last, end, junk, sizeof junk);
+  assert_int_equal(truncate(last, (off_t)(end + 200)), 0);
+  free(segs);
+  return 80;
+}
+
+/* Faults during recovery: the open fails with the error, or succeeds; a
+ * clean open afterwards finds the same journal. */
+static void test_faults_during_recovery(void **state) {
+  (void)state;
+  static const int fns[] = {IO_OPEN, IO_PREAD, IO_PWRITE, IO_FDATASYNC, IO_FALLOCATE};
+  for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+    for (long k = 1;; k++) {
+      jdir_t d;
+      jdir_make(&d);
+      uint64_t last = damaged_journal(&d);
+      fault_t f;
+      oms_journal_io_t io;
+      fault_init(&f, &io);
+      f.no_sync = 1;
+      f.fail_fn = fns[i];
+      f.fail_at = k;
+      f.fail_errno = k % 2 ? EIO : ENOSPC;
+      oms_journal_config_t cfg;
+      oms_journal_config_init(&cfg, d.dir);
+      cfg.durability = OMS_JOURNAL_OS;
+      cfg.segment_bytes = 8192;
+      cfg.io = &io;
+      oms_journal_t *j;
+      oms_journal_error_t err;
+      int rc = oms_journal_open(&cfg, &j, &err);
+      bool hit = atomic_load(&f.failed) > 0;
+      if (rc == 0) {
+        assert_false(hit);
+        oms_journal_close(j);
+      } else {
+        assert_true(hit);
+        assert_int_equal(rc, OMS_ESTORE);
+        assert_int_equal(err.sys_errno, f.fail_errno);
+      }
+      assert_int_equal(open_mode(&d, 8192, false, &j, &err), 0);
+      assert_int_equal(oms_journal_written(j), last);
+      check_all(j, 1, last);
+      oms_journal_close(j);
+      jdir_remove(&d);
+      if (!hit) break;
+    }
+  }
+}
+
+/* ---- out of memory ---- */
+
+typedef struct oom_s {
+  long n, fail_at;
+} oom_t;
+
+static oom_t oom;
+static void *oom_malloc(void *ctx, size_t n) {
+  (void)ctx;
+  return ++oom.n == oom.fail_at ? NULL : malloc(n);
+}
+static void *oom_calloc(void *ctx, size_t n, size_t sz) {
+  (void)ctx;
+  return ++oom.n == oom.fail_at ? NULL : calloc(n, sz);
+}
+static void *oom_realloc(void *ctx, void *p, size_t n) {
+  (void)ctx;
+  return ++oom.n == oom.fail_at ? NULL : realloc(p, n);
+}
+static void oom_free(void *ctx, void *p) {
+  (void)ctx;
+  free(p);
+}
+
+/* Every allocation of open, append, read, release and verify fails in
+ * turn: each reports OMS_ENOMEM (or goes on), nothing leaks (the ASan
+ * build checks), and the journal is intact afterwards. */
+static void test_out_of_memory_everywhere(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  uint64_t last = damaged_journal(&d);
+  oms_allocator_t a = {oom_malloc, oom_calloc, oom_realloc, oom_free, NULL};
+  assert_int_equal(oms_replace_allocator(&a), 0);
+  int failures = 0;
+  for (long k = 1; k < 10000; k++) {
+    oom.n = 0;
+    oom.fail_at = k;
+    oms_journal_t *j;
+    oms_journal_error_t err;
+    int rc = open_mode(&d, 4096, false, &j, &err);
+    if (rc == 0) {
+      rc = append_units(j, 10, 1); /* rolls: the segment table grows */
+      if (rc == 0) {
+        collect_t c = {0};
+        rc = oms_journal_read(j, 1, false, collect_cb, &c);
+      }
+      if (rc == 0) rc = oms_journal_release(j, 2) < 0 ? OMS_ENOMEM : 0;
+      oms_journal_close(j);
+    }
+    if (rc == 0) rc = oms_journal_verify(d.dir, NULL, NULL, &err);
+    if (oom.n < k) break; /* nothing failed: every allocation was tried */
+    assert_true(rc == OMS_ENOMEM || rc == OMS_ESTORE || rc == 0);
+    failures += rc != 0;
+  }
+  assert_int_equal(oms_replace_allocator(NULL), 0);
+  assert_true(failures > 3);
+  oms_journal_t *j;
+  assert_int_equal(open_mode(&d, 4096, false, &j, NULL), 0);
+  assert_true(oms_journal_written(j) >= last);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_torn_tail_at_every_byte_of_the_last_unit),
+      cmocka_unit_test(test_zeroed_pages_in_the_tail_are_cut),
+      cmocka_unit_test(test_flipped_bit_in_the_middle_stops_the_open),
+      cmocka_unit_test(test_missing_middle_segment_stops_the_open),
+      cmocka_unit_test(test_lsn_out_of_order_and_unfinished_unit_stop_the_open),
+      cmocka_unit_test(test_verify_reads_everything_and_changes_nothing),
+      cmocka_unit_test(test_faults_during_recovery),
+      cmocka_unit_test(test_out_of_memory_everywhere),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,786 @@
+/* The journal store (src/store/store_journal.c): recovery (a projection
+ * rebuilt when missing, empty or damaged; history never starts empty;
+ * damage in the journal stops the open naming file and offset), restart
+ * equivalence, read-your-writes, the journal's fault seam (appends refused,
+ * nothing durable that was not synced), the projection's fault seam (retried
+ * until it commits), retention, and the record payloads. The contract
+ * itself runs in test_store_contract.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "oms/journal.h"
+#include "store/journal_rec.h"
+#include "store/store_int.h"
+#include "unit/store/store_fixture.h"
+
+#define WAIT_NS INT64_C(10000000000)
+
+typedef struct env_s {
+  fx_dir_t dir;
+  oms_store_journal_config_t cfg;
+  oms_store_t *st;
+  uint64_t seq;
+  char warned[1024];
+  oms_store_error_t err;
+  int n_err;
+} env_t;
+
+static void on_warn(void *ctx, const char *text) {
+  env_t *env = ctx;
+  snprintf(env->warned + strlen(env->warned), sizeof env->warned - strlen(env->warned), "%s;",
+           text);
+}
+
+/* on_error runs on the journal's and the projector's threads. */
+static pthread_mutex_t g_err_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_error(void *ctx, const oms_store_error_t *e) {
+  env_t *env = ctx;
+  pthread_mutex_lock(&g_err_mu);
+  env->err = *e;
+  env->n_err++;
+  pthread_mutex_unlock(&g_err_mu);
+}
+
+/* The last error reported (a copy taken under the lock). */
+static const oms_store_error_t *last_err(env_t *env) {
+  static oms_store_error_t copy;
+  pthread_mutex_lock(&g_err_mu);
+  copy = env->err;
+  pthread_mutex_unlock(&g_err_mu);
+  return &copy;
+}
+
+static int n_errs(env_t *env) {
+  pthread_mutex_lock(&g_err_mu);
+  int n = env->n_err;
+  pthread_mutex_unlock(&g_err_mu);
+  return n;
+}
+
+static void env_init(env_t *env) {
+  memset(env, 0, sizeof *env);
+  fx_dir_make(&env->dir);
+  oms_store_journal_config_init(&env->cfg, env->dir.journal, env->dir.db);
+  env->cfg.durability = OMS_DURABILITY_OS;
+  env->cfg.segment_bytes = 1 << 20;
+  env->cfg.on_warn = on_warn;
+  env->cfg.on_error = on_error;
+  env->cfg.ctx = env;
+}
+
+static int env_open(env_t *env) {
+  env->warned[0] = '\0';
+  pthread_mutex_lock(&g_err_mu);
+  env->n_err = 0;
+  pthread_mutex_unlock(&g_err_mu);
+  return oms_store_journal_open(&env->cfg, &env->st);
+}
+
+static void env_close(env_t *env) {
+  oms_store_close(env->st);
+  env->st = NULL;
+}
+
+static void env_done(env_t *env) {
+  env_close(env);
+  assert_int_equal(fx_dir_remove(&env->dir), 0);
+}
+
+/* Order id's lifecycle (submit, accept, fills: `steps` events) as one unit. */
+static uint64_t append_order(env_t *env, uint64_t id, int steps) {
+  oms_order_t o;
+  oms_event_t ev[4];
+  fx_order(&o, id, "s1", id % 2 ? "A1" : "A2", "BTC-USD", T0 + (int64_t)id);
+  oms_ord_event_t kinds[4] = {OMS_EV_SUBMIT, OMS_EV_ACCEPT, OMS_EV_FILL, OMS_EV_FILL};
+  const char *q[4] = {NULL, NULL, "1", "1"};
+  for (int i = 0; i < steps; i++)
+    fx_apply(&o, kinds[i], q[i], q[i] ? "100" : NULL, T0 + (int64_t)id * 10 + i, ++env->seq,
+             &ev[i]);
+  oms_store_unit_t u = {ev, (size_t)steps};
+  uint64_t t = 0;
+  assert_int_equal(oms_store_append(env->st, &u, 0, &t), 0);
+  return t;
+}
+
+/* A few orders, FIX state and a cursor. */
+static void fill_some(env_t *env, uint64_t first, uint64_t n) {
+  for (uint64_t id = first; id < first + n; id++) append_order(env, id, 1 + (int)(id % 4));
+  assert_int_equal(oms_store_fix_set_seqnums(env->st, "S1", 5, 7, NULL), 0);
+  assert_int_equal(oms_store_fix_save_sent(env->st, "S1", 7, "m7", 2, NULL), 0);
+  assert_int_equal(oms_store_cursor_set(env->st, "nats", first + n, NULL), 0);
+}
+
+/* What the queries answer, as text: compared across restarts. */
+typedef struct dump_s {
+  char text[16384];
+} dump_t;
+
+static void put(dump_t *d, const char *s) {
+  size_t n = strlen(d->text);
+  snprintf(d->text + n, sizeof d->text - n, "%s", s);
+}
+static int d_order(void *ctx, const oms_order_t *o) {
+  char b[128];
+  char q[OMS_DEC_STRLEN];
+  oms_dec_format(o->filled_qty, q, sizeof q);
+  snprintf(b, sizeof b, "o%llu:%s:%s;", (unsigned long long)o->order_id,
+           oms_ord_state_str(o->state), q);
+  put(ctx, b);
+  return 0;
+}
+static int d_event(void *ctx, const oms_event_t *e) {
+  char b[64];
+  snprintf(b, sizeof b, "e%llu:%d;", (unsigned long long)e->seq, (int)e->type);
+  put(ctx, b);
+  return 0;
+}
+static int d_pos(void *ctx, const oms_position_t *p) {
+  char b[128], q[OMS_DEC_STRLEN];
+  oms_dec_format(p->qty, q, sizeof q);
+  snprintf(b, sizeof b, "p%s/%s:%s;", p->account_id, p->symbol, q);
+  put(ctx, b);
+  return 0;
+}
+static int d_msg(void *ctx, int64_t seqnum, const char *msg, size_t len) {
+  char b[64];
+  snprintf(b, sizeof b, "m%lld:%.*s;", (long long)seqnum, (int)len, msg);
+  put(ctx, b);
+  return 0;
+}
+
+static void dump(env_t *env, dump_t *d) {
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  memset(d, 0, sizeof *d);
+  assert_int_equal(oms_store_query_orders(env->st, &q, d_order, d), 0);
+  assert_int_equal(oms_store_events_from(env->st, 1, 0, d_event, d), 0);
+  assert_int_equal(oms_store_load_positions(env->st, d_pos, d), 0);
+  assert_int_equal(oms_store_fix_fetch_sent(env->st, "S1", 1, 0, d_msg, d), 0);
+  int64_t in = 0, out = 0;
+  uint64_t cur = 0, ls = 0, lo = 0;
+  assert_int_equal(oms_store_fix_get_seqnums(env->st, "S1", &in, &out), 0);
+  assert_int_equal(oms_store_cursor_get(env->st, "nats", &cur), 0);
+  assert_int_equal(oms_store_last_seqs(env->st, &ls, &lo), 0);
+  char b[128];
+  snprintf(b, sizeof b, "fix:%lld/%lld;cur:%llu;last:%llu/%llu", (long long)in, (long long)out,
+           (unsigned long long)cur, (unsigned long long)ls, (unsigned long long)lo);
+  put(d, b);
+}
+
+/* ---- Restart equivalence and read-your-writes ----------------------------------- */
+
+static void test_reads_own_writes_after_flush_and_restarts_the_same(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  assert_non_null(strstr(env.warned, "new data directory: no history"));
+  fill_some(&env, 1, 20);
+  /* The FIX reads catch up by themselves (the gateway asks after its append). */
+  int64_t in, out;
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S1", &in, &out), 0);
+  assert_true(in == 5 && out == 8);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 20, &o), 0);
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_int_equal(st.queued, 0);
+  assert_int_equal(st.appends, 23);
+  dump_t before, after;
+  dump(&env, &before);
+  uint64_t durable = oms_store_durable_ticket(env.st);
+  env_close(&env);
+
+  assert_int_equal(env_open(&env), 0);
+  assert_string_equal(env.warned, ""); /* nothing to say: the projection was whole */
+  assert_int_equal(oms_store_durable_ticket(env.st), durable);
+  dump(&env, &after);
+  assert_string_equal(before.text, after.text);
+  /* Appends continue after the restart with the next seqs. */
+  append_order(&env, 21, 2);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(oms_store_get_order(env.st, 21, &o), 0);
+  oms_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.seq = 3; /* not above the last: refused */
+  oms_store_unit_t bad = {&ev, 1};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &bad, 0, &t), OMS_EINVAL);
+  env_done(&env);
+}
+
+/* ---- The projection rebuilt ------------------------------------------------------- */
+
+typedef enum damage_e { DELETE, TRUNCATE, OVERWRITE_PAGE, GARBAGE } damage_t;
+
+static void damage_db(const char *path, damage_t how) {
+  char p[256];
+  snprintf(p, sizeof p, "%s-wal", path);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", path);
+  unlink(p);
+  if (how == DELETE) {
+    assert_int_equal(unlink(path), 0);
+    return;
+  }
+  int fd = open(path, O_RDWR);
+  assert_true(fd >= 0);
+  if (how == TRUNCATE) {
+    assert_int_equal(ftruncate(fd, 0), 0);
+  } else {
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    assert_true(sb.st_size >= 3 * 4096);
+    /* A b-tree page in the middle (or the header, for GARBAGE) overwritten. */
+    char junk[4096];
+    memset(junk, 0x5a, sizeof junk);
+    off_t at = how == GARBAGE ? 0 : 2 * 4096;
+    assert_int_equal(pwrite(fd, junk, sizeof junk, at), (ssize_t)sizeof junk);
+  }
+  close(fd);
+}
+
+static void rebuilt_after(damage_t how, const char *why) {
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 60);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  dump_t before, after;
+  dump(&env, &before);
+  env_close(&env);
+  damage_db(env.dir.db, how);
+  assert_int_equal(env_open(&env), 0);
+  print_message("warned: %s\n", env.warned);
+  assert_non_null(strstr(env.warned, why));
+  assert_non_null(strstr(env.warned, "rebuilt from the journal"));
+  dump(&env, &after);
+  assert_string_equal(before.text, after.text);
+  env_done(&env);
+}
+
+static void test_projection_rebuilt_when_deleted(void **state) {
+  (void)state;
+  rebuilt_after(DELETE, "is missing");
+}
+
+static void test_projection_rebuilt_when_empty(void **state) {
+  (void)state;
+  rebuilt_after(TRUNCATE, "is empty");
+}
+
+static void test_projection_rebuilt_when_a_page_is_damaged(void **state) {
+  (void)state;
+  rebuilt_after(OVERWRITE_PAGE, "fails quick_check");
+}
+
+static void test_projection_rebuilt_when_not_a_database(void **state) {
+  (void)state;
+  rebuilt_after(GARBAGE, "fails quick_check");
+}
+
+/* ---- History never starts empty --------------------------------------------------- */
+
+static void test_history_never_starts_empty(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 3);
+  env_close(&env);
+  fx_journal_remove(env.dir.journal); /* the journal lost, oms.db kept */
+  assert_int_equal(env_open(&env), OMS_ESTORE);
+  assert_null(env.st);
+  assert_true(n_errs(&env) >= 1);
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, "no journal in"));
+  assert_non_null(strstr(last_err(&env)->message, "holds orders"));
+  /* still refused: nothing was created or deleted by the refusal */
+  assert_int_equal(env_open(&env), OMS_ESTORE);
+  /* A projection without history (an empty file) is no history. */
+  damage_db(env.dir.db, TRUNCATE);
+  assert_int_equal(env_open(&env), 0);
+  assert_non_null(strstr(env.warned, "new data directory"));
+  uint64_t ls = 9, lo = 9;
+  assert_int_equal(oms_store_last_seqs(env.st, &ls, &lo), 0);
+  assert_true(ls == 0 && lo == 0);
+  env_done(&env);
+}
+
+/* A file that is not a database, and no journal: history (it might be). */
+static void test_unreadable_database_without_journal_is_refused(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  FILE *fp = fopen(env.dir.db, "w");
+  assert_non_null(fp);
+  for (int i = 0; i < 2000; i++) fputs("not a database ", fp);
+  fclose(fp);
+  assert_int_equal(env_open(&env), OMS_ESTORE);
+  assert_non_null(strstr(last_err(&env)->message, "holds orders"));
+  env_done(&env);
+}
+
+/* A projection ahead of its journal (another data directory's): rebuilt. */
+static void test_projection_ahead_of_the_journal_is_rebuilt(void **state) {
+  (void)state;
+  env_t big, small;
+  env_init(&big);
+  env_init(&small);
+  assert_int_equal(env_open(&big), 0);
+  fill_some(&big, 1, 30);
+  env_close(&big);
+  assert_int_equal(env_open(&small), 0);
+  fill_some(&small, 1, 2);
+  dump_t before, after;
+  assert_int_equal(oms_store_flush(small.st, WAIT_NS), 0);
+  dump(&small, &before);
+  env_close(&small);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'", big.dir.db, small.dir.db,
+           small.dir.db, small.dir.db);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(env_open(&small), 0);
+  assert_non_null(strstr(small.warned, "is ahead of the journal"));
+  dump(&small, &after);
+  assert_string_equal(before.text, after.text);
+  env_done(&small);
+  env_done(&big);
+}
+
+/* A record that passes its CRC but does not decode stops the open, named. */
+static void test_undecodable_record_stops_the_open(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 2);
+  env_close(&env);
+  oms_journal_config_t jc;
+  oms_journal_error_t je;
+  oms_journal_t *j = NULL;
+  oms_journal_config_init(&jc, env.dir.journal);
+  jc.durability = OMS_JOURNAL_OS;
+  assert_int_equal(oms_journal_open(&jc, &j, &je), 0);
+  assert_int_equal(oms_journal_append(j, OMS__JREC_EVENT, "junk", 4, NULL), 0);
+  assert_int_equal(oms_journal_append(j, OMS__JREC_LIMITS, "reserved", 8, NULL), 0);
+  oms_journal_close(j);
+  assert_int_equal(env_open(&env), OMS_ECORRUPT);
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, "event record at LSN"));
+  env_done(&env);
+}
+
+/* A unit larger than the preallocated scratch, and reserved records skipped. */
+static void test_large_unit(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  static oms_event_t ev[100];
+  for (int i = 0; i < 100; i++) {
+    oms_order_t o;
+    fx_order(&o, (uint64_t)i + 1, "s1", "A1", "BTC-USD", T0);
+    fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env.seq, &ev[i]);
+  }
+  oms_store_unit_t u = {ev, 100};
+  uint64_t t = 0;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(t, 100);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  uint64_t ls, lo;
+  assert_int_equal(oms_store_last_seqs(env.st, &ls, &lo), 0);
+  assert_true(ls == 100 && lo == 100);
+  env_done(&env);
+}
+
+/* ---- Damage in the journal --------------------------------------------------------- */
+
+static void first_segment(const char *dir, char *path, size_t cap) {
+  DIR *dh = opendir(dir);
+  assert_non_null(dh);
+  struct dirent *de;
+  path[0] = '\0';
+  while ((de = readdir(dh)) != NULL) {
+    if (strstr(de->d_name, ".journal") == NULL) continue;
+    if (path[0] == '\0' || strcmp(de->d_name, strrchr(path, '/') + 1) < 0)
+      snprintf(path, cap, "%s/%s", dir, de->d_name);
+  }
+  closedir(dh);
+  assert_true(path[0] != '\0');
+}
+
+static void test_journal_damage_stops_the_open_naming_file_and_offset(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 30);
+  env_close(&env);
+  char seg[512];
+  first_segment(env.dir.journal, seg, sizeof seg);
+  /* A flipped bit in the payload of an early record: good records follow. */
+  int fd = open(seg, O_RDWR);
+  assert_true(fd >= 0);
+  uint8_t b;
+  assert_int_equal(pread(fd, &b, 1, 100), 1);
+  b ^= 0x10;
+  assert_int_equal(pwrite(fd, &b, 1, 100), 1);
+  close(fd);
+  assert_int_equal(env_open(&env), OMS_ECORRUPT);
+  assert_null(env.st);
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, ".journal"));
+  assert_non_null(strstr(last_err(&env)->message, "offset"));
+  env_done(&env);
+}
+
+/* ---- Faults ----------------------------------------------------------------------- */
+
+typedef struct io_fault_s {
+  _Atomic int writes_left; /* < 0: no fault */
+  _Atomic int fired;
+} io_fault_t;
+
+static ssize_t failing_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off) {
+  io_fault_t *f = ctx;
+  if (atomic_load(&f->writes_left) >= 0 && atomic_fetch_sub(&f->writes_left, 1) <= 0) {
+    atomic_store(&f->fired, 1);
+    errno = ENOSPC;
+    return -1;
+  }
+  return pwrite(fd, buf, n, off);
+}
+
+static int failing_sync(void *ctx, int fd) {
+  io_fault_t *f = ctx;
+  if (atomic_load(&f->writes_left) >= 0 && atomic_load(&f->writes_left) <= 0) {
+    atomic_store(&f->fired, 1);
+    errno = EIO;
+    return -1;
+  }
+  return fdatasync(fd);
+}
+
+static void journal_fault(oms_durability_t dur) {
+  env_t env;
+  env_init(&env);
+  env.cfg.durability = dur;
+  io_fault_t f;
+  atomic_init(&f.writes_left, -1);
+  atomic_init(&f.fired, 0);
+  oms_journal_io_t io;
+  memset(&io, 0, sizeof io);
+  io.pwrite = failing_pwrite;
+  io.fdatasync = failing_sync;
+  io.ctx = &f;
+  env.cfg.io = &io;
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 5);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  uint64_t durable_before = oms_store_durable_ticket(env.st);
+  atomic_store(&f.writes_left, 0); /* the next write fails */
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S1", 8, "m8", 2, NULL), OMS_ESTORE);
+  int rc = 0;
+  uint64_t id = 6;
+  for (; id < 50 && rc == 0; id++) {
+    oms_order_t o;
+    oms_event_t ev;
+    fx_order(&o, id, "s1", "A1", "BTC-USD", T0);
+    fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env.seq, &ev);
+    oms_store_unit_t u = {&ev, 1};
+    uint64_t t;
+    rc = oms_store_append(env.st, &u, OMS_STORE_APPEND_MUST, &t);
+  }
+  assert_int_equal(rc, OMS_ESTORE);
+  assert_true(atomic_load(&f.fired));
+  /* Failed: refused from now on, an error said, nothing made durable. */
+  for (int i = 0; i < 200 && !oms_store_failed(env.st); i++) usleep(5000);
+  assert_true(oms_store_failed(env.st));
+  assert_true(n_errs(&env) >= 1);
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S1", 1, 1, NULL), OMS_ESTORE);
+  assert_int_equal(oms_store_recover(env.st), OMS_ESTORE);
+  assert_true(oms_store_durable_ticket(env.st) >= durable_before);
+  oms_store_error_t e;
+  oms_store_last_error(env.st, &e);
+  assert_true(e.sys_errno == ENOSPC || e.sys_errno == EIO);
+  uint64_t durable = oms_store_durable_ticket(env.st);
+  env_close(&env);
+  /* The restart recovers what was durable, and only what was written. */
+  atomic_store(&f.writes_left, -1);
+  assert_int_equal(env_open(&env), 0);
+  /* Nothing was written after the failure: what reopens is what was durable. */
+  assert_true(oms_store_durable_ticket(env.st) >= durable_before);
+  assert_true(oms_store_durable_ticket(env.st) <= durable);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 5, &o), 0);
+  assert_false(oms_store_failed(env.st));
+  env_done(&env);
+}
+
+static void test_journal_write_failure_refuses_appends_os(void **state) {
+  (void)state;
+  journal_fault(OMS_DURABILITY_OS);
+}
+
+static void test_journal_write_failure_refuses_appends_fsync(void **state) {
+  (void)state;
+  journal_fault(OMS_DURABILITY_FSYNC);
+}
+
+static _Atomic int g_sync_fails;
+
+static int sync_eio(void *ctx, int fd) {
+  (void)ctx;
+  if (atomic_load(&g_sync_fails)) {
+    errno = EIO;
+    return -1;
+  }
+  return fdatasync(fd);
+}
+
+/* fsync mode, the sync fails after the write succeeded: the unit is in the
+ * page cache but never durable; waiting for it fails; appends are refused. */
+static void test_failed_sync_makes_nothing_durable(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  env.cfg.durability = OMS_DURABILITY_FSYNC;
+  oms_journal_io_t io;
+  memset(&io, 0, sizeof io);
+  io.fdatasync = sync_eio;
+  env.cfg.io = &io;
+  atomic_store(&g_sync_fails, 0);
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 3);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  uint64_t durable = oms_store_durable_ticket(env.st);
+  atomic_store(&g_sync_fails, 1);
+  uint64_t t = append_order(&env, 4, 2);
+  assert_true(t > durable);
+  assert_int_equal(oms_store_wait(env.st, t, WAIT_NS), OMS_ESTORE);
+  assert_true(oms_store_failed(env.st));
+  assert_true(oms_store_durable_ticket(env.st) < t);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 4, &o), OMS_ENOTFOUND); /* never projected */
+  assert_int_equal(oms_store_cursor_set(env.st, "nats", 9, NULL), OMS_ESTORE);
+  oms_store_error_t e;
+  oms_store_last_error(env.st, &e);
+  assert_int_equal(e.sys_errno, EIO);
+  env_close(&env);
+  atomic_store(&g_sync_fails, 0);
+  env.cfg.io = NULL;
+  assert_int_equal(env_open(&env), 0);
+  assert_int_equal(oms_store_get_order(env.st, 3, &o), 0);
+  env_done(&env);
+}
+
+static void test_projection_failure_is_retried_until_it_commits(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  fx_fault_t f;
+  memset(&f, 0, sizeof f);
+  oms_store_fault_t fault = {fx_inject, &f};
+  env.cfg.fault = &fault;
+  assert_int_equal(env_open(&env), 0);
+  fill_some(&env, 1, 2);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_true(oms_store_durable_fd(env.st) >= 0);
+  /* Failing for good: a flush says so, the journal is fine. */
+  atomic_store(&f.match, "COMMIT");
+  fx_fault_arm(&f, 1, 10 /* SQLITE_IOERR */, 1);
+  append_order(&env, 90, 1);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), OMS_ESTORE);
+  assert_false(oms_store_failed(env.st));
+  atomic_store(&f.armed, 0);
+  assert_int_equal(oms_store_recover(env.st), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(last_err(&env)->code, 0); /* "recovered" */
+  fx_fault_arm(&f, 1, 13 /* SQLITE_FULL */, 0);
+  append_order(&env, 3, 3);
+  /* The journal has it (durable), the projection catches up after its retry. */
+  (void)oms_store_flush(env.st, WAIT_NS); /* OMS_ESTORE while the projection fails */
+  for (int i = 0; i < 400; i++) {
+    oms_order_t o;
+    if (oms_store_get_order(env.st, 3, &o) == 0) break;
+    usleep(5000);
+  }
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 3, &o), 0);
+  assert_true(atomic_load(&f.fired) >= 1);
+  assert_false(oms_store_failed(env.st)); /* the journal never failed */
+  assert_int_equal(oms_store_recover(env.st), 0);
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_true(st.failures >= 1);
+  env_done(&env);
+}
+
+/* One unit of four events of one order: its row in `orders` is written once
+ * (the projection's batch), its four events each get theirs. */
+static void test_an_order_row_is_written_once_per_batch(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  fx_fault_t f;
+  memset(&f, 0, sizeof f);
+  oms_store_fault_t fault = {fx_inject, &f};
+  env.cfg.fault = &fault;
+  assert_int_equal(env_open(&env), 0);
+  atomic_store(&f.match, "UPSERT orders");
+  fx_fault_arm(&f, 0, 0, 0); /* counts, never fails */
+  append_order(&env, 1, 4);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(atomic_load(&f.count), 1);
+  int n = 0;
+  assert_int_equal(oms_store_events_for_order(env.st, 1, fx_count_events, &n), 0);
+  assert_int_equal(n, 4);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 1, &o), 0);
+  assert_int_equal(o.state, OMS_STATE_FILLED);
+  env_done(&env);
+}
+
+/* ---- Retention -------------------------------------------------------------------- */
+
+static int count_segments(const char *dir) {
+  DIR *dh = opendir(dir);
+  int n = 0;
+  struct dirent *de;
+  while (dh != NULL && (de = readdir(dh)) != NULL) n += strstr(de->d_name, ".journal") != NULL;
+  if (dh != NULL) closedir(dh);
+  return n;
+}
+
+static void test_retention_releases_projected_segments(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  env.cfg.segment_bytes = 64 * 1024;
+  env.cfg.retain_ns = INT64_C(64000000); /* 64 ms */
+  assert_int_equal(env_open(&env), 0);
+  for (uint64_t id = 1; id <= 200; id++) append_order(&env, id, 4);
+  fill_some(&env, 201, 1);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  int before = count_segments(env.dir.journal);
+  assert_true(before > 3);
+  int after = before;
+  for (int i = 0; i < 200 && after >= before; i++) {
+    usleep(10000);
+    after = count_segments(env.dir.journal);
+  }
+  print_message("segments %d -> %d\n", before, after);
+  assert_true(after < before);
+  /* What was released is in the projection; the store reopens from it. */
+  dump_t d1, d2;
+  dump(&env, &d1);
+  env_close(&env);
+  assert_int_equal(env_open(&env), 0);
+  dump(&env, &d2);
+  assert_string_equal(d1.text, d2.text);
+  env_close(&env);
+  /* ... but cannot be rebuilt without the released segments: said, refused. */
+  damage_db(env.dir.db, DELETE);
+  assert_int_not_equal(env_open(&env), 0);
+  print_message("refused: %s\n", last_err(&env)->message);
+  assert_non_null(strstr(last_err(&env)->message, "released"));
+  env_done(&env);
+}
+
+/* ---- Payloads --------------------------------------------------------------------- */
+
+static void test_record_payloads_round_trip(void **state) {
+  (void)state;
+  static oms__rec_t r, back;
+  uint8_t buf[OMS__JREC_FIX_MAX];
+  uint16_t type;
+  memset(&r, 0, sizeof r);
+  r.kind = OMS__REC_FIX_SENT;
+  strcpy(r.u.fix.session, "venue:X");
+  r.u.fix.seqnum = 42;
+  r.u.fix.len = 5;
+  memcpy(r.u.fix.msg, "8=FIX", 5);
+  int n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal(type, OMS__JREC_FIX_SENT);
+  assert_string_equal(oms__jrec_name(type), "fix_sent");
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_true(back.u.fix.seqnum == 42 && back.u.fix.len == 5);
+  assert_int_equal(oms__jrec_decode(type, buf, 3, &back), OMS_EINVAL);
+  r.kind = OMS__REC_FIX_SEQNUMS;
+  r.u.fix.next_in = 3;
+  r.u.fix.next_out = 4;
+  n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_true(back.u.fix.next_in == 3 && back.u.fix.next_out == 4);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n - 1, &back), OMS_EINVAL);
+  r.kind = OMS__REC_FIX_RESET;
+  n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_string_equal(back.u.fix.session, "venue:X");
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n + 1, &back), OMS_EINVAL);
+  r.kind = OMS__REC_CURSOR;
+  strcpy(r.u.cur.sink, "nats");
+  r.u.cur.seq = UINT64_C(0x0102030405060708);
+  n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 1 + 4 + 8);
+  assert_int_equal(buf[5], 0x08); /* little-endian */
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_true(back.u.cur.seq == r.u.cur.seq);
+  assert_int_equal(oms__jrec_decode(type, buf, 0, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, 4), OMS_EINVAL);
+  r.kind = OMS__REC_NOP;
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, sizeof buf), OMS_EINVAL);
+  assert_int_equal(oms__jrec_decode(OMS__JREC_LIMITS, buf, 1, &back), OMS_ENOTFOUND);
+  assert_int_equal(oms__jrec_decode(OMS__JREC_EVENT, buf, 1, &back), OMS_EINVAL);
+  assert_string_equal(oms__jrec_name(OMS__JREC_TRADING_STATE), "trading_state");
+  assert_null(oms__jrec_name(999));
+}
+
+static void test_open_refuses_bad_arguments(void **state) {
+  (void)state;
+  oms_store_t *st = (oms_store_t *)1;
+  oms_store_journal_config_t cfg;
+  oms_store_journal_config_init(&cfg, NULL, "/tmp/x.db");
+  assert_int_equal(oms_store_journal_open(&cfg, &st), OMS_EINVAL);
+  assert_null(st);
+  assert_int_equal(oms_store_journal_open(NULL, &st), OMS_EINVAL);
+  oms_store_close(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reads_own_writes_after_flush_and_restarts_the_same),
+      cmocka_unit_test(test_projection_rebuilt_when_deleted),
+      cmocka_unit_test(test_projection_rebuilt_when_empty),
+      cmocka_unit_test(test_projection_rebuilt_when_a_page_is_damaged),
+      cmocka_unit_test(test_projection_rebuilt_when_not_a_database),
+      cmocka_unit_test(test_history_never_starts_empty),
+      cmocka_unit_test(test_journal_damage_stops_the_open_naming_file_and_offset),
+      cmocka_unit_test(test_unreadable_database_without_journal_is_refused),
+      cmocka_unit_test(test_projection_ahead_of_the_journal_is_rebuilt),
+      cmocka_unit_test(test_undecodable_record_stops_the_open),
+      cmocka_unit_test(test_large_unit),
+      cmocka_unit_test(test_journal_write_failure_refuses_appends_os),
+      cmocka_unit_test(test_journal_write_failure_refuses_appends_fsync),
+      cmocka_unit_test(test_failed_sync_makes_nothing_durable),
+      cmocka_unit_test(test_projection_failure_is_retried_until_it_commits),
+      cmocka_unit_test(test_an_order_row_is_written_once_per_batch),
+      cmocka_unit_test(test_retention_releases_projected_segments),
+      cmocka_unit_test(test_record_payloads_round_trip),
+      cmocka_unit_test(test_open_refuses_bad_arguments),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
