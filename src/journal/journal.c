@@ -76,12 +76,13 @@ struct oms_journal_s {
 
   /* Appenders and the segment table. */
   pthread_mutex_t mu;
-  int fd;            /* current segment; swapped under mu and smu */
-  uint64_t seg_cap;  /* its size */
-  uint64_t off;      /* where the next record goes */
-  uint64_t next_lsn; /* the LSN of the next record */
-  uint8_t *buf;      /* BUF_BYTES: the unit being framed */
-  uint64_t *segs;    /* first LSN of each segment, oldest first */
+  int fd;             /* current segment; swapped under mu and smu */
+  uint64_t cur_first; /* its first LSN; the same */
+  uint64_t seg_cap;   /* its size */
+  uint64_t off;       /* where the next record goes */
+  uint64_t next_lsn;  /* the LSN of the next record */
+  uint8_t *buf;       /* BUF_BYTES: the unit being framed */
+  uint64_t *segs;     /* first LSN of each segment, oldest first */
   size_t nsegs, segcap;
   oms__jpos_t hints[HINTS]; /* where readers stopped (k is a first LSN here) */
   unsigned hint_next;
@@ -185,7 +186,7 @@ static bool sync_once(oms_journal_t *j) {
   pthread_mutex_lock(&j->smu);
   uint64_t w = atomic_load(&j->written);
   int fd = j->fd;
-  uint64_t first = j->segs[j->nsegs - 1];
+  uint64_t first = j->cur_first; /* not segs[]: release and roll move it under mu alone */
   int r = oms__jio_fdatasync(&j->io, fd);
   int e = errno;
   pthread_mutex_unlock(&j->smu);
@@ -277,7 +278,7 @@ static int grow_segs(oms_journal_t *j) {
 static int roll(oms_journal_t *j) {
   if (grow_segs(j) != 0) return OMS_ENOMEM;
   char path[PATH_MAX];
-  seg_path(j, path, sizeof path, j->segs[j->nsegs - 1]);
+  seg_path(j, path, sizeof path, j->cur_first);
   if (j->off + HDR <= j->seg_cap) {
     uint8_t end[HDR];
     oms__jhdr_t h = {OMS_JOURNAL_MAGIC, 0, j->next_lsn, 0, OMS_JOURNAL_F_END, 0};
@@ -300,6 +301,7 @@ static int roll(oms_journal_t *j) {
   if (rc == 0) {
     close(j->fd);
     j->fd = nfd;
+    j->cur_first = j->next_lsn;
     j->segs[j->nsegs++] = j->next_lsn;
     j->seg_cap = j->seg_bytes;
     j->off = 0;
@@ -320,7 +322,7 @@ int oms_journal_append(oms_journal_t *j, uint16_t type, const void *data, uint32
 static bool flush(oms_journal_t *j, size_t *n, uint64_t *at) {
   if (oms__jio_write_all(&j->io, j->fd, j->buf, *n, (off_t)*at) != 0) {
     char path[PATH_MAX];
-    seg_path(j, path, sizeof path, j->segs[j->nsegs - 1]);
+    seg_path(j, path, sizeof path, j->cur_first);
     fail(j, path, *at, errno, "cannot write to the segment");
     return false;
   }
@@ -585,6 +587,7 @@ static int resume(oms_journal_t *j, oms__jscan_t *s, oms_journal_error_t *err) {
     return OMS_ESTORE;
   }
   j->off = s->last_ended ? j->seg_cap : s->tail_off; /* ended: the next append rolls */
+  j->cur_first = s->segs[s->nsegs - 1];
   j->next_lsn = s->last_lsn + 1;
   return 0;
 }
@@ -601,6 +604,7 @@ static int start(oms_journal_t *j, oms_journal_error_t *err) {
   }
   j->segs[0] = 1;
   j->nsegs = 1;
+  j->cur_first = 1;
   j->seg_cap = j->seg_bytes;
   j->next_lsn = 1;
   return 0;

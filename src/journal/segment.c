@@ -474,11 +474,8 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
     return OMS_ENOTFOUND;
   }
   oms__jrd_t rd, probe;
-  if (oms__jrd_init(&rd, io, CHUNK) != 0) return OMS_ENOMEM;
-  if (oms__jrd_init(&probe, io, READ_CHUNK) != 0) {
-    oms__jrd_free(&rd);
-    return OMS_ENOMEM;
-  }
+  int r1 = oms__jrd_init(&rd, io, CHUNK), r2 = oms__jrd_init(&probe, io, READ_CHUNK);
+  if (r1 != 0 || r2 != 0) rc = OMS_ENOMEM;
   char path[PATH_MAX];
   uint64_t expect = out->segs[0];
   for (size_t i = 0; i < out->nsegs && rc == 0; i++) {
