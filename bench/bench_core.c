@@ -107,6 +107,42 @@ static void ns_close(oms_store_t *s) { (void)s; }
 static oms_store_vtbl_t ns_vt; /* filled in main: only what the engine calls on this path */
 static null_store_t null_store;
 
+/* OMS_BENCH_STORE=journal: the journal store in os durability instead of the
+ * null store (its projector thread runs beside the core), in
+ * ./bench-core-XXXXXX, removed at the end; the lines are then named
+ * core_*_journal_os. */
+static bool use_journal;
+static char jdir[64];
+static oms_store_t *jstore;
+
+static oms_store_t *store_open(void) {
+  if (!use_journal) return &null_store.base;
+  strcpy(jdir, "bench-core-XXXXXX");
+  if (mkdtemp(jdir) == NULL) {
+    perror("mkdtemp");
+    exit(1);
+  }
+  char jpath[96], dbpath[96];
+  snprintf(jpath, sizeof jpath, "%s/journal", jdir);
+  snprintf(dbpath, sizeof dbpath, "%s/oms.db", jdir);
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, jpath, dbpath);
+  jc.durability = OMS_DURABILITY_OS;
+  if (oms_store_journal_open(&jc, &jstore) != 0) {
+    fprintf(stderr, "bench_core: journal store\n");
+    exit(1);
+  }
+  return jstore;
+}
+
+static void store_close(void) {
+  if (!use_journal) return;
+  oms_store_close(jstore);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", jdir);
+  if (system(cmd) != 0) fprintf(stderr, "bench_core: could not remove %s\n", jdir);
+}
+
 static void null_store_init(void) {
   ns_vt.append = ns_append;
   ns_vt.durable_ticket = ns_durable;
@@ -156,7 +192,7 @@ static void make(world_t *w) {
   if (oms_portfolio_create(&pc, &w->pf) != 0 || oms_risk_create(&rc, &w->risk) != 0)
     die("create", "portfolio or risk");
   oms_engine_config_t cfg = {
-      .clock = clock, .store = &null_store.base, .risk = w->risk, .portfolio = w->pf};
+      .clock = clock, .store = store_open(), .risk = w->risk, .portfolio = w->pf};
   if (oms_engine_create(&cfg, &w->e) != 0) die("create", "engine");
 
   oms_sim_symbol_t ss[NSYM];
@@ -243,6 +279,7 @@ static void destroy(world_t *w) {
   oms_engine_destroy(w->e);
   oms_risk_destroy(w->risk);
   oms_portfolio_destroy(w->pf);
+  store_close();
 }
 
 /* Order i of the mix: (symbol, quantity) repeats only every 20 x 400 orders,
@@ -288,7 +325,7 @@ static void run_submit(void) {
   world_t w;
   make(&w);
   bench_t b;
-  bench_init(&b, "core_submit", N);
+  bench_init(&b, use_journal ? "core_submit_journal_os" : "core_submit", N);
   oms_order_request_t req;
   for (int r = -1; r < bench_rounds(); r++) {
     bench_round_begin(&b);
@@ -316,7 +353,8 @@ static void run_sustained(void) {
   world_t w;
   make(&w);
   bench_t b;
-  bench_init(&b, "core_submit_sustained", N / BLOCK);
+  bench_init(&b, use_journal ? "core_submit_sustained_journal_os" : "core_submit_sustained",
+             N / BLOCK);
   oms_order_request_t req[BLOCK];
   uint64_t ids[BLOCK];
   for (int r = -1; r < bench_rounds(); r++) {
@@ -350,7 +388,7 @@ static void run_lifecycle(void) {
   world_t w;
   make(&w);
   bench_t b;
-  bench_init(&b, "core_lifecycle", N);
+  bench_init(&b, use_journal ? "core_lifecycle_journal_os" : "core_lifecycle", N);
   oms_order_request_t req;
   oms_reject_t rej;
   for (int r = -1; r < bench_rounds(); r++) {
@@ -384,6 +422,8 @@ int main(void) {
   /* OMS_BENCH_ONLY=<line name>: that line alone (for a profiler). */
   const char *only = getenv("OMS_BENCH_ONLY");
   null_store_init();
+  const char *st = getenv("OMS_BENCH_STORE");
+  use_journal = st != NULL && strcmp(st, "journal") == 0;
   if (only == NULL || strcmp(only, "core_submit") == 0) run_submit();
   if (only == NULL || strcmp(only, "core_submit_sustained") == 0) run_sustained();
   if (only == NULL || strcmp(only, "core_lifecycle") == 0) run_lifecycle();
