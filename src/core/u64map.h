@@ -17,9 +17,15 @@
 
 #include "core/hash.h"
 
+/* A key and its value side by side: a lookup touches one cache line, not
+ * one in a key array and another in a value array. */
+typedef struct oms__u64map_ent_s {
+  uint64_t key;
+  uint64_t val;
+} oms__u64map_ent_t;
+
 typedef struct oms__u64map_s {
-  uint64_t *keys;
-  uint64_t *vals;
+  oms__u64map_ent_t *ent;
   uint32_t mask;  /* capacity - 1; capacity is a power of two */
   uint32_t count; /* entries in use */
   uint32_t limit; /* most entries allowed: capacity / 2 */
@@ -41,13 +47,13 @@ static inline uint32_t oms__u64map_slot(const oms__u64map_t *m, uint64_t k) {
 /* Returns true and fills *val if key is present. Inline: it is on the
  * matching book's and the core's hot paths. */
 static inline bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_t *val) {
-  if (key == 0 || m->keys == NULL) return false;
+  if (key == 0 || m->ent == NULL) return false;
   for (uint32_t i = oms__u64map_slot(m, key);; i = (i + 1) & m->mask) {
-    if (m->keys[i] == key) {
-      *val = m->vals[i];
+    if (m->ent[i].key == key) {
+      *val = m->ent[i].val;
       return true;
     }
-    if (m->keys[i] == 0) return false;
+    if (m->ent[i].key == 0) return false;
   }
 }
 /* Removes key; returns true if it was present. */

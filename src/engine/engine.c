@@ -56,7 +56,7 @@
 enum { ACT_PUBLISH = 1, ACT_SEND_NEW, ACT_SEND_CANCEL, ACT_SEND_REPLACE };
 
 typedef struct slot_s {
-  oms_order_t o;
+  oms_order_t o; /* first: slot_alloc clears what follows it */
   uint32_t next; /* free list, or the FIFO of finished orders */
   uint32_t pins; /* outbox sends that refer to this slot */
   bool used;
@@ -137,9 +137,12 @@ struct oms_engine_s {
   uint32_t ocap, ohead, ocount;
   bool releasing;
 
-  /* the command being built */
+  /* the command being built; sev points into sev_buf (see commit: the
+   * effects released at once read the events where they were staged, so a
+   * command their release runs stages into the other half) */
   stage_t stage[MAX_STAGE];
-  oms_event_t sev[MAX_STAGE];
+  oms_event_t *sev;
+  oms_event_t sev_buf[2][MAX_STAGE];
   int nstage;
 
   /* A Bloom filter of every (strategy, client order id) this engine or its
@@ -225,15 +228,25 @@ static uint64_t request_hash(const oms_order_request_t *r) {
   return h ? h : 1;
 }
 
-/* Two bit positions from the two halves of the key (already a mixed hash). */
+/* Two bit positions within one 512-bit block (a cache line), all from
+ * disjoint bits of the key (already a mixed hash): one cache miss per
+ * submission instead of two, for a slightly higher false-positive rate. */
+static void seen_bits(const oms_engine_t *e, uint64_t key, uint64_t *a, uint64_t *b) {
+  uint64_t block = (key >> 18) & (e->seen_mask >> 9);
+  *a = block << 9 | (key & 511);
+  *b = block << 9 | ((key >> 9) & 511);
+}
+
 static void seen_add(oms_engine_t *e, uint64_t key) {
-  uint64_t a = key & e->seen_mask, b = (key >> 32 ^ key << 7) & e->seen_mask;
+  uint64_t a, b;
+  seen_bits(e, key, &a, &b);
   e->seen[a / 64] |= UINT64_C(1) << (a % 64);
   e->seen[b / 64] |= UINT64_C(1) << (b % 64);
 }
 
 static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
-  uint64_t a = key & e->seen_mask, b = (key >> 32 ^ key << 7) & e->seen_mask;
+  uint64_t a, b;
+  seen_bits(e, key, &a, &b);
   return (e->seen[a / 64] >> (a % 64) & 1) && (e->seen[b / 64] >> (b % 64) & 1);
 }
 
@@ -259,6 +272,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   if (c->exec_id_window == 0) c->exec_id_window = 65536;
   e->next_order_id = c->first_order_id ? c->first_order_id : 1;
   e->next_seq = 1;
+  e->sev = e->sev_buf[0];
 
   oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
@@ -272,8 +286,9 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
   e->events = oms__calloc(e->ocap, sizeof(oms_event_t));
-  e->seen_mask = (UINT64_C(1) << 24) - 1; /* 16 Mbit, 2 MiB */
-  e->seen = oms__calloc((size_t)(e->seen_mask + 1) / 64, sizeof(uint64_t));
+  e->seen_mask = (UINT64_C(1) << 24) - 1;                           /* 16 Mbit, 2 MiB */
+  e->seen = oms__aligned_alloc(64, (size_t)(e->seen_mask + 1) / 8); /* blocks on cache lines */
+  if (e->seen != NULL) memset(e->seen, 0, (size_t)(e->seen_mask + 1) / 8);
   e->exec_cap = c->exec_id_window;
   e->exec_ring = oms__calloc(e->exec_cap, sizeof(uint64_t));
   e->exec_fill = oms__calloc(e->exec_cap, sizeof(fill_rec_t));
@@ -320,7 +335,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->events);
   oms__free(e->exec_ring);
   oms__free(e->exec_fill);
-  oms__free(e->seen);
+  oms__aligned_free(e->seen);
   oms__free(e->held);
   oms__free(e->held_venue);
   oms__u64map_close(&e->by_id);
@@ -459,7 +474,9 @@ static uint32_t slot_alloc(oms_engine_t *e) {
       oms__u64map_del(&e->by_venue_id, old->venue_key);
   }
   slot_t *s = &e->slots[i];
-  memset(s, 0, sizeof(*s));
+  /* The order itself is written whole by the caller (oms_order_init, or a
+   * recovered copy): only the slot's own fields are cleared. */
+  memset((char *)s + sizeof(s->o), 0, sizeof(*s) - sizeof(s->o));
   s->next = NIL;
   s->used = true;
   e->st.orders_in_memory++;
@@ -521,6 +538,16 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
 static void release(oms_engine_t *e);
 static void watch_store(oms_engine_t *e);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
+static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
+
+/* Whether the effects of a unit appended with ticket may run right now,
+ * without passing through the outbox: nothing is queued ahead of them, no
+ * release is under way (whose order they would overtake), and the store
+ * already holds the unit durable (no store, a store durable at append). */
+static bool release_now(const oms_engine_t *e, uint64_t ticket) {
+  if (e->ocount != 0 || e->releasing) return false;
+  return e->cfg.store == NULL || ticket <= oms_store_durable_ticket(e->cfg.store);
+}
 
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
@@ -548,6 +575,12 @@ static int commit(oms_engine_t *e, unsigned flags) {
   }
   e->next_seq += (uint64_t)n;
   e->st.events += (uint64_t)n;
+  /* Released at once, the effects run from here, with the events where they
+   * were staged; otherwise they queue in the outbox, events copied. */
+  bool now = release_now(e, ticket);
+  action_t direct[2 * MAX_STAGE];
+  const oms_event_t *direct_ev[2 * MAX_STAGE];
+  int ndirect = 0;
   /* Accounts whose daily loss must be looked at once this commit is done:
    * a breach runs a command of its own, which needs the staging area. */
   const char *evaluate[MAX_STAGE];
@@ -557,12 +590,12 @@ static int commit(oms_engine_t *e, unsigned flags) {
     oms_event_t *ev = &e->sev[k];
     if (st->slot != NIL) {
       slot_t *s = &e->slots[st->slot];
-      oms_order_t before = s->o;
+      /* a confirmed replace renames the order */
+      bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
+      oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
       s->o = ev->order;
       index_venue_id(e, s);
-      /* a confirmed replace renames the order */
-      if (strcmp(before.cur_client_order_id, s->o.cur_client_order_id) != 0) index_cur(e, s);
-      oms__risk_order_changed(e->cfg.risk, &before, &s->o, e->now);
+      if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
         oms_portfolio_bust_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                 ev->fill.old_qty, ev->fill.old_price, ev->fill.old_fee, e->now);
@@ -577,12 +610,37 @@ static int commit(oms_engine_t *e, unsigned flags) {
         slot_finished(e, st->slot);
         recon_done_with(e, s);
       }
-      if (st->send) outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
+      if (st->send && now) {
+        direct[ndirect] = (action_t){.ticket = ticket,
+                                     .kind = (uint8_t)st->send,
+                                     .slot = st->slot,
+                                     .qty = st->qty,
+                                     .price = st->price,
+                                     .stop = st->stop};
+        direct_ev[ndirect++] = NULL;
+        s->pins++;
+      } else if (st->send) {
+        outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
+      }
     }
-    outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
+    if (now) {
+      direct[ndirect] = (action_t){.ticket = ticket, .kind = ACT_PUBLISH, .slot = st->slot};
+      direct_ev[ndirect++] = ev;
+    } else {
+      outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
+    }
   }
   e->nstage = 0;
+  if (now) {
+    /* A command run from here on (a daily-loss breach below, a venue
+     * refusing a send) stages into the other half of sev_buf and, as a
+     * release is under way, queues its effects behind these. */
+    e->sev = e->sev == e->sev_buf[0] ? e->sev_buf[1] : e->sev_buf[0];
+    e->releasing = true;
+  }
   for (int k = 0; k < nevaluate; k++) oms__risk_after_fill(e->cfg.risk, evaluate[k], e->now);
+  for (int i = 0; i < ndirect; i++) run_action(e, &direct[i], direct_ev[i]);
+  if (now) e->releasing = false;
   release(e);
   return 0;
 }

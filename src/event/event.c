@@ -12,6 +12,7 @@
  * disagree on the order, the width or the presence of a field; docs/events.md
  * lists the formats.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,11 +82,18 @@ oms_event_type_t oms_event_type_for(oms_ord_event_t e, oms_ord_state_t after) {
 
 void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o, int64_t event_ns,
                     int64_t request_ns) {
-  memset(ev, 0, sizeof(*ev));
+  if (o == NULL) {
+    memset(ev, 0, sizeof(*ev));
+  } else {
+    /* The snapshot is most of the event: copied, not cleared first. */
+    size_t end = offsetof(oms_event_t, order) + sizeof(ev->order);
+    memset(ev, 0, offsetof(oms_event_t, order));
+    ev->order = *o;
+    memset((char *)ev + end, 0, sizeof(*ev) - end);
+  }
   ev->type = type;
   ev->event_ns = event_ns;
   ev->request_ns = request_ns;
-  if (o != NULL) ev->order = *o;
 }
 
 /* ---- The fields of the binary form ----------------------------------------

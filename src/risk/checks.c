@@ -108,7 +108,7 @@ oms_reason_t oms__check_TRADING_HOURS(void *ctx, const oms_risk_input_t *in,
   static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   oms_risk_t *r = ctx;
   const oms_order_t *o = in->order;
-  const oms__hours_t *h = oms__limits_hours(r->limits, o->symbol, o->venue);
+  const oms__hours_t *h = oms__cur_hours(r, o);
   if (h == NULL)
     return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS,
                           "trading_hours: no trading hours configured for %s (venue %s)", o->symbol,
@@ -162,23 +162,19 @@ void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) {
 
 /* ---- 12. duplicate-order guard -------------------------------------------- */
 
-#define DUP_PROBES 8
-
-static void dup_fields(const oms_order_t *o, oms__dup_t *d) {
-  d->key = oms__dup_key(o);
-  d->qty = o->qty.raw;
-  d->px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
-  d->side_type = (uint32_t)o->side | (uint32_t)o->type << 4;
+/* What makes two orders the same, as one fingerprint: strategy and symbol
+ * (the key prepare() made), side, type, quantity and price. Two different
+ * orders share one with odds of 2^-64, as two names shared a hash before. */
+static uint64_t dup_fp(const oms_risk_t *r, const oms_order_t *o) {
+  int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
+  uint64_t h = oms__mix64(r->cur_dup_key ^ (uint64_t)o->qty.raw);
+  h = oms__mix64(h + (uint64_t)px * UINT64_C(0x9e3779b97f4a7c15));
+  h = oms__mix64(h ^ ((uint64_t)o->side | (uint64_t)o->type << 4) * UINT64_C(0xc2b2ae3d27d4eb4f));
+  return h ? h : 1;
 }
 
-static uint32_t dup_home(const oms_risk_t *r, const oms__dup_t *d) {
-  return (uint32_t)oms__mix64(d->key ^ oms__mix64((uint64_t)d->qty) ^ ((uint64_t)d->px << 1) ^
-                              d->side_type) &
-         r->dup_mask;
-}
-
-static bool dup_same(const oms__dup_t *a, const oms__dup_t *b) {
-  return a->side_type == b->side_type && a->key == b->key && a->qty == b->qty && a->px == b->px;
+static oms__dup_t *dup_bucket(const oms_risk_t *r, uint64_t fp) {
+  return &r->dups[(size_t)((fp >> 32) & r->dup_mask) * OMS__DUP_WAYS];
 }
 
 oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
@@ -186,44 +182,42 @@ oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_ris
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
   if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
     return no_limit(in, res, "duplicate_order", "duplicate window");
-  oms__dup_t d;
-  dup_fields(in->order, &d);
+  uint64_t fp = dup_fp(r, in->order);
   int64_t win = in->limits->v.duplicate_window_ns;
-  uint32_t h = dup_home(r, &d);
-  for (uint32_t i = 0; i < DUP_PROBES; i++) {
-    const oms__dup_t *s = &r->dups[(h + i) & r->dup_mask];
-    if (s->side_type != 0 && dup_same(s, &d) && s->ts > in->now_ns - win) {
+  const oms__dup_t *b = dup_bucket(r, fp);
+  for (int i = 0; i < OMS__DUP_WAYS; i++) {
+    const oms__dup_t *s = &b[i];
+    if (s->fp == fp && s->ts > in->now_ns - win) {
       const oms_order_t *o = in->order;
-      dbuf_t a, b;
-      return oms_reject_set(&res->reject, OMS_R_RISK_DUPLICATE_ORDER,
-                            "duplicate_order: same %s %s %s @ %s by strategy %s %lld ms ago "
-                            "(window %lld ms)",
-                            oms_side_str(o->side), oms__fmt(o->qty, a), o->symbol,
-                            oms__fmt(oms_dec_from_raw(d.px), b), o->strategy_id,
-                            (long long)((in->now_ns - s->ts) / 1000000),
-                            (long long)(win / 1000000));
+      int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
+      dbuf_t a, c;
+      return oms_reject_set(
+          &res->reject, OMS_R_RISK_DUPLICATE_ORDER,
+          "duplicate_order: same %s %s %s @ %s by strategy %s %lld ms ago "
+          "(window %lld ms)",
+          oms_side_str(o->side), oms__fmt(o->qty, a), o->symbol, oms__fmt(oms_dec_from_raw(px), c),
+          o->strategy_id, (long long)((in->now_ns - s->ts) / 1000000), (long long)(win / 1000000));
     }
   }
   return OMS_R_NONE;
 }
 
+/* Remembers the order in its bucket: over its own earlier sighting, in a
+ * free way, or over the oldest. */
 void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return;
-  oms__dup_t d;
-  dup_fields(in->order, &d);
-  d.ts = in->now_ns;
-  uint32_t h = dup_home(r, &d), victim = h & r->dup_mask;
-  for (uint32_t i = 0; i < DUP_PROBES; i++) {
-    uint32_t k = (h + i) & r->dup_mask;
-    oms__dup_t *s = &r->dups[k];
-    if (s->side_type == 0 || dup_same(s, &d)) {
-      victim = k;
+  uint64_t fp = dup_fp(r, in->order);
+  oms__dup_t *b = dup_bucket(r, fp), *victim = &b[0];
+  for (int i = 0; i < OMS__DUP_WAYS; i++) {
+    if (b[i].fp == 0 || b[i].fp == fp) {
+      victim = &b[i];
       break;
     }
-    if (s->ts < r->dups[victim].ts) victim = k; /* else the oldest goes */
+    if (b[i].ts < victim->ts) victim = &b[i];
   }
-  r->dups[victim] = d;
+  victim->fp = fp;
+  victim->ts = in->now_ns;
 }
 
 /* ---- 1. max order size (quantity and notional) ----------------------------- */

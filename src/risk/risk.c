@@ -28,12 +28,22 @@
  * Resting means a LIMIT order in any open state, or a STOP_LIMIT once
  * TRIGGERED; STOP and untriggered stop-limits are not in the book.
  *
+ * Lookups resolved once. Names are hashed when a record is made, not per
+ * order: an account, strategy or account+symbol record remembers its entry
+ * in the installed limit set (and the trading hours, and the symbol's
+ * reference-price record) until oms_risk_set_limits() installs another set
+ * (limits_gen); the records found for the last order are kept with its id,
+ * so opening the order just checked, or checking its cancel, looks nothing
+ * up. The duplicate guard keys on the strategy's record number and the
+ * symbol's hash, both fixed for the life of the engine.
+ *
  * The chain. A run prepares one oms_risk_input_t (records, resolved limits,
  * trading states, aggregates, portfolio snapshots, reference price, the
  * order's valuation), runs the checks in order until one fails, logs each,
  * and, only if all passed, calls every check's commit (the throttles and
  * the duplicate guard record the order then).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +105,6 @@ static int32_t acct_get(oms_risk_t *r, const char *id) {
   return k;
 }
 
-static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
-  char key[OMS__KEY_MAX + 1];
-  oms__key2(key, account, symbol);
-  uint32_t before = r->as.n;
-  int32_t k = oms__ktab_get(&r->as, key);
-  if (k >= 0 && r->as.n != before) {
-    oms__as_t *s = oms__ktab_rec(&r->as, k);
-    s->buy_levels = s->sell_levels = -1;
-  }
-  return k;
-}
-
 static int32_t strat_get(oms_risk_t *r, const char *id) {
   uint32_t before = r->strats.n;
   int32_t k = oms__ktab_get(&r->strats, id);
@@ -115,6 +113,112 @@ static int32_t strat_get(oms_risk_t *r, const char *id) {
     attach_rings(r, &s->orders, &s->cancels, 2 * ((size_t)r->cfg.max_accounts + (size_t)k));
   }
   return k;
+}
+
+static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
+  char key[OMS__KEY_MAX + 1];
+  oms__key2(key, account, symbol);
+  uint32_t before = r->as.n;
+  int32_t k = oms__ktab_get(&r->as, key);
+  if (k >= 0 && r->as.n != before) {
+    oms__as_t *s = oms__ktab_rec(&r->as, k);
+    s->buy_levels = s->sell_levels = -1;
+    const char *sep = strchr(s->h.key, '\x1f');
+    s->sym_off = (uint16_t)(sep != NULL ? sep + 1 - s->h.key : (ptrdiff_t)strlen(s->h.key));
+    s->sym_hash = oms__hash_str(s->h.key + s->sym_off, 0);
+    s->sym = -1;
+    s->syms_seen = UINT32_MAX;
+  }
+  return k;
+}
+
+/* Whether the records memo_* are those of o: the same names (three short
+ * compares cost less than three hashes and probes). */
+static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
+  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->memo_acct);
+  const oms__strat_t *st = oms__ktab_rec(&r->strats, r->memo_strat);
+  const oms__as_t *as = oms__ktab_rec(&r->as, r->memo_as);
+  /* memo_as was made for memo_acct's account: the symbol is what is left */
+  return strcmp(a->h.key, o->account_id) == 0 && strcmp(st->h.key, o->strategy_id) == 0 &&
+         strcmp(as->h.key + as->sym_off, o->symbol) == 0;
+}
+
+/* Finds (creating) the account, strategy and account+symbol records of o
+ * into r->cur_*. False when a table is full. The answer is kept for o's id:
+ * the engine checks an order and then opens it, and the open reuses it. */
+static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
+  if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
+    r->cur_acct = r->memo_acct;
+    r->cur_strat = r->memo_strat;
+    r->cur_as = r->memo_as;
+    return true;
+  }
+  r->cur_acct = acct_get(r, o->account_id);
+  r->cur_strat = strat_get(r, o->strategy_id);
+  r->cur_as = as_get(r, o->account_id, o->symbol);
+  if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
+  r->memo_id = o->order_id;
+  r->memo_acct = r->cur_acct;
+  r->memo_strat = r->cur_strat;
+  r->memo_as = r->cur_as;
+  return true;
+}
+
+/* The symbol record (reference price) of an account+symbol record, or -1;
+ * looked up again only when a symbol record was added since. */
+static int32_t as_sym(const oms_risk_t *r, oms__as_t *as) {
+  if (as->sym < 0 && as->syms_seen != r->syms.n) {
+    as->sym = oms__ktab_find(&r->syms, as->h.key + as->sym_off);
+    as->syms_seen = r->syms.n;
+  }
+  return as->sym;
+}
+
+/* oms__limits_resolve() for the order in r->cur_*, through the entries the
+ * records remember (account, strategy, symbol: the same overlay order). */
+static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits_t *out) {
+  const oms_risk_limits_t *l = r->limits;
+  uint32_t gen = r->limits_gen;
+  oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
+  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  if (a->lim_gen != gen) {
+    a->lim = oms__limits_find(l, OMS_RISK_SCOPE_ACCOUNT, o->account_id);
+    a->lim_gen = gen;
+  }
+  if (st->lim_gen != gen) {
+    st->lim = oms__limits_find(l, OMS_RISK_SCOPE_STRATEGY, o->strategy_id);
+    st->lim_gen = gen;
+  }
+  if (as->lim_gen != gen) {
+    as->lim = oms__limits_find(l, OMS_RISK_SCOPE_SYMBOL, o->symbol);
+    as->lim_gen = gen;
+  }
+  out->v = l->global;
+  out->symbol_allowed = out->symbol_restricted = false;
+  if (a->lim != NULL) oms__limit_overlay(&out->v, &a->lim->v);
+  if (st->lim != NULL) oms__limit_overlay(&out->v, &st->lim->v);
+  if (as->lim != NULL) {
+    oms__limit_overlay(&out->v, &as->lim->v);
+    out->symbol_allowed = as->lim->list == 1;
+    out->symbol_restricted = as->lim->list == -1;
+  }
+}
+
+const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
+  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  if (as->hours_gen != r->limits_gen || strcmp(as->hours_venue, o->venue) != 0) {
+    as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
+    as->hours_gen = r->limits_gen;
+    size_t n = strlen(o->venue);
+    if (n >= sizeof(as->hours_venue)) {
+      as->hours_gen = 0; /* a name that does not fit is looked up every time */
+      n = 0;
+    }
+    memcpy(as->hours_venue, o->venue, n);
+    as->hours_venue[n] = '\0';
+  }
+  return as->hours;
 }
 
 int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
@@ -143,8 +247,9 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
-  r->dup_mask = dslots - 1;
-  r->dups = oms__calloc(dslots, sizeof(oms__dup_t));
+  r->dup_mask = dslots / OMS__DUP_WAYS - 1;
+  r->dups = oms__aligned_alloc(64, dslots * sizeof(oms__dup_t));
+  if (r->dups != NULL) memset(r->dups, 0, dslots * sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
   if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
@@ -157,6 +262,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   for (size_t i = 0; i < NBUILTIN; i++) r->chain[i] = builtins[i];
   r->nchain = NBUILTIN;
   r->cur_acct = r->cur_strat = r->cur_as = -1;
+  r->limits_gen = 1;
   *out = r;
   return 0;
 }
@@ -172,7 +278,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__slots_close(&r->ord_free);
   oms__u64map_close(&r->ord_of);
   oms__free(r->levels);
-  oms__free(r->dups);
+  oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);
 }
@@ -258,6 +364,8 @@ int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) 
   }
   oms_risk_limits_destroy(r->limits);
   r->limits = l;
+  r->limits_gen++; /* what the records remember of the old set is void */
+  if (r->limits_gen == 0) r->limits_gen = 1;
   if (err != NULL) {
     err->code = OMS_R_NONE;
     err->text[0] = '\0';
@@ -354,12 +462,6 @@ void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
   if (rg->count < cap) rg->count++;
 }
 
-uint64_t oms__dup_key(const oms_order_t *o) {
-  char key[OMS__KEY_MAX + 1];
-  oms__key2(key, o->strategy_id, o->symbol);
-  return oms__hash_str(key, 0);
-}
-
 /* ---- open orders --------------------------------------------------------- */
 
 static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
@@ -425,17 +527,6 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
-static oms_dec_t ref_px_of(const oms_risk_t *r, const char *symbol, int64_t *ts) {
-  int32_t k = oms__ktab_find(&r->syms, symbol);
-  if (k < 0) {
-    if (ts != NULL) *ts = 0;
-    return OMS_DEC_ZERO;
-  }
-  const oms__sym_t *s = oms__ktab_rec(&r->syms, k);
-  if (ts != NULL) *ts = s->ref_ns;
-  return s->ref_px;
-}
-
 /* What o, as it is now, reserves (see NOTES). e holds the values kept from
  * the open (value of a market order, multiplier, margin rate). */
 static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *out) {
@@ -482,10 +573,8 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) 
 }
 
 static int open_order(oms_risk_t *r, const oms_order_t *o) {
-  int32_t a = acct_get(r, o->account_id);
-  int32_t st = strat_get(r, o->strategy_id);
-  int32_t as = as_get(r, o->account_id, o->symbol);
-  if (a < 0 || st < 0 || as < 0) return OMS_EFULL;
+  if (!order_recs(r, o)) return OMS_EFULL;
+  int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
   oms__ord_t *e = ord_insert(r, o->order_id);
   if (e == NULL) return OMS_EFULL;
   e->acct = a;
@@ -499,7 +588,11 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
     e->multiplier = ins.multiplier;
     e->margin_rate = ins.margin_rate;
   }
-  e->value_px = o->type == OMS_ORD_MARKET ? ref_px_of(r, o->symbol, NULL) : OMS_DEC_ZERO;
+  e->value_px = OMS_DEC_ZERO;
+  if (o->type == OMS_ORD_MARKET) {
+    int32_t k = as_sym(r, oms__ktab_rec(&r->as, as));
+    if (k >= 0) e->value_px = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
+  }
   ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   oms__ord_t n;
@@ -587,19 +680,20 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
     return finish(res, "risk", OMS_R_RISK_NO_LIMITS);
   }
-  r->cur_acct = acct_get(r, o->account_id);
-  r->cur_strat = strat_get(r, o->strategy_id);
-  r->cur_as = as_get(r, o->account_id, o->symbol);
-  if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) {
+  if (!order_recs(r, o)) {
     oms_reject_set(&res->reject, OMS_R_CAPACITY,
                    "risk: no room to track account %s, strategy %s or symbol %s", o->account_id,
                    o->strategy_id, o->symbol);
     return finish(res, "risk", OMS_R_CAPACITY);
   }
-  oms__limits_resolve(r->limits, o->account_id, o->strategy_id, o->symbol, lim);
+  resolve_cur(r, o, lim);
   const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
   const oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
-  const oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  /* The duplicate guard's key: strategy and symbol (records are never
+   * removed, so the strategy's number names it for good). */
+  r->cur_dup_key =
+      oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
   in->state_global = r->global_state;
   in->state_account = a->state;
   in->state_strategy = st->state;
@@ -636,7 +730,12 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
     in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
   }
-  in->ref_px = ref_px_of(r, o->symbol, &in->ref_ns);
+  int32_t sk = as_sym(r, as);
+  if (sk >= 0) {
+    const oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
+    in->ref_px = sy->ref_px;
+    in->ref_ns = sy->ref_ns;
+  }
   in->order_px = value_px(o, in->ref_px);
   oms_dec_t open_qty = oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
   oms_dec_t mult = in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
@@ -704,12 +803,19 @@ bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_
   res->check = "order_rate";
   if (r->limits == NULL) return finish(res, "order_rate", OMS_R_NONE);
   oms_risk_eff_limits_t lim;
-  oms__limits_resolve(r->limits, order->account_id, order->strategy_id, order->symbol, &lim);
+  int32_t a, s;
+  if (order_recs(r, order)) {
+    resolve_cur(r, order, &lim);
+    a = r->cur_acct;
+    s = r->cur_strat;
+  } else {
+    oms__limits_resolve(r->limits, order->account_id, order->strategy_id, order->symbol, &lim);
+    a = acct_get(r, order->account_id);
+    s = strat_get(r, order->strategy_id);
+  }
   const oms_risk_limit_t *v = &lim.v;
   uint32_t cap = r->cfg.rate_ring;
   int64_t win = (v->set & OMS_RL_RATE_WINDOW) ? v->rate_window_ns : INT64_C(1000000000);
-  int32_t a = acct_get(r, order->account_id);
-  int32_t s = strat_get(r, order->strategy_id);
   oms__acct_t *acct = a >= 0 ? oms__ktab_rec(&r->accts, a) : NULL;
   oms__strat_t *st = s >= 0 ? oms__ktab_rec(&r->strats, s) : NULL;
   if (st != NULL && (v->set & OMS_RL_CANCEL_RATE_STRATEGY) &&

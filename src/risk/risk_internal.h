@@ -112,12 +112,19 @@ typedef struct oms__ring_s {
   uint32_t head, count;
 } oms__ring_t;
 
+/* The records below remember what they found in the installed limit set
+ * (and the account+symbol record, its symbol's record), so that an order's
+ * limits are resolved without hashing its names again: an entry is valid
+ * while its *_gen equals the engine's limits_gen, which every
+ * oms_risk_set_limits() advances (0 = never looked up). */
 typedef struct oms__acct_s {
   oms__khdr_t h;
   oms_trading_state_t state;
   uint32_t open_orders;
   oms_dec_t open_notional, open_margin;
   oms__ring_t orders, cancels;
+  const oms__lentry_t *lim; /* its account entry, or NULL */
+  uint32_t lim_gen;
 } oms__acct_t;
 
 typedef struct oms__strat_s {
@@ -125,12 +132,23 @@ typedef struct oms__strat_s {
   oms_trading_state_t state;
   uint32_t open_orders;
   oms__ring_t orders, cancels;
+  const oms__lentry_t *lim; /* its strategy entry, or NULL */
+  uint32_t lim_gen;
 } oms__strat_t;
 
 typedef struct oms__as_s { /* account + symbol */
   oms__khdr_t h;
   oms_dec_t open_buy, open_sell;
   int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
+  uint16_t sym_off;                /* where the symbol starts in h.key */
+  uint64_t sym_hash;               /* of the symbol: the duplicate guard's key */
+  int32_t sym;                     /* the symbol's record (reference price), or -1 */
+  uint32_t syms_seen;              /* with sym -1: the symbol records there were */
+  const oms__lentry_t *lim;        /* the symbol's entry, or NULL */
+  uint32_t lim_gen;
+  const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
+  uint32_t hours_gen;
+  char hours_venue[OMS_VENUE_MAX + 1];
 } oms__as_t;
 
 typedef struct oms__sym_s {
@@ -157,11 +175,14 @@ typedef struct oms__ord_s {
   oms_dec_t level_px;                /* its self-trade price level; 0 if none */
 } oms__ord_t;
 
+/* A recent order in the duplicate guard: a 64-bit fingerprint of what makes
+ * two orders the same (strategy, symbol, side, type, quantity, price; 0 =
+ * free) and when it was seen. Four to a cache line, one line per lookup. */
 typedef struct oms__dup_s {
-  uint64_t key; /* hash of strategy and symbol */
-  int64_t qty, px, ts;
-  uint32_t side_type;
+  uint64_t fp;
+  int64_t ts;
 } oms__dup_t;
+#define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
 
@@ -184,12 +205,19 @@ struct oms_risk_s {
   oms__u64map_t ord_of; /* order id -> entry of ords */
   oms__level_t *levels;
   int32_t free_level;
-  oms__dup_t *dups;
-  uint32_t dup_mask;
+  oms__dup_t *dups;  /* buckets of OMS__DUP_WAYS, on cache lines */
+  uint32_t dup_mask; /* buckets - 1 */
   int64_t *ring_mem;
 
-  /* The records of the order being checked (valid during a chain run). */
+  /* The records of the order being checked (valid during a chain run), and
+   * its duplicate-guard key. */
   int32_t cur_acct, cur_strat, cur_as;
+  uint64_t cur_dup_key;
+  /* The order whose records were looked up last: the engine opens the order
+   * it has just checked, which then needs no lookup (0 = none). */
+  uint64_t memo_id;
+  int32_t memo_acct, memo_strat, memo_as;
+  uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
 };
 
 /* Built-in checks (checks.c). */
@@ -217,7 +245,8 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
 bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
                     int64_t window_ns);
 void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns);
-uint64_t oms__dup_key(const oms_order_t *o);
+/* The trading hours for the order being checked (r->cur_as), or NULL. */
+const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
                    const char *reason, int64_t now_ns);
 

@@ -144,6 +144,7 @@ struct sim_s {
 
   sym_t *syms[OMS_SIM_MAX_SYMBOLS];
   uint32_t nsyms;
+  oms__u64map_t sym_map; /* hash of the symbol -> index in syms (names checked) */
 
   rec_t *recs;
   uint32_t max_orders;
@@ -613,14 +614,16 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
 
 /* ---- Symbols ------------------------------------------------------------------ */
 
+static uint64_t sym_key(const char *symbol) { return oms__hash_str(symbol, 0x85ebca6b); }
+
+/* A lookup, not a scan: every new order names its symbol. */
 static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
-  for (uint32_t i = 0; i < v->nsyms; i++) {
-    if (strcmp(v->syms[i]->ins.symbol, symbol) == 0) {
-      if (index != NULL) *index = (uint16_t)i;
-      return v->syms[i];
-    }
-  }
-  return NULL;
+  uint64_t i;
+  if (!oms__u64map_get(&v->sym_map, sym_key(symbol), &i) ||
+      strcmp(v->syms[i]->ins.symbol, symbol) != 0)
+    return NULL;
+  if (index != NULL) *index = (uint16_t)i;
+  return v->syms[i];
 }
 
 static int lp_config_ok(const oms_sim_symbol_t *s) {
@@ -637,7 +640,10 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   if (len == 0 || len > OMS_SYMBOL_MAX || ins->tick_size.raw <= 0 || ins->lot_size.raw <= 0 ||
       ins->multiplier.raw < 0 || !lp_config_ok(s))
     return OMS_ECONFIG;
+  uint64_t other;
   if (sym_find(v, ins->symbol, NULL) != NULL) return OMS_EEXIST;
+  /* two names of one 64-bit hash: never seen, refused rather than scanned for */
+  if (oms__u64map_get(&v->sym_map, sym_key(ins->symbol), &other)) return OMS_ECONFIG;
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
   sym_t *y = (sym_t *)oms__calloc(1, sizeof(*y));
   if (y == NULL) return OMS_ENOMEM;
@@ -650,6 +656,7 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   y->ins = *ins;
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
+  (void)oms__u64map_put(&v->sym_map, sym_key(ins->symbol), v->nsyms); /* sized for all */
   if (s->lp.enabled) {
     lp_state_t *lp = &y->lp;
     lp->cfg = s->lp;
@@ -983,6 +990,7 @@ static void sim_destroy(oms_venue_t *base) {
     oms__free(v->syms[i]);
   }
   oms__u64map_close(&v->ids);
+  oms__u64map_close(&v->sym_map);
   oms__free(v->heap);
   oms__free(v->ring);
   oms__free(v->recs);
@@ -1165,7 +1173,8 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   v->ring = (ev_t *)oms__malloc((size_t)ring_cap * sizeof(ev_t));
   v->heap = (expiry_t *)oms__malloc((size_t)max_orders * sizeof(expiry_t));
   if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
-      oms__u64map_init(&v->ids, max_orders) != 0) {
+      oms__u64map_init(&v->ids, max_orders) != 0 ||
+      oms__u64map_init(&v->sym_map, OMS_SIM_MAX_SYMBOLS) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
     return OMS_ENOMEM;
   }
