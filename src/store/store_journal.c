@@ -631,16 +631,12 @@ static int probe(const char *path, const char *sql, int64_t *v, bool *ok) {
   return rc;
 }
 
-/* Whether the database at path holds history (orders or events); a file
- * that cannot be read as one counts as history too (never overwritten). */
-static bool db_has_history(const char *path) {
-  int64_t n = 0;
-  if (file_size(path) <= 0) return false;
-  if (probe(path, "SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM events)", &n,
-            NULL) != 0)
-    return true;
-  return n > 0;
-}
+/* Whether the database at path is a trace of history: any file at all. A
+ * projection is only ever created after its journal, so a database without
+ * a journal beside it means a past (a lost journal, a truncated file, the
+ * old engine's database, FIX sequence numbers without orders), never a new
+ * directory. */
+static bool db_has_history(const char *path) { return file_size(path) >= 0; }
 
 /* Why the projection at path cannot serve a journal with history, or NULL. */
 static const char *projection_unusable(const char *path) {
@@ -682,8 +678,9 @@ static int open_journal(js_t *s) {
   if (rc == OMS_ENOTFOUND) {
     if (db_has_history(s->cfg.db_path))
       return fail_open(s, "oms_journal_open", OMS_ESTORE,
-                       "no journal in %s but %s holds orders: restore the journal, "
-                       "or set store.engine = \"sqlite\"",
+                       "no journal in %s but %s exists: restore the journal, set "
+                       "store.engine = \"sqlite\" for a database of the old engine, or move "
+                       "the data directory away to start a new OMS",
                        s->cfg.journal_dir, s->cfg.db_path);
     warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
          s->cfg.db_path);

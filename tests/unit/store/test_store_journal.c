@@ -305,11 +305,17 @@ static void test_history_never_starts_empty(void **state) {
   assert_true(n_errs(&env) >= 1);
   print_message("refused: %s\n", last_err(&env)->message);
   assert_non_null(strstr(last_err(&env)->message, "no journal in"));
-  assert_non_null(strstr(last_err(&env)->message, "holds orders"));
+  assert_non_null(strstr(last_err(&env)->message, "exists: restore the journal"));
   /* still refused: nothing was created or deleted by the refusal */
   assert_int_equal(env_open(&env), OMS_ESTORE);
-  /* A projection without history (an empty file) is no history. */
+  /* An empty oms.db without its journal is a trace of a past too (a
+   * truncated file): refused, as the issue's zero-length oms.db should
+   * have been. */
   damage_db(env.dir.db, TRUNCATE);
+  assert_int_equal(env_open(&env), OMS_ESTORE);
+  assert_non_null(strstr(last_err(&env)->message, "exists: restore the journal"));
+  /* Starting over is an explicit act: the file moved away. */
+  assert_int_equal(unlink(env.dir.db), 0);
   assert_int_equal(env_open(&env), 0);
   assert_non_null(strstr(env.warned, "new data directory"));
   uint64_t ls = 9, lo = 9;
@@ -328,7 +334,7 @@ static void test_unreadable_database_without_journal_is_refused(void **state) {
   for (int i = 0; i < 2000; i++) fputs("not a database ", fp);
   fclose(fp);
   assert_int_equal(env_open(&env), OMS_ESTORE);
-  assert_non_null(strstr(last_err(&env)->message, "holds orders"));
+  assert_non_null(strstr(last_err(&env)->message, "exists: restore the journal"));
   env_done(&env);
 }
 
