@@ -678,9 +678,8 @@ static int open_journal(js_t *s) {
   if (rc == OMS_ENOTFOUND) {
     if (db_has_history(s->cfg.db_path))
       return fail_open(s, "oms_journal_open", OMS_ESTORE,
-                       "no journal in %s but %s exists: restore the journal, set "
-                       "store.engine = \"sqlite\" for a database of the old engine, or move "
-                       "the data directory away to start a new OMS",
+                       "no journal in %s but %s exists: restore the journal or move the "
+                       "data directory away (old engine: store.engine = \"sqlite\")",
                        s->cfg.journal_dir, s->cfg.db_path);
     warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
          s->cfg.db_path);
