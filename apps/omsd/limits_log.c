@@ -36,20 +36,6 @@
   (OMS_RL_ORDER_RATE_ACCOUNT | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_ACCOUNT | \
    OMS_RL_CANCEL_RATE_STRATEGY)
 
-enum { KIND_DEC, KIND_U32, KIND_NS };
-static const struct {
-  const char *key;
-  uint32_t bit;
-  int kind;
-  size_t off;
-} fields[] = {
-#define LIMIT_FIELD(name, field, kind, key) \
-  {key, OMS_RL_##name, KIND_##kind, offsetof(oms_risk_limit_t, field)},
-    OMS_RISK_LIMIT_FIELDS(LIMIT_FIELD)
-#undef LIMIT_FIELD
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
-
 static const char *const scope_names[] = {"GLOBAL", "ACCOUNT", "STRATEGY", "SYMBOL"};
 
 static const char *scope_name(oms_risk_scope_t s) {
@@ -73,16 +59,16 @@ static json_t *dec_json(oms_dec_t d) {
 json_t *omsd_limit_to_json(const oms_risk_limit_t *v) {
   json_t *o = json_object();
   if (o == NULL) return NULL;
-  for (size_t i = 0; i < NFIELDS; i++) {
-    if (!(v->set & fields[i].bit)) continue;
-    const char *p = (const char *)v + fields[i].off;
+  for (size_t i = 0; i < OMS_RL_NFIELDS; i++) {
+    if (!(v->set & oms_risk_limit_fields[i].bit)) continue;
+    const char *p = (const char *)v + oms_risk_limit_fields[i].offset;
     json_t *x;
-    switch (fields[i].kind) {
-      case KIND_DEC: x = dec_json(*(const oms_dec_t *)p); break;
-      case KIND_U32: x = json_integer(*(const uint32_t *)p); break;
+    switch (oms_risk_limit_fields[i].kind) {
+      case OMS_RL_KIND_DEC: x = dec_json(*(const oms_dec_t *)p); break;
+      case OMS_RL_KIND_U32: x = json_integer(*(const uint32_t *)p); break;
       default: x = json_integer(*(const int64_t *)p / MS); break;
     }
-    json_object_set_new(o, fields[i].key, x);
+    json_object_set_new(o, oms_risk_limit_fields[i].key, x);
   }
   if (v->set & OMS_RL_COLLAR_TICKS)
     json_object_set_new(o, "collar_tick_size", dec_json(v->tick_size));
@@ -176,16 +162,16 @@ const char *omsd_limit_from_json(json_t *obj, oms_risk_limit_t *v, char *field, 
       continue;
     }
     size_t i = 0;
-    while (i < NFIELDS && strcmp(fields[i].key, key) != 0) i++;
-    if (i == NFIELDS) {
+    while (i < OMS_RL_NFIELDS && strcmp(oms_risk_limit_fields[i].key, key) != 0) i++;
+    if (i == OMS_RL_NFIELDS) {
       snprintf(why, wcap, "%s is not a limit (the configuration's keys: max_order_qty, ...)",
                field);
       return "UNKNOWN_FIELD";
     }
-    char *dst = (char *)v + fields[i].off;
+    char *dst = (char *)v + oms_risk_limit_fields[i].offset;
     long long n;
-    switch (fields[i].kind) {
-      case KIND_DEC: {
+    switch (oms_risk_limit_fields[i].kind) {
+      case OMS_RL_KIND_DEC: {
         const char *code = decimal(x, (oms_dec_t *)dst);
         if (code != NULL) {
           snprintf(why, wcap, "%s must be a decimal string such as \"100\"", field);
@@ -193,7 +179,7 @@ const char *omsd_limit_from_json(json_t *obj, oms_risk_limit_t *v, char *field, 
         }
         break;
       }
-      case KIND_U32:
+      case OMS_RL_KIND_U32:
         if (!whole(x, 1, UINT32_MAX, &n)) {
           snprintf(why, wcap, "%s must be a whole number from 1 to %u", field, UINT32_MAX);
           return "BAD_FIELD";
@@ -208,7 +194,7 @@ const char *omsd_limit_from_json(json_t *obj, oms_risk_limit_t *v, char *field, 
         *(int64_t *)dst = n * MS;
         break;
     }
-    v->set |= fields[i].bit;
+    v->set |= oms_risk_limit_fields[i].bit;
   }
   if ((v->set & OMS_RL_COLLAR_TICKS) && !have_ticks) {
     snprintf(field, fcap, "limits.collar_tick_size");
@@ -253,11 +239,11 @@ const char *omsd_limit_change_check(const oms_config_t *c, oms_risk_scope_t scop
   }
   const char *code = NULL;
   oms_reject_t err;
-  for (size_t i = 0; code == NULL && i < NFIELDS; i++) {
-    if (!(v->set & fields[i].bit)) continue;
+  for (size_t i = 0; code == NULL && i < OMS_RL_NFIELDS; i++) {
+    if (!(v->set & oms_risk_limit_fields[i].bit)) continue;
     oms_risk_limit_t one = *v;
-    one.set = fields[i].bit;
-    snprintf(field, fcap, "limits.%s", fields[i].key);
+    one.set = oms_risk_limit_fields[i].bit;
+    snprintf(field, fcap, "limits.%s", oms_risk_limit_fields[i].key);
     memset(&err, 0, sizeof err);
     if (oms_risk_limits_set(scratch, scope, id, &one, &err) != 0) {
       snprintf(why, wcap, "%s: %s", field, err.text);
@@ -265,8 +251,8 @@ const char *omsd_limit_change_check(const oms_config_t *c, oms_risk_scope_t scop
       break;
     }
     uint32_t ring = c->cap.rate_ring ? c->cap.rate_ring : 256;
-    if (fields[i].bit & RATE_BITS) {
-      uint32_t rate = *(const uint32_t *)((const char *)v + fields[i].off);
+    if (oms_risk_limit_fields[i].bit & RATE_BITS) {
+      uint32_t rate = *(const uint32_t *)((const char *)v + oms_risk_limit_fields[i].offset);
       if (rate > ring) {
         snprintf(why, wcap, "%s: %u is more than the throttle ring holds (capacity.rate_ring = %u)",
                  field, rate, ring);

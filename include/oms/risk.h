@@ -112,6 +112,23 @@ enum {
 #undef OMS_RL_BIT_
 };
 
+/* The rows of OMS_RISK_LIMIT_FIELDS as data, in bit order, for whoever
+ * reads or writes limits by key (the configuration, the admin API's
+ * limits.log): the key, the OMS_RL_* bit, the kind and where the field
+ * sits in an oms_risk_limit_t. */
+typedef enum oms_risk_limit_kind_e {
+  OMS_RL_KIND_DEC = 0, /* oms_dec_t */
+  OMS_RL_KIND_U32 = 1, /* uint32_t */
+  OMS_RL_KIND_NS = 2   /* int64_t ns, configured in ms */
+} oms_risk_limit_kind_t;
+typedef struct oms_risk_limit_field_s {
+  const char *key;
+  uint32_t bit;
+  oms_risk_limit_kind_t kind;
+  size_t offset;
+} oms_risk_limit_field_t;
+OMS_EXTERN extern const oms_risk_limit_field_t oms_risk_limit_fields[OMS_RL_NFIELDS];
+
 /* One scope's limits. Every amount is in the account currency; every
  * quantity in the instrument's units. */
 typedef struct oms_risk_limit_s {

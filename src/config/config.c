@@ -718,21 +718,6 @@ static int load_venues(loader_t *L, config_setting_t *root) {
 
 /* ---- Risk ---------------------------------------------------------------------------- */
 
-/* The limit keys, from the one table in oms/risk.h. */
-enum { KIND_DEC, KIND_U32, KIND_NS };
-static const struct {
-  const char *key;
-  uint32_t bit;
-  int kind;
-  size_t off;
-} limit_fields[] = {
-#define LIMIT_FIELD(name, field, kind, key) \
-  {key, OMS_RL_##name, KIND_##kind, offsetof(oms_risk_limit_t, field)},
-    OMS_RISK_LIMIT_FIELDS(LIMIT_FIELD)
-#undef LIMIT_FIELD
-};
-#define NLIMIT_FIELDS (sizeof limit_fields / sizeof limit_fields[0])
-
 /* Refuses a rate the throttle ring cannot count, at the rate's line. */
 static int check_rate(loader_t *L, config_setting_t *g, const char *key, uint32_t rate) {
   if (rate > L->c->max_rate) L->c->max_rate = rate;
@@ -746,23 +731,25 @@ static int check_rate(loader_t *L, config_setting_t *g, const char *key, uint32_
 
 static int load_limit(loader_t *L, config_setting_t *g, oms_risk_limit_t *v, bool with_id) {
   /* "id", the table's keys, then the two companions without a bit. */
-  const char *keys[NLIMIT_FIELDS + 4];
+  const char *keys[OMS_RL_NFIELDS + 4];
   size_t nk = 0;
   if (with_id) keys[nk++] = "id";
-  for (size_t i = 0; i < NLIMIT_FIELDS; i++) keys[nk++] = limit_fields[i].key;
+  for (size_t i = 0; i < OMS_RL_NFIELDS; i++) keys[nk++] = oms_risk_limit_fields[i].key;
   keys[nk++] = "collar_tick_size";
   keys[nk++] = "daily_loss_action";
   keys[nk] = NULL;
   TRY(only_keys(L, g, keys));
   memset(v, 0, sizeof *v);
-  for (size_t i = 0; i < NLIMIT_FIELDS; i++) {
-    const char *key = limit_fields[i].key;
-    char *dst = (char *)v + limit_fields[i].off;
+  for (size_t i = 0; i < OMS_RL_NFIELDS; i++) {
+    const char *key = oms_risk_limit_fields[i].key;
+    char *dst = (char *)v + oms_risk_limit_fields[i].offset;
     bool present = false;
     long long x = 0;
-    switch (limit_fields[i].kind) {
-      case KIND_DEC: TRY(get_pos_dec(L, g, key, false, false, (oms_dec_t *)dst, &present)); break;
-      case KIND_U32:
+    switch (oms_risk_limit_fields[i].kind) {
+      case OMS_RL_KIND_DEC:
+        TRY(get_pos_dec(L, g, key, false, false, (oms_dec_t *)dst, &present));
+        break;
+      case OMS_RL_KIND_U32:
         TRY(get_int(L, g, key, false, 1, UINT32_MAX, &x, &present));
         if (present) *(uint32_t *)dst = (uint32_t)x;
         break;
@@ -771,14 +758,14 @@ static int load_limit(loader_t *L, config_setting_t *g, oms_risk_limit_t *v, boo
         if (present) *(int64_t *)dst = x * MS;
         break;
     }
-    if (present) v->set |= limit_fields[i].bit;
+    if (present) v->set |= oms_risk_limit_fields[i].bit;
   }
   const uint32_t rate_bits = OMS_RL_ORDER_RATE_ACCOUNT | OMS_RL_ORDER_RATE_STRATEGY |
                              OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_CANCEL_RATE_STRATEGY;
-  for (size_t i = 0; i < NLIMIT_FIELDS; i++)
-    if ((v->set & limit_fields[i].bit & rate_bits) != 0)
-      TRY(check_rate(L, g, limit_fields[i].key,
-                     *(const uint32_t *)((const char *)v + limit_fields[i].off)));
+  for (size_t i = 0; i < OMS_RL_NFIELDS; i++)
+    if ((v->set & oms_risk_limit_fields[i].bit & rate_bits) != 0)
+      TRY(check_rate(L, g, oms_risk_limit_fields[i].key,
+                     *(const uint32_t *)((const char *)v + oms_risk_limit_fields[i].offset)));
   if (v->set & OMS_RL_COLLAR_TICKS)
     TRY(get_pos_dec(L, g, "collar_tick_size", true, false, &v->tick_size, NULL));
   char action[16] = "";

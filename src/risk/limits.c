@@ -15,6 +15,7 @@
  * global or account scope; the strategy's open orders and rates only at
  * global or strategy scope; the per-order fields anywhere.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,13 @@
 #define STRATEGY_ONLY \
   (OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_STRATEGY)
 #define ALL_FIELDS ((OMS_RL_DUPLICATE_WINDOW << 1) - 1)
+
+const oms_risk_limit_field_t oms_risk_limit_fields[OMS_RL_NFIELDS] = {
+#define LIMIT_FIELD_(name, field, kind, key) \
+  {key, OMS_RL_##name, OMS_RL_KIND_##kind, offsetof(oms_risk_limit_t, field)},
+    OMS_RISK_LIMIT_FIELDS(LIMIT_FIELD_)
+#undef LIMIT_FIELD_
+};
 
 static const char *const scope_names[] = {"global", "account", "strategy", "symbol"};
 static const char *const state_names[] = {"ACTIVE", "REDUCE_ONLY", "HALTED"};

@@ -301,8 +301,28 @@ static void test_a_clone_fails_cleanly_at_every_allocation(void **state) {
   assert_true(k > 4 && k < 100); /* it failed at each of its allocations first */
 }
 
+/* The field table is the X-macro as data: bit i at row i, a key that
+ * names its row, and an offset inside the struct fitting its kind. */
+static void test_field_table_matches_the_limit_struct(void **state) {
+  (void)state;
+  for (size_t i = 0; i < OMS_RL_NFIELDS; i++) {
+    const oms_risk_limit_field_t *f = &oms_risk_limit_fields[i];
+    assert_int_equal(f->bit, 1u << i);
+    assert_non_null(f->key);
+    for (size_t j = 0; j < i; j++) assert_string_not_equal(f->key, oms_risk_limit_fields[j].key);
+    size_t width = f->kind == OMS_RL_KIND_DEC   ? sizeof(oms_dec_t)
+                   : f->kind == OMS_RL_KIND_U32 ? sizeof(uint32_t)
+                                                : sizeof(int64_t);
+    assert_true(f->offset + width <= sizeof(oms_risk_limit_t));
+  }
+  assert_int_equal(oms_risk_limit_fields[0].offset, offsetof(oms_risk_limit_t, max_order_qty));
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "duplicate_window_ms");
+  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].kind, OMS_RL_KIND_NS);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_field_table_matches_the_limit_struct),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
       T(test_bad_values_are_refused_with_a_reason),
       T(test_most_specific_scope_wins_per_field),
