@@ -28,6 +28,7 @@
 #include <curl/curl.h>
 
 #include "omsctl.h"
+#include "sse.h"
 
 #define BODY_MAX ((size_t)64 << 20)
 #define STREAM_QUIET_S 40L
@@ -35,26 +36,9 @@
 
 volatile int ctl_interrupted;
 
-typedef struct buf_s {
-  char *p;
-  size_t n, cap;
-} buf_t;
+typedef ctl_sse_buf_t buf_t;
 
-static int buf_add(buf_t *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1) cap *= 2;
-    if (cap > BODY_MAX + 1) return -1;
-    char *p = realloc(b->p, cap);
-    if (p == NULL) return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-  return 0;
-}
+static int buf_add(buf_t *b, const char *s, size_t n) { return ctl_buf_add(b, s, n, BODY_MAX); }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx) {
   return buf_add(ctx, data, size * n) == 0 ? size * n : 0;

@@ -17,7 +17,7 @@
 
 #define SSE_MAX ((size_t)64 << 20)
 
-static int add(ctl_sse_buf_t *b, const char *s, size_t n, size_t max) {
+int ctl_buf_add(ctl_sse_buf_t *b, const char *s, size_t n, size_t max) {
   if (b->n + n > max) return -1;
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
@@ -64,8 +64,8 @@ static int line(ctl_sse_t *s, char *l, size_t n, size_t max) {
   } else if (strcmp(l, "event") == 0) {
     snprintf(s->event, sizeof s->event, "%s", val);
   } else if (strcmp(l, "data") == 0) {
-    if (s->has_data && add(&s->data, "\n", 1, max) != 0) return -1;
-    if (add(&s->data, val, strlen(val), max) != 0) return -1;
+    if (s->has_data && ctl_buf_add(&s->data, "\n", 1, max) != 0) return -1;
+    if (ctl_buf_add(&s->data, val, strlen(val), max) != 0) return -1;
     s->has_data = true;
   }
   return 0;
@@ -76,7 +76,7 @@ int ctl_sse_feed(ctl_sse_t *s, const char *p, size_t n) {
   while (n > 0) {
     const char *nl = memchr(p, '\n', n);
     size_t take = nl ? (size_t)(nl - p) : n;
-    if (add(&s->line, p, take, max) != 0) return -1;
+    if (ctl_buf_add(&s->line, p, take, max) != 0) return -1;
     if (nl == NULL) return 0;
     char empty[1] = {'\0'};
     int rc = line(s, s->line.p ? s->line.p : empty, s->line.n, max);

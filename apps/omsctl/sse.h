@@ -13,10 +13,16 @@
  * when none) and its data lines joined by '\n'. */
 typedef void (*ctl_event_fn)(const char *id, const char *event, const char *data, void *ctx);
 
+/* A growing NUL-terminated byte buffer (the stream's lines and data, and
+ * http.c's response bodies). */
 typedef struct ctl_sse_buf_s {
   char *p;
   size_t n, cap;
 } ctl_sse_buf_t;
+
+/* Appends s[n] to b, keeping it NUL-terminated; -1 if b would pass max
+ * bytes or memory runs out (b unchanged). */
+int ctl_buf_add(ctl_sse_buf_t *b, const char *s, size_t n, size_t max);
 
 typedef struct ctl_sse_s {
   ctl_event_fn fn;
