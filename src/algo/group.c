@@ -9,7 +9,7 @@
  * happened; then reconcile() compares every leg with what the kind of group
  * wants it to hold and emits the intents that close the gap:
  *
- *   OCO      any fill, or any leg ending, cancels the other legs;
+ *   OCO      a fill on a leg cancels the other (an unasked end too, below);
  *   OUO      a leg's wanted total is its max_qty less what the others
  *            filled: a REPLACE shrinks it, a CANCEL ends it at zero;
  *   OTO      leg 1 wants min(its max_qty, leg 0's filled): a NEW releases
@@ -21,7 +21,9 @@
  *
  * A leg that ends without having been asked to (the client cancelled it,
  * the venue rejected or expired it) and unfilled in part ends the group:
- * `ended` is set and every other leg is cancelled or dropped. A leg being
+ * `ended` is set and every other leg is cancelled or dropped. The entry of
+ * an OTO or a bracket is the exception: what it filled before it ended
+ * stays protected by its followers. A leg being
  * cancelled is left alone until its answer. Because the wanted state is
  * recomputed from the fills each time, the same fills in any order lead to
  * the same legs.
@@ -102,25 +104,21 @@ static int reconcile(oms_algo_group_t *g, oms_algo_out_t *out) {
   int rc = 0;
   switch (g->kind) {
     case OMS_GROUP_OCO:
-      for (uint32_t i = 0; i < g->n; i++) {
-        if (oms_dec_is_pos(m[i].filled) || m[i].state == OMS_MEMBER_DONE) return end_all(g, out);
+      /* the leg that fills works on; the other goes */
+      for (uint32_t i = 0; i < 2 && rc == 0; i++) {
+        if (oms_dec_is_pos(m[i].filled)) rc = emit_cancel(g, 1 - i, out);
       }
-      return 0;
+      return rc;
     case OMS_GROUP_OUO: {
       int64_t all = m[0].filled.raw + m[1].filled.raw;
       for (uint32_t i = 0; i < 2 && rc == 0; i++) {
         int64_t others = all - m[i].filled.raw;
-        if (m[i].state == OMS_MEMBER_DONE && m[i].filled.raw + others < m[i].max_qty.raw) {
-          /* ended short of both its quantity and the sibling's: unplanned */
-          return end_all(g, out);
-        }
         rc = want_total(g, i, m[i].max_qty.raw - others, out);
       }
       return rc;
     }
     case OMS_GROUP_OTO:
       if (m[0].state == OMS_MEMBER_DONE && !oms_dec_is_pos(m[0].filled)) return end_all(g, out);
-      if (m[1].state == OMS_MEMBER_DONE && m[1].filled.raw < m[1].qty.raw) return end_all(g, out);
       return want_total(g, 1, m[0].filled.raw, out);
     default: { /* BRACKET */
       if (m[0].state == OMS_MEMBER_DONE && !oms_dec_is_pos(m[0].filled)) return end_all(g, out);
@@ -205,8 +203,10 @@ int oms_algo_group_on_done(oms_algo_group_t *g, uint32_t i, oms_algo_out_t *out)
   m->state = OMS_MEMBER_DONE;
   m->cancelling = 0;
   m->qty = m->filled; /* its unfilled rest is gone */
-  if (short_ && !asked && g->kind != OMS_GROUP_OUO && g->kind != OMS_GROUP_OCO) g->ended = 1;
-  if (short_ && !asked && g->kind == OMS_GROUP_OUO) return end_all(g, out);
+  /* An entry (OTO parent, bracket entry) that ends short keeps what it
+   * filled protected; any other leg ending unasked ends the group. */
+  bool entry = i == 0 && (g->kind == OMS_GROUP_OTO || g->kind == OMS_GROUP_BRACKET);
+  if (short_ && !asked && !entry) return end_all(g, out);
   return reconcile(g, out);
 }
 
