@@ -170,6 +170,10 @@ typedef struct oms_algo_params_s {
   oms_dec_t profile[OMS_ALGO_PROFILE_MAX]; /* weights >= 0, sum > 0 */
 } oms_algo_params_t;
 
+/* Sets field f of the params at p to v and marks it given:
+ * OMS_ALGO_SET(&p, end_ns, t). */
+#define OMS_ALGO_SET(p, f, v) ((p)->f = (v), (p)->set |= 1u << OMS_ALGO_P_##f)
+
 /* Sets p to a parameter-less parent of strategy s, side, qty (a starting
  * point for the library API). */
 OMS_EXTERN void oms_algo_params_init(oms_algo_params_t *p, oms_algo_strategy_t s, oms_side_t side,

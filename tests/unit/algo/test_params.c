@@ -289,6 +289,30 @@ static void test_names_round_trip(void **state) {
   }
 }
 
+/* docs/algos.md documents every parameter with its tag, and every refusal. */
+static void test_the_documentation_names_every_parameter_and_code(void **state) {
+  (void)state;
+  const char *dir = getenv("OMS_SOURCE_DIR");
+  if (dir == NULL) skip();
+  char path[512];
+  snprintf(path, sizeof path, "%s/docs/algos.md", dir);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  static char doc[65536];
+  size_t n = fread(doc, 1, sizeof doc - 1, f);
+  fclose(f);
+  doc[n] = 0;
+  char want[96];
+  for (int k = 0; k < OMS_ALGO_P_COUNT; k++) {
+    snprintf(want, sizeof want, "| `%s` | %u |", oms_algo_param_name(k), oms_algo_param_tag(k));
+    if (strstr(doc, want) == NULL) fail_msg("docs/algos.md lacks the row %s", want);
+  }
+  for (int c = 500; c <= 519; c++) {
+    snprintf(want, sizeof want, "| %d | `%s` |", c, oms_algo_refusal_name(c));
+    if (strstr(doc, want) == NULL) fail_msg("docs/algos.md lacks the row %s", want);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_good_twap_is_accepted),
@@ -300,6 +324,7 @@ int main(void) {
       cmocka_unit_test(test_fix_tags_are_read_into_the_parameters),
       cmocka_unit_test(test_bad_fix_values_are_refused),
       cmocka_unit_test(test_names_round_trip),
+      cmocka_unit_test(test_the_documentation_names_every_parameter_and_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
