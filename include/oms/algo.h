@@ -254,6 +254,11 @@ typedef struct oms_algo_md_s {
   oms_dec_t bid, bid_qty, ask, ask_qty;
   oms_dec_t last_px, last_qty;
   oms_dec_t cum_volume; /* the market's traded quantity so far, monotonic */
+  /* When this snapshot was taken (0: unknown). Liquidity is taken (SNIPER,
+   * would price) at most once per snapshot, so a step that sees the same
+   * book again, before the venue's next update, does not chase what an
+   * earlier child already took. */
+  int64_t ts_ns;
 } oms_algo_md_t;
 
 typedef enum oms_algo_intent_kind_e {
@@ -311,11 +316,11 @@ typedef struct oms_algo_state_s {
   uint64_t parent_id; /* the parent order's id (for the journal record) */
   oms_algo_params_t p;
   oms_dec_t tick, lot;
-  uint8_t status;        /* oms_algo_status_t */
-  uint8_t activated;     /* TRAILING_STOP: activation price reached */
-  uint8_t triggered;     /* emulated orders: released */
-  uint8_t halted_cancel; /* CANCELLED/HALTED requested while children open */
-  uint32_t next_seq;     /* the next child_seq */
+  uint8_t status;    /* oms_algo_status_t */
+  uint8_t activated; /* TRAILING_STOP: activation price reached */
+  uint8_t triggered; /* emulated orders: released */
+  uint8_t vol_known; /* vol_start was read from market data */
+  uint32_t next_seq; /* the next child_seq */
   int64_t created_ns;
   int64_t next_slice_ns; /* the scheduled time of the next slice */
   uint32_t slice_no;     /* slices done */
@@ -326,6 +331,7 @@ typedef struct oms_algo_state_s {
   oms_dec_t pending_qty; /* a replace's quantity waiting for open to fall; 0 = none */
   oms_dec_t vol_start;   /* market cum_volume when the parent started working */
   oms_dec_t hwm;         /* TRAILING_STOP: best price seen since activation */
+  int64_t took_md_ns;    /* ts_ns of the snapshot liquidity was last taken from */
   uint64_t rng;          /* PRNG state (splitmix64) */
   oms_algo_child_t child[OMS_ALGO_MAX_CHILDREN];
 } oms_algo_state_t;

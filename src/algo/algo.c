@@ -311,7 +311,7 @@ static oms_dec_t share_of(oms_dec_t q, int64_t frac) {
 
 /* The rest of market volume since the start that max_pov still allows. */
 static oms_dec_t pov_room(const oms_algo_state_t *st, const oms_algo_md_t *md, oms_dec_t rate) {
-  if (md == NULL) return OMS_DEC_ZERO;
+  if (md == NULL || !st->vol_known) return OMS_DEC_ZERO;
   oms_dec_t traded = oms_dec_from_raw(md->cum_volume.raw - st->vol_start.raw);
   int64_t room = share_of(traded, rate.raw).raw - st->filled.raw - st->open.raw;
   return oms_dec_from_raw(room > 0 ? room : 0);
@@ -322,6 +322,13 @@ static int expire(oms_algo_state_t *st, oms_algo_out_t *out) {
   return cancel_children(st, out);
 }
 
+/* Whether liquidity shown in md may be taken: once per snapshot. */
+static bool fresh(oms_algo_state_t *st, const oms_algo_md_t *md) {
+  if (md->ts_ns != 0 && md->ts_ns == st->took_md_ns) return false;
+  st->took_md_ns = md->ts_ns;
+  return true;
+}
+
 static int would_take(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo_out_t *out) {
   if (!has(&st->p, OMS_ALGO_P_would_px) || md == NULL) return 0;
   bool buy = is_buy(st);
@@ -329,6 +336,7 @@ static int would_take(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo_ou
   if (!oms_dec_is_pos(far) || !oms_dec_is_pos(far_qty)) return 0;
   if (buy ? oms_dec_gt(far, st->p.would_px) : oms_dec_lt(far, st->p.would_px)) return 0;
   oms_dec_t q = lot_down(st, oms_dec_min(far_qty, unplaced(st)));
+  if (!oms_dec_is_pos(q) || !fresh(st, md)) return 0;
   return new_child(st, out, q, OMS_ORD_LIMIT, OMS_TIF_IOC, st->p.would_px);
 }
 
@@ -462,6 +470,7 @@ static int step_sniper(oms_algo_state_t *st, int64_t now, const oms_algo_md_t *m
   oms_dec_t left = unplaced(st);
   oms_dec_t q = lot_down(st, oms_dec_min(far_qty, left));
   if (oms_dec_lt(q, p->min_slice) && oms_dec_lt(q, left)) return 0;
+  if (!oms_dec_is_pos(q) || !fresh(st, md)) return 0;
   return new_child(st, out, q, OMS_ORD_LIMIT, OMS_TIF_IOC, p->limit_px);
 }
 
@@ -530,7 +539,11 @@ static int step(oms_algo_state_t *st, int64_t now, const oms_algo_md_t *md, oms_
       return 0;
     }
     st->status = OMS_ALGO_WORKING;
-    if (md != NULL) st->vol_start = md->cum_volume;
+  }
+  /* Volume counts from the first snapshot seen at or after the start. */
+  if (st->status == OMS_ALGO_WORKING && !st->vol_known && md != NULL) {
+    st->vol_start = md->cum_volume;
+    st->vol_known = 1;
   }
   switch (p->strategy) {
     case OMS_ALGO_TWAP:

@@ -83,7 +83,7 @@ static void walk(cur_t *c, oms_algo_state_t *st) {
   IO(c, st->status);
   IO(c, st->activated);
   IO(c, st->triggered);
-  IO(c, st->halted_cancel);
+  IO(c, st->vol_known);
   IO(c, st->next_seq);
   IO(c, st->created_ns);
   IO(c, st->next_slice_ns);
@@ -95,6 +95,7 @@ static void walk(cur_t *c, oms_algo_state_t *st) {
   IO(c, st->pending_qty);
   IO(c, st->vol_start);
   IO(c, st->hwm);
+  IO(c, st->took_md_ns);
   IO(c, st->rng);
   for (int i = 0; i < OMS_ALGO_MAX_CHILDREN; i++) {
     oms_algo_child_t *ch = &st->child[i];
@@ -139,9 +140,10 @@ int oms_algo_decode(const uint8_t *buf, size_t len, oms_algo_state_t *st) {
   if (blen != body || len != HEADER + body) return OMS_ECORRUPT;
   cur_t c = {.r = buf + HEADER};
   walk(&c, st);
-  bool sane = st->p.profile_len <= OMS_ALGO_PROFILE_MAX && st->status >= OMS_ALGO_WAITING &&
-              st->status <= OMS_ALGO_HALTED && oms_dec_is_pos(st->tick) &&
-              oms_dec_is_pos(st->lot) && oms_algo_check(st);
+  bool known = strcmp(oms_algo_strategy_name((oms_algo_strategy_t)st->p.strategy), "UNKNOWN") != 0;
+  bool sane = known && st->p.profile_len <= OMS_ALGO_PROFILE_MAX &&
+              st->status >= OMS_ALGO_WAITING && st->status <= OMS_ALGO_HALTED &&
+              oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) && oms_algo_check(st);
   if (!sane) {
     memset(st, 0, sizeof(*st));
     return OMS_ECORRUPT;

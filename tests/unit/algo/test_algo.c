@@ -633,6 +633,46 @@ static void test_a_restart_mid_algorithm_sends_the_same_children(void **state) {
   }
 }
 
+static void test_volume_counts_from_the_first_snapshot_after_the_start(void **state) {
+  (void)state;
+  sim_t *s = calloc(1, sizeof *s);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_POV, OMS_SIDE_BUY, T_D("1000"));
+  SET(p, pov_rate, T_D("0.5"));
+  sim_init(s, &p);
+  oms_algo_out_t out;
+  assert_int_equal(oms_algo_step(&s->st, NOW, NULL, &out), 0); /* no data yet */
+  assert_int_equal(out.n, 0);
+  assert_int_equal(sim_step(s), 0); /* the first snapshot: 100000 traded before us */
+  assert_int_equal(s->nlog, 0);
+  s->md.cum_volume.raw += T_D("10").raw;
+  assert_int_equal(sim_step(s), 0);
+  assert_true(oms_dec_eq(s->log[0].qty, T_D("5")));
+  free(s);
+}
+
+static void test_liquidity_is_taken_once_per_snapshot(void **state) {
+  (void)state;
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_SNIPER, OMS_SIDE_SELL, T_D("100"));
+  SET(p, limit_px, T_D("100"));
+  oms_algo_state_t st;
+  assert_int_equal(oms_algo_init(&st, 3, &p, T_D("0.01"), T_D("1"), NOW), 0);
+  oms_algo_md_t md = {.bid = T_D("100.02"), .bid_qty = T_D("30"), .ts_ns = NOW};
+  oms_algo_out_t out;
+  assert_int_equal(oms_algo_step(&st, NOW, &md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(oms_algo_on_child_fill(&st, 1, T_D("30"), T_D("100.02")), 0);
+  assert_int_equal(oms_algo_on_child_done(&st, 1), 0);
+  /* the same snapshot again (a step after the child's end): nothing */
+  assert_int_equal(oms_algo_step(&st, NOW + 1, &md, &out), 0);
+  assert_int_equal(out.n, 0);
+  md.ts_ns = NOW + 5;
+  assert_int_equal(oms_algo_step(&st, NOW + 5, &md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_true(oms_dec_eq(out.intent[0].qty, T_D("30")));
+}
+
 static void test_names_and_init_refusals(void **state) {
   (void)state;
   assert_string_equal(oms_algo_status_name(OMS_ALGO_WORKING), "WORKING");
@@ -667,6 +707,8 @@ int main(void) {
       cmocka_unit_test(test_fills_beyond_a_child_are_refused_and_change_nothing),
       cmocka_unit_test(test_the_invariant_holds_under_random_fills),
       cmocka_unit_test(test_a_restart_mid_algorithm_sends_the_same_children),
+      cmocka_unit_test(test_volume_counts_from_the_first_snapshot_after_the_start),
+      cmocka_unit_test(test_liquidity_is_taken_once_per_snapshot),
       cmocka_unit_test(test_names_and_init_refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

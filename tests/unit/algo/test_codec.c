@@ -80,6 +80,10 @@ static void test_damaged_records_are_refused(void **state) {
   memset(&zero, 0, sizeof zero);
   assert_memory_equal(&b, &zero, sizeof b);
   c = a;
+  c.p.strategy = 3;
+  n = oms_algo_encode(&c, buf, sizeof buf);
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  c = a;
   c.status = 9;
   n = oms_algo_encode(&c, buf, sizeof buf);
   assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
