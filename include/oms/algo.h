@@ -20,10 +20,11 @@
  *      and a text that names the parameter;
  *   2. oms_algo_init() makes the state, with the instrument's tick and lot;
  *   3. the engine calls oms_algo_step() when the parent's wake-up time
- *      (out->next_wake_ns) is reached or market data for its instrument
- *      changed; the step returns intents: NEW child, CANCEL child, REPLACE
- *      child, each naming the child by its sequence number (child_seq, 1, 2,
- *      3... per parent);
+ *      (out->next_wake_ns) is reached, when market data for its instrument
+ *      changed, and after each event of one of its children; the step
+ *      returns intents: NEW child, CANCEL child (REPLACE only from groups),
+ *      each naming the child by its sequence number (child_seq, 1, 2, 3...
+ *      per parent);
  *   4. the engine turns a NEW intent into a child order carrying the parent's
  *      order id, remembers (child order id -> parent, child_seq), and reports
  *      what happens to the child with oms_algo_on_child_fill() and
@@ -344,13 +345,16 @@ OMS_EXTERN int oms_algo_init(oms_algo_state_t *st, uint64_t parent_id, const oms
 
 /* Advances the parent to now_ns with market data md (NULL: none) and fills
  * *out (cleared first) with the intents to carry out and the next wake-up.
- * Returns 0, or OMS_EOVERFILL (nothing emitted, st unchanged) if an intent
- * would break the invariant, OMS_EOVERFLOW on a numeric overflow. */
+ * Returns 0, or OMS_EOVERFILL (nothing emitted, st unchanged) if the state
+ * breaks the invariant (a damaged state: the step never makes a child that
+ * would). A terminal parent returns 0 with no intent. */
 OMS_EXTERN int oms_algo_step(oms_algo_state_t *st, int64_t now_ns, const oms_algo_md_t *md,
                              oms_algo_out_t *out);
 
 /* A fill of qty at px on child child_seq. Returns 0, OMS_ENOTFOUND (no such
- * open child), OMS_EOVERFILL (beyond the child's quantity; not applied). */
+ * open child), OMS_EINVAL (qty or px <= 0), OMS_EOVERFILL (beyond the
+ * child's quantity; not applied). A fill that completes the parent makes it
+ * COMPLETED. */
 OMS_EXTERN int oms_algo_on_child_fill(oms_algo_state_t *st, uint32_t child_seq, oms_dec_t qty,
                                       oms_dec_t px);
 
