@@ -676,6 +676,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   in->current = cur;
   in->now_ns = now_ns;
   in->limits = lim;
+  in->child = o->parent_order_id != 0;
   if (r->limits == NULL) {
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
     return finish(res, "risk", OMS_R_RISK_NO_LIMITS);
