@@ -1317,7 +1317,7 @@ static void recon_start(oms_engine_t *e, vctx_t *vc) {
   for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
     slot_t *s = &e->slots[i];
     if (strcmp(s->o.venue, vc->name) != 0) continue;
-    s->recon = !oms_ord_state_is_terminal(s->o.state);
+    s->recon = !oms_ord_state_is_terminal(s->o.state) && s->o.algo == 0; /* a parent is ours */
     s->unknown_answers = 0;
     vc->pending += s->recon;
   }
@@ -1949,7 +1949,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   none.state = OMS_STATE_PENDING;
   oms__risk_order_changed(e->cfg.risk, &none, &s->o, e->now);
   /* Whatever happened at the venue while we were down, we do not know it. */
-  if (oms_ord_state_is_working(o->state)) s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
+  if (oms_ord_state_is_working(o->state) && o->algo == 0) s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
   return 0;
 }
 
