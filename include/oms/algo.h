@@ -314,26 +314,31 @@ typedef struct oms_algo_child_s {
 
 /* One parent. Plain data (no pointers): copy, journal and restore as-is. */
 typedef struct oms_algo_state_s {
+  /* Set at init and by a replace; changed by fills, never by a step. */
   uint64_t parent_id; /* the parent order's id (for the journal record) */
   oms_algo_params_t p;
   oms_dec_t tick, lot;
-  uint8_t status;    /* oms_algo_status_t */
-  uint8_t activated; /* TRAILING_STOP: activation price reached */
-  uint8_t triggered; /* emulated orders: released */
-  uint8_t vol_known; /* vol_start was read from market data */
-  uint32_t next_seq; /* the next child_seq */
   int64_t created_ns;
-  int64_t next_slice_ns; /* the scheduled time of the next slice */
-  uint32_t slice_no;     /* slices done */
-  uint32_t n_slices;     /* slices in the schedule */
+  uint32_t n_slices; /* slices in the schedule */
+  uint32_t pad_;
   oms_dec_t filled;      /* sum of the children's fills */
-  oms_dec_t open;        /* sum of the children's open quantity */
   __int128 cum_notional; /* sum of fill qty * px at 10^-16 */
   oms_dec_t pending_qty; /* a replace's quantity waiting for open to fall; 0 = none */
-  oms_dec_t vol_start;   /* market cum_volume when the parent started working */
-  oms_dec_t hwm;         /* TRAILING_STOP: best price seen since activation */
-  int64_t took_md_ns;    /* ts_ns of the snapshot liquidity was last taken from */
-  uint64_t rng;          /* PRNG state (splitmix64) */
+  /* Progress: what a step changes (from status to the end, which is all a
+   * step saves to restore on a refusal). */
+  uint8_t status;        /* oms_algo_status_t */
+  uint8_t activated;     /* TRAILING_STOP: activation price reached */
+  uint8_t triggered;     /* emulated orders: released */
+  uint8_t vol_known;     /* vol_start was read from market data */
+  uint32_t next_seq;     /* the next child_seq */
+  int64_t next_slice_ns; /* the scheduled time of the next slice */
+  uint32_t slice_no;     /* slices done */
+  uint32_t pad2_;
+  oms_dec_t open;      /* sum of the children's open quantity */
+  oms_dec_t vol_start; /* market cum_volume when the parent started working */
+  oms_dec_t hwm;       /* TRAILING_STOP: best price seen since activation */
+  int64_t took_md_ns;  /* ts_ns of the snapshot liquidity was last taken from */
+  uint64_t rng;        /* PRNG state (splitmix64) */
   oms_algo_child_t child[OMS_ALGO_MAX_CHILDREN];
 } oms_algo_state_t;
 

@@ -43,6 +43,7 @@
  *               for all that is left (market, or limit at the limit price),
  *               sent again for any rest the venue cancelled.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -560,11 +561,15 @@ int oms_algo_step(oms_algo_state_t *st, int64_t now_ns, const oms_algo_md_t *md,
   out->n = 0;
   out->next_wake_ns = INT64_MAX;
   if (oms_algo_status_is_terminal((oms_algo_status_t)st->status)) return 0;
-  oms_algo_state_t save = *st;
+  /* A step changes only the progress fields, from status on: those are
+   * saved, and put back if the step is refused. */
+  enum { FROM = offsetof(oms_algo_state_t, status), LEN = sizeof(oms_algo_state_t) - FROM };
+  unsigned char save[LEN];
+  memcpy(save, (unsigned char *)st + FROM, LEN);
   int rc = step(st, now_ns, md, out);
   if (rc == 0 && !oms_algo_check(st)) rc = OMS_EOVERFILL;
   if (rc != 0) {
-    *st = save;
+    memcpy((unsigned char *)st + FROM, save, LEN);
     out->n = 0;
   }
   return rc;
