@@ -490,6 +490,16 @@ OMS_EXTERN int oms_algo_group_cancel(oms_algo_group_t *g, oms_algo_out_t *out);
 /* Every member done. */
 OMS_EXTERN bool oms_algo_group_is_done(const oms_algo_group_t *g);
 
+/* A group as bytes for the journal: "OG" magic, version 1, then its fields
+ * little-endian (docs/algos.md); OMS_ALGO_GROUP_ENC_SIZE bounds it.
+ * oms_algo_group_encode returns the bytes written or OMS_ENOSPC;
+ * oms_algo_group_decode returns 0 or OMS_ECORRUPT (bad magic, version,
+ * length, kind, member state, or a member filled beyond its quantity; *g
+ * cleared). */
+#define OMS_ALGO_GROUP_ENC_SIZE 256
+OMS_EXTERN int oms_algo_group_encode(const oms_algo_group_t *g, uint8_t *buf, size_t cap);
+OMS_EXTERN int oms_algo_group_decode(const uint8_t *buf, size_t len, oms_algo_group_t *g);
+
 OMS_END_DECLS
 
 #endif /* OMS_ALGO_H */
