@@ -259,7 +259,7 @@ static bool price_for(const oms_algo_state_t *st, const oms_algo_md_t *md, int a
   }
   *type = OMS_ORD_LIMIT;
   *tif = OMS_TIF_DAY;
-  oms_dec_t p = OMS_DEC_ZERO;
+  oms_dec_t p;
   if (aggr == OMS_AGGR_CROSS) {
     *tif = OMS_TIF_IOC;
     p = far;
@@ -293,11 +293,12 @@ static int64_t due_fraction(const oms_algo_state_t *st, int64_t t) {
   if (t <= p->start_ns) return 0;
   if (t >= p->end_ns) return OMS_DEC_SCALE;
   __int128 span = p->end_ns - p->start_ns, el = t - p->start_ns;
-  if (p->strategy != OMS_ALGO_VWAP) return (int64_t)(el * OMS_DEC_SCALE / span);
-  /* The profile's buckets split [start, end) evenly; within a bucket the
-   * volume is taken as even. */
   __int128 total = 0, before = 0;
   for (int i = 0; i < p->profile_len; i++) total += p->profile[i].raw;
+  /* TWAP, or a profile validation would have refused */
+  if (p->strategy != OMS_ALGO_VWAP || total <= 0) return (int64_t)(el * OMS_DEC_SCALE / span);
+  /* The profile's buckets split [start, end) evenly; within a bucket the
+   * volume is taken as even. */
   int nb = p->profile_len;
   __int128 pos = el * nb; /* in bucket units * span */
   int b = (int)(pos / span);

@@ -144,7 +144,8 @@ int oms_algo_decode(const uint8_t *buf, size_t len, oms_algo_state_t *st) {
   bool known = strcmp(oms_algo_strategy_name((oms_algo_strategy_t)st->p.strategy), "UNKNOWN") != 0;
   bool sane = known && st->p.profile_len <= OMS_ALGO_PROFILE_MAX &&
               st->status >= OMS_ALGO_WAITING && st->status <= OMS_ALGO_HALTED &&
-              oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) && oms_algo_check(st);
+              oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) && st->p.slice_ns > 0 &&
+              (st->n_slices == 0 || st->p.end_ns > st->p.start_ns) && oms_algo_check(st);
   if (!sane) {
     memset(st, 0, sizeof(*st));
     return OMS_ECORRUPT;

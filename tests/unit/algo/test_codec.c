@@ -84,6 +84,14 @@ static void test_damaged_records_are_refused(void **state) {
   n = oms_algo_encode(&c, buf, sizeof buf);
   assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
   c = a;
+  c.p.slice_ns = 0;
+  n = oms_algo_encode(&c, buf, sizeof buf);
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  c = a;
+  c.p.end_ns = c.p.start_ns;
+  n = oms_algo_encode(&c, buf, sizeof buf);
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  c = a;
   c.status = 9;
   n = oms_algo_encode(&c, buf, sizeof buf);
   assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
