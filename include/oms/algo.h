@@ -180,6 +180,13 @@ typedef struct oms_algo_params_s {
 OMS_EXTERN void oms_algo_params_init(oms_algo_params_t *p, oms_algo_strategy_t s, oms_side_t side,
                                      oms_dec_t qty);
 
+/* Sets p's volume profile from the market volumes vol[0..n) traded in n
+ * equal buckets of a past session (the profile "learned from the venue"):
+ * each weight is its bucket's percentage of the total. Returns 0, or
+ * OMS_EINVAL (n of 0 or above OMS_ALGO_PROFILE_MAX, a negative volume, a
+ * total of 0) with p unchanged. */
+OMS_EXTERN int oms_algo_profile_from_volumes(oms_algo_params_t *p, const oms_dec_t *vol, size_t n);
+
 /* ---- Refusals ---------------------------------------------------------------
  * XX(NAME, number, description). Numbered from 500 so that the engine can
  * append them to the reason table (reason.h) with the same numbers. */
