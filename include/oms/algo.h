@@ -180,6 +180,13 @@ typedef struct oms_algo_params_s {
 OMS_EXTERN void oms_algo_params_init(oms_algo_params_t *p, oms_algo_strategy_t s, oms_side_t side,
                                      oms_dec_t qty);
 
+/* Sets p's volume profile from the market volumes vol[0..n) traded in n
+ * equal buckets of a past session (the profile "learned from the venue"):
+ * each weight is its bucket's percentage of the total. Returns 0, or
+ * OMS_EINVAL (n of 0 or above OMS_ALGO_PROFILE_MAX, a negative volume, a
+ * total of 0) with p unchanged. */
+OMS_EXTERN int oms_algo_profile_from_volumes(oms_algo_params_t *p, const oms_dec_t *vol, size_t n);
+
 /* ---- Refusals ---------------------------------------------------------------
  * XX(NAME, number, description). Numbered from 500 so that the engine can
  * append them to the reason table (reason.h) with the same numbers. */
@@ -314,26 +321,31 @@ typedef struct oms_algo_child_s {
 
 /* One parent. Plain data (no pointers): copy, journal and restore as-is. */
 typedef struct oms_algo_state_s {
+  /* Set at init and by a replace; changed by fills, never by a step. */
   uint64_t parent_id; /* the parent order's id (for the journal record) */
   oms_algo_params_t p;
   oms_dec_t tick, lot;
-  uint8_t status;    /* oms_algo_status_t */
-  uint8_t activated; /* TRAILING_STOP: activation price reached */
-  uint8_t triggered; /* emulated orders: released */
-  uint8_t vol_known; /* vol_start was read from market data */
-  uint32_t next_seq; /* the next child_seq */
   int64_t created_ns;
-  int64_t next_slice_ns; /* the scheduled time of the next slice */
-  uint32_t slice_no;     /* slices done */
-  uint32_t n_slices;     /* slices in the schedule */
+  uint32_t n_slices; /* slices in the schedule */
+  uint32_t pad_;
   oms_dec_t filled;      /* sum of the children's fills */
-  oms_dec_t open;        /* sum of the children's open quantity */
   __int128 cum_notional; /* sum of fill qty * px at 10^-16 */
   oms_dec_t pending_qty; /* a replace's quantity waiting for open to fall; 0 = none */
-  oms_dec_t vol_start;   /* market cum_volume when the parent started working */
-  oms_dec_t hwm;         /* TRAILING_STOP: best price seen since activation */
-  int64_t took_md_ns;    /* ts_ns of the snapshot liquidity was last taken from */
-  uint64_t rng;          /* PRNG state (splitmix64) */
+  /* Progress: what a step changes (from status to the end, which is all a
+   * step saves to restore on a refusal). */
+  uint8_t status;        /* oms_algo_status_t */
+  uint8_t activated;     /* TRAILING_STOP: activation price reached */
+  uint8_t triggered;     /* emulated orders: released */
+  uint8_t vol_known;     /* vol_start was read from market data */
+  uint32_t next_seq;     /* the next child_seq */
+  int64_t next_slice_ns; /* the scheduled time of the next slice */
+  uint32_t slice_no;     /* slices done */
+  uint32_t pad2_;
+  oms_dec_t open;      /* sum of the children's open quantity */
+  oms_dec_t vol_start; /* market cum_volume when the parent started working */
+  oms_dec_t hwm;       /* TRAILING_STOP: best price seen since activation */
+  int64_t took_md_ns;  /* ts_ns of the snapshot liquidity was last taken from */
+  uint64_t rng;        /* PRNG state (splitmix64) */
   oms_algo_child_t child[OMS_ALGO_MAX_CHILDREN];
 } oms_algo_state_t;
 
@@ -484,6 +496,16 @@ OMS_EXTERN int oms_algo_group_cancel(oms_algo_group_t *g, oms_algo_out_t *out);
 
 /* Every member done. */
 OMS_EXTERN bool oms_algo_group_is_done(const oms_algo_group_t *g);
+
+/* A group as bytes for the journal: "OG" magic, version 1, then its fields
+ * little-endian (docs/algos.md); OMS_ALGO_GROUP_ENC_SIZE bounds it.
+ * oms_algo_group_encode returns the bytes written or OMS_ENOSPC;
+ * oms_algo_group_decode returns 0 or OMS_ECORRUPT (bad magic, version,
+ * length, kind, member state, or a member filled beyond its quantity; *g
+ * cleared). */
+#define OMS_ALGO_GROUP_ENC_SIZE 256
+OMS_EXTERN int oms_algo_group_encode(const oms_algo_group_t *g, uint8_t *buf, size_t cap);
+OMS_EXTERN int oms_algo_group_decode(const uint8_t *buf, size_t len, oms_algo_group_t *g);
 
 OMS_END_DECLS
 

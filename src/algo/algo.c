@@ -43,6 +43,7 @@
  *               for all that is left (market, or limit at the limit price),
  *               sent again for any rest the venue cancelled.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -258,7 +259,7 @@ static bool price_for(const oms_algo_state_t *st, const oms_algo_md_t *md, int a
   }
   *type = OMS_ORD_LIMIT;
   *tif = OMS_TIF_DAY;
-  oms_dec_t p = OMS_DEC_ZERO;
+  oms_dec_t p;
   if (aggr == OMS_AGGR_CROSS) {
     *tif = OMS_TIF_IOC;
     p = far;
@@ -292,11 +293,12 @@ static int64_t due_fraction(const oms_algo_state_t *st, int64_t t) {
   if (t <= p->start_ns) return 0;
   if (t >= p->end_ns) return OMS_DEC_SCALE;
   __int128 span = p->end_ns - p->start_ns, el = t - p->start_ns;
-  if (p->strategy != OMS_ALGO_VWAP) return (int64_t)(el * OMS_DEC_SCALE / span);
-  /* The profile's buckets split [start, end) evenly; within a bucket the
-   * volume is taken as even. */
   __int128 total = 0, before = 0;
   for (int i = 0; i < p->profile_len; i++) total += p->profile[i].raw;
+  /* TWAP, or a profile validation would have refused */
+  if (p->strategy != OMS_ALGO_VWAP || total <= 0) return (int64_t)(el * OMS_DEC_SCALE / span);
+  /* The profile's buckets split [start, end) evenly; within a bucket the
+   * volume is taken as even. */
   int nb = p->profile_len;
   __int128 pos = el * nb; /* in bucket units * span */
   int b = (int)(pos / span);
@@ -560,11 +562,15 @@ int oms_algo_step(oms_algo_state_t *st, int64_t now_ns, const oms_algo_md_t *md,
   out->n = 0;
   out->next_wake_ns = INT64_MAX;
   if (oms_algo_status_is_terminal((oms_algo_status_t)st->status)) return 0;
-  oms_algo_state_t save = *st;
+  /* A step changes only the progress fields, from status on: those are
+   * saved, and put back if the step is refused. */
+  enum { FROM = offsetof(oms_algo_state_t, status), LEN = sizeof(oms_algo_state_t) - FROM };
+  unsigned char save[LEN];
+  memcpy(save, (unsigned char *)st + FROM, LEN);
   int rc = step(st, now_ns, md, out);
   if (rc == 0 && !oms_algo_check(st)) rc = OMS_EOVERFILL;
   if (rc != 0) {
-    *st = save;
+    memcpy((unsigned char *)st + FROM, save, LEN);
     out->n = 0;
   }
   return rc;

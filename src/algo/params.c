@@ -520,3 +520,20 @@ int oms_algo_params_validate(const oms_algo_params_t *p, oms_dec_t tick, oms_dec
   if (rc != 0) return rc;
   return check_rules(p, tick, lot, now_ns, rej);
 }
+
+int oms_algo_profile_from_volumes(oms_algo_params_t *p, const oms_dec_t *vol, size_t n) {
+  if (n == 0 || n > OMS_ALGO_PROFILE_MAX) return OMS_EINVAL;
+  __int128 total = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (oms_dec_is_neg(vol[i])) return OMS_EINVAL;
+    total += vol[i].raw;
+  }
+  if (total <= 0) return OMS_EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    /* percent at 10^-8: vol * 100 / total, within [0, 100] */
+    p->profile[i].raw = (int64_t)((__int128)vol[i].raw * 100 * OMS_DEC_SCALE / total);
+  }
+  p->profile_len = (uint8_t)n;
+  p->set |= P(profile);
+  return 0;
+}

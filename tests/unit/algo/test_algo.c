@@ -593,16 +593,46 @@ static sim_t *restart_run(oms_algo_strategy_t k, int cut) {
     for (int i = 0; i < 4; i++) p.profile[i] = oms_dec_from_raw((i + 1) * OMS_DEC_SCALE);
     p.set |= 1u << OMS_ALGO_P_profile;
   }
-  if (k == OMS_ALGO_ICEBERG) {
-    oms_algo_params_init(&p, k, OMS_SIDE_BUY, T_D("1000"));
-    SET(p, display_qty, T_D("70"));
-    SET(p, display_var, T_D("0.4"));
-    SET(p, limit_px, T_D("100"));
+  if (k != OMS_ALGO_TWAP && k != OMS_ALGO_VWAP) {
+    /* the walk below rises: the emulated orders sell into it */
+    bool sell = k == OMS_ALGO_TRAILING_STOP || k == OMS_ALGO_MIT || k == OMS_ALGO_LIT;
+    oms_algo_params_init(&p, k, sell ? OMS_SIDE_SELL : OMS_SIDE_BUY, T_D("1000"));
+    SET(p, seed, 99);
+  }
+  switch (k) {
+    case OMS_ALGO_ICEBERG:
+      SET(p, display_qty, T_D("70"));
+      SET(p, display_var, T_D("0.4"));
+      SET(p, limit_px, T_D("100"));
+      break;
+    case OMS_ALGO_POV:
+      SET(p, pov_rate, T_D("0.2"));
+      SET(p, min_slice, T_D("3"));
+      break;
+    case OMS_ALGO_SNIPER: SET(p, limit_px, T_D("99.98")); break;
+    case OMS_ALGO_TRAILING_STOP: SET(p, trail_offset, T_D("0.1")); break;
+    case OMS_ALGO_MIT: SET(p, trigger_px, T_D("100.1")); break;
+    case OMS_ALGO_LIT:
+      SET(p, trigger_px, T_D("100.2"));
+      SET(p, limit_px, T_D("100.15"));
+      break;
+    default: break;
   }
   sim_init(s, &p);
   s->rest_fill_pct = 35;
+  int64_t mid = T_D("100").raw;
   for (int i = 0; i < 700; i++) {
     s->now = NOW + i * SEC;
+    /* a random walk of the book, the same in every run */
+    uint64_t r = sim_rand(s);
+    mid += ((int64_t)(r % 5) - 2) * T_D("0.01").raw;
+    s->md.bid = oms_dec_from_raw(mid - T_D("0.01").raw);
+    s->md.ask = oms_dec_from_raw(mid + T_D("0.01").raw);
+    s->md.bid_qty = oms_dec_from_raw((int64_t)(1 + (r >> 8) % 200) * OMS_DEC_SCALE);
+    s->md.ask_qty = oms_dec_from_raw((int64_t)(1 + (r >> 16) % 200) * OMS_DEC_SCALE);
+    s->md.last_px = oms_dec_from_raw(mid);
+    s->md.cum_volume.raw += (int64_t)((r >> 24) % 300) * OMS_DEC_SCALE;
+    s->md.ts_ns = s->now;
     if (i == cut) {
       uint8_t buf[OMS_ALGO_ENC_SIZE];
       int n = oms_algo_encode(&s->st, buf, sizeof buf);
@@ -618,10 +648,14 @@ static sim_t *restart_run(oms_algo_strategy_t k, int cut) {
 
 static void test_a_restart_mid_algorithm_sends_the_same_children(void **state) {
   (void)state;
-  static const oms_algo_strategy_t kinds[] = {OMS_ALGO_TWAP, OMS_ALGO_VWAP, OMS_ALGO_ICEBERG};
-  for (int k = 0; k < 3; k++) {
+  static const oms_algo_strategy_t kinds[] = {
+      OMS_ALGO_TWAP,   OMS_ALGO_VWAP,          OMS_ALGO_ICEBERG, OMS_ALGO_POV,
+      OMS_ALGO_SNIPER, OMS_ALGO_TRAILING_STOP, OMS_ALGO_MIT,     OMS_ALGO_LIT};
+  for (int k = 0; k < 8; k++) {
     sim_t *a = restart_run(kinds[k], -1);
-    assert_true(a->nlog > 10);
+    if (a->nlog < 1) fail_msg("strategy %d sent nothing", (int)kinds[k]);
+    assert_true(a->nlog >= 1);
+    assert_true(oms_dec_is_pos(a->st.filled));
     for (int cut = 1; cut < 600; cut += 97) {
       sim_t *b = restart_run(kinds[k], cut);
       assert_int_equal(a->nlog, b->nlog);

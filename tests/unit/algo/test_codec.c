@@ -84,15 +84,81 @@ static void test_damaged_records_are_refused(void **state) {
   n = oms_algo_encode(&c, buf, sizeof buf);
   assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
   c = a;
+  c.p.slice_ns = 0;
+  n = oms_algo_encode(&c, buf, sizeof buf);
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  c = a;
+  c.p.end_ns = c.p.start_ns;
+  n = oms_algo_encode(&c, buf, sizeof buf);
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  c = a;
   c.status = 9;
   n = oms_algo_encode(&c, buf, sizeof buf);
   assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+}
+
+static oms_algo_member_t leg(oms_side_t side, oms_ord_type_t type, const char *qty) {
+  oms_algo_member_t m;
+  memset(&m, 0, sizeof m);
+  m.side = (uint8_t)side;
+  m.type = (uint8_t)type;
+  m.tif = OMS_TIF_GTC;
+  m.max_qty = T_D(qty);
+  m.price = T_D("101");
+  m.stop_price = type == OMS_ORD_STOP ? T_D("95") : T_D("0");
+  return m;
+}
+
+/* A bracket half-way: restored, it answers the next fill as the original. */
+static void test_a_group_round_trips_and_continues_the_same(void **state) {
+  (void)state;
+  oms_algo_member_t m[3] = {leg(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10"),
+                            leg(OMS_SIDE_SELL, OMS_ORD_LIMIT, "10"),
+                            leg(OMS_SIDE_SELL, OMS_ORD_STOP, "10")};
+  oms_algo_group_t a, b;
+  oms_algo_out_t out, out2;
+  assert_int_equal(oms_algo_group_init(&a, 77, OMS_GROUP_BRACKET, m, 3, &out), 0);
+  assert_int_equal(oms_algo_group_on_fill(&a, 0, T_D("4"), &out), 0);
+  assert_int_equal(oms_algo_group_on_fill(&a, 1, T_D("1"), &out), 0);
+  uint8_t buf[OMS_ALGO_GROUP_ENC_SIZE];
+  int n = oms_algo_group_encode(&a, buf, sizeof buf);
+  assert_true(n > 8 && n <= OMS_ALGO_GROUP_ENC_SIZE);
+  memset(&b, 0x5A, sizeof b);
+  assert_int_equal(oms_algo_group_decode(buf, (size_t)n, &b), 0);
+  oms_algo_group_t a2 = a;
+  assert_int_equal(oms_algo_group_on_fill(&a2, 0, T_D("6"), &out), 0);
+  assert_int_equal(oms_algo_group_on_fill(&b, 0, T_D("6"), &out2), 0);
+  assert_int_equal(out.n, out2.n);
+  assert_memory_equal(out.intent, out2.intent, sizeof(out.intent[0]) * out.n);
+  assert_true(out.n >= 2); /* both exits grow */
+  /* damage */
+  assert_int_equal(oms_algo_group_encode(&a, buf, (size_t)n - 1), OMS_ENOSPC);
+  assert_int_equal(oms_algo_group_decode(buf, 3, &b), OMS_ECORRUPT);
+  n = oms_algo_group_encode(&a, buf, sizeof buf);
+  assert_int_equal(oms_algo_group_decode(buf, (size_t)n + 1, &b), OMS_ECORRUPT);
+  buf[1] = 'A';
+  assert_int_equal(oms_algo_group_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  buf[1] = 'G';
+  buf[4] ^= 1;
+  assert_int_equal(oms_algo_group_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  oms_algo_group_t bad = a;
+  bad.kind = 9;
+  n = oms_algo_group_encode(&bad, buf, sizeof buf);
+  assert_int_equal(oms_algo_group_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  bad = a;
+  bad.m[1].filled = T_D("11");
+  n = oms_algo_group_encode(&bad, buf, sizeof buf);
+  assert_int_equal(oms_algo_group_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  oms_algo_group_t zero;
+  memset(&zero, 0, sizeof zero);
+  assert_memory_equal(&b, &zero, sizeof b);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_state_round_trips_bit_for_bit),
       cmocka_unit_test(test_damaged_records_are_refused),
+      cmocka_unit_test(test_a_group_round_trips_and_continues_the_same),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,6 +289,26 @@ static void test_names_round_trip(void **state) {
   }
 }
 
+static void test_a_profile_is_learned_from_past_volumes(void **state) {
+  (void)state;
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_VWAP, OMS_SIDE_BUY, T_D("100"));
+  SET(p, end_ns, NOW + 60 * SEC);
+  oms_dec_t vol[4] = {T_D("5000000000"), T_D("15000000000"), T_D("0"), T_D("30000000000")};
+  assert_int_equal(oms_algo_profile_from_volumes(&p, vol, 4), 0);
+  assert_int_equal(p.profile_len, 4);
+  assert_true(oms_dec_eq(p.profile[0], T_D("10")));
+  assert_true(oms_dec_eq(p.profile[1], T_D("30")));
+  assert_true(oms_dec_eq(p.profile[3], T_D("60")));
+  assert_int_equal(oms_algo_params_validate(&p, T_D("0.01"), T_D("1"), NOW, NULL), 0);
+  oms_dec_t bad[2] = {T_D("1"), T_D("-1")};
+  assert_int_equal(oms_algo_profile_from_volumes(&p, bad, 2), OMS_EINVAL);
+  assert_int_equal(oms_algo_profile_from_volumes(&p, vol + 2, 1), OMS_EINVAL);
+  assert_int_equal(oms_algo_profile_from_volumes(&p, vol, 0), OMS_EINVAL);
+  assert_int_equal(oms_algo_profile_from_volumes(&p, vol, OMS_ALGO_PROFILE_MAX + 1), OMS_EINVAL);
+  assert_int_equal(p.profile_len, 4);
+}
+
 /* docs/algos.md documents every parameter with its tag, and every refusal. */
 static void test_the_documentation_names_every_parameter_and_code(void **state) {
   (void)state;
@@ -324,6 +344,7 @@ int main(void) {
       cmocka_unit_test(test_fix_tags_are_read_into_the_parameters),
       cmocka_unit_test(test_bad_fix_values_are_refused),
       cmocka_unit_test(test_names_round_trip),
+      cmocka_unit_test(test_a_profile_is_learned_from_past_volumes),
       cmocka_unit_test(test_the_documentation_names_every_parameter_and_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
