@@ -1326,7 +1326,7 @@ static oms_reason_t build_request(gw_session_t *s, const oms_fix_msg_t *m,
  * *rej set when the tags are refused. */
 static int algo_params(const oms_fix_msg_t *m, oms_algo_params_t *p, oms_algo_reject_t *rej) {
   oms_fix_str_t v;
-  if (oms_fix_msg_get_str(m, 847, &v) != 0) return 0;
+  if (oms_fix_msg_get_str(m, oms_algo_param_tag(OMS_ALGO_P_strategy), &v) != 0) return 0;
   oms_algo_tag_t tags[OMS_FIX_MAX_FIELDS];
   size_t n = 0;
   for (size_t i = 0; i < m->nfields; i++) {
