@@ -72,6 +72,7 @@ typedef struct prec_s {
   bool dirty;
   bool present; /* recovery: its order was loaded */
   bool ending;  /* its end was committed: freed at the next poll */
+  bool listed;  /* on its instrument's list: market data steps it */
 } prec_t;
 
 typedef struct ins_s {
@@ -244,10 +245,24 @@ static uint32_t rec_alloc(oms__parents_t *P, uint64_t order_id) {
   return ri;
 }
 
+/* Whether market data between two wake-ups can change what p does: the
+ * strategies that watch the book or the trades. A TWAP or VWAP without a
+ * would price decides at its slices only (with the latest snapshot, which
+ * is kept), so a book change costs it nothing. */
+static bool watches_market(const oms_algo_params_t *p) {
+  switch (p->strategy) {
+    case OMS_ALGO_TWAP:
+    case OMS_ALGO_VWAP: return (p->set & (1u << OMS_ALGO_P_would_px)) != 0;
+    case OMS_ALGO_ICEBERG: return false;
+    default: return true;
+  }
+}
+
 static void ins_link(oms__parents_t *P, uint32_t ri, uint32_t ii) {
   prec_t *r = &P->rec[ri];
   r->ins = ii;
-  if (ii == NIL) return;
+  if (ii == NIL || !watches_market(&r->st.p)) return;
+  r->listed = true;
   r->ins_prev = NIL;
   r->ins_next = P->ins[ii].head;
   if (r->ins_next != NIL) P->rec[r->ins_next].ins_prev = ri;
@@ -258,7 +273,7 @@ static void ins_link(oms__parents_t *P, uint32_t ri, uint32_t ii) {
 static void rec_free(oms__parents_t *P, uint32_t ri) {
   prec_t *r = &P->rec[ri];
   heap_remove(P, ri);
-  if (r->ins != NIL) {
+  if (r->listed) {
     if (r->ins_prev != NIL)
       P->rec[r->ins_prev].ins_next = r->ins_next;
     else
@@ -353,8 +368,8 @@ int oms__parents_open(oms__parents_t *P, const oms_order_t *o, int64_t now_ns, u
   uint32_t ri = rec_alloc(P, o->order_id);
   if (ri == NIL) return OMS_EFULL;
   prec_t *r = &P->rec[ri];
-  ins_link(P, ri, ins_of(P, o->venue, o->symbol));
   int rc = oms_algo_init(&r->st, o->order_id, &P->pending, P->pending_tick, P->pending_lot, now_ns);
+  ins_link(P, ri, ins_of(P, o->venue, o->symbol));
   int len = rc == 0 ? oms_algo_encode(&r->st, blob, cap) : rc;
   if (len < 0) {
     rec_free(P, ri);
