@@ -1052,9 +1052,10 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
   slot_t *s = live_slot(e, order_id, rej);
   if (s == NULL) return OMS_EREJECTED;
   const oms_order_t *o = &s->o;
-  if (o->algo != 0 || o->parent_order_id != 0) {
-    oms_reject_set(rej, OMS_R_UNSUPPORTED, "order %llu is a %s: cancel it and send a new one",
-                   (unsigned long long)order_id, o->algo ? "parent order" : "parent's child");
+  if (o->parent_order_id != 0) {
+    oms_reject_set(rej, OMS_R_UNSUPPORTED,
+                   "order %llu is a child of parent %llu: modify the parent instead",
+                   (unsigned long long)order_id, (unsigned long long)o->parent_order_id);
     return OMS_EREJECTED;
   }
   if (o->state == OMS_STATE_SUBMITTED) {
@@ -1109,6 +1110,7 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
       OMS_R_NONE)
     return OMS_EREJECTED;
 
+  if (o->algo != 0) return oms__parents_modify(e->parents, e, order_id, req.qty, req.price, rej);
   if (m->client_order_id != NULL && !oms_id_valid(m->client_order_id, OMS_ID_MAX)) {
     oms_reject_set(rej, OMS_R_BAD_ID,
                    "new client_order_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);

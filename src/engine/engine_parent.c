@@ -515,6 +515,57 @@ int oms__parents_cancel(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, b
   return 0;
 }
 
+int oms__parents_modify(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, oms_dec_t qty,
+                        oms_dec_t price, oms_reject_t *rej) {
+  uint32_t ri = rec_of(P, order_id);
+  if (ri == NIL || P->rec[ri].ending) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING, "parent %llu is ending", (unsigned long long)order_id);
+    return OMS_EREJECTED;
+  }
+  prec_t *r = &P->rec[ri];
+  oms_algo_state_t st = r->st;
+  /* The order takes its new size at once: its children must fit in it. */
+  if (qty.raw < st.filled.raw + st.open.raw) {
+    oms_reject_set(rej, OMS_R_ALGO_QTY_BELOW_FILLED,
+                   "qty(38): below what parent %llu has filled and open in its children; "
+                   "cancel and send a new parent",
+                   (unsigned long long)order_id);
+    return OMS_EREJECTED;
+  }
+  oms_algo_params_t np = st.p;
+  np.qty = qty;
+  if (oms_dec_is_pos(price)) OMS_ALGO_SET(&np, limit_px, price);
+  oms_algo_out_t out;
+  oms_algo_reject_t arej;
+  int64_t now = oms__engine_now(e);
+  int rc = oms_algo_replace(&st, &np, now, &out, &arej);
+  if (rc == OMS_EREJECTED) {
+    oms_reject_set(rej, (oms_reason_t)arej.code, "%s", arej.text);
+    return OMS_EREJECTED;
+  }
+  if (rc != 0) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING, "parent %llu is %s: nothing to re-plan",
+                   (unsigned long long)order_id, oms_algo_status_name(st.status));
+    return OMS_EREJECTED;
+  }
+  oms_ord_change_t ch[2] = {
+      {.event = OMS_EV_REPLACE_REQUEST, .ts_ns = now, .new_qty = qty, .new_price = price},
+      {.event = OMS_EV_REPLACE_CONFIRM, .ts_ns = now}};
+  int len = oms_algo_encode(&st, P->blob, sizeof(P->blob));
+  rc = oms__engine_parent_apply(e, order_id, ch, 2, P->blob, len > 0 ? (size_t)len : 0);
+  if (rc != 0) {
+    oms_reject_set(rej, OMS_R_STORE_FAILED, "parent %llu not replaced: %s",
+                   (unsigned long long)order_id, oms_strerror(rc));
+    return OMS_EREJECTED;
+  }
+  r->st = st;
+  mark_dirty(P, ri);
+  send_cancels(e, r, &out);
+  rej->code = OMS_R_NONE;
+  rej->text[0] = '\0';
+  return 0;
+}
+
 /* ---- market data ------------------------------------------------------------------- */
 
 void oms__parents_market_data(oms__parents_t *P, const char *venue, const oms_market_data_t *md) {

@@ -71,6 +71,13 @@ void oms__parents_abort(oms__parents_t *P);
 int oms__parents_cancel(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, bool halt,
                         oms_reject_t *rej);
 
+/* The client replaces parent order_id's quantity and limit price (checked
+ * by validation and risk as any modify): its algorithm re-plans and its open
+ * children are cancelled. Returns 0, or OMS_EREJECTED with rej set (the
+ * algorithm's refusal as its OMS_R_ALGO_* reason). */
+int oms__parents_modify(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, oms_dec_t qty,
+                        oms_dec_t price, oms_reject_t *rej);
+
 /* Market data of venue: kept for the parents of its instrument, which step
  * at the next poll. */
 void oms__parents_market_data(oms__parents_t *P, const char *venue, const oms_market_data_t *md);

@@ -435,6 +435,45 @@ static void test_halt_stops_parents_and_cancels_children(void **state) {
   destroy(w);
 }
 
+/* A replace of a parent re-plans it: more quantity, the same end; a child
+ * is never modified directly; less than its children hold is refused. */
+static void test_replace_of_a_parent_replans_it(void **state) {
+  (void)state;
+  world_t *w = make("replace", false);
+  oms_algo_params_t p = twap("2", 100, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  OMS_ALGO_SET(&p, limit_px, T_D("65010"));
+  uint64_t pid = submit_parent(w, "twap-m", &p);
+  run_ms(w, 30000);
+  oms_reject_t rej;
+  int live = -1;
+  for (int i = 0; i < w->nkids; i++)
+    if (!oms_ord_state_is_terminal((oms_ord_state_t)w->kid[i].state)) live = i;
+  assert_true(live >= 0);
+  oms_modify_t m = {.qty = T_D("5")};
+  assert_int_equal(oms_engine_modify(w->e, w->kid[live].id, &m, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_UNSUPPORTED);
+  /* below what its open child holds */
+  m.qty = oms_dec_from_raw(w->kid[live].qty.raw / 2);
+  assert_int_equal(oms_engine_modify(w->e, pid, &m, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_ALGO_QTY_BELOW_FILLED);
+  m.qty = T_D("3");
+  m.price = T_D("65020");
+  assert_int_equal(oms_engine_modify(w->e, pid, &m, &rej), 0);
+  oms_order_t po = order(w, pid);
+  assert_true(oms_dec_eq(po.qty, T_D("3")));
+  assert_true(oms_dec_eq(po.price, T_D("65020")));
+  run_ms(w, 20);
+  /* the child that was working was cancelled for the re-plan */
+  assert_int_equal(w->kid[live].state, OMS_STATE_CANCELLED);
+  run_ms(w, 75000);
+  po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("3")));
+  check_sums(w, pid);
+  destroy(w);
+}
+
 /* A parent whose children can all be refused: each refusal is journaled and
  * the parent goes on at its next slice, without spinning. */
 static void test_refused_children_are_done_at_once(void **state) {
@@ -537,6 +576,7 @@ int main(void) {
       cmocka_unit_test(test_sniper_takes_only_at_or_better_than_its_limit),
       cmocka_unit_test(test_cancel_of_a_parent_cancels_its_children),
       cmocka_unit_test(test_halt_stops_parents_and_cancels_children),
+      cmocka_unit_test(test_replace_of_a_parent_replans_it),
       cmocka_unit_test(test_refused_children_are_done_at_once),
       cmocka_unit_test(test_restart_resumes_a_twap_without_a_duplicate_slice),
       cmocka_unit_test(test_bad_parameters_are_refused_with_their_code),
