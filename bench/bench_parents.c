@@ -170,8 +170,7 @@ static void make(world_t *w, int parents) {
     die("limits", err.text);
   oms_engine_poll(w->e);
 
-  /* The parents, started a few per millisecond over the first 10 s so that
-   * their slices are spread over the minute. */
+  /* The parents, started one after the other over a minute. */
   for (int k = 0; k < parents; k++) {
     oms_order_request_t q;
     memset(&q, 0, sizeof q);
@@ -189,10 +188,8 @@ static void make(world_t *w, int parents) {
     OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_CROSS);
     oms_submit_result_t res;
     if (oms_engine_submit_parent(w->e, &q, &p, &res) != 0) die("parent", res.reject.text);
-    if (k % 10 == 9) {
-      now_ns += MS;
-      oms_engine_poll(w->e);
-    }
+    now_ns += 60 * SEC / parents; /* their slices spread over the minute */
+    oms_engine_poll(w->e);
   }
   for (int i = 0; i < 60000; i++) { /* a minute: every parent has sent */
     now_ns += MS;
