@@ -494,6 +494,54 @@ static void test_refused_children_are_done_at_once(void **state) {
   destroy(w);
 }
 
+/* A parent that can not finish by its end expires, its children cancelled;
+ * a child whose client order id is taken never becomes an order and its
+ * parent goes on; the table of parents has a bound. */
+static void test_expiry_a_child_never_made_and_the_bound(void **state) {
+  (void)state;
+  world_t *w = make("expiry", false);
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  char taken[32];
+  snprintf(taken, sizeof taken, "P%llu.1", (unsigned long long)st.next_order_id + 1);
+  oms_order_request_t req;
+  t_request(&req, taken, OMS_SIDE_SELL, OMS_ORD_LIMIT, "0.1", "70000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  oms_algo_params_t p = twap("1", 20, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  OMS_ALGO_SET(&p, limit_px, T_D("60000")); /* far below the market: never fills */
+  uint64_t pid = submit_parent(w, "twap-e", &p);
+  run_ms(w, 25000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_EXPIRED);
+  assert_int_equal(open_children(w, pid), 0);
+  /* a slice, the last slice crossing, one give-back: no IOC after each cancel */
+  assert_true(children_of(w, pid) >= 1 && children_of(w, pid) <= 4);
+  for (int i = 0; i < w->nkids; i++) assert_int_not_equal(w->kid[i].seq, 1);
+  check_sums(w, pid);
+  /* the bound: 16 parents at once in this world */
+  int accepted = 0;
+  for (int k = 0; k < 20; k++) {
+    oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("1"));
+    OMS_ALGO_SET(&p, limit_px, T_D("60000"));
+    OMS_ALGO_SET(&p, display_qty, T_D("0.1"));
+    char id[16];
+    snprintf(id, sizeof id, "ice%d", k);
+    t_request(&req, id, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", NULL);
+    int rc = oms_engine_submit_parent(w->e, &req, &p, &res);
+    if (rc == 0) {
+      accepted++;
+    } else {
+      assert_int_equal(res.reject.code, OMS_R_CAPACITY);
+      assert_int_equal(res.order.state, OMS_STATE_REJECTED);
+    }
+    run_ms(w, 1);
+  }
+  assert_int_equal(accepted, 16);
+  destroy(w);
+}
+
 /* ---- restart ------------------------------------------------------------------------ */
 
 static void test_restart_resumes_a_twap_without_a_duplicate_slice(void **state) {
@@ -578,6 +626,7 @@ int main(void) {
       cmocka_unit_test(test_halt_stops_parents_and_cancels_children),
       cmocka_unit_test(test_replace_of_a_parent_replans_it),
       cmocka_unit_test(test_refused_children_are_done_at_once),
+      cmocka_unit_test(test_expiry_a_child_never_made_and_the_bound),
       cmocka_unit_test(test_restart_resumes_a_twap_without_a_duplicate_slice),
       cmocka_unit_test(test_bad_parameters_are_refused_with_their_code),
   };
