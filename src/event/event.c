@@ -515,6 +515,12 @@ static void js_order(js_t *j, const oms_order_t *o) {
   js_kint(j, "created_ns", o->created_ns, &f);
   js_kint(j, "updated_ns", o->updated_ns, &f);
   if (o->metadata[0]) js_kstr(j, "metadata", o->metadata, &f);
+  /* parent orders: the strategy's number (algo.h), or the parent of a child */
+  if (o->algo != 0) js_kuint(j, "algo", o->algo, &f);
+  if (o->parent_order_id != 0) {
+    js_kuint(j, "parent_order_id", o->parent_order_id, &f);
+    js_kuint(j, "child_seq", o->child_seq, &f);
+  }
   js_raw(j, "}", 1);
 }
 

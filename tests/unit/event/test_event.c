@@ -378,6 +378,41 @@ static void test_order_json_is_the_event_order_object(void **state) {
       strstr(obuf, "\"reject_code\":\"RISK_MAX_ORDER_QTY\",\"reject_reason\":\"too big\""));
 }
 
+/* Format 5: a child's parent fields and a parent's encoded state come back
+ * as written; a state longer than its room is refused; JSON names them. */
+static void test_parent_fields_and_state_round_trip(void **state) {
+  (void)state;
+  oms_event_t ev, back;
+  full_event(&ev);
+  ev.order.parent_order_id = 77;
+  ev.order.child_seq = 3;
+  ev.order.algo = 1000;
+  ev.algo_len = 5;
+  memcpy(ev.algo, "OA\x01\x00\x07", 5);
+  uint8_t buf[OMS_EVENT_BIN_MAX];
+  int n = oms_event_encode(&ev, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
+  assert_int_equal(back.order.parent_order_id, 77);
+  assert_int_equal(back.order.child_seq, 3);
+  assert_int_equal(back.order.algo, 1000);
+  assert_int_equal(back.algo_len, 5);
+  assert_memory_equal(back.algo, ev.algo, 5);
+  /* the length is the last field but the bytes: claim more than the room */
+  buf[n - 5 - 2] = 0xff;
+  buf[n - 5 - 1] = 0xff;
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), OMS_EPROTO);
+  char js[OMS_EVENT_JSON_MAX];
+  assert_true(oms_order_to_json(&ev.order, js, sizeof js) > 0);
+  assert_non_null(strstr(js, "\"algo\":1000"));
+  assert_non_null(strstr(js, "\"parent_order_id\":77,\"child_seq\":3"));
+  /* init keeps no state of an earlier event */
+  oms_event_init(&ev, OMS_EVT_ORDER_FILLED, &ev.order, 1, 0);
+  assert_int_equal(ev.algo_len, 0);
+  oms_event_init(&ev, OMS_EVT_ALARM, NULL, 1, 0);
+  assert_int_equal(ev.algo_len, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order_json_is_the_event_order_object),
@@ -390,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_format_1_orders_still_decode),
       cmocka_unit_test(test_format_1_event_decodes_with_its_first_name_as_current),
       cmocka_unit_test(test_format_2_event_decodes_every_field),
+      cmocka_unit_test(test_parent_fields_and_state_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
