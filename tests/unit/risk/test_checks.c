@@ -193,6 +193,28 @@ static void test_max_position_short_side_with_position(void **state) {
          "(account ACC1: position 10, open sells 110.002, order 99.999)");
 }
 
+/* A parent's child: the parent reserved the exposure, so the exposure
+ * checks and the duplicate guard pass it; the per-order rules still apply. */
+static void test_a_child_passes_exposure_but_not_per_order_rules(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, o;
+  f_open(&F, &a, OMS_SIDE_BUY, "100", "99");
+  f_open(&F, &a, OMS_SIDE_BUY, "100", "99.5");
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(res.reject.code, OMS_R_RISK_MAX_POSITION);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  o.parent_order_id = 9;
+  o.child_seq = 1;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE); /* a slice like the last */
+  o.qty = T_D("150");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_MAX_ORDER_QTY);
+  o.qty = T_D("1");
+  o.price = T_D("200");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_PRICE_COLLAR);
+}
+
 /* ---- 3. max open orders ---- */
 
 static void test_max_open_orders_per_strategy(void **state) {
@@ -703,6 +725,7 @@ int main(void) {
       T(test_reference_price_missing_or_stale),
       T(test_max_position_counts_open_buys),
       T(test_max_position_short_side_with_position),
+      T(test_a_child_passes_exposure_but_not_per_order_rules),
       T(test_max_open_orders_per_strategy),
       T(test_max_open_orders_per_account),
       T(test_credit_limit_boundary),
