@@ -581,6 +581,55 @@ static void test_restart_resumes_a_twap_without_a_duplicate_slice(void **state) 
   destroy(w);
 }
 
+/* Several parents at once across a restart: one done before it (forgotten),
+ * one working with a child resting at the venue (found again: cancelling it
+ * after the restart cancels that child), one waiting for its start
+ * (cancelled at once, having no child). */
+static void test_restart_with_several_parents(void **state) {
+  (void)state;
+  world_t *w = make("restart3", true);
+  oms_algo_params_t p = twap("0.5", 10, 5);
+  uint64_t done = submit_parent(w, "done", &p);
+  /* an iceberg whose limit comes from the request's price */
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, display_qty, T_D("0.2"));
+  oms_order_request_t req;
+  t_request(&req, "resting", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "64000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t resting = res.order.order_id;
+  assert_true(oms_dec_eq(res.order.price, T_D("64000")));
+  p = twap("1", 200, 10);
+  OMS_ALGO_SET(&p, start_ns, T0 + 100 * SEC);
+  uint64_t later = submit_parent(w, "later", &p);
+  p = twap("1.5", 300, 20);
+  uint64_t slow = submit_parent(w, "slow", &p);
+  run_ms(w, 12000);
+  assert_int_equal(order(w, done).state, OMS_STATE_FILLED);
+  assert_int_equal(open_children(w, resting), 1);
+  assert_int_equal(children_of(w, later), 0);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  shutdown_core(w);
+  oms_store_close(w->store);
+  open_store(w);
+  boot(w);
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  run_ms(w, 20);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, resting, &rej), 0);
+  assert_int_equal(oms_engine_cancel(w->e, later, &rej), 0);
+  assert_int_equal(order(w, later).state, OMS_STATE_CANCELLED);
+  run_ms(w, 20);
+  assert_int_equal(order(w, resting).state, OMS_STATE_CANCELLED);
+  assert_int_equal(open_children(w, resting), 0);
+  assert_int_equal(oms_engine_cancel(w->e, done, &rej), OMS_EREJECTED);
+  run_ms(w, 300000);
+  assert_int_equal(order(w, slow).state, OMS_STATE_FILLED);
+  check_sums(w, slow);
+  check_sums(w, resting);
+  destroy(w);
+}
+
 /* ---- refusals ------------------------------------------------------------------------- */
 
 static void refused(world_t *w, const oms_algo_params_t *p, oms_reason_t code, const char *param) {
@@ -628,6 +677,7 @@ int main(void) {
       cmocka_unit_test(test_refused_children_are_done_at_once),
       cmocka_unit_test(test_expiry_a_child_never_made_and_the_bound),
       cmocka_unit_test(test_restart_resumes_a_twap_without_a_duplicate_slice),
+      cmocka_unit_test(test_restart_with_several_parents),
       cmocka_unit_test(test_bad_parameters_are_refused_with_their_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
