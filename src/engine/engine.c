@@ -217,8 +217,8 @@ static uint64_t ins_key(const char *venue, const char *symbol) {
 
 /* A hash of everything a request asks for, so a replay can be told from a
  * different request that reuses the client order id. */
-static uint64_t request_hash(const oms_order_request_t *r) {
-  uint64_t h = clord_key(r->strategy_id, r->client_order_id);
+static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey) {
+  uint64_t h = ckey; /* clord_key of r's strategy and client order id */
   h = oms__hash_str(r->account_id, h);
   h = oms__hash_str(r->venue, h);
   h = oms__hash_str(r->symbol, h);
@@ -805,7 +805,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
 
   /* 1. idempotency */
   uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
-  uint64_t rhash = request_hash(req);
+  uint64_t rhash = request_hash(req, ckey);
   uint64_t idx;
   if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
     slot_t *s = &e->slots[idx];
