@@ -169,12 +169,18 @@ int oms_dec_mul(oms_dec_t a, oms_dec_t b, oms_round_t mode, oms_dec_t *out) {
   const uint64_t S = (uint64_t)OMS_DEC_SCALE;
   uint64_t ua = magnitude(a.raw), ub = magnitude(b.raw);
   uint64_t a1 = ua / S, a0 = ua % S, b1 = ub / S, b0 = ub % S;
-  uint64_t low = a0 * b0; /* < S^2 = 10^16 */
-  unsigned __int128 q = (unsigned __int128)a1 * b1 * S + (unsigned __int128)a1 * b0 +
-                        (unsigned __int128)a0 * b1 + low / S; /* < 2^101 */
-  uint64_t ar = low % S;
+  unsigned __int128 q;
   int neg = (a.raw < 0) != (b.raw < 0);
-  if (ar != 0 && round_away(mode, neg, ar, S, (int)(q & 1))) q++;
+  if (a0 == 0 || b0 == 0) {
+    /* a whole factor (a quantity, a multiplier or a rate of 1): exact */
+    q = a0 == 0 ? (unsigned __int128)a1 * ub : (unsigned __int128)ua * b1;
+  } else {
+    uint64_t low = a0 * b0; /* < S^2 = 10^16 */
+    q = (unsigned __int128)a1 * b1 * S + (unsigned __int128)a1 * b0 + (unsigned __int128)a0 * b1 +
+        low / S; /* < 2^101 */
+    uint64_t ar = low % S;
+    if (ar != 0 && round_away(mode, neg, ar, S, (int)(q & 1))) q++;
+  }
   i128 r = neg ? -(i128)q : (i128)q;
   if (!fits(r)) return OMS_EOVERFLOW;
   out->raw = (int64_t)r;

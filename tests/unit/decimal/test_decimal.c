@@ -266,6 +266,7 @@ static int64_t rand_raw(void) {
                                  99999999,  -250000000, 3};
   uint64_t kind = rng % 8, v = rng >> 8;
   if (kind == 0) return edge[v % (sizeof edge / sizeof edge[0])];
+  if (kind == 1) return (int64_t)(v % (UINT64_C(1) << 36)) * 100000000 * ((rng & 1) ? -1 : 1);
   int bits = (int)(v % 63) + 1; /* magnitudes of every size */
   int64_t m = (int64_t)((v >> 6) & ((UINT64_C(1) << bits) - 1));
   return (rng & 1) ? -m : m;
