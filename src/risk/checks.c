@@ -113,8 +113,16 @@ oms_reason_t oms__check_TRADING_HOURS(void *ctx, const oms_risk_input_t *in,
     return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS,
                           "trading_hours: no trading hours configured for %s (venue %s)", o->symbol,
                           o->venue);
+  int64_t sec = in->now_ns / 1000000000;
+  if (in->now_ns % 1000000000 < 0) sec--;
+  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  if (as->open_known && as->open_sec == sec) return OMS_R_NONE;
   int day, minute;
-  if (oms__hours_open(h, in->now_ns, &day, &minute)) return OMS_R_NONE;
+  if (oms__hours_open(h, in->now_ns, &day, &minute)) {
+    as->open_known = true;
+    as->open_sec = sec;
+    return OMS_R_NONE;
+  }
   return oms_reject_set(&res->reject, OMS_R_RISK_TRADING_HOURS,
                         "trading_hours: %s is closed at %s %02d:%02d %s", o->symbol, wd[day],
                         minute / 60, minute % 60, h->tz.name);

@@ -210,6 +210,7 @@ const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   if (as->hours_gen != r->limits_gen || strcmp(as->hours_venue, o->venue) != 0) {
     as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
     as->hours_gen = r->limits_gen;
+    as->open_known = false;
     size_t n = strlen(o->venue);
     if (n >= sizeof(as->hours_venue)) {
       as->hours_gen = 0; /* a name that does not fit is looked up every time */

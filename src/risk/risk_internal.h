@@ -149,6 +149,12 @@ typedef struct oms__as_s { /* account + symbol */
   const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
   uint32_t hours_gen;
   char hours_venue[OMS_VENUE_MAX + 1];
+  /* A UTC second at which `hours` were found open: oms__hours_open() reads
+   * the time only as its whole second, so the other orders of that second
+   * skip the time zone and calendar arithmetic. Forgotten whenever `hours`
+   * is looked up again. */
+  bool open_known;
+  int64_t open_sec;
 } oms__as_t;
 
 typedef struct oms__sym_s {
