@@ -115,7 +115,22 @@ static int32_t strat_get(oms_risk_t *r, const char *id) {
   return k;
 }
 
-static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
+static uint64_t as_key(int32_t acct, uint64_t sym_hash) {
+  return oms__hash_finish(sym_hash ^ ((uint64_t)acct + 1) * UINT64_C(0x9e3779b97f4a7c15));
+}
+
+/* The account+symbol record of account (record acct) and symbol, created if
+ * new. First by number: a record of the same account whose own symbol is
+ * symbol has the key the joined name would have (keys are unique), so it is
+ * the record the table would give; a record made from a cut joined name
+ * (too long) never matches, and goes the slow way, as does a pair whose
+ * number key another pair took or an account without a record (acct -1). */
+static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const char *symbol) {
+  uint64_t nkey = as_key(acct, oms__hash_str(symbol, 0)), v;
+  if (acct >= 0 && oms__u64map_get(&r->as_by_acct, nkey, &v)) {
+    const oms__as_t *s = oms__ktab_rec(&r->as, (int32_t)v);
+    if (s->acct == acct && strcmp(s->h.key + s->sym_off, symbol) == 0) return (int32_t)v;
+  }
   char key[OMS__KEY_MAX + 1];
   oms__key2(key, account, symbol);
   uint32_t before = r->as.n;
@@ -126,8 +141,12 @@ static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
     const char *sep = strchr(s->h.key, '\x1f');
     s->sym_off = (uint16_t)(sep != NULL ? sep + 1 - s->h.key : (ptrdiff_t)strlen(s->h.key));
     s->sym_hash = oms__hash_str(s->h.key + s->sym_off, 0);
+    s->acct = acct;
     s->sym = -1;
     s->syms_seen = UINT32_MAX;
+    uint64_t have; /* acct -1: a full account table; the joined name finds it */
+    if (acct >= 0 && !oms__u64map_get(&r->as_by_acct, nkey, &have)) /* room for every record */
+      (void)oms__u64map_put(&r->as_by_acct, nkey, (uint64_t)k);
   }
   return k;
 }
@@ -155,7 +174,7 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   }
   r->cur_acct = acct_get(r, o->account_id);
   r->cur_strat = strat_get(r, o->strategy_id);
-  r->cur_as = as_get(r, o->account_id, o->symbol);
+  r->cur_as = as_get(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -244,7 +263,8 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
     rc = OMS_ENOMEM;
   r->ords = oms__calloc(cfg->max_open_orders, sizeof(oms__ord_t));
   if (oms__slots_init(&r->ord_free, cfg->max_open_orders) != 0 ||
-      oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0)
+      oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0 ||
+      oms__u64map_init(&r->as_by_acct, cfg->max_positions) != 0)
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
@@ -278,6 +298,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__free(r->ords);
   oms__slots_close(&r->ord_free);
   oms__u64map_close(&r->ord_of);
+  oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);

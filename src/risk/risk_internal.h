@@ -141,6 +141,7 @@ typedef struct oms__as_s { /* account + symbol */
   oms_dec_t open_buy, open_sell;
   int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
   uint16_t sym_off;                /* where the symbol starts in h.key */
+  int32_t acct;                    /* the account's record */
   uint64_t sym_hash;               /* of the symbol: the duplicate guard's key */
   int32_t sym;                     /* the symbol's record (reference price), or -1 */
   uint32_t syms_seen;              /* with sym -1: the symbol records there were */
@@ -206,6 +207,10 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
+  /* (account record, symbol) -> account+symbol record, beside the table's
+   * index by the joined name: a probe by number and symbol hash instead of
+   * building and hashing the joined key (see as_get). */
+  oms__u64map_t as_by_acct;
   oms__ord_t *ords; /* the open orders: a pool of max_open_orders */
   oms__slots_t ord_free;
   oms__u64map_t ord_of; /* order id -> entry of ords */
