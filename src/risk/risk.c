@@ -52,10 +52,15 @@
 #include "risk/risk_internal.h"
 
 static oms_dec_t sat_add(oms_dec_t a, oms_dec_t b, int sign) {
-  oms__i128 v = (oms__i128)a.raw + (oms__i128)sign * b.raw;
-  if (v > OMS_DEC_MAX_RAW) v = OMS_DEC_MAX_RAW;
+  /* In 64 bits with the overflow flag (a dozen of these per order): an
+   * overflow saturates the way b pushed; the one in-range value below the
+   * range, INT64_MIN, clamps like the rest. */
+  int64_t v;
+  bool over = sign > 0 ? __builtin_add_overflow(a.raw, b.raw, &v)
+                       : __builtin_sub_overflow(a.raw, b.raw, &v);
+  if (over) v = (sign > 0) == (b.raw > 0) ? OMS_DEC_MAX_RAW : OMS_DEC_MIN_RAW;
   if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
-  return oms_dec_from_raw((int64_t)v);
+  return oms_dec_from_raw(v);
 }
 
 const char *oms__fmt(oms_dec_t d, char *buf) {
