@@ -571,10 +571,19 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
   }
   out->leaves = q;
   out->value_px = o->type == OMS_ORD_MARKET ? e->value_px : px;
-  if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
-    out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-  if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
-    out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  /* value_px is always the px that valued the reservation (a market order's
+   * px is e->value_px), and multiplier and margin rate never change after
+   * the open: the same quantity at the same price reserves what it did (an
+   * acknowledgement, a transition that moves no quantity). */
+  if (q.raw != 0 && q.raw == e->leaves.raw && px.raw == e->value_px.raw) {
+    out->notional = e->notional;
+    out->margin = e->margin;
+  } else {
+    if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
+      out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+    if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
+      out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  }
   bool rests = o->type == OMS_ORD_LIMIT ||
                (o->type == OMS_ORD_STOP_LIMIT &&
                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
