@@ -46,12 +46,7 @@ static oms_dec_t mul_sat(oms_dec_t a, oms_dec_t b) {
   return out;
 }
 
-static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) {
-  oms__i128 v = (oms__i128)a.raw + b.raw;
-  if (v > OMS_DEC_MAX_RAW) v = OMS_DEC_MAX_RAW;
-  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
-  return oms_dec_from_raw((int64_t)v);
-}
+static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) { return oms__sat_add(a, b, 1); }
 
 /* ---- 14. kill switch ------------------------------------------------------ */
 

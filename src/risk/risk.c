@@ -51,18 +51,6 @@
 #include "core/alloc.h"
 #include "risk/risk_internal.h"
 
-static oms_dec_t sat_add(oms_dec_t a, oms_dec_t b, int sign) {
-  /* In 64 bits with the overflow flag (a dozen of these per order): an
-   * overflow saturates the way b pushed; the one in-range value below the
-   * range, INT64_MIN, clamps like the rest. */
-  int64_t v;
-  bool over = sign > 0 ? __builtin_add_overflow(a.raw, b.raw, &v)
-                       : __builtin_sub_overflow(a.raw, b.raw, &v);
-  if (over) v = (sign > 0) == (b.raw > 0) ? OMS_DEC_MAX_RAW : OMS_DEC_MIN_RAW;
-  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
-  return oms_dec_from_raw(v);
-}
-
 const char *oms__fmt(oms_dec_t d, char *buf) {
   oms_dec_format(d, buf, OMS_DEC_STRLEN);
   return buf;
@@ -595,11 +583,11 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
 static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
   oms__acct_t *a = oms__ktab_rec(&r->accts, e->acct);
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
-  a->open_notional = sat_add(sat_add(a->open_notional, e->notional, -1), n->notional, 1);
-  a->open_margin = sat_add(sat_add(a->open_margin, e->margin, -1), n->margin, 1);
+  a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
+  a->open_margin = oms__sat_add(oms__sat_add(a->open_margin, e->margin, -1), n->margin, 1);
   bool buy = e->side == OMS_SIDE_BUY;
   oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
-  *side_qty = sat_add(sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
+  *side_qty = oms__sat_add(oms__sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
   if (e->level_px.raw != n->level_px.raw) {
     int32_t *head = buy ? &s->buy_levels : &s->sell_levels;
     if (oms_dec_is_pos(e->level_px)) level_del(r, head, e->level_px);
@@ -755,10 +743,10 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   if (cur != NULL) {
     const oms__ord_t *e = ord_find(r, cur->order_id);
     if (e != NULL) {
-      g->account_open_notional = sat_add(g->account_open_notional, e->notional, -1);
-      g->account_open_margin = sat_add(g->account_open_margin, e->margin, -1);
+      g->account_open_notional = oms__sat_add(g->account_open_notional, e->notional, -1);
+      g->account_open_margin = oms__sat_add(g->account_open_margin, e->margin, -1);
       oms_dec_t *q = e->side == OMS_SIDE_BUY ? &g->open_buy_qty : &g->open_sell_qty;
-      *q = sat_add(*q, e->leaves, -1);
+      *q = oms__sat_add(*q, e->leaves, -1);
     }
   }
 

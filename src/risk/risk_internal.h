@@ -46,6 +46,21 @@ int oms__ktab_grow(oms__ktab_t *t);
 /* Finds or creates (zeroed, header set) the record of key; -1 when full or
  * for a key longer than OMS__KEY_MAX. */
 int32_t oms__ktab_get(oms__ktab_t *t, const char *key);
+
+/* a + sign * b (sign +1 or -1), saturated to the decimal range: the
+ * aggregates and the checks add up exposures that must not wrap. */
+static inline oms_dec_t oms__sat_add(oms_dec_t a, oms_dec_t b, int sign) {
+  /* In 64 bits with the overflow flag (some twenty of these per order): an
+   * overflow saturates the way b pushed; INT64_MIN, in int64_t but below
+   * the decimal range, clamps like the rest. */
+  int64_t v;
+  bool over = sign > 0 ? __builtin_add_overflow(a.raw, b.raw, &v)
+                       : __builtin_sub_overflow(a.raw, b.raw, &v);
+  if (over) v = (sign > 0) == (b.raw > 0) ? OMS_DEC_MAX_RAW : OMS_DEC_MIN_RAW;
+  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
+  return oms_dec_from_raw(v);
+}
+
 static inline void *oms__ktab_rec(const oms__ktab_t *t, int32_t i) {
   return t->recs + (size_t)i * t->stride;
 }
