@@ -165,8 +165,17 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
     r->cur_as = r->memo_as;
     return true;
   }
-  r->cur_acct = acct_get(r, o->account_id);
-  r->cur_strat = strat_get(r, o->strategy_id);
+  /* A stream of orders often keeps its account or strategy: the record of
+   * the last order, if its name (a record's key, unique) is this one's, is
+   * the one the table would give. */
+  const oms__acct_t *ma = oms__ktab_rec(&r->accts, r->memo_acct);
+  const oms__strat_t *ms = oms__ktab_rec(&r->strats, r->memo_strat);
+  r->cur_acct = r->memo_acct < (int32_t)r->accts.n && strcmp(ma->h.key, o->account_id) == 0
+                    ? r->memo_acct
+                    : acct_get(r, o->account_id);
+  r->cur_strat = r->memo_strat < (int32_t)r->strats.n && strcmp(ms->h.key, o->strategy_id) == 0
+                     ? r->memo_strat
+                     : strat_get(r, o->strategy_id);
   r->cur_as = as_get(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   r->memo_id = o->order_id;
