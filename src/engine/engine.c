@@ -216,12 +216,12 @@ static uint64_t ins_key(const char *venue, const char *symbol) {
 }
 
 /* A hash of everything a request asks for, so a replay can be told from a
- * different request that reuses the client order id. */
-static uint64_t request_hash(const oms_order_request_t *r) {
-  uint64_t h = clord_key(r->strategy_id, r->client_order_id);
-  h = oms__hash_str(r->account_id, h);
-  h = oms__hash_str(r->venue, h);
-  h = oms__hash_str(r->symbol, h);
+ * different request that reuses the client order id; from the keys the
+ * submission computes anyway (clord_key of its strategy and client order
+ * id, ins_key of its venue and symbol), so those names are read once. */
+static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey, uint64_t ikey) {
+  uint64_t h = oms__hash_str(r->account_id, ckey);
+  h = oms__mix64(h ^ ikey);
   int64_t v[] = {r->side,      r->type,           r->tif,      r->instructions, r->qty.raw,
                  r->price.raw, r->stop_price.raw, r->expire_ns};
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ (uint64_t)v[i]);
@@ -364,14 +364,20 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   return 0;
 }
 
-const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
-                                              const char *symbol) {
+/* The instrument (venue, symbol) whose ins_key is key, or NULL. */
+static const oms_instrument_t *instrument_by_key(const oms_engine_t *e, uint64_t key,
+                                                 const char *venue, const char *symbol) {
   uint64_t idx;
-  if (!oms__u64map_get(&e->ins_map, ins_key(venue, symbol), &idx)) return NULL;
+  if (!oms__u64map_get(&e->ins_map, key, &idx)) return NULL;
   const oms_instrument_t *ins = &e->ins[idx];
   /* A hash is not proof: compare the names. */
   if (strcmp(ins->symbol, symbol) != 0 || strcmp(ins->venue, venue) != 0) return NULL;
   return ins;
+}
+
+const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
+                                              const char *symbol) {
+  return instrument_by_key(e, ins_key(venue, symbol), venue, symbol);
 }
 
 static void on_report(void *ctx, const oms_exec_report_t *r);
@@ -805,7 +811,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
 
   /* 1. idempotency */
   uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
-  uint64_t rhash = request_hash(req);
+  uint64_t ikey = ins_key(req->venue, req->symbol);
+  uint64_t rhash = request_hash(req, ckey, ikey);
   uint64_t idx;
   if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
     slot_t *s = &e->slots[idx];
@@ -850,7 +857,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   e->st.submitted++;
 
   oms_reject_t rej;
-  const oms_instrument_t *ins = oms_engine_instrument(e, req->venue, req->symbol);
+  const oms_instrument_t *ins = instrument_by_key(e, ikey, req->venue, req->symbol);
   if (oms_request_validate(req, ins, e->now, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 

@@ -65,6 +65,13 @@ struct oms_portfolio_s {
   uint32_t nsyms, naccts, npos;
   oms__strmap_t sym_idx, acct_idx; /* id -> array position */
   oms__u64map_t pos_idx;           /* pos_key(account, symbol) -> array position */
+  /* The account and the symbol found last, or -1: a submission asks for the
+   * same names two or three times in a row (the account, the position, the
+   * instrument), and a compare with the record's own name costs a fraction
+   * of a hash and a probe. Records are never removed, so a number stays
+   * good. Written by the lookups of const functions too: the portfolio has
+   * one owner thread (see portfolio.h). */
+  int32_t last_sym, last_acct;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -100,13 +107,21 @@ static void roll_day(const oms_portfolio_t *p, acct_t *a, int64_t now_ns) {
 /* ---- lookups ------------------------------------------------------------- */
 
 static int32_t find_sym(const oms_portfolio_t *p, const char *id) {
+  if (id == NULL) return -1;
+  if (p->last_sym >= 0 && strcmp(p->syms[p->last_sym].id, id) == 0) return p->last_sym;
   uint64_t k;
-  return id != NULL && oms__strmap_get(&p->sym_idx, id, &k) ? (int32_t)k : -1;
+  if (!oms__strmap_get(&p->sym_idx, id, &k)) return -1;
+  ((oms_portfolio_t *)p)->last_sym = (int32_t)k;
+  return (int32_t)k;
 }
 
 static int32_t find_acct(const oms_portfolio_t *p, const char *id) {
+  if (id == NULL) return -1;
+  if (p->last_acct >= 0 && strcmp(p->accts[p->last_acct].id, id) == 0) return p->last_acct;
   uint64_t k;
-  return id != NULL && oms__strmap_get(&p->acct_idx, id, &k) ? (int32_t)k : -1;
+  if (!oms__strmap_get(&p->acct_idx, id, &k)) return -1;
+  ((oms_portfolio_t *)p)->last_acct = (int32_t)k;
+  return (int32_t)k;
 }
 
 /* Finds or creates account id. Returns its index, or a negative error. */
@@ -144,6 +159,7 @@ int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **ou
   oms_portfolio_t *p = oms__calloc(1, sizeof(*p));
   if (p == NULL) return OMS_ENOMEM;
   p->cfg = *cfg;
+  p->last_sym = p->last_acct = -1;
   p->syms = oms__calloc(cfg->max_symbols, sizeof(sym_t));
   p->accts = oms__calloc(cfg->max_accounts, sizeof(acct_t));
   p->pos = oms__calloc(cfg->max_positions, sizeof(pos_t));
