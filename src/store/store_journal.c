@@ -11,12 +11,12 @@
  *
  * A projector thread follows the journal's durable records and applies them
  * to the SQLite store at db_path (opened synchronous: no threads of its own)
- * in batches of up to OMS__PROJECT_MAX records, each in one transaction that
- * also stores the last projected LSN (table journal_projection), writing each
- * order's row once per batch. Queries read the projection; flush waits until
- * the projection holds everything appended (read-your-writes), and the FIX
- * and cursor reads catch up first, so a gateway asking after its own append
- * sees it.
+ * in batches of about OMS__PROJECT_MAX records that end where a journal unit
+ * ends (the record without OMS_JOURNAL_F_MORE: queries never see part of a
+ * unit), each in one transaction that also stores the last projected LSN
+ * (table journal_projection), writing each order's row once per batch. Queries read the projection;
+ * flush waits until the projection holds everything appended (read-your-writes), and the FIX and
+ * cursor reads catch up first, so a gateway asking after its own append sees it.
  *
  * RECOVERY (open). Open the journal (it cuts a torn tail and refuses damage
  * with file and offset); no journal at all: a new store if the projection
@@ -86,10 +86,13 @@ typedef struct js_s {
   pthread_t projector;
   bool running;
 
-  /* The projector's batch (or open's replay, before the thread starts). */
+  /* The projector's batch (or open's replay, before the thread starts):
+   * nb records read, of which the first unit_nb end a unit, the last of
+   * them at unit_lsn; only those are committed (a batch ends at a unit's
+   * end, docs/store.md). */
   oms__rec_t *batch;
-  size_t nb;
-  uint64_t batch_lsn;
+  size_t nb, cap_batch, unit_nb;
+  uint64_t unit_lsn;
   int apply_rc;
 
   pthread_mutex_t emu;
@@ -275,18 +278,23 @@ static int js_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uint
 
 /* ---- Projecting ------------------------------------------------------------------- */
 
-/* Commits the batch and its cursor; on success the projection is at batch_lsn. */
+/* Commits the batch's whole units and the cursor (unit_lsn); on success the
+ * projection is at unit_lsn and a unit begun after it is kept for the next
+ * batch. */
 static int apply(js_t *s) {
   oms_store_error_t e;
-  int rc = oms__sqlite_project(s->proj, s->batch, s->nb, s->batch_lsn, &e);
+  int rc = oms__sqlite_project(s->proj, s->batch, s->unit_nb, s->unit_lsn, &e);
   if (rc != 0) {
     report(s, &e);
     atomic_store(&s->proj_failed, true);
     return rc;
   }
-  s->nb = 0;
+  if (s->nb > s->unit_nb)
+    memmove(s->batch, s->batch + s->unit_nb, (s->nb - s->unit_nb) * sizeof *s->batch);
+  s->nb -= s->unit_nb;
+  s->unit_nb = 0;
   pthread_mutex_lock(&s->pmu);
-  atomic_store_explicit(&s->projected, s->batch_lsn, memory_order_release);
+  atomic_store_explicit(&s->projected, s->unit_lsn, memory_order_release);
   pthread_cond_broadcast(&s->pdone);
   pthread_mutex_unlock(&s->pmu);
   if (atomic_exchange(&s->proj_failed, false)) {
@@ -298,8 +306,27 @@ static int apply(js_t *s) {
   return 0;
 }
 
+/* Room in the batch for one more record: a unit longer than the batch
+ * grows it (the projector's thread, rarely). Without memory the batch so
+ * far is committed, ending inside the unit: the cursor stays exact, a query
+ * may see part of that unit for a moment. */
+static int batch_room(js_t *s, uint64_t lsn) {
+  if (s->nb < s->cap_batch) return 0;
+  size_t cap = s->cap_batch * 2;
+  oms__rec_t *b = oms__realloc(s->batch, cap * sizeof *b);
+  if (b != NULL) {
+    s->batch = b;
+    s->cap_batch = cap;
+    return 0;
+  }
+  s->unit_nb = s->nb;
+  s->unit_lsn = lsn - 1;
+  return apply(s);
+}
+
 static int take(void *ctx, const oms_journal_entry_t *en) {
   js_t *s = ctx;
+  if ((s->apply_rc = batch_room(s, en->lsn)) != 0) return s->apply_rc;
   int rc = oms__jrec_decode(en->type, en->data, en->len, &s->batch[s->nb]);
   if (rc == OMS_EINVAL) {
     oms_store_error_t e;
@@ -314,22 +341,27 @@ static int take(void *ctx, const oms_journal_entry_t *en) {
     return s->apply_rc = OMS_ECORRUPT;
   }
   if (rc == 0) s->nb++;
-  s->batch_lsn = en->lsn;
-  if (s->nb == OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+  if ((en->flags & OMS_JOURNAL_F_MORE) == 0) { /* a unit ends here */
+    s->unit_nb = s->nb;
+    s->unit_lsn = en->lsn;
+    if (s->nb >= OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+  }
   return atomic_load_explicit(&s->stop, memory_order_relaxed) ? 1 : 0;
 }
 
 /* Projects the journal from the projected LSN on (durable records only
- * unless all). Returns 0 or the failure. */
+ * unless all), up to the end of the last whole unit read (the rest of an
+ * unfinished one is read again next time). Returns 0 or the failure. */
 static int project(js_t *s, bool durable_only) {
   uint64_t from = atomic_load_explicit(&s->projected, memory_order_acquire) + 1;
   s->nb = 0;
+  s->unit_nb = 0;
   s->apply_rc = 0;
-  s->batch_lsn = from - 1;
+  s->unit_lsn = from - 1;
   int rc = oms_journal_read(s->j, from, durable_only, take, s);
   if (s->apply_rc != 0) return s->apply_rc;
   if (rc < 0) return rc;
-  return s->batch_lsn >= from ? apply(s) : 0;
+  return s->unit_lsn >= from && s->unit_lsn > atomic_load(&s->projected) ? apply(s) : 0;
 }
 
 /* Retention (docs/store.md): releases the segments whose records were all
@@ -745,7 +777,8 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   pthread_cond_init(&s->pdone, &ca);
   pthread_condattr_destroy(&ca);
   int rc = OMS_ENOMEM;
-  s->batch = oms__calloc(OMS__PROJECT_MAX, sizeof *s->batch);
+  s->cap_batch = 2 * OMS__PROJECT_MAX; /* a batch ends at the unit that reaches the max */
+  s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
   if ((rc = open_journal(s)) != 0) goto fail;
   if ((rc = open_projection(s)) != 0) goto fail;

@@ -1505,14 +1505,20 @@ int oms__sqlite_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uin
                         oms_store_error_t *e) {
   sq_t *s = (sq_t *)base;
   bool order_row[OMS__PROJECT_MAX];
-  if (n > OMS__PROJECT_MAX || s->wproj == NULL) return OMS_EINVAL;
-  last_per_order(recs, n, order_row);
+  if (s->wproj == NULL) return OMS_EINVAL;
   memset(e, 0, sizeof *e);
   pthread_mutex_lock(&s->wmu);
   int64_t t0 = mono_ns();
   rollback(s); /* a transaction a failed ROLLBACK left open */
   int rc = sqlite3_get_autocommit(s->wdb) ? run(s, W_BEGIN, e) : SQLITE_IOERR;
-  for (size_t i = 0; rc == SQLITE_OK && i < n; i++) rc = write_rec(s, &recs[i], order_row[i], e);
+  /* A batch longer than OMS__PROJECT_MAX (one large unit) is written in
+   * chunks of it, in the same transaction: an order's row once per chunk. */
+  for (size_t c = 0; rc == SQLITE_OK && c < n; c += OMS__PROJECT_MAX) {
+    size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
+    last_per_order(recs + c, m, order_row);
+    for (size_t i = 0; rc == SQLITE_OK && i < m; i++)
+      rc = write_rec(s, &recs[c + i], order_row[i], e);
+  }
   if (rc == SQLITE_OK) {
     sqlite3_bind_int64(s->wproj, 1, (sqlite3_int64)lsn);
     const char *label = "sqlite3_step(UPSERT journal_projection)";

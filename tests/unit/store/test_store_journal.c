@@ -411,6 +411,63 @@ static void test_large_unit(void **state) {
   env_done(&env);
 }
 
+/* Units of n events each, of new orders from *id on. */
+static void append_units(env_t *env, uint64_t *id, int units, int n) {
+  static oms_event_t ev[600];
+  assert_true(n <= 600);
+  for (int k = 0; k < units; k++) {
+    for (int i = 0; i < n; i++) {
+      oms_order_t o;
+      fx_order(&o, ++*id, "s1", "A1", "BTC-USD", T0);
+      fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env->seq, &ev[i]);
+    }
+    oms_store_unit_t u = {ev, (size_t)n};
+    uint64_t t = 0;
+    assert_int_equal(oms_store_append(env->st, &u, 0, &t), 0);
+  }
+}
+
+/* A projection batch ends where a unit ends: rebuilt from a journal of units
+ * of 100 events and one of 600 (longer than a batch), every transaction
+ * holds whole units, the long unit included. */
+static void test_batches_end_at_unit_boundaries(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  uint64_t id = 0;
+  append_units(&env, &id, 5, 100);
+  append_units(&env, &id, 1, 600);
+  append_units(&env, &id, 3, 100);
+  env_close(&env);
+  char p[sizeof env.dir.db + 8];
+  snprintf(p, sizeof p, "%s", env.dir.db);
+  assert_int_equal(unlink(p), 0);
+  snprintf(p, sizeof p, "%s-wal", env.dir.db);
+  unlink(p);
+  assert_int_equal(env_open(&env), 0); /* the rebuild: replayed in batches */
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  print_message("rebuilt: %llu records in %llu transactions, at most %llu\n",
+                (unsigned long long)st.records, (unsigned long long)st.transactions,
+                (unsigned long long)st.max_batch);
+  assert_int_equal(st.records, 1400);
+  /* 3 units (300 >= OMS__PROJECT_MAX), 2 and the long one (800), 3 (300);
+   * cut at the max, the batches would have been of 256 records. */
+  assert_int_equal(st.max_batch, 800);
+  assert_int_equal(st.transactions, 3);
+  uint64_t ls, lo;
+  assert_int_equal(oms_store_last_seqs(env.st, &ls, &lo), 0);
+  assert_true(ls == 1400 && lo == 1400);
+  /* And while running: the projector's batches too. */
+  append_units(&env, &id, 4, 100);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_store_stats(env.st, &st);
+  assert_int_equal(st.records % 100, 0);
+  assert_int_equal(st.records, 1800);
+  env_done(&env);
+}
+
 /* ---- Damage in the journal --------------------------------------------------------- */
 
 static void first_segment(const char *dir, char *path, size_t cap) {
@@ -779,6 +836,7 @@ int main(void) {
       cmocka_unit_test(test_projection_ahead_of_the_journal_is_rebuilt),
       cmocka_unit_test(test_undecodable_record_stops_the_open),
       cmocka_unit_test(test_large_unit),
+      cmocka_unit_test(test_batches_end_at_unit_boundaries),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_os),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_fsync),
       cmocka_unit_test(test_failed_sync_makes_nothing_durable),
