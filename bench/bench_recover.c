@@ -8,7 +8,7 @@
  * The history is written once through the journal store itself (synthetic
  * events: no venue), then the store is closed and the start is timed
  * OMS_BENCH_ROUNDS times (open + recover + close): one BENCH line per phase,
- * the round's wall time in ns.
+ * the round's wall time in ns. OMS_BENCH_KEEP=1 keeps the data directory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +144,10 @@ int main(void) {
            names[k], rounds, (unsigned long long)med, (unsigned long long)mx,
            (unsigned long long)mx, (unsigned long long)mx,
            (unsigned long long)(med > 0 ? 1000000000ull / med : 0));
+  }
+  if (getenv("OMS_BENCH_KEEP") != NULL) { /* for a closer look: the data directory stays */
+    printf("# kept %s\n", dir);
+    return 0;
   }
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system(cmd) == 0 ? 0 : 1;

@@ -42,7 +42,7 @@ typedef struct oms__rec_s {
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 4
+#define OMS__SCHEMA_LATEST 5
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0

@@ -569,6 +569,12 @@ static int js_load_trading_states(oms_store_t *b, oms_trading_state_cb cb, void 
 static int js_last_seqs(oms_store_t *b, uint64_t *last_seq, uint64_t *last_order) {
   return oms_store_last_seqs(PROJ(b), last_seq, last_order);
 }
+static int js_each_clordid(oms_store_t *b, oms_clordid_cb cb, void *c) {
+  return oms_store_each_clordid(PROJ(b), cb, c);
+}
+static int js_fill_seq_back(oms_store_t *b, uint64_t n, uint64_t *seq) {
+  return oms_store_fill_seq_back(PROJ(b), n, seq);
+}
 static int js_fix_get_seqnums(oms_store_t *b, const char *session, int64_t *in, int64_t *out) {
   catch_up((js_t *)b);
   return oms_store_fix_get_seqnums(PROJ(b), session, in, out);
@@ -613,6 +619,8 @@ static const oms_store_vtbl_t js_vtbl = {
     .cursor_set = js_cursor_set,
     .close = js_close,
     .flush = js_flush,
+    .each_clordid = js_each_clordid,
+    .fill_seq_back = js_fill_seq_back,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */
