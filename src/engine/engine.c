@@ -1944,7 +1944,7 @@ static int by_symbol_latest(const void *a, const void *b) {
 
 /* Puts the portfolio back from the store's positions (the fills booked
  * with the portfolio's arithmetic, as of the projection's cursor), in the
- * order they were opened, then marks each symbol at its last fill. The
+ * order they were opened, each symbol marked at its last fill. The
  * rows that a portfolio would refuse (a symbol without an instrument) are
  * skipped, as a replay of their fills would skip them. Returns 0,
  * OMS_EUNSUPPORTED (rows without their opening fill: replay instead; the
@@ -1957,20 +1957,21 @@ static int restore_portfolio(oms_engine_t *e) {
     oms__free(r.p);
     return rc == OMS_ENOMEM || rc == OMS_EUNSUPPORTED ? rc : OMS_ESTORE;
   }
+  /* Each symbol's mark first, so that a position is valued at it from the
+   * start: the price of its latest marking fill, any account (the first row
+   * of its symbol once sorted by symbol, latest first). */
+  qsort(r.p, r.n, sizeof *r.p, by_symbol_latest);
+  for (size_t i = 0; i < r.n; i++) {
+    const oms_position_t *p = &r.p[i];
+    if (p->mark_seq > 0 && (i == 0 || strcmp(r.p[i - 1].symbol, p->symbol) != 0))
+      (void)oms_portfolio_restore_mark(e->cfg.portfolio, p->symbol, p->mark_px, p->mark_ns);
+  }
   qsort(r.p, r.n, sizeof *r.p, by_opening);
   for (size_t i = 0; i < r.n; i++) {
     const oms_position_t *p = &r.p[i];
     oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
     (void)oms_portfolio_restore_position(e->cfg.portfolio, p->account_id, p->symbol, &book,
                                          p->updated_ns);
-  }
-  /* Each symbol's mark: the price of its latest marking fill, any account
-   * (the first row of its symbol once sorted by symbol, latest first). */
-  qsort(r.p, r.n, sizeof *r.p, by_symbol_latest);
-  for (size_t i = 0; i < r.n; i++) {
-    const oms_position_t *p = &r.p[i];
-    if (p->mark_seq > 0 && (i == 0 || strcmp(r.p[i - 1].symbol, p->symbol) != 0))
-      (void)oms_portfolio_restore_mark(e->cfg.portfolio, p->symbol, p->mark_px, p->mark_ns);
   }
   oms__free(r.p);
   return 0;
