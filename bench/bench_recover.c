@@ -130,6 +130,8 @@ int main(void) {
     oms_engine_destroy(eng);
     oms_portfolio_destroy(pf);
     oms_store_close(s);
+    printf("# round %d: store open %llu ms, engine recovery %llu ms\n", r,
+           (unsigned long long)(t1 - t0) / 1000000, (unsigned long long)(t2 - t1) / 1000000);
     ns[0][r] = t1 - t0;
     ns[1][r] = t2 - t1;
     ns[2][r] = t2 - t0;
