@@ -347,7 +347,8 @@ OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,
 
 /* Opens the journal store, recovering (docs/store.md): the journal is opened
  * (a torn tail cut), the projection checked (missing, empty or failing
- * quick_check while the journal has history: rebuilt from the journal) and
+ * quick_check while the journal has history: rebuilt from the journal;
+ * quick_check is skipped after a clean close, see "<db>.clean") and
  * caught up with the journal before this returns, then the projector starts.
  * No journal: a new store if the projection has no history either, refused
  * (OMS_ESTORE) if it has. Returns 0, OMS_EINVAL, OMS_ENOMEM, OMS_ECORRUPT

@@ -21,9 +21,10 @@
  * RECOVERY (open). Open the journal (it cuts a torn tail and refuses damage
  * with file and offset); no journal at all: a new store if the projection
  * has no history, refused if it has (a data directory with history never
- * starts empty). Check the projection (missing, empty, failing quick_check,
- * or ahead of the journal: deleted and rebuilt, said through on_warn), replay
- * the journal past its cursor into it, then start the projector. So the store
+ * starts empty). Check the projection (missing, empty, failing quick_check
+ * unless it was closed cleanly and not touched since, or ahead of the
+ * journal: deleted and rebuilt, said through on_warn), replay the journal
+ * past its cursor into it, then start the projector. So the store
  * returned already answers every query with everything the journal holds.
  *
  * FAILURE. A failed journal write or sync (ENOSPC, EIO) fails the journal:
