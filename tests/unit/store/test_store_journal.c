@@ -13,10 +13,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
 
+#include "oms/alloc.h"
 #include "oms/journal.h"
 #include "store/journal_rec.h"
 #include "store/store_int.h"
@@ -506,6 +508,53 @@ static void test_batches_end_at_unit_boundaries(void **state) {
   env_done(&env);
 }
 
+/* An allocator whose realloc refuses blocks of a megabyte or more. */
+static void *a_malloc(void *ctx, size_t n) {
+  (void)ctx;
+  return malloc(n);
+}
+static void *a_calloc(void *ctx, size_t n, size_t size) {
+  (void)ctx;
+  return calloc(n, size);
+}
+static void *a_realloc(void *ctx, void *p, size_t n) {
+  (void)ctx;
+  return n >= (1u << 20) ? NULL : realloc(p, n);
+}
+static void a_free(void *ctx, void *p) {
+  (void)ctx;
+  free(p);
+}
+
+/* Without memory to grow the batch for a long unit, the batch so far is
+ * committed inside the unit: the projection still gets every record and
+ * its cursor stays exact. */
+static void test_a_long_unit_without_memory_is_split(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  uint64_t id = 0;
+  append_units(&env, &id, 1, 600);
+  append_units(&env, &id, 2, 100);
+  env_close(&env);
+  assert_int_equal(unlink(env.dir.db), 0);
+  oms_allocator_t a = {a_malloc, a_calloc, a_realloc, a_free, NULL};
+  assert_true(sizeof(oms__rec_t) * 1024 >= (1u << 20)); /* the growth is refused */
+  assert_int_equal(oms_replace_allocator(&a), 0);
+  int rc = env_open(&env);
+  oms_replace_allocator(NULL);
+  assert_int_equal(rc, 0);
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_int_equal(st.records, 800);
+  assert_int_equal(st.max_batch, 512); /* split at the buffer's size */
+  uint64_t ls, lo;
+  assert_int_equal(oms_store_last_seqs(env.st, &ls, &lo), 0);
+  assert_true(ls == 800 && lo == 800);
+  env_done(&env);
+}
+
 /* ---- Damage in the journal --------------------------------------------------------- */
 
 static void first_segment(const char *dir, char *path, size_t cap) {
@@ -876,6 +925,7 @@ int main(void) {
       cmocka_unit_test(test_undecodable_record_stops_the_open),
       cmocka_unit_test(test_large_unit),
       cmocka_unit_test(test_batches_end_at_unit_boundaries),
+      cmocka_unit_test(test_a_long_unit_without_memory_is_split),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_os),
       cmocka_unit_test(test_journal_write_failure_refuses_appends_fsync),
       cmocka_unit_test(test_failed_sync_makes_nothing_durable),
