@@ -1960,13 +1960,13 @@ static int restore_portfolio(oms_engine_t *e) {
   /* Each symbol's mark first, so that a position is valued at it from the
    * start: the price of its latest marking fill, any account (the first row
    * of its symbol once sorted by symbol, latest first). */
-  qsort(r.p, r.n, sizeof *r.p, by_symbol_latest);
+  if (r.n > 1) qsort(r.p, r.n, sizeof *r.p, by_symbol_latest); /* r.p is NULL when empty */
   for (size_t i = 0; i < r.n; i++) {
     const oms_position_t *p = &r.p[i];
     if (p->mark_seq > 0 && (i == 0 || strcmp(r.p[i - 1].symbol, p->symbol) != 0))
       (void)oms_portfolio_restore_mark(e->cfg.portfolio, p->symbol, p->mark_px, p->mark_ns);
   }
-  qsort(r.p, r.n, sizeof *r.p, by_opening);
+  if (r.n > 1) qsort(r.p, r.n, sizeof *r.p, by_opening);
   for (size_t i = 0; i < r.n; i++) {
     const oms_position_t *p = &r.p[i];
     oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
