@@ -594,6 +594,60 @@ int oms_portfolio_each_account(oms_portfolio_t *p, int64_t now_ns, oms_pf_accoun
   return 0;
 }
 
+/* ---- recovery from a store's positions ------------------------------------ */
+
+int oms_portfolio_restore_position(oms_portfolio_t *p, const char *account, const char *symbol,
+                                   const oms_pf_book_t *book, int64_t now_ns) {
+  if (p == NULL || book == NULL || account == NULL || !oms_id_valid(account, OMS_ID_MAX))
+    return OMS_EINVAL;
+  int32_t sk = find_sym(p, symbol);
+  if (sk < 0) return OMS_ENOTFOUND;
+  int32_t ak = get_acct(p, account, now_ns);
+  if (ak < 0) return ak;
+  if (find_pos(p, (uint32_t)ak, (uint32_t)sk) >= 0) return OMS_EEXIST;
+  if (p->npos == p->cfg.max_positions) return OMS_EFULL;
+  roll_day(p, &p->accts[ak], now_ns);
+  sym_t *s = &p->syms[sk];
+  pos_t n;
+  memset(&n, 0, sizeof(n));
+  n.acct = (uint32_t)ak;
+  n.sym = (uint32_t)sk;
+  n.next_in_sym = s->first_pos;
+  n.qty = book->qty;
+  n.avg = book->avg_px;
+  n.realized = book->realized_pnl;
+  n.fees = book->fees;
+  vals_t nv;
+  static const vals_t none = {{0}, {0}, {0}};
+  acct_t na;
+  /* Its realized PnL and fees reach the account and its cash, as the fills
+   * that made them did. */
+  int rc = value_of(n.qty, n.avg, &s->ins, &nv);
+  if (rc == 0) rc = acct_move(&p->accts[ak], &none, &nv, n.realized, n.fees, &na);
+  if (rc != 0) return rc;
+  n.upnl = nv.upnl;
+  n.expo = nv.expo;
+  n.margin = nv.margin;
+  int32_t pk = (int32_t)p->npos++;
+  (void)oms__u64map_put(&p->pos_idx, pos_key((uint32_t)ak, (uint32_t)sk), (uint64_t)pk);
+  s->first_pos = pk;
+  p->pos[pk] = n;
+  p->accts[ak] = na;
+  return 0;
+}
+
+int oms_portfolio_restore_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
+                               int64_t now_ns) {
+  if (p == NULL || !oms_dec_is_pos(px)) return OMS_EINVAL;
+  int32_t k = find_sym(p, symbol);
+  if (k < 0) return OMS_ENOTFOUND;
+  if (p->syms[k].explicit_mark) return 0; /* a fill would not have moved it either */
+  oms_pf_instrument_t ins = p->syms[k].ins;
+  ins.mark_px = px;
+  ins.mark_ns = now_ns;
+  return revalue_symbol(p, k, &ins, now_ns);
+}
+
 /* ---- the interface ------------------------------------------------------- */
 
 static int if_account(void *ctx, const char *account, int64_t now_ns, oms_pf_account_t *out) {
