@@ -219,16 +219,15 @@ OMS_EXTERN int oms_engine_poll(oms_engine_t *e);
 
 /* Loads the store's non-terminal orders and last sequence numbers into a new
  * engine (before any submission): the risk aggregates are rebuilt from the
- * open orders, the portfolio (positions, PnL, fees) by replaying every fill
- * in the event log, and the trading states (a halt survives a restart) from
- * the store. Instruments, venues and cash must be set up first, as at the
- * first start. Open orders are marked status unknown and every venue is
- * reconciled (docs/reconciliation.md: a mass status query or one status query
- * per order; new orders to it wait until it is done); nothing is resent. The
- * recent execution ids come back from the log, so fills resent after the
- * restart are duplicates. Returns 0,
- * OMS_EINVAL (no store, or the engine already has orders), OMS_EFULL,
- * OMS_ESTORE. */
+ * open orders, the portfolio (positions, PnL, fees, marks) from the store's
+ * position rows (or, for a store without them, by replaying every fill in
+ * the event log; docs/store.md, "Recovery of the engine"), and the trading
+ * states (a halt survives a restart) from the store. Instruments, venues and cash must be set up
+ * first, as at the first start. Open orders are marked status unknown and every venue is reconciled
+ * (docs/reconciliation.md: a mass status query or one status query per order; new orders to it wait
+ * until it is done); nothing is resent. The recent execution ids come back from the log's last
+ * exec_id_window fills, so fills resent after the restart are duplicates. Returns 0, OMS_EINVAL (no
+ * store, or the engine already has orders), OMS_EFULL, OMS_ENOMEM, OMS_ESTORE. */
 OMS_EXTERN int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded);
 
 /* Whether the OMS and venue agree (docs/reconciliation.md): false from the

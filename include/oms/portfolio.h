@@ -201,6 +201,26 @@ OMS_EXTERN int oms_pf_book_bust(const oms_pf_book_t *cur, oms_side_t side, oms_d
                                 oms_dec_t px, oms_dec_t fee, oms_dec_t multiplier,
                                 oms_pf_book_t *prev, oms_dec_t *realized);
 
+/* Recovery from a store's positions instead of a replay of every fill
+ * (oms_engine_recover). restore_position opens the position of account in
+ * a registered symbol with the figures of *book (what oms_pf_book_fill made
+ * of its fills), at the symbol's current mark, and moves the account as
+ * those fills did: realized PnL and fees added, cash changed by realized
+ * minus fees (creating the account at now_ns if needed). Call it in the
+ * order the positions were opened (the order the walks below keep).
+ * restore_mark marks symbol at px as its last fill did (unless a mark was
+ * set with oms_portfolio_set_mark, which a fill leaves alone too) and
+ * revalues its positions. With every position restored and every symbol
+ * marked at its last fill, the figures equal those of a portfolio fed the
+ * same fills (daily PnL: see docs/store.md). Return 0, OMS_EINVAL,
+ * OMS_ENOTFOUND (symbol not registered), OMS_EEXIST (the position is already
+ * open), OMS_EFULL or OMS_EOVERFLOW (nothing changed). */
+OMS_EXTERN int oms_portfolio_restore_position(oms_portfolio_t *p, const char *account,
+                                              const char *symbol, const oms_pf_book_t *book,
+                                              int64_t now_ns);
+OMS_EXTERN int oms_portfolio_restore_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
+                                          int64_t now_ns);
+
 /* ---- The interface the risk engine reads --------------------------------- */
 
 /* Another portfolio service can stand in for ours by filling this table.

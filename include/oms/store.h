@@ -70,6 +70,15 @@ typedef struct oms_position_s {
   oms_dec_t fees;
   int64_t updated_ns;     /* event_ns of the last fill booked */
   uint64_t last_fill_seq; /* seq of the last fill event booked */
+  /* For a recovery from this row instead of a replay of every fill
+   * (oms_engine_recover): the seq of the fill that opened the position (the
+   * portfolio walks positions in that order), and the last fill that moved
+   * the symbol's mark in a portfolio (a fill or a correction; a bust does
+   * not): its price, event_ns and seq. */
+  uint64_t opened_seq;
+  oms_dec_t mark_px;
+  int64_t mark_ns;
+  uint64_t mark_seq;
 } oms_position_t;
 
 /* The trading state of one scope (the kill switch), as last stored. */
@@ -141,6 +150,8 @@ typedef int (*oms_position_cb)(void *ctx, const oms_position_t *p);
 typedef int (*oms_trading_state_cb)(void *ctx, const oms_trading_state_row_t *t);
 /* One stored outbound FIX message. */
 typedef int (*oms_fix_msg_cb)(void *ctx, int64_t seqnum, const char *msg, size_t len);
+/* One client order id (its strategy's), as oms_store_each_clordid gives it. */
+typedef int (*oms_clordid_cb)(void *ctx, const char *strategy_id, const char *client_order_id);
 
 /* ---- Failure reporting --------------------------------------------------------- */
 
@@ -283,6 +294,10 @@ typedef struct oms_store_vtbl_s {
   /* Waits until the queries see everything appended so far; NULL: wait for
    * the last ticket (the stores whose durable is what queries see). */
   int (*flush)(oms_store_t *s, int64_t timeout_ns);
+  /* Recovery in time bounded by what is recent (both may be NULL: the
+   * engine then replays every fill, and reads every order). */
+  int (*each_clordid)(oms_store_t *s, oms_clordid_cb cb, void *ctx);
+  int (*fill_seq_back)(oms_store_t *s, uint64_t n, uint64_t *seq);
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */
@@ -332,7 +347,8 @@ OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,
 
 /* Opens the journal store, recovering (docs/store.md): the journal is opened
  * (a torn tail cut), the projection checked (missing, empty or failing
- * quick_check while the journal has history: rebuilt from the journal) and
+ * quick_check while the journal has history: rebuilt from the journal;
+ * quick_check is skipped after a clean close, see "<db>.clean") and
  * caught up with the journal before this returns, then the projector starts.
  * No journal: a new store if the projection has no history either, refused
  * (OMS_ESTORE) if it has. Returns 0, OMS_EINVAL, OMS_ENOMEM, OMS_ECORRUPT
@@ -443,6 +459,18 @@ static inline int oms_store_last_seqs(oms_store_t *s, uint64_t *last_event_seq,
                                       uint64_t *last_order_id) {
   return s->vt->last_seqs(s, last_event_seq, last_order_id);
 }
+/* Recovery: the strategy and client order id of every stored order,
+ * finished ones included, in no particular order, without decoding the
+ * orders (the engine's duplicate filter is seeded from them). Falls back on
+ * oms_store_query_orders where the implementation has no faster way.
+ * Returns 0, the callback's non-zero value, or OMS_ESTORE. */
+OMS_EXTERN int oms_store_each_clordid(oms_store_t *s, oms_clordid_cb cb, void *ctx);
+/* Recovery: the seq of the n-th most recent fill stored (an event with a
+ * row in `fills`; n >= 1), 1 if fewer were stored: the engine replays the
+ * events from there to rebuild its window of recent execution ids. Returns
+ * 0, OMS_EUNSUPPORTED (the implementation cannot tell: replay from seq 1) or
+ * OMS_ESTORE. */
+OMS_EXTERN int oms_store_fill_seq_back(oms_store_t *s, uint64_t n, uint64_t *seq);
 
 /* ---- FIX session state ----------------------------------------------------------
  * Queued like units (a ticket; durable when committed). fix_save_sent stores

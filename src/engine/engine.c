@@ -224,12 +224,12 @@ static uint64_t ins_key(const char *venue, const char *symbol) {
 }
 
 /* A hash of everything a request asks for, so a replay can be told from a
- * different request that reuses the client order id. */
-static uint64_t request_hash(const oms_order_request_t *r) {
-  uint64_t h = clord_key(r->strategy_id, r->client_order_id);
-  h = oms__hash_str(r->account_id, h);
-  h = oms__hash_str(r->venue, h);
-  h = oms__hash_str(r->symbol, h);
+ * different request that reuses the client order id; from the keys the
+ * submission computes anyway (clord_key of its strategy and client order
+ * id, ins_key of its venue and symbol), so those names are read once. */
+static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey, uint64_t ikey) {
+  uint64_t h = oms__hash_str(r->account_id, ckey);
+  h = oms__mix64(h ^ ikey);
   int64_t v[] = {r->side,      r->type,           r->tif,      r->instructions, r->qty.raw,
                  r->price.raw, r->stop_price.raw, r->expire_ns};
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ (uint64_t)v[i]);
@@ -375,14 +375,20 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   return 0;
 }
 
-const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
-                                              const char *symbol) {
+/* The instrument (venue, symbol) whose ins_key is key, or NULL. */
+static const oms_instrument_t *instrument_by_key(const oms_engine_t *e, uint64_t key,
+                                                 const char *venue, const char *symbol) {
   uint64_t idx;
-  if (!oms__u64map_get(&e->ins_map, ins_key(venue, symbol), &idx)) return NULL;
+  if (!oms__u64map_get(&e->ins_map, key, &idx)) return NULL;
   const oms_instrument_t *ins = &e->ins[idx];
   /* A hash is not proof: compare the names. */
   if (strcmp(ins->symbol, symbol) != 0 || strcmp(ins->venue, venue) != 0) return NULL;
   return ins;
+}
+
+const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
+                                              const char *symbol) {
+  return instrument_by_key(e, ins_key(venue, symbol), venue, symbol);
 }
 
 static void on_report(void *ctx, const oms_exec_report_t *r);
@@ -884,7 +890,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
 
   /* 1. idempotency */
   uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
-  uint64_t rhash = request_hash(req);
+  uint64_t ikey = ins_key(req->venue, req->symbol);
+  uint64_t rhash = request_hash(req, ckey, ikey);
   uint64_t idx;
   if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
     slot_t *s = &e->slots[idx];
@@ -932,7 +939,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   e->st.submitted++;
 
   oms_reject_t rej;
-  const oms_instrument_t *ins = oms_engine_instrument(e, req->venue, req->symbol);
+  const oms_instrument_t *ins = instrument_by_key(e, ikey, req->venue, req->symbol);
   if (oms_request_validate(req, ins, e->now, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
@@ -1962,30 +1969,39 @@ static int load_state(void *ctx, const oms_trading_state_row_t *t) {
   return 0;
 }
 
-/* Every client order id the store knows, finished orders included. */
-static int remember_id(void *ctx, const oms_order_t *o) {
-  seen_add(ctx, clord_key(o->strategy_id, o->client_order_id));
+/* Every client order id the store knows, finished orders included: the
+ * duplicate filter answers "maybe" for each, and a "maybe" asks the store. */
+static int remember_id(void *ctx, const char *strategy_id, const char *client_order_id) {
+  seen_add(ctx, clord_key(strategy_id, client_order_id));
   return 0;
 }
 
-/* Books one stored fill into the portfolio again, and takes back a busted
- * or corrected one. */
-static int replay_fill(void *ctx, const oms_event_t *ev) {
+/* The recent execution ids come back from the log: a fill the venue sends
+ * again after the restart is a duplicate, and a bust finds what to take
+ * back. */
+static int replay_exec(void *ctx, const oms_event_t *ev) {
   oms_engine_t *e = ctx;
   const oms_order_t *o = &ev->order;
-  oms__parents_replay(e->parents, ev);
   if (o->algo != 0) return 0; /* a parent's fills are its children's */
   bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
   bool fill = ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED;
-  /* The recent execution ids come back too: a fill the venue sends again
-   * after the restart is a duplicate, and a bust finds what to take back. */
   if ((fill || amend) && ev->fill.exec_id[0] != '\0') {
     fill_rec_t *rec = NULL;
     if (!exec_seen(e, o->venue, ev->fill.exec_id, &rec) || amend)
       rec = exec_fill(e, o->venue, ev->fill.exec_id);
     if (rec != NULL) *rec = (fill_rec_t){o->order_id, ev->fill.qty, ev->fill.price, ev->fill.fee};
   }
-  if (e->cfg.portfolio == NULL) return 0;
+  return 0;
+}
+
+/* Books one stored fill into the portfolio again, and takes back a busted
+ * or corrected one (the recovery of a store without position rows). */
+static int replay_fill(void *ctx, const oms_event_t *ev) {
+  oms_engine_t *e = ctx;
+  const oms_order_t *o = &ev->order;
+  bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
+  replay_exec(ctx, ev);
+  if (e->cfg.portfolio == NULL || o->algo != 0) return 0;
   if (amend && oms_dec_is_pos(ev->fill.old_qty))
     oms_portfolio_bust_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.old_qty,
                             ev->fill.old_price, ev->fill.old_fee, ev->event_ns);
@@ -1998,6 +2014,80 @@ static int replay_fill(void *ctx, const oms_event_t *ev) {
   return 0;
 }
 
+/* The store's position rows, gathered to be restored in opening order. */
+typedef struct rows_s {
+  oms_position_t *p;
+  size_t n, cap;
+  bool old; /* a row from before opened_seq was kept */
+} rows_t;
+
+static int keep_row(void *ctx, const oms_position_t *p) {
+  rows_t *r = ctx;
+  if (r->n == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    oms_position_t *np = oms__realloc(r->p, cap * sizeof *np);
+    if (np == NULL) return OMS_ENOMEM;
+    r->p = np;
+    r->cap = cap;
+  }
+  r->p[r->n++] = *p;
+  if (p->opened_seq == 0) r->old = true;
+  return 0;
+}
+
+static int by_opening(const void *a, const void *b) {
+  uint64_t x = ((const oms_position_t *)a)->opened_seq, y = ((const oms_position_t *)b)->opened_seq;
+  return x < y ? -1 : x > y;
+}
+
+static int by_symbol_latest(const void *a, const void *b) {
+  const oms_position_t *x = a, *y = b;
+  int c = strcmp(x->symbol, y->symbol);
+  if (c != 0) return c;
+  return x->mark_seq > y->mark_seq ? -1 : x->mark_seq < y->mark_seq;
+}
+
+/* Puts the portfolio back from the store's positions (the fills booked
+ * with the portfolio's arithmetic, as of the projection's cursor), in the
+ * order they were opened, each symbol marked at its last fill. The
+ * rows that a portfolio would refuse (a symbol without an instrument) are
+ * skipped, as a replay of their fills would skip them. Returns 0,
+ * OMS_EUNSUPPORTED (rows without their opening fill: replay instead; the
+ * portfolio is untouched), OMS_ENOMEM or OMS_ESTORE. */
+static int restore_portfolio(oms_engine_t *e) {
+  rows_t r = {NULL, 0, 0, false};
+  int rc = oms_store_load_positions(e->cfg.store, keep_row, &r);
+  if (rc == 0 && r.old) rc = OMS_EUNSUPPORTED;
+  if (rc != 0) {
+    oms__free(r.p);
+    return rc == OMS_ENOMEM || rc == OMS_EUNSUPPORTED ? rc : OMS_ESTORE;
+  }
+  /* Each symbol's mark first, so that a position is valued at it from the
+   * start: the price of its latest marking fill, any account (the first row
+   * of its symbol once sorted by symbol, latest first). */
+  if (r.n > 1) qsort(r.p, r.n, sizeof *r.p, by_symbol_latest); /* r.p is NULL when empty */
+  for (size_t i = 0; i < r.n; i++) {
+    const oms_position_t *p = &r.p[i];
+    if (p->mark_seq > 0 && (i == 0 || strcmp(r.p[i - 1].symbol, p->symbol) != 0))
+      (void)oms_portfolio_restore_mark(e->cfg.portfolio, p->symbol, p->mark_px, p->mark_ns);
+  }
+  if (r.n > 1) qsort(r.p, r.n, sizeof *r.p, by_opening);
+  for (size_t i = 0; i < r.n; i++) {
+    const oms_position_t *p = &r.p[i];
+    oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
+    (void)oms_portfolio_restore_position(e->cfg.portfolio, p->account_id, p->symbol, &book,
+                                         p->updated_ns);
+  }
+  oms__free(r.p);
+  return 0;
+}
+
+/* Recovery reads what is open or recent, not the whole history (docs/store.md,
+ * "Recovery of the engine"): the portfolio from the store's position rows,
+ * the execution-id window from the log's last exec_cap fills on, the open
+ * orders; only the duplicate filter reads every client order id (two
+ * columns of an index), because it must answer for all of them. A store
+ * without position rows or fill positions replays every fill instead. */
 int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   if (e->cfg.store == NULL || e->st.orders_in_memory > 0) return OMS_EINVAL;
   begin(e);
@@ -2013,20 +2103,24 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
     e->recovering = false;
     if (rc != 0) return OMS_ESTORE;
   }
-  /* Positions and PnL are a pure function of the fills: replaying them from
-   * the log rebuilds the portfolio exactly (instruments and cash must be set
-   * before, as at the first start). */
-  if (e->cfg.portfolio != NULL || e->cfg.store->vt->events_from != NULL) {
-    rc = oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e);
-    if (rc != 0) return OMS_ESTORE;
-  }
-  oms_order_query_t all = {0};
-  rc = oms_store_query_orders(e->cfg.store, &all, remember_id, e);
+  /* Positions and PnL are a pure function of the fills, which the store
+   * has booked into its position rows with the portfolio's arithmetic
+   * (instruments and cash must be set before, as at the first start). */
+  uint64_t from = 1;
+  rc = oms_store_fill_seq_back(e->cfg.store, e->exec_cap, &from);
+  if (rc == 0 && e->cfg.portfolio != NULL) rc = restore_portfolio(e);
+  bool has_log = e->cfg.store->vt->events_from != NULL;
+  if (rc == 0 && has_log)
+    rc = oms_store_events_from(e->cfg.store, from, 0, replay_exec, e);
+  else if (rc == OMS_EUNSUPPORTED)
+    rc = has_log ? oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e) : 0;
+  if (rc != 0) return rc == OMS_ENOMEM ? OMS_ENOMEM : OMS_ESTORE;
+  rc = oms_store_each_clordid(e->cfg.store, remember_id, e);
   if (rc != 0) return OMS_ESTORE;
   rc = oms_store_load_active(e->cfg.store, load_one, e);
   if (n_loaded != NULL) *n_loaded = e->st.orders_in_memory;
   /* Nothing new goes to a venue before it and the store agree. */
-  if (rc == 0) oms__parents_recovered(e->parents, e);
+  if (rc == 0) rc = oms__parents_recovered(e->parents, e);
   if (rc == 0)
     for (uint32_t i = 0; i < e->nvenues; i++) recon_start(e, &e->vctx[i]);
   if (rc == OMS_EFULL) return OMS_EFULL;
@@ -2086,3 +2180,5 @@ int oms__engine_cancel_child(oms_engine_t *e, uint64_t order_id) {
   oms_reject_t rej;
   return cancel_order(e, order_id, &rej, false);
 }
+
+oms_store_t *oms__engine_store(oms_engine_t *e) { return e->cfg.store; }

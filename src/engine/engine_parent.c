@@ -682,43 +682,65 @@ int oms__parents_poll(oms__parents_t *P, oms_engine_t *e) {
 
 /* ---- recovery ------------------------------------------------------------------------ */
 
-void oms__parents_replay(oms__parents_t *P, const oms_event_t *ev) {
-  if (ev->algo_len > 0) {
-    oms_algo_state_t *st = &P->scratch[0].st;
-    if (oms_algo_decode(ev->algo, ev->algo_len, st) != 0) return;
-    uint32_t ri = rec_of(P, st->parent_id);
-    if (ri == NIL) ri = rec_alloc(P, st->parent_id);
-    if (ri == NIL) return;
-    P->rec[ri].st = *st;
-  }
-  /* A parent that ended needs no record: the store keeps its last state. */
-  if (ev->order.algo != 0 && oms_ord_state_is_terminal(ev->order.state)) {
-    uint32_t ri = rec_of(P, ev->order.order_id);
-    if (ri != NIL) rec_free(P, ri);
-  }
-}
-
+/* An open parent or child, as recovery loads it: a parent gets its record
+ * (its state comes later), a child joins its parent's (loaded before it: its
+ * id is lower). */
 void oms__parents_loaded(oms__parents_t *P, const oms_order_t *o) {
   if (o->algo != 0) {
-    uint32_t ri = rec_of(P, o->order_id);
-    if (ri == NIL) return;
-    P->rec[ri].present = true;
-    if (P->rec[ri].ins == NIL) ins_link(P, ri, ins_of(P, o->venue, o->symbol));
+    uint32_t ri = rec_alloc(P, o->order_id);
+    if (ri != NIL) P->rec[ri].ins = ins_of(P, o->venue, o->symbol);
   } else if (o->parent_order_id != 0) {
     uint32_t ri = rec_of(P, o->parent_order_id);
     if (ri != NIL) kid_set(&P->rec[ri], o->child_seq, o->order_id);
   }
 }
 
-void oms__parents_recovered(oms__parents_t *P, oms_engine_t *e) {
+/* The seq of a parent's first event (its acceptance): its states are all
+ * at or after it. */
+static int first_seq(void *ctx, const oms_event_t *ev) {
+  uint64_t *from = ctx;
+  if (ev->seq != 0 && ev->seq < *from) *from = ev->seq;
+  return 1; /* the first is enough */
+}
+
+/* A state on an event (the parent's or a child's): the last one wins. */
+static int take_state(void *ctx, const oms_event_t *ev) {
+  oms__parents_t *P = ctx;
+  if (ev->algo_len == 0) return 0;
+  oms_algo_state_t *st = &P->scratch[0].st;
+  if (oms_algo_decode(ev->algo, ev->algo_len, st) != 0) return 0;
+  uint32_t ri = rec_of(P, st->parent_id);
+  if (ri != NIL) {
+    P->rec[ri].st = *st;
+    P->rec[ri].present = true; /* a state was found */
+  }
+  return 0;
+}
+
+int oms__parents_recovered(oms__parents_t *P, oms_engine_t *e) {
+  if (P->active == 0) return 0;
+  oms_store_t *store = oms__engine_store(e);
+  uint64_t from = UINT64_MAX;
+  for (uint32_t ri = 0; ri < P->cap; ri++) {
+    if (P->rec[ri].order_id == 0) continue;
+    int rc = oms_store_events_for_order(store, P->rec[ri].order_id, first_seq, &from);
+    if (rc < 0) return OMS_ESTORE;
+  }
+  /* Only the events since the oldest open parent was accepted: however
+   * long the history, recovery reads what its open parents lived through. */
+  if (from != UINT64_MAX && oms_store_events_from(store, from, 0, take_state, P) < 0)
+    return OMS_ESTORE;
   int64_t now = oms__engine_now(e);
   for (uint32_t ri = 0; ri < P->cap; ri++) {
     prec_t *r = &P->rec[ri];
     if (r->order_id == 0) continue;
-    if (!r->present) {
+    if (!r->present) { /* no state stored: nothing to resume (never happens but damaged) */
       rec_free(P, ri);
       continue;
     }
+    uint32_t ii = r->ins;
+    r->ins = NIL;
+    ins_link(P, ri, ii);
     /* Children the state counts open that the store never saw were never
      * created (the process died within the step that made them): done,
      * never sent, so the schedule gives their quantity back. */
@@ -728,5 +750,5 @@ void oms__parents_recovered(oms__parents_t *P, oms_engine_t *e) {
     }
     wake_at(P, ri, now);
   }
-  (void)P->nscratch;
+  return 0;
 }

@@ -17,8 +17,9 @@
  *   - oms__parents_poll() steps the parents whose wake-up time came, whose
  *     instrument's market data changed or whose children moved, and turns
  *     their intents into children (oms__engine_submit_child) and cancels;
- *   - recovery replays every journaled state (oms__parents_replay), sees the
- *     orders loaded (oms__parents_loaded) and resumes (oms__parents_recovered).
+ *   - recovery sees the open orders loaded (oms__parents_loaded), reads each
+ *     open parent's last state back from the events since its acceptance and
+ *     resumes it (oms__parents_recovered).
  */
 #ifndef OMS_ENGINE_PARENT_H
 #define OMS_ENGINE_PARENT_H
@@ -85,15 +86,16 @@ void oms__parents_market_data(oms__parents_t *P, const char *venue, const oms_ma
 /* Steps what is due. Returns the number of parents stepped. */
 int oms__parents_poll(oms__parents_t *P, oms_engine_t *e);
 
-/* Recovery: every stored event (in seq order), every order loaded, then the
- * end of the load. */
-void oms__parents_replay(oms__parents_t *P, const oms_event_t *ev);
+/* Recovery: every order loaded (in order id order), then the end of the
+ * load, which reads the parents' states back from the store. Returns 0 or
+ * OMS_ESTORE. */
 void oms__parents_loaded(oms__parents_t *P, const oms_order_t *o);
-void oms__parents_recovered(oms__parents_t *P, oms_engine_t *e);
+int oms__parents_recovered(oms__parents_t *P, oms_engine_t *e);
 
 /* ---- engine.c, called by engine_parent.c -------------------------------- */
 
 int64_t oms__engine_now(oms_engine_t *e);
+oms_store_t *oms__engine_store(oms_engine_t *e);
 oms__parents_t *oms__engine_parents(oms_engine_t *e);
 /* The order in memory, or NULL. */
 const oms_order_t *oms__engine_order(oms_engine_t *e, uint64_t order_id);

@@ -57,10 +57,16 @@ bool oms_id_valid(const char *s, size_t max) {
 }
 
 /* Field buffers are fixed arrays; a caller may have filled one without a NUL
- * (memcpy of exactly sizeof bytes), so length is checked within the array. */
+ * (memcpy of exactly sizeof bytes), so nothing past the array is read: the
+ * walk stops at the NUL, at max characters or at the end of the array. One
+ * pass: the same answer as a search for the NUL followed by oms_id_valid. */
 static bool field_ok(const char *s, size_t cap, size_t max) {
-  if (memchr(s, '\0', cap) == NULL) return false;
-  return oms_id_valid(s, max);
+  for (size_t n = 0; n < cap; n++) {
+    unsigned char c = (unsigned char)s[n];
+    if (c == '\0') return n > 0;
+    if (n >= max || !id_char[c]) return false;
+  }
+  return false;
 }
 
 static bool needs_price(oms_ord_type_t t) { return t == OMS_ORD_LIMIT || t == OMS_ORD_STOP_LIMIT; }

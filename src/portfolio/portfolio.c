@@ -65,6 +65,13 @@ struct oms_portfolio_s {
   uint32_t nsyms, naccts, npos;
   oms__strmap_t sym_idx, acct_idx; /* id -> array position */
   oms__u64map_t pos_idx;           /* pos_key(account, symbol) -> array position */
+  /* The account and the symbol found last, or -1: a submission asks for the
+   * same names two or three times in a row (the account, the position, the
+   * instrument), and a compare with the record's own name costs a fraction
+   * of a hash and a probe. Records are never removed, so a number stays
+   * good. Written by the lookups of const functions too: the portfolio has
+   * one owner thread (see portfolio.h). */
+  int32_t last_sym, last_acct;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -100,13 +107,21 @@ static void roll_day(const oms_portfolio_t *p, acct_t *a, int64_t now_ns) {
 /* ---- lookups ------------------------------------------------------------- */
 
 static int32_t find_sym(const oms_portfolio_t *p, const char *id) {
+  if (id == NULL) return -1;
+  if (p->last_sym >= 0 && strcmp(p->syms[p->last_sym].id, id) == 0) return p->last_sym;
   uint64_t k;
-  return id != NULL && oms__strmap_get(&p->sym_idx, id, &k) ? (int32_t)k : -1;
+  if (!oms__strmap_get(&p->sym_idx, id, &k)) return -1;
+  ((oms_portfolio_t *)p)->last_sym = (int32_t)k;
+  return (int32_t)k;
 }
 
 static int32_t find_acct(const oms_portfolio_t *p, const char *id) {
+  if (id == NULL) return -1;
+  if (p->last_acct >= 0 && strcmp(p->accts[p->last_acct].id, id) == 0) return p->last_acct;
   uint64_t k;
-  return id != NULL && oms__strmap_get(&p->acct_idx, id, &k) ? (int32_t)k : -1;
+  if (!oms__strmap_get(&p->acct_idx, id, &k)) return -1;
+  ((oms_portfolio_t *)p)->last_acct = (int32_t)k;
+  return (int32_t)k;
 }
 
 /* Finds or creates account id. Returns its index, or a negative error. */
@@ -144,6 +159,7 @@ int oms_portfolio_create(const oms_portfolio_config_t *cfg, oms_portfolio_t **ou
   oms_portfolio_t *p = oms__calloc(1, sizeof(*p));
   if (p == NULL) return OMS_ENOMEM;
   p->cfg = *cfg;
+  p->last_sym = p->last_acct = -1;
   p->syms = oms__calloc(cfg->max_symbols, sizeof(sym_t));
   p->accts = oms__calloc(cfg->max_accounts, sizeof(acct_t));
   p->pos = oms__calloc(cfg->max_positions, sizeof(pos_t));
@@ -576,6 +592,60 @@ int oms_portfolio_each_account(oms_portfolio_t *p, int64_t now_ns, oms_pf_accoun
     if (rc != 0) return rc;
   }
   return 0;
+}
+
+/* ---- recovery from a store's positions ------------------------------------ */
+
+int oms_portfolio_restore_position(oms_portfolio_t *p, const char *account, const char *symbol,
+                                   const oms_pf_book_t *book, int64_t now_ns) {
+  if (p == NULL || book == NULL || account == NULL || !oms_id_valid(account, OMS_ID_MAX))
+    return OMS_EINVAL;
+  int32_t sk = find_sym(p, symbol);
+  if (sk < 0) return OMS_ENOTFOUND;
+  int32_t ak = get_acct(p, account, now_ns);
+  if (ak < 0) return ak;
+  if (find_pos(p, (uint32_t)ak, (uint32_t)sk) >= 0) return OMS_EEXIST;
+  if (p->npos == p->cfg.max_positions) return OMS_EFULL;
+  roll_day(p, &p->accts[ak], now_ns);
+  sym_t *s = &p->syms[sk];
+  pos_t n;
+  memset(&n, 0, sizeof(n));
+  n.acct = (uint32_t)ak;
+  n.sym = (uint32_t)sk;
+  n.next_in_sym = s->first_pos;
+  n.qty = book->qty;
+  n.avg = book->avg_px;
+  n.realized = book->realized_pnl;
+  n.fees = book->fees;
+  vals_t nv;
+  static const vals_t none = {{0}, {0}, {0}};
+  acct_t na;
+  /* Its realized PnL and fees reach the account and its cash, as the fills
+   * that made them did. */
+  int rc = value_of(n.qty, n.avg, &s->ins, &nv);
+  if (rc == 0) rc = acct_move(&p->accts[ak], &none, &nv, n.realized, n.fees, &na);
+  if (rc != 0) return rc;
+  n.upnl = nv.upnl;
+  n.expo = nv.expo;
+  n.margin = nv.margin;
+  int32_t pk = (int32_t)p->npos++;
+  (void)oms__u64map_put(&p->pos_idx, pos_key((uint32_t)ak, (uint32_t)sk), (uint64_t)pk);
+  s->first_pos = pk;
+  p->pos[pk] = n;
+  p->accts[ak] = na;
+  return 0;
+}
+
+int oms_portfolio_restore_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
+                               int64_t now_ns) {
+  if (p == NULL || !oms_dec_is_pos(px)) return OMS_EINVAL;
+  int32_t k = find_sym(p, symbol);
+  if (k < 0) return OMS_ENOTFOUND;
+  if (p->syms[k].explicit_mark) return 0; /* a fill would not have moved it either */
+  oms_pf_instrument_t ins = p->syms[k].ins;
+  ins.mark_px = px;
+  ins.mark_ns = now_ns;
+  return revalue_symbol(p, k, &ins, now_ns);
 }
 
 /* ---- the interface ------------------------------------------------------- */

@@ -46,12 +46,7 @@ static oms_dec_t mul_sat(oms_dec_t a, oms_dec_t b) {
   return out;
 }
 
-static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) {
-  oms__i128 v = (oms__i128)a.raw + b.raw;
-  if (v > OMS_DEC_MAX_RAW) v = OMS_DEC_MAX_RAW;
-  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
-  return oms_dec_from_raw((int64_t)v);
-}
+static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) { return oms__sat_add(a, b, 1); }
 
 /* ---- 14. kill switch ------------------------------------------------------ */
 
@@ -113,8 +108,16 @@ oms_reason_t oms__check_TRADING_HOURS(void *ctx, const oms_risk_input_t *in,
     return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS,
                           "trading_hours: no trading hours configured for %s (venue %s)", o->symbol,
                           o->venue);
+  int64_t sec = in->now_ns / 1000000000;
+  if (in->now_ns % 1000000000 < 0) sec--;
+  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  if (as->open_known && as->open_sec == sec) return OMS_R_NONE;
   int day, minute;
-  if (oms__hours_open(h, in->now_ns, &day, &minute)) return OMS_R_NONE;
+  if (oms__hours_open(h, in->now_ns, &day, &minute)) {
+    as->open_known = true;
+    as->open_sec = sec;
+    return OMS_R_NONE;
+  }
   return oms_reject_set(&res->reject, OMS_R_RISK_TRADING_HOURS,
                         "trading_hours: %s is closed at %s %02d:%02d %s", o->symbol, wd[day],
                         minute / 60, minute % 60, h->tz.name);

@@ -51,13 +51,6 @@
 #include "core/alloc.h"
 #include "risk/risk_internal.h"
 
-static oms_dec_t sat_add(oms_dec_t a, oms_dec_t b, int sign) {
-  oms__i128 v = (oms__i128)a.raw + (oms__i128)sign * b.raw;
-  if (v > OMS_DEC_MAX_RAW) v = OMS_DEC_MAX_RAW;
-  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
-  return oms_dec_from_raw((int64_t)v);
-}
-
 const char *oms__fmt(oms_dec_t d, char *buf) {
   oms_dec_format(d, buf, OMS_DEC_STRLEN);
   return buf;
@@ -115,7 +108,22 @@ static int32_t strat_get(oms_risk_t *r, const char *id) {
   return k;
 }
 
-static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
+static uint64_t as_key(int32_t acct, uint64_t sym_hash) {
+  return oms__hash_finish(sym_hash ^ ((uint64_t)acct + 1) * UINT64_C(0x9e3779b97f4a7c15));
+}
+
+/* The account+symbol record of account (record acct) and symbol, created if
+ * new. First by number: a record of the same account whose own symbol is
+ * symbol has the key the joined name would have (keys are unique), so it is
+ * the record the table would give; a record made from a cut joined name
+ * (too long) never matches, and goes the slow way, as does a pair whose
+ * number key another pair took or an account without a record (acct -1). */
+static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const char *symbol) {
+  uint64_t nkey = as_key(acct, oms__hash_str(symbol, 0)), v;
+  if (acct >= 0 && oms__u64map_get(&r->as_by_acct, nkey, &v)) {
+    const oms__as_t *s = oms__ktab_rec(&r->as, (int32_t)v);
+    if (s->acct == acct && strcmp(s->h.key + s->sym_off, symbol) == 0) return (int32_t)v;
+  }
   char key[OMS__KEY_MAX + 1];
   oms__key2(key, account, symbol);
   uint32_t before = r->as.n;
@@ -126,8 +134,12 @@ static int32_t as_get(oms_risk_t *r, const char *account, const char *symbol) {
     const char *sep = strchr(s->h.key, '\x1f');
     s->sym_off = (uint16_t)(sep != NULL ? sep + 1 - s->h.key : (ptrdiff_t)strlen(s->h.key));
     s->sym_hash = oms__hash_str(s->h.key + s->sym_off, 0);
+    s->acct = acct;
     s->sym = -1;
     s->syms_seen = UINT32_MAX;
+    uint64_t have; /* acct -1: a full account table; the joined name finds it */
+    if (acct >= 0 && !oms__u64map_get(&r->as_by_acct, nkey, &have)) /* room for every record */
+      (void)oms__u64map_put(&r->as_by_acct, nkey, (uint64_t)k);
   }
   return k;
 }
@@ -153,9 +165,18 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
     r->cur_as = r->memo_as;
     return true;
   }
-  r->cur_acct = acct_get(r, o->account_id);
-  r->cur_strat = strat_get(r, o->strategy_id);
-  r->cur_as = as_get(r, o->account_id, o->symbol);
+  /* A stream of orders often keeps its account or strategy: the record of
+   * the last order, if its name (a record's key, unique) is this one's, is
+   * the one the table would give. */
+  const oms__acct_t *ma = oms__ktab_rec(&r->accts, r->memo_acct);
+  const oms__strat_t *ms = oms__ktab_rec(&r->strats, r->memo_strat);
+  r->cur_acct = r->memo_acct < (int32_t)r->accts.n && strcmp(ma->h.key, o->account_id) == 0
+                    ? r->memo_acct
+                    : acct_get(r, o->account_id);
+  r->cur_strat = r->memo_strat < (int32_t)r->strats.n && strcmp(ms->h.key, o->strategy_id) == 0
+                     ? r->memo_strat
+                     : strat_get(r, o->strategy_id);
+  r->cur_as = as_get(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -210,6 +231,7 @@ const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   if (as->hours_gen != r->limits_gen || strcmp(as->hours_venue, o->venue) != 0) {
     as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
     as->hours_gen = r->limits_gen;
+    as->open_known = false;
     size_t n = strlen(o->venue);
     if (n >= sizeof(as->hours_venue)) {
       as->hours_gen = 0; /* a name that does not fit is looked up every time */
@@ -243,7 +265,8 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
     rc = OMS_ENOMEM;
   r->ords = oms__calloc(cfg->max_open_orders, sizeof(oms__ord_t));
   if (oms__slots_init(&r->ord_free, cfg->max_open_orders) != 0 ||
-      oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0)
+      oms__u64map_init(&r->ord_of, cfg->max_open_orders) != 0 ||
+      oms__u64map_init(&r->as_by_acct, cfg->max_positions) != 0)
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
@@ -277,6 +300,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__free(r->ords);
   oms__slots_close(&r->ord_free);
   oms__u64map_close(&r->ord_of);
+  oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
@@ -544,10 +568,19 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
   }
   out->leaves = q;
   out->value_px = o->type == OMS_ORD_MARKET ? e->value_px : px;
-  if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
-    out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-  if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
-    out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  /* value_px is always the px that valued the reservation (a market order's
+   * px is e->value_px), and multiplier and margin rate never change after
+   * the open: the same quantity at the same price reserves what it did (an
+   * acknowledgement, a transition that moves no quantity). */
+  if (q.raw != 0 && q.raw == e->leaves.raw && px.raw == e->value_px.raw) {
+    out->notional = e->notional;
+    out->margin = e->margin;
+  } else {
+    if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
+      out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+    if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
+      out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  }
   bool rests = o->type == OMS_ORD_LIMIT ||
                (o->type == OMS_ORD_STOP_LIMIT &&
                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
@@ -559,11 +592,11 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
 static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
   oms__acct_t *a = oms__ktab_rec(&r->accts, e->acct);
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
-  a->open_notional = sat_add(sat_add(a->open_notional, e->notional, -1), n->notional, 1);
-  a->open_margin = sat_add(sat_add(a->open_margin, e->margin, -1), n->margin, 1);
+  a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
+  a->open_margin = oms__sat_add(oms__sat_add(a->open_margin, e->margin, -1), n->margin, 1);
   bool buy = e->side == OMS_SIDE_BUY;
   oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
-  *side_qty = sat_add(sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
+  *side_qty = oms__sat_add(oms__sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
   if (e->level_px.raw != n->level_px.raw) {
     int32_t *head = buy ? &s->buy_levels : &s->sell_levels;
     if (oms_dec_is_pos(e->level_px)) level_del(r, head, e->level_px);
@@ -720,10 +753,10 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   if (cur != NULL) {
     const oms__ord_t *e = ord_find(r, cur->order_id);
     if (e != NULL) {
-      g->account_open_notional = sat_add(g->account_open_notional, e->notional, -1);
-      g->account_open_margin = sat_add(g->account_open_margin, e->margin, -1);
+      g->account_open_notional = oms__sat_add(g->account_open_notional, e->notional, -1);
+      g->account_open_margin = oms__sat_add(g->account_open_margin, e->margin, -1);
       oms_dec_t *q = e->side == OMS_SIDE_BUY ? &g->open_buy_qty : &g->open_sell_qty;
-      *q = sat_add(*q, e->leaves, -1);
+      *q = oms__sat_add(*q, e->leaves, -1);
     }
   }
 

@@ -46,6 +46,21 @@ int oms__ktab_grow(oms__ktab_t *t);
 /* Finds or creates (zeroed, header set) the record of key; -1 when full or
  * for a key longer than OMS__KEY_MAX. */
 int32_t oms__ktab_get(oms__ktab_t *t, const char *key);
+
+/* a + sign * b (sign +1 or -1), saturated to the decimal range: the
+ * aggregates and the checks add up exposures that must not wrap. */
+static inline oms_dec_t oms__sat_add(oms_dec_t a, oms_dec_t b, int sign) {
+  /* In 64 bits with the overflow flag (some twenty of these per order): an
+   * overflow saturates the way b pushed; INT64_MIN, in int64_t but below
+   * the decimal range, clamps like the rest. */
+  int64_t v;
+  bool over = sign > 0 ? __builtin_add_overflow(a.raw, b.raw, &v)
+                       : __builtin_sub_overflow(a.raw, b.raw, &v);
+  if (over) v = (sign > 0) == (b.raw > 0) ? OMS_DEC_MAX_RAW : OMS_DEC_MIN_RAW;
+  if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
+  return oms_dec_from_raw(v);
+}
+
 static inline void *oms__ktab_rec(const oms__ktab_t *t, int32_t i) {
   return t->recs + (size_t)i * t->stride;
 }
@@ -141,6 +156,7 @@ typedef struct oms__as_s { /* account + symbol */
   oms_dec_t open_buy, open_sell;
   int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
   uint16_t sym_off;                /* where the symbol starts in h.key */
+  int32_t acct;                    /* the account's record */
   uint64_t sym_hash;               /* of the symbol: the duplicate guard's key */
   int32_t sym;                     /* the symbol's record (reference price), or -1 */
   uint32_t syms_seen;              /* with sym -1: the symbol records there were */
@@ -149,6 +165,12 @@ typedef struct oms__as_s { /* account + symbol */
   const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
   uint32_t hours_gen;
   char hours_venue[OMS_VENUE_MAX + 1];
+  /* A UTC second at which `hours` were found open: oms__hours_open() reads
+   * the time only as its whole second, so the other orders of that second
+   * skip the time zone and calendar arithmetic. Forgotten whenever `hours`
+   * is looked up again. */
+  bool open_known;
+  int64_t open_sec;
 } oms__as_t;
 
 typedef struct oms__sym_s {
@@ -200,6 +222,10 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
+  /* (account record, symbol) -> account+symbol record, beside the table's
+   * index by the joined name: a probe by number and symbol hash instead of
+   * building and hashing the joined key (see as_get). */
+  oms__u64map_t as_by_acct;
   oms__ord_t *ords; /* the open orders: a pool of max_open_orders */
   oms__slots_t ord_free;
   oms__u64map_t ord_of; /* order id -> entry of ords */

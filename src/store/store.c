@@ -119,7 +119,39 @@ bool oms__position_book(oms_position_t *p, const oms_event_t *ev) {
   p->fees = book.fees;
   p->updated_ns = ev->event_ns;
   p->last_fill_seq = ev->seq;
+  if (p->opened_seq == 0) p->opened_seq = ev->seq;
+  /* As the portfolio: a fill or a correction marks the symbol, a bust not. */
+  if (!is_amend(ev) || ev->type == OMS_EVT_ORDER_FILL_CORRECTED) {
+    p->mark_px = ev->fill.price;
+    p->mark_ns = ev->event_ns;
+    p->mark_seq = ev->seq;
+  }
   return true;
+}
+
+typedef struct ids_s {
+  oms_clordid_cb cb;
+  void *ctx;
+} ids_t;
+
+static int each_id(void *ctx, const oms_order_t *o) {
+  ids_t *x = ctx;
+  return x->cb(x->ctx, o->strategy_id, o->client_order_id);
+}
+
+int oms_store_each_clordid(oms_store_t *s, oms_clordid_cb cb, void *ctx) {
+  if (s->vt->each_clordid != NULL) return s->vt->each_clordid(s, cb, ctx);
+  oms_order_query_t all;
+  memset(&all, 0, sizeof all);
+  ids_t x = {cb, ctx};
+  return s->vt->query_orders(s, &all, each_id, &x);
+}
+
+int oms_store_fill_seq_back(oms_store_t *s, uint64_t n, uint64_t *seq) {
+  *seq = 1;
+  if (s->vt->fill_seq_back == NULL) return OMS_EUNSUPPORTED;
+  if (n == 0) return OMS_EINVAL;
+  return s->vt->fill_seq_back(s, n, seq);
 }
 
 static int src_read(void *ctx, uint64_t from_seq, size_t max, oms_bus_event_cb cb, void *cb_ctx) {

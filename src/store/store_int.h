@@ -42,7 +42,7 @@ typedef struct oms__rec_s {
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 4
+#define OMS__SCHEMA_LATEST 5
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0
@@ -87,7 +87,9 @@ bool oms__position_book(oms_position_t *p, const oms_event_t *ev);
 
 /* ---- The projection of the journal (store_journal.c over store_sqlite.c) ---- */
 
-/* Most records in one projection batch. */
+/* Records after which a projection batch ends, at the end of the unit that
+ * reaches it (a batch never ends inside a unit, so queries never see part
+ * of one; a longer unit makes a longer batch). */
 #define OMS__PROJECT_MAX 256
 
 /* The SQLite store (opened synchronous: no threads) as the journal's
@@ -95,8 +97,9 @@ bool oms__position_book(oms_position_t *p, const oms_event_t *ev);
  * `journal_projection` if missing and reads the last projected LSN (0 if
  * none): 0 or OMS_ESTORE. oms__sqlite_project writes recs[0..n) (n <=
  * OMS__PROJECT_MAX) and the cursor lsn in one transaction, each order's row
- * once (for its last event in the batch): 0, OMS_EINVAL, or OMS_ESTORE with
- * *e (nothing written). One thread projects at a time. */
+ * once (for its last event in each OMS__PROJECT_MAX records of the batch;
+ * n may exceed it): 0, OMS_EINVAL, or OMS_ESTORE with *e (nothing written).
+ * One thread projects at a time. */
 int oms__sqlite_projected(oms_store_t *s, uint64_t *lsn);
 int oms__sqlite_project(oms_store_t *s, const oms__rec_t *recs, size_t n, uint64_t lsn,
                         oms_store_error_t *e);

@@ -11,19 +11,20 @@
  *
  * A projector thread follows the journal's durable records and applies them
  * to the SQLite store at db_path (opened synchronous: no threads of its own)
- * in batches of up to OMS__PROJECT_MAX records, each in one transaction that
- * also stores the last projected LSN (table journal_projection), writing each
- * order's row once per batch. Queries read the projection; flush waits until
- * the projection holds everything appended (read-your-writes), and the FIX
- * and cursor reads catch up first, so a gateway asking after its own append
- * sees it.
+ * in batches of about OMS__PROJECT_MAX records that end where a journal unit
+ * ends (the record without OMS_JOURNAL_F_MORE: queries never see part of a
+ * unit), each in one transaction that also stores the last projected LSN
+ * (table journal_projection), writing each order's row once per batch. Queries read the projection;
+ * flush waits until the projection holds everything appended (read-your-writes), and the FIX and
+ * cursor reads catch up first, so a gateway asking after its own append sees it.
  *
  * RECOVERY (open). Open the journal (it cuts a torn tail and refuses damage
  * with file and offset); no journal at all: a new store if the projection
  * has no history, refused if it has (a data directory with history never
- * starts empty). Check the projection (missing, empty, failing quick_check,
- * or ahead of the journal: deleted and rebuilt, said through on_warn), replay
- * the journal past its cursor into it, then start the projector. So the store
+ * starts empty). Check the projection (missing, empty, failing quick_check
+ * unless it was closed cleanly and not touched since, or ahead of the
+ * journal: deleted and rebuilt, said through on_warn), replay the journal
+ * past its cursor into it, then start the projector. So the store
  * returned already answers every query with everything the journal holds.
  *
  * FAILURE. A failed journal write or sync (ENOSPC, EIO) fails the journal:
@@ -86,10 +87,13 @@ typedef struct js_s {
   pthread_t projector;
   bool running;
 
-  /* The projector's batch (or open's replay, before the thread starts). */
+  /* The projector's batch (or open's replay, before the thread starts):
+   * nb records read, of which the first unit_nb end a unit, the last of
+   * them at unit_lsn; only those are committed (a batch ends at a unit's
+   * end, docs/store.md). */
   oms__rec_t *batch;
-  size_t nb;
-  uint64_t batch_lsn;
+  size_t nb, cap_batch, unit_nb;
+  uint64_t unit_lsn;
   int apply_rc;
 
   pthread_mutex_t emu;
@@ -275,18 +279,23 @@ static int js_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uint
 
 /* ---- Projecting ------------------------------------------------------------------- */
 
-/* Commits the batch and its cursor; on success the projection is at batch_lsn. */
+/* Commits the batch's whole units and the cursor (unit_lsn); on success the
+ * projection is at unit_lsn and a unit begun after it is kept for the next
+ * batch. */
 static int apply(js_t *s) {
   oms_store_error_t e;
-  int rc = oms__sqlite_project(s->proj, s->batch, s->nb, s->batch_lsn, &e);
+  int rc = oms__sqlite_project(s->proj, s->batch, s->unit_nb, s->unit_lsn, &e);
   if (rc != 0) {
     report(s, &e);
     atomic_store(&s->proj_failed, true);
     return rc;
   }
-  s->nb = 0;
+  if (s->nb > s->unit_nb)
+    memmove(s->batch, s->batch + s->unit_nb, (s->nb - s->unit_nb) * sizeof *s->batch);
+  s->nb -= s->unit_nb;
+  s->unit_nb = 0;
   pthread_mutex_lock(&s->pmu);
-  atomic_store_explicit(&s->projected, s->batch_lsn, memory_order_release);
+  atomic_store_explicit(&s->projected, s->unit_lsn, memory_order_release);
   pthread_cond_broadcast(&s->pdone);
   pthread_mutex_unlock(&s->pmu);
   if (atomic_exchange(&s->proj_failed, false)) {
@@ -298,8 +307,27 @@ static int apply(js_t *s) {
   return 0;
 }
 
+/* Room in the batch for one more record: a unit longer than the batch
+ * grows it (the projector's thread, rarely). Without memory the batch so
+ * far is committed, ending inside the unit: the cursor stays exact, a query
+ * may see part of that unit for a moment. */
+static int batch_room(js_t *s, uint64_t lsn) {
+  if (s->nb < s->cap_batch) return 0;
+  size_t cap = s->cap_batch * 2;
+  oms__rec_t *b = oms__realloc(s->batch, cap * sizeof *b);
+  if (b != NULL) {
+    s->batch = b;
+    s->cap_batch = cap;
+    return 0;
+  }
+  s->unit_nb = s->nb;
+  s->unit_lsn = lsn - 1;
+  return apply(s);
+}
+
 static int take(void *ctx, const oms_journal_entry_t *en) {
   js_t *s = ctx;
+  if ((s->apply_rc = batch_room(s, en->lsn)) != 0) return s->apply_rc;
   int rc = oms__jrec_decode(en->type, en->data, en->len, &s->batch[s->nb]);
   if (rc == OMS_EINVAL) {
     oms_store_error_t e;
@@ -314,22 +342,27 @@ static int take(void *ctx, const oms_journal_entry_t *en) {
     return s->apply_rc = OMS_ECORRUPT;
   }
   if (rc == 0) s->nb++;
-  s->batch_lsn = en->lsn;
-  if (s->nb == OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+  if ((en->flags & OMS_JOURNAL_F_MORE) == 0) { /* a unit ends here */
+    s->unit_nb = s->nb;
+    s->unit_lsn = en->lsn;
+    if (s->nb >= OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+  }
   return atomic_load_explicit(&s->stop, memory_order_relaxed) ? 1 : 0;
 }
 
 /* Projects the journal from the projected LSN on (durable records only
- * unless all). Returns 0 or the failure. */
+ * unless all), up to the end of the last whole unit read (the rest of an
+ * unfinished one is read again next time). Returns 0 or the failure. */
 static int project(js_t *s, bool durable_only) {
   uint64_t from = atomic_load_explicit(&s->projected, memory_order_acquire) + 1;
   s->nb = 0;
+  s->unit_nb = 0;
   s->apply_rc = 0;
-  s->batch_lsn = from - 1;
+  s->unit_lsn = from - 1;
   int rc = oms_journal_read(s->j, from, durable_only, take, s);
   if (s->apply_rc != 0) return s->apply_rc;
   if (rc < 0) return rc;
-  return s->batch_lsn >= from ? apply(s) : 0;
+  return s->unit_lsn >= from && s->unit_lsn > atomic_load(&s->projected) ? apply(s) : 0;
 }
 
 /* Retention (docs/store.md): releases the segments whose records were all
@@ -537,6 +570,12 @@ static int js_load_trading_states(oms_store_t *b, oms_trading_state_cb cb, void 
 static int js_last_seqs(oms_store_t *b, uint64_t *last_seq, uint64_t *last_order) {
   return oms_store_last_seqs(PROJ(b), last_seq, last_order);
 }
+static int js_each_clordid(oms_store_t *b, oms_clordid_cb cb, void *c) {
+  return oms_store_each_clordid(PROJ(b), cb, c);
+}
+static int js_fill_seq_back(oms_store_t *b, uint64_t n, uint64_t *seq) {
+  return oms_store_fill_seq_back(PROJ(b), n, seq);
+}
 static int js_fix_get_seqnums(oms_store_t *b, const char *session, int64_t *in, int64_t *out) {
   catch_up((js_t *)b);
   return oms_store_fix_get_seqnums(PROJ(b), session, in, out);
@@ -581,6 +620,8 @@ static const oms_store_vtbl_t js_vtbl = {
     .cursor_set = js_cursor_set,
     .close = js_close,
     .flush = js_flush,
+    .each_clordid = js_each_clordid,
+    .fill_seq_back = js_fill_seq_back,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */
@@ -600,7 +641,7 @@ static off_t file_size(const char *path) {
 
 static void unlink_db(const char *path) {
   char p[4096];
-  static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+  static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".clean"};
   for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
     snprintf(p, sizeof p, "%s%s", path, suffix[i]);
     unlink(p);
@@ -638,14 +679,78 @@ static int probe(const char *path, const char *sql, int64_t *v, bool *ok) {
  * directory. */
 static bool db_has_history(const char *path) { return file_size(path) >= 0; }
 
-/* Why the projection at path cannot serve a journal with history, or NULL. */
-static const char *projection_unusable(const char *path) {
+/* ---- The clean-close mark -----------------------------------------------------------
+ * PRAGMA quick_check reads the whole projection: at 100,000 orders it was
+ * two thirds of a start. It is needed after a crash, not after a clean
+ * close that left the file as it was: close writes <db>.clean holding the
+ * file's size, modification time and inode once the projection is closed
+ * with everything projected; the open takes the mark away at once and skips
+ * quick_check if the file still matches it and has no WAL. A file changed
+ * since (a copy, a restore, a damaged page written by someone) has another
+ * time and is checked; what keeps the time (a change within the same clock
+ * tick as the close, a disk that rots in place) is not seen by this, as
+ * quick_check would not see a wrong value in a good page either. */
+
+static void mark_path(const js_t *s, char *p, size_t cap) {
+  snprintf(p, cap, "%s.clean", s->cfg.db_path);
+}
+
+/* The stamp of the file at path, or false if it has none to trust. */
+static bool stamp(const char *path, char *out, size_t cap) {
+  struct stat sb, wal;
+  char w[4096];
+  snprintf(w, sizeof w, "%s-wal", path);
+  if (stat(path, &sb) != 0 || sb.st_size == 0) return false;
+  if (stat(w, &wal) == 0 && wal.st_size > 0) return false;
+  snprintf(out, cap, "%lld %lld.%09ld %llu\n", (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+           (long)sb.st_mtim.tv_nsec, (unsigned long long)sb.st_ino);
+  return true;
+}
+
+static void mark_clean(const js_t *s) {
+  char p[4096], tmp[4200], st[128];
+  mark_path(s, p, sizeof p);
+  snprintf(tmp, sizeof tmp, "%s.tmp", p);
+  if (!stamp(s->cfg.db_path, st, sizeof st)) return;
+  FILE *f = fopen(tmp, "w");
+  if (f == NULL) return;
+  bool ok = fputs(st, f) >= 0;
+  ok = fclose(f) == 0 && ok;
+  if (!ok || rename(tmp, p) != 0) unlink(tmp);
+}
+
+/* Whether the projection was closed cleanly and not touched since; the
+ * mark is taken away in any case (it speaks of one close only). */
+static bool closed_clean(const js_t *s) {
+  char p[4096], want[128], got[128] = "";
+  mark_path(s, p, sizeof p);
+  FILE *f = fopen(p, "r");
+  if (f == NULL) return false;
+  bool read = fgets(got, sizeof got, f) != NULL;
+  fclose(f);
+  unlink(p);
+  return read && stamp(s->cfg.db_path, want, sizeof want) && strcmp(want, got) == 0;
+}
+
+/* Why the projection at path cannot serve a journal with history, or NULL.
+ * clean: closed cleanly and not touched since (quick_check skipped). */
+static const char *projection_unusable(const char *path, bool clean) {
   bool ok = false;
   off_t size = file_size(path);
   if (size < 0) return "is missing";
   if (size == 0) return "is empty";
+  if (clean) return NULL;
   if (probe(path, "PRAGMA quick_check", NULL, &ok) != 0 || !ok) return "fails quick_check";
   return NULL;
+}
+
+/* The journal's open checks the CRC of every record in the segments it
+ * reads at open; those before lsn hold only what the projection already
+ * has, each record checked when it was projected (every read checks it),
+ * so they need not be read at a start. This journal checks every segment. */
+static void verify_from(oms_journal_config_t *jc, uint64_t lsn) {
+  (void)jc;
+  (void)lsn;
 }
 
 static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const char *a,
@@ -662,10 +767,17 @@ static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const c
   return rc;
 }
 
-static int open_journal(js_t *s) {
+static int open_journal(js_t *s, bool clean) {
   oms_journal_config_t jc;
   oms_journal_error_t je;
   oms_journal_config_init(&jc, s->cfg.journal_dir);
+  /* Only a projection closed cleanly is trusted to say where it is before
+   * it is checked; otherwise everything is checked. */
+  int64_t cur = 0;
+  if (clean &&
+      probe(s->cfg.db_path, "SELECT lsn FROM journal_projection WHERE id = 0", &cur, NULL) == 0 &&
+      cur > 0)
+    verify_from(&jc, (uint64_t)cur + 1);
   jc.segment_bytes = s->cfg.segment_bytes;
   jc.durability = s->cfg.durability == OMS_DURABILITY_OS ? OMS_JOURNAL_OS : OMS_JOURNAL_FSYNC;
   jc.io = s->cfg.io;
@@ -696,7 +808,7 @@ static int open_journal(js_t *s) {
   return rc;
 }
 
-static int open_projection(js_t *s) {
+static int open_projection(js_t *s, bool clean) {
   oms_store_config_t sc;
   oms_store_config_init(&sc, s->cfg.db_path);
   sc.synchronous = true;
@@ -706,7 +818,7 @@ static int open_projection(js_t *s) {
   sc.on_error = s->cfg.on_error;
   sc.ctx = s->cfg.ctx;
   uint64_t written = oms_journal_written(s->j);
-  const char *why = written > 0 ? projection_unusable(s->cfg.db_path) : NULL;
+  const char *why = written > 0 ? projection_unusable(s->cfg.db_path, clean) : NULL;
   for (int attempt = 0;; attempt++) {
     if (why != NULL) {
       warn(s, "projection %s %s: rebuilt from the journal", s->cfg.db_path, why);
@@ -745,10 +857,12 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   pthread_cond_init(&s->pdone, &ca);
   pthread_condattr_destroy(&ca);
   int rc = OMS_ENOMEM;
-  s->batch = oms__calloc(OMS__PROJECT_MAX, sizeof *s->batch);
+  s->cap_batch = 2 * OMS__PROJECT_MAX; /* a batch ends at the unit that reaches the max */
+  s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
-  if ((rc = open_journal(s)) != 0) goto fail;
-  if ((rc = open_projection(s)) != 0) goto fail;
+  bool clean = closed_clean(s);
+  if ((rc = open_journal(s, clean)) != 0) goto fail;
+  if ((rc = open_projection(s, clean)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
   if ((rc = project(s, false)) != 0) {
     if (rc == OMS_ENOTFOUND) /* before the journal's first segment */
@@ -777,6 +891,7 @@ fail:
 static void js_close(oms_store_t *base) {
   js_t *s = (js_t *)base;
   if (s == NULL) return;
+  bool clean = false;
   if (s->running) {
     /* What is durable reaches the projection before it closes. */
     if (!oms_journal_failed(s->j)) (void)js_flush(base, INT64_C(5000000000));
@@ -785,9 +900,12 @@ static void js_close(oms_store_t *base) {
     pthread_cond_signal(&s->pcv);
     pthread_mutex_unlock(&s->pmu);
     pthread_join(s->projector, NULL);
+    clean = !oms_journal_failed(s->j) && !atomic_load(&s->proj_failed) &&
+            atomic_load(&s->projected) == oms_journal_written(s->j);
   }
   oms_journal_close(s->j);
   oms_store_close(s->proj);
+  if (clean) mark_clean(s);
   pthread_cond_destroy(&s->pdone);
   pthread_cond_destroy(&s->pcv);
   pthread_mutex_destroy(&s->emu);

@@ -421,6 +421,14 @@ static int mem_fills_for_order(oms_store_t *base, uint64_t id, oms_fill_cb cb, v
   return rc;
 }
 
+static int mem_fill_seq_back(oms_store_t *base, uint64_t n, uint64_t *seq) {
+  mem_t *m = (mem_t *)base;
+  pthread_mutex_lock(&m->mu);
+  *seq = n <= m->fills.n ? ((const oms_fill_row_t *)at(&m->fills, m->fills.n - n))->seq : 1;
+  pthread_mutex_unlock(&m->mu);
+  return 0;
+}
+
 static int mem_load_positions(oms_store_t *base, oms_position_cb cb, void *ctx) {
   mem_t *m = (mem_t *)base;
   int rc = 0;
@@ -643,6 +651,7 @@ static const oms_store_vtbl_t mem_vtbl = {
     .events_between = mem_events_between,
     .fills_for_order = mem_fills_for_order,
     .load_positions = mem_load_positions,
+    .fill_seq_back = mem_fill_seq_back,
     .get_position = mem_get_position,
     .load_trading_states = mem_load_trading_states,
     .last_seqs = mem_last_seqs,

@@ -87,12 +87,21 @@ static const migration_t migrations[] = {
      " qty TEXT NOT NULL, avg_px TEXT NOT NULL, realized_pnl TEXT NOT NULL, fees TEXT NOT NULL,"
      " updated_ns INTEGER NOT NULL, last_fill_seq INTEGER NOT NULL,"
      " PRIMARY KEY(account_id, symbol));",
+     NULL /* booked by 5, with its columns */},
+    /* What a recovery needs to put a portfolio back from the rows instead
+     * of replaying every fill (docs/store.md, "Recovery of the engine"). */
+    {5, "positions: opening fill and last mark, for recovery",
+     "ALTER TABLE positions ADD COLUMN opened_seq INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE positions ADD COLUMN mark_px TEXT NOT NULL DEFAULT '0';"
+     "ALTER TABLE positions ADD COLUMN mark_ns INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE positions ADD COLUMN mark_seq INTEGER NOT NULL DEFAULT 0;"
+     "DELETE FROM positions;",
      rebuild_positions},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(OMS__SCHEMA_LATEST == 4, "OMS__SCHEMA_LATEST must match the last migration");
+_Static_assert(OMS__SCHEMA_LATEST == 5, "OMS__SCHEMA_LATEST must match the last migration");
 
 /* ---- positions -------------------------------------------------------------- */
 
@@ -118,18 +127,27 @@ void oms__position_from_row(sqlite3_stmt *st, oms_position_t *p) {
   p->fees = oms__col_dec(st, 5);
   p->updated_ns = sqlite3_column_int64(st, 6);
   p->last_fill_seq = (uint64_t)sqlite3_column_int64(st, 7);
+  p->opened_seq = (uint64_t)sqlite3_column_int64(st, 8);
+  p->mark_px = oms__col_dec(st, 9);
+  p->mark_ns = sqlite3_column_int64(st, 10);
+  p->mark_seq = (uint64_t)sqlite3_column_int64(st, 11);
 }
 
-void oms__position_bind(sqlite3_stmt *st, const oms_position_t *p, char txt[4][OMS_DEC_STRLEN]) {
+void oms__position_bind(sqlite3_stmt *st, const oms_position_t *p, char txt[5][OMS_DEC_STRLEN]) {
   oms_dec_format(p->qty, txt[0], OMS_DEC_STRLEN);
   oms_dec_format(p->avg_px, txt[1], OMS_DEC_STRLEN);
   oms_dec_format(p->realized_pnl, txt[2], OMS_DEC_STRLEN);
   oms_dec_format(p->fees, txt[3], OMS_DEC_STRLEN);
+  oms_dec_format(p->mark_px, txt[4], OMS_DEC_STRLEN);
   sqlite3_bind_text(st, 1, p->account_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, p->symbol, -1, SQLITE_STATIC);
   for (int i = 0; i < 4; i++) sqlite3_bind_text(st, 3 + i, txt[i], -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 7, p->updated_ns);
   sqlite3_bind_int64(st, 8, (sqlite3_int64)p->last_fill_seq);
+  sqlite3_bind_int64(st, 9, (sqlite3_int64)p->opened_seq);
+  sqlite3_bind_text(st, 10, txt[4], -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 11, p->mark_ns);
+  sqlite3_bind_int64(st, 12, (sqlite3_int64)p->mark_seq);
 }
 
 static void done_with(sqlite3_stmt *st) {
@@ -148,7 +166,7 @@ int oms__position_write(sqlite3_stmt *get_st, sqlite3_stmt *put_st, const oms_ev
   done_with(get_st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return rc;
   if (!oms__position_book(&p, ev)) return SQLITE_OK;
-  char txt[4][OMS_DEC_STRLEN];
+  char txt[5][OMS_DEC_STRLEN];
   oms__position_bind(put_st, &p, txt);
   rc = step(ctx, put_st, "sqlite3_step(UPSERT positions)");
   done_with(put_st);
@@ -161,7 +179,7 @@ static int plain_step(void *ctx, sqlite3_stmt *st, const char *label) {
   return sqlite3_step(st);
 }
 
-/* Migration 4: books every stored fill, in seq order, as the writer does. */
+/* Migration 5: books every stored fill, in seq order, as the writer does. */
 static int rebuild_positions(sqlite3 *db) {
   sqlite3_stmt *fills = NULL, *get_st = NULL, *put_st = NULL;
   int rc =

@@ -1219,6 +1219,35 @@ static int sq_last_seqs(oms_store_t *base, uint64_t *last_event_seq, uint64_t *l
   return 0;
 }
 
+static int row_clordid(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
+  (void)s;
+  const unsigned char *strategy = sqlite3_column_text(st, 0);
+  const unsigned char *id = sqlite3_column_text(st, 1);
+  return ((oms_clordid_cb)cb)(ctx, strategy ? (const char *)strategy : "",
+                              id ? (const char *)id : "");
+}
+
+/* Two columns of the index orders_clordid: SQLite reads the index alone. */
+static int sq_each_clordid(oms_store_t *base, oms_clordid_cb cb, void *ctx) {
+  sq_t *s = (sq_t *)base;
+  sqlite3_stmt *st =
+      rbegin(s, "SELECT strategy_id, client_order_id FROM orders INDEXED BY orders_clordid");
+  if (st == NULL) return OMS_ESTORE;
+  return rloop(s, st, row_clordid, (void *)cb, ctx);
+}
+
+static int sq_fill_seq_back(oms_store_t *base, uint64_t n, uint64_t *seq) {
+  sq_t *s = (sq_t *)base;
+  two_t t = {1, 0, 0};
+  sqlite3_stmt *st = rbegin(s, "SELECT seq, 0 FROM fills ORDER BY seq DESC LIMIT 1 OFFSET ?1");
+  if (st == NULL) return OMS_ESTORE;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)(n - 1));
+  int rc = rloop(s, st, row_two, NULL, &t);
+  if (rc != 0) return rc;
+  *seq = t.found ? (uint64_t)t.a : 1;
+  return 0;
+}
+
 static int sq_fix_get_seqnums(oms_store_t *base, const char *session, int64_t *next_in,
                               int64_t *next_out) {
   sq_t *s = (sq_t *)base;
@@ -1294,6 +1323,8 @@ static const oms_store_vtbl_t sq_vtbl = {
     .cursor_get = sq_cursor_get,
     .cursor_set = sq_cursor_set,
     .close = sq_close,
+    .each_clordid = sq_each_clordid,
+    .fill_seq_back = sq_fill_seq_back,
 };
 
 /* Opens a connection and applies the pragmas every connection needs. */
@@ -1505,14 +1536,20 @@ int oms__sqlite_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uin
                         oms_store_error_t *e) {
   sq_t *s = (sq_t *)base;
   bool order_row[OMS__PROJECT_MAX];
-  if (n > OMS__PROJECT_MAX || s->wproj == NULL) return OMS_EINVAL;
-  last_per_order(recs, n, order_row);
+  if (s->wproj == NULL) return OMS_EINVAL;
   memset(e, 0, sizeof *e);
   pthread_mutex_lock(&s->wmu);
   int64_t t0 = mono_ns();
   rollback(s); /* a transaction a failed ROLLBACK left open */
   int rc = sqlite3_get_autocommit(s->wdb) ? run(s, W_BEGIN, e) : SQLITE_IOERR;
-  for (size_t i = 0; rc == SQLITE_OK && i < n; i++) rc = write_rec(s, &recs[i], order_row[i], e);
+  /* A batch longer than OMS__PROJECT_MAX (one large unit) is written in
+   * chunks of it, in the same transaction: an order's row once per chunk. */
+  for (size_t c = 0; rc == SQLITE_OK && c < n; c += OMS__PROJECT_MAX) {
+    size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
+    last_per_order(recs + c, m, order_row);
+    for (size_t i = 0; rc == SQLITE_OK && i < m; i++)
+      rc = write_rec(s, &recs[c + i], order_row[i], e);
+  }
   if (rc == SQLITE_OK) {
     sqlite3_bind_int64(s->wproj, 1, (sqlite3_int64)lsn);
     const char *label = "sqlite3_step(UPSERT journal_projection)";

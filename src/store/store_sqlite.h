@@ -21,22 +21,23 @@ oms_dec_t oms__col_dec(sqlite3_stmt *st, int i);
 void oms__col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
 
 /* A whole row of `positions`, in this column order, for every statement that
- * reads or writes one (the writer, the queries, the rebuild of migration 4). */
-#define OMS__POSITION_COLS \
-  "account_id, symbol, qty, avg_px, realized_pnl, fees, updated_ns, last_fill_seq"
+ * reads or writes one (the writer, the queries, the rebuild of migration 5). */
+#define OMS__POSITION_COLS                                                           \
+  "account_id, symbol, qty, avg_px, realized_pnl, fees, updated_ns, last_fill_seq, " \
+  "opened_seq, mark_px, mark_ns, mark_seq"
 #define OMS__SQL_POSITION_GET \
   "SELECT " OMS__POSITION_COLS " FROM positions WHERE account_id = ?1 AND symbol = ?2"
 #define OMS__SQL_POSITION_PUT                            \
   "INSERT OR REPLACE INTO positions(" OMS__POSITION_COLS \
   ") "                                                   \
-  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+  "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
 
 /* The position in st's current row (columns as OMS__POSITION_COLS). */
 void oms__position_from_row(sqlite3_stmt *st, oms_position_t *p);
 
 /* Binds p to OMS__SQL_POSITION_PUT; txt holds the decimals' text and must
  * live until the statement is stepped. */
-void oms__position_bind(sqlite3_stmt *st, const oms_position_t *p, char txt[4][OMS_DEC_STRLEN]);
+void oms__position_bind(sqlite3_stmt *st, const oms_position_t *p, char txt[5][OMS_DEC_STRLEN]);
 
 /* Books fill ev into its row of `positions` (get_st: OMS__SQL_POSITION_GET,
  * put_st: OMS__SQL_POSITION_PUT, both on the connection in the write

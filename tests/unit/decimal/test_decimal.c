@@ -232,6 +232,68 @@ static void test_quantize_and_multiples(void **state) {
   assert_true(oms_dec_is_multiple(D("100.37"), D("0")));
 }
 
+/* The product's and the quotient's division without a 128-bit division
+ * give what the plain 128-bit arithmetic gives, in every mode, for values
+ * of every size and sign (including the edges of the range). */
+static __int128 ref_round(__int128 n, __int128 d, oms_round_t mode) {
+  __int128 q = n / d, r = n % d;
+  if (r == 0) return q;
+  int sign = n < 0 ? -1 : 1;
+  __int128 ar = r < 0 ? -r : r;
+  int away = 0;
+  switch (mode) {
+    case OMS_ROUND_DOWN: away = 0; break;
+    case OMS_ROUND_UP: away = 1; break;
+    case OMS_ROUND_FLOOR: away = sign < 0; break;
+    case OMS_ROUND_CEIL: away = sign > 0; break;
+    case OMS_ROUND_HALF_UP: away = 2 * ar >= d; break;
+    default: away = 2 * ar > d || (2 * ar == d && (q & 1) != 0); break;
+  }
+  return away ? q + sign : q;
+}
+
+static int ref_result(__int128 r, oms_dec_t *out) {
+  if (r > INT64_MAX || r < -INT64_MAX) return OMS_EOVERFLOW;
+  out->raw = (int64_t)r;
+  return 0;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static int64_t rand_raw(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  static const int64_t edge[] = {0,         1,          -1,        50000000,   -50000000,
+                                 150000000, 100000000,  INT64_MAX, -INT64_MAX, INT64_MIN,
+                                 99999999,  -250000000, 3};
+  uint64_t kind = rng % 8, v = rng >> 8;
+  if (kind == 0) return edge[v % (sizeof edge / sizeof edge[0])];
+  if (kind == 1) return (int64_t)(v % (UINT64_C(1) << 36)) * 100000000 * ((rng & 1) ? -1 : 1);
+  int bits = (int)(v % 63) + 1; /* magnitudes of every size */
+  int64_t m = (int64_t)((v >> 6) & ((UINT64_C(1) << bits) - 1));
+  return (rng & 1) ? -m : m;
+}
+
+static void test_mul_and_div_match_128_bit_arithmetic(void **state) {
+  (void)state;
+  for (int i = 0; i < 200000; i++) {
+    oms_dec_t a = oms_dec_from_raw(rand_raw()), b = oms_dec_from_raw(rand_raw());
+    for (int m = OMS_ROUND_HALF_EVEN; m <= OMS_ROUND_CEIL; m++) {
+      oms_dec_t got = {0}, want = {0};
+      int rc = oms_dec_mul(a, b, (oms_round_t)m, &got);
+      int wrc =
+          ref_result(ref_round((__int128)a.raw * b.raw, OMS_DEC_SCALE, (oms_round_t)m), &want);
+      assert_int_equal(rc, wrc);
+      if (rc == 0) assert_int_equal(got.raw, want.raw);
+      if (b.raw == 0) continue;
+      __int128 n = (__int128)a.raw * OMS_DEC_SCALE, d = b.raw;
+      if (d < 0) n = -n, d = -d;
+      rc = oms_dec_div(a, b, (oms_round_t)m, &got);
+      wrc = ref_result(ref_round(n, d, (oms_round_t)m), &want);
+      assert_int_equal(rc, wrc);
+      if (rc == 0) assert_int_equal(got.raw, want.raw);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_point_one_plus_point_two_is_point_three),
@@ -249,6 +311,7 @@ int main(void) {
       cmocka_unit_test(test_div_refuses_zero_and_overflow),
       cmocka_unit_test(test_integers_and_helpers),
       cmocka_unit_test(test_quantize_and_multiples),
+      cmocka_unit_test(test_mul_and_div_match_128_bit_arithmetic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -431,6 +431,54 @@ static void test_walks_visit_every_position_and_account_in_creation_order(void *
   assert_int_equal(oms_portfolio_each_account(p, NOW, each_acct, &s), 9);
 }
 
+/* A position restored from its book at the last fill's mark equals the one
+ * its fills built; refusals change nothing. */
+static void test_a_restored_position_equals_the_fills_that_made_it(void **state) {
+  (void)state;
+  fill("ES", OMS_SIDE_BUY, "3", "4000", "1.5");
+  fill("ES", OMS_SIDE_SELL, "1", "4010.25", "0.5");
+  oms_pf_position_t want;
+  oms_pf_account_t want_acct;
+  get("ES");
+  want = pos;
+  want_acct = acct;
+
+  oms_portfolio_t *q;
+  oms_portfolio_config_t cfg = {4, 4, 2, 0};
+  assert_int_equal(oms_portfolio_create(&cfg, &q), 0);
+  oms_portfolio_set_instrument(q, "BTC-USD", T_D("1"), T_D("0.1"));
+  oms_portfolio_set_instrument(q, "ES", T_D("50"), T_D("0.05"));
+  oms_portfolio_set_cash(q, "A", T_D("10000"), NOW);
+  oms_pf_book_t book = {want.qty, want.avg_px, want.realized_pnl, want.fees};
+  assert_int_equal(oms_portfolio_restore_mark(q, "ES", T_D("4010.25"), NOW), 0);
+  assert_int_equal(oms_portfolio_restore_position(q, "A", "ES", &book, NOW), 0);
+  oms_pf_position_t got;
+  oms_pf_account_t got_acct;
+  assert_int_equal(oms_portfolio_position(q, "A", "ES", &got), 0);
+  assert_int_equal(oms_portfolio_account(q, "A", NOW, &got_acct), 0);
+  assert_memory_equal(&got, &want, sizeof got);
+  assert_memory_equal(&got_acct, &want_acct, sizeof got_acct);
+
+  assert_int_equal(oms_portfolio_restore_position(q, "A", "ES", &book, NOW), OMS_EEXIST);
+  assert_int_equal(oms_portfolio_restore_position(q, "A", "NOPE", &book, NOW), OMS_ENOTFOUND);
+  assert_int_equal(oms_portfolio_restore_position(q, "bad id!", "ES", &book, NOW), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_restore_position(q, "A", "ES", NULL, NOW), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_restore_position(q, "B", "BTC-USD", &book, NOW), 0);
+  assert_int_equal(oms_portfolio_restore_position(q, "C", "BTC-USD", &book, NOW), OMS_EFULL);
+  oms_pf_book_t huge = {oms_dec_from_raw(OMS_DEC_MAX_RAW), T_D("1"),
+                        oms_dec_from_raw(OMS_DEC_MAX_RAW), T_D("0")};
+  assert_int_equal(oms_portfolio_restore_position(p, "A", "BTC-USD", &huge, NOW), OMS_EOVERFLOW);
+  assert_int_equal(oms_portfolio_restore_mark(q, "NOPE", T_D("1"), NOW), OMS_ENOTFOUND);
+  assert_int_equal(oms_portfolio_restore_mark(q, "ES", T_D("0"), NOW), OMS_EINVAL);
+  /* A mark set by hand stays, as a fill would leave it. */
+  assert_int_equal(oms_portfolio_set_mark(q, "ES", T_D("3900"), NOW), 0);
+  assert_int_equal(oms_portfolio_restore_mark(q, "ES", T_D("4100"), NOW), 0);
+  oms_pf_instrument_t ins;
+  assert_int_equal(oms_portfolio_instrument(q, "ES", &ins), 0);
+  DEC_EQ(ins.mark_px, "3900");
+  oms_portfolio_destroy(q);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -446,6 +494,7 @@ int main(void) {
       T(test_a_bust_of_the_last_fill_restores_the_position_exactly),
       T(test_a_bust_of_a_flattening_fill_restores_quantity_and_fees),
       T(test_walks_visit_every_position_and_account_in_creation_order),
+      T(test_a_restored_position_equals_the_fills_that_made_it),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

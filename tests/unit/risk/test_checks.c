@@ -457,6 +457,40 @@ static void test_trading_hours_in_new_york(void **state) {
   assert_int_equal(res.reject.code, OMS_R_RISK_TRADING_HOURS);
 }
 
+/* The open answer remembered for one UTC second serves only that second,
+ * and only the hours it was found with. */
+static void test_trading_hours_remembered_for_one_second(void **state) {
+  (void)state;
+  oms_reject_t err;
+  oms_risk_window_t w = {0x3e, 9 * 60 + 30, 16 * 60};
+  assert_int_equal(oms_risk_limits_hours(F.lim, "BTC-USD", false, "America/New_York", &w, 1, &err),
+                   0);
+  f_install(&F);
+  oms_order_t o;
+  int64_t close = INT64_C(1705352400) * F_SEC; /* Mon 16:00 EST */
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), close - F_SEC);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, close - F_SEC, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(f_check(&F, &o, close - 1, &res), OMS_R_NONE); /* the same second */
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "3", "100");
+  f_check(&F, &o, close, &res);
+  EXPECT(OMS_R_RISK_TRADING_HOURS, "trading_hours",
+         "trading_hours: BTC-USD is closed at Mon 16:00 America/New_York");
+  /* New hours that close an hour earlier, within the second found open. */
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "4", "100");
+  assert_int_equal(f_check(&F, &o, close - F_SEC, &res), OMS_R_NONE);
+  oms_risk_window_t early = {0x3e, 9 * 60 + 30, 15 * 60};
+  F.lim = f_limits();
+  assert_int_equal(
+      oms_risk_limits_hours(F.lim, "BTC-USD", false, "America/New_York", &early, 1, &err), 0);
+  f_install(&F);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "5", "100");
+  f_check(&F, &o, close - F_SEC + 1, &res);
+  EXPECT(OMS_R_RISK_TRADING_HOURS, "trading_hours",
+         "trading_hours: BTC-USD is closed at Mon 15:59 America/New_York");
+}
+
 static void test_trading_hours_missing_is_refused(void **state) {
   (void)state;
   f_install(&F);
@@ -738,6 +772,7 @@ int main(void) {
       T(test_margin_needs_known_symbol_and_equity),
       T(test_symbol_whitelist_and_restricted_list),
       T(test_trading_hours_in_new_york),
+      T(test_trading_hours_remembered_for_one_second),
       T(test_trading_hours_missing_is_refused),
       T(test_order_rate_sliding_window),
       T(test_order_rate_per_account),

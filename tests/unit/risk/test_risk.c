@@ -212,6 +212,33 @@ static void test_aggregates_follow_the_order_life(void **state) {
   assert_false(g.has_resting_buy);
 }
 
+/* Account+symbol records are found by account number and symbol as by the
+ * joined name: each pair keeps its own aggregates, whatever the order in
+ * which pairs appear and however alike their names are. */
+static void test_each_account_and_symbol_pair_has_its_own_record(void **state) {
+  (void)state;
+  f_install(&F);
+  static const char *const acc[] = {"ACC1", "ACC2", "ACC12", "A"};
+  static const char *const sym[] = {"BTC-USD", "ETH-USD", "BTC-US", "XRP-USD"};
+  oms_order_t o;
+  for (int round = 0; round < 2; round++)
+    for (int i = 0; i < 4; i++)
+      for (int j = 0; j < 4; j++) {
+        f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+        strcpy(o.account_id, acc[(i + round) % 4]);
+        strcpy(o.symbol, sym[(j + 3 * round) % 4]);
+        o.qty = o.leaves_qty =
+            oms_dec_from_raw(((i + round) % 4 * 4 + (j + 3 * round) % 4 + 1) * OMS_DEC_SCALE);
+        assert_int_equal(oms_risk_order_opened(F.risk, &o), 0);
+      }
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 4; j++) {
+      oms_risk_aggr_t g;
+      oms_risk_aggregates(F.risk, acc[i], NULL, sym[j], &g);
+      assert_int_equal(g.open_buy_qty.raw, 2 * (i * 4 + j + 1) * OMS_DEC_SCALE);
+    }
+}
+
 static void test_modify_is_checked_as_the_order_it_would_become(void **state) {
   (void)state;
   f_install(&F);
@@ -500,6 +527,7 @@ int main(void) {
       T(test_many_orders_open_and_close_in_any_order),
       T(test_states_and_callback),
       T(test_the_state_walk_lists_every_known_scope),
+      T(test_each_account_and_symbol_pair_has_its_own_record),
       T(test_evaluate_account_switches_on_breach),
       T(test_bad_limits_are_refused_and_old_ones_stay),
       T(test_engine_config_and_capacity),

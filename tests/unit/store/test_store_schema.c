@@ -56,7 +56,8 @@ static void test_migrates_a_version_1_database_keeping_its_orders(void **state) 
 }
 
 /* Version 3 had a positions table keyed by strategy that nothing wrote: the
- * migration to 4 replaces it and books the fills already in the log. */
+ * migration to 4 replaces it, and 5 (which added the columns recovery reads)
+ * books the fills already in the log. */
 static void test_migration_4_books_the_stored_fills_into_positions(void **state) {
   (void)state;
   fx_dir_t d;
@@ -95,13 +96,17 @@ static void test_migration_4_books_the_stored_fills_into_positions(void **state)
   cfg.synchronous = true;
   oms_store_t *st = NULL;
   assert_int_equal(oms_store_sqlite_open(&cfg, &st), 0);
-  assert_int_equal(oms__store_sqlite_schema_version(st), 4);
+  assert_int_equal(oms__store_sqlite_schema_version(st), OMS__SCHEMA_LATEST);
   oms_position_t p;
   assert_int_equal(oms_store_get_position(st, "A1", "BTC-USD", &p), 0);
   assert_true(oms_dec_eq(p.qty, T_D("2")));
   assert_true(oms_dec_eq(p.avg_px, T_D("100")));
   assert_true(oms_dec_eq(p.fees, T_D("0.02")));
   assert_int_equal(p.last_fill_seq, 4);
+  assert_int_equal(p.opened_seq, 3);
+  assert_true(oms_dec_eq(p.mark_px, T_D("100")));
+  assert_int_equal(p.mark_seq, 4);
+  assert_int_equal(p.mark_ns, T0 + 2);
   oms_store_close(st);
   assert_int_equal(count_rows(d.db, "SELECT count(*) FROM positions"), 1);
 
@@ -116,8 +121,8 @@ static void test_migration_4_books_the_stored_fills_into_positions(void **state)
                                 NULL, NULL, NULL),
                    SQLITE_OK);
   sqlite3_close(db);
-  assert_int_equal(oms__store_sqlite_migrate_path(d2.db, 4), OMS_ESTORE);
-  assert_int_equal(count_rows(d2.db, "SELECT max(version) FROM schema_version"), 3);
+  assert_int_equal(oms__store_sqlite_migrate_path(d2.db, 5), OMS_ESTORE);
+  assert_int_equal(count_rows(d2.db, "SELECT max(version) FROM schema_version"), 4);
   assert_int_equal(fx_dir_remove(&d2), 0);
   assert_int_equal(fx_dir_remove(&d), 0);
 }
