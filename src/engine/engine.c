@@ -594,6 +594,7 @@ static int stage_parents(oms_engine_t *e) {
       if (pev != NULL && fx.ch[c].event == OMS_EV_FILL) {
         pev->fill.qty = fx.ch[c].fill_qty;
         pev->fill.price = fx.ch[c].fill_px;
+        pev->fill.liquidity = e->sev[k].fill.liquidity;
       }
     }
     oms_event_t *carrier = pev != NULL ? pev : &e->sev[k];
