@@ -657,6 +657,24 @@ static void test_target_strategy_makes_a_parent_worked_by_children(void **state)
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "8");
   assert_non_null(strstr(val(m, 58), "ALGO_UNKNOWN_TAG"));
+  /* a passive TWAP cancelled by its ClOrdID: its resting child goes with it */
+  send_raw(w, 1, "D",
+           "11=tw2|55=BTC-USD|54=1|" TT
+           "38=0.4|40=2|44=64000|59=1|847=TWAP|"
+           "20002=20260101-00:10:00.000|20003=60000|20010=1|");
+  expect_er(w, 1, "0", "0");
+  run_ms(w, 10);
+  expect_none(w, 1);
+  send_raw(w, 1, "F", "41=tw2|11=tw2-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  assert_string_equal(val(m, 11), "tw2-x");
+  run_ms(w, 5);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "4");
+  assert_string_equal(val(m, 39), "4");
+  assert_string_equal(val(m, 41), "tw2");
+  expect_none(w, 1);
   destroy(w);
 }
 
