@@ -38,6 +38,7 @@
  */
 #include "engine/engine_parent.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -455,6 +456,7 @@ void oms__parents_commit(oms__parents_t *P) {
     prec_t *r = &P->rec[sc->rec];
     bool moved = r->st.open.raw != sc->st.open.raw || r->st.filled.raw != sc->st.filled.raw;
     r->st = sc->st;
+    assert(oms_algo_check(&r->st)); /* children's open + filled within the parent */
     kid_prune(r);
     if (sc->ends) r->ending = true;
     /* a child moved: the parent looks again at the next poll */
@@ -628,6 +630,7 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
   const oms_algo_md_t *md = r->ins != NIL ? &P->ins[r->ins].md : NULL;
   oms_algo_out_t out;
   if (oms_algo_step(&r->st, now, md, &out) != 0) return;
+  assert(oms_algo_check(&r->st));
   oms_order_t parent = *po; /* submits below may move the pool's copy */
   for (uint32_t i = 0; i < out.n; i++) {
     const oms_algo_intent_t *it = &out.intent[i];
