@@ -49,6 +49,10 @@
 
 #define NIL UINT32_MAX
 #define SCRATCH 4
+/* How long a parent waits after the OMS refused one of its children (risk,
+ * validation) before it sends another: a refusal that persists (a collar,
+ * a halted scope) costs one child a second, not one per poll. */
+#define REFUSED_HOLD_NS INT64_C(1000000000)
 
 _Static_assert(OMS_ALGO_ENC_SIZE <= OMS_EVENT_ALGO_MAX, "a parent's state fits an event");
 _Static_assert((int)OMS_R_ALGO_UNKNOWN_STRATEGY == (int)OMS_ALGO_R_UNKNOWN_STRATEGY &&
@@ -70,6 +74,7 @@ typedef struct prec_s {
   uint32_t heap_pos;           /* NIL when not waiting on the clock */
   uint32_t next_dirty;
   int64_t wake_ns;
+  int64_t hold_ns; /* a child was refused: no new one before then */
   bool dirty;
   bool present; /* recovery: its order was loaded */
   bool ending;  /* its end was committed: freed at the next poll */
@@ -627,6 +632,10 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
     r->ending = true;
     return;
   }
+  if (now < r->hold_ns) {
+    wake_at(P, ri, r->hold_ns);
+    return;
+  }
   const oms_algo_md_t *md = r->ins != NIL ? &P->ins[r->ins].md : NULL;
   oms_algo_out_t out;
   if (oms_algo_step(&r->st, now, md, &out) != 0) return;
@@ -641,6 +650,8 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
     oms__engine_make(e, r->order_id, it->child_seq, 0);
     oms_engine_submit(e, &q, &res);
     oms__engine_make(e, 0, 0, 0);
+    if (res.order.state == OMS_STATE_REJECTED || res.order.order_id == 0)
+      r->hold_ns = now + REFUSED_HOLD_NS;
     if (res.order.order_id != 0 && !res.duplicate) {
       if (child_open(&r->st, it->child_seq)) kid_set(r, it->child_seq, res.order.order_id);
     } else if (child_open(&r->st, it->child_seq)) {
@@ -653,7 +664,7 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
     finish(P, e, ri);
     return;
   }
-  wake_at(P, ri, out.next_wake_ns);
+  wake_at(P, ri, r->hold_ns > out.next_wake_ns ? r->hold_ns : out.next_wake_ns);
 }
 
 int oms__parents_poll(oms__parents_t *P, oms_engine_t *e) {

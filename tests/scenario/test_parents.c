@@ -373,6 +373,72 @@ static void test_sniper_takes_only_at_or_better_than_its_limit(void **state) {
   destroy(w);
 }
 
+/* Another account's market order (it trades with the provider). */
+static void other(world_t *w, const char *id, oms_side_t side, const char *qty) {
+  oms_order_request_t req;
+  t_request(&req, id, side, OMS_ORD_MARKET, qty, NULL);
+  req.tif = OMS_TIF_IOC;
+  strcpy(req.account_id, "ACC2");
+  strcpy(req.strategy_id, "s2");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  run_ms(w, 5);
+}
+
+/* VWAP, POV, MIT and LIT through the engine: each works on the venue's
+ * market data and trades, its sums its children's. */
+static void test_vwap_pov_and_if_touched_orders_work(void **state) {
+  (void)state;
+  world_t *w = make("others", false);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_VWAP, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, end_ns, T0 + 40 * SEC);
+  OMS_ALGO_SET(&p, slice_ns, 10 * SEC);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_CROSS);
+  p.profile_len = 4;
+  for (int i = 0; i < 4; i++) oms_dec_from_int(i + 1, &p.profile[i]);
+  p.set |= 1u << OMS_ALGO_P_profile;
+  uint64_t vwap = submit_parent(w, "vwap", &p);
+  oms_algo_params_init(&p, OMS_ALGO_POV, OMS_SIDE_BUY, T_D("0.5"));
+  OMS_ALGO_SET(&p, pov_rate, T_D("0.5"));
+  OMS_ALGO_SET(&p, end_ns, T0 + 100 * SEC);
+  uint64_t pov = submit_parent(w, "pov", &p);
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("0.3"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("65000"));
+  uint64_t mit = submit_parent(w, "mit", &p);
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_SELL, T_D("0.3"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("65001"));
+  OMS_ALGO_SET(&p, limit_px, T_D("65010"));
+  uint64_t lit = submit_parent(w, "lit", &p);
+  run_ms(w, 2000);
+  assert_int_equal(children_of(w, mit), 0); /* not touched yet */
+  assert_int_equal(children_of(w, lit), 0);
+  /* the market trades down to 65000 or below: the MIT buys at market */
+  other(w, "o-sell", OMS_SIDE_SELL, "0.2");
+  run_ms(w, 20);
+  assert_int_equal(order(w, mit).state, OMS_STATE_FILLED);
+  assert_int_equal(children_of(w, mit), 1);
+  /* and up through 65001: the LIT rests its sell at 65010 */
+  other(w, "o-buy", OMS_SIDE_BUY, "2.5");
+  run_ms(w, 20);
+  assert_int_equal(children_of(w, lit), 1);
+  for (int i = 0; i < w->nkids; i++)
+    if (w->kid[i].parent == lit) assert_true(oms_dec_eq(w->kid[i].price, T_D("65010")));
+  /* the market trades: the POV follows at its share */
+  for (int i = 0; i < 10; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "o-%d", i);
+    other(w, id, i % 2 ? OMS_SIDE_SELL : OMS_SIDE_BUY, "0.2");
+    run_ms(w, 1000);
+  }
+  assert_true(oms_dec_is_pos(order(w, pov).filled_qty));
+  run_ms(w, 40000);
+  assert_int_equal(order(w, vwap).state, OMS_STATE_FILLED);
+  uint64_t all[] = {vwap, pov, mit, lit};
+  for (int i = 0; i < 4; i++) check_sums(w, all[i]);
+  destroy(w);
+}
+
 /* ---- cancel, halt ------------------------------------------------------------------- */
 
 static uint64_t passive_twap(world_t *w, const char *id) {
@@ -671,6 +737,7 @@ int main(void) {
       cmocka_unit_test(test_risk_reserves_the_parent_once),
       cmocka_unit_test(test_iceberg_never_shows_more_than_its_display),
       cmocka_unit_test(test_sniper_takes_only_at_or_better_than_its_limit),
+      cmocka_unit_test(test_vwap_pov_and_if_touched_orders_work),
       cmocka_unit_test(test_cancel_of_a_parent_cancels_its_children),
       cmocka_unit_test(test_halt_stops_parents_and_cancels_children),
       cmocka_unit_test(test_replace_of_a_parent_replans_it),

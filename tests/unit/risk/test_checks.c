@@ -213,6 +213,17 @@ static void test_a_child_passes_exposure_but_not_per_order_rules(void **state) {
   o.qty = T_D("1");
   o.price = T_D("200");
   assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_PRICE_COLLAR);
+  /* a parent reserves its exposure but rests nowhere: no self-trade with it */
+  oms_order_t parent;
+  f_order(&F, &parent, OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  parent.algo = 1000;
+  assert_int_equal(oms_risk_order_opened(F.risk, &parent), 0);
+  o.price = T_D("100.5");
+  o.side = OMS_SIDE_BUY;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  oms_order_t seller;
+  f_open(&F, &seller, OMS_SIDE_SELL, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_SELF_TRADE);
 }
 
 /* ---- 3. max open orders ---- */
