@@ -859,7 +859,10 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   oms_reject_t rej;
   oms_event_t *ev = NULL;
   oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
-  stage_change(e, si, &ch, &ev);
+  if (stage_change(e, si, &ch, &ev) != 0) { /* a PENDING order always takes SUBMIT */
+    oms_reject_set(&rej, OMS_R_CAPACITY, "parent order could not be accepted");
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
   ch.event = OMS_EV_ACCEPT;
   oms__order_apply_scratch(&ev->order, &ch, NULL);
   ev->type = OMS_EVT_ORDER_ACCEPTED;
