@@ -41,6 +41,8 @@
  * default 5000), OMS_BENCH_RATE (the steady rate, default 10000; the names
  * keep saying 10k), OMSD (path of omsd), OMSVENUE (path of omsvenue),
  * OMS_BENCH_HOPS_ONLY (set: the floor and the hop lines only),
+ * OMS_BENCH_MODES (a list of "os", "fsync", "hops": only those lines after
+ * the floor, no admin lines),
  * OMS_BENCH_ADMIN ("only": the floor and the admin lines only; "0": no
  * admin lines), OMS_BENCH_LOG_LEVEL (omsd's log level in the one-hop runs,
  * default warn; "info" measures the order log lines of issue 12),
@@ -962,15 +964,18 @@ int main(void) {
     curl_global_cleanup();
     return 0;
   }
+  const char *modes = getenv("OMS_BENCH_MODES");
   if (getenv("OMS_BENCH_HOPS_ONLY") == NULL) {
-    bench_omsd(omsd, "os", rounds, n);
-    bench_omsd(omsd, "fsync", rounds, n);
+    if (modes == NULL || strstr(modes, "os") != NULL) bench_omsd(omsd, "os", rounds, n);
+    if (modes == NULL || strstr(modes, "fsync") != NULL) bench_omsd(omsd, "fsync", rounds, n);
   }
-  if (access(omsvenue, X_OK) == 0)
+  if (modes != NULL && strstr(modes, "hops") == NULL) {
+    /* the one-hop lines only */
+  } else if (access(omsvenue, X_OK) == 0)
     bench_hops(omsd, omsvenue, rounds, n);
   else
     fprintf(stderr, "bench_fix_roundtrip: %s not found: no hop lines\n", omsvenue);
-  if (!no_admin && getenv("OMS_BENCH_HOPS_ONLY") == NULL) bench_admin(omsd, rounds, n);
+  if (!no_admin && modes == NULL && getenv("OMS_BENCH_HOPS_ONLY") == NULL) bench_admin(omsd, rounds, n);
   curl_global_cleanup();
   return 0;
 }
