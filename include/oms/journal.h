@@ -65,6 +65,11 @@ typedef enum oms_journal_durability_e {
 /* An end-of-segment record: no payload, no LSN of its own (its lsn field is
  * the next segment's first); readers never see it. */
 #define OMS_JOURNAL_F_END 0x8000u
+/* A durable mark (fsync mode): no payload, no LSN of its own; its lsn field
+ * is an LSN that a sync had made durable before the mark was written.
+ * Readers never see it; recovery uses it to tell an unsynced tail from
+ * damage (docs/journal.md, "Power loss"). */
+#define OMS_JOURNAL_F_MARK 0x4000u
 #define OMS_JOURNAL_PAYLOAD_MAX (1u << 20)
 
 /* The system calls the journal makes, replaceable for fault injection
@@ -101,6 +106,15 @@ typedef struct oms_journal_config_s {
   void (*on_error)(void *ctx, const oms_journal_error_t *err);
   void *ctx;
   int64_t syncer_spin_ns; /* spin before sleeping when idle; 0 = 50 us; < 0 never */
+  /* At open, on the opening thread: recovery cut something (a torn tail, or
+   * an unsynced tail with good records in it: w says file, offset, what).
+   * NULL: said nowhere. For a log, loudly: records were dropped. */
+  void (*on_warn)(void *ctx, const oms_journal_error_t *w);
+  /* Records below this LSN are not read at open (0: all are): the segments
+   * that end before it are checked by name only (continuity), the rest is
+   * verified as always. oms_journal_verify_range checks the skipped part
+   * later, from any thread. */
+  uint64_t verify_from_lsn;
 } oms_journal_config_t;
 
 OMS_EXTERN void oms_journal_config_init(oms_journal_config_t *cfg, const char *dir);

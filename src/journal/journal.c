@@ -81,6 +81,7 @@ struct oms_journal_s {
   uint64_t seg_cap;   /* its size */
   uint64_t off;       /* where the next record goes */
   uint64_t next_lsn;  /* the LSN of the next record */
+  uint64_t mark;      /* the last durable mark written (fsync mode) */
   uint8_t *buf;       /* BUF_BYTES: the unit being framed */
   uint64_t *segs;     /* first LSN of each segment, oldest first */
   size_t nsegs, segcap;
@@ -357,6 +358,19 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
   }
   uint64_t at = j->off, lsn = j->next_lsn;
   size_t fill = 0;
+  /* A durable mark ahead of the unit when a sync has made more durable
+   * since the last one and some of it is in this segment (before that the
+   * roll's sync says as much): same write, no sync of its own. */
+  uint64_t d = atomic_load_explicit(&j->durable, memory_order_relaxed);
+  bool mark = j->durability == OMS_JOURNAL_FSYNC && d > j->mark && d >= j->cur_first &&
+              j->off + HDR + total + HDR <= j->seg_cap;
+  if (mark) {
+    oms__jhdr_t hd = {OMS_JOURNAL_MAGIC, 0, d, 0, OMS_JOURNAL_F_MARK, 0};
+    oms__jhdr_put(j->buf, &hd);
+    hd.crc = oms__jrec_crc(j->buf, NULL, 0);
+    oms__jhdr_put(j->buf, &hd);
+    fill = HDR;
+  }
   for (size_t i = 0; i < n; i++, lsn++) {
     if (BUF_BYTES - fill < HDR && !flush(j, &fill, &at)) goto failed;
     uint8_t *h = j->buf + fill;
@@ -385,6 +399,7 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
     }
   }
   if (fill && !flush(j, &fill, &at)) goto failed;
+  if (mark) j->mark = d;
   j->off = at;
   j->next_lsn = lsn;
   if (last_lsn) *last_lsn = lsn - 1;
@@ -589,6 +604,7 @@ static int resume(oms_journal_t *j, oms__jscan_t *s, oms_journal_error_t *err) {
   j->off = s->last_ended ? j->seg_cap : s->tail_off; /* ended: the next append rolls */
   j->cur_first = s->segs[s->nsegs - 1];
   j->next_lsn = s->last_lsn + 1;
+  j->mark = s->mark;
   return 0;
 }
 
@@ -675,6 +691,13 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
     j->segs = s.segs;
     j->nsegs = j->segcap = s.nsegs;
     rc = resume(j, &s, err);
+    if (rc == 0 && s.dirty_end > s.tail_off && cfg->on_warn) {
+      oms_journal_error_t w;
+      char path[PATH_MAX];
+      seg_path(j, path, sizeof path, j->cur_first);
+      oms__jtail_text(&w, path, &s, "cut");
+      cfg->on_warn(cfg->ctx, &w);
+    }
   }
   if (rc != 0) goto fail;
   atomic_store(&j->written, j->next_lsn - 1);

@@ -91,6 +91,8 @@ typedef struct oms__jscan_s {
   uint64_t dirty_end; /* > tail_off: bytes [tail_off, dirty_end) are a torn tail to zero */
   uint64_t last_size; /* of the last segment file */
   bool last_ended;    /* the last segment ends with an end-of-segment record */
+  uint64_t mark;      /* the last segment's largest durable mark, 0 if none */
+  bool unsynced_cut;  /* the tail to cut has good records in it, all past the mark */
 } oms__jscan_t;
 
 /* Reads every segment of dir and checks every record (see journal.h:
@@ -98,6 +100,11 @@ typedef struct oms__jscan_s {
  * OMS_ENOTFOUND (no segment), OMS_ECORRUPT, OMS_ESTORE, OMS_ENOMEM; err says. */
 int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
                oms_journal_error_t *err);
+
+/* Says what recovery cuts in s's last segment (path), for a person: w's
+ * text begins with verb ("cut", "opening the journal cuts"). */
+void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
+                     const char *verb);
 
 /* A position in a journal: the record with LSN lsn begins at byte off of
  * segment k (of a list of first LSNs). */

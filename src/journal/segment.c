@@ -230,7 +230,8 @@ int oms__jrd_get(oms__jrd_t *rd, uint64_t off, size_t n, const uint8_t **p) {
 
 /* ---- records ---- */
 
-enum { REC_OK, REC_ZERO, REC_EOF, REC_BAD, REC_IO };
+/* REC_LSN is not rec_at's: the walk's name for a good record with the wrong LSN. */
+enum { REC_OK, REC_ZERO, REC_EOF, REC_BAD, REC_IO, REC_LSN };
 
 /* The record at off: REC_OK (*h, *payload), REC_ZERO (a zero header), REC_EOF (no
  * room for a header), REC_BAD (*why), REC_IO (errno). */
@@ -245,7 +246,8 @@ static int rec_at(oms__jrd_t *rd, uint64_t off, oms__jhdr_t *h, const uint8_t **
     *why = "not a record header (bad magic)";
     return REC_BAD;
   }
-  if (h->len > OMS_JOURNAL_PAYLOAD_MAX || ((h->flags & OMS_JOURNAL_F_END) && h->len != 0)) {
+  if (h->len > OMS_JOURNAL_PAYLOAD_MAX ||
+      ((h->flags & (OMS_JOURNAL_F_END | OMS_JOURNAL_F_MARK)) && h->len != 0)) {
     *why = "record length out of range";
     return REC_BAD;
   }
@@ -262,35 +264,47 @@ static int rec_at(oms__jrd_t *rd, uint64_t off, oms__jhdr_t *h, const uint8_t **
   return REC_OK;
 }
 
-/* Over [from, size) of rd's file: *nz_end gets the end of the last non-zero
- * byte (from if none), *valid the offset of the first good record at or after
- * probe (UINT64_MAX if none). probe uses a second window so as not to move
- * the one being swept. */
+/* What lies after the point where the walk of a segment stopped (sweep). */
+typedef struct after_s {
+  uint64_t nz_end;  /* the end of the last non-zero byte (the sweep's start if none) */
+  uint64_t valid;   /* the offset of the first good record, UINT64_MAX if none */
+  uint64_t min_lsn; /* the smallest LSN of a good record (not a mark), UINT64_MAX if none */
+  uint64_t mark;    /* the largest durable mark among them, 0 if none */
+} after_t;
+
+/* Over [from, size) of rd's file: fills *a, probing for good records at or
+ * after probe_from. probe uses a second window so as not to move the one
+ * being swept. Every good record is probed (not only the first): recovery
+ * cuts an unsynced tail only if none of them claims a durable LSN. */
 static int sweep(oms__jrd_t *rd, oms__jrd_t *probe, uint64_t from, uint64_t probe_from,
-                 uint64_t *nz_end, uint64_t *valid) {
-  *nz_end = from;
-  *valid = UINT64_MAX;
+                 after_t *a) {
+  a->nz_end = from;
+  a->valid = a->min_lsn = UINT64_MAX;
+  a->mark = 0;
   for (uint64_t pos = from; pos < rd->size;) {
     size_t n = rd->size - pos < CHUNK ? (size_t)(rd->size - pos) : CHUNK;
     const uint8_t *b;
     if (oms__jrd_get(rd, pos, n, &b) != 0) return -1;
+    bool nz = false;
     for (size_t i = n; i > 0; i--)
       if (b[i - 1]) {
-        *nz_end = pos + i;
+        a->nz_end = pos + i;
+        nz = true;
         break;
       }
-    if (*valid == UINT64_MAX && *nz_end > pos) {
-      for (uint64_t q = (pos + 7) & ~(uint64_t)7; q + 4 <= pos + n; q += 8) {
-        if (q < probe_from || get32(b + (q - pos)) != OMS_JOURNAL_MAGIC) continue;
-        oms__jhdr_t h;
-        const uint8_t *pl;
-        const char *why;
-        int r = rec_at(probe, q, &h, &pl, &why);
-        if (r == REC_IO) return -1;
-        if (r == REC_OK) {
-          *valid = q;
-          break;
-        }
+    for (uint64_t q = (pos + 7) & ~(uint64_t)7; nz && q + 4 <= pos + n; q += 8) {
+      if (q < probe_from || get32(b + (q - pos)) != OMS_JOURNAL_MAGIC) continue;
+      oms__jhdr_t h;
+      const uint8_t *pl;
+      const char *why;
+      int r = rec_at(probe, q, &h, &pl, &why);
+      if (r == REC_IO) return -1;
+      if (r != REC_OK) continue;
+      if (a->valid == UINT64_MAX) a->valid = q;
+      if (h.flags & OMS_JOURNAL_F_MARK) {
+        if (h.lsn > a->mark) a->mark = h.lsn;
+      } else if (h.lsn < a->min_lsn) {
+        a->min_lsn = h.lsn;
       }
     }
     pos += n;
@@ -390,8 +404,8 @@ static int open_seg(const oms_journal_io_t *io, const char *path, int *fd, uint6
  * the LSN after its last record. */
 static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool last,
                     uint64_t *expect, oms__jscan_t *out, oms_journal_error_t *err) {
-  uint64_t off = 0, done_off = 0, done_lsn = *expect - 1;
-  bool open_unit = false;
+  uint64_t off = 0, done_off = 0, done_lsn = *expect - 1, mark = 0, got_lsn = 0;
+  bool open_unit = false, ended = false;
   const char *why = "";
   int end;
   for (;;) {
@@ -403,10 +417,26 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
       return OMS_ESTORE;
     }
     if (end != REC_OK) break;
+    if (h.flags & OMS_JOURNAL_F_MARK) {
+      /* A durable mark: only records before it can have been synced. */
+      if (open_unit || h.lsn >= *expect) {
+        oms__jerr(err, path, off, 0, "durable mark %" PRIu64 " %s", h.lsn,
+                  open_unit ? "inside a unit" : "ahead of the records before it");
+        return OMS_ECORRUPT;
+      }
+      if (h.lsn > mark) mark = h.lsn;
+      off += HDR;
+      continue;
+    }
     if (h.lsn != *expect) {
-      oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
-                *expect);
-      return OMS_ECORRUPT;
+      if (!last) {
+        oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
+                  *expect);
+        return OMS_ECORRUPT;
+      }
+      end = REC_LSN; /* in the last segment: maybe a stale page of an unsynced tail */
+      got_lsn = h.lsn;
+      break;
     }
     if (h.flags & OMS_JOURNAL_F_END) {
       if (open_unit) {
@@ -414,6 +444,7 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
         return OMS_ECORRUPT;
       }
       off += HDR;
+      ended = true;
       break;
     }
     off += REC_SIZE(h.len);
@@ -426,18 +457,32 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
       done_lsn = h.lsn;
     }
   }
-  /* end == REC_OK here means an end-of-segment record ended the walk. */
-  uint64_t bad = end == REC_OK ? off - HDR : off;
-  uint64_t from = end == REC_OK ? off : done_off;
-  uint64_t nz_end, valid;
-  if (sweep(rd, probe, from, end == REC_OK ? off : off + 8, &nz_end, &valid) != 0) {
+  uint64_t bad = ended ? off - HDR : off;
+  uint64_t from = ended ? off : done_off;
+  after_t a;
+  if (sweep(rd, probe, from, ended ? off : off + 8, &a) != 0) {
     oms__jerr(err, path, from, errno, "cannot read the segment: %s", strerror(errno));
     return OMS_ESTORE;
   }
-  if (valid != UINT64_MAX) {
-    if (end == REC_OK)
-      oms__jerr(err, path, valid, 0, "a record after the end-of-segment record at offset %" PRIu64,
-                bad);
+  if (end == REC_LSN && a.valid == UINT64_MAX) a.valid = off; /* the record itself */
+  if (a.valid != UINT64_MAX) {
+    /* Good records after the break. In the last segment, past a durable
+     * mark, they are pages of the unsynced tail that reached the disk
+     * before an earlier one did: never acknowledged, cut. Anywhere else
+     * the break is damage. */
+    uint64_t d = a.mark > mark ? a.mark : mark;
+    uint64_t lost = done_lsn + 1; /* the first LSN the cut would lose */
+    if (last && !ended && d != 0 && lost > d && a.min_lsn > d && (end != REC_LSN || got_lsn > d)) {
+      out->unsynced_cut = true;
+      out->mark = d;
+      goto tail;
+    }
+    if (ended)
+      oms__jerr(err, path, a.valid, 0,
+                "a record after the end-of-segment record at offset %" PRIu64, bad);
+    else if (end == REC_LSN)
+      oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", got_lsn,
+                *expect);
     else if (end == REC_ZERO)
       oms__jerr(err, path, bad, 0, "zeros where a record was expected, followed by records");
     else
@@ -455,11 +500,13 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
     }
     return 0;
   }
+  out->mark = mark;
+tail:
   *expect = done_lsn + 1;
   out->last_lsn = done_lsn;
-  out->tail_off = end == REC_OK ? off : done_off;
-  out->dirty_end = nz_end > out->tail_off ? nz_end : out->tail_off;
-  out->last_ended = end == REC_OK;
+  out->tail_off = ended ? off : done_off;
+  out->dirty_end = a.nz_end > out->tail_off ? a.nz_end : out->tail_off;
+  out->last_ended = ended;
   out->last_size = rd->size;
   return 0;
 }
@@ -515,6 +562,19 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
   return rc;
 }
 
+void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
+                     const char *verb) {
+  if (s->unsynced_cut)
+    oms__jerr(w, path, s->tail_off, 0,
+              "%s an unsynced tail of %" PRIu64 " bytes after LSN %" PRIu64
+              ": good records in it, all past the durable mark %" PRIu64
+              " (never reported durable)",
+              verb, s->dirty_end - s->tail_off, s->last_lsn, s->mark);
+  else
+    oms__jerr(w, path, s->tail_off, 0, "%s a torn tail of %" PRIu64 " bytes after LSN %" PRIu64,
+              verb, s->dirty_end - s->tail_off, s->last_lsn);
+}
+
 /* ---- reading ---- */
 
 int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
@@ -546,6 +606,10 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
       if (r == REC_IO) {
         rc = OMS_ESTORE;
         break;
+      }
+      if (r == REC_OK && (h.flags & OMS_JOURNAL_F_MARK)) {
+        pos->off += HDR; /* a durable mark: not a record for readers */
+        continue;
       }
       if (r == REC_BAD || (r == REC_OK && h.lsn != pos->lsn)) {
         rc = OMS_ECORRUPT;
@@ -595,9 +659,7 @@ int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx, oms_journa
   if (rc == 0 && s.dirty_end > s.tail_off) {
     char path[PATH_MAX];
     oms__jseg_path(path, sizeof path, dir, s.segs[s.nsegs - 1]);
-    oms__jerr(err, path, s.tail_off, 0,
-              "torn tail of %" PRIu64 " bytes after LSN %" PRIu64 ": opening the journal cuts it",
-              s.dirty_end - s.tail_off, s.last_lsn);
+    oms__jtail_text(err, path, &s, "opening the journal cuts");
   }
   oms__free(s.segs);
   return rc;

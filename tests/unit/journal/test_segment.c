@@ -1,13 +1,15 @@
 /* test_segment.c - recovery and verification (src/journal/segment.c): a torn
  * tail cut at every byte offset of the last unit, zeroed pages, a flipped
  * bit in the middle, a missing segment, LSNs out of order, what verify
- * reports. The journal is written in os mode: no thread. */
+ * reports, a power loss in fsync mode (the durable mark). The journal is
+ * written in os mode (no thread) except for the power loss. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdatomic.h>
 
 #include "journal/journal_int.h"
 #include "journal_fixture.h"
@@ -520,6 +522,142 @@ static void oom_free(void *ctx, void *p) {
 /* Every allocation of open, append, read, release and verify fails in
  * turn: each reports OMS_ENOMEM (or goes on), nothing leaks (the ASan
  * build checks), and the journal is intact afterwards. */
+/* ---- a power loss in fsync mode ---- */
+
+/* An fdatasync that does nothing, and blocks while hold is set: what the
+ * journal wrote meanwhile is the unsynced tail. */
+typedef struct gate_s {
+  _Atomic int hold;
+} gate_t;
+
+static int gate_sync(void *ctx, int fd) {
+  (void)fd;
+  gate_t *g = ctx;
+  while (atomic_load(&g->hold)) usleep(200);
+  return 0;
+}
+
+typedef struct warned_s {
+  int n;
+  oms_journal_error_t w;
+} warned_t;
+
+static void on_warn(void *ctx, const oms_journal_error_t *w) {
+  warned_t *c = ctx;
+  c->n++;
+  c->w = *w;
+}
+
+static int open_fsync(const jdir_t *d, bool create, const oms_journal_io_t *io, warned_t *wn,
+                      oms_journal_t **j, oms_journal_error_t *err) {
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.segment_bytes = 1 << 20;
+  cfg.create = create;
+  cfg.io = io;
+  cfg.on_warn = on_warn;
+  cfg.ctx = wn;
+  return oms_journal_open(&cfg, j, err);
+}
+
+/* The syncer made LSN 10 durable, then (its next sync never returning)
+ * units 11..20 were written: the mark says 10, between 10 and 11. A power
+ * loss may keep any page of 11..20 and drop an earlier one: recovery cuts at
+ * the first hole past the mark and says so; a hole at or before the mark is
+ * damage (OMS_ECORRUPT, file and offset), good records after it or not. */
+static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  gate_t g = {0};
+  oms_journal_io_t io = {0};
+  io.fdatasync = gate_sync;
+  io.ctx = &g;
+  warned_t wn = {0};
+  oms_journal_t *j = NULL;
+  oms_journal_error_t err;
+  assert_int_equal(open_fsync(&d, true, &io, &wn, &j, &err), 0);
+  assert_int_equal(append_units(j, 5, 2), 0);
+  assert_int_equal(oms_journal_wait(j, 10, -1), 0);
+  atomic_store(&g.hold, 1);
+  assert_int_equal(append_units(j, 5, 2), 0); /* 11..20: the mark rides with 11 */
+  assert_true(oms_journal_durable(j) == 10);
+  where_t *w = locate(j);
+  char path[PATH_MAX], crash[PATH_MAX];
+  jseg(&d, 1, path, sizeof path);
+  snprintf(crash, sizeof crash, "%s/crash", d.root);
+  copy_file(path, crash); /* the page cache at the power loss */
+  atomic_store(&g.hold, 0);
+  oms_journal_close(j);
+  /* The mark: between 10 and 11, saying 10. */
+  uint64_t at = w->off[10] + REC_SIZE(w->len[10]);
+  assert_int_equal(w->off[11], at + HDR);
+  uint8_t hb[HDR];
+  peek(crash, at, hb, HDR);
+  oms__jhdr_t h;
+  oms__jhdr_get(hb, &h);
+  assert_int_equal(h.flags, OMS_JOURNAL_F_MARK);
+  assert_int_equal(h.lsn, 10);
+  static uint8_t zeros[1024];
+
+  /* A hole at 15 (the page of 16..20 reached the disk, 15's did not). */
+  static const uint64_t holes[] = {15, 11};
+  for (size_t i = 0; i < sizeof holes / sizeof *holes; i++) {
+    uint64_t lsn = holes[i];
+    copy_file(crash, path);
+    poke(path, w->off[lsn], zeros, (size_t)REC_SIZE(w->len[lsn]));
+    assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+    assert_non_null(strstr(err.text, "opening the journal cuts an unsynced tail"));
+    memset(&wn, 0, sizeof wn);
+    assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), 0);
+    uint64_t kept = lsn % 2 ? lsn - 1 : lsn - 2; /* units are pairs: 11-12, 13-14... */
+    assert_int_equal(oms_journal_written(j), kept);
+    assert_int_equal(wn.n, 1);
+    assert_string_equal(wn.w.file, path);
+    assert_int_equal(wn.w.offset, w->off[kept] + REC_SIZE(w->len[kept])); /* 11: the mark too */
+    assert_non_null(strstr(wn.w.text, "cut an unsynced tail"));
+    assert_non_null(strstr(wn.w.text, "durable mark 10"));
+    check_all(j, 1, kept);
+    assert_int_equal(append_units(j, 1, 2), 0);
+    oms_journal_close(j);
+    assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+    assert_string_equal(err.text, "");
+  }
+
+  /* A hole at or before the mark: synced records are gone. */
+  static const uint64_t bad[] = {5, 10};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    copy_file(crash, path);
+    poke(path, w->off[bad[i]], zeros, (size_t)REC_SIZE(w->len[bad[i]]));
+    assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
+    memset(&wn, 0, sizeof wn);
+    assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), OMS_ECORRUPT);
+    assert_null(j);
+    assert_string_equal(err.file, path);
+    assert_int_equal(err.offset, w->off[bad[i]]);
+    assert_int_equal(wn.n, 0);
+  }
+
+  /* A flipped byte past the mark, later records intact: cut there too. */
+  copy_file(crash, path);
+  uint8_t b;
+  peek(path, w->off[17] + HDR, &b, 1);
+  b ^= 0x10;
+  poke(path, w->off[17] + HDR, &b, 1);
+  assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), 0);
+  assert_int_equal(oms_journal_written(j), 16);
+  oms_journal_close(j);
+
+  /* Without a mark (as in an os-mode journal), a hole followed by records
+   * is damage: here the mark itself is the hole. */
+  copy_file(crash, path);
+  poke(path, at, zeros, HDR);
+  assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, at);
+  free(w);
+  jdir_remove(&d);
+}
+
 static void test_out_of_memory_everywhere(void **state) {
   (void)state;
   jdir_t d;
@@ -570,6 +708,7 @@ int main(void) {
       cmocka_unit_test(test_verify_reads_everything_and_changes_nothing),
       cmocka_unit_test(test_faults_during_recovery),
       cmocka_unit_test(test_out_of_memory_everywhere),
+      cmocka_unit_test(test_power_loss_out_of_order_pages_past_the_mark),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
