@@ -182,8 +182,26 @@ OMS_EXTERN int oms_journal_release(oms_journal_t *j, uint64_t keep_lsn);
  * nothing is cut); cb (may be NULL) gets every record recovery would keep.
  * 0 or OMS_ECORRUPT with err; a torn tail (which the open would cut) returns
  * 0 with err saying where it is (err->text is "" when there is none). */
-OMS_EXTERN int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx,
-                                  oms_journal_error_t *err);
+OMS_EXTERN int oms_journal_verify_dir(const char *dir, oms_journal_cb cb, void *ctx,
+                                      oms_journal_error_t *err);
+
+/* Any thread, the journal open (a background scrub of what the open skipped:
+ * verify_from_lsn): checks every record of the segments holding LSNs from..to
+ * (to 0 or past the written LSN: up to the written LSN at the call), as
+ * recovery checks them. 0; OMS_ECORRUPT (err names the file and offset);
+ * OMS_ENOTFOUND (from was released); OMS_ESTORE; OMS_ENOMEM. */
+OMS_EXTERN int oms_journal_verify_range(oms_journal_t *j, uint64_t from, uint64_t to,
+                                        oms_journal_error_t *err);
+
+/* oms_journal_verify names both: oms_journal_verify(dir, cb, ctx, err) is
+ * the offline check, oms_journal_verify(j, from, to, err) the scrub; the
+ * type of the first argument chooses. */
+#ifndef __cplusplus
+#define oms_journal_verify(x, a, b, err)       \
+  _Generic((x), oms_journal_t *                \
+           : oms_journal_verify_range, default \
+           : oms_journal_verify_dir)((x), (a), (b), (err))
+#endif
 
 /* Syncs what was written (fsync mode) and closes. Accepts NULL. */
 OMS_EXTERN void oms_journal_close(oms_journal_t *j);
@@ -192,5 +210,16 @@ OMS_EXTERN void oms_journal_close(oms_journal_t *j);
 OMS_EXTERN uint32_t oms_crc32c(uint32_t crc, const void *data, size_t n);
 
 OMS_END_DECLS
+
+#ifdef __cplusplus
+static inline int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx,
+                                     oms_journal_error_t *err) {
+  return oms_journal_verify_dir(dir, cb, ctx, err);
+}
+static inline int oms_journal_verify(oms_journal_t *j, uint64_t from, uint64_t to,
+                                     oms_journal_error_t *err) {
+  return oms_journal_verify_range(j, from, to, err);
+}
+#endif
 
 #endif /* OMS_JOURNAL_H */

@@ -501,7 +501,7 @@ int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durable_only, oms
   }
   pthread_mutex_unlock(&j->mu);
 
-  int rc = oms__jread(j->dir, &j->io, segs, n, &pos, from_lsn, limit, cb, ctx);
+  int rc = oms__jread(j->dir, &j->io, segs, n, &pos, from_lsn, limit, cb, ctx, NULL);
   if (pos.k < n && pos.lsn > from_lsn) {
     pthread_mutex_lock(&j->mu);
     oms__jpos_t *h = &j->hints[j->hint_next++ % HINTS];
@@ -509,6 +509,60 @@ int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durable_only, oms
     h->off = pos.off;
     h->lsn = pos.lsn;
     pthread_mutex_unlock(&j->mu);
+  }
+  oms__free(segs);
+  return rc;
+}
+
+static int nop_cb(void *ctx, const oms_journal_entry_t *e) {
+  (void)ctx, (void)e;
+  return 0;
+}
+
+/* The segments are read with their own descriptors, as a reader does: the
+ * whole ones (immutable) as recovery checks a segment followed by another,
+ * the current one up to the records written at the call. */
+int oms_journal_verify_range(oms_journal_t *j, uint64_t from, uint64_t to,
+                             oms_journal_error_t *err) {
+  oms_journal_error_t scratch;
+  if (!err) err = &scratch;
+  memset(err, 0, sizeof *err);
+  if (!j) return OMS_EINVAL;
+  pthread_mutex_lock(&j->mu);
+  uint64_t written = atomic_load(&j->written);
+  if (to == 0 || to > written) to = written;
+  if (from == 0) from = j->segs[0];
+  if (from < j->segs[0]) {
+    char path[PATH_MAX];
+    seg_path(j, path, sizeof path, j->segs[0]);
+    oms__jerr(err, path, 0, 0, "LSN %" PRIu64 " was released (the oldest is %" PRIu64 ")", from,
+              j->segs[0]);
+    pthread_mutex_unlock(&j->mu);
+    return OMS_ENOTFOUND;
+  }
+  if (from > to) {
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+  }
+  size_t k = j->nsegs - 1, e = j->nsegs - 1;
+  while (j->segs[k] > from) k--;
+  while (j->segs[e] > to) e--;
+  size_t n = e - k + 1;
+  bool live = e + 1 == j->nsegs; /* the current segment is in the range */
+  uint64_t next = live ? 0 : j->segs[e + 1];
+  uint64_t *segs = oms__malloc(n * sizeof *segs);
+  if (!segs) {
+    pthread_mutex_unlock(&j->mu);
+    return OMS_ENOMEM;
+  }
+  memcpy(segs, j->segs + k, n * sizeof *segs);
+  pthread_mutex_unlock(&j->mu);
+
+  size_t whole = live ? n - 1 : n;
+  int rc = oms__jcheck(j->dir, &j->io, segs, whole, live ? segs[n - 1] : next, err);
+  if (rc == 0 && live) {
+    oms__jpos_t pos = {n - 1, 0, segs[n - 1]};
+    rc = oms__jread(j->dir, &j->io, segs, n, &pos, segs[n - 1], to, nop_cb, NULL, err);
   }
   oms__free(segs);
   return rc;
@@ -683,7 +737,7 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
     goto fail;
   }
   oms__jscan_t s;
-  rc = oms__jscan(j->dir, &j->io, &s, err);
+  rc = oms__jscan(j->dir, &j->io, cfg->verify_from_lsn, &s, err);
   if (rc == OMS_ENOTFOUND && cfg->create) {
     memset(err, 0, sizeof *err);
     rc = start(j, err);

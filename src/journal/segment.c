@@ -511,35 +511,69 @@ tail:
   return 0;
 }
 
-int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
-               oms_journal_error_t *err) {
-  memset(out, 0, sizeof *out);
-  int rc = oms__jseg_list(dir, &out->segs, &out->nsegs, err);
-  if (rc != 0) return rc;
-  if (out->nsegs == 0) {
-    oms__jerr(err, dir, 0, 0, "no journal segment in the directory");
-    return OMS_ENOTFOUND;
+/* Finds the end-of-segment record from the end of rd's file backwards (it is
+ * followed by zeros only): 1 and *next its LSN (the next segment's first),
+ * 0 if there is none, -1 with errno. */
+static int end_record(oms__jrd_t *rd, uint64_t *next) {
+  uint64_t end = rd->size & ~(uint64_t)7, last = UINT64_MAX;
+  while (end > 0 && last == UINT64_MAX) {
+    uint64_t from = end > CHUNK ? end - CHUNK : 0;
+    const uint8_t *b;
+    if (oms__jrd_get(rd, from, (size_t)(end - from), &b) != 0) return -1;
+    for (size_t i = (size_t)(end - from); i > 0; i--)
+      if (b[i - 1]) {
+        last = from + i - 1;
+        break;
+      }
+    end = from;
   }
+  if (last == UINT64_MAX) return 0;
+  /* The last non-zero byte lies in the record's 24 bytes. */
+  for (uint64_t o = last & ~(uint64_t)7; o + HDR > last; o -= 8) {
+    oms__jhdr_t h;
+    const uint8_t *pl;
+    const char *why;
+    int r = rec_at(rd, o, &h, &pl, &why);
+    if (r == REC_IO) return -1;
+    if (r == REC_OK && (h.flags & OMS_JOURNAL_F_END)) {
+      *next = h.lsn;
+      return 1;
+    }
+    if (o == 0) break;
+  }
+  return 0;
+}
+
+/* Checks segs[0..n) of dir in order, *expect (in: the first one's first
+ * LSN; out: the LSN after the last one's last record). A segment whose
+ * successor begins at or before verify_from holds nothing at or after it:
+ * its name and its end-of-segment record are checked (continuity), its
+ * records not read. The last is the
+ * journal's tail when tail is set (what its end holds goes into *out), else
+ * it must be whole like the others. */
+static int scan_segs(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+                     bool tail, uint64_t verify_from, uint64_t *expect, oms__jscan_t *out,
+                     oms_journal_error_t *err) {
   oms__jrd_t rd, probe;
+  int rc = 0;
   int r1 = oms__jrd_init(&rd, io, CHUNK), r2 = oms__jrd_init(&probe, io, READ_CHUNK);
   if (r1 != 0 || r2 != 0) rc = OMS_ENOMEM;
   char path[PATH_MAX];
-  uint64_t expect = out->segs[0];
-  for (size_t i = 0; i < out->nsegs && rc == 0; i++) {
-    if (!oms__jseg_path(path, sizeof path, dir, out->segs[i])) {
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    if (!oms__jseg_path(path, sizeof path, dir, segs[i])) {
       oms__jerr(err, dir, 0, 0, "journal directory name too long");
       rc = OMS_EINVAL;
       break;
     }
-    if (out->segs[i] != expect) {
-      if (out->segs[i] > expect)
+    if (segs[i] != *expect) {
+      if (segs[i] > *expect)
         oms__jerr(err, path, 0, 0,
                   "records %" PRIu64 "..%" PRIu64 " are missing: a segment is missing before this",
-                  expect, out->segs[i] - 1);
+                  *expect, segs[i] - 1);
       else
         oms__jerr(err, path, 0, 0,
                   "segment begins at LSN %" PRIu64 " but the previous one ends at %" PRIu64,
-                  out->segs[i], expect - 1);
+                  segs[i], *expect - 1);
       rc = OMS_ECORRUPT;
       break;
     }
@@ -549,15 +583,56 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
     if (rc != 0) break;
     rd_file(&rd, fd, size);
     rd_file(&probe, fd, size);
-    rc = scan_seg(path, &rd, &probe, i + 1 == out->nsegs, &expect, out, err);
+    /* Before verify_from: only its end-of-segment record is read, which
+     * says where the next must begin (a missing segment shows); without
+     * one (a roll that had no room for it) it is read whole. */
+    int r = i + 1 < n && segs[i + 1] <= verify_from ? end_record(&rd, expect) : 0;
+    if (r < 0) {
+      oms__jerr(err, path, 0, errno, "cannot read the segment: %s", strerror(errno));
+      rc = OMS_ESTORE;
+    } else if (r == 0) {
+      rc = scan_seg(path, &rd, &probe, tail && i + 1 == n, expect, out, err);
+    }
     close(fd);
   }
   oms__jrd_free(&rd);
   oms__jrd_free(&probe);
+  return rc;
+}
+
+int oms__jscan(const char *dir, const oms_journal_io_t *io, uint64_t verify_from, oms__jscan_t *out,
+               oms_journal_error_t *err) {
+  memset(out, 0, sizeof *out);
+  int rc = oms__jseg_list(dir, &out->segs, &out->nsegs, err);
+  if (rc != 0) return rc;
+  if (out->nsegs == 0) {
+    oms__jerr(err, dir, 0, 0, "no journal segment in the directory");
+    return OMS_ENOTFOUND;
+  }
+  uint64_t expect = out->segs[0];
+  rc = scan_segs(dir, io, out->segs, out->nsegs, true, verify_from, &expect, out, err);
   if (rc != 0) {
     oms__free(out->segs);
     out->segs = NULL;
     out->nsegs = 0;
+  }
+  return rc;
+}
+
+int oms__jcheck(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+                uint64_t next, oms_journal_error_t *err) {
+  if (n == 0) return 0;
+  uint64_t expect = segs[0];
+  oms__jscan_t unused;
+  memset(&unused, 0, sizeof unused);
+  int rc = scan_segs(dir, io, segs, n, false, 0, &expect, &unused, err);
+  if (rc == 0 && next != 0 && next != expect) {
+    char path[PATH_MAX];
+    oms__jseg_path(path, sizeof path, dir, next);
+    oms__jerr(err, path, 0, 0,
+              "segment begins at LSN %" PRIu64 " but the previous one ends at %" PRIu64, next,
+              expect - 1);
+    rc = OMS_ECORRUPT;
   }
   return rc;
 }
@@ -578,7 +653,8 @@ void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_
 /* ---- reading ---- */
 
 int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
-               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx) {
+               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx,
+               oms_journal_error_t *err) {
   if (pos->lsn > limit || pos->k >= n) return 0;
   oms__jrd_t rd;
   if (oms__jrd_init(&rd, io, READ_CHUNK) != 0) return OMS_ENOMEM;
@@ -586,6 +662,7 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
   int rc = 0;
   while (rc == 0 && pos->lsn <= limit) {
     if (pos->k >= n) {
+      oms__jerr(err, path, pos->off, 0, "LSN %" PRIu64 " is in no segment", pos->lsn);
       rc = OMS_ECORRUPT; /* records promised that no segment holds */
       break;
     }
@@ -595,7 +672,7 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
     }
     int fd;
     uint64_t size;
-    rc = open_seg(io, path, &fd, &size, NULL);
+    rc = open_seg(io, path, &fd, &size, err);
     if (rc != 0) break;
     rd_file(&rd, fd, size);
     while (pos->lsn <= limit) {
@@ -604,6 +681,7 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
       const char *why;
       int r = rec_at(&rd, pos->off, &h, &pl, &why);
       if (r == REC_IO) {
+        oms__jerr(err, path, pos->off, errno, "cannot read the segment: %s", strerror(errno));
         rc = OMS_ESTORE;
         break;
       }
@@ -612,12 +690,22 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
         continue;
       }
       if (r == REC_BAD || (r == REC_OK && h.lsn != pos->lsn)) {
+        if (r == REC_BAD)
+          oms__jerr(err, path, pos->off, 0, "%s", why);
+        else
+          oms__jerr(err, path, pos->off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
+                    pos->lsn);
         rc = OMS_ECORRUPT;
         break;
       }
       if (r != REC_OK || (h.flags & OMS_JOURNAL_F_END)) {
         /* The segment ends: the next one must begin where it stopped. */
-        if (pos->k + 1 < n && segs[pos->k + 1] != pos->lsn) rc = OMS_ECORRUPT;
+        if (pos->k + 1 < n && segs[pos->k + 1] != pos->lsn) {
+          oms__jerr(err, path, pos->off, 0,
+                    "the segment ends before LSN %" PRIu64 ", the next begins at %" PRIu64,
+                    pos->lsn, segs[pos->k + 1]);
+          rc = OMS_ECORRUPT;
+        }
         pos->k++;
         pos->off = 0;
         break;
@@ -644,17 +732,18 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
 
 /* ---- verify ---- */
 
-int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx, oms_journal_error_t *err) {
+int oms_journal_verify_dir(const char *dir, oms_journal_cb cb, void *ctx,
+                           oms_journal_error_t *err) {
   oms_journal_error_t scratch;
   if (!err) err = &scratch;
   memset(err, 0, sizeof *err);
   if (!dir) return OMS_EINVAL;
   oms__jscan_t s;
-  int rc = oms__jscan(dir, NULL, &s, err);
+  int rc = oms__jscan(dir, NULL, 0, &s, err);
   if (rc != 0) return rc;
   if (cb) {
     oms__jpos_t pos = {0, 0, s.segs[0]};
-    rc = oms__jread(dir, NULL, s.segs, s.nsegs, &pos, s.segs[0], s.last_lsn, cb, ctx);
+    rc = oms__jread(dir, NULL, s.segs, s.nsegs, &pos, s.segs[0], s.last_lsn, cb, ctx, NULL);
   }
   if (rc == 0 && s.dirty_end > s.tail_off) {
     char path[PATH_MAX];

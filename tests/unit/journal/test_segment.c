@@ -1,14 +1,16 @@
 /* test_segment.c - recovery and verification (src/journal/segment.c): a torn
  * tail cut at every byte offset of the last unit, zeroed pages, a flipped
  * bit in the middle, a missing segment, LSNs out of order, what verify
- * reports, a power loss in fsync mode (the durable mark). The journal is
- * written in os mode (no thread) except for the power loss. */
+ * reports, a power loss in fsync mode (the durable mark), an open that
+ * verifies from an LSN on and the scrub of the rest. The journal is written
+ * in os mode (no thread) except for the power loss. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "journal/journal_int.h"
@@ -658,6 +660,113 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
   jdir_remove(&d);
 }
 
+/* ---- verify_from_lsn and the scrub ---- */
+
+static int open_from(const jdir_t *d, uint64_t verify_from, fault_t *f, oms_journal_t **j,
+                     oms_journal_error_t *err) {
+  oms_journal_io_t io;
+  fault_init(f, &io);
+  f->no_sync = 1;
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.durability = OMS_JOURNAL_OS;
+  cfg.segment_bytes = 8192;
+  cfg.verify_from_lsn = verify_from;
+  cfg.io = &io;
+  return oms_journal_open(&cfg, j, err);
+}
+
+typedef struct scrub_s {
+  oms_journal_t *j;
+  _Atomic int stop;
+  long runs, bad;
+} scrub_t;
+
+static void *scrub_main(void *arg) {
+  scrub_t *s = arg;
+  while (!atomic_load(&s->stop)) {
+    oms_journal_error_t err;
+    if (oms_journal_verify(s->j, 0, 0, &err) != 0) s->bad++;
+    s->runs++;
+  }
+  return NULL;
+}
+
+/* A flipped byte in an old segment: an open that verifies from a later LSN
+ * does not read that segment (and starts), the scrub finds the damage with
+ * its file and offset; a full open refuses. A missing segment is seen from
+ * the names and end-of-segment records alone. */
+static void test_verify_from_lsn_skips_old_segments_and_the_scrub_finds_damage(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, 8192);
+  assert_int_equal(append_units(j, 60, 2), 0); /* 120 records, many segments */
+  where_t *w = locate(j);
+  oms_journal_close(j);
+  uint64_t *segs;
+  uint64_t n = nsegs(&d, &segs);
+  assert_true(n >= 4);
+  /* Damage record 5, in the first segment. */
+  uint8_t b;
+  peek(w->file[5], w->off[5] + HDR, &b, 1);
+  b ^= 0x01;
+  poke(w->file[5], w->off[5] + HDR, &b, 1);
+
+  fault_t f;
+  oms_journal_error_t err;
+  assert_int_equal(open_from(&d, 0, &f, &j, &err), OMS_ECORRUPT);
+  assert_string_equal(err.file, w->file[5]);
+  assert_int_equal(err.offset, w->off[5]);
+
+  /* From the third segment on: the first two are named, not read. */
+  assert_int_equal(open_from(&d, segs[2], &f, &j, &err), 0);
+  assert_int_equal(oms_journal_written(j), 120);
+  collect_t c = {.stop_at = 4}; /* readers see the old records up to the damage */
+  assert_int_equal(oms_journal_read(j, 1, false, collect_cb, &c), 7);
+  assert_int_equal(c.bad, 0);
+  assert_int_equal(oms_journal_verify(j, segs[2], 0, &err), 0);
+  assert_int_equal(oms_journal_verify(j, segs[1], segs[2] - 1, &err), 0);
+  assert_int_equal(oms_journal_verify(j, 0, 0, &err), OMS_ECORRUPT);
+  assert_string_equal(err.file, w->file[5]);
+  assert_int_equal(err.offset, w->off[5]);
+  assert_int_equal(oms_journal_verify(j, 5, 5, &err), OMS_ECORRUPT);
+  assert_int_equal(oms_journal_verify(j, 121, 0, &err), 0); /* nothing there yet */
+  assert_int_equal(oms_journal_verify_range(NULL, 1, 0, &err), OMS_EINVAL);
+
+  /* The scrub from another thread while the core appends and rolls. */
+  peek(w->file[5], w->off[5] + HDR, &b, 1);
+  b ^= 0x01;
+  poke(w->file[5], w->off[5] + HDR, &b, 1); /* repaired */
+  scrub_t sc = {.j = j};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, scrub_main, &sc), 0);
+  for (int i = 0; i < 200; i++) assert_int_equal(append_units(j, 1, 2), 0);
+  while (sc.runs < 3) usleep(1000);
+  atomic_store(&sc.stop, 1);
+  pthread_join(th, NULL);
+  assert_int_equal(sc.bad, 0);
+  assert_int_equal(oms_journal_verify(j, 0, 0, &err), 0);
+  /* Released: not found. */
+  assert_true(oms_journal_release(j, segs[2]) > 0);
+  assert_int_equal(oms_journal_verify(j, 1, 0, &err), OMS_ENOTFOUND);
+  oms_journal_close(j);
+
+  /* A missing segment before verify_from_lsn: seen by the end-of-segment
+   * record of the one before it. */
+  char path[PATH_MAX];
+  uint64_t *now;
+  uint64_t m = nsegs(&d, &now);
+  jseg(&d, now[1], path, sizeof path);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(open_from(&d, now[m - 1], &f, &j, &err), OMS_ECORRUPT);
+  assert_int_equal(err.offset, 0);
+  free(now);
+  free(segs);
+  free(w);
+  jdir_remove(&d);
+}
+
 static void test_out_of_memory_everywhere(void **state) {
   (void)state;
   jdir_t d;
@@ -709,6 +818,7 @@ int main(void) {
       cmocka_unit_test(test_faults_during_recovery),
       cmocka_unit_test(test_out_of_memory_everywhere),
       cmocka_unit_test(test_power_loss_out_of_order_pages_past_the_mark),
+      cmocka_unit_test(test_verify_from_lsn_skips_old_segments_and_the_scrub_finds_damage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
