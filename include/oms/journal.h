@@ -33,7 +33,12 @@
  * unit) is cut: the journal continues after the last good unit. Damage
  * anywhere else (a bad record followed by good ones, a missing segment, an
  * LSN out of order) stops the open with OMS_ECORRUPT and err names the file
- * and the byte offset: never silently skipped.
+ * and the byte offset: never silently skipped. One exception, after a power
+ * loss in fsync mode: in the last segment, a hole followed by good records
+ * that all lie past the segment's durable mark (OMS_JOURNAL_F_MARK) is an
+ * unsynced tail whose pages reached the disk out of order: cut, and said
+ * through on_warn. cfg->verify_from_lsn skips reading what lies before it;
+ * oms_journal_verify(j, from, to, err) checks that later, from any thread.
  *
  * THREADS. append/append_unit are serialised by a short lock (the core, the
  * gateway and sink cursors may append); readers (oms_journal_read, any
