@@ -201,6 +201,33 @@ static bool sync_once(oms_journal_t *j) {
   return true;
 }
 
+/* Idle: a durable mark for what the last syncs made durable, so that the
+ * records of the last group commits before a quiet spell are covered too
+ * (an append would carry it only later). It goes to the page cache; the
+ * next sync or the kernel's writeback takes it to the disk, and it is true
+ * whether it gets there or not. */
+static void idle_mark(oms_journal_t *j) {
+  pthread_mutex_lock(&j->mu);
+  uint64_t d = atomic_load(&j->durable);
+  if (!atomic_load(&j->failed) && d > j->mark && d >= j->cur_first &&
+      j->off + 2 * HDR <= j->seg_cap) {
+    uint8_t b[HDR];
+    oms__jhdr_t h = {OMS_JOURNAL_MAGIC, 0, d, 0, OMS_JOURNAL_F_MARK, 0};
+    oms__jhdr_put(b, &h);
+    h.crc = oms__jrec_crc(b, NULL, 0);
+    oms__jhdr_put(b, &h);
+    if (oms__jio_write_all(&j->io, j->fd, b, HDR, (off_t)j->off) != 0) {
+      char path[PATH_MAX];
+      seg_path(j, path, sizeof path, j->cur_first);
+      fail(j, path, j->off, errno, "cannot write to the segment");
+    } else {
+      j->off += HDR;
+      j->mark = d;
+    }
+  }
+  pthread_mutex_unlock(&j->mu);
+}
+
 static void *syncer_main(void *arg) {
   oms_journal_t *j = arg;
   for (;;) {
@@ -222,6 +249,7 @@ static void *syncer_main(void *arg) {
       }
       if (more) continue;
     }
+    idle_mark(j);
     pthread_mutex_lock(&j->cmu);
     atomic_store(&j->sleeping, 1);
     while (atomic_load(&j->written) <= atomic_load(&j->durable) && !atomic_load(&j->closing) &&

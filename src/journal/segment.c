@@ -426,6 +426,7 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
       }
       if (h.lsn > mark) mark = h.lsn;
       off += HDR;
+      if (!open_unit) done_off = off; /* kept: a clean end may be a mark */
       continue;
     }
     if (h.lsn != *expect) {
