@@ -581,6 +581,7 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
   assert_int_equal(open_fsync(&d, true, &io, &wn, &j, &err), 0);
   assert_int_equal(append_units(j, 5, 2), 0);
   assert_int_equal(oms_journal_wait(j, 10, -1), 0);
+  usleep(20000); /* idle: the syncer writes the mark (else 11's append would) */
   atomic_store(&g.hold, 1);
   assert_int_equal(append_units(j, 5, 2), 0); /* 11..20: the mark rides with 11 */
   assert_true(oms_journal_durable(j) == 10);
@@ -648,6 +649,28 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
   poke(path, w->off[17] + HDR, &b, 1);
   assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), 0);
   assert_int_equal(oms_journal_written(j), 16);
+  oms_journal_close(j);
+
+  /* A clean journal that ends with an idle mark: nothing to cut. */
+  copy_file(crash, path);
+  assert_int_equal(open_fsync(&d, false, &io, &wn, &j, &err), 0);
+  assert_int_equal(append_units(j, 1, 2), 0);
+  uint64_t last = oms_journal_written(j);
+  assert_int_equal(oms_journal_wait(j, last, -1), 0);
+  usleep(20000);
+  where_t *w2 = locate(j);
+  peek(path, w2->off[last] + REC_SIZE(w2->len[last]), hb, HDR);
+  oms__jhdr_get(hb, &h);
+  assert_int_equal(h.flags, OMS_JOURNAL_F_MARK); /* the idle mark after the last record */
+  assert_int_equal(h.lsn, last);
+  free(w2);
+  oms_journal_close(j);
+  memset(&wn, 0, sizeof wn);
+  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_string_equal(err.text, "");
+  assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), 0);
+  assert_int_equal(wn.n, 0);
+  assert_int_equal(oms_journal_written(j), last);
   oms_journal_close(j);
 
   /* Without a mark (as in an os-mode journal), a hole followed by records
