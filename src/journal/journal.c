@@ -32,6 +32,13 @@
  * sees the other: no lost wake-up, and no system call per append while the
  * syncer spins).
  *
+ * Durable marks (fsync mode). A mark is a header-only record stating an LSN
+ * that a completed sync made durable. The appender puts one ahead of a unit
+ * (same buffer, same pwrite) when the durable LSN moved since the last mark
+ * and lies in the current segment; the syncer writes one when it goes idle.
+ * Neither syncs it: a mark is true wherever it lands. Recovery uses them to
+ * cut an unsynced tail whose pages reached the disk out of order (segment.c).
+ *
  * Failure. The first failed write, sync, open or allocation moves the
  * journal to FAILED for good: the error is kept (file, offset, errno),
  * on_error is called, appends return OMS_ESTORE, the eventfd and the waiters

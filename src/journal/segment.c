@@ -18,6 +18,18 @@
  * any other segment a bad record or an unfinished unit stops the open: the
  * next segment's records prove that the damage is not a tail. Consecutive
  * segments must continue each other's LSNs (a gap is a missing segment).
+ *
+ * The one exception (a power loss in fsync mode): in the last segment, a
+ * hole followed by good records is cut as an unsynced tail when the segment
+ * has a durable mark (OMS_JOURNAL_F_MARK, written by journal.c), the first
+ * LSN the cut loses lies past the largest mark, and so does every good
+ * record after the hole: those pages were written after the last sync the
+ * marks know of and reached the disk before an earlier one did.
+ *
+ * An open may skip reading the segments that end before an LSN
+ * (verify_from_lsn): of those only the end-of-segment record is read, found
+ * from the end of the file backwards, for continuity; oms__jcheck checks
+ * them later (the scrub).
  */
 #include <dirent.h>
 #include <errno.h>
