@@ -651,6 +651,37 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
   assert_int_equal(oms_journal_written(j), 16);
   oms_journal_close(j);
 
+  /* A good record with the wrong LSN past the mark (a stale page): cut;
+   * before it: damage. A mark that claims more than what precedes it:
+   * damage. */
+  static const struct {
+    uint64_t at, lsn, kept; /* kept 0: OMS_ECORRUPT */
+  } relabel[] = {{15, 99, 14}, {5, 99, 0}, {0, 11, 0}};
+  for (size_t i = 0; i < sizeof relabel / sizeof *relabel; i++) {
+    copy_file(crash, path);
+    uint64_t o = relabel[i].at ? w->off[relabel[i].at] : at;
+    uint32_t len = relabel[i].at ? w->len[relabel[i].at] : 0;
+    uint8_t rb[HDR + 512];
+    peek(path, o, rb, HDR + len);
+    oms__jhdr_get(rb, &h);
+    h.lsn = relabel[i].lsn;
+    oms__jhdr_put(rb, &h);
+    h.crc = oms__jrec_crc(rb, rb + HDR, len);
+    oms__jhdr_put(rb, &h);
+    poke(path, o, rb, HDR);
+    memset(&wn, 0, sizeof wn);
+    int rc = open_fsync(&d, false, NULL, &wn, &j, &err);
+    if (relabel[i].kept) {
+      assert_int_equal(rc, 0);
+      assert_int_equal(oms_journal_written(j), relabel[i].kept);
+      assert_int_equal(wn.n, 1);
+      oms_journal_close(j);
+    } else {
+      assert_int_equal(rc, OMS_ECORRUPT);
+      assert_int_equal(err.offset, o);
+    }
+  }
+
   /* A clean journal that ends with an idle mark: nothing to cut. */
   copy_file(crash, path);
   assert_int_equal(open_fsync(&d, false, &io, &wn, &j, &err), 0);
