@@ -38,7 +38,7 @@
  * that all lie past the segment's durable mark (OMS_JOURNAL_F_MARK) is an
  * unsynced tail whose pages reached the disk out of order: cut, and said
  * through on_warn. cfg->verify_from_lsn skips reading what lies before it;
- * oms_journal_verify(j, from, to, err) checks that later, from any thread.
+ * oms_journal_verify_range(j, from, to, err) checks that later, from any thread.
  *
  * THREADS. append/append_unit are serialised by a short lock (the core, the
  * gateway and sink cursors may append); readers (oms_journal_read, any
@@ -198,16 +198,6 @@ OMS_EXTERN int oms_journal_verify_dir(const char *dir, oms_journal_cb cb, void *
 OMS_EXTERN int oms_journal_verify_range(oms_journal_t *j, uint64_t from, uint64_t to,
                                         oms_journal_error_t *err);
 
-/* oms_journal_verify names both: oms_journal_verify(dir, cb, ctx, err) is
- * the offline check, oms_journal_verify(j, from, to, err) the scrub; the
- * type of the first argument chooses. */
-#ifndef __cplusplus
-#define oms_journal_verify(x, a, b, err)       \
-  _Generic((x), oms_journal_t *                \
-           : oms_journal_verify_range, default \
-           : oms_journal_verify_dir)((x), (a), (b), (err))
-#endif
-
 /* Syncs what was written (fsync mode) and closes. Accepts NULL. */
 OMS_EXTERN void oms_journal_close(oms_journal_t *j);
 
@@ -215,16 +205,5 @@ OMS_EXTERN void oms_journal_close(oms_journal_t *j);
 OMS_EXTERN uint32_t oms_crc32c(uint32_t crc, const void *data, size_t n);
 
 OMS_END_DECLS
-
-#ifdef __cplusplus
-static inline int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx,
-                                     oms_journal_error_t *err) {
-  return oms_journal_verify_dir(dir, cb, ctx, err);
-}
-static inline int oms_journal_verify(oms_journal_t *j, uint64_t from, uint64_t to,
-                                     oms_journal_error_t *err) {
-  return oms_journal_verify_range(j, from, to, err);
-}
-#endif
 
 #endif /* OMS_JOURNAL_H */

@@ -1,7 +1,7 @@
 /*
  * journal_int.h - what the files of src/journal share: the frame, the system
  * call seam, and the segment reader used by recovery, oms_journal_read and
- * oms_journal_verify (segment.c).
+ * oms_journal_verify_dir (segment.c).
  */
 #ifndef OMS_JOURNAL_INT_H
 #define OMS_JOURNAL_INT_H

@@ -1,7 +1,7 @@
 /*
  * segment.c - reading journal segments: the frame, the system call seam,
  * recovery's scan, the reader behind oms_journal_read, and
- * oms_journal_verify.
+ * oms_journal_verify_dir.
  *
  * HOW RECOVERY DECIDES (oms__jscan). Each segment is read front to back in
  * large preads. A record is good when its magic, length and CRC hold; its

@@ -116,6 +116,10 @@ typedef struct js_s {
   uint64_t attempts; /* projection attempts finished (under pmu) */
   pthread_t projector;
   bool running;
+  pthread_t scrubber;
+  bool scrubbing;
+  uint64_t scrub_to;    /* the open skipped the segments before this (verify_from) */
+  _Atomic int scrub_rc; /* 0 running or none, 1 clean, else its error */
 
   /* The projector's batch (or open's replay, before the thread starts):
    * nb records read, of which the first unit_nb end a unit, the last of
@@ -809,10 +813,39 @@ static const char *projection_unusable(const char *path, bool clean) {
 /* The journal's open checks the CRC of every record in the segments it
  * reads at open; those before lsn hold only what the projection already
  * has, each record checked when it was projected (every read checks it),
- * so they need not be read at a start. This journal checks every segment. */
-static void verify_from(oms_journal_config_t *jc, uint64_t lsn) {
-  (void)jc;
-  (void)lsn;
+ * so the open skips them and a scrub thread checks them once the store
+ * serves (scrub_main): a start costs what is past the cursor, not the
+ * history. */
+static void verify_from(js_t *s, oms_journal_config_t *jc, uint64_t lsn) {
+  jc->verify_from_lsn = lsn;
+  s->scrub_to = lsn - 1;
+}
+
+/* The background check of what the open skipped. Damage there is history
+ * (audits, replays), not what trading needs, so it is an error to report
+ * loudly with its file and offset, not a reason to stop. */
+static void *scrub_main(void *arg) {
+  js_t *s = arg;
+  oms_journal_error_t je;
+  memset(&je, 0, sizeof je);
+  int rc = oms_journal_verify_range(s->j, 0, s->scrub_to, &je);
+  atomic_store(&s->scrub_rc, rc == 0 ? 1 : rc);
+  if (rc == OMS_ECORRUPT) {
+    oms_store_error_t e;
+    from_journal(&e, "journal scrub", &je);
+    e.code = 11; /* SQLITE_CORRUPT */
+    report(s, &e);
+  }
+  return NULL;
+}
+
+/* The journal's warnings (an unsynced tail cut after a power loss) as the
+ * store's: with the file and offset. */
+static void on_jwarn(void *ctx, const oms_journal_error_t *w) {
+  js_t *s = ctx;
+  char at[160];
+  snprintf(at, sizeof at, "%.100s at offset %llu", w->file, (unsigned long long)w->offset);
+  warn(s, "journal: %s (%s)", w->text, at);
 }
 
 static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const char *a,
@@ -829,22 +862,24 @@ static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const c
   return rc;
 }
 
-static int open_journal(js_t *s, bool clean) {
+static int open_journal(js_t *s) {
   oms_journal_config_t jc;
   oms_journal_error_t je;
   oms_journal_config_init(&jc, s->cfg.journal_dir);
-  /* Only a projection closed cleanly is trusted to say where it is before
-   * it is checked; otherwise everything is checked. */
+  /* The projection's cursor says what the open may skip. It is read before
+   * the projection is checked, and that is safe: SQLite survives a killed
+   * process whole, and a projection that then fails quick_check is rebuilt
+   * by reading the whole journal, every record's CRC checked on the way. */
   int64_t cur = 0;
-  if (clean &&
-      probe(s->cfg.db_path, "SELECT lsn FROM journal_projection WHERE id = 0", &cur, NULL) == 0 &&
+  if (probe(s->cfg.db_path, "SELECT lsn FROM journal_projection WHERE id = 0", &cur, NULL) == 0 &&
       cur > 0)
-    verify_from(&jc, (uint64_t)cur + 1);
+    verify_from(s, &jc, (uint64_t)cur + 1);
   jc.segment_bytes = s->cfg.segment_bytes;
   jc.durability = s->cfg.durability == OMS_DURABILITY_OS ? OMS_JOURNAL_OS : OMS_JOURNAL_FSYNC;
   jc.io = s->cfg.io;
   jc.on_durable = on_jdurable;
   jc.on_error = on_jerror;
+  jc.on_warn = on_jwarn;
   jc.ctx = s;
   jc.syncer_spin_ns = s->cfg.syncer_spin_ns;
   memset(&je, 0, sizeof je);
@@ -931,7 +966,7 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
   bool clean = closed_clean(s);
-  if ((rc = open_journal(s, clean)) != 0) goto fail;
+  if ((rc = open_journal(s)) != 0) goto fail;
   if ((rc = open_projection(s, clean)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
   if ((rc = project(s, false)) != 0) {
@@ -951,6 +986,8 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   rc = OMS_ESTORE;
   if (pthread_create(&s->projector, NULL, projector_main, s) != 0) goto fail;
   s->running = true;
+  if (s->scrub_to > 0 && pthread_create(&s->scrubber, NULL, scrub_main, s) == 0)
+    s->scrubbing = true;
   *out = &s->base;
   return 0;
 fail:
@@ -962,6 +999,7 @@ static void js_close(oms_store_t *base) {
   js_t *s = (js_t *)base;
   if (s == NULL) return;
   bool clean = false;
+  if (s->scrubbing) pthread_join(s->scrubber, NULL);
   if (s->running) {
     /* What is durable reaches the projection before it closes. */
     if (!oms_journal_failed(s->j)) (void)js_flush(base, INT64_C(5000000000));

@@ -126,7 +126,7 @@ static void test_torn_tail_at_every_byte_of_the_last_unit(void **state) {
       assert_int_equal(append_units(j, 1, 1), 0);
       oms_journal_close(j);
       /* The cut is clean: a second open sees the same journal, no tail. */
-      assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+      assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
       assert_string_equal(err.text, "");
       assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
       assert_int_equal(oms_journal_written(j), 60);
@@ -160,7 +160,7 @@ static void test_zeroed_pages_in_the_tail_are_cut(void **state) {
   for (uint64_t l = 2; l <= 200; l += 2)
     if (w->off[l] + REC_SIZE(w->len[l]) <= page) keep = l;
   oms_journal_error_t err;
-  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
   assert_non_null(strstr(err.text, "torn tail"));
   assert_int_equal(err.offset, w->off[keep] + REC_SIZE(w->len[keep]));
   assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
@@ -197,7 +197,7 @@ static void test_flipped_bit_in_the_middle_stops_the_open(void **state) {
       assert_null(j2);
       assert_string_equal(err.file, w->file[l]);
       assert_int_equal(err.offset, w->off[l]);
-      assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
+      assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
       assert_int_equal(err.offset, w->off[l]);
       b ^= 0x10;
       poke(w->file[l], at, &b, 1);
@@ -238,7 +238,7 @@ static void test_missing_middle_segment_stops_the_open(void **state) {
   assert_string_equal(err.file, third);
   assert_int_equal(err.offset, 0);
   assert_non_null(strstr(err.text, "missing"));
-  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
   assert_int_equal(rename(moved, path), 0);
 
   /* The first segment missing is retention, not damage. */
@@ -363,7 +363,7 @@ static void test_lsn_out_of_order_and_unfinished_unit_stop_the_open(void **state
   oms__jhdr_t hh = {OMS_JOURNAL_MAGIC, 0xFFFFFFF0u, 61, 1, 0, 0};
   oms__jhdr_put(hb, &hh);
   poke(w->file[60], w->off[60] + REC_SIZE(w->len[60]), hb, sizeof hb);
-  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
   assert_non_null(strstr(err.text, "torn tail"));
 
   assert_int_equal(open_mode(&d, seg, false, &j, &err), 0);
@@ -389,18 +389,18 @@ static void test_verify_reads_everything_and_changes_nothing(void **state) {
   oms_journal_close(j);
   collect_t c = {0};
   oms_journal_error_t err;
-  assert_int_equal(oms_journal_verify(d.dir, collect_cb, &c, &err), 0);
+  assert_int_equal(oms_journal_verify_dir(d.dir, collect_cb, &c, &err), 0);
   assert_int_equal(c.count, 90);
   assert_int_equal(c.bad, 0);
   collect_t s = {.stop_at = 10};
-  assert_int_equal(oms_journal_verify(d.dir, collect_cb, &s, NULL), 7);
+  assert_int_equal(oms_journal_verify_dir(d.dir, collect_cb, &s, NULL), 7);
   assert_int_equal(s.count, 10);
-  assert_int_equal(oms_journal_verify(NULL, NULL, NULL, NULL), OMS_EINVAL);
+  assert_int_equal(oms_journal_verify_dir(NULL, NULL, NULL, NULL), OMS_EINVAL);
   char nowhere[PATH_MAX];
   snprintf(nowhere, sizeof nowhere, "%s/none", d.root);
-  assert_int_equal(oms_journal_verify(nowhere, NULL, NULL, &err), OMS_ENOTFOUND);
+  assert_int_equal(oms_journal_verify_dir(nowhere, NULL, NULL, &err), OMS_ENOTFOUND);
   mkdir(nowhere, 0755);
-  assert_int_equal(oms_journal_verify(nowhere, NULL, NULL, &err), OMS_ENOTFOUND);
+  assert_int_equal(oms_journal_verify_dir(nowhere, NULL, NULL, &err), OMS_ENOTFOUND);
   /* A torn tail: reported, not cut. */
   uint64_t *segs;
   uint64_t n = nsegs(&d, &segs);
@@ -417,9 +417,9 @@ static void test_verify_reads_everything_and_changes_nothing(void **state) {
     if (oms__all_zero(before, HDR)) break;
   }
   poke(last, end, junk, sizeof junk);
-  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
   assert_non_null(strstr(err.text, "torn tail of 40 bytes"));
-  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0); /* still there */
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0); /* still there */
   assert_non_null(strstr(err.text, "torn tail"));
   assert_int_equal(fsize(last), size);
   free(segs);
@@ -609,7 +609,7 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
     uint64_t lsn = holes[i];
     copy_file(crash, path);
     poke(path, w->off[lsn], zeros, (size_t)REC_SIZE(w->len[lsn]));
-    assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+    assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
     assert_non_null(strstr(err.text, "opening the journal cuts an unsynced tail"));
     memset(&wn, 0, sizeof wn);
     assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), 0);
@@ -623,7 +623,7 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
     check_all(j, 1, kept);
     assert_int_equal(append_units(j, 1, 2), 0);
     oms_journal_close(j);
-    assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+    assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
     assert_string_equal(err.text, "");
   }
 
@@ -632,7 +632,7 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     copy_file(crash, path);
     poke(path, w->off[bad[i]], zeros, (size_t)REC_SIZE(w->len[bad[i]]));
-    assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
+    assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), OMS_ECORRUPT);
     memset(&wn, 0, sizeof wn);
     assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), OMS_ECORRUPT);
     assert_null(j);
@@ -700,7 +700,7 @@ static void test_power_loss_out_of_order_pages_past_the_mark(void **state) {
   free(w2);
   oms_journal_close(j);
   memset(&wn, 0, sizeof wn);
-  assert_int_equal(oms_journal_verify(d.dir, NULL, NULL, &err), 0);
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
   assert_string_equal(err.text, "");
   assert_int_equal(open_fsync(&d, false, NULL, &wn, &j, &err), 0);
   assert_int_equal(wn.n, 0);
@@ -751,7 +751,7 @@ static void *scrub_main(void *arg) {
   scrub_t *s = arg;
   while (!atomic_load(&s->stop)) {
     oms_journal_error_t err;
-    if (oms_journal_verify(s->j, 0, 0, &err) != 0) s->bad++;
+    if (oms_journal_verify_range(s->j, 0, 0, &err) != 0) s->bad++;
     s->runs++;
   }
   return NULL;
@@ -790,13 +790,13 @@ static void test_verify_from_lsn_skips_old_segments_and_the_scrub_finds_damage(v
   collect_t c = {.stop_at = 4}; /* readers see the old records up to the damage */
   assert_int_equal(oms_journal_read(j, 1, false, collect_cb, &c), 7);
   assert_int_equal(c.bad, 0);
-  assert_int_equal(oms_journal_verify(j, segs[2], 0, &err), 0);
-  assert_int_equal(oms_journal_verify(j, segs[1], segs[2] - 1, &err), 0);
-  assert_int_equal(oms_journal_verify(j, 0, 0, &err), OMS_ECORRUPT);
+  assert_int_equal(oms_journal_verify_range(j, segs[2], 0, &err), 0);
+  assert_int_equal(oms_journal_verify_range(j, segs[1], segs[2] - 1, &err), 0);
+  assert_int_equal(oms_journal_verify_range(j, 0, 0, &err), OMS_ECORRUPT);
   assert_string_equal(err.file, w->file[5]);
   assert_int_equal(err.offset, w->off[5]);
-  assert_int_equal(oms_journal_verify(j, 5, 5, &err), OMS_ECORRUPT);
-  assert_int_equal(oms_journal_verify(j, 121, 0, &err), 0); /* nothing there yet */
+  assert_int_equal(oms_journal_verify_range(j, 5, 5, &err), OMS_ECORRUPT);
+  assert_int_equal(oms_journal_verify_range(j, 121, 0, &err), 0); /* nothing there yet */
   assert_int_equal(oms_journal_verify_range(NULL, 1, 0, &err), OMS_EINVAL);
 
   /* The scrub from another thread while the core appends and rolls. */
@@ -811,10 +811,10 @@ static void test_verify_from_lsn_skips_old_segments_and_the_scrub_finds_damage(v
   atomic_store(&sc.stop, 1);
   pthread_join(th, NULL);
   assert_int_equal(sc.bad, 0);
-  assert_int_equal(oms_journal_verify(j, 0, 0, &err), 0);
+  assert_int_equal(oms_journal_verify_range(j, 0, 0, &err), 0);
   /* Released: not found. */
   assert_true(oms_journal_release(j, segs[2]) > 0);
-  assert_int_equal(oms_journal_verify(j, 1, 0, &err), OMS_ENOTFOUND);
+  assert_int_equal(oms_journal_verify_range(j, 1, 0, &err), OMS_ENOTFOUND);
   oms_journal_close(j);
 
   /* A missing segment before verify_from_lsn: seen by the end-of-segment
@@ -855,7 +855,7 @@ static void test_out_of_memory_everywhere(void **state) {
       if (rc == 0) rc = oms_journal_release(j, 2) < 0 ? OMS_ENOMEM : 0;
       oms_journal_close(j);
     }
-    if (rc == 0) rc = oms_journal_verify(d.dir, NULL, NULL, &err);
+    if (rc == 0) rc = oms_journal_verify_dir(d.dir, NULL, NULL, &err);
     if (oom.n < k) break; /* nothing failed: every allocation was tried */
     assert_true(rc == OMS_ENOMEM || rc == OMS_ESTORE || rc == 0);
     failures += rc != 0;
