@@ -10,7 +10,11 @@
  * writing the NewOrderSingle to reading its first ExecutionReport
  * (PendingNew, sent once the order's store append is durable):
  *   - steady: an open loop at 10,000 orders per second;
- *   - full:   as fast as omsd answers, 16 orders in flight.
+ *   - full:   as fast as omsd answers, 16 orders in flight (a throughput
+ *             line: its latency is 16 service times, Little's law);
+ *   - closed_loop_1: one order in flight, the next sent when the first
+ *             report arrives: the same closed loop as the ping-pong floor,
+ *             so its p99 compares with the floor's.
  * The orders are IOC limit buys below the market (cancelled by the venue at
  * once), so nothing accumulates. Each one is several store writes (its
  * events and the ExecutionReports kept for resend): the store queue is 65536
@@ -41,6 +45,8 @@
  * default 5000), OMS_BENCH_RATE (the steady rate, default 10000; the names
  * keep saying 10k), OMSD (path of omsd), OMSVENUE (path of omsvenue),
  * OMS_BENCH_HOPS_ONLY (set: the floor and the hop lines only),
+ * OMS_BENCH_MODES (a list of "os", "fsync", "hops": only those lines after
+ * the floor, no admin lines),
  * OMS_BENCH_ADMIN ("only": the floor and the admin lines only; "0": no
  * admin lines), OMS_BENCH_LOG_LEVEL (omsd's log level in the one-hop runs,
  * default warn; "info" measures the order log lines of issue 12),
@@ -418,7 +424,10 @@ static void run_steady(client_t *c, const char *name, int rounds, size_t n, int 
     free(b.samples);
 }
 
-static void run_full(client_t *c, const char *name, int rounds, size_t n, int round_base) {
+/* The closed loop: `window` orders in flight, the next one sent when an
+ * answer frees a place. */
+static void run_full(client_t *c, const char *name, int rounds, size_t n, int round_base,
+                     size_t window) {
   bench_t b;
   bench_init(&b, name, n);
   for (int r = 0; r < rounds; r++) {
@@ -427,7 +436,7 @@ static void run_full(client_t *c, const char *name, int rounds, size_t n, int ro
     cur_bench = &b;
     bench_round_begin(&b);
     for (size_t i = 0; i < n; i++) {
-      while (c->outstanding >= WINDOW) pump(c, 100, on_er);
+      while (c->outstanding >= window) pump(c, 100, on_er);
       send_order(c, prefix, i);
     }
     drain(c, n);
@@ -552,7 +561,10 @@ static void bench_omsd(const char *omsd, const char *durability, int rounds, siz
   snprintf(name, sizeof name, "fix_nos_to_er_10k_per_s_%s", durability);
   run_steady(c, name, rounds, n, 0, true);
   snprintf(name, sizeof name, "fix_nos_to_er_full_speed_%s", durability);
-  run_full(c, name, rounds, n, 0);
+  run_full(c, name, rounds, n, 0, WINDOW);
+  /* One in flight: the closed loop the ping-pong floor is. */
+  snprintf(name, sizeof name, "fix_nos_to_er_closed_loop_1_%s", durability);
+  run_full(c, name, rounds, n, 10, 1);
   client_close(c);
   proc_stop(&p);
 }
@@ -962,15 +974,19 @@ int main(void) {
     curl_global_cleanup();
     return 0;
   }
+  const char *modes = getenv("OMS_BENCH_MODES");
   if (getenv("OMS_BENCH_HOPS_ONLY") == NULL) {
-    bench_omsd(omsd, "os", rounds, n);
-    bench_omsd(omsd, "fsync", rounds, n);
+    if (modes == NULL || strstr(modes, "os") != NULL) bench_omsd(omsd, "os", rounds, n);
+    if (modes == NULL || strstr(modes, "fsync") != NULL) bench_omsd(omsd, "fsync", rounds, n);
   }
-  if (access(omsvenue, X_OK) == 0)
+  if (modes != NULL && strstr(modes, "hops") == NULL) {
+    /* the one-hop lines only */
+  } else if (access(omsvenue, X_OK) == 0)
     bench_hops(omsd, omsvenue, rounds, n);
   else
     fprintf(stderr, "bench_fix_roundtrip: %s not found: no hop lines\n", omsvenue);
-  if (!no_admin && getenv("OMS_BENCH_HOPS_ONLY") == NULL) bench_admin(omsd, rounds, n);
+  if (!no_admin && modes == NULL && getenv("OMS_BENCH_HOPS_ONLY") == NULL)
+    bench_admin(omsd, rounds, n);
   curl_global_cleanup();
   return 0;
 }

@@ -13,11 +13,24 @@
  *   journal_fsync_10k        fsync mode, 10,000 appends/s paced: the time
  *                            from the append call to on_durable (the
  *                            syncer's fdatasync returned and it published)
+ *   fdatasync_raw_paced_10k  its fair floor: the same records written with
+ *                            one pwrite each at the same pace into a file
+ *                            preallocated like a segment, and a bare thread
+ *                            that fdatasyncs in a loop (group commit with no
+ *                            journal around it); the time from the pwrite
+ *                            to the end of the first sync that began after
+ *                            it. Rounds of one second alternate journal,
+ *                            raw, journal, raw... so that the file system's
+ *                            periodic stalls (ext4 commits, writeback) weigh
+ *                            on both; the ratio of the two p99s follows.
+ *   fdatasync_raw_paced_10k_zeroed  the same into a file written with zeros
  *   journal_fsync_50k/_100k  the same at 50,000 and 100,000 appends/s
  *                            offered: ops_per_s is what was made durable
  *                            per second (appends / (last durable - first
  *                            append)), p99 the append-to-durable latency
- *   journal_append_fsync     the append call in fsync mode (10k/s run)
+ *   journal_append_fsync     the append call in fsync mode (10k/s run;
+ *                            _50k, _100k: in those runs, where the max is
+ *                            a segment roll on the appender's thread)
  *
  * Each record is an OrderSubmitted event encoded with oms_event_encode,
  * the size of what the journal store writes per event. The producer stands
@@ -26,10 +39,13 @@
  * working directory (run from build/: the daemon's disk), removed at the
  * end. OMS_BENCH_ROUNDS as everywhere; OMS_BENCH_SPIN_US sets the syncer's
  * spin (-1: none); OMS_BENCH_ZEROED_SEGMENTS=1 writes the fsync runs'
- * segments with zeros instead of fallocate (an experiment).
+ * segments with zeros instead of fallocate (an experiment);
+ * OMS_BENCH_ONLY=10k runs the 10k/s comparison alone.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,17 +59,39 @@
 
 static uint8_t rec[OMS_EVENT_BIN_MAX];
 static uint32_t rec_len;
-static uint64_t *append_at; /* by LSN */
-static uint64_t *durable_at;
-static _Atomic uint64_t last_durable;
 static _Atomic long syncs;
 
+/* When each record (by number: the LSN for the journal) was appended and
+ * became durable. */
+typedef struct stamps_s {
+  uint64_t *append_at;
+  uint64_t *durable_at;
+  _Atomic uint64_t last_durable;
+  uint64_t last; /* the last record appended */
+} stamps_t;
+
+static void stamps_init(stamps_t *st, size_t total) {
+  st->append_at = calloc(total, sizeof(uint64_t));
+  st->durable_at = calloc(total, sizeof(uint64_t));
+  if (!st->append_at || !st->durable_at) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  atomic_store(&st->last_durable, 0);
+  st->last = 0;
+}
+
+static void stamps_free(stamps_t *st) {
+  free(st->append_at);
+  free(st->durable_at);
+}
+
 static void on_durable(void *ctx, uint64_t lsn) {
-  (void)ctx;
+  stamps_t *st = ctx;
   uint64_t now = bench_now_ns();
-  uint64_t from = atomic_load_explicit(&last_durable, memory_order_relaxed);
-  for (uint64_t t = from + 1; t <= lsn; t++) durable_at[t] = now;
-  atomic_store_explicit(&last_durable, lsn, memory_order_release);
+  uint64_t from = atomic_load_explicit(&st->last_durable, memory_order_relaxed);
+  for (uint64_t t = from + 1; t <= lsn; t++) st->durable_at[t] = now;
+  atomic_store_explicit(&st->last_durable, lsn, memory_order_release);
 }
 
 static void on_error(void *ctx, const oms_journal_error_t *e) {
@@ -104,13 +142,14 @@ static void make_record(void) {
 }
 
 static oms_journal_t *open_journal(const char *dir, oms_journal_durability_t mode,
-                                   const oms_journal_io_t *io) {
+                                   const oms_journal_io_t *io, stamps_t *st) {
   oms_journal_config_t cfg;
   oms_journal_config_init(&cfg, dir);
   cfg.durability = mode;
   cfg.create = true;
   cfg.io = io;
   cfg.on_durable = mode == OMS_JOURNAL_FSYNC ? on_durable : NULL;
+  cfg.ctx = st;
   cfg.on_error = on_error;
   const char *sp = getenv("OMS_BENCH_SPIN_US");
   if (sp != NULL) cfg.syncer_spin_ns = (int64_t)atoi(sp) * 1000;
@@ -134,7 +173,7 @@ static void run_append_os(const char *root) {
   enum { N = 50000 };
   char dir[512];
   snprintf(dir, sizeof dir, "%s/os", root);
-  oms_journal_t *j = open_journal(dir, OMS_JOURNAL_OS, NULL);
+  oms_journal_t *j = open_journal(dir, OMS_JOURNAL_OS, NULL, NULL);
   bench_t b;
   bench_init(&b, "journal_append_os", N);
   int rounds = bench_rounds();
@@ -199,66 +238,216 @@ static void run_fdatasync(const char *root, bool zeroed, const char *name) {
   unlink(path);
 }
 
-/* Paced appends in fsync mode; latency from the append call to on_durable. */
-static void run_fsync(const char *root, int rate, const char *name, const char *append_name) {
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/fsync-%d", root, rate);
-  int rounds = bench_rounds();
-  size_t per = (size_t)rate; /* one second per round */
-  size_t total = per * (size_t)(rounds + 1) + 2;
-  append_at = calloc(total, sizeof(uint64_t));
-  durable_at = calloc(total, sizeof(uint64_t));
-  atomic_store(&last_durable, 0);
-  atomic_store(&syncs, 0);
+/* ---- paced runs: the journal and its fair floor ---- */
+
+/* The raw floor: records written with one pwrite each at the next offset of
+ * a preallocated file, and a thread that fdatasyncs in a loop, spinning when
+ * there is nothing new: group commit with nothing around it. */
+typedef struct raw_s {
+  int fd;
+  uint64_t off, size;
+  _Atomic uint64_t written;
+  _Atomic int stop;
+  stamps_t *st;
+  pthread_t th;
+} raw_t;
+
+static void *raw_syncer(void *arg) {
+  raw_t *r = arg;
+  while (!atomic_load(&r->stop)) {
+    uint64_t w = atomic_load(&r->written);
+    if (w <= atomic_load_explicit(&r->st->last_durable, memory_order_relaxed)) {
+      sched_yield(); /* on a shared machine a pure spin would starve the producer */
+      continue;
+    }
+    if (fdatasync(r->fd) != 0) {
+      perror("fdatasync");
+      exit(1);
+    }
+    on_durable(r->st, w);
+  }
+  return NULL;
+}
+
+static void raw_open(raw_t *r, const char *path, bool zeroed, stamps_t *st) {
+  enum { SIZE = 64 << 20 };
+  memset(r, 0, sizeof *r);
+  r->st = st;
+  r->size = SIZE;
+  r->fd = open(path, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600);
+  if (r->fd < 0 || fallocate(r->fd, 0, 0, SIZE) != 0) {
+    perror("open/fallocate");
+    exit(1);
+  }
+  static char zeros[1 << 16];
+  for (off_t at = 0; zeroed && at < SIZE; at += (off_t)sizeof zeros)
+    if (pwrite(r->fd, zeros, sizeof zeros, at) != (ssize_t)sizeof zeros) {
+      perror("pwrite");
+      exit(1);
+    }
+  if (fsync(r->fd) != 0) {
+    perror("fsync");
+    exit(1);
+  }
+}
+
+/* The syncer runs during the file's own rounds only: spinning, it would
+ * take a core from the journal's. */
+static void raw_start(raw_t *r) {
+  atomic_store(&r->stop, 0);
+  if (pthread_create(&r->th, NULL, raw_syncer, r) != 0) exit(1);
+}
+
+static void raw_stop(raw_t *r) {
+  atomic_store(&r->stop, 1);
+  pthread_join(r->th, NULL);
+}
+
+static void raw_close(raw_t *r, const char *path) {
+  close(r->fd);
+  unlink(path);
+}
+
+static int raw_append(void *ctx, uint64_t *n) {
+  raw_t *r = ctx;
+  static uint8_t frame[OMS_JOURNAL_HEADER_SIZE + OMS_EVENT_BIN_MAX + 8];
+  size_t len = (OMS_JOURNAL_HEADER_SIZE + rec_len + 7) & ~(size_t)7;
+  memcpy(frame + OMS_JOURNAL_HEADER_SIZE, rec, rec_len);
+  if (r->off + len > r->size) r->off = 0; /* never in 1 s rounds at 10k/s */
+  if (pwrite(r->fd, frame, len, (off_t)r->off) != (ssize_t)len) {
+    perror("pwrite");
+    exit(1);
+  }
+  r->off += len;
+  *n = atomic_load(&r->written) + 1;
+  atomic_store(&r->written, *n);
+  return 0;
+}
+
+static int journal_append(void *ctx, uint64_t *n) {
+  return oms_journal_append(ctx, 1, rec, rec_len, n);
+}
+
+/* One second of appends at rate, paced; then waits until all are durable.
+ * Adds to lat (append to durable) and app (the append call) unless warm-up. */
+static void paced_round(int rate, int (*append)(void *, uint64_t *), void *ctx, stamps_t *st,
+                        bench_t *lat, bench_t *app, bool warmup) {
+  size_t per = (size_t)rate;
+  uint64_t step = 1000000000u / (uint64_t)rate;
+  uint64_t first = st->last + 1;
+  uint64_t start = bench_now_ns();
+  if (app) bench_round_begin(app);
+  for (size_t i = 0; i < per; i++) {
+    uint64_t due = start + (uint64_t)i * step;
+    while (bench_now_ns() < due) {
+    }
+    uint64_t t0 = bench_now_ns();
+    st->append_at[st->last + 1] = t0; /* before: the syncer may stamp it durable first */
+    if (append(ctx, &st->last) != 0) {
+      fprintf(stderr, "append refused\n");
+      exit(1);
+    }
+    if (app) bench_add(app, bench_now_ns() - t0);
+  }
+  while (atomic_load_explicit(&st->last_durable, memory_order_acquire) < st->last) {
+  }
+  if (warmup) return;
+  uint64_t elapsed = st->durable_at[st->last] - st->append_at[first];
+  if (app) bench_round_end(app, elapsed);
+  bench_round_begin(lat);
+  for (uint64_t t = first; t <= st->last; t++) bench_add(lat, st->durable_at[t] - st->append_at[t]);
+  bench_round_end(lat, elapsed);
+}
+
+static oms_journal_t *open_fsync_journal(const char *dir, stamps_t *st) {
   oms_journal_io_t io = {0};
   io.fdatasync = count_sync;
   /* Experiment: segments whose blocks are written with zeros (the fallback
    * for file systems without fallocate), so a sync converts no extent. */
   if (getenv("OMS_BENCH_ZEROED_SEGMENTS")) io.fallocate = refuse_fallocate;
-  oms_journal_t *j = open_journal(dir, OMS_JOURNAL_FSYNC, &io);
-  long syncs0 = atomic_load(&syncs);
-  bench_t lat, app;
-  bench_init(&lat, name, per);
-  bench_init(&app, append_name, per);
-  uint64_t lsn = 0;
-  uint64_t step = 1000000000u / (uint64_t)rate;
-  for (int r = -1; r < rounds; r++) { /* round -1 warms up */
-    uint64_t first = lsn + 1;
-    uint64_t start = bench_now_ns();
-    bench_round_begin(&app);
-    for (size_t i = 0; i < per; i++) {
-      uint64_t due = start + (uint64_t)i * step;
-      while (bench_now_ns() < due) {
-      }
-      uint64_t t0 = bench_now_ns();
-      append_at[lsn + 1] = t0; /* before: the syncer may stamp it durable first */
-      if (oms_journal_append(j, 1, rec, rec_len, &lsn) != 0) {
-        fprintf(stderr, "append refused\n");
-        exit(1);
-      }
-      bench_add(&app, bench_now_ns() - t0);
-    }
-    while (atomic_load_explicit(&last_durable, memory_order_acquire) < lsn) {
-    }
-    uint64_t elapsed = durable_at[lsn] - append_at[first];
-    if (r < 0) continue;
-    bench_round_end(&app, elapsed);
-    bench_round_begin(&lat);
-    for (uint64_t t = first; t <= lsn; t++) bench_add(&lat, durable_at[t] - append_at[t]);
-    bench_round_end(&lat, elapsed);
-  }
-  long n_sync = atomic_load(&syncs) - syncs0;
+  atomic_store(&syncs, 0);
+  return open_journal(dir, OMS_JOURNAL_FSYNC, &io, st);
+}
+
+static void print_syncs(const char *name, uint64_t n) {
+  long n_sync = atomic_load(&syncs);
   printf("# %s: %llu appends of %u bytes, %ld fdatasyncs (%.1f appends per sync)\n", name,
-         (unsigned long long)lsn, rec_len, n_sync, (double)lsn / (double)(n_sync ? n_sync : 1));
-  if (rate == 10000)
-    bench_report(&app);
-  else
-    free(app.samples);
+         (unsigned long long)n, rec_len, n_sync, (double)n / (double)(n_sync ? n_sync : 1));
+}
+
+/* The journal at 10k/s against its fair floors, in alternating rounds. */
+static void run_fsync_10k(const char *root) {
+  enum { RATE = 10000 };
+  char dir[512], raw_path[512], zero_path[512];
+  snprintf(dir, sizeof dir, "%s/fsync-10k", root);
+  snprintf(raw_path, sizeof raw_path, "%s/raw-paced.bin", root);
+  snprintf(zero_path, sizeof zero_path, "%s/raw-paced-zeroed.bin", root);
+  int rounds = bench_rounds();
+  size_t total = (size_t)RATE * (size_t)(rounds + 1) + 2;
+  stamps_t sj, sr, sz;
+  stamps_init(&sj, total);
+  stamps_init(&sr, total);
+  stamps_init(&sz, total);
+  oms_journal_t *j = open_fsync_journal(dir, &sj);
+  raw_t raw, zero;
+  raw_open(&raw, raw_path, false, &sr);
+  raw_open(&zero, zero_path, true, &sz);
+  bench_t lat, app, rlat, zlat;
+  bench_init(&lat, "journal_fsync_10k", RATE);
+  bench_init(&app, "journal_append_fsync", RATE);
+  bench_init(&rlat, "fdatasync_raw_paced_10k", RATE);
+  bench_init(&zlat, "fdatasync_raw_paced_10k_zeroed", RATE);
+  uint64_t ratio[BENCH_MAX_ROUNDS];
+  for (int r = -1; r < rounds; r++) { /* round -1 warms up */
+    paced_round(RATE, journal_append, j, &sj, &lat, &app, r < 0);
+    raw_start(&raw);
+    paced_round(RATE, raw_append, &raw, &sr, &rlat, NULL, r < 0);
+    raw_stop(&raw);
+    raw_start(&zero);
+    paced_round(RATE, raw_append, &zero, &sz, &zlat, NULL, r < 0);
+    raw_stop(&zero);
+    if (r >= 0) ratio[r] = lat.p99[r] * 100 / (rlat.p99[r] ? rlat.p99[r] : 1);
+  }
+  print_syncs("journal_fsync_10k", sj.last);
+  uint64_t jp99 = bench_median(lat.p99, rounds), rp99 = bench_median(rlat.p99, rounds);
+  bench_report(&app);
+  bench_report(&lat);
+  bench_report(&rlat);
+  bench_report(&zlat);
+  printf(
+      "# fsync_10k_ratio: journal p99 %llu ns / raw paced p99 %llu ns = %.2fx (medians of %d "
+      "rounds); median of the per-round ratios %.2fx\n",
+      (unsigned long long)jp99, (unsigned long long)rp99, (double)jp99 / (double)(rp99 ? rp99 : 1),
+      rounds, (double)bench_median(ratio, rounds) / 100.0);
+  oms_journal_close(j);
+  raw_close(&raw, raw_path);
+  raw_close(&zero, zero_path);
+  remove_journal(dir);
+  stamps_free(&sj);
+  stamps_free(&sr);
+  stamps_free(&sz);
+}
+
+/* Paced appends in fsync mode at rate; latency from the append to on_durable. */
+static void run_fsync(const char *root, int rate, const char *name) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/fsync-%d", root, rate);
+  int rounds = bench_rounds();
+  stamps_t st;
+  stamps_init(&st, (size_t)rate * (size_t)(rounds + 1) + 2);
+  oms_journal_t *j = open_fsync_journal(dir, &st);
+  bench_t lat, app;
+  char app_name[64];
+  snprintf(app_name, sizeof app_name, "journal_append_fsync_%dk", rate / 1000);
+  bench_init(&lat, name, (size_t)rate);
+  bench_init(&app, app_name, (size_t)rate);
+  for (int r = -1; r < rounds; r++) paced_round(rate, journal_append, j, &st, &lat, &app, r < 0);
+  print_syncs(name, st.last);
+  bench_report(&app); /* its max: a segment roll on the appender's thread */
   bench_report(&lat);
   oms_journal_close(j);
   remove_journal(dir);
-  free(append_at);
-  free(durable_at);
+  stamps_free(&st);
 }
 
 int main(void) {
@@ -270,12 +459,18 @@ int main(void) {
   make_record();
   printf("# bench_journal: directory %s, records of %u bytes (an encoded OrderSubmitted event)\n",
          root, rec_len);
+  const char *only = getenv("OMS_BENCH_ONLY");
+  if (only && strcmp(only, "10k") == 0) {
+    run_fsync_10k(root);
+    rmdir(root);
+    return 0;
+  }
   run_fdatasync(root, false, "fdatasync_raw");
   run_fdatasync(root, true, "fdatasync_raw_zeroed");
   run_append_os(root);
-  run_fsync(root, 10000, "journal_fsync_10k", "journal_append_fsync");
-  run_fsync(root, 50000, "journal_fsync_50k", NULL);
-  run_fsync(root, 100000, "journal_fsync_100k", NULL);
+  run_fsync_10k(root);
+  run_fsync(root, 50000, "journal_fsync_50k");
+  run_fsync(root, 100000, "journal_fsync_100k");
   /* again: the disk may have changed its mind */
   run_fdatasync(root, false, "fdatasync_raw");
   run_fdatasync(root, true, "fdatasync_raw_zeroed");

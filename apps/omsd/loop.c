@@ -7,7 +7,9 @@
  * watchers today:
  *   - the FIX listener and every client connection (net.c),
  *   - the store's durable eventfd: an append became durable, so the loop
- *     wakes and polls the engine, and the effects waiting for it go out,
+ *     wakes and polls the engine, and the effects waiting for it go out
+ *     (not with the journal in os mode: durable inside the append, on this
+ *     thread, so the effects leave in the same turn),
  *   - a signalfd for SIGTERM/SIGINT (graceful stop),
  *   - the admin API's command eventfd (admin.c): its HTTP threads queue
  *     commands, which run here between engine polls (at most 32 a turn),
@@ -154,6 +156,12 @@ static int loop_open(omsd_t *d) {
     close(fd);
     return -1;
   }
+  /* The journal in os mode is durable inside the append, on this thread
+   * (its eventfd is written all the same): the wake-up would only cost a
+   * turn of the loop and two reads per append. An append from another
+   * thread (a bus sink's cursor) is seen at the next turn, 1 ms at most. */
+  if (d->cfg->store_engine == OMS_CFG_STORE_JOURNAL && d->cfg->durability == OMS_DURABILITY_OS)
+    return 0;
   fd = oms_store_durable_fd(d->store);
   if (fd >= 0 && omsd_watch_add(d, &d->store_w, fd, EPOLLIN, on_store, NULL) != 0) return -1;
   return 0;

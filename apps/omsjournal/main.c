@@ -5,7 +5,7 @@
  * omsd has written so far is what the tool sees), and a torn tail is shown
  * as damage rather than cut (omsd cuts it at its next start).
  *
- * How it works: every command is one pass of oms_journal_verify, the
+ * How it works: every command is one pass of oms_journal_verify_dir, the
  * journal's read-only reader, with a callback that prints (or, for tail,
  * keeps the last N lines in a ring); --follow repeats the pass from the
  * next LSN every 200 ms. EVENT records are decoded with oms_event_decode;
@@ -198,7 +198,7 @@ static int on_record(void *ctx, const oms_journal_entry_t *e) {
 static int pass(const char *dir, run_t *r) {
   oms_journal_error_t err;
   memset(&err, 0, sizeof err);
-  int rc = oms_journal_verify(dir, on_record, r, &err);
+  int rc = oms_journal_verify_dir(dir, on_record, r, &err);
   if ((rc == 0 || rc == STOP_AT_TO) && err.text[0] && !r->follow) {
     /* A write cut by a crash: not damage; omsd cuts it at its next start. */
     fflush(stdout);

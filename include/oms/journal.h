@@ -33,7 +33,12 @@
  * unit) is cut: the journal continues after the last good unit. Damage
  * anywhere else (a bad record followed by good ones, a missing segment, an
  * LSN out of order) stops the open with OMS_ECORRUPT and err names the file
- * and the byte offset: never silently skipped.
+ * and the byte offset: never silently skipped. One exception, after a power
+ * loss in fsync mode: in the last segment, a hole followed by good records
+ * that all lie past the segment's durable mark (OMS_JOURNAL_F_MARK) is an
+ * unsynced tail whose pages reached the disk out of order: cut, and said
+ * through on_warn. cfg->verify_from_lsn skips reading what lies before it;
+ * oms_journal_verify_range(j, from, to, err) checks that later, from any thread.
  *
  * THREADS. append/append_unit are serialised by a short lock (the core, the
  * gateway and sink cursors may append); readers (oms_journal_read, any
@@ -65,6 +70,11 @@ typedef enum oms_journal_durability_e {
 /* An end-of-segment record: no payload, no LSN of its own (its lsn field is
  * the next segment's first); readers never see it. */
 #define OMS_JOURNAL_F_END 0x8000u
+/* A durable mark (fsync mode): no payload, no LSN of its own; its lsn field
+ * is an LSN that a sync had made durable before the mark was written.
+ * Readers never see it; recovery uses it to tell an unsynced tail from
+ * damage (docs/journal.md, "Power loss"). */
+#define OMS_JOURNAL_F_MARK 0x4000u
 #define OMS_JOURNAL_PAYLOAD_MAX (1u << 20)
 
 /* The system calls the journal makes, replaceable for fault injection
@@ -101,6 +111,15 @@ typedef struct oms_journal_config_s {
   void (*on_error)(void *ctx, const oms_journal_error_t *err);
   void *ctx;
   int64_t syncer_spin_ns; /* spin before sleeping when idle; 0 = 50 us; < 0 never */
+  /* At open, on the opening thread: recovery cut something (a torn tail, or
+   * an unsynced tail with good records in it: w says file, offset, what).
+   * NULL: said nowhere. For a log, loudly: records were dropped. */
+  void (*on_warn)(void *ctx, const oms_journal_error_t *w);
+  /* Records below this LSN are not read at open (0: all are): the segments
+   * that end before it are checked by name only (continuity), the rest is
+   * verified as always. oms_journal_verify_range checks the skipped part
+   * later, from any thread. */
+  uint64_t verify_from_lsn;
 } oms_journal_config_t;
 
 OMS_EXTERN void oms_journal_config_init(oms_journal_config_t *cfg, const char *dir);
@@ -168,8 +187,16 @@ OMS_EXTERN int oms_journal_release(oms_journal_t *j, uint64_t keep_lsn);
  * nothing is cut); cb (may be NULL) gets every record recovery would keep.
  * 0 or OMS_ECORRUPT with err; a torn tail (which the open would cut) returns
  * 0 with err saying where it is (err->text is "" when there is none). */
-OMS_EXTERN int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx,
-                                  oms_journal_error_t *err);
+OMS_EXTERN int oms_journal_verify_dir(const char *dir, oms_journal_cb cb, void *ctx,
+                                      oms_journal_error_t *err);
+
+/* Any thread, the journal open (a background scrub of what the open skipped:
+ * verify_from_lsn): checks every record of the segments holding LSNs from..to
+ * (to 0 or past the written LSN: up to the written LSN at the call), as
+ * recovery checks them. 0; OMS_ECORRUPT (err names the file and offset);
+ * OMS_ENOTFOUND (from was released); OMS_ESTORE; OMS_ENOMEM. */
+OMS_EXTERN int oms_journal_verify_range(oms_journal_t *j, uint64_t from, uint64_t to,
+                                        oms_journal_error_t *err);
 
 /* Syncs what was written (fsync mode) and closes. Accepts NULL. */
 OMS_EXTERN void oms_journal_close(oms_journal_t *j);

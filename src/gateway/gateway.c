@@ -105,6 +105,12 @@ typedef struct gw_session_s {
   /* Sequence numbers cached here: the store's writes are asynchronous. */
   bool have_seq;
   int64_t next_sender, next_target;
+  /* What this run last told the store: next_in of the last seqnums record
+   * (-1: nothing yet) and the number of the last message saved (0: none).
+   * A save_sent moves the stored next_out past its number by itself
+   * (store.h), so the seqnums that follow it need no record of their own:
+   * one append fewer per message sent. */
+  int64_t told_in, told_sent;
   /* The stored numbers as oms_gateway_catch_up read them: what the session
    * resumes from, shown by the read-out before its first connection (the
    * read-out never queries the store: a query may wait behind another
@@ -421,9 +427,12 @@ static int st_save_seqnums(void *ctx, int64_t next_sender, int64_t next_target) 
   s->next_sender = next_sender;
   s->next_target = next_target;
   if (s->gw->cfg.store == NULL) return 0;
-  return store_rc(s, "save_seqnums",
-                  oms_store_fix_set_seqnums(s->gw->cfg.store, s->key, next_target, next_sender,
-                                            &s->last_ticket));
+  if (next_target == s->told_in && next_sender == s->told_sent + 1) return 0;
+  int rc = store_rc(s, "save_seqnums",
+                    oms_store_fix_set_seqnums(s->gw->cfg.store, s->key, next_target, next_sender,
+                                              &s->last_ticket));
+  s->told_in = rc == 0 ? next_target : -1;
+  return rc;
 }
 
 static int st_save_sent(void *ctx, int64_t seq, const char *data, size_t len) {
@@ -433,6 +442,7 @@ static int st_save_sent(void *ctx, int64_t seq, const char *data, size_t len) {
       store_rc(s, "save_sent",
                oms_store_fix_save_sent(s->gw->cfg.store, s->key, seq, data, len, &s->sent_ticket));
   if (rc == 0) s->last_ticket = s->sent_ticket;
+  s->told_sent = rc == 0 ? seq : 0;
   return rc;
 }
 
@@ -489,6 +499,8 @@ static int st_reset(void *ctx) {
    * same are deleted (the store commits in ticket order). */
   int rc = store_rc(s, "save_cursor", save_cursor(s));
   if (rc != 0) return rc;
+  s->told_in = -1; /* the reset's own numbers are written by the next save */
+  s->told_sent = 0;
   return store_rc(s, "reset", oms_store_fix_reset(s->gw->cfg.store, s->key, &s->last_ticket));
 }
 

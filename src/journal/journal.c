@@ -32,6 +32,13 @@
  * sees the other: no lost wake-up, and no system call per append while the
  * syncer spins).
  *
+ * Durable marks (fsync mode). A mark is a header-only record stating an LSN
+ * that a completed sync made durable. The appender puts one ahead of a unit
+ * (same buffer, same pwrite) when the durable LSN moved since the last mark
+ * and lies in the current segment; the syncer writes one when it goes idle.
+ * Neither syncs it: a mark is true wherever it lands. Recovery uses them to
+ * cut an unsynced tail whose pages reached the disk out of order (segment.c).
+ *
  * Failure. The first failed write, sync, open or allocation moves the
  * journal to FAILED for good: the error is kept (file, offset, errno),
  * on_error is called, appends return OMS_ESTORE, the eventfd and the waiters
@@ -81,6 +88,7 @@ struct oms_journal_s {
   uint64_t seg_cap;   /* its size */
   uint64_t off;       /* where the next record goes */
   uint64_t next_lsn;  /* the LSN of the next record */
+  uint64_t mark;      /* the last durable mark written (fsync mode) */
   uint8_t *buf;       /* BUF_BYTES: the unit being framed */
   uint64_t *segs;     /* first LSN of each segment, oldest first */
   size_t nsegs, segcap;
@@ -200,6 +208,33 @@ static bool sync_once(oms_journal_t *j) {
   return true;
 }
 
+/* Idle: a durable mark for what the last syncs made durable, so that the
+ * records of the last group commits before a quiet spell are covered too
+ * (an append would carry it only later). It goes to the page cache; the
+ * next sync or the kernel's writeback takes it to the disk, and it is true
+ * whether it gets there or not. */
+static void idle_mark(oms_journal_t *j) {
+  pthread_mutex_lock(&j->mu);
+  uint64_t d = atomic_load(&j->durable);
+  if (!atomic_load(&j->failed) && d > j->mark && d >= j->cur_first &&
+      j->off + 2 * HDR <= j->seg_cap) {
+    uint8_t b[HDR];
+    oms__jhdr_t h = {OMS_JOURNAL_MAGIC, 0, d, 0, OMS_JOURNAL_F_MARK, 0};
+    oms__jhdr_put(b, &h);
+    h.crc = oms__jrec_crc(b, NULL, 0);
+    oms__jhdr_put(b, &h);
+    if (oms__jio_write_all(&j->io, j->fd, b, HDR, (off_t)j->off) != 0) {
+      char path[PATH_MAX];
+      seg_path(j, path, sizeof path, j->cur_first);
+      fail(j, path, j->off, errno, "cannot write to the segment");
+    } else {
+      j->off += HDR;
+      j->mark = d;
+    }
+  }
+  pthread_mutex_unlock(&j->mu);
+}
+
 static void *syncer_main(void *arg) {
   oms_journal_t *j = arg;
   for (;;) {
@@ -221,6 +256,7 @@ static void *syncer_main(void *arg) {
       }
       if (more) continue;
     }
+    idle_mark(j);
     pthread_mutex_lock(&j->cmu);
     atomic_store(&j->sleeping, 1);
     while (atomic_load(&j->written) <= atomic_load(&j->durable) && !atomic_load(&j->closing) &&
@@ -357,6 +393,19 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
   }
   uint64_t at = j->off, lsn = j->next_lsn;
   size_t fill = 0;
+  /* A durable mark ahead of the unit when a sync has made more durable
+   * since the last one and some of it is in this segment (before that the
+   * roll's sync says as much): same write, no sync of its own. */
+  uint64_t d = atomic_load_explicit(&j->durable, memory_order_relaxed);
+  bool mark = j->durability == OMS_JOURNAL_FSYNC && d > j->mark && d >= j->cur_first &&
+              j->off + HDR + total + HDR <= j->seg_cap;
+  if (mark) {
+    oms__jhdr_t hd = {OMS_JOURNAL_MAGIC, 0, d, 0, OMS_JOURNAL_F_MARK, 0};
+    oms__jhdr_put(j->buf, &hd);
+    hd.crc = oms__jrec_crc(j->buf, NULL, 0);
+    oms__jhdr_put(j->buf, &hd);
+    fill = HDR;
+  }
   for (size_t i = 0; i < n; i++, lsn++) {
     if (BUF_BYTES - fill < HDR && !flush(j, &fill, &at)) goto failed;
     uint8_t *h = j->buf + fill;
@@ -385,6 +434,7 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
     }
   }
   if (fill && !flush(j, &fill, &at)) goto failed;
+  if (mark) j->mark = d;
   j->off = at;
   j->next_lsn = lsn;
   if (last_lsn) *last_lsn = lsn - 1;
@@ -486,7 +536,7 @@ int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durable_only, oms
   }
   pthread_mutex_unlock(&j->mu);
 
-  int rc = oms__jread(j->dir, &j->io, segs, n, &pos, from_lsn, limit, cb, ctx);
+  int rc = oms__jread(j->dir, &j->io, segs, n, &pos, from_lsn, limit, cb, ctx, NULL);
   if (pos.k < n && pos.lsn > from_lsn) {
     pthread_mutex_lock(&j->mu);
     oms__jpos_t *h = &j->hints[j->hint_next++ % HINTS];
@@ -494,6 +544,60 @@ int oms_journal_read(oms_journal_t *j, uint64_t from_lsn, bool durable_only, oms
     h->off = pos.off;
     h->lsn = pos.lsn;
     pthread_mutex_unlock(&j->mu);
+  }
+  oms__free(segs);
+  return rc;
+}
+
+static int nop_cb(void *ctx, const oms_journal_entry_t *e) {
+  (void)ctx, (void)e;
+  return 0;
+}
+
+/* The segments are read with their own descriptors, as a reader does: the
+ * whole ones (immutable) as recovery checks a segment followed by another,
+ * the current one up to the records written at the call. */
+int oms_journal_verify_range(oms_journal_t *j, uint64_t from, uint64_t to,
+                             oms_journal_error_t *err) {
+  oms_journal_error_t scratch;
+  if (!err) err = &scratch;
+  memset(err, 0, sizeof *err);
+  if (!j) return OMS_EINVAL;
+  pthread_mutex_lock(&j->mu);
+  uint64_t written = atomic_load(&j->written);
+  if (to == 0 || to > written) to = written;
+  if (from == 0) from = j->segs[0];
+  if (from < j->segs[0]) {
+    char path[PATH_MAX];
+    seg_path(j, path, sizeof path, j->segs[0]);
+    oms__jerr(err, path, 0, 0, "LSN %" PRIu64 " was released (the oldest is %" PRIu64 ")", from,
+              j->segs[0]);
+    pthread_mutex_unlock(&j->mu);
+    return OMS_ENOTFOUND;
+  }
+  if (from > to) {
+    pthread_mutex_unlock(&j->mu);
+    return 0;
+  }
+  size_t k = j->nsegs - 1, e = j->nsegs - 1;
+  while (j->segs[k] > from) k--;
+  while (j->segs[e] > to) e--;
+  size_t n = e - k + 1;
+  bool live = e + 1 == j->nsegs; /* the current segment is in the range */
+  uint64_t next = live ? 0 : j->segs[e + 1];
+  uint64_t *segs = oms__malloc(n * sizeof *segs);
+  if (!segs) {
+    pthread_mutex_unlock(&j->mu);
+    return OMS_ENOMEM;
+  }
+  memcpy(segs, j->segs + k, n * sizeof *segs);
+  pthread_mutex_unlock(&j->mu);
+
+  size_t whole = live ? n - 1 : n;
+  int rc = oms__jcheck(j->dir, &j->io, segs, whole, live ? segs[n - 1] : next, err);
+  if (rc == 0 && live) {
+    oms__jpos_t pos = {n - 1, 0, segs[n - 1]};
+    rc = oms__jread(j->dir, &j->io, segs, n, &pos, segs[n - 1], to, nop_cb, NULL, err);
   }
   oms__free(segs);
   return rc;
@@ -589,6 +693,7 @@ static int resume(oms_journal_t *j, oms__jscan_t *s, oms_journal_error_t *err) {
   j->off = s->last_ended ? j->seg_cap : s->tail_off; /* ended: the next append rolls */
   j->cur_first = s->segs[s->nsegs - 1];
   j->next_lsn = s->last_lsn + 1;
+  j->mark = s->mark;
   return 0;
 }
 
@@ -667,7 +772,7 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
     goto fail;
   }
   oms__jscan_t s;
-  rc = oms__jscan(j->dir, &j->io, &s, err);
+  rc = oms__jscan(j->dir, &j->io, cfg->verify_from_lsn, &s, err);
   if (rc == OMS_ENOTFOUND && cfg->create) {
     memset(err, 0, sizeof *err);
     rc = start(j, err);
@@ -675,6 +780,13 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
     j->segs = s.segs;
     j->nsegs = j->segcap = s.nsegs;
     rc = resume(j, &s, err);
+    if (rc == 0 && s.dirty_end > s.tail_off && cfg->on_warn) {
+      oms_journal_error_t w;
+      char path[PATH_MAX];
+      seg_path(j, path, sizeof path, j->cur_first);
+      oms__jtail_text(&w, path, &s, "cut");
+      cfg->on_warn(cfg->ctx, &w);
+    }
   }
   if (rc != 0) goto fail;
   atomic_store(&j->written, j->next_lsn - 1);

@@ -1,7 +1,7 @@
 /*
  * journal_int.h - what the files of src/journal share: the frame, the system
  * call seam, and the segment reader used by recovery, oms_journal_read and
- * oms_journal_verify (segment.c).
+ * oms_journal_verify_dir (segment.c).
  */
 #ifndef OMS_JOURNAL_INT_H
 #define OMS_JOURNAL_INT_H
@@ -91,13 +91,27 @@ typedef struct oms__jscan_s {
   uint64_t dirty_end; /* > tail_off: bytes [tail_off, dirty_end) are a torn tail to zero */
   uint64_t last_size; /* of the last segment file */
   bool last_ended;    /* the last segment ends with an end-of-segment record */
+  uint64_t mark;      /* the last segment's largest durable mark, 0 if none */
+  bool unsynced_cut;  /* the tail to cut has good records in it, all past the mark */
 } oms__jscan_t;
 
 /* Reads every segment of dir and checks every record (see journal.h:
- * RECOVERY). Cuts nothing: the caller zeroes [tail_off, dirty_end). 0,
+ * RECOVERY), except in the segments that end before verify_from (named
+ * only). Cuts nothing: the caller zeroes [tail_off, dirty_end). 0,
  * OMS_ENOTFOUND (no segment), OMS_ECORRUPT, OMS_ESTORE, OMS_ENOMEM; err says. */
-int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
+int oms__jscan(const char *dir, const oms_journal_io_t *io, uint64_t verify_from, oms__jscan_t *out,
                oms_journal_error_t *err);
+
+/* Checks the whole segments segs[0..n) of dir as recovery checks a segment
+ * followed by another (a scrub); next (0: none) is the first LSN of the
+ * segment after them. 0, OMS_ECORRUPT, OMS_ENOTFOUND, OMS_ESTORE; err says. */
+int oms__jcheck(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+                uint64_t next, oms_journal_error_t *err);
+
+/* Says what recovery cuts in s's last segment (path), for a person: w's
+ * text begins with verb ("cut", "opening the journal cuts"). */
+void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
+                     const char *verb);
 
 /* A position in a journal: the record with LSN lsn begins at byte off of
  * segment k (of a list of first LSNs). */
@@ -110,8 +124,10 @@ typedef struct oms__jpos_s {
 /* Calls cb for each record of the segments segs[pos->k..n) of dir, from
  * *pos on, whose LSN is >= from and <= limit (an LSN known to be complete on
  * disk). On return *pos is the first record not delivered. 0, cb's non-zero
- * return, or an OMS_E* code (OMS_ENOTFOUND: a segment is gone). */
+ * return, or an OMS_E* code (OMS_ENOTFOUND: a segment is gone); err (may be
+ * NULL) names the file and offset of an error. */
 int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
-               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx);
+               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx,
+               oms_journal_error_t *err);
 
 #endif /* OMS_JOURNAL_INT_H */

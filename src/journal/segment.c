@@ -1,7 +1,7 @@
 /*
  * segment.c - reading journal segments: the frame, the system call seam,
  * recovery's scan, the reader behind oms_journal_read, and
- * oms_journal_verify.
+ * oms_journal_verify_dir.
  *
  * HOW RECOVERY DECIDES (oms__jscan). Each segment is read front to back in
  * large preads. A record is good when its magic, length and CRC hold; its
@@ -18,6 +18,18 @@
  * any other segment a bad record or an unfinished unit stops the open: the
  * next segment's records prove that the damage is not a tail. Consecutive
  * segments must continue each other's LSNs (a gap is a missing segment).
+ *
+ * The one exception (a power loss in fsync mode): in the last segment, a
+ * hole followed by good records is cut as an unsynced tail when the segment
+ * has a durable mark (OMS_JOURNAL_F_MARK, written by journal.c), the first
+ * LSN the cut loses lies past the largest mark, and so does every good
+ * record after the hole: those pages were written after the last sync the
+ * marks know of and reached the disk before an earlier one did.
+ *
+ * An open may skip reading the segments that end before an LSN
+ * (verify_from_lsn): of those only the end-of-segment record is read, found
+ * from the end of the file backwards, for continuity; oms__jcheck checks
+ * them later (the scrub).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -230,7 +242,8 @@ int oms__jrd_get(oms__jrd_t *rd, uint64_t off, size_t n, const uint8_t **p) {
 
 /* ---- records ---- */
 
-enum { REC_OK, REC_ZERO, REC_EOF, REC_BAD, REC_IO };
+/* REC_LSN is not rec_at's: the walk's name for a good record with the wrong LSN. */
+enum { REC_OK, REC_ZERO, REC_EOF, REC_BAD, REC_IO, REC_LSN };
 
 /* The record at off: REC_OK (*h, *payload), REC_ZERO (a zero header), REC_EOF (no
  * room for a header), REC_BAD (*why), REC_IO (errno). */
@@ -245,7 +258,8 @@ static int rec_at(oms__jrd_t *rd, uint64_t off, oms__jhdr_t *h, const uint8_t **
     *why = "not a record header (bad magic)";
     return REC_BAD;
   }
-  if (h->len > OMS_JOURNAL_PAYLOAD_MAX || ((h->flags & OMS_JOURNAL_F_END) && h->len != 0)) {
+  if (h->len > OMS_JOURNAL_PAYLOAD_MAX ||
+      ((h->flags & (OMS_JOURNAL_F_END | OMS_JOURNAL_F_MARK)) && h->len != 0)) {
     *why = "record length out of range";
     return REC_BAD;
   }
@@ -262,35 +276,47 @@ static int rec_at(oms__jrd_t *rd, uint64_t off, oms__jhdr_t *h, const uint8_t **
   return REC_OK;
 }
 
-/* Over [from, size) of rd's file: *nz_end gets the end of the last non-zero
- * byte (from if none), *valid the offset of the first good record at or after
- * probe (UINT64_MAX if none). probe uses a second window so as not to move
- * the one being swept. */
+/* What lies after the point where the walk of a segment stopped (sweep). */
+typedef struct after_s {
+  uint64_t nz_end;  /* the end of the last non-zero byte (the sweep's start if none) */
+  uint64_t valid;   /* the offset of the first good record, UINT64_MAX if none */
+  uint64_t min_lsn; /* the smallest LSN of a good record (not a mark), UINT64_MAX if none */
+  uint64_t mark;    /* the largest durable mark among them, 0 if none */
+} after_t;
+
+/* Over [from, size) of rd's file: fills *a, probing for good records at or
+ * after probe_from. probe uses a second window so as not to move the one
+ * being swept. Every good record is probed (not only the first): recovery
+ * cuts an unsynced tail only if none of them claims a durable LSN. */
 static int sweep(oms__jrd_t *rd, oms__jrd_t *probe, uint64_t from, uint64_t probe_from,
-                 uint64_t *nz_end, uint64_t *valid) {
-  *nz_end = from;
-  *valid = UINT64_MAX;
+                 after_t *a) {
+  a->nz_end = from;
+  a->valid = a->min_lsn = UINT64_MAX;
+  a->mark = 0;
   for (uint64_t pos = from; pos < rd->size;) {
     size_t n = rd->size - pos < CHUNK ? (size_t)(rd->size - pos) : CHUNK;
     const uint8_t *b;
     if (oms__jrd_get(rd, pos, n, &b) != 0) return -1;
+    bool nz = false;
     for (size_t i = n; i > 0; i--)
       if (b[i - 1]) {
-        *nz_end = pos + i;
+        a->nz_end = pos + i;
+        nz = true;
         break;
       }
-    if (*valid == UINT64_MAX && *nz_end > pos) {
-      for (uint64_t q = (pos + 7) & ~(uint64_t)7; q + 4 <= pos + n; q += 8) {
-        if (q < probe_from || get32(b + (q - pos)) != OMS_JOURNAL_MAGIC) continue;
-        oms__jhdr_t h;
-        const uint8_t *pl;
-        const char *why;
-        int r = rec_at(probe, q, &h, &pl, &why);
-        if (r == REC_IO) return -1;
-        if (r == REC_OK) {
-          *valid = q;
-          break;
-        }
+    for (uint64_t q = (pos + 7) & ~(uint64_t)7; nz && q + 4 <= pos + n; q += 8) {
+      if (q < probe_from || get32(b + (q - pos)) != OMS_JOURNAL_MAGIC) continue;
+      oms__jhdr_t h;
+      const uint8_t *pl;
+      const char *why;
+      int r = rec_at(probe, q, &h, &pl, &why);
+      if (r == REC_IO) return -1;
+      if (r != REC_OK) continue;
+      if (a->valid == UINT64_MAX) a->valid = q;
+      if (h.flags & OMS_JOURNAL_F_MARK) {
+        if (h.lsn > a->mark) a->mark = h.lsn;
+      } else if (h.lsn < a->min_lsn) {
+        a->min_lsn = h.lsn;
       }
     }
     pos += n;
@@ -390,8 +416,8 @@ static int open_seg(const oms_journal_io_t *io, const char *path, int *fd, uint6
  * the LSN after its last record. */
 static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool last,
                     uint64_t *expect, oms__jscan_t *out, oms_journal_error_t *err) {
-  uint64_t off = 0, done_off = 0, done_lsn = *expect - 1;
-  bool open_unit = false;
+  uint64_t off = 0, done_off = 0, done_lsn = *expect - 1, mark = 0, got_lsn = 0;
+  bool open_unit = false, ended = false;
   const char *why = "";
   int end;
   for (;;) {
@@ -403,10 +429,27 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
       return OMS_ESTORE;
     }
     if (end != REC_OK) break;
+    if (h.flags & OMS_JOURNAL_F_MARK) {
+      /* A durable mark: only records before it can have been synced. */
+      if (open_unit || h.lsn >= *expect) {
+        oms__jerr(err, path, off, 0, "durable mark %" PRIu64 " %s", h.lsn,
+                  open_unit ? "inside a unit" : "ahead of the records before it");
+        return OMS_ECORRUPT;
+      }
+      if (h.lsn > mark) mark = h.lsn;
+      off += HDR;
+      if (!open_unit) done_off = off; /* kept: a clean end may be a mark */
+      continue;
+    }
     if (h.lsn != *expect) {
-      oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
-                *expect);
-      return OMS_ECORRUPT;
+      if (!last) {
+        oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
+                  *expect);
+        return OMS_ECORRUPT;
+      }
+      end = REC_LSN; /* in the last segment: maybe a stale page of an unsynced tail */
+      got_lsn = h.lsn;
+      break;
     }
     if (h.flags & OMS_JOURNAL_F_END) {
       if (open_unit) {
@@ -414,6 +457,7 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
         return OMS_ECORRUPT;
       }
       off += HDR;
+      ended = true;
       break;
     }
     off += REC_SIZE(h.len);
@@ -426,18 +470,32 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
       done_lsn = h.lsn;
     }
   }
-  /* end == REC_OK here means an end-of-segment record ended the walk. */
-  uint64_t bad = end == REC_OK ? off - HDR : off;
-  uint64_t from = end == REC_OK ? off : done_off;
-  uint64_t nz_end, valid;
-  if (sweep(rd, probe, from, end == REC_OK ? off : off + 8, &nz_end, &valid) != 0) {
+  uint64_t bad = ended ? off - HDR : off;
+  uint64_t from = ended ? off : done_off;
+  after_t a;
+  if (sweep(rd, probe, from, ended ? off : off + 8, &a) != 0) {
     oms__jerr(err, path, from, errno, "cannot read the segment: %s", strerror(errno));
     return OMS_ESTORE;
   }
-  if (valid != UINT64_MAX) {
-    if (end == REC_OK)
-      oms__jerr(err, path, valid, 0, "a record after the end-of-segment record at offset %" PRIu64,
-                bad);
+  if (end == REC_LSN && a.valid == UINT64_MAX) a.valid = off; /* the record itself */
+  if (a.valid != UINT64_MAX) {
+    /* Good records after the break. In the last segment, past a durable
+     * mark, they are pages of the unsynced tail that reached the disk
+     * before an earlier one did: never acknowledged, cut. Anywhere else
+     * the break is damage. */
+    uint64_t d = a.mark > mark ? a.mark : mark;
+    uint64_t lost = done_lsn + 1; /* the first LSN the cut would lose */
+    if (last && !ended && d != 0 && lost > d && a.min_lsn > d && (end != REC_LSN || got_lsn > d)) {
+      out->unsynced_cut = true;
+      out->mark = d;
+      goto tail;
+    }
+    if (ended)
+      oms__jerr(err, path, a.valid, 0,
+                "a record after the end-of-segment record at offset %" PRIu64, bad);
+    else if (end == REC_LSN)
+      oms__jerr(err, path, off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", got_lsn,
+                *expect);
     else if (end == REC_ZERO)
       oms__jerr(err, path, bad, 0, "zeros where a record was expected, followed by records");
     else
@@ -455,44 +513,80 @@ static int scan_seg(const char *path, oms__jrd_t *rd, oms__jrd_t *probe, bool la
     }
     return 0;
   }
+  out->mark = mark;
+tail:
   *expect = done_lsn + 1;
   out->last_lsn = done_lsn;
-  out->tail_off = end == REC_OK ? off : done_off;
-  out->dirty_end = nz_end > out->tail_off ? nz_end : out->tail_off;
-  out->last_ended = end == REC_OK;
+  out->tail_off = ended ? off : done_off;
+  out->dirty_end = a.nz_end > out->tail_off ? a.nz_end : out->tail_off;
+  out->last_ended = ended;
   out->last_size = rd->size;
   return 0;
 }
 
-int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
-               oms_journal_error_t *err) {
-  memset(out, 0, sizeof *out);
-  int rc = oms__jseg_list(dir, &out->segs, &out->nsegs, err);
-  if (rc != 0) return rc;
-  if (out->nsegs == 0) {
-    oms__jerr(err, dir, 0, 0, "no journal segment in the directory");
-    return OMS_ENOTFOUND;
+/* Finds the end-of-segment record from the end of rd's file backwards (it is
+ * followed by zeros only): 1 and *next its LSN (the next segment's first),
+ * 0 if there is none, -1 with errno. */
+static int end_record(oms__jrd_t *rd, uint64_t *next) {
+  uint64_t end = rd->size & ~(uint64_t)7, last = UINT64_MAX;
+  while (end > 0 && last == UINT64_MAX) {
+    uint64_t from = end > CHUNK ? end - CHUNK : 0;
+    const uint8_t *b;
+    if (oms__jrd_get(rd, from, (size_t)(end - from), &b) != 0) return -1;
+    for (size_t i = (size_t)(end - from); i > 0; i--)
+      if (b[i - 1]) {
+        last = from + i - 1;
+        break;
+      }
+    end = from;
   }
+  if (last == UINT64_MAX) return 0;
+  /* The last non-zero byte lies in the record's 24 bytes. */
+  for (uint64_t o = last & ~(uint64_t)7; o + HDR > last; o -= 8) {
+    oms__jhdr_t h;
+    const uint8_t *pl;
+    const char *why;
+    int r = rec_at(rd, o, &h, &pl, &why);
+    if (r == REC_IO) return -1;
+    if (r == REC_OK && (h.flags & OMS_JOURNAL_F_END)) {
+      *next = h.lsn;
+      return 1;
+    }
+    if (o == 0) break;
+  }
+  return 0;
+}
+
+/* Checks segs[0..n) of dir in order, *expect (in: the first one's first
+ * LSN; out: the LSN after the last one's last record). A segment whose
+ * successor begins at or before verify_from holds nothing at or after it:
+ * its name and its end-of-segment record are checked (continuity), its
+ * records not read. The last is the
+ * journal's tail when tail is set (what its end holds goes into *out), else
+ * it must be whole like the others. */
+static int scan_segs(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+                     bool tail, uint64_t verify_from, uint64_t *expect, oms__jscan_t *out,
+                     oms_journal_error_t *err) {
   oms__jrd_t rd, probe;
+  int rc = 0;
   int r1 = oms__jrd_init(&rd, io, CHUNK), r2 = oms__jrd_init(&probe, io, READ_CHUNK);
   if (r1 != 0 || r2 != 0) rc = OMS_ENOMEM;
   char path[PATH_MAX];
-  uint64_t expect = out->segs[0];
-  for (size_t i = 0; i < out->nsegs && rc == 0; i++) {
-    if (!oms__jseg_path(path, sizeof path, dir, out->segs[i])) {
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    if (!oms__jseg_path(path, sizeof path, dir, segs[i])) {
       oms__jerr(err, dir, 0, 0, "journal directory name too long");
       rc = OMS_EINVAL;
       break;
     }
-    if (out->segs[i] != expect) {
-      if (out->segs[i] > expect)
+    if (segs[i] != *expect) {
+      if (segs[i] > *expect)
         oms__jerr(err, path, 0, 0,
                   "records %" PRIu64 "..%" PRIu64 " are missing: a segment is missing before this",
-                  expect, out->segs[i] - 1);
+                  *expect, segs[i] - 1);
       else
         oms__jerr(err, path, 0, 0,
                   "segment begins at LSN %" PRIu64 " but the previous one ends at %" PRIu64,
-                  out->segs[i], expect - 1);
+                  segs[i], *expect - 1);
       rc = OMS_ECORRUPT;
       break;
     }
@@ -502,11 +596,34 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
     if (rc != 0) break;
     rd_file(&rd, fd, size);
     rd_file(&probe, fd, size);
-    rc = scan_seg(path, &rd, &probe, i + 1 == out->nsegs, &expect, out, err);
+    /* Before verify_from: only its end-of-segment record is read, which
+     * says where the next must begin (a missing segment shows); without
+     * one (a roll that had no room for it) it is read whole. */
+    int r = i + 1 < n && segs[i + 1] <= verify_from ? end_record(&rd, expect) : 0;
+    if (r < 0) {
+      oms__jerr(err, path, 0, errno, "cannot read the segment: %s", strerror(errno));
+      rc = OMS_ESTORE;
+    } else if (r == 0) {
+      rc = scan_seg(path, &rd, &probe, tail && i + 1 == n, expect, out, err);
+    }
     close(fd);
   }
   oms__jrd_free(&rd);
   oms__jrd_free(&probe);
+  return rc;
+}
+
+int oms__jscan(const char *dir, const oms_journal_io_t *io, uint64_t verify_from, oms__jscan_t *out,
+               oms_journal_error_t *err) {
+  memset(out, 0, sizeof *out);
+  int rc = oms__jseg_list(dir, &out->segs, &out->nsegs, err);
+  if (rc != 0) return rc;
+  if (out->nsegs == 0) {
+    oms__jerr(err, dir, 0, 0, "no journal segment in the directory");
+    return OMS_ENOTFOUND;
+  }
+  uint64_t expect = out->segs[0];
+  rc = scan_segs(dir, io, out->segs, out->nsegs, true, verify_from, &expect, out, err);
   if (rc != 0) {
     oms__free(out->segs);
     out->segs = NULL;
@@ -515,10 +632,42 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, oms__jscan_t *out,
   return rc;
 }
 
+int oms__jcheck(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
+                uint64_t next, oms_journal_error_t *err) {
+  if (n == 0) return 0;
+  uint64_t expect = segs[0];
+  oms__jscan_t unused;
+  memset(&unused, 0, sizeof unused);
+  int rc = scan_segs(dir, io, segs, n, false, 0, &expect, &unused, err);
+  if (rc == 0 && next != 0 && next != expect) {
+    char path[PATH_MAX];
+    oms__jseg_path(path, sizeof path, dir, next);
+    oms__jerr(err, path, 0, 0,
+              "segment begins at LSN %" PRIu64 " but the previous one ends at %" PRIu64, next,
+              expect - 1);
+    rc = OMS_ECORRUPT;
+  }
+  return rc;
+}
+
+void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
+                     const char *verb) {
+  if (s->unsynced_cut)
+    oms__jerr(w, path, s->tail_off, 0,
+              "%s an unsynced tail of %" PRIu64 " bytes after LSN %" PRIu64
+              ": good records in it, all past the durable mark %" PRIu64
+              " (never reported durable)",
+              verb, s->dirty_end - s->tail_off, s->last_lsn, s->mark);
+  else
+    oms__jerr(w, path, s->tail_off, 0, "%s a torn tail of %" PRIu64 " bytes after LSN %" PRIu64,
+              verb, s->dirty_end - s->tail_off, s->last_lsn);
+}
+
 /* ---- reading ---- */
 
 int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
-               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx) {
+               oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx,
+               oms_journal_error_t *err) {
   if (pos->lsn > limit || pos->k >= n) return 0;
   oms__jrd_t rd;
   if (oms__jrd_init(&rd, io, READ_CHUNK) != 0) return OMS_ENOMEM;
@@ -526,6 +675,7 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
   int rc = 0;
   while (rc == 0 && pos->lsn <= limit) {
     if (pos->k >= n) {
+      oms__jerr(err, path, pos->off, 0, "LSN %" PRIu64 " is in no segment", pos->lsn);
       rc = OMS_ECORRUPT; /* records promised that no segment holds */
       break;
     }
@@ -535,7 +685,7 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
     }
     int fd;
     uint64_t size;
-    rc = open_seg(io, path, &fd, &size, NULL);
+    rc = open_seg(io, path, &fd, &size, err);
     if (rc != 0) break;
     rd_file(&rd, fd, size);
     while (pos->lsn <= limit) {
@@ -544,16 +694,31 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
       const char *why;
       int r = rec_at(&rd, pos->off, &h, &pl, &why);
       if (r == REC_IO) {
+        oms__jerr(err, path, pos->off, errno, "cannot read the segment: %s", strerror(errno));
         rc = OMS_ESTORE;
         break;
       }
+      if (r == REC_OK && (h.flags & OMS_JOURNAL_F_MARK)) {
+        pos->off += HDR; /* a durable mark: not a record for readers */
+        continue;
+      }
       if (r == REC_BAD || (r == REC_OK && h.lsn != pos->lsn)) {
+        if (r == REC_BAD)
+          oms__jerr(err, path, pos->off, 0, "%s", why);
+        else
+          oms__jerr(err, path, pos->off, 0, "LSN %" PRIu64 " where %" PRIu64 " was expected", h.lsn,
+                    pos->lsn);
         rc = OMS_ECORRUPT;
         break;
       }
       if (r != REC_OK || (h.flags & OMS_JOURNAL_F_END)) {
         /* The segment ends: the next one must begin where it stopped. */
-        if (pos->k + 1 < n && segs[pos->k + 1] != pos->lsn) rc = OMS_ECORRUPT;
+        if (pos->k + 1 < n && segs[pos->k + 1] != pos->lsn) {
+          oms__jerr(err, path, pos->off, 0,
+                    "the segment ends before LSN %" PRIu64 ", the next begins at %" PRIu64,
+                    pos->lsn, segs[pos->k + 1]);
+          rc = OMS_ECORRUPT;
+        }
         pos->k++;
         pos->off = 0;
         break;
@@ -580,24 +745,23 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
 
 /* ---- verify ---- */
 
-int oms_journal_verify(const char *dir, oms_journal_cb cb, void *ctx, oms_journal_error_t *err) {
+int oms_journal_verify_dir(const char *dir, oms_journal_cb cb, void *ctx,
+                           oms_journal_error_t *err) {
   oms_journal_error_t scratch;
   if (!err) err = &scratch;
   memset(err, 0, sizeof *err);
   if (!dir) return OMS_EINVAL;
   oms__jscan_t s;
-  int rc = oms__jscan(dir, NULL, &s, err);
+  int rc = oms__jscan(dir, NULL, 0, &s, err);
   if (rc != 0) return rc;
   if (cb) {
     oms__jpos_t pos = {0, 0, s.segs[0]};
-    rc = oms__jread(dir, NULL, s.segs, s.nsegs, &pos, s.segs[0], s.last_lsn, cb, ctx);
+    rc = oms__jread(dir, NULL, s.segs, s.nsegs, &pos, s.segs[0], s.last_lsn, cb, ctx, NULL);
   }
   if (rc == 0 && s.dirty_end > s.tail_off) {
     char path[PATH_MAX];
     oms__jseg_path(path, sizeof path, dir, s.segs[s.nsegs - 1]);
-    oms__jerr(err, path, s.tail_off, 0,
-              "torn tail of %" PRIu64 " bytes after LSN %" PRIu64 ": opening the journal cuts it",
-              s.dirty_end - s.tail_off, s.last_lsn);
+    oms__jtail_text(err, path, &s, "opening the journal cuts");
   }
   oms__free(s.segs);
   return rc;

@@ -571,7 +571,7 @@ static int check_journal(const uint64_t *ids, size_t n) {
   memset(&j, 0, sizeof j);
   oms_journal_error_t err;
   memset(&err, 0, sizeof err);
-  int rc = oms_journal_verify(dir, scan_record, &j, &err);
+  int rc = oms_journal_verify_dir(dir, scan_record, &j, &err);
   CHECK(rc == 0, "after kill %d: the journal is damaged: %s at %s:%llu: %s", g_sum.kills,
         oms_err_name(rc), err.file, (unsigned long long)err.offset, err.text);
   if (err.text[0]) {

@@ -87,7 +87,7 @@ static void damage(const char *work, const char *dir, const char *name, uint64_t
   oms_journal_error_t err;
   memset(w, 0, sizeof(*w));
   w->lsn = lsn;
-  if (oms_journal_verify(dir, find, w, &err) != 1 || w->file[0] == 0) die("find record", 0);
+  if (oms_journal_verify_dir(dir, find, w, &err) != 1 || w->file[0] == 0) die("find record", 0);
   char cmd[2048], path[1024];
   snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/%s'", dir, work, name);
   if (system(cmd) != 0) die("copy", 0);

@@ -596,6 +596,41 @@ static void test_journal_damage_stops_the_open_naming_file_and_offset(void **sta
   env_done(&env);
 }
 
+/* What the projection holds is not read at the open (a start costs what
+ * is past its cursor); a scrub checks it once the store serves and reports
+ * damage there with the file and offset. */
+static void test_old_damage_is_found_by_the_scrub_after_the_open(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  env.cfg.segment_bytes = 64 * 1024;
+  assert_int_equal(env_open(&env), 0);
+  for (uint64_t id = 1; id <= 200; id++) append_order(&env, id, 4);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  env_close(&env);
+  char seg[512];
+  first_segment(env.dir.journal, seg, sizeof seg);
+  int fd = open(seg, O_RDWR);
+  assert_true(fd >= 0);
+  uint8_t b;
+  assert_int_equal(pread(fd, &b, 1, 100), 1);
+  b ^= 0x10;
+  assert_int_equal(pwrite(fd, &b, 1, 100), 1);
+  close(fd);
+  assert_int_equal(env_open(&env), 0);
+  for (int i = 0; i < 500 && n_errs(&env) == 0; i++) usleep(10000);
+  assert_int_equal(n_errs(&env), 1);
+  print_message("scrub: %s\n", last_err(&env)->message);
+  assert_string_equal(last_err(&env)->call, "journal scrub");
+  assert_non_null(strstr(last_err(&env)->message, ".journal"));
+  assert_non_null(strstr(last_err(&env)->message, "at offset 0")); /* the record holding byte 100 */
+  env_close(&env);
+  /* Without the projection the open reads everything: the damage stops it. */
+  damage_db(env.dir.db, DELETE);
+  assert_int_equal(env_open(&env), OMS_ECORRUPT);
+  env_done(&env);
+}
+
 /* ---- Faults ----------------------------------------------------------------------- */
 
 typedef struct io_fault_s {
@@ -920,6 +955,7 @@ int main(void) {
       cmocka_unit_test(test_history_never_starts_empty),
       cmocka_unit_test(test_a_clean_close_skips_quick_check_at_the_next_open),
       cmocka_unit_test(test_journal_damage_stops_the_open_naming_file_and_offset),
+      cmocka_unit_test(test_old_damage_is_found_by_the_scrub_after_the_open),
       cmocka_unit_test(test_unreadable_database_without_journal_is_refused),
       cmocka_unit_test(test_projection_ahead_of_the_journal_is_rebuilt),
       cmocka_unit_test(test_undecodable_record_stops_the_open),
