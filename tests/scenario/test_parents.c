@@ -647,6 +647,86 @@ static void test_restart_resumes_a_twap_without_a_duplicate_slice(void **state) 
   destroy(w);
 }
 
+/* The last event carrying parent pid's state, for a crafted crash. */
+typedef struct last_s {
+  uint64_t pid;
+  oms_event_t ev;    /* the parent's last event */
+  oms_event_t state; /* the last event with its state */
+  bool have_ev, have_state;
+} last_t;
+
+static int last_of(void *ctx, const oms_event_t *ev) {
+  last_t *l = ctx;
+  if (ev->order.order_id == l->pid) {
+    l->ev = *ev;
+    l->have_ev = true;
+  }
+  oms_algo_state_t st;
+  if (ev->algo_len > 0 && oms_algo_decode(ev->algo, ev->algo_len, &st) == 0 &&
+      st.parent_id == l->pid) {
+    l->state = *ev;
+    l->have_state = true;
+  }
+  return 0;
+}
+
+/* The process dies within a step that made a child: the step's state is in
+ * the journal, the child never reached the store. After the restart that
+ * child is done, never sent (its sequence number never becomes an order),
+ * and the schedule still sends the parent's whole quantity, once. */
+static void test_restart_after_a_step_whose_child_was_never_made(void **state) {
+  (void)state;
+  world_t *w = make("midstep", true);
+  oms_algo_params_t p = twap("2", 100, 10);
+  uint64_t pid = submit_parent(w, "twap-ms", &p);
+  run_ms(w, 25000);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  static last_t l;
+  memset(&l, 0, sizeof l);
+  l.pid = pid;
+  assert_int_equal(oms_store_events_from(w->store, 1, 0, last_of, &l), 0);
+  assert_true(l.have_ev && l.have_state);
+  /* the step of the next slice, as the engine would have journaled it */
+  oms_algo_state_t st;
+  assert_int_equal(oms_algo_decode(l.state.algo, l.state.algo_len, &st), 0);
+  oms_algo_md_t md = {.bid = T_D("64999.5"),
+                      .bid_qty = T_D("1"),
+                      .ask = T_D("65000.5"),
+                      .ask_qty = T_D("1"),
+                      .ts_ns = w->now};
+  oms_algo_out_t out;
+  assert_int_equal(oms_algo_step(&st, st.next_slice_ns, &md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].kind, OMS_INTENT_NEW);
+  uint32_t lost = out.intent[0].child_seq;
+  oms_event_t ev = l.ev;
+  ev.algo_len = (uint16_t)oms_algo_encode(&st, ev.algo, sizeof ev.algo);
+  uint64_t last_seq, last_id;
+  assert_int_equal(oms_store_last_seqs(w->store, &last_seq, &last_id), 0);
+  ev.seq = last_seq + 1;
+  ev.event_ns = w->now;
+  oms_store_unit_t u = {.events = &ev, .n_events = 1};
+  uint64_t ticket;
+  assert_int_equal(oms_store_append(w->store, &u, OMS_STORE_APPEND_MUST, &ticket), 0);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  shutdown_core(w);
+  oms_store_close(w->store);
+  open_store(w);
+  boot(w);
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  run_ms(w, 90000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  int64_t sent = 0;
+  for (int i = 0; i < w->nkids; i++) {
+    assert_int_not_equal(w->kid[i].seq, lost);
+    sent += w->kid[i].qty.raw;
+  }
+  assert_int_equal(sent, T_D("2").raw);
+  check_sums(w, pid);
+  destroy(w);
+}
+
 /* Several parents at once across a restart: one done before it (forgotten),
  * one working with a child resting at the venue (found again: cancelling it
  * after the restart cancels that child), one waiting for its start
@@ -745,6 +825,7 @@ int main(void) {
       cmocka_unit_test(test_expiry_a_child_never_made_and_the_bound),
       cmocka_unit_test(test_restart_resumes_a_twap_without_a_duplicate_slice),
       cmocka_unit_test(test_restart_with_several_parents),
+      cmocka_unit_test(test_restart_after_a_step_whose_child_was_never_made),
       cmocka_unit_test(test_bad_parameters_are_refused_with_their_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
