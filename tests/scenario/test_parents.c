@@ -385,7 +385,7 @@ static void other(world_t *w, const char *id, oms_side_t side, const char *qty) 
   run_ms(w, 5);
 }
 
-/* VWAP, POV, MIT and LIT through the engine: each works on the venue's
+/* VWAP, POV, MIT, LIT and a trailing stop through the engine: each works on the venue's
  * market data and trades, its sums its children's. */
 static void test_vwap_pov_and_if_touched_orders_work(void **state) {
   (void)state;
@@ -410,6 +410,9 @@ static void test_vwap_pov_and_if_touched_orders_work(void **state) {
   OMS_ALGO_SET(&p, trigger_px, T_D("65001"));
   OMS_ALGO_SET(&p, limit_px, T_D("65010"));
   uint64_t lit = submit_parent(w, "lit", &p);
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_SELL, T_D("0.2"));
+  OMS_ALGO_SET(&p, trail_offset, T_D("1"));
+  uint64_t trail = submit_parent(w, "trail", &p);
   run_ms(w, 2000);
   assert_int_equal(children_of(w, mit), 0); /* not touched yet */
   assert_int_equal(children_of(w, lit), 0);
@@ -432,10 +435,12 @@ static void test_vwap_pov_and_if_touched_orders_work(void **state) {
     run_ms(w, 1000);
   }
   assert_true(oms_dec_is_pos(order(w, pov).filled_qty));
+  /* the market fell back from its high by more than the offset: stopped out */
+  assert_int_equal(order(w, trail).state, OMS_STATE_FILLED);
   run_ms(w, 40000);
   assert_int_equal(order(w, vwap).state, OMS_STATE_FILLED);
-  uint64_t all[] = {vwap, pov, mit, lit};
-  for (int i = 0; i < 4; i++) check_sums(w, all[i]);
+  uint64_t all[] = {vwap, pov, mit, lit, trail};
+  for (int i = 0; i < 5; i++) check_sums(w, all[i]);
   destroy(w);
 }
 
