@@ -253,6 +253,31 @@ static void damage_db(const char *path, damage_t how) {
   close(fd);
 }
 
+/* Overwrites a page of the b-tree `name` (a table or an index), found
+ * through SQLite's dbstat: damage where only some reads go. */
+static void damage_btree(const char *path, const char *name) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT pageno, (SELECT page_size FROM pragma_page_size) "
+                                      "FROM dbstat WHERE name = ?1 ORDER BY pageno DESC LIMIT 1",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  int64_t page = sqlite3_column_int64(st, 0), size = sqlite3_column_int64(st, 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  char junk[65536];
+  assert_true(size > 0 && size <= (int64_t)sizeof junk);
+  memset(junk, 0x5a, (size_t)size);
+  int fd = open(path, O_RDWR);
+  assert_true(fd >= 0);
+  assert_int_equal(pwrite(fd, junk, (size_t)size, (off_t)((page - 1) * size)), (ssize_t)size);
+  close(fd);
+}
+
 static void rebuilt_after(damage_t how, const char *why) {
   env_t env;
   env_init(&env);
@@ -297,14 +322,16 @@ static void test_projection_rebuilt_when_not_a_database(void **state) {
 /* A clean close leaves <db>.clean with the file's stamp, and the next open
  * trusts a file that still matches it (no quick_check, which reads the whole
  * file): shown with a damaged page whose modification time was put back,
- * which quick_check does not look for then; without the mark (a crash) the
- * same damage fails quick_check and the projection is rebuilt. */
+ * which quick_check does not look for then; without the mark (a crash, here
+ * of the machine: no same-boot mark either) the same damage fails
+ * quick_check and the projection is rebuilt. */
 static void test_a_clean_close_skips_quick_check_at_the_next_open(void **state) {
   (void)state;
   env_t env;
   env_init(&env);
-  char mark[sizeof env.dir.db + 8];
+  char mark[sizeof env.dir.db + 8], boot[sizeof env.dir.db + 8];
   snprintf(mark, sizeof mark, "%s.clean", env.dir.db);
+  snprintf(boot, sizeof boot, "%s.boot", env.dir.db);
   assert_int_equal(env_open(&env), 0);
   fill_some(&env, 1, 60);
   env_close(&env);
@@ -313,6 +340,7 @@ static void test_a_clean_close_skips_quick_check_at_the_next_open(void **state) 
     if (crash) {
       env_close(&env);
       assert_int_equal(unlink(mark), 0);
+      assert_int_equal(unlink(boot), 0);
     }
     struct stat sb;
     assert_int_equal(stat(env.dir.db, &sb), 0);
@@ -329,6 +357,47 @@ static void test_a_clean_close_skips_quick_check_at_the_next_open(void **state) 
     else
       assert_null(strstr(env.warned, "quick_check"));
   }
+  env_done(&env);
+}
+
+/* A crash of the process on this boot (no clean mark, the same-boot mark
+ * there): the open does not wait for quick_check, which runs once the store
+ * serves; damage it finds is reported, and the next start checks first and
+ * rebuilds. */
+static void test_after_a_crash_on_this_boot_quick_check_runs_in_the_background(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  char mark[sizeof env.dir.db + 8], boot[sizeof env.dir.db + 8];
+  snprintf(mark, sizeof mark, "%s.clean", env.dir.db);
+  snprintf(boot, sizeof boot, "%s.boot", env.dir.db);
+  assert_int_equal(env_open(&env), 0);
+  assert_int_equal(access(boot, F_OK), 0);
+  fill_some(&env, 1, 60);
+  env_close(&env);
+  /* A crash with a sound file: served, checked behind, nothing said. */
+  assert_int_equal(unlink(mark), 0);
+  assert_int_equal(env_open(&env), 0);
+  env_close(&env);
+  assert_int_equal(n_errs(&env), 0);
+  /* A crash, then damage: served, then reported. */
+  assert_int_equal(unlink(mark), 0);
+  damage_btree(env.dir.db, "events_time"); /* read by audits by time, not at a start */
+  assert_int_equal(env_open(&env), 0);
+  for (int i = 0; i < 500 && n_errs(&env) == 0; i++) usleep(10000);
+  assert_true(n_errs(&env) >= 1);
+  print_message("reported: %s: %s\n", last_err(&env)->call, last_err(&env)->message);
+  assert_string_equal(last_err(&env)->call, "projection quick_check");
+  assert_non_null(strstr(last_err(&env)->message, "fails quick_check"));
+  assert_int_equal(access(boot, F_OK), -1); /* the next start checks first */
+  env_close(&env);
+  unlink(mark);
+  assert_int_equal(env_open(&env), 0);
+  print_message("next start warned: %s\n", env.warned);
+  assert_non_null(strstr(env.warned, "rebuilt from the journal"));
+  dump_t d;
+  dump(&env, &d);
+  assert_non_null(strstr(d.text, "o60:"));
   env_done(&env);
 }
 
@@ -954,6 +1023,7 @@ int main(void) {
       cmocka_unit_test(test_projection_rebuilt_when_not_a_database),
       cmocka_unit_test(test_history_never_starts_empty),
       cmocka_unit_test(test_a_clean_close_skips_quick_check_at_the_next_open),
+      cmocka_unit_test(test_after_a_crash_on_this_boot_quick_check_runs_in_the_background),
       cmocka_unit_test(test_journal_damage_stops_the_open_naming_file_and_offset),
       cmocka_unit_test(test_old_damage_is_found_by_the_scrub_after_the_open),
       cmocka_unit_test(test_unreadable_database_without_journal_is_refused),
