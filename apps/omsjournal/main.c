@@ -82,6 +82,10 @@ static void other_summary(const oms_journal_entry_t *e, char *buf, size_t cap) {
     case OMS__JREC_CURSOR:
       snprintf(buf, cap, " sink=%s seq=%llu", r.u.cur.sink, (unsigned long long)r.u.cur.seq);
       break;
+    case OMS__JREC_LIMITS:
+      snprintf(buf, cap, " seq=%llu who=%s line=%.*s", (unsigned long long)r.u.lim.seq,
+               r.u.lim.who[0] ? r.u.lim.who : "-", (int)r.u.lim.len, r.u.lim.line);
+      break;
     default: break;
   }
 }
@@ -154,6 +158,15 @@ static void json_line(const oms_journal_entry_t *e) {
       printf(",\"seq\":%llu}\n", (unsigned long long)r.u.cur.seq);
       return;
     }
+    if (e->type == OMS__JREC_LIMITS) {
+      printf(",\"seq\":%llu,\"ts_ns\":%lld,\"who\":", (unsigned long long)r.u.lim.seq,
+             (long long)r.u.lim.ts_ns);
+      json_bytes(stdout, (const uint8_t *)r.u.lim.who, (uint32_t)strlen(r.u.lim.who));
+      printf(",\"line\":");
+      json_bytes(stdout, (const uint8_t *)r.u.lim.line, r.u.lim.len);
+      printf("}\n");
+      return;
+    }
     printf(",\"session\":");
     json_bytes(stdout, (const uint8_t *)r.u.fix.session, (uint32_t)strlen(r.u.fix.session));
     if (e->type == OMS__JREC_FIX_SEQNUMS)
@@ -179,7 +192,7 @@ static int on_record(void *ctx, const oms_journal_entry_t *e) {
   if (r->records++ == 0) r->first = e->lsn;
   r->last = e->lsn;
   if (r->ring != NULL) {
-    char line[1024];
+    char line[1024]; /* the tail's ring keeps lines of this size */
     dump_line(e, line, sizeof line);
     char *s = r->ring[r->kept % r->n];
     snprintf(s, 1024, "%s", line);
@@ -187,7 +200,7 @@ static int on_record(void *ctx, const oms_journal_entry_t *e) {
   } else if (r->json) {
     json_line(e);
   } else if (!r->quiet) {
-    char line[1024];
+    char line[4096]; /* a limit change's line whole */
     dump_line(e, line, sizeof line);
     puts(line);
   }

@@ -147,7 +147,19 @@ int main(int argc, char **argv) {
     }
   }
   uint16_t t;
-  int n = fix(OMS__REC_FIX_RESET, 0, &t, fx[1]);
+  /* A runtime limit change, as omsd stores one. */
+  static oms__rec_t lim;
+  static uint8_t lb[OMS__JREC_REC_MAX];
+  lim.kind = OMS__REC_LIMIT;
+  lim.u.lim.seq = 1;
+  lim.u.lim.ts_ns = 1700000000000000000;
+  snprintf(lim.u.lim.who, sizeof lim.u.lim.who, "ops");
+  const char *line = "{\"seq\":1,\"scope\":\"GLOBAL\",\"new\":{\"max_order_qty\":\"5\"}}";
+  lim.u.lim.len = (uint32_t)strlen(line);
+  memcpy(lim.u.lim.line, line, lim.u.lim.len);
+  int n = oms__jrec_encode(&lim, &t, lb, sizeof lb);
+  if (n < 0 || (rc = oms_journal_append(j, t, lb, (uint32_t)n, NULL)) != 0) die("limits", rc);
+  n = fix(OMS__REC_FIX_RESET, 0, &t, fx[1]);
   if ((rc = oms_journal_append(j, t, fx[1], (uint32_t)n, NULL)) != 0) die("append", rc);
   static oms__rec_t cur;
   cur.kind = OMS__REC_CURSOR;
@@ -162,7 +174,7 @@ int main(int argc, char **argv) {
    * torn tail: what a crash in the middle of a write leaves). */
   where_t w, tw;
   damage(argv[1], dir, "damaged", DAMAGED_LSN, &w);
-  damage(argv[1], dir, "torn", 52, &tw);
+  damage(argv[1], dir, "torn", 53, &tw);
   char path[1024];
   snprintf(path, sizeof path, "%s/damage", argv[1]);
   FILE *f = fopen(path, "w");
