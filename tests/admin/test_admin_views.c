@@ -125,6 +125,10 @@ static void write_config(void) {
   s = replace(s, NULL, "data_dir = \"var\";", dd);
   s = replace(s, "fix = {", "port = 9878;", "port = 0;");
   s = replace(s, "admin = {", "port = 9880;", "port = 0;");
+  /* OMSD_TEST_ENGINE=sqlite: the same on the SQLite engine (its own limit_changes). */
+  const char *engine = getenv("OMSD_TEST_ENGINE");
+  if (engine != NULL && strcmp(engine, "sqlite") == 0)
+    s = replace(s, "store = {", "engine = \"journal\";", "engine = \"sqlite\";");
   snprintf(conf_path, sizeof conf_path, "%s/omsd.conf", work);
   FILE *f = fopen(conf_path, "w");
   fputs(s, f);
