@@ -369,6 +369,30 @@ OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,
  * (damage in the journal: on_error names the file and offset), OMS_ESTORE. */
 OMS_EXTERN int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **out);
 
+/* ---- Moving a SQLite-engine database into a journal (docs/store.md) ---------------
+ * Builds a NEW journal store (cfg->journal_dir and cfg->db_path must not
+ * exist: OMS_EEXIST) from the SQLite engine's database at old_db_path, which
+ * is read and not changed: every stored event by seq (orders, fills,
+ * positions and trading states follow from them), the FIX messages kept for
+ * resend and each session's sequence numbers, the sink cursors and the
+ * runtime limit changes. The store is then closed and the rows of each
+ * table of oms_store_import_table() are counted in both databases: equal
+ * counts are in rep->counts; any difference fails. Returns 0, or
+ * OMS_EINVAL, OMS_EEXIST, OMS_ENOTFOUND (no database at old_db_path),
+ * OMS_ECORRUPT (an event that does not decode), OMS_ESTORE, with
+ * rep->error saying what; what was built is then left for the caller to
+ * remove (omsjournal import does, and puts the old file back). */
+#define OMS_STORE_IMPORT_TABLES 9
+typedef struct oms_store_import_report_s {
+  int64_t counts[OMS_STORE_IMPORT_TABLES];
+  char error[256];
+} oms_store_import_report_t;
+OMS_EXTERN int oms_store_journal_import_sqlite(const char *old_db_path,
+                                               const oms_store_journal_config_t *cfg,
+                                               oms_store_import_report_t *rep);
+/* The name of the i-th counted table ("orders", "events", "fills", ...), NULL past the last. */
+OMS_EXTERN const char *oms_store_import_table(size_t i);
+
 /* A store without durability, for tests and backtests: the same interface
  * over in-memory tables (lost at close). Every append is applied and durable
  * before it returns (on_durable is called from the appending thread);

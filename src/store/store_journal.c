@@ -872,10 +872,12 @@ static int open_journal(js_t *s, bool clean) {
   int rc = oms_journal_open(&jc, &s->j, &je);
   if (rc == OMS_ENOTFOUND) {
     if (db_has_history(s->cfg.db_path))
-      return fail_open(s, "oms_journal_open", OMS_ESTORE,
-                       "no journal in %s but %s exists: restore the journal or move the "
-                       "data directory away (old engine: store.engine = \"sqlite\")",
-                       s->cfg.journal_dir, s->cfg.db_path);
+      return fail_open(
+          s, "oms_journal_open", OMS_ESTORE,
+          "no journal in %s but %s exists: restore the journal or move the "
+          "data directory away (old engine: move it into a journal with `omsjournal import "
+          "<data_dir>`, or keep store.engine = \"sqlite\")",
+          s->cfg.journal_dir, s->cfg.db_path);
     warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
          s->cfg.db_path);
     unlink_db(s->cfg.db_path); /* empty or without orders: nothing lost */
