@@ -117,6 +117,8 @@ static char *replace(char *s, const char *after, const char *from, const char *t
   return r;
 }
 
+static bool sqlite_engine; /* OMSD_TEST_ENGINE=sqlite, until test_import moves it */
+
 static void write_config(void) {
   char *s = slurp(sample);
   CHECK(s != NULL, "cannot read %s", sample);
@@ -126,9 +128,7 @@ static void write_config(void) {
   s = replace(s, "fix = {", "port = 9878;", "port = 0;");
   s = replace(s, "admin = {", "port = 9880;", "port = 0;");
   /* OMSD_TEST_ENGINE=sqlite: the same on the SQLite engine (its own limit_changes). */
-  const char *engine = getenv("OMSD_TEST_ENGINE");
-  if (engine != NULL && strcmp(engine, "sqlite") == 0)
-    s = replace(s, "store = {", "engine = \"journal\";", "engine = \"sqlite\";");
+  if (sqlite_engine) s = replace(s, "store = {", "engine = \"journal\";", "engine = \"sqlite\";");
   snprintf(conf_path, sizeof conf_path, "%s/omsd.conf", work);
   FILE *f = fopen(conf_path, "w");
   fputs(s, f);
@@ -798,6 +798,38 @@ static void test_kill9(void) {
   printf("ok kill9\n");
 }
 
+/* The SQLite engine's data directory moved into a journal by `omsjournal
+ * import` (OMSJOURNAL): omsd starts on it with the journal engine, and
+ * the events, the limit changes and the limits in force are the same. */
+static void test_import(const char *tool) {
+  current = "import";
+  for (int i = 0; i < 3; i++) CHECK(place("ACC2", "1", "150", NULL) == 201, "an order to import");
+  uint64_t last = last_event_seq();
+  size_t changes = n_changes(NULL);
+  stop_omsd();
+  char cmd[3000];
+  snprintf(cmd, sizeof cmd, "'%s' import '%s/var' >'%s/import.out' 2>&1", tool, work, work);
+  CHECK(system(cmd) == 0, "%s (see %s/import.out)", cmd, work);
+  snprintf(cmd, sizeof cmd, "%s/import.out", work);
+  char *said = slurp(cmd);
+  CHECK(
+      said != NULL && strstr(said, " orders=3 events=") != NULL && strstr(said, "limit_changes=3"),
+      "import said: %s", said ? said : "");
+  free(said);
+  sqlite_engine = false;
+  write_config();
+  start_omsd();
+  char *log = slurp(log_path);
+  CHECK(log != NULL && strstr(log, "engine=journal") != NULL, "omsd did not open the journal");
+  free(log);
+  CHECK(last_event_seq() >= last, "events after the import: %llu < %llu",
+        (unsigned long long)last_event_seq(), (unsigned long long)last);
+  CHECK(n_changes(NULL) == changes, "limit changes after the import");
+  CHECK(strcmp(risk_limit("SYMBOL", "AAPL", "max_order_qty"), "7") == 0, "AAPL's limit");
+  CHECK(place("ACC2", "1", "150", NULL) == 201, "an order after the import");
+  printf("ok import\n");
+}
+
 /* A raw FIX 4.4 message with '|' for SOH. */
 static size_t fix_msg(char *out, size_t cap, const char *sender, int seq, const char *body) {
   char ts[32], b[1024];
@@ -888,6 +920,8 @@ int main(int argc, char **argv) {
   if (system(cmd) != 0) return 2;
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_ALL);
+  const char *engine = getenv("OMSD_TEST_ENGINE");
+  sqlite_engine = engine != NULL && strcmp(engine, "sqlite") == 0;
   write_config();
   start_omsd();
   test_positions(); /* first: the events below need some orders */
@@ -898,6 +932,7 @@ int main(int argc, char **argv) {
   test_metrics();
   test_limits(); /* last: they restart omsd */
   test_kill9();
+  if (sqlite_engine && getenv("OMSJOURNAL") != NULL) test_import(getenv("OMSJOURNAL"));
   stop_omsd();
   curl_global_cleanup();
   printf("test_admin_views: ok\n");

@@ -60,4 +60,27 @@ grep -q "torn tail at .*$tfile:$toffset" "$work/torn.err" || fail "torn tail: $(
 "$tool" verify 2>/dev/null; [ $? -eq 2 ] || fail "no directory: exit 2"
 "$tool" dump "$j" --from x 2>/dev/null; [ $? -eq 2 ] || fail "bad --from: exit 2"
 "$tool" verify "$work/none" 2>/dev/null && fail "missing directory: exit 0"
+# import: the SQLite engine's data directory into a journal, counted; the old
+# file kept aside; a second import, a directory without a database and a
+# directory omsd holds are refused (exit 1, nothing changed).
+old=$work/old
+out=$("$tool" import "$old") || fail "import exit $?"
+echo "$out" | grep -q "orders=3 events=6 fills=0 .* fix_sessions=1 fix_sent=1 sink_cursors=1 limit_changes=1$" ||
+  fail "import said: $out"
+[ -f "$old/oms.db.sqlite-engine" ] && [ -f "$old/oms.db" ] || fail "import: the files"
+out=$("$tool" verify "$old/journal") || fail "verify of the import exit $?"
+echo "$out" | grep -q ": ok: 10 records, lsn 1..10$" || fail "verify of the import said: $out"
+"$tool" dump "$old/journal" | grep -q 'type=limits .* seq=1 who=ops line={"seq":1}$' ||
+  fail "import: no limits record"
+"$tool" import "$old" 2>"$work/import.err"; [ $? -eq 1 ] || fail "second import: exit 0"
+grep -q "has a journal already" "$work/import.err" || fail "second import: $(cat "$work/import.err")"
+mkdir -p "$work/empty"
+"$tool" import "$work/empty" 2>/dev/null; [ $? -eq 1 ] || fail "import without a database: exit 0"
+if command -v flock >/dev/null; then
+  mkdir -p "$work/held" && cp "$old/oms.db.sqlite-engine" "$work/held/oms.db"
+  flock "$work/held/omsd.lock" "$tool" import "$work/held" 2>"$work/held.err"
+  [ $? -eq 1 ] || fail "import under omsd's lock: exit 0"
+  grep -q "is omsd running" "$work/held.err" || fail "held: $(cat "$work/held.err")"
+  [ -f "$work/held/oms.db" ] && [ ! -e "$work/held/journal" ] || fail "held: something changed"
+fi
 echo "omsjournal.sh: ok"
