@@ -6,7 +6,7 @@
  * thread), the event bus (lagging subscribers catch up from the store), the
  * portfolio (cash per account, one instrument per symbol), the risk engine
  * (with the limits the configuration built, then the runtime changes kept in
- * <data_dir>/limits.log: limits_log.c), the engine, one
+ * the store, a former limits.log imported once: limits_log.c), the engine, one
  * venue per `venues` entry (handed to the engine, which owns it): simulated
  * in this process, or a FIX connector (type "fix", docs/venues.md) whose
  * session numbers and sent messages live in the store like the gateway's,
@@ -227,8 +227,8 @@ static int build_core(omsd_t *d, bool check_only) {
     return -1;
   }
   oms_risk_limits_t *limits = oms_config_take_risk_limits(d->cfg);
-  /* The changes made at runtime (PUT /v1/risk/limits) win over the file. */
-  if (omsd_limits_log_open(d->cfg, limits, check_only, &d->limits_log) != 0) {
+  /* The changes made at runtime (PUT /v1/risk/limits), stored, win over the file. */
+  if (omsd_limits_log_open(d->cfg, limits, check_only ? NULL : d->store, &d->limits_log) != 0) {
     oms_risk_limits_destroy(limits);
     return -1;
   }

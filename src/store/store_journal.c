@@ -102,7 +102,7 @@ typedef struct js_s {
   uint8_t *scratch; /* encoded events of one unit */
   oms_journal_rec_t *recs;
   size_t cap_events;
-  uint8_t fixbuf[OMS__JREC_FIX_MAX];
+  uint8_t fixbuf[OMS__JREC_REC_MAX]; /* one FIX, cursor or LIMITS record */
   _Atomic uint64_t n_appends, n_refused;
 
   pthread_mutex_t prj; /* one projecting at a time: the projector or a waiter helping */
@@ -311,6 +311,20 @@ static int js_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uint
   r.kind = OMS__REC_CURSOR;
   snprintf(r.u.cur.sink, sizeof r.u.cur.sink, "%s", sink);
   r.u.cur.seq = seq;
+  return append_rec((js_t *)base, &r, ticket);
+}
+
+/* A runtime limit change: one LIMITS record (its arguments checked by
+ * oms_store_limit_append). */
+static int js_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const char *who,
+                           const char *line, size_t len, uint64_t *ticket) {
+  oms__rec_t r;
+  r.kind = OMS__REC_LIMIT;
+  r.u.lim.seq = seq;
+  r.u.lim.ts_ns = ts_ns;
+  snprintf(r.u.lim.who, sizeof r.u.lim.who, "%s", who);
+  r.u.lim.len = (uint32_t)len;
+  memcpy(r.u.lim.line, line, len);
   return append_rec((js_t *)base, &r, ticket);
 }
 
@@ -657,6 +671,11 @@ static int js_cursor_get(oms_store_t *b, const char *sink, uint64_t *seq) {
   return oms_store_cursor_get(PROJ(b), sink, seq);
 }
 
+static int js_limit_changes(oms_store_t *b, oms_limit_change_cb cb, void *c) {
+  catch_up((js_t *)b);
+  return oms_store_limit_changes(PROJ(b), cb, c);
+}
+
 static void js_close(oms_store_t *base);
 
 static const oms_store_vtbl_t js_vtbl = {
@@ -689,6 +708,8 @@ static const oms_store_vtbl_t js_vtbl = {
     .flush = js_flush,
     .each_clordid = js_each_clordid,
     .fill_seq_back = js_fill_seq_back,
+    .limit_append = js_limit_append,
+    .limit_changes = js_limit_changes,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */
@@ -959,10 +980,12 @@ static int open_journal(js_t *s) {
   int rc = oms_journal_open(&jc, &s->j, &je);
   if (rc == OMS_ENOTFOUND) {
     if (db_has_history(s->cfg.db_path))
-      return fail_open(s, "oms_journal_open", OMS_ESTORE,
-                       "no journal in %s but %s exists: restore the journal or move the "
-                       "data directory away (old engine: store.engine = \"sqlite\")",
-                       s->cfg.journal_dir, s->cfg.db_path);
+      return fail_open(
+          s, "oms_journal_open", OMS_ESTORE,
+          "no journal in %s but %s exists: restore the journal or move the "
+          "data directory away (old engine: move it into a journal with `omsjournal import "
+          "<data_dir>`, or keep store.engine = \"sqlite\")",
+          s->cfg.journal_dir, s->cfg.db_path);
     warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
          s->cfg.db_path);
     unlink_db(s->cfg.db_path); /* empty or without orders: nothing lost */

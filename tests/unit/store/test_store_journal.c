@@ -997,10 +997,129 @@ static void test_record_payloads_round_trip(void **state) {
   assert_int_equal(oms__jrec_encode(&r, &type, buf, 4), OMS_EINVAL);
   r.kind = OMS__REC_NOP;
   assert_int_equal(oms__jrec_encode(&r, &type, buf, sizeof buf), OMS_EINVAL);
-  assert_int_equal(oms__jrec_decode(OMS__JREC_LIMITS, buf, 1, &back), OMS_ENOTFOUND);
+  /* LIMITS decodes since limit changes moved into the journal (this line
+   * pinned it as reserved); TRADING_STATE stays reserved. */
+  assert_int_equal(oms__jrec_decode(OMS__JREC_LIMITS, buf, 1, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_decode(OMS__JREC_TRADING_STATE, buf, 1, &back), OMS_ENOTFOUND);
   assert_int_equal(oms__jrec_decode(OMS__JREC_EVENT, buf, 1, &back), OMS_EINVAL);
   assert_string_equal(oms__jrec_name(OMS__JREC_TRADING_STATE), "trading_state");
   assert_null(oms__jrec_name(999));
+}
+
+static void test_limits_payload_round_trips_and_is_versioned(void **state) {
+  (void)state;
+  static oms__rec_t r, back;
+  uint8_t buf[OMS__JREC_REC_MAX];
+  uint16_t type;
+  memset(&r, 0, sizeof r);
+  r.kind = OMS__REC_LIMIT;
+  r.u.lim.seq = 7;
+  r.u.lim.ts_ns = -5;
+  strcpy(r.u.lim.who, "ops");
+  const char *line = "{\"seq\":7,\"new\":{\"max_order_qty\":\"5\"}}";
+  r.u.lim.len = (uint32_t)strlen(line);
+  memcpy(r.u.lim.line, line, r.u.lim.len);
+  int n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 1 + 8 + 8 + 1 + 3 + (int)strlen(line));
+  assert_int_equal(type, OMS__JREC_LIMITS);
+  assert_string_equal(oms__jrec_name(type), "limits");
+  assert_int_equal(buf[0], OMS__JREC_LIMITS_V1);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_int_equal(back.kind, OMS__REC_LIMIT);
+  assert_true(back.u.lim.seq == 7 && back.u.lim.ts_ns == -5);
+  assert_string_equal(back.u.lim.who, "ops");
+  assert_int_equal(back.u.lim.len, strlen(line));
+  assert_memory_equal(back.u.lim.line, line, strlen(line));
+  /* Who may be empty; the line may fill the whole limit. */
+  r.u.lim.who[0] = '\0';
+  r.u.lim.len = OMS_STORE_LIMIT_LINE_MAX;
+  memset(r.u.lim.line, 'x', OMS_STORE_LIMIT_LINE_MAX);
+  n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 18 + OMS_STORE_LIMIT_LINE_MAX);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_true(back.u.lim.who[0] == '\0' && back.u.lim.len == OMS_STORE_LIMIT_LINE_MAX);
+  /* A later layout is never read as this one; no room is refused. */
+  buf[0] = OMS__JREC_LIMITS_V1 + 1;
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), OMS_EINVAL);
+  buf[0] = OMS__JREC_LIMITS_V1;
+  assert_int_equal(oms__jrec_decode(type, buf, 17, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n + 1, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, 16), OMS_EINVAL);
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, 100), OMS_EINVAL);
+  r.u.lim.len = OMS_STORE_LIMIT_LINE_MAX + 1;
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, sizeof buf), OMS_EINVAL);
+}
+
+typedef struct lims_s {
+  char text[4096];
+  int n;
+} lims_t;
+
+static int l_row(void *ctx, const oms_limit_change_row_t *row) {
+  lims_t *l = ctx;
+  snprintf(l->text + strlen(l->text), sizeof l->text - strlen(l->text), "%llu|%lld|%s|%.*s\n",
+           (unsigned long long)row->seq, (long long)row->ts_ns, row->who, (int)row->len, row->line);
+  l->n++;
+  return 0;
+}
+
+static void limits_of(oms_store_t *st, lims_t *l) {
+  memset(l, 0, sizeof *l);
+  assert_int_equal(oms_store_limit_changes(st, l_row, l), 0);
+}
+
+static int l_stop(void *ctx, const oms_limit_change_row_t *row) {
+  (void)ctx;
+  (void)row;
+  return 9;
+}
+
+/* A limit change is a LIMITS record: durable by its ticket, projected into
+ * limit_changes, kept across a restart and a rebuilt projection. */
+static void test_limit_changes_are_journaled_and_projected(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  lims_t l, again;
+  limits_of(env.st, &l);
+  assert_int_equal(l.n, 0);
+  uint64_t t1 = 0, t2 = 0;
+  assert_int_equal(oms_store_limit_append(env.st, 1, 100, "ops", "{\"a\":1}", 7, &t1), 0);
+  append_order(&env, 1, 2);
+  assert_int_equal(oms_store_limit_append(env.st, 2, 200, "", "{\"b\":2}", 7, &t2), 0);
+  assert_true(t1 > 0 && t2 > t1);
+  assert_int_equal(oms_store_wait(env.st, t2, WAIT_NS), 0);
+  /* The list catches up by itself, like the FIX reads. */
+  limits_of(env.st, &l);
+  assert_int_equal(l.n, 2);
+  assert_string_equal(l.text, "1|100|ops|{\"a\":1}\n2|200||{\"b\":2}\n");
+  assert_int_equal(oms_store_limit_changes(env.st, l_stop, NULL), 9);
+  /* Refused: no number, no line, a line too long, a name too long. */
+  static char big[OMS_STORE_LIMIT_LINE_MAX + 1];
+  memset(big, '{', sizeof big);
+  uint64_t t = 9;
+  assert_int_equal(oms_store_limit_append(env.st, 0, 1, "ops", "{}", 2, &t), OMS_EINVAL);
+  assert_int_equal(t, 0);
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, "ops", "", 0, NULL), OMS_EINVAL);
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, NULL, "{}", 2, NULL), OMS_EINVAL);
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, "ops", big, sizeof big, NULL), OMS_ENOSPC);
+  char longname[OMS_ID_MAX + 2];
+  memset(longname, 'w', sizeof longname - 1);
+  longname[sizeof longname - 1] = '\0';
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, longname, "{}", 2, NULL), OMS_EINVAL);
+  env_close(&env);
+  /* A restart replays nothing new; a rebuilt projection has them again. */
+  assert_int_equal(env_open(&env), 0);
+  limits_of(env.st, &again);
+  assert_string_equal(l.text, again.text);
+  env_close(&env);
+  damage_db(env.dir.db, DELETE);
+  assert_int_equal(env_open(&env), 0);
+  assert_non_null(strstr(env.warned, "rebuilt from the journal"));
+  limits_of(env.st, &again);
+  assert_string_equal(l.text, again.text);
+  env_done(&env);
 }
 
 static void test_open_refuses_bad_arguments(void **state) {
@@ -1039,6 +1158,8 @@ int main(void) {
       cmocka_unit_test(test_an_order_row_is_written_once_per_batch),
       cmocka_unit_test(test_retention_releases_projected_segments),
       cmocka_unit_test(test_record_payloads_round_trip),
+      cmocka_unit_test(test_limits_payload_round_trips_and_is_versioned),
+      cmocka_unit_test(test_limit_changes_are_journaled_and_projected),
       cmocka_unit_test(test_open_refuses_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
