@@ -40,8 +40,18 @@
  * should hear why. After a kill -9 no number the client received can be
  * reused, because no number leaves before it is durable.
  *
- * Engine events reach the gateway once durable; the report of each is then
- * stored like any message, so a crash between the two loses the report. The
+ * Engine events may reach the gateway as soon as they are written, before
+ * they are durable (omsd takes them from the engine's on_written): the
+ * report of each is numbered and stored at once, like any message, and
+ * waits in the outbox for its own ticket, which comes after the event's,
+ * so the one sync that makes the report durable makes its event durable
+ * too (the store's durable tickets are a prefix), and no report leaves
+ * about an event a crash could take back. A crash before the report is
+ * stored loses the report, not the event: the catch-up below reports it.
+ * A report stored but not yet sent when the process dies is in the store
+ * with its number (a process crash keeps what was written), and the
+ * client gets it by ResendRequest; if the machine dies and the store
+ * loses it, its number was never seen by anyone and is used again. The
  * reports of events carry ExecID = the event's seq, so the newest stored one
  * says how far the session's client was told (reported_seq), in the same
  * row as the report itself: no second write to keep in step. At start
@@ -1346,7 +1356,8 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
   }
   if (rc != 0 && res.order.order_id == 0) {
     send_new_reject(s, &no, NULL, res.reject.code, res.reject.text);
-  } else if (s->reply != NULL && res.order.order_id != 0) {
+  } else if (s->reply != NULL && res.order.order_id != 0 &&
+             !oms_ord_state_is_terminal(res.order.state)) {
     /* Its reports (acknowledged, filled, ...) come later, as events. */
     track_t *t = track_get(s->gw, res.order.order_id, s->idx, req.client_order_id);
     if (t != NULL)
