@@ -17,7 +17,8 @@
  * map lookup: no message costs work in proportion to the number of orders.
  *
  * The engine delivers events synchronously inside submit/cancel/modify when
- * it has no store, and later (from poll) when it has one. So the pending
+ * it has no store or the gateway hears them written (on_written, as in
+ * omsd), and later (from poll) otherwise. So the pending
  * ClOrdID of a cancel or replace is recorded BEFORE the engine call, and
  * taken back if the engine refuses synchronously.
  *
