@@ -148,7 +148,9 @@ OMS_EXTERN void oms_gateway_conn_closed(oms_gateway_t *gw, uint64_t conn);
 /* An engine event: call from the engine's on_written (as soon as the event
  * is written: its report is stored behind it and held in the outbox until
  * that is durable, so one store sync releases both) or from its on_event
- * (once the event is durable), not from both. It only queries the engine. */
+ * (once the event is durable), not from both. It runs no engine command
+ * itself: a session that drops meanwhile (a failed send) cancels its orders
+ * on disconnect at the end of the next oms_gateway_conn_data or _pump. */
 OMS_EXTERN void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev);
 
 /* Session timers (heartbeats, timeouts); call at least once a second. */

@@ -417,6 +417,37 @@ static void test_a_report_stored_behind_its_written_event_leaves_with_one_sync(v
   oms_store_close(st);
 }
 
+/* A session that drops while its report is sent from inside an engine
+ * command (the written hook) runs its cancel-on-disconnect only once the
+ * engine is out of that command: at the end of the gateway call. */
+static void test_a_drop_inside_the_written_hook_cancels_after_the_command(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  wire_written = true;
+  world_t *w = make_with(true, st);
+  wire_written = false;
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "k1", "1", "0.1", "60000", NULL);
+  expect_er(w, 1, "A", "A");
+  run_ms(w, 5);
+  expect_er(w, 1, "0", "0");
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "k1", &o), 0);
+  w->fail_send = 1;
+  new_limit(w, 1, "k2", "1", "0.1", "60000", NULL);
+  assert_true(w->out[1].closed);
+  w->fail_send = 0;
+  run_ms(w, 5);
+  assert_int_equal(oms_engine_get(w->e, o.order_id, &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "k2", &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  destroy(w);
+  oms_store_close(st);
+}
+
 static void test_the_outbox_grows_keeps_order_and_has_a_bound(void **state) {
   (void)state;
   oms_store_t *st = held_store();
@@ -1817,6 +1848,7 @@ int main(void) {
       cmocka_unit_test(test_session_info_reads_state_numbers_and_traffic),
       cmocka_unit_test(test_session_info_before_a_connection_reads_the_stored_numbers),
       cmocka_unit_test(test_a_report_stored_behind_its_written_event_leaves_with_one_sync),
+      cmocka_unit_test(test_a_drop_inside_the_written_hook_cancels_after_the_command),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
