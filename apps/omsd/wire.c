@@ -89,8 +89,15 @@ int omsd_open_data_dir(omsd_t *d) {
 /* ---- Callbacks ------------------------------------------------------------------------- */
 
 static void on_event(void *ctx, const oms_event_t *ev) {
-  omsd_t *d = ctx;
+  (void)ctx;
   omsd_log_event(ev);
+}
+
+/* The gateway hears of an event once it is written, not durable: it stores
+ * the report behind the event and holds it until that is durable, so one
+ * sync of the store (fsync durability) releases both (gateway.c). */
+static void on_written(void *ctx, const oms_event_t *ev) {
+  omsd_t *d = ctx;
   if (d->gw != NULL) oms_gateway_on_event(d->gw, ev);
 }
 
@@ -221,7 +228,9 @@ static int build_core(omsd_t *d, bool check_only) {
                             .portfolio = d->pf,
                             .bus = d->bus,
                             .on_event = on_event,
-                            .event_ctx = d};
+                            .event_ctx = d,
+                            .on_written = on_written,
+                            .written_ctx = d};
   if ((rc = oms_engine_create(&ec, &d->engine)) != 0) {
     LOG_ERROR("msg=\"cannot create the engine\" error=%s", oms_err_name(rc));
     return -1;
