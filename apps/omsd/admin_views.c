@@ -18,11 +18,13 @@
  * limits log's change mutex so that changes follow one another:
  *   1. prepare (core): a copy of the limits in force with the change, and
  *      the scope's fields before and after;
- *   2. the change is appended to <data_dir>/limits.log and fdatasync'ed,
- *      on the HTTP thread (the core never waits for a disk);
+ *   2. store (core): the change's line is appended to the store
+ *      (oms_store_limit_append: a LIMITS record of the journal), and the
+ *      HTTP thread waits for its ticket to be durable (the core never
+ *      waits for a disk);
  *   3. install (core): oms_risk_set_limits swaps the copy in whole.
- * So a change that is in force is in the log, and at start wire.c applies
- * the log over the configuration before recovery.
+ * So a change that is in force is stored, and at start wire.c applies the
+ * stored changes over the configuration before recovery.
  */
 #include <microhttpd.h>
 #include <stdlib.h>
@@ -361,21 +363,33 @@ void omsd_route_limits_changes(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_
 
 /* ---- PUT /v1/risk/limits ------------------------------------------------------------ */
 
+typedef enum limits_step_e { L_PREPARE, L_STORE, L_INSTALL } limits_step_t;
+
 typedef struct limits_cmd_s {
   omsd_cmd_t c;
-  bool install; /* false: prepare */
+  limits_step_t step;
   oms_risk_scope_t scope;
   char id[OMS_ID_MAX + 1];
   oms_risk_limit_t set;
   oms_risk_limits_t *next; /* prepare: the copy with the change; install: handed to risk */
   oms_risk_limit_t old_v, new_v;
+  omsd_limit_change_t ch; /* store: the change (a copy: the core may run it late) */
+  char *line;             /* ... as its line */
+  uint64_t ticket;        /* store: the store's ticket for it */
   int rc;
   oms_reject_t err;
 } limits_cmd_t;
 
 static void limits_run(omsd_t *d, omsd_cmd_t *c) {
   limits_cmd_t *k = (limits_cmd_t *)c;
-  if (k->install) {
+  if (k->step == L_STORE) {
+    /* The core thread appends, like every other record of the store. */
+    k->rc = d->store == NULL ? OMS_ESTORE
+                             : oms_store_limit_append(d->store, k->ch.seq, k->ch.at_ns, k->ch.who,
+                                                      k->line, strlen(k->line), &k->ticket);
+    return;
+  }
+  if (k->step == L_INSTALL) {
     k->rc = oms_risk_set_limits(d->risk, k->next, &k->err);
     if (k->rc == 0) k->next = NULL; /* the risk engine owns it */
     return;
@@ -392,6 +406,7 @@ static void limits_run(omsd_t *d, omsd_cmd_t *c) {
 static void limits_dispose(omsd_cmd_t *c) {
   limits_cmd_t *k = (limits_cmd_t *)c;
   oms_risk_limits_destroy(k->next);
+  free(k->line);
   free(k);
 }
 
@@ -471,13 +486,16 @@ out:
   return ok;
 }
 
+/* How long a change waits to be durable (fsync mode: a sync or two). */
+#define LIMIT_DURABLE_NS INT64_C(5000000000)
+
 void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
   omsd_t *d = omsd_admin_daemon(a);
   omsd_limit_change_t ch;
   if (!read_change(d, rq, rs, &ch)) return;
   omsd_limits_log_t *lg = d->limits_log;
-  if (lg == NULL) {
-    omsd_http_fail(rs, OMSD_E_INTERNAL, "no limits log");
+  if (lg == NULL || d->store == NULL) {
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "no store for limit changes");
     return;
   }
   pthread_mutex_lock(&lg->change_mu);
@@ -502,12 +520,27 @@ void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
   ch.old_v = k->old_v;
   ch.new_v = k->new_v;
   ch.at_ns = omsd_now_ns();
-  /* Durable before it takes effect. */
-  if (omsd_limits_log_append(lg, &ch) != 0) {
-    omsd_http_fail(rs, OMSD_E_INTERNAL, "the change could not be recorded: nothing changed");
+  ch.seq = omsd_limits_log_next_seq(lg);
+  /* Write-ahead: stored and durable before it takes effect, so an operator
+   * is told only what a restart keeps. */
+  k->line = omsd_limit_change_line(&ch);
+  if (k->line == NULL) {
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
     goto done;
   }
-  k->install = true;
+  k->ch = ch;
+  k->step = L_STORE;
+  k->c.done = 0;
+  if (!call_core(a, &k->c, rs)) goto unlock; /* it may still be stored: then in force at restart */
+  int rc = k->rc != 0 ? k->rc : oms_store_wait(d->store, k->ticket, LIMIT_DURABLE_NS);
+  if (rc != 0) {
+    LOG_ERROR("component=admin msg=\"a limit change could not be stored\" seq=%llu error=%s",
+              (unsigned long long)ch.seq, oms_err_name(rc));
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "the change could not be recorded (%s): nothing changed",
+                   oms_err_name(rc));
+    goto done;
+  }
+  k->step = L_INSTALL;
   k->c.done = 0;
   if (!call_core(a, &k->c, rs)) goto unlock; /* it still runs: recorded, in force soon */
   if (k->rc != 0) {
@@ -518,12 +551,14 @@ void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
     omsd_http_fail(rs, OMSD_E_INTERNAL, "recorded but refused at install: %s", k->err.text);
     goto done;
   }
+  (void)omsd_limits_log_add(lg, &ch);
   LOG_INFO("component=admin msg=\"risk limits changed\" seq=%llu who=%s scope=%s id=%s",
            (unsigned long long)ch.seq, ch.who, omsd_scope_name(ch.scope), ch.id);
   rs->status = 200;
   rs->json = json_pack("{s:o}", "change", omsd_limit_change_to_json(&ch));
 done:
   oms_risk_limits_destroy(k->next);
+  free(k->line);
   free(k);
 unlock:
   pthread_mutex_unlock(&lg->change_mu);

@@ -1,7 +1,8 @@
 /*
  * limits_log.c - runtime risk-limit changes: their JSON form, their checks,
- * and <data_dir>/limits.log, the durable record that re-applies them at
- * start (limits_log.h).
+ * and their durable record in the order store (oms_store_limit_append: a
+ * LIMITS record of the journal, a row of limit_changes), which re-applies
+ * them at start (limits_log.h).
  *
  * HOW IT WORKS
  * The JSON keys and kinds come from the one table of limit fields
@@ -11,12 +12,22 @@
  * scope's id is configured, each field alone passes oms_risk_limits_set, a
  * rate fits the throttle ring), which names the field at fault.
  *
- * The log is append-only, one JSON object per line. omsd_wire reads it
- * before recovery and applies each change's "new" over the limits the
- * configuration built; a change that no longer validates (the account or
- * symbol left the configuration, a value the new capacity refuses) stops
- * the start with the file and line, so an operator decides rather than omsd
- * silently running with other limits than the ones last set.
+ * A change is one JSON object, one line (omsd_limit_change_line), stored
+ * through the store as the journal's LIMITS record on the core thread and
+ * waited durable before it is installed (the admin API, admin_views.c).
+ * omsd_wire reads the stored changes before recovery and applies each
+ * change's "new" over the limits the configuration built; a change that no
+ * longer validates (the account or symbol left the configuration, a value
+ * the new capacity refuses) stops the start with its seq, so an operator
+ * decides rather than omsd silently running with other limits than the
+ * ones last set.
+ *
+ * <data_dir>/limits.log, where the changes were kept before the journal
+ * (one such line each), is imported once: its changes not yet in the store
+ * are stored (durable) in order, then the file is renamed
+ * limits.log.imported, with a warning. A line whose seq the store already
+ * holds with the same time is one an interrupted import stored already;
+ * any other clash stops the start (the two histories disagree).
  */
 #include "limits_log.h"
 
@@ -32,6 +43,7 @@
 #define MS INT64_C(1000000)
 #define MAX_MS (INT64_C(86400000) * 366)
 #define LINE_MAX_BYTES 16384
+#define IMPORT_WAIT_NS INT64_C(10000000000) /* a store that does not sync in 10 s is failing */
 #define RATE_BITS                                                                        \
   (OMS_RL_ORDER_RATE_ACCOUNT | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_ACCOUNT | \
    OMS_RL_CANCEL_RATE_STRATEGY)
@@ -264,7 +276,7 @@ const char *omsd_limit_change_check(const oms_config_t *c, oms_risk_scope_t scop
   return code;
 }
 
-/* ---- the log -------------------------------------------------------------------------- */
+/* ---- the record ------------------------------------------------------------------- */
 
 static int remember(omsd_limits_log_t *lg, const omsd_limit_change_t *ch) {
   if (lg->n == lg->cap) {
@@ -275,6 +287,7 @@ static int remember(omsd_limits_log_t *lg, const omsd_limit_change_t *ch) {
     lg->cap = cap;
   }
   lg->changes[lg->n++] = *ch;
+  if (ch->seq >= lg->next_seq) lg->next_seq = ch->seq + 1;
   return 0;
 }
 
@@ -306,6 +319,10 @@ int omsd_limit_change_parse(const char *text, size_t len, omsd_limit_change_t *c
     snprintf(why, wcap, "scope \"%s\" is not GLOBAL, ACCOUNT, STRATEGY or SYMBOL", scope);
     goto out;
   }
+  if (seq < 1) {
+    snprintf(why, wcap, "seq must be 1 or more");
+    goto out;
+  }
   ch->seq = (uint64_t)seq;
   ch->at_ns = at;
   ch->scope = (oms_risk_scope_t)sc;
@@ -330,12 +347,11 @@ char *omsd_limit_change_line(const omsd_limit_change_t *ch) {
   return text;
 }
 
-/* One line of the log back into a change, checked against the
- * configuration as a start would and applied over l. 0, or -1 with why
- * filled. */
-static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *text,
+/* One stored line back into a change, checked against the configuration
+ * as a start would and applied over l. 0, or -1 with why filled. */
+static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *text, size_t len,
                        omsd_limit_change_t *ch, char *why, size_t wcap) {
-  if (omsd_limit_change_parse(text, strlen(text), ch, why, wcap) != 0) return -1;
+  if (omsd_limit_change_parse(text, len, ch, why, wcap) != 0) return -1;
   char field[64], detail[256];
   if (omsd_limit_change_check(c, ch->scope, ch->id, &ch->set, field, sizeof field, detail,
                               sizeof detail) != NULL) {
@@ -353,57 +369,83 @@ static int replay_line(const oms_config_t *c, oms_risk_limits_t *l, const char *
   return 0;
 }
 
-int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check_only,
-                         omsd_limits_log_t **out) {
-  *out = NULL;
-  omsd_limits_log_t *lg = calloc(1, sizeof *lg);
-  if (lg == NULL) return -1;
-  lg->fd = -1;
-  pthread_mutex_init(&lg->change_mu, NULL);
-  pthread_mutex_init(&lg->mu, NULL);
-  snprintf(lg->path, sizeof lg->path, "%s/limits.log", c->data_dir);
-  char obj[sizeof lg->path + 8];
-  snprintf(obj, sizeof obj, "path=%s", lg->path);
-  int fd = open(lg->path, check_only ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    if (check_only && errno == ENOENT) {
-      *out = lg;
-      return 0;
-    }
-    omsd_log_sys(OMS_LOG_ERROR, "open", obj, errno);
-    goto fail;
+typedef struct replay_s {
+  const oms_config_t *c;
+  oms_risk_limits_t *l;
+  omsd_limits_log_t *lg;
+} replay_t;
+
+static int replay_row(void *ctx, const oms_limit_change_row_t *row) {
+  replay_t *r = ctx;
+  omsd_limit_change_t ch;
+  char why[512];
+  if (replay_line(r->c, r->l, row->line, row->len, &ch, why, sizeof why) != 0) {
+    LOG_ERROR(
+        "msg=\"a stored risk limit change no longer validates; fix the configuration\" "
+        "seq=%llu detail=\"%s\"",
+        (unsigned long long)row->seq, why);
+    return 1;
   }
-  FILE *f = fdopen(fd, check_only ? "r" : "r+");
+  ch.seq = row->seq; /* the store's number is the change's */
+  return remember(r->lg, &ch) != 0 ? 1 : 0;
+}
+
+/* The stored change numbered seq, or NULL. */
+static const omsd_limit_change_t *stored(const omsd_limits_log_t *lg, uint64_t seq) {
+  for (size_t i = 0; i < lg->n; i++)
+    if (lg->changes[i].seq == seq) return &lg->changes[i];
+  return NULL;
+}
+
+/* Stores one change durably from the thread that opens (no core loop yet). */
+static int store_now(oms_store_t *st, const omsd_limit_change_t *ch, const char *line) {
+  uint64_t t = 0;
+  int rc = oms_store_limit_append(st, ch->seq, ch->at_ns, ch->who, line, strlen(line), &t);
+  if (rc == 0) rc = oms_store_wait(st, t, IMPORT_WAIT_NS);
+  if (rc != 0)
+    LOG_ERROR("msg=\"limits.log: cannot store a change\" seq=%llu error=%s",
+              (unsigned long long)ch->seq, oms_err_name(rc));
+  return rc;
+}
+
+/* Reads <data_dir>/limits.log (if any) into lg over l: every line when st
+ * is NULL (--check-config), else the lines the store lacks, stored. Sets
+ * *imported to the changes stored. 0 or -1 (logged). */
+static int read_file(const oms_config_t *c, oms_risk_limits_t *l, omsd_limits_log_t *lg,
+                     oms_store_t *st, size_t *imported) {
+  *imported = 0;
+  FILE *f = fopen(lg->path, "r");
   if (f == NULL) {
-    omsd_log_sys(OMS_LOG_ERROR, "fdopen", obj, errno);
-    close(fd);
-    goto fail;
+    if (errno == ENOENT) return 0;
+    char obj[sizeof lg->path + 8];
+    snprintf(obj, sizeof obj, "path=%s", lg->path);
+    omsd_log_sys(OMS_LOG_ERROR, "open", obj, errno);
+    return -1;
   }
   char *line = malloc(LINE_MAX_BYTES);
   if (line == NULL) {
     fclose(f);
-    goto fail;
+    return -1;
   }
-  long good_end = 0; /* the end of the last complete line */
   int lineno = 0, bad = 0;
-  while (fgets(line, LINE_MAX_BYTES, f) != NULL) {
+  while (!bad && fgets(line, LINE_MAX_BYTES, f) != NULL) {
     lineno++;
     size_t n = strlen(line);
     if (n == 0 || line[n - 1] != '\n') {
       if (feof(f)) { /* cut short by a crash: it never took effect */
-        LOG_WARN("msg=\"limits.log: an unfinished last line is dropped\" %s line=%d", obj, lineno);
+        LOG_WARN("msg=\"limits.log: an unfinished last line is dropped\" file=%s:%d", lg->path,
+                 lineno);
         break;
       }
-      LOG_ERROR("msg=\"limits.log: line too long\" %s line=%d", obj, lineno);
+      LOG_ERROR("msg=\"limits.log: line too long\" file=%s:%d", lg->path, lineno);
       bad = 1;
       break;
     }
     line[n - 1] = '\0';
-    good_end = ftell(f);
     if (line[0] == '\0') continue;
     omsd_limit_change_t ch;
     char why[512];
-    if (replay_line(c, l, line, &ch, why, sizeof why) != 0) {
+    if (replay_line(c, l, line, n - 1, &ch, why, sizeof why) != 0) {
       LOG_ERROR(
           "msg=\"limits.log: a change no longer validates; fix or remove the line\" "
           "file=%s:%d detail=\"%s\"",
@@ -411,28 +453,69 @@ int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check
       bad = 1;
       break;
     }
-    if (remember(lg, &ch) != 0) {
+    const omsd_limit_change_t *had = st != NULL ? stored(lg, ch.seq) : NULL;
+    if (had != NULL) {
+      if (had->at_ns == ch.at_ns) continue; /* an interrupted import stored it */
+      LOG_ERROR(
+          "msg=\"limits.log and the stored limit changes disagree: move limits.log away to "
+          "keep the stored ones\" file=%s:%d seq=%llu",
+          lg->path, lineno, (unsigned long long)ch.seq);
       bad = 1;
       break;
     }
+    if (st != NULL) {
+      if (ch.seq < lg->next_seq) ch.seq = lg->next_seq; /* after the stored ones */
+      char *text = omsd_limit_change_line(&ch);
+      int rc = text == NULL ? -1 : store_now(st, &ch, text);
+      free(text);
+      if (rc != 0) {
+        bad = 1;
+        break;
+      }
+      (*imported)++;
+    }
+    if (remember(lg, &ch) != 0) bad = 1;
   }
   free(line);
-  if (!bad && !check_only) {
-    /* Appends go after the last complete line. */
-    if (ftruncate(fd, good_end) != 0 || lseek(fd, good_end, SEEK_SET) < 0) {
-      omsd_log_sys(OMS_LOG_ERROR, "ftruncate", obj, errno);
-      bad = 1;
-    } else {
-      lg->fd = dup(fd);
-      if (lg->fd < 0) {
-        omsd_log_sys(OMS_LOG_ERROR, "dup", obj, errno);
-        bad = 1;
-      }
+  fclose(f);
+  return bad ? -1 : 0;
+}
+
+int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, oms_store_t *st,
+                         omsd_limits_log_t **out) {
+  *out = NULL;
+  omsd_limits_log_t *lg = calloc(1, sizeof *lg);
+  if (lg == NULL) return -1;
+  pthread_mutex_init(&lg->change_mu, NULL);
+  pthread_mutex_init(&lg->mu, NULL);
+  lg->next_seq = 1;
+  snprintf(lg->path, sizeof lg->path, "%s/limits.log", c->data_dir);
+  if (st != NULL) {
+    replay_t r = {c, l, lg};
+    int rc = oms_store_limit_changes(st, replay_row, &r);
+    if (rc != 0) {
+      if (rc != 1)
+        LOG_ERROR("msg=\"cannot read the stored risk limit changes\" error=%s", oms_err_name(rc));
+      goto fail;
     }
   }
-  fclose(f);
-  if (bad) goto fail;
-  if (lg->n > 0) LOG_INFO("msg=\"risk limit changes re-applied\" %s changes=%zu", obj, lg->n);
+  size_t imported = 0;
+  if (read_file(c, l, lg, st, &imported) != 0) goto fail;
+  if (st != NULL && access(lg->path, F_OK) == 0) {
+    char to[sizeof lg->path + 16];
+    snprintf(to, sizeof to, "%s.imported", lg->path);
+    if (rename(lg->path, to) != 0) {
+      char obj[sizeof lg->path + 8];
+      snprintf(obj, sizeof obj, "path=%s", lg->path);
+      omsd_log_sys(OMS_LOG_ERROR, "rename", obj, errno);
+      goto fail;
+    }
+    LOG_WARN(
+        "msg=\"limits.log imported into the store; the file is kept as limits.log.imported and "
+        "no longer read\" path=%s changes=%zu",
+        lg->path, imported);
+  }
+  if (lg->n > 0) LOG_INFO("msg=\"risk limit changes re-applied\" changes=%zu", lg->n);
   *out = lg;
   return 0;
 fail:
@@ -442,52 +525,19 @@ fail:
 
 void omsd_limits_log_close(omsd_limits_log_t *lg) {
   if (lg == NULL) return;
-  if (lg->fd >= 0) close(lg->fd);
   free(lg->changes);
   pthread_mutex_destroy(&lg->change_mu);
   pthread_mutex_destroy(&lg->mu);
   free(lg);
 }
 
-int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch) {
-  ch->seq = lg->n > 0 ? lg->changes[lg->n - 1].seq + 1 : 1;
-  char *text = omsd_limit_change_line(ch);
-  char obj[sizeof lg->path + 8];
-  snprintf(obj, sizeof obj, "path=%s", lg->path);
-  if (text == NULL || lg->fd < 0) {
-    free(text);
-    LOG_ERROR("msg=\"limits.log: cannot record the change\" %s", obj);
-    return -1;
-  }
-  size_t n = strlen(text);
-  text[n] = '\n'; /* replaces the NUL: written with its length */
-  off_t start = lseek(lg->fd, 0, SEEK_END);
-  size_t done = 0;
-  int rc = 0;
-  while (done < n + 1) {
-    ssize_t w = write(lg->fd, text + done, n + 1 - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      omsd_log_sys(OMS_LOG_ERROR, "write", obj, errno);
-      rc = -1;
-      break;
-    }
-    done += (size_t)w;
-  }
-  if (rc == 0 && fdatasync(lg->fd) != 0) {
-    omsd_log_sys(OMS_LOG_ERROR, "fdatasync", obj, errno);
-    rc = -1;
-  }
-  free(text);
-  if (rc != 0) {
-    /* Nothing half written stays: the change did not happen. */
-    if (start >= 0 && ftruncate(lg->fd, start) != 0)
-      omsd_log_sys(OMS_LOG_ERROR, "ftruncate", obj, errno);
-    return -1;
-  }
+uint64_t omsd_limits_log_next_seq(omsd_limits_log_t *lg) { return lg->next_seq++; }
+
+int omsd_limits_log_add(omsd_limits_log_t *lg, const omsd_limit_change_t *ch) {
   pthread_mutex_lock(&lg->mu);
-  if (remember(lg, ch) != 0)
-    LOG_ERROR("msg=\"limits.log: out of memory listing the change\" %s", obj);
+  int rc = remember(lg, ch);
   pthread_mutex_unlock(&lg->mu);
-  return 0;
+  if (rc != 0)
+    LOG_ERROR("msg=\"out of memory listing a limit change\" seq=%llu", (unsigned long long)ch->seq);
+  return rc;
 }

@@ -1,13 +1,16 @@
 /*
- * limits_log.h - runtime changes of the risk limits and their durable log,
- * <data_dir>/limits.log (not installed; docs/admin-api.md, PUT /v1/risk/limits).
+ * limits_log.h - runtime changes of the risk limits and their durable record
+ * in the order store (oms_store_limit_append: the journal's LIMITS records,
+ * projected into limit_changes; not installed; docs/admin-api.md, PUT
+ * /v1/risk/limits).
  *
  * One change is one JSON line: {"seq","at_ns","who","scope","id","old",
  * "new","reason"}; "new" is what was set (the changed fields), "old" what
- * applied to them at that scope before. A change is appended and
- * fdatasync'ed before it takes effect; at start the changes are applied
- * again, in order, over the limits the configuration built (only "new": a
- * field the change did not name comes from the configuration as it is now).
+ * applied to them at that scope before. A change is stored (on the core
+ * thread) and waited durable before it takes effect; at start the changes
+ * are applied again, in order, over the limits the configuration built
+ * (only "new": a field the change did not name comes from the configuration
+ * as it is now). A <data_dir>/limits.log of an older omsd is imported once.
  */
 #ifndef OMSD_LIMITS_LOG_H
 #define OMSD_LIMITS_LOG_H
@@ -33,30 +36,34 @@ typedef struct omsd_limit_change_s {
   char reason[OMSD_LIMIT_REASON_MAX + 1];
 } omsd_limit_change_t;
 
-/* The log and the changes since it was created. */
+/* The changes in force, as stored. */
 typedef struct omsd_limits_log_s {
-  pthread_mutex_t change_mu; /* one change at a time, from prepare to install */
-  pthread_mutex_t mu;        /* guards the list (held for a copy only) */
-  int fd;                    /* appends; -1 under --check-config */
-  char path[OMS_CFG_PATH_MAX + 16];
+  pthread_mutex_t change_mu;        /* one change at a time, from prepare to install */
+  pthread_mutex_t mu;               /* guards the list (held for a copy only) */
+  char path[OMS_CFG_PATH_MAX + 16]; /* <data_dir>/limits.log, imported once */
+  uint64_t next_seq;                /* the next change's number (under change_mu) */
   omsd_limit_change_t *changes;
   size_t n, cap;
 } omsd_limits_log_t;
 
-/* Reads <data_dir>/limits.log (absent: no change) and applies each change
- * over l, in order. check_only: read only (nothing created or opened for
- * writing). Returns 0 with *out, or -1 with the reason logged, naming the
- * file and line of a change that no longer validates. A last line without
- * its newline (a write cut short: it never took effect) is dropped. */
-int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, bool check_only,
+/* Reads the changes stored in st and applies each over l, in order, then
+ * imports <data_dir>/limits.log if there is one (its changes the store
+ * lacks stored durably and applied, the file renamed limits.log.imported,
+ * a warning logged). st NULL (--check-config): only limits.log is read,
+ * nothing written. Returns 0 with *out, or -1 with the reason logged,
+ * naming the seq (or the file and line) of a change that no longer
+ * validates. A last line of limits.log without its newline (a write cut
+ * short: it never took effect) is dropped. */
+int omsd_limits_log_open(const oms_config_t *c, oms_risk_limits_t *l, oms_store_t *st,
                          omsd_limits_log_t **out);
 /* Accepts NULL. */
 void omsd_limits_log_close(omsd_limits_log_t *lg);
 
-/* Appends ch (its seq is set here) as one line, fdatasyncs it and lists
- * it; lg->change_mu must be held. Returns 0, or -1 (logged): then nothing
- * was recorded. */
-int omsd_limits_log_append(omsd_limits_log_t *lg, omsd_limit_change_t *ch);
+/* The number for the next change (each call a new one, so a change whose
+ * storing failed half way never shares its number); lg->change_mu held. */
+uint64_t omsd_limits_log_next_seq(omsd_limits_log_t *lg);
+/* Lists ch, stored durably and installed. 0, or -1 (out of memory, logged). */
+int omsd_limits_log_add(omsd_limits_log_t *lg, const omsd_limit_change_t *ch);
 
 /* One line of the log (its text, without the newline) into ch: seq, at_ns,
  * who, scope, id, reason and the fields set; old_v and new_v are left clear

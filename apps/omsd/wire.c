@@ -6,7 +6,7 @@
  * thread), the event bus (lagging subscribers catch up from the store), the
  * portfolio (cash per account, one instrument per symbol), the risk engine
  * (with the limits the configuration built, then the runtime changes kept in
- * <data_dir>/limits.log: limits_log.c), the engine, one
+ * the store, a former limits.log imported once: limits_log.c), the engine, one
  * venue per `venues` entry (handed to the engine, which owns it): simulated
  * in this process, or a FIX connector (type "fix", docs/venues.md) whose
  * session numbers and sent messages live in the store like the gateway's,
@@ -89,8 +89,15 @@ int omsd_open_data_dir(omsd_t *d) {
 /* ---- Callbacks ------------------------------------------------------------------------- */
 
 static void on_event(void *ctx, const oms_event_t *ev) {
-  omsd_t *d = ctx;
+  (void)ctx;
   omsd_log_event(ev);
+}
+
+/* The gateway hears of an event once it is written, not durable: it stores
+ * the report behind the event and holds it until that is durable, so one
+ * sync of the store (fsync durability) releases both (gateway.c). */
+static void on_written(void *ctx, const oms_event_t *ev) {
+  omsd_t *d = ctx;
   if (d->gw != NULL) oms_gateway_on_event(d->gw, ev);
 }
 
@@ -221,14 +228,16 @@ static int build_core(omsd_t *d, bool check_only) {
                             .portfolio = d->pf,
                             .bus = d->bus,
                             .on_event = on_event,
-                            .event_ctx = d};
+                            .event_ctx = d,
+                            .on_written = on_written,
+                            .written_ctx = d};
   if ((rc = oms_engine_create(&ec, &d->engine)) != 0) {
     LOG_ERROR("msg=\"cannot create the engine\" error=%s", oms_err_name(rc));
     return -1;
   }
   oms_risk_limits_t *limits = oms_config_take_risk_limits(d->cfg);
-  /* The changes made at runtime (PUT /v1/risk/limits) win over the file. */
-  if (omsd_limits_log_open(d->cfg, limits, check_only, &d->limits_log) != 0) {
+  /* The changes made at runtime (PUT /v1/risk/limits), stored, win over the file. */
+  if (omsd_limits_log_open(d->cfg, limits, check_only ? NULL : d->store, &d->limits_log) != 0) {
     oms_risk_limits_destroy(limits);
     return -1;
   }

@@ -1,7 +1,9 @@
 /*
  * omsjournal - reads a journal directory (docs/journal.md) offline: checks
- * every CRC, lists the records, follows the tail, prints them as JSON. It
- * never writes: a journal in use by omsd may be read at the same time (what
+ * every CRC, lists the records, follows the tail, prints them as JSON; and
+ * `import` moves a SQLite-engine data directory into a journal (the one
+ * command that writes). Reading never writes: a journal in use by omsd may
+ * be read at the same time (what
  * omsd has written so far is what the tool sees), and a torn tail is shown
  * as damage rather than cut (omsd cuts it at its next start).
  *
@@ -16,16 +18,25 @@
  *   omsjournal dump DIR [--from LSN] [--to LSN] one line per record
  *   omsjournal tail DIR [-n N] [--follow]       the last N records (10)
  *   omsjournal json DIR [--from LSN] [--to LSN] one JSON object per line
+ *   omsjournal import DATA_DIR [--file NAME]   the old engine's NAME (oms.db)
+ *                                              into DATA_DIR/journal, under
+ *                                              omsd's lock; the old file kept
+ *                                              as NAME.sqlite-engine
  *
  * Exit status: 0; 1 the journal is damaged (stderr names file and offset) or
- * unreadable; 2 a bad command line.
+ * unreadable, or an import refused or failed (nothing changed); 2 a bad
+ * command line.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "oms/journal.h"
 #include "oms/oms.h"
@@ -81,6 +92,10 @@ static void other_summary(const oms_journal_entry_t *e, char *buf, size_t cap) {
     case OMS__JREC_FIX_RESET: snprintf(buf, cap, " session=%s", r.u.fix.session); break;
     case OMS__JREC_CURSOR:
       snprintf(buf, cap, " sink=%s seq=%llu", r.u.cur.sink, (unsigned long long)r.u.cur.seq);
+      break;
+    case OMS__JREC_LIMITS:
+      snprintf(buf, cap, " seq=%llu who=%s line=%.*s", (unsigned long long)r.u.lim.seq,
+               r.u.lim.who[0] ? r.u.lim.who : "-", (int)r.u.lim.len, r.u.lim.line);
       break;
     default: break;
   }
@@ -154,6 +169,15 @@ static void json_line(const oms_journal_entry_t *e) {
       printf(",\"seq\":%llu}\n", (unsigned long long)r.u.cur.seq);
       return;
     }
+    if (e->type == OMS__JREC_LIMITS) {
+      printf(",\"seq\":%llu,\"ts_ns\":%lld,\"who\":", (unsigned long long)r.u.lim.seq,
+             (long long)r.u.lim.ts_ns);
+      json_bytes(stdout, (const uint8_t *)r.u.lim.who, (uint32_t)strlen(r.u.lim.who));
+      printf(",\"line\":");
+      json_bytes(stdout, (const uint8_t *)r.u.lim.line, r.u.lim.len);
+      printf("}\n");
+      return;
+    }
     printf(",\"session\":");
     json_bytes(stdout, (const uint8_t *)r.u.fix.session, (uint32_t)strlen(r.u.fix.session));
     if (e->type == OMS__JREC_FIX_SEQNUMS)
@@ -179,7 +203,7 @@ static int on_record(void *ctx, const oms_journal_entry_t *e) {
   if (r->records++ == 0) r->first = e->lsn;
   r->last = e->lsn;
   if (r->ring != NULL) {
-    char line[1024];
+    char line[1024]; /* the tail's ring keeps lines of this size */
     dump_line(e, line, sizeof line);
     char *s = r->ring[r->kept % r->n];
     snprintf(s, 1024, "%s", line);
@@ -187,7 +211,7 @@ static int on_record(void *ctx, const oms_journal_entry_t *e) {
   } else if (r->json) {
     json_line(e);
   } else if (!r->quiet) {
-    char line[1024];
+    char line[4096]; /* a limit change's line whole */
     dump_line(e, line, sizeof line);
     puts(line);
   }
@@ -234,8 +258,97 @@ static int usage(void) {
           "usage: omsjournal verify DIR\n"
           "       omsjournal dump DIR [--from LSN] [--to LSN]\n"
           "       omsjournal tail DIR [-n N] [--follow]\n"
-          "       omsjournal json DIR [--from LSN] [--to LSN]\n");
+          "       omsjournal json DIR [--from LSN] [--to LSN]\n"
+          "       omsjournal import DATA_DIR [--file NAME]\n");
   return 2;
+}
+
+/* ---- import: a SQLite-engine data directory into a journal ------------------------ */
+
+static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* Renames from{,-wal,-shm} to to{,-wal,-shm} (those that exist). */
+static int move_db(const char *from, const char *to) {
+  const char *sfx[] = {"", "-wal", "-shm"};
+  for (int i = 0; i < 3; i++) {
+    char a[1100], b[1100];
+    snprintf(a, sizeof a, "%s%s", from, sfx[i]);
+    snprintf(b, sizeof b, "%s%s", to, sfx[i]);
+    if (exists(a) && rename(a, b) != 0) {
+      fprintf(stderr, "omsjournal: rename %s %s: %s\n", a, b, strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* What a failed import built: the journal's segments and the projection. */
+static void remove_built(const char *journal, const char *db) {
+  DIR *dh = opendir(journal);
+  struct dirent *de;
+  while (dh != NULL && (de = readdir(dh)) != NULL) {
+    if (de->d_name[0] == '.') continue;
+    char p[1400];
+    snprintf(p, sizeof p, "%s/%s", journal, de->d_name);
+    unlink(p);
+  }
+  if (dh != NULL) closedir(dh);
+  rmdir(journal);
+  const char *sfx[] = {"", "-wal", "-shm", ".clean"};
+  for (int i = 0; i < 4; i++) {
+    char p[1100];
+    snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+    unlink(p);
+  }
+}
+
+/* docs/omsjournal.md, "import": 0 done, 1 refused or failed (nothing
+ * changed: the old database is back under its name). */
+static int import_dir(const char *data_dir, const char *file) {
+  char lock[1024], journal[1024], db[1024], old[1100];
+  snprintf(lock, sizeof lock, "%s/omsd.lock", data_dir);
+  snprintf(journal, sizeof journal, "%s/journal", data_dir);
+  snprintf(db, sizeof db, "%s/%s", data_dir, file);
+  snprintf(old, sizeof old, "%s.sqlite-engine", db);
+  /* omsd holds this lock while it runs: never move a live store. */
+  int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lfd < 0 || flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+    fprintf(stderr, "omsjournal: %s: %s (is omsd running on %s? stop it first)\n", lock,
+            strerror(errno), data_dir);
+    if (lfd >= 0) close(lfd);
+    return 1;
+  }
+  int rc = 1;
+  if (exists(journal)) {
+    fprintf(stderr, "omsjournal: %s exists: %s has a journal already\n", journal, data_dir);
+  } else if (!exists(db)) {
+    fprintf(stderr, "omsjournal: no database %s to import\n", db);
+  } else if (exists(old)) {
+    fprintf(stderr, "omsjournal: %s exists: move it away first\n", old);
+  } else if (move_db(db, old) == 0) {
+    oms_store_journal_config_t jc;
+    oms_store_journal_config_init(&jc, journal, db);
+    jc.durability = OMS_DURABILITY_FSYNC; /* on disk before the old file is set aside */
+    oms_store_import_report_t rep;
+    int irc = oms_store_journal_import_sqlite(old, &jc, &rep);
+    if (irc == 0) {
+      printf("omsjournal: imported %s into %s:", old, journal);
+      for (size_t i = 0; oms_store_import_table(i) != NULL; i++)
+        printf(" %s=%lld", oms_store_import_table(i), (long long)rep.counts[i]);
+      printf(
+          "\nomsjournal: the old database is kept as %s; omsd now starts on the journal "
+          "(store.engine = \"journal\")\n",
+          old);
+      rc = 0;
+    } else {
+      fprintf(stderr, "omsjournal: import failed (%s): %s; %s is unchanged\n", oms_err_name(irc),
+              rep.error, db);
+      remove_built(journal, db);
+      (void)move_db(old, db);
+    }
+  }
+  close(lfd);
+  return rc;
 }
 
 static int parse_u64(const char *s, uint64_t *out) {
@@ -254,9 +367,12 @@ int main(int argc, char **argv) {
   memset(&r, 0, sizeof r);
   uint64_t tail_n = 10;
   int follow = 0;
+  const char *file = "oms.db";
   for (int i = 3; i < argc; i++) {
     const char *a = argv[i];
-    if ((!strcmp(a, "--from") || !strcmp(a, "--to") || !strcmp(a, "-n")) && i + 1 < argc) {
+    if (!strcmp(a, "--file") && i + 1 < argc && !strcmp(cmd, "import")) {
+      file = argv[++i];
+    } else if ((!strcmp(a, "--from") || !strcmp(a, "--to") || !strcmp(a, "-n")) && i + 1 < argc) {
       uint64_t v;
       if (parse_u64(argv[++i], &v) != 0) return usage();
       if (!strcmp(a, "--from")) r.from = v;
@@ -268,6 +384,7 @@ int main(int argc, char **argv) {
       return usage();
     }
   }
+  if (!strcmp(cmd, "import")) return import_dir(dir, file);
   if (!strcmp(cmd, "verify")) {
     r.quiet = 1;
     if (pass(dir, &r) != 0) return 1;

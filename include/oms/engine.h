@@ -26,7 +26,8 @@
  * and an OrderRejected or OrderDenied event; nothing is half done.
  *
  * Every change of an order produces one event with a gap-free sequence
- * number; subscribers see events only once they are durable.
+ * number; subscribers see events only once they are durable (on_written
+ * sees them written, for a consumer that holds its own effects until then).
  */
 #ifndef OMS_ENGINE_H
 #define OMS_ENGINE_H
@@ -67,6 +68,17 @@ typedef struct oms_engine_config_s {
    * transient alarms that are not stored (the store itself failing). */
   void (*on_event)(void *ctx, const oms_event_t *ev);
   void *event_ctx;
+  /* Optional: every event of on_event but the transient alarms, in sequence
+   * order, as soon as the store accepted its append (written, perhaps not
+   * yet durable; at once without a store), from inside the command that
+   * made it. For a consumer that stores what it derives from
+   * the event behind it and holds that until the store's durable ticket
+   * passes its own ticket (the FIX gateway and its ExecutionReports): the
+   * store makes a prefix of its tickets durable, so one sync releases both,
+   * and nothing derived leaves before the event is durable. It may query
+   * the engine but must not run a command (submit, cancel, ...). */
+  void (*on_written)(void *ctx, const oms_event_t *ev);
+  void *written_ctx;
   uint32_t max_parents; /* parent orders working at once (algo.h); 0 = 1024 */
 } oms_engine_config_t;
 

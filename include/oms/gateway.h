@@ -3,8 +3,8 @@
  * accounts, mapped onto the OMS engine.
  *
  * The gateway does no I/O. The daemon hands it connection events and bytes
- * (oms_gateway_conn_open / _conn_data / _conn_closed), every durable engine
- * event (oms_gateway_on_event, from the engine's on_event callback) and a
+ * (oms_gateway_conn_open / _conn_data / _conn_closed), every engine event
+ * (oms_gateway_on_event, from the engine's on_written or on_event) and a
  * periodic timer; the gateway answers through the io table (write bytes to
  * a connection, close a connection, log). So the whole mapping is tested
  * with in-memory connections, and the daemon only moves bytes.
@@ -145,7 +145,12 @@ OMS_EXTERN int oms_gateway_conn_logout(oms_gateway_t *gw, uint64_t conn, const c
  * io.close). Applies cancel-on-disconnect. Unknown ids are ignored. */
 OMS_EXTERN void oms_gateway_conn_closed(oms_gateway_t *gw, uint64_t conn);
 
-/* An engine event (call from the engine's on_event). */
+/* An engine event: call from the engine's on_written (as soon as the event
+ * is written: its report is stored behind it and held in the outbox until
+ * that is durable, so one store sync releases both) or from its on_event
+ * (once the event is durable), not from both. It runs no engine command
+ * itself: a session that drops meanwhile (a failed send) cancels its orders
+ * on disconnect at the end of the next oms_gateway_conn_data or _pump. */
 OMS_EXTERN void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev);
 
 /* Session timers (heartbeats, timeouts); call at least once a second. */

@@ -150,7 +150,9 @@ OMS_EXTERN int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t
 /* The last LSN written (in the page cache) and the last durable one. Atomic reads. */
 OMS_EXTERN uint64_t oms_journal_written(const oms_journal_t *j);
 OMS_EXTERN uint64_t oms_journal_durable(const oms_journal_t *j);
-/* An eventfd readable when the durable LSN advances (read it to rearm). */
+/* An eventfd readable when the durable LSN advances (read it to rearm). In
+ * os mode it is written only once it was asked for (readable at once then
+ * if anything is durable): an append there is durable when it returns. */
 OMS_EXTERN int oms_journal_durable_fd(const oms_journal_t *j);
 /* Blocks until lsn is durable (timeout_ns < 0: no timeout): 0, OMS_ETIMEDOUT,
  * OMS_ESTORE. Not for the core. */

@@ -150,6 +150,16 @@ typedef int (*oms_position_cb)(void *ctx, const oms_position_t *p);
 typedef int (*oms_trading_state_cb)(void *ctx, const oms_trading_state_row_t *t);
 /* One stored outbound FIX message. */
 typedef int (*oms_fix_msg_cb)(void *ctx, int64_t seqnum, const char *msg, size_t len);
+/* One runtime limit change as stored (oms_store_limit_append): line[len]
+ * is valid during the callback only. */
+typedef struct oms_limit_change_row_s {
+  uint64_t seq;
+  int64_t ts_ns;
+  char who[OMS_ID_MAX + 1];
+  const char *line;
+  size_t len;
+} oms_limit_change_row_t;
+typedef int (*oms_limit_change_cb)(void *ctx, const oms_limit_change_row_t *row);
 /* One client order id (its strategy's), as oms_store_each_clordid gives it. */
 typedef int (*oms_clordid_cb)(void *ctx, const char *strategy_id, const char *client_order_id);
 
@@ -298,6 +308,10 @@ typedef struct oms_store_vtbl_s {
    * engine then replays every fill, and reads every order). */
   int (*each_clordid)(oms_store_t *s, oms_clordid_cb cb, void *ctx);
   int (*fill_seq_back)(oms_store_t *s, uint64_t n, uint64_t *seq);
+  /* Runtime limit changes (both may be NULL: OMS_EUNSUPPORTED). */
+  int (*limit_append)(oms_store_t *s, uint64_t seq, int64_t ts_ns, const char *who,
+                      const char *line, size_t len, uint64_t *ticket);
+  int (*limit_changes)(oms_store_t *s, oms_limit_change_cb cb, void *ctx);
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */
@@ -354,6 +368,30 @@ OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,
  * (OMS_ESTORE) if it has. Returns 0, OMS_EINVAL, OMS_ENOMEM, OMS_ECORRUPT
  * (damage in the journal: on_error names the file and offset), OMS_ESTORE. */
 OMS_EXTERN int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **out);
+
+/* ---- Moving a SQLite-engine database into a journal (docs/store.md) ---------------
+ * Builds a NEW journal store (cfg->journal_dir and cfg->db_path must not
+ * exist: OMS_EEXIST) from the SQLite engine's database at old_db_path, which
+ * is read and not changed: every stored event by seq (orders, fills,
+ * positions and trading states follow from them), the FIX messages kept for
+ * resend and each session's sequence numbers, the sink cursors and the
+ * runtime limit changes. The store is then closed and the rows of each
+ * table of oms_store_import_table() are counted in both databases: equal
+ * counts are in rep->counts; any difference fails. Returns 0, or
+ * OMS_EINVAL, OMS_EEXIST, OMS_ENOTFOUND (no database at old_db_path),
+ * OMS_ECORRUPT (an event that does not decode), OMS_ESTORE, with
+ * rep->error saying what; what was built is then left for the caller to
+ * remove (omsjournal import does, and puts the old file back). */
+#define OMS_STORE_IMPORT_TABLES 9
+typedef struct oms_store_import_report_s {
+  int64_t counts[OMS_STORE_IMPORT_TABLES];
+  char error[256];
+} oms_store_import_report_t;
+OMS_EXTERN int oms_store_journal_import_sqlite(const char *old_db_path,
+                                               const oms_store_journal_config_t *cfg,
+                                               oms_store_import_report_t *rep);
+/* The name of the i-th counted table ("orders", "events", "fills", ...), NULL past the last. */
+OMS_EXTERN const char *oms_store_import_table(size_t i);
 
 /* A store without durability, for tests and backtests: the same interface
  * over in-memory tables (lost at close). Every append is applied and durable
@@ -511,6 +549,25 @@ static inline int oms_store_cursor_set(oms_store_t *s, const char *sink, uint64_
                                        uint64_t *ticket) {
   return s->vt->cursor_set(s, sink, seq, ticket);
 }
+
+/* ---- Runtime limit changes (the admin API's; docs/admin-api.md) --------------------
+ * One change is one record: its number seq (1, 2, ...: the caller numbers
+ * them; a seq stored again replaces that row), when, who made it (may be
+ * ""), and line, the change as
+ * one line of text (omsd writes the canonical JSON of the change, the form
+ * of the former limits.log). Queued like a unit (a ticket, durable when
+ * committed: the journal store writes a LIMITS record on the caller's
+ * thread; the SQLite store a row of `limit_changes`); a change takes effect
+ * only once its ticket is durable. Lines are at most
+ * OMS_STORE_LIMIT_LINE_MAX bytes (OMS_ENOSPC). OMS_EUNSUPPORTED where the
+ * implementation keeps none (the memory store). */
+#define OMS_STORE_LIMIT_LINE_MAX 2048
+OMS_EXTERN int oms_store_limit_append(oms_store_t *s, uint64_t seq, int64_t ts_ns, const char *who,
+                                      const char *line, size_t len, uint64_t *ticket);
+/* Every stored change, by seq (after everything appended so far is
+ * visible). Returns 0, the callback's non-zero value, OMS_EUNSUPPORTED or
+ * OMS_ESTORE. */
+OMS_EXTERN int oms_store_limit_changes(oms_store_t *s, oms_limit_change_cb cb, void *ctx);
 
 /* The store as the bus sees it: the event log to catch up and replay from,
  * and the table of sink cursors (a save is queued like an append). */

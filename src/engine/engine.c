@@ -25,6 +25,10 @@
  * The outbox releases its effects in order once the store reports their
  * ticket durable: nothing reaches a venue and nobody is told anything that
  * a crash could take back. Without a store, effects are released at once.
+ * A consumer that stores its own effects behind the events (the FIX
+ * gateway) may hear of them earlier, at the commit (on_written): what it
+ * stores gets a later ticket, so it can hold it for that ticket and one
+ * sync makes both durable, where waiting for the event first costs two.
  * A release can itself run a command (the router refuses a queued order: it
  * becomes REJECTED), which appends behind everything already in the outbox.
  *
@@ -689,6 +693,10 @@ static int commit(oms_engine_t *e, unsigned flags) {
       outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
     }
   }
+  /* The written hook hears of the events here, before any command this
+   * commit leads to (a breach, a refused send) can stage later ones. */
+  if (e->cfg.on_written != NULL)
+    for (int k = 0; k < n; k++) e->cfg.on_written(e->cfg.written_ctx, &e->sev[k]);
   e->nstage = 0;
   if (now) {
     /* A command run from here on (a daily-loss breach below, a venue

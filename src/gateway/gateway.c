@@ -17,7 +17,8 @@
  * map lookup: no message costs work in proportion to the number of orders.
  *
  * The engine delivers events synchronously inside submit/cancel/modify when
- * it has no store, and later (from poll) when it has one. So the pending
+ * it has no store or the gateway hears them written (on_written, as in
+ * omsd), and later (from poll) otherwise. So the pending
  * ClOrdID of a cancel or replace is recorded BEFORE the engine call, and
  * taken back if the engine refuses synchronously.
  *
@@ -40,8 +41,18 @@
  * should hear why. After a kill -9 no number the client received can be
  * reused, because no number leaves before it is durable.
  *
- * Engine events reach the gateway once durable; the report of each is then
- * stored like any message, so a crash between the two loses the report. The
+ * Engine events may reach the gateway as soon as they are written, before
+ * they are durable (omsd takes them from the engine's on_written): the
+ * report of each is numbered and stored at once, like any message, and
+ * waits in the outbox for its own ticket, which comes after the event's,
+ * so the one sync that makes the report durable makes its event durable
+ * too (the store's durable tickets are a prefix), and no report leaves
+ * about an event a crash could take back. A crash before the report is
+ * stored loses the report, not the event: the catch-up below reports it.
+ * A report stored but not yet sent when the process dies is in the store
+ * with its number (a process crash keeps what was written), and the
+ * client gets it by ResendRequest; if the machine dies and the store
+ * loses it, its number was never seen by anyone and is used again. The
  * reports of events carry ExecID = the event's seq, so the newest stored one
  * says how far the session's client was told (reported_seq), in the same
  * row as the report itself: no second write to keep in step. At start
@@ -94,6 +105,7 @@ typedef struct gw_session_s {
   char account[OMS_ID_MAX + 1];
   char key[2 * OMS_ID_MAX + 2]; /* the store's session name "CLIENT-OURS" */
   bool cancel_on_disconnect;
+  bool cod_pending;      /* its cancel-on-disconnect waits for the end of an event */
   uint64_t sent_ticket;  /* store ticket of the last outbound message saved */
   uint64_t last_ticket;  /* store ticket of the last save (seqnums or message) */
   uint64_t reported_seq; /* the newest engine event reported to the client */
@@ -168,6 +180,12 @@ struct oms_gateway_s {
   uint64_t exec_seq;
   int64_t boot_s;
   bool unstored_sent; /* a message went out unstored (a store-failure Logout) */
+  /* Inside oms_gateway_on_event, which the engine may call from inside a
+   * command (on_written): a session that drops there (a failed send) must
+   * not run its cancel-on-disconnect, an engine command, then. It is marked
+   * and run once the gateway is called from outside the engine again. */
+  int in_event;
+  bool cod_pending;
 };
 
 /* ---- Logging ----------------------------------------------------------------------- */
@@ -316,11 +334,23 @@ static int io_send(void *ctx, const char *data, size_t len) {
 
 static void cancel_on_disconnect(gw_session_t *s) {
   if (!s->cancel_on_disconnect) return;
+  if (s->gw->in_event > 0) {
+    s->cod_pending = s->gw->cod_pending = true;
+    return;
+  }
+  s->cod_pending = false;
   oms_order_filter_t f = {.strategy_id = s->client, .account_id = s->account};
   uint32_t n = 0;
   oms_engine_mass_cancel(s->gw->cfg.engine, &f, &n);
   gw_log(s->gw, OMS_FIX_LOG_INFO, "session=%s event=cancel_on_disconnect cancelled=%u", s->client,
          n);
+}
+
+/* Runs the cancels on disconnect that waited for the end of an event. */
+static void cod_run(oms_gateway_t *gw) {
+  gw->cod_pending = false;
+  for (size_t i = 0; i < gw->nsessions; i++)
+    if (gw->sessions[i]->cod_pending) cancel_on_disconnect(gw->sessions[i]);
 }
 
 /* Separates session and connection; the session is DISCONNECTED already. */
@@ -734,7 +764,7 @@ static int bind_conn(oms_gateway_t *gw, gw_conn_t *c) {
   return 0;
 }
 
-int oms_gateway_conn_data(oms_gateway_t *gw, uint64_t conn, const char *data, size_t len) {
+static int conn_data(oms_gateway_t *gw, uint64_t conn, const char *data, size_t len) {
   gw_conn_t *c = find_conn(gw, conn);
   if (c == NULL) return OMS_ENOTFOUND;
   while (len > 0) {
@@ -805,6 +835,12 @@ void oms_gateway_conn_closed(oms_gateway_t *gw, uint64_t conn) {
   c->used = false;
   c->closing = false;
   c->len = 0;
+}
+
+int oms_gateway_conn_data(oms_gateway_t *gw, uint64_t conn, const char *data, size_t len) {
+  int rc = conn_data(gw, conn, data, len);
+  if (gw->cod_pending && gw->in_event == 0) cod_run(gw);
+  return rc;
 }
 
 void oms_gateway_on_timer(oms_gateway_t *gw) {
@@ -1393,7 +1429,8 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
   }
   if (rc != 0 && res.order.order_id == 0) {
     send_new_reject(s, &no, NULL, res.reject.code, res.reject.text);
-  } else if (s->reply != NULL && res.order.order_id != 0) {
+  } else if (s->reply != NULL && res.order.order_id != 0 &&
+             !oms_ord_state_is_terminal(res.order.state)) {
     /* Its reports (acknowledged, filled, ...) come later, as events. */
     track_t *t = track_get(s->gw, res.order.order_id, s->idx, req.client_order_id);
     if (t != NULL)
@@ -1660,7 +1697,15 @@ static uint64_t fill_ref(oms_gateway_t *gw, const oms_event_t *ev) {
   return r.seq;
 }
 
+static void report_event(oms_gateway_t *gw, const oms_event_t *ev);
+
 void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
+  gw->in_event++;
+  report_event(gw, ev);
+  gw->in_event--;
+}
+
+static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   if (ev->seq == 0 || !oms_event_is_order(ev->type) || ev->type == OMS_EVT_NONE) return;
   const oms_order_t *o = &ev->order;
   if (o->parent_order_id != 0) return; /* the client hears of its parent, not the children */
@@ -1770,6 +1815,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
 /* ---- Write-ahead: the outbox and the catch-up after a restart ------------------------------ */
 
 int oms_gateway_pump(oms_gateway_t *gw) {
+  if (gw->cod_pending && gw->in_event == 0) cod_run(gw);
   int n = 0;
   for (size_t i = 0; i < gw->nsessions; i++)
     if (!oms__fix_outbox_empty(&gw->sessions[i]->ob)) n += ob_pump(gw->sessions[i]);

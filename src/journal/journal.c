@@ -80,6 +80,10 @@ struct oms_journal_s {
   int64_t spin_ns;
   int dirfd;
   int efd;
+  /* Someone asked for efd. Until then an os-mode append (durable inside
+   * the append, on the appender's thread, which needs no wake-up) skips
+   * the write(2) of the kick. */
+  _Atomic int efd_wanted;
 
   /* Appenders and the segment table. */
   pthread_mutex_t mu;
@@ -147,7 +151,8 @@ static void publish(oms_journal_t *j, uint64_t lsn) {
   while (cur < lsn && !atomic_compare_exchange_weak(&j->durable, &cur, lsn)) {
   }
   if (cur >= lsn) return;
-  kick_efd(j);
+  if (j->durability != OMS_JOURNAL_OS || atomic_load_explicit(&j->efd_wanted, memory_order_relaxed))
+    kick_efd(j);
   wake_waiters(j);
   if (j->on_durable) j->on_durable(j->ctx, lsn);
 }
@@ -459,7 +464,12 @@ uint64_t oms_journal_written(const oms_journal_t *j) {
 uint64_t oms_journal_durable(const oms_journal_t *j) {
   return atomic_load(&((oms_journal_t *)j)->durable);
 }
-int oms_journal_durable_fd(const oms_journal_t *j) { return j->efd; }
+int oms_journal_durable_fd(const oms_journal_t *j) {
+  oms_journal_t *w = (oms_journal_t *)j;
+  /* From now on every advance kicks; one kick for what is durable already. */
+  if (atomic_exchange(&w->efd_wanted, 1) == 0 && atomic_load(&w->durable) > 0) kick_efd(w);
+  return j->efd;
+}
 bool oms_journal_failed(const oms_journal_t *j) {
   return atomic_load(&((oms_journal_t *)j)->failed) != 0;
 }

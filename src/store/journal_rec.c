@@ -74,6 +74,16 @@ int oms__jrec_encode(const oms__rec_t *r, uint16_t *type, uint8_t *buf, size_t c
       if (at == 0 || at + 8 > cap) return OMS_EINVAL;
       put64(buf + at, r->u.cur.seq);
       return (int)(at + 8);
+    case OMS__REC_LIMIT:
+      *type = OMS__JREC_LIMITS;
+      if (cap < 17 || r->u.lim.len > OMS_STORE_LIMIT_LINE_MAX) return OMS_EINVAL;
+      buf[0] = OMS__JREC_LIMITS_V1;
+      put64(buf + 1, r->u.lim.seq);
+      put64(buf + 9, (uint64_t)r->u.lim.ts_ns);
+      at = put_name(buf + 17, cap - 17, r->u.lim.who, OMS_ID_MAX);
+      if (at == 0 || 17 + at + r->u.lim.len > cap) return OMS_EINVAL;
+      memcpy(buf + 17 + at, r->u.lim.line, r->u.lim.len);
+      return (int)(17 + at + r->u.lim.len);
     default: return OMS_EINVAL;
   }
 }
@@ -109,6 +119,16 @@ int oms__jrec_decode(uint16_t type, const void *data, size_t len, oms__rec_t *r)
       at = get_name(p, len, r->u.cur.sink, OMS_ID_MAX);
       if (at == 0 || at + 8 != len) return OMS_EINVAL;
       r->u.cur.seq = get64(p + at);
+      return 0;
+    case OMS__JREC_LIMITS:
+      r->kind = OMS__REC_LIMIT;
+      if (len < 18 || p[0] != OMS__JREC_LIMITS_V1) return OMS_EINVAL;
+      r->u.lim.seq = get64(p + 1);
+      r->u.lim.ts_ns = (int64_t)get64(p + 9);
+      at = get_name(p + 17, len - 17, r->u.lim.who, OMS_ID_MAX);
+      if (at == 0 || len - 17 - at > OMS_STORE_LIMIT_LINE_MAX) return OMS_EINVAL;
+      r->u.lim.len = (uint32_t)(len - 17 - at);
+      memcpy(r->u.lim.line, p + 17 + at, r->u.lim.len);
       return 0;
     default: return OMS_ENOTFOUND; /* reserved or unknown: nothing to project */
   }

@@ -12,9 +12,13 @@
  *   FIX_SENT      u8 n | session[n] | i64 seqnum | the message (the rest)
  *   FIX_RESET     u8 n | session[n]
  *   CURSOR        u8 n | sink[n] | u64 seq
+ *   LIMITS        u8 version (1) | u64 seq | i64 ts_ns | u8 n | who[n] |
+ *                 the change's line (the rest: omsd's canonical JSON of a
+ *                 runtime limit change, the line limits.log held)
  *
- * LIMITS and TRADING_STATE are reserved (the admin API's limits log may move
- * into the journal): the projection skips them.
+ * TRADING_STATE is reserved: trading-state changes are events
+ * (TradingStateChanged, in EVENT records), so nothing writes it; the
+ * projection skips it.
  */
 #ifndef OMS_JOURNAL_REC_H
 #define OMS_JOURNAL_REC_H
@@ -25,13 +29,13 @@
 #include "store/store_int.h"
 
 /* X(NAME, type number, name for people) */
-#define OMS__JREC_TYPES(X)                            \
-  X(EVENT, 1, "event")                                \
-  X(FIX_SEQNUMS, 2, "fix_seqnums")                    \
-  X(FIX_SENT, 3, "fix_sent")                          \
-  X(FIX_RESET, 4, "fix_reset")                        \
-  X(CURSOR, 5, "cursor")                              \
-  X(LIMITS, 6, "limits")               /* reserved */ \
+#define OMS__JREC_TYPES(X)         \
+  X(EVENT, 1, "event")             \
+  X(FIX_SEQNUMS, 2, "fix_seqnums") \
+  X(FIX_SENT, 3, "fix_sent")       \
+  X(FIX_RESET, 4, "fix_reset")     \
+  X(CURSOR, 5, "cursor")           \
+  X(LIMITS, 6, "limits")           \
   X(TRADING_STATE, 7, "trading_state") /* reserved */
 
 typedef enum oms__jrec_type_e {
@@ -43,17 +47,26 @@ typedef enum oms__jrec_type_e {
 /* The name of a record type ("event"...), or NULL for a number not in the table. */
 const char *oms__jrec_name(uint16_t type);
 
-/* The largest payload of a non-event record. */
-#define OMS__JREC_FIX_MAX (1 + OMS_STORE_SESSION_MAX + 8 + OMS_STORE_FIX_MSG_MAX)
+/* The LIMITS payload's layout version. */
+#define OMS__JREC_LIMITS_V1 1
 
-/* Encodes the non-event record r (FIX_SEQNUMS, FIX_SENT, FIX_RESET, CURSOR)
+/* The largest payload of a non-event record (a FIX message or a limit
+ * change's line, the larger). */
+#define OMS__JREC_FIX_MAX (1 + OMS_STORE_SESSION_MAX + 8 + OMS_STORE_FIX_MSG_MAX)
+#define OMS__JREC_LIMITS_MAX (1 + 8 + 8 + 1 + OMS_ID_MAX + OMS_STORE_LIMIT_LINE_MAX)
+#define OMS__JREC_REC_MAX \
+  (OMS__JREC_FIX_MAX > OMS__JREC_LIMITS_MAX ? OMS__JREC_FIX_MAX : OMS__JREC_LIMITS_MAX)
+
+/* Encodes the non-event record r (FIX_SEQNUMS, FIX_SENT, FIX_RESET, CURSOR,
+ * LIMITS)
  * into buf[cap]: its journal type in *type, the payload's length returned
  * (OMS_EINVAL for another kind or too small a buffer). */
 int oms__jrec_encode(const oms__rec_t *r, uint16_t *type, uint8_t *buf, size_t cap);
 
 /* Decodes a journal record into *r (any type of the table but the reserved
- * ones): 0; OMS_ENOTFOUND for a reserved or unknown type (nothing to
- * project); OMS_EINVAL for a payload that does not decode. */
+ * one): 0; OMS_ENOTFOUND for a reserved or unknown type (nothing to
+ * project); OMS_EINVAL for a payload that does not decode (a LIMITS record
+ * of a later layout version included: it is never skipped). */
 int oms__jrec_decode(uint16_t type, const void *data, size_t len, oms__rec_t *r);
 
 #endif /* OMS_JOURNAL_REC_H */

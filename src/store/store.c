@@ -154,6 +154,21 @@ int oms_store_fill_seq_back(oms_store_t *s, uint64_t n, uint64_t *seq) {
   return s->vt->fill_seq_back(s, n, seq);
 }
 
+int oms_store_limit_append(oms_store_t *s, uint64_t seq, int64_t ts_ns, const char *who,
+                           const char *line, size_t len, uint64_t *ticket) {
+  if (ticket != NULL) *ticket = 0;
+  if (s->vt->limit_append == NULL) return OMS_EUNSUPPORTED;
+  if (seq == 0 || who == NULL || strlen(who) > OMS_ID_MAX || line == NULL || len == 0)
+    return OMS_EINVAL;
+  if (len > OMS_STORE_LIMIT_LINE_MAX) return OMS_ENOSPC;
+  return s->vt->limit_append(s, seq, ts_ns, who, line, len, ticket);
+}
+
+int oms_store_limit_changes(oms_store_t *s, oms_limit_change_cb cb, void *ctx) {
+  if (s->vt->limit_changes == NULL) return OMS_EUNSUPPORTED;
+  return s->vt->limit_changes(s, cb, ctx);
+}
+
 static int src_read(void *ctx, uint64_t from_seq, size_t max, oms_bus_event_cb cb, void *cb_ctx) {
   oms_store_t *s = ctx;
   return s->vt->events_from(s, from_seq, max, cb, cb_ctx);

@@ -15,7 +15,8 @@ typedef enum oms__rec_kind_e {
   OMS__REC_FIX_SEQNUMS,
   OMS__REC_FIX_SENT,
   OMS__REC_FIX_RESET,
-  OMS__REC_CURSOR
+  OMS__REC_CURSOR,
+  OMS__REC_LIMIT
 } oms__rec_kind_t;
 
 typedef struct oms__fix_rec_s {
@@ -31,6 +32,15 @@ typedef struct oms__cursor_rec_s {
   uint64_t seq;
 } oms__cursor_rec_t;
 
+/* A runtime limit change (oms_store_limit_append). */
+typedef struct oms__limit_rec_s {
+  uint64_t seq;
+  int64_t ts_ns;
+  char who[OMS_ID_MAX + 1];
+  uint32_t len;
+  char line[OMS_STORE_LIMIT_LINE_MAX];
+} oms__limit_rec_t;
+
 typedef struct oms__rec_s {
   uint64_t ticket;
   oms__rec_kind_t kind;
@@ -38,11 +48,12 @@ typedef struct oms__rec_s {
     oms_event_t ev;
     oms__fix_rec_t fix;
     oms__cursor_rec_t cur;
+    oms__limit_rec_t lim;
   } u;
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 5
+#define OMS__SCHEMA_LATEST 6
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0

@@ -102,7 +102,7 @@ typedef struct js_s {
   uint8_t *scratch; /* encoded events of one unit */
   oms_journal_rec_t *recs;
   size_t cap_events;
-  uint8_t fixbuf[OMS__JREC_FIX_MAX];
+  uint8_t fixbuf[OMS__JREC_REC_MAX]; /* one FIX, cursor or LIMITS record */
   _Atomic uint64_t n_appends, n_refused;
 
   pthread_mutex_t prj; /* one projecting at a time: the projector or a waiter helping */
@@ -119,6 +119,7 @@ typedef struct js_s {
   pthread_t scrubber;
   bool scrubbing;
   uint64_t scrub_to;    /* the open skipped the segments before this (verify_from) */
+  bool check_later;     /* quick_check in the background (the same-boot mark) */
   _Atomic int scrub_rc; /* 0 running or none, 1 clean, else its error */
 
   /* The projector's batch (or open's replay, before the thread starts):
@@ -310,6 +311,20 @@ static int js_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uint
   r.kind = OMS__REC_CURSOR;
   snprintf(r.u.cur.sink, sizeof r.u.cur.sink, "%s", sink);
   r.u.cur.seq = seq;
+  return append_rec((js_t *)base, &r, ticket);
+}
+
+/* A runtime limit change: one LIMITS record (its arguments checked by
+ * oms_store_limit_append). */
+static int js_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const char *who,
+                           const char *line, size_t len, uint64_t *ticket) {
+  oms__rec_t r;
+  r.kind = OMS__REC_LIMIT;
+  r.u.lim.seq = seq;
+  r.u.lim.ts_ns = ts_ns;
+  snprintf(r.u.lim.who, sizeof r.u.lim.who, "%s", who);
+  r.u.lim.len = (uint32_t)len;
+  memcpy(r.u.lim.line, line, len);
   return append_rec((js_t *)base, &r, ticket);
 }
 
@@ -656,6 +671,11 @@ static int js_cursor_get(oms_store_t *b, const char *sink, uint64_t *seq) {
   return oms_store_cursor_get(PROJ(b), sink, seq);
 }
 
+static int js_limit_changes(oms_store_t *b, oms_limit_change_cb cb, void *c) {
+  catch_up((js_t *)b);
+  return oms_store_limit_changes(PROJ(b), cb, c);
+}
+
 static void js_close(oms_store_t *base);
 
 static const oms_store_vtbl_t js_vtbl = {
@@ -688,6 +708,8 @@ static const oms_store_vtbl_t js_vtbl = {
     .flush = js_flush,
     .each_clordid = js_each_clordid,
     .fill_seq_back = js_fill_seq_back,
+    .limit_append = js_limit_append,
+    .limit_changes = js_limit_changes,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */
@@ -707,7 +729,7 @@ static off_t file_size(const char *path) {
 
 static void unlink_db(const char *path) {
   char p[4096];
-  static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".clean"};
+  static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".clean", ".boot"};
   for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
     snprintf(p, sizeof p, "%s%s", path, suffix[i]);
     unlink(p);
@@ -785,27 +807,78 @@ static void mark_clean(const js_t *s) {
   if (!ok || rename(tmp, p) != 0) unlink(tmp);
 }
 
-/* Whether the projection was closed cleanly and not touched since; the
- * mark is taken away in any case (it speaks of one close only). */
-static bool closed_clean(const js_t *s) {
+/* How the projection was left, from the clean-close mark, which is taken
+ * away in any case (it speaks of one close only). */
+typedef enum { LEFT_CRASHED, LEFT_CLEAN, LEFT_TOUCHED } left_t;
+
+static left_t how_left(const js_t *s) {
   char p[4096], want[128], got[128] = "";
   mark_path(s, p, sizeof p);
+  FILE *f = fopen(p, "r");
+  if (f == NULL) return LEFT_CRASHED;
+  bool read = fgets(got, sizeof got, f) != NULL;
+  fclose(f);
+  unlink(p);
+  return read && stamp(s->cfg.db_path, want, sizeof want) && strcmp(want, got) == 0 ? LEFT_CLEAN
+                                                                                    : LEFT_TOUCHED;
+}
+
+/* ---- The same-boot mark -------------------------------------------------------------
+ * After a crash there is no clean mark, and quick_check would make every
+ * start after a kill cost the whole history. A crash of the process alone
+ * cannot damage the file: SQLite commits atomically against a killed
+ * process, and whatever it wrote is in the page cache, which survives the
+ * process. So the open writes <db>.boot with the kernel's boot id, and a
+ * start without a clean mark on the same boot runs quick_check in the
+ * background (scrub_main) instead of before serving. A different boot (a
+ * machine crash, a power loss, a directory copied from elsewhere) is checked
+ * before serving, as is a file touched after a clean close. Damage found in
+ * the background is reported, and the mark is removed so that the next
+ * start checks first and rebuilds. */
+
+static bool boot_id(char *out, size_t cap) {
+  FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+  if (f == NULL) return false;
+  bool ok = fgets(out, (int)cap, f) != NULL && out[0] != '\0';
+  fclose(f);
+  return ok;
+}
+
+static void boot_path(const js_t *s, char *p, size_t cap) {
+  snprintf(p, cap, "%s.boot", s->cfg.db_path);
+}
+
+static void mark_boot(const js_t *s) {
+  char p[4096], tmp[4200], id[64];
+  if (!boot_id(id, sizeof id)) return;
+  boot_path(s, p, sizeof p);
+  snprintf(tmp, sizeof tmp, "%s.tmp", p);
+  FILE *f = fopen(tmp, "w");
+  if (f == NULL) return;
+  bool ok = fputs(id, f) >= 0;
+  ok = fclose(f) == 0 && ok;
+  if (!ok || rename(tmp, p) != 0) unlink(tmp);
+}
+
+static bool same_boot(const js_t *s) {
+  char p[4096], id[64], got[64] = "";
+  boot_path(s, p, sizeof p);
   FILE *f = fopen(p, "r");
   if (f == NULL) return false;
   bool read = fgets(got, sizeof got, f) != NULL;
   fclose(f);
-  unlink(p);
-  return read && stamp(s->cfg.db_path, want, sizeof want) && strcmp(want, got) == 0;
+  return read && boot_id(id, sizeof id) && strcmp(id, got) == 0;
 }
 
 /* Why the projection at path cannot serve a journal with history, or NULL.
- * clean: closed cleanly and not touched since (quick_check skipped). */
-static const char *projection_unusable(const char *path, bool clean) {
+ * no_check: closed cleanly and not touched since, or left by a crash of the
+ * process on this boot (quick_check skipped here; see the marks above). */
+static const char *projection_unusable(const char *path, bool no_check) {
   bool ok = false;
   off_t size = file_size(path);
   if (size < 0) return "is missing";
   if (size == 0) return "is empty";
-  if (clean) return NULL;
+  if (no_check) return NULL;
   if (probe(path, "PRAGMA quick_check", NULL, &ok) != 0 || !ok) return "fails quick_check";
   return NULL;
 }
@@ -826,16 +899,37 @@ static void verify_from(js_t *s, oms_journal_config_t *jc, uint64_t lsn) {
  * loudly with its file and offset, not a reason to stop. */
 static void *scrub_main(void *arg) {
   js_t *s = arg;
-  oms_journal_error_t je;
-  memset(&je, 0, sizeof je);
-  int rc = oms_journal_verify_range(s->j, 0, s->scrub_to, &je);
-  atomic_store(&s->scrub_rc, rc == 0 ? 1 : rc);
-  if (rc == OMS_ECORRUPT) {
-    oms_store_error_t e;
-    from_journal(&e, "journal scrub", &je);
-    e.code = 11; /* SQLITE_CORRUPT */
-    report(s, &e);
+  int rc = 0;
+  if (s->check_later) {
+    bool ok = false;
+    if (probe(s->cfg.db_path, "PRAGMA quick_check", NULL, &ok) != 0 || !ok) {
+      char p[4096];
+      boot_path(s, p, sizeof p);
+      unlink(p); /* the next start checks before serving, and rebuilds */
+      oms_store_error_t e;
+      memset(&e, 0, sizeof e);
+      snprintf(e.call, sizeof e.call, "projection quick_check");
+      e.code = 11; /* SQLITE_CORRUPT */
+      snprintf(e.message, sizeof e.message,
+               "projection %.120s fails quick_check: restart to rebuild it from the journal",
+               s->cfg.db_path);
+      report(s, &e);
+      rc = OMS_ECORRUPT;
+    }
   }
+  if (s->scrub_to > 0) {
+    oms_journal_error_t je;
+    memset(&je, 0, sizeof je);
+    int jrc = oms_journal_verify_range(s->j, 0, s->scrub_to, &je);
+    if (jrc == OMS_ECORRUPT) {
+      oms_store_error_t e;
+      from_journal(&e, "journal scrub", &je);
+      e.code = 11; /* SQLITE_CORRUPT */
+      report(s, &e);
+    }
+    if (rc == 0) rc = jrc;
+  }
+  atomic_store(&s->scrub_rc, rc == 0 ? 1 : rc);
   return NULL;
 }
 
@@ -886,10 +980,12 @@ static int open_journal(js_t *s) {
   int rc = oms_journal_open(&jc, &s->j, &je);
   if (rc == OMS_ENOTFOUND) {
     if (db_has_history(s->cfg.db_path))
-      return fail_open(s, "oms_journal_open", OMS_ESTORE,
-                       "no journal in %s but %s exists: restore the journal or move the "
-                       "data directory away (old engine: store.engine = \"sqlite\")",
-                       s->cfg.journal_dir, s->cfg.db_path);
+      return fail_open(
+          s, "oms_journal_open", OMS_ESTORE,
+          "no journal in %s but %s exists: restore the journal or move the "
+          "data directory away (old engine: move it into a journal with `omsjournal import "
+          "<data_dir>`, or keep store.engine = \"sqlite\")",
+          s->cfg.journal_dir, s->cfg.db_path);
     warn(s, "new data directory: no history (journal %s, projection %s)", s->cfg.journal_dir,
          s->cfg.db_path);
     unlink_db(s->cfg.db_path); /* empty or without orders: nothing lost */
@@ -905,7 +1001,7 @@ static int open_journal(js_t *s) {
   return rc;
 }
 
-static int open_projection(js_t *s, bool clean) {
+static int open_projection(js_t *s, bool no_check) {
   oms_store_config_t sc;
   oms_store_config_init(&sc, s->cfg.db_path);
   sc.synchronous = true;
@@ -919,7 +1015,7 @@ static int open_projection(js_t *s, bool clean) {
   sc.on_error = s->cfg.on_error;
   sc.ctx = s->cfg.ctx;
   uint64_t written = oms_journal_written(s->j);
-  const char *why = written > 0 ? projection_unusable(s->cfg.db_path, clean) : NULL;
+  const char *why = written > 0 ? projection_unusable(s->cfg.db_path, no_check) : NULL;
   for (int attempt = 0;; attempt++) {
     if (why != NULL) {
       warn(s, "projection %s %s: rebuilt from the journal", s->cfg.db_path, why);
@@ -965,9 +1061,10 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   s->cap_batch = 2 * OMS__PROJECT_MAX; /* a batch ends at the unit that reaches the max */
   s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
-  bool clean = closed_clean(s);
+  left_t left = how_left(s);
+  s->check_later = left == LEFT_CRASHED && same_boot(s);
   if ((rc = open_journal(s)) != 0) goto fail;
-  if ((rc = open_projection(s, clean)) != 0) goto fail;
+  if ((rc = open_projection(s, left == LEFT_CLEAN || s->check_later)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
   if ((rc = project(s, false)) != 0) {
     if (rc == OMS_ENOTFOUND) /* before the journal's first segment */
@@ -986,7 +1083,8 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   rc = OMS_ESTORE;
   if (pthread_create(&s->projector, NULL, projector_main, s) != 0) goto fail;
   s->running = true;
-  if (s->scrub_to > 0 && pthread_create(&s->scrubber, NULL, scrub_main, s) == 0)
+  mark_boot(s);
+  if ((s->scrub_to > 0 || s->check_later) && pthread_create(&s->scrubber, NULL, scrub_main, s) == 0)
     s->scrubbing = true;
   *out = &s->base;
   return 0;

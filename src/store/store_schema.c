@@ -97,11 +97,17 @@ static const migration_t migrations[] = {
      "ALTER TABLE positions ADD COLUMN mark_seq INTEGER NOT NULL DEFAULT 0;"
      "DELETE FROM positions;",
      rebuild_positions},
+    /* The admin API's runtime limit changes (once <data_dir>/limits.log):
+     * one row per change, its line the canonical JSON of the change. */
+    {6, "limit_changes",
+     "CREATE TABLE limit_changes("
+     " seq INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, who TEXT NOT NULL, line TEXT NOT NULL);",
+     NULL},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(OMS__SCHEMA_LATEST == 5, "OMS__SCHEMA_LATEST must match the last migration");
+_Static_assert(OMS__SCHEMA_LATEST == 6, "OMS__SCHEMA_LATEST must match the last migration");
 
 /* ---- positions -------------------------------------------------------------- */
 

@@ -77,6 +77,7 @@ enum {
   W_FIXDEL,
   W_FIXRESET,
   W_CURSOR,
+  W_LIMIT,
   W_COUNT
 };
 
@@ -115,6 +116,8 @@ static const char *const wsql[W_COUNT] = {
         "INSERT OR REPLACE INTO fix_sessions(session, next_in, next_out) "
         "VALUES(?1, 1, 1)",
     [W_CURSOR] = "INSERT OR REPLACE INTO sink_cursors(sink, seq) VALUES(?1, ?2)",
+    [W_LIMIT] =
+        "INSERT OR REPLACE INTO limit_changes(seq, ts_ns, who, line) VALUES(?1, ?2, ?3, ?4)",
 };
 
 static const char *const wlabel[W_COUNT] = {
@@ -132,6 +135,7 @@ static const char *const wlabel[W_COUNT] = {
     [W_FIXDEL] = "sqlite3_step(DELETE fix_sent)",
     [W_FIXRESET] = "sqlite3_step(RESET fix_sessions)",
     [W_CURSOR] = "sqlite3_step(UPSERT sink_cursors)",
+    [W_LIMIT] = "sqlite3_step(INSERT limit_changes)",
 };
 
 typedef struct sq_s {
@@ -400,6 +404,13 @@ static int write_rec(sq_t *s, const oms__rec_t *r, bool order_row, oms_store_err
       BIND_TEXT(st, 1, r->u.cur.sink);
       sqlite3_bind_int64(st, 2, (sqlite3_int64)r->u.cur.seq);
       return run(s, W_CURSOR, e);
+    case OMS__REC_LIMIT:
+      st = s->w[W_LIMIT];
+      sqlite3_bind_int64(st, 1, (sqlite3_int64)r->u.lim.seq);
+      sqlite3_bind_int64(st, 2, r->u.lim.ts_ns);
+      BIND_TEXT(st, 3, r->u.lim.who);
+      sqlite3_bind_text(st, 4, r->u.lim.line, (int)r->u.lim.len, SQLITE_STATIC);
+      return run(s, W_LIMIT, e);
     default: return SQLITE_OK; /* OMS__REC_NOP */
   }
 }
@@ -848,6 +859,29 @@ static int sq_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uint
   return append_one((sq_t *)base, OMS__REC_CURSOR, fill_cursor, &a, ticket);
 }
 
+typedef struct lim_arg_s {
+  uint64_t seq;
+  int64_t ts_ns;
+  const char *who, *line;
+  size_t len;
+} lim_arg_t;
+
+static void fill_limit(oms__rec_t *r, const void *arg) {
+  const lim_arg_t *a = arg;
+  r->u.lim.seq = a->seq;
+  r->u.lim.ts_ns = a->ts_ns;
+  snprintf(r->u.lim.who, sizeof r->u.lim.who, "%s", a->who);
+  r->u.lim.len = (uint32_t)a->len;
+  memcpy(r->u.lim.line, a->line, a->len);
+}
+
+/* Its arguments checked by oms_store_limit_append. */
+static int sq_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const char *who,
+                           const char *line, size_t len, uint64_t *ticket) {
+  lim_arg_t a = {seq, ts_ns, who, line, len};
+  return append_one((sq_t *)base, OMS__REC_LIMIT, fill_limit, &a, ticket);
+}
+
 /* ---- Durability, waiting, recovery ------------------------------------------------ */
 
 static uint64_t sq_durable_ticket(const oms_store_t *base) {
@@ -1181,6 +1215,26 @@ static int sq_get_position(oms_store_t *base, const char *account_id, const char
   return rc == 1 ? 0 : rc == 0 ? OMS_ENOTFOUND : rc;
 }
 
+static int row_limit(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
+  (void)s;
+  oms_limit_change_row_t r;
+  memset(&r, 0, sizeof r);
+  r.seq = (uint64_t)sqlite3_column_int64(st, 0);
+  r.ts_ns = sqlite3_column_int64(st, 1);
+  oms__col_text(st, 2, r.who, sizeof r.who);
+  r.line = (const char *)sqlite3_column_text(st, 3);
+  r.len = (size_t)sqlite3_column_bytes(st, 3);
+  if (r.line == NULL) r.line = "";
+  return ((oms_limit_change_cb)cb)(ctx, &r);
+}
+
+static int sq_limit_changes(oms_store_t *base, oms_limit_change_cb cb, void *ctx) {
+  sq_t *s = (sq_t *)base;
+  sqlite3_stmt *st = rbegin(s, "SELECT seq, ts_ns, who, line FROM limit_changes ORDER BY seq");
+  if (st == NULL) return OMS_ESTORE;
+  return rloop(s, st, row_limit, (void *)cb, ctx);
+}
+
 static int sq_load_trading_states(oms_store_t *base, oms_trading_state_cb cb, void *ctx) {
   sq_t *s = (sq_t *)base;
   sqlite3_stmt *st = rbegin(s,
@@ -1325,6 +1379,8 @@ static const oms_store_vtbl_t sq_vtbl = {
     .close = sq_close,
     .each_clordid = sq_each_clordid,
     .fill_seq_back = sq_fill_seq_back,
+    .limit_append = sq_limit_append,
+    .limit_changes = sq_limit_changes,
 };
 
 /* Opens a connection and applies the pragmas every connection needs. */

@@ -16,6 +16,11 @@
  *              BAD_FIELD naming the field and nothing changes; the change
  *              is listed with who/old/new; after SIGTERM and a new start
  *              it is still in force
+ *   kill9      a limit change and a halt survive kill -9 (both are in the
+ *              journal before they are acknowledged); a limits.log of an
+ *              older omsd is imported once at start, renamed
+ *              limits.log.imported, and its changes are in force after
+ *              another kill -9
  *   sessions   a FIX client logged on over a raw socket shows logged on
  *   metrics    GET /metrics answers 200 text/plain
  *
@@ -112,6 +117,8 @@ static char *replace(char *s, const char *after, const char *from, const char *t
   return r;
 }
 
+static bool sqlite_engine; /* OMSD_TEST_ENGINE=sqlite, until test_import moves it */
+
 static void write_config(void) {
   char *s = slurp(sample);
   CHECK(s != NULL, "cannot read %s", sample);
@@ -120,6 +127,8 @@ static void write_config(void) {
   s = replace(s, NULL, "data_dir = \"var\";", dd);
   s = replace(s, "fix = {", "port = 9878;", "port = 0;");
   s = replace(s, "admin = {", "port = 9880;", "port = 0;");
+  /* OMSD_TEST_ENGINE=sqlite: the same on the SQLite engine (its own limit_changes). */
+  if (sqlite_engine) s = replace(s, "store = {", "engine = \"journal\";", "engine = \"sqlite\";");
   snprintf(conf_path, sizeof conf_path, "%s/omsd.conf", work);
   FILE *f = fopen(conf_path, "w");
   fputs(s, f);
@@ -181,6 +190,14 @@ static void stop_omsd(void) {
     kill(omsd_pid, SIGKILL);
     waitpid(omsd_pid, &st, 0);
   }
+  omsd_pid = -1;
+}
+
+static void kill9_omsd(void) {
+  CHECK(omsd_pid > 0, "omsd is not running");
+  kill(omsd_pid, SIGKILL);
+  int st;
+  waitpid(omsd_pid, &st, 0);
   omsd_pid = -1;
 }
 
@@ -676,6 +693,143 @@ static void test_limits(void) {
   printf("ok limits\n");
 }
 
+/* The limit of key at (scope, id) in GET /v1/risk, "" if none. */
+static char *risk_limit(const char *scope, const char *id, const char *key) {
+  static char out[64];
+  resp_t r = http("GET", "/v1/risk", VIEWER, NULL);
+  json_t *l = find(json_object_get(r.json, "limits"), "scope", scope, "id", id);
+  json_t *v = json_object_get(l, key);
+  if (json_is_integer(v)) /* counts are numbers, decimals strings */
+    snprintf(out, sizeof out, "%lld", (long long)json_integer_value(v));
+  else
+    snprintf(out, sizeof out, "%s", l != NULL ? str_of(l, key) : "");
+  resp_free(&r);
+  return out;
+}
+
+static size_t n_changes(json_t **last) {
+  resp_t r = http("GET", "/v1/risk/limits/changes", VIEWER, NULL);
+  CHECK(r.status == 200, "GET /v1/risk/limits/changes: %ld", r.status);
+  json_t *list = json_object_get(r.json, "changes");
+  size_t n = json_array_size(list);
+  if (last != NULL) *last = n ? json_incref(json_array_get(list, n - 1)) : NULL;
+  resp_free(&r);
+  return n;
+}
+
+static bool exists(const char *rel) {
+  char p[1200];
+  snprintf(p, sizeof p, "%s/var/%s", work, rel);
+  return access(p, F_OK) == 0;
+}
+
+static void test_kill9(void) {
+  current = "kill9";
+  size_t before = n_changes(NULL);
+  const char *body =
+      "{\"scope\":\"SYMBOL\",\"id\":\"AAPL\",\"limits\":{\"max_order_qty\":\"7\"},"
+      "\"reason\":\"kill -9 test\"}";
+  resp_t r = http("PUT", "/v1/risk/limits", OPS, body);
+  CHECK(r.status == 200, "PUT: %ld %s", r.status, r.body.p ? r.body.p : "");
+  json_int_t seq = json_integer_value(json_object_get(json_object_get(r.json, "change"), "seq"));
+  resp_free(&r);
+  r = http("POST", "/v1/trading-state", OPS,
+           "{\"scope\":\"ACCOUNT\",\"id\":\"ACC2\",\"state\":\"REDUCE_ONLY\"}");
+  CHECK(r.status == 200, "POST /v1/trading-state: %ld %s", r.status, r.body.p ? r.body.p : "");
+  resp_free(&r);
+  kill9_omsd(); /* acknowledged means journaled: nothing may be lost */
+  start_omsd();
+  json_t *last = NULL;
+  CHECK(n_changes(&last) == before + 1, "changes after kill -9");
+  CHECK(json_integer_value(json_object_get(last, "seq")) == seq &&
+            strcmp(str_of(json_object_get(last, "new"), "max_order_qty"), "7") == 0,
+        "the last change after kill -9");
+  json_decref(last);
+  CHECK(strcmp(risk_limit("SYMBOL", "AAPL", "max_order_qty"), "7") == 0,
+        "AAPL's limit after kill -9: \"%s\"", risk_limit("SYMBOL", "AAPL", "max_order_qty"));
+  r = http("GET", "/v1/risk", VIEWER, NULL);
+  json_t *ts = find(json_object_get(r.json, "trading_states"), "scope", "ACCOUNT", "id", "ACC2");
+  CHECK(ts != NULL && strcmp(str_of(ts, "state"), "REDUCE_ONLY") == 0,
+        "ACC2's trading state after kill -9: %s", r.body.p);
+  resp_free(&r);
+  CHECK(!exists("limits.log"), "the journal keeps the changes: no limits.log is written");
+
+  /* An older omsd's data directory: its limits.log is imported once. */
+  kill9_omsd();
+  char cmd[3000];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s/var.kill9' && mv '%s/var' '%s/var.kill9' && mkdir '%s/var'",
+           work, work, work, work);
+  CHECK(system(cmd) == 0, "%s", cmd);
+  char path[1200];
+  snprintf(path, sizeof path, "%s/var/limits.log", work);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL, "cannot write %s", path);
+  fputs(
+      "{\"seq\":1,\"at_ns\":11,\"who\":\"old\",\"scope\":\"ACCOUNT\",\"id\":\"ACC1\","
+      "\"old\":{},\"new\":{\"max_order_qty\":\"9\"},\"reason\":\"before the journal\"}\n"
+      "{\"seq\":2,\"at_ns\":12,\"who\":\"old\",\"scope\":\"GLOBAL\",\"id\":\"\","
+      "\"old\":{},\"new\":{\"max_open_orders_account\":321},\"reason\":\"\"}\n"
+      "{\"seq\":3,\"at_ns\":13,\"who\":\"old\",\"scope\":\"GL",
+      f); /* the last line cut short by a crash: never in force */
+  fclose(f);
+  start_omsd();
+  char *log = slurp(log_path);
+  CHECK(log != NULL && strstr(log, "limits.log imported") != NULL && strstr(log, "changes=2"),
+        "no import warning in %s", log_path);
+  free(log);
+  CHECK(!exists("limits.log") && exists("limits.log.imported"), "limits.log renamed");
+  CHECK(n_changes(NULL) == 2, "imported changes");
+  kill9_omsd();
+  start_omsd();
+  CHECK(n_changes(&last) == 2, "imported changes after kill -9 (not imported twice)");
+  CHECK(strcmp(str_of(last, "who"), "old") == 0 &&
+            json_integer_value(json_object_get(last, "seq")) == 2,
+        "the imported change");
+  json_decref(last);
+  CHECK(strcmp(risk_limit("ACCOUNT", "ACC1", "max_order_qty"), "9") == 0, "ACC1's imported limit");
+  CHECK(strcmp(risk_limit("GLOBAL", "", "max_open_orders_account"), "321") == 0,
+        "the global imported limit");
+  /* The next change is numbered after the imported ones. */
+  r = http("PUT", "/v1/risk/limits", OPS, body);
+  CHECK(r.status == 200 &&
+            json_integer_value(json_object_get(json_object_get(r.json, "change"), "seq")) == 3,
+        "a change after the import: %s", r.body.p ? r.body.p : "");
+  resp_free(&r);
+  printf("ok kill9\n");
+}
+
+/* The SQLite engine's data directory moved into a journal by `omsjournal
+ * import` (OMSJOURNAL): omsd starts on it with the journal engine, and
+ * the events, the limit changes and the limits in force are the same. */
+static void test_import(const char *tool) {
+  current = "import";
+  for (int i = 0; i < 3; i++) CHECK(place("ACC2", "1", "150", NULL) == 201, "an order to import");
+  uint64_t last = last_event_seq();
+  size_t changes = n_changes(NULL);
+  stop_omsd();
+  char cmd[3000];
+  snprintf(cmd, sizeof cmd, "'%s' import '%s/var' >'%s/import.out' 2>&1", tool, work, work);
+  CHECK(system(cmd) == 0, "%s (see %s/import.out)", cmd, work);
+  snprintf(cmd, sizeof cmd, "%s/import.out", work);
+  char *said = slurp(cmd);
+  CHECK(
+      said != NULL && strstr(said, " orders=3 events=") != NULL && strstr(said, "limit_changes=3"),
+      "import said: %s", said ? said : "");
+  free(said);
+  sqlite_engine = false;
+  write_config();
+  start_omsd();
+  char *log = slurp(log_path);
+  CHECK(log != NULL && strstr(log, "engine=journal") != NULL, "omsd did not open the journal");
+  free(log);
+  CHECK(last_event_seq() >= last, "events after the import: %llu < %llu",
+        (unsigned long long)last_event_seq(), (unsigned long long)last);
+  CHECK(n_changes(NULL) == changes, "limit changes after the import");
+  CHECK(strcmp(risk_limit("SYMBOL", "AAPL", "max_order_qty"), "7") == 0, "AAPL's limit");
+  CHECK(place("ACC2", "1", "150", NULL) == 201, "an order after the import");
+  printf("ok import\n");
+}
+
 /* A raw FIX 4.4 message with '|' for SOH. */
 static size_t fix_msg(char *out, size_t cap, const char *sender, int seq, const char *body) {
   char ts[32], b[1024];
@@ -766,6 +920,8 @@ int main(int argc, char **argv) {
   if (system(cmd) != 0) return 2;
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_ALL);
+  const char *engine = getenv("OMSD_TEST_ENGINE");
+  sqlite_engine = engine != NULL && strcmp(engine, "sqlite") == 0;
   write_config();
   start_omsd();
   test_positions(); /* first: the events below need some orders */
@@ -774,7 +930,9 @@ int main(int argc, char **argv) {
   test_risk();
   test_sessions();
   test_metrics();
-  test_limits(); /* last: it restarts omsd */
+  test_limits(); /* last: they restart omsd */
+  test_kill9();
+  if (sqlite_engine && getenv("OMSJOURNAL") != NULL) test_import(getenv("OMSJOURNAL"));
   stop_omsd();
   curl_global_cleanup();
   printf("test_admin_views: ok\n");

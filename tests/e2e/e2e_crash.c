@@ -30,6 +30,10 @@
  * unjournaled=0 duration_s=S. WINDOW_MS bounds the order flow before each
  * kill (400); MAX_SECONDS stops the kills early (a soak).
  *
+ * omsd runs in `os` durability, or in OMS_CRASH_DURABILITY ("fsync": the
+ * reports then wait for the store's syncs; a kill -9 keeps what was
+ * written all the same, so the checks are the same).
+ *
  * usage: e2e_crash OMSD CONFIG WORKDIR [KILLS] [SEED] [WINDOW_MS] [MAX_SECONDS]
  */
 #include <arpa/inet.h>
@@ -118,8 +122,9 @@ static int start_omsd(void) {
     if (!freopen(g_log, "a", stderr)) _exit(126);
     char port[16];
     snprintf(port, sizeof port, "%d", g_port);
+    const char *durability = getenv("OMS_CRASH_DURABILITY");
     execl(g_omsd, g_omsd, "--config", g_conf, "--port", port, "--data-dir", g_data, "--durability",
-          "os", (char *)NULL);
+          durability != NULL ? durability : "os", (char *)NULL);
     _exit(127);
   }
   for (int i = 0; i < 500; i++) {

@@ -102,6 +102,39 @@ static void damage(const char *work, const char *dir, const char *name, uint64_t
   fclose(f);
 }
 
+/* WORKDIR/old: a data directory of the SQLite engine (for `omsjournal
+ * import`): 6 events of 3 orders, a FIX message kept for resend with the
+ * session's numbers, a cursor and a limit change. */
+static void old_engine(const char *work) {
+  char dir[1024], db[1100];
+  snprintf(dir, sizeof dir, "%s/old", work);
+  snprintf(db, sizeof db, "%s/oms.db", dir);
+  if (mkdir(dir, 0755) != 0) die("mkdir old", 0);
+  oms_store_config_t c;
+  oms_store_config_init(&c, db);
+  c.synchronous = true;
+  oms_store_t *st;
+  int rc = oms_store_sqlite_open(&c, &st);
+  if (rc != 0) die("oms_store_sqlite_open", rc);
+  static uint8_t buf[OMS_EVENT_BIN_MAX];
+  for (uint64_t seq = 1; seq <= 6; seq++) {
+    oms_event_t ev;
+    int len;
+    event(seq, seq % 2 ? OMS_EVT_ORDER_SUBMITTED : OMS_EVT_ORDER_ACCEPTED, buf, &len);
+    if (oms_event_decode(buf, (size_t)len, &ev) < 0) die("oms_event_decode", 0);
+    oms_store_unit_t u = {&ev, 1};
+    uint64_t t;
+    if ((rc = oms_store_append(st, &u, 0, &t)) != 0) die("append old", rc);
+  }
+  const char *m = "8=FIX.4.4\0019=5\00135=8\00134=1\00110=000\001";
+  if ((rc = oms_store_fix_save_sent(st, "venue:SIM", 1, m, strlen(m), NULL)) != 0 ||
+      (rc = oms_store_fix_set_seqnums(st, "venue:SIM", 4, 2, NULL)) != 0 ||
+      (rc = oms_store_cursor_set(st, "audit", 6, NULL)) != 0 ||
+      (rc = oms_store_limit_append(st, 1, 1, "ops", "{\"seq\":1}", 9, NULL)) != 0)
+    die("old FIX, cursor, limit", rc);
+  oms_store_close(st);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: journal_writer WORKDIR\n");
@@ -147,7 +180,19 @@ int main(int argc, char **argv) {
     }
   }
   uint16_t t;
-  int n = fix(OMS__REC_FIX_RESET, 0, &t, fx[1]);
+  /* A runtime limit change, as omsd stores one. */
+  static oms__rec_t lim;
+  static uint8_t lb[OMS__JREC_REC_MAX];
+  lim.kind = OMS__REC_LIMIT;
+  lim.u.lim.seq = 1;
+  lim.u.lim.ts_ns = 1700000000000000000;
+  snprintf(lim.u.lim.who, sizeof lim.u.lim.who, "ops");
+  const char *line = "{\"seq\":1,\"scope\":\"GLOBAL\",\"new\":{\"max_order_qty\":\"5\"}}";
+  lim.u.lim.len = (uint32_t)strlen(line);
+  memcpy(lim.u.lim.line, line, lim.u.lim.len);
+  int n = oms__jrec_encode(&lim, &t, lb, sizeof lb);
+  if (n < 0 || (rc = oms_journal_append(j, t, lb, (uint32_t)n, NULL)) != 0) die("limits", rc);
+  n = fix(OMS__REC_FIX_RESET, 0, &t, fx[1]);
   if ((rc = oms_journal_append(j, t, fx[1], (uint32_t)n, NULL)) != 0) die("append", rc);
   static oms__rec_t cur;
   cur.kind = OMS__REC_CURSOR;
@@ -162,7 +207,7 @@ int main(int argc, char **argv) {
    * torn tail: what a crash in the middle of a write leaves). */
   where_t w, tw;
   damage(argv[1], dir, "damaged", DAMAGED_LSN, &w);
-  damage(argv[1], dir, "torn", 52, &tw);
+  damage(argv[1], dir, "torn", 53, &tw);
   char path[1024];
   snprintf(path, sizeof path, "%s/damage", argv[1]);
   FILE *f = fopen(path, "w");
@@ -170,5 +215,6 @@ int main(int argc, char **argv) {
   fprintf(f, "%s %llu\n%s %llu\n", w.file, (unsigned long long)w.offset, tw.file,
           (unsigned long long)tw.offset);
   fclose(f);
+  old_engine(argv[1]);
   return 0;
 }

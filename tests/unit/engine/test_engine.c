@@ -488,6 +488,69 @@ static void test_burst_over_venue_rate_limit(void **state) {
   teardown((void **)&w);
 }
 
+/* The written hook: what it heard, kept apart from the durable events. */
+typedef struct written_s {
+  int n;
+  oms_event_t ev[16];
+  world_t *w;
+  int durable_seen; /* w->nev when the hook ran */
+} written_t;
+
+static void on_written(void *ctx, const oms_event_t *ev) {
+  written_t *wr = ctx;
+  wr->durable_seen = wr->w->nev;
+  if (wr->n < 16) wr->ev[wr->n++] = *ev;
+}
+
+static void test_the_written_hook_hears_events_before_they_are_durable(void **state) {
+  (void)state;
+  world_t *w = calloc(1, sizeof(*w));
+  written_t wr = {.w = w};
+  w->now = T0;
+  fake_venue_init(&w->venue, "SIM");
+  fake_store_init(&w->store);
+  w->store.auto_durable = false;
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
+                             .max_orders = 64,
+                             .outbox_capacity = 64,
+                             .store = &w->store.base,
+                             .on_event = on_event,
+                             .event_ctx = w,
+                             .on_written = on_written,
+                             .written_ctx = &wr};
+  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(w->e, &w->venue.base, NULL), 0);
+  uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
+  uint64_t b = submit_ok(w, "c2", OMS_SIDE_BUY, "1", "65000");
+  oms_engine_poll(w->e);
+  /* written, in sequence order, inside the command; nothing durable yet */
+  assert_int_equal(wr.n, 2);
+  assert_int_equal(wr.ev[0].seq, 1);
+  assert_int_equal(wr.ev[0].order.order_id, a);
+  assert_int_equal(wr.ev[0].type, OMS_EVT_ORDER_SUBMITTED);
+  assert_int_equal(wr.ev[1].seq, 2);
+  assert_int_equal(wr.ev[1].order.order_id, b);
+  assert_int_equal(w->nev, 0);
+  assert_int_equal(w->venue.nsent, 0);
+  /* the venue sends and the durable events still wait for the store */
+  w->store.durable = w->store.tickets;
+  oms_engine_poll(w->e);
+  assert_int_equal(w->venue.nsent, 2);
+  assert_int_equal(w->nev, 2);
+  assert_int_equal(wr.n, 2); /* heard once */
+  /* durable at once: the hook still runs first, at the commit */
+  w->store.auto_durable = true;
+  submit_ok(w, "c3", OMS_SIDE_BUY, "1", "65000");
+  assert_int_equal(wr.n, 3);
+  assert_int_equal(wr.ev[2].seq, 3);
+  assert_int_equal(wr.durable_seen, 2);
+  assert_int_equal(w->nev, 3);
+  teardown((void **)&w);
+}
+
 static void test_write_ahead_nothing_leaves_before_durable(void **state) {
   world_t *w = *state;
   w->store.auto_durable = false;
@@ -1191,6 +1254,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_silent_venue_is_settled_by_status_query, setup,
                                       teardown),
       cmocka_unit_test(test_burst_over_venue_rate_limit),
+      cmocka_unit_test(test_the_written_hook_hears_events_before_they_are_durable),
       cmocka_unit_test_setup_teardown(test_write_ahead_nothing_leaves_before_durable, setup_store,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_store_failure_refuses_new_orders_and_cancels,

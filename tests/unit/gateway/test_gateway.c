@@ -52,6 +52,10 @@ typedef struct world_s {
   char why[64];          /* of the last failed logon */
   int mute;              /* events do not reach the gateway (a crash before their report) */
   oms_event_t last_fill; /* the newest fill event */
+  bool written;          /* the gateway hears events written, not durable (as in omsd) */
+  int written_events;
+  oms_store_t *written_store;
+  uint64_t written_ticket; /* the store's last ticket when the hook last ran */
 } world_t;
 
 static int io_send(void *ctx, uint64_t conn, const char *d, size_t n) {
@@ -101,6 +105,16 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   world_t *w = ctx;
   if (ev->type == OMS_EVT_ORDER_FILLED || ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED)
     w->last_fill = *ev;
+  if (!w->mute && !w->written) oms_gateway_on_event(w->gw, ev);
+}
+
+/* The engine's written hook, as omsd wires the gateway. */
+static bool wire_written;
+static const oms_store_vtbl_t *mem_vt; /* held_store's memory store */
+static void on_written(void *ctx, const oms_event_t *ev) {
+  world_t *w = ctx;
+  w->written_events++;
+  if (w->written_store != NULL) w->written_ticket = mem_vt->durable_ticket(w->written_store);
   if (!w->mute) oms_gateway_on_event(w->gw, ev);
 }
 
@@ -126,6 +140,11 @@ static world_t *make_with(bool cod, oms_store_t *store) {
                              .risk = w->risk,
                              .on_event = on_event,
                              .event_ctx = w};
+  w->written = wire_written;
+  if (wire_written) {
+    cfg.on_written = on_written;
+    cfg.written_ctx = w;
+  }
   assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
   oms_sim_symbol_t sym;
   memset(&sym, 0, sizeof sym);
@@ -289,7 +308,6 @@ static world_t *restart(world_t *w, bool cod, oms_store_t *st);
  * swapped for one whose durable_ticket and wait answer from the limit. */
 static uint64_t held_at = UINT64_MAX;
 static oms_store_vtbl_t held_vt;
-static const oms_store_vtbl_t *mem_vt;
 
 static uint64_t held_durable(const oms_store_t *s) {
   uint64_t t = mem_vt->durable_ticket(s);
@@ -353,6 +371,79 @@ static void test_no_byte_leaves_before_its_sequence_number_is_durable(void **sta
   assert_int_equal(oms_gateway_pump(w->gw), 0);
   assert_int_equal(w->out[1].len, w->out[1].read);
   oms_gateway_flush(w->gw, 0);
+  destroy(w);
+  oms_store_close(st);
+}
+
+/* Wired to the engine's written hook (as omsd is), the report of an event
+ * is numbered and stored as soon as the event is written, behind it, and
+ * held until its own ticket is durable: one durability step releases the
+ * event and its report, and never the report alone. */
+static void test_a_report_stored_behind_its_written_event_leaves_with_one_sync(void **state) {
+  (void)state;
+  oms_store_t *st = held_store();
+  wire_written = true;
+  world_t *w = make_with(false, st);
+  wire_written = false;
+  w->written_store = st;
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  held_at = oms_store_durable_ticket(st);
+  new_limit(w, 1, "w1", "1", "0.1", "60000", NULL);
+  assert_int_equal(w->written_events, 1);
+  assert_int_equal(w->out[1].len, w->out[1].read); /* held */
+  oms_engine_stats_t es;
+  oms_engine_stats(w->e, &es);
+  assert_int_equal(es.outbox_depth, 2); /* the venue send and the durable event wait */
+  /* the report is stored already, after its event: durable up to the
+   * event alone releases nothing to the client */
+  held_at = w->written_ticket;
+  assert_int_equal(oms_gateway_pump(w->gw), 0);
+  held_at = w->written_ticket + 1;
+  assert_int_equal(oms_gateway_pump(w->gw), 1);
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "A");
+  assert_string_equal(val(m, 11), "w1");
+  assert_string_equal(val(m, 17), "1"); /* ExecID: the event's seq */
+  held_at = UINT64_MAX;
+  run_ms(w, 5);
+  expect_er(w, 1, "0", "0"); /* the venue's answer, reported once */
+  assert_int_equal(oms_gateway_pump(w->gw), 0);
+  /* a synchronous refusal is reported from the hook, once */
+  new_limit(w, 1, "w2", "1", "0", "60000", NULL);
+  expect_er(w, 1, "8", "8");
+  expect_none(w, 1);
+  destroy(w);
+  oms_store_close(st);
+}
+
+/* A session that drops while its report is sent from inside an engine
+ * command (the written hook) runs its cancel-on-disconnect only once the
+ * engine is out of that command: at the end of the gateway call. */
+static void test_a_drop_inside_the_written_hook_cancels_after_the_command(void **state) {
+  (void)state;
+  oms_store_t *st;
+  assert_int_equal(oms_store_memory_create(NULL, &st), 0);
+  wire_written = true;
+  world_t *w = make_with(true, st);
+  wire_written = false;
+  logon(w, 1, "CLIENT1", "pw1");
+  expect(w, 1, "A");
+  new_limit(w, 1, "k1", "1", "0.1", "60000", NULL);
+  expect_er(w, 1, "A", "A");
+  run_ms(w, 5);
+  expect_er(w, 1, "0", "0");
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "k1", &o), 0);
+  w->fail_send = 1;
+  new_limit(w, 1, "k2", "1", "0.1", "60000", NULL);
+  assert_true(w->out[1].closed);
+  w->fail_send = 0;
+  run_ms(w, 5);
+  assert_int_equal(oms_engine_get(w->e, o.order_id, &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "k2", &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
   destroy(w);
   oms_store_close(st);
 }
@@ -1814,6 +1905,8 @@ int main(void) {
       cmocka_unit_test(test_stop_trigger_is_reported_as_restated),
       cmocka_unit_test(test_session_info_reads_state_numbers_and_traffic),
       cmocka_unit_test(test_session_info_before_a_connection_reads_the_stored_numbers),
+      cmocka_unit_test(test_a_report_stored_behind_its_written_event_leaves_with_one_sync),
+      cmocka_unit_test(test_a_drop_inside_the_written_hook_cancels_after_the_command),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

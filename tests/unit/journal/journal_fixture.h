@@ -32,8 +32,7 @@ static inline void jdir_make(jdir_t *d) {
   snprintf(d->dir, sizeof d->dir, "%s/journal", d->root);
 }
 
-static inline int jdir_rm_one(const char *path, const struct stat *st, int flag,
-                              struct FTW *ftw) {
+static inline int jdir_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st;
   (void)flag;
   (void)ftw;

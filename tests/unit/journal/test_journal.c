@@ -76,6 +76,30 @@ static void test_os_mode_is_durable_in_the_append(void **state) {
   jdir_remove(&d);
 }
 
+/* In os mode the eventfd costs nothing until someone asks for it; asked
+ * for, it is readable at once (something is durable) and again after every
+ * append. */
+static void test_os_mode_writes_the_eventfd_once_asked_for(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_OS, 0, NULL);
+  uint64_t lsn = 0;
+  assert_int_equal(append_units(j, 5, 1), 0);
+  int fd = oms_journal_durable_fd(j);
+  uint64_t v = 0;
+  assert_int_equal(read(fd, &v, sizeof v), (ssize_t)sizeof v);
+  assert_int_equal(v, 1); /* one kick for the five appends before */
+  struct pollfd p = {oms_journal_durable_fd(j), POLLIN, 0};
+  assert_int_equal(poll(&p, 1, 0), 0); /* asking again does not kick */
+  assert_int_equal(oms_journal_append(j, 7, "again", 5, &lsn), 0);
+  assert_int_equal(poll(&p, 1, 0), 1);
+  assert_int_equal(read(fd, &v, sizeof v), (ssize_t)sizeof v);
+  assert_int_equal(v, 1);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
 static void test_fsync_mode_durable_after_sync(void **state) {
   (void)state;
   jdir_t d;
@@ -591,6 +615,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_missing_journal_is_not_found_without_create),
       cmocka_unit_test(test_os_mode_is_durable_in_the_append),
+      cmocka_unit_test(test_os_mode_writes_the_eventfd_once_asked_for),
       cmocka_unit_test(test_fsync_mode_durable_after_sync),
       cmocka_unit_test(test_units_flags_and_refusals),
       cmocka_unit_test(test_roll_across_many_segments_and_read_from_any_lsn),

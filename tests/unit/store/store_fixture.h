@@ -51,8 +51,8 @@ static inline void fx_journal_remove(const char *dir) {
 static inline int fx_dir_remove(fx_dir_t *d) {
   char p[160];
   fx_journal_remove(d->journal);
-  const char *suffix[] = {"", "-wal", "-shm", "-journal", ".clean"};
-  for (int i = 0; i < 5; i++) {
+  const char *suffix[] = {"", "-wal", "-shm", "-journal", ".clean", ".boot"};
+  for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
     snprintf(p, sizeof p, "%s%s", d->db, suffix[i]);
     unlink(p);
   }

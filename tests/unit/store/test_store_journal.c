@@ -253,6 +253,31 @@ static void damage_db(const char *path, damage_t how) {
   close(fd);
 }
 
+/* Overwrites a page of the b-tree `name` (a table or an index), found
+ * through SQLite's dbstat: damage where only some reads go. */
+static void damage_btree(const char *path, const char *name) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db,
+                                      "SELECT pageno, (SELECT page_size FROM pragma_page_size) "
+                                      "FROM dbstat WHERE name = ?1 ORDER BY pageno DESC LIMIT 1",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  int64_t page = sqlite3_column_int64(st, 0), size = sqlite3_column_int64(st, 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  char junk[65536];
+  assert_true(size > 0 && size <= (int64_t)sizeof junk);
+  memset(junk, 0x5a, (size_t)size);
+  int fd = open(path, O_RDWR);
+  assert_true(fd >= 0);
+  assert_int_equal(pwrite(fd, junk, (size_t)size, (off_t)((page - 1) * size)), (ssize_t)size);
+  close(fd);
+}
+
 static void rebuilt_after(damage_t how, const char *why) {
   env_t env;
   env_init(&env);
@@ -297,14 +322,16 @@ static void test_projection_rebuilt_when_not_a_database(void **state) {
 /* A clean close leaves <db>.clean with the file's stamp, and the next open
  * trusts a file that still matches it (no quick_check, which reads the whole
  * file): shown with a damaged page whose modification time was put back,
- * which quick_check does not look for then; without the mark (a crash) the
- * same damage fails quick_check and the projection is rebuilt. */
+ * which quick_check does not look for then; without the mark (a crash, here
+ * of the machine: no same-boot mark either) the same damage fails
+ * quick_check and the projection is rebuilt. */
 static void test_a_clean_close_skips_quick_check_at_the_next_open(void **state) {
   (void)state;
   env_t env;
   env_init(&env);
-  char mark[sizeof env.dir.db + 8];
+  char mark[sizeof env.dir.db + 8], boot[sizeof env.dir.db + 8];
   snprintf(mark, sizeof mark, "%s.clean", env.dir.db);
+  snprintf(boot, sizeof boot, "%s.boot", env.dir.db);
   assert_int_equal(env_open(&env), 0);
   fill_some(&env, 1, 60);
   env_close(&env);
@@ -313,6 +340,7 @@ static void test_a_clean_close_skips_quick_check_at_the_next_open(void **state) 
     if (crash) {
       env_close(&env);
       assert_int_equal(unlink(mark), 0);
+      assert_int_equal(unlink(boot), 0);
     }
     struct stat sb;
     assert_int_equal(stat(env.dir.db, &sb), 0);
@@ -329,6 +357,47 @@ static void test_a_clean_close_skips_quick_check_at_the_next_open(void **state) 
     else
       assert_null(strstr(env.warned, "quick_check"));
   }
+  env_done(&env);
+}
+
+/* A crash of the process on this boot (no clean mark, the same-boot mark
+ * there): the open does not wait for quick_check, which runs once the store
+ * serves; damage it finds is reported, and the next start checks first and
+ * rebuilds. */
+static void test_after_a_crash_on_this_boot_quick_check_runs_in_the_background(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  char mark[sizeof env.dir.db + 8], boot[sizeof env.dir.db + 8];
+  snprintf(mark, sizeof mark, "%s.clean", env.dir.db);
+  snprintf(boot, sizeof boot, "%s.boot", env.dir.db);
+  assert_int_equal(env_open(&env), 0);
+  assert_int_equal(access(boot, F_OK), 0);
+  fill_some(&env, 1, 60);
+  env_close(&env);
+  /* A crash with a sound file: served, checked behind, nothing said. */
+  assert_int_equal(unlink(mark), 0);
+  assert_int_equal(env_open(&env), 0);
+  env_close(&env);
+  assert_int_equal(n_errs(&env), 0);
+  /* A crash, then damage: served, then reported. */
+  assert_int_equal(unlink(mark), 0);
+  damage_btree(env.dir.db, "events_time"); /* read by audits by time, not at a start */
+  assert_int_equal(env_open(&env), 0);
+  for (int i = 0; i < 500 && n_errs(&env) == 0; i++) usleep(10000);
+  assert_true(n_errs(&env) >= 1);
+  print_message("reported: %s: %s\n", last_err(&env)->call, last_err(&env)->message);
+  assert_string_equal(last_err(&env)->call, "projection quick_check");
+  assert_non_null(strstr(last_err(&env)->message, "fails quick_check"));
+  assert_int_equal(access(boot, F_OK), -1); /* the next start checks first */
+  env_close(&env);
+  unlink(mark);
+  assert_int_equal(env_open(&env), 0);
+  print_message("next start warned: %s\n", env.warned);
+  assert_non_null(strstr(env.warned, "rebuilt from the journal"));
+  dump_t d;
+  dump(&env, &d);
+  assert_non_null(strstr(d.text, "o60:"));
   env_done(&env);
 }
 
@@ -928,10 +997,129 @@ static void test_record_payloads_round_trip(void **state) {
   assert_int_equal(oms__jrec_encode(&r, &type, buf, 4), OMS_EINVAL);
   r.kind = OMS__REC_NOP;
   assert_int_equal(oms__jrec_encode(&r, &type, buf, sizeof buf), OMS_EINVAL);
-  assert_int_equal(oms__jrec_decode(OMS__JREC_LIMITS, buf, 1, &back), OMS_ENOTFOUND);
+  /* LIMITS decodes since limit changes moved into the journal (this line
+   * pinned it as reserved); TRADING_STATE stays reserved. */
+  assert_int_equal(oms__jrec_decode(OMS__JREC_LIMITS, buf, 1, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_decode(OMS__JREC_TRADING_STATE, buf, 1, &back), OMS_ENOTFOUND);
   assert_int_equal(oms__jrec_decode(OMS__JREC_EVENT, buf, 1, &back), OMS_EINVAL);
   assert_string_equal(oms__jrec_name(OMS__JREC_TRADING_STATE), "trading_state");
   assert_null(oms__jrec_name(999));
+}
+
+static void test_limits_payload_round_trips_and_is_versioned(void **state) {
+  (void)state;
+  static oms__rec_t r, back;
+  uint8_t buf[OMS__JREC_REC_MAX];
+  uint16_t type;
+  memset(&r, 0, sizeof r);
+  r.kind = OMS__REC_LIMIT;
+  r.u.lim.seq = 7;
+  r.u.lim.ts_ns = -5;
+  strcpy(r.u.lim.who, "ops");
+  const char *line = "{\"seq\":7,\"new\":{\"max_order_qty\":\"5\"}}";
+  r.u.lim.len = (uint32_t)strlen(line);
+  memcpy(r.u.lim.line, line, r.u.lim.len);
+  int n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 1 + 8 + 8 + 1 + 3 + (int)strlen(line));
+  assert_int_equal(type, OMS__JREC_LIMITS);
+  assert_string_equal(oms__jrec_name(type), "limits");
+  assert_int_equal(buf[0], OMS__JREC_LIMITS_V1);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_int_equal(back.kind, OMS__REC_LIMIT);
+  assert_true(back.u.lim.seq == 7 && back.u.lim.ts_ns == -5);
+  assert_string_equal(back.u.lim.who, "ops");
+  assert_int_equal(back.u.lim.len, strlen(line));
+  assert_memory_equal(back.u.lim.line, line, strlen(line));
+  /* Who may be empty; the line may fill the whole limit. */
+  r.u.lim.who[0] = '\0';
+  r.u.lim.len = OMS_STORE_LIMIT_LINE_MAX;
+  memset(r.u.lim.line, 'x', OMS_STORE_LIMIT_LINE_MAX);
+  n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 18 + OMS_STORE_LIMIT_LINE_MAX);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_true(back.u.lim.who[0] == '\0' && back.u.lim.len == OMS_STORE_LIMIT_LINE_MAX);
+  /* A later layout is never read as this one; no room is refused. */
+  buf[0] = OMS__JREC_LIMITS_V1 + 1;
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), OMS_EINVAL);
+  buf[0] = OMS__JREC_LIMITS_V1;
+  assert_int_equal(oms__jrec_decode(type, buf, 17, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n + 1, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, 16), OMS_EINVAL);
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, 100), OMS_EINVAL);
+  r.u.lim.len = OMS_STORE_LIMIT_LINE_MAX + 1;
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, sizeof buf), OMS_EINVAL);
+}
+
+typedef struct lims_s {
+  char text[4096];
+  int n;
+} lims_t;
+
+static int l_row(void *ctx, const oms_limit_change_row_t *row) {
+  lims_t *l = ctx;
+  snprintf(l->text + strlen(l->text), sizeof l->text - strlen(l->text), "%llu|%lld|%s|%.*s\n",
+           (unsigned long long)row->seq, (long long)row->ts_ns, row->who, (int)row->len, row->line);
+  l->n++;
+  return 0;
+}
+
+static void limits_of(oms_store_t *st, lims_t *l) {
+  memset(l, 0, sizeof *l);
+  assert_int_equal(oms_store_limit_changes(st, l_row, l), 0);
+}
+
+static int l_stop(void *ctx, const oms_limit_change_row_t *row) {
+  (void)ctx;
+  (void)row;
+  return 9;
+}
+
+/* A limit change is a LIMITS record: durable by its ticket, projected into
+ * limit_changes, kept across a restart and a rebuilt projection. */
+static void test_limit_changes_are_journaled_and_projected(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  lims_t l, again;
+  limits_of(env.st, &l);
+  assert_int_equal(l.n, 0);
+  uint64_t t1 = 0, t2 = 0;
+  assert_int_equal(oms_store_limit_append(env.st, 1, 100, "ops", "{\"a\":1}", 7, &t1), 0);
+  append_order(&env, 1, 2);
+  assert_int_equal(oms_store_limit_append(env.st, 2, 200, "", "{\"b\":2}", 7, &t2), 0);
+  assert_true(t1 > 0 && t2 > t1);
+  assert_int_equal(oms_store_wait(env.st, t2, WAIT_NS), 0);
+  /* The list catches up by itself, like the FIX reads. */
+  limits_of(env.st, &l);
+  assert_int_equal(l.n, 2);
+  assert_string_equal(l.text, "1|100|ops|{\"a\":1}\n2|200||{\"b\":2}\n");
+  assert_int_equal(oms_store_limit_changes(env.st, l_stop, NULL), 9);
+  /* Refused: no number, no line, a line too long, a name too long. */
+  static char big[OMS_STORE_LIMIT_LINE_MAX + 1];
+  memset(big, '{', sizeof big);
+  uint64_t t = 9;
+  assert_int_equal(oms_store_limit_append(env.st, 0, 1, "ops", "{}", 2, &t), OMS_EINVAL);
+  assert_int_equal(t, 0);
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, "ops", "", 0, NULL), OMS_EINVAL);
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, NULL, "{}", 2, NULL), OMS_EINVAL);
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, "ops", big, sizeof big, NULL), OMS_ENOSPC);
+  char longname[OMS_ID_MAX + 2];
+  memset(longname, 'w', sizeof longname - 1);
+  longname[sizeof longname - 1] = '\0';
+  assert_int_equal(oms_store_limit_append(env.st, 3, 1, longname, "{}", 2, NULL), OMS_EINVAL);
+  env_close(&env);
+  /* A restart replays nothing new; a rebuilt projection has them again. */
+  assert_int_equal(env_open(&env), 0);
+  limits_of(env.st, &again);
+  assert_string_equal(l.text, again.text);
+  env_close(&env);
+  damage_db(env.dir.db, DELETE);
+  assert_int_equal(env_open(&env), 0);
+  assert_non_null(strstr(env.warned, "rebuilt from the journal"));
+  limits_of(env.st, &again);
+  assert_string_equal(l.text, again.text);
+  env_done(&env);
 }
 
 static void test_open_refuses_bad_arguments(void **state) {
@@ -954,6 +1142,7 @@ int main(void) {
       cmocka_unit_test(test_projection_rebuilt_when_not_a_database),
       cmocka_unit_test(test_history_never_starts_empty),
       cmocka_unit_test(test_a_clean_close_skips_quick_check_at_the_next_open),
+      cmocka_unit_test(test_after_a_crash_on_this_boot_quick_check_runs_in_the_background),
       cmocka_unit_test(test_journal_damage_stops_the_open_naming_file_and_offset),
       cmocka_unit_test(test_old_damage_is_found_by_the_scrub_after_the_open),
       cmocka_unit_test(test_unreadable_database_without_journal_is_refused),
@@ -969,6 +1158,8 @@ int main(void) {
       cmocka_unit_test(test_an_order_row_is_written_once_per_batch),
       cmocka_unit_test(test_retention_releases_projected_segments),
       cmocka_unit_test(test_record_payloads_round_trip),
+      cmocka_unit_test(test_limits_payload_round_trips_and_is_versioned),
+      cmocka_unit_test(test_limit_changes_are_journaled_and_projected),
       cmocka_unit_test(test_open_refuses_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

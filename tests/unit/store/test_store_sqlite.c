@@ -796,6 +796,55 @@ static void test_sink_cursor_persists_across_restart(void **state) {
   assert_int_equal(oms_store_cursor_get(env->st, NULL, &seq), OMS_EINVAL);
 }
 
+typedef struct lim_list_s {
+  uint64_t seq[4];
+  char line[4][64], who[4][OMS_ID_MAX + 1];
+  int n;
+} lim_list_t;
+
+static int lim_row(void *ctx, const oms_limit_change_row_t *r) {
+  lim_list_t *l = ctx;
+  if (l->n == 4) return 1;
+  l->seq[l->n] = r->seq;
+  snprintf(l->line[l->n], sizeof l->line[0], "%.*s", (int)r->len, r->line);
+  snprintf(l->who[l->n], sizeof l->who[0], "%s", r->who);
+  l->n++;
+  return 0;
+}
+
+/* The SQLite engine keeps the limit changes in its own limit_changes table
+ * (the memory store keeps none). */
+static void test_limit_changes_persist_and_the_memory_store_has_none(void **state) {
+  env_t *env = *state;
+  open_store(env, false);
+  uint64_t t = 0;
+  assert_int_equal(oms_store_limit_append(env->st, 1, 10, "ops", "{\"x\":1}", 7, &t), 0);
+  assert_int_equal(oms_store_limit_append(env->st, 2, 20, "admin", "{\"x\":2}", 7, &t), 0);
+  assert_int_equal(oms_store_wait(env->st, t, WAIT_NS), 0);
+  reopen(env);
+  lim_list_t l = {0};
+  assert_int_equal(oms_store_limit_changes(env->st, lim_row, &l), 0);
+  assert_int_equal(l.n, 2);
+  assert_true(l.seq[0] == 1 && l.seq[1] == 2);
+  assert_string_equal(l.line[1], "{\"x\":2}");
+  assert_string_equal(l.who[0], "ops");
+  /* A read that fails is OMS_ESTORE; a callback's non-zero value stops it. */
+  env->fault.match = "sqlite3_step(query)";
+  fx_fault_arm(&env->fault, 1, SQ_IOERR, 1);
+  assert_int_equal(oms_store_limit_changes(env->st, lim_row, &l), OMS_ESTORE);
+  atomic_store(&env->fault.armed, 0);
+  env->fault.match = NULL;
+  l.n = 4;
+  assert_int_equal(oms_store_limit_changes(env->st, lim_row, &l), 1);
+
+  oms_store_t *m;
+  assert_int_equal(oms_store_memory_create(NULL, &m), 0);
+  assert_int_equal(oms_store_limit_append(m, 1, 1, "ops", "{}", 2, &t), OMS_EUNSUPPORTED);
+  assert_int_equal(t, 0);
+  assert_int_equal(oms_store_limit_changes(m, lim_row, &l), OMS_EUNSUPPORTED);
+  oms_store_close(m);
+}
+
 static void test_close_writes_what_is_queued(void **state) {
   env_t *env = *state;
   open_store(env, false);
@@ -888,6 +937,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fix_seqnums_and_sent_messages_persist, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sink_cursor_persists_across_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_writes_what_is_queued, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_limit_changes_persist_and_the_memory_store_has_none,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
