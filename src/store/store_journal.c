@@ -897,9 +897,12 @@ static void verify_from(js_t *s, oms_journal_config_t *jc, uint64_t lsn) {
 /* The background check of what the open skipped. Damage there is history
  * (audits, replays), not what trading needs, so it is an error to report
  * loudly with its file and offset, not a reason to stop. */
+static void become_idle(void);
+
 static void *scrub_main(void *arg) {
   js_t *s = arg;
   int rc = 0;
+  become_idle(); /* behind the trading path, as the projector */
   if (s->check_later) {
     bool ok = false;
     if (probe(s->cfg.db_path, "PRAGMA quick_check", NULL, &ok) != 0 || !ok) {
