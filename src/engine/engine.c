@@ -167,7 +167,13 @@ struct oms_engine_s {
   bool recovering;   /* trading states restored from the store are not news */
   bool store_failed; /* as last seen by watch_store() */
   oms_engine_stats_t st;
+  /* The order a submit result points at when it lives in no slot: an
+   * idempotent replay of an order found only in the store. */
+  oms_order_t res_order;
 };
+
+/* What a submit result points at when no order was created. */
+static const oms_order_t no_order;
 
 static int64_t now_ns(oms_engine_t *e) { return oms_clock_now(&e->cfg.clock); }
 
@@ -747,16 +753,19 @@ static void release(oms_engine_t *e) {
 /* ---- submit ----------------------------------------------------------------- */
 
 static int refuse_early(oms_submit_result_t *res, oms_reason_t code, const char *text) {
-  memset(&res->order, 0, sizeof(res->order));
+  res->order = &no_order;
   oms_reject_set(&res->reject, code, "%s", text);
   return OMS_EREJECTED;
 }
 
 static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
                   oms_submit_result_t *res) {
-  (void)e;
   res->duplicate = true;
-  res->order = *o;
+  if (s == NULL) {
+    e->res_order = *o;
+    o = &e->res_order;
+  }
+  res->order = o;
   if (s != NULL) memcpy(res->check, s->check, sizeof(res->check));
   if (o->state == OMS_STATE_REJECTED) {
     res->reject.code = o->reject_code;
@@ -780,7 +789,7 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
     /* A PENDING order always takes DENY; should that ever break, the order
      * is still refused, just without an event. */
     slot_finished(e, si);
-    res->order = s->o;
+    res->order = &s->o;
     return OMS_EREJECTED;
   }
   ev->type = type;
@@ -795,13 +804,14 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
     s->o = e->sev[0].order;
     slot_finished(e, si);
   }
-  res->order = s->o;
+  res->order = &s->o;
   return OMS_EREJECTED;
 }
 
 int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submit_result_t *res) {
   begin(e);
   res->duplicate = false;
+  res->order = &no_order;
   res->check[0] = '\0';
   res->reject.code = OMS_R_NONE;
   res->reject.text[0] = '\0';
@@ -819,11 +829,10 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     if (strcmp(s->o.client_order_id, req->client_order_id) == 0 &&
         strcmp(s->o.strategy_id, req->strategy_id) == 0) {
       if (s->req_hash == rhash) return replay(e, s, &s->o, res);
-      res->order = s->o;
       oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
                      "client_order_id %s already used by order %llu of strategy %s",
                      req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
-      memset(&res->order, 0, sizeof(res->order));
+      res->order = &no_order;
       return OMS_EREJECTED;
     }
   } else if (e->cfg.store != NULL && seen_maybe(e, ckey)) {
@@ -836,7 +845,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
       oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
                      "client_order_id %s already used by order %llu of strategy %s",
                      req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
-      memset(&res->order, 0, sizeof(res->order));
+      res->order = &no_order;
       return OMS_EREJECTED;
     }
   }
@@ -898,7 +907,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     watch_store(e);
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }
-  res->order = s->o;
+  res->order = &s->o;
   if (s->o.state == OMS_STATE_REJECTED) {
     /* The router refused it the moment it was released (a full queue). */
     res->reject.code = s->o.reject_code;
