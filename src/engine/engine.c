@@ -34,6 +34,7 @@
  * venues are not polled until the held reports are through, so their order
  * is kept.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -552,6 +553,24 @@ static void watch_store(oms_engine_t *e);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
 static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
 
+/* The byte just past field f of an order. */
+#define END_OF(f) (offsetof(oms_order_t, f) + sizeof(((oms_order_t *)0)->f))
+
+/* Installs the staged copy src of the order in its slot dst. The names from
+ * client_order_id to symbol, and the metadata, are set at creation and no
+ * transition writes them, so they are not written back: a third of the
+ * 1.4 KB, on every commit. */
+static void write_back(oms_order_t *dst, const oms_order_t *src) {
+  assert(dst->order_id == src->order_id &&
+         memcmp(dst->client_order_id, src->client_order_id,
+                END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
+         memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0);
+  memcpy((char *)dst + END_OF(symbol), (const char *)src + END_OF(symbol),
+         offsetof(oms_order_t, metadata) - END_OF(symbol));
+  memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
+         sizeof(*dst) - END_OF(metadata));
+}
+
 /* Whether the effects of a unit appended with ticket may run right now,
  * without passing through the outbox: nothing is queued ahead of them, no
  * release is under way (whose order they would overtake), and the store
@@ -605,7 +624,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
       /* a confirmed replace renames the order */
       bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
       oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
-      s->o = ev->order;
+      write_back(&s->o, &ev->order);
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
