@@ -496,6 +496,18 @@ static uint32_t slot_alloc(oms_engine_t *e) {
   return i;
 }
 
+/* The slot the next submission will take is, with finished orders reused
+ * oldest first, memory untouched for a long time: two dozen cache lines that
+ * the next submission would otherwise wait for, one miss after another, as
+ * it writes its order. Asked for now (for writing), they arrive while this
+ * submission runs. Only a hint: whatever slot_alloc then picks is right. */
+static void prefetch_next_slot(const oms_engine_t *e) {
+  uint32_t i = e->free_head != NIL ? e->free_head : e->fin_head;
+  if (i == NIL) return;
+  const char *p = (const char *)&e->slots[i];
+  for (size_t off = 0; off < sizeof(slot_t); off += 64) __builtin_prefetch(p + off, 1, 3);
+}
+
 static void slot_finished(oms_engine_t *e, uint32_t i) {
   slot_t *s = &e->slots[i];
   if (s->finished) return;
@@ -873,6 +885,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   uint32_t si = slot_alloc(e);
   if (si == NIL)
     return refuse_early(res, OMS_R_CAPACITY, "no room for another live order in the engine");
+  prefetch_next_slot(e);
   slot_t *s = &e->slots[si];
   oms_order_init(&s->o, e->next_order_id++, req, e->now);
   s->request_ns = e->now;
