@@ -340,7 +340,7 @@ static void run_submit(void) {
       if (rc != 0) refused(b.name);
       busy += dt;
       if (r >= 0) bench_add(&b, dt);
-      uint64_t id = res.order.order_id;
+      uint64_t id = res.order->order_id;
       retire(&w, &id, 1);
     }
     if (r >= 0) bench_round_end(&b, busy);
@@ -367,7 +367,7 @@ static void run_sustained(void) {
       uint64_t t0 = bench_now_ns();
       for (int i = 0; i < BLOCK; i++) {
         if (oms_engine_submit(w.e, &req[i], &res) != 0) refused(b.name);
-        ids[i] = res.order.order_id;
+        ids[i] = res.order->order_id;
       }
       uint64_t dt = bench_now_ns() - t0;
       busy += dt;
@@ -401,7 +401,7 @@ static void run_lifecycle(void) {
       uint64_t t0 = bench_now_ns();
       if (oms_engine_submit(w.e, &req, &res) != 0) refused(b.name);
       oms_engine_poll(w.e);
-      if (oms_engine_cancel(w.e, res.order.order_id, &rej) != 0) die("cancel", rej.text);
+      if (oms_engine_cancel(w.e, res.order->order_id, &rej) != 0) die("cancel", rej.text);
       oms_engine_poll(w.e);
       uint64_t dt = bench_now_ns() - t0;
       busy += dt;

@@ -133,7 +133,7 @@ static void bench_submit(void) {
       busy += dt;
       if (r >= 0) bench_add(&b, dt);
       /* finish the order so its slot can be reused (untimed) */
-      push(OMS_EXEC_REJECTED, res.order.order_id, 0);
+      push(OMS_EXEC_REJECTED, res.order->order_id, 0);
       oms_engine_poll(e);
     }
     if (r >= 0) bench_round_end(&b, busy);
@@ -160,7 +160,7 @@ static void bench_fill(void) {
         request(&req, ++seq);
         req.qty = oms_dec_from_raw(OMS_DEC_SCALE); /* 1000 fills of 0.001 */
         oms_engine_submit(e, &req, &res);
-        id = res.order.order_id;
+        id = res.order->order_id;
         push(OMS_EXEC_ACCEPTED, id, 0);
         oms_engine_poll(e);
         left = 1000;

@@ -150,7 +150,7 @@ static void run(const char *name, bool roundtrip) {
       uint64_t t0 = bench_now_ns();
       int rc = oms_engine_submit(w.e, &req, &res);
       if (roundtrip)
-        while (accepted_seen != res.order.order_id && rc == 0) oms_engine_poll(w.e);
+        while (accepted_seen != res.order->order_id && rc == 0) oms_engine_poll(w.e);
       uint64_t dt = bench_now_ns() - t0;
       if (rc != 0) {
         fprintf(stderr, "%s: refused: %s\n", name, res.reject.text);
@@ -159,7 +159,7 @@ static void run(const char *name, bool roundtrip) {
       busy += dt;
       if (r >= 0) bench_add(&b, dt);
       oms_engine_poll(w.e);
-      oms_engine_cancel(w.e, res.order.order_id, &rej);
+      oms_engine_cancel(w.e, res.order->order_id, &rej);
       oms_engine_poll(w.e);
     }
     if (r >= 0) bench_round_end(&b, busy);

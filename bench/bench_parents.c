@@ -289,7 +289,7 @@ static void run_submit(int parents) {
       busy += dt;
       if (r >= 0) bench_add(&b, dt);
       oms_engine_poll(w.e);
-      if (oms_engine_cancel(w.e, res.order.order_id, &rej) != 0) die("cancel", rej.text);
+      if (oms_engine_cancel(w.e, res.order->order_id, &rej) != 0) die("cancel", rej.text);
     }
     if (r >= 0) bench_round_end(&b, busy);
   }

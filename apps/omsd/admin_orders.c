@@ -535,11 +535,13 @@ typedef struct submit_cmd_s {
   oms_order_request_t req;
   int rc;
   oms_submit_result_t res;
+  oms_order_t order; /* res.order, copied on the loop thread: the answer is written on this one */
 } submit_cmd_t;
 
 static void run_submit(omsd_t *d, omsd_cmd_t *c) {
   submit_cmd_t *k = (submit_cmd_t *)c;
   k->rc = oms_engine_submit(d->engine, &k->req, &k->res);
+  k->order = *k->res.order;
 }
 
 /* The venue of the first configured instrument with symbol, or "". */
@@ -621,9 +623,9 @@ void omsd_route_order_submit(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
   }
   omsd_admin_wait_durable(a);
   if (k->rc == 0)
-    answer_order(rs, k->res.duplicate ? 200 : 201, &k->res.order);
+    answer_order(rs, k->res.duplicate ? 200 : 201, &k->order);
   else
-    answer_reject(rs, &k->res.reject, k->res.check, &k->res.order);
+    answer_reject(rs, &k->res.reject, k->res.check, &k->order);
   if (k->res.duplicate) json_object_set_new(rs->json, "duplicate", json_true());
   free(k);
 }

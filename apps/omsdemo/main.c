@@ -81,7 +81,7 @@ static uint64_t submit(oms_engine_t *e, const char *clordid, oms_side_t side, om
   if (oms_engine_submit(e, &req, &res) != 0)
     printf("  -> %s refused: %s (%s)\n", clordid, res.reject.text,
            oms_reason_name(res.reject.code));
-  return res.order.order_id;
+  return res.order->order_id;
 }
 
 int main(void) {

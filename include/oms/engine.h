@@ -107,7 +107,11 @@ OMS_EXTERN int oms_engine_add_venue(oms_engine_t *e, oms_venue_t *v,
 OMS_EXTERN oms_router_t *oms_engine_router(oms_engine_t *e);
 
 typedef struct oms_submit_result_s {
-  oms_order_t order;   /* the order after the call; order_id 0 if none was created */
+  /* The order after the call, read in place inside the engine (no copy of
+   * its 1.4 KB on the submission path): valid until the next call into the
+   * engine, on the engine's thread; copy it to keep it. Never NULL: an empty
+   * order (order_id 0) if none was created. */
+  const oms_order_t *order;
   bool duplicate;      /* the same request was seen before: this is its order */
   oms_reject_t reject; /* why it was refused (code OMS_R_NONE if accepted) */
   char check[32];      /* the risk check that refused it, "" otherwise */
@@ -115,7 +119,7 @@ typedef struct oms_submit_result_s {
 
 /* Submits a new order. Returns 0 when the order was accepted (SUBMITTED: on
  * its way to the venue as soon as its store append is durable), or
- * OMS_EREJECTED with res->reject set: then res->order is the REJECTED order,
+ * OMS_EREJECTED with res->reject set: then *res->order is the REJECTED order,
  * or has order_id 0 if the request was refused before an order existed
  * (DUPLICATE_CLORDID, CAPACITY). An idempotent replay returns what the first
  * submission returned, with res->duplicate set. */

@@ -60,6 +60,9 @@ _Static_assert((int)OMS_R_ALGO_UNKNOWN_STRATEGY == (int)OMS_ALGO_R_UNKNOWN_STRAT
                        (int)OMS_ALGO_R_REPLACE_CHANGES_STRATEGY,
                "algo refusals keep their numbers as reasons");
 
+/* What a refused submission's result points at: no order. */
+static const oms_order_t no_order;
+
 typedef struct kid_s {
   uint32_t seq; /* 0 = free */
   uint64_t order_id;
@@ -333,7 +336,7 @@ static void params_from_request(oms_algo_params_t *p, const oms_order_request_t 
 int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request_t *req,
                              const oms_algo_params_t *params, oms_submit_result_t *res) {
   oms__parents_t *P = oms__engine_parents(e);
-  memset(&res->order, 0, sizeof(res->order));
+  res->order = &no_order;
   res->duplicate = false;
   res->check[0] = '\0';
   res->reject.code = OMS_R_NONE;
@@ -650,10 +653,10 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
     oms__engine_make(e, r->order_id, it->child_seq, 0);
     oms_engine_submit(e, &q, &res);
     oms__engine_make(e, 0, 0, 0);
-    if (res.order.state == OMS_STATE_REJECTED || res.order.order_id == 0)
+    if (res.order->state == OMS_STATE_REJECTED || res.order->order_id == 0)
       r->hold_ns = now + REFUSED_HOLD_NS;
-    if (res.order.order_id != 0 && !res.duplicate) {
-      if (child_open(&r->st, it->child_seq)) kid_set(r, it->child_seq, res.order.order_id);
+    if (res.order->order_id != 0 && !res.duplicate) {
+      if (child_open(&r->st, it->child_seq)) kid_set(r, it->child_seq, res.order->order_id);
     } else if (child_open(&r->st, it->child_seq)) {
       /* never became an order: the algorithm hears it is done */
       oms_algo_on_child_done(&r->st, it->child_seq);

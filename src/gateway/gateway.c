@@ -1417,7 +1417,7 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
       /* The same request again: the same order, its status now. */
       oms_fix_exec_report_t er;
       er_bufs_t b;
-      er_from_order(s->gw, &res.order, &er, &b, OMS_FIX_EXEC_TYPE_ORDER_STATUS);
+      er_from_order(s->gw, res.order, &er, &b, OMS_FIX_EXEC_TYPE_ORDER_STATUS);
       er.cl_ord_id = no.o.cl_ord_id;
       er.deliver_to = s->reply;
       send_er(s, &er);
@@ -1427,12 +1427,12 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     }
     return;
   }
-  if (rc != 0 && res.order.order_id == 0) {
+  if (rc != 0 && res.order->order_id == 0) {
     send_new_reject(s, &no, NULL, res.reject.code, res.reject.text);
-  } else if (s->reply != NULL && res.order.order_id != 0 &&
-             !oms_ord_state_is_terminal(res.order.state)) {
+  } else if (s->reply != NULL && res.order->order_id != 0 &&
+             !oms_ord_state_is_terminal(res.order->state)) {
     /* Its reports (acknowledged, filled, ...) come later, as events. */
-    track_t *t = track_get(s->gw, res.order.order_id, s->idx, req.client_order_id);
+    track_t *t = track_get(s->gw, res.order->order_id, s->idx, req.client_order_id);
     if (t != NULL)
       keep_route(s, t);
     else

@@ -3,6 +3,7 @@
  * helpers, and order initialisation. Validation of requests and instrument
  * records is in validate.c, the state machine in order_fsm.c.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "oms/error.h"
@@ -110,17 +111,36 @@ int oms_notional(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t *out) {
 
 /* ---- order --------------------------------------------------------------- */
 
+/* The byte just past field f of an order. */
+#define END_OF(f) (offsetof(oms_order_t, f) + sizeof(((oms_order_t *)0)->f))
+#define FOLLOWS(f, g) (offsetof(oms_order_t, g) == END_OF(f))
+
+/* oms_order_init writes every byte of the order once (it is the engine's
+ * slot: cold memory, written per submission): the names copied whole from
+ * the request, everything else, padding included, cleared around them. That
+ * needs these fields back to back. */
+_Static_assert(FOLLOWS(order_id, client_order_id) && FOLLOWS(client_order_id, strategy_id) &&
+                   FOLLOWS(strategy_id, account_id) && FOLLOWS(account_id, venue) &&
+                   FOLLOWS(venue, symbol) && FOLLOWS(symbol, venue_order_id) &&
+                   FOLLOWS(cur_client_order_id, pending_client_order_id) &&
+                   FOLLOWS(metadata, flags),
+               "oms_order_init clears the order between the fields it copies");
+
 void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
                     int64_t now_ns) {
-  memset(o, 0, sizeof(*o));
+  char *b = (char *)o;
   o->order_id = order_id;
   memcpy(o->client_order_id, req->client_order_id, sizeof(o->client_order_id));
-  memcpy(o->cur_client_order_id, req->client_order_id, sizeof(o->cur_client_order_id));
   memcpy(o->strategy_id, req->strategy_id, sizeof(o->strategy_id));
   memcpy(o->account_id, req->account_id, sizeof(o->account_id));
   memcpy(o->venue, req->venue, sizeof(o->venue));
   memcpy(o->symbol, req->symbol, sizeof(o->symbol));
+  memset(b + END_OF(symbol), 0, offsetof(oms_order_t, cur_client_order_id) - END_OF(symbol));
+  memcpy(o->cur_client_order_id, req->client_order_id, sizeof(o->cur_client_order_id));
+  memset(b + END_OF(cur_client_order_id), 0,
+         offsetof(oms_order_t, metadata) - END_OF(cur_client_order_id));
   memcpy(o->metadata, req->metadata, sizeof(o->metadata));
+  memset(b + END_OF(metadata), 0, sizeof(*o) - END_OF(metadata));
   o->client_order_id[OMS_ID_MAX] = o->strategy_id[OMS_ID_MAX] = o->account_id[OMS_ID_MAX] = 0;
   o->cur_client_order_id[OMS_ID_MAX] = 0;
   o->venue[OMS_VENUE_MAX] = o->symbol[OMS_SYMBOL_MAX] = o->metadata[OMS_METADATA_MAX] = 0;

@@ -795,16 +795,31 @@ static bool stamp(const char *path, char *out, size_t cap) {
   return true;
 }
 
-static void mark_clean(const js_t *s) {
-  char p[4096], tmp[4200], st[128];
-  mark_path(s, p, sizeof p);
-  snprintf(tmp, sizeof tmp, "%s.tmp", p);
-  if (!stamp(s->cfg.db_path, st, sizeof st)) return;
+/* A mark is a one-line file next to the projection, replaced whole
+ * (written beside, then renamed) so a reader never sees half of one. */
+static void write_mark(const char *path, const char *line) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   if (f == NULL) return;
-  bool ok = fputs(st, f) >= 0;
+  bool ok = fputs(line, f) >= 0;
   ok = fclose(f) == 0 && ok;
-  if (!ok || rename(tmp, p) != 0) unlink(tmp);
+  if (!ok || rename(tmp, path) != 0) unlink(tmp);
+}
+
+/* The line of the mark at path; false if there is none. */
+static bool read_mark(const char *path, char *out, size_t cap) {
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return false;
+  bool read = fgets(out, (int)cap, f) != NULL;
+  fclose(f);
+  return read;
+}
+
+static void mark_clean(const js_t *s) {
+  char p[4096], st[128];
+  mark_path(s, p, sizeof p);
+  if (stamp(s->cfg.db_path, st, sizeof st)) write_mark(p, st);
 }
 
 /* How the projection was left, from the clean-close mark, which is taken
@@ -814,10 +829,8 @@ typedef enum { LEFT_CRASHED, LEFT_CLEAN, LEFT_TOUCHED } left_t;
 static left_t how_left(const js_t *s) {
   char p[4096], want[128], got[128] = "";
   mark_path(s, p, sizeof p);
-  FILE *f = fopen(p, "r");
-  if (f == NULL) return LEFT_CRASHED;
-  bool read = fgets(got, sizeof got, f) != NULL;
-  fclose(f);
+  if (access(p, F_OK) != 0) return LEFT_CRASHED;
+  bool read = read_mark(p, got, sizeof got);
   unlink(p);
   return read && stamp(s->cfg.db_path, want, sizeof want) && strcmp(want, got) == 0 ? LEFT_CLEAN
                                                                                     : LEFT_TOUCHED;
@@ -837,11 +850,7 @@ static left_t how_left(const js_t *s) {
  * start checks first and rebuilds. */
 
 static bool boot_id(char *out, size_t cap) {
-  FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-  if (f == NULL) return false;
-  bool ok = fgets(out, (int)cap, f) != NULL && out[0] != '\0';
-  fclose(f);
-  return ok;
+  return read_mark("/proc/sys/kernel/random/boot_id", out, cap) && out[0] != '\0';
 }
 
 static void boot_path(const js_t *s, char *p, size_t cap) {
@@ -849,25 +858,15 @@ static void boot_path(const js_t *s, char *p, size_t cap) {
 }
 
 static void mark_boot(const js_t *s) {
-  char p[4096], tmp[4200], id[64];
-  if (!boot_id(id, sizeof id)) return;
+  char p[4096], id[64];
   boot_path(s, p, sizeof p);
-  snprintf(tmp, sizeof tmp, "%s.tmp", p);
-  FILE *f = fopen(tmp, "w");
-  if (f == NULL) return;
-  bool ok = fputs(id, f) >= 0;
-  ok = fclose(f) == 0 && ok;
-  if (!ok || rename(tmp, p) != 0) unlink(tmp);
+  if (boot_id(id, sizeof id)) write_mark(p, id);
 }
 
 static bool same_boot(const js_t *s) {
   char p[4096], id[64], got[64] = "";
   boot_path(s, p, sizeof p);
-  FILE *f = fopen(p, "r");
-  if (f == NULL) return false;
-  bool read = fgets(got, sizeof got, f) != NULL;
-  fclose(f);
-  return read && boot_id(id, sizeof id) && strcmp(id, got) == 0;
+  return read_mark(p, got, sizeof got) && boot_id(id, sizeof id) && strcmp(id, got) == 0;
 }
 
 /* Why the projection at path cannot serve a journal with history, or NULL.
@@ -897,9 +896,12 @@ static void verify_from(js_t *s, oms_journal_config_t *jc, uint64_t lsn) {
 /* The background check of what the open skipped. Damage there is history
  * (audits, replays), not what trading needs, so it is an error to report
  * loudly with its file and offset, not a reason to stop. */
+static void become_idle(void);
+
 static void *scrub_main(void *arg) {
   js_t *s = arg;
   int rc = 0;
+  become_idle(); /* behind the trading path, as the projector */
   if (s->check_later) {
     bool ok = false;
     if (probe(s->cfg.db_path, "PRAGMA quick_check", NULL, &ok) != 0 || !ok) {

@@ -480,7 +480,7 @@ static uint64_t submit(world_t *w, const char *id, oms_side_t side, oms_ord_type
   oms_submit_result_t res;
   int rc = oms_engine_submit(w->e, &req, &res);
   if (rc != 0) fail_msg("%s refused: %s", id, res.reject.text);
-  return res.order.order_id;
+  return res.order->order_id;
 }
 
 /* The history recovery starts from: fills (the portfolio replays them),

@@ -160,7 +160,7 @@ static void test_disk_full_refuses_orders_raises_alarm_and_recovers(void **state
   t_request(&req, "before", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60000");
   assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
   settle(w);
-  uint64_t live = res.order.order_id;
+  uint64_t live = res.order->order_id;
 
   w->fail = 13; /* SQLITE_FULL from here on */
   t_request(&req, "during", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60500");

@@ -246,12 +246,12 @@ static void cmd_submit(world_t *w, const where_t *at, char **arg, int n) {
   }
   oms_submit_result_t res;
   int rc = oms_engine_submit(w->e, &req, &res);
-  if (res.order.order_id != 0 && !res.duplicate) {
+  if (res.order->order_id != 0 && !res.duplicate) {
     if (w->nnames == MAX_NAMES) FAIL_AT(at, "too many orders");
     oms_strlcpy(w->names[w->nnames].clid, arg[1], sizeof w->names[0].clid);
-    w->names[w->nnames++].id = res.order.order_id;
+    w->names[w->nnames++].id = res.order->order_id;
   }
-  if (res.duplicate) emit(w, "= duplicate of order %s", res.order.client_order_id);
+  if (res.duplicate) emit(w, "= duplicate of order %s", res.order->client_order_id);
   if (rc != 0) refused(w, &res.reject);
 }
 

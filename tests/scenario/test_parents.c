@@ -211,9 +211,9 @@ static uint64_t submit_parent(world_t *w, const char *clordid, const oms_algo_pa
   int rc = oms_engine_submit_parent(w->e, &req, p, &res);
   if (rc != 0) fprintf(stderr, "parent %s refused: %s\n", clordid, res.reject.text);
   assert_int_equal(rc, 0);
-  assert_int_equal(res.order.state, OMS_STATE_ACCEPTED);
-  assert_int_not_equal(res.order.algo, 0);
-  return res.order.order_id;
+  assert_int_equal(res.order->state, OMS_STATE_ACCEPTED);
+  assert_int_not_equal(res.order->algo, 0);
+  return res.order->order_id;
 }
 
 /* The sums of a parent's children against the parent itself. */
@@ -304,7 +304,7 @@ static void test_risk_reserves_the_parent_once(void **state) {
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit_parent(w->e, &req, &big, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
-  assert_int_equal(res.order.state, OMS_STATE_REJECTED);
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
   destroy(w);
 }
 
@@ -605,7 +605,7 @@ static void test_expiry_a_child_never_made_and_the_bound(void **state) {
       accepted++;
     } else {
       assert_int_equal(res.reject.code, OMS_R_CAPACITY);
-      assert_int_equal(res.order.state, OMS_STATE_REJECTED);
+      assert_int_equal(res.order->state, OMS_STATE_REJECTED);
     }
     run_ms(w, 1);
   }
@@ -748,8 +748,8 @@ static void test_restart_with_several_parents(void **state) {
   t_request(&req, "resting", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "64000");
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
-  uint64_t resting = res.order.order_id;
-  assert_true(oms_dec_eq(res.order.price, T_D("64000")));
+  uint64_t resting = res.order->order_id;
+  assert_true(oms_dec_eq(res.order->price, T_D("64000")));
   p = twap("1", 200, 10);
   OMS_ALGO_SET(&p, start_ns, T0 + 100 * SEC);
   uint64_t later = submit_parent(w, "later", &p);
@@ -789,7 +789,7 @@ static void refused(world_t *w, const oms_algo_params_t *p, oms_reason_t code, c
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit_parent(w->e, &req, p, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, code);
-  assert_int_equal(res.order.order_id, 0);
+  assert_int_equal(res.order->order_id, 0);
   assert_non_null(strstr(res.reject.text, param));
 }
 

@@ -93,9 +93,9 @@ static uint64_t accepted(world_t *w, const char *clordid, oms_side_t side, const
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
   poll_n(w, 2);
-  fake_report(&w->venue, OMS_EXEC_ACCEPTED, res.order.order_id);
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, res.order->order_id);
   poll_n(w, 2);
-  return res.order.order_id;
+  return res.order->order_id;
 }
 
 static oms_exec_report_t *fill(world_t *w, uint64_t id, const char *qty, const char *px,
@@ -464,7 +464,7 @@ static void test_new_orders_wait_until_the_venue_is_reconciled(void **state) {
   assert_true(oms_engine_venue_reconciled(w->e, "SIM"));
   assert_int_equal(w->venue.nsent, sent + 1); /* released */
   assert_int_equal(w->venue.kinds[sent], 1);
-  assert_int_equal(w->venue.ids[sent], res.order.order_id);
+  assert_int_equal(w->venue.ids[sent], res.order->order_id);
   position_is(w, "1", "100", "0", "0");
   evented(w);
   destroy(w);

@@ -162,7 +162,7 @@ static int submit(world_t *w, const char *clordid, oms_side_t side, oms_ord_type
   int rc = oms_engine_submit(w->e, &req, &res);
   if (rc != 0 && getenv("REPLAY_VERBOSE"))
     fprintf(stderr, "replay: %s refused: %s %s\n", clordid, oms_err_name(rc), res.reject.text);
-  if (id != NULL) *id = res.order.order_id;
+  if (id != NULL) *id = res.order->order_id;
   run_ms(w, 3);
   return rc;
 }

@@ -133,7 +133,7 @@ static void test_happy_path_market_order_filled_against_liquidity(void **state) 
   oms_submit_result_t res;
   assert_int_equal(submit(w, "c1", OMS_SIDE_BUY, OMS_ORD_MARKET, "1.5", NULL, &res), 0);
   run_ms(w, 5);
-  oms_order_t o = get(w, res.order.order_id);
+  oms_order_t o = get(w, res.order->order_id);
   assert_int_equal(o.state, OMS_STATE_FILLED);
   assert_true(oms_dec_eq(o.filled_qty, T_D("1.5")));
   assert_true(saw(w, OMS_EVT_ORDER_SUBMITTED, o.order_id));
@@ -153,7 +153,7 @@ static void test_limit_rests_then_cancelled(void **state) {
   oms_submit_result_t res;
   assert_int_equal(submit(w, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60000", &res), 0);
   run_ms(w, 3);
-  uint64_t id = res.order.order_id;
+  uint64_t id = res.order->order_id;
   assert_int_equal(get(w, id).state, OMS_STATE_ACCEPTED);
   assert_string_not_equal(get(w, id).venue_order_id, "");
   oms_reject_t rej;
@@ -174,7 +174,7 @@ static void test_partial_fill_then_cancel(void **state) {
   run_ms(w, 2);
   assert_int_equal(submit(w, "b", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000", &b), 0);
   run_ms(w, 3);
-  oms_order_t o = get(w, b.order.order_id);
+  oms_order_t o = get(w, b.order->order_id);
   assert_int_equal(o.state, OMS_STATE_PARTIALLY_FILLED);
   assert_true(oms_dec_eq(o.filled_qty, T_D("0.4")));
   oms_reject_t rej;
@@ -183,7 +183,7 @@ static void test_partial_fill_then_cancel(void **state) {
   o = get(w, o.order_id);
   assert_int_equal(o.state, OMS_STATE_CANCELLED);
   assert_true(oms_dec_eq(o.filled_qty, T_D("0.4")));
-  assert_int_equal(get(w, a.order.order_id).state, OMS_STATE_FILLED);
+  assert_int_equal(get(w, a.order->order_id).state, OMS_STATE_FILLED);
   destroy(w);
 }
 
@@ -196,7 +196,7 @@ static void test_order_larger_than_the_book_partially_fills_rests_and_is_cancell
   /* 5 against 3 levels of 1: the book's depth fills, the rest rests */
   assert_int_equal(submit(w, "big", OMS_SIDE_BUY, OMS_ORD_LIMIT, "5", "65010", &res), 0);
   run_ms(w, 10);
-  uint64_t id = res.order.order_id;
+  uint64_t id = res.order->order_id;
   oms_order_t o = get(w, id);
   assert_int_equal(o.state, OMS_STATE_PARTIALLY_FILLED);
   assert_true(oms_dec_eq(o.filled_qty, T_D("3")));
@@ -218,7 +218,7 @@ static void test_modify_accepted_then_refused(void **state) {
   oms_submit_result_t res;
   assert_int_equal(submit(w, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60000", &res), 0);
   run_ms(w, 2);
-  uint64_t id = res.order.order_id;
+  uint64_t id = res.order->order_id;
   oms_reject_t rej;
   oms_modify_t m = {.price = T_D("60500"), .qty = T_D("2")};
   assert_int_equal(oms_engine_modify(w->e, id, &m, &rej), 0);
@@ -256,11 +256,11 @@ static void test_stop_triggered_then_filled(void **state) {
   /* liquidity above, then a trade at the stop price */
   assert_int_equal(submit(w, "ask", OMS_SIDE_SELL, OMS_ORD_LIMIT, "2", "65100", &a), 0);
   run_ms(w, 2);
-  assert_int_equal(get(w, st.order.order_id).state, OMS_STATE_ACCEPTED);
+  assert_int_equal(get(w, st.order->order_id).state, OMS_STATE_ACCEPTED);
   strcpy(req.account_id, "ACC2");
   assert_int_equal(submit(w, "lift", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.1", "65100", &b), 0);
   run_ms(w, 5);
-  oms_order_t o = get(w, st.order.order_id);
+  oms_order_t o = get(w, st.order->order_id);
   assert_true(saw(w, OMS_EVT_ORDER_TRIGGERED, o.order_id));
   assert_int_equal(o.state, OMS_STATE_FILLED);
   assert_true(oms_dec_eq(o.avg_px, T_D("65100")));
@@ -276,7 +276,7 @@ static void test_fok_that_cannot_fill_is_cancelled(void **state) {
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
   run_ms(w, 3);
-  oms_order_t o = get(w, res.order.order_id);
+  oms_order_t o = get(w, res.order->order_id);
   assert_int_equal(o.state, OMS_STATE_CANCELLED);
   assert_true(oms_dec_is_zero(o.filled_qty));
   bool reason = false;
@@ -296,7 +296,7 @@ static void test_post_only_that_would_cross_is_refused(void **state) {
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
   run_ms(w, 3);
-  oms_order_t o = get(w, res.order.order_id);
+  oms_order_t o = get(w, res.order->order_id);
   assert_true(o.state == OMS_STATE_REJECTED || o.state == OMS_STATE_CANCELLED);
   assert_true(oms_dec_is_zero(o.filled_qty));
   destroy(w);
@@ -309,7 +309,7 @@ static void test_venue_rejection_reaches_the_order(void **state) {
   oms_submit_result_t res;
   assert_int_equal(submit(w, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60000", &res), 0);
   run_ms(w, 3);
-  oms_order_t o = get(w, res.order.order_id);
+  oms_order_t o = get(w, res.order->order_id);
   assert_int_equal(o.state, OMS_STATE_REJECTED);
   assert_int_equal(o.reject_code, OMS_R_VENUE_REJECT);
   assert_true(saw(w, OMS_EVT_ORDER_REJECTED, o.order_id));
@@ -349,8 +349,8 @@ static void test_idempotent_resubmission(void **state) {
   run_ms(w, 2);
   assert_int_equal(submit(w, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60000", &b), 0);
   assert_true(b.duplicate);
-  assert_int_equal(a.order.order_id, b.order.order_id);
-  assert_int_equal(b.order.state, OMS_STATE_ACCEPTED);
+  assert_int_equal(a.order->order_id, b.order->order_id);
+  assert_int_equal(b.order->state, OMS_STATE_ACCEPTED);
   oms_sim_stats_t st;
   oms_sim_venue_stats(w->sim, &st);
   assert_int_equal(st.orders, 1);
@@ -369,9 +369,9 @@ static void test_fill_racing_a_cancel(void **state) {
   t_request(&req, "hit", OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "65000");
   strcpy(req.account_id, "ACC2");
   assert_int_equal(oms_engine_submit(w->e, &req, &b), 0);
-  assert_int_equal(oms_engine_cancel(w->e, a.order.order_id, &rej), 0);
+  assert_int_equal(oms_engine_cancel(w->e, a.order->order_id, &rej), 0);
   run_ms(w, 5);
-  oms_order_t o = get(w, a.order.order_id);
+  oms_order_t o = get(w, a.order->order_id);
   assert_int_equal(o.state, OMS_STATE_FILLED);
   assert_true(saw(w, OMS_EVT_ORDER_CANCEL_REJECTED, o.order_id));
   destroy(w);
@@ -384,9 +384,9 @@ static void test_silent_venue_is_settled_by_status_query(void **state) {
   oms_submit_result_t res;
   assert_int_equal(submit(w, "c1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "60000", &res), 0);
   run_ms(w, 500);
-  assert_int_equal(get(w, res.order.order_id).state, OMS_STATE_SUBMITTED);
+  assert_int_equal(get(w, res.order->order_id).state, OMS_STATE_SUBMITTED);
   run_ms(w, 600); /* past the 1 s acknowledgement timeout */
-  oms_order_t o = get(w, res.order.order_id);
+  oms_order_t o = get(w, res.order->order_id);
   assert_int_equal(o.state, OMS_STATE_ACCEPTED);
   oms_sim_stats_t st;
   oms_sim_venue_stats(w->sim, &st);
@@ -405,8 +405,8 @@ static void test_risk_rejection_is_denied_with_the_check_and_numbers(void **stat
   assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
   assert_string_equal(res.check, "max_order_size");
   assert_non_null(strstr(res.reject.text, "2.001"));
-  assert_int_equal(res.order.state, OMS_STATE_REJECTED);
-  assert_true(saw(w, OMS_EVT_ORDER_DENIED, res.order.order_id));
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
+  assert_true(saw(w, OMS_EVT_ORDER_DENIED, res.order->order_id));
   assert_string_equal(w->ev[w->nev - 1].check, "max_order_size");
   /* nothing of the denied order reached the venue */
   oms_sim_stats_t st;
@@ -430,9 +430,9 @@ static void test_halting_an_account_cancels_its_open_orders(void **state) {
                                                 OMS_TRADING_HALTED, "operator: runaway strategy"),
                    0);
   run_ms(w, 3);
-  assert_int_equal(get(w, a.order.order_id).state, OMS_STATE_CANCELLED);
-  assert_int_equal(get(w, b.order.order_id).state, OMS_STATE_CANCELLED);
-  assert_int_equal(get(w, c.order.order_id).state, OMS_STATE_ACCEPTED);
+  assert_int_equal(get(w, a.order->order_id).state, OMS_STATE_CANCELLED);
+  assert_int_equal(get(w, b.order->order_id).state, OMS_STATE_CANCELLED);
+  assert_int_equal(get(w, c.order->order_id).state, OMS_STATE_ACCEPTED);
   bool announced = false;
   for (int i = 0; i < w->nev; i++)
     if (w->ev[i].type == OMS_EVT_TRADING_STATE_CHANGED &&
@@ -456,7 +456,7 @@ static void test_daily_loss_breach_switches_account_to_reduce_only(void **state)
   /* buy 1 at the ask, then the market is marked 1000 lower */
   assert_int_equal(submit(w, "buy", OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL, &res), 0);
   run_ms(w, 3);
-  assert_int_equal(get(w, res.order.order_id).state, OMS_STATE_FILLED);
+  assert_int_equal(get(w, res.order->order_id).state, OMS_STATE_FILLED);
   oms_portfolio_set_mark(w->pf, "BTC-USD", T_D("64000"), w->now);
   oms_risk_evaluate_account(w->risk, "ACC1", w->now);
   assert_int_equal(oms_risk_get_state(w->risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1"),

@@ -116,7 +116,7 @@ static uint64_t rest(world_t *w, const char *clordid, oms_side_t side, const cha
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
   run_ms(w, 3);
-  return res.order.order_id;
+  return res.order->order_id;
 }
 
 static oms_order_t get(world_t *w, uint64_t id) {
@@ -203,7 +203,7 @@ static void test_orders_a_venue_lost_are_cancelled_and_release_their_risk(void *
   oms_submit_result_t res;
   assert_int_equal(sell_at(w, "x", "60000", &res), 0);
   run_ms(w, 3);
-  assert_int_equal(get(w, res.order.order_id).state, OMS_STATE_FILLED);
+  assert_int_equal(get(w, res.order->order_id).state, OMS_STATE_FILLED);
   destroy(w);
 }
 

@@ -75,8 +75,8 @@ static uint64_t submit_ok(world_t *w, const char *clordid, oms_side_t side, cons
   oms_submit_result_t res;
   int rc = oms_engine_submit(w->e, &req, &res);
   if (rc != 0) fail_msg("submit %s refused: %s", clordid, res.reject.text);
-  assert_int_equal(res.order.state, OMS_STATE_SUBMITTED);
-  return res.order.order_id;
+  assert_int_equal(res.order->state, OMS_STATE_SUBMITTED);
+  return res.order->order_id;
 }
 
 static oms_ord_state_t state_of(world_t *w, uint64_t id) {
@@ -175,9 +175,9 @@ static void test_invalid_request_is_rejected_with_reason(void **state) {
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_TICK_SIZE);
-  assert_int_equal(res.order.state, OMS_STATE_REJECTED);
-  assert_int_equal(res.order.reject_code, OMS_R_TICK_SIZE);
-  assert_string_equal(res.order.reject_reason,
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
+  assert_int_equal(res.order->reject_code, OMS_R_TICK_SIZE);
+  assert_string_equal(res.order->reject_reason,
                       "price 65000.3 is not a multiple of tick 0.5 for BTC-USD");
   assert_int_equal(w->venue.nsent, 0);
   assert_int_equal(w->nev, 1);
@@ -198,29 +198,29 @@ static void test_idempotent_resubmission_is_never_routed_twice(void **state) {
   assert_int_equal(oms_engine_submit(w->e, &req, &a), 0);
   assert_int_equal(oms_engine_submit(w->e, &req, &b), 0);
   assert_true(b.duplicate);
-  assert_int_equal(a.order.order_id, b.order.order_id);
+  assert_int_equal(a.order->order_id, b.order->order_id);
   assert_int_equal(w->venue.nsent, 1);
   /* a different request reusing the live id is refused */
   req.qty = T_D("2");
   assert_int_equal(oms_engine_submit(w->e, &req, &b), OMS_EREJECTED);
   assert_int_equal(b.reject.code, OMS_R_DUPLICATE_CLORDID);
-  assert_int_equal(b.order.order_id, 0);
+  assert_int_equal(b.order->order_id, 0);
   assert_int_equal(w->venue.nsent, 1);
   /* the same id from another strategy is another order */
   req.qty = T_D("1");
   strcpy(req.strategy_id, "s2");
   assert_int_equal(oms_engine_submit(w->e, &req, &b), 0);
-  assert_int_not_equal(b.order.order_id, a.order.order_id);
+  assert_int_not_equal(b.order->order_id, a.order->order_id);
   /* a rejected submission replays as the same rejection */
   t_request(&req, "bad", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0", "65000");
   assert_int_equal(oms_engine_submit(w->e, &req, &a), OMS_EREJECTED);
   assert_int_equal(oms_engine_submit(w->e, &req, &b), OMS_EREJECTED);
   assert_true(b.duplicate);
   assert_int_equal(b.reject.code, OMS_R_QTY_NOT_POSITIVE);
-  assert_int_equal(a.order.order_id, b.order.order_id);
+  assert_int_equal(a.order->order_id, b.order->order_id);
   oms_order_t o;
   assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "c1", &o), 0);
-  assert_int_equal(o.order_id, a.order.order_id - 2);
+  assert_int_equal(o.order_id, a.order->order_id - 2);
   assert_int_equal(oms_engine_get_by_clordid(w->e, "s1", "nope", &o), OMS_ENOTFOUND);
 }
 
@@ -578,7 +578,7 @@ static void test_store_failure_refuses_new_orders_and_cancels(void **state) {
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_STORE_FAILED);
-  assert_int_equal(res.order.state, OMS_STATE_REJECTED);
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
   assert_int_equal(w->venue.nsent, 1); /* nothing routed that is not stored */
   oms_order_t before, after;
   oms_engine_get(w->e, id, &before);
@@ -941,7 +941,7 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   /* the client order id of the finished order is still known: a replay */
   assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
   assert_true(res.duplicate);
-  assert_int_equal(res.order.order_id, a);
+  assert_int_equal(res.order->order_id, a);
   req.qty = T_D("3");
   assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_DUPLICATE_CLORDID);
@@ -958,7 +958,7 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   assert_true(oms_engine_venue_reconciled(e2, "SIM"));
   t_request(&req, "c10", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
   assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
-  assert_int_equal(res.order.order_id, 4);
+  assert_int_equal(res.order->order_id, 4);
   assert_int_equal(oms_engine_recover(e2, NULL), OMS_EINVAL); /* not on a used engine */
   oms_engine_destroy(e2);
 }
@@ -1120,7 +1120,7 @@ static void test_client_order_ids_left_in_the_store_are_still_known(void **state
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
   assert_true(res.duplicate);
-  assert_int_equal(res.order.order_id, a);
+  assert_int_equal(res.order->order_id, a);
   assert_int_equal(w->store.queries, 1);
   teardown((void **)&w);
 }
