@@ -51,6 +51,7 @@ typedef struct kid_s {
 typedef struct world_s {
   int64_t now;
   char dir[256];
+  char jdir[300], db[300];
   bool journal;
   oms_store_t *store;
   oms_engine_t *e;
@@ -104,11 +105,12 @@ static void open_store(world_t *w) {
     assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
     return;
   }
-  char jdir[300], db[300];
-  snprintf(jdir, sizeof jdir, "%s/journal", w->dir);
-  snprintf(db, sizeof db, "%s/oms.db", w->dir);
+  /* kept in the world: the store reads its paths after the open (its
+   * scrub thread, its close) */
+  snprintf(w->jdir, sizeof w->jdir, "%s/journal", w->dir);
+  snprintf(w->db, sizeof w->db, "%s/oms.db", w->dir);
   oms_store_journal_config_t cfg;
-  oms_store_journal_config_init(&cfg, jdir, db);
+  oms_store_journal_config_init(&cfg, w->jdir, w->db);
   cfg.durability = OMS_DURABILITY_OS;
   assert_int_equal(oms_store_journal_open(&cfg, &w->store), 0);
 }
