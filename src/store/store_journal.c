@@ -60,6 +60,7 @@
  * back, reported, and retried with backoff; the journal is not affected.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sqlite3.h>
@@ -116,6 +117,7 @@ typedef struct js_s {
   uint64_t attempts; /* projection attempts finished (under pmu) */
   pthread_t projector;
   bool running;
+  char journal_dir[PATH_MAX], db_path[PATH_MAX]; /* cfg's, copied */
   pthread_t scrubber;
   bool scrubbing;
   uint64_t scrub_to;    /* the open skipped the segments before this (verify_from) */
@@ -1049,6 +1051,16 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   if (s == NULL) return OMS_ENOMEM;
   s->base.vt = &js_vtbl;
   s->cfg = *cfg;
+  /* The paths are the store's own: its threads and its close use them after
+   * the caller's copies may be gone. */
+  if (snprintf(s->journal_dir, sizeof s->journal_dir, "%s", cfg->journal_dir) >=
+          (int)sizeof s->journal_dir ||
+      snprintf(s->db_path, sizeof s->db_path, "%s", cfg->db_path) >= (int)sizeof s->db_path) {
+    oms__free(s);
+    return OMS_EINVAL;
+  }
+  s->cfg.journal_dir = s->journal_dir;
+  s->cfg.db_path = s->db_path;
   pthread_mutex_init(&s->mu, NULL);
   pthread_mutex_init(&s->prj, NULL);
   pthread_mutex_init(&s->pmu, NULL);
