@@ -6,10 +6,11 @@
  *
  * The session: a market buy filled against the synthetic liquidity
  * provider, a resting limit order modified and then cancelled, an order
- * refused by validation, a stop order triggered and filled, and a FOK that
- * can not fill. Time is a manual clock and the venue's seed is fixed, so
- * every run prints the same thing. No store and no risk engine are attached:
- * events reach the printer as soon as the engine makes them.
+ * refused by validation, a stop order triggered and filled, a FOK that
+ * can not fill, and a TWAP parent order worked by the engine in slices
+ * (its children are orders P<parent>.<n>, their fills the parent's). Time is a manual clock and the
+ * venue's seed is fixed, so every run prints the same thing. No store and no risk engine are
+ * attached: events reach the printer as soon as the engine makes them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,23 @@ int main(void) {
   printf("\n5. fill-or-kill buy 50 can not fill in full and is cancelled\n");
   submit(e, "fok-6", OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_FOK, "50", "70000", NULL);
   run_ms(e, 3);
+
+  printf("\n6. TWAP buy 1 over 10 s in 2 s slices, crossing the spread: five children\n");
+  oms_algo_params_t ap;
+  oms_algo_params_init(&ap, OMS_ALGO_TWAP, OMS_SIDE_BUY, dec("1"));
+  OMS_ALGO_SET(&ap, end_ns, now_ns + 10000 * MS);
+  OMS_ALGO_SET(&ap, slice_ns, 2000 * MS);
+  OMS_ALGO_SET(&ap, aggression, (uint8_t)OMS_AGGR_CROSS);
+  oms_order_request_t preq = {.tif = OMS_TIF_GTC};
+  strcpy(preq.client_order_id, "twap-7");
+  strcpy(preq.strategy_id, "demo");
+  strcpy(preq.account_id, "ACC1");
+  strcpy(preq.venue, "SIM");
+  strcpy(preq.symbol, "BTC-USD");
+  oms_submit_result_t pres;
+  if (oms_engine_submit_parent(e, &preq, &ap, &pres) != 0)
+    printf("  -> twap-7 refused: %s (%s)\n", pres.reject.text, oms_reason_name(pres.reject.code));
+  run_ms(e, 11000);
 
   oms_pf_position_t pos;
   oms_pf_account_t acc;

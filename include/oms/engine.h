@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 
+#include "oms/algo.h"
 #include "oms/bus.h"
 #include "oms/common.h"
 #include "oms/event.h"
@@ -78,6 +79,7 @@ typedef struct oms_engine_config_s {
    * the engine but must not run a command (submit, cancel, ...). */
   void (*on_written)(void *ctx, const oms_event_t *ev);
   void *written_ctx;
+  uint32_t max_parents; /* parent orders working at once (algo.h); 0 = 1024 */
 } oms_engine_config_t;
 
 /* Creates an engine with all the memory it will use. Returns 0, OMS_EINVAL
@@ -123,6 +125,21 @@ typedef struct oms_submit_result_s {
  * submission returned, with res->duplicate set. */
 OMS_EXTERN int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req,
                                  oms_submit_result_t *res);
+
+/* Submits a parent order (include/oms/algo.h, docs/algos.md): req names it
+ * (ids, account, venue, symbol; side, qty and price when params lack them),
+ * params say how to work it. The parameters are validated first: a refusal
+ * returns OMS_EREJECTED with res->reject.code the OMS_R_ALGO_* reason (the
+ * OMS_ALGO_R_* number) and a text naming the parameter, and no order. Then
+ * the parent is an order of the engine (same ids, store, events), checked by
+ * risk once for its whole size and reserved, and ACCEPTED at once without
+ * being routed; its children, sent from oms_engine_poll() as the algorithm
+ * decides, carry its id in parent_order_id and pass only the per-order risk
+ * rules. The parent's fills are its children's; oms_engine_cancel() of the
+ * parent cancels its children, and it ends when they are done. Returns as
+ * oms_engine_submit(). */
+OMS_EXTERN int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request_t *req,
+                                        const oms_algo_params_t *params, oms_submit_result_t *res);
 
 /* Requests the cancel of an order: PENDING_CANCEL until the venue confirms
  * (CANCELLED) or refuses (the previous state comes back). Never blocked by

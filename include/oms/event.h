@@ -84,6 +84,9 @@ typedef enum oms_alarm_kind_e {
 
 #define OMS_CHECK_NAME_MAX 31
 
+/* Room for a parent's encoded algorithm state (OMS_ALGO_ENC_SIZE). */
+#define OMS_EVENT_ALGO_MAX 1024
+
 typedef struct oms_fill_info_s {
   oms_dec_t qty;
   oms_dec_t price;
@@ -123,6 +126,13 @@ typedef struct oms_event_s {
   /* ALARM. */
   oms_alarm_kind_t alarm;
   int32_t alarm_code; /* e.g. the SQLite result code, errno, or an OMS_E* code */
+  /* A parent order's algorithm state after the change (oms_algo_encode),
+   * on an event of the parent or of one of its children (format 5 on), so
+   * that a restart finds every parent as it was when its last child moved:
+   * algo_len bytes of algo; 0 = none. Kept last: oms_event_init clears
+   * algo_len only, never the bytes. */
+  uint16_t algo_len;
+  uint8_t algo[OMS_EVENT_ALGO_MAX];
 } oms_event_t;
 
 /* "OrderFilled" for OMS_EVT_ORDER_FILLED; "Unknown" for anything else. */
@@ -155,13 +165,13 @@ static inline int64_t oms_event_latency_ns(const oms_event_t *ev) {
 }
 
 /* ---- Binary form ------------------------------------------------------------
- * Little-endian, a format byte first (this build writes 4 and reads 1..4),
+ * Little-endian, a format byte first (this build writes 5 and reads 1..5),
  * then the fields in the order of the field tables in src/event/event.c,
  * strings as a length byte and their bytes (docs/events.md). A field absent
  * from an older format decodes to its default. OMS_EVENT_BIN_MAX is always
  * enough for one event. */
-#define OMS_EVENT_BIN_MAX 2560
-#define OMS_ORDER_BIN_MAX 1792
+#define OMS_EVENT_BIN_MAX (2560 + 2 + OMS_EVENT_ALGO_MAX + 32)
+#define OMS_ORDER_BIN_MAX (1792 + 32)
 
 /* Writes ev into buf[cap]. Returns the number of bytes, or OMS_ENOSPC. */
 OMS_EXTERN int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap);

@@ -44,7 +44,11 @@ enum {
   OMS_FIX_DICT_OFF = 1u << 0,             /* validate nothing */
   OMS_FIX_DICT_ALLOW_USER_TAGS = 1u << 1, /* accept unknown tags 5000-9999 */
   OMS_FIX_DICT_NO_ENUMS = 1u << 2,        /* accept values outside enumerations */
-  OMS_FIX_DICT_NO_ORDER = 1u << 3         /* accept header/body/trailer out of order */
+  OMS_FIX_DICT_NO_ORDER = 1u << 3,        /* accept header/body/trailer out of order */
+  /* accept unknown tags 20000-39999, the range FIX leaves to two parties
+   * (the parent orders' parameters, include/oms/algo.h), and any value of
+   * TargetStrategy(847) (1000 and above, or a name) */
+  OMS_FIX_DICT_ALLOW_ALGO_TAGS = 1u << 4
 };
 
 /* Checks message m against dictionary d. Returns 0 when it is valid (or

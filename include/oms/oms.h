@@ -20,6 +20,7 @@
 #define OMS_VERSION_PATCH 0
 #define OMS_VERSION_STRING "0.1.0"
 
+#include "oms/algo.h"
 #include "oms/alloc.h"
 #include "oms/bus.h"
 #include "oms/common.h"

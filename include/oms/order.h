@@ -240,6 +240,14 @@ typedef struct oms_order_s {
   uint32_t flags;                      /* OMS_ORDF_*: operational marks kept by the core */
   uint32_t audit_count;                /* transitions ever applied */
   oms_audit_t audit[OMS_AUDIT_INLINE]; /* ring: audit[(seq - 1) % OMS_AUDIT_INLINE] */
+
+  /* Parent orders (include/oms/algo.h). A parent has its strategy's number
+   * in algo (oms_algo_strategy_t) and is never routed; its children carry
+   * its id in parent_order_id and their sequence number within it in
+   * child_seq (1, 2, 3...). 0 = none. */
+  uint64_t parent_order_id;
+  uint32_t child_seq;
+  uint16_t algo;
 } oms_order_t;
 
 /* Initialises o in PENDING from a request (which the caller validated) with

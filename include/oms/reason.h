@@ -85,7 +85,28 @@ OMS_BEGIN_DECLS
   XX(TOO_LATE, 305, "order already done at venue")                          \
   /* gateway */                                                             \
   XX(NOT_ENTITLED, 400, "not entitled to this account")                     \
-  XX(UNSUPPORTED, 401, "unsupported request")
+  XX(UNSUPPORTED, 401, "unsupported request")                               \
+  /* parent orders: the refusals of include/oms/algo.h, same numbers */     \
+  XX(ALGO_UNKNOWN_STRATEGY, 500, "unknown strategy")                        \
+  XX(ALGO_BAD_VALUE, 501, "parameter value unreadable")                     \
+  XX(ALGO_OUT_OF_BOUNDS, 502, "parameter outside its bounds")               \
+  XX(ALGO_MISSING, 503, "required parameter missing")                       \
+  XX(ALGO_NOT_APPLICABLE, 504, "parameter does not apply to this strategy") \
+  XX(ALGO_END_BEFORE_START, 505, "end time not after start time")           \
+  XX(ALGO_SLICE_INTERVAL, 506, "slice interval must be positive")           \
+  XX(ALGO_DISPLAY_ABOVE_QTY, 507, "display quantity above order quantity")  \
+  XX(ALGO_PARTICIPATION, 508, "participation must be in (0, 1]")            \
+  XX(ALGO_LIMIT_REQUIRED, 509, "limit price required for this strategy")    \
+  XX(ALGO_MIN_ABOVE_MAX, 510, "minimum slice above maximum slice")          \
+  XX(ALGO_WOULD_BEYOND_LIMIT, 511, "would price beyond the limit price")    \
+  XX(ALGO_BAD_PROFILE, 512, "volume profile empty or all zero")             \
+  XX(ALGO_UNKNOWN_TAG, 513, "unknown algorithm tag")                        \
+  XX(ALGO_DUPLICATE_TAG, 514, "tag given twice")                            \
+  XX(ALGO_TICK_SIZE, 515, "price not a multiple of the tick size")          \
+  XX(ALGO_LOT_SIZE, 516, "quantity not a multiple of the lot size")         \
+  XX(ALGO_END_PASSED, 517, "end time already passed")                       \
+  XX(ALGO_QTY_BELOW_FILLED, 518, "new quantity below the filled quantity")  \
+  XX(ALGO_REPLACE_CHANGES_STRATEGY, 519, "replace changes strategy or side")
 
 typedef enum oms_reason_e {
 #define OMS_REASON_ENUM(name, num, msg) OMS_R_##name = (num),

@@ -270,6 +270,12 @@ typedef struct oms_risk_input_s {
   oms_dec_t order_notional; /* qty * order_px * multiplier (for a modify: of the new order) */
   bool notional_known;
   bool reduces; /* the order can only reduce the position, with open orders */
+  /* A child of a parent order (order->parent_order_id != 0): the parent was
+   * checked and reserved for its whole size, so the checks of exposure
+   * (position, open orders, credit, daily loss, leverage, margin) and the
+   * duplicate guard (slices look alike) pass it; the per-order rules (kill
+   * switch, lists, hours, rate, size, collar, self-trade) still apply. */
+  bool child;
 } oms_risk_input_t;
 
 /* The name of the check, and the code and sentence if it failed. */

@@ -107,6 +107,7 @@ typedef struct oms_market_data_s {
   oms_dec_t bid, bid_qty, ask, ask_qty; /* zero when that side is empty */
   oms_dec_t last_px, last_qty;          /* zero before the first trade */
   int64_t ts_ns;
+  oms_dec_t cum_volume; /* quantity traded in the symbol so far, monotonic; 0 = unknown */
 } oms_market_data_t;
 
 /* What the core hands a connector: called from the connector's poll(). */

@@ -396,11 +396,14 @@ static int step_schedule(oms_algo_state_t *st, int64_t now, const oms_algo_md_t 
     st->next_slice_ns = next;
     st->slice_no = (uint32_t)(k + 1);
   } else if (st->slice_no >= st->n_slices && st->open.raw == 0 && st->pending_qty.raw == 0) {
-    /* after the last slice, what its cancelled predecessors gave back goes too */
+    /* after the last slice, what its cancelled predecessors gave back goes too;
+     * once per market data snapshot, so an IOC the book can not fill (a limit
+     * away from the market) is not sent again after each cancel */
     oms_dec_t left = lot_down(st, unplaced(st));
     uint8_t type, tif;
     oms_dec_t px;
-    if (oms_dec_is_pos(left) && price_for(st, md, OMS_AGGR_CROSS, &type, &tif, &px)) {
+    if (oms_dec_is_pos(left) && md != NULL && price_for(st, md, OMS_AGGR_CROSS, &type, &tif, &px) &&
+        fresh(st, md)) {
       rc = new_child(st, out, left, type, tif, px);
       if (rc != 0) return rc;
     }

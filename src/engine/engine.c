@@ -48,6 +48,7 @@
 #include "core/hash.h"
 #include "core/u64map.h"
 #include "decimal/decimal_internal.h"
+#include "engine/engine_parent.h"
 #include "engine/engine_risk.h"
 #include "oms/engine.h"
 #include "oms/error.h"
@@ -175,6 +176,13 @@ struct oms_engine_s {
   /* The order a submit result points at when it lives in no slot: an
    * idempotent replay of an order found only in the store. */
   oms_order_t res_order;
+
+  /* parent orders (engine_parent.c) */
+  oms__parents_t *parents;
+  uint64_t mk_parent; /* the next submission is a child of it, or */
+  uint32_t mk_seq;
+  uint16_t mk_algo; /* a parent of this strategy */
+  bool halting;     /* a halt's cancels: parents stop as HALTED */
 };
 
 /* What a submit result points at when no order was created. */
@@ -281,6 +289,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   if (c->max_venues == 0) c->max_venues = 8;
   if (c->outbox_capacity == 0) c->outbox_capacity = 8192;
   if (c->exec_id_window == 0) c->exec_id_window = 65536;
+  if (c->max_parents == 0) c->max_parents = 1024;
   e->next_order_id = c->first_order_id ? c->first_order_id : 1;
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
@@ -315,7 +324,8 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
       oms__u64map_init(&e->by_cur, e->nslots) != 0 ||
       oms__u64map_init(&e->by_venue_id, e->nslots) != 0 ||
       oms__u64map_init(&e->ins_map, c->max_instruments) != 0 ||
-      oms__u64map_init(&e->exec_map, e->exec_cap) != 0)
+      oms__u64map_init(&e->exec_map, e->exec_cap) != 0 ||
+      oms__parents_create(c->max_parents, c->max_instruments, &e->parents) != 0)
     goto fail;
   for (uint32_t i = 0; i < e->nslots; i++) e->slots[i].next = i + 1 < e->nslots ? i + 1 : NIL;
   e->free_head = 0;
@@ -355,6 +365,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__u64map_close(&e->by_venue_id);
   oms__u64map_close(&e->ins_map);
   oms__u64map_close(&e->exec_map);
+  oms__parents_destroy(e->parents);
   oms__free(e);
 }
 
@@ -566,6 +577,9 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
 
 static void release(oms_engine_t *e);
 static void watch_store(oms_engine_t *e);
+static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
+                        oms_event_t **out_ev);
+static int request_refused(oms_engine_t *e, int rc, oms_reject_t *rej);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
 static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
 
@@ -596,6 +610,41 @@ static bool release_now(const oms_engine_t *e, uint64_t ticket) {
   return e->cfg.store == NULL || ticket <= oms_store_durable_ticket(e->cfg.store);
 }
 
+/* The parents of the children staged in this command: a child's fill is its
+ * parent's, and its end may end the parent; the parent's change and its
+ * algorithm's state join the unit (engine_parent.c works them out on a
+ * copy, installed by the commit). Returns the number of staged events. */
+static int stage_parents(oms_engine_t *e) {
+  int n = e->nstage;
+  for (int k = 0; k < n; k++) {
+    if (e->stage[k].slot == NIL || e->sev[k].order.parent_order_id == 0) continue;
+    oms__parent_fx_t fx;
+    if (!oms__parents_child_event(e->parents, &e->slots[e->stage[k].slot].o, &e->sev[k], &fx))
+      continue;
+    slot_t *ps = slot_of_id(e, fx.parent_id);
+    oms_event_t *pev = NULL;
+    for (int j = 0; ps != NULL && j < e->nstage; j++)
+      if (e->stage[j].slot == slot_index(e, ps)) pev = &e->sev[j];
+    for (int c = 0; ps != NULL && c < fx.nch; c++) {
+      if (pev == NULL && e->nstage < MAX_STAGE) {
+        if (stage_change(e, slot_index(e, ps), &fx.ch[c], &pev) != 0) pev = NULL;
+      } else if (pev != NULL && oms__order_apply_scratch(&pev->order, &fx.ch[c], NULL) == 0) {
+        pev->type = oms_event_type_for(fx.ch[c].event, pev->order.state);
+        pev->reason = fx.ch[c].reason;
+      }
+      if (pev != NULL && fx.ch[c].event == OMS_EV_FILL) {
+        pev->fill.qty = fx.ch[c].fill_qty;
+        pev->fill.price = fx.ch[c].fill_px;
+        pev->fill.liquidity = e->sev[k].fill.liquidity;
+      }
+    }
+    oms_event_t *carrier = pev != NULL ? pev : &e->sev[k];
+    memcpy(carrier->algo, fx.blob, fx.len);
+    carrier->algo_len = fx.len;
+  }
+  return e->nstage;
+}
+
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
  * error (OMS_ESTORE, OMS_EFULL) or OMS_EFULL for a full outbox, with nothing
@@ -603,10 +652,12 @@ static bool release_now(const oms_engine_t *e, uint64_t ticket) {
 static int commit(oms_engine_t *e, unsigned flags) {
   int n = e->nstage;
   if (n == 0) return 0;
+  n = stage_parents(e);
   int need = 0;
   for (int k = 0; k < n; k++) need += 1 + (e->stage[k].send != 0);
   if (outbox_room(e) < need) {
     e->nstage = 0;
+    oms__parents_abort(e->parents);
     return OMS_EFULL;
   }
   for (int k = 0; k < n; k++) e->sev[k].seq = e->next_seq + (uint64_t)k;
@@ -617,9 +668,11 @@ static int commit(oms_engine_t *e, unsigned flags) {
     if (rc != 0) {
       e->st.store_refusals++;
       e->nstage = 0;
+      oms__parents_abort(e->parents);
       return rc;
     }
   }
+  oms__parents_commit(e->parents);
   e->next_seq += (uint64_t)n;
   e->st.events += (uint64_t)n;
   /* Released at once, the effects run from here, with the events where they
@@ -847,6 +900,36 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
   return OMS_EREJECTED;
 }
 
+/* A parent, past validation and risk, is ACCEPTED at once (never routed)
+ * with its algorithm's first state on the event. */
+static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res) {
+  slot_t *s = &e->slots[si];
+  oms_reject_t rej;
+  oms_event_t *ev = NULL;
+  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
+  if (stage_change(e, si, &ch, &ev) != 0) { /* a PENDING order always takes SUBMIT */
+    oms_reject_set(&rej, OMS_R_CAPACITY, "parent order could not be accepted");
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+  ch.event = OMS_EV_ACCEPT;
+  oms__order_apply_scratch(&ev->order, &ch, NULL);
+  ev->type = OMS_EVT_ORDER_ACCEPTED;
+  int len = oms__parents_open(e->parents, &ev->order, e->now, ev->algo, sizeof(ev->algo));
+  if (len < 0) {
+    oms_reject_set(&rej, OMS_R_CAPACITY, "no room for another parent order");
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+  ev->algo_len = (uint16_t)len;
+  int rc = commit(e, 0);
+  if (rc != 0) {
+    oms__parents_drop(e->parents, s->o.order_id);
+    request_refused(e, rc, &rej);
+    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
+  }
+  res->order = &s->o;
+  return 0;
+}
+
 int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submit_result_t *res) {
   begin(e);
   res->duplicate = false;
@@ -896,6 +979,9 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   prefetch_next_slot(e);
   slot_t *s = &e->slots[si];
   oms_order_init(&s->o, e->next_order_id++, req, e->now);
+  s->o.parent_order_id = e->mk_parent;
+  s->o.child_seq = e->mk_seq;
+  s->o.algo = e->mk_algo;
   s->request_ns = e->now;
   s->clord_key = ckey;
   s->req_hash = rhash;
@@ -918,6 +1004,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     oms_reject_set(&rej, OMS_R_CAPACITY, "risk engine has no room for another open order");
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }
+
+  if (s->o.algo != 0) return accept_parent(e, si, res);
 
   /* 5. can the venue take it? */
   oms_route_stats_t rs;
@@ -995,6 +1083,7 @@ static int cancel_order(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej, b
   begin(e);
   slot_t *s = live_slot(e, order_id, rej);
   if (s == NULL) return OMS_EREJECTED;
+  if (s->o.algo != 0) return oms__parents_cancel(e->parents, e, order_id, e->halting, rej);
   if (by_client && oms__risk_check_cancel(e->cfg.risk, &s->o, e->now, rej) != OMS_R_NONE)
     return OMS_EREJECTED;
   oms_ord_change_t ch = {.event = OMS_EV_CANCEL_REQUEST, .ts_ns = e->now};
@@ -1023,6 +1112,12 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
   slot_t *s = live_slot(e, order_id, rej);
   if (s == NULL) return OMS_EREJECTED;
   const oms_order_t *o = &s->o;
+  if (o->parent_order_id != 0) {
+    oms_reject_set(rej, OMS_R_UNSUPPORTED,
+                   "order %llu is a child of parent %llu: modify the parent instead",
+                   (unsigned long long)order_id, (unsigned long long)o->parent_order_id);
+    return OMS_EREJECTED;
+  }
   if (o->state == OMS_STATE_SUBMITTED) {
     oms_reject_set(rej, OMS_R_ORDER_PENDING,
                    "order %llu is not yet acknowledged by the venue; modify it after",
@@ -1075,6 +1170,7 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
       OMS_R_NONE)
     return OMS_EREJECTED;
 
+  if (o->algo != 0) return oms__parents_modify(e->parents, e, order_id, req.qty, req.price, rej);
   if (m->client_order_id != NULL && !oms_id_valid(m->client_order_id, OMS_ID_MAX)) {
     oms_reject_set(rej, OMS_R_BAD_ID,
                    "new client_order_id must be 1..%d characters of [A-Za-z0-9._:@/-]", OMS_ID_MAX);
@@ -1283,7 +1379,7 @@ static void recon_start(oms_engine_t *e, vctx_t *vc) {
   for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
     slot_t *s = &e->slots[i];
     if (strcmp(s->o.venue, vc->name) != 0) continue;
-    s->recon = !oms_ord_state_is_terminal(s->o.state);
+    s->recon = !oms_ord_state_is_terminal(s->o.state) && s->o.algo == 0; /* a parent is ours */
     s->unknown_answers = 0;
     vc->pending += s->recon;
   }
@@ -1766,6 +1862,7 @@ static void on_market_data(void *ctx, const oms_market_data_t *md) {
   if (oms_dec_is_pos(px) && e->cfg.portfolio != NULL)
     oms_portfolio_set_mark(e->cfg.portfolio, md->symbol, px, md->ts_ns);
   oms__risk_market_data(e->cfg.risk, md);
+  oms__parents_market_data(e->parents, vc->name, md);
 }
 
 static void on_connection(void *ctx, bool connected) {
@@ -1835,7 +1932,9 @@ static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
   if (scope == OMS_RISK_SCOPE_ACCOUNT) f.account_id = id;
   if (scope == OMS_RISK_SCOPE_STRATEGY) f.strategy_id = id;
   if (scope == OMS_RISK_SCOPE_SYMBOL) f.symbol = id;
+  e->halting = true;
   oms_engine_mass_cancel(e, &f, NULL);
+  e->halting = false;
 }
 
 int oms_engine_set_trading_state(oms_engine_t *e, int scope, const char *id, int state,
@@ -1886,6 +1985,7 @@ int oms_engine_poll(oms_engine_t *e) {
     work++;
   }
   work += oms_router_poll(e->router, now_ns(e));
+  work += oms__parents_poll(e->parents, e);
   release(e);
   return work;
 }
@@ -1904,13 +2004,14 @@ static int load_one(void *ctx, const oms_order_t *o) {
   index_venue_id(e, s);
   index_cur(e, s);
   mem_link(e, si);
+  oms__parents_loaded(e->parents, o);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;
   memset(&none, 0, sizeof(none));
   none.state = OMS_STATE_PENDING;
   oms__risk_order_changed(e->cfg.risk, &none, &s->o, e->now);
   /* Whatever happened at the venue while we were down, we do not know it. */
-  if (oms_ord_state_is_working(o->state)) s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
+  if (oms_ord_state_is_working(o->state) && o->algo == 0) s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
   return 0;
 }
 
@@ -1934,6 +2035,7 @@ static int remember_id(void *ctx, const char *strategy_id, const char *client_or
 static int replay_exec(void *ctx, const oms_event_t *ev) {
   oms_engine_t *e = ctx;
   const oms_order_t *o = &ev->order;
+  if (o->algo != 0) return 0; /* a parent's fills are its children's */
   bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
   bool fill = ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED;
   if ((fill || amend) && ev->fill.exec_id[0] != '\0') {
@@ -1952,7 +2054,7 @@ static int replay_fill(void *ctx, const oms_event_t *ev) {
   const oms_order_t *o = &ev->order;
   bool amend = ev->type == OMS_EVT_ORDER_FILL_BUSTED || ev->type == OMS_EVT_ORDER_FILL_CORRECTED;
   replay_exec(ctx, ev);
-  if (e->cfg.portfolio == NULL) return 0;
+  if (e->cfg.portfolio == NULL || o->algo != 0) return 0;
   if (amend && oms_dec_is_pos(ev->fill.old_qty))
     oms_portfolio_bust_fill(e->cfg.portfolio, o->account_id, o->symbol, o->side, ev->fill.old_qty,
                             ev->fill.old_price, ev->fill.old_fee, ev->event_ns);
@@ -2071,6 +2173,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   rc = oms_store_load_active(e->cfg.store, load_one, e);
   if (n_loaded != NULL) *n_loaded = e->st.orders_in_memory;
   /* Nothing new goes to a venue before it and the store agree. */
+  if (rc == 0) rc = oms__parents_recovered(e->parents, e);
   if (rc == 0)
     for (uint32_t i = 0; i < e->nvenues; i++) recon_start(e, &e->vctx[i]);
   if (rc == OMS_EFULL) return OMS_EFULL;
@@ -2084,3 +2187,51 @@ void oms_engine_stats(const oms_engine_t *e, oms_engine_stats_t *out) {
   out->outbox_depth = e->ocount;
   out->held_reports = e->hcount;
 }
+
+/* ---- for engine_parent.c ---------------------------------------------------------- */
+
+int64_t oms__engine_now(oms_engine_t *e) { return now_ns(e); }
+
+oms__parents_t *oms__engine_parents(oms_engine_t *e) { return e->parents; }
+
+const oms_order_t *oms__engine_order(oms_engine_t *e, uint64_t order_id) {
+  slot_t *s = slot_of_id(e, order_id);
+  return s != NULL ? &s->o : NULL;
+}
+
+void oms__engine_make(oms_engine_t *e, uint64_t child_of, uint32_t seq, uint16_t algo) {
+  e->mk_parent = child_of;
+  e->mk_seq = seq;
+  e->mk_algo = algo;
+}
+
+int oms__engine_parent_apply(oms_engine_t *e, uint64_t order_id, const oms_ord_change_t *ch, int n,
+                             const uint8_t *blob, size_t len) {
+  slot_t *s = slot_of_id(e, order_id);
+  if (s == NULL) return OMS_ENOTFOUND;
+  begin(e);
+  oms_event_t *ev = NULL;
+  int rc = stage_change(e, slot_index(e, s), &ch[0], &ev);
+  for (int k = 1; rc == 0 && k < n; k++) {
+    rc = oms__order_apply_scratch(&ev->order, &ch[k], NULL);
+    if (rc == 0) {
+      ev->type = oms_event_type_for(ch[k].event, ev->order.state);
+      ev->reason = ch[k].reason;
+      if (ch[k].reason_text != NULL) copy_text(ev->text, sizeof(ev->text), ch[k].reason_text);
+    }
+  }
+  if (rc != 0) {
+    e->nstage = 0;
+    return rc;
+  }
+  memcpy(ev->algo, blob, len);
+  ev->algo_len = (uint16_t)len;
+  return commit(e, OMS_STORE_APPEND_MUST);
+}
+
+int oms__engine_cancel_child(oms_engine_t *e, uint64_t order_id) {
+  oms_reject_t rej;
+  return cancel_order(e, order_id, &rej, false);
+}
+
+oms_store_t *oms__engine_store(oms_engine_t *e) { return e->cfg.store; }

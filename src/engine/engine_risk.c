@@ -45,14 +45,17 @@ oms_reason_t oms__risk_check_cancel(oms_risk_t *risk, const oms_order_t *o, int6
   return rej->code;
 }
 
+/* A child's exposure is its parent's, reserved once for the parent's whole
+ * size and released as the parent fills: children stay out of the
+ * aggregates. */
 int oms__risk_order_opened(oms_risk_t *risk, const oms_order_t *o) {
-  return risk == NULL ? 0 : oms_risk_order_opened(risk, o);
+  return risk == NULL || o->parent_order_id != 0 ? 0 : oms_risk_order_opened(risk, o);
 }
 
 void oms__risk_order_changed(oms_risk_t *risk, const oms_order_t *before, const oms_order_t *after,
                              int64_t now_ns) {
   (void)now_ns;
-  if (risk != NULL) oms_risk_order_changed(risk, before, after);
+  if (risk != NULL && after->parent_order_id == 0) oms_risk_order_changed(risk, before, after);
 }
 
 void oms__risk_after_fill(oms_risk_t *risk, const char *account, int64_t now_ns) {

@@ -83,13 +83,13 @@ oms_event_type_t oms_event_type_for(oms_ord_event_t e, oms_ord_state_t after) {
 void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o, int64_t event_ns,
                     int64_t request_ns) {
   if (o == NULL) {
-    memset(ev, 0, sizeof(*ev));
+    memset(ev, 0, offsetof(oms_event_t, algo));
   } else {
     /* The snapshot is most of the event: copied, not cleared first. */
     size_t end = offsetof(oms_event_t, order) + sizeof(ev->order);
     memset(ev, 0, offsetof(oms_event_t, order));
     ev->order = *o;
-    memset((char *)ev + end, 0, sizeof(*ev) - end);
+    memset((char *)ev + end, 0, offsetof(oms_event_t, algo) - end);
   }
   ev->type = type;
   ev->event_ns = event_ns;
@@ -110,39 +110,42 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
  * must be an order state, TYPE a u8 that must be an event type, AUDIT the
  * audit count and the inline audit entries oldest first, ORDER an order's
  * own table. */
-#define ORDER_FIELDS(XX)          \
-  XX(U64, order_id, 1)            \
-  XX(STR, client_order_id, 1)     \
-  XX(STR, strategy_id, 1)         \
-  XX(STR, account_id, 1)          \
-  XX(STR, venue, 1)               \
-  XX(STR, symbol, 1)              \
-  XX(STR, venue_order_id, 1)      \
-  XX(U8, side, 1)                 \
-  XX(U8, type, 1)                 \
-  XX(U8, tif, 1)                  \
-  XX(U32, instructions, 1)        \
-  XX(DEC, qty, 1)                 \
-  XX(DEC, price, 1)               \
-  XX(DEC, stop_price, 1)          \
-  XX(I64, expire_ns, 1)           \
-  XX(STATE, state, 1)             \
-  XX(STATE, restore_state, 1)     \
-  XX(DEC, filled_qty, 1)          \
-  XX(DEC, leaves_qty, 1)          \
-  XX(DEC, avg_px, 1)              \
-  XX(I128, cum_notional, 1)       \
-  XX(DEC, pending_qty, 1)         \
-  XX(DEC, pending_price, 1)       \
-  XX(DEC, pending_stop_price, 1)  \
-  XX(U32, reject_code, 1)         \
-  XX(STR, reject_reason, 1)       \
-  XX(I64, created_ns, 1)          \
-  XX(I64, updated_ns, 1)          \
-  XX(STR, metadata, 1)            \
-  XX(AUDIT, audit, 1)             \
-  XX(STR, cur_client_order_id, 2) \
-  XX(STR, pending_client_order_id, 2)
+#define ORDER_FIELDS(XX)              \
+  XX(U64, order_id, 1)                \
+  XX(STR, client_order_id, 1)         \
+  XX(STR, strategy_id, 1)             \
+  XX(STR, account_id, 1)              \
+  XX(STR, venue, 1)                   \
+  XX(STR, symbol, 1)                  \
+  XX(STR, venue_order_id, 1)          \
+  XX(U8, side, 1)                     \
+  XX(U8, type, 1)                     \
+  XX(U8, tif, 1)                      \
+  XX(U32, instructions, 1)            \
+  XX(DEC, qty, 1)                     \
+  XX(DEC, price, 1)                   \
+  XX(DEC, stop_price, 1)              \
+  XX(I64, expire_ns, 1)               \
+  XX(STATE, state, 1)                 \
+  XX(STATE, restore_state, 1)         \
+  XX(DEC, filled_qty, 1)              \
+  XX(DEC, leaves_qty, 1)              \
+  XX(DEC, avg_px, 1)                  \
+  XX(I128, cum_notional, 1)           \
+  XX(DEC, pending_qty, 1)             \
+  XX(DEC, pending_price, 1)           \
+  XX(DEC, pending_stop_price, 1)      \
+  XX(U32, reject_code, 1)             \
+  XX(STR, reject_reason, 1)           \
+  XX(I64, created_ns, 1)              \
+  XX(I64, updated_ns, 1)              \
+  XX(STR, metadata, 1)                \
+  XX(AUDIT, audit, 1)                 \
+  XX(STR, cur_client_order_id, 2)     \
+  XX(STR, pending_client_order_id, 2) \
+  XX(U64, parent_order_id, 5)         \
+  XX(U32, child_seq, 5)               \
+  XX(U16, algo, 5)
 
 #define EVENT_FIELDS(XX)      \
   XX(TYPE, type, 1)           \
@@ -167,10 +170,11 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
   XX(DEC, fill.multiplier, 3) \
   XX(DEC, fill.old_qty, 4)    \
   XX(DEC, fill.old_price, 4)  \
-  XX(DEC, fill.old_fee, 4)
+  XX(DEC, fill.old_fee, 4)    \
+  XX(BLOB, algo, 5)
 
 /* The format this build writes; it reads 1..FORMAT_LATEST. */
-#define FORMAT_LATEST 4
+#define FORMAT_LATEST 5
 
 /* ---- Binary writer and reader ------------------------------------------- */
 
@@ -297,6 +301,23 @@ static unsigned get_type(rd_t *r) {
   return v;
 }
 
+/* A parent's algorithm state: a u16 length and its bytes. */
+static void put_blob(wr_t *w, const oms_event_t *ev) {
+  size_t n = ev->algo_len <= OMS_EVENT_ALGO_MAX ? ev->algo_len : 0;
+  put_le(w, n, 2);
+  put(w, ev->algo, n);
+}
+
+static void get_blob(rd_t *r, oms_event_t *ev) {
+  size_t n = (size_t)get_le(r, 2);
+  if (n > OMS_EVENT_ALGO_MAX) {
+    r->err = 1;
+    return;
+  }
+  ev->algo_len = (uint16_t)n;
+  get(r, ev->algo, n);
+}
+
 static void put_order(wr_t *w, const oms_order_t *o);
 static void get_order(rd_t *r, oms_order_t *o, int version);
 
@@ -304,6 +325,7 @@ static void get_order(rd_t *r, oms_order_t *o, int version);
  * version). Integer fields narrower than the wire are range-checked where a
  * wrong value could not be written back (states, types). */
 #define PUT_U8(w, f) put_le((w), (uint64_t)(f), 1)
+#define PUT_U16(w, f) put_le((w), (uint16_t)(f), 2)
 #define PUT_U32(w, f) put_le((w), (uint32_t)(f), 4)
 #define PUT_U64(w, f) put_le((w), (uint64_t)(f), 8)
 #define PUT_I64(w, f) put_le((w), (uint64_t)(f), 8)
@@ -314,8 +336,10 @@ static void get_order(rd_t *r, oms_order_t *o, int version);
 #define PUT_TYPE(w, f) put_le((w), (uint64_t)(f), 1)
 #define PUT_AUDIT(w, f) put_audit((w), o)
 #define PUT_ORDER(w, f) put_order((w), &(f))
+#define PUT_BLOB(w, f) put_blob((w), ev)
 
 #define GET_U8(r, f, v) ((f) = (__typeof__(f))get_le((r), 1))
+#define GET_U16(r, f, v) ((f) = (__typeof__(f))get_le((r), 2))
 #define GET_U32(r, f, v) ((f) = (__typeof__(f))get_le((r), 4))
 #define GET_U64(r, f, v) ((f) = (__typeof__(f))get_le((r), 8))
 #define GET_I64(r, f, v) ((f) = (__typeof__(f))get_le((r), 8))
@@ -326,6 +350,7 @@ static void get_order(rd_t *r, oms_order_t *o, int version);
 #define GET_TYPE(r, f, v) ((f) = (__typeof__(f))get_type(r))
 #define GET_AUDIT(r, f, v) get_audit((r), o)
 #define GET_ORDER(r, f, v) get_order((r), &(f), (v))
+#define GET_BLOB(r, f, v) get_blob((r), ev)
 
 static void put_order(wr_t *w, const oms_order_t *o) {
 #define XX(kind, field, since) PUT_##kind(w, o->field);
@@ -490,6 +515,12 @@ static void js_order(js_t *j, const oms_order_t *o) {
   js_kint(j, "created_ns", o->created_ns, &f);
   js_kint(j, "updated_ns", o->updated_ns, &f);
   if (o->metadata[0]) js_kstr(j, "metadata", o->metadata, &f);
+  /* parent orders: the strategy's number (algo.h), or the parent of a child */
+  if (o->algo != 0) js_kuint(j, "algo", o->algo, &f);
+  if (o->parent_order_id != 0) {
+    js_kuint(j, "parent_order_id", o->parent_order_id, &f);
+    js_kuint(j, "child_seq", o->child_seq, &f);
+  }
   js_raw(j, "}", 1);
 }
 

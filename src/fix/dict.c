@@ -34,6 +34,9 @@
 
 #define USER_TAG_MIN 5000
 #define USER_TAG_MAX 9999
+#define BILATERAL_TAG_MIN 20000
+#define BILATERAL_TAG_MAX 39999
+#define TARGET_STRATEGY 847
 
 enum { PH_HEADER, PH_BODY, PH_TRAILER };
 
@@ -335,6 +338,9 @@ int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m, unsig
     if (type == OMS__FIX_T_NONE) {
       if ((flags & OMS_FIX_DICT_ALLOW_USER_TAGS) && tag >= USER_TAG_MIN && tag <= USER_TAG_MAX)
         continue;
+      if ((flags & OMS_FIX_DICT_ALLOW_ALGO_TAGS) && tag >= BILATERAL_TAG_MIN &&
+          tag <= BILATERAL_TAG_MAX)
+        continue;
       return fail(bad, tag, OMS_FIX_SRR_INVALID_TAG);
     }
     /* Find the level the tag belongs to, closing the groups it ends. */
@@ -372,6 +378,9 @@ int oms_fix_dict_validate(const oms_fix_dict_t *d, const oms_fix_msg_t *m, unsig
     seen[tag >> 6] |= bit;
 
     oms_fix_str_t v = oms_fix_msg_value(m, i);
+    /* TargetStrategy leaves 1000 and above to the parties, and the
+     * algorithms also take their names: their reader checks the value. */
+    if ((flags & OMS_FIX_DICT_ALLOW_ALGO_TAGS) && tag == TARGET_STRATEGY) continue;
     if (!format_ok(type, v)) return fail(bad, tag, OMS_FIX_SRR_INCORRECT_DATA_FORMAT);
     int range = range_reason(type, v);
     if (range) return fail(bad, tag, range);

@@ -75,8 +75,10 @@
 #include "core/strmap.h"
 #include "core/u64map.h"
 #include "fix/outbox.h"
+#include "oms/algo.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
+#include "oms/fix_dict.h"
 
 #define MAX_SESSIONS 64
 /* Distinct hub routes (OnBehalfOf 115/116/144) remembered per session for
@@ -608,7 +610,7 @@ int oms_gateway_add_session(oms_gateway_t *gw, const oms_gateway_session_config_
                                  .max_heartbeat_s = sc->max_heartbeat_s,
                                  .max_clock_skew_ns = sc->sending_time_tolerance_ns,
                                  .max_msg_len = gw->max_msg_len,
-                                 .dict_flags = sc->fix_dict_flags};
+                                 .dict_flags = sc->fix_dict_flags | OMS_FIX_DICT_ALLOW_ALGO_TAGS};
   oms_fix_session_io_t io = {.send = io_send,
                              .disconnect = io_disconnect,
                              .on_app_msg = on_app_msg,
@@ -950,7 +952,28 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_POST_ONLY_TIF:
     case OMS_R_MARKET_TIF:
     case OMS_R_EXPIRY_FORBIDDEN:
-    case OMS_R_UNSUPPORTED: return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
+    case OMS_R_UNSUPPORTED:
+    case OMS_R_ALGO_UNKNOWN_STRATEGY:
+    case OMS_R_ALGO_BAD_VALUE:
+    case OMS_R_ALGO_OUT_OF_BOUNDS:
+    case OMS_R_ALGO_MISSING:
+    case OMS_R_ALGO_NOT_APPLICABLE:
+    case OMS_R_ALGO_END_BEFORE_START:
+    case OMS_R_ALGO_SLICE_INTERVAL:
+    case OMS_R_ALGO_DISPLAY_ABOVE_QTY:
+    case OMS_R_ALGO_PARTICIPATION:
+    case OMS_R_ALGO_LIMIT_REQUIRED:
+    case OMS_R_ALGO_MIN_ABOVE_MAX:
+    case OMS_R_ALGO_WOULD_BEYOND_LIMIT:
+    case OMS_R_ALGO_BAD_PROFILE:
+    case OMS_R_ALGO_UNKNOWN_TAG:
+    case OMS_R_ALGO_DUPLICATE_TAG:
+    case OMS_R_ALGO_TICK_SIZE:
+    case OMS_R_ALGO_LOT_SIZE:
+    case OMS_R_ALGO_END_PASSED:
+    case OMS_R_ALGO_QTY_BELOW_FILLED:
+    case OMS_R_ALGO_REPLACE_CHANGES_STRATEGY:
+      return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
     case OMS_R_VENUE_REJECT:
     case OMS_R_VENUE_QUEUE_FULL:
     case OMS_R_CAPACITY:
@@ -1345,6 +1368,22 @@ static oms_reason_t build_request(gw_session_t *s, const oms_fix_msg_t *m,
   return r;
 }
 
+/* A NewOrderSingle with TargetStrategy(847) is a parent order: its
+ * parameters are the order's own fields and the tags of include/oms/algo.h
+ * (docs/algos.md). Returns 1 with *p read, 0 for an ordinary order, -1 with
+ * *rej set when the tags are refused. */
+static int algo_params(const oms_fix_msg_t *m, oms_algo_params_t *p, oms_algo_reject_t *rej) {
+  oms_fix_str_t v;
+  if (oms_fix_msg_get_str(m, oms_algo_param_tag(OMS_ALGO_P_strategy), &v) != 0) return 0;
+  oms_algo_tag_t tags[OMS_FIX_MAX_FIELDS];
+  size_t n = 0;
+  for (size_t i = 0; i < m->nfields; i++) {
+    oms_fix_str_t f = oms_fix_msg_value(m, i);
+    tags[n++] = (oms_algo_tag_t){m->fields[i].tag, f.ptr, f.len};
+  }
+  return oms_algo_params_from_tags(tags, n, p, rej) == 0 ? 1 : -1;
+}
+
 static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
   oms_fix_new_order_t no;
   oms_fix_bad_field_t bad;
@@ -1363,8 +1402,16 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID, "ClOrdID is in use by a replaced order");
     return;
   }
+  oms_algo_params_t ap;
+  oms_algo_reject_t arej;
+  int algo = algo_params(m, &ap, &arej);
+  if (algo < 0) {
+    send_new_reject(s, &no, NULL, (oms_reason_t)arej.code, arej.text);
+    return;
+  }
   oms_submit_result_t res;
-  int rc = oms_engine_submit(s->gw->cfg.engine, &req, &res);
+  int rc = algo ? oms_engine_submit_parent(s->gw->cfg.engine, &req, &ap, &res)
+                : oms_engine_submit(s->gw->cfg.engine, &req, &res);
   if (res.duplicate) {
     if (poss_flag(m)) {
       /* The same request again: the same order, its status now. */
@@ -1661,6 +1708,7 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
 static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   if (ev->seq == 0 || !oms_event_is_order(ev->type) || ev->type == OMS_EVT_NONE) return;
   const oms_order_t *o = &ev->order;
+  if (o->parent_order_id != 0) return; /* the client hears of its parent, not the children */
   gw_session_t *s = session_of(gw, o);
   if (s == NULL || ev->seq <= s->reported_seq) return; /* told already (catch-up) */
   s->reported_seq = ev->seq;

@@ -181,6 +181,7 @@ static oms__dup_t *dup_bucket(const oms_risk_t *r, uint64_t fp) {
 }
 
 oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
   if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
@@ -305,6 +306,7 @@ oms_reason_t oms__check_PRICE_COLLAR(void *ctx, const oms_risk_input_t *in,
 
 oms_reason_t oms__check_MAX_POSITION(void *ctx, const oms_risk_input_t *in,
                                      oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -330,6 +332,7 @@ oms_reason_t oms__check_MAX_POSITION(void *ctx, const oms_risk_input_t *in,
 
 oms_reason_t oms__check_MAX_OPEN_ORDERS(void *ctx, const oms_risk_input_t *in,
                                         oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -354,6 +357,7 @@ oms_reason_t oms__check_MAX_OPEN_ORDERS(void *ctx, const oms_risk_input_t *in,
 
 oms_reason_t oms__check_CREDIT_LIMIT(void *ctx, const oms_risk_input_t *in,
                                      oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -376,6 +380,7 @@ oms_reason_t oms__check_CREDIT_LIMIT(void *ctx, const oms_risk_input_t *in,
 /* ---- 4. daily loss ---------------------------------------------------------- */
 
 oms_reason_t oms__check_DAILY_LOSS(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -400,6 +405,7 @@ oms_reason_t oms__check_DAILY_LOSS(void *ctx, const oms_risk_input_t *in, oms_ri
 /* ---- 5. leverage ------------------------------------------------------------ */
 
 oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -429,6 +435,7 @@ oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk
 /* ---- 6. margin -------------------------------------------------------------- */
 
 oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;

@@ -581,10 +581,13 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
     if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
       out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
   }
-  bool rests = o->type == OMS_ORD_LIMIT ||
-               (o->type == OMS_ORD_STOP_LIMIT &&
-                (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
-                 o->state == OMS_STATE_PARTIALLY_FILLED));
+  /* A parent order rests nowhere (its children do, and are not entered): it
+   * reserves its exposure but is no price a new order could trade with. */
+  bool rests = o->algo == 0 &&
+               (o->type == OMS_ORD_LIMIT ||
+                (o->type == OMS_ORD_STOP_LIMIT &&
+                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
+                  o->state == OMS_STATE_PARTIALLY_FILLED)));
   if (rests) out->level_px = o->price;
 }
 
@@ -709,6 +712,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   in->current = cur;
   in->now_ns = now_ns;
   in->limits = lim;
+  in->child = o->parent_order_id != 0;
   if (r->limits == NULL) {
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
     return finish(res, "risk", OMS_R_RISK_NO_LIMITS);

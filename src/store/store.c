@@ -89,8 +89,9 @@ void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
 }
 
 bool oms__event_is_fill(const oms_event_t *ev) {
+  /* A parent's fill is the sum of its children's, which book it. */
   return (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) &&
-         ev->order.order_id != 0 && ev->fill.qty.raw != 0;
+         ev->order.order_id != 0 && ev->fill.qty.raw != 0 && ev->order.algo == 0;
 }
 
 static bool is_amend(const oms_event_t *ev) {

@@ -128,6 +128,7 @@ typedef struct sym_s {
   uint64_t trades;
   bool md_sent;
   uint64_t md_trades;
+  int64_t volume;       /* traded quantity, raw: market data's cum_volume */
   oms_market_data_t md; /* last published */
   lp_state_t lp;
 } sym_t;
@@ -434,6 +435,7 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
   sim_t *v = y->v;
   v->stats.trades++;
   y->trades++;
+  y->volume += f->qty.raw;
   y->last_px = f->px.raw;
   y->last_qty = f->qty.raw;
   if (!y->traded) {
@@ -948,6 +950,7 @@ static void publish_md(sim_t *v, sym_t *y) {
   md.last_px.raw = y->last_px;
   md.last_qty.raw = y->last_qty;
   md.ts_ns = v->now;
+  md.cum_volume.raw = y->volume;
   y->md = md;
   y->md_sent = true;
   y->md_trades = y->trades;

@@ -184,8 +184,9 @@ static void test_format_1_orders_still_decode(void **state) {
   oms_order_t back;
   assert_int_equal(oms_order_decode(buf, (size_t)n, &back), 0);
   assert_string_equal(back.cur_client_order_id, "renamed");
-  /* the same bytes as format 1 wrote them: no names at the end */
-  size_t names = 2 + strlen("renamed") + strlen(ev.order.pending_client_order_id);
+  /* the same bytes as format 1 wrote them: no names at the end, nor the
+   * parent fields of format 5 (u64 parent, u32 child seq, u16 algo) */
+  size_t names = 2 + strlen("renamed") + strlen(ev.order.pending_client_order_id) + 8 + 4 + 2;
   buf[0] = 1;
   assert_int_equal(oms_order_decode(buf, (size_t)n - names, &back), 0);
   assert_string_equal(back.cur_client_order_id, ev.order.client_order_id);
@@ -252,10 +253,10 @@ static void test_format_1_event_decodes_with_its_first_name_as_current(void **st
   assert_true(oms_dec_eq(ev.order.price, T_D("65000")));
   assert_true(oms_dec_eq(ev.order.qty, T_D("1.5")));
   assert_int_equal(ev.fill.multiplier.raw, 0); /* not recorded before format 3 */
-  /* Written again it is format 4 and reads back the same. */
+  /* Written again it is format 5 and reads back the same. */
   uint8_t buf[OMS_EVENT_BIN_MAX];
   int n = oms_event_encode(&ev, buf, sizeof buf);
-  assert_int_equal(buf[0], 4);
+  assert_int_equal(buf[0], 5);
   oms_event_t back;
   assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
   assert_true(fx_same_order(&back.order, &ev.order));
@@ -292,15 +293,21 @@ static void test_format_2_event_decodes_every_field(void **state) {
   assert_string_equal(ev.fill.exec_id, "E1");
   assert_int_equal(ev.fill.multiplier.raw, 0);
   /* Format 3 is format 2 with the multiplier appended, format 4 adds the
-   * busted or corrected fill's old quantity, price and fee: the same bytes
-   * in front, so no field moved. */
+   * busted or corrected fill's old quantity, price and fee, format 5 the
+   * order's parent fields (at the end of the order: 14 bytes) and the
+   * parent's state (its u16 length, 0 here, at the end of the event): the
+   * same bytes around them, so no field moved. */
   ev.fill.multiplier = T_D("10");
   ev.fill.old_price = T_D("99");
   uint8_t buf[OMS_EVENT_BIN_MAX];
   int n = oms_event_encode(&ev, buf, sizeof buf);
-  assert_int_equal(n, (int)sizeof format_2_fill + 8 + 3 * 8);
-  assert_int_equal(buf[0], 4);
-  assert_memory_equal(buf + 1, format_2_fill + 1, sizeof format_2_fill - 1);
+  assert_int_equal(n, (int)sizeof format_2_fill + 8 + 3 * 8 + 14 + 2);
+  assert_int_equal(buf[0], 5);
+  uint8_t ob[OMS_ORDER_BIN_MAX];
+  size_t order_end = 1 + 25 + (size_t)oms_order_encode(&ev.order, ob, sizeof ob) - 1 - 14;
+  assert_memory_equal(buf + 1, format_2_fill + 1, order_end - 1);
+  assert_memory_equal(buf + order_end + 14, format_2_fill + order_end,
+                      sizeof format_2_fill - order_end);
   oms_event_t back;
   assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
   assert_true(oms_dec_eq(back.fill.multiplier, T_D("10")));
@@ -371,6 +378,41 @@ static void test_order_json_is_the_event_order_object(void **state) {
       strstr(obuf, "\"reject_code\":\"RISK_MAX_ORDER_QTY\",\"reject_reason\":\"too big\""));
 }
 
+/* Format 5: a child's parent fields and a parent's encoded state come back
+ * as written; a state longer than its room is refused; JSON names them. */
+static void test_parent_fields_and_state_round_trip(void **state) {
+  (void)state;
+  oms_event_t ev, back;
+  full_event(&ev);
+  ev.order.parent_order_id = 77;
+  ev.order.child_seq = 3;
+  ev.order.algo = 1000;
+  ev.algo_len = 5;
+  memcpy(ev.algo, "OA\x01\x00\x07", 5);
+  uint8_t buf[OMS_EVENT_BIN_MAX];
+  int n = oms_event_encode(&ev, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
+  assert_int_equal(back.order.parent_order_id, 77);
+  assert_int_equal(back.order.child_seq, 3);
+  assert_int_equal(back.order.algo, 1000);
+  assert_int_equal(back.algo_len, 5);
+  assert_memory_equal(back.algo, ev.algo, 5);
+  /* the length is the last field but the bytes: claim more than the room */
+  buf[n - 5 - 2] = 0xff;
+  buf[n - 5 - 1] = 0xff;
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), OMS_EPROTO);
+  char js[OMS_EVENT_JSON_MAX];
+  assert_true(oms_order_to_json(&ev.order, js, sizeof js) > 0);
+  assert_non_null(strstr(js, "\"algo\":1000"));
+  assert_non_null(strstr(js, "\"parent_order_id\":77,\"child_seq\":3"));
+  /* init keeps no state of an earlier event */
+  oms_event_init(&ev, OMS_EVT_ORDER_FILLED, &ev.order, 1, 0);
+  assert_int_equal(ev.algo_len, 0);
+  oms_event_init(&ev, OMS_EVT_ALARM, NULL, 1, 0);
+  assert_int_equal(ev.algo_len, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order_json_is_the_event_order_object),
@@ -383,6 +425,7 @@ int main(void) {
       cmocka_unit_test(test_format_1_orders_still_decode),
       cmocka_unit_test(test_format_1_event_decodes_with_its_first_name_as_current),
       cmocka_unit_test(test_format_2_event_decodes_every_field),
+      cmocka_unit_test(test_parent_fields_and_state_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

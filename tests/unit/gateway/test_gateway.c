@@ -712,6 +712,63 @@ static void test_market_order_fills_with_last_qty_and_px(void **state) {
   destroy(w);
 }
 
+/* TargetStrategy(847) with the parameters' tags (docs/algos.md) makes a
+ * parent: the client hears of the parent (New, then its fills as the
+ * children trade), never of the children; bad tags are refused with the
+ * parameter named. */
+static void test_target_strategy_makes_a_parent_worked_by_children(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "D",
+           "11=tw1|55=BTC-USD|54=1|" TT
+           "38=0.3|40=1|59=1|847=1000|"
+           "20002=20260101-00:00:30.000|20003=10000|20010=3|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 11), "tw1");
+  run_ms(w, 35000);
+  oms_dec_t sum = OMS_DEC_ZERO;
+  int trades = 0;
+  do {
+    m = expect(w, 1, "8");
+    assert_string_equal(val(m, 150), "F");
+    assert_string_equal(val(m, 11), "tw1");
+    oms_dec_add(sum, T_D(val(m, 32)), &sum);
+    trades++;
+  } while (strcmp(val(m, 39), "2") != 0 && trades < 10);
+  assert_true(oms_dec_eq(sum, T_D("0.3")));
+  assert_true(trades >= 3);
+  expect_none(w, 1);
+  /* an iceberg without its display quantity, an unknown parameter tag */
+  send_raw(w, 1, "D", "11=ice|55=BTC-USD|54=1|" TT "38=1|40=2|44=60000|59=1|847=ICEBERG|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "display_qty"));
+  send_raw(w, 1, "D", "11=unk|55=BTC-USD|54=1|" TT "38=1|40=1|59=1|847=1000|20999=5|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "ALGO_UNKNOWN_TAG"));
+  /* a passive TWAP cancelled by its ClOrdID: its resting child goes with it */
+  send_raw(w, 1, "D",
+           "11=tw2|55=BTC-USD|54=1|" TT
+           "38=0.4|40=2|44=64000|59=1|847=TWAP|"
+           "20002=20260101-00:10:00.000|20003=60000|20010=1|");
+  expect_er(w, 1, "0", "0");
+  run_ms(w, 10);
+  expect_none(w, 1);
+  send_raw(w, 1, "F", "41=tw2|11=tw2-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  assert_string_equal(val(m, 11), "tw2-x");
+  run_ms(w, 5);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "4");
+  assert_string_equal(val(m, 39), "4");
+  assert_string_equal(val(m, 41), "tw2");
+  expect_none(w, 1);
+  destroy(w);
+}
+
 static void test_other_account_is_refused_as_not_entitled(void **state) {
   (void)state;
   world_t *w = ready(true);
@@ -1816,6 +1873,7 @@ int main(void) {
       cmocka_unit_test(test_the_outbox_grows_keeps_order_and_has_a_bound),
       cmocka_unit_test(test_a_sequence_reset_does_not_report_the_history_again),
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
+      cmocka_unit_test(test_target_strategy_makes_a_parent_worked_by_children),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
       cmocka_unit_test(test_unsupported_values_are_rejected),

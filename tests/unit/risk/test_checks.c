@@ -193,6 +193,39 @@ static void test_max_position_short_side_with_position(void **state) {
          "(account ACC1: position 10, open sells 110.002, order 99.999)");
 }
 
+/* A parent's child: the parent reserved the exposure, so the exposure
+ * checks and the duplicate guard pass it; the per-order rules still apply. */
+static void test_a_child_passes_exposure_but_not_per_order_rules(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, o;
+  f_open(&F, &a, OMS_SIDE_BUY, "100", "99");
+  f_open(&F, &a, OMS_SIDE_BUY, "100", "99.5");
+  check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(res.reject.code, OMS_R_RISK_MAX_POSITION);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  o.parent_order_id = 9;
+  o.child_seq = 1;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE); /* a slice like the last */
+  o.qty = T_D("150");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_MAX_ORDER_QTY);
+  o.qty = T_D("1");
+  o.price = T_D("200");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_PRICE_COLLAR);
+  /* a parent reserves its exposure but rests nowhere: no self-trade with it */
+  oms_order_t parent;
+  f_order(&F, &parent, OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "100");
+  parent.algo = 1000;
+  assert_int_equal(oms_risk_order_opened(F.risk, &parent), 0);
+  o.price = T_D("100.5");
+  o.side = OMS_SIDE_BUY;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  oms_order_t seller;
+  f_open(&F, &seller, OMS_SIDE_SELL, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_SELF_TRADE);
+}
+
 /* ---- 3. max open orders ---- */
 
 static void test_max_open_orders_per_strategy(void **state) {
@@ -737,6 +770,7 @@ int main(void) {
       T(test_reference_price_missing_or_stale),
       T(test_max_position_counts_open_buys),
       T(test_max_position_short_side_with_position),
+      T(test_a_child_passes_exposure_but_not_per_order_rules),
       T(test_max_open_orders_per_strategy),
       T(test_max_open_orders_per_account),
       T(test_credit_limit_boundary),

@@ -1,0 +1,839 @@
+/*
+ * test_parents.c - parent orders worked by the core on the simulated venue
+ * and a manual clock: a TWAP keeps to its schedule, an iceberg never shows
+ * more than its display quantity, a sniper takes only at its limit or
+ * better, a parent's cum and average are its children's sums, cancel and
+ * halt stop parents and cancel their children, a restart in the middle of a
+ * TWAP resumes it without sending a slice twice, and bad parameters are
+ * refused with their code.
+ *
+ * Every event the engine publishes is watched (on_event): at each one, the
+ * open plus filled quantity of a parent's children never exceeds the
+ * parent's quantity, and a child's fill is followed, in the same unit, by
+ * its parent's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <unistd.h>
+
+#include "oms/algo.h"
+#include "oms/engine.h"
+#include "oms/event.h"
+#include "oms/risk.h"
+#include "oms/sim_venue.h"
+#include "oms/store.h"
+#include "oms_test.h"
+#include "oms_test_risk.h"
+
+#define T0 INT64_C(1764000000000000000)
+#define MS INT64_C(1000000)
+#define SEC INT64_C(1000000000)
+#define MAX_KIDS 512
+
+typedef struct kid_s {
+  uint64_t id, parent;
+  uint32_t seq;
+  oms_dec_t qty, filled;
+  __int128 notional;
+  int state;
+  oms_ord_type_t type;
+  oms_tif_t tif;
+  oms_dec_t price;
+} kid_t;
+
+typedef struct world_s {
+  int64_t now;
+  char dir[256];
+  char jdir[300], db[300];
+  bool journal;
+  oms_store_t *store;
+  oms_engine_t *e;
+  oms_risk_t *risk;
+  oms_portfolio_t *pf;
+  oms_venue_t *sim;
+  kid_t kid[MAX_KIDS];
+  int nkids;
+  int submitted;              /* child SUBMITTED events seen */
+  oms_reason_t parent_reason; /* of the last event of a parent */
+  int max_child_seq_dup;
+  int parent_events_with_state;
+} world_t;
+
+static kid_t *kid_of(world_t *w, uint64_t id) {
+  for (int i = 0; i < w->nkids; i++)
+    if (w->kid[i].id == id) return &w->kid[i];
+  return NULL;
+}
+
+static void on_event(void *ctx, const oms_event_t *ev) {
+  world_t *w = ctx;
+  const oms_order_t *o = &ev->order;
+  if (ev->seq == 0) return;
+  if (o->algo != 0 && ev->algo_len > 0) w->parent_events_with_state++;
+  if (o->algo != 0) w->parent_reason = ev->reason;
+  if (o->parent_order_id == 0) return;
+  kid_t *k = kid_of(w, o->order_id);
+  if (k == NULL) {
+    assert_true(w->nkids < MAX_KIDS);
+    for (int i = 0; i < w->nkids; i++)
+      if (w->kid[i].parent == o->parent_order_id && w->kid[i].seq == o->child_seq)
+        w->max_child_seq_dup++;
+    k = &w->kid[w->nkids++];
+    k->id = o->order_id;
+    k->parent = o->parent_order_id;
+    k->seq = o->child_seq;
+    k->qty = o->qty;
+    k->type = o->type;
+    k->tif = o->tif;
+    k->price = o->price;
+  }
+  if (ev->type == OMS_EVT_ORDER_SUBMITTED) w->submitted++;
+  k->filled = o->filled_qty;
+  k->notional = o->cum_notional;
+  k->state = o->state;
+}
+
+static void open_store(world_t *w) {
+  if (!w->journal) {
+    assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
+    return;
+  }
+  /* kept in the world: the store reads its paths after the open (its
+   * scrub thread, its close) */
+  snprintf(w->jdir, sizeof w->jdir, "%s/journal", w->dir);
+  snprintf(w->db, sizeof w->db, "%s/oms.db", w->dir);
+  oms_store_journal_config_t cfg;
+  oms_store_journal_config_init(&cfg, w->jdir, w->db);
+  cfg.durability = OMS_DURABILITY_OS;
+  assert_int_equal(oms_store_journal_open(&cfg, &w->store), 0);
+}
+
+static void boot(world_t *w) {
+  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
+  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
+  oms_risk_config_t rc = {.max_accounts = 8,
+                          .max_strategies = 8,
+                          .max_symbols = 8,
+                          .max_positions = 64,
+                          .max_open_orders = 256};
+  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
+                             .max_orders = 1024,
+                             .store = w->store,
+                             .portfolio = w->pf,
+                             .risk = w->risk,
+                             .on_event = on_event,
+                             .event_ctx = w,
+                             .max_parents = 16};
+  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
+  oms_sim_symbol_t sym;
+  memset(&sym, 0, sizeof sym);
+  t_instrument(&sym.ins, "BTC-USD");
+  sym.lp.enabled = true;
+  sym.lp.ref_px = T_D("65000");
+  sym.lp.spread_ticks = 2;
+  sym.lp.levels = 3;
+  sym.lp.size = T_D("1");
+  char state[300];
+  snprintf(state, sizeof state, "%s/venue.state", w->dir);
+  oms_sim_config_t sc = {.name = "SIM",
+                         .clock = oms_clock_manual(&w->now),
+                         .max_orders = 4096,
+                         .ack_latency_ns = 1 * MS,
+                         .fill_latency_ns = 1 * MS,
+                         .seed = 42,
+                         .symbols = &sym,
+                         .nsymbols = 1,
+                         .state_path = w->journal ? state : NULL};
+  assert_int_equal(oms_sim_venue_create(&sc, &w->sim), 0);
+  assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(w->e, w->sim, NULL), 0);
+  oms_portfolio_set_cash(w->pf, "ACC1", T_D("10000000"), T0);
+  oms_portfolio_set_cash(w->pf, "ACC2", T_D("10000000"), T0);
+  oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), T0);
+  loose_limits(w->risk, NULL);
+}
+
+static void shutdown_core(world_t *w) {
+  oms_engine_destroy(w->e);
+  oms_risk_destroy(w->risk);
+  oms_portfolio_destroy(w->pf);
+  w->e = NULL;
+  w->risk = NULL;
+  w->pf = NULL;
+}
+
+static world_t *make(const char *tag, bool journal) {
+  world_t *w = calloc(1, sizeof *w);
+  w->journal = journal;
+  w->now = T0;
+  snprintf(w->dir, sizeof w->dir, "/tmp/oms-parents-%s-%d", tag, (int)getpid());
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", w->dir, w->dir);
+  assert_int_equal(system(cmd), 0);
+  open_store(w);
+  boot(w);
+  return w;
+}
+
+static void destroy(world_t *w) {
+  shutdown_core(w);
+  oms_store_close(w->store);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->dir);
+  assert_int_equal(system(cmd), 0);
+  free(w);
+}
+
+static void run_ms(world_t *w, int ms) {
+  for (int i = 0; i < ms; i++) {
+    w->now += MS;
+    assert_int_equal(oms_store_flush(w->store, -1), 0);
+    oms_engine_poll(w->e);
+  }
+}
+
+static oms_order_t order(world_t *w, uint64_t id) {
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(w->e, id, &o), 0);
+  return o;
+}
+
+static uint64_t submit_parent(world_t *w, const char *clordid, const oms_algo_params_t *p) {
+  oms_order_request_t req;
+  t_request(&req, clordid, (oms_side_t)p->side, OMS_ORD_LIMIT, "1", NULL);
+  oms_submit_result_t res;
+  int rc = oms_engine_submit_parent(w->e, &req, p, &res);
+  if (rc != 0) fprintf(stderr, "parent %s refused: %s\n", clordid, res.reject.text);
+  assert_int_equal(rc, 0);
+  assert_int_equal(res.order->state, OMS_STATE_ACCEPTED);
+  assert_int_not_equal(res.order->algo, 0);
+  return res.order->order_id;
+}
+
+/* The sums of a parent's children against the parent itself. */
+static void check_sums(world_t *w, uint64_t pid) {
+  oms_order_t po = order(w, pid);
+  int64_t filled = 0, open = 0;
+  __int128 notional = 0;
+  for (int i = 0; i < w->nkids; i++) {
+    kid_t *k = &w->kid[i];
+    if (k->parent != pid) continue;
+    filled += k->filled.raw;
+    notional += k->notional;
+    if (!oms_ord_state_is_terminal((oms_ord_state_t)k->state)) open += k->qty.raw - k->filled.raw;
+  }
+  assert_int_equal(po.filled_qty.raw, filled);
+  assert_true(po.cum_notional == notional);
+  assert_true(open + filled <= po.qty.raw);
+  assert_int_equal(w->max_child_seq_dup, 0);
+}
+
+static int children_of(world_t *w, uint64_t pid) {
+  int n = 0;
+  for (int i = 0; i < w->nkids; i++) n += w->kid[i].parent == pid;
+  return n;
+}
+
+static oms_algo_params_t twap(const char *qty, int64_t secs, int64_t slice_secs) {
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_TWAP, OMS_SIDE_BUY, T_D(qty));
+  OMS_ALGO_SET(&p, end_ns, T0 + secs * SEC);
+  OMS_ALGO_SET(&p, slice_ns, slice_secs * SEC);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_CROSS);
+  return p;
+}
+
+/* ---- TWAP ---------------------------------------------------------------------- */
+
+static void test_twap_keeps_to_its_schedule(void **state) {
+  (void)state;
+  world_t *w = make("twap", false);
+  oms_algo_params_t p = twap("2", 100, 10); /* 10 slices of 0.2 */
+  uint64_t pid = submit_parent(w, "twap1", &p);
+  for (int s = 1; s <= 100; s++) {
+    run_ms(w, 1000);
+    oms_order_t po = order(w, pid);
+    int64_t due = T_D("2").raw * s / 100;
+    assert_true(llabs(po.filled_qty.raw - due) <= T_D("0.2").raw);
+    check_sums(w, pid);
+  }
+  run_ms(w, 2000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("2")));
+  check_sums(w, pid);
+  assert_true(children_of(w, pid) >= 10);
+  for (int i = 0; i < w->nkids; i++) assert_int_equal(w->kid[i].parent, pid);
+  /* the parent's fills were not booked twice: the position is the children's */
+  oms_pf_position_t pos;
+  assert_int_equal(oms_portfolio_position(w->pf, "ACC1", "BTC-USD", &pos), 0);
+  assert_true(oms_dec_eq(pos.qty, T_D("2")));
+  /* the parent's reservation is gone, and the children never had one */
+  oms_risk_aggr_t ag;
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, 0);
+  assert_int_equal(ag.account_open_orders, 0);
+  assert_true(w->parent_events_with_state > 0);
+  destroy(w);
+}
+
+/* While a parent works, risk holds its whole size once. */
+static void test_risk_reserves_the_parent_once(void **state) {
+  (void)state;
+  world_t *w = make("risk", false);
+  oms_algo_params_t p = twap("3", 100, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  uint64_t pid = submit_parent(w, "twap-r", &p);
+  run_ms(w, 15000);
+  assert_true(children_of(w, pid) >= 1);
+  oms_risk_aggr_t ag;
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(ag.open_buy_qty.raw, po.leaves_qty.raw);
+  assert_int_equal(ag.account_open_orders, 1);
+  /* a parent too big for the order limit is refused by risk as a whole */
+  oms_algo_params_t big = twap("500", 100, 10);
+  oms_order_request_t req;
+  t_request(&req, "twap-big", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", NULL);
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &big, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
+  destroy(w);
+}
+
+/* ---- iceberg, sniper ---------------------------------------------------------------- */
+
+static oms_dec_t shown(world_t *w, uint64_t pid) {
+  int64_t n = 0;
+  for (int i = 0; i < w->nkids; i++) {
+    kid_t *k = &w->kid[i];
+    if (k->parent == pid && !oms_ord_state_is_terminal((oms_ord_state_t)k->state))
+      n += k->qty.raw - k->filled.raw;
+  }
+  return oms_dec_from_raw(n);
+}
+
+static void test_iceberg_never_shows_more_than_its_display(void **state) {
+  (void)state;
+  world_t *w = make("iceberg", false);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("2"));
+  OMS_ALGO_SET(&p, limit_px, T_D("65001"));
+  OMS_ALGO_SET(&p, display_qty, T_D("0.3"));
+  uint64_t pid = submit_parent(w, "ice1", &p);
+  for (int i = 0; i < 4000 && order(w, pid).state != OMS_STATE_FILLED; i++) {
+    run_ms(w, 1);
+    assert_true(oms_dec_le(shown(w, pid), T_D("0.3")));
+  }
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  for (int i = 0; i < w->nkids; i++) {
+    assert_true(oms_dec_le(w->kid[i].qty, T_D("0.3")));
+    assert_true(oms_dec_eq(w->kid[i].price, T_D("65001")));
+  }
+  assert_true(children_of(w, pid) >= 7);
+  check_sums(w, pid);
+  destroy(w);
+}
+
+static void test_sniper_takes_only_at_or_better_than_its_limit(void **state) {
+  (void)state;
+  world_t *w = make("sniper", false);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_SNIPER, OMS_SIDE_BUY, T_D("0.7"));
+  OMS_ALGO_SET(&p, limit_px, T_D("65000"));
+  uint64_t pid = submit_parent(w, "snipe1", &p);
+  run_ms(w, 50);
+  assert_int_equal(children_of(w, pid), 0); /* the ask is above the limit: hidden */
+  /* someone else offers 0.4 at the limit: the sniper takes it, IOC */
+  oms_order_request_t req;
+  t_request(&req, "other-sell", OMS_SIDE_SELL, OMS_ORD_LIMIT, "0.4", "65000");
+  strcpy(req.account_id, "ACC2");
+  strcpy(req.strategy_id, "s2");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  run_ms(w, 50);
+  oms_order_t po = order(w, pid);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("0.4")));
+  assert_true(children_of(w, pid) >= 1);
+  for (int i = 0; i < w->nkids; i++) {
+    assert_int_equal(w->kid[i].tif, OMS_TIF_IOC);
+    assert_true(oms_dec_le(w->kid[i].price, T_D("65000")));
+  }
+  assert_true(oms_dec_le(po.avg_px, T_D("65000")));
+  check_sums(w, pid);
+  assert_int_equal(po.state, OMS_STATE_PARTIALLY_FILLED);
+  destroy(w);
+}
+
+/* Another account's market order (it trades with the provider). */
+static void other(world_t *w, const char *id, oms_side_t side, const char *qty) {
+  oms_order_request_t req;
+  t_request(&req, id, side, OMS_ORD_MARKET, qty, NULL);
+  req.tif = OMS_TIF_IOC;
+  strcpy(req.account_id, "ACC2");
+  strcpy(req.strategy_id, "s2");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  run_ms(w, 5);
+}
+
+/* VWAP, POV, MIT, LIT and a trailing stop through the engine: each works on the venue's
+ * market data and trades, its sums its children's. */
+static void test_vwap_pov_and_if_touched_orders_work(void **state) {
+  (void)state;
+  world_t *w = make("others", false);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_VWAP, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, end_ns, T0 + 40 * SEC);
+  OMS_ALGO_SET(&p, slice_ns, 10 * SEC);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_CROSS);
+  p.profile_len = 4;
+  for (int i = 0; i < 4; i++) oms_dec_from_int(i + 1, &p.profile[i]);
+  p.set |= 1u << OMS_ALGO_P_profile;
+  uint64_t vwap = submit_parent(w, "vwap", &p);
+  oms_algo_params_init(&p, OMS_ALGO_POV, OMS_SIDE_BUY, T_D("0.5"));
+  OMS_ALGO_SET(&p, pov_rate, T_D("0.5"));
+  OMS_ALGO_SET(&p, end_ns, T0 + 100 * SEC);
+  uint64_t pov = submit_parent(w, "pov", &p);
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("0.3"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("65000"));
+  uint64_t mit = submit_parent(w, "mit", &p);
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_SELL, T_D("0.3"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("65001"));
+  OMS_ALGO_SET(&p, limit_px, T_D("65010"));
+  uint64_t lit = submit_parent(w, "lit", &p);
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_SELL, T_D("0.2"));
+  OMS_ALGO_SET(&p, trail_offset, T_D("1"));
+  uint64_t trail = submit_parent(w, "trail", &p);
+  run_ms(w, 2000);
+  assert_int_equal(children_of(w, mit), 0); /* not touched yet */
+  assert_int_equal(children_of(w, lit), 0);
+  /* the market trades down to 65000 or below: the MIT buys at market */
+  other(w, "o-sell", OMS_SIDE_SELL, "0.2");
+  run_ms(w, 20);
+  assert_int_equal(order(w, mit).state, OMS_STATE_FILLED);
+  assert_int_equal(children_of(w, mit), 1);
+  /* and up through 65001: the LIT rests its sell at 65010 */
+  other(w, "o-buy", OMS_SIDE_BUY, "2.5");
+  run_ms(w, 20);
+  assert_int_equal(children_of(w, lit), 1);
+  for (int i = 0; i < w->nkids; i++)
+    if (w->kid[i].parent == lit) assert_true(oms_dec_eq(w->kid[i].price, T_D("65010")));
+  /* the market trades: the POV follows at its share */
+  for (int i = 0; i < 10; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "o-%d", i);
+    other(w, id, i % 2 ? OMS_SIDE_SELL : OMS_SIDE_BUY, "0.2");
+    run_ms(w, 1000);
+  }
+  assert_true(oms_dec_is_pos(order(w, pov).filled_qty));
+  /* the market fell back from its high by more than the offset: stopped out */
+  assert_int_equal(order(w, trail).state, OMS_STATE_FILLED);
+  run_ms(w, 40000);
+  assert_int_equal(order(w, vwap).state, OMS_STATE_FILLED);
+  uint64_t all[] = {vwap, pov, mit, lit, trail};
+  for (int i = 0; i < 5; i++) check_sums(w, all[i]);
+  destroy(w);
+}
+
+/* ---- cancel, halt ------------------------------------------------------------------- */
+
+static uint64_t passive_twap(world_t *w, const char *id) {
+  oms_algo_params_t p = twap("2", 100, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  uint64_t pid = submit_parent(w, id, &p);
+  run_ms(w, 25000);
+  return pid;
+}
+
+static int open_children(world_t *w, uint64_t pid) {
+  int n = 0;
+  for (int i = 0; i < w->nkids; i++)
+    n += w->kid[i].parent == pid && !oms_ord_state_is_terminal((oms_ord_state_t)w->kid[i].state);
+  return n;
+}
+
+static void test_cancel_of_a_parent_cancels_its_children(void **state) {
+  (void)state;
+  world_t *w = make("cancel", false);
+  uint64_t pid = passive_twap(w, "twap-c");
+  assert_true(open_children(w, pid) >= 1);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, pid, &rej), 0);
+  assert_int_equal(order(w, pid).state, OMS_STATE_PENDING_CANCEL);
+  /* a second cancel waits for the first */
+  assert_int_equal(oms_engine_cancel(w->e, pid, &rej), OMS_EREJECTED);
+  run_ms(w, 20);
+  assert_int_equal(open_children(w, pid), 0);
+  assert_int_equal(order(w, pid).state, OMS_STATE_CANCELLED);
+  int kids = children_of(w, pid);
+  run_ms(w, 30000);
+  assert_int_equal(children_of(w, pid), kids); /* nothing new after the end */
+  check_sums(w, pid);
+  /* a parent is never modified in place */
+  oms_modify_t m = {.qty = T_D("1")};
+  assert_int_equal(oms_engine_modify(w->e, pid, &m, &rej), OMS_EREJECTED);
+  destroy(w);
+}
+
+static void test_halt_stops_parents_and_cancels_children(void **state) {
+  (void)state;
+  world_t *w = make("halt", false);
+  uint64_t pid = passive_twap(w, "twap-h");
+  assert_true(open_children(w, pid) >= 1);
+  assert_int_equal(oms_engine_set_trading_state(w->e, OMS_RISK_SCOPE_GLOBAL, "", OMS_TRADING_HALTED,
+                                                "test halt"),
+                   0);
+  run_ms(w, 20);
+  assert_int_equal(open_children(w, pid), 0);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_CANCELLED);
+  assert_int_equal(w->parent_reason, OMS_R_RISK_HALTED);
+  int kids = children_of(w, pid);
+  assert_int_equal(
+      oms_engine_set_trading_state(w->e, OMS_RISK_SCOPE_GLOBAL, "", OMS_TRADING_ACTIVE, "resume"),
+      0);
+  run_ms(w, 30000);
+  assert_int_equal(children_of(w, pid), kids);
+  destroy(w);
+}
+
+/* A replace of a parent re-plans it: more quantity, the same end; a child
+ * is never modified directly; less than its children hold is refused. */
+static void test_replace_of_a_parent_replans_it(void **state) {
+  (void)state;
+  world_t *w = make("replace", false);
+  oms_algo_params_t p = twap("2", 100, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  OMS_ALGO_SET(&p, limit_px, T_D("65010"));
+  uint64_t pid = submit_parent(w, "twap-m", &p);
+  run_ms(w, 30000);
+  oms_reject_t rej;
+  int live = -1;
+  for (int i = 0; i < w->nkids; i++)
+    if (!oms_ord_state_is_terminal((oms_ord_state_t)w->kid[i].state)) live = i;
+  assert_true(live >= 0);
+  oms_modify_t m = {.qty = T_D("5")};
+  assert_int_equal(oms_engine_modify(w->e, w->kid[live].id, &m, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_UNSUPPORTED);
+  /* below what its open child holds */
+  m.qty = oms_dec_from_raw(w->kid[live].qty.raw / 2);
+  assert_int_equal(oms_engine_modify(w->e, pid, &m, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_ALGO_QTY_BELOW_FILLED);
+  m.qty = T_D("3");
+  m.price = T_D("65020");
+  assert_int_equal(oms_engine_modify(w->e, pid, &m, &rej), 0);
+  oms_order_t po = order(w, pid);
+  assert_true(oms_dec_eq(po.qty, T_D("3")));
+  assert_true(oms_dec_eq(po.price, T_D("65020")));
+  run_ms(w, 20);
+  /* the child that was working was cancelled for the re-plan */
+  assert_int_equal(w->kid[live].state, OMS_STATE_CANCELLED);
+  run_ms(w, 75000);
+  po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("3")));
+  check_sums(w, pid);
+  destroy(w);
+}
+
+/* A parent whose children can all be refused: each refusal is journaled and
+ * the parent goes on at its next slice, without spinning. */
+static void test_refused_children_are_done_at_once(void **state) {
+  (void)state;
+  world_t *w = make("refused", false);
+  oms_algo_params_t p = twap("1", 20, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  uint64_t pid = submit_parent(w, "twap-x", &p);
+  /* accepted, then the account may only reduce: every child (a buy) is refused */
+  assert_int_equal(oms_engine_set_trading_state(w->e, OMS_RISK_SCOPE_ACCOUNT, "ACC1",
+                                                OMS_TRADING_REDUCE_ONLY, "no buys"),
+                   0);
+  run_ms(w, 5000);
+  int kids = children_of(w, pid);
+  assert_true(kids >= 1 && kids < 10);
+  for (int i = 0; i < w->nkids; i++) assert_int_equal(w->kid[i].state, OMS_STATE_REJECTED);
+  check_sums(w, pid);
+  destroy(w);
+}
+
+/* A parent that can not finish by its end expires, its children cancelled;
+ * a child whose client order id is taken never becomes an order and its
+ * parent goes on; the table of parents has a bound. */
+static void test_expiry_a_child_never_made_and_the_bound(void **state) {
+  (void)state;
+  world_t *w = make("expiry", false);
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  char taken[32];
+  snprintf(taken, sizeof taken, "P%llu.1", (unsigned long long)st.next_order_id + 1);
+  oms_order_request_t req;
+  t_request(&req, taken, OMS_SIDE_SELL, OMS_ORD_LIMIT, "0.1", "70000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), 0);
+  oms_algo_params_t p = twap("1", 20, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  OMS_ALGO_SET(&p, limit_px, T_D("60000")); /* far below the market: never fills */
+  uint64_t pid = submit_parent(w, "twap-e", &p);
+  run_ms(w, 25000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_EXPIRED);
+  assert_int_equal(open_children(w, pid), 0);
+  /* a slice, the last slice crossing, one give-back: no IOC after each cancel */
+  assert_true(children_of(w, pid) >= 1 && children_of(w, pid) <= 4);
+  for (int i = 0; i < w->nkids; i++) assert_int_not_equal(w->kid[i].seq, 1);
+  check_sums(w, pid);
+  /* the bound: 16 parents at once in this world */
+  int accepted = 0;
+  for (int k = 0; k < 20; k++) {
+    oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("1"));
+    OMS_ALGO_SET(&p, limit_px, T_D("60000"));
+    OMS_ALGO_SET(&p, display_qty, T_D("0.1"));
+    char id[16];
+    snprintf(id, sizeof id, "ice%d", k);
+    t_request(&req, id, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", NULL);
+    int rc = oms_engine_submit_parent(w->e, &req, &p, &res);
+    if (rc == 0) {
+      accepted++;
+    } else {
+      assert_int_equal(res.reject.code, OMS_R_CAPACITY);
+      assert_int_equal(res.order->state, OMS_STATE_REJECTED);
+    }
+    run_ms(w, 1);
+  }
+  assert_int_equal(accepted, 16);
+  destroy(w);
+}
+
+/* ---- restart ------------------------------------------------------------------------ */
+
+static void test_restart_resumes_a_twap_without_a_duplicate_slice(void **state) {
+  (void)state;
+  world_t *w = make("restart", true);
+  oms_algo_params_t p = twap("2", 100, 10);
+  uint64_t pid = submit_parent(w, "twap-rs", &p);
+  run_ms(w, 45000);
+  oms_order_t before = order(w, pid);
+  assert_true(oms_dec_is_pos(before.filled_qty));
+  int kids_before = children_of(w, pid);
+  assert_true(kids_before >= 4);
+  /* The process ends (the engine and its venue connector go; what was
+   * appended is in the journal), then starts again over the same data. */
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  shutdown_core(w);
+  oms_store_close(w->store);
+  open_store(w);
+  boot(w);
+  uint32_t n = 0;
+  assert_int_equal(oms_engine_recover(w->e, &n), 0);
+  oms_order_t after = order(w, pid);
+  assert_int_equal(after.state, before.state);
+  assert_int_equal(after.filled_qty.raw, before.filled_qty.raw);
+  assert_true(after.cum_notional == before.cum_notional);
+  run_ms(w, 70000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("2")));
+  /* no child sequence number twice, and no more quantity sent than the
+   * parent's: the slices before the restart were not sent again */
+  assert_int_equal(w->max_child_seq_dup, 0);
+  int64_t sent = 0;
+  for (int i = 0; i < w->nkids; i++) sent += w->kid[i].qty.raw;
+  assert_int_equal(sent, T_D("2").raw);
+  check_sums(w, pid);
+  destroy(w);
+}
+
+/* The last event carrying parent pid's state, for a crafted crash. */
+typedef struct last_s {
+  uint64_t pid;
+  oms_event_t ev;    /* the parent's last event */
+  oms_event_t state; /* the last event with its state */
+  bool have_ev, have_state;
+} last_t;
+
+static int last_of(void *ctx, const oms_event_t *ev) {
+  last_t *l = ctx;
+  if (ev->order.order_id == l->pid) {
+    l->ev = *ev;
+    l->have_ev = true;
+  }
+  oms_algo_state_t st;
+  if (ev->algo_len > 0 && oms_algo_decode(ev->algo, ev->algo_len, &st) == 0 &&
+      st.parent_id == l->pid) {
+    l->state = *ev;
+    l->have_state = true;
+  }
+  return 0;
+}
+
+/* The process dies within a step that made a child: the step's state is in
+ * the journal, the child never reached the store. After the restart that
+ * child is done, never sent (its sequence number never becomes an order),
+ * and the schedule still sends the parent's whole quantity, once. */
+static void test_restart_after_a_step_whose_child_was_never_made(void **state) {
+  (void)state;
+  world_t *w = make("midstep", true);
+  oms_algo_params_t p = twap("2", 100, 10);
+  uint64_t pid = submit_parent(w, "twap-ms", &p);
+  run_ms(w, 25000);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  static last_t l;
+  memset(&l, 0, sizeof l);
+  l.pid = pid;
+  assert_int_equal(oms_store_events_from(w->store, 1, 0, last_of, &l), 0);
+  assert_true(l.have_ev && l.have_state);
+  /* the step of the next slice, as the engine would have journaled it */
+  oms_algo_state_t st;
+  assert_int_equal(oms_algo_decode(l.state.algo, l.state.algo_len, &st), 0);
+  oms_algo_md_t md = {.bid = T_D("64999.5"),
+                      .bid_qty = T_D("1"),
+                      .ask = T_D("65000.5"),
+                      .ask_qty = T_D("1"),
+                      .ts_ns = w->now};
+  oms_algo_out_t out;
+  assert_int_equal(oms_algo_step(&st, st.next_slice_ns, &md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].kind, OMS_INTENT_NEW);
+  uint32_t lost = out.intent[0].child_seq;
+  oms_event_t ev = l.ev;
+  ev.algo_len = (uint16_t)oms_algo_encode(&st, ev.algo, sizeof ev.algo);
+  uint64_t last_seq, last_id;
+  assert_int_equal(oms_store_last_seqs(w->store, &last_seq, &last_id), 0);
+  ev.seq = last_seq + 1;
+  ev.event_ns = w->now;
+  oms_store_unit_t u = {.events = &ev, .n_events = 1};
+  uint64_t ticket;
+  assert_int_equal(oms_store_append(w->store, &u, OMS_STORE_APPEND_MUST, &ticket), 0);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  shutdown_core(w);
+  oms_store_close(w->store);
+  open_store(w);
+  boot(w);
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  run_ms(w, 90000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  int64_t sent = 0;
+  for (int i = 0; i < w->nkids; i++) {
+    assert_int_not_equal(w->kid[i].seq, lost);
+    sent += w->kid[i].qty.raw;
+  }
+  assert_int_equal(sent, T_D("2").raw);
+  check_sums(w, pid);
+  destroy(w);
+}
+
+/* Several parents at once across a restart: one done before it (forgotten),
+ * one working with a child resting at the venue (found again: cancelling it
+ * after the restart cancels that child), one waiting for its start
+ * (cancelled at once, having no child). */
+static void test_restart_with_several_parents(void **state) {
+  (void)state;
+  world_t *w = make("restart3", true);
+  oms_algo_params_t p = twap("0.5", 10, 5);
+  uint64_t done = submit_parent(w, "done", &p);
+  /* an iceberg whose limit comes from the request's price */
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, display_qty, T_D("0.2"));
+  oms_order_request_t req;
+  t_request(&req, "resting", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "64000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t resting = res.order->order_id;
+  assert_true(oms_dec_eq(res.order->price, T_D("64000")));
+  p = twap("1", 200, 10);
+  OMS_ALGO_SET(&p, start_ns, T0 + 100 * SEC);
+  uint64_t later = submit_parent(w, "later", &p);
+  p = twap("1.5", 300, 20);
+  uint64_t slow = submit_parent(w, "slow", &p);
+  run_ms(w, 12000);
+  assert_int_equal(order(w, done).state, OMS_STATE_FILLED);
+  assert_int_equal(open_children(w, resting), 1);
+  assert_int_equal(children_of(w, later), 0);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  shutdown_core(w);
+  oms_store_close(w->store);
+  open_store(w);
+  boot(w);
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  run_ms(w, 20);
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, resting, &rej), 0);
+  assert_int_equal(oms_engine_cancel(w->e, later, &rej), 0);
+  assert_int_equal(order(w, later).state, OMS_STATE_CANCELLED);
+  run_ms(w, 20);
+  assert_int_equal(order(w, resting).state, OMS_STATE_CANCELLED);
+  assert_int_equal(open_children(w, resting), 0);
+  assert_int_equal(oms_engine_cancel(w->e, done, &rej), OMS_EREJECTED);
+  run_ms(w, 300000);
+  assert_int_equal(order(w, slow).state, OMS_STATE_FILLED);
+  check_sums(w, slow);
+  check_sums(w, resting);
+  destroy(w);
+}
+
+/* ---- refusals ------------------------------------------------------------------------- */
+
+static void refused(world_t *w, const oms_algo_params_t *p, oms_reason_t code, const char *param) {
+  oms_order_request_t req;
+  t_request(&req, "bad", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", NULL);
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, p, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, code);
+  assert_int_equal(res.order->order_id, 0);
+  assert_non_null(strstr(res.reject.text, param));
+}
+
+static void test_bad_parameters_are_refused_with_their_code(void **state) {
+  (void)state;
+  world_t *w = make("refuse", false);
+  oms_algo_params_t p = twap("1", 100, 10);
+  OMS_ALGO_SET(&p, start_ns, T0 + 200 * SEC);
+  refused(w, &p, OMS_R_ALGO_END_BEFORE_START, "end_ns");
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, limit_px, T_D("65000"));
+  OMS_ALGO_SET(&p, display_qty, T_D("5"));
+  refused(w, &p, OMS_R_ALGO_DISPLAY_ABOVE_QTY, "display_qty");
+  oms_algo_params_init(&p, OMS_ALGO_POV, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, pov_rate, T_D("0"));
+  oms_algo_reject_t r;
+  assert_int_equal(oms_algo_params_validate(&p, T_D("0.5"), T_D("0.001"), T0, &r), OMS_EREJECTED);
+  refused(w, &p, (oms_reason_t)r.code, "pov_rate");
+  oms_algo_params_init(&p, (oms_algo_strategy_t)77, OMS_SIDE_BUY, T_D("1"));
+  refused(w, &p, OMS_R_ALGO_UNKNOWN_STRATEGY, "strategy");
+  oms_engine_stats_t st;
+  oms_engine_stats(w->e, &st);
+  assert_int_equal(st.next_order_id, 1); /* no order was made */
+  destroy(w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_twap_keeps_to_its_schedule),
+      cmocka_unit_test(test_risk_reserves_the_parent_once),
+      cmocka_unit_test(test_iceberg_never_shows_more_than_its_display),
+      cmocka_unit_test(test_sniper_takes_only_at_or_better_than_its_limit),
+      cmocka_unit_test(test_vwap_pov_and_if_touched_orders_work),
+      cmocka_unit_test(test_cancel_of_a_parent_cancels_its_children),
+      cmocka_unit_test(test_halt_stops_parents_and_cancels_children),
+      cmocka_unit_test(test_replace_of_a_parent_replans_it),
+      cmocka_unit_test(test_refused_children_are_done_at_once),
+      cmocka_unit_test(test_expiry_a_child_never_made_and_the_bound),
+      cmocka_unit_test(test_restart_resumes_a_twap_without_a_duplicate_slice),
+      cmocka_unit_test(test_restart_with_several_parents),
+      cmocka_unit_test(test_restart_after_a_step_whose_child_was_never_made),
+      cmocka_unit_test(test_bad_parameters_are_refused_with_their_code),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
