@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_null_store.h"
 #include "bench_util.h"
 #include "oms/engine.h"
 #include "oms/error.h"
@@ -57,55 +58,7 @@ static int N = 100000, WARMUP = 20000;
 
 static int64_t now_ns = T0;
 
-/* ---- the null store --------------------------------------------------------- */
-
-typedef struct null_store_s {
-  oms_store_t base;
-  uint64_t ticket;
-} null_store_t;
-
-static int ns_append(oms_store_t *s, const oms_store_unit_t *u, unsigned flags, uint64_t *ticket) {
-  (void)u, (void)flags;
-  *ticket = ++((null_store_t *)s)->ticket;
-  return 0;
-}
-static uint64_t ns_durable(const oms_store_t *s) { return ((const null_store_t *)s)->ticket; }
-static int ns_wait(oms_store_t *s, uint64_t t, int64_t timeout) {
-  (void)timeout;
-  return t <= ns_durable(s) ? 0 : OMS_ETIMEDOUT;
-}
-static int ns_ok(oms_store_t *s) {
-  (void)s;
-  return 0;
-}
-static bool ns_failed(const oms_store_t *s) {
-  (void)s;
-  return false;
-}
-static void ns_last_error(const oms_store_t *s, oms_store_error_t *err) {
-  (void)s;
-  memset(err, 0, sizeof(*err));
-}
-static void ns_stats(const oms_store_t *s, oms_store_stats_t *st) {
-  memset(st, 0, sizeof(*st));
-  st->appends = ((const null_store_t *)s)->ticket;
-}
-static int ns_fd(const oms_store_t *s) {
-  (void)s;
-  return -1;
-}
-static int ns_get_order(oms_store_t *s, uint64_t id, oms_order_t *out) {
-  (void)s, (void)id, (void)out;
-  return OMS_ENOTFOUND;
-}
-static int ns_query(oms_store_t *s, const oms_order_query_t *q, oms_order_cb cb, void *ctx) {
-  (void)s, (void)q, (void)cb, (void)ctx;
-  return 0; /* nothing stored: a Bloom-filter false positive finds nothing */
-}
-static void ns_close(oms_store_t *s) { (void)s; }
-
-static oms_store_vtbl_t ns_vt; /* filled in main: only what the engine calls on this path */
-static null_store_t null_store;
+static bench_null_store_t null_store;
 
 /* OMS_BENCH_STORE=journal: the journal store in os durability instead of the
  * null store (its projector thread runs beside the core), in
@@ -141,21 +94,6 @@ static void store_close(void) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", jdir);
   if (system(cmd) != 0) fprintf(stderr, "bench_core: could not remove %s\n", jdir);
-}
-
-static void null_store_init(void) {
-  ns_vt.append = ns_append;
-  ns_vt.durable_ticket = ns_durable;
-  ns_vt.wait = ns_wait;
-  ns_vt.recover = ns_ok;
-  ns_vt.failed = ns_failed;
-  ns_vt.last_error = ns_last_error;
-  ns_vt.stats = ns_stats;
-  ns_vt.durable_fd = ns_fd;
-  ns_vt.get_order = ns_get_order;
-  ns_vt.query_orders = ns_query;
-  ns_vt.close = ns_close;
-  null_store.base.vt = &ns_vt;
 }
 
 /* ---- the world ---------------------------------------------------------------- */
@@ -421,7 +359,7 @@ int main(void) {
   }
   /* OMS_BENCH_ONLY=<line name>: that line alone (for a profiler). */
   const char *only = getenv("OMS_BENCH_ONLY");
-  null_store_init();
+  bench_null_store_init(&null_store);
   const char *st = getenv("OMS_BENCH_STORE");
   use_journal = st != NULL && strcmp(st, "journal") == 0;
   if (only == NULL || strcmp(only, "core_submit") == 0) run_submit();

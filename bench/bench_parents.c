@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_null_store.h"
 #include "bench_util.h"
 #include "oms/algo.h"
 #include "oms/engine.h"
@@ -45,33 +46,7 @@
 static int N = 20000, WARMUP = 4000, PARENTS = 10000;
 static int64_t now_ns = T0;
 
-/* ---- the null store (see bench_core.c) ----------------------------------------- */
-
-typedef struct null_store_s {
-  oms_store_t base;
-  uint64_t ticket;
-} null_store_t;
-
-static int ns_append(oms_store_t *s, const oms_store_unit_t *u, unsigned flags, uint64_t *ticket) {
-  (void)u, (void)flags;
-  *ticket = ++((null_store_t *)s)->ticket;
-  return 0;
-}
-static uint64_t ns_durable(const oms_store_t *s) { return ((const null_store_t *)s)->ticket; }
-static bool ns_failed(const oms_store_t *s) {
-  (void)s;
-  return false;
-}
-static int ns_get_order(oms_store_t *s, uint64_t id, oms_order_t *out) {
-  (void)s, (void)id, (void)out;
-  return OMS_ENOTFOUND;
-}
-static int ns_query(oms_store_t *s, const oms_order_query_t *q, oms_order_cb cb, void *ctx) {
-  (void)s, (void)q, (void)cb, (void)ctx;
-  return 0;
-}
-static oms_store_vtbl_t ns_vt;
-static null_store_t null_store;
+static bench_null_store_t null_store;
 
 /* ---- the world ---------------------------------------------------------------- */
 
@@ -305,12 +280,7 @@ int main(void) {
   }
   env = getenv("OMS_BENCH_PARENTS");
   if (env != NULL && atoi(env) > 0) PARENTS = atoi(env);
-  ns_vt.append = ns_append;
-  ns_vt.durable_ticket = ns_durable;
-  ns_vt.failed = ns_failed;
-  ns_vt.get_order = ns_get_order;
-  ns_vt.query_orders = ns_query;
-  null_store.base.vt = &ns_vt;
+  bench_null_store_init(&null_store);
   const char *only = getenv("OMS_BENCH_ONLY");
   if (only == NULL || strcmp(only, "parents_tick_idle") == 0) run_tick(0);
   if (only == NULL || strcmp(only, "parents_tick") == 0) run_tick(PARENTS);
