@@ -106,7 +106,14 @@ OMS_BEGIN_DECLS
   XX(ALGO_LOT_SIZE, 516, "quantity not a multiple of the lot size")         \
   XX(ALGO_END_PASSED, 517, "end time already passed")                       \
   XX(ALGO_QTY_BELOW_FILLED, 518, "new quantity below the filled quantity")  \
-  XX(ALGO_REPLACE_CHANGES_STRATEGY, 519, "replace changes strategy or side")
+  XX(ALGO_REPLACE_CHANGES_STRATEGY, 519, "replace changes strategy or side")  \
+  /* contingent groups (engine.h, oms_engine_submit_group) */              \
+  XX(GROUP_KIND, 600, "unknown contingency type")                           \
+  XX(GROUP_MEMBERS, 601, "wrong number of group members")                   \
+  XX(GROUP_SIDE, 602, "group member on the wrong side")                     \
+  XX(GROUP_QTY, 603, "group member larger than the member it follows")      \
+  XX(GROUP_EXIT_TYPE, 604, "bracket exit of the wrong order type")          \
+  XX(GROUP_EXIT_PRICE, 605, "bracket exit price on the wrong side")
 
 typedef enum oms_reason_e {
 #define OMS_REASON_ENUM(name, num, msg) OMS_R_##name = (num),
