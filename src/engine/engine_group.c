@@ -19,10 +19,11 @@
  *            once the unit is appended (as for a parent's children);
  *   sync     at the next poll, every member is compared with its order:
  *            LIVE without an open order gets one (quantity: what the member
- *            holds less what it filled); LIVE with an order of another size
- *            gets a replace to the new total (once the venue acknowledged
- *            the order and nothing else is pending); a member being
- *            cancelled, or shrunk to what it filled, gets a cancel. Nothing
+ *            holds less what it filled); LIVE with an order too small gets
+ *            a replace to the new total (once the venue acknowledged the
+ *            order and nothing else is pending); a member being cancelled
+ *            or shrunk gets a cancel, and after it a new order for what is
+ *            left (a reduce, see THE OVER-CLOSE RACE). Nothing
  *            else sends: intents are never kept, so a restart finds the
  *            same work from the same state.
  *
@@ -39,9 +40,12 @@
  * THE OVER-CLOSE RACE. When a fill on one leg of an OUO (or a bracket's
  * exit) arrives while the other leg's reduce or cancel is on its way, the
  * other leg may fill at the venue for the quantity it had. The engine never
- * sends anything that could add to it: a reduce is a replace to a total
- * (the venue refuses one below what it filled), a leg's size only grows
- * when nothing else is pending, and a fill for more than the group thinks
+ * sends anything that could add to it: a reduce is a cancel and then a new
+ * order for the rest (a fill during a pending cancel is taken up to the
+ * order's size; the order's state machine would refuse one above a pending
+ * replace's smaller size, losing a real fill), so a shrinking member is out
+ * of the market for one round trip; a member grows by replace only when
+ * nothing else is pending; and a fill for more than the group thinks
  * the leg holds is taken as the venue's truth (the leg held the old
  * quantity), after which the other legs are cut to what is left, at zero
  * cancelled. What two legs resting at the venue fill at the same instant
@@ -134,10 +138,10 @@ const char *oms_group_kind_name(oms_algo_group_kind_t kind) {
 }
 
 int oms_group_kind_parse(const char *s, oms_algo_group_kind_t *out) {
-#define XX(name, num)                   \
-  if (strcmp(s, #name) == 0) {          \
-    *out = OMS_GROUP_##name;            \
-    return 0;                           \
+#define XX(name, num)          \
+  if (strcmp(s, #name) == 0) { \
+    *out = OMS_GROUP_##name;   \
+    return 0;                  \
   }
   OMS_ALGO_GROUP_MAP(XX)
 #undef XX
@@ -215,7 +219,8 @@ static int encode(const gstate_t *s, uint8_t *buf, size_t cap) {
   int n = oms_algo_group_encode(&s->g, buf, cap);
   if (n < 0 || (size_t)n + TRAILER > cap) return OMS_ENOSPC;
   uint8_t *p = buf + n;
-  uint64_t lo = (uint64_t)s->exp_notional, hi = (uint64_t)((unsigned __int128)s->exp_notional >> 64);
+  uint64_t lo = (uint64_t)s->exp_notional,
+           hi = (uint64_t)((unsigned __int128)s->exp_notional >> 64);
   memcpy(p, &s->next_k, 4);
   memcpy(p + 4, &lo, 8);
   memcpy(p + 12, &hi, 8);
@@ -265,9 +270,12 @@ static int64_t exposure_filled(const oms_algo_group_t *g) {
 static int64_t over_closed(const oms_algo_group_t *g) {
   int64_t f0 = g->m[0].filled.raw, f1 = g->m[1].filled.raw;
   int64_t over = 0;
-  if (pair_kind(g->kind)) over = f0 + f1 - exposure_qty(g);
-  else if (g->kind == OMS_GROUP_BRACKET) over = f1 + g->m[2].filled.raw - f0;
-  else if (g->m[1].side != g->m[0].side) over = f1 - f0;
+  if (pair_kind(g->kind))
+    over = f0 + f1 - exposure_qty(g);
+  else if (g->kind == OMS_GROUP_BRACKET)
+    over = f1 + g->m[2].filled.raw - f0;
+  else if (g->m[1].side != g->m[0].side)
+    over = f1 - f0;
   return over > 0 ? over : 0;
 }
 
@@ -324,7 +332,8 @@ static int check_shape(oms_algo_group_kind_t kind, const oms_group_leg_t *l,
     return refuse(res, OMS_R_GROUP_EXIT_TYPE, "take_profit: type must be LIMIT, not %s%s",
                   oms_ord_type_str(l[1].type), "");
   if (l[2].type != OMS_ORD_STOP && l[2].type != OMS_ORD_STOP_LIMIT)
-    return refuse(res, OMS_R_GROUP_EXIT_TYPE, "stop_loss: type must be STOP or STOP_LIMIT, not %s%s",
+    return refuse(res, OMS_R_GROUP_EXIT_TYPE,
+                  "stop_loss: type must be STOP or STOP_LIMIT, not %s%s",
                   oms_ord_type_str(l[2].type), "");
   /* A buy entry profits above and stops out below; a sell the reverse.
    * Against the entry's limit when it has one, and always each other. */
@@ -371,8 +380,10 @@ int oms_engine_submit_group(oms_engine_t *e, const oms_order_request_t *req,
   res->reject.code = OMS_R_NONE;
   res->reject.text[0] = '\0';
   if (kind < OMS_GROUP_OCO || kind > OMS_GROUP_BRACKET) {
-    oms_reject_set(&res->reject, OMS_R_GROUP_KIND, "contingency type %d is not 1 OCO, 2 OUO, 3 OTO "
-                   "or 4 BRACKET", (int)kind);
+    oms_reject_set(&res->reject, OMS_R_GROUP_KIND,
+                   "contingency type %d is not 1 OCO, 2 OUO, 3 OTO "
+                   "or 4 BRACKET",
+                   (int)kind);
     return OMS_EREJECTED;
   }
   uint32_t want = kind == OMS_GROUP_BRACKET ? 3 : 2;
@@ -448,8 +459,10 @@ int oms__groups_open(oms__groups_t *G, const oms_order_t *o, uint8_t *blob, size
 
 void oms__groups_drop(oms__groups_t *G, uint64_t order_id) {
   uint32_t ri = rec_of(G, order_id);
-  if (ri != NIL && !G->rec[ri].dirty) rec_free(G, ri);
-  else if (ri != NIL) G->rec[ri].ending = true;
+  if (ri != NIL && !G->rec[ri].dirty)
+    rec_free(G, ri);
+  else if (ri != NIL)
+    G->rec[ri].ending = true;
 }
 
 /* ---- members' events, within a commit ------------------------------------------------ */
@@ -481,13 +494,15 @@ static int end_changes(const grec_t *r, const gstate_t *s, const oms_order_t *go
     __int128 q = s->exp_notional / f, rem = s->exp_notional % f;
     if (2 * rem > f || (2 * rem == f && (q & 1))) q++;
     px = oms_dec_from_raw((int64_t)q);
-    ch[n++] = (oms_ord_change_t){.event = OMS_EV_FILL, .ts_ns = ts, .fill_qty = oms_dec_from_raw(f),
-                                 .fill_px = px};
+    ch[n++] = (oms_ord_change_t){
+        .event = OMS_EV_FILL, .ts_ns = ts, .fill_qty = oms_dec_from_raw(f), .fill_px = px};
   }
   char oc[OMS_DEC_STRLEN] = "";
   if (s->over_closed > 0) oms_dec_format(oms_dec_from_raw(s->over_closed), oc, sizeof oc);
   snprintf(text, cap, "group %s %s%s%s", oms_group_kind_name((oms_algo_group_kind_t)s->g.kind),
-           r->halted ? "stopped by a halt" : s->g.ended ? "ended" : "done",
+           r->halted    ? "stopped by a halt"
+           : s->g.ended ? "ended"
+                        : "done",
            s->over_closed > 0 ? "; legs over-closed by " : "", oc);
   if (f < left) {
     ch[n] = (oms_ord_change_t){.event = OMS_EV_CANCEL_CONFIRM, .ts_ns = ts, .reason_text = text};
@@ -660,7 +675,8 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
     if (o != NULL && oms_ord_state_is_terminal(o->state)) o = NULL;
     if (o == NULL) r->leg[i] = 0;
     if (m->state != OMS_MEMBER_LIVE) {
-      if (o != NULL && o->state != OMS_STATE_PENDING_CANCEL) oms__engine_cancel_child(e, o->order_id);
+      if (o != NULL && o->state != OMS_STATE_PENDING_CANCEL)
+        oms__engine_cancel_child(e, o->order_id);
       continue;
     }
     if (o == NULL) {
@@ -691,12 +707,19 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
     }
     int64_t base = m->filled.raw - o->filled_qty.raw; /* the member's earlier orders */
     int64_t want = m->qty.raw - base;
-    if (m->cancelling || want <= o->filled_qty.raw) {
-      if (o->state != OMS_STATE_PENDING_CANCEL && o->state != OMS_STATE_PENDING_REPLACE)
-        oms__engine_cancel_child(e, o->order_id);
-    } else if (want != o->qty.raw && settled(o)) {
-      if (oms__engine_replace_child(e, o->order_id, oms_dec_from_raw(want)) != 0)
-        mark_dirty(G, ri);
+    if (m->cancelling || want < o->qty.raw) {
+      /* A shrink is a cancel, then a new order for what is left: a fill
+       * during a pending cancel is taken up to the order's whole size, one
+       * above a pending replace's smaller size could not be (the order's
+       * state machine refuses it). The group hears the cancel as asked. */
+      if (o->state != OMS_STATE_PENDING_CANCEL && o->state != OMS_STATE_PENDING_REPLACE) {
+        r->s.g.m[i].cancelling = 1;
+        if (oms__engine_cancel_child(e, o->order_id) != 0 && r->leg[i] != 0) mark_dirty(G, ri);
+      }
+    } else if (want > o->qty.raw && settled(o)) {
+      /* a growth (the entry filled more): a replace, which a fill can not
+       * overtake harmfully */
+      if (oms__engine_replace_child(e, o->order_id, oms_dec_from_raw(want)) != 0) mark_dirty(G, ri);
     }
   }
   if (!r->ending && oms_algo_group_is_done(&r->s.g)) finish(G, e, ri);
