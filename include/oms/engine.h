@@ -149,6 +149,21 @@ OMS_EXTERN int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request
  * orders carrying its id in parent_order_id, named G<group>.<seq>. */
 #define OMS_GROUP_ALGO_BASE 2000
 
+/* FIX: a NewOrderSingle is the entry of a bracket (or the primary of an
+ * OTO) when it carries these tags of the bilateral range (docs/algos.md):
+ * XX(name, tag, description). */
+#define OMS_GROUP_TAG_MAP(XX)                                                   \
+  XX(ContingencyType, 20101, "3 OTO, 4 BRACKET; default: from the exits given") \
+  XX(TakeProfitPrice, 20102, "a LIMIT exit at this price, opposite side")       \
+  XX(StopLossPrice, 20103, "a STOP exit at this stop price, opposite side")     \
+  XX(StopLossLimitPrice, 20104, "makes the stop-loss a STOP_LIMIT at this limit")
+
+typedef enum oms_group_tag_e {
+#define XX(name, tag, desc) OMS_GROUP_TAG_##name = (tag),
+  OMS_GROUP_TAG_MAP(XX)
+#undef XX
+} oms_group_tag_t;
+
 /* One member as the client describes it. */
 typedef struct oms_group_leg_s {
   oms_side_t side;
@@ -183,8 +198,7 @@ OMS_EXTERN int oms_engine_submit_group(oms_engine_t *e, const oms_order_request_
  * too). Returns as oms_engine_cancel(), UNKNOWN_ORDER for an order that is
  * not a group's. A member can not be modified (UNSUPPORTED): its size is the
  * group's to decide. */
-OMS_EXTERN int oms_engine_cancel_group(oms_engine_t *e, uint64_t group_order_id,
-                                       oms_reject_t *rej);
+OMS_EXTERN int oms_engine_cancel_group(oms_engine_t *e, uint64_t group_order_id, oms_reject_t *rej);
 
 /* The state of a working group and its members' current order ids (0: none
  * open); either out-parameter may be NULL. Returns 0 or OMS_ENOTFOUND (not
