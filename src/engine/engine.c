@@ -640,6 +640,8 @@ static int stage_parents(oms_engine_t *e) {
       } else if (pev != NULL && oms__order_apply_scratch(&pev->order, &fx.ch[c], NULL) == 0) {
         pev->type = oms_event_type_for(fx.ch[c].event, pev->order.state);
         pev->reason = fx.ch[c].reason;
+        if (fx.ch[c].reason_text != NULL)
+          copy_text(pev->text, sizeof(pev->text), fx.ch[c].reason_text);
       }
       if (pev != NULL && fx.ch[c].event == OMS_EV_FILL) {
         pev->fill.qty = fx.ch[c].fill_qty;

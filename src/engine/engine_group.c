@@ -8,8 +8,9 @@
  * A group is an order of the engine, the group order, never routed (its
  * algo is OMS_GROUP_ALGO_BASE + the kind). Its members are ordinary orders
  * that carry the group order's id in parent_order_id and, in child_seq,
- * 4k + i + 1: member i (0..2), its k-th order (an exit released again after
- * the entry filled more is a further order of the same member). src/algo
+ * 4k + i + 1: member i (0..2), its k-th order from 0 (a bracket's members
+ * are .1, .2 and .3; an exit released again after it ended, or shrunk, is
+ * a further order of the same member: .6, .7, ...). src/algo
  * (oms_algo_group_t) decides what each member should hold; this file only
  * makes the venue orders agree with it:
  *
@@ -54,7 +55,8 @@
  * order's last event.
  *
  * DURABILITY. The group's record (oms_algo_group_encode) is followed on
- * the event by 28 bytes of the engine's: the next k (u32), the exposure
+ * the event by 28 bytes of the engine's: the orders made per member (3
+ * bytes and a pad), the exposure
  * legs' notional (i128 at 10^-16) and the over-closed quantity (i64). A
  * member order's submission carries the state that counts it, so after a
  * kill -9 a member is LIVE with an open order (nothing to send), or LIVE
@@ -80,9 +82,9 @@ _Static_assert(BLOB_MAX <= OMS_EVENT_ALGO_MAX, "a group's state fits an event");
 
 typedef struct gstate_s {
   oms_algo_group_t g;
-  uint32_t next_k;
-  __int128 exp_notional; /* exposure legs' fills, qty * px at 10^-16 */
-  int64_t over_closed;   /* filled beyond the group's quantity (raw) */
+  uint8_t made[OMS_ALGO_GROUP_MAX + 1]; /* orders made per member (k), a pad byte */
+  __int128 exp_notional;                /* exposure legs' fills, qty * px at 10^-16 */
+  int64_t over_closed;                  /* filled beyond the group's quantity (raw) */
 } gstate_t;
 
 typedef struct grec_s {
@@ -221,7 +223,7 @@ static int encode(const gstate_t *s, uint8_t *buf, size_t cap) {
   uint8_t *p = buf + n;
   uint64_t lo = (uint64_t)s->exp_notional,
            hi = (uint64_t)((unsigned __int128)s->exp_notional >> 64);
-  memcpy(p, &s->next_k, 4);
+  memcpy(p, s->made, 4);
   memcpy(p + 4, &lo, 8);
   memcpy(p + 12, &hi, 8);
   memcpy(p + 20, &s->over_closed, 8);
@@ -234,7 +236,7 @@ static int decode(const uint8_t *buf, size_t len, gstate_t *s) {
   size_t n = len - TRAILER;
   if (oms_algo_group_decode(buf, n, &s->g) != 0) return OMS_ECORRUPT;
   uint64_t lo, hi;
-  memcpy(&s->next_k, buf + n, 4);
+  memcpy(s->made, buf + n, 4);
   memcpy(&lo, buf + n + 4, 8);
   memcpy(&hi, buf + n + 12, 8);
   memcpy(&s->over_closed, buf + n + 20, 8);
@@ -688,8 +690,13 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
         mark_dirty(G, ri);
         continue;
       }
-      uint32_t seq = 4 * r->s.next_k + i + 1;
-      r->s.next_k++; /* journaled on the member's first event */
+      if (r->s.made[i] == UINT8_MAX) { /* 255 orders of one member: it is done */
+        oms_algo_group_on_done(&r->s.g, i, &out);
+        mark_dirty(G, ri);
+        continue;
+      }
+      uint32_t seq = 4u * r->s.made[i] + i + 1;
+      r->s.made[i]++; /* journaled on the member's first event */
       oms_order_request_t q_;
       member_request(&gcopy, m, seq, oms_dec_from_raw(q), &q_);
       oms_submit_result_t res;

@@ -374,6 +374,7 @@ static void bracket_case(bool entry_full, int exit) {
   assert_int_equal(go.filled_qty.raw, e_filled.raw);
   assert_int_equal(go.state, entry_full ? OMS_STATE_FILLED : OMS_STATE_CANCELLED);
   assert_int_equal(go.avg_px.raw, T_D("65000").raw);
+  assert_non_null(strstr(w->last_group.text, "group BRACKET done"));
   oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
   assert_int_equal(ag.open_buy_qty.raw, 0);
   assert_int_equal(ag.account_open_orders, 0);
