@@ -55,9 +55,15 @@ static void print_event(void *ctx, const oms_event_t *ev) {
     oms_dec_format(ev->fill.qty, fq, sizeof fq);
     oms_dec_format(ev->fill.price, fp, sizeof fp);
     oms_dec_format(ev->fill.fee, fee, sizeof fee);
-    printf(" | fill %s @ %s fee %s (%c)", fq, fp, fee, ev->fill.liquidity);
+    if (ev->fill.liquidity != 0)
+      printf(" | fill %s @ %s fee %s (%c)", fq, fp, fee, ev->fill.liquidity);
+    else /* a parent's or group's fill: its children's, booked there */
+      printf(" | fill %s @ %s", fq, fp);
   }
-  if (ev->reason != OMS_R_NONE) printf(" | %s: %s", oms_reason_name(ev->reason), ev->text);
+  if (ev->reason != OMS_R_NONE)
+    printf(" | %s: %s", oms_reason_name(ev->reason), ev->text);
+  else if (o->algo > OMS_GROUP_ALGO_BASE && ev->text[0] != '\0')
+    printf(" | %s", ev->text); /* a group order's end: how the group went */
   printf("\n");
 }
 
