@@ -652,6 +652,79 @@ static void test_bad_groups_are_refused_naming_the_member(void **state) {
   destroy(w);
 }
 
+/* A fill the venue reports after the member's cancel was confirmed is the
+ * venue's truth: the member and the group take it; an entry the
+ * venue rejects ends its bracket with nothing released; the engine holds
+ * max_groups groups at once, refusing the next with CAPACITY. */
+static void test_late_fills_rejected_entries_and_capacity(void **state) {
+  (void)state;
+  world_t *w = make("edge", false);
+  oms_group_leg_t l[2] = {leg(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "65100", NULL),
+                          leg(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "65200", NULL)};
+  oms_submit_result_t res;
+  assert_int_equal(submit(w, "oco-late", OMS_GROUP_OCO, l, 2, &res), 0);
+  uint64_t g = res.order->order_id;
+  run(w, 2);
+  uint64_t a = member(w, g, 0), b = member(w, g, 1);
+  fill(w, a, "0.3", "65100");
+  assert_int_equal(order(w, b).state, OMS_STATE_CANCELLED);
+  fill(w, b, "0.2", "65200"); /* traded before the cancel reached it */
+  assert_int_equal(order(w, b).filled_qty.raw, T_D("0.2").raw);
+  /* both legs traded: the OCO stops the other too, and the group order
+   * ends with both fills (0.5 of its 1, within it: nothing over-closed) */
+  assert_int_equal(order(w, a).state, OMS_STATE_CANCELLED);
+  oms_order_t go = order(w, g);
+  assert_int_equal(go.state, OMS_STATE_CANCELLED);
+  assert_int_equal(go.filled_qty.raw, T_D("0.5").raw);
+  assert_null(strstr(w->last_group.text, "over-closed"));
+
+  /* the venue refuses the entry: nothing else is sent, the group ends */
+  uint64_t g2 = bracket(w, "br-rej", "1");
+  uint64_t entry = member(w, g2, 0);
+  w->hold = true;
+  oms_exec_report_t *r = fake_report(w->v, OMS_EXEC_REJECTED, entry);
+  r->reason = OMS_R_VENUE_REJECT;
+  int n = w->v->nsent;
+  run(w, 3);
+  assert_int_equal(order(w, entry).state, OMS_STATE_REJECTED);
+  assert_int_equal(order(w, g2).state, OMS_STATE_CANCELLED);
+  assert_int_equal(w->v->nsent, n);
+  assert_int_equal(orders_of_member(w, g2, 1) + orders_of_member(w, g2, 2), 0);
+  w->hold = false;
+
+  /* room for max_groups (8) working groups */
+  char id[16];
+  for (int i = 0; i < 8; i++) {
+    snprintf(id, sizeof id, "cap%d", i);
+    bracket(w, id, "0.01");
+    run(w, 1); /* not a duplicate of the one before */
+  }
+  oms_group_leg_t b3[3] = {leg(OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.01", "65000", NULL),
+                           leg(OMS_SIDE_SELL, OMS_ORD_LIMIT, "0.01", "65100", NULL),
+                           leg(OMS_SIDE_SELL, OMS_ORD_STOP, "0.01", NULL, "64900")};
+  assert_int_equal(submit(w, "cap-full", OMS_GROUP_BRACKET, b3, 3, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_CAPACITY);
+  destroy(w);
+}
+
+static void test_names_of_kinds_and_members(void **state) {
+  (void)state;
+  const char *kinds[] = {"OCO", "OUO", "OTO", "BRACKET"};
+  for (int k = OMS_GROUP_OCO; k <= OMS_GROUP_BRACKET; k++) {
+    oms_algo_group_kind_t back;
+    assert_string_equal(oms_group_kind_name((oms_algo_group_kind_t)k), kinds[k - 1]);
+    assert_int_equal(oms_group_kind_parse(kinds[k - 1], &back), 0);
+    assert_int_equal(back, k);
+  }
+  oms_algo_group_kind_t back = OMS_GROUP_OCO;
+  assert_int_equal(oms_group_kind_parse("OCX", &back), OMS_ENOTFOUND);
+  assert_string_equal(oms_group_kind_name((oms_algo_group_kind_t)0), "UNKNOWN");
+  assert_string_equal(oms_group_member_name(OMS_GROUP_BRACKET, 2), "stop_loss");
+  assert_string_equal(oms_group_member_name(OMS_GROUP_OTO, 1), "contingent");
+  assert_string_equal(oms_group_member_name(OMS_GROUP_OUO, 0), "leg1");
+  assert_string_equal(oms_group_member_name(OMS_GROUP_OCO, 2), "member");
+}
+
 /* ---- restart ----------------------------------------------------------------------- */
 
 static void restart(world_t *w) {
@@ -757,6 +830,8 @@ int main(void) {
       cmocka_unit_test(test_cancel_while_a_member_is_pending_new),
       cmocka_unit_test(test_members_and_groups_are_not_modified),
       cmocka_unit_test(test_bad_groups_are_refused_naming_the_member),
+      cmocka_unit_test(test_late_fills_rejected_entries_and_capacity),
+      cmocka_unit_test(test_names_of_kinds_and_members),
       cmocka_unit_test(test_restart_in_the_middle_of_a_bracket),
       cmocka_unit_test(test_the_documentation_names_every_group_code_and_tag),
   };
