@@ -200,6 +200,13 @@ OMS_EXTERN int oms_engine_submit_group(oms_engine_t *e, const oms_order_request_
  * group's to decide. */
 OMS_EXTERN int oms_engine_cancel_group(oms_engine_t *e, uint64_t group_order_id, oms_reject_t *rej);
 
+/* Whether venue lacks native stop orders: then a group's stop-loss (a STOP
+ * or STOP_LIMIT member) is held in the OMS and sent, as a MARKET or LIMIT
+ * order, once a trade the venue reports (its market data's last price) is
+ * at or through its stop price. Off by default (the venue takes the stop).
+ * Returns 0 or OMS_EFULL (16 venues). */
+OMS_EXTERN int oms_engine_set_stops_held(oms_engine_t *e, const char *venue, bool held);
+
 /* The state of a working group and its members' current order ids (0: none
  * open); either out-parameter may be NULL. Returns 0 or OMS_ENOTFOUND (not
  * a group, or ended). */

@@ -1898,6 +1898,7 @@ static void on_market_data(void *ctx, const oms_market_data_t *md) {
     oms_portfolio_set_mark(e->cfg.portfolio, md->symbol, px, md->ts_ns);
   oms__risk_market_data(e->cfg.risk, md);
   oms__parents_market_data(e->parents, vc->name, md);
+  oms__groups_market_data(e->groups, vc->name, md);
 }
 
 static void on_connection(void *ctx, bool connected) {

@@ -70,6 +70,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 
@@ -77,6 +78,10 @@
 #define SCRATCH 4
 #define TRAILER 28
 #define BLOB_MAX (OMS_ALGO_GROUP_ENC_SIZE + TRAILER)
+#define OMS_HELD_VENUES 16
+/* made[3], the pad byte of the trailer: bit i set once member i's held stop
+ * triggered (it is then sent as a market or limit order). */
+#define TRIGGERED 3
 
 _Static_assert(BLOB_MAX <= OMS_EVENT_ALGO_MAX, "a group's state fits an event");
 
@@ -91,8 +96,10 @@ typedef struct grec_s {
   uint64_t order_id; /* the group order; 0 = free */
   gstate_t s;
   uint64_t leg[OMS_ALGO_GROUP_MAX]; /* each member's current order, 0 = none */
+  uint64_t ins_key;                 /* its instrument, while a stop is held here */
   uint32_t next_dirty, next_free;
-  bool dirty, ending, present, halted;
+  uint32_t armed_prev, armed_next; /* on the list of groups holding a stop */
+  bool dirty, ending, present, halted, armed;
 } grec_t;
 
 typedef struct scratch_s {
@@ -113,6 +120,9 @@ struct oms__groups_s {
   oms_algo_group_t pending; /* of the group being submitted */
   uint8_t blob[BLOB_MAX];
   char text[OMS_REASON_MAX + 1];
+  uint32_t armed_head;                  /* groups with a stop held in the OMS */
+  uint64_t held_venue[OMS_HELD_VENUES]; /* hashes of the venues without native stops */
+  uint32_t nheld;
 };
 
 static const oms_order_t no_order;
@@ -161,7 +171,7 @@ int oms__groups_create(uint32_t cap, oms__groups_t **out) {
   if (G->rec == NULL || oms__u64map_init(&G->by_id, cap ? cap : 1) != 0) goto fail;
   for (uint32_t i = 0; i < cap; i++) G->rec[i].next_free = i + 1 < cap ? i + 1 : NIL;
   G->free_head = cap ? 0 : NIL;
-  G->dirty_head = G->dirty_tail = NIL;
+  G->dirty_head = G->dirty_tail = G->armed_head = NIL;
   *out = G;
   return 0;
 fail:
@@ -188,13 +198,37 @@ static uint32_t rec_alloc(oms__groups_t *G, uint64_t order_id) {
   G->free_head = r->next_free;
   memset(r, 0, sizeof(*r));
   r->order_id = order_id;
-  r->next_dirty = NIL;
+  r->next_dirty = r->armed_prev = r->armed_next = NIL;
   oms__u64map_put(&G->by_id, order_id, ri);
   G->active++;
   return ri;
 }
 
+static void disarm(oms__groups_t *G, uint32_t ri) {
+  grec_t *r = &G->rec[ri];
+  if (!r->armed) return;
+  if (r->armed_prev != NIL)
+    G->rec[r->armed_prev].armed_next = r->armed_next;
+  else
+    G->armed_head = r->armed_next;
+  if (r->armed_next != NIL) G->rec[r->armed_next].armed_prev = r->armed_prev;
+  r->armed = false;
+  r->armed_prev = r->armed_next = NIL;
+}
+
+static void arm(oms__groups_t *G, uint32_t ri, const oms_order_t *go) {
+  grec_t *r = &G->rec[ri];
+  if (r->armed) return;
+  r->ins_key = oms__hash_str(go->symbol, oms__hash_str(go->venue, 0x3c6ef372));
+  r->armed = true;
+  r->armed_prev = NIL;
+  r->armed_next = G->armed_head;
+  if (G->armed_head != NIL) G->rec[G->armed_head].armed_prev = ri;
+  G->armed_head = ri;
+}
+
 static void rec_free(oms__groups_t *G, uint32_t ri) {
+  disarm(G, ri);
   grec_t *r = &G->rec[ri];
   oms__u64map_del(&G->by_id, r->order_id);
   r->order_id = 0;
@@ -371,6 +405,7 @@ static int check_shape(oms_algo_group_kind_t kind, const oms_group_leg_t *l,
 }
 
 static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri);
+static bool held_here(const oms__groups_t *G, const char *venue);
 
 int oms_engine_submit_group(oms_engine_t *e, const oms_order_request_t *req,
                             oms_algo_group_kind_t kind, const oms_group_leg_t *legs, uint32_t n,
@@ -671,6 +706,7 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
     return;
   }
   oms_order_t gcopy = *go; /* submits below may move the pool's copy */
+  bool holding = false;
   for (uint32_t i = 0; i < r->s.g.n && !r->ending; i++) {
     const oms_algo_member_t *m = &r->s.g.m[i];
     const oms_order_t *o = r->leg[i] ? oms__engine_order(e, r->leg[i]) : NULL;
@@ -684,6 +720,14 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
     if (o == NULL) {
       int64_t q = m->qty.raw - m->filled.raw;
       oms_algo_out_t out;
+      bool stop = m->type == OMS_ORD_STOP || m->type == OMS_ORD_STOP_LIMIT;
+      if (stop && !m->cancelling && q > 0 && held_here(G, gcopy.venue) &&
+          !(r->s.made[TRIGGERED] & (1u << i))) {
+        /* kept in the OMS until the market trades through its stop */
+        arm(G, ri, &gcopy);
+        holding = true;
+        continue;
+      }
       if (m->cancelling || q <= 0) {
         /* asked to end an order that was never made */
         oms_algo_group_on_done(&r->s.g, i, &out);
@@ -699,6 +743,11 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
       r->s.made[i]++; /* journaled on the member's first event */
       oms_order_request_t q_;
       member_request(&gcopy, m, seq, oms_dec_from_raw(q), &q_);
+      if (stop && (r->s.made[TRIGGERED] & (1u << i))) {
+        /* a held stop that triggered goes as what a venue's stop becomes */
+        q_.type = m->type == OMS_ORD_STOP ? OMS_ORD_MARKET : OMS_ORD_LIMIT;
+        q_.stop_price = OMS_DEC_ZERO;
+      }
       oms_submit_result_t res;
       oms__engine_make(e, r->order_id, seq, 0);
       oms_engine_submit(e, &q_, &res);
@@ -729,7 +778,57 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
       if (oms__engine_replace_child(e, o->order_id, oms_dec_from_raw(want)) != 0) mark_dirty(G, ri);
     }
   }
+  if (!holding) disarm(G, ri);
   if (!r->ending && oms_algo_group_is_done(&r->s.g)) finish(G, e, ri);
+}
+
+/* ---- stop-losses held in the OMS ---------------------------------------------------------- */
+
+static uint64_t venue_key(const char *venue) { return oms__hash_str(venue, 0x3c6ef372); }
+
+static bool held_here(const oms__groups_t *G, const char *venue) {
+  if (G->nheld == 0) return false;
+  uint64_t k = venue_key(venue);
+  for (uint32_t i = 0; i < G->nheld; i++)
+    if (G->held_venue[i] == k) return true;
+  return false;
+}
+
+int oms_engine_set_stops_held(oms_engine_t *e, const char *venue, bool held) {
+  oms__groups_t *G = oms__engine_groups(e);
+  uint64_t k = venue_key(venue);
+  for (uint32_t i = 0; i < G->nheld; i++) {
+    if (G->held_venue[i] != k) continue;
+    if (!held) G->held_venue[i] = G->held_venue[--G->nheld];
+    return 0;
+  }
+  if (!held) return 0;
+  if (G->nheld == OMS_HELD_VENUES) return OMS_EFULL;
+  G->held_venue[G->nheld++] = k;
+  return 0;
+}
+
+/* A trade on venue: every held stop of its instrument that it reaches
+ * triggers (a sell stop at or below its stop price, a buy at or above),
+ * and its group sends it at the next poll. */
+void oms__groups_market_data(oms__groups_t *G, const char *venue, const oms_market_data_t *md) {
+  if (G->armed_head == NIL || !oms_dec_is_pos(md->last_px)) return;
+  uint64_t key = oms__hash_str(md->symbol, oms__hash_str(venue, 0x3c6ef372));
+  for (uint32_t ri = G->armed_head; ri != NIL; ri = G->rec[ri].armed_next) {
+    grec_t *r = &G->rec[ri];
+    if (r->ins_key != key) continue;
+    for (uint32_t i = 0; i < r->s.g.n; i++) {
+      const oms_algo_member_t *m = &r->s.g.m[i];
+      if (m->state != OMS_MEMBER_LIVE || r->leg[i] != 0 ||
+          (m->type != OMS_ORD_STOP && m->type != OMS_ORD_STOP_LIMIT))
+        continue;
+      bool hit = m->side == OMS_SIDE_SELL ? oms_dec_le(md->last_px, m->stop_price)
+                                          : oms_dec_ge(md->last_px, m->stop_price);
+      if (!hit) continue;
+      r->s.made[TRIGGERED] |= (uint8_t)(1u << i); /* journaled on its order's first event */
+      mark_dirty(G, ri);
+    }
+  }
 }
 
 int oms__groups_poll(oms__groups_t *G, oms_engine_t *e) {

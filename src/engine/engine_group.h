@@ -57,6 +57,10 @@ int oms__groups_cancel(oms__groups_t *G, oms_engine_t *e, uint64_t order_id, boo
 
 int oms__groups_poll(oms__groups_t *G, oms_engine_t *e);
 
+/* Market data of venue: triggers the stops held in the OMS for venues
+ * without native stops (oms_engine_set_stops_held). */
+void oms__groups_market_data(oms__groups_t *G, const char *venue, const oms_market_data_t *md);
+
 /* Recovery: returns true when o is a group order or a member of one (so it
  * is not a parent's). */
 bool oms__groups_loaded(oms__groups_t *G, const oms_order_t *o);

@@ -55,6 +55,7 @@ typedef struct world_s {
   fake_venue_t *v;
   int cursor; /* the venue's sends answered so far */
   bool hold;  /* the venue answers nothing */
+  bool held;  /* the venue has no native stops: the OMS holds them */
   int exec_n;
   mem_t m[MAXM];
   int nm;
@@ -139,6 +140,7 @@ static void boot(world_t *w) {
   fake_venue_init(w->v, "SIM");
   w->cursor = 0;
   assert_int_equal(oms_engine_add_venue(w->e, &w->v->base, NULL), 0);
+  if (w->held) assert_int_equal(oms_engine_set_stops_held(w->e, "SIM", true), 0);
   oms_portfolio_set_cash(w->pf, "ACC1", T_D("10000000"), T0);
   oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), T0);
   loose_limits(w->risk, NULL);
@@ -707,6 +709,62 @@ static void test_late_fills_rejected_entries_and_capacity(void **state) {
   destroy(w);
 }
 
+static void restart(world_t *w);
+
+static void trade_at(world_t *w, const char *px) {
+  memset(&w->v->md, 0, sizeof w->v->md);
+  strcpy(w->v->md.symbol, "BTC-USD");
+  w->v->md.last_px = T_D(px);
+  w->v->md.last_qty = T_D("0.1");
+  w->v->md.ts_ns = w->now;
+  w->v->md_pending = true;
+  run(w, 2);
+}
+
+/* A venue without native stops: the bracket's stop-loss is held in the OMS
+ * and sent as a market order when a trade reaches its stop price; across a
+ * restart it is still held, not sent. */
+static void test_a_stop_loss_is_held_when_the_venue_has_no_stops(void **state) {
+  (void)state;
+  world_t *w = make("held", true);
+  w->held = true; /* set up before recovery, as instruments are */
+  assert_int_equal(oms_engine_set_stops_held(w->e, "SIM", true), 0);
+  uint64_t g = bracket(w, "br-held", "1");
+  run(w, 2);
+  fill(w, member(w, g, 0), "0.4", "65000");
+  assert_int_not_equal(member(w, g, 1), 0); /* the take-profit rests at the venue */
+  assert_int_equal(member(w, g, 2), 0);     /* the stop-loss does not */
+  assert_int_equal(orders_of_member(w, g, 2), 0);
+  trade_at(w, "64950"); /* above its stop: nothing */
+  assert_int_equal(orders_of_member(w, g, 2), 0);
+  restart(w);
+  run(w, 2);
+  assert_int_equal(orders_of_member(w, g, 2), 0);
+  trade_at(w, "64900"); /* at its stop: a market order for the position */
+  uint64_t sl = member(w, g, 2);
+  assert_int_not_equal(sl, 0);
+  oms_order_t o = order(w, sl);
+  assert_int_equal(o.type, OMS_ORD_MARKET);
+  assert_int_equal(o.side, OMS_SIDE_SELL);
+  assert_int_equal(o.qty.raw, T_D("0.4").raw);
+  trade_at(w, "64800"); /* triggered once: no second order */
+  assert_int_equal(orders_of_member(w, g, 2), 1);
+  uint64_t tp = member(w, g, 1);
+  fill(w, sl, "0.4", "64890");
+  run(w, 3);
+  /* flat: the take-profit goes; the entry's rest still works (it may fill
+   * and be protected again) until the group is cancelled */
+  assert_int_equal(position(w).raw, 0);
+  assert_int_equal(order(w, tp).state, OMS_STATE_CANCELLED);
+  assert_false(oms_ord_state_is_terminal(order(w, g).state));
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel_group(w->e, g, &rej), 0);
+  run(w, 3);
+  assert_true(oms_ord_state_is_terminal(order(w, g).state));
+  assert_int_equal(oms_engine_set_stops_held(w->e, "SIM", false), 0);
+  destroy(w);
+}
+
 static void test_names_of_kinds_and_members(void **state) {
   (void)state;
   const char *kinds[] = {"OCO", "OUO", "OTO", "BRACKET"};
@@ -831,6 +889,7 @@ int main(void) {
       cmocka_unit_test(test_members_and_groups_are_not_modified),
       cmocka_unit_test(test_bad_groups_are_refused_naming_the_member),
       cmocka_unit_test(test_late_fills_rejected_entries_and_capacity),
+      cmocka_unit_test(test_a_stop_loss_is_held_when_the_venue_has_no_stops),
       cmocka_unit_test(test_names_of_kinds_and_members),
       cmocka_unit_test(test_restart_in_the_middle_of_a_bracket),
       cmocka_unit_test(test_the_documentation_names_every_group_code_and_tag),
