@@ -28,6 +28,11 @@
  *            else sends: intents are never kept, so a restart finds the
  *            same work from the same state.
  *
+ * HELD STOPS. For a venue named by oms_engine_set_stops_held(), a STOP or
+ * STOP_LIMIT member is not sent when it goes live: its group joins a list
+ * that market data walks, and the first trade at or through the stop sets
+ * the member's triggered bit; the next sync sends it as MARKET (LIMIT).
+ *
  * RISK. The group order is checked once at acceptance for what the group
  * can add to the position: the members on the first member's side (the
  * entry of a bracket, the primary of an OTO, both legs of an OCO/OUO, which
@@ -56,8 +61,8 @@
  *
  * DURABILITY. The group's record (oms_algo_group_encode) is followed on
  * the event by 28 bytes of the engine's: the orders made per member (3
- * bytes and a pad), the exposure
- * legs' notional (i128 at 10^-16) and the over-closed quantity (i64). A
+ * bytes) and the triggered bits of held stops (1 byte), the exposure legs'
+ * notional (i128 at 10^-16) and the over-closed quantity (i64). A
  * member order's submission carries the state that counts it, so after a
  * kill -9 a member is LIVE with an open order (nothing to send), or LIVE
  * without one (its submission never reached the store: sent now, once), and
@@ -87,7 +92,7 @@ _Static_assert(BLOB_MAX <= OMS_EVENT_ALGO_MAX, "a group's state fits an event");
 
 typedef struct gstate_s {
   oms_algo_group_t g;
-  uint8_t made[OMS_ALGO_GROUP_MAX + 1]; /* orders made per member (k), a pad byte */
+  uint8_t made[OMS_ALGO_GROUP_MAX + 1]; /* orders made per member (k); [TRIGGERED] */
   __int128 exp_notional;                /* exposure legs' fills, qty * px at 10^-16 */
   int64_t over_closed;                  /* filled beyond the group's quantity (raw) */
 } gstate_t;
