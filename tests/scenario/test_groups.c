@@ -479,6 +479,36 @@ static void test_ouo_reduces_and_guards_the_over_close_race(void **state) {
   destroy(w);
 }
 
+/* A bracket's two exits both trade: the take-profit fills in full, and the
+ * stop-loss fills 0.3 before its cancel reaches the venue. The fill is
+ * taken (the position goes short 0.3: the venue's truth), nothing more is
+ * sent, and the group order names the excess. */
+static void test_bracket_exits_racing_are_named_over_closed(void **state) {
+  (void)state;
+  world_t *w = make("brrace", false);
+  uint64_t g = bracket(w, "br-race", "1");
+  run(w, 2);
+  fill(w, member(w, g, 0), "1", "65000");
+  uint64_t tp = member(w, g, 1), sl = member(w, g, 2);
+  w->hold = true;
+  fill(w, tp, "1", "65100");
+  int sent = w->v->nsent;
+  assert_int_equal(w->v->kinds[sent - 1], 2); /* the stop-loss's cancel */
+  assert_int_equal(w->v->ids[sent - 1], sl);
+  char x[8] = "slrace";
+  fake_fill(w->v, sl, "0.3", "64900", x);
+  run(w, 2);
+  assert_int_equal(w->v->nsent, sent);
+  w->hold = false;
+  w->cursor = sent - 1;
+  run(w, 4);
+  assert_int_equal(order(w, sl).state, OMS_STATE_CANCELLED);
+  assert_int_equal(position(w).raw, -T_D("0.3").raw);
+  assert_int_equal(order(w, g).state, OMS_STATE_FILLED);
+  assert_non_null(strstr(w->last_group.text, "over-closed by 0.3"));
+  destroy(w);
+}
+
 static void test_oto_contingent_follows_partial_fills(void **state) {
   (void)state;
   world_t *w = make("oto", false);
@@ -883,6 +913,7 @@ int main(void) {
       cmocka_unit_test(test_bracket_matrix_of_partial_fills),
       cmocka_unit_test(test_oco_a_fill_cancels_the_other),
       cmocka_unit_test(test_ouo_reduces_and_guards_the_over_close_race),
+      cmocka_unit_test(test_bracket_exits_racing_are_named_over_closed),
       cmocka_unit_test(test_oto_contingent_follows_partial_fills),
       cmocka_unit_test(test_halt_cancels_the_group_and_its_members),
       cmocka_unit_test(test_cancel_while_a_member_is_pending_new),
