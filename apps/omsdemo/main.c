@@ -7,8 +7,10 @@
  * The session: a market buy filled against the synthetic liquidity
  * provider, a resting limit order modified and then cancelled, an order
  * refused by validation, a stop order triggered and filled, a FOK that
- * can not fill, and a TWAP parent order worked by the engine in slices
- * (its children are orders P<parent>.<n>, their fills the parent's). Time is a manual clock and the
+ * can not fill, a TWAP parent order worked by the engine in slices
+ * (its children are orders P<parent>.<n>, their fills the parent's), and a
+ * bracket whose stop-loss fires and cancels its take-profit (members
+ * G<group>.<n>; the group order ends with the entry's fill). Time is a manual clock and the
  * venue's seed is fixed, so every run prints the same thing. No store and no risk engine are
  * attached: events reach the printer as soon as the engine makes them.
  */
@@ -53,9 +55,15 @@ static void print_event(void *ctx, const oms_event_t *ev) {
     oms_dec_format(ev->fill.qty, fq, sizeof fq);
     oms_dec_format(ev->fill.price, fp, sizeof fp);
     oms_dec_format(ev->fill.fee, fee, sizeof fee);
-    printf(" | fill %s @ %s fee %s (%c)", fq, fp, fee, ev->fill.liquidity);
+    if (ev->fill.liquidity != 0)
+      printf(" | fill %s @ %s fee %s (%c)", fq, fp, fee, ev->fill.liquidity);
+    else /* a parent's or group's fill: its children's, booked there */
+      printf(" | fill %s @ %s", fq, fp);
   }
-  if (ev->reason != OMS_R_NONE) printf(" | %s: %s", oms_reason_name(ev->reason), ev->text);
+  if (ev->reason != OMS_R_NONE)
+    printf(" | %s: %s", oms_reason_name(ev->reason), ev->text);
+  else if (o->algo > OMS_GROUP_ALGO_BASE && ev->text[0] != '\0')
+    printf(" | %s", ev->text); /* a group order's end: how the group went */
   printf("\n");
 }
 
@@ -166,6 +174,34 @@ int main(void) {
   if (oms_engine_submit_parent(e, &preq, &ap, &pres) != 0)
     printf("  -> twap-7 refused: %s (%s)\n", pres.reject.text, oms_reason_name(pres.reject.code));
   run_ms(e, 11000);
+
+  printf(
+      "\n7. bracket: buy 0.5 at market, take-profit 200 above, stop-loss 1.5 below;\n"
+      "   another account sells the market down through the stop: the stop-loss fires,\n"
+      "   the take-profit is cancelled (members are orders G<group>.<n>)\n");
+  oms_dec_t ref = oms_sim_venue_lp_ref(sim, "BTC-USD"), tp, sl;
+  oms_dec_add(ref, dec("200"), &tp);
+  oms_dec_sub(ref, dec("1.5"), &sl);
+  oms_group_leg_t legs[3] = {
+      {OMS_SIDE_BUY, OMS_ORD_MARKET, OMS_TIF_IOC, dec("0.5"), OMS_DEC_ZERO, OMS_DEC_ZERO},
+      {OMS_SIDE_SELL, OMS_ORD_LIMIT, OMS_TIF_GTC, dec("0.5"), tp, OMS_DEC_ZERO},
+      {OMS_SIDE_SELL, OMS_ORD_STOP, OMS_TIF_GTC, dec("0.5"), OMS_DEC_ZERO, sl}};
+  strcpy(preq.client_order_id, "bracket-8");
+  if (oms_engine_submit_group(e, &preq, OMS_GROUP_BRACKET, legs, 3, &pres) != 0)
+    printf("  -> bracket-8 refused: %s (%s)\n", pres.reject.text,
+           oms_reason_name(pres.reject.code));
+  run_ms(e, 5);
+  oms_portfolio_set_cash(pf, "ACC2", dec("1000000"), now_ns);
+  oms_order_request_t dreq = {.side = OMS_SIDE_SELL, .type = OMS_ORD_MARKET, .tif = OMS_TIF_IOC};
+  strcpy(dreq.client_order_id, "push-9");
+  strcpy(dreq.strategy_id, "other");
+  strcpy(dreq.account_id, "ACC2");
+  strcpy(dreq.venue, "SIM");
+  strcpy(dreq.symbol, "BTC-USD");
+  dreq.qty = dec("2");
+  if (oms_engine_submit(e, &dreq, &pres) != 0)
+    printf("  -> push-9 refused: %s\n", pres.reject.text);
+  run_ms(e, 10);
 
   oms_pf_position_t pos;
   oms_pf_account_t acc;

@@ -80,6 +80,7 @@ typedef struct oms_engine_config_s {
   void (*on_written)(void *ctx, const oms_event_t *ev);
   void *written_ctx;
   uint32_t max_parents; /* parent orders working at once (algo.h); 0 = 1024 */
+  uint32_t max_groups;  /* contingent groups working at once; 0 = 1024 */
 } oms_engine_config_t;
 
 /* Creates an engine with all the memory it will use. Returns 0, OMS_EINVAL
@@ -140,6 +141,84 @@ OMS_EXTERN int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req
  * oms_engine_submit(). */
 OMS_EXTERN int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request_t *req,
                                         const oms_algo_params_t *params, oms_submit_result_t *res);
+
+/* ---- Contingent groups (docs/groups.md) ----------------------------------
+ * OCO, OUO, OTO and brackets (include/oms/algo.h) worked on the venue by the
+ * engine. A group is an order of the engine, the group order (algo
+ * OMS_GROUP_ALGO_BASE + the kind), never routed; its members are ordinary
+ * orders carrying its id in parent_order_id, named G<group>.<seq>. */
+#define OMS_GROUP_ALGO_BASE 2000
+
+/* FIX: a NewOrderSingle is the entry of a bracket (or the primary of an
+ * OTO) when it carries these tags of the bilateral range (docs/algos.md):
+ * XX(name, tag, description). */
+#define OMS_GROUP_TAG_MAP(XX)                                                   \
+  XX(ContingencyType, 20101, "3 OTO, 4 BRACKET; default: from the exits given") \
+  XX(TakeProfitPrice, 20102, "a LIMIT exit at this price, opposite side")       \
+  XX(StopLossPrice, 20103, "a STOP exit at this stop price, opposite side")     \
+  XX(StopLossLimitPrice, 20104, "makes the stop-loss a STOP_LIMIT at this limit")
+
+typedef enum oms_group_tag_e {
+#define XX(name, tag, desc) OMS_GROUP_TAG_##name = (tag),
+  OMS_GROUP_TAG_MAP(XX)
+#undef XX
+} oms_group_tag_t;
+
+/* One member as the client describes it. */
+typedef struct oms_group_leg_s {
+  oms_side_t side;
+  oms_ord_type_t type;
+  oms_tif_t tif;
+  oms_dec_t qty;
+  oms_dec_t price;      /* LIMIT, STOP_LIMIT */
+  oms_dec_t stop_price; /* STOP, STOP_LIMIT */
+} oms_group_leg_t;
+
+/* Submits a group of kind: req names it (client order id, strategy,
+ * account, venue, symbol; its side, type and quantities are ignored), legs
+ * are its members in order: OCO, OUO: two legs on one side; OTO: primary,
+ * contingent (at most the primary's quantity); BRACKET: entry, take-profit
+ * (LIMIT, opposite side), stop-loss (STOP or STOP_LIMIT, opposite side),
+ * exits at most the entry's quantity and priced on their side of the entry
+ * and of each other. Every member is validated as an order of the
+ * instrument first; a refusal names the member and field
+ * ("stop_loss: ...") with the validation reason or an OMS_R_GROUP_* one,
+ * and makes no order. Then the group order is checked by risk once, for
+ * what the group can add to the position (docs/groups.md), and ACCEPTED;
+ * the members that go at once (an OCO's or OUO's two legs, the entry or
+ * primary) are submitted before this returns, the others when the group
+ * releases them from oms_engine_poll(). Returns as oms_engine_submit(). */
+OMS_EXTERN int oms_engine_submit_group(oms_engine_t *e, const oms_order_request_t *req,
+                                       oms_algo_group_kind_t kind, const oms_group_leg_t *legs,
+                                       uint32_t n, oms_submit_result_t *res);
+
+/* Cancels a whole group: every member still open is cancelled, a held one
+ * is dropped, and the group order ends once they are done (oms_engine_cancel
+ * of the group order does the same; cancelling one member ends the group
+ * too). Returns as oms_engine_cancel(), UNKNOWN_ORDER for an order that is
+ * not a group's. A member can not be modified (UNSUPPORTED): its size is the
+ * group's to decide. */
+OMS_EXTERN int oms_engine_cancel_group(oms_engine_t *e, uint64_t group_order_id, oms_reject_t *rej);
+
+/* Whether venue lacks native stop orders: then a group's stop-loss (a STOP
+ * or STOP_LIMIT member) is held in the OMS and sent, as a MARKET or LIMIT
+ * order, once a trade the venue reports (its market data's last price) is
+ * at or through its stop price. Off by default (the venue takes the stop).
+ * Returns 0 or OMS_EFULL (16 venues). */
+OMS_EXTERN int oms_engine_set_stops_held(oms_engine_t *e, const char *venue, bool held);
+
+/* The state of a working group and its members' current order ids (0: none
+ * open); either out-parameter may be NULL. Returns 0 or OMS_ENOTFOUND (not
+ * a group, or ended). */
+OMS_EXTERN int oms_engine_group(oms_engine_t *e, uint64_t group_order_id, oms_algo_group_t *out,
+                                uint64_t member_order_id[OMS_ALGO_GROUP_MAX]);
+
+/* "entry", "take_profit", "stop_loss"; "primary", "contingent"; "leg1",
+ * "leg2"; "member" otherwise. Never NULL. */
+OMS_EXTERN const char *oms_group_member_name(oms_algo_group_kind_t kind, uint32_t i);
+/* "OCO", "OUO", "OTO", "BRACKET", "UNKNOWN"; and back (0 or OMS_ENOTFOUND). */
+OMS_EXTERN const char *oms_group_kind_name(oms_algo_group_kind_t kind);
+OMS_EXTERN int oms_group_kind_parse(const char *s, oms_algo_group_kind_t *out);
 
 /* Requests the cancel of an order: PENDING_CANCEL until the venue confirms
  * (CANCELLED) or refuses (the previous state comes back). Never blocked by

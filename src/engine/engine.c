@@ -48,6 +48,7 @@
 #include "core/hash.h"
 #include "core/u64map.h"
 #include "decimal/decimal_internal.h"
+#include "engine/engine_group.h"
 #include "engine/engine_parent.h"
 #include "engine/engine_risk.h"
 #include "oms/engine.h"
@@ -183,6 +184,9 @@ struct oms_engine_s {
   uint32_t mk_seq;
   uint16_t mk_algo; /* a parent of this strategy */
   bool halting;     /* a halt's cancels: parents stop as HALTED */
+  /* contingent groups (engine_group.c) */
+  oms__groups_t *groups;
+  bool leg_replace; /* the group resizes one of its members */
 };
 
 /* What a submit result points at when no order was created. */
@@ -290,6 +294,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   if (c->outbox_capacity == 0) c->outbox_capacity = 8192;
   if (c->exec_id_window == 0) c->exec_id_window = 65536;
   if (c->max_parents == 0) c->max_parents = 1024;
+  if (c->max_groups == 0) c->max_groups = 1024;
   e->next_order_id = c->first_order_id ? c->first_order_id : 1;
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
@@ -325,7 +330,8 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
       oms__u64map_init(&e->by_venue_id, e->nslots) != 0 ||
       oms__u64map_init(&e->ins_map, c->max_instruments) != 0 ||
       oms__u64map_init(&e->exec_map, e->exec_cap) != 0 ||
-      oms__parents_create(c->max_parents, c->max_instruments, &e->parents) != 0)
+      oms__parents_create(c->max_parents, c->max_instruments, &e->parents) != 0 ||
+      oms__groups_create(c->max_groups, &e->groups) != 0)
     goto fail;
   for (uint32_t i = 0; i < e->nslots; i++) e->slots[i].next = i + 1 < e->nslots ? i + 1 : NIL;
   e->free_head = 0;
@@ -366,6 +372,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__u64map_close(&e->ins_map);
   oms__u64map_close(&e->exec_map);
   oms__parents_destroy(e->parents);
+  oms__groups_destroy(e->groups);
   oms__free(e);
 }
 
@@ -619,7 +626,9 @@ static int stage_parents(oms_engine_t *e) {
   for (int k = 0; k < n; k++) {
     if (e->stage[k].slot == NIL || e->sev[k].order.parent_order_id == 0) continue;
     oms__parent_fx_t fx;
-    if (!oms__parents_child_event(e->parents, &e->slots[e->stage[k].slot].o, &e->sev[k], &fx))
+    const oms_order_t *before = &e->slots[e->stage[k].slot].o;
+    if (!oms__groups_child_event(e->groups, before, &e->sev[k], &fx) &&
+        !oms__parents_child_event(e->parents, before, &e->sev[k], &fx))
       continue;
     slot_t *ps = slot_of_id(e, fx.parent_id);
     oms_event_t *pev = NULL;
@@ -631,6 +640,8 @@ static int stage_parents(oms_engine_t *e) {
       } else if (pev != NULL && oms__order_apply_scratch(&pev->order, &fx.ch[c], NULL) == 0) {
         pev->type = oms_event_type_for(fx.ch[c].event, pev->order.state);
         pev->reason = fx.ch[c].reason;
+        if (fx.ch[c].reason_text != NULL)
+          copy_text(pev->text, sizeof(pev->text), fx.ch[c].reason_text);
       }
       if (pev != NULL && fx.ch[c].event == OMS_EV_FILL) {
         pev->fill.qty = fx.ch[c].fill_qty;
@@ -658,6 +669,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
   if (outbox_room(e) < need) {
     e->nstage = 0;
     oms__parents_abort(e->parents);
+    oms__groups_abort(e->groups);
     return OMS_EFULL;
   }
   for (int k = 0; k < n; k++) e->sev[k].seq = e->next_seq + (uint64_t)k;
@@ -669,10 +681,12 @@ static int commit(oms_engine_t *e, unsigned flags) {
       e->st.store_refusals++;
       e->nstage = 0;
       oms__parents_abort(e->parents);
+      oms__groups_abort(e->groups);
       return rc;
     }
   }
   oms__parents_commit(e->parents);
+  oms__groups_commit(e->groups);
   e->next_seq += (uint64_t)n;
   e->st.events += (uint64_t)n;
   /* Released at once, the effects run from here, with the events where they
@@ -914,7 +928,9 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   ch.event = OMS_EV_ACCEPT;
   oms__order_apply_scratch(&ev->order, &ch, NULL);
   ev->type = OMS_EVT_ORDER_ACCEPTED;
-  int len = oms__parents_open(e->parents, &ev->order, e->now, ev->algo, sizeof(ev->algo));
+  bool group = oms__group_algo(ev->order.algo);
+  int len = group ? oms__groups_open(e->groups, &ev->order, ev->algo, sizeof(ev->algo))
+                  : oms__parents_open(e->parents, &ev->order, e->now, ev->algo, sizeof(ev->algo));
   if (len < 0) {
     oms_reject_set(&rej, OMS_R_CAPACITY, "no room for another parent order");
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
@@ -922,7 +938,10 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   ev->algo_len = (uint16_t)len;
   int rc = commit(e, 0);
   if (rc != 0) {
-    oms__parents_drop(e->parents, s->o.order_id);
+    if (group)
+      oms__groups_drop(e->groups, s->o.order_id);
+    else
+      oms__parents_drop(e->parents, s->o.order_id);
     request_refused(e, rc, &rej);
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }
@@ -1083,6 +1102,8 @@ static int cancel_order(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej, b
   begin(e);
   slot_t *s = live_slot(e, order_id, rej);
   if (s == NULL) return OMS_EREJECTED;
+  if (oms__group_algo(s->o.algo))
+    return oms__groups_cancel(e->groups, e, order_id, e->halting, rej);
   if (s->o.algo != 0) return oms__parents_cancel(e->parents, e, order_id, e->halting, rej);
   if (by_client && oms__risk_check_cancel(e->cfg.risk, &s->o, e->now, rej) != OMS_R_NONE)
     return OMS_EREJECTED;
@@ -1112,7 +1133,21 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
   slot_t *s = live_slot(e, order_id, rej);
   if (s == NULL) return OMS_EREJECTED;
   const oms_order_t *o = &s->o;
-  if (o->parent_order_id != 0) {
+  if (oms__group_algo(o->algo)) {
+    oms_reject_set(rej, OMS_R_UNSUPPORTED,
+                   "order %llu is a contingent group: cancel it and send a new one",
+                   (unsigned long long)order_id);
+    return OMS_EREJECTED;
+  }
+  const oms_order_t *po = o->parent_order_id ? oms__engine_order(e, o->parent_order_id) : NULL;
+  if (po != NULL && oms__group_algo(po->algo) && !e->leg_replace) {
+    oms_reject_set(rej, OMS_R_UNSUPPORTED,
+                   "order %llu is a member of group %llu, which sizes it: cancel the group and "
+                   "send a new one",
+                   (unsigned long long)order_id, (unsigned long long)o->parent_order_id);
+    return OMS_EREJECTED;
+  }
+  if (o->parent_order_id != 0 && !e->leg_replace) {
     oms_reject_set(rej, OMS_R_UNSUPPORTED,
                    "order %llu is a child of parent %llu: modify the parent instead",
                    (unsigned long long)order_id, (unsigned long long)o->parent_order_id);
@@ -1863,6 +1898,7 @@ static void on_market_data(void *ctx, const oms_market_data_t *md) {
     oms_portfolio_set_mark(e->cfg.portfolio, md->symbol, px, md->ts_ns);
   oms__risk_market_data(e->cfg.risk, md);
   oms__parents_market_data(e->parents, vc->name, md);
+  oms__groups_market_data(e->groups, vc->name, md);
 }
 
 static void on_connection(void *ctx, bool connected) {
@@ -1986,6 +2022,7 @@ int oms_engine_poll(oms_engine_t *e) {
   }
   work += oms_router_poll(e->router, now_ns(e));
   work += oms__parents_poll(e->parents, e);
+  work += oms__groups_poll(e->groups, e);
   release(e);
   return work;
 }
@@ -2004,7 +2041,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   index_venue_id(e, s);
   index_cur(e, s);
   mem_link(e, si);
-  oms__parents_loaded(e->parents, o);
+  if (!oms__groups_loaded(e->groups, o)) oms__parents_loaded(e->parents, o);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;
   memset(&none, 0, sizeof(none));
@@ -2174,6 +2211,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   if (n_loaded != NULL) *n_loaded = e->st.orders_in_memory;
   /* Nothing new goes to a venue before it and the store agree. */
   if (rc == 0) rc = oms__parents_recovered(e->parents, e);
+  if (rc == 0) rc = oms__groups_recovered(e->groups, e);
   if (rc == 0)
     for (uint32_t i = 0; i < e->nvenues; i++) recon_start(e, &e->vctx[i]);
   if (rc == OMS_EFULL) return OMS_EFULL;
@@ -2193,6 +2231,17 @@ void oms_engine_stats(const oms_engine_t *e, oms_engine_stats_t *out) {
 int64_t oms__engine_now(oms_engine_t *e) { return now_ns(e); }
 
 oms__parents_t *oms__engine_parents(oms_engine_t *e) { return e->parents; }
+
+oms__groups_t *oms__engine_groups(oms_engine_t *e) { return e->groups; }
+
+int oms__engine_replace_child(oms_engine_t *e, uint64_t order_id, oms_dec_t qty) {
+  oms_reject_t rej;
+  oms_modify_t m = {.qty = qty};
+  e->leg_replace = true;
+  int rc = oms_engine_modify(e, order_id, &m, &rej);
+  e->leg_replace = false;
+  return rc;
+}
 
 const oms_order_t *oms__engine_order(oms_engine_t *e, uint64_t order_id) {
   slot_t *s = slot_of_id(e, order_id);

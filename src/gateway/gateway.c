@@ -973,7 +973,12 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_ALGO_END_PASSED:
     case OMS_R_ALGO_QTY_BELOW_FILLED:
     case OMS_R_ALGO_REPLACE_CHANGES_STRATEGY:
-      return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
+    case OMS_R_GROUP_KIND:
+    case OMS_R_GROUP_MEMBERS:
+    case OMS_R_GROUP_SIDE:
+    case OMS_R_GROUP_EXIT_TYPE:
+    case OMS_R_GROUP_EXIT_PRICE: return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
+    case OMS_R_GROUP_QTY: return OMS_FIX_ORD_REJ_INCORRECT_QUANTITY;
     case OMS_R_VENUE_REJECT:
     case OMS_R_VENUE_QUEUE_FULL:
     case OMS_R_CAPACITY:
@@ -1384,6 +1389,64 @@ static int algo_params(const oms_fix_msg_t *m, oms_algo_params_t *p, oms_algo_re
   return oms_algo_params_from_tags(tags, n, p, rej) == 0 ? 1 : -1;
 }
 
+/* A NewOrderSingle with a take-profit or stop-loss price (OMS_GROUP_TAG_MAP,
+ * docs/algos.md) is a bracket's entry, or with one exit an OTO's primary:
+ * the exits are the entry's quantity on the other side, GTC. Returns 1 with
+ * the members in l[0..*n), 0 for an ordinary order, -1 with *code and text
+ * set for a refusal. */
+static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, oms_group_leg_t *l,
+                      uint32_t *n, oms_algo_group_kind_t *kind, oms_reason_t *code, char *text,
+                      size_t cap) {
+  oms_fix_str_t ct = {0}, tp = {0}, sl = {0}, sll = {0};
+  bool has_ct = oms_fix_msg_get_str(m, OMS_GROUP_TAG_ContingencyType, &ct) == 0;
+  bool has_tp = oms_fix_msg_get_str(m, OMS_GROUP_TAG_TakeProfitPrice, &tp) == 0;
+  bool has_sl = oms_fix_msg_get_str(m, OMS_GROUP_TAG_StopLossPrice, &sl) == 0;
+  bool has_sll = oms_fix_msg_get_str(m, OMS_GROUP_TAG_StopLossLimitPrice, &sll) == 0;
+  if (!has_ct && !has_tp && !has_sl && !has_sll) return 0;
+  oms_dec_t tpx, slx, sllx;
+  oms_reason_t r = dec_field(tp, "TakeProfitPrice(20102)", true, &tpx, text, cap);
+  if (r == OMS_R_NONE) r = dec_field(sl, "StopLossPrice(20103)", true, &slx, text, cap);
+  if (r == OMS_R_NONE) r = dec_field(sll, "StopLossLimitPrice(20104)", true, &sllx, text, cap);
+  if (r != OMS_R_NONE) {
+    *code = r;
+    return -1;
+  }
+  if (has_sll && !has_sl) {
+    *code = OMS_R_STOP_REQUIRED;
+    snprintf(text, cap, "StopLossLimitPrice(20104) needs StopLossPrice(20103)");
+    return -1;
+  }
+  *kind = has_tp && has_sl ? OMS_GROUP_BRACKET : OMS_GROUP_OTO;
+  if (has_ct && !(ct.len == 1 && (ct.ptr[0] == '3' || ct.ptr[0] == '4'))) {
+    *code = OMS_R_GROUP_KIND;
+    snprintf(text, cap,
+             "ContingencyType(20101)=%.*s: a NewOrderSingle carries 3 (OTO) or 4 (BRACKET)",
+             (int)ct.len, ct.ptr);
+    return -1;
+  }
+  if (has_ct && (oms_algo_group_kind_t)(ct.ptr[0] - '0') != *kind) {
+    *code = OMS_R_GROUP_MEMBERS;
+    snprintf(text, cap,
+             "ContingencyType(20101)=%c needs %s: TakeProfitPrice(20102) and StopLossPrice(20103) "
+             "for 4, one of them for 3",
+             ct.ptr[0], ct.ptr[0] == '4' ? "both exits" : "one exit");
+    return -1;
+  }
+  oms_side_t other = req->side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+  l[0] = (oms_group_leg_t){req->side, req->type, req->tif, req->qty, req->price, req->stop_price};
+  *n = 1;
+  if (has_tp)
+    l[(*n)++] = (oms_group_leg_t){other, OMS_ORD_LIMIT, OMS_TIF_GTC, req->qty, tpx, OMS_DEC_ZERO};
+  if (has_sl)
+    l[(*n)++] = (oms_group_leg_t){other,
+                                  has_sll ? OMS_ORD_STOP_LIMIT : OMS_ORD_STOP,
+                                  OMS_TIF_GTC,
+                                  req->qty,
+                                  has_sll ? sllx : OMS_DEC_ZERO,
+                                  slx};
+  return 1;
+}
+
 static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
   oms_fix_new_order_t no;
   oms_fix_bad_field_t bad;
@@ -1409,9 +1472,23 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     send_new_reject(s, &no, NULL, (oms_reason_t)arej.code, arej.text);
     return;
   }
+  oms_group_leg_t legs[OMS_ALGO_GROUP_MAX];
+  uint32_t nlegs = 0;
+  oms_algo_group_kind_t kind = OMS_GROUP_BRACKET;
+  int group = group_legs(m, &req, legs, &nlegs, &kind, &r, text, sizeof text);
+  if (group > 0 && algo) {
+    r = OMS_R_UNSUPPORTED;
+    snprintf(text, sizeof text, "a parent order (TargetStrategy 847) can not be a bracket's entry");
+    group = -1;
+  }
+  if (group < 0) {
+    send_new_reject(s, &no, NULL, r, text);
+    return;
+  }
   oms_submit_result_t res;
-  int rc = algo ? oms_engine_submit_parent(s->gw->cfg.engine, &req, &ap, &res)
-                : oms_engine_submit(s->gw->cfg.engine, &req, &res);
+  int rc = group  ? oms_engine_submit_group(s->gw->cfg.engine, &req, kind, legs, nlegs, &res)
+           : algo ? oms_engine_submit_parent(s->gw->cfg.engine, &req, &ap, &res)
+                  : oms_engine_submit(s->gw->cfg.engine, &req, &res);
   if (res.duplicate) {
     if (poss_flag(m)) {
       /* The same request again: the same order, its status now. */

@@ -769,6 +769,44 @@ static void test_target_strategy_makes_a_parent_worked_by_children(void **state)
   destroy(w);
 }
 
+/* A NewOrderSingle with TakeProfitPrice(20102) and StopLossPrice(20103)
+ * (docs/algos.md) is a bracket's entry: the client hears of the group order
+ * (New; at its end the entry's fills), the exits work at the venue; a
+ * cancel by its ClOrdID ends the group; exits on the wrong side of each
+ * other, or an OCO asked of a single order, are refused naming the field. */
+static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "D", "11=br1|55=BTC-USD|54=1|" TT "38=0.5|40=1|59=3|20102=70000|20103=60000|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 11), "br1");
+  run_ms(w, 10);
+  expect_none(w, 1); /* the entry filled at once; the exits rest: no news yet */
+  send_raw(w, 1, "F", "41=br1|11=br1-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  run_ms(w, 10);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "F"); /* the entry's fill, on the group's end */
+  assert_string_equal(val(m, 39), "2");
+  assert_string_equal(val(m, 32), "0.5");
+  expect_none(w, 1);
+  send_raw(w, 1, "D", "11=br2|55=BTC-USD|54=1|" TT "38=0.5|40=1|59=3|20102=60000|20103=70000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "take_profit: price 60000 not above"));
+  send_raw(w, 1, "D", "11=br3|55=BTC-USD|54=1|" TT "38=0.5|40=1|59=3|20101=1|20102=70000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "ContingencyType(20101)=1"));
+  send_raw(w, 1, "D", "11=br4|55=BTC-USD|54=1|" TT "38=0.5|40=1|59=3|20104=59000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "needs StopLossPrice(20103)"));
+  destroy(w);
+}
+
 static void test_other_account_is_refused_as_not_entitled(void **state) {
   (void)state;
   world_t *w = ready(true);
@@ -1874,6 +1912,7 @@ int main(void) {
       cmocka_unit_test(test_a_sequence_reset_does_not_report_the_history_again),
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
       cmocka_unit_test(test_target_strategy_makes_a_parent_worked_by_children),
+      cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
       cmocka_unit_test(test_unsupported_values_are_rejected),
