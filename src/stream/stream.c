@@ -188,6 +188,7 @@ int oms_stream_create(const oms_stream_config_t *cfg, const oms_replay_source_t 
   rc = s->cur.load(s->cur.ctx, s->cursor_name, &s->cursor);
   if (rc != 0) goto fail_load;
   s->sent = s->saved = s->st.cursor = s->st.head = s->cursor;
+  s->saved_ns = mono_ns();
   *out = s;
   return 0;
 
