@@ -29,12 +29,15 @@
  * window defaults to 2 minutes, and a restart of omsd or of the server
  * takes seconds.
  *
+ * The thread runs at SCHED_IDLE (become_idle).
+ *
  * An ack from before a rewind still counts: an ack means the server stored
  * the message, whichever connection carried it.
  */
 #include <inttypes.h>
 #include <nats/nats.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -413,8 +416,21 @@ static void fail_over(oms_stream_t *s) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* The publisher, and libnats's threads, which it creates when it connects
+ * and which inherit its policy, yield to every other thread where the
+ * system lets them, as the store's projector does (docs/store.md): on 2
+ * CPUs a third runnable thread costs the order path a scheduler slice. On
+ * a saturated machine the stream then falls behind and catches up later. */
+static void become_idle(void) {
+#ifdef SCHED_IDLE
+  struct sched_param sp = {0};
+  (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+#endif
+}
+
 static void *publisher_main(void *arg) {
   oms_stream_t *s = arg;
+  become_idle();
   while (!atomic_load(&s->quit)) {
     if (s->nc == NULL) {
       set_state(s, OMS_STREAM_CONNECTING);

@@ -79,12 +79,12 @@ kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=   # omsd dies mid-stream
 omsd_start
 orders 121 160
 ok=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do # the publisher runs at SCHED_IDLE: 30 s on a saturated machine
   lag=$(metric oms_stream_lag_events)
   [ "$lag" = 0 ] && { ok=1; break; }
   sleep 0.1
 done
-[ -n "$ok" ] || fail "the stream's lag is ${lag:-?}, not 0, after 10 s"
+[ -n "$ok" ] || fail "the stream's lag is ${lag:-?}, not 0, after 30 s"
 failures=$(curl -s -H "$viewer" "$base/metrics" | sed -n 's/^oms_stream_messages_total{kind="failure"} \([0-9]*\)$/\1/p')
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [ "$rc" = 0 ] || fail "omsd exited $rc on SIGTERM"

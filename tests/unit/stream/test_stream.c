@@ -1,13 +1,14 @@
 /* The event stream against a real nats-server of the test's own: every
  * event once, in seq order, through a server killed and restarted and a
  * publisher stopped and recreated (omsd's restart) with its cursor behind. */
-#include "oms/stream.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
+#include "oms/stream.h"
 #include "oms_test.h"
 #include "unit/store/store_fixture.h"
 #include "unit/stream/nats_fixture.h"
@@ -72,10 +73,10 @@ static oms_stream_t *start(env_t *e, const oms_stream_config_t *c) {
   return s;
 }
 
-/* Waits (10 s at most) until the cursor reaches seq. */
+/* Waits (30 s at most: the publisher runs at SCHED_IDLE) until the cursor reaches seq. */
 static void wait_cursor(oms_stream_t *s, uint64_t seq) {
   oms_stream_stats_t st;
-  for (int i = 0; i < 1000; i++) {
+  for (int i = 0; i < 3000; i++) {
     oms_stream_stats(s, &st);
     if (st.cursor >= seq) return;
     fx_sleep_ms(10);
