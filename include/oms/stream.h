@@ -99,7 +99,11 @@ OMS_EXTERN int oms_stream_start(oms_stream_t *s);
 /* Waits up to drain_ns for the acks in flight, saves the cursor, ends the
  * thread and the connection. Accepts a stream not started. */
 OMS_EXTERN void oms_stream_stop(oms_stream_t *s, int64_t drain_ns);
-/* Stops it if needed and frees it. Accepts NULL. */
+/* Stops it if needed and frees it. Accepts NULL. libnats may call back
+ * from its own threads after a connection is destroyed, so this closes the
+ * libnats library and waits for its threads (nats_CloseAndWait): one stream
+ * at a time per process, and no other user of libnats in it while this
+ * runs (omsd has none; the library reopens itself on its next use). */
 OMS_EXTERN void oms_stream_destroy(oms_stream_t *s);
 OMS_EXTERN void oms_stream_stats(oms_stream_t *s, oms_stream_stats_t *out);
 

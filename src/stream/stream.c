@@ -72,6 +72,7 @@ struct oms_stream_s {
 
   pthread_t thread;
   bool started;
+  bool used_nats; /* a connection was tried: libnats's threads exist */
   atomic_bool quit;
   int64_t drain_ns;
 
@@ -281,6 +282,7 @@ static void disconnect(oms_stream_t *s) {
 
 /* Connects and makes sure the stream exists: 0 or -1 (said why). */
 static int connect_js(oms_stream_t *s) {
+  s->used_nats = true;
   natsOptions *o = NULL;
   natsStatus ns = natsOptions_Create(&o);
   if (ns == NATS_OK) ns = natsOptions_SetURL(o, s->url);
@@ -510,6 +512,11 @@ void oms_stream_stop(oms_stream_t *s, int64_t drain_ns) {
 void oms_stream_destroy(oms_stream_t *s) {
   if (s == NULL) return;
   oms_stream_stop(s, 0);
+  /* libnats may still call on_ack or on_disconnected, with s, from its own
+   * threads after a connection was destroyed (its documentation says so):
+   * closing the library waits until every one of its threads has ended. */
+  if (s->used_nats && nats_CloseAndWait(10000) != NATS_OK)
+    say(s, 0, "libnats did not close within 10 s");
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->mu);
   oms__free(s->slots);
