@@ -243,13 +243,17 @@ static void on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *
       sl->st = SLOT_ACKED;
       advance(s);
     }
-  } else if (mine) {
+  }
+  /* One failure per connection is counted and said: the rest of the window
+   * fails the same way and is republished with it. */
+  bool first = pa == NULL && mine && !s->failed;
+  if (first) {
     s->failed = true;
     s->st.failures++;
   }
   pthread_cond_broadcast(&s->cv);
   pthread_mutex_unlock(&s->mu);
-  if (pa == NULL && mine)
+  if (first)
     say(s, pae != NULL ? (int)pae->Err : 0, "publish of seq %" PRIu64 " failed: %s", seq,
         pae != NULL && pae->ErrText != NULL ? pae->ErrText : "no ack");
   natsMsg_Destroy(m);

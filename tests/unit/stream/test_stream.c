@@ -201,6 +201,49 @@ static void test_no_server_backs_off(void **state) {
   assert_int_equal(fx_dir_remove(&e.d), 0);
 }
 
+/* A stream that exists but does not hold our subjects (someone else's
+ * configuration): every publish comes back an error, nothing is acked, the
+ * cursor stays, the publisher keeps retrying. */
+static void test_stream_without_our_subjects_acks_nothing(void **state) {
+  (void)state;
+  if (!fx_nats_present()) skip();
+  env_t e = {0};
+  fx_dir_make(&e.d);
+  open_store(&e);
+  trade(&e, 0, 5);
+  fx_nats_start(&e.nats);
+  natsConnection *nc = NULL;
+  jsCtx *js = NULL;
+  assert_int_equal(natsConnection_ConnectTo(&nc, e.nats.url), NATS_OK);
+  assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+  jsStreamConfig sc;
+  jsStreamConfig_Init(&sc);
+  const char *subjects[1] = {"other.>"};
+  sc.Name = "OMS_TEST";
+  sc.Subjects = subjects;
+  sc.SubjectsLen = 1;
+  assert_int_equal(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  oms_stream_config_t c;
+  config(&c, &e);
+  c.ack_timeout_ns = 200 * INT64_C(1000000);
+  oms_stream_t *s = start(&e, &c);
+  oms_stream_stats_t st;
+  for (int i = 0; i < 1000; i++) {
+    oms_stream_stats(s, &st);
+    if (st.failures >= 2) break;
+    fx_sleep_ms(10);
+  }
+  assert_true(st.failures >= 2);
+  assert_int_equal(st.cursor, 0);
+  assert_int_equal(st.acked, 0);
+  oms_stream_destroy(s);
+  oms_store_close(e.st);
+  fx_nats_remove(&e.nats);
+  assert_int_equal(fx_dir_remove(&e.d), 0);
+}
+
 static void test_create_refuses_bad_arguments_and_names(void **state) {
   (void)state;
   env_t e = {0};
@@ -251,6 +294,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_create_refuses_bad_arguments_and_names),
       cmocka_unit_test(test_no_server_backs_off),
+      cmocka_unit_test(test_stream_without_our_subjects_acks_nothing),
       cmocka_unit_test(test_every_event_once_in_order_through_server_kill_and_restart),
       cmocka_unit_test(test_restart_behind_the_cursor_republishes_and_duplicates_are_dropped),
   };
