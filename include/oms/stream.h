@@ -81,7 +81,7 @@ typedef struct oms_stream_stats_s {
   uint64_t published;  /* publishes sent (repeats after a failure included) */
   uint64_t acked;      /* acks received (duplicates included) */
   uint64_t duplicates; /* acks the server marked duplicate */
-  uint64_t failures;   /* failed connections, publishes or late acks */
+  uint64_t failures;   /* failed connections or rounds of publishes: each a rewind */
   uint64_t cursor;     /* the last seq of the acknowledged prefix */
   uint64_t head;       /* the last seq the publisher has read from the log */
   uint64_t inflight;   /* publishes awaiting an ack */
