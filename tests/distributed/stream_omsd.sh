@@ -86,6 +86,10 @@ for _ in $(seq 1 300); do # the publisher runs at SCHED_IDLE: 30 s on a saturate
 done
 [ -n "$ok" ] || fail "the stream's lag is ${lag:-?}, not 0, after 30 s"
 failures=$(curl -s -H "$viewer" "$base/metrics" | sed -n 's/^oms_stream_messages_total{kind="failure"} \([0-9]*\)$/\1/p')
+sessions=$(curl -s -H "$viewer" "$base/v1/sessions")
+echo "$sessions" | grep -q '"stream": *{"state": *"publishing"' ||
+  echo "$sessions" | grep -q '"state": *"publishing"' || fail "GET /v1/sessions: no publishing stream: $sessions"
+echo "$sessions" | grep -q '"lag": *0' || fail "GET /v1/sessions: the stream's lag is not 0: $sessions"
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [ "$rc" = 0 ] || fail "omsd exited $rc on SIGTERM"
 out=$("$reader" "$url" OMS_E2E) || { echo "$out"; fail "the stream is not every event once in order"; }
