@@ -54,7 +54,10 @@
  * OMS_BENCH_LOAD_NICE (the admin load's client threads, default 19),
  * OMS_BENCH_LOAD ("sse", "poll" or both, the default: which clients load),
  * OMS_BENCH_POLL_PATH (what the poller GETs, default /v1/orders),
- * OMS_BENCH_RENICE_HTTP (an experiment: omsd's HTTP threads at that nice).
+ * OMS_BENCH_RENICE_HTTP (an experiment: omsd's HTTP threads at that nice),
+ * OMS_BENCH_STREAM_URL (a running nats-server: mode "os_stream" in
+ * OMS_BENCH_MODES runs the os lines again with omsd's event stream to it,
+ * named *_os_stream: docs/deployment.md).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -149,12 +152,18 @@ static const char *twohop_config_fmt =
     "capacity = { store_queue = 65536; };\n"
     "logging = { level = \"warn\"; };\n";
 
+/* Set while the os_stream lines run: omsd publishes its events there. */
+static const char *stream_url;
+
 /* config_text with logging at OMS_BENCH_LOG_LEVEL (default warn). */
 static void omsd_config(char *out, size_t cap) {
   const char *level = getenv("OMS_BENCH_LOG_LEVEL");
   const char *log = strstr(config_text, "logging = {");
-  snprintf(out, cap, "%.*slogging = { level = \"%s\"; };\n", (int)(log - config_text), config_text,
-           level != NULL ? level : "warn");
+  int w = snprintf(out, cap, "%.*slogging = { level = \"%s\"; };\n", (int)(log - config_text),
+                   config_text, level != NULL ? level : "warn");
+  if (stream_url != NULL && w > 0 && (size_t)w < cap)
+    snprintf(out + w, cap - (size_t)w, "stream = { nats_url = \"%s\"; stream = \"BENCH\"; };\n",
+             stream_url);
 }
 
 static int free_port(void) {
@@ -558,12 +567,13 @@ static void bench_omsd(const char *omsd, const char *durability, int rounds, siz
   char name[64];
   /* warm-up */
   run_steady(c, "warmup", 1, n < 1000 ? n : 1000, 90, false);
-  snprintf(name, sizeof name, "fix_nos_to_er_10k_per_s_%s", durability);
+  const char *sfx = stream_url != NULL ? "_stream" : "";
+  snprintf(name, sizeof name, "fix_nos_to_er_10k_per_s_%s%s", durability, sfx);
   run_steady(c, name, rounds, n, 0, true);
-  snprintf(name, sizeof name, "fix_nos_to_er_full_speed_%s", durability);
+  snprintf(name, sizeof name, "fix_nos_to_er_full_speed_%s%s", durability, sfx);
   run_full(c, name, rounds, n, 0, WINDOW);
   /* One in flight: the closed loop the ping-pong floor is. */
-  snprintf(name, sizeof name, "fix_nos_to_er_closed_loop_1_%s", durability);
+  snprintf(name, sizeof name, "fix_nos_to_er_closed_loop_1_%s%s", durability, sfx);
   run_full(c, name, rounds, n, 10, 1);
   client_close(c);
   proc_stop(&p);
@@ -978,6 +988,14 @@ int main(void) {
   if (getenv("OMS_BENCH_HOPS_ONLY") == NULL) {
     if (modes == NULL || strstr(modes, "os") != NULL) bench_omsd(omsd, "os", rounds, n);
     if (modes == NULL || strstr(modes, "fsync") != NULL) bench_omsd(omsd, "fsync", rounds, n);
+    if (modes != NULL && strstr(modes, "os_stream") != NULL) {
+      stream_url = getenv("OMS_BENCH_STREAM_URL");
+      if (stream_url == NULL)
+        fprintf(stderr, "bench_fix_roundtrip: os_stream needs OMS_BENCH_STREAM_URL\n");
+      else
+        bench_omsd(omsd, "os", rounds, n);
+      stream_url = NULL;
+    }
   }
   if (modes != NULL && strstr(modes, "hops") == NULL) {
     /* the one-hop lines only */

@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "oms/fix_session.h"
 #include "oms/fix_venue.h"
+#include "oms/stream.h"
 
 /* A growing array in a command, filled on the core thread. */
 #define VEC(T)     \
@@ -577,11 +578,21 @@ typedef struct sessions_cmd_s {
   omsd_cmd_t c;
   VEC(oms_gateway_session_info_t) clients;
   VEC(venue_row_t) venues;
+  bool has_stream; /* the event stream to NATS is configured */
+  oms_stream_stats_t stream;
+  uint64_t last_seq; /* the last stored event's seq: the stream's lag */
   bool oom;
 } sessions_cmd_t;
 
 static void sessions_run(omsd_t *d, omsd_cmd_t *c) {
   sessions_cmd_t *k = (sessions_cmd_t *)c;
+  if (d->stream != NULL) {
+    k->has_stream = true;
+    oms_stream_stats(d->stream, &k->stream);
+    oms_engine_stats_t es;
+    oms_engine_stats(d->engine, &es);
+    k->last_seq = es.next_event_seq > 0 ? es.next_event_seq - 1 : 0;
+  }
   size_t n = d->gw != NULL ? oms_gateway_session_count(d->gw) : 0;
   for (size_t i = 0; i < n; i++) {
     oms_gateway_session_info_t *s = VEC_PUSH(k->clients);
@@ -673,16 +684,29 @@ void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_r
     if (r->has_session) json_object_set_new(o, "session", session_json(&r->s));
     json_array_append_new(venues, o);
   }
+  /* The event stream to NATS (docs/deployment.md), when configured. */
+  json_t *stream = NULL;
+  if (k->has_stream) {
+    const oms_stream_stats_t *t = &k->stream;
+    uint64_t lag = k->last_seq > t->cursor ? k->last_seq - t->cursor : 0;
+    stream = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "state",
+                       oms_stream_state_name(t->state), "published", (json_int_t)t->published,
+                       "acked", (json_int_t)t->acked, "duplicates", (json_int_t)t->duplicates,
+                       "failures", (json_int_t)t->failures, "cursor", (json_int_t)t->cursor,
+                       "inflight", (json_int_t)t->inflight, "lag", (json_int_t)lag);
+  }
   bool oom = k->oom;
   sessions_free(k);
   if (oom) {
     json_decref(clients);
     json_decref(venues);
+    json_decref(stream);
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
     return;
   }
   rs->status = 200;
   rs->json = json_pack("{s:o,s:o}", "fix_sessions", clients, "venues", venues);
+  if (rs->json != NULL && stream != NULL) json_object_set_new(rs->json, "stream", stream);
 }
 
 /* ---- GET /metrics ------------------------------------------------------------------------ */

@@ -64,6 +64,7 @@
 
 #include "oms/fix_venue.h"
 #include "oms/risk.h"
+#include "oms/stream.h"
 #include "omsd.h"
 
 #ifndef OMSD_VERSION
@@ -104,7 +105,13 @@
     "FIX messages received (in) and sent (out), by peer kind.")                                    \
   X(EVENTS, "oms_events_total", "counter", "", "Events seen on the admin API's bus subscription.") \
   X(ADMIN_REQUESTS, "oms_admin_requests_total", "counter", "",                                     \
-    "Admin API responses, by HTTP status code.")
+    "Admin API responses, by HTTP status code.")                                                   \
+  X(STREAM_MESSAGES, "oms_stream_messages_total", "counter", "",                                   \
+    "The event stream to NATS JetStream: publishes, acks, duplicate acks and failures, by kind.")  \
+  X(STREAM_LAG, "oms_stream_lag_events", "gauge", "",                                              \
+    "Stored events not yet acknowledged by the stream's server (0 when the stream is off).")       \
+  X(STREAM_STATE, "oms_stream_state", "gauge", "",                                                 \
+    "1 for the event stream publisher's current state (stopped when the stream is off).")
 
 typedef enum metric_id_e {
 #define X(id, name, type, unit, help) M_##id,
@@ -274,7 +281,12 @@ struct omsd_metrics_s {
   _Atomic uint64_t fix_msgs[NPEERS][NDIRS];
   _Atomic uint64_t commit[OMS_STORE_COMMIT_BUCKETS + 1];
   _Atomic uint64_t commit_sum_ns;
+  _Atomic uint64_t stream[4]; /* published, acked, duplicates, failures */
+  _Atomic uint64_t stream_lag;
+  _Atomic uint64_t stream_state;
 };
+
+static const char *const stream_kinds[4] = {"published", "acked", "duplicate", "failure"};
 
 int omsd_metrics_create(omsd_metrics_t **out) {
   if (out == NULL) return -1;
@@ -417,6 +429,22 @@ void omsd_metrics_snapshot(omsd_metrics_t *m, omsd_t *d) {
     put(&m->queue[Q_STORE], st.queued);
     for (size_t i = 0; i <= OMS_STORE_COMMIT_BUCKETS; i++) put(&m->commit[i], st.commit_hist[i]);
     put(&m->commit_sum_ns, st.commit_sum_ns);
+  }
+  if (d->stream != NULL) {
+    oms_stream_stats_t ss;
+    oms_stream_stats(d->stream, &ss);
+    put(&m->stream[0], ss.published);
+    put(&m->stream[1], ss.acked);
+    put(&m->stream[2], ss.duplicates);
+    put(&m->stream[3], ss.failures);
+    put(&m->stream_state, (uint64_t)ss.state);
+    uint64_t last = 0;
+    if (d->engine != NULL) {
+      oms_engine_stats_t es;
+      oms_engine_stats(d->engine, &es);
+      last = es.next_event_seq > 0 ? es.next_event_seq - 1 : 0;
+    }
+    put(&m->stream_lag, last > ss.cursor ? last - ss.cursor : 0);
   }
 }
 
@@ -590,6 +618,15 @@ static void render_one(buf_t *b, omsd_metrics_t *m, metric_id_t id) {
       }
       break;
     }
+    case M_STREAM_MESSAGES:
+      for (int k = 0; k < 4; k++) sample(b, id, "kind", stream_kinds[k], get(&m->stream[k]));
+      break;
+    case M_STREAM_LAG: sample(b, id, NULL, NULL, get(&m->stream_lag)); break;
+    case M_STREAM_STATE:
+      for (int k = OMS_STREAM_STOPPED; k <= OMS_STREAM_BACKOFF; k++)
+        sample(b, id, "state", oms_stream_state_name((oms_stream_state_t)k),
+               get(&m->stream_state) == (uint64_t)k);
+      break;
     case M_FIX_SESSIONS_UP:
       for (int p = 0; p < NPEERS; p++) sample(b, id, "peer", peers[p], get(&m->sessions_up[p]));
       break;

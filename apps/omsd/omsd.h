@@ -179,6 +179,7 @@ struct omsd_s {
   oms_gateway_t *gw;
   oms_bus_t *bus; /* every durable event (NULL under --check-config): the admin API's feed */
   struct omsd_limits_log_s *limits_log; /* runtime limit changes (limits_log.h) */
+  struct oms_stream_s *stream;          /* the event stream to NATS (NULL: stream group absent) */
 
   /* network (net.c) */
   omsd_watch_t listen_w;

@@ -36,6 +36,7 @@
 #include "limits_log.h"
 #include "oms/fix_dict.h"
 #include "oms/fix_venue.h"
+#include "oms/stream.h"
 #include "omsd.h"
 
 #define STORE_FLUSH_NS (5000 * OMSD_MS)
@@ -581,6 +582,43 @@ static void log_capacities(const oms_config_t *c) {
   LOG_INFO("msg=capacity %s", line);
 }
 
+/* ---- The event stream to NATS JetStream (docs/deployment.md) ------------------------ */
+
+static void stream_log(void *ctx, int error, const char *text) {
+  (void)ctx;
+  if (error != 0)
+    LOG_WARN("component=stream msg=\"%s\" code=%d", text, error);
+  else
+    LOG_INFO("component=stream msg=\"%s\"", text);
+}
+
+/* Starts the publisher once the store serves: it reads the store and
+ * never touches the core, so nothing here can slow an order. */
+static int start_stream(omsd_t *d) {
+  const oms_cfg_stream_t *c = &d->cfg->stream;
+  if (!c->enabled) return 0;
+  oms_stream_config_t sc = {.nats_url = c->nats_url,
+                            .stream = c->stream,
+                            .prefix = c->prefix,
+                            .instance = c->instance,
+                            .window = c->window,
+                            .ack_timeout_ns = (int64_t)c->ack_timeout_ms * OMSD_MS,
+                            .on_log = stream_log};
+  oms_replay_source_t src = oms_store_replay_source(d->store);
+  oms_cursor_store_t cur = oms_store_cursor_store(d->store);
+  int rc = oms_stream_create(&sc, &src, &cur, &d->stream);
+  if (rc == 0) rc = oms_stream_start(d->stream);
+  if (rc != 0) {
+    LOG_ERROR("component=stream msg=\"cannot start the event stream\" error=%s", oms_err_name(rc));
+    return -1;
+  }
+  LOG_INFO(
+      "component=stream msg=\"event stream started\" nats=%s stream=%s subjects=%s.%s.> "
+      "window=%u",
+      c->nats_url, c->stream, c->prefix, c->instance, c->window);
+  return 0;
+}
+
 int omsd_wire(omsd_t *d, bool check_only) {
   if (!check_only) log_capacities(d->cfg);
   if (!check_only && open_store(d) != 0) return -1;
@@ -589,10 +627,16 @@ int omsd_wire(omsd_t *d, bool check_only) {
     if (build_venue(d, v, check_only) != 0) return -1;
   if (!check_only && recover(d) != 0) return -1;
   if (build_gateway(d) != 0) return -1;
-  return check_only ? 0 : catch_up(d);
+  if (check_only) return 0;
+  if (catch_up(d) != 0) return -1;
+  return start_stream(d);
 }
 
 void omsd_unwire(omsd_t *d) {
+  /* First: its last acks and its cursor reach the store before the flush. */
+  oms_stream_stop(d->stream, 1000 * OMSD_MS);
+  oms_stream_destroy(d->stream);
+  d->stream = NULL;
   if (d->store != NULL) {
     int rc = oms_store_flush(d->store, STORE_FLUSH_NS);
     if (rc != 0)

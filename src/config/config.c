@@ -1148,11 +1148,47 @@ static int load_admin(loader_t *L, config_setting_t *root) {
 
 /* ---- Entry points ------------------------------------------------------------- */
 
+/* The stream group: off when absent. Names are checked here as NATS subject
+ * tokens so that a bad one never starts. */
+static int load_stream(loader_t *L, config_setting_t *root) {
+  oms_cfg_stream_t *t = &L->c->stream;
+  config_setting_t *g;
+  TRY(get_node(L, root, "stream", CONFIG_TYPE_GROUP, false, &g));
+  if (g == NULL) return 0;
+  static const char *const keys[] = {"nats_url", "stream",         "prefix", "instance",
+                                     "window",   "ack_timeout_ms", NULL};
+  TRY(only_keys(L, g, keys));
+  t->enabled = true;
+  snprintf(t->stream, sizeof t->stream, "OMS");
+  snprintf(t->prefix, sizeof t->prefix, "oms");
+  snprintf(t->instance, sizeof t->instance, "omsd");
+  TRY(get_str(L, g, "nats_url", true, t->nats_url, sizeof t->nats_url));
+  TRY(get_str(L, g, "stream", false, t->stream, sizeof t->stream));
+  TRY(get_str(L, g, "prefix", false, t->prefix, sizeof t->prefix));
+  TRY(get_str(L, g, "instance", false, t->instance, sizeof t->instance));
+  static const char *const names[] = {"stream", "prefix", "instance"};
+  const char *vals[] = {t->stream, t->prefix, t->instance};
+  for (size_t i = 0; i < 3; i++)
+    for (const char *p = vals[i]; *p != '\0' || p == vals[i]; p++)
+      if (*p <= ' ' || *p > '~' || *p == '.' || *p == '*' || *p == '>')
+        return fail(L, g, config_setting_get_member(g, names[i]), NULL,
+                    "\"%s\" is not a NATS subject token (no '.', '*', '>' or space)", vals[i]);
+  long long window = 1024, ack = 2000;
+  TRY(get_int(L, g, "window", false, 1, 65536, &window, NULL));
+  if ((window & (window - 1)) != 0)
+    return fail(L, g, config_setting_get_member(g, "window"), NULL, "%lld is not a power of two",
+                window);
+  TRY(get_int(L, g, "ack_timeout_ms", false, 10, 600000, &ack, NULL));
+  t->window = (uint32_t)window;
+  t->ack_timeout_ms = (uint32_t)ack;
+  return 0;
+}
+
 static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
-  static const char *const keys[] = {"fix",      "accounts",  "strategies", "instruments",
-                                     "venues",   "risk",      "store",      "logging",
-                                     "capacity", "admission", "admin",      NULL};
+  static const char *const keys[] = {"fix",   "accounts", "strategies", "instruments", "venues",
+                                     "risk",  "store",    "logging",    "capacity",    "admission",
+                                     "admin", "stream",   NULL};
   TRY(only_keys(L, root, keys));
   TRY(load_capacity(L, root));
   TRY(load_admission(L, root));
@@ -1166,6 +1202,7 @@ static int load(config_t *cf, loader_t *L) {
   TRY(load_store(L, root));
   TRY(load_logging(L, root));
   TRY(load_admin(L, root));
+  TRY(load_stream(L, root));
   return 0;
 }
 

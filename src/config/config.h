@@ -206,6 +206,17 @@ typedef enum oms_cfg_store_engine_e {
   OMS_CFG_STORE_SQLITE = 1   /* SQLite alone (the store before issue 13) */
 } oms_cfg_store_engine_t;
 
+/* stream: the events published to NATS JetStream (docs/deployment.md); absent: off. */
+typedef struct oms_cfg_stream_s {
+  bool enabled; /* the group is present */
+  char nats_url[256];
+  char stream[64];   /* the JetStream stream, one per environment */
+  char prefix[64];   /* the subjects' first token */
+  char instance[64]; /* this omsd, in every subject and message id */
+  uint32_t window;   /* publishes awaiting an ack, a power of two */
+  uint32_t ack_timeout_ms;
+} oms_cfg_stream_t;
+
 typedef struct oms_config_s {
   char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
 
@@ -248,6 +259,9 @@ typedef struct oms_config_s {
 
   /* admin: the HTTP API (enabled false when the group is absent) */
   oms_cfg_admin_t admin;
+
+  /* stream: the event stream to NATS (enabled false when the group is absent) */
+  oms_cfg_stream_t stream;
 } oms_config_t;
 
 /* Loads and checks the file at path. Returns 0 with *out (free it with

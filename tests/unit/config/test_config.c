@@ -261,6 +261,35 @@ static void test_fix_venue_errors(void **state) {
   expect_fix_venue_error(v, l8, "symbols[0].venue: missing");
 }
 
+/* The stream group (line 12 replaced: logging keeps its default). */
+static void test_stream_group(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_false(c->stream.enabled); /* off by default */
+  oms_config_destroy(c);
+  const char *on = "stream = { nats_url = \"nats://127.0.0.1:4222\"; instance = \"ny1\"; };";
+  if (oms_config_load_string(text_with(12, on), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_true(c->stream.enabled);
+  assert_string_equal(c->stream.nats_url, "nats://127.0.0.1:4222");
+  assert_string_equal(c->stream.stream, "OMS");
+  assert_string_equal(c->stream.prefix, "oms");
+  assert_string_equal(c->stream.instance, "ny1");
+  assert_int_equal(c->stream.window, 1024);
+  assert_int_equal(c->stream.ack_timeout_ms, 2000);
+  oms_config_destroy(c);
+  expect_error(12, "stream = { instance = \"a\"; };", "stream.nats_url: missing");
+  expect_error(12, "stream = { nats_url = \"n\"; instance = \"a.b\"; };",
+               "stream.instance: \"a.b\" is not a NATS subject token");
+  expect_error(12, "stream = { nats_url = \"n\"; stream = \"\"; };",
+               "stream.stream: must not be empty");
+  expect_error(12, "stream = { nats_url = \"n\"; window = 1000; };",
+               "stream.window: 1000 is not a power of two");
+  expect_error(12, "stream = { nats_url = \"n\"; acks = 1; };", "acks");
+}
+
 static void test_missing_file_is_refused(void **state) {
   (void)state;
   oms_config_t *c;
@@ -814,6 +843,7 @@ int main(void) {
       cmocka_unit_test(test_base_text_loads),
       cmocka_unit_test(test_session_validation_switches),
       cmocka_unit_test(test_sample_file_loads),
+      cmocka_unit_test(test_stream_group),
       cmocka_unit_test(test_missing_file_is_refused),
       cmocka_unit_test(test_fix_venue_sample_loads),
       cmocka_unit_test(test_fix_venue_settings_load),
