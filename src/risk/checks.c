@@ -487,25 +487,28 @@ oms_reason_t oms__check_SELF_TRADE(void *ctx, const oms_risk_input_t *in, oms_ri
 /* ---- 15. concentration (instrument and groups) ------------------------------ */
 
 /* The limit from an amount and a fraction of equity (either may be unset):
- * the smaller. Writes how it was made into why; false when a fraction is
- * set but the equity is not positive. */
+ * the smaller. False when a fraction is set but the equity is not
+ * positive. */
 static bool conc_limit(const oms_risk_input_t *in, bool has_abs, oms_dec_t abs, bool has_pct,
-                       oms_dec_t pct, oms_dec_t *limit, char *why, size_t n) {
-  dbuf_t a, b, c;
+                       oms_dec_t pct, oms_dec_t *limit) {
   if (has_pct && (!in->account_known || !oms_dec_is_pos(in->account.equity))) return false;
   oms_dec_t pe = has_pct ? mul_sat(pct, in->account.equity) : OMS_DEC_ZERO;
-  if (has_abs && has_pct) {
-    *limit = oms_dec_min(abs, pe);
+  *limit = has_abs && has_pct ? oms_dec_min(abs, pe) : has_pct ? pe : abs;
+  return true;
+}
+
+/* How the limit was made, for a refusal's text only. */
+static const char *conc_why(const oms_risk_input_t *in, bool has_abs, oms_dec_t abs, bool has_pct,
+                            oms_dec_t pct, char *why, size_t n) {
+  dbuf_t a, b, c;
+  if (has_abs && has_pct)
     snprintf(why, n, "the smaller of %s and %s x equity %s", oms__fmt(abs, a), oms__fmt(pct, b),
              oms__fmt(in->account.equity, c));
-  } else if (has_pct) {
-    *limit = pe;
+  else if (has_pct)
     snprintf(why, n, "%s x equity %s", oms__fmt(pct, b), oms__fmt(in->account.equity, c));
-  } else {
-    *limit = abs;
+  else
     snprintf(why, n, "absolute");
-  }
-  return true;
+  return why;
 }
 
 static oms_reason_t conc_equity(const oms_risk_input_t *in, oms_risk_result_t *res) {
@@ -544,15 +547,16 @@ oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
         in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
     if (oms_notional(oms_dec_max(worst, OMS_DEC_ZERO), px, mult, &x) != 0)
       x = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-    if (!conc_limit(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, &limit,
-                    why, sizeof why))
+    if (!conc_limit(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, &limit))
       return conc_equity(in, res);
     if (oms_dec_gt(x, limit))
       return oms_reject_set(&res->reject, OMS_R_RISK_CONCENTRATION,
                             "concentration: worst-case exposure %s to %s (%s %s at %s) exceeds "
                             "limit %s (%s) for account %s",
                             oms__fmt(x, a), o->symbol, o->side == OMS_SIDE_BUY ? "long" : "short",
-                            oms__fmt(worst, b), oms__fmt(px, c), oms__fmt(limit, d), why,
+                            oms__fmt(worst, b), oms__fmt(px, c), oms__fmt(limit, d),
+                            conc_why(in, has_abs, v->max_concentration, has_pct,
+                                     v->max_concentration_pct, why, sizeof why),
                             o->account_id);
   }
   for (int kind = 0; as->in_group && kind < OMS_RISK_GROUP_NKINDS; kind++) {
@@ -572,8 +576,7 @@ oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
     const oms__ag_t *ag = oms__ktab_rec(&r->ags, as->ag[kind] - 1);
     oms_dec_t open = oms__sat_add(ag->open, r->cur_mod_notional, -1);
     oms_dec_t total = add_sat(add_sat(ag->pos, open), in->order_notional);
-    if (!conc_limit(in, ga, g->max_exposure, gp, g->max_pct, &limit, why, sizeof why))
-      return conc_equity(in, res);
+    if (!conc_limit(in, ga, g->max_exposure, gp, g->max_pct, &limit)) return conc_equity(in, res);
     if (oms_dec_gt(total, limit))
       return oms_reject_set(
           &res->reject,
@@ -581,7 +584,8 @@ oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
           "concentration: %s group %s exposure %s (positions %s + open orders %s + order %s) "
           "exceeds limit %s (%s) for account %s",
           kn, g->h.key + 1, oms__fmt(total, a), oms__fmt(ag->pos, b), oms__fmt(open, c),
-          oms__fmt(in->order_notional, d), oms__fmt(limit, e), why, o->account_id);
+          oms__fmt(in->order_notional, d), oms__fmt(limit, e),
+          conc_why(in, ga, g->max_exposure, gp, g->max_pct, why, sizeof why), o->account_id);
   }
   return OMS_R_NONE;
 }
