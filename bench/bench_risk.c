@@ -13,10 +13,11 @@
  * Then issue 16's checks on top, the same orders:
  *   risk_check_new_full the chain above with concentration limits on (per
  *                       instrument 50% of equity; 4 sector groups of 5
- *                       symbols and a correlation group of 3), plus a
- *                       custom check asking a 500-instrument risk model
- *                       (include/oms/riskmodel.h) the order's incremental
- *                       VaR and its worst loss over 16 stress scenarios
+ *                       symbols and a correlation group of 3) and the
+ *                       var_stress check on a 500-instrument risk model
+ *                       (include/oms/riskmodel.h): the order's incremental
+ *                       VaR (account and firm) and its worst loss over 16
+ *                       stress scenarios
  *   riskmodel_sample_500 one EWMA covariance update of the 500 x 500
  *                       matrix and the books' S x (per sample, off path)
  *   riskmodel_tick      one market-data tick into the model
@@ -59,43 +60,13 @@ static uint64_t rnd(void) {
 static oms_order_t orders[NORD];
 
 #define NMODEL 500
-#define OMS_RISK_MAX_CHAIN_BENCH 32
 #define NSCEN 16
-
-/* The VaR and stress check as a custom check of the chain: the bench's
- * symbols and accounts carry their numbers in their names, standing in for
- * the index a real mapping would keep. */
-typedef struct varck_s {
-  oms_riskmodel_t *m;
-  double var_limit, stress_limit;
-} varck_t;
-
-static oms_reason_t var_check(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
-  const varck_t *v = ctx;
-  const oms_order_t *o = in->order;
-  if (!in->notional_known || in->reduces) return OMS_R_NONE;
-  uint32_t i = (uint32_t)((o->symbol[3] - '0') * 10 + (o->symbol[4] - '0'));
-  uint32_t b = 1 + (uint32_t)(o->account_id[3] - '0');
-  double d = oms_riskmodel_dec_in(in->order_notional);
-  if (o->side == OMS_SIDE_SELL) d = -d;
-  double before, after;
-  oms_riskmodel_ivar(v->m, b, i, d, &before, &after);
-  if (after > before && after > v->var_limit)
-    return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "var: %.2f above %.2f", after,
-                          v->var_limit);
-  int worst;
-  double loss = oms_riskmodel_stress_after(v->m, b, i, d, &worst);
-  if (loss > v->stress_limit)
-    return oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "stress: %.2f above %.2f", loss,
-                          v->stress_limit);
-  return OMS_R_NONE;
-}
 
 int main(void) {
   oms_portfolio_t *pf;
   oms_risk_t *risk;
   oms_portfolio_config_t pc = {64, 64, 1024, 0};
-  oms_risk_config_t rc = {64, 64, 64, 1024, 65536, 4096, 8192};
+  oms_risk_config_t rc = {64, 64, 1024, 1024, 65536, 4096, 8192};
   if (oms_portfolio_create(&pc, &pf) != 0 || oms_risk_create(&rc, &risk) != 0) return 1;
   oms_portfolio_if_t pif = oms_portfolio_as_if(pf);
   oms_risk_set_portfolio(risk, &pif);
@@ -244,7 +215,12 @@ int main(void) {
   /* ---- issue 16: concentration, groups, VaR and stress ---- */
   oms_risk_limits_t *l2;
   if (oms_risk_limits_clone(oms_risk_current_limits(risk), &l2) != 0) return 1;
-  oms_risk_limit_t cg = {.set = OMS_RL_MAX_CONCENTRATION_PCT, .max_concentration_pct = D("0.5")};
+  oms_risk_limit_t cg = {.set = OMS_RL_MAX_CONCENTRATION_PCT | OMS_RL_MAX_VAR |
+                                OMS_RL_MAX_VAR_FIRM | OMS_RL_MAX_STRESS_LOSS,
+                         .max_concentration_pct = D("0.5"),
+                         .max_var = I(1000000),
+                         .max_var_firm = I(5000000),
+                         .max_stress_loss = I(2000000)};
   oms_risk_limits_set(l2, OMS_RISK_SCOPE_GLOBAL, NULL, &cg, &err);
   for (int gi = 0; gi < 4; gi++) {
     const char *mem[5];
@@ -298,17 +274,16 @@ int main(void) {
     snprintf(name, sizeof name, "s%d", sc);
     oms_riskmodel_set_scenario(m, (uint32_t)sc, name, shock);
   }
-  for (int a2 = 0; a2 < NACC; a2++)
-    for (int i = 0; i < NSYM; i += 3)
-      oms_riskmodel_add(m, (uint32_t)a2 + 1, (uint32_t)i, (i % 2 ? -50.0 : 50.0) * (100 + i));
-  varck_t vc = {m, 1e9, 1e9};
-  oms_risk_check_t chain[OMS_RISK_MAX_CHAIN_BENCH];
-  size_t nch = 0;
-#define XX(id, nm) chain[nch++] = *oms_risk_builtin(nm);
-  OMS_RISK_BUILTIN_MAP(XX)
-#undef XX
-  chain[nch++] = (oms_risk_check_t){"var_stress", var_check, NULL, &vc};
-  if (oms_risk_set_chain(risk, chain, nch) != 0) return 1;
+  static char mnames[NMODEL][16];
+  const char *msyms[NMODEL];
+  for (int i = 0; i < NMODEL; i++) {
+    if (i < NSYM)
+      snprintf(mnames[i], 16, "%s", sym[i]);
+    else
+      snprintf(mnames[i], 16, "MODEL%03d", i);
+    msyms[i] = mnames[i];
+  }
+  if (oms_risk_set_model(risk, m, msyms, NMODEL) != 0) return 1;
   bench_init(&bf, "risk_check_new_full", per_round);
   passed = total = 0;
   for (int r = -1; r < rounds; r++) {

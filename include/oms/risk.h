@@ -98,7 +98,10 @@ OMS_EXTERN const char *oms_risk_scope_str(oms_risk_scope_t s);
   X(RATE_WINDOW, rate_window_ns, NS, "rate_window_ms")                                   \
   X(DUPLICATE_WINDOW, duplicate_window_ns, NS, "duplicate_window_ms")                    \
   X(MAX_CONCENTRATION, max_concentration, DEC, "max_concentration")                      \
-  X(MAX_CONCENTRATION_PCT, max_concentration_pct, DEC, "max_concentration_pct")
+  X(MAX_CONCENTRATION_PCT, max_concentration_pct, DEC, "max_concentration_pct")          \
+  X(MAX_VAR, max_var, DEC, "max_var")                                                    \
+  X(MAX_VAR_FIRM, max_var_firm, DEC, "max_var_firm")                                     \
+  X(MAX_STRESS_LOSS, max_stress_loss, DEC, "max_stress_loss")
 
 /* Which fields of an oms_risk_limit_t are set (a field not set is inherited
  * from a less specific scope): OMS_RL_MAX_ORDER_QTY = 1u << 0, ... */
@@ -160,6 +163,12 @@ typedef struct oms_risk_limit_s {
   oms_dec_t max_concentration; /* > 0 */
   /* ... and at most this fraction of the account's equity, e.g. 0.25. */
   oms_dec_t max_concentration_pct; /* > 0 */
+  /* With a risk model attached (oms_risk_set_model; optional: unset, the
+   * check passes): the account's parametric VaR after the order, the
+   * firm's (global scope only), and the account's worst stress loss. */
+  oms_dec_t max_var;         /* > 0 */
+  oms_dec_t max_var_firm;    /* > 0 */
+  oms_dec_t max_stress_loss; /* > 0 */
 } oms_risk_limit_t;
 
 /* A trading-hours window in local time of the schedule's zone. A window
@@ -363,7 +372,8 @@ typedef struct oms_risk_check_s {
   XX(LEVERAGE, "leverage")               \
   XX(MARGIN, "margin")                   \
   XX(SELF_TRADE, "self_trade")           \
-  XX(CONCENTRATION, "concentration")
+  XX(CONCENTRATION, "concentration")     \
+  XX(VAR_STRESS, "var_stress")
 
 /* The built-in check called name, or NULL. */
 OMS_EXTERN const oms_risk_check_t *oms_risk_builtin(const char *name);
@@ -485,6 +495,19 @@ OMS_EXTERN int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before,
  * switches it to the configured state (calling the state callback). Returns
  * true if the account is in breach. */
 OMS_EXTERN bool oms_risk_evaluate_account(oms_risk_t *r, const char *account, int64_t now_ns);
+
+/* Attaches a market risk model (include/oms/riskmodel.h; not owned, NULL
+ * detaches) whose instrument k is symbols[k] (n of them). Account record a
+ * (in the order accounts became known) is book a + 1; accounts beyond the
+ * model's books have none, and orders of theirs are refused by a VaR or
+ * stress limit. The engine keeps each book's exposures in the model: its
+ * positions (from the portfolio, as for groups) and its open orders counted
+ * as if filled (buys +, sells -, at their reserved notional). Every current
+ * record's exposure is entered at once. Returns 0, OMS_EINVAL (n not the
+ * model's), OMS_EFULL (no room for a symbol). */
+struct oms_riskmodel_s;
+OMS_EXTERN int oms_risk_set_model(oms_risk_t *r, struct oms_riskmodel_s *m,
+                                  const char *const *symbols, uint32_t n);
 
 /* The position of account in symbol changed (a fill, a bust, a restore at
  * start): the engine re-reads its exposure from the portfolio into the

@@ -59,6 +59,10 @@ typedef struct oms_riskmodel_config_s {
 OMS_EXTERN int oms_riskmodel_create(const oms_riskmodel_config_t *cfg, oms_riskmodel_t **out);
 OMS_EXTERN void oms_riskmodel_destroy(oms_riskmodel_t *m);
 
+/* The instruments and books the model was created with. */
+OMS_EXTERN uint32_t oms_riskmodel_n(const oms_riskmodel_t *m);
+OMS_EXTERN uint32_t oms_riskmodel_books(const oms_riskmodel_t *m);
+
 /* The z of the configured confidence (the standard normal quantile). */
 OMS_EXTERN double oms_riskmodel_z(const oms_riskmodel_t *m);
 

@@ -31,7 +31,7 @@
 #define ACCOUNT_ONLY                                                           \
   (OMS_RL_MAX_OPEN_ORDERS_ACCOUNT | OMS_RL_DAILY_LOSS | OMS_RL_MAX_LEVERAGE |  \
    OMS_RL_MAX_MARGIN_USAGE | OMS_RL_CREDIT_LIMIT | OMS_RL_ORDER_RATE_ACCOUNT | \
-   OMS_RL_CANCEL_RATE_ACCOUNT)
+   OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_MAX_VAR | OMS_RL_MAX_STRESS_LOSS)
 #define STRATEGY_ONLY \
   (OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_STRATEGY)
 #define ALL_FIELDS ((1u << OMS_RL_NFIELDS) - 1)
@@ -145,6 +145,7 @@ static int check_limit(oms_risk_scope_t scope, const char *id, const oms_risk_li
   uint32_t not_here = 0;
   if (scope == OMS_RISK_SCOPE_STRATEGY || scope == OMS_RISK_SCOPE_SYMBOL) not_here |= ACCOUNT_ONLY;
   if (scope == OMS_RISK_SCOPE_ACCOUNT || scope == OMS_RISK_SCOPE_SYMBOL) not_here |= STRATEGY_ONLY;
+  if (scope != OMS_RISK_SCOPE_GLOBAL) not_here |= OMS_RL_MAX_VAR_FIRM;
   if (v->set & not_here) {
     oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
                    "limits %s %s: field bits 0x%x cannot be set at %s scope", sn, id,
@@ -172,6 +173,9 @@ static int check_limit(oms_risk_scope_t scope, const char *id, const oms_risk_li
   POSI(duplicate_window_ns, OMS_RL_DUPLICATE_WINDOW, "duplicate_window_ns")
   POS(max_concentration, OMS_RL_MAX_CONCENTRATION, "max_concentration")
   POS(max_concentration_pct, OMS_RL_MAX_CONCENTRATION_PCT, "max_concentration_pct")
+  POS(max_var, OMS_RL_MAX_VAR, "max_var")
+  POS(max_var_firm, OMS_RL_MAX_VAR_FIRM, "max_var_firm")
+  POS(max_stress_loss, OMS_RL_MAX_STRESS_LOSS, "max_stress_loss")
   if ((v->set & OMS_RL_DAILY_LOSS) && v->daily_loss_action != OMS_TRADING_REDUCE_ONLY &&
       v->daily_loss_action != OMS_TRADING_HALTED) {
     oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
@@ -208,6 +212,9 @@ void oms__limit_overlay(oms_risk_limit_t *d, const oms_risk_limit_t *s) {
   OV(OMS_RL_DUPLICATE_WINDOW, duplicate_window_ns)
   OV(OMS_RL_MAX_CONCENTRATION, max_concentration)
   OV(OMS_RL_MAX_CONCENTRATION_PCT, max_concentration_pct)
+  OV(OMS_RL_MAX_VAR, max_var)
+  OV(OMS_RL_MAX_VAR_FIRM, max_var_firm)
+  OV(OMS_RL_MAX_STRESS_LOSS, max_stress_loss)
 #undef OV
   d->set |= b;
 }

@@ -161,15 +161,77 @@ static void as_pos_set(oms_risk_t *r, oms__as_t *as, oms_dec_t exp_abs) {
   as->pos_exp = exp_abs;
 }
 
-/* Reads the position of a record in a group from the portfolio. */
+int32_t oms__model_idx(const oms_risk_t *r, int32_t k) {
+  if (r->model == NULL || k < 0) return -1;
+  const oms__as_t *as = oms__ktab_rec(&r->as, k);
+  if (as->sym < 0) return -1;
+  return ((const oms__sym_t *)oms__ktab_rec(&r->syms, as->sym))->midx - 1;
+}
+
+int32_t oms__model_book(const oms_risk_t *r, int32_t acct) {
+  if (r->model == NULL || acct < 0 || (uint32_t)acct + 1 >= oms_riskmodel_books(r->model))
+    return -1;
+  return acct + 1;
+}
+
+/* Moves record k's exposure in the model by d (money, signed). */
+static void model_add(oms_risk_t *r, int32_t k, double d) {
+  if (d == 0 || r->model == NULL) return;
+  int32_t i = oms__model_idx(r, k);
+  int32_t b = oms__model_book(r, ((const oms__as_t *)oms__ktab_rec(&r->as, k))->acct);
+  if (i >= 0 && b >= 0) (void)oms_riskmodel_add(r->model, (uint32_t)b, (uint32_t)i, d);
+}
+
+/* Enters a position's signed exposure into the model (the change). */
+static void as_var_set(oms_risk_t *r, int32_t k, oms_dec_t exposure) {
+  oms__as_t *as = oms__ktab_rec(&r->as, k);
+  double x = oms_riskmodel_dec_in(exposure);
+  if (x == as->var_pos) return;
+  model_add(r, k, x - as->var_pos);
+  as->var_pos = x;
+}
+
+/* Reads the position of a record in a group or in the model from the
+ * portfolio. */
 static void as_pos_read(oms_risk_t *r, oms__as_t *as) {
-  if (!r->has_pf || !as->in_group) return;
+  int32_t k = (int32_t)(((char *)as - r->as.recs) / (ptrdiff_t)r->as.stride);
+  bool in_model = oms__model_idx(r, k) >= 0;
+  if (!r->has_pf || as->acct < 0 || (!as->in_group && !in_model)) return;
   const char *account = ((const oms__acct_t *)oms__ktab_rec(&r->accts, as->acct))->h.key;
   oms_pf_position_t p;
   oms_dec_t x = OMS_DEC_ZERO;
-  if (r->pf.position(r->pf.ctx, account, as->h.key + as->sym_off, &p) == 0)
-    x = oms_dec_abs(p.exposure);
-  as_pos_set(r, as, x);
+  if (r->pf.position(r->pf.ctx, account, as->h.key + as->sym_off, &p) == 0) x = p.exposure;
+  if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
+  if (in_model) as_var_set(r, k, x);
+}
+
+int oms_risk_set_model(oms_risk_t *r, oms_riskmodel_t *m, const char *const *symbols, uint32_t n) {
+  if (r == NULL || (m != NULL && (symbols == NULL || n != oms_riskmodel_n(m)))) return OMS_EINVAL;
+  for (uint32_t i = 0; i < r->syms.n; i++)
+    ((oms__sym_t *)oms__ktab_rec(&r->syms, (int32_t)i))->midx = 0;
+  for (uint32_t i = 0; i < r->as.n; i++)
+    ((oms__as_t *)oms__ktab_rec(&r->as, (int32_t)i))->var_pos = 0;
+  r->model = m;
+  if (m == NULL) return 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (symbols[i] == NULL || strlen(symbols[i]) > OMS_SYMBOL_MAX) return OMS_EINVAL;
+    int32_t k = oms__ktab_get(&r->syms, symbols[i]);
+    if (k < 0) return OMS_EFULL;
+    ((oms__sym_t *)oms__ktab_rec(&r->syms, k))->midx = (int32_t)i + 1;
+  }
+  /* Account+symbol records made before their symbol had a record. */
+  for (uint32_t i = 0; i < r->as.n; i++) {
+    oms__as_t *as = oms__ktab_rec(&r->as, (int32_t)i);
+    if (as->sym < 0) as->sym = oms__ktab_find(&r->syms, as->h.key + as->sym_off);
+    as_pos_read(r, as);
+  }
+  for (uint32_t i = 0; i < r->cfg.max_open_orders; i++) {
+    const oms__ord_t *e = &r->ords[i];
+    if (e->order_id == 0) continue;
+    double d = oms_riskmodel_dec_in(e->notional);
+    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
+  }
+  return 0;
 }
 
 /* Every group aggregate from scratch, for the limits just installed. */
@@ -737,6 +799,10 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) 
       g->open = oms__sat_add(oms__sat_add(g->open, e->notional, -1), n->notional, 1);
     }
   }
+  if (r->model != NULL && e->notional.raw != n->notional.raw) {
+    double d = oms_riskmodel_dec_in(n->notional) - oms_riskmodel_dec_in(e->notional);
+    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
+  }
   bool buy = e->side == OMS_SIDE_BUY;
   oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
   *side_qty = oms__sat_add(oms__sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
@@ -908,8 +974,9 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   if (r->has_pf) {
     in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
     in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
-    if (as->in_group)
-      as_pos_set(r, as, in->symbol_known ? oms_dec_abs(in->position.exposure) : OMS_DEC_ZERO);
+    oms_dec_t x = in->symbol_known ? in->position.exposure : OMS_DEC_ZERO;
+    if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
+    if (r->model != NULL && oms__model_idx(r, r->cur_as) >= 0) as_var_set(r, r->cur_as, x);
   }
   int32_t sk = as_sym(r, as);
   if (sk >= 0) {

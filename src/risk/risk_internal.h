@@ -11,6 +11,7 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/risk.h"
+#include "oms/riskmodel.h"
 
 typedef __int128 oms__i128;
 
@@ -182,6 +183,7 @@ typedef struct oms__as_s { /* account + symbol */
   int32_t grp[OMS_RISK_GROUP_NKINDS], ag[OMS_RISK_GROUP_NKINDS];
   bool in_group;
   oms_dec_t pos_exp;
+  double var_pos;           /* the signed position exposure entered in the model */
   int32_t sym_next;         /* next account+symbol record of the same symbol + 1; 0 end */
   uint64_t sym_hash;        /* of the symbol: the duplicate guard's key */
   int32_t sym;              /* the symbol's record (reference price), or -1 */
@@ -204,6 +206,7 @@ typedef struct oms__sym_s {
   oms_dec_t ref_px;
   int64_t ref_ns;
   int32_t as_head; /* its account+symbol records (+ 1; 0 none), for marks */
+  int32_t midx;    /* its instrument in the risk model + 1; 0 none */
 } oms__sym_t;
 
 /* An account's exposure to one group (key: account \x1f kind digit name):
@@ -256,7 +259,8 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
-  oms__ktab_t ags; /* oms__ag_t, account+group exposures */
+  oms__ktab_t ags;        /* oms__ag_t, account+group exposures */
+  oms_riskmodel_t *model; /* not owned; NULL: none */
   /* (account record, symbol) -> account+symbol record, beside the table's
    * index by the joined name: a probe by number and symbol hash instead of
    * building and hashing the joined key (see as_get). */
@@ -303,6 +307,12 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
 #define oms__commit_MARGIN NULL
 #define oms__commit_SELF_TRADE NULL
 #define oms__commit_CONCENTRATION NULL
+#define oms__commit_VAR_STRESS NULL
+
+/* The model's instrument of an account+symbol record and the book of its
+ * account, or -1 (risk.c). */
+int32_t oms__model_idx(const oms_risk_t *r, int32_t as);
+int32_t oms__model_book(const oms_risk_t *r, int32_t acct);
 
 /* Engine services the checks use (risk.c). */
 bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,

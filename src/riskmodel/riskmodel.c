@@ -129,6 +129,8 @@ void oms_riskmodel_destroy(oms_riskmodel_t *m) {
 }
 
 double oms_riskmodel_z(const oms_riskmodel_t *m) { return m->z; }
+uint32_t oms_riskmodel_n(const oms_riskmodel_t *m) { return m->n; }
+uint32_t oms_riskmodel_books(const oms_riskmodel_t *m) { return m->nb; }
 
 int oms_riskmodel_tick(oms_riskmodel_t *m, uint32_t i, double price) {
   if (i >= m->n || !(price > 0) || !isfinite(price)) return OMS_EINVAL;

@@ -316,10 +316,10 @@ static void test_field_table_matches_the_limit_struct(void **state) {
     assert_true(f->offset + width <= sizeof(oms_risk_limit_t));
   }
   assert_int_equal(oms_risk_limit_fields[0].offset, offsetof(oms_risk_limit_t, max_order_qty));
-  /* issue 16 appended the two concentration fields after duplicate_window_ms */
-  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 3].key, "duplicate_window_ms");
-  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 3].kind, OMS_RL_KIND_NS);
-  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "max_concentration_pct");
+  /* issue 16 appended five fields (concentration, VaR, stress) after it */
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 6].key, "duplicate_window_ms");
+  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 6].kind, OMS_RL_KIND_NS);
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "max_stress_loss");
   assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].kind, OMS_RL_KIND_DEC);
 }
 
