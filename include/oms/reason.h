@@ -64,6 +64,10 @@ OMS_BEGIN_DECLS
   XX(RISK_HALTED, 117, "trading halted")                                     \
   XX(RISK_REDUCE_ONLY, 118, "only position-reducing orders allowed")         \
   XX(RISK_NO_LIMITS, 119, "no risk limits configured")                       \
+  XX(RISK_CONCENTRATION, 120, "exposure concentration above limit")          \
+  XX(RISK_CORRELATION, 121, "correlated exposure above limit")               \
+  XX(RISK_VAR, 122, "value at risk above limit")                             \
+  XX(RISK_STRESS, 123, "stress scenario loss above limit")                   \
   /* OMS core and routing */                                                 \
   XX(DUPLICATE_CLORDID, 200, "client order id already in use")               \
   XX(UNKNOWN_ORDER, 201, "unknown order")                                    \

@@ -902,12 +902,51 @@ static int load_hours(loader_t *L, config_setting_t *risk) {
   return 0;
 }
 
+/* groups = ( { kind = "sector"; name = "tech"; symbols = [ ... ];
+ *             max_exposure = "..."; max_exposure_pct = "0.3"; } ) */
+static int load_groups(loader_t *L, config_setting_t *risk) {
+  config_setting_t *l;
+  TRY(get_node(L, risk, "groups", CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  static const char *const keys[] = {"kind", "name", "symbols", "max_exposure", "max_exposure_pct",
+                                     NULL};
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *g, *syms;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    char kind[32] = "", name[OMS_ID_MAX + 1] = "";
+    TRY(get_str(L, g, "kind", true, kind, sizeof kind));
+    int k = oms_risk_group_kind_parse(kind);
+    if (k < 0)
+      return fail(L, g, config_setting_get_member(g, "kind"), NULL,
+                  "\"%s\" is not sector, asset_class, currency, underlying or correlation", kind);
+    TRY(get_id(L, g, "name", true, name, sizeof name));
+    oms_dec_t amt = OMS_DEC_ZERO, pct = OMS_DEC_ZERO;
+    TRY(get_pos_dec(L, g, "max_exposure", false, false, &amt, NULL));
+    TRY(get_pos_dec(L, g, "max_exposure_pct", false, false, &pct, NULL));
+    TRY(get_node(L, g, "symbols", CONFIG_TYPE_ARRAY, true, &syms));
+    int n = config_setting_length(syms);
+    for (int j = 0; j < n; j++) {
+      config_setting_t *s = config_setting_get_elem(syms, (unsigned)j);
+      const char *sym = config_setting_get_string(s);
+      if (sym == NULL) return fail(L, syms, s, NULL, "must be a symbol string");
+      if (find_instrument(L->c, sym) < 0)
+        return fail(L, syms, s, NULL, "\"%s\" is not in instruments", sym);
+      oms_reject_t err;
+      if (oms_risk_limits_group(L->c->risk_limits, (oms_risk_group_kind_t)k, name, &sym, 1, amt,
+                                pct, &err) != 0)
+        return fail(L, syms, s, NULL, "%s", err.text);
+    }
+  }
+  return 0;
+}
+
 static int load_risk(loader_t *L, config_setting_t *root) {
   config_setting_t *risk, *global;
   if (oms_risk_limits_create(&L->c->risk_limits) != 0) return OMS_ENOMEM;
   TRY(get_node(L, root, "risk", CONFIG_TYPE_GROUP, true, &risk));
-  static const char *const keys[] = {"global",    "accounts",   "strategies", "symbols",
-                                     "whitelist", "restricted", "hours",      NULL};
+  static const char *const keys[] = {"global",     "accounts", "strategies", "symbols", "whitelist",
+                                     "restricted", "hours",    "groups",     NULL};
   TRY(only_keys(L, risk, keys));
   TRY(get_node(L, risk, "global", CONFIG_TYPE_GROUP, true, &global));
   oms_risk_limit_t v;
@@ -919,6 +958,7 @@ static int load_risk(loader_t *L, config_setting_t *root) {
   TRY(load_symbol_list(L, risk, "whitelist", true));
   TRY(load_symbol_list(L, risk, "restricted", false));
   TRY(load_hours(L, risk));
+  TRY(load_groups(L, risk));
   return 0;
 }
 

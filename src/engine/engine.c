@@ -713,11 +713,15 @@ static int commit(oms_engine_t *e, unsigned flags) {
       if (st->bust && e->cfg.portfolio != NULL)
         oms_portfolio_bust_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                 ev->fill.old_qty, ev->fill.old_price, ev->fill.old_fee, e->now);
+      if ((st->bust || st->fill) && e->cfg.portfolio != NULL)
+        oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
       if (st->bust && !st->fill) evaluate[nevaluate++] = s->o.account_id;
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
           oms_portfolio_apply_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                    ev->fill.qty, ev->fill.price, ev->fill.fee, e->now);
+        if (e->cfg.portfolio != NULL)
+          oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
       if (oms_ord_state_is_terminal(s->o.state)) {
@@ -2167,6 +2171,7 @@ static int restore_portfolio(oms_engine_t *e) {
     oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
     (void)oms_portfolio_restore_position(e->cfg.portfolio, p->account_id, p->symbol, &book,
                                          p->updated_ns);
+    oms__risk_position_changed(e->cfg.risk, p->account_id, p->symbol);
   }
   oms__free(r.p);
   return 0;

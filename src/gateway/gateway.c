@@ -935,7 +935,11 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_RISK_THROTTLE:
     case OMS_R_RISK_SELF_TRADE:
     case OMS_R_RISK_REDUCE_ONLY:
-    case OMS_R_RISK_NO_LIMITS: return OMS_FIX_ORD_REJ_EXCEEDS_LIMIT;
+    case OMS_R_RISK_NO_LIMITS:
+    case OMS_R_RISK_CONCENTRATION:
+    case OMS_R_RISK_CORRELATION:
+    case OMS_R_RISK_VAR:
+    case OMS_R_RISK_STRESS: return OMS_FIX_ORD_REJ_EXCEEDS_LIMIT;
     case OMS_R_TOO_LATE: return OMS_FIX_ORD_REJ_TOO_LATE_TO_ENTER;
     case OMS_R_UNKNOWN_ORDER:
     case OMS_R_VENUE_UNKNOWN_ORDER: return OMS_FIX_ORD_REJ_UNKNOWN_ORDER;

@@ -708,6 +708,42 @@ static void test_every_admission_key_is_documented(void **state) {
 #undef DOC_ADM
 }
 
+/* Issue 16: concentration groups load into the limit set and are refused
+ * at their line when malformed. */
+static void test_risk_groups_load_and_are_checked(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *ok =
+      "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"asset_class\"; name = "
+      "\"crypto\"; symbols = [ \"BTC-USD\" ]; max_exposure = \"50000\"; max_exposure_pct = "
+      "\"0.5\"; } ); };";
+  if (oms_config_load_string(text_with(10, ok), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  char name[OMS_ID_MAX + 1];
+  oms_dec_t amt, pct;
+  assert_int_equal(oms_risk_limits_group_of(c->risk_limits, OMS_RISK_GROUP_ASSET_CLASS, "BTC-USD",
+                                            name, &amt, &pct),
+                   0);
+  assert_string_equal(name, "crypto");
+  assert_int_equal(amt.raw, INT64_C(50000) * OMS_DEC_SCALE);
+  assert_int_equal(pct.raw, OMS_DEC_SCALE / 2);
+  oms_config_destroy(c);
+  expect_error(10,
+               "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"color\"; "
+               "name = \"x\"; symbols = [ ]; } ); };",
+               "\"color\" is not sector, asset_class");
+  expect_error(10,
+               "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"sector\"; "
+               "name = \"x\"; symbols = [ \"NOPE\" ]; } ); };",
+               "\"NOPE\" is not in instruments");
+  expect_error(10,
+               "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"sector\"; "
+               "name = \"x\"; symbols = [ \"BTC-USD\" ]; }, { kind = \"sector\"; name = "
+               "\"y\"; symbols = [ \"BTC-USD\" ]; } ); };",
+               "BTC-USD is already in sector group x");
+}
+
 static void test_log_level_names(void **state) {
   (void)state;
   assert_string_equal(oms_log_level_name(OMS_LOG_WARN), "warn");
@@ -856,6 +892,7 @@ int main(void) {
       cmocka_unit_test(test_instrument_and_venue_errors),
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),
+      cmocka_unit_test(test_risk_groups_load_and_are_checked),
       cmocka_unit_test(test_log_level_names),
       cmocka_unit_test(test_store_engine_and_journal_keys),
       cmocka_unit_test(test_directory_is_refused_plainly),

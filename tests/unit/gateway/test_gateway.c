@@ -1449,6 +1449,8 @@ static void test_ord_rej_reason_mapping(void **state) {
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_UNKNOWN_INSTRUMENT), 1);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_TRADING_HOURS), 2);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_MAX_POSITION), 3);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_CONCENTRATION), 3);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_CORRELATION), 3);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_DUPLICATE_CLORDID), 6);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_NOT_ENTITLED), 15);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_LOT_SIZE), 13);

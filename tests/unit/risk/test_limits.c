@@ -316,13 +316,66 @@ static void test_field_table_matches_the_limit_struct(void **state) {
     assert_true(f->offset + width <= sizeof(oms_risk_limit_t));
   }
   assert_int_equal(oms_risk_limit_fields[0].offset, offsetof(oms_risk_limit_t, max_order_qty));
-  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "duplicate_window_ms");
-  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].kind, OMS_RL_KIND_NS);
+  /* issue 16 appended five fields (concentration, VaR, stress) after it */
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 6].key, "duplicate_window_ms");
+  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 6].kind, OMS_RL_KIND_NS);
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "max_stress_loss");
+  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].kind, OMS_RL_KIND_DEC);
+}
+
+/* Issue 16: groups are validated as they are added and read back. */
+static void test_groups_are_validated_and_read_back(void **state) {
+  (void)state;
+  oms_risk_limits_t *gl;
+  oms_reject_t e;
+  assert_int_equal(oms_risk_limits_create(&gl), 0);
+  const char *tech[] = {"AAPL", "MSFT"}, *bad[] = {"bad sym"}, *dup[] = {"MSFT"};
+  oms_dec_t z = OMS_DEC_ZERO, amt = oms_dec_from_raw(100 * OMS_DEC_SCALE);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "tech", tech, 2, amt, z, &e),
+                   0);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_NKINDS, "x", tech, 2, z, z, &e),
+                   OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "x", bad, 1, z, z, &e),
+                   OMS_EINVAL);
+  assert_string_equal(e.text, "group sector x: bad symbol 'bad sym'");
+  assert_int_equal(
+      oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "x", tech, 1, oms_dec_neg(amt), z, &e),
+      OMS_EINVAL);
+  assert_string_equal(e.text, "group sector x: limits must not be negative");
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "fin", dup, 1, z, z, &e),
+                   OMS_EINVAL);
+  assert_string_equal(e.text, "group sector fin: MSFT is already in sector group tech");
+  /* another kind is another dimension; the same group again adds members */
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_CURRENCY, "usd", dup, 1, z, z, &e), 0);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "tech", dup, 1, z, amt, &e), 0);
+  char name[OMS_ID_MAX + 1];
+  oms_dec_t a, p;
+  assert_int_equal(oms_risk_limits_group_of(gl, OMS_RISK_GROUP_SECTOR, "MSFT", name, &a, &p), 0);
+  assert_string_equal(name, "tech");
+  assert_int_equal(a.raw, 0);
+  assert_int_equal(p.raw, amt.raw);
+  assert_int_equal(oms_risk_limits_group_of(gl, OMS_RISK_GROUP_UNDERLYING, "MSFT", name, &a, &p),
+                   OMS_ENOTFOUND);
+  assert_int_equal(oms_risk_limits_group_of(gl, OMS_RISK_GROUP_SECTOR, "IBM", NULL, NULL, NULL),
+                   OMS_ENOTFOUND);
+  oms_risk_limits_t *c;
+  assert_int_equal(oms_risk_limits_clone(gl, &c), 0);
+  assert_int_equal(oms_risk_limits_group_of(c, OMS_RISK_GROUP_CURRENCY, "MSFT", name, NULL, NULL),
+                   0);
+  assert_string_equal(name, "usd");
+  oms_risk_limits_destroy(c);
+  oms_risk_limits_destroy(gl);
+  for (int k = 0; k < OMS_RISK_GROUP_NKINDS; k++)
+    assert_int_equal(oms_risk_group_kind_parse(oms_risk_group_kind_str((oms_risk_group_kind_t)k)),
+                     k);
+  assert_int_equal(oms_risk_group_kind_parse("color"), -1);
+  assert_string_equal(oms_risk_group_kind_str(OMS_RISK_GROUP_NKINDS), "UNKNOWN");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_field_table_matches_the_limit_struct),
+      cmocka_unit_test(test_groups_are_validated_and_read_back),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
       T(test_bad_values_are_refused_with_a_reason),
       T(test_most_specific_scope_wins_per_field),
