@@ -103,11 +103,32 @@ static const migration_t migrations[] = {
      "CREATE TABLE limit_changes("
      " seq INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, who TEXT NOT NULL, line TEXT NOT NULL);",
      NULL},
+    /* Parent orders (store_parents.c): the children's parent and sequence,
+     * the parent's strategy, and each parent's progress; back-filled from
+     * the stored snapshots and events. */
+    {7, "parent orders: orders.parent_order_id, child_seq, algo; parents",
+     "ALTER TABLE orders ADD COLUMN parent_order_id INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE orders ADD COLUMN child_seq INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE orders ADD COLUMN algo TEXT NOT NULL DEFAULT '';"
+     "CREATE INDEX orders_parent ON orders(parent_order_id, order_id) WHERE parent_order_id != 0;"
+     "CREATE TABLE parents("
+     " parent_order_id INTEGER PRIMARY KEY, strategy TEXT NOT NULL, status TEXT NOT NULL,"
+     " terminal INTEGER NOT NULL, account_id TEXT NOT NULL, symbol TEXT NOT NULL,"
+     " side TEXT NOT NULL, qty TEXT NOT NULL, filled_qty TEXT NOT NULL, open_qty TEXT NOT NULL,"
+     " leaves_qty TEXT NOT NULL, avg_px TEXT NOT NULL, limit_px TEXT NOT NULL,"
+     " slices_done INTEGER NOT NULL, slices INTEGER NOT NULL, children INTEGER NOT NULL,"
+     " start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, next_slice_ns INTEGER NOT NULL,"
+     " params TEXT NOT NULL, created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,"
+     " last_event_seq INTEGER NOT NULL);"
+     "CREATE INDEX parents_status ON parents(status, parent_order_id);"
+     "CREATE INDEX parents_account ON parents(account_id, parent_order_id);"
+     "CREATE INDEX parents_symbol ON parents(symbol, parent_order_id);",
+     oms__parents_backfill},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(OMS__SCHEMA_LATEST == 6, "OMS__SCHEMA_LATEST must match the last migration");
+_Static_assert(OMS__SCHEMA_LATEST == 7, "OMS__SCHEMA_LATEST must match the last migration");
 
 /* ---- positions -------------------------------------------------------------- */
 

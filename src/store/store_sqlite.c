@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "oms/algo.h"
 #include "oms/error.h"
 #include "oms/store.h"
 #include "store/store_int.h"
@@ -78,6 +79,7 @@ enum {
   W_FIXRESET,
   W_CURSOR,
   W_LIMIT,
+  W_PARENT,
   W_COUNT
 };
 
@@ -91,9 +93,9 @@ static const char *const wsql[W_COUNT] = {
         "INSERT OR REPLACE INTO orders(order_id, client_order_id, strategy_id, "
         "account_id, venue, symbol, venue_order_id, side, type, tif, qty, price, "
         "stop_price, state, terminal, filled_qty, leaves_qty, avg_px, reject_code, "
-        "reject_reason, created_ns, updated_ns, last_event_seq, snapshot) VALUES(?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-        "?20, ?21, ?22, ?23, ?24)",
+        "reject_reason, created_ns, updated_ns, last_event_seq, snapshot, parent_order_id, "
+        "child_seq, algo) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+        "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
     [W_FILL] =
         "INSERT INTO fills(seq, order_id, exec_id, strategy_id, account_id, symbol, side, "
         "qty, price, fee, liquidity, ts_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
@@ -118,6 +120,7 @@ static const char *const wsql[W_COUNT] = {
     [W_CURSOR] = "INSERT OR REPLACE INTO sink_cursors(sink, seq) VALUES(?1, ?2)",
     [W_LIMIT] =
         "INSERT OR REPLACE INTO limit_changes(seq, ts_ns, who, line) VALUES(?1, ?2, ?3, ?4)",
+    [W_PARENT] = OMS__SQL_PARENT_PUT,
 };
 
 static const char *const wlabel[W_COUNT] = {
@@ -136,6 +139,7 @@ static const char *const wlabel[W_COUNT] = {
     [W_FIXRESET] = "sqlite3_step(RESET fix_sessions)",
     [W_CURSOR] = "sqlite3_step(UPSERT sink_cursors)",
     [W_LIMIT] = "sqlite3_step(INSERT limit_changes)",
+    [W_PARENT] = "sqlite3_step(UPSERT parents)",
 };
 
 typedef struct sq_s {
@@ -291,6 +295,9 @@ static int write_order(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   sqlite3_bind_int64(st, 22, o->updated_ns);
   sqlite3_bind_int64(st, 23, (sqlite3_int64)ev->seq);
   sqlite3_bind_blob(st, 24, s->snap, n, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 25, (sqlite3_int64)o->parent_order_id);
+  sqlite3_bind_int64(st, 26, o->child_seq);
+  BIND_TEXT(st, 27, o->algo ? oms_algo_strategy_name((oms_algo_strategy_t)o->algo) : "");
   return run(s, W_ORDER, e);
 }
 
@@ -367,6 +374,10 @@ static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store
     sqlite3_bind_int64(st, 5, ev->event_ns);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->seq);
     rc = run(s, W_TSTATE, e);
+  }
+  if (rc == SQLITE_OK && ev->algo_len > 0) {
+    wctx_t c = {s, e};
+    rc = oms__parent_write(s->w[W_PARENT], ev, wstep, &c);
   }
   return rc;
 }
@@ -1123,7 +1134,7 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   }
   char sql[768];
   snprintf(sql, sizeof sql,
-           "SELECT snapshot FROM orders WHERE 1%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
+           "SELECT snapshot FROM orders WHERE 1%s%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
            q->order_id ? " AND order_id = ?1" : "",
            q->client_order_id && q->client_order_id[0] ? " AND client_order_id = ?2" : "",
            q->strategy_id && q->strategy_id[0] ? " AND strategy_id = ?3" : "",
@@ -1133,7 +1144,9 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
            q->created_from_ns ? " AND created_ns >= ?6" : "",
            q->created_to_ns ? " AND created_ns < ?7" : "",
            q->venue && q->venue[0] ? " AND venue = ?8" : "",
-           q->after_order_id ? " AND order_id > ?10" : "");
+           q->after_order_id ? " AND order_id > ?10" : "",
+           /* the second term lets SQLite use the partial index orders_parent */
+           q->parent_order_id ? " AND parent_order_id = ?11 AND parent_order_id != 0" : "");
   sqlite3_stmt *st = rbegin(s, sql);
   if (st == NULL) return OMS_ESTORE;
   if (q->order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->order_id);
@@ -1145,8 +1158,53 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   if (q->created_to_ns) sqlite3_bind_int64(st, 7, q->created_to_ns);
   if (q->venue && q->venue[0]) BIND_TEXT(st, 8, q->venue);
   if (q->after_order_id) sqlite3_bind_int64(st, 10, (sqlite3_int64)q->after_order_id);
+  if (q->parent_order_id) sqlite3_bind_int64(st, 11, (sqlite3_int64)q->parent_order_id);
   sqlite3_bind_int64(st, 9, q->limit ? (sqlite3_int64)q->limit : -1);
   return rloop(s, st, row_order, (void *)cb, ctx);
+}
+
+static int row_parent(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
+  (void)s;
+  oms_parent_row_t p;
+  oms__parent_from_row(st, &p);
+  return ((oms_parent_cb)cb)(ctx, &p);
+}
+
+/* The parents table's own columns (without `terminal`), then the order's. */
+#define PARENT_SELECT                                                                             \
+  "SELECT p.parent_order_id, p.strategy, p.status, p.account_id, p.symbol, p.side, p.qty, "       \
+  "p.filled_qty, p.open_qty, p.leaves_qty, p.avg_px, p.limit_px, p.slices_done, p.slices, "       \
+  "p.children, p.start_ns, p.end_ns, p.next_slice_ns, p.params, p.created_ns, p.updated_ns, "     \
+  "p.last_event_seq, coalesce(o.client_order_id, ''), coalesce(o.state, '') FROM parents p LEFT " \
+  "JOIN orders o ON o.order_id = p.parent_order_id"
+
+static int sq_query_parents(oms_store_t *base, const oms_parent_query_t *q, oms_parent_cb cb,
+                            void *ctx) {
+  sq_t *s = (sq_t *)base;
+  /* A status mask becomes an IN list of the names the rows hold. */
+  char statuses[160] = "";
+  if (q->statuses) {
+    size_t n = (size_t)snprintf(statuses, sizeof statuses, " AND p.status IN (''");
+    for (int i = OMS_ALGO_WAITING; i <= OMS_ALGO_HALTED; i++)
+      if (q->statuses & (1u << i))
+        n += (size_t)snprintf(statuses + n, sizeof statuses - n, ",'%s'",
+                              oms_algo_status_name((oms_algo_status_t)i));
+    snprintf(statuses + n, sizeof statuses - n, ")");
+  }
+  char sql[1024];
+  snprintf(sql, sizeof sql, PARENT_SELECT " WHERE 1%s%s%s%s%s ORDER BY p.parent_order_id LIMIT ?9",
+           q->parent_order_id ? " AND p.parent_order_id = ?1" : "",
+           q->account_id && q->account_id[0] ? " AND p.account_id = ?2" : "",
+           q->symbol && q->symbol[0] ? " AND p.symbol = ?3" : "", statuses,
+           q->after_parent_id ? " AND p.parent_order_id > ?4" : "");
+  sqlite3_stmt *st = rbegin(s, sql);
+  if (st == NULL) return OMS_ESTORE;
+  if (q->parent_order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->parent_order_id);
+  if (q->account_id && q->account_id[0]) BIND_TEXT(st, 2, q->account_id);
+  if (q->symbol && q->symbol[0]) BIND_TEXT(st, 3, q->symbol);
+  if (q->after_parent_id) sqlite3_bind_int64(st, 4, (sqlite3_int64)q->after_parent_id);
+  sqlite3_bind_int64(st, 9, q->limit ? (sqlite3_int64)q->limit : -1);
+  return rloop(s, st, row_parent, (void *)cb, ctx);
 }
 
 static int sq_events_for_order(oms_store_t *base, uint64_t id, oms_event_cb cb, void *ctx) {
@@ -1378,6 +1436,7 @@ static const oms_store_vtbl_t sq_vtbl = {
     .cursor_set = sq_cursor_set,
     .close = sq_close,
     .each_clordid = sq_each_clordid,
+    .query_parents = sq_query_parents,
     .fill_seq_back = sq_fill_seq_back,
     .limit_append = sq_limit_append,
     .limit_changes = sq_limit_changes,
