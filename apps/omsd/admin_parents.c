@@ -183,11 +183,13 @@ static void answer_page(omsd_http_resp_t *rs, json_t *body, const char *key, con
 }
 
 void omsd_route_parents_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
-  static const char *const known[] = {"status", "account", "symbol", "after_id", "limit", NULL};
+  static const char *const known[] = {"status", "account", "symbol", "after_id",
+                                      "limit",  "order",   NULL};
   const char *bad = omsd_http_unknown_param(rq, known);
   if (bad != NULL) {
     omsd_http_fail(rs, OMSD_E_BAD_QUERY,
-                   "unknown parameter \"%s\" (status, account, symbol, after_id, limit)", bad);
+                   "unknown parameter \"%s\" (status, account, symbol, after_id, limit, order)",
+                   bad);
     return;
   }
   oms_parent_query_t q = {0};
@@ -195,6 +197,14 @@ void omsd_route_parents_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
   q.symbol = omsd_http_query(rq, "symbol");
   const char *v = omsd_http_query(rq, "status");
   if (v != NULL && !parse_statuses(v, &q.statuses, rs)) return;
+  /* order=desc: the newest first, and after_id pages downwards */
+  if ((v = omsd_http_query(rq, "order")) != NULL) {
+    if (strcmp(v, "desc") != 0 && strcmp(v, "asc") != 0) {
+      omsd_http_fail(rs, OMSD_E_BAD_QUERY, "order: \"%s\" is not asc or desc", v);
+      return;
+    }
+    q.newest_first = strcmp(v, "desc") == 0;
+  }
   uint64_t limit = LIST_DEFAULT;
   if (!parse_page(rq, "after_id", "limit", &q.after_parent_id, &limit, rs)) return;
   page_t pg = {.arr = json_array(), .limit = (uint32_t)limit};

@@ -184,7 +184,8 @@ typedef struct oms_parent_query_s {
   const char *symbol;
   uint32_t statuses;        /* bit (1u << oms_algo_status_t) per status wanted; 0 = any */
   uint32_t limit;           /* 0 = no limit */
-  uint64_t after_parent_id; /* parent_order_id > this (paging) */
+  uint64_t after_parent_id; /* parent_order_id > this (paging); newest_first: < this */
+  bool newest_first;        /* by parent order id descending (a blotter's newest page) */
 } oms_parent_query_t;
 
 /* Result callbacks: return 0 to continue, non-zero to stop early (the query

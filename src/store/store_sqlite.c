@@ -1192,11 +1192,15 @@ static int sq_query_parents(oms_store_t *base, const oms_parent_query_t *q, oms_
     snprintf(statuses + n, sizeof statuses - n, ")");
   }
   char sql[1024];
-  snprintf(sql, sizeof sql, PARENT_SELECT " WHERE 1%s%s%s%s%s ORDER BY p.parent_order_id LIMIT ?9",
+  snprintf(sql, sizeof sql,
+           PARENT_SELECT " WHERE 1%s%s%s%s%s ORDER BY p.parent_order_id%s LIMIT ?9",
            q->parent_order_id ? " AND p.parent_order_id = ?1" : "",
            q->account_id && q->account_id[0] ? " AND p.account_id = ?2" : "",
            q->symbol && q->symbol[0] ? " AND p.symbol = ?3" : "", statuses,
-           q->after_parent_id ? " AND p.parent_order_id > ?4" : "");
+           !q->after_parent_id ? ""
+           : q->newest_first   ? " AND p.parent_order_id < ?4"
+                               : " AND p.parent_order_id > ?4",
+           q->newest_first ? " DESC" : "");
   sqlite3_stmt *st = rbegin(s, sql);
   if (st == NULL) return OMS_ESTORE;
   if (q->parent_order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->parent_order_id);

@@ -906,6 +906,17 @@ static void check_parents(void) {
             json_is_null(json_object_get(r.json, "next_after_id")),
         "page 2: %s", r.text);
   resp_free(&r);
+  r = expect("GET", "/v1/parents?order=desc&limit=1", VIEWER, NULL, 200, NULL);
+  CHECK((uint64_t)json_integer_value(json_object_get(
+            json_array_get(json_object_get(r.json, "parents"), 0), "parent_order_id")) == id2 &&
+            (uint64_t)json_integer_value(json_object_get(r.json, "next_after_id")) == id2,
+        "newest first: %s", r.text);
+  resp_free(&r);
+  snprintf(path, sizeof path, "/v1/parents?order=desc&after_id=%llu", (unsigned long long)id2);
+  r = expect("GET", path, VIEWER, NULL, 200, NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 1, "below id2: %s", r.text);
+  resp_free(&r);
+  expect_named("GET", "/v1/parents?order=up", VIEWER, NULL, 400, "BAD_QUERY", "order");
   expect_named("GET", "/v1/parents?status=DONE", VIEWER, NULL, 400, "BAD_QUERY", "DONE");
   expect_named("GET", "/v1/parents?colour=red", VIEWER, NULL, 400, "BAD_QUERY", "colour");
   expect_named("GET", "/v1/parents/1?limit=0", VIEWER, NULL, 400, "BAD_QUERY", "limit");

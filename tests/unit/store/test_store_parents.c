@@ -171,6 +171,13 @@ static void test_a_parent_and_its_children_are_projected(void **state) {
   assert_int_equal(r.p[0].parent_order_id, 20);
   q = (oms_parent_query_t){.parent_order_id = 20};
   assert_int_equal(parents(st, &q, &r), 1);
+  /* newest first, paged downwards */
+  q = (oms_parent_query_t){.newest_first = true, .limit = 1};
+  assert_int_equal(parents(st, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 20);
+  q.after_parent_id = 20;
+  assert_int_equal(parents(st, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 10);
 
   /* the children of one parent, from the index */
   oms_order_query_t oq = {0};
