@@ -1139,9 +1139,15 @@ static int parent_show(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) 
     }
     /* the parameters, one a line: "params.end_ns" */
     json_object_foreach(json_object_get(p, "params"), k, v) {
-      char key[80], *val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+      char key[80], when[40], *val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
       snprintf(key, sizeof key, "params.%s", k);
-      const char *row[2] = {key, json_is_string(v) ? json_string_value(v) : val ? val : ""};
+      /* the times (not slice_ns, a duration) as UTC */
+      bool time = (strcmp(k, "start_ns") == 0 || strcmp(k, "end_ns") == 0) && json_is_integer(v);
+      if (time) ctl_time_str((long long)json_integer_value(v), when, sizeof when);
+      const char *row[2] = {key, time                ? when
+                                 : json_is_string(v) ? json_string_value(v)
+                                 : val               ? val
+                                                     : ""};
       if (t) ctl_table_add(t, row);
       free(val);
     }
