@@ -12,15 +12,16 @@
  * the parent or of any of its children. Rows are written in seq order, so a
  * later state always replaces an earlier one.
  *
- * The children are rows of `orders` with parent_order_id and child_seq (and
- * the parent's row has algo): columns, with an index on (parent_order_id,
- * order_id), so the children of one parent are a range of the index, never
- * a scan of every order.
+ * A child (and a parent) also has a row of `order_parents`: its
+ * parent_order_id and child_seq (and a parent its algo), written with its
+ * row of `orders`; ordinary orders have none. Its index on
+ * (parent_order_id, order_id) makes the children of one parent a range of
+ * the index, never a scan of every order.
  *
  * Schema 7 adds both to an existing database: it decodes every stored order
- * snapshot once (the only place the parent fields were) to fill the
- * columns, then, for each parent, reads the events of the parent and its
- * children newest first until one carries its state. A one-time cost
+ * snapshot once (the only place the parent fields were) to fill
+ * order_parents, then, for each parent, reads the events of the parent and
+ * its children newest first until one carries its state. A one-time cost
  * proportional to the stored orders, as migration 5's rebuild of positions.
  */
 #include <inttypes.h>
@@ -219,15 +220,11 @@ static int plain_step(void *ctx, sqlite3_stmt *st, const char *label) {
   return sqlite3_step(st);
 }
 
-/* The columns of every order from its snapshot. */
+/* The rows of order_parents from every order's snapshot. */
 static int backfill_columns(sqlite3 *db) {
   sqlite3_stmt *all = NULL, *upd = NULL;
   int rc = sqlite3_prepare_v2(db, "SELECT snapshot FROM orders", -1, &all, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(db,
-                            "UPDATE orders SET parent_order_id = ?2, child_seq = ?3, algo = ?4 "
-                            "WHERE order_id = ?1",
-                            -1, &upd, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, OMS__SQL_ORDER_PARENT_PUT, -1, &upd, NULL);
   while (rc == SQLITE_OK) {
     rc = sqlite3_step(all);
     if (rc != SQLITE_ROW) break;
@@ -257,11 +254,12 @@ static int backfill_columns(sqlite3 *db) {
 static int backfill_parents(sqlite3 *db) {
   sqlite3_stmt *par = NULL, *evs = NULL, *put = NULL;
   int rc = sqlite3_prepare_v2(
-      db, "SELECT order_id FROM orders WHERE algo != '' AND parent_order_id = 0", -1, &par, NULL);
+      db, "SELECT order_id FROM order_parents WHERE algo != '' AND parent_order_id = 0", -1, &par,
+      NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v2(db,
                             "SELECT body FROM events WHERE order_id = ?1 OR order_id IN "
-                            "(SELECT order_id FROM orders WHERE parent_order_id = ?1) "
+                            "(SELECT order_id FROM order_parents WHERE parent_order_id = ?1) "
                             "ORDER BY seq DESC",
                             -1, &evs, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, OMS__SQL_PARENT_PUT, -1, &put, NULL);

@@ -80,6 +80,7 @@ enum {
   W_CURSOR,
   W_LIMIT,
   W_PARENT,
+  W_ORDER_PARENT,
   W_COUNT
 };
 
@@ -93,9 +94,9 @@ static const char *const wsql[W_COUNT] = {
         "INSERT OR REPLACE INTO orders(order_id, client_order_id, strategy_id, "
         "account_id, venue, symbol, venue_order_id, side, type, tif, qty, price, "
         "stop_price, state, terminal, filled_qty, leaves_qty, avg_px, reject_code, "
-        "reject_reason, created_ns, updated_ns, last_event_seq, snapshot, parent_order_id, "
-        "child_seq, algo) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-        "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+        "reject_reason, created_ns, updated_ns, last_event_seq, snapshot) VALUES(?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+        "?20, ?21, ?22, ?23, ?24)",
     [W_FILL] =
         "INSERT INTO fills(seq, order_id, exec_id, strategy_id, account_id, symbol, side, "
         "qty, price, fee, liquidity, ts_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
@@ -121,6 +122,7 @@ static const char *const wsql[W_COUNT] = {
     [W_LIMIT] =
         "INSERT OR REPLACE INTO limit_changes(seq, ts_ns, who, line) VALUES(?1, ?2, ?3, ?4)",
     [W_PARENT] = OMS__SQL_PARENT_PUT,
+    [W_ORDER_PARENT] = OMS__SQL_ORDER_PARENT_PUT,
 };
 
 static const char *const wlabel[W_COUNT] = {
@@ -140,6 +142,7 @@ static const char *const wlabel[W_COUNT] = {
     [W_CURSOR] = "sqlite3_step(UPSERT sink_cursors)",
     [W_LIMIT] = "sqlite3_step(INSERT limit_changes)",
     [W_PARENT] = "sqlite3_step(UPSERT parents)",
+    [W_ORDER_PARENT] = "sqlite3_step(UPSERT order_parents)",
 };
 
 typedef struct sq_s {
@@ -295,10 +298,15 @@ static int write_order(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   sqlite3_bind_int64(st, 22, o->updated_ns);
   sqlite3_bind_int64(st, 23, (sqlite3_int64)ev->seq);
   sqlite3_bind_blob(st, 24, s->snap, n, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 25, (sqlite3_int64)o->parent_order_id);
-  sqlite3_bind_int64(st, 26, o->child_seq);
-  BIND_TEXT(st, 27, o->algo ? oms_algo_strategy_name((oms_algo_strategy_t)o->algo) : "");
-  return run(s, W_ORDER, e);
+  int rc = run(s, W_ORDER, e);
+  if (rc != SQLITE_OK || (o->parent_order_id == 0 && o->algo == 0)) return rc;
+  /* a parent or a child: its row of order_parents (the same at every event) */
+  st = s->w[W_ORDER_PARENT];
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)o->order_id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)o->parent_order_id);
+  sqlite3_bind_int64(st, 3, o->child_seq);
+  BIND_TEXT(st, 4, o->algo ? oms_algo_strategy_name((oms_algo_strategy_t)o->algo) : "");
+  return run(s, W_ORDER_PARENT, e);
 }
 
 static int write_fill(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
@@ -1132,9 +1140,12 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
     /* bits above the last state match nothing */
     if (n < sizeof states) snprintf(states + n, sizeof states - n, "%s)", sep[0] ? "" : "''");
   }
-  char sql[768];
+  char sql[1024];
   snprintf(sql, sizeof sql,
-           "SELECT snapshot FROM orders WHERE 1%s%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
+           "SELECT snapshot FROM %s WHERE 1%s%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
+           /* by parent: the parent's range of order_parents' index first (CROSS
+            * JOIN keeps that order), each child's row of orders by its key */
+           q->parent_order_id ? "order_parents CROSS JOIN orders USING (order_id)" : "orders",
            q->order_id ? " AND order_id = ?1" : "",
            q->client_order_id && q->client_order_id[0] ? " AND client_order_id = ?2" : "",
            q->strategy_id && q->strategy_id[0] ? " AND strategy_id = ?3" : "",
@@ -1145,8 +1156,7 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
            q->created_to_ns ? " AND created_ns < ?7" : "",
            q->venue && q->venue[0] ? " AND venue = ?8" : "",
            q->after_order_id ? " AND order_id > ?10" : "",
-           /* the second term lets SQLite use the partial index orders_parent */
-           q->parent_order_id ? " AND parent_order_id = ?11 AND parent_order_id != 0" : "");
+           q->parent_order_id ? " AND parent_order_id = ?11" : "");
   sqlite3_stmt *st = rbegin(s, sql);
   if (st == NULL) return OMS_ESTORE;
   if (q->order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->order_id);

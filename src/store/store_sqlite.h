@@ -62,6 +62,12 @@ int oms__position_write(sqlite3_stmt *get_st, sqlite3_stmt *put_st, const oms_ev
   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, " \
   "?19, ?20, ?21, ?22, ?23)"
 
+/* A child's or parent's row of order_parents: ?1 order_id, ?2
+ * parent_order_id, ?3 child_seq, ?4 algo ('' for a child). */
+#define OMS__SQL_ORDER_PARENT_PUT                                                     \
+  "INSERT OR REPLACE INTO order_parents(order_id, parent_order_id, child_seq, algo) " \
+  "VALUES(?1, ?2, ?3, ?4)"
+
 /* The parameters set in p (algo.h) as a JSON object into buf[cap], keyed by
  * the names of the parameter table. Returns its length, or OMS_ENOSPC
  * (buf then holds "{}"). */
