@@ -364,6 +364,46 @@ static void test_the_journal_store_serves_parents_and_the_memory_store_does_not(
   assert_int_equal(fx_dir_remove(&d), 0);
 }
 
+/* An omsd data directory (a journal and its projection) written before
+ * schema 7: the projection is upgraded at open and shows the parents. The
+ * old projection is made by taking schema 7's tables out of a new one. */
+static void test_a_journal_store_projection_at_version_6_upgrades(void **state) {
+  (void)state;
+  fx_dir_t d;
+  fx_dir_make(&d);
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, d.journal, d.db);
+  jc.durability = OMS_DURABILITY_OS;
+  oms_store_t *js = NULL;
+  assert_int_equal(oms_store_journal_open(&jc, &js), 0);
+  world_t w;
+  make_world(&w, 10, "A1", "BTC-USD", 1);
+  oms_store_unit_t u = {w.ev, w.n};
+  uint64_t t;
+  assert_int_equal(oms_store_append(js, &u, 0, &t), 0);
+  oms_store_close(js);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "DROP TABLE parents; DROP TABLE order_parents; "
+                                "DELETE FROM schema_version WHERE version = 7",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  js = NULL;
+  assert_int_equal(oms_store_journal_open(&jc, &js), 0);
+  rows_t r;
+  oms_parent_query_t q = {0};
+  assert_int_equal(parents(js, &q, &r), 1);
+  check_progress(&r.p[0], 10);
+  oms_order_query_t oq = {.parent_order_id = 10};
+  memset(&r, 0, sizeof r);
+  assert_int_equal(oms_store_query_orders(js, &oq, take_id, &r), 0);
+  assert_int_equal(r.nid, 1);
+  oms_store_close(js);
+  assert_int_equal(fx_dir_remove(&d), 0);
+}
+
 static void test_parameters_read_as_json(void **state) {
   (void)state;
   oms_algo_params_t p;
@@ -416,6 +456,7 @@ int main(void) {
       cmocka_unit_test(test_a_parent_and_its_children_are_projected),
       cmocka_unit_test(test_schema_7_backfills_a_version_6_database),
       cmocka_unit_test(test_the_journal_store_serves_parents_and_the_memory_store_does_not),
+      cmocka_unit_test(test_a_journal_store_projection_at_version_6_upgrades),
       cmocka_unit_test(test_parameters_read_as_json),
       cmocka_unit_test(test_a_damaged_state_is_skipped),
   };
