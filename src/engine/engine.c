@@ -622,6 +622,7 @@ static int stage_parents(oms_engine_t *e) {
     if (!oms__parents_child_event(e->parents, &e->slots[e->stage[k].slot].o, &e->sev[k], &fx))
       continue;
     slot_t *ps = slot_of_id(e, fx.parent_id);
+    if (ps != NULL && ps->o.algo == 0) ps = NULL; /* only a parent order takes its child's fill */
     oms_event_t *pev = NULL;
     for (int j = 0; ps != NULL && j < e->nstage; j++)
       if (e->stage[j].slot == slot_index(e, ps)) pev = &e->sev[j];
@@ -2235,3 +2236,4 @@ int oms__engine_cancel_child(oms_engine_t *e, uint64_t order_id) {
 }
 
 oms_store_t *oms__engine_store(oms_engine_t *e) { return e->cfg.store; }
+oms_risk_t *oms__engine_risk(oms_engine_t *e) { return e->cfg.risk; }
