@@ -204,27 +204,28 @@ OMS_EXTERN int oms_algo_profile_from_volumes(oms_algo_params_t *p, const oms_dec
 /* ---- Refusals ---------------------------------------------------------------
  * XX(NAME, number, description). Numbered from 500 so that the engine can
  * append them to the reason table (reason.h) with the same numbers. */
-#define OMS_ALGO_REFUSAL_MAP(XX)                                          \
-  XX(UNKNOWN_STRATEGY, 500, "unknown strategy")                           \
-  XX(BAD_VALUE, 501, "parameter value unreadable")                        \
-  XX(OUT_OF_BOUNDS, 502, "parameter outside its bounds")                  \
-  XX(MISSING, 503, "required parameter missing")                          \
-  XX(NOT_APPLICABLE, 504, "parameter does not apply to this strategy")    \
-  XX(END_BEFORE_START, 505, "end time not after start time")              \
-  XX(SLICE_INTERVAL, 506, "slice interval must be positive")              \
-  XX(DISPLAY_ABOVE_QTY, 507, "display quantity above the order quantity") \
-  XX(PARTICIPATION, 508, "participation must be above 0 and at most 1")   \
-  XX(LIMIT_REQUIRED, 509, "limit price required for this strategy")       \
-  XX(MIN_ABOVE_MAX, 510, "minimum slice above maximum slice")             \
-  XX(WOULD_BEYOND_LIMIT, 511, "would price beyond the limit price")       \
-  XX(BAD_PROFILE, 512, "volume profile empty or all zero")                \
-  XX(UNKNOWN_TAG, 513, "unknown algorithm tag")                           \
-  XX(DUPLICATE_TAG, 514, "tag given twice")                               \
-  XX(TICK_SIZE, 515, "price not a multiple of the tick size")             \
-  XX(LOT_SIZE, 516, "quantity not a multiple of the lot size")            \
-  XX(END_PASSED, 517, "end time already passed")                          \
-  XX(QTY_BELOW_FILLED, 518, "new quantity below the filled quantity")     \
-  XX(REPLACE_CHANGES_STRATEGY, 519, "a replace cannot change strategy or side")
+#define OMS_ALGO_REFUSAL_MAP(XX)                                                \
+  XX(UNKNOWN_STRATEGY, 500, "unknown strategy")                                 \
+  XX(BAD_VALUE, 501, "parameter value unreadable")                              \
+  XX(OUT_OF_BOUNDS, 502, "parameter outside its bounds")                        \
+  XX(MISSING, 503, "required parameter missing")                                \
+  XX(NOT_APPLICABLE, 504, "parameter does not apply to this strategy")          \
+  XX(END_BEFORE_START, 505, "end time not after start time")                    \
+  XX(SLICE_INTERVAL, 506, "slice interval must be positive")                    \
+  XX(DISPLAY_ABOVE_QTY, 507, "display quantity above the order quantity")       \
+  XX(PARTICIPATION, 508, "participation must be above 0 and at most 1")         \
+  XX(LIMIT_REQUIRED, 509, "limit price required for this strategy")             \
+  XX(MIN_ABOVE_MAX, 510, "minimum slice above maximum slice")                   \
+  XX(WOULD_BEYOND_LIMIT, 511, "would price beyond the limit price")             \
+  XX(BAD_PROFILE, 512, "volume profile empty or all zero")                      \
+  XX(UNKNOWN_TAG, 513, "unknown algorithm tag")                                 \
+  XX(DUPLICATE_TAG, 514, "tag given twice")                                     \
+  XX(TICK_SIZE, 515, "price not a multiple of the tick size")                   \
+  XX(LOT_SIZE, 516, "quantity not a multiple of the lot size")                  \
+  XX(END_PASSED, 517, "end time already passed")                                \
+  XX(QTY_BELOW_FILLED, 518, "new quantity below the filled quantity")           \
+  XX(REPLACE_CHANGES_STRATEGY, 519, "a replace cannot change strategy or side") \
+  XX(VENUE_CANNOT, 520, "venue neither works the type nor lets the OMS emulate it")
 
 typedef enum oms_algo_refusal_e {
   OMS_ALGO_R_NONE = 0,
@@ -347,7 +348,12 @@ typedef struct oms_algo_state_s {
   oms_dec_t tick, lot;
   int64_t created_ns;
   uint32_t n_slices; /* slices in the schedule */
-  uint32_t pad_;
+  /* ICEBERG, TRAILING_STOP, MIT, LIT at a venue that works the type itself
+   * (the engine sets it after init, from the venue's capabilities): one
+   * child for the whole quantity, released at once and sent as the native
+   * type; the parent ends with it. */
+  uint8_t native;
+  uint8_t pad_[3];
   oms_dec_t filled;      /* sum of the children's fills */
   __int128 cum_notional; /* sum of fill qty * px at 10^-16 */
   oms_dec_t pending_qty; /* a replace's quantity waiting for open to fall; 0 = none */

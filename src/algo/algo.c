@@ -132,7 +132,9 @@ int oms_algo_check(const oms_algo_state_t *st) {
   /* only a late fill (over) may leave filled + open above the quantity */
   if (st->filled.raw > st->p.qty.raw) return 0;
   if (st->filled.raw + st->open.raw > st->p.qty.raw && !st->over) return 0;
-  if (st->p.strategy == OMS_ALGO_ICEBERG && st->open.raw > st->p.display_qty.raw) return 0;
+  /* a native iceberg's child holds it all: the venue shows the display */
+  if (st->p.strategy == OMS_ALGO_ICEBERG && !st->native && st->open.raw > st->p.display_qty.raw)
+    return 0;
   if (st->status == OMS_ALGO_COMPLETED && st->filled.raw != st->p.qty.raw) return 0;
   return (st->filled.raw == 0) == (st->cum_notional == 0);
 }
@@ -169,11 +171,12 @@ static oms_algo_child_t *find(oms_algo_state_t *st, uint32_t seq) {
 
 /* The one place a child is made: refuses what would break F + O <= Q. A
  * full child table is not an error: the child waits for a free slot. */
-static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uint8_t type,
-                     uint8_t tif, oms_dec_t px) {
+static int new_child_stop(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uint8_t type,
+                          uint8_t tif, oms_dec_t px, oms_dec_t stop) {
   if (q.raw <= 0) return 0;
   if (st->filled.raw + st->open.raw + q.raw > st->p.qty.raw) return OMS_EOVERFILL;
-  if (st->p.strategy == OMS_ALGO_ICEBERG && st->open.raw + q.raw > st->p.display_qty.raw) {
+  if (st->p.strategy == OMS_ALGO_ICEBERG && !st->native &&
+      st->open.raw + q.raw > st->p.display_qty.raw) {
     return OMS_EOVERFILL;
   }
   oms_algo_child_t *c = NULL;
@@ -181,13 +184,15 @@ static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uin
     if (st->child[i].seq == 0) c = &st->child[i];
   }
   if (c == NULL || out->n >= OMS_ALGO_MAX_INTENTS) return 0;
-  oms_algo_intent_t in = {.kind = OMS_INTENT_NEW,
-                          .side = st->p.side,
-                          .type = type,
-                          .tif = tif,
-                          .child_seq = st->next_seq,
-                          .qty = q,
-                          .price = type == OMS_ORD_MARKET ? OMS_DEC_ZERO : px};
+  oms_algo_intent_t in = {
+      .kind = OMS_INTENT_NEW,
+      .side = st->p.side,
+      .type = type,
+      .tif = tif,
+      .child_seq = st->next_seq,
+      .qty = q,
+      .price = type == OMS_ORD_MARKET || type == OMS_ORD_STOP ? OMS_DEC_ZERO : px,
+      .stop_price = stop};
   int rc = oms__algo_emit(out, &in);
   if (rc != 0) return rc;
   memset(c, 0, sizeof(*c));
@@ -196,6 +201,11 @@ static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uin
   c->price = in.price;
   st->open.raw += q.raw;
   return 0;
+}
+
+static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uint8_t type,
+                     uint8_t tif, oms_dec_t px) {
+  return new_child_stop(st, out, q, type, tif, px, OMS_DEC_ZERO);
 }
 
 /* Cancel intents for every open child not already being cancelled. */
@@ -256,6 +266,10 @@ int oms_algo_on_child_done(oms_algo_state_t *st, uint32_t seq) {
   st->open.raw -= c->qty.raw - c->filled.raw;
   memset(c, 0, sizeof(*c));
   settle(st);
+  /* a native order is the venue's to work: when it ends, the parent does */
+  if (st->native && st->triggered && st->open.raw == 0 &&
+      !oms_algo_status_is_terminal((oms_algo_status_t)st->status) && st->filled.raw < st->p.qty.raw)
+    st->status = OMS_ALGO_CANCELLED;
   /* A smaller quantity from a replace takes effect once it fits. */
   if (st->pending_qty.raw != 0 && st->filled.raw + st->open.raw <= st->pending_qty.raw) {
     st->p.qty = st->pending_qty;
@@ -588,6 +602,45 @@ static int step_emulated(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo
   return new_child(st, out, unplaced(st), OMS_ORD_MARKET, OMS_TIF_IOC, OMS_DEC_ZERO);
 }
 
+/* ---- native: the venue works the type ---- */
+
+/* One child for all the quantity, as the native type: a limit (ICEBERG,
+ * its display travels beside it), a stop at the trigger (MIT: the venue
+ * triggers it when touched) or a stop-limit (LIT), a stop at the trail
+ * from the last trade (TRAILING_STOP: the venue moves it). */
+static int step_native(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo_out_t *out) {
+  const oms_algo_params_t *p = &st->p;
+  if (st->triggered) return 0;
+  oms_dec_t q = unplaced(st), stop = OMS_DEC_ZERO;
+  uint8_t type = OMS_ORD_LIMIT;
+  switch (p->strategy) {
+    case OMS_ALGO_MIT:
+      type = OMS_ORD_STOP;
+      stop = p->trigger_px;
+      break;
+    case OMS_ALGO_LIT:
+      type = OMS_ORD_STOP_LIMIT;
+      stop = p->trigger_px;
+      break;
+    case OMS_ALGO_TRAILING_STOP: {
+      oms_dec_t px;
+      if (md == NULL || !watched_px(st, md, &px)) return 0; /* no price to trail yet */
+      st->hwm = px;
+      oms_dec_t d = trail_distance(st);
+      stop = oms_dec_from_raw(is_buy(st) ? px.raw + d.raw : px.raw - d.raw);
+      if (!oms_dec_is_pos(stop)) return 0;
+      type = oms_dec_is_pos(p->limit_px) ? OMS_ORD_STOP_LIMIT : OMS_ORD_STOP;
+      break;
+    }
+    default: break; /* ICEBERG */
+  }
+  int rc = new_child_stop(st, out, q, type, OMS_TIF_DAY, p->limit_px, stop);
+  if (rc != 0) return rc;
+  st->triggered = 1; /* released: the parent now follows its one child */
+  st->status = OMS_ALGO_WORKING;
+  return 0;
+}
+
 /* ---- the step ---- */
 
 /* Adds the market's trades since the last look to the parent's interval. */
@@ -607,6 +660,7 @@ static int step(oms_algo_state_t *st, int64_t now, const oms_algo_md_t *md, oms_
   oms_algo_params_t *p = &st->p;
   if (md != NULL && now >= p->start_ns) observe(st, md);
   if (st->over) return cancel_children(st, out); /* see LATE FILLS */
+  if (st->native) return step_native(st, md, out);
   bool timed = p->strategy != OMS_ALGO_TRAILING_STOP && p->strategy != OMS_ALGO_MIT &&
                p->strategy != OMS_ALGO_LIT && p->strategy != OMS_ALGO_ICEBERG;
   if (st->status == OMS_ALGO_WAITING && timed) {

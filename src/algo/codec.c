@@ -14,7 +14,8 @@
  * so the encoder and the decoder cannot disagree. A new field is added at the
  * end of walk() with a new version; decode keeps reading the old ones.
  * Version 2 added, at the end: the trigger price type, the late fills and
- * `over`, and the market's interval sums (mkt_*, mark_*, mkt_known). A
+ * `over`, the market's interval sums (mkt_*, mark_*, mkt_known) and
+ * `native`. A
  * version 1 record decodes with those at zero (LAST, no late fill, the
  * interval starting at the next market data).
  * Decoding checks the magic, version and length and then the state's
@@ -120,6 +121,7 @@ static void walk(cur_t *c, oms_algo_state_t *st, int version) {
   IO(c, st->mkt_volume);
   IO(c, st->mark_volume);
   IO(c, st->mkt_known);
+  IO(c, st->native);
 }
 
 static size_t body_size(int version) {
@@ -161,8 +163,9 @@ int oms_algo_decode(const uint8_t *buf, size_t len, oms_algo_state_t *st) {
   bool sane = known && st->p.profile_len <= OMS_ALGO_PROFILE_MAX &&
               st->status >= OMS_ALGO_WAITING && st->status <= OMS_ALGO_HALTED &&
               st->p.trigger_type <= OMS_TRIGGER_MID && st->over <= 1 && st->late_qty.raw >= 0 &&
-              oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) && st->p.slice_ns > 0 &&
-              (st->n_slices == 0 || st->p.end_ns > st->p.start_ns) && oms_algo_check(st);
+              st->native <= 1 && oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) &&
+              st->p.slice_ns > 0 && (st->n_slices == 0 || st->p.end_ns > st->p.start_ns) &&
+              oms_algo_check(st);
   if (!sane) {
     memset(st, 0, sizeof(*st));
     return OMS_ECORRUPT;

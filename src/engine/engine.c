@@ -272,6 +272,12 @@ static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why);
+/* A child's native fields come from its parent (engine_parent.c). */
+static void hook_native_of(void *ctx, const oms_order_t *o, oms_venue_order_t *vo) {
+  oms_engine_t *e = ctx;
+  oms__parents_native_of(e->parents, o, vo);
+}
+
 static void hook_send_failed(void *ctx, uint64_t order_id, int kind, int err);
 static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
                              oms_trading_state_t from, oms_trading_state_t to, const char *reason,
@@ -294,7 +300,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
 
-  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e};
+  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e, hook_native_of};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
   if (rc != 0) goto fail;
   rc = OMS_ENOMEM;

@@ -71,7 +71,8 @@
 _Static_assert(OMS_ALGO_ENC_SIZE <= OMS_EVENT_ALGO_MAX, "a parent's state fits an event");
 _Static_assert((int)OMS_R_ALGO_UNKNOWN_STRATEGY == (int)OMS_ALGO_R_UNKNOWN_STRATEGY &&
                    (int)OMS_R_ALGO_REPLACE_CHANGES_STRATEGY ==
-                       (int)OMS_ALGO_R_REPLACE_CHANGES_STRATEGY,
+                       (int)OMS_ALGO_R_REPLACE_CHANGES_STRATEGY &&
+                   (int)OMS_R_ALGO_VENUE_CANNOT == (int)OMS_ALGO_R_VENUE_CANNOT,
                "algo refusals keep their numbers as reasons");
 
 /* What a refused submission's result points at: no order. */
@@ -129,6 +130,7 @@ struct oms__parents_s {
   scratch_t scratch[SCRATCH];
   int nscratch;
   oms_algo_params_t pending; /* of the parent being submitted */
+  bool pending_native;       /* its venue works its type itself */
   oms_dec_t pending_tick, pending_lot;
   uint8_t blob[OMS_ALGO_ENC_SIZE];
   char text[OMS_REASON_MAX + 1];
@@ -344,6 +346,29 @@ static void kid_prune(prec_t *r) {
 
 /* ---- submission ------------------------------------------------------------------ */
 
+/* The venue capability a strategy would use; 0 for the algorithms. */
+static uint32_t cap_of(uint16_t strategy) {
+  switch (strategy) {
+    case OMS_ALGO_TRAILING_STOP: return OMS_VENUE_CAP_TRAILING_STOP;
+    case OMS_ALGO_MIT: return OMS_VENUE_CAP_MIT;
+    case OMS_ALGO_LIT: return OMS_VENUE_CAP_LIT;
+    case OMS_ALGO_ICEBERG: return OMS_VENUE_CAP_ICEBERG;
+    default: return 0;
+  }
+}
+
+void oms__parents_native_of(oms__parents_t *P, const oms_order_t *o, oms_venue_order_t *vo) {
+  uint32_t ri = rec_of(P, o->parent_order_id);
+  if (ri == NIL || !P->rec[ri].st.native) return;
+  const oms_algo_state_t *st = &P->rec[ri].st;
+  vo->native = cap_of(st->p.strategy);
+  if (vo->native == OMS_VENUE_CAP_ICEBERG) vo->display_qty = st->p.display_qty;
+  if (vo->native == OMS_VENUE_CAP_TRAILING_STOP) {
+    int64_t d = st->hwm.raw - o->stop_price.raw; /* the stop was set this far from the mark */
+    vo->trail_offset = oms_dec_from_raw(d < 0 ? -d : d);
+  }
+}
+
 /* Fills what the request says and the parameters do not. */
 static void params_from_request(oms_algo_params_t *p, const oms_order_request_t *req) {
   if (!(p->set & (1u << OMS_ALGO_P_side))) OMS_ALGO_SET(p, side, (uint8_t)req->side);
@@ -382,6 +407,19 @@ int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request_t *req,
   r.tif = r.tif == OMS_TIF_DAY || r.tif == OMS_TIF_GTD ? r.tif : OMS_TIF_GTC;
   r.expire_ns = r.tif == OMS_TIF_GTD ? req->expire_ns : 0;
   r.instructions = 0;
+  /* Emulated types: the venue's own, if it works them; else the OMS's, if
+   * the venue allows it (market data to watch); else refused. */
+  uint32_t cap = cap_of(p.strategy);
+  oms_venue_t *v = cap ? oms_router_venue(oms_engine_router(e), req->venue) : NULL;
+  P->pending_native = v != NULL && (v->native & cap) != 0;
+  if (v != NULL && !P->pending_native && (v->no_emulate & cap) != 0) {
+    res->reject.code = OMS_R_ALGO_VENUE_CANNOT;
+    snprintf(res->reject.text, sizeof(res->reject.text),
+             "strategy(847): venue %s neither works %s itself (native) nor lets the OMS emulate "
+             "it (emulate)",
+             v->name, oms_venue_cap_name(cap));
+    return OMS_EREJECTED;
+  }
   P->pending = p;
   P->pending_tick = ins ? ins->tick_size : OMS_DEC_ZERO;
   P->pending_lot = ins ? ins->lot_size : OMS_DEC_ZERO;
@@ -397,6 +435,7 @@ int oms__parents_open(oms__parents_t *P, const oms_order_t *o, int64_t now_ns, u
   if (ri == NIL) return OMS_EFULL;
   prec_t *r = &P->rec[ri];
   int rc = oms_algo_init(&r->st, o->order_id, &P->pending, P->pending_tick, P->pending_lot, now_ns);
+  r->st.native = P->pending_native;
   ins_link(P, ri, ins_of(P, o->venue, o->symbol));
   int len = rc == 0 ? oms_algo_encode(&r->st, blob, cap) : rc;
   if (len < 0) {

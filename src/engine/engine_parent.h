@@ -84,6 +84,10 @@ int oms__parents_modify(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, o
  * at the next poll. */
 void oms__parents_market_data(oms__parents_t *P, const char *venue, const oms_market_data_t *md);
 
+/* A child o is converted for its venue: the native fields (the venue works
+ * its parent's type itself; oms_venue_order_t.native), when so. */
+void oms__parents_native_of(oms__parents_t *P, const oms_order_t *o, oms_venue_order_t *vo);
+
 /* Steps what is due. Returns the number of parents stepped. */
 int oms__parents_poll(oms__parents_t *P, oms_engine_t *e);
 

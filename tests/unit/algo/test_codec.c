@@ -124,7 +124,7 @@ static void test_a_version_1_record_still_decodes(void **state) {
   uint8_t buf[OMS_ALGO_ENC_SIZE];
   int n = oms_algo_encode(&a, buf, sizeof buf);
   assert_int_equal(buf[2], 2);
-  enum { V2_EXTRA = 1 + 8 + 1 + 16 + 16 + 8 + 8 + 1, V1_SIZE = 907 };
+  enum { V2_EXTRA = 1 + 8 + 1 + 16 + 16 + 8 + 8 + 1 + 1, V1_SIZE = 907 };
   assert_int_equal(n, V1_SIZE + V2_EXTRA);
   buf[2] = 1;
   uint32_t len = V1_SIZE - 8;
