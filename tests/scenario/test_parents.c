@@ -801,6 +801,89 @@ static void test_the_parent_reports_its_slippage_against_the_interval_vwap(void 
   destroy(w);
 }
 
+/* A venue that works a type itself gets one native child for the whole
+ * parent (the display, the trigger, the trail beside it), and the parent
+ * follows it; one that may not have it emulated refuses the parent; the
+ * simulated venue (neither native nor restricted) has it emulated. */
+static void test_a_venue_capability_decides_native_or_emulated(void **state) {
+  (void)state;
+  world_t *w = make("native", false);
+  fake_venue_t *f = calloc(1, sizeof *f);
+  fake_venue_init(f, "FV");
+  f->base.native = OMS_VENUE_CAP_ICEBERG | OMS_VENUE_CAP_MIT | OMS_VENUE_CAP_TRAILING_STOP;
+  f->base.no_emulate = OMS_VENUE_CAP_LIT;
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  strcpy(ins.venue, "FV");
+  assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(w->e, &f->base, NULL), 0);
+  oms_risk_window_t all_day = {.days = 0x7f, .start_min = 0, .end_min = 1440};
+  loose_limits_hours(w->risk, NULL, "FV", true, &all_day);
+  oms_order_request_t req;
+  oms_submit_result_t res;
+  /* a native iceberg: one child of 2 at its limit, MaxFloor 0.3 beside it */
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("2"));
+  OMS_ALGO_SET(&p, limit_px, T_D("64000"));
+  OMS_ALGO_SET(&p, display_qty, T_D("0.3"));
+  t_request(&req, "ice-n", OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", NULL);
+  strcpy(req.venue, "FV");
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t ice = res.order->order_id;
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 1);
+  assert_int_equal(f->news[0].native, OMS_VENUE_CAP_ICEBERG);
+  assert_int_equal(f->news[0].type, OMS_ORD_LIMIT);
+  assert_true(oms_dec_eq(f->news[0].qty, T_D("2")));
+  assert_true(oms_dec_eq(f->news[0].price, T_D("64000")));
+  assert_true(oms_dec_eq(f->news[0].display_qty, T_D("0.3")));
+  fake_report(f, OMS_EXEC_ACCEPTED, f->ids[0]);
+  fake_fill(f, f->ids[0], "0.3", "64000", "n-1");
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 1); /* the venue refreshes its display itself */
+  assert_true(oms_dec_eq(order(w, ice).filled_qty, T_D("0.3")));
+  fake_report(f, OMS_EXEC_CANCELLED, f->ids[0]); /* the venue ends it: so does the parent */
+  run_ms(w, 5);
+  assert_int_equal(order(w, ice).state, OMS_STATE_CANCELLED);
+  assert_int_equal(f->nsent, 1);
+  check_sums(w, ice);
+  /* a native MIT: a stop at its trigger, sent at once (no market data) */
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("0.5"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("64500"));
+  t_request(&req, "mit-n", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.5", NULL);
+  strcpy(req.venue, "FV");
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t mit = res.order->order_id;
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 2);
+  assert_int_equal(f->news[1].native, OMS_VENUE_CAP_MIT);
+  assert_int_equal(f->news[1].type, OMS_ORD_STOP);
+  assert_true(oms_dec_eq(f->news[1].stop_price, T_D("64500")));
+  fake_report(f, OMS_EXEC_ACCEPTED, f->ids[1]);
+  fake_fill(f, f->ids[1], "0.5", "64490", "n-2");
+  run_ms(w, 5);
+  assert_int_equal(order(w, mit).state, OMS_STATE_FILLED);
+  check_sums(w, mit);
+  /* a LIT at a venue that neither works it nor lets it be emulated */
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_BUY, T_D("0.5"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("64500"));
+  OMS_ALGO_SET(&p, limit_px, T_D("64510"));
+  t_request(&req, "lit-n", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.5", NULL);
+  strcpy(req.venue, "FV");
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_ALGO_VENUE_CANNOT);
+  assert_non_null(strstr(res.reject.text, "venue FV neither works lit"));
+  /* the same LIT on the simulated venue is emulated: nothing sent yet */
+  int kids = w->nkids;
+  t_request(&req, "lit-s", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.5", NULL);
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  run_ms(w, 5);
+  assert_int_equal(w->nkids, kids);
+  assert_int_equal(order(w, res.order->order_id).state, OMS_STATE_ACCEPTED);
+  destroy(w);
+  free(f);
+}
+
 /* ---- restart ------------------------------------------------------------------------ */
 
 static void test_restart_resumes_a_twap_without_a_duplicate_slice(void **state) {
@@ -1024,6 +1107,7 @@ int main(void) {
       cmocka_unit_test(test_a_day_parent_closed_while_down_ends_at_restart),
       cmocka_unit_test(test_a_fill_after_a_childs_cancel_reaches_its_parent),
       cmocka_unit_test(test_the_parent_reports_its_slippage_against_the_interval_vwap),
+      cmocka_unit_test(test_a_venue_capability_decides_native_or_emulated),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
