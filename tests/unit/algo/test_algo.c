@@ -860,6 +860,76 @@ static void test_slippage_against_the_interval_vwap(void **state) {
   free(s);
 }
 
+/* At a venue that works the type itself (native, set by the engine): one
+ * child for the whole quantity at once, as the native type; when it ends
+ * unfilled the parent ends (CANCELLED), and nothing is sent again. */
+static void test_a_native_parent_sends_one_child_of_the_native_type(void **state) {
+  (void)state;
+  sim_t *s = calloc(1, sizeof *s);
+  oms_algo_params_t p;
+  oms_algo_out_t out;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("10"));
+  SET(p, limit_px, T_D("99"));
+  SET(p, display_qty, T_D("2"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].type, OMS_ORD_LIMIT);
+  assert_true(oms_dec_eq(out.intent[0].qty, T_D("10"))); /* the venue shows 2 of it */
+  assert_true(oms_algo_check(&s->st));
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("4"), T_D("99")), 0);
+  assert_int_equal(oms_algo_on_child_done(&s->st, 1), 0);
+  assert_int_equal(s->st.status, OMS_ALGO_CANCELLED);
+  assert_true(oms_algo_is_done(&s->st));
+  /* MIT: a stop at the trigger; LIT: a stop-limit */
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("10"));
+  SET(p, trigger_px, T_D("95"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, NULL, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP);
+  assert_true(oms_dec_eq(out.intent[0].stop_price, T_D("95")));
+  assert_true(oms_dec_eq(out.intent[0].price, OMS_DEC_ZERO));
+  assert_int_equal(oms_algo_step(&s->st, s->now + SEC, NULL, &out), 0);
+  assert_int_equal(out.n, 0); /* once */
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trigger_px, T_D("105"));
+  SET(p, limit_px, T_D("104.5"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, NULL, &out), 0);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP_LIMIT);
+  assert_true(oms_dec_eq(out.intent[0].price, T_D("104.5")));
+  /* a trailing stop waits for a price to trail, then stops 2 below it */
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trail_offset, T_D("2"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, NULL, &out), 0);
+  assert_int_equal(out.n, 0);
+  s->md.last_px = T_D("100");
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP);
+  assert_true(oms_dec_eq(out.intent[0].stop_price, T_D("98")));
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("10"), T_D("98")), 0);
+  assert_int_equal(oms_algo_on_child_done(&s->st, 1), 0);
+  assert_int_equal(s->st.status, OMS_ALGO_COMPLETED);
+  /* a buy trailing stop with a limit: a stop-limit above the price */
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_BUY, T_D("10"));
+  SET(p, trail_offset, T_D("2"));
+  SET(p, limit_px, T_D("103"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  s->md.last_px = T_D("100");
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP_LIMIT);
+  assert_true(oms_dec_eq(out.intent[0].stop_price, T_D("102")));
+  free(s);
+}
+
 static void test_names_and_init_refusals(void **state) {
   (void)state;
   assert_string_equal(oms_algo_status_name(OMS_ALGO_WORKING), "WORKING");
@@ -900,6 +970,7 @@ int main(void) {
       cmocka_unit_test(test_emulated_orders_trigger_on_last_quote_or_mid),
       cmocka_unit_test(test_a_late_fill_reaches_the_parent_and_holds_the_invariant),
       cmocka_unit_test(test_slippage_against_the_interval_vwap),
+      cmocka_unit_test(test_a_native_parent_sends_one_child_of_the_native_type),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
