@@ -615,7 +615,10 @@ static sim_t *restart_run(oms_algo_strategy_t k, int cut) {
       break;
     case OMS_ALGO_SNIPER: SET(p, limit_px, T_D("99.98")); break;
     case OMS_ALGO_TRAILING_STOP: SET(p, trail_offset, T_D("0.1")); break;
-    case OMS_ALGO_MIT: SET(p, trigger_px, T_D("100.1")); break;
+    case OMS_ALGO_MIT:
+      SET(p, trigger_px, T_D("100.1"));
+      SET(p, trigger_type, OMS_TRIGGER_QUOTE); /* the version 2 fields restart too */
+      break;
     case OMS_ALGO_LIT:
       SET(p, trigger_px, T_D("100.2"));
       SET(p, limit_px, T_D("100.15"));
@@ -635,7 +638,10 @@ static sim_t *restart_run(oms_algo_strategy_t k, int cut) {
     s->md.bid_qty = oms_dec_from_raw((int64_t)(1 + (r >> 8) % 200) * OMS_DEC_SCALE);
     s->md.ask_qty = oms_dec_from_raw((int64_t)(1 + (r >> 16) % 200) * OMS_DEC_SCALE);
     s->md.last_px = oms_dec_from_raw(mid);
-    s->md.cum_volume.raw += (int64_t)((r >> 24) % 300) * OMS_DEC_SCALE;
+    int64_t traded = (int64_t)((r >> 24) % 300) * OMS_DEC_SCALE;
+    s->md.cum_volume.raw += traded;
+    s->md.seen_volume.raw += traded; /* the market's interval VWAP */
+    s->md.seen_notional += (__int128)traded * mid;
     s->md.ts_ns = s->now;
     if (i == cut) {
       uint8_t buf[OMS_ALGO_ENC_SIZE];
@@ -660,6 +666,7 @@ static void test_a_restart_mid_algorithm_sends_the_same_children(void **state) {
     if (a->nlog < 1) fail_msg("strategy %d sent nothing", (int)kinds[k]);
     assert_true(a->nlog >= 1);
     assert_true(oms_dec_is_pos(a->st.filled));
+    assert_true(oms_dec_is_pos(a->st.mkt_volume));
     for (int cut = 1; cut < 600; cut += 97) {
       sim_t *b = restart_run(kinds[k], cut);
       assert_int_equal(a->nlog, b->nlog);
