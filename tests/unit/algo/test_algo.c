@@ -238,6 +238,11 @@ static void test_pov_realised_participation_is_within_tolerance(void **state) {
   double traded = (double)(s->md.cum_volume.raw - v0.raw);
   double rate = (double)s->st.filled.raw / traded;
   assert_true(rate > 0.095 && rate < 0.105);
+  /* every child within min_slice and max_slice (none is the last: far from done) */
+  for (int i = 0; i < s->nlog; i++) {
+    if (s->log[i].kind != OMS_INTENT_NEW) continue;
+    assert_true(oms_dec_ge(s->log[i].qty, T_D("5")) && oms_dec_le(s->log[i].qty, T_D("200")));
+  }
   /* with an end time it expires there */
   SET(p, end_ns, NOW + 10 * SEC);
   SET(p, aggression, OMS_AGGR_PASSIVE);
