@@ -427,6 +427,8 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
   }
   LOG_INFO("msg=\"FIX venue\" venue=%s host=%s port=%d sender=%s target=%s", cv->name, f->host,
            f->port, f->sender_comp_id, f->target_comp_id);
+  ven->native = cv->native;
+  ven->no_emulate = cv->no_emulate;
   /* The engine owns the venue from here, also on failure. */
   if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
     LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
@@ -487,6 +489,8 @@ static int build_venue(omsd_t *d, size_t v, bool check_only) {
     LOG_INFO("msg=\"venue book restored\" venue=%s orders=%u state=%s", cv->name, ss.restored,
              simc.state_path);
   }
+  ven->native = cv->native;
+  ven->no_emulate = cv->no_emulate;
   /* The engine owns the venue from here, also on failure. */
   if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
     LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));

@@ -209,6 +209,16 @@ OMS_EXTERN int oms_risk_limits_hours(oms_risk_limits_t *l, const char *key, bool
                                      const char *tz, const oms_risk_window_t *w, size_t n,
                                      oms_reject_t *err);
 
+/* The close of the trading day open at at_ns for symbol at venue (the
+ * schedule oms_risk_limits_hours set: the symbol's, else the venue's): the
+ * latest end of the windows of the local day on which the window open at
+ * at_ns started; an overnight window counts for the day it opens, a break
+ * between two windows of a day does not end the day. What a DAY parent
+ * order lives until. Returns 1 with *close_ns (UTC ns), 0 when no window is
+ * open at at_ns, OMS_ENOTFOUND when neither has a schedule. */
+OMS_EXTERN int oms_risk_limits_session_close(const oms_risk_limits_t *l, const char *venue,
+                                             const char *symbol, int64_t at_ns, int64_t *close_ns);
+
 /* The zoneinfo directory for IANA names; default "/usr/share/zoneinfo". */
 OMS_EXTERN int oms_risk_limits_zoneinfo_dir(oms_risk_limits_t *l, const char *dir);
 

@@ -519,6 +519,8 @@ static const char *const fix_venue_keys[] = {"name",
                                              "ack_timeout_ms",
                                              "unknown_retries",
                                              "refuse_until_reconciled",
+                                             "native",
+                                             "emulate",
                                              NULL};
 
 /* A list of names ["LIMIT", "MARKET"] as bits 1u << index in names[]. */
@@ -545,6 +547,34 @@ static int get_name_bits(loader_t *L, config_setting_t *g, const char *key,
     *out |= 1u << k;
   }
   if (*out == 0) return fail(L, g, l, NULL, "must not be empty");
+  return 0;
+}
+
+/* The venue's capabilities (docs/config.md): `native`, the types it works
+ * itself, and `emulate`, those the OMS may emulate for it (default: all;
+ * [] for none), in the vocabulary of OMS_VENUE_CAP_MAP. */
+static int load_caps(loader_t *L, config_setting_t *g, oms_cfg_venue_t *v) {
+  static const char *const names[] = {
+#define XX(name, bit, cfg) cfg,
+      OMS_VENUE_CAP_MAP(XX)
+#undef XX
+  };
+  const size_t n = sizeof names / sizeof names[0];
+  config_setting_t *l;
+  v->native = 0;
+  TRY(get_node(L, g, "native", CONFIG_TYPE_LIST, false, &l));
+  if (l != NULL && config_setting_length(l) > 0)
+    TRY(get_name_bits(L, g, "native", names, n, &v->native));
+  uint32_t emulate = (1u << n) - 1;
+  TRY(get_node(L, g, "emulate", CONFIG_TYPE_LIST, false, &l));
+  if (l != NULL) {
+    emulate = 0;
+    if (config_setting_length(l) > 0) TRY(get_name_bits(L, g, "emulate", names, n, &emulate));
+  }
+  v->no_emulate = ((1u << n) - 1) & ~emulate & ~v->native;
+  if (v->is_fix && (v->native & OMS_VENUE_CAP_LIT))
+    return fail(L, g, config_setting_get_member(g, "native"), NULL,
+                "\"lit\": FIX 4.4 has no limit-if-touched order type");
   return 0;
 }
 
@@ -648,11 +678,24 @@ static int load_venues(loader_t *L, config_setting_t *root) {
   if (n == 0) return fail(L, root, l, NULL, "at least one venue is needed");
   if (n > OMS_CFG_MAX_VENUES)
     return fail(L, root, l, NULL, "more than %d venues", OMS_CFG_MAX_VENUES);
-  static const char *const keys[] = {
-      "name",      "type",      "ack_latency_us", "fill_latency_us", "maker_fee",
-      "taker_fee", "seed",      "rate_limit",     "burst",           "queue",
-      "liquidity", "keep_book", "ack_timeout_ms", "unknown_retries", "refuse_until_reconciled",
-      NULL};
+  static const char *const keys[] = {"name",
+                                     "type",
+                                     "ack_latency_us",
+                                     "fill_latency_us",
+                                     "maker_fee",
+                                     "taker_fee",
+                                     "seed",
+                                     "rate_limit",
+                                     "burst",
+                                     "queue",
+                                     "liquidity",
+                                     "keep_book",
+                                     "ack_timeout_ms",
+                                     "unknown_retries",
+                                     "refuse_until_reconciled",
+                                     "native",
+                                     "emulate",
+                                     NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
@@ -691,6 +734,7 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     TRY(get_bool(L, g, "refuse_until_reconciled", &v->route.refuse_until_reconciled));
     v->keep_book = !v->is_fix;
     TRY(get_bool(L, g, "keep_book", &v->keep_book));
+    TRY(load_caps(L, g, v));
     if (v->is_fix) TRY(load_fix_venue(L, g, &v->fix));
     TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));
     TRY(get_dec(L, g, "taker_fee", false, &v->taker_fee_rate, NULL));

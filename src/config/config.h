@@ -162,6 +162,10 @@ typedef struct oms_cfg_venue_s {
   oms_venue_route_config_t route; /* rate_limit, burst, queue */
   bool
       keep_book; /* the simulator's resting orders survive a restart (data_dir/venue-<name>.book) */
+  /* Capabilities (OMS_VENUE_CAP_* bits): the types it works itself
+   * (`native`), and those the OMS may not emulate for it (the complement of
+   * `emulate`). */
+  uint32_t native, no_emulate;
   /* The liquidity provider per symbol: index as in instruments[]. */
 } oms_cfg_venue_t;
 

@@ -276,6 +276,12 @@ static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why);
+/* A child's native fields come from its parent (engine_parent.c). */
+static void hook_native_of(void *ctx, const oms_order_t *o, oms_venue_order_t *vo) {
+  oms_engine_t *e = ctx;
+  oms__parents_native_of(e->parents, o, vo);
+}
+
 static void hook_send_failed(void *ctx, uint64_t order_id, int kind, int err);
 static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
                              oms_trading_state_t from, oms_trading_state_t to, const char *reason,
@@ -299,7 +305,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
 
-  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e};
+  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e, hook_native_of};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
   if (rc != 0) goto fail;
   rc = OMS_ENOMEM;
@@ -631,6 +637,7 @@ static int stage_parents(oms_engine_t *e) {
         !oms__parents_child_event(e->parents, before, &e->sev[k], &fx))
       continue;
     slot_t *ps = slot_of_id(e, fx.parent_id);
+    if (ps != NULL && ps->o.algo == 0) ps = NULL; /* only a parent order takes its child's fill */
     oms_event_t *pev = NULL;
     for (int j = 0; ps != NULL && j < e->nstage; j++)
       if (e->stage[j].slot == slot_index(e, ps)) pev = &e->sev[j];
@@ -2289,3 +2296,4 @@ int oms__engine_cancel_child(oms_engine_t *e, uint64_t order_id) {
 }
 
 oms_store_t *oms__engine_store(oms_engine_t *e) { return e->cfg.store; }
+oms_risk_t *oms__engine_risk(oms_engine_t *e) { return e->cfg.risk; }

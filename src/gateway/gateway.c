@@ -977,6 +977,7 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_ALGO_END_PASSED:
     case OMS_R_ALGO_QTY_BELOW_FILLED:
     case OMS_R_ALGO_REPLACE_CHANGES_STRATEGY:
+    case OMS_R_ALGO_VENUE_CANNOT: return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
     case OMS_R_GROUP_KIND:
     case OMS_R_GROUP_MEMBERS:
     case OMS_R_GROUP_SIDE:

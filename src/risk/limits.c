@@ -570,3 +570,53 @@ bool oms__hours_open(const oms__hours_t *h, int64_t now_ns, int *wday, int *minu
   }
   return false;
 }
+
+/* Local seconds (since the epoch, in the zone) to UTC seconds: the offset
+ * in force at the result, found from the offset at the local time read as
+ * UTC (one correction is exact except inside a DST gap or overlap). */
+static int64_t local_to_utc(const oms__tz_t *tz, int64_t local) {
+  int64_t guess = local - oms__tz_offset(tz, local);
+  return local - oms__tz_offset(tz, guess);
+}
+
+int oms__hours_close(const oms__hours_t *h, int64_t at_ns, int64_t *close_ns) {
+  int64_t s = at_ns / 1000000000;
+  if (at_ns % 1000000000 < 0) s--;
+  int64_t local = s + oms__tz_offset(&h->tz, s);
+  int64_t days = local / 86400, sod = local % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    days--;
+  }
+  int wd = (int)(((days % 7) + 7 + 4) % 7), prev = (wd + 6) % 7;
+  int m = (int)(sod / 60);
+  /* the trading day of the window open at `at`: an overnight window opened
+   * the day before counts for that day */
+  int64_t sday = INT64_MIN;
+  for (uint32_t i = 0; i < h->n; i++) {
+    const oms_risk_window_t *w = &h->w[i];
+    bool overnight = w->start_min >= w->end_min;
+    if ((w->days & (1u << wd)) && m >= w->start_min && (overnight || m < w->end_min)) sday = days;
+    if (overnight && (w->days & (1u << prev)) && m < w->end_min && sday == INT64_MIN)
+      sday = days - 1;
+  }
+  if (sday == INT64_MIN) return 0;
+  int swd = (int)(((sday % 7) + 7 + 4) % 7);
+  int64_t last = INT64_MIN;
+  for (uint32_t i = 0; i < h->n; i++) {
+    const oms_risk_window_t *w = &h->w[i];
+    if (!(w->days & (1u << swd))) continue;
+    int64_t end = sday * 86400 + (int64_t)w->end_min * 60;
+    if (w->start_min >= w->end_min) end += 86400;
+    if (end > last) last = end;
+  }
+  *close_ns = local_to_utc(&h->tz, last) * 1000000000;
+  return 1;
+}
+
+int oms_risk_limits_session_close(const oms_risk_limits_t *l, const char *venue, const char *symbol,
+                                  int64_t at_ns, int64_t *close_ns) {
+  const oms__hours_t *h = l != NULL ? oms__limits_hours(l, symbol, venue) : NULL;
+  if (h == NULL) return OMS_ENOTFOUND;
+  return oms__hours_close(h, at_ns, close_ns);
+}

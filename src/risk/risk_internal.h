@@ -138,6 +138,12 @@ void oms__limits_resolve(const oms_risk_limits_t *l, const char *account, const 
 /* Whether the local time at now_ns falls in one of h's windows; *wday and
  * *minute receive the local weekday and minute of the day. */
 bool oms__hours_open(const oms__hours_t *h, int64_t now_ns, int *wday, int *minute);
+/* The close of the trading day open at at_ns: the latest end of the
+ * windows of the local day on which the window open at at_ns started (an
+ * overnight window counts for the day it opens; a break between two
+ * windows of one day does not end it). Returns 1 with *close_ns, or 0 when
+ * no window is open at at_ns. */
+int oms__hours_close(const oms__hours_t *h, int64_t at_ns, int64_t *close_ns);
 
 /* ---- The engine ----------------------------------------------------------- */
 

@@ -374,6 +374,40 @@ static void test_venue_reconciliation_settings(void **state) {
                "t.conf:7: venues[0].unknown_retries: 101 is not in 0..100");
 }
 
+/* A venue's capabilities: the types it works itself and those the OMS may
+ * emulate for it, in one vocabulary; emulate defaults to all, [] is none. */
+static void test_venue_capabilities(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *line7 =
+      "venues = ( { name = \"SIM\"; native = [ \"iceberg\", \"mit\" ];"
+      " emulate = [ \"trailing_stop\" ];";
+  int rc = oms_config_load_string(text_with(7, line7), "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->venues[0].native, OMS_VENUE_CAP_ICEBERG | OMS_VENUE_CAP_MIT);
+  assert_int_equal(c->venues[0].no_emulate, OMS_VENUE_CAP_LIT);
+  oms_config_destroy(c);
+  rc = oms_config_load_string(text_with(7, "venues = ( { name = \"SIM\"; emulate = [ ];"), "t.conf",
+                              &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->venues[0].native, 0);
+  assert_int_equal(c->venues[0].no_emulate, OMS_VENUE_CAP_TRAILING_STOP | OMS_VENUE_CAP_MIT |
+                                                OMS_VENUE_CAP_LIT | OMS_VENUE_CAP_ICEBERG);
+  oms_config_destroy(c);
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_int_equal(c->venues[0].native, 0);
+  assert_int_equal(c->venues[0].no_emulate, 0);
+  oms_config_destroy(c);
+  expect_error(7, "venues = ( { name = \"SIM\"; native = [ \"twap\" ];",
+               "\"twap\" is not one of trailing_stop, mit, lit, iceberg");
+  const char *v = "venues = ( { name = \"SIM\"; type = \"fix\"; host = \"127.0.0.1\";";
+  expect_fix_venue_error(v,
+                         "port = 1; sender_comp_id = \"OMS\"; target_comp_id = \"V\";"
+                         " native = [ \"lit\" ]; } );",
+                         "\"lit\": FIX 4.4 has no limit-if-touched order type");
+}
+
 static void test_instrument_and_venue_errors(void **state) {
   (void)state;
   expect_error(5, "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick = \"0\";",
@@ -889,6 +923,7 @@ int main(void) {
       cmocka_unit_test(test_sending_time_tolerance_is_set_per_session),
       cmocka_unit_test(test_decimal_errors),
       cmocka_unit_test(test_venue_reconciliation_settings),
+      cmocka_unit_test(test_venue_capabilities),
       cmocka_unit_test(test_instrument_and_venue_errors),
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),

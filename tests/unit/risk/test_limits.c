@@ -301,6 +301,36 @@ static void test_a_clone_fails_cleanly_at_every_allocation(void **state) {
   assert_true(k > 4 && k < 100); /* it failed at each of its allocations first */
 }
 
+/* The close of the trading day (what a DAY parent lives until): the last
+ * window of the day the open window started, across a lunch break; an
+ * overnight window closes the next day; a zone's offset applies. */
+static void test_session_close_is_the_end_of_the_trading_day(void **state) {
+  (void)state;
+  int64_t sun = INT64_C(1705190400) * 1000000000; /* Sunday 2024-01-14 00:00 UTC */
+  int64_t min = INT64_C(60000000000), day = 1440 * min, close = 0;
+  oms_risk_window_t lunch[2] = {{0x3e, 540, 690}, {0x3e, 750, 900}}; /* 9-11:30, 12:30-15 */
+  assert_int_equal(oms_risk_limits_hours(l, "T", false, "UTC", lunch, 2, &err), 0);
+  int64_t mon = sun + day;
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "T", mon + 600 * min, &close), 1);
+  assert_true(close == mon + 900 * min);
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "T", mon + 720 * min, &close), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "T", sun + 600 * min, &close), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "NONE", mon, &close), OMS_ENOTFOUND);
+  assert_int_equal(oms_risk_limits_session_close(NULL, "X", "T", mon, &close), OMS_ENOTFOUND);
+  /* Sun-Thu 17:00 to next day 16:00: on Monday 10:00 the session is Sunday's */
+  oms_risk_window_t cme = {0x1f, 1020, 960};
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "UTC", &cme, 1, &err), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "CME", "ES", mon + 600 * min, &close), 1);
+  assert_true(close == mon + 960 * min);
+  assert_int_equal(oms_risk_limits_session_close(l, "CME", "ES", mon + 1100 * min, &close), 1);
+  assert_true(close == mon + day + 960 * min);
+  /* all day in New York (UTC-5 in January): closes at 05:00 UTC */
+  oms_risk_window_t all = {0x7f, 0, 1440};
+  assert_int_equal(oms_risk_limits_hours(l, "NY", true, "America/New_York", &all, 1, &err), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "NY", "Q", mon + 600 * min, &close), 1);
+  assert_true(close == mon + day + 300 * min);
+}
+
 /* The field table is the X-macro as data: bit i at row i, a key that
  * names its row, and an offset inside the struct fitting its kind. */
 static void test_field_table_matches_the_limit_struct(void **state) {
@@ -381,6 +411,7 @@ int main(void) {
       T(test_most_specific_scope_wins_per_field),
       T(test_hours_windows_are_validated),
       T(test_overnight_window_belongs_to_its_start_day),
+      T(test_session_close_is_the_end_of_the_trading_day),
       T(test_read_out_walk_and_resolve_show_each_scope),
       T(test_a_clone_is_independent_of_its_source),
       T(test_a_clone_fails_cleanly_at_every_allocation),
