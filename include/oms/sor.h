@@ -70,6 +70,13 @@ typedef enum oms_sor_policy_e {
 #undef OMS_SOR_POL_ENUM
 } oms_sor_policy_t;
 
+/* Over FIX (docs/routing.md): ExDestination(100) = OMS_SOR_FIX_DEST selects
+ * smart routing (any other value is a direct venue); the custom tag
+ * OMS_SOR_FIX_TAG_POLICY names the policy ("best", "take", "post"; "best"
+ * when absent) and alone also selects smart routing. */
+#define OMS_SOR_FIX_DEST "SMART"
+#define OMS_SOR_FIX_TAG_POLICY 20101
+
 OMS_EXTERN const char *oms_sor_venue_state_name(oms_sor_venue_state_t s);
 /* "best", "take", "post"; "UNKNOWN" otherwise. */
 OMS_EXTERN const char *oms_sor_policy_name(oms_sor_policy_t p);
