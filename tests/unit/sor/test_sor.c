@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -383,6 +384,26 @@ static void test_plan_never_exceeds_request(void **state) {
   }
 }
 
+/* docs/routing.md lists every policy of the table. */
+static void test_docs_list_every_policy(void **state) {
+  (void)state;
+  const char *src = getenv("OMS_SOURCE_DIR");
+  if (src == NULL) skip();
+  char path[512];
+  snprintf(path, sizeof(path), "%s/docs/routing.md", src);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  static char doc[1 << 16];
+  size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+  fclose(f);
+  doc[n] = '\0';
+  for (int p = 1; strcmp(oms_sor_policy_name((oms_sor_policy_t)p), "UNKNOWN") != 0; p++) {
+    char row[64];
+    snprintf(row, sizeof(row), "| `%s` | %d |", oms_sor_policy_name((oms_sor_policy_t)p), p);
+    if (strstr(doc, row) == NULL) fail_msg("docs/routing.md lacks the row %s", row);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_book_basics, setup, teardown),
@@ -394,6 +415,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_post_by_rebate_then_queue, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bestex, setup, teardown),
       cmocka_unit_test_setup_teardown(test_plan_never_exceeds_request, setup, teardown),
+      cmocka_unit_test(test_docs_list_every_policy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
