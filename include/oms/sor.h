@@ -92,6 +92,7 @@ typedef struct oms_sor_venue_cfg_s {
   oms_dec_t maker_fee_rate; /* fraction of notional; negative: a rebate */
   oms_dec_t taker_fee_rate;
   int64_t latency_ns; /* breaks ties: the faster venue first */
+  int64_t stale_ns;   /* its quotes' age limit; 0: the book's; negative: never stale */
 } oms_sor_venue_cfg_t;
 
 typedef struct oms_sor_book_s oms_sor_book_t;

@@ -190,8 +190,8 @@ int oms_sor_book_quote(const oms_sor_book_t *b, int ins, int vi, oms_sor_quote_t
 
 static bool usable(const oms_sor_book_t *b, const sins_t *s, uint32_t vi, int64_t now) {
   if (b->venue[vi].state != OMS_SOR_UP || !(s->listed >> vi & 1)) return false;
-  const oms_sor_quote_t *q = &s->q[vi];
-  return b->stale_ns == 0 || now - q->ts_ns <= b->stale_ns;
+  int64_t limit = b->venue[vi].cfg.stale_ns ? b->venue[vi].cfg.stale_ns : b->stale_ns;
+  return limit <= 0 || now - s->q[vi].ts_ns <= limit;
 }
 
 bool oms_sor_book_usable(const oms_sor_book_t *b, int ins, int vi, int64_t now_ns) {

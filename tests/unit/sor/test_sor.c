@@ -75,7 +75,10 @@ static void test_book_basics(void **state) {
   assert_int_equal(add("A", "0", "0", 0), OMS_EEXIST);
   oms_sor_venue_cfg_t c = {.name = ""};
   assert_int_equal(oms_sor_book_add_venue(b, &c), OMS_EINVAL);
-  for (int i = 3; i < OMS_SOR_MAX_VENUES; i++) {
+  oms_sor_venue_cfg_t lax = {.name = "LAX", .stale_ns = -1};
+  int lx = oms_sor_book_add_venue(b, &lax);
+  assert_int_equal(lx, 3);
+  for (int i = 4; i < OMS_SOR_MAX_VENUES; i++) {
     char n[8];
     snprintf(n, sizeof(n), "V%d", i);
     assert_int_equal(add(n, "0", "0", 0), i);
@@ -100,6 +103,9 @@ static void test_book_basics(void **state) {
   assert_true(oms_sor_book_usable(b, 0, 0, 10));
   assert_false(oms_sor_book_usable(b, 0, 1, 10));   /* never quoted */
   assert_false(oms_sor_book_usable(b, 0, 0, 2000)); /* stale */
+  oms_market_data_t lmd = {.symbol = "BTC-USD", .ts_ns = 5};
+  oms_sor_book_update(b, lx, &lmd);
+  assert_true(oms_sor_book_usable(b, 0, lx, INT64_C(1) << 60)); /* never stale */
   assert_false(oms_sor_book_usable(b, 7, 0, 10));
   oms_sor_book_set_state(b, 0, OMS_SOR_THROTTLED);
   assert_int_equal(oms_sor_book_state(b, 0), OMS_SOR_THROTTLED);
