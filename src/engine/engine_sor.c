@@ -36,7 +36,8 @@
  * BestExecution event.
  *
  * NOT YET: a smart parent's record is not journaled, so after a restart its
- * children are recovered as orders but the parent is not routed further.
+ * children are recovered as orders but the parent is not routed further; it
+ * can be cancelled (oms__sor_cancel without a record).
  */
 #include "engine/engine_sor.h"
 
@@ -399,7 +400,25 @@ static bool any_open(const srec_t *r, bool ioc_only) {
 
 int oms__sor_cancel(oms__sor_t *S, oms_engine_t *e, uint64_t order_id, oms_reject_t *rej) {
   uint32_t ri = rec_of(S, order_id);
-  if (ri == NIL || S->rec[ri].ended || S->rec[ri].cancelling) {
+  if (ri == NIL) {
+    /* a parent recovered after a restart has no routing record (not
+     * journaled): it can still be cancelled; its children are orders of
+     * their own, recovered and reconciled as any */
+    int64_t now = oms__engine_now(e);
+    oms_ord_change_t ch[2] = {{.event = OMS_EV_CANCEL_REQUEST, .ts_ns = now},
+                              {.event = OMS_EV_CANCEL_CONFIRM,
+                               .ts_ns = now,
+                               .reason_text = "smart order cancelled after a restart"}};
+    if (oms__engine_parent_apply(e, order_id, ch, 2, S->blob, 0) != 0) {
+      oms_reject_set(rej, OMS_R_ORDER_PENDING, "smart order %llu can not be cancelled",
+                     (unsigned long long)order_id);
+      return OMS_EREJECTED;
+    }
+    rej->code = OMS_R_NONE;
+    rej->text[0] = '\0';
+    return 0;
+  }
+  if (S->rec[ri].ended || S->rec[ri].cancelling) {
     oms_reject_set(rej, OMS_R_ORDER_PENDING, "smart order %llu is already ending",
                    (unsigned long long)order_id);
     return OMS_EREJECTED;

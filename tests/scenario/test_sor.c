@@ -99,10 +99,9 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   if (held > p->qty.raw) w->violations++;
 }
 
-static world_t *make(const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
-  world_t *w = calloc(1, sizeof(*w));
-  w->now = T0;
-  assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
+static oms_venue_route_config_t *g_route_a; /* venue A's router settings, if set */
+
+static void boot(world_t *w, const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
                              .max_orders = MAX_ORD,
                              .store = w->store,
@@ -127,13 +126,20 @@ static world_t *make(const char *maker[NV], const char *taker[NV], int64_t stale
                            .nsymbols = 1};
     assert_int_equal(oms_sim_venue_create(&sc, &w->v[i]), 0);
     assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
-    assert_int_equal(oms_engine_add_venue(w->e, w->v[i], NULL), 0);
+    assert_int_equal(oms_engine_add_venue(w->e, w->v[i], i == 0 ? g_route_a : NULL), 0);
     oms_sor_venue_cfg_t vc = {.maker_fee_rate = T_D(maker[i]),
                               .taker_fee_rate = T_D(taker[i]),
                               .latency_ns = (i + 1) * 100};
     strcpy(vc.name, names[i]);
     assert_int_equal(oms_engine_sor_add_venue(w->e, &vc), 0);
   }
+}
+
+static world_t *make(const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
+  world_t *w = calloc(1, sizeof(*w));
+  w->now = T0;
+  assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
+  boot(w, maker, taker, stale_ns);
   return w;
 }
 
@@ -429,6 +435,63 @@ static void test_refusals(void **state) {
   destroy(w);
 }
 
+/* A venue whose rate budget is spent (its router queue holds messages) is
+ * throttled: the better price there is passed over. */
+static void test_throttled_venue_avoided(void **state) {
+  (void)state;
+  oms_venue_route_config_t rc = {.msgs_per_sec = 1, .burst = 1, .queue_capacity = 8};
+  g_route_a = &rc;
+  world_t *w = make_flat(0);
+  g_route_a = NULL;
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+  run_ms(w, 3);
+  rest(w, 0, OMS_SIDE_BUY, "1", "64000"); /* no token left: it waits in A's queue */
+  uint64_t p = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  w->now += MS;
+  oms_engine_poll(w->e);
+  int n;
+  filled_at(w, p, "A", &n);
+  assert_int_equal(n, 0);
+  assert_int_equal(oms_sor_book_state(oms_engine_sor_book(w->e), 0), OMS_SOR_THROTTLED);
+  run_ms(w, 5);
+  assert_int_equal(get(w, p).avg_px.raw, T_D("65000.5").raw);
+  run_ms(w, 1200); /* tokens return, the queue drains: A is up again */
+  uint64_t p2 = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  w->now += MS;
+  oms_engine_poll(w->e);
+  filled_at(w, p2, "A", &n);
+  assert_int_equal(n, 1); /* routed to A, which was up */
+  run_ms(w, 1200);        /* its child waited for A's next token */
+  assert_int_equal(get(w, p2).avg_px.raw, T_D("65000").raw);
+  destroy(w);
+}
+
+/* After a restart a smart parent has no routing record (not journaled): its
+ * children are recovered as orders, and the parent can still be cancelled. */
+static void test_restart_parent_can_be_cancelled(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65010");
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "2", "65000", OMS_SOR_POLICY_POST);
+  run_ms(w, 5);
+  assert_int_equal(get(w, p).state, OMS_STATE_ACCEPTED);
+  oms_engine_destroy(w->e);
+  const char *zero[NV] = {"0", "0", "0"};
+  w->nt = 0;
+  boot(w, zero, zero, 0);
+  uint32_t loaded = 0;
+  assert_int_equal(oms_engine_recover(w->e, &loaded), 0);
+  assert_true(loaded >= 2);
+  run_ms(w, 3000); /* reconciliation: the new venues do not know the child */
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, p, &rej), 0);
+  assert_int_equal(get(w, p).state, OMS_STATE_CANCELLED);
+  assert_int_equal(oms_engine_cancel(w->e, p, &rej), OMS_EREJECTED);
+  destroy(w);
+}
+
 /* Random books, random smart parents of every policy, venues dropping and
  * coming back, cancels: never more held by children than the parent. */
 static void test_no_overfill_property(void **state) {
@@ -509,6 +572,8 @@ int main(void) {
       cmocka_unit_test(test_partial_fill_rerouted),
       cmocka_unit_test(test_stale_venue_ignored),
       cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_throttled_venue_avoided),
+      cmocka_unit_test(test_restart_parent_can_be_cancelled),
       cmocka_unit_test(test_no_overfill_property),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
