@@ -66,7 +66,7 @@ typedef struct srec_s {
   oms_sor_policy_t policy;
   oms_side_t side;
   oms_tif_t tif;
-  oms_dec_t qty, limit, lot, alloc, filled;
+  oms_dec_t qty, limit, alloc, filled;
   skid_t kid[OMS_SOR_MAX_VENUES];
   uint32_t next_seq;
   uint32_t skip;
