@@ -408,6 +408,48 @@ static void test_venue_capabilities(void **state) {
                          "\"lit\": FIX 4.4 has no limit-if-touched order type");
 }
 
+/* Smart routing (docs/routing.md): an instrument listed on more venues,
+ * each with its own liquidity provider; venues with smart, latency, stale. */
+static void test_smart_routing_venues(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *l6 = "lot = \"0.001\"; also_on = [ \"B\" ]; } );";
+  const char *l8 =
+      "  smart = true; liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = "
+      "\"1\"; } ); }, { name = \"B\"; smart = true; taker_fee = \"0.0002\"; latency_us = 40; "
+      "stale_ms = 500; liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65001\"; size = \"2\"; "
+      "} ); } );";
+  char text[8192];
+  snprintf(text, sizeof text, "%s", text_with(6, l6));
+  /* line 8 of that text */
+  char *p = text;
+  for (int i = 0; i < 7; i++) p = strchr(p, '\n') + 1;
+  char rest[8192];
+  snprintf(rest, sizeof rest, "%s", strchr(p, '\n'));
+  snprintf(p, sizeof text - (size_t)(p - text), "%s%s", l8, rest);
+  int rc = oms_config_load_string(text, "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->instruments[0].nalso, 1);
+  assert_string_equal(c->instruments[0].also_on[0], "B");
+  assert_true(c->instruments[0].also_lp[0].enabled);
+  assert_true(oms_dec_eq(c->instruments[0].also_lp[0].ref_px, T_D("65001")));
+  assert_true(c->venues[0].smart && c->venues[1].smart);
+  assert_int_equal(c->venues[0].latency_ns, 10000); /* its ack latency */
+  assert_int_equal(c->venues[0].stale_ns, -1);      /* a simulator's quotes never go stale */
+  assert_int_equal(c->venues[1].latency_ns, 40000);
+  assert_int_equal(c->venues[1].stale_ns, 500000000);
+  oms_config_destroy(c);
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"NOPE\" ]; } );",
+               "also_on: venue \"NOPE\" is not in venues");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"SIM\" ]; } );", "the instrument's own venue");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"B\", \"B\" ]; } );", "listed twice");
+  expect_error(6, "lot = \"0.001\"; also_on = \"B\"; } );", "must be a list of venue names");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"a b\" ]; } );", "is not a venue name");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"B\", \"C\", \"D\", \"E\" ]; } );",
+               "more than 3 venues");
+}
+
 static void test_instrument_and_venue_errors(void **state) {
   (void)state;
   expect_error(5, "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick = \"0\";",
@@ -890,7 +932,8 @@ static void test_admin_errors(void **state) {
        "t.conf:12: admin.tokens[0].accounts: a trade token needs the accounts it may trade"},
       {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = []; } );",
        "t.conf:12: admin.tokens[0].accounts: a trade token needs the accounts it may trade"},
-      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ \"NOPE\" ]; } );",
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ \"NOPE\" ]; } "
+       ");",
        "account \"NOPE\" is not in accounts"},
       {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ 5 ]; } );",
        "must be an account id in double quotes"},
@@ -925,6 +968,7 @@ int main(void) {
       cmocka_unit_test(test_venue_reconciliation_settings),
       cmocka_unit_test(test_venue_capabilities),
       cmocka_unit_test(test_instrument_and_venue_errors),
+      cmocka_unit_test(test_smart_routing_venues),
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),
       cmocka_unit_test(test_risk_groups_load_and_are_checked),
