@@ -120,6 +120,9 @@ typedef struct oms_journal_config_s {
    * verified as always. oms_journal_verify_range checks the skipped part
    * later, from any thread. */
   uint64_t verify_from_lsn;
+  /* os mode: append with pwrite even where the segment could be written
+   * through a mapping (docs/journal.md, "Appending"); for comparisons. */
+  bool append_pwrite;
 } oms_journal_config_t;
 
 OMS_EXTERN void oms_journal_config_init(oms_journal_config_t *cfg, const char *dir);
