@@ -14,7 +14,7 @@
  * condition signal if (and only if) the syncer is asleep.
  *
  * Appending through a mapping (os mode). The current segment is also mapped
- * shared, and a prefaulter thread (SCHED_IDLE) keeps the pages ahead of the
+ * shared, and a prefaulter thread (SCHED_BATCH) keeps the pages ahead of the
  * append position resident and writable (madvise MADV_POPULATE_WRITE, a
  * chunk at a time, up to AHEAD bytes past `tail`), publishing how far it got
  * in the map's `ready`. A unit that lies wholly below `ready` is copied into
@@ -364,11 +364,12 @@ static void nap(int64_t ns) {
 
 static void *prefault_main(void *arg) {
   oms_journal_t *j = arg;
-#ifdef SCHED_IDLE
-  /* Never ahead of the core for a CPU: starved, it only makes the core
-   * pwrite for a while. */
+#ifdef SCHED_BATCH
+  /* Its fair share of a CPU, but never preempting the core when it wakes
+   * (SCHED_IDLE would starve it on a busy machine, and the core would
+   * pwrite). */
   struct sched_param sp = {0};
-  (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 #endif
   const segmap_t *given_up = NULL;
   while (!atomic_load(&j->closing)) {
