@@ -18,8 +18,10 @@
  * says where it begins.
  *
  * DURABILITY. oms_journal_append writes with pwrite on the caller's thread
- * (the core): when it returns the record is in the page cache, which a
- * crash of the process does not lose. In OMS_JOURNAL_OS mode that is
+ * (the core), or in os mode copies into the mapped segment where a
+ * prefaulter thread has the pages ready (docs/journal.md, "Appending"): when
+ * it returns the record is in the page cache, which a crash of the process
+ * does not lose. In OMS_JOURNAL_OS mode that is
  * durable: the durable LSN advances in the append. In OMS_JOURNAL_FSYNC
  * mode a syncer thread fdatasyncs what was written (everything written
  * since its last sync: group commit by construction) and then publishes the
