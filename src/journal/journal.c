@@ -86,9 +86,10 @@
 #define BUF_BYTES (256u << 10)
 #define DEFAULT_SPIN_NS 50000
 #define HINTS 8
-#define AHEAD (2u << 20)      /* populated ahead of the append position */
-#define POP_CHUNK (64u << 10) /* populated per madvise */
-#define POP_NAP_NS 2000000    /* the prefaulter's sleep when it is ahead */
+#define AHEAD (2u << 20)       /* populated ahead of the append position */
+#define POP_CHUNK (64u << 10)  /* populated per madvise */
+#define POP_NAP_NS 2000000     /* the prefaulter's sleep when it is ahead */
+#define FLUSH_EVERY (4u << 20) /* writeback started behind the appends, per this much */
 #define PAGE 4096u
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels refuse it: pwrite */
@@ -98,6 +99,8 @@
 typedef struct segmap_s {
   uint8_t *base;
   uint64_t len;
+  int fd;                 /* its own descriptor: the core closes the segment's at a roll */
+  uint64_t flushed;       /* writeback started up to here (the prefaulter's) */
   _Atomic uint64_t ready; /* populated writable from the tail's page up to here */
   struct segmap_s *next;  /* in the retired list */
 } segmap_t;
@@ -329,8 +332,11 @@ static segmap_t *map_seg(oms_journal_t *j, int fd, uint64_t len) {
   if (!j->use_map) return NULL;
   segmap_t *m = oms__calloc(1, sizeof *m);
   if (!m) return NULL;
-  void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  void *p =
+      m->fd < 0 ? MAP_FAILED : mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {
+    if (m->fd >= 0) close(m->fd);
     oms__free(m);
     return NULL;
   }
@@ -343,6 +349,7 @@ static void unmap_list(segmap_t *m) {
   while (m) {
     segmap_t *next = m->next;
     munmap(m->base, (size_t)m->len);
+    close(m->fd);
     oms__free(m);
     m = next;
   }
@@ -382,6 +389,14 @@ static void *prefault_main(void *arg) {
       uint64_t r = atomic_load_explicit(&m->ready, memory_order_relaxed);
       uint64_t want = t + AHEAD < m->len ? t + AHEAD : m->len;
       if (r < t) r = t;
+      /* Writeback of what is written, started in the background every few
+       * MiB (as the kernel would only after 30 s): the roll's fdatasync,
+       * on the core, then has little left to write. */
+      if (t >= m->flushed + FLUSH_EVERY) {
+        (void)sync_file_range(m->fd, (off_t)m->flushed, (off_t)(t - m->flushed),
+                              SYNC_FILE_RANGE_WRITE);
+        m->flushed = t;
+      }
       if (r < want) {
         size_t n = want - r < POP_CHUNK ? (size_t)(want - r) : POP_CHUNK;
         /* An error (an old kernel, no memory, EIO reading a page) is not
