@@ -24,7 +24,10 @@
  * in the middle leaves a prefix of the unit (a torn tail), as a pwrite does,
  * never a hole before good bytes. Anything else (past `ready`, a map that
  * could not be made, the prefaulter starved or given up) is written with
- * pwrite as before, so an error still surfaces as a failed pwrite. The core
+ * pwrite as before, so an error still surfaces as a failed pwrite. Every
+ * FLUSH_EVERY bytes the prefaulter also starts writeback of what was
+ * appended (sync_file_range, no wait), so the roll's fdatasync, on the core,
+ * finds little left to write. The core
  * never waits for the prefaulter: a roll publishes the new segment's map and
  * hands the old one to the prefaulter (`retired`), which unmaps it at the
  * start of its next round, when it no longer uses it.
