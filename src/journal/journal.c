@@ -144,6 +144,8 @@ struct oms_journal_s {
   bool use_map;
   _Atomic(segmap_t *) pmap;    /* map, for the prefaulter */
   _Atomic(segmap_t *) retired; /* maps rolled away, unmapped by the prefaulter */
+  pthread_mutex_t pmu;         /* its naps, which close cuts short */
+  pthread_cond_t pcv;
   pthread_t prefaulter;
   bool has_prefaulter;
   _Alignas(64) _Atomic uint64_t tail; /* off, for the prefaulter */
@@ -366,10 +368,16 @@ static void retire_map(oms_journal_t *j, segmap_t *m) {
   }
 }
 
-static void nap(int64_t ns) {
-  struct timespec ts = {ns / 1000000000, ns % 1000000000};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
+/* The prefaulter sleeps ns, or until close wakes it. */
+static void nap(oms_journal_t *j, int64_t ns) {
+  struct timespec dl;
+  clock_gettime(CLOCK_MONOTONIC, &dl);
+  dl.tv_nsec += ns;
+  dl.tv_sec += dl.tv_nsec / 1000000000;
+  dl.tv_nsec %= 1000000000;
+  pthread_mutex_lock(&j->pmu);
+  if (!atomic_load(&j->closing)) pthread_cond_timedwait(&j->pcv, &j->pmu, &dl);
+  pthread_mutex_unlock(&j->pmu);
 }
 
 static void *prefault_main(void *arg) {
@@ -413,7 +421,7 @@ static void *prefault_main(void *arg) {
         }
       }
     }
-    if (!more) nap(POP_NAP_NS);
+    if (!more) nap(j, POP_NAP_NS);
   }
   return NULL;
 }
@@ -932,6 +940,8 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&j->wcv, &ca);
+  pthread_mutex_init(&j->pmu, NULL);
+  pthread_cond_init(&j->pcv, &ca);
   pthread_condattr_destroy(&ca);
 
   j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1017,7 +1027,12 @@ void oms_journal_close(oms_journal_t *j) {
     wake_syncer(j); /* it syncs what is left, then ends */
     pthread_join(j->syncer, NULL);
   }
-  if (j->has_prefaulter) pthread_join(j->prefaulter, NULL);
+  if (j->has_prefaulter) {
+    pthread_mutex_lock(&j->pmu);
+    pthread_cond_signal(&j->pcv);
+    pthread_mutex_unlock(&j->pmu);
+    pthread_join(j->prefaulter, NULL);
+  }
   unmap_list(atomic_exchange(&j->retired, NULL));
   unmap_list(j->map);
   if (j->fd >= 0) close(j->fd);
@@ -1030,6 +1045,8 @@ void oms_journal_close(oms_journal_t *j) {
   pthread_cond_destroy(&j->cv);
   pthread_mutex_destroy(&j->wmu);
   pthread_cond_destroy(&j->wcv);
+  pthread_mutex_destroy(&j->pmu);
+  pthread_cond_destroy(&j->pcv);
   oms__free(j->segs);
   oms__free(j->dir);
   oms__aligned_free(j->buf);
