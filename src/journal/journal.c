@@ -105,6 +105,7 @@ typedef struct segmap_s {
   int fd;                 /* its own descriptor: the core closes the segment's at a roll */
   uint64_t flushed;       /* writeback started up to here (the prefaulter's) */
   _Atomic uint64_t ready; /* populated writable from the tail's page up to here */
+  bool given_up;          /* populating failed: appends pwrite (the prefaulter's) */
   struct segmap_s *next;  /* in the retired list */
 } segmap_t;
 
@@ -389,13 +390,12 @@ static void *prefault_main(void *arg) {
   struct sched_param sp = {0};
   (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 #endif
-  const segmap_t *given_up = NULL;
   while (!atomic_load(&j->closing)) {
     /* Retired before this round began: no longer in use here. */
     unmap_list(atomic_exchange(&j->retired, NULL));
     segmap_t *m = atomic_load(&j->pmap);
     bool more = false;
-    if (m && m != given_up) {
+    if (m && !m->given_up) {
       uint64_t t = atomic_load_explicit(&j->tail, memory_order_relaxed) & ~(uint64_t)(PAGE - 1);
       uint64_t r = atomic_load_explicit(&m->ready, memory_order_relaxed);
       uint64_t want = t + AHEAD < m->len ? t + AHEAD : m->len;
@@ -414,7 +414,7 @@ static void *prefault_main(void *arg) {
          * the journal's failure: the appends past `ready` pwrite, and a
          * real error surfaces there. */
         if (madvise(m->base + r, n, MADV_POPULATE_WRITE) != 0) {
-          given_up = m;
+          m->given_up = true;
         } else {
           atomic_store_explicit(&m->ready, r + n, memory_order_release);
           more = r + n < want;
