@@ -438,6 +438,51 @@ static const ctl_opt_t orders_opts[] = {
     {"all", 0, false, "every page, not just the first", NULL},
 };
 
+/* A query parameter read from an option: GET's name, the option's. */
+typedef struct page_filter_s {
+  const char *param, *option;
+} page_filter_t;
+
+/* GETs base with the filters and paging options (after-id, limit, all),
+ * appending each page's array `key` to *items and leaving the last page's
+ * next_after_id in *next. --all follows next_after_id with pages of 1000.
+ * Returns as call(); with --json a refusal's body is printed. */
+static int get_pages(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a, const char *base,
+                     const page_filter_t *f, size_t nf, const char *key, json_t *items,
+                     json_t **next) {
+  bool all = flag(cmd, a, "all"), json = x->json;
+  char after[32] = "";
+  if (opt(cmd, a, "after-id")) snprintf(after, sizeof after, "%s", opt(cmd, a, "after-id"));
+  int rc = 0;
+  x->json = false; /* the caller prints the whole list once */
+  for (;;) {
+    char path[2048];
+    snprintf(path, sizeof path, "%s", base);
+    for (size_t i = 0; i < nf; i++)
+      query_add(path, sizeof path, f[i].param, opt(cmd, a, f[i].option));
+    query_add(path, sizeof path, "after_id", after[0] ? after : NULL);
+    query_add(path, sizeof path, "limit",
+              opt(cmd, a, "limit") ? opt(cmd, a, "limit")
+              : all                ? "1000"
+                                   : NULL);
+    ctl_resp_t r;
+    rc = call(x, "GET", path, NULL, &r);
+    if (rc != 0) {
+      if (json && r.len > 0) printf("%s%s", r.body, r.body[r.len - 1] == '\n' ? "" : "\n");
+      ctl_resp_clear(&r);
+      break;
+    }
+    json_array_extend(items, json_object_get(r.json, key));
+    json_decref(*next);
+    *next = json_incref(json_object_get(r.json, "next_after_id"));
+    ctl_resp_clear(&r);
+    if (!all || !json_is_integer(*next)) break;
+    snprintf(after, sizeof after, "%lld", (long long)json_integer_value(*next));
+  }
+  x->json = json;
+  return rc;
+}
+
 static const char *const order_cols[] = {"order_id",   "client_order_id",
                                          "account_id", "strategy_id",
                                          "symbol",     "side",
@@ -453,43 +498,13 @@ static int cmd_orders(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
     const char *v = opt(cmd, a, nums[i]);
     if (v && check(ctl_check_uint(nums[i], v, err, sizeof err), err)) return CTL_EXIT_USAGE;
   }
-  bool all = flag(cmd, a, "all");
+  static const page_filter_t filters[] = {
+      {"state", "state"}, {"account", "account"}, {"strategy", "strategy"}, {"symbol", "symbol"},
+      {"venue", "venue"}, {"from_ns", "from-ns"}, {"to_ns", "to-ns"}};
   bool json = x->json;
-  json_t *orders = json_array();
-  char after[32] = "";
-  if (opt(cmd, a, "after-id")) snprintf(after, sizeof after, "%s", opt(cmd, a, "after-id"));
-  json_t *next = NULL;
-  int rc = 0;
-  x->json = false; /* printed below, once, whole */
-  for (;;) {
-    char path[2048] = "/v1/orders";
-    query_add(path, sizeof path, "state", opt(cmd, a, "state"));
-    query_add(path, sizeof path, "account", opt(cmd, a, "account"));
-    query_add(path, sizeof path, "strategy", opt(cmd, a, "strategy"));
-    query_add(path, sizeof path, "symbol", opt(cmd, a, "symbol"));
-    query_add(path, sizeof path, "venue", opt(cmd, a, "venue"));
-    query_add(path, sizeof path, "from_ns", opt(cmd, a, "from-ns"));
-    query_add(path, sizeof path, "to_ns", opt(cmd, a, "to-ns"));
-    query_add(path, sizeof path, "after_id", after[0] ? after : NULL);
-    query_add(path, sizeof path, "limit",
-              opt(cmd, a, "limit") ? opt(cmd, a, "limit")
-              : all                ? "1000"
-                                   : NULL);
-    ctl_resp_t r;
-    rc = call(x, "GET", path, NULL, &r);
-    if (rc != 0) {
-      if (json && r.len > 0) printf("%s%s", r.body, r.body[r.len - 1] == '\n' ? "" : "\n");
-      ctl_resp_clear(&r);
-      break;
-    }
-    json_array_extend(orders, json_object_get(r.json, "orders"));
-    json_decref(next);
-    next = json_incref(json_object_get(r.json, "next_after_id"));
-    ctl_resp_clear(&r);
-    if (!all || !json_is_integer(next)) break;
-    snprintf(after, sizeof after, "%lld", (long long)json_integer_value(next));
-  }
-  x->json = json;
+  json_t *orders = json_array(), *next = NULL;
+  int rc = get_pages(x, cmd, a, "/v1/orders", filters, sizeof filters / sizeof filters[0], "orders",
+                     orders, &next);
   if (rc == 0) {
     if (json) {
       json_t *doc =
@@ -932,37 +947,12 @@ static int cmd_parents(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) 
     const char *v = opt(cmd, a, nums[i]);
     if (v && check(ctl_check_uint(nums[i], v, err, sizeof err), err)) return CTL_EXIT_USAGE;
   }
-  bool all = flag(cmd, a, "all"), json = x->json;
+  static const page_filter_t filters[] = {
+      {"status", "status"}, {"account", "account"}, {"symbol", "symbol"}};
+  bool json = x->json;
   json_t *list = json_array(), *next = NULL;
-  char after[32] = "";
-  if (opt(cmd, a, "after-id")) snprintf(after, sizeof after, "%s", opt(cmd, a, "after-id"));
-  int rc = 0;
-  x->json = false; /* printed below, once, whole */
-  for (;;) {
-    char path[1024] = "/v1/parents";
-    query_add(path, sizeof path, "status", opt(cmd, a, "status"));
-    query_add(path, sizeof path, "account", opt(cmd, a, "account"));
-    query_add(path, sizeof path, "symbol", opt(cmd, a, "symbol"));
-    query_add(path, sizeof path, "after_id", after[0] ? after : NULL);
-    query_add(path, sizeof path, "limit",
-              opt(cmd, a, "limit") ? opt(cmd, a, "limit")
-              : all                ? "1000"
-                                   : NULL);
-    ctl_resp_t r;
-    rc = call(x, "GET", path, NULL, &r);
-    if (rc != 0) {
-      if (json && r.len > 0) printf("%s%s", r.body, r.body[r.len - 1] == '\n' ? "" : "\n");
-      ctl_resp_clear(&r);
-      break;
-    }
-    json_array_extend(list, json_object_get(r.json, "parents"));
-    json_decref(next);
-    next = json_incref(json_object_get(r.json, "next_after_id"));
-    ctl_resp_clear(&r);
-    if (!all || !json_is_integer(next)) break;
-    snprintf(after, sizeof after, "%lld", (long long)json_integer_value(next));
-  }
-  x->json = json;
+  int rc = get_pages(x, cmd, a, "/v1/parents", filters, sizeof filters / sizeof filters[0],
+                     "parents", list, &next);
   if (rc == 0 && json) {
     json_t *doc =
         json_pack("{s:O,s:O}", "parents", list, "next_after_id", next ? next : json_null());
