@@ -1,6 +1,7 @@
 /*
  * store_parents.c - parent orders in the SQLite projection: the `parents`
- * table, the parent columns of `orders`, and schema 7's back-fill.
+ * table, the `order_parents` table (a child's parent, a parent's algo),
+ * and schema 7's back-fill.
  *
  * HOW IT WORKS
  * The engine journals a parent's algorithm state (oms_algo_encode, event
