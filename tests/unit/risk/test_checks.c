@@ -2,6 +2,7 @@
  * passes at its limit, refuses one tick or lot over, and says why with the
  * numbers. The fixture's limits pass everything, so each test changes one
  * thing and the check under test is the one that decides. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -991,6 +992,18 @@ static void test_var_and_stress_limits_with_a_model(void **state) {
   assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "4", "100"), OMS_R_RISK_VAR);
   EXPECT(OMS_R_RISK_VAR, "var_stress",
          "var_stress: VaR of the firm would be 41.87426174 (from 23.26347875) above limit 40");
+  /* attached again, as a model loaded at start that holds books already:
+   * the books are entered once, not on top of what they held */
+  assert_int_equal(oms_risk_set_model(F.risk, m, syms, 2), 0);
+  near_exposure(m, 500);
+  /* reference prices are the model's prices: BTC 100 -> 110 is a 10% return
+   * at the next sample, S_00 = 0.94 x 4e-4 + 0.06 x 0.1^2 */
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), F_NOW);
+  oms_riskmodel_sample(m);
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("110"), F_NOW);
+  oms_riskmodel_sample(m);
+  assert_true(fabs(oms_riskmodel_cov(m, 0, 0) - 9.76e-4) < 1e-12);
+  assert_true(fabs(oms_riskmodel_cov(m, 1, 1) - 0.94 * 9e-4) < 1e-12);
   assert_int_equal(oms_risk_set_model(F.risk, NULL, NULL, 0), 0);
   assert_int_equal(oms_risk_set_model(F.risk, m, syms, 3), OMS_EINVAL);
   oms_riskmodel_destroy(m);
