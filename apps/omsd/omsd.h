@@ -91,6 +91,19 @@ int omsd_wire(omsd_t *d, bool check_only);
 /* Flushes the store (5 s at most) and frees every component. */
 void omsd_unwire(omsd_t *d);
 
+/* ---- model.c: the market risk model (docs/risk.md) ------------------------------------- */
+
+/* Creates the model of the riskmodel group (none when absent), loads its
+ * saved state or history file and attaches it to risk. After recovery.
+ * check_only: nothing is read from the data directory or written. 0 or -1. */
+int omsd_model_open(omsd_t *d, bool check_only);
+
+/* Takes a sample and saves the state when their time has come (core thread). */
+void omsd_model_on_timer(omsd_t *d, int64_t now);
+
+/* Saves the state (not under --check-config), detaches and frees the model. */
+void omsd_model_close(omsd_t *d);
+
 /* ---- net.c --------------------------------------------------------------------------- */
 
 #define OMSD_NONE UINT32_MAX /* no slot: the end of a list */
@@ -180,6 +193,13 @@ struct omsd_s {
   oms_bus_t *bus; /* every durable event (NULL under --check-config): the admin API's feed */
   struct omsd_limits_log_s *limits_log; /* runtime limit changes (limits_log.h) */
   struct oms_stream_s *stream;          /* the event stream to NATS (NULL: stream group absent) */
+
+  /* the market risk model (model.c): NULL when the riskmodel group is absent */
+  struct oms_riskmodel_s *model;
+  uint32_t model_books;                   /* risk's accounts + 1 (the firm) */
+  char model_path[OMS_CFG_PATH_MAX + 32]; /* its saved state; "" under --check-config */
+  int64_t model_next_sample, model_next_save;
+  int64_t model_sample_ns; /* what the last sample cost */
 
   /* network (net.c) */
   omsd_watch_t listen_w;
