@@ -146,6 +146,44 @@ void omsd_model_on_timer(omsd_t *d, int64_t now) {
   }
 }
 
+static void row_of(omsd_t *d, omsd_model_snap_t *s, uint32_t b, const char *account) {
+  omsd_model_row_t *r = &s->rows[s->nrows++];
+  snprintf(r->account, sizeof r->account, "%s", account);
+  r->var = oms_riskmodel_var(d->model, b);
+  r->hvar = oms_riskmodel_hvar(d->model, b);
+  r->stress_loss = oms_riskmodel_stress_after(d->model, b, 0, 0, &r->worst);
+  for (uint32_t k = 0; k < s->nscen; k++) r->pnl[k] = oms_riskmodel_stress_pnl(d->model, b, k);
+}
+
+void omsd_model_snapshot(omsd_t *d, omsd_model_snap_t *s) {
+  memset(s, 0, sizeof *s);
+  if (d->model == NULL) return;
+  const oms_cfg_riskmodel_t *rc = &d->cfg->riskmodel;
+  s->has_model = true;
+  s->instruments = oms_riskmodel_n(d->model);
+  s->samples = oms_riskmodel_samples(d->model);
+  s->sample_ns = d->model_sample_ns;
+  s->lambda = rc->lambda;
+  s->confidence = rc->confidence;
+  s->horizon_days = rc->horizon_days;
+  s->nscen = oms_riskmodel_scenarios(d->model);
+  if (s->nscen > OMS_CFG_MAX_SCENARIOS) s->nscen = OMS_CFG_MAX_SCENARIOS;
+  for (uint32_t k = 0; k < s->nscen; k++)
+    snprintf(s->scen[k], sizeof s->scen[k], "%s", oms_riskmodel_scenario_name(d->model, k));
+  row_of(d, s, OMS_RISKMODEL_TOTAL, "");
+  for (size_t i = 0; i < d->cfg->naccounts; i++) {
+    int32_t b = oms_risk_model_book(d->risk, d->cfg->accounts[i].id);
+    /* An account that never traded has no record yet: nothing at risk. */
+    if (b > 0)
+      row_of(d, s, (uint32_t)b, d->cfg->accounts[i].id);
+    else if (s->nrows < sizeof s->rows / sizeof s->rows[0]) {
+      omsd_model_row_t *r = &s->rows[s->nrows++];
+      snprintf(r->account, sizeof r->account, "%s", d->cfg->accounts[i].id);
+      r->worst = -1;
+    }
+  }
+}
+
 void omsd_model_close(omsd_t *d) {
   if (d->model == NULL) return;
   if (d->model_path[0] != '\0') {

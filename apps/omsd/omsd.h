@@ -101,6 +101,32 @@ int omsd_model_open(omsd_t *d, bool check_only);
 /* Takes a sample and saves the state when their time has come (core thread). */
 void omsd_model_on_timer(omsd_t *d, int64_t now);
 
+/* What GET /v1/risk/var and /v1/risk/stress report, taken on the core
+ * thread: row 0 the firm (account ""), then every configured account with a
+ * book. Statistics as doubles; the API rounds them up into decimals. */
+typedef struct omsd_model_row_s {
+  char account[OMS_ID_MAX + 1];
+  double var, hvar;   /* parametric and historical VaR */
+  double stress_loss; /* the worst scenario loss (>= 0) */
+  int worst;          /* its scenario, -1 none */
+  double pnl[OMS_CFG_MAX_SCENARIOS];
+} omsd_model_row_t;
+
+typedef struct omsd_model_snap_s {
+  bool has_model;
+  uint32_t instruments;
+  uint64_t samples;
+  int64_t sample_ns; /* what the last sample cost */
+  double lambda, confidence, horizon_days;
+  uint32_t nscen;
+  char scen[OMS_CFG_MAX_SCENARIOS][OMS_CFG_SCENARIO_NAME_MAX + 1];
+  size_t nrows;
+  omsd_model_row_t rows[OMS_CFG_MAX_ACCOUNTS + 1];
+} omsd_model_snap_t;
+
+/* Fills s (core thread: O(books (W n + W log W)) for historical VaR). */
+void omsd_model_snapshot(omsd_t *d, omsd_model_snap_t *s);
+
 /* Saves the state (not under --check-config), detaches and frees the model. */
 void omsd_model_close(omsd_t *d);
 

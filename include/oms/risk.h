@@ -509,6 +509,10 @@ struct oms_riskmodel_s;
 OMS_EXTERN int oms_risk_set_model(oms_risk_t *r, struct oms_riskmodel_s *m,
                                   const char *const *symbols, uint32_t n);
 
+/* The model book of account (NULL: the firm, OMS_RISKMODEL_TOTAL = 0), or
+ * -1 when no model is attached or the account has no book. For reports. */
+OMS_EXTERN int32_t oms_risk_model_book(const oms_risk_t *r, const char *account);
+
 /* The position of account in symbol changed (a fill, a bust, a restore at
  * start): the engine re-reads its exposure from the portfolio into the
  * group aggregates, making the account+symbol record if new. Not on the

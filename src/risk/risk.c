@@ -174,6 +174,12 @@ int32_t oms__model_book(const oms_risk_t *r, int32_t acct) {
   return acct + 1;
 }
 
+int32_t oms_risk_model_book(const oms_risk_t *r, const char *account) {
+  if (r == NULL || r->model == NULL) return -1;
+  if (account == NULL) return 0;
+  return oms__model_book(r, oms__ktab_find(&r->accts, account));
+}
+
 /* Moves record k's exposure in the model by d (money, signed). */
 static void model_add(oms_risk_t *r, int32_t k, double d) {
   if (d == 0 || r->model == NULL) return;

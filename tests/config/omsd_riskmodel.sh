@@ -86,6 +86,19 @@ run 0 submit buy 0.5 BTC-USD 65000 --account ACC1
 run 5 submit buy 0.5 BTC-USD 65000 --account ACC1
 has 'RISK_VAR' "$err"
 has 'var_stress: VaR of account ACC1 would be 15[0-9][0-9]\.[0-9]+ \(from 75[0-9]\.[0-9]+\) above limit 1000' "$err"
+# The numbers people see: VaR per account and the firm, stress per scenario.
+run 0 risk var
+has '^ACCOUNT +VAR +HVAR'
+has '^\(firm\) +75[0-9]\.[0-9]+ +[0-9.]+'
+has '^ACC1 +75[0-9]\.[0-9]+ +[0-9.]+'
+has '^ACC2 +0 +0'
+run 0 --json risk var
+has '"firm": *\{"var": *"75[0-9]\.[0-9]+"'
+run 0 risk stress
+has '^ACCOUNT +WORST_LOSS +CRYPTO -40% +WORST_SCENARIO'
+has '^ACC1 +13000 +-13000 +crypto -40%'
+has '^\(firm\) +13000 +-13000 +crypto -40%'
+has '^ACC2 +0 +0$'
 stop_omsd
 has 'state saved' "$log"
 [ -s "$work/data/riskmodel.state" ] || fail "no riskmodel.state after the stop"

@@ -992,6 +992,9 @@ static void test_var_and_stress_limits_with_a_model(void **state) {
   assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "4", "100"), OMS_R_RISK_VAR);
   EXPECT(OMS_R_RISK_VAR, "var_stress",
          "var_stress: VaR of the firm would be 41.87426174 (from 23.26347875) above limit 40");
+  assert_int_equal(oms_risk_model_book(F.risk, NULL), 0);
+  assert_true(oms_risk_model_book(F.risk, "ACC1") > 0);
+  assert_int_equal(oms_risk_model_book(F.risk, "NOPE"), -1);
   /* attached again, as a model loaded at start that holds books already:
    * the books are entered once, not on top of what they held */
   assert_int_equal(oms_risk_set_model(F.risk, m, syms, 2), 0);
@@ -1005,6 +1008,7 @@ static void test_var_and_stress_limits_with_a_model(void **state) {
   assert_true(fabs(oms_riskmodel_cov(m, 0, 0) - 9.76e-4) < 1e-12);
   assert_true(fabs(oms_riskmodel_cov(m, 1, 1) - 0.94 * 9e-4) < 1e-12);
   assert_int_equal(oms_risk_set_model(F.risk, NULL, NULL, 0), 0);
+  assert_int_equal(oms_risk_model_book(F.risk, NULL), -1);
   assert_int_equal(oms_risk_set_model(F.risk, m, syms, 3), OMS_EINVAL);
   oms_riskmodel_destroy(m);
 }
