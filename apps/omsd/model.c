@@ -22,7 +22,8 @@
  * the core thread between two turns of the loop, never inside an order's
  * handling; the cost of each sample is kept for the log and the admin API.
  * The state is saved every save_interval_s and at stop (a temporary file,
- * fsync, rename: a crash leaves the previous state).
+ * fsync, rename: a crash leaves the previous state). With a correlation
+ * threshold, each sample also makes the `correlation` groups (corr_groups).
  */
 #include <errno.h>
 #include <math.h>
@@ -83,6 +84,58 @@ static int load_state(omsd_t *d, bool check_only) {
   return 0;
 }
 
+/* Correlation groups from the model: every set of instruments correlated
+ * above the threshold (transitively) becomes one `correlation` group,
+ * "corr.<its first symbol>", with the configured limit, in place of the
+ * correlation groups in force. O(n^2) to find them; only when the partition
+ * changed (or a runtime limit change installed another set) a copy of the
+ * limits is made and swapped in with oms_risk_set_limits, on this (the
+ * core's) thread between two turns of the loop: no lock, and the check
+ * sees the old set or the new one whole. */
+static void corr_groups(omsd_t *d) {
+  const oms_cfg_riskmodel_t *rc = &d->cfg->riskmodel;
+  if (rc->correlation_threshold <= 0) return;
+  const oms_config_t *c = d->cfg;
+  uint32_t n = (uint32_t)c->ninstruments, g[OMS_CFG_MAX_INSTRUMENTS];
+  uint32_t ngroups = oms_riskmodel_corr_groups(d->model, rc->correlation_threshold, g);
+  const oms_risk_limits_t *cur = oms_risk_current_limits(d->risk);
+  if (cur == NULL || (cur == d->corr_limits && memcmp(g, d->corr_of, n * sizeof g[0]) == 0)) return;
+  int64_t t0 = omsd_now_ns();
+  oms_risk_limits_t *l;
+  oms_reject_t err = {0};
+  if (oms_risk_limits_clone(cur, &l) != 0) {
+    LOG_WARN("component=riskmodel msg=\"correlation groups not made\" error=ENOMEM");
+    return;
+  }
+  (void)oms_risk_limits_clear_groups(l, OMS_RISK_GROUP_CORRELATION);
+  int rc2 = 0;
+  for (uint32_t root = 0; root < n && rc2 == 0; root++) {
+    const char *members[OMS_CFG_MAX_INSTRUMENTS];
+    size_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+      if (g[i] == root) members[k++] = c->instruments[i].ins.symbol;
+    if (k < 2) continue;
+    char name[OMS_ID_MAX + 1];
+    snprintf(name, sizeof name, "corr.%s", c->instruments[root].ins.symbol);
+    rc2 = oms_risk_limits_group(l, OMS_RISK_GROUP_CORRELATION, name, members, k,
+                                rc->corr_max_exposure, rc->corr_max_pct, &err);
+  }
+  if (rc2 == 0) rc2 = oms_risk_set_limits(d->risk, l, &err);
+  if (rc2 != 0) {
+    oms_risk_limits_destroy(l);
+    LOG_WARN("component=riskmodel msg=\"correlation groups not installed\" detail=\"%s\"",
+             err.text);
+    return;
+  }
+  d->corr_limits = oms_risk_current_limits(d->risk);
+  memcpy(d->corr_of, g, n * sizeof g[0]);
+  d->corr_groups = ngroups;
+  d->corr_install_ns = omsd_now_ns() - t0;
+  LOG_INFO(
+      "component=riskmodel msg=\"correlation groups installed\" groups=%u threshold=%g ns=%lld",
+      ngroups, rc->correlation_threshold, (long long)d->corr_install_ns);
+}
+
 int omsd_model_open(omsd_t *d, bool check_only) {
   const oms_config_t *c = d->cfg;
   const oms_cfg_riskmodel_t *rc = &c->riskmodel;
@@ -109,6 +162,7 @@ int omsd_model_open(omsd_t *d, bool check_only) {
     LOG_ERROR("component=riskmodel msg=\"risk refused the model\" error=%s", oms_err_name(err));
     return -1;
   }
+  corr_groups(d);
   if (check_only) {
     d->model_path[0] = '\0'; /* nothing is written by a check */
     return 0;
@@ -138,6 +192,7 @@ void omsd_model_on_timer(omsd_t *d, int64_t now) {
     int64_t t0 = omsd_now_ns();
     oms_riskmodel_sample(d->model);
     d->model_sample_ns = omsd_now_ns() - t0;
+    corr_groups(d);
     d->model_next_sample = now + (int64_t)rc->sample_interval_ms * OMSD_MS;
   }
   if (now >= d->model_next_save) {

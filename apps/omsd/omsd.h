@@ -226,6 +226,13 @@ struct omsd_s {
   char model_path[OMS_CFG_PATH_MAX + 32]; /* its saved state; "" under --check-config */
   int64_t model_next_sample, model_next_save;
   int64_t model_sample_ns; /* what the last sample cost */
+  /* correlation groups (riskmodel.correlation_threshold): the partition in
+   * force (group_of as oms_riskmodel_corr_groups gives it) and the limit set
+   * it was installed in (a runtime limit change installs another: redone) */
+  uint32_t corr_of[OMS_CFG_MAX_INSTRUMENTS];
+  const void *corr_limits;
+  uint32_t corr_groups;    /* groups of two or more in force */
+  int64_t corr_install_ns; /* what the last installation cost */
 
   /* network (net.c) */
   omsd_watch_t listen_w;

@@ -1290,10 +1290,18 @@ static int load_riskmodel(loader_t *L, config_setting_t *root) {
   config_setting_t *g;
   TRY(get_node(L, root, "riskmodel", CONFIG_TYPE_GROUP, false, &g));
   if (g == NULL) return 0;
-  static const char *const keys[] = {
-      "lambda",          "confidence", "horizon_days",          "sample_interval_ms",
-      "save_interval_s", "var_window", "correlation_threshold", "history_file",
-      "scenarios",       NULL};
+  static const char *const keys[] = {"lambda",
+                                     "confidence",
+                                     "horizon_days",
+                                     "sample_interval_ms",
+                                     "save_interval_s",
+                                     "var_window",
+                                     "correlation_threshold",
+                                     "correlation_max_exposure",
+                                     "correlation_max_exposure_pct",
+                                     "history_file",
+                                     "scenarios",
+                                     NULL};
   TRY(only_keys(L, g, keys));
   if (L->c->ninstruments == 0) return fail(L, g, NULL, NULL, "needs instruments");
   m->enabled = true;
@@ -1313,6 +1321,13 @@ static int load_riskmodel(loader_t *L, config_setting_t *root) {
   m->save_interval_s = (uint32_t)save;
   m->var_window = (uint32_t)window;
   TRY(get_str(L, g, "history_file", false, m->history_file, sizeof m->history_file));
+  TRY(get_pos_dec(L, g, "correlation_max_exposure", false, false, &m->corr_max_exposure, NULL));
+  TRY(get_pos_dec(L, g, "correlation_max_exposure_pct", false, false, &m->corr_max_pct, NULL));
+  if (m->correlation_threshold > 0 && oms_dec_is_zero(m->corr_max_exposure) &&
+      oms_dec_is_zero(m->corr_max_pct))
+    return fail(L, g, config_setting_get_member(g, "correlation_threshold"), NULL,
+                "needs correlation_max_exposure or correlation_max_exposure_pct (the limit of "
+                "the groups it makes)");
   return load_scenarios(L, root, g);
 }
 

@@ -235,6 +235,8 @@ typedef struct oms_cfg_riskmodel_s {
   uint32_t save_interval_s;            /* the state saved this often (and at stop) [60] */
   uint32_t var_window;                 /* return vectors for historical VaR [250] */
   double correlation_threshold;        /* correlation groups above it; 0: none [0] */
+  oms_dec_t corr_max_exposure;         /* their limit, an amount (0: none) */
+  oms_dec_t corr_max_pct;              /* their limit, a fraction of equity (0: none) */
   char history_file[OMS_CFG_PATH_MAX]; /* cold start: one line of prices per sample */
   size_t nscenarios;
   oms_cfg_scenario_t scenarios[OMS_CFG_MAX_SCENARIOS];

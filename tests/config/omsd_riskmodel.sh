@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # omsd_riskmodel.sh OMSCTL OMSD CONFIG WORKDIR - the market risk model in a
 # real omsd (docs/risk.md): CONFIG (the sample configuration) with a
-# riskmodel group added (a history file for a cold start: BTC-USD moving
-# about 1% a day, the others flat; a daily sample) and max_var = 1000 for
-# every account. Then, through the admin API with omsctl: half a BTC at
+# riskmodel group added (a history file for a cold start: BTC-USD and
+# ETH-USD moving together about 1% a day, AAPL flat; a daily sample),
+# max_var = 1000 for ACC1, and correlation groups above 0.8 limited to
+# 100000 (BTC-USD and ETH-USD: one group). Then, through the admin API with omsctl: half a BTC at
 # 65000 (VaR ~754) passes; another half, counted with the first (an open
 # order as if filled, or a position), would make ~1508 and is refused by
 # var_stress with the number; omsd stops (the state saved), starts again
 # (the state loaded, the books entered from the recovered positions and
-# orders) and refuses the same order the same way.
+# orders) and refuses the same order the same way. Between the two, VaR and
+# stress are read with omsctl risk var|stress, and ACC2 is refused an ETH
+# order that takes its correlated group above 100000.
 set -u
 omsctl=$1 omsd=$2 conf_src=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
@@ -23,17 +26,19 @@ fail() {
   exit 1
 }
 
-# 100 days: BTC-USD 100, 101, 100, ...; ETH-USD and AAPL flat.
+# 100 days: BTC-USD 100, 101, 100, ... and ETH-USD with it (correlation 1);
+# AAPL flat.
 hist=$work/history.csv
 for i in $(seq 1 100); do
-  if [ $((i % 2)) -eq 0 ]; then echo "101,3500,190"; else echo "100,3500,190"; fi
+  if [ $((i % 2)) -eq 0 ]; then echo "101,3535,190"; else echo "100,3500,190"; fi
 done >"$hist"
-sed 's/^\(    rate_window_ms = 1000;.*\)$/\1\n    max_var = "1000";/' "$conf_src" >"$conf"
+sed 's/^risk = {$/risk = {\n  accounts = ( { id = "ACC1"; max_var = "1000"; } );/' "$conf_src" >"$conf"
 grep -q 'max_var = "1000"' "$conf" || fail "could not add max_var to the configuration"
 cat >>"$conf" <<CONF
 riskmodel = {
   lambda = 0.94; confidence = 0.99; horizon_days = 1;
   sample_interval_ms = 86400000;
+  correlation_threshold = 0.8; correlation_max_exposure = "100000";
   history_file = "$hist";
   scenarios = ( { name = "crypto -40%"; shocks = ( { symbol = "BTC-USD"; pct = -0.4; },
                                                   { symbol = "ETH-USD"; pct = -0.4; } ); } );
@@ -99,6 +104,13 @@ has '^ACCOUNT +WORST_LOSS +CRYPTO -40% +WORST_SCENARIO'
 has '^ACC1 +13000 +-13000 +crypto -40%'
 has '^\(firm\) +13000 +-13000 +crypto -40%'
 has '^ACC2 +0 +0$'
+# Correlated: 1 BTC (65000) then 11 ETH (38500) make 103500 in corr.BTC-USD.
+has 'correlation groups installed" groups=1' "$log"
+run 0 submit buy 1 BTC-USD 65000 --account ACC2
+run 5 submit buy 11 ETH-USD 3500 --account ACC2
+has 'RISK_CORRELATION' "$err"
+has 'concentration: correlation group corr.BTC-USD exposure 103500 \(positions [0-9.]+ \+ open orders [0-9.]+ \+ order 38500\) exceeds limit 100000 \(absolute\) for account ACC2' "$err"
+run 0 submit buy 10 ETH-USD 3500 --account ACC2
 stop_omsd
 has 'state saved' "$log"
 [ -s "$work/data/riskmodel.state" ] || fail "no riskmodel.state after the stop"
@@ -107,6 +119,5 @@ start_omsd
 has 'state loaded.* samples=99' "$log"
 run 5 submit buy 0.5 BTC-USD 65000 --account ACC1
 has 'var_stress: VaR of account ACC1 would be 15[0-9][0-9]\.[0-9]+ \(from 75[0-9]\.[0-9]+\) above limit 1000' "$err"
-run 0 submit buy 0.1 BTC-USD 65000 --account ACC2
 stop_omsd
 echo "omsd_riskmodel: ok"

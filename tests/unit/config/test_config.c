@@ -707,7 +707,8 @@ static void test_riskmodel_group_loads(void **state) {
   oms_config_destroy(c);
   char text[8192];
   snprintf(text, sizeof text,
-           "%sriskmodel = { sample_interval_ms = 60000;\n"
+           "%sriskmodel = { sample_interval_ms = 60000; correlation_threshold = 0.8;\n"
+           "  correlation_max_exposure_pct = \"0.25\";\n"
            "  scenarios = ( { name = \"crypto -40%%\"; shocks = ( { group = \"crypto\"; pct = "
            "-0.4; } ); },\n"
            "                { name = \"btc up\"; shocks = ( { symbol = \"BTC-USD\"; pct = 0.3; },\n"
@@ -724,6 +725,9 @@ static void test_riskmodel_group_loads(void **state) {
   assert_int_equal(m->sample_interval_ms, 60000);
   assert_int_equal(m->save_interval_s, 60);
   assert_int_equal(m->var_window, 250);
+  assert_true(m->correlation_threshold == 0.8);
+  assert_true(oms_dec_eq(m->corr_max_pct, T_D("0.25")));
+  assert_true(oms_dec_is_zero(m->corr_max_exposure));
   assert_int_equal(m->nscenarios, 2);
   assert_string_equal(m->scenarios[0].name, "crypto -40%");
   assert_true(m->scenarios[0].shock[0] == -0.4);
@@ -735,6 +739,10 @@ static void test_riskmodel_group_loads(void **state) {
   expect_error(12, "riskmodel = { confidence = 0.5; };", "riskmodel.confidence");
   expect_error(12, "riskmodel = { sample_interval_ms = 1; };", "riskmodel.sample_interval_ms");
   expect_error(12, "riskmodel = { lamda = 0.9; };", "riskmodel.lamda: unknown setting");
+  expect_error(12, "riskmodel = { correlation_threshold = 0.8; };",
+               "riskmodel.correlation_threshold: needs correlation_max_exposure");
+  expect_error(12, "riskmodel = { correlation_threshold = 0.8; correlation_max_exposure = 5.5; };",
+               "decimals must be strings");
   expect_error(12,
                "riskmodel = { scenarios = ( { name = \"s\"; shocks = ( { group = \"nope\"; pct "
                "= -0.2; } ); } ); };",

@@ -903,6 +903,21 @@ static void test_correlated_instruments_count_as_one(void **state) {
   group(OMS_RISK_GROUP_CORRELATION, "c1", "0", "0");
   f_install(&F);
   assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "12", "100"), OMS_R_NONE);
+  /* groups made anew (a risk model's, at a sample): the old ones emptied,
+   * the new ones limit at once */
+  assert_int_equal(oms_risk_limits_clone(oms_risk_current_limits(F.risk), &l), 0);
+  F.lim = l;
+  assert_int_equal(oms_risk_limits_clear_groups(l, OMS_RISK_GROUP_CORRELATION), 2);
+  assert_int_equal(oms_risk_limits_clear_groups(l, OMS_RISK_GROUP_CORRELATION), 0);
+  assert_int_equal(
+      oms_risk_limits_group_of(l, OMS_RISK_GROUP_CORRELATION, "BTC-USD", NULL, NULL, NULL),
+      OMS_ENOTFOUND);
+  group(OMS_RISK_GROUP_CORRELATION, "corr.BTC-USD", "5000", "0");
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "11", "100"), OMS_R_RISK_CORRELATION);
+  EXPECT(OMS_R_RISK_CORRELATION, "concentration",
+         "concentration: correlation group corr.BTC-USD exposure 5100 (positions 4000 + open "
+         "orders 0 + order 1100) exceeds limit 5000 (absolute) for account ACC1");
 }
 
 static void near_exposure(const oms_riskmodel_t *m, double want) {
