@@ -170,12 +170,51 @@ int omsd_model_open(omsd_t *d, bool check_only) {
   int64_t t = omsd_now_ns();
   d->model_next_sample = t + (int64_t)rc->sample_interval_ms * OMSD_MS;
   d->model_next_save = t + (int64_t)rc->save_interval_s * 1000 * OMSD_MS;
+  d->model_next_event = t + (int64_t)rc->event_interval_s * 1000 * OMSD_MS;
   LOG_INFO(
       "component=riskmodel msg=\"risk model attached\" instruments=%u books=%u scenarios=%zu "
       "lambda=%g confidence=%g horizon_samples=%g sample_interval_ms=%u",
       mc.n, mc.max_books, rc->nscenarios, rc->lambda, rc->confidence, mc.horizon,
       rc->sample_interval_ms);
   return 0;
+}
+
+/* The text of the last RiskReport per row of the snapshot (the firm, then
+ * the configured accounts in order): a report equal to it is not sent again. */
+static char last_report[OMS_CFG_MAX_ACCOUNTS + 1][OMS_REASON_MAX + 1];
+
+static void fmt_num(double v, char *buf, size_t cap) {
+  oms_dec_t d;
+  if (oms_riskmodel_dec_out(v, &d) != 0)
+    snprintf(buf, cap, "overflow");
+  else
+    oms_dec_format(d, buf, cap);
+}
+
+/* RiskReport events (docs/events.md): every event_interval_s, one per book
+ * whose numbers changed since its last report (never for a book that has
+ * not had any risk yet): at most (accounts + 1) events per interval, each a
+ * journal record, so the rate is bounded by the configuration. */
+static void reports(omsd_t *d) {
+  static omsd_model_snap_t s; /* ~16 KB: off the stack; core thread only */
+  omsd_model_snapshot(d, &s);
+  for (size_t i = 0; i < s.nrows; i++) {
+    const omsd_model_row_t *r = &s.rows[i];
+    if (last_report[i][0] == '\0' && r->var == 0 && r->hvar == 0 && r->stress_loss == 0) continue;
+    char var[OMS_DEC_STRLEN], hvar[OMS_DEC_STRLEN], loss[OMS_DEC_STRLEN], text[OMS_REASON_MAX + 1];
+    fmt_num(r->var, var, sizeof var);
+    fmt_num(r->hvar, hvar, sizeof hvar);
+    fmt_num(r->stress_loss, loss, sizeof loss);
+    snprintf(text, sizeof text, "var=%s hvar=%s stress_loss=%s worst=%s", var, hvar, loss,
+             r->worst >= 0 ? s.scen[r->worst] : "none");
+    if (strcmp(text, last_report[i]) == 0) continue;
+    int rc = oms_engine_risk_report(d->engine, r->account, text);
+    if (rc != 0) {
+      LOG_WARN("component=riskmodel msg=\"risk report not sent\" error=%s", oms_err_name(rc));
+      return;
+    }
+    snprintf(last_report[i], sizeof last_report[i], "%s", text);
+  }
 }
 
 static void save(omsd_t *d) {
@@ -194,6 +233,10 @@ void omsd_model_on_timer(omsd_t *d, int64_t now) {
     d->model_sample_ns = omsd_now_ns() - t0;
     corr_groups(d);
     d->model_next_sample = now + (int64_t)rc->sample_interval_ms * OMSD_MS;
+  }
+  if (rc->event_interval_s > 0 && now >= d->model_next_event) {
+    reports(d);
+    d->model_next_event = now + (int64_t)rc->event_interval_s * 1000 * OMSD_MS;
   }
   if (now >= d->model_next_save) {
     save(d);

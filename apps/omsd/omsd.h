@@ -224,7 +224,7 @@ struct omsd_s {
   struct oms_riskmodel_s *model;
   uint32_t model_books;                   /* risk's accounts + 1 (the firm) */
   char model_path[OMS_CFG_PATH_MAX + 32]; /* its saved state; "" under --check-config */
-  int64_t model_next_sample, model_next_save;
+  int64_t model_next_sample, model_next_save, model_next_event;
   int64_t model_sample_ns; /* what the last sample cost */
   /* correlation groups (riskmodel.correlation_threshold): the partition in
    * force (group_of as oms_riskmodel_corr_groups gives it) and the limit set

@@ -1300,6 +1300,7 @@ static int load_riskmodel(loader_t *L, config_setting_t *root) {
                                      "correlation_max_exposure",
                                      "correlation_max_exposure_pct",
                                      "history_file",
+                                     "event_interval_s",
                                      "scenarios",
                                      NULL};
   TRY(only_keys(L, g, keys));
@@ -1309,7 +1310,7 @@ static int load_riskmodel(loader_t *L, config_setting_t *root) {
   m->confidence = 0.99;
   m->horizon_days = 1;
   m->correlation_threshold = 0;
-  long long interval = 1000, save = 60, window = 250;
+  long long interval = 1000, save = 60, window = 250, events = 60;
   TRY(get_real(L, g, "lambda", 0.5, 0.9999, &m->lambda));
   TRY(get_real(L, g, "confidence", 0.9, 0.9999, &m->confidence));
   TRY(get_real(L, g, "horizon_days", 1.0 / 86400, 250, &m->horizon_days));
@@ -1320,6 +1321,8 @@ static int load_riskmodel(loader_t *L, config_setting_t *root) {
   m->sample_interval_ms = (uint32_t)interval;
   m->save_interval_s = (uint32_t)save;
   m->var_window = (uint32_t)window;
+  TRY(get_int(L, g, "event_interval_s", false, 0, 86400, &events, NULL));
+  m->event_interval_s = (uint32_t)events;
   TRY(get_str(L, g, "history_file", false, m->history_file, sizeof m->history_file));
   TRY(get_pos_dec(L, g, "correlation_max_exposure", false, false, &m->corr_max_exposure, NULL));
   TRY(get_pos_dec(L, g, "correlation_max_exposure_pct", false, false, &m->corr_max_pct, NULL));

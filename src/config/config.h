@@ -233,6 +233,7 @@ typedef struct oms_cfg_riskmodel_s {
   double horizon_days;                 /* VaR horizon [1], scaled by sqrt(time) */
   uint32_t sample_interval_ms;         /* returns taken this often [1000] */
   uint32_t save_interval_s;            /* the state saved this often (and at stop) [60] */
+  uint32_t event_interval_s;           /* RiskReport events at most this often; 0: none [60] */
   uint32_t var_window;                 /* return vectors for historical VaR [250] */
   double correlation_threshold;        /* correlation groups above it; 0: none [0] */
   oms_dec_t corr_max_exposure;         /* their limit, an amount (0: none) */

@@ -39,6 +39,7 @@ riskmodel = {
   lambda = 0.94; confidence = 0.99; horizon_days = 1;
   sample_interval_ms = 86400000;
   correlation_threshold = 0.8; correlation_max_exposure = "100000";
+  event_interval_s = 1;
   history_file = "$hist";
   scenarios = ( { name = "crypto -40%"; shocks = ( { symbol = "BTC-USD"; pct = -0.4; },
                                                   { symbol = "ETH-USD"; pct = -0.4; } ); } );
@@ -104,6 +105,19 @@ has '^ACCOUNT +WORST_LOSS +CRYPTO -40% +WORST_SCENARIO'
 has '^ACC1 +13000 +-13000 +crypto -40%'
 has '^\(firm\) +13000 +-13000 +crypto -40%'
 has '^ACC2 +0 +0$'
+# RiskReport events, once a second at most, only when the numbers moved.
+until_events() {
+  for _ in $(seq 1 50); do
+    "$omsctl" events >"$out" 2>"$err" && grep -qE -- "$1" "$out" && return 0
+    sleep 0.1
+  done
+  fail "omsctl events never printed /$1/"
+}
+until_events 'RiskReport .*text=var=75[0-9]\.[0-9]+ hvar=321\.78217822 stress_loss=13000 worst=crypto -40% scope_id=ACC1'
+has 'RiskReport +text=var=75[0-9]\.[0-9]+ hvar=321\.78217822 stress_loss=13000 worst=crypto -40%$'
+[ "$(grep -c 'scope_id=ACC1' "$out")" -eq 1 ] || fail "ACC1 reported twice with the same numbers"
+grep -q 'scope_id=ACC2' "$out" && fail "ACC2, with nothing at risk, was reported"
+
 # Correlated: 1 BTC (65000) then 11 ETH (38500) make 103500 in corr.BTC-USD.
 has 'correlation groups installed" groups=1' "$log"
 run 0 submit buy 1 BTC-USD 65000 --account ACC2

@@ -725,6 +725,7 @@ static void test_riskmodel_group_loads(void **state) {
   assert_int_equal(m->sample_interval_ms, 60000);
   assert_int_equal(m->save_interval_s, 60);
   assert_int_equal(m->var_window, 250);
+  assert_int_equal(m->event_interval_s, 60);
   assert_true(m->correlation_threshold == 0.8);
   assert_true(oms_dec_eq(m->corr_max_pct, T_D("0.25")));
   assert_true(oms_dec_is_zero(m->corr_max_exposure));
@@ -739,6 +740,7 @@ static void test_riskmodel_group_loads(void **state) {
   expect_error(12, "riskmodel = { confidence = 0.5; };", "riskmodel.confidence");
   expect_error(12, "riskmodel = { sample_interval_ms = 1; };", "riskmodel.sample_interval_ms");
   expect_error(12, "riskmodel = { lamda = 0.9; };", "riskmodel.lamda: unknown setting");
+  expect_error(12, "riskmodel = { event_interval_s = -1; };", "riskmodel.event_interval_s");
   expect_error(12, "riskmodel = { correlation_threshold = 0.8; };",
                "riskmodel.correlation_threshold: needs correlation_max_exposure");
   expect_error(12, "riskmodel = { correlation_threshold = 0.8; correlation_max_exposure = 5.5; };",
