@@ -10,6 +10,8 @@
  *            the lifecycle (start, run, graceful stop)
  *   net.c    the FIX listener, the connections and their output rings, and
  *            the gateway's I/O callbacks
+ *   model.c  the market risk model: built, fed, sampled, saved, attached to
+ *            risk; its reports and correlation groups
  *   banner.c what a person reads: the ready banner, one line per order event
  *   ../common/app_log.c  key=value log lines on stderr; failed system
  *            calls (shared with omsvenue)
