@@ -644,8 +644,55 @@ static int print_changes(const json_t *arr) {
   return 0;
 }
 
+/* One row per book (the firm first): its account and scalar fields, with
+ * the scenario P&L of a stress row flattened into one column each. */
+static json_t *model_rows(const json_t *body) {
+  json_t *rows = json_array();
+  const json_t *accts = json_object_get(body, "accounts");
+  for (size_t i = 0; i <= json_array_size(accts); i++) {
+    const json_t *src = i == 0 ? json_object_get(body, "firm") : json_array_get(accts, i - 1);
+    json_t *row = json_object();
+    json_object_set_new(row, "account", json_string(i == 0 ? "(firm)" : str(src, "account")));
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)src, k, v) {
+      if (strcmp(k, "account") == 0) continue;
+      if (json_is_object(v)) {
+        const char *sk;
+        json_t *sv;
+        json_object_foreach(v, sk, sv) json_object_set(row, sk, sv);
+      } else {
+        json_object_set(row, k, v);
+      }
+    }
+    json_array_append_new(rows, row);
+  }
+  return rows;
+}
+
+/* risk var | risk stress: the market risk model's numbers per account. */
+static int risk_model(ctl_ctx_t *x, const char *what) {
+  char path[32];
+  snprintf(path, sizeof path, "/v1/risk/%s", what);
+  ctl_resp_t r;
+  int rc = call(x, "GET", path, NULL, &r);
+  if (rc == 0 && !x->json) {
+    json_t *rows = model_rows(r.json);
+    rc = print_objects(strcmp(what, "var") == 0 ? "value at risk" : "stress scenarios", rows,
+                       "(no accounts)");
+    json_decref(rows);
+  }
+  ctl_resp_clear(&r);
+  return rc;
+}
+
 static int cmd_risk(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
-  (void)cmd, (void)a;
+  (void)cmd;
+  if (a->npos == 1) {
+    if (strcmp(a->pos[0], "var") != 0 && strcmp(a->pos[0], "stress") != 0)
+      return ctl_usage_error("risk: \"%s\" is not var or stress", a->pos[0]);
+    return risk_model(x, a->pos[0]);
+  }
   ctl_resp_t r;
   int rc = call(x, "GET", "/v1/risk", NULL, &r);
   if (rc == 0 && !x->json) {
@@ -1235,8 +1282,13 @@ const ctl_cmd_t ctl_cmds[] = {
      OPTS(parent_opts), 1, CTL_MAX_POS},
     {"positions", cmd_positions, "[--account A]",
      "positions, marks and PnL per account (GET /v1/positions)", "", OPTS(positions_opts), 0, 0},
-    {"risk", cmd_risk, "",
-     "trading states, limits, usage per scope and limit changes (GET /v1/risk)", "", NOOPTS, 0, 0},
+    {"risk", cmd_risk, "[var | stress]",
+     "trading states, limits, usage per scope and limit changes (GET /v1/risk)",
+     "risk var: parametric and historical VaR of the firm and each account\n"
+     "(GET /v1/risk/var); risk stress: each scenario's P&L and the worst loss\n"
+     "(GET /v1/risk/stress). Both need the riskmodel group (docs/config.md); without\n"
+     "it omsd answers 409 and omsctl exits 5.\n",
+     NOOPTS, 0, 1},
     {"limits", cmd_limits, "[show | changes | set SCOPE [ID] KEY=VALUE... [--reason TEXT]]",
      "show the risk limits, their changes, or change them (PUT /v1/risk/limits)",
      "SCOPE is GLOBAL, ACCOUNT, STRATEGY or SYMBOL; every scope but GLOBAL takes an id.\n"

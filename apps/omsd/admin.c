@@ -111,6 +111,8 @@ static const struct {
   X("GET", "/v1/risk", R_READ, omsd_route_risk)                          \
   X("PUT", "/v1/risk/limits", R_ADMIN, omsd_route_limits_put)            \
   X("GET", "/v1/risk/limits/changes", R_READ, omsd_route_limits_changes) \
+  X("GET", "/v1/risk/var", R_READ, omsd_route_risk_var)                  \
+  X("GET", "/v1/risk/stress", R_READ, omsd_route_risk_stress)            \
   X("GET", "/v1/sessions", R_READ, omsd_route_sessions)                  \
   X("GET", "/v1/events", R_READ, omsd_route_events)                      \
   X("GET", "/v1/events/stream", R_READ, omsd_route_events_stream)        \

@@ -273,6 +273,8 @@ void omsd_route_positions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_
 void omsd_route_risk(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_limits_put(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_limits_changes(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_risk_var(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_risk_stress(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_sessions(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_metrics(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 

@@ -1,6 +1,7 @@
 /*
  * admin_views.c - the admin API's views of the core: GET /v1/positions,
  * GET /v1/risk, PUT /v1/risk/limits, GET /v1/risk/limits/changes,
+ * GET /v1/risk/var and /v1/risk/stress (the market risk model, model.c),
  * GET /v1/sessions and GET /metrics.
  *
  * HOW IT WORKS
@@ -35,6 +36,7 @@
 #include "metrics.h"
 #include "oms/fix_session.h"
 #include "oms/fix_venue.h"
+#include "oms/riskmodel.h"
 #include "oms/stream.h"
 
 /* A growing array in a command, filled on the core thread. */
@@ -360,6 +362,97 @@ void omsd_route_limits_changes(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_
   (void)rq;
   rs->status = 200;
   rs->json = json_pack("{s:o}", "changes", changes_json(omsd_admin_daemon(a)));
+}
+
+/* ---- GET /v1/risk/var and /v1/risk/stress ------------------------------------------ */
+
+typedef struct model_cmd_s {
+  omsd_cmd_t c;
+  omsd_model_snap_t s;
+} model_cmd_t;
+
+static void model_run(omsd_t *d, omsd_cmd_t *c) { omsd_model_snapshot(d, &((model_cmd_t *)c)->s); }
+
+/* A risk number as a decimal string rounded up (never understated), or null. */
+static json_t *risk_num(double v) {
+  oms_dec_t d;
+  return oms_riskmodel_dec_out(v, &d) == 0 ? dec_json(d) : json_null();
+}
+
+static model_cmd_t *model_call(omsd_admin_t *a, omsd_http_resp_t *rs) {
+  model_cmd_t *k = calloc(1, sizeof *k);
+  if (k == NULL) {
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
+    return NULL;
+  }
+  k->c.run = model_run;
+  if (!call_core(a, &k->c, rs)) return NULL;
+  if (!k->s.has_model) {
+    free(k);
+    omsd_http_fail(rs, OMSD_E_CONFLICT, "no risk model: the configuration has no riskmodel group");
+    return NULL;
+  }
+  return k;
+}
+
+static json_t *model_json(const omsd_model_snap_t *s) {
+  return json_pack("{s:i,s:I,s:I,s:f,s:f,s:f}", "instruments", (int)s->instruments, "samples",
+                   (json_int_t)s->samples, "last_sample_ns", (json_int_t)s->sample_ns, "lambda",
+                   s->lambda, "confidence", s->confidence, "horizon_days", s->horizon_days);
+}
+
+void omsd_route_risk_var(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
+  (void)rq;
+  model_cmd_t *k = model_call(a, rs);
+  if (k == NULL) return;
+  const omsd_model_snap_t *s = &k->s;
+  json_t *accts = json_array();
+  for (size_t i = 1; i < s->nrows; i++)
+    json_array_append_new(accts,
+                          json_pack("{s:s,s:o,s:o}", "account", s->rows[i].account, "var",
+                                    risk_num(s->rows[i].var), "hvar", risk_num(s->rows[i].hvar)));
+  rs->status = 200;
+  rs->json =
+      json_pack("{s:o,s:{s:o,s:o},s:o}", "model", model_json(s), "firm", "var",
+                risk_num(s->rows[0].var), "hvar", risk_num(s->rows[0].hvar), "accounts", accts);
+  free(k);
+}
+
+static json_t *stress_row(const omsd_model_snap_t *s, const omsd_model_row_t *r) {
+  json_t *pnl = json_object();
+  for (uint32_t j = 0; j < s->nscen; j++) {
+    /* a P&L, signed: a loss rounds down (more negative), a gain up */
+    oms_dec_t d;
+    double v = r->pnl[j];
+    json_t *x = json_null();
+    if (oms_riskmodel_dec_out(-v, &d) == 0) {
+      d.raw = -d.raw;
+      x = dec_json(d);
+    }
+    json_object_set_new(pnl, s->scen[j], x);
+  }
+  json_t *o = json_pack("{s:o,s:o}", "worst_loss", risk_num(r->stress_loss), "pnl", pnl);
+  json_object_set_new(o, "worst_scenario",
+                      r->worst >= 0 ? json_string(s->scen[r->worst]) : json_null());
+  return o;
+}
+
+void omsd_route_risk_stress(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
+  (void)rq;
+  model_cmd_t *k = model_call(a, rs);
+  if (k == NULL) return;
+  const omsd_model_snap_t *s = &k->s;
+  json_t *names = json_array(), *accts = json_array();
+  for (uint32_t j = 0; j < s->nscen; j++) json_array_append_new(names, json_string(s->scen[j]));
+  for (size_t i = 1; i < s->nrows; i++) {
+    json_t *o = stress_row(s, &s->rows[i]);
+    json_object_set_new(o, "account", json_string(s->rows[i].account));
+    json_array_append_new(accts, o);
+  }
+  rs->status = 200;
+  rs->json = json_pack("{s:o,s:o,s:o}", "scenarios", names, "firm", stress_row(s, &s->rows[0]),
+                       "accounts", accts);
+  free(k);
 }
 
 /* ---- PUT /v1/risk/limits ------------------------------------------------------------ */

@@ -66,7 +66,8 @@
   XX(ALARM, OMS_LOG_ERROR, "alarm")                             \
   XX(ORDER_FILL_BUSTED, OMS_LOG_WARN, "fill busted")            \
   XX(ORDER_FILL_CORRECTED, OMS_LOG_WARN, "fill corrected")      \
-  XX(ORDER_RESTATED, OMS_LOG_INFO, "restated")
+  XX(ORDER_RESTATED, OMS_LOG_INFO, "restated")                  \
+  XX(RISK_REPORT, OMS_LOG_DEBUG, "risk report")
 
 typedef struct kind_s {
   oms_log_level_t level;
@@ -180,6 +181,10 @@ void omsd_log_event(const oms_event_t *ev) {
     app_log(k->level, "msg=\"alarm %s: %s\" kind=%s code=%d seq=%llu",
             oms_alarm_kind_name(ev->alarm), clean(ev->text, txt, sizeof txt),
             oms_alarm_kind_name(ev->alarm), ev->alarm_code, (unsigned long long)ev->seq);
+  } else if (ev->type == OMS_EVT_RISK_REPORT) {
+    app_log(k->level, "msg=\"risk report %s: %s\" seq=%llu",
+            ev->scope_id[0] ? ev->scope_id : "firm", clean(ev->text, txt, sizeof txt),
+            (unsigned long long)ev->seq);
   } else if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     char idb[2 * OMS_ID_MAX];
     const char *id = ev->scope_id[0] ? bare(ev->scope_id, idb, sizeof idb) : "";

@@ -261,6 +261,7 @@ static void run(omsd_t *d) {
     omsd_net_reap(d);
     int64_t t = omsd_now_ns();
     if (n > 0 || worked > 0) last_activity = t;
+    omsd_model_on_timer(d, t);
     if (t >= next_timer) {
       oms_gateway_on_timer(d->gw);
       omsd_net_reap(d);

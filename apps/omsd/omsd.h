@@ -10,6 +10,8 @@
  *            the lifecycle (start, run, graceful stop)
  *   net.c    the FIX listener, the connections and their output rings, and
  *            the gateway's I/O callbacks
+ *   model.c  the market risk model: built, fed, sampled, saved, attached to
+ *            risk; its reports and correlation groups
  *   banner.c what a person reads: the ready banner, one line per order event
  *   ../common/app_log.c  key=value log lines on stderr; failed system
  *            calls (shared with omsvenue)
@@ -90,6 +92,45 @@ int omsd_wire(omsd_t *d, bool check_only);
 
 /* Flushes the store (5 s at most) and frees every component. */
 void omsd_unwire(omsd_t *d);
+
+/* ---- model.c: the market risk model (docs/risk.md) ------------------------------------- */
+
+/* Creates the model of the riskmodel group (none when absent), loads its
+ * saved state or history file and attaches it to risk. After recovery.
+ * check_only: nothing is read from the data directory or written. 0 or -1. */
+int omsd_model_open(omsd_t *d, bool check_only);
+
+/* Takes a sample and saves the state when their time has come (core thread). */
+void omsd_model_on_timer(omsd_t *d, int64_t now);
+
+/* What GET /v1/risk/var and /v1/risk/stress report, taken on the core
+ * thread: row 0 the firm (account ""), then every configured account with a
+ * book. Statistics as doubles; the API rounds them up into decimals. */
+typedef struct omsd_model_row_s {
+  char account[OMS_ID_MAX + 1];
+  double var, hvar;   /* parametric and historical VaR */
+  double stress_loss; /* the worst scenario loss (>= 0) */
+  int worst;          /* its scenario, -1 none */
+  double pnl[OMS_CFG_MAX_SCENARIOS];
+} omsd_model_row_t;
+
+typedef struct omsd_model_snap_s {
+  bool has_model;
+  uint32_t instruments;
+  uint64_t samples;
+  int64_t sample_ns; /* what the last sample cost */
+  double lambda, confidence, horizon_days;
+  uint32_t nscen;
+  char scen[OMS_CFG_MAX_SCENARIOS][OMS_CFG_SCENARIO_NAME_MAX + 1];
+  size_t nrows;
+  omsd_model_row_t rows[OMS_CFG_MAX_ACCOUNTS + 1];
+} omsd_model_snap_t;
+
+/* Fills s (core thread: O(books (W n + W log W)) for historical VaR). */
+void omsd_model_snapshot(omsd_t *d, omsd_model_snap_t *s);
+
+/* Saves the state (not under --check-config), detaches and frees the model. */
+void omsd_model_close(omsd_t *d);
 
 /* ---- net.c --------------------------------------------------------------------------- */
 
@@ -180,6 +221,20 @@ struct omsd_s {
   oms_bus_t *bus; /* every durable event (NULL under --check-config): the admin API's feed */
   struct omsd_limits_log_s *limits_log; /* runtime limit changes (limits_log.h) */
   struct oms_stream_s *stream;          /* the event stream to NATS (NULL: stream group absent) */
+
+  /* the market risk model (model.c): NULL when the riskmodel group is absent */
+  struct oms_riskmodel_s *model;
+  uint32_t model_books;                   /* risk's accounts + 1 (the firm) */
+  char model_path[OMS_CFG_PATH_MAX + 32]; /* its saved state; "" under --check-config */
+  int64_t model_next_sample, model_next_save, model_next_event;
+  int64_t model_sample_ns; /* what the last sample cost */
+  /* correlation groups (riskmodel.correlation_threshold): the partition in
+   * force (group_of as oms_riskmodel_corr_groups gives it) and the limit set
+   * it was installed in (a runtime limit change installs another: redone) */
+  uint32_t corr_of[OMS_CFG_MAX_INSTRUMENTS];
+  const void *corr_limits;
+  uint32_t corr_groups;    /* groups of two or more in force */
+  int64_t corr_install_ns; /* what the last installation cost */
 
   /* network (net.c) */
   omsd_watch_t listen_w;

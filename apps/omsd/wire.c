@@ -199,6 +199,7 @@ static int build_core(omsd_t *d, bool check_only) {
     LOG_ERROR("msg=\"cannot create the portfolio\" error=%s", oms_err_name(rc));
     return -1;
   }
+  d->model_books = rcfg.max_accounts + 1;
   if ((rc = oms_risk_create(&rcfg, &d->risk)) != 0) {
     LOG_ERROR("msg=\"cannot create the risk engine\" error=%s", oms_err_name(rc));
     return -1;
@@ -658,6 +659,7 @@ int omsd_wire(omsd_t *d, bool check_only) {
   for (size_t v = 0; v < d->cfg->nvenues; v++)
     if (build_venue(d, v, check_only) != 0) return -1;
   if (!check_only && recover(d) != 0) return -1;
+  if (omsd_model_open(d, check_only) != 0) return -1;
   if (build_gateway(d) != 0) return -1;
   if (check_only) return 0;
   if (catch_up(d) != 0) return -1;
@@ -678,6 +680,7 @@ void omsd_unwire(omsd_t *d) {
   }
   oms_gateway_destroy(d->gw);
   oms_engine_destroy(d->engine);
+  omsd_model_close(d);     /* saved after the engine's last fills */
   oms_bus_destroy(d->bus); /* after the engine, which publishes on it */
   oms_risk_destroy(d->risk);
   oms_portfolio_destroy(d->pf);

@@ -344,6 +344,13 @@ OMS_EXTERN int oms_engine_mass_cancel(oms_engine_t *e, const oms_order_filter_t 
 OMS_EXTERN int oms_engine_set_trading_state(oms_engine_t *e, int scope, const char *id, int state,
                                             const char *reason);
 
+/* Publishes and stores a RiskReport event (docs/events.md): the market risk
+ * model's numbers for account (NULL or "": the firm) as text, e.g.
+ * "var=751.62285234 hvar=321.78217822 stress_loss=13000 worst=crypto -40%".
+ * Core thread; the caller bounds the rate. Not kept if the store has
+ * failed. Returns 0 or OMS_ESTORE / OMS_EFULL (no room in the outbox). */
+OMS_EXTERN int oms_engine_risk_report(oms_engine_t *e, const char *account, const char *text);
+
 /* Runs the core's loop once: releases effects whose store append is durable,
  * drains router queues, sends status queries, polls the venues (whose reports
  * are applied), and retries reports held back by a full store. Returns the

@@ -53,7 +53,8 @@ OMS_BEGIN_DECLS
   XX(ORDER_FILL_BUSTED, 17, "OrderFillBusted")           \
   XX(ORDER_FILL_CORRECTED, 18, "OrderFillCorrected")     \
   XX(ORDER_RESTATED, 19, "OrderRestated")                \
-  XX(BEST_EXECUTION, 20, "BestExecution")
+  XX(BEST_EXECUTION, 20, "BestExecution")                \
+  XX(RISK_REPORT, 21, "RiskReport")
 
 typedef enum oms_event_type_e {
   OMS_EVT_NONE = 0,

@@ -259,6 +259,12 @@ OMS_EXTERN int oms_risk_limits_group(oms_risk_limits_t *l, oms_risk_group_kind_t
                                      const char *name, const char *const *symbols, size_t n,
                                      oms_dec_t max_exposure, oms_dec_t max_pct, oms_reject_t *err);
 
+/* Takes every instrument out of the groups of kind (the groups stay, with no
+ * members: they limit nothing); the number of instruments taken out. For
+ * groups made anew, e.g. CORRELATION groups from a risk model at each
+ * sample, on a copy (oms_risk_limits_clone) then oms_risk_set_limits. */
+OMS_EXTERN uint32_t oms_risk_limits_clear_groups(oms_risk_limits_t *l, oms_risk_group_kind_t kind);
+
 /* The group of kind that symbol belongs to (its name into name),
  * and its limits. Returns 0 or OMS_ENOTFOUND. */
 OMS_EXTERN int oms_risk_limits_group_of(const oms_risk_limits_t *l, oms_risk_group_kind_t kind,
@@ -518,6 +524,10 @@ OMS_EXTERN bool oms_risk_evaluate_account(oms_risk_t *r, const char *account, in
 struct oms_riskmodel_s;
 OMS_EXTERN int oms_risk_set_model(oms_risk_t *r, struct oms_riskmodel_s *m,
                                   const char *const *symbols, uint32_t n);
+
+/* The model book of account (NULL: the firm, OMS_RISKMODEL_TOTAL = 0), or
+ * -1 when no model is attached or the account has no book. For reports. */
+OMS_EXTERN int32_t oms_risk_model_book(const oms_risk_t *r, const char *account);
 
 /* The position of account in symbol changed (a fill, a bust, a restore at
  * start): the engine re-reads its exposure from the portfolio into the

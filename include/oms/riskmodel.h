@@ -110,6 +110,12 @@ OMS_EXTERN double oms_riskmodel_cov(const oms_riskmodel_t *m, uint32_t i, uint32
  * short); TOTAL moves with it. O(n). OMS_EINVAL. */
 OMS_EXTERN int oms_riskmodel_add(oms_riskmodel_t *m, uint32_t b, uint32_t i, double delta);
 
+/* Sets every book's exposure (and so its VaR and scenario P&L) to zero;
+ * the covariance, prices, returns and scenarios stay. The risk engine calls
+ * it before entering its books anew (a model loaded from a file holds the
+ * books of the process that saved it). O(books n). */
+OMS_EXTERN void oms_riskmodel_clear_books(oms_riskmodel_t *m);
+
 /* Book b's exposure in i. */
 OMS_EXTERN double oms_riskmodel_exposure(const oms_riskmodel_t *m, uint32_t b, uint32_t i);
 

@@ -1272,6 +1272,154 @@ static int load_admin(loader_t *L, config_setting_t *root) {
   return 0;
 }
 
+/* ---- The market risk model --------------------------------------------------------- */
+
+/* A statistical parameter (not money): a float or an integer, in [lo, hi]. */
+static int get_real(loader_t *L, const config_setting_t *g, const char *key, double lo, double hi,
+                    double *out) {
+  const config_setting_t *s = config_setting_get_member(g, key);
+  if (s == NULL) return 0;
+  int t = config_setting_type(s);
+  double v;
+  if (t == CONFIG_TYPE_FLOAT)
+    v = config_setting_get_float(s);
+  else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+    v = (double)config_setting_get_int64(s);
+  else
+    return fail(L, g, s, NULL, "must be a number, e.g. 0.94");
+  if (!(v >= lo && v <= hi)) return fail(L, g, s, NULL, "%g is not in %g..%g", v, lo, hi);
+  *out = v;
+  return 0;
+}
+
+/* Applies a shock to every member of the risk.groups entries called name;
+ * returns false when there is none. */
+static bool shock_group(loader_t *L, config_setting_t *root, const char *name, double pct,
+                        double *shock) {
+  config_setting_t *risk = config_setting_get_member(root, "risk");
+  config_setting_t *l = risk != NULL ? config_setting_get_member(risk, "groups") : NULL;
+  bool found = false;
+  for (int i = 0; l != NULL && i < config_setting_length(l); i++) {
+    config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+    const char *gname = NULL;
+    config_setting_t *syms = config_setting_get_member(g, "symbols");
+    if (!config_setting_lookup_string(g, "name", &gname) || strcmp(gname, name) != 0 ||
+        syms == NULL)
+      continue;
+    found = true;
+    for (int j = 0; j < config_setting_length(syms); j++) {
+      const char *sym = config_setting_get_string_elem(syms, j);
+      int k = sym != NULL ? find_instrument(L->c, sym) : -1;
+      if (k >= 0) shock[k] = pct;
+    }
+  }
+  return found;
+}
+
+/* scenarios = ( { name = "equities -20%"; shocks = ( { group = "equities"; pct = -0.2; },
+ *                                                    { symbol = "BTC-USD"; pct = -0.4; } ); } )
+ * Group shocks first, then symbol shocks (the more specific wins). */
+static int load_scenarios(loader_t *L, config_setting_t *root, config_setting_t *g) {
+  oms_cfg_riskmodel_t *m = &L->c->riskmodel;
+  config_setting_t *l;
+  TRY(get_node(L, g, "scenarios", CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  if (config_setting_length(l) > OMS_CFG_MAX_SCENARIOS)
+    return fail(L, g, l, NULL, "more than %d scenarios", OMS_CFG_MAX_SCENARIOS);
+  static const char *const keys[] = {"name", "shocks", NULL};
+  static const char *const shock_keys[] = {"group", "symbol", "pct", NULL};
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *sc, *shocks;
+    TRY(list_group(L, l, i, &sc));
+    TRY(only_keys(L, sc, keys));
+    oms_cfg_scenario_t *s = &m->scenarios[m->nscenarios];
+    memset(s, 0, sizeof *s);
+    TRY(get_str(L, sc, "name", true, s->name, sizeof s->name));
+    for (size_t j = 0; j < m->nscenarios; j++)
+      if (strcmp(m->scenarios[j].name, s->name) == 0)
+        return fail(L, sc, config_setting_get_member(sc, "name"), NULL,
+                    "\"%s\" is the name of another scenario", s->name);
+    TRY(get_node(L, sc, "shocks", CONFIG_TYPE_LIST, true, &shocks));
+    for (int pass = 0; pass < 2; pass++)
+      for (int j = 0; j < config_setting_length(shocks); j++) {
+        config_setting_t *e;
+        TRY(list_group(L, shocks, j, &e));
+        TRY(only_keys(L, e, shock_keys));
+        char group[OMS_ID_MAX + 1] = "", sym[OMS_SYMBOL_MAX + 1] = "";
+        TRY(get_str(L, e, "group", false, group, sizeof group));
+        TRY(get_str(L, e, "symbol", false, sym, sizeof sym));
+        if ((group[0] != '\0') == (sym[0] != '\0'))
+          return fail(L, shocks, e, NULL, "needs one of group or symbol");
+        if (config_setting_get_member(e, "pct") == NULL) return fail(L, e, NULL, "pct", "missing");
+        double pct = 0;
+        TRY(get_real(L, e, "pct", -1, 10, &pct));
+        if (pass == 0 && group[0] != '\0' && !shock_group(L, root, group, pct, s->shock))
+          return fail(L, e, config_setting_get_member(e, "group"), NULL,
+                      "\"%s\" is not a group of risk.groups", group);
+        if (pass == 1 && sym[0] != '\0') {
+          int k = find_instrument(L->c, sym);
+          if (k < 0)
+            return fail(L, e, config_setting_get_member(e, "symbol"), NULL,
+                        "\"%s\" is not in instruments", sym);
+          s->shock[k] = pct;
+        }
+      }
+    m->nscenarios++;
+  }
+  return 0;
+}
+
+/* The riskmodel group: no model when absent. Statistical parameters are
+ * numbers (floats are fine: they are estimates, not money). */
+static int load_riskmodel(loader_t *L, config_setting_t *root) {
+  oms_cfg_riskmodel_t *m = &L->c->riskmodel;
+  config_setting_t *g;
+  TRY(get_node(L, root, "riskmodel", CONFIG_TYPE_GROUP, false, &g));
+  if (g == NULL) return 0;
+  static const char *const keys[] = {"lambda",
+                                     "confidence",
+                                     "horizon_days",
+                                     "sample_interval_ms",
+                                     "save_interval_s",
+                                     "var_window",
+                                     "correlation_threshold",
+                                     "correlation_max_exposure",
+                                     "correlation_max_exposure_pct",
+                                     "history_file",
+                                     "event_interval_s",
+                                     "scenarios",
+                                     NULL};
+  TRY(only_keys(L, g, keys));
+  if (L->c->ninstruments == 0) return fail(L, g, NULL, NULL, "needs instruments");
+  m->enabled = true;
+  m->lambda = 0.94;
+  m->confidence = 0.99;
+  m->horizon_days = 1;
+  m->correlation_threshold = 0;
+  long long interval = 1000, save = 60, window = 250, events = 60;
+  TRY(get_real(L, g, "lambda", 0.5, 0.9999, &m->lambda));
+  TRY(get_real(L, g, "confidence", 0.9, 0.9999, &m->confidence));
+  TRY(get_real(L, g, "horizon_days", 1.0 / 86400, 250, &m->horizon_days));
+  TRY(get_real(L, g, "correlation_threshold", 0, 0.9999, &m->correlation_threshold));
+  TRY(get_int(L, g, "sample_interval_ms", false, 10, 86400000, &interval, NULL));
+  TRY(get_int(L, g, "save_interval_s", false, 1, 86400, &save, NULL));
+  TRY(get_int(L, g, "var_window", false, 10, 100000, &window, NULL));
+  m->sample_interval_ms = (uint32_t)interval;
+  m->save_interval_s = (uint32_t)save;
+  m->var_window = (uint32_t)window;
+  TRY(get_int(L, g, "event_interval_s", false, 0, 86400, &events, NULL));
+  m->event_interval_s = (uint32_t)events;
+  TRY(get_str(L, g, "history_file", false, m->history_file, sizeof m->history_file));
+  TRY(get_pos_dec(L, g, "correlation_max_exposure", false, false, &m->corr_max_exposure, NULL));
+  TRY(get_pos_dec(L, g, "correlation_max_exposure_pct", false, false, &m->corr_max_pct, NULL));
+  if (m->correlation_threshold > 0 && oms_dec_is_zero(m->corr_max_exposure) &&
+      oms_dec_is_zero(m->corr_max_pct))
+    return fail(L, g, config_setting_get_member(g, "correlation_threshold"), NULL,
+                "needs correlation_max_exposure or correlation_max_exposure_pct (the limit of "
+                "the groups it makes)");
+  return load_scenarios(L, root, g);
+}
+
 /* ---- Entry points ------------------------------------------------------------- */
 
 /* The stream group: off when absent. Names are checked here as NATS subject
@@ -1314,7 +1462,7 @@ static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
   static const char *const keys[] = {"fix",   "accounts", "strategies", "instruments", "venues",
                                      "risk",  "store",    "logging",    "capacity",    "admission",
-                                     "admin", "stream",   NULL};
+                                     "admin", "stream",   "riskmodel",  NULL};
   TRY(only_keys(L, root, keys));
   TRY(load_capacity(L, root));
   TRY(load_admission(L, root));
@@ -1329,6 +1477,7 @@ static int load(config_t *cf, loader_t *L) {
   TRY(load_logging(L, root));
   TRY(load_admin(L, root));
   TRY(load_stream(L, root));
+  TRY(load_riskmodel(L, root));
   return 0;
 }
 

@@ -232,6 +232,32 @@ typedef struct oms_cfg_stream_s {
   uint32_t ack_timeout_ms;
 } oms_cfg_stream_t;
 
+/* riskmodel: the market risk model (docs/risk.md); absent: none attached. */
+#define OMS_CFG_MAX_SCENARIOS 16
+#define OMS_CFG_SCENARIO_NAME_MAX 31
+
+typedef struct oms_cfg_scenario_s {
+  char name[OMS_CFG_SCENARIO_NAME_MAX + 1];
+  double shock[OMS_CFG_MAX_INSTRUMENTS]; /* per instrument, as in instruments[] */
+} oms_cfg_scenario_t;
+
+typedef struct oms_cfg_riskmodel_s {
+  bool enabled;                        /* the group is present */
+  double lambda;                       /* EWMA decay [0.94] */
+  double confidence;                   /* one-sided [0.99] */
+  double horizon_days;                 /* VaR horizon [1], scaled by sqrt(time) */
+  uint32_t sample_interval_ms;         /* returns taken this often [1000] */
+  uint32_t save_interval_s;            /* the state saved this often (and at stop) [60] */
+  uint32_t event_interval_s;           /* RiskReport events at most this often; 0: none [60] */
+  uint32_t var_window;                 /* return vectors for historical VaR [250] */
+  double correlation_threshold;        /* correlation groups above it; 0: none [0] */
+  oms_dec_t corr_max_exposure;         /* their limit, an amount (0: none) */
+  oms_dec_t corr_max_pct;              /* their limit, a fraction of equity (0: none) */
+  char history_file[OMS_CFG_PATH_MAX]; /* cold start: one line of prices per sample */
+  size_t nscenarios;
+  oms_cfg_scenario_t scenarios[OMS_CFG_MAX_SCENARIOS];
+} oms_cfg_riskmodel_t;
+
 typedef struct oms_config_s {
   char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
 
@@ -277,6 +303,9 @@ typedef struct oms_config_s {
 
   /* stream: the event stream to NATS (enabled false when the group is absent) */
   oms_cfg_stream_t stream;
+
+  /* riskmodel: the market risk model (enabled false when the group is absent) */
+  oms_cfg_riskmodel_t riskmodel;
 } oms_config_t;
 
 /* Loads and checks the file at path. Returns 0 with *out (free it with

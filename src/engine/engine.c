@@ -2009,6 +2009,15 @@ static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
   e->halting = false;
 }
 
+int oms_engine_risk_report(oms_engine_t *e, const char *account, const char *text) {
+  if (e == NULL || text == NULL) return OMS_EINVAL;
+  begin(e);
+  oms_event_t *ev = stage(e, NIL, NULL, OMS_EVT_RISK_REPORT);
+  copy_text(ev->scope_id, sizeof(ev->scope_id), account ? account : "");
+  copy_text(ev->text, sizeof(ev->text), text);
+  return commit(e, 0);
+}
+
 int oms_engine_set_trading_state(oms_engine_t *e, int scope, const char *id, int state,
                                  const char *reason) {
   if (e->cfg.risk == NULL) return OMS_EINVAL;

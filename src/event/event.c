@@ -571,6 +571,7 @@ int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap) {
   if (ev->check[0]) js_kstr(&j, "check", ev->check, &f);
   if (ev->reason != OMS_R_NONE) js_kstr(&j, "reason", oms_reason_name(ev->reason), &f);
   if (ev->text[0]) js_kstr(&j, "text", ev->text, &f);
+  if (ev->type == OMS_EVT_RISK_REPORT) js_kstr(&j, "scope_id", ev->scope_id, &f);
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     js_kint(&j, "scope_kind", ev->scope_kind, &f);
     js_kstr(&j, "scope_id", ev->scope_id, &f);

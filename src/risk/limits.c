@@ -409,6 +409,17 @@ nomem:
   return OMS_ENOMEM;
 }
 
+uint32_t oms_risk_limits_clear_groups(oms_risk_limits_t *l, oms_risk_group_kind_t kind) {
+  uint32_t n = 0;
+  if (l == NULL || (unsigned)kind >= OMS_RISK_GROUP_NKINDS) return 0;
+  for (uint32_t i = 0; i < l->members.n; i++) {
+    oms__member_t *m = oms__ktab_rec(&l->members, (int32_t)i);
+    if (m->grp[kind] != 0) n++;
+    m->grp[kind] = 0;
+  }
+  return n;
+}
+
 int oms_risk_limits_group_of(const oms_risk_limits_t *l, oms_risk_group_kind_t kind,
                              const char *symbol, char name[OMS_ID_MAX + 1], oms_dec_t *max_exposure,
                              oms_dec_t *max_pct) {

@@ -174,6 +174,12 @@ int32_t oms__model_book(const oms_risk_t *r, int32_t acct) {
   return acct + 1;
 }
 
+int32_t oms_risk_model_book(const oms_risk_t *r, const char *account) {
+  if (r == NULL || r->model == NULL) return -1;
+  if (account == NULL) return 0;
+  return oms__model_book(r, oms__ktab_find(&r->accts, account));
+}
+
 /* Moves record k's exposure in the model by d (money, signed). */
 static void model_add(oms_risk_t *r, int32_t k, double d) {
   if (d == 0 || r->model == NULL) return;
@@ -213,6 +219,9 @@ int oms_risk_set_model(oms_risk_t *r, oms_riskmodel_t *m, const char *const *sym
     ((oms__as_t *)oms__ktab_rec(&r->as, (int32_t)i))->var_pos = 0;
   r->model = m;
   if (m == NULL) return 0;
+  /* The books are entered from scratch: a model loaded at start holds the
+   * exposures of the process that saved it (its account numbering too). */
+  oms_riskmodel_clear_books(m);
   for (uint32_t i = 0; i < n; i++) {
     if (symbols[i] == NULL || strlen(symbols[i]) > OMS_SYMBOL_MAX) return OMS_EINVAL;
     int32_t k = oms__ktab_get(&r->syms, symbols[i]);
@@ -595,6 +604,9 @@ int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px
   oms__sym_t *s = oms__ktab_rec(&r->syms, k);
   s->ref_px = px;
   s->ref_ns = ts_ns;
+  /* The model's latest price (O(1)); its returns are taken at its samples. */
+  if (r->model != NULL && s->midx > 0)
+    (void)oms_riskmodel_tick(r->model, (uint32_t)s->midx - 1, oms_riskmodel_dec_in(px));
   /* The positions in groups are valued anew (the portfolio was marked). */
   for (int32_t i = s->as_head; i != 0;) {
     oms__as_t *as = oms__ktab_rec(&r->as, i - 1);

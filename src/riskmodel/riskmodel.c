@@ -358,6 +358,14 @@ int oms_riskmodel_add(oms_riskmodel_t *m, uint32_t b, uint32_t i, double delta) 
   return 0;
 }
 
+void oms_riskmodel_clear_books(oms_riskmodel_t *m) {
+  if (m == NULL) return;
+  memset(m->x, 0, sizeof(double) * m->nb * m->n);
+  memset(m->y, 0, sizeof(double) * m->nb * m->n);
+  memset(m->q, 0, sizeof(double) * m->nb);
+  memset(m->spnl, 0, sizeof(double) * m->nb * m->ns);
+}
+
 double oms_riskmodel_exposure(const oms_riskmodel_t *m, uint32_t b, uint32_t i) {
   return b < m->nb && i < m->n ? m->x[(size_t)b * m->n + i] : 0;
 }

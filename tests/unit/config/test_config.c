@@ -773,6 +773,79 @@ static void test_admission_defaults_overrides_and_ranges(void **state) {
   expect_error(12, "admission = { per_addres = 3; };", "per_addres");
 }
 
+static void test_riskmodel_group_loads(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_false(c->riskmodel.enabled);
+  oms_config_destroy(c);
+  char text[8192];
+  snprintf(text, sizeof text,
+           "%sriskmodel = { sample_interval_ms = 60000; correlation_threshold = 0.8;\n"
+           "  correlation_max_exposure_pct = \"0.25\";\n"
+           "  scenarios = ( { name = \"crypto -40%%\"; shocks = ( { group = \"crypto\"; pct = "
+           "-0.4; } ); },\n"
+           "                { name = \"btc up\"; shocks = ( { symbol = \"BTC-USD\"; pct = 0.3; },\n"
+           "                                               { group = \"crypto\"; pct = -0.1; } ); "
+           "} ); };\n",
+           text_with(10,
+                     "  hours = ( { venue = \"SIM\"; tz = \"UTC\"; start = \"00:00\"; end = "
+                     "\"24:00\"; } );\n  groups = ( { kind = \"asset_class\"; name = \"crypto\"; "
+                     "symbols = [ \"BTC-USD\" ]; } ); };"));
+  if (oms_config_load_string(text, "t.conf", &c, err, sizeof err) != 0) fail_msg("%s", err);
+  const oms_cfg_riskmodel_t *m = &c->riskmodel;
+  assert_true(m->enabled);
+  assert_true(m->lambda == 0.94 && m->confidence == 0.99 && m->horizon_days == 1);
+  assert_int_equal(m->sample_interval_ms, 60000);
+  assert_int_equal(m->save_interval_s, 60);
+  assert_int_equal(m->var_window, 250);
+  assert_int_equal(m->event_interval_s, 60);
+  assert_true(m->correlation_threshold == 0.8);
+  assert_true(oms_dec_eq(m->corr_max_pct, T_D("0.25")));
+  assert_true(oms_dec_is_zero(m->corr_max_exposure));
+  assert_int_equal(m->nscenarios, 2);
+  assert_string_equal(m->scenarios[0].name, "crypto -40%");
+  assert_true(m->scenarios[0].shock[0] == -0.4);
+  /* a symbol's shock wins over its group's, in any order */
+  assert_true(m->scenarios[1].shock[0] == 0.3);
+  oms_config_destroy(c);
+  expect_error(12, "riskmodel = { lambda = 1.5; };", "riskmodel.lambda: 1.5 is not in 0.5..0.9999");
+  expect_error(12, "riskmodel = { lambda = \"x\"; };", "riskmodel.lambda: must be a number");
+  expect_error(12, "riskmodel = { confidence = 0.5; };", "riskmodel.confidence");
+  expect_error(12, "riskmodel = { sample_interval_ms = 1; };", "riskmodel.sample_interval_ms");
+  expect_error(12, "riskmodel = { lamda = 0.9; };", "riskmodel.lamda: unknown setting");
+  expect_error(12, "riskmodel = { event_interval_s = -1; };", "riskmodel.event_interval_s");
+  expect_error(12, "riskmodel = { correlation_threshold = 0.8; };",
+               "riskmodel.correlation_threshold: needs correlation_max_exposure");
+  expect_error(12, "riskmodel = { correlation_threshold = 0.8; correlation_max_exposure = 5.5; };",
+               "decimals must be strings");
+  expect_error(12,
+               "riskmodel = { scenarios = ( { name = \"s\"; shocks = ( { group = \"nope\"; pct "
+               "= -0.2; } ); } ); };",
+               "\"nope\" is not a group of risk.groups");
+  expect_error(12,
+               "riskmodel = { scenarios = ( { name = \"s\"; shocks = ( { symbol = \"X\"; pct = "
+               "-0.2; } ); } ); };",
+               "\"X\" is not in instruments");
+  expect_error(12,
+               "riskmodel = { scenarios = ( { name = \"s\"; shocks = ( { pct = -0.2; } ); } ); };",
+               "needs one of group or symbol");
+  expect_error(12,
+               "riskmodel = { scenarios = ( { name = \"s\"; shocks = ( { symbol = \"BTC-USD\"; } "
+               "); } ); };",
+               "pct: missing");
+  expect_error(12,
+               "riskmodel = { scenarios = ( { name = \"s\"; shocks = ( { symbol = \"BTC-USD\"; "
+               "pct = -2; } ); } ); };",
+               "-2 is not in -1..10");
+  expect_error(12,
+               "riskmodel = { scenarios = ( { name = \"s\"; shocks = (); }, { name = \"s\"; "
+               "shocks = (); } ); };",
+               "\"s\" is the name of another scenario");
+}
+
 static void test_every_admission_key_is_documented(void **state) {
   (void)state;
   const char *doc = config_doc();
@@ -985,6 +1058,7 @@ int main(void) {
       cmocka_unit_test(test_every_capacity_is_documented),
       cmocka_unit_test(test_admission_defaults_overrides_and_ranges),
       cmocka_unit_test(test_every_admission_key_is_documented),
+      cmocka_unit_test(test_riskmodel_group_loads),
       cmocka_unit_test(test_admin_group_loads_with_defaults),
       cmocka_unit_test(test_admin_errors),
   };

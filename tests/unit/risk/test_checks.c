@@ -2,6 +2,7 @@
  * passes at its limit, refuses one tick or lot over, and says why with the
  * numbers. The fixture's limits pass everything, so each test changes one
  * thing and the check under test is the one that decides. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -902,6 +903,21 @@ static void test_correlated_instruments_count_as_one(void **state) {
   group(OMS_RISK_GROUP_CORRELATION, "c1", "0", "0");
   f_install(&F);
   assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "12", "100"), OMS_R_NONE);
+  /* groups made anew (a risk model's, at a sample): the old ones emptied,
+   * the new ones limit at once */
+  assert_int_equal(oms_risk_limits_clone(oms_risk_current_limits(F.risk), &l), 0);
+  F.lim = l;
+  assert_int_equal(oms_risk_limits_clear_groups(l, OMS_RISK_GROUP_CORRELATION), 2);
+  assert_int_equal(oms_risk_limits_clear_groups(l, OMS_RISK_GROUP_CORRELATION), 0);
+  assert_int_equal(
+      oms_risk_limits_group_of(l, OMS_RISK_GROUP_CORRELATION, "BTC-USD", NULL, NULL, NULL),
+      OMS_ENOTFOUND);
+  group(OMS_RISK_GROUP_CORRELATION, "corr.BTC-USD", "5000", "0");
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "11", "100"), OMS_R_RISK_CORRELATION);
+  EXPECT(OMS_R_RISK_CORRELATION, "concentration",
+         "concentration: correlation group corr.BTC-USD exposure 5100 (positions 4000 + open "
+         "orders 0 + order 1100) exceeds limit 5000 (absolute) for account ACC1");
 }
 
 static void near_exposure(const oms_riskmodel_t *m, double want) {
@@ -991,7 +1007,23 @@ static void test_var_and_stress_limits_with_a_model(void **state) {
   assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "4", "100"), OMS_R_RISK_VAR);
   EXPECT(OMS_R_RISK_VAR, "var_stress",
          "var_stress: VaR of the firm would be 41.87426174 (from 23.26347875) above limit 40");
+  assert_int_equal(oms_risk_model_book(F.risk, NULL), 0);
+  assert_true(oms_risk_model_book(F.risk, "ACC1") > 0);
+  assert_int_equal(oms_risk_model_book(F.risk, "NOPE"), -1);
+  /* attached again, as a model loaded at start that holds books already:
+   * the books are entered once, not on top of what they held */
+  assert_int_equal(oms_risk_set_model(F.risk, m, syms, 2), 0);
+  near_exposure(m, 500);
+  /* reference prices are the model's prices: BTC 100 -> 110 is a 10% return
+   * at the next sample, S_00 = 0.94 x 4e-4 + 0.06 x 0.1^2 */
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("100"), F_NOW);
+  oms_riskmodel_sample(m);
+  oms_risk_set_reference_price(F.risk, "BTC-USD", T_D("110"), F_NOW);
+  oms_riskmodel_sample(m);
+  assert_true(fabs(oms_riskmodel_cov(m, 0, 0) - 9.76e-4) < 1e-12);
+  assert_true(fabs(oms_riskmodel_cov(m, 1, 1) - 0.94 * 9e-4) < 1e-12);
   assert_int_equal(oms_risk_set_model(F.risk, NULL, NULL, 0), 0);
+  assert_int_equal(oms_risk_model_book(F.risk, NULL), -1);
   assert_int_equal(oms_risk_set_model(F.risk, m, syms, 3), OMS_EINVAL);
   oms_riskmodel_destroy(m);
 }
