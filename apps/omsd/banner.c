@@ -67,6 +67,7 @@
   XX(ORDER_FILL_BUSTED, OMS_LOG_WARN, "fill busted")            \
   XX(ORDER_FILL_CORRECTED, OMS_LOG_WARN, "fill corrected")      \
   XX(ORDER_RESTATED, OMS_LOG_INFO, "restated")                  \
+  XX(BEST_EXECUTION, OMS_LOG_INFO, "best execution")            \
   XX(RISK_REPORT, OMS_LOG_DEBUG, "risk report")
 
 typedef struct kind_s {

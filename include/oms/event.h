@@ -61,7 +61,7 @@ typedef enum oms_event_type_e {
 #define OMS_EVT_ENUM(name, num, wire) OMS_EVT_##name = (num),
   OMS_EVENT_TYPE_MAP(OMS_EVT_ENUM)
 #undef OMS_EVT_ENUM
-      OMS_EVT_MAX = 20
+      OMS_EVT_MAX = 21
 } oms_event_type_t;
 
 #define OMS_EVT_BIT(t) (UINT32_C(1) << (unsigned)(t))

@@ -19,6 +19,12 @@
 #include "oms/error.h"
 #include "oms/event.h"
 
+/* Types are numbered 1..N without a gap, and OMS_EVT_MAX is N: two
+ * branches once both took 20, and a table sized by OMS_EVT_MAX lost one. */
+#define OMS__EVT_ONE(name, num, wire) +1
+_Static_assert(0 OMS_EVENT_TYPE_MAP(OMS__EVT_ONE) == OMS_EVT_MAX, "OMS_EVT_MAX is the last type");
+#undef OMS__EVT_ONE
+
 static const struct {
   oms_event_type_t type;
   const char *name;

@@ -294,7 +294,7 @@
     "OrderRejected", "OrderPendingCancel", "OrderPendingReplace", "OrderReplaced",
     "OrderCancelRejected", "OrderReplaceRejected", "OrderExpired", "OrderTriggered",
     "OrderDenied", "TradingStateChanged", "Alarm", "OrderFillBusted", "OrderFillCorrected",
-    "OrderRestated", "RiskReport",
+    "OrderRestated", "BestExecution", "RiskReport",
   ];
 
   function onStreamMessage(m, gen) {
