@@ -22,8 +22,10 @@
  * and liquidity providers at least every millisecond), dispatch the events,
  * poll the engine until idle, write the FIX messages that became durable
  * (oms_gateway_pump: no byte of a session leaves before it is stored),
- * close the connections the gateway gave up, and every 200 ms run the FIX
- * session timers and the connection timers (logon timeout, linger).
+ * close the connections the gateway gave up, every 200 ms run the FIX
+ * session timers and the connection timers (logon timeout, linger), and
+ * last write what the turn queued for each connection, one send each
+ * (omsd_net_flush).
  *
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
  * every session; the loop ends when no session is connected and the
@@ -267,6 +269,7 @@ static void run(omsd_t *d) {
       omsd_net_on_timer(d);
       next_timer = t + TIMER_NS;
     }
+    omsd_net_flush(d); /* everything this turn produced: one send per connection */
     if (d->stopping &&
         ((oms_gateway_sessions_connected(d->gw) == 0 && settled(d)) || t >= d->stop_deadline))
       break;
