@@ -170,7 +170,7 @@ static void omsd_config(char *out, size_t cap) {
     w += snprintf(out + w, cap - (size_t)w,
                   "stream = { nats_url = \"%s\"; stream = \"BENCH\"; };\n", stream_url);
   const char *core = getenv("OMS_BENCH_CORE_THREAD");
-  if (core != NULL && w > 0 && (size_t)w < cap)
+  if (core != NULL && core[0] != '\0' && w > 0 && (size_t)w < cap)
     snprintf(out + w, cap - (size_t)w, "omsd = { core_thread = { %s }; };\n", core);
 }
 
