@@ -59,7 +59,10 @@
  * OMS_BENCH_RENICE_HTTP (an experiment: omsd's HTTP threads at that nice),
  * OMS_BENCH_STREAM_URL (a running nats-server: mode "os_stream" in
  * OMS_BENCH_MODES runs the os lines again with omsd's event stream to it,
- * named *_os_stream: docs/deployment.md).
+ * named *_os_stream: docs/deployment.md),
+ * OMS_BENCH_CORE_THREAD (the body of omsd's omsd.core_thread group, e.g.
+ * 'policy = "fifo"; priority = 10;': the core thread under a real-time
+ * policy, docs/omsd.md; the line names do not change, say so when quoting).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -164,8 +167,11 @@ static void omsd_config(char *out, size_t cap) {
   int w = snprintf(out, cap, "%.*slogging = { level = \"%s\"; };\n", (int)(log - config_text),
                    config_text, level != NULL ? level : "warn");
   if (stream_url != NULL && w > 0 && (size_t)w < cap)
-    snprintf(out + w, cap - (size_t)w, "stream = { nats_url = \"%s\"; stream = \"BENCH\"; };\n",
-             stream_url);
+    w += snprintf(out + w, cap - (size_t)w,
+                  "stream = { nats_url = \"%s\"; stream = \"BENCH\"; };\n", stream_url);
+  const char *core = getenv("OMS_BENCH_CORE_THREAD");
+  if (core != NULL && core[0] != '\0' && w > 0 && (size_t)w < cap)
+    snprintf(out + w, cap - (size_t)w, "omsd = { core_thread = { %s }; };\n", core);
 }
 
 static int free_port(void) {

@@ -22,8 +22,10 @@
  * and liquidity providers at least every millisecond), dispatch the events,
  * poll the engine until idle, write the FIX messages that became durable
  * (oms_gateway_pump: no byte of a session leaves before it is stored),
- * close the connections the gateway gave up, and every 200 ms run the FIX
- * session timers and the connection timers (logon timeout, linger).
+ * close the connections the gateway gave up, every 200 ms run the FIX
+ * session timers and the connection timers (logon timeout, linger), and
+ * last write what the turn queued for each connection, one send each
+ * (omsd_net_flush).
  *
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
  * every session; the loop ends when no session is connected and the
@@ -37,9 +39,12 @@
  * is flushed (omsd_unwire).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -268,6 +273,7 @@ static void run(omsd_t *d) {
       omsd_net_on_timer(d);
       next_timer = t + TIMER_NS;
     }
+    omsd_net_flush(d); /* everything this turn produced: one send per connection */
     if (d->stopping &&
         ((oms_gateway_sessions_connected(d->gw) == 0 && settled(d)) || t >= d->stop_deadline))
       break;
@@ -287,10 +293,51 @@ static void settle_engine(omsd_t *d) {
   }
 }
 
+/* omsd.core_thread (docs/omsd.md): the core thread pinned to a CPU and/or
+ * under a real-time policy, applied here, after every other thread started
+ * (they keep the ordinary policy: a thread inherits its creator's). A
+ * refusal stops the start: an operator who asked for it must not run
+ * without it believing otherwise. */
+static int core_thread_apply(omsd_t *d) {
+  const oms_cfg_core_thread_t *t = &d->cfg->core_thread;
+  const char *policy = oms_cfg_sched_policy_name(t->policy);
+  if (t->cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET((size_t)t->cpu, &set);
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (rc != 0) {
+      LOG_ERROR(
+          "msg=\"omsd.core_thread refused by the OS\" call=pthread_setaffinity_np cpu=%d "
+          "errno=%d error=\"%s\" hint=\"the CPU must exist and be in this process's allowed "
+          "set (taskset, cgroup cpuset)\"",
+          t->cpu, rc, strerror(rc));
+      return -1;
+    }
+  }
+  if (t->policy != OMS_CFG_SCHED_OTHER) {
+    struct sched_param sp = {.sched_priority = t->priority};
+    int rc = pthread_setschedparam(pthread_self(),
+                                   t->policy == OMS_CFG_SCHED_FIFO ? SCHED_FIFO : SCHED_RR, &sp);
+    if (rc != 0) {
+      LOG_ERROR(
+          "msg=\"omsd.core_thread refused by the OS\" call=pthread_setschedparam policy=%s "
+          "priority=%d errno=%d error=\"%s\" hint=\"a real-time policy needs CAP_SYS_NICE or "
+          "an RLIMIT_RTPRIO of at least the priority (ulimit -r, LimitRTPRIO= in systemd)\"",
+          policy, t->priority, rc, strerror(rc));
+      return -1;
+    }
+  }
+  if (t->cpu >= 0 || t->policy != OMS_CFG_SCHED_OTHER)
+    LOG_INFO("msg=\"core thread scheduled\" policy=%s priority=%d cpu=%d", policy, t->priority,
+             t->cpu);
+  return 0;
+}
+
 int omsd_serve(omsd_t *d) {
   int status = 1;
   if (omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
-      omsd_net_open(d) == 0 && omsd_admin_start(d) == 0) {
+      omsd_net_open(d) == 0 && omsd_admin_start(d) == 0 && core_thread_apply(d) == 0) {
     omsd_print_ready(d);
     run(d);
     status = 0;

@@ -9,14 +9,24 @@
  * (sequence << 16) | slot, so the gateway's id finds the slot in one step
  * and an id is never reused.
  *
- * Sending. A send goes straight to the socket while nothing is queued.
- * What the socket does not take goes into the connection's output ring (a
- * power of two holding capacity.output_kib KiB and LOGOUT_ROOM, allocated
- * the first time it is needed; the socket's kernel send buffer is set to
- * output_kib too): head and tail count bytes, so queueing is one or two
- * memcpy and a partial send only moves head. While the ring holds bytes the
- * connection also watches EPOLLOUT. A client that lets the backlog pass
- * capacity.output_kib is not reading: what the session sends after that is
+ * Sending. The gateway's sends are queued in the connection's output ring
+ * (a power of two holding capacity.output_kib KiB and LOGOUT_ROOM,
+ * allocated at the connection's first send; the socket's kernel send
+ * buffer is set to output_kib too) and the connection goes on the turn's
+ * dirty list; at the end of the loop turn omsd_net_flush writes each dirty
+ * connection with one send. An order's three ExecutionReports, and every
+ * message a turn produces for a session, leave in one system call and one
+ * wake-up of the client instead of one each (the core thread is switched
+ * out at the return of its system calls: fewer of them is a shorter
+ * tail), and no message waits past the end of the turn that produced it.
+ * Write-ahead is the gateway's business and unchanged: it hands a message
+ * over only once it is stored (durable, in fsync mode). Head and tail count
+ * bytes, so queueing is one or two memcpy and a partial send only moves
+ * head. What the socket does not take stays in the ring and the connection
+ * watches EPOLLOUT. A client that lets the backlog pass
+ * capacity.output_kib is not reading (the ring is written to the socket
+ * first, so the turn's own bytes never count against it): what the session
+ * sends after that is
  * dropped (it is in the store, so the client gets it back by ResendRequest
  * when it logs on again), and after the gateway call returns the session is
  * ended with a Logout saying why; the ring keeps room for that Logout. A
@@ -207,14 +217,21 @@ static int conn_flush(omsd_t *d, omsd_conn_t *c) {
     }
     c->out_head += (uint64_t)n;
   }
+  c->out_head = c->out_tail = 0; /* empty: the next turn's bytes start at 0, no wrap */
   return 0;
 }
 
-/* Queues data behind what is already waiting. Past the limit the data is
- * dropped and the session marked for ending (omsd_net_reap), except the
- * Logout that ends it. */
+/* Queues data behind what is already waiting, for omsd_net_flush. Past
+ * the limit (after writing what the ring held, so that a turn's own burst
+ * is not taken for a client not reading) the data is dropped and the
+ * session marked for ending (omsd_net_reap), except the Logout that ends
+ * it. */
 static int conn_queue(omsd_t *d, omsd_conn_t *c, const char *data, size_t len) {
-  if (c->let_logout ? out_len(c) + len > d->out_cap : out_len(c) + len > d->out_limit) {
+  const uint64_t room = c->let_logout ? d->out_cap : d->out_limit;
+  if (out_len(c) + len > room && out_len(c) > 0 && !(c->w.events & EPOLLOUT) &&
+      conn_flush(d, c) != 0)
+    return OMS_EIO;
+  if (out_len(c) + len > room) {
     if (!c->over_limit)
       LOG_WARN(
           "msg=\"output backlog over the limit, client not reading\" conn=%llu queued=%llu "
@@ -237,7 +254,11 @@ static int conn_queue(omsd_t *d, omsd_conn_t *c, const char *data, size_t len) {
   memcpy(c->out + pos, data, first);
   memcpy(c->out, data + first, len - first);
   c->out_tail += len;
-  if (!(c->w.events & EPOLLOUT)) omsd_watch_mod(d, &c->w, EPOLLIN | EPOLLOUT);
+  uint32_t slot = slot_of(d, c);
+  if (!d->dirty_mark[slot]) {
+    d->dirty_mark[slot] = true;
+    d->dirty[d->ndirty++] = slot;
+  }
   return 0;
 }
 
@@ -246,18 +267,27 @@ static int gw_send(void *ctx, uint64_t id, const char *data, size_t len) {
   omsd_conn_t *c = conn_by_id(d, id);
   if (c == NULL || c->close_requested) return OMS_ECLOSED;
   if (c->over_limit && !c->let_logout) return 0; /* stored; resent after the next Logon */
-  while (out_len(c) == 0 && len > 0) {
-    ssize_t n = send(c->w.fd, data, len, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      log_conn_sys(OMS_LOG_WARN, "send", c, errno);
-      return OMS_EIO;
-    }
-    data += n;
-    len -= (size_t)n;
-  }
   return len == 0 ? 0 : conn_queue(d, c, data, len);
+}
+
+void omsd_net_flush(omsd_t *d) {
+  /* A connection freed here may make the gateway send on another one:
+   * that one is appended to the list and written in this same pass. */
+  for (uint32_t i = 0; i < d->ndirty; i++) {
+    uint32_t slot = d->dirty[i];
+    d->dirty_mark[slot] = false;
+    omsd_conn_t *c = &d->conns[slot];
+    /* Lingering connections write through conn_linger, and those waiting
+     * for EPOLLOUT when the socket takes more. */
+    if (c->w.fd < 0 || c->linger_until != 0 || (c->w.events & EPOLLOUT) || out_len(c) == 0)
+      continue;
+    if (conn_flush(d, c) != 0) {
+      conn_free(d, c, "send failed");
+      continue;
+    }
+    if (out_len(c) > 0) omsd_watch_mod(d, &c->w, EPOLLIN | EPOLLOUT);
+  }
+  d->ndirty = 0;
 }
 
 static void gw_close(void *ctx, uint64_t id, const char *reason) {
@@ -499,11 +529,14 @@ static int tables_open(omsd_t *d) {
   d->unauth_head = d->unauth_tail = OMSD_NONE;
   d->conns = calloc(d->nconns, sizeof *d->conns);
   d->free_slots = calloc(d->nconns, sizeof *d->free_slots);
+  d->dirty = calloc(d->nconns, sizeof *d->dirty);
+  d->dirty_mark = calloc(d->nconns, sizeof *d->dirty_mark);
   d->addrs = calloc(d->naddrs, sizeof *d->addrs);
   d->free_addrs = calloc(d->naddrs, sizeof *d->free_addrs);
   d->comp_fails = calloc(cfg->nsessions + 1, sizeof *d->comp_fails);
-  if (d->conns == NULL || d->free_slots == NULL || d->addrs == NULL || d->free_addrs == NULL ||
-      d->comp_fails == NULL || oms__u64map_init(&d->addr_of, d->naddrs) != 0 ||
+  if (d->conns == NULL || d->free_slots == NULL || d->dirty == NULL || d->dirty_mark == NULL ||
+      d->addrs == NULL || d->free_addrs == NULL || d->comp_fails == NULL ||
+      oms__u64map_init(&d->addr_of, d->naddrs) != 0 ||
       oms__strmap_init(&d->comp_of, (uint32_t)cfg->nsessions + 1, OMS_ID_MAX) != 0) {
     omsd_log_sys(OMS_LOG_ERROR, "calloc", "object=connections", ENOMEM);
     return -1;
@@ -634,6 +667,11 @@ void omsd_net_close(omsd_t *d) {
   omsd_net_stop_accepting(d);
   free(d->conns);
   free(d->free_slots);
+  free(d->dirty);
+  free(d->dirty_mark);
+  d->dirty = NULL;
+  d->dirty_mark = NULL;
+  d->ndirty = 0;
   free(d->addrs);
   free(d->free_addrs);
   free(d->comp_fails);

@@ -136,9 +136,10 @@ void omsd_model_close(omsd_t *d);
 
 #define OMSD_NONE UINT32_MAX /* no slot: the end of a list */
 
-/* One client connection. Its output backlog is a ring of a power-of-two
- * size (capacity.output_kib KiB and room for a last Logout), allocated when
- * a send first cannot complete and freed with the connection. */
+/* One client connection. Its output is a ring of a power-of-two size
+ * (capacity.output_kib KiB and room for a last Logout), allocated at its
+ * first send and freed with the connection: every send is queued there and
+ * written at the end of the loop turn (omsd_net_flush). */
 typedef struct omsd_conn_s {
   omsd_watch_t w;
   uint64_t id; /* (sequence << 16) | slot: names the slot, never reused */
@@ -188,6 +189,10 @@ void omsd_net_reap(omsd_t *d);
 /* Closes the connections that did not log on within
  * admission.logon_timeout_ms (call a few times a second). */
 void omsd_net_on_timer(omsd_t *d);
+
+/* Writes what the connections queued during this loop turn: one send per
+ * connection and turn (call at the end of every turn). */
+void omsd_net_flush(omsd_t *d);
 
 /* Flushes what it can and closes every connection, then the listener. */
 void omsd_net_close(omsd_t *d);
@@ -246,6 +251,9 @@ struct omsd_s {
   uint64_t conn_seq;
   uint32_t *free_slots; /* a stack of free connection slots */
   uint32_t nfree;
+  uint32_t *dirty; /* slots with bytes queued this turn, written by omsd_net_flush */
+  uint32_t ndirty;
+  bool *dirty_mark; /* per slot: already on dirty (outlives the connection in it) */
   uint32_t unauth_head, unauth_tail; /* connections not logged on, oldest first */
   oms__u64map_t addr_of;             /* peer address + 1 -> entry of addrs */
   omsd_addr_t *addrs;

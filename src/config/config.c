@@ -1458,11 +1458,55 @@ static int load_stream(loader_t *L, config_setting_t *root) {
   return 0;
 }
 
+static const char *const sched_names[] = {
+#define OMS_CFG_SCHED_NAME(e, name) [e] = name,
+    OMS_CFG_SCHED_POLICIES(OMS_CFG_SCHED_NAME)
+#undef OMS_CFG_SCHED_NAME
+};
+
+const char *oms_cfg_sched_policy_name(oms_cfg_sched_policy_t p) {
+  return (unsigned)p < sizeof sched_names / sizeof sched_names[0] ? sched_names[p] : "?";
+}
+
+/* The omsd group: omsd.core_thread, how the OS schedules the core thread.
+ * Checked here; whether the OS grants it is known only at start. */
+static int load_omsd(loader_t *L, config_setting_t *root) {
+  oms_cfg_core_thread_t *t = &L->c->core_thread;
+  *t = (oms_cfg_core_thread_t){.policy = OMS_CFG_SCHED_OTHER, .cpu = -1};
+  config_setting_t *g, *ct;
+  TRY(get_node(L, root, "omsd", CONFIG_TYPE_GROUP, false, &g));
+  if (g == NULL) return 0;
+  static const char *const keys[] = {"core_thread", NULL};
+  TRY(only_keys(L, g, keys));
+  TRY(get_node(L, g, "core_thread", CONFIG_TYPE_GROUP, false, &ct));
+  if (ct == NULL) return 0;
+  static const char *const ct_keys[] = {"policy", "priority", "cpu", NULL};
+  TRY(only_keys(L, ct, ct_keys));
+  char policy[16] = "other";
+  TRY(get_str(L, ct, "policy", false, policy, sizeof policy));
+  size_t i = 0;
+  while (i < sizeof sched_names / sizeof sched_names[0] && strcmp(policy, sched_names[i]) != 0) i++;
+  if (i == sizeof sched_names / sizeof sched_names[0])
+    return fail(L, ct, config_setting_get_member(ct, "policy"), NULL,
+                "\"%s\" is not other, fifo or rr", policy);
+  t->policy = (oms_cfg_sched_policy_t)i;
+  long long prio = 0, cpu = -1;
+  bool has_prio;
+  TRY(get_int(L, ct, "priority", false, t->policy == OMS_CFG_SCHED_OTHER ? 0 : 1,
+              t->policy == OMS_CFG_SCHED_OTHER ? 0 : 99, &prio, &has_prio));
+  if (t->policy != OMS_CFG_SCHED_OTHER && !has_prio)
+    return fail(L, ct, NULL, "priority", "missing: policy \"%s\" needs a priority (1..99)", policy);
+  TRY(get_int(L, ct, "cpu", false, -1, 1023, &cpu, NULL));
+  t->priority = (int)prio;
+  t->cpu = (int)cpu;
+  return 0;
+}
+
 static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
   static const char *const keys[] = {"fix",   "accounts", "strategies", "instruments", "venues",
                                      "risk",  "store",    "logging",    "capacity",    "admission",
-                                     "admin", "stream",   "riskmodel",  NULL};
+                                     "admin", "stream",   "riskmodel",  "omsd",        NULL};
   TRY(only_keys(L, root, keys));
   TRY(load_capacity(L, root));
   TRY(load_admission(L, root));
@@ -1478,6 +1522,7 @@ static int load(config_t *cf, loader_t *L) {
   TRY(load_admin(L, root));
   TRY(load_stream(L, root));
   TRY(load_riskmodel(L, root));
+  TRY(load_omsd(L, root));
   return 0;
 }
 

@@ -258,6 +258,29 @@ typedef struct oms_cfg_riskmodel_s {
   oms_cfg_scenario_t scenarios[OMS_CFG_MAX_SCENARIOS];
 } oms_cfg_riskmodel_t;
 
+/* omsd.core_thread.policy: how the OS schedules omsd's core thread (the
+ * loop that runs the engine and the FIX sessions); docs/omsd.md. */
+#define OMS_CFG_SCHED_POLICIES(X) \
+  X(OMS_CFG_SCHED_OTHER, "other") \
+  X(OMS_CFG_SCHED_FIFO, "fifo")   \
+  X(OMS_CFG_SCHED_RR, "rr")
+
+typedef enum oms_cfg_sched_policy_e {
+#define OMS_CFG_SCHED_ENUM(e, name) e,
+  OMS_CFG_SCHED_POLICIES(OMS_CFG_SCHED_ENUM)
+#undef OMS_CFG_SCHED_ENUM
+} oms_cfg_sched_policy_t;
+
+/* The policy's name in the configuration ("other", "fifo", "rr"). */
+const char *oms_cfg_sched_policy_name(oms_cfg_sched_policy_t p);
+
+/* omsd.core_thread: off by default (other, no CPU pinned). */
+typedef struct oms_cfg_core_thread_s {
+  oms_cfg_sched_policy_t policy;
+  int priority; /* 1..99 for fifo and rr, 0 for other */
+  int cpu;      /* the CPU it is pinned to; -1: any */
+} oms_cfg_core_thread_t;
+
 typedef struct oms_config_s {
   char file[OMS_CFG_PATH_MAX]; /* the file it was read from */
 
@@ -306,6 +329,9 @@ typedef struct oms_config_s {
 
   /* riskmodel: the market risk model (enabled false when the group is absent) */
   oms_cfg_riskmodel_t riskmodel;
+
+  /* omsd: the daemon's own settings */
+  oms_cfg_core_thread_t core_thread;
 } oms_config_t;
 
 /* Loads and checks the file at path. Returns 0 with *out (free it with

@@ -1024,6 +1024,64 @@ static void test_admin_errors(void **state) {
   expect_error(12, "admin = 5;", "t.conf:12: admin: must be a group");
 }
 
+/* omsd.core_thread: off unless asked, each policy by name, a priority
+ * required by the real-time ones and refused by "other". */
+static void test_omsd_core_thread(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  if (oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_int_equal(c->core_thread.policy, OMS_CFG_SCHED_OTHER);
+  assert_int_equal(c->core_thread.priority, 0);
+  assert_int_equal(c->core_thread.cpu, -1);
+  oms_config_destroy(c);
+  if (oms_config_load_string(text_with(12,
+                                       "omsd = { core_thread = { policy = \"fifo\"; "
+                                       "priority = 10; cpu = 1; }; };"),
+                             "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_int_equal(c->core_thread.policy, OMS_CFG_SCHED_FIFO);
+  assert_int_equal(c->core_thread.priority, 10);
+  assert_int_equal(c->core_thread.cpu, 1);
+  assert_string_equal(oms_cfg_sched_policy_name(c->core_thread.policy), "fifo");
+  oms_config_destroy(c);
+  if (oms_config_load_string(
+          text_with(12, "omsd = { core_thread = { policy = \"rr\"; priority = 99; }; };"), "t.conf",
+          &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_int_equal(c->core_thread.policy, OMS_CFG_SCHED_RR);
+  assert_int_equal(c->core_thread.cpu, -1);
+  oms_config_destroy(c);
+  if (oms_config_load_string(text_with(12, "omsd = { core_thread = { cpu = 0; }; };"), "t.conf", &c,
+                             err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_int_equal(c->core_thread.policy, OMS_CFG_SCHED_OTHER);
+  assert_int_equal(c->core_thread.cpu, 0);
+  oms_config_destroy(c);
+  if (oms_config_load_string(text_with(12, "omsd = { };"), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  oms_config_destroy(c);
+  assert_string_equal(oms_cfg_sched_policy_name((oms_cfg_sched_policy_t)7), "?");
+  expect_error(12, "omsd = { core_thread = { policy = \"idle\"; }; };",
+               "t.conf:12: omsd.core_thread.policy: \"idle\" is not other, fifo or rr");
+  expect_error(12, "omsd = { core_thread = { policy = \"fifo\"; }; };",
+               "t.conf:12: omsd.core_thread.priority: missing: policy \"fifo\" needs a priority");
+  expect_error(12, "omsd = { core_thread = { policy = \"fifo\"; priority = 0; }; };",
+               "omsd.core_thread.priority: 0 is not in 1..99");
+  expect_error(12, "omsd = { core_thread = { policy = \"rr\"; priority = 100; }; };",
+               "omsd.core_thread.priority: 100 is not in 1..99");
+  expect_error(12, "omsd = { core_thread = { priority = 5; }; };",
+               "omsd.core_thread.priority: 5 is not in 0..0");
+  expect_error(12, "omsd = { core_thread = { cpu = -2; }; };",
+               "omsd.core_thread.cpu: -2 is not in -1..1023");
+  expect_error(12, "omsd = { core_thread = { nice = 1; }; };",
+               "omsd.core_thread.nice: unknown setting");
+  expect_error(12, "omsd = { threads = 1; };", "omsd.threads: unknown setting");
+  expect_error(12, "omsd = { core_thread = 1; };", "omsd.core_thread: must be a group");
+  expect_error(12, "omsd = 1;", "t.conf:12: omsd: must be a group");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_base_text_loads),
@@ -1061,6 +1119,7 @@ int main(void) {
       cmocka_unit_test(test_riskmodel_group_loads),
       cmocka_unit_test(test_admin_group_loads_with_defaults),
       cmocka_unit_test(test_admin_errors),
+      cmocka_unit_test(test_omsd_core_thread),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

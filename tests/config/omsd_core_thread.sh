@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# omsd_core_thread.sh OMSD CONFIG WORKDIR - omsd.core_thread refused by the OS
+# stops the start with a message naming the call and why: a CPU that does
+# not exist, and (where setpriv can drop CAP_SYS_NICE) a real-time policy
+# without the right to it. Never a silent start on the ordinary policy.
+set -u
+omsd=$1 conf=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+fail() { echo "FAIL: $*"; echo "--- omsd log"; cat "$work/omsd.log"; exit 1; }
+
+# refused CONF_TAIL WANT [WRAPPER...]: omsd exits non-zero and logs WANT.
+refused() {
+  local tail=$1 want=$2
+  shift 2
+  { cat "$conf"; echo "$tail"; } >"$work/omsd.conf"
+  rm -rf "$work/data"
+  timeout 30 "$@" "$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 \
+    --data-dir "$work/data" --durability os 2>"$work/omsd.log"
+  rc=$?
+  [ "$rc" -ne 0 ] || fail "omsd started although omsd.core_thread was refused ($tail)"
+  [ "$rc" -ne 124 ] || fail "omsd did not stop ($tail)"
+  grep -q "$want" "$work/omsd.log" || fail "no \"$want\" in the log ($tail)"
+  grep -q 'msg="core thread scheduled"' "$work/omsd.log" && fail "scheduled line logged ($tail)"
+  return 0
+}
+
+refused 'omsd = { core_thread = { cpu = 1023; }; };' \
+  'msg="omsd.core_thread refused by the OS" call=pthread_setaffinity_np cpu=1023'
+
+if setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice true 2>/dev/null &&
+  prlimit --rtprio=0 true 2>/dev/null; then
+  refused 'omsd = { core_thread = { policy = "fifo"; priority = 10; }; };' \
+    'call=pthread_setschedparam policy=fifo priority=10 errno=1' \
+    prlimit --rtprio=0 setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice
+else
+  echo "omsd_core_thread: setpriv/prlimit unavailable, the policy refusal is not tried"
+fi
+echo "omsd_core_thread: ok"
