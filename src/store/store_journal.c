@@ -502,7 +502,11 @@ static int wait_projected(js_t *s, uint64_t lsn, int64_t timeout_ns) {
   int64_t help_at = now_ns() + HELP_NS;
   int rc = 0;
   pthread_mutex_lock(&s->pmu);
-  if (atomic_load_explicit(&s->projected, memory_order_acquire) < lsn) {
+  /* Not while a failed projection backs off: every waiter would wake it and
+   * make it retry at once (a flood against a database that is down);
+   * recover() is the way to ask for a retry now. */
+  if (atomic_load_explicit(&s->projected, memory_order_acquire) < lsn &&
+      !atomic_load(&s->proj_failed)) {
     atomic_store(&s->urgent, true); /* not at the cadence: someone waits */
     pthread_cond_signal(&s->pcv);
   }

@@ -44,9 +44,11 @@
 #include "oms/store.h"
 #include "store/store_int.h"
 
-#define PIPE_SYNC 256                         /* statements between two syncs of the pipeline */
-#define PG_LOCK_KEY INT64_C(0x6f6d735f736368) /* the migrations' advisory lock */
-#define NUM_LEN 24                            /* an int64 as text */
+#define PIPE_SYNC 256                            /* statements between two syncs of the pipeline */
+#define PG_LOCK_KEY INT64_C(0x6f6d735f736368)    /* the migrations' advisory lock */
+#define CONNECT_RETRY_NS INT64_C(100000000)      /* a failed connect: not again for 100 ms */
+#define CONNECT_RETRY_MAX_NS INT64_C(2000000000) /* ... doubling up to 2 s */
+#define NUM_LEN 24                               /* an int64 as text */
 
 /* ---- The schema ---------------------------------------------------------------------- */
 
@@ -204,7 +206,10 @@ typedef struct pg_s {
   pthread_mutex_t wmu, rmu;
   PGconn *w, *r;
   bool prepared; /* the writer's statements, on this connection */
-  int queued;    /* statements sent since the pipeline's last sync */
+  /* Reconnect pacing, shared by both connections (under either lock: a
+   * race only makes one extra attempt). */
+  _Atomic int64_t connect_at, connect_wait;
+  int queued; /* statements sent since the pipeline's last sync */
   pos_slot_t *pos;
   size_t npos, cap_pos;
   uint8_t body[OMS_EVENT_BIN_MAX];
@@ -221,15 +226,30 @@ static void set_err(oms_store_error_t *e, const char *call, PGconn *c, const cha
   snprintf(e->message, sizeof e->message, "%s", m);
   size_t n = strlen(e->message);
   while (n > 0 && (e->message[n - 1] == '\n' || e->message[n - 1] == ' ')) e->message[--n] = '\0';
+  for (char *ch = e->message; *ch; ch++) /* libpq's messages span lines; a log line must not */
+    if (*ch == '\n' || *ch == '\t') *ch = ' ';
 }
 
-/* A connection that works, reconnecting one that broke. */
+/* A connection that works, reconnecting one that broke. A failed connect
+ * is not tried again for a while (CONNECT_RETRY_NS doubling to
+ * CONNECT_RETRY_MAX_NS): while PostgreSQL is down every caller (the
+ * projector, a waiter helping it, each query) fails at once without a
+ * connect, and the log gets a line per attempt, not one per call. */
 static PGconn *conn(pg_t *s, PGconn **c) {
   if (*c != NULL && PQstatus(*c) == CONNECTION_OK) return *c;
+  int64_t now = oms__store_mono_ns();
+  if (*c != NULL && now < s->connect_at) return NULL; /* *c keeps the last error */
   if (*c != NULL) PQfinish(*c);
   if (c == &s->w) s->prepared = false;
   *c = PQconnectdb(s->conninfo);
-  if (PQstatus(*c) != CONNECTION_OK) return NULL;
+  if (PQstatus(*c) != CONNECTION_OK) {
+    s->connect_wait = s->connect_wait == 0                         ? CONNECT_RETRY_NS
+                      : s->connect_wait * 2 > CONNECT_RETRY_MAX_NS ? CONNECT_RETRY_MAX_NS
+                                                                   : s->connect_wait * 2;
+    s->connect_at = now + s->connect_wait;
+    return NULL;
+  }
+  s->connect_wait = 0;
   PGresult *res = PQexec(*c,
                          "SET synchronous_commit = off; SET client_min_messages = warning; "
                          "SET lock_timeout = '5s'");
