@@ -102,7 +102,8 @@ static const migration_t migrations[] = {
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
-/* ---- The writer's prepared statements: one table -------------------------------------- */
+/* ---- The writer's prepared statements: one table -------------------------------------- *
+ * (events and fills go in by COPY, copy_batch) */
 
 #define POS_COLS                                                                     \
   "account_id, symbol, qty, avg_px, realized_pnl, fees, updated_ns, last_fill_seq, " \
@@ -110,11 +111,7 @@ static const migration_t migrations[] = {
 
 /* name, parameters, SQL ($1 is always the instance) */
 #define PG_STATEMENTS(X)                                                                           \
-  X(BEGIN, 0, "BEGIN")                                                                             \
   X(COMMIT, 0, "COMMIT")                                                                           \
-  X(EVENT, 7,                                                                                      \
-    "INSERT INTO events(instance, seq, type, order_id, event_ns, state, body) "                    \
-    "VALUES($1, $2, $3, $4, $5, $6, $7)")                                                          \
   X(ORDER, 25,                                                                                     \
     "INSERT INTO orders(instance, order_id, client_order_id, strategy_id, account_id, venue, "     \
     "symbol, venue_order_id, side, type, tif, qty, price, stop_price, state, terminal, "           \
@@ -130,10 +127,6 @@ static const migration_t migrations[] = {
     "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "    \
     "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                     \
     "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                       \
-  X(FILL, 13,                                                                                      \
-    "INSERT INTO fills(instance, seq, order_id, exec_id, strategy_id, account_id, symbol, side, "  \
-    "qty, price, fee, liquidity, ts_ns) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "     \
-    "$12, $13)")                                                                                   \
   X(TSTATE, 7,                                                                                     \
     "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "       \
     "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "   \
@@ -212,6 +205,9 @@ typedef struct pg_s {
   int queued; /* statements sent since the pipeline's last sync */
   pos_slot_t *pos;
   size_t npos, cap_pos;
+  char *copy; /* a COPY's rows, text format (the writer's) */
+  size_t ncopy, cap_copy;
+  bool copy_oom;
   uint8_t body[OMS_EVENT_BIN_MAX];
   uint8_t snap[OMS_ORDER_BIN_MAX];
   oms__commit_hist_t commit_hist;
@@ -349,7 +345,6 @@ static void p_text(params_t *p, const char *t) {
   p->len[p->n] = 0;
   p->fmt[p->n++] = 0;
 }
-static void p_null(params_t *p) { p_text(p, NULL); }
 static void p_i64(params_t *p, int64_t x) {
   snprintf(p->num[p->n], NUM_LEN, "%" PRId64, x);
   p_text(p, p->num[p->n]);
@@ -408,6 +403,154 @@ static bool send(pg_t *s, int which, params_t *p, oms_store_error_t *e) {
   return ++s->queued < PIPE_SYNC || sync_now(s, e);
 }
 
+/* ---- COPY: the batch's events and fills in one statement each ---- */
+
+static void cp_raw(pg_t *s, const char *b, size_t n) {
+  if (s->ncopy + n + 1 > s->cap_copy) {
+    size_t cap = s->cap_copy ? s->cap_copy : 65536;
+    while (cap < s->ncopy + n + 1) cap *= 2;
+    char *c = oms__realloc(s->copy, cap);
+    if (c == NULL) {
+      s->copy_oom = true;
+      return;
+    }
+    s->copy = c;
+    s->cap_copy = cap;
+  }
+  memcpy(s->copy + s->ncopy, b, n);
+  s->ncopy += n;
+}
+
+/* A text field, escaped for COPY's text format; NULL is \N. Ends with sep. */
+static void cp_text(pg_t *s, const char *t, char sep) {
+  if (t == NULL) {
+    cp_raw(s, "\\N", 2);
+  } else {
+    for (const char *c = t; *c; c++) {
+      char esc[2] = {'\\', *c};
+      if (*c == '\\' || *c == '\t' || *c == '\n' || *c == '\r') {
+        if (*c == '\t') esc[1] = 't';
+        if (*c == '\n') esc[1] = 'n';
+        if (*c == '\r') esc[1] = 'r';
+        cp_raw(s, esc, 2);
+      } else {
+        cp_raw(s, c, 1);
+      }
+    }
+  }
+  cp_raw(s, &sep, 1);
+}
+
+static void cp_i64(pg_t *s, int64_t x, char sep) {
+  char b[NUM_LEN];
+  snprintf(b, sizeof b, "%" PRId64, x);
+  cp_text(s, b, sep);
+}
+
+static void cp_dec(pg_t *s, oms_dec_t d, char sep) {
+  char b[OMS_DEC_STRLEN];
+  oms_dec_format(d, b, sizeof b);
+  cp_text(s, b, sep);
+}
+
+/* bytea in hex: \\x then two digits a byte (the backslash escaped for COPY). */
+static void cp_hex(pg_t *s, const uint8_t *b, size_t n, char sep) {
+  static const char digits[] = "0123456789abcdef";
+  cp_raw(s, "\\\\x", 3);
+  for (size_t i = 0; i < n; i++) {
+    char h[2] = {digits[b[i] >> 4], digits[b[i] & 15]};
+    cp_raw(s, h, 2);
+  }
+  cp_raw(s, &sep, 1);
+}
+
+static bool copy_row_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
+  int n = oms_event_encode(ev, s->body, sizeof s->body);
+  if (n < 0) {
+    set_err(e, "oms_event_encode", NULL, "event too large");
+    return false;
+  }
+  bool is_order = oms_event_is_order(ev->type) && ev->order.order_id != 0;
+  cp_text(s, s->instance, '\t');
+  cp_i64(s, (int64_t)ev->seq, '\t');
+  cp_text(s, oms_event_type_name(ev->type), '\t');
+  if (is_order)
+    cp_i64(s, (int64_t)ev->order.order_id, '\t');
+  else
+    cp_text(s, NULL, '\t');
+  cp_i64(s, ev->event_ns, '\t');
+  cp_text(s, is_order ? oms_ord_state_str(ev->order.state) : NULL, '\t');
+  cp_hex(s, s->body, (size_t)n, '\n');
+  return true;
+}
+
+static void copy_row_fill(pg_t *s, const oms_event_t *ev) {
+  const oms_order_t *o = &ev->order;
+  char liq[2] = {ev->fill.liquidity, '\0'};
+  cp_text(s, s->instance, '\t');
+  cp_i64(s, (int64_t)ev->seq, '\t');
+  cp_i64(s, (int64_t)o->order_id, '\t');
+  cp_text(s, ev->fill.exec_id, '\t');
+  cp_text(s, o->strategy_id, '\t');
+  cp_text(s, o->account_id, '\t');
+  cp_text(s, o->symbol, '\t');
+  cp_text(s, oms_side_str(o->side), '\t');
+  cp_dec(s, ev->fill.qty, '\t');
+  cp_dec(s, ev->fill.price, '\t');
+  cp_dec(s, ev->fill.fee, '\t');
+  cp_text(s, liq, '\t');
+  cp_i64(s, ev->event_ns, '\n');
+}
+
+/* Runs `sql` (a COPY ... FROM STDIN) with the rows in s->copy. */
+static bool copy_in(pg_t *s, const char *sql, const char *label, oms_store_error_t *e) {
+  if (s->copy_oom) {
+    set_err(e, label, NULL, "out of memory");
+    return false;
+  }
+  PGresult *res = PQexec(s->w, sql);
+  bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+  PQclear(res);
+  ok = ok && PQputCopyData(s->w, s->copy, (int)s->ncopy) == 1 && PQputCopyEnd(s->w, NULL) == 1;
+  bool done = false;
+  while ((res = PQgetResult(s->w)) != NULL) {
+    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+      done = true;
+    else if (ok)
+      set_err(e, label, s->w, PQresultErrorMessage(res));
+    PQclear(res);
+  }
+  if (!ok || !done) {
+    if (e->call[0] == '\0') set_err(e, label, s->w, NULL);
+    return false;
+  }
+  return true;
+}
+
+/* The batch's events, then its fills, each in one COPY. */
+static bool copy_batch(pg_t *s, const oms__rec_t *recs, size_t n, oms_store_error_t *e) {
+  size_t fills = 0;
+  s->ncopy = 0;
+  s->copy_oom = false;
+  for (size_t i = 0; i < n; i++)
+    if (recs[i].kind == OMS__REC_EVENT && !copy_row_event(s, &recs[i].u.ev, e)) return false;
+  if (s->ncopy > 0 &&
+      !copy_in(s, "COPY events(instance, seq, type, order_id, event_ns, state, body) FROM STDIN",
+               "COPY events", e))
+    return false;
+  s->ncopy = 0;
+  for (size_t i = 0; i < n; i++)
+    if (recs[i].kind == OMS__REC_EVENT && oms__event_is_fill(&recs[i].u.ev)) {
+      copy_row_fill(s, &recs[i].u.ev);
+      fills++;
+    }
+  return fills == 0 ||
+         copy_in(s,
+                 "COPY fills(instance, seq, order_id, exec_id, strategy_id, account_id, symbol, "
+                 "side, qty, price, fee, liquidity, ts_ns) FROM STDIN",
+                 "COPY fills", e);
+}
+
 static bool send_order(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   const oms_order_t *o = &ev->order;
   params_t p;
@@ -444,47 +587,11 @@ static bool send_order(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   return send(s, P_ORDER, &p, e);
 }
 
-static bool send_fill(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
-  const oms_order_t *o = &ev->order;
-  params_t p;
-  char liq[2] = {ev->fill.liquidity, '\0'};
-  p_begin(&p, s);
-  p_i64(&p, (int64_t)ev->seq);
-  p_i64(&p, (int64_t)o->order_id);
-  p_text(&p, ev->fill.exec_id);
-  p_text(&p, o->strategy_id);
-  p_text(&p, o->account_id);
-  p_text(&p, o->symbol);
-  p_text(&p, oms_side_str(o->side));
-  p_dec(&p, ev->fill.qty);
-  p_dec(&p, ev->fill.price);
-  p_dec(&p, ev->fill.fee);
-  p_text(&p, liq);
-  p_i64(&p, ev->event_ns);
-  return send(s, P_FILL, &p, e);
-}
-
+/* An event's rows but its own and its fill's (copy_batch writes those). */
 static bool send_event(pg_t *s, const oms_event_t *ev, bool order_row, oms_store_error_t *e) {
   params_t p;
-  int n = oms_event_encode(ev, s->body, sizeof s->body);
-  if (n < 0) {
-    set_err(e, "oms_event_encode", NULL, "event too large");
-    return false;
-  }
   bool is_order = oms_event_is_order(ev->type) && ev->order.order_id != 0;
-  p_begin(&p, s);
-  p_i64(&p, (int64_t)ev->seq);
-  p_text(&p, oms_event_type_name(ev->type));
-  if (is_order)
-    p_i64(&p, (int64_t)ev->order.order_id);
-  else
-    p_null(&p);
-  p_i64(&p, ev->event_ns);
-  p_text(&p, is_order ? oms_ord_state_str(ev->order.state) : NULL);
-  p_bin(&p, s->body, (size_t)n);
-  if (!send(s, P_EVENT, &p, e)) return false;
   if (is_order && order_row && !send_order(s, ev, e)) return false;
-  if (oms__event_is_fill(ev) && !send_fill(s, ev, e)) return false;
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     p_begin(&p, s);
     p_i64(&p, ev->scope_kind);
@@ -643,11 +750,15 @@ int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_
   bool ok = conn(s, &s->w) != NULL;
   if (!ok) set_err(e, "PQconnectdb", s->w, NULL);
   ok = ok && prepare(s, s->w, e) == 0 && book_positions(s, recs, n, e);
+  if (ok && !exec_ok(s->w, "BEGIN")) {
+    set_err(e, "BEGIN", s->w, NULL);
+    ok = false;
+  }
+  ok = ok && copy_batch(s, recs, n, e);
   bool piped = ok && PQenterPipelineMode(s->w) == 1;
   if (ok && !piped) set_err(e, "PQenterPipelineMode", s->w, NULL);
   ok = piped;
   s->queued = 0;
-  ok = ok && send(s, P_BEGIN, NULL, e);
   /* As in SQLite: each order's row once per OMS__PROJECT_MAX records. */
   for (size_t c = 0; ok && c < n; c += OMS__PROJECT_MAX) {
     size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
@@ -1049,6 +1160,7 @@ static void pg_close(oms_store_t *base) {
   pthread_mutex_destroy(&s->wmu);
   pthread_mutex_destroy(&s->rmu);
   oms__free(s->pos);
+  oms__free(s->copy);
   oms__free(s->conninfo);
   oms__free(s);
 }
