@@ -110,62 +110,59 @@ static const migration_t migrations[] = {
   "opened_seq, mark_px, mark_ns, mark_seq"
 
 /* name, parameters, SQL ($1 is always the instance) */
-#define PG_STATEMENTS(X)                                                                           \
-  X(COMMIT, 0, "COMMIT")                                                                           \
-  X(ORDER, 25,                                                                                     \
-    "INSERT INTO orders(instance, order_id, client_order_id, strategy_id, account_id, venue, "     \
-    "symbol, venue_order_id, side, type, tif, qty, price, stop_price, state, terminal, "           \
-    "filled_qty, leaves_qty, avg_px, reject_code, reject_reason, created_ns, updated_ns, "         \
-    "last_event_seq, snapshot) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "    \
-    "$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT(instance, order_id) " \
-    "DO UPDATE SET client_order_id = EXCLUDED.client_order_id, strategy_id = "                     \
-    "EXCLUDED.strategy_id, account_id = EXCLUDED.account_id, venue = EXCLUDED.venue, symbol = "    \
-    "EXCLUDED.symbol, venue_order_id = EXCLUDED.venue_order_id, side = EXCLUDED.side, type = "     \
-    "EXCLUDED.type, tif = EXCLUDED.tif, qty = EXCLUDED.qty, price = EXCLUDED.price, stop_price "   \
-    "= EXCLUDED.stop_price, state = EXCLUDED.state, terminal = EXCLUDED.terminal, filled_qty = "   \
-    "EXCLUDED.filled_qty, leaves_qty = EXCLUDED.leaves_qty, avg_px = EXCLUDED.avg_px, "            \
-    "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "    \
-    "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                     \
-    "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                       \
-  X(TSTATE, 7,                                                                                     \
-    "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "       \
-    "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "   \
-    "DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_ns = "                \
-    "EXCLUDED.updated_ns, event_seq = EXCLUDED.event_seq")                                         \
-  X(POSITION_GET, 3,                                                                               \
-    "SELECT " POS_COLS " FROM positions WHERE instance = $1 AND account_id = $2 AND symbol = $3")  \
-  X(POSITION, 13,                                                                                  \
-    "INSERT INTO positions(instance, " POS_COLS                                                    \
-    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(instance, "      \
-    "account_id, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_px = EXCLUDED.avg_px, "             \
-    "realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees, updated_ns = "                    \
-    "EXCLUDED.updated_ns, last_fill_seq = EXCLUDED.last_fill_seq, opened_seq = "                   \
-    "EXCLUDED.opened_seq, mark_px = EXCLUDED.mark_px, mark_ns = EXCLUDED.mark_ns, mark_seq = "     \
-    "EXCLUDED.mark_seq")                                                                           \
-  X(FIXSEQ, 4,                                                                                     \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, $3, $4) "       \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_in = EXCLUDED.next_in, next_out = "         \
-    "EXCLUDED.next_out")                                                                           \
-  X(FIXSENT, 4,                                                                                    \
-    "INSERT INTO fix_sent(instance, session, seqnum, msg) VALUES($1, $2, $3, $4) "                 \
-    "ON CONFLICT(instance, session, seqnum) DO UPDATE SET msg = EXCLUDED.msg")                     \
-  X(FIXSENT_SEQ, 3,                                                                                \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, $3) "        \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_out = "                                     \
-    "greatest(fix_sessions.next_out, EXCLUDED.next_out)")                                          \
-  X(FIXDEL, 2, "DELETE FROM fix_sent WHERE instance = $1 AND session = $2")                        \
-  X(FIXRESET, 2,                                                                                   \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, 1) "         \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_in = 1, next_out = 1")                      \
-  X(CURSOR, 3,                                                                                     \
-    "INSERT INTO sink_cursors(instance, sink, seq) VALUES($1, $2, $3) "                            \
-    "ON CONFLICT(instance, sink) DO UPDATE SET seq = EXCLUDED.seq")                                \
-  X(LIMIT, 5,                                                                                      \
-    "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "       \
-    "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "        \
-    "line = EXCLUDED.line")                                                                        \
-  X(PROJECTED, 2,                                                                                  \
-    "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                                \
+#define PG_STATEMENTS(X)                                                                          \
+  X(COMMIT, 0, "COMMIT")                                                                          \
+  X(ORDERS_IN, 0,                                                                                 \
+    "INSERT INTO orders SELECT DISTINCT ON (order_id) * FROM orders_in ORDER BY order_id, "       \
+    "last_event_seq DESC ON CONFLICT(instance, order_id) "                                        \
+    "DO UPDATE SET client_order_id = EXCLUDED.client_order_id, strategy_id = "                    \
+    "EXCLUDED.strategy_id, account_id = EXCLUDED.account_id, venue = EXCLUDED.venue, symbol = "   \
+    "EXCLUDED.symbol, venue_order_id = EXCLUDED.venue_order_id, side = EXCLUDED.side, type = "    \
+    "EXCLUDED.type, tif = EXCLUDED.tif, qty = EXCLUDED.qty, price = EXCLUDED.price, stop_price "  \
+    "= EXCLUDED.stop_price, state = EXCLUDED.state, terminal = EXCLUDED.terminal, filled_qty = "  \
+    "EXCLUDED.filled_qty, leaves_qty = EXCLUDED.leaves_qty, avg_px = EXCLUDED.avg_px, "           \
+    "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "   \
+    "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                    \
+    "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                      \
+  X(TSTATE, 7,                                                                                    \
+    "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "      \
+    "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "  \
+    "DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_ns = "               \
+    "EXCLUDED.updated_ns, event_seq = EXCLUDED.event_seq")                                        \
+  X(POSITION_GET, 3,                                                                              \
+    "SELECT " POS_COLS " FROM positions WHERE instance = $1 AND account_id = $2 AND symbol = $3") \
+  X(POSITION, 13,                                                                                 \
+    "INSERT INTO positions(instance, " POS_COLS                                                   \
+    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(instance, "     \
+    "account_id, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_px = EXCLUDED.avg_px, "            \
+    "realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees, updated_ns = "                   \
+    "EXCLUDED.updated_ns, last_fill_seq = EXCLUDED.last_fill_seq, opened_seq = "                  \
+    "EXCLUDED.opened_seq, mark_px = EXCLUDED.mark_px, mark_ns = EXCLUDED.mark_ns, mark_seq = "    \
+    "EXCLUDED.mark_seq")                                                                          \
+  X(FIXSEQ, 4,                                                                                    \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, $3, $4) "      \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_in = EXCLUDED.next_in, next_out = "        \
+    "EXCLUDED.next_out")                                                                          \
+  X(FIXSENT, 4,                                                                                   \
+    "INSERT INTO fix_sent(instance, session, seqnum, msg) VALUES($1, $2, $3, $4) "                \
+    "ON CONFLICT(instance, session, seqnum) DO UPDATE SET msg = EXCLUDED.msg")                    \
+  X(FIXSENT_SEQ, 3,                                                                               \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, $3) "       \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_out = "                                    \
+    "greatest(fix_sessions.next_out, EXCLUDED.next_out)")                                         \
+  X(FIXDEL, 2, "DELETE FROM fix_sent WHERE instance = $1 AND session = $2")                       \
+  X(FIXRESET, 2,                                                                                  \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, 1) "        \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_in = 1, next_out = 1")                     \
+  X(CURSOR, 3,                                                                                    \
+    "INSERT INTO sink_cursors(instance, sink, seq) VALUES($1, $2, $3) "                           \
+    "ON CONFLICT(instance, sink) DO UPDATE SET seq = EXCLUDED.seq")                               \
+  X(LIMIT, 5,                                                                                     \
+    "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "      \
+    "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "       \
+    "line = EXCLUDED.line")                                                                       \
+  X(PROJECTED, 2,                                                                                 \
+    "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                               \
     "ON CONFLICT(instance) DO UPDATE SET lsn = EXCLUDED.lsn")
 
 enum {
@@ -208,6 +205,8 @@ typedef struct pg_s {
   char *copy; /* a COPY's rows, text format (the writer's) */
   size_t ncopy, cap_copy;
   bool copy_oom;
+  bool last[OMS__PROJECT_MAX]; /* oms__last_per_order's marks */
+  bool orders_in;              /* this batch put rows into orders_in */
   uint8_t body[OMS_EVENT_BIN_MAX];
   uint8_t snap[OMS_ORDER_BIN_MAX];
   oms__commit_hist_t commit_hist;
@@ -309,6 +308,13 @@ static int migrate(PGconn *c, oms_store_error_t *e) {
 
 static int prepare(pg_t *s, PGconn *c, oms_store_error_t *e) {
   if (s->prepared) return 0;
+  /* The batch's order rows land here by COPY, then go into orders in one
+   * upsert (ORDERS_IN): the connection's own table. */
+  if (!exec_ok(c,
+               "CREATE TEMP TABLE IF NOT EXISTS orders_in (LIKE orders) ON COMMIT DELETE ROWS")) {
+    set_err(e, "CREATE TEMP TABLE orders_in", c, NULL);
+    return OMS_ESTORE;
+  }
   for (int i = 0; i < P_COUNT; i++) {
     PGresult *res = PQprepare(c, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -502,6 +508,42 @@ static void copy_row_fill(pg_t *s, const oms_event_t *ev) {
   cp_i64(s, ev->event_ns, '\n');
 }
 
+/* The order's row, into orders_in (COPY). */
+static bool copy_row_order(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
+  const oms_order_t *o = &ev->order;
+  int n = oms_order_encode(o, s->snap, sizeof s->snap);
+  if (n < 0) {
+    set_err(e, "oms_order_encode", NULL, "order too large");
+    return false;
+  }
+  cp_text(s, s->instance, '\t');
+  cp_i64(s, (int64_t)o->order_id, '\t');
+  cp_text(s, o->client_order_id, '\t');
+  cp_text(s, o->strategy_id, '\t');
+  cp_text(s, o->account_id, '\t');
+  cp_text(s, o->venue, '\t');
+  cp_text(s, o->symbol, '\t');
+  cp_text(s, o->venue_order_id, '\t');
+  cp_text(s, oms_side_str(o->side), '\t');
+  cp_text(s, oms_ord_type_str(o->type), '\t');
+  cp_text(s, oms_tif_str(o->tif), '\t');
+  cp_dec(s, o->qty, '\t');
+  cp_dec(s, o->price, '\t');
+  cp_dec(s, o->stop_price, '\t');
+  cp_text(s, oms_ord_state_str(o->state), '\t');
+  cp_i64(s, oms_ord_state_is_terminal(o->state) ? 1 : 0, '\t');
+  cp_dec(s, o->filled_qty, '\t');
+  cp_dec(s, o->leaves_qty, '\t');
+  cp_dec(s, o->avg_px, '\t');
+  cp_i64(s, (int64_t)o->reject_code, '\t');
+  cp_text(s, o->reject_reason, '\t');
+  cp_i64(s, o->created_ns, '\t');
+  cp_i64(s, o->updated_ns, '\t');
+  cp_i64(s, (int64_t)ev->seq, '\t');
+  cp_hex(s, s->snap, (size_t)n, '\n');
+  return true;
+}
+
 /* Runs `sql` (a COPY ... FROM STDIN) with the rows in s->copy. */
 static bool copy_in(pg_t *s, const char *sql, const char *label, oms_store_error_t *e) {
   if (s->copy_oom) {
@@ -544,54 +586,36 @@ static bool copy_batch(pg_t *s, const oms__rec_t *recs, size_t n, oms_store_erro
       copy_row_fill(s, &recs[i].u.ev);
       fills++;
     }
-  return fills == 0 ||
-         copy_in(s,
-                 "COPY fills(instance, seq, order_id, exec_id, strategy_id, account_id, symbol, "
-                 "side, qty, price, fee, liquidity, ts_ns) FROM STDIN",
-                 "COPY fills", e);
-}
-
-static bool send_order(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
-  const oms_order_t *o = &ev->order;
-  params_t p;
-  int n = oms_order_encode(o, s->snap, sizeof s->snap);
-  if (n < 0) {
-    set_err(e, "oms_order_encode", NULL, "order too large");
+  if (fills > 0 &&
+      !copy_in(s,
+               "COPY fills(instance, seq, order_id, exec_id, strategy_id, account_id, symbol, "
+               "side, qty, price, fee, liquidity, ts_ns) FROM STDIN",
+               "COPY fills", e))
     return false;
+  /* Each order's row once: for its last event in the batch. */
+  bool *last = s->last;
+  s->ncopy = 0;
+  size_t orders = 0;
+  for (size_t c = 0; c < n; c += OMS__PROJECT_MAX) {
+    size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
+    oms__last_per_order(recs + c, m, last);
+    for (size_t i = 0; i < m; i++) {
+      const oms__rec_t *r = &recs[c + i];
+      if (r->kind != OMS__REC_EVENT || !last[i] || !oms_event_is_order(r->u.ev.type) ||
+          r->u.ev.order.order_id == 0)
+        continue;
+      if (!copy_row_order(s, &r->u.ev, e)) return false;
+      orders++;
+    }
   }
-  p_begin(&p, s);
-  p_i64(&p, (int64_t)o->order_id);
-  p_text(&p, o->client_order_id);
-  p_text(&p, o->strategy_id);
-  p_text(&p, o->account_id);
-  p_text(&p, o->venue);
-  p_text(&p, o->symbol);
-  p_text(&p, o->venue_order_id);
-  p_text(&p, oms_side_str(o->side));
-  p_text(&p, oms_ord_type_str(o->type));
-  p_text(&p, oms_tif_str(o->tif));
-  p_dec(&p, o->qty);
-  p_dec(&p, o->price);
-  p_dec(&p, o->stop_price);
-  p_text(&p, oms_ord_state_str(o->state));
-  p_i64(&p, oms_ord_state_is_terminal(o->state) ? 1 : 0);
-  p_dec(&p, o->filled_qty);
-  p_dec(&p, o->leaves_qty);
-  p_dec(&p, o->avg_px);
-  p_i64(&p, (int64_t)o->reject_code);
-  p_text(&p, o->reject_reason);
-  p_i64(&p, o->created_ns);
-  p_i64(&p, o->updated_ns);
-  p_i64(&p, (int64_t)ev->seq);
-  p_bin(&p, s->snap, (size_t)n);
-  return send(s, P_ORDER, &p, e);
+  s->orders_in = orders > 0;
+  return orders == 0 || copy_in(s, "COPY orders_in FROM STDIN", "COPY orders_in", e);
 }
 
-/* An event's rows but its own and its fill's (copy_batch writes those). */
-static bool send_event(pg_t *s, const oms_event_t *ev, bool order_row, oms_store_error_t *e) {
+/* An event's rows but its own, its fill's and its order's (copy_batch
+ * writes those). */
+static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   params_t p;
-  bool is_order = oms_event_is_order(ev->type) && ev->order.order_id != 0;
-  if (is_order && order_row && !send_order(s, ev, e)) return false;
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     p_begin(&p, s);
     p_i64(&p, ev->scope_kind);
@@ -605,11 +629,11 @@ static bool send_event(pg_t *s, const oms_event_t *ev, bool order_row, oms_store
   return true;
 }
 
-static bool send_rec(pg_t *s, const oms__rec_t *r, bool order_row, oms_store_error_t *e) {
+static bool send_rec(pg_t *s, const oms__rec_t *r, oms_store_error_t *e) {
   params_t p;
   p_begin(&p, s);
   switch (r->kind) {
-    case OMS__REC_EVENT: return send_event(s, &r->u.ev, order_row, e);
+    case OMS__REC_EVENT: return send_event(s, &r->u.ev, e);
     case OMS__REC_FIX_SEQNUMS:
       p_text(&p, r->u.fix.session);
       p_i64(&p, r->u.fix.next_in);
@@ -743,7 +767,6 @@ static bool send_positions(pg_t *s, oms_store_error_t *e) {
 int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_t lsn,
                     oms_store_error_t *e) {
   pg_t *s = (pg_t *)base;
-  bool order_row[OMS__PROJECT_MAX];
   memset(e, 0, sizeof *e);
   pthread_mutex_lock(&s->wmu);
   int64_t t0 = oms__store_mono_ns();
@@ -759,12 +782,8 @@ int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_
   if (ok && !piped) set_err(e, "PQenterPipelineMode", s->w, NULL);
   ok = piped;
   s->queued = 0;
-  /* As in SQLite: each order's row once per OMS__PROJECT_MAX records. */
-  for (size_t c = 0; ok && c < n; c += OMS__PROJECT_MAX) {
-    size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
-    oms__last_per_order(recs + c, m, order_row);
-    for (size_t i = 0; ok && i < m; i++) ok = send_rec(s, &recs[c + i], order_row[i], e);
-  }
+  for (size_t i = 0; ok && i < n; i++) ok = send_rec(s, &recs[i], e);
+  if (ok && s->orders_in) ok = send(s, P_ORDERS_IN, NULL, e);
   ok = ok && send_positions(s, e);
   if (ok) {
     params_t p;

@@ -227,6 +227,33 @@ static void test_limit_changes_and_fix_records(void **state) {
   env_close(&env);
 }
 
+/* COPY's text format: a tab, a backslash, a newline in a field come back as
+ * they went in. */
+static void test_copy_keeps_every_character(void **state) {
+  (void)state;
+  env_t env;
+  env_open(&env, "copy");
+  const char *odd = "S\t1\\x\nb\r";
+  oms_order_t o;
+  oms_event_t ev[3];
+  fx_order(&o, 1, odd, "A\\1", "X\tY", T0);
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, 1, &ev[0]);
+  fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, T0 + 1, 2, &ev[1]);
+  fx_apply(&o, OMS_EV_FILL, "1", "100", T0 + 2, 3, &ev[2]);
+  oms_store_unit_t u = {ev, 3};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_order_t got;
+  assert_int_equal(oms_store_get_order_by_clordid(env.st, odd, "c1", &got), 0);
+  assert_string_equal(got.strategy_id, odd);
+  assert_true(fx_same_order(&got, &o));
+  oms_position_t p;
+  assert_int_equal(oms_store_get_position(env.st, "A\\1", "X\tY", &p), 0);
+  assert_true(oms_dec_eq(p.qty, T_D("1")));
+  env_close(&env);
+}
+
 static void test_an_unreachable_database_refuses_the_open(void **state) {
   (void)state;
   env_t env;
@@ -261,6 +288,7 @@ int main(void) {
       cmocka_unit_test(test_schema_version_and_stats),
       cmocka_unit_test(test_a_long_unit_goes_through_several_syncs),
       cmocka_unit_test(test_limit_changes_and_fix_records),
+      cmocka_unit_test(test_copy_keeps_every_character),
       cmocka_unit_test(test_an_unreachable_database_refuses_the_open),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
