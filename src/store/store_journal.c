@@ -86,6 +86,7 @@
 #define HELP_NS INT64_C(20000000)        /* a waiter projects itself after this (CADENCE) */
 #define FIX_WAIT_NS INT64_C(2000000000)  /* FIX and cursor reads wait this long to catch up */
 #define RETAIN_SAMPLES 64
+#define PG_BATCH_MAX 2048 /* records after which a PostgreSQL batch ends (at a unit's end) */
 
 typedef struct sample_s {
   int64_t t;
@@ -132,7 +133,7 @@ typedef struct js_s {
    * them at unit_lsn; only those are committed (a batch ends at a unit's
    * end, docs/store.md). */
   oms__rec_t *batch;
-  size_t nb, cap_batch, unit_nb;
+  size_t nb, cap_batch, unit_nb, batch_max;
   uint64_t unit_lsn;
   int apply_rc;
 
@@ -402,7 +403,7 @@ static int take(void *ctx, const oms_journal_entry_t *en) {
   if ((en->flags & OMS_JOURNAL_F_MORE) == 0) { /* a unit ends here */
     s->unit_nb = s->nb;
     s->unit_lsn = en->lsn;
-    if (s->nb >= OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+    if (s->nb >= s->batch_max && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
   }
   return atomic_load_explicit(&s->stop, memory_order_relaxed) ? 1 : 0;
 }
@@ -1121,7 +1122,10 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   pthread_cond_init(&s->pdone, &ca);
   pthread_condattr_destroy(&ca);
   int rc = OMS_ENOMEM;
-  s->cap_batch = 2 * OMS__PROJECT_MAX; /* a batch ends at the unit that reaches the max */
+  /* PostgreSQL's batches are longer: each costs a few round trips, which
+   * fewer batches amortise (docs/store.md, "The PostgreSQL projection"). */
+  s->batch_max = s->pg ? PG_BATCH_MAX : OMS__PROJECT_MAX;
+  s->cap_batch = 2 * s->batch_max; /* a batch ends at the unit that reaches the max */
   s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
   left_t left = s->pg ? LEFT_CLEAN : how_left(s);
