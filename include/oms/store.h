@@ -331,8 +331,9 @@ OMS_EXTERN int oms_store_sqlite_open(const oms_store_config_t *cfg, oms_store_t 
  * the unit's events and the FIX and cursor records into it on the caller's
  * thread, as one journal unit; the ticket is the unit's last LSN and is
  * durable when the journal says so. A projector thread applies the durable
- * records to the SQLite store at db_path (the tables queries read), one
- * transaction per batch with the last projected LSN. */
+ * records to the SQLite store at db_path (the tables queries read), or to
+ * PostgreSQL (pg_conninfo: every row keyed by instance), one transaction per
+ * batch with the last projected LSN. */
 struct oms_journal_io_s;
 typedef struct oms_store_journal_config_s {
   const char *journal_dir; /* the segments */

@@ -10,8 +10,10 @@
  * (os mode: at once; fsync mode: when the syncer's fdatasync returned).
  *
  * A projector thread follows the journal's durable records and applies them
- * to the SQLite store at db_path (opened synchronous: no threads of its own)
- * in batches of about OMS__PROJECT_MAX records that end where a journal unit
+ * to the SQLite store at db_path (opened synchronous: no threads of its own),
+ * or to PostgreSQL (cfg.pg_conninfo, store_pg.c: batches of PG_BATCH_MAX, the
+ * instance's rows only; never rebuilt by the open, no SQLite marks), in
+ * batches of about OMS__PROJECT_MAX records that end where a journal unit
  * ends (the record without OMS_JOURNAL_F_MORE: queries never see part of a
  * unit), each in one transaction that also stores the last projected LSN
  * (table journal_projection), writing each order's row once per batch. Queries read the projection;
