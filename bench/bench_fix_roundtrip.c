@@ -51,6 +51,8 @@
  * admin lines), OMS_BENCH_LOG_LEVEL (omsd's log level in the one-hop runs,
  * default warn; "info" measures the order log lines of issue 12),
  * OMS_BENCH_KEEP (set: keep the processes' directories and logs),
+ * OMS_BENCH_TMPDIR (where those directories go, default /tmp: the data
+ * directory's file system is part of what the `os` lines measure),
  * OMS_BENCH_LOAD_NICE (the admin load's client threads, default 19),
  * OMS_BENCH_LOAD ("sse", "poll" or both, the default: which clients load),
  * OMS_BENCH_POLL_PATH (what the poller GETs, default /v1/orders),
@@ -473,7 +475,7 @@ static void run_full(client_t *c, const char *name, int rounds, size_t n, int ro
 
 /* A process of ours under test: its temporary directory and pid. */
 typedef struct proc_s {
-  char dir[32];
+  char dir[256];
   pid_t pid;
 } proc_t;
 
@@ -490,7 +492,9 @@ static void kill_running(void) {
  * (NULL-terminated) after --config and --data-dir, stderr to DIR/NAME.log. */
 static void proc_start(proc_t *p, const char *prog, const char *name, const char *text,
                        const char *const *args) {
-  snprintf(p->dir, sizeof p->dir, "/tmp/bench-%s-XXXXXX", name);
+  const char *tmp = getenv("OMS_BENCH_TMPDIR");
+  if (tmp == NULL || !tmp[0] || strlen(tmp) > 200) tmp = "/tmp";
+  snprintf(p->dir, sizeof p->dir, "%s/bench-%s-XXXXXX", tmp, name);
   if (mkdtemp(p->dir) == NULL) {
     perror("bench: mkdtemp");
     exit(1);

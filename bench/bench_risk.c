@@ -9,6 +9,18 @@
  *   risk_check_new      oms_risk_check_new() (passes and refusals alike)
  *   risk_order_update   oms_risk_order_opened() + oms_risk_order_changed()
  *                       (partial fill) + terminal release
+ *
+ * Then issue 16's checks on top, the same orders:
+ *   risk_check_new_full the chain above with concentration limits on (per
+ *                       instrument 50% of equity; 4 sector groups of 5
+ *                       symbols and a correlation group of 3) and the
+ *                       var_stress check on a 500-instrument risk model
+ *                       (include/oms/riskmodel.h): the order's incremental
+ *                       VaR (account and firm) and its worst loss over 16
+ *                       stress scenarios
+ *   riskmodel_sample_500 one EWMA covariance update of the 500 x 500
+ *                       matrix and the books' S x (per sample, off path)
+ *   riskmodel_tick      one market-data tick into the model
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +28,7 @@
 #include "bench_util.h"
 #include "oms/portfolio.h"
 #include "oms/risk.h"
+#include "oms/riskmodel.h"
 
 #define NORD 4096
 #define NSYM 20
@@ -46,11 +59,14 @@ static uint64_t rnd(void) {
 
 static oms_order_t orders[NORD];
 
+#define NMODEL 500
+#define NSCEN 16
+
 int main(void) {
   oms_portfolio_t *pf;
   oms_risk_t *risk;
   oms_portfolio_config_t pc = {64, 64, 1024, 0};
-  oms_risk_config_t rc = {64, 64, 64, 1024, 65536, 4096, 8192};
+  oms_risk_config_t rc = {64, 64, 1024, 1024, 65536, 4096, 8192};
   if (oms_portfolio_create(&pc, &pf) != 0 || oms_risk_create(&rc, &risk) != 0) return 1;
   oms_portfolio_if_t pif = oms_portfolio_as_if(pf);
   oms_risk_set_portfolio(risk, &pif);
@@ -195,6 +211,105 @@ int main(void) {
          100.0 * (double)passed / (double)total);
   bench_report(&bc);
   bench_report(&bu);
+
+  /* ---- issue 16: concentration, groups, VaR and stress ---- */
+  oms_risk_limits_t *l2;
+  if (oms_risk_limits_clone(oms_risk_current_limits(risk), &l2) != 0) return 1;
+  oms_risk_limit_t cg = {.set = OMS_RL_MAX_CONCENTRATION_PCT | OMS_RL_MAX_VAR |
+                                OMS_RL_MAX_VAR_FIRM | OMS_RL_MAX_STRESS_LOSS,
+                         .max_concentration_pct = D("0.5"),
+                         .max_var = I(1000000),
+                         .max_var_firm = I(5000000),
+                         .max_stress_loss = I(2000000)};
+  oms_risk_limits_set(l2, OMS_RISK_SCOPE_GLOBAL, NULL, &cg, &err);
+  for (int gi = 0; gi < 4; gi++) {
+    const char *mem[5];
+    char name[16];
+    for (int k = 0; k < 5; k++) mem[k] = sym[gi * 5 + k];
+    snprintf(name, sizeof name, "sector%d", gi);
+    oms_risk_limits_group(l2, OMS_RISK_GROUP_SECTOR, name, mem, 5, I(50000000), D("2"), &err);
+  }
+  const char *corr[] = {sym[0], sym[1], sym[2]};
+  oms_risk_limits_group(l2, OMS_RISK_GROUP_CORRELATION, "c0", corr, 3, I(30000000), OMS_DEC_ZERO,
+                        &err);
+  if (oms_risk_set_limits(risk, l2, &err) != 0) {
+    fprintf(stderr, "limits: %s\n", err.text);
+    return 1;
+  }
+  oms_riskmodel_config_t mc = {NMODEL, NACC + 1, NSCEN, 250, 0.94, 0.99, 1};
+  oms_riskmodel_t *m;
+  if (oms_riskmodel_create(&mc, &m) != 0) return 1;
+  bench_t bs, bt, bf;
+  bench_init(&bs, "riskmodel_sample_500", 64);
+  bench_init(&bt, "riskmodel_tick", per_round);
+  double px[NMODEL];
+  for (int i = 0; i < NMODEL; i++) px[i] = 100 + i;
+  for (int r = -1; r < rounds; r++) {
+    bench_round_begin(&bs);
+    for (int k = 0; k < 64; k++) {
+      double common = (double)((int64_t)(rnd() % 2001) - 1000) / 100000.0;
+      for (int i = 0; i < NMODEL; i++) {
+        double own = (double)((int64_t)(rnd() % 2001) - 1000) / 100000.0;
+        oms_riskmodel_tick(m, (uint32_t)i, px[i] * (1 + common + own));
+      }
+      uint64_t t0 = bench_now_ns();
+      oms_riskmodel_sample(m);
+      uint64_t t1 = bench_now_ns();
+      bench_add(&bs, t1 - t0);
+    }
+    if (r >= 0) bench_round_end(&bs, 0);
+    bench_round_begin(&bt);
+    for (size_t k = 0; k < per_round; k++) {
+      uint64_t t0 = bench_now_ns();
+      oms_riskmodel_tick(m, (uint32_t)(k % NMODEL), px[k % NMODEL]);
+      uint64_t t1 = bench_now_ns();
+      bench_add(&bt, t1 - t0);
+    }
+    if (r >= 0) bench_round_end(&bt, 0);
+  }
+  double shock[NMODEL];
+  for (int sc = 0; sc < NSCEN; sc++) {
+    for (int i = 0; i < NMODEL; i++) shock[i] = -0.05 * (1 + (sc + i) % 8);
+    char name[16];
+    snprintf(name, sizeof name, "s%d", sc);
+    oms_riskmodel_set_scenario(m, (uint32_t)sc, name, shock);
+  }
+  static char mnames[NMODEL][16];
+  const char *msyms[NMODEL];
+  for (int i = 0; i < NMODEL; i++) {
+    if (i < NSYM)
+      snprintf(mnames[i], 16, "%s", sym[i]);
+    else
+      snprintf(mnames[i], 16, "MODEL%03d", i);
+    msyms[i] = mnames[i];
+  }
+  if (oms_risk_set_model(risk, m, msyms, NMODEL) != 0) return 1;
+  bench_init(&bf, "risk_check_new_full", per_round);
+  passed = total = 0;
+  for (int r = -1; r < rounds; r++) {
+    bench_round_begin(&bf);
+    for (size_t k = 0; k < per_round; k++) {
+      oms_order_t *o = &orders[1000 + k % (NORD - 1000)];
+      o->order_id = next_id++;
+      now += 50000;
+      if ((k & 1023) == 0)
+        for (int i = 0; i < NSYM; i++) oms_risk_set_reference_price(risk, sym[i], I(100 + i), now);
+      uint64_t t0 = bench_now_ns();
+      bool ok = oms_risk_check_new(risk, o, now, &res);
+      uint64_t t1 = bench_now_ns();
+      BENCH_KEEP(ok);
+      passed += ok;
+      total++;
+      bench_add(&bf, t1 - t0);
+    }
+    if (r >= 0) bench_round_end(&bf, 0);
+  }
+  printf("# risk_check_new_full: %.1f%% passed; model %d instruments, %d scenarios, %d books\n",
+         100.0 * (double)passed / (double)total, NMODEL, NSCEN, NACC + 1);
+  bench_report(&bf);
+  bench_report(&bs);
+  bench_report(&bt);
+  oms_riskmodel_destroy(m);
   oms_risk_destroy(risk);
   oms_portfolio_destroy(pf);
   return 0;

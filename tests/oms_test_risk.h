@@ -9,7 +9,17 @@
 #define T_MS INT64_C(1000000)
 
 /* Limits loose enough for the scenarios; each risk test tightens one. */
+/* As loose_limits, plus the trading hours w for key (a venue when
+ * by_venue, else a symbol) when key is not NULL. */
+static inline void loose_limits_hours(oms_risk_t *risk, const oms_risk_limit_t *extra,
+                                      const char *key, bool by_venue, const oms_risk_window_t *w);
+
 static inline void loose_limits(oms_risk_t *risk, const oms_risk_limit_t *extra) {
+  loose_limits_hours(risk, extra, NULL, false, NULL);
+}
+
+static inline void loose_limits_hours(oms_risk_t *risk, const oms_risk_limit_t *extra,
+                                      const char *key, bool by_venue, const oms_risk_window_t *w) {
   oms_risk_limits_t *l;
   assert_int_equal(oms_risk_limits_create(&l), 0);
   oms_risk_limit_t g = {
@@ -44,6 +54,7 @@ static inline void loose_limits(oms_risk_t *risk, const oms_risk_limit_t *extra)
   assert_int_equal(oms_risk_limits_symbol_list(l, "BTC-USD", true, &err), 0);
   oms_risk_window_t all_day = {.days = 0x7f, .start_min = 0, .end_min = 1440};
   assert_int_equal(oms_risk_limits_hours(l, "SIM", true, "UTC", &all_day, 1, &err), 0);
+  if (key != NULL) assert_int_equal(oms_risk_limits_hours(l, key, by_venue, "UTC", w, 1, &err), 0);
   if (oms_risk_set_limits(risk, l, &err) != 0) fail_msg("limits refused: %s", err.text);
 }
 

@@ -438,6 +438,51 @@ static const ctl_opt_t orders_opts[] = {
     {"all", 0, false, "every page, not just the first", NULL},
 };
 
+/* A query parameter read from an option: GET's name, the option's. */
+typedef struct page_filter_s {
+  const char *param, *option;
+} page_filter_t;
+
+/* GETs base with the filters and paging options (after-id, limit, all),
+ * appending each page's array `key` to *items and leaving the last page's
+ * next_after_id in *next. --all follows next_after_id with pages of 1000.
+ * Returns as call(); with --json a refusal's body is printed. */
+static int get_pages(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a, const char *base,
+                     const page_filter_t *f, size_t nf, const char *key, json_t *items,
+                     json_t **next) {
+  bool all = flag(cmd, a, "all"), json = x->json;
+  char after[32] = "";
+  if (opt(cmd, a, "after-id")) snprintf(after, sizeof after, "%s", opt(cmd, a, "after-id"));
+  int rc = 0;
+  x->json = false; /* the caller prints the whole list once */
+  for (;;) {
+    char path[2048];
+    snprintf(path, sizeof path, "%s", base);
+    for (size_t i = 0; i < nf; i++)
+      query_add(path, sizeof path, f[i].param, opt(cmd, a, f[i].option));
+    query_add(path, sizeof path, "after_id", after[0] ? after : NULL);
+    query_add(path, sizeof path, "limit",
+              opt(cmd, a, "limit") ? opt(cmd, a, "limit")
+              : all                ? "1000"
+                                   : NULL);
+    ctl_resp_t r;
+    rc = call(x, "GET", path, NULL, &r);
+    if (rc != 0) {
+      if (json && r.len > 0) printf("%s%s", r.body, r.body[r.len - 1] == '\n' ? "" : "\n");
+      ctl_resp_clear(&r);
+      break;
+    }
+    json_array_extend(items, json_object_get(r.json, key));
+    json_decref(*next);
+    *next = json_incref(json_object_get(r.json, "next_after_id"));
+    ctl_resp_clear(&r);
+    if (!all || !json_is_integer(*next)) break;
+    snprintf(after, sizeof after, "%lld", (long long)json_integer_value(*next));
+  }
+  x->json = json;
+  return rc;
+}
+
 static const char *const order_cols[] = {"order_id",   "client_order_id",
                                          "account_id", "strategy_id",
                                          "symbol",     "side",
@@ -453,43 +498,13 @@ static int cmd_orders(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
     const char *v = opt(cmd, a, nums[i]);
     if (v && check(ctl_check_uint(nums[i], v, err, sizeof err), err)) return CTL_EXIT_USAGE;
   }
-  bool all = flag(cmd, a, "all");
+  static const page_filter_t filters[] = {
+      {"state", "state"}, {"account", "account"}, {"strategy", "strategy"}, {"symbol", "symbol"},
+      {"venue", "venue"}, {"from_ns", "from-ns"}, {"to_ns", "to-ns"}};
   bool json = x->json;
-  json_t *orders = json_array();
-  char after[32] = "";
-  if (opt(cmd, a, "after-id")) snprintf(after, sizeof after, "%s", opt(cmd, a, "after-id"));
-  json_t *next = NULL;
-  int rc = 0;
-  x->json = false; /* printed below, once, whole */
-  for (;;) {
-    char path[2048] = "/v1/orders";
-    query_add(path, sizeof path, "state", opt(cmd, a, "state"));
-    query_add(path, sizeof path, "account", opt(cmd, a, "account"));
-    query_add(path, sizeof path, "strategy", opt(cmd, a, "strategy"));
-    query_add(path, sizeof path, "symbol", opt(cmd, a, "symbol"));
-    query_add(path, sizeof path, "venue", opt(cmd, a, "venue"));
-    query_add(path, sizeof path, "from_ns", opt(cmd, a, "from-ns"));
-    query_add(path, sizeof path, "to_ns", opt(cmd, a, "to-ns"));
-    query_add(path, sizeof path, "after_id", after[0] ? after : NULL);
-    query_add(path, sizeof path, "limit",
-              opt(cmd, a, "limit") ? opt(cmd, a, "limit")
-              : all                ? "1000"
-                                   : NULL);
-    ctl_resp_t r;
-    rc = call(x, "GET", path, NULL, &r);
-    if (rc != 0) {
-      if (json && r.len > 0) printf("%s%s", r.body, r.body[r.len - 1] == '\n' ? "" : "\n");
-      ctl_resp_clear(&r);
-      break;
-    }
-    json_array_extend(orders, json_object_get(r.json, "orders"));
-    json_decref(next);
-    next = json_incref(json_object_get(r.json, "next_after_id"));
-    ctl_resp_clear(&r);
-    if (!all || !json_is_integer(next)) break;
-    snprintf(after, sizeof after, "%lld", (long long)json_integer_value(next));
-  }
-  x->json = json;
+  json_t *orders = json_array(), *next = NULL;
+  int rc = get_pages(x, cmd, a, "/v1/orders", filters, sizeof filters / sizeof filters[0], "orders",
+                     orders, &next);
   if (rc == 0) {
     if (json) {
       json_t *doc =
@@ -893,6 +908,291 @@ static int cmd_health(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
 
 /* ---- the command table ---------------------------------------------------- */
 
+/* ---- parent orders ----------------------------------------------------------- */
+
+/* A parent's progress for a table: slices "3/10" (or "" without a schedule),
+ * children sent. */
+static void parent_cells(json_t *p) {
+  const json_t *pr = json_object_get(p, "progress");
+  char b[64] = "";
+  long long done = (long long)json_integer_value(json_object_get(pr, "slices_done"));
+  long long all = (long long)json_integer_value(json_object_get(pr, "slices"));
+  if (all > 0) snprintf(b, sizeof b, "%lld/%lld", done, all);
+  json_object_set_new(p, "slices", json_string(b));
+  json_object_set(p, "children", json_object_get(pr, "children"));
+  json_object_set(p, "next_slice_ns", json_object_get(pr, "next_slice_ns"));
+}
+
+static const char *const parent_cols[] = {
+    "parent_order_id", "client_order_id", "account",   "symbol",     "side",       "algo",
+    "status",          "state",           "qty",       "filled_qty", "leaves_qty", "avg_px",
+    "slices",          "children",        "updated_ns"};
+
+static const ctl_opt_t parents_opts[] = {
+    {"status", 0, true,
+     "WAITING, WORKING, COMPLETED, CANCELLED, EXPIRED, HALTED (comma separated), active or "
+     "terminal",
+     NULL},
+    {"account", 'a', true, "account", NULL},
+    {"symbol", 's', true, "instrument", NULL},
+    {"after-id", 0, true, "page: parents with an id above this", "ID"},
+    {"limit", 'n', true, "page size (default 100, at most 1000)", "N"},
+    {"all", 0, false, "every page, not just the first", NULL},
+};
+
+static int cmd_parents(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
+  char err[ERRLEN];
+  static const char *const nums[] = {"after-id", "limit"};
+  for (size_t i = 0; i < 2; i++) {
+    const char *v = opt(cmd, a, nums[i]);
+    if (v && check(ctl_check_uint(nums[i], v, err, sizeof err), err)) return CTL_EXIT_USAGE;
+  }
+  static const page_filter_t filters[] = {
+      {"status", "status"}, {"account", "account"}, {"symbol", "symbol"}};
+  bool json = x->json;
+  json_t *list = json_array(), *next = NULL;
+  int rc = get_pages(x, cmd, a, "/v1/parents", filters, sizeof filters / sizeof filters[0],
+                     "parents", list, &next);
+  if (rc == 0 && json) {
+    json_t *doc =
+        json_pack("{s:O,s:O}", "parents", list, "next_after_id", next ? next : json_null());
+    char *t = json_dumps(doc, JSON_COMPACT);
+    if (t) printf("%s\n", t);
+    free(t);
+    json_decref(doc);
+  } else if (rc == 0) {
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) parent_cells(p);
+    rc = print_keys(NULL, list, parent_cols, sizeof parent_cols / sizeof parent_cols[0],
+                    "(no parent orders)");
+    if (json_is_integer(next))
+      printf("(more: --after-id %lld, or --all)\n", (long long)json_integer_value(next));
+  }
+  json_decref(next);
+  json_decref(list);
+  return rc;
+}
+
+static const ctl_opt_t parent_opts[] = {
+    {"account", 'a', true, "submit: account to trade for (required)", NULL},
+    {"price", 'p', true, "submit: limit price; modify: new limit price", NULL},
+    {"qty", 0, true, "modify: new quantity", NULL},
+    {"tif", 0, true, "submit: DAY (default) or GTC", NULL},
+    {"venue", 0, true, "submit: venue (default: the instrument's)", NULL},
+    {"strategy", 0, true, "submit: strategy id (default: the token's name)", NULL},
+    {"client-order-id", 'c', true, "submit: your id for the parent (default: generated)", "ID"},
+    {"after-id", 0, true, "show: children with an id above this", "ID"},
+    {"limit", 'n', true, "show: children per page (default 100)", "N"},
+    {"quiet", 'q', false, "submit: print the parent's id only; cancel, modify: nothing", NULL},
+};
+
+/* "10s", "500ms", "2m", "1h" as ns into *ns; false when s is not one. */
+static bool duration_ns(const char *s, long long *ns) {
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || v < 0) return false;
+  long long unit = strcmp(end, "ms") == 0  ? 1000000LL
+                   : strcmp(end, "s") == 0 ? 1000000000LL
+                   : strcmp(end, "m") == 0 ? 60000000000LL
+                   : strcmp(end, "h") == 0 ? 3600000000000LL
+                                           : 0;
+  if (unit == 0 || v > 9000000000000000000LL / unit) return false;
+  *ns = v * unit;
+  return true;
+}
+
+/* NAME=VALUE into params, the JSON value docs/omsctl.md describes: "+DUR"
+ * is now + DUR in ns, "DUR" a duration in ns, an integer an integer,
+ * true/false a boolean, a profile "1,2,3" an array, anything else a
+ * string (the FIX form). */
+static int param_pair(const char *pair, json_t *params) {
+  const char *eq = strchr(pair, '=');
+  if (eq == NULL || eq == pair)
+    return ctl_usage_error("parent submit: \"%s\" is not NAME=VALUE (docs/algos.md names them)",
+                           pair);
+  char name[64];
+  snprintf(name, sizeof name, "%.*s", (int)(eq - pair), pair);
+  const char *v = eq + 1;
+  long long ns;
+  char *end;
+  json_t *val;
+  if (v[0] == '+' && duration_ns(v + 1, &ns)) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    val = json_integer((long long)tv.tv_sec * 1000000000LL + (long long)tv.tv_usec * 1000 + ns);
+  } else if (duration_ns(v, &ns)) {
+    val = json_integer(ns);
+  } else if (v[0] && (strtoll(v, &end, 10), *end == '\0') && strchr(v, '.') == NULL) {
+    val = json_integer(strtoll(v, NULL, 10));
+  } else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+    val = json_boolean(strcmp(v, "true") == 0);
+  } else if (strcmp(name, "profile") == 0) {
+    val = json_array();
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", v);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+      json_array_append_new(val, json_string(t));
+  } else {
+    val = json_string(v);
+  }
+  json_object_set_new(params, name, val);
+  return 0;
+}
+
+static int parent_submit(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
+  char err[ERRLEN], side[16], clid[64], tif[16];
+  if (a->npos < 5)
+    return ctl_usage_error(
+        "parent submit: ALGO SIDE QTY SYMBOL are required (omsctl parent --help)");
+  const char *algo = a->pos[1], *qty = a->pos[3], *sym = a->pos[4];
+  const char *account = opt(cmd, a, "account"), *px = opt(cmd, a, "price");
+  if (account == NULL) return ctl_usage_error("parent submit: --account is required");
+  if (check(ctl_norm_side(a->pos[2], side, sizeof side, err, sizeof err), err))
+    return CTL_EXIT_USAGE;
+  if (check(ctl_check_decimal("qty", qty, err, sizeof err), err)) return CTL_EXIT_USAGE;
+  if (px && check(ctl_check_decimal("price", px, err, sizeof err), err)) return CTL_EXIT_USAGE;
+  const char *v_tif = opt(cmd, a, "tif");
+  if (v_tif && check(ctl_norm_tif(v_tif, tif, sizeof tif, err, sizeof err), err))
+    return CTL_EXIT_USAGE;
+  json_t *params = json_object();
+  for (size_t i = 5; i < a->npos; i++)
+    if (param_pair(a->pos[i], params) != 0) {
+      json_decref(params);
+      return CTL_EXIT_USAGE;
+    }
+  const char *v_clid = opt(cmd, a, "client-order-id");
+  if (v_clid == NULL) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    snprintf(clid, sizeof clid, "ctlp-%lld%03ld-%ld", (long long)tv.tv_sec,
+             (long)(tv.tv_usec / 1000), (long)getpid());
+    v_clid = clid;
+  }
+  char up[32];
+  size_t n = 0;
+  for (; algo[n] && n + 1 < sizeof up; n++)
+    up[n] = (char)(algo[n] >= 'a' && algo[n] <= 'z' ? algo[n] - 'a' + 'A' : algo[n]);
+  up[n] = '\0';
+  json_t *b =
+      json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o}", "client_order_id", v_clid, "account", account,
+                "symbol", sym, "side", side, "qty", qty, "algo", up, "params", params);
+  if (px) json_object_set_new(b, "price", json_string(px));
+  if (v_tif) json_object_set_new(b, "tif", json_string(tif));
+  const char *v;
+  if ((v = opt(cmd, a, "venue"))) json_object_set_new(b, "venue", json_string(v));
+  if ((v = opt(cmd, a, "strategy"))) json_object_set_new(b, "strategy", json_string(v));
+  ctl_resp_t r;
+  int rc = call(x, "POST", "/v1/parents", b, &r);
+  json_decref(b);
+  const json_t *o = json_object_get(r.json, "order");
+  if (!x->json && o && rc == 0) {
+    if (flag(cmd, a, "quiet"))
+      printf("%lld\n", (long long)json_integer_value(json_object_get(o, "order_id")));
+    else
+      printf("parent %lld %s: %s %s %s %s, account %s, client order id %s%s\n",
+             (long long)json_integer_value(json_object_get(o, "order_id")), str(o, "state"), up,
+             str(o, "side"), str(o, "qty"), str(o, "symbol"), str(o, "account_id"),
+             str(o, "client_order_id"),
+             json_is_true(json_object_get(r.json, "duplicate")) ? " (a replay)" : "");
+  }
+  ctl_resp_clear(&r);
+  return rc;
+}
+
+static int parent_show(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
+  char err[ERRLEN], path[256];
+  if (id_arg(a->pos[1])) return CTL_EXIT_USAGE;
+  static const char *const nums[] = {"after-id", "limit"};
+  for (size_t i = 0; i < 2; i++) {
+    const char *v = opt(cmd, a, nums[i]);
+    if (v && check(ctl_check_uint(nums[i], v, err, sizeof err), err)) return CTL_EXIT_USAGE;
+  }
+  snprintf(path, sizeof path, "/v1/parents/%s", a->pos[1]);
+  query_add(path, sizeof path, "after_id", opt(cmd, a, "after-id"));
+  query_add(path, sizeof path, "limit", opt(cmd, a, "limit"));
+  ctl_resp_t r;
+  int rc = call(x, "GET", path, NULL, &r);
+  if (rc == 0 && !x->json) {
+    json_t *p = json_object_get(r.json, "parent");
+    parent_cells(p);
+    static const char *const h[] = {"FIELD", "VALUE"};
+    ctl_table_t *t = ctl_table_create(2, h);
+    const char *k;
+    json_t *v;
+    char cell[CELL];
+    json_object_foreach(p, k, v) {
+      if (json_is_object(v)) continue;
+      const char *row[2] = {k, ctl_cell(p, k, cell, sizeof cell)};
+      if (t) ctl_table_add(t, row);
+    }
+    /* the parameters, one a line: "params.end_ns" */
+    json_object_foreach(json_object_get(p, "params"), k, v) {
+      char key[80], when[40], *val = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+      snprintf(key, sizeof key, "params.%s", k);
+      /* the times (not slice_ns, a duration) as UTC */
+      bool time = (strcmp(k, "start_ns") == 0 || strcmp(k, "end_ns") == 0) && json_is_integer(v);
+      if (time) ctl_time_str((long long)json_integer_value(v), when, sizeof when);
+      const char *row[2] = {key, time                ? when
+                                 : json_is_string(v) ? json_string_value(v)
+                                 : val               ? val
+                                                     : ""};
+      if (t) ctl_table_add(t, row);
+      free(val);
+    }
+    if (t) ctl_table_print(t, stdout);
+    ctl_table_destroy(t);
+    printf("\n");
+    static const char *const child_cols[] = {
+        "order_id", "child_seq",  "client_order_id", "side",  "type",      "qty",
+        "price",    "filled_qty", "avg_px",          "state", "updated_ns"};
+    rc = print_keys("children", json_object_get(r.json, "children"), child_cols,
+                    sizeof child_cols / sizeof child_cols[0], "(no children yet)");
+    const json_t *nx = json_object_get(r.json, "next_children_after_id");
+    if (json_is_integer(nx)) printf("(more: --after-id %lld)\n", (long long)json_integer_value(nx));
+  }
+  ctl_resp_clear(&r);
+  return rc;
+}
+
+static int parent_change(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a, bool cancel) {
+  char err[ERRLEN], path[64];
+  if (a->npos != 2) return ctl_usage_error("parent %s: one ID", cancel ? "cancel" : "modify");
+  if (id_arg(a->pos[1])) return CTL_EXIT_USAGE;
+  json_t *b = NULL;
+  if (!cancel) {
+    const char *q = opt(cmd, a, "qty"), *p = opt(cmd, a, "price");
+    if (q == NULL && p == NULL) return ctl_usage_error("parent modify: give --qty or --price");
+    if (q && check(ctl_check_decimal("qty", q, err, sizeof err), err)) return CTL_EXIT_USAGE;
+    if (p && check(ctl_check_decimal("price", p, err, sizeof err), err)) return CTL_EXIT_USAGE;
+    b = json_object();
+    if (q) json_object_set_new(b, "qty", json_string(q));
+    if (p) json_object_set_new(b, "price", json_string(p));
+  }
+  snprintf(path, sizeof path, "/v1/parents/%s", a->pos[1]);
+  ctl_resp_t r;
+  int rc = call(x, cancel ? "DELETE" : "PATCH", path, b, &r);
+  json_decref(b);
+  const json_t *o = json_object_get(r.json, "order");
+  if (rc == 0 && !x->json && o && !flag(cmd, a, "quiet"))
+    printf("parent %lld %s: %s %s %s, filled %s\n",
+           (long long)json_integer_value(json_object_get(o, "order_id")), str(o, "state"),
+           str(o, "side"), str(o, "qty"), str(o, "symbol"), str(o, "filled_qty"));
+  ctl_resp_clear(&r);
+  return rc;
+}
+
+static int cmd_parent(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
+  const char *sub = a->pos[0];
+  if (strcmp(sub, "submit") == 0) return parent_submit(x, cmd, a);
+  if (a->npos < 2) return ctl_usage_error("parent %s: an ID is required", sub);
+  if (strcmp(sub, "show") == 0 && a->npos == 2) return parent_show(x, cmd, a);
+  if (strcmp(sub, "cancel") == 0) return parent_change(x, cmd, a, true);
+  if (strcmp(sub, "modify") == 0) return parent_change(x, cmd, a, false);
+  return ctl_usage_error("parent: \"%s\" is not show ID, submit, cancel ID or modify ID", sub);
+}
+
 #define OPTS(o) o, sizeof o / sizeof o[0]
 #define NOOPTS NULL, 0
 
@@ -917,6 +1217,22 @@ const ctl_cmd_t ctl_cmds[] = {
      "Example: omsctl orders --state open --account ACC1\n", OPTS(orders_opts), 0, 0},
     {"order", cmd_order, "ID", "one order with its audit trail and fills (GET /v1/orders/ID)", "",
      NOOPTS, 1, 1},
+    {"parents", cmd_parents, "[filters]",
+     "list parent orders with their progress (GET /v1/parents)",
+     "Example: omsctl parents --status active --account ACC1\n", OPTS(parents_opts), 0, 0},
+    {"parent", cmd_parent,
+     "show ID | submit ALGO SIDE QTY SYMBOL [NAME=VALUE...] --account ACC | cancel ID | modify "
+     "ID",
+     "one parent order: its progress and children, or submit, cancel, modify one "
+     "(/v1/parents)",
+     "ALGO is TWAP, VWAP, POV, ICEBERG, SNIPER, TRAILING_STOP, MIT or LIT; NAME=VALUE are\n"
+     "its parameters as docs/algos.md names them. A value \"+DUR\" (DUR: 500ms, 10s, 5m,\n"
+     "2h) is now plus DUR, a DUR alone a duration (both in ns, as start_ns, end_ns and\n"
+     "slice_ns take them); a profile is \"1,2,3\"; anything else goes as written (FIX form).\n"
+     "A refused parameter exits 5 with the reason the FIX gateway gives (ALGO_...).\n"
+     "Example: omsctl parent submit TWAP buy 100 AAPL --account ACC1 --price 191 \\\n"
+     "           end_ns=+10m slice_ns=30s aggression=MID\n",
+     OPTS(parent_opts), 1, CTL_MAX_POS},
     {"positions", cmd_positions, "[--account A]",
      "positions, marks and PnL per account (GET /v1/positions)", "", OPTS(positions_opts), 0, 0},
     {"risk", cmd_risk, "",

@@ -101,6 +101,11 @@ static const struct {
   X("GET", "/v1/orders/{id}", R_READ, omsd_route_order_get)              \
   X("PATCH", "/v1/orders/{id}", R_TRADE, omsd_route_order_modify)        \
   X("DELETE", "/v1/orders/{id}", R_TRADE, omsd_route_order_cancel)       \
+  X("GET", "/v1/parents", R_READ, omsd_route_parents_list)               \
+  X("POST", "/v1/parents", R_TRADE, omsd_route_parent_submit)            \
+  X("GET", "/v1/parents/{id}", R_READ, omsd_route_parent_get)            \
+  X("PATCH", "/v1/parents/{id}", R_TRADE, omsd_route_parent_modify)      \
+  X("DELETE", "/v1/parents/{id}", R_TRADE, omsd_route_parent_cancel)     \
   X("POST", "/v1/trading-state", R_ADMIN, omsd_route_trading_state)      \
   X("GET", "/v1/positions", R_READ, omsd_route_positions)                \
   X("GET", "/v1/risk", R_READ, omsd_route_risk)                          \
@@ -201,6 +206,33 @@ const char *omsd_http_query(const omsd_http_req_t *rq, const char *key) {
     return NULL;
   }
   return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+typedef struct unknown_s {
+  const char *const *known;
+  const char *bad;
+} unknown_t;
+
+static enum MHD_Result find_unknown(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+  (void)kind;
+  (void)value;
+  unknown_t *u = cls;
+  for (const char *const *k = u->known; *k != NULL; k++)
+    if (strcmp(*k, key) == 0) return MHD_YES;
+  u->bad = key;
+  return MHD_NO;
+}
+
+const char *omsd_http_unknown_param(const omsd_http_req_t *rq, const char *const *known) {
+  unknown_t u = {known, NULL};
+  if (rq->direct == NULL) {
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, find_unknown, &u);
+    return u.bad;
+  }
+  for (size_t i = 0; i < rq->direct->n && u.bad == NULL; i++)
+    find_unknown(&u, MHD_GET_ARGUMENT_KIND, rq->direct->key[i], rq->direct->val[i]);
+  return u.bad;
 }
 
 const char *omsd_http_header(const omsd_http_req_t *rq, const char *key) {

@@ -9,6 +9,8 @@
  *                   /v1/trading-state, /healthz, /readyz
  *   admin_events.c  the bus subscriber and the events thread, the ring of
  *                   recent events, /v1/events and the SSE stream
+ *   admin_parents.c /v1/parents (list, one with its children, submit,
+ *                   modify, cancel): parent orders (docs/parents.md)
  *   admin_views.c   /v1/positions, /v1/risk, /v1/risk/limits (+ limits.log),
  *                   /v1/sessions, /metrics (through metrics.h)
  *
@@ -128,6 +130,8 @@ bool omsd_http_only_fields(json_t *obj, const char *const *allowed, omsd_http_re
 /* A query parameter or request header, or NULL. */
 const char *omsd_http_query(const omsd_http_req_t *rq, const char *key);
 const char *omsd_http_header(const omsd_http_req_t *rq, const char *key);
+/* The first query parameter not in the NULL-terminated list known, or NULL. */
+const char *omsd_http_unknown_param(const omsd_http_req_t *rq, const char *const *known);
 
 /* Sets rs to the JSON error {"error":{"code":code,"message":fmt...}}; code
  * and status should be a row of OMSD_HTTP_ERRORS (prefer omsd_http_fail). */
@@ -221,6 +225,44 @@ void omsd_route_order_modify(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
 void omsd_route_order_cancel(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_cancel_all(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_trading_state(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+/* admin_parents.c */
+void omsd_route_parents_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_parent_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_parent_submit(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_parent_modify(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_parent_cancel(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+
+/* ---- what admin_orders.c shares with admin_parents.c --------------------------------- */
+
+/* An order id: 1..20 digits, no sign, no overflow, not 0. */
+bool omsd_parse_id(const char *s, uint64_t *out);
+/* Request body fields: false with rs set (400 naming the field); a missing
+ * optional field leaves *out as it is. id: an identifier's characters only. */
+bool omsd_field_str(json_t *o, const char *key, bool required, char *out, size_t cap, bool id,
+                    omsd_http_resp_t *rs);
+bool omsd_field_dec(json_t *o, const char *key, bool required, oms_dec_t *out,
+                    omsd_http_resp_t *rs);
+/* "side" (BUY, SELL) and "tif" (DAY, GTC, ...) by their exact spelling. */
+bool omsd_field_side(json_t *o, const char *key, bool required, oms_side_t *out,
+                     omsd_http_resp_t *rs);
+bool omsd_field_tif(json_t *o, const char *key, bool required, oms_tif_t *out,
+                    omsd_http_resp_t *rs);
+/* The order as the API and events render it ({...} of oms_order_to_json). */
+json_t *omsd_order_json(const oms_order_t *o);
+/* An engine refusal: unknown order 404, terminal or pending 409, anything
+ * else 422 REJECTED with "reason" (and "check", and "order" if o is one). */
+void omsd_answer_reject(omsd_http_resp_t *rs, const oms_reject_t *rej, const char *check,
+                        const oms_order_t *o);
+void omsd_answer_timeout(omsd_http_resp_t *rs);
+void omsd_refuse_account(omsd_http_resp_t *rs, const omsd_principal_t *who, const char *account);
+/* The venue of the first configured instrument with symbol, or "". */
+const char *omsd_default_venue(const oms_config_t *cfg, const char *symbol);
+/* PATCH or DELETE of an order (or parent) id: the same command, checks and
+ * answers as /v1/orders/{id}; parent_only refuses (404) an id that is not a
+ * parent order. Takes qty and price (zero: unchanged) for a modify. */
+void omsd_change_order(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs,
+                       bool cancel, oms_dec_t qty, oms_dec_t price, bool parent_only);
+
 /* admin.c: GET / (index.html) and GET /blotter/<path> from web_assets.h */
 void omsd_route_static(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 /* admin_events.c */

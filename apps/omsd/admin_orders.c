@@ -637,6 +637,7 @@ typedef struct change_cmd_s {
   const omsd_principal_t *who; /* lives as long as the server */
   uint64_t id;
   bool cancel;
+  bool parent_only; /* /v1/parents/{id}: refuse an order that is not a parent */
   oms_dec_t qty, price, stop_price;
   int rc;
   bool forbidden;
@@ -649,6 +650,11 @@ static void run_change(omsd_t *d, omsd_cmd_t *c) {
   if (oms_engine_get(d->engine, k->id, &k->o) != 0) {
     k->rc = OMS_EREJECTED;
     oms_reject_set(&k->rej, OMS_R_UNKNOWN_ORDER, "no order %" PRIu64, k->id);
+    return;
+  }
+  if (k->parent_only && (k->o.algo == 0 || k->o.parent_order_id != 0)) {
+    k->rc = OMS_EREJECTED;
+    oms_reject_set(&k->rej, OMS_R_UNKNOWN_ORDER, "order %" PRIu64 " is not a parent order", k->id);
     return;
   }
   if (!omsd_admin_may_trade(k->who, k->o.account_id)) {
@@ -848,4 +854,65 @@ void omsd_route_trading_state(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_h
                          oms_trading_state_str((oms_trading_state_t)k->previous));
   }
   free(k);
+}
+
+/* ---- Shared with admin_parents.c (admin.h) ---------------------------------------------- */
+
+bool omsd_parse_id(const char *s, uint64_t *out) { return parse_id(s, out); }
+
+bool omsd_field_str(json_t *o, const char *key, bool required, char *out, size_t cap, bool id,
+                    omsd_http_resp_t *rs) {
+  return field_str(o, key, required, out, cap, id, rs);
+}
+
+bool omsd_field_dec(json_t *o, const char *key, bool required, oms_dec_t *out,
+                    omsd_http_resp_t *rs) {
+  return field_dec(o, key, required, out, rs);
+}
+
+bool omsd_field_side(json_t *o, const char *key, bool required, oms_side_t *out,
+                     omsd_http_resp_t *rs) {
+  int v = (int)*out;
+  bool ok = field_enum(o, key, required, &v, parse_side, "BUY, SELL", rs);
+  *out = (oms_side_t)v;
+  return ok;
+}
+
+bool omsd_field_tif(json_t *o, const char *key, bool required, oms_tif_t *out,
+                    omsd_http_resp_t *rs) {
+  int v = (int)*out;
+  bool ok = field_enum(o, key, required, &v, parse_tif, "DAY, GTC, IOC, FOK, GTD", rs);
+  *out = (oms_tif_t)v;
+  return ok;
+}
+
+json_t *omsd_order_json(const oms_order_t *o) { return order_json(o); }
+
+void omsd_answer_reject(omsd_http_resp_t *rs, const oms_reject_t *rej, const char *check,
+                        const oms_order_t *o) {
+  answer_reject(rs, rej, check, o);
+}
+
+void omsd_answer_timeout(omsd_http_resp_t *rs) { answer_timeout(rs); }
+
+void omsd_refuse_account(omsd_http_resp_t *rs, const omsd_principal_t *who, const char *account) {
+  refuse_account(rs, who, account);
+}
+
+const char *omsd_default_venue(const oms_config_t *cfg, const char *symbol) {
+  return default_venue(cfg, symbol);
+}
+
+void omsd_change_order(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs,
+                       bool cancel, oms_dec_t qty, oms_dec_t price, bool parent_only) {
+  change_cmd_t *k = calloc(1, sizeof *k);
+  if (k == NULL) {
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
+    return;
+  }
+  k->cancel = cancel;
+  k->qty = qty;
+  k->price = price;
+  k->parent_only = parent_only;
+  change(a, rq, rs, k);
 }

@@ -352,6 +352,30 @@ static void venue_log(void *ctx, oms_fix_log_level_t lvl, const char *text) {
   omsd_log((oms_log_level_t)lvl, "%s", text);
 }
 
+/* Whether venue lists instrument ci (its own venue or one of also_on): the
+ * liquidity provider it runs there, or NULL. */
+static const oms_sim_lp_t *listing(const oms_cfg_instrument_t *ci, const char *venue) {
+  if (strcmp(ci->ins.venue, venue) == 0) return &ci->lp;
+  for (size_t j = 0; j < ci->nalso; j++)
+    if (strcmp(ci->also_on[j], venue) == 0) return &ci->also_lp[j];
+  return NULL;
+}
+
+/* A venue with smart = true takes part in smart routing (docs/routing.md). */
+static int add_smart(omsd_t *d, const oms_cfg_venue_t *cv) {
+  if (!cv->smart) return 0;
+  oms_sor_venue_cfg_t sc = {.maker_fee_rate = cv->maker_fee_rate,
+                            .taker_fee_rate = cv->taker_fee_rate,
+                            .latency_ns = cv->latency_ns,
+                            .stale_ns = cv->stale_ns};
+  snprintf(sc.name, sizeof sc.name, "%s", cv->name);
+  int rc = oms_engine_sor_add_venue(d->engine, &sc);
+  if (rc != 0)
+    LOG_ERROR("msg=\"cannot add smart routing venue\" venue=%s error=%s", cv->name,
+              oms_err_name(rc));
+  return rc == 0 ? 0 : -1;
+}
+
 /* The connector of a venue of type "fix": its instruments go to the
  * engine as for a simulated venue; the connector knows only the dialect. */
 static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
@@ -363,8 +387,10 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
   const char *md_syms[OMS_CFG_MAX_INSTRUMENTS];
   size_t n_md = 0;
   for (size_t i = 0; i < c->ninstruments; i++) {
-    if (strcmp(c->instruments[i].ins.venue, cv->name) != 0) continue;
-    if (oms_engine_add_instrument(d->engine, &c->instruments[i].ins, &rej) != 0) {
+    if (listing(&c->instruments[i], cv->name) == NULL) continue;
+    oms_instrument_t ins = c->instruments[i].ins;
+    snprintf(ins.venue, sizeof ins.venue, "%s", cv->name);
+    if (oms_engine_add_instrument(d->engine, &ins, &rej) != 0) {
       LOG_ERROR("msg=\"engine refused an instrument\" symbol=%s detail=\"%s\"",
                 c->instruments[i].ins.symbol, rej.text);
       return -1;
@@ -430,12 +456,14 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
   }
   LOG_INFO("msg=\"FIX venue\" venue=%s host=%s port=%d sender=%s target=%s", cv->name, f->host,
            f->port, f->sender_comp_id, f->target_comp_id);
+  ven->native = cv->native;
+  ven->no_emulate = cv->no_emulate;
   /* The engine owns the venue from here, also on failure. */
   if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
     LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
     return -1;
   }
-  return 0;
+  return add_smart(d, cv);
 }
 
 static int build_venue(omsd_t *d, size_t v, bool check_only) {
@@ -447,12 +475,14 @@ static int build_venue(omsd_t *d, size_t v, bool check_only) {
   oms_reject_t rej;
   memset(&rej, 0, sizeof rej);
   for (size_t i = 0; i < c->ninstruments; i++) {
-    if (strcmp(c->instruments[i].ins.venue, cv->name) != 0) continue;
+    const oms_sim_lp_t *lp = listing(&c->instruments[i], cv->name);
+    if (lp == NULL) continue;
     memset(&syms[n], 0, sizeof syms[n]);
     syms[n].ins = c->instruments[i].ins;
-    syms[n].lp = c->instruments[i].lp;
+    snprintf(syms[n].ins.venue, sizeof syms[n].ins.venue, "%s", cv->name);
+    syms[n].lp = *lp;
     n++;
-    if (oms_engine_add_instrument(d->engine, &c->instruments[i].ins, &rej) != 0) {
+    if (oms_engine_add_instrument(d->engine, &syms[n - 1].ins, &rej) != 0) {
       LOG_ERROR("msg=\"engine refused an instrument\" symbol=%s detail=\"%s\"",
                 c->instruments[i].ins.symbol, rej.text);
       return -1;
@@ -490,12 +520,14 @@ static int build_venue(omsd_t *d, size_t v, bool check_only) {
     LOG_INFO("msg=\"venue book restored\" venue=%s orders=%u state=%s", cv->name, ss.restored,
              simc.state_path);
   }
+  ven->native = cv->native;
+  ven->no_emulate = cv->no_emulate;
   /* The engine owns the venue from here, also on failure. */
   if ((rc = oms_engine_add_venue(d->engine, ven, &cv->route)) != 0) {
     LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
     return -1;
   }
-  return 0;
+  return add_smart(d, cv);
 }
 
 /* The session's validation switches as the FIX layer's flags. */

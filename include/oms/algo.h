@@ -87,6 +87,19 @@ typedef enum oms_algo_aggression_e {
   OMS_AGGR_CROSS = 3    /* at the far touch, IOC (a buy takes the ask) */
 } oms_algo_aggression_t;
 
+/* The price an emulated order (TRAILING_STOP, MIT, LIT) watches; FIX
+ * TriggerPriceType (1107, FIX 5.0) has the same idea, our tag is 20021. */
+#define OMS_ALGO_TRIGGER_MAP(XX)                                       \
+  XX(LAST, 1, "the last trade price (the default)")                    \
+  XX(QUOTE, 2, "the far touch: the ask for a buy, the bid for a sell") \
+  XX(MID, 3, "the mid of bid and ask (exact, not rounded to the tick)")
+
+typedef enum oms_algo_trigger_e {
+#define XX(name, num, desc) OMS_TRIGGER_##name = (num),
+  OMS_ALGO_TRIGGER_MAP(XX)
+#undef XX
+} oms_algo_trigger_t;
+
 typedef enum oms_algo_trail_unit_e {
   OMS_TRAIL_PRICE = 1, /* the offset is a price difference */
   OMS_TRAIL_BPS = 2,   /* basis points of the high-water mark */
@@ -132,7 +145,8 @@ typedef enum oms_algo_trail_unit_e {
   XX(activation_px,20017,DEC,  "price",    1, 0,    "ActivationPrice: trailing starts there")     \
   XX(trigger_px,  20018, DEC,  "price",    1, 0,    "TriggerPrice (MIT, LIT)")                    \
   XX(seed,        20019, U64,  "-",        0, 0,    "RandomSeed: 0 lets the engine choose")       \
-  XX(profile,     20020, PROFILE, "weights", 0, 0,  "VolumeProfile: weights of equal buckets (VWAP)")
+  XX(profile,     20020, PROFILE, "weights", 0, 0,  "VolumeProfile: weights of equal buckets (VWAP)") \
+  XX(trigger_type,20021, ENUM, "-",        1, 3,    "TriggerPriceType: 1 last, 2 quote, 3 mid")
 /* clang-format on */
 
 /* Parameter ids, for the `set` mask and the refusal's `param`. */
@@ -147,14 +161,14 @@ typedef enum oms_algo_param_e {
 #define OMS_ALGO_PROFILE_MAX 48
 
 typedef struct oms_algo_params_s {
-  uint32_t set;        /* bit (1u << OMS_ALGO_P_x) for each parameter given */
-  uint16_t strategy;   /* oms_algo_strategy_t */
-  uint8_t side;        /* oms_side_t */
-  uint8_t aggression;  /* oms_algo_aggression_t; 0 = the strategy's default */
-  uint8_t trail_unit;  /* oms_algo_trail_unit_t; 0 = PRICE */
-  uint8_t catch_up;    /* 1 = make up a shortfall (the default when not set) */
-  uint8_t profile_len; /* buckets in profile (VWAP) */
-  uint8_t pad_;
+  uint32_t set;         /* bit (1u << OMS_ALGO_P_x) for each parameter given */
+  uint16_t strategy;    /* oms_algo_strategy_t */
+  uint8_t side;         /* oms_side_t */
+  uint8_t aggression;   /* oms_algo_aggression_t; 0 = the strategy's default */
+  uint8_t trail_unit;   /* oms_algo_trail_unit_t; 0 = PRICE */
+  uint8_t catch_up;     /* 1 = make up a shortfall (the default when not set) */
+  uint8_t profile_len;  /* buckets in profile (VWAP) */
+  uint8_t trigger_type; /* oms_algo_trigger_t; 0 = LAST (TRAILING_STOP, MIT, LIT) */
   oms_dec_t qty;
   oms_dec_t limit_px; /* 0 = none (required by ICEBERG, SNIPER, LIT) */
   int64_t start_ns;   /* 0 = at init */
@@ -190,27 +204,28 @@ OMS_EXTERN int oms_algo_profile_from_volumes(oms_algo_params_t *p, const oms_dec
 /* ---- Refusals ---------------------------------------------------------------
  * XX(NAME, number, description). Numbered from 500 so that the engine can
  * append them to the reason table (reason.h) with the same numbers. */
-#define OMS_ALGO_REFUSAL_MAP(XX)                                          \
-  XX(UNKNOWN_STRATEGY, 500, "unknown strategy")                           \
-  XX(BAD_VALUE, 501, "parameter value unreadable")                        \
-  XX(OUT_OF_BOUNDS, 502, "parameter outside its bounds")                  \
-  XX(MISSING, 503, "required parameter missing")                          \
-  XX(NOT_APPLICABLE, 504, "parameter does not apply to this strategy")    \
-  XX(END_BEFORE_START, 505, "end time not after start time")              \
-  XX(SLICE_INTERVAL, 506, "slice interval must be positive")              \
-  XX(DISPLAY_ABOVE_QTY, 507, "display quantity above the order quantity") \
-  XX(PARTICIPATION, 508, "participation must be above 0 and at most 1")   \
-  XX(LIMIT_REQUIRED, 509, "limit price required for this strategy")       \
-  XX(MIN_ABOVE_MAX, 510, "minimum slice above maximum slice")             \
-  XX(WOULD_BEYOND_LIMIT, 511, "would price beyond the limit price")       \
-  XX(BAD_PROFILE, 512, "volume profile empty or all zero")                \
-  XX(UNKNOWN_TAG, 513, "unknown algorithm tag")                           \
-  XX(DUPLICATE_TAG, 514, "tag given twice")                               \
-  XX(TICK_SIZE, 515, "price not a multiple of the tick size")             \
-  XX(LOT_SIZE, 516, "quantity not a multiple of the lot size")            \
-  XX(END_PASSED, 517, "end time already passed")                          \
-  XX(QTY_BELOW_FILLED, 518, "new quantity below the filled quantity")     \
-  XX(REPLACE_CHANGES_STRATEGY, 519, "a replace cannot change strategy or side")
+#define OMS_ALGO_REFUSAL_MAP(XX)                                                \
+  XX(UNKNOWN_STRATEGY, 500, "unknown strategy")                                 \
+  XX(BAD_VALUE, 501, "parameter value unreadable")                              \
+  XX(OUT_OF_BOUNDS, 502, "parameter outside its bounds")                        \
+  XX(MISSING, 503, "required parameter missing")                                \
+  XX(NOT_APPLICABLE, 504, "parameter does not apply to this strategy")          \
+  XX(END_BEFORE_START, 505, "end time not after start time")                    \
+  XX(SLICE_INTERVAL, 506, "slice interval must be positive")                    \
+  XX(DISPLAY_ABOVE_QTY, 507, "display quantity above the order quantity")       \
+  XX(PARTICIPATION, 508, "participation must be above 0 and at most 1")         \
+  XX(LIMIT_REQUIRED, 509, "limit price required for this strategy")             \
+  XX(MIN_ABOVE_MAX, 510, "minimum slice above maximum slice")                   \
+  XX(WOULD_BEYOND_LIMIT, 511, "would price beyond the limit price")             \
+  XX(BAD_PROFILE, 512, "volume profile empty or all zero")                      \
+  XX(UNKNOWN_TAG, 513, "unknown algorithm tag")                                 \
+  XX(DUPLICATE_TAG, 514, "tag given twice")                                     \
+  XX(TICK_SIZE, 515, "price not a multiple of the tick size")                   \
+  XX(LOT_SIZE, 516, "quantity not a multiple of the lot size")                  \
+  XX(END_PASSED, 517, "end time already passed")                                \
+  XX(QTY_BELOW_FILLED, 518, "new quantity below the filled quantity")           \
+  XX(REPLACE_CHANGES_STRATEGY, 519, "a replace cannot change strategy or side") \
+  XX(VENUE_CANNOT, 520, "venue neither works the type nor lets the OMS emulate it")
 
 typedef enum oms_algo_refusal_e {
   OMS_ALGO_R_NONE = 0,
@@ -262,6 +277,12 @@ typedef struct oms_algo_md_s {
   oms_dec_t bid, bid_qty, ask, ask_qty;
   oms_dec_t last_px, last_qty;
   oms_dec_t cum_volume; /* the market's traded quantity so far, monotonic */
+  /* The trades the engine saw on this instrument since it started: their
+   * quantity and their sum of qty * px (at 10^-16). Both start again at 0
+   * when the engine restarts (a parent notices and re-bases). They measure
+   * the market's interval VWAP over a parent's life. */
+  oms_dec_t seen_volume;
+  __int128 seen_notional;
   /* When this snapshot was taken (0: unknown). Liquidity is taken (SNIPER,
    * would price) at most once per snapshot, so a step that sees the same
    * book again, before the venue's next update, does not chase what an
@@ -327,10 +348,22 @@ typedef struct oms_algo_state_s {
   oms_dec_t tick, lot;
   int64_t created_ns;
   uint32_t n_slices; /* slices in the schedule */
-  uint32_t pad_;
+  /* ICEBERG, TRAILING_STOP, MIT, LIT at a venue that works the type itself
+   * (the engine sets it after init, from the venue's capabilities): one
+   * child for the whole quantity, released at once and sent as the native
+   * type; the parent ends with it. */
+  uint8_t native;
+  uint8_t pad_[3];
   oms_dec_t filled;      /* sum of the children's fills */
   __int128 cum_notional; /* sum of fill qty * px at 10^-16 */
   oms_dec_t pending_qty; /* a replace's quantity waiting for open to fall; 0 = none */
+  /* Fills the venue reported after their child was done (a fill after its
+   * cancel was confirmed): booked all the same. When such a fill leaves
+   * filled + open above the quantity, `over` is set: the next step cancels
+   * every open child and sends none until filled + open fits again. */
+  oms_dec_t late_qty;
+  uint8_t over;
+  uint8_t pad3_[7];
   /* Progress: what a step changes (from status to the end, which is all a
    * step saves to restore on a refusal). */
   uint8_t status;        /* oms_algo_status_t */
@@ -347,6 +380,13 @@ typedef struct oms_algo_state_s {
   int64_t took_md_ns;  /* ts_ns of the snapshot liquidity was last taken from */
   uint64_t rng;        /* PRNG state (splitmix64) */
   oms_algo_child_t child[OMS_ALGO_MAX_CHILDREN];
+  /* The market over the parent's life (from its first step at or after
+   * its start to its end): traded quantity and qty * px at 10^-16, from
+   * the md's seen_* sums, whose last values are kept in mark_*. */
+  __int128 mkt_notional, mark_notional;
+  oms_dec_t mkt_volume, mark_volume;
+  uint8_t mkt_known; /* mark_* were read */
+  uint8_t pad4_[7];
 } oms_algo_state_t;
 
 /* Initialises st for parent parent_id with params p (validated by the
@@ -364,9 +404,12 @@ OMS_EXTERN int oms_algo_step(oms_algo_state_t *st, int64_t now_ns, const oms_alg
                              oms_algo_out_t *out);
 
 /* A fill of qty at px on child child_seq. Returns 0, OMS_ENOTFOUND (no such
- * open child), OMS_EINVAL (qty or px <= 0), OMS_EOVERFILL (beyond the
- * child's quantity; not applied). A fill that completes the parent makes it
- * COMPLETED. */
+ * child ever), OMS_EINVAL (qty or px <= 0), OMS_EOVERFILL (beyond the
+ * child's quantity, or, for a child already done, beyond the parent's
+ * quantity; not applied). A fill on a child already done (the venue filled
+ * it after confirming its cancel) is booked as a late fill (late_qty, and
+ * `over` when it leaves filled + open above the quantity). A fill that
+ * completes the parent makes it COMPLETED. */
 OMS_EXTERN int oms_algo_on_child_fill(oms_algo_state_t *st, uint32_t child_seq, oms_dec_t qty,
                                       oms_dec_t px);
 
@@ -391,6 +434,22 @@ OMS_EXTERN int oms_algo_replace(oms_algo_state_t *st, const oms_algo_params_t *n
 /* The parent's average fill price (exact sum / filled, half-even); 0 if none. */
 OMS_EXTERN oms_dec_t oms_algo_avg_px(const oms_algo_state_t *st);
 
+/* The market's volume-weighted average price over the parent's life
+ * (docs/algos.md), half-even to 10^-8; 0 while no trade was seen. */
+OMS_EXTERN oms_dec_t oms_algo_interval_vwap(const oms_algo_state_t *st);
+
+/* The parent's slippage against that interval VWAP, in basis points of
+ * the VWAP, positive when the parent did worse than the market (a buy
+ * above it, a sell below it): side * (avg - vwap) / vwap * 10000, half-even
+ * to 10^-8 bps. Returns 0, or OMS_ENOTFOUND (no fill, or no market trade
+ * seen) with *bps 0. */
+OMS_EXTERN int oms_algo_slippage_bps(const oms_algo_state_t *st, oms_dec_t *bps);
+
+/* The session of a DAY parent closed (the engine knows the trading hours):
+ * the same as reaching its end time (EXPIRED, the children cancelled).
+ * Returns 0, or OMS_ESTATE if it is already terminal. */
+OMS_EXTERN int oms_algo_expire(oms_algo_state_t *st, oms_algo_out_t *out);
+
 /* Terminal and nothing open: the engine may finish the parent order. */
 OMS_EXTERN bool oms_algo_is_done(const oms_algo_state_t *st);
 
@@ -399,9 +458,10 @@ OMS_EXTERN bool oms_algo_is_done(const oms_algo_state_t *st);
 OMS_EXTERN int oms_algo_check(const oms_algo_state_t *st);
 
 /* ---- Encoding for the journal -------------------------------------------------
- * A parent's state as OMS_ALGO_ENC_SIZE bytes: "OA" magic, version (1), then
- * every field little-endian in a fixed order (docs/algos.md). */
-#define OMS_ALGO_ENC_VERSION 1
+ * A parent's state in at most OMS_ALGO_ENC_SIZE bytes: "OA" magic, version
+ * (2; version 1 records still decode), then every field little-endian in a
+ * fixed order (docs/algos.md). */
+#define OMS_ALGO_ENC_VERSION 2
 #define OMS_ALGO_ENC_SIZE 1024
 
 /* Writes st into buf[cap]. Returns the bytes written or OMS_ENOSPC. */

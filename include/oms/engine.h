@@ -42,6 +42,7 @@
 #include "oms/portfolio.h"
 #include "oms/reason.h"
 #include "oms/route.h"
+#include "oms/sor.h"
 #include "oms/store.h"
 #include "oms/venue.h"
 
@@ -81,6 +82,9 @@ typedef struct oms_engine_config_s {
   void *written_ctx;
   uint32_t max_parents; /* parent orders working at once (algo.h); 0 = 1024 */
   uint32_t max_groups;  /* contingent groups working at once; 0 = 1024 */
+  /* Smart routing (sor.h, docs/routing.md): a venue's quote older than this
+   * is stale and not routed to; 0 = 5 s. Negative: quotes never go stale. */
+  int64_t sor_stale_ns;
 } oms_engine_config_t;
 
 /* Creates an engine with all the memory it will use. Returns 0, OMS_EINVAL
@@ -219,6 +223,40 @@ OMS_EXTERN const char *oms_group_member_name(oms_algo_group_kind_t kind, uint32_
 /* "OCO", "OUO", "OTO", "BRACKET", "UNKNOWN"; and back (0 or OMS_ENOTFOUND). */
 OMS_EXTERN const char *oms_group_kind_name(oms_algo_group_kind_t kind);
 OMS_EXTERN int oms_group_kind_parse(const char *s, oms_algo_group_kind_t *out);
+/* ---- smart order routing (include/oms/sor.h, docs/routing.md) ---------------- */
+
+/* Venue (already added with oms_engine_add_venue) takes part in smart
+ * routing with cfg's fees and latency (cfg->name must be the venue's).
+ * From then on its market data feeds the consolidated book and its
+ * connection its state. Returns 0, OMS_ENOTFOUND (no such venue),
+ * OMS_EEXIST, OMS_EFULL (OMS_SOR_MAX_VENUES) or OMS_EINVAL. */
+OMS_EXTERN int oms_engine_sor_add_venue(oms_engine_t *e, const oms_sor_venue_cfg_t *cfg);
+
+/* Sets a smart-routing venue's state by hand (HALTED, or UP again).
+ * Returns 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_engine_sor_set_state(oms_engine_t *e, const char *venue,
+                                        oms_sor_venue_state_t state);
+
+/* The consolidated book, for inspection and tests (read only). */
+OMS_EXTERN const oms_sor_book_t *oms_engine_sor_book(const oms_engine_t *e);
+
+/* Submits an order to be routed by policy across the smart-routing venues:
+ * a parent order (checked by risk once for its whole size, ACCEPTED at
+ * once, strategy OMS_SOR_ALGO) whose children, IOC sweeps and passive
+ * posts, go to the venues the decision picks (oms_sor_route), each child
+ * naming its venue in oms_order_t.venue. req->venue may be empty (the first
+ * smart-routing venue that lists the symbol is the parent's home venue, for
+ * validation) or one of them. Only LIMIT and MARKET orders; a MARKET order
+ * never posts. When the parent ends a BestExecution event carries its
+ * record (oms_sor_bestex_t). Returns as oms_engine_submit(). */
+OMS_EXTERN int oms_engine_submit_smart(oms_engine_t *e, const oms_order_request_t *req,
+                                       oms_sor_policy_t policy, oms_submit_result_t *res);
+
+/* The best-execution record of a smart-routed parent, as it stands (while
+ * working) or as it was emitted (kept until its record is reused). Returns 0
+ * or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_engine_best_execution(const oms_engine_t *e, uint64_t parent_id,
+                                         oms_sor_bestex_t *out);
 
 /* Requests the cancel of an order: PENDING_CANCEL until the venue confirms
  * (CANCELLED) or refuses (the previous state comes back). Never blocked by

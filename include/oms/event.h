@@ -52,14 +52,15 @@ OMS_BEGIN_DECLS
   XX(ALARM, 16, "Alarm")                                 \
   XX(ORDER_FILL_BUSTED, 17, "OrderFillBusted")           \
   XX(ORDER_FILL_CORRECTED, 18, "OrderFillCorrected")     \
-  XX(ORDER_RESTATED, 19, "OrderRestated")
+  XX(ORDER_RESTATED, 19, "OrderRestated")                \
+  XX(BEST_EXECUTION, 20, "BestExecution")
 
 typedef enum oms_event_type_e {
   OMS_EVT_NONE = 0,
 #define OMS_EVT_ENUM(name, num, wire) OMS_EVT_##name = (num),
   OMS_EVENT_TYPE_MAP(OMS_EVT_ENUM)
 #undef OMS_EVT_ENUM
-      OMS_EVT_MAX = 19
+      OMS_EVT_MAX = 20
 } oms_event_type_t;
 
 #define OMS_EVT_BIT(t) (UINT32_C(1) << (unsigned)(t))
@@ -67,7 +68,7 @@ typedef enum oms_event_type_e {
 #define OMS_EVT_MASK_ORDER                                                               \
   ((((UINT32_C(1) << 15) - 1) & ~UINT32_C(1)) | OMS_EVT_BIT(OMS_EVT_ORDER_FILL_BUSTED) | \
    OMS_EVT_BIT(OMS_EVT_ORDER_FILL_CORRECTED) | OMS_EVT_BIT(OMS_EVT_ORDER_RESTATED))
-#define OMS_EVT_MASK_ALL (((UINT32_C(1) << 20) - 1) & ~UINT32_C(1))
+#define OMS_EVT_MASK_ALL (((UINT32_C(1) << 21) - 1) & ~UINT32_C(1))
 
 /* Alarm kinds. Append-only. */
 typedef enum oms_alarm_kind_e {

@@ -18,8 +18,10 @@
  * says where it begins.
  *
  * DURABILITY. oms_journal_append writes with pwrite on the caller's thread
- * (the core): when it returns the record is in the page cache, which a
- * crash of the process does not lose. In OMS_JOURNAL_OS mode that is
+ * (the core), or in os mode copies into the mapped segment where a
+ * prefaulter thread has the pages ready (docs/journal.md, "Appending"): when
+ * it returns the record is in the page cache, which a crash of the process
+ * does not lose. In OMS_JOURNAL_OS mode that is
  * durable: the durable LSN advances in the append. In OMS_JOURNAL_FSYNC
  * mode a syncer thread fdatasyncs what was written (everything written
  * since its last sync: group commit by construction) and then publishes the
@@ -120,6 +122,9 @@ typedef struct oms_journal_config_s {
    * verified as always. oms_journal_verify_range checks the skipped part
    * later, from any thread. */
   uint64_t verify_from_lsn;
+  /* os mode: append with pwrite even where the segment could be written
+   * through a mapping (docs/journal.md, "Appending"); for comparisons. */
+  bool append_pwrite;
 } oms_journal_config_t;
 
 OMS_EXTERN void oms_journal_config_init(oms_journal_config_t *cfg, const char *dir);

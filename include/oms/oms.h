@@ -34,6 +34,7 @@
 #include "oms/risk.h"
 #include "oms/route.h"
 #include "oms/sim_venue.h"
+#include "oms/sor.h"
 #include "oms/store.h"
 #include "oms/venue.h"
 

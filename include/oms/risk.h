@@ -96,7 +96,12 @@ OMS_EXTERN const char *oms_risk_scope_str(oms_risk_scope_t s);
   X(CANCEL_RATE_ACCOUNT, cancel_rate_account, U32, "cancel_rate_account")                \
   X(CANCEL_RATE_STRATEGY, cancel_rate_strategy, U32, "cancel_rate_strategy")             \
   X(RATE_WINDOW, rate_window_ns, NS, "rate_window_ms")                                   \
-  X(DUPLICATE_WINDOW, duplicate_window_ns, NS, "duplicate_window_ms")
+  X(DUPLICATE_WINDOW, duplicate_window_ns, NS, "duplicate_window_ms")                    \
+  X(MAX_CONCENTRATION, max_concentration, DEC, "max_concentration")                      \
+  X(MAX_CONCENTRATION_PCT, max_concentration_pct, DEC, "max_concentration_pct")          \
+  X(MAX_VAR, max_var, DEC, "max_var")                                                    \
+  X(MAX_VAR_FIRM, max_var_firm, DEC, "max_var_firm")                                     \
+  X(MAX_STRESS_LOSS, max_stress_loss, DEC, "max_stress_loss")
 
 /* Which fields of an oms_risk_limit_t are set (a field not set is inherited
  * from a less specific scope): OMS_RL_MAX_ORDER_QTY = 1u << 0, ... */
@@ -153,6 +158,17 @@ typedef struct oms_risk_limit_s {
   uint32_t cancel_rate_strategy;         /* > 0 */
   int64_t rate_window_ns;                /* > 0: the throttle's sliding window */
   int64_t duplicate_window_ns;           /* > 0 */
+  /* Concentration in one instrument (optional: unset, the check passes):
+   * worst-case exposure |qty| x price x multiplier, at most this amount ... */
+  oms_dec_t max_concentration; /* > 0 */
+  /* ... and at most this fraction of the account's equity, e.g. 0.25. */
+  oms_dec_t max_concentration_pct; /* > 0 */
+  /* With a risk model attached (oms_risk_set_model; optional: unset, the
+   * check passes): the account's parametric VaR after the order, the
+   * firm's (global scope only), and the account's worst stress loss. */
+  oms_dec_t max_var;         /* > 0 */
+  oms_dec_t max_var_firm;    /* > 0 */
+  oms_dec_t max_stress_loss; /* > 0 */
 } oms_risk_limit_t;
 
 /* A trading-hours window in local time of the schedule's zone. A window
@@ -193,8 +209,61 @@ OMS_EXTERN int oms_risk_limits_hours(oms_risk_limits_t *l, const char *key, bool
                                      const char *tz, const oms_risk_window_t *w, size_t n,
                                      oms_reject_t *err);
 
+/* The close of the trading day open at at_ns for symbol at venue (the
+ * schedule oms_risk_limits_hours set: the symbol's, else the venue's): the
+ * latest end of the windows of the local day on which the window open at
+ * at_ns started; an overnight window counts for the day it opens, a break
+ * between two windows of a day does not end the day. What a DAY parent
+ * order lives until. Returns 1 with *close_ns (UTC ns), 0 when no window is
+ * open at at_ns, OMS_ENOTFOUND when neither has a schedule. */
+OMS_EXTERN int oms_risk_limits_session_close(const oms_risk_limits_t *l, const char *venue,
+                                             const char *symbol, int64_t at_ns, int64_t *close_ns);
+
 /* The zoneinfo directory for IANA names; default "/usr/share/zoneinfo". */
 OMS_EXTERN int oms_risk_limits_zoneinfo_dir(oms_risk_limits_t *l, const char *dir);
+
+/* ---- Groups (concentration and correlation) ------------------------------ */
+
+/* The kinds of instrument group, one row each: the single source of the
+ * OMS_RISK_GROUP_* values and of their configuration names. An instrument
+ * belongs to at most one group of each kind. CORRELATION groups are the
+ * instruments whose pairwise correlation is above a threshold (see
+ * include/oms/riskmodel.h, oms_riskmodel_corr_groups), refused with
+ * OMS_R_RISK_CORRELATION; the others with OMS_R_RISK_CONCENTRATION. */
+#define OMS_RISK_GROUP_KINDS(X) \
+  X(SECTOR, "sector")           \
+  X(ASSET_CLASS, "asset_class") \
+  X(CURRENCY, "currency")       \
+  X(UNDERLYING, "underlying")   \
+  X(CORRELATION, "correlation")
+
+typedef enum oms_risk_group_kind_e {
+#define OMS_RG_ENUM_(name, str) OMS_RISK_GROUP_##name,
+  OMS_RISK_GROUP_KINDS(OMS_RG_ENUM_)
+#undef OMS_RG_ENUM_
+      OMS_RISK_GROUP_NKINDS
+} oms_risk_group_kind_t;
+
+/* "sector", ...; "UNKNOWN" out of range. */
+OMS_EXTERN const char *oms_risk_group_kind_str(oms_risk_group_kind_t k);
+/* The kind called name; -1 if none. */
+OMS_EXTERN int oms_risk_group_kind_parse(const char *name);
+
+/* Defines (or extends) group name of kind with n member symbols and its
+ * limits on an account's worst-case gross exposure to the group: at most
+ * max_exposure (account currency; zero: none) and at most max_pct x equity
+ * (zero: none). Given again, the limits are replaced and the members added.
+ * Refuses a symbol already in another group of the same kind, bad names and
+ * negative limits (OMS_EINVAL, err->text says why); OMS_ENOMEM. */
+OMS_EXTERN int oms_risk_limits_group(oms_risk_limits_t *l, oms_risk_group_kind_t kind,
+                                     const char *name, const char *const *symbols, size_t n,
+                                     oms_dec_t max_exposure, oms_dec_t max_pct, oms_reject_t *err);
+
+/* The group of kind that symbol belongs to (its name into name),
+ * and its limits. Returns 0 or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_risk_limits_group_of(const oms_risk_limits_t *l, oms_risk_group_kind_t kind,
+                                        const char *symbol, char name[OMS_ID_MAX + 1],
+                                        oms_dec_t *max_exposure, oms_dec_t *max_pct);
 
 /* ---- Check input, result, and the check interface ------------------------ */
 
@@ -312,7 +381,9 @@ typedef struct oms_risk_check_s {
   XX(DAILY_LOSS, "daily_loss")           \
   XX(LEVERAGE, "leverage")               \
   XX(MARGIN, "margin")                   \
-  XX(SELF_TRADE, "self_trade")
+  XX(SELF_TRADE, "self_trade")           \
+  XX(CONCENTRATION, "concentration")     \
+  XX(VAR_STRESS, "var_stress")
 
 /* The built-in check called name, or NULL. */
 OMS_EXTERN const oms_risk_check_t *oms_risk_builtin(const char *name);
@@ -434,6 +505,33 @@ OMS_EXTERN int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before,
  * switches it to the configured state (calling the state callback). Returns
  * true if the account is in breach. */
 OMS_EXTERN bool oms_risk_evaluate_account(oms_risk_t *r, const char *account, int64_t now_ns);
+
+/* Attaches a market risk model (include/oms/riskmodel.h; not owned, NULL
+ * detaches) whose instrument k is symbols[k] (n of them). Account record a
+ * (in the order accounts became known) is book a + 1; accounts beyond the
+ * model's books have none, and orders of theirs are refused by a VaR or
+ * stress limit. The engine keeps each book's exposures in the model: its
+ * positions (from the portfolio, as for groups) and its open orders counted
+ * as if filled (buys +, sells -, at their reserved notional). Every current
+ * record's exposure is entered at once. Returns 0, OMS_EINVAL (n not the
+ * model's), OMS_EFULL (no room for a symbol). */
+struct oms_riskmodel_s;
+OMS_EXTERN int oms_risk_set_model(oms_risk_t *r, struct oms_riskmodel_s *m,
+                                  const char *const *symbols, uint32_t n);
+
+/* The position of account in symbol changed (a fill, a bust, a restore at
+ * start): the engine re-reads its exposure from the portfolio into the
+ * group aggregates, making the account+symbol record if new. Not on the
+ * check path. Returns 0, OMS_EINVAL or OMS_EFULL. */
+OMS_EXTERN int oms_risk_position_changed(oms_risk_t *r, const char *account, const char *symbol);
+
+/* An account's worst-case gross exposure to group name of kind, as the
+ * concentration check sees it before an order: |position exposure| summed
+ * over the members, and the gross open-order notional. Returns 0 or
+ * OMS_ENOTFOUND. */
+OMS_EXTERN int oms_risk_group_exposure(const oms_risk_t *r, const char *account,
+                                       oms_risk_group_kind_t kind, const char *name,
+                                       oms_dec_t *positions, oms_dec_t *open_orders);
 
 /* The aggregates of an account, strategy and account+symbol (any may be NULL). */
 OMS_EXTERN void oms_risk_aggregates(const oms_risk_t *r, const char *account, const char *strategy,

@@ -58,6 +58,9 @@ typedef struct oms_router_hooks_s {
    * sent when its turn came: the send failed with err. */
   void (*on_send_failed)(void *ctx, uint64_t order_id, int kind, int err);
   void *ctx;
+  /* A child of a parent order is converted: the core fills vo's native
+   * fields when its parent is worked natively by the venue (NULL: none). */
+  void (*native_of)(void *ctx, const oms_order_t *o, oms_venue_order_t *vo);
 } oms_router_hooks_t;
 
 /* Message kinds, as given to on_send_failed. */

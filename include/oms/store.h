@@ -139,7 +139,54 @@ typedef struct oms_order_query_s {
    * them. 0 = state_class decides; when set, state_class is ignored. */
   uint32_t states;
   uint64_t after_order_id; /* order_id > this (paging; 0 = from the first) */
+  /* The children of this parent order only (an index: bounded by the
+   * parent's children, not by every order). 0 = any order. */
+  uint64_t parent_order_id;
 } oms_order_query_t;
+
+/* A parent order as the projection keeps it (table `parents`, docs/store.md):
+ * its algorithm's progress, from the state journaled with every event of the
+ * parent or of one of its children. The parent's own order (state, client
+ * order id, fills) is its row of `orders`; state and client_order_id are
+ * copied here for a list. */
+#define OMS_PARENT_PARAMS_MAX 1536
+typedef struct oms_parent_row_s {
+  uint64_t parent_order_id;
+  uint16_t strategy; /* oms_algo_strategy_t */
+  uint8_t status;    /* oms_algo_status_t */
+  oms_side_t side;
+  oms_ord_state_t state; /* the parent order's state (its row of `orders`) */
+  char client_order_id[OMS_ID_MAX + 1];
+  char account_id[OMS_ID_MAX + 1];
+  char symbol[OMS_SYMBOL_MAX + 1];
+  oms_dec_t qty;        /* the parent's quantity */
+  oms_dec_t filled_qty; /* sum of the children's fills */
+  oms_dec_t open_qty;   /* sum of the children's open quantity */
+  oms_dec_t leaves_qty; /* qty - filled_qty */
+  oms_dec_t avg_px;     /* exact average of the children's fills; 0 if none */
+  oms_dec_t limit_px;   /* 0 = none */
+  /* Where the schedule is: slices done of slices planned (0 of 0 for the
+   * strategies without one), children sent so far, when the next slice is
+   * due (0: none planned). */
+  uint32_t slices_done, slices, children;
+  int64_t start_ns, end_ns, next_slice_ns;
+  /* The parameters as given, a JSON object keyed by the names of
+   * docs/algos.md ({"strategy":"TWAP","side":"BUY","qty":"100",...}). */
+  char params[OMS_PARENT_PARAMS_MAX];
+  int64_t created_ns, updated_ns;
+  uint64_t last_event_seq; /* the last event that carried its state */
+} oms_parent_row_t;
+
+/* Every set field narrows the result (AND). Strings: NULL or "" = any. */
+typedef struct oms_parent_query_s {
+  uint64_t parent_order_id; /* 0 = any */
+  const char *account_id;
+  const char *symbol;
+  uint32_t statuses;        /* bit (1u << oms_algo_status_t) per status wanted; 0 = any */
+  uint32_t limit;           /* 0 = no limit */
+  uint64_t after_parent_id; /* parent_order_id > this (paging); newest_first: < this */
+  bool newest_first;        /* by parent order id descending (a blotter's newest page) */
+} oms_parent_query_t;
 
 /* Result callbacks: return 0 to continue, non-zero to stop early (the query
  * then returns that value). The record is valid during the call only. */
@@ -148,6 +195,7 @@ typedef int (*oms_event_cb)(void *ctx, const oms_event_t *ev);
 typedef int (*oms_fill_cb)(void *ctx, const oms_fill_row_t *f);
 typedef int (*oms_position_cb)(void *ctx, const oms_position_t *p);
 typedef int (*oms_trading_state_cb)(void *ctx, const oms_trading_state_row_t *t);
+typedef int (*oms_parent_cb)(void *ctx, const oms_parent_row_t *p);
 /* One stored outbound FIX message. */
 typedef int (*oms_fix_msg_cb)(void *ctx, int64_t seqnum, const char *msg, size_t len);
 /* One runtime limit change as stored (oms_store_limit_append): line[len]
@@ -312,6 +360,8 @@ typedef struct oms_store_vtbl_s {
   int (*limit_append)(oms_store_t *s, uint64_t seq, int64_t ts_ns, const char *who,
                       const char *line, size_t len, uint64_t *ticket);
   int (*limit_changes)(oms_store_t *s, oms_limit_change_cb cb, void *ctx);
+  /* Parent orders (may be NULL: OMS_EUNSUPPORTED). */
+  int (*query_parents)(oms_store_t *s, const oms_parent_query_t *q, oms_parent_cb cb, void *ctx);
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */
@@ -464,6 +514,13 @@ static inline int oms_store_query_orders(oms_store_t *s, const oms_order_query_t
  * recent order with that id. 0 or OMS_ENOTFOUND. */
 OMS_EXTERN int oms_store_get_order_by_clordid(oms_store_t *s, const char *strategy_id,
                                               const char *client_order_id, oms_order_t *out);
+/* Parent orders matching q, by parent order id ascending (the `parents`
+ * table and its indexes: a page costs its rows). Returns 0, the callback's
+ * non-zero value, OMS_EINVAL, OMS_EUNSUPPORTED (the memory store keeps no
+ * parents table) or OMS_ESTORE. The children of one parent are
+ * oms_store_query_orders with q.parent_order_id. */
+OMS_EXTERN int oms_store_query_parents(oms_store_t *s, const oms_parent_query_t *q,
+                                       oms_parent_cb cb, void *ctx);
 /* Recovery: every non-terminal order, by order id. */
 OMS_EXTERN int oms_store_load_active(oms_store_t *s, oms_order_cb cb, void *ctx);
 /* The audit trail of one order: its events by seq. */

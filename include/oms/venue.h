@@ -25,6 +25,34 @@ OMS_BEGIN_DECLS
 
 /* A new order as the venue sees it (already converted to the venue's symbol
  * and rounding by the router). */
+/* ---- Capabilities --------------------------------------------------------
+ *
+ * The order types the OMS works itself from market data when a venue does
+ * not (docs/algos.md: emulated types) and that a venue may work natively:
+ * XX(NAME, bit, configuration name). The one vocabulary of the venues'
+ * `native` and `emulate` lists (docs/config.md). */
+#define OMS_VENUE_CAP_MAP(XX)           \
+  XX(TRAILING_STOP, 0, "trailing_stop") \
+  XX(MIT, 1, "mit")                     \
+  XX(LIT, 2, "lit")                     \
+  XX(ICEBERG, 3, "iceberg")
+
+enum {
+#define XX(name, bit, cfg) OMS_VENUE_CAP_##name = 1u << (bit),
+  OMS_VENUE_CAP_MAP(XX)
+#undef XX
+};
+
+/* The configuration name of capability bit cap (one OMS_VENUE_CAP_*), or
+ * "unknown". */
+static inline const char *oms_venue_cap_name(uint32_t cap) {
+#define XX(name, bit, cfg) \
+  if (cap == (1u << (bit))) return cfg;
+  OMS_VENUE_CAP_MAP(XX)
+#undef XX
+  return "unknown";
+}
+
 typedef struct oms_venue_order_s {
   uint64_t order_id; /* the OMS order id; echoed in every report */
   char account_id[OMS_ID_MAX + 1];
@@ -37,6 +65,12 @@ typedef struct oms_venue_order_s {
   oms_dec_t price;
   oms_dec_t stop_price;
   int64_t expire_ns;
+  /* A type the venue works itself (oms_venue_t.native): 0, or one
+   * OMS_VENUE_CAP_* bit. The trigger of MIT and LIT is stop_price, a
+   * trailing stop's current stop is stop_price too. */
+  uint32_t native;
+  oms_dec_t display_qty;  /* ICEBERG: the most shown (FIX MaxFloor 111) */
+  oms_dec_t trail_offset; /* TRAILING_STOP: the distance, in price */
 } oms_venue_order_t;
 
 typedef enum oms_exec_type_e {
@@ -148,6 +182,13 @@ struct oms_venue_s {
   const oms_venue_vtbl_t *vt;
   char name[OMS_VENUE_MAX + 1];
   oms_venue_handler_t handler;
+  /* Capabilities (OMS_VENUE_CAP_* bits), set by whoever creates the
+   * connector (omsd from the venue's `native` and `emulate` lists): the
+   * types it works natively (the OMS sends them as such), and those the OMS
+   * may not emulate for it (no market data to watch, say). Zero: all
+   * emulated. */
+  uint32_t native;
+  uint32_t no_emulate;
 };
 
 static inline void oms_venue_set_handler(oms_venue_t *v, const oms_venue_handler_t *h) {

@@ -39,9 +39,27 @@
  *               when it is done the next step shows the next one.
  *   SNIPER      nothing until the far side shows at the limit or better,
  *               then one IOC child of min(shown, left) at the limit.
- *   TRAILING_STOP, MIT, LIT   watch the last trade; once triggered, a child
- *               for all that is left (market, or limit at the limit price),
- *               sent again for any rest the venue cancelled.
+ *   TRAILING_STOP, MIT, LIT   watch the trigger price (trigger_type: the
+ *               last trade, the far touch, or the mid); once triggered, a
+ *               child for all that is left (market, or limit at the limit
+ *               price), sent again for any rest the venue cancelled.
+ *
+ * LATE FILLS. A venue may report a fill after it confirmed the child's
+ * cancel (its own race, or a fill derived from a status snapshot). It
+ * happened, so it is booked: filled and the notional grow, late_qty says
+ * how much came late. The child's rest had gone back to the schedule, so
+ * filled + open may now exceed Q; that is the one state in which it may,
+ * and `over` marks it: every step then cancels the open children and makes
+ * none until filled + open <= Q again (oms_algo_check accepts it only with
+ * `over` set and filled <= Q). A late fill beyond Q itself is refused
+ * (OMS_EOVERFILL): the engine raises it as an overfill.
+ *
+ * THE MARKET'S INTERVAL VWAP. Each step adds the trades the engine saw on
+ * the instrument since the previous step (the md's seen_* sums, which the
+ * engine keeps from the market data) to mkt_volume and mkt_notional, from
+ * the parent's first step at or after its start until it is terminal: the
+ * market VWAP over the parent's life, against which oms_algo_slippage_bps()
+ * measures its average price.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -111,8 +129,12 @@ int oms_algo_check(const oms_algo_state_t *st) {
     open += c->qty.raw - c->filled.raw;
   }
   if (open != st->open.raw || st->filled.raw < 0 || st->open.raw < 0) return 0;
-  if (st->filled.raw + st->open.raw > st->p.qty.raw) return 0;
-  if (st->p.strategy == OMS_ALGO_ICEBERG && st->open.raw > st->p.display_qty.raw) return 0;
+  /* only a late fill (over) may leave filled + open above the quantity */
+  if (st->filled.raw > st->p.qty.raw) return 0;
+  if (st->filled.raw + st->open.raw > st->p.qty.raw && !st->over) return 0;
+  /* a native iceberg's child holds it all: the venue shows the display */
+  if (st->p.strategy == OMS_ALGO_ICEBERG && !st->native && st->open.raw > st->p.display_qty.raw)
+    return 0;
   if (st->status == OMS_ALGO_COMPLETED && st->filled.raw != st->p.qty.raw) return 0;
   return (st->filled.raw == 0) == (st->cum_notional == 0);
 }
@@ -149,11 +171,12 @@ static oms_algo_child_t *find(oms_algo_state_t *st, uint32_t seq) {
 
 /* The one place a child is made: refuses what would break F + O <= Q. A
  * full child table is not an error: the child waits for a free slot. */
-static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uint8_t type,
-                     uint8_t tif, oms_dec_t px) {
+static int new_child_stop(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uint8_t type,
+                          uint8_t tif, oms_dec_t px, oms_dec_t stop) {
   if (q.raw <= 0) return 0;
   if (st->filled.raw + st->open.raw + q.raw > st->p.qty.raw) return OMS_EOVERFILL;
-  if (st->p.strategy == OMS_ALGO_ICEBERG && st->open.raw + q.raw > st->p.display_qty.raw) {
+  if (st->p.strategy == OMS_ALGO_ICEBERG && !st->native &&
+      st->open.raw + q.raw > st->p.display_qty.raw) {
     return OMS_EOVERFILL;
   }
   oms_algo_child_t *c = NULL;
@@ -161,13 +184,15 @@ static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uin
     if (st->child[i].seq == 0) c = &st->child[i];
   }
   if (c == NULL || out->n >= OMS_ALGO_MAX_INTENTS) return 0;
-  oms_algo_intent_t in = {.kind = OMS_INTENT_NEW,
-                          .side = st->p.side,
-                          .type = type,
-                          .tif = tif,
-                          .child_seq = st->next_seq,
-                          .qty = q,
-                          .price = type == OMS_ORD_MARKET ? OMS_DEC_ZERO : px};
+  oms_algo_intent_t in = {
+      .kind = OMS_INTENT_NEW,
+      .side = st->p.side,
+      .type = type,
+      .tif = tif,
+      .child_seq = st->next_seq,
+      .qty = q,
+      .price = type == OMS_ORD_MARKET || type == OMS_ORD_STOP ? OMS_DEC_ZERO : px,
+      .stop_price = stop};
   int rc = oms__algo_emit(out, &in);
   if (rc != 0) return rc;
   memset(c, 0, sizeof(*c));
@@ -176,6 +201,11 @@ static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uin
   c->price = in.price;
   st->open.raw += q.raw;
   return 0;
+}
+
+static int new_child(oms_algo_state_t *st, oms_algo_out_t *out, oms_dec_t q, uint8_t type,
+                     uint8_t tif, oms_dec_t px) {
+  return new_child_stop(st, out, q, type, tif, px, OMS_DEC_ZERO);
 }
 
 /* Cancel intents for every open child not already being cancelled. */
@@ -198,11 +228,30 @@ static void finish_if_filled(oms_algo_state_t *st) {
   }
 }
 
+/* Clears `over` once filled + open fits in the quantity again. */
+static void settle(oms_algo_state_t *st) {
+  if (st->over && st->filled.raw + st->open.raw <= st->p.qty.raw) st->over = 0;
+}
+
+/* A fill on child seq, no longer open: see LATE FILLS above. */
+static int late_fill(oms_algo_state_t *st, uint32_t seq, oms_dec_t qty, oms_dec_t px) {
+  if (seq == 0 || seq >= st->next_seq) return OMS_ENOTFOUND;
+  if (st->filled.raw + qty.raw > st->p.qty.raw) return OMS_EOVERFILL;
+  st->filled.raw += qty.raw;
+  st->late_qty.raw += qty.raw;
+  st->cum_notional += (__int128)qty.raw * px.raw;
+  if (st->filled.raw + st->open.raw > st->p.qty.raw) st->over = 1;
+  finish_if_filled(st);
+  return oms_algo_check(st) ? 0 : OMS_EOVERFILL;
+}
+
 int oms_algo_on_child_fill(oms_algo_state_t *st, uint32_t seq, oms_dec_t qty, oms_dec_t px) {
-  oms_algo_child_t *c = find(st, seq);
-  if (c == NULL) return OMS_ENOTFOUND;
   if (qty.raw <= 0 || px.raw <= 0) return OMS_EINVAL;
+  oms_algo_child_t *c = find(st, seq);
+  if (c == NULL) return late_fill(st, seq, qty, px);
   if (qty.raw > c->qty.raw - c->filled.raw) return OMS_EOVERFILL;
+  /* possible only after a late fill (over): the parent's own quantity */
+  if (st->filled.raw + qty.raw > st->p.qty.raw) return OMS_EOVERFILL;
   c->filled.raw += qty.raw;
   st->filled.raw += qty.raw;
   st->open.raw -= qty.raw;
@@ -216,6 +265,11 @@ int oms_algo_on_child_done(oms_algo_state_t *st, uint32_t seq) {
   if (c == NULL) return OMS_ENOTFOUND;
   st->open.raw -= c->qty.raw - c->filled.raw;
   memset(c, 0, sizeof(*c));
+  settle(st);
+  /* a native order is the venue's to work: when it ends, the parent does */
+  if (st->native && st->triggered && st->open.raw == 0 &&
+      !oms_algo_status_is_terminal((oms_algo_status_t)st->status) && st->filled.raw < st->p.qty.raw)
+    st->status = OMS_ALGO_CANCELLED;
   /* A smaller quantity from a replace takes effect once it fits. */
   if (st->pending_qty.raw != 0 && st->filled.raw + st->open.raw <= st->pending_qty.raw) {
     st->p.qty = st->pending_qty;
@@ -494,7 +548,22 @@ static oms_dec_t trail_distance(const oms_algo_state_t *st) {
   return d;
 }
 
-/* Whether the emulated order fires at last trade price px (and, for the
+/* The price the emulated order watches (trigger_type); false if md does
+ * not show it. */
+static bool watched_px(const oms_algo_state_t *st, const oms_algo_md_t *md, oms_dec_t *px) {
+  bool buy = is_buy(st);
+  switch (st->p.trigger_type) {
+    case OMS_TRIGGER_QUOTE: *px = buy ? md->ask : md->bid; break;
+    case OMS_TRIGGER_MID:
+      if (!oms_dec_is_pos(md->bid) || !oms_dec_is_pos(md->ask)) return false;
+      *px = oms_dec_from_raw((int64_t)(((__int128)md->bid.raw + md->ask.raw) / 2));
+      break;
+    default: *px = md->last_px; break; /* LAST, and 0 (not given) */
+  }
+  return oms_dec_is_pos(*px);
+}
+
+/* Whether the emulated order fires at watched price px (and, for the
  * trailing stop, moves its high-water mark). */
 static bool triggers(oms_algo_state_t *st, oms_dec_t px) {
   const oms_algo_params_t *p = &st->p;
@@ -522,7 +591,8 @@ static bool triggers(oms_algo_state_t *st, oms_dec_t px) {
 
 static int step_emulated(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo_out_t *out) {
   if (!st->triggered) {
-    if (md == NULL || !oms_dec_is_pos(md->last_px) || !triggers(st, md->last_px)) return 0;
+    oms_dec_t px;
+    if (md == NULL || !watched_px(st, md, &px) || !triggers(st, px)) return 0;
     st->triggered = 1;
     st->status = OMS_ALGO_WORKING;
   }
@@ -532,10 +602,65 @@ static int step_emulated(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo
   return new_child(st, out, unplaced(st), OMS_ORD_MARKET, OMS_TIF_IOC, OMS_DEC_ZERO);
 }
 
+/* ---- native: the venue works the type ---- */
+
+/* One child for all the quantity, as the native type: a limit (ICEBERG,
+ * its display travels beside it), a stop at the trigger (MIT: the venue
+ * triggers it when touched) or a stop-limit (LIT), a stop at the trail
+ * from the last trade (TRAILING_STOP: the venue moves it). */
+static int step_native(oms_algo_state_t *st, const oms_algo_md_t *md, oms_algo_out_t *out) {
+  const oms_algo_params_t *p = &st->p;
+  if (st->triggered) return 0;
+  oms_dec_t q = unplaced(st), stop = OMS_DEC_ZERO;
+  uint8_t type = OMS_ORD_LIMIT;
+  switch (p->strategy) {
+    case OMS_ALGO_MIT:
+      type = OMS_ORD_STOP;
+      stop = p->trigger_px;
+      break;
+    case OMS_ALGO_LIT:
+      type = OMS_ORD_STOP_LIMIT;
+      stop = p->trigger_px;
+      break;
+    case OMS_ALGO_TRAILING_STOP: {
+      oms_dec_t px;
+      if (md == NULL || !watched_px(st, md, &px)) return 0; /* no price to trail yet */
+      st->hwm = px;
+      oms_dec_t d = trail_distance(st);
+      stop = oms_dec_from_raw(is_buy(st) ? px.raw + d.raw : px.raw - d.raw);
+      if (!oms_dec_is_pos(stop)) return 0;
+      type = oms_dec_is_pos(p->limit_px) ? OMS_ORD_STOP_LIMIT : OMS_ORD_STOP;
+      break;
+    }
+    default: break; /* ICEBERG */
+  }
+  int rc = new_child_stop(st, out, q, type, OMS_TIF_DAY, p->limit_px, stop);
+  if (rc != 0) return rc;
+  st->triggered = 1; /* released: the parent now follows its one child */
+  st->status = OMS_ALGO_WORKING;
+  return 0;
+}
+
 /* ---- the step ---- */
+
+/* Adds the market's trades since the last look to the parent's interval. */
+static void observe(oms_algo_state_t *st, const oms_algo_md_t *md) {
+  bool rebase = !st->mkt_known || md->seen_volume.raw < st->mark_volume.raw ||
+                md->seen_notional < st->mark_notional; /* the engine restarted */
+  if (!rebase) {
+    st->mkt_volume.raw += md->seen_volume.raw - st->mark_volume.raw;
+    st->mkt_notional += md->seen_notional - st->mark_notional;
+  }
+  st->mark_volume = md->seen_volume;
+  st->mark_notional = md->seen_notional;
+  st->mkt_known = 1;
+}
 
 static int step(oms_algo_state_t *st, int64_t now, const oms_algo_md_t *md, oms_algo_out_t *out) {
   oms_algo_params_t *p = &st->p;
+  if (md != NULL && now >= p->start_ns) observe(st, md);
+  if (st->over) return cancel_children(st, out); /* see LATE FILLS */
+  if (st->native) return step_native(st, md, out);
   bool timed = p->strategy != OMS_ALGO_TRAILING_STOP && p->strategy != OMS_ALGO_MIT &&
                p->strategy != OMS_ALGO_LIT && p->strategy != OMS_ALGO_ICEBERG;
   if (st->status == OMS_ALGO_WAITING && timed) {
@@ -564,6 +689,8 @@ int oms_algo_step(oms_algo_state_t *st, int64_t now_ns, const oms_algo_md_t *md,
                   oms_algo_out_t *out) {
   out->n = 0;
   out->next_wake_ns = INT64_MAX;
+  /* a late fill may complete a parent that still has children open */
+  if (st->over) return cancel_children(st, out);
   if (oms_algo_status_is_terminal((oms_algo_status_t)st->status)) return 0;
   /* A step changes only the progress fields, from status on: those are
    * saved, and put back if the step is refused. */
@@ -595,6 +722,32 @@ int oms_algo_cancel(oms_algo_state_t *st, oms_algo_out_t *out) {
 
 int oms_algo_halt(oms_algo_state_t *st, oms_algo_out_t *out) {
   return stop(st, out, OMS_ALGO_HALTED);
+}
+
+int oms_algo_expire(oms_algo_state_t *st, oms_algo_out_t *out) {
+  return stop(st, out, OMS_ALGO_EXPIRED);
+}
+
+oms_dec_t oms_algo_interval_vwap(const oms_algo_state_t *st) {
+  if (st->mkt_volume.raw <= 0) return OMS_DEC_ZERO;
+  __int128 n = st->mkt_notional, d = st->mkt_volume.raw;
+  __int128 q = n / d, r = n % d;
+  if (2 * r > d || (2 * r == d && (q & 1))) q++;
+  return oms_dec_from_raw((int64_t)q);
+}
+
+int oms_algo_slippage_bps(const oms_algo_state_t *st, oms_dec_t *bps) {
+  *bps = OMS_DEC_ZERO;
+  oms_dec_t avg = oms_algo_avg_px(st), vwap = oms_algo_interval_vwap(st);
+  if (!oms_dec_is_pos(avg) || !oms_dec_is_pos(vwap)) return OMS_ENOTFOUND;
+  /* (avg - vwap) / vwap * 10^4 bps, at 10^-8: both prices at 10^-8 */
+  __int128 n = (__int128)(avg.raw - vwap.raw) * 10000 * OMS_DEC_SCALE, d = vwap.raw;
+  if (!is_buy(st)) n = -n;
+  __int128 q = n / d, r = n % d; /* C rounds toward zero; then half-even */
+  __int128 r2 = 2 * (r < 0 ? -r : r);
+  if (r2 > d || (r2 == d && (q & 1))) q += n < 0 ? -1 : 1;
+  *bps = oms_dec_from_raw((int64_t)q);
+  return 0;
 }
 
 int oms_algo_replace(oms_algo_state_t *st, const oms_algo_params_t *np, int64_t now_ns,

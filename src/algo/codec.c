@@ -3,7 +3,7 @@
  *
  * NOTES ON THE DESIGN
  *
- * The layout (version 1), all integers little-endian, is:
+ * The layout (version 2), all integers little-endian, is:
  *
  *   "OA" magic, u8 version, u8 reserved, u32 body length,
  *   then walk() below: every field of oms_algo_state_t in declaration order,
@@ -13,6 +13,11 @@
  * One function, walk(), lists the fields once and serves both directions,
  * so the encoder and the decoder cannot disagree. A new field is added at the
  * end of walk() with a new version; decode keeps reading the old ones.
+ * Version 2 added, at the end: the trigger price type, the late fills and
+ * `over`, the market's interval sums (mkt_*, mark_*, mkt_known) and
+ * `native`. A
+ * version 1 record decodes with those at zero (LAST, no late fill, the
+ * interval starting at the next market data).
  * Decoding checks the magic, version and length and then the state's
  * invariants (oms_algo_check): a damaged record is refused, never loaded.
  * A contingent group has its own record, "OG", built the same way.
@@ -23,6 +28,7 @@
 #include "oms/error.h"
 
 #define HEADER 8
+#define GROUP_VERSION 1 /* groups keep their own record version */
 
 typedef struct cur_s {
   uint8_t *w;       /* encoding: where to write */
@@ -76,7 +82,7 @@ static void walk_params(cur_t *c, oms_algo_params_t *p) {
   for (int i = 0; i < OMS_ALGO_PROFILE_MAX; i++) IO(c, p->profile[i]);
 }
 
-static void walk(cur_t *c, oms_algo_state_t *st) {
+static void walk(cur_t *c, oms_algo_state_t *st, int version) {
   IO(c, st->parent_id);
   walk_params(c, &st->p);
   IO(c, st->tick);
@@ -106,17 +112,27 @@ static void walk(cur_t *c, oms_algo_state_t *st) {
     IO(c, ch->filled);
     IO(c, ch->price);
   }
+  if (version < 2) return;
+  IO(c, st->p.trigger_type);
+  IO(c, st->late_qty);
+  IO(c, st->over);
+  io128(c, &st->mkt_notional);
+  io128(c, &st->mark_notional);
+  IO(c, st->mkt_volume);
+  IO(c, st->mark_volume);
+  IO(c, st->mkt_known);
+  IO(c, st->native);
 }
 
-static size_t body_size(void) {
+static size_t body_size(int version) {
   oms_algo_state_t scratch = {0}; /* only its addresses are used */
   cur_t c = {0};
-  walk(&c, &scratch);
+  walk(&c, &scratch, version);
   return c.pos;
 }
 
 int oms_algo_encode(const oms_algo_state_t *st, uint8_t *buf, size_t cap) {
-  size_t body = body_size();
+  size_t body = body_size(OMS_ALGO_ENC_VERSION);
   if (cap < HEADER + body) return OMS_ENOSPC;
   oms_algo_state_t copy = *st; /* walk() takes a mutable state for decoding */
   uint32_t len = (uint32_t)body;
@@ -126,26 +142,30 @@ int oms_algo_encode(const oms_algo_state_t *st, uint8_t *buf, size_t cap) {
   buf[3] = 0;
   memcpy(buf + 4, &len, 4);
   cur_t c = {.w = buf + HEADER};
-  walk(&c, &copy);
+  walk(&c, &copy, OMS_ALGO_ENC_VERSION);
   return (int)(HEADER + body);
 }
 
 int oms_algo_decode(const uint8_t *buf, size_t len, oms_algo_state_t *st) {
   memset(st, 0, sizeof(*st));
-  size_t body = body_size();
   uint32_t blen;
-  if (len < HEADER || buf[0] != 'O' || buf[1] != 'A' || buf[2] != OMS_ALGO_ENC_VERSION) {
+  if (len < HEADER || buf[0] != 'O' || buf[1] != 'A' || buf[2] < 1 ||
+      buf[2] > OMS_ALGO_ENC_VERSION) {
     return OMS_ECORRUPT;
   }
+  int version = buf[2];
+  size_t body = body_size(version);
   memcpy(&blen, buf + 4, 4);
   if (blen != body || len != HEADER + body) return OMS_ECORRUPT;
   cur_t c = {.r = buf + HEADER};
-  walk(&c, st);
+  walk(&c, st, version);
   bool known = strcmp(oms_algo_strategy_name((oms_algo_strategy_t)st->p.strategy), "UNKNOWN") != 0;
   bool sane = known && st->p.profile_len <= OMS_ALGO_PROFILE_MAX &&
               st->status >= OMS_ALGO_WAITING && st->status <= OMS_ALGO_HALTED &&
-              oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) && st->p.slice_ns > 0 &&
-              (st->n_slices == 0 || st->p.end_ns > st->p.start_ns) && oms_algo_check(st);
+              st->p.trigger_type <= OMS_TRIGGER_MID && st->over <= 1 && st->late_qty.raw >= 0 &&
+              st->native <= 1 && oms_dec_is_pos(st->tick) && oms_dec_is_pos(st->lot) &&
+              st->p.slice_ns > 0 && (st->n_slices == 0 || st->p.end_ns > st->p.start_ns) &&
+              oms_algo_check(st);
   if (!sane) {
     memset(st, 0, sizeof(*st));
     return OMS_ECORRUPT;
@@ -189,7 +209,7 @@ int oms_algo_group_encode(const oms_algo_group_t *g, uint8_t *buf, size_t cap) {
   uint32_t len = (uint32_t)body;
   buf[0] = 'O';
   buf[1] = 'G';
-  buf[2] = OMS_ALGO_ENC_VERSION;
+  buf[2] = GROUP_VERSION;
   buf[3] = 0;
   memcpy(buf + 4, &len, 4);
   cur_t c = {.w = buf + HEADER};
@@ -201,7 +221,7 @@ int oms_algo_group_decode(const uint8_t *buf, size_t len, oms_algo_group_t *g) {
   memset(g, 0, sizeof(*g));
   size_t body = group_body_size();
   uint32_t blen;
-  if (len < HEADER || buf[0] != 'O' || buf[1] != 'G' || buf[2] != OMS_ALGO_ENC_VERSION) {
+  if (len < HEADER || buf[0] != 'O' || buf[1] != 'G' || buf[2] != GROUP_VERSION) {
     return OMS_ECORRUPT;
   }
   memcpy(&blen, buf + 4, 4);

@@ -59,9 +59,10 @@ static uint32_t allowed(uint16_t s) {
              P(pov_rate) | P(aggression);
     case OMS_ALGO_ICEBERG: return COMMON | P(display_qty) | P(display_var);
     case OMS_ALGO_SNIPER: return COMMON | P(min_slice) | P(start_ns) | P(end_ns);
-    case OMS_ALGO_TRAILING_STOP: return COMMON | P(trail_offset) | P(trail_unit) | P(activation_px);
-    case OMS_ALGO_MIT: return COMMON | P(trigger_px);
-    case OMS_ALGO_LIT: return COMMON | P(trigger_px);
+    case OMS_ALGO_TRAILING_STOP:
+      return COMMON | P(trail_offset) | P(trail_unit) | P(activation_px) | P(trigger_type);
+    case OMS_ALGO_MIT: return COMMON | P(trigger_px) | P(trigger_type);
+    case OMS_ALGO_LIT: return COMMON | P(trigger_px) | P(trigger_type);
     default: return 0;
   }
 }
@@ -225,6 +226,11 @@ static int parse_utc(const char *s, size_t len, int64_t *out) {
 static int parse_enum(int param, const char *s, size_t len, int64_t *out) {
   static const char *const aggr[] = {"PASSIVE", "MID", "CROSS"};
   static const char *const unit[] = {"PRICE", "BPS", "TICKS"};
+  static const char *const trig[] = {
+#define XX(name, num, d) #name,
+      OMS_ALGO_TRIGGER_MAP(XX)
+#undef XX
+  };
   uint64_t v;
   if (parse_u64(s, len, &v) == 0) {
     *out = (int64_t)v;
@@ -240,9 +246,10 @@ static int parse_enum(int param, const char *s, size_t len, int64_t *out) {
     *out = st;
     return 0;
   }
-  const char *const *names = param == OMS_ALGO_P_aggression   ? aggr
-                             : param == OMS_ALGO_P_trail_unit ? unit
-                                                              : NULL;
+  const char *const *names = param == OMS_ALGO_P_aggression     ? aggr
+                             : param == OMS_ALGO_P_trail_unit   ? unit
+                             : param == OMS_ALGO_P_trigger_type ? trig
+                                                                : NULL;
   for (int i = 0; names != NULL && i < 3; i++) {
     if (strcmp(buf, names[i]) == 0) {
       *out = i + 1;

@@ -401,6 +401,29 @@ static int load_strategies(loader_t *L, config_setting_t *root) {
   return 0;
 }
 
+/* also_on = [ "B", "C" ]: more venues that list the instrument (checked
+ * against venues once they are read). */
+static int load_also_on(loader_t *L, config_setting_t *g, oms_cfg_instrument_t *ci) {
+  config_setting_t *a = config_setting_get_member(g, "also_on");
+  if (a == NULL) return 0;
+  if (!config_setting_is_array(a))
+    return fail(L, g, a, NULL, "must be a list of venue names, e.g. [ \"B\", \"C\" ]");
+  int n = config_setting_length(a);
+  if (n > OMS_CFG_MAX_VENUES - 1)
+    return fail(L, g, a, NULL, "more than %d venues", OMS_CFG_MAX_VENUES - 1);
+  for (int k = 0; k < n; k++) {
+    const char *v = config_setting_get_string_elem(a, k);
+    if (v == NULL || !oms_id_valid(v, OMS_VENUE_MAX))
+      return fail(L, g, a, NULL, "element %d is not a venue name", k);
+    if (strcmp(v, ci->ins.venue) == 0)
+      return fail(L, g, a, NULL, "\"%s\" is the instrument's own venue", v);
+    for (size_t j = 0; j < ci->nalso; j++)
+      if (strcmp(ci->also_on[j], v) == 0) return fail(L, g, a, NULL, "\"%s\" listed twice", v);
+    snprintf(ci->also_on[ci->nalso++], OMS_VENUE_MAX + 1, "%s", v);
+  }
+  return 0;
+}
+
 static int load_instruments(loader_t *L, config_setting_t *root) {
   oms_config_t *c = L->c;
   config_setting_t *l;
@@ -409,9 +432,10 @@ static int load_instruments(loader_t *L, config_setting_t *root) {
   if (n == 0) return fail(L, root, l, NULL, "at least one instrument is needed");
   if (n > OMS_CFG_MAX_INSTRUMENTS)
     return fail(L, root, l, NULL, "more than %d instruments", OMS_CFG_MAX_INSTRUMENTS);
-  static const char *const keys[] = {
-      "symbol",     "venue",           "tick",          "lot", "min_qty", "max_qty", "min_notional",
-      "multiplier", "price_precision", "qty_precision", NULL};
+  static const char *const keys[] = {"symbol",        "venue",      "tick",
+                                     "lot",           "min_qty",    "max_qty",
+                                     "min_notional",  "multiplier", "price_precision",
+                                     "qty_precision", "also_on",    NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
@@ -435,6 +459,7 @@ static int load_instruments(loader_t *L, config_setting_t *root) {
                   "instrument \"%s\" defined twice", ins->symbol);
     oms_reject_t r;
     if (oms_instrument_check(ins, &r) != 0) return fail(L, l, g, NULL, "%s", r.text);
+    TRY(load_also_on(L, g, &c->instruments[i]));
     c->ninstruments++;
   }
   return 0;
@@ -453,10 +478,13 @@ static int load_lp(loader_t *L, const oms_cfg_venue_t *v, config_setting_t *l) {
     char sym[OMS_SYMBOL_MAX + 1] = "";
     TRY(get_id(L, g, "symbol", true, sym, sizeof sym));
     int k = find_instrument(c, sym);
-    if (k < 0 || strcmp(c->instruments[k].ins.venue, v->name) != 0)
+    oms_sim_lp_t *lp = NULL;
+    if (k >= 0 && strcmp(c->instruments[k].ins.venue, v->name) == 0) lp = &c->instruments[k].lp;
+    for (size_t j = 0; k >= 0 && lp == NULL && j < c->instruments[k].nalso; j++)
+      if (strcmp(c->instruments[k].also_on[j], v->name) == 0) lp = &c->instruments[k].also_lp[j];
+    if (lp == NULL)
       return fail(L, g, config_setting_get_member(g, "symbol"), NULL,
                   "\"%s\" is not an instrument of venue %s", sym, v->name);
-    oms_sim_lp_t *lp = &c->instruments[k].lp;
     if (lp->enabled)
       return fail(L, g, config_setting_get_member(g, "symbol"), NULL,
                   "a second liquidity provider for \"%s\"", sym);
@@ -519,6 +547,13 @@ static const char *const fix_venue_keys[] = {"name",
                                              "ack_timeout_ms",
                                              "unknown_retries",
                                              "refuse_until_reconciled",
+                                             "native",
+                                             "emulate",
+                                             "smart",
+                                             "latency_us",
+                                             "stale_ms",
+                                             "maker_fee",
+                                             "taker_fee",
                                              NULL};
 
 /* A list of names ["LIMIT", "MARKET"] as bits 1u << index in names[]. */
@@ -545,6 +580,34 @@ static int get_name_bits(loader_t *L, config_setting_t *g, const char *key,
     *out |= 1u << k;
   }
   if (*out == 0) return fail(L, g, l, NULL, "must not be empty");
+  return 0;
+}
+
+/* The venue's capabilities (docs/config.md): `native`, the types it works
+ * itself, and `emulate`, those the OMS may emulate for it (default: all;
+ * [] for none), in the vocabulary of OMS_VENUE_CAP_MAP. */
+static int load_caps(loader_t *L, config_setting_t *g, oms_cfg_venue_t *v) {
+  static const char *const names[] = {
+#define XX(name, bit, cfg) cfg,
+      OMS_VENUE_CAP_MAP(XX)
+#undef XX
+  };
+  const size_t n = sizeof names / sizeof names[0];
+  config_setting_t *l;
+  v->native = 0;
+  TRY(get_node(L, g, "native", CONFIG_TYPE_LIST, false, &l));
+  if (l != NULL && config_setting_length(l) > 0)
+    TRY(get_name_bits(L, g, "native", names, n, &v->native));
+  uint32_t emulate = (1u << n) - 1;
+  TRY(get_node(L, g, "emulate", CONFIG_TYPE_LIST, false, &l));
+  if (l != NULL) {
+    emulate = 0;
+    if (config_setting_length(l) > 0) TRY(get_name_bits(L, g, "emulate", names, n, &emulate));
+  }
+  v->no_emulate = ((1u << n) - 1) & ~emulate & ~v->native;
+  if (v->is_fix && (v->native & OMS_VENUE_CAP_LIT))
+    return fail(L, g, config_setting_get_member(g, "native"), NULL,
+                "\"lit\": FIX 4.4 has no limit-if-touched order type");
   return 0;
 }
 
@@ -652,6 +715,7 @@ static int load_venues(loader_t *L, config_setting_t *root) {
       "name",      "type",      "ack_latency_us", "fill_latency_us", "maker_fee",
       "taker_fee", "seed",      "rate_limit",     "burst",           "queue",
       "liquidity", "keep_book", "ack_timeout_ms", "unknown_retries", "refuse_until_reconciled",
+      "native",    "emulate",   "smart",          "latency_us",      "stale_ms",
       NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
@@ -691,9 +755,18 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     TRY(get_bool(L, g, "refuse_until_reconciled", &v->route.refuse_until_reconciled));
     v->keep_book = !v->is_fix;
     TRY(get_bool(L, g, "keep_book", &v->keep_book));
+    TRY(load_caps(L, g, v));
     if (v->is_fix) TRY(load_fix_venue(L, g, &v->fix));
     TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));
     TRY(get_dec(L, g, "taker_fee", false, &v->taker_fee_rate, NULL));
+    /* Smart routing (docs/routing.md). A simulated venue's quotes come in
+     * process and are never late: they do not go stale by default. */
+    long long lat = v->is_fix ? 0 : ack, stale = v->is_fix ? 5000 : 0;
+    TRY(get_bool(L, g, "smart", &v->smart));
+    TRY(get_int(L, g, "latency_us", false, 0, 60000000, &lat, NULL));
+    TRY(get_int(L, g, "stale_ms", false, 0, 86400000, &stale, NULL));
+    v->latency_ns = lat * US;
+    v->stale_ns = stale ? stale * MS : -1;
     c->nvenues++;
   }
   /* Every instrument trades on a configured venue. */
@@ -706,6 +779,19 @@ static int load_venues(loader_t *L, config_setting_t *root) {
       config_setting_t *g = config_setting_get_elem(il, (unsigned)i);
       return fail(L, g, config_setting_get_member(g, "venue"), NULL,
                   "venue \"%s\" is not in venues", c->instruments[i].ins.venue);
+    }
+  }
+  /* Every venue an instrument is also listed on is configured. */
+  for (size_t i = 0; i < c->ninstruments; i++) {
+    for (size_t k = 0; k < c->instruments[i].nalso; k++) {
+      bool found = false;
+      for (size_t j = 0; j < c->nvenues; j++)
+        if (strcmp(c->venues[j].name, c->instruments[i].also_on[k]) == 0) found = true;
+      if (!found) {
+        config_setting_t *g = config_setting_get_elem(il, (unsigned)i);
+        return fail(L, g, config_setting_get_member(g, "also_on"), NULL,
+                    "venue \"%s\" is not in venues", c->instruments[i].also_on[k]);
+      }
     }
   }
   for (int i = 0; i < n; i++) {
@@ -902,12 +988,51 @@ static int load_hours(loader_t *L, config_setting_t *risk) {
   return 0;
 }
 
+/* groups = ( { kind = "sector"; name = "tech"; symbols = [ ... ];
+ *             max_exposure = "..."; max_exposure_pct = "0.3"; } ) */
+static int load_groups(loader_t *L, config_setting_t *risk) {
+  config_setting_t *l;
+  TRY(get_node(L, risk, "groups", CONFIG_TYPE_LIST, false, &l));
+  if (l == NULL) return 0;
+  static const char *const keys[] = {"kind", "name", "symbols", "max_exposure", "max_exposure_pct",
+                                     NULL};
+  for (int i = 0; i < config_setting_length(l); i++) {
+    config_setting_t *g, *syms;
+    TRY(list_group(L, l, i, &g));
+    TRY(only_keys(L, g, keys));
+    char kind[32] = "", name[OMS_ID_MAX + 1] = "";
+    TRY(get_str(L, g, "kind", true, kind, sizeof kind));
+    int k = oms_risk_group_kind_parse(kind);
+    if (k < 0)
+      return fail(L, g, config_setting_get_member(g, "kind"), NULL,
+                  "\"%s\" is not sector, asset_class, currency, underlying or correlation", kind);
+    TRY(get_id(L, g, "name", true, name, sizeof name));
+    oms_dec_t amt = OMS_DEC_ZERO, pct = OMS_DEC_ZERO;
+    TRY(get_pos_dec(L, g, "max_exposure", false, false, &amt, NULL));
+    TRY(get_pos_dec(L, g, "max_exposure_pct", false, false, &pct, NULL));
+    TRY(get_node(L, g, "symbols", CONFIG_TYPE_ARRAY, true, &syms));
+    int n = config_setting_length(syms);
+    for (int j = 0; j < n; j++) {
+      config_setting_t *s = config_setting_get_elem(syms, (unsigned)j);
+      const char *sym = config_setting_get_string(s);
+      if (sym == NULL) return fail(L, syms, s, NULL, "must be a symbol string");
+      if (find_instrument(L->c, sym) < 0)
+        return fail(L, syms, s, NULL, "\"%s\" is not in instruments", sym);
+      oms_reject_t err;
+      if (oms_risk_limits_group(L->c->risk_limits, (oms_risk_group_kind_t)k, name, &sym, 1, amt,
+                                pct, &err) != 0)
+        return fail(L, syms, s, NULL, "%s", err.text);
+    }
+  }
+  return 0;
+}
+
 static int load_risk(loader_t *L, config_setting_t *root) {
   config_setting_t *risk, *global;
   if (oms_risk_limits_create(&L->c->risk_limits) != 0) return OMS_ENOMEM;
   TRY(get_node(L, root, "risk", CONFIG_TYPE_GROUP, true, &risk));
-  static const char *const keys[] = {"global",    "accounts",   "strategies", "symbols",
-                                     "whitelist", "restricted", "hours",      NULL};
+  static const char *const keys[] = {"global",     "accounts", "strategies", "symbols", "whitelist",
+                                     "restricted", "hours",    "groups",     NULL};
   TRY(only_keys(L, risk, keys));
   TRY(get_node(L, risk, "global", CONFIG_TYPE_GROUP, true, &global));
   oms_risk_limit_t v;
@@ -919,6 +1044,7 @@ static int load_risk(loader_t *L, config_setting_t *root) {
   TRY(load_symbol_list(L, risk, "whitelist", true));
   TRY(load_symbol_list(L, risk, "restricted", false));
   TRY(load_hours(L, risk));
+  TRY(load_groups(L, risk));
   return 0;
 }
 

@@ -162,12 +162,27 @@ typedef struct oms_cfg_venue_s {
   oms_venue_route_config_t route; /* rate_limit, burst, queue */
   bool
       keep_book; /* the simulator's resting orders survive a restart (data_dir/venue-<name>.book) */
+  /* Capabilities (OMS_VENUE_CAP_* bits): the types it works itself
+   * (`native`), and those the OMS may not emulate for it (the complement of
+   * `emulate`). */
+  uint32_t native, no_emulate;
+  /* Smart routing (docs/routing.md): the venue takes part, with its fees,
+   * latency_ns (sim: its ack latency unless set) and quote age limit
+   * (stale_ns; negative: never stale). */
+  bool smart;
+  int64_t latency_ns;
+  int64_t stale_ns;
   /* The liquidity provider per symbol: index as in instruments[]. */
 } oms_cfg_venue_t;
 
 typedef struct oms_cfg_instrument_s {
   oms_instrument_t ins;
   oms_sim_lp_t lp; /* from the venue's liquidity list; enabled false if none */
+  /* also_on: the other venues that list it (smart routing), each with the
+   * liquidity provider of its own list */
+  size_t nalso;
+  char also_on[OMS_CFG_MAX_VENUES][OMS_VENUE_MAX + 1];
+  oms_sim_lp_t also_lp[OMS_CFG_MAX_VENUES];
 } oms_cfg_instrument_t;
 
 /* The admin HTTP API (docs/admin-api.md): who may call it. */

@@ -51,6 +51,7 @@
 #include "engine/engine_group.h"
 #include "engine/engine_parent.h"
 #include "engine/engine_risk.h"
+#include "engine/engine_sor.h"
 #include "oms/engine.h"
 #include "oms/error.h"
 #include "oms/risk.h"
@@ -187,6 +188,7 @@ struct oms_engine_s {
   /* contingent groups (engine_group.c) */
   oms__groups_t *groups;
   bool leg_replace; /* the group resizes one of its members */
+  oms__sor_t *sor;  /* smart-routed parents (engine_sor.c) */
 };
 
 /* What a submit result points at when no order was created. */
@@ -276,6 +278,12 @@ static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why);
+/* A child's native fields come from its parent (engine_parent.c). */
+static void hook_native_of(void *ctx, const oms_order_t *o, oms_venue_order_t *vo) {
+  oms_engine_t *e = ctx;
+  oms__parents_native_of(e->parents, o, vo);
+}
+
 static void hook_send_failed(void *ctx, uint64_t order_id, int kind, int err);
 static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
                              oms_trading_state_t from, oms_trading_state_t to, const char *reason,
@@ -299,7 +307,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
 
-  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e};
+  oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e, hook_native_of};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
   if (rc != 0) goto fail;
   rc = OMS_ENOMEM;
@@ -331,7 +339,11 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
       oms__u64map_init(&e->ins_map, c->max_instruments) != 0 ||
       oms__u64map_init(&e->exec_map, e->exec_cap) != 0 ||
       oms__parents_create(c->max_parents, c->max_instruments, &e->parents) != 0 ||
-      oms__groups_create(c->max_groups, &e->groups) != 0)
+      oms__groups_create(c->max_groups, &e->groups) != 0 ||
+      oms__sor_create(
+          c->max_parents, c->max_instruments,
+          c->sor_stale_ns == 0 ? INT64_C(5000000000) : (c->sor_stale_ns < 0 ? 0 : c->sor_stale_ns),
+          &e->sor) != 0)
     goto fail;
   for (uint32_t i = 0; i < e->nslots; i++) e->slots[i].next = i + 1 < e->nslots ? i + 1 : NIL;
   e->free_head = 0;
@@ -373,6 +385,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__u64map_close(&e->exec_map);
   oms__parents_destroy(e->parents);
   oms__groups_destroy(e->groups);
+  oms__sor_destroy(e->sor);
   oms__free(e);
 }
 
@@ -627,10 +640,14 @@ static int stage_parents(oms_engine_t *e) {
     if (e->stage[k].slot == NIL || e->sev[k].order.parent_order_id == 0) continue;
     oms__parent_fx_t fx;
     const oms_order_t *before = &e->slots[e->stage[k].slot].o;
+    /* Parents last: they take a fill of any child whose parent they no
+     * longer hold (a late fill), so groups and smart parents ask first. */
     if (!oms__groups_child_event(e->groups, before, &e->sev[k], &fx) &&
+        !oms__sor_child_event(e->sor, before, &e->sev[k], &fx) &&
         !oms__parents_child_event(e->parents, before, &e->sev[k], &fx))
       continue;
     slot_t *ps = slot_of_id(e, fx.parent_id);
+    if (ps != NULL && ps->o.algo == 0) ps = NULL; /* only a parent order takes its child's fill */
     oms_event_t *pev = NULL;
     for (int j = 0; ps != NULL && j < e->nstage; j++)
       if (e->stage[j].slot == slot_index(e, ps)) pev = &e->sev[j];
@@ -670,6 +687,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
     e->nstage = 0;
     oms__parents_abort(e->parents);
     oms__groups_abort(e->groups);
+    oms__sor_abort(e->sor);
     return OMS_EFULL;
   }
   for (int k = 0; k < n; k++) e->sev[k].seq = e->next_seq + (uint64_t)k;
@@ -682,11 +700,13 @@ static int commit(oms_engine_t *e, unsigned flags) {
       e->nstage = 0;
       oms__parents_abort(e->parents);
       oms__groups_abort(e->groups);
+      oms__sor_abort(e->sor);
       return rc;
     }
   }
   oms__parents_commit(e->parents);
   oms__groups_commit(e->groups);
+  oms__sor_commit(e->sor);
   e->next_seq += (uint64_t)n;
   e->st.events += (uint64_t)n;
   /* Released at once, the effects run from here, with the events where they
@@ -713,11 +733,15 @@ static int commit(oms_engine_t *e, unsigned flags) {
       if (st->bust && e->cfg.portfolio != NULL)
         oms_portfolio_bust_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                 ev->fill.old_qty, ev->fill.old_price, ev->fill.old_fee, e->now);
+      if ((st->bust || st->fill) && e->cfg.portfolio != NULL)
+        oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
       if (st->bust && !st->fill) evaluate[nevaluate++] = s->o.account_id;
       if (st->fill) {
         if (e->cfg.portfolio != NULL)
           oms_portfolio_apply_fill(e->cfg.portfolio, s->o.account_id, s->o.symbol, s->o.side,
                                    ev->fill.qty, ev->fill.price, ev->fill.fee, e->now);
+        if (e->cfg.portfolio != NULL)
+          oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
       if (oms_ord_state_is_terminal(s->o.state)) {
@@ -930,7 +954,9 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   ev->type = OMS_EVT_ORDER_ACCEPTED;
   bool group = oms__group_algo(ev->order.algo);
   int len = group ? oms__groups_open(e->groups, &ev->order, ev->algo, sizeof(ev->algo))
-                  : oms__parents_open(e->parents, &ev->order, e->now, ev->algo, sizeof(ev->algo));
+            : s->o.algo == OMS_SOR_ALGO
+                ? oms__sor_open(e->sor, &ev->order, e->now)
+                : oms__parents_open(e->parents, &ev->order, e->now, ev->algo, sizeof(ev->algo));
   if (len < 0) {
     oms_reject_set(&rej, OMS_R_CAPACITY, "no room for another parent order");
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
@@ -938,10 +964,12 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   ev->algo_len = (uint16_t)len;
   int rc = commit(e, 0);
   if (rc != 0) {
-    if (group)
+    if (group) {
       oms__groups_drop(e->groups, s->o.order_id);
-    else
+    } else {
       oms__parents_drop(e->parents, s->o.order_id);
+      oms__sor_drop(e->sor, s->o.order_id);
+    }
     request_refused(e, rc, &rej);
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }
@@ -1104,6 +1132,7 @@ static int cancel_order(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej, b
   if (s == NULL) return OMS_EREJECTED;
   if (oms__group_algo(s->o.algo))
     return oms__groups_cancel(e->groups, e, order_id, e->halting, rej);
+  if (s->o.algo == OMS_SOR_ALGO) return oms__sor_cancel(e->sor, e, order_id, rej);
   if (s->o.algo != 0) return oms__parents_cancel(e->parents, e, order_id, e->halting, rej);
   if (by_client && oms__risk_check_cancel(e->cfg.risk, &s->o, e->now, rej) != OMS_R_NONE)
     return OMS_EREJECTED;
@@ -1205,6 +1234,11 @@ int oms_engine_modify(oms_engine_t *e, uint64_t order_id, const oms_modify_t *m,
       OMS_R_NONE)
     return OMS_EREJECTED;
 
+  if (o->algo == OMS_SOR_ALGO) {
+    oms_reject_set(rej, OMS_R_ORDER_PENDING,
+                   "a smart-routed order can not be replaced: cancel it and send a new one");
+    return OMS_EREJECTED;
+  }
   if (o->algo != 0) return oms__parents_modify(e->parents, e, order_id, req.qty, req.price, rej);
   if (m->client_order_id != NULL && !oms_id_valid(m->client_order_id, OMS_ID_MAX)) {
     oms_reject_set(rej, OMS_R_BAD_ID,
@@ -1899,6 +1933,7 @@ static void on_market_data(void *ctx, const oms_market_data_t *md) {
   oms__risk_market_data(e->cfg.risk, md);
   oms__parents_market_data(e->parents, vc->name, md);
   oms__groups_market_data(e->groups, vc->name, md);
+  oms__sor_market_data(e->sor, vc->name, md);
 }
 
 static void on_connection(void *ctx, bool connected) {
@@ -1911,6 +1946,7 @@ static void on_connection(void *ctx, bool connected) {
   else
     vc->reconciled = false;
   oms_router_venue_state(vc->e->router, vc->name, connected, now_ns(vc->e));
+  oms__sor_connection(vc->e->sor, vc->name, connected);
 }
 
 static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why) {
@@ -2023,6 +2059,7 @@ int oms_engine_poll(oms_engine_t *e) {
   work += oms_router_poll(e->router, now_ns(e));
   work += oms__parents_poll(e->parents, e);
   work += oms__groups_poll(e->groups, e);
+  work += oms__sor_poll(e->sor, e);
   release(e);
   return work;
 }
@@ -2167,6 +2204,7 @@ static int restore_portfolio(oms_engine_t *e) {
     oms_pf_book_t book = {p->qty, p->avg_px, p->realized_pnl, p->fees};
     (void)oms_portfolio_restore_position(e->cfg.portfolio, p->account_id, p->symbol, &book,
                                          p->updated_ns);
+    oms__risk_position_changed(e->cfg.risk, p->account_id, p->symbol);
   }
   oms__free(r.p);
   return 0;
@@ -2243,6 +2281,22 @@ int oms__engine_replace_child(oms_engine_t *e, uint64_t order_id, oms_dec_t qty)
   return rc;
 }
 
+oms__sor_t *oms__engine_sor(const oms_engine_t *e) { return e->sor; }
+
+int oms__engine_emit_bestex(oms_engine_t *e, uint64_t order_id, const char *text,
+                            const uint8_t *blob, size_t len) {
+  slot_t *s = slot_of_id(e, order_id);
+  begin(e);
+  oms_event_t *ev = stage(e, s != NULL ? slot_index(e, s) : NIL, s != NULL ? &s->o : NULL,
+                          OMS_EVT_BEST_EXECUTION);
+  e->stage[e->nstage - 1].slot = NIL; /* a record about the order, not a change of it */
+  copy_text(ev->text, sizeof(ev->text), text);
+  if (len > sizeof(ev->algo)) len = 0;
+  memcpy(ev->algo, blob, len);
+  ev->algo_len = (uint16_t)len;
+  return commit(e, OMS_STORE_APPEND_MUST);
+}
+
 const oms_order_t *oms__engine_order(oms_engine_t *e, uint64_t order_id) {
   slot_t *s = slot_of_id(e, order_id);
   return s != NULL ? &s->o : NULL;
@@ -2284,3 +2338,4 @@ int oms__engine_cancel_child(oms_engine_t *e, uint64_t order_id) {
 }
 
 oms_store_t *oms__engine_store(oms_engine_t *e) { return e->cfg.store; }
+oms_risk_t *oms__engine_risk(oms_engine_t *e) { return e->cfg.risk; }

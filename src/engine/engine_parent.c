@@ -35,6 +35,19 @@
  * created, recovery finds them open in the state but absent from the
  * store, and reports them done (never sent), so nothing is sent twice and
  * nothing is lost from the schedule.
+ *
+ * THE END OF A DAY. A DAY parent lives until the close of the trading day
+ * it was accepted in (oms_risk_limits_session_close, from the risk
+ * engine's trading hours for its symbol or venue), a GTD parent until its
+ * expire time, each also bounded by its algorithm's own end time: the
+ * first step at or after that time expires it (oms_algo_expire) and
+ * cancels its children. The close is worked out at the parent's first
+ * step from its acceptance time, so a restart after the close expires it.
+ *
+ * THE MARKET'S TRADES. Each instrument record keeps the sums of the trades
+ * its market data showed (the growth of cum_volume at the last price), so
+ * that a parent measures the market's VWAP over its life (docs/algos.md);
+ * the text of the parent's last event reports its slippage against it.
  */
 #include "engine/engine_parent.h"
 
@@ -46,6 +59,7 @@
 #include "core/hash.h"
 #include "core/u64map.h"
 #include "oms/error.h"
+#include "oms/risk.h"
 
 #define NIL UINT32_MAX
 #define SCRATCH 4
@@ -57,7 +71,8 @@
 _Static_assert(OMS_ALGO_ENC_SIZE <= OMS_EVENT_ALGO_MAX, "a parent's state fits an event");
 _Static_assert((int)OMS_R_ALGO_UNKNOWN_STRATEGY == (int)OMS_ALGO_R_UNKNOWN_STRATEGY &&
                    (int)OMS_R_ALGO_REPLACE_CHANGES_STRATEGY ==
-                       (int)OMS_ALGO_R_REPLACE_CHANGES_STRATEGY,
+                       (int)OMS_ALGO_R_REPLACE_CHANGES_STRATEGY &&
+                   (int)OMS_R_ALGO_VENUE_CANNOT == (int)OMS_ALGO_R_VENUE_CANNOT,
                "algo refusals keep their numbers as reasons");
 
 /* What a refused submission's result points at: no order. */
@@ -79,15 +94,18 @@ typedef struct prec_s {
   int64_t wake_ns;
   int64_t hold_ns; /* a child was refused: no new one before then */
   bool dirty;
-  bool present; /* recovery: its order was loaded */
-  bool ending;  /* its end was committed: freed at the next poll */
-  bool listed;  /* on its instrument's list: market data steps it */
+  bool present;     /* recovery: its order was loaded */
+  bool ending;      /* its end was committed: freed at the next poll */
+  bool listed;      /* on its instrument's list: market data steps it */
+  bool closed;      /* expired by its session's close or its GTD time */
+  int64_t close_ns; /* DAY close or GTD time; 0 not yet known, INT64_MAX none */
 } prec_t;
 
 typedef struct ins_s {
-  uint64_t key; /* 0 = free */
-  oms_algo_md_t md;
-  uint32_t head; /* its parents */
+  uint64_t key;     /* 0 = free */
+  oms_algo_md_t md; /* the last snapshot, with the sums of trades seen */
+  bool vol_known;   /* md.cum_volume holds a previous snapshot's */
+  uint32_t head;    /* its parents */
 } ins_t;
 
 /* A parent's state as a unit being committed would leave it. */
@@ -96,6 +114,7 @@ typedef struct scratch_s {
   bool ends;
   oms_algo_state_t st;
   uint8_t blob[OMS_ALGO_ENC_SIZE];
+  char text[OMS_REASON_MAX + 1]; /* of the parent's end */
 } scratch_t;
 
 struct oms__parents_s {
@@ -111,8 +130,10 @@ struct oms__parents_s {
   scratch_t scratch[SCRATCH];
   int nscratch;
   oms_algo_params_t pending; /* of the parent being submitted */
+  bool pending_native;       /* its venue works its type itself */
   oms_dec_t pending_tick, pending_lot;
   uint8_t blob[OMS_ALGO_ENC_SIZE];
+  char text[OMS_REASON_MAX + 1];
 };
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -325,6 +346,29 @@ static void kid_prune(prec_t *r) {
 
 /* ---- submission ------------------------------------------------------------------ */
 
+/* The venue capability a strategy would use; 0 for the algorithms. */
+static uint32_t cap_of(uint16_t strategy) {
+  switch (strategy) {
+    case OMS_ALGO_TRAILING_STOP: return OMS_VENUE_CAP_TRAILING_STOP;
+    case OMS_ALGO_MIT: return OMS_VENUE_CAP_MIT;
+    case OMS_ALGO_LIT: return OMS_VENUE_CAP_LIT;
+    case OMS_ALGO_ICEBERG: return OMS_VENUE_CAP_ICEBERG;
+    default: return 0;
+  }
+}
+
+void oms__parents_native_of(oms__parents_t *P, const oms_order_t *o, oms_venue_order_t *vo) {
+  uint32_t ri = rec_of(P, o->parent_order_id);
+  if (ri == NIL || !P->rec[ri].st.native) return;
+  const oms_algo_state_t *st = &P->rec[ri].st;
+  vo->native = cap_of(st->p.strategy);
+  if (vo->native == OMS_VENUE_CAP_ICEBERG) vo->display_qty = st->p.display_qty;
+  if (vo->native == OMS_VENUE_CAP_TRAILING_STOP) {
+    int64_t d = st->hwm.raw - o->stop_price.raw; /* the stop was set this far from the mark */
+    vo->trail_offset = oms_dec_from_raw(d < 0 ? -d : d);
+  }
+}
+
 /* Fills what the request says and the parameters do not. */
 static void params_from_request(oms_algo_params_t *p, const oms_order_request_t *req) {
   if (!(p->set & (1u << OMS_ALGO_P_side))) OMS_ALGO_SET(p, side, (uint8_t)req->side);
@@ -360,9 +404,22 @@ int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request_t *req,
   r.price = oms_dec_is_pos(p.limit_px) ? p.limit_px : OMS_DEC_ZERO;
   r.type = oms_dec_is_pos(r.price) ? OMS_ORD_LIMIT : OMS_ORD_MARKET;
   r.stop_price = OMS_DEC_ZERO;
-  r.tif = r.tif == OMS_TIF_DAY ? OMS_TIF_DAY : OMS_TIF_GTC;
-  r.expire_ns = 0;
+  r.tif = r.tif == OMS_TIF_DAY || r.tif == OMS_TIF_GTD ? r.tif : OMS_TIF_GTC;
+  r.expire_ns = r.tif == OMS_TIF_GTD ? req->expire_ns : 0;
   r.instructions = 0;
+  /* Emulated types: the venue's own, if it works them; else the OMS's, if
+   * the venue allows it (market data to watch); else refused. */
+  uint32_t cap = cap_of(p.strategy);
+  oms_venue_t *v = cap ? oms_router_venue(oms_engine_router(e), req->venue) : NULL;
+  P->pending_native = v != NULL && (v->native & cap) != 0;
+  if (v != NULL && !P->pending_native && (v->no_emulate & cap) != 0) {
+    res->reject.code = OMS_R_ALGO_VENUE_CANNOT;
+    snprintf(res->reject.text, sizeof(res->reject.text),
+             "strategy(847): venue %s neither works %s itself (native) nor lets the OMS emulate "
+             "it (emulate)",
+             v->name, oms_venue_cap_name(cap));
+    return OMS_EREJECTED;
+  }
   P->pending = p;
   P->pending_tick = ins ? ins->tick_size : OMS_DEC_ZERO;
   P->pending_lot = ins ? ins->lot_size : OMS_DEC_ZERO;
@@ -378,6 +435,7 @@ int oms__parents_open(oms__parents_t *P, const oms_order_t *o, int64_t now_ns, u
   if (ri == NIL) return OMS_EFULL;
   prec_t *r = &P->rec[ri];
   int rc = oms_algo_init(&r->st, o->order_id, &P->pending, P->pending_tick, P->pending_lot, now_ns);
+  r->st.native = P->pending_native;
   ins_link(P, ri, ins_of(P, o->venue, o->symbol));
   int len = rc == 0 ? oms_algo_encode(&r->st, blob, cap) : rc;
   if (len < 0) {
@@ -408,18 +466,43 @@ static scratch_t *scratch_for(oms__parents_t *P, uint32_t ri) {
   return sc;
 }
 
-/* The change that ends a parent whose algorithm is done. */
-static bool end_change(const oms_algo_state_t *st, oms_ord_change_t *ch) {
+/* Writes into text[OMS_REASON_MAX + 1] why the parent ended (why, NULL
+ * for none) and how it did against the market: its average, the interval
+ * VWAP and the slippage in bps (docs/algos.md), when both are known.
+ * Returns text, or NULL when there is nothing to say. */
+static const char *end_text(const oms_algo_state_t *st, const char *why, char *text) {
+  oms_dec_t bps;
+  if (oms_algo_slippage_bps(st, &bps) != 0) {
+    if (why == NULL) return NULL;
+    snprintf(text, OMS_REASON_MAX + 1, "%s", why);
+    return text;
+  }
+  char a[OMS_DEC_STRLEN], v[OMS_DEC_STRLEN], b[OMS_DEC_STRLEN];
+  oms_dec_format(oms_algo_avg_px(st), a, sizeof a);
+  oms_dec_format(oms_algo_interval_vwap(st), v, sizeof v);
+  oms_dec_format(bps, b, sizeof b);
+  snprintf(text, OMS_REASON_MAX + 1, "%s%savg %s vwap %s slippage_bps %s", why ? why : "",
+           why ? "; " : "", a, v, b);
+  return text;
+}
+
+/* The change that ends a parent whose algorithm is done (closed: by its
+ * session's close or GTD time); its text goes to text. */
+static bool end_change(const oms_algo_state_t *st, bool closed, oms_ord_change_t *ch, char *text) {
   switch (st->status) {
-    case OMS_ALGO_CANCELLED: ch->event = OMS_EV_CANCEL_CONFIRM; return true;
+    case OMS_ALGO_CANCELLED:
+      ch->event = OMS_EV_CANCEL_CONFIRM;
+      ch->reason_text = end_text(st, NULL, text);
+      return true;
     case OMS_ALGO_HALTED:
       ch->event = OMS_EV_CANCEL_CONFIRM;
       ch->reason = OMS_R_RISK_HALTED;
-      ch->reason_text = "parent stopped by a halt";
+      ch->reason_text = end_text(st, "parent stopped by a halt", text);
       return true;
     case OMS_ALGO_EXPIRED:
       ch->event = OMS_EV_EXPIRE;
-      ch->reason_text = "parent reached its end time";
+      ch->reason_text = end_text(
+          st, closed ? "parent's trading day closed" : "parent reached its end time", text);
       return true;
     default: return false; /* COMPLETED: its last fill made it FILLED */
   }
@@ -428,14 +511,28 @@ static bool end_change(const oms_algo_state_t *st, oms_ord_change_t *ch) {
 int oms__parents_child_event(oms__parents_t *P, const oms_order_t *before, const oms_event_t *ev,
                              oms__parent_fx_t *fx) {
   const oms_order_t *o = &ev->order;
+  bool fill = (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) &&
+              oms_dec_is_pos(ev->fill.qty);
   uint32_t ri = rec_of(P, o->parent_order_id);
-  if (ri == NIL || P->rec[ri].ending) return 0;
+  if (ri == NIL || P->rec[ri].ending) {
+    /* A fill after the parent ended (the venue filled the child after
+     * confirming its cancel): the parent's order still takes it, as its
+     * state machine takes a fill after CANCELLED or EXPIRED; it has no
+     * algorithm state any more. */
+    if (!fill) return 0;
+    memset(fx, 0, sizeof(*fx));
+    fx->parent_id = o->parent_order_id;
+    fx->ch[fx->nch++] = (oms_ord_change_t){.event = OMS_EV_FILL,
+                                           .ts_ns = ev->event_ns,
+                                           .fill_qty = ev->fill.qty,
+                                           .fill_px = ev->fill.price};
+    fx->blob = P->blob;
+    return 1;
+  }
   scratch_t *sc = scratch_for(P, ri);
   if (sc == NULL) return 0;
   memset(fx, 0, sizeof(*fx));
   fx->parent_id = o->parent_order_id;
-  bool fill = (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) &&
-              oms_dec_is_pos(ev->fill.qty);
   bool ends = oms_ord_state_is_terminal(o->state) && !oms_ord_state_is_terminal(before->state);
   if (fill && oms_algo_on_child_fill(&sc->st, o->child_seq, ev->fill.qty, ev->fill.price) == 0) {
     fx->ch[fx->nch++] = (oms_ord_change_t){.event = OMS_EV_FILL,
@@ -446,12 +543,17 @@ int oms__parents_child_event(oms__parents_t *P, const oms_order_t *before, const
   if (ends) oms_algo_on_child_done(&sc->st, o->child_seq);
   if ((fill || ends) && oms_algo_is_done(&sc->st) && sc->st.status != OMS_ALGO_COMPLETED) {
     oms_ord_change_t ch = {.ts_ns = ev->event_ns};
-    if (end_change(&sc->st, &ch)) {
+    if (end_change(&sc->st, P->rec[ri].closed, &ch, sc->text)) {
       fx->ch[fx->nch++] = ch;
       sc->ends = true;
     }
   }
-  if (sc->st.status == OMS_ALGO_COMPLETED && oms_algo_is_done(&sc->st)) sc->ends = true;
+  if (sc->st.status == OMS_ALGO_COMPLETED && oms_algo_is_done(&sc->st)) {
+    /* the fill that completes it: its event says how it did */
+    if (fx->nch > 0 && fx->ch[0].event == OMS_EV_FILL)
+      fx->ch[0].reason_text = end_text(&sc->st, NULL, sc->text);
+    sc->ends = true;
+  }
   int len = oms_algo_encode(&sc->st, sc->blob, sizeof(sc->blob));
   fx->blob = sc->blob;
   fx->len = len > 0 ? (uint16_t)len : 0;
@@ -506,7 +608,7 @@ int oms__parents_cancel(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, b
   bool done = oms_algo_is_done(&st);
   if (done) {
     ch[1].ts_ns = ch[0].ts_ns;
-    end_change(&st, &ch[1]);
+    end_change(&st, false, &ch[1], P->text);
     n = 2;
   }
   int len = oms_algo_encode(&st, P->blob, sizeof(P->blob));
@@ -582,14 +684,21 @@ void oms__parents_market_data(oms__parents_t *P, const char *venue, const oms_ma
   uint32_t ii = ins_of(P, venue, md->symbol);
   if (ii == NIL) return;
   ins_t *in = &P->ins[ii];
-  in->md = (oms_algo_md_t){.bid = md->bid,
-                           .bid_qty = md->bid_qty,
-                           .ask = md->ask,
-                           .ask_qty = md->ask_qty,
-                           .last_px = md->last_px,
-                           .last_qty = md->last_qty,
-                           .cum_volume = md->cum_volume,
-                           .ts_ns = md->ts_ns};
+  /* the volume traded since the last snapshot, at its last price */
+  int64_t grew = in->vol_known ? md->cum_volume.raw - in->md.cum_volume.raw : 0;
+  if (grew > 0 && oms_dec_is_pos(md->last_px)) {
+    in->md.seen_volume.raw += grew;
+    in->md.seen_notional += (__int128)grew * md->last_px.raw;
+  }
+  in->vol_known = true;
+  in->md.bid = md->bid;
+  in->md.bid_qty = md->bid_qty;
+  in->md.ask = md->ask;
+  in->md.ask_qty = md->ask_qty;
+  in->md.last_px = md->last_px;
+  in->md.last_qty = md->last_qty;
+  in->md.cum_volume = md->cum_volume;
+  in->md.ts_ns = md->ts_ns;
   for (uint32_t ri = in->head; ri != NIL; ri = P->rec[ri].ins_next) mark_dirty(P, ri);
 }
 
@@ -622,10 +731,25 @@ static void finish(oms__parents_t *P, oms_engine_t *e, uint32_t ri) {
     return;
   }
   oms_ord_change_t ch = {.ts_ns = oms__engine_now(e)};
-  if (!end_change(&r->st, &ch)) return;
+  if (!end_change(&r->st, r->closed, &ch, P->text)) return;
   int len = oms_algo_encode(&r->st, P->blob, sizeof(P->blob));
   if (oms__engine_parent_apply(e, r->order_id, &ch, 1, P->blob, len > 0 ? (size_t)len : 0) == 0)
     r->ending = true;
+}
+
+/* When a DAY parent's trading day closes, or a GTD parent's time comes
+ * (INT64_MAX: never). */
+static int64_t close_of(oms_engine_t *e, const prec_t *r, const oms_order_t *po) {
+  int64_t close = INT64_MAX;
+  if (po->tif == OMS_TIF_GTD && po->expire_ns > 0) close = po->expire_ns;
+  oms_risk_t *risk = oms__engine_risk(e);
+  int64_t c;
+  if (po->tif == OMS_TIF_DAY && risk != NULL &&
+      oms_risk_limits_session_close(oms_risk_current_limits(risk), po->venue, po->symbol,
+                                    r->st.created_ns, &c) == 1 &&
+      c < close)
+    close = c;
+  return close;
 }
 
 static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
@@ -634,6 +758,15 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
   if (po == NULL || oms_ord_state_is_terminal(po->state)) {
     r->ending = true;
     return;
+  }
+  if (r->close_ns == 0) r->close_ns = close_of(e, r, po);
+  if (now >= r->close_ns && !oms_algo_status_is_terminal((oms_algo_status_t)r->st.status)) {
+    oms_algo_out_t out;
+    oms_algo_expire(&r->st, &out);
+    r->closed = true;
+    send_cancels(e, r, &out);
+    if (oms_algo_is_done(&r->st)) finish(P, e, ri);
+    return; /* its children's ends wake it */
   }
   if (now < r->hold_ns) {
     wake_at(P, ri, r->hold_ns);
@@ -667,7 +800,8 @@ static void step(oms__parents_t *P, oms_engine_t *e, uint32_t ri, int64_t now) {
     finish(P, e, ri);
     return;
   }
-  wake_at(P, ri, r->hold_ns > out.next_wake_ns ? r->hold_ns : out.next_wake_ns);
+  int64_t wake = r->hold_ns > out.next_wake_ns ? r->hold_ns : out.next_wake_ns;
+  wake_at(P, ri, wake < r->close_ns ? wake : r->close_ns);
 }
 
 int oms__parents_poll(oms__parents_t *P, oms_engine_t *e) {

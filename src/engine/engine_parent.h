@@ -60,8 +60,9 @@ typedef struct oms__parent_fx_s {
 } oms__parent_fx_t;
 
 /* Child event ev (before: the child as it is) in the unit being committed.
- * Returns 1 with *fx set when the parent's state is to be journaled with it,
- * 0 when the child has no parent here. */
+ * Returns 1 with *fx set when the parent's state is to be journaled with it
+ * (len 0: a fill on a child of a parent already ended, which its order
+ * still takes), 0 when the child has no parent here. */
 int oms__parents_child_event(oms__parents_t *P, const oms_order_t *before, const oms_event_t *ev,
                              oms__parent_fx_t *fx);
 void oms__parents_commit(oms__parents_t *P);
@@ -83,6 +84,10 @@ int oms__parents_modify(oms__parents_t *P, oms_engine_t *e, uint64_t order_id, o
  * at the next poll. */
 void oms__parents_market_data(oms__parents_t *P, const char *venue, const oms_market_data_t *md);
 
+/* A child o is converted for its venue: the native fields (the venue works
+ * its parent's type itself; oms_venue_order_t.native), when so. */
+void oms__parents_native_of(oms__parents_t *P, const oms_order_t *o, oms_venue_order_t *vo);
+
 /* Steps what is due. Returns the number of parents stepped. */
 int oms__parents_poll(oms__parents_t *P, oms_engine_t *e);
 
@@ -96,6 +101,8 @@ int oms__parents_recovered(oms__parents_t *P, oms_engine_t *e);
 
 int64_t oms__engine_now(oms_engine_t *e);
 oms_store_t *oms__engine_store(oms_engine_t *e);
+/* The risk engine (NULL if none): its trading hours end DAY parents. */
+oms_risk_t *oms__engine_risk(oms_engine_t *e);
 oms__parents_t *oms__engine_parents(oms_engine_t *e);
 /* The order in memory, or NULL. */
 const oms_order_t *oms__engine_order(oms_engine_t *e, uint64_t order_id);

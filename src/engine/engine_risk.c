@@ -62,6 +62,10 @@ void oms__risk_after_fill(oms_risk_t *risk, const char *account, int64_t now_ns)
   if (risk != NULL) oms_risk_evaluate_account(risk, account, now_ns);
 }
 
+void oms__risk_position_changed(oms_risk_t *risk, const char *account, const char *symbol) {
+  if (risk != NULL) (void)oms_risk_position_changed(risk, account, symbol);
+}
+
 void oms__risk_market_data(oms_risk_t *risk, const oms_market_data_t *md) {
   if (risk == NULL) return;
   oms_dec_t px = md->last_px;

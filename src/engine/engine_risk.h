@@ -33,6 +33,9 @@ int oms__risk_order_opened(oms_risk_t *risk, const oms_order_t *o);
 /* Lets a daily-loss breach switch the account's state right after a fill. */
 void oms__risk_after_fill(oms_risk_t *risk, const char *account, int64_t now_ns);
 
+/* A position moved (fill, bust, restore): the concentration groups re-read it. */
+void oms__risk_position_changed(oms_risk_t *risk, const char *account, const char *symbol);
+
 /* Keeps the open-order aggregates in step with every committed change. */
 void oms__risk_order_changed(oms_risk_t *risk, const oms_order_t *before, const oms_order_t *after,
                              int64_t now_ns);

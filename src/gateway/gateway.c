@@ -79,6 +79,7 @@
 #include "oms/decimal.h"
 #include "oms/error.h"
 #include "oms/fix_dict.h"
+#include "oms/sor.h"
 
 #define MAX_SESSIONS 64
 /* Distinct hub routes (OnBehalfOf 115/116/144) remembered per session for
@@ -935,7 +936,11 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_RISK_THROTTLE:
     case OMS_R_RISK_SELF_TRADE:
     case OMS_R_RISK_REDUCE_ONLY:
-    case OMS_R_RISK_NO_LIMITS: return OMS_FIX_ORD_REJ_EXCEEDS_LIMIT;
+    case OMS_R_RISK_NO_LIMITS:
+    case OMS_R_RISK_CONCENTRATION:
+    case OMS_R_RISK_CORRELATION:
+    case OMS_R_RISK_VAR:
+    case OMS_R_RISK_STRESS: return OMS_FIX_ORD_REJ_EXCEEDS_LIMIT;
     case OMS_R_TOO_LATE: return OMS_FIX_ORD_REJ_TOO_LATE_TO_ENTER;
     case OMS_R_UNKNOWN_ORDER:
     case OMS_R_VENUE_UNKNOWN_ORDER: return OMS_FIX_ORD_REJ_UNKNOWN_ORDER;
@@ -973,6 +978,7 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_ALGO_END_PASSED:
     case OMS_R_ALGO_QTY_BELOW_FILLED:
     case OMS_R_ALGO_REPLACE_CHANGES_STRATEGY:
+    case OMS_R_ALGO_VENUE_CANNOT: return OMS_FIX_ORD_REJ_UNSUPPORTED_ORDER_CHARACTERISTIC;
     case OMS_R_GROUP_KIND:
     case OMS_R_GROUP_MEMBERS:
     case OMS_R_GROUP_SIDE:
@@ -1447,6 +1453,27 @@ static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, om
   return 1;
 }
 
+/* Smart routing (docs/routing.md): ExDestination(100) SMART or the policy
+ * tag. Returns 1 with *pol set (req->venue cleared: the engine picks the
+ * home venue), 0 for a direct order, -1 with text for an unknown policy. */
+static int smart_policy(const oms_fix_msg_t *m, oms_order_request_t *req, oms_sor_policy_t *pol,
+                        char *text, size_t cap) {
+  oms_fix_str_t v;
+  bool tag = oms_fix_msg_get_str(m, OMS_SOR_FIX_TAG_POLICY, &v) == 0;
+  if (!tag && strcmp(req->venue, OMS_SOR_FIX_DEST) != 0) return 0;
+  *pol = OMS_SOR_POLICY_BEST;
+  if (tag) {
+    char name[16];
+    if (copy_str(name, sizeof name, v) != 0 || oms_sor_policy_parse(name, pol) != 0) {
+      snprintf(text, cap, "RoutingPolicy(%d)=%.*s is not best, take or post",
+               OMS_SOR_FIX_TAG_POLICY, (int)v.len, v.ptr);
+      return -1;
+    }
+  }
+  if (strcmp(req->venue, OMS_SOR_FIX_DEST) == 0) req->venue[0] = '\0';
+  return 1;
+}
+
 static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
   oms_fix_new_order_t no;
   oms_fix_bad_field_t bad;
@@ -1485,10 +1512,22 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     send_new_reject(s, &no, NULL, r, text);
     return;
   }
+  oms_sor_policy_t pol = OMS_SOR_POLICY_NONE;
+  int smart = algo ? 0 : smart_policy(m, &req, &pol, text, sizeof text);
+  if (smart < 0) {
+    send_new_reject(s, &no, NULL, OMS_R_BAD_ENUM, text);
+    return;
+  }
+  if (group > 0 && smart > 0) {
+    send_new_reject(s, &no, NULL, OMS_R_UNSUPPORTED,
+                    "a bracket's entry or an OTO's primary can not be smart-routed");
+    return;
+  }
   oms_submit_result_t res;
-  int rc = group  ? oms_engine_submit_group(s->gw->cfg.engine, &req, kind, legs, nlegs, &res)
-           : algo ? oms_engine_submit_parent(s->gw->cfg.engine, &req, &ap, &res)
-                  : oms_engine_submit(s->gw->cfg.engine, &req, &res);
+  int rc = group   ? oms_engine_submit_group(s->gw->cfg.engine, &req, kind, legs, nlegs, &res)
+           : algo  ? oms_engine_submit_parent(s->gw->cfg.engine, &req, &ap, &res)
+           : smart ? oms_engine_submit_smart(s->gw->cfg.engine, &req, pol, &res)
+                   : oms_engine_submit(s->gw->cfg.engine, &req, &res);
   if (res.duplicate) {
     if (poss_flag(m)) {
       /* The same request again: the same order, its status now. */

@@ -13,6 +13,25 @@
  * made on that path, except: in os mode, one eventfd write; in fsync mode, a
  * condition signal if (and only if) the syncer is asleep.
  *
+ * Appending through a mapping (os mode). The current segment is also mapped
+ * shared, and a prefaulter thread (SCHED_BATCH) keeps the pages ahead of the
+ * append position resident and writable (madvise MADV_POPULATE_WRITE, a
+ * chunk at a time, up to AHEAD bytes past `tail`), publishing how far it got
+ * in the map's `ready`. A unit that lies wholly below `ready` is copied into
+ * the mapping instead of written: the bytes are then in the page cache, as
+ * after a pwrite, with no system call and no page allocation on the
+ * appender's thread. The copy goes up in 8-byte stores, so a process killed
+ * in the middle leaves a prefix of the unit (a torn tail), as a pwrite does,
+ * never a hole before good bytes. Anything else (past `ready`, a map that
+ * could not be made, the prefaulter starved or given up) is written with
+ * pwrite as before, so an error still surfaces as a failed pwrite. Every
+ * FLUSH_EVERY bytes the prefaulter also starts writeback of what was
+ * appended (sync_file_range, no wait), so the roll's fdatasync, on the core,
+ * finds little left to write. The core
+ * never waits for the prefaulter: a roll publishes the new segment's map and
+ * hands the old one to the prefaulter (`retired`), which unmaps it at the
+ * start of its next round, when it no longer uses it.
+ *
  * Segments. A unit never spans two segments: when the next unit and an
  * end-of-segment record do not both fit, the segment is rolled on the
  * appender's thread: the end-of-segment record is written, the segment is
@@ -51,10 +70,12 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +89,25 @@
 #define BUF_BYTES (256u << 10)
 #define DEFAULT_SPIN_NS 50000
 #define HINTS 8
+#define AHEAD (2u << 20)       /* populated ahead of the append position */
+#define POP_CHUNK (64u << 10)  /* populated per madvise */
+#define POP_NAP_NS 2000000     /* the prefaulter's sleep when it is ahead */
+#define FLUSH_EVERY (4u << 20) /* writeback started behind the appends, per this much */
+#define PAGE 4096u
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels refuse it: pwrite */
+#endif
+
+/* The current segment mapped for os-mode appends (see the top). */
+typedef struct segmap_s {
+  uint8_t *base;
+  uint64_t len;
+  int fd;                 /* its own descriptor: the core closes the segment's at a roll */
+  uint64_t flushed;       /* writeback started up to here (the prefaulter's) */
+  _Atomic uint64_t ready; /* populated writable from the tail's page up to here */
+  bool given_up;          /* populating failed: appends pwrite (the prefaulter's) */
+  struct segmap_s *next;  /* in the retired list */
+} segmap_t;
 
 struct oms_journal_s {
   char *dir;
@@ -98,6 +138,18 @@ struct oms_journal_s {
   size_t nsegs, segcap;
   oms__jpos_t hints[HINTS]; /* where readers stopped (k is a first LSN here) */
   unsigned hint_next;
+  segmap_t *map;   /* the current segment's, NULL: appends pwrite (under mu) */
+  uint64_t mapped; /* bytes appended through a map (under mu; for tests) */
+
+  /* The prefaulter (os mode, see the top). */
+  bool use_map;
+  _Atomic(segmap_t *) pmap;    /* map, for the prefaulter */
+  _Atomic(segmap_t *) retired; /* maps rolled away, unmapped by the prefaulter */
+  pthread_mutex_t pmu;         /* its naps, which close cuts short */
+  pthread_cond_t pcv;
+  pthread_t prefaulter;
+  bool has_prefaulter;
+  _Alignas(64) _Atomic uint64_t tail; /* off, for the prefaulter */
 
   _Alignas(64) _Atomic uint64_t written;
   _Alignas(64) _Atomic uint64_t durable;
@@ -279,6 +331,114 @@ static void wake_syncer(oms_journal_t *j) {
   pthread_mutex_unlock(&j->cmu);
 }
 
+/* ---- the mapping and the prefaulter (os mode) ---- */
+
+/* The segment fd mapped whole, or NULL (appends then pwrite). */
+static segmap_t *map_seg(oms_journal_t *j, int fd, uint64_t len) {
+  if (!j->use_map) return NULL;
+  segmap_t *m = oms__calloc(1, sizeof *m);
+  if (!m) return NULL;
+  m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  void *p =
+      m->fd < 0 ? MAP_FAILED : mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    if (m->fd >= 0) close(m->fd);
+    oms__free(m);
+    return NULL;
+  }
+  m->base = p;
+  m->len = len;
+  return m;
+}
+
+static void unmap_list(segmap_t *m) {
+  while (m) {
+    segmap_t *next = m->next;
+    munmap(m->base, (size_t)m->len);
+    close(m->fd);
+    oms__free(m);
+    m = next;
+  }
+}
+
+/* The segment whose map is m stops being appended to (under mu). */
+static void retire_map(oms_journal_t *j, segmap_t *m) {
+  if (!m) return;
+  m->next = atomic_load(&j->retired);
+  while (!atomic_compare_exchange_weak(&j->retired, &m->next, m)) {
+  }
+}
+
+/* The prefaulter sleeps ns, or until close wakes it. */
+static void nap(oms_journal_t *j, int64_t ns) {
+  struct timespec dl;
+  clock_gettime(CLOCK_MONOTONIC, &dl);
+  dl.tv_nsec += ns;
+  dl.tv_sec += dl.tv_nsec / 1000000000;
+  dl.tv_nsec %= 1000000000;
+  pthread_mutex_lock(&j->pmu);
+  if (!atomic_load(&j->closing)) pthread_cond_timedwait(&j->pcv, &j->pmu, &dl);
+  pthread_mutex_unlock(&j->pmu);
+}
+
+static void *prefault_main(void *arg) {
+  oms_journal_t *j = arg;
+#ifdef SCHED_BATCH
+  /* Its fair share of a CPU, but never preempting the core when it wakes
+   * (SCHED_IDLE would starve it on a busy machine, and the core would
+   * pwrite). */
+  struct sched_param sp = {0};
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+#endif
+  while (!atomic_load(&j->closing)) {
+    /* Retired before this round began: no longer in use here. */
+    unmap_list(atomic_exchange(&j->retired, NULL));
+    segmap_t *m = atomic_load(&j->pmap);
+    bool more = false;
+    if (m && !m->given_up) {
+      uint64_t t = atomic_load_explicit(&j->tail, memory_order_relaxed) & ~(uint64_t)(PAGE - 1);
+      uint64_t r = atomic_load_explicit(&m->ready, memory_order_relaxed);
+      uint64_t want = t + AHEAD < m->len ? t + AHEAD : m->len;
+      if (r < t) r = t;
+      /* Writeback of what is written, started in the background every few
+       * MiB (as the kernel would only after 30 s): the roll's fdatasync,
+       * on the core, then has little left to write. */
+      if (t >= m->flushed + FLUSH_EVERY) {
+        (void)sync_file_range(m->fd, (off_t)m->flushed, (off_t)(t - m->flushed),
+                              SYNC_FILE_RANGE_WRITE);
+        m->flushed = t;
+      }
+      if (r < want) {
+        size_t n = want - r < POP_CHUNK ? (size_t)(want - r) : POP_CHUNK;
+        /* An error (an old kernel, no memory, EIO reading a page) is not
+         * the journal's failure: the appends past `ready` pwrite, and a
+         * real error surfaces there. */
+        if (madvise(m->base + r, n, MADV_POPULATE_WRITE) != 0) {
+          m->given_up = true;
+        } else {
+          atomic_store_explicit(&m->ready, r + n, memory_order_release);
+          more = r + n < want;
+        }
+      }
+    }
+    if (!more) nap(j, POP_NAP_NS);
+  }
+  return NULL;
+}
+
+/* Copies n bytes (a multiple of 8, both 8-aligned) upwards with 8-byte
+ * stores the compiler keeps in order: a process killed in the middle leaves
+ * a prefix (memcpy may store the end first, which after a kill -9 would read
+ * as a hole followed by a good record: damage, not a torn tail). */
+static void copy_up(uint8_t *dst, const uint8_t *src, size_t n) {
+  volatile uint64_t *d = (volatile uint64_t *)(void *)dst;
+  for (size_t i = 0; i < n / 8; i++) {
+    uint64_t v;
+    memcpy(&v, src + 8 * i, sizeof v);
+    d[i] = v;
+  }
+}
+
 /* ---- segments ---- */
 
 /* Creates and preallocates the segment whose first LSN is first; *fd. */
@@ -346,6 +506,13 @@ static int roll(oms_journal_t *j) {
     j->segs[j->nsegs++] = j->next_lsn;
     j->seg_cap = j->seg_bytes;
     j->off = 0;
+    /* The prefaulter sees the new tail before the new map: it never
+     * populates the new segment from the old one's offset. */
+    segmap_t *old = j->map;
+    j->map = map_seg(j, nfd, j->seg_cap);
+    atomic_store(&j->tail, 0);
+    atomic_store(&j->pmap, j->map);
+    retire_map(j, old);
   }
   pthread_mutex_unlock(&j->smu);
   return rc;
@@ -361,7 +528,11 @@ int oms_journal_append(oms_journal_t *j, uint16_t type, const void *data, uint32
 
 /* Writes buf[0, *n) at *at; false (and FAILED) if it could not. */
 static bool flush(oms_journal_t *j, size_t *n, uint64_t *at) {
-  if (oms__jio_write_all(&j->io, j->fd, j->buf, *n, (off_t)*at) != 0) {
+  const segmap_t *m = j->map;
+  if (m && *at + *n <= atomic_load_explicit(&m->ready, memory_order_acquire)) {
+    copy_up(m->base + *at, j->buf, *n);
+    j->mapped += *n;
+  } else if (oms__jio_write_all(&j->io, j->fd, j->buf, *n, (off_t)*at) != 0) {
     char path[PATH_MAX];
     seg_path(j, path, sizeof path, j->cur_first);
     fail(j, path, *at, errno, "cannot write to the segment");
@@ -441,6 +612,7 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
   if (fill && !flush(j, &fill, &at)) goto failed;
   if (mark) j->mark = d;
   j->off = at;
+  if (j->map) atomic_store_explicit(&j->tail, at, memory_order_relaxed);
   j->next_lsn = lsn;
   if (last_lsn) *last_lsn = lsn - 1;
   atomic_store(&j->written, lsn - 1);
@@ -457,6 +629,13 @@ out:
 }
 
 /* ---- state for callers ---- */
+
+uint64_t oms__journal_mapped(oms_journal_t *j) {
+  pthread_mutex_lock(&j->mu);
+  uint64_t n = j->mapped;
+  pthread_mutex_unlock(&j->mu);
+  return n;
+}
 
 uint64_t oms_journal_written(const oms_journal_t *j) {
   return atomic_load(&((oms_journal_t *)j)->written);
@@ -761,6 +940,8 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&j->wcv, &ca);
+  pthread_mutex_init(&j->pmu, NULL);
+  pthread_cond_init(&j->pcv, &ca);
   pthread_condattr_destroy(&ca);
 
   j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -801,6 +982,22 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   if (rc != 0) goto fail;
   atomic_store(&j->written, j->next_lsn - 1);
   atomic_store(&j->durable, j->next_lsn - 1);
+  /* Appends through a mapping: os mode with the real write call only (a
+   * seam on pwrite is there to see every write), unless asked not to. */
+  j->use_map = j->durability == OMS_JOURNAL_OS && !cfg->append_pwrite && !j->io.pwrite;
+  if (j->use_map) {
+    j->map = map_seg(j, j->fd, j->seg_cap);
+    atomic_store(&j->tail, j->off);
+    atomic_store(&j->pmap, j->map);
+    if (pthread_create(&j->prefaulter, NULL, prefault_main, j) == 0) {
+      j->has_prefaulter = true;
+    } else { /* no thread, no populated pages: pwrite as before */
+      unmap_list(j->map);
+      j->map = NULL;
+      atomic_store(&j->pmap, NULL);
+      j->use_map = false;
+    }
+  }
   if (j->durability == OMS_JOURNAL_FSYNC) {
     if (pthread_create(&j->syncer, NULL, syncer_main, j) != 0) {
       oms__jerr(err, "", 0, errno, "cannot start the syncer thread");
@@ -830,6 +1027,14 @@ void oms_journal_close(oms_journal_t *j) {
     wake_syncer(j); /* it syncs what is left, then ends */
     pthread_join(j->syncer, NULL);
   }
+  if (j->has_prefaulter) {
+    pthread_mutex_lock(&j->pmu);
+    pthread_cond_signal(&j->pcv);
+    pthread_mutex_unlock(&j->pmu);
+    pthread_join(j->prefaulter, NULL);
+  }
+  unmap_list(atomic_exchange(&j->retired, NULL));
+  unmap_list(j->map);
   if (j->fd >= 0) close(j->fd);
   if (j->dirfd >= 0) close(j->dirfd);
   if (j->efd >= 0) close(j->efd);
@@ -840,6 +1045,8 @@ void oms_journal_close(oms_journal_t *j) {
   pthread_cond_destroy(&j->cv);
   pthread_mutex_destroy(&j->wmu);
   pthread_cond_destroy(&j->wcv);
+  pthread_mutex_destroy(&j->pmu);
+  pthread_cond_destroy(&j->pcv);
   oms__free(j->segs);
   oms__free(j->dir);
   oms__aligned_free(j->buf);

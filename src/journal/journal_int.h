@@ -130,4 +130,8 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
                oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx,
                oms_journal_error_t *err);
 
+/* Bytes appended through the segment mapping so far (os mode: journal.c,
+ * "Appending through a mapping"); the rest was written with pwrite. */
+uint64_t oms__journal_mapped(oms_journal_t *j);
+
 #endif /* OMS_JOURNAL_INT_H */

@@ -483,3 +483,168 @@ oms_reason_t oms__check_SELF_TRADE(void *ctx, const oms_risk_input_t *in, oms_ri
                         oms_side_str(o->side), market ? "market" : oms__fmt(o->price, a),
                         buy ? "SELL" : "BUY", oms__fmt(best, b), o->symbol, o->account_id);
 }
+
+/* ---- 15. concentration (instrument and groups) ------------------------------ */
+
+/* The limit from an amount and a fraction of equity (either may be unset):
+ * the smaller. False when a fraction is set but the equity is not
+ * positive. */
+static bool conc_limit(const oms_risk_input_t *in, bool has_abs, oms_dec_t abs, bool has_pct,
+                       oms_dec_t pct, oms_dec_t *limit) {
+  if (has_pct && (!in->account_known || !oms_dec_is_pos(in->account.equity))) return false;
+  oms_dec_t pe = has_pct ? mul_sat(pct, in->account.equity) : OMS_DEC_ZERO;
+  *limit = has_abs && has_pct ? oms_dec_min(abs, pe) : has_pct ? pe : abs;
+  return true;
+}
+
+/* How the limit was made, for a refusal's text only. */
+static const char *conc_why(const oms_risk_input_t *in, bool has_abs, oms_dec_t abs, bool has_pct,
+                            oms_dec_t pct, char *why, size_t n) {
+  dbuf_t a, b, c;
+  if (has_abs && has_pct)
+    snprintf(why, n, "the smaller of %s and %s x equity %s", oms__fmt(abs, a), oms__fmt(pct, b),
+             oms__fmt(in->account.equity, c));
+  else if (has_pct)
+    snprintf(why, n, "%s x equity %s", oms__fmt(pct, b), oms__fmt(in->account.equity, c));
+  else
+    snprintf(why, n, "absolute");
+  return why;
+}
+
+static oms_reason_t conc_equity(const oms_risk_input_t *in, oms_risk_result_t *res) {
+  dbuf_t a;
+  return oms_reject_set(&res->reject, OMS_R_RISK_CONCENTRATION,
+                        "concentration: equity %s of account %s is not positive",
+                        oms__fmt(in->account.equity, a), in->order->account_id);
+}
+
+oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
+                                      oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
+  oms_risk_t *r = ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  const oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  bool has_abs = SET(in, OMS_RL_MAX_CONCENTRATION), has_pct = SET(in, OMS_RL_MAX_CONCENTRATION_PCT);
+  /* Optional, unlike the checks above: no limit and no group, nothing to do. */
+  if ((!has_abs && !has_pct && !as->in_group) || in->reduces) return OMS_R_NONE;
+  dbuf_t a, b, c, d, e;
+  char why[160];
+  oms_dec_t limit;
+  if (has_abs || has_pct) {
+    /* Worst case as max_position, valued at the reference price (the
+     * order's own price without one). */
+    oms_dec_t px = oms_dec_is_pos(in->ref_px) ? in->ref_px : in->order_px;
+    if (!oms_dec_is_pos(px))
+      return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                            "concentration: no price to value %s", o->symbol);
+    oms_dec_t q = in->position.qty, oq = open_qty(o), worst, x;
+    if (o->side == OMS_SIDE_BUY)
+      worst = add_sat(add_sat(q, in->aggr.open_buy_qty), oq);
+    else
+      worst = add_sat(add_sat(in->aggr.open_sell_qty, oq), oms_dec_neg(q));
+    oms_dec_t mult =
+        in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
+    if (oms_notional(oms_dec_max(worst, OMS_DEC_ZERO), px, mult, &x) != 0)
+      x = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+    if (!conc_limit(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, &limit))
+      return conc_equity(in, res);
+    if (oms_dec_gt(x, limit))
+      return oms_reject_set(&res->reject, OMS_R_RISK_CONCENTRATION,
+                            "concentration: worst-case exposure %s to %s (%s %s at %s) exceeds "
+                            "limit %s (%s) for account %s",
+                            oms__fmt(x, a), o->symbol, o->side == OMS_SIDE_BUY ? "long" : "short",
+                            oms__fmt(worst, b), oms__fmt(px, c), oms__fmt(limit, d),
+                            conc_why(in, has_abs, v->max_concentration, has_pct,
+                                     v->max_concentration_pct, why, sizeof why),
+                            o->account_id);
+  }
+  for (int kind = 0; as->in_group && kind < OMS_RISK_GROUP_NKINDS; kind++) {
+    if (as->grp[kind] == 0) continue;
+    const oms__group_t *g = oms__ktab_rec(&r->limits->groups, as->grp[kind] - 1);
+    bool ga = oms_dec_is_pos(g->max_exposure), gp = oms_dec_is_pos(g->max_pct);
+    if (!ga && !gp) continue;
+    const char *kn = oms_risk_group_kind_str((oms_risk_group_kind_t)kind);
+    if (as->ag[kind] == 0)
+      return oms_reject_set(&res->reject, OMS_R_CAPACITY,
+                            "concentration: no room to track %s group %s of account %s", kn,
+                            g->h.key + 1, o->account_id);
+    if (!in->notional_known)
+      return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                            "concentration: no price to value %s order for %s",
+                            oms_ord_type_str(o->type), o->symbol);
+    const oms__ag_t *ag = oms__ktab_rec(&r->ags, as->ag[kind] - 1);
+    oms_dec_t open = oms__sat_add(ag->open, r->cur_mod_notional, -1);
+    oms_dec_t total = add_sat(add_sat(ag->pos, open), in->order_notional);
+    if (!conc_limit(in, ga, g->max_exposure, gp, g->max_pct, &limit)) return conc_equity(in, res);
+    if (oms_dec_gt(total, limit))
+      return oms_reject_set(
+          &res->reject,
+          kind == OMS_RISK_GROUP_CORRELATION ? OMS_R_RISK_CORRELATION : OMS_R_RISK_CONCENTRATION,
+          "concentration: %s group %s exposure %s (positions %s + open orders %s + order %s) "
+          "exceeds limit %s (%s) for account %s",
+          kn, g->h.key + 1, oms__fmt(total, a), oms__fmt(ag->pos, b), oms__fmt(open, c),
+          oms__fmt(in->order_notional, d), oms__fmt(limit, e),
+          conc_why(in, ga, g->max_exposure, gp, g->max_pct, why, sizeof why), o->account_id);
+  }
+  return OMS_R_NONE;
+}
+
+/* ---- 16. VaR and stress (with a risk model) ---------------------------------- */
+
+/* A model number as text, rounded up as it crosses into a decimal. */
+static const char *fmt_risk(double v, char *buf) {
+  oms_dec_t d;
+  if (oms_riskmodel_dec_out(v, &d) != 0) d = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  return oms__fmt(d, buf);
+}
+
+oms_reason_t oms__check_VAR_STRESS(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+  if (in->child) return OMS_R_NONE;
+  oms_risk_t *r = ctx;
+  const oms_risk_limit_t *v = &in->limits->v;
+  const oms_order_t *o = in->order;
+  bool hv = SET(in, OMS_RL_MAX_VAR), hf = SET(in, OMS_RL_MAX_VAR_FIRM),
+       hs = SET(in, OMS_RL_MAX_STRESS_LOSS);
+  /* Optional like concentration; a reducing order only lowers both. */
+  if ((!hv && !hf && !hs) || in->reduces) return OMS_R_NONE;
+  int32_t i = oms__model_idx(r, r->cur_as), b = oms__model_book(r, r->cur_acct);
+  if (i < 0 || b < 0)
+    return oms_reject_set(&res->reject, OMS_R_RISK_VAR,
+                          "var_stress: no risk model for %s (account %s)", o->symbol,
+                          o->account_id);
+  if (!in->notional_known)
+    return oms_reject_set(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
+                          "var_stress: no price to value %s order for %s",
+                          oms_ord_type_str(o->type), o->symbol);
+  /* The order as if filled; a modify only adds what it changes (the
+   * current order is in the model already). */
+  double d = oms_riskmodel_dec_in(in->order_notional) - oms_riskmodel_dec_in(r->cur_mod_notional);
+  if (o->side == OMS_SIDE_SELL) d = -d;
+  dbuf_t a, c, e;
+  double before, after;
+  for (int firm = 0; firm < 2; firm++) {
+    if (!(firm ? hf : hv)) continue;
+    oms_riskmodel_ivar(r->model, firm ? OMS_RISKMODEL_TOTAL : (uint32_t)b, (uint32_t)i, d, &before,
+                       &after);
+    oms_dec_t lim = firm ? v->max_var_firm : v->max_var;
+    /* An order that lowers VaR passes even above the limit. */
+    if (after > before && after > oms_riskmodel_dec_in(lim))
+      return oms_reject_set(&res->reject, OMS_R_RISK_VAR,
+                            "var_stress: VaR of %s%s would be %s (from %s) above limit %s",
+                            firm ? "the firm" : "account ", firm ? "" : o->account_id,
+                            fmt_risk(after, a), fmt_risk(before, c), oms__fmt(lim, e));
+  }
+  if (hs) {
+    int worst;
+    double loss = oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, d, &worst);
+    if (loss > oms_riskmodel_dec_in(v->max_stress_loss) &&
+        loss > oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, 0, NULL))
+      return oms_reject_set(&res->reject, OMS_R_RISK_STRESS,
+                            "var_stress: loss of account %s under scenario %s would be %s above "
+                            "limit %s",
+                            o->account_id, oms_riskmodel_scenario_name(r->model, (uint32_t)worst),
+                            fmt_risk(loss, a), oms__fmt(v->max_stress_loss, c));
+  }
+  return OMS_R_NONE;
+}

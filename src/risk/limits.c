@@ -14,8 +14,14 @@
  * margin, credit, the account's open orders and rates) may be set only at
  * global or account scope; the strategy's open orders and rates only at
  * global or strategy scope; the per-order fields anywhere.
+ *
+ * Groups (sector, asset class, currency, underlying, correlated set) are a
+ * table of named groups with their exposure limits and, per symbol, the
+ * group of each kind it is in: the risk engine resolves a symbol's groups
+ * once per installed set, never per order.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,10 +31,10 @@
 #define ACCOUNT_ONLY                                                           \
   (OMS_RL_MAX_OPEN_ORDERS_ACCOUNT | OMS_RL_DAILY_LOSS | OMS_RL_MAX_LEVERAGE |  \
    OMS_RL_MAX_MARGIN_USAGE | OMS_RL_CREDIT_LIMIT | OMS_RL_ORDER_RATE_ACCOUNT | \
-   OMS_RL_CANCEL_RATE_ACCOUNT)
+   OMS_RL_CANCEL_RATE_ACCOUNT | OMS_RL_MAX_VAR | OMS_RL_MAX_STRESS_LOSS)
 #define STRATEGY_ONLY \
   (OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_CANCEL_RATE_STRATEGY)
-#define ALL_FIELDS ((OMS_RL_DUPLICATE_WINDOW << 1) - 1)
+#define ALL_FIELDS ((1u << OMS_RL_NFIELDS) - 1)
 
 const oms_risk_limit_field_t oms_risk_limit_fields[OMS_RL_NFIELDS] = {
 #define LIMIT_FIELD_(name, field, kind, key) \
@@ -53,7 +59,9 @@ int oms_risk_limits_create(oms_risk_limits_t **out) {
   oms_risk_limits_t *l = oms__calloc(1, sizeof(*l));
   if (l == NULL) return OMS_ENOMEM;
   if (oms__ktab_init(&l->entries, 16, sizeof(oms__lentry_t)) != 0 ||
-      oms__ktab_init(&l->hours, 8, sizeof(oms__hours_t)) != 0) {
+      oms__ktab_init(&l->hours, 8, sizeof(oms__hours_t)) != 0 ||
+      oms__ktab_init(&l->groups, 8, sizeof(oms__group_t)) != 0 ||
+      oms__ktab_init(&l->members, 16, sizeof(oms__member_t)) != 0) {
     oms_risk_limits_destroy(l);
     return OMS_ENOMEM;
   }
@@ -72,6 +80,8 @@ void oms_risk_limits_destroy(oms_risk_limits_t *l) {
   }
   oms__ktab_free(&l->entries);
   oms__ktab_free(&l->hours);
+  oms__ktab_free(&l->groups);
+  oms__ktab_free(&l->members);
   oms__free(l);
 }
 
@@ -135,6 +145,7 @@ static int check_limit(oms_risk_scope_t scope, const char *id, const oms_risk_li
   uint32_t not_here = 0;
   if (scope == OMS_RISK_SCOPE_STRATEGY || scope == OMS_RISK_SCOPE_SYMBOL) not_here |= ACCOUNT_ONLY;
   if (scope == OMS_RISK_SCOPE_ACCOUNT || scope == OMS_RISK_SCOPE_SYMBOL) not_here |= STRATEGY_ONLY;
+  if (scope != OMS_RISK_SCOPE_GLOBAL) not_here |= OMS_RL_MAX_VAR_FIRM;
   if (v->set & not_here) {
     oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
                    "limits %s %s: field bits 0x%x cannot be set at %s scope", sn, id,
@@ -160,6 +171,11 @@ static int check_limit(oms_risk_scope_t scope, const char *id, const oms_risk_li
   POSI(cancel_rate_strategy, OMS_RL_CANCEL_RATE_STRATEGY, "cancel_rate_strategy")
   POSI(rate_window_ns, OMS_RL_RATE_WINDOW, "rate_window_ns")
   POSI(duplicate_window_ns, OMS_RL_DUPLICATE_WINDOW, "duplicate_window_ns")
+  POS(max_concentration, OMS_RL_MAX_CONCENTRATION, "max_concentration")
+  POS(max_concentration_pct, OMS_RL_MAX_CONCENTRATION_PCT, "max_concentration_pct")
+  POS(max_var, OMS_RL_MAX_VAR, "max_var")
+  POS(max_var_firm, OMS_RL_MAX_VAR_FIRM, "max_var_firm")
+  POS(max_stress_loss, OMS_RL_MAX_STRESS_LOSS, "max_stress_loss")
   if ((v->set & OMS_RL_DAILY_LOSS) && v->daily_loss_action != OMS_TRADING_REDUCE_ONLY &&
       v->daily_loss_action != OMS_TRADING_HALTED) {
     oms_reject_set(err, OMS_R_RISK_NO_LIMITS,
@@ -194,6 +210,11 @@ void oms__limit_overlay(oms_risk_limit_t *d, const oms_risk_limit_t *s) {
   OV(OMS_RL_CANCEL_RATE_STRATEGY, cancel_rate_strategy)
   OV(OMS_RL_RATE_WINDOW, rate_window_ns)
   OV(OMS_RL_DUPLICATE_WINDOW, duplicate_window_ns)
+  OV(OMS_RL_MAX_CONCENTRATION, max_concentration)
+  OV(OMS_RL_MAX_CONCENTRATION_PCT, max_concentration_pct)
+  OV(OMS_RL_MAX_VAR, max_var)
+  OV(OMS_RL_MAX_VAR_FIRM, max_var_firm)
+  OV(OMS_RL_MAX_STRESS_LOSS, max_stress_loss)
 #undef OV
   d->set |= b;
 }
@@ -315,6 +336,101 @@ int oms_risk_limits_hours(oms_risk_limits_t *l, const char *key, bool by_venue, 
   return 0;
 }
 
+/* ---- groups -------------------------------------------------------------- */
+
+static const char *const kind_names[] = {
+#define KIND_NAME_(name, str) str,
+    OMS_RISK_GROUP_KINDS(KIND_NAME_)
+#undef KIND_NAME_
+};
+
+const char *oms_risk_group_kind_str(oms_risk_group_kind_t k) {
+  return (unsigned)k < OMS_RISK_GROUP_NKINDS ? kind_names[k] : "UNKNOWN";
+}
+
+int oms_risk_group_kind_parse(const char *name) {
+  for (int k = 0; name != NULL && k < OMS_RISK_GROUP_NKINDS; k++)
+    if (strcmp(kind_names[k], name) == 0) return k;
+  return -1;
+}
+
+static void group_key(char *buf, oms_risk_group_kind_t kind, const char *name) {
+  buf[0] = (char)('0' + kind);
+  strcpy(buf + 1, name);
+}
+
+int oms_risk_limits_group(oms_risk_limits_t *l, oms_risk_group_kind_t kind, const char *name,
+                          const char *const *symbols, size_t n, oms_dec_t max_exposure,
+                          oms_dec_t max_pct, oms_reject_t *err) {
+  if (l == NULL || (unsigned)kind >= OMS_RISK_GROUP_NKINDS || name == NULL ||
+      !oms_id_valid(name, OMS_ID_MAX) || (n > 0 && symbols == NULL)) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "group: bad kind or name '%s'",
+                   name ? name : "(null)");
+    return OMS_EINVAL;
+  }
+  const char *kn = kind_names[kind];
+  if (oms_dec_is_neg(max_exposure) || oms_dec_is_neg(max_pct)) {
+    oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "group %s %s: limits must not be negative", kn, name);
+    return OMS_EINVAL;
+  }
+  char key[OMS__KEY_MAX + 1];
+  group_key(key, kind, name);
+  int32_t g = oms__ktab_find(&l->groups, key);
+  /* Every member first, so a refusal leaves the set as it was. */
+  for (size_t i = 0; i < n; i++) {
+    if (symbols[i] == NULL || !oms_id_valid(symbols[i], OMS_SYMBOL_MAX)) {
+      oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "group %s %s: bad symbol '%s'", kn, name,
+                     symbols[i] ? symbols[i] : "(null)");
+      return OMS_EINVAL;
+    }
+    int32_t m = oms__ktab_find(&l->members, symbols[i]);
+    if (m < 0) continue;
+    const oms__member_t *mm = oms__ktab_rec(&l->members, m);
+    if (mm->grp[kind] != 0 && mm->grp[kind] - 1 != g) {
+      const oms__group_t *other = oms__ktab_rec(&l->groups, mm->grp[kind] - 1);
+      oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "group %s %s: %s is already in %s group %s", kn,
+                     name, symbols[i], kn, other->h.key + 1);
+      return OMS_EINVAL;
+    }
+  }
+  if (g < 0 && (g = table_get(&l->groups, key)) < 0) goto nomem;
+  oms__group_t *gr = oms__ktab_rec(&l->groups, g);
+  gr->kind = kind;
+  gr->max_exposure = max_exposure;
+  gr->max_pct = max_pct;
+  for (size_t i = 0; i < n; i++) {
+    int32_t m = table_get(&l->members, symbols[i]);
+    if (m < 0) goto nomem;
+    ((oms__member_t *)oms__ktab_rec(&l->members, m))->grp[kind] = g + 1;
+  }
+  return 0;
+nomem:
+  oms_reject_set(err, OMS_R_RISK_NO_LIMITS, "group: out of memory");
+  return OMS_ENOMEM;
+}
+
+int oms_risk_limits_group_of(const oms_risk_limits_t *l, oms_risk_group_kind_t kind,
+                             const char *symbol, char name[OMS_ID_MAX + 1], oms_dec_t *max_exposure,
+                             oms_dec_t *max_pct) {
+  int32_t g = oms__limits_group(l, kind, symbol);
+  if (g < 0) return OMS_ENOTFOUND;
+  const oms__group_t *gr = oms__ktab_rec(&l->groups, g);
+  if (name != NULL) snprintf(name, OMS_ID_MAX + 1, "%s", gr->h.key + 1);
+  if (max_exposure != NULL) *max_exposure = gr->max_exposure;
+  if (max_pct != NULL) *max_pct = gr->max_pct;
+  return 0;
+}
+
+int32_t oms__limits_group(const oms_risk_limits_t *l, oms_risk_group_kind_t kind,
+                          const char *symbol) {
+  if (l == NULL || (unsigned)kind >= OMS_RISK_GROUP_NKINDS || symbol == NULL ||
+      strlen(symbol) > OMS__KEY_MAX)
+    return -1;
+  int32_t m = oms__ktab_find(&l->members, symbol);
+  if (m < 0) return -1;
+  return ((const oms__member_t *)oms__ktab_rec(&l->members, m))->grp[kind] - 1;
+}
+
 /* ---- copies and read-outs ------------------------------------------------ */
 
 int oms_risk_limits_clone(const oms_risk_limits_t *l, oms_risk_limits_t **out) {
@@ -326,15 +442,19 @@ int oms_risk_limits_clone(const oms_risk_limits_t *l, oms_risk_limits_t **out) {
   memcpy(c->zoneinfo_dir, l->zoneinfo_dir, sizeof(c->zoneinfo_dir));
   if (oms__ktab_clone(&c->entries, &l->entries) != 0) goto fail;
   if (oms__ktab_clone(&c->hours, &l->hours) != 0) goto fail;
-  /* The zones' transitions are the only memory the records point to. */
+  /* The zones' transitions are the only memory the records point to: none
+   * is shared from here on, so a failure frees only the copies made. */
   for (uint32_t i = 0; i < c->hours.n; i++) {
     oms__hours_t *h = oms__ktab_rec(&c->hours, (int32_t)i);
-    uint32_t n = h->tz.n;
     h->tz.at = NULL;
     h->tz.off = NULL;
     h->tz.n = 0;
-    if (n == 0) continue;
+  }
+  for (uint32_t i = 0; i < c->hours.n; i++) {
+    oms__hours_t *h = oms__ktab_rec(&c->hours, (int32_t)i);
     const oms__hours_t *src = oms__ktab_rec(&l->hours, (int32_t)i);
+    uint32_t n = src->tz.n;
+    if (n == 0) continue;
     h->tz.at = oms__malloc(n * sizeof(*h->tz.at));
     h->tz.off = oms__malloc(n * sizeof(*h->tz.off));
     if (h->tz.at == NULL || h->tz.off == NULL) {
@@ -345,6 +465,10 @@ int oms_risk_limits_clone(const oms_risk_limits_t *l, oms_risk_limits_t **out) {
     memcpy(h->tz.off, src->tz.off, n * sizeof(*h->tz.off));
     h->tz.n = n;
   }
+  /* After the zones: until then the copied hours records share the
+   * source's transitions, which a failure here must not free. */
+  if (oms__ktab_clone(&c->groups, &l->groups) != 0) goto fail;
+  if (oms__ktab_clone(&c->members, &l->members) != 0) goto fail;
   *out = c;
   return 0;
 fail:
@@ -445,4 +569,54 @@ bool oms__hours_open(const oms__hours_t *h, int64_t now_ns, int *wday, int *minu
     }
   }
   return false;
+}
+
+/* Local seconds (since the epoch, in the zone) to UTC seconds: the offset
+ * in force at the result, found from the offset at the local time read as
+ * UTC (one correction is exact except inside a DST gap or overlap). */
+static int64_t local_to_utc(const oms__tz_t *tz, int64_t local) {
+  int64_t guess = local - oms__tz_offset(tz, local);
+  return local - oms__tz_offset(tz, guess);
+}
+
+int oms__hours_close(const oms__hours_t *h, int64_t at_ns, int64_t *close_ns) {
+  int64_t s = at_ns / 1000000000;
+  if (at_ns % 1000000000 < 0) s--;
+  int64_t local = s + oms__tz_offset(&h->tz, s);
+  int64_t days = local / 86400, sod = local % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    days--;
+  }
+  int wd = (int)(((days % 7) + 7 + 4) % 7), prev = (wd + 6) % 7;
+  int m = (int)(sod / 60);
+  /* the trading day of the window open at `at`: an overnight window opened
+   * the day before counts for that day */
+  int64_t sday = INT64_MIN;
+  for (uint32_t i = 0; i < h->n; i++) {
+    const oms_risk_window_t *w = &h->w[i];
+    bool overnight = w->start_min >= w->end_min;
+    if ((w->days & (1u << wd)) && m >= w->start_min && (overnight || m < w->end_min)) sday = days;
+    if (overnight && (w->days & (1u << prev)) && m < w->end_min && sday == INT64_MIN)
+      sday = days - 1;
+  }
+  if (sday == INT64_MIN) return 0;
+  int swd = (int)(((sday % 7) + 7 + 4) % 7);
+  int64_t last = INT64_MIN;
+  for (uint32_t i = 0; i < h->n; i++) {
+    const oms_risk_window_t *w = &h->w[i];
+    if (!(w->days & (1u << swd))) continue;
+    int64_t end = sday * 86400 + (int64_t)w->end_min * 60;
+    if (w->start_min >= w->end_min) end += 86400;
+    if (end > last) last = end;
+  }
+  *close_ns = local_to_utc(&h->tz, last) * 1000000000;
+  return 1;
+}
+
+int oms_risk_limits_session_close(const oms_risk_limits_t *l, const char *venue, const char *symbol,
+                                  int64_t at_ns, int64_t *close_ns) {
+  const oms__hours_t *h = l != NULL ? oms__limits_hours(l, symbol, venue) : NULL;
+  if (h == NULL) return OMS_ENOTFOUND;
+  return oms__hours_close(h, at_ns, close_ns);
 }

@@ -37,6 +37,18 @@
  * up. The duplicate guard keys on the strategy's record number and the
  * symbol's hash, both fixed for the life of the engine.
  *
+ * Groups. An account+symbol record knows, per kind, its symbol's group in
+ * the installed limits and the account+group record (oms__ag_t) holding the
+ * account's exposure to that group: the gross notional its open orders in
+ * the group reserve (moved with every reservation, like the account's) and
+ * the sum of |position exposure| of its members. The position part is the
+ * portfolio's, read into the record when the position may have moved: a
+ * fill (oms_risk_position_changed), a new reference price of the symbol
+ * (every record of the symbol, through a list kept per symbol: market data,
+ * not the check path) and the order's own symbol at each check. Installing
+ * limits recomputes every group aggregate from scratch (records, open
+ * orders), so a group redefined at run time starts exact.
+ *
  * The chain. A run prepares one oms_risk_input_t (records, resolved limits,
  * trading states, aggregates, portfolio snapshots, reference price, the
  * order's valuation), runs the checks in order until one fails, logs each,
@@ -112,6 +124,170 @@ static uint64_t as_key(int32_t acct, uint64_t sym_hash) {
   return oms__hash_finish(sym_hash ^ ((uint64_t)acct + 1) * UINT64_C(0x9e3779b97f4a7c15));
 }
 
+static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const char *symbol);
+
+/* ---- group exposures ------------------------------------------------------ */
+
+/* Finds the groups of account+symbol record k in the installed limits and
+ * the account+group records (created). A full table leaves ag[kind] 0: the
+ * check refuses orders in that group rather than not count them. */
+static void as_groups(oms_risk_t *r, int32_t k) {
+  oms__as_t *as = oms__ktab_rec(&r->as, k);
+  memset(as->grp, 0, sizeof(as->grp));
+  memset(as->ag, 0, sizeof(as->ag));
+  as->in_group = false;
+  if (r->limits == NULL || as->acct < 0) return;
+  const char *account = ((const oms__acct_t *)oms__ktab_rec(&r->accts, as->acct))->h.key;
+  for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
+    int32_t g = oms__limits_group(r->limits, (oms_risk_group_kind_t)kind, as->h.key + as->sym_off);
+    if (g < 0) continue;
+    as->grp[kind] = g + 1;
+    as->in_group = true;
+    char key[OMS__KEY_MAX + 1];
+    oms__key2(key, account, ((const oms__group_t *)oms__ktab_rec(&r->limits->groups, g))->h.key);
+    int32_t a = oms__ktab_get(&r->ags, key);
+    if (a >= 0) as->ag[kind] = a + 1;
+  }
+}
+
+/* Sets the |position exposure| the record contributes to its groups. */
+static void as_pos_set(oms_risk_t *r, oms__as_t *as, oms_dec_t exp_abs) {
+  if (exp_abs.raw == as->pos_exp.raw) return;
+  for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
+    if (as->ag[kind] == 0) continue;
+    oms__ag_t *g = oms__ktab_rec(&r->ags, as->ag[kind] - 1);
+    g->pos = oms__sat_add(oms__sat_add(g->pos, as->pos_exp, -1), exp_abs, 1);
+  }
+  as->pos_exp = exp_abs;
+}
+
+int32_t oms__model_idx(const oms_risk_t *r, int32_t k) {
+  if (r->model == NULL || k < 0) return -1;
+  const oms__as_t *as = oms__ktab_rec(&r->as, k);
+  if (as->sym < 0) return -1;
+  return ((const oms__sym_t *)oms__ktab_rec(&r->syms, as->sym))->midx - 1;
+}
+
+int32_t oms__model_book(const oms_risk_t *r, int32_t acct) {
+  if (r->model == NULL || acct < 0 || (uint32_t)acct + 1 >= oms_riskmodel_books(r->model))
+    return -1;
+  return acct + 1;
+}
+
+/* Moves record k's exposure in the model by d (money, signed). */
+static void model_add(oms_risk_t *r, int32_t k, double d) {
+  if (d == 0 || r->model == NULL) return;
+  int32_t i = oms__model_idx(r, k);
+  int32_t b = oms__model_book(r, ((const oms__as_t *)oms__ktab_rec(&r->as, k))->acct);
+  if (i >= 0 && b >= 0) (void)oms_riskmodel_add(r->model, (uint32_t)b, (uint32_t)i, d);
+}
+
+/* Enters a position's signed exposure into the model (the change). */
+static void as_var_set(oms_risk_t *r, int32_t k, oms_dec_t exposure) {
+  oms__as_t *as = oms__ktab_rec(&r->as, k);
+  double x = oms_riskmodel_dec_in(exposure);
+  if (x == as->var_pos) return;
+  model_add(r, k, x - as->var_pos);
+  as->var_pos = x;
+}
+
+/* Reads the position of a record in a group or in the model from the
+ * portfolio. */
+static void as_pos_read(oms_risk_t *r, oms__as_t *as) {
+  int32_t k = (int32_t)(((char *)as - r->as.recs) / (ptrdiff_t)r->as.stride);
+  bool in_model = oms__model_idx(r, k) >= 0;
+  if (!r->has_pf || as->acct < 0 || (!as->in_group && !in_model)) return;
+  const char *account = ((const oms__acct_t *)oms__ktab_rec(&r->accts, as->acct))->h.key;
+  oms_pf_position_t p;
+  oms_dec_t x = OMS_DEC_ZERO;
+  if (r->pf.position(r->pf.ctx, account, as->h.key + as->sym_off, &p) == 0) x = p.exposure;
+  if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
+  if (in_model) as_var_set(r, k, x);
+}
+
+int oms_risk_set_model(oms_risk_t *r, oms_riskmodel_t *m, const char *const *symbols, uint32_t n) {
+  if (r == NULL || (m != NULL && (symbols == NULL || n != oms_riskmodel_n(m)))) return OMS_EINVAL;
+  for (uint32_t i = 0; i < r->syms.n; i++)
+    ((oms__sym_t *)oms__ktab_rec(&r->syms, (int32_t)i))->midx = 0;
+  for (uint32_t i = 0; i < r->as.n; i++)
+    ((oms__as_t *)oms__ktab_rec(&r->as, (int32_t)i))->var_pos = 0;
+  r->model = m;
+  if (m == NULL) return 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (symbols[i] == NULL || strlen(symbols[i]) > OMS_SYMBOL_MAX) return OMS_EINVAL;
+    int32_t k = oms__ktab_get(&r->syms, symbols[i]);
+    if (k < 0) return OMS_EFULL;
+    ((oms__sym_t *)oms__ktab_rec(&r->syms, k))->midx = (int32_t)i + 1;
+  }
+  /* Account+symbol records made before their symbol had a record. */
+  for (uint32_t i = 0; i < r->as.n; i++) {
+    oms__as_t *as = oms__ktab_rec(&r->as, (int32_t)i);
+    if (as->sym < 0) as->sym = oms__ktab_find(&r->syms, as->h.key + as->sym_off);
+    as_pos_read(r, as);
+  }
+  for (uint32_t i = 0; i < r->cfg.max_open_orders; i++) {
+    const oms__ord_t *e = &r->ords[i];
+    if (e->order_id == 0) continue;
+    double d = oms_riskmodel_dec_in(e->notional);
+    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
+  }
+  return 0;
+}
+
+/* Every group aggregate from scratch, for the limits just installed. */
+static void groups_rebuild(oms_risk_t *r) {
+  for (uint32_t i = 0; i < r->ags.n; i++) {
+    oms__ag_t *g = oms__ktab_rec(&r->ags, (int32_t)i);
+    g->pos = g->open = OMS_DEC_ZERO;
+  }
+  for (uint32_t i = 0; i < r->as.n; i++) {
+    oms__as_t *as = oms__ktab_rec(&r->as, (int32_t)i);
+    as->pos_exp = OMS_DEC_ZERO;
+    as_groups(r, (int32_t)i);
+    as_pos_read(r, as);
+  }
+  for (uint32_t i = 0; i < r->cfg.max_open_orders; i++) {
+    const oms__ord_t *e = &r->ords[i];
+    if (e->order_id == 0) continue;
+    const oms__as_t *as = oms__ktab_rec(&r->as, e->as);
+    for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
+      if (as->ag[kind] == 0) continue;
+      oms__ag_t *g = oms__ktab_rec(&r->ags, as->ag[kind] - 1);
+      g->open = oms__sat_add(g->open, e->notional, 1);
+    }
+  }
+}
+
+int oms_risk_position_changed(oms_risk_t *r, const char *account, const char *symbol) {
+  if (r == NULL || account == NULL || symbol == NULL || strlen(account) > OMS_ID_MAX ||
+      strlen(symbol) > OMS_SYMBOL_MAX)
+    return OMS_EINVAL;
+  /* Created if new: a position restored at start, before any order. */
+  int32_t a = acct_get(r, account);
+  int32_t k = a < 0 ? -1 : as_get(r, a, account, symbol);
+  if (k < 0) return OMS_EFULL;
+  as_pos_read(r, oms__ktab_rec(&r->as, k));
+  return 0;
+}
+
+int oms_risk_group_exposure(const oms_risk_t *r, const char *account, oms_risk_group_kind_t kind,
+                            const char *name, oms_dec_t *positions, oms_dec_t *open_orders) {
+  *positions = *open_orders = OMS_DEC_ZERO;
+  if (r == NULL || account == NULL || name == NULL || (unsigned)kind >= OMS_RISK_GROUP_NKINDS ||
+      strlen(name) > OMS_ID_MAX)
+    return OMS_EINVAL;
+  char g[OMS_ID_MAX + 2], key[OMS__KEY_MAX + 1];
+  g[0] = (char)('0' + kind);
+  strcpy(g + 1, name);
+  oms__key2(key, account, g);
+  int32_t k = oms__ktab_find(&r->ags, key);
+  if (k < 0) return OMS_ENOTFOUND;
+  const oms__ag_t *a = oms__ktab_rec(&r->ags, k);
+  *positions = a->pos;
+  *open_orders = a->open;
+  return 0;
+}
+
 /* The account+symbol record of account (record acct) and symbol, created if
  * new. First by number: a record of the same account whose own symbol is
  * symbol has the key the joined name would have (keys are unique), so it is
@@ -137,6 +313,16 @@ static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const ch
     s->acct = acct;
     s->sym = -1;
     s->syms_seen = UINT32_MAX;
+    /* The symbol's record now (no price yet is a zero one), so that a new
+     * reference price can reach the positions of the symbol. */
+    int32_t sk = oms__ktab_get(&r->syms, symbol);
+    if (sk >= 0) {
+      oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
+      s->sym = sk;
+      s->sym_next = sy->as_head;
+      sy->as_head = k + 1;
+    }
+    as_groups(r, k);
     uint64_t have; /* acct -1: a full account table; the joined name finds it */
     if (acct >= 0 && !oms__u64map_get(&r->as_by_acct, nkey, &have)) /* room for every record */
       (void)oms__u64map_put(&r->as_by_acct, nkey, (uint64_t)k);
@@ -261,7 +447,8 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   if (oms__ktab_init(&r->accts, cfg->max_accounts, sizeof(oms__acct_t)) != 0 ||
       oms__ktab_init(&r->strats, cfg->max_strategies, sizeof(oms__strat_t)) != 0 ||
       oms__ktab_init(&r->as, cfg->max_positions, sizeof(oms__as_t)) != 0 ||
-      oms__ktab_init(&r->syms, cfg->max_symbols, sizeof(oms__sym_t)) != 0)
+      oms__ktab_init(&r->syms, cfg->max_symbols, sizeof(oms__sym_t)) != 0 ||
+      oms__ktab_init(&r->ags, cfg->max_positions, sizeof(oms__ag_t)) != 0)
     rc = OMS_ENOMEM;
   r->ords = oms__calloc(cfg->max_open_orders, sizeof(oms__ord_t));
   if (oms__slots_init(&r->ord_free, cfg->max_open_orders) != 0 ||
@@ -297,6 +484,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__ktab_free(&r->strats);
   oms__ktab_free(&r->as);
   oms__ktab_free(&r->syms);
+  oms__ktab_free(&r->ags);
   oms__free(r->ords);
   oms__slots_close(&r->ord_free);
   oms__u64map_close(&r->ord_of);
@@ -390,6 +578,7 @@ int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) 
   r->limits = l;
   r->limits_gen++; /* what the records remember of the old set is void */
   if (r->limits_gen == 0) r->limits_gen = 1;
+  groups_rebuild(r);
   if (err != NULL) {
     err->code = OMS_R_NONE;
     err->text[0] = '\0';
@@ -406,6 +595,12 @@ int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px
   oms__sym_t *s = oms__ktab_rec(&r->syms, k);
   s->ref_px = px;
   s->ref_ns = ts_ns;
+  /* The positions in groups are valued anew (the portfolio was marked). */
+  for (int32_t i = s->as_head; i != 0;) {
+    oms__as_t *as = oms__ktab_rec(&r->as, i - 1);
+    as_pos_read(r, as);
+    i = as->sym_next;
+  }
   return 0;
 }
 
@@ -597,6 +792,17 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) 
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
   a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
   a->open_margin = oms__sat_add(oms__sat_add(a->open_margin, e->margin, -1), n->margin, 1);
+  if (s->in_group && e->notional.raw != n->notional.raw) {
+    for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
+      if (s->ag[kind] == 0) continue;
+      oms__ag_t *g = oms__ktab_rec(&r->ags, s->ag[kind] - 1);
+      g->open = oms__sat_add(oms__sat_add(g->open, e->notional, -1), n->notional, 1);
+    }
+  }
+  if (r->model != NULL && e->notional.raw != n->notional.raw) {
+    double d = oms_riskmodel_dec_in(n->notional) - oms_riskmodel_dec_in(e->notional);
+    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
+  }
   bool buy = e->side == OMS_SIDE_BUY;
   oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
   *side_qty = oms__sat_add(oms__sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
@@ -753,9 +959,11 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     g->has_resting_sell = true;
     g->best_sell_px = r->levels[as->sell_levels].px;
   }
+  r->cur_mod_notional = OMS_DEC_ZERO;
   if (cur != NULL) {
     const oms__ord_t *e = ord_find(r, cur->order_id);
     if (e != NULL) {
+      r->cur_mod_notional = e->notional;
       g->account_open_notional = oms__sat_add(g->account_open_notional, e->notional, -1);
       g->account_open_margin = oms__sat_add(g->account_open_margin, e->margin, -1);
       oms_dec_t *q = e->side == OMS_SIDE_BUY ? &g->open_buy_qty : &g->open_sell_qty;
@@ -766,6 +974,9 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   if (r->has_pf) {
     in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
     in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+    oms_dec_t x = in->symbol_known ? in->position.exposure : OMS_DEC_ZERO;
+    if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
+    if (r->model != NULL && oms__model_idx(r, r->cur_as) >= 0) as_var_set(r, r->cur_as, x);
   }
   int32_t sk = as_sym(r, as);
   if (sk >= 0) {

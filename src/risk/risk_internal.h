@@ -11,6 +11,7 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/risk.h"
+#include "oms/riskmodel.h"
 
 typedef __int128 oms__i128;
 
@@ -98,10 +99,25 @@ typedef struct oms__hours_s {
   oms_risk_window_t w[OMS_RISK_MAX_WINDOWS];
 } oms__hours_t;
 
+/* A group of instruments (key: kind digit + name) and its limits (0: none). */
+typedef struct oms__group_s {
+  oms__khdr_t h;
+  oms_risk_group_kind_t kind;
+  oms_dec_t max_exposure, max_pct;
+} oms__group_t;
+
+/* A symbol's groups (key: the symbol): group record + 1 per kind, 0 none. */
+typedef struct oms__member_s {
+  oms__khdr_t h;
+  int32_t grp[OMS_RISK_GROUP_NKINDS];
+} oms__member_t;
+
 struct oms_risk_limits_s {
   oms_risk_limit_t global;
   oms__ktab_t entries; /* oms__lentry_t */
   oms__ktab_t hours;   /* oms__hours_t */
+  oms__ktab_t groups;  /* oms__group_t */
+  oms__ktab_t members; /* oms__member_t */
   char zoneinfo_dir[256];
 };
 
@@ -110,6 +126,9 @@ const oms__lentry_t *oms__limits_find(const oms_risk_limits_t *l, oms_risk_scope
                                       const char *id);
 const oms__hours_t *oms__limits_hours(const oms_risk_limits_t *l, const char *symbol,
                                       const char *venue);
+/* The group record of kind that symbol is in, or -1. */
+int32_t oms__limits_group(const oms_risk_limits_t *l, oms_risk_group_kind_t kind,
+                          const char *symbol);
 /* Overlays the fields set in src onto dst. */
 void oms__limit_overlay(oms_risk_limit_t *dst, const oms_risk_limit_t *src);
 /* Resolves the limits for an order's account, strategy and symbol (any may be
@@ -119,6 +138,12 @@ void oms__limits_resolve(const oms_risk_limits_t *l, const char *account, const 
 /* Whether the local time at now_ns falls in one of h's windows; *wday and
  * *minute receive the local weekday and minute of the day. */
 bool oms__hours_open(const oms__hours_t *h, int64_t now_ns, int *wday, int *minute);
+/* The close of the trading day open at at_ns: the latest end of the
+ * windows of the local day on which the window open at at_ns started (an
+ * overnight window counts for the day it opens; a break between two
+ * windows of one day does not end it). Returns 1 with *close_ns, or 0 when
+ * no window is open at at_ns. */
+int oms__hours_close(const oms__hours_t *h, int64_t at_ns, int64_t *close_ns);
 
 /* ---- The engine ----------------------------------------------------------- */
 
@@ -157,10 +182,19 @@ typedef struct oms__as_s { /* account + symbol */
   int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
   uint16_t sym_off;                /* where the symbol starts in h.key */
   int32_t acct;                    /* the account's record */
-  uint64_t sym_hash;               /* of the symbol: the duplicate guard's key */
-  int32_t sym;                     /* the symbol's record (reference price), or -1 */
-  uint32_t syms_seen;              /* with sym -1: the symbol records there were */
-  const oms__lentry_t *lim;        /* the symbol's entry, or NULL */
+  /* Concentration groups, found when the limits were installed:
+   * per kind the limit set's group record + 1 and the account+group
+   * aggregate record + 1 (0: none). pos_exp is the |exposure| of the
+   * position last read from the portfolio, as summed into the groups. */
+  int32_t grp[OMS_RISK_GROUP_NKINDS], ag[OMS_RISK_GROUP_NKINDS];
+  bool in_group;
+  oms_dec_t pos_exp;
+  double var_pos;           /* the signed position exposure entered in the model */
+  int32_t sym_next;         /* next account+symbol record of the same symbol + 1; 0 end */
+  uint64_t sym_hash;        /* of the symbol: the duplicate guard's key */
+  int32_t sym;              /* the symbol's record (reference price), or -1 */
+  uint32_t syms_seen;       /* with sym -1: the symbol records there were */
+  const oms__lentry_t *lim; /* the symbol's entry, or NULL */
   uint32_t lim_gen;
   const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
   uint32_t hours_gen;
@@ -177,7 +211,16 @@ typedef struct oms__sym_s {
   oms__khdr_t h;
   oms_dec_t ref_px;
   int64_t ref_ns;
+  int32_t as_head; /* its account+symbol records (+ 1; 0 none), for marks */
+  int32_t midx;    /* its instrument in the risk model + 1; 0 none */
 } oms__sym_t;
+
+/* An account's exposure to one group (key: account \x1f kind digit name):
+ * sum of |position exposure| of its members, and gross open notional. */
+typedef struct oms__ag_s {
+  oms__khdr_t h;
+  oms_dec_t pos, open;
+} oms__ag_t;
 
 typedef struct oms__level_s {
   oms_dec_t px;
@@ -222,6 +265,8 @@ struct oms_risk_s {
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
+  oms__ktab_t ags;        /* oms__ag_t, account+group exposures */
+  oms_riskmodel_t *model; /* not owned; NULL: none */
   /* (account record, symbol) -> account+symbol record, beside the table's
    * index by the joined name: a probe by number and symbol hash instead of
    * building and hashing the joined key (see as_get). */
@@ -239,6 +284,7 @@ struct oms_risk_s {
    * its duplicate-guard key. */
   int32_t cur_acct, cur_strat, cur_as;
   uint64_t cur_dup_key;
+  oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
   /* The order whose records were looked up last: the engine opens the order
    * it has just checked, which then needs no lookup (0 = none). */
   uint64_t memo_id;
@@ -266,6 +312,13 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
 #define oms__commit_LEVERAGE NULL
 #define oms__commit_MARGIN NULL
 #define oms__commit_SELF_TRADE NULL
+#define oms__commit_CONCENTRATION NULL
+#define oms__commit_VAR_STRESS NULL
+
+/* The model's instrument of an account+symbol record and the book of its
+ * account, or -1 (risk.c). */
+int32_t oms__model_idx(const oms_risk_t *r, int32_t as);
+int32_t oms__model_book(const oms_risk_t *r, int32_t acct);
 
 /* Engine services the checks use (risk.c). */
 bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,

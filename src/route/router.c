@@ -448,6 +448,7 @@ int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, o
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   msg_t m = {.kind = OMS_ROUTE_NEW, .order_id = o->order_id};
   if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
+  if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
   return dispatch(r, rv, &m, now_ns, rej);
 }
 

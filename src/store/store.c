@@ -164,6 +164,13 @@ int oms_store_limit_append(oms_store_t *s, uint64_t seq, int64_t ts_ns, const ch
   return s->vt->limit_append(s, seq, ts_ns, who, line, len, ticket);
 }
 
+int oms_store_query_parents(oms_store_t *s, const oms_parent_query_t *q, oms_parent_cb cb,
+                            void *ctx) {
+  if (s->vt->query_parents == NULL) return OMS_EUNSUPPORTED;
+  if (q == NULL || cb == NULL) return OMS_EINVAL;
+  return s->vt->query_parents(s, q, cb, ctx);
+}
+
 int oms_store_limit_changes(oms_store_t *s, oms_limit_change_cb cb, void *ctx) {
   if (s->vt->limit_changes == NULL) return OMS_EUNSUPPORTED;
   return s->vt->limit_changes(s, cb, ctx);

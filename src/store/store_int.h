@@ -53,7 +53,7 @@ typedef struct oms__rec_s {
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 6
+#define OMS__SCHEMA_LATEST 7
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0

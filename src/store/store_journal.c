@@ -689,6 +689,11 @@ static int js_limit_changes(oms_store_t *b, oms_limit_change_cb cb, void *c) {
   return oms_store_limit_changes(PROJ(b), cb, c);
 }
 
+static int js_query_parents(oms_store_t *b, const oms_parent_query_t *q, oms_parent_cb cb,
+                            void *c) {
+  return oms_store_query_parents(PROJ(b), q, cb, c);
+}
+
 static void js_close(oms_store_t *base);
 
 static const oms_store_vtbl_t js_vtbl = {
@@ -723,6 +728,7 @@ static const oms_store_vtbl_t js_vtbl = {
     .fill_seq_back = js_fill_seq_back,
     .limit_append = js_limit_append,
     .limit_changes = js_limit_changes,
+    .query_parents = js_query_parents,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */

@@ -323,6 +323,7 @@ static bool order_matches(const oms_order_query_t *q, const oms_order_t *o) {
   if (q->created_to_ns && o->created_ns >= q->created_to_ns) return false;
   if (str_set(q->venue) && strcmp(o->venue, q->venue) != 0) return false;
   if (q->after_order_id && o->order_id <= q->after_order_id) return false;
+  if (q->parent_order_id && o->parent_order_id != q->parent_order_id) return false;
   if (q->states) return (q->states & (1u << o->state)) != 0;
   return state_matches(q->state_class, o->state);
 }

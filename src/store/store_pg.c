@@ -888,6 +888,10 @@ static int pg_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   };
   if (q == NULL || cb == NULL || (unsigned)q->state_class > OMS_STATE_CLASS_TERMINAL)
     return OMS_EINVAL;
+  /* The parents' tables (SQLite schema 7) are not in PostgreSQL yet: a
+   * parent's children cannot be told, and an answer of every order would be
+   * wrong. */
+  if (q->parent_order_id != 0) return OMS_EUNSUPPORTED;
   char sql[1024], nums[4][NUM_LEN];
   const char *p[11];
   int n = 0;

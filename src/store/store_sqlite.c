@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "oms/algo.h"
 #include "oms/error.h"
 #include "oms/store.h"
 #include "store/store_int.h"
@@ -78,6 +79,8 @@ enum {
   W_FIXRESET,
   W_CURSOR,
   W_LIMIT,
+  W_PARENT,
+  W_ORDER_PARENT,
   W_COUNT
 };
 
@@ -118,6 +121,8 @@ static const char *const wsql[W_COUNT] = {
     [W_CURSOR] = "INSERT OR REPLACE INTO sink_cursors(sink, seq) VALUES(?1, ?2)",
     [W_LIMIT] =
         "INSERT OR REPLACE INTO limit_changes(seq, ts_ns, who, line) VALUES(?1, ?2, ?3, ?4)",
+    [W_PARENT] = OMS__SQL_PARENT_PUT,
+    [W_ORDER_PARENT] = OMS__SQL_ORDER_PARENT_PUT,
 };
 
 static const char *const wlabel[W_COUNT] = {
@@ -136,6 +141,8 @@ static const char *const wlabel[W_COUNT] = {
     [W_FIXRESET] = "sqlite3_step(RESET fix_sessions)",
     [W_CURSOR] = "sqlite3_step(UPSERT sink_cursors)",
     [W_LIMIT] = "sqlite3_step(INSERT limit_changes)",
+    [W_PARENT] = "sqlite3_step(UPSERT parents)",
+    [W_ORDER_PARENT] = "sqlite3_step(UPSERT order_parents)",
 };
 
 typedef struct sq_s {
@@ -291,7 +298,15 @@ static int write_order(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
   sqlite3_bind_int64(st, 22, o->updated_ns);
   sqlite3_bind_int64(st, 23, (sqlite3_int64)ev->seq);
   sqlite3_bind_blob(st, 24, s->snap, n, SQLITE_STATIC);
-  return run(s, W_ORDER, e);
+  int rc = run(s, W_ORDER, e);
+  if (rc != SQLITE_OK || (o->parent_order_id == 0 && o->algo == 0)) return rc;
+  /* a parent or a child: its row of order_parents (the same at every event) */
+  st = s->w[W_ORDER_PARENT];
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)o->order_id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)o->parent_order_id);
+  sqlite3_bind_int64(st, 3, o->child_seq);
+  BIND_TEXT(st, 4, o->algo ? oms_algo_strategy_name((oms_algo_strategy_t)o->algo) : "");
+  return run(s, W_ORDER_PARENT, e);
 }
 
 static int write_fill(sq_t *s, const oms_event_t *ev, oms_store_error_t *e) {
@@ -367,6 +382,10 @@ static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store
     sqlite3_bind_int64(st, 5, ev->event_ns);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->seq);
     rc = run(s, W_TSTATE, e);
+  }
+  if (rc == SQLITE_OK && ev->algo_len > 0) {
+    wctx_t c = {s, e};
+    rc = oms__parent_write(s->w[W_PARENT], ev, wstep, &c);
   }
   return rc;
 }
@@ -1121,9 +1140,12 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
     /* bits above the last state match nothing */
     if (n < sizeof states) snprintf(states + n, sizeof states - n, "%s)", sep[0] ? "" : "''");
   }
-  char sql[768];
+  char sql[1024];
   snprintf(sql, sizeof sql,
-           "SELECT snapshot FROM orders WHERE 1%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
+           "SELECT snapshot FROM %s WHERE 1%s%s%s%s%s%s%s%s%s%s%s ORDER BY order_id LIMIT ?9",
+           /* by parent: the parent's range of order_parents' index first (CROSS
+            * JOIN keeps that order), each child's row of orders by its key */
+           q->parent_order_id ? "order_parents CROSS JOIN orders USING (order_id)" : "orders",
            q->order_id ? " AND order_id = ?1" : "",
            q->client_order_id && q->client_order_id[0] ? " AND client_order_id = ?2" : "",
            q->strategy_id && q->strategy_id[0] ? " AND strategy_id = ?3" : "",
@@ -1133,7 +1155,8 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
            q->created_from_ns ? " AND created_ns >= ?6" : "",
            q->created_to_ns ? " AND created_ns < ?7" : "",
            q->venue && q->venue[0] ? " AND venue = ?8" : "",
-           q->after_order_id ? " AND order_id > ?10" : "");
+           q->after_order_id ? " AND order_id > ?10" : "",
+           q->parent_order_id ? " AND parent_order_id = ?11" : "");
   sqlite3_stmt *st = rbegin(s, sql);
   if (st == NULL) return OMS_ESTORE;
   if (q->order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->order_id);
@@ -1145,8 +1168,57 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   if (q->created_to_ns) sqlite3_bind_int64(st, 7, q->created_to_ns);
   if (q->venue && q->venue[0]) BIND_TEXT(st, 8, q->venue);
   if (q->after_order_id) sqlite3_bind_int64(st, 10, (sqlite3_int64)q->after_order_id);
+  if (q->parent_order_id) sqlite3_bind_int64(st, 11, (sqlite3_int64)q->parent_order_id);
   sqlite3_bind_int64(st, 9, q->limit ? (sqlite3_int64)q->limit : -1);
   return rloop(s, st, row_order, (void *)cb, ctx);
+}
+
+static int row_parent(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
+  (void)s;
+  oms_parent_row_t p;
+  oms__parent_from_row(st, &p);
+  return ((oms_parent_cb)cb)(ctx, &p);
+}
+
+/* The parents table's own columns (without `terminal`), then the order's. */
+#define PARENT_SELECT                                                                             \
+  "SELECT p.parent_order_id, p.strategy, p.status, p.account_id, p.symbol, p.side, p.qty, "       \
+  "p.filled_qty, p.open_qty, p.leaves_qty, p.avg_px, p.limit_px, p.slices_done, p.slices, "       \
+  "p.children, p.start_ns, p.end_ns, p.next_slice_ns, p.params, p.created_ns, p.updated_ns, "     \
+  "p.last_event_seq, coalesce(o.client_order_id, ''), coalesce(o.state, '') FROM parents p LEFT " \
+  "JOIN orders o ON o.order_id = p.parent_order_id"
+
+static int sq_query_parents(oms_store_t *base, const oms_parent_query_t *q, oms_parent_cb cb,
+                            void *ctx) {
+  sq_t *s = (sq_t *)base;
+  /* A status mask becomes an IN list of the names the rows hold. */
+  char statuses[160] = "";
+  if (q->statuses) {
+    size_t n = (size_t)snprintf(statuses, sizeof statuses, " AND p.status IN (''");
+    for (int i = OMS_ALGO_WAITING; i <= OMS_ALGO_HALTED; i++)
+      if (q->statuses & (1u << i))
+        n += (size_t)snprintf(statuses + n, sizeof statuses - n, ",'%s'",
+                              oms_algo_status_name((oms_algo_status_t)i));
+    snprintf(statuses + n, sizeof statuses - n, ")");
+  }
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           PARENT_SELECT " WHERE 1%s%s%s%s%s ORDER BY p.parent_order_id%s LIMIT ?9",
+           q->parent_order_id ? " AND p.parent_order_id = ?1" : "",
+           q->account_id && q->account_id[0] ? " AND p.account_id = ?2" : "",
+           q->symbol && q->symbol[0] ? " AND p.symbol = ?3" : "", statuses,
+           !q->after_parent_id ? ""
+           : q->newest_first   ? " AND p.parent_order_id < ?4"
+                               : " AND p.parent_order_id > ?4",
+           q->newest_first ? " DESC" : "");
+  sqlite3_stmt *st = rbegin(s, sql);
+  if (st == NULL) return OMS_ESTORE;
+  if (q->parent_order_id) sqlite3_bind_int64(st, 1, (sqlite3_int64)q->parent_order_id);
+  if (q->account_id && q->account_id[0]) BIND_TEXT(st, 2, q->account_id);
+  if (q->symbol && q->symbol[0]) BIND_TEXT(st, 3, q->symbol);
+  if (q->after_parent_id) sqlite3_bind_int64(st, 4, (sqlite3_int64)q->after_parent_id);
+  sqlite3_bind_int64(st, 9, q->limit ? (sqlite3_int64)q->limit : -1);
+  return rloop(s, st, row_parent, (void *)cb, ctx);
 }
 
 static int sq_events_for_order(oms_store_t *base, uint64_t id, oms_event_cb cb, void *ctx) {
@@ -1378,6 +1450,7 @@ static const oms_store_vtbl_t sq_vtbl = {
     .cursor_set = sq_cursor_set,
     .close = sq_close,
     .each_clordid = sq_each_clordid,
+    .query_parents = sq_query_parents,
     .fill_seq_back = sq_fill_seq_back,
     .limit_append = sq_limit_append,
     .limit_changes = sq_limit_changes,

@@ -48,4 +48,45 @@ typedef int (*oms__step_fn)(void *ctx, sqlite3_stmt *st, const char *label);
 int oms__position_write(sqlite3_stmt *get_st, sqlite3_stmt *put_st, const oms_event_t *ev,
                         oms__step_fn step, void *ctx);
 
+/* ---- Parent orders (store_parents.c) ---- */
+
+/* A row of `parents`, in this column order, for the writer, the back-fill
+ * and the queries (which add the parent order's client_order_id and state
+ * from `orders`, columns 22 and 23). */
+#define OMS__PARENT_COLS                                                                      \
+  "parent_order_id, strategy, status, terminal, account_id, symbol, side, qty, filled_qty, "  \
+  "open_qty, leaves_qty, avg_px, limit_px, slices_done, slices, children, start_ns, end_ns, " \
+  "next_slice_ns, params, created_ns, updated_ns, last_event_seq"
+#define OMS__SQL_PARENT_PUT                                                                    \
+  "INSERT OR REPLACE INTO parents(" OMS__PARENT_COLS                                           \
+  ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, " \
+  "?19, ?20, ?21, ?22, ?23)"
+
+/* A child's or parent's row of order_parents: ?1 order_id, ?2
+ * parent_order_id, ?3 child_seq, ?4 algo ('' for a child). */
+#define OMS__SQL_ORDER_PARENT_PUT                                                     \
+  "INSERT OR REPLACE INTO order_parents(order_id, parent_order_id, child_seq, algo) " \
+  "VALUES(?1, ?2, ?3, ?4)"
+
+/* The parameters set in p (algo.h) as a JSON object into buf[cap], keyed by
+ * the names of the parameter table. Returns its length, or OMS_ENOSPC
+ * (buf then holds "{}"). */
+struct oms_algo_params_s;
+int oms__parent_params_json(const struct oms_algo_params_s *p, char *buf, size_t cap);
+
+/* When ev carries a parent's algorithm state, writes that parent's row of
+ * `parents` with put_st (OMS__SQL_PARENT_PUT), stepped through step and
+ * reset. Returns SQLITE_OK (also when ev carries no state, or one that does
+ * not decode) or the failure. */
+int oms__parent_write(sqlite3_stmt *put_st, const oms_event_t *ev, oms__step_fn step, void *ctx);
+
+/* The parent in st's current row: the columns of OMS__PARENT_COLS but
+ * `terminal`, then the order's client_order_id and state. */
+void oms__parent_from_row(sqlite3_stmt *st, oms_parent_row_t *p);
+
+/* Schema 7: the parent columns of `orders` from the stored snapshots, and a
+ * row of `parents` for each stored parent. SQLITE_OK or the failure
+ * (SQLITE_CORRUPT for a record that does not decode). */
+int oms__parents_backfill(sqlite3 *db);
+
 #endif /* OMS_STORE_SQLITE_H */

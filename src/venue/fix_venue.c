@@ -801,10 +801,15 @@ static int queue_report(fix_venue_t *v, const oms_exec_report_t *r) {
 
 static const char *fix_tif_name(oms_tif_t t) { return oms_tif_str(t); }
 
-/* Why the venue cannot take o, or NULL. */
+/* Why the venue cannot take o, or NULL. A native type (o->native) was
+ * declared by the venue's capabilities, not by its ord_types. */
 static const char *unsupported(const fix_venue_t *v, const oms_venue_order_t *o, char *buf,
                                size_t cap) {
-  if (v->cfg.ord_types && !(v->cfg.ord_types & OMS_FIX_VENUE_BIT(o->type))) {
+  if (o->native == OMS_VENUE_CAP_LIT) {
+    snprintf(buf, cap, "venue %s: FIX 4.4 has no limit-if-touched order type", v->base.name);
+    return buf;
+  }
+  if (!o->native && v->cfg.ord_types && !(v->cfg.ord_types & OMS_FIX_VENUE_BIT(o->type))) {
     snprintf(buf, cap, "venue %s does not take %s orders", v->base.name, oms_ord_type_str(o->type));
     return buf;
   }
@@ -842,6 +847,37 @@ static void add_prices(oms_fix_builder_t *b, oms_ord_type_t type, oms_dec_t px, 
   oms_fix_add_char(b, OMS_FIX_TAG_OrdType, oms_fix_ord_type(type));
   if (type == OMS_ORD_LIMIT || type == OMS_ORD_STOP_LIMIT) add_dec(b, OMS_FIX_TAG_Price, px);
   if (type == OMS_ORD_STOP || type == OMS_ORD_STOP_LIMIT) add_dec(b, OMS_FIX_TAG_StopPx, stop);
+}
+
+/* FIX 4.4 fields of the order types the venue works itself (its native
+ * capabilities, docs/venues.md): an iceberg is a limit with MaxFloor(111);
+ * a market-if-touched is OrdType J with its trigger in StopPx(99); a
+ * trailing stop is OrdType P (pegged) with ExecInst a (trailing stop peg)
+ * and PegOffsetValue(211), the signed distance (below the market for a
+ * sell), StopPx its stop as first set and Price its limit if it has one
+ * (its ExecInst is written with the others by the caller). */
+#define TAG_MAX_FLOOR 111
+#define TAG_PEG_OFFSET_VALUE 211
+static void add_native(oms_fix_builder_t *b, const oms_venue_order_t *o) {
+  switch (o->native) {
+    case OMS_VENUE_CAP_ICEBERG:
+      add_prices(b, OMS_ORD_LIMIT, o->price, o->stop_price);
+      add_dec(b, TAG_MAX_FLOOR, o->display_qty);
+      return;
+    case OMS_VENUE_CAP_MIT:
+      oms_fix_add_char(b, OMS_FIX_TAG_OrdType, 'J');
+      add_dec(b, OMS_FIX_TAG_StopPx, o->stop_price);
+      return;
+    default: { /* OMS_VENUE_CAP_TRAILING_STOP */
+      oms_fix_add_char(b, OMS_FIX_TAG_OrdType, 'P');
+      if (o->type == OMS_ORD_STOP_LIMIT) add_dec(b, OMS_FIX_TAG_Price, o->price);
+      add_dec(b, OMS_FIX_TAG_StopPx, o->stop_price);
+      oms_dec_t off = o->trail_offset;
+      if (o->side != OMS_SIDE_BUY) off = oms_dec_from_raw(-off.raw);
+      add_dec(b, TAG_PEG_OFFSET_VALUE, off);
+      return;
+    }
+  }
 }
 
 static int active(const fix_venue_t *v) {
@@ -883,13 +919,21 @@ static int fv_send_new(oms_venue_t *vv, const oms_venue_order_t *o) {
   cl_ord_id(v, o->order_id, 0, id, sizeof id);
   oms_fix_add_cstr(b, OMS_FIX_TAG_ClOrdID, id);
   add_dialect(v, b, o->account_id);
+  /* ExecInst is a space-separated list: post-only and a native peg */
+  char inst[4] = "", peg = o->native == OMS_VENUE_CAP_TRAILING_STOP ? 'a' : 0;
   if (o->instructions & OMS_INST_POST_ONLY)
-    oms_fix_add_char(b, OMS_FIX_TAG_ExecInst, OMS_FIX_EXEC_INST_POST_ONLY);
+    snprintf(inst, sizeof inst, "%c", OMS_FIX_EXEC_INST_POST_ONLY);
+  if (peg)
+    snprintf(inst + strlen(inst), sizeof inst - strlen(inst), "%s%c", inst[0] ? " " : "", peg);
+  if (inst[0]) oms_fix_add_cstr(b, OMS_FIX_TAG_ExecInst, inst);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, sym);
   oms_fix_add_char(b, OMS_FIX_TAG_Side, oms_fix_side(o->side));
   oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now(v));
   add_dec(b, OMS_FIX_TAG_OrderQty, o->qty);
-  add_prices(b, o->type, o->price, o->stop_price);
+  if (o->native)
+    add_native(b, o);
+  else
+    add_prices(b, o->type, o->price, o->stop_price);
   oms_fix_add_char(b, OMS_FIX_TAG_TimeInForce, oms_fix_tif(o->tif));
   if (o->tif == OMS_TIF_GTD) oms_fix_add_time(b, OMS_FIX_TAG_ExpireTime, o->expire_ns);
   rc = oms_fix_session_app_send(v->s);

@@ -746,6 +746,207 @@ static bool fix_wait(int fd, const char *want, int ms) {
   return false;
 }
 
+/* ---- Parent orders ------------------------------------------------------------------- */
+
+static int64_t wall_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint64_t submit_parent(const char *clid, const char *qty, int64_t end_ns) {
+  char body[512];
+  snprintf(body, sizeof body,
+           "{\"client_order_id\":\"%s\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","
+           "\"side\":\"BUY\",\"qty\":\"%s\",\"price\":\"70000\",\"algo\":\"TWAP\","
+           "\"params\":{\"end_ns\":%lld,\"slice_ns\":500000000,\"aggression\":\"CROSS\"}}",
+           clid, qty, (long long)end_ns);
+  resp_t r = expect("POST", "/v1/parents", TRADER, body, 201, NULL);
+  json_t *o = json_object_get(r.json, "order");
+  uint64_t id = (uint64_t)json_integer_value(json_object_get(o, "order_id"));
+  CHECK(id > 0 && json_integer_value(json_object_get(o, "algo")) == 1000,
+        "a parent is an order with its algo: %s", r.text);
+  json_t *p = json_object_get(r.json, "parent");
+  CHECK(p != NULL && strcmp(json_string_value(json_object_get(p, "algo")), "TWAP") == 0 &&
+            strcmp(json_string_value(json_object_get(json_object_get(p, "params"), "aggression")),
+                   "CROSS") == 0,
+        "the answer shows the parent and its parameters: %s", r.text);
+  resp_free(&r);
+  return id;
+}
+
+static json_t *get_parent(uint64_t id, const char *query) {
+  char path[128];
+  snprintf(path, sizeof path, "/v1/parents/%llu%s", (unsigned long long)id, query);
+  resp_t r = expect("GET", path, VIEWER, NULL, 200, NULL);
+  json_t *j = json_incref(r.json);
+  resp_free(&r);
+  return j;
+}
+
+static const char *pstatus(json_t *j) {
+  return json_string_value(json_object_get(json_object_get(j, "parent"), "status"));
+}
+
+/* A refused parent: 422 with the same reason the FIX gateway gives. */
+static void expect_refused(const char *algo, const char *params, const char *reason,
+                           const char *named) {
+  char body[768];
+  snprintf(body, sizeof body,
+           "{\"client_order_id\":\"bad-%s\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","
+           "\"side\":\"BUY\",\"qty\":\"0.1\",\"price\":\"70000\",\"algo\":\"%s\","
+           "\"params\":%s}",
+           reason, algo, params);
+  resp_t r = expect("POST", "/v1/parents", TRADER, body, 422, "REJECTED");
+  json_t *err = json_object_get(r.json, "error");
+  CHECK(strcmp(json_string_value(json_object_get(err, "reason")), reason) == 0 &&
+            strstr(json_string_value(json_object_get(err, "message")), named) != NULL,
+        "%s %s: wanted %s naming %s: %s", algo, params, reason, named, r.text);
+  resp_free(&r);
+}
+
+static void check_parents(void) {
+  int64_t now = wall_ns();
+  /* A TWAP over 2 s in 0.5 s slices, crossing: it works to the end. */
+  uint64_t id = submit_parent("twap1", "0.02", now + 2000000000LL);
+  json_t *j = NULL;
+  for (int i = 0; i < 250; i++) {
+    json_decref(j);
+    j = get_parent(id, "");
+    if (strcmp(pstatus(j), "COMPLETED") == 0 &&
+        strcmp(json_string_value(json_object_get(json_object_get(j, "parent"), "state")),
+               "FILLED") == 0)
+      break;
+    usleep(20000);
+  }
+  json_t *p = json_object_get(j, "parent");
+  CHECK(strcmp(pstatus(j), "COMPLETED") == 0, "the TWAP did not complete: %s", json_dumps(j, 0));
+  CHECK(strcmp(json_string_value(json_object_get(p, "filled_qty")), "0.02") == 0 &&
+            strcmp(json_string_value(json_object_get(p, "leaves_qty")), "0") == 0,
+        "filled: %s", json_dumps(p, 0));
+  json_t *kids = json_object_get(j, "children");
+  json_int_t sent = json_integer_value(json_object_get(json_object_get(p, "progress"), "children"));
+  CHECK(json_array_size(kids) >= 1 && (json_int_t)json_array_size(kids) == sent,
+        "children listed under the parent: %zu of %lld", json_array_size(kids), (long long)sent);
+  for (size_t i = 0; i < json_array_size(kids); i++) {
+    json_t *c = json_array_get(kids, i);
+    CHECK((uint64_t)json_integer_value(json_object_get(c, "parent_order_id")) == id &&
+              json_integer_value(json_object_get(c, "child_seq")) >= 1,
+          "child %zu: %s", i, json_dumps(c, 0));
+  }
+  CHECK(strcmp(json_string_value(json_object_get(json_object_get(j, "order"), "state")),
+               "FILLED") == 0,
+        "the parent's order: %s", json_dumps(j, 0));
+  json_decref(j);
+  /* children paged */
+  if (sent > 1) {
+    j = get_parent(id, "?limit=1");
+    CHECK(json_array_size(json_object_get(j, "children")) == 1 &&
+              json_is_integer(json_object_get(j, "next_children_after_id")),
+          "children page: %s", json_dumps(j, 0));
+    json_decref(j);
+  }
+
+  /* A long one, cancelled: DELETE cancels its children, the parent ends. */
+  uint64_t id2 = submit_parent("twap2", "0.05", now + 600000000000LL);
+  char path[64];
+  snprintf(path, sizeof path, "/v1/parents/%llu", (unsigned long long)id2);
+  resp_t r = expect("PATCH", path, TRADER, "{\"qty\":\"0.06\"}", 202, NULL);
+  resp_free(&r);
+  for (int i = 0; i < 100; i++) {
+    j = get_parent(id2, "");
+    bool ok = strcmp(json_string_value(json_object_get(json_object_get(j, "parent"), "qty")),
+                     "0.06") == 0;
+    json_decref(j);
+    if (ok) break;
+    usleep(20000);
+  }
+  j = get_parent(id2, "");
+  CHECK(
+      strcmp(json_string_value(json_object_get(json_object_get(j, "parent"), "qty")), "0.06") == 0,
+      "the modify re-planned the parent: %s", json_dumps(j, 0));
+  json_decref(j);
+  r = expect("DELETE", path, TRADER, NULL, 202, NULL);
+  resp_free(&r);
+  for (int i = 0; i < 150; i++) {
+    j = get_parent(id2, "");
+    bool done = strcmp(json_string_value(json_object_get(json_object_get(j, "order"), "state")),
+                       "CANCELLED") == 0;
+    json_decref(j);
+    if (done) break;
+    usleep(20000);
+  }
+  j = get_parent(id2, "");
+  CHECK(strcmp(pstatus(j), "CANCELLED") == 0 &&
+            strcmp(json_string_value(json_object_get(json_object_get(j, "order"), "state")),
+                   "CANCELLED") == 0,
+        "the parent is cancelled: %s", json_dumps(j, 0));
+  json_decref(j);
+  expect_free("DELETE", path, TRADER, NULL, 409, "CONFLICT");
+
+  /* The list: filters and paging. */
+  r = expect("GET", "/v1/parents", VIEWER, NULL, 200, NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 2, "list: %s", r.text);
+  resp_free(&r);
+  r = expect("GET", "/v1/parents?status=COMPLETED&account=ACC1&symbol=BTC-USD", VIEWER, NULL, 200,
+             NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 1, "by status: %s", r.text);
+  resp_free(&r);
+  r = expect("GET", "/v1/parents?status=active", VIEWER, NULL, 200, NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 0, "active: %s", r.text);
+  resp_free(&r);
+  r = expect("GET", "/v1/parents?limit=1", VIEWER, NULL, 200, NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 1 &&
+            (uint64_t)json_integer_value(json_object_get(r.json, "next_after_id")) == id,
+        "page 1: %s", r.text);
+  resp_free(&r);
+  snprintf(path, sizeof path, "/v1/parents?limit=1&after_id=%llu", (unsigned long long)id);
+  r = expect("GET", path, VIEWER, NULL, 200, NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 1 &&
+            json_is_null(json_object_get(r.json, "next_after_id")),
+        "page 2: %s", r.text);
+  resp_free(&r);
+  r = expect("GET", "/v1/parents?order=desc&limit=1", VIEWER, NULL, 200, NULL);
+  CHECK((uint64_t)json_integer_value(json_object_get(
+            json_array_get(json_object_get(r.json, "parents"), 0), "parent_order_id")) == id2 &&
+            (uint64_t)json_integer_value(json_object_get(r.json, "next_after_id")) == id2,
+        "newest first: %s", r.text);
+  resp_free(&r);
+  snprintf(path, sizeof path, "/v1/parents?order=desc&after_id=%llu", (unsigned long long)id2);
+  r = expect("GET", path, VIEWER, NULL, 200, NULL);
+  CHECK(json_array_size(json_object_get(r.json, "parents")) == 1, "below id2: %s", r.text);
+  resp_free(&r);
+  expect_named("GET", "/v1/parents?order=up", VIEWER, NULL, 400, "BAD_QUERY", "order");
+  expect_named("GET", "/v1/parents?status=DONE", VIEWER, NULL, 400, "BAD_QUERY", "DONE");
+  expect_named("GET", "/v1/parents?colour=red", VIEWER, NULL, 400, "BAD_QUERY", "colour");
+  expect_named("GET", "/v1/parents/1?limit=0", VIEWER, NULL, 400, "BAD_QUERY", "limit");
+
+  /* Refusals: the reasons and texts of the FIX gateway (docs/algos.md). */
+  expect_refused("TWAP", "{\"end_ns\":1000}", "ALGO_END_BEFORE_START", "end_ns");
+  expect_refused("POV", "{\"pov_rate\":\"0\"}", "ALGO_PARTICIPATION", "pov_rate");
+  expect_refused("TWAP", "{\"colour\":\"red\"}", "ALGO_UNKNOWN_TAG", "colour");
+  expect_refused("FOO", "{}", "ALGO_UNKNOWN_STRATEGY", "FOO");
+  expect_refused("TWAP", "{\"slice_ns\":1500}", "ALGO_BAD_VALUE", "slice_ns");
+  expect_refused("TWAP", "{\"end_ns\":1.5}", "ALGO_BAD_VALUE", "end_ns");
+  expect_refused("ICEBERG", "{\"display_qty\":\"1\"}", "ALGO_DISPLAY_ABOVE_QTY", "display_qty");
+  expect_refused("TWAP", "{}", "ALGO_MISSING", "end_ns");
+  expect_named("POST", "/v1/parents", TRADER,
+               "{\"client_order_id\":\"x\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","
+               "\"side\":\"BUY\",\"qty\":\"1\",\"algo\":\"TWAP\",\"params\":[]}",
+               400, "BAD_FIELD", "params");
+  expect_named("POST", "/v1/parents", TRADER,
+               "{\"client_order_id\":\"x\",\"account\":\"ACC2\",\"symbol\":\"BTC-USD\","
+               "\"side\":\"BUY\",\"qty\":\"1\",\"algo\":\"TWAP\",\"params\":{}}",
+               403, "FORBIDDEN", "ACC2");
+  expect_named("POST", "/v1/parents", VIEWER, "{}", 403, "FORBIDDEN", "trade");
+  /* an ordinary order is not a parent */
+  uint64_t plain = submit(TRADER, "notparent", "ACC1", "BTC-USD", "BUY", "0.01", "60000");
+  snprintf(path, sizeof path, "/v1/parents/%llu", (unsigned long long)plain);
+  expect_named("GET", path, VIEWER, NULL, 404, "NOT_FOUND", "parent");
+  expect_named("DELETE", path, TRADER, NULL, 404, "NOT_FOUND", "not a parent");
+  expect_free("DELETE", "/v1/parents/999999", TRADER, NULL, 404, "NOT_FOUND");
+}
+
 static void check_slow_clients(void) {
   /* admin.conf: 8 connections, 4 per address, idle timeout 2 s. Each part
    * from an address of its own, so that the connections of the requests
@@ -888,6 +1089,7 @@ int main(int argc, char **argv) {
   check_cancel_all();
   check_trading_states();
   check_bad_requests();
+  check_parents();
   check_slow_clients();
   stop_omsd();
   CHECK(log_has("msg=\"admin stopped\""), "no admin stop in the log");

@@ -16,7 +16,10 @@
 //      from the last event it saw, with no reload: every order in the state
 //      of its last event, the page at the server's last sequence number;
 //   6. the account filter shows that account's orders only, and cancel-all
-//      cancels the open orders in the filters' scope.
+//      cancels the open orders in the filters' scope;
+//   7. a TWAP parent placed through the API shows in the Parents tab with its
+//      progress until COMPLETED, and its children under it (and in the
+//      orders table, marked with their parent).
 // A screenshot of the final page is saved as WORKDIR/blotter.png (the one in
 // docs/ is a copy).
 //
@@ -366,6 +369,38 @@ async function main() {
     await waitText(page, "order-state-" + id1, "CANCELLED");
     check((await text(page, "order-state-" + idP1)) === "ACCEPTED", "ACC1's order outside the scope stays");
     log("filtered on ACC2, cancel-all cancelled C1, not ACC1's P1");
+
+    // 7. A TWAP parent submitted through the API: the Parents tab shows it
+    // working to the end with its progress, and its children under it.
+    const endNs = (BigInt(Date.now()) + 2000n) * 1000000n;
+    const sent = await fetch(`${base}/v1/parents`, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + TOKEN, "Content-Type": "application/json" },
+      body: `{"client_order_id":"T1","account":"ACC1","symbol":"BTC-USD","side":"BUY","qty":"0.02",` +
+        `"price":"70000","algo":"TWAP","params":{"end_ns":${endNs},"slice_ns":500000000,"aggression":"CROSS"}}`,
+    });
+    check(sent.status === 201, `POST /v1/parents -> 201 (got ${sent.status})`);
+    const idT = (await sent.json()).order.order_id;
+    await page.click(sel("tab-parents"));
+    await page.waitForSelector(sel("parent-row-" + idT), { timeout: 5000 });
+    await waitText(page, "parent-status-" + idT, "COMPLETED", 10000);
+    const progress = await text(page, "parent-progress-" + idT);
+    check(progress === "100%", `the finished TWAP shows 100% (got "${progress}")`);
+    await page.click(sel("expand-" + idT));
+    const kids = await until("the TWAP's children under it", async () => {
+      const rows = await page.$$eval(`tr.child-row[data-parent-id="${idT}"]`, (r) => r.map((e) => ({
+        id: e.dataset.orderId, state: e.children[14].textContent })));
+      return rows.length > 0 ? rows : null;
+    }, 5000);
+    const shownKids = await page.$eval(sel("parent-row-" + idT), (r) => Number(r.children[12].textContent));
+    check(kids.length === shownKids, `every child listed under its parent (${kids.length} of ${shownKids})`);
+    check(kids.every((k) => k.state === "FILLED"), "the children are filled: " + JSON.stringify(kids));
+    for (const k of kids) {
+      const inOrders = await page.$(`#orders-body tr[data-order-id="${k.id}"][data-parent-id="${idT}"]`);
+      check(inOrders !== null, `child ${k.id} is in the orders table, marked with its parent`);
+    }
+    log(`TWAP parent ${idT}: COMPLETED, ${progress}, ${kids.length} children shown under it`);
+    await page.screenshot({ path: path.join(work, "blotter-parents.png") });
 
     // The picture: an order with fills selected, positions shown.
     const idF1 = await rowOf(page, "F1");

@@ -347,6 +347,16 @@ static void order_flow(Client &c, const FIX::SessionID &sid) {
   CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "acc-1", "8"); }, &er),
         "no entitlement reject");
   CHECK(field(er, 58).find("NOT_ENTITLED") != std::string::npos, "58=%s", field(er, 58).c_str());
+  // issue 16: 6000 AAPL at 190 = 1,140,000 in the tech sector group (with the AAPL
+  // orders above resting), limit 1,000,000
+  m = new_order("conc-1", "AAPL", '1', "6000", '2', "190", "", '1');
+  FIX::Session::sendToTarget(m, sid);
+  CHECK(c.wait_for([](const FIX::Message &x) { return er_for(x, "conc-1", "8"); }, &er),
+        "no concentration reject");
+  CHECK(field(er, 103) == "3" &&
+            field(er, 58).find("sector group tech exposure") != std::string::npos &&
+            field(er, 58).find("order 1140000) exceeds limit 1000000") != std::string::npos,
+        "103=%s 58=%s", field(er, 103).c_str(), field(er, 58).c_str());
   // duplicate ClOrdID
   m = new_order("mkt-1", "BTC-USD", '1', "0.7", '1', "", "", '3');
   FIX::Session::sendToTarget(m, sid);

@@ -153,6 +153,40 @@ run 0 reduce-only ACCOUNT ACC2
 has '^ACCOUNT ACC2: ACTIVE -> REDUCE_ONLY'
 run 0 resume account ACC2
 
+# Parent orders: a TWAP worked to the end, its progress and children; one
+# cancelled; a refused parameter names the FIX gateway's reason.
+run 0 parent submit twap buy 4 AAPL --account ACC1 --price 195 end_ns=+2s slice_ns=500ms \
+  aggression=CROSS
+has '^parent [0-9]+ ACCEPTED: TWAP BUY 4 AAPL, account ACC1, client order id ctlp-'
+p=$(sed -n 's/^parent \([0-9]*\) .*/\1/p' "$out")
+run 0 parents
+has '^PARENT_ORDER_ID +CLIENT_ORDER_ID +ACCOUNT +SYMBOL +SIDE +ALGO +STATUS'
+has "^ *$p +ctlp-[0-9-]+ +ACC1 +AAPL +BUY +TWAP "
+until_has "^status +COMPLETED" parent show "$p"
+has '^filled_qty +4$'
+has '^slices +[0-9]+/[0-9]+$'
+has '^params.aggression +CROSS$'
+has '^children$'
+has "^ *[0-9]+ +1 +P$p\.1 +BUY "
+run 0 parents --status COMPLETED --account ACC1 --json
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!d.parents.some(p => p.parent_order_id == process.argv[2] && p.filled_qty === "4"))
+    process.exit(1);' "$out" "$p" || fail "parents --json: $(cat "$out")"
+run 0 parent submit TWAP sell 3 AAPL --account ACC1 --price 150 end_ns=+10m slice_ns=1m -q
+q=$(cat "$out")
+run 0 parent modify "$q" --qty 5
+until_has "^qty +5$" parent show "$q"
+run 0 parent cancel "$q"
+has "^parent $q (PENDING_CANCEL|CANCELLED)"
+until_has "^status +CANCELLED" parent show "$q"
+run 5 parent submit POV buy 5 AAPL --account ACC1 pov_rate=1.5
+has "422 REJECTED, reason ALGO_PARTICIPATION" "$err"
+run 5 parent submit TWAP buy 5 AAPL --account ACC1 end_ns=+1m colour=red
+has "reason ALGO_UNKNOWN_TAG" "$err"
+run 7 parent show "$a"
+run 2 parent show x
+run 2 parent frobnicate 1
+
 # limits set: an order above the new limit is refused with the risk check.
 if [ -n "$views" ]; then
   run 0 limits set ACCOUNT ACC1 max_order_qty=5 --reason "omsctl test"

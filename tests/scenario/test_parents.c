@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <unistd.h>
 
+#include "fakes.h"
 #include "oms/algo.h"
 #include "oms/engine.h"
 #include "oms/event.h"
@@ -62,6 +63,7 @@ typedef struct world_s {
   int nkids;
   int submitted;              /* child SUBMITTED events seen */
   oms_reason_t parent_reason; /* of the last event of a parent */
+  char parent_text[OMS_REASON_MAX + 1];
   int max_child_seq_dup;
   int parent_events_with_state;
 } world_t;
@@ -77,7 +79,10 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   const oms_order_t *o = &ev->order;
   if (ev->seq == 0) return;
   if (o->algo != 0 && ev->algo_len > 0) w->parent_events_with_state++;
-  if (o->algo != 0) w->parent_reason = ev->reason;
+  if (o->algo != 0) {
+    w->parent_reason = ev->reason;
+    snprintf(w->parent_text, sizeof w->parent_text, "%s", ev->text);
+  }
   if (o->parent_order_id == 0) return;
   kid_t *k = kid_of(w, o->order_id);
   if (k == NULL) {
@@ -615,6 +620,270 @@ static void test_expiry_a_child_never_made_and_the_bound(void **state) {
   destroy(w);
 }
 
+/* ---- the end of the day, late fills, slippage ----------------------------------------- */
+
+static uint64_t submit_parent_tif(world_t *w, const char *clordid, const oms_algo_params_t *p,
+                                  oms_tif_t tif, int64_t expire_ns) {
+  oms_order_request_t req;
+  t_request(&req, clordid, (oms_side_t)p->side, OMS_ORD_LIMIT, "1", NULL);
+  req.tif = tif;
+  req.expire_ns = expire_ns;
+  oms_submit_result_t res;
+  int rc = oms_engine_submit_parent(w->e, &req, p, &res);
+  if (rc != 0) fail_msg("parent %s refused: %s", clordid, res.reject.text);
+  return res.order->order_id;
+}
+
+/* T0 is a Monday, 16:00 UTC. BTC-USD trades until 16:01 on Mondays: a DAY
+ * parent ends then (its children cancelled, no new one), a GTD parent at
+ * its time, a GTC parent lives on. */
+static void test_a_day_parent_ends_when_its_trading_day_closes(void **state) {
+  (void)state;
+  world_t *w = make("day", false);
+  oms_risk_window_t monday = {.days = 0x02, .start_min = 0, .end_min = 961};
+  loose_limits_hours(w->risk, NULL, "BTC-USD", false, &monday);
+  oms_algo_params_t p = twap("2", 600, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  uint64_t day = submit_parent_tif(w, "twap-day", &p, OMS_TIF_DAY, 0);
+  oms_algo_params_t lim = p; /* a GTD order needs a limit */
+  OMS_ALGO_SET(&lim, limit_px, T_D("65100"));
+  uint64_t gtd = submit_parent_tif(w, "twap-gtd", &lim, OMS_TIF_GTD, T0 + 30 * SEC);
+  run_ms(w, 1); /* not the duplicate of the DAY one */
+  uint64_t gtc = submit_parent_tif(w, "twap-gtc", &p, OMS_TIF_GTC, 0);
+  run_ms(w, 29000);
+  assert_int_equal(order(w, gtd).state, OMS_STATE_ACCEPTED);
+  assert_true(open_children(w, gtd) >= 1);
+  run_ms(w, 2000);
+  assert_int_equal(order(w, gtd).state, OMS_STATE_EXPIRED);
+  assert_int_equal(open_children(w, gtd), 0);
+  run_ms(w, 28000);
+  assert_int_equal(order(w, day).state, OMS_STATE_ACCEPTED);
+  assert_true(open_children(w, day) >= 1);
+  run_ms(w, 2000); /* 16:01: the day closed */
+  oms_order_t po = order(w, day);
+  assert_int_equal(po.state, OMS_STATE_EXPIRED);
+  assert_int_equal(open_children(w, day), 0);
+  int kids = children_of(w, day);
+  run_ms(w, 20000);
+  assert_int_equal(children_of(w, day), kids);
+  assert_false(oms_ord_state_is_terminal(order(w, gtc).state));
+  check_sums(w, day);
+  check_sums(w, gtd);
+  destroy(w);
+}
+
+/* The same DAY close after a restart: the close is worked out again from
+ * the parent's acceptance, and a parent whose day closed while the OMS was
+ * down ends at once. */
+static void test_a_day_parent_closed_while_down_ends_at_restart(void **state) {
+  (void)state;
+  world_t *w = make("dayrs", true);
+  oms_risk_window_t monday = {.days = 0x02, .start_min = 0, .end_min = 961};
+  loose_limits_hours(w->risk, NULL, "BTC-USD", false, &monday);
+  oms_algo_params_t p = twap("2", 600, 10);
+  OMS_ALGO_SET(&p, aggression, (uint8_t)OMS_AGGR_PASSIVE);
+  uint64_t day = submit_parent_tif(w, "twap-dayr", &p, OMS_TIF_DAY, 0);
+  run_ms(w, 15000);
+  assert_true(open_children(w, day) >= 1);
+  assert_int_equal(oms_store_flush(w->store, -1), 0);
+  shutdown_core(w);
+  oms_store_close(w->store);
+  w->now += 60 * SEC; /* the OMS is down past 16:01 */
+  open_store(w);
+  boot(w);
+  loose_limits_hours(w->risk, NULL, "BTC-USD", false, &monday);
+  uint32_t n = 0;
+  assert_int_equal(oms_engine_recover(w->e, &n), 0);
+  run_ms(w, 50);
+  assert_int_equal(order(w, day).state, OMS_STATE_EXPIRED);
+  destroy(w);
+}
+
+/* A fill the venue reports after it confirmed a child's cancel reaches the
+ * parent's cum and average: while the parent is working (its rest had gone
+ * to a new child, so that child is cancelled and the rest re-sent) and after
+ * the parent ended. */
+static void test_a_fill_after_a_childs_cancel_reaches_its_parent(void **state) {
+  (void)state;
+  world_t *w = make("late", false);
+  fake_venue_t *f = calloc(1, sizeof *f);
+  fake_venue_init(f, "FV");
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  strcpy(ins.venue, "FV");
+  assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(w->e, &f->base, NULL), 0);
+  oms_risk_window_t all_day = {.days = 0x7f, .start_min = 0, .end_min = 1440};
+  loose_limits_hours(w->risk, NULL, "FV", true, &all_day);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("1"));
+  OMS_ALGO_SET(&p, limit_px, T_D("65000"));
+  OMS_ALGO_SET(&p, display_qty, T_D("1"));
+  oms_order_request_t req;
+  t_request(&req, "ice-late", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", NULL);
+  strcpy(req.venue, "FV");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t pid = res.order->order_id;
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 1);
+  uint64_t k1 = f->ids[0];
+  fake_report(f, OMS_EXEC_ACCEPTED, k1);
+  fake_report(f, OMS_EXEC_CANCELLED, k1); /* the venue cancels it */
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 2); /* the iceberg shows the next */
+  uint64_t k2 = f->ids[1];
+  assert_true(oms_dec_eq(f->news[1].qty, T_D("1")));
+  fake_report(f, OMS_EXEC_ACCEPTED, k2);
+  fake_fill(f, k1, "0.4", "64990", "late-1"); /* k1 filled after its cancel */
+  run_ms(w, 5);
+  oms_order_t po = order(w, pid);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("0.4")));
+  assert_true(oms_dec_eq(po.avg_px, T_D("64990")));
+  assert_int_equal(kid_of(w, k1)->state, OMS_STATE_CANCELLED);
+  /* 0.4 filled + 1 open is above 1: the open child is cancelled at once */
+  assert_int_equal(f->nsent, 3);
+  assert_int_equal(f->kinds[2], 2);
+  assert_int_equal(f->ids[2], k2);
+  fake_report(f, OMS_EXEC_CANCELLED, k2);
+  run_ms(w, 5);
+  check_sums(w, pid);
+  assert_int_equal(f->nsent, 4); /* the rest, 0.6, shown again */
+  assert_true(oms_dec_eq(f->news[3].qty, T_D("0.6")));
+  uint64_t k3 = f->ids[3];
+  fake_report(f, OMS_EXEC_ACCEPTED, k3);
+  run_ms(w, 5);
+  /* the parent is cancelled and ends; then k3 reports a fill after its cancel */
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, pid, &rej), 0);
+  run_ms(w, 5);
+  fake_report(f, OMS_EXEC_CANCELLED, k3);
+  run_ms(w, 5);
+  assert_int_equal(order(w, pid).state, OMS_STATE_CANCELLED);
+  fake_fill(f, k3, "0.1", "65000", "late-2");
+  run_ms(w, 5);
+  po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_CANCELLED);
+  assert_true(oms_dec_eq(po.filled_qty, T_D("0.5")));
+  check_sums(w, pid);
+  destroy(w);
+  free(f);
+}
+
+/* A parent's last event reports its average against the market's VWAP
+ * over its life, and the slippage in bps. */
+static void test_the_parent_reports_its_slippage_against_the_interval_vwap(void **state) {
+  (void)state;
+  world_t *w = make("slip", false);
+  oms_algo_params_t p = twap("1", 20, 5);
+  uint64_t pid = submit_parent(w, "twap-s", &p);
+  for (int i = 0; i < 20; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "m-%d", i);
+    other(w, id, i % 2 ? OMS_SIDE_SELL : OMS_SIDE_BUY, "0.3");
+    run_ms(w, 1000);
+  }
+  run_ms(w, 2000);
+  oms_order_t po = order(w, pid);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  const char *t = strstr(w->parent_text, "slippage_bps ");
+  if (t == NULL) fail_msg("no slippage in '%s'", w->parent_text);
+  char avg[32], vwap[32], bps[32];
+  assert_int_equal(sscanf(w->parent_text, "avg %31s vwap %31s slippage_bps %31s", avg, vwap, bps),
+                   3);
+  oms_dec_t a = T_D(avg), v = T_D(vwap), b = T_D(bps);
+  assert_true(oms_dec_eq(a, po.avg_px));
+  /* the market traded between 64999.5 and 65001: the VWAP is in there */
+  assert_true(oms_dec_ge(v, T_D("64990")) && oms_dec_le(v, T_D("65010")));
+  /* a buy: (avg - vwap) / vwap in bps, to 10^-8 */
+  int64_t want = (int64_t)(((__int128)(a.raw - v.raw) * 10000 * 100000000) / v.raw);
+  assert_true(llabs(b.raw - want) <= 1);
+  destroy(w);
+}
+
+/* A venue that works a type itself gets one native child for the whole
+ * parent (the display, the trigger, the trail beside it), and the parent
+ * follows it; one that may not have it emulated refuses the parent; the
+ * simulated venue (neither native nor restricted) has it emulated. */
+static void test_a_venue_capability_decides_native_or_emulated(void **state) {
+  (void)state;
+  world_t *w = make("native", false);
+  fake_venue_t *f = calloc(1, sizeof *f);
+  fake_venue_init(f, "FV");
+  f->base.native = OMS_VENUE_CAP_ICEBERG | OMS_VENUE_CAP_MIT | OMS_VENUE_CAP_TRAILING_STOP;
+  f->base.no_emulate = OMS_VENUE_CAP_LIT;
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  strcpy(ins.venue, "FV");
+  assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(w->e, &f->base, NULL), 0);
+  oms_risk_window_t all_day = {.days = 0x7f, .start_min = 0, .end_min = 1440};
+  loose_limits_hours(w->risk, NULL, "FV", true, &all_day);
+  oms_order_request_t req;
+  oms_submit_result_t res;
+  /* a native iceberg: one child of 2 at its limit, MaxFloor 0.3 beside it */
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("2"));
+  OMS_ALGO_SET(&p, limit_px, T_D("64000"));
+  OMS_ALGO_SET(&p, display_qty, T_D("0.3"));
+  t_request(&req, "ice-n", OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", NULL);
+  strcpy(req.venue, "FV");
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t ice = res.order->order_id;
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 1);
+  assert_int_equal(f->news[0].native, OMS_VENUE_CAP_ICEBERG);
+  assert_int_equal(f->news[0].type, OMS_ORD_LIMIT);
+  assert_true(oms_dec_eq(f->news[0].qty, T_D("2")));
+  assert_true(oms_dec_eq(f->news[0].price, T_D("64000")));
+  assert_true(oms_dec_eq(f->news[0].display_qty, T_D("0.3")));
+  fake_report(f, OMS_EXEC_ACCEPTED, f->ids[0]);
+  fake_fill(f, f->ids[0], "0.3", "64000", "n-1");
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 1); /* the venue refreshes its display itself */
+  assert_true(oms_dec_eq(order(w, ice).filled_qty, T_D("0.3")));
+  fake_report(f, OMS_EXEC_CANCELLED, f->ids[0]); /* the venue ends it: so does the parent */
+  run_ms(w, 5);
+  assert_int_equal(order(w, ice).state, OMS_STATE_CANCELLED);
+  assert_int_equal(f->nsent, 1);
+  check_sums(w, ice);
+  /* a native MIT: a stop at its trigger, sent at once (no market data) */
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("0.5"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("64500"));
+  t_request(&req, "mit-n", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.5", NULL);
+  strcpy(req.venue, "FV");
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  uint64_t mit = res.order->order_id;
+  run_ms(w, 5);
+  assert_int_equal(f->nsent, 2);
+  assert_int_equal(f->news[1].native, OMS_VENUE_CAP_MIT);
+  assert_int_equal(f->news[1].type, OMS_ORD_STOP);
+  assert_true(oms_dec_eq(f->news[1].stop_price, T_D("64500")));
+  fake_report(f, OMS_EXEC_ACCEPTED, f->ids[1]);
+  fake_fill(f, f->ids[1], "0.5", "64490", "n-2");
+  run_ms(w, 5);
+  assert_int_equal(order(w, mit).state, OMS_STATE_FILLED);
+  check_sums(w, mit);
+  /* a LIT at a venue that neither works it nor lets it be emulated */
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_BUY, T_D("0.5"));
+  OMS_ALGO_SET(&p, trigger_px, T_D("64500"));
+  OMS_ALGO_SET(&p, limit_px, T_D("64510"));
+  t_request(&req, "lit-n", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.5", NULL);
+  strcpy(req.venue, "FV");
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_ALGO_VENUE_CANNOT);
+  assert_non_null(strstr(res.reject.text, "venue FV neither works lit"));
+  /* the same LIT on the simulated venue is emulated: nothing sent yet */
+  int kids = w->nkids;
+  t_request(&req, "lit-s", OMS_SIDE_BUY, OMS_ORD_LIMIT, "0.5", NULL);
+  assert_int_equal(oms_engine_submit_parent(w->e, &req, &p, &res), 0);
+  run_ms(w, 5);
+  assert_int_equal(w->nkids, kids);
+  assert_int_equal(order(w, res.order->order_id).state, OMS_STATE_ACCEPTED);
+  destroy(w);
+  free(f);
+}
+
 /* ---- restart ------------------------------------------------------------------------ */
 
 static void test_restart_resumes_a_twap_without_a_duplicate_slice(void **state) {
@@ -834,6 +1103,11 @@ int main(void) {
       cmocka_unit_test(test_restart_with_several_parents),
       cmocka_unit_test(test_restart_after_a_step_whose_child_was_never_made),
       cmocka_unit_test(test_bad_parameters_are_refused_with_their_code),
+      cmocka_unit_test(test_a_day_parent_ends_when_its_trading_day_closes),
+      cmocka_unit_test(test_a_day_parent_closed_while_down_ends_at_restart),
+      cmocka_unit_test(test_a_fill_after_a_childs_cancel_reaches_its_parent),
+      cmocka_unit_test(test_the_parent_reports_its_slippage_against_the_interval_vwap),
+      cmocka_unit_test(test_a_venue_capability_decides_native_or_emulated),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

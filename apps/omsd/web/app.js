@@ -18,6 +18,10 @@
  *     Views that are not event-sourced (positions, risk, sessions) are
  *     re-fetched after a reconnect, after the events that change them, and
  *     every few seconds while their tab is shown.
+ *   - Parents (the Parents tab): GET /v1/parents?order=desc, the newest
+ *     first, with their progress; a click on one shows its children (GET
+ *     /v1/parents/{id}). Re-fetched like the other views: while the tab is
+ *     shown, every few seconds and after an event of a parent or a child.
  *   - Actions (cancel, cancel-all, trading states) each go through a
  *     confirmation dialog and then the API; the result shows up through the
  *     stream like any other change.
@@ -32,6 +36,8 @@
   const MAX_ROWS = 500; /* rendered */
   const MAX_EVENTS = 200; /* in the Events tab */
   const POLL_MS = 3000;
+  const MAX_PARENTS = 200; /* the newest, in the Parents tab */
+  const MAX_CHILDREN = 100; /* under an expanded parent */
   const SCOPE_KINDS = ["GLOBAL", "ACCOUNT", "STRATEGY", "SYMBOL"]; /* event scope_kind */
   const TS_NAMES = ["ACTIVE", "REDUCE_ONLY", "HALTED"]; /* event old_state/new_state */
 
@@ -51,6 +57,9 @@
     detailTimer: 0,
     viewTimer: 0,
     events: [],
+    parents: [], /* the newest parents, as GET /v1/parents?order=desc gives them */
+    expanded: new Set(), /* parent ids whose children are shown */
+    children: new Map(), /* parent id -> its children (orders) */
     generation: 0, /* bumps on every (re)start: stale async work is dropped */
   };
 
@@ -367,6 +376,7 @@
     }
     if (ev.type === "TradingStateChanged") queueViews(0);
     else if (ev.fill) queueViews(250);
+    else if (o && (o.algo || o.parent_order_id) && st.tab === "parents") queueViews(250);
   }
 
   function queueRender() {
@@ -401,6 +411,8 @@
         "data-testid": "order-row-" + id,
         "data-order-id": id,
         "data-client-order-id": o.client_order_id,
+        "data-parent-id": o.parent_order_id || undefined,
+        title: o.parent_order_id ? `child ${o.child_seq} of parent ${o.parent_order_id}` : undefined,
         class: (id === st.selected ? "selected " : "") + (o._flash ? "flash" : ""),
         tabindex: "0",
         onclick: () => select(id),
@@ -576,6 +588,7 @@
     const jobs = [loadRisk(gen)]; /* always: it feeds the header's trading state */
     if (st.tab === "positions") jobs.push(loadPositions(gen));
     if (st.tab === "sessions") jobs.push(loadSessions(gen));
+    if (st.tab === "parents") jobs.push(loadParents(gen));
     await Promise.allSettled(jobs);
   }
 
@@ -663,6 +676,144 @@
     );
   }
 
+  /* ---- parent orders ------------------------------------------------------------------ */
+
+  /* Filled of qty as a percentage, from the decimal strings (display only). */
+  function pctOf(p) {
+    const q = Number(p.qty), f = Number(p.filled_qty);
+    return q > 0 ? Math.min(100, Math.round((f / q) * 1000) / 10) : 0;
+  }
+
+  async function loadParents(gen) {
+    let page;
+    try {
+      page = await api("GET", `/v1/parents?order=desc&limit=${MAX_PARENTS}`);
+    } catch (e) {
+      return;
+    }
+    if (gen !== st.generation) return;
+    st.parents = page.parents || [];
+    const more = $("parents-more");
+    more.hidden = page.next_after_id === null || page.next_after_id === undefined;
+    more.textContent = `the newest ${MAX_PARENTS} parents are shown (omsctl parents --all lists every one)`;
+    await Promise.allSettled([...st.expanded].map((id) => loadChildren(id, gen)));
+    if (gen === st.generation) renderParents();
+  }
+
+  async function loadChildren(id, gen) {
+    let d;
+    try {
+      d = await api("GET", `/v1/parents/${id}?limit=${MAX_CHILDREN}`);
+    } catch (e) {
+      return;
+    }
+    if (gen !== st.generation) return;
+    st.children.set(id, { orders: d.children || [], more: d.next_children_after_id !== null });
+  }
+
+  async function toggleParent(id) {
+    if (st.expanded.has(id)) {
+      st.expanded.delete(id);
+    } else {
+      st.expanded.add(id);
+      await loadChildren(id, st.generation);
+    }
+    renderParents();
+  }
+
+  async function cancelParent(p) {
+    const ok = await confirmAction(
+      `Cancel parent ${p.parent_order_id} (${p.algo} ${p.side} ${p.leaves_qty} ${p.symbol}, account ${p.account}) and its open children?`
+    );
+    if (!ok) return;
+    try {
+      await api("DELETE", "/v1/parents/" + p.parent_order_id);
+      say(`Cancel of parent ${p.parent_order_id} sent.`, "info");
+    } catch (e) {
+      say(`Parent ${p.parent_order_id} was not cancelled: ${explain(e)}`);
+    }
+    queueViews(250);
+  }
+
+  function parentRow(p) {
+    const id = p.parent_order_id;
+    const open = st.expanded.has(id);
+    const pr = p.progress || {};
+    const pct = pctOf(p);
+    const done = TERMINAL.has(p.state) || PENDING.has(p.state);
+    return el(
+      "tr",
+      { class: "parent-row", "data-testid": "parent-row-" + id, "data-parent-id": id, onclick: () => toggleParent(id) },
+      el("td", {}, el("button", {
+        class: "expander", "data-testid": "expand-" + id, "aria-expanded": String(open),
+        "aria-label": (open ? "Hide" : "Show") + " the children of parent " + id, text: open ? "▾" : "▸",
+      })),
+      td(id, "num"),
+      td(p.client_order_id),
+      td(p.algo),
+      td(p.account),
+      td(p.symbol),
+      td(p.side, "side-" + p.side),
+      td(p.qty, "num"),
+      td(p.filled_qty, "num"),
+      td(p.avg_px, "num"),
+      el("td", { "data-testid": "parent-progress-" + id, title: `${p.filled_qty} of ${p.qty} filled, ${p.open_qty} open` },
+        el("span", { class: "bar" }, el("span", { style: `width: ${pct}%` })),
+        el("span", { class: "pct", text: pct + "%" })),
+      td(pr.slices ? `${pr.slices_done}/${pr.slices}` : ""),
+      td(pr.children, "num"),
+      el("td", { class: "st st-" + p.status, "data-testid": "parent-status-" + id, text: p.status }),
+      el("td", { class: "st st-" + p.state, text: p.state }),
+      el("td", {}, el("button", {
+        class: "btn small danger", "data-testid": "cancel-parent-" + id, "aria-label": "Cancel parent " + id,
+        disabled: done,
+        onclick: (e) => {
+          e.stopPropagation();
+          cancelParent(p);
+        },
+        text: "Cancel",
+      }))
+    );
+  }
+
+  function childRow(parentId, o) {
+    return el(
+      "tr",
+      { class: "child-row", "data-testid": "child-row-" + o.order_id, "data-parent-id": parentId, "data-order-id": o.order_id,
+        onclick: () => select(o.order_id) },
+      td(""),
+      td(o.order_id, "num indent"),
+      td(o.client_order_id),
+      td("#" + o.child_seq),
+      td(o.account_id),
+      td(o.symbol),
+      td(o.side, "side-" + o.side),
+      td(o.qty, "num"),
+      td(o.filled_qty, "num"),
+      td(o.avg_px, "num"),
+      td(o.type === "MARKET" ? "MARKET" : `${o.type} @ ${o.price}`),
+      td(fmtTime(o.created_ns)),
+      td(""),
+      td(""),
+      el("td", { class: "st st-" + o.state, text: o.state }),
+      td("")
+    );
+  }
+
+  function renderParents() {
+    const rows = [];
+    for (const p of st.parents) {
+      rows.push(parentRow(p));
+      if (!st.expanded.has(p.parent_order_id)) continue;
+      const c = st.children.get(p.parent_order_id);
+      if (!c) continue;
+      if (c.orders.length === 0) rows.push(el("tr", { class: "child-row" }, el("td", { colspan: "16", class: "indent", text: "no children yet" })));
+      for (const o of c.orders) rows.push(childRow(p.parent_order_id, o));
+      if (c.more) rows.push(el("tr", { class: "child-row" }, el("td", { colspan: "16", class: "indent", text: `the first ${MAX_CHILDREN} children are shown` })));
+    }
+    $("parents-body").replaceChildren(...rows);
+  }
+
   /* ---- the events tab --------------------------------------------------------------- */
 
   function eventDetail(ev) {
@@ -702,7 +853,7 @@
 
   function showTab(name) {
     st.tab = name;
-    for (const t of ["positions", "risk", "sessions", "events"]) {
+    for (const t of ["positions", "risk", "sessions", "parents", "events"]) {
       $("tab-" + t).setAttribute("aria-selected", String(t === name));
       $("view-" + t).hidden = t !== name;
     }
@@ -743,7 +894,7 @@
       $("f-state").value = "";
       apply();
     });
-    const tabs = ["positions", "risk", "sessions", "events"];
+    const tabs = ["positions", "risk", "sessions", "parents", "events"];
     for (const t of tabs) $("tab-" + t).addEventListener("click", () => showTab(t));
     document.querySelector('[role="tablist"]').addEventListener("keydown", (e) => {
       const i = tabs.indexOf(st.tab);

@@ -238,6 +238,11 @@ static void test_pov_realised_participation_is_within_tolerance(void **state) {
   double traded = (double)(s->md.cum_volume.raw - v0.raw);
   double rate = (double)s->st.filled.raw / traded;
   assert_true(rate > 0.095 && rate < 0.105);
+  /* every child within min_slice and max_slice (none is the last: far from done) */
+  for (int i = 0; i < s->nlog; i++) {
+    if (s->log[i].kind != OMS_INTENT_NEW) continue;
+    assert_true(oms_dec_ge(s->log[i].qty, T_D("5")) && oms_dec_le(s->log[i].qty, T_D("200")));
+  }
   /* with an end time it expires there */
   SET(p, end_ns, NOW + 10 * SEC);
   SET(p, aggression, OMS_AGGR_PASSIVE);
@@ -426,7 +431,11 @@ static void test_cancel_and_halt_cancel_the_children(void **state) {
     assert_int_equal(oms_algo_cancel(&s->st, &out), OMS_ESTATE);
     assert_int_equal(oms_algo_halt(&s->st, &out), OMS_ESTATE);
     assert_int_equal(oms_algo_on_child_done(&s->st, 1), OMS_ENOTFOUND);
-    assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("1"), T_D("1")), OMS_ENOTFOUND);
+    /* Changed on purpose (issue 14): a fill on a child already done is a
+     * late fill, booked (it was ENOTFOUND); a child never made is not. */
+    assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("1"), T_D("1")), 0);
+    assert_int_equal(qty_int(s->st.late_qty), 1);
+    assert_int_equal(oms_algo_on_child_fill(&s->st, 2, T_D("1"), T_D("1")), OMS_ENOTFOUND);
   }
   free(s);
 }
@@ -611,7 +620,10 @@ static sim_t *restart_run(oms_algo_strategy_t k, int cut) {
       break;
     case OMS_ALGO_SNIPER: SET(p, limit_px, T_D("99.98")); break;
     case OMS_ALGO_TRAILING_STOP: SET(p, trail_offset, T_D("0.1")); break;
-    case OMS_ALGO_MIT: SET(p, trigger_px, T_D("100.1")); break;
+    case OMS_ALGO_MIT:
+      SET(p, trigger_px, T_D("100.1"));
+      SET(p, trigger_type, OMS_TRIGGER_QUOTE); /* the version 2 fields restart too */
+      break;
     case OMS_ALGO_LIT:
       SET(p, trigger_px, T_D("100.2"));
       SET(p, limit_px, T_D("100.15"));
@@ -631,7 +643,10 @@ static sim_t *restart_run(oms_algo_strategy_t k, int cut) {
     s->md.bid_qty = oms_dec_from_raw((int64_t)(1 + (r >> 8) % 200) * OMS_DEC_SCALE);
     s->md.ask_qty = oms_dec_from_raw((int64_t)(1 + (r >> 16) % 200) * OMS_DEC_SCALE);
     s->md.last_px = oms_dec_from_raw(mid);
-    s->md.cum_volume.raw += (int64_t)((r >> 24) % 300) * OMS_DEC_SCALE;
+    int64_t traded = (int64_t)((r >> 24) % 300) * OMS_DEC_SCALE;
+    s->md.cum_volume.raw += traded;
+    s->md.seen_volume.raw += traded; /* the market's interval VWAP */
+    s->md.seen_notional += (__int128)traded * mid;
     s->md.ts_ns = s->now;
     if (i == cut) {
       uint8_t buf[OMS_ALGO_ENC_SIZE];
@@ -656,6 +671,7 @@ static void test_a_restart_mid_algorithm_sends_the_same_children(void **state) {
     if (a->nlog < 1) fail_msg("strategy %d sent nothing", (int)kinds[k]);
     assert_true(a->nlog >= 1);
     assert_true(oms_dec_is_pos(a->st.filled));
+    assert_true(oms_dec_is_pos(a->st.mkt_volume));
     for (int cut = 1; cut < 600; cut += 97) {
       sim_t *b = restart_run(kinds[k], cut);
       assert_int_equal(a->nlog, b->nlog);
@@ -707,6 +723,225 @@ static void test_liquidity_is_taken_once_per_snapshot(void **state) {
   assert_true(oms_dec_eq(out.intent[0].qty, T_D("30")));
 }
 
+/* Trailing stop, MIT and LIT watch the price trigger_type names: the last
+ * trade (default), the far touch (the ask for a buy, the bid for a sell), or
+ * the mid. */
+static void test_emulated_orders_trigger_on_last_quote_or_mid(void **state) {
+  (void)state;
+  sim_t *s = calloc(1, sizeof *s);
+  oms_algo_params_t p;
+  /* a buy MIT on the quote: the ask touching 95 triggers, trades do not */
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("10"));
+  SET(p, trigger_px, T_D("95"));
+  SET(p, trigger_type, OMS_TRIGGER_QUOTE);
+  sim_init(s, &p);
+  sim_book(s, "94", "100", "96", "100");
+  trade(s, "94", 0); /* a trade at 94, the ask still 96 */
+  s->md.ask = T_D("95");
+  trade(s, "94", 1);
+  /* a sell trailing stop on the bid: trails the highest bid */
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trail_offset, T_D("1"));
+  SET(p, trigger_type, OMS_TRIGGER_QUOTE);
+  sim_init(s, &p);
+  sim_book(s, "100", "100", "100.5", "100");
+  trade(s, "90", 0); /* trades are not watched */
+  s->md.bid = T_D("102");
+  trade(s, "90", 0);
+  assert_true(oms_dec_eq(s->st.hwm, T_D("102")));
+  s->md.bid = T_D("101.01");
+  trade(s, "90", 0);
+  s->md.bid = T_D("101");
+  trade(s, "90", 1);
+  /* a sell LIT on the mid: (104.98 + 105.02) / 2 = 105 */
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trigger_px, T_D("105"));
+  SET(p, limit_px, T_D("104.5"));
+  SET(p, trigger_type, OMS_TRIGGER_MID);
+  sim_init(s, &p);
+  sim_book(s, "104.96", "100", "105.02", "100");
+  trade(s, "106", 0); /* mid 104.99 */
+  s->md.bid = T_D("104.98");
+  trade(s, "100", 1);
+  /* no quote: the mid is unknown, nothing triggers */
+  sim_init(s, &p);
+  sim_book(s, "0", "0", "0", "0");
+  trade(s, "110", 0);
+  /* the default stays the last trade */
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trigger_px, T_D("105"));
+  sim_init(s, &p);
+  trade(s, "105", 1);
+  free(s);
+}
+
+/* A fill the venue reports after confirming the child's cancel: booked in
+ * the parent's cum and average; if the rest was already given to another
+ * child, the parent is `over` and cancels its children until it fits. */
+static void test_a_late_fill_reaches_the_parent_and_holds_the_invariant(void **state) {
+  (void)state;
+  sim_t *s = calloc(1, sizeof *s);
+  oms_algo_params_t p;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("200"));
+  SET(p, limit_px, T_D("100"));
+  SET(p, display_qty, T_D("200"));
+  sim_init(s, &p);
+  oms_algo_out_t out;
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0); /* child 1: 200 */
+  assert_int_equal(out.n, 1);
+  assert_int_equal(oms_algo_on_child_done(&s->st, 1), 0);           /* its cancel confirmed */
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0); /* child 2: 200 */
+  assert_int_equal(s->st.open.raw, T_D("200").raw);
+  /* the venue reports 30 on child 1 after it confirmed the cancel */
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("30"), T_D("99")), 0);
+  assert_int_equal(qty_int(s->st.filled), 30);
+  assert_int_equal(qty_int(s->st.late_qty), 30);
+  assert_true(oms_dec_eq(oms_algo_avg_px(&s->st), T_D("99")));
+  assert_int_equal(s->st.over, 1);
+  assert_true(oms_algo_check(&s->st)); /* over: allowed, and only so */
+  s->st.over = 0;
+  assert_false(oms_algo_check(&s->st));
+  s->st.over = 1;
+  /* the next step cancels the open child and sends nothing */
+  assert_int_equal(oms_algo_step(&s->st, s->now + SEC, &s->md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].kind, OMS_INTENT_CANCEL);
+  assert_int_equal(oms_algo_step(&s->st, s->now + 2 * SEC, &s->md, &out), 0);
+  assert_int_equal(out.n, 0); /* already being cancelled */
+  /* a fill on child 2 beyond what the parent may hold is refused */
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 2, T_D("171"), T_D("100")), OMS_EOVERFILL);
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 2, T_D("170"), T_D("100")), 0);
+  assert_int_equal(s->st.status, OMS_ALGO_COMPLETED);
+  assert_false(oms_algo_is_done(&s->st)); /* child 2's rest is still open */
+  assert_int_equal(oms_algo_on_child_done(&s->st, 2), 0);
+  assert_int_equal(s->st.over, 0);
+  assert_true(oms_algo_is_done(&s->st));
+  assert_true(oms_algo_check(&s->st));
+  /* a late fill beyond the parent's quantity is refused, state unchanged */
+  oms_algo_state_t before = s->st;
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("1"), T_D("99")), OMS_EOVERFILL);
+  assert_memory_equal(&before, &s->st, sizeof before);
+  free(s);
+}
+
+/* The interval VWAP is the market's over the parent's life; slippage is in
+ * bps of it, positive when the parent did worse (a buy above, a sell below). */
+static void test_slippage_against_the_interval_vwap(void **state) {
+  (void)state;
+  sim_t *s = calloc(1, sizeof *s);
+  oms_algo_params_t p = sched(OMS_ALGO_TWAP, "100", 600);
+  sim_init(s, &p);
+  oms_dec_t bps;
+  assert_int_equal(oms_algo_slippage_bps(&s->st, &bps), OMS_ENOTFOUND);
+  /* trades before the parent's first step do not count */
+  s->md.seen_volume = T_D("1000");
+  s->md.seen_notional = (__int128)T_D("1000").raw * T_D("50").raw;
+  assert_int_equal(sim_step(s), 0);
+  assert_true(oms_dec_eq(oms_algo_interval_vwap(&s->st), OMS_DEC_ZERO));
+  /* then 100 at 100 and 300 at 102: VWAP 101.5 */
+  s->md.seen_volume = T_D("1400");
+  s->md.seen_notional +=
+      (__int128)T_D("100").raw * T_D("100").raw + (__int128)T_D("300").raw * T_D("102").raw;
+  s->now += SEC;
+  assert_int_equal(sim_step(s), 0);
+  assert_true(oms_dec_eq(oms_algo_interval_vwap(&s->st), T_D("101.5")));
+  assert_int_equal(oms_algo_slippage_bps(&s->st, &bps), OMS_ENOTFOUND); /* no fill */
+  /* bought at 101.6: (101.6 - 101.5) / 101.5 * 10^4 = 9.85221675 bps worse */
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("10"), T_D("101.6")), 0);
+  assert_int_equal(oms_algo_slippage_bps(&s->st, &bps), 0);
+  assert_true(oms_dec_eq(bps, T_D("9.85221675")));
+  /* a restarted engine's sums start again from 0: re-based, nothing lost */
+  s->md.seen_volume = T_D("10");
+  s->md.seen_notional = (__int128)T_D("10").raw * T_D("101.5").raw;
+  s->now += SEC;
+  assert_int_equal(sim_step(s), 0);
+  assert_true(oms_dec_eq(s->st.mkt_volume, T_D("400")));
+  /* a sell at 101.6 did better than the VWAP: negative */
+  s->st.p.side = OMS_SIDE_SELL;
+  assert_int_equal(oms_algo_slippage_bps(&s->st, &bps), 0);
+  assert_true(oms_dec_eq(bps, T_D("-9.85221675")));
+  /* once terminal, the interval stops */
+  oms_algo_out_t out;
+  assert_int_equal(oms_algo_expire(&s->st, &out), 0);
+  assert_int_equal(s->st.status, OMS_ALGO_EXPIRED);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(oms_algo_expire(&s->st, &out), OMS_ESTATE);
+  s->md.seen_volume = T_D("20");
+  assert_int_equal(oms_algo_step(&s->st, s->now + SEC, &s->md, &out), 0);
+  assert_true(oms_dec_eq(s->st.mkt_volume, T_D("400")));
+  free(s);
+}
+
+/* At a venue that works the type itself (native, set by the engine): one
+ * child for the whole quantity at once, as the native type; when it ends
+ * unfilled the parent ends (CANCELLED), and nothing is sent again. */
+static void test_a_native_parent_sends_one_child_of_the_native_type(void **state) {
+  (void)state;
+  sim_t *s = calloc(1, sizeof *s);
+  oms_algo_params_t p;
+  oms_algo_out_t out;
+  oms_algo_params_init(&p, OMS_ALGO_ICEBERG, OMS_SIDE_BUY, T_D("10"));
+  SET(p, limit_px, T_D("99"));
+  SET(p, display_qty, T_D("2"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].type, OMS_ORD_LIMIT);
+  assert_true(oms_dec_eq(out.intent[0].qty, T_D("10"))); /* the venue shows 2 of it */
+  assert_true(oms_algo_check(&s->st));
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("4"), T_D("99")), 0);
+  assert_int_equal(oms_algo_on_child_done(&s->st, 1), 0);
+  assert_int_equal(s->st.status, OMS_ALGO_CANCELLED);
+  assert_true(oms_algo_is_done(&s->st));
+  /* MIT: a stop at the trigger; LIT: a stop-limit */
+  oms_algo_params_init(&p, OMS_ALGO_MIT, OMS_SIDE_BUY, T_D("10"));
+  SET(p, trigger_px, T_D("95"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, NULL, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP);
+  assert_true(oms_dec_eq(out.intent[0].stop_price, T_D("95")));
+  assert_true(oms_dec_eq(out.intent[0].price, OMS_DEC_ZERO));
+  assert_int_equal(oms_algo_step(&s->st, s->now + SEC, NULL, &out), 0);
+  assert_int_equal(out.n, 0); /* once */
+  oms_algo_params_init(&p, OMS_ALGO_LIT, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trigger_px, T_D("105"));
+  SET(p, limit_px, T_D("104.5"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, NULL, &out), 0);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP_LIMIT);
+  assert_true(oms_dec_eq(out.intent[0].price, T_D("104.5")));
+  /* a trailing stop waits for a price to trail, then stops 2 below it */
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_SELL, T_D("10"));
+  SET(p, trail_offset, T_D("2"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  assert_int_equal(oms_algo_step(&s->st, s->now, NULL, &out), 0);
+  assert_int_equal(out.n, 0);
+  s->md.last_px = T_D("100");
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0);
+  assert_int_equal(out.n, 1);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP);
+  assert_true(oms_dec_eq(out.intent[0].stop_price, T_D("98")));
+  assert_int_equal(oms_algo_on_child_fill(&s->st, 1, T_D("10"), T_D("98")), 0);
+  assert_int_equal(oms_algo_on_child_done(&s->st, 1), 0);
+  assert_int_equal(s->st.status, OMS_ALGO_COMPLETED);
+  /* a buy trailing stop with a limit: a stop-limit above the price */
+  oms_algo_params_init(&p, OMS_ALGO_TRAILING_STOP, OMS_SIDE_BUY, T_D("10"));
+  SET(p, trail_offset, T_D("2"));
+  SET(p, limit_px, T_D("103"));
+  sim_init(s, &p);
+  s->st.native = 1;
+  s->md.last_px = T_D("100");
+  assert_int_equal(oms_algo_step(&s->st, s->now, &s->md, &out), 0);
+  assert_int_equal(out.intent[0].type, OMS_ORD_STOP_LIMIT);
+  assert_true(oms_dec_eq(out.intent[0].stop_price, T_D("102")));
+  free(s);
+}
+
 static void test_names_and_init_refusals(void **state) {
   (void)state;
   assert_string_equal(oms_algo_status_name(OMS_ALGO_WORKING), "WORKING");
@@ -744,6 +979,10 @@ int main(void) {
       cmocka_unit_test(test_volume_counts_from_the_first_snapshot_after_the_start),
       cmocka_unit_test(test_liquidity_is_taken_once_per_snapshot),
       cmocka_unit_test(test_names_and_init_refusals),
+      cmocka_unit_test(test_emulated_orders_trigger_on_last_quote_or_mid),
+      cmocka_unit_test(test_a_late_fill_reaches_the_parent_and_holds_the_invariant),
+      cmocka_unit_test(test_slippage_against_the_interval_vwap),
+      cmocka_unit_test(test_a_native_parent_sends_one_child_of_the_native_type),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

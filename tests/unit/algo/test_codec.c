@@ -110,6 +110,43 @@ static oms_algo_member_t leg(oms_side_t side, oms_ord_type_t type, const char *q
 }
 
 /* A bracket half-way: restored, it answers the next fill as the original. */
+/* A version 1 record (before the trigger type, late fills and the market
+ * interval were kept) still decodes: the version 2 fields at zero. Version 2
+ * appended them, so a version 1 record is a version 2 one cut short. */
+static void test_a_version_1_record_still_decodes(void **state) {
+  (void)state;
+  oms_algo_state_t a, b;
+  busy_state(&a);
+  a.p.trigger_type = OMS_TRIGGER_MID;
+  a.mkt_volume = T_D("5");
+  a.mkt_notional = 42;
+  a.mkt_known = 1;
+  uint8_t buf[OMS_ALGO_ENC_SIZE];
+  int n = oms_algo_encode(&a, buf, sizeof buf);
+  assert_int_equal(buf[2], 2);
+  enum { V2_EXTRA = 1 + 8 + 1 + 16 + 16 + 8 + 8 + 1 + 1, V1_SIZE = 907 };
+  assert_int_equal(n, V1_SIZE + V2_EXTRA);
+  buf[2] = 1;
+  uint32_t len = V1_SIZE - 8;
+  memcpy(buf + 4, &len, 4);
+  assert_int_equal(oms_algo_decode(buf, V1_SIZE, &b), 0);
+  a.p.trigger_type = 0;
+  a.mkt_volume = OMS_DEC_ZERO;
+  a.mkt_notional = 0;
+  a.mark_volume = OMS_DEC_ZERO;
+  a.mark_notional = 0;
+  a.mkt_known = 0;
+  assert_memory_equal(&a, &b, sizeof a);
+  /* a version 1 header on a version 2 body, and version 3, are refused */
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+  buf[2] = 3;
+  assert_int_equal(oms_algo_decode(buf, V1_SIZE, &b), OMS_ECORRUPT);
+  /* and a version 2 record with an unknown trigger type */
+  a.p.trigger_type = 4;
+  n = oms_algo_encode(&a, buf, sizeof buf);
+  assert_int_equal(oms_algo_decode(buf, (size_t)n, &b), OMS_ECORRUPT);
+}
+
 static void test_a_group_round_trips_and_continues_the_same(void **state) {
   (void)state;
   oms_algo_member_t m[3] = {leg(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10"),
@@ -158,6 +195,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_state_round_trips_bit_for_bit),
       cmocka_unit_test(test_damaged_records_are_refused),
+      cmocka_unit_test(test_a_version_1_record_still_decodes),
       cmocka_unit_test(test_a_group_round_trips_and_continues_the_same),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

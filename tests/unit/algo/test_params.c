@@ -221,6 +221,21 @@ static void test_fix_tags_are_read_into_the_parameters(void **state) {
   assert_int_equal(p.catch_up, 1);
   assert_int_equal(oms_algo_params_validate(&p, T_D("0.5"), T_D("1"), NOW, &rej), OMS_EREJECTED);
   assert_int_equal(rej.code, OMS_ALGO_R_NOT_APPLICABLE); /* catch_up is not a trailing stop's */
+
+  /* the trigger price type, by name or number; not a TWAP's */
+  static const char *const kv3[] = {"847=1004", "54=1", "38=5", "20018=100", "20021=QUOTE"};
+  assert_int_equal(tags(&p, &rej, kv3, 5), 0);
+  assert_int_equal(p.trigger_type, OMS_TRIGGER_QUOTE);
+  assert_int_equal(oms_algo_params_validate(&p, T_D("0.5"), T_D("1"), NOW, &rej), 0);
+  static const char *const kv4[] = {"847=1004", "54=1", "38=5", "20018=100", "20021=4"};
+  assert_int_equal(tags(&p, &rej, kv4, 5), 0);
+  assert_int_equal(oms_algo_params_validate(&p, T_D("0.5"), T_D("1"), NOW, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_ALGO_R_OUT_OF_BOUNDS);
+  static const char *const kv5[] = {"847=1000", "54=1", "38=5", "20002=20991231-00:00:00",
+                                    "20021=MID"};
+  assert_int_equal(tags(&p, &rej, kv5, 5), 0);
+  assert_int_equal(oms_algo_params_validate(&p, T_D("0.5"), T_D("1"), NOW, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_ALGO_R_NOT_APPLICABLE);
 }
 
 static void test_bad_fix_values_are_refused(void **state) {
@@ -327,7 +342,7 @@ static void test_the_documentation_names_every_parameter_and_code(void **state) 
     snprintf(want, sizeof want, "| `%s` | %u |", oms_algo_param_name(k), oms_algo_param_tag(k));
     if (strstr(doc, want) == NULL) fail_msg("docs/algos.md lacks the row %s", want);
   }
-  for (int c = 500; c <= 519; c++) {
+  for (int c = 500; c <= 520; c++) {
     snprintf(want, sizeof want, "| %d | `%s` |", c, oms_algo_refusal_name(c));
     if (strstr(doc, want) == NULL) fail_msg("docs/algos.md lacks the row %s", want);
   }

@@ -374,6 +374,82 @@ static void test_venue_reconciliation_settings(void **state) {
                "t.conf:7: venues[0].unknown_retries: 101 is not in 0..100");
 }
 
+/* A venue's capabilities: the types it works itself and those the OMS may
+ * emulate for it, in one vocabulary; emulate defaults to all, [] is none. */
+static void test_venue_capabilities(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *line7 =
+      "venues = ( { name = \"SIM\"; native = [ \"iceberg\", \"mit\" ];"
+      " emulate = [ \"trailing_stop\" ];";
+  int rc = oms_config_load_string(text_with(7, line7), "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->venues[0].native, OMS_VENUE_CAP_ICEBERG | OMS_VENUE_CAP_MIT);
+  assert_int_equal(c->venues[0].no_emulate, OMS_VENUE_CAP_LIT);
+  oms_config_destroy(c);
+  rc = oms_config_load_string(text_with(7, "venues = ( { name = \"SIM\"; emulate = [ ];"), "t.conf",
+                              &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->venues[0].native, 0);
+  assert_int_equal(c->venues[0].no_emulate, OMS_VENUE_CAP_TRAILING_STOP | OMS_VENUE_CAP_MIT |
+                                                OMS_VENUE_CAP_LIT | OMS_VENUE_CAP_ICEBERG);
+  oms_config_destroy(c);
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_int_equal(c->venues[0].native, 0);
+  assert_int_equal(c->venues[0].no_emulate, 0);
+  oms_config_destroy(c);
+  expect_error(7, "venues = ( { name = \"SIM\"; native = [ \"twap\" ];",
+               "\"twap\" is not one of trailing_stop, mit, lit, iceberg");
+  const char *v = "venues = ( { name = \"SIM\"; type = \"fix\"; host = \"127.0.0.1\";";
+  expect_fix_venue_error(v,
+                         "port = 1; sender_comp_id = \"OMS\"; target_comp_id = \"V\";"
+                         " native = [ \"lit\" ]; } );",
+                         "\"lit\": FIX 4.4 has no limit-if-touched order type");
+}
+
+/* Smart routing (docs/routing.md): an instrument listed on more venues,
+ * each with its own liquidity provider; venues with smart, latency, stale. */
+static void test_smart_routing_venues(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *l6 = "lot = \"0.001\"; also_on = [ \"B\" ]; } );";
+  const char *l8 =
+      "  smart = true; liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65000\"; size = "
+      "\"1\"; } ); }, { name = \"B\"; smart = true; taker_fee = \"0.0002\"; latency_us = 40; "
+      "stale_ms = 500; liquidity = ( { symbol = \"BTC-USD\"; ref_px = \"65001\"; size = \"2\"; "
+      "} ); } );";
+  char text[8192];
+  snprintf(text, sizeof text, "%s", text_with(6, l6));
+  /* line 8 of that text */
+  char *p = text;
+  for (int i = 0; i < 7; i++) p = strchr(p, '\n') + 1;
+  char rest[8192];
+  snprintf(rest, sizeof rest, "%s", strchr(p, '\n'));
+  snprintf(p, sizeof text - (size_t)(p - text), "%s%s", l8, rest);
+  int rc = oms_config_load_string(text, "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_int_equal(c->instruments[0].nalso, 1);
+  assert_string_equal(c->instruments[0].also_on[0], "B");
+  assert_true(c->instruments[0].also_lp[0].enabled);
+  assert_true(oms_dec_eq(c->instruments[0].also_lp[0].ref_px, T_D("65001")));
+  assert_true(c->venues[0].smart && c->venues[1].smart);
+  assert_int_equal(c->venues[0].latency_ns, 10000); /* its ack latency */
+  assert_int_equal(c->venues[0].stale_ns, -1);      /* a simulator's quotes never go stale */
+  assert_int_equal(c->venues[1].latency_ns, 40000);
+  assert_int_equal(c->venues[1].stale_ns, 500000000);
+  oms_config_destroy(c);
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"NOPE\" ]; } );",
+               "also_on: venue \"NOPE\" is not in venues");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"SIM\" ]; } );", "the instrument's own venue");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"B\", \"B\" ]; } );", "listed twice");
+  expect_error(6, "lot = \"0.001\"; also_on = \"B\"; } );", "must be a list of venue names");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"a b\" ]; } );", "is not a venue name");
+  expect_error(6, "lot = \"0.001\"; also_on = [ \"B\", \"C\", \"D\", \"E\" ]; } );",
+               "more than 3 venues");
+}
+
 static void test_instrument_and_venue_errors(void **state) {
   (void)state;
   expect_error(5, "instruments = ( { symbol = \"BTC-USD\"; venue = \"SIM\"; tick = \"0\";",
@@ -741,6 +817,42 @@ static void test_every_admission_key_is_documented(void **state) {
 #undef DOC_ADM
 }
 
+/* Issue 16: concentration groups load into the limit set and are refused
+ * at their line when malformed. */
+static void test_risk_groups_load_and_are_checked(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  const char *ok =
+      "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"asset_class\"; name = "
+      "\"crypto\"; symbols = [ \"BTC-USD\" ]; max_exposure = \"50000\"; max_exposure_pct = "
+      "\"0.5\"; } ); };";
+  if (oms_config_load_string(text_with(10, ok), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  char name[OMS_ID_MAX + 1];
+  oms_dec_t amt, pct;
+  assert_int_equal(oms_risk_limits_group_of(c->risk_limits, OMS_RISK_GROUP_ASSET_CLASS, "BTC-USD",
+                                            name, &amt, &pct),
+                   0);
+  assert_string_equal(name, "crypto");
+  assert_int_equal(amt.raw, INT64_C(50000) * OMS_DEC_SCALE);
+  assert_int_equal(pct.raw, OMS_DEC_SCALE / 2);
+  oms_config_destroy(c);
+  expect_error(10,
+               "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"color\"; "
+               "name = \"x\"; symbols = [ ]; } ); };",
+               "\"color\" is not sector, asset_class");
+  expect_error(10,
+               "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"sector\"; "
+               "name = \"x\"; symbols = [ \"NOPE\" ]; } ); };",
+               "\"NOPE\" is not in instruments");
+  expect_error(10,
+               "  hours = ( { venue = \"SIM\"; } ); groups = ( { kind = \"sector\"; "
+               "name = \"x\"; symbols = [ \"BTC-USD\" ]; }, { kind = \"sector\"; name = "
+               "\"y\"; symbols = [ \"BTC-USD\" ]; } ); };",
+               "BTC-USD is already in sector group x");
+}
+
 static void test_log_level_names(void **state) {
   (void)state;
   assert_string_equal(oms_log_level_name(OMS_LOG_WARN), "warn");
@@ -853,7 +965,8 @@ static void test_admin_errors(void **state) {
        "t.conf:12: admin.tokens[0].accounts: a trade token needs the accounts it may trade"},
       {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = []; } );",
        "t.conf:12: admin.tokens[0].accounts: a trade token needs the accounts it may trade"},
-      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ \"NOPE\" ]; } );",
+      {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ \"NOPE\" ]; } "
+       ");",
        "account \"NOPE\" is not in accounts"},
       {"tokens = ( { name = \"a\"; token = \"t\"; role = \"trade\"; accounts = [ 5 ]; } );",
        "must be an account id in double quotes"},
@@ -886,9 +999,12 @@ int main(void) {
       cmocka_unit_test(test_sending_time_tolerance_is_set_per_session),
       cmocka_unit_test(test_decimal_errors),
       cmocka_unit_test(test_venue_reconciliation_settings),
+      cmocka_unit_test(test_venue_capabilities),
       cmocka_unit_test(test_instrument_and_venue_errors),
+      cmocka_unit_test(test_smart_routing_venues),
       cmocka_unit_test(test_risk_errors),
       cmocka_unit_test(test_good_risk_variants_load),
+      cmocka_unit_test(test_risk_groups_load_and_are_checked),
       cmocka_unit_test(test_log_level_names),
       cmocka_unit_test(test_store_engine_and_journal_keys),
       cmocka_unit_test(test_store_projection_postgres),

@@ -19,7 +19,7 @@ static void test_type_names_round_trip(void **state) {
   }
   assert_string_equal(oms_event_type_name(OMS_EVT_ORDER_FILLED), "OrderFilled");
   assert_string_equal(oms_event_type_name((oms_event_type_t)0), "Unknown");
-  assert_string_equal(oms_event_type_name((oms_event_type_t)20), "Unknown");
+  assert_string_equal(oms_event_type_name((oms_event_type_t)(OMS_EVT_MAX + 1)), "Unknown");
   oms_event_type_t t;
   assert_int_equal(oms_event_type_parse("orderfilled", &t), OMS_ENOTFOUND);
   assert_int_equal(oms_event_type_parse(NULL, &t), OMS_ENOTFOUND);

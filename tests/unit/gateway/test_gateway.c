@@ -807,6 +807,46 @@ static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
   destroy(w);
 }
 
+/* ExDestination(100)=SMART or RoutingPolicy(20110) makes a smart-routed
+ * parent (docs/routing.md): the client hears of the parent only; an
+ * unknown policy is refused naming the tag. */
+static void test_smart_routing_over_fix(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  oms_sor_venue_cfg_t vc = {.name = "SIM"};
+  assert_int_equal(oms_engine_sor_add_venue(w->e, &vc), 0);
+  run_ms(w, 5); /* the venue's first quotes */
+  send_raw(w, 1, "D", "11=sm1|55=BTC-USD|54=1|" TT "38=0.3|40=1|59=1|100=SMART|20110=take|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 11), "sm1");
+  run_ms(w, 10);
+  oms_dec_t sum = OMS_DEC_ZERO;
+  int trades = 0;
+  do {
+    m = expect(w, 1, "8");
+    assert_string_equal(val(m, 150), "F");
+    assert_string_equal(val(m, 11), "sm1");
+    oms_dec_add(sum, T_D(val(m, 32)), &sum);
+    trades++;
+  } while (strcmp(val(m, 39), "2") != 0 && trades < 10);
+  assert_true(oms_dec_eq(sum, T_D("0.3")));
+  expect_none(w, 1);
+  oms_order_t o;
+  assert_int_equal(oms_engine_get_by_clordid(w->e, "CLIENT1", "sm1", &o), 0);
+  assert_int_equal(o.algo, OMS_SOR_ALGO);
+  /* ExDestination SMART alone: the best policy, a limit that rests */
+  send_raw(w, 1, "D", "11=sm2|55=BTC-USD|54=1|" TT "38=0.1|40=2|44=60000|59=1|100=SMART|");
+  expect_er(w, 1, "0", "0");
+  run_ms(w, 5);
+  expect_none(w, 1);
+  send_raw(w, 1, "D", "11=sm3|55=BTC-USD|54=1|" TT "38=0.1|40=1|59=1|20110=fastest|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "20110"));
+  destroy(w);
+}
+
 static void test_other_account_is_refused_as_not_entitled(void **state) {
   (void)state;
   world_t *w = ready(true);
@@ -1449,6 +1489,8 @@ static void test_ord_rej_reason_mapping(void **state) {
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_UNKNOWN_INSTRUMENT), 1);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_TRADING_HOURS), 2);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_MAX_POSITION), 3);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_CONCENTRATION), 3);
+  assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_RISK_CORRELATION), 3);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_DUPLICATE_CLORDID), 6);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_NOT_ENTITLED), 15);
   assert_int_equal(oms_gateway_ord_rej_reason(OMS_R_LOT_SIZE), 13);
@@ -1913,6 +1955,7 @@ int main(void) {
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
       cmocka_unit_test(test_target_strategy_makes_a_parent_worked_by_children),
       cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
+      cmocka_unit_test(test_smart_routing_over_fix),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
       cmocka_unit_test(test_unsupported_values_are_rejected),

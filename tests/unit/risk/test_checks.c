@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "oms/riskmodel.h"
 #include "risk_fixture.h"
 
 static fixture_t F;
@@ -50,7 +51,8 @@ static void test_plain_order_passes_every_check(void **state) {
   f_install(&F);
   assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100"), OMS_R_NONE);
   assert_true(res.passed);
-  assert_string_equal(res.check, "self_trade"); /* the last one */
+  /* the last one: "var_stress" since issue 16 appended it */
+  assert_string_equal(res.check, "var_stress");
   assert_string_equal(res.reject.text, "");
   assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_MARKET, "2", NULL), OMS_R_NONE);
 }
@@ -757,9 +759,251 @@ static void test_missing_limits_fail_closed(void **state) {
   }
 }
 
+/* ---- 15. concentration (issue 16) ---- */
+
+static void test_concentration_in_one_instrument_counts_open_orders(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {0};
+  v.set = OMS_RL_MAX_CONCENTRATION;
+  v.max_concentration = T_D("5000");
+  set_scope(OMS_RISK_SCOPE_GLOBAL, NULL, &v);
+  f_install(&F);
+  /* valued at the reference price 100: 50 x 100 = 5000, at the limit */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "50", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "51", "100"), OMS_R_RISK_CONCENTRATION);
+  EXPECT(OMS_R_RISK_CONCENTRATION, "concentration",
+         "concentration: worst-case exposure 5100 to BTC-USD (long 51 at 100) exceeds limit 5000 "
+         "(absolute) for account ACC1");
+  oms_order_t rest;
+  f_open(&F, &rest, OMS_SIDE_BUY, "30", "99");
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "21", "98"), OMS_R_RISK_CONCENTRATION);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "20", "98"), OMS_R_NONE);
+  /* the other side is counted alone, never netted */
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "50", "101"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "51", "101"), OMS_R_RISK_CONCENTRATION);
+  /* a child of a parent order was checked with its parent */
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "60", "100");
+  o.parent_order_id = 99;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+}
+
+static void test_concentration_percent_of_equity_takes_the_smaller(void **state) {
+  (void)state;
+  oms_risk_limit_t v = {0};
+  v.set = OMS_RL_MAX_CONCENTRATION | OMS_RL_MAX_CONCENTRATION_PCT;
+  v.max_concentration = T_D("5000");
+  v.max_concentration_pct = T_D("0.04");
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "41", "100"), OMS_R_RISK_CONCENTRATION);
+  EXPECT(OMS_R_RISK_CONCENTRATION, "concentration",
+         "concentration: worst-case exposure 4100 to BTC-USD (short 41 at 100) exceeds limit 4000 "
+         "(the smaller of 5000 and 0.04 x equity 100000) for account ACC1");
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "40", "100"), OMS_R_NONE);
+  /* an order that only reduces the position passes */
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("45"),
+                                            T_D("100"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "45", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100"), OMS_R_RISK_CONCENTRATION);
+  /* equity not positive: a percentage cannot be met (the leverage check
+   * would refuse first, so concentration runs alone) */
+  assert_int_equal(oms_risk_set_chain(F.risk, oms_risk_builtin("concentration"), 1), 0);
+  oms_portfolio_set_cash(F.pf, "ACC1", T_D("-10000"), F_NOW);
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "46", "100"), OMS_R_RISK_CONCENTRATION);
+  EXPECT(OMS_R_RISK_CONCENTRATION, "concentration",
+         "concentration: equity -10000 of account ACC1 is not positive");
+}
+
+static void group(oms_risk_group_kind_t kind, const char *name, const char *amt, const char *pct) {
+  static const char *const syms[] = {"BTC-USD", "ETH-USD"};
+  oms_reject_t err;
+  assert_int_equal(oms_risk_limits_group(F.lim, kind, name, syms, 2, T_D(amt), T_D(pct), &err), 0);
+}
+
+static void test_concentration_in_a_group_sums_positions_and_open_orders(void **state) {
+  (void)state;
+  group(OMS_RISK_GROUP_SECTOR, "crypto", "8000", "0");
+  oms_risk_set_reference_price(F.risk, "ETH-USD", T_D("200"), F_NOW);
+  /* a position held before the limits: installing them reads it */
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "ETH-USD", OMS_SIDE_BUY, T_D("20"),
+                                            T_D("200"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  assert_int_equal(oms_risk_position_changed(F.risk, "ACC1", "ETH-USD"), 0);
+  f_install(&F);
+  oms_dec_t pos, open;
+  assert_int_equal(
+      oms_risk_group_exposure(F.risk, "ACC1", OMS_RISK_GROUP_SECTOR, "crypto", &pos, &open), 0);
+  assert_int_equal(pos.raw, T_D("4000").raw);
+  assert_int_equal(open.raw, 0);
+  oms_order_t rest;
+  f_open(&F, &rest, OMS_SIDE_BUY, "20", "100");
+  assert_int_equal(
+      oms_risk_group_exposure(F.risk, "ACC1", OMS_RISK_GROUP_SECTOR, "crypto", &pos, &open), 0);
+  assert_int_equal(open.raw, T_D("2000").raw);
+  /* 4000 + 2000 + 2000 = 8000: at the limit */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "20", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "21", "100"), OMS_R_RISK_CONCENTRATION);
+  EXPECT(OMS_R_RISK_CONCENTRATION, "concentration",
+         "concentration: sector group crypto exposure 8100 (positions 4000 + open orders 2000 + "
+         "order 2100) exceeds limit 8000 (absolute) for account ACC1");
+  /* ETH marked down to 150: the position counts 3000 */
+  assert_int_equal(oms_portfolio_set_mark(F.pf, "ETH-USD", T_D("150"), F_NOW), 0);
+  assert_int_equal(oms_risk_set_reference_price(F.risk, "ETH-USD", T_D("150"), F_NOW), 0);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "30", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "31", "100"), OMS_R_RISK_CONCENTRATION);
+  /* a fill moves the position: the engine says so */
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "ETH-USD", OMS_SIDE_SELL, T_D("20"),
+                                            T_D("150"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  assert_int_equal(oms_risk_position_changed(F.risk, "ACC1", "ETH-USD"), 0);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "60", "100"), OMS_R_NONE);
+  /* a modify is checked without the order's own reservation */
+  oms_order_t bigger = rest;
+  bigger.qty = T_D("80");
+  assert_true(oms_risk_check_modify(F.risk, &rest, &bigger, F_NOW, &res));
+  bigger.qty = T_D("81");
+  assert_false(oms_risk_check_modify(F.risk, &rest, &bigger, F_NOW, &res));
+  assert_int_equal(res.reject.code, OMS_R_RISK_CONCENTRATION);
+  /* cancelled, the resting order no longer counts */
+  oms_order_t done = rest;
+  done.state = OMS_STATE_CANCELLED;
+  done.leaves_qty = OMS_DEC_ZERO;
+  assert_int_equal(oms_risk_order_changed(F.risk, &rest, &done), 0);
+  assert_int_equal(
+      oms_risk_group_exposure(F.risk, "ACC1", OMS_RISK_GROUP_SECTOR, "crypto", &pos, &open), 0);
+  assert_int_equal(pos.raw, 0);
+  assert_int_equal(open.raw, 0);
+  assert_int_equal(
+      oms_risk_group_exposure(F.risk, "ACC1", OMS_RISK_GROUP_SECTOR, "nope", &pos, &open),
+      OMS_ENOTFOUND);
+  assert_int_equal(oms_risk_position_changed(F.risk, NULL, "ETH-USD"), OMS_EINVAL);
+}
+
+static void test_correlated_instruments_count_as_one(void **state) {
+  (void)state;
+  group(OMS_RISK_GROUP_CORRELATION, "c1", "0", "0.05");
+  oms_risk_set_reference_price(F.risk, "ETH-USD", T_D("200"), F_NOW);
+  f_install(&F);
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "ETH-USD", OMS_SIDE_BUY, T_D("20"),
+                                            T_D("200"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  assert_int_equal(oms_risk_position_changed(F.risk, "ACC1", "ETH-USD"), 0);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "11", "100"), OMS_R_RISK_CORRELATION);
+  EXPECT(OMS_R_RISK_CORRELATION, "concentration",
+         "concentration: correlation group c1 exposure 5100 (positions 4000 + open orders 0 + "
+         "order 1100) exceeds limit 5000 (0.05 x equity 100000) for account ACC1");
+  /* a group with no limit of its own refuses nothing */
+  oms_risk_limits_t *l;
+  assert_int_equal(oms_risk_limits_clone(oms_risk_current_limits(F.risk), &l), 0);
+  F.lim = l;
+  group(OMS_RISK_GROUP_CORRELATION, "c1", "0", "0");
+  f_install(&F);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "12", "100"), OMS_R_NONE);
+}
+
+static void near_exposure(const oms_riskmodel_t *m, double want) {
+  double got = oms_riskmodel_exposure(m, 1, 0);
+  if (got < want - 1e-9 || got > want + 1e-9) fail_msg("exposure %.9f, want %.9f", got, want);
+}
+
+/* ---- 16. VaR and stress (issue 16) ---- */
+
+/* Vols 2% (BTC) and 3% (ETH), correlation 0.5, 99%: a book long 1000 of
+ * BTC has VaR 2.32635 x 1000 x 0.02 = 46.527. */
+static oms_riskmodel_t *var_model(void) {
+  oms_riskmodel_config_t c = {2, 4, 2, 0, 0, 0.99, 0};
+  oms_riskmodel_t *m;
+  assert_int_equal(oms_riskmodel_create(&c, &m), 0);
+  double s[] = {4e-4, 3e-4, 3e-4, 9e-4}, crash[] = {-0.4, -0.4};
+  assert_int_equal(oms_riskmodel_set_cov(m, s, NULL), 0);
+  assert_int_equal(oms_riskmodel_set_scenario(m, 0, "crash", crash), 0);
+  return m;
+}
+
+static void test_var_and_stress_limits_with_a_model(void **state) {
+  (void)state;
+  oms_riskmodel_t *m = var_model();
+  static const char *const syms[] = {"BTC-USD", "ETH-USD"};
+  oms_risk_limit_t v = {0};
+  v.set = OMS_RL_MAX_VAR | OMS_RL_MAX_STRESS_LOSS;
+  v.max_var = T_D("50");
+  v.max_stress_loss = T_D("1000");
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v);
+  f_install(&F);
+  /* no model yet: a VaR limit cannot be met */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100"), OMS_R_RISK_VAR);
+  EXPECT(OMS_R_RISK_VAR, "var_stress", "var_stress: no risk model for BTC-USD (account ACC1)");
+  oms_order_t rest;
+  f_open(&F, &rest, OMS_SIDE_BUY, "5", "100"); /* in the model as if filled: 500 */
+  assert_int_equal(oms_risk_set_model(F.risk, m, syms, 2), 0);
+  near_exposure(m, 500);
+  /* 500 + 500 = 1000: VaR 46.53; 500 + 600: 51.18 > 50 */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "5", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "6", "100"), OMS_R_RISK_VAR);
+  EXPECT(OMS_R_RISK_VAR, "var_stress",
+         "var_stress: VaR of account ACC1 would be 51.17965323 (from 23.26347875) above limit "
+         "50");
+  /* a sell lowers it: passes */
+  assert_int_equal(check(OMS_SIDE_SELL, OMS_ORD_LIMIT, "5", "101"), OMS_R_NONE);
+  /* stress: crash -40% on 500 + 2000 of ETH = 1000 at the limit; 2020 above */
+  oms_risk_set_reference_price(F.risk, "ETH-USD", T_D("200"), F_NOW);
+  v.set = OMS_RL_MAX_STRESS_LOSS;
+  oms_risk_limits_t *l;
+  assert_int_equal(oms_risk_limits_clone(oms_risk_current_limits(F.risk), &l), 0);
+  F.lim = l;
+  oms_risk_limit_t big = {.set = OMS_RL_MAX_VAR, .max_var = T_D("1000000")};
+  set_scope(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &big);
+  f_install(&F);
+  oms_order_t eth;
+  f_order(&F, &eth, OMS_SIDE_BUY, OMS_ORD_LIMIT, "10", "200");
+  strcpy(eth.symbol, "ETH-USD");
+  assert_int_equal(f_check(&F, &eth, F_NOW, &res), OMS_R_NONE);
+  f_order(&F, &eth, OMS_SIDE_BUY, OMS_ORD_LIMIT, "10.1", "200");
+  strcpy(eth.symbol, "ETH-USD");
+  assert_int_equal(f_check(&F, &eth, F_NOW, &res), OMS_R_RISK_STRESS);
+  EXPECT(OMS_R_RISK_STRESS, "var_stress",
+         "var_stress: loss of account ACC1 under scenario crash would be 1008 above limit 1000");
+  /* a fill moves the position into the model, the order out of it */
+  assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("5"),
+                                            T_D("100"), OMS_DEC_ZERO, F_NOW),
+                   0);
+  oms_order_t done = rest;
+  done.state = OMS_STATE_FILLED;
+  done.filled_qty = done.qty;
+  done.leaves_qty = OMS_DEC_ZERO;
+  assert_int_equal(oms_risk_order_changed(F.risk, &rest, &done), 0);
+  assert_int_equal(oms_risk_position_changed(F.risk, "ACC1", "BTC-USD"), 0);
+  near_exposure(m, 500);
+  /* the firm's VaR, at global scope only */
+  assert_int_equal(oms_risk_limits_clone(oms_risk_current_limits(F.risk), &l), 0);
+  F.lim = l;
+  oms_risk_limit_t firm = {.set = OMS_RL_MAX_VAR_FIRM, .max_var_firm = T_D("40")};
+  oms_reject_t err;
+  assert_int_equal(oms_risk_limits_set(F.lim, OMS_RISK_SCOPE_ACCOUNT, "ACC1", &firm, &err),
+                   OMS_EINVAL);
+  set_scope(OMS_RISK_SCOPE_GLOBAL, NULL, &firm);
+  f_install(&F);
+  /* 800: 37.22, at most 40; 900: 2.32635 x 18 = 41.87 */
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "3", "100"), OMS_R_NONE);
+  assert_int_equal(check(OMS_SIDE_BUY, OMS_ORD_LIMIT, "4", "100"), OMS_R_RISK_VAR);
+  EXPECT(OMS_R_RISK_VAR, "var_stress",
+         "var_stress: VaR of the firm would be 41.87426174 (from 23.26347875) above limit 40");
+  assert_int_equal(oms_risk_set_model(F.risk, NULL, NULL, 0), 0);
+  assert_int_equal(oms_risk_set_model(F.risk, m, syms, 3), OMS_EINVAL);
+  oms_riskmodel_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+      T(test_concentration_in_one_instrument_counts_open_orders),
+      T(test_concentration_percent_of_equity_takes_the_smaller),
+      T(test_concentration_in_a_group_sums_positions_and_open_orders),
+      T(test_correlated_instruments_count_as_one),
+      T(test_var_and_stress_limits_with_a_model),
       T(test_plain_order_passes_every_check),
       T(test_max_order_qty_boundary),
       T(test_max_order_notional_boundary),

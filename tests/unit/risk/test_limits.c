@@ -301,6 +301,36 @@ static void test_a_clone_fails_cleanly_at_every_allocation(void **state) {
   assert_true(k > 4 && k < 100); /* it failed at each of its allocations first */
 }
 
+/* The close of the trading day (what a DAY parent lives until): the last
+ * window of the day the open window started, across a lunch break; an
+ * overnight window closes the next day; a zone's offset applies. */
+static void test_session_close_is_the_end_of_the_trading_day(void **state) {
+  (void)state;
+  int64_t sun = INT64_C(1705190400) * 1000000000; /* Sunday 2024-01-14 00:00 UTC */
+  int64_t min = INT64_C(60000000000), day = 1440 * min, close = 0;
+  oms_risk_window_t lunch[2] = {{0x3e, 540, 690}, {0x3e, 750, 900}}; /* 9-11:30, 12:30-15 */
+  assert_int_equal(oms_risk_limits_hours(l, "T", false, "UTC", lunch, 2, &err), 0);
+  int64_t mon = sun + day;
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "T", mon + 600 * min, &close), 1);
+  assert_true(close == mon + 900 * min);
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "T", mon + 720 * min, &close), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "T", sun + 600 * min, &close), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "X", "NONE", mon, &close), OMS_ENOTFOUND);
+  assert_int_equal(oms_risk_limits_session_close(NULL, "X", "T", mon, &close), OMS_ENOTFOUND);
+  /* Sun-Thu 17:00 to next day 16:00: on Monday 10:00 the session is Sunday's */
+  oms_risk_window_t cme = {0x1f, 1020, 960};
+  assert_int_equal(oms_risk_limits_hours(l, "ES", false, "UTC", &cme, 1, &err), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "CME", "ES", mon + 600 * min, &close), 1);
+  assert_true(close == mon + 960 * min);
+  assert_int_equal(oms_risk_limits_session_close(l, "CME", "ES", mon + 1100 * min, &close), 1);
+  assert_true(close == mon + day + 960 * min);
+  /* all day in New York (UTC-5 in January): closes at 05:00 UTC */
+  oms_risk_window_t all = {0x7f, 0, 1440};
+  assert_int_equal(oms_risk_limits_hours(l, "NY", true, "America/New_York", &all, 1, &err), 0);
+  assert_int_equal(oms_risk_limits_session_close(l, "NY", "Q", mon + 600 * min, &close), 1);
+  assert_true(close == mon + day + 300 * min);
+}
+
 /* The field table is the X-macro as data: bit i at row i, a key that
  * names its row, and an offset inside the struct fitting its kind. */
 static void test_field_table_matches_the_limit_struct(void **state) {
@@ -316,18 +346,72 @@ static void test_field_table_matches_the_limit_struct(void **state) {
     assert_true(f->offset + width <= sizeof(oms_risk_limit_t));
   }
   assert_int_equal(oms_risk_limit_fields[0].offset, offsetof(oms_risk_limit_t, max_order_qty));
-  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "duplicate_window_ms");
-  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].kind, OMS_RL_KIND_NS);
+  /* issue 16 appended five fields (concentration, VaR, stress) after it */
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 6].key, "duplicate_window_ms");
+  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 6].kind, OMS_RL_KIND_NS);
+  assert_string_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].key, "max_stress_loss");
+  assert_int_equal(oms_risk_limit_fields[OMS_RL_NFIELDS - 1].kind, OMS_RL_KIND_DEC);
+}
+
+/* Issue 16: groups are validated as they are added and read back. */
+static void test_groups_are_validated_and_read_back(void **state) {
+  (void)state;
+  oms_risk_limits_t *gl;
+  oms_reject_t e;
+  assert_int_equal(oms_risk_limits_create(&gl), 0);
+  const char *tech[] = {"AAPL", "MSFT"}, *bad[] = {"bad sym"}, *dup[] = {"MSFT"};
+  oms_dec_t z = OMS_DEC_ZERO, amt = oms_dec_from_raw(100 * OMS_DEC_SCALE);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "tech", tech, 2, amt, z, &e),
+                   0);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_NKINDS, "x", tech, 2, z, z, &e),
+                   OMS_EINVAL);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "x", bad, 1, z, z, &e),
+                   OMS_EINVAL);
+  assert_string_equal(e.text, "group sector x: bad symbol 'bad sym'");
+  assert_int_equal(
+      oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "x", tech, 1, oms_dec_neg(amt), z, &e),
+      OMS_EINVAL);
+  assert_string_equal(e.text, "group sector x: limits must not be negative");
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "fin", dup, 1, z, z, &e),
+                   OMS_EINVAL);
+  assert_string_equal(e.text, "group sector fin: MSFT is already in sector group tech");
+  /* another kind is another dimension; the same group again adds members */
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_CURRENCY, "usd", dup, 1, z, z, &e), 0);
+  assert_int_equal(oms_risk_limits_group(gl, OMS_RISK_GROUP_SECTOR, "tech", dup, 1, z, amt, &e), 0);
+  char name[OMS_ID_MAX + 1];
+  oms_dec_t a, p;
+  assert_int_equal(oms_risk_limits_group_of(gl, OMS_RISK_GROUP_SECTOR, "MSFT", name, &a, &p), 0);
+  assert_string_equal(name, "tech");
+  assert_int_equal(a.raw, 0);
+  assert_int_equal(p.raw, amt.raw);
+  assert_int_equal(oms_risk_limits_group_of(gl, OMS_RISK_GROUP_UNDERLYING, "MSFT", name, &a, &p),
+                   OMS_ENOTFOUND);
+  assert_int_equal(oms_risk_limits_group_of(gl, OMS_RISK_GROUP_SECTOR, "IBM", NULL, NULL, NULL),
+                   OMS_ENOTFOUND);
+  oms_risk_limits_t *c;
+  assert_int_equal(oms_risk_limits_clone(gl, &c), 0);
+  assert_int_equal(oms_risk_limits_group_of(c, OMS_RISK_GROUP_CURRENCY, "MSFT", name, NULL, NULL),
+                   0);
+  assert_string_equal(name, "usd");
+  oms_risk_limits_destroy(c);
+  oms_risk_limits_destroy(gl);
+  for (int k = 0; k < OMS_RISK_GROUP_NKINDS; k++)
+    assert_int_equal(oms_risk_group_kind_parse(oms_risk_group_kind_str((oms_risk_group_kind_t)k)),
+                     k);
+  assert_int_equal(oms_risk_group_kind_parse("color"), -1);
+  assert_string_equal(oms_risk_group_kind_str(OMS_RISK_GROUP_NKINDS), "UNKNOWN");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_field_table_matches_the_limit_struct),
+      cmocka_unit_test(test_groups_are_validated_and_read_back),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
       T(test_bad_values_are_refused_with_a_reason),
       T(test_most_specific_scope_wins_per_field),
       T(test_hours_windows_are_validated),
       T(test_overnight_window_belongs_to_its_start_day),
+      T(test_session_close_is_the_end_of_the_trading_day),
       T(test_read_out_walk_and_resolve_show_each_scope),
       T(test_a_clone_is_independent_of_its_source),
       T(test_a_clone_fails_cleanly_at_every_allocation),

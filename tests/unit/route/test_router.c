@@ -47,7 +47,7 @@ static oms_order_t order(uint64_t id, oms_side_t side, const char *qty, const ch
 static int setup_cfg(const oms_venue_route_config_t *cfg) {
   memset(&hl, 0, sizeof hl);
   fake_venue_init(&fv, "SIM");
-  oms_router_hooks_t h = {h_unknown, h_failed, &hl};
+  oms_router_hooks_t h = {.on_status_unknown = h_unknown, .on_send_failed = h_failed, .ctx = &hl};
   assert_int_equal(oms_router_create(2, 16, &h, &r), 0);
   assert_int_equal(oms_router_add_venue(r, &fv.base, cfg), 0);
   return 0;

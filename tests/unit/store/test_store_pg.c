@@ -200,6 +200,12 @@ static void test_a_long_unit_goes_through_several_syncs(void **state) {
   assert_int_equal(oms_store_get_order(env.st, 200, &o), 0);
   assert_int_equal(o.state, OMS_STATE_ACCEPTED);
   assert_int_equal(oms_store_get_order(env.st, 201, &o), OMS_ENOTFOUND);
+  /* parents are not in PostgreSQL yet: said, not answered wrongly */
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  q.parent_order_id = 1;
+  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &(uint64_t){0}),
+                   OMS_EUNSUPPORTED);
   env_close(&env);
 }
 

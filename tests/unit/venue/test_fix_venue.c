@@ -298,6 +298,54 @@ static void test_an_order_the_venue_cannot_take_is_refused_before_it_leaves(void
   fx_free(f);
 }
 
+/* Types the venue works itself (its native capabilities) go out as FIX
+ * 4.4 has them: an iceberg with MaxFloor(111), a market-if-touched as
+ * OrdType J with its trigger in StopPx, a trailing stop as a pegged order
+ * with ExecInst a and a signed PegOffsetValue(211); FIX 4.4 has no
+ * limit-if-touched, so that one is refused. They pass even though the
+ * venue's ord_types do not list STOP. */
+static void test_native_types_go_out_in_their_fix_fields(void **st) {
+  (void)st;
+  fx_t *f = fx_up();
+  oms_venue_order_t o = limit_order(21);
+  o.native = OMS_VENUE_CAP_ICEBERG;
+  o.display_qty = D("0.5");
+  assert_int_equal(oms_venue_send_new(f->v, &o), 0);
+  assert_true(peer_read(f));
+  assert_got(f, "38=2|40=2|44=100.5|111=0.5|59=1|");
+  o = limit_order(22);
+  o.type = OMS_ORD_STOP;
+  o.price = D("0");
+  o.stop_price = D("95");
+  o.native = OMS_VENUE_CAP_MIT;
+  assert_int_equal(oms_venue_send_new(f->v, &o), 0);
+  assert_true(peer_read(f));
+  assert_got(f, "38=2|40=J|99=95|59=1|");
+  o = limit_order(23);
+  o.side = OMS_SIDE_SELL;
+  o.type = OMS_ORD_STOP;
+  o.instructions = OMS_INST_POST_ONLY;
+  o.stop_price = D("98");
+  o.native = OMS_VENUE_CAP_TRAILING_STOP;
+  o.trail_offset = D("2");
+  assert_int_equal(oms_venue_send_new(f->v, &o), 0);
+  assert_true(peer_read(f));
+  assert_got(f, "18=6 a|55=XBTUSD|54=2|");
+  assert_got(f, "38=2|40=P|99=98|211=-2|59=1|");
+  o = limit_order(24);
+  o.type = OMS_ORD_STOP_LIMIT;
+  o.stop_price = D("99");
+  o.native = OMS_VENUE_CAP_LIT;
+  assert_int_equal(oms_venue_send_new(f->v, &o), 0);
+  pump(f);
+  assert_int_equal(f->nrep, 1);
+  assert_int_equal(f->rep[0].type, OMS_EXEC_REJECTED);
+  assert_non_null(strstr(f->rep[0].text, "limit-if-touched"));
+  assert_string_equal(oms_venue_cap_name(OMS_VENUE_CAP_LIT), "lit");
+  assert_string_equal(oms_venue_cap_name(3), "unknown");
+  fx_free(f);
+}
+
 static void test_every_exec_type_maps_to_its_report(void **st) {
   (void)st;
   fx_t *f = fx_up();
@@ -845,6 +893,7 @@ int main(void) {
       cmocka_unit_test(test_reset_on_logon_sends_141_and_starts_at_one),
       cmocka_unit_test(test_new_order_goes_out_in_the_venue_dialect),
       cmocka_unit_test(test_an_order_the_venue_cannot_take_is_refused_before_it_leaves),
+      cmocka_unit_test(test_native_types_go_out_in_their_fix_fields),
       cmocka_unit_test(test_every_exec_type_maps_to_its_report),
       cmocka_unit_test(test_fills_cancel_and_reject_of_the_fix_4_4_kinds),
       cmocka_unit_test(test_a_report_for_an_order_we_cannot_name_keeps_the_venue_clordid),

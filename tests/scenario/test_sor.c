@@ -1,0 +1,580 @@
+/*
+ * test_sor.c - smart order routing in the core across several simulated
+ * venues on a manual clock: the better price with a worse fee loses; a
+ * sweep across three books fills at the best combined price and the
+ * best-execution record says so; a venue going down mid-order gets nothing
+ * new and its child is settled when it returns; partial fills are re-routed
+ * to the next venue; a stale venue is ignored; and, over random books,
+ * fills, venue outages and cancels, the children of a parent never hold more
+ * than the parent across every venue, at every event.
+ *
+ * The books are made by ordinary orders of another account (ACC2) resting
+ * at each venue; no liquidity provider, so every price is the test's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "oms/engine.h"
+#include "oms/event.h"
+#include "oms/sim_venue.h"
+#include "oms/sor.h"
+#include "oms/store.h"
+#include "oms_test.h"
+
+#define T0 INT64_C(1764000000000000000)
+#define MS INT64_C(1000000)
+#define NV 3
+#define MAX_ORD 4096
+
+typedef struct track_s {
+  uint64_t id, parent;
+  oms_dec_t qty, filled;
+  bool done;
+  char venue[OMS_VENUE_MAX + 1];
+} track_t;
+
+typedef struct world_s {
+  int64_t now;
+  oms_store_t *store;
+  oms_engine_t *e;
+  oms_venue_t *v[NV];
+  track_t t[MAX_ORD];
+  int nt;
+  int bestex_events;
+  oms_sor_bestex_t last_bx;
+  int violations;
+  int seq;
+  bool lenient;
+} world_t;
+
+static const char *names[NV] = {"A", "B", "C"};
+
+static track_t *track(world_t *w, uint64_t id) {
+  for (int i = 0; i < w->nt; i++)
+    if (w->t[i].id == id) return &w->t[i];
+  assert_true(w->nt < MAX_ORD);
+  track_t *t = &w->t[w->nt++];
+  memset(t, 0, sizeof(*t));
+  t->id = id;
+  return t;
+}
+
+/* After every event: each parent's children hold (open + filled) at most
+ * the parent's quantity, summed across every venue. */
+static void on_event(void *ctx, const oms_event_t *ev) {
+  world_t *w = ctx;
+  if (ev->seq == 0) return;
+  const oms_order_t *o = &ev->order;
+  if (ev->type == OMS_EVT_BEST_EXECUTION) {
+    w->bestex_events++;
+    assert_int_equal(oms_sor_bestex_decode(ev->algo, ev->algo_len, &w->last_bx), 0);
+    assert_int_equal(w->last_bx.parent_id, o->order_id);
+    return;
+  }
+  if (o->order_id == 0) return;
+  track_t *t = track(w, o->order_id);
+  t->parent = o->parent_order_id;
+  t->qty = o->qty;
+  t->filled = o->filled_qty;
+  t->done = oms_ord_state_is_terminal(o->state);
+  memcpy(t->venue, o->venue, sizeof(t->venue));
+  if (o->parent_order_id == 0) return;
+  const track_t *p = NULL;
+  for (int i = 0; i < w->nt; i++)
+    if (w->t[i].id == o->parent_order_id) p = &w->t[i];
+  assert_non_null(p);
+  int64_t held = 0;
+  for (int i = 0; i < w->nt; i++) {
+    const track_t *k = &w->t[i];
+    if (k->parent != o->parent_order_id) continue;
+    held += k->done ? k->filled.raw : k->qty.raw;
+  }
+  if (held > p->qty.raw) w->violations++;
+}
+
+static oms_venue_route_config_t *g_route_a; /* venue A's router settings, if set */
+
+static void boot(world_t *w, const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
+                             .max_orders = MAX_ORD,
+                             .store = w->store,
+                             .on_event = on_event,
+                             .event_ctx = w,
+                             .max_parents = 64,
+                             .sor_stale_ns = stale_ns};
+  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
+  for (int i = 0; i < NV; i++) {
+    oms_sim_symbol_t sym;
+    memset(&sym, 0, sizeof(sym));
+    t_instrument(&sym.ins, "BTC-USD");
+    strcpy(sym.ins.venue, names[i]);
+    oms_sim_config_t sc = {.name = names[i],
+                           .clock = oms_clock_manual(&w->now),
+                           .max_orders = MAX_ORD,
+                           .ack_latency_ns = 1 * MS,
+                           .fill_latency_ns = 1 * MS,
+                           .maker_fee_rate = T_D(maker[i]),
+                           .taker_fee_rate = T_D(taker[i]),
+                           .symbols = &sym,
+                           .nsymbols = 1};
+    assert_int_equal(oms_sim_venue_create(&sc, &w->v[i]), 0);
+    assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
+    assert_int_equal(oms_engine_add_venue(w->e, w->v[i], i == 0 ? g_route_a : NULL), 0);
+    oms_sor_venue_cfg_t vc = {.maker_fee_rate = T_D(maker[i]),
+                              .taker_fee_rate = T_D(taker[i]),
+                              .latency_ns = (i + 1) * 100};
+    strcpy(vc.name, names[i]);
+    assert_int_equal(oms_engine_sor_add_venue(w->e, &vc), 0);
+  }
+}
+
+static world_t *make(const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
+  world_t *w = calloc(1, sizeof(*w));
+  w->now = T0;
+  assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
+  boot(w, maker, taker, stale_ns);
+  return w;
+}
+
+static world_t *make_flat(int64_t stale_ns) {
+  const char *zero[NV] = {"0", "0", "0"};
+  return make(zero, zero, stale_ns);
+}
+
+static void destroy(world_t *w) {
+  oms_engine_destroy(w->e);
+  oms_store_close(w->store);
+  free(w);
+}
+
+static void run_ms(world_t *w, int ms) {
+  for (int i = 0; i < ms; i++) {
+    w->now += MS;
+    oms_engine_poll(w->e);
+  }
+}
+
+/* A resting order of ACC2 at venue vi: the book the router sees. */
+static uint64_t rest(world_t *w, int vi, oms_side_t side, const char *qty, const char *px) {
+  oms_order_request_t req;
+  char id[32];
+  snprintf(id, sizeof(id), "mk%d", ++w->seq);
+  t_request(&req, id, side, OMS_ORD_LIMIT, qty, px);
+  strcpy(req.account_id, "ACC2");
+  strcpy(req.venue, names[vi]);
+  oms_submit_result_t res;
+  int rc = oms_engine_submit(w->e, &req, &res);
+  if (!w->lenient) assert_int_equal(rc, 0); /* the random test drops venues */
+  return res.order->order_id;
+}
+
+static uint64_t smart(world_t *w, oms_side_t side, const char *qty, const char *px,
+                      oms_sor_policy_t pol) {
+  oms_order_request_t req;
+  char id[32];
+  snprintf(id, sizeof(id), "sm%d", ++w->seq);
+  t_request(&req, id, side, px ? OMS_ORD_LIMIT : OMS_ORD_MARKET, qty, px);
+  req.venue[0] = '\0';
+  oms_submit_result_t res;
+  int rc = oms_engine_submit_smart(w->e, &req, pol, &res);
+  if (rc != 0) fail_msg("smart order refused: %s", res.reject.text);
+  assert_int_equal(res.order->algo, OMS_SOR_ALGO);
+  assert_int_equal(res.order->state, OMS_STATE_ACCEPTED);
+  return res.order->order_id;
+}
+
+static oms_order_t get(world_t *w, uint64_t id) {
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(w->e, id, &o), 0);
+  return o;
+}
+
+/* The quantity filled by pid's children at venue, and how many went there. */
+static int64_t filled_at(world_t *w, uint64_t pid, const char *venue, int *n) {
+  int64_t q = 0;
+  if (n) *n = 0;
+  for (int i = 0; i < w->nt; i++) {
+    if (w->t[i].parent != pid || strcmp(w->t[i].venue, venue) != 0) continue;
+    q += w->t[i].filled.raw;
+    if (n) (*n)++;
+  }
+  return q;
+}
+
+static void test_better_price_worse_fee_loses(void **state) {
+  (void)state;
+  const char *maker[NV] = {"0", "0", "0"};
+  const char *taker[NV] = {"0.001", "0", "0"}; /* A: 10 bps to take */
+  world_t *w = make(maker, taker, 0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000"); /* effective 65065 */
+  rest(w, 1, OMS_SIDE_SELL, "1", "65010"); /* effective 65010 */
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "1", "65100", OMS_SOR_POLICY_TAKE);
+  run_ms(w, 5);
+  oms_order_t po = get(w, p);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  assert_int_equal(po.avg_px.raw, T_D("65010").raw);
+  int n;
+  assert_int_equal(filled_at(w, p, "B", &n), T_D("1").raw);
+  assert_int_equal(n, 1);
+  assert_int_equal(filled_at(w, p, "A", &n), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_sweep_three_books(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  rest(w, 1, OMS_SIDE_SELL, "2", "65000.5");
+  rest(w, 2, OMS_SIDE_SELL, "3", "65001");
+  rest(w, 2, OMS_SIDE_BUY, "1", "64999");
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "5", "65002", OMS_SOR_POLICY_BEST);
+  run_ms(w, 5);
+  oms_order_t po = get(w, p);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  /* (65000 + 2 x 65000.5 + 2 x 65001) / 5 */
+  assert_int_equal(po.avg_px.raw, T_D("65000.6").raw);
+  assert_int_equal(filled_at(w, p, "A", NULL), T_D("1").raw);
+  assert_int_equal(filled_at(w, p, "B", NULL), T_D("2").raw);
+  assert_int_equal(filled_at(w, p, "C", NULL), T_D("2").raw);
+  /* the best-execution record: arrival NBBO 64999 / 65000 */
+  assert_int_equal(w->bestex_events, 1);
+  oms_sor_bestex_t bx = w->last_bx;
+  assert_int_equal(bx.parent_id, p);
+  assert_int_equal(bx.arrival_bid.raw, T_D("64999").raw);
+  assert_int_equal(bx.arrival_ask.raw, T_D("65000").raw);
+  assert_int_equal(bx.filled.raw, T_D("5").raw);
+  assert_int_equal(bx.avg_px.raw, T_D("65000.6").raw);
+  assert_int_equal(bx.improvement_px.raw, T_D("-0.6").raw);
+  assert_int_equal(bx.improvement.raw, T_D("-3").raw);
+  assert_int_equal(bx.eff_spread_px.raw, T_D("2.2").raw); /* 2 (65000.6 - 64999.5) */
+  assert_int_equal(bx.nvenues, 3);
+  oms_sor_bestex_t q;
+  assert_int_equal(oms_engine_best_execution(w->e, p, &q), 0);
+  assert_int_equal(q.filled.raw, bx.filled.raw);
+  assert_int_equal(oms_engine_best_execution(w->e, 99999, &q), OMS_ENOTFOUND);
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_post_remainder_and_cancel(void **state) {
+  (void)state;
+  const char *maker[NV] = {"0", "-0.0002", "0.0001"}; /* B pays a rebate */
+  const char *taker[NV] = {"0", "0.0003", "0"};
+  world_t *w = make(maker, taker, 0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  for (int i = 0; i < NV; i++) rest(w, i, OMS_SIDE_BUY, "1", "64990");
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "3", "65000", OMS_SOR_POLICY_BEST);
+  run_ms(w, 6);
+  oms_order_t po = get(w, p);
+  assert_int_equal(po.filled_qty.raw, T_D("1").raw);
+  assert_int_equal(po.state, OMS_STATE_PARTIALLY_FILLED);
+  /* the rest (2) rests at B, the rebate */
+  int n;
+  filled_at(w, p, "B", &n);
+  assert_int_equal(n, 1);
+  bool posted = false;
+  for (int i = 0; i < w->nt; i++)
+    if (w->t[i].parent == p && strcmp(w->t[i].venue, "B") == 0 && !w->t[i].done &&
+        w->t[i].qty.raw == T_D("2").raw)
+      posted = true;
+  assert_true(posted);
+  /* a seller arrives at B: the post fills */
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000");
+  run_ms(w, 4);
+  assert_int_equal(get(w, p).filled_qty.raw, T_D("2").raw);
+  /* a replace is refused, a cancel cancels the post and then the parent */
+  oms_modify_t m = {.qty = T_D("4")};
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_modify(w->e, p, &m, &rej), OMS_EREJECTED);
+  assert_int_equal(oms_engine_cancel(w->e, p, &rej), 0);
+  assert_int_equal(oms_engine_cancel(w->e, p, &rej), OMS_EREJECTED);
+  run_ms(w, 4);
+  po = get(w, p);
+  assert_int_equal(po.state, OMS_STATE_CANCELLED);
+  assert_int_equal(po.filled_qty.raw, T_D("2").raw);
+  assert_int_equal(w->bestex_events, 1);
+  assert_int_equal(w->last_bx.filled.raw, T_D("2").raw);
+  /* a rebate is a negative fee: 65000 x 0.0002 = 13 back for the maker fill */
+  assert_int_equal(w->last_bx.fees.raw, T_D("-13").raw);
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_venue_down_mid_order(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+  rest(w, 2, OMS_SIDE_SELL, "1", "65000"); /* the best, but C goes down */
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "3", "65001", OMS_SOR_POLICY_TAKE);
+  oms_sim_venue_set_connected(w->v[2], false);
+  run_ms(w, 5);
+  int n;
+  assert_int_equal(filled_at(w, p, "C", &n), 0);
+  assert_int_equal(n, 0); /* nothing went to C */
+  oms_order_t po = get(w, p);
+  assert_int_equal(po.filled_qty.raw, T_D("2").raw);
+  assert_int_equal(po.state, OMS_STATE_CANCELLED); /* TAKE: the rest had nowhere to go */
+  /* a child in flight when its venue drops: held until the venue is back */
+  oms_sim_venue_set_connected(w->v[2], true);
+  run_ms(w, 3);
+  rest(w, 0, OMS_SIDE_SELL, "5", "65003"); /* C still shows its 1 at 65000 */
+  run_ms(w, 3);
+  uint64_t p2 = smart(w, OMS_SIDE_BUY, "2", "65000", OMS_SOR_POLICY_BEST);
+  w->now += MS;
+  oms_engine_poll(w->e); /* routes: an IOC to C, the rest posted elsewhere later */
+  oms_sim_venue_set_connected(w->v[2], false);
+  run_ms(w, 20);
+  assert_int_equal(w->violations, 0);
+  oms_order_t o2 = get(w, p2);
+  assert_true(o2.filled_qty.raw <= T_D("2").raw);
+  oms_sim_venue_set_connected(w->v[2], true);
+  run_ms(w, 3000);
+  o2 = get(w, p2);
+  assert_int_equal(filled_at(w, p2, "C", &n), T_D("1").raw);
+  assert_int_equal(o2.filled_qty.raw, T_D("1").raw);
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_partial_fill_rerouted(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  rest(w, 0, OMS_SIDE_SELL, "2", "65000");
+  rest(w, 1, OMS_SIDE_SELL, "3", "65000.5");
+  run_ms(w, 3);
+  /* both route on the same view of A: the first takes 1 of A's 2, the
+   * second asks A for 2, gets 1, and its rest goes to B */
+  uint64_t p1 = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  uint64_t p2 = smart(w, OMS_SIDE_BUY, "2", "65001", OMS_SOR_POLICY_TAKE);
+  run_ms(w, 8);
+  assert_int_equal(get(w, p1).state, OMS_STATE_FILLED);
+  oms_order_t o2 = get(w, p2);
+  assert_int_equal(o2.state, OMS_STATE_FILLED);
+  int na, nb;
+  assert_int_equal(filled_at(w, p2, "A", &na), T_D("1").raw);
+  assert_int_equal(filled_at(w, p2, "B", &nb), T_D("1").raw);
+  assert_int_equal(na, 1);
+  assert_int_equal(nb, 1);
+  assert_int_equal(o2.avg_px.raw, T_D("65000.25").raw);
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_stale_venue_ignored(void **state) {
+  (void)state;
+  world_t *w = make_flat(100 * MS);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000"); /* the best, but it goes stale */
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+  run_ms(w, 200);
+  rest(w, 1, OMS_SIDE_BUY, "1", "64000"); /* B quotes again: fresh */
+  run_ms(w, 2);
+  const oms_sor_book_t *b = oms_engine_sor_book(w->e);
+  int ins = oms_sor_book_find(b, "BTC-USD");
+  assert_false(oms_sor_book_usable(b, ins, 0, w->now));
+  assert_true(oms_sor_book_usable(b, ins, 1, w->now));
+  uint64_t p = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  run_ms(w, 5);
+  assert_int_equal(get(w, p).avg_px.raw, T_D("65000.5").raw);
+  int n;
+  filled_at(w, p, "A", &n);
+  assert_int_equal(n, 0);
+  /* a halted venue is avoided the same way */
+  assert_int_equal(oms_engine_sor_set_state(w->e, "B", OMS_SOR_HALTED), 0);
+  assert_int_equal(oms_engine_sor_set_state(w->e, "Z", OMS_SOR_HALTED), OMS_ENOTFOUND);
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+  run_ms(w, 2);
+  uint64_t p2 = smart(w, OMS_SIDE_BUY, "1", NULL, OMS_SOR_POLICY_TAKE);
+  run_ms(w, 5);
+  assert_int_equal(get(w, p2).state, OMS_STATE_CANCELLED);
+  assert_int_equal(get(w, p2).filled_qty.raw, 0);
+  destroy(w);
+}
+
+static void test_refusals(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  oms_order_request_t req;
+  t_request(&req, "x1", OMS_SIDE_BUY, OMS_ORD_STOP, "1", "65000");
+  req.stop_price = T_D("65000");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit_smart(w->e, &req, OMS_SOR_POLICY_BEST, &res), OMS_EREJECTED);
+  t_request(&req, "x2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit_smart(w->e, &req, OMS_SOR_POLICY_NONE, &res), OMS_EREJECTED);
+  strcpy(req.venue, "SIM"); /* not a smart routing venue */
+  assert_int_equal(oms_engine_submit_smart(w->e, &req, OMS_SOR_POLICY_BEST, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_UNKNOWN_VENUE);
+  t_request(&req, "x3", OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL);
+  assert_int_equal(oms_engine_submit_smart(w->e, &req, OMS_SOR_POLICY_POST, &res), OMS_EREJECTED);
+  oms_sor_venue_cfg_t vc = {.name = "NOPE"};
+  assert_int_equal(oms_engine_sor_add_venue(w->e, &vc), OMS_ENOTFOUND);
+  assert_int_equal(oms_engine_sor_add_venue(w->e, NULL), OMS_EINVAL);
+  strcpy(vc.name, "A");
+  assert_int_equal(oms_engine_sor_add_venue(w->e, &vc), OMS_EEXIST);
+  /* a named home venue works; an IOC parent never posts */
+  t_request(&req, "x4", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  strcpy(req.venue, "B");
+  req.tif = OMS_TIF_IOC;
+  assert_int_equal(oms_engine_submit_smart(w->e, &req, OMS_SOR_POLICY_BEST, &res), 0);
+  uint64_t p = res.order->order_id;
+  run_ms(w, 3);
+  assert_int_equal(get(w, p).state, OMS_STATE_CANCELLED);
+  destroy(w);
+}
+
+/* A venue whose rate budget is spent (its router queue holds messages) is
+ * throttled: the better price there is passed over. */
+static void test_throttled_venue_avoided(void **state) {
+  (void)state;
+  oms_venue_route_config_t rc = {.msgs_per_sec = 1, .burst = 1, .queue_capacity = 8};
+  g_route_a = &rc;
+  world_t *w = make_flat(0);
+  g_route_a = NULL;
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+  run_ms(w, 3);
+  rest(w, 0, OMS_SIDE_BUY, "1", "64000"); /* no token left: it waits in A's queue */
+  uint64_t p = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  w->now += MS;
+  oms_engine_poll(w->e);
+  int n;
+  filled_at(w, p, "A", &n);
+  assert_int_equal(n, 0);
+  assert_int_equal(oms_sor_book_state(oms_engine_sor_book(w->e), 0), OMS_SOR_THROTTLED);
+  run_ms(w, 5);
+  assert_int_equal(get(w, p).avg_px.raw, T_D("65000.5").raw);
+  run_ms(w, 1200); /* tokens return, the queue drains: A is up again */
+  uint64_t p2 = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  w->now += MS;
+  oms_engine_poll(w->e);
+  filled_at(w, p2, "A", &n);
+  assert_int_equal(n, 1); /* routed to A, which was up */
+  run_ms(w, 1200);        /* its child waited for A's next token */
+  assert_int_equal(get(w, p2).avg_px.raw, T_D("65000").raw);
+  destroy(w);
+}
+
+/* After a restart a smart parent has no routing record (not journaled): its
+ * children are recovered as orders, and the parent can still be cancelled. */
+static void test_restart_parent_can_be_cancelled(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65010");
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "2", "65000", OMS_SOR_POLICY_POST);
+  run_ms(w, 5);
+  assert_int_equal(get(w, p).state, OMS_STATE_ACCEPTED);
+  oms_engine_destroy(w->e);
+  const char *zero[NV] = {"0", "0", "0"};
+  w->nt = 0;
+  boot(w, zero, zero, 0);
+  uint32_t loaded = 0;
+  assert_int_equal(oms_engine_recover(w->e, &loaded), 0);
+  assert_true(loaded >= 2);
+  run_ms(w, 3000); /* reconciliation: the new venues do not know the child */
+  oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, p, &rej), 0);
+  assert_int_equal(get(w, p).state, OMS_STATE_CANCELLED);
+  assert_int_equal(oms_engine_cancel(w->e, p, &rej), OMS_EREJECTED);
+  destroy(w);
+}
+
+/* Random books, random smart parents of every policy, venues dropping and
+ * coming back, cancels: never more held by children than the parent. */
+static void test_no_overfill_property(void **state) {
+  (void)state;
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+  for (int round = 0; round < 6; round++) {
+    world_t *w = make_flat(round % 2 ? 50 * MS : 0);
+    w->lenient = true;
+    uint64_t parents[64];
+    int np = 0;
+    for (int step = 0; step < 400; step++) {
+      uint64_t r = RND();
+      int vi = (int)(r % NV);
+      switch ((r >> 8) % 8) {
+        case 0:
+        case 1:
+        case 2: {
+          char px[32], qty[16];
+          bool sell = (r >> 12) & 1;
+          snprintf(px, sizeof(px), "%d.%d", 64995 + (int)((r >> 16) % 10) + (sell ? 2 : -2),
+                   (int)((r >> 24) % 2) * 5);
+          snprintf(qty, sizeof(qty), "%d", 1 + (int)((r >> 28) % 4));
+          rest(w, vi, sell ? OMS_SIDE_SELL : OMS_SIDE_BUY, qty, px);
+          break;
+        }
+        case 3:
+        case 4:
+          if (np < 60) {
+            char px[32], qty[16];
+            snprintf(px, sizeof(px), "%d", 64990 + (int)((r >> 16) % 20));
+            snprintf(qty, sizeof(qty), "%d", 1 + (int)((r >> 28) % 8));
+            parents[np++] = smart(
+                w, (r >> 12) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY, qty, (r >> 40) % 4 ? px : NULL,
+                (r >> 40) % 4 ? (oms_sor_policy_t)(1 + (r >> 44) % 3) : OMS_SOR_POLICY_TAKE);
+          }
+          break;
+        case 5: oms_sim_venue_set_connected(w->v[vi], ((r >> 16) % 3) != 0); break;
+        case 6:
+          if (np > 0) {
+            oms_reject_t rej;
+            oms_engine_cancel(w->e, parents[(r >> 16) % (uint64_t)np], &rej);
+          }
+          break;
+        default: break;
+      }
+      run_ms(w, 1 + (int)((r >> 50) % 3));
+      assert_int_equal(w->violations, 0);
+    }
+    for (int i = 0; i < NV; i++) oms_sim_venue_set_connected(w->v[i], true);
+    run_ms(w, 3000);
+    /* every parent's fills are its children's */
+    int64_t total = 0;
+    for (int i = 0; i < np; i++) {
+      oms_order_t po = get(w, parents[i]);
+      int64_t sum = 0;
+      for (int k = 0; k < w->nt; k++)
+        if (w->t[k].parent == parents[i]) sum += w->t[k].filled.raw;
+      assert_int_equal(po.filled_qty.raw, sum);
+      assert_true(sum <= po.qty.raw);
+      assert_true(oms_ord_state_is_terminal(po.state) || po.state == OMS_STATE_ACCEPTED ||
+                  po.state == OMS_STATE_PARTIALLY_FILLED);
+      total += sum;
+    }
+    assert_true(total > 0); /* the run traded */
+    assert_int_equal(w->violations, 0);
+    destroy(w);
+  }
+#undef RND
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_better_price_worse_fee_loses),
+      cmocka_unit_test(test_sweep_three_books),
+      cmocka_unit_test(test_post_remainder_and_cancel),
+      cmocka_unit_test(test_venue_down_mid_order),
+      cmocka_unit_test(test_partial_fill_rerouted),
+      cmocka_unit_test(test_stale_venue_ignored),
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_throttled_venue_avoided),
+      cmocka_unit_test(test_restart_parent_can_be_cancelled),
+      cmocka_unit_test(test_no_overfill_property),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
