@@ -62,7 +62,10 @@
  * named *_os_stream: docs/deployment.md),
  * OMS_BENCH_CORE_THREAD (the body of omsd's omsd.core_thread group, e.g.
  * 'policy = "fifo"; priority = 10;': the core thread under a real-time
- * policy, docs/omsd.md; the line names do not change, say so when quoting).
+ * policy, docs/omsd.md; the line names do not change, say so when quoting),
+ * OMS_BENCH_PG_CONNINFO (a running PostgreSQL: mode "os_pg" in
+ * OMS_BENCH_MODES runs the os lines again with omsd's projection in it,
+ * store.projection = "postgres", named *_os_pg: docs/store.md).
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -159,6 +162,8 @@ static const char *twohop_config_fmt =
 
 /* Set while the os_stream lines run: omsd publishes its events there. */
 static const char *stream_url;
+/* Set while the os_pg lines run: omsd's projection is in that PostgreSQL. */
+static const char *pg_conninfo;
 
 /* config_text with logging at OMS_BENCH_LOG_LEVEL (default warn). */
 static void omsd_config(char *out, size_t cap) {
@@ -166,6 +171,17 @@ static void omsd_config(char *out, size_t cap) {
   const char *log = strstr(config_text, "logging = {");
   int w = snprintf(out, cap, "%.*slogging = { level = \"%s\"; };\n", (int)(log - config_text),
                    config_text, level != NULL ? level : "warn");
+  if (pg_conninfo != NULL && w > 0 && (size_t)w < cap) {
+    /* a new instance each time: each run's data directory is a new journal */
+    static int runs;
+    w += snprintf(out + w, cap - (size_t)w,
+                  "store = { data_dir = \"var\"; durability = \"os\"; projection = \"postgres\";\n"
+                  "  pg_conninfo = \"%s\"; instance = \"bench%d_%d\"; };\n",
+                  pg_conninfo, (int)getpid(), ++runs);
+    char *dup = strstr(out, "store = { data_dir = \"var\"; durability = \"os\"; };\n");
+    if (dup != NULL)
+      memset(dup, ' ', strlen("store = { data_dir = \"var\"; durability = \"os\"; };"));
+  }
   if (stream_url != NULL && w > 0 && (size_t)w < cap)
     w += snprintf(out + w, cap - (size_t)w,
                   "stream = { nats_url = \"%s\"; stream = \"BENCH\"; };\n", stream_url);
@@ -577,7 +593,7 @@ static void bench_omsd(const char *omsd, const char *durability, int rounds, siz
   char name[64];
   /* warm-up */
   run_steady(c, "warmup", 1, n < 1000 ? n : 1000, 90, false);
-  const char *sfx = stream_url != NULL ? "_stream" : "";
+  const char *sfx = stream_url != NULL ? "_stream" : pg_conninfo != NULL ? "_pg" : "";
   snprintf(name, sizeof name, "fix_nos_to_er_10k_per_s_%s%s", durability, sfx);
   run_steady(c, name, rounds, n, 0, true);
   snprintf(name, sizeof name, "fix_nos_to_er_full_speed_%s%s", durability, sfx);
@@ -1005,6 +1021,14 @@ int main(void) {
       else
         bench_omsd(omsd, "os", rounds, n);
       stream_url = NULL;
+    }
+    if (modes != NULL && strstr(modes, "os_pg") != NULL) {
+      pg_conninfo = getenv("OMS_BENCH_PG_CONNINFO");
+      if (pg_conninfo == NULL)
+        fprintf(stderr, "bench_fix_roundtrip: os_pg needs OMS_BENCH_PG_CONNINFO\n");
+      else
+        bench_omsd(omsd, "os", rounds, n);
+      pg_conninfo = NULL;
     }
   }
   if (modes != NULL && strstr(modes, "hops") == NULL) {

@@ -10,6 +10,7 @@ PACKAGES=(
   libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev prometheus chromium nodejs
   curl openssl
   nats-server libnats-dev
+  postgresql libpq-dev
 )
 # npm (the browser test's puppeteer-core, the FIX dictionary of the e2e tests):
 # Debian's nodejs leaves it to its own package; other builds of nodejs bundle it.

@@ -129,10 +129,13 @@ static int open_journal_store(omsd_t *d) {
   jc.on_error = on_store_error;
   jc.on_warn = on_store_warn;
   jc.ctx = d;
+  jc.pg_conninfo = c->pg_conninfo;
+  jc.instance = c->store_instance;
+  const char *proj = c->pg_conninfo[0] ? "postgres" : c->store_path;
   int rc = oms_store_journal_open(&jc, &d->store);
   if (rc != 0) {
     LOG_ERROR("msg=\"cannot open the store\" engine=journal journal=%s projection=%s error=%s", dir,
-              c->store_path, oms_err_name(rc));
+              proj, oms_err_name(rc));
     return -1;
   }
   oms_store_stats_t st;
@@ -142,7 +145,7 @@ static int open_journal_store(omsd_t *d) {
   LOG_INFO(
       "component=store msg=\"store open\" engine=journal journal=%s projection=%s "
       "journal_lsn=%llu projected_lsn=%llu last_event_seq=%llu last_order_id=%llu",
-      dir, c->store_path, (unsigned long long)oms_store_durable_ticket(d->store),
+      dir, proj, (unsigned long long)oms_store_durable_ticket(d->store),
       (unsigned long long)(oms_store_durable_ticket(d->store) - st.queued),
       (unsigned long long)last_seq, (unsigned long long)last_order);
   return 0;

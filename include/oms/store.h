@@ -381,8 +381,9 @@ OMS_EXTERN int oms_store_sqlite_open(const oms_store_config_t *cfg, oms_store_t 
  * the unit's events and the FIX and cursor records into it on the caller's
  * thread, as one journal unit; the ticket is the unit's last LSN and is
  * durable when the journal says so. A projector thread applies the durable
- * records to the SQLite store at db_path (the tables queries read), one
- * transaction per batch with the last projected LSN. */
+ * records to the SQLite store at db_path (the tables queries read), or to
+ * PostgreSQL (pg_conninfo: every row keyed by instance), one transaction per
+ * batch with the last projected LSN. */
 struct oms_journal_io_s;
 typedef struct oms_store_journal_config_s {
   const char *journal_dir; /* the segments */
@@ -404,6 +405,13 @@ typedef struct oms_store_journal_config_s {
   const oms_store_fault_t *fault;    /* the projection's SQLite seam (tests) */
   const struct oms_journal_io_s *io; /* the journal's system calls (tests) */
   int64_t syncer_spin_ns;            /* the journal's (0 = its default) */
+  /* The projection in PostgreSQL instead of SQLite at db_path (which is
+   * then unused): a libpq conninfo ("host=127.0.0.1 port=5432 dbname=oms").
+   * NULL or "" = SQLite. docs/store.md, "The PostgreSQL projection". */
+  const char *pg_conninfo;
+  /* The instance every PostgreSQL row carries: the projection reads and
+   * writes this instance's rows only. NULL or "" = "main". */
+  const char *instance;
 } oms_store_journal_config_t;
 
 OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,

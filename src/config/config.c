@@ -1059,6 +1059,9 @@ static int load_store(loader_t *L, config_setting_t *root) {
                                      "engine",
                                      "journal_segment_mb",
                                      "journal_retain_hours",
+                                     "projection",
+                                     "pg_conninfo",
+                                     "instance",
                                      NULL};
   TRY(only_keys(L, g, keys));
   char file[128] = "oms.db", dur[16] = "fsync";
@@ -1095,6 +1098,24 @@ static int load_store(loader_t *L, config_setting_t *root) {
   TRY(get_int(L, g, "journal_retain_hours", false, 0, 100000, &hours, NULL));
   c->journal_segment_mb = (uint32_t)seg;
   c->journal_retain_hours = (uint32_t)hours;
+  char proj[16] = "sqlite";
+  snprintf(c->store_instance, sizeof c->store_instance, "omsd");
+  TRY(get_str(L, g, "projection", false, proj, sizeof proj));
+  TRY(get_str(L, g, "instance", false, c->store_instance, sizeof c->store_instance));
+  TRY(get_str(L, g, "pg_conninfo", false, c->pg_conninfo, sizeof c->pg_conninfo));
+  if (strcmp(proj, "postgres") == 0) {
+    if (c->store_engine != OMS_CFG_STORE_JOURNAL)
+      return fail(L, g, config_setting_get_member(g, "projection"), NULL,
+                  "a PostgreSQL projection needs engine = \"journal\"");
+    if (c->pg_conninfo[0] == '\0')
+      return fail(L, g, config_setting_get_member(g, "projection"), NULL,
+                  "projection = \"postgres\" needs pg_conninfo");
+  } else if (strcmp(proj, "sqlite") == 0) {
+    c->pg_conninfo[0] = '\0';
+  } else {
+    return fail(L, g, config_setting_get_member(g, "projection"), NULL,
+                "\"%s\" is not sqlite or postgres", proj);
+  }
   return 0;
 }
 

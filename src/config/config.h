@@ -316,7 +316,12 @@ typedef struct oms_config_s {
   oms_cfg_store_engine_t store_engine; /* journal (default) or sqlite */
   uint32_t journal_segment_mb;         /* journal segment size, MiB */
   uint32_t journal_retain_hours;       /* 0: keep every journal segment */
-  int64_t stop_wait_ns;                /* graceful stop: longest wait for the venues' answers */
+  /* store.projection = "postgres": the journal's projection in PostgreSQL
+   * (pg_conninfo, a libpq conninfo) instead of SQLite at store_path; every
+   * row carries store.instance (docs/store.md). "" = SQLite. */
+  char pg_conninfo[512];
+  char store_instance[64];
+  int64_t stop_wait_ns; /* graceful stop: longest wait for the venues' answers */
 
   /* logging */
   oms_log_level_t log_level;

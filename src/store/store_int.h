@@ -115,6 +115,26 @@ int oms__sqlite_projected(oms_store_t *s, uint64_t *lsn);
 int oms__sqlite_project(oms_store_t *s, const oms__rec_t *recs, size_t n, uint64_t lsn,
                         oms_store_error_t *e);
 
+/* Marks in order_row[i] (n <= OMS__PROJECT_MAX) whether record i is its
+ * order's last event among recs[0..n): the projections write an order's row
+ * once per batch. */
+void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row);
+
+/* ---- The PostgreSQL projection (store_pg.c) ----
+ * oms__pg_open connects with conninfo and migrates the schema: 0,
+ * OMS_EINVAL, OMS_ENOMEM or OMS_ESTORE with *e. The store it returns
+ * answers the queries (its vtable's read functions, stats, close) for rows
+ * of `instance` only; oms__pg_projected and oms__pg_project are
+ * oms__sqlite_projected and oms__sqlite_project over it (one thread
+ * projects at a time; a broken connection is reopened by the next call). */
+int oms__pg_open(const char *conninfo, const char *instance, oms_store_t **out,
+                 oms_store_error_t *e);
+int oms__pg_projected(oms_store_t *s, uint64_t *lsn);
+int oms__pg_project(oms_store_t *s, const oms__rec_t *recs, size_t n, uint64_t lsn,
+                    oms_store_error_t *e);
+/* The schema version of the PostgreSQL database, or < 0. */
+int oms__pg_schema_version(oms_store_t *s);
+
 /* A commit-latency histogram, written by one thread (the writer, or the
  * appender under the memory store's lock) and read by any: relaxed atomics,
  * no lock, a fixed array (nothing allocated, a bounded search per commit). */

@@ -10,8 +10,10 @@
  * (os mode: at once; fsync mode: when the syncer's fdatasync returned).
  *
  * A projector thread follows the journal's durable records and applies them
- * to the SQLite store at db_path (opened synchronous: no threads of its own)
- * in batches of about OMS__PROJECT_MAX records that end where a journal unit
+ * to the SQLite store at db_path (opened synchronous: no threads of its own),
+ * or to PostgreSQL (cfg.pg_conninfo, store_pg.c: batches of PG_BATCH_MAX, the
+ * instance's rows only; never rebuilt by the open, no SQLite marks), in
+ * batches of about OMS__PROJECT_MAX records that end where a journal unit
  * ends (the record without OMS_JOURNAL_F_MORE: queries never see part of a
  * unit), each in one transaction that also stores the last projected LSN
  * (table journal_projection), writing each order's row once per batch. Queries read the projection;
@@ -86,6 +88,7 @@
 #define HELP_NS INT64_C(20000000)        /* a waiter projects itself after this (CADENCE) */
 #define FIX_WAIT_NS INT64_C(2000000000)  /* FIX and cursor reads wait this long to catch up */
 #define RETAIN_SAMPLES 64
+#define PG_BATCH_MAX 2048 /* records after which a PostgreSQL batch ends (at a unit's end) */
 
 typedef struct sample_s {
   int64_t t;
@@ -118,6 +121,9 @@ typedef struct js_s {
   pthread_t projector;
   bool running;
   char journal_dir[PATH_MAX], db_path[PATH_MAX]; /* cfg's, copied */
+  bool pg;                                       /* the projection is PostgreSQL's */
+  char pg_conninfo[1024], instance[OMS_ID_MAX + 1];
+  uint64_t pg_cursor; /* its cursor, read before the journal opens */
   pthread_t scrubber;
   bool scrubbing;
   uint64_t scrub_to;    /* the open skipped the segments before this (verify_from) */
@@ -129,7 +135,7 @@ typedef struct js_s {
    * them at unit_lsn; only those are committed (a batch ends at a unit's
    * end, docs/store.md). */
   oms__rec_t *batch;
-  size_t nb, cap_batch, unit_nb;
+  size_t nb, cap_batch, unit_nb, batch_max;
   uint64_t unit_lsn;
   int apply_rc;
 
@@ -337,7 +343,8 @@ static int js_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const
  * batch. */
 static int apply(js_t *s) {
   oms_store_error_t e;
-  int rc = oms__sqlite_project(s->proj, s->batch, s->unit_nb, s->unit_lsn, &e);
+  int rc = s->pg ? oms__pg_project(s->proj, s->batch, s->unit_nb, s->unit_lsn, &e)
+                 : oms__sqlite_project(s->proj, s->batch, s->unit_nb, s->unit_lsn, &e);
   if (rc != 0) {
     report(s, &e);
     atomic_store(&s->proj_failed, true);
@@ -398,7 +405,7 @@ static int take(void *ctx, const oms_journal_entry_t *en) {
   if ((en->flags & OMS_JOURNAL_F_MORE) == 0) { /* a unit ends here */
     s->unit_nb = s->nb;
     s->unit_lsn = en->lsn;
-    if (s->nb >= OMS__PROJECT_MAX && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
+    if (s->nb >= s->batch_max && (s->apply_rc = apply(s)) != 0) return s->apply_rc;
   }
   return atomic_load_explicit(&s->stop, memory_order_relaxed) ? 1 : 0;
 }
@@ -498,7 +505,11 @@ static int wait_projected(js_t *s, uint64_t lsn, int64_t timeout_ns) {
   int64_t help_at = now_ns() + HELP_NS;
   int rc = 0;
   pthread_mutex_lock(&s->pmu);
-  if (atomic_load_explicit(&s->projected, memory_order_acquire) < lsn) {
+  /* Not while a failed projection backs off: every waiter would wake it and
+   * make it retry at once (a flood against a database that is down);
+   * recover() is the way to ask for a retry now. */
+  if (atomic_load_explicit(&s->projected, memory_order_acquire) < lsn &&
+      !atomic_load(&s->proj_failed)) {
     atomic_store(&s->urgent, true); /* not at the cadence: someone waits */
     pthread_cond_signal(&s->pcv);
   }
@@ -974,8 +985,9 @@ static int open_journal(js_t *s) {
    * the projection is checked, and that is safe: SQLite survives a killed
    * process whole, and a projection that then fails quick_check is rebuilt
    * by reading the whole journal, every record's CRC checked on the way. */
-  int64_t cur = 0;
-  if (probe(s->cfg.db_path, "SELECT lsn FROM journal_projection WHERE id = 0", &cur, NULL) == 0 &&
+  int64_t cur = (int64_t)s->pg_cursor;
+  if (!s->pg &&
+      probe(s->cfg.db_path, "SELECT lsn FROM journal_projection WHERE id = 0", &cur, NULL) == 0 &&
       cur > 0)
     verify_from(s, &jc, (uint64_t)cur + 1);
   jc.segment_bytes = s->cfg.segment_bytes;
@@ -989,7 +1001,7 @@ static int open_journal(js_t *s) {
   memset(&je, 0, sizeof je);
   int rc = oms_journal_open(&jc, &s->j, &je);
   if (rc == OMS_ENOTFOUND) {
-    if (db_has_history(s->cfg.db_path))
+    if (!s->pg && db_has_history(s->cfg.db_path))
       return fail_open(
           s, "oms_journal_open", OMS_ESTORE,
           "no journal in %s but %s exists: restore the journal or move the "
@@ -1011,7 +1023,37 @@ static int open_journal(js_t *s) {
   return rc;
 }
 
+/* PostgreSQL's projection is opened before the journal (its cursor says
+ * what the journal's open may skip); it is never rebuilt by omsd: a cursor
+ * past the journal's end is another journal's projection (or another
+ * instance's name), which a person must sort out. */
+static int open_pg(js_t *s) {
+  oms_store_error_t e;
+  int rc = oms__pg_open(s->cfg.pg_conninfo, s->instance, &s->proj, &e);
+  if (rc == 0 && (rc = oms__pg_projected(s->proj, &s->pg_cursor)) != 0)
+    snprintf(e.message, sizeof e.message, "cannot read the projection's cursor");
+  if (rc != 0) {
+    snprintf(e.call, sizeof e.call, "PostgreSQL projection");
+    report(s, &e);
+  }
+  return rc;
+}
+
 static int open_projection(js_t *s, bool no_check) {
+  if (s->pg) {
+    uint64_t written = oms_journal_written(s->j);
+    if (s->pg_cursor > written) {
+      char lsns[64];
+      snprintf(lsns, sizeof lsns, "%llu > %llu", (unsigned long long)s->pg_cursor,
+               (unsigned long long)written);
+      return fail_open(s, "PostgreSQL projection", OMS_ESTORE,
+                       "instance %s's projection is ahead of the journal (LSN %s): another "
+                       "journal's, or the wrong instance name",
+                       s->instance, lsns);
+    }
+    atomic_store(&s->projected, s->pg_cursor);
+    return 0;
+  }
   oms_store_config_t sc;
   oms_store_config_init(&sc, s->cfg.db_path);
   sc.synchronous = true;
@@ -1067,6 +1109,16 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   }
   s->cfg.journal_dir = s->journal_dir;
   s->cfg.db_path = s->db_path;
+  s->pg = cfg->pg_conninfo != NULL && cfg->pg_conninfo[0] != '\0';
+  snprintf(s->instance, sizeof s->instance, "%s",
+           cfg->instance != NULL && cfg->instance[0] != '\0' ? cfg->instance : "main");
+  if (s->pg && snprintf(s->pg_conninfo, sizeof s->pg_conninfo, "%s", cfg->pg_conninfo) >=
+                   (int)sizeof s->pg_conninfo) {
+    oms__free(s);
+    return OMS_EINVAL;
+  }
+  s->cfg.pg_conninfo = s->pg_conninfo;
+  s->cfg.instance = s->instance;
   pthread_mutex_init(&s->mu, NULL);
   pthread_mutex_init(&s->prj, NULL);
   pthread_mutex_init(&s->pmu, NULL);
@@ -1078,11 +1130,15 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   pthread_cond_init(&s->pdone, &ca);
   pthread_condattr_destroy(&ca);
   int rc = OMS_ENOMEM;
-  s->cap_batch = 2 * OMS__PROJECT_MAX; /* a batch ends at the unit that reaches the max */
+  /* PostgreSQL's batches are longer: each costs a few round trips, which
+   * fewer batches amortise (docs/store.md, "The PostgreSQL projection"). */
+  s->batch_max = s->pg ? PG_BATCH_MAX : OMS__PROJECT_MAX;
+  s->cap_batch = 2 * s->batch_max; /* a batch ends at the unit that reaches the max */
   s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
-  left_t left = how_left(s);
+  left_t left = s->pg ? LEFT_CLEAN : how_left(s);
   s->check_later = left == LEFT_CRASHED && same_boot(s);
+  if (s->pg && (rc = open_pg(s)) != 0) goto fail;
   if ((rc = open_journal(s)) != 0) goto fail;
   if ((rc = open_projection(s, left == LEFT_CLEAN || s->check_later)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
@@ -1103,7 +1159,7 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   rc = OMS_ESTORE;
   if (pthread_create(&s->projector, NULL, projector_main, s) != 0) goto fail;
   s->running = true;
-  mark_boot(s);
+  if (!s->pg) mark_boot(s);
   if ((s->scrub_to > 0 || s->check_later) && pthread_create(&s->scrubber, NULL, scrub_main, s) == 0)
     s->scrubbing = true;
   *out = &s->base;
@@ -1131,7 +1187,7 @@ static void js_close(oms_store_t *base) {
   }
   oms_journal_close(s->j);
   oms_store_close(s->proj);
-  if (clean) mark_clean(s);
+  if (clean && !s->pg) mark_clean(s);
   pthread_cond_destroy(&s->pdone);
   pthread_cond_destroy(&s->pcv);
   pthread_mutex_destroy(&s->emu);

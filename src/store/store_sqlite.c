@@ -1646,7 +1646,7 @@ int oms__sqlite_projected(oms_store_t *base, uint64_t *lsn) {
 /* Marks in order_row[i] whether record i is its order's last event in the
  * batch, walking backwards with a small open-addressed set of the order ids
  * already met (n <= OMS__PROJECT_MAX, so the set never fills). */
-static void last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
+void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
   uint64_t seen[2 * OMS__PROJECT_MAX];
   memset(seen, 0, sizeof seen);
   for (size_t i = n; i-- > 0;) {
@@ -1675,7 +1675,7 @@ int oms__sqlite_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uin
    * chunks of it, in the same transaction: an order's row once per chunk. */
   for (size_t c = 0; rc == SQLITE_OK && c < n; c += OMS__PROJECT_MAX) {
     size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
-    last_per_order(recs + c, m, order_row);
+    oms__last_per_order(recs + c, m, order_row);
     for (size_t i = 0; rc == SQLITE_OK && i < m; i++)
       rc = write_rec(s, &recs[c + i], order_row[i], e);
   }

@@ -586,6 +586,39 @@ static void test_store_engine_and_journal_keys(void **state) {
                "store.journal_segment_mb");
 }
 
+/* store.projection: SQLite by default, PostgreSQL with a conninfo and the
+ * instance its rows carry. */
+static void test_store_projection_postgres(void **state) {
+  (void)state;
+  oms_config_t *c = NULL;
+  char err[512];
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_string_equal(c->pg_conninfo, "");
+  assert_string_equal(c->store_instance, "omsd");
+  oms_config_destroy(c);
+  const char *pg =
+      "store = { data_dir = \"var\"; projection = \"postgres\"; "
+      "pg_conninfo = \"host=127.0.0.1 dbname=oms\"; instance = \"ny1\"; };";
+  assert_int_equal(oms_config_load_string(text_with(11, pg), "t.conf", &c, err, sizeof err), 0);
+  assert_string_equal(c->pg_conninfo, "host=127.0.0.1 dbname=oms");
+  assert_string_equal(c->store_instance, "ny1");
+  oms_config_destroy(c);
+  const char *sq = "store = { data_dir = \"var\"; pg_conninfo = \"host=x\"; };";
+  assert_int_equal(oms_config_load_string(text_with(11, sq), "t.conf", &c, err, sizeof err), 0);
+  assert_string_equal(c->pg_conninfo, ""); /* projection sqlite: the conninfo is unused */
+  oms_config_destroy(c);
+  expect_error(11, "store = { data_dir = \"var\"; projection = \"postgres\"; };",
+               "needs pg_conninfo");
+  expect_error(11,
+               "store = { data_dir = \"var\"; engine = \"sqlite\"; projection = \"postgres\"; "
+               "pg_conninfo = \"x\"; };",
+               "needs engine = \"journal\"");
+  expect_error(11, "store = { data_dir = \"var\"; projection = \"mysql\"; };",
+               "\"mysql\" is not sqlite or postgres");
+  expect_error(11, "store = { data_dir = \"var\"; instance = \"\"; };",
+               "store.instance: must not be empty");
+}
+
 static void test_directory_is_refused_plainly(void **state) {
   (void)state;
   const char *src = getenv("OMS_SOURCE_DIR");
@@ -1105,6 +1138,7 @@ int main(void) {
       cmocka_unit_test(test_risk_groups_load_and_are_checked),
       cmocka_unit_test(test_log_level_names),
       cmocka_unit_test(test_store_engine_and_journal_keys),
+      cmocka_unit_test(test_store_projection_postgres),
       cmocka_unit_test(test_directory_is_refused_plainly),
       cmocka_unit_test(test_device_and_huge_files_are_refused_plainly),
       cmocka_unit_test(test_wrapped_integer_literal_is_reported_as_written),

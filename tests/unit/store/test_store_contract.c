@@ -1,7 +1,9 @@
 /* The store contract, run against every implementation through a small table
- * of constructors: the memory store (src/store/store_memory.c) and the SQLite
- * store, with its writer thread and synchronous. Plus what is particular to
- * the memory store. */
+ * of constructors: the memory store (src/store/store_memory.c), the SQLite
+ * store, with its writer thread and synchronous, and the journal store with
+ * its projection in SQLite and in PostgreSQL (a throwaway cluster of this
+ * process, pg_fixture.h; skipped, loudly, without PostgreSQL unless CI is
+ * set). Plus what is particular to the memory store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 
 #include "oms/portfolio.h"
 #include "store/store_int.h"
+#include "unit/store/pg_fixture.h"
 #include "unit/store/store_fixture.h"
 
 #define WAIT_NS INT64_C(10000000000)
@@ -54,17 +57,37 @@ static int make_journal(env_t *env) {
   return oms_store_journal_open(&jc, &env->st);
 }
 
+static fx_pg_t pg; /* the process's cluster: every env an instance of its own */
+
+/* The journal store with its projection in PostgreSQL. */
+static int make_journal_pg(env_t *env) {
+  static int n;
+  char instance[32];
+  snprintf(instance, sizeof instance, "contract%d_%d", (int)getpid(), ++n);
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, env->dir.journal, env->dir.db);
+  jc.durability = env->cfg.durability;
+  jc.segment_bytes = 1 << 20;
+  jc.on_durable = env->cfg.on_durable;
+  jc.ctx = env->cfg.ctx;
+  jc.pg_conninfo = pg.conninfo;
+  jc.instance = instance;
+  return oms_store_journal_open(&jc, &env->st);
+}
+
 /* lsn_tickets: the store's tickets are the journal's LSNs (the last record
  * of each append: an append of n events takes n), not 1, 2, 3 per append. */
 static const struct {
   const char *name;
   ctor_fn make;
   bool lsn_tickets;
+  bool pg; /* runs when the cluster is up */
 } ctors[] = {
-    {"memory", make_memory, false},
-    {"sqlite", make_sqlite_async, false},
-    {"sqlite-sync", make_sqlite_sync, false},
-    {"journal", make_journal, true},
+    {"memory", make_memory, false, false},
+    {"sqlite", make_sqlite_async, false, false},
+    {"sqlite-sync", make_sqlite_sync, false, false},
+    {"journal", make_journal, true, false},
+    {"journal-postgres", make_journal_pg, true, true},
 };
 #define N_CTORS (sizeof ctors / sizeof ctors[0])
 
@@ -599,6 +622,7 @@ static void contract_queries_by_venue_states_and_page(size_t k) {
   static void test_##fn(void **state) {               \
     (void)state;                                      \
     for (size_t k = 0; k < N_CTORS; k++) {            \
+      if (ctors[k].pg && !pg.up) continue;            \
       print_message("[ store %s ]\n", ctors[k].name); \
       contract_##fn(k);                               \
     }                                                 \
@@ -731,5 +755,10 @@ int main(void) {
       cmocka_unit_test(test_commits_are_timed_into_the_histogram),
       cmocka_unit_test(test_commit_histogram_buckets_follow_the_bounds),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int up = fx_pg_init(&pg);
+  if (up < 0)
+    fprintf(stderr, "FAIL: the PostgreSQL test cluster did not start (%s/pg.log)\n", pg.dir);
+  int rc = up < 0 ? 1 : cmocka_run_group_tests(tests, NULL, NULL);
+  fx_pg_destroy(&pg);
+  return rc;
 }
