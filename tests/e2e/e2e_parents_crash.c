@@ -176,7 +176,7 @@ typedef struct rx_s {
   char is_er; /* an ExecutionReport: the fields below */
   char exec_type, ord_status;
   char cl[24], orig[24];
-  int64_t cum, last_qty, leaves, avg_px; /* raw decimals */
+  int64_t cum, last_qty, leaves, avg_px, order_qty; /* raw decimals */
 } rx_t;
 
 typedef struct client_s {
@@ -304,6 +304,7 @@ static void keep(const oms_fix_msg_t *m, int64_t seq) {
   r->last_qty = dec_of(m, OMS_FIX_TAG_LastQty);
   r->leaves = dec_of(m, OMS_FIX_TAG_LeavesQty);
   r->avg_px = dec_of(m, OMS_FIX_TAG_AvgPx);
+  r->order_qty = dec_of(m, OMS_FIX_TAG_OrderQty);
   if (strcmp(r->cl, g_wait_cl) == 0) g_wait_answer = r->exec_type;
 }
 
@@ -637,10 +638,14 @@ static void checks(int kills, int at_venue, int64_t peak) {
   }
   CHECK(last != NULL, "no report on the parent");
   if (last == NULL) return;
-  CHECK((last->ord_status == '2' && last->cum == TWAP_QTY_RAW) ||
-            (last->ord_status == 'C' && last->cum + last->leaves == TWAP_QTY_RAW),
-        "the parent ended with OrdStatus %c CumQty %lld LeavesQty %lld", last->ord_status,
-        (long long)last->cum, (long long)last->leaves);
+  /* FILLED whole, or EXPIRED at the end time short of it: the rest is
+   * OrderQty - CumQty (a done order's LeavesQty is 0). */
+  CHECK(last->order_qty == TWAP_QTY_RAW && last->leaves == 0 &&
+            ((last->ord_status == '2' && last->cum == TWAP_QTY_RAW) ||
+             (last->ord_status == 'C' && last->cum < TWAP_QTY_RAW)),
+        "the parent ended with OrdStatus %c OrderQty %lld CumQty %lld LeavesQty %lld",
+        last->ord_status, (long long)last->order_qty, (long long)last->cum,
+        (long long)last->leaves);
 
   /* The venue's view against the client's. */
   int64_t filled = 0, children = 0;
