@@ -11,11 +11,12 @@
  * its memory and its record outlive omsd. The client sends a TWAP parent
  * (847=1000, crossing children every SLICE_MS, ending END_MS ahead) on
  * ETH-USD and a bracket (20102 take-profit above the market, 20103 stop-loss
- * below it: both exits rest) on BTC-USD. omsd is killed with SIGKILL KILLS
- * times at seeded random moments of the schedule and restarted on the same
- * data directory; the client logs on again with its sequence numbers and
- * asks for what it missed (ResendRequest). At the end the client cancels the
- * bracket, both daemons are stopped, and the checks are made:
+ * below it: both exits rest) on BTC-USD. omsd is killed with SIGKILL within
+ * 0-2 ms of the bracket's entry reaching the venue, then KILLS times at seeded
+ * random moments of the schedule (every other one within 0-2 ms of an order
+ * reaching the venue), each time restarted on the same data directory; the client logs on again
+ * with its sequence numbers and asks for what it missed (ResendRequest). At the end the client
+ * cancels the bracket, both daemons are stopped, and the checks are made:
  *
  * at the venue (omsvenue's orders.log: one N line per order it accepted with
  * its ClOrdID, F per fill, R per replace, D when done; its sessions' .msgs
@@ -37,7 +38,16 @@
  *     Trade adds its LastQty; the last says FILLED with the whole quantity,
  *     or EXPIRED at the end time with the rest as LeavesQty.
  *
- * usage: e2e_parents_crash OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR [KILLS] [SEED]
+ * usage: e2e_parents_crash OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR [KILLS] [SEED] [entry]
+ *
+ * "entry" adds a first kill: omsd frozen (SIGSTOP) as soon as the bracket's
+ * entry reaches the venue, then killed, so that the restarted omsd hears of
+ * the entry's fill from the venue's resend, before the venue's first market
+ * data. It fails today: the take-profit is refused (RISK_NO_REFERENCE_PRICE:
+ * risk has no reference price yet), which ends the bracket (a leg the venue
+ * or the OMS refused ends its group, src/algo/group.c), the stop-loss is
+ * never sent, and the client hears the bracket FILLED with the position
+ * unprotected. Not in the CTest entry until that is fixed.
  * The last line on stdout: "e2e_parents_crash: ok kills=.. children=.. ..".
  */
 #include <arpa/inet.h>
@@ -578,6 +588,18 @@ static void check_venue_sent(void) {
 
 static char g_twap[24], g_brk[24];
 
+/* How many orders on symbol the venue has accepted so far (its N lines). */
+static int venue_orders_of(const char *symbol) {
+  char path[800], line[512], key[32];
+  snprintf(path, sizeof path, "%s/orders.log", g_venue.data);
+  snprintf(key, sizeof key, " %s ", symbol);
+  FILE *f = fopen(path, "r");
+  int n = 0;
+  while (f != NULL && fgets(line, sizeof line, f)) n += line[0] == 'N' && strstr(line, key) != NULL;
+  if (f) fclose(f);
+  return n;
+}
+
 static off_t venue_log_size(void) {
   char path[800];
   struct stat st;
@@ -716,6 +738,7 @@ int main(int argc, char **argv) {
   const char *work = argv[5];
   int kills = argc > 6 ? atoi(argv[6]) : 3;
   unsigned seed = argc > 7 ? (unsigned)strtoul(argv[7], NULL, 10) : 14;
+  int entry_kill = argc > 8 && strcmp(argv[8], "entry") == 0;
   char cmd[2000], conf[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", work, work);
   if (system(cmd) != 0) return 2;
@@ -731,10 +754,30 @@ int main(int argc, char **argv) {
   int killed = 0, at_venue_kills = 0;
   if (failures == 0 && start(&g_venue) == 0 && start(&g_omsd) == 0 && logon() == 0) {
     CHECK(submit("twap", twap_body, g_twap, sizeof g_twap) == 0, "the TWAP was never accepted");
-    CHECK(submit("brk", bracket_body, g_brk, sizeof g_brk) == 0, "the bracket was never accepted");
+    /* The bracket; with "entry", one more kill as its entry reaches the
+     * venue (a known bug, see the usage above). */
+    srand(seed);
+    snprintf(g_brk, sizeof g_brk, "brk");
+    snprintf(g_wait_cl, sizeof g_wait_cl, "%s", g_brk);
+    g_wait_answer = 0;
+    send_msg(OMS_FIX_MSG_NewOrderSingle, bracket_body, g_brk);
+    for (int64_t give_up = mono_ms() + 3000;
+         venue_orders_of("BTC-USD") == 0 && g_wait_answer != '8' && mono_ms() < give_up;)
+      pump(1);
+    if (venue_orders_of("BTC-USD") > 0 && entry_kill) {
+      /* omsd frozen before it reads the entry's fill, then killed: it
+       * hears of the fill only from the venue's resend after the restart. */
+      kill(g_omsd.pid, SIGSTOP);
+      usleep(100000);
+      restart_omsd(0);
+      killed++;
+      at_venue_kills++;
+    } else if (venue_orders_of("BTC-USD") == 0) {
+      CHECK(submit("brk", bracket_body, g_brk, sizeof g_brk) == 0,
+            "the bracket was never accepted");
+    }
     /* KILLS moments spread over the schedule, each at a seeded offset in its share. */
     int64_t t_parent = mono_ms(), share = (END_MS - 1500) / (kills > 0 ? kills : 1);
-    srand(seed);
     for (int k = 0; k < kills && failures == 0; k++) {
       int64_t at = t_parent + 500 + k * share + rand() % (share - 200);
       while (mono_ms() < at) pump(10);
