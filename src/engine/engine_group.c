@@ -104,6 +104,7 @@ typedef struct grec_s {
   uint64_t ins_key;                 /* its instrument, while a stop is held here */
   uint32_t next_dirty, next_free;
   uint32_t armed_prev, armed_next; /* on the list of groups holding a stop */
+  int64_t retry_ns;                /* a refused exit is sent again from then (not journaled) */
   bool dirty, ending, present, halted, armed;
 } grec_t;
 
@@ -409,7 +410,7 @@ static int check_shape(oms_algo_group_kind_t kind, const oms_group_leg_t *l,
   return 0;
 }
 
-static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri);
+static bool sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri);
 static bool held_here(const oms__groups_t *G, const char *venue);
 
 int oms_engine_submit_group(oms_engine_t *e, const oms_order_request_t *req,
@@ -556,6 +557,17 @@ static int end_changes(const grec_t *r, const gstate_t *s, const oms_order_t *go
   return n;
 }
 
+/* How long a refused exit waits before it is sent again. */
+#define EXIT_RETRY_NS INT64_C(1000000000)
+
+/* Whether member i's order o, just ended, is an exit the venue never saw:
+ * refused by the OMS with nothing filled, while the group still wants it. */
+static bool exit_refused(const oms_algo_group_t *g, uint32_t i, const oms_order_t *o) {
+  return (g->kind == OMS_GROUP_BRACKET || g->kind == OMS_GROUP_OTO) && i > 0 &&
+         o->state == OMS_STATE_REJECTED && !oms_dec_is_pos(o->filled_qty) &&
+         g->m[i].state == OMS_MEMBER_LIVE && !g->m[i].cancelling && !g->ended;
+}
+
 int oms__groups_child_event(oms__groups_t *G, const oms_order_t *before, const oms_event_t *ev,
                             oms__parent_fx_t *fx) {
   const oms_order_t *o = &ev->order;
@@ -586,6 +598,15 @@ int oms__groups_child_event(oms__groups_t *G, const oms_order_t *before, const o
       sc->s.exp_notional += (__int128)q * ev->fill.price.raw;
     int64_t over = over_closed(g);
     if (over > sc->s.over_closed) sc->s.over_closed = over;
+  }
+  if (ends && exit_refused(g, i, o)) {
+    /* An exit (a bracket's take-profit or stop-loss, an OTO's contingent)
+     * refused before it reached the venue stays live and is sent again a
+     * second later: the position it protects is real, and the usual causes
+     * pass (no reference price yet after a restart, a throttle, a venue
+     * reconnecting). Each refusal is an event the client sees. */
+    G->rec[ri].retry_ns = ev->event_ns + EXIT_RETRY_NS;
+    ends = false;
   }
   if (ends) oms_algo_group_on_done(g, i, &out);
   if (oms_algo_group_is_done(g) && !sc->ends) {
@@ -703,15 +724,17 @@ static void finish(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
     r->ending = true;
 }
 
-static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
+/* Makes the members' orders what the group wants. Returns false when all it
+ * did was wait for a refused exit's retry (no work for the loop to count). */
+static bool sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
   grec_t *r = &G->rec[ri];
   const oms_order_t *go = oms__engine_order(e, r->order_id);
   if (go == NULL || oms_ord_state_is_terminal(go->state)) {
     r->ending = true;
-    return;
+    return true;
   }
   oms_order_t gcopy = *go; /* submits below may move the pool's copy */
-  bool holding = false;
+  bool holding = false, waiting = false;
   for (uint32_t i = 0; i < r->s.g.n && !r->ending; i++) {
     const oms_algo_member_t *m = &r->s.g.m[i];
     const oms_order_t *o = r->leg[i] ? oms__engine_order(e, r->leg[i]) : NULL;
@@ -737,6 +760,10 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
         /* asked to end an order that was never made */
         oms_algo_group_on_done(&r->s.g, i, &out);
         mark_dirty(G, ri);
+        continue;
+      }
+      if (oms__engine_now(e) < r->retry_ns) {
+        waiting = true; /* a refused exit: sent again once the second has passed */
         continue;
       }
       if (r->s.made[i] == UINT8_MAX) { /* 255 orders of one member: it is done */
@@ -784,7 +811,9 @@ static void sync(oms__groups_t *G, oms_engine_t *e, uint32_t ri) {
     }
   }
   if (!holding) disarm(G, ri);
+  if (waiting) mark_dirty(G, ri); /* looked at again on the next poll */
   if (!r->ending && oms_algo_group_is_done(&r->s.g)) finish(G, e, ri);
+  return !waiting;
 }
 
 /* ---- stop-losses held in the OMS ---------------------------------------------------------- */
@@ -845,10 +874,7 @@ int oms__groups_poll(oms__groups_t *G, oms_engine_t *e) {
     grec_t *r = &G->rec[ri];
     uint32_t next = ri == last ? NIL : r->next_dirty;
     r->dirty = false;
-    if (r->order_id != 0 && !r->ending) {
-      sync(G, e, ri);
-      n++;
-    }
+    if (r->order_id != 0 && !r->ending && sync(G, e, ri)) n++;
     if (r->order_id != 0 && r->ending && !r->dirty) rec_free(G, ri);
     ri = next;
   }
