@@ -362,6 +362,19 @@ static const oms_sim_lp_t *listing(const oms_cfg_instrument_t *ci, const char *v
   return NULL;
 }
 
+/* venues[].hold_stops: a group's stop-loss for this venue is kept in the
+ * OMS and released when the market trades through its stop. */
+static int hold_stops(omsd_t *d, const oms_cfg_venue_t *cv) {
+  if (!cv->hold_stops) return 0;
+  int rc = oms_engine_set_stops_held(d->engine, cv->name, true);
+  if (rc != 0) {
+    LOG_ERROR("msg=\"cannot hold stops for venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
+    return -1;
+  }
+  LOG_INFO("msg=\"stop-losses held in the OMS\" venue=%s", cv->name);
+  return 0;
+}
+
 /* A venue with smart = true takes part in smart routing (docs/routing.md). */
 static int add_smart(omsd_t *d, const oms_cfg_venue_t *cv) {
   if (!cv->smart) return 0;
@@ -464,7 +477,7 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
     LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
     return -1;
   }
-  return add_smart(d, cv);
+  return hold_stops(d, cv) != 0 ? -1 : add_smart(d, cv);
 }
 
 static int build_venue(omsd_t *d, size_t v, bool check_only) {
@@ -528,7 +541,7 @@ static int build_venue(omsd_t *d, size_t v, bool check_only) {
     LOG_ERROR("msg=\"cannot add venue\" venue=%s error=%s", cv->name, oms_err_name(rc));
     return -1;
   }
-  return add_smart(d, cv);
+  return hold_stops(d, cv) != 0 ? -1 : add_smart(d, cv);
 }
 
 /* The session's validation switches as the FIX layer's flags. */

@@ -156,11 +156,13 @@ OMS_EXTERN int oms_engine_submit_parent(oms_engine_t *e, const oms_order_request
 /* FIX: a NewOrderSingle is the entry of a bracket (or the primary of an
  * OTO) when it carries these tags of the bilateral range (docs/algos.md):
  * XX(name, tag, description). */
-#define OMS_GROUP_TAG_MAP(XX)                                                   \
-  XX(ContingencyType, 20101, "3 OTO, 4 BRACKET; default: from the exits given") \
-  XX(TakeProfitPrice, 20102, "a LIMIT exit at this price, opposite side")       \
-  XX(StopLossPrice, 20103, "a STOP exit at this stop price, opposite side")     \
-  XX(StopLossLimitPrice, 20104, "makes the stop-loss a STOP_LIMIT at this limit")
+#define OMS_GROUP_TAG_MAP(XX)                                                                \
+  XX(ContingencyType, 20101, "1 OCO, 2 OUO, 3 OTO, 4 BRACKET; default: from the tags given") \
+  XX(TakeProfitPrice, 20102, "a LIMIT exit at this price, opposite side")                    \
+  XX(StopLossPrice, 20103, "a STOP exit at this stop price, opposite side")                  \
+  XX(StopLossLimitPrice, 20104, "makes the stop-loss a STOP_LIMIT at this limit")            \
+  XX(OtherLegPrice, 20105, "OCO, OUO: the second leg's limit price")                         \
+  XX(OtherLegStopPx, 20106, "OCO, OUO: the second leg's stop price")
 
 typedef enum oms_group_tag_e {
 #define XX(name, tag, desc) OMS_GROUP_TAG_##name = (tag),

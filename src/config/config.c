@@ -554,6 +554,7 @@ static const char *const fix_venue_keys[] = {"name",
                                              "stale_ms",
                                              "maker_fee",
                                              "taker_fee",
+                                             "hold_stops",
                                              NULL};
 
 /* A list of names ["LIMIT", "MARKET"] as bits 1u << index in names[]. */
@@ -712,11 +713,11 @@ static int load_venues(loader_t *L, config_setting_t *root) {
   if (n > OMS_CFG_MAX_VENUES)
     return fail(L, root, l, NULL, "more than %d venues", OMS_CFG_MAX_VENUES);
   static const char *const keys[] = {
-      "name",      "type",      "ack_latency_us", "fill_latency_us", "maker_fee",
-      "taker_fee", "seed",      "rate_limit",     "burst",           "queue",
-      "liquidity", "keep_book", "ack_timeout_ms", "unknown_retries", "refuse_until_reconciled",
-      "native",    "emulate",   "smart",          "latency_us",      "stale_ms",
-      NULL};
+      "name",       "type",      "ack_latency_us", "fill_latency_us", "maker_fee",
+      "taker_fee",  "seed",      "rate_limit",     "burst",           "queue",
+      "liquidity",  "keep_book", "ack_timeout_ms", "unknown_retries", "refuse_until_reconciled",
+      "native",     "emulate",   "smart",          "latency_us",      "stale_ms",
+      "hold_stops", NULL};
   for (int i = 0; i < n; i++) {
     config_setting_t *g;
     TRY(list_group(L, l, i, &g));
@@ -755,6 +756,7 @@ static int load_venues(loader_t *L, config_setting_t *root) {
     TRY(get_bool(L, g, "refuse_until_reconciled", &v->route.refuse_until_reconciled));
     v->keep_book = !v->is_fix;
     TRY(get_bool(L, g, "keep_book", &v->keep_book));
+    TRY(get_bool(L, g, "hold_stops", &v->hold_stops));
     TRY(load_caps(L, g, v));
     if (v->is_fix) TRY(load_fix_venue(L, g, &v->fix));
     TRY(get_dec(L, g, "maker_fee", false, &v->maker_fee_rate, NULL));

@@ -166,6 +166,9 @@ typedef struct oms_cfg_venue_s {
    * (`native`), and those the OMS may not emulate for it (the complement of
    * `emulate`). */
   uint32_t native, no_emulate;
+  /* A contingent group's stop-loss is held in the OMS and sent when the
+   * market trades through it (the venue has no native stops; docs/groups.md). */
+  bool hold_stops;
   /* Smart routing (docs/routing.md): the venue takes part, with its fees,
    * latency_ns (sim: its ack latency unless set) and quote age limit
    * (stale_ns; negative: never stale). */

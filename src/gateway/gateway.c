@@ -1403,19 +1403,55 @@ static int algo_params(const oms_fix_msg_t *m, oms_algo_params_t *p, oms_algo_re
 static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, oms_group_leg_t *l,
                       uint32_t *n, oms_algo_group_kind_t *kind, oms_reason_t *code, char *text,
                       size_t cap) {
-  oms_fix_str_t ct = {0}, tp = {0}, sl = {0}, sll = {0};
+  oms_fix_str_t ct = {0}, tp = {0}, sl = {0}, sll = {0}, olp = {0}, ols = {0};
   bool has_ct = oms_fix_msg_get_str(m, OMS_GROUP_TAG_ContingencyType, &ct) == 0;
   bool has_tp = oms_fix_msg_get_str(m, OMS_GROUP_TAG_TakeProfitPrice, &tp) == 0;
   bool has_sl = oms_fix_msg_get_str(m, OMS_GROUP_TAG_StopLossPrice, &sl) == 0;
   bool has_sll = oms_fix_msg_get_str(m, OMS_GROUP_TAG_StopLossLimitPrice, &sll) == 0;
-  if (!has_ct && !has_tp && !has_sl && !has_sll) return 0;
-  oms_dec_t tpx, slx, sllx;
+  bool has_olp = oms_fix_msg_get_str(m, OMS_GROUP_TAG_OtherLegPrice, &olp) == 0;
+  bool has_ols = oms_fix_msg_get_str(m, OMS_GROUP_TAG_OtherLegStopPx, &ols) == 0;
+  if (!has_ct && !has_tp && !has_sl && !has_sll && !has_olp && !has_ols) return 0;
+  oms_dec_t tpx, slx, sllx, olpx, olsx;
   oms_reason_t r = dec_field(tp, "TakeProfitPrice(20102)", true, &tpx, text, cap);
   if (r == OMS_R_NONE) r = dec_field(sl, "StopLossPrice(20103)", true, &slx, text, cap);
   if (r == OMS_R_NONE) r = dec_field(sll, "StopLossLimitPrice(20104)", true, &sllx, text, cap);
+  if (r == OMS_R_NONE) r = dec_field(olp, "OtherLegPrice(20105)", true, &olpx, text, cap);
+  if (r == OMS_R_NONE) r = dec_field(ols, "OtherLegStopPx(20106)", true, &olsx, text, cap);
   if (r != OMS_R_NONE) {
     *code = r;
     return -1;
+  }
+  if (has_ct && !(ct.len == 1 && ct.ptr[0] >= '1' && ct.ptr[0] <= '4')) {
+    *code = OMS_R_GROUP_KIND;
+    snprintf(text, cap,
+             "ContingencyType(20101)=%.*s: a NewOrderSingle carries 1 (OCO), 2 (OUO), 3 (OTO) or "
+             "4 (BRACKET)",
+             (int)ct.len, ct.ptr);
+    return -1;
+  }
+  bool pair = has_ct && (ct.ptr[0] == '1' || ct.ptr[0] == '2');
+  if (pair || has_olp || has_ols) {
+    /* OCO or OUO: this order is the first leg, the other is on the same
+     * side with the same quantity and time in force, priced by 20105/20106 */
+    if (!pair || has_tp || has_sl || has_sll || !(has_olp || has_ols)) {
+      *code = OMS_R_GROUP_MEMBERS;
+      snprintf(text, cap,
+               "ContingencyType(20101)=%.*s: OCO (1) and OUO (2) take OtherLegPrice(20105) and/or "
+               "OtherLegStopPx(20106) and no take-profit or stop-loss tag",
+               has_ct ? (int)ct.len : 1, has_ct ? ct.ptr : "-");
+      return -1;
+    }
+    *kind = ct.ptr[0] == '1' ? OMS_GROUP_OCO : OMS_GROUP_OUO;
+    l[0] = (oms_group_leg_t){req->side, req->type, req->tif, req->qty, req->price, req->stop_price};
+    l[1] =
+        (oms_group_leg_t){req->side,
+                          has_ols ? (has_olp ? OMS_ORD_STOP_LIMIT : OMS_ORD_STOP) : OMS_ORD_LIMIT,
+                          req->tif,
+                          req->qty,
+                          has_olp ? olpx : OMS_DEC_ZERO,
+                          has_ols ? olsx : OMS_DEC_ZERO};
+    *n = 2;
+    return 1;
   }
   if (has_sll && !has_sl) {
     *code = OMS_R_STOP_REQUIRED;
@@ -1423,13 +1459,6 @@ static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, om
     return -1;
   }
   *kind = has_tp && has_sl ? OMS_GROUP_BRACKET : OMS_GROUP_OTO;
-  if (has_ct && !(ct.len == 1 && (ct.ptr[0] == '3' || ct.ptr[0] == '4'))) {
-    *code = OMS_R_GROUP_KIND;
-    snprintf(text, cap,
-             "ContingencyType(20101)=%.*s: a NewOrderSingle carries 3 (OTO) or 4 (BRACKET)",
-             (int)ct.len, ct.ptr);
-    return -1;
-  }
   if (has_ct && (oms_algo_group_kind_t)(ct.ptr[0] - '0') != *kind) {
     *code = OMS_R_GROUP_MEMBERS;
     snprintf(text, cap,

@@ -901,9 +901,10 @@ static void test_the_documentation_names_every_group_code_and_tag(void **state) 
     snprintf(want, sizeof want, "| %d | `%s` |", c, oms_reason_name((oms_reason_t)c));
     if (strstr(doc, want) == NULL) fail_msg("docs/algos.md lacks the row %s", want);
   }
-  static const char *const tags[] = {"| `ContingencyType` | 20101 |",
-                                     "| `TakeProfitPrice` | 20102 |", "| `StopLossPrice` | 20103 |",
-                                     "| `StopLossLimitPrice` | 20104 |"};
+  static const char *const tags[] = {
+      "| `ContingencyType` | 20101 |", "| `TakeProfitPrice` | 20102 |",
+      "| `StopLossPrice` | 20103 |",   "| `StopLossLimitPrice` | 20104 |",
+      "| `OtherLegPrice` | 20105 |",   "| `OtherLegStopPx` | 20106 |"};
   for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
     if (strstr(doc, tags[i]) == NULL) fail_msg("docs/algos.md lacks the row %s", tags[i]);
 }

@@ -80,6 +80,7 @@ static void test_base_text_loads(void **state) {
   assert_int_equal(c->instruments[0].lp.refill_ns, 0); /* at once unless configured */
   assert_int_equal(c->venues[0].ack_latency_ns, 10000);
   assert_true(c->venues[0].keep_book);           /* on unless switched off */
+  assert_false(c->venues[0].hold_stops);         /* the venue takes stops unless told */
   assert_int_equal(c->stop_wait_ns, 2000000000); /* a graceful stop waits 2 s at most */
   assert_true(oms_dec_eq(c->venues[0].maker_fee_rate, T_D("-0.0001")));
   assert_string_equal(c->store_path, "var/oms.db");
@@ -387,6 +388,11 @@ static void test_venue_capabilities(void **state) {
   if (rc != 0) fail_msg("%s", err);
   assert_int_equal(c->venues[0].native, OMS_VENUE_CAP_ICEBERG | OMS_VENUE_CAP_MIT);
   assert_int_equal(c->venues[0].no_emulate, OMS_VENUE_CAP_LIT);
+  oms_config_destroy(c);
+  rc = oms_config_load_string(text_with(7, "venues = ( { name = \"SIM\"; hold_stops = true;"),
+                              "t.conf", &c, err, sizeof err);
+  if (rc != 0) fail_msg("%s", err);
+  assert_true(c->venues[0].hold_stops);
   oms_config_destroy(c);
   rc = oms_config_load_string(text_with(7, "venues = ( { name = \"SIM\"; emulate = [ ];"), "t.conf",
                               &c, err, sizeof err);

@@ -807,6 +807,45 @@ static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
   destroy(w);
 }
 
+/* ContingencyType(20101) 1 or 2 with OtherLegPrice(20105) and/or
+ * OtherLegStopPx(20106) makes the NewOrderSingle an OCO's (OUO's) first leg,
+ * the other on the same side and size (docs/groups.md): both rest, a cancel
+ * by the ClOrdID ends the group; a leg tag without 1 or 2, or mixed with
+ * the bracket's tags, is refused naming the tags. */
+static void test_other_leg_tags_make_an_oco(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "D",
+           "11=oc1|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=50000|59=1|20101=1|20106=70000|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 11), "oc1");
+  run_ms(w, 10);
+  expect_none(w, 1); /* a buy limit below and a buy stop above the market: both rest */
+  send_raw(w, 1, "F", "41=oc1|11=oc1-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  run_ms(w, 10);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "4");
+  assert_string_equal(val(m, 39), "4");
+  expect_none(w, 1);
+  send_raw(w, 1, "D", "11=oc2|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=50000|59=1|20105=51000|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "OtherLegPrice(20105)"));
+  send_raw(w, 1, "D",
+           "11=oc3|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=50000|59=1|20101=2|20105=51000|20102=1|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "ContingencyType(20101)=2"));
+  send_raw(w, 1, "D", "11=oc4|55=BTC-USD|54=1|" TT "38=0.5|40=2|44=50000|59=1|20101=7|");
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "8");
+  assert_non_null(strstr(val(m, 58), "1 (OCO), 2 (OUO)"));
+  destroy(w);
+}
+
 /* ExDestination(100)=SMART or RoutingPolicy(20110) makes a smart-routed
  * parent (docs/routing.md): the client hears of the parent only; an
  * unknown policy is refused naming the tag. */
@@ -1955,6 +1994,7 @@ int main(void) {
       cmocka_unit_test(test_market_order_fills_with_last_qty_and_px),
       cmocka_unit_test(test_target_strategy_makes_a_parent_worked_by_children),
       cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
+      cmocka_unit_test(test_other_leg_tags_make_an_oco),
       cmocka_unit_test(test_smart_routing_over_fix),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
