@@ -533,6 +533,10 @@ void omsd_route_order_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_
 typedef struct submit_cmd_s {
   omsd_cmd_t c;
   oms_order_request_t req;
+  int group; /* 1: the order is a contingent group's first member (legs) */
+  oms_algo_group_kind_t kind;
+  uint32_t nlegs;
+  oms_group_leg_t legs[OMS_ALGO_GROUP_MAX];
   int rc;
   oms_submit_result_t res;
   oms_order_t order; /* res.order, copied on the loop thread: the answer is written on this one */
@@ -540,8 +544,59 @@ typedef struct submit_cmd_s {
 
 static void run_submit(omsd_t *d, omsd_cmd_t *c) {
   submit_cmd_t *k = (submit_cmd_t *)c;
-  k->rc = oms_engine_submit(d->engine, &k->req, &k->res);
+  k->rc = k->group > 0
+              ? oms_engine_submit_group(d->engine, &k->req, k->kind, k->legs, k->nlegs, &k->res)
+              : oms_engine_submit(d->engine, &k->req, &k->res);
   k->order = *k->res.order;
+}
+
+/* The contingent-group fields of POST /v1/orders, named after the FIX tags
+ * they stand for (OMS_GROUP_TAG_MAP, docs/groups.md): read by the gateway's
+ * own reader, so the same groups and refusals. Returns false with the
+ * answer written. */
+static const struct {
+  const char *field;
+  uint32_t tag;
+} group_fields[] = {
+    {"take_profit_price", OMS_GROUP_TAG_TakeProfitPrice},
+    {"stop_loss_price", OMS_GROUP_TAG_StopLossPrice},
+    {"stop_loss_limit_price", OMS_GROUP_TAG_StopLossLimitPrice},
+    {"other_leg_price", OMS_GROUP_TAG_OtherLegPrice},
+    {"other_leg_stop_price", OMS_GROUP_TAG_OtherLegStopPx},
+};
+
+static bool parse_group(json_t *b, submit_cmd_t *k, omsd_http_resp_t *rs) {
+  oms_algo_tag_t tags[8];
+  size_t nt = 0;
+  static const char *const kinds[] = {"", "1", "2", "3", "4"};
+  json_t *c = json_object_get(b, "contingency");
+  if (c != NULL && !json_is_null(c)) {
+    oms_algo_group_kind_t kind;
+    if (!json_is_string(c) || oms_group_kind_parse(json_string_value(c), &kind) != 0 ||
+        (unsigned)kind >= sizeof kinds / sizeof kinds[0]) {
+      omsd_http_fail(rs, OMSD_E_BAD_FIELD, "\"contingency\" must be OCO, OUO, OTO or BRACKET");
+      return false;
+    }
+    tags[nt++] = (oms_algo_tag_t){OMS_GROUP_TAG_ContingencyType, kinds[kind], 1};
+  }
+  for (size_t i = 0; i < sizeof group_fields / sizeof group_fields[0]; i++) {
+    json_t *v = json_object_get(b, group_fields[i].field);
+    if (v == NULL || json_is_null(v)) continue;
+    if (!json_is_string(v)) {
+      omsd_http_fail(rs, OMSD_E_BAD_FIELD,
+                     "\"%s\" must be a decimal string, e.g. \"1.5\" (numbers are inexact)",
+                     group_fields[i].field);
+      return false;
+    }
+    tags[nt++] = (oms_algo_tag_t){group_fields[i].tag, json_string_value(v), json_string_length(v)};
+  }
+  oms_reject_t rej;
+  k->group = oms_gateway_group_from_tags(tags, nt, &k->req, k->legs, &k->nlegs, &k->kind, &rej);
+  if (k->group < 0) {
+    answer_reject(rs, &rej, NULL, NULL);
+    return false;
+  }
+  return true;
 }
 
 /* The venue of the first configured instrument with symbol, or "". */
@@ -553,9 +608,26 @@ static const char *default_venue(const oms_config_t *cfg, const char *symbol) {
 
 static bool parse_submit(json_t *b, const omsd_principal_t *who, const oms_config_t *cfg,
                          oms_order_request_t *r, omsd_http_resp_t *rs) {
-  static const char *const fields[] = {
-      "client_order_id", "account",    "symbol", "venue",     "side",     "type",     "qty",
-      "price",           "stop_price", "tif",    "expire_ns", "strategy", "metadata", NULL};
+  static const char *const fields[] = {"client_order_id",
+                                       "account",
+                                       "symbol",
+                                       "venue",
+                                       "side",
+                                       "type",
+                                       "qty",
+                                       "price",
+                                       "stop_price",
+                                       "tif",
+                                       "expire_ns",
+                                       "strategy",
+                                       "metadata",
+                                       "contingency",
+                                       "take_profit_price",
+                                       "stop_loss_price",
+                                       "stop_loss_limit_price",
+                                       "other_leg_price",
+                                       "other_leg_stop_price",
+                                       NULL};
   if (!omsd_http_only_fields(b, fields, rs)) return false;
   memset(r, 0, sizeof *r);
   int side = 0, type = 0, tif = OMS_TIF_DAY;
@@ -606,7 +678,8 @@ void omsd_route_order_submit(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
     return;
   }
-  bool ok = parse_submit(b, rq->who, omsd_admin_daemon(a)->cfg, &k->req, rs);
+  bool ok =
+      parse_submit(b, rq->who, omsd_admin_daemon(a)->cfg, &k->req, rs) && parse_group(b, k, rs);
   json_decref(b);
   if (ok && !omsd_admin_may_trade(rq->who, k->req.account_id)) {
     refuse_account(rs, rq->who, k->req.account_id);

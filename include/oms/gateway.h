@@ -215,6 +215,17 @@ OMS_EXTERN int oms_gateway_session_info(const oms_gateway_t *gw, size_t i,
 /* The FIX OrdRejReason(103) for an OMS reason. */
 OMS_EXTERN int oms_gateway_ord_rej_reason(oms_reason_t r);
 
+/* Reads a contingent group's tags (OMS_GROUP_TAG_MAP in engine.h: tag=value
+ * pairs as a NewOrderSingle carries them) for the order req: returns 1 with
+ * the members in legs[0..*nlegs) (at most OMS_ALGO_GROUP_MAX) and *kind, 0
+ * when no group tag is there (an ordinary order), -1 with *rej naming the
+ * tags for a refusal, OMS_EINVAL for a NULL argument. The gateway and the
+ * admin API read a group the same way through it (docs/groups.md). */
+OMS_EXTERN int oms_gateway_group_from_tags(const oms_algo_tag_t *tags, size_t n,
+                                           const oms_order_request_t *req, oms_group_leg_t *legs,
+                                           uint32_t *nlegs, oms_algo_group_kind_t *kind,
+                                           oms_reject_t *rej);
+
 OMS_END_DECLS
 
 #endif /* OMS_GATEWAY_H */

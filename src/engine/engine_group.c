@@ -560,11 +560,20 @@ static int end_changes(const grec_t *r, const gstate_t *s, const oms_order_t *go
 /* How long a refused exit waits before it is sent again. */
 #define EXIT_RETRY_NS INT64_C(1000000000)
 
-/* Whether member i's order o, just ended, is an exit the venue never saw:
- * refused by the OMS with nothing filled, while the group still wants it. */
-static bool exit_refused(const oms_algo_group_t *g, uint32_t i, const oms_order_t *o) {
+/* Refusals that pass by themselves: a price collar or a limit does not, and
+ * an exit refused for one ends its group as before. */
+static bool passing(oms_reason_t r) {
+  return r == OMS_R_RISK_NO_REFERENCE_PRICE || r == OMS_R_RISK_STALE_REFERENCE_PRICE ||
+         r == OMS_R_RISK_THROTTLE || r == OMS_R_VENUE_DOWN || r == OMS_R_VENUE_QUEUE_FULL;
+}
+
+/* Whether member i's order, just ended, is an exit the venue never saw:
+ * refused by the OMS for a passing reason with nothing filled, while the
+ * group still wants it. */
+static bool exit_refused(const oms_algo_group_t *g, uint32_t i, const oms_event_t *ev) {
+  const oms_order_t *o = &ev->order;
   return (g->kind == OMS_GROUP_BRACKET || g->kind == OMS_GROUP_OTO) && i > 0 &&
-         o->state == OMS_STATE_REJECTED && !oms_dec_is_pos(o->filled_qty) &&
+         o->state == OMS_STATE_REJECTED && !oms_dec_is_pos(o->filled_qty) && passing(ev->reason) &&
          g->m[i].state == OMS_MEMBER_LIVE && !g->m[i].cancelling && !g->ended;
 }
 
@@ -599,12 +608,12 @@ int oms__groups_child_event(oms__groups_t *G, const oms_order_t *before, const o
     int64_t over = over_closed(g);
     if (over > sc->s.over_closed) sc->s.over_closed = over;
   }
-  if (ends && exit_refused(g, i, o)) {
+  if (ends && exit_refused(g, i, ev)) {
     /* An exit (a bracket's take-profit or stop-loss, an OTO's contingent)
      * refused before it reached the venue stays live and is sent again a
      * second later: the position it protects is real, and the usual causes
      * pass (no reference price yet after a restart, a throttle, a venue
-     * reconnecting). Each refusal is an event the client sees. */
+     * reconnecting: passing()). Each refusal is an event. */
     G->rec[ri].retry_ns = ev->event_ns + EXIT_RETRY_NS;
     ends = false;
   }

@@ -1395,21 +1395,31 @@ static int algo_params(const oms_fix_msg_t *m, oms_algo_params_t *p, oms_algo_re
   return oms_algo_params_from_tags(tags, n, p, rej) == 0 ? 1 : -1;
 }
 
+/* The value of tag among tags[0..n), as the FIX reader sees a field. */
+static bool tag_str(const oms_algo_tag_t *tags, size_t n, uint32_t tag, oms_fix_str_t *out) {
+  for (size_t i = 0; i < n; i++)
+    if (tags[i].tag == tag) {
+      *out = (oms_fix_str_t){tags[i].value, tags[i].len};
+      return true;
+    }
+  return false;
+}
+
 /* A NewOrderSingle with a take-profit or stop-loss price (OMS_GROUP_TAG_MAP,
  * docs/algos.md) is a bracket's entry, or with one exit an OTO's primary:
  * the exits are the entry's quantity on the other side, GTC. Returns 1 with
  * the members in l[0..*n), 0 for an ordinary order, -1 with *code and text
  * set for a refusal. */
-static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, oms_group_leg_t *l,
-                      uint32_t *n, oms_algo_group_kind_t *kind, oms_reason_t *code, char *text,
-                      size_t cap) {
+static int legs_from_tags(const oms_algo_tag_t *tags, size_t ntags, const oms_order_request_t *req,
+                          oms_group_leg_t *l, uint32_t *n, oms_algo_group_kind_t *kind,
+                          oms_reason_t *code, char *text, size_t cap) {
   oms_fix_str_t ct = {0}, tp = {0}, sl = {0}, sll = {0}, olp = {0}, ols = {0};
-  bool has_ct = oms_fix_msg_get_str(m, OMS_GROUP_TAG_ContingencyType, &ct) == 0;
-  bool has_tp = oms_fix_msg_get_str(m, OMS_GROUP_TAG_TakeProfitPrice, &tp) == 0;
-  bool has_sl = oms_fix_msg_get_str(m, OMS_GROUP_TAG_StopLossPrice, &sl) == 0;
-  bool has_sll = oms_fix_msg_get_str(m, OMS_GROUP_TAG_StopLossLimitPrice, &sll) == 0;
-  bool has_olp = oms_fix_msg_get_str(m, OMS_GROUP_TAG_OtherLegPrice, &olp) == 0;
-  bool has_ols = oms_fix_msg_get_str(m, OMS_GROUP_TAG_OtherLegStopPx, &ols) == 0;
+  bool has_ct = tag_str(tags, ntags, OMS_GROUP_TAG_ContingencyType, &ct);
+  bool has_tp = tag_str(tags, ntags, OMS_GROUP_TAG_TakeProfitPrice, &tp);
+  bool has_sl = tag_str(tags, ntags, OMS_GROUP_TAG_StopLossPrice, &sl);
+  bool has_sll = tag_str(tags, ntags, OMS_GROUP_TAG_StopLossLimitPrice, &sll);
+  bool has_olp = tag_str(tags, ntags, OMS_GROUP_TAG_OtherLegPrice, &olp);
+  bool has_ols = tag_str(tags, ntags, OMS_GROUP_TAG_OtherLegStopPx, &ols);
   if (!has_ct && !has_tp && !has_sl && !has_sll && !has_olp && !has_ols) return 0;
   oms_dec_t tpx, slx, sllx, olpx, olsx;
   oms_reason_t r = dec_field(tp, "TakeProfitPrice(20102)", true, &tpx, text, cap);
@@ -1480,6 +1490,38 @@ static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, om
                                   has_sll ? sllx : OMS_DEC_ZERO,
                                   slx};
   return 1;
+}
+
+/* The group tags a NewOrderSingle carries, read as the admin API's are. */
+static int group_legs(const oms_fix_msg_t *m, const oms_order_request_t *req, oms_group_leg_t *l,
+                      uint32_t *n, oms_algo_group_kind_t *kind, oms_reason_t *code, char *text,
+                      size_t cap) {
+  static const uint32_t want[] = {
+#define XX(name, tag, desc) tag,
+      OMS_GROUP_TAG_MAP(XX)
+#undef XX
+  };
+  oms_algo_tag_t tags[sizeof want / sizeof want[0]];
+  size_t nt = 0;
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    oms_fix_str_t v;
+    if (oms_fix_msg_get_str(m, want[i], &v) == 0)
+      tags[nt++] = (oms_algo_tag_t){want[i], v.ptr, v.len};
+  }
+  return legs_from_tags(tags, nt, req, l, n, kind, code, text, cap);
+}
+
+int oms_gateway_group_from_tags(const oms_algo_tag_t *tags, size_t n,
+                                const oms_order_request_t *req, oms_group_leg_t *legs,
+                                uint32_t *nlegs, oms_algo_group_kind_t *kind, oms_reject_t *rej) {
+  if (tags == NULL || req == NULL || legs == NULL || nlegs == NULL || kind == NULL || rej == NULL)
+    return OMS_EINVAL;
+  memset(rej, 0, sizeof *rej);
+  oms_reason_t code = OMS_R_NONE;
+  *nlegs = 0;
+  int rc = legs_from_tags(tags, n, req, legs, nlegs, kind, &code, rej->text, sizeof rej->text);
+  if (rc < 0) rej->code = code;
+  return rc;
 }
 
 /* Smart routing (docs/routing.md): ExDestination(100) SMART or the policy

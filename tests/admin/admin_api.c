@@ -805,6 +805,58 @@ static void expect_refused(const char *algo, const char *params, const char *rea
   resp_free(&r);
 }
 
+/* A contingent group through POST /v1/orders (docs/groups.md): a bracket's
+ * entry with its take-profit and stop-loss; its members are orders of their
+ * own (G<group>.<n>); a DELETE of the group order ends it; the group fields
+ * are read by the FIX gateway's reader, so the same refusals. */
+static void check_groups(void) {
+  const char *bracket =
+      "{\"client_order_id\":\"brk1\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","
+      "\"side\":\"BUY\",\"type\":\"MARKET\",\"tif\":\"IOC\",\"qty\":\"0.01\","
+      "\"contingency\":\"BRACKET\",\"take_profit_price\":\"70000\","
+      "\"stop_loss_price\":\"60000\"}";
+  resp_t r = expect("POST", "/v1/orders", TRADER, bracket, 201, NULL);
+  uint64_t id =
+      (uint64_t)json_integer_value(json_object_get(json_object_get(r.json, "order"), "order_id"));
+  CHECK(id > 0, "no group order id: %s", r.text);
+  resp_free(&r);
+  /* the entry fills at once; then both exits rest at the venue */
+  char pre[32];
+  snprintf(pre, sizeof pre, "G%llu.", (unsigned long long)id);
+  size_t members = 0, working = 0;
+  for (int i = 0; i < 250 && working < 2; i++) {
+    usleep(20000);
+    json_t *all = all_orders();
+    members = working = 0;
+    size_t k;
+    json_t *o;
+    json_array_foreach(all, k, o) {
+      const char *clid = json_string_value(json_object_get(o, "client_order_id"));
+      if (clid == NULL || strncmp(clid, pre, strlen(pre)) != 0) continue;
+      members++;
+      if (strcmp(json_string_value(json_object_get(o, "state")), "ACCEPTED") == 0) working++;
+    }
+    json_decref(all);
+  }
+  CHECK(members == 3 && working == 2, "bracket members: %zu, working exits: %zu", members, working);
+  char path[64];
+  snprintf(path, sizeof path, "/v1/orders/%llu", (unsigned long long)id);
+  r = expect("DELETE", path, TRADER, NULL, 202, NULL);
+  resp_free(&r);
+  for (int i = 0; i < 250 && strcmp(order_state(id), "FILLED") != 0; i++) usleep(20000);
+  CHECK(strcmp(order_state(id), "FILLED") == 0, "the group order ended %s", order_state(id));
+  expect_named("POST", "/v1/orders", TRADER,
+               "{\"client_order_id\":\"oco1\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","
+               "\"side\":\"BUY\",\"type\":\"LIMIT\",\"qty\":\"0.01\",\"price\":\"50000\","
+               "\"other_leg_price\":\"51000\"}",
+               422, "REJECTED", "OtherLegPrice(20105)");
+  expect_named("POST", "/v1/orders", TRADER,
+               "{\"client_order_id\":\"oco2\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","
+               "\"side\":\"BUY\",\"type\":\"LIMIT\",\"qty\":\"0.01\",\"price\":\"50000\","
+               "\"contingency\":\"SOMETIMES\"}",
+               400, "BAD_FIELD", "contingency");
+}
+
 static void check_parents(void) {
   int64_t now = wall_ns();
   /* A TWAP over 2 s in 0.5 s slices, crossing: it works to the end. */
@@ -1090,6 +1142,7 @@ int main(int argc, char **argv) {
   check_trading_states();
   check_bad_requests();
   check_parents();
+  check_groups();
   check_slow_clients();
   stop_omsd();
   CHECK(log_has("msg=\"admin stopped\""), "no admin stop in the log");
