@@ -608,8 +608,11 @@ static int map_exec_report(fix_venue_t *v, const oms_fix_msg_t *m) {
       break;
     }
     case OMS_FIX_EXEC_TYPE_CANCELED:
+      /* A cancel is no refusal: whether asked for or the venue's own (an IOC's
+       * rest, say), its Text says why; VENUE_REJECT here mislabelled every
+       * cancel a group or a client asked for in the event log. */
       r->type = OMS_EXEC_CANCELLED;
-      r->reason = OMS_R_VENUE_REJECT;
+      r->reason = OMS_R_NONE;
       terminal = 1;
       break;
     case OMS_FIX_EXEC_TYPE_REPLACED:

@@ -427,6 +427,8 @@ static void test_fills_cancel_and_reject_of_the_fix_4_4_kinds(void **st) {
   assert_int_equal(f->rep[0].liquidity, 'T');
   assert_int_equal(f->rep[1].type, OMS_EXEC_CANCELLED);
   assert_string_equal(f->rep[1].text, "unsolicited");
+  /* a cancel is not a refusal: its reason stays empty, its Text says why */
+  assert_int_equal(f->rep[1].reason, OMS_R_NONE);
   assert_int_equal(f->rep[2].type, OMS_EXEC_REJECTED);
   assert_int_equal(f->rep[2].reason, OMS_R_UNKNOWN_INSTRUMENT);
   assert_int_equal(f->rep[3].type, OMS_EXEC_EXPIRED);
