@@ -89,13 +89,11 @@ static inline void bench_world_prices(oms_portfolio_t *pf, oms_risk_t *risk, cha
   }
 }
 
-/* nacc accounts ACC0.. named in acc[], each with cash, at t. */
-static inline void bench_world_accounts(oms_portfolio_t *pf, char (*acc)[16], int nacc,
-                                        int64_t cash, int64_t t) {
-  for (int i = 0; i < nacc; i++) {
-    snprintf(acc[i], 16, "ACC%d", i);
-    oms_portfolio_set_cash(pf, acc[i], I(cash), t);
-  }
+/* Account i named ACC<i> in name, with cash at t. */
+static inline void bench_world_account(oms_portfolio_t *pf, char *name, int i, int64_t cash,
+                                       int64_t t) {
+  snprintf(name, 16, "ACC%d", i);
+  oms_portfolio_set_cash(pf, name, I(cash), t);
 }
 
 /* Every built-in check on, with the global limits of bench_core: loose
