@@ -127,11 +127,12 @@ static void make(world_t *w) {
   bench_world_venue(w->e, clock, 16384, ss, NSYM);
 
   bench_world_prices(w->pf, w->risk, sym, NSYM, T0);
-  bench_world_accounts(w->pf, acc, NACC, 10000000, T0);
-  for (int i = 0; i < NACC; i++)
+  for (int i = 0; i < NACC; i++) {
+    bench_world_account(w->pf, acc[i], i, 10000000, T0);
     for (int s = 0; s < NSYM; s += 3)
       oms_portfolio_apply_fill(w->pf, acc[i], sym[s], s % 2 ? OMS_SIDE_SELL : OMS_SIDE_BUY, I(50),
                                I(100 + s), D("0.5"), T0);
+  }
   for (int i = 0; i < NSTRAT; i++) snprintf(strat[i], 16, "strat%d", i);
 
   /* Every check on, at every scope: the limits of bench_risk, with rates
