@@ -84,7 +84,7 @@ static void make(world_t *w, int parents) {
         .enabled = true, .ref_px = I(100 + i), .spread_ticks = 2, .levels = 5, .size = I(1000000)};
   bench_world_venue(w->e, clock, 65536, ss, NSYM);
   bench_world_prices(w->pf, w->risk, sym, NSYM, T0);
-  bench_world_accounts(w->pf, acc, NACC, 1000000000, T0);
+  for (int i = 0; i < NACC; i++) bench_world_account(w->pf, acc[i], i, 1000000000, T0);
   /* bench_core's limits, loosened for 10,000 parents that each hold a
    * position and send a child a minute for an hour */
   oms_risk_limits_t *l;
