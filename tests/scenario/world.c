@@ -67,15 +67,20 @@ void scn_lp_symbol(oms_sim_symbol_t *sym) {
   sym->lp.size = T_D("1");
 }
 
-void scn_boot(scn_world_t *w, const scn_spec_t *spec) {
+void scn_parts(oms_portfolio_t **pf, oms_risk_t **risk) {
   oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
+  assert_int_equal(oms_portfolio_create(&pc, pf), 0);
+  if (risk == NULL) return;
   oms_risk_config_t rc = {.max_accounts = 8,
                           .max_strategies = 8,
                           .max_symbols = 8,
                           .max_positions = 64,
                           .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
+  assert_int_equal(oms_risk_create(&rc, risk), 0);
+}
+
+void scn_boot(scn_world_t *w, const scn_spec_t *spec) {
+  scn_parts(&w->pf, &w->risk);
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
                              .max_orders = spec->max_orders,
                              .store = w->store,
@@ -119,4 +124,11 @@ void scn_halt(scn_world_t *w) {
   w->e = NULL;
   w->risk = NULL;
   w->pf = NULL;
+}
+
+void scn_destroy(scn_world_t *w) {
+  scn_halt(w);
+  oms_store_close(w->store);
+  w->store = NULL;
+  if (w->dir[0] != '\0') scn_remove_dir(w);
 }

@@ -89,6 +89,10 @@ void scn_open_store(scn_world_t *w, scn_store_kind_t kind, uint64_t segment_byte
 /* The sim symbol every world trades: BTC-USD with the provider above. */
 void scn_lp_symbol(oms_sim_symbol_t *sym);
 
+/* The portfolio and (when risk is not NULL) the risk engine every world
+ * has: 8 accounts, strategies and symbols, 64 positions, 256 open orders. */
+void scn_parts(oms_portfolio_t **pf, oms_risk_t **risk);
+
 /* Builds the portfolio, risk (loose limits) and engine over w->store, adds
  * the instrument and the venue, and sets the cash and the reference price. */
 void scn_boot(scn_world_t *w, const scn_spec_t *spec);
@@ -96,5 +100,9 @@ void scn_boot(scn_world_t *w, const scn_spec_t *spec);
 /* Destroys the engine (and the venues it owns), risk and portfolio; the
  * store stays. */
 void scn_halt(scn_world_t *w);
+
+/* The end of a world: scn_halt, the store closed and the directory (if
+ * any) removed. */
+void scn_destroy(scn_world_t *w);
 
 #endif
