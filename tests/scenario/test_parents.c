@@ -130,9 +130,7 @@ static world_t *make(const char *tag, bool journal) {
 }
 
 static void destroy(world_t *w) {
-  shutdown_core(w);
-  oms_store_close(w->store);
-  scn_remove_dir(&w->base);
+  scn_destroy(&w->base);
   free(w);
 }
 
