@@ -69,11 +69,7 @@ static void make(world_t *w, const char *tag, bool journal) {
   scn_make_dir(&w->base, "replay", tag);
 }
 
-static void destroy(world_t *w) {
-  halt(w);
-  oms_store_close(w->store);
-  scn_remove_dir(&w->base);
-}
+static void destroy(world_t *w) { scn_destroy(&w->base); }
 
 /* Lets the clock run in 1 ms steps; before each poll what was appended is
  * durable (the core releases effects only then), so the run does not depend
