@@ -96,6 +96,29 @@ static inline void bench_world_account(oms_portfolio_t *pf, char *name, int i, i
   oms_portfolio_set_cash(pf, name, I(cash), t);
 }
 
+/* Order i of the benchmarks' passive mix, for strategy: account i / 5,
+ * symbol i, side by i / 3, a quantity and an offset 0.1%-4% off the
+ * reference that make (symbol, quantity) repeat only every nsym x 400
+ * orders (past the duplicate window); it rests at the venue. */
+static inline void bench_world_request(oms_order_request_t *q, uint64_t i, const char *strategy,
+                                       char (*sym)[16], int nsym, char (*acc)[16], int nacc) {
+  memset(q, 0, sizeof(*q));
+  int si = (int)(i % (uint64_t)nsym);
+  snprintf(q->client_order_id, sizeof q->client_order_id, "c%llu", (unsigned long long)i);
+  strcpy(q->strategy_id, strategy);
+  strcpy(q->account_id, acc[(i / 5) % (uint64_t)nacc]);
+  strcpy(q->venue, "SIM");
+  strcpy(q->symbol, sym[si]);
+  q->side = (i / 3) % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
+  q->type = OMS_ORD_LIMIT;
+  q->tif = OMS_TIF_GTC;
+  q->qty = I(1 + (int64_t)((i / (uint64_t)nsym) % 400));
+  int64_t ref = (100 + si) * 100; /* cents */
+  int64_t off = 10 + (int64_t)((i * 2654435761u) % 390);
+  int64_t cents = q->side == OMS_SIDE_BUY ? ref - ref * off / 10000 : ref + ref * off / 10000;
+  q->price = oms_dec_from_raw(cents * (OMS_DEC_SCALE / 100));
+}
+
 /* Every built-in check on, with the global limits of bench_core: loose
  * enough for 100,000 orders/s of market time over 8 accounts and 16
  * strategies, tight enough that each check has work to do. */
