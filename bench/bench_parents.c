@@ -178,21 +178,7 @@ static void run_tick(int parents) {
 
 /* An ordinary passive order: rests, cancelled outside the timed call. */
 static void request(oms_order_request_t *q, uint64_t i) {
-  memset(q, 0, sizeof(*q));
-  int si = (int)(i % NSYM);
-  snprintf(q->client_order_id, sizeof q->client_order_id, "c%llu", (unsigned long long)i);
-  strcpy(q->strategy_id, "manual");
-  strcpy(q->account_id, acc[(i / 5) % NACC]);
-  strcpy(q->venue, "SIM");
-  strcpy(q->symbol, sym[si]);
-  q->side = (i / 3) % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
-  q->type = OMS_ORD_LIMIT;
-  q->tif = OMS_TIF_GTC;
-  q->qty = I(1 + (int64_t)((i / NSYM) % 400));
-  int64_t ref = (100 + si) * 100;
-  int64_t off = 10 + (int64_t)((i * 2654435761u) % 390);
-  int64_t cents = q->side == OMS_SIDE_BUY ? ref - ref * off / 10000 : ref + ref * off / 10000;
-  q->price = oms_dec_from_raw(cents * (OMS_DEC_SCALE / 100));
+  bench_world_request(q, i, "manual", sym, NSYM, acc, NACC);
 }
 
 /* The timed call, apart, so that a profiler can count it alone
