@@ -53,7 +53,7 @@ static inline void bench_world_parts(oms_portfolio_t **pf, oms_risk_t **risk) {
 static inline void bench_world_symbols(oms_sim_symbol_t *ss, char (*sym)[16], int nsym) {
   memset(ss, 0, sizeof *ss * (size_t)nsym);
   for (int i = 0; i < nsym; i++) {
-    snprintf(sym[i], 16, "SYM%02d-USD", i);
+    snprintf(sym[i], 16, "SYM%02d-USD", i % 100); /* two digits: nsym <= 100 */
     strcpy(ss[i].ins.symbol, sym[i]);
     strcpy(ss[i].ins.venue, "SIM");
     ss[i].ins.tick_size = D("0.01");
