@@ -38,6 +38,7 @@
 
 #include "bench_null_store.h"
 #include "bench_util.h"
+#include "bench_world.h"
 #include "oms/engine.h"
 #include "oms/error.h"
 #include "oms/portfolio.h"
@@ -98,18 +99,6 @@ static void store_close(void) {
 
 /* ---- the world ---------------------------------------------------------------- */
 
-static oms_dec_t D(const char *s) {
-  oms_dec_t d = {0};
-  if (oms_dec_parse_cstr(s, &d) != 0) abort();
-  return d;
-}
-
-static oms_dec_t I(int64_t n) {
-  oms_dec_t d;
-  oms_dec_from_int(n, &d);
-  return d;
-}
-
 static char sym[NSYM][16], acc[NACC][16], strat[NSTRAT][16];
 
 typedef struct world_s {
@@ -125,43 +114,21 @@ static void die(const char *what, const char *why) {
 
 static void make(world_t *w) {
   oms_clock_t clock = oms_clock_manual(&now_ns);
-  oms_portfolio_config_t pc = {64, 64, 1024, 0};
-  oms_risk_config_t rc = {64, 64, 64, 1024, 65536, 65536, 65536};
-  if (oms_portfolio_create(&pc, &w->pf) != 0 || oms_risk_create(&rc, &w->risk) != 0)
-    die("create", "portfolio or risk");
+  bench_world_parts(&w->pf, &w->risk);
   oms_engine_config_t cfg = {
       .clock = clock, .store = store_open(), .risk = w->risk, .portfolio = w->pf};
   if (oms_engine_create(&cfg, &w->e) != 0) die("create", "engine");
 
   oms_sim_symbol_t ss[NSYM];
-  memset(ss, 0, sizeof ss);
-  for (int i = 0; i < NSYM; i++) {
-    snprintf(sym[i], 16, "SYM%02d-USD", i);
-    strcpy(ss[i].ins.symbol, sym[i]);
-    strcpy(ss[i].ins.venue, "SIM");
-    ss[i].ins.tick_size = D("0.01");
-    ss[i].ins.lot_size = I(1);
-    ss[i].ins.multiplier = I(1);
-  }
+  bench_world_symbols(ss, sym, NSYM);
   /* The venue keeps as many orders as the engine, so the warm-up has touched
    * all of its memory before the timed rounds (a first touch of a fresh page
    * costs a page fault, which is not the core's). */
-  oms_sim_config_t sc = {
-      .name = "SIM", .clock = clock, .max_orders = 16384, .symbols = ss, .nsymbols = NSYM};
-  oms_venue_t *sim;
-  if (oms_sim_venue_create(&sc, &sim) != 0) die("create", "sim venue");
-  oms_reject_t err;
-  for (int i = 0; i < NSYM; i++)
-    if (oms_engine_add_instrument(w->e, &ss[i].ins, &err) != 0) die("instrument", err.text);
-  oms_engine_add_venue(w->e, sim, NULL);
+  bench_world_venue(w->e, clock, 16384, ss, NSYM);
 
-  for (int i = 0; i < NSYM; i++) {
-    oms_portfolio_set_mark(w->pf, sym[i], I(100 + i), T0);
-    oms_risk_set_reference_price(w->risk, sym[i], I(100 + i), T0);
-  }
+  bench_world_prices(w->pf, w->risk, sym, NSYM, T0);
   for (int i = 0; i < NACC; i++) {
-    snprintf(acc[i], 16, "ACC%d", i);
-    oms_portfolio_set_cash(w->pf, acc[i], I(10000000), T0);
+    bench_world_account(w->pf, acc[i], i, 10000000, T0);
     for (int s = 0; s < NSYM; s += 3)
       oms_portfolio_apply_fill(w->pf, acc[i], sym[s], s % 2 ? OMS_SIDE_SELL : OMS_SIDE_BUY, I(50),
                                I(100 + s), D("0.5"), T0);
@@ -172,28 +139,9 @@ static void make(world_t *w) {
    * that 100,000 orders/s spread over 8 accounts and 16 strategies fit. */
   oms_risk_limits_t *l;
   oms_risk_limits_create(&l);
-  oms_risk_limit_t g = {0};
-  g.set = (OMS_RL_DUPLICATE_WINDOW << 1) - 1;
-  g.max_order_qty = I(500);
-  g.max_order_notional = I(100000);
-  g.max_position = I(50000);
-  g.max_open_orders_account = 5000;
-  g.max_open_orders_strategy = 2000;
-  g.daily_loss = I(1000000);
-  g.daily_loss_action = OMS_TRADING_REDUCE_ONLY;
-  g.max_leverage = I(10);
-  g.max_margin_usage = D("0.9");
-  g.collar_pct = D("0.05");
-  g.collar_ticks = 1000;
-  g.tick_size = D("0.01");
-  g.max_ref_age_ns = INT64_C(3600) * 1000000000;
-  g.credit_limit = I(50000000);
-  g.order_rate_account = 30000;
-  g.order_rate_strategy = 15000;
-  g.cancel_rate_account = 30000;
-  g.cancel_rate_strategy = 15000;
-  g.rate_window_ns = 1000000000;
-  g.duplicate_window_ns = 50000000;
+  oms_risk_limit_t g;
+  bench_world_limits(&g);
+  oms_reject_t err;
   if (oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err) != 0) die("limits", err.text);
   oms_risk_limit_t a = {.set = OMS_RL_CREDIT_LIMIT | OMS_RL_MAX_LEVERAGE,
                         .credit_limit = I(40000000),
@@ -203,14 +151,11 @@ static void make(world_t *w) {
   for (int i = 0; i < NACC; i++) oms_risk_limits_set(l, OMS_RISK_SCOPE_ACCOUNT, acc[i], &a, &err);
   for (int i = 0; i < NSTRAT; i += 2)
     oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, strat[i], &s, &err);
-  oms_risk_window_t win = {0x3e, 0, 1440};
   for (int i = 0; i < NSYM; i++) {
     oms_risk_limits_symbol_list(l, sym[i], true, &err);
     if (i % 4 == 0) oms_risk_limits_set(l, OMS_RISK_SCOPE_SYMBOL, sym[i], &y, &err);
   }
-  if (oms_risk_limits_hours(l, "SIM", true, "America/New_York", &win, 1, &err) != 0 ||
-      oms_risk_set_limits(w->risk, l, &err) != 0)
-    die("limits", err.text);
+  bench_world_set_limits(w->risk, l);
 }
 
 static void destroy(world_t *w) {
@@ -223,21 +168,7 @@ static void destroy(world_t *w) {
 /* Order i of the mix: (symbol, quantity) repeats only every 20 x 400 orders,
  * 80 ms of simulated time, past the 50 ms duplicate window. */
 static void request(oms_order_request_t *q, uint64_t i) {
-  memset(q, 0, sizeof(*q));
-  int si = (int)(i % NSYM);
-  snprintf(q->client_order_id, sizeof q->client_order_id, "c%llu", (unsigned long long)i);
-  strcpy(q->strategy_id, strat[(i * 7 / 3) % NSTRAT]);
-  strcpy(q->account_id, acc[(i / 5) % NACC]);
-  strcpy(q->venue, "SIM");
-  strcpy(q->symbol, sym[si]);
-  q->side = (i / 3) % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
-  q->type = OMS_ORD_LIMIT;
-  q->tif = OMS_TIF_GTC;
-  q->qty = I(1 + (int64_t)((i / NSYM) % 400));
-  int64_t ref = (100 + si) * 100; /* cents */
-  int64_t off = 10 + (int64_t)((i * 2654435761u) % 390);
-  int64_t cents = q->side == OMS_SIDE_BUY ? ref - ref * off / 10000 : ref + ref * off / 10000;
-  q->price = oms_dec_from_raw(cents * (OMS_DEC_SCALE / 100));
+  bench_world_request(q, i, strat[(i * 7 / 3) % NSTRAT], sym, NSYM, acc, NACC);
 }
 
 static uint64_t seq;

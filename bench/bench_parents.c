@@ -29,6 +29,7 @@
 
 #include "bench_null_store.h"
 #include "bench_util.h"
+#include "bench_world.h"
 #include "oms/algo.h"
 #include "oms/engine.h"
 #include "oms/error.h"
@@ -50,12 +51,6 @@ static bench_null_store_t null_store;
 
 /* ---- the world ---------------------------------------------------------------- */
 
-static oms_dec_t I(int64_t n) {
-  oms_dec_t d;
-  oms_dec_from_int(n, &d);
-  return d;
-}
-
 static void die(const char *what, const char *why) {
   fprintf(stderr, "bench_parents: %s: %s\n", what, why);
   exit(1);
@@ -74,10 +69,7 @@ static void make(world_t *w, int parents) {
   memset(w, 0, sizeof(*w));
   null_store.ticket = 0;
   oms_clock_t clock = oms_clock_manual(&now_ns);
-  oms_portfolio_config_t pc = {64, 64, 1024, 0};
-  oms_risk_config_t rc = {64, 64, 64, 1024, 65536, 65536, 65536};
-  if (oms_portfolio_create(&pc, &w->pf) != 0 || oms_risk_create(&rc, &w->risk) != 0)
-    die("create", "portfolio or risk");
+  bench_world_parts(&w->pf, &w->risk);
   oms_engine_config_t cfg = {.clock = clock,
                              .store = &null_store.base,
                              .risk = w->risk,
@@ -86,63 +78,35 @@ static void make(world_t *w, int parents) {
                              .max_parents = 16384};
   if (oms_engine_create(&cfg, &w->e) != 0) die("create", "engine");
   oms_sim_symbol_t ss[NSYM];
-  memset(ss, 0, sizeof ss);
-  for (int i = 0; i < NSYM; i++) {
-    snprintf(sym[i], 16, "SYM%02d-USD", i);
-    strcpy(ss[i].ins.symbol, sym[i]);
-    strcpy(ss[i].ins.venue, "SIM");
-    ss[i].ins.tick_size = oms_dec_from_raw(OMS_DEC_SCALE / 100);
-    ss[i].ins.lot_size = I(1);
-    ss[i].ins.multiplier = I(1);
+  bench_world_symbols(ss, sym, NSYM);
+  for (int i = 0; i < NSYM; i++)
     ss[i].lp = (oms_sim_lp_t){
         .enabled = true, .ref_px = I(100 + i), .spread_ticks = 2, .levels = 5, .size = I(1000000)};
-  }
-  oms_sim_config_t sc = {
-      .name = "SIM", .clock = clock, .max_orders = 65536, .symbols = ss, .nsymbols = NSYM};
-  oms_venue_t *sim;
-  if (oms_sim_venue_create(&sc, &sim) != 0) die("create", "sim venue");
-  oms_reject_t err;
-  for (int i = 0; i < NSYM; i++)
-    if (oms_engine_add_instrument(w->e, &ss[i].ins, &err) != 0) die("instrument", err.text);
-  oms_engine_add_venue(w->e, sim, NULL);
-  for (int i = 0; i < NSYM; i++) {
-    oms_portfolio_set_mark(w->pf, sym[i], I(100 + i), T0);
-    oms_risk_set_reference_price(w->risk, sym[i], I(100 + i), T0);
-  }
-  for (int i = 0; i < NACC; i++) {
-    snprintf(acc[i], 16, "ACC%d", i);
-    oms_portfolio_set_cash(w->pf, acc[i], I(1000000000), T0);
-  }
+  bench_world_venue(w->e, clock, 65536, ss, NSYM);
+  bench_world_prices(w->pf, w->risk, sym, NSYM, T0);
+  for (int i = 0; i < NACC; i++) bench_world_account(w->pf, acc[i], i, 1000000000, T0);
+  /* bench_core's limits, loosened for 10,000 parents that each hold a
+   * position and send a child a minute for an hour */
   oms_risk_limits_t *l;
   oms_risk_limits_create(&l);
-  oms_risk_limit_t g = {0};
-  g.set = (OMS_RL_DUPLICATE_WINDOW << 1) - 1;
-  g.max_order_qty = I(500);
-  g.max_order_notional = I(100000);
+  oms_risk_limit_t g;
+  bench_world_limits(&g);
   g.max_position = I(10000000);
   g.max_open_orders_account = 100000;
   g.max_open_orders_strategy = 100000;
   g.daily_loss = I(100000000);
-  g.daily_loss_action = OMS_TRADING_REDUCE_ONLY;
   g.max_leverage = I(100);
   g.max_margin_usage = I(100);
-  g.collar_pct = oms_dec_from_raw(OMS_DEC_SCALE / 20);
-  g.collar_ticks = 1000;
-  g.tick_size = oms_dec_from_raw(OMS_DEC_SCALE / 100);
   g.max_ref_age_ns = INT64_C(36000) * SEC;
   g.credit_limit = I(1000000000);
   g.order_rate_account = 60000;
   g.order_rate_strategy = 60000;
   g.cancel_rate_account = 60000;
   g.cancel_rate_strategy = 60000;
-  g.rate_window_ns = SEC;
-  g.duplicate_window_ns = 50 * MS;
+  oms_reject_t err;
   if (oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err) != 0) die("limits", err.text);
   for (int i = 0; i < NSYM; i++) oms_risk_limits_symbol_list(l, sym[i], true, &err);
-  oms_risk_window_t win = {0x3e, 0, 1440};
-  if (oms_risk_limits_hours(l, "SIM", true, "America/New_York", &win, 1, &err) != 0 ||
-      oms_risk_set_limits(w->risk, l, &err) != 0)
-    die("limits", err.text);
+  bench_world_set_limits(w->risk, l);
   oms_engine_poll(w->e);
 
   /* The parents, started one after the other over a minute. */
@@ -214,21 +178,7 @@ static void run_tick(int parents) {
 
 /* An ordinary passive order: rests, cancelled outside the timed call. */
 static void request(oms_order_request_t *q, uint64_t i) {
-  memset(q, 0, sizeof(*q));
-  int si = (int)(i % NSYM);
-  snprintf(q->client_order_id, sizeof q->client_order_id, "c%llu", (unsigned long long)i);
-  strcpy(q->strategy_id, "manual");
-  strcpy(q->account_id, acc[(i / 5) % NACC]);
-  strcpy(q->venue, "SIM");
-  strcpy(q->symbol, sym[si]);
-  q->side = (i / 3) % 2 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
-  q->type = OMS_ORD_LIMIT;
-  q->tif = OMS_TIF_GTC;
-  q->qty = I(1 + (int64_t)((i / NSYM) % 400));
-  int64_t ref = (100 + si) * 100;
-  int64_t off = 10 + (int64_t)((i * 2654435761u) % 390);
-  int64_t cents = q->side == OMS_SIDE_BUY ? ref - ref * off / 10000 : ref + ref * off / 10000;
-  q->price = oms_dec_from_raw(cents * (OMS_DEC_SCALE / 100));
+  bench_world_request(q, i, "manual", sym, NSYM, acc, NACC);
 }
 
 /* The timed call, apart, so that a profiler can count it alone

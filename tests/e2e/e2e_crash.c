@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "e2e_proc.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
 #include "oms/event.h"
@@ -63,100 +64,17 @@
 #include "venue/sim_state.h"
 
 static int failures;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
 
-static const char *g_omsd, *g_conf;
-static char g_work[512], g_data[600], g_log[600];
-static int g_port;
-static pid_t g_pid = -1;
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static char g_work[512];
+static e2e_proc_t g_omsd = {.name = "omsd", .pid = -1};
 
 /* ---- omsd -------------------------------------------------------------------------- */
 
-static int connect_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
+static int start_omsd(void) { return e2e_start(&g_omsd); }
 
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  bind(fd, (struct sockaddr *)&a, sizeof a);
-  getsockname(fd, (struct sockaddr *)&a, &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+static void kill9(void) { e2e_kill9(&g_omsd); }
 
-static int start_omsd(void) {
-  g_pid = fork();
-  if (g_pid == 0) {
-    if (!freopen(g_log, "a", stderr)) _exit(126);
-    char port[16];
-    snprintf(port, sizeof port, "%d", g_port);
-    const char *durability = getenv("OMS_CRASH_DURABILITY");
-    execl(g_omsd, g_omsd, "--config", g_conf, "--port", port, "--data-dir", g_data, "--durability",
-          durability != NULL ? durability : "os", (char *)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 500; i++) {
-    int fd = connect_port();
-    if (fd >= 0) {
-      close(fd);
-      return 0;
-    }
-    usleep(10000);
-  }
-  return -1;
-}
-
-static void kill9(void) {
-  kill(g_pid, SIGKILL);
-  waitpid(g_pid, NULL, 0);
-  g_pid = -1;
-}
-
-static int stop_omsd(void) {
-  kill(g_pid, SIGTERM);
-  int st = 0;
-  for (int i = 0; i < 1000; i++) {
-    if (waitpid(g_pid, &st, WNOHANG) == g_pid) {
-      g_pid = -1;
-      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    }
-    usleep(10000);
-  }
-  kill9();
-  return -2;
-}
+static int stop_omsd(void) { return e2e_stop(&g_omsd, SIGTERM); }
 
 /* ---- The client: one FIX session, its sequence numbers kept across runs ------------ */
 
@@ -215,7 +133,7 @@ static int send_raw(client_t *c, const char *type, int64_t seq, int poss_dup,
                     void (*body)(oms_fix_builder_t *, void *), void *arg) {
   char buf[2048];
   oms_fix_builder_t b;
-  int64_t t = now_ns();
+  int64_t t = e2e_now_ns();
   oms_fix_header_t h = {.msg_type = type,
                         .sender_comp_id = c->comp,
                         .target_comp_id = "OMS",
@@ -269,7 +187,7 @@ static void order_body(oms_fix_builder_t *b, void *arg) {
   oms_fix_add_cstr(b, OMS_FIX_TAG_ClOrdID, o->clordid);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, "BTC-USD");
   oms_fix_add_char(b, OMS_FIX_TAG_Side, o->side);
-  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now_ns());
+  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, e2e_now_ns());
   oms_fix_add_cstr(b, OMS_FIX_TAG_OrderQty, o->qty);
   oms_fix_add_char(b, OMS_FIX_TAG_OrdType, '2');
   oms_fix_add_cstr(b, OMS_FIX_TAG_Price, o->px);
@@ -369,7 +287,7 @@ static void handle(client_t *c, const oms_fix_msg_t *m) {
   oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
   oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &poss_dup);
   c->received++;
-  c->last_rx_ms = mono_ms();
+  c->last_rx_ms = e2e_mono_ms();
   if (oms_fix_msg_is(m, OMS_FIX_MSG_SequenceReset)) {
     oms_fix_msg_get_bool(m, OMS_FIX_TAG_GapFillFlag, &gap_fill);
     oms_fix_msg_get_int(m, OMS_FIX_TAG_NewSeqNo, &new_seq);
@@ -443,18 +361,18 @@ static void disconnect(client_t *c) {
 }
 
 static int logon(client_t *c) {
-  c->fd = connect_port();
+  c->fd = e2e_connect(g_omsd.port);
   if (c->fd < 0) return -1;
   return send_msg(c, OMS_FIX_MSG_Logon, logon_body, (void *)c->password);
 }
 
 /* Until quiet for quiet_ms with nothing missing, or the connection ends. */
 static void settle(client_t *c, int quiet_ms) {
-  int64_t end = mono_ms() + 10000;
-  c->last_rx_ms = mono_ms();
-  while (mono_ms() < end) {
+  int64_t end = e2e_mono_ms() + 10000;
+  c->last_rx_ms = e2e_mono_ms();
+  while (e2e_mono_ms() < end) {
     if (pump(c, 20) < 0) return;
-    if (c->logged_on && !c->resend_asked && mono_ms() - c->last_rx_ms >= quiet_ms) return;
+    if (c->logged_on && !c->resend_asked && e2e_mono_ms() - c->last_rx_ms >= quiet_ms) return;
   }
 }
 
@@ -511,7 +429,7 @@ static size_t g_nat_venue;
  * Returns the ids of this state file in *ids (free), their number. */
 static size_t note_venue_book(uint64_t **ids) {
   char path[700];
-  snprintf(path, sizeof path, "%s/venue-SIM.book", g_data);
+  snprintf(path, sizeof path, "%s/venue-SIM.book", g_omsd.data);
   oms__sjrec_t *recs = NULL;
   size_t n = 0, k = 0;
   int existed = 0;
@@ -569,7 +487,7 @@ static int scan_record(void *ctx, const oms_journal_entry_t *e) {
  * start; the records before it are checked. Returns whether it checked. */
 static int check_journal(const uint64_t *ids, size_t n) {
   char dir[700];
-  snprintf(dir, sizeof dir, "%s/journal", g_data);
+  snprintf(dir, sizeof dir, "%s/journal", g_omsd.data);
   struct stat st;
   if (stat(dir, &st) != 0) return 0;
   jscan_t j;
@@ -600,7 +518,7 @@ static int check_journal(const uint64_t *ids, size_t n) {
  * no seq gap; every order the venue held is in the store. */
 static int verify_store(client_t *c, int *n_orders) {
   char path[700];
-  snprintf(path, sizeof path, "%s/oms.db", g_data);
+  snprintf(path, sizeof path, "%s/oms.db", g_omsd.data);
   sqlite3 *db;
   if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
     CHECK(0, "cannot open %s", path);
@@ -703,12 +621,12 @@ static int verify_store(client_t *c, int *n_orders) {
 /* kills kill -9s, each after up to window_ms of orders, or fewer if the
  * clock passes stop_at; soak: read the journal after every 10th only. */
 static void crash_run(client_t *c, int kills, int window_ms, int64_t stop_at, int soak) {
-  for (int k = 0; k < kills && mono_ms() < stop_at; k++) {
+  for (int k = 0; k < kills && e2e_mono_ms() < stop_at; k++) {
     CHECK(start_omsd() == 0, "omsd start %d", k);
-    int64_t kill_at = mono_ms() + rand() % window_ms;
+    int64_t kill_at = e2e_mono_ms() + rand() % window_ms;
     if (logon(c) == 0) {
       unsigned i = (unsigned)rand();
-      while (mono_ms() < kill_at) {
+      while (e2e_mono_ms() < kill_at) {
         if (pump(c, 1) < 0) break;
         if (c->logged_on && !c->resend_asked) send_order(c, i++);
       }
@@ -740,7 +658,7 @@ static void client_reset(client_t *c, const char *comp, const char *password) {
 /* An empty data directory for the next round. */
 static int new_data_dir(void) {
   char cmd[1400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_data, g_data);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_omsd.data, g_omsd.data);
   free(g_at_venue);
   g_at_venue = NULL;
   g_nat_venue = 0;
@@ -755,8 +673,8 @@ static void final_check(client_t *c) {
    * 3 status queries 1 s apart (ack_timeout_ms), then they are Rejected or
    * Cancelled. A run killed sooner leaves them for the next; this last run
    * waits them out, so that their final reports are among what is checked. */
-  int64_t end = mono_ms() + 4500;
-  while (mono_ms() < end && pump(c, 20) >= 0) {
+  int64_t end = e2e_mono_ms() + 4500;
+  while (e2e_mono_ms() < end && pump(c, 20) >= 0) {
   }
   settle(c, 800);
   CHECK(c->logged_on && !c->resend_asked, "caught up after the kills (in %lld)",
@@ -785,14 +703,14 @@ static void graceful_cod(client_t *c) {
     send_msg(c, OMS_FIX_MSG_NewOrderSingle, order_body, &o);
   }
   settle(c, 300);
-  kill(g_pid, SIGTERM); /* omsd sends Logout; the client answers it */
-  int64_t end = mono_ms() + 3000;
-  while (mono_ms() < end && pump(c, 20) >= 0) {
+  kill(g_omsd.pid, SIGTERM); /* omsd sends Logout; the client answers it */
+  int64_t end = e2e_mono_ms() + 3000;
+  while (e2e_mono_ms() < end && pump(c, 20) >= 0) {
   }
   disconnect(c);
   int st = 0;
-  waitpid(g_pid, &st, 0);
-  g_pid = -1;
+  waitpid(g_omsd.pid, &st, 0);
+  g_omsd.pid = -1;
   CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "graceful stop status %d", st);
   /* Restart: the Cancelled reports come by resend. */
   CHECK(start_omsd() == 0, "omsd restart (cancel on disconnect)");
@@ -814,23 +732,25 @@ int main(int argc, char **argv) {
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
-  g_omsd = argv[1];
-  g_conf = argv[2];
+  g_omsd.bin = argv[1];
+  g_omsd.conf = argv[2];
+  g_omsd.durability = getenv("OMS_CRASH_DURABILITY");
+  if (g_omsd.durability == NULL) g_omsd.durability = "os";
   snprintf(g_work, sizeof g_work, "%s", argv[3]);
   int kills = argc > 4 ? atoi(argv[4]) : 12;
   unsigned seed =
       argc > 5 && atoi(argv[5]) > 0 ? (unsigned)strtoul(argv[5], NULL, 10) : (unsigned)time(NULL);
   int window_ms = argc > 6 && atoi(argv[6]) > 0 ? atoi(argv[6]) : 400;
   int max_s = argc > 7 ? atoi(argv[7]) : 0;
-  int64_t t0 = mono_ms();
+  int64_t t0 = e2e_mono_ms();
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_work, g_work);
   if (system(cmd) != 0) return 2;
-  snprintf(g_data, sizeof g_data, "%s/data", g_work);
-  snprintf(g_log, sizeof g_log, "%s/omsd.log", g_work);
-  g_port = free_port();
+  snprintf(g_omsd.data, sizeof g_omsd.data, "%s/data", g_work);
+  snprintf(g_omsd.log, sizeof g_omsd.log, "%s/omsd.log", g_work);
+  g_omsd.port = e2e_free_port();
   fprintf(stderr, "e2e_crash: %d kills, seed %u, orders for up to %d ms each, log %s\n", kills,
-          seed, window_ms, g_log);
+          seed, window_ms, g_omsd.log);
 
   /* A soak runs in rounds of SOAK_ROUND kills, each on a new data directory
    * and checked in full at its end: a start reads the whole history (every
@@ -841,7 +761,7 @@ int main(int argc, char **argv) {
   int64_t stop_at = max_s > 0 ? t0 + (int64_t)max_s * 1000 : INT64_MAX;
   int round = max_s > 0 ? SOAK_ROUND : kills, rounds = 0;
   static client_t c2, c1;
-  while (g_sum.kills < kills && mono_ms() < stop_at && failures == 0) {
+  while (g_sum.kills < kills && e2e_mono_ms() < stop_at && failures == 0) {
     if (rounds > 0 && new_data_dir() != 0) return 2;
     client_reset(&c2, "CLIENT2", "client2-secret");
     int n = kills - g_sum.kills < round ? kills - g_sum.kills : round;
@@ -850,17 +770,17 @@ int main(int argc, char **argv) {
     rounds++;
     if (max_s > 0)
       fprintf(stderr, "e2e_crash: round %d: %d kills, %lld s\n", rounds, g_sum.kills,
-              (long long)(mono_ms() - t0) / 1000);
+              (long long)(e2e_mono_ms() - t0) / 1000);
   }
 
   client_reset(&c1, "CLIENT1", "client1-secret");
   graceful_cod(&c1);
 
-  if (g_pid > 0) kill9();
+  if (g_omsd.pid > 0) kill9();
   /* The soak's summary (make soak, scripts/soak.sh) on stdout. */
   printf("%s kills=%d acknowledged=%ld lost=%ld gaps=%ld unjournaled=%ld duration_s=%lld\n",
          max_s > 0 ? "SOAK" : "CRASH", g_sum.kills, g_sum.acknowledged, g_sum.lost, g_sum.gaps,
-         g_sum.unjournaled, (long long)((mono_ms() - t0) / 1000));
+         g_sum.unjournaled, (long long)((e2e_mono_ms() - t0) / 1000));
   fflush(stdout);
   fprintf(stderr, "e2e_crash: the journal read after %d kills (%d with a torn tail)\n",
           g_sum.journal_checks, g_sum.torn);

@@ -65,21 +65,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e2e_proc.h"
 #include "oms/decimal.h"
 #include "oms/error.h"
 #include "oms/fix.h"
 #include "oms/fix_tags.h"
 
 static int failures;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
 
 #define TWAP_QTY "20" /* ETH-USD; lot 0.01 */
 #define TWAP_QTY_RAW (20 * OMS_DEC_SCALE)
@@ -89,91 +81,9 @@ static int failures;
 #define TAKE_PROFIT "65200"
 #define STOP_LOSS "64000"
 
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- The daemons ------------------------------------------------------------------- */
 
-typedef struct proc_s {
-  const char *bin, *conf, *name;
-  char data[700], log[700];
-  int port;
-  pid_t pid;
-} proc_t;
-
-static proc_t g_omsd, g_venue;
-
-static int connect_port(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  bind(fd, (struct sockaddr *)&a, sizeof a);
-  getsockname(fd, (struct sockaddr *)&a, &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-static int start(proc_t *p) {
-  p->pid = fork();
-  if (p->pid == 0) {
-    if (!freopen(p->log, "a", stderr)) _exit(126);
-    char port[16];
-    snprintf(port, sizeof port, "%d", p->port);
-    execl(p->bin, p->bin, "--config", p->conf, "--port", port, "--data-dir", p->data, (char *)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 1000; i++) { /* 10 s: the sanitizer build starts slowly */
-    int fd = connect_port(p->port);
-    if (fd >= 0) {
-      close(fd);
-      return 0;
-    }
-    usleep(10000);
-  }
-  return -1;
-}
-
-/* Sends sig and reaps: the exit status, 128 + signal, or -2 (SIGKILL'ed
- * after 10 s). */
-static int stop(proc_t *p, int sig) {
-  if (p->pid <= 0) return -1;
-  kill(p->pid, sig);
-  int st = 0;
-  for (int i = 0; i < 1000; i++) {
-    if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
-      p->pid = -1;
-      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    }
-    usleep(10000);
-  }
-  kill(p->pid, SIGKILL);
-  waitpid(p->pid, NULL, 0);
-  p->pid = -1;
-  return -2;
-}
+static e2e_proc_t g_omsd, g_venue;
 
 /* ---- The client: one FIX session, its sequence numbers kept across omsd's runs ----- */
 
@@ -208,7 +118,7 @@ static int send_raw(int64_t seq, int poss_dup, const char *type,
                     void (*body)(oms_fix_builder_t *, const void *), const void *arg) {
   char buf[2048];
   oms_fix_builder_t b;
-  int64_t t = now_ns();
+  int64_t t = e2e_now_ns();
   oms_fix_header_t h = {.msg_type = type,
                         .sender_comp_id = "CLIENT1",
                         .target_comp_id = "OMS",
@@ -393,7 +303,7 @@ static int pump(int ms) {
 }
 
 static void pump_for(int ms) {
-  for (int64_t end = mono_ms() + ms; mono_ms() < end;)
+  for (int64_t end = e2e_mono_ms() + ms; e2e_mono_ms() < end;)
     if (pump(10) < 0) usleep(10000);
 }
 
@@ -408,9 +318,9 @@ static void disconnect(void) {
 /* Logs on (again) with the client's numbers; waits for the Logon and for any
  * resend it asked to be answered. */
 static int logon(void) {
-  g_c.fd = connect_port(g_omsd.port);
+  g_c.fd = e2e_connect(g_omsd.port);
   if (g_c.fd < 0 || send_msg(OMS_FIX_MSG_Logon, logon_body, NULL) != 0) return -1;
-  for (int64_t end = mono_ms() + 10000; mono_ms() < end;) {
+  for (int64_t end = e2e_mono_ms() + 10000; e2e_mono_ms() < end;) {
     if (pump(10) < 0) return -1;
     if (g_c.logged_on && !g_c.resend_asked) return 0;
   }
@@ -422,11 +332,11 @@ static int logon(void) {
 static int64_t g_end_ns;
 
 static void twap_body(oms_fix_builder_t *b, const void *arg) {
-  g_end_ns = now_ns() + (int64_t)END_MS * 1000000; /* each attempt ends END_MS ahead */
+  g_end_ns = e2e_now_ns() + (int64_t)END_MS * 1000000; /* each attempt ends END_MS ahead */
   oms_fix_add_cstr(b, OMS_FIX_TAG_ClOrdID, arg);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, "ETH-USD");
   oms_fix_add_char(b, OMS_FIX_TAG_Side, '1');
-  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now_ns());
+  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, e2e_now_ns());
   oms_fix_add_cstr(b, OMS_FIX_TAG_OrderQty, TWAP_QTY);
   oms_fix_add_char(b, OMS_FIX_TAG_OrdType, '2');
   oms_fix_add_cstr(b, OMS_FIX_TAG_Price, "3510"); /* the cap: above the asks, in the collar */
@@ -442,7 +352,7 @@ static void bracket_body(oms_fix_builder_t *b, const void *arg) {
   oms_fix_add_cstr(b, OMS_FIX_TAG_ClOrdID, arg);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, "BTC-USD");
   oms_fix_add_char(b, OMS_FIX_TAG_Side, '1');
-  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now_ns());
+  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, e2e_now_ns());
   oms_fix_add_cstr(b, OMS_FIX_TAG_OrderQty, BRACKET_QTY);
   oms_fix_add_char(b, OMS_FIX_TAG_OrdType, '2');
   oms_fix_add_cstr(b, OMS_FIX_TAG_Price, "65100"); /* crosses the asks (65000.5) */
@@ -459,7 +369,7 @@ static void cancel_body(oms_fix_builder_t *b, const void *arg) {
   oms_fix_add_cstr(b, OMS_FIX_TAG_ClOrdID, cl);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, "BTC-USD");
   oms_fix_add_char(b, OMS_FIX_TAG_Side, '1');
-  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, now_ns());
+  oms_fix_add_time(b, OMS_FIX_TAG_TransactTime, e2e_now_ns());
 }
 
 /* Sends body under prefix0, prefix1, .. until omsd accepts one (risk refuses
@@ -472,7 +382,7 @@ static int submit(const char *prefix, void (*body)(oms_fix_builder_t *, const vo
     snprintf(g_wait_cl, sizeof g_wait_cl, "%s", cl);
     g_wait_answer = 0;
     if (send_msg(OMS_FIX_MSG_NewOrderSingle, body, cl) != 0) return -1;
-    for (int64_t end = mono_ms() + 5000; mono_ms() < end && g_wait_answer == 0;) pump(10);
+    for (int64_t end = e2e_mono_ms() + 5000; e2e_mono_ms() < end && g_wait_answer == 0;) pump(10);
     if (g_wait_answer != 0 && g_wait_answer != '8') return 0;
     pump_for(100);
   }
@@ -608,9 +518,9 @@ static off_t venue_log_size(void) {
 }
 
 static void restart_omsd(int k) {
-  CHECK(stop(&g_omsd, SIGKILL) == 128 + SIGKILL, "omsd not killed (kill %d)", k);
+  CHECK(e2e_stop(&g_omsd, SIGKILL) == 128 + SIGKILL, "omsd not killed (kill %d)", k);
   disconnect();
-  CHECK(start(&g_omsd) == 0, "omsd did not come back after kill %d", k);
+  CHECK(e2e_start(&g_omsd) == 0, "omsd did not come back after kill %d", k);
   CHECK(logon() == 0, "no logon after kill %d", k);
 }
 
@@ -742,17 +652,18 @@ int main(int argc, char **argv) {
   char cmd[2000], conf[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", work, work);
   if (system(cmd) != 0) return 2;
-  g_venue = (proc_t){.bin = argv[2], .conf = argv[4], .name = "omsvenue", .port = free_port()};
+  g_venue =
+      (e2e_proc_t){.bin = argv[2], .conf = argv[4], .name = "omsvenue", .port = e2e_free_port()};
   snprintf(g_venue.data, sizeof g_venue.data, "%s/venue", work);
   snprintf(g_venue.log, sizeof g_venue.log, "%s/omsvenue.log", work);
   snprintf(conf, sizeof conf, "%s/omsd.conf", work);
-  g_omsd = (proc_t){.bin = argv[1], .conf = conf, .name = "omsd", .port = free_port()};
+  g_omsd = (e2e_proc_t){.bin = argv[1], .conf = conf, .name = "omsd", .port = e2e_free_port()};
   snprintf(g_omsd.data, sizeof g_omsd.data, "%s/omsd", work);
   snprintf(g_omsd.log, sizeof g_omsd.log, "%s/omsd.log", work);
   write_omsd_conf(argv[3], conf);
-  int64_t t0 = mono_ms(), peak = 0;
+  int64_t t0 = e2e_mono_ms(), peak = 0;
   int killed = 0, at_venue_kills = 0;
-  if (failures == 0 && start(&g_venue) == 0 && start(&g_omsd) == 0 && logon() == 0) {
+  if (failures == 0 && e2e_start(&g_venue) == 0 && e2e_start(&g_omsd) == 0 && logon() == 0) {
     CHECK(submit("twap", twap_body, g_twap, sizeof g_twap) == 0, "the TWAP was never accepted");
     /* The bracket; with "entry", one more kill as its entry reaches the
      * venue (a known bug, see the usage above). */
@@ -761,8 +672,8 @@ int main(int argc, char **argv) {
     snprintf(g_wait_cl, sizeof g_wait_cl, "%s", g_brk);
     g_wait_answer = 0;
     send_msg(OMS_FIX_MSG_NewOrderSingle, bracket_body, g_brk);
-    for (int64_t give_up = mono_ms() + 3000;
-         venue_orders_of("BTC-USD") == 0 && g_wait_answer != '8' && mono_ms() < give_up;)
+    for (int64_t give_up = e2e_mono_ms() + 3000;
+         venue_orders_of("BTC-USD") == 0 && g_wait_answer != '8' && e2e_mono_ms() < give_up;)
       pump(1);
     if (venue_orders_of("BTC-USD") > 0 && entry_kill) {
       /* omsd frozen before it reads the entry's fill, then killed: it
@@ -777,16 +688,16 @@ int main(int argc, char **argv) {
             "the bracket was never accepted");
     }
     /* KILLS moments spread over the schedule, each at a seeded offset in its share. */
-    int64_t t_parent = mono_ms(), share = (END_MS - 1500) / (kills > 0 ? kills : 1);
+    int64_t t_parent = e2e_mono_ms(), share = (END_MS - 1500) / (kills > 0 ? kills : 1);
     for (int k = 0; k < kills && failures == 0; k++) {
       int64_t at = t_parent + 500 + k * share + rand() % (share - 200);
-      while (mono_ms() < at) pump(10);
+      while (e2e_mono_ms() < at) pump(10);
       if (k % 2 == 1) {
         /* Every other kill lands within 0-2 ms of an order reaching the venue:
          * a child sent, whose fill omsd may not have heard or journaled. */
         off_t size = venue_log_size();
-        int64_t give_up = mono_ms() + 2000;
-        while (venue_log_size() == size && mono_ms() < give_up) pump(1);
+        int64_t give_up = e2e_mono_ms() + 2000;
+        while (venue_log_size() == size && e2e_mono_ms() < give_up) pump(1);
         usleep((useconds_t)(rand() % 2000));
         at_venue_kills += venue_log_size() != size;
       }
@@ -794,13 +705,14 @@ int main(int argc, char **argv) {
       killed++;
     }
     /* The parent ends by its end time; then the bracket is cancelled. */
-    int64_t end = mono_ms() + END_MS + 10000;
+    int64_t end = e2e_mono_ms() + END_MS + 10000;
     const rx_t *r;
-    while (mono_ms() < end && !((r = last_report(g_twap)) != NULL && done_status(r->ord_status)))
+    while (e2e_mono_ms() < end &&
+           !((r = last_report(g_twap)) != NULL && done_status(r->ord_status)))
       if (pump(10) < 0) break;
     send_msg(OMS_FIX_MSG_OrderCancelRequest, cancel_body, g_brk);
-    for (int64_t e2 = mono_ms() + 5000;
-         mono_ms() < e2 && !((r = last_report(g_brk)) != NULL && done_status(r->ord_status));)
+    for (int64_t e2 = e2e_mono_ms() + 5000;
+         e2e_mono_ms() < e2 && !((r = last_report(g_brk)) != NULL && done_status(r->ord_status));)
       pump(10);
     pump_for(500); /* the exits' cancels reach the venue */
     send_msg(OMS_FIX_MSG_Logout, NULL, NULL);
@@ -809,7 +721,7 @@ int main(int argc, char **argv) {
     CHECK(0, "the daemons did not start or the client could not log on");
   }
   disconnect();
-  int rc_o = stop(&g_omsd, SIGTERM), rc_v = stop(&g_venue, SIGTERM);
+  int rc_o = e2e_stop(&g_omsd, SIGTERM), rc_v = e2e_stop(&g_venue, SIGTERM);
   CHECK(rc_o == 0 && rc_v == 0, "exit status omsd %d omsvenue %d", rc_o, rc_v);
   if (failures == 0) {
     read_venue_log(&peak);
@@ -817,7 +729,7 @@ int main(int argc, char **argv) {
     checks(killed, at_venue_kills, peak);
   }
   fprintf(stderr, "e2e_parents_crash: %s in %.1f s (%d failures)\n", failures ? "FAILED" : "passed",
-          (double)(mono_ms() - t0) / 1000, failures);
+          (double)(e2e_mono_ms() - t0) / 1000, failures);
   if (failures) {
     snprintf(cmd, sizeof cmd, "tail -30 '%s' >&2; tail -15 '%s' >&2", g_omsd.log, g_venue.log);
     if (system(cmd) != 0) fprintf(stderr, "(no logs)\n");

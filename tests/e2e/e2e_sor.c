@@ -21,40 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static int g_port, g_fd = -1, g_seq = 1;
-static pid_t g_pid = -1;
+#include "e2e_proc.h"
+
+static int g_fd = -1, g_seq = 1;
+static e2e_proc_t g_omsd = {.name = "omsd", .pid = -1};
 static char g_in[1 << 16];
 static size_t g_len;
 
 static void die(const char *why) {
   fprintf(stderr, "e2e_sor: FAIL: %s\n", why);
-  if (g_pid > 0) {
-    kill(g_pid, SIGKILL);
-    waitpid(g_pid, NULL, 0);
-  }
+  e2e_kill9(&g_omsd);
   exit(1);
-}
-
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  bind(fd, (struct sockaddr *)&a, sizeof a);
-  getsockname(fd, (struct sockaddr *)&a, &n);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-static int connect_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 static void utc(char *buf, size_t cap) {
@@ -138,22 +115,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: e2e_sor OMSD CONFIG WORKDIR\n");
     return 2;
   }
-  char cmd[1200], data[900], log[900];
+  char cmd[1200];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", argv[3], argv[3]);
   if (system(cmd) != 0) die("workdir");
-  snprintf(data, sizeof data, "%s/data", argv[3]);
-  snprintf(log, sizeof log, "%s/omsd.log", argv[3]);
-  g_port = free_port();
-  g_pid = fork();
-  if (g_pid == 0) {
-    if (!freopen(log, "a", stderr)) _exit(126);
-    char port[16];
-    snprintf(port, sizeof port, "%d", g_port);
-    execl(argv[1], argv[1], "--config", argv[2], "--port", port, "--data-dir", data, (char *)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 500 && (g_fd = connect_port()) < 0; i++) usleep(10000);
-  if (g_fd < 0) die("omsd did not listen");
+  g_omsd.bin = argv[1];
+  g_omsd.conf = argv[2];
+  g_omsd.port = e2e_free_port();
+  snprintf(g_omsd.data, sizeof g_omsd.data, "%s/data", argv[3]);
+  snprintf(g_omsd.log, sizeof g_omsd.log, "%s/omsd.log", argv[3]);
+  if (e2e_start(&g_omsd) != 0 || (g_fd = e2e_connect(g_omsd.port)) < 0) die("omsd did not listen");
   char msg[8192], v[64], v2[64];
   send_msg("A", "98=0|108=30|554=client1-secret|");
   if (next_msg("A", msg, sizeof msg, 5000) != 0) die("no Logon answer");
@@ -188,9 +158,7 @@ int main(int argc, char **argv) {
   send_msg("5", "");
   next_msg("5", msg, sizeof msg, 2000);
   close(g_fd);
-  kill(g_pid, SIGTERM);
-  int st = 0;
-  waitpid(g_pid, &st, 0);
+  e2e_stop(&g_omsd, SIGTERM);
   printf("e2e_sor: ok fills=%d prices %.1f..%.1f\n", fills, lo, hi);
   return 0;
 }

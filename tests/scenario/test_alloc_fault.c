@@ -44,6 +44,7 @@
 #include "oms/gateway.h"
 #include "oms/oms.h"
 #include "oms_test.h"
+#include "world.h"
 
 #define MS INT64_C(1000000)
 #define T0 INT64_C(1764000000000000000)
@@ -215,12 +216,7 @@ static size_t logon_msg(char *out, size_t cap) {
 }
 
 static void sim_symbol(oms_sim_symbol_t *sym) {
-  memset(sym, 0, sizeof *sym);
-  t_instrument(&sym->ins, "BTC-USD");
-  sym->lp.enabled = true;
-  sym->lp.ref_px = T_D("65000");
-  sym->lp.spread_ticks = 2;
-  sym->lp.levels = 3;
+  scn_lp_symbol(sym);
   sym->lp.size = T_D("0.5");
 }
 

@@ -44,6 +44,7 @@
 #include "oms/sim_venue.h"
 #include "oms/store.h"
 #include "oms_test.h"
+#include "world.h"
 
 typedef struct rec_s {
   char kind; /* 'E' or 'V' */
@@ -129,11 +130,7 @@ static void child(const char *db, uint64_t seed, int write_fd) {
   oms_engine_t *e;
   if (oms_engine_create(&cfg, &e) != 0) _exit(4);
   oms_sim_symbol_t sym;
-  memset(&sym, 0, sizeof sym);
-  t_instrument(&sym.ins, "BTC-USD");
-  sym.lp.enabled = true;
-  sym.lp.ref_px = T_D("65000");
-  sym.lp.spread_ticks = 2;
+  scn_lp_symbol(&sym);
   sym.lp.levels = 4;
   sym.lp.size = T_D("0.5");
   sym.lp.step_ns = 5000000;

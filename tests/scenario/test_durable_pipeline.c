@@ -16,6 +16,7 @@
 #include "oms/store.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
 #define MS INT64_C(1000000)
 
@@ -229,12 +230,7 @@ static void node_start(node_t *n, bool recover) {
       .clock = clock, .max_orders = 1024, .store = n->store, .risk = n->risk, .portfolio = n->pf};
   assert_int_equal(oms_engine_create(&cfg, &n->e), 0);
   oms_sim_symbol_t sym;
-  memset(&sym, 0, sizeof sym);
-  t_instrument(&sym.ins, "BTC-USD");
-  sym.lp.enabled = true;
-  sym.lp.ref_px = T_D("65000");
-  sym.lp.spread_ticks = 2;
-  sym.lp.levels = 3;
+  scn_lp_symbol(&sym);
   sym.lp.size = T_D("0.3");
   oms_sim_config_t vc = {.name = "SIM",
                          .clock = clock,

@@ -28,6 +28,7 @@
 #include "oms/store.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
 #define T0 INT64_C(1764000000000000000)
 #define MS INT64_C(1000000)
@@ -141,14 +142,7 @@ static void world_open(world_t *w) {
   memset(w, 0, sizeof *w);
   w->now = T0;
   assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
-  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8,
-                          .max_strategies = 8,
-                          .max_symbols = 8,
-                          .max_positions = 64,
-                          .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
+  scn_parts(&w->pf, &w->risk);
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
                              .max_orders = 256,
                              .store = w->store,

@@ -30,8 +30,9 @@
 #include "oms/store.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
-#define T0 INT64_C(1764000000000000000)
+#define T0 SCN_T0
 #define MS INT64_C(1000000)
 #define MAXM 64
 
@@ -45,13 +46,8 @@ typedef struct mem_s {
 } mem_t;
 
 typedef struct world_s {
-  int64_t now;
-  char dir[256], jdir[300], db[300];
+  SCN_WORLD; /* now, dir, store, e, risk, pf (world.h) */
   bool journal;
-  oms_store_t *store;
-  oms_engine_t *e;
-  oms_risk_t *risk;
-  oms_portfolio_t *pf;
   fake_venue_t *v;
   int cursor; /* the venue's sends answered so far */
   bool hold;  /* the venue answers nothing */
@@ -103,76 +99,41 @@ static void on_event(void *ctx, const oms_event_t *ev) {
 }
 
 static void open_store(world_t *w) {
-  if (!w->journal) {
-    assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
-    return;
-  }
-  snprintf(w->jdir, sizeof w->jdir, "%s/journal", w->dir);
-  snprintf(w->db, sizeof w->db, "%s/oms.db", w->dir);
-  oms_store_journal_config_t cfg;
-  oms_store_journal_config_init(&cfg, w->jdir, w->db);
-  cfg.durability = OMS_DURABILITY_OS;
-  assert_int_equal(oms_store_journal_open(&cfg, &w->store), 0);
+  scn_open_store(&w->base, w->journal ? SCN_STORE_JOURNAL : SCN_STORE_MEMORY, 0);
 }
 
 static void boot(world_t *w) {
-  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8,
-                          .max_strategies = 8,
-                          .max_symbols = 8,
-                          .max_positions = 64,
-                          .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
-  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
-                             .max_orders = 256,
-                             .store = w->store,
-                             .portfolio = w->pf,
-                             .risk = w->risk,
-                             .on_event = on_event,
-                             .event_ctx = w,
-                             .max_groups = 8};
-  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
-  oms_instrument_t ins;
-  t_instrument(&ins, "BTC-USD");
-  assert_int_equal(oms_engine_add_instrument(w->e, &ins, NULL), 0);
   w->v = calloc(1, sizeof *w->v);
   fake_venue_init(w->v, "SIM");
   w->cursor = 0;
-  assert_int_equal(oms_engine_add_venue(w->e, &w->v->base, NULL), 0);
+  scn_spec_t spec = {.max_orders = 256,
+                     .max_groups = 8,
+                     .on_event = on_event,
+                     .event_ctx = w,
+                     .venue = &w->v->base,
+                     .cash = "10000000",
+                     .stamp = T0};
+  scn_boot(&w->base, &spec);
   if (w->held) assert_int_equal(oms_engine_set_stops_held(w->e, "SIM", true), 0);
-  oms_portfolio_set_cash(w->pf, "ACC1", T_D("10000000"), T0);
-  oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), T0);
-  loose_limits(w->risk, NULL);
 }
 
 static void shutdown_core(world_t *w) {
-  oms_engine_destroy(w->e);
-  oms_risk_destroy(w->risk);
-  oms_portfolio_destroy(w->pf);
+  scn_halt(&w->base);
   free(w->v);
-  w->e = NULL;
 }
 
 static world_t *make(const char *tag, bool journal) {
   world_t *w = calloc(1, sizeof *w);
   w->journal = journal;
-  w->now = T0;
-  snprintf(w->dir, sizeof w->dir, "/tmp/oms-groups-%s-%d", tag, (int)getpid());
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", w->dir, w->dir);
-  assert_int_equal(system(cmd), 0);
+  scn_make_dir(&w->base, "groups", tag);
   open_store(w);
   boot(w);
   return w;
 }
 
 static void destroy(world_t *w) {
-  shutdown_core(w);
-  oms_store_close(w->store);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->dir);
-  assert_int_equal(system(cmd), 0);
+  scn_destroy(&w->base);
+  free(w->v);
   free(w);
 }
 

@@ -19,6 +19,7 @@
 #include "oms/sim_venue.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
 #define T0 INT64_C(1764000000000000000)
 #define MS INT64_C(1000000)
@@ -36,25 +37,12 @@ typedef struct world_s {
 static world_t *make(int64_t step_ms) {
   world_t *w = calloc(1, sizeof *w);
   w->now = T0;
-  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8,
-                          .max_strategies = 8,
-                          .max_symbols = 8,
-                          .max_positions = 64,
-                          .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
+  scn_parts(&w->pf, &w->risk);
   oms_engine_config_t ec = {
       .clock = oms_clock_manual(&w->now), .max_orders = 256, .portfolio = w->pf, .risk = w->risk};
   assert_int_equal(oms_engine_create(&ec, &w->e), 0);
   oms_sim_symbol_t sym;
-  memset(&sym, 0, sizeof sym);
-  t_instrument(&sym.ins, "BTC-USD");
-  sym.lp.enabled = true;
-  sym.lp.ref_px = T_D("65000");
-  sym.lp.spread_ticks = 2;
-  sym.lp.levels = 3;
-  sym.lp.size = T_D("1");
+  scn_lp_symbol(&sym);
   sym.lp.step_ns = step_ms * MS;
   sym.lp.walk_ticks = 4;
   oms_sim_config_t sc = {.name = "SIM",

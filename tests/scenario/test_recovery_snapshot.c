@@ -36,6 +36,7 @@
 #include "oms/store.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
 #define T0 INT64_C(1764000000000000000) /* 2025-11-24 16:00 UTC */
 #define DAY INT64_C(86400000000000)
@@ -201,14 +202,7 @@ static int put_order(void *ctx, const oms_order_t *o) {
 static void recover(world_t *w, oms_store_t *st, bool cash_acc2) {
   memset(w, 0, sizeof *w);
   w->now = T0 + DAY + 3600 * INT64_C(1000000000);
-  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8,
-                          .max_strategies = 8,
-                          .max_symbols = 8,
-                          .max_positions = 64,
-                          .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
+  scn_parts(&w->pf, &w->risk);
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
                              .max_orders = 256,
                              .store = st,

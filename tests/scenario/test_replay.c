@@ -38,109 +38,38 @@
 #include "oms/store.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
-#define T0 INT64_C(1764000000000000000)
+#define T0 SCN_T0
 #define MS INT64_C(1000000)
 #define MAX_EVENTS 1024
 
 typedef struct world_s {
-  int64_t now;
-  char dir[256];
+  SCN_WORLD;    /* now, dir, store, e, risk, pf (world.h) */
   bool journal; /* the journal store; else the SQLite store alone */
-  oms_store_t *store;
-  oms_engine_t *e;
-  oms_risk_t *risk;
-  oms_portfolio_t *pf;
 } world_t;
 
 static void open_store(world_t *w) {
-  if (!w->journal) {
-    char p[300];
-    snprintf(p, sizeof p, "%s/oms.db", w->dir);
-    oms_store_config_t c;
-    oms_store_config_init(&c, p);
-    c.durability = OMS_DURABILITY_OS;
-    assert_int_equal(oms_store_sqlite_open(&c, &w->store), 0);
-    return;
-  }
-  char jdir[300], db[300];
-  snprintf(jdir, sizeof jdir, "%s/journal", w->dir);
-  snprintf(db, sizeof db, "%s/oms.db", w->dir);
-  oms_store_journal_config_t cfg;
-  oms_store_journal_config_init(&cfg, jdir, db);
-  cfg.durability = OMS_DURABILITY_OS;
-  cfg.segment_bytes = 1 << 16; /* the journal rolls during the session */
-  assert_int_equal(oms_store_journal_open(&cfg, &w->store), 0);
+  /* the journal rolls during the session */
+  scn_open_store(&w->base, w->journal ? SCN_STORE_JOURNAL : SCN_STORE_SQLITE, 1 << 16);
 }
 
 /* The process over w->store, built as omsd builds it; the venue has no
  * state file (the replay compares before any reconciliation). */
 static void boot(world_t *w) {
-  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8,
-                          .max_strategies = 8,
-                          .max_symbols = 8,
-                          .max_positions = 64,
-                          .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
-  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
-                             .max_orders = 256,
-                             .store = w->store,
-                             .portfolio = w->pf,
-                             .risk = w->risk};
-  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
-  oms_sim_symbol_t sym;
-  memset(&sym, 0, sizeof sym);
-  t_instrument(&sym.ins, "BTC-USD");
-  sym.lp.enabled = true;
-  sym.lp.ref_px = T_D("65000");
-  sym.lp.spread_ticks = 2;
-  sym.lp.levels = 3;
-  sym.lp.size = T_D("1");
-  oms_sim_config_t sc = {.name = "SIM",
-                         .clock = oms_clock_manual(&w->now),
-                         .max_orders = 1024,
-                         .ack_latency_ns = 1 * MS,
-                         .fill_latency_ns = 1 * MS,
-                         .seed = 42,
-                         .symbols = &sym,
-                         .nsymbols = 1};
-  oms_venue_t *sim;
-  assert_int_equal(oms_sim_venue_create(&sc, &sim), 0);
-  assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
-  assert_int_equal(oms_engine_add_venue(w->e, sim, NULL), 0);
-  oms_portfolio_set_cash(w->pf, "ACC1", T_D("1000000"), T0);
-  oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), T0);
-  loose_limits(w->risk, NULL);
+  scn_spec_t spec = {.max_orders = 256, .sim_max_orders = 1024, .cash = "1000000", .stamp = T0};
+  scn_boot(&w->base, &spec);
 }
 
-static void halt(world_t *w) {
-  oms_engine_destroy(w->e);
-  oms_risk_destroy(w->risk);
-  oms_portfolio_destroy(w->pf);
-  w->e = NULL;
-  w->risk = NULL;
-  w->pf = NULL;
-}
+static void halt(world_t *w) { scn_halt(&w->base); }
 
 static void make(world_t *w, const char *tag, bool journal) {
   memset(w, 0, sizeof(*w));
   w->journal = journal;
-  w->now = T0;
-  snprintf(w->dir, sizeof w->dir, "/tmp/oms-replay-%s-%d", tag, (int)getpid());
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", w->dir, w->dir);
-  assert_int_equal(system(cmd), 0);
+  scn_make_dir(&w->base, "replay", tag);
 }
 
-static void destroy(world_t *w) {
-  halt(w);
-  oms_store_close(w->store);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", w->dir);
-  assert_int_equal(system(cmd), 0);
-}
+static void destroy(world_t *w) { scn_destroy(&w->base); }
 
 /* Lets the clock run in 1 ms steps; before each poll what was appended is
  * durable (the core releases effects only then), so the run does not depend

@@ -21,67 +21,26 @@
 #include "oms/store.h"
 #include "oms_test.h"
 #include "oms_test_risk.h"
+#include "world.h"
 
-#define T0 INT64_C(1764000000000000000)
+#define T0 SCN_T0
 #define MS INT64_C(1000000)
 
 typedef struct world_s {
-  int64_t now;
+  SCN_WORLD; /* now, store (survives the restarts), e, risk, pf (world.h) */
   char state[64];
-  oms_store_t *store; /* survives the restarts */
-  oms_engine_t *e;
-  oms_risk_t *risk;
-  oms_portfolio_t *pf;
 } world_t;
 
-/* The process: everything but the store, built as omsd builds it. */
+/* The process: everything but the store, built as omsd builds it; the cash
+ * and the reference price are set at each start's now. */
 static void boot(world_t *w) {
-  oms_portfolio_config_t pc = {.max_accounts = 8, .max_symbols = 8, .max_positions = 64};
-  assert_int_equal(oms_portfolio_create(&pc, &w->pf), 0);
-  oms_risk_config_t rc = {.max_accounts = 8,
-                          .max_strategies = 8,
-                          .max_symbols = 8,
-                          .max_positions = 64,
-                          .max_open_orders = 256};
-  assert_int_equal(oms_risk_create(&rc, &w->risk), 0);
-  oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
-                             .max_orders = 256,
-                             .store = w->store,
-                             .portfolio = w->pf,
-                             .risk = w->risk};
-  assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
-  oms_sim_symbol_t sym;
-  memset(&sym, 0, sizeof sym);
-  t_instrument(&sym.ins, "BTC-USD");
-  sym.lp.enabled = true;
-  sym.lp.ref_px = T_D("65000");
-  sym.lp.spread_ticks = 2;
-  sym.lp.levels = 3;
-  sym.lp.size = T_D("1");
-  oms_sim_config_t sc = {.name = "SIM",
-                         .clock = oms_clock_manual(&w->now),
-                         .max_orders = 1024,
-                         .ack_latency_ns = 1 * MS,
-                         .fill_latency_ns = 1 * MS,
-                         .seed = 42,
-                         .symbols = &sym,
-                         .nsymbols = 1,
-                         .state_path = w->state};
-  oms_venue_t *sim;
-  assert_int_equal(oms_sim_venue_create(&sc, &sim), 0);
-  assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
-  assert_int_equal(oms_engine_add_venue(w->e, sim, NULL), 0);
-  oms_portfolio_set_cash(w->pf, "ACC1", T_D("1000000"), w->now);
-  oms_risk_set_reference_price(w->risk, "BTC-USD", T_D("65000"), w->now);
-  loose_limits(w->risk, NULL);
+  scn_spec_t spec = {
+      .max_orders = 256, .sim_max_orders = 1024, .sim_state = w->state, .cash = "1000000"};
+  scn_boot(&w->base, &spec);
 }
 
-static void halt(world_t *w) {
-  oms_engine_destroy(w->e); /* and the venue it owns */
-  oms_risk_destroy(w->risk);
-  oms_portfolio_destroy(w->pf);
-  w->e = NULL;
-}
+/* Destroys the engine, and the venue it owns, over the store that stays. */
+static void halt(world_t *w) { scn_halt(&w->base); }
 
 static world_t *make(void) {
   world_t *w = calloc(1, sizeof(*w));

@@ -1,0 +1,97 @@
+/*
+ * e2e_proc.c - the end-to-end tests' child daemons and clocks (e2e_proc.h).
+ */
+#include "e2e_proc.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t e2e_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t e2e_mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int e2e_free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  bind(fd, (struct sockaddr *)&a, sizeof a);
+  getsockname(fd, (struct sockaddr *)&a, &n);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+int e2e_connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+int e2e_start(e2e_proc_t *p) {
+  p->pid = fork();
+  if (p->pid == 0) {
+    if (!freopen(p->log, "a", stderr)) _exit(126);
+    char port[16];
+    snprintf(port, sizeof port, "%d", p->port);
+    if (p->durability != NULL)
+      execl(p->bin, p->bin, "--config", p->conf, "--port", port, "--data-dir", p->data,
+            "--durability", p->durability, (char *)NULL);
+    else
+      execl(p->bin, p->bin, "--config", p->conf, "--port", port, "--data-dir", p->data,
+            (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 1000; i++) {
+    int fd = e2e_connect(p->port);
+    if (fd >= 0) {
+      close(fd);
+      return 0;
+    }
+    usleep(10000);
+  }
+  return -1;
+}
+
+int e2e_stop(e2e_proc_t *p, int sig) {
+  if (p->pid <= 0) return -1;
+  kill(p->pid, sig);
+  int st = 0;
+  for (int i = 0; i < 1000; i++) {
+    if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+      p->pid = -1;
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    usleep(10000);
+  }
+  e2e_kill9(p);
+  return -2;
+}
+
+void e2e_kill9(e2e_proc_t *p) {
+  if (p->pid <= 0) return;
+  kill(p->pid, SIGKILL);
+  waitpid(p->pid, NULL, 0);
+  p->pid = -1;
+}
