@@ -832,7 +832,10 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
   }
   slot_t *s = &e->slots[a->slot];
   s->pins--;
-  oms_reject_t rej = {0};
+  /* Only read when the router refuses, which sets it: not cleared whole. */
+  oms_reject_t rej;
+  rej.code = OMS_R_NONE;
+  rej.text[0] = '\0';
   int64_t t = now_ns(e);
   int rc;
   oms_ord_change_t ch = {.ts_ns = t};
@@ -1055,19 +1058,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   if (s->o.algo != 0) return accept_parent(e, si, res);
 
   /* 5. can the venue take it? */
-  oms_route_stats_t rs;
-  if (oms_router_stats(e->router, req->venue, &rs) != 0) {
-    oms_reject_set(&rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", req->venue);
+  if (oms_router_check_new(e->router, &s->o, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
-  }
-  oms_venue_order_t vo;
-  if (oms_router_convert(e->router, &s->o, &vo, &rej) != OMS_R_NONE)
-    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
-  oms_venue_t *v = oms_router_venue(e->router, req->venue);
-  if (!rs.connected && !oms_venue_is_connected(v)) {
-    oms_reject_set(&rej, OMS_R_VENUE_DOWN, "venue %s is not connected", req->venue);
-    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
-  }
 
   /* 6. SUBMITTED, written ahead */
   oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};

@@ -260,6 +260,20 @@ oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue
   return convert(rv, o, out, rej);
 }
 
+oms_reason_t oms_router_check_new(oms_router_t *r, const oms_order_t *o, oms_reject_t *rej) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL)
+    return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  if (rv->nsyms > 0) {
+    oms_venue_order_t vo;
+    oms_reason_t why = convert(rv, o, &vo, rej);
+    if (why != OMS_R_NONE) return why;
+  }
+  if (!rv->connected && !oms_venue_is_connected(rv->v))
+    return oms_reject_set(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", o->venue);
+  return OMS_R_NONE;
+}
+
 /* ---- in-flight tracking -------------------------------------------------- */
 
 static void inf_unlink(oms_router_t *r, uint32_t i) {
