@@ -106,8 +106,9 @@ typedef struct stage_s {
   uint32_t slot; /* NIL for an event about no order (alarm) */
   int send;      /* ACT_SEND_* to push after the commit, or 0 */
   oms_dec_t qty, price, stop;
-  bool fill; /* book ev.fill into the portfolio */
-  bool bust; /* take ev.fill.old_* back out of the portfolio (before any fill) */
+  bool fill;           /* book ev.fill into the portfolio */
+  bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
+  uint32_t audit_from; /* the slot's audit_count when the event took its copy */
 } stage_t;
 
 typedef struct vctx_s {
@@ -570,6 +571,7 @@ static oms_event_t *stage(oms_engine_t *e, uint32_t si, const oms_order_t *after
   stage_t *st = &e->stage[k];
   memset(st, 0, sizeof(*st));
   st->slot = si;
+  st->audit_from = after != NULL ? after->audit_count : 0;
   oms_event_t *ev = &e->sev[k];
   int64_t req_ns = si != NIL ? e->slots[si].request_ns : 0;
   oms_event_init(ev, t, after, e->now, req_ns);
@@ -609,16 +611,28 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
 /* Installs the staged copy src of the order in its slot dst. The names from
  * client_order_id to symbol, and the metadata, are set at creation and no
  * transition writes them, so they are not written back: a third of the
- * 1.4 KB, on every commit. */
-static void write_back(oms_order_t *dst, const oms_order_t *src) {
+ * 1.4 KB, on every commit. Nor is the audit ring, when the slot is as it was
+ * when src was copied from it (its audit_count still `from`): then only the
+ * entries the staged transitions appended differ, usually one of sixteen. */
+static void write_back(oms_order_t *dst, const oms_order_t *src, uint32_t from) {
   assert(dst->order_id == src->order_id &&
          memcmp(dst->client_order_id, src->client_order_id,
                 END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
          memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0);
   memcpy((char *)dst + END_OF(symbol), (const char *)src + END_OF(symbol),
          offsetof(oms_order_t, metadata) - END_OF(symbol));
-  memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
-         sizeof(*dst) - END_OF(metadata));
+  uint32_t to = src->audit_count;
+  if (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE) {
+    for (uint32_t q = from; q < to; q++)
+      dst->audit[q % OMS_AUDIT_INLINE] = src->audit[q % OMS_AUDIT_INLINE];
+    memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
+           offsetof(oms_order_t, audit) - END_OF(metadata));
+    memcpy((char *)dst + END_OF(audit), (const char *)src + END_OF(audit),
+           sizeof(*dst) - END_OF(audit));
+  } else {
+    memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
+           sizeof(*dst) - END_OF(metadata));
+  }
 }
 
 /* Whether the effects of a unit appended with ticket may run right now,
@@ -727,7 +741,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
       /* a confirmed replace renames the order */
       bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
       oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
-      write_back(&s->o, &ev->order);
+      write_back(&s->o, &ev->order, st->audit_from);
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)

@@ -460,7 +460,12 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
 int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej) {
   rvenue_t *rv = find_venue(r, o->venue);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
-  msg_t m = {.kind = OMS_ROUTE_NEW, .order_id = o->order_id};
+  /* convert() writes the whole of m.vo: it is not cleared twice. */
+  msg_t m;
+  m.kind = OMS_ROUTE_NEW;
+  m.dead = false;
+  m.order_id = o->order_id;
+  m.qty = m.price = m.stop = OMS_DEC_ZERO;
   if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
   if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
   return dispatch(r, rv, &m, now_ns, rej);
