@@ -852,30 +852,30 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
   rej.text[0] = '\0';
   int64_t t = now_ns(e);
   int rc;
-  oms_ord_change_t ch = {.ts_ns = t};
+  oms_ord_event_t what;
   switch (a->kind) {
     case ACT_SEND_NEW:
       rc = oms_router_send_new(e->router, &s->o, t, &rej);
       if (rc != OMS_EREJECTED) return;
-      ch.event = OMS_EV_REJECT;
+      what = OMS_EV_REJECT;
       break;
     case ACT_SEND_CANCEL:
       rc = oms_router_send_cancel(e->router, &s->o, t, &rej);
       if (rc == OMS_ROUTE_CANCELLED_LOCALLY) {
-        ch.event = OMS_EV_CANCEL_CONFIRM;
+        what = OMS_EV_CANCEL_CONFIRM;
         break;
       }
       if (rc != OMS_EREJECTED) return;
-      ch.event = OMS_EV_CANCEL_REJECT;
+      what = OMS_EV_CANCEL_REJECT;
       break;
     default:
       rc = oms_router_send_replace(e->router, &s->o, a->qty, a->price, a->stop, t, &rej);
       if (rc != OMS_EREJECTED) return;
-      ch.event = OMS_EV_REPLACE_REJECT;
+      what = OMS_EV_REPLACE_REJECT;
       break;
   }
-  ch.reason = rej.code;
-  ch.reason_text = rej.text;
+  /* The change is built only for a send that came back as an event. */
+  oms_ord_change_t ch = {.event = what, .ts_ns = t, .reason = rej.code, .reason_text = rej.text};
   begin(e);
   if (stage_change(e, slot_index(e, s), &ch, NULL) == 0) commit(e, OMS_STORE_APPEND_MUST);
 }
