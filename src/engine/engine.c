@@ -593,7 +593,7 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
     a->price = st->price;
     a->stop = st->stop;
   }
-  if (kind == ACT_PUBLISH && ev != NULL) e->events[i] = *ev;
+  if (kind == ACT_PUBLISH && ev != NULL) oms_event_copy(&e->events[i], ev);
   if (slot != NIL && kind != ACT_PUBLISH) e->slots[slot].pins++;
 }
 

@@ -440,6 +440,23 @@ static void test_both_writers_give_the_same_bytes(void **state) {
   }
 }
 
+/* oms_event_copy: every field and the algo bytes up to algo_len; what lies
+ * past them in the destination is left alone (and means nothing). */
+static void test_copy_stops_at_the_end_of_the_algo_state(void **state) {
+  (void)state;
+  static oms_event_t ev, dst;
+  full_event(&ev);
+  ev.algo_len = 3;
+  memset(ev.algo, 0x11, sizeof ev.algo);
+  memset(&dst, 0x77, sizeof dst);
+  oms_event_copy(&dst, &ev);
+  assert_memory_equal(&dst, &ev, offsetof(oms_event_t, algo) + 3);
+  assert_int_equal(dst.algo[3], 0x77);
+  ev.algo_len = OMS_EVENT_ALGO_MAX + 1; /* not a length any writer makes: copied whole */
+  oms_event_copy(&dst, &ev);
+  assert_memory_equal(&dst, &ev, offsetof(oms_event_t, algo) + OMS_EVENT_ALGO_MAX);
+}
+
 static void test_parent_fields_and_state_round_trip(void **state) {
   (void)state;
   oms_event_t ev, back;
@@ -487,6 +504,7 @@ int main(void) {
       cmocka_unit_test(test_format_2_event_decodes_every_field),
       cmocka_unit_test(test_parent_fields_and_state_round_trip),
       cmocka_unit_test(test_both_writers_give_the_same_bytes),
+      cmocka_unit_test(test_copy_stops_at_the_end_of_the_algo_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
