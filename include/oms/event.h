@@ -23,6 +23,8 @@
 #define OMS_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "oms/common.h"
 #include "oms/decimal.h"
@@ -164,6 +166,14 @@ OMS_EXTERN void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms
 /* event_ns - request_ns, or -1 when the request time is unknown. */
 static inline int64_t oms_event_latency_ns(const oms_event_t *ev) {
   return ev->request_ns > 0 ? ev->event_ns - ev->request_ns : -1;
+}
+
+/* Copies src to dst up to the end of its algorithm state: the algo bytes
+ * past algo_len mean nothing (oms_event_init never clears them) and are a
+ * third of the event, which a ring or an outbox would copy for nothing. */
+static inline void oms_event_copy(oms_event_t *dst, const oms_event_t *src) {
+  size_t n = src->algo_len <= OMS_EVENT_ALGO_MAX ? src->algo_len : OMS_EVENT_ALGO_MAX;
+  memcpy(dst, src, offsetof(oms_event_t, algo) + n);
 }
 
 /* ---- Binary form ------------------------------------------------------------

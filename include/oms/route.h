@@ -97,6 +97,15 @@ OMS_EXTERN int oms_router_map_symbol(oms_router_t *r, const char *venue, const c
 OMS_EXTERN oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o,
                                            oms_venue_order_t *out, oms_reject_t *rej);
 
+/* Whether o could be sent to its venue now, as a submission asks before it
+ * is written ahead: the venue has a connector, o converts to its format
+ * (oms_router_convert), and the venue is connected in the router's view or
+ * its own. Returns OMS_R_NONE, or OMS_R_UNKNOWN_VENUE, a conversion's
+ * reason or OMS_R_VENUE_DOWN with rej set. One venue lookup, and no
+ * conversion for a symbol the venue does not map (it is sent as it is). */
+OMS_EXTERN oms_reason_t oms_router_check_new(oms_router_t *r, const oms_order_t *o,
+                                             oms_reject_t *rej);
+
 /* Sends (or queues) a new order, a cancel, a replace. Returns 0 (sent),
  * OMS_ROUTE_QUEUED, OMS_ROUTE_CANCELLED_LOCALLY (cancel only), or OMS_EREJECTED
  * with rej set: UNKNOWN_VENUE, VENUE_DOWN, VENUE_QUEUE_FULL, VENUE_REJECT (the

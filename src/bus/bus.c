@@ -171,7 +171,7 @@ int oms_bus_publish(oms_bus_t *bus, const oms_event_t *ev) {
         continue;
       }
     }
-    sub->ring[h & sub->mask] = *ev;
+    oms_event_copy(&sub->ring[h & sub->mask], ev);
     atomic_store_explicit(&sub->head, h + 1, memory_order_release);
     copied++;
   }

@@ -106,8 +106,9 @@ typedef struct stage_s {
   uint32_t slot; /* NIL for an event about no order (alarm) */
   int send;      /* ACT_SEND_* to push after the commit, or 0 */
   oms_dec_t qty, price, stop;
-  bool fill; /* book ev.fill into the portfolio */
-  bool bust; /* take ev.fill.old_* back out of the portfolio (before any fill) */
+  bool fill;           /* book ev.fill into the portfolio */
+  bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
+  uint32_t audit_from; /* the slot's audit_count when the event took its copy */
 } stage_t;
 
 typedef struct vctx_s {
@@ -570,6 +571,7 @@ static oms_event_t *stage(oms_engine_t *e, uint32_t si, const oms_order_t *after
   stage_t *st = &e->stage[k];
   memset(st, 0, sizeof(*st));
   st->slot = si;
+  st->audit_from = after != NULL ? after->audit_count : 0;
   oms_event_t *ev = &e->sev[k];
   int64_t req_ns = si != NIL ? e->slots[si].request_ns : 0;
   oms_event_init(ev, t, after, e->now, req_ns);
@@ -591,7 +593,7 @@ static void outbox_push(oms_engine_t *e, uint64_t ticket, uint8_t kind, uint32_t
     a->price = st->price;
     a->stop = st->stop;
   }
-  if (kind == ACT_PUBLISH && ev != NULL) e->events[i] = *ev;
+  if (kind == ACT_PUBLISH && ev != NULL) oms_event_copy(&e->events[i], ev);
   if (slot != NIL && kind != ACT_PUBLISH) e->slots[slot].pins++;
 }
 
@@ -609,16 +611,28 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
 /* Installs the staged copy src of the order in its slot dst. The names from
  * client_order_id to symbol, and the metadata, are set at creation and no
  * transition writes them, so they are not written back: a third of the
- * 1.4 KB, on every commit. */
-static void write_back(oms_order_t *dst, const oms_order_t *src) {
+ * 1.4 KB, on every commit. Nor is the audit ring, when the slot is as it was
+ * when src was copied from it (its audit_count still `from`): then only the
+ * entries the staged transitions appended differ, usually one of sixteen. */
+static void write_back(oms_order_t *dst, const oms_order_t *src, uint32_t from) {
   assert(dst->order_id == src->order_id &&
          memcmp(dst->client_order_id, src->client_order_id,
                 END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
          memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0);
   memcpy((char *)dst + END_OF(symbol), (const char *)src + END_OF(symbol),
          offsetof(oms_order_t, metadata) - END_OF(symbol));
-  memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
-         sizeof(*dst) - END_OF(metadata));
+  uint32_t to = src->audit_count;
+  if (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE) {
+    for (uint32_t q = from; q < to; q++)
+      dst->audit[q % OMS_AUDIT_INLINE] = src->audit[q % OMS_AUDIT_INLINE];
+    memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
+           offsetof(oms_order_t, audit) - END_OF(metadata));
+    memcpy((char *)dst + END_OF(audit), (const char *)src + END_OF(audit),
+           sizeof(*dst) - END_OF(audit));
+  } else {
+    memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
+           sizeof(*dst) - END_OF(metadata));
+  }
 }
 
 /* Whether the effects of a unit appended with ticket may run right now,
@@ -727,7 +741,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
       /* a confirmed replace renames the order */
       bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
       oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
-      write_back(&s->o, &ev->order);
+      write_back(&s->o, &ev->order, st->audit_from);
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
@@ -832,33 +846,36 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
   }
   slot_t *s = &e->slots[a->slot];
   s->pins--;
-  oms_reject_t rej = {0};
+  /* Only read when the router refuses, which sets it: not cleared whole. */
+  oms_reject_t rej;
+  rej.code = OMS_R_NONE;
+  rej.text[0] = '\0';
   int64_t t = now_ns(e);
   int rc;
-  oms_ord_change_t ch = {.ts_ns = t};
+  oms_ord_event_t what;
   switch (a->kind) {
     case ACT_SEND_NEW:
       rc = oms_router_send_new(e->router, &s->o, t, &rej);
       if (rc != OMS_EREJECTED) return;
-      ch.event = OMS_EV_REJECT;
+      what = OMS_EV_REJECT;
       break;
     case ACT_SEND_CANCEL:
       rc = oms_router_send_cancel(e->router, &s->o, t, &rej);
       if (rc == OMS_ROUTE_CANCELLED_LOCALLY) {
-        ch.event = OMS_EV_CANCEL_CONFIRM;
+        what = OMS_EV_CANCEL_CONFIRM;
         break;
       }
       if (rc != OMS_EREJECTED) return;
-      ch.event = OMS_EV_CANCEL_REJECT;
+      what = OMS_EV_CANCEL_REJECT;
       break;
     default:
       rc = oms_router_send_replace(e->router, &s->o, a->qty, a->price, a->stop, t, &rej);
       if (rc != OMS_EREJECTED) return;
-      ch.event = OMS_EV_REPLACE_REJECT;
+      what = OMS_EV_REPLACE_REJECT;
       break;
   }
-  ch.reason = rej.code;
-  ch.reason_text = rej.text;
+  /* The change is built only for a send that came back as an event. */
+  oms_ord_change_t ch = {.event = what, .ts_ns = t, .reason = rej.code, .reason_text = rej.text};
   begin(e);
   if (stage_change(e, slot_index(e, s), &ch, NULL) == 0) commit(e, OMS_STORE_APPEND_MUST);
 }
@@ -1055,19 +1072,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   if (s->o.algo != 0) return accept_parent(e, si, res);
 
   /* 5. can the venue take it? */
-  oms_route_stats_t rs;
-  if (oms_router_stats(e->router, req->venue, &rs) != 0) {
-    oms_reject_set(&rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", req->venue);
+  if (oms_router_check_new(e->router, &s->o, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
-  }
-  oms_venue_order_t vo;
-  if (oms_router_convert(e->router, &s->o, &vo, &rej) != OMS_R_NONE)
-    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
-  oms_venue_t *v = oms_router_venue(e->router, req->venue);
-  if (!rs.connected && !oms_venue_is_connected(v)) {
-    oms_reject_set(&rej, OMS_R_VENUE_DOWN, "venue %s is not connected", req->venue);
-    return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
-  }
 
   /* 6. SUBMITTED, written ahead */
   oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};

@@ -432,7 +432,18 @@ static void *prefault_main(void *arg) {
  * as a hole followed by a good record: damage, not a torn tail). */
 static void copy_up(uint8_t *dst, const uint8_t *src, size_t n) {
   volatile uint64_t *d = (volatile uint64_t *)(void *)dst;
-  for (size_t i = 0; i < n / 8; i++) {
+  size_t words = n / 8, i = 0;
+  /* Four words a turn: the same stores in the same order, a quarter of the
+   * loop's own count and compare (a record is a few hundred bytes). */
+  for (; i + 4 <= words; i += 4) {
+    uint64_t v[4];
+    memcpy(v, src + 8 * i, sizeof v);
+    d[i] = v[0];
+    d[i + 1] = v[1];
+    d[i + 2] = v[2];
+    d[i + 3] = v[3];
+  }
+  for (; i < words; i++) {
     uint64_t v;
     memcpy(&v, src + 8 * i, sizeof v);
     d[i] = v;

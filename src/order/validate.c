@@ -61,12 +61,11 @@ bool oms_id_valid(const char *s, size_t max) {
  * walk stops at the NUL, at max characters or at the end of the array. One
  * pass: the same answer as a search for the NUL followed by oms_id_valid. */
 static bool field_ok(const char *s, size_t cap, size_t max) {
-  for (size_t n = 0; n < cap; n++) {
-    unsigned char c = (unsigned char)s[n];
-    if (c == '\0') return n > 0;
-    if (n >= max || !id_char[c]) return false;
-  }
-  return false;
+  /* The NUL may be at most at max and within the array; the walk over the
+   * characters before it needs one test each, as '\0' is no id_char. */
+  size_t lim = cap < max + 1 ? cap : max + 1, n = 0;
+  while (n < lim && id_char[(unsigned char)s[n]]) n++;
+  return n > 0 && n < lim && s[n] == '\0';
 }
 
 static bool needs_price(oms_ord_type_t t) { return t == OMS_ORD_LIMIT || t == OMS_ORD_STOP_LIMIT; }

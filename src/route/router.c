@@ -260,6 +260,20 @@ oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue
   return convert(rv, o, out, rej);
 }
 
+oms_reason_t oms_router_check_new(oms_router_t *r, const oms_order_t *o, oms_reject_t *rej) {
+  rvenue_t *rv = find_venue(r, o->venue);
+  if (rv == NULL)
+    return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  if (rv->nsyms > 0) {
+    oms_venue_order_t vo;
+    oms_reason_t why = convert(rv, o, &vo, rej);
+    if (why != OMS_R_NONE) return why;
+  }
+  if (!rv->connected && !oms_venue_is_connected(rv->v))
+    return oms_reject_set(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", o->venue);
+  return OMS_R_NONE;
+}
+
 /* ---- in-flight tracking -------------------------------------------------- */
 
 static void inf_unlink(oms_router_t *r, uint32_t i) {
@@ -446,7 +460,12 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
 int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej) {
   rvenue_t *rv = find_venue(r, o->venue);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
-  msg_t m = {.kind = OMS_ROUTE_NEW, .order_id = o->order_id};
+  /* convert() writes the whole of m.vo: it is not cleared twice. */
+  msg_t m;
+  m.kind = OMS_ROUTE_NEW;
+  m.dead = false;
+  m.order_id = o->order_id;
+  m.qty = m.price = m.stop = OMS_DEC_ZERO;
   if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
   if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
   return dispatch(r, rv, &m, now_ns, rej);

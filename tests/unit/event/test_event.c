@@ -383,6 +383,80 @@ static void test_order_json_is_the_event_order_object(void **state) {
 
 /* Format 5: a child's parent fields and a parent's encoded state come back
  * as written; a state longer than its room is refused; JSON names them. */
+/* Fills s[cap] with cap - 1 characters: the longest string the field holds. */
+static void longest(char *s, size_t cap, char c) {
+  memset(s, c, cap - 1);
+  s[cap - 1] = '\0';
+}
+
+/* A buffer that holds any encoding is written without a test per field; a
+ * buffer of exactly the encoding's length goes through the checked writer:
+ * both give the same bytes, for an ordinary event and for one whose every
+ * string is at its longest. With the largest parent state too, the event is
+ * the longest there is (both buffers hold it) and one byte less is refused. */
+static void test_both_writers_give_the_same_bytes(void **state) {
+  (void)state;
+  static oms_event_t ev;
+  static uint8_t big[OMS_EVENT_BIN_MAX], exact[OMS_EVENT_BIN_MAX];
+  for (int round = 0; round < 3; round++) {
+    full_event(&ev);
+    if (round >= 1) {
+      oms_order_t *o = &ev.order;
+      longest(o->client_order_id, sizeof o->client_order_id, 'a');
+      longest(o->strategy_id, sizeof o->strategy_id, 'b');
+      longest(o->account_id, sizeof o->account_id, 'c');
+      longest(o->venue, sizeof o->venue, 'd');
+      longest(o->symbol, sizeof o->symbol, 'e');
+      longest(o->venue_order_id, sizeof o->venue_order_id, 'f');
+      longest(o->reject_reason, sizeof o->reject_reason, 'g');
+      longest(o->metadata, sizeof o->metadata, 'h');
+      longest(o->cur_client_order_id, sizeof o->cur_client_order_id, 'i');
+      longest(o->pending_client_order_id, sizeof o->pending_client_order_id, 'j');
+      longest(ev.fill.exec_id, sizeof ev.fill.exec_id, 'k');
+      longest(ev.check, sizeof ev.check, 'l');
+      longest(ev.text, sizeof ev.text, 'm');
+      longest(ev.scope_id, sizeof ev.scope_id, 'n');
+      o->cum_notional = -((__int128)1 << 100);
+    }
+    if (round == 2) {
+      ev.algo_len = OMS_EVENT_ALGO_MAX;
+      memset(ev.algo, 0x5a, sizeof ev.algo);
+    }
+    int n = oms_event_encode(&ev, big, sizeof big);
+    assert_true(n > 0);
+    assert_int_equal(oms_event_encode(&ev, exact, (size_t)n), n);
+    assert_memory_equal(big, exact, (size_t)n);
+    assert_int_equal(oms_event_encode(&ev, exact, (size_t)n - 1), OMS_ENOSPC);
+    oms_event_t back;
+    assert_int_equal(oms_event_decode(big, (size_t)n, &back), 0);
+    assert_true(fx_same_order(&back.order, &ev.order));
+    assert_string_equal(back.text, ev.text);
+    assert_int_equal(back.algo_len, ev.algo_len);
+    static uint8_t obig[OMS_ORDER_BIN_MAX], oexact[OMS_ORDER_BIN_MAX];
+    int m = oms_order_encode(&ev.order, obig, sizeof obig);
+    assert_true(m > 0);
+    assert_int_equal(oms_order_encode(&ev.order, oexact, (size_t)m), m);
+    assert_memory_equal(obig, oexact, (size_t)m);
+  }
+}
+
+/* oms_event_copy: every field and the algo bytes up to algo_len; what lies
+ * past them in the destination is left alone (and means nothing). */
+static void test_copy_stops_at_the_end_of_the_algo_state(void **state) {
+  (void)state;
+  static oms_event_t ev, dst;
+  full_event(&ev);
+  ev.algo_len = 3;
+  memset(ev.algo, 0x11, sizeof ev.algo);
+  memset(&dst, 0x77, sizeof dst);
+  oms_event_copy(&dst, &ev);
+  assert_memory_equal(&dst, &ev, offsetof(oms_event_t, algo) + 3);
+  assert_int_equal(dst.algo[3], 0x77);
+  ev.algo_len = OMS_EVENT_ALGO_MAX + 1; /* not a length any writer makes: copied whole */
+  oms_event_copy(&dst, &ev);
+  assert_memory_equal(&dst, &ev, offsetof(oms_event_t, algo) + OMS_EVENT_ALGO_MAX);
+}
+
 static void test_parent_fields_and_state_round_trip(void **state) {
   (void)state;
   oms_event_t ev, back;
@@ -429,6 +503,8 @@ int main(void) {
       cmocka_unit_test(test_format_1_event_decodes_with_its_first_name_as_current),
       cmocka_unit_test(test_format_2_event_decodes_every_field),
       cmocka_unit_test(test_parent_fields_and_state_round_trip),
+      cmocka_unit_test(test_both_writers_give_the_same_bytes),
+      cmocka_unit_test(test_copy_stops_at_the_end_of_the_algo_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

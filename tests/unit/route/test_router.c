@@ -273,6 +273,30 @@ static void test_venue_management_errors(void **state) {
   oms_router_destroy(NULL);
 }
 
+/* The submission's question, asked before the order is written ahead:
+ * unknown venue, a mapped symbol that does not convert, a venue down (in the
+ * router's view and the connector's both), and a yes. */
+static void test_check_new(void **state) {
+  (void)state;
+  oms_reject_t rej;
+  oms_order_t o = order(1, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_NONE);
+  strcpy(o.venue, "Z");
+  assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_UNKNOWN_VENUE);
+  assert_string_equal(rej.text, "no connector for venue Z");
+  strcpy(o.venue, "SIM");
+  assert_int_equal(oms_router_map_symbol(r, "SIM", o.symbol, "X", T_D("0"), T_D("10")), 0);
+  assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_LOT_SIZE);
+  o.qty = T_D("20");
+  assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_NONE);
+  fv.connected = false;
+  oms_router_venue_state(r, "SIM", false, 0);
+  assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_VENUE_DOWN);
+  assert_string_equal(rej.text, "venue SIM is not connected");
+  fv.connected = true; /* the connector is up before the router heard */
+  assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_NONE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_symbol_map_rounds_against_nobody, setup, teardown),
@@ -284,6 +308,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_track_unknown_after_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_venue_management_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_check_new, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
