@@ -39,7 +39,7 @@
  * that changes it, as an algorithm parent's state does (engine_parent.c):
  * "SR", version 1, then the policy, the sizes, the skipped venues, what
  * each open child holds, and the best-execution figures so far (the "BX"
- * record of src/sor). It is on the parent's acceptance, on every event of
+ * record of src/sor, then the fills per venue). It is on the parent's acceptance, on every event of
  * one of its children (a child's submission carries the record that
  * counts it, so a child is never in the store without the parent knowing
  * it), and on the parent's own cancel and end. Recovery (oms__sor_loaded,
@@ -86,6 +86,7 @@ typedef struct srec_s {
   uint32_t next_seq;
   uint32_t skip;
   bool filled_since_skip;
+  uint32_t vfills[OMS_SOR_MAX_VENUES]; /* fills at bx.venue[i] */
   bool cancelling, ended, dirty;
   bool held;     /* recovered: waits for the venues (see DURABILITY) */
   bool present;  /* recovery: a record was found for it */
@@ -186,7 +187,7 @@ static inline bool sor_check(const srec_t *r) {
 #define SR_VERSION 1
 #define SR_FIXED (8 + 8 + 4 * 8 + 4 + 4 + 1)
 #define SR_KID (1 + 4 + 8 + 8 + 1)
-#define SR_BX_MAX (4 + 16 * 8 + OMS_SOR_MAX_VENUES * (OMS_VENUE_MAX + 1 + 4 * 8))
+#define SR_BX_MAX (4 + 16 * 8 + OMS_SOR_MAX_VENUES * (OMS_VENUE_MAX + 1 + 4 * 8 + 4))
 _Static_assert(SR_FIXED + OMS_SOR_MAX_VENUES * SR_KID + 2 + SR_BX_MAX <= OMS_EVENT_ALGO_MAX,
                "a smart parent's record fits an event");
 
@@ -233,9 +234,11 @@ static int sr_encode(const srec_t *r, uint8_t *buf, size_t cap) {
   }
   size_t used = (size_t)(p - buf) + 2;
   int bl = oms_sor_bestex_encode(&r->bx, p + 2, cap - used);
-  if (bl < 0) return OMS_EFULL;
+  if (bl < 0 || used + (size_t)bl + 4 * r->bx.nvenues > cap) return OMS_EFULL;
   put(&p, (uint64_t)bl, 2);
-  return (int)(used + (size_t)bl);
+  p += bl;
+  for (uint32_t i = 0; i < r->bx.nvenues; i++) put(&p, r->vfills[i], 4);
+  return (int)(p - buf);
 }
 
 /* Bytes back into r's journaled fields; 0 or OMS_ECORRUPT. */
@@ -270,7 +273,10 @@ static int sr_decode(const uint8_t *buf, size_t len, srec_t *r) {
     k->post = *p++ != 0;
   }
   size_t bl = (size_t)get(&p, 2);
-  if ((size_t)(end - p) != bl || oms_sor_bestex_decode(p, bl, &r->bx) != 0) return OMS_ECORRUPT;
+  if ((size_t)(end - p) < bl || oms_sor_bestex_decode(p, bl, &r->bx) != 0) return OMS_ECORRUPT;
+  p += bl;
+  if ((size_t)(end - p) != 4 * (size_t)r->bx.nvenues) return OMS_ECORRUPT;
+  for (uint32_t i = 0; i < r->bx.nvenues; i++) r->vfills[i] = (uint32_t)get(&p, 4);
   return sor_check(r) ? 0 : OMS_ECORRUPT;
 }
 
@@ -426,7 +432,7 @@ static int kid_of(const srec_t *r, uint32_t seq) {
 }
 
 static void venue_add(srec_t *r, const char *venue, oms_dec_t qty, oms_dec_t notional,
-                      oms_dec_t fee, uint32_t children) {
+                      oms_dec_t fee, uint32_t children, uint32_t fills) {
   oms_sor_bestex_t *bx = &r->bx;
   uint32_t i = 0;
   while (i < bx->nvenues && strcmp(bx->venue[i].venue, venue) != 0) i++;
@@ -440,6 +446,7 @@ static void venue_add(srec_t *r, const char *venue, oms_dec_t qty, oms_dec_t not
   bx->venue[i].notional.raw += notional.raw;
   bx->venue[i].fees.raw += fee.raw;
   bx->venue[i].children += children;
+  r->vfills[i] += fills;
 }
 
 int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_event_t *ev,
@@ -471,7 +478,7 @@ int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_eve
       r->bx.filled.raw += ev->fill.qty.raw;
       r->bx.notional.raw += notional.raw;
       r->bx.fees.raw += ev->fill.fee.raw;
-      venue_add(r, o->venue, ev->fill.qty, notional, ev->fill.fee, 0);
+      venue_add(r, o->venue, ev->fill.qty, notional, ev->fill.fee, 0, 1);
       fx->ch[fx->nch++] = (oms_ord_change_t){.event = OMS_EV_FILL,
                                              .ts_ns = ev->event_ns,
                                              .fill_qty = ev->fill.qty,
@@ -638,7 +645,7 @@ static int send_children(oms__sor_t *S, oms_engine_t *e, uint32_t ri, const oms_
     r->kid[c->venue] = (skid_t){seq, 0, c->qty, OMS_DEC_ZERO, c->post};
     r->alloc.raw += c->qty.raw;
     venue_add(r, oms_sor_book_venue_cfg(S->book, c->venue)->name, OMS_DEC_ZERO, OMS_DEC_ZERO,
-              OMS_DEC_ZERO, 1);
+              OMS_DEC_ZERO, 1, 0);
     assert(sor_check(r));
     oms_order_request_t q;
     child_request(&parent, r, c, oms_sor_book_venue_cfg(S->book, c->venue)->name, seq, &q);
@@ -679,7 +686,7 @@ static void emit_bestex(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
   srec_t *r = &S->rec[ri];
   oms_sor_bestex_finish(&r->bx);
   S->done[S->ndone++ % DONE_KEPT] = r->bx;
-  int len = oms_sor_bestex_encode(&r->bx, S->blob, sizeof(S->blob));
+  int len = oms_store_bestex_encode(&r->bx, r->vfills, S->blob, sizeof(S->blob));
   char avg[OMS_DEC_STRLEN], imp[OMS_DEC_STRLEN], fees[OMS_DEC_STRLEN];
   oms_dec_format(r->bx.avg_px, avg, sizeof(avg));
   oms_dec_format(r->bx.improvement_px, imp, sizeof(imp));

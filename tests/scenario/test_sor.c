@@ -81,7 +81,8 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   const oms_order_t *o = &ev->order;
   if (ev->type == OMS_EVT_BEST_EXECUTION) {
     w->bestex_events++;
-    assert_int_equal(oms_sor_bestex_decode(ev->algo, ev->algo_len, &w->last_bx), 0);
+    uint32_t fills[OMS_SOR_MAX_VENUES];
+    assert_int_equal(oms_store_bestex_decode(ev->algo, ev->algo_len, &w->last_bx, fills), 0);
     assert_int_equal(w->last_bx.parent_id, o->order_id);
     if (w->nbx < 8) w->bx[w->nbx++] = w->last_bx;
     return;
