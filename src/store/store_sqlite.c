@@ -1670,7 +1670,9 @@ void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
   memset(seen, 0, sizeof seen);
   for (size_t i = n; i-- > 0;) {
     order_row[i] = true;
-    if (recs[i].kind != OMS__REC_EVENT) continue;
+    /* a record about an order (a BestExecution) writes no row of it: the
+     * order event before it in the batch must */
+    if (recs[i].kind != OMS__REC_EVENT || !oms_event_is_order(recs[i].u.ev.type)) continue;
     uint64_t id = recs[i].u.ev.order.order_id;
     if (id == 0) continue;
     size_t h = (size_t)(id * UINT64_C(0x9E3779B97F4A7C15) >> 32) % (2 * OMS__PROJECT_MAX);

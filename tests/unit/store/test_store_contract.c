@@ -624,7 +624,10 @@ static void contract_best_execution(size_t k) {
   env_t env;
   env_open(&env, k);
   oms_order_t o;
-  append_order(&env, &o, 7, "s1", "A1", "BTC-USD", 2, T0);
+  oms_event_t evs[3];
+  fx_order(&o, 7, "s1", "A1", "BTC-USD", T0);
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env.seq, &evs[0]);
+  fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, T0 + 1, ++env.seq, &evs[1]);
   oms_sor_bestex_t bx;
   memset(&bx, 0, sizeof bx);
   bx.parent_id = 7;
@@ -652,16 +655,23 @@ static void contract_best_execution(size_t k) {
   oms_event_t ev;
   memset(&ev, 0, sizeof ev);
   ev.type = OMS_EVT_BEST_EXECUTION;
+  /* the order's own state rides on the record (a copy, as the engine's) */
   ev.order = o;
   ev.seq = ++env.seq;
   ev.event_ns = T0 + 9;
   int n = oms_store_bestex_encode(&bx, fills, ev.algo, sizeof ev.algo);
   assert_true(n > 0);
   ev.algo_len = (uint16_t)n;
-  oms_store_unit_t u = {&ev, 1};
+  /* in the same unit as the order's events: the order's row is still
+   * written from its last order event */
+  evs[2] = ev;
+  oms_store_unit_t u = {evs, 3};
   uint64_t ticket;
   assert_int_equal(oms_store_append(env.st, &u, 0, &ticket), 0);
   flush(&env);
+  oms_order_t back;
+  assert_int_equal(oms_store_get_order(env.st, 7, &back), 0);
+  assert_int_equal(back.state, OMS_STATE_ACCEPTED);
   oms_bestex_row_t r;
   assert_int_equal(oms_store_get_best_execution(env.st, 7, &r), 0);
   assert_int_equal(r.bx.parent_id, 7);
