@@ -722,7 +722,19 @@ static void step(oms__sor_t *S, oms_engine_t *e, uint32_t ri, int64_t now) {
     }
     return;
   }
-  if (r->cancelling) return;
+  if (r->cancelling) {
+    /* recovered cancelling with nothing open (its last children never
+     * reached the store): nothing will confirm it but this */
+    if (!any_open(r, false)) {
+      end_parent(S, e, ri, "smart order cancelled");
+      po = oms__engine_order(e, S->rec[ri].order_id);
+      if (po == NULL || oms_ord_state_is_terminal(po->state)) {
+        emit_bestex(S, e, ri);
+        S->rec[ri].ended = true;
+      }
+    }
+    return;
+  }
   if (r->held) {
     if (!resumable(S, e, r, now)) {
       mark_dirty(S, ri); /* looked at again at the next poll */
