@@ -187,12 +187,14 @@ static void logon(void) {
   if (g_fd < 0) die("omsd did not listen");
   g_len = 0;
   char msg[8192];
+  long seen = g_in_seq; /* before this Logon's answer moves it */
   send_msg("A", "98=0|108=30|554=client1-secret|");
   if (next_msg("A", msg, sizeof msg, 5000) != 0) die("no Logon answer");
-  /* what omsd sent that never arrived (it died with it in flight) */
+  /* what omsd sent after the last message read (in flight when it died,
+   * or sent while no one was logged on) */
   char rr[64];
-  snprintf(rr, sizeof rr, "7=%ld|16=0|", g_in_seq + 1);
-  if (g_in_seq > 0) send_msg("2", rr);
+  snprintf(rr, sizeof rr, "7=%ld|16=0|", seen + 1);
+  if (seen > 0) send_msg("2", rr);
 }
 
 /* Every report of the parent: CumQty never above the parent; returns its
