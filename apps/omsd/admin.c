@@ -91,33 +91,33 @@ static const struct {
 /* Every route of the API (docs/admin-api.md): method, pattern, the least
  * role that may call it (NONE: no token needed), handler. {id} matches one
  * path segment, a trailing {*} the rest of the path. */
-#define ROUTES(X)                                                               \
-  X("GET", "/healthz", R_NONE, omsd_route_healthz)                              \
-  X("GET", "/readyz", R_NONE, omsd_route_readyz)                                \
-  X("GET", "/metrics", R_READ, omsd_route_metrics)                              \
-  X("GET", "/v1/orders", R_READ, omsd_route_orders_list)                        \
-  X("POST", "/v1/orders", R_TRADE, omsd_route_order_submit)                     \
-  X("POST", "/v1/orders/cancel-all", R_TRADE, omsd_route_cancel_all)            \
-  X("GET", "/v1/orders/{id}", R_READ, omsd_route_order_get)                     \
-  X("PATCH", "/v1/orders/{id}", R_TRADE, omsd_route_order_modify)               \
-  X("DELETE", "/v1/orders/{id}", R_TRADE, omsd_route_order_cancel)              \
-  X("GET", "/v1/parents", R_READ, omsd_route_parents_list)                      \
-  X("POST", "/v1/parents", R_TRADE, omsd_route_parent_submit)                   \
-  X("GET", "/v1/parents/{id}", R_READ, omsd_route_parent_get)                   \
-  X("PATCH", "/v1/parents/{id}", R_TRADE, omsd_route_parent_modify)             \
-  X("DELETE", "/v1/parents/{id}", R_TRADE, omsd_route_parent_cancel)            \
-  X("GET", "/v1/parents/{id}/best-execution", R_READ, omsd_route_parent_bestex) \
-  X("POST", "/v1/trading-state", R_ADMIN, omsd_route_trading_state)             \
-  X("GET", "/v1/positions", R_READ, omsd_route_positions)                       \
-  X("GET", "/v1/risk", R_READ, omsd_route_risk)                                 \
-  X("PUT", "/v1/risk/limits", R_ADMIN, omsd_route_limits_put)                   \
-  X("GET", "/v1/risk/limits/changes", R_READ, omsd_route_limits_changes)        \
-  X("GET", "/v1/risk/var", R_READ, omsd_route_risk_var)                         \
-  X("GET", "/v1/risk/stress", R_READ, omsd_route_risk_stress)                   \
-  X("GET", "/v1/sessions", R_READ, omsd_route_sessions)                         \
-  X("GET", "/v1/events", R_READ, omsd_route_events)                             \
-  X("GET", "/v1/events/stream", R_READ, omsd_route_events_stream)               \
-  X("GET", "/", R_NONE, omsd_route_static)                                      \
+#define ROUTES(X)                                                        \
+  X("GET", "/healthz", R_NONE, omsd_route_healthz)                       \
+  X("GET", "/readyz", R_NONE, omsd_route_readyz)                         \
+  X("GET", "/metrics", R_READ, omsd_route_metrics)                       \
+  X("GET", "/v1/orders", R_READ, omsd_route_orders_list)                 \
+  X("POST", "/v1/orders", R_TRADE, omsd_route_order_submit)              \
+  X("POST", "/v1/orders/cancel-all", R_TRADE, omsd_route_cancel_all)     \
+  X("GET", "/v1/orders/{id}", R_READ, omsd_route_order_get)              \
+  X("PATCH", "/v1/orders/{id}", R_TRADE, omsd_route_order_modify)        \
+  X("DELETE", "/v1/orders/{id}", R_TRADE, omsd_route_order_cancel)       \
+  X("GET", "/v1/parents", R_READ, omsd_route_parents_list)               \
+  X("POST", "/v1/parents", R_TRADE, omsd_route_parent_submit)            \
+  X("GET", "/v1/parents/{id}", R_READ, omsd_route_parent_get)            \
+  X("PATCH", "/v1/parents/{id}", R_TRADE, omsd_route_parent_modify)      \
+  X("DELETE", "/v1/parents/{id}", R_TRADE, omsd_route_parent_cancel)     \
+  X("GET", "/v1/parents/{id}/best-execution", R_READ, omsd_route_bestex) \
+  X("POST", "/v1/trading-state", R_ADMIN, omsd_route_trading_state)      \
+  X("GET", "/v1/positions", R_READ, omsd_route_positions)                \
+  X("GET", "/v1/risk", R_READ, omsd_route_risk)                          \
+  X("PUT", "/v1/risk/limits", R_ADMIN, omsd_route_limits_put)            \
+  X("GET", "/v1/risk/limits/changes", R_READ, omsd_route_limits_changes) \
+  X("GET", "/v1/risk/var", R_READ, omsd_route_risk_var)                  \
+  X("GET", "/v1/risk/stress", R_READ, omsd_route_risk_stress)            \
+  X("GET", "/v1/sessions", R_READ, omsd_route_sessions)                  \
+  X("GET", "/v1/events", R_READ, omsd_route_events)                      \
+  X("GET", "/v1/events/stream", R_READ, omsd_route_events_stream)        \
+  X("GET", "/", R_NONE, omsd_route_static)                               \
   X("GET", "/blotter/{*}", R_NONE, omsd_route_static)
 
 typedef struct route_s {

@@ -303,7 +303,7 @@ static json_t *bestex_json(const oms_bestex_row_t *r) {
   return j;
 }
 
-void omsd_route_parent_bestex(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
+void omsd_route_bestex(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
   static const char *const known[] = {NULL};
   const char *bad = omsd_http_unknown_param(rq, known);
   if (bad != NULL) {
