@@ -120,76 +120,76 @@ static const migration_t migrations[] = {
   "opened_seq, mark_px, mark_ns, mark_seq"
 
 /* name, parameters, SQL ($1 is always the instance) */
-#define PG_STATEMENTS(X)                                                                           \
-  X(COMMIT, 0, "COMMIT")                                                                           \
-  X(ORDERS_IN, 0,                                                                                  \
-    "INSERT INTO orders SELECT DISTINCT ON (order_id) * FROM orders_in ORDER BY order_id, "        \
-    "last_event_seq DESC ON CONFLICT(instance, order_id) "                                         \
-    "DO UPDATE SET client_order_id = EXCLUDED.client_order_id, strategy_id = "                     \
-    "EXCLUDED.strategy_id, account_id = EXCLUDED.account_id, venue = EXCLUDED.venue, symbol = "    \
-    "EXCLUDED.symbol, venue_order_id = EXCLUDED.venue_order_id, side = EXCLUDED.side, type = "     \
-    "EXCLUDED.type, tif = EXCLUDED.tif, qty = EXCLUDED.qty, price = EXCLUDED.price, stop_price "   \
-    "= EXCLUDED.stop_price, state = EXCLUDED.state, terminal = EXCLUDED.terminal, filled_qty = "   \
-    "EXCLUDED.filled_qty, leaves_qty = EXCLUDED.leaves_qty, avg_px = EXCLUDED.avg_px, "            \
-    "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "    \
-    "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                     \
-    "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                       \
-  X(TSTATE, 7,                                                                                     \
-    "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "       \
-    "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "   \
-    "DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_ns = "                \
-    "EXCLUDED.updated_ns, event_seq = EXCLUDED.event_seq")                                         \
-  X(POSITION_GET, 3,                                                                               \
-    "SELECT " POS_COLS " FROM positions WHERE instance = $1 AND account_id = $2 AND symbol = $3")  \
-  X(POSITION, 13,                                                                                  \
-    "INSERT INTO positions(instance, " POS_COLS                                                    \
-    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(instance, "      \
-    "account_id, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_px = EXCLUDED.avg_px, "             \
-    "realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees, updated_ns = "                    \
-    "EXCLUDED.updated_ns, last_fill_seq = EXCLUDED.last_fill_seq, opened_seq = "                   \
-    "EXCLUDED.opened_seq, mark_px = EXCLUDED.mark_px, mark_ns = EXCLUDED.mark_ns, mark_seq = "     \
-    "EXCLUDED.mark_seq")                                                                           \
-  X(FIXSEQ, 4,                                                                                     \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, $3, $4) "       \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_in = EXCLUDED.next_in, next_out = "         \
-    "EXCLUDED.next_out")                                                                           \
-  X(FIXSENT, 4,                                                                                    \
-    "INSERT INTO fix_sent(instance, session, seqnum, msg) VALUES($1, $2, $3, $4) "                 \
-    "ON CONFLICT(instance, session, seqnum) DO UPDATE SET msg = EXCLUDED.msg")                     \
-  X(FIXSENT_SEQ, 3,                                                                                \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, $3) "        \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_out = "                                     \
-    "greatest(fix_sessions.next_out, EXCLUDED.next_out)")                                          \
-  X(FIXDEL, 2, "DELETE FROM fix_sent WHERE instance = $1 AND session = $2")                        \
-  X(FIXRESET, 2,                                                                                   \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, 1) "         \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_in = 1, next_out = 1")                      \
-  X(CURSOR, 3,                                                                                     \
-    "INSERT INTO sink_cursors(instance, sink, seq) VALUES($1, $2, $3) "                            \
-    "ON CONFLICT(instance, sink) DO UPDATE SET seq = EXCLUDED.seq")                                \
-  X(LIMIT, 5,                                                                                      \
-    "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "       \
-    "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "        \
-    "line = EXCLUDED.line")                                                                        \
-  X(BESTEX, 19,                                                                                    \
-    "INSERT INTO best_execution(instance, parent_order_id, account_id, symbol, side, arrival_ns, " \
-    "arrival_bid, arrival_ask, qty, filled_qty, avg_px, notional, fees, improvement_px, "          \
-    "improvement, eff_spread_px, venues, event_ns, event_seq) VALUES($1, $2, $3, $4, $5, $6, $7, " \
-    "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT(instance, "             \
-    "parent_order_id) DO UPDATE SET account_id = EXCLUDED.account_id, symbol = EXCLUDED.symbol, "  \
-    "side = EXCLUDED.side, arrival_ns = EXCLUDED.arrival_ns, arrival_bid = EXCLUDED.arrival_bid, " \
-    "arrival_ask = EXCLUDED.arrival_ask, qty = EXCLUDED.qty, filled_qty = EXCLUDED.filled_qty, "   \
-    "avg_px = EXCLUDED.avg_px, notional = EXCLUDED.notional, fees = EXCLUDED.fees, "               \
-    "improvement_px = EXCLUDED.improvement_px, improvement = EXCLUDED.improvement, "               \
-    "eff_spread_px = EXCLUDED.eff_spread_px, venues = EXCLUDED.venues, event_ns = "                \
-    "EXCLUDED.event_ns, event_seq = EXCLUDED.event_seq")                                           \
-  X(BESTEX_DEL, 2,                                                                                 \
-    "DELETE FROM best_execution_venues WHERE instance = $1 AND parent_order_id = $2")              \
-  X(BESTEX_VENUE, 9,                                                                               \
-    "INSERT INTO best_execution_venues(instance, parent_order_id, pos, venue, fills, children, "   \
-    "qty, notional, fees) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)")                             \
-  X(PROJECTED, 2,                                                                                  \
-    "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                                \
+#define PG_STATEMENTS(X)                                                                          \
+  X(COMMIT, 0, "COMMIT")                                                                          \
+  X(ORDERS_IN, 0,                                                                                 \
+    "INSERT INTO orders SELECT DISTINCT ON (order_id) * FROM orders_in ORDER BY order_id, "       \
+    "last_event_seq DESC ON CONFLICT(instance, order_id) "                                        \
+    "DO UPDATE SET client_order_id = EXCLUDED.client_order_id, strategy_id = "                    \
+    "EXCLUDED.strategy_id, account_id = EXCLUDED.account_id, venue = EXCLUDED.venue, symbol = "   \
+    "EXCLUDED.symbol, venue_order_id = EXCLUDED.venue_order_id, side = EXCLUDED.side, type = "    \
+    "EXCLUDED.type, tif = EXCLUDED.tif, qty = EXCLUDED.qty, price = EXCLUDED.price, stop_price "  \
+    "= EXCLUDED.stop_price, state = EXCLUDED.state, terminal = EXCLUDED.terminal, filled_qty = "  \
+    "EXCLUDED.filled_qty, leaves_qty = EXCLUDED.leaves_qty, avg_px = EXCLUDED.avg_px, "           \
+    "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "   \
+    "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                    \
+    "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                      \
+  X(TSTATE, 7,                                                                                    \
+    "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "      \
+    "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "  \
+    "DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_ns = "               \
+    "EXCLUDED.updated_ns, event_seq = EXCLUDED.event_seq")                                        \
+  X(POSITION_GET, 3,                                                                              \
+    "SELECT " POS_COLS " FROM positions WHERE instance = $1 AND account_id = $2 AND symbol = $3") \
+  X(POSITION, 13,                                                                                 \
+    "INSERT INTO positions(instance, " POS_COLS                                                   \
+    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(instance, "     \
+    "account_id, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_px = EXCLUDED.avg_px, "            \
+    "realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees, updated_ns = "                   \
+    "EXCLUDED.updated_ns, last_fill_seq = EXCLUDED.last_fill_seq, opened_seq = "                  \
+    "EXCLUDED.opened_seq, mark_px = EXCLUDED.mark_px, mark_ns = EXCLUDED.mark_ns, mark_seq = "    \
+    "EXCLUDED.mark_seq")                                                                          \
+  X(FIXSEQ, 4,                                                                                    \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, $3, $4) "      \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_in = EXCLUDED.next_in, next_out = "        \
+    "EXCLUDED.next_out")                                                                          \
+  X(FIXSENT, 4,                                                                                   \
+    "INSERT INTO fix_sent(instance, session, seqnum, msg) VALUES($1, $2, $3, $4) "                \
+    "ON CONFLICT(instance, session, seqnum) DO UPDATE SET msg = EXCLUDED.msg")                    \
+  X(FIXSENT_SEQ, 3,                                                                               \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, $3) "       \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_out = "                                    \
+    "greatest(fix_sessions.next_out, EXCLUDED.next_out)")                                         \
+  X(FIXDEL, 2, "DELETE FROM fix_sent WHERE instance = $1 AND session = $2")                       \
+  X(FIXRESET, 2,                                                                                  \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, 1) "        \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_in = 1, next_out = 1")                     \
+  X(CURSOR, 3,                                                                                    \
+    "INSERT INTO sink_cursors(instance, sink, seq) VALUES($1, $2, $3) "                           \
+    "ON CONFLICT(instance, sink) DO UPDATE SET seq = EXCLUDED.seq")                               \
+  X(LIMIT, 5,                                                                                     \
+    "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "      \
+    "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "       \
+    "line = EXCLUDED.line")                                                                       \
+  X(BESTEX, 19,                                                                                   \
+    "INSERT INTO best_execution(instance, parent_order_id, account_id, symbol, side, "            \
+    "arrival_ns, arrival_bid, arrival_ask, qty, filled_qty, avg_px, notional, fees, "             \
+    "improvement_px, improvement, eff_spread_px, venues, event_ns, event_seq) VALUES($1, "        \
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "          \
+    "ON CONFLICT(instance, parent_order_id) DO UPDATE SET account_id = EXCLUDED.account_id, "     \
+    "symbol = EXCLUDED.symbol, side = EXCLUDED.side, arrival_ns = EXCLUDED.arrival_ns, "          \
+    "arrival_bid = EXCLUDED.arrival_bid, arrival_ask = EXCLUDED.arrival_ask, qty = "              \
+    "EXCLUDED.qty, filled_qty = EXCLUDED.filled_qty, avg_px = EXCLUDED.avg_px, notional = "       \
+    "EXCLUDED.notional, fees = EXCLUDED.fees, improvement_px = EXCLUDED.improvement_px, "         \
+    "improvement = EXCLUDED.improvement, eff_spread_px = EXCLUDED.eff_spread_px, venues = "       \
+    "EXCLUDED.venues, event_ns = EXCLUDED.event_ns, event_seq = EXCLUDED.event_seq")              \
+  X(BESTEX_DEL, 2,                                                                                \
+    "DELETE FROM best_execution_venues WHERE instance = $1 AND parent_order_id = $2")             \
+  X(BESTEX_VENUE, 9,                                                                              \
+    "INSERT INTO best_execution_venues(instance, parent_order_id, pos, venue, fills, "            \
+    "children, qty, notional, fees) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)")                  \
+  X(PROJECTED, 2,                                                                                 \
+    "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                               \
     "ON CONFLICT(instance) DO UPDATE SET lsn = EXCLUDED.lsn")
 
 enum {
