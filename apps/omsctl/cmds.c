@@ -1240,6 +1240,39 @@ static int cmd_parent(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
   return ctl_usage_error("parent: \"%s\" is not show ID, submit, cancel ID or modify ID", sub);
 }
 
+/* ---- best execution ------------------------------------------------------------ */
+
+static int cmd_bestex(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
+  (void)cmd;
+  char path[96];
+  if (id_arg(a->pos[0])) return CTL_EXIT_USAGE;
+  snprintf(path, sizeof path, "/v1/parents/%s/best-execution", a->pos[0]);
+  ctl_resp_t r;
+  int rc = call(x, "GET", path, NULL, &r);
+  if (rc == 0 && !x->json) {
+    json_t *b = json_object_get(r.json, "best_execution");
+    static const char *const h[] = {"FIELD", "VALUE"};
+    ctl_table_t *t = ctl_table_create(2, h);
+    const char *k;
+    json_t *v;
+    char cell[CELL];
+    json_object_foreach(b, k, v) {
+      if (json_is_array(v)) continue;
+      const char *row[2] = {k, ctl_cell(b, k, cell, sizeof cell)};
+      if (t) ctl_table_add(t, row);
+    }
+    if (t) ctl_table_print(t, stdout);
+    ctl_table_destroy(t);
+    printf("\n");
+    static const char *const venue_cols[] = {"venue", "fills",    "children",
+                                             "qty",   "notional", "fees"};
+    rc = print_keys("venues", json_object_get(b, "venues"), venue_cols,
+                    sizeof venue_cols / sizeof venue_cols[0], "(no venue took a child)");
+  }
+  ctl_resp_clear(&r);
+  return rc;
+}
+
 #define OPTS(o) o, sizeof o / sizeof o[0]
 #define NOOPTS NULL, 0
 
@@ -1280,6 +1313,13 @@ const ctl_cmd_t ctl_cmds[] = {
      "Example: omsctl parent submit TWAP buy 100 AAPL --account ACC1 --price 191 \\\n"
      "           end_ns=+10m slice_ns=30s aggression=MID\n",
      OPTS(parent_opts), 1, CTL_MAX_POS},
+    {"bestex", cmd_bestex, "ID",
+     "a smart parent's best-execution record (GET /v1/parents/ID/best-execution)",
+     "Arrival bid and ask across the venues, what filled, the average price, the price\n"
+     "improvement against the arrival price (Rule 605), the effective spread, fees, and\n"
+     "per venue the fills, children, quantity, notional and fees (docs/routing.md).\n"
+     "Exits 7 while the parent is working (the record is written when it ends).\n",
+     NOOPTS, 1, 1},
     {"positions", cmd_positions, "[--account A]",
      "positions, marks and PnL per account (GET /v1/positions)", "", OPTS(positions_opts), 0, 0},
     {"risk", cmd_risk, "[var | stress]",

@@ -106,6 +106,7 @@ static const struct {
   X("GET", "/v1/parents/{id}", R_READ, omsd_route_parent_get)            \
   X("PATCH", "/v1/parents/{id}", R_TRADE, omsd_route_parent_modify)      \
   X("DELETE", "/v1/parents/{id}", R_TRADE, omsd_route_parent_cancel)     \
+  X("GET", "/v1/parents/{id}/best-execution", R_READ, omsd_route_bestex) \
   X("POST", "/v1/trading-state", R_ADMIN, omsd_route_trading_state)      \
   X("GET", "/v1/positions", R_READ, omsd_route_positions)                \
   X("GET", "/v1/risk", R_READ, omsd_route_risk)                          \

@@ -228,6 +228,7 @@ void omsd_route_trading_state(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_h
 /* admin_parents.c */
 void omsd_route_parents_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_parent_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
+void omsd_route_bestex(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_parent_submit(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_parent_modify(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);
 void omsd_route_parent_cancel(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs);

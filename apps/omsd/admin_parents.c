@@ -2,7 +2,8 @@
  * admin_parents.c - the parent-order endpoints of the admin API
  * (docs/admin-api.md, "Parent orders"): GET /v1/parents, GET
  * /v1/parents/{id} with its children, POST /v1/parents, PATCH and DELETE
- * /v1/parents/{id}.
+ * /v1/parents/{id}, and a smart parent's best-execution record, GET
+ * /v1/parents/{id}/best-execution.
  *
  * HOW IT WORKS
  * Reads come from the store's projection (oms_store_query_parents: the
@@ -267,6 +268,72 @@ void omsd_route_parent_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
     json_object_set_new(body, "order", omsd_order_json(&o));
   free(p);
   answer_page(rs, body, "next_children_after_id", &pg);
+}
+
+/* ---- GET /v1/parents/{id}/best-execution ------------------------------------------------ */
+
+static json_t *bestex_json(const oms_bestex_row_t *r) {
+  const oms_sor_bestex_t *bx = &r->bx;
+  json_t *venues = json_array();
+  for (uint32_t i = 0; i < bx->nvenues; i++)
+    json_array_append_new(
+        venues, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o}", "venue", bx->venue[i].venue, "fills",
+                          (json_int_t)r->fills[i], "children", (json_int_t)bx->venue[i].children,
+                          "qty", dec_json(bx->venue[i].qty), "notional",
+                          dec_json(bx->venue[i].notional), "fees", dec_json(bx->venue[i].fees)));
+  json_t *j = json_object();
+  json_object_set_new(j, "parent_order_id", json_integer((json_int_t)bx->parent_id));
+  json_object_set_new(j, "account", json_string(r->account_id));
+  json_object_set_new(j, "symbol", json_string(r->symbol));
+  json_object_set_new(j, "side", json_string(oms_side_str(bx->side)));
+  json_object_set_new(j, "arrival_ns", json_integer((json_int_t)bx->arrival_ns));
+  json_object_set_new(j, "arrival_bid", dec_json(bx->arrival_bid));
+  json_object_set_new(j, "arrival_ask", dec_json(bx->arrival_ask));
+  json_object_set_new(j, "qty", dec_json(bx->qty));
+  json_object_set_new(j, "filled_qty", dec_json(bx->filled));
+  json_object_set_new(j, "avg_px", dec_json(bx->avg_px));
+  json_object_set_new(j, "notional", dec_json(bx->notional));
+  json_object_set_new(j, "fees", dec_json(bx->fees));
+  json_object_set_new(j, "improvement_px", dec_json(bx->improvement_px));
+  json_object_set_new(j, "improvement", dec_json(bx->improvement));
+  json_object_set_new(j, "effective_spread_px", dec_json(bx->eff_spread_px));
+  json_object_set_new(j, "venues", venues);
+  json_object_set_new(j, "event_seq", json_integer((json_int_t)r->event_seq));
+  json_object_set_new(j, "event_ns", json_integer((json_int_t)r->event_ns));
+  return j;
+}
+
+void omsd_route_bestex(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
+  static const char *const known[] = {NULL};
+  const char *bad = omsd_http_unknown_param(rq, known);
+  if (bad != NULL) {
+    omsd_http_fail(rs, OMSD_E_BAD_QUERY, "unknown parameter \"%s\" (none is taken)", bad);
+    return;
+  }
+  omsd_t *d = omsd_admin_daemon(a);
+  uint64_t id;
+  if (!omsd_parse_id(rq->id, &id)) {
+    omsd_http_fail(rs, OMSD_E_NOT_FOUND, "no parent \"%s\" (an order id is a positive integer)",
+                   rq->id);
+    return;
+  }
+  oms_bestex_row_t *r = malloc(sizeof *r);
+  if (r == NULL) {
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");
+    return;
+  }
+  int rc = oms_store_get_best_execution(d->store, id, r);
+  if (rc == 0) {
+    rs->status = 200;
+    rs->json = json_pack("{s:o}", "best_execution", bestex_json(r));
+  } else if (rc == OMS_ENOTFOUND)
+    omsd_http_fail(rs, OMSD_E_NOT_FOUND,
+                   "no best-execution record for order %" PRIu64
+                   " (a smart parent has one once it ended)",
+                   id);
+  else
+    omsd_http_fail(rs, OMSD_E_INTERNAL, "the store query failed: %s", oms_err_name(rc));
+  free(r);
 }
 
 /* ---- POST /v1/parents -------------------------------------------------------------------- */

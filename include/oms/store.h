@@ -51,6 +51,7 @@
 #include "oms/decimal.h"
 #include "oms/event.h"
 #include "oms/order.h"
+#include "oms/sor.h"
 
 OMS_BEGIN_DECLS
 
@@ -187,6 +188,28 @@ typedef struct oms_parent_query_s {
   uint64_t after_parent_id; /* parent_order_id > this (paging); newest_first: < this */
   bool newest_first;        /* by parent order id descending (a blotter's newest page) */
 } oms_parent_query_t;
+
+/* A smart-routed parent's best-execution record as the projection keeps it
+ * (tables `best_execution` and `best_execution_venues`, docs/routing.md):
+ * the BestExecution event's record, whose event carries the parent's
+ * order id. bx.venue[i] is where fills[i] of its children's fills were. */
+typedef struct oms_bestex_row_s {
+  oms_sor_bestex_t bx;
+  uint32_t fills[OMS_SOR_MAX_VENUES];
+  char account_id[OMS_ID_MAX + 1];
+  char symbol[OMS_SYMBOL_MAX + 1];
+  int64_t event_ns;
+  uint64_t event_seq;
+} oms_bestex_row_t;
+
+/* The BestExecution event's bytes (oms_event_t.algo): the record of
+ * oms_sor_bestex_encode, then "BF" and one u32 a venue, the number of
+ * fills there (an event written before fills were counted has none: 0).
+ * encode returns the length or OMS_EFULL; decode 0 or OMS_ECORRUPT. */
+OMS_EXTERN int oms_store_bestex_encode(const oms_sor_bestex_t *bx, const uint32_t *fills,
+                                       uint8_t *buf, size_t cap);
+OMS_EXTERN int oms_store_bestex_decode(const uint8_t *buf, size_t len, oms_sor_bestex_t *bx,
+                                       uint32_t fills[OMS_SOR_MAX_VENUES]);
 
 /* Result callbacks: return 0 to continue, non-zero to stop early (the query
  * then returns that value). The record is valid during the call only. */
@@ -362,6 +385,8 @@ typedef struct oms_store_vtbl_s {
   int (*limit_changes)(oms_store_t *s, oms_limit_change_cb cb, void *ctx);
   /* Parent orders (may be NULL: OMS_EUNSUPPORTED). */
   int (*query_parents)(oms_store_t *s, const oms_parent_query_t *q, oms_parent_cb cb, void *ctx);
+  /* A smart parent's best-execution record (may be NULL: OMS_EUNSUPPORTED). */
+  int (*get_best_execution)(oms_store_t *s, uint64_t parent_order_id, oms_bestex_row_t *out);
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */
@@ -521,6 +546,11 @@ OMS_EXTERN int oms_store_get_order_by_clordid(oms_store_t *s, const char *strate
  * oms_store_query_orders with q.parent_order_id. */
 OMS_EXTERN int oms_store_query_parents(oms_store_t *s, const oms_parent_query_t *q,
                                        oms_parent_cb cb, void *ctx);
+/* The best-execution record of smart parent parent_order_id (written when
+ * it ended). Returns 0, OMS_ENOTFOUND (no such parent, or not ended yet),
+ * OMS_EINVAL, OMS_EUNSUPPORTED or OMS_ESTORE. */
+OMS_EXTERN int oms_store_get_best_execution(oms_store_t *s, uint64_t parent_order_id,
+                                            oms_bestex_row_t *out);
 /* Recovery: every non-terminal order, by order id. */
 OMS_EXTERN int oms_store_load_active(oms_store_t *s, oms_order_cb cb, void *ctx);
 /* The audit trail of one order: its events by seq. */

@@ -972,7 +972,7 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   bool group = oms__group_algo(ev->order.algo);
   int len = group ? oms__groups_open(e->groups, &ev->order, ev->algo, sizeof(ev->algo))
             : s->o.algo == OMS_SOR_ALGO
-                ? oms__sor_open(e->sor, &ev->order, e->now)
+                ? oms__sor_open(e->sor, &ev->order, e->now, ev->algo, sizeof(ev->algo))
                 : oms__parents_open(e->parents, &ev->order, e->now, ev->algo, sizeof(ev->algo));
   if (len < 0) {
     oms_reject_set(&rej, OMS_R_CAPACITY, "no room for another parent order");
@@ -2093,7 +2093,8 @@ static int load_one(void *ctx, const oms_order_t *o) {
   index_venue_id(e, s);
   index_cur(e, s);
   mem_link(e, si);
-  if (!oms__groups_loaded(e->groups, o)) oms__parents_loaded(e->parents, o);
+  if (!oms__sor_loaded(e->sor, o) && !oms__groups_loaded(e->groups, o))
+    oms__parents_loaded(e->parents, o);
   if (o->order_id >= e->next_order_id) e->next_order_id = o->order_id + 1;
   oms_order_t none;
   memset(&none, 0, sizeof(none));
@@ -2265,6 +2266,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   /* Nothing new goes to a venue before it and the store agree. */
   if (rc == 0) rc = oms__parents_recovered(e->parents, e);
   if (rc == 0) rc = oms__groups_recovered(e->groups, e);
+  if (rc == 0) rc = oms__sor_recovered(e->sor, e);
   if (rc == 0)
     for (uint32_t i = 0; i < e->nvenues; i++) recon_start(e, &e->vctx[i]);
   if (rc == OMS_EFULL) return OMS_EFULL;

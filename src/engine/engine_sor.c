@@ -35,9 +35,23 @@
  * fees per venue, price improvement, effective spread) is emitted as a
  * BestExecution event.
  *
- * NOT YET: a smart parent's record is not journaled, so after a restart its
- * children are recovered as orders but the parent is not routed further; it
- * can be cancelled (oms__sor_cancel without a record).
+ * DURABILITY. The record travels in the same store unit as every event
+ * that changes it, as an algorithm parent's state does (engine_parent.c):
+ * "SR", version 1, then the policy, the sizes, the skipped venues, what
+ * each open child holds, and the best-execution figures so far (the "BX"
+ * record of src/sor, then the fills per venue). It is on the parent's acceptance, on every event of
+ * one of its children (a child's submission carries the record that
+ * counts it, so a child is never in the store without the parent knowing
+ * it), and on the parent's own cancel and end. Recovery (oms__sor_loaded,
+ * oms__sor_recovered) takes the last record of each open smart parent from
+ * the events since the oldest was accepted; a child the record counts open
+ * whose order is not open in the store never reached it (the process died
+ * inside the step) or ended: what it held beyond its fills goes back to
+ * the parent. A recovered parent is held until every venue of the book
+ * that is not down is reconciled and its instrument is quoted again (a
+ * price on either side); then its unfilled rest is routed by the same rules. A restart
+ * between the parent's end and its BestExecution unit loses that event
+ * (the figures are on the parent's last event, in its record).
  */
 #include "engine/engine_sor.h"
 
@@ -48,6 +62,7 @@
 #include "core/alloc.h"
 #include "core/u64map.h"
 #include "oms/error.h"
+#include "oms/store.h"
 
 #define NIL UINT32_MAX
 #define SCRATCH 4
@@ -71,7 +86,10 @@ typedef struct srec_s {
   uint32_t next_seq;
   uint32_t skip;
   bool filled_since_skip;
+  uint32_t vfills[OMS_SOR_MAX_VENUES]; /* fills at bx.venue[i] */
   bool cancelling, ended, dirty;
+  bool held;     /* recovered: waits for the venues (see DURABILITY) */
+  bool present;  /* recovery: a record was found for it */
   uint32_t next; /* free list, dirty list */
   oms_sor_bestex_t bx;
 } srec_t;
@@ -93,6 +111,7 @@ struct oms__sor_s {
   oms_sor_bestex_t done[DONE_KEPT];
   uint32_t ndone;
   uint8_t blob[OMS_SOR_BESTEX_ENC_MAX];
+  uint32_t held; /* recovered records not yet routing */
 };
 
 /* ---- lifecycle -------------------------------------------------------------- */
@@ -161,6 +180,104 @@ static inline bool sor_check(const srec_t *r) {
   for (int v = 0; v < OMS_SOR_MAX_VENUES; v++)
     if (r->kid[v].seq != 0) held += r->kid[v].qty.raw;
   return r->alloc.raw <= r->qty.raw && r->filled.raw <= r->alloc.raw && held <= r->alloc.raw;
+}
+
+/* ---- the journaled record ---------------------------------------------------------- */
+
+#define SR_VERSION 1
+#define SR_FIXED (8 + 8 + 4 * 8 + 4 + 4 + 1)
+#define SR_KID (1 + 4 + 8 + 8 + 1)
+#define SR_BX_MAX (4 + 16 * 8 + OMS_SOR_MAX_VENUES * (OMS_VENUE_MAX + 1 + 4 * 8 + 4))
+_Static_assert(SR_FIXED + OMS_SOR_MAX_VENUES * SR_KID + 2 + SR_BX_MAX <= OMS_EVENT_ALGO_MAX,
+               "a smart parent's record fits an event");
+
+static void put(uint8_t **p, uint64_t v, int n) {
+  for (int i = 0; i < n; i++) *(*p)++ = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get(const uint8_t **p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; i++) v |= (uint64_t) * (*p)++ << (8 * i);
+  return v;
+}
+
+/* The record r as bytes (see DURABILITY); returns the length or OMS_EFULL. */
+static int sr_encode(const srec_t *r, uint8_t *buf, size_t cap) {
+  if (cap < SR_FIXED + OMS_SOR_MAX_VENUES * SR_KID + 2) return OMS_EFULL;
+  uint8_t *p = buf;
+  *p++ = 'S';
+  *p++ = 'R';
+  *p++ = SR_VERSION;
+  *p++ = (uint8_t)r->policy;
+  *p++ = (uint8_t)r->side;
+  *p++ = (uint8_t)r->tif;
+  *p++ = (uint8_t)((r->filled_since_skip ? 1 : 0) | (r->cancelling ? 2 : 0));
+  *p++ = 0;
+  put(&p, r->order_id, 8);
+  put(&p, (uint64_t)r->qty.raw, 8);
+  put(&p, (uint64_t)r->limit.raw, 8);
+  put(&p, (uint64_t)r->alloc.raw, 8);
+  put(&p, (uint64_t)r->filled.raw, 8);
+  put(&p, r->next_seq, 4);
+  put(&p, r->skip, 4);
+  uint8_t *nk = p++;
+  *nk = 0;
+  for (int v = 0; v < OMS_SOR_MAX_VENUES; v++) {
+    const skid_t *k = &r->kid[v];
+    if (k->seq == 0) continue;
+    *p++ = (uint8_t)v;
+    put(&p, k->seq, 4);
+    put(&p, (uint64_t)k->qty.raw, 8);
+    put(&p, (uint64_t)k->cum.raw, 8);
+    *p++ = k->post ? 1 : 0;
+    (*nk)++;
+  }
+  size_t used = (size_t)(p - buf) + 2;
+  int bl = oms_sor_bestex_encode(&r->bx, p + 2, cap - used);
+  if (bl < 0 || used + (size_t)bl + 4 * r->bx.nvenues > cap) return OMS_EFULL;
+  put(&p, (uint64_t)bl, 2);
+  p += bl;
+  for (uint32_t i = 0; i < r->bx.nvenues; i++) put(&p, r->vfills[i], 4);
+  return (int)(p - buf);
+}
+
+/* Bytes back into r's journaled fields; 0 or OMS_ECORRUPT. */
+static int sr_decode(const uint8_t *buf, size_t len, srec_t *r) {
+  if (len < SR_FIXED + 2 || buf[0] != 'S' || buf[1] != 'R' || buf[2] != SR_VERSION)
+    return OMS_ECORRUPT;
+  const uint8_t *p = buf + 3, *end = buf + len;
+  r->policy = (oms_sor_policy_t)*p++;
+  r->side = (oms_side_t)*p++;
+  r->tif = (oms_tif_t)*p++;
+  uint8_t flags = *p++;
+  p++;
+  r->filled_since_skip = (flags & 1) != 0;
+  r->cancelling = (flags & 2) != 0;
+  r->order_id = get(&p, 8);
+  r->qty.raw = (int64_t)get(&p, 8);
+  r->limit.raw = (int64_t)get(&p, 8);
+  r->alloc.raw = (int64_t)get(&p, 8);
+  r->filled.raw = (int64_t)get(&p, 8);
+  r->next_seq = (uint32_t)get(&p, 4);
+  r->skip = (uint32_t)get(&p, 4);
+  uint8_t nk = *p++;
+  if (nk > OMS_SOR_MAX_VENUES || (size_t)(end - p) < (size_t)nk * SR_KID + 2) return OMS_ECORRUPT;
+  memset(r->kid, 0, sizeof(r->kid));
+  for (uint8_t i = 0; i < nk; i++) {
+    uint8_t v = *p++;
+    if (v >= OMS_SOR_MAX_VENUES) return OMS_ECORRUPT;
+    skid_t *k = &r->kid[v];
+    k->seq = (uint32_t)get(&p, 4);
+    k->qty.raw = (int64_t)get(&p, 8);
+    k->cum.raw = (int64_t)get(&p, 8);
+    k->post = *p++ != 0;
+  }
+  size_t bl = (size_t)get(&p, 2);
+  if ((size_t)(end - p) < bl || oms_sor_bestex_decode(p, bl, &r->bx) != 0) return OMS_ECORRUPT;
+  p += bl;
+  if ((size_t)(end - p) != 4 * (size_t)r->bx.nvenues) return OMS_ECORRUPT;
+  for (uint32_t i = 0; i < r->bx.nvenues; i++) r->vfills[i] = (uint32_t)get(&p, 4);
+  return sor_check(r) ? 0 : OMS_ECORRUPT;
 }
 
 /* ---- the public face ----------------------------------------------------------- */
@@ -253,7 +370,7 @@ int oms_engine_best_execution(const oms_engine_t *e, uint64_t parent_id, oms_sor
 
 /* ---- opening ---------------------------------------------------------------- */
 
-int oms__sor_open(oms__sor_t *S, const oms_order_t *o, int64_t now_ns) {
+int oms__sor_open(oms__sor_t *S, const oms_order_t *o, int64_t now_ns, uint8_t *blob, size_t cap) {
   int ins = oms_sor_book_instrument(S->book, o->symbol);
   if (ins < 0) return OMS_EFULL;
   uint32_t ri = S->free_head;
@@ -279,10 +396,16 @@ int oms__sor_open(oms__sor_t *S, const oms_order_t *o, int64_t now_ns) {
   r->bx.arrival_bid = n.bid;
   r->bx.arrival_ask = n.ask;
   r->bx.qty = o->qty;
+  int len = sr_encode(r, blob, cap);
+  if (len < 0) {
+    S->free_head = ri;
+    r->order_id = 0;
+    return OMS_EINVAL;
+  }
   oms__u64map_put(&S->by_id, o->order_id, ri);
   S->active++;
   mark_dirty(S, ri);
-  return 0;
+  return len;
 }
 
 void oms__sor_drop(oms__sor_t *S, uint64_t order_id) {
@@ -309,7 +432,7 @@ static int kid_of(const srec_t *r, uint32_t seq) {
 }
 
 static void venue_add(srec_t *r, const char *venue, oms_dec_t qty, oms_dec_t notional,
-                      oms_dec_t fee, uint32_t children) {
+                      oms_dec_t fee, uint32_t children, uint32_t fills) {
   oms_sor_bestex_t *bx = &r->bx;
   uint32_t i = 0;
   while (i < bx->nvenues && strcmp(bx->venue[i].venue, venue) != 0) i++;
@@ -323,6 +446,7 @@ static void venue_add(srec_t *r, const char *venue, oms_dec_t qty, oms_dec_t not
   bx->venue[i].notional.raw += notional.raw;
   bx->venue[i].fees.raw += fee.raw;
   bx->venue[i].children += children;
+  r->vfills[i] += fills;
 }
 
 int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_event_t *ev,
@@ -333,42 +457,54 @@ int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_eve
   bool fill = (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) &&
               oms_dec_is_pos(ev->fill.qty);
   bool ends = oms_ord_state_is_terminal(o->state) && !oms_ord_state_is_terminal(before->state);
-  if (!fill && !ends) return 0;
-  scratch_t *sc = scratch_for(S, ri);
-  if (sc == NULL) return 0;
-  srec_t *r = &sc->r;
-  int v = kid_of(r, o->child_seq);
-  if (v < 0) return 0;
-  skid_t *k = &r->kid[v];
+  const srec_t *cur = &S->rec[ri];
+  for (int k = 0; k < S->nscratch; k++)
+    if (S->scratch[k].rec == ri) cur = &S->scratch[k].r;
+  if (kid_of(cur, o->child_seq) < 0) return 0;
   memset(fx, 0, sizeof(*fx));
   fx->parent_id = o->parent_order_id;
-  fx->blob = S->blob; /* no state to journal: len 0 */
-  if (fill && k->cum.raw + ev->fill.qty.raw <= k->qty.raw) {
-    k->cum.raw += ev->fill.qty.raw;
-    r->filled.raw += ev->fill.qty.raw;
-    r->filled_since_skip = true;
-    oms_dec_t notional = OMS_DEC_ZERO;
-    oms_dec_mul(ev->fill.qty, ev->fill.price, OMS_ROUND_HALF_EVEN, &notional);
-    r->bx.filled.raw += ev->fill.qty.raw;
-    r->bx.notional.raw += notional.raw;
-    r->bx.fees.raw += ev->fill.fee.raw;
-    venue_add(r, o->venue, ev->fill.qty, notional, ev->fill.fee, 0);
-    fx->ch[fx->nch++] = (oms_ord_change_t){.event = OMS_EV_FILL,
-                                           .ts_ns = ev->event_ns,
-                                           .fill_qty = ev->fill.qty,
-                                           .fill_px = ev->fill.price};
+  if (fill || ends) {
+    scratch_t *sc = scratch_for(S, ri);
+    if (sc == NULL) return 0;
+    srec_t *r = &sc->r;
+    cur = r;
+    skid_t *k = &r->kid[kid_of(r, o->child_seq)];
+    if (fill && k->cum.raw + ev->fill.qty.raw <= k->qty.raw) {
+      k->cum.raw += ev->fill.qty.raw;
+      r->filled.raw += ev->fill.qty.raw;
+      r->filled_since_skip = true;
+      oms_dec_t notional = OMS_DEC_ZERO;
+      oms_dec_mul(ev->fill.qty, ev->fill.price, OMS_ROUND_HALF_EVEN, &notional);
+      r->bx.filled.raw += ev->fill.qty.raw;
+      r->bx.notional.raw += notional.raw;
+      r->bx.fees.raw += ev->fill.fee.raw;
+      venue_add(r, o->venue, ev->fill.qty, notional, ev->fill.fee, 0, 1);
+      fx->ch[fx->nch++] = (oms_ord_change_t){.event = OMS_EV_FILL,
+                                             .ts_ns = ev->event_ns,
+                                             .fill_qty = ev->fill.qty,
+                                             .fill_px = ev->fill.price};
+    }
+    if (ends) {
+      /* what the child held beyond its fills goes back to the parent */
+      r->alloc.raw -= k->qty.raw - k->cum.raw;
+      int v = (int)(k - r->kid);
+      /* a child settled by the reconciliation after a restart says
+       * nothing of the venue's book now: no skip */
+      if (!k->post && k->cum.raw < k->qty.raw && !r->held) r->skip |= 1u << v;
+      k->seq = 0;
+      bool open = false;
+      for (int i = 0; i < OMS_SOR_MAX_VENUES; i++) open |= r->kid[i].seq != 0;
+      if (r->cancelling && !open && r->filled.raw < r->qty.raw)
+        fx->ch[fx->nch++] =
+            (oms_ord_change_t){.event = OMS_EV_CANCEL_CONFIRM, .ts_ns = ev->event_ns};
+    }
+    assert(sor_check(r));
   }
-  if (ends) {
-    /* what the child held beyond its fills goes back to the parent */
-    r->alloc.raw -= k->qty.raw - k->cum.raw;
-    if (!k->post && k->cum.raw < k->qty.raw) r->skip |= 1u << v;
-    k->seq = 0;
-    bool open = false;
-    for (int i = 0; i < OMS_SOR_MAX_VENUES; i++) open |= r->kid[i].seq != 0;
-    if (r->cancelling && !open && r->filled.raw < r->qty.raw)
-      fx->ch[fx->nch++] = (oms_ord_change_t){.event = OMS_EV_CANCEL_CONFIRM, .ts_ns = ev->event_ns};
-  }
-  assert(sor_check(r));
+  /* every event of a child carries the record as it leaves the parent: a
+   * submission the record that counts the child (see DURABILITY) */
+  int len = sr_encode(cur, S->blob, sizeof(S->blob));
+  fx->blob = S->blob;
+  fx->len = len > 0 ? (uint16_t)len : 0;
   return 1;
 }
 
@@ -401,9 +537,9 @@ static bool any_open(const srec_t *r, bool ioc_only) {
 int oms__sor_cancel(oms__sor_t *S, oms_engine_t *e, uint64_t order_id, oms_reject_t *rej) {
   uint32_t ri = rec_of(S, order_id);
   if (ri == NIL) {
-    /* a parent recovered after a restart has no routing record (not
-     * journaled): it can still be cancelled; its children are orders of
-     * their own, recovered and reconciled as any */
+    /* a parent recovered without a routing record (journaled before
+     * records were): it can still be cancelled; its children are orders
+     * of their own, recovered and reconciled as any */
     int64_t now = oms__engine_now(e);
     oms_ord_change_t ch[2] = {{.event = OMS_EV_CANCEL_REQUEST, .ts_ns = now},
                               {.event = OMS_EV_CANCEL_CONFIRM,
@@ -428,7 +564,11 @@ int oms__sor_cancel(oms__sor_t *S, oms_engine_t *e, uint64_t order_id, oms_rejec
   oms_ord_change_t ch[2] = {{.event = OMS_EV_CANCEL_REQUEST, .ts_ns = now},
                             {.event = OMS_EV_CANCEL_CONFIRM, .ts_ns = now}};
   bool open = any_open(r, false);
-  int rc = oms__engine_parent_apply(e, order_id, ch, open ? 1 : 2, S->blob, 0);
+  srec_t after = *r;
+  after.cancelling = true;
+  int len = sr_encode(&after, S->blob, sizeof(S->blob));
+  int rc =
+      oms__engine_parent_apply(e, order_id, ch, open ? 1 : 2, S->blob, len > 0 ? (size_t)len : 0);
   if (rc != 0) {
     oms_reject_set(rej, OMS_R_STORE_FAILED, "smart order %llu not cancelled: %s",
                    (unsigned long long)order_id, oms_strerror(rc));
@@ -505,7 +645,7 @@ static int send_children(oms__sor_t *S, oms_engine_t *e, uint32_t ri, const oms_
     r->kid[c->venue] = (skid_t){seq, 0, c->qty, OMS_DEC_ZERO, c->post};
     r->alloc.raw += c->qty.raw;
     venue_add(r, oms_sor_book_venue_cfg(S->book, c->venue)->name, OMS_DEC_ZERO, OMS_DEC_ZERO,
-              OMS_DEC_ZERO, 1);
+              OMS_DEC_ZERO, 1, 0);
     assert(sor_check(r));
     oms_order_request_t q;
     child_request(&parent, r, c, oms_sor_book_venue_cfg(S->book, c->venue)->name, seq, &q);
@@ -538,14 +678,15 @@ static void end_parent(oms__sor_t *S, oms_engine_t *e, uint32_t ri, const char *
                          .ts_ns = oms__engine_now(e),
                          .reason = OMS_R_NONE,
                          .reason_text = why};
-  oms__engine_parent_apply(e, r->order_id, &ch, 1, S->blob, 0);
+  int len = sr_encode(r, S->blob, sizeof(S->blob));
+  oms__engine_parent_apply(e, r->order_id, &ch, 1, S->blob, len > 0 ? (size_t)len : 0);
 }
 
 static void emit_bestex(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
   srec_t *r = &S->rec[ri];
   oms_sor_bestex_finish(&r->bx);
   S->done[S->ndone++ % DONE_KEPT] = r->bx;
-  int len = oms_sor_bestex_encode(&r->bx, S->blob, sizeof(S->blob));
+  int len = oms_store_bestex_encode(&r->bx, r->vfills, S->blob, sizeof(S->blob));
   char avg[OMS_DEC_STRLEN], imp[OMS_DEC_STRLEN], fees[OMS_DEC_STRLEN];
   oms_dec_format(r->bx.avg_px, avg, sizeof(avg));
   oms_dec_format(r->bx.improvement_px, imp, sizeof(imp));
@@ -554,6 +695,21 @@ static void emit_bestex(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
   snprintf(text, sizeof(text), "avg %s improvement %s per unit fees %s over %u venues", avg, imp,
            fees, r->bx.nvenues);
   oms__engine_emit_bestex(e, r->order_id, text, S->blob, len > 0 ? (size_t)len : 0);
+}
+
+/* A recovered parent routes again once the venues it could use agree
+ * with the OMS (their open orders reconciled) and its instrument is quoted
+ * again (a price on either side at a usable venue): before that, a
+ * decision would find an empty book and end it. */
+static bool resumable(oms__sor_t *S, oms_engine_t *e, const srec_t *r, int64_t now) {
+  const oms_sor_venue_cfg_t *vc;
+  for (int vi = 0; (vc = oms_sor_book_venue_cfg(S->book, vi)) != NULL; vi++)
+    if (oms_sor_book_state(S->book, vi) != OMS_SOR_DOWN &&
+        !oms_engine_venue_reconciled(e, vc->name))
+      return false;
+  oms_sor_nbbo_t n;
+  oms_sor_book_nbbo(S->book, r->ins, now, &n);
+  return n.usable != 0 && (oms_dec_is_pos(n.bid) || oms_dec_is_pos(n.ask));
 }
 
 static void step(oms__sor_t *S, oms_engine_t *e, uint32_t ri, int64_t now) {
@@ -566,7 +722,27 @@ static void step(oms__sor_t *S, oms_engine_t *e, uint32_t ri, int64_t now) {
     }
     return;
   }
-  if (r->cancelling) return;
+  if (r->cancelling) {
+    /* recovered cancelling with nothing open (its last children never
+     * reached the store): nothing will confirm it but this */
+    if (!any_open(r, false)) {
+      end_parent(S, e, ri, "smart order cancelled");
+      po = oms__engine_order(e, S->rec[ri].order_id);
+      if (po == NULL || oms_ord_state_is_terminal(po->state)) {
+        emit_bestex(S, e, ri);
+        S->rec[ri].ended = true;
+      }
+    }
+    return;
+  }
+  if (r->held) {
+    if (!resumable(S, e, r, now)) {
+      mark_dirty(S, ri); /* looked at again at the next poll */
+      return;
+    }
+    r->held = false;
+    S->held--;
+  }
   oms_dec_t want = {r->qty.raw - r->alloc.raw};
   bool ioc_open = any_open(r, true);
   if (want.raw > 0) {
@@ -619,11 +795,117 @@ int oms__sor_poll(oms__sor_t *S, oms_engine_t *e) {
     uint32_t next = ri == last ? NIL : r->next;
     r->dirty = false;
     if (!r->ended) {
+      bool held = r->held;
       step(S, e, ri, now);
-      n++;
+      n += !(held && S->rec[ri].held); /* waiting is no work */
     }
     if (S->rec[ri].ended && !S->rec[ri].dirty) rec_free(S, ri);
     ri = next;
   }
   return n;
+}
+
+/* ---- recovery ------------------------------------------------------------------------ */
+
+bool oms__sor_loaded(oms__sor_t *S, const oms_order_t *o) {
+  if (o->algo != OMS_SOR_ALGO)
+    return o->parent_order_id != 0 && rec_of(S, o->parent_order_id) != NIL;
+  int ins = oms_sor_book_instrument(S->book, o->symbol);
+  uint32_t ri = S->free_head;
+  if (ins < 0 || ri == NIL) return true; /* no record: it can be cancelled only */
+  srec_t *r = &S->rec[ri];
+  S->free_head = r->next;
+  memset(r, 0, sizeof(*r));
+  r->order_id = o->order_id;
+  r->ins = ins;
+  r->next = NIL;
+  oms__u64map_put(&S->by_id, o->order_id, ri);
+  S->active++;
+  return true;
+}
+
+static int first_seq(void *ctx, const oms_event_t *ev) {
+  uint64_t *from = ctx;
+  if (ev->seq != 0 && ev->seq < *from) *from = ev->seq;
+  return 1; /* its acceptance is enough */
+}
+
+/* A record on an event (the parent's or a child's): the last one wins. */
+static int take_record(void *ctx, const oms_event_t *ev) {
+  oms__sor_t *S = ctx;
+  if (ev->algo_len < 2 || ev->algo[0] != 'S' || ev->algo[1] != 'R') return 0;
+  srec_t *t = &S->scratch[0].r;
+  memset(t, 0, sizeof(*t));
+  if (sr_decode(ev->algo, ev->algo_len, t) != 0) return 0;
+  uint32_t ri = rec_of(S, t->order_id);
+  if (ri == NIL) return 0;
+  int ins = S->rec[ri].ins;
+  S->rec[ri] = *t;
+  S->rec[ri].ins = ins;
+  S->rec[ri].next = NIL;
+  S->rec[ri].present = true;
+  return 0;
+}
+
+/* A child the record counts open: its order, if it is open in memory. */
+static uint64_t open_child(oms_engine_t *e, const oms_order_t *po, uint32_t seq, int *vi,
+                           oms__sor_t *S) {
+  char id[OMS_ID_MAX + 1];
+  snprintf(id, sizeof(id), "R%llu.%u", (unsigned long long)po->order_id, seq);
+  oms_order_t c;
+  if (oms_engine_get_by_clordid(e, po->strategy_id, id, &c) != 0) return 0;
+  const oms_order_t *live = oms__engine_order(e, c.order_id);
+  if (live == NULL || oms_ord_state_is_terminal(live->state) ||
+      live->parent_order_id != po->order_id)
+    return 0;
+  *vi = oms_sor_book_venue(S->book, live->venue);
+  return live->order_id;
+}
+
+int oms__sor_recovered(oms__sor_t *S, oms_engine_t *e) {
+  if (S->active == 0) return 0;
+  oms_store_t *store = oms__engine_store(e);
+  uint64_t from = UINT64_MAX;
+  for (uint32_t ri = 0; ri < S->cap; ri++) {
+    if (S->rec[ri].order_id == 0) continue;
+    if (oms_store_events_for_order(store, S->rec[ri].order_id, first_seq, &from) < 0)
+      return OMS_ESTORE;
+  }
+  if (from != UINT64_MAX && oms_store_events_from(store, from, 0, take_record, S) < 0)
+    return OMS_ESTORE;
+  for (uint32_t ri = 0; ri < S->cap; ri++) {
+    srec_t *r = &S->rec[ri];
+    const oms_order_t *po = r->order_id ? oms__engine_order(e, r->order_id) : NULL;
+    if (r->order_id == 0) continue;
+    if (!r->present || po == NULL) { /* no record journaled: cancel only */
+      rec_free(S, ri);
+      continue;
+    }
+    oms_order_t parent = *po;
+    for (int v = 0; v < OMS_SOR_MAX_VENUES; v++) {
+      skid_t *k = &r->kid[v];
+      if (k->seq == 0 || k->order_id != 0) continue;
+      int vi = -1;
+      uint64_t id = open_child(e, &parent, k->seq, &vi, S);
+      if (id == 0) {
+        /* never reached the store, or ended: what it held beyond its
+         * fills goes back to the parent */
+        r->alloc.raw -= k->qty.raw - k->cum.raw;
+        k->seq = 0;
+        continue;
+      }
+      k->order_id = id;
+      if (vi >= 0 && vi != v && r->kid[vi].seq == 0) { /* the venues were listed anew */
+        r->kid[vi] = *k;
+        memset(k, 0, sizeof(*k));
+      }
+    }
+    assert(sor_check(r));
+    r->held = true;
+    S->held++;
+    /* the children were loaded as whatever the venue last said; the
+     * reconciliation that follows brings their news as events */
+    mark_dirty(S, ri);
+  }
+  return 0;
 }

@@ -31,13 +31,14 @@ int oms__sor_create(uint32_t cap, uint32_t max_instruments, int64_t stale_ns, om
 void oms__sor_destroy(oms__sor_t *S);
 
 /* Parent o (staged, ACCEPTED) starts with the policy of the submission in
- * progress. Returns 0 or OMS_EFULL / OMS_EINVAL. */
-int oms__sor_open(oms__sor_t *S, const oms_order_t *o, int64_t now_ns);
+ * progress; its record is encoded into blob[cap] (journaled with the
+ * acceptance). Returns the record's length or OMS_EFULL / OMS_EINVAL. */
+int oms__sor_open(oms__sor_t *S, const oms_order_t *o, int64_t now_ns, uint8_t *blob, size_t cap);
 /* The unit that accepted it was refused. */
 void oms__sor_drop(oms__sor_t *S, uint64_t order_id);
 
 /* As oms__parents_child_event() for a child of a smart parent: returns 1
- * with *fx set (no algorithm state: fx->len 0), or 0. */
+ * with *fx set (fx->blob: the parent's record after the event), or 0. */
 int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_event_t *ev,
                          oms__parent_fx_t *fx);
 void oms__sor_commit(oms__sor_t *S);
@@ -47,6 +48,13 @@ int oms__sor_cancel(oms__sor_t *S, oms_engine_t *e, uint64_t order_id, oms_rejec
 void oms__sor_market_data(oms__sor_t *S, const char *venue, const oms_market_data_t *md);
 void oms__sor_connection(oms__sor_t *S, const char *venue, bool connected);
 int oms__sor_poll(oms__sor_t *S, oms_engine_t *e);
+
+/* Recovery: an open order loaded from the store (returns true for a smart
+ * parent, which gets a record, and for a child of one); then, once every
+ * open order is loaded, the records are read back from the journal and
+ * held until the venues are reconciled. Returns 0 or OMS_ESTORE. */
+bool oms__sor_loaded(oms__sor_t *S, const oms_order_t *o);
+int oms__sor_recovered(oms__sor_t *S, oms_engine_t *e);
 
 /* ---- engine.c, called by engine_sor.c ----------------------------------- */
 

@@ -171,6 +171,13 @@ int oms_store_query_parents(oms_store_t *s, const oms_parent_query_t *q, oms_par
   return s->vt->query_parents(s, q, cb, ctx);
 }
 
+int oms_store_get_best_execution(oms_store_t *s, uint64_t parent_order_id, oms_bestex_row_t *out) {
+  if (out != NULL) memset(out, 0, sizeof(*out));
+  if (s->vt->get_best_execution == NULL) return OMS_EUNSUPPORTED;
+  if (out == NULL || parent_order_id == 0) return OMS_EINVAL;
+  return s->vt->get_best_execution(s, parent_order_id, out);
+}
+
 int oms_store_limit_changes(oms_store_t *s, oms_limit_change_cb cb, void *ctx) {
   if (s->vt->limit_changes == NULL) return OMS_EUNSUPPORTED;
   return s->vt->limit_changes(s, cb, ctx);

@@ -53,7 +53,7 @@ typedef struct oms__rec_s {
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 7
+#define OMS__SCHEMA_LATEST 8
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0
@@ -82,6 +82,13 @@ void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
  * into its position: an OrderPartiallyFilled or OrderFilled of an order with
  * a fill quantity. */
 bool oms__event_is_fill(const oms_event_t *ev);
+
+/* Whether ev's row of `events` carries its order's id: an order's event,
+ * or a record about one (a smart parent's BestExecution). */
+static inline bool oms__event_has_order(const oms_event_t *ev) {
+  return ev->order.order_id != 0 &&
+         (oms_event_is_order(ev->type) || ev->type == OMS_EVT_BEST_EXECUTION);
+}
 
 /* Whether ev moves its position: a fill, or a bust or correction of one
  * (the old fill taken back with oms_pf_book_bust, a correction's new values

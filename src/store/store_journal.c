@@ -694,6 +694,11 @@ static int js_query_parents(oms_store_t *b, const oms_parent_query_t *q, oms_par
   return oms_store_query_parents(PROJ(b), q, cb, c);
 }
 
+static int js_get_best_execution(oms_store_t *b, uint64_t id, oms_bestex_row_t *out) {
+  catch_up((js_t *)b);
+  return oms_store_get_best_execution(PROJ(b), id, out);
+}
+
 static void js_close(oms_store_t *base);
 
 static const oms_store_vtbl_t js_vtbl = {
@@ -729,6 +734,7 @@ static const oms_store_vtbl_t js_vtbl = {
     .limit_append = js_limit_append,
     .limit_changes = js_limit_changes,
     .query_parents = js_query_parents,
+    .get_best_execution = js_get_best_execution,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */

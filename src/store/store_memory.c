@@ -372,8 +372,7 @@ static int scan_events(mem_t *m, size_t from, size_t max, event_pred pred, const
 }
 
 static bool ev_of_order(const oms_event_t *ev, const void *arg) {
-  return oms_event_is_order(ev->type) && ev->order.order_id != 0 &&
-         ev->order.order_id == *(const uint64_t *)arg;
+  return oms__event_has_order(ev) && ev->order.order_id == *(const uint64_t *)arg;
 }
 
 static bool ev_in_range(const oms_event_t *ev, const void *arg) {
@@ -387,6 +386,27 @@ static int mem_events_for_order(oms_store_t *base, uint64_t id, oms_event_cb cb,
   int rc = scan_events(m, 0, 0, ev_of_order, &id, cb, ctx);
   pthread_mutex_unlock(&m->mu);
   return rc;
+}
+
+/* The last BestExecution event about the parent (the projection's row). */
+static int take_bestex(void *ctx, const oms_event_t *ev) {
+  oms_bestex_row_t *out = ctx;
+  if (ev->type != OMS_EVT_BEST_EXECUTION ||
+      oms_store_bestex_decode(ev->algo, ev->algo_len, &out->bx, out->fills) != 0)
+    return 0;
+  snprintf(out->account_id, sizeof out->account_id, "%s", ev->order.account_id);
+  snprintf(out->symbol, sizeof out->symbol, "%s", ev->order.symbol);
+  out->event_ns = ev->event_ns;
+  out->event_seq = ev->seq;
+  return 0;
+}
+
+static int mem_get_best_execution(oms_store_t *base, uint64_t id, oms_bestex_row_t *out) {
+  mem_t *m = (mem_t *)base;
+  pthread_mutex_lock(&m->mu);
+  int rc = scan_events(m, 0, 0, ev_of_order, &id, take_bestex, out);
+  pthread_mutex_unlock(&m->mu);
+  return rc == 0 && out->event_seq == 0 ? OMS_ENOTFOUND : rc;
 }
 
 static int mem_events_from(oms_store_t *base, uint64_t from, size_t max, oms_event_cb cb,
@@ -648,6 +668,7 @@ static const oms_store_vtbl_t mem_vtbl = {
     .get_order = mem_get_order,
     .query_orders = mem_query_orders,
     .events_for_order = mem_events_for_order,
+    .get_best_execution = mem_get_best_execution,
     .events_from = mem_events_from,
     .events_between = mem_events_between,
     .fills_for_order = mem_fills_for_order,

@@ -99,6 +99,16 @@ static const migration_t migrations[] = {
      "CREATE TABLE limit_changes(instance TEXT NOT NULL, seq BIGINT NOT NULL, ts_ns BIGINT,"
      " who TEXT, line TEXT, PRIMARY KEY(instance, seq));"
      "CREATE TABLE journal_projection(instance TEXT PRIMARY KEY, lsn BIGINT NOT NULL)"},
+    /* SQLite schema 8 (store_bestex.c); a step of its own. */
+    {8, "best execution of smart parents: best_execution, best_execution_venues",
+     "CREATE TABLE best_execution(instance TEXT NOT NULL, parent_order_id BIGINT NOT NULL,"
+     " account_id TEXT, symbol TEXT, side TEXT, arrival_ns BIGINT, arrival_bid NUMERIC,"
+     " arrival_ask NUMERIC, qty NUMERIC, filled_qty NUMERIC, avg_px NUMERIC, notional NUMERIC,"
+     " fees NUMERIC, improvement_px NUMERIC, improvement NUMERIC, eff_spread_px NUMERIC,"
+     " venues INTEGER, event_ns BIGINT, event_seq BIGINT, PRIMARY KEY(instance, parent_order_id));"
+     "CREATE TABLE best_execution_venues(instance TEXT NOT NULL, parent_order_id BIGINT NOT NULL,"
+     " pos INTEGER NOT NULL, venue TEXT, fills INTEGER, children INTEGER, qty NUMERIC,"
+     " notional NUMERIC, fees NUMERIC, PRIMARY KEY(instance, parent_order_id, pos))"},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -161,6 +171,23 @@ static const migration_t migrations[] = {
     "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "      \
     "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "       \
     "line = EXCLUDED.line")                                                                       \
+  X(BESTEX, 19,                                                                                   \
+    "INSERT INTO best_execution(instance, parent_order_id, account_id, symbol, side, "            \
+    "arrival_ns, arrival_bid, arrival_ask, qty, filled_qty, avg_px, notional, fees, "             \
+    "improvement_px, improvement, eff_spread_px, venues, event_ns, event_seq) VALUES($1, "        \
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "          \
+    "ON CONFLICT(instance, parent_order_id) DO UPDATE SET account_id = EXCLUDED.account_id, "     \
+    "symbol = EXCLUDED.symbol, side = EXCLUDED.side, arrival_ns = EXCLUDED.arrival_ns, "          \
+    "arrival_bid = EXCLUDED.arrival_bid, arrival_ask = EXCLUDED.arrival_ask, qty = "              \
+    "EXCLUDED.qty, filled_qty = EXCLUDED.filled_qty, avg_px = EXCLUDED.avg_px, notional = "       \
+    "EXCLUDED.notional, fees = EXCLUDED.fees, improvement_px = EXCLUDED.improvement_px, "         \
+    "improvement = EXCLUDED.improvement, eff_spread_px = EXCLUDED.eff_spread_px, venues = "       \
+    "EXCLUDED.venues, event_ns = EXCLUDED.event_ns, event_seq = EXCLUDED.event_seq")              \
+  X(BESTEX_DEL, 2,                                                                                \
+    "DELETE FROM best_execution_venues WHERE instance = $1 AND parent_order_id = $2")             \
+  X(BESTEX_VENUE, 9,                                                                              \
+    "INSERT INTO best_execution_venues(instance, parent_order_id, pos, venue, fills, "            \
+    "children, qty, notional, fees) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)")                  \
   X(PROJECTED, 2,                                                                                 \
     "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                               \
     "ON CONFLICT(instance) DO UPDATE SET lsn = EXCLUDED.lsn")
@@ -480,7 +507,7 @@ static bool copy_row_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e)
   cp_text(s, s->instance, '\t');
   cp_i64(s, (int64_t)ev->seq, '\t');
   cp_text(s, oms_event_type_name(ev->type), '\t');
-  if (is_order)
+  if (oms__event_has_order(ev))
     cp_i64(s, (int64_t)ev->order.order_id, '\t');
   else
     cp_text(s, NULL, '\t');
@@ -625,6 +652,40 @@ static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
     p_i64(&p, ev->event_ns);
     p_i64(&p, (int64_t)ev->seq);
     if (!send(s, P_TSTATE, &p, e)) return false;
+  }
+  oms_sor_bestex_t bx;
+  uint32_t fills[OMS_SOR_MAX_VENUES];
+  if (ev->type == OMS_EVT_BEST_EXECUTION && ev->order.order_id != 0 &&
+      oms_store_bestex_decode(ev->algo, ev->algo_len, &bx, fills) == 0) {
+    p_begin(&p, s);
+    p_i64(&p, (int64_t)ev->order.order_id);
+    p_text(&p, ev->order.account_id);
+    p_text(&p, ev->order.symbol);
+    p_text(&p, oms_side_str(bx.side));
+    p_i64(&p, bx.arrival_ns);
+    const oms_dec_t d[10] = {bx.arrival_bid, bx.arrival_ask,  bx.qty,  bx.filled,
+                             bx.avg_px,      bx.notional,     bx.fees, bx.improvement_px,
+                             bx.improvement, bx.eff_spread_px};
+    for (int i = 0; i < 10; i++) p_dec(&p, d[i]);
+    p_i64(&p, bx.nvenues);
+    p_i64(&p, ev->event_ns);
+    p_i64(&p, (int64_t)ev->seq);
+    if (!send(s, P_BESTEX, &p, e)) return false;
+    p_begin(&p, s);
+    p_i64(&p, (int64_t)ev->order.order_id);
+    if (!send(s, P_BESTEX_DEL, &p, e)) return false;
+    for (uint32_t i = 0; i < bx.nvenues; i++) {
+      p_begin(&p, s);
+      p_i64(&p, (int64_t)ev->order.order_id);
+      p_i64(&p, i);
+      p_text(&p, bx.venue[i].venue);
+      p_i64(&p, fills[i]);
+      p_i64(&p, bx.venue[i].children);
+      p_dec(&p, bx.venue[i].qty);
+      p_dec(&p, bx.venue[i].notional);
+      p_dec(&p, bx.venue[i].fees);
+      if (!send(s, P_BESTEX_VENUE, &p, e)) return false;
+    }
   }
   return true;
 }
@@ -1027,6 +1088,58 @@ static int pg_get_position(oms_store_t *base, const char *account_id, const char
   return rc == 1 ? 0 : rc == 0 ? OMS_ENOTFOUND : rc;
 }
 
+static int row_bestex(const PGresult *res, int row, void *cb, void *ctx) {
+  (void)cb;
+  oms_bestex_row_t *out = ctx;
+  oms_sor_bestex_t *bx = &out->bx;
+  char t[16];
+  col_text(res, row, 0, out->account_id, sizeof out->account_id);
+  col_text(res, row, 1, out->symbol, sizeof out->symbol);
+  col_text(res, row, 2, t, sizeof t);
+  (void)oms_side_parse(t, &bx->side);
+  bx->arrival_ns = col_i64(res, row, 3);
+  oms_dec_t *f[10] = {&bx->arrival_bid, &bx->arrival_ask,  &bx->qty,  &bx->filled,
+                      &bx->avg_px,      &bx->notional,     &bx->fees, &bx->improvement_px,
+                      &bx->improvement, &bx->eff_spread_px};
+  for (int i = 0; i < 10; i++) *f[i] = col_dec(res, row, 4 + i);
+  out->event_ns = col_i64(res, row, 14);
+  out->event_seq = (uint64_t)col_i64(res, row, 15);
+  return 1;
+}
+
+static int row_bestex_venue(const PGresult *res, int row, void *cb, void *ctx) {
+  (void)cb;
+  oms_bestex_row_t *out = ctx;
+  if (out->bx.nvenues == OMS_SOR_MAX_VENUES) return 1;
+  uint32_t i = out->bx.nvenues++;
+  col_text(res, row, 0, out->bx.venue[i].venue, sizeof out->bx.venue[i].venue);
+  out->fills[i] = (uint32_t)col_i64(res, row, 1);
+  out->bx.venue[i].children = (uint32_t)col_i64(res, row, 2);
+  out->bx.venue[i].qty = col_dec(res, row, 3);
+  out->bx.venue[i].notional = col_dec(res, row, 4);
+  out->bx.venue[i].fees = col_dec(res, row, 5);
+  return 0;
+}
+
+static int pg_get_best_execution(oms_store_t *base, uint64_t id, oms_bestex_row_t *out) {
+  char num[24];
+  snprintf(num, sizeof num, "%" PRIu64, id);
+  const char *p[1] = {num};
+  int rc = query((pg_t *)base,
+                 "SELECT account_id, symbol, side, arrival_ns, arrival_bid, arrival_ask, qty, "
+                 "filled_qty, avg_px, notional, fees, improvement_px, improvement, eff_spread_px, "
+                 "event_ns, event_seq FROM best_execution WHERE instance = $1 AND "
+                 "parent_order_id = $2",
+                 p, 1, false, row_bestex, NULL, out);
+  if (rc != 1) return rc == 0 ? OMS_ENOTFOUND : rc;
+  out->bx.parent_id = id;
+  rc = query((pg_t *)base,
+             "SELECT venue, fills, children, qty, notional, fees FROM best_execution_venues "
+             "WHERE instance = $1 AND parent_order_id = $2 ORDER BY pos",
+             p, 1, false, row_bestex_venue, NULL, out);
+  return rc < 0 ? rc : 0;
+}
+
 static int row_tstate(const PGresult *res, int row, void *cb, void *ctx) {
   oms_trading_state_row_t t;
   memset(&t, 0, sizeof t);
@@ -1201,6 +1314,7 @@ static const oms_store_vtbl_t pg_vtbl = {
     .get_position = pg_get_position,
     .load_trading_states = pg_load_trading_states,
     .last_seqs = pg_last_seqs,
+    .get_best_execution = pg_get_best_execution,
     .fix_get_seqnums = pg_fix_get_seqnums,
     .fix_fetch_sent = pg_fix_fetch_sent,
     .cursor_get = pg_cursor_get,

@@ -127,11 +127,24 @@ static const migration_t migrations[] = {
      "CREATE INDEX parents_account ON parents(account_id, parent_order_id);"
      "CREATE INDEX parents_symbol ON parents(symbol, parent_order_id);",
      oms__parents_backfill},
+    {8, "best execution of smart parents: best_execution, best_execution_venues",
+     "CREATE TABLE best_execution("
+     " parent_order_id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, symbol TEXT NOT NULL,"
+     " side TEXT NOT NULL, arrival_ns INTEGER NOT NULL, arrival_bid TEXT NOT NULL,"
+     " arrival_ask TEXT NOT NULL, qty TEXT NOT NULL, filled_qty TEXT NOT NULL,"
+     " avg_px TEXT NOT NULL, notional TEXT NOT NULL, fees TEXT NOT NULL,"
+     " improvement_px TEXT NOT NULL, improvement TEXT NOT NULL, eff_spread_px TEXT NOT NULL,"
+     " venues INTEGER NOT NULL, event_ns INTEGER NOT NULL, event_seq INTEGER NOT NULL);"
+     "CREATE TABLE best_execution_venues("
+     " parent_order_id INTEGER NOT NULL, venue TEXT NOT NULL, fills INTEGER NOT NULL,"
+     " children INTEGER NOT NULL, qty TEXT NOT NULL, notional TEXT NOT NULL, fees TEXT NOT NULL,"
+     " PRIMARY KEY(parent_order_id, venue));",
+     oms__bestex_backfill},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(OMS__SCHEMA_LATEST == 7, "OMS__SCHEMA_LATEST must match the last migration");
+_Static_assert(OMS__SCHEMA_LATEST == 8, "OMS__SCHEMA_LATEST must match the last migration");
 
 /* ---- positions -------------------------------------------------------------- */
 

@@ -81,6 +81,9 @@ enum {
   W_LIMIT,
   W_PARENT,
   W_ORDER_PARENT,
+  W_BESTEX,
+  W_BESTEX_DEL,
+  W_BESTEX_VENUE,
   W_COUNT
 };
 
@@ -123,6 +126,9 @@ static const char *const wsql[W_COUNT] = {
         "INSERT OR REPLACE INTO limit_changes(seq, ts_ns, who, line) VALUES(?1, ?2, ?3, ?4)",
     [W_PARENT] = OMS__SQL_PARENT_PUT,
     [W_ORDER_PARENT] = OMS__SQL_ORDER_PARENT_PUT,
+    [W_BESTEX] = OMS__SQL_BESTEX_PUT,
+    [W_BESTEX_DEL] = OMS__SQL_BESTEX_DEL_VENUES,
+    [W_BESTEX_VENUE] = OMS__SQL_BESTEX_VENUE_PUT,
 };
 
 static const char *const wlabel[W_COUNT] = {
@@ -143,6 +149,9 @@ static const char *const wlabel[W_COUNT] = {
     [W_LIMIT] = "sqlite3_step(INSERT limit_changes)",
     [W_PARENT] = "sqlite3_step(UPSERT parents)",
     [W_ORDER_PARENT] = "sqlite3_step(UPSERT order_parents)",
+    [W_BESTEX] = "sqlite3_step(UPSERT best_execution)",
+    [W_BESTEX_DEL] = "sqlite3_step(DELETE best_execution_venues)",
+    [W_BESTEX_VENUE] = "sqlite3_step(INSERT best_execution_venues)",
 };
 
 typedef struct sq_s {
@@ -360,10 +369,8 @@ static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store
   bool is_order = oms_event_is_order(ev->type) && ev->order.order_id != 0;
   sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
   BIND_TEXT(st, 2, oms_event_type_name(ev->type));
-  if (is_order) {
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->order.order_id);
-    BIND_TEXT(st, 5, oms_ord_state_str(ev->order.state));
-  }
+  if (oms__event_has_order(ev)) sqlite3_bind_int64(st, 3, (sqlite3_int64)ev->order.order_id);
+  if (is_order) BIND_TEXT(st, 5, oms_ord_state_str(ev->order.state));
   sqlite3_bind_int64(st, 4, ev->event_ns);
   sqlite3_bind_blob(st, 6, s->body, n, SQLITE_STATIC);
   int rc = run(s, W_EVENT, e);
@@ -383,7 +390,10 @@ static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store
     sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->seq);
     rc = run(s, W_TSTATE, e);
   }
-  if (rc == SQLITE_OK && ev->algo_len > 0) {
+  if (rc == SQLITE_OK && ev->type == OMS_EVT_BEST_EXECUTION) {
+    wctx_t c = {s, e};
+    rc = oms__bestex_write(&s->w[W_BESTEX], ev, wstep, &c);
+  } else if (rc == SQLITE_OK && ev->algo_len > 0) {
     wctx_t c = {s, e};
     rc = oms__parent_write(s->w[W_PARENT], ev, wstep, &c);
   }
@@ -1221,6 +1231,14 @@ static int sq_query_parents(oms_store_t *base, const oms_parent_query_t *q, oms_
   return rloop(s, st, row_parent, (void *)cb, ctx);
 }
 
+static int sq_get_best_execution(oms_store_t *base, uint64_t id, oms_bestex_row_t *out) {
+  sq_t *s = (sq_t *)base;
+  pthread_mutex_lock(&s->rmu);
+  int rc = oms__bestex_read(s->rdb, id, out);
+  pthread_mutex_unlock(&s->rmu);
+  return rc;
+}
+
 static int sq_events_for_order(oms_store_t *base, uint64_t id, oms_event_cb cb, void *ctx) {
   sq_t *s = (sq_t *)base;
   sqlite3_stmt *st = rbegin(s, "SELECT body FROM events WHERE order_id = ?1 ORDER BY seq");
@@ -1451,6 +1469,7 @@ static const oms_store_vtbl_t sq_vtbl = {
     .close = sq_close,
     .each_clordid = sq_each_clordid,
     .query_parents = sq_query_parents,
+    .get_best_execution = sq_get_best_execution,
     .fill_seq_back = sq_fill_seq_back,
     .limit_append = sq_limit_append,
     .limit_changes = sq_limit_changes,
@@ -1651,7 +1670,9 @@ void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
   memset(seen, 0, sizeof seen);
   for (size_t i = n; i-- > 0;) {
     order_row[i] = true;
-    if (recs[i].kind != OMS__REC_EVENT) continue;
+    /* a record about an order (a BestExecution) writes no row of it: the
+     * order event before it in the batch must */
+    if (recs[i].kind != OMS__REC_EVENT || !oms_event_is_order(recs[i].u.ev.type)) continue;
     uint64_t id = recs[i].u.ev.order.order_id;
     if (id == 0) continue;
     size_t h = (size_t)(id * UINT64_C(0x9E3779B97F4A7C15) >> 32) % (2 * OMS__PROJECT_MAX);

@@ -89,4 +89,35 @@ void oms__parent_from_row(sqlite3_stmt *st, oms_parent_row_t *p);
  * (SQLITE_CORRUPT for a record that does not decode). */
 int oms__parents_backfill(sqlite3 *db);
 
+/* ---- Best execution (store_bestex.c) ---- */
+
+#define OMS__SQL_BESTEX_PUT                                                                  \
+  "INSERT OR REPLACE INTO best_execution(parent_order_id, account_id, symbol, side, "        \
+  "arrival_ns, arrival_bid, arrival_ask, qty, filled_qty, avg_px, notional, fees, "          \
+  "improvement_px, improvement, eff_spread_px, venues, event_ns, event_seq) VALUES(?1, ?2, " \
+  "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+#define OMS__SQL_BESTEX_DEL_VENUES "DELETE FROM best_execution_venues WHERE parent_order_id = ?1"
+#define OMS__SQL_BESTEX_VENUE_PUT                                                    \
+  "INSERT INTO best_execution_venues(parent_order_id, venue, fills, children, qty, " \
+  "notional, fees) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+#define OMS__SQL_BESTEX_GET                                                                  \
+  "SELECT account_id, symbol, side, arrival_ns, arrival_bid, arrival_ask, qty, filled_qty, " \
+  "avg_px, notional, fees, improvement_px, improvement, eff_spread_px, event_ns, event_seq " \
+  "FROM best_execution WHERE parent_order_id = ?1"
+#define OMS__SQL_BESTEX_VENUES                                                     \
+  "SELECT venue, fills, children, qty, notional, fees FROM best_execution_venues " \
+  "WHERE parent_order_id = ?1 ORDER BY rowid"
+
+/* When ev is a BestExecution event with a record, writes its parent's rows
+ * with put[0..2] (OMS__SQL_BESTEX_PUT, _DEL_VENUES, _VENUE_PUT), stepped
+ * through step and reset. SQLITE_OK (also for an event without a record)
+ * or the failure. */
+int oms__bestex_write(sqlite3_stmt *const put[3], const oms_event_t *ev, oms__step_fn step,
+                      void *ctx);
+/* Parent id's rows: 0, OMS_ENOTFOUND or OMS_ESTORE. */
+int oms__bestex_read(sqlite3 *db, uint64_t id, oms_bestex_row_t *out);
+/* Schema 8: both tables and the events' order_id from the stored
+ * BestExecution events. SQLITE_OK or the failure. */
+int oms__bestex_backfill(sqlite3 *db);
+
 #endif /* OMS_STORE_SQLITE_H */

@@ -1056,6 +1056,69 @@ static void check_slow_clients(void) {
 
 /* ---- TLS ---------------------------------------------------------------------------- */
 
+/* A smart order over FIX (the FIX session of check_slow_clients, whose
+ * next MsgSeqNum is 3): once it ended, its best-execution record. */
+static void check_best_execution(void) {
+  int fix = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in fa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_fix_port)};
+  inet_pton(AF_INET, "127.0.0.1", &fa.sin_addr);
+  CHECK(connect(fix, (struct sockaddr *)&fa, sizeof fa) == 0, "FIX connect: %s", strerror(errno));
+  fix_send(fix, "A", 3, "98=0\001108=30\001554=client1-secret\001");
+  CHECK(fix_wait(fix, "\00135=A\001", 2000), "no FIX Logon answer");
+  fix_send(fix, "D", 4,
+           "11=smart1\0011=ACC1\00155=BTC-USD\00154=1\00138=0.2\00140=2\00144=70000\00159=3\001"
+           "60=20260101-00:00:00.000\001100=SMART\00120110=take\001");
+  CHECK(fix_wait(fix, "\00139=2\001", 3000), "the smart order did not fill");
+  fix_send(fix, "5", 5, "");
+  close(fix);
+  uint64_t id = 0;
+  for (int tries = 0; id == 0 && tries < 100; tries++) { /* the projection follows */
+    resp_t l = expect("GET", "/v1/orders?symbol=BTC-USD&limit=1000", VIEWER, NULL, 200, NULL);
+    size_t k;
+    json_t *o;
+    json_array_foreach(json_object_get(l.json, "orders"), k, o) {
+      if (strcmp(json_string_value(json_object_get(o, "client_order_id")), "smart1") == 0)
+        id = (uint64_t)json_integer_value(json_object_get(o, "order_id"));
+    }
+    resp_free(&l);
+    if (id == 0) usleep(20000);
+  }
+  CHECK(id > 0, "the smart order is not listed");
+  resp_t r;
+  char path[96];
+  snprintf(path, sizeof path, "/v1/parents/%llu/best-execution", (unsigned long long)id);
+  for (int i = 0; i < 100; i++) {
+    r = http("GET", path, VIEWER, NULL);
+    if (r.status == 200) break;
+    resp_free(&r);
+    usleep(20000);
+  }
+  CHECK(r.status == 200, "no best-execution record: %s", r.text);
+  json_t *b = json_object_get(r.json, "best_execution");
+  CHECK(json_integer_value(json_object_get(b, "parent_order_id")) == (json_int_t)id &&
+            strcmp(json_string_value(json_object_get(b, "filled_qty")), "0.2") == 0 &&
+            strcmp(json_string_value(json_object_get(b, "side")), "BUY") == 0 &&
+            strcmp(json_string_value(json_object_get(b, "account")), "ACC1") == 0 &&
+            json_is_string(json_object_get(b, "improvement_px")) &&
+            json_is_string(json_object_get(b, "effective_spread_px")),
+        "the record: %s", r.text);
+  json_t *v = json_array_get(json_object_get(b, "venues"), 0);
+  CHECK(v != NULL && strcmp(json_string_value(json_object_get(v, "venue")), "SIM") == 0 &&
+            json_integer_value(json_object_get(v, "fills")) >= 1 &&
+            strcmp(json_string_value(json_object_get(v, "qty")), "0.2") == 0,
+        "the venue rows: %s", r.text);
+  resp_free(&r);
+  /* the BestExecution event is in the parent's audit trail */
+  snprintf(path, sizeof path, "/v1/orders/%llu", (unsigned long long)id);
+  r = expect("GET", path, VIEWER, NULL, 200, NULL);
+  CHECK(strstr(r.text, "BestExecution") != NULL, "no BestExecution in the trail: %s", r.text);
+  resp_free(&r);
+  /* an order that is not a smart parent has none; not an id; no parameters */
+  expect_free("GET", "/v1/parents/999999/best-execution", VIEWER, NULL, 404, "NOT_FOUND");
+  expect_free("GET", "/v1/parents/x/best-execution", VIEWER, NULL, 404, "NOT_FOUND");
+  expect_named("GET", "/v1/parents/1/best-execution?x=1", VIEWER, NULL, 400, "BAD_QUERY", "x");
+}
+
 static void check_tls(void) {
   char crt[1024], key[1024], cmd[4096], conf[1024];
   snprintf(crt, sizeof crt, "%s/admin.crt", g_work);
@@ -1144,6 +1207,7 @@ int main(int argc, char **argv) {
   check_parents();
   check_groups();
   check_slow_clients();
+  check_best_execution();
   stop_omsd();
   CHECK(log_has("msg=\"admin stopped\""), "no admin stop in the log");
   check_tls();

@@ -185,6 +185,12 @@ run 5 parent submit TWAP buy 5 AAPL --account ACC1 end_ns=+1m colour=red
 has "reason ALGO_UNKNOWN_TAG" "$err"
 run 7 parent show "$a"
 run 2 parent show x
+
+# bestex: a smart parent's best-execution record; a plain order has none.
+run 7 bestex "$a"
+has "404" "$err"
+run 7 bestex 999999
+run 2 bestex x
 run 2 parent frobnicate 1
 
 # limits set: an order above the new limit is refused with the risk check.

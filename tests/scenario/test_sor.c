@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -52,6 +53,12 @@ typedef struct world_s {
   int violations;
   int seq;
   bool lenient;
+  const char **maker, **taker; /* as booted: a restart boots the same */
+  int64_t stale_ns;
+  uint32_t max_parents;   /* 0: 64 */
+  oms_sor_bestex_t bx[8]; /* each parent's record, by parent */
+  int nbx;
+  char spath[NV][96]; /* the venues' state files when durable */
 } world_t;
 
 static const char *names[NV] = {"A", "B", "C"};
@@ -74,8 +81,10 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   const oms_order_t *o = &ev->order;
   if (ev->type == OMS_EVT_BEST_EXECUTION) {
     w->bestex_events++;
-    assert_int_equal(oms_sor_bestex_decode(ev->algo, ev->algo_len, &w->last_bx), 0);
+    uint32_t fills[OMS_SOR_MAX_VENUES];
+    assert_int_equal(oms_store_bestex_decode(ev->algo, ev->algo_len, &w->last_bx, fills), 0);
     assert_int_equal(w->last_bx.parent_id, o->order_id);
+    if (w->nbx < 8) w->bx[w->nbx++] = w->last_bx;
     return;
   }
   if (o->order_id == 0) return;
@@ -100,14 +109,18 @@ static void on_event(void *ctx, const oms_event_t *ev) {
 }
 
 static oms_venue_route_config_t *g_route_a; /* venue A's router settings, if set */
+static int g_durable;                       /* venues keep their orders in files across a restart */
 
 static void boot(world_t *w, const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
+  w->maker = maker;
+  w->taker = taker;
+  w->stale_ns = stale_ns;
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
                              .max_orders = MAX_ORD,
                              .store = w->store,
                              .on_event = on_event,
                              .event_ctx = w,
-                             .max_parents = 64,
+                             .max_parents = w->max_parents ? w->max_parents : 64,
                              .sor_stale_ns = stale_ns};
   assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
   for (int i = 0; i < NV; i++) {
@@ -124,6 +137,7 @@ static void boot(world_t *w, const char *maker[NV], const char *taker[NV], int64
                            .taker_fee_rate = T_D(taker[i]),
                            .symbols = &sym,
                            .nsymbols = 1};
+    if (w->spath[i][0] != '\0') sc.state_path = w->spath[i];
     assert_int_equal(oms_sim_venue_create(&sc, &w->v[i]), 0);
     assert_int_equal(oms_engine_add_instrument(w->e, &sym.ins, NULL), 0);
     assert_int_equal(oms_engine_add_venue(w->e, w->v[i], i == 0 ? g_route_a : NULL), 0);
@@ -138,18 +152,26 @@ static void boot(world_t *w, const char *maker[NV], const char *taker[NV], int64
 static world_t *make(const char *maker[NV], const char *taker[NV], int64_t stale_ns) {
   world_t *w = calloc(1, sizeof(*w));
   w->now = T0;
+  static int nworld;
+  nworld++;
+  for (int i = 0; g_durable && i < NV; i++) {
+    snprintf(w->spath[i], sizeof(w->spath[i]), "/tmp/oms-test-sor-%d-%d-%s.state", (int)getpid(),
+             nworld, names[i]);
+    remove(w->spath[i]);
+  }
   assert_int_equal(oms_store_memory_create(NULL, &w->store), 0);
   boot(w, maker, taker, stale_ns);
   return w;
 }
 
-static world_t *make_flat(int64_t stale_ns) {
-  const char *zero[NV] = {"0", "0", "0"};
-  return make(zero, zero, stale_ns);
-}
+static const char *zero[NV] = {"0", "0", "0"};
+
+static world_t *make_flat(int64_t stale_ns) { return make(zero, zero, stale_ns); }
 
 static void destroy(world_t *w) {
   oms_engine_destroy(w->e);
+  for (int i = 0; i < NV; i++)
+    if (w->spath[i][0] != '\0') remove(w->spath[i]);
   oms_store_close(w->store);
   free(w);
 }
@@ -171,7 +193,7 @@ static uint64_t rest(world_t *w, int vi, oms_side_t side, const char *qty, const
   strcpy(req.venue, names[vi]);
   oms_submit_result_t res;
   int rc = oms_engine_submit(w->e, &req, &res);
-  if (!w->lenient) assert_int_equal(rc, 0); /* the random test drops venues */
+  if (!w->lenient && rc != 0) fail_msg("rest refused: %s", res.reject.text);
   return res.order->order_id;
 }
 
@@ -467,28 +489,204 @@ static void test_throttled_venue_avoided(void **state) {
   destroy(w);
 }
 
-/* After a restart a smart parent has no routing record (not journaled): its
- * children are recovered as orders, and the parent can still be cancelled. */
+/* ---- restart ------------------------------------------------------------------------ */
+
+/* The process ends and starts again over the same store; the venues keep
+ * their orders (g_durable: their state files), so reconciliation asks
+ * them what became of the children. */
+static void restart(world_t *w) {
+  oms_engine_destroy(w->e);
+  boot(w, w->maker, w->taker, w->stale_ns);
+  uint32_t loaded = 0;
+  assert_int_equal(oms_engine_recover(w->e, &loaded), 0);
+}
+
+static const oms_sor_bestex_t *bx_of(const world_t *w, uint64_t pid) {
+  for (int i = 0; i < w->nbx; i++)
+    if (w->bx[i].parent_id == pid) return &w->bx[i];
+  return NULL;
+}
+
+/* Two records agree on everything a restart must not change (the number
+ * of children per venue may: a child lost at a restart is sent again). */
+static void bx_same(const oms_sor_bestex_t *a, const oms_sor_bestex_t *b) {
+  assert_non_null(a);
+  assert_non_null(b);
+  assert_int_equal(a->arrival_ns, b->arrival_ns);
+  assert_int_equal(a->arrival_bid.raw, b->arrival_bid.raw);
+  assert_int_equal(a->arrival_ask.raw, b->arrival_ask.raw);
+  assert_int_equal(a->qty.raw, b->qty.raw);
+  assert_int_equal(a->filled.raw, b->filled.raw);
+  assert_int_equal(a->avg_px.raw, b->avg_px.raw);
+  assert_int_equal(a->notional.raw, b->notional.raw);
+  assert_int_equal(a->fees.raw, b->fees.raw);
+  assert_int_equal(a->improvement.raw, b->improvement.raw);
+  assert_int_equal(a->eff_spread_px.raw, b->eff_spread_px.raw);
+  for (uint32_t i = 0; i < a->nvenues; i++) {
+    bool found = false;
+    for (uint32_t j = 0; j < b->nvenues; j++) {
+      if (strcmp(a->venue[i].venue, b->venue[j].venue) != 0) continue;
+      found = true;
+      assert_int_equal(a->venue[i].qty.raw, b->venue[j].qty.raw);
+      assert_int_equal(a->venue[i].notional.raw, b->venue[j].notional.raw);
+      assert_int_equal(a->venue[i].fees.raw, b->venue[j].fees.raw);
+    }
+    assert_true(found || a->venue[i].qty.raw == 0);
+  }
+}
+
+/* The sweep of test_partial_fill_rerouted (p2's child at A comes back
+ * with 1 of 2, its rest goes to B) with taker fees, restarted after
+ * `at` ms (-1: never): at acceptance, with children in flight, with p2's
+ * child partially filled, after the end. */
+static int g_partial_restarts; /* restarts with p2 partially filled */
+
+static void sweep_restarted(int at, oms_sor_bestex_t out[2]) {
+  static const char *taker[NV] = {"0.0001", "0.0002", "0"};
+  g_durable = 1;
+  world_t *w = make(zero, taker, 0);
+  g_durable = 0;
+  const char *book[2][2] = {{"2", "65000"}, {"3", "65000.5"}};
+  for (int vi = 0; vi < 2; vi++) rest(w, vi, OMS_SIDE_SELL, book[vi][0], book[vi][1]);
+  run_ms(w, 3);
+  uint64_t p1 = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+  uint64_t p2 = smart(w, OMS_SIDE_BUY, "2", "65001", OMS_SOR_POLICY_TAKE);
+  if (at >= 0) {
+    run_ms(w, at);
+    oms_order_t o2 = get(w, p2);
+    if (oms_dec_is_pos(o2.filled_qty) && o2.filled_qty.raw < o2.qty.raw) g_partial_restarts++;
+    restart(w);
+    run_ms(w, 3000); /* reconciliation: nothing new goes to a venue before */
+  }
+  run_ms(w, 10);
+  for (int k = 0; k < 2; k++) {
+    uint64_t p = k ? p2 : p1;
+    oms_order_t po = get(w, p);
+    assert_int_equal(po.state, OMS_STATE_FILLED);
+    int64_t sum = 0;
+    for (int i = 0; i < NV; i++) sum += filled_at(w, p, names[i], NULL);
+    assert_int_equal(sum, po.filled_qty.raw);
+    const oms_sor_bestex_t *bx = bx_of(w, p);
+    assert_non_null(bx);
+    out[k] = *bx;
+  }
+  assert_int_equal(w->nbx, 2); /* once each, never again after a restart */
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_restart_mid_sweep_same_record(void **state) {
+  (void)state;
+  oms_sor_bestex_t ref[2], got[2];
+  sweep_restarted(-1, ref);
+  assert_int_equal(ref[1].filled.raw, T_D("2").raw);
+  assert_int_equal(ref[1].avg_px.raw, T_D("65000.25").raw);
+  for (int at = 0; at <= 8; at++) {
+    sweep_restarted(at, got);
+    /* At 1 ms the IOC children at A have executed and their reports are
+     * still in the simulator's ring: the simulator forgets a finished order
+     * across its own restart (its state file keeps working orders only),
+     * so it answers the status query "unknown" and those fills never reach
+     * the OMS; the parents end filled elsewhere (checked above), but not at
+     * the uninterrupted run's prices. A real venue's session resends them
+     * (e2e_sor's kill -9 through omsvenue). */
+    if (at == 1) continue;
+    bx_same(&ref[0], &got[0]);
+    bx_same(&ref[1], &got[1]);
+  }
+  assert_true(g_partial_restarts > 0);
+}
+
+/* test_post_remainder_and_cancel's post, restarted after it rests and
+ * again after it partially filled: the venue kept it, reconciliation finds
+ * it, the parent takes its later fill, and the record ends as an
+ * uninterrupted run's. */
+static void post_restarted(bool twice, oms_sor_bestex_t *out) {
+  static const char *maker[NV] = {"0", "-0.0002", "0.0001"};
+  static const char *taker[NV] = {"0", "0.0003", "0"};
+  g_durable = 1;
+  world_t *w = make(maker, taker, 0);
+  g_durable = 0;
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  for (int i = 0; i < NV; i++) rest(w, i, OMS_SIDE_BUY, "1", "64990");
+  run_ms(w, 3);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "3", "65000", OMS_SOR_POLICY_BEST);
+  run_ms(w, 6);
+  assert_int_equal(get(w, p).filled_qty.raw, T_D("1").raw);
+  if (twice) {
+    restart(w);
+    run_ms(w, 3000); /* reconciled: the venue still holds the post */
+    assert_int_equal(get(w, p).filled_qty.raw, T_D("1").raw);
+  }
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000"); /* the post at B fills 1 of 2 */
+  run_ms(w, 4);
+  assert_int_equal(get(w, p).filled_qty.raw, T_D("2").raw);
+  if (twice) {
+    restart(w);
+    run_ms(w, 3000); /* reconciled: the venue still holds the post */
+    assert_int_equal(get(w, p).filled_qty.raw, T_D("2").raw);
+    assert_int_equal(get(w, p).state, OMS_STATE_PARTIALLY_FILLED);
+  }
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000"); /* the rest of the post fills */
+  run_ms(w, 4);
+  oms_order_t po = get(w, p);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  int n;
+  assert_int_equal(filled_at(w, p, "B", &n), T_D("2").raw);
+  assert_int_equal(n, 1); /* the venue kept it: never sent again */
+  assert_int_equal(w->nbx, 1);
+  *out = w->bx[0];
+  if (twice) { /* after the end: nothing to resume, nothing emitted again */
+    restart(w);
+    run_ms(w, 3000);
+    assert_int_equal(get(w, p).state, OMS_STATE_FILLED);
+    assert_int_equal(w->nbx, 1);
+  }
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+static void test_restart_posted_rest_same_record(void **state) {
+  (void)state;
+  oms_sor_bestex_t ref, got;
+  post_restarted(false, &ref);
+  assert_int_equal(ref.fees.raw, T_D("-26").raw); /* two maker fills at B's rebate */
+  post_restarted(true, &got);
+  bx_same(&ref, &got);
+}
+
+/* Two resting smart parents across a restart with room for one record:
+ * the first resumes (its post is sent again, once, and it can be cancelled
+ * as any), the second has no record and can still be cancelled. */
 static void test_restart_parent_can_be_cancelled(void **state) {
   (void)state;
   world_t *w = make_flat(0);
   rest(w, 0, OMS_SIDE_SELL, "1", "65010");
   run_ms(w, 3);
   uint64_t p = smart(w, OMS_SIDE_BUY, "2", "65000", OMS_SOR_POLICY_POST);
+  uint64_t q = smart(w, OMS_SIDE_BUY, "1", "65000", OMS_SOR_POLICY_POST);
   run_ms(w, 5);
   assert_int_equal(get(w, p).state, OMS_STATE_ACCEPTED);
-  oms_engine_destroy(w->e);
-  const char *zero[NV] = {"0", "0", "0"};
-  w->nt = 0;
-  boot(w, zero, zero, 0);
-  uint32_t loaded = 0;
-  assert_int_equal(oms_engine_recover(w->e, &loaded), 0);
-  assert_true(loaded >= 2);
-  run_ms(w, 3000); /* reconciliation: the new venues do not know the child */
+  /* the venues come back empty (no state files): the children are gone */
+  w->max_parents = 1;
+  restart(w);
+  run_ms(w, 3000); /* reconciliation: the new venues do not know the children */
+  rest(w, 0, OMS_SIDE_SELL, "1", "65010");
+  run_ms(w, 4);
+  int open[2] = {0, 0};
+  for (int i = 0; i < w->nt; i++)
+    if ((w->t[i].parent == p || w->t[i].parent == q) && !w->t[i].done) open[w->t[i].parent == q]++;
+  assert_int_equal(open[0], 1);
+  assert_int_equal(open[1], 0);
   oms_reject_t rej;
+  assert_int_equal(oms_engine_cancel(w->e, q, &rej), 0);
+  assert_int_equal(get(w, q).state, OMS_STATE_CANCELLED);
   assert_int_equal(oms_engine_cancel(w->e, p, &rej), 0);
+  run_ms(w, 5);
   assert_int_equal(get(w, p).state, OMS_STATE_CANCELLED);
   assert_int_equal(oms_engine_cancel(w->e, p, &rej), OMS_EREJECTED);
+  assert_int_equal(oms_engine_cancel(w->e, q, &rej), OMS_EREJECTED);
+  assert_int_equal(w->violations, 0);
   destroy(w);
 }
 
@@ -573,6 +771,8 @@ int main(void) {
       cmocka_unit_test(test_stale_venue_ignored),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_throttled_venue_avoided),
+      cmocka_unit_test(test_restart_mid_sweep_same_record),
+      cmocka_unit_test(test_restart_posted_rest_same_record),
       cmocka_unit_test(test_restart_parent_can_be_cancelled),
       cmocka_unit_test(test_no_overfill_property),
   };

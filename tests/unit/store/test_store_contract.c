@@ -618,6 +618,93 @@ static void contract_queries_by_venue_states_and_page(size_t k) {
   env_close(&env);
 }
 
+/* A smart parent's BestExecution event: its rows, read back; the event is
+ * in the parent's history; another order has no record. */
+static void contract_best_execution(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  oms_order_t o;
+  oms_event_t evs[3];
+  fx_order(&o, 7, "s1", "A1", "BTC-USD", T0);
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env.seq, &evs[0]);
+  fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, T0 + 1, ++env.seq, &evs[1]);
+  oms_sor_bestex_t bx;
+  memset(&bx, 0, sizeof bx);
+  bx.parent_id = 7;
+  bx.side = OMS_SIDE_BUY;
+  bx.arrival_ns = T0;
+  bx.arrival_bid = T_D("99.5");
+  bx.arrival_ask = T_D("100");
+  bx.qty = T_D("3");
+  bx.filled = T_D("2");
+  bx.notional = T_D("199.5");
+  bx.fees = T_D("-0.25");
+  bx.nvenues = 2;
+  strcpy(bx.venue[0].venue, "A");
+  bx.venue[0].qty = T_D("1.5");
+  bx.venue[0].notional = T_D("150");
+  bx.venue[0].fees = T_D("0.05");
+  bx.venue[0].children = 2;
+  strcpy(bx.venue[1].venue, "B");
+  bx.venue[1].qty = T_D("0.5");
+  bx.venue[1].notional = T_D("49.5");
+  bx.venue[1].fees = T_D("-0.3");
+  bx.venue[1].children = 1;
+  assert_int_equal(oms_sor_bestex_finish(&bx), 0);
+  const uint32_t fills[2] = {3, 1};
+  oms_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = OMS_EVT_BEST_EXECUTION;
+  /* the order's own state rides on the record (a copy, as the engine's) */
+  ev.order = o;
+  ev.seq = ++env.seq;
+  ev.event_ns = T0 + 9;
+  int n = oms_store_bestex_encode(&bx, fills, ev.algo, sizeof ev.algo);
+  assert_true(n > 0);
+  ev.algo_len = (uint16_t)n;
+  /* in the same unit as the order's events: the order's row is still
+   * written from its last order event */
+  evs[2] = ev;
+  oms_store_unit_t u = {evs, 3};
+  uint64_t ticket;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &ticket), 0);
+  flush(&env);
+  oms_order_t back;
+  assert_int_equal(oms_store_get_order(env.st, 7, &back), 0);
+  assert_int_equal(back.state, OMS_STATE_ACCEPTED);
+  oms_bestex_row_t r;
+  assert_int_equal(oms_store_get_best_execution(env.st, 7, &r), 0);
+  assert_int_equal(r.bx.parent_id, 7);
+  assert_int_equal(r.bx.side, OMS_SIDE_BUY);
+  assert_string_equal(r.account_id, "A1");
+  assert_string_equal(r.symbol, "BTC-USD");
+  assert_int_equal(r.bx.arrival_ns, T0);
+  assert_int_equal(r.event_seq, ev.seq);
+  assert_int_equal(r.event_ns, T0 + 9);
+  assert_true(oms_dec_eq(r.bx.arrival_bid, bx.arrival_bid));
+  assert_true(oms_dec_eq(r.bx.filled, bx.filled));
+  assert_true(oms_dec_eq(r.bx.avg_px, T_D("99.75")));
+  assert_true(oms_dec_eq(r.bx.improvement_px, bx.improvement_px));
+  assert_true(oms_dec_eq(r.bx.improvement, bx.improvement));
+  assert_true(oms_dec_eq(r.bx.eff_spread_px, bx.eff_spread_px));
+  assert_true(oms_dec_eq(r.bx.fees, T_D("-0.25")));
+  assert_int_equal(r.bx.nvenues, 2);
+  assert_string_equal(r.bx.venue[0].venue, "A");
+  assert_int_equal(r.fills[0], 3);
+  assert_int_equal(r.bx.venue[0].children, 2);
+  assert_true(oms_dec_eq(r.bx.venue[0].notional, T_D("150")));
+  assert_string_equal(r.bx.venue[1].venue, "B");
+  assert_int_equal(r.fills[1], 1);
+  assert_true(oms_dec_eq(r.bx.venue[1].fees, T_D("-0.3")));
+  uint64_t seqs[8] = {0};
+  assert_int_equal(oms_store_events_for_order(env.st, 7, collect_seqs, seqs), 0);
+  assert_int_equal(seqs[0], 3);
+  assert_int_equal(seqs[3], ev.seq);
+  assert_int_equal(oms_store_get_best_execution(env.st, 8, &r), OMS_ENOTFOUND);
+  assert_int_equal(oms_store_get_best_execution(env.st, 0, &r), OMS_EINVAL);
+  env_close(&env);
+}
+
 #define FOR_EACH_CTOR(fn)                             \
   static void test_##fn(void **state) {               \
     (void)state;                                      \
@@ -635,6 +722,7 @@ FOR_EACH_CTOR(seq_rules_and_trading_states)
 FOR_EACH_CTOR(fix_state_and_cursors)
 FOR_EACH_CTOR(replay_source)
 FOR_EACH_CTOR(positions_follow_the_fills)
+FOR_EACH_CTOR(best_execution)
 
 /* ---- The memory store only ------------------------------------------------------------ */
 
@@ -751,6 +839,7 @@ int main(void) {
       cmocka_unit_test(test_fix_state_and_cursors),
       cmocka_unit_test(test_replay_source),
       cmocka_unit_test(test_positions_follow_the_fills),
+      cmocka_unit_test(test_best_execution),
       cmocka_unit_test(test_memory_store_is_durable_at_once_and_never_fails),
       cmocka_unit_test(test_commits_are_timed_into_the_histogram),
       cmocka_unit_test(test_commit_histogram_buckets_follow_the_bounds),

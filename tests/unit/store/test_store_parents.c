@@ -294,7 +294,7 @@ static void test_schema_7_backfills_a_version_6_database(void **state) {
   sqlite3_close(db);
 
   oms_store_t *st = open_sqlite(d.db);
-  assert_int_equal(oms__store_sqlite_schema_version(st), 7);
+  assert_int_equal(oms__store_sqlite_schema_version(st), OMS__SCHEMA_LATEST); /* 7, then 8 */
   rows_t r;
   oms_parent_query_t q = {0};
   assert_int_equal(parents(st, &q, &r), 1);
@@ -451,6 +451,74 @@ static void test_a_damaged_state_is_skipped(void **state) {
   assert_int_equal(fx_dir_remove(&d), 0);
 }
 
+static int count_events(void *ctx, const oms_event_t *ev) {
+  (void)ev;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+/* Schema 8 on a version 7 database: the best-execution tables back-filled
+ * from a stored BestExecution event (one without fill counts, as written
+ * before them), and the event's row keyed by its parent. */
+static void test_schema_8_backfills_best_execution(void **state) {
+  (void)state;
+  fx_dir_t d;
+  fx_dir_make(&d);
+  oms_store_t *st = open_sqlite(d.db);
+  oms_order_t o;
+  oms_event_t ev[2];
+  fx_order(&o, 5, "s1", "A1", "BTC-USD", T0);
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, 1, &ev[0]);
+  memset(&ev[1], 0, sizeof ev[1]);
+  ev[1].type = OMS_EVT_BEST_EXECUTION;
+  ev[1].order = o;
+  ev[1].seq = 2;
+  ev[1].event_ns = T0 + 5;
+  oms_sor_bestex_t bx;
+  memset(&bx, 0, sizeof bx);
+  bx.parent_id = 5;
+  bx.side = OMS_SIDE_SELL;
+  bx.qty = T_D("2");
+  bx.filled = T_D("1");
+  bx.nvenues = 1;
+  strcpy(bx.venue[0].venue, "V");
+  bx.venue[0].qty = T_D("1");
+  bx.venue[0].children = 1;
+  int n = oms_sor_bestex_encode(&bx, ev[1].algo, sizeof ev[1].algo);
+  assert_true(n > 0);
+  ev[1].algo_len = (uint16_t)n;
+  oms_store_unit_t u = {ev, 2};
+  uint64_t ticket;
+  assert_int_equal(oms_store_append(st, &u, 0, &ticket), 0);
+  oms_store_close(st);
+  /* back to version 7: no tables, no order id on the event */
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(d.db, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+                                "DROP TABLE best_execution; DROP TABLE best_execution_venues;"
+                                "DELETE FROM schema_version WHERE version = 8;"
+                                "UPDATE events SET order_id = NULL WHERE seq = 2;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  st = open_sqlite(d.db);
+  assert_int_equal(oms__store_sqlite_schema_version(st), 8);
+  oms_bestex_row_t r;
+  assert_int_equal(oms_store_get_best_execution(st, 5, &r), 0);
+  assert_int_equal(r.bx.side, OMS_SIDE_SELL);
+  assert_true(oms_dec_eq(r.bx.filled, T_D("1")));
+  assert_int_equal(r.bx.nvenues, 1);
+  assert_string_equal(r.bx.venue[0].venue, "V");
+  assert_int_equal(r.fills[0], 0);
+  assert_int_equal(r.bx.venue[0].children, 1);
+  assert_int_equal(r.event_seq, 2);
+  int count = 0;
+  assert_int_equal(oms_store_events_for_order(st, 5, count_events, &count), 0);
+  assert_int_equal(count, 2);
+  oms_store_close(st);
+  assert_int_equal(fx_dir_remove(&d), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_parent_and_its_children_are_projected),
@@ -459,6 +527,7 @@ int main(void) {
       cmocka_unit_test(test_a_journal_store_projection_at_version_6_upgrades),
       cmocka_unit_test(test_parameters_read_as_json),
       cmocka_unit_test(test_a_damaged_state_is_skipped),
+      cmocka_unit_test(test_schema_8_backfills_best_execution),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
