@@ -11,8 +11,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "store/store_int.h"
+#include "unit/store/parent_fixture.h"
 #include "unit/store/pg_fixture.h"
 #include "unit/store/store_fixture.h"
 
@@ -161,6 +163,11 @@ static void test_instances_share_the_database_apart(void **state) {
   env_close(&b);
 }
 
+static int take_parent_row(void *ctx, const oms_parent_row_t *p) {
+  *(oms_parent_row_t *)ctx = *p;
+  return 0;
+}
+
 static void test_schema_version_and_stats(void **state) {
   (void)state;
   env_t env;
@@ -168,7 +175,7 @@ static void test_schema_version_and_stats(void **state) {
   oms_store_t *p = NULL;
   oms_store_error_t e;
   assert_int_equal(oms__pg_open(pg.conninfo, "x", &p, &e), 0); /* migrated already: no-op */
-  assert_int_equal(oms__pg_schema_version(p), 1);
+  assert_int_equal(oms__pg_schema_version(p), 2); /* 2: the parents (SQLite schema 7) */
   oms_store_close(p);
   append_order(&env, 1, "ACC1");
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
@@ -200,12 +207,61 @@ static void test_a_long_unit_goes_through_several_syncs(void **state) {
   assert_int_equal(oms_store_get_order(env.st, 200, &o), 0);
   assert_int_equal(o.state, OMS_STATE_ACCEPTED);
   assert_int_equal(oms_store_get_order(env.st, 201, &o), OMS_ENOTFOUND);
-  /* parents are not in PostgreSQL yet: said, not answered wrongly */
+  /* no order has a parent: none by parent (migration 2; it was
+   * OMS_EUNSUPPORTED before PostgreSQL had the parents' tables) */
   oms_order_query_t q;
   memset(&q, 0, sizeof q);
   q.parent_order_id = 1;
-  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &(uint64_t){0}),
-                   OMS_EUNSUPPORTED);
+  uint64_t n = 0;
+  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &n), 0);
+  assert_int_equal(n, 0);
+  env_close(&env);
+}
+
+static PGresult *sql(const char *q) {
+  PGconn *c = PQconnectdb(pg.conninfo);
+  assert_int_equal(PQstatus(c), CONNECTION_OK);
+  PGresult *res = PQexec(c, q);
+  ExecStatusType st = PQresultStatus(res);
+  assert_true(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+  PQfinish(c);
+  return res;
+}
+
+/* A database at version 1 that already holds parents and children (the
+ * engine journaled them before PostgreSQL had tables for them) is
+ * back-filled by migration 2: the old database is made by taking
+ * migration 2's tables out of a new one. */
+static void test_migration_2_backfills_a_version_1_database(void **state) {
+  (void)state;
+  env_t env;
+  env_open(&env, "backfill");
+  world_t w;
+  make_world(&w, 10, "A1", "BTC-USD", 1);
+  oms_store_unit_t u = {w.ev, w.n};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_store_close(env.st);
+  PQclear(
+      sql("DROP TABLE parents; DROP TABLE order_parents; "
+          "DELETE FROM schema_version WHERE version = 2"));
+  assert_int_equal(open_store(&env), 0);
+  PGresult *res = sql("SELECT max(version) FROM schema_version");
+  assert_string_equal(PQgetvalue(res, 0, 0), "2");
+  PQclear(res);
+  oms_parent_query_t q = {0};
+  oms_parent_row_t row;
+  memset(&row, 0, sizeof row);
+  assert_int_equal(oms_store_query_parents(env.st, &q, take_parent_row, &row), 0);
+  assert_int_equal(row.parent_order_id, 10);
+  assert_int_equal(row.children, 1);
+  assert_int_equal(row.last_event_seq, 5);
+  assert_true(oms_dec_eq(row.filled_qty, T_D("0.3")));
+  oms_order_query_t oq = {.parent_order_id = 10};
+  uint64_t n = 0;
+  assert_int_equal(oms_store_query_orders(env.st, &oq, fx_count_orders, &n), 0);
+  assert_int_equal(n, 1);
   env_close(&env);
 }
 
@@ -293,6 +349,7 @@ int main(void) {
       cmocka_unit_test(test_instances_share_the_database_apart),
       cmocka_unit_test(test_schema_version_and_stats),
       cmocka_unit_test(test_a_long_unit_goes_through_several_syncs),
+      cmocka_unit_test(test_migration_2_backfills_a_version_1_database),
       cmocka_unit_test(test_limit_changes_and_fix_records),
       cmocka_unit_test(test_copy_keeps_every_character),
       cmocka_unit_test(test_an_unreachable_database_refuses_the_open),
