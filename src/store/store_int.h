@@ -122,7 +122,7 @@ void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row);
 
 /* ---- The PostgreSQL projection (store_pg.c) ----
  * oms__pg_open connects with conninfo and migrates the schema: 0,
- * OMS_EINVAL, OMS_ENOMEM or OMS_ESTORE with *e. The store it returns
+ * OMS_EINVAL, OMS_ENOMEM, OMS_EDOWN (not reached) or OMS_ESTORE with *e. The store it returns
  * answers the queries (its vtable's read functions, stats, close) for rows
  * of `instance` only; oms__pg_projected and oms__pg_project are
  * oms__sqlite_projected and oms__sqlite_project over it (one thread

@@ -1452,11 +1452,12 @@ int oms__pg_open(const char *conninfo, const char *instance, oms_store_t **out,
   oms_strlcpy(s->instance, instance, sizeof s->instance);
   int rc = OMS_ENOMEM;
   if ((s->conninfo = oms__strdup(conninfo)) == NULL) goto fail;
-  rc = OMS_ESTORE;
+  rc = OMS_EDOWN; /* unreachable: the journal store trades without it (docs/store.md) */
   if (conn(s, &s->w) == NULL) {
     set_err(e, "PQconnectdb", s->w, NULL);
     goto fail;
   }
+  rc = OMS_ESTORE;
   if ((rc = migrate(s->w, e)) != 0) goto fail;
   *out = &s->base;
   return 0;

@@ -316,7 +316,81 @@ static void test_copy_keeps_every_character(void **state) {
   env_close(&env);
 }
 
-static void test_an_unreachable_database_refuses_the_open(void **state) {
+static int count_limit_rows(void *ctx, const oms_limit_change_row_t *r) {
+  (void)r;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+/* PostgreSQL down when the store opens (docs/store.md, "PostgreSQL down"):
+ * the open succeeds from the journal, the queries are answered from it in
+ * memory (the history and every append since), and once PostgreSQL is back
+ * the projection catches up from its cursor, each row once, and the queries
+ * go back to PostgreSQL. */
+static void test_a_store_opens_and_trades_while_postgres_is_down(void **state) {
+  (void)state;
+  env_t env;
+  env_open(&env, "down");
+  for (uint64_t id = 1; id <= 3; id++) append_order(&env, id, "ACC1");
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_store_close(env.st);
+  fx_pg_stop(&pg);
+  assert_int_equal(open_store(&env), 0);
+  assert_true(atomic_load(&env.errors) > 0); /* said */
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_true(st.projection_local && st.projection_failed);
+  assert_int_equal(count_orders(&env), 3); /* the history, from the journal */
+  for (uint64_t id = 4; id <= 6; id++) append_order(&env, id, "ACC1");
+  uint64_t t;
+  assert_int_equal(oms_store_limit_append(env.st, 1, T0, "ops", "{\"seq\":1}", 9, &t), 0);
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S", 5, 7, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0); /* the local view has it all */
+  assert_int_equal(count_orders(&env), 6);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 5, &o), 0);
+  int64_t in, out;
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S", &in, &out), 0);
+  assert_true(in == 5 && out == 7);
+  int n = 0;
+  assert_int_equal(oms_store_limit_changes(env.st, count_limit_rows, &n), 0);
+  assert_int_equal(n, 1);
+  oms_parent_query_t pq = {0};
+  oms_parent_row_t row;
+  assert_int_equal(oms_store_query_parents(env.st, &pq, take_parent_row, &row), OMS_EUNSUPPORTED);
+  uint64_t last_seq = 0, last_order = 0;
+  assert_int_equal(oms_store_last_seqs(env.st, &last_seq, &last_order), 0);
+  assert_true(last_seq == 18 && last_order == 6);
+
+  assert_int_equal(fx_pg_start(&pg), 0);
+  for (int i = 0; i < 400; i++) {
+    oms_store_stats(env.st, &st);
+    if (!st.projection_local) break;
+    oms_store_recover(env.st);
+    usleep(50000);
+  }
+  assert_false(st.projection_local);
+  assert_int_equal(count_orders(&env), 6); /* PostgreSQL's answer now */
+  char q[256];
+  snprintf(q, sizeof q,
+           "SELECT count(*) || ' ' || count(DISTINCT seq) || ' ' || max(seq) FROM events WHERE "
+           "instance = '%s'",
+           env.instance);
+  PGresult *res = sql(q);
+  assert_string_equal(PQgetvalue(res, 0, 0), "18 18 18");
+  PQclear(res);
+  n = 0;
+  assert_int_equal(oms_store_limit_changes(env.st, count_limit_rows, &n), 0);
+  assert_int_equal(n, 1);
+  append_order(&env, 7, "ACC1"); /* and on as usual */
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(count_orders(&env), 7);
+  env_close(&env);
+}
+
+/* Never reached (a new data directory, nothing listening): the store opens
+ * all the same, empty, and says why; a bad instance name is refused. */
+static void test_an_unreachable_database_does_not_stop_the_open(void **state) {
   (void)state;
   env_t env;
   memset(&env, 0, sizeof env);
@@ -328,11 +402,16 @@ static void test_an_unreachable_database_refuses_the_open(void **state) {
   jc.pg_conninfo = bad;
   jc.on_error = on_error;
   jc.ctx = &env;
-  assert_int_equal(oms_store_journal_open(&jc, &env.st), OMS_ESTORE);
+  jc.durability = OMS_DURABILITY_OS;
+  assert_int_equal(oms_store_journal_open(&jc, &env.st), 0);
   assert_true(atomic_load(&env.errors) > 0);
+  append_order(&env, 1, "ACC1");
+  assert_int_equal(count_orders(&env), 1);
+  oms_store_close(env.st);
   oms_store_t *p = NULL;
   oms_store_error_t e;
   assert_int_equal(oms__pg_open(pg.conninfo, "", &p, &e), OMS_EINVAL);
+  assert_int_equal(oms__pg_open(bad, "x", &p, &e), OMS_EDOWN);
   assert_int_equal(fx_dir_remove(&env.dir), 0);
 }
 
@@ -352,7 +431,8 @@ int main(void) {
       cmocka_unit_test(test_migration_2_backfills_a_version_1_database),
       cmocka_unit_test(test_limit_changes_and_fix_records),
       cmocka_unit_test(test_copy_keeps_every_character),
-      cmocka_unit_test(test_an_unreachable_database_refuses_the_open),
+      cmocka_unit_test(test_a_store_opens_and_trades_while_postgres_is_down),
+      cmocka_unit_test(test_an_unreachable_database_does_not_stop_the_open),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   fx_pg_destroy(&pg);
