@@ -814,7 +814,7 @@ static int lim_row(void *ctx, const oms_limit_change_row_t *r) {
 
 /* The SQLite engine keeps the limit changes in its own limit_changes table;
  * the memory store in memory. */
-static void test_limit_changes_persist_and_the_memory_store_has_none(void **state) {
+static void test_limit_changes_persist_in_sqlite_and_in_memory(void **state) {
   env_t *env = *state;
   open_store(env, false);
   uint64_t t = 0;
@@ -949,7 +949,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fix_seqnums_and_sent_messages_persist, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sink_cursor_persists_across_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_writes_what_is_queued, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_limit_changes_persist_and_the_memory_store_has_none,
+      cmocka_unit_test_setup_teardown(test_limit_changes_persist_in_sqlite_and_in_memory,
                                       setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
