@@ -286,7 +286,12 @@ static PGconn *conn(pg_t *s, PGconn **c) {
   if (*c != NULL && now < s->connect_at) return NULL; /* *c keeps the last error */
   if (*c != NULL) PQfinish(*c);
   if (c == &s->w) s->prepared = false;
-  *c = PQconnectdb(s->conninfo);
+  /* Bounded by default, so that a server that does not answer (a lost
+   * host, not a refused port) cannot hang omsd's open or a query; the
+   * conninfo's own connect_timeout, expanded after, wins. */
+  static const char *const kw[] = {"connect_timeout", "dbname", NULL};
+  const char *val[] = {"5", s->conninfo, NULL};
+  *c = PQconnectdbParams(kw, val, 1);
   if (PQstatus(*c) != CONNECTION_OK) {
     s->connect_wait = s->connect_wait == 0                         ? CONNECT_RETRY_NS
                       : s->connect_wait * 2 > CONNECT_RETRY_MAX_NS ? CONNECT_RETRY_MAX_NS
@@ -295,9 +300,14 @@ static PGconn *conn(pg_t *s, PGconn **c) {
     return NULL;
   }
   s->connect_wait = 0;
-  PGresult *res = PQexec(*c,
-                         "SET synchronous_commit = off; SET client_min_messages = warning; "
-                         "SET lock_timeout = '5s'");
+  /* A query (the admin API's reads) answers or fails within 10 s rather
+   * than hang on a server that stopped answering; the writer's batches,
+   * longer when catching up, are not bounded. */
+  PGresult *res = PQexec(*c, c == &s->r ? "SET synchronous_commit = off; SET client_min_messages = "
+                                          "warning; SET lock_timeout = '5s'; SET statement_timeout "
+                                          "= '10s'"
+                                        : "SET synchronous_commit = off; SET client_min_messages = "
+                                          "warning; SET lock_timeout = '5s'");
   bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
   PQclear(res);
   return ok ? *c : NULL;
