@@ -388,6 +388,46 @@ static void test_a_store_opens_and_trades_while_postgres_is_down(void **state) {
   env_close(&env);
 }
 
+static _Atomic int said_released;
+static void on_error_released(void *ctx, const oms_store_error_t *e) {
+  (void)ctx;
+  if (strstr(e->message, "no longer holds the whole history") != NULL)
+    atomic_store(&said_released, 1);
+}
+
+/* Retention released the journal's head: only PostgreSQL has that history,
+ * so an open without it is refused, saying the cause and the fix. */
+static void test_a_released_journal_head_needs_postgres_at_the_open(void **state) {
+  (void)state;
+  env_t env;
+  memset(&env, 0, sizeof env);
+  fx_dir_make(&env.dir);
+  snprintf(env.instance, sizeof env.instance, "released_%d", (int)getpid());
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, env.dir.journal, env.dir.db);
+  jc.durability = OMS_DURABILITY_OS;
+  jc.segment_bytes = 1 << 20;
+  jc.retain_ns = 1000000; /* 1 ms */
+  jc.pg_conninfo = pg.conninfo;
+  jc.instance = env.instance;
+  jc.on_error = on_error_released;
+  assert_int_equal(oms_store_journal_open(&jc, &env.st), 0);
+  for (uint64_t id = 1; id <= 3000; id++) append_order(&env, id, "ACC1");
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  for (int i = 0; i < 100; i++) { /* the projector releases projected segments */
+    usleep(20000);
+    append_order(&env, 3000 + (uint64_t)i + 1, "ACC1");
+  }
+  oms_store_close(env.st);
+  env.st = NULL;
+  fx_pg_stop(&pg);
+  int rc = oms_store_journal_open(&jc, &env.st);
+  assert_int_equal(fx_pg_start(&pg), 0);
+  assert_int_equal(rc, OMS_ESTORE);
+  assert_true(atomic_load(&said_released));
+  assert_int_equal(fx_dir_remove(&env.dir), 0);
+}
+
 /* Never reached (a new data directory, nothing listening): the store opens
  * all the same, empty, and says why; a bad instance name is refused. */
 static void test_an_unreachable_database_does_not_stop_the_open(void **state) {
@@ -433,6 +473,7 @@ int main(void) {
       cmocka_unit_test(test_copy_keeps_every_character),
       cmocka_unit_test(test_a_store_opens_and_trades_while_postgres_is_down),
       cmocka_unit_test(test_an_unreachable_database_does_not_stop_the_open),
+      cmocka_unit_test(test_a_released_journal_head_needs_postgres_at_the_open),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   fx_pg_destroy(&pg);
