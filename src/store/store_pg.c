@@ -258,7 +258,9 @@ typedef struct pg_s {
   bool orders_in;              /* this batch put rows into orders_in */
   uint8_t body[OMS_EVENT_BIN_MAX];
   uint8_t snap[OMS_ORDER_BIN_MAX];
-  oms__parent_fields_t parent; /* send_event's */
+  oms__parent_fields_t parent;                              /* send_event's */
+  bool op_row[OMS__PROJECT_MAX], par_row[OMS__PROJECT_MAX]; /* mark_parents' */
+  uint64_t keys_o[OMS__PROJECT_MAX], keys_p[OMS__PROJECT_MAX];
   oms__commit_hist_t commit_hist;
   _Atomic uint64_t n_txn, n_records, n_max_batch, n_failures;
 } pg_t;
@@ -678,7 +680,44 @@ static bool copy_batch(pg_t *s, const oms__rec_t *recs, size_t n, oms_store_erro
  * writes those). */
 static void parent_params(params_t *p, const char *instance, const oms__parent_fields_t *f);
 
-static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
+/* The parent whose state ev carries (0: none): a child's parent, or a
+ * parent itself. */
+static uint64_t parent_of(const oms_event_t *ev) {
+  const oms_order_t *o = &ev->order;
+  if (ev->algo_len == 0 || !oms_event_is_order(ev->type)) return 0;
+  return o->parent_order_id ? o->parent_order_id : o->algo ? o->order_id : 0;
+}
+
+static bool seen(uint64_t *keys, size_t *n, uint64_t k) {
+  for (size_t i = 0; i < *n; i++)
+    if (keys[i] == k) return true;
+  keys[(*n)++] = k;
+  return false;
+}
+
+/* Which records of recs[0..m) (m <= OMS__PROJECT_MAX) write the parents'
+ * tables: an order's row of order_parents once, at its last event here,
+ * and a parent's row of parents at the last event here that carries its
+ * state (rows go in seq order, so the last one is what a row-per-event
+ * would have left). A batch of children then costs a statement per child
+ * and per parent, not two per event. Linear in the distinct ids a chunk
+ * holds. */
+static void mark_parents(pg_t *s, const oms__rec_t *recs, size_t m) {
+  size_t no = 0, np = 0;
+  for (size_t i = m; i-- > 0;) {
+    s->op_row[i] = s->par_row[i] = false;
+    if (recs[i].kind != OMS__REC_EVENT) continue;
+    const oms_event_t *ev = &recs[i].u.ev;
+    const oms_order_t *o = &ev->order;
+    if (oms_event_is_order(ev->type) && o->order_id != 0 && (o->parent_order_id || o->algo))
+      s->op_row[i] = !seen(s->keys_o, &no, o->order_id);
+    uint64_t pid = parent_of(ev);
+    if (pid != 0) s->par_row[i] = !seen(s->keys_p, &np, pid);
+  }
+}
+
+static bool send_event(pg_t *s, const oms_event_t *ev, bool op_row, bool par_row,
+                       oms_store_error_t *e) {
   params_t p;
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     p_begin(&p, s);
@@ -691,7 +730,7 @@ static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
     if (!send(s, P_TSTATE, &p, e)) return false;
   }
   const oms_order_t *o = &ev->order;
-  if (oms_event_is_order(ev->type) && o->order_id != 0 && (o->parent_order_id || o->algo)) {
+  if (op_row) {
     /* a parent or a child: its row of order_parents (the same at every event) */
     p_begin(&p, s);
     p_i64(&p, (int64_t)o->order_id);
@@ -700,7 +739,7 @@ static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
     p_text(&p, o->algo ? oms_algo_strategy_name((oms_algo_strategy_t)o->algo) : "");
     if (!send(s, P_ORDER_PARENT, &p, e)) return false;
   }
-  if (!oms__parent_fields(ev, &s->parent)) return true;
+  if (!par_row || !oms__parent_fields(ev, &s->parent)) return true;
   parent_params(&p, s->instance, &s->parent);
   return send(s, P_PARENT, &p, e);
 }
@@ -729,11 +768,11 @@ static void parent_params(params_t *p, const char *instance, const oms__parent_f
   p_i64(p, (int64_t)f->seq);
 }
 
-static bool send_rec(pg_t *s, const oms__rec_t *r, oms_store_error_t *e) {
+static bool send_rec(pg_t *s, const oms__rec_t *r, size_t i, oms_store_error_t *e) {
   params_t p;
   p_begin(&p, s);
   switch (r->kind) {
-    case OMS__REC_EVENT: return send_event(s, &r->u.ev, e);
+    case OMS__REC_EVENT: return send_event(s, &r->u.ev, s->op_row[i], s->par_row[i], e);
     case OMS__REC_FIX_SEQNUMS:
       p_text(&p, r->u.fix.session);
       p_i64(&p, r->u.fix.next_in);
@@ -882,7 +921,11 @@ int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_
   if (ok && !piped) set_err(e, "PQenterPipelineMode", s->w, NULL);
   ok = piped;
   s->queued = 0;
-  for (size_t i = 0; ok && i < n; i++) ok = send_rec(s, &recs[i], e);
+  for (size_t c = 0; ok && c < n; c += OMS__PROJECT_MAX) {
+    size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
+    mark_parents(s, recs + c, m);
+    for (size_t i = 0; ok && i < m; i++) ok = send_rec(s, &recs[c + i], i, e);
+  }
   if (ok && s->orders_in) ok = send(s, P_ORDERS_IN, NULL, e);
   ok = ok && send_positions(s, e);
   if (ok) {
