@@ -578,13 +578,16 @@ static int reach_pg(js_t *s) {
   return 0;
 }
 
-/* Once PostgreSQL holds everything the journal does, the queries go back to
- * it and the local view is fed no more (kept until the close: a query may
- * still be in it). Under mu, so no append falls between the two. */
+/* Once PostgreSQL is as close behind the journal as in ordinary running
+ * (less than the lag mark: under a steady load it is never exactly at the
+ * end), the queries go back to it and the local view is fed no more (kept
+ * until the close: a query may still be in it); flushes and FIX reads then
+ * wait for PostgreSQL as usual. Under mu, so no append falls between. */
 static void maybe_back_to_pg(js_t *s) {
-  if (!atomic_load_explicit(&s->local_serving, memory_order_relaxed)) return;
+  if (!atomic_load_explicit(&s->local_serving, memory_order_relaxed) || s->proj == NULL) return;
   pthread_mutex_lock(&s->mu);
-  bool caught_up = atomic_load(&s->projected) >= oms_journal_written(s->j);
+  uint64_t d = oms_journal_durable(s->j), p = atomic_load(&s->projected);
+  bool caught_up = !atomic_load(&s->proj_failed) && (p >= d || d - p < LAG_RECORDS);
   if (caught_up) atomic_store(&s->local_serving, false);
   pthread_mutex_unlock(&s->mu);
   if (caught_up)
