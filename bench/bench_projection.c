@@ -18,6 +18,12 @@
  * throwaway cluster is started (tests/unit/store/pg_fixture.h: initdb in
  * /tmp, fsync OFF, which flatters PostgreSQL: say so when quoting it) and
  * the PostgreSQL lines are skipped if PostgreSQL is not installed.
+ *
+ * Then the same with parent orders (`_parents` lines): every order is a
+ * child of a TWAP parent (a new parent every 10 orders) and each of its
+ * events carries the parent's algorithm state, so each event also writes
+ * the child's row of order_parents and the parent's row of parents (schema
+ * 7 in SQLite, migration 2 in PostgreSQL): the worst case for those tables.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,6 +34,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "oms/algo.h"
 #include "oms/store.h"
 #include "unit/store/pg_fixture.h"
 #include "unit/store/store_fixture.h"
@@ -72,12 +79,35 @@ static int open_store(const char *kind, const char *conninfo, fx_dir_t *d, oms_s
   return oms_store_journal_open(&jc, st);
 }
 
-static void bench_kind(const char *kind, const char *conninfo, int rounds, size_t n,
-                       uint64_t rate) {
-  char lname[64], cname[64];
-  snprintf(lname, sizeof lname, "projection_lag_%s_%lluk_per_s", kind,
+/* Makes ev (an event of child order o) carry the state of its parent. */
+static void as_child(oms_order_t *o, oms_event_t *ev, size_t i) {
+  static oms_algo_state_t st;
+  static uint64_t pid;
+  uint64_t want = 1000000000u + i / 10;
+  if (pid != want) {
+    oms_algo_params_t p;
+    oms_dec_t ten, one;
+    (void)oms_dec_from_int(10, &ten);
+    (void)oms_dec_from_int(1, &one);
+    oms_algo_params_init(&p, OMS_ALGO_TWAP, OMS_SIDE_BUY, ten);
+    OMS_ALGO_SET(&p, end_ns, T0 + INT64_C(60000000000));
+    if (oms_algo_init(&st, want, &p, one, one, T0) != 0) exit(1);
+    pid = want;
+  }
+  o->parent_order_id = pid;
+  o->child_seq = (uint32_t)(i % 10 + 1);
+  ev->order.parent_order_id = pid;
+  ev->order.child_seq = o->child_seq;
+  int len = oms_algo_encode(&st, ev->algo, sizeof ev->algo);
+  ev->algo_len = len > 0 ? (uint16_t)len : 0;
+}
+
+static void bench_kind(const char *kind, const char *conninfo, int rounds, size_t n, uint64_t rate,
+                       bool parents) {
+  char lname[80], cname[80];
+  snprintf(lname, sizeof lname, "projection_lag_%s%s_%lluk_per_s", kind, parents ? "_parents" : "",
            (unsigned long long)(rate / 1000));
-  snprintf(cname, sizeof cname, "projection_catch_up_%s", kind);
+  snprintf(cname, sizeof cname, "projection_catch_up_%s%s", kind, parents ? "_parents" : "");
   bench_t lag, catch_up;
   bench_init(&lag, lname, 4000000);
   bench_init(&catch_up, cname, 64);
@@ -115,6 +145,7 @@ static void bench_kind(const char *kind, const char *conninfo, int rounds, size_
       fx_apply(o, OMS_EV_SUBMIT, NULL, NULL, T0, ++seq, &ev[0]);
       fx_apply(o, OMS_EV_ACCEPT, NULL, NULL, T0 + 1, ++seq, &ev[1]);
       fx_apply(o, OMS_EV_FILL, "1", "100", T0 + 2, ++seq, &ev[2]);
+      for (int k = 0; parents && k < 3; k++) as_child(o, &ev[k], i);
       oms_store_unit_t u = {ev, 3};
       uint64_t ticket;
       uint64_t now = bench_now_ns();
@@ -164,8 +195,10 @@ int main(void) {
     if (up < 0) fprintf(stderr, "bench_projection: the PostgreSQL cluster did not start\n");
     if (own) printf("# PostgreSQL: a throwaway cluster (fsync off) in %s\n", pg.dir);
   }
-  bench_kind("sqlite", NULL, rounds, n, rate);
-  if (conninfo != NULL) bench_kind("postgres", conninfo, rounds, n, rate);
+  for (int parents = 0; parents <= 1; parents++) {
+    bench_kind("sqlite", NULL, rounds, n, rate, parents);
+    if (conninfo != NULL) bench_kind("postgres", conninfo, rounds, n, rate, parents);
+  }
   if (own) fx_pg_destroy(&pg);
   return 0;
 }

@@ -251,6 +251,28 @@ void omsd_http_resp_clear(omsd_http_resp_t *rs) {
   *rs = (omsd_http_resp_t){0};
 }
 
+void omsd_http_store_fail(omsd_http_resp_t *rs, oms_store_t *st, int rc, const char *what) {
+  oms_store_stats_t ss;
+  oms_store_error_t e;
+  oms_store_stats(st, &ss);
+  oms_store_last_error(st, &e);
+  if (rc == OMS_EUNSUPPORTED && ss.projection_local) {
+    omsd_http_fail(rs, OMSD_E_PROJECTION_DOWN,
+                   "%s needs PostgreSQL, which has not caught up since omsd started without it "
+                   "(%s); trading goes on from the journal: retry when it is back",
+                   what, e.message[0] ? e.message : "unreachable");
+    return;
+  }
+  if (rc == OMS_ESTORE && ss.projection_failed) {
+    omsd_http_fail(rs, OMSD_E_PROJECTION_DOWN,
+                   "%s failed: the store's projection cannot be read now (%s: %s); trading goes "
+                   "on, the journal keeps every event: retry when it is back",
+                   what, e.call[0] ? e.call : "projection", e.message[0] ? e.message : "down");
+    return;
+  }
+  omsd_http_fail(rs, OMSD_E_INTERNAL, "%s failed: %s", what, oms_err_name(rc));
+}
+
 const char *omsd_http_err_name(omsd_http_err_t e) {
   return (unsigned)e < OMSD_E_COUNT ? errs[e].name : "INTERNAL";
 }

@@ -101,6 +101,7 @@ typedef void (*omsd_route_fn)(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_h
   X(CONFLICT, 409)           \
   X(CORE_TIMEOUT, 503)       \
   X(NOT_READY, 503)          \
+  X(PROJECTION_DOWN, 503)    \
   X(INTERNAL, 500)           \
   X(NOT_IMPLEMENTED, 501)
 
@@ -116,6 +117,12 @@ typedef enum omsd_http_err_e {
  * add members (REJECTED: "reason", "check"). */
 json_t *omsd_http_fail(omsd_http_resp_t *rs, omsd_http_err_t e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A failed read of the store's projection (rc < 0) as the client should see
+ * it: PROJECTION_DOWN (503) with the reason when the projection cannot be
+ * read now (PostgreSQL down, or not caught up since omsd started without
+ * it: trading goes on, the journal keeps everything), else INTERNAL. `what`
+ * names the read ("the order query"). */
+void omsd_http_store_fail(omsd_http_resp_t *rs, oms_store_t *st, int rc, const char *what);
 /* The code's name ("BAD_FIELD") and status. */
 const char *omsd_http_err_name(omsd_http_err_t e);
 int omsd_http_err_status(omsd_http_err_t e);

@@ -317,8 +317,10 @@ void omsd_route_events(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_res
   int rc = oms_store_events_from(d->store, after + 1, (size_t)limit, page_cb, &pg);
   if (pg.failed || rc < 0) {
     json_decref(pg.arr);
-    omsd_http_fail(rs, OMSD_E_INTERNAL, "reading the events failed: %s",
-                   pg.failed ? "out of memory" : oms_err_name(rc));
+    if (pg.failed)
+      omsd_http_fail(rs, OMSD_E_INTERNAL, "reading the events failed: out of memory");
+    else
+      omsd_http_store_fail(rs, d->store, rc, "reading the events");
     return;
   }
   rs->status = 200;

@@ -232,11 +232,28 @@ static void refuse_account(omsd_http_resp_t *rs, const omsd_principal_t *who, co
 
 /* ---- GET /healthz, /readyz ----------------------------------------------------------- */
 
+/* Alive whatever the projection's state (trading does not need it), which
+ * it shows: live, down (its last batch failed: PostgreSQL down or
+ * restarting), journal_only (PostgreSQL unreachable since the start), with
+ * the records it lags and the store's last word. */
 void omsd_route_healthz(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
-  (void)a;
   (void)rq;
+  oms_store_t *st = omsd_admin_daemon(a)->store;
   rs->status = 200;
   rs->json = json_pack("{s:s}", "status", "alive");
+  if (st == NULL) return;
+  oms_store_stats_t ss;
+  oms_store_error_t e;
+  oms_store_stats(st, &ss);
+  oms_store_last_error(st, &e);
+  json_t *p = json_pack("{s:s,s:I}", "state",
+                        ss.projection_local    ? "journal_only"
+                        : ss.projection_failed ? "down"
+                                               : "live",
+                        "lag_records", (json_int_t)ss.queued);
+  if (p != NULL && (ss.projection_local || ss.projection_failed) && e.message[0])
+    json_object_set_new(p, "reason", json_sprintf("%s: %s", e.call, e.message));
+  json_object_set_new(rs->json, "projection", p);
 }
 
 typedef struct ready_cmd_s {
@@ -438,7 +455,7 @@ void omsd_route_orders_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_htt
   int rc = oms_store_query_orders(omsd_admin_daemon(a)->store, &q, list_one, &l);
   if (rc < 0) {
     free(l.orders);
-    omsd_http_fail(rs, OMSD_E_INTERNAL, "the store query failed: %s", oms_err_name(rc));
+    omsd_http_store_fail(rs, omsd_admin_daemon(a)->store, rc, "the order query");
     return;
   }
   char *text = NULL;
@@ -518,7 +535,7 @@ void omsd_route_order_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_
     return;
   }
   if (rc != 0) {
-    omsd_http_fail(rs, OMSD_E_INTERNAL, "the store read failed: %s", oms_err_name(rc));
+    omsd_http_store_fail(rs, d->store, rc, "the order read");
     return;
   }
   json_t *events = json_array(), *fills = json_array();

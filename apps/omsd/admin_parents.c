@@ -213,7 +213,7 @@ void omsd_route_parents_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
   int rc = oms_store_query_parents(omsd_admin_daemon(a)->store, &q, add_parent, &pg);
   if (rc < 0) {
     json_decref(pg.arr);
-    omsd_http_fail(rs, OMSD_E_INTERNAL, "the store query failed: %s", oms_err_name(rc));
+    omsd_http_store_fail(rs, omsd_admin_daemon(a)->store, rc, "the parents query");
     return;
   }
   answer_page(rs, json_pack("{s:o}", "parents", pg.arr), "next_after_id", &pg);
@@ -254,7 +254,7 @@ void omsd_route_parent_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
   if (rc != 1) {
     free(p);
     if (rc < 0)
-      omsd_http_fail(rs, OMSD_E_INTERNAL, "the store query failed: %s", oms_err_name(rc));
+      omsd_http_store_fail(rs, d->store, rc, "the parent read");
     else
       omsd_http_fail(rs, OMSD_E_NOT_FOUND, "no parent order %" PRIu64, id);
     return;

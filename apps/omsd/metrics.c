@@ -111,7 +111,12 @@
   X(STREAM_LAG, "oms_stream_lag_events", "gauge", "",                                              \
     "Stored events not yet acknowledged by the stream's server (0 when the stream is off).")       \
   X(STREAM_STATE, "oms_stream_state", "gauge", "",                                                 \
-    "1 for the event stream publisher's current state (stopped when the stream is off).")
+    "1 for the event stream publisher's current state (stopped when the stream is off).")          \
+  X(PROJECTION_LAG, "oms_store_projection_lag_records", "gauge", "",                               \
+    "Journal records the store's projection (SQLite or PostgreSQL) does not hold yet.")            \
+  X(PROJECTION_STATE, "oms_store_projection_state", "gauge", "",                                   \
+    "1 for the projection's state: live, down (its last batch failed), journal_only (PostgreSQL "  \
+    "unreachable since the start: queries answered from the journal in memory).")
 
 typedef enum metric_id_e {
 #define X(id, name, type, unit, help) M_##id,
@@ -284,7 +289,10 @@ struct omsd_metrics_s {
   _Atomic uint64_t stream[4]; /* published, acked, duplicates, failures */
   _Atomic uint64_t stream_lag;
   _Atomic uint64_t stream_state;
+  _Atomic uint64_t proj_lag, proj_state; /* proj_states' index */
 };
+
+static const char *const proj_states[3] = {"live", "down", "journal_only"};
 
 static const char *const stream_kinds[4] = {"published", "acked", "duplicate", "failure"};
 
@@ -429,6 +437,8 @@ void omsd_metrics_snapshot(omsd_metrics_t *m, omsd_t *d) {
     put(&m->queue[Q_STORE], st.queued);
     for (size_t i = 0; i <= OMS_STORE_COMMIT_BUCKETS; i++) put(&m->commit[i], st.commit_hist[i]);
     put(&m->commit_sum_ns, st.commit_sum_ns);
+    put(&m->proj_lag, st.queued);
+    put(&m->proj_state, st.projection_local ? 2 : st.projection_failed ? 1 : 0);
   }
   if (d->stream != NULL) {
     oms_stream_stats_t ss;
@@ -626,6 +636,11 @@ static void render_one(buf_t *b, omsd_metrics_t *m, metric_id_t id) {
       for (int k = OMS_STREAM_STOPPED; k <= OMS_STREAM_BACKOFF; k++)
         sample(b, id, "state", oms_stream_state_name((oms_stream_state_t)k),
                get(&m->stream_state) == (uint64_t)k);
+      break;
+    case M_PROJECTION_LAG: sample(b, id, NULL, NULL, get(&m->proj_lag)); break;
+    case M_PROJECTION_STATE:
+      for (uint64_t k = 0; k < 3; k++)
+        sample(b, id, "state", proj_states[k], get(&m->proj_state) == k);
       break;
     case M_FIX_SESSIONS_UP:
       for (int p = 0; p < NPEERS; p++) sample(b, id, "peer", peers[p], get(&m->sessions_up[p]));

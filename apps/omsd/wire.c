@@ -148,6 +148,12 @@ static int open_journal_store(omsd_t *d) {
       dir, proj, (unsigned long long)oms_store_durable_ticket(d->store),
       (unsigned long long)(oms_store_durable_ticket(d->store) - st.queued),
       (unsigned long long)last_seq, (unsigned long long)last_order);
+  if (st.projection_local) /* loud: the store said why (on_warn, on_error) */
+    LOG_ERROR(
+        "component=store msg=\"PostgreSQL unreachable: trading from the journal; queries "
+        "answered from it in memory until PostgreSQL is back and caught up "
+        "(GET /healthz: projection.state, metric oms_store_projection_state)\" "
+        "projection=postgres");
   return 0;
 }
 

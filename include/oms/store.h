@@ -272,6 +272,12 @@ typedef struct oms_store_stats_s {
   uint64_t commit_hist[OMS_STORE_COMMIT_BUCKETS + 1];
   uint64_t commit_count;
   uint64_t commit_sum_ns;
+  /* The journal store's projection (docs/store.md, "PostgreSQL down"): its
+   * last batch failed (or PostgreSQL was never reached since the start), and
+   * whether the queries are answered from the journal's own view in memory
+   * (PostgreSQL was unreachable at the start and has not caught up yet). */
+  bool projection_failed;
+  bool projection_local;
 } oms_store_stats_t;
 
 /* Fault injection for tests: called before every SQLite call that can fail,

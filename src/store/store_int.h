@@ -129,7 +129,7 @@ void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row);
 
 /* ---- The PostgreSQL projection (store_pg.c) ----
  * oms__pg_open connects with conninfo and migrates the schema: 0,
- * OMS_EINVAL, OMS_ENOMEM or OMS_ESTORE with *e. The store it returns
+ * OMS_EINVAL, OMS_ENOMEM, OMS_EDOWN (not reached) or OMS_ESTORE with *e. The store it returns
  * answers the queries (its vtable's read functions, stats, close) for rows
  * of `instance` only; oms__pg_projected and oms__pg_project are
  * oms__sqlite_projected and oms__sqlite_project over it (one thread
@@ -158,5 +158,28 @@ void oms__commit_hist_read(const oms__commit_hist_t *h, oms_store_stats_t *st);
 
 /* The monotonic clock in ns, for the commit durations. */
 int64_t oms__store_mono_ns(void);
+
+/* ---- Parent orders, for both projections (store_parents.c) ---- */
+
+/* A row of `parents` from the algorithm state an event carries: the
+ * columns of OMS__PARENT_COLS (store_sqlite.h), decimals as text. */
+typedef struct oms__parent_fields_s {
+  uint64_t parent_id, seq;
+  const char *strategy, *status, *side, *account_id, *symbol; /* static or ev's */
+  int terminal;
+  char dec[6][OMS_DEC_STRLEN]; /* qty, filled, open, leaves, avg_px, limit_px */
+  int64_t slices_done, slices, children, start_ns, end_ns, next_slice_ns, created_ns, updated_ns;
+  char params[OMS_PARENT_PARAMS_MAX];
+} oms__parent_fields_t;
+
+/* false when ev carries no parent state, or one that does not decode (the
+ * projection then skips it). */
+bool oms__parent_fields(const oms_event_t *ev, oms__parent_fields_t *f);
+
+/* A query's row of parents, each column as text (NULL = none): the columns
+ * of OMS__PARENT_COLS but `terminal`, then the order's client_order_id and
+ * state. */
+typedef const char *(*oms__col_fn)(void *ctx, int col);
+void oms__parent_from_cols(oms__col_fn col, void *ctx, oms_parent_row_t *p);
 
 #endif /* OMS_STORE_INT_H */

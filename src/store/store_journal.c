@@ -124,6 +124,15 @@ typedef struct js_s {
   bool pg;                                       /* the projection is PostgreSQL's */
   char pg_conninfo[1024], instance[OMS_ID_MAX + 1];
   uint64_t pg_cursor; /* its cursor, read before the journal opens */
+  /* PostgreSQL unreachable at the open ("PostgreSQL down" in docs/store.md):
+   * proj stays NULL until the projector reaches it; meanwhile `local`, a
+   * memory store fed the whole journal at the open and every append since
+   * (under mu), answers every query, until PostgreSQL has caught up. */
+  oms_store_t *local;
+  _Atomic(oms_store_t *) pg_proj; /* proj, once the projector opened it */
+  _Atomic bool local_serving;
+  bool pg_refused;  /* a reachable PostgreSQL refused this journal: not retried */
+  char pg_why[256]; /* why PostgreSQL was not reached (under emu) */
   pthread_t scrubber;
   bool scrubbing;
   uint64_t scrub_to;    /* the open skipped the segments before this (verify_from) */
@@ -196,6 +205,40 @@ static void on_jerror(void *ctx, const oms_journal_error_t *je) {
   report(s, &e);
 }
 
+/* ---- The local view (PostgreSQL down at the open) ----------------------------------- */
+
+/* One journal record into the memory store, through its public calls. */
+static int feed_local(oms_store_t *m, const oms__rec_t *r) {
+  uint64_t t;
+  switch (r->kind) {
+    case OMS__REC_EVENT: {
+      oms_store_unit_t u = {&r->u.ev, 1};
+      return oms_store_append(m, &u, 0, &t);
+    }
+    case OMS__REC_FIX_SEQNUMS:
+      return oms_store_fix_set_seqnums(m, r->u.fix.session, r->u.fix.next_in, r->u.fix.next_out,
+                                       &t);
+    case OMS__REC_FIX_SENT:
+      return oms_store_fix_save_sent(m, r->u.fix.session, r->u.fix.seqnum, r->u.fix.msg,
+                                     r->u.fix.len, &t);
+    case OMS__REC_FIX_RESET: return oms_store_fix_reset(m, r->u.fix.session, &t);
+    case OMS__REC_CURSOR: return oms_store_cursor_set(m, r->u.cur.sink, r->u.cur.seq, &t);
+    case OMS__REC_LIMIT:
+      return oms_store_limit_append(m, r->u.lim.seq, r->u.lim.ts_ns, r->u.lim.who, r->u.lim.line,
+                                    r->u.lim.len, &t);
+    default: return 0;
+  }
+}
+
+/* The open's replay of the whole journal into the local view. */
+static int take_local(void *ctx, const oms_journal_entry_t *en) {
+  js_t *s = ctx;
+  oms__rec_t *r = &s->batch[0];
+  int rc = oms__jrec_decode(en->type, en->data, en->len, r);
+  if (rc == OMS_EINVAL) return OMS_ECORRUPT;
+  return rc == 0 ? feed_local(s->local, r) : 0;
+}
+
 /* ---- Appending -------------------------------------------------------------------- */
 
 /* Room for n encoded events (grows for an unusually large unit only). */
@@ -214,6 +257,17 @@ static int room(js_t *s, size_t n) {
   s->recs = r;
   s->cap_events = n;
   return 0;
+}
+
+static void local_failed(js_t *s) {
+  oms_store_error_t e;
+  memset(&e, 0, sizeof e);
+  snprintf(e.call, sizeof e.call, "local view");
+  e.code = 7; /* SQLITE_NOMEM */
+  snprintf(e.message, sizeof e.message,
+           "out of memory: the journal's view in memory (PostgreSQL down) misses a record; the "
+           "journal has it");
+  report(s, &e);
 }
 
 static int refuse(js_t *s, int rc) {
@@ -253,6 +307,13 @@ static int js_append(oms_store_t *base, const oms_store_unit_t *u, unsigned flag
     *ticket = 0;
     return refuse(s, rc == OMS_ECLOSED ? OMS_ECLOSED : OMS_ESTORE);
   }
+  /* The local view takes what the journal took (only while PostgreSQL was
+   * never reached: no cost otherwise); its failure (memory) is reported, the
+   * journal has the unit all the same. */
+  if (atomic_load_explicit(&s->local_serving, memory_order_relaxed)) {
+    uint64_t t;
+    if (oms_store_append(s->local, u, 0, &t) != 0) local_failed(s);
+  }
   s->last_seq = max_seq;
   atomic_fetch_add_explicit(&s->n_appends, 1, memory_order_relaxed);
   pthread_mutex_unlock(&s->mu);
@@ -273,6 +334,8 @@ static int append_rec(js_t *s, const oms__rec_t *r, uint64_t *ticket) {
     *ticket = 0;
     return refuse(s, rc == OMS_EINVAL || rc == OMS_ECLOSED ? rc : OMS_ESTORE);
   }
+  if (atomic_load_explicit(&s->local_serving, memory_order_relaxed) && feed_local(s->local, r) != 0)
+    local_failed(s);
   atomic_fetch_add_explicit(&s->n_appends, 1, memory_order_relaxed);
   pthread_mutex_unlock(&s->mu);
   return 0;
@@ -414,6 +477,7 @@ static int take(void *ctx, const oms_journal_entry_t *en) {
  * unless all), up to the end of the last whole unit read (the rest of an
  * unfinished one is read again next time). Returns 0 or the failure. */
 static int project(js_t *s, bool durable_only) {
+  if (s->proj == NULL) return OMS_ESTORE; /* PostgreSQL not reached yet: the projector's to do */
   uint64_t from = atomic_load_explicit(&s->projected, memory_order_acquire) + 1;
   s->nb = 0;
   s->unit_nb = 0;
@@ -469,12 +533,79 @@ static void become_idle(void) {
 #endif
 }
 
+static int open_pg(js_t *s, bool quiet);
+static int fail_open(js_t *s, const char *call, int rc, const char *fmt, const char *a,
+                     const char *b);
+
+/* PostgreSQL was unreachable at the open: the projector opens it (migrating
+ * it if need be), takes the instance's cursor and catches up from it. A
+ * cursor past the journal's end is refused for good (open_projection's
+ * rule), and said. */
+static int reach_pg(js_t *s) {
+  if (s->pg_refused) return OMS_ESTORE;
+  char before[sizeof s->pg_why];
+  pthread_mutex_lock(&s->emu);
+  memcpy(before, s->pg_why, sizeof before);
+  pthread_mutex_unlock(&s->emu);
+  if (open_pg(s, true) != 0) { /* said once per reason, not once per attempt */
+    pthread_mutex_lock(&s->emu);
+    bool same = strcmp(before, s->pg_why) == 0;
+    pthread_mutex_unlock(&s->emu);
+    if (!same)
+      fail_open(s, "PostgreSQL projection", 0, "still unreachable: %.200s%s", s->pg_why, "");
+    return OMS_ESTORE;
+  }
+  uint64_t written = oms_journal_written(s->j);
+  if (s->pg_cursor > written) {
+    char lsns[64];
+    snprintf(lsns, sizeof lsns, "%llu > %llu", (unsigned long long)s->pg_cursor,
+             (unsigned long long)written);
+    fail_open(s, "PostgreSQL projection", OMS_ESTORE,
+              "instance %s's projection is ahead of the journal (LSN %s): another journal's, "
+              "or the wrong instance name; not projected until a person sorts it out",
+              s->instance, lsns);
+    oms_store_close(s->proj);
+    s->proj = NULL;
+    s->pg_refused = true;
+    return OMS_ESTORE;
+  }
+  atomic_store_explicit(&s->projected, s->pg_cursor, memory_order_release);
+  atomic_store_explicit(&s->pg_proj, s->proj, memory_order_release);
+  char at[64];
+  snprintf(at, sizeof at, "%llu of %llu", (unsigned long long)s->pg_cursor,
+           (unsigned long long)written);
+  warn(s, "PostgreSQL reached: the projection catches up from the journal (LSN %s)%s", at, "");
+  return 0;
+}
+
+/* Once PostgreSQL is as close behind the journal as in ordinary running
+ * (less than the lag mark: under a steady load it is never exactly at the
+ * end), the queries go back to it and the local view is fed no more (kept
+ * until the close: a query may still be in it); flushes and FIX reads then
+ * wait for PostgreSQL as usual. Under mu, so no append falls between. */
+static void maybe_back_to_pg(js_t *s) {
+  if (!atomic_load_explicit(&s->local_serving, memory_order_relaxed) || s->proj == NULL) return;
+  pthread_mutex_lock(&s->mu);
+  uint64_t d = oms_journal_durable(s->j), p = atomic_load(&s->projected);
+  bool caught_up = !atomic_load(&s->proj_failed) && (p >= d || d - p < LAG_RECORDS);
+  if (caught_up) atomic_store(&s->local_serving, false);
+  pthread_mutex_unlock(&s->mu);
+  if (caught_up)
+    warn(s, "PostgreSQL caught up with the journal: queries are answered by PostgreSQL again%s%s",
+         "", "");
+}
+
 static void *projector_main(void *arg) {
   js_t *s = arg;
   int64_t backoff = RETRY_NS;
   become_idle();
   while (!atomic_load(&s->stop)) {
     atomic_store(&s->urgent, false);
+    if (s->pg && s->proj == NULL && reach_pg(s) != 0) {
+      sleep_ns(s, backoff, true);
+      backoff = backoff * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : backoff * 2;
+      continue;
+    }
     if (oms_journal_durable(s->j) > atomic_load_explicit(&s->projected, memory_order_acquire)) {
       atomic_store(&s->kick, false);
       pthread_mutex_lock(&s->prj);
@@ -490,8 +621,10 @@ static void *projector_main(void *arg) {
         continue;
       }
       backoff = RETRY_NS;
+      maybe_back_to_pg(s);
       retain(s);
     }
+    maybe_back_to_pg(s);
     retain(s);
     sleep_ns(s, CADENCE_NS, false);
   }
@@ -553,11 +686,14 @@ static int js_flush(oms_store_t *base, int64_t timeout_ns) {
   int64_t t0 = now_ns();
   int rc = oms_journal_wait(s->j, target, timeout_ns);
   if (rc != 0) return rc;
+  /* the local view answers the queries and holds every append already */
+  if (atomic_load(&s->local_serving)) return 0;
   return wait_projected(s, target, timeout_ns < 0 ? -1 : timeout_ns - (now_ns() - t0));
 }
 
 /* The FIX and cursor reads see the caller's own appends. */
 static void catch_up(js_t *s) {
+  if (atomic_load(&s->local_serving)) return; /* fed under mu with the append */
   uint64_t target = oms_journal_written(s->j);
   if (atomic_load_explicit(&s->projected, memory_order_acquire) < target &&
       oms_journal_wait(s->j, target, FIX_WAIT_NS) == 0)
@@ -617,8 +753,14 @@ static void js_last_error(const oms_store_t *base, oms_store_error_t *e) {
 }
 
 static void js_stats(const oms_store_t *base, oms_store_stats_t *st) {
-  const js_t *s = (const js_t *)base;
-  oms_store_stats(s->proj, st); /* the projection's transactions and their times */
+  js_t *s = (js_t *)base;
+  oms_store_t *proj = s->pg ? atomic_load_explicit(&s->pg_proj, memory_order_acquire) : s->proj;
+  if (proj != NULL)
+    oms_store_stats(proj, st); /* the projection's transactions and their times */
+  else
+    memset(st, 0, sizeof *st);
+  st->projection_failed = atomic_load(&s->proj_failed);
+  st->projection_local = atomic_load(&s->local_serving);
   st->appends = atomic_load_explicit(&s->n_appends, memory_order_relaxed);
   st->refused = atomic_load_explicit(&s->n_refused, memory_order_relaxed);
   uint64_t p = atomic_load_explicit(&s->projected, memory_order_relaxed);
@@ -632,7 +774,14 @@ static int js_durable_fd(const oms_store_t *base) {
 
 /* ---- Queries: the projection's --------------------------------------------------- */
 
-#define PROJ(base) (((js_t *)(base))->proj)
+/* The projection, or the local view while PostgreSQL has not caught up
+ * since an open without it. */
+static oms_store_t *reader(oms_store_t *base) {
+  js_t *s = (js_t *)base;
+  if (atomic_load_explicit(&s->local_serving, memory_order_acquire)) return s->local;
+  return s->pg ? atomic_load_explicit(&s->pg_proj, memory_order_acquire) : s->proj;
+}
+#define PROJ(base) reader(base)
 
 static int js_get_order(oms_store_t *b, uint64_t id, oms_order_t *out) {
   return oms_store_get_order(PROJ(b), id, out);
@@ -1033,19 +1182,54 @@ static int open_journal(js_t *s) {
  * what the journal's open may skip); it is never rebuilt by omsd: a cursor
  * past the journal's end is another journal's projection (or another
  * instance's name), which a person must sort out. */
-static int open_pg(js_t *s) {
+static int open_pg(js_t *s, bool quiet) {
   oms_store_error_t e;
   int rc = oms__pg_open(s->cfg.pg_conninfo, s->instance, &s->proj, &e);
-  if (rc == 0 && (rc = oms__pg_projected(s->proj, &s->pg_cursor)) != 0)
+  if (rc == 0 && (rc = oms__pg_projected(s->proj, &s->pg_cursor)) != 0) {
     snprintf(e.message, sizeof e.message, "cannot read the projection's cursor");
+    oms_store_close(s->proj);
+    s->proj = NULL;
+    rc = OMS_EDOWN; /* it went away between the two: as unreachable */
+  }
   if (rc != 0) {
     snprintf(e.call, sizeof e.call, "PostgreSQL projection");
-    report(s, &e);
+    if (!quiet) report(s, &e);
+    pthread_mutex_lock(&s->emu);
+    snprintf(s->pg_why, sizeof s->pg_why, "%s", e.message);
+    pthread_mutex_unlock(&s->emu);
   }
   return rc;
 }
 
+/* PostgreSQL unreachable at the open: the whole journal into a memory
+ * store, which answers the queries (the engine's recovery first) until
+ * PostgreSQL is reached and has caught up. Impossible once retention
+ * released the journal's first segments: only the projection holds that
+ * history then, and the open is refused with the cause and the fix. */
+static int open_local(js_t *s) {
+  int rc = oms_store_memory_create(NULL, &s->local);
+  if (rc != 0) return rc;
+  rc = oms_journal_read(s->j, 1, false, take_local, s);
+  if (rc == OMS_ENOTFOUND) /* the cause and the fix first: the message is short */
+    return fail_open(s, "PostgreSQL unreachable", OMS_ESTORE,
+                     "the journal no longer holds the whole history (released after "
+                     "journal_retain_hours): start PostgreSQL, then omsd (journal %.60s; %.60s)",
+                     s->cfg.journal_dir, s->pg_why);
+  if (rc < 0)
+    return fail_open(s, "PostgreSQL unreachable", rc == OMS_ECORRUPT ? OMS_ECORRUPT : OMS_ESTORE,
+                     "and the journal %.80s cannot be read into memory (%.60s)", s->cfg.journal_dir,
+                     s->pg_why);
+  atomic_store(&s->local_serving, true);
+  atomic_store(&s->proj_failed, true);
+  warn(s,
+       "PostgreSQL is unreachable (%.160s): trading goes on from the journal %.120s, queries are "
+       "answered from it in memory, and the projection catches up when PostgreSQL is back",
+       s->pg_why, s->cfg.journal_dir);
+  return 0;
+}
+
 static int open_projection(js_t *s, bool no_check) {
+  if (s->pg && s->proj == NULL) return open_local(s);
   if (s->pg) {
     uint64_t written = oms_journal_written(s->j);
     if (s->pg_cursor > written) {
@@ -1058,6 +1242,7 @@ static int open_projection(js_t *s, bool no_check) {
                        s->instance, lsns);
     }
     atomic_store(&s->projected, s->pg_cursor);
+    atomic_store(&s->pg_proj, s->proj);
     return 0;
   }
   oms_store_config_t sc;
@@ -1144,11 +1329,13 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;
   left_t left = s->pg ? LEFT_CLEAN : how_left(s);
   s->check_later = left == LEFT_CRASHED && same_boot(s);
-  if (s->pg && (rc = open_pg(s)) != 0) goto fail;
+  /* PostgreSQL unreachable (OMS_EDOWN) is no reason not to trade: the
+   * journal is the truth (open_local); anything else it says is. */
+  if (s->pg && (rc = open_pg(s, false)) != 0 && rc != OMS_EDOWN) goto fail;
   if ((rc = open_journal(s)) != 0) goto fail;
   if ((rc = open_projection(s, left == LEFT_CLEAN || s->check_later)) != 0) goto fail;
   /* The replay: everything the journal holds, durable or only written. */
-  if ((rc = project(s, false)) != 0) {
+  if (s->proj != NULL && (rc = project(s, false)) != 0) {
     if (rc == OMS_ENOTFOUND) /* before the journal's first segment */
       fail_open(s, "replay", rc,
                 "the journal %s no longer holds what %s needs (released segments): restore "
@@ -1161,7 +1348,7 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
     goto fail;
   }
   uint64_t last_order;
-  if ((rc = oms_store_last_seqs(s->proj, &s->last_seq, &last_order)) != 0) goto fail;
+  if ((rc = oms_store_last_seqs(reader(&s->base), &s->last_seq, &last_order)) != 0) goto fail;
   rc = OMS_ESTORE;
   if (pthread_create(&s->projector, NULL, projector_main, s) != 0) goto fail;
   s->running = true;
@@ -1193,6 +1380,7 @@ static void js_close(oms_store_t *base) {
   }
   oms_journal_close(s->j);
   oms_store_close(s->proj);
+  oms_store_close(s->local);
   if (clean && !s->pg) mark_clean(s);
   pthread_cond_destroy(&s->pdone);
   pthread_cond_destroy(&s->pcv);

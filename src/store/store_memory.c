@@ -38,6 +38,14 @@ typedef struct cursor_s {
   uint64_t seq;
 } cursor_t;
 
+typedef struct limit_s {
+  uint64_t seq;
+  int64_t ts_ns;
+  char who[OMS_ID_MAX + 1];
+  size_t len;
+  char *line;
+} limit_t;
+
 /* A growable array of fixed-size elements. */
 typedef struct vec_s {
   void *p;
@@ -56,6 +64,7 @@ typedef struct mem_s {
   vec_t sessions;     /* fix_sess_t */
   vec_t msgs;         /* fix_msg_t by (session, seqnum) */
   vec_t cursors;      /* cursor_t */
+  vec_t limits;       /* limit_t by seq */
   uint64_t last_seq, next_ticket;
   _Atomic uint64_t durable;
   uint64_t n_records, n_max_batch, n_refused;
@@ -644,13 +653,62 @@ static int mem_cursor_set(oms_store_t *base, const char *sink, uint64_t seq, uin
   return done_one(m, ticket);
 }
 
+/* ---- Runtime limit changes: a row per seq, a later one replaces it ---------------- */
+
+static int cmp_limit(const void *key, const void *elem) {
+  uint64_t a = *(const uint64_t *)key, b = ((const limit_t *)elem)->seq;
+  return (a > b) - (a < b);
+}
+
+static int mem_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const char *who,
+                            const char *line, size_t len, uint64_t *ticket) {
+  mem_t *m = (mem_t *)base;
+  if (ticket != NULL) *ticket = 0;
+  pthread_mutex_lock(&m->mu);
+  char *copy = oms__malloc(len);
+  if (copy == NULL || reserve_n(&m->limits, 1) != 0) {
+    oms__free(copy);
+    return refuse(m, OMS_ENOMEM);
+  }
+  memcpy(copy, line, len);
+  bool fresh;
+  limit_t *r = upsert(&m->limits, &seq, cmp_limit, &fresh);
+  oms__free(r->line);
+  r->seq = seq;
+  r->ts_ns = ts_ns;
+  snprintf(r->who, sizeof r->who, "%s", who);
+  r->len = len;
+  r->line = copy;
+  return done_one(m, ticket);
+}
+
+static int mem_limit_changes(oms_store_t *base, oms_limit_change_cb cb, void *ctx) {
+  mem_t *m = (mem_t *)base;
+  int rc = 0;
+  pthread_mutex_lock(&m->mu);
+  for (size_t i = 0; rc == 0 && i < m->limits.n; i++) {
+    const limit_t *l = at(&m->limits, i);
+    oms_limit_change_row_t r;
+    memset(&r, 0, sizeof r);
+    r.seq = l->seq;
+    r.ts_ns = l->ts_ns;
+    snprintf(r.who, sizeof r.who, "%s", l->who);
+    r.line = l->line;
+    r.len = l->len;
+    rc = cb(ctx, &r);
+  }
+  pthread_mutex_unlock(&m->mu);
+  return rc;
+}
+
 /* ---- Create and close ------------------------------------------------------------- */
 
 static void mem_close(oms_store_t *base) {
   mem_t *m = (mem_t *)base;
   for (size_t i = 0; i < m->msgs.n; i++) oms__free(((fix_msg_t *)at(&m->msgs, i))->msg);
-  vec_t *all[] = {&m->orders,  &m->events,   &m->fills, &m->positions,
-                  &m->tstates, &m->sessions, &m->msgs,  &m->cursors};
+  for (size_t i = 0; i < m->limits.n; i++) oms__free(((limit_t *)at(&m->limits, i))->line);
+  vec_t *all[] = {&m->orders,   &m->events, &m->fills,   &m->positions, &m->tstates,
+                  &m->sessions, &m->msgs,   &m->cursors, &m->limits};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) oms__free(all[i]->p);
   pthread_mutex_destroy(&m->mu);
   oms__free(m);
@@ -685,6 +743,8 @@ static const oms_store_vtbl_t mem_vtbl = {
     .cursor_get = mem_cursor_get,
     .cursor_set = mem_cursor_set,
     .close = mem_close,
+    .limit_append = mem_limit_append,
+    .limit_changes = mem_limit_changes,
 };
 
 int oms_store_memory_create(const oms_store_config_t *cfg, oms_store_t **out) {
@@ -707,6 +767,7 @@ int oms_store_memory_create(const oms_store_config_t *cfg, oms_store_t **out) {
   m->sessions.size = sizeof(fix_sess_t);
   m->msgs.size = sizeof(fix_msg_t);
   m->cursors.size = sizeof(cursor_t);
+  m->limits.size = sizeof(limit_t);
   *out = &m->base;
   return 0;
 }

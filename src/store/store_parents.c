@@ -24,11 +24,16 @@
  * order_parents, then, for each parent, reads the events of the parent and
  * its children newest first until one carries its state. A one-time cost
  * proportional to the stored orders, as migration 5's rebuild of positions.
+ *
+ * The row's values (oms__parent_fields) and its reading back
+ * (oms__parent_from_cols, every column as text) are shared with the
+ * PostgreSQL projection (store_pg.c), which keeps the same tables.
  */
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oms/algo.h"
@@ -127,90 +132,126 @@ int oms__parent_params_json(const oms_algo_params_t *p, char *buf, size_t cap) {
   return (int)w.n;
 }
 
-/* ---- Writing a parent's row ---------------------------------------------------- */
+/* ---- A parent's row, for either backend ----------------------------------------- */
 
-int oms__parent_write(sqlite3_stmt *put_st, const oms_event_t *ev, oms__step_fn step, void *ctx) {
+bool oms__parent_fields(const oms_event_t *ev, oms__parent_fields_t *f) {
   oms_algo_state_t st;
   /* A state that does not decode was refused by the engine's recovery too
    * (docs/parents.md); the projection skips it rather than stop. */
   if (ev->algo_len == 0 || oms_algo_decode(ev->algo, ev->algo_len, &st) != 0 || st.parent_id == 0)
-    return SQLITE_OK;
-  char params[OMS_PARENT_PARAMS_MAX];
-  (void)oms__parent_params_json(&st.p, params, sizeof params);
-  char d[6][OMS_DEC_STRLEN];
+    return false;
+  (void)oms__parent_params_json(&st.p, f->params, sizeof f->params);
   oms_dec_t leaves = OMS_DEC_ZERO;
   (void)oms_dec_sub(st.p.qty, st.filled, &leaves);
-  oms_dec_format(st.p.qty, d[0], sizeof d[0]);
-  oms_dec_format(st.filled, d[1], sizeof d[1]);
-  oms_dec_format(st.open, d[2], sizeof d[2]);
-  oms_dec_format(leaves, d[3], sizeof d[3]);
-  oms_dec_format(oms_algo_avg_px(&st), d[4], sizeof d[4]);
-  oms_dec_format(st.p.limit_px, d[5], sizeof d[5]);
+  oms_dec_format(st.p.qty, f->dec[0], sizeof f->dec[0]);
+  oms_dec_format(st.filled, f->dec[1], sizeof f->dec[1]);
+  oms_dec_format(st.open, f->dec[2], sizeof f->dec[2]);
+  oms_dec_format(leaves, f->dec[3], sizeof f->dec[3]);
+  oms_dec_format(oms_algo_avg_px(&st), f->dec[4], sizeof f->dec[4]);
+  oms_dec_format(st.p.limit_px, f->dec[5], sizeof f->dec[5]);
   oms_algo_status_t status = (oms_algo_status_t)st.status;
   bool schedule = st.p.strategy == OMS_ALGO_TWAP || st.p.strategy == OMS_ALGO_VWAP ||
                   st.p.strategy == OMS_ALGO_POV;
-  sqlite3_bind_int64(put_st, 1, (sqlite3_int64)st.parent_id);
-  sqlite3_bind_text(put_st, 2, oms_algo_strategy_name((oms_algo_strategy_t)st.p.strategy), -1,
-                    SQLITE_STATIC);
-  sqlite3_bind_text(put_st, 3, oms_algo_status_name(status), -1, SQLITE_STATIC);
-  sqlite3_bind_int(put_st, 4, oms_algo_status_is_terminal(status) ? 1 : 0);
-  sqlite3_bind_text(put_st, 5, ev->order.account_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(put_st, 6, ev->order.symbol, -1, SQLITE_STATIC);
-  sqlite3_bind_text(put_st, 7, oms_side_str((oms_side_t)st.p.side), -1, SQLITE_STATIC);
-  for (int i = 0; i < 6; i++) sqlite3_bind_text(put_st, 8 + i, d[i], -1, SQLITE_STATIC);
-  sqlite3_bind_int64(put_st, 14, st.slice_no);
-  sqlite3_bind_int64(put_st, 15, st.n_slices);
-  sqlite3_bind_int64(put_st, 16, st.next_seq > 0 ? st.next_seq - 1 : 0);
-  sqlite3_bind_int64(put_st, 17, st.p.start_ns ? st.p.start_ns : st.created_ns);
-  sqlite3_bind_int64(put_st, 18, st.p.end_ns);
-  sqlite3_bind_int64(put_st, 19,
-                     schedule && !oms_algo_status_is_terminal(status) ? st.next_slice_ns : 0);
-  sqlite3_bind_text(put_st, 20, params, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(put_st, 21, st.created_ns);
-  sqlite3_bind_int64(put_st, 22, ev->event_ns);
-  sqlite3_bind_int64(put_st, 23, (sqlite3_int64)ev->seq);
+  f->parent_id = st.parent_id;
+  f->strategy = oms_algo_strategy_name((oms_algo_strategy_t)st.p.strategy);
+  f->status = oms_algo_status_name(status);
+  f->terminal = oms_algo_status_is_terminal(status) ? 1 : 0;
+  f->account_id = ev->order.account_id;
+  f->symbol = ev->order.symbol;
+  f->side = oms_side_str((oms_side_t)st.p.side);
+  f->slices_done = st.slice_no;
+  f->slices = st.n_slices;
+  f->children = st.next_seq > 0 ? st.next_seq - 1 : 0;
+  f->start_ns = st.p.start_ns ? st.p.start_ns : st.created_ns;
+  f->end_ns = st.p.end_ns;
+  f->next_slice_ns = schedule && !f->terminal ? st.next_slice_ns : 0;
+  f->created_ns = st.created_ns;
+  f->updated_ns = ev->event_ns;
+  f->seq = ev->seq;
+  return true;
+}
+
+/* Columns 0..21 are OMS__PARENT_COLS without `terminal`, 22 and 23 the
+ * order's client_order_id and state; every column read as text. */
+void oms__parent_from_cols(oms__col_fn col, void *ctx, oms_parent_row_t *p) {
+  char t[32];
+#define TXT(i, dst) oms_strlcpy(dst, col(ctx, i) ? col(ctx, i) : "", sizeof dst)
+#define I64(i) (col(ctx, i) ? strtoll(col(ctx, i), NULL, 10) : 0)
+#define DEC(i, dst) (void)oms_dec_parse_cstr(col(ctx, i) ? col(ctx, i) : "0", &dst)
+  memset(p, 0, sizeof *p);
+  p->parent_order_id = (uint64_t)I64(0);
+  TXT(1, t);
+  oms_algo_strategy_t s = OMS_ALGO_NONE;
+  (void)oms_algo_strategy_parse(t, &s);
+  p->strategy = (uint16_t)s;
+  TXT(2, t);
+  for (int i = OMS_ALGO_WAITING; i <= OMS_ALGO_HALTED; i++)
+    if (strcmp(t, oms_algo_status_name((oms_algo_status_t)i)) == 0) p->status = (uint8_t)i;
+  TXT(3, p->account_id);
+  TXT(4, p->symbol);
+  TXT(5, t);
+  (void)oms_side_parse(t, &p->side);
+  DEC(6, p->qty);
+  DEC(7, p->filled_qty);
+  DEC(8, p->open_qty);
+  DEC(9, p->leaves_qty);
+  DEC(10, p->avg_px);
+  DEC(11, p->limit_px);
+  p->slices_done = (uint32_t)I64(12);
+  p->slices = (uint32_t)I64(13);
+  p->children = (uint32_t)I64(14);
+  p->start_ns = I64(15);
+  p->end_ns = I64(16);
+  p->next_slice_ns = I64(17);
+  TXT(18, p->params);
+  p->created_ns = I64(19);
+  p->updated_ns = I64(20);
+  p->last_event_seq = (uint64_t)I64(21);
+  TXT(22, p->client_order_id);
+  TXT(23, t);
+  (void)oms_ord_state_parse(t, &p->state);
+#undef TXT
+#undef I64
+#undef DEC
+}
+
+/* ---- Writing a parent's row (SQLite) --------------------------------------------- */
+
+int oms__parent_write(sqlite3_stmt *put_st, const oms_event_t *ev, oms__step_fn step, void *ctx) {
+  oms__parent_fields_t f;
+  if (!oms__parent_fields(ev, &f)) return SQLITE_OK;
+  sqlite3_bind_int64(put_st, 1, (sqlite3_int64)f.parent_id);
+  sqlite3_bind_text(put_st, 2, f.strategy, -1, SQLITE_STATIC);
+  sqlite3_bind_text(put_st, 3, f.status, -1, SQLITE_STATIC);
+  sqlite3_bind_int(put_st, 4, f.terminal);
+  sqlite3_bind_text(put_st, 5, f.account_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(put_st, 6, f.symbol, -1, SQLITE_STATIC);
+  sqlite3_bind_text(put_st, 7, f.side, -1, SQLITE_STATIC);
+  for (int i = 0; i < 6; i++) sqlite3_bind_text(put_st, 8 + i, f.dec[i], -1, SQLITE_STATIC);
+  sqlite3_bind_int64(put_st, 14, f.slices_done);
+  sqlite3_bind_int64(put_st, 15, f.slices);
+  sqlite3_bind_int64(put_st, 16, f.children);
+  sqlite3_bind_int64(put_st, 17, f.start_ns);
+  sqlite3_bind_int64(put_st, 18, f.end_ns);
+  sqlite3_bind_int64(put_st, 19, f.next_slice_ns);
+  sqlite3_bind_text(put_st, 20, f.params, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(put_st, 21, f.created_ns);
+  sqlite3_bind_int64(put_st, 22, f.updated_ns);
+  sqlite3_bind_int64(put_st, 23, (sqlite3_int64)f.seq);
   int rc = step(ctx, put_st, "sqlite3_step(UPSERT parents)");
   sqlite3_reset(put_st);
   sqlite3_clear_bindings(put_st);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* ---- Reading one ------------------------------------------------------------------ */
+/* ---- Reading one (SQLite) ---------------------------------------------------------- */
+
+static const char *sq_col(void *ctx, int i) {
+  return (const char *)sqlite3_column_text((sqlite3_stmt *)ctx, i);
+}
 
 void oms__parent_from_row(sqlite3_stmt *st, oms_parent_row_t *p) {
-  char t[32];
-  memset(p, 0, sizeof *p);
-  p->parent_order_id = (uint64_t)sqlite3_column_int64(st, 0);
-  oms__col_text(st, 1, t, sizeof t);
-  oms_algo_strategy_t s = OMS_ALGO_NONE;
-  (void)oms_algo_strategy_parse(t, &s);
-  p->strategy = (uint16_t)s;
-  oms__col_text(st, 2, t, sizeof t);
-  for (int i = OMS_ALGO_WAITING; i <= OMS_ALGO_HALTED; i++)
-    if (strcmp(t, oms_algo_status_name((oms_algo_status_t)i)) == 0) p->status = (uint8_t)i;
-  oms__col_text(st, 3, p->account_id, sizeof p->account_id);
-  oms__col_text(st, 4, p->symbol, sizeof p->symbol);
-  oms__col_text(st, 5, t, sizeof t);
-  (void)oms_side_parse(t, &p->side);
-  p->qty = oms__col_dec(st, 6);
-  p->filled_qty = oms__col_dec(st, 7);
-  p->open_qty = oms__col_dec(st, 8);
-  p->leaves_qty = oms__col_dec(st, 9);
-  p->avg_px = oms__col_dec(st, 10);
-  p->limit_px = oms__col_dec(st, 11);
-  p->slices_done = (uint32_t)sqlite3_column_int64(st, 12);
-  p->slices = (uint32_t)sqlite3_column_int64(st, 13);
-  p->children = (uint32_t)sqlite3_column_int64(st, 14);
-  p->start_ns = sqlite3_column_int64(st, 15);
-  p->end_ns = sqlite3_column_int64(st, 16);
-  p->next_slice_ns = sqlite3_column_int64(st, 17);
-  oms__col_text(st, 18, p->params, sizeof p->params);
-  p->created_ns = sqlite3_column_int64(st, 19);
-  p->updated_ns = sqlite3_column_int64(st, 20);
-  p->last_event_seq = (uint64_t)sqlite3_column_int64(st, 21);
-  oms__col_text(st, 22, p->client_order_id, sizeof p->client_order_id);
-  oms__col_text(st, 23, t, sizeof t);
-  (void)oms_ord_state_parse(t, &p->state);
+  oms__parent_from_cols(sq_col, st, p);
 }
 
 /* ---- Schema 7's back-fill -------------------------------------------------------------- */

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "oms/algo.h"
 #include "oms/error.h"
 #include "oms/store.h"
 #include "store/store_int.h"
@@ -56,7 +57,12 @@ typedef struct migration_s {
   int version;
   const char *description;
   const char *sql;
+  /* Fills the new tables from what the database holds, in the migration's
+   * transaction; NULL: none. false after set_err. */
+  bool (*backfill)(PGconn *c, oms_store_error_t *e);
 } migration_t;
+
+static bool backfill_parents(PGconn *c, oms_store_error_t *e);
 
 /* Append-only: a new table is one more entry. Decimals are NUMERIC (exact),
  * times BIGINT ns, enums TEXT names, snapshots and bodies BYTEA in the binary
@@ -98,9 +104,30 @@ static const migration_t migrations[] = {
      " PRIMARY KEY(instance, sink));"
      "CREATE TABLE limit_changes(instance TEXT NOT NULL, seq BIGINT NOT NULL, ts_ns BIGINT,"
      " who TEXT, line TEXT, PRIMARY KEY(instance, seq));"
-     "CREATE TABLE journal_projection(instance TEXT PRIMARY KEY, lsn BIGINT NOT NULL)"},
+     "CREATE TABLE journal_projection(instance TEXT PRIMARY KEY, lsn BIGINT NOT NULL)",
+     NULL},
+    /* SQLite's schema 7 (store_parents.c): a child's parent and sequence, a
+     * parent's algo, each parent's progress; back-filled like SQLite's. */
+    {2, "parent orders: order_parents, parents (SQLite schema 7)",
+     "CREATE TABLE order_parents(instance TEXT NOT NULL, order_id BIGINT NOT NULL,"
+     " parent_order_id BIGINT NOT NULL, child_seq BIGINT NOT NULL, algo TEXT NOT NULL,"
+     " PRIMARY KEY(instance, order_id));"
+     "CREATE INDEX order_parents_parent ON order_parents(instance, parent_order_id, order_id);"
+     "CREATE TABLE parents(instance TEXT NOT NULL, parent_order_id BIGINT NOT NULL,"
+     " strategy TEXT NOT NULL, status TEXT NOT NULL, terminal SMALLINT NOT NULL,"
+     " account_id TEXT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL, qty NUMERIC NOT NULL,"
+     " filled_qty NUMERIC NOT NULL, open_qty NUMERIC NOT NULL, leaves_qty NUMERIC NOT NULL,"
+     " avg_px NUMERIC NOT NULL, limit_px NUMERIC NOT NULL, slices_done BIGINT NOT NULL,"
+     " slices BIGINT NOT NULL, children BIGINT NOT NULL, start_ns BIGINT NOT NULL,"
+     " end_ns BIGINT NOT NULL, next_slice_ns BIGINT NOT NULL, params TEXT NOT NULL,"
+     " created_ns BIGINT NOT NULL, updated_ns BIGINT NOT NULL, last_event_seq BIGINT NOT NULL,"
+     " PRIMARY KEY(instance, parent_order_id));"
+     "CREATE INDEX parents_status ON parents(instance, status, parent_order_id);"
+     "CREATE INDEX parents_account ON parents(instance, account_id, parent_order_id);"
+     "CREATE INDEX parents_symbol ON parents(instance, symbol, parent_order_id);",
+     backfill_parents},
     /* SQLite schema 8 (store_bestex.c); a step of its own. */
-    {8, "best execution of smart parents: best_execution, best_execution_venues",
+    {3, "best execution of smart parents: best_execution, best_execution_venues",
      "CREATE TABLE best_execution(instance TEXT NOT NULL, parent_order_id BIGINT NOT NULL,"
      " account_id TEXT, symbol TEXT, side TEXT, arrival_ns BIGINT, arrival_bid NUMERIC,"
      " arrival_ask NUMERIC, qty NUMERIC, filled_qty NUMERIC, avg_px NUMERIC, notional NUMERIC,"
@@ -108,7 +135,8 @@ static const migration_t migrations[] = {
      " venues INTEGER, event_ns BIGINT, event_seq BIGINT, PRIMARY KEY(instance, parent_order_id));"
      "CREATE TABLE best_execution_venues(instance TEXT NOT NULL, parent_order_id BIGINT NOT NULL,"
      " pos INTEGER NOT NULL, venue TEXT, fills INTEGER, children INTEGER, qty NUMERIC,"
-     " notional NUMERIC, fees NUMERIC, PRIMARY KEY(instance, parent_order_id, pos))"},
+     " notional NUMERIC, fees NUMERIC, PRIMARY KEY(instance, parent_order_id, pos))",
+     NULL},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -119,77 +147,99 @@ static const migration_t migrations[] = {
   "account_id, symbol, qty, avg_px, realized_pnl, fees, updated_ns, last_fill_seq, " \
   "opened_seq, mark_px, mark_ns, mark_seq"
 
+/* SQLite's OMS__PARENT_COLS (store_sqlite.h), the same order. */
+#define PARENT_COLS                                                                           \
+  "parent_order_id, strategy, status, terminal, account_id, symbol, side, qty, filled_qty, "  \
+  "open_qty, leaves_qty, avg_px, limit_px, slices_done, slices, children, start_ns, end_ns, " \
+  "next_slice_ns, params, created_ns, updated_ns, last_event_seq"
+
 /* name, parameters, SQL ($1 is always the instance) */
-#define PG_STATEMENTS(X)                                                                          \
-  X(COMMIT, 0, "COMMIT")                                                                          \
-  X(ORDERS_IN, 0,                                                                                 \
-    "INSERT INTO orders SELECT DISTINCT ON (order_id) * FROM orders_in ORDER BY order_id, "       \
-    "last_event_seq DESC ON CONFLICT(instance, order_id) "                                        \
-    "DO UPDATE SET client_order_id = EXCLUDED.client_order_id, strategy_id = "                    \
-    "EXCLUDED.strategy_id, account_id = EXCLUDED.account_id, venue = EXCLUDED.venue, symbol = "   \
-    "EXCLUDED.symbol, venue_order_id = EXCLUDED.venue_order_id, side = EXCLUDED.side, type = "    \
-    "EXCLUDED.type, tif = EXCLUDED.tif, qty = EXCLUDED.qty, price = EXCLUDED.price, stop_price "  \
-    "= EXCLUDED.stop_price, state = EXCLUDED.state, terminal = EXCLUDED.terminal, filled_qty = "  \
-    "EXCLUDED.filled_qty, leaves_qty = EXCLUDED.leaves_qty, avg_px = EXCLUDED.avg_px, "           \
-    "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "   \
-    "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                    \
-    "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                      \
-  X(TSTATE, 7,                                                                                    \
-    "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "      \
-    "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "  \
-    "DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_ns = "               \
-    "EXCLUDED.updated_ns, event_seq = EXCLUDED.event_seq")                                        \
-  X(POSITION_GET, 3,                                                                              \
-    "SELECT " POS_COLS " FROM positions WHERE instance = $1 AND account_id = $2 AND symbol = $3") \
-  X(POSITION, 13,                                                                                 \
-    "INSERT INTO positions(instance, " POS_COLS                                                   \
-    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(instance, "     \
-    "account_id, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_px = EXCLUDED.avg_px, "            \
-    "realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees, updated_ns = "                   \
-    "EXCLUDED.updated_ns, last_fill_seq = EXCLUDED.last_fill_seq, opened_seq = "                  \
-    "EXCLUDED.opened_seq, mark_px = EXCLUDED.mark_px, mark_ns = EXCLUDED.mark_ns, mark_seq = "    \
-    "EXCLUDED.mark_seq")                                                                          \
-  X(FIXSEQ, 4,                                                                                    \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, $3, $4) "      \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_in = EXCLUDED.next_in, next_out = "        \
-    "EXCLUDED.next_out")                                                                          \
-  X(FIXSENT, 4,                                                                                   \
-    "INSERT INTO fix_sent(instance, session, seqnum, msg) VALUES($1, $2, $3, $4) "                \
-    "ON CONFLICT(instance, session, seqnum) DO UPDATE SET msg = EXCLUDED.msg")                    \
-  X(FIXSENT_SEQ, 3,                                                                               \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, $3) "       \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_out = "                                    \
-    "greatest(fix_sessions.next_out, EXCLUDED.next_out)")                                         \
-  X(FIXDEL, 2, "DELETE FROM fix_sent WHERE instance = $1 AND session = $2")                       \
-  X(FIXRESET, 2,                                                                                  \
-    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, 1) "        \
-    "ON CONFLICT(instance, session) DO UPDATE SET next_in = 1, next_out = 1")                     \
-  X(CURSOR, 3,                                                                                    \
-    "INSERT INTO sink_cursors(instance, sink, seq) VALUES($1, $2, $3) "                           \
-    "ON CONFLICT(instance, sink) DO UPDATE SET seq = EXCLUDED.seq")                               \
-  X(LIMIT, 5,                                                                                     \
-    "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "      \
-    "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "       \
-    "line = EXCLUDED.line")                                                                       \
-  X(BESTEX, 19,                                                                                   \
-    "INSERT INTO best_execution(instance, parent_order_id, account_id, symbol, side, "            \
-    "arrival_ns, arrival_bid, arrival_ask, qty, filled_qty, avg_px, notional, fees, "             \
-    "improvement_px, improvement, eff_spread_px, venues, event_ns, event_seq) VALUES($1, "        \
-    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "          \
-    "ON CONFLICT(instance, parent_order_id) DO UPDATE SET account_id = EXCLUDED.account_id, "     \
-    "symbol = EXCLUDED.symbol, side = EXCLUDED.side, arrival_ns = EXCLUDED.arrival_ns, "          \
-    "arrival_bid = EXCLUDED.arrival_bid, arrival_ask = EXCLUDED.arrival_ask, qty = "              \
-    "EXCLUDED.qty, filled_qty = EXCLUDED.filled_qty, avg_px = EXCLUDED.avg_px, notional = "       \
-    "EXCLUDED.notional, fees = EXCLUDED.fees, improvement_px = EXCLUDED.improvement_px, "         \
-    "improvement = EXCLUDED.improvement, eff_spread_px = EXCLUDED.eff_spread_px, venues = "       \
-    "EXCLUDED.venues, event_ns = EXCLUDED.event_ns, event_seq = EXCLUDED.event_seq")              \
-  X(BESTEX_DEL, 2,                                                                                \
-    "DELETE FROM best_execution_venues WHERE instance = $1 AND parent_order_id = $2")             \
-  X(BESTEX_VENUE, 9,                                                                              \
-    "INSERT INTO best_execution_venues(instance, parent_order_id, pos, venue, fills, "            \
-    "children, qty, notional, fees) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)")                  \
-  X(PROJECTED, 2,                                                                                 \
-    "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                               \
+#define PG_STATEMENTS(X)                                                                           \
+  X(COMMIT, 0, "COMMIT")                                                                           \
+  X(ORDERS_IN, 0,                                                                                  \
+    "INSERT INTO orders SELECT DISTINCT ON (order_id) * FROM orders_in ORDER BY order_id, "        \
+    "last_event_seq DESC ON CONFLICT(instance, order_id) "                                         \
+    "DO UPDATE SET client_order_id = EXCLUDED.client_order_id, strategy_id = "                     \
+    "EXCLUDED.strategy_id, account_id = EXCLUDED.account_id, venue = EXCLUDED.venue, symbol = "    \
+    "EXCLUDED.symbol, venue_order_id = EXCLUDED.venue_order_id, side = EXCLUDED.side, type = "     \
+    "EXCLUDED.type, tif = EXCLUDED.tif, qty = EXCLUDED.qty, price = EXCLUDED.price, stop_price "   \
+    "= EXCLUDED.stop_price, state = EXCLUDED.state, terminal = EXCLUDED.terminal, filled_qty = "   \
+    "EXCLUDED.filled_qty, leaves_qty = EXCLUDED.leaves_qty, avg_px = EXCLUDED.avg_px, "            \
+    "reject_code = EXCLUDED.reject_code, reject_reason = EXCLUDED.reject_reason, created_ns = "    \
+    "EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, last_event_seq = "                     \
+    "EXCLUDED.last_event_seq, snapshot = EXCLUDED.snapshot")                                       \
+  X(TSTATE, 7,                                                                                     \
+    "INSERT INTO trading_states(instance, scope_kind, scope_id, state, reason, updated_ns, "       \
+    "event_seq) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(instance, scope_kind, scope_id) "   \
+    "DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_ns = "                \
+    "EXCLUDED.updated_ns, event_seq = EXCLUDED.event_seq")                                         \
+  X(POSITION_GET, 3,                                                                               \
+    "SELECT " POS_COLS " FROM positions WHERE instance = $1 AND account_id = $2 AND symbol = $3")  \
+  X(POSITION, 13,                                                                                  \
+    "INSERT INTO positions(instance, " POS_COLS                                                    \
+    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT(instance, "      \
+    "account_id, symbol) DO UPDATE SET qty = EXCLUDED.qty, avg_px = EXCLUDED.avg_px, "             \
+    "realized_pnl = EXCLUDED.realized_pnl, fees = EXCLUDED.fees, updated_ns = "                    \
+    "EXCLUDED.updated_ns, last_fill_seq = EXCLUDED.last_fill_seq, opened_seq = "                   \
+    "EXCLUDED.opened_seq, mark_px = EXCLUDED.mark_px, mark_ns = EXCLUDED.mark_ns, mark_seq = "     \
+    "EXCLUDED.mark_seq")                                                                           \
+  X(FIXSEQ, 4,                                                                                     \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, $3, $4) "       \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_in = EXCLUDED.next_in, next_out = "         \
+    "EXCLUDED.next_out")                                                                           \
+  X(FIXSENT, 4,                                                                                    \
+    "INSERT INTO fix_sent(instance, session, seqnum, msg) VALUES($1, $2, $3, $4) "                 \
+    "ON CONFLICT(instance, session, seqnum) DO UPDATE SET msg = EXCLUDED.msg")                     \
+  X(FIXSENT_SEQ, 3,                                                                                \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, $3) "        \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_out = "                                     \
+    "greatest(fix_sessions.next_out, EXCLUDED.next_out)")                                          \
+  X(FIXDEL, 2, "DELETE FROM fix_sent WHERE instance = $1 AND session = $2")                        \
+  X(FIXRESET, 2,                                                                                   \
+    "INSERT INTO fix_sessions(instance, session, next_in, next_out) VALUES($1, $2, 1, 1) "         \
+    "ON CONFLICT(instance, session) DO UPDATE SET next_in = 1, next_out = 1")                      \
+  X(CURSOR, 3,                                                                                     \
+    "INSERT INTO sink_cursors(instance, sink, seq) VALUES($1, $2, $3) "                            \
+    "ON CONFLICT(instance, sink) DO UPDATE SET seq = EXCLUDED.seq")                                \
+  X(LIMIT, 5,                                                                                      \
+    "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "       \
+    "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "        \
+    "line = EXCLUDED.line")                                                                        \
+  X(ORDER_PARENT, 5,                                                                               \
+    "INSERT INTO order_parents(instance, order_id, parent_order_id, child_seq, algo) "             \
+    "VALUES($1, $2, $3, $4, $5) ON CONFLICT(instance, order_id) DO NOTHING")                       \
+  X(PARENT, 24,                                                                                    \
+    "INSERT INTO parents(instance, " PARENT_COLS                                                   \
+    ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "                                                \
+    "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) "                  \
+    "ON CONFLICT(instance, parent_order_id) DO UPDATE SET strategy = EXCLUDED.strategy, status "   \
+    "= EXCLUDED.status, terminal = EXCLUDED.terminal, account_id = EXCLUDED.account_id, symbol "   \
+    "= EXCLUDED.symbol, side = EXCLUDED.side, qty = EXCLUDED.qty, filled_qty = "                   \
+    "EXCLUDED.filled_qty, open_qty = EXCLUDED.open_qty, leaves_qty = EXCLUDED.leaves_qty, "        \
+    "avg_px = EXCLUDED.avg_px, limit_px = EXCLUDED.limit_px, slices_done = EXCLUDED.slices_done, " \
+    "slices = EXCLUDED.slices, children = EXCLUDED.children, start_ns = EXCLUDED.start_ns, "       \
+    "end_ns = EXCLUDED.end_ns, next_slice_ns = EXCLUDED.next_slice_ns, params = "                  \
+    "EXCLUDED.params, created_ns = EXCLUDED.created_ns, updated_ns = EXCLUDED.updated_ns, "        \
+    "last_event_seq = EXCLUDED.last_event_seq")                                                    \
+  X(BESTEX, 19,                                                                                    \
+    "INSERT INTO best_execution(instance, parent_order_id, account_id, symbol, side, "             \
+    "arrival_ns, arrival_bid, arrival_ask, qty, filled_qty, avg_px, notional, fees, "              \
+    "improvement_px, improvement, eff_spread_px, venues, event_ns, event_seq) VALUES($1, "         \
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) "           \
+    "ON CONFLICT(instance, parent_order_id) DO UPDATE SET account_id = EXCLUDED.account_id, "      \
+    "symbol = EXCLUDED.symbol, side = EXCLUDED.side, arrival_ns = EXCLUDED.arrival_ns, "           \
+    "arrival_bid = EXCLUDED.arrival_bid, arrival_ask = EXCLUDED.arrival_ask, qty = "               \
+    "EXCLUDED.qty, filled_qty = EXCLUDED.filled_qty, avg_px = EXCLUDED.avg_px, notional = "        \
+    "EXCLUDED.notional, fees = EXCLUDED.fees, improvement_px = EXCLUDED.improvement_px, "          \
+    "improvement = EXCLUDED.improvement, eff_spread_px = EXCLUDED.eff_spread_px, venues = "        \
+    "EXCLUDED.venues, event_ns = EXCLUDED.event_ns, event_seq = EXCLUDED.event_seq")               \
+  X(BESTEX_DEL, 2,                                                                                 \
+    "DELETE FROM best_execution_venues WHERE instance = $1 AND parent_order_id = $2")              \
+  X(BESTEX_VENUE, 9,                                                                               \
+    "INSERT INTO best_execution_venues(instance, parent_order_id, pos, venue, fills, "             \
+    "children, qty, notional, fees) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)")                   \
+  X(PROJECTED, 2,                                                                                  \
+    "INSERT INTO journal_projection(instance, lsn) VALUES($1, $2) "                                \
     "ON CONFLICT(instance) DO UPDATE SET lsn = EXCLUDED.lsn")
 
 enum {
@@ -236,6 +286,9 @@ typedef struct pg_s {
   bool orders_in;              /* this batch put rows into orders_in */
   uint8_t body[OMS_EVENT_BIN_MAX];
   uint8_t snap[OMS_ORDER_BIN_MAX];
+  oms__parent_fields_t parent;                              /* send_event's */
+  bool op_row[OMS__PROJECT_MAX], par_row[OMS__PROJECT_MAX]; /* mark_parents' */
+  uint64_t keys_o[OMS__PROJECT_MAX], keys_p[OMS__PROJECT_MAX];
   oms__commit_hist_t commit_hist;
   _Atomic uint64_t n_txn, n_records, n_max_batch, n_failures;
 } pg_t;
@@ -263,7 +316,12 @@ static PGconn *conn(pg_t *s, PGconn **c) {
   if (*c != NULL && now < s->connect_at) return NULL; /* *c keeps the last error */
   if (*c != NULL) PQfinish(*c);
   if (c == &s->w) s->prepared = false;
-  *c = PQconnectdb(s->conninfo);
+  /* Bounded by default, so that a server that does not answer (a lost
+   * host, not a refused port) cannot hang omsd's open or a query; the
+   * conninfo's own connect_timeout, expanded after, wins. */
+  static const char *const kw[] = {"connect_timeout", "dbname", NULL};
+  const char *val[] = {"5", s->conninfo, NULL};
+  *c = PQconnectdbParams(kw, val, 1);
   if (PQstatus(*c) != CONNECTION_OK) {
     s->connect_wait = s->connect_wait == 0                         ? CONNECT_RETRY_NS
                       : s->connect_wait * 2 > CONNECT_RETRY_MAX_NS ? CONNECT_RETRY_MAX_NS
@@ -272,9 +330,14 @@ static PGconn *conn(pg_t *s, PGconn **c) {
     return NULL;
   }
   s->connect_wait = 0;
-  PGresult *res = PQexec(*c,
-                         "SET synchronous_commit = off; SET client_min_messages = warning; "
-                         "SET lock_timeout = '5s'");
+  /* A query (the admin API's reads) answers or fails within 10 s rather
+   * than hang on a server that stopped answering; the writer's batches,
+   * longer when catching up, are not bounded. */
+  PGresult *res = PQexec(*c, c == &s->r ? "SET synchronous_commit = off; SET client_min_messages = "
+                                          "warning; SET lock_timeout = '5s'; SET statement_timeout "
+                                          "= '10s'"
+                                        : "SET synchronous_commit = off; SET client_min_messages = "
+                                          "warning; SET lock_timeout = '5s'");
   bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
   PQclear(res);
   return ok ? *c : NULL;
@@ -319,8 +382,10 @@ static int migrate(PGconn *c, oms_store_error_t *e) {
     }
     snprintf(ins, sizeof ins, "INSERT INTO schema_version(version, description) VALUES(%d, '%s')",
              migrations[i].version, migrations[i].description);
-    if (!exec_ok(c, migrations[i].sql) || !exec_ok(c, ins) || !exec_ok(c, "COMMIT")) {
-      set_err(e, "migration", c, NULL);
+    if (!exec_ok(c, migrations[i].sql) ||
+        (migrations[i].backfill != NULL && !migrations[i].backfill(c, e)) || !exec_ok(c, ins) ||
+        !exec_ok(c, "COMMIT")) {
+      if (e->call[0] == '\0') set_err(e, "migration", c, NULL);
       exec_ok(c, "ROLLBACK");
       return OMS_ESTORE;
     }
@@ -641,7 +706,46 @@ static bool copy_batch(pg_t *s, const oms__rec_t *recs, size_t n, oms_store_erro
 
 /* An event's rows but its own, its fill's and its order's (copy_batch
  * writes those). */
-static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
+static void parent_params(params_t *p, const char *instance, const oms__parent_fields_t *f);
+
+/* The parent whose state ev carries (0: none): a child's parent, or a
+ * parent itself. */
+static uint64_t parent_of(const oms_event_t *ev) {
+  const oms_order_t *o = &ev->order;
+  if (ev->algo_len == 0 || !oms_event_is_order(ev->type)) return 0;
+  return o->parent_order_id ? o->parent_order_id : o->algo ? o->order_id : 0;
+}
+
+static bool seen(uint64_t *keys, size_t *n, uint64_t k) {
+  for (size_t i = 0; i < *n; i++)
+    if (keys[i] == k) return true;
+  keys[(*n)++] = k;
+  return false;
+}
+
+/* Which records of recs[0..m) (m <= OMS__PROJECT_MAX) write the parents'
+ * tables: an order's row of order_parents once, at its last event here,
+ * and a parent's row of parents at the last event here that carries its
+ * state (rows go in seq order, so the last one is what a row-per-event
+ * would have left). A batch of children then costs a statement per child
+ * and per parent, not two per event. Linear in the distinct ids a chunk
+ * holds. */
+static void mark_parents(pg_t *s, const oms__rec_t *recs, size_t m) {
+  size_t no = 0, np = 0;
+  for (size_t i = m; i-- > 0;) {
+    s->op_row[i] = s->par_row[i] = false;
+    if (recs[i].kind != OMS__REC_EVENT) continue;
+    const oms_event_t *ev = &recs[i].u.ev;
+    const oms_order_t *o = &ev->order;
+    if (oms_event_is_order(ev->type) && o->order_id != 0 && (o->parent_order_id || o->algo))
+      s->op_row[i] = !seen(s->keys_o, &no, o->order_id);
+    uint64_t pid = parent_of(ev);
+    if (pid != 0) s->par_row[i] = !seen(s->keys_p, &np, pid);
+  }
+}
+
+static bool send_event(pg_t *s, const oms_event_t *ev, bool op_row, bool par_row,
+                       oms_store_error_t *e) {
   params_t p;
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     p_begin(&p, s);
@@ -687,14 +791,50 @@ static bool send_event(pg_t *s, const oms_event_t *ev, oms_store_error_t *e) {
       if (!send(s, P_BESTEX_VENUE, &p, e)) return false;
     }
   }
-  return true;
+  const oms_order_t *o = &ev->order;
+  if (op_row) {
+    /* a parent or a child: its row of order_parents (the same at every event) */
+    p_begin(&p, s);
+    p_i64(&p, (int64_t)o->order_id);
+    p_i64(&p, (int64_t)o->parent_order_id);
+    p_i64(&p, o->child_seq);
+    p_text(&p, o->algo ? oms_algo_strategy_name((oms_algo_strategy_t)o->algo) : "");
+    if (!send(s, P_ORDER_PARENT, &p, e)) return false;
+  }
+  if (!par_row || !oms__parent_fields(ev, &s->parent)) return true;
+  parent_params(&p, s->instance, &s->parent);
+  return send(s, P_PARENT, &p, e);
 }
 
-static bool send_rec(pg_t *s, const oms__rec_t *r, oms_store_error_t *e) {
+/* PARENT's parameters: the instance, then OMS__PARENT_COLS. */
+static void parent_params(params_t *p, const char *instance, const oms__parent_fields_t *f) {
+  p->n = 0;
+  p_text(p, instance);
+  p_i64(p, (int64_t)f->parent_id);
+  p_text(p, f->strategy);
+  p_text(p, f->status);
+  p_i64(p, f->terminal);
+  p_text(p, f->account_id);
+  p_text(p, f->symbol);
+  p_text(p, f->side);
+  for (int i = 0; i < 6; i++) p_text(p, f->dec[i]);
+  p_i64(p, f->slices_done);
+  p_i64(p, f->slices);
+  p_i64(p, f->children);
+  p_i64(p, f->start_ns);
+  p_i64(p, f->end_ns);
+  p_i64(p, f->next_slice_ns);
+  p_text(p, f->params);
+  p_i64(p, f->created_ns);
+  p_i64(p, f->updated_ns);
+  p_i64(p, (int64_t)f->seq);
+}
+
+static bool send_rec(pg_t *s, const oms__rec_t *r, size_t i, oms_store_error_t *e) {
   params_t p;
   p_begin(&p, s);
   switch (r->kind) {
-    case OMS__REC_EVENT: return send_event(s, &r->u.ev, e);
+    case OMS__REC_EVENT: return send_event(s, &r->u.ev, s->op_row[i], s->par_row[i], e);
     case OMS__REC_FIX_SEQNUMS:
       p_text(&p, r->u.fix.session);
       p_i64(&p, r->u.fix.next_in);
@@ -843,7 +983,11 @@ int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_
   if (ok && !piped) set_err(e, "PQenterPipelineMode", s->w, NULL);
   ok = piped;
   s->queued = 0;
-  for (size_t i = 0; ok && i < n; i++) ok = send_rec(s, &recs[i], e);
+  for (size_t c = 0; ok && c < n; c += OMS__PROJECT_MAX) {
+    size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
+    mark_parents(s, recs + c, m);
+    for (size_t i = 0; ok && i < m; i++) ok = send_rec(s, &recs[c + i], i, e);
+  }
   if (ok && s->orders_in) ok = send(s, P_ORDERS_IN, NULL, e);
   ok = ok && send_positions(s, e);
   if (ok) {
@@ -875,6 +1019,85 @@ int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_
     atomic_store_explicit(&s->n_max_batch, n, memory_order_relaxed);
   pthread_mutex_unlock(&s->wmu);
   return 0;
+}
+
+/* ---- Migration 2's back-fill ---------------------------------------------------------- *
+ * As SQLite's (store_parents.c): order_parents from every stored order's
+ * snapshot (the only place the parent fields were), then each parent's row
+ * from the newest event of it or its children that carries its state; every
+ * instance's. A one-time cost proportional to the stored orders. */
+
+static bool bf_exec(PGconn *c, const char *sql, int n, const char *const *v, const int *len,
+                    const int *fmt, ExecStatusType want, PGresult **out, oms_store_error_t *e) {
+  PGresult *res = PQexecParams(c, sql, n, NULL, v, len, fmt, out != NULL ? 1 : 0);
+  if (PQresultStatus(res) != want) {
+    set_err(e, "migration 2 back-fill", c, PQresultErrorMessage(res));
+    PQclear(res);
+    return false;
+  }
+  if (out != NULL)
+    *out = res;
+  else
+    PQclear(res);
+  return true;
+}
+
+static bool backfill_parents(PGconn *c, oms_store_error_t *e) {
+  PGresult *all = NULL, *par = NULL;
+  oms_order_t o;
+  oms_event_t ev;
+  params_t p;
+  bool ok = bf_exec(c, "SELECT instance, snapshot FROM orders", 0, NULL, NULL, NULL,
+                    PGRES_TUPLES_OK, &all, e);
+  for (int i = 0; ok && i < PQntuples(all); i++) {
+    if (oms_order_decode((const uint8_t *)PQgetvalue(all, i, 1), (size_t)PQgetlength(all, i, 1),
+                         &o) != 0) {
+      set_err(e, "migration 2 back-fill", c, "an order's snapshot does not decode");
+      ok = false;
+      break;
+    }
+    if (o.parent_order_id == 0 && o.algo == 0) continue;
+    p.n = 0;
+    p_text(&p, PQgetvalue(all, i, 0));
+    p_i64(&p, (int64_t)o.order_id);
+    p_i64(&p, (int64_t)o.parent_order_id);
+    p_i64(&p, o.child_seq);
+    p_text(&p, o.algo ? oms_algo_strategy_name((oms_algo_strategy_t)o.algo) : "");
+    ok = bf_exec(c, stmts[P_ORDER_PARENT].sql, p.n, p.v, NULL, NULL, PGRES_COMMAND_OK, NULL, e);
+  }
+  PQclear(all);
+  ok = ok && bf_exec(c,
+                     "SELECT instance, order_id::text FROM order_parents WHERE algo <> '' AND "
+                     "parent_order_id = 0",
+                     0, NULL, NULL, NULL, PGRES_TUPLES_OK, &par, e);
+  oms__parent_fields_t *f = ok ? oms__malloc(sizeof *f) : NULL;
+  if (ok && f == NULL) {
+    set_err(e, "migration 2 back-fill", c, "out of memory");
+    ok = false;
+  }
+  for (int i = 0; ok && i < PQntuples(par); i++) {
+    const char *v[2] = {PQgetvalue(par, i, 0), PQgetvalue(par, i, 1)};
+    uint64_t id = strtoull(v[1], NULL, 10);
+    PGresult *evs = NULL;
+    ok = bf_exec(c,
+                 "SELECT body FROM events WHERE instance = $1 AND (order_id = $2 OR order_id IN "
+                 "(SELECT order_id FROM order_parents WHERE instance = $1 AND parent_order_id = "
+                 "$2)) ORDER BY seq DESC",
+                 2, v, NULL, NULL, PGRES_TUPLES_OK, &evs, e);
+    for (int k = 0; ok && k < PQntuples(evs); k++) {
+      if (oms_event_decode((const uint8_t *)PQgetvalue(evs, k, 0), (size_t)PQgetlength(evs, k, 0),
+                           &ev) != 0 ||
+          !oms__parent_fields(&ev, f) || f->parent_id != id)
+        continue;
+      parent_params(&p, v[0], f);
+      ok = bf_exec(c, stmts[P_PARENT].sql, p.n, p.v, p.len, p.fmt, PGRES_COMMAND_OK, NULL, e);
+      break; /* the newest is enough */
+    }
+    PQclear(evs);
+  }
+  oms__free(f);
+  PQclear(par);
+  return ok;
 }
 
 /* ---- Queries -------------------------------------------------------------------------- */
@@ -949,14 +1172,14 @@ static int pg_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   };
   if (q == NULL || cb == NULL || (unsigned)q->state_class > OMS_STATE_CLASS_TERMINAL)
     return OMS_EINVAL;
-  /* The parents' tables (SQLite schema 7) are not in PostgreSQL yet: a
-   * parent's children cannot be told, and an answer of every order would be
-   * wrong. */
-  if (q->parent_order_id != 0) return OMS_EUNSUPPORTED;
-  char sql[1024], nums[4][NUM_LEN];
+  char sql[1024], nums[5][NUM_LEN];
   const char *p[11];
   int n = 0;
-  size_t w = (size_t)snprintf(sql, sizeof sql, "SELECT snapshot FROM orders WHERE instance = $1");
+  /* by parent: the parent's range of order_parents' index, each child's row
+   * of orders by its key */
+  size_t w = (size_t)snprintf(
+      sql, sizeof sql, "SELECT snapshot FROM %s WHERE instance = $1",
+      q->parent_order_id ? "order_parents JOIN orders USING (instance, order_id)" : "orders");
 #define PG_WHERE(cond, fmt, val)                                \
   if (cond) {                                                   \
     p[n++] = (val);                                             \
@@ -975,7 +1198,9 @@ static int pg_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   PG_WHERE(q->created_from_ns, " AND created_ns >= $%d", nums[1]);
   PG_WHERE(q->created_to_ns, " AND created_ns < $%d", nums[2]);
   PG_WHERE(q->venue && q->venue[0], " AND venue = $%d", q->venue);
+  if (q->parent_order_id) num(nums[4], (int64_t)q->parent_order_id);
   PG_WHERE(q->after_order_id, " AND order_id > $%d", nums[3]);
+  PG_WHERE(q->parent_order_id, " AND parent_order_id = $%d", nums[4]);
 #undef PG_WHERE
   if (q->states) {
     /* the state names the rows hold; bits above the last state match nothing */
@@ -993,6 +1218,62 @@ static int pg_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
   else
     snprintf(sql + w, sizeof sql - w, " ORDER BY order_id");
   return query((pg_t *)base, sql, p, n, true, row_order, (void *)cb, ctx);
+}
+
+static const char *pg_col(void *ctx, int i) {
+  const PGresult *res = ((const void **)ctx)[0];
+  int row = *(const int *)((const void **)ctx)[1];
+  return PQgetisnull(res, row, i) ? NULL : PQgetvalue(res, row, i);
+}
+
+static int row_parent(const PGresult *res, int row, void *cb, void *ctx) {
+  oms_parent_row_t pr;
+  const void *at[2] = {res, &row};
+  oms__parent_from_cols(pg_col, at, &pr);
+  return ((oms_parent_cb)cb)(ctx, &pr);
+}
+
+static int pg_query_parents(oms_store_t *base, const oms_parent_query_t *q, oms_parent_cb cb,
+                            void *ctx) {
+  if (q == NULL || cb == NULL) return OMS_EINVAL;
+  char sql[1280], nums[3][NUM_LEN];
+  const char *p[5];
+  int n = 0;
+  size_t w = (size_t)snprintf(
+      sql, sizeof sql,
+      "SELECT p.parent_order_id, p.strategy, p.status, p.account_id, p.symbol, p.side, p.qty, "
+      "p.filled_qty, p.open_qty, p.leaves_qty, p.avg_px, p.limit_px, p.slices_done, p.slices, "
+      "p.children, p.start_ns, p.end_ns, p.next_slice_ns, p.params, p.created_ns, p.updated_ns, "
+      "p.last_event_seq, coalesce(o.client_order_id, ''), coalesce(o.state, '') FROM parents p "
+      "LEFT JOIN orders o ON o.instance = p.instance AND o.order_id = p.parent_order_id "
+      "WHERE p.instance = $1");
+#define PG_WHERE(cond, fmt, val)                                \
+  if (cond) {                                                   \
+    p[n++] = (val);                                             \
+    w += (size_t)snprintf(sql + w, sizeof sql - w, fmt, n + 1); \
+  }
+  if (q->parent_order_id) num(nums[0], (int64_t)q->parent_order_id);
+  if (q->after_parent_id) num(nums[1], (int64_t)q->after_parent_id);
+  if (q->limit) num(nums[2], (int64_t)q->limit);
+  PG_WHERE(q->parent_order_id, " AND p.parent_order_id = $%d", nums[0]);
+  PG_WHERE(q->account_id && q->account_id[0], " AND p.account_id = $%d", q->account_id);
+  PG_WHERE(q->symbol && q->symbol[0], " AND p.symbol = $%d", q->symbol);
+  PG_WHERE(q->after_parent_id,
+           q->newest_first ? " AND p.parent_order_id < $%d" : " AND p.parent_order_id > $%d",
+           nums[1]);
+  if (q->statuses) { /* the names the rows hold; bits past the last match nothing */
+    w += (size_t)snprintf(sql + w, sizeof sql - w, " AND p.status IN (''");
+    for (int i = OMS_ALGO_WAITING; i <= OMS_ALGO_HALTED; i++)
+      if (q->statuses & (1u << i))
+        w += (size_t)snprintf(sql + w, sizeof sql - w, ",'%s'",
+                              oms_algo_status_name((oms_algo_status_t)i));
+    w += (size_t)snprintf(sql + w, sizeof sql - w, ")");
+  }
+  w += (size_t)snprintf(sql + w, sizeof sql - w, " ORDER BY p.parent_order_id%s",
+                        q->newest_first ? " DESC" : "");
+  PG_WHERE(q->limit, " LIMIT $%d", nums[2]);
+#undef PG_WHERE
+  return query((pg_t *)base, sql, p, n, false, row_parent, (void *)cb, ctx);
 }
 
 static int pg_events_for_order(oms_store_t *base, uint64_t id, oms_event_cb cb, void *ctx) {
@@ -1322,6 +1603,7 @@ static const oms_store_vtbl_t pg_vtbl = {
     .each_clordid = pg_each_clordid,
     .fill_seq_back = pg_fill_seq_back,
     .limit_changes = pg_limit_changes,
+    .query_parents = pg_query_parents,
 };
 
 int oms__pg_open(const char *conninfo, const char *instance, oms_store_t **out,
@@ -1338,11 +1620,12 @@ int oms__pg_open(const char *conninfo, const char *instance, oms_store_t **out,
   oms_strlcpy(s->instance, instance, sizeof s->instance);
   int rc = OMS_ENOMEM;
   if ((s->conninfo = oms__strdup(conninfo)) == NULL) goto fail;
-  rc = OMS_ESTORE;
+  rc = OMS_EDOWN; /* unreachable: the journal store trades without it (docs/store.md) */
   if (conn(s, &s->w) == NULL) {
     set_err(e, "PQconnectdb", s->w, NULL);
     goto fail;
   }
+  rc = OMS_ESTORE;
   if ((rc = migrate(s->w, e)) != 0) goto fail;
   *out = &s->base;
   return 0;

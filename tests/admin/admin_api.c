@@ -335,9 +335,13 @@ static void wait_settled(void) {
 
 static void check_health(void) {
   resp_t r = expect("GET", "/healthz", NULL, NULL, 200, NULL);
-  json_t *alive = json_pack("{s:s}", "status", "alive");
-  CHECK(json_equal(r.json, alive), "healthz: %s", r.text);
-  json_decref(alive);
+  /* alive, and (since issue 17) the projection's state: live here */
+  json_t *st = json_object_get(r.json, "status"), *p = json_object_get(r.json, "projection");
+  CHECK(json_is_string(st) && strcmp(json_string_value(st), "alive") == 0, "healthz: %s", r.text);
+  CHECK(p != NULL && json_is_string(json_object_get(p, "state")) &&
+            strcmp(json_string_value(json_object_get(p, "state")), "live") == 0 &&
+            json_is_integer(json_object_get(p, "lag_records")),
+        "healthz: %s", r.text);
   resp_free(&r);
   r = expect("GET", "/readyz", NULL, NULL, 200, NULL);
   CHECK(json_is_true(json_object_get(json_object_get(r.json, "venues"), "SIM")), "readyz: %s",

@@ -13,6 +13,7 @@
 
 #include "oms/portfolio.h"
 #include "store/store_int.h"
+#include "unit/store/parent_fixture.h"
 #include "unit/store/pg_fixture.h"
 #include "unit/store/store_fixture.h"
 
@@ -705,6 +706,110 @@ static void contract_best_execution(size_t k) {
   env_close(&env);
 }
 
+/* Parent orders (schema 7 in SQLite, migration 2 in PostgreSQL): the
+ * children by parent (paged) on every store; the parents' progress on every
+ * store with a projection (the memory store has none: OMS_EUNSUPPORTED). */
+typedef struct prow_s {
+  oms_parent_row_t p[4];
+  size_t n;
+} prow_t;
+
+static int take_prow(void *ctx, const oms_parent_row_t *p) {
+  prow_t *r = ctx;
+  if (r->n < 4) r->p[r->n++] = *p;
+  return 0;
+}
+
+static size_t parent_rows(env_t *env, const oms_parent_query_t *q, prow_t *r) {
+  memset(r, 0, sizeof *r);
+  assert_int_equal(oms_store_query_parents(env->st, q, take_prow, r), 0);
+  return r->n;
+}
+
+static void contract_parents(size_t k) {
+  env_t env;
+  env_open(&env, k);
+  world_t w1, w2;
+  make_world(&w1, 10, "A1", "BTC-USD", 1);
+  make_world(&w2, 20, "A2", "ETH-USD", 6);
+  oms_store_unit_t u1 = {w1.ev, w1.n}, u2 = {w2.ev, w2.n};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &u1, 0, &t), 0);
+  assert_int_equal(oms_store_append(env.st, &u2, 0, &t), 0);
+  flush(&env);
+  oms_order_query_t oq = {.parent_order_id = 10};
+  uint64_t *ids = query_ids(&env, &oq);
+  assert_true(ids[0] == 1 && ids[1] == 11);
+  oq.after_order_id = 11;
+  assert_int_equal(query_ids(&env, &oq)[0], 0);
+  oq = (oms_order_query_t){.parent_order_id = 20, .account_id = "A2"};
+  ids = query_ids(&env, &oq);
+  assert_true(ids[0] == 1 && ids[1] == 21);
+  oq.account_id = "A1";
+  assert_int_equal(query_ids(&env, &oq)[0], 0);
+  oq = (oms_order_query_t){.parent_order_id = 99};
+  assert_int_equal(query_ids(&env, &oq)[0], 0);
+
+  prow_t r;
+  oms_parent_query_t q = {0};
+  if (oms_store_query_parents(env.st, &q, take_prow, &r) == OMS_EUNSUPPORTED) {
+    assert_string_equal(ctors[k].name, "memory");
+    env_close(&env);
+    return;
+  }
+  assert_int_equal(parent_rows(&env, &q, &r), 2);
+  const oms_parent_row_t *p = &r.p[0];
+  assert_int_equal(p->parent_order_id, 10);
+  assert_int_equal(p->strategy, OMS_ALGO_TWAP);
+  assert_int_equal(p->status, OMS_ALGO_WORKING);
+  assert_int_equal(p->side, OMS_SIDE_BUY);
+  assert_int_equal(p->state, OMS_STATE_ACCEPTED);
+  assert_string_equal(p->client_order_id, "c10");
+  assert_string_equal(p->account_id, "A1");
+  assert_string_equal(p->symbol, "BTC-USD");
+  assert_true(oms_dec_eq(p->qty, T_D("2")));
+  assert_true(oms_dec_eq(p->filled_qty, T_D("0.3")));
+  assert_true(oms_dec_eq(p->leaves_qty, T_D("1.7")));
+  assert_true(oms_dec_eq(p->avg_px, T_D("100")));
+  assert_true(oms_dec_eq(p->limit_px, T_D("101")));
+  assert_int_equal(p->children, 1);
+  assert_int_equal(p->slices, 6);
+  assert_int_equal(p->slices_done, 1);
+  assert_int_equal(p->start_ns, T0);
+  assert_int_equal(p->end_ns, T0 + 60 * SEC);
+  assert_true(p->next_slice_ns > T0);
+  assert_int_equal(p->last_event_seq, 5);
+  assert_int_equal(p->updated_ns, T0 + 2 * SEC);
+  assert_non_null(strstr(p->params, "\"strategy\":\"TWAP\""));
+  assert_non_null(strstr(p->params, "\"limit_px\":\"101\""));
+  /* filters: account, symbol, status, id; pages both ways */
+  q.account_id = "A2";
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 20);
+  q = (oms_parent_query_t){.symbol = "BTC-USD"};
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 10);
+  q = (oms_parent_query_t){.statuses = 1u << OMS_ALGO_COMPLETED};
+  assert_int_equal(parent_rows(&env, &q, &r), 0);
+  q.statuses = 1u << OMS_ALGO_WORKING | 1u << OMS_ALGO_WAITING;
+  assert_int_equal(parent_rows(&env, &q, &r), 2);
+  q = (oms_parent_query_t){.parent_order_id = 20};
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  q = (oms_parent_query_t){.limit = 1};
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 10);
+  q.after_parent_id = 10;
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 20);
+  q = (oms_parent_query_t){.newest_first = true, .limit = 1};
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 20);
+  q.after_parent_id = 20;
+  assert_int_equal(parent_rows(&env, &q, &r), 1);
+  assert_int_equal(r.p[0].parent_order_id, 10);
+  env_close(&env);
+}
+
 #define FOR_EACH_CTOR(fn)                             \
   static void test_##fn(void **state) {               \
     (void)state;                                      \
@@ -723,6 +828,7 @@ FOR_EACH_CTOR(fix_state_and_cursors)
 FOR_EACH_CTOR(replay_source)
 FOR_EACH_CTOR(positions_follow_the_fills)
 FOR_EACH_CTOR(best_execution)
+FOR_EACH_CTOR(parents)
 
 /* ---- The memory store only ------------------------------------------------------------ */
 
@@ -840,6 +946,7 @@ int main(void) {
       cmocka_unit_test(test_replay_source),
       cmocka_unit_test(test_positions_follow_the_fills),
       cmocka_unit_test(test_best_execution),
+      cmocka_unit_test(test_parents),
       cmocka_unit_test(test_memory_store_is_durable_at_once_and_never_fails),
       cmocka_unit_test(test_commits_are_timed_into_the_histogram),
       cmocka_unit_test(test_commit_histogram_buckets_follow_the_bounds),

@@ -11,8 +11,10 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "store/store_int.h"
+#include "unit/store/parent_fixture.h"
 #include "unit/store/pg_fixture.h"
 #include "unit/store/store_fixture.h"
 
@@ -161,6 +163,11 @@ static void test_instances_share_the_database_apart(void **state) {
   env_close(&b);
 }
 
+static int take_parent_row(void *ctx, const oms_parent_row_t *p) {
+  *(oms_parent_row_t *)ctx = *p;
+  return 0;
+}
+
 static void test_schema_version_and_stats(void **state) {
   (void)state;
   env_t env;
@@ -168,7 +175,8 @@ static void test_schema_version_and_stats(void **state) {
   oms_store_t *p = NULL;
   oms_store_error_t e;
   assert_int_equal(oms__pg_open(pg.conninfo, "x", &p, &e), 0); /* migrated already: no-op */
-  assert_int_equal(oms__pg_schema_version(p), 8); /* the last migration (best execution) */
+  assert_int_equal(oms__pg_schema_version(p),
+                   3); /* 2: parents (SQLite 7), 3: best execution (SQLite 8) */
   oms_store_close(p);
   append_order(&env, 1, "ACC1");
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
@@ -200,12 +208,61 @@ static void test_a_long_unit_goes_through_several_syncs(void **state) {
   assert_int_equal(oms_store_get_order(env.st, 200, &o), 0);
   assert_int_equal(o.state, OMS_STATE_ACCEPTED);
   assert_int_equal(oms_store_get_order(env.st, 201, &o), OMS_ENOTFOUND);
-  /* parents are not in PostgreSQL yet: said, not answered wrongly */
+  /* no order has a parent: none by parent (migration 2; it was
+   * OMS_EUNSUPPORTED before PostgreSQL had the parents' tables) */
   oms_order_query_t q;
   memset(&q, 0, sizeof q);
   q.parent_order_id = 1;
-  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &(uint64_t){0}),
-                   OMS_EUNSUPPORTED);
+  uint64_t n = 0;
+  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &n), 0);
+  assert_int_equal(n, 0);
+  env_close(&env);
+}
+
+static PGresult *sql(const char *q) {
+  PGconn *c = PQconnectdb(pg.conninfo);
+  assert_int_equal(PQstatus(c), CONNECTION_OK);
+  PGresult *res = PQexec(c, q);
+  ExecStatusType st = PQresultStatus(res);
+  assert_true(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+  PQfinish(c);
+  return res;
+}
+
+/* A database at version 1 that already holds parents and children (the
+ * engine journaled them before PostgreSQL had tables for them) is
+ * back-filled by migration 2: the old database is made by taking
+ * migration 2's tables out of a new one. */
+static void test_migration_2_backfills_a_version_1_database(void **state) {
+  (void)state;
+  env_t env;
+  env_open(&env, "backfill");
+  world_t w;
+  make_world(&w, 10, "A1", "BTC-USD", 1);
+  oms_store_unit_t u = {w.ev, w.n};
+  uint64_t t;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_store_close(env.st);
+  PQclear(
+      sql("DROP TABLE parents; DROP TABLE order_parents; DROP TABLE best_execution_venues; "
+          "DROP TABLE best_execution; DELETE FROM schema_version WHERE version >= 2"));
+  assert_int_equal(open_store(&env), 0);
+  PGresult *res = sql("SELECT max(version) FROM schema_version"); /* 2 and 3 again */
+  assert_string_equal(PQgetvalue(res, 0, 0), "3");
+  PQclear(res);
+  oms_parent_query_t q = {0};
+  oms_parent_row_t row;
+  memset(&row, 0, sizeof row);
+  assert_int_equal(oms_store_query_parents(env.st, &q, take_parent_row, &row), 0);
+  assert_int_equal(row.parent_order_id, 10);
+  assert_int_equal(row.children, 1);
+  assert_int_equal(row.last_event_seq, 5);
+  assert_true(oms_dec_eq(row.filled_qty, T_D("0.3")));
+  oms_order_query_t oq = {.parent_order_id = 10};
+  uint64_t n = 0;
+  assert_int_equal(oms_store_query_orders(env.st, &oq, fx_count_orders, &n), 0);
+  assert_int_equal(n, 1);
   env_close(&env);
 }
 
@@ -260,7 +317,121 @@ static void test_copy_keeps_every_character(void **state) {
   env_close(&env);
 }
 
-static void test_an_unreachable_database_refuses_the_open(void **state) {
+static int count_limit_rows(void *ctx, const oms_limit_change_row_t *r) {
+  (void)r;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+/* PostgreSQL down when the store opens (docs/store.md, "PostgreSQL down"):
+ * the open succeeds from the journal, the queries are answered from it in
+ * memory (the history and every append since), and once PostgreSQL is back
+ * the projection catches up from its cursor, each row once, and the queries
+ * go back to PostgreSQL. */
+static void test_a_store_opens_and_trades_while_postgres_is_down(void **state) {
+  (void)state;
+  env_t env;
+  env_open(&env, "down");
+  for (uint64_t id = 1; id <= 3; id++) append_order(&env, id, "ACC1");
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_store_close(env.st);
+  fx_pg_stop(&pg);
+  assert_int_equal(open_store(&env), 0);
+  assert_true(atomic_load(&env.errors) > 0); /* said */
+  oms_store_stats_t st;
+  oms_store_stats(env.st, &st);
+  assert_true(st.projection_local && st.projection_failed);
+  assert_int_equal(count_orders(&env), 3); /* the history, from the journal */
+  for (uint64_t id = 4; id <= 6; id++) append_order(&env, id, "ACC1");
+  uint64_t t;
+  assert_int_equal(oms_store_limit_append(env.st, 1, T0, "ops", "{\"seq\":1}", 9, &t), 0);
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S", 5, 7, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0); /* the local view has it all */
+  assert_int_equal(count_orders(&env), 6);
+  oms_order_t o;
+  assert_int_equal(oms_store_get_order(env.st, 5, &o), 0);
+  int64_t in, out;
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S", &in, &out), 0);
+  assert_true(in == 5 && out == 7);
+  int n = 0;
+  assert_int_equal(oms_store_limit_changes(env.st, count_limit_rows, &n), 0);
+  assert_int_equal(n, 1);
+  oms_parent_query_t pq = {0};
+  oms_parent_row_t row;
+  assert_int_equal(oms_store_query_parents(env.st, &pq, take_parent_row, &row), OMS_EUNSUPPORTED);
+  uint64_t last_seq = 0, last_order = 0;
+  assert_int_equal(oms_store_last_seqs(env.st, &last_seq, &last_order), 0);
+  assert_true(last_seq == 18 && last_order == 6);
+
+  assert_int_equal(fx_pg_start(&pg), 0);
+  for (int i = 0; i < 400; i++) {
+    oms_store_stats(env.st, &st);
+    if (!st.projection_local) break;
+    oms_store_recover(env.st);
+    usleep(50000);
+  }
+  assert_false(st.projection_local);
+  assert_int_equal(count_orders(&env), 6); /* PostgreSQL's answer now */
+  char q[256];
+  snprintf(q, sizeof q,
+           "SELECT count(*) || ' ' || count(DISTINCT seq) || ' ' || max(seq) FROM events WHERE "
+           "instance = '%s'",
+           env.instance);
+  PGresult *res = sql(q);
+  assert_string_equal(PQgetvalue(res, 0, 0), "18 18 18");
+  PQclear(res);
+  n = 0;
+  assert_int_equal(oms_store_limit_changes(env.st, count_limit_rows, &n), 0);
+  assert_int_equal(n, 1);
+  append_order(&env, 7, "ACC1"); /* and on as usual */
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  assert_int_equal(count_orders(&env), 7);
+  env_close(&env);
+}
+
+static _Atomic int said_released;
+static void on_error_released(void *ctx, const oms_store_error_t *e) {
+  (void)ctx;
+  if (strstr(e->message, "no longer holds the whole history") != NULL)
+    atomic_store(&said_released, 1);
+}
+
+/* Retention released the journal's head: only PostgreSQL has that history,
+ * so an open without it is refused, saying the cause and the fix. */
+static void test_a_released_journal_head_needs_postgres_at_the_open(void **state) {
+  (void)state;
+  env_t env;
+  memset(&env, 0, sizeof env);
+  fx_dir_make(&env.dir);
+  snprintf(env.instance, sizeof env.instance, "released_%d", (int)getpid());
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, env.dir.journal, env.dir.db);
+  jc.durability = OMS_DURABILITY_OS;
+  jc.segment_bytes = 1 << 20;
+  jc.retain_ns = 1000000; /* 1 ms */
+  jc.pg_conninfo = pg.conninfo;
+  jc.instance = env.instance;
+  jc.on_error = on_error_released;
+  assert_int_equal(oms_store_journal_open(&jc, &env.st), 0);
+  for (uint64_t id = 1; id <= 3000; id++) append_order(&env, id, "ACC1");
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  for (int i = 0; i < 100; i++) { /* the projector releases projected segments */
+    usleep(20000);
+    append_order(&env, 3000 + (uint64_t)i + 1, "ACC1");
+  }
+  oms_store_close(env.st);
+  env.st = NULL;
+  fx_pg_stop(&pg);
+  int rc = oms_store_journal_open(&jc, &env.st);
+  assert_int_equal(fx_pg_start(&pg), 0);
+  assert_int_equal(rc, OMS_ESTORE);
+  assert_true(atomic_load(&said_released));
+  assert_int_equal(fx_dir_remove(&env.dir), 0);
+}
+
+/* Never reached (a new data directory, nothing listening): the store opens
+ * all the same, empty, and says why; a bad instance name is refused. */
+static void test_an_unreachable_database_does_not_stop_the_open(void **state) {
   (void)state;
   env_t env;
   memset(&env, 0, sizeof env);
@@ -272,11 +443,16 @@ static void test_an_unreachable_database_refuses_the_open(void **state) {
   jc.pg_conninfo = bad;
   jc.on_error = on_error;
   jc.ctx = &env;
-  assert_int_equal(oms_store_journal_open(&jc, &env.st), OMS_ESTORE);
+  jc.durability = OMS_DURABILITY_OS;
+  assert_int_equal(oms_store_journal_open(&jc, &env.st), 0);
   assert_true(atomic_load(&env.errors) > 0);
+  append_order(&env, 1, "ACC1");
+  assert_int_equal(count_orders(&env), 1);
+  oms_store_close(env.st);
   oms_store_t *p = NULL;
   oms_store_error_t e;
   assert_int_equal(oms__pg_open(pg.conninfo, "", &p, &e), OMS_EINVAL);
+  assert_int_equal(oms__pg_open(bad, "x", &p, &e), OMS_EDOWN);
   assert_int_equal(fx_dir_remove(&env.dir), 0);
 }
 
@@ -293,9 +469,12 @@ int main(void) {
       cmocka_unit_test(test_instances_share_the_database_apart),
       cmocka_unit_test(test_schema_version_and_stats),
       cmocka_unit_test(test_a_long_unit_goes_through_several_syncs),
+      cmocka_unit_test(test_migration_2_backfills_a_version_1_database),
       cmocka_unit_test(test_limit_changes_and_fix_records),
       cmocka_unit_test(test_copy_keeps_every_character),
-      cmocka_unit_test(test_an_unreachable_database_refuses_the_open),
+      cmocka_unit_test(test_a_store_opens_and_trades_while_postgres_is_down),
+      cmocka_unit_test(test_an_unreachable_database_does_not_stop_the_open),
+      cmocka_unit_test(test_a_released_journal_head_needs_postgres_at_the_open),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   fx_pg_destroy(&pg);
