@@ -320,6 +320,9 @@ static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const ch
     s->sym_off = (uint16_t)(sep != NULL ? sep + 1 - s->h.key : (ptrdiff_t)strlen(s->h.key));
     s->sym_hash = oms__hash_str(s->h.key + s->sym_off, 0);
     s->acct = acct;
+    /* (a separator inside the account would let two pairs share the key) */
+    s->pf_whole = account != NULL && symbol != NULL && strchr(account, '\x1f') == NULL &&
+                  strlen(account) + 1 + strlen(symbol) <= OMS__KEY_MAX;
     s->sym = -1;
     s->syms_seen = UINT32_MAX;
     /* The symbol's record now (no price yet is a zero one), so that a new
@@ -512,6 +515,8 @@ void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {
   }
   r->pf = *pf;
   r->has_pf = pf->account != NULL && pf->position != NULL && pf->instrument != NULL;
+  for (uint32_t k = 0; k < r->as.n; k++) /* the hints were another portfolio's */
+    ((oms__as_t *)oms__ktab_rec(&r->as, (int32_t)k))->pf_hint = 0;
 }
 
 void oms_risk_set_log(oms_risk_t *r, oms_risk_log_fn fn, void *ctx) {
@@ -614,6 +619,16 @@ int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px
     i = as->sym_next;
   }
   return 0;
+}
+
+int oms_risk_restore_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px,
+                                     int64_t ts_ns) {
+  int32_t k = symbol != NULL ? oms__ktab_find(&r->syms, symbol) : -1;
+  if (k >= 0) {
+    const oms__sym_t *s = oms__ktab_rec(&r->syms, k);
+    if (oms_dec_is_pos(s->ref_px) && s->ref_ns >= ts_ns) return 0;
+  }
+  return oms_risk_set_reference_price(r, symbol, px, ts_ns);
 }
 
 static oms_trading_state_t *state_slot(oms_risk_t *r, oms_risk_scope_t scope, const char *id,
@@ -984,8 +999,16 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   }
 
   if (r->has_pf) {
-    in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
-    in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+    if (r->pf.account_position != NULL) {
+      uint64_t none = 0, *hint = as->pf_whole ? &as->pf_hint : &none;
+      int known = r->pf.account_position(r->pf.ctx, o->account_id, o->symbol, now_ns, hint,
+                                         &in->account, &in->position);
+      in->account_known = (known & OMS_PF_ACCOUNT_KNOWN) != 0;
+      in->symbol_known = (known & OMS_PF_SYMBOL_KNOWN) != 0;
+    } else {
+      in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
+      in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+    }
     oms_dec_t x = in->symbol_known ? in->position.exposure : OMS_DEC_ZERO;
     if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
     if (r->model != NULL && oms__model_idx(r, r->cur_as) >= 0) as_var_set(r, r->cur_as, x);

@@ -205,6 +205,11 @@ typedef struct oms__as_s { /* account + symbol */
    * is looked up again. */
   bool open_known;
   int64_t open_sec;
+  /* The portfolio's memory of this pair (oms_portfolio_account_position),
+   * kept only for a record whose key holds both names whole (a cut key
+   * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
+  bool pf_whole;
+  uint64_t pf_hint;
 } oms__as_t;
 
 typedef struct oms__sym_s {
@@ -328,6 +333,12 @@ void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns);
 const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
                    const char *reason, int64_t now_ns);
+
+/* oms_reject_set() for the checks' refusals (checks.c): %s, %u, %d, %lld
+ * with a zero or space padded width written directly, anything else by
+ * vsnprintf; the same text and cut as oms_reject_set. */
+oms_reason_t oms__risk_reject(oms_reject_t *r, oms_reason_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Formats d into buf[OMS_DEC_STRLEN] and returns buf. */
 const char *oms__fmt(oms_dec_t d, char *buf);
