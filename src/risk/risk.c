@@ -342,6 +342,51 @@ static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const ch
   return k;
 }
 
+/* The cache slot of an order's name: its bytes before the NUL among its
+ * first 8 (an order's names are arrays of 32 bytes or more, so 8 can be
+ * read) mixed with salt. */
+static uint32_t name_slot(const char *name, uint64_t salt) {
+  uint64_t w;
+  memcpy(&w, name, sizeof w);
+  uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+  if (z != 0) w &= (z ^ (z - 1)) >> 8; /* little-endian: the bytes before the first NUL */
+  return (uint32_t)oms__mix64(w ^ salt) & (OMS__NAME_CACHE - 1);
+}
+
+static int32_t acct_cached(oms_risk_t *r, const char *id) {
+  uint32_t s = name_slot(id, 1);
+  int32_t k = r->acct_cache[s] - 1;
+  if (k >= 0 && strcmp(((const oms__acct_t *)oms__ktab_rec(&r->accts, k))->h.key, id) == 0)
+    return k;
+  k = acct_get(r, id);
+  if (k >= 0) r->acct_cache[s] = k + 1;
+  return k;
+}
+
+static int32_t strat_cached(oms_risk_t *r, const char *id) {
+  uint32_t s = name_slot(id, 2);
+  int32_t k = r->strat_cache[s] - 1;
+  if (k >= 0 && strcmp(((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->h.key, id) == 0)
+    return k;
+  k = strat_get(r, id);
+  if (k >= 0) r->strat_cache[s] = k + 1;
+  return k;
+}
+
+/* The account+symbol record, confirmed as as_get's probe by number is. */
+static int32_t as_cached(oms_risk_t *r, int32_t acct, const char *account, const char *symbol) {
+  if (acct < 0) return as_get(r, acct, account, symbol);
+  uint32_t s = name_slot(symbol, ((uint64_t)acct + 3) * UINT64_C(0x9e3779b97f4a7c15));
+  int32_t k = r->as_cache[s] - 1;
+  if (k >= 0) {
+    const oms__as_t *a = oms__ktab_rec(&r->as, k);
+    if (a->acct == acct && strcmp(a->h.key + a->sym_off, symbol) == 0) return k;
+  }
+  k = as_get(r, acct, account, symbol);
+  if (k >= 0) r->as_cache[s] = k + 1;
+  return k;
+}
+
 /* Whether the records memo_* are those of o: the same names (three short
  * compares cost less than three hashes and probes). */
 static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
@@ -370,11 +415,11 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   const oms__strat_t *ms = oms__ktab_rec(&r->strats, r->memo_strat);
   r->cur_acct = r->memo_acct < (int32_t)r->accts.n && strcmp(ma->h.key, o->account_id) == 0
                     ? r->memo_acct
-                    : acct_get(r, o->account_id);
+                    : acct_cached(r, o->account_id);
   r->cur_strat = r->memo_strat < (int32_t)r->strats.n && strcmp(ms->h.key, o->strategy_id) == 0
                      ? r->memo_strat
-                     : strat_get(r, o->strategy_id);
-  r->cur_as = as_get(r, r->cur_acct, o->account_id, o->symbol);
+                     : strat_cached(r, o->strategy_id);
+  r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -441,6 +486,14 @@ const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   return as->hours;
 }
 
+static void chain_resolve(oms_risk_t *r) {
+  r->ncommits = 0;
+  for (size_t i = 0; i < r->nchain; i++) {
+    r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
+    if (r->chain[i].commit != NULL) r->commits[r->ncommits++] = (uint8_t)i;
+  }
+}
+
 int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   *out = NULL;
   if (cfg == NULL || cfg->max_accounts == 0 || cfg->max_strategies == 0 || cfg->max_symbols == 0 ||
@@ -483,6 +536,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   r->free_level = 0;
   for (size_t i = 0; i < NBUILTIN; i++) r->chain[i] = builtins[i];
   r->nchain = NBUILTIN;
+  chain_resolve(r);
   r->cur_acct = r->cur_strat = r->cur_as = -1;
   r->limits_gen = 1;
   *out = r;
@@ -536,6 +590,7 @@ int oms_risk_set_chain(oms_risk_t *r, const oms_risk_check_t *checks, size_t n) 
       return OMS_EINVAL;
   memcpy(r->chain, checks, n * sizeof(*checks));
   r->nchain = n;
+  chain_resolve(r);
   return 0;
 }
 
@@ -1047,13 +1102,13 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     }
     return false;
   }
-  for (size_t i = 0; i < r->nchain; i++) {
+  for (size_t i = 0, n = r->nchain; i < n; i++) {
     const oms_risk_check_t *c = &r->chain[i];
     res->reject.code = OMS_R_NONE;
     res->reject.text[0] = '\0';
-    oms_reason_t code = c->check(c->ctx ? c->ctx : r, &in, res);
+    oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
     if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
-    if (r->log != NULL) {
+    if (__builtin_expect(r->log != NULL, 0)) {
       oms_risk_log_t rec = {o->order_id,
                             c->name,
                             code == OMS_R_NONE,
@@ -1064,8 +1119,10 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     }
     if (code != OMS_R_NONE) return finish(res, c->name, code);
   }
-  for (size_t i = 0; i < r->nchain; i++)
-    if (r->chain[i].commit != NULL) r->chain[i].commit(r->chain[i].ctx ? r->chain[i].ctx : r, &in);
+  for (size_t k = 0; k < r->ncommits; k++) {
+    size_t i = r->commits[k];
+    r->chain[i].commit(r->chain_ctx[i], &in);
+  }
   res->reject.text[0] = '\0';
   return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
 }

@@ -255,6 +255,7 @@ typedef struct oms__dup_s {
 #define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
+#define OMS__NAME_CACHE 256 /* a power of two */
 
 struct oms_risk_s {
   oms_risk_config_t cfg;
@@ -267,6 +268,12 @@ struct oms_risk_s {
   void *state_ctx;
   oms_risk_check_t chain[OMS__CHAIN_MAX];
   size_t nchain;
+  /* Resolved when the chain is set, so that an order's run makes only the
+   * calls: each check's context (the engine for a built-in) and the
+   * positions of the checks with a commit. */
+  void *chain_ctx[OMS__CHAIN_MAX];
+  uint8_t commits[OMS__CHAIN_MAX];
+  size_t ncommits;
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
@@ -294,6 +301,13 @@ struct oms_risk_s {
    * it has just checked, which then needs no lookup (0 = none). */
   uint64_t memo_id;
   int32_t memo_acct, memo_strat, memo_as;
+  /* Direct-mapped caches in front of the name lookups of order_recs: the
+   * record (+ 1; 0 empty) last found for a name whose first 8 bytes (and,
+   * for account+symbol, account record) hash to the slot. A hit is
+   * confirmed by comparing the record's own name, so a stale or colliding
+   * slot costs a lookup, never a wrong record (records are never removed). */
+  int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
+  int32_t as_cache[OMS__NAME_CACHE];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
 };
 
