@@ -43,6 +43,9 @@ typedef struct acct_s {
   oms_dec_t cash, realized, fees, upnl, gross, net, margin;
   int64_t day;        /* trading day index of day_base */
   oms_dec_t day_base; /* realized - fees + upnl at the start of that day */
+  /* gross / equity as last divided (lev_equity 0: never): an account is
+   * read per order, and its figures change far less often. */
+  oms_dec_t lev_gross, lev_equity, lev;
 } acct_t;
 
 typedef struct pos_s {
@@ -520,9 +523,15 @@ static void account_out(oms_portfolio_t *p, int32_t k, int64_t now_ns, oms_pf_ac
   out->margin_used = a->margin;
   out->gross_exposure = a->gross;
   out->net_exposure = a->net;
-  if (oms_dec_is_pos(out->equity) &&
-      oms_dec_div(a->gross, out->equity, OMS_ROUND_HALF_EVEN, &out->leverage) != 0)
-    out->leverage = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  if (oms_dec_is_pos(out->equity)) {
+    if (a->lev_equity.raw != out->equity.raw || a->lev_gross.raw != a->gross.raw) {
+      if (oms_dec_div(a->gross, out->equity, OMS_ROUND_HALF_EVEN, &a->lev) != 0)
+        a->lev = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+      a->lev_gross = a->gross;
+      a->lev_equity = out->equity;
+    }
+    out->leverage = a->lev;
+  }
   out->daily_pnl = saturate((i128)total_pnl(a).raw - a->day_base.raw);
   out->day_start_ns = a->day * OMS_DAY_NS + p->cfg.day_reset_ns;
 }

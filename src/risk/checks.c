@@ -333,7 +333,7 @@ oms_reason_t oms__check_MAX_ORDER_SIZE(void *ctx, const oms_risk_input_t *in,
 
 oms_reason_t oms__check_PRICE_COLLAR(void *ctx, const oms_risk_input_t *in,
                                      oms_risk_result_t *res) {
-  (void)ctx;
+  oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d;
@@ -350,7 +350,15 @@ oms_reason_t oms__check_PRICE_COLLAR(void *ctx, const oms_risk_input_t *in,
                             oms__fmt(in->ref_px, a), o->symbol, (long long)(age / 1000000),
                             (long long)(v->max_ref_age_ns / 1000000));
   oms_dec_t band = OMS_DEC_ZERO;
-  if (SET(in, OMS_RL_COLLAR_PCT)) band = mul_sat(in->ref_px, v->collar_pct);
+  if (SET(in, OMS_RL_COLLAR_PCT)) {
+    oms__sym_t *sy = r->cur_sym >= 0 ? oms__ktab_rec(&r->syms, r->cur_sym) : NULL;
+    if (sy != NULL && sy->band_px.raw == in->ref_px.raw && sy->band_pct.raw == v->collar_pct.raw) {
+      band = sy->band;
+    } else {
+      band = mul_sat(in->ref_px, v->collar_pct);
+      if (sy != NULL) sy->band_px = in->ref_px, sy->band_pct = v->collar_pct, sy->band = band;
+    }
+  }
   if (SET(in, OMS_RL_COLLAR_TICKS)) {
     oms_dec_t t;
     if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &t) != 0)
@@ -569,9 +577,17 @@ oms_reason_t oms__check_SELF_TRADE(void *ctx, const oms_risk_input_t *in, oms_ri
  * the smaller. False when a fraction is set but the equity is not
  * positive. */
 static bool conc_limit(const oms_risk_input_t *in, bool has_abs, oms_dec_t abs, bool has_pct,
-                       oms_dec_t pct, oms_dec_t *limit) {
+                       oms_dec_t pct, oms_dec_t *limit, oms__acct_t *a, int slot) {
   if (has_pct && (!in->account_known || !oms_dec_is_pos(in->account.equity))) return false;
-  oms_dec_t pe = has_pct ? mul_sat(pct, in->account.equity) : OMS_DEC_ZERO;
+  oms_dec_t pe = OMS_DEC_ZERO, eq = in->account.equity;
+  if (has_pct && a->pe[slot].pct.raw == pct.raw && a->pe[slot].equity.raw == eq.raw) {
+    pe = a->pe[slot].v;
+  } else if (has_pct) {
+    pe = mul_sat(pct, eq);
+    a->pe[slot].pct = pct;
+    a->pe[slot].equity = eq;
+    a->pe[slot].v = pe;
+  }
   *limit = has_abs && has_pct ? oms_dec_min(abs, pe) : has_pct ? pe : abs;
   return true;
 }
@@ -604,6 +620,7 @@ oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   const oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  oms__acct_t *acct = oms__ktab_rec(&r->accts, r->cur_acct);
   bool has_abs = SET(in, OMS_RL_MAX_CONCENTRATION), has_pct = SET(in, OMS_RL_MAX_CONCENTRATION_PCT);
   /* Optional, unlike the checks above: no limit and no group, nothing to do. */
   if ((!has_abs && !has_pct && !as->in_group) || in->reduces) return OMS_R_NONE;
@@ -626,7 +643,8 @@ oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
         in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
     if (oms_notional(oms_dec_max(worst, OMS_DEC_ZERO), px, mult, &x) != 0)
       x = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-    if (!conc_limit(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, &limit))
+    if (!conc_limit(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, &limit,
+                    acct, 0))
       return conc_equity(in, res);
     if (oms_dec_gt(x, limit))
       return oms__risk_reject(&res->reject, OMS_R_RISK_CONCENTRATION,
@@ -655,7 +673,8 @@ oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
     const oms__ag_t *ag = oms__ktab_rec(&r->ags, as->ag[kind] - 1);
     oms_dec_t open = oms__sat_add(ag->open, r->cur_mod_notional, -1);
     oms_dec_t total = add_sat(add_sat(ag->pos, open), in->order_notional);
-    if (!conc_limit(in, ga, g->max_exposure, gp, g->max_pct, &limit)) return conc_equity(in, res);
+    if (!conc_limit(in, ga, g->max_exposure, gp, g->max_pct, &limit, acct, 1))
+      return conc_equity(in, res);
     if (oms_dec_gt(total, limit))
       return oms__risk_reject(
           &res->reject,
@@ -715,15 +734,18 @@ oms_reason_t oms__check_VAR_STRESS(void *ctx, const oms_risk_input_t *in, oms_ri
                               fmt_risk(after, a), fmt_risk(before, c), oms__fmt(lim, e));
   }
   if (hs) {
-    int worst;
-    double loss = oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, d, &worst);
+    /* which scenario is the worst only for a refusal's text */
+    double loss = oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, d, NULL);
     if (loss > oms_riskmodel_dec_in(v->max_stress_loss) &&
-        loss > oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, 0, NULL))
+        loss > oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, 0, NULL)) {
+      int worst;
+      (void)oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, d, &worst);
       return oms__risk_reject(&res->reject, OMS_R_RISK_STRESS,
                               "var_stress: loss of account %s under scenario %s would be %s above "
                               "limit %s",
                               o->account_id, oms_riskmodel_scenario_name(r->model, (uint32_t)worst),
                               fmt_risk(loss, a), oms__fmt(v->max_stress_loss, c));
+    }
   }
   return OMS_R_NONE;
 }

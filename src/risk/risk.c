@@ -537,7 +537,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   for (size_t i = 0; i < NBUILTIN; i++) r->chain[i] = builtins[i];
   r->nchain = NBUILTIN;
   chain_resolve(r);
-  r->cur_acct = r->cur_strat = r->cur_as = -1;
+  r->cur_acct = r->cur_strat = r->cur_as = r->cur_sym = -1;
   r->limits_gen = 1;
   *out = r;
   return 0;
@@ -1069,6 +1069,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     if (r->model != NULL && oms__model_idx(r, r->cur_as) >= 0) as_var_set(r, r->cur_as, x);
   }
   int32_t sk = as_sym(r, as);
+  r->cur_sym = sk;
   if (sk >= 0) {
     const oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
     in->ref_px = sy->ref_px;

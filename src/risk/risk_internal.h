@@ -165,6 +165,11 @@ typedef struct oms__acct_s {
   oms__ring_t orders, cancels;
   const oms__lentry_t *lim; /* its account entry, or NULL */
   uint32_t lim_gen;
+  /* The concentration check's fraction x equity as last computed, for the
+   * instrument's limit [0] and a group's [1] (equity 0: none). */
+  struct {
+    oms_dec_t pct, equity, v;
+  } pe[2];
 } oms__acct_t;
 
 typedef struct oms__strat_s {
@@ -218,6 +223,9 @@ typedef struct oms__sym_s {
   int64_t ref_ns;
   int32_t as_head; /* its account+symbol records (+ 1; 0 none), for marks */
   int32_t midx;    /* its instrument in the risk model + 1; 0 none */
+  /* The price collar's percentage band, ref_px x band_pct, as last
+   * computed: reference prices change far less often than orders come. */
+  oms_dec_t band_px, band_pct, band;
 } oms__sym_t;
 
 /* An account's exposure to one group (key: account \x1f kind digit name):
@@ -295,6 +303,7 @@ struct oms_risk_s {
   /* The records of the order being checked (valid during a chain run), and
    * its duplicate-guard key. */
   int32_t cur_acct, cur_strat, cur_as;
+  int32_t cur_sym; /* the symbol record (reference price), or -1 */
   uint64_t cur_dup_key;
   oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
   /* The order whose records were looked up last: the engine opens the order

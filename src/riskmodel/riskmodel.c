@@ -453,6 +453,13 @@ double oms_riskmodel_stress_after(const oms_riskmodel_t *m, uint32_t b, uint32_t
   if (b >= m->nb || i >= m->n) return 0;
   double loss = 0;
   const double *pnl = m->spnl + (size_t)b * m->ns, *sh = m->shock_i + (size_t)i * m->ns;
+  if (worst == NULL) { /* the pre-trade check's question: a max without branches */
+    for (uint32_t s = 0; s < m->nscen; s++) {
+      double l = -(pnl[s] + delta * sh[s]);
+      loss = l > loss ? l : loss;
+    }
+    return loss;
+  }
   for (uint32_t s = 0; s < m->nscen; s++) {
     double l = -(pnl[s] + delta * sh[s]);
     if (l > loss) {
