@@ -22,11 +22,11 @@
 
 typedef char dbuf_t[OMS_DEC_STRLEN];
 
-/* oms__risk_reject, oms_reject_set() for the refusals below, which a tail of the chain's
- * latency is made of: their formats use only %s, %u, %d and %lld (with a
- * zero-padded width), which this writes itself in a fraction of what
- * vsnprintf costs, with the same text and the same cut at the buffer's
- * end. Anything else it hands to vsnprintf. */
+/* The refusals' oms_reject_set(): a refused order's latency is mostly its
+ * sentence, and the formats below use only %s, %u, %d and %lld (with a
+ * padded width), which this writes itself at a fraction of vsnprintf's
+ * cost, with the same text and the same cut at the buffer's end. Anything
+ * else it hands to vsnprintf. */
 oms_reason_t oms__risk_reject(oms_reject_t *r, oms_reason_t code, const char *fmt, ...) {
   va_list ap, again;
   va_start(ap, fmt);
