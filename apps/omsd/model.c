@@ -191,6 +191,33 @@ static void fmt_num(double v, char *buf, size_t cap) {
     oms_dec_format(d, buf, cap);
 }
 
+/* A model number as a decimal, rounded up; the largest one if it does not
+ * fit (the text says "overflow"). */
+static oms_dec_t dec_up(double v) {
+  oms_dec_t d;
+  return oms_riskmodel_dec_out(v, &d) == 0 ? d : oms_dec_from_raw(OMS_DEC_MAX_RAW);
+}
+
+/* A report's fields: the numbers of row r and the limits at its scope (the
+ * firm's VaR limit is max_var_firm; an account's max_var and
+ * max_stress_loss as they resolve for it). */
+static void report_info(omsd_t *d, const omsd_model_snap_t *s, const omsd_model_row_t *r,
+                        oms_risk_report_info_t *info) {
+  memset(info, 0, sizeof(*info));
+  info->var = dec_up(r->var);
+  info->hvar = dec_up(r->hvar);
+  info->loss = dec_up(r->stress_loss);
+  if (r->worst >= 0) snprintf(info->worst, sizeof info->worst, "%s", s->scen[r->worst]);
+  const oms_risk_limits_t *l = oms_risk_current_limits(d->risk);
+  if (l == NULL) return;
+  oms_risk_eff_limits_t eff;
+  bool firm = r->account[0] == '\0';
+  oms_risk_limits_resolve(l, firm ? NULL : r->account, NULL, NULL, &eff);
+  if (firm && (eff.v.set & OMS_RL_MAX_VAR_FIRM)) info->var_limit = eff.v.max_var_firm;
+  if (!firm && (eff.v.set & OMS_RL_MAX_VAR)) info->var_limit = eff.v.max_var;
+  if (!firm && (eff.v.set & OMS_RL_MAX_STRESS_LOSS)) info->loss_limit = eff.v.max_stress_loss;
+}
+
 /* RiskReport events (docs/events.md): every event_interval_s, one per book
  * whose numbers changed since its last report (never for a book that has
  * not had any risk yet): at most (accounts + 1) events per interval, each a
@@ -208,7 +235,9 @@ static void reports(omsd_t *d) {
     snprintf(text, sizeof text, "var=%s hvar=%s stress_loss=%s worst=%s", var, hvar, loss,
              r->worst >= 0 ? s.scen[r->worst] : "none");
     if (strcmp(text, last_report[i]) == 0) continue;
-    int rc = oms_engine_risk_report(d->engine, r->account, text);
+    oms_risk_report_info_t info;
+    report_info(d, &s, r, &info);
+    int rc = oms_engine_risk_report(d->engine, r->account, text, &info);
     if (rc != 0) {
       LOG_WARN("component=riskmodel msg=\"risk report not sent\" error=%s", oms_err_name(rc));
       return;

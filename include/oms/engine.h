@@ -348,10 +348,13 @@ OMS_EXTERN int oms_engine_set_trading_state(oms_engine_t *e, int scope, const ch
 
 /* Publishes and stores a RiskReport event (docs/events.md): the market risk
  * model's numbers for account (NULL or "": the firm) as text, e.g.
- * "var=751.62285234 hvar=321.78217822 stress_loss=13000 worst=crypto -40%".
+ * "var=751.62285234 hvar=321.78217822 stress_loss=13000 worst=crypto -40%",
+ * and as fields (info, copied into the event's `risk`; NULL: zeros).
  * Core thread; the caller bounds the rate. Not kept if the store has
- * failed. Returns 0 or OMS_ESTORE / OMS_EFULL (no room in the outbox). */
-OMS_EXTERN int oms_engine_risk_report(oms_engine_t *e, const char *account, const char *text);
+ * failed. Returns 0, OMS_EINVAL or OMS_ESTORE / OMS_EFULL (no room in the
+ * outbox). */
+OMS_EXTERN int oms_engine_risk_report(oms_engine_t *e, const char *account, const char *text,
+                                      const oms_risk_report_info_t *info);
 
 /* Runs the core's loop once: releases effects whose store append is durable,
  * drains router queues, sends status queries, polls the venues (whose reports

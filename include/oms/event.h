@@ -109,6 +109,18 @@ typedef struct oms_fill_info_s {
   oms_dec_t old_fee;
 } oms_fill_info_t;
 
+/* A RiskReport's numbers (format 6 on; zero in events stored before): the
+ * risk model's estimates rounded up into decimals as they leave it
+ * (docs/risk.md), the limits they are held to at the report's scope. */
+typedef struct oms_risk_report_info_s {
+  oms_dec_t var;        /* parametric VaR */
+  oms_dec_t hvar;       /* historical VaR */
+  oms_dec_t var_limit;  /* max_var (an account) or max_var_firm (the firm); 0: none */
+  oms_dec_t loss;       /* the worst stress scenario's loss, >= 0 */
+  oms_dec_t loss_limit; /* max_stress_loss at the scope; 0: none */
+  char worst[32];       /* the worst scenario's name; "" none */
+} oms_risk_report_info_t;
+
 typedef struct oms_event_s {
   uint64_t seq; /* global, gap-free; 0 = transient (not stored) */
   oms_event_type_t type;
@@ -130,6 +142,8 @@ typedef struct oms_event_s {
   /* ALARM. */
   oms_alarm_kind_t alarm;
   int32_t alarm_code; /* e.g. the SQLite result code, errno, or an OMS_E* code */
+  /* RISK_REPORT: its numbers (scope_id names the account, "" the firm). */
+  oms_risk_report_info_t risk;
   /* A parent order's algorithm state after the change (oms_algo_encode),
    * on an event of the parent or of one of its children (format 5 on), so
    * that a restart finds every parent as it was when its last child moved:
@@ -177,12 +191,12 @@ static inline void oms_event_copy(oms_event_t *dst, const oms_event_t *src) {
 }
 
 /* ---- Binary form ------------------------------------------------------------
- * Little-endian, a format byte first (this build writes 5 and reads 1..5),
+ * Little-endian, a format byte first (this build writes 6 and reads 1..6),
  * then the fields in the order of the field tables in src/event/event.c,
  * strings as a length byte and their bytes (docs/events.md). A field absent
  * from an older format decodes to its default. OMS_EVENT_BIN_MAX is always
  * enough for one event. */
-#define OMS_EVENT_BIN_MAX (2560 + 2 + OMS_EVENT_ALGO_MAX + 32)
+#define OMS_EVENT_BIN_MAX (2560 + 2 + OMS_EVENT_ALGO_MAX + 32 + 80)
 #define OMS_ORDER_BIN_MAX (1792 + 32)
 
 /* Writes ev into buf[cap]. Returns the number of bytes, or OMS_ENOSPC. */

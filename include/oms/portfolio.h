@@ -221,6 +221,20 @@ OMS_EXTERN int oms_portfolio_restore_position(oms_portfolio_t *p, const char *ac
 OMS_EXTERN int oms_portfolio_restore_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
                                           int64_t now_ns);
 
+/* oms_portfolio_account and oms_portfolio_position of (account, symbol) in
+ * one call, for a caller that asks for the same pair again and again (the
+ * pre-trade checks, per order): *hint is the caller's memory of the pair,
+ * 0 at first, opaque, kept per (account, symbol) and per portfolio; with
+ * it a later call skips the lookups by name. *acct and *pos are what the
+ * two functions give; the result is a bit set of OMS_PF_ACCOUNT_KNOWN
+ * (oms_portfolio_account would return 0) and OMS_PF_SYMBOL_KNOWN
+ * (oms_portfolio_position would). */
+#define OMS_PF_ACCOUNT_KNOWN 1
+#define OMS_PF_SYMBOL_KNOWN 2
+OMS_EXTERN int oms_portfolio_account_position(oms_portfolio_t *p, const char *account,
+                                              const char *symbol, int64_t now_ns, uint64_t *hint,
+                                              oms_pf_account_t *acct, oms_pf_position_t *pos);
+
 /* ---- The interface the risk engine reads --------------------------------- */
 
 /* Another portfolio service can stand in for ours by filling this table.
@@ -231,6 +245,9 @@ typedef struct oms_portfolio_if_s {
   int (*account)(void *ctx, const char *account, int64_t now_ns, oms_pf_account_t *out);
   int (*position)(void *ctx, const char *account, const char *symbol, oms_pf_position_t *out);
   int (*instrument)(void *ctx, const char *symbol, oms_pf_instrument_t *out);
+  /* Optional (NULL: account and position are called instead). */
+  int (*account_position)(void *ctx, const char *account, const char *symbol, int64_t now_ns,
+                          uint64_t *hint, oms_pf_account_t *acct, oms_pf_position_t *pos);
 } oms_portfolio_if_t;
 
 /* The table for our own portfolio p (which must outlive its use). */

@@ -455,6 +455,14 @@ OMS_EXTERN int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reje
  * OMS_EINVAL (px <= 0) or OMS_EFULL. */
 OMS_EXTERN int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px,
                                             int64_t ts_ns);
+/* The same at recovery, from what was kept (the last fill's price and time,
+ * as the portfolio's mark): set unless symbol has a price of ts_ns or later
+ * already. The price keeps its own time, so the price collar's max_ref_age
+ * judges it as any other: a restart within it trades at once, a later one
+ * is refused as stale until market data comes. Returns 0 (set or kept) or
+ * as above. */
+OMS_EXTERN int oms_risk_restore_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px,
+                                                int64_t ts_ns);
 
 /* Sets a trading state (id ignored for GLOBAL) and calls the state callback
  * if it changed. Returns 0, OMS_EINVAL or OMS_EFULL. */

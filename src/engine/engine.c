@@ -2015,12 +2015,17 @@ static void on_trading_state(void *ctx, oms_risk_scope_t scope, const char *id,
   e->halting = false;
 }
 
-int oms_engine_risk_report(oms_engine_t *e, const char *account, const char *text) {
+int oms_engine_risk_report(oms_engine_t *e, const char *account, const char *text,
+                           const oms_risk_report_info_t *info) {
   if (e == NULL || text == NULL) return OMS_EINVAL;
   begin(e);
   oms_event_t *ev = stage(e, NIL, NULL, OMS_EVT_RISK_REPORT);
   copy_text(ev->scope_id, sizeof(ev->scope_id), account ? account : "");
   copy_text(ev->text, sizeof(ev->text), text);
+  if (info != NULL) {
+    ev->risk = *info;
+    ev->risk.worst[sizeof(ev->risk.worst) - 1] = '\0';
+  }
   return commit(e, 0);
 }
 
@@ -2259,6 +2264,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
   else if (rc == OMS_EUNSUPPORTED)
     rc = has_log ? oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e) : 0;
   if (rc != 0) return rc == OMS_ENOMEM ? OMS_ENOMEM : OMS_ESTORE;
+  oms__risk_prices_recovered(e->cfg.risk, e->cfg.portfolio, e->ins, e->nins);
   rc = oms_store_each_clordid(e->cfg.store, remember_id, e);
   if (rc != 0) return OMS_ESTORE;
   rc = oms_store_load_active(e->cfg.store, load_one, e);

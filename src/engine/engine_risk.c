@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "oms/portfolio.h"
 #include "oms/risk.h"
 
 static void copy_result(const oms_risk_result_t *res, oms_reject_t *rej, char *check,
@@ -64,6 +65,16 @@ void oms__risk_after_fill(oms_risk_t *risk, const char *account, int64_t now_ns)
 
 void oms__risk_position_changed(oms_risk_t *risk, const char *account, const char *symbol) {
   if (risk != NULL) (void)oms_risk_position_changed(risk, account, symbol);
+}
+
+void oms__risk_prices_recovered(oms_risk_t *risk, oms_portfolio_t *pf, const oms_instrument_t *ins,
+                                uint32_t n) {
+  if (risk == NULL || pf == NULL) return;
+  for (uint32_t i = 0; i < n; i++) {
+    oms_pf_instrument_t pi;
+    if (oms_portfolio_instrument(pf, ins[i].symbol, &pi) == 0 && oms_dec_is_pos(pi.mark_px))
+      (void)oms_risk_restore_reference_price(risk, ins[i].symbol, pi.mark_px, pi.mark_ns);
+  }
 }
 
 void oms__risk_market_data(oms_risk_t *risk, const oms_market_data_t *md) {

@@ -43,4 +43,11 @@ void oms__risk_order_changed(oms_risk_t *risk, const oms_order_t *before, const 
 /* Feeds reference prices (mid, else last trade) from a venue's market data. */
 void oms__risk_market_data(oms_risk_t *risk, const oms_market_data_t *md);
 
+/* Recovery, once the portfolio is back: each instrument's last traded
+ * price (its portfolio mark, with its time) becomes its reference price
+ * unless risk has a newer one, so that a restart does not refuse every
+ * order for want of a price until market data arrives. */
+void oms__risk_prices_recovered(oms_risk_t *risk, oms_portfolio_t *pf, const oms_instrument_t *ins,
+                                uint32_t n);
+
 #endif /* OMS_ENGINE_RISK_H */

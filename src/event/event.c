@@ -109,7 +109,10 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
  * lines whose `since` is at most the format byte it was given and leaves the
  * others at their defaults (see upgrade()). A new field is one line at the
  * end of its table and FORMAT_LATEST + 1; a line is never removed or moved,
- * since stored events are read by it.
+ * since stored events are read by it. The one exception: an event's algo
+ * bytes stay last on the wire (the largest field, its length just before
+ * them), so format 6's fields went in just above it; a reader of format 5
+ * skips them all the same.
  *
  * Codecs: U8/U32/U64/I64 little-endian integers, DEC a decimal's raw int64,
  * I128 two u64 (low first), STR a length byte and the bytes, STATE a u8 that
@@ -177,10 +180,16 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
   XX(DEC, fill.old_qty, 4)    \
   XX(DEC, fill.old_price, 4)  \
   XX(DEC, fill.old_fee, 4)    \
+  XX(DEC, risk.var, 6)        \
+  XX(DEC, risk.hvar, 6)       \
+  XX(DEC, risk.var_limit, 6)  \
+  XX(DEC, risk.loss, 6)       \
+  XX(DEC, risk.loss_limit, 6) \
+  XX(STR, risk.worst, 6)      \
   XX(BLOB, algo, 5)
 
 /* The format this build writes; it reads 1..FORMAT_LATEST. */
-#define FORMAT_LATEST 5
+#define FORMAT_LATEST 6
 
 /* ---- Binary writer and reader ------------------------------------------- */
 
@@ -699,7 +708,19 @@ int oms_event_to_json(const oms_event_t *ev, char *buf, size_t cap) {
   if (ev->check[0]) js_kstr(&j, "check", ev->check, &f);
   if (ev->reason != OMS_R_NONE) js_kstr(&j, "reason", oms_reason_name(ev->reason), &f);
   if (ev->text[0]) js_kstr(&j, "text", ev->text, &f);
-  if (ev->type == OMS_EVT_RISK_REPORT) js_kstr(&j, "scope_id", ev->scope_id, &f);
+  if (ev->type == OMS_EVT_RISK_REPORT) {
+    int g = 1;
+    js_kstr(&j, "scope_id", ev->scope_id, &f);
+    js_key(&j, "risk", &f);
+    js_raw(&j, "{", 1);
+    js_kdec(&j, "var", ev->risk.var, &g);
+    js_kdec(&j, "hvar", ev->risk.hvar, &g);
+    js_kdec(&j, "var_limit", ev->risk.var_limit, &g);
+    js_kdec(&j, "stress_loss", ev->risk.loss, &g);
+    js_kdec(&j, "stress_limit", ev->risk.loss_limit, &g);
+    js_kstr(&j, "worst", ev->risk.worst, &g);
+    js_raw(&j, "}", 1);
+  }
   if (ev->type == OMS_EVT_TRADING_STATE_CHANGED) {
     js_kint(&j, "scope_kind", ev->scope_kind, &f);
     js_kstr(&j, "scope_id", ev->scope_id, &f);

@@ -43,6 +43,9 @@ typedef struct acct_s {
   oms_dec_t cash, realized, fees, upnl, gross, net, margin;
   int64_t day;        /* trading day index of day_base */
   oms_dec_t day_base; /* realized - fees + upnl at the start of that day */
+  /* gross / equity as last divided (lev_equity 0: never): an account is
+   * read per order, and its figures change far less often. */
+  oms_dec_t lev_gross, lev_equity, lev;
 } acct_t;
 
 typedef struct pos_s {
@@ -507,11 +510,9 @@ int oms_portfolio_bust_fill(oms_portfolio_t *p, const char *account, const char 
 
 /* ---- reads --------------------------------------------------------------- */
 
-int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_ns,
-                          oms_pf_account_t *out) {
-  memset(out, 0, sizeof(*out));
-  int32_t k = p == NULL ? -1 : find_acct(p, account);
-  if (k < 0) return OMS_ENOTFOUND;
+/* The figures of account record k (found), as oms_portfolio_account gives
+ * them. */
+static void account_out(oms_portfolio_t *p, int32_t k, int64_t now_ns, oms_pf_account_t *out) {
   acct_t *a = &p->accts[k];
   roll_day(p, a, now_ns);
   out->cash = a->cash;
@@ -522,24 +523,25 @@ int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_n
   out->margin_used = a->margin;
   out->gross_exposure = a->gross;
   out->net_exposure = a->net;
-  if (oms_dec_is_pos(out->equity) &&
-      oms_dec_div(a->gross, out->equity, OMS_ROUND_HALF_EVEN, &out->leverage) != 0)
-    out->leverage = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  if (oms_dec_is_pos(out->equity)) {
+    if (a->lev_equity.raw != out->equity.raw || a->lev_gross.raw != a->gross.raw) {
+      if (oms_dec_div(a->gross, out->equity, OMS_ROUND_HALF_EVEN, &a->lev) != 0)
+        a->lev = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+      a->lev_gross = a->gross;
+      a->lev_equity = out->equity;
+    }
+    out->leverage = a->lev;
+  }
   out->daily_pnl = saturate((i128)total_pnl(a).raw - a->day_base.raw);
   out->day_start_ns = a->day * OMS_DAY_NS + p->cfg.day_reset_ns;
-  return 0;
 }
 
-int oms_portfolio_position(const oms_portfolio_t *p, const char *account, const char *symbol,
-                           oms_pf_position_t *out) {
-  memset(out, 0, sizeof(*out));
-  int32_t sk = p == NULL ? -1 : find_sym(p, symbol);
-  if (sk < 0) return OMS_ENOTFOUND;
+/* The position of account record ak (or -1) in symbol record sk (found),
+ * as oms_portfolio_position gives it. */
+static void position_out(const oms_portfolio_t *p, int32_t ak, int32_t sk, oms_pf_position_t *out) {
   out->ins = p->syms[sk].ins;
-  int32_t ak = find_acct(p, account);
-  if (ak < 0) return 0;
-  int32_t pk = find_pos(p, (uint32_t)ak, (uint32_t)sk);
-  if (pk < 0) return 0;
+  int32_t pk = ak < 0 ? -1 : find_pos(p, (uint32_t)ak, (uint32_t)sk);
+  if (pk < 0) return;
   const pos_t *ps = &p->pos[pk];
   out->qty = ps->qty;
   out->avg_px = ps->avg;
@@ -548,7 +550,50 @@ int oms_portfolio_position(const oms_portfolio_t *p, const char *account, const 
   out->fees = ps->fees;
   out->exposure = ps->expo;
   out->margin = ps->margin;
+}
+
+int oms_portfolio_account(oms_portfolio_t *p, const char *account, int64_t now_ns,
+                          oms_pf_account_t *out) {
+  memset(out, 0, sizeof(*out));
+  int32_t k = p == NULL ? -1 : find_acct(p, account);
+  if (k < 0) return OMS_ENOTFOUND;
+  account_out(p, k, now_ns, out);
   return 0;
+}
+
+int oms_portfolio_position(const oms_portfolio_t *p, const char *account, const char *symbol,
+                           oms_pf_position_t *out) {
+  memset(out, 0, sizeof(*out));
+  int32_t sk = p == NULL ? -1 : find_sym(p, symbol);
+  if (sk < 0) return OMS_ENOTFOUND;
+  position_out(p, find_acct(p, account), sk, out);
+  return 0;
+}
+
+/* The hint holds the account's record + 1 in its low half and the
+ * symbol's in its high half (0: not found yet, looked up again). Records
+ * are never removed, so a number once found names its record for good. */
+int oms_portfolio_account_position(oms_portfolio_t *p, const char *account, const char *symbol,
+                                   int64_t now_ns, uint64_t *hint, oms_pf_account_t *acct,
+                                   oms_pf_position_t *pos) {
+  memset(acct, 0, sizeof(*acct));
+  memset(pos, 0, sizeof(*pos));
+  if (p == NULL) return 0;
+  uint64_t h = *hint;
+  int32_t ak = (int32_t)(uint32_t)h - 1, sk = (int32_t)(uint32_t)(h >> 32) - 1;
+  if (ak < 0) ak = find_acct(p, account);
+  if (sk < 0) sk = find_sym(p, symbol);
+  *hint = (uint64_t)(uint32_t)(ak + 1) | (uint64_t)(uint32_t)(sk + 1) << 32;
+  int known = 0;
+  if (ak >= 0) {
+    account_out(p, ak, now_ns, acct);
+    known |= OMS_PF_ACCOUNT_KNOWN;
+  }
+  if (sk >= 0) {
+    position_out(p, ak, sk, pos);
+    known |= OMS_PF_SYMBOL_KNOWN;
+  }
+  return known;
 }
 
 int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
@@ -658,11 +703,16 @@ static int if_position(void *ctx, const char *account, const char *symbol, oms_p
   return oms_portfolio_position(ctx, account, symbol, out);
 }
 
+static int if_account_position(void *ctx, const char *account, const char *symbol, int64_t now_ns,
+                               uint64_t *hint, oms_pf_account_t *acct, oms_pf_position_t *pos) {
+  return oms_portfolio_account_position(ctx, account, symbol, now_ns, hint, acct, pos);
+}
+
 static int if_instrument(void *ctx, const char *symbol, oms_pf_instrument_t *out) {
   return oms_portfolio_instrument(ctx, symbol, out);
 }
 
 oms_portfolio_if_t oms_portfolio_as_if(oms_portfolio_t *p) {
-  oms_portfolio_if_t t = {p, if_account, if_position, if_instrument};
+  oms_portfolio_if_t t = {p, if_account, if_position, if_instrument, if_account_position};
   return t;
 }

@@ -186,36 +186,22 @@ static int check_limit(oms_risk_scope_t scope, const char *id, const oms_risk_li
   return 0;
 }
 
+/* Per order, up to three times (account, strategy, symbol), each scope
+ * setting a few fields: only the set bits are visited. */
 void oms__limit_overlay(oms_risk_limit_t *d, const oms_risk_limit_t *s) {
   uint32_t b = s->set;
-#define OV(bit, field) \
-  if (b & (bit)) d->field = s->field;
-  OV(OMS_RL_MAX_ORDER_QTY, max_order_qty)
-  OV(OMS_RL_MAX_ORDER_NOTIONAL, max_order_notional)
-  OV(OMS_RL_MAX_POSITION, max_position)
-  OV(OMS_RL_MAX_OPEN_ORDERS_ACCOUNT, max_open_orders_account)
-  OV(OMS_RL_MAX_OPEN_ORDERS_STRATEGY, max_open_orders_strategy)
-  OV(OMS_RL_DAILY_LOSS, daily_loss)
-  OV(OMS_RL_DAILY_LOSS, daily_loss_action)
-  OV(OMS_RL_MAX_LEVERAGE, max_leverage)
-  OV(OMS_RL_MAX_MARGIN_USAGE, max_margin_usage)
-  OV(OMS_RL_COLLAR_PCT, collar_pct)
-  OV(OMS_RL_COLLAR_TICKS, collar_ticks)
-  OV(OMS_RL_COLLAR_TICKS, tick_size)
-  OV(OMS_RL_MAX_REF_AGE, max_ref_age_ns)
-  OV(OMS_RL_CREDIT_LIMIT, credit_limit)
-  OV(OMS_RL_ORDER_RATE_ACCOUNT, order_rate_account)
-  OV(OMS_RL_ORDER_RATE_STRATEGY, order_rate_strategy)
-  OV(OMS_RL_CANCEL_RATE_ACCOUNT, cancel_rate_account)
-  OV(OMS_RL_CANCEL_RATE_STRATEGY, cancel_rate_strategy)
-  OV(OMS_RL_RATE_WINDOW, rate_window_ns)
-  OV(OMS_RL_DUPLICATE_WINDOW, duplicate_window_ns)
-  OV(OMS_RL_MAX_CONCENTRATION, max_concentration)
-  OV(OMS_RL_MAX_CONCENTRATION_PCT, max_concentration_pct)
-  OV(OMS_RL_MAX_VAR, max_var)
-  OV(OMS_RL_MAX_VAR_FIRM, max_var_firm)
-  OV(OMS_RL_MAX_STRESS_LOSS, max_stress_loss)
+  for (uint32_t left = b; left != 0; left &= left - 1) {
+    switch (__builtin_ctz(left)) {
+#define OV(name, field, kind, key) \
+  case OMS_RL_INDEX_##name: d->field = s->field; break;
+      OMS_RISK_LIMIT_FIELDS(OV)
 #undef OV
+      default: break; /* a bit of no field */
+    }
+  }
+  /* the fields that come with another's bit */
+  if (b & OMS_RL_DAILY_LOSS) d->daily_loss_action = s->daily_loss_action;
+  if (b & OMS_RL_COLLAR_TICKS) d->tick_size = s->tick_size;
   d->set |= b;
 }
 

@@ -320,6 +320,9 @@ static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const ch
     s->sym_off = (uint16_t)(sep != NULL ? sep + 1 - s->h.key : (ptrdiff_t)strlen(s->h.key));
     s->sym_hash = oms__hash_str(s->h.key + s->sym_off, 0);
     s->acct = acct;
+    /* (a separator inside the account would let two pairs share the key) */
+    s->pf_whole = account != NULL && symbol != NULL && strchr(account, '\x1f') == NULL &&
+                  strlen(account) + 1 + strlen(symbol) <= OMS__KEY_MAX;
     s->sym = -1;
     s->syms_seen = UINT32_MAX;
     /* The symbol's record now (no price yet is a zero one), so that a new
@@ -336,6 +339,51 @@ static int32_t as_get(oms_risk_t *r, int32_t acct, const char *account, const ch
     if (acct >= 0 && !oms__u64map_get(&r->as_by_acct, nkey, &have)) /* room for every record */
       (void)oms__u64map_put(&r->as_by_acct, nkey, (uint64_t)k);
   }
+  return k;
+}
+
+/* The cache slot of an order's name: its bytes before the NUL among its
+ * first 8 (an order's names are arrays of 32 bytes or more, so 8 can be
+ * read) mixed with salt. */
+static uint32_t name_slot(const char *name, uint64_t salt) {
+  uint64_t w;
+  memcpy(&w, name, sizeof w);
+  uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+  if (z != 0) w &= (z ^ (z - 1)) >> 8; /* little-endian: the bytes before the first NUL */
+  return (uint32_t)oms__mix64(w ^ salt) & (OMS__NAME_CACHE - 1);
+}
+
+static int32_t acct_cached(oms_risk_t *r, const char *id) {
+  uint32_t s = name_slot(id, 1);
+  int32_t k = r->acct_cache[s] - 1;
+  if (k >= 0 && strcmp(((const oms__acct_t *)oms__ktab_rec(&r->accts, k))->h.key, id) == 0)
+    return k;
+  k = acct_get(r, id);
+  if (k >= 0) r->acct_cache[s] = k + 1;
+  return k;
+}
+
+static int32_t strat_cached(oms_risk_t *r, const char *id) {
+  uint32_t s = name_slot(id, 2);
+  int32_t k = r->strat_cache[s] - 1;
+  if (k >= 0 && strcmp(((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->h.key, id) == 0)
+    return k;
+  k = strat_get(r, id);
+  if (k >= 0) r->strat_cache[s] = k + 1;
+  return k;
+}
+
+/* The account+symbol record, confirmed as as_get's probe by number is. */
+static int32_t as_cached(oms_risk_t *r, int32_t acct, const char *account, const char *symbol) {
+  if (acct < 0) return as_get(r, acct, account, symbol);
+  uint32_t s = name_slot(symbol, ((uint64_t)acct + 3) * UINT64_C(0x9e3779b97f4a7c15));
+  int32_t k = r->as_cache[s] - 1;
+  if (k >= 0) {
+    const oms__as_t *a = oms__ktab_rec(&r->as, k);
+    if (a->acct == acct && strcmp(a->h.key + a->sym_off, symbol) == 0) return k;
+  }
+  k = as_get(r, acct, account, symbol);
+  if (k >= 0) r->as_cache[s] = k + 1;
   return k;
 }
 
@@ -367,11 +415,11 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   const oms__strat_t *ms = oms__ktab_rec(&r->strats, r->memo_strat);
   r->cur_acct = r->memo_acct < (int32_t)r->accts.n && strcmp(ma->h.key, o->account_id) == 0
                     ? r->memo_acct
-                    : acct_get(r, o->account_id);
+                    : acct_cached(r, o->account_id);
   r->cur_strat = r->memo_strat < (int32_t)r->strats.n && strcmp(ms->h.key, o->strategy_id) == 0
                      ? r->memo_strat
-                     : strat_get(r, o->strategy_id);
-  r->cur_as = as_get(r, r->cur_acct, o->account_id, o->symbol);
+                     : strat_cached(r, o->strategy_id);
+  r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -438,6 +486,14 @@ const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   return as->hours;
 }
 
+static void chain_resolve(oms_risk_t *r) {
+  r->ncommits = 0;
+  for (size_t i = 0; i < r->nchain; i++) {
+    r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
+    if (r->chain[i].commit != NULL) r->commits[r->ncommits++] = (uint8_t)i;
+  }
+}
+
 int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   *out = NULL;
   if (cfg == NULL || cfg->max_accounts == 0 || cfg->max_strategies == 0 || cfg->max_symbols == 0 ||
@@ -480,7 +536,8 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   r->free_level = 0;
   for (size_t i = 0; i < NBUILTIN; i++) r->chain[i] = builtins[i];
   r->nchain = NBUILTIN;
-  r->cur_acct = r->cur_strat = r->cur_as = -1;
+  chain_resolve(r);
+  r->cur_acct = r->cur_strat = r->cur_as = r->cur_sym = -1;
   r->limits_gen = 1;
   *out = r;
   return 0;
@@ -512,6 +569,8 @@ void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {
   }
   r->pf = *pf;
   r->has_pf = pf->account != NULL && pf->position != NULL && pf->instrument != NULL;
+  for (uint32_t k = 0; k < r->as.n; k++) /* the hints were another portfolio's */
+    ((oms__as_t *)oms__ktab_rec(&r->as, (int32_t)k))->pf_hint = 0;
 }
 
 void oms_risk_set_log(oms_risk_t *r, oms_risk_log_fn fn, void *ctx) {
@@ -531,6 +590,7 @@ int oms_risk_set_chain(oms_risk_t *r, const oms_risk_check_t *checks, size_t n) 
       return OMS_EINVAL;
   memcpy(r->chain, checks, n * sizeof(*checks));
   r->nchain = n;
+  chain_resolve(r);
   return 0;
 }
 
@@ -616,6 +676,16 @@ int oms_risk_set_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px
   return 0;
 }
 
+int oms_risk_restore_reference_price(oms_risk_t *r, const char *symbol, oms_dec_t px,
+                                     int64_t ts_ns) {
+  int32_t k = symbol != NULL ? oms__ktab_find(&r->syms, symbol) : -1;
+  if (k >= 0) {
+    const oms__sym_t *s = oms__ktab_rec(&r->syms, k);
+    if (oms_dec_is_pos(s->ref_px) && s->ref_ns >= ts_ns) return 0;
+  }
+  return oms_risk_set_reference_price(r, symbol, px, ts_ns);
+}
+
 static oms_trading_state_t *state_slot(oms_risk_t *r, oms_risk_scope_t scope, const char *id,
                                        bool create) {
   if (scope == OMS_RISK_SCOPE_GLOBAL) return &r->global_state;
@@ -683,13 +753,14 @@ bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t
   if (limit == 0) return true;
   if (rg->count < limit) return false;
   /* The limit-th most recent event decides: inside the window, the budget is spent. */
-  int64_t t = rg->ts[(rg->head + cap - limit) % cap];
+  uint32_t i = rg->head + cap - limit; /* in [0, 2 cap): limit <= cap (rate_ok) */
+  int64_t t = rg->ts[i >= cap ? i - cap : i];
   return t > now_ns - window_ns;
 }
 
 void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
   rg->ts[rg->head] = now_ns;
-  rg->head = (rg->head + 1) % cap;
+  rg->head = rg->head + 1 == cap ? 0 : rg->head + 1; /* no division on the order path */
   if (rg->count < cap) rg->count++;
 }
 
@@ -984,13 +1055,22 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   }
 
   if (r->has_pf) {
-    in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
-    in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+    if (r->pf.account_position != NULL) {
+      uint64_t none = 0, *hint = as->pf_whole ? &as->pf_hint : &none;
+      int known = r->pf.account_position(r->pf.ctx, o->account_id, o->symbol, now_ns, hint,
+                                         &in->account, &in->position);
+      in->account_known = (known & OMS_PF_ACCOUNT_KNOWN) != 0;
+      in->symbol_known = (known & OMS_PF_SYMBOL_KNOWN) != 0;
+    } else {
+      in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
+      in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+    }
     oms_dec_t x = in->symbol_known ? in->position.exposure : OMS_DEC_ZERO;
     if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
     if (r->model != NULL && oms__model_idx(r, r->cur_as) >= 0) as_var_set(r, r->cur_as, x);
   }
   int32_t sk = as_sym(r, as);
+  r->cur_sym = sk;
   if (sk >= 0) {
     const oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
     in->ref_px = sy->ref_px;
@@ -1024,13 +1104,13 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     }
     return false;
   }
-  for (size_t i = 0; i < r->nchain; i++) {
+  for (size_t i = 0, n = r->nchain; i < n; i++) {
     const oms_risk_check_t *c = &r->chain[i];
     res->reject.code = OMS_R_NONE;
     res->reject.text[0] = '\0';
-    oms_reason_t code = c->check(c->ctx ? c->ctx : r, &in, res);
+    oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
     if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
-    if (r->log != NULL) {
+    if (__builtin_expect(r->log != NULL, 0)) {
       oms_risk_log_t rec = {o->order_id,
                             c->name,
                             code == OMS_R_NONE,
@@ -1041,8 +1121,10 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     }
     if (code != OMS_R_NONE) return finish(res, c->name, code);
   }
-  for (size_t i = 0; i < r->nchain; i++)
-    if (r->chain[i].commit != NULL) r->chain[i].commit(r->chain[i].ctx ? r->chain[i].ctx : r, &in);
+  for (size_t k = 0; k < r->ncommits; k++) {
+    size_t i = r->commits[k];
+    r->chain[i].commit(r->chain_ctx[i], &in);
+  }
   res->reject.text[0] = '\0';
   return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
 }

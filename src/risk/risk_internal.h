@@ -165,6 +165,11 @@ typedef struct oms__acct_s {
   oms__ring_t orders, cancels;
   const oms__lentry_t *lim; /* its account entry, or NULL */
   uint32_t lim_gen;
+  /* The concentration check's fraction x equity as last computed, for the
+   * instrument's limit [0] and a group's [1] (equity 0: none). */
+  struct {
+    oms_dec_t pct, equity, v;
+  } pe[2];
 } oms__acct_t;
 
 typedef struct oms__strat_s {
@@ -205,6 +210,11 @@ typedef struct oms__as_s { /* account + symbol */
    * is looked up again. */
   bool open_known;
   int64_t open_sec;
+  /* The portfolio's memory of this pair (oms_portfolio_account_position),
+   * kept only for a record whose key holds both names whole (a cut key
+   * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
+  bool pf_whole;
+  uint64_t pf_hint;
 } oms__as_t;
 
 typedef struct oms__sym_s {
@@ -213,6 +223,9 @@ typedef struct oms__sym_s {
   int64_t ref_ns;
   int32_t as_head; /* its account+symbol records (+ 1; 0 none), for marks */
   int32_t midx;    /* its instrument in the risk model + 1; 0 none */
+  /* The price collar's percentage band, ref_px x band_pct, as last
+   * computed: reference prices change far less often than orders come. */
+  oms_dec_t band_px, band_pct, band;
 } oms__sym_t;
 
 /* An account's exposure to one group (key: account \x1f kind digit name):
@@ -250,6 +263,7 @@ typedef struct oms__dup_s {
 #define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
+#define OMS__NAME_CACHE 256 /* a power of two */
 
 struct oms_risk_s {
   oms_risk_config_t cfg;
@@ -262,6 +276,12 @@ struct oms_risk_s {
   void *state_ctx;
   oms_risk_check_t chain[OMS__CHAIN_MAX];
   size_t nchain;
+  /* Resolved when the chain is set, so that an order's run makes only the
+   * calls: each check's context (the engine for a built-in) and the
+   * positions of the checks with a commit. */
+  void *chain_ctx[OMS__CHAIN_MAX];
+  uint8_t commits[OMS__CHAIN_MAX];
+  size_t ncommits;
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
@@ -283,12 +303,20 @@ struct oms_risk_s {
   /* The records of the order being checked (valid during a chain run), and
    * its duplicate-guard key. */
   int32_t cur_acct, cur_strat, cur_as;
+  int32_t cur_sym; /* the symbol record (reference price), or -1 */
   uint64_t cur_dup_key;
   oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
   /* The order whose records were looked up last: the engine opens the order
    * it has just checked, which then needs no lookup (0 = none). */
   uint64_t memo_id;
   int32_t memo_acct, memo_strat, memo_as;
+  /* Direct-mapped caches in front of the name lookups of order_recs: the
+   * record (+ 1; 0 empty) last found for a name whose first 8 bytes (and,
+   * for account+symbol, account record) hash to the slot. A hit is
+   * confirmed by comparing the record's own name, so a stale or colliding
+   * slot costs a lookup, never a wrong record (records are never removed). */
+  int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
+  int32_t as_cache[OMS__NAME_CACHE];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
 };
 
@@ -328,6 +356,12 @@ void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns);
 const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
                    const char *reason, int64_t now_ns);
+
+/* oms_reject_set() for the checks' refusals (checks.c): %s, %u, %d, %lld
+ * with a zero or space padded width written directly, anything else by
+ * vsnprintf; the same text and cut as oms_reject_set. */
+oms_reason_t oms__risk_reject(oms_reject_t *r, oms_reason_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Formats d into buf[OMS_DEC_STRLEN] and returns buf. */
 const char *oms__fmt(oms_dec_t d, char *buf);

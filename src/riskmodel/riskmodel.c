@@ -50,7 +50,11 @@ struct oms_riskmodel_s {
   double *x, *y; /* nb x n */
   double *q;     /* nb */
   double *shock; /* ns x n */
-  double *spnl;  /* nb x ns */
+  /* The same shocks by instrument (n x ns): an order reads one
+   * instrument's shocks in every scenario, a line or two, not one line
+   * per scenario a page apart. */
+  double *shock_i;
+  double *spnl; /* nb x ns */
   char (*sname)[NAME_MAX_ + 1];
   uint32_t nscen;
   double *scratch; /* hvar: w doubles */
@@ -99,12 +103,13 @@ int oms_riskmodel_create(const oms_riskmodel_config_t *cfg, oms_riskmodel_t **ou
   m->y = oms__calloc(nb * n, sizeof(double));
   m->q = oms__calloc(nb, sizeof(double));
   m->shock = oms__calloc(ns ? ns * n : 1, sizeof(double));
+  m->shock_i = oms__calloc(ns ? ns * n : 1, sizeof(double));
   m->spnl = oms__calloc(ns ? nb * ns : 1, sizeof(double));
   m->sname = oms__calloc(ns ? ns : 1, sizeof(*m->sname));
   m->scratch = oms__calloc(w, sizeof(double));
   if (m->cov == NULL || m->px == NULL || m->px0 == NULL || m->hist == NULL || m->x == NULL ||
-      m->y == NULL || m->q == NULL || m->shock == NULL || m->spnl == NULL || m->sname == NULL ||
-      m->scratch == NULL) {
+      m->y == NULL || m->q == NULL || m->shock == NULL || m->shock_i == NULL || m->spnl == NULL ||
+      m->sname == NULL || m->scratch == NULL) {
     oms_riskmodel_destroy(m);
     return OMS_ENOMEM;
   }
@@ -122,6 +127,7 @@ void oms_riskmodel_destroy(oms_riskmodel_t *m) {
   oms__free(m->y);
   oms__free(m->q);
   oms__free(m->shock);
+  oms__free(m->shock_i);
   oms__free(m->spnl);
   oms__free(m->sname);
   oms__free(m->scratch);
@@ -348,7 +354,7 @@ static void book_add(oms_riskmodel_t *m, uint32_t b, uint32_t i, double delta) {
   x[i] += delta;
   for (uint32_t k = 0; k < n; k++) y[k] += delta * m->cov[(size_t)k * n + i];
   for (uint32_t s = 0; s < m->nscen; s++)
-    m->spnl[(size_t)b * m->ns + s] += delta * m->shock[(size_t)s * n + i];
+    m->spnl[(size_t)b * m->ns + s] += delta * m->shock_i[(size_t)i * m->ns + s];
 }
 
 int oms_riskmodel_add(oms_riskmodel_t *m, uint32_t b, uint32_t i, double delta) {
@@ -420,6 +426,7 @@ int oms_riskmodel_set_scenario(oms_riskmodel_t *m, uint32_t s, const char *name,
   for (uint32_t i = 0; i < m->n; i++)
     if (!isfinite(shock[i])) return OMS_EINVAL;
   memcpy(m->shock + (size_t)s * m->n, shock, m->n * sizeof(double));
+  for (uint32_t i = 0; i < m->n; i++) m->shock_i[(size_t)i * m->ns + s] = shock[i];
   strcpy(m->sname[s], name);
   if (s >= m->nscen) m->nscen = s + 1;
   for (uint32_t b = 0; b < m->nb; b++) {
@@ -445,9 +452,16 @@ double oms_riskmodel_stress_after(const oms_riskmodel_t *m, uint32_t b, uint32_t
   if (worst != NULL) *worst = -1;
   if (b >= m->nb || i >= m->n) return 0;
   double loss = 0;
-  const double *pnl = m->spnl + (size_t)b * m->ns;
+  const double *pnl = m->spnl + (size_t)b * m->ns, *sh = m->shock_i + (size_t)i * m->ns;
+  if (worst == NULL) { /* the pre-trade check's question: a max without branches */
+    for (uint32_t s = 0; s < m->nscen; s++) {
+      double l = -(pnl[s] + delta * sh[s]);
+      loss = l > loss ? l : loss;
+    }
+    return loss;
+  }
   for (uint32_t s = 0; s < m->nscen; s++) {
-    double l = -(pnl[s] + delta * m->shock[(size_t)s * m->n + i]);
+    double l = -(pnl[s] + delta * sh[s]);
     if (l > loss) {
       loss = l;
       if (worst != NULL) *worst = (int)s;
@@ -627,6 +641,9 @@ int oms_riskmodel_load(oms_riskmodel_t *m, const char *path) {
   memcpy(m->x, c->x, (size_t)m->nb * m->n * sizeof(double));
   if (m->ns > 0) {
     memcpy(m->shock, c->shock, (size_t)m->ns * m->n * sizeof(double));
+    for (uint32_t sc = 0; sc < m->ns; sc++)
+      for (uint32_t i = 0; i < m->n; i++)
+        m->shock_i[(size_t)i * m->ns + sc] = m->shock[(size_t)sc * m->n + i];
     memcpy(m->sname, c->sname, (size_t)m->ns * sizeof(*m->sname));
   }
   oms_riskmodel_destroy(c);

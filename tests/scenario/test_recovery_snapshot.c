@@ -321,9 +321,56 @@ static void test_recovery_from_rows_equals_replay_of_every_fill(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* Risk's reference prices come back with the portfolio, either way: each
+ * symbol's last fill (BTC's corrected one, 63980), at its own time, so the
+ * price collar's max_ref_age (1 h in loose_limits) judges it as any price:
+ * an order within the hour passes, one later is refused as stale (no
+ * longer for want of a price). */
+static void test_reference_prices_come_back_with_their_time(void **state) {
+  (void)state;
+  oms_store_t *mem;
+  assert_int_equal(oms_store_memory_create(NULL, &mem), 0);
+  hist_t m = {mem, 0, 0};
+  history(&m);
+  const int64_t last_btc = T0 + DAY + 2040, hour = 3600 * INT64_C(1000000000);
+  for (int way = 0; way < 2; way++) {
+    world_t *w = calloc(1, sizeof *w);
+    oms_store_vtbl_t no_rows = *mem->vt;
+    no_rows.fill_seq_back = NULL;
+    const oms_store_vtbl_t *real = mem->vt;
+    if (way == 1) mem->vt = &no_rows;
+    recover(w, mem, true);
+    mem->vt = real;
+    oms_order_t o;
+    order(&o, 100, "ACC1", "BTC-USD", OMS_SIDE_BUY, "0.01", "64000", w->now);
+    o.state = OMS_STATE_PENDING;
+    oms_risk_result_t res;
+    bool ok = oms_risk_check_new(w->risk, &o, last_btc + hour - 1, &res);
+    if (!ok) print_message("refused: %s\n", res.reject.text);
+    assert_true(ok);
+    o.order_id = 101;
+    assert_false(oms_risk_check_new(w->risk, &o, last_btc + hour + 1, &res));
+    assert_int_equal(res.reject.code, OMS_R_RISK_STALE_REFERENCE_PRICE);
+    assert_string_equal(res.reject.text,
+                        "price_collar: reference price 63980 for BTC-USD is 3600000 ms old "
+                        "(max 3600000 ms)");
+    /* a newer price (market data before recovery ended) is kept */
+    assert_int_equal(oms_risk_restore_reference_price(w->risk, "BTC-USD", T_D("1"), last_btc), 0);
+    assert_int_equal(oms_risk_set_reference_price(w->risk, "ETH-USD", T_D("3200"), w->now), 0);
+    assert_int_equal(oms_risk_restore_reference_price(w->risk, "ETH-USD", T_D("1"), T0), 0);
+    o.order_id = 102;
+    o.qty = T_D("0.02"); /* not a duplicate of order 100 */
+    assert_true(oms_risk_check_new(w->risk, &o, last_btc + hour - 1, &res));
+    halt(w);
+    free(w);
+  }
+  oms_store_close(mem);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_recovery_from_rows_equals_replay_of_every_fill),
+      cmocka_unit_test(test_reference_prices_come_back_with_their_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

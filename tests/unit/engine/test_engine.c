@@ -1130,6 +1130,43 @@ static void test_trading_state_needs_a_risk_engine(void **state) {
   assert_int_equal(oms_engine_set_trading_state(w->e, 0, NULL, 2, "halt"), OMS_EINVAL);
 }
 
+/* A RiskReport carries the model's numbers as fields beside its text, for
+ * the firm ("" scope) or an account, and is refused without a text. */
+static void test_risk_report_event_carries_its_numbers(void **state) {
+  world_t *w = *state;
+  assert_int_equal(oms_engine_risk_report(NULL, "ACC1", "x", NULL), OMS_EINVAL);
+  assert_int_equal(oms_engine_risk_report(w->e, "ACC1", NULL, NULL), OMS_EINVAL);
+  oms_risk_report_info_t info = {.var = T_D("751.62285234"),
+                                 .hvar = T_D("321.78217822"),
+                                 .var_limit = T_D("1000"),
+                                 .loss = T_D("13000"),
+                                 .loss_limit = T_D("20000")};
+  strcpy(info.worst, "crypto -40%");
+  const char *text = "var=751.62285234 hvar=321.78217822 stress_loss=13000 worst=crypto -40%";
+  assert_int_equal(oms_engine_risk_report(w->e, "ACC1", text, &info), 0);
+  assert_int_equal(oms_engine_risk_report(w->e, NULL, "var=0", NULL), 0);
+  oms_engine_poll(w->e);
+  const oms_event_t *acc = NULL, *firm = NULL;
+  for (int i = 0; i < w->nev; i++) {
+    if (w->ev[i].type != OMS_EVT_RISK_REPORT) continue;
+    if (strcmp(w->ev[i].scope_id, "ACC1") == 0) acc = &w->ev[i];
+    if (w->ev[i].scope_id[0] == '\0') firm = &w->ev[i];
+  }
+  assert_non_null(acc);
+  assert_non_null(firm);
+  assert_string_equal(acc->text, text);
+  assert_int_equal(acc->risk.var.raw, info.var.raw);
+  assert_int_equal(acc->risk.hvar.raw, info.hvar.raw);
+  assert_int_equal(acc->risk.var_limit.raw, info.var_limit.raw);
+  assert_int_equal(acc->risk.loss.raw, info.loss.raw);
+  assert_int_equal(acc->risk.loss_limit.raw, info.loss_limit.raw);
+  assert_string_equal(acc->risk.worst, "crypto -40%");
+  assert_int_equal(acc->order.order_id, 0);
+  assert_string_equal(firm->text, "var=0");
+  assert_int_equal(firm->risk.var.raw, 0);
+  assert_string_equal(firm->risk.worst, "");
+}
+
 static oms_exec_report_t *bust_of(fake_venue_t *v, uint64_t id, const char *exec_id,
                                   const char *ref) {
   oms_exec_report_t *r = fake_report(v, OMS_EXEC_BUST, id);
@@ -1262,6 +1299,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_full_store_queue_holds_reports_in_order, setup_store,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_mass_cancel_by_account, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_risk_report_event_carries_its_numbers, setup, teardown),
       cmocka_unit_test_setup_teardown(test_queries_by_scope_and_state, setup, teardown),
       cmocka_unit_test(test_capacity_reuses_finished_slots),
       cmocka_unit_test(test_orders_are_walked_in_id_order_when_slots_are_reused),

@@ -256,10 +256,10 @@ static void test_format_1_event_decodes_with_its_first_name_as_current(void **st
   assert_true(oms_dec_eq(ev.order.price, T_D("65000")));
   assert_true(oms_dec_eq(ev.order.qty, T_D("1.5")));
   assert_int_equal(ev.fill.multiplier.raw, 0); /* not recorded before format 3 */
-  /* Written again it is format 5 and reads back the same. */
+  /* Written again it is format 6 and reads back the same. */
   uint8_t buf[OMS_EVENT_BIN_MAX];
   int n = oms_event_encode(&ev, buf, sizeof buf);
-  assert_int_equal(buf[0], 5);
+  assert_int_equal(buf[0], 6);
   oms_event_t back;
   assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
   assert_true(fx_same_order(&back.order, &ev.order));
@@ -298,14 +298,16 @@ static void test_format_2_event_decodes_every_field(void **state) {
   /* Format 3 is format 2 with the multiplier appended, format 4 adds the
    * busted or corrected fill's old quantity, price and fee, format 5 the
    * order's parent fields (at the end of the order: 14 bytes) and the
-   * parent's state (its u16 length, 0 here, at the end of the event): the
-   * same bytes around them, so no field moved. */
+   * parent's state (its u16 length, 0 here, at the end of the event),
+   * format 6 a RiskReport's numbers (5 decimals and an empty name: 41 bytes,
+   * just before that length): the same bytes around them, so no field
+   * moved. */
   ev.fill.multiplier = T_D("10");
   ev.fill.old_price = T_D("99");
   uint8_t buf[OMS_EVENT_BIN_MAX];
   int n = oms_event_encode(&ev, buf, sizeof buf);
-  assert_int_equal(n, (int)sizeof format_2_fill + 8 + 3 * 8 + 14 + 2);
-  assert_int_equal(buf[0], 5);
+  assert_int_equal(n, (int)sizeof format_2_fill + 8 + 3 * 8 + 14 + 41 + 2);
+  assert_int_equal(buf[0], 6);
   uint8_t ob[OMS_ORDER_BIN_MAX];
   size_t order_end = 1 + 25 + (size_t)oms_order_encode(&ev.order, ob, sizeof ob) - 1 - 14;
   assert_memory_equal(buf + 1, format_2_fill + 1, order_end - 1);
@@ -490,6 +492,48 @@ static void test_parent_fields_and_state_round_trip(void **state) {
   assert_int_equal(ev.algo_len, 0);
 }
 
+/* Format 6: a RiskReport's numbers come back as written and JSON names
+ * them; a format-5 event (no such fields) reads them as zeros. */
+static void test_risk_report_fields_round_trip(void **state) {
+  (void)state;
+  oms_event_t ev, back;
+  oms_event_init(&ev, OMS_EVT_RISK_REPORT, NULL, 5, 0);
+  ev.seq = 9;
+  strcpy(ev.scope_id, "ACC1");
+  strcpy(ev.text, "var=751.5 hvar=2 stress_loss=13000 worst=crypto -40%");
+  ev.risk.var = T_D("751.5");
+  ev.risk.hvar = T_D("2");
+  ev.risk.var_limit = T_D("1000");
+  ev.risk.loss = T_D("13000");
+  ev.risk.loss_limit = T_D("20000.25");
+  strcpy(ev.risk.worst, "crypto -40%");
+  uint8_t buf[OMS_EVENT_BIN_MAX];
+  int n = oms_event_encode(&ev, buf, sizeof buf);
+  assert_true(n > 0);
+  assert_int_equal(buf[0], 6);
+  assert_int_equal(oms_event_decode(buf, (size_t)n, &back), 0);
+  assert_memory_equal(&back.risk, &ev.risk, sizeof ev.risk);
+  assert_string_equal(back.text, ev.text);
+  char js[OMS_EVENT_JSON_MAX];
+  assert_true(oms_event_to_json(&ev, js, sizeof js) > 0);
+  assert_non_null(strstr(js,
+                         "\"scope_id\":\"ACC1\",\"risk\":{\"var\":\"751.5\",\"hvar\":\"2\","
+                         "\"var_limit\":\"1000\",\"stress_loss\":\"13000\","
+                         "\"stress_limit\":\"20000.25\",\"worst\":\"crypto -40%\"}"));
+  /* the same event as format 5 wrote it: without the 5 decimals and the
+   * name (1 + 11 bytes) just before the algo length (2 bytes, 0) */
+  size_t tail = 5 * 8 + 1 + strlen(ev.risk.worst);
+  uint8_t old[OMS_EVENT_BIN_MAX];
+  memcpy(old, buf, (size_t)n - 2 - tail);
+  memcpy(old + n - 2 - tail, buf + n - 2, 2);
+  old[0] = 5;
+  assert_int_equal(oms_event_decode(old, (size_t)n - tail, &back), 0);
+  assert_int_equal(back.risk.var.raw, 0);
+  assert_int_equal(back.risk.loss_limit.raw, 0);
+  assert_string_equal(back.risk.worst, "");
+  assert_string_equal(back.scope_id, "ACC1");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order_json_is_the_event_order_object),
@@ -505,6 +549,7 @@ int main(void) {
       cmocka_unit_test(test_parent_fields_and_state_round_trip),
       cmocka_unit_test(test_both_writers_give_the_same_bytes),
       cmocka_unit_test(test_copy_stops_at_the_end_of_the_algo_state),
+      cmocka_unit_test(test_risk_report_fields_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -479,6 +479,49 @@ static void test_a_restored_position_equals_the_fills_that_made_it(void **state)
   oms_portfolio_destroy(q);
 }
 
+/* oms_portfolio_account_position gives what account and position give, in
+ * every case (account or symbol unknown, no position yet, a position), and
+ * its hint, kept by the caller, stays right as the account and the position
+ * appear later; leverage follows a changed equity. */
+static void same_as_two_calls(const char *account, const char *symbol, uint64_t *hint) {
+  oms_pf_account_t a1, a2;
+  oms_pf_position_t p1, p2;
+  int ka = oms_portfolio_account(p, account, NOW, &a1);
+  int ks = oms_portfolio_position(p, account, symbol, &p1);
+  int known = oms_portfolio_account_position(p, account, symbol, NOW, hint, &a2, &p2);
+  assert_int_equal((known & OMS_PF_ACCOUNT_KNOWN) != 0, ka == 0);
+  assert_int_equal((known & OMS_PF_SYMBOL_KNOWN) != 0, ks == 0);
+  assert_memory_equal(&a1, &a2, sizeof a1);
+  assert_memory_equal(&p1, &p2, sizeof p1);
+}
+
+static void test_account_and_position_at_once(void **state) {
+  (void)state;
+  uint64_t h_b = 0, h_nosym = 0, h_es = 0;
+  same_as_two_calls("B", "BTC-USD", &h_b); /* no account B yet */
+  same_as_two_calls("A", "NOPE", &h_nosym);
+  same_as_two_calls("A", "ES", &h_es); /* no position yet */
+  same_as_two_calls("A", "ES", &h_es);
+  fill("ES", OMS_SIDE_BUY, "2", "4000", "1");
+  same_as_two_calls("A", "ES", &h_es);
+  assert_int_equal(oms_portfolio_apply_fill(p, "B", "BTC-USD", OMS_SIDE_SELL, T_D("1"),
+                                            T_D("65000"), T_D("0"), NOW),
+                   0);
+  same_as_two_calls("B", "BTC-USD", &h_b); /* the account and its position now */
+  same_as_two_calls("B", "BTC-USD", &h_b);
+  assert_int_equal(oms_portfolio_set_mark(p, "ES", T_D("4100"), NOW), 0);
+  same_as_two_calls("A", "ES", &h_es); /* equity moved: leverage again */
+  same_as_two_calls("A", "NOPE", &h_nosym);
+  oms_pf_account_t a;
+  oms_pf_position_t ps;
+  uint64_t h = 0;
+  assert_int_equal(oms_portfolio_account_position(NULL, "A", "ES", NOW, &h, &a, &ps), 0);
+  oms_portfolio_if_t t = oms_portfolio_as_if(p);
+  assert_int_equal(t.account_position(t.ctx, "A", "ES", NOW, &h, &a, &ps),
+                   OMS_PF_ACCOUNT_KNOWN | OMS_PF_SYMBOL_KNOWN);
+  DEC_EQ(ps.qty, "2");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -495,6 +538,7 @@ int main(void) {
       T(test_a_bust_of_a_flattening_fill_restores_quantity_and_fees),
       T(test_walks_visit_every_position_and_account_in_creation_order),
       T(test_a_restored_position_equals_the_fills_that_made_it),
+      T(test_account_and_position_at_once),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,10 +7,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "oms/riskmodel.h"
+#include "risk/risk_internal.h"
 #include "risk_fixture.h"
 
 static fixture_t F;
@@ -1028,6 +1031,41 @@ static void test_var_and_stress_limits_with_a_model(void **state) {
   oms_riskmodel_destroy(m);
 }
 
+/* The checks' own formatter writes what vsnprintf would, cut where it
+ * would: strings, unsigned, int and long long with padded widths, and
+ * what it does not handle itself (a precision, %%) through vsnprintf. */
+static void __attribute__((format(printf, 2, 3))) want_of(char *want, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(want, OMS_REASON_MAX + 1, fmt, ap);
+  va_end(ap);
+}
+
+static void test_refusal_text_formatter(void **state) {
+  (void)state;
+  oms_reject_t r;
+  char want[OMS_REASON_MAX + 1], big[400];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+#define SAME(...)                                                                                  \
+  do {                                                                                             \
+    want_of(want, __VA_ARGS__);                                                                    \
+    assert_int_equal(oms__risk_reject(&r, OMS_R_RISK_THROTTLE, __VA_ARGS__), OMS_R_RISK_THROTTLE); \
+    assert_int_equal(r.code, OMS_R_RISK_THROTTLE);                                                 \
+    assert_string_equal(r.text, want);                                                             \
+  } while (0)
+  SAME("plain text, no conversion");
+  SAME("%s: %u orders in %lld ms (limit %u)", "order_rate", 7u, (long long)-1000, 0u);
+  SAME("closed at %s %02d:%02d %s", "Mon", 9, 5, "America/New_York");
+  SAME("[%3d] [%03d] [%02d] [%5lld] [%d]", -5, -5, 123, (long long)-42, -2147483647 - 1);
+  SAME("%llu %lld", 18446744073709551615ull, (long long)INT64_MIN);
+  SAME("100%% sure at %.2s", "abc");
+  SAME("%s and %s", big, "cut");
+  SAME("%s%s%s", "a", big + 250, "b");
+  SAME("%s", "");
+#undef SAME
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1070,6 +1108,7 @@ int main(void) {
       T(test_kill_switch_states),
       T(test_reduce_only_instruction),
       T(test_missing_limits_fail_closed),
+      T(test_refusal_text_formatter),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -517,10 +517,46 @@ static void test_the_state_walk_lists_every_known_scope(void **state) {
   assert_int_equal(w.n, 2);
 }
 
+/* A portfolio service without account_position (the table's optional
+ * entry) is read by account and position, with the same decisions; a new
+ * portfolio forgets the hints the records kept for the old one. */
+static void test_portfolio_without_the_combined_read(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "100000", "100");
+  oms_reason_t with = f_check(&F, &o, F_NOW, &res);
+  char text[OMS_REASON_MAX + 1];
+  snprintf(text, sizeof text, "%s", res.reject.text);
+  assert_int_not_equal(with, OMS_R_NONE);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  pif.account_position = NULL;
+  oms_risk_set_portfolio(F.risk, &pif);
+  o.order_id = F.next_id++;
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), with);
+  assert_string_equal(res.reject.text, text);
+  /* another portfolio, where ACC1 has no cash: the hint is not reused */
+  oms_portfolio_t *other;
+  oms_portfolio_config_t pc = {16, 16, 64, 0};
+  assert_int_equal(oms_portfolio_create(&pc, &other), 0);
+  oms_portfolio_set_instrument(other, "BTC-USD", T_D("1"), T_D("0.1"));
+  pif = oms_portfolio_as_if(other);
+  oms_risk_set_portfolio(F.risk, &pif);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_RISK_LEVERAGE);
+  assert_non_null(strstr(res.reject.text, "equity 0 of account ACC1 is not positive"));
+  pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(F.risk, &pif);
+  oms_portfolio_destroy(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
       T(test_default_chain_runs_every_check_in_order_and_logs),
+      T(test_portfolio_without_the_combined_read),
       T(test_custom_chain_stops_at_first_failure),
       T(test_refusal_before_the_chain_is_logged),
       T(test_aggregates_follow_the_order_life),
