@@ -987,6 +987,10 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   if (memchr(req->strategy_id, 0, sizeof(req->strategy_id)) == NULL ||
       memchr(req->client_order_id, 0, sizeof(req->client_order_id)) == NULL)
     return refuse_early(res, OMS_R_BAD_ID, "strategy_id or client_order_id too long");
+  if (e->cfg.admit != NULL && e->cfg.admit(e->cfg.admit_ctx, req, &res->reject) != 0) {
+    res->order = &no_order;
+    return OMS_EREJECTED;
+  }
 
   /* 1. idempotency */
   uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
