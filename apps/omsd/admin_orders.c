@@ -232,11 +232,24 @@ static void refuse_account(omsd_http_resp_t *rs, const omsd_principal_t *who, co
 
 /* ---- GET /healthz, /readyz ----------------------------------------------------------- */
 
+/* With a cluster group, the lease too (read lock-free on this thread):
+ * 503 "fenced" once another node took the instance, so that a probe sees a
+ * fenced process for what it is while it lingers. */
 void omsd_route_healthz(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
-  (void)a;
   (void)rq;
+  const omsd_t *d = omsd_admin_daemon(a);
+  unsigned long long token;
+  const char *lease = omsd_cluster_state(d, &token);
   rs->status = 200;
-  rs->json = json_pack("{s:s}", "status", "alive");
+  if (lease == NULL) {
+    rs->json = json_pack("{s:s}", "status", "alive");
+    return;
+  }
+  bool lost = strcmp(lease, "lost") == 0;
+  if (lost) rs->status = 503;
+  rs->json = json_pack("{s:s,s:{s:s,s:s,s:s,s:I}}", "status", lost ? "fenced" : "alive", "lease",
+                       "instance", d->cfg->store_instance, "node", d->cfg->cluster.node, "state",
+                       lease, "token", (json_int_t)token);
 }
 
 typedef struct ready_cmd_s {
