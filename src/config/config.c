@@ -1497,6 +1497,11 @@ static int load_cluster(loader_t *L, config_setting_t *root) {
     return fail(L, g, NULL, NULL,
                 "needs store.projection = \"postgres\" (the lease and the shared rows live "
                 "there)");
+  if (L->c->stream.enabled && strcmp(L->c->stream.instance, L->c->store_instance) != 0)
+    return fail(L, g, NULL, NULL,
+                "stream.instance \"%s\" must be store.instance \"%s\" (the instance the "
+                "lease, the rows and the subjects name)",
+                L->c->stream.instance, L->c->store_instance);
   TRY(get_id(L, g, "node", true, t->node, sizeof t->node));
   long long number = 0, lease = 3000, margin = 0, linger = 2000;
   TRY(get_int(L, g, "number", true, 1, 8191, &number, NULL));

@@ -334,6 +334,11 @@ static void test_cluster_group(void **state) {
                "cluster.margin_ms: must be below lease_ms");
   expect_error(11, PG_STORE " cluster = { node = \"a\"; number = 1; accounts = [\"A1\"]; x = 1; };",
                "cluster.x: unknown setting");
+  expect_error(11,
+               PG_STORE
+               " stream = { nats_url = \"n\"; instance = \"ny2\"; }; cluster = { node = "
+               "\"a\"; number = 1; accounts = [ \"A1\" ]; };",
+               "must be store.instance");
 #undef PG_STORE
 }
 
