@@ -66,6 +66,14 @@ int omsd_cluster_acquire(omsd_t *d) {
   if (oms__strmap_init(&d->owned, (uint32_t)c->cluster.naccounts, OMS_ID_MAX) != 0) return -1;
   for (size_t i = 0; i < c->cluster.naccounts; i++)
     if (oms__strmap_put(&d->owned, c->cluster.accounts[i], i) != 0) return -1;
+  for (size_t i = 0; i < c->nsessions; i++) {
+    uint64_t v;
+    if (!oms__strmap_get(&d->owned, c->sessions[i].account, &v))
+      LOG_WARN(
+          "component=lease msg=\"FIX session trades an account this instance does not own: "
+          "its orders will be refused (ACCOUNT_NOT_OWNED)\" session=%s account=%s",
+          c->sessions[i].sender_comp_id, c->sessions[i].account);
+  }
   oms_lease_config_t lc = {.conninfo = c->pg_conninfo,
                            .group = c->store_instance,
                            .node = c->cluster.node,

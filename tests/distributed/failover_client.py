@@ -7,11 +7,13 @@ New or later: 39=0/1/2) or refused (39=8, Text kept). When the connection
 drops (the owner killed) it logs on again to the other port, retrying until
 the standby listens, with its sequence numbers continued (a ResendRequest
 from omsd is answered with a gap fill) and sends the unanswered order again
-with the same ClOrdID: omsd's idempotency answers a repeat with the order's
-state, so a resend never makes a second order. Progress goes to OUT.progress
+with the same ClOrdID and PossResend(97)=Y: omsd answers a repeat with the
+order's state, so a resend never makes a second order. Progress goes to OUT.progress
 (acknowledged count, for the test to time its kill); at the end OUT holds one
-line per order: "<ClOrdID> <ack|rej> <OrderID> <text>". Exit status 0 when
-every order got an answer.
+line per ClOrdID sent: "<ClOrdID> <ack|rej> <OrderID> <text>". An order refused
+for want of a reference price (the new owner before the venue's market data) is
+sent again under a new ClOrdID (f<i>r<k>). Exit status 0 when every order got
+an answer.
 """
 import socket
 import sys
@@ -33,12 +35,14 @@ class Client:
         self.buf = b""
         self.out = out
 
-    def send(self, mtype, fields, seq=None):
+    def send(self, mtype, fields, seq=None, poss_resend=False):
         now = time.strftime("%Y%m%d-%H:%M:%S.000", time.gmtime())
         body = "35=%s%s49=CLIENT1%s56=OMS%s34=%d%s52=%s%s" % (
             mtype, SOH, SOH, SOH, seq or self.out_seq, SOH, now, SOH)
         if seq is not None:
             body += "43=Y%s122=%s%s" % (SOH, now, SOH)
+        if poss_resend:  # a header field: before the body's
+            body += "97=Y%s" % SOH
         body += "".join("%s=%s%s" % (k, v, SOH) for k, v in fields)
         head = "8=FIX.4.4%s9=%d%s" % (SOH, len(body.encode()), SOH)
         msg = (head + body).encode()
@@ -87,6 +91,15 @@ class Client:
                     if m is None:
                         raise ConnectionError("no logon answer")
                     if m.get("35") == "A":
+                        print("client: logged on to port %d" % port, file=sys.stderr, flush=True)
+                        # omsd asks for what it missed (a ResendRequest) right after
+                        # the Logon: answered before anything new is sent, so the gap
+                        # fill covers only numbers already used.
+                        end = time.time() + 0.5
+                        while time.time() < end:
+                            m = self.read(0.1)
+                            if m is not None:
+                                self.admin(m)
                         return port
                     if m.get("35") == "5":
                         raise ConnectionError("logout: %s" % m.get("58"))
@@ -116,13 +129,17 @@ def main():
     port = c.connect()
     results = {}
     reconnects = 0
-    i = 1
+    i, attempt, resend = 1, 0, False
     while i <= n:
-        clid = "f%d" % i
+        clid = "f%d" % i if attempt == 0 else "f%dr%d" % (i, attempt)
+        # Prices differ from one order to the next (the duplicate-order check).
+        px = "%.1f" % (64900 - (i % 40) * 0.5)
         try:
             c.send("D", [("11", clid), ("1", "ACC1"), ("55", "BTC-USD"), ("54", "1"),
                          ("60", time.strftime("%Y%m%d-%H:%M:%S", time.gmtime())),
-                         ("38", "0.001"), ("40", "2"), ("44", "64900"), ("59", "1")])
+                         ("38", "0.001"), ("40", "2"), ("44", px), ("59", "1")],
+                   poss_resend=resend)
+            resend = False
             deadline = time.time() + 10
             while clid not in results:
                 m = c.read(max(0.1, deadline - time.time()))
@@ -137,20 +154,27 @@ def main():
                     results[clid] = ("ack", m.get("37", "?"), "")
                 elif st == "8":
                     results[clid] = ("rej", m.get("37", "?"), m.get("58", "").replace(" ", "_"))
-        except (OSError, ConnectionError):
+        except (OSError, ConnectionError) as e:
+            print("client: %s while on %s; logging on again" % (e, clid), file=sys.stderr, flush=True)
             c.sock.close()
-            port = c.connect()  # the same order is sent again below
+            port = c.connect()
             reconnects += 1
+            resend = True  # the same order again, PossResend: its state if omsd has it
+            continue
+        if results[clid][0] == "rej" and "NO_REFERENCE_PRICE" in results[clid][2] and attempt < 100:
+            # The new owner has no market data yet: the order again, under a new ClOrdID.
+            attempt += 1
+            time.sleep(0.1)
             continue
         with open(out + ".progress", "w") as f:
             f.write("%d %d\n" % (sum(1 for r in results.values() if r[0] == "ack"), port))
-        i += 1
+        i, attempt = i + 1, 0
     c.send("5", [])
     with open(out, "w") as f:
-        for k in sorted(results, key=lambda s: int(s[1:])):
+        for k in results:
             f.write("%s %s %s %s\n" % (k, *results[k]))
-    print("client: orders=%d acked=%d reconnects=%d last_port=%d" % (
-        n, sum(1 for r in results.values() if r[0] == "ack"), reconnects, port))
+    print("client: orders=%d answers=%d acked=%d reconnects=%d last_port=%d" % (
+        n, len(results), sum(1 for r in results.values() if r[0] == "ack"), reconnects, port))
     return 0
 
 
