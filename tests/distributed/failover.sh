@@ -62,7 +62,7 @@ conninfo="host=127.0.0.1 port=$pgport user=postgres dbname=postgres connect_time
       -e 's/cancel_on_disconnect = true/cancel_on_disconnect = false/' \
       -e "s/^store = {/store = { projection = \"postgres\"; pg_conninfo = \"$conninfo\"; instance = \"ny1\";/" \
       "$src/etc/omsd-fix-venue.conf"
-  printf '\ncluster = { node = "a"; number = 7; accounts = [ "ACC1" ]; lease_ms = 1500; fenced_linger_ms = 1000; };\n'
+  printf '\ncluster = { node = "a"; number = 7; accounts = [ "ACC1" ]; lease_ms = 1500; fenced_linger_ms = 3000; };\n'
 } >"$work/omsd.conf"
 grep -q "port = $vport" "$work/omsd.conf" && grep -q 'projection = "postgres"' "$work/omsd.conf" ||
   fail "cannot rewrite the configuration"
@@ -83,10 +83,10 @@ wait_log() { # log pattern seconds pid
 admin_of() { sed -n 's/.*admin listening.* port=\([0-9][0-9]*\).*/\1/p' "$work/$1.log" | tail -n 1; }
 
 start a "$fa" a; pa=$started
-wait_log a "msg=listening" 15 "$pa"
+wait_log a "msg=listening" 30 "$pa"
 wait_log a "instance owned" 1 "$pa"
 start b "$fb" b; pb=$started
-wait_log b "standby: the instance is owned by another node" 10 "$pb"
+wait_log b "standby: the instance is owned by another node" 20 "$pb"
 grep -q "msg=listening" "$work/b.log" && fail "the standby listens while a owns the instance"
 
 # The owner refuses an account it does not own, through the admin API.
@@ -103,20 +103,20 @@ n=60
 python3 "$src/tests/distributed/failover_client.py" "$fa" "$fb" "$n" "$work/client.out" \
   >"$work/client.log" 2>&1 &
 pc=$!
-for _ in $(seq 1 300); do
+for _ in $(seq 1 600); do
   acked=$(cut -d' ' -f1 "$work/client.out.progress" 2>/dev/null)
   [ "${acked:-0}" -ge 20 ] && break
   kill -0 "$pc" 2>/dev/null || fail "the client exited: $(cat "$work/client.log")"
   sleep 0.05
 done
-[ "${acked:-0}" -ge 20 ] || fail "the client had ${acked:-0} orders acknowledged after 15 s"
+[ "${acked:-0}" -ge 20 ] || fail "the client had ${acked:-0} orders acknowledged after 30 s"
 t_kill=$(date +%s%N)
 kill -KILL "$pa"; wait "$pa" 2>/dev/null; pa=
-wait_log b "instance owned.*previous_node=a" 10 "$pb"
-wait_log b "msg=listening" 15 "$pb"
+wait_log b "instance owned.*previous_node=a" 20 "$pb"
+wait_log b "msg=listening" 30 "$pb"
 t_up=$(date +%s%N)
-for _ in $(seq 1 400); do kill -0 "$pc" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pc" 2>/dev/null && fail "the client did not finish within 40 s: $(tail -3 "$work/client.log")"
+for _ in $(seq 1 600); do kill -0 "$pc" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pc" 2>/dev/null && fail "the client did not finish within 60 s: $(tail -3 "$work/client.log")"
 wait "$pc" || fail "the client failed: $(cat "$work/client.log")"
 pc=
 answered=$(awk '{ sub(/r[0-9]+$/, "", $1); print $1 }' "$work/client.out" | sort -u | wc -l)
@@ -124,7 +124,7 @@ answered=$(awk '{ sub(/r[0-9]+$/, "", $1); print $1 }' "$work/client.out" | sort
 
 # The old owner comes back: b holds the lease, a waits (fenced out).
 start a "$fa" a2; pa2=$started
-wait_log a2 "standby: the instance is owned by another node.*owner=b" 10 "$pa2"
+wait_log a2 "standby: the instance is owned by another node.*owner=b" 20 "$pa2"
 grep -q "msg=listening" "$work/a2.log" && fail "the old owner listens while b owns the instance"
 
 # What the client was told, against PostgreSQL (b's projection).
@@ -160,20 +160,20 @@ lease=$(sql "SELECT owner || ' ' || token FROM oms_lease WHERE grp = 'ny1'")
 # b paused past its lease: a takes it, b resumed is fenced and exits 3.
 ab=$(admin_of b)
 kill -STOP "$pb"
-wait_log a2 "instance owned.*previous_node=b" 10 "$pa2"
-wait_log a2 "data directory is locked" 5 "$pa2"
+wait_log a2 "instance owned.*previous_node=b" 20 "$pa2"
+wait_log a2 "data directory is locked" 10 "$pa2"
 kill -CONT "$pb"
-for _ in $(seq 1 30); do
+for _ in $(seq 1 100); do
   health=$(curl -s -m 1 "http://127.0.0.1:$ab/healthz")
   case "$health" in *fenced*) break ;; esac
   sleep 0.1
 done
 case "$health" in *'"status":"fenced"'*'"state":"lost"'*) ;; *) fail "b's health after the takeover: $health" ;; esac
-wait_log b "FENCED: another node took the instance" 5
+wait_log b "FENCED: another node took the instance" 10
 for _ in $(seq 1 150); do kill -0 "$pb" 2>/dev/null || break; sleep 0.1; done
 wait "$pb"; rc=$?; pb=
 [ "$rc" = 3 ] || fail "the fenced b exited $rc, not 3"
-wait_log a2 "msg=listening" 15 "$pa2"
+wait_log a2 "msg=listening" 30 "$pa2"
 lease=$(sql "SELECT owner || ' ' || token FROM oms_lease WHERE grp = 'ny1'")
 [ "$lease" = "a 3" ] || fail "the lease row is \"$lease\", not a 3"
 grep -q "lease fence.*fenced" "$work/b.log" || echo "note: b made no PostgreSQL write after the takeover"
