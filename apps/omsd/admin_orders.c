@@ -235,12 +235,24 @@ static void refuse_account(omsd_http_resp_t *rs, const omsd_principal_t *who, co
 /* Alive whatever the projection's state (trading does not need it), which
  * it shows: live, down (its last batch failed: PostgreSQL down or
  * restarting), journal_only (PostgreSQL unreachable since the start), with
- * the records it lags and the store's last word. */
+ * the records it lags and the store's last word. With a cluster group, the
+ * lease too (read lock-free on this thread): 503 "fenced" once another node
+ * took the instance, so that a probe sees a fenced process for what it is
+ * while it lingers. */
 void omsd_route_healthz(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_resp_t *rs) {
   (void)rq;
-  oms_store_t *st = omsd_admin_daemon(a)->store;
-  rs->status = 200;
-  rs->json = json_pack("{s:s}", "status", "alive");
+  const omsd_t *d = omsd_admin_daemon(a);
+  oms_store_t *st = d->store;
+  unsigned long long token;
+  const char *lease = omsd_cluster_state(d, &token);
+  bool lost = lease != NULL && strcmp(lease, "lost") == 0;
+  rs->status = lost ? 503 : 200;
+  rs->json = json_pack("{s:s}", "status", lost ? "fenced" : "alive");
+  if (lease != NULL)
+    json_object_set_new(
+        rs->json, "lease",
+        json_pack("{s:s,s:s,s:s,s:I}", "instance", d->cfg->store_instance, "node",
+                  d->cfg->cluster.node, "state", lease, "token", (json_int_t)token));
   if (st == NULL) return;
   oms_store_stats_t ss;
   oms_store_error_t e;

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "oms/lease.h"
 #include "omsd.h"
 
 #define MAX_EVENTS 64
@@ -257,11 +258,14 @@ static void run(omsd_t *d) {
       if (errno != EINTR) omsd_log_sys(OMS_LOG_ERROR, "epoll_wait", "object=loop", errno);
       n = 0;
     }
+    /* Asked before anything of the turn: a process paused past its
+     * lease's deadline finds out here, before it routes or acknowledges. */
+    bool owner = omsd_cluster_may_act(d);
     for (int i = 0; i < n; i++) {
       omsd_watch_t *w = evs[i].data.ptr;
       if (w->fd >= 0) w->cb(d, w->ctx, evs[i].events);
     }
-    int worked = omsd_poll_engine(d);
+    int worked = owner && omsd_cluster_may_act(d) ? omsd_poll_engine(d) : 0;
     worked += oms_gateway_pump(d->gw);
     omsd_net_reap(d);
     int64_t t = omsd_now_ns();
@@ -274,8 +278,8 @@ static void run(omsd_t *d) {
       next_timer = t + TIMER_NS;
     }
     omsd_net_flush(d); /* everything this turn produced: one send per connection */
-    if (d->stopping &&
-        ((oms_gateway_sessions_connected(d->gw) == 0 && settled(d)) || t >= d->stop_deadline))
+    if (d->stopping && ((!d->fenced && oms_gateway_sessions_connected(d->gw) == 0 && settled(d)) ||
+                        t >= d->stop_deadline))
       break;
   }
 }
@@ -336,27 +340,35 @@ static int core_thread_apply(omsd_t *d) {
 
 int omsd_serve(omsd_t *d) {
   int status = 1;
-  if (omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
+  int lease = omsd_cluster_acquire(d);
+  if (lease == 1) status = 0; /* stopped while a standby */
+  if (lease == 0 && omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
       omsd_net_open(d) == 0 && omsd_admin_start(d) == 0 && core_thread_apply(d) == 0) {
     omsd_print_ready(d);
     run(d);
-    status = 0;
+    status = d->fenced ? 3 : 0;
   }
   omsd_admin_stop(d);
   if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS);
   if (d->conns != NULL) omsd_net_close(d);
+  /* A fenced process touches its venues no more: the new owner does. */
   if (d->engine != NULL && d->epfd >= 0 && status == 0) drain_venues(d);
-  if (d->engine != NULL) settle_engine(d);
+  if (d->engine != NULL && !d->fenced) settle_engine(d);
   if (d->gw != NULL) oms_gateway_flush(d->gw, STOP_GRACE_NS); /* how far clients were told */
   loop_close(d);
   omsd_unwire(d);
   if (d->lock_fd >= 0 && close(d->lock_fd) != 0)
     omsd_log_sys(OMS_LOG_WARN, "close", "object=lock_file", errno);
   d->lock_fd = -1;
+  omsd_cluster_release(d); /* after the store's last batch, which it fences */
   return status;
 }
 
 void omsd_init(omsd_t *d, oms_config_t *cfg, const char *config_path) {
-  *d = (omsd_t){.cfg = cfg, .config_path = config_path, .lock_fd = -1, .epfd = -1};
+  *d = (omsd_t){.cfg = cfg,
+                .config_path = config_path,
+                .lock_fd = -1,
+                .epfd = -1,
+                .lease_seen = OMS_LEASE_HELD};
   d->listen_w.fd = d->sig_w.fd = d->store_w.fd = -1;
 }

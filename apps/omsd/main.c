@@ -9,7 +9,8 @@
  * the rest lives; docs/omsd.md describes the daemon.
  *
  * Exit status: 0 after a clean stop or a good check, 1 when the daemon could
- * not start, 2 for a bad command line or configuration.
+ * not start, 2 for a bad command line or configuration, 3 when it was
+ * fenced (another node took its instance's lease: docs/deployment.md).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: omsd --config PATH [--check-config] [--port N] [--admin-port N]\n"
           "            [--data-dir DIR] [--durability fsync|os] [--log-level LEVEL]\n"
+          "            [--node NAME]\n"
           "       omsd --version | --help\n\n"
           "The OMS daemon: FIX 4.4 order entry, the engine, risk, the simulated venue and\n"
           "the order store, as configured in PATH (see docs/config.md).\n"
@@ -35,11 +37,13 @@ static void usage(FILE *f) {
           "                      (0: any free port; the log line \"admin listening\" says which)\n"
           "  --data-dir DIR      use DIR instead of store.data_dir\n"
           "  --durability MODE   override store.durability\n"
-          "  --log-level LEVEL   override logging.level (debug, info, warn, error)\n");
+          "  --log-level LEVEL   override logging.level (debug, info, warn, error)\n"
+          "  --node NAME         override cluster.node (an owner and its standby may share\n"
+          "                      one configuration file)\n");
 }
 
 typedef struct overrides_s {
-  const char *port, *admin_port, *data_dir, *durability, *level;
+  const char *port, *admin_port, *data_dir, *durability, *level, *node;
 } overrides_t;
 
 static int parse_port(const char *opt, const char *s, int *out) {
@@ -78,6 +82,13 @@ static int apply_overrides(oms_config_t *cfg, const overrides_t *o) {
       fprintf(stderr, "omsd: --durability: \"%s\" is not fsync or os\n", o->durability);
       return -1;
     }
+  }
+  if (o->node != NULL) {
+    if (!cfg->cluster.enabled || !oms_id_valid(o->node, sizeof cfg->cluster.node - 1)) {
+      fprintf(stderr, "omsd: --node: needs a cluster group and a name (letters, digits, ._:@/-)\n");
+      return -1;
+    }
+    snprintf(cfg->cluster.node, sizeof cfg->cluster.node, "%s", o->node);
   }
   if (o->level != NULL) {
     for (int i = OMS_LOG_DEBUG; i <= OMS_LOG_ERROR; i++)
@@ -141,6 +152,7 @@ int main(int argc, char **argv) {
                                        {"data-dir", required_argument, NULL, 'd'},
                                        {"durability", required_argument, NULL, 'u'},
                                        {"log-level", required_argument, NULL, 'l'},
+                                       {"node", required_argument, NULL, 'n'},
                                        {"version", no_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -148,7 +160,7 @@ int main(int argc, char **argv) {
   overrides_t ov = {0};
   bool check_only = false;
   int o;
-  while ((o = getopt_long(argc, argv, "c:kp:a:d:u:l:Vh", opts, NULL)) != -1) {
+  while ((o = getopt_long(argc, argv, "c:kp:a:d:u:l:n:Vh", opts, NULL)) != -1) {
     switch (o) {
       case 'c': config = optarg; break;
       case 'k': check_only = true; break;
@@ -157,6 +169,7 @@ int main(int argc, char **argv) {
       case 'd': ov.data_dir = optarg; break;
       case 'u': ov.durability = optarg; break;
       case 'l': ov.level = optarg; break;
+      case 'n': ov.node = optarg; break;
       case 'V': printf("omsd %s\n", OMS_VERSION_STRING); return 0;
       case 'h': usage(stdout); return 0;
       default: usage(stderr); return 2;

@@ -79,6 +79,25 @@ int omsd_poll_engine(omsd_t *d);
  * (0, or 1 when it could not start). Signals must already be blocked. */
 int omsd_serve(omsd_t *d);
 
+/* ---- cluster.c: several instances, the lease (docs/deployment.md) ----------------- */
+
+/* Takes the instance's lease, waiting as a standby while another node holds
+ * it; starts its renewer. 0 (held, or no cluster group), 1 (stopped by a
+ * signal while waiting) or -1 (logged). Before the data directory opens. */
+int omsd_cluster_acquire(omsd_t *d);
+/* The data directory's lock is held by another process: waits 100 ms.
+ * 0 to try again, -1 to give up (a signal, or the lease lost). */
+int omsd_cluster_wait_dir(omsd_t *d, bool *said);
+/* The engine's admit hook: the account owned and the lease held. */
+int omsd_cluster_admit(void *ctx, const oms_order_request_t *req, oms_reject_t *rej);
+/* Each loop turn: whether the lease is held now (logs a change; a loss
+ * starts the fenced stop). Always true without a cluster group. */
+bool omsd_cluster_may_act(omsd_t *d);
+/* At the end of a stop: releases the lease (unless fenced) and frees it. */
+void omsd_cluster_release(omsd_t *d);
+/* The lease's state name and token for /healthz, or NULL (no cluster). */
+const char *omsd_cluster_state(const omsd_t *d, unsigned long long *token);
+
 /* ---- wire.c -------------------------------------------------------------------------- */
 
 /* Creates the data directory and takes its lock (a second omsd refused). */
@@ -271,6 +290,12 @@ struct omsd_s {
   omsd_watch_t sig_w, store_w;
   bool stopping;
   int64_t stop_deadline;
+
+  /* several instances (cluster.c): NULL/empty when the cluster group is absent */
+  struct oms_lease_s *lease;
+  oms__strmap_t owned; /* cluster.accounts */
+  int lease_seen;      /* the oms_lease_state_t the loop last saw */
+  bool fenced;         /* the lease was lost: exiting with status 3 */
 };
 
 /* Initialises d for cfg (nothing opened). */

@@ -36,6 +36,7 @@
 #include "limits_log.h"
 #include "oms/fix_dict.h"
 #include "oms/fix_venue.h"
+#include "oms/lease.h"
 #include "oms/stream.h"
 #include "omsd.h"
 
@@ -71,6 +72,9 @@ int omsd_open_data_dir(omsd_t *d) {
     omsd_log_sys(OMS_LOG_ERROR, "open", obj, errno);
     return -1;
   }
+  bool said = false;
+  while (d->lease != NULL && flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+    if (omsd_cluster_wait_dir(d, &said) != 0) return -1;
   if (flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK)
       LOG_ERROR("msg=\"another omsd is running on this data directory\" call=flock %s", obj);
@@ -131,6 +135,7 @@ static int open_journal_store(omsd_t *d) {
   jc.ctx = d;
   jc.pg_conninfo = c->pg_conninfo;
   jc.instance = c->store_instance;
+  jc.lease_token = d->lease != NULL ? oms_lease_token(d->lease) : 0;
   const char *proj = c->pg_conninfo[0] ? "postgres" : c->store_path;
   int rc = oms_store_journal_open(&jc, &d->store);
   if (rc != 0) {
@@ -242,6 +247,13 @@ static int build_core(omsd_t *d, bool check_only) {
                             .event_ctx = d,
                             .on_written = on_written,
                             .written_ctx = d};
+  if (c->cluster.enabled) {
+    /* Order ids unique across instances: the instance's number above
+     * OMS_CFG_ORDER_ID_BITS (recovery raises it past the stored ids). */
+    ec.first_order_id = ((uint64_t)c->cluster.number << OMS_CFG_ORDER_ID_BITS) + 1;
+    ec.admit = check_only ? NULL : omsd_cluster_admit;
+    ec.admit_ctx = d;
+  }
   if ((rc = oms_engine_create(&ec, &d->engine)) != 0) {
     LOG_ERROR("msg=\"cannot create the engine\" error=%s", oms_err_name(rc));
     return -1;

@@ -85,6 +85,12 @@ typedef struct oms_engine_config_s {
   /* Smart routing (sor.h, docs/routing.md): a venue's quote older than this
    * is stale and not routed to; 0 = 5 s. Negative: quotes never go stale. */
   int64_t sor_stale_ns;
+  /* Optional: asked first about every new order (a parent's children and a
+   * group's members included), before anything is created or stored; a
+   * non-zero return refuses it with the reason admit put in rej (no order,
+   * no event). omsd's account ownership and lease (docs/deployment.md). */
+  int (*admit)(void *ctx, const oms_order_request_t *req, oms_reject_t *rej);
+  void *admit_ctx;
 } oms_engine_config_t;
 
 /* Creates an engine with all the memory it will use. Returns 0, OMS_EINVAL

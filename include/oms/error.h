@@ -42,7 +42,8 @@ OMS_BEGIN_DECLS
   XX(EBUSY, -22, "resource busy or locked")                    \
   XX(EUNSUPPORTED, -23, "not supported")                       \
   XX(EDIVZERO, -24, "division by zero")                        \
-  XX(ECORRUPT, -25, "damaged data")
+  XX(ECORRUPT, -25, "damaged data")                            \
+  XX(EFENCED, -26, "fenced: another owner holds a newer lease token")
 
 typedef enum oms_err_e {
   OMS_OK = 0,

@@ -80,6 +80,8 @@ OMS_BEGIN_DECLS
   XX(CAPACITY, 208, "order capacity exhausted")                                   \
   XX(NOTHING_TO_CHANGE, 209, "modify changes nothing")                            \
   XX(MODIFY_BELOW_FILLED, 210, "new quantity below filled quantity")              \
+  XX(ACCOUNT_NOT_OWNED, 211, "account owned by another omsd instance")            \
+  XX(LEASE_LOST, 212, "this instance does not hold its ownership lease")          \
   /* venue (simulated or real) */                                                 \
   XX(VENUE_REJECT, 300, "rejected by venue")                                      \
   XX(POST_ONLY_WOULD_CROSS, 301, "post-only order would take liquidity")          \

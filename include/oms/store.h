@@ -443,6 +443,10 @@ typedef struct oms_store_journal_config_s {
   /* The instance every PostgreSQL row carries: the projection reads and
    * writes this instance's rows only. NULL or "" = "main". */
   const char *instance;
+  /* Fencing (include/oms/lease.h): non-zero, every PostgreSQL batch checks
+   * in its own transaction that this is still the instance's lease token
+   * (the group is the instance) and is refused, rolled back, otherwise. */
+  uint64_t lease_token;
 } oms_store_journal_config_t;
 
 OMS_EXTERN void oms_store_journal_config_init(oms_store_journal_config_t *cfg,

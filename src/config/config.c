@@ -1481,6 +1481,56 @@ static int load_stream(loader_t *L, config_setting_t *root) {
   return 0;
 }
 
+/* The cluster group: off when absent. Its group is store.instance, its
+ * lease in store.pg_conninfo's database, so it needs the PostgreSQL
+ * projection; every owned account must be a configured one. */
+static int load_cluster(loader_t *L, config_setting_t *root) {
+  oms_cfg_cluster_t *t = &L->c->cluster;
+  config_setting_t *g, *l;
+  TRY(get_node(L, root, "cluster", CONFIG_TYPE_GROUP, false, &g));
+  if (g == NULL) return 0;
+  static const char *const keys[] = {"node",      "number",           "accounts", "lease_ms",
+                                     "margin_ms", "fenced_linger_ms", NULL};
+  TRY(only_keys(L, g, keys));
+  t->enabled = true;
+  if (L->c->pg_conninfo[0] == '\0')
+    return fail(L, g, NULL, NULL,
+                "needs store.projection = \"postgres\" (the lease and the shared rows live "
+                "there)");
+  if (L->c->stream.enabled && strcmp(L->c->stream.instance, L->c->store_instance) != 0)
+    return fail(L, g, NULL, NULL,
+                "stream.instance \"%s\" must be store.instance \"%s\" (the instance the "
+                "lease, the rows and the subjects name)",
+                L->c->stream.instance, L->c->store_instance);
+  TRY(get_id(L, g, "node", true, t->node, sizeof t->node));
+  long long number = 0, lease = 3000, margin = 0, linger = 2000;
+  TRY(get_int(L, g, "number", true, 1, 8191, &number, NULL));
+  TRY(get_int(L, g, "lease_ms", false, 100, 600000, &lease, NULL));
+  TRY(get_int(L, g, "margin_ms", false, 0, 600000, &margin, NULL));
+  TRY(get_int(L, g, "fenced_linger_ms", false, 0, 600000, &linger, NULL));
+  if (margin == 0) margin = lease / 3;
+  if (margin >= lease)
+    return fail(L, g, config_setting_get_member(g, "margin_ms"), NULL,
+                "must be below lease_ms (%lld)", lease);
+  t->number = (uint32_t)number;
+  t->lease_ms = (uint32_t)lease;
+  t->margin_ms = (uint32_t)margin;
+  t->fenced_linger_ms = (uint32_t)linger;
+  TRY(get_node(L, g, "accounts", CONFIG_TYPE_LIST, true, &l));
+  int n = config_setting_length(l);
+  if (n < 1 || n > OMS_CFG_MAX_ACCOUNTS)
+    return fail(L, g, l, NULL, "needs 1 to %d accounts", OMS_CFG_MAX_ACCOUNTS);
+  for (int k = 0; k < n; k++) {
+    const char *v = config_setting_get_string_elem(l, k);
+    if (v == NULL || find_account(L->c, v) < 0)
+      return fail(L, g, l, NULL, "element %d is not an account of accounts", k);
+    for (size_t j = 0; j < t->naccounts; j++)
+      if (strcmp(t->accounts[j], v) == 0) return fail(L, g, l, NULL, "\"%s\" listed twice", v);
+    snprintf(t->accounts[t->naccounts++], OMS_ID_MAX + 1, "%s", v);
+  }
+  return 0;
+}
+
 static const char *const sched_names[] = {
 #define OMS_CFG_SCHED_NAME(e, name) [e] = name,
     OMS_CFG_SCHED_POLICIES(OMS_CFG_SCHED_NAME)
@@ -1527,9 +1577,10 @@ static int load_omsd(loader_t *L, config_setting_t *root) {
 
 static int load(config_t *cf, loader_t *L) {
   config_setting_t *root = config_root_setting(cf);
-  static const char *const keys[] = {"fix",   "accounts", "strategies", "instruments", "venues",
-                                     "risk",  "store",    "logging",    "capacity",    "admission",
-                                     "admin", "stream",   "riskmodel",  "omsd",        NULL};
+  static const char *const keys[] = {"fix",      "accounts",  "strategies", "instruments",
+                                     "venues",   "risk",      "store",      "logging",
+                                     "capacity", "admission", "admin",      "stream",
+                                     "cluster",  "riskmodel", "omsd",       NULL};
   TRY(only_keys(L, root, keys));
   TRY(load_capacity(L, root));
   TRY(load_admission(L, root));
@@ -1544,6 +1595,7 @@ static int load(config_t *cf, loader_t *L) {
   TRY(load_logging(L, root));
   TRY(load_admin(L, root));
   TRY(load_stream(L, root));
+  TRY(load_cluster(L, root));
   TRY(load_riskmodel(L, root));
   TRY(load_omsd(L, root));
   return 0;

@@ -235,6 +235,23 @@ typedef struct oms_cfg_stream_s {
   uint32_t ack_timeout_ms;
 } oms_cfg_stream_t;
 
+/* cluster: several omsd instances (docs/deployment.md); absent: one omsd
+ * owns everything. The ownership group is store.instance; the lease lives
+ * in the PostgreSQL of store.pg_conninfo. */
+typedef struct oms_cfg_cluster_s {
+  bool enabled;    /* the group is present */
+  char node[64];   /* this process, in the lease table (--node overrides) */
+  uint32_t number; /* the instance's number: the high bits of its order ids */
+  uint32_t lease_ms, margin_ms;
+  size_t naccounts;                                    /* the accounts this instance owns */
+  char accounts[OMS_CFG_MAX_ACCOUNTS][OMS_ID_MAX + 1]; /* (each in accounts) */
+  uint32_t fenced_linger_ms; /* a fenced omsd reports it this long, then exits 3 */
+} oms_cfg_cluster_t;
+
+/* The bits of an order id below the instance's number (2^40: about 10^12
+ * orders per instance; ids stay below 2^53, exact in JSON). */
+#define OMS_CFG_ORDER_ID_BITS 40
+
 /* riskmodel: the market risk model (docs/risk.md); absent: none attached. */
 #define OMS_CFG_MAX_SCENARIOS 16
 #define OMS_CFG_SCENARIO_NAME_MAX 31
@@ -334,6 +351,9 @@ typedef struct oms_config_s {
 
   /* stream: the event stream to NATS (enabled false when the group is absent) */
   oms_cfg_stream_t stream;
+
+  /* cluster: account ownership as a lease (enabled false when absent) */
+  oms_cfg_cluster_t cluster;
 
   /* riskmodel: the market risk model (enabled false when the group is absent) */
   oms_cfg_riskmodel_t riskmodel;

@@ -899,6 +899,12 @@ static void release(oms_engine_t *e) {
 
 /* ---- submit ----------------------------------------------------------------- */
 
+/* A repeat of the request that made o, as far as a stored order tells. */
+static bool same_request(const oms_order_t *o, const oms_order_request_t *req) {
+  return o->side == req->side && oms_dec_eq(o->qty, req->qty) &&
+         strcmp(o->symbol, req->symbol) == 0 && o->type == req->type;
+}
+
 static int refuse_early(oms_submit_result_t *res, oms_reason_t code, const char *text) {
   res->order = &no_order;
   oms_reject_set(&res->reject, code, "%s", text);
@@ -1004,6 +1010,10 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   if (memchr(req->strategy_id, 0, sizeof(req->strategy_id)) == NULL ||
       memchr(req->client_order_id, 0, sizeof(req->client_order_id)) == NULL)
     return refuse_early(res, OMS_R_BAD_ID, "strategy_id or client_order_id too long");
+  if (e->cfg.admit != NULL && e->cfg.admit(e->cfg.admit_ctx, req, &res->reject) != 0) {
+    res->order = &no_order;
+    return OMS_EREJECTED;
+  }
 
   /* 1. idempotency */
   uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
@@ -1015,6 +1025,10 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     if (strcmp(s->o.client_order_id, req->client_order_id) == 0 &&
         strcmp(s->o.strategy_id, req->strategy_id) == 0) {
       if (s->req_hash == rhash) return replay(e, s, &s->o, res);
+      /* Recovered (no request hash): compared as a stored order is below,
+       * so that a client resending after a restart or a takeover gets the
+       * order's state, not a refusal. */
+      if (s->req_hash == 0 && same_request(&s->o, req)) return replay(e, s, &s->o, res);
       oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
                      "client_order_id %s already used by order %llu of strategy %s",
                      req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
@@ -1025,9 +1039,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     oms_order_t old;
     if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id,
                                        &old) == 0) {
-      if (old.side == req->side && oms_dec_eq(old.qty, req->qty) &&
-          strcmp(old.symbol, req->symbol) == 0 && old.type == req->type)
-        return replay(e, NULL, &old, res);
+      if (same_request(&old, req)) return replay(e, NULL, &old, res);
       oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
                      "client_order_id %s already used by order %llu of strategy %s",
                      req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
@@ -2092,6 +2104,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   if (si == NIL) return OMS_EFULL;
   slot_t *s = &e->slots[si];
   s->o = *o;
+  s->req_hash = 0; /* unknown: a repeat is compared with the order (same_request) */
   s->clord_key = clord_key(o->strategy_id, o->client_order_id);
   oms__u64map_put(&e->by_id, o->order_id, si);
   oms__u64map_put(&e->by_clord, s->clord_key, si);

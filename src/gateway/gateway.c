@@ -921,6 +921,7 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_RISK_SYMBOL_RESTRICTED: return OMS_FIX_ORD_REJ_UNKNOWN_SYMBOL;
     case OMS_R_RISK_TRADING_HOURS:
     case OMS_R_RISK_HALTED:
+    case OMS_R_LEASE_LOST:
     case OMS_R_VENUE_DOWN: return OMS_FIX_ORD_REJ_EXCHANGE_CLOSED;
     case OMS_R_RISK_MAX_ORDER_QTY:
     case OMS_R_RISK_MAX_ORDER_NOTIONAL:
@@ -946,7 +947,8 @@ int oms_gateway_ord_rej_reason(oms_reason_t r) {
     case OMS_R_VENUE_UNKNOWN_ORDER: return OMS_FIX_ORD_REJ_UNKNOWN_ORDER;
     case OMS_R_DUPLICATE_CLORDID:
     case OMS_R_RISK_DUPLICATE_ORDER: return OMS_FIX_ORD_REJ_DUPLICATE_ORDER;
-    case OMS_R_NOT_ENTITLED: return OMS_FIX_ORD_REJ_UNKNOWN_ACCOUNT;
+    case OMS_R_NOT_ENTITLED:
+    case OMS_R_ACCOUNT_NOT_OWNED: return OMS_FIX_ORD_REJ_UNKNOWN_ACCOUNT;
     case OMS_R_QTY_NOT_POSITIVE:
     case OMS_R_LOT_SIZE:
     case OMS_R_MIN_QTY:

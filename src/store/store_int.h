@@ -139,6 +139,9 @@ int oms__pg_open(const char *conninfo, const char *instance, oms_store_t **out,
 int oms__pg_projected(oms_store_t *s, uint64_t *lsn);
 int oms__pg_project(oms_store_t *s, const oms__rec_t *recs, size_t n, uint64_t lsn,
                     oms_store_error_t *e);
+/* Every later batch checks, in its transaction, that token is still the
+ * lease token of the instance's group (0: no check). Before projecting. */
+void oms__pg_set_fence(oms_store_t *s, uint64_t token);
 /* The schema version of the PostgreSQL database, or < 0. */
 int oms__pg_schema_version(oms_store_t *s);
 

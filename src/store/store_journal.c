@@ -1185,6 +1185,7 @@ static int open_journal(js_t *s) {
 static int open_pg(js_t *s, bool quiet) {
   oms_store_error_t e;
   int rc = oms__pg_open(s->cfg.pg_conninfo, s->instance, &s->proj, &e);
+  if (rc == 0) oms__pg_set_fence(s->proj, s->cfg.lease_token);
   if (rc == 0 && (rc = oms__pg_projected(s->proj, &s->pg_cursor)) != 0) {
     snprintf(e.message, sizeof e.message, "cannot read the projection's cursor");
     oms_store_close(s->proj);

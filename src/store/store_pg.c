@@ -42,6 +42,7 @@
 #include "core/alloc.h"
 #include "oms/algo.h"
 #include "oms/error.h"
+#include "oms/lease.h"
 #include "oms/store.h"
 #include "store/store_int.h"
 
@@ -270,6 +271,7 @@ typedef struct pg_s {
   oms_store_t base;
   char *conninfo;
   char instance[OMS_ID_MAX + 1];
+  uint64_t fence_token; /* the lease token every batch checks; 0: none */
   pthread_mutex_t wmu, rmu;
   PGconn *w, *r;
   bool prepared; /* the writer's statements, on this connection */
@@ -965,6 +967,31 @@ static bool send_positions(pg_t *s, oms_store_error_t *e) {
   return true;
 }
 
+/* Inside the batch's transaction: our lease token is still the group's.
+ * The row stays locked FOR SHARE to the COMMIT, so a takeover (which
+ * updates it) waits for this batch, and a batch after it sees the new
+ * token: a superseded owner's writes are refused by the database. */
+static bool fenced_ok(pg_t *s, oms_store_error_t *e) {
+  if (s->fence_token == 0) return true;
+  const char *v[1] = {s->instance};
+  PGresult *r = PQexecParams(s->w, OMS_LEASE_FENCE_SQL, 1, NULL, v, NULL, NULL, 0);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    set_err(e, "lease fence", s->w, NULL);
+    PQclear(r);
+    return false;
+  }
+  uint64_t now = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+  PQclear(r);
+  if (now == s->fence_token) return true;
+  char m[128];
+  snprintf(m, sizeof m, "fenced: lease token %llu of instance %s superseded by %llu",
+           (unsigned long long)s->fence_token, s->instance, (unsigned long long)now);
+  set_err(e, "lease fence", s->w, m);
+  return false;
+}
+
+void oms__pg_set_fence(oms_store_t *base, uint64_t token) { ((pg_t *)base)->fence_token = token; }
+
 int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_t lsn,
                     oms_store_error_t *e) {
   pg_t *s = (pg_t *)base;
@@ -978,6 +1005,7 @@ int oms__pg_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_
     set_err(e, "BEGIN", s->w, NULL);
     ok = false;
   }
+  ok = ok && fenced_ok(s, e);
   ok = ok && copy_batch(s, recs, n, e);
   bool piped = ok && PQenterPipelineMode(s->w) == 1;
   if (ok && !piped) set_err(e, "PQenterPipelineMode", s->w, NULL);

@@ -291,6 +291,57 @@ static void test_stream_group(void **state) {
   expect_error(12, "stream = { nats_url = \"n\"; acks = 1; };", "acks");
 }
 
+/* The cluster group (line 12 replaced by the PostgreSQL store and it). */
+static void test_cluster_group(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_false(c->cluster.enabled); /* off by default */
+  oms_config_destroy(c);
+#define PG_STORE                                                                        \
+  "store = { data_dir = \"var\"; projection = \"postgres\"; pg_conninfo = \"host=h\"; " \
+  "instance = \"ny1\"; };"
+  const char *on = PG_STORE " cluster = { node = \"a\"; number = 7; accounts = [ \"A1\" ]; };";
+  if (oms_config_load_string(text_with(11, on), "t.conf", &c, err, sizeof err) != 0)
+    fail_msg("%s", err);
+  assert_true(c->cluster.enabled);
+  assert_string_equal(c->cluster.node, "a");
+  assert_int_equal(c->cluster.number, 7);
+  assert_int_equal(c->cluster.naccounts, 1);
+  assert_string_equal(c->cluster.accounts[0], "A1");
+  assert_int_equal(c->cluster.lease_ms, 3000);
+  assert_int_equal(c->cluster.margin_ms, 1000);
+  assert_int_equal(c->cluster.fenced_linger_ms, 2000);
+  oms_config_destroy(c);
+  expect_error(12, "cluster = { node = \"a\"; number = 1; accounts = [ \"A1\" ]; };",
+               "needs store.projection = \"postgres\"");
+  expect_error(11, PG_STORE " cluster = { number = 1; accounts = [ \"A1\" ]; };",
+               "cluster.node: missing");
+  expect_error(11, PG_STORE " cluster = { node = \"a\"; number = 0; accounts = [ \"A1\" ]; };",
+               "cluster.number: 0 is not in 1..8191");
+  expect_error(11, PG_STORE " cluster = { node = \"a\"; number = 1; accounts = [ \"A9\" ]; };",
+               "not an account of accounts");
+  expect_error(11, PG_STORE " cluster = { node = \"a\"; number = 1; accounts = [ ]; };",
+               "needs 1 to 64 accounts");
+  expect_error(11,
+               PG_STORE " cluster = { node = \"a\"; number = 1; accounts = [ \"A1\", \"A1\" ]; };",
+               "listed twice");
+  expect_error(11,
+               PG_STORE
+               " cluster = { node = \"a\"; number = 1; accounts = [ \"A1\" ]; "
+               "lease_ms = 1000; margin_ms = 1000; };",
+               "cluster.margin_ms: must be below lease_ms");
+  expect_error(11, PG_STORE " cluster = { node = \"a\"; number = 1; accounts = [\"A1\"]; x = 1; };",
+               "cluster.x: unknown setting");
+  expect_error(11,
+               PG_STORE
+               " stream = { nats_url = \"n\"; instance = \"ny2\"; }; cluster = { node = "
+               "\"a\"; number = 1; accounts = [ \"A1\" ]; };",
+               "must be store.instance");
+#undef PG_STORE
+}
+
 static void test_missing_file_is_refused(void **state) {
   (void)state;
   oms_config_t *c;
@@ -1127,6 +1178,7 @@ int main(void) {
       cmocka_unit_test(test_session_validation_switches),
       cmocka_unit_test(test_sample_file_loads),
       cmocka_unit_test(test_stream_group),
+      cmocka_unit_test(test_cluster_group),
       cmocka_unit_test(test_missing_file_is_refused),
       cmocka_unit_test(test_fix_venue_sample_loads),
       cmocka_unit_test(test_fix_venue_settings_load),

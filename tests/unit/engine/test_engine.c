@@ -899,6 +899,47 @@ static void test_api_misuse_is_refused(void **state) {
   teardown((void **)&w);
 }
 
+static int admit_acc1(void *ctx, const oms_order_request_t *req, oms_reject_t *rej) {
+  ++*(int *)ctx;
+  if (strcmp(req->account_id, "ACC1") == 0) return 0;
+  oms_reject_set(rej, OMS_R_ACCOUNT_NOT_OWNED, "account %s is not owned", req->account_id);
+  return 1;
+}
+
+/* The admit hook (omsd's account ownership and lease) is asked first; a
+ * refusal makes no order, no event, no id; first_order_id numbers them. */
+static void test_admit_refuses_before_anything_exists(void **state) {
+  (void)state;
+  int64_t now = T0;
+  int asked = 0;
+  static fake_venue_t v;
+  fake_venue_init(&v, "SIM");
+  oms_engine_config_t cfg = {.clock = oms_clock_manual(&now),
+                             .max_orders = 16,
+                             .first_order_id = (UINT64_C(7) << 40) + 1,
+                             .admit = admit_acc1,
+                             .admit_ctx = &asked};
+  oms_engine_t *e;
+  assert_int_equal(oms_engine_create(&cfg, &e), 0);
+  oms_instrument_t ins;
+  t_instrument(&ins, "BTC-USD");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  assert_int_equal(oms_engine_add_venue(e, &v.base, NULL), 0);
+  oms_order_request_t req;
+  t_request(&req, "a1", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  snprintf(req.account_id, sizeof req.account_id, "ACC2");
+  oms_submit_result_t res;
+  assert_int_equal(oms_engine_submit(e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_ACCOUNT_NOT_OWNED);
+  assert_int_equal(res.order->order_id, 0);
+  assert_int_equal(v.nsent, 0);
+  snprintf(req.account_id, sizeof req.account_id, "ACC1");
+  assert_int_equal(oms_engine_submit(e, &req, &res), 0);
+  assert_int_equal(res.order->order_id, (UINT64_C(7) << 40) + 1);
+  assert_int_equal(asked, 2);
+  oms_engine_destroy(e);
+}
+
 static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   world_t *w = *state;
   uint64_t a = submit_ok(w, "c1", OMS_SIDE_BUY, "1", "65000");
@@ -943,6 +984,15 @@ static void test_recovery_rebuilds_live_orders_and_sequences(void **state) {
   assert_true(res.duplicate);
   assert_int_equal(res.order->order_id, a);
   req.qty = T_D("3");
+  assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_DUPLICATE_CLORDID);
+  /* the live order, recovered into memory: its repeat is a replay too (a
+   * client resending after a restart or a takeover), a changed one is not */
+  t_request(&req, "c2", OMS_SIDE_SELL, OMS_ORD_LIMIT, "2", "66000");
+  assert_int_equal(oms_engine_submit(e2, &req, &res), 0);
+  assert_true(res.duplicate);
+  assert_int_equal(res.order->order_id, b);
+  req.side = OMS_SIDE_BUY;
   assert_int_equal(oms_engine_submit(e2, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_DUPLICATE_CLORDID);
   t_request(&req, "c9", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
@@ -1312,6 +1362,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue, setup_store,
           teardown),
+      cmocka_unit_test(test_admit_refuses_before_anything_exists),
       cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences, setup_store,
                                       teardown),
       cmocka_unit_test(test_market_data_marks_the_portfolio),
