@@ -825,7 +825,7 @@ static void test_market_data_is_subscribed_at_logon_and_snapshots_delivered(void
   logon(f, 1);
   assert_true(peer_read(f));
   assert_got(f, "35=V|");
-  assert_got(f, "262=MD-BTC-USD|263=1|264=1|265=0|267=3|269=0|269=1|269=2|146=1|55=XBTUSD|");
+  assert_got(f, "262=MD-BTC-USD|263=1|264=10|265=0|267=3|269=0|269=1|269=2|146=1|55=XBTUSD|");
   assert_true(peer_read(f));
   assert_got(f, "262=MD-ETH-USD|");
   assert_got(f, "55=ETH-USD|");
