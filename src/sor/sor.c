@@ -359,9 +359,12 @@ static void sweep(const oms_sor_book_t *b, const sins_t *s, const oms_sor_reques
  * the venue's best. Behind the last level known, all the levels known (a
  * floor: what lies between is not displayed to us). */
 static oms_dec_t queue_ahead(oms_side_t side, const sside_t *d, oms_dec_t px) {
+  bool buy = side == OMS_SIDE_BUY;
   oms_dec_t size = OMS_DEC_ZERO;
-  for (uint32_t i = 0; i < d->n && !better(side, px, d->lv[i].px); i++)
-    size.raw += d->lv[i].qty.raw;
+  /* a resting bid at or above ours (an offer at or below) is served first */
+  for (uint32_t i = 0; i < d->n && (buy ? d->lv[i].px.raw >= px.raw : d->lv[i].px.raw <= px.raw);
+       i++)
+    (void)oms_dec_add(size, d->lv[i].qty, &size);
   return size;
 }
 
