@@ -50,6 +50,7 @@
  * next request.
  */
 #include "oms/fix_venue.h"
+#include "venue/fix_md.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -740,26 +741,17 @@ static const char *md_entry(char type, bool has_px, oms_dec_t px, oms_dec_t qty,
                                                          : NULL;
 }
 
-/* MarketDataSnapshotFullRefresh(W) -> v->md: entries walked field by field,
- * each starting at its MDEntryType(269). Bids and offers become levels,
- * sorted by price whatever order they came in, equal prices summed, the best
- * OMS_MD_DEPTH a side kept (MDEntryPositionNo(290) is not needed and not
- * read); the first trade is the last trade. Returns 1 to deliver, 0 for a
- * symbol we do not follow, or -1 with *why for a malformed snapshot (refused
- * whole: the book keeps the venue's previous levels, which go stale). */
-static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m, const char **why) {
-  oms_market_data_t *md = &v->md;
-  memset(md, 0, sizeof *md);
-  oms_fix_str_t sym;
-  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_Symbol, &sym) != 0 ||
-      !oms_symbol(v, sym, md->symbol, sizeof md->symbol))
-    return 0;
+/* See fix_md.h: entries walked field by field, each starting at its
+ * MDEntryType(269). */
+int oms__fix_md_read(const oms_fix_msg_t *m, oms_market_data_t *md, const char **why) {
+  md->bid = md->bid_qty = md->ask = md->ask_qty = md->last_px = md->last_qty = OMS_DEC_ZERO;
+  md->n_bid_depth = md->n_ask_depth = 0;
   oms_md_level_t lv[2][OMS_MD_DEPTH];
   uint32_t nlv[2] = {0, 0};
   int64_t declared = -1, seen = 0;
   if (oms_fix_msg_get_int(m, OMS_FIX_TAG_NoMDEntries, &declared) != 0 || declared < 0) {
     *why = "no readable NoMDEntries(268)";
-    return -1;
+    return OMS_EPROTO;
   }
   char type = 0;
   bool in_entry = false, has_px = false;
@@ -792,7 +784,7 @@ static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m, const char **why
     }
   }
   if (*why == NULL && seen != declared) *why = "NoMDEntries(268) is not the number of entries";
-  if (*why != NULL) return -1;
+  if (*why != NULL) return OMS_EPROTO;
   for (int s = 0; s < 2; s++) {
     if (nlv[s] == 0) continue;
     if (s == 0)
@@ -802,6 +794,20 @@ static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m, const char **why
     memcpy(s == 0 ? md->bid_depth : md->ask_depth, &lv[s][1],
            (nlv[s] - 1) * sizeof(oms_md_level_t));
   }
+  return 0;
+}
+
+/* MarketDataSnapshotFullRefresh(W) -> v->md. Returns 1 to deliver, 0 for a
+ * symbol we do not follow, or -1 with *why for a malformed snapshot (refused
+ * whole: the book keeps the venue's previous levels, which go stale). */
+static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m, const char **why) {
+  oms_market_data_t *md = &v->md;
+  memset(md, 0, sizeof *md);
+  oms_fix_str_t sym;
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_Symbol, &sym) != 0 ||
+      !oms_symbol(v, sym, md->symbol, sizeof md->symbol))
+    return 0;
+  if (oms__fix_md_read(m, md, why) != 0) return -1;
   md->ts_ns = now(v);
   return 1;
 }
