@@ -293,8 +293,9 @@ static bool ahead(oms_side_t side, const cand_t *a, const cand_t *b) {
   return a->vi < b->vi;
 }
 
+/* q (never negative here) rounded down to a multiple of lot (0: any). */
 static oms_dec_t round_lot(oms_dec_t q, oms_dec_t lot) {
-  if (oms_dec_is_pos(lot)) oms_dec_quantize(q, lot, OMS_ROUND_DOWN, &q);
+  if (oms_dec_is_pos(lot) && q.raw > 0) q.raw -= q.raw % lot.raw;
   return q;
 }
 
@@ -327,7 +328,9 @@ static void sweep(const oms_sor_book_t *b, const sins_t *s, const oms_sor_reques
     c[n] = (cand_t){vi, &s->side[vi][!sd], 0, OMS_DEC_ZERO, b->venue[vi].cfg.latency_ns, -1};
     if (next_level(b, req, &c[n])) n++;
   }
-  while (n > 0 && oms_dec_is_pos(round_lot(out->rest, req->lot))) {
+  /* while at least one lot is left */
+  int64_t least = oms_dec_is_pos(req->lot) ? req->lot.raw : 1;
+  while (n > 0 && out->rest.raw >= least) {
     uint32_t k = 0;
     for (uint32_t i = 1; i < n; i++)
       if (ahead(req->side, &c[i], &c[k])) k = i;
