@@ -24,6 +24,7 @@
 #include "oms/error.h"
 #include "oms/fix_tags.h"
 #include "oms/fix_venue.h"
+#include "venue/fix_md.h"
 
 #define MAXREP 64
 
@@ -931,6 +932,55 @@ static void test_market_data_snapshot_levels_and_malformed_ones(void **st) {
   free(g);
 }
 
+/* The reader alone (src/venue/fix_md.h), on what the session would have
+ * refused already: each malformed group refused with a reason naming the
+ * tag, nothing half read. body: "tag=value|..." after 35=W. */
+static int md_read(const char *body, oms_market_data_t *md, const char **why) {
+  static char buf[2048], fields[1024];
+  oms_fix_builder_t b;
+  oms_fix_builder_begin(&b, buf, sizeof buf, "W");
+  snprintf(fields, sizeof fields, "%s", body);
+  for (char *f = strtok(fields, "|"); f != NULL; f = strtok(NULL, "|")) {
+    char *eq = strchr(f, '=');
+    assert_non_null(eq);
+    *eq = '\0';
+    oms_fix_add_cstr(&b, (uint32_t)atoi(f), eq + 1);
+  }
+  size_t len, used;
+  assert_int_equal(oms_fix_builder_finish(&b, &len), 0);
+  static oms_fix_msg_t m;
+  oms_fix_limits_t lim = {.max_msg_len = sizeof buf, .max_fields = 0};
+  assert_int_equal(oms_fix_parse(buf, len, &lim, &m, &used, NULL), 0);
+  memset(md, 0, sizeof *md);
+  *why = NULL;
+  return oms__fix_md_read(&m, md, why);
+}
+
+static void test_md_reader_refuses_malformed_groups(void **st) {
+  (void)st;
+  oms_market_data_t md;
+  const char *why;
+  assert_int_equal(md_read("268=2|269=0|270=99|271=1|269=5|270=1|", &md, &why), 0);
+  assert_true(oms_dec_eq(md.bid, D("99")));
+  static const struct {
+    const char *body, *why;
+  } bad[] = {
+      {"268=3|269=0|270=99|271=1|", "NoMDEntries(268) is not the number of entries"},
+      {"269=0|270=99|271=1|", "no readable NoMDEntries(268)"},
+      {"268=x|269=0|270=99|271=1|", "no readable NoMDEntries(268)"},
+      {"268=1|270=99|269=0|271=1|", "MDEntryPx(270) or MDEntrySize(271) before any"},
+      {"268=1|269=0|270=9x|271=1|", "unreadable MDEntryPx(270)"},
+      {"268=1|269=0|270=99|271=1y|", "unreadable MDEntrySize(271)"},
+      {"268=1|269=2|271=1|", "an entry has no MDEntryPx(270)"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(md_read(bad[i].body, &md, &why), OMS_EPROTO);
+    assert_non_null(why);
+    if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+      fail_msg("%s: got \"%s\", want \"%s\"", bad[i].body, why, bad[i].why);
+  }
+}
+
 static void test_a_venue_without_mass_status_has_no_query_all(void **st) {
   (void)st;
   fx_t f = {.port = 9879};
@@ -993,6 +1043,7 @@ int main(void) {
       cmocka_unit_test(test_a_venue_without_mass_status_has_no_query_all),
       cmocka_unit_test(test_market_data_is_subscribed_at_logon_and_snapshots_delivered),
       cmocka_unit_test(test_market_data_snapshot_levels_and_malformed_ones),
+      cmocka_unit_test(test_md_reader_refuses_malformed_groups),
       cmocka_unit_test(test_the_socket_is_announced_when_opened_and_before_it_closes),
       cmocka_unit_test(test_bad_configurations_are_refused),
   };
