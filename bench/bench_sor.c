@@ -7,6 +7,10 @@
  *                           five venues by fee-adjusted price (one venue's
  *                           quote changes before every call, as market data
  *                           would)
+ *   sor_route_5_venues_depth  the same with 5 levels a side per venue (one
+ *                           venue's whole book changes before every call):
+ *                           a buy of 20 that takes some 10 levels of 3
+ *                           venues (the counts are printed)
  *   core_submit_plain       oms_engine_submit() of an ordinary limit order,
  *                           the same world: the same-run reference
  *   core_submit_smart       oms_engine_submit_smart(): the parent accepted
@@ -48,7 +52,22 @@ static void die(const char *what, const char *why) {
 static oms_dec_t cents(int64_t c) { return oms_dec_from_raw(c * (OMS_DEC_SCALE / 100)); }
 static oms_dec_t units(int64_t n) { return oms_dec_from_raw(n * OMS_DEC_SCALE); }
 
-static void run_route(void) {
+/* Venue vi's book of nlev levels a side, 1 cent apart, shifted by shift
+ * cents, sizes 1 + (k + shift) % 3. */
+static void fill_md(oms_market_data_t *md, int vi, int nlev, int shift) {
+  md->bid = cents(9990 - vi);
+  md->ask = cents(10000 + vi + shift);
+  md->bid_qty = units(2);
+  md->ask_qty = units(1 + shift % 3);
+  md->n_bid_depth = md->n_ask_depth = (uint32_t)(nlev - 1);
+  for (int k = 1; k < nlev; k++) {
+    md->bid_depth[k - 1] = (oms_md_level_t){cents(9990 - vi - k), units(2)};
+    md->ask_depth[k - 1] =
+        (oms_md_level_t){cents(10000 + vi + shift + k), units(1 + (k + shift) % 3)};
+  }
+}
+
+static void run_route(const char *name, int nlev, int64_t qty) {
   oms_sor_book_t *b;
   if (oms_sor_book_create(16, 0, &b) != 0) die("create", "book");
   for (int i = 0; i < NV; i++) {
@@ -60,39 +79,44 @@ static void run_route(void) {
   }
   oms_market_data_t md = {.symbol = "BTC-USD"};
   for (int i = 0; i < NV; i++) {
-    md.bid = cents(9990 - i);
-    md.ask = cents(10000 + i);
+    fill_md(&md, i, nlev, 0);
     md.bid_qty = md.ask_qty = units(2);
     oms_sor_book_update(b, i, &md);
   }
   int ins = oms_sor_book_find(b, "BTC-USD");
   oms_sor_request_t q = {
-      .side = OMS_SIDE_BUY, .qty = units(5), .limit_px = cents(10010), .lot = units(1)};
+      .side = OMS_SIDE_BUY, .qty = units(qty), .limit_px = cents(10010), .lot = units(1)};
   bench_t bt;
-  bench_init(&bt, "sor_route_5_venues", (size_t)N);
+  bench_init(&bt, name, (size_t)N);
   oms_sor_plan_t p;
-  uint64_t children = 0;
+  uint64_t children = 0, levels = 0;
   for (int r = -1; r < bench_rounds(); r++) {
     bench_round_begin(&bt);
     uint64_t busy = 0;
     int n = r < 0 ? WARMUP : N;
     for (int i = 0; i < n; i++) {
       int vi = i % NV;
-      md.ask = cents(10000 + (i * 7) % 5);
-      md.ask_qty = units(1 + i % 3);
+      if (nlev == 1) {
+        md.ask = cents(10000 + (i * 7) % 5);
+        md.ask_qty = units(1 + i % 3);
+      } else {
+        fill_md(&md, vi, nlev, (i * 7) % 5);
+      }
       oms_sor_book_update(b, vi, &md);
       uint64_t t0 = bench_now_ns();
       oms_sor_route(b, ins, OMS_SOR_POLICY_BEST, &q, 0, &p);
       uint64_t dt = bench_now_ns() - t0;
       BENCH_KEEP(p.n);
       children += p.n;
+      for (uint32_t k = 0; k < p.n; k++) levels += p.child[k].levels;
       busy += dt;
       if (r >= 0) bench_add(&bt, dt);
     }
     if (r >= 0) bench_round_end(&bt, busy);
   }
-  printf("# sor_route_5_venues: %.2f children per decision\n",
-         (double)children / (double)(WARMUP + (uint64_t)N * (uint64_t)bench_rounds()));
+  double calls = (double)(WARMUP + (uint64_t)N * (uint64_t)bench_rounds());
+  printf("# %s: %.2f children, %.2f levels taken per decision\n", name, (double)children / calls,
+         (double)levels / calls);
   bench_report(&bt);
   oms_sor_book_destroy(b);
 }
@@ -222,7 +246,10 @@ int main(void) {
   bench_null_store_init(&null_store);
   const char *only = getenv("OMS_BENCH_ONLY");
   if (only == NULL || strcmp(only, "clock_floor") == 0) run_floor();
-  if (only == NULL || strcmp(only, "sor_route_5_venues") == 0) run_route();
+  if (only == NULL || strcmp(only, "sor_route_5_venues") == 0)
+    run_route("sor_route_5_venues", 1, 5);
+  if (only == NULL || strcmp(only, "sor_route_5_venues_depth") == 0)
+    run_route("sor_route_5_venues_depth", 5, 20);
   if (only == NULL || strcmp(only, "core_submit_plain") == 0) run_submit(0);
   if (only == NULL || strcmp(only, "core_submit_smart") == 0) run_submit(1);
   if (only == NULL || strcmp(only, "core_submit_smart_routed") == 0) run_submit(2);

@@ -114,6 +114,7 @@ typedef struct vsess_s {
   /* Market data: the MDReqID of its subscription to each symbol (index as
    * vx_t.md); "" when not subscribed. Lost with the connection. */
   char md_req[OMS_SIM_MAX_SYMBOLS][OMS_ID_MAX + 1];
+  uint8_t md_depth[OMS_SIM_MAX_SYMBOLS]; /* levels a side asked for (MarketDepth 264) */
 } vsess_t;
 
 typedef struct vx_s {

@@ -534,18 +534,29 @@ static void md_entry(oms_fix_builder_t *b, char type, oms_dec_t px, oms_dec_t qt
   oms_fix_add_cstr(b, OMS_FIX_TAG_MDEntrySize, q);
 }
 
-/* One W: symbol i's top of book and last trade, under the session's MDReqID. */
+/* One W: symbol i's book, the levels the subscription asked for (best
+ * first, bids then offers), and its last trade, under the session's MDReqID. */
 static int send_snapshot(vsess_t *s, size_t i) {
   const oms_market_data_t *md = &s->x->md[i];
   oms_fix_builder_t *b;
   int rc = oms_fix_session_app_begin(s->fs, OMS_FIX_MSG_MarketDataSnapshotFullRefresh, &b);
   if (rc != 0) return rc;
-  bool bid = md->bid.raw > 0, ask = md->ask.raw > 0, trade = md->last_px.raw > 0;
+  uint32_t depth = s->md_depth[i], nb = oms_md_levels(md, OMS_SIDE_BUY),
+           na = oms_md_levels(md, OMS_SIDE_SELL);
+  if (nb > depth) nb = depth;
+  if (na > depth) na = depth;
+  bool trade = md->last_px.raw > 0;
   oms_fix_add_cstr(b, OMS_FIX_TAG_MDReqID, s->md_req[i]);
   oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, md->symbol);
-  oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntries, (int64_t)bid + ask + trade);
-  if (bid) md_entry(b, MD_BID, md->bid, md->bid_qty);
-  if (ask) md_entry(b, MD_OFFER, md->ask, md->ask_qty);
+  oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntries, (int64_t)nb + na + trade);
+  for (uint32_t k = 0; k < nb; k++) {
+    oms_md_level_t l = oms_md_level(md, OMS_SIDE_BUY, k);
+    md_entry(b, MD_BID, l.px, l.qty);
+  }
+  for (uint32_t k = 0; k < na; k++) {
+    oms_md_level_t l = oms_md_level(md, OMS_SIDE_SELL, k);
+    md_entry(b, MD_OFFER, l.px, l.qty);
+  }
   if (trade) md_entry(b, MD_TRADE, md->last_px, md->last_qty);
   return oms_fix_session_app_send(s->fs);
 }
@@ -564,7 +575,10 @@ static int send_md_reject(vsess_t *s, oms_fix_str_t req, const char *text) {
 static int on_md_request(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   oms_fix_str_t req = {NULL, 0};
   char type = 0;
+  int64_t depth = 1; /* MarketDepth(264): 0 the full book (all we have), 1 top of book */
   (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_MDReqID, &req);
+  (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MarketDepth, &depth);
+  if (depth <= 0 || depth > OMS_MD_DEPTH) depth = OMS_MD_DEPTH;
   (void)oms_fix_msg_get_char(m, OMS_FIX_TAG_SubscriptionRequestType, &type);
   if (req.len == 0 || req.len > OMS_ID_MAX) return send_md_reject(s, req, "bad MDReqID");
   if (type != MD_SUBSCRIBE && type != MD_UNSUBSCRIBE)
@@ -583,6 +597,7 @@ static int on_md_request(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
     } else {
       copy_str(s->md_req[i], sizeof s->md_req[i], req);
       s->md_req[i][req.len] = '\0';
+      s->md_depth[i] = (uint8_t)depth;
       rc = send_snapshot(s, (size_t)i);
     }
   }

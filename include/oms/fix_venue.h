@@ -36,10 +36,15 @@
  *     6 E A pending cancel / replace / new: no report (the request is known
  *       to be pending already; counted)
  *
- * With market_data, every Logon subscribes to the venue's top of book and
- * trades for md_symbols (MarketDataRequest V, snapshots); each
- * MarketDataSnapshotFullRefresh (W) becomes one oms_market_data_t (bid, ask,
- * last trade), which gives the engine the reference prices risk needs.
+ * With market_data, every Logon subscribes to the venue's book, OMS_MD_DEPTH
+ * levels a side (MarketDepth 264), and trades for md_symbols
+ * (MarketDataRequest V, snapshots); each MarketDataSnapshotFullRefresh (W)
+ * becomes one oms_market_data_t (levels sorted by price, equal prices
+ * summed; last trade), which gives the engine the reference prices risk
+ * needs and smart routing its depth. A malformed snapshot (NoMDEntries not
+ * the number of entries, a price missing or unreadable, a negative size) is
+ * refused whole, logged with the reason and counted (bad_market_data).
+ * Incremental refreshes (X) are not asked for.
  *
  * ExecID(17) is the report's exec_id (the core drops a repeated one per
  * venue). OrderCancelReject(9) is CANCEL_REJECTED or REPLACE_REJECTED by its
@@ -152,6 +157,7 @@ typedef struct oms_fix_venue_stats_s {
   uint64_t pending_reports; /* ExecType 6, E, A: no report */
   uint64_t bad_reports;     /* unknown ExecType, unreadable report: logged, nothing changed */
   uint64_t unmapped;        /* reports with a ClOrdID that is not ours (order_id 0) */
+  uint64_t bad_market_data; /* malformed snapshots refused whole (logged with the reason) */
 } oms_fix_venue_stats_t;
 
 /* Creates the connector (not yet connected: poll() connects). Returns 0 and

@@ -3,18 +3,20 @@
  * venues (oms_sor_book_t) and the routing decision over it (oms_sor_route).
  *
  * The book keeps, per instrument and per venue, the venue's best bid and
- * offer with their displayed sizes and the time of the quote, and per venue
- * its fees, latency and state (up, down, throttled, halted). It is fed
+ * offer and its depth (up to OMS_MD_DEPTH price levels a side, venue.h)
+ * with their displayed sizes and the time of the quote, and per venue its
+ * fees, latency and state (up, down, throttled, halted). It is fed
  * incrementally from the venues' market data (oms_sor_book_update): one
- * hash lookup and a copy of four numbers per snapshot. A quote older than
+ * hash lookup and a copy of one venue's levels per snapshot. A quote older than
  * the book's stale_ns at the time of a decision is stale, and a stale venue
  * is not routed to (the clock is the caller's: every call takes now_ns).
  *
  * The decision is a pure function of the book, a policy and a request: it
  * ranks the usable venues by fee-adjusted effective price (a buy pays
  * price x (1 + taker fee rate), a sell receives price x (1 - taker fee
- * rate); a negative rate is a rebate), takes each venue's displayed size in
- * that order with an IOC child at the venue's price (a sweep), and, if the
+ * rate); a negative rate is a rebate) level by level, takes the displayed
+ * size of the best levels across all venues (a sweep: one IOC child per
+ * venue, the sum of its levels taken, limited at the worst), and, if the
  * policy posts, puts what is left at the limit price where the maker rebate
  * and the queue ahead are best. Nothing is allocated and nothing is scanned
  * but the venues of one instrument (at most OMS_SOR_MAX_VENUES).
@@ -120,8 +122,10 @@ OMS_EXTERN int oms_sor_book_instrument(oms_sor_book_t *b, const char *symbol);
 /* The same without making one: OMS_ENOTFOUND. */
 OMS_EXTERN int oms_sor_book_find(const oms_sor_book_t *b, const char *symbol);
 
-/* A snapshot of venue vi's top of book for md->symbol (the venue lists the
- * symbol from now on). Returns the instrument index, or OMS_EINVAL/OMS_EFULL. */
+/* A snapshot of venue vi's book for md->symbol: its top and levels replace
+ * the venue's previous ones (the venue lists the symbol from now on). The
+ * levels are kept up to the first empty one or one out of price order.
+ * Returns the instrument index, or OMS_EINVAL/OMS_EFULL. */
 OMS_EXTERN int oms_sor_book_update(oms_sor_book_t *b, int vi, const oms_market_data_t *md);
 
 typedef struct oms_sor_quote_s {
@@ -131,6 +135,11 @@ typedef struct oms_sor_quote_s {
 
 /* Venue vi's quote of instrument ins. Returns 0 or OMS_ENOTFOUND. */
 OMS_EXTERN int oms_sor_book_quote(const oms_sor_book_t *b, int ins, int vi, oms_sor_quote_t *out);
+/* Venue vi's levels of ins on side (OMS_SIDE_BUY: its bids), best first,
+ * at most cap of them into out. Returns how many (0: that side is empty or
+ * never quoted), or OMS_ENOTFOUND. */
+OMS_EXTERN int oms_sor_book_levels(const oms_sor_book_t *b, int ins, int vi, oms_side_t side,
+                                   oms_md_level_t *out, uint32_t cap);
 /* Whether venue vi can be routed to now: UP, quoting ins, not stale. */
 OMS_EXTERN bool oms_sor_book_usable(const oms_sor_book_t *b, int ins, int vi, int64_t now_ns);
 
@@ -154,10 +163,12 @@ typedef struct oms_sor_request_s {
 
 typedef struct oms_sor_child_s {
   uint8_t venue;
-  bool post;        /* rests at the venue (the parent's time in force); else IOC */
-  oms_dec_t qty;    /* a multiple of the lot */
-  oms_dec_t price;  /* the child's limit */
-  oms_dec_t eff_px; /* price with the taker fee (take) or the maker fee (post) */
+  bool post;          /* rests at the venue (the parent's time in force); else IOC */
+  uint8_t levels;     /* IOC: how many of the venue's levels it takes */
+  oms_dec_t qty;      /* a multiple of the lot */
+  oms_dec_t price;    /* the child's limit: IOC, the worst level it takes */
+  oms_dec_t eff_px;   /* price with the taker fee (take) or the maker fee (post) */
+  oms_dec_t notional; /* sum of level price x quantity taken (no fees); post: qty x price */
 } oms_sor_child_t;
 
 typedef struct oms_sor_plan_s {

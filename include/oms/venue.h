@@ -135,14 +135,59 @@ typedef struct oms_exec_report_s {
   int64_t ts_ns; /* venue time of the event */
 } oms_exec_report_t;
 
-/* Top of book and last trade, for mark prices and reference prices. */
+/* How many price levels per side a market data snapshot can carry, the top
+ * of book included (docs/venues.md: depth). A compile-time constant so a
+ * snapshot is a plain value: no allocation on the market data path. */
+#define OMS_MD_DEPTH 10
+
+/* One price level: its price and the quantity displayed there (summed over
+ * the orders resting at that price). */
+typedef struct oms_md_level_s {
+  oms_dec_t px, qty;
+} oms_md_level_t;
+
+/* Top of book, depth and last trade, for mark prices, reference prices and
+ * smart routing. A snapshot: each one replaces the previous for its symbol.
+ *
+ * Level 0 of each side is bid/bid_qty and ask/ask_qty, where it has always
+ * been, so readers of the top of book need nothing else. The levels behind
+ * it, best first, are bid_depth[0 .. n_bid_depth) (level 1 onwards) and
+ * ask_depth[0 .. n_ask_depth): a buy side strictly falling in price, a sell
+ * side strictly rising, every quantity positive. A venue that sends its top
+ * of book only leaves the counts at 0. oms_md_level() reads level i of
+ * either side whatever its place. */
 typedef struct oms_market_data_s {
   char symbol[OMS_SYMBOL_MAX + 1];
   oms_dec_t bid, bid_qty, ask, ask_qty; /* zero when that side is empty */
   oms_dec_t last_px, last_qty;          /* zero before the first trade */
   int64_t ts_ns;
   oms_dec_t cum_volume; /* quantity traded in the symbol so far, monotonic; 0 = unknown */
+  uint32_t n_bid_depth, n_ask_depth; /* <= OMS_MD_DEPTH - 1 each */
+  oms_md_level_t bid_depth[OMS_MD_DEPTH - 1];
+  oms_md_level_t ask_depth[OMS_MD_DEPTH - 1];
 } oms_market_data_t;
+
+/* The number of levels md carries on side (the top included: 0 when the
+ * side is empty). */
+static inline uint32_t oms_md_levels(const oms_market_data_t *md, oms_side_t side) {
+  bool buy = side == OMS_SIDE_BUY;
+  if (!oms_dec_is_pos(buy ? md->bid_qty : md->ask_qty)) return 0;
+  uint32_t n = buy ? md->n_bid_depth : md->n_ask_depth;
+  return 1 + (n < OMS_MD_DEPTH - 1 ? n : OMS_MD_DEPTH - 1);
+}
+
+/* Level i (0 = the top) of side, or a zero level past the last. */
+static inline oms_md_level_t oms_md_level(const oms_market_data_t *md, oms_side_t side,
+                                          uint32_t i) {
+  bool buy = side == OMS_SIDE_BUY;
+  oms_md_level_t z = {OMS_DEC_ZERO, OMS_DEC_ZERO};
+  if (i >= oms_md_levels(md, side)) return z;
+  if (i == 0) {
+    oms_md_level_t top = {buy ? md->bid : md->ask, buy ? md->bid_qty : md->ask_qty};
+    return top;
+  }
+  return buy ? md->bid_depth[i - 1] : md->ask_depth[i - 1];
+}
 
 /* What the core hands a connector: called from the connector's poll(). */
 typedef struct oms_venue_handler_s {

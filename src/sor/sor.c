@@ -7,20 +7,25 @@
  *
  * The book is one array of instrument records sized at creation, found by a
  * hash of the symbol (checked against the name: a collision is a miss, never
- * another symbol's quotes). A record holds one quote per venue and a bit
- * mask of the venues that quote it. A market data snapshot overwrites one
- * quote: the book is incremental, never rebuilt.
+ * another symbol's quotes). A record holds per venue its top of book, its
+ * levels on each side (up to OMS_MD_DEPTH, best first) and a bit mask of the
+ * venues that quote it. A market data snapshot overwrites one venue's
+ * quote and levels of one symbol: the book is incremental (one venue at a
+ * time, the others untouched), never rebuilt. A level the snapshot no
+ * longer has is gone; levels out of price order end the copy there.
  *
  * The decision looks at the venues of one instrument only. For a sweep it
- * makes the list of candidates (usable, not skipped or busy, a price within
- * the limit), each with its effective price, sorts it by insertion (eight
- * at most), and takes the displayed size of each in turn, rounded down to
- * the lot. The effective price is exact: price x (1 +- rate) in fixed point,
- * rounded against us (a buy up, a sell down), so a better quote with a
- * worse fee loses by exactly its fee. For a post it picks, among usable
- * venues the limit does not cross, the lowest maker fee (the best rebate),
- * then the least displayed size ahead at our price on our side (the queue),
- * then the lowest latency.
+ * makes the list of candidates (usable, not skipped or busy, a best level
+ * within the limit) and merges their levels by effective price: each step
+ * takes the best level left across all venues, rounded down to the lot,
+ * and moves that venue to its next level; a venue's takes add up into one
+ * IOC child whose limit is the worst level taken. The effective price is
+ * exact: price x (1 +- rate) in fixed point, rounded against us (a buy up,
+ * a sell down), so a better quote with a worse fee loses by exactly its
+ * fee, level by level. For a post it picks, among usable venues the limit
+ * does not cross, the lowest maker fee (the best rebate), then the least
+ * displayed size ahead of our price on our side (the queue: every level at
+ * or better than our price), then the lowest latency.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,10 +37,18 @@
 #include "oms/error.h"
 #include "oms/sor.h"
 
+/* One side of a venue's book: its levels, best first, each strictly worse
+ * in price than the one before and with a positive size. */
+typedef struct sside_s {
+  uint32_t n;
+  oms_md_level_t lv[OMS_MD_DEPTH];
+} sside_t;
+
 typedef struct sins_s {
   char symbol[OMS_SYMBOL_MAX + 1];
   uint32_t listed; /* bit per venue that quoted it */
   oms_sor_quote_t q[OMS_SOR_MAX_VENUES];
+  sside_t side[OMS_SOR_MAX_VENUES][2]; /* [venue][0 bids, 1 offers] */
 } sins_t;
 
 typedef struct svenue_s {
@@ -171,6 +184,21 @@ int oms_sor_book_instrument(oms_sor_book_t *b, const char *symbol) {
   return (int)b->nins++;
 }
 
+/* Copies side's levels of md, up to the first that is empty or not strictly
+ * worse than the one before (the rest cannot be trusted to be in order, and
+ * the sweep relies on the order). */
+static void take_levels(sside_t *d, const oms_market_data_t *md, oms_side_t side) {
+  bool buy = side == OMS_SIDE_BUY;
+  uint32_t n = oms_md_levels(md, side), k = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    oms_md_level_t l = oms_md_level(md, side, i);
+    if (!oms_dec_is_pos(l.px) || !oms_dec_is_pos(l.qty)) break;
+    if (k > 0 && (buy ? l.px.raw >= d->lv[k - 1].px.raw : l.px.raw <= d->lv[k - 1].px.raw)) break;
+    d->lv[k++] = l;
+  }
+  d->n = k;
+}
+
 int oms_sor_book_update(oms_sor_book_t *b, int vi, const oms_market_data_t *md) {
   if (vi < 0 || (uint32_t)vi >= b->nvenues) return OMS_EINVAL;
   int ii = oms_sor_book_instrument(b, md->symbol);
@@ -178,7 +206,20 @@ int oms_sor_book_update(oms_sor_book_t *b, int vi, const oms_market_data_t *md) 
   sins_t *s = &b->ins[ii];
   s->listed |= 1u << vi;
   s->q[vi] = (oms_sor_quote_t){md->bid, md->bid_qty, md->ask, md->ask_qty, md->ts_ns};
+  take_levels(&s->side[vi][0], md, OMS_SIDE_BUY);
+  take_levels(&s->side[vi][1], md, OMS_SIDE_SELL);
   return ii;
+}
+
+int oms_sor_book_levels(const oms_sor_book_t *b, int ins, int vi, oms_side_t side,
+                        oms_md_level_t *out, uint32_t cap) {
+  if (ins < 0 || (uint32_t)ins >= b->nins || vi < 0 || (uint32_t)vi >= b->nvenues ||
+      (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL))
+    return OMS_ENOTFOUND;
+  const sside_t *d = &b->ins[ins].side[vi][side == OMS_SIDE_SELL];
+  uint32_t n = d->n < cap ? d->n : cap;
+  if (n > 0) memcpy(out, d->lv, n * sizeof(*out));
+  return (int)n;
 }
 
 int oms_sor_book_quote(const oms_sor_book_t *b, int ins, int vi, oms_sor_quote_t *out) {
@@ -236,10 +277,14 @@ static bool better(oms_side_t side, oms_dec_t a, oms_dec_t b) {
   return side == OMS_SIDE_BUY ? a.raw < b.raw : a.raw > b.raw;
 }
 
+/* A venue in a sweep: where it stands in its levels on the side we take. */
 typedef struct cand_s {
   uint32_t vi;
-  oms_dec_t px, qty, eff;
+  const sside_t *d;
+  uint32_t lvl;  /* the next level to take */
+  oms_dec_t eff; /* its effective price */
   int64_t lat;
+  int child; /* its child in the plan, or -1 */
 } cand_t;
 
 static bool ahead(oms_side_t side, const cand_t *a, const cand_t *b) {
@@ -248,47 +293,81 @@ static bool ahead(oms_side_t side, const cand_t *a, const cand_t *b) {
   return a->vi < b->vi;
 }
 
+/* q (never negative here) rounded down to a multiple of lot (0: any). */
 static oms_dec_t round_lot(oms_dec_t q, oms_dec_t lot) {
-  if (oms_dec_is_pos(lot)) oms_dec_quantize(q, lot, OMS_ROUND_DOWN, &q);
+  if (oms_dec_is_pos(lot) && q.raw > 0) q.raw -= q.raw % lot.raw;
   return q;
 }
 
+/* Whether level px is within the request's limit (a market order: any). */
+static bool within(const oms_sor_request_t *req, oms_dec_t px) {
+  if (!oms_dec_is_pos(req->limit_px)) return true;
+  return req->side == OMS_SIDE_BUY ? px.raw <= req->limit_px.raw : px.raw >= req->limit_px.raw;
+}
+
+/* Moves c to its next level within the limit; false when it has none. */
+static bool next_level(const oms_sor_book_t *b, const oms_sor_request_t *req, cand_t *c) {
+  if (c->lvl >= c->d->n || !within(req, c->d->lv[c->lvl].px)) return false;
+  c->eff = effective(req->side, c->d->lv[c->lvl].px, b->venue[c->vi].cfg.taker_fee_rate);
+  return true;
+}
+
+/* A merge of the venues' levels by effective price: each step takes the
+ * best level left across all venues (a venue's levels only get worse, so
+ * its next level is its best), until the request is taken or no level is
+ * left within the limit. One IOC child per venue: the sum of the levels
+ * taken there, its limit the worst of them. Each level's take is rounded
+ * down to the lot on its own, so children stay multiples of it. */
 static void sweep(const oms_sor_book_t *b, const sins_t *s, const oms_sor_request_t *req,
                   int64_t now, oms_sor_plan_t *out) {
   cand_t c[OMS_SOR_MAX_VENUES];
   uint32_t n = 0;
-  bool buy = req->side == OMS_SIDE_BUY;
-  bool market = !oms_dec_is_pos(req->limit_px);
+  int sd = req->side == OMS_SIDE_SELL; /* a buy takes offers */
   for (uint32_t vi = 0; vi < b->nvenues; vi++) {
     if ((req->skip | req->busy) >> vi & 1 || !usable(b, s, vi, now)) continue;
-    const oms_sor_quote_t *q = &s->q[vi];
-    oms_dec_t px = buy ? q->ask : q->bid, qty = buy ? q->ask_qty : q->bid_qty;
-    if (!oms_dec_is_pos(px) || !oms_dec_is_pos(qty)) continue;
-    if (!market && (buy ? px.raw > req->limit_px.raw : px.raw < req->limit_px.raw)) continue;
-    cand_t x = {vi, px, qty, effective(req->side, px, b->venue[vi].cfg.taker_fee_rate),
-                b->venue[vi].cfg.latency_ns};
-    uint32_t k = n++;
-    while (k > 0 && ahead(req->side, &x, &c[k - 1])) {
-      c[k] = c[k - 1];
-      k--;
-    }
-    c[k] = x;
+    c[n] = (cand_t){vi, &s->side[vi][!sd], 0, OMS_DEC_ZERO, b->venue[vi].cfg.latency_ns, -1};
+    if (next_level(b, req, &c[n])) n++;
   }
-  for (uint32_t k = 0; k < n && oms_dec_is_pos(out->rest); k++) {
-    oms_dec_t q = round_lot(c[k].qty.raw < out->rest.raw ? c[k].qty : out->rest, req->lot);
-    if (!oms_dec_is_pos(q)) continue;
-    out->child[out->n++] = (oms_sor_child_t){(uint8_t)c[k].vi, false, q, c[k].px, c[k].eff};
-    out->rest.raw -= q.raw;
+  /* while at least one lot is left */
+  int64_t least = oms_dec_is_pos(req->lot) ? req->lot.raw : 1;
+  while (n > 0 && out->rest.raw >= least) {
+    uint32_t k = 0;
+    for (uint32_t i = 1; i < n; i++)
+      if (ahead(req->side, &c[i], &c[k])) k = i;
+    cand_t *x = &c[k];
+    const oms_md_level_t *l = &x->d->lv[x->lvl];
+    oms_dec_t q = round_lot(l->qty.raw < out->rest.raw ? l->qty : out->rest, req->lot);
+    if (oms_dec_is_pos(q)) {
+      oms_dec_t notional = OMS_DEC_ZERO;
+      (void)oms_dec_mul(q, l->px, OMS_ROUND_HALF_EVEN, &notional);
+      if (x->child < 0) {
+        x->child = (int)out->n++;
+        out->child[x->child] = (oms_sor_child_t){.venue = (uint8_t)x->vi};
+      }
+      oms_sor_child_t *ch = &out->child[x->child];
+      ch->qty.raw += q.raw;
+      ch->price = l->px;
+      ch->eff_px = x->eff;
+      (void)oms_dec_add(ch->notional, notional, &ch->notional);
+      ch->levels++;
+      out->rest.raw -= q.raw;
+    }
+    x->lvl++;
+    if (!next_level(b, req, x)) c[k] = c[--n];
   }
 }
 
-/* The queue ahead of a post at px on venue quote q: the displayed size at
- * the same price on our side; nothing when px improves the venue's best;
- * all of the best when px is behind it (its depth is not known). */
-static oms_dec_t queue_ahead(oms_side_t side, const oms_sor_quote_t *q, oms_dec_t px) {
+/* The queue ahead of a post at px on our side d of a venue's book: the
+ * displayed size at px and at every better price; nothing when px improves
+ * the venue's best. Behind the last level known, all the levels known (a
+ * floor: what lies between is not displayed to us). */
+static oms_dec_t queue_ahead(oms_side_t side, const sside_t *d, oms_dec_t px) {
   bool buy = side == OMS_SIDE_BUY;
-  oms_dec_t best = buy ? q->bid : q->ask, size = buy ? q->bid_qty : q->ask_qty;
-  if (!oms_dec_is_pos(best) || better(side, px, best)) return OMS_DEC_ZERO;
+  oms_dec_t size = OMS_DEC_ZERO;
+  /* a resting bid at or above ours (an offer at or below) is served first */
+  for (uint32_t i = 0; i < d->n && (buy ? d->lv[i].px.raw >= px.raw : d->lv[i].px.raw <= px.raw);
+       i++)
+    (void)oms_dec_add(size, d->lv[i].qty, &size);
   return size;
 }
 
@@ -307,7 +386,7 @@ static void post(const oms_sor_book_t *b, const sins_t *s, const oms_sor_request
     if (oms_dec_is_pos(opp) && (buy ? req->limit_px.raw >= opp.raw : req->limit_px.raw <= opp.raw))
       continue;
     oms_dec_t fee = b->venue[vi].cfg.maker_fee_rate;
-    oms_dec_t queue = queue_ahead(req->side, vq, req->limit_px);
+    oms_dec_t queue = queue_ahead(req->side, &s->side[vi][!buy], req->limit_px);
     if (best >= 0) {
       if (fee.raw > best_fee.raw) continue;
       if (fee.raw == best_fee.raw) {
@@ -322,8 +401,13 @@ static void post(const oms_sor_book_t *b, const sins_t *s, const oms_sor_request
     best_queue = queue;
   }
   if (best < 0) return;
-  out->child[out->n++] = (oms_sor_child_t){(uint8_t)best, true, q, req->limit_px,
-                                           effective(req->side, req->limit_px, best_fee)};
+  oms_sor_child_t *ch = &out->child[out->n++];
+  *ch = (oms_sor_child_t){.venue = (uint8_t)best,
+                          .post = true,
+                          .qty = q,
+                          .price = req->limit_px,
+                          .eff_px = effective(req->side, req->limit_px, best_fee)};
+  (void)oms_dec_mul(q, req->limit_px, OMS_ROUND_HALF_EVEN, &ch->notional);
   out->rest.raw -= q.raw;
 }
 

@@ -50,6 +50,7 @@
  * next request.
  */
 #include "oms/fix_venue.h"
+#include "venue/fix_md.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,7 +86,7 @@ enum { C_IDLE, C_WAIT, C_CONNECTING, C_OPEN };
 enum { ET_PARTIAL_FILL_42 = '1', ET_FILL_42 = '2', ET_TRADE_CORRECT = 'G', ET_TRADE_CANCEL = 'H' };
 #define MASS_STATUS_ALL_ORDERS 7 /* MassStatusReqType(585) */
 #define MD_SUBSCRIBE '1'         /* SubscriptionRequestType(263): snapshot + updates */
-#define MD_TOP_OF_BOOK 1         /* MarketDepth(264) */
+#define MD_LEVELS OMS_MD_DEPTH   /* MarketDepth(264): levels a side asked for */
 #define MD_FULL_REFRESH 0        /* MDUpdateType(265) */
 enum { MD_BID = '0', MD_OFFER = '1', MD_TRADE = '2' }; /* MDEntryType(269) */
 #define LIQ_ADDED 1                                    /* LastLiquidityInd(851) */
@@ -710,46 +711,112 @@ static int map_cancel_reject(fix_venue_t *v, const oms_fix_msg_t *m) {
   return 1;
 }
 
-/* MarketDataSnapshotFullRefresh(W) -> v->md: entries walked field by
- * field, each starting at its MDEntryType. Returns 1 to deliver. */
-static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m) {
+/* Adds an entry to one side of a snapshot being read (lv: n levels, best
+ * first): an equal price adds to its level, a new one is put in its place,
+ * and what falls past OMS_MD_DEPTH is dropped (deeper than we keep). */
+static int level_add(oms_md_level_t *lv, uint32_t *n, bool buy, oms_dec_t px, oms_dec_t qty) {
+  uint32_t i = 0;
+  while (i < *n && (buy ? lv[i].px.raw > px.raw : lv[i].px.raw < px.raw)) i++;
+  if (i < *n && lv[i].px.raw == px.raw) return oms_dec_add(lv[i].qty, qty, &lv[i].qty);
+  if (i == OMS_MD_DEPTH) return 0;
+  uint32_t last = *n < OMS_MD_DEPTH ? (*n)++ : OMS_MD_DEPTH - 1;
+  memmove(&lv[i + 1], &lv[i], (last - i) * sizeof(*lv));
+  lv[i] = (oms_md_level_t){px, qty};
+  return 0;
+}
+
+/* One MDEntry of a snapshot: checked and added. Returns NULL or why it is
+ * refused. */
+static const char *md_entry(char type, bool has_px, oms_dec_t px, oms_dec_t qty,
+                            oms_md_level_t lv[2][OMS_MD_DEPTH], uint32_t nlv[2],
+                            oms_market_data_t *md) {
+  if (type != MD_BID && type != MD_OFFER && type != MD_TRADE) return NULL; /* not ours: skipped */
+  if (!has_px) return "an entry has no MDEntryPx(270)";
+  if (oms_dec_is_neg(qty)) return "negative MDEntrySize(271)";
+  if (type == MD_TRADE) {
+    if (oms_dec_is_zero(md->last_px)) md->last_px = px, md->last_qty = qty;
+    return NULL;
+  }
+  if (!oms_dec_is_pos(px)) return "a bid or offer MDEntryPx(270) not above zero";
+  if (oms_dec_is_zero(qty)) return NULL; /* nothing displayed: no level */
+  int s = type == MD_OFFER;
+  return level_add(lv[s], &nlv[s], s == 0, px, qty) != 0 ? "MDEntrySize(271) sum out of range"
+                                                         : NULL;
+}
+
+/* See fix_md.h: entries walked field by field, each starting at its
+ * MDEntryType(269). */
+int oms__fix_md_read(const oms_fix_msg_t *m, oms_market_data_t *md, const char **why) {
+  md->bid = md->bid_qty = md->ask = md->ask_qty = md->last_px = md->last_qty = OMS_DEC_ZERO;
+  md->n_bid_depth = md->n_ask_depth = 0;
+  oms_md_level_t lv[2][OMS_MD_DEPTH];
+  uint32_t nlv[2] = {0, 0};
+  int64_t declared = -1, seen = 0;
+  if (oms_fix_msg_get_int(m, OMS_FIX_TAG_NoMDEntries, &declared) != 0 || declared < 0) {
+    *why = "no readable NoMDEntries(268)";
+    return OMS_EPROTO;
+  }
+  char type = 0;
+  bool in_entry = false, has_px = false;
+  oms_dec_t px = OMS_DEC_ZERO, qty = OMS_DEC_ZERO;
+  *why = NULL;
+  for (size_t i = 0; i <= m->nfields && *why == NULL; i++) {
+    uint32_t tag = i < m->nfields ? m->fields[i].tag : OMS_FIX_TAG_MDEntryType;
+    if (tag == OMS_FIX_TAG_MDEntryType) {
+      /* the entry before this one is complete */
+      if (in_entry) *why = md_entry(type, has_px, px, qty, lv, nlv, md);
+      if (i == m->nfields) break;
+      oms_fix_str_t t = oms_fix_msg_value(m, i);
+      type = t.len == 1 ? t.ptr[0] : 0;
+      in_entry = true;
+      has_px = false;
+      px = qty = OMS_DEC_ZERO;
+      seen++;
+    } else if (tag == OMS_FIX_TAG_MDEntryPx || tag == OMS_FIX_TAG_MDEntrySize) {
+      oms_fix_str_t t = oms_fix_msg_value(m, i);
+      oms_dec_t d = OMS_DEC_ZERO;
+      if (!in_entry)
+        *why = "MDEntryPx(270) or MDEntrySize(271) before any MDEntryType(269)";
+      else if (oms_dec_parse(t.ptr, t.len, &d) != 0)
+        *why = tag == OMS_FIX_TAG_MDEntryPx ? "unreadable MDEntryPx(270)"
+                                            : "unreadable MDEntrySize(271)";
+      else if (tag == OMS_FIX_TAG_MDEntryPx)
+        px = d, has_px = true;
+      else
+        qty = d;
+    }
+  }
+  if (*why == NULL && seen != declared) *why = "NoMDEntries(268) is not the number of entries";
+  if (*why != NULL) return OMS_EPROTO;
+  for (int s = 0; s < 2; s++) {
+    if (nlv[s] == 0) continue;
+    if (s == 0)
+      md->bid = lv[0][0].px, md->bid_qty = lv[0][0].qty, md->n_bid_depth = nlv[0] - 1;
+    else
+      md->ask = lv[1][0].px, md->ask_qty = lv[1][0].qty, md->n_ask_depth = nlv[1] - 1;
+    memcpy(s == 0 ? md->bid_depth : md->ask_depth, &lv[s][1],
+           (nlv[s] - 1) * sizeof(oms_md_level_t));
+  }
+  return 0;
+}
+
+/* MarketDataSnapshotFullRefresh(W) -> v->md. Returns 1 to deliver, 0 for a
+ * symbol we do not follow, or -1 with *why for a malformed snapshot (refused
+ * whole: the book keeps the venue's previous levels, which go stale). */
+static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m, const char **why) {
   oms_market_data_t *md = &v->md;
   memset(md, 0, sizeof *md);
   oms_fix_str_t sym;
   if (oms_fix_msg_get_str(m, OMS_FIX_TAG_Symbol, &sym) != 0 ||
       !oms_symbol(v, sym, md->symbol, sizeof md->symbol))
     return 0;
-  char type = 0;
-  oms_dec_t px = OMS_DEC_ZERO, qty = OMS_DEC_ZERO;
-  for (size_t i = 0; i <= m->nfields; i++) {
-    uint32_t tag = i < m->nfields ? m->fields[i].tag : OMS_FIX_TAG_MDEntryType;
-    if (tag == OMS_FIX_TAG_MDEntryType) {
-      /* The entry before this one is complete: the best of each side is
-       * the first of its type (a venue lists them best first). */
-      if (type == MD_BID && oms_dec_is_zero(md->bid)) md->bid = px, md->bid_qty = qty;
-      if (type == MD_OFFER && oms_dec_is_zero(md->ask)) md->ask = px, md->ask_qty = qty;
-      if (type == MD_TRADE && oms_dec_is_zero(md->last_px)) md->last_px = px, md->last_qty = qty;
-      type = 0;
-      px = qty = OMS_DEC_ZERO;
-      if (i < m->nfields) {
-        oms_fix_str_t t = oms_fix_msg_value(m, i);
-        type = t.len == 1 ? t.ptr[0] : 0;
-      }
-    } else if (tag == OMS_FIX_TAG_MDEntryPx || tag == OMS_FIX_TAG_MDEntrySize) {
-      oms_fix_str_t t = oms_fix_msg_value(m, i);
-      oms_dec_t d = OMS_DEC_ZERO;
-      (void)oms_dec_parse(t.ptr, t.len, &d);
-      if (tag == OMS_FIX_TAG_MDEntryPx)
-        px = d;
-      else
-        qty = d;
-    }
-  }
+  if (oms__fix_md_read(m, md, why) != 0) return -1;
   md->ts_ns = now(v);
   return 1;
 }
 
-/* After every Logon: top of book and trades of each symbol, as snapshots. */
+/* After every Logon: OMS_MD_DEPTH levels a side and trades of each symbol,
+ * as snapshots. */
 static void subscribe(fix_venue_t *v) {
   for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
     oms_fix_builder_t *b;
@@ -758,7 +825,7 @@ static void subscribe(fix_venue_t *v) {
     snprintf(id, sizeof id, "MD-%s", v->md_syms[i]);
     oms_fix_add_cstr(b, OMS_FIX_TAG_MDReqID, id);
     oms_fix_add_char(b, OMS_FIX_TAG_SubscriptionRequestType, MD_SUBSCRIBE);
-    oms_fix_add_int(b, OMS_FIX_TAG_MarketDepth, MD_TOP_OF_BOOK);
+    oms_fix_add_int(b, OMS_FIX_TAG_MarketDepth, MD_LEVELS);
     oms_fix_add_int(b, OMS_FIX_TAG_MDUpdateType, MD_FULL_REFRESH);
     oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntryTypes, 3);
     oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_BID);
@@ -774,8 +841,15 @@ static int io_on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   fix_venue_t *v = ctx;
   int out = 0;
   if (oms_fix_msg_is(m, OMS_FIX_MSG_MarketDataSnapshotFullRefresh)) {
-    if (map_snapshot(v, m) && v->base.handler.on_market_data)
+    const char *why = NULL;
+    int rc = map_snapshot(v, m, &why);
+    if (rc > 0 && v->base.handler.on_market_data)
       v->base.handler.on_market_data(v->base.handler.ctx, &v->md);
+    if (rc < 0) {
+      v->stats.bad_market_data++;
+      vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data snapshot refused\" symbol=%s reason=\"%s\"",
+           v->md.symbol, why);
+    }
     return 0;
   }
   if (oms_fix_msg_is(m, OMS_FIX_MSG_ExecutionReport)) {

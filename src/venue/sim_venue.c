@@ -937,20 +937,42 @@ static void expire_orders(sim_t *v, int64_t now) {
   }
 }
 
+/* The first n levels of one side of the book into md's level 0 and depth. */
+static void md_side(const oms__book_t *book, oms_side_t side, oms_market_data_t *md) {
+  oms__book_level_t lv[OMS_MD_DEPTH];
+  size_t n = oms__book_depth(book, side, lv, OMS_MD_DEPTH);
+  bool buy = side == OMS_SIDE_BUY;
+  if (n == 0) return;
+  if (buy)
+    md->bid = lv[0].px, md->bid_qty = lv[0].qty, md->n_bid_depth = (uint32_t)n - 1;
+  else
+    md->ask = lv[0].px, md->ask_qty = lv[0].qty, md->n_ask_depth = (uint32_t)n - 1;
+  for (size_t i = 1; i < n; i++)
+    (buy ? md->bid_depth : md->ask_depth)[i - 1] = (oms_md_level_t){lv[i].px, lv[i].qty};
+}
+
+/* Whether a and b show the same levels on both sides. */
+static bool same_levels(const oms_market_data_t *a, const oms_market_data_t *b) {
+  return a->bid.raw == b->bid.raw && a->bid_qty.raw == b->bid_qty.raw && a->ask.raw == b->ask.raw &&
+         a->ask_qty.raw == b->ask_qty.raw && a->n_bid_depth == b->n_bid_depth &&
+         a->n_ask_depth == b->n_ask_depth &&
+         memcmp(a->bid_depth, b->bid_depth, a->n_bid_depth * sizeof(oms_md_level_t)) == 0 &&
+         memcmp(a->ask_depth, b->ask_depth, a->n_ask_depth * sizeof(oms_md_level_t)) == 0;
+}
+
+/* Publishes the symbol's book (OMS_MD_DEPTH levels a side) and last trade
+ * when either changed since the last snapshot. */
 static void publish_md(sim_t *v, sym_t *y) {
   oms_market_data_t md;
   memset(&md, 0, sizeof(md));
-  oms__book_best(y->book, OMS_SIDE_BUY, &md.bid, &md.bid_qty);
-  oms__book_best(y->book, OMS_SIDE_SELL, &md.ask, &md.ask_qty);
-  if (y->md_sent && y->md_trades == y->trades && md.bid.raw == y->md.bid.raw &&
-      md.bid_qty.raw == y->md.bid_qty.raw && md.ask.raw == y->md.ask.raw &&
-      md.ask_qty.raw == y->md.ask_qty.raw)
-    return;
+  md_side(y->book, OMS_SIDE_BUY, &md);
+  md_side(y->book, OMS_SIDE_SELL, &md);
   memcpy(md.symbol, y->ins.symbol, sizeof(md.symbol));
   md.last_px.raw = y->last_px;
   md.last_qty.raw = y->last_qty;
-  md.ts_ns = v->now;
   md.cum_volume.raw = y->volume;
+  if (y->md_sent && y->md_trades == y->trades && same_levels(&md, &y->md)) return;
+  md.ts_ns = v->now;
   y->md = md;
   y->md_sent = true;
   y->md_trades = y->trades;

@@ -31,6 +31,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <quickfix/Application.h>
 #include <quickfix/FileLog.h>
@@ -244,13 +245,14 @@ static std::string mass(Peer &p, const std::string &id) {
   }
 }
 
-// MarketDataRequest (V): top of book, bid/offer/trade, as omsd's connector sends it.
-static FIX::Message md_request(const std::string &id, char type, const std::string &symbol) {
+// MarketDataRequest (V): depth levels a side (1: top of book), bid/offer/trade.
+static FIX::Message md_request(const std::string &id, char type, const std::string &symbol,
+                               const char *depth = "1") {
   FIX::Message v;
   v.getHeader().setField(35, "V");
   v.setField(262, id);
   v.setField(263, std::string(1, type));
-  v.setField(264, "1");
+  v.setField(264, depth);
   v.setField(265, "0");
   for (const char *t : {"0", "1", "2"}) {
     FIX::Group g(267, 269);
@@ -275,6 +277,17 @@ static std::string md_entry(const FIX::Message &w, char type) {
     return s.substr(p, s.find('\001', p) - p);
   };
   return val("270") + "x" + val("271");
+}
+
+// The prices of every MDEntry of type in a W, in the order sent.
+static std::vector<double> md_prices(const FIX::Message &w, char type) {
+  std::string s = w.toString(), key = std::string("\001269=") + type + "\001";
+  std::vector<double> out;
+  for (size_t at = s.find(key); at != std::string::npos; at = s.find(key, at + 1)) {
+    size_t p = s.find("\001270=", at + 1);
+    if (p != std::string::npos) out.push_back(std::atof(s.c_str() + p + 5));
+  }
+  return out;
 }
 
 static bool is_w(const FIX::Message &m, const std::string &id) {
@@ -370,12 +383,32 @@ static void trading(Peer &p) {
 // reject for an unknown symbol, nothing after unsubscribing.
 static void market_data(Peer &p) {
   FIX::Message m;
+  // MarketDepth 0: the full book the provider quotes (5 levels a side),
+  // best first.
+  p.send(md_request("mdd", '1', "BTC-USD", "0"));
+  // (a level the earlier trades took comes back with the provider's refill)
+  CHECK(p.app.wait_for(
+            [](const FIX::Message &x) {
+              return is_w(x, "mdd") && md_prices(x, '0').size() == 5 &&
+                     md_prices(x, '1').size() == 5;
+            },
+            &m),
+        "no snapshot of 5 levels a side for a depth subscription");
+  std::vector<double> bids = md_prices(m, '0'), asks = md_prices(m, '1');
+  CHECK(bids.size() == 5 && asks.size() == 5, "depth: %zu bids, %zu offers", bids.size(),
+        asks.size());
+  for (size_t i = 1; i < bids.size(); i++)
+    CHECK(bids[i] < bids[i - 1] && asks[i] > asks[i - 1], "depth out of order at level %zu", i);
+  CHECK(bids[0] < asks[0], "depth: crossed %f / %f", bids[0], asks[0]);
+  // A new subscription of the symbol replaces it: top of book from now on.
   p.send(md_request("md1", '1', "BTC-USD"));
   CHECK(p.app.wait_for([](const FIX::Message &x) { return is_w(x, "md1"); }, &m),
         "no snapshot for a subscription");
   CHECK(field(m, 55) == "BTC-USD", "W symbol %s", field(m, 55).c_str());
   std::string bid = md_entry(m, '0'), ask = md_entry(m, '1');
   CHECK(!bid.empty() && !ask.empty() && bid < ask, "W bid %s ask %s", bid.c_str(), ask.c_str());
+  CHECK(md_prices(m, '0').size() == 1 && md_prices(m, '1').size() == 1,
+        "MarketDepth 1: %zu bids, %zu offers", md_prices(m, '0').size(), md_prices(m, '1').size());
   // A trade at the touch: a W with the trade follows within the interval.
   p.send(order("md-buy", '1', "0.1", "66000"));
   CHECK(p.app.wait_for([](const FIX::Message &x) { return er(x, "md-buy", "F"); }, &m),

@@ -289,6 +289,39 @@ static void test_sweep_three_books(void **state) {
   destroy(w);
 }
 
+/* Depth: each venue's levels reach the book through its market data, and
+ * one pass takes them in price order across venues, one IOC child per venue
+ * reaching down to the worst level it takes: A 65000 and 65001, B 65000.5,
+ * C 65001.5 x2 (B's 65002 is left):
+ * (65000 + 65000.5 + 65001 + 2 x 65001.5) / 5 = 65000.9. */
+static void test_sweep_levels_of_three_books(void **state) {
+  (void)state;
+  world_t *w = make_flat(0);
+  rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+  rest(w, 0, OMS_SIDE_SELL, "1", "65001");
+  rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+  rest(w, 1, OMS_SIDE_SELL, "2", "65002");
+  rest(w, 2, OMS_SIDE_SELL, "2", "65001.5");
+  run_ms(w, 3);
+  oms_md_level_t lv[OMS_MD_DEPTH];
+  const oms_sor_book_t *b = oms_engine_sor_book(w->e);
+  int ins = oms_sor_book_find(b, "BTC-USD");
+  assert_int_equal(oms_sor_book_levels(b, ins, 1, OMS_SIDE_SELL, lv, OMS_MD_DEPTH), 2);
+  assert_int_equal(lv[1].px.raw, T_D("65002").raw);
+  uint64_t p = smart(w, OMS_SIDE_BUY, "5", "65003", OMS_SOR_POLICY_TAKE);
+  run_ms(w, 5);
+  oms_order_t po = get(w, p);
+  assert_int_equal(po.state, OMS_STATE_FILLED);
+  assert_int_equal(po.avg_px.raw, T_D("65000.9").raw);
+  int n[3];
+  assert_int_equal(filled_at(w, p, "A", &n[0]), T_D("2").raw);
+  assert_int_equal(filled_at(w, p, "B", &n[1]), T_D("1").raw);
+  assert_int_equal(filled_at(w, p, "C", &n[2]), T_D("2").raw);
+  assert_true(n[0] == 1 && n[1] == 1 && n[2] == 1); /* one child each, in one pass */
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
 static void test_post_remainder_and_cancel(void **state) {
   (void)state;
   const char *maker[NV] = {"0", "-0.0002", "0.0001"}; /* B pays a rebate */
@@ -765,6 +798,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_better_price_worse_fee_loses),
       cmocka_unit_test(test_sweep_three_books),
+      cmocka_unit_test(test_sweep_levels_of_three_books),
       cmocka_unit_test(test_post_remainder_and_cancel),
       cmocka_unit_test(test_venue_down_mid_order),
       cmocka_unit_test(test_partial_fill_rerouted),

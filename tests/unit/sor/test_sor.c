@@ -1,7 +1,7 @@
-/* Tests for src/sor/sor.c: the consolidated book (quotes, states, staleness,
- * NBBO) and the routing decision (fee-adjusted ranking, sweep by displayed
- * size, skip and busy venues, posting by rebate and queue), the policy table
- * and the best-execution record. */
+/* Tests for src/sor/sor.c: the consolidated book (quotes, levels, states,
+ * staleness, NBBO) and the routing decision (fee-adjusted ranking, sweep
+ * across levels by displayed size, skip and busy venues, posting by rebate and queue), the policy
+ * table and the best-execution record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +36,36 @@ static int quote(int vi, const char *bid, const char *bq, const char *ask, const
   md.bid_qty = T_D(bq);
   md.ask = T_D(ask);
   md.ask_qty = T_D(aq);
+  md.ts_ns = ts;
+  return oms_sor_book_update(b, vi, &md);
+}
+
+/* A snapshot of venue vi with levels: "px:qty px:qty ..." a side, best
+ * first (either may be NULL or ""). */
+static void levels(oms_dec_t *px, oms_dec_t *qty, oms_md_level_t *more, uint32_t *nmore,
+                   const char *spec) {
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%s", spec ? spec : "");
+  uint32_t n = 0;
+  for (char *tok = strtok(buf, " "); tok != NULL; tok = strtok(NULL, " "), n++) {
+    char *colon = strchr(tok, ':');
+    assert_non_null(colon);
+    *colon = '\0';
+    oms_md_level_t l = {T_D(tok), T_D(colon + 1)};
+    if (n == 0)
+      *px = l.px, *qty = l.qty;
+    else
+      more[n - 1] = l;
+  }
+  *nmore = n > 0 ? n - 1 : 0;
+}
+
+static int depth(int vi, const char *bids, const char *asks, int64_t ts) {
+  oms_market_data_t md;
+  memset(&md, 0, sizeof(md));
+  strcpy(md.symbol, "BTC-USD");
+  levels(&md.bid, &md.bid_qty, md.bid_depth, &md.n_bid_depth, bids);
+  levels(&md.ask, &md.ask_qty, md.ask_depth, &md.n_ask_depth, asks);
   md.ts_ns = ts;
   return oms_sor_book_update(b, vi, &md);
 }
@@ -343,6 +373,182 @@ static void test_bestex(void **state) {
   assert_int_equal(bx.avg_px.raw, 0);
 }
 
+/* The book keeps each venue's levels: a new snapshot replaces one venue's
+ * levels only (a level it no longer shows is gone), levels out of price
+ * order or empty end the copy, and a stale venue is not routed to however
+ * deep its book. */
+static void test_book_keeps_levels_per_venue(void **state) {
+  (void)state;
+  oms_md_level_t lv[OMS_MD_DEPTH];
+  assert_int_equal(depth(0, "99:1 98:2 97:3", "100:4 101:5", 0), 0);
+  assert_int_equal(depth(1, "99.5:1", "100.5:1 100.6:2", 0), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_BUY, lv, OMS_MD_DEPTH), 3);
+  assert_int_equal(lv[2].px.raw, T_D("97").raw);
+  assert_int_equal(lv[2].qty.raw, T_D("3").raw);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_SELL, lv, OMS_MD_DEPTH), 2);
+  assert_int_equal(lv[1].px.raw, T_D("101").raw);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_BUY, lv, 2), 2); /* capped */
+  /* incremental: A loses its 98 level, B is untouched */
+  assert_int_equal(depth(0, "99:1 97:3", "100:4 101:5", 5), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_BUY, lv, OMS_MD_DEPTH), 2);
+  assert_int_equal(lv[1].px.raw, T_D("97").raw);
+  assert_int_equal(oms_sor_book_levels(b, 0, 1, OMS_SIDE_SELL, lv, OMS_MD_DEPTH), 2);
+  assert_int_equal(lv[1].qty.raw, T_D("2").raw);
+  /* an empty side: no levels, whatever depth was sent behind it */
+  assert_int_equal(depth(0, "", "100:0 101:5", 5), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_BUY, lv, OMS_MD_DEPTH), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_SELL, lv, OMS_MD_DEPTH), 0);
+  /* out of order (101 after 102) or empty (0 size) ends the copy */
+  assert_int_equal(depth(0, "99:1 99:2", "100:1 102:1 101:1 103:1", 5), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_BUY, lv, OMS_MD_DEPTH), 1);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_SELL, lv, OMS_MD_DEPTH), 2);
+  assert_int_equal(depth(0, "99:1 98:0 97:1", "", 5), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, OMS_SIDE_BUY, lv, OMS_MD_DEPTH), 1);
+  /* a full book: OMS_MD_DEPTH levels */
+  oms_market_data_t md;
+  memset(&md, 0, sizeof(md));
+  strcpy(md.symbol, "BTC-USD");
+  md.ask = T_D("100"), md.ask_qty = T_D("1");
+  md.n_ask_depth = 99; /* more than it can hold: read as OMS_MD_DEPTH - 1 */
+  for (int i = 0; i < OMS_MD_DEPTH - 1; i++)
+    md.ask_depth[i] =
+        (oms_md_level_t){oms_dec_from_raw(T_D("101").raw + i * T_D("1").raw), T_D("1")};
+  assert_int_equal(oms_md_levels(&md, OMS_SIDE_SELL), OMS_MD_DEPTH);
+  assert_int_equal(oms_md_level(&md, OMS_SIDE_SELL, OMS_MD_DEPTH).qty.raw, 0);
+  assert_int_equal(oms_sor_book_update(b, 2, &md), 0);
+  assert_int_equal(oms_sor_book_levels(b, 0, 2, OMS_SIDE_SELL, lv, OMS_MD_DEPTH), OMS_MD_DEPTH);
+  assert_int_equal(lv[OMS_MD_DEPTH - 1].px.raw, T_D("109").raw);
+  /* bad arguments */
+  assert_int_equal(oms_sor_book_levels(b, 1, 0, OMS_SIDE_BUY, lv, 1), OMS_ENOTFOUND);
+  assert_int_equal(oms_sor_book_levels(b, 0, 9, OMS_SIDE_BUY, lv, 1), OMS_ENOTFOUND);
+  assert_int_equal(oms_sor_book_levels(b, 0, 0, (oms_side_t)7, lv, 1), OMS_ENOTFOUND);
+  /* stale: B quoted at 0 is stale at 1500, A quoted at 5 too, C is not */
+  depth(2, "99:1", "100.5:1 100.6:1", 900);
+  oms_sor_request_t r = req(OMS_SIDE_BUY, "5", NULL);
+  oms_sor_plan_t p;
+  oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 1500, &p);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.child[0].venue, 2);
+  assert_int_equal(p.child[0].qty.raw, T_D("2").raw);
+  assert_int_equal(p.child[0].levels, 2);
+  assert_int_equal(p.rest.raw, T_D("3").raw);
+}
+
+/* Hand-worked: buy 12 limit 101 across three books of two or three levels.
+ *   A (taker 10 bps): 100 x2 (eff 100.1)   100.1 x3 (100.2001)
+ *   B (taker  3 bps): 100 x1 (100.03)      100.05 x2 (100.080015)  100.3 x5 (100.30009)
+ *   C (taker  0)    : 100.05 x2 (100.05)   100.15 x4 (100.15)
+ * By effective price: B 1, C 2, B 2, A 2, C 4, then A 1 of its 3 at 100.1.
+ * Children: B 3 up to 100.05 (notional 300.1), C 6 up to 100.15 (600.7),
+ * A 3 up to 100.1 (300.1): 1200.9 before fees, 1201.29013 with them (B pays
+ * 0.09003, A 0.3001). */
+static void test_sweep_levels_of_three_books_at_best_combined_price(void **state) {
+  (void)state;
+  depth(0, "99:1", "100:2 100.1:3", 0);
+  depth(1, "99:1", "100:1 100.05:2 100.3:5", 0);
+  depth(2, "99:1", "100.05:2 100.15:4", 0);
+  oms_sor_request_t r = req(OMS_SIDE_BUY, "12", "101");
+  oms_sor_plan_t p;
+  assert_int_equal(oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 0, &p), 0);
+  assert_int_equal(p.n, 3);
+  static const struct {
+    int venue, levels;
+    const char *qty, *price, *notional, *eff;
+  } want[] = {{1, 2, "3", "100.05", "300.1", "100.080015"},
+              {2, 2, "6", "100.15", "600.7", "100.15"},
+              {0, 2, "3", "100.1", "300.1", "100.2001"}};
+  oms_dec_t cost = OMS_DEC_ZERO;
+  for (int k = 0; k < 3; k++) {
+    const oms_sor_child_t *c = &p.child[k];
+    assert_int_equal(c->venue, want[k].venue);
+    assert_int_equal(c->levels, want[k].levels);
+    assert_false(c->post);
+    assert_int_equal(c->qty.raw, T_D(want[k].qty).raw);
+    assert_int_equal(c->price.raw, T_D(want[k].price).raw);
+    assert_int_equal(c->notional.raw, T_D(want[k].notional).raw);
+    assert_int_equal(c->eff_px.raw, T_D(want[k].eff).raw);
+    oms_dec_t fee;
+    assert_int_equal(oms_dec_mul(c->notional, oms_sor_book_venue_cfg(b, c->venue)->taker_fee_rate,
+                                 OMS_ROUND_HALF_EVEN, &fee),
+                     0);
+    cost.raw += c->notional.raw + fee.raw;
+  }
+  assert_int_equal(cost.raw, T_D("1201.29013").raw);
+  assert_int_equal(p.rest.raw, 0);
+  /* limit 100.1: C's 100.15 and B's 100.3 are out; A's 100.1 all in; 2 left */
+  r = req(OMS_SIDE_BUY, "12", "100.1");
+  oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 0, &p);
+  assert_int_equal(p.n, 3);
+  assert_int_equal(p.child[1].venue, 2);
+  assert_int_equal(p.child[1].qty.raw, T_D("2").raw);
+  assert_int_equal(p.child[2].venue, 0);
+  assert_int_equal(p.child[2].qty.raw, T_D("5").raw);
+  assert_int_equal(p.rest.raw, T_D("2").raw);
+  /* a sell sweeps the bids the same way: A 99 (eff 98.901) after C and B */
+  depth(0, "99:2", "100:1", 0);
+  depth(1, "99:1 98.99:1", "100:1", 0);   /* eff 98.9703, 98.960303 */
+  depth(2, "98.98:1 98.9:1", "100:1", 0); /* eff 98.98, 98.9 */
+  r = req(OMS_SIDE_SELL, "4", NULL);
+  oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 0, &p);
+  assert_int_equal(p.n, 3);
+  assert_int_equal(p.child[0].venue, 2);
+  assert_int_equal(p.child[0].qty.raw, T_D("1").raw);
+  assert_int_equal(p.child[1].venue, 1);
+  assert_int_equal(p.child[1].qty.raw, T_D("2").raw);
+  assert_int_equal(p.child[1].price.raw, T_D("98.99").raw);
+  assert_int_equal(p.child[2].venue, 0);
+  assert_int_equal(p.child[2].qty.raw, T_D("1").raw);
+}
+
+/* A: 100 x1 with a 10 bps taker fee (eff 100.1). C, no fee: 100.02 x1 and
+ * a deeper 100.08 x5: C's second level still beats A's top. */
+static void test_deep_level_on_cheaper_venue_beats_shallow_one(void **state) {
+  (void)state;
+  depth(0, "99:1", "100:1", 0);
+  depth(2, "99:1", "100.02:1 100.08:5", 0);
+  oms_sor_request_t r = req(OMS_SIDE_BUY, "4", "101");
+  oms_sor_plan_t p;
+  oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 0, &p);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.child[0].venue, 2);
+  assert_int_equal(p.child[0].qty.raw, T_D("4").raw);
+  assert_int_equal(p.child[0].price.raw, T_D("100.08").raw);
+  /* 7: all of C (6), then A's top */
+  r = req(OMS_SIDE_BUY, "7", "101");
+  oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 0, &p);
+  assert_int_equal(p.n, 2);
+  assert_int_equal(p.child[0].venue, 2);
+  assert_int_equal(p.child[0].qty.raw, T_D("6").raw);
+  assert_int_equal(p.child[1].venue, 0);
+  assert_int_equal(p.child[1].qty.raw, T_D("1").raw);
+  /* a level smaller than the lot is passed over, the next one taken */
+  depth(2, "99:1", "100.02:0.5 100.08:5", 0);
+  r = req(OMS_SIDE_BUY, "2", "101");
+  oms_sor_route(b, 0, OMS_SOR_POLICY_TAKE, &r, 0, &p);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.child[0].qty.raw, T_D("2").raw);
+  assert_int_equal(p.child[0].levels, 1);
+  /* the queue ahead of a post counts every level at or better than its
+   * price: a post at 98 behind A's 99 x1, 98 x5 has 6 ahead; D (the same
+   * maker fee as A) shows 99 x3: 3 ahead, so D; top of book alone would
+   * have counted 1 at A. B (the rebate) is down, C charges more. */
+  assert_int_equal(add("D", "0", "0", 40), 3);
+  oms_sor_book_set_state(b, 1, OMS_SOR_DOWN);
+  depth(0, "99:1 98:5", "101:1", 0);
+  depth(2, "97:5", "101:1", 0);
+  depth(3, "99:3", "101:1", 0);
+  r = req(OMS_SIDE_BUY, "1", "98");
+  oms_sor_route(b, 0, OMS_SOR_POLICY_POST, &r, 0, &p);
+  assert_int_equal(p.n, 1);
+  assert_true(p.child[0].post);
+  assert_int_equal(p.child[0].venue, 3);
+  assert_int_equal(p.child[0].notional.raw, T_D("98").raw);
+  /* at 98.5, between A's levels: 1 ahead at A against 3 at D */
+  r = req(OMS_SIDE_BUY, "1", "98.5");
+  oms_sor_route(b, 0, OMS_SOR_POLICY_POST, &r, 0, &p);
+  assert_int_equal(p.child[0].venue, 0);
+}
+
 /* Over random books, every plan places at most what was asked, in lots,
  * within the limit, at usable venues not skipped or busy, one child each. */
 static void test_plan_never_exceeds_request(void **state) {
@@ -357,6 +563,18 @@ static void test_plan_never_exceeds_request(void **state) {
       md.bid_qty.raw = (int64_t)((x >> 16) % 9) * 50000000;
       md.ask_qty.raw = (int64_t)((x >> 24) % 9) * 50000000;
       md.ts_ns = (int64_t)((x >> 32) % 1500);
+      /* up to 4 levels behind the top a side, 0.01-0.08 apart, some empty */
+      uint64_t y = x * 0x9e3779b97f4a7c15ull;
+      md.n_bid_depth = (uint32_t)(y % 5);
+      md.n_ask_depth = (uint32_t)((y >> 3) % 5);
+      for (uint32_t l = 0; l < 4; l++) {
+        oms_dec_t bp = l ? md.bid_depth[l - 1].px : md.bid,
+                  ap = l ? md.ask_depth[l - 1].px : md.ask;
+        md.bid_depth[l] = (oms_md_level_t){{bp.raw - (int64_t)(1 + (y >> (6 + l)) % 8) * 1000000},
+                                           {(int64_t)((y >> (10 + l)) % 9) * 50000000}};
+        md.ask_depth[l] = (oms_md_level_t){{ap.raw + (int64_t)(1 + (y >> (14 + l)) % 8) * 1000000},
+                                           {(int64_t)((y >> (18 + l)) % 9) * 50000000}};
+      }
       oms_sor_book_update(b, vi, &md);
       oms_sor_book_set_state(b, vi, (x >> 40) % 5 == 0 ? OMS_SOR_DOWN : OMS_SOR_UP);
     }
@@ -375,6 +593,25 @@ static void test_plan_never_exceeds_request(void **state) {
     for (uint32_t k = 0; k < p.n; k++) {
       const oms_sor_child_t *c = &p.child[k];
       assert_true(c->qty.raw > 0 && c->qty.raw % r.lot.raw == 0);
+      if (!c->post) {
+        /* never more than the venue displays up to the child's limit, which
+         * is one of its levels */
+        oms_md_level_t lv[OMS_MD_DEPTH];
+        int nl = oms_sor_book_levels(b, 0, c->venue,
+                                     r.side == OMS_SIDE_BUY ? OMS_SIDE_SELL : OMS_SIDE_BUY, lv,
+                                     OMS_MD_DEPTH);
+        int64_t shown = 0;
+        bool at_level = false;
+        for (int l = 0; l < nl; l++) {
+          if (r.side == OMS_SIDE_BUY ? lv[l].px.raw > c->price.raw : lv[l].px.raw < c->price.raw)
+            break;
+          shown += lv[l].qty.raw;
+          at_level |= lv[l].px.raw == c->price.raw;
+        }
+        assert_true(at_level);
+        assert_true(c->qty.raw <= shown);
+        assert_true(c->levels >= 1 && c->levels <= nl);
+      }
       assert_false(seen >> c->venue & 1);
       seen |= 1u << c->venue;
       assert_false(r.busy >> c->venue & 1);
@@ -420,6 +657,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_skip_busy_down_stale, setup, teardown),
       cmocka_unit_test_setup_teardown(test_post_by_rebate_then_queue, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bestex, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_book_keeps_levels_per_venue, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sweep_levels_of_three_books_at_best_combined_price,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deep_level_on_cheaper_venue_beats_shallow_one, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_plan_never_exceeds_request, setup, teardown),
       cmocka_unit_test(test_docs_list_every_policy),
   };

@@ -24,6 +24,7 @@
 #include "oms/error.h"
 #include "oms/fix_tags.h"
 #include "oms/fix_venue.h"
+#include "venue/fix_md.h"
 
 #define MAXREP 64
 
@@ -827,7 +828,7 @@ static void test_market_data_is_subscribed_at_logon_and_snapshots_delivered(void
   logon(f, 1);
   assert_true(peer_read(f));
   assert_got(f, "35=V|");
-  assert_got(f, "262=MD-BTC-USD|263=1|264=1|265=0|267=3|269=0|269=1|269=2|146=1|55=XBTUSD|");
+  assert_got(f, "262=MD-BTC-USD|263=1|264=10|265=0|267=3|269=0|269=1|269=2|146=1|55=XBTUSD|");
   assert_true(peer_read(f));
   assert_got(f, "262=MD-ETH-USD|");
   assert_got(f, "55=ETH-USD|");
@@ -848,6 +849,138 @@ static void test_market_data_is_subscribed_at_logon_and_snapshots_delivered(void
   fx_free(f);
   oms_venue_destroy(g->v);
   free(g);
+}
+
+/* A snapshot with several levels a side, in any order: sorted by price,
+ * equal prices summed, the best OMS_MD_DEPTH kept; a malformed one is
+ * refused whole with its reason, counted, and delivers nothing. */
+static void test_market_data_snapshot_levels_and_malformed_ones(void **st) {
+  (void)st;
+  fx_t *f = calloc(1, sizeof *f);
+  fx_t *g = fx_new_with(0);
+  f->t = T0;
+  f->lfd = g->lfd;
+  f->port = g->port;
+  f->pfd = -1;
+  oms_fix_venue_config_t c = base_config(f);
+  static const char *const md_syms[] = {"BTC-USD"};
+  c.market_data = true;
+  c.md_symbols = md_syms;
+  c.n_md_symbols = 1;
+  assert_int_equal(oms_fix_venue_create(&c, &f->v), 0);
+  oms_venue_handler_t h = {
+      .on_report = on_report, .on_market_data = on_md, .on_connection = on_conn, .ctx = f};
+  oms_venue_set_handler(f->v, &h);
+  logon(f, 1);
+  assert_true(peer_read(f));
+  g_nmd = 0;
+  peer_send(f,
+            "35=W|55=XBTUSD|268=8|269=1|270=100.5|271=3|269=0|270=99|271=7|269=0|270=99.5|271=2|"
+            "269=1|270=101|271=1|269=0|270=99|271=1|269=2|270=100|271=1|269=1|270=100.6|271=4|"
+            "269=B|270=1|271=1|");
+  assert_int_equal(g_nmd, 1);
+  assert_true(oms_dec_eq(g_md.bid, D("99.5")));
+  assert_true(oms_dec_eq(g_md.bid_qty, D("2")));
+  assert_int_equal(g_md.n_bid_depth, 1);
+  assert_true(oms_dec_eq(g_md.bid_depth[0].px, D("99")));
+  assert_true(oms_dec_eq(g_md.bid_depth[0].qty, D("8"))); /* 7 + 1 */
+  assert_true(oms_dec_eq(g_md.ask, D("100.5")));
+  assert_int_equal(g_md.n_ask_depth, 2);
+  assert_true(oms_dec_eq(g_md.ask_depth[0].px, D("100.6")));
+  assert_true(oms_dec_eq(g_md.ask_depth[1].px, D("101")));
+  assert_true(oms_dec_eq(g_md.last_px, D("100")));
+  /* more levels than kept: the best OMS_MD_DEPTH, whatever the order */
+  char msg[2048];
+  int n = snprintf(msg, sizeof msg, "35=W|55=XBTUSD|268=%d|", OMS_MD_DEPTH + 3);
+  for (int i = OMS_MD_DEPTH + 3; i > 0; i--)
+    n += snprintf(msg + n, sizeof msg - (size_t)n, "269=1|270=%d|271=1|", 200 + i);
+  peer_send(f, msg);
+  assert_int_equal(g_nmd, 2);
+  assert_int_equal(oms_md_levels(&g_md, OMS_SIDE_SELL), OMS_MD_DEPTH);
+  assert_true(oms_dec_eq(g_md.ask, D("201")));
+  assert_true(oms_dec_eq(oms_md_level(&g_md, OMS_SIDE_SELL, OMS_MD_DEPTH - 1).px,
+                         oms_dec_from_raw(D("200").raw + OMS_MD_DEPTH * D("1").raw)));
+  assert_int_equal(oms_md_levels(&g_md, OMS_SIDE_BUY), 0);
+  /* a zero size shows no level; an empty book is a snapshot too */
+  peer_send(f, "35=W|55=XBTUSD|268=1|269=0|270=99|271=0|");
+  assert_int_equal(g_nmd, 3);
+  assert_int_equal(oms_md_levels(&g_md, OMS_SIDE_BUY), 0);
+  /* malformed for FIX 4.4 itself: the session refuses them (Reject 3,
+   * with SessionRejectReason) before the connector reads them */
+  static const char *const bad_fix[] = {
+      "35=W|55=XBTUSD|268=3|269=0|270=99|271=1|269=1|270=100|271=1|", /* count */
+      "35=W|55=XBTUSD|268=1|269=0|270=9x9|271=1|",                    /* price */
+      "35=W|55=XBTUSD|268=1|269=1|270=100|271=abc|",                  /* size */
+      "35=W|55=XBTUSD|269=0|270=99|271=1|",                           /* no 268 */
+  };
+  for (size_t i = 0; i < sizeof bad_fix / sizeof bad_fix[0]; i++) {
+    peer_send(f, bad_fix[i]);
+    assert_true(peer_read(f));
+    assert_got(f, "35=3|");
+  }
+  /* well formed FIX, but no book: the connector refuses them whole */
+  static const char *const bad_book[] = {
+      "35=W|55=XBTUSD|268=2|269=0|270=99|271=1|269=0|271=1|", /* no price */
+      "35=W|55=XBTUSD|268=1|269=1|270=100|271=-1|",           /* negative size */
+      "35=W|55=XBTUSD|268=1|269=0|270=-5|271=1|",             /* price <= 0 */
+  };
+  for (size_t i = 0; i < sizeof bad_book / sizeof bad_book[0]; i++) peer_send(f, bad_book[i]);
+  assert_int_equal(g_nmd, 3);
+  oms_fix_venue_stats_t stv;
+  oms_fix_venue_stats(f->v, &stv);
+  assert_int_equal(stv.bad_market_data, sizeof bad_book / sizeof bad_book[0]);
+  fx_free(f);
+  oms_venue_destroy(g->v);
+  free(g);
+}
+
+/* The reader alone (src/venue/fix_md.h), on what the session would have
+ * refused already: each malformed group refused with a reason naming the
+ * tag, nothing half read. body: "tag=value|..." after 35=W. */
+static int md_read(const char *body, oms_market_data_t *md, const char **why) {
+  static char buf[2048], fields[1024];
+  oms_fix_builder_t b;
+  oms_fix_builder_begin(&b, buf, sizeof buf, "W");
+  snprintf(fields, sizeof fields, "%s", body);
+  for (char *f = strtok(fields, "|"); f != NULL; f = strtok(NULL, "|")) {
+    char *eq = strchr(f, '=');
+    assert_non_null(eq);
+    *eq = '\0';
+    oms_fix_add_cstr(&b, (uint32_t)atoi(f), eq + 1);
+  }
+  size_t len, used;
+  assert_int_equal(oms_fix_builder_finish(&b, &len), 0);
+  static oms_fix_msg_t m;
+  oms_fix_limits_t lim = {.max_msg_len = sizeof buf, .max_fields = 0};
+  assert_int_equal(oms_fix_parse(buf, len, &lim, &m, &used, NULL), 0);
+  memset(md, 0, sizeof *md);
+  *why = NULL;
+  return oms__fix_md_read(&m, md, why);
+}
+
+static void test_md_reader_refuses_malformed_groups(void **st) {
+  (void)st;
+  oms_market_data_t md;
+  const char *why;
+  assert_int_equal(md_read("268=2|269=0|270=99|271=1|269=5|270=1|", &md, &why), 0);
+  assert_true(oms_dec_eq(md.bid, D("99")));
+  static const struct {
+    const char *body, *why;
+  } bad[] = {
+      {"268=3|269=0|270=99|271=1|", "NoMDEntries(268) is not the number of entries"},
+      {"269=0|270=99|271=1|", "no readable NoMDEntries(268)"},
+      {"268=x|269=0|270=99|271=1|", "no readable NoMDEntries(268)"},
+      {"268=1|270=99|269=0|271=1|", "MDEntryPx(270) or MDEntrySize(271) before any"},
+      {"268=1|269=0|270=9x|271=1|", "unreadable MDEntryPx(270)"},
+      {"268=1|269=0|270=99|271=1y|", "unreadable MDEntrySize(271)"},
+      {"268=1|269=2|271=1|", "an entry has no MDEntryPx(270)"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(md_read(bad[i].body, &md, &why), OMS_EPROTO);
+    assert_non_null(why);
+    if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+      fail_msg("%s: got \"%s\", want \"%s\"", bad[i].body, why, bad[i].why);
+  }
 }
 
 static void test_a_venue_without_mass_status_has_no_query_all(void **st) {
@@ -911,6 +1044,8 @@ int main(void) {
       cmocka_unit_test(test_nothing_leaves_before_its_store_ticket_is_durable),
       cmocka_unit_test(test_a_venue_without_mass_status_has_no_query_all),
       cmocka_unit_test(test_market_data_is_subscribed_at_logon_and_snapshots_delivered),
+      cmocka_unit_test(test_market_data_snapshot_levels_and_malformed_ones),
+      cmocka_unit_test(test_md_reader_refuses_malformed_groups),
       cmocka_unit_test(test_the_socket_is_announced_when_opened_and_before_it_closes),
       cmocka_unit_test(test_bad_configurations_are_refused),
   };

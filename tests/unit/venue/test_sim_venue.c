@@ -1055,6 +1055,54 @@ static void test_market_data_publishes_top_of_book_and_trades(void **state) {
   fx_close(fx);
 }
 
+/* Snapshots carry the book's levels, OMS_MD_DEPTH a side at most; a level
+ * emptied is gone from the next one; a change behind the top is published. */
+static void test_market_data_publishes_depth(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  lim(fx, 1, OMS_SIDE_BUY, "2", "99.00");
+  lim(fx, 2, OMS_SIDE_BUY, "1", "98.50");
+  lim(fx, 3, OMS_SIDE_BUY, "4", "98.00");
+  lim(fx, 4, OMS_SIDE_BUY, "1", "98.50");
+  lim(fx, 5, OMS_SIDE_SELL, "3", "101.00");
+  lim(fx, 6, OMS_SIDE_SELL, "5", "102.00");
+  drain(fx);
+  lim(fx, 7, OMS_SIDE_SELL, "1", "103.00");
+  vpoll(fx);
+  assert_int_equal(fx->nmd, 1); /* a level behind the top changed */
+  const oms_market_data_t *md = &fx->md[0];
+  assert_dec(md->bid, "99");
+  assert_int_equal(oms_md_levels(md, OMS_SIDE_BUY), 3);
+  assert_dec(md->bid_depth[0].px, "98.5");
+  assert_dec(md->bid_depth[0].qty, "2");
+  assert_dec(md->bid_depth[1].px, "98");
+  assert_int_equal(oms_md_levels(md, OMS_SIDE_SELL), 3);
+  assert_dec(oms_md_level(md, OMS_SIDE_SELL, 2).px, "103");
+  /* the 98.50 level cancelled away */
+  oms_venue_send_cancel(fx->v, 2);
+  oms_venue_send_cancel(fx->v, 4);
+  drain(fx);
+  vpoll(fx);
+  assert_int_equal(fx->nmd, 0); /* published once, with the reports */
+  lim(fx, 8, OMS_SIDE_BUY, "1", "90.00");
+  vpoll(fx);
+  md = &fx->md[fx->nmd - 1];
+  assert_int_equal(oms_md_levels(md, OMS_SIDE_BUY), 3);
+  assert_dec(md->bid_depth[0].px, "98");
+  assert_dec(md->bid_depth[1].px, "90");
+  /* deeper than OMS_MD_DEPTH: the best levels only */
+  for (int i = 0; i < OMS_MD_DEPTH + 2; i++) {
+    char px[16];
+    snprintf(px, sizeof px, "%d.00", 110 + i);
+    lim(fx, 100 + (uint64_t)i, OMS_SIDE_SELL, "1", px);
+  }
+  vpoll(fx);
+  md = &fx->md[fx->nmd - 1];
+  assert_int_equal(oms_md_levels(md, OMS_SIDE_SELL), OMS_MD_DEPTH);
+  assert_dec(oms_md_level(md, OMS_SIDE_SELL, OMS_MD_DEPTH - 1).px, "116");
+  fx_close(fx);
+}
+
 /* ---- Connection and faults ---------------------------------------------------- */
 
 static void test_venue_down_refuses_sends_and_announces_from_poll(void **state) {
@@ -1662,6 +1710,7 @@ int main(void) {
       cmocka_unit_test(test_lp_refill_delay_is_deterministic_with_the_seed),
       cmocka_unit_test(test_lp_walk_moves_the_reference_and_fills_resting_orders),
       cmocka_unit_test(test_market_data_publishes_top_of_book_and_trades),
+      cmocka_unit_test(test_market_data_publishes_depth),
       cmocka_unit_test(test_venue_down_refuses_sends_and_announces_from_poll),
       cmocka_unit_test(test_silent_mode_withholds_ack_until_status_query),
       cmocka_unit_test(test_reject_next_refuses_that_many_orders),
