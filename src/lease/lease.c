@@ -137,16 +137,20 @@ static int create_table(oms_lease_t *l) {
   return 0;
 }
 
+/* Stops the renewer thread, if it runs, and waits for it. */
+static void stop_renewer(oms_lease_t *l) {
+  if (!l->running) return;
+  pthread_mutex_lock(&l->mu);
+  l->stop = true;
+  pthread_cond_signal(&l->cv);
+  pthread_mutex_unlock(&l->mu);
+  pthread_join(l->thread, NULL);
+  l->running = false;
+}
+
 void oms_lease_destroy(oms_lease_t *l) {
   if (l == NULL) return;
-  if (l->running) {
-    pthread_mutex_lock(&l->mu);
-    l->stop = true;
-    pthread_cond_signal(&l->cv);
-    pthread_mutex_unlock(&l->mu);
-    pthread_join(l->thread, NULL);
-    l->running = false;
-  }
+  stop_renewer(l);
   if (l->c != NULL) PQfinish(l->c);
   pthread_cond_destroy(&l->cv);
   pthread_mutex_destroy(&l->mu);
@@ -302,14 +306,7 @@ uint64_t oms_lease_token(const oms_lease_t *l) { return atomic_load(&l->token); 
 int64_t oms_lease_deadline_ns(const oms_lease_t *l) { return atomic_load(&l->deadline); }
 
 int oms_lease_release(oms_lease_t *l) {
-  if (l->running) {
-    pthread_mutex_lock(&l->mu);
-    l->stop = true;
-    pthread_cond_signal(&l->cv);
-    pthread_mutex_unlock(&l->mu);
-    pthread_join(l->thread, NULL);
-    l->running = false;
-  }
+  stop_renewer(l);
   uint64_t token = atomic_load(&l->token);
   if (token == 0) return 0;
   if (atomic_load(&l->lost)) return OMS_EFENCED;
