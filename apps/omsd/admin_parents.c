@@ -221,6 +221,15 @@ void omsd_route_parents_list(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_ht
 
 /* ---- GET /v1/parents/{id} -------------------------------------------------------------- */
 
+/* The parent's id in the path; false (the response failed: 404) if it is not
+ * an order id. */
+static bool parse_parent_id(const omsd_http_req_t *rq, uint64_t *id, omsd_http_resp_t *rs) {
+  if (omsd_parse_id(rq->id, id)) return true;
+  omsd_http_fail(rs, OMSD_E_NOT_FOUND, "no parent \"%s\" (an order id is a positive integer)",
+                 rq->id);
+  return false;
+}
+
 static int take_parent(void *ctx, const oms_parent_row_t *p) {
   *(oms_parent_row_t *)ctx = *p;
   return 1;
@@ -236,11 +245,7 @@ void omsd_route_parent_get(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http
   }
   omsd_t *d = omsd_admin_daemon(a);
   uint64_t id;
-  if (!omsd_parse_id(rq->id, &id)) {
-    omsd_http_fail(rs, OMSD_E_NOT_FOUND, "no parent \"%s\" (an order id is a positive integer)",
-                   rq->id);
-    return;
-  }
+  if (!parse_parent_id(rq, &id, rs)) return;
   uint64_t limit = CHILDREN_DEFAULT;
   oms_order_query_t oq = {.parent_order_id = id};
   if (!parse_page(rq, "after_id", "limit", &oq.after_order_id, &limit, rs)) return;
@@ -312,11 +317,7 @@ void omsd_route_bestex(omsd_admin_t *a, const omsd_http_req_t *rq, omsd_http_res
   }
   omsd_t *d = omsd_admin_daemon(a);
   uint64_t id;
-  if (!omsd_parse_id(rq->id, &id)) {
-    omsd_http_fail(rs, OMSD_E_NOT_FOUND, "no parent \"%s\" (an order id is a positive integer)",
-                   rq->id);
-    return;
-  }
+  if (!parse_parent_id(rq, &id, rs)) return;
   oms_bestex_row_t *r = malloc(sizeof *r);
   if (r == NULL) {
     omsd_http_fail(rs, OMSD_E_INTERNAL, "out of memory");

@@ -19,11 +19,9 @@
 # PostgreSQL: skipped loudly, or failed under CI.
 set -u
 omsd=$1 venue=$2 src=$3 work=$4
-bin=/usr/lib/postgresql/15/bin
 rm -rf "$work" && mkdir -p "$work"
 pa= pb= pv= pc= pa2=
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-pg_stop() { as_pg "$bin/pg_ctl" -D "$work/pg/data" -m fast -w -t 30 stop >>"$work/pg.log" 2>&1; }
+. "$src/tests/distributed/lib.sh"
 fail() {
   echo "FAIL: $*"
   for f in a b a2 venue; do
@@ -33,29 +31,17 @@ fail() {
   pg_stop
   exit 1
 }
-if [ ! -x "$bin/initdb" ]; then
-  [ -n "${CI:-}" ] && { echo "FAIL: PostgreSQL 15 not found under CI (make deps installs it)"; exit 1; }
-  echo "SKIP: PostgreSQL 15 not found in $bin (make deps installs it): failover: skipped"
-  exit 0
-fi
 t_start=$(date +%s%N)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pgport=$(free_port) vport=$(free_port) fa=$(free_port) fb=$(free_port)
-mkdir -p "$work/pg"
-[ "$(id -u)" = 0 ] && chown postgres "$work/pg"
-chmod o+rx "$work" 2>/dev/null
-as_pg "$bin/initdb" -D "$work/pg/data" -A trust -E UTF8 -U postgres >>"$work/pg.log" 2>&1 ||
-  { echo "FAIL: initdb"; cat "$work/pg.log"; exit 1; }
-as_pg "$bin/pg_ctl" -D "$work/pg/data" -w -t 30 -o "-k $work/pg -h 127.0.0.1 -p $pgport -c fsync=off" \
-  start >>"$work/pg.log" 2>&1 || fail "PostgreSQL did not start"
-sql() { "$bin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -tAc "$1"; }
+pg_init failover
+vport=$(free_port) fa=$(free_port) fb=$(free_port)
+pg_start -c fsync=off
 
 # The exchange: its book does not walk, so the orders rest (inside the collar).
 sed 's/step_ms = 1000/step_ms = 0/' "$src/etc/omsvenue.conf" >"$work/omsvenue.conf"
 "$venue" --config "$work/omsvenue.conf" --port "$vport" --data-dir "$work/venue" 2>"$work/venue.log" &
 pv=$!
 
-conninfo="host=127.0.0.1 port=$pgport user=postgres dbname=postgres connect_timeout=2"
+conninfo="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres connect_timeout=2"
 {
   sed -e "s/host = \"127.0.0.1\"; port = 9879;/host = \"127.0.0.1\"; port = $vport;/" \
       -e 's/reconnect_min_ms = 1000; reconnect_max_ms = 30000;/reconnect_min_ms = 100; reconnect_max_ms = 500;/' \
@@ -111,7 +97,7 @@ for _ in $(seq 1 600); do
 done
 [ "${acked:-0}" -ge 20 ] || fail "the client had ${acked:-0} orders acknowledged after 30 s"
 t_kill=$(date +%s%N)
-kill -KILL "$pa"; wait "$pa" 2>/dev/null; pa=
+stop_pid "$pa" KILL; pa=
 wait_log b "instance owned.*previous_node=a" 20 "$pb"
 wait_log b "msg=listening" 30 "$pb"
 t_up=$(date +%s%N)
@@ -178,9 +164,9 @@ lease=$(sql "SELECT owner || ' ' || token FROM oms_lease WHERE grp = 'ny1'")
 [ "$lease" = "a 3" ] || fail "the lease row is \"$lease\", not a 3"
 grep -q "lease fence.*fenced" "$work/b.log" || echo "note: b made no PostgreSQL write after the takeover"
 
-kill -TERM "$pa2"; wait "$pa2"; rc=$?; pa2=
+stop_pid "$pa2" TERM; rc=$?; pa2=
 [ "$rc" = 0 ] || fail "omsd a exited $rc on SIGTERM"
-kill -TERM "$pv"; wait "$pv" 2>/dev/null; pv=
+stop_pid "$pv" TERM; pv=
 pg_stop
 echo "failover: ok orders=$n acked=$acked lost=0 duplicated=0 events=$1" \
   "takeover_ms=$(( (t_up - t_kill) / 1000000 )) total_s=$(( ($(date +%s%N) - t_start) / 1000000000 ))"

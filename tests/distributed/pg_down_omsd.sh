@@ -13,53 +13,11 @@
 set -u
 omsd=$1 conf=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
-bin=/usr/lib/postgresql/15/bin
 rm -rf "$work" && mkdir -p "$work"
 log=$work/omsd.log
-pid= pg_up=
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-pg_stop() { [ -n "$pg_up" ] && as_pg "$bin/pg_ctl" -D "$work/pg/data" -m fast -w -t 30 stop >>"$work/pg.log" 2>&1; pg_up=; }
-fail() {
-  echo "FAIL: $*"
-  echo "--- omsd log (last 40 lines)"; tail -n 40 "$log"
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-  pg_stop
-  exit 1
-}
-if [ ! -x "$bin/initdb" ]; then
-  [ -n "${CI:-}" ] && { echo "FAIL: PostgreSQL 15 not found under CI (make deps installs it)"; exit 1; }
-  echo "SKIP: PostgreSQL 15 not found in $bin (make deps installs it): pg_down_omsd: skipped"
-  exit 0
-fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/pg"
-[ "$(id -u)" = 0 ] && chown postgres "$work/pg"
-as_pg "$bin/initdb" -D "$work/pg/data" -A trust -E UTF8 -U postgres >>"$work/pg.log" 2>&1 ||
-  { echo "FAIL: initdb"; cat "$work/pg.log"; exit 1; }
-chmod o+rx "$work" 2>/dev/null
-sql() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "$1"; }
-
-{ cat "$conf"; printf '\n'; } | sed 's/^store = {/store = { projection = "postgres"; pg_conninfo = "host=127.0.0.1 port='"$port"' user=postgres dbname=postgres connect_timeout=2"; instance = "down1";/' >"$work/omsd.conf"
-grep -q 'projection = "postgres"' "$work/omsd.conf" || fail "cannot set store.projection in the config"
-
-starts=0
-omsd_start() {
-  "$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" --durability os 2>>"$log" &
-  pid=$!
-  base=
-  for _ in $(seq 1 100); do
-    local p
-    p=$(sed -n 's/.*admin listening.* port=\([0-9][0-9]*\).*/\1/p' "$log" | sed -n "$((starts + 1))p")
-    if [ -n "$p" ]; then
-      base=http://127.0.0.1:$p; starts=$((starts + 1))
-      fix=$(sed -n 's/.*msg=listening address=127.0.0.1 port=\([0-9][0-9]*\) sessions=.*/\1/p' "$log" | tail -n 1)
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || fail "omsd exited at start"
-    sleep 0.1
-  done
-  fail "no \"admin listening\" line within 10 s"
-}
+. "$here/lib.sh"
+pg_init pg_down_omsd
+pg_omsd_conf "$conf" down1
 auth="Authorization: Bearer trader1-secret-change-me"
 get() { curl -s -m 5 -H "$auth" "$base$1"; }
 code() { curl -s -m 5 -o "$work/body" -w '%{http_code}' -H "$auth" "$base$1"; }
@@ -79,9 +37,7 @@ c=$(code /v1/parents)
 [ "$c" = 503 ] && grep -q PROJECTION_DOWN "$work/body" || fail "GET /v1/parents: $c $(cat "$work/body")"
 
 t0=$(date +%s%N)
-as_pg "$bin/pg_ctl" -D "$work/pg/data" -w -t 30 -o "-k $work/pg -h 127.0.0.1 -p $port" start >>"$work/pg.log" 2>&1 ||
-  fail "PostgreSQL did not start"
-pg_up=1
+pg_start
 ok=
 for _ in $(seq 1 300); do # the projector backs off up to 5 s, runs at SCHED_IDLE
   set -- $(state)
@@ -102,12 +58,12 @@ check() {
 }
 check
 first=$events
-kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+stop_pid "$pid" TERM; rc=$?; pid=
 [ "$rc" = 0 ] || fail "omsd exited $rc on SIGTERM"
 omsd_start                           # PostgreSQL up: an ordinary start, nothing twice
 set -- $(state)
 [ "$1" = live ] || fail "healthz after the restart: $*"
-kill -TERM "$pid"; wait "$pid"; pid=
+stop_pid "$pid" TERM; pid=
 check
 [ "$events" -ge "$first" ] || fail "events went from $first to $events"
 pg_stop

@@ -11,54 +11,12 @@
 # or by pg_ctl. Without PostgreSQL: skipped loudly, or failed under CI.
 set -u
 omsd=$1 conf=$2 work=$3
-bin=/usr/lib/postgresql/15/bin
 rm -rf "$work" && mkdir -p "$work"
 log=$work/omsd.log
-pid=
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-pg_stop() { as_pg "$bin/pg_ctl" -D "$work/pg/data" -m fast -w -t 30 stop >>"$work/pg.log" 2>&1; }
-fail() {
-  echo "FAIL: $*"
-  echo "--- omsd log (last 40 lines)"; tail -n 40 "$log"
-  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-  pg_stop
-  exit 1
-}
-if [ ! -x "$bin/initdb" ]; then
-  [ -n "${CI:-}" ] && { echo "FAIL: PostgreSQL 15 not found under CI (make deps installs it)"; exit 1; }
-  echo "SKIP: PostgreSQL 15 not found in $bin (make deps installs it): pg_omsd: skipped"
-  exit 0
-fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/pg"
-[ "$(id -u)" = 0 ] && chown postgres "$work/pg"
-as_pg "$bin/initdb" -D "$work/pg/data" -A trust -E UTF8 -U postgres >>"$work/pg.log" 2>&1 ||
-  { echo "FAIL: initdb"; cat "$work/pg.log"; exit 1; }
-pg_start() {
-  as_pg "$bin/pg_ctl" -D "$work/pg/data" -w -t 30 -o "-k $work/pg -h 127.0.0.1 -p $port" start \
-    >>"$work/pg.log" 2>&1 || fail "PostgreSQL did not start"
-}
-sql() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "$1"; }
-chmod o+rx "$work" 2>/dev/null
+. "$(dirname "$0")/lib.sh"
+pg_init pg_omsd
 pg_start
-
-{ cat "$conf"; printf '\n'; } | sed 's/^store = {/store = { projection = "postgres"; pg_conninfo = "host=127.0.0.1 port='"$port"' user=postgres dbname=postgres connect_timeout=2"; instance = "e2e1";/' >"$work/omsd.conf"
-grep -q 'projection = "postgres"' "$work/omsd.conf" || fail "cannot set store.projection in the config"
-
-starts=0
-omsd_start() {
-  "$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" --durability os 2>>"$log" &
-  pid=$!
-  base=
-  for _ in $(seq 1 100); do
-    local p
-    p=$(sed -n 's/.*admin listening.* port=\([0-9][0-9]*\).*/\1/p' "$log" | sed -n "$((starts + 1))p")
-    if [ -n "$p" ]; then base=http://127.0.0.1:$p; starts=$((starts + 1)); return 0; fi
-    kill -0 "$pid" 2>/dev/null || fail "omsd exited at start"
-    sleep 0.1
-  done
-  fail "no \"admin listening\" line within 10 s"
-}
+pg_omsd_conf "$conf" e2e1
 trader="Authorization: Bearer trader1-secret-change-me"
 placed=0
 orders() { # from to: one BUY LIMIT each (resting: submitted, accepted)
@@ -81,7 +39,7 @@ grep -q 'component=store' "$log" || true
 sleep 0.5
 pg_start
 orders 81 120
-kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=   # omsd dies mid-stream
+stop_pid "$pid" KILL; pid=   # omsd dies mid-stream
 omsd_start                      # its open catches PostgreSQL up from the journal
 orders 121 160
 ok=
@@ -91,7 +49,7 @@ for _ in $(seq 1 300); do # the projector runs at SCHED_IDLE: 30 s on a saturate
   sleep 0.1
 done
 [ -n "$ok" ] || fail "PostgreSQL holds ${n:-?} orders of $placed after 30 s"
-kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+stop_pid "$pid" TERM; rc=$?; pid=
 [ "$rc" = 0 ] || fail "omsd exited $rc on SIGTERM"
 ev=$(sql "SELECT count(*) || ' ' || coalesce(max(seq), 0) || ' ' || count(DISTINCT seq) FROM events WHERE instance = 'e2e1'")
 set -- $ev

@@ -12,6 +12,7 @@ omsd=$1 reader=$2 conf=$3 work=$4
 rm -rf "$work" && mkdir -p "$work"
 log=$work/omsd.log
 pid= npid=
+. "$(dirname "$0")/lib.sh"
 fail() {
   echo "FAIL: $*"
   echo "--- omsd log (last 40 lines)"; tail -n 40 "$log"
@@ -24,35 +25,17 @@ if ! command -v nats-server >/dev/null; then
   echo "SKIP: nats-server not found (make deps installs it): stream_omsd: skipped"
   exit 0
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 url=nats://127.0.0.1:$port
 nats_start() {
   nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$port" >>"$work/nats.log" 2>&1 &
   npid=$!
-  for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "nats-server did not listen on $port"
+  wait_port "$port" 50 || fail "nats-server did not listen on $port"
 }
-nats_kill() { kill -KILL "$npid"; wait "$npid" 2>/dev/null; npid=; }
+nats_kill() { stop_pid "$npid" KILL; npid=; }
 
 { cat "$conf"; printf '\nstream = { nats_url = "%s"; stream = "OMS_E2E"; instance = "e2e1"; window = 256; ack_timeout_ms = 1000; };\n' "$url"; } >"$work/omsd.conf"
 
-starts=0
-omsd_start() {
-  "$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" --durability os 2>>"$log" &
-  pid=$!
-  base=
-  for _ in $(seq 1 100); do
-    local p
-    p=$(sed -n 's/.*admin listening.* port=\([0-9][0-9]*\).*/\1/p' "$log" | sed -n "$((starts + 1))p")
-    if [ -n "$p" ]; then base=http://127.0.0.1:$p; starts=$((starts + 1)); return 0; fi
-    kill -0 "$pid" 2>/dev/null || fail "omsd exited at start"
-    sleep 0.1
-  done
-  fail "no \"admin listening\" line within 10 s"
-}
 trader="Authorization: Bearer trader1-secret-change-me"
 viewer="Authorization: Bearer viewer-secret-change-me"
 placed=0
@@ -75,7 +58,7 @@ orders 41 80                    # trading goes on; the journal keeps the events
 sleep 0.3
 nats_start
 orders 81 120
-kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=   # omsd dies mid-stream
+stop_pid "$pid" KILL; pid=   # omsd dies mid-stream
 omsd_start
 orders 121 160
 ok=
@@ -90,7 +73,7 @@ sessions=$(curl -s -H "$viewer" "$base/v1/sessions")
 echo "$sessions" | grep -q '"stream": *{"state": *"publishing"' ||
   echo "$sessions" | grep -q '"state": *"publishing"' || fail "GET /v1/sessions: no publishing stream: $sessions"
 echo "$sessions" | grep -q '"lag": *0' || fail "GET /v1/sessions: the stream's lag is not 0: $sessions"
-kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+stop_pid "$pid" TERM; rc=$?; pid=
 [ "$rc" = 0 ] || fail "omsd exited $rc on SIGTERM"
 out=$("$reader" "$url" OMS_E2E) || { echo "$out"; fail "the stream is not every event once in order"; }
 echo "$out"

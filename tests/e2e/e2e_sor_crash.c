@@ -17,177 +17,52 @@
  * usage: e2e_sor_crash OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR;
  * prints "e2e_sor_crash: ok" on success.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "e2e_proc.h"
+#include "e2e_rawfix.h"
 
 #define QTY_RAW 100000000LL /* 1, at 10^-8 */
 
-typedef struct proc_s {
-  const char *bin;
-  char conf[900], data[900], log[900];
-  int port;
-  pid_t pid;
-} proc_t;
-
-static proc_t g_omsd, g_venue;
-static int g_fd = -1, g_seq = 1;
-static long g_in_seq; /* the last MsgSeqNum omsd sent that was read */
-static char g_in[1 << 16];
-static size_t g_len;
+static e2e_proc_t g_omsd = {.name = "omsd", .pid = -1}, g_venue = {.name = "omsvenue", .pid = -1};
+static char g_omsd_conf[900]; /* omsd's configuration with the venue's port */
+static e2e_rawfix_t g_fix = {.fd = -1, .seq = 1};
 
 static void die(const char *why) {
   fprintf(stderr, "e2e_sor_crash: FAIL: %s (logs: %s, %s)\n", why, g_omsd.log, g_venue.log);
-  proc_t *ps[2] = {&g_omsd, &g_venue};
-  for (int i = 0; i < 2; i++)
-    if (ps[i]->pid > 0) {
-      kill(ps[i]->pid, SIGKILL);
-      waitpid(ps[i]->pid, NULL, 0);
-    }
+  e2e_kill9(&g_omsd);
+  e2e_kill9(&g_venue);
   exit(1);
 }
 
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  bind(fd, (struct sockaddr *)&a, sizeof a);
-  getsockname(fd, (struct sockaddr *)&a, &n);
-  close(fd);
-  return ntohs(a.sin_port);
+static void start(e2e_proc_t *p) {
+  if (e2e_start(p) != 0) die("a daemon did not listen");
 }
 
-static int connect_port(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-static void start(proc_t *p) {
-  p->pid = fork();
-  if (p->pid == 0) {
-    if (!freopen(p->log, "a", stderr)) _exit(126);
-    char port[16];
-    snprintf(port, sizeof port, "%d", p->port);
-    execl(p->bin, p->bin, "--config", p->conf, "--port", port, "--data-dir", p->data, (char *)NULL);
-    _exit(127);
-  }
-  for (int i = 0; i < 1000; i++) { /* 10 s: the sanitizer build starts slowly */
-    int fd = connect_port(p->port);
-    if (fd >= 0) {
-      close(fd);
-      return;
-    }
-    usleep(10000);
-  }
-  die("a daemon did not listen");
-}
-
-static void stop(proc_t *p, int sig) {
-  kill(p->pid, sig);
-  waitpid(p->pid, NULL, 0);
-  p->pid = -1;
-}
-
-static void utc(char *buf, size_t cap) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char s[24];
-  strftime(s, sizeof s, "%Y%m%d-%H:%M:%S", &tm);
-  snprintf(buf, cap, "%.17s.%03d", s, (int)(ts.tv_nsec / 1000000));
-}
-
-/* Sends type with body fields ("|" for SOH), header and trailer added. */
 static void send_msg(const char *type, const char *fields) {
-  char now[32], body[2048], msg[2400];
-  utc(now, sizeof now);
-  int n = snprintf(body, sizeof body, "35=%s|49=CLIENT1|56=OMS|34=%d|52=%s|%s", type, g_seq++, now,
-                   fields);
-  int m = snprintf(msg, sizeof msg, "8=FIX.4.4|9=%d|%s", n, body);
-  for (int i = 0; i < m; i++)
-    if (msg[i] == '|') msg[i] = '\001';
-  unsigned sum = 0;
-  for (int i = 0; i < m; i++) sum += (unsigned char)msg[i];
-  m += snprintf(msg + m, sizeof msg - (size_t)m, "10=%03u\001", sum % 256);
-  if (write(g_fd, msg, (size_t)m) != m) die("write");
-}
-
-static const char *val(const char *msg, int tag, char *out, size_t cap) {
-  char key[16];
-  int k = snprintf(key, sizeof key, "\001%d=", tag);
-  const char *p = strstr(msg, key);
-  out[0] = '\0';
-  if (p == NULL) return out;
-  p += k;
-  size_t i = 0;
-  while (p[i] != '\001' && p[i] != '\0' && i + 1 < cap) {
-    out[i] = p[i];
-    i++;
-  }
-  out[i] = '\0';
-  return out;
+  if (e2e_rawfix_send(&g_fix, type, fields) != 0) die("write");
 }
 
 /* The next message of type want (others skipped) into msg, within ms;
  * 0, or -1 (timeout or a closed connection). */
 static int next_msg(const char *want, char *msg, size_t cap, int ms) {
-  for (int waited = 0; waited < ms;) {
-    char *end = NULL;
-    for (char *p = g_in; p + 3 < g_in + g_len; p++)
-      if (p[0] == '\001' && p[1] == '1' && p[2] == '0' && p[3] == '=') {
-        end = memchr(p + 4, '\001', (size_t)(g_in + g_len - (p + 4)));
-        break;
-      }
-    if (end != NULL) {
-      size_t n = (size_t)(end + 1 - g_in);
-      if (n >= cap) die("message too long");
-      msg[0] = '\001';
-      memcpy(msg + 1, g_in, n);
-      msg[n + 1] = '\0';
-      memmove(g_in, g_in + n, g_len - n);
-      g_len -= n;
-      char t[24];
-      long sq = atol(val(msg, 34, t, sizeof t));
-      if (sq > g_in_seq) g_in_seq = sq;
-      if (strcmp(val(msg, 35, t, sizeof t), want) == 0) return 0;
-      continue;
-    }
-    struct pollfd pf = {.fd = g_fd, .events = POLLIN};
-    if (poll(&pf, 1, 50) > 0) {
-      ssize_t r = read(g_fd, g_in + g_len, sizeof g_in - g_len);
-      if (r <= 0) return -1;
-      g_len += (size_t)r;
-    } else {
-      waited += 50;
-    }
-  }
-  return -1;
+  int r = e2e_rawfix_next(&g_fix, want, msg, cap, ms);
+  if (r == E2E_RAWFIX_TOO_LONG) die("message too long");
+  return r == 0 ? 0 : -1;
 }
 
 static long long raw(const char *dec) { return (long long)(atof(dec) * 1e8 + 0.5); }
 
 static void logon(void) {
-  for (int i = 0; i < 500 && (g_fd = connect_port(g_omsd.port)) < 0; i++) usleep(10000);
-  if (g_fd < 0) die("omsd did not listen");
-  g_len = 0;
+  for (int i = 0; i < 500 && (g_fix.fd = e2e_connect(g_omsd.port)) < 0; i++) usleep(10000);
+  if (g_fix.fd < 0) die("omsd did not listen");
+  g_fix.len = 0;
   char msg[8192];
-  long seen = g_in_seq; /* before this Logon's answer moves it */
+  long seen = g_fix.in_seq; /* before this Logon's answer moves it */
   send_msg("A", "98=0|108=30|554=client1-secret|");
   if (next_msg("A", msg, sizeof msg, 5000) != 0) die("no Logon answer");
   /* what omsd sent after the last message read (in flight when it died,
@@ -201,10 +76,11 @@ static void logon(void) {
  * OrdStatus and sets *cum. */
 static char parent_report(const char *msg, long long *cum) {
   char v[64];
-  if (strcmp(val(msg, 11, v, sizeof v), "sorc1") != 0) die("a report of another ClOrdID");
-  *cum = raw(val(msg, 14, v, sizeof v));
+  if (strcmp(e2e_rawfix_val(msg, 11, v, sizeof v), "sorc1") != 0)
+    die("a report of another ClOrdID");
+  *cum = raw(e2e_rawfix_val(msg, 14, v, sizeof v));
   if (*cum > QTY_RAW) die("the client was told a CumQty above the parent's quantity");
-  return val(msg, 39, v, sizeof v)[0];
+  return e2e_rawfix_val(msg, 39, v, sizeof v)[0];
 }
 
 /* The venue's record: the children's fills at the venue, and what they held
@@ -260,15 +136,16 @@ int main(int argc, char **argv) {
   if (system(cmd) != 0) die("workdir");
   signal(SIGPIPE, SIG_IGN);
   g_venue.bin = argv[2];
-  snprintf(g_venue.conf, sizeof g_venue.conf, "%s", argv[4]);
+  g_venue.conf = argv[4];
   snprintf(g_venue.data, sizeof g_venue.data, "%s/venue", work);
   snprintf(g_venue.log, sizeof g_venue.log, "%s/omsvenue.log", work);
-  g_venue.port = free_port();
+  g_venue.port = e2e_free_port();
   g_omsd.bin = argv[1];
-  snprintf(g_omsd.conf, sizeof g_omsd.conf, "%s/omsd.conf", work);
+  snprintf(g_omsd_conf, sizeof g_omsd_conf, "%s/omsd.conf", work);
+  g_omsd.conf = g_omsd_conf;
   snprintf(g_omsd.data, sizeof g_omsd.data, "%s/data", work);
   snprintf(g_omsd.log, sizeof g_omsd.log, "%s/omsd.log", work);
-  g_omsd.port = free_port();
+  g_omsd.port = e2e_free_port();
   /* omsd's configuration with the venue's port */
   FILE *in = fopen(argv[3], "r");
   static char text[1 << 16];
@@ -276,7 +153,7 @@ int main(int argc, char **argv) {
   if (in) fclose(in);
   text[tn] = '\0';
   char *at = strstr(text, "port = 9879;");
-  FILE *out = fopen(g_omsd.conf, "w");
+  FILE *out = fopen(g_omsd_conf, "w");
   if (at == NULL || out == NULL) die("omsd's configuration");
   fprintf(out, "%.*sport = %d;%s", (int)(at - text), text, g_venue.port,
           at + strlen("port = 9879;"));
@@ -287,7 +164,7 @@ int main(int argc, char **argv) {
   logon();
   usleep(1000000); /* the venue session up, its quotes in the book */
   char now[32], f[512], msg[8192], v[64];
-  utc(now, sizeof now);
+  e2e_rawfix_utc(now, sizeof now);
   snprintf(f, sizeof f,
            "11=sorc1|1=ACC1|55=BTC-USD|54=1|60=%s|38=1|40=2|44=65000.5|59=1|100=SMART|20110=best|",
            now);
@@ -301,23 +178,23 @@ int main(int argc, char **argv) {
     if (st == '8') die("the smart parent was rejected");
   }
   if (cum >= QTY_RAW) die("the parent filled at once: no rest was posted");
-  stop(&g_omsd, SIGKILL);
-  close(g_fd);
+  e2e_kill9(&g_omsd);
+  close(g_fix.fd);
   start(&g_omsd);
   logon();
   /* whatever omsd sends after the restart: the parent's reports end FILLED */
   for (int guard = 0; st != '2' && guard < 200; guard++) {
     if (next_msg("8", msg, sizeof msg, 15000) != 0)
       die("the parent did not finish after the restart");
-    if (strcmp(val(msg, 11, v, sizeof v), "sorc1") != 0) continue; /* not ours */
+    if (strcmp(e2e_rawfix_val(msg, 11, v, sizeof v), "sorc1") != 0) continue; /* not ours */
     st = parent_report(msg, &cum);
   }
   if (st != '2' || cum != QTY_RAW) die("the parent did not end FILLED with CumQty 1");
   send_msg("5", "");
   next_msg("5", msg, sizeof msg, 2000);
-  close(g_fd);
-  stop(&g_omsd, SIGTERM);
-  stop(&g_venue, SIGTERM);
+  close(g_fix.fd);
+  e2e_stop(&g_omsd, SIGTERM);
+  e2e_stop(&g_venue, SIGTERM);
   long long at_venue = venue_fills();
   if (at_venue != QTY_RAW) die("the children's fills at the venue are not the parent's quantity");
   printf("e2e_sor_crash: ok (CumQty 1 told, 1 filled at the venue)\n");
