@@ -88,6 +88,19 @@ void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
   }
 }
 
+const char *oms__state_class_sql(oms_state_class_t c) {
+  static const char *const sql[] = {
+      [OMS_STATE_CLASS_ANY] = "",
+      [OMS_STATE_CLASS_ACTIVE] = " AND terminal = 0",
+      [OMS_STATE_CLASS_FILLED] = " AND terminal = 1 AND state = 'FILLED'",
+      [OMS_STATE_CLASS_CANCELLED] = " AND terminal = 1 AND state = 'CANCELLED'",
+      [OMS_STATE_CLASS_REJECTED] = " AND terminal = 1 AND state = 'REJECTED'",
+      [OMS_STATE_CLASS_EXPIRED] = " AND terminal = 1 AND state = 'EXPIRED'",
+      [OMS_STATE_CLASS_TERMINAL] = " AND terminal = 1",
+  };
+  return (unsigned)c < sizeof sql / sizeof sql[0] ? sql[c] : NULL;
+}
+
 bool oms__event_is_fill(const oms_event_t *ev) {
   /* A parent's fill is the sum of its children's, which book it. */
   return (ev->type == OMS_EVT_ORDER_PARTIALLY_FILLED || ev->type == OMS_EVT_ORDER_FILLED) &&

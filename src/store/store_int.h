@@ -78,6 +78,11 @@ int oms__unit_check(const oms_store_unit_t *u, uint64_t last_seq, size_t *n, uin
 void oms__unit_fill(const oms_store_unit_t *u, uint64_t ticket,
                     oms__rec_t *(*slot)(void *ctx, size_t i), void *ctx);
 
+/* The SQL condition (" AND ...", or "") that selects the orders of a state
+ * class in an `orders` table with `terminal` and `state` columns: one table
+ * for SQLite and PostgreSQL. NULL for a class out of range. */
+const char *oms__state_class_sql(oms_state_class_t c);
+
 /* Whether ev is a fill that the store records (a row in `fills`) and books
  * into its position: an OrderPartiallyFilled or OrderFilled of an order with
  * a fill quantity. */

@@ -45,6 +45,7 @@
 #include "oms/lease.h"
 #include "oms/store.h"
 #include "store/store_int.h"
+#include "store/store_sqlite.h" /* OMS__PARENT_COLS: one column order for both */
 
 #define PIPE_SYNC 256                            /* statements between two syncs of the pipeline */
 #define PG_LOCK_KEY INT64_C(0x6f6d735f736368)    /* the migrations' advisory lock */
@@ -148,12 +149,6 @@ static const migration_t migrations[] = {
   "account_id, symbol, qty, avg_px, realized_pnl, fees, updated_ns, last_fill_seq, " \
   "opened_seq, mark_px, mark_ns, mark_seq"
 
-/* SQLite's OMS__PARENT_COLS (store_sqlite.h), the same order. */
-#define PARENT_COLS                                                                           \
-  "parent_order_id, strategy, status, terminal, account_id, symbol, side, qty, filled_qty, "  \
-  "open_qty, leaves_qty, avg_px, limit_px, slices_done, slices, children, start_ns, end_ns, " \
-  "next_slice_ns, params, created_ns, updated_ns, last_event_seq"
-
 /* name, parameters, SQL ($1 is always the instance) */
 #define PG_STATEMENTS(X)                                                                           \
   X(COMMIT, 0, "COMMIT")                                                                           \
@@ -210,7 +205,7 @@ static const migration_t migrations[] = {
     "INSERT INTO order_parents(instance, order_id, parent_order_id, child_seq, algo) "             \
     "VALUES($1, $2, $3, $4, $5) ON CONFLICT(instance, order_id) DO NOTHING")                       \
   X(PARENT, 24,                                                                                    \
-    "INSERT INTO parents(instance, " PARENT_COLS                                                   \
+    "INSERT INTO parents(instance, " OMS__PARENT_COLS                                              \
     ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, "                                                \
     "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) "                  \
     "ON CONFLICT(instance, parent_order_id) DO UPDATE SET strategy = EXCLUDED.strategy, status "   \
@@ -1189,17 +1184,8 @@ static int pg_get_order(oms_store_t *base, uint64_t id, oms_order_t *out) {
 
 static int pg_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_order_cb cb,
                            void *ctx) {
-  static const char *const state_sql[] = {
-      [OMS_STATE_CLASS_ANY] = "",
-      [OMS_STATE_CLASS_ACTIVE] = " AND terminal = 0",
-      [OMS_STATE_CLASS_FILLED] = " AND terminal = 1 AND state = 'FILLED'",
-      [OMS_STATE_CLASS_CANCELLED] = " AND terminal = 1 AND state = 'CANCELLED'",
-      [OMS_STATE_CLASS_REJECTED] = " AND terminal = 1 AND state = 'REJECTED'",
-      [OMS_STATE_CLASS_EXPIRED] = " AND terminal = 1 AND state = 'EXPIRED'",
-      [OMS_STATE_CLASS_TERMINAL] = " AND terminal = 1",
-  };
-  if (q == NULL || cb == NULL || (unsigned)q->state_class > OMS_STATE_CLASS_TERMINAL)
-    return OMS_EINVAL;
+  const char *state_sql = q != NULL ? oms__state_class_sql(q->state_class) : NULL;
+  if (cb == NULL || state_sql == NULL) return OMS_EINVAL;
   char sql[1024], nums[5][NUM_LEN];
   const char *p[11];
   int n = 0;
@@ -1239,7 +1225,7 @@ static int pg_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
                               oms_ord_state_str((oms_ord_state_t)i));
     w += (size_t)snprintf(sql + w, sizeof sql - w, ")");
   } else {
-    w += (size_t)snprintf(sql + w, sizeof sql - w, "%s", state_sql[q->state_class]);
+    w += (size_t)snprintf(sql + w, sizeof sql - w, "%s", state_sql);
   }
   if (q->limit)
     snprintf(sql + w, sizeof sql - w, " ORDER BY order_id LIMIT %u", (unsigned)q->limit);

@@ -1125,17 +1125,8 @@ static int sq_get_order(oms_store_t *base, uint64_t id, oms_order_t *out) {
 static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_order_cb cb,
                            void *ctx) {
   sq_t *s = (sq_t *)base;
-  static const char *const state_sql[] = {
-      [OMS_STATE_CLASS_ANY] = "",
-      [OMS_STATE_CLASS_ACTIVE] = " AND terminal = 0",
-      [OMS_STATE_CLASS_FILLED] = " AND terminal = 1 AND state = 'FILLED'",
-      [OMS_STATE_CLASS_CANCELLED] = " AND terminal = 1 AND state = 'CANCELLED'",
-      [OMS_STATE_CLASS_REJECTED] = " AND terminal = 1 AND state = 'REJECTED'",
-      [OMS_STATE_CLASS_EXPIRED] = " AND terminal = 1 AND state = 'EXPIRED'",
-      [OMS_STATE_CLASS_TERMINAL] = " AND terminal = 1",
-  };
-  if (q == NULL || cb == NULL || (unsigned)q->state_class > OMS_STATE_CLASS_TERMINAL)
-    return OMS_EINVAL;
+  const char *state_sql = q != NULL ? oms__state_class_sql(q->state_class) : NULL;
+  if (cb == NULL || state_sql == NULL) return OMS_EINVAL;
   /* A state mask becomes an IN list of the state names the rows hold. */
   char states[256] = "";
   if (q->states) {
@@ -1160,8 +1151,7 @@ static int sq_query_orders(oms_store_t *base, const oms_order_query_t *q, oms_or
            q->client_order_id && q->client_order_id[0] ? " AND client_order_id = ?2" : "",
            q->strategy_id && q->strategy_id[0] ? " AND strategy_id = ?3" : "",
            q->account_id && q->account_id[0] ? " AND account_id = ?4" : "",
-           q->symbol && q->symbol[0] ? " AND symbol = ?5" : "",
-           q->states ? states : state_sql[q->state_class],
+           q->symbol && q->symbol[0] ? " AND symbol = ?5" : "", q->states ? states : state_sql,
            q->created_from_ns ? " AND created_ns >= ?6" : "",
            q->created_to_ns ? " AND created_ns < ?7" : "",
            q->venue && q->venue[0] ? " AND venue = ?8" : "",
