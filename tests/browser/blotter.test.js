@@ -180,9 +180,24 @@ async function waitText(page, id, want, ms = 5000) {
   );
 }
 
+// The blotter re-renders a row whenever one of its events arrives, so the
+// element a click found can be replaced before the click lands ("Node is
+// detached from document"): the click is tried again on the element that
+// replaced it, the same selector, for up to a second.
+async function click(page, selector) {
+  for (let i = 0; ; i++) {
+    try {
+      return await page.click(selector);
+    } catch (e) {
+      if (i >= 40 || !/detached|not clickable|not an Element/.test(e.message)) throw e;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
 async function confirm(page) {
   await page.waitForSelector(sel("confirm-dialog") + "[open]", { timeout: 3000 });
-  await page.click(sel("confirm-yes"));
+  await click(page, sel("confirm-yes"));
   await page.waitForSelector(sel("confirm-dialog") + ":not([open])", { timeout: 3000 });
 }
 
@@ -242,14 +257,14 @@ async function main() {
     await page.goto(base + "/", { waitUntil: "domcontentloaded" });
     await page.waitForSelector(sel("token-dialog") + "[open]", { timeout: 5000 });
     await page.type(sel("token-input"), "not-a-token");
-    await page.click(sel("token-submit"));
+    await click(page, sel("token-submit"));
     await page.waitForSelector(sel("token-error") + ":not([hidden])", { timeout: 5000 });
     const refusal = await text(page, "token-error");
     check(/refused/i.test(refusal), `a refused token is said so (got "${refusal}")`);
     log(`wrong token: "${refusal}"`);
     await page.$eval(sel("token-input"), (e) => (e.value = ""));
     await page.type(sel("token-input"), TOKEN);
-    await page.click(sel("token-submit"));
+    await click(page, sel("token-submit"));
     await waitText(page, "conn-status", "live");
     await waitText(page, "global-state", "ACTIVE");
     log("signed in, stream live");
@@ -265,14 +280,14 @@ async function main() {
     await waitText(page, "order-state-" + id1, "ACCEPTED");
 
     // 3. Cancel from the blotter.
-    await page.click(sel("cancel-" + id1));
+    await click(page, sel("cancel-" + id1));
     const question = await page.$eval(sel("confirm-message"), (e) => e.textContent);
     check(question.includes(String(id1)), "the confirmation names the order");
     await confirm(page);
     await waitText(page, "order-state-" + id1, "CANCELLED");
     const er = await fix1.report("B1", "4");
     log(`B1 CANCELLED in the blotter; FIX client got ${er.line.slice(0, 120)}...`);
-    await page.click(`${sel("order-row-" + id1)} td:nth-child(3)`);
+    await click(page, `${sel("order-row-" + id1)} td:nth-child(3)`);
     const trailRows = sel("detail-events") + " tbody tr";
     await page.waitForFunction(
       (s) => [...document.querySelectorAll(s)].some((r) => r.children[2].title === "OrderCancelled"),
@@ -285,7 +300,7 @@ async function main() {
 
     // 4. HALT refuses the next FIX order; RESUME.
     await page.select(sel("ts-scope"), "GLOBAL");
-    await page.click(sel("halt"));
+    await click(page, sel("halt"));
     await confirm(page);
     await waitText(page, "global-state", "HALTED");
     fix1.send("NEW B2 BTC-USD BUY 0.01 60000");
@@ -294,7 +309,7 @@ async function main() {
       (m.type === "j" && m.f["379"] === "B2"));
     log(`HALTED: B2 refused over FIX: ${rej.f["58"] || rej.line}`);
     check(!fix1.msgs.some((m) => m.type === "8" && m.f["11"] === "B2" && m.f["150"] === "0"), "B2 never accepted");
-    await page.click(sel("resume"));
+    await click(page, sel("resume"));
     await confirm(page);
     await waitText(page, "global-state", "ACTIVE");
     log("RESUME: ACTIVE");
@@ -350,7 +365,7 @@ async function main() {
     const idP1 = await rowOf(page, "P1");
     await waitText(page, "order-state-" + idP1, "ACCEPTED");
     await page.type(sel("filter-account"), "ACC2");
-    await page.click(sel("apply-filters"));
+    await click(page, sel("apply-filters"));
     await page.waitForFunction(
       () => {
         const rows = [...document.querySelectorAll("#orders-body tr")];
@@ -358,14 +373,14 @@ async function main() {
       },
       { timeout: 5000 }
     );
-    await page.click(sel("cancel-all"));
+    await click(page, sel("cancel-all"));
     const scope = await page.$eval(sel("confirm-message"), (e) => e.textContent);
     check(scope.includes("account=ACC2"), `cancel-all names its scope (got "${scope}")`);
     await confirm(page);
     const idC1 = await rowOf(page, "C1");
     await waitText(page, "order-state-" + idC1, "CANCELLED");
     await fix2.report("C1", "4");
-    await page.click(sel("clear-filters"));
+    await click(page, sel("clear-filters"));
     await waitText(page, "order-state-" + id1, "CANCELLED");
     check((await text(page, "order-state-" + idP1)) === "ACCEPTED", "ACC1's order outside the scope stays");
     log("filtered on ACC2, cancel-all cancelled C1, not ACC1's P1");
@@ -381,12 +396,12 @@ async function main() {
     });
     check(sent.status === 201, `POST /v1/parents -> 201 (got ${sent.status})`);
     const idT = (await sent.json()).order.order_id;
-    await page.click(sel("tab-parents"));
+    await click(page, sel("tab-parents"));
     await page.waitForSelector(sel("parent-row-" + idT), { timeout: 5000 });
     await waitText(page, "parent-status-" + idT, "COMPLETED", 10000);
     const progress = await text(page, "parent-progress-" + idT);
     check(progress === "100%", `the finished TWAP shows 100% (got "${progress}")`);
-    await page.click(sel("expand-" + idT));
+    await click(page, sel("expand-" + idT));
     const kids = await until("the TWAP's children under it", async () => {
       const rows = await page.$$eval(`tr.child-row[data-parent-id="${idT}"]`, (r) => r.map((e) => ({
         id: e.dataset.orderId, state: e.children[14].textContent })));
@@ -404,9 +419,9 @@ async function main() {
 
     // The picture: an order with fills selected, positions shown.
     const idF1 = await rowOf(page, "F1");
-    await page.click(`${sel("order-row-" + idF1)} td:nth-child(3)`);
+    await click(page, `${sel("order-row-" + idF1)} td:nth-child(3)`);
     await page.waitForFunction((s) => document.querySelectorAll(s).length > 0, { timeout: 5000 }, sel("detail-fills") + " tbody tr");
-    await page.click(sel("tab-positions"));
+    await click(page, sel("tab-positions"));
     await sleep(500);
     await page.screenshot({ path: path.join(work, "blotter.png") });
     check(problems.length === 0, "no script errors in the page: " + problems.join("; "));
