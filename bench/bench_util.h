@@ -11,6 +11,12 @@
  *
  * n is the number of timed operations per round; max_ns is the median of
  * the rounds' maxima (the largest single sample is printed in the comment).
+ *
+ * The comment line also gives the CPU time the hypervisor stole from this
+ * virtual machine during the line's rounds (/proc/stat "steal", as a share
+ * of all CPU time): a shared host that runs other guests on our vCPUs makes
+ * every wall-clock figure slower by more than anything this program does, and
+ * a line measured at 60% steal is not comparable with one at 1%.
  */
 #ifndef OMS_BENCH_UTIL_H
 #define OMS_BENCH_UTIL_H
@@ -35,6 +41,8 @@ typedef struct bench_s {
   size_t n, cap;
   uint64_t round_start;
   int rounds;
+  uint64_t cpu_total, cpu_steal; /* /proc/stat ticks over the rounds */
+  uint64_t cpu_total0, cpu_steal0;
   uint64_t p50[BENCH_MAX_ROUNDS], p99[BENCH_MAX_ROUNDS], p999[BENCH_MAX_ROUNDS],
       max[BENCH_MAX_ROUNDS], ops[BENCH_MAX_ROUNDS];
 } bench_t;
@@ -58,7 +66,23 @@ static inline void bench_init(bench_t *b, const char *name, size_t cap) {
   }
 }
 
+/* The machine's CPU ticks in all and stolen by the hypervisor so far (zero
+ * where /proc/stat cannot be read). */
+static inline void bench_cpu_ticks(uint64_t *total, uint64_t *steal) {
+  *total = *steal = 0;
+  FILE *f = fopen("/proc/stat", "r");
+  if (f == NULL) return;
+  unsigned long long v[8] = {0};
+  if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+             &v[4], &v[5], &v[6], &v[7]) == 8) {
+    for (int i = 0; i < 8; i++) *total += v[i];
+    *steal = v[7];
+  }
+  fclose(f);
+}
+
 static inline void bench_round_begin(bench_t *b) {
+  bench_cpu_ticks(&b->cpu_total0, &b->cpu_steal0);
   b->n = 0;
   b->round_start = bench_now_ns();
 }
@@ -82,6 +106,10 @@ static inline uint64_t bench_pct(const uint64_t *sorted, size_t n, double q) {
  * (or over elapsed_ns if the caller measured throughput itself, > 0). */
 static inline void bench_round_end(bench_t *b, uint64_t elapsed_ns) {
   if (elapsed_ns == 0) elapsed_ns = bench_now_ns() - b->round_start;
+  uint64_t total, steal;
+  bench_cpu_ticks(&total, &steal);
+  b->cpu_total += total - b->cpu_total0;
+  b->cpu_steal += steal - b->cpu_steal0;
   if (b->rounds >= BENCH_MAX_ROUNDS) return;
   qsort(b->samples, b->n, sizeof(uint64_t), bench_cmp_u64);
   int r = b->rounds++;
@@ -104,8 +132,9 @@ static inline void bench_report(bench_t *b) {
   uint64_t worst = 0;
   for (int i = 0; i < b->rounds; i++)
     if (b->max[i] > worst) worst = b->max[i];
-  printf("# %s: median of %d rounds; largest single sample %llu ns\n", b->name, b->rounds,
-         (unsigned long long)worst);
+  printf("# %s: median of %d rounds; largest single sample %llu ns; cpu steal %.1f%%\n",
+         b->name, b->rounds, (unsigned long long)worst,
+         b->cpu_total ? 100.0 * (double)b->cpu_steal / (double)b->cpu_total : 0.0);
   printf("BENCH %s n=%zu p50_ns=%llu p99_ns=%llu p999_ns=%llu max_ns=%llu ops_per_s=%llu\n",
          b->name, b->n, (unsigned long long)bench_median(b->p50, b->rounds),
          (unsigned long long)bench_median(b->p99, b->rounds),

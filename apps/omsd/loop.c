@@ -247,10 +247,12 @@ static void drain_venues(omsd_t *d) {
 
 static void run(omsd_t *d) {
   int64_t next_timer = 0, last_activity = 0;
-  /* Spin (timeout 0) this long after activity: a sleeping core thread costs
-   * a cross-core wake-up on every durable notification. Off by default. */
-  const char *spin_env = getenv("OMSD_SPIN_US");
-  const int64_t spin_ns = spin_env != NULL ? (int64_t)atol(spin_env) * 1000 : 0;
+  /* omsd.core_thread.spin_us: poll (timeout 0) this long after the last work
+   * before sleeping. A sleeping thread is woken by the next packet through the
+   * scheduler and, on a virtual machine, through the hypervisor (an idle vCPU
+   * halts); a spinning one is already running. Off by default: it costs a
+   * CPU while it spins (docs/omsd.md). */
+  const int64_t spin_ns = (int64_t)d->cfg->core_thread.spin_us * 1000;
   struct epoll_event evs[MAX_EVENTS];
   for (;;) {
     int n = epoll_wait(d->epfd, evs, MAX_EVENTS, omsd_now_ns() - last_activity < spin_ns ? 0 : 1);
@@ -332,9 +334,9 @@ static int core_thread_apply(omsd_t *d) {
       return -1;
     }
   }
-  if (t->cpu >= 0 || t->policy != OMS_CFG_SCHED_OTHER)
-    LOG_INFO("msg=\"core thread scheduled\" policy=%s priority=%d cpu=%d", policy, t->priority,
-             t->cpu);
+  if (t->cpu >= 0 || t->policy != OMS_CFG_SCHED_OTHER || t->spin_us > 0)
+    LOG_INFO("msg=\"core thread scheduled\" policy=%s priority=%d cpu=%d spin_us=%d", policy,
+             t->priority, t->cpu, t->spin_us);
   return 0;
 }
 

@@ -1553,7 +1553,7 @@ static int load_omsd(loader_t *L, config_setting_t *root) {
   TRY(only_keys(L, g, keys));
   TRY(get_node(L, g, "core_thread", CONFIG_TYPE_GROUP, false, &ct));
   if (ct == NULL) return 0;
-  static const char *const ct_keys[] = {"policy", "priority", "cpu", NULL};
+  static const char *const ct_keys[] = {"policy", "priority", "cpu", "spin_us", NULL};
   TRY(only_keys(L, ct, ct_keys));
   char policy[16] = "other";
   TRY(get_str(L, ct, "policy", false, policy, sizeof policy));
@@ -1570,8 +1570,11 @@ static int load_omsd(loader_t *L, config_setting_t *root) {
   if (t->policy != OMS_CFG_SCHED_OTHER && !has_prio)
     return fail(L, ct, NULL, "priority", "missing: policy \"%s\" needs a priority (1..99)", policy);
   TRY(get_int(L, ct, "cpu", false, -1, 1023, &cpu, NULL));
+  long long spin = 0;
+  TRY(get_int(L, ct, "spin_us", false, 0, 1000000, &spin, NULL));
   t->priority = (int)prio;
   t->cpu = (int)cpu;
+  t->spin_us = (int)spin;
   return 0;
 }
 

@@ -299,6 +299,7 @@ typedef struct oms_cfg_core_thread_s {
   oms_cfg_sched_policy_t policy;
   int priority; /* 1..99 for fifo and rr, 0 for other */
   int cpu;      /* the CPU it is pinned to; -1: any */
+  int spin_us;  /* busy-polls this long after the last work before sleeping; 0: never */
 } oms_cfg_core_thread_t;
 
 typedef struct oms_config_s {

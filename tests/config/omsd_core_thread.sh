@@ -2,7 +2,8 @@
 # omsd_core_thread.sh OMSD CONFIG WORKDIR - omsd.core_thread refused by the OS
 # stops the start with a message naming the call and why: a CPU that does
 # not exist, and (where setpriv can drop CAP_SYS_NICE) a real-time policy
-# without the right to it. Never a silent start on the ordinary policy.
+# without the right to it. Never a silent start on the ordinary policy. And
+# spin_us, which needs no right, starts and is logged.
 set -u
 omsd=$1 conf=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -35,4 +36,18 @@ if setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice true 2>/dev/null &&
 else
   echo "omsd_core_thread: setpriv/prlimit unavailable, the policy refusal is not tried"
 fi
+# spin_us alone needs no right: omsd starts, logs it and stops cleanly.
+{ cat "$conf"; echo 'omsd = { core_thread = { spin_us = 100; }; };'; } >"$work/omsd.conf"
+rm -rf "$work/data"
+"$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" \
+  --durability os 2>"$work/omsd.log" &
+pid=$!
+for _ in $(seq 100); do
+  grep -q 'msg="core thread scheduled"' "$work/omsd.log" && break
+  sleep 0.1
+done
+grep -q 'msg="core thread scheduled" policy=other priority=0 cpu=-1 spin_us=100' "$work/omsd.log" ||
+  { kill -9 "$pid"; fail "spin_us not applied"; }
+kill -TERM "$pid"
+wait "$pid" || fail "omsd with spin_us did not stop cleanly"
 echo "omsd_core_thread: ok"

@@ -1125,15 +1125,17 @@ static void test_omsd_core_thread(void **state) {
   assert_int_equal(c->core_thread.policy, OMS_CFG_SCHED_OTHER);
   assert_int_equal(c->core_thread.priority, 0);
   assert_int_equal(c->core_thread.cpu, -1);
+  assert_int_equal(c->core_thread.spin_us, 0);
   oms_config_destroy(c);
   if (oms_config_load_string(text_with(12,
                                        "omsd = { core_thread = { policy = \"fifo\"; "
-                                       "priority = 10; cpu = 1; }; };"),
+                                       "priority = 10; cpu = 1; spin_us = 150; }; };"),
                              "t.conf", &c, err, sizeof err) != 0)
     fail_msg("%s", err);
   assert_int_equal(c->core_thread.policy, OMS_CFG_SCHED_FIFO);
   assert_int_equal(c->core_thread.priority, 10);
   assert_int_equal(c->core_thread.cpu, 1);
+  assert_int_equal(c->core_thread.spin_us, 150);
   assert_string_equal(oms_cfg_sched_policy_name(c->core_thread.policy), "fifo");
   oms_config_destroy(c);
   if (oms_config_load_string(
@@ -1165,6 +1167,8 @@ static void test_omsd_core_thread(void **state) {
                "omsd.core_thread.priority: 5 is not in 0..0");
   expect_error(12, "omsd = { core_thread = { cpu = -2; }; };",
                "omsd.core_thread.cpu: -2 is not in -1..1023");
+  expect_error(12, "omsd = { core_thread = { spin_us = -1; }; };",
+               "omsd.core_thread.spin_us: -1 is not in 0..1000000");
   expect_error(12, "omsd = { core_thread = { nice = 1; }; };",
                "omsd.core_thread.nice: unknown setting");
   expect_error(12, "omsd = { threads = 1; };", "omsd.threads: unknown setting");
