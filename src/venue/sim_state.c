@@ -119,6 +119,7 @@ int oms__sj_load(const char *path, oms__sjrec_t **out, size_t *n, int *existed) 
   for (size_t i = 0; k == 0 && i < head; i++) foreign |= ((const char *)recs)[i] != 0;
   if (foreign) {
     oms__free(recs);
+    *out = NULL;
     return OMS_ECORRUPT;
   }
   *out = recs;
