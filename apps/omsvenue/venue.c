@@ -789,18 +789,32 @@ static int known(void *ctx, const oms_sim_order_t *w) {
   return 0;
 }
 
-/* An order the journal has live, the venue has finished, and no held
- * report will finish (its report was lost in a crash, held in memory, or
- * never was one: a rejection): the venue's record is the truth. */
+/* An order the journal has live that no held report will bring up to date
+ * (the report was lost in a crash while held in memory for a session not
+ * logged on, or there never was one: a rejection): the venue's record is the
+ * truth. A fill missing here is booked as one F line at the price that makes
+ * AvgPx the venue's; a finished order is done. */
 static int settled(void *ctx, const oms_sim_order_t *w) {
   vx_t *x = ctx;
   vord_t *o = ord_of(x, w->order_id);
-  if (o == NULL || !o->live || w->status == OMS_VSTATUS_WORKING || o->news) return 0;
+  if (o == NULL || !o->live || o->news) return 0;
+  int64_t dq = w->cum_qty.raw - o->cum.raw;
+  if (dq > 0) {
+    __int128 want = (__int128)w->avg_px.raw * w->cum_qty.raw;
+    int64_t px = (int64_t)((want - o->notional) / dq);
+    o->notional += (__int128)dq * px;
+    o->cum = w->cum_qty;
+    (void)vjournal_write(x->jr, x->fsync, "F %llu %lld %lld\n", (unsigned long long)w->order_id,
+                         (long long)dq, (long long)px);
+  }
+  snprintf(o->vid, sizeof o->vid, "%s", w->venue_order_id);
+  if (w->status == OMS_VSTATUS_WORKING) {
+    o->leaves = w->leaves_qty;
+    o->ord_status = o->cum.raw > 0 ? '1' : '0';
+    return 0;
+  }
   o->live = false;
   o->leaves.raw = 0;
-  o->cum = w->cum_qty;
-  o->notional = (__int128)w->avg_px.raw * w->cum_qty.raw;
-  snprintf(o->vid, sizeof o->vid, "%s", w->venue_order_id);
   o->ord_status = w->status == OMS_VSTATUS_REJECTED  ? '8'
                   : w->status == OMS_VSTATUS_EXPIRED ? 'C'
                   : o->cum.raw >= o->qty.raw         ? '2'
@@ -913,8 +927,9 @@ int vx_open(vx_t *x, oms_config_t *cfg, int64_t session_end_ns) {
   }
   (void)oms_sim_venue_working(x->sim, restored, x);
   /* The venue's first poll delivers what it had not delivered when it
-   * stopped (held here for the sessions, told at their logon); what is
-   * left finished at the venue but live here is settled from its record. */
+   * stopped (held here for the sessions, told at their logon); an order live
+   * here that the venue has ahead (filled more, or finished) with no report
+   * held is settled from its record. */
   (void)oms_venue_poll(x->sim, oms_clock_now(&x->clock));
   for (size_t i = 0; i < x->nsess; i++)
     for (size_t k = 0; k < x->sess[i].nheld; k++) {
