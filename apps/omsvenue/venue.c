@@ -21,7 +21,8 @@
  *
  * OrderStatusRequest (H) is answered from the order's state here;
  * OrderMassStatusRequest (AF) walks the venue's working orders
- * (oms_sim_venue_working) and answers one ExecType=I report per order of the
+ * (oms_sim_venue_working), adds the orders settled after a crash that no
+ * report told (untold), and answers one ExecType=I report per order of the
  * session, TotNumReports on each and LastRptRequested=Y on the last (one
  * report with OrdStatus rejected and TotNumReports=0 when there is none).
  *
@@ -485,6 +486,13 @@ static int on_mass_status(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   ms.ids = malloc((x->nords + 1) * sizeof *ms.ids);
   if (ms.ids == NULL) return OMS_ENOMEM;
   (void)oms_sim_venue_working(x->sim, collect, &ms);
+  /* and the orders settled after a crash that no report ever told */
+  for (uint32_t k = 0; k < x->nords; k++) {
+    const vord_t *o = &x->ords[k];
+    if (!o->used || o->live || !o->untold || o->sess != ms.sess) continue;
+    if (sym.len > 0 && !oms_fix_str_eq(sym, o->symbol)) continue;
+    ms.ids[ms.n++] = k + 1;
+  }
   int rc = 0;
   if (ms.n == 0) {
     vord_t none;
@@ -759,7 +767,9 @@ static int replay(vx_t *x) {
     } else if (kind == 'D') {
       o->live = false;
       o->leaves.raw = 0;
-      (void)sscanf(line, "D %*u %c", &o->ord_status);
+      char untold = 0;
+      (void)sscanf(line, "D %*u %c %c", &o->ord_status, &untold);
+      o->untold = untold == 'U';
     }
   }
   return 0;
@@ -819,7 +829,8 @@ static int settled(void *ctx, const oms_sim_order_t *w) {
                   : w->status == OMS_VSTATUS_EXPIRED ? 'C'
                   : o->cum.raw >= o->qty.raw         ? '2'
                                                      : '4';
-  (void)vjournal_write(x->jr, x->fsync, "D %llu %c\n", (unsigned long long)w->order_id,
+  o->untold = true;
+  (void)vjournal_write(x->jr, x->fsync, "D %llu %c U\n", (unsigned long long)w->order_id,
                        o->ord_status);
   return 0;
 }

@@ -16,6 +16,14 @@
  * no other in the 7 s after it (the original report was due after 5 s);
  * the venue's orders.log must show the fill once.
  *
+ * Then the same with the report lost twice: a second order (vc2) fills at
+ * the next offer, omsd and omsvenue are both killed at its acknowledgement,
+ * omsvenue is started (its venue delivers the fill again, held in memory
+ * for omsd's session, which is not there) and killed again before omsd is
+ * back. Started once more, omsvenue settles vc2 from its venue's record;
+ * omsd, started again, asks for vc2's status and derives the fill: the
+ * client, logged on again, hears one fill of 0.5 for vc2 and never more.
+ *
  * usage: e2e_venue_crash OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR;
  * prints "e2e_venue_crash: ok" on success.
  */
@@ -59,8 +67,8 @@ static int next_msg(const char *want, char *msg, size_t cap, int ms) {
 
 static long long raw(const char *dec) { return (long long)(atof(dec) * 1e8 + 0.5); }
 
-/* The venue's fills of its order 1 in orders.log, and whether it is there. */
-static long long venue_fills(int *lines, int *known) {
+/* The venue's fills of its order id in orders.log, and whether it is there. */
+static long long venue_fills(unsigned long long want, int *lines, int *known) {
   char path[1000], line[512];
   snprintf(path, sizeof path, "%s/orders.log", g_venue.data);
   FILE *f = fopen(path, "r");
@@ -70,8 +78,8 @@ static long long venue_fills(int *lines, int *known) {
   while (fgets(line, sizeof line, f)) {
     unsigned long long id = 0;
     long long a = 0, b = 0;
-    if (sscanf(line, "N %llu", &id) == 1 && id == 1) *known = 1;
-    if (sscanf(line, "F %llu %lld %lld", &id, &a, &b) == 3 && id == 1) {
+    if (sscanf(line, "N %llu", &id) == 1 && id == want) *known = 1;
+    if (sscanf(line, "F %llu %lld %lld", &id, &a, &b) == 3 && id == want) {
       total += a;
       (*lines)++;
     }
@@ -135,7 +143,7 @@ int main(int argc, char **argv) {
   }
   e2e_kill9(&g_venue);
   int lines, known;
-  venue_fills(&lines, &known);
+  venue_fills(1, &lines, &known);
   if (!known) die("the venue's journal does not have the order");
   if (lines != 0) die("the venue had reported the fill before it was killed: no window to test");
   start(&g_venue);
@@ -162,13 +170,68 @@ int main(int argc, char **argv) {
   }
   if (fills != 1 || st != '2' || cum != QTY_RAW)
     die("the order did not end FILLED with CumQty 0.5");
+
+  /* vc2: both killed at its acknowledgement, the venue twice */
+  e2e_rawfix_utc(now, sizeof now);
+  snprintf(f, sizeof f, "11=vc2|1=ACC1|55=BTC-USD|54=1|60=%s|38=0.5|40=2|44=65001|59=1|", now);
+  send_msg("D", f);
+  for (;;) {
+    if (next_msg("8", msg, sizeof msg, 10000) != 0) die("vc2 was not acknowledged");
+    if (strcmp(e2e_rawfix_val(msg, 11, v, sizeof v), "vc2") != 0) continue;
+    char st2 = e2e_rawfix_val(msg, 39, v, sizeof v)[0];
+    if (st2 == 'A') continue;
+    if (st2 != '0') die("vc2 was not acknowledged as New before its fill");
+    break;
+  }
+  e2e_kill9(&g_omsd);
+  e2e_kill9(&g_venue);
+  close(g_fix.fd);
+  venue_fills(2, &lines, &known);
+  if (!known || lines != 0) die("vc2's fill was reported before the kill: no window to test");
+  start(&g_venue); /* delivers the fill again: held for omsd's session */
+  usleep(300000);
+  e2e_kill9(&g_venue);
+  start(&g_venue); /* nothing left to deliver: vc2 settled from the venue's record */
+  start(&g_omsd);
+  for (int i = 0; i < 500 && (g_fix.fd = e2e_connect(g_omsd.port)) < 0; i++) usleep(10000);
+  if (g_fix.fd < 0) die("omsd did not listen again");
+  g_fix.len = 0;
+  long seen = g_fix.in_seq;
+  send_msg("A", "98=0|108=30|554=client1-secret|");
+  if (next_msg("A", msg, sizeof msg, 5000) != 0) die("no Logon answer after the restart");
+  char rr[64];
+  snprintf(rr, sizeof rr, "7=%ld|16=0|", seen + 1);
+  send_msg("2", rr); /* whatever omsd sent while no one was logged on */
+  fills = 0;
+  cum = 0;
+  st = 0;
+  quiet_until = 0;
+  for (;;) {
+    int64_t left = quiet_until ? quiet_until - e2e_mono_ms() : 20000;
+    if (left <= 0) break;
+    if (next_msg("8", msg, sizeof msg, (int)left) != 0) {
+      if (quiet_until) break;
+      die("vc2's fill never reached the client after both restarts");
+    }
+    if (strcmp(e2e_rawfix_val(msg, 11, v, sizeof v), "vc2") != 0) continue;
+    cum = raw(e2e_rawfix_val(msg, 14, v, sizeof v));
+    if (cum > QTY_RAW) die("the client was told a CumQty above vc2's quantity");
+    st = e2e_rawfix_val(msg, 39, v, sizeof v)[0];
+    if (e2e_rawfix_val(msg, 150, v, sizeof v)[0] != 'F') continue;
+    if (++fills > 1) die("the client was told of vc2's fill twice");
+    if (raw(e2e_rawfix_val(msg, 32, v, sizeof v)) != QTY_RAW) die("vc2's LastQty is not 0.5");
+    quiet_until = e2e_mono_ms() + 3000;
+  }
+  if (fills != 1 || st != '2' || cum != QTY_RAW) die("vc2 did not end FILLED with CumQty 0.5");
   send_msg("5", "");
   next_msg("5", msg, sizeof msg, 2000);
   close(g_fix.fd);
   e2e_stop(&g_omsd, SIGTERM);
   e2e_stop(&g_venue, SIGTERM);
-  long long at_venue = venue_fills(&lines, &known);
-  if (lines != 1 || at_venue != QTY_RAW) die("the venue's journal does not show the fill once");
-  printf("e2e_venue_crash: ok (the fill made before the kill told once, after the restart)\n");
+  long long at_venue = venue_fills(1, &lines, &known);
+  if (lines != 1 || at_venue != QTY_RAW) die("the venue's journal does not show vc1's fill once");
+  at_venue = venue_fills(2, &lines, &known);
+  if (lines != 1 || at_venue != QTY_RAW) die("the venue's journal does not show vc2's fill once");
+  printf("e2e_venue_crash: ok (fills made before the kills told once, after the restarts)\n");
   return 0;
 }
