@@ -1772,6 +1772,35 @@ static void test_a_trade_made_while_restoring_is_delivered_after_the_next_restar
   unlink(path);
 }
 
+static void test_undelivered_fills_of_a_symbol_no_longer_there_are_still_delivered(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "99"), 0);
+  assert_int_equal(lim(fx, 2, OMS_SIDE_SELL, "1", "99"), 0); /* both filled, not delivered */
+  oms_venue_destroy(fx->v);
+  oms_sim_symbol_t other = abc_symbol();
+  strcpy(other.ins.symbol, "XYZ");
+  oms_sim_config_t c = base_config(fx, &other);
+  c.state_path = path;
+  for (int round = 0; round < 2; round++) {
+    fx->nrep = 0;
+    fx_open_cfg(fx, &c);
+    oms_sim_stats_t ss;
+    oms_sim_venue_stats(fx->v, &ss);
+    assert_int_equal(ss.redelivered, 2);
+    assert_int_equal(ss.restored_finished, 0); /* the orders are gone, their news is not */
+    if (round == 0) oms_venue_destroy(fx->v);
+  }
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_non_null(find(fx, 2, OMS_EXEC_FILL, 0));
+  assert_int_equal(find(fx, 2, OMS_EXEC_FILL, 0)->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+  unlink(path);
+}
+
 static void test_a_state_file_of_another_layout_is_refused(void **state) {
   (void)state;
   char path[64];
@@ -1924,6 +1953,7 @@ int main(void) {
       cmocka_unit_test(test_finished_keep_bounds_the_finished_a_restart_keeps),
       cmocka_unit_test(test_a_trade_made_while_restoring_is_delivered_after_the_next_restart),
       cmocka_unit_test(test_a_state_file_of_another_layout_is_refused),
+      cmocka_unit_test(test_undelivered_fills_of_a_symbol_no_longer_there_are_still_delivered),
       cmocka_unit_test(test_a_venue_that_can_not_record_goes_down),
       cmocka_unit_test(test_unreadable_state_is_refused_at_creation),
       cmocka_unit_test(test_working_walk_shows_only_live_orders_with_their_quantities),
