@@ -94,6 +94,13 @@ struct vconn_s;
  * + 1; the rest is its FIX identity, which the venue does not keep. */
 typedef struct vord_s {
   bool used, live;
+  bool at_venue; /* at start: the venue holds it, working or finished */
+  bool news;     /* at start: a report about it is held for its session */
+  /* Finished at the venue while its report was lost in a crash and settled
+   * from the venue's record (orders.log "D <id> <status> U"): no report told
+   * the session, so a mass status answer names it with the working orders
+   * (an OMS that restarted meanwhile knows no other way to ask). */
+  bool untold;
   uint16_t sess;
   char pend; /* 'F' or 'G' request in flight, 'X' cancel on disconnect, 0 none */
   char side, ord_type, tif, ord_status;

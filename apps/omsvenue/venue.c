@@ -21,7 +21,8 @@
  *
  * OrderStatusRequest (H) is answered from the order's state here;
  * OrderMassStatusRequest (AF) walks the venue's working orders
- * (oms_sim_venue_working) and answers one ExecType=I report per order of the
+ * (oms_sim_venue_working), adds the orders settled after a crash that no
+ * report told (untold), and answers one ExecType=I report per order of the
  * session, TotNumReports on each and LastRptRequested=Y on the last (one
  * report with OrdStatus rejected and TotNumReports=0 when there is none).
  *
@@ -182,6 +183,11 @@ static int apply(vx_t *x, vord_t *o, const oms_exec_report_t *r, bool send) {
   char orig[OMS_ID_MAX + 1];
   snprintf(orig, sizeof orig, "%s", o->cl);
   bool answered = false; /* the report answers o->pend */
+  /* Told twice: the venue delivers again after its restart what it had not
+   * recorded as delivered, and this file may have had it just before. */
+  if ((r->type == OMS_EXEC_FILL && r->cum_qty.raw <= o->cum.raw) ||
+      ((r->type == OMS_EXEC_CANCELLED || r->type == OMS_EXEC_EXPIRED) && !o->live))
+    return 0;
   switch (r->type) {
     case OMS_EXEC_ACCEPTED: snprintf(o->vid, sizeof o->vid, "%s", r->venue_order_id); break;
     case OMS_EXEC_FILL:
@@ -480,6 +486,13 @@ static int on_mass_status(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   ms.ids = malloc((x->nords + 1) * sizeof *ms.ids);
   if (ms.ids == NULL) return OMS_ENOMEM;
   (void)oms_sim_venue_working(x->sim, collect, &ms);
+  /* and the orders settled after a crash that no report ever told */
+  for (uint32_t k = 0; k < x->nords; k++) {
+    const vord_t *o = &x->ords[k];
+    if (!o->used || o->live || !o->untold || o->sess != ms.sess) continue;
+    if (sym.len > 0 && !oms_fix_str_eq(sym, o->symbol)) continue;
+    ms.ids[ms.n++] = k + 1;
+  }
   int rc = 0;
   if (ms.n == 0) {
     vord_t none;
@@ -754,26 +767,71 @@ static int replay(vx_t *x) {
     } else if (kind == 'D') {
       o->live = false;
       o->leaves.raw = 0;
-      (void)sscanf(line, "D %*u %c", &o->ord_status);
+      char untold = 0;
+      (void)sscanf(line, "D %*u %c %c", &o->ord_status, &untold);
+      o->untold = untold == 'U';
     }
   }
   return 0;
 }
 
-/* The venue's restored working orders give cum and leaves (its state file
- * is ahead of the journal for a fill whose report was lost in a crash). */
+/* The venue's restored working orders give leaves and terms (a replace
+ * the journal missed); cum stays the journal's: a fill the venue made but
+ * had not delivered when it stopped is delivered again at its first poll,
+ * and its report brings cum and AvgPx along, and is told to the session. */
 static int restored(void *ctx, const oms_sim_order_t *w) {
   vx_t *x = ctx;
   vord_t *o = ord_of(x, w->order_id);
-  if (o == NULL) return 0;
+  if (o == NULL || w->status != OMS_VSTATUS_WORKING) return 0;
   o->live = true;
-  o->cum = w->cum_qty;
-  o->leaves = w->leaves_qty;
+  o->leaves.raw = w->qty.raw - o->cum.raw;
   o->qty = w->qty;
   o->price = w->price;
   snprintf(o->vid, sizeof o->vid, "%s", w->venue_order_id);
   o->ord_status = o->cum.raw > 0 ? '1' : '0';
   o->ord_type = o->ord_type ? o->ord_type : vmap_fix_ord_type(w->type);
+  return 0;
+}
+
+static int known(void *ctx, const oms_sim_order_t *w) {
+  vord_t *o = ord_of(ctx, w->order_id);
+  if (o != NULL) o->at_venue = true;
+  return 0;
+}
+
+/* An order the journal has live that no held report will bring up to date
+ * (the report was lost in a crash while held in memory for a session not
+ * logged on, or there never was one: a rejection): the venue's record is the
+ * truth. A fill missing here is booked as one F line at the price that makes
+ * AvgPx the venue's; a finished order is done. */
+static int settled(void *ctx, const oms_sim_order_t *w) {
+  vx_t *x = ctx;
+  vord_t *o = ord_of(x, w->order_id);
+  if (o == NULL || !o->live || o->news) return 0;
+  int64_t dq = w->cum_qty.raw - o->cum.raw;
+  if (dq > 0) {
+    __int128 want = (__int128)w->avg_px.raw * w->cum_qty.raw;
+    int64_t px = (int64_t)((want - o->notional) / dq);
+    o->notional += (__int128)dq * px;
+    o->cum = w->cum_qty;
+    (void)vjournal_write(x->jr, x->fsync, "F %llu %lld %lld\n", (unsigned long long)w->order_id,
+                         (long long)dq, (long long)px);
+  }
+  snprintf(o->vid, sizeof o->vid, "%s", w->venue_order_id);
+  if (w->status == OMS_VSTATUS_WORKING) {
+    o->leaves = w->leaves_qty;
+    o->ord_status = o->cum.raw > 0 ? '1' : '0';
+    return 0;
+  }
+  o->live = false;
+  o->leaves.raw = 0;
+  o->ord_status = w->status == OMS_VSTATUS_REJECTED  ? '8'
+                  : w->status == OMS_VSTATUS_EXPIRED ? 'C'
+                  : o->cum.raw >= o->qty.raw         ? '2'
+                                                     : '4';
+  o->untold = true;
+  (void)vjournal_write(x->jr, x->fsync, "D %llu %c U\n", (unsigned long long)w->order_id,
+                       o->ord_status);
   return 0;
 }
 
@@ -867,20 +925,35 @@ int vx_open(vx_t *x, oms_config_t *cfg, int64_t session_end_ns) {
     if (oms_fix_session_create(&fc, &io, &st, &x->clock, &s->fs) != 0) return -1;
   }
   if (replay(x) != 0) return -1;
-  /* An order the journal has live but the venue has not was done while the
-   * report was on its way; the venue's working orders give the truth. */
+  /* An order the journal has live but the venue does not hold at all (its
+   * state file lost, or the order too old for it to keep) is answered as
+   * done. */
+  (void)oms_sim_venue_orders(x->sim, known, x);
   for (uint32_t k = 0; k < x->nords; k++) {
     vord_t *o = &x->ords[k];
-    if (!o->used || !o->live) continue;
+    if (!o->used || !o->live || o->at_venue) continue;
     o->live = false;
     o->leaves.raw = 0;
     o->ord_status = o->cum.raw >= o->qty.raw ? '2' : '4';
   }
   (void)oms_sim_venue_working(x->sim, restored, x);
+  /* The venue's first poll delivers what it had not delivered when it
+   * stopped (held here for the sessions, told at their logon); an order live
+   * here that the venue has ahead (filled more, or finished) with no report
+   * held is settled from its record. */
+  (void)oms_venue_poll(x->sim, oms_clock_now(&x->clock));
+  for (size_t i = 0; i < x->nsess; i++)
+    for (size_t k = 0; k < x->sess[i].nheld; k++) {
+      vord_t *o = ord_of(x, x->sess[i].held[k].order_id);
+      if (o != NULL) o->news = true;
+    }
+  (void)oms_sim_venue_orders(x->sim, settled, x);
   oms_sim_stats_t ss;
   oms_sim_venue_stats(x->sim, &ss);
-  LOG_INFO("msg=\"exchange ready\" venue=%s symbols=%zu orders_known=%u working=%u", vc->name,
-           nsyms, x->nords, ss.restored);
+  LOG_INFO(
+      "msg=\"exchange ready\" venue=%s symbols=%zu orders_known=%u working=%u finished=%u "
+      "redelivered=%u",
+      vc->name, nsyms, x->nords, ss.restored, ss.restored_finished, ss.redelivered);
   return 0;
 }
 

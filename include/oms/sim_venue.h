@@ -32,7 +32,11 @@
  * Durable state (optional, state_path). Every change to a working order is
  * recorded in the venue's own file before any report is delivered, so after
  * a crash or a stop the venue created again over the file holds the same
- * working orders; an order it acknowledged is never forgotten. The liquidity
+ * working orders; an order it acknowledged is never forgotten. It also keeps
+ * its newest finished orders (finished_keep), so a status query after the
+ * restart answers FILLED, CANCELLED or EXPIRED with CumQty and AvgPx, and it
+ * delivers again every fill and end (cancel, expiry) whose report had not
+ * been delivered when it stopped, under its own exec id. The liquidity
  * provider is not recorded: it quotes afresh at creation.
  *
  * Not thread-safe: drive a venue from one thread (the core's loop).
@@ -107,6 +111,13 @@ typedef struct oms_sim_config_s {
    * venue forgets everything when destroyed. The symbols must be registered
    * at creation (symbols above) to be restored. */
   const char *state_path;
+  /* With state_path: the finished orders (filled, cancelled, expired,
+   * rejected) a restart keeps, newest first, to answer status queries about
+   * them [max_orders: as many as the running venue remembers]. The pool
+   * bounds them as it bounds the running venue's (the oldest finished record
+   * is recycled first). An order whose fill or end was not yet delivered is
+   * kept whatever this says, until delivered. */
+  uint32_t finished_keep;
 } oms_sim_config_t;
 
 /* Creates a simulated venue, connected, with the symbols of cfg (the caller
@@ -147,7 +158,7 @@ OMS_EXTERN void oms_sim_venue_set_session_end(oms_venue_t *v, int64_t t_ns);
  * symbol is unknown or has no provider. */
 OMS_EXTERN oms_dec_t oms_sim_venue_lp_ref(const oms_venue_t *v, const char *symbol);
 
-/* A working order, as oms_sim_venue_working() shows it. */
+/* An order, as oms_sim_venue_working() and oms_sim_venue_orders() show it. */
 typedef struct oms_sim_order_s {
   uint64_t order_id;
   char venue_order_id[OMS_ID_MAX + 1]; /* as in its reports */
@@ -157,6 +168,8 @@ typedef struct oms_sim_order_s {
   oms_tif_t tif;
   oms_dec_t qty, cum_qty, leaves_qty;
   oms_dec_t price, stop_price;
+  oms_venue_status_t status; /* WORKING, or the final status of a finished order */
+  oms_dec_t avg_px;          /* of its fills; zero before the first */
 } oms_sim_order_t;
 
 /* Calls cb for every working order (resting or waiting for its stop), in no
@@ -167,14 +180,23 @@ typedef struct oms_sim_order_s {
 OMS_EXTERN int oms_sim_venue_working(const oms_venue_t *v,
                                      int (*cb)(void *ctx, const oms_sim_order_t *o), void *ctx);
 
+/* As oms_sim_venue_working, for every order the venue holds: working ones
+ * and the finished ones it still remembers (status says which), for a
+ * standalone exchange setting its own books right after a restart. */
+OMS_EXTERN int oms_sim_venue_orders(const oms_venue_t *v,
+                                    int (*cb)(void *ctx, const oms_sim_order_t *o), void *ctx);
+
 typedef struct oms_sim_stats_s {
-  uint64_t orders;          /* new orders received (accepted or rejected) */
-  uint64_t trades;          /* book trades, including the provider's */
-  uint64_t reports_queued;  /* reports produced */
-  uint64_t reports_dropped; /* reports lost because the ring was full */
-  uint32_t reports_pending; /* in the ring now */
-  uint32_t restored;        /* working orders taken back from state_path at creation */
-  uint64_t state_errors;    /* failed writes of the state file (the venue then goes down) */
+  uint64_t orders;            /* new orders received (accepted or rejected) */
+  uint64_t trades;            /* book trades, including the provider's */
+  uint64_t reports_queued;    /* reports produced */
+  uint64_t reports_dropped;   /* reports lost because the ring was full */
+  uint32_t reports_pending;   /* in the ring now */
+  uint32_t restored;          /* working orders taken back from state_path at creation */
+  uint32_t restored_finished; /* finished orders taken back (status queries answer for them) */
+  uint32_t redelivered;       /* fills and ends queued again at creation: their reports had
+                               * not been delivered when the venue stopped */
+  uint64_t state_errors;      /* failed writes of the state file (the venue then goes down) */
 } oms_sim_stats_t;
 
 OMS_EXTERN void oms_sim_venue_stats(const oms_venue_t *v, oms_sim_stats_t *out);

@@ -14,13 +14,17 @@
  * full disk is an error at growth, never a SIGBUS at a store; the zeros past
  * the last record fail the check and end the reading. A clean close trims
  * them. The file only grows while the venue runs; each start folds it and
- * rewrites it with the working orders alone (through a temporary file and
- * rename, so a crash during the rewrite leaves the old file whole).
+ * rewrites it with what the venue still holds (working orders, the finished
+ * ones it keeps, reports not yet delivered) through a temporary file and
+ * rename, so a crash during the rewrite leaves the old file whole. A file
+ * whose first record fails its check is not this layout's (a whole EPOCH
+ * always starts it): refused, never read as empty.
  */
 #include "venue/sim_state.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,13 +93,13 @@ int oms__sj_load(const char *path, oms__sjrec_t **out, size_t *n, int *existed) 
     return OMS_EIO;
   }
   size_t cap = (size_t)st.st_size / sizeof(oms__sjrec_t);
-  oms__sjrec_t *recs = oms__malloc((cap ? cap : 1) * sizeof(*recs));
+  oms__sjrec_t *recs = oms__malloc((cap + 1) * sizeof(*recs)); /* + a short tail */
   if (recs == NULL) {
     close(fd);
     return OMS_ENOMEM;
   }
-  size_t k = 0;
-  while (k < cap) {
+  size_t k = 0, head = 0; /* head: bytes of the first record read */
+  while (k <= cap) {
     size_t got = 0;
     char *p = (char *)&recs[k];
     while (got < sizeof(*recs)) {
@@ -104,10 +108,20 @@ int oms__sj_load(const char *path, oms__sjrec_t **out, size_t *n, int *existed) 
       if (r <= 0) break;
       got += (size_t)r;
     }
-    if (got < sizeof(*recs) || recs[k].check != rec_check(&recs[k])) break;
+    if (k == 0) head = got;
+    if (k == cap || got < sizeof(*recs) || recs[k].check != rec_check(&recs[k])) break;
     k++;
   }
   close(fd);
+  /* Zeros are the reserved tail of a file with no record yet; anything else
+   * unread at the start is another layout's file. */
+  bool foreign = false;
+  for (size_t i = 0; k == 0 && i < head; i++) foreign |= ((const char *)recs)[i] != 0;
+  if (foreign) {
+    oms__free(recs);
+    *out = NULL;
+    return OMS_ECORRUPT;
+  }
   *out = recs;
   *n = k;
   return 0;

@@ -33,12 +33,23 @@
  * book is never re-entered from its own callback.
  *
  * Durable state (state_path; format in sim_state.c). jot() records every
- * change to a working order as it happens: W at acceptance and replace, F
- * per fill, T when a stop fires, D from finish(). At creation restore()
- * folds the file into each order's last state, steps the liquidity providers
- * aside, puts the working orders back in their old queue order (sorted by
- * the record that last sent each to the back), lets the providers quote
- * again, and starts a compacted file. Ids of start k begin above k << 40.
+ * change to a working order as it happens: W at acceptance and replace, T
+ * when a stop fires; jot_report() records each report that fills or ends an
+ * order, before push() numbers it: F for a fill that leaves it working, D
+ * for the fill, cancel or expiry that ends it, with the report's number and
+ * the trade; jot_sent() records after each poll's deliveries the number of
+ * the last report delivered (S). At creation restore() folds the file into
+ * each order's last state, queues again, under their own numbers and times,
+ * the F and D reports above the S mark (news the OMS may not have: a kill
+ * between a fill and its delivery), steps the liquidity providers aside,
+ * puts the working orders back in their old queue order (sorted by the
+ * record that last sent each to the back) and the newest finished_keep
+ * finished ones onto the done FIFO (a status query answers for them), lets
+ * the providers quote again, and starts a compacted file: the start, the S
+ * mark, the working orders, the finished ones, and an F or D for each
+ * report still queued. Ids of start k begin above k << 40, so a report
+ * delivered twice (a kill after a delivery and before its S) carries the
+ * same exec id both times and the engine drops the second.
  *
  * Time. Requests use the injected clock; poll(now) does the time-driven work:
  * DAY expiry at the session end (one scan per session), GTD expiry through a
@@ -78,6 +89,7 @@ typedef struct rec_s {
   uint64_t order_id;
   uint64_t vid; /* venue order number, also the book id */
   int64_t qty, filled, price, stop, expire_ns;
+  i128 notional;     /* sum of qty x px over its fills, raw x raw: AvgPx */
   oms__ilink_t link; /* stop list or done FIFO; link.next chains the free list */
   uint32_t inst;
   uint16_t sym;
@@ -264,6 +276,9 @@ static void to_sjrec(const sim_t *v, const rec_t *r, int kind, bool requeue, oms
   j->type = r->type;
   j->tif = r->tif;
   j->requeue = requeue;
+  j->status = r->status;
+  j->notional_lo = (uint64_t)r->notional;
+  j->notional_hi = (int64_t)(r->notional >> 64);
   memcpy(j->symbol, v->syms[r->sym]->ins.symbol, sizeof(j->symbol));
 }
 
@@ -276,11 +291,21 @@ static void jot(sim_t *v, const rec_t *r, int kind, bool requeue) {
   if (oms__sj_append(v->journal, &j) != 0) state_failed(v);
 }
 
-/* Moves r to a final status and onto the done FIFO. */
-static void jot(sim_t *v, const rec_t *r, int kind, bool requeue);
+/* Records that every report numbered up to exec has been delivered: once a
+ * poll, after its deliveries (a kill before it only makes a restart deliver
+ * them again, and the engine drops a fill whose exec id it has seen). */
+static void jot_sent(sim_t *v, uint64_t exec) {
+  if (v->journal == NULL) return;
+  oms__sjrec_t j;
+  memset(&j, 0, sizeof(j));
+  j.kind = OMS__SJ_SENT;
+  j.exec = exec;
+  if (oms__sj_append(v->journal, &j) != 0) state_failed(v);
+}
 
+/* Moves r to a final status and onto the done FIFO (the state file hears of
+ * it with the report that tells it: jot_report). */
 static void finish(sim_t *v, rec_t *r, oms_venue_status_t st) {
-  if (r->status == OMS_VSTATUS_WORKING) jot(v, r, OMS__SJ_DONE, false);
   r->status = (uint8_t)st;
   r->where = W_NONE;
   list_append(v, &v->done, rec_index(v, r));
@@ -330,6 +355,30 @@ static void push(sim_t *v, ev_t *e, int64_t latency) {
   v->stats.reports_queued++;
 }
 
+/* Records in the state file a report that fills or finishes r, e, before
+ * push() numbers it: FILL for a fill that leaves r working, DONE otherwise.
+ * Its number (0 when the ring is full and the report is lost anyway) lets a
+ * restart tell what was delivered (SENT) from what still has to be. */
+static void jot_report(sim_t *v, const rec_t *r, const ev_t *e) {
+  if (v->journal == NULL) return;
+  oms__sjrec_t j;
+  to_sjrec(v, r, r->status == OMS_VSTATUS_WORKING ? OMS__SJ_FILL : OMS__SJ_DONE, false, &j);
+  j.exec = ring_free(v) > 0 ? v->next_exec + 1 : 0;
+  j.last_qty = e->qty;
+  j.last_px = e->px;
+  j.fee = e->fee;
+  j.liq = e->liq;
+  j.reason = e->reason;
+  j.ts_ns = v->now;
+  if (oms__sj_append(v->journal, &j) != 0) state_failed(v);
+}
+
+/* The average price of r's fills, raw (0 before the first). */
+static int64_t avg_px(const rec_t *r) {
+  return r->filled > 0 ? (int64_t)oms__dec_round_div(r->notional, r->filled, OMS_ROUND_HALF_EVEN)
+                       : 0;
+}
+
 /* Queues a report of type about r (not a fill). */
 static void report(sim_t *v, const rec_t *r, oms_exec_type_t type, oms_reason_t reason,
                    const char *text, int64_t latency) {
@@ -347,6 +396,10 @@ static void report(sim_t *v, const rec_t *r, oms_exec_type_t type, oms_reason_t 
     e.qty = r->qty;
     e.px = r->price;
     e.fee = r->stop;
+  } else if (type == OMS_EXEC_STATUS) {
+    e.px = avg_px(r);
+  } else if (type == OMS_EXEC_CANCELLED || type == OMS_EXEC_EXPIRED) {
+    jot_report(v, r, &e);
   }
   push(v, &e, latency);
 }
@@ -395,6 +448,8 @@ static void deliver(sim_t *v, const ev_t *e) {
     rep.new_qty.raw = e->qty;
     rep.new_price.raw = e->px;
     rep.new_stop_price.raw = e->fee;
+  } else if (rep.type == OMS_EXEC_STATUS) {
+    rep.avg_px.raw = e->px;
   }
   rep.status = (oms_venue_status_t)e->status;
   rep.reason = (oms_reason_t)e->reason;
@@ -409,7 +464,7 @@ static void deliver(sim_t *v, const ev_t *e) {
 
 static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms__book_fill_t *f, char liq) {
   r->filled += f->qty.raw;
-  if (r->filled != r->qty) jot(v, r, OMS__SJ_FILL, false); /* else finish() records it */
+  r->notional += (i128)f->qty.raw * f->px.raw;
   ev_t e;
   memset(&e, 0, sizeof(e));
   e.type = OMS_EXEC_FILL;
@@ -427,6 +482,7 @@ static void fill_rec(sim_t *v, sym_t *y, rec_t *r, const oms__book_fill_t *f, ch
   e.fee = fee.raw;
   if (r->filled == r->qty) finish(v, r, OMS_VSTATUS_FILLED);
   e.status = r->status;
+  jot_report(v, r, &e);
   push(v, &e, v->fill_lat);
 }
 
@@ -993,13 +1049,16 @@ static int sim_poll(oms_venue_t *base, int64_t now_ns) {
   if (v->journal != NULL && oms__sj_flush(v->journal) != 0) state_failed(v);
   if (!v->connected) return 0;
   int n = 0;
+  uint64_t sent = 0;
   while (v->head != v->tail && v->ring[v->head & v->ring_mask].due_ns <= now_ns) {
     ev_t e = v->ring[v->head & v->ring_mask];
     v->head++;
+    sent = e.exec;
     if (h->on_report == NULL) continue;
     deliver(v, &e);
     n++;
   }
+  if (sent != 0) jot_sent(v, sent);
   if (h->on_market_data != NULL) {
     v->now = now_ns;
     for (uint32_t i = 0; i < v->nsyms; i++) publish_md(v, v->syms[i]);
@@ -1036,9 +1095,11 @@ static const oms_venue_vtbl_t sim_vtbl = {
 
 /* An order as the state file last described it. */
 typedef struct folded_s {
-  oms__sjrec_t r;
-  uint64_t prio; /* the record that put it at the back of its queue */
-  bool live, triggered;
+  oms__sjrec_t r;   /* its last W (or its D alone), filled and notional raised since */
+  uint64_t prio;    /* the record that put it at the back of its queue */
+  uint64_t done_at; /* the record that finished it: the finished are kept newest first */
+  uint8_t status;   /* final status once finished */
+  bool live, triggered, finished;
 } folded_t;
 
 static int by_prio(const void *a, const void *b) {
@@ -1046,74 +1107,135 @@ static int by_prio(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Folds the records into the last state of each order; *epoch is one past
- * the last start recorded. Returns the number of orders in *out. */
-static size_t fold(const oms__sjrec_t *log, size_t n, oms__u64map_t *m, folded_t *out,
-                   uint64_t *epoch) {
-  size_t k = 0;
+static int by_done(const void *a, const void *b) {
+  uint64_t x = (*(folded_t *const *)a)->done_at, y = (*(folded_t *const *)b)->done_at;
+  return (x > y) - (x < y);
+}
+
+static int by_exec(const void *a, const void *b) {
+  uint64_t x = (*(const oms__sjrec_t *const *)a)->exec, y = (*(const oms__sjrec_t *const *)b)->exec;
+  return (x > y) - (x < y);
+}
+
+static i128 rec_notional(const oms__sjrec_t *r) {
+  return (i128)(((unsigned __int128)(uint64_t)r->notional_hi << 64) | r->notional_lo);
+}
+
+/* What a fold of the file found. */
+typedef struct folding_s {
+  folded_t *orders;
+  size_t n;
+  const oms__sjrec_t **unsent; /* fills and ends whose report was not delivered */
+  size_t nunsent;
+  uint64_t epoch; /* one past the last start recorded */
+  uint64_t sent;  /* every report numbered up to it was delivered */
+} folding_t;
+
+/* Folds the records into the last state of each order (out->orders sized
+ * for n) and lists the FILL and DONE records that carry a report number
+ * (out->unsent, sized for n; kept only if above the SENT mark, by the
+ * caller). filled and notional only rise. */
+static void fold(const oms__sjrec_t *log, size_t n, oms__u64map_t *m, folding_t *out) {
   for (size_t i = 0; i < n; i++) {
     const oms__sjrec_t *r = &log[i];
     if (r->kind == OMS__SJ_EPOCH) {
-      if (r->vid + 1 > *epoch) *epoch = r->vid + 1;
+      if (r->vid + 1 > out->epoch) out->epoch = r->vid + 1;
       continue;
     }
+    if (r->kind == OMS__SJ_SENT) {
+      if (r->exec > out->sent) out->sent = r->exec;
+      continue;
+    }
+    if ((r->kind == OMS__SJ_FILL || r->kind == OMS__SJ_DONE) && r->exec != 0)
+      out->unsent[out->nunsent++] = r;
     uint64_t at;
     folded_t *f = NULL;
     if (oms__u64map_get(m, r->order_id, &at)) {
-      f = &out[at];
-    } else if (r->kind == OMS__SJ_WORKING) {
-      (void)oms__u64map_put(m, r->order_id, k); /* sized for n: never full */
-      f = &out[k++];
+      f = &out->orders[at];
+    } else if (r->kind == OMS__SJ_WORKING || (r->kind == OMS__SJ_DONE && r->symbol[0] != '\0')) {
+      /* a DONE alone is a finished order a compaction kept */
+      (void)oms__u64map_put(m, r->order_id, out->n); /* sized for n: never full */
+      f = &out->orders[out->n++];
       memset(f, 0, sizeof(*f));
+      f->r = *r;
       f->prio = i;
     } else {
       continue; /* the start of its story was compacted away: it is done */
     }
+    if (r->filled > f->r.filled) f->r.filled = r->filled;
+    if (rec_notional(r) > rec_notional(&f->r)) {
+      f->r.notional_lo = r->notional_lo;
+      f->r.notional_hi = r->notional_hi;
+    }
     switch (r->kind) {
-      case OMS__SJ_WORKING:
+      case OMS__SJ_WORKING: {
+        int64_t filled = f->r.filled;
+        uint64_t lo = f->r.notional_lo;
+        int64_t hi = f->r.notional_hi;
         f->r = *r;
+        f->r.filled = filled;
+        f->r.notional_lo = lo;
+        f->r.notional_hi = hi;
         f->live = true;
         if (r->requeue) f->prio = i;
         break;
-      case OMS__SJ_FILL: f->r.filled = r->filled; break;
+      }
       case OMS__SJ_TRIGGER:
         f->triggered = true;
         f->prio = i;
         break;
-      case OMS__SJ_DONE: f->live = false; break;
+      case OMS__SJ_DONE:
+        f->live = false;
+        f->finished = true;
+        f->status = r->status;
+        f->done_at = i;
+        break;
       default: break;
     }
   }
-  return k;
+}
+
+/* A new record for an order of the venue; NULL when the pool is full. */
+static rec_t *restore_rec(sim_t *v, const oms__sjrec_t *s, uint16_t sym) {
+  uint32_t ri = rec_alloc(v);
+  if (ri == NIL) return NULL;
+  rec_t *r = &v->recs[ri];
+  memset(r, 0, sizeof(*r));
+  r->order_id = s->order_id;
+  r->vid = s->vid;
+  r->qty = s->qty;
+  r->filled = s->filled;
+  r->notional = rec_notional(s);
+  r->price = s->price;
+  r->stop = s->stop;
+  r->expire_ns = s->expire_ns;
+  r->inst = s->inst;
+  r->side = s->side;
+  r->type = s->type;
+  r->tif = s->tif;
+  r->sym = sym;
+  r->link.prev = r->link.next = NIL;
+  (void)oms__u64map_put(&v->ids, r->order_id, ri);
+  return r;
 }
 
 /* Puts one order of the state file back where it was: its book (through
- * execute, which rests it) or its stop list. */
+ * execute, which rests it), its stop list, or, finished, the done FIFO (so
+ * a status query still answers for it). */
 static void reinstate(sim_t *v, const folded_t *f) {
   uint16_t si = 0;
   sym_t *y = sym_find(v, f->r.symbol, &si);
   if (y == NULL) return; /* symbol gone: the venue answers UNKNOWN for it */
-  uint32_t ri = rec_alloc(v);
-  if (ri == NIL) return;
-  rec_t *r = &v->recs[ri];
-  memset(r, 0, sizeof(*r));
-  r->order_id = f->r.order_id;
-  r->vid = f->r.vid;
-  r->qty = f->r.qty;
-  r->filled = f->r.filled;
-  r->price = f->r.price;
-  r->stop = f->r.stop;
-  r->expire_ns = f->r.expire_ns;
-  r->inst = f->r.inst;
-  r->side = f->r.side;
-  r->type = f->r.type;
-  r->tif = f->r.tif;
-  r->sym = si;
+  rec_t *r = restore_rec(v, &f->r, si);
+  if (r == NULL) return;
+  if (f->finished) {
+    finish(v, r, (oms_venue_status_t)f->status);
+    v->stats.restored_finished++;
+    return;
+  }
   r->status = OMS_VSTATUS_WORKING;
-  r->link.prev = r->link.next = NIL;
-  (void)oms__u64map_put(&v->ids, r->order_id, ri);
   v->stats.restored++;
-  if (r->tif == OMS_TIF_GTD) heap_push(v, (expiry_t){r->expire_ns, r->order_id, ri});
+  if (r->tif == OMS_TIF_GTD) heap_push(v, (expiry_t){r->expire_ns, r->order_id, rec_index(v, r)});
   if ((r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) && !f->triggered) {
     stop_append(v, y, r);
   } else {
@@ -1121,12 +1243,81 @@ static void reinstate(sim_t *v, const folded_t *f) {
   }
 }
 
-/* Takes the working orders of path back, then starts a new state file with
- * them alone (the start's number first). Venue ids and exec ids of this start
- * begin above 2^40 x its number, so none repeats one of an earlier start. */
-static int restore(sim_t *v, const char *path) {
+/* Queues again, under its own number and time, a report the file has and
+ * the OMS may not: a fill, or the end of a cancelled or expired order. */
+static void redeliver(sim_t *v, const oms__sjrec_t *s) {
+  if (ring_free(v) == 0) {
+    v->stats.reports_dropped++;
+    return;
+  }
+  ev_t e;
+  memset(&e, 0, sizeof(e));
+  bool fill = s->liq != 0;
+  e.type = (uint8_t)(fill                               ? OMS_EXEC_FILL
+                     : s->status == OMS_VSTATUS_EXPIRED ? OMS_EXEC_EXPIRED
+                                                        : OMS_EXEC_CANCELLED);
+  e.order_id = s->order_id;
+  e.vid = s->vid;
+  e.exec = s->exec;
+  e.ts_ns = s->ts_ns;
+  e.due_ns = v->now > v->last_due ? v->now : v->last_due;
+  v->last_due = e.due_ns;
+  e.qty = s->last_qty;
+  e.px = s->last_px;
+  e.fee = s->fee;
+  e.liq = s->liq;
+  e.cum = s->filled;
+  e.status = s->kind == OMS__SJ_FILL ? OMS_VSTATUS_WORKING : s->status;
+  e.leaves = e.status == OMS_VSTATUS_WORKING ? s->qty - s->filled : 0;
+  e.reason = s->reason;
+  v->ring[v->tail & v->ring_mask] = e;
+  v->tail++;
+  v->stats.reports_queued++;
+  v->stats.redelivered++;
+}
+
+/* The FILL or DONE record of the queued report e (which fills or ends an
+ * order), for the file a start writes: its report is still to be
+ * delivered. */
+static void unsent_rec(const sim_t *v, const ev_t *e, oms__sjrec_t *j) {
+  uint32_t ri = id_get(&v->ids, e->order_id);
+  if (ri != NIL) {
+    to_sjrec(v, &v->recs[ri], OMS__SJ_DONE, false, j);
+    j->notional_lo = 0; /* the order's own record has it */
+    j->notional_hi = 0;
+  } else {
+    memset(j, 0, sizeof(*j)); /* symbol gone: the report alone */
+  }
+  bool working = e->status == OMS_VSTATUS_WORKING;
+  j->kind = working ? OMS__SJ_FILL : OMS__SJ_DONE;
+  j->order_id = e->order_id;
+  j->vid = e->vid;
+  j->exec = e->exec;
+  j->ts_ns = e->ts_ns;
+  j->filled = e->cum;
+  j->qty = e->cum + e->leaves;
+  j->last_qty = e->qty;
+  j->last_px = e->px;
+  j->fee = e->fee;
+  j->liq = e->type == OMS_EXEC_FILL ? e->liq : 0;
+  j->status = e->status;
+  j->reason = e->reason;
+  if (ri == NIL) j->symbol[0] = '\0';
+}
+
+/* Takes the orders of path back: the working ones into their books and
+ * stop lists, the finished ones (the finished_keep newest) as answers to
+ * status queries, and queues again every fill and end whose report had not
+ * been delivered when the venue stopped. Then starts a new state file with
+ * them alone: the start's number, the SENT mark, each working order (queue
+ * order) and each kept finished order, and a FILL or DONE record for each
+ * report still queued. Venue ids and exec ids of this start begin above
+ * 2^40 x its number, so none repeats one of an earlier start. */
+static int restore(sim_t *v, const char *path, uint32_t keep) {
   oms__sjrec_t *log = NULL, *out = NULL;
-  folded_t *fs = NULL;
+  folding_t fd;
+  memset(&fd, 0, sizeof fd);
+  folded_t **fin = NULL;
   size_t n = 0;
   int existed = 0;
   oms__u64map_t m;
@@ -1134,13 +1325,24 @@ static int restore(sim_t *v, const char *path) {
   int rc = oms__sj_load(path, &log, &n, &existed);
   if (rc != 0) return rc;
   rc = OMS_ENOMEM;
-  fs = (folded_t *)oms__malloc((n ? n : 1) * sizeof(*fs));
-  if (fs == NULL || oms__u64map_init(&m, (uint32_t)(n ? n : 1)) != 0) goto done;
-  uint64_t epoch = 0;
-  size_t k = fold(log, n, &m, fs, &epoch);
-  if (!existed) epoch = 0;
-  qsort(fs, k, sizeof(*fs), by_prio);
+  size_t cap = n ? n : 1;
+  fd.orders = (folded_t *)oms__malloc(cap * sizeof(*fd.orders));
+  fd.unsent = (const oms__sjrec_t **)oms__malloc(cap * sizeof(*fd.unsent));
+  fin = (folded_t **)oms__malloc(cap * sizeof(*fin));
+  if (fd.orders == NULL || fd.unsent == NULL || fin == NULL ||
+      oms__u64map_init(&m, (uint32_t)cap) != 0)
+    goto done;
+  fold(log, n, &m, &fd);
+  uint64_t epoch = existed ? fd.epoch : 0;
+  qsort(fd.orders, fd.n, sizeof(*fd.orders), by_prio);
   v->next_vid = v->next_exec = epoch << 40;
+  v->now = oms_clock_now(&v->clock);
+  /* First the news the OMS may not have had, in the order it happened. */
+  size_t k = 0;
+  for (size_t i = 0; i < fd.nunsent; i++)
+    if (fd.unsent[i]->exec > fd.sent) fd.unsent[k++] = fd.unsent[i];
+  qsort(fd.unsent, k, sizeof(*fd.unsent), by_exec);
+  for (size_t i = 0; i < k; i++) redeliver(v, fd.unsent[i]);
   /* The provider steps aside while the orders go back, then quotes again
    * around them. */
   for (uint32_t i = 0; i < v->nsyms; i++) {
@@ -1148,31 +1350,51 @@ static int restore(sim_t *v, const char *path) {
     for (uint32_t q = 0; q < lp->nids; q++) oms__book_cancel(v->syms[i]->book, lp->ids[q], NULL);
     lp->nids = 0;
   }
-  for (size_t i = 0; i < k; i++)
-    if (fs[i].live) reinstate(v, &fs[i]);
+  size_t nfin = 0;
+  for (size_t i = 0; i < fd.n; i++) {
+    if (fd.orders[i].live) {
+      reinstate(v, &fd.orders[i]);
+    } else if (fd.orders[i].finished) {
+      fin[nfin++] = &fd.orders[i];
+    }
+  }
+  /* The newest finished, oldest first onto the done FIFO. */
+  qsort(fin, nfin, sizeof(*fin), by_done);
+  for (size_t i = nfin > keep ? nfin - keep : 0; i < nfin; i++) reinstate(v, fin[i]);
   for (uint32_t i = 0; i < v->nsyms; i++) {
     if (!v->syms[i]->lp.cfg.enabled) continue;
     lp_requote(v, v->syms[i]);
     run_stops(v, v->syms[i]);
   }
-  /* The new file: the start, then each order still working, queue order. */
-  out = (oms__sjrec_t *)oms__malloc((2 * k + 1) * sizeof(*out));
+  /* The new file. */
+  out = (oms__sjrec_t *)oms__malloc((2 * fd.n + 2 + (v->tail - v->head)) * sizeof(*out));
   if (out == NULL) goto done;
   size_t w = 0;
-  memset(&out[w], 0, sizeof(out[w]));
+  memset(&out[w], 0, 2 * sizeof(*out));
   out[w].kind = OMS__SJ_EPOCH;
   out[w++].vid = epoch;
-  for (size_t i = 0; i < k; i++) {
-    uint32_t ri = id_get(&v->ids, fs[i].r.order_id);
-    if (!fs[i].live || ri == NIL || v->recs[ri].status != OMS_VSTATUS_WORKING) continue;
+  out[w].kind = OMS__SJ_SENT;
+  out[w++].exec = fd.sent;
+  for (size_t i = 0; i < fd.n; i++) {
+    uint32_t ri = id_get(&v->ids, fd.orders[i].r.order_id);
+    if (!fd.orders[i].live || ri == NIL || v->recs[ri].status != OMS_VSTATUS_WORKING) continue;
     to_sjrec(v, &v->recs[ri], OMS__SJ_WORKING, true, &out[w++]);
-    if (fs[i].triggered) to_sjrec(v, &v->recs[ri], OMS__SJ_TRIGGER, true, &out[w++]);
+    if (fd.orders[i].triggered) to_sjrec(v, &v->recs[ri], OMS__SJ_TRIGGER, true, &out[w++]);
+  }
+  for (uint32_t i = v->done.head; i != NIL; i = v->recs[i].link.next)
+    to_sjrec(v, &v->recs[i], OMS__SJ_DONE, false, &out[w++]);
+  for (uint64_t q = v->head; q != v->tail; q++) {
+    const ev_t *e = &v->ring[q & v->ring_mask];
+    if (e->type == OMS_EXEC_FILL || e->type == OMS_EXEC_CANCELLED || e->type == OMS_EXEC_EXPIRED)
+      unsent_rec(v, e, &out[w++]);
   }
   rc = oms__sj_rewrite(path, out, w, &v->journal);
 done:
   oms__u64map_close(&m);
   oms__free(out);
-  oms__free(fs);
+  oms__free(fin);
+  oms__free(fd.unsent);
+  oms__free(fd.orders);
   oms__free(log);
   return rc;
 }
@@ -1232,7 +1454,7 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
     }
   }
   if (cfg->state_path != NULL) {
-    int rc = restore(v, cfg->state_path);
+    int rc = restore(v, cfg->state_path, cfg->finished_keep ? cfg->finished_keep : max_orders);
     if (rc != 0) {
       sim_destroy(&v->base);
       return rc;
@@ -1280,13 +1502,17 @@ oms_dec_t oms_sim_venue_lp_ref(const oms_venue_t *base, const char *symbol) {
   return (y != NULL && y->lp.cfg.enabled) ? oms_dec_from_raw(y->lp.ref) : OMS_DEC_ZERO;
 }
 
-int oms_sim_venue_working(const oms_venue_t *base, int (*cb)(void *ctx, const oms_sim_order_t *o),
-                          void *ctx) {
+/* Calls cb for each order the venue holds, working or (finished) also the
+ * finished ones. */
+static int walk(const oms_venue_t *base, bool finished,
+                int (*cb)(void *ctx, const oms_sim_order_t *o), void *ctx) {
   const sim_t *v = as_csim(base);
   if (v == NULL || cb == NULL) return OMS_EINVAL;
   for (uint32_t i = 0; i < v->max_orders; i++) {
     const rec_t *r = &v->recs[i];
-    if (r->order_id == 0 || r->status != OMS_VSTATUS_WORKING) continue;
+    if (r->order_id == 0 || (r->status != OMS_VSTATUS_WORKING && !finished)) continue;
+    /* a record on the free list, never used since a recycle, has no status */
+    if (r->status == OMS_VSTATUS_UNKNOWN) continue;
     oms_sim_order_t o;
     memset(&o, 0, sizeof(o));
     o.order_id = r->order_id;
@@ -1297,13 +1523,25 @@ int oms_sim_venue_working(const oms_venue_t *base, int (*cb)(void *ctx, const om
     o.tif = (oms_tif_t)r->tif;
     o.qty.raw = r->qty;
     o.cum_qty.raw = r->filled;
-    o.leaves_qty.raw = r->qty - r->filled;
+    o.leaves_qty.raw = r->status == OMS_VSTATUS_WORKING ? r->qty - r->filled : 0;
     o.price.raw = r->price;
     o.stop_price.raw = r->stop;
+    o.status = (oms_venue_status_t)r->status;
+    o.avg_px.raw = avg_px(r);
     int rc = cb(ctx, &o);
     if (rc != 0) return rc;
   }
   return 0;
+}
+
+int oms_sim_venue_working(const oms_venue_t *base, int (*cb)(void *ctx, const oms_sim_order_t *o),
+                          void *ctx) {
+  return walk(base, false, cb, ctx);
+}
+
+int oms_sim_venue_orders(const oms_venue_t *base, int (*cb)(void *ctx, const oms_sim_order_t *o),
+                         void *ctx) {
+  return walk(base, true, cb, ctx);
 }
 
 void oms_sim_venue_stats(const oms_venue_t *base, oms_sim_stats_t *out) {

@@ -173,6 +173,38 @@ static void test_a_rewrite_into_a_missing_directory_fails(void **state) {
   assert_null(j);
 }
 
+static void test_zeros_are_no_records_and_another_layout_is_refused(void **state) {
+  (void)state;
+  char path[64];
+  temp_path(path, sizeof path);
+  oms__sjrec_t *recs;
+  size_t n;
+  int existed;
+  char buf[sizeof(oms__sjrec_t) + 40];
+  /* The reserved zeros of a file with no record yet: empty, not foreign. */
+  memset(buf, 0, sizeof buf);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+  close(fd);
+  assert_int_equal(oms__sj_load(path, &recs, &n, &existed), 0);
+  assert_int_equal(n, 0);
+  assert_int_equal(existed, 1);
+  oms__free(recs);
+  /* Bytes that are not a record of this layout, short or whole. */
+  for (size_t len = 10; len <= sizeof buf; len += sizeof buf - 10) {
+    memset(buf, 'x', sizeof buf);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, len), (ssize_t)len);
+    close(fd);
+    recs = (oms__sjrec_t *)1;
+    assert_int_equal(oms__sj_load(path, &recs, &n, &existed), OMS_ECORRUPT);
+    assert_null(recs);
+  }
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_missing_file_is_no_records),
@@ -181,6 +213,7 @@ int main(void) {
       cmocka_unit_test(test_a_torn_or_corrupted_tail_is_cut_off),
       cmocka_unit_test(test_a_failed_write_is_sticky),
       cmocka_unit_test(test_a_rewrite_into_a_missing_directory_fails),
+      cmocka_unit_test(test_zeros_are_no_records_and_another_layout_is_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

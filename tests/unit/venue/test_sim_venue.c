@@ -1438,13 +1438,13 @@ static void test_restart_over_its_state_restores_every_working_order(void **stat
   fx = fx_open_state(path, 2000000000, 0);
   oms_sim_stats_t ss;
   oms_sim_venue_stats(fx->v, &ss);
-  assert_int_equal(ss.restored, 6); /* 1, 2, 3, 6, 7, 8 */
+  assert_int_equal(ss.restored, 6);          /* 1, 2, 3, 6, 7, 8 */
+  assert_int_equal(ss.restored_finished, 2); /* 4 cancelled, 5 filled */
+  assert_int_equal(ss.redelivered, 0);       /* every report was delivered */
   statuses(fx, 8, after);
   for (int i = 0; i < 8; i++) {
-    assert_int_equal(after[i].status, before[i].status == OMS_VSTATUS_WORKING
-                                          ? OMS_VSTATUS_WORKING
-                                          : OMS_VSTATUS_UNKNOWN);
-    if (before[i].status != OMS_VSTATUS_WORKING) continue;
+    /* the finished answer for themselves too (they answered UNKNOWN before) */
+    assert_int_equal(after[i].status, before[i].status);
     assert_int_equal(after[i].cum, before[i].cum);
     assert_int_equal(after[i].leaves, before[i].leaves);
   }
@@ -1485,12 +1485,14 @@ static void test_restart_over_its_state_restores_every_working_order(void **stat
   oms_venue_destroy(fx->v);
   free(fx);
 
-  /* And once more: what finished since is gone, the rest is there. */
+  /* And once more: what finished since is there as finished. */
   fx = fx_open_state(path, 6000000000, 0);
   statuses(fx, 3, after);
-  assert_int_equal(after[0].status, OMS_VSTATUS_UNKNOWN); /* 1: filled */
-  assert_int_equal(after[1].status, OMS_VSTATUS_WORKING); /* 2 */
-  assert_int_equal(after[2].status, OMS_VSTATUS_UNKNOWN); /* 3: cancelled */
+  assert_int_equal(after[0].status, OMS_VSTATUS_FILLED); /* 1 */
+  assert_int_equal(after[0].cum, 700000000);
+  assert_int_equal(after[1].status, OMS_VSTATUS_WORKING);   /* 2 */
+  assert_int_equal(after[2].status, OMS_VSTATUS_CANCELLED); /* 3 */
+  assert_int_equal(after[2].cum, 200000000);
   fx_close(fx);
   unlink(path);
 }
@@ -1593,6 +1595,228 @@ static void test_a_venue_that_can_not_record_goes_down(void **state) {
   assert_true(ss.state_errors > 0);
   assert_false(oms_venue_is_connected(fx->v));
   fx_close(fx);
+  unlink(path);
+}
+
+/* A venue with fees and a 1 ms fill latency over the state file at path, at t. */
+static fx_t *fx_open_fees(fx_t *fx, const char *path, uint32_t keep) {
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.state_path = path;
+  c.fill_latency_ns = 1000000;
+  c.maker_fee_rate = D("-0.0001");
+  c.taker_fee_rate = D("0.001");
+  c.finished_keep = keep;
+  return fx_open_cfg(fx, &c);
+}
+
+typedef struct orders_walk_s {
+  int working, finished;
+  oms_sim_order_t last[8];
+} orders_walk_t;
+
+static int orders_cb(void *ctx, const oms_sim_order_t *o) {
+  orders_walk_t *w = ctx;
+  if (o->status == OMS_VSTATUS_WORKING)
+    w->working++;
+  else
+    w->finished++;
+  if (o->order_id >= 1 && o->order_id <= 8) w->last[o->order_id - 1] = *o;
+  return 0;
+}
+
+static void test_a_restart_delivers_the_fills_and_ends_it_had_not_delivered(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_fees(fx_alloc(), path, 0);
+  oms_venue_order_t gtd = ord(4, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTD, "1", "90", NULL);
+  gtd.expire_ns = 1500000000;
+  assert_int_equal(send_new(fx, &gtd), 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_SELL, "10", "100"), 0);
+  fx->t = 1600000000;
+  vpoll(fx); /* the acknowledgements; 4 expires, its report due in 1 ms */
+  assert_null(find(fx, 4, OMS_EXEC_EXPIRED, 0));
+  assert_int_equal(lim(fx, 2, OMS_SIDE_BUY, "4", "100"), 0); /* 1 and 2 trade 4 */
+  assert_int_equal(lim(fx, 3, OMS_SIDE_BUY, "5", "99"), 0);
+  assert_int_equal(oms_venue_send_cancel(fx->v, 3), 0);
+  oms_venue_destroy(fx->v); /* killed: none of it delivered */
+  fx->nrep = 0;
+
+  /* Killed again before delivering: the same news at the next start. */
+  static const char *ids[4] = {"SIM-E3", "SIM-E5", "SIM-E6", "SIM-E8"};
+  for (int round = 0; round < 2; round++) {
+    fx->t = 2000000000 + round;
+    fx_open_fees(fx, path, 0);
+    oms_sim_stats_t ss;
+    oms_sim_venue_stats(fx->v, &ss);
+    assert_int_equal(ss.redelivered, 4);
+    assert_int_equal(ss.restored, 1);
+    assert_int_equal(ss.restored_finished, 3);
+    if (round == 0) {
+      oms_venue_destroy(fx->v);
+      continue;
+    }
+    vpoll(fx);
+    assert_int_equal(fx->nrep, 4);
+    /* in the order they happened, under their own exec ids */
+    assert_int_equal(fx->rep[0].type, OMS_EXEC_EXPIRED);
+    assert_int_equal(fx->rep[0].order_id, 4);
+    const oms_exec_report_t *f1 = &fx->rep[1], *f2 = &fx->rep[2], *c3 = &fx->rep[3];
+    assert_int_equal(f1->type, OMS_EXEC_FILL);
+    assert_int_equal(f1->order_id, 1);
+    assert_dec(f1->last_qty, "4");
+    assert_dec(f1->last_px, "100");
+    assert_dec(f1->cum_qty, "4");
+    assert_dec(f1->leaves_qty, "6");
+    assert_dec(f1->fee, "-0.04");
+    assert_int_equal(f1->liquidity, 'M');
+    assert_int_equal(f1->status, OMS_VSTATUS_WORKING);
+    assert_int_equal(f2->type, OMS_EXEC_FILL);
+    assert_int_equal(f2->order_id, 2);
+    assert_dec(f2->fee, "0.4");
+    assert_int_equal(f2->liquidity, 'T');
+    assert_int_equal(f2->status, OMS_VSTATUS_FILLED);
+    assert_dec(f2->leaves_qty, "0");
+    assert_int_equal(c3->type, OMS_EXEC_CANCELLED);
+    assert_int_equal(c3->order_id, 3);
+    assert_int_equal(fx->rep[0].ts_ns, 1600000000);
+    for (int i = 0; i < 4; i++) assert_string_equal(fx->rep[i].exec_id, ids[i]); /* start 0's */
+    fx->nrep = 0;
+  }
+  /* The finished answer for themselves, with AvgPx; the walk shows them. */
+  seen_t st[4];
+  statuses(fx, 4, st);
+  assert_int_equal(st[1].status, OMS_VSTATUS_FILLED);
+  assert_int_equal(st[2].status, OMS_VSTATUS_CANCELLED);
+  assert_int_equal(st[3].status, OMS_VSTATUS_EXPIRED);
+  assert_int_equal(oms_venue_query_status(fx->v, 2), 0);
+  vpoll(fx);
+  assert_dec(find(fx, 2, OMS_EXEC_STATUS, 0)->avg_px, "100");
+  orders_walk_t w;
+  memset(&w, 0, sizeof w);
+  assert_int_equal(oms_sim_venue_orders(fx->v, orders_cb, &w), 0);
+  assert_int_equal(w.working, 1);
+  assert_int_equal(w.finished, 3);
+  assert_int_equal(w.last[1].status, OMS_VSTATUS_FILLED);
+  assert_dec(w.last[1].avg_px, "100");
+  assert_dec(w.last[1].leaves_qty, "0");
+  assert_dec(w.last[0].cum_qty, "4");
+  oms_venue_destroy(fx->v);
+  fx->nrep = 0;
+  /* Delivered and recorded as such: nothing again. */
+  fx_open_fees(fx, path, 0);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_int_equal(ss.redelivered, 0);
+  assert_int_equal(ss.restored_finished, 3);
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_finished_keep_bounds_the_finished_a_restart_keeps(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_fees(fx_alloc(), path, 2);
+  for (uint64_t id = 1; id <= 5; id++) {
+    assert_int_equal(lim(fx, id, OMS_SIDE_BUY, "1", "50"), 0);
+    assert_int_equal(oms_venue_send_cancel(fx->v, id), 0);
+    fx->t += 2000000;
+    drain(fx);
+  }
+  oms_venue_destroy(fx->v);
+  fx_open_fees(fx, path, 2);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_int_equal(ss.restored_finished, 2);
+  seen_t st[5];
+  fx->t += 1;
+  statuses(fx, 5, st);
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(st[i].status, i < 3 ? OMS_VSTATUS_UNKNOWN : OMS_VSTATUS_CANCELLED);
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_a_trade_made_while_restoring_is_delivered_after_the_next_restart(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = lp_symbol();
+  s.lp.step_ns = 0;
+  s.lp.refill_ns = 1000000000;
+  oms_sim_config_t c = base_config(fx, &s);
+  c.state_path = path;
+  fx_open_cfg(fx, &c);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "35", "100.05"), 0); /* 30 fill, 5 rest */
+  vpoll(fx);
+  oms_venue_destroy(fx->v);
+  fx_open_cfg(fx, &c); /* the fresh quotes fill the rest: its report queued */
+  oms_venue_destroy(fx->v);
+  fx->nrep = 0;
+  fx_open_cfg(fx, &c);
+  oms_sim_stats_t ss;
+  oms_sim_venue_stats(fx->v, &ss);
+  assert_int_equal(ss.redelivered, 1);
+  assert_int_equal(ss.restored, 0);
+  vpoll(fx);
+  const oms_exec_report_t *f = find(fx, 1, OMS_EXEC_FILL, 0);
+  assert_non_null(f);
+  assert_dec(f->last_qty, "5");
+  assert_dec(f->cum_qty, "35");
+  assert_int_equal(f->status, OMS_VSTATUS_FILLED);
+  assert_null(find(fx, 1, OMS_EXEC_FILL, 1));
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_undelivered_fills_of_a_symbol_no_longer_there_are_still_delivered(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  fx_t *fx = fx_open_state(path, 1000000000, 0);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "99"), 0);
+  assert_int_equal(lim(fx, 2, OMS_SIDE_SELL, "1", "99"), 0); /* both filled, not delivered */
+  oms_venue_destroy(fx->v);
+  oms_sim_symbol_t other = abc_symbol();
+  strcpy(other.ins.symbol, "XYZ");
+  oms_sim_config_t c = base_config(fx, &other);
+  c.state_path = path;
+  for (int round = 0; round < 2; round++) {
+    fx->nrep = 0;
+    fx_open_cfg(fx, &c);
+    oms_sim_stats_t ss;
+    oms_sim_venue_stats(fx->v, &ss);
+    assert_int_equal(ss.redelivered, 2);
+    assert_int_equal(ss.restored_finished, 0); /* the orders are gone, their news is not */
+    if (round == 0) oms_venue_destroy(fx->v);
+  }
+  vpoll(fx);
+  assert_non_null(find(fx, 1, OMS_EXEC_FILL, 0));
+  assert_non_null(find(fx, 2, OMS_EXEC_FILL, 0));
+  assert_int_equal(find(fx, 2, OMS_EXEC_FILL, 0)->status, OMS_VSTATUS_FILLED);
+  fx_close(fx);
+  unlink(path);
+}
+
+static void test_a_state_file_of_another_layout_is_refused(void **state) {
+  (void)state;
+  char path[64];
+  state_path(path, sizeof path);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("not a state file of this layout", f);
+  fclose(f);
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.state_path = path;
+  oms_venue_t *v = (oms_venue_t *)1;
+  assert_int_equal(oms_sim_venue_create(&c, &v), OMS_ECORRUPT);
+  assert_null(v);
+  free(fx);
   unlink(path);
 }
 
@@ -1725,6 +1949,11 @@ int main(void) {
       cmocka_unit_test(test_restored_day_orders_expire_at_the_session_end),
       cmocka_unit_test(test_restored_orders_trade_with_the_provider_quoting_again),
       cmocka_unit_test(test_restored_orders_of_a_symbol_no_longer_there_are_dropped),
+      cmocka_unit_test(test_a_restart_delivers_the_fills_and_ends_it_had_not_delivered),
+      cmocka_unit_test(test_finished_keep_bounds_the_finished_a_restart_keeps),
+      cmocka_unit_test(test_a_trade_made_while_restoring_is_delivered_after_the_next_restart),
+      cmocka_unit_test(test_a_state_file_of_another_layout_is_refused),
+      cmocka_unit_test(test_undelivered_fills_of_a_symbol_no_longer_there_are_still_delivered),
       cmocka_unit_test(test_a_venue_that_can_not_record_goes_down),
       cmocka_unit_test(test_unreadable_state_is_refused_at_creation),
       cmocka_unit_test(test_working_walk_shows_only_live_orders_with_their_quantities),
