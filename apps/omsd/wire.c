@@ -542,8 +542,12 @@ static int build_venue(omsd_t *d, size_t v, bool check_only) {
   oms_venue_t *ven;
   int rc = oms_sim_venue_create(&simc, &ven);
   if (rc != 0) {
-    LOG_ERROR("msg=\"cannot create venue\" venue=%s error=%s state=%s", cv->name, oms_err_name(rc),
-              simc.state_path != NULL ? simc.state_path : "none");
+    LOG_ERROR("msg=\"cannot create venue\" venue=%s error=%s state=%s%s", cv->name,
+              oms_err_name(rc), simc.state_path != NULL ? simc.state_path : "none",
+              rc == OMS_ECORRUPT ? " hint=\"the state file is damaged or from a build before "
+                                   "2026-12-02 (another layout): it holds the simulated venue's "
+                                   "orders; move it aside to start the venue empty\""
+                                 : "");
     return -1;
   }
   if (simc.state_path != NULL) {

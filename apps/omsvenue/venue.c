@@ -889,7 +889,12 @@ int vx_open(vx_t *x, oms_config_t *cfg, int64_t session_end_ns) {
                          .state_path = state};
   int rc = oms_sim_venue_create(&sc, &x->sim);
   if (rc != 0) {
-    LOG_ERROR("msg=\"matching engine refused\" rc=%d state=%s", rc, state);
+    LOG_ERROR("msg=\"matching engine refused\" rc=%d error=%s state=%s%s", rc, oms_err_name(rc),
+              state,
+              rc == OMS_ECORRUPT ? " hint=\"the state file is damaged or from a build before "
+                                   "2026-12-02 (another layout): it holds the venue's orders; "
+                                   "move it aside to start the venue empty\""
+                                 : "");
     return -1;
   }
   oms_venue_handler_t h = {.on_report = on_report, .on_market_data = on_market_data, .ctx = x};
