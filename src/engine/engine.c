@@ -740,7 +740,11 @@ static int commit(oms_engine_t *e, unsigned flags) {
       slot_t *s = &e->slots[st->slot];
       /* a confirmed replace renames the order */
       bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
-      oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
+      const oms_order_t *after = &ev->order;
+      oms_order_t reserve;
+      if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
+        after = &reserve;
+      oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
       write_back(&s->o, &ev->order, st->audit_from);
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
@@ -758,6 +762,8 @@ static int commit(oms_engine_t *e, unsigned flags) {
           oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
+      if ((st->fill || st->bust) && s->o.parent_order_id != 0)
+        oms__groups_member_filled(e->groups, e, s->o.parent_order_id);
       if (oms_ord_state_is_terminal(s->o.state)) {
         slot_finished(e, st->slot);
         recon_done_with(e, s);

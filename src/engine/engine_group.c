@@ -77,6 +77,7 @@
 #include "core/alloc.h"
 #include "core/hash.h"
 #include "core/u64map.h"
+#include "engine/engine_risk.h"
 #include "oms/error.h"
 
 #define NIL UINT32_MAX
@@ -890,6 +891,30 @@ int oms__groups_poll(oms__groups_t *G, oms_engine_t *e) {
   return n;
 }
 
+/* ---- risk ---------------------------------------------------------------------------------- */
+
+bool oms__groups_reserve(const oms__groups_t *G, const oms_order_t *go, oms_order_t *adj) {
+  uint32_t ri = rec_of(G, go->order_id);
+  if (ri == NIL || oms_ord_state_is_terminal(go->state)) return false;
+  /* the exposure members' fills are the position's from the moment they
+   * happen; the group order takes them only at its end */
+  int64_t f = exposure_filled(&G->rec[ri].s.g) - go->filled_qty.raw;
+  if (f <= 0) return false;
+  *adj = *go;
+  adj->leaves_qty.raw = go->leaves_qty.raw > f ? go->leaves_qty.raw - f : 0;
+  return true;
+}
+
+void oms__groups_member_filled(oms__groups_t *G, oms_engine_t *e, uint64_t group_order_id) {
+  oms_risk_t *risk = oms__engine_risk(e);
+  if (risk == NULL || G->active == 0 || rec_of(G, group_order_id) == NIL) return;
+  const oms_order_t *go = oms__engine_order(e, group_order_id);
+  if (go == NULL) return;
+  oms_order_t adj;
+  oms__risk_order_changed(risk, go, oms__groups_reserve(G, go, &adj) ? &adj : go,
+                          oms__engine_now(e));
+}
+
 /* ---- queries ---------------------------------------------------------------------------- */
 
 int oms_engine_group(oms_engine_t *e, uint64_t group_order_id, oms_algo_group_t *out,
@@ -969,6 +994,7 @@ int oms__groups_recovered(oms__groups_t *G, oms_engine_t *e) {
     /* the members' orders were loaded as whatever the venue last said; the
      * reconciliation that follows brings their news as events */
     mark_dirty(G, ri);
+    oms__groups_member_filled(G, e, r->order_id); /* the group order loaded reserved its all */
   }
   return 0;
 }

@@ -61,6 +61,16 @@ int oms__groups_poll(oms__groups_t *G, oms_engine_t *e);
  * without native stops (oms_engine_set_stops_held). */
 void oms__groups_market_data(oms__groups_t *G, const char *venue, const oms_market_data_t *md);
 
+/* Risk. The exposure members' fills are in the position as they happen,
+ * while the group order takes them only at its end: so that the aggregates
+ * count each exposure once, the group order reserves its leaves less those
+ * fills. oms__groups_reserve() sets *adj to group order go as risk should
+ * see it and returns true, or returns false when go itself is right;
+ * oms__groups_member_filled() tells risk after a member of group order
+ * group_order_id filled (or a fill was busted). */
+bool oms__groups_reserve(const oms__groups_t *G, const oms_order_t *go, oms_order_t *adj);
+void oms__groups_member_filled(oms__groups_t *G, oms_engine_t *e, uint64_t group_order_id);
+
 /* Recovery: returns true when o is a group order or a member of one (so it
  * is not a parent's). */
 bool oms__groups_loaded(oms__groups_t *G, const oms_order_t *o);

@@ -281,12 +281,20 @@ static void bracket_case(bool entry_full, int exit) {
   assert_int_equal(order(w, tp).qty.raw, T_D("0.4").raw); /* sized to the fill */
   assert_int_equal(order(w, sl).qty.raw, T_D("0.4").raw);
   assert_int_equal(order(w, sl).type, OMS_ORD_STOP);
+  /* the entry's fill is the position's: risk holds only what is left of
+   * the entry, and the exits reduce the position (each exposure once) */
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, T_D("0.6").raw);
+  assert_int_equal(ag.open_sell_qty.raw, 0);
   oms_dec_t e_filled = T_D("0.4");
   if (entry_full) {
     fill(w, entry, "0.6", "65000");
     e_filled = T_D("1");
     assert_int_equal(order(w, tp).qty.raw, T_D("1").raw); /* grown by replace */
     assert_int_equal(order(w, sl).qty.raw, T_D("1").raw);
+    oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+    assert_int_equal(ag.open_buy_qty.raw, 0);
+    assert_int_equal(ag.account_open_notional.raw, 0);
   } else {
     /* the rest of the entry is cancelled by the venue: what it filled
      * stays protected */
