@@ -65,6 +65,7 @@ OMS_BEGIN_DECLS
   XX(Text, 58, STRING)                       \
   XX(TimeInForce, 59, CHAR)                  \
   XX(TransactTime, 60, UTCTIMESTAMP)         \
+  XX(ListID, 66, STRING)                     \
   XX(NoAllocs, 78, NUMINGROUP)               \
   XX(AllocAccount, 79, STRING)               \
   XX(AllocQty, 80, QTY)                      \

@@ -1886,6 +1886,17 @@ static uint64_t fill_ref(oms_gateway_t *gw, const oms_event_t *ev) {
   return r.seq;
 }
 
+/* Whether o is a member of a contingent group: the engine names member
+ * orders G<group order id>.<child_seq> (docs/groups.md), a name no client
+ * order carries with a parent. */
+static bool group_member(const oms_order_t *o) {
+  if (o->client_order_id[0] != 'G') return false;
+  char name[OMS_ID_MAX + 1];
+  snprintf(name, sizeof name, "G%llu.%u", (unsigned long long)o->parent_order_id,
+           (unsigned)o->child_seq);
+  return strcmp(name, o->client_order_id) == 0;
+}
+
 static void report_event(oms_gateway_t *gw, const oms_event_t *ev);
 
 void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
@@ -1897,7 +1908,10 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
 static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   if (ev->seq == 0 || !oms_event_is_order(ev->type) || ev->type == OMS_EVT_NONE) return;
   const oms_order_t *o = &ev->order;
-  if (o->parent_order_id != 0) return; /* the client hears of its parent, not the children */
+  /* The client hears of its parent, not of the children the OMS works it
+   * with; a contingent group's members are orders the client asked for by
+   * name (an exit, a leg) and are reported under their own ClOrdIDs. */
+  if (o->parent_order_id != 0 && !group_member(o)) return;
   gw_session_t *s = session_of(gw, o);
   if (s == NULL || ev->seq <= s->reported_seq) return; /* told already (catch-up) */
   s->reported_seq = ev->seq;
@@ -1944,6 +1958,9 @@ static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   er.transact_time_ns = ev->event_ns;
   er.cl_ord_id = oms_fix_str(cur);
   er.deliver_to = event_route(s, t, cur, pend, &route);
+  oms_order_t go;
+  if (o->parent_order_id != 0 && oms_engine_get(gw->cfg.engine, o->parent_order_id, &go) == 0)
+    er.list_id = oms_fix_str(go.client_order_id); /* the group, as the client named it */
   bool takes_pending =
       pend != NULL && ((t->pend_kind == 'F' && (ev->type == OMS_EVT_ORDER_PENDING_CANCEL ||
                                                 ev->type == OMS_EVT_ORDER_CANCELLED)) ||

@@ -266,6 +266,30 @@ static void expect_none(world_t *w, int conn) {
     fail_msg("conn %d: unexpected 35=%.*s", conn, (int)m.msg_type.len, m.msg_type.ptr);
 }
 
+/* Reads the reports of group list_id's members waiting on conn, up to the
+ * first other message (left unread): each under its ClOrdID
+ * G<group>.<n> with ListID(66) = the group's ClOrdID (docs/groups.md).
+ * Returns them as "n:ExecType/OrdStatus " in order. */
+static const char *member_reports(world_t *w, int conn, const char *list_id) {
+  static char out[512];
+  static oms_fix_msg_t m;
+  out[0] = '\0';
+  for (;;) {
+    size_t at = w->out[conn].read;
+    if (next_msg(w, conn, &m) != 0) break;
+    if (!oms_fix_msg_is(&m, "8") || strcmp(val(&m, 66), list_id) != 0) {
+      w->out[conn].read = at;
+      break;
+    }
+    const char *dot = strrchr(val(&m, 11), '.');
+    assert_non_null(dot);
+    assert_int_equal(val(&m, 11)[0], 'G');
+    size_t n = strlen(out);
+    snprintf(out + n, sizeof out - n, "%s:%s/%s ", dot + 1, val(&m, 150), val(&m, 39));
+  }
+  return out;
+}
+
 static void expect_er(world_t *w, int conn, const char *exec_type, const char *ord_status) {
   oms_fix_msg_t *m = expect(w, conn, "8");
   if (strcmp(val(m, 150), exec_type) != 0 || strcmp(val(m, 39), ord_status) != 0)
@@ -771,7 +795,8 @@ static void test_target_strategy_makes_a_parent_worked_by_children(void **state)
 
 /* A NewOrderSingle with TakeProfitPrice(20102) and StopLossPrice(20103)
  * (docs/algos.md) is a bracket's entry: the client hears of the group order
- * (New; at its end the entry's fills), the exits work at the venue; a
+ * (New; at its end the entry's fills) and of each member under its own
+ * ClOrdID with ListID(66) = the group's, the exits work at the venue; a
  * cancel by its ClOrdID ends the group; exits on the wrong side of each
  * other, or an OCO asked of a single order, are refused naming the field. */
 static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
@@ -782,11 +807,14 @@ static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
   assert_string_equal(val(m, 150), "0");
   assert_string_equal(val(m, 11), "br1");
   run_ms(w, 10);
-  expect_none(w, 1); /* the entry filled at once; the exits rest: no news yet */
+  /* the entry filled at once; the exits rest: the members' own reports */
+  assert_string_equal(member_reports(w, 1, "br1"), "1:A/A 1:0/0 1:F/2 2:A/A 3:A/A 2:0/0 3:0/0 ");
+  expect_none(w, 1);
   send_raw(w, 1, "F", "41=br1|11=br1-x|55=BTC-USD|54=1|" TT);
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "6");
   run_ms(w, 10);
+  assert_string_equal(member_reports(w, 1, "br1"), "2:6/6 3:6/6 2:4/4 3:4/4 ");
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "F"); /* the entry's fill, on the group's end */
   assert_string_equal(val(m, 39), "2");
@@ -821,11 +849,14 @@ static void test_other_leg_tags_make_an_oco(void **state) {
   assert_string_equal(val(m, 150), "0");
   assert_string_equal(val(m, 11), "oc1");
   run_ms(w, 10);
-  expect_none(w, 1); /* a buy limit below and a buy stop above the market: both rest */
+  /* a buy limit below and a buy stop above the market: both rest */
+  assert_string_equal(member_reports(w, 1, "oc1"), "1:A/A 2:A/A 1:0/0 2:0/0 ");
+  expect_none(w, 1);
   send_raw(w, 1, "F", "41=oc1|11=oc1-x|55=BTC-USD|54=1|" TT);
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "6");
   run_ms(w, 10);
+  assert_string_equal(member_reports(w, 1, "oc1"), "1:6/6 2:6/6 1:4/4 2:4/4 ");
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "4");
   assert_string_equal(val(m, 39), "4");
