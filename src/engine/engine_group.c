@@ -38,10 +38,11 @@
  * entry of a bracket, the primary of an OTO, both legs of an OCO/OUO, which
  * must be on one side), summed, or the larger for OCO/OUO (only one works
  * in full). Exits, on the other side, reduce what the entry opened: they are
- * children for risk (per-order rules only, no exposure). The reservation is
- * held until the group ends, when the group order takes the exposure legs'
- * fills in one FILL (so its cum and average are theirs) and, short of its
- * quantity, a cancel.
+ * children for risk (per-order rules only, no exposure). The exposure legs'
+ * fills are the position's as they happen, so the group order reserves its
+ * quantity less them (oms__groups_reserve); it takes them only when the
+ * group ends, in one FILL (so its cum and average are theirs) and, short of
+ * its quantity, a cancel.
  *
  * THE OVER-CLOSE RACE. When a fill on one leg of an OUO (or a bracket's
  * exit) arrives while the other leg's reduce or cancel is on its way, the
