@@ -877,6 +877,80 @@ static void test_other_leg_tags_make_an_oco(void **state) {
   destroy(w);
 }
 
+/* A NewOrderList (35=E) with ContingencyType(20101) is a contingent group
+ * (docs/groups.md): ListID(66) names the group order, the entries are its
+ * members in ListSeqNo order and are reported under their own ClOrdIDs
+ * with ListID; a cancel of the ListID ends it. What a list can not be is
+ * refused with a BusinessMessageReject naming the ListID and the reason. */
+static void test_new_order_list_is_a_contingent_group(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "E",
+           "66=L1|394=3|20101=1|68=2|73=2|"
+           "11=L1a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L1b|67=2|55=BTC-USD|54=1|38=0.5|40=3|99=70000|59=1|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 11), "L1");
+  run_ms(w, 10);
+  /* the members under the list's ClOrdIDs, ListID the list's */
+  for (int i = 0; i < 4; i++) {
+    m = expect(w, 1, "8");
+    assert_string_equal(val(m, 66), "L1");
+    assert_string_equal(val(m, 11), i % 2 == 0 ? "L1a" : "L1b");
+    assert_string_equal(val(m, 150), i < 2 ? "A" : "0");
+  }
+  expect_none(w, 1);
+  send_raw(w, 1, "F", "41=L1|11=L1-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  run_ms(w, 10);
+  for (int i = 0; i < 4; i++) {
+    m = expect(w, 1, "8");
+    assert_string_equal(val(m, 66), "L1");
+    assert_string_equal(val(m, 150), i < 2 ? "6" : "4");
+  }
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 11), "L1-x"); /* the cancel's, as for any order */
+  assert_string_equal(val(m, 41), "L1");
+  assert_string_equal(val(m, 150), "4");
+  expect_none(w, 1);
+  static const struct {
+    const char *body, *text;
+  } bad[] = {
+      {"66=L2|394=1|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "UNSUPPORTED: BidType(394)=1"},
+      {"66=L3|394=3|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "ContingencyType(20101)"},
+      {"66=L4|394=3|20101=1|68=3|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "GROUP_MEMBERS: TotNoOrders(68)=3 but 2"},
+      {"66=L5|394=3|20101=1|68=2|73=2|11=a|67=2|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=1|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "GROUP_MEMBERS: order 1: ListSeqNo(67)=2"},
+      {"66=L6|394=3|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=7|38=1|40=3|99=70000|",
+       "order 2 (ClOrdID b): Side(54)=7"},
+      {"66=L7|394=3|20101=9|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "GROUP_KIND"},
+      {"66=L1|394=3|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "DUPLICATE_CLORDID"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    send_raw(w, 1, "E", bad[i].body);
+    m = expect(w, 1, "j");
+    assert_string_equal(val(m, 372), "E");
+    if (strstr(val(m, 58), bad[i].text) == NULL)
+      fail_msg("list %zu: 58=%s, wanted %s", i, val(m, 58), bad[i].text);
+    assert_int_equal(val(m, 379)[0], 'L');
+  }
+  destroy(w);
+}
+
 /* ExDestination(100)=SMART or RoutingPolicy(20110) makes a smart-routed
  * parent (docs/routing.md): the client hears of the parent only; an
  * unknown policy is refused naming the tag. */
@@ -2026,6 +2100,7 @@ int main(void) {
       cmocka_unit_test(test_target_strategy_makes_a_parent_worked_by_children),
       cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
       cmocka_unit_test(test_other_leg_tags_make_an_oco),
+      cmocka_unit_test(test_new_order_list_is_a_contingent_group),
       cmocka_unit_test(test_smart_routing_over_fix),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
