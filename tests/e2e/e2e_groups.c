@@ -17,6 +17,10 @@
  *      reaches the stop, the OMS releases the held stop-loss as a MARKET
  *      order, it fills, the take-profit is cancelled, the bracket ends
  *      filled.
+ *   4. The same through a NewOrderList (35=E): an OCO list is a group, its
+ *      first order reported under the list's ClOrdID with ListID, the held
+ *      stop not; a cancel of the ListID ends it; a BidType other than 3 is a
+ *      BusinessMessageReject naming the ListID.
  *
  * usage: e2e_groups OMSD CONFIG WORKDIR; prints "e2e_groups: ok" on success.
  */
@@ -173,7 +177,28 @@ int main(int argc, char **argv) {
   CHECK(heard(entry) >= 3 && heard(tp) == 4 && heard(sl) >= 3, "members heard: %d %d %d",
         heard(entry), heard(tp), heard(sl));
 
-  char msg[8192];
+  /* 4. the same kind of group as a FIX list (NewOrderList 35=E): an OCO of
+   * a buy limit below the market and a buy stop above it (held here) */
+  send_msg(&g_c1, "E",
+           "66=L1|394=3|20101=1|68=2|73=2|"
+           "11=L1a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L1b|67=2|55=BTC-USD|54=1|38=1|40=3|99=65100|59=1|");
+  expect("L1", "0", NULL, 5000);
+  r = expect("L1a", "0", NULL, 5000);
+  CHECK(strcmp(r->list_id, "L1") == 0, "the list's first order: ListID %s", r->list_id);
+  send_msg(&g_c1, "F", "11=L1x|41=L1|55=BTC-USD|54=1|60=20260101-00:00:00.000|");
+  expect("L1a", "4", NULL, 5000);
+  r = expect("L1x", "4", NULL, 5000);
+  CHECK(heard("L1b") == 0, "the held buy stop of the list was reported");
+  char msg[8192], v[256];
+  send_msg(&g_c1, "E",
+           "66=L2|394=1|20101=1|68=2|73=2|"
+           "11=L2a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L2b|67=2|55=BTC-USD|54=1|38=1|40=3|99=65100|59=1|");
+  if (next_msg(&g_c1, "j", msg, sizeof msg, 5000) != 0) die("no BusinessMessageReject");
+  CHECK(strcmp(e2e_rawfix_val(msg, 379, v, sizeof v), "L2") == 0, "379=%s", v);
+  CHECK(strstr(e2e_rawfix_val(msg, 58, v, sizeof v), "BidType(394)=1") != NULL, "58=%s", v);
+
   send_msg(&g_c1, "5", "");
   next_msg(&g_c1, "5", msg, sizeof msg, 2000);
   send_msg(&g_c2, "5", "");
