@@ -21,6 +21,9 @@
  *      first order reported under the list's ClOrdID with ListID, the held
  *      stop not; a cancel of the ListID ends it; a BidType other than 3 is a
  *      BusinessMessageReject naming the ListID.
+ *   5. An OCO list on both sides (buy below, sell above) reserves each side:
+ *      a sell that would pass the short limit with the sell leg is refused;
+ *      a sell leg beyond the limit is refused as an order and ends its group.
  *
  * usage: e2e_groups OMSD CONFIG WORKDIR; prints "e2e_groups: ok" on success.
  */
@@ -190,6 +193,33 @@ int main(int argc, char **argv) {
   expect("L1a", "4", NULL, 5000);
   r = expect("L1x", "4", NULL, 5000);
   CHECK(heard("L1b") == 0, "the held buy stop of the list was reported");
+  /* 5. an OCO on both sides (a range: buy below, sell above), reserved on
+   * each side: a sell of 1.5 more would make the worst short 2.5 > 2 */
+  send_msg(&g_c1, "E",
+           "66=L3|394=3|20101=1|68=2|73=2|"
+           "11=L3a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L3b|67=2|55=BTC-USD|54=2|38=1|40=2|44=65010|59=1|");
+  expect("L3a", "0", NULL, 5000);
+  r = expect("L3b", "0", NULL, 5000);
+  CHECK(strcmp(r->list_id, "L3") == 0, "the sell leg's ListID %s", r->list_id);
+  order(&g_c1, "11=s2|54=2|38=1.5|40=2|44=65020|59=1|");
+  r = expect("s2", "8", NULL, 5000);
+  CHECK(strstr(r->text, "MAX_POSITION") != NULL, "s2 refused for: %s", r->text);
+  send_msg(&g_c1, "F", "11=L3x|41=L3|55=BTC-USD|54=1|60=20260101-00:00:00.000|");
+  expect("L3x", "4", NULL, 5000);
+  CHECK(heard("L3a") == 4 && heard("L3b") == 4, "L3's legs heard %d %d", heard("L3a"),
+        heard("L3b"));
+  /* a sell leg beyond the limit is refused by risk as an order of its own,
+   * and the group ends */
+  send_msg(&g_c1, "E",
+           "66=L4|394=3|20101=1|68=2|73=2|"
+           "11=L4a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L4b|67=2|55=BTC-USD|54=2|38=3|40=2|44=65010|59=1|");
+  r = expect("L4b", "8", NULL, 5000);
+  CHECK(strstr(r->text, "MAX_POSITION") != NULL && strcmp(r->list_id, "L4") == 0,
+        "L4b refused for: %s (ListID %s)", r->text, r->list_id);
+  expect("L4", "4", NULL, 5000);
+
   char msg[8192], v[256];
   send_msg(&g_c1, "E",
            "66=L2|394=1|20101=1|68=2|73=2|"
