@@ -35,14 +35,16 @@
  *
  * RISK. The group order is checked once at acceptance for what the group
  * can add to the position: the members on the first member's side (the
- * entry of a bracket, the primary of an OTO, both legs of an OCO/OUO, which
- * must be on one side), summed, or the larger for OCO/OUO (only one works
- * in full). Exits, on the other side, reduce what the entry opened: they are
- * children for risk (per-order rules only, no exposure). The exposure legs'
- * fills are the position's as they happen, so the group order reserves its
- * quantity less them (oms__groups_reserve); it takes them only when the
- * group ends, in one FILL (so its cum and average are theirs) and, short of
- * its quantity, a cancel.
+ * entry of a bracket, the primary of an OTO, the legs of an OCO/OUO),
+ * summed, or the larger for OCO/OUO (only one works in full). Exits, on the
+ * other side, reduce what the entry opened: they are children for risk
+ * (per-order rules only, no exposure). An OCO's leg on the other side (a
+ * straddle) opens an exposure the group order can not hold: risk sees its
+ * order as an ordinary one (oms__groups_risk_view). The exposure legs'
+ * fills are the position's as they happen, so the group order reserves
+ * only what its live exposure members can still add (oms__groups_reserve);
+ * it takes their fills when the group ends, in one FILL (so its cum and
+ * average are theirs) and, short of its quantity, a cancel.
  *
  * THE OVER-CLOSE RACE. When a fill on one leg of an OUO (or a bracket's
  * exit) arrives while the other leg's reduce or cancel is on its way, the
