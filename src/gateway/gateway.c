@@ -167,7 +167,7 @@ typedef struct track_s {
 
 #define GW_LISTS 64
 typedef struct gw_list_s {
-  uint64_t group_order_id; /* 0: free (or its submission under way) */
+  uint64_t group_order_id; /* 0: unused, or its submission under way */
   char list_id[OMS_ID_MAX + 1], strategy[OMS_ID_MAX + 1];
   char clordid[OMS_ALGO_GROUP_MAX][OMS_ID_MAX + 1];
 } gw_list_t;

@@ -184,7 +184,7 @@ int main(int argc, char **argv) {
    * a buy limit below the market and a buy stop above it (held here) */
   send_msg(&g_c1, "E",
            "66=L1|394=3|20101=1|68=2|73=2|"
-           "11=L1a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L1a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64985|59=1|"
            "11=L1b|67=2|55=BTC-USD|54=1|38=1|40=3|99=65100|59=1|");
   expect("L1", "0", NULL, 5000);
   r = expect("L1a", "0", NULL, 5000);
@@ -197,7 +197,7 @@ int main(int argc, char **argv) {
    * each side: a sell of 1.5 more would make the worst short 2.5 > 2 */
   send_msg(&g_c1, "E",
            "66=L3|394=3|20101=1|68=2|73=2|"
-           "11=L3a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L3a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64980|59=1|"
            "11=L3b|67=2|55=BTC-USD|54=2|38=1|40=2|44=65010|59=1|");
   expect("L3a", "0", NULL, 5000);
   r = expect("L3b", "0", NULL, 5000);
@@ -213,7 +213,7 @@ int main(int argc, char **argv) {
    * and the group ends */
   send_msg(&g_c1, "E",
            "66=L4|394=3|20101=1|68=2|73=2|"
-           "11=L4a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64990|59=1|"
+           "11=L4a|67=1|55=BTC-USD|54=1|38=1|40=2|44=64970|59=1|"
            "11=L4b|67=2|55=BTC-USD|54=2|38=3|40=2|44=65010|59=1|");
   r = expect("L4b", "8", NULL, 5000);
   CHECK(strstr(r->text, "MAX_POSITION") != NULL && strcmp(r->list_id, "L4") == 0,
