@@ -510,6 +510,7 @@ typedef struct oms_fix_exec_report_s {
   int64_t transact_time_ns;     /* TransactTime(60) when > 0 */
   int ord_rej_reason;           /* OrdRejReason(103) when >= 0; set -1 for none */
   oms_fix_str_t text;           /* Text(58) */
+  oms_fix_str_t list_id;        /* ListID(66): the list (contingent group) the order is in */
   /* Header, not body: where the session addresses the message (the
    * route of the request it answers). NULL: straight to the counterparty. */
   const oms_fix_route_t *deliver_to;

@@ -65,6 +65,10 @@ OMS_BEGIN_DECLS
   XX(Text, 58, STRING)                       \
   XX(TimeInForce, 59, CHAR)                  \
   XX(TransactTime, 60, UTCTIMESTAMP)         \
+  XX(ListID, 66, STRING)                     \
+  XX(ListSeqNo, 67, INT)                     \
+  XX(TotNoOrders, 68, INT)                   \
+  XX(NoOrders, 73, NUMINGROUP)               \
   XX(NoAllocs, 78, NUMINGROUP)               \
   XX(AllocAccount, 79, STRING)               \
   XX(AllocQty, 80, QTY)                      \
@@ -139,6 +143,7 @@ OMS_BEGIN_DECLS
   XX(NoMsgTypes, 384, NUMINGROUP)            \
   XX(MsgDirection, 385, CHAR)                \
   XX(NoTradingSessions, 386, NUMINGROUP)     \
+  XX(BidType, 394, INT)                      \
   XX(CxlRejResponseTo, 434, CHAR)            \
   XX(ContraTradeQty, 437, QTY)               \
   XX(ContraTradeTime, 438, UTCTIMESTAMP)     \
@@ -218,6 +223,7 @@ OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
   XX(Logon, "A", ADMIN)                       \
   XX(OrderMassStatusRequest, "AF", APP)       \
   XX(NewOrderSingle, "D", APP)                \
+  XX(NewOrderList, "E", APP)                  \
   XX(OrderCancelRequest, "F", APP)            \
   XX(OrderCancelReplaceRequest, "G", APP)     \
   XX(OrderStatusRequest, "H", APP)            \

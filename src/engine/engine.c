@@ -740,7 +740,13 @@ static int commit(oms_engine_t *e, unsigned flags) {
       slot_t *s = &e->slots[st->slot];
       /* a confirmed replace renames the order */
       bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
-      oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
+      const oms_order_t *after = &ev->order;
+      oms_order_t reserve;
+      if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
+        after = &reserve;
+      else if (after->parent_order_id != 0)
+        after = oms__groups_risk_view(e, after, &reserve);
+      oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
       write_back(&s->o, &ev->order, st->audit_from);
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
@@ -758,6 +764,9 @@ static int commit(oms_engine_t *e, unsigned flags) {
           oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
+      if ((st->fill || st->bust || oms_ord_state_is_terminal(s->o.state)) &&
+          s->o.parent_order_id != 0)
+        oms__groups_rereserve(e->groups, e, s->o.parent_order_id);
       if (oms_ord_state_is_terminal(s->o.state)) {
         slot_finished(e, st->slot);
         recon_done_with(e, s);
@@ -1074,9 +1083,11 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
 
   /* 4. risk */
   char check[CHECK_MAX] = "";
-  if (oms__risk_check_new(e->cfg.risk, &s->o, e->now, &rej, check, sizeof(check)) != OMS_R_NONE)
+  oms_order_t own;
+  const oms_order_t *ro = s->o.parent_order_id != 0 ? oms__groups_risk_view(e, &s->o, &own) : &s->o;
+  if (oms__risk_check_new(e->cfg.risk, ro, e->now, &rej, check, sizeof(check)) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_DENIED, check, res);
-  if (oms__risk_order_opened(e->cfg.risk, &s->o) != 0) {
+  if (oms__risk_order_opened(e->cfg.risk, ro) != 0) {
     oms_reject_set(&rej, OMS_R_CAPACITY, "risk engine has no room for another open order");
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }
@@ -2117,7 +2128,10 @@ static int load_one(void *ctx, const oms_order_t *o) {
   oms_order_t none;
   memset(&none, 0, sizeof(none));
   none.state = OMS_STATE_PENDING;
-  oms__risk_order_changed(e->cfg.risk, &none, &s->o, e->now);
+  oms_order_t own;
+  oms__risk_order_changed(e->cfg.risk, &none,
+                          o->parent_order_id != 0 ? oms__groups_risk_view(e, &s->o, &own) : &s->o,
+                          e->now);
   /* Whatever happened at the venue while we were down, we do not know it. */
   if (oms_ord_state_is_working(o->state) && o->algo == 0) s->o.flags |= OMS_ORDF_STATUS_UNKNOWN;
   return 0;

@@ -35,13 +35,16 @@
  *
  * RISK. The group order is checked once at acceptance for what the group
  * can add to the position: the members on the first member's side (the
- * entry of a bracket, the primary of an OTO, both legs of an OCO/OUO, which
- * must be on one side), summed, or the larger for OCO/OUO (only one works
- * in full). Exits, on the other side, reduce what the entry opened: they are
- * children for risk (per-order rules only, no exposure). The reservation is
- * held until the group ends, when the group order takes the exposure legs'
- * fills in one FILL (so its cum and average are theirs) and, short of its
- * quantity, a cancel.
+ * entry of a bracket, the primary of an OTO, the legs of an OCO/OUO),
+ * summed, or the larger for OCO/OUO (only one works in full). Exits, on the
+ * other side, reduce what the entry opened: they are children for risk
+ * (per-order rules only, no exposure). An OCO's leg on the other side (a
+ * straddle) opens an exposure the group order can not hold: risk sees its
+ * order as an ordinary one (oms__groups_risk_view). The exposure legs'
+ * fills are the position's as they happen, so the group order reserves
+ * only what its live exposure members can still add (oms__groups_reserve);
+ * it takes their fills when the group ends, in one FILL (so its cum and
+ * average are theirs) and, short of its quantity, a cancel.
  *
  * THE OVER-CLOSE RACE. When a fill on one leg of an OUO (or a bracket's
  * exit) arrives while the other leg's reduce or cancel is on its way, the
@@ -77,6 +80,7 @@
 #include "core/alloc.h"
 #include "core/hash.h"
 #include "core/u64map.h"
+#include "engine/engine_risk.h"
 #include "oms/error.h"
 
 #define NIL UINT32_MAX
@@ -311,9 +315,9 @@ static int64_t exposure_filled(const oms_algo_group_t *g) {
  * contingent) beyond what the entry filled. */
 static int64_t over_closed(const oms_algo_group_t *g) {
   int64_t f0 = g->m[0].filled.raw, f1 = g->m[1].filled.raw;
-  int64_t over = 0;
+  int64_t over = 0, q0 = g->m[0].max_qty.raw, q1 = g->m[1].max_qty.raw;
   if (pair_kind(g->kind))
-    over = f0 + f1 - exposure_qty(g);
+    over = f0 + f1 - (q0 > q1 ? q0 : q1); /* the larger leg, the legs on either side */
   else if (g->kind == OMS_GROUP_BRACKET)
     over = f1 + g->m[2].filled.raw - f0;
   else if (g->m[1].side != g->m[0].side)
@@ -347,9 +351,9 @@ static void leg_request(const oms_order_request_t *base, const oms_group_leg_t *
 static int check_shape(oms_algo_group_kind_t kind, const oms_group_leg_t *l,
                        oms_submit_result_t *res) {
   char a[OMS_DEC_STRLEN], b[OMS_DEC_STRLEN];
-  if (pair_kind(kind) && l[1].side != l[0].side)
+  if (kind == OMS_GROUP_OUO && l[1].side != l[0].side)
     return refuse(res, OMS_R_GROUP_SIDE,
-                  "leg2: side must be leg1's (%s%s): an OCO/OUO closes or opens one position",
+                  "leg2: side must be leg1's (%s%s): an OUO's fills reduce one position",
                   oms_side_str(l[0].side), "");
   if (kind == OMS_GROUP_OTO && oms_dec_gt(l[1].qty, l[0].qty)) {
     oms_dec_format(l[1].qty, a, sizeof a);
@@ -890,6 +894,50 @@ int oms__groups_poll(oms__groups_t *G, oms_engine_t *e) {
   return n;
 }
 
+/* ---- risk ---------------------------------------------------------------------------------- */
+
+bool oms__groups_reserve(const oms__groups_t *G, const oms_order_t *go, oms_order_t *adj) {
+  uint32_t ri = rec_of(G, go->order_id);
+  if (ri == NIL || oms_ord_state_is_terminal(go->state)) return false;
+  /* What the exposure members can still add: their fills are the
+   * position's from the moment they happen (the group order takes them only
+   * at its end), and a member that ended adds nothing more. */
+  const oms_algo_group_t *g = &G->rec[ri].s.g;
+  int64_t q = 0;
+  for (uint32_t i = 0; i < g->n; i++) {
+    const oms_algo_member_t *m = &g->m[i];
+    if (m->side != g->m[0].side || m->state == OMS_MEMBER_DONE) continue;
+    int64_t left = m->max_qty.raw - m->filled.raw;
+    if (left < 0) left = 0;
+    q = pair_kind(g->kind) ? (left > q ? left : q) : q + left;
+  }
+  if (q >= go->leaves_qty.raw) return false;
+  *adj = *go;
+  adj->leaves_qty.raw = q;
+  return true;
+}
+
+const oms_order_t *oms__groups_risk_view(oms_engine_t *e, const oms_order_t *o, oms_order_t *tmp) {
+  if (o->child_seq == 0 || oms__engine_groups(e)->active == 0) return o;
+  const oms_order_t *go = oms__engine_order(e, o->parent_order_id);
+  bool own = go != NULL ? go->algo == OMS__GROUP_ALGO(OMS_GROUP_OCO) && go->side != o->side
+                        : oms_ord_state_is_terminal(o->state);
+  if (!own) return o;
+  *tmp = *o;
+  tmp->parent_order_id = 0;
+  return tmp;
+}
+
+void oms__groups_rereserve(oms__groups_t *G, oms_engine_t *e, uint64_t group_order_id) {
+  oms_risk_t *risk = oms__engine_risk(e);
+  if (risk == NULL || G->active == 0 || rec_of(G, group_order_id) == NIL) return;
+  const oms_order_t *go = oms__engine_order(e, group_order_id);
+  if (go == NULL) return;
+  oms_order_t adj;
+  oms__risk_order_changed(risk, go, oms__groups_reserve(G, go, &adj) ? &adj : go,
+                          oms__engine_now(e));
+}
+
 /* ---- queries ---------------------------------------------------------------------------- */
 
 int oms_engine_group(oms_engine_t *e, uint64_t group_order_id, oms_algo_group_t *out,
@@ -969,6 +1017,15 @@ int oms__groups_recovered(oms__groups_t *G, oms_engine_t *e) {
     /* the members' orders were loaded as whatever the venue last said; the
      * reconciliation that follows brings their news as events */
     mark_dirty(G, ri);
+    oms__groups_rereserve(G, e, r->order_id); /* the group order loaded reserved its all */
+    for (uint32_t i = 0; i < OMS_ALGO_GROUP_MAX; i++) {
+      /* a leg of its own for risk may have been loaded before its group */
+      const oms_order_t *o = r->leg[i] ? oms__engine_order(e, r->leg[i]) : NULL;
+      oms_order_t own;
+      const oms_order_t *v = o != NULL ? oms__groups_risk_view(e, o, &own) : NULL;
+      if (v != NULL && v != o && oms__engine_risk(e) != NULL)
+        oms__risk_order_changed(oms__engine_risk(e), o, v, oms__engine_now(e));
+    }
   }
   return 0;
 }

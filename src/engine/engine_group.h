@@ -61,6 +61,25 @@ int oms__groups_poll(oms__groups_t *G, oms_engine_t *e);
  * without native stops (oms_engine_set_stops_held). */
 void oms__groups_market_data(oms__groups_t *G, const char *venue, const oms_market_data_t *md);
 
+/* Risk. The exposure members' fills are in the position as they happen,
+ * while the group order takes them only at its end: so that the aggregates
+ * count each exposure once, the group order reserves only what its
+ * exposure members can still add (neither their fills nor a member that
+ * ended). oms__groups_reserve() sets *adj to group order go as risk should
+ * see it and returns true, or returns false when go itself is right;
+ * oms__groups_rereserve() tells risk after a member of group order
+ * group_order_id filled, ended or had a fill busted. */
+bool oms__groups_reserve(const oms__groups_t *G, const oms_order_t *go, oms_order_t *adj);
+void oms__groups_rereserve(oms__groups_t *G, oms_engine_t *e, uint64_t group_order_id);
+
+/* Risk's view of child order o: an OCO's leg on the other side of its
+ * group order (a breakout straddle) is an exposure of its own, which the
+ * group order (leg1's side) does not reserve: risk sees it as an ordinary
+ * order, checked in full and in the aggregates (*tmp, o without its
+ * parent). So is any child's end whose parent is gone (risk forgets an
+ * order it never held). Otherwise o. */
+const oms_order_t *oms__groups_risk_view(oms_engine_t *e, const oms_order_t *o, oms_order_t *tmp);
+
 /* Recovery: returns true when o is a group order or a member of one (so it
  * is not a parent's). */
 bool oms__groups_loaded(oms__groups_t *G, const oms_order_t *o);

@@ -236,6 +236,7 @@ int oms_fix_add_exec_report(oms_fix_builder_t *b, const oms_fix_exec_report_t *e
   oms_fix_add_str(b, OMS_FIX_TAG_OrderID, er->order_id);
   add_opt(b, OMS_FIX_TAG_ClOrdID, er->cl_ord_id);
   add_opt(b, OMS_FIX_TAG_OrigClOrdID, er->orig_cl_ord_id);
+  add_opt(b, OMS_FIX_TAG_ListID, er->list_id);
   oms_fix_add_str(b, OMS_FIX_TAG_ExecID, er->exec_id);
   add_opt(b, OMS_FIX_TAG_ExecRefID, er->exec_ref_id);
   oms_fix_add_char(b, OMS_FIX_TAG_ExecType, er->exec_type);

@@ -165,6 +165,13 @@ typedef struct track_s {
 /* The key of a ClOrdID in the index: "<session index>:<ClOrdID>". */
 #define IDX_KEY_MAX (5 + 1 + OMS_ID_MAX)
 
+#define GW_LISTS 64
+typedef struct gw_list_s {
+  uint64_t group_order_id; /* 0: unused, or its submission under way */
+  char list_id[OMS_ID_MAX + 1], strategy[OMS_ID_MAX + 1];
+  char clordid[OMS_ALGO_GROUP_MAX][OMS_ID_MAX + 1];
+} gw_list_t;
+
 struct oms_gateway_s {
   oms_gateway_config_t cfg;
   char venue[OMS_VENUE_MAX + 1];
@@ -187,6 +194,13 @@ struct oms_gateway_s {
    * and run once the gateway is called from outside the engine again. */
   int in_event;
   bool cod_pending;
+  /* The ClOrdIDs a NewOrderList (35=E) gave its orders, by group order id,
+   * for the members' reports: the last GW_LISTS lists (a ring, looked at
+   * for a member's report only). A list older than that, or sent before a
+   * restart, has its members reported under the engine's names. */
+  gw_list_t lists[GW_LISTS];
+  uint32_t next_list;
+  gw_list_t *pending_list; /* the list being submitted: its group order's id is not known yet */
 };
 
 /* ---- Logging ----------------------------------------------------------------------- */
@@ -1820,6 +1834,168 @@ static void on_mass_cancel(gw_session_t *s, const oms_fix_msg_t *m) {
   (void)oms_fix_session_send_mass_cancel_report(s->fs, &r);
 }
 
+/* ---- NewOrderList (35=E): a contingent group sent as a list ---------------------------- */
+
+/* A list refused before it became a group: a BusinessMessageReject naming
+ * the ListID (BusinessRejectRefID 379), the reason's name and its text. */
+static void list_reject(gw_session_t *s, const oms_fix_msg_t *m, oms_fix_str_t list_id, int brr,
+                        oms_reason_t code, const char *text) {
+  char t[2 * OMS_REASON_MAX + 64];
+  snprintf(t, sizeof t, "%s: %s", oms_reason_name(code), text);
+  int64_t seq = 0;
+  (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
+  oms_fix_business_reject_t br = {.ref_seq_num = seq,
+                                  .ref_msg_type = m->msg_type,
+                                  .ref_id = list_id,
+                                  .reason = brr,
+                                  .text = oms_fix_str(t),
+                                  .deliver_to = s->reply};
+  (void)oms_fix_session_send_business_reject(s->fs, &br);
+}
+
+/* The NoOrders entries of m: each starts at its ClOrdID(11), the group's
+ * first field (the dictionary has checked the structure when the session
+ * validates); the fields before the first are the list's. Returns the
+ * number of entries (at most cap), or -1 for more. */
+static int list_entries(const oms_fix_msg_t *m, oms_fix_order_fields_t *e, int64_t *seq_no,
+                        int cap) {
+  int n = -1;
+  for (size_t i = 0; i < m->nfields; i++) {
+    uint32_t tag = m->fields[i].tag;
+    oms_fix_str_t v = oms_fix_msg_value(m, i);
+    if (tag == OMS_FIX_TAG_ClOrdID) {
+      if (++n == cap) return -1;
+      memset(&e[n], 0, sizeof e[n]);
+      e[n].cl_ord_id = v;
+      e[n].time_in_force = OMS_FIX_TIF_DAY;
+      seq_no[n] = 0;
+      continue;
+    }
+    if (n < 0) continue;
+    switch (tag) {
+      case OMS_FIX_TAG_ListSeqNo: (void)oms_fix_str_to_int(v, &seq_no[n]); break;
+      case OMS_FIX_TAG_Account: e[n].account = v; break;
+      case OMS_FIX_TAG_Symbol: e[n].symbol = v; break;
+      case OMS_FIX_TAG_Side: e[n].side = v.len == 1 ? v.ptr[0] : '?'; break;
+      case OMS_FIX_TAG_OrderQty: e[n].order_qty = v; break;
+      case OMS_FIX_TAG_OrdType: e[n].ord_type = v.len == 1 ? v.ptr[0] : '?'; break;
+      case OMS_FIX_TAG_Price: e[n].price = v; break;
+      case OMS_FIX_TAG_StopPx: e[n].stop_px = v; break;
+      case OMS_FIX_TAG_TimeInForce: e[n].time_in_force = v.len == 1 ? v.ptr[0] : '?'; break;
+      default: break;
+    }
+  }
+  return n + 1;
+}
+
+/* A NewOrderList is a contingent group (docs/groups.md, "FIX"): ListID(66)
+ * is the group order's ClOrdID, ContingencyType(20101) on the list its
+ * kind (FIX 4.4 has no such field), the NoOrders entries its members in
+ * ListSeqNo(67) order, on one instrument. Answered by the group's and its
+ * members' ExecutionReports; refused with a BusinessMessageReject. */
+static void on_new_order_list(gw_session_t *s, const oms_fix_msg_t *m) {
+  oms_fix_str_t list_id = {NULL, 0};
+  char text[OMS_REASON_MAX + 160];
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_ListID, &list_id) != 0 || list_id.len == 0) {
+    list_reject(s, m, list_id, OMS_FIX_BRR_CONDITIONALLY_REQUIRED_MISSING, OMS_R_BAD_ID,
+                "ListID(66) is required");
+    return;
+  }
+  int64_t bid_type = 0, tot = -1, kind = 0;
+  (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_BidType, &bid_type);
+  if (bid_type != 3) {
+    snprintf(text, sizeof text, "BidType(394)=%lld: only 3 (no bidding process) is supported",
+             (long long)bid_type);
+    list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_UNSUPPORTED, text);
+    return;
+  }
+  if (oms_fix_msg_get_int(m, OMS_GROUP_TAG_ContingencyType, &kind) != 0) {
+    list_reject(s, m, list_id, OMS_FIX_BRR_CONDITIONALLY_REQUIRED_MISSING, OMS_R_UNSUPPORTED,
+                "a list is a contingent group: ContingencyType(20101) 1 OCO, 2 OUO, 3 OTO or "
+                "4 BRACKET is required (lists of independent orders are not supported)");
+    return;
+  }
+  oms_fix_order_fields_t e[OMS_ALGO_GROUP_MAX];
+  int64_t seq_no[OMS_ALGO_GROUP_MAX];
+  int n = list_entries(m, e, seq_no, OMS_ALGO_GROUP_MAX);
+  (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_TotNoOrders, &tot);
+  if (n < 0 || tot != n) {
+    if (n < 0)
+      snprintf(text, sizeof text, "more than %d orders in the list", OMS_ALGO_GROUP_MAX);
+    else
+      snprintf(text, sizeof text,
+               "TotNoOrders(68)=%lld but %d orders here: a list in fragments is not supported",
+               (long long)tot, n);
+    list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_GROUP_MEMBERS, text);
+    return;
+  }
+  oms_order_request_t req[OMS_ALGO_GROUP_MAX];
+  oms_group_leg_t legs[OMS_ALGO_GROUP_MAX];
+  for (int i = 0; i < n; i++) {
+    if (seq_no[i] != i + 1) {
+      snprintf(text, sizeof text, "order %d: ListSeqNo(67)=%lld, not %d (members in order)", i + 1,
+               (long long)seq_no[i], i + 1);
+      list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_GROUP_MEMBERS, text);
+      return;
+    }
+    char t[OMS_REASON_MAX + 1];
+    oms_reason_t r = build_request(s, m, &e[i], &req[i], t, sizeof t);
+    if (r == OMS_R_NONE && i > 0 && strcmp(req[i].symbol, req[0].symbol) != 0) {
+      r = OMS_R_GROUP_MEMBERS;
+      snprintf(t, sizeof t, "Symbol(55)=%s, not %s: a group is on one instrument", req[i].symbol,
+               req[0].symbol);
+    }
+    if (r != OMS_R_NONE) {
+      snprintf(text, sizeof text, "order %d (ClOrdID %.*s): %s", i + 1, (int)e[i].cl_ord_id.len,
+               e[i].cl_ord_id.ptr, t);
+      list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, r, text);
+      return;
+    }
+    legs[i] = (oms_group_leg_t){.side = req[i].side,
+                                .type = req[i].type,
+                                .tif = req[i].tif,
+                                .qty = req[i].qty,
+                                .price = req[i].price,
+                                .stop_price = req[i].stop_price};
+  }
+  oms_order_request_t g = req[0];
+  if (n == 0 || copy_str(g.client_order_id, sizeof g.client_order_id, list_id) != 0) {
+    list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, n == 0 ? OMS_R_GROUP_MEMBERS : OMS_R_BAD_ID,
+                n == 0 ? "no orders in the list" : "ListID longer than the longest ClOrdID");
+    return;
+  }
+  if (idx_find(s->gw, s->idx, g.client_order_id, NULL)) {
+    list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_DUPLICATE_CLORDID,
+                "ListID is in use by a replaced order");
+    return;
+  }
+  /* the names go in before the submission: its first members' reports
+   * come from inside it */
+  gw_list_t *l = &s->gw->lists[s->gw->next_list];
+  gw_list_t saved = *l;
+  memset(l, 0, sizeof *l);
+  memcpy(l->list_id, g.client_order_id, sizeof l->list_id);
+  memcpy(l->strategy, g.strategy_id, sizeof l->strategy);
+  for (int i = 0; i < n; i++) memcpy(l->clordid[i], req[i].client_order_id, OMS_ID_MAX + 1);
+  s->gw->pending_list = l;
+  oms_submit_result_t res;
+  int rc = oms_engine_submit_group(s->gw->cfg.engine, &g, (oms_algo_group_kind_t)kind, legs,
+                                   (uint32_t)n, &res);
+  s->gw->pending_list = NULL;
+  if (res.duplicate || res.order->order_id == 0) {
+    *l = saved;
+    if (res.duplicate)
+      list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_DUPLICATE_CLORDID,
+                  "ListID already used in this session");
+    else
+      list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, res.reject.code, res.reject.text);
+    return;
+  }
+  (void)rc;
+  l->group_order_id = res.order->order_id;
+  s->gw->next_list = (s->gw->next_list + 1) % GW_LISTS;
+}
+
 static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   gw_session_t *s = ctx;
   oms_fix_route_t route = oms_fix_route_of(m);
@@ -1836,6 +2012,8 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
     on_status(s, m);
   else if (oms_fix_msg_is(m, OMS_FIX_MSG_OrderMassCancelRequest))
     on_mass_cancel(s, m);
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_NewOrderList))
+    on_new_order_list(s, m);
   else {
     int64_t seq = 0;
     (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
@@ -1886,6 +2064,26 @@ static uint64_t fill_ref(oms_gateway_t *gw, const oms_event_t *ev) {
   return r.seq;
 }
 
+/* Whether o is a member of a contingent group: the engine names member
+ * orders G<group order id>.<child_seq> (docs/groups.md), a name no client
+ * order carries with a parent. */
+static bool group_member(const oms_order_t *o) {
+  if (o->client_order_id[0] != 'G') return false;
+  char name[OMS_ID_MAX + 1];
+  snprintf(name, sizeof name, "G%llu.%u", (unsigned long long)o->parent_order_id,
+           (unsigned)o->child_seq);
+  return strcmp(name, o->client_order_id) == 0;
+}
+
+/* The ClOrdID a NewOrderList gave member o, or NULL. */
+static const char *list_clordid(const oms_gateway_t *gw, const oms_order_t *o) {
+  uint32_t i = (o->child_seq - 1) % 4;
+  for (uint32_t k = 0; k < GW_LISTS && i < OMS_ALGO_GROUP_MAX; k++)
+    if (gw->lists[k].group_order_id == o->parent_order_id)
+      return gw->lists[k].clordid[i][0] ? gw->lists[k].clordid[i] : NULL;
+  return NULL;
+}
+
 static void report_event(oms_gateway_t *gw, const oms_event_t *ev);
 
 void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
@@ -1897,7 +2095,15 @@ void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
 static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   if (ev->seq == 0 || !oms_event_is_order(ev->type) || ev->type == OMS_EVT_NONE) return;
   const oms_order_t *o = &ev->order;
-  if (o->parent_order_id != 0) return; /* the client hears of its parent, not the children */
+  /* The client hears of its parent, not of the children the OMS works it
+   * with; a contingent group's members are orders the client asked for by
+   * name (an exit, a leg) and are reported under their own ClOrdIDs. */
+  if (o->parent_order_id != 0 && !group_member(o)) return;
+  gw_list_t *pl = gw->pending_list;
+  if (pl != NULL && pl->group_order_id == 0 && o->parent_order_id == 0 &&
+      o->algo > OMS_GROUP_ALGO_BASE && strcmp(o->client_order_id, pl->list_id) == 0 &&
+      strcmp(o->strategy_id, pl->strategy) == 0)
+    pl->group_order_id = o->order_id; /* the list's group order, heard during its submission */
   gw_session_t *s = session_of(gw, o);
   if (s == NULL || ev->seq <= s->reported_seq) return; /* told already (catch-up) */
   s->reported_seq = ev->seq;
@@ -1943,7 +2149,14 @@ static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   er.exec_id = oms_fix_str(b.exec_id);
   er.transact_time_ns = ev->event_ns;
   er.cl_ord_id = oms_fix_str(cur);
+  if (o->parent_order_id != 0) {
+    const char *named = list_clordid(gw, o);
+    if (named != NULL) er.cl_ord_id = oms_fix_str(named);
+  }
   er.deliver_to = event_route(s, t, cur, pend, &route);
+  oms_order_t go;
+  if (o->parent_order_id != 0 && oms_engine_get(gw->cfg.engine, o->parent_order_id, &go) == 0)
+    er.list_id = oms_fix_str(go.client_order_id); /* the group, as the client named it */
   bool takes_pending =
       pend != NULL && ((t->pend_kind == 'F' && (ev->type == OMS_EVT_ORDER_PENDING_CANCEL ||
                                                 ev->type == OMS_EVT_ORDER_CANCELLED)) ||

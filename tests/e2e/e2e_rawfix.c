@@ -24,8 +24,8 @@ void e2e_rawfix_utc(char *buf, size_t cap) {
 int e2e_rawfix_send(e2e_rawfix_t *c, const char *type, const char *fields) {
   char now[32], body[2048], msg[2400];
   e2e_rawfix_utc(now, sizeof now);
-  int n = snprintf(body, sizeof body, "35=%s|49=CLIENT1|56=OMS|34=%d|52=%s|%s", type, c->seq++, now,
-                   fields);
+  int n = snprintf(body, sizeof body, "35=%s|49=%s|56=OMS|34=%d|52=%s|%s", type,
+                   c->comp != NULL ? c->comp : "CLIENT1", c->seq++, now, fields);
   int m = snprintf(msg, sizeof msg, "8=FIX.4.4|9=%d|%s", n, body);
   for (int i = 0; i < m; i++)
     if (msg[i] == '|') msg[i] = '\001';

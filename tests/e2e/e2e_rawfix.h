@@ -19,6 +19,7 @@ typedef struct e2e_rawfix_s {
   long in_seq; /* the highest MsgSeqNum among the messages read */
   size_t len;  /* bytes in in[] not yet returned as a message */
   char in[1 << 16];
+  const char *comp; /* SenderCompID; NULL: CLIENT1 */
 } e2e_rawfix_t;
 
 /* What e2e_rawfix_next returns besides 0. */

@@ -281,12 +281,20 @@ static void bracket_case(bool entry_full, int exit) {
   assert_int_equal(order(w, tp).qty.raw, T_D("0.4").raw); /* sized to the fill */
   assert_int_equal(order(w, sl).qty.raw, T_D("0.4").raw);
   assert_int_equal(order(w, sl).type, OMS_ORD_STOP);
+  /* the entry's fill is the position's: risk holds only what is left of
+   * the entry, and the exits reduce the position (each exposure once) */
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, T_D("0.6").raw);
+  assert_int_equal(ag.open_sell_qty.raw, 0);
   oms_dec_t e_filled = T_D("0.4");
   if (entry_full) {
     fill(w, entry, "0.6", "65000");
     e_filled = T_D("1");
     assert_int_equal(order(w, tp).qty.raw, T_D("1").raw); /* grown by replace */
     assert_int_equal(order(w, sl).qty.raw, T_D("1").raw);
+    oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+    assert_int_equal(ag.open_buy_qty.raw, 0);
+    assert_int_equal(ag.account_open_notional.raw, 0);
   } else {
     /* the rest of the entry is cancelled by the venue: what it filled
      * stays protected */
@@ -376,6 +384,54 @@ static void test_oco_a_fill_cancels_the_other(void **state) {
   oms_order_t go = order(w, g);
   assert_int_equal(go.state, OMS_STATE_FILLED);
   assert_int_equal(go.filled_qty.raw, T_D("1").raw);
+  destroy(w);
+}
+
+/* A breakout straddle: an OCO of a buy stop above the market and a sell
+ * stop below. The group order reserves leg1's side; leg2, on the other,
+ * is an exposure of its own, reserved on its side as an ordinary order:
+ * each side once. A fill on the sell stop cancels the buy stop, the group
+ * ends with nothing reserved and the position short. */
+static void restart(world_t *w);
+
+static void test_oco_on_both_sides_reserves_each_side(void **state) {
+  (void)state;
+  world_t *w = make("straddle", true);
+  oms_group_leg_t l[2] = {leg(OMS_SIDE_BUY, OMS_ORD_STOP, "1", NULL, "65100"),
+                          leg(OMS_SIDE_SELL, OMS_ORD_STOP, "2", NULL, "64900")};
+  oms_submit_result_t res;
+  assert_int_equal(submit(w, "str1", OMS_GROUP_OCO, l, 2, &res), 0);
+  uint64_t g = res.order->order_id;
+  assert_int_equal(res.order->side, OMS_SIDE_BUY);
+  assert_int_equal(res.order->qty.raw, T_D("1").raw); /* the group: leg1's side */
+  run(w, 2);
+  uint64_t a = member(w, g, 0), b = member(w, g, 1);
+  assert_true(a != 0 && b != 0);
+  oms_risk_aggr_t ag;
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, T_D("1").raw);
+  assert_int_equal(ag.open_sell_qty.raw, T_D("2").raw);
+  restart(w); /* the same reservations from the store */
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, T_D("1").raw);
+  assert_int_equal(ag.open_sell_qty.raw, T_D("2").raw);
+  fake_report(w->v, OMS_EXEC_TRIGGERED, b);
+  run(w, 2);
+  fill(w, b, "0.5", "64890");
+  assert_int_equal(order(w, a).state, OMS_STATE_CANCELLED);
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, 0);
+  assert_int_equal(ag.open_sell_qty.raw, T_D("1.5").raw); /* the filled leg works on */
+  fill(w, b, "1.5", "64890");
+  run(w, 3);
+  assert_int_equal(position(w).raw, -T_D("2").raw);
+  assert_true(oms_ord_state_is_terminal(order(w, g).state));
+  assert_non_null(strstr(w->last_group.text, "group OCO done"));
+  oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+  assert_int_equal(ag.open_buy_qty.raw, 0);
+  assert_int_equal(ag.open_sell_qty.raw, 0);
+  assert_int_equal(ag.account_open_orders, 0);
+  assert_int_equal(oms_engine_group(w->e, g, NULL, NULL), OMS_ENOTFOUND);
   destroy(w);
 }
 
@@ -628,9 +684,11 @@ static void test_bad_groups_are_refused_naming_the_member(void **state) {
   memcpy(x, b, sizeof x);
   x[2].stop_price = T_D("65200");
   refused(w, OMS_GROUP_BRACKET, x, 3, OMS_R_GROUP_EXIT_PRICE, "not above stop_loss");
+  /* an OUO's legs reduce one position (an OCO's may be on either side:
+   * test_oco_on_both_sides_reserves_each_side) */
   oms_group_leg_t p[2] = {leg(OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "65100", NULL),
                           leg(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "64900", NULL)};
-  refused(w, OMS_GROUP_OCO, p, 2, OMS_R_GROUP_SIDE, "leg2: side");
+  refused(w, OMS_GROUP_OUO, p, 2, OMS_R_GROUP_SIDE, "leg2: side");
   oms_group_leg_t o[2] = {leg(OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000", NULL),
                           leg(OMS_SIDE_SELL, OMS_ORD_LIMIT, "2", "65100", NULL)};
   refused(w, OMS_GROUP_OTO, o, 2, OMS_R_GROUP_QTY, "contingent: qty 2");
@@ -814,6 +872,12 @@ static void restart_case(int at) {
     fill(w, entry, "0.4", "65000");
   }
   if (at == 2) restart(w);
+  if (at == 1 || at == 2) {
+    /* after a restart too, the entry's fill is counted once */
+    oms_risk_aggr_t ag;
+    oms_risk_aggregates(w->risk, "ACC1", "s1", "BTC-USD", &ag);
+    assert_int_equal(ag.open_buy_qty.raw, T_D("0.6").raw);
+  }
   uint64_t tp = member(w, g, 1), sl = member(w, g, 2);
   assert_int_not_equal(tp, 0);
   assert_int_not_equal(sl, 0);
@@ -874,6 +938,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bracket_matrix_of_partial_fills),
       cmocka_unit_test(test_oco_a_fill_cancels_the_other),
+      cmocka_unit_test(test_oco_on_both_sides_reserves_each_side),
       cmocka_unit_test(test_ouo_reduces_and_guards_the_over_close_race),
       cmocka_unit_test(test_bracket_exits_racing_are_named_over_closed),
       cmocka_unit_test(test_oto_contingent_follows_partial_fills),

@@ -266,6 +266,30 @@ static void expect_none(world_t *w, int conn) {
     fail_msg("conn %d: unexpected 35=%.*s", conn, (int)m.msg_type.len, m.msg_type.ptr);
 }
 
+/* Reads the reports of group list_id's members waiting on conn, up to the
+ * first other message (left unread): each under its ClOrdID
+ * G<group>.<n> with ListID(66) = the group's ClOrdID (docs/groups.md).
+ * Returns them as "n:ExecType/OrdStatus " in order. */
+static const char *member_reports(world_t *w, int conn, const char *list_id) {
+  static char out[512];
+  static oms_fix_msg_t m;
+  out[0] = '\0';
+  for (;;) {
+    size_t at = w->out[conn].read;
+    if (next_msg(w, conn, &m) != 0) break;
+    if (!oms_fix_msg_is(&m, "8") || strcmp(val(&m, 66), list_id) != 0) {
+      w->out[conn].read = at;
+      break;
+    }
+    const char *dot = strrchr(val(&m, 11), '.');
+    assert_non_null(dot);
+    assert_int_equal(val(&m, 11)[0], 'G');
+    size_t n = strlen(out);
+    snprintf(out + n, sizeof out - n, "%s:%s/%s ", dot + 1, val(&m, 150), val(&m, 39));
+  }
+  return out;
+}
+
 static void expect_er(world_t *w, int conn, const char *exec_type, const char *ord_status) {
   oms_fix_msg_t *m = expect(w, conn, "8");
   if (strcmp(val(m, 150), exec_type) != 0 || strcmp(val(m, 39), ord_status) != 0)
@@ -771,7 +795,8 @@ static void test_target_strategy_makes_a_parent_worked_by_children(void **state)
 
 /* A NewOrderSingle with TakeProfitPrice(20102) and StopLossPrice(20103)
  * (docs/algos.md) is a bracket's entry: the client hears of the group order
- * (New; at its end the entry's fills), the exits work at the venue; a
+ * (New; at its end the entry's fills) and of each member under its own
+ * ClOrdID with ListID(66) = the group's, the exits work at the venue; a
  * cancel by its ClOrdID ends the group; exits on the wrong side of each
  * other, or an OCO asked of a single order, are refused naming the field. */
 static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
@@ -782,11 +807,14 @@ static void test_take_profit_and_stop_loss_tags_make_a_bracket(void **state) {
   assert_string_equal(val(m, 150), "0");
   assert_string_equal(val(m, 11), "br1");
   run_ms(w, 10);
-  expect_none(w, 1); /* the entry filled at once; the exits rest: no news yet */
+  /* the entry filled at once; the exits rest: the members' own reports */
+  assert_string_equal(member_reports(w, 1, "br1"), "1:A/A 1:0/0 1:F/2 2:A/A 3:A/A 2:0/0 3:0/0 ");
+  expect_none(w, 1);
   send_raw(w, 1, "F", "41=br1|11=br1-x|55=BTC-USD|54=1|" TT);
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "6");
   run_ms(w, 10);
+  assert_string_equal(member_reports(w, 1, "br1"), "2:6/6 3:6/6 2:4/4 3:4/4 ");
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "F"); /* the entry's fill, on the group's end */
   assert_string_equal(val(m, 39), "2");
@@ -821,11 +849,14 @@ static void test_other_leg_tags_make_an_oco(void **state) {
   assert_string_equal(val(m, 150), "0");
   assert_string_equal(val(m, 11), "oc1");
   run_ms(w, 10);
-  expect_none(w, 1); /* a buy limit below and a buy stop above the market: both rest */
+  /* a buy limit below and a buy stop above the market: both rest */
+  assert_string_equal(member_reports(w, 1, "oc1"), "1:A/A 2:A/A 1:0/0 2:0/0 ");
+  expect_none(w, 1);
   send_raw(w, 1, "F", "41=oc1|11=oc1-x|55=BTC-USD|54=1|" TT);
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "6");
   run_ms(w, 10);
+  assert_string_equal(member_reports(w, 1, "oc1"), "1:6/6 2:6/6 1:4/4 2:4/4 ");
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "4");
   assert_string_equal(val(m, 39), "4");
@@ -843,6 +874,87 @@ static void test_other_leg_tags_make_an_oco(void **state) {
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "8");
   assert_non_null(strstr(val(m, 58), "1 (OCO), 2 (OUO)"));
+  destroy(w);
+}
+
+/* A NewOrderList (35=E) with ContingencyType(20101) is a contingent group
+ * (docs/groups.md): ListID(66) names the group order, the entries are its
+ * members in ListSeqNo order and are reported under their own ClOrdIDs
+ * with ListID; a cancel of the ListID ends it. What a list can not be is
+ * refused with a BusinessMessageReject naming the ListID and the reason. */
+static void test_new_order_list_is_a_contingent_group(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "E",
+           "66=L1|394=3|20101=1|68=2|73=2|"
+           "11=L1a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L1b|67=2|55=BTC-USD|54=1|38=0.5|40=3|99=70000|59=1|");
+  oms_fix_msg_t *m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "0");
+  assert_string_equal(val(m, 11), "L1");
+  run_ms(w, 10);
+  /* the members under the list's ClOrdIDs, ListID the list's */
+  for (int i = 0; i < 4; i++) {
+    m = expect(w, 1, "8");
+    assert_string_equal(val(m, 66), "L1");
+    assert_string_equal(val(m, 11), i % 2 == 0 ? "L1a" : "L1b");
+    assert_string_equal(val(m, 150), i < 2 ? "A" : "0");
+  }
+  expect_none(w, 1);
+  send_raw(w, 1, "F", "41=L1|11=L1-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 150), "6");
+  run_ms(w, 10);
+  for (int i = 0; i < 4; i++) {
+    m = expect(w, 1, "8");
+    assert_string_equal(val(m, 66), "L1");
+    assert_string_equal(val(m, 150), i < 2 ? "6" : "4");
+  }
+  m = expect(w, 1, "8");
+  assert_string_equal(val(m, 11), "L1-x"); /* the cancel's, as for any order */
+  assert_string_equal(val(m, 41), "L1");
+  assert_string_equal(val(m, 150), "4");
+  expect_none(w, 1);
+  static const struct {
+    const char *body, *text;
+  } bad[] = {
+      {"66=L2|394=1|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "UNSUPPORTED: BidType(394)=1"},
+      {"66=L3|394=3|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "ContingencyType(20101)"},
+      {"66=L4|394=3|20101=1|68=3|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "GROUP_MEMBERS: TotNoOrders(68)=3 but 2"},
+      {"66=L5|394=3|20101=1|68=2|73=2|11=a|67=2|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=1|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "GROUP_MEMBERS: order 1: ListSeqNo(67)=2"},
+      {"66=L6|394=3|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=7|38=1|40=3|99=70000|",
+       "order 2 (ClOrdID b): Side(54)=7"},
+      {"66=L7|394=3|20101=9|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "GROUP_KIND"},
+      {"66=L1|394=3|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=1|38=1|40=3|99=70000|",
+       "DUPLICATE_CLORDID"},
+      {"66=L8|394=3|20101=1|68=2|73=2|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=ETH-USD|54=1|38=1|40=3|99=70000|",
+       "Symbol(55)=ETH-USD, not BTC-USD"},
+      {"66=L9|394=3|20101=4|68=4|73=4|11=a|67=1|55=BTC-USD|54=1|38=1|40=2|44=50000|"
+       "11=b|67=2|55=BTC-USD|54=2|38=1|40=2|44=70000|11=c|67=3|55=BTC-USD|54=2|38=1|40=3|99=4|"
+       "11=d|67=4|55=BTC-USD|54=2|38=1|40=3|99=4|",
+       "more than 3 orders"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    send_raw(w, 1, "E", bad[i].body);
+    m = expect(w, 1, "j");
+    assert_string_equal(val(m, 372), "E");
+    if (strstr(val(m, 58), bad[i].text) == NULL)
+      fail_msg("list %zu: 58=%s, wanted %s", i, val(m, 58), bad[i].text);
+    assert_int_equal(val(m, 379)[0], 'L');
+  }
   destroy(w);
 }
 
@@ -1995,6 +2107,7 @@ int main(void) {
       cmocka_unit_test(test_target_strategy_makes_a_parent_worked_by_children),
       cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
       cmocka_unit_test(test_other_leg_tags_make_an_oco),
+      cmocka_unit_test(test_new_order_list_is_a_contingent_group),
       cmocka_unit_test(test_smart_routing_over_fix),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
