@@ -54,6 +54,7 @@
 #include "decimal/decimal_internal.h"
 
 #include "core/ilist.h"
+#include "core/strkey.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "venue/book.h"
@@ -120,6 +121,7 @@ typedef struct sim_s sim_t;
 typedef struct sym_s {
   sim_t *v;
   oms_instrument_t ins;
+  oms__strkey_t key; /* ins.symbol's (core/strkey.h) */
   oms__book_t *book;
   oms__ilist_t stops; /* held stop orders, in arrival order */
   bool traded;        /* since the last run_stops */
@@ -616,16 +618,22 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
 
 /* ---- Symbols ------------------------------------------------------------------ */
 
-static uint64_t sym_key(const char *symbol) { return oms__hash_str(symbol, 0x85ebca6b); }
-
-/* A lookup, not a scan: every new order names its symbol. */
-static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
+/* A lookup, not a scan: every new order names its symbol. The name is
+ * compared as the words of its key (core/strkey.h), not by strcmp. */
+static sym_t *sym_lookup(const sim_t *v, const oms__strkey_t *key, uint16_t *index) {
   uint64_t i;
-  if (!oms__u64map_get(&v->sym_map, sym_key(symbol), &i) ||
-      strcmp(v->syms[i]->ins.symbol, symbol) != 0)
+  if (key->n == 0 || !oms__u64map_get(&v->sym_map, oms__strkey_hash(key), &i) ||
+      !oms__strkey_eq(&v->syms[i]->key, key))
     return NULL;
   if (index != NULL) *index = (uint16_t)i;
   return v->syms[i];
+}
+
+/* The symbol named by the C string symbol, or NULL. */
+static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
+  oms__strkey_t key;
+  oms__strkey_from_str(symbol, OMS_SYMBOL_MAX + 1, &key);
+  return sym_lookup(v, &key, index);
 }
 
 static int lp_config_ok(const oms_sim_symbol_t *s) {
@@ -643,9 +651,11 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
       ins->multiplier.raw < 0 || !lp_config_ok(s))
     return OMS_ECONFIG;
   uint64_t other;
-  if (sym_find(v, ins->symbol, NULL) != NULL) return OMS_EEXIST;
+  oms__strkey_t key;
+  oms__strkey_from_str(ins->symbol, OMS_SYMBOL_MAX + 1, &key); /* length checked above */
+  if (sym_lookup(v, &key, NULL) != NULL) return OMS_EEXIST;
   /* two names of one 64-bit hash: never seen, refused rather than scanned for */
-  if (oms__u64map_get(&v->sym_map, sym_key(ins->symbol), &other)) return OMS_ECONFIG;
+  if (oms__u64map_get(&v->sym_map, oms__strkey_hash(&key), &other)) return OMS_ECONFIG;
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
   sym_t *y = (sym_t *)oms__calloc(1, sizeof(*y));
   if (y == NULL) return OMS_ENOMEM;
@@ -656,9 +666,10 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   }
   y->v = v;
   y->ins = *ins;
+  y->key = key;
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
-  (void)oms__u64map_put(&v->sym_map, sym_key(ins->symbol), v->nsyms); /* sized for all */
+  (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
   if (s->lp.enabled) {
     lp_state_t *lp = &y->lp;
     lp->cfg = s->lp;
@@ -789,7 +800,9 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   (void)oms__u64map_put(&v->ids, o->order_id, ri); /* sized for the pool: never full */
 
   uint16_t si = 0;
-  sym_t *y = sym_find(v, o->symbol, &si);
+  oms__strkey_t key;
+  oms__strkey_load(o->symbol, sizeof o->symbol, &key);
+  sym_t *y = sym_lookup(v, &key, &si);
   r->sym = si;
   const char *text = NULL;
   oms_reason_t why = check_new(v, y, o, &text);
