@@ -618,22 +618,27 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
 
 /* ---- Symbols ------------------------------------------------------------------ */
 
-/* A lookup, not a scan: every new order names its symbol. The name is
- * compared as the words of its key (core/strkey.h), not by strcmp. */
-static sym_t *sym_lookup(const sim_t *v, const oms__strkey_t *key, uint16_t *index) {
+/* The symbol an order names in its symbol array, or NULL. A lookup, not a
+ * scan, and no strcmp: every new order names its symbol (core/strkey.h). */
+static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
   uint64_t i;
-  if (key->n == 0 || !oms__u64map_get(&v->sym_map, oms__strkey_hash(key), &i) ||
-      !oms__strkey_eq(&v->syms[i]->key, key))
+  if (!oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i) ||
+      !oms__strkey_match(&v->syms[i]->key, symbol))
     return NULL;
-  if (index != NULL) *index = (uint16_t)i;
+  *index = (uint16_t)i;
   return v->syms[i];
 }
 
 /* The symbol named by the C string symbol, or NULL. */
 static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
   oms__strkey_t key;
-  oms__strkey_from_str(symbol, OMS_SYMBOL_MAX + 1, &key);
-  return sym_lookup(v, &key, index);
+  uint64_t i;
+  if (oms__strkey_from_str(symbol, OMS_SYMBOL_MAX + 1, &key) == 0 ||
+      !oms__u64map_get(&v->sym_map, oms__strkey_hash(&key), &i) ||
+      !oms__strkey_eq(&v->syms[i]->key, &key))
+    return NULL;
+  if (index != NULL) *index = (uint16_t)i;
+  return v->syms[i];
 }
 
 static int lp_config_ok(const oms_sim_symbol_t *s) {
@@ -653,7 +658,7 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   uint64_t other;
   oms__strkey_t key;
   oms__strkey_from_str(ins->symbol, OMS_SYMBOL_MAX + 1, &key); /* length checked above */
-  if (sym_lookup(v, &key, NULL) != NULL) return OMS_EEXIST;
+  if (sym_find(v, ins->symbol, NULL) != NULL) return OMS_EEXIST;
   /* two names of one 64-bit hash: never seen, refused rather than scanned for */
   if (oms__u64map_get(&v->sym_map, oms__strkey_hash(&key), &other)) return OMS_ECONFIG;
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
@@ -800,9 +805,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   (void)oms__u64map_put(&v->ids, o->order_id, ri); /* sized for the pool: never full */
 
   uint16_t si = 0;
-  oms__strkey_t key;
-  oms__strkey_load(o->symbol, sizeof o->symbol, &key);
-  sym_t *y = sym_lookup(v, &key, &si);
+  sym_t *y = sym_of_order(v, o->symbol, &si);
   r->sym = si;
   const char *text = NULL;
   oms_reason_t why = check_new(v, y, o, &text);
