@@ -315,42 +315,56 @@ static inline uint32_t ring_free(const sim_t *v) {
   return (uint32_t)(v->ring_mask + 1 - (v->tail - v->head));
 }
 
-/* Queues e to be delivered latency ns from now, after everything queued. */
-static void push(sim_t *v, ev_t *e, int64_t latency) {
+/* The ring slot of a report to be delivered latency ns from now, after
+ * everything queued, with its due time, time and exec number set; the caller
+ * writes every other field. NULL when the ring is full: the report is lost
+ * (counted). */
+static ev_t *push_slot(sim_t *v, int64_t latency) {
   if (ring_free(v) == 0) {
     v->stats.reports_dropped++;
-    return;
+    return NULL;
   }
   int64_t due = v->now + latency;
   if (due < v->last_due) due = v->last_due;
   v->last_due = due;
+  ev_t *e = &v->ring[v->tail & v->ring_mask];
   e->due_ns = due;
   e->ts_ns = v->now;
   e->exec = ++v->next_exec;
-  v->ring[v->tail & v->ring_mask] = *e;
   v->tail++;
   v->stats.reports_queued++;
+  return e;
 }
 
-/* Queues a report of type about r (not a fill). */
+/* Queues e as push_slot does (its due time, time and exec number set). */
+static void push(sim_t *v, ev_t *e, int64_t latency) {
+  ev_t *slot = push_slot(v, latency);
+  if (slot == NULL) return;
+  e->due_ns = slot->due_ns;
+  e->ts_ns = slot->ts_ns;
+  e->exec = slot->exec;
+  *slot = *e;
+}
+
+/* Queues a report of type about r (not a fill), written in its ring slot:
+ * this is every order's acknowledgement. */
 static void report(sim_t *v, const rec_t *r, oms_exec_type_t type, oms_reason_t reason,
                    const char *text, int64_t latency) {
-  ev_t e;
-  memset(&e, 0, sizeof(e));
-  e.type = (uint8_t)type;
-  e.order_id = r->order_id;
-  e.vid = r->vid;
-  e.reason = (uint16_t)reason;
-  e.text = text;
-  e.status = r->status;
-  e.cum = r->filled;
-  e.leaves = r->status == OMS_VSTATUS_WORKING ? r->qty - r->filled : 0;
-  if (type == OMS_EXEC_REPLACED) {
-    e.qty = r->qty;
-    e.px = r->price;
-    e.fee = r->stop;
-  }
-  push(v, &e, latency);
+  ev_t *e = push_slot(v, latency);
+  if (e == NULL) return;
+  bool replaced = type == OMS_EXEC_REPLACED;
+  e->order_id = r->order_id;
+  e->vid = r->vid;
+  e->qty = replaced ? r->qty : 0;
+  e->px = replaced ? r->price : 0;
+  e->fee = replaced ? r->stop : 0;
+  e->cum = r->filled;
+  e->leaves = r->status == OMS_VSTATUS_WORKING ? r->qty - r->filled : 0;
+  e->text = text;
+  e->reason = (uint16_t)reason;
+  e->type = (uint8_t)type;
+  e->liq = 0;
+  e->status = r->status;
 }
 
 static void reject_unknown(sim_t *v, uint64_t order_id, oms_exec_type_t type) {
@@ -507,9 +521,8 @@ static void execute(sim_t *v, sym_t *y, rec_t *r) {
   }
 }
 
-/* Triggers and runs the stops reached by the trades since the last call,
- * then those reached by their trades, until no trade is left unexamined. */
-static void run_stops(sim_t *v, sym_t *y) {
+/* The loop of run_stops, entered when a trade may have reached a stop. */
+static void fire_stops(sim_t *v, sym_t *y) {
   while (y->traded && y->stops.head != NIL) {
     int64_t hi = y->trade_hi, lo = y->trade_lo;
     y->traded = false;
@@ -533,6 +546,13 @@ static void run_stops(sim_t *v, sym_t *y) {
       execute(v, y, r);
     }
   }
+}
+
+/* Triggers and runs the stops reached by the trades since the last call,
+ * then those reached by their trades, until no trade is left unexamined.
+ * Inline: after most orders there is no stop to look at. */
+static inline void run_stops(sim_t *v, sym_t *y) {
+  if (y->traded && y->stops.head != NIL) fire_stops(v, y);
   y->traded = false;
 }
 
