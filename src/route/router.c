@@ -318,17 +318,16 @@ static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
 }
 
 static void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
-  uint64_t idx;
-  if (oms__u64map_get(&r->inf_map, order_id, &idx)) return; /* already tracked */
-  if (r->free_inf == NIL) return; /* full: the venue's own reports still settle it */
   uint32_t i = r->free_inf;
+  if (i == NIL) return; /* full: the venue's own reports still settle it */
+  /* The map is sized for the pool, so only a tracked order_id is refused. */
+  if (oms__u64map_add(&r->inf_map, order_id, i) != 1) return; /* already tracked */
   r->free_inf = r->inf[i].next;
   inflight_t *e = &r->inf[i];
   e->order_id = order_id;
   e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
   e->unknown = false;
   inf_append(r, vi, i);
-  oms__u64map_put(&r->inf_map, order_id, i);
   r->venues[vi].st.inflight++;
 }
 
