@@ -242,6 +242,11 @@ static uint32_t rec_alloc(sim_t *v) {
   return i;
 }
 
+/* The record rec_alloc gives next (NIL: none), left where it is. */
+static inline uint32_t rec_peek(const sim_t *v) {
+  return v->free_rec != NIL ? v->free_rec : v->done.head;
+}
+
 static inline uint32_t rec_index(const sim_t *v, const rec_t *r) { return (uint32_t)(r - v->recs); }
 
 /* A venue that can not record what it does can not promise anything: it
@@ -805,9 +810,13 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   if (o == NULL || o->order_id == 0) return OMS_EINVAL;
   int rc = admit(v);
   if (rc != 0) return rc;
-  if (id_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
-  uint32_t ri = rec_alloc(v);
-  if (ri == NIL) return OMS_EFULL;
+  uint32_t ri = rec_peek(v);
+  if (ri == NIL) return id_get(&v->ids, o->order_id) != NIL ? OMS_EDUPLICATE : OMS_EFULL;
+  /* One probe finds a duplicate and puts the id. It goes in before a done
+   * record recycled by rec_alloc gives its own id up: `ids` has room for
+   * one more than there are records. */
+  if (oms__u64map_add(&v->ids, o->order_id, ri) != 1) return OMS_EDUPLICATE;
+  ri = rec_alloc(v); /* the record peeked */
   v->stats.orders++;
 
   rec_t *r = &v->recs[ri];
@@ -822,7 +831,6 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   r->tif = (uint8_t)o->tif;
   r->inst = o->instructions;
   r->link.prev = r->link.next = NIL;
-  (void)oms__u64map_put(&v->ids, o->order_id, ri); /* sized for the pool: never full */
 
   uint16_t si = 0;
   sym_t *y = sym_of_order(v, o->symbol, &si);
@@ -1234,7 +1242,7 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   v->ring = (ev_t *)oms__malloc((size_t)ring_cap * sizeof(ev_t));
   v->heap = (expiry_t *)oms__malloc((size_t)max_orders * sizeof(expiry_t));
   if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
-      oms__u64map_init(&v->ids, max_orders) != 0 ||
+      oms__u64map_init(&v->ids, max_orders + 1) != 0 || /* + 1: see sim_send_new */
       oms__u64map_init(&v->sym_map, OMS_SIM_MAX_SYMBOLS) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
     return OMS_ENOMEM;
