@@ -423,6 +423,19 @@ static int refuse(oms_reject_t *rej, oms_reason_t code, const char *fmt, const c
   return OMS_EREJECTED;
 }
 
+/* The outcome of a message the connector was given now, rc its answer: 0,
+ * or OMS_EREJECTED with rej set. */
+static int sent(rvenue_t *rv, int rc, oms_reject_t *rej) {
+  if (rc == 0) return 0;
+  if (rc == OMS_EDOWN) {
+    rv->st.refused_down++;
+    return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
+  }
+  oms_reject_set(rej, OMS_R_VENUE_REJECT, "venue %s refused the message: %s", rv->v->name,
+                 oms_strerror(rc));
+  return OMS_EREJECTED;
+}
+
 /* Sends m now if the venue is up and a token is free and nothing of its
  * class waits before it; queues it otherwise, or refuses. */
 static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_ns,
@@ -448,17 +461,7 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
     }
   } else {
     bool waiting = rv->cancels.count > 0 || (!is_cancel && rv->others.count > 0);
-    if (!waiting && take_token(rv, now_ns)) {
-      int rc = transmit(r, vi, m, now_ns);
-      if (rc == 0) return 0;
-      if (rc == OMS_EDOWN) {
-        rv->st.refused_down++;
-        return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
-      }
-      oms_reject_set(rej, OMS_R_VENUE_REJECT, "venue %s refused the message: %s", rv->v->name,
-                     oms_strerror(rc));
-      return OMS_EREJECTED;
-    }
+    if (!waiting && take_token(rv, now_ns)) return sent(rv, transmit(r, vi, m, now_ns), rej);
   }
   msg_t *slot = ring_push(q);
   if (slot == NULL) {
@@ -475,12 +478,24 @@ int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, o
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   /* convert() writes the whole of m.vo: it is not cleared twice. */
   msg_t m;
+  if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
+  if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
+  /* The common case, dispatch's sending branch without the rest of m: up,
+   * reconciled, nothing waiting, a token free. (When the token is not free
+   * dispatch asks again at the same time, which changes nothing, and queues.) */
+  if (rv->connected && rv->ready && rv->cancels.count == 0 && rv->others.count == 0 &&
+      take_token(rv, now_ns)) {
+    int rc = oms_venue_send_new(rv->v, &m.vo);
+    if (rc == 0) {
+      rv->st.sent_new++;
+      track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+    }
+    return sent(rv, rc, rej);
+  }
   m.kind = OMS_ROUTE_NEW;
   m.dead = false;
   m.order_id = o->order_id;
   m.qty = m.price = m.stop = OMS_DEC_ZERO;
-  if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
-  if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
   return dispatch(r, rv, &m, now_ns, rej);
 }
 
