@@ -168,7 +168,8 @@ static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
   l->total = 0;
   oms__ilist_init(&l->fifo);
   l->count = 0;
-  memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  /* A new best level (the usual place) moves nothing: no call. */
+  if (pos < n) memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
   lad[pos] = li;
   b->nlev[s] = n + 1;
   return li;
