@@ -233,8 +233,8 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
 
 /* Rests leaves of in on side s in the free node, whose index the id hash
  * already has. Can not fail: levels never outnumber orders and a node is
- * free. */
-static void rest(oms__book_t *b, const oms__book_order_t *in, int s, int64_t leaves) {
+ * free. Inline: every resting order comes through here. */
+static inline void rest(oms__book_t *b, const oms__book_order_t *in, int s, int64_t leaves) {
   int64_t px = in->price.raw;
   uint32_t li = level_get(b, s, px);
   uint32_t ni = b->free_node;
