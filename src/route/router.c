@@ -227,8 +227,10 @@ int oms_router_map_symbol(oms_router_t *r, const char *venue, const char *symbol
 
 /* ---- conversion ---------------------------------------------------------- */
 
-static oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
-                            oms_reject_t *rej) {
+/* Writes o in the venue's format into vo. Returns OMS_R_NONE, or a reason
+ * with rej set. Inline: every new order is converted once. */
+static inline oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
+                                   oms_reject_t *rej) {
   /* Every field is written, the native ones zero (native_of sets them for a
    * child): no memset of the whole struct first. */
   vo->order_id = o->order_id;
