@@ -320,56 +320,42 @@ static inline uint32_t ring_free(const sim_t *v) {
   return (uint32_t)(v->ring_mask + 1 - (v->tail - v->head));
 }
 
-/* The ring slot of a report to be delivered latency ns from now, after
- * everything queued, with its due time, time and exec number set; the caller
- * writes every other field. NULL when the ring is full: the report is lost
- * (counted). */
-static ev_t *push_slot(sim_t *v, int64_t latency) {
+/* Queues e to be delivered latency ns from now, after everything queued. */
+static void push(sim_t *v, ev_t *e, int64_t latency) {
   if (ring_free(v) == 0) {
     v->stats.reports_dropped++;
-    return NULL;
+    return;
   }
   int64_t due = v->now + latency;
   if (due < v->last_due) due = v->last_due;
   v->last_due = due;
-  ev_t *e = &v->ring[v->tail & v->ring_mask];
   e->due_ns = due;
   e->ts_ns = v->now;
   e->exec = ++v->next_exec;
+  v->ring[v->tail & v->ring_mask] = *e;
   v->tail++;
   v->stats.reports_queued++;
-  return e;
 }
 
-/* Queues e as push_slot does (its due time, time and exec number set). */
-static void push(sim_t *v, ev_t *e, int64_t latency) {
-  ev_t *slot = push_slot(v, latency);
-  if (slot == NULL) return;
-  e->due_ns = slot->due_ns;
-  e->ts_ns = slot->ts_ns;
-  e->exec = slot->exec;
-  *slot = *e;
-}
-
-/* Queues a report of type about r (not a fill), written in its ring slot:
- * this is every order's acknowledgement. */
+/* Queues a report of type about r (not a fill). */
 static void report(sim_t *v, const rec_t *r, oms_exec_type_t type, oms_reason_t reason,
                    const char *text, int64_t latency) {
-  ev_t *e = push_slot(v, latency);
-  if (e == NULL) return;
-  bool replaced = type == OMS_EXEC_REPLACED;
-  e->order_id = r->order_id;
-  e->vid = r->vid;
-  e->qty = replaced ? r->qty : 0;
-  e->px = replaced ? r->price : 0;
-  e->fee = replaced ? r->stop : 0;
-  e->cum = r->filled;
-  e->leaves = r->status == OMS_VSTATUS_WORKING ? r->qty - r->filled : 0;
-  e->text = text;
-  e->reason = (uint16_t)reason;
-  e->type = (uint8_t)type;
-  e->liq = 0;
-  e->status = r->status;
+  ev_t e;
+  memset(&e, 0, sizeof(e));
+  e.type = (uint8_t)type;
+  e.order_id = r->order_id;
+  e.vid = r->vid;
+  e.reason = (uint16_t)reason;
+  e.text = text;
+  e.status = r->status;
+  e.cum = r->filled;
+  e.leaves = r->status == OMS_VSTATUS_WORKING ? r->qty - r->filled : 0;
+  if (type == OMS_EXEC_REPLACED) {
+    e.qty = r->qty;
+    e.px = r->price;
+    e.fee = r->stop;
+  }
+  push(v, &e, latency);
 }
 
 static void reject_unknown(sim_t *v, uint64_t order_id, oms_exec_type_t type) {
