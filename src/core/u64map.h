@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/hash.h"
+#include "oms/error.h"
 
 /* A key and its value side by side: a lookup touches one cache line, not
  * one in a key array and another in a value array. */
@@ -54,6 +55,23 @@ static inline bool oms__u64map_get(const oms__u64map_t *m, uint64_t key, uint64_
       return true;
     }
     if (m->ent[i].key == 0) return false;
+  }
+}
+/* Puts key -> val unless key is present: one probe where a get and a put
+ * take two. Returns 1 when it put it, 0 when key was present (its value
+ * left as it was), OMS_EINVAL for key 0, or OMS_EFULL at the entry limit.
+ * Inline: the router and the simulated venue add an id per order. */
+static inline int oms__u64map_add(oms__u64map_t *m, uint64_t key, uint64_t val) {
+  if (key == 0) return OMS_EINVAL;
+  for (uint32_t i = oms__u64map_slot(m, key);; i = (i + 1) & m->mask) {
+    if (m->ent[i].key == key) return 0;
+    if (m->ent[i].key == 0) {
+      if (m->count >= m->limit) return OMS_EFULL;
+      m->ent[i].key = key;
+      m->ent[i].val = val;
+      m->count++;
+      return 1;
+    }
   }
 }
 /* Removes key; returns true if it was present. */

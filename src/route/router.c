@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/strkey.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "oms/route.h"
@@ -51,6 +52,7 @@ typedef struct symmap_s {
 
 typedef struct rvenue_s {
   oms_venue_t *v;
+  oms__strkey_t key; /* v->name's */
   oms_venue_route_config_t cfg;
   int64_t tokens; /* nanotokens */
   int64_t refill_ns;
@@ -145,6 +147,14 @@ static rvenue_t *find_venue(const oms_router_t *r, const char *name) {
   return NULL;
 }
 
+/* The venue of o, found by the words of its name (core/strkey.h): twice on
+ * every submission, so no strcmp. */
+static rvenue_t *order_venue(const oms_router_t *r, const oms_order_t *o) {
+  for (uint32_t i = 0; i < r->nvenues; i++)
+    if (oms__strkey_match(&r->venues[i].key, o->venue)) return &r->venues[i];
+  return NULL;
+}
+
 int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_config_t *cfg) {
   int rc = 0;
   if (v == NULL) return OMS_EINVAL;
@@ -171,6 +181,7 @@ int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_
     goto fail;
   }
   rv->v = v;
+  oms__strkey_from_str(v->name, sizeof v->name, &rv->key);
   rv->tokens = (int64_t)rv->cfg.burst * NANOTOKEN;
   rv->connected = oms_venue_is_connected(v);
   rv->ready = true;
@@ -216,9 +227,12 @@ int oms_router_map_symbol(oms_router_t *r, const char *venue, const char *symbol
 
 /* ---- conversion ---------------------------------------------------------- */
 
-static oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
-                            oms_reject_t *rej) {
-  memset(vo, 0, sizeof(*vo));
+/* Writes o in the venue's format into vo. Returns OMS_R_NONE, or a reason
+ * with rej set. Inline: every new order is converted once. */
+static inline oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
+                                   oms_reject_t *rej) {
+  /* Every field is written, the native ones zero (native_of sets them for a
+   * child): no memset of the whole struct first. */
   vo->order_id = o->order_id;
   memcpy(vo->account_id, o->account_id, sizeof(vo->account_id));
   memcpy(vo->symbol, o->symbol, sizeof(vo->symbol));
@@ -230,6 +244,8 @@ static oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_
   vo->price = o->price;
   vo->stop_price = o->stop_price;
   vo->expire_ns = o->expire_ns;
+  vo->native = 0;
+  vo->display_qty = vo->trail_offset = OMS_DEC_ZERO;
   const symmap_t *m = NULL;
   for (uint32_t i = 0; i < rv->nsyms && m == NULL; i++)
     if (strcmp(rv->syms[i].symbol, o->symbol) == 0) m = &rv->syms[i];
@@ -254,14 +270,14 @@ static oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_
 
 oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue_order_t *out,
                                 oms_reject_t *rej) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL)
     return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   return convert(rv, o, out, rej);
 }
 
 oms_reason_t oms_router_check_new(oms_router_t *r, const oms_order_t *o, oms_reject_t *rej) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL)
     return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   if (rv->nsyms > 0) {
@@ -304,22 +320,21 @@ static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
 }
 
 static void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
-  uint64_t idx;
-  if (oms__u64map_get(&r->inf_map, order_id, &idx)) return; /* already tracked */
-  if (r->free_inf == NIL) return; /* full: the venue's own reports still settle it */
   uint32_t i = r->free_inf;
+  if (i == NIL) return; /* full: the venue's own reports still settle it */
+  /* The map is sized for the pool, so only a tracked order_id is refused. */
+  if (oms__u64map_add(&r->inf_map, order_id, i) != 1) return; /* already tracked */
   r->free_inf = r->inf[i].next;
   inflight_t *e = &r->inf[i];
   e->order_id = order_id;
   e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
   e->unknown = false;
   inf_append(r, vi, i);
-  oms__u64map_put(&r->inf_map, order_id, i);
   r->venues[vi].st.inflight++;
 }
 
 int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return OMS_ENOTFOUND;
   uint32_t vi = (uint32_t)(rv - r->venues);
   uint64_t idx;
@@ -334,7 +349,7 @@ int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_
 }
 
 int oms_router_track_unknown_later(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return OMS_ENOTFOUND;
   uint64_t idx;
   if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) {
@@ -410,6 +425,19 @@ static int refuse(oms_reject_t *rej, oms_reason_t code, const char *fmt, const c
   return OMS_EREJECTED;
 }
 
+/* The outcome of a message the connector was given now, rc its answer: 0,
+ * or OMS_EREJECTED with rej set. */
+static int sent(rvenue_t *rv, int rc, oms_reject_t *rej) {
+  if (rc == 0) return 0;
+  if (rc == OMS_EDOWN) {
+    rv->st.refused_down++;
+    return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
+  }
+  oms_reject_set(rej, OMS_R_VENUE_REJECT, "venue %s refused the message: %s", rv->v->name,
+                 oms_strerror(rc));
+  return OMS_EREJECTED;
+}
+
 /* Sends m now if the venue is up and a token is free and nothing of its
  * class waits before it; queues it otherwise, or refuses. */
 static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_ns,
@@ -435,17 +463,7 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
     }
   } else {
     bool waiting = rv->cancels.count > 0 || (!is_cancel && rv->others.count > 0);
-    if (!waiting && take_token(rv, now_ns)) {
-      int rc = transmit(r, vi, m, now_ns);
-      if (rc == 0) return 0;
-      if (rc == OMS_EDOWN) {
-        rv->st.refused_down++;
-        return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);
-      }
-      oms_reject_set(rej, OMS_R_VENUE_REJECT, "venue %s refused the message: %s", rv->v->name,
-                     oms_strerror(rc));
-      return OMS_EREJECTED;
-    }
+    if (!waiting && take_token(rv, now_ns)) return sent(rv, transmit(r, vi, m, now_ns), rej);
   }
   msg_t *slot = ring_push(q);
   if (slot == NULL) {
@@ -458,22 +476,34 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
 }
 
 int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   /* convert() writes the whole of m.vo: it is not cleared twice. */
   msg_t m;
+  if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
+  if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
+  /* The common case, dispatch's sending branch without the rest of m: up,
+   * reconciled, nothing waiting, a token free. (When the token is not free
+   * dispatch asks again at the same time, which changes nothing, and queues.) */
+  if (rv->connected && rv->ready && rv->cancels.count == 0 && rv->others.count == 0 &&
+      take_token(rv, now_ns)) {
+    int rc = oms_venue_send_new(rv->v, &m.vo);
+    if (rc == 0) {
+      rv->st.sent_new++;
+      track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+    }
+    return sent(rv, rc, rej);
+  }
   m.kind = OMS_ROUTE_NEW;
   m.dead = false;
   m.order_id = o->order_id;
   m.qty = m.price = m.stop = OMS_DEC_ZERO;
-  if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
-  if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
   return dispatch(r, rv, &m, now_ns, rej);
 }
 
 int oms_router_send_cancel(oms_router_t *r, const oms_order_t *o, int64_t now_ns,
                            oms_reject_t *rej) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   /* A new order still waiting in our queue never reached the venue: drop it. */
   for (uint32_t k = 0; k < rv->others.count; k++) {
@@ -491,7 +521,7 @@ int oms_router_send_cancel(oms_router_t *r, const oms_order_t *o, int64_t now_ns
 int oms_router_send_replace(oms_router_t *r, const oms_order_t *o, oms_dec_t new_qty,
                             oms_dec_t new_price, oms_dec_t new_stop_price, int64_t now_ns,
                             oms_reject_t *rej) {
-  rvenue_t *rv = find_venue(r, o->venue);
+  rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   msg_t m = {.kind = OMS_ROUTE_REPLACE,
              .order_id = o->order_id,

@@ -168,7 +168,8 @@ static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
   l->total = 0;
   oms__ilist_init(&l->fifo);
   l->count = 0;
-  memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  /* A new best level (the usual place) moves nothing: no call. */
+  if (pos < n) memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
   lad[pos] = li;
   b->nlev[s] = n + 1;
   return li;
@@ -230,18 +231,52 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
   return sum;
 }
 
+/* Rests leaves of in on side s in the free node, whose index the id hash
+ * already has. Can not fail: levels never outnumber orders and a node is
+ * free. Inline: every resting order comes through here. */
+static inline void rest(oms__book_t *b, const oms__book_order_t *in, int s, int64_t leaves) {
+  int64_t px = in->price.raw;
+  uint32_t li = level_get(b, s, px);
+  uint32_t ni = b->free_node;
+  node_t *n = &b->nodes[ni];
+  b->free_node = n->link.next;
+  level_t *l = &b->levels[li];
+  n->id = in->id;
+  n->tag = in->tag;
+  n->px = px;
+  n->qty = leaves;
+  n->level = li;
+  n->side = (uint8_t)s;
+  fifo_append(b, l, ni);
+  l->total += leaves;
+  l->count++;
+  b->norders++;
+}
+
 int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_result_t *res) {
   if (b == NULL || in == NULL || res == NULL) return OMS_EINVAL;
   if (in->id == 0 || in->qty.raw <= 0) return OMS_EINVAL;
   if (in->side != OMS_SIDE_BUY && in->side != OMS_SIDE_SELL) return OMS_EINVAL;
   int market = (in->flags & OMS_BOOK_MARKET) != 0;
   if (!market && in->price.raw <= 0) return OMS_EINVAL;
-  if (id_get(&b->ids, in->id) != NIL) return OMS_EEXIST;
   int may_rest = !market && (in->flags & (OMS_BOOK_IOC | OMS_BOOK_FOK)) == 0;
-  if (may_rest && b->free_node == NIL) return OMS_EFULL;
-
   int s = sidx(in->side), o = !s;
   int64_t px = in->price.raw, leaves = in->qty.raw;
+  /* An order that rests without trading (a passive limit, the most common)
+   * is checked for a duplicate and put in the id hash in one probe. */
+  if (may_rest && b->free_node != NIL &&
+      (b->nlev[o] == 0 || !crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px))) {
+    if (oms__u64map_add(&b->ids, in->id, b->free_node) != 1)
+      return OMS_EEXIST; /* sized: never full */
+    res->filled_qty = OMS_DEC_ZERO;
+    res->leaves_qty = in->qty;
+    rest(b, in, s, leaves);
+    res->outcome = OMS_BOOK_RESTED;
+    return 0;
+  }
+  if (id_get(&b->ids, in->id) != NIL) return OMS_EEXIST;
+  if (may_rest && b->free_node == NIL) return OMS_EFULL;
+
   res->filled_qty = OMS_DEC_ZERO;
   res->leaves_qty = in->qty;
   if ((in->flags & OMS_BOOK_POST_ONLY) && b->nlev[o] > 0 &&
@@ -286,23 +321,8 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     res->outcome = OMS_BOOK_NOT_RESTED;
     return 0;
   }
-  uint32_t li = level_get(b, s, px);
-  /* Can not fail: levels never outnumber orders and a node is free. */
-  uint32_t ni = b->free_node;
-  node_t *n = &b->nodes[ni];
-  b->free_node = n->link.next;
-  level_t *l = &b->levels[li];
-  n->id = in->id;
-  n->tag = in->tag;
-  n->px = px;
-  n->qty = leaves;
-  n->level = li;
-  n->side = (uint8_t)s;
-  fifo_append(b, l, ni);
-  l->total += leaves;
-  l->count++;
-  (void)oms__u64map_put(&b->ids, in->id, ni); /* sized for the pool: never full */
-  b->norders++;
+  (void)oms__u64map_put(&b->ids, in->id, b->free_node); /* sized for the pool: never full */
+  rest(b, in, s, leaves);
   res->outcome = OMS_BOOK_RESTED;
   return 0;
 }

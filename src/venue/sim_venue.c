@@ -65,6 +65,7 @@
 #include "decimal/decimal_internal.h"
 
 #include "core/ilist.h"
+#include "core/strkey.h"
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "venue/book.h"
@@ -132,6 +133,7 @@ typedef struct sim_s sim_t;
 typedef struct sym_s {
   sim_t *v;
   oms_instrument_t ins;
+  oms__strkey_t key; /* ins.symbol's (core/strkey.h) */
   oms__book_t *book;
   oms__ilist_t stops; /* held stop orders, in arrival order */
   bool traded;        /* since the last run_stops */
@@ -250,6 +252,11 @@ static uint32_t rec_alloc(sim_t *v) {
   if (i == NIL) return NIL;
   oms__u64map_del(&v->ids, v->recs[i].order_id);
   return i;
+}
+
+/* The record rec_alloc gives next (NIL: none), left where it is. */
+static inline uint32_t rec_peek(const sim_t *v) {
+  return v->free_rec != NIL ? v->free_rec : v->done.head;
 }
 
 static inline uint32_t rec_index(const sim_t *v, const rec_t *r) { return (uint32_t)(r - v->recs); }
@@ -561,9 +568,8 @@ static void execute(sim_t *v, sym_t *y, rec_t *r) {
   }
 }
 
-/* Triggers and runs the stops reached by the trades since the last call,
- * then those reached by their trades, until no trade is left unexamined. */
-static void run_stops(sim_t *v, sym_t *y) {
+/* The loop of run_stops, entered when a trade may have reached a stop. */
+static void fire_stops(sim_t *v, sym_t *y) {
   while (y->traded && y->stops.head != NIL) {
     int64_t hi = y->trade_hi, lo = y->trade_lo;
     y->traded = false;
@@ -587,6 +593,13 @@ static void run_stops(sim_t *v, sym_t *y) {
       execute(v, y, r);
     }
   }
+}
+
+/* Triggers and runs the stops reached by the trades since the last call,
+ * then those reached by their trades, until no trade is left unexamined.
+ * Inline: after most orders there is no stop to look at. */
+static inline void run_stops(sim_t *v, sym_t *y) {
+  if (y->traded && y->stops.head != NIL) fire_stops(v, y);
   y->traded = false;
 }
 
@@ -672,13 +685,24 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
 
 /* ---- Symbols ------------------------------------------------------------------ */
 
-static uint64_t sym_key(const char *symbol) { return oms__hash_str(symbol, 0x85ebca6b); }
-
-/* A lookup, not a scan: every new order names its symbol. */
-static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
+/* The symbol an order names in its symbol array, or NULL. A lookup, not a
+ * scan, and no strcmp: every new order names its symbol (core/strkey.h). */
+static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
   uint64_t i;
-  if (!oms__u64map_get(&v->sym_map, sym_key(symbol), &i) ||
-      strcmp(v->syms[i]->ins.symbol, symbol) != 0)
+  if (!oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i) ||
+      !oms__strkey_match(&v->syms[i]->key, symbol))
+    return NULL;
+  *index = (uint16_t)i;
+  return v->syms[i];
+}
+
+/* The symbol named by the C string symbol, or NULL. */
+static sym_t *sym_find(const sim_t *v, const char *symbol, uint16_t *index) {
+  oms__strkey_t key;
+  uint64_t i;
+  if (oms__strkey_from_str(symbol, OMS_SYMBOL_MAX + 1, &key) == 0 ||
+      !oms__u64map_get(&v->sym_map, oms__strkey_hash(&key), &i) ||
+      !oms__strkey_eq(&v->syms[i]->key, &key))
     return NULL;
   if (index != NULL) *index = (uint16_t)i;
   return v->syms[i];
@@ -699,9 +723,11 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
       ins->multiplier.raw < 0 || !lp_config_ok(s))
     return OMS_ECONFIG;
   uint64_t other;
+  oms__strkey_t key;
+  oms__strkey_from_str(ins->symbol, OMS_SYMBOL_MAX + 1, &key); /* length checked above */
   if (sym_find(v, ins->symbol, NULL) != NULL) return OMS_EEXIST;
   /* two names of one 64-bit hash: never seen, refused rather than scanned for */
-  if (oms__u64map_get(&v->sym_map, sym_key(ins->symbol), &other)) return OMS_ECONFIG;
+  if (oms__u64map_get(&v->sym_map, oms__strkey_hash(&key), &other)) return OMS_ECONFIG;
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
   sym_t *y = (sym_t *)oms__calloc(1, sizeof(*y));
   if (y == NULL) return OMS_ENOMEM;
@@ -712,9 +738,10 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   }
   y->v = v;
   y->ins = *ins;
+  y->key = key;
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
-  (void)oms__u64map_put(&v->sym_map, sym_key(ins->symbol), v->nsyms); /* sized for all */
+  (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
   if (s->lp.enabled) {
     lp_state_t *lp = &y->lp;
     lp->cfg = s->lp;
@@ -825,9 +852,13 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   if (o == NULL || o->order_id == 0) return OMS_EINVAL;
   int rc = admit(v);
   if (rc != 0) return rc;
-  if (id_get(&v->ids, o->order_id) != NIL) return OMS_EDUPLICATE;
-  uint32_t ri = rec_alloc(v);
-  if (ri == NIL) return OMS_EFULL;
+  uint32_t ri = rec_peek(v);
+  if (ri == NIL) return id_get(&v->ids, o->order_id) != NIL ? OMS_EDUPLICATE : OMS_EFULL;
+  /* One probe finds a duplicate and puts the id. It goes in before a done
+   * record recycled by rec_alloc gives its own id up: `ids` has room for
+   * one more than there are records. */
+  if (oms__u64map_add(&v->ids, o->order_id, ri) != 1) return OMS_EDUPLICATE;
+  ri = rec_alloc(v); /* the record peeked */
   v->stats.orders++;
 
   rec_t *r = &v->recs[ri];
@@ -842,10 +873,9 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   r->tif = (uint8_t)o->tif;
   r->inst = o->instructions;
   r->link.prev = r->link.next = NIL;
-  (void)oms__u64map_put(&v->ids, o->order_id, ri); /* sized for the pool: never full */
 
   uint16_t si = 0;
-  sym_t *y = sym_find(v, o->symbol, &si);
+  sym_t *y = sym_of_order(v, o->symbol, &si);
   r->sym = si;
   const char *text = NULL;
   oms_reason_t why = check_new(v, y, o, &text);
@@ -1420,7 +1450,7 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   v->ring = (ev_t *)oms__malloc((size_t)ring_cap * sizeof(ev_t));
   v->heap = (expiry_t *)oms__malloc((size_t)max_orders * sizeof(expiry_t));
   if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
-      oms__u64map_init(&v->ids, max_orders) != 0 ||
+      oms__u64map_init(&v->ids, max_orders + 1) != 0 || /* + 1: see sim_send_new */
       oms__u64map_init(&v->sym_map, OMS_SIM_MAX_SYMBOLS) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
     return OMS_ENOMEM;

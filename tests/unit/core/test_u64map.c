@@ -97,11 +97,29 @@ static void test_removal_shifts_a_probe_run_back(void **state) {
   oms__u64map_close(&m);
 }
 
+static void test_add_puts_only_a_missing_key(void **state) {
+  (void)state;
+  oms__u64map_t m;
+  assert_int_equal(oms__u64map_init(&m, 4), 0);
+  assert_int_equal(oms__u64map_add(&m, 0, 1), OMS_EINVAL);
+  assert_int_equal(oms__u64map_add(&m, 5, 50), 1);
+  assert_int_equal(oms__u64map_add(&m, 5, 51), 0);
+  uint64_t v;
+  assert_true(oms__u64map_get(&m, 5, &v));
+  assert_int_equal(v, 50); /* the first value stays */
+  for (uint64_t k = 6; m.count < m.limit; k++) assert_int_equal(oms__u64map_add(&m, k, k), 1);
+  assert_int_equal(oms__u64map_add(&m, 1000, 1), OMS_EFULL);
+  assert_int_equal(oms__u64map_add(&m, 5, 1), 0); /* present: no room needed */
+  assert_false(oms__u64map_get(&m, 1000, &v));
+  oms__u64map_close(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_put_get_del_match_a_reference),
       cmocka_unit_test(test_limits_and_reserved_key),
       cmocka_unit_test(test_removal_shifts_a_probe_run_back),
+      cmocka_unit_test(test_add_puts_only_a_missing_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

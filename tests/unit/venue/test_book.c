@@ -197,6 +197,29 @@ static void test_bad_input_and_a_full_pool_are_refused(void **state) {
   oms__book_destroy(NULL);
 }
 
+/* A resting order's id is refused again whether the new order would rest,
+ * trade or find the pool full, and nothing changes. */
+static void test_a_duplicate_id_is_refused_before_anything_changes(void **state) {
+  (void)state;
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(2, NULL, NULL, &b), 0);
+  oms__book_result_t r;
+  assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 100, 1, 0, &r), 0);
+  assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 99, 1, 0, &r), OMS_EEXIST);   /* would rest */
+  assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 100, 1, 0, &r), OMS_EEXIST); /* would trade */
+  assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 0, 1, OMS_BOOK_MARKET, &r), OMS_EEXIST);
+  assert_int_equal(submit(b, 2, OMS_SIDE_SELL, 101, 1, 0, &r), 0);
+  assert_int_equal(submit(b, 2, OMS_SIDE_SELL, 102, 1, 0, &r), OMS_EEXIST); /* full pool */
+  assert_int_equal(submit(b, 3, OMS_SIDE_SELL, 102, 1, 0, &r), OMS_EFULL);
+  oms__book_entry_t e;
+  assert_int_equal(oms__book_get(b, 1, &e), 0);
+  assert_int_equal(e.leaves_qty.raw, P(1).raw);
+  assert_int_equal(e.price.raw, P(100).raw);
+  assert_int_equal(oms__book_get(b, 2, &e), 0);
+  assert_int_equal(e.price.raw, P(101).raw);
+  oms__book_destroy(b);
+}
+
 static void test_levels_stay_sorted_under_random_operations(void **state) {
   (void)state;
   enum { CAP = 512, OPS = 20000 };
@@ -253,6 +276,7 @@ int main(void) {
       cmocka_unit_test(test_post_only_is_refused_when_it_would_trade),
       cmocka_unit_test(test_cancel_and_reduce),
       cmocka_unit_test(test_bad_input_and_a_full_pool_are_refused),
+      cmocka_unit_test(test_a_duplicate_id_is_refused_before_anything_changes),
       cmocka_unit_test(test_levels_stay_sorted_under_random_operations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1277,6 +1277,36 @@ static void test_done_orders_are_recycled_when_the_pool_is_full(void **state) {
   fx_close(fx);
 }
 
+/* A duplicate is refused before anything is recycled: the oldest done
+ * order still answers, and the next new order then takes its record. */
+static void test_a_duplicate_recycles_nothing_when_the_pool_is_full(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.max_orders = 4;
+  fx_open_cfg(fx, &c);
+  for (uint64_t i = 1; i <= 4; i++) assert_int_equal(lim(fx, i, OMS_SIDE_BUY, "1", "100.00"), 0);
+  assert_int_equal(lim(fx, 4, OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE); /* none done */
+  for (uint64_t i = 1; i <= 4; i++) oms_venue_send_cancel(fx->v, i);
+  assert_int_equal(lim(fx, 1, OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE);
+  assert_int_equal(lim(fx, 4, OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE);
+  oms_venue_query_status(fx->v, 1);
+  assert_int_equal(lim(fx, 5, OMS_SIDE_BUY, "1", "100.00"), 0); /* takes order 1's record */
+  assert_int_equal(lim(fx, 5, OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE);
+  oms_venue_query_status(fx->v, 1);
+  oms_venue_query_status(fx->v, 2);
+  vpoll(fx);
+  assert_int_equal(find(fx, 1, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_CANCELLED);
+  assert_int_equal(find(fx, 1, OMS_EXEC_STATUS, 1)->status, OMS_VSTATUS_UNKNOWN);
+  assert_int_equal(find(fx, 2, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_CANCELLED);
+  assert_non_null(find(fx, 5, OMS_EXEC_ACCEPTED, 0));
+  oms_sim_stats_t st;
+  oms_sim_venue_stats(fx->v, &st);
+  assert_int_equal(st.orders, 5);
+  fx_close(fx);
+}
+
 static void test_full_book_cancels_the_order_with_capacity(void **state) {
   (void)state;
   fx_t *fx = fx_alloc();
@@ -1942,6 +1972,7 @@ int main(void) {
       cmocka_unit_test(test_malformed_and_duplicate_sends_are_errors),
       cmocka_unit_test(test_full_report_ring_refuses_sends_until_polled),
       cmocka_unit_test(test_done_orders_are_recycled_when_the_pool_is_full),
+      cmocka_unit_test(test_a_duplicate_recycles_nothing_when_the_pool_is_full),
       cmocka_unit_test(test_full_book_cancels_the_order_with_capacity),
       cmocka_unit_test(test_self_trade_is_allowed_at_the_venue),
       cmocka_unit_test(test_bad_configuration_is_refused),
