@@ -541,6 +541,9 @@ static void prefetch_next_slot(const oms_engine_t *e) {
   uint32_t i = e->free_head != NIL ? e->free_head : e->fin_head;
   if (i == NIL) return;
   const char *p = (const char *)&e->slots[i];
+  /* Unrolled: the loop's own count, test and jump cost three times the
+   * prefetches (bench_core, callgrind: ~100 instructions -> ~30). */
+#pragma GCC unroll 32
   for (size_t off = 0; off < sizeof(slot_t); off += 64) __builtin_prefetch(p + off, 1, 3);
 }
 
