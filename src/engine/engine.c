@@ -502,7 +502,7 @@ static uint32_t slot_alloc(oms_engine_t *e) {
   } else {
     i = e->fin_head;
     /* A bust can bring a finished order back to life: it leaves the FIFO. */
-    while (i != NIL && !oms_ord_state_is_terminal(e->slots[i].o.state)) {
+    while (i != NIL && !oms__state_terminal(e->slots[i].o.state)) {
       e->slots[i].finished = false;
       e->fin_head = e->slots[i].next;
       if (e->fin_head == NIL) e->fin_tail = NIL;
@@ -761,7 +761,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
           oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
-      if (oms_ord_state_is_terminal(s->o.state)) {
+      if (oms__state_terminal(s->o.state)) {
         slot_finished(e, st->slot);
         recon_done_with(e, s);
       }
@@ -1122,7 +1122,7 @@ static slot_t *live_slot(oms_engine_t *e, uint64_t order_id, oms_reject_t *rej) 
     oms_reject_set(rej, OMS_R_UNKNOWN_ORDER, "unknown order %llu", (unsigned long long)order_id);
     return NULL;
   }
-  if (oms_ord_state_is_terminal(s->o.state)) {
+  if (oms__state_terminal(s->o.state)) {
     oms_reject_set(rej, OMS_R_ORDER_TERMINAL, "order %llu is already %s",
                    (unsigned long long)order_id, oms_ord_state_str(s->o.state));
     return NULL;
@@ -1358,7 +1358,7 @@ static bool str_match(const char *want, const char *have) {
 
 static bool matches(const oms_order_filter_t *f, const oms_order_t *o) {
   uint32_t states = f ? f->states : 0;
-  bool state_ok = states ? (states & (1u << o->state)) != 0 : !oms_ord_state_is_terminal(o->state);
+  bool state_ok = states ? (states & (1u << o->state)) != 0 : !oms__state_terminal(o->state);
   if (!state_ok || f == NULL) return state_ok;
   return str_match(f->strategy_id, o->strategy_id) && str_match(f->account_id, o->account_id) &&
          str_match(f->symbol, o->symbol) && str_match(f->venue, o->venue);
@@ -1469,7 +1469,7 @@ static void recon_start(oms_engine_t *e, vctx_t *vc) {
   for (uint32_t i = e->mem_head; i != NIL; i = e->mem[i].next) {
     slot_t *s = &e->slots[i];
     if (strcmp(s->o.venue, vc->name) != 0) continue;
-    s->recon = !oms_ord_state_is_terminal(s->o.state) && s->o.algo == 0; /* a parent is ours */
+    s->recon = !oms__state_terminal(s->o.state) && s->o.algo == 0; /* a parent is ours */
     s->unknown_answers = 0;
     vc->pending += s->recon;
   }
@@ -1535,7 +1535,7 @@ static int unfill(oms_order_t *o, oms_dec_t qty, oms_dec_t px) {
           : &o->state;
   if (*st == OMS_STATE_FILLED || *st == OMS_STATE_PARTIALLY_FILLED)
     *st = f.raw > 0 ? OMS_STATE_PARTIALLY_FILLED : OMS_STATE_ACCEPTED;
-  if (!oms_ord_state_is_terminal(o->state)) oms_dec_sub(o->qty, f, &o->leaves_qty);
+  if (!oms__state_terminal(o->state)) oms_dec_sub(o->qty, f, &o->leaves_qty);
   return 0;
 }
 
@@ -1552,10 +1552,10 @@ static int refill(oms_order_t *o, oms_dec_t qty, oms_dec_t px) {
           ? &o->restore_state
           : &o->state;
   bool full = oms_dec_eq(f, o->qty);
-  if (!oms_ord_state_is_terminal(*st) || *st == OMS_STATE_FILLED)
+  if (!oms__state_terminal(*st) || *st == OMS_STATE_FILLED)
     *st = full ? OMS_STATE_FILLED : f.raw > 0 ? OMS_STATE_PARTIALLY_FILLED : *st;
   if (full && st == &o->restore_state) o->state = OMS_STATE_FILLED;
-  if (!oms_ord_state_is_terminal(o->state))
+  if (!oms__state_terminal(o->state))
     oms_dec_sub(o->qty, f, &o->leaves_qty);
   else
     o->leaves_qty = OMS_DEC_ZERO;
@@ -1687,7 +1687,7 @@ static int restate(oms_engine_t *e, vctx_t *vc, uint32_t si, const oms_exec_repo
   if (oms_dec_is_pos(r->new_qty)) o->qty = r->new_qty;
   if (oms_dec_is_pos(r->new_price)) o->price = r->new_price;
   if (oms_dec_is_pos(r->new_stop_price)) o->stop_price = r->new_stop_price;
-  if (!oms_ord_state_is_terminal(o->state)) {
+  if (!oms__state_terminal(o->state)) {
     oms_dec_sub(o->qty, o->filled_qty, &o->leaves_qty);
     /* Restated down to what is filled: nothing is left to work. */
     if (o->leaves_qty.raw == 0) o->state = OMS_STATE_FILLED;
@@ -1904,7 +1904,7 @@ static int apply_report(oms_engine_t *e, vctx_t *vc, const oms_exec_report_t *r)
              r->exec_id, (unsigned long long)r->order_id, oms_ord_state_str(s->o.state), f, t);
     stage_alarm(e, si, OMS_ALARM_OVERFILL, rc, text);
   } else if ((ch.event == OMS_EV_CANCEL_REJECT || ch.event == OMS_EV_REPLACE_REJECT) &&
-             oms_ord_state_is_terminal(s->o.state)) {
+             oms__state_terminal(s->o.state)) {
     /* The order finished (filled, say) before the venue saw the request: the
      * request's refusal is still news for whoever asked, so it is published
      * with the order as it is. */
