@@ -207,8 +207,19 @@ static void copy_text(char *dst, size_t cap, const char *src) {
 
 /* ---- keys ----------------------------------------------------------------- */
 
+/* The key of (strategy, client order id): from two strings, or from the
+ * names in an order's or a request's arrays a word at a time (the same key;
+ * core/hash.h, oms__hash_name). */
 static uint64_t clord_key(const char *strategy, const char *clordid) {
-  return oms__hash_str(clordid, oms__hash_str(strategy, 0x5bd1e995));
+  return oms__hash_name_str(clordid, oms__hash_name_str(strategy, 0x5bd1e995));
+}
+
+/* strategy and clordid are arrays of OMS_ID_MAX + 1; *slen and *clen receive
+ * the names' lengths (OMS_ID_MAX + 1 for an array without its NUL). */
+static uint64_t clord_key_of(const char *strategy, const char *clordid, size_t *slen,
+                             size_t *clen) {
+  uint64_t h = oms__hash_name(strategy, OMS_ID_MAX + 1, 0x5bd1e995, slen);
+  return oms__hash_name(clordid, OMS_ID_MAX + 1, h, clen);
 }
 
 /* Keeps the map (strategy, current client order id) -> order current after
@@ -222,7 +233,8 @@ static void index_cur(oms_engine_t *e, slot_t *s) {
     oms__u64map_del(&e->by_cur, s->cur_key);
   s->cur_key = 0;
   if (strcmp(s->o.cur_client_order_id, s->o.client_order_id) == 0) return;
-  s->cur_key = clord_key(s->o.strategy_id, s->o.cur_client_order_id);
+  size_t n;
+  s->cur_key = clord_key_of(s->o.strategy_id, s->o.cur_client_order_id, &n, &n);
   oms__u64map_put(&e->by_cur, s->cur_key, si); /* sized for every slot: never full */
 }
 
@@ -237,20 +249,34 @@ static void index_venue_id(oms_engine_t *e, slot_t *s) {
   oms__u64map_put(&e->by_venue_id, s->venue_key, (uint64_t)(s - e->slots));
 }
 
+/* The key of an instrument, (venue, symbol): from two strings, or from the
+ * arrays of an instrument or a request (the same key). */
 static uint64_t ins_key(const char *venue, const char *symbol) {
-  return oms__hash_str(symbol, oms__hash_str(venue, 0x9e3779b9));
+  return oms__hash_name_str(symbol, oms__hash_name_str(venue, 0x9e3779b9));
+}
+
+static uint64_t ins_key_of(const char *venue, const char *symbol) {
+  size_t n;
+  return oms__hash_name(symbol, OMS_SYMBOL_MAX + 1,
+                        oms__hash_name(venue, OMS_VENUE_MAX + 1, 0x9e3779b9, &n), &n);
 }
 
 /* A hash of everything a request asks for, so a replay can be told from a
  * different request that reuses the client order id; from the keys the
  * submission computes anyway (clord_key of its strategy and client order
- * id, ins_key of its venue and symbol), so those names are read once. */
+ * id, ins_key of its venue and symbol), so those names are read once. The
+ * four small fields go in two to a word. */
 static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey, uint64_t ikey) {
-  uint64_t h = oms__hash_str(r->account_id, ckey);
+  size_t n;
+  uint64_t h = oms__hash_name(r->account_id, OMS_ID_MAX + 1, ckey, &n);
   h = oms__mix64(h ^ ikey);
-  int64_t v[] = {r->side,      r->type,           r->tif,      r->instructions, r->qty.raw,
-                 r->price.raw, r->stop_price.raw, r->expire_ns};
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ (uint64_t)v[i]);
+  uint64_t v[] = {(uint64_t)(uint32_t)r->side | (uint64_t)(uint32_t)r->type << 32,
+                  (uint64_t)(uint32_t)r->tif | (uint64_t)r->instructions << 32,
+                  (uint64_t)r->qty.raw,
+                  (uint64_t)r->price.raw,
+                  (uint64_t)r->stop_price.raw,
+                  (uint64_t)r->expire_ns};
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ v[i]);
   return h ? h : 1;
 }
 
@@ -1010,8 +1036,10 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   res->check[0] = '\0';
   res->reject.code = OMS_R_NONE;
   res->reject.text[0] = '\0';
-  if (memchr(req->strategy_id, 0, sizeof(req->strategy_id)) == NULL ||
-      memchr(req->client_order_id, 0, sizeof(req->client_order_id)) == NULL)
+  /* The key's hash finds the names' NULs on the way. */
+  size_t slen, clen;
+  uint64_t ckey = clord_key_of(req->strategy_id, req->client_order_id, &slen, &clen);
+  if (slen > OMS_ID_MAX || clen > OMS_ID_MAX)
     return refuse_early(res, OMS_R_BAD_ID, "strategy_id or client_order_id too long");
   if (e->cfg.admit != NULL && e->cfg.admit(e->cfg.admit_ctx, req, &res->reject) != 0) {
     res->order = &no_order;
@@ -1019,8 +1047,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   }
 
   /* 1. idempotency */
-  uint64_t ckey = clord_key(req->strategy_id, req->client_order_id);
-  uint64_t ikey = ins_key(req->venue, req->symbol);
+  uint64_t ikey = ins_key_of(req->venue, req->symbol);
   uint64_t rhash = request_hash(req, ckey, ikey);
   uint64_t idx;
   if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
@@ -2108,7 +2135,8 @@ static int load_one(void *ctx, const oms_order_t *o) {
   slot_t *s = &e->slots[si];
   s->o = *o;
   s->req_hash = 0; /* unknown: a repeat is compared with the order (same_request) */
-  s->clord_key = clord_key(o->strategy_id, o->client_order_id);
+  size_t n;
+  s->clord_key = clord_key_of(o->strategy_id, o->client_order_id, &n, &n);
   oms__u64map_put(&e->by_id, o->order_id, si);
   oms__u64map_put(&e->by_clord, s->clord_key, si);
   index_venue_id(e, s);
