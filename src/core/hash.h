@@ -13,6 +13,7 @@
 #ifndef OMS_CORE_HASH_H
 #define OMS_CORE_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -113,6 +114,24 @@ static inline uint64_t oms__hash_name_str(const char *s, uint64_t seed) {
     }
   }
   return oms__hash_finish(oms__mix64(h ^ w));
+}
+
+/* Whether the names in the arrays a and b (both cap bytes, cap a multiple of
+ * 8) are equal as strings: strcmp(a, b) == 0 a word at a time, the bytes
+ * after the NULs of any value. Two arrays without a NUL are equal if every
+ * byte is. */
+static inline bool oms__name_eq(const char *a, const char *b, size_t cap) {
+  for (size_t i = 0; i < cap; i += 8) {
+    uint64_t wa = oms__load_le64(a + i), d = wa ^ oms__load_le64(b + i);
+    uint64_t z = (wa - OMS__ONES) & ~wa & OMS__HIGHS;
+    if (z != 0) {
+      /* a's NUL is in this word: its bytes up to the NUL, the NUL included,
+       * must match (z's lowest bit is the NUL's top bit) */
+      return (d & (z ^ (z - 1))) == 0;
+    }
+    if (d != 0) return false;
+  }
+  return true;
 }
 
 #endif /* OMS_CORE_HASH_H */

@@ -433,20 +433,33 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   return 0;
 }
 
-/* The instrument (venue, symbol) whose ins_key is key, or NULL. */
-static const oms_instrument_t *instrument_by_key(const oms_engine_t *e, uint64_t key,
-                                                 const char *venue, const char *symbol) {
+/* The instrument whose ins_key is key, or NULL. A hash is not proof: the
+ * caller compares the names. */
+static const oms_instrument_t *instrument_at(const oms_engine_t *e, uint64_t key) {
   uint64_t idx;
-  if (!oms__u64map_get(&e->ins_map, key, &idx)) return NULL;
-  const oms_instrument_t *ins = &e->ins[idx];
-  /* A hash is not proof: compare the names. */
-  if (strcmp(ins->symbol, symbol) != 0 || strcmp(ins->venue, venue) != 0) return NULL;
-  return ins;
+  return oms__u64map_get(&e->ins_map, key, &idx) ? &e->ins[idx] : NULL;
 }
 
 const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
                                               const char *symbol) {
-  return instrument_by_key(e, ins_key(venue, symbol), venue, symbol);
+  const oms_instrument_t *ins = instrument_at(e, ins_key(venue, symbol));
+  if (ins == NULL || strcmp(ins->symbol, symbol) != 0 || strcmp(ins->venue, venue) != 0)
+    return NULL;
+  return ins;
+}
+
+/* The instrument a request names, or NULL: oms_engine_instrument() on the
+ * request's arrays, compared a word at a time. */
+static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_t ikey,
+                                                  const oms_order_request_t *req) {
+  const oms_instrument_t *ins = instrument_at(e, ikey);
+  _Static_assert(
+      sizeof(ins->symbol) == sizeof(req->symbol) && sizeof(ins->venue) == sizeof(req->venue),
+      "an instrument's names and a request's are arrays of one size");
+  if (ins == NULL || !oms__name_eq(ins->symbol, req->symbol, sizeof(req->symbol)) ||
+      !oms__name_eq(ins->venue, req->venue, sizeof(req->venue)))
+    return NULL;
+  return ins;
 }
 
 static void on_report(void *ctx, const oms_exec_report_t *r);
@@ -768,7 +781,8 @@ static int commit(oms_engine_t *e, unsigned flags) {
     if (st->slot != NIL) {
       slot_t *s = &e->slots[st->slot];
       /* a confirmed replace renames the order */
-      bool renamed = strcmp(s->o.cur_client_order_id, ev->order.cur_client_order_id) != 0;
+      bool renamed = !oms__name_eq(s->o.cur_client_order_id, ev->order.cur_client_order_id,
+                                   sizeof(s->o.cur_client_order_id));
       oms__risk_order_changed(e->cfg.risk, &s->o, &ev->order, e->now);
       write_back(&s->o, &ev->order, st->audit_from);
       index_venue_id(e, s);
@@ -1098,8 +1112,9 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   e->st.submitted++;
 
   oms_reject_t rej;
-  const oms_instrument_t *ins = instrument_by_key(e, ikey, req->venue, req->symbol);
-  if (oms_request_validate(req, ins, e->now, &rej) != OMS_R_NONE)
+  const oms_instrument_t *ins = request_instrument(e, ikey, req);
+  /* request_instrument compared the names: ins is the request's, if any. */
+  if (oms__request_validate(req, ins, ins != NULL, e->now, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
   /* 4. risk */

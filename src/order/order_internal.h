@@ -12,6 +12,12 @@
  * failure *o may be half changed and must be discarded. */
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit);
 
+/* oms_request_validate(), for a caller that found ins by the request's own
+ * venue and symbol (ins_matched; ins not NULL): the rule that the request
+ * names ins is then known to hold and is not tested again. */
+oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                   bool ins_matched, int64_t now_ns, oms_reject_t *r);
+
 /* oms_ord_state_is_terminal() where the compiler can inline it: the core
  * asks about ten times per submission, and a call into order.c costs more
  * than the test. The set of states as bits: one test where four compares

@@ -35,6 +35,7 @@
 
 #include "oms/error.h"
 #include "oms/order.h"
+#include "order/order_internal.h"
 
 /* The characters of an identifier, [A-Za-z0-9._:@/-], as a table: every
  * submission validates five names a character at a time. */
@@ -280,6 +281,11 @@ static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms
 
 oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
                                   int64_t now_ns, oms_reject_t *r) {
+  return oms__request_validate(req, ins, false, now_ns, r);
+}
+
+oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                   bool ins_matched, int64_t now_ns, oms_reject_t *r) {
   oms_reason_t rc = check_identity(req, r);
   if (rc == OMS_R_NONE) rc = check_metadata(req, r);
   if (rc == OMS_R_NONE) rc = check_enums(req, r);
@@ -287,7 +293,7 @@ oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_inst
   if (rc == OMS_R_NONE) rc = check_limit_price(req, r);
   if (rc == OMS_R_NONE) rc = check_stop_price(req, r);
   if (rc == OMS_R_NONE) rc = check_time_in_force(req, now_ns, r);
-  if (rc == OMS_R_NONE) rc = check_instrument(req, ins, r);
+  if (rc == OMS_R_NONE && !ins_matched) rc = check_instrument(req, ins, r);
   if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, r);
   if (rc != OMS_R_NONE) return rc;
   r->code = OMS_R_NONE;

@@ -102,6 +102,35 @@ static void test_name_hash_spreads_sequential_ids(void **state) {
   assert_true(slots > 24000);
 }
 
+/* oms__name_eq agrees with strcmp for names of every length against names
+ * that differ anywhere up to and including the NUL, with garbage after. */
+static void test_name_eq_agrees_with_strcmp(void **state) {
+  (void)state;
+  char a[32], b[32];
+  for (size_t n = 0; n < sizeof a; n++) {
+    for (size_t i = 0; i < sizeof a; i++) a[i] = b[i] = (char)('a' + i % 26);
+    a[n] = '\0';
+    memcpy(b, a, n + 1);
+    memset(b + n + 1, '#', sizeof b - n - 1); /* garbage after the NUL */
+    assert_true(oms__name_eq(a, b, sizeof a));
+    assert_true(oms__name_eq(b, a, sizeof a));
+    for (size_t d = 0; d <= n && d + 1 < sizeof a; d++) {
+      char c[32];
+      memcpy(c, b, sizeof c);
+      c[d] = d == n ? 'x' : (char)(c[d] ^ 0x80); /* one byte differs, the NUL too */
+      assert_int_equal(oms__name_eq(a, c, sizeof a), strcmp(a, c) == 0);
+      assert_int_equal(oms__name_eq(c, a, sizeof a), strcmp(c, a) == 0);
+      assert_false(oms__name_eq(a, c, sizeof a));
+    }
+  }
+  char full1[8], full2[8];
+  memset(full1, 'z', sizeof full1);
+  memset(full2, 'z', sizeof full2);
+  assert_true(oms__name_eq(full1, full2, sizeof full1));
+  full2[7] = 'y';
+  assert_false(oms__name_eq(full1, full2, sizeof full1));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_string_hash_is_never_zero_and_seeded),
@@ -110,6 +139,7 @@ int main(void) {
       cmocka_unit_test(test_name_hash_of_an_array_equals_that_of_its_string),
       cmocka_unit_test(test_name_hash_reports_an_array_without_nul),
       cmocka_unit_test(test_name_hash_spreads_sequential_ids),
+      cmocka_unit_test(test_name_eq_agrees_with_strcmp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
