@@ -134,6 +134,7 @@ struct oms_engine_s {
   oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
+  bool *ins_venue_ok; /* per instrument: its venue is a valid identifier */
   uint32_t nins;
   oms__u64map_t ins_map;
 
@@ -342,6 +343,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->slots = oms__calloc(e->nslots, sizeof(slot_t));
   e->mem = oms__calloc(e->nslots, sizeof(link_t));
   e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
+  e->ins_venue_ok = oms__calloc(c->max_instruments, sizeof(bool));
   e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
@@ -355,9 +357,9 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->hcap = c->outbox_capacity;
   e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
-  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->vctx == NULL ||
-      e->actions == NULL || e->events == NULL || e->exec_ring == NULL || e->exec_fill == NULL ||
-      e->held == NULL || e->held_venue == NULL || e->seen == NULL)
+  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_venue_ok == NULL ||
+      e->vctx == NULL || e->actions == NULL || e->events == NULL || e->exec_ring == NULL ||
+      e->exec_fill == NULL || e->held == NULL || e->held_venue == NULL || e->seen == NULL)
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
@@ -396,6 +398,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->slots);
   oms__free(e->mem);
   oms__free(e->ins);
+  oms__free(e->ins_venue_ok);
   oms__free(e->vctx);
   oms__free(e->actions);
   oms__free(e->events);
@@ -420,45 +423,52 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   oms_reject_t tmp;
   if (oms_instrument_check(ins, rej ? rej : &tmp) != 0) return OMS_EINVAL;
   uint64_t key = ins_key(ins->venue, ins->symbol), idx;
-  if (oms__u64map_get(&e->ins_map, key, &idx)) {
-    e->ins[idx] = *ins;
-  } else {
+  if (!oms__u64map_get(&e->ins_map, key, &idx)) {
     if (e->nins == e->cfg.max_instruments) return OMS_EFULL;
-    e->ins[e->nins] = *ins;
-    oms__u64map_put(&e->ins_map, key, e->nins);
-    e->nins++;
+    idx = e->nins++;
+    oms__u64map_put(&e->ins_map, key, idx);
   }
+  e->ins[idx] = *ins;
+  /* Known once here, so that a request naming this instrument need not have
+   * its venue checked (oms__request_validate). */
+  e->ins_venue_ok[idx] = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
+                         oms_id_valid(ins->venue, OMS_VENUE_MAX);
   if (e->cfg.portfolio != NULL)
     oms_portfolio_set_instrument(e->cfg.portfolio, ins->symbol, ins->multiplier, OMS_DEC_ZERO);
   return 0;
 }
 
-/* The instrument whose ins_key is key, or NULL. A hash is not proof: the
- * caller compares the names. */
-static const oms_instrument_t *instrument_at(const oms_engine_t *e, uint64_t key) {
+/* The index of the instrument whose ins_key is key, or -1. A hash is not
+ * proof: the caller compares the names. */
+static int64_t instrument_at(const oms_engine_t *e, uint64_t key) {
   uint64_t idx;
-  return oms__u64map_get(&e->ins_map, key, &idx) ? &e->ins[idx] : NULL;
+  return oms__u64map_get(&e->ins_map, key, &idx) ? (int64_t)idx : -1;
 }
 
 const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char *venue,
                                               const char *symbol) {
-  const oms_instrument_t *ins = instrument_at(e, ins_key(venue, symbol));
-  if (ins == NULL || strcmp(ins->symbol, symbol) != 0 || strcmp(ins->venue, venue) != 0)
+  int64_t i = instrument_at(e, ins_key(venue, symbol));
+  if (i < 0 || strcmp(e->ins[i].symbol, symbol) != 0 || strcmp(e->ins[i].venue, venue) != 0)
     return NULL;
-  return ins;
+  return &e->ins[i];
 }
 
 /* The instrument a request names, or NULL: oms_engine_instrument() on the
- * request's arrays, compared a word at a time. */
+ * request's arrays, compared a word at a time. *known receives what
+ * validation then need not check again (OMS__KNOWN_*). */
 static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_t ikey,
-                                                  const oms_order_request_t *req) {
-  const oms_instrument_t *ins = instrument_at(e, ikey);
+                                                  const oms_order_request_t *req, unsigned *known) {
+  int64_t i = instrument_at(e, ikey);
+  *known = 0;
+  if (i < 0) return NULL;
+  const oms_instrument_t *ins = &e->ins[i];
   _Static_assert(
       sizeof(ins->symbol) == sizeof(req->symbol) && sizeof(ins->venue) == sizeof(req->venue),
       "an instrument's names and a request's are arrays of one size");
-  if (ins == NULL || !oms__name_eq(ins->symbol, req->symbol, sizeof(req->symbol)) ||
+  if (!oms__name_eq(ins->symbol, req->symbol, sizeof(req->symbol)) ||
       !oms__name_eq(ins->venue, req->venue, sizeof(req->venue)))
     return NULL;
+  *known = OMS__KNOWN_INSTRUMENT | (e->ins_venue_ok[i] ? OMS__KNOWN_VENUE : 0);
   return ins;
 }
 
@@ -1112,9 +1122,9 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   e->st.submitted++;
 
   oms_reject_t rej;
-  const oms_instrument_t *ins = request_instrument(e, ikey, req);
-  /* request_instrument compared the names: ins is the request's, if any. */
-  if (oms__request_validate(req, ins, ins != NULL, e->now, &rej) != OMS_R_NONE)
+  unsigned known;
+  const oms_instrument_t *ins = request_instrument(e, ikey, req, &known);
+  if (oms__request_validate(req, ins, known, e->now, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
   /* 4. risk */

@@ -12,11 +12,16 @@
  * failure *o may be half changed and must be discarded. */
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit);
 
-/* oms_request_validate(), for a caller that found ins by the request's own
- * venue and symbol (ins_matched; ins not NULL): the rule that the request
- * names ins is then known to hold and is not tested again. */
+/* oms_request_validate() for a caller that knows some rules hold (`known`,
+ * OMS__KNOWN_* bits): the rules are not tested again, and the answer is the
+ * same. OMS__KNOWN_INSTRUMENT: ins is not NULL, passed
+ * oms_instrument_check() and names the request's venue and symbol, so the
+ * request names ins and its symbol is a valid identifier. OMS__KNOWN_VENUE:
+ * and its venue is a valid identifier. */
+#define OMS__KNOWN_INSTRUMENT 1u
+#define OMS__KNOWN_VENUE 2u
 oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                   bool ins_matched, int64_t now_ns, oms_reject_t *r);
+                                   unsigned known, int64_t now_ns, oms_reject_t *r);
 
 /* oms_ord_state_is_terminal() where the compiler can inline it: the core
  * asks about ten times per submission, and a call into order.c costs more
