@@ -1,18 +1,22 @@
 /*
- * hash.h - the one string hash and the one integer mixer of the tree.
+ * hash.h - the tree's string hashes and its one integer mixer.
  *
- * Every table keys off these two, so a change of hash is made here once.
+ * Every table keys off these, so a change of hash is made here once.
  * The string hash is FNV-1a (byte at a time: keys are short ids, symbols and
  * venue names) finished with the mixer, so that the low bits a table masks
- * depend on every byte. The mixer is the first half of MurmurHash3's 64-bit
+ * depend on every byte. The name hash (below) reads a name that sits in a
+ * fixed array a word at a time, for the submission path, which hashes five
+ * names per order. The mixer is the first half of MurmurHash3's 64-bit
  * finalizer: one multiply, enough to spread sequential ids (order ids) over a
  * power-of-two table, and cheap enough for the matching book's hot path.
  */
 #ifndef OMS_CORE_HASH_H
 #define OMS_CORE_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Spreads the bits of x over the whole word; a bijection, so 0 maps to 0. */
 static inline uint64_t oms__mix64(uint64_t x) {
@@ -46,6 +50,88 @@ static inline uint64_t oms__hash_str(const char *s, uint64_t seed) {
   uint64_t h = OMS__FNV_BASIS ^ seed;
   for (; *s != '\0'; s++) h = (h ^ (unsigned char)*s) * OMS__FNV_PRIME;
   return oms__hash_finish(h);
+}
+
+/* ---- Names in fixed arrays, a word at a time --------------------------------
+ *
+ * The names of the OMS's records (client order ids, strategies, accounts,
+ * venues, symbols) sit in char arrays of 16, 32 or 64 bytes. oms__hash_name
+ * reads such an array 8 bytes at a time: each word up to and including the
+ * one that holds the NUL is mixed in, the bytes from the NUL on masked to
+ * zero; the NUL is found by the word trick (a byte of w is zero where
+ * (w - 0x01..) & ~w & 0x80.. has its top bit, exact for the lowest such
+ * byte). A short id is one word: a quarter of the byte-at-a-time hash's work,
+ * and the NUL search that a bounded array needs anyway comes with it.
+ * oms__hash_name_str gives the same hash of any string shorter than the
+ * array, a byte at a time, for a name that is not in such an array (a
+ * caller's argument, a store's row). Not the same hash as oms__hash_str: the
+ * keys of one table all come from one of the two. In-memory keys only: no
+ * hash of either kind is ever stored. */
+
+#define OMS__ONES UINT64_C(0x0101010101010101)
+#define OMS__HIGHS UINT64_C(0x8080808080808080)
+
+/* The 8 bytes at p as a little-endian word (byte 0 lowest). */
+static inline uint64_t oms__load_le64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
+}
+
+/* The hash of the name in s[0..cap) (cap a multiple of 8; every byte
+ * readable, those after the NUL of any value). *len receives the name's
+ * length, or cap if the array holds no NUL (then the hash covers all of it). */
+static inline uint64_t oms__hash_name(const char *s, size_t cap, uint64_t seed, size_t *len) {
+  uint64_t h = OMS__FNV_BASIS ^ seed;
+  for (size_t i = 0; i < cap; i += 8) {
+    uint64_t w = oms__load_le64(s + i);
+    uint64_t z = (w - OMS__ONES) & ~w & OMS__HIGHS;
+    if (z != 0) {
+      unsigned b = (unsigned)__builtin_ctzll(z) / 8; /* the NUL's byte */
+      h = oms__mix64(h ^ (w & ((UINT64_C(1) << (8 * b)) - 1)));
+      *len = i + b;
+      return oms__hash_finish(h);
+    }
+    h = oms__mix64(h ^ w);
+  }
+  *len = cap;
+  return oms__hash_finish(h);
+}
+
+/* oms__hash_name of the string s, for a string that is not in an array. */
+static inline uint64_t oms__hash_name_str(const char *s, uint64_t seed) {
+  uint64_t h = OMS__FNV_BASIS ^ seed, w = 0;
+  unsigned k = 0;
+  for (; *s != '\0'; s++) {
+    w |= (uint64_t)(unsigned char)*s << (8 * k);
+    if (++k == 8) {
+      h = oms__mix64(h ^ w);
+      w = 0;
+      k = 0;
+    }
+  }
+  return oms__hash_finish(oms__mix64(h ^ w));
+}
+
+/* Whether the names in the arrays a and b (both cap bytes, cap a multiple of
+ * 8) are equal as strings: strcmp(a, b) == 0 a word at a time, the bytes
+ * after the NULs of any value. Two arrays without a NUL are equal if every
+ * byte is. */
+static inline bool oms__name_eq(const char *a, const char *b, size_t cap) {
+  for (size_t i = 0; i < cap; i += 8) {
+    uint64_t wa = oms__load_le64(a + i), d = wa ^ oms__load_le64(b + i);
+    uint64_t z = (wa - OMS__ONES) & ~wa & OMS__HIGHS;
+    if (z != 0) {
+      /* a's NUL is in this word: its bytes up to the NUL, the NUL included,
+       * must match (z's lowest bit is the NUL's top bit) */
+      return (d & (z ^ (z - 1))) == 0;
+    }
+    if (d != 0) return false;
+  }
+  return true;
 }
 
 #endif /* OMS_CORE_HASH_H */

@@ -8,6 +8,7 @@
 
 #include "oms/error.h"
 #include "oms/order.h"
+#include "order/order_internal.h"
 
 /* ---- enum names ---------------------------------------------------------- */
 
@@ -68,16 +69,7 @@ DEFINE_PARSE(oms_tif_parse, oms_tif_t, tif_names)
 DEFINE_PARSE(oms_ord_state_parse, oms_ord_state_t, state_names)
 DEFINE_PARSE(oms_ord_event_parse, oms_ord_event_t, event_names)
 
-/* A set of states as bits: one test where four compares were (the core asks
- * about ten times per submission). */
-#define STATE_BIT(s) (1u << (unsigned)(s))
-#define TERMINAL_STATES                                                                           \
-  (STATE_BIT(OMS_STATE_FILLED) | STATE_BIT(OMS_STATE_CANCELLED) | STATE_BIT(OMS_STATE_REJECTED) | \
-   STATE_BIT(OMS_STATE_EXPIRED))
-
-bool oms_ord_state_is_terminal(oms_ord_state_t s) {
-  return (unsigned)s < OMS_STATE_COUNT && (TERMINAL_STATES >> (unsigned)s & 1u) != 0;
-}
+bool oms_ord_state_is_terminal(oms_ord_state_t s) { return oms__state_terminal(s); }
 
 bool oms_ord_state_is_working(oms_ord_state_t s) {
   switch (s) {

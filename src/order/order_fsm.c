@@ -134,7 +134,7 @@ int oms_order_check(const oms_order_t *o) {
   if (!oms_dec_is_pos(Q) || oms_dec_is_neg(F) || oms_dec_gt(F, Q) || oms_dec_is_neg(L)) return 0;
   if (nofill != (o->avg_px.raw == 0) || nofill != (o->cum_notional == 0)) return 0;
   if (o->audit_count == 0) return 0;
-  if (oms_ord_state_is_terminal(o->state)) {
+  if (oms__state_terminal(o->state)) {
     if (!oms_dec_is_zero(L)) return 0;
   } else if (F.raw + L.raw != Q.raw) {
     return 0;
@@ -287,7 +287,7 @@ static int apply_in_place(oms_order_t *np, const oms_ord_change_t *ch, oms_audit
 
   np->state = to;
   np->leaves_qty =
-      oms_ord_state_is_terminal(to) ? OMS_DEC_ZERO : (oms_dec_t){np->qty.raw - np->filled_qty.raw};
+      oms__state_terminal(to) ? OMS_DEC_ZERO : (oms_dec_t){np->qty.raw - np->filled_qty.raw};
   /* restore_state only has meaning while a request is pending. */
   if (to != OMS_STATE_PENDING_CANCEL && to != OMS_STATE_PENDING_REPLACE) np->restore_state = to;
   np->updated_ns = ch->ts_ns;

@@ -12,4 +12,28 @@
  * failure *o may be half changed and must be discarded. */
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit);
 
+/* oms_request_validate() for a caller that knows some rules hold (`known`,
+ * OMS__KNOWN_* bits): the rules are not tested again, and the answer is the
+ * same. OMS__KNOWN_INSTRUMENT: ins is not NULL, passed
+ * oms_instrument_check() and names the request's venue and symbol, so the
+ * request names ins and its symbol is a valid identifier. OMS__KNOWN_VENUE:
+ * and its venue is a valid identifier. */
+#define OMS__KNOWN_INSTRUMENT 1u
+#define OMS__KNOWN_VENUE 2u
+oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                   unsigned known, int64_t now_ns, oms_reject_t *r);
+
+/* oms_ord_state_is_terminal() where the compiler can inline it: the core
+ * asks about ten times per submission, and a call into order.c costs more
+ * than the test. The set of states as bits: one test where four compares
+ * were. The public function is this one. */
+#define OMS__STATE_BIT(s) (1u << (unsigned)(s))
+#define OMS__TERMINAL_STATES                                                \
+  (OMS__STATE_BIT(OMS_STATE_FILLED) | OMS__STATE_BIT(OMS_STATE_CANCELLED) | \
+   OMS__STATE_BIT(OMS_STATE_REJECTED) | OMS__STATE_BIT(OMS_STATE_EXPIRED))
+
+static inline bool oms__state_terminal(oms_ord_state_t s) {
+  return (unsigned)s < OMS_STATE_COUNT && (OMS__TERMINAL_STATES >> (unsigned)s & 1u) != 0;
+}
+
 #endif /* OMS_ORDER_INTERNAL_H */

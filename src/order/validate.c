@@ -35,6 +35,7 @@
 
 #include "oms/error.h"
 #include "oms/order.h"
+#include "order/order_internal.h"
 
 /* The characters of an identifier, [A-Za-z0-9._:@/-], as a table: every
  * submission validates five names a character at a time. */
@@ -109,16 +110,18 @@ static oms_reason_t check_id(const char *name, const char *s, size_t cap, size_t
                         max);
 }
 
-static oms_reason_t check_identity(const oms_order_request_t *req, oms_reject_t *r) {
+static oms_reason_t check_identity(const oms_order_request_t *req, unsigned known,
+                                   oms_reject_t *r) {
   oms_reason_t rc = check_id("client_order_id", req->client_order_id, sizeof(req->client_order_id),
                              OMS_ID_MAX, r);
   if (rc == OMS_R_NONE)
     rc = check_id("strategy_id", req->strategy_id, sizeof(req->strategy_id), OMS_ID_MAX, r);
   if (rc == OMS_R_NONE)
     rc = check_id("account_id", req->account_id, sizeof(req->account_id), OMS_ID_MAX, r);
-  if (rc == OMS_R_NONE)
+  if (rc == OMS_R_NONE && !(known & OMS__KNOWN_INSTRUMENT))
     rc = check_id("symbol", req->symbol, sizeof(req->symbol), OMS_SYMBOL_MAX, r);
-  if (rc == OMS_R_NONE) rc = check_id("venue", req->venue, sizeof(req->venue), OMS_VENUE_MAX, r);
+  if (rc == OMS_R_NONE && !(known & OMS__KNOWN_VENUE))
+    rc = check_id("venue", req->venue, sizeof(req->venue), OMS_VENUE_MAX, r);
   return rc;
 }
 
@@ -280,14 +283,19 @@ static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms
 
 oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
                                   int64_t now_ns, oms_reject_t *r) {
-  oms_reason_t rc = check_identity(req, r);
+  return oms__request_validate(req, ins, 0, now_ns, r);
+}
+
+oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                   unsigned known, int64_t now_ns, oms_reject_t *r) {
+  oms_reason_t rc = check_identity(req, known, r);
   if (rc == OMS_R_NONE) rc = check_metadata(req, r);
   if (rc == OMS_R_NONE) rc = check_enums(req, r);
   if (rc == OMS_R_NONE) rc = check_quantity(req, r);
   if (rc == OMS_R_NONE) rc = check_limit_price(req, r);
   if (rc == OMS_R_NONE) rc = check_stop_price(req, r);
   if (rc == OMS_R_NONE) rc = check_time_in_force(req, now_ns, r);
-  if (rc == OMS_R_NONE) rc = check_instrument(req, ins, r);
+  if (rc == OMS_R_NONE && !(known & OMS__KNOWN_INSTRUMENT)) rc = check_instrument(req, ins, r);
   if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, r);
   if (rc != OMS_R_NONE) return rc;
   r->code = OMS_R_NONE;

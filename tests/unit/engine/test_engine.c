@@ -896,6 +896,19 @@ static void test_api_misuse_is_refused(void **state) {
   oms_submit_result_t res;
   assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
   assert_int_equal(res.reject.code, OMS_R_UNKNOWN_VENUE);
+  /* An instrument whose venue is no valid identifier: a request naming it
+   * is refused for its venue, as validation alone would (the engine skips
+   * the venue check only for instruments whose venue is valid). */
+  oms_instrument_t odd;
+  t_instrument(&odd, "SOL-USD");
+  strcpy(odd.venue, "NO WHERE");
+  assert_int_equal(oms_engine_add_instrument(w->e, &odd, NULL), 0);
+  t_request(&req, "c2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  strcpy(req.symbol, "SOL-USD");
+  strcpy(req.venue, "NO WHERE");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_BAD_ID);
+  assert_string_equal(res.reject.text, "venue must be 1..15 characters of [A-Za-z0-9._:@/-]");
   teardown((void **)&w);
 }
 
