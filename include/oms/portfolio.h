@@ -23,7 +23,9 @@
  *   - daily PnL = (realized - fees + unrealized) now minus the same figure at
  *     the start of the trading day, which begins every day at day_reset_ns
  *     after UTC midnight. The day rolls lazily, at the first call for the
- *     account (fill, mark, read) at or after the boundary.
+ *     account (fill, mark, read) at or after the boundary; a restarted
+ *     portfolio gets its bases back from the engine's journal (below,
+ *     "Trading days across a restart").
  *
  * Every number is an exact oms_dec_t; a result out of range is refused with
  * OMS_EOVERFLOW and nothing is changed. All memory is allocated by
