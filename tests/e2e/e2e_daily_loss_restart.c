@@ -100,7 +100,9 @@ static void round_trip(const char *when) {
 
 /* A buy far below the market: accepted (cancelled unfilled, IOC) or refused. */
 static char probe(const char *when, char want, char *text, size_t cap) {
-  char st = order(1, "0.001", "60000", text, cap);
+  char px[16]; /* a price of its own: not a duplicate of the last probe (1 ms window) */
+  snprintf(px, sizeof px, "%d", 60000 + g_orders);
+  char st = order(1, "0.001", px, text, cap);
   CHECK(st == want, "%s: the probe ended %c, not %c (%s)", when, st, want, text);
   printf("%s: probe %s%s%s\n", when, st == '8' ? "refused" : "accepted", st == '8' ? ": " : "",
          st == '8' ? text : "");
