@@ -191,7 +191,8 @@ static int build_core(omsd_t *d, bool check_only) {
   int rc;
   oms_portfolio_config_t pc = {.max_accounts = (uint32_t)c->naccounts + 8,
                                .max_symbols = OMS_CFG_MAX_INSTRUMENTS,
-                               .max_positions = cap->positions};
+                               .max_positions = cap->positions,
+                               .day_reset_ns = c->trading_day_start_ns};
   /* FIX sessions are strategies of their own besides the listed ones. */
   oms_risk_config_t rcfg = {.max_accounts = (uint32_t)c->naccounts + 4,
                             .max_strategies = (uint32_t)(c->nstrategies + c->nsessions) + 4,

@@ -97,6 +97,13 @@ static void other_summary(const oms_journal_entry_t *e, char *buf, size_t cap) {
       snprintf(buf, cap, " seq=%llu who=%s line=%.*s", (unsigned long long)r.u.lim.seq,
                r.u.lim.who[0] ? r.u.lim.who : "-", (int)r.u.lim.len, r.u.lim.line);
       break;
+    case OMS__JREC_PNL_BASE: {
+      char b[OMS_DEC_STRLEN];
+      oms_dec_format(r.u.pnl.base, b, sizeof b);
+      snprintf(buf, cap, " day_start_ns=%lld account=%s base=%s", (long long)r.u.pnl.day_start_ns,
+               r.u.pnl.account_id[0] ? r.u.pnl.account_id : "-", b);
+      break;
+    }
     default: break;
   }
 }

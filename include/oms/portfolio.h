@@ -23,7 +23,9 @@
  *   - daily PnL = (realized - fees + unrealized) now minus the same figure at
  *     the start of the trading day, which begins every day at day_reset_ns
  *     after UTC midnight. The day rolls lazily, at the first call for the
- *     account (fill, mark, read) at or after the boundary.
+ *     account (fill, mark, read) at or after the boundary; a restarted
+ *     portfolio gets its bases back from the engine's journal (below,
+ *     "Trading days across a restart").
  *
  * Every number is an exact oms_dec_t; a result out of range is refused with
  * OMS_EOVERFLOW and nothing is changed. All memory is allocated by
@@ -220,6 +222,37 @@ OMS_EXTERN int oms_portfolio_restore_position(oms_portfolio_t *p, const char *ac
                                               int64_t now_ns);
 OMS_EXTERN int oms_portfolio_restore_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
                                           int64_t now_ns);
+
+/* ---- Trading days across a restart (docs/store.md, "daily PnL baseline") ----
+ * An account's daily PnL is its PnL now minus its base, the PnL it had when
+ * its trading day began. A restarted portfolio knows the PnL (from the
+ * store's positions) but not the bases: the engine journals every
+ * account's base when a day begins and puts them back with these. */
+
+/* The start (ns since the epoch) of the trading day that now_ns is in. */
+OMS_EXTERN int64_t oms_portfolio_day_start(const oms_portfolio_t *p, int64_t now_ns);
+
+/* Called by oms_portfolio_each_day_base for each account: the start of its
+ * trading day and its base. Return 0 to go on, non-zero to stop. */
+typedef int (*oms_pf_day_base_fn)(void *ctx, const char *account, int64_t day_start_ns,
+                                  oms_dec_t base);
+
+/* Rolls every account to the trading day of now_ns (as a read at now_ns
+ * would: an account on an earlier day takes its PnL now as the new day's
+ * base), then calls fn for each, in the order they were created. O(accounts).
+ * Returns 0 or fn's non-zero value. */
+OMS_EXTERN int oms_portfolio_each_day_base(oms_portfolio_t *p, int64_t now_ns,
+                                           oms_pf_day_base_fn fn, void *ctx);
+
+/* Puts every account on the trading day of now_ns with base 0 (from_now
+ * false: the PnL before it is the day's too, as for an account made that
+ * day) or with its PnL now (from_now true: the day begins now). */
+OMS_EXTERN void oms_portfolio_reset_days(oms_portfolio_t *p, int64_t now_ns, bool from_now);
+
+/* Puts account on the trading day of now_ns with base `base`, creating the
+ * account if needed. Returns 0, OMS_EINVAL or OMS_EFULL. */
+OMS_EXTERN int oms_portfolio_set_day_base(oms_portfolio_t *p, const char *account, int64_t now_ns,
+                                          oms_dec_t base);
 
 /* oms_portfolio_account and oms_portfolio_position of (account, symbol) in
  * one call, for a caller that asks for the same pair again and again (the

@@ -231,6 +231,13 @@ typedef struct oms_limit_change_row_s {
   size_t len;
 } oms_limit_change_row_t;
 typedef int (*oms_limit_change_cb)(void *ctx, const oms_limit_change_row_t *row);
+/* One account's daily-PnL base as stored (oms_store_pnl_base_append). */
+typedef struct oms_pnl_base_row_s {
+  int64_t day_start_ns;            /* the trading day's start */
+  char account_id[OMS_ID_MAX + 1]; /* "": the day's mark (see the functions) */
+  oms_dec_t base;                  /* the account's PnL when its day began */
+} oms_pnl_base_row_t;
+typedef int (*oms_pnl_base_cb)(void *ctx, const oms_pnl_base_row_t *row);
 /* One client order id (its strategy's), as oms_store_each_clordid gives it. */
 typedef int (*oms_clordid_cb)(void *ctx, const char *strategy_id, const char *client_order_id);
 
@@ -393,6 +400,9 @@ typedef struct oms_store_vtbl_s {
   int (*query_parents)(oms_store_t *s, const oms_parent_query_t *q, oms_parent_cb cb, void *ctx);
   /* A smart parent's best-execution record (may be NULL: OMS_EUNSUPPORTED). */
   int (*get_best_execution)(oms_store_t *s, uint64_t parent_order_id, oms_bestex_row_t *out);
+  /* Daily-PnL bases (both may be NULL: OMS_EUNSUPPORTED). */
+  int (*pnl_base_append)(oms_store_t *s, const oms_pnl_base_row_t *row, uint64_t *ticket);
+  int (*pnl_bases)(oms_store_t *s, int64_t *day_start_ns, oms_pnl_base_cb cb, void *ctx);
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */
@@ -673,6 +683,25 @@ OMS_EXTERN int oms_store_limit_append(oms_store_t *s, uint64_t seq, int64_t ts_n
  * visible). Returns 0, the callback's non-zero value, OMS_EUNSUPPORTED or
  * OMS_ESTORE. */
 OMS_EXTERN int oms_store_limit_changes(oms_store_t *s, oms_limit_change_cb cb, void *ctx);
+
+/* ---- Daily-PnL bases (the engine's; docs/store.md, "daily PnL baseline") -----------
+ * When a trading day begins the engine appends one row per account (its
+ * PnL at that moment, the base its daily PnL is counted from) and then the
+ * day's mark, a row with account_id "" (base 0): a day with its mark has
+ * every account's row, since they came before it. Queued like a unit (a
+ * ticket; the journal store writes a PNL_BASE record, the SQLite store a
+ * row of `pnl_bases`); a row stored again (same day and account) replaces
+ * the first. oms_store_pnl_base_append returns 0, OMS_EINVAL (an account
+ * id too long), OMS_ESTORE or OMS_EUNSUPPORTED (a store that keeps none). */
+OMS_EXTERN int oms_store_pnl_base_append(oms_store_t *s, const oms_pnl_base_row_t *row,
+                                         uint64_t *ticket);
+/* The latest day that has its mark: its start in *day_start_ns and cb for
+ * each of its accounts' rows, by account (after everything appended so far
+ * is visible). Returns 0, OMS_ENOTFOUND (no day has its mark:
+ * *day_start_ns 0), the callback's non-zero value, OMS_EUNSUPPORTED or
+ * OMS_ESTORE. */
+OMS_EXTERN int oms_store_pnl_bases(oms_store_t *s, int64_t *day_start_ns, oms_pnl_base_cb cb,
+                                   void *ctx);
 
 /* The store as the bus sees it: the event log to catch up and replay from,
  * and the table of sink cursors (a save is queued like an append). */

@@ -930,6 +930,23 @@ static int parse_hhmm(const char *s, int *out) {
   return 0;
 }
 
+/* "HH:MM" or "HH:MM:SS" before 24:00 -> ns after midnight. */
+static int parse_day_start(const char *s, int64_t *ns) {
+  char hm[6];
+  int min, sec = 0;
+  size_t n = strlen(s);
+  if (n != 5 && n != 8) return -1;
+  memcpy(hm, s, 5);
+  hm[5] = '\0';
+  if (parse_hhmm(hm, &min) != 0 || min >= 1440) return -1;
+  if (n == 8) {
+    if (s[5] != ':' || s[6] < '0' || s[6] > '5' || s[7] < '0' || s[7] > '9') return -1;
+    sec = (s[6] - '0') * 10 + (s[7] - '0');
+  }
+  *ns = ((int64_t)min * 60 + sec) * INT64_C(1000000000);
+  return 0;
+}
+
 static int load_hours(loader_t *L, config_setting_t *risk) {
   config_setting_t *l;
   TRY(get_node(L, risk, "hours", CONFIG_TYPE_LIST, false, &l));
@@ -1033,9 +1050,18 @@ static int load_risk(loader_t *L, config_setting_t *root) {
   config_setting_t *risk, *global;
   if (oms_risk_limits_create(&L->c->risk_limits) != 0) return OMS_ENOMEM;
   TRY(get_node(L, root, "risk", CONFIG_TYPE_GROUP, true, &risk));
-  static const char *const keys[] = {"global",     "accounts", "strategies", "symbols", "whitelist",
-                                     "restricted", "hours",    "groups",     NULL};
+  static const char *const keys[] = {
+      "global",     "accounts", "strategies", "symbols",           "whitelist",
+      "restricted", "hours",    "groups",     "trading_day_start", NULL};
   TRY(only_keys(L, risk, keys));
+  /* The trading day of the daily PnL (and the daily loss limit) begins at
+   * this UTC time, "HH:MM" or "HH:MM:SS" (the portfolio's day_reset_ns). */
+  char start[16] = "";
+  TRY(get_str(L, risk, "trading_day_start", false, start, sizeof start));
+  if (start[0] != '\0' && parse_day_start(start, &L->c->trading_day_start_ns) != 0)
+    return fail(L, risk, config_setting_get_member(risk, "trading_day_start"), NULL,
+                "\"%s\" is not HH:MM or HH:MM:SS before 24:00", start);
+
   TRY(get_node(L, risk, "global", CONFIG_TYPE_GROUP, true, &global));
   oms_risk_limit_t v;
   TRY(load_limit(L, global, &v, false));

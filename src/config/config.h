@@ -322,7 +322,9 @@ typedef struct oms_config_s {
 
   /* risk: built at load, owned here until taken */
   oms_risk_limits_t *risk_limits;
-  uint32_t max_rate; /* the largest order or cancel rate of any scope */
+  int64_t trading_day_start_ns; /* risk.trading_day_start: the daily PnL's day, ns after UTC 00:00
+                                   [0] */
+  uint32_t max_rate;            /* the largest order or cancel rate of any scope */
 
   /* capacity: every one set (defaults filled in, rate_ring resolved) */
   oms_cfg_capacity_t cap;

@@ -174,6 +174,7 @@ struct oms_engine_s {
 
   uint64_t next_order_id, next_seq;
   int64_t now;       /* the time of the command in progress */
+  int64_t day_next;  /* the next trading day's start (0: not known yet) */
   bool recovering;   /* trading states restored from the store are not news */
   bool store_failed; /* as last seen by watch_store() */
   oms_engine_stats_t st;
@@ -610,9 +611,12 @@ static void slot_finished(oms_engine_t *e, uint32_t i) {
 
 /* ---- commands: stage, commit ---------------------------------------------- */
 
+static void day_begins(oms_engine_t *e);
+
 static void begin(oms_engine_t *e) {
   e->nstage = 0;
   e->now = now_ns(e);
+  if (e->now >= e->day_next) day_begins(e);
 }
 
 /* Stages the change of slot si to `after` with event type t. Returns the
@@ -2314,6 +2318,95 @@ static int restore_portfolio(oms_engine_t *e) {
   return 0;
 }
 
+/* ---- trading days: the daily-PnL bases ---------------------------------------------- *
+ * An account's daily PnL counts from its base, its PnL when the trading day
+ * began; the portfolio rolls an account's day lazily, at the first change or
+ * read at or after the boundary (a change first rolls, so the base is the
+ * PnL at the boundary). A restarted portfolio gets its PnL back from the
+ * store but not the bases, so the engine journals them (docs/store.md,
+ * "daily PnL baseline"): at the first command of a new day it rolls every
+ * account (as its first touch would) and appends each base, then the day's
+ * mark. Both come before anything else of that day, so a store that holds
+ * a fill of the day holds the mark, and a store that holds the mark holds
+ * every base. */
+
+static int put_base(void *ctx, const char *account, int64_t day_start_ns, oms_dec_t base) {
+  oms_engine_t *e = ctx;
+  (void)day_start_ns; /* the engine's day (a market-data time may have rolled one early) */
+  oms_pnl_base_row_t row;
+  memset(&row, 0, sizeof row);
+  row.day_start_ns = oms_portfolio_day_start(e->cfg.portfolio, e->now);
+  copy_text(row.account_id, sizeof row.account_id, account);
+  row.base = base;
+  return oms_store_pnl_base_append(e->cfg.store, &row, NULL);
+}
+
+/* Rolls every account to the day of e->now and journals the bases and the
+ * day's mark. Returns 0 (a store that keeps no bases included) or the
+ * store's error (the caller tries again at its next command). */
+static int no_base(void *ctx, const char *account, int64_t day_start_ns, oms_dec_t base) {
+  (void)ctx, (void)account, (void)day_start_ns, (void)base;
+  return 0;
+}
+
+static int journal_day(oms_engine_t *e) {
+  if (e->cfg.store == NULL)
+    return oms_portfolio_each_day_base(e->cfg.portfolio, e->now, no_base, e);
+  int rc = oms_portfolio_each_day_base(e->cfg.portfolio, e->now, put_base, e);
+  oms_pnl_base_row_t mark;
+  memset(&mark, 0, sizeof mark);
+  mark.day_start_ns = oms_portfolio_day_start(e->cfg.portfolio, e->now);
+  if (rc == 0) rc = oms_store_pnl_base_append(e->cfg.store, &mark, NULL);
+  return rc == OMS_EUNSUPPORTED ? 0 : rc;
+}
+
+/* The first command at or after e->day_next (0 at the first command of an
+ * engine that did not recover: it learns its day). */
+static void day_begins(oms_engine_t *e) {
+  if (e->cfg.portfolio == NULL) {
+    e->day_next = INT64_MAX;
+    return;
+  }
+  int64_t next = oms_portfolio_day_start(e->cfg.portfolio, e->now) + OMS_DAY_NS;
+  if (e->day_next == 0 || journal_day(e) == 0) e->day_next = next;
+}
+
+static int first_event_ns(void *ctx, const oms_event_t *ev) {
+  *(int64_t *)ctx = ev->event_ns;
+  return 0;
+}
+
+static int put_back_base(void *ctx, const oms_pnl_base_row_t *row) {
+  oms_engine_t *e = ctx;
+  (void)oms_portfolio_set_day_base(e->cfg.portfolio, row->account_id, e->now, row->base);
+  return 0;
+}
+
+/* Puts the daily-PnL bases back after the portfolio (docs/store.md, "daily
+ * PnL baseline"): today's journaled bases when today's mark is stored (an
+ * account without one was made after the day began: base 0); base 0 for
+ * all when no day was ever marked and the store's history began today (the
+ * day never rolled); otherwise the day began while the engine was down, at
+ * the PnL it left (the store's), and the day is journaled now. Returns 0,
+ * or OMS_ESTORE. */
+static int restore_days(oms_engine_t *e) {
+  oms_portfolio_t *p = e->cfg.portfolio;
+  int64_t today = oms_portfolio_day_start(p, e->now), day = 0;
+  e->day_next = today + OMS_DAY_NS;
+  oms_portfolio_reset_days(p, e->now, false);
+  int rc = oms_store_pnl_bases(e->cfg.store, &day, put_back_base, e);
+  if (rc == OMS_EUNSUPPORTED || (rc == 0 && day >= today)) return 0;
+  if (rc != 0 && rc != OMS_ENOTFOUND) return OMS_ESTORE;
+  if (rc == OMS_ENOTFOUND && e->cfg.store->vt->events_from != NULL) {
+    int64_t first = INT64_MAX;
+    if (oms_store_events_from(e->cfg.store, 1, 1, first_event_ns, &first) != 0) return OMS_ESTORE;
+    if (first >= today) return 0;
+  }
+  oms_portfolio_reset_days(p, e->now, true);
+  if (journal_day(e) != 0) e->day_next = today; /* the first command tries again */
+  return 0;
+}
+
 /* Recovery reads what is open or recent, not the whole history (docs/store.md,
  * "Recovery of the engine"): the portfolio from the store's position rows,
  * the execution-id window from the log's last exec_cap fills on, the open
@@ -2346,6 +2439,7 @@ int oms_engine_recover(oms_engine_t *e, uint32_t *n_loaded) {
     rc = oms_store_events_from(e->cfg.store, from, 0, replay_exec, e);
   else if (rc == OMS_EUNSUPPORTED)
     rc = has_log ? oms_store_events_from(e->cfg.store, 1, 0, replay_fill, e) : 0;
+  if (rc == 0 && e->cfg.portfolio != NULL) rc = restore_days(e);
   if (rc != 0) return rc == OMS_ENOMEM ? OMS_ENOMEM : OMS_ESTORE;
   oms__risk_prices_recovered(e->cfg.risk, e->cfg.portfolio, e->ins, e->nins);
   rc = oms_store_each_clordid(e->cfg.store, remember_id, e);

@@ -693,6 +693,42 @@ int oms_portfolio_restore_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t
   return revalue_symbol(p, k, &ins, now_ns);
 }
 
+/* ---- trading days across a restart ----------------------------------------- */
+
+int64_t oms_portfolio_day_start(const oms_portfolio_t *p, int64_t now_ns) {
+  return day_of(p, now_ns) * OMS_DAY_NS + p->cfg.day_reset_ns;
+}
+
+int oms_portfolio_each_day_base(oms_portfolio_t *p, int64_t now_ns, oms_pf_day_base_fn fn,
+                                void *ctx) {
+  for (uint32_t i = 0; i < p->naccts; i++) roll_day(p, &p->accts[i], now_ns);
+  for (uint32_t i = 0; i < p->naccts; i++) {
+    const acct_t *a = &p->accts[i];
+    int rc = fn(ctx, a->id, a->day * OMS_DAY_NS + p->cfg.day_reset_ns, a->day_base);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+void oms_portfolio_reset_days(oms_portfolio_t *p, int64_t now_ns, bool from_now) {
+  int64_t d = day_of(p, now_ns);
+  for (uint32_t i = 0; i < p->naccts; i++) {
+    acct_t *a = &p->accts[i];
+    a->day = d;
+    a->day_base = from_now ? total_pnl(a) : OMS_DEC_ZERO;
+  }
+}
+
+int oms_portfolio_set_day_base(oms_portfolio_t *p, const char *account, int64_t now_ns,
+                               oms_dec_t base) {
+  if (p == NULL || !oms_id_valid(account == NULL ? "" : account, OMS_ID_MAX)) return OMS_EINVAL;
+  int32_t k = get_acct(p, account, now_ns);
+  if (k < 0) return k;
+  p->accts[k].day = day_of(p, now_ns);
+  p->accts[k].day_base = base;
+  return 0;
+}
+
 /* ---- the interface ------------------------------------------------------- */
 
 static int if_account(void *ctx, const char *account, int64_t now_ns, oms_pf_account_t *out) {

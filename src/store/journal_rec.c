@@ -84,6 +84,14 @@ int oms__jrec_encode(const oms__rec_t *r, uint16_t *type, uint8_t *buf, size_t c
       if (at == 0 || 17 + at + r->u.lim.len > cap) return OMS_EINVAL;
       memcpy(buf + 17 + at, r->u.lim.line, r->u.lim.len);
       return (int)(17 + at + r->u.lim.len);
+    case OMS__REC_PNL_BASE:
+      *type = OMS__JREC_PNL_BASE;
+      if (cap < 17) return OMS_EINVAL;
+      buf[0] = OMS__JREC_PNL_BASE_V1;
+      put64(buf + 1, (uint64_t)r->u.pnl.day_start_ns);
+      put64(buf + 9, (uint64_t)r->u.pnl.base.raw);
+      at = put_name(buf + 17, cap - 17, r->u.pnl.account_id, OMS_ID_MAX);
+      return at == 0 ? OMS_EINVAL : (int)(17 + at);
     default: return OMS_EINVAL;
   }
 }
@@ -130,6 +138,14 @@ int oms__jrec_decode(uint16_t type, const void *data, size_t len, oms__rec_t *r)
       r->u.lim.len = (uint32_t)(len - 17 - at);
       memcpy(r->u.lim.line, p + 17 + at, r->u.lim.len);
       return 0;
+    case OMS__JREC_PNL_BASE:
+      r->kind = OMS__REC_PNL_BASE;
+      memset(&r->u.pnl, 0, sizeof r->u.pnl);
+      if (len < 18 || p[0] != OMS__JREC_PNL_BASE_V1) return OMS_EINVAL;
+      r->u.pnl.day_start_ns = (int64_t)get64(p + 1);
+      r->u.pnl.base.raw = (int64_t)get64(p + 9);
+      at = get_name(p + 17, len - 17, r->u.pnl.account_id, OMS_ID_MAX);
+      return at == 0 || 17 + at != len ? OMS_EINVAL : 0;
     default: return OMS_ENOTFOUND; /* reserved or unknown: nothing to project */
   }
 }

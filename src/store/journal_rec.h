@@ -15,6 +15,9 @@
  *   LIMITS        u8 version (1) | u64 seq | i64 ts_ns | u8 n | who[n] |
  *                 the change's line (the rest: omsd's canonical JSON of a
  *                 runtime limit change, the line limits.log held)
+ *   PNL_BASE      u8 version (1) | i64 day_start_ns | i64 base (the decimal's
+ *                 raw value, 8 places) | u8 n | account[n] (n 0: the day's
+ *                 mark, written after every account's; oms_store_pnl_base_append)
  *
  * TRADING_STATE is reserved: trading-state changes are events
  * (TradingStateChanged, in EVENT records), so nothing writes it; the
@@ -29,14 +32,15 @@
 #include "store/store_int.h"
 
 /* X(NAME, type number, name for people) */
-#define OMS__JREC_TYPES(X)         \
-  X(EVENT, 1, "event")             \
-  X(FIX_SEQNUMS, 2, "fix_seqnums") \
-  X(FIX_SENT, 3, "fix_sent")       \
-  X(FIX_RESET, 4, "fix_reset")     \
-  X(CURSOR, 5, "cursor")           \
-  X(LIMITS, 6, "limits")           \
-  X(TRADING_STATE, 7, "trading_state") /* reserved */
+#define OMS__JREC_TYPES(X)                            \
+  X(EVENT, 1, "event")                                \
+  X(FIX_SEQNUMS, 2, "fix_seqnums")                    \
+  X(FIX_SENT, 3, "fix_sent")                          \
+  X(FIX_RESET, 4, "fix_reset")                        \
+  X(CURSOR, 5, "cursor")                              \
+  X(LIMITS, 6, "limits")                              \
+  X(TRADING_STATE, 7, "trading_state") /* reserved */ \
+  X(PNL_BASE, 8, "pnl_base")
 
 typedef enum oms__jrec_type_e {
 #define OMS__JREC_ENUM(name, num, str) OMS__JREC_##name = num,
@@ -47,8 +51,9 @@ typedef enum oms__jrec_type_e {
 /* The name of a record type ("event"...), or NULL for a number not in the table. */
 const char *oms__jrec_name(uint16_t type);
 
-/* The LIMITS payload's layout version. */
+/* The LIMITS and PNL_BASE payloads' layout versions. */
 #define OMS__JREC_LIMITS_V1 1
+#define OMS__JREC_PNL_BASE_V1 1
 
 /* The largest payload of a non-event record (a FIX message or a limit
  * change's line, the larger). */
@@ -58,15 +63,15 @@ const char *oms__jrec_name(uint16_t type);
   (OMS__JREC_FIX_MAX > OMS__JREC_LIMITS_MAX ? OMS__JREC_FIX_MAX : OMS__JREC_LIMITS_MAX)
 
 /* Encodes the non-event record r (FIX_SEQNUMS, FIX_SENT, FIX_RESET, CURSOR,
- * LIMITS)
+ * LIMITS, PNL_BASE)
  * into buf[cap]: its journal type in *type, the payload's length returned
  * (OMS_EINVAL for another kind or too small a buffer). */
 int oms__jrec_encode(const oms__rec_t *r, uint16_t *type, uint8_t *buf, size_t cap);
 
 /* Decodes a journal record into *r (any type of the table but the reserved
  * one): 0; OMS_ENOTFOUND for a reserved or unknown type (nothing to
- * project); OMS_EINVAL for a payload that does not decode (a LIMITS record
- * of a later layout version included: it is never skipped). */
+ * project); OMS_EINVAL for a payload that does not decode (a LIMITS or
+ * PNL_BASE record of a later layout version included: it is never skipped). */
 int oms__jrec_decode(uint16_t type, const void *data, size_t len, oms__rec_t *r);
 
 #endif /* OMS_JOURNAL_REC_H */

@@ -191,6 +191,21 @@ int oms_store_get_best_execution(oms_store_t *s, uint64_t parent_order_id, oms_b
   return s->vt->get_best_execution(s, parent_order_id, out);
 }
 
+int oms_store_pnl_base_append(oms_store_t *s, const oms_pnl_base_row_t *row, uint64_t *ticket) {
+  if (ticket != NULL) *ticket = 0;
+  if (s->vt->pnl_base_append == NULL) return OMS_EUNSUPPORTED;
+  if (row == NULL || memchr(row->account_id, '\0', sizeof row->account_id) == NULL)
+    return OMS_EINVAL;
+  return s->vt->pnl_base_append(s, row, ticket);
+}
+
+int oms_store_pnl_bases(oms_store_t *s, int64_t *day_start_ns, oms_pnl_base_cb cb, void *ctx) {
+  *day_start_ns = 0;
+  if (s->vt->pnl_bases == NULL) return OMS_EUNSUPPORTED;
+  if (cb == NULL) return OMS_EINVAL;
+  return s->vt->pnl_bases(s, day_start_ns, cb, ctx);
+}
+
 int oms_store_limit_changes(oms_store_t *s, oms_limit_change_cb cb, void *ctx) {
   if (s->vt->limit_changes == NULL) return OMS_EUNSUPPORTED;
   return s->vt->limit_changes(s, cb, ctx);

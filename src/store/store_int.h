@@ -16,7 +16,8 @@ typedef enum oms__rec_kind_e {
   OMS__REC_FIX_SENT,
   OMS__REC_FIX_RESET,
   OMS__REC_CURSOR,
-  OMS__REC_LIMIT
+  OMS__REC_LIMIT,
+  OMS__REC_PNL_BASE
 } oms__rec_kind_t;
 
 typedef struct oms__fix_rec_s {
@@ -49,11 +50,12 @@ typedef struct oms__rec_s {
     oms__fix_rec_t fix;
     oms__cursor_rec_t cur;
     oms__limit_rec_t lim;
+    oms_pnl_base_row_t pnl; /* OMS__REC_PNL_BASE */
   } u;
 } oms__rec_t;
 
 /* The latest schema version this build knows. */
-#define OMS__SCHEMA_LATEST 8
+#define OMS__SCHEMA_LATEST 9
 
 /* Creates (if needed) the database at path and applies the migrations up to
  * version `target` only: the tests build an old database with it. Returns 0

@@ -226,6 +226,7 @@ static int feed_local(oms_store_t *m, const oms__rec_t *r) {
     case OMS__REC_LIMIT:
       return oms_store_limit_append(m, r->u.lim.seq, r->u.lim.ts_ns, r->u.lim.who, r->u.lim.line,
                                     r->u.lim.len, &t);
+    case OMS__REC_PNL_BASE: return oms_store_pnl_base_append(m, &r->u.pnl, &t);
     default: return 0;
   }
 }
@@ -396,6 +397,14 @@ static int js_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const
   snprintf(r.u.lim.who, sizeof r.u.lim.who, "%s", who);
   r.u.lim.len = (uint32_t)len;
   memcpy(r.u.lim.line, line, len);
+  return append_rec((js_t *)base, &r, ticket);
+}
+
+/* A daily-PnL base: one PNL_BASE record (checked by oms_store_pnl_base_append). */
+static int js_pnl_base_append(oms_store_t *base, const oms_pnl_base_row_t *row, uint64_t *ticket) {
+  oms__rec_t r;
+  r.kind = OMS__REC_PNL_BASE;
+  r.u.pnl = *row;
   return append_rec((js_t *)base, &r, ticket);
 }
 
@@ -838,6 +847,11 @@ static int js_limit_changes(oms_store_t *b, oms_limit_change_cb cb, void *c) {
   return oms_store_limit_changes(PROJ(b), cb, c);
 }
 
+static int js_pnl_bases(oms_store_t *b, int64_t *day_start_ns, oms_pnl_base_cb cb, void *c) {
+  catch_up((js_t *)b);
+  return oms_store_pnl_bases(PROJ(b), day_start_ns, cb, c);
+}
+
 static int js_query_parents(oms_store_t *b, const oms_parent_query_t *q, oms_parent_cb cb,
                             void *c) {
   return oms_store_query_parents(PROJ(b), q, cb, c);
@@ -884,6 +898,8 @@ static const oms_store_vtbl_t js_vtbl = {
     .limit_changes = js_limit_changes,
     .query_parents = js_query_parents,
     .get_best_execution = js_get_best_execution,
+    .pnl_base_append = js_pnl_base_append,
+    .pnl_bases = js_pnl_bases,
 };
 
 /* ---- Opening: recovery ------------------------------------------------------------ */

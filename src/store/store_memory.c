@@ -65,6 +65,7 @@ typedef struct mem_s {
   vec_t msgs;         /* fix_msg_t by (session, seqnum) */
   vec_t cursors;      /* cursor_t */
   vec_t limits;       /* limit_t by seq */
+  vec_t pnl_bases;    /* oms_pnl_base_row_t by (day_start_ns, account_id) */
   uint64_t last_seq, next_ticket;
   _Atomic uint64_t durable;
   uint64_t n_records, n_max_batch, n_refused;
@@ -701,6 +702,44 @@ static int mem_limit_changes(oms_store_t *base, oms_limit_change_cb cb, void *ct
   return rc;
 }
 
+/* ---- Daily-PnL bases: a row per (day, account), a later one replaces it ------------ */
+
+static int cmp_pnl_base(const void *key, const void *elem) {
+  const oms_pnl_base_row_t *a = key, *b = elem;
+  if (a->day_start_ns != b->day_start_ns) return (a->day_start_ns > b->day_start_ns) * 2 - 1;
+  return strcmp(a->account_id, b->account_id);
+}
+
+static int mem_pnl_base_append(oms_store_t *base, const oms_pnl_base_row_t *row, uint64_t *ticket) {
+  mem_t *m = (mem_t *)base;
+  pthread_mutex_lock(&m->mu);
+  if (reserve_n(&m->pnl_bases, 1) != 0) return refuse(m, OMS_ENOMEM);
+  bool fresh;
+  *(oms_pnl_base_row_t *)upsert(&m->pnl_bases, row, cmp_pnl_base, &fresh) = *row;
+  return done_one(m, ticket);
+}
+
+/* The latest day's mark is found from the end: rows are by day. */
+static int mem_pnl_bases(oms_store_t *base, int64_t *day_start_ns, oms_pnl_base_cb cb, void *ctx) {
+  mem_t *m = (mem_t *)base;
+  int rc = OMS_ENOTFOUND;
+  pthread_mutex_lock(&m->mu);
+  size_t i = m->pnl_bases.n;
+  while (i > 0 && ((oms_pnl_base_row_t *)at(&m->pnl_bases, i - 1))->account_id[0] != '\0') i--;
+  if (i > 0) {
+    const oms_pnl_base_row_t *mark = at(&m->pnl_bases, i - 1);
+    *day_start_ns = mark->day_start_ns;
+    rc = 0;
+    for (size_t k = i; rc == 0 && k < m->pnl_bases.n; k++) {
+      const oms_pnl_base_row_t *r = at(&m->pnl_bases, k);
+      if (r->day_start_ns != mark->day_start_ns) break;
+      rc = cb(ctx, r);
+    }
+  }
+  pthread_mutex_unlock(&m->mu);
+  return rc;
+}
+
 /* ---- Create and close ------------------------------------------------------------- */
 
 static void mem_close(oms_store_t *base) {
@@ -708,7 +747,7 @@ static void mem_close(oms_store_t *base) {
   for (size_t i = 0; i < m->msgs.n; i++) oms__free(((fix_msg_t *)at(&m->msgs, i))->msg);
   for (size_t i = 0; i < m->limits.n; i++) oms__free(((limit_t *)at(&m->limits, i))->line);
   vec_t *all[] = {&m->orders,   &m->events, &m->fills,   &m->positions, &m->tstates,
-                  &m->sessions, &m->msgs,   &m->cursors, &m->limits};
+                  &m->sessions, &m->msgs,   &m->cursors, &m->limits,    &m->pnl_bases};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) oms__free(all[i]->p);
   pthread_mutex_destroy(&m->mu);
   oms__free(m);
@@ -745,6 +784,8 @@ static const oms_store_vtbl_t mem_vtbl = {
     .close = mem_close,
     .limit_append = mem_limit_append,
     .limit_changes = mem_limit_changes,
+    .pnl_base_append = mem_pnl_base_append,
+    .pnl_bases = mem_pnl_bases,
 };
 
 int oms_store_memory_create(const oms_store_config_t *cfg, oms_store_t **out) {
@@ -768,6 +809,7 @@ int oms_store_memory_create(const oms_store_config_t *cfg, oms_store_t **out) {
   m->msgs.size = sizeof(fix_msg_t);
   m->cursors.size = sizeof(cursor_t);
   m->limits.size = sizeof(limit_t);
+  m->pnl_bases.size = sizeof(oms_pnl_base_row_t);
   *out = &m->base;
   return 0;
 }

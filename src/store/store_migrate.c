@@ -13,8 +13,9 @@
  *      trading_states follow from them as they did in the old engine;
  *   2. every FIX message kept for resend (fix_sent), then each session's
  *      numbers (fix_sessions, set last: a saved message moves next_out);
- *   3. the sink cursors, and the runtime limit changes (a database older
- *      than the limit_changes table has none).
+ *   3. the sink cursors, the runtime limit changes (a database older
+ *      than the limit_changes table has none) and the daily-PnL bases
+ *      (pnl_bases, schema 9; not among the counted tables).
  * Then the store is closed (everything projected) and the counts of the
  * new projection are compared with the old ones, table by table: a
  * difference fails the import. Nothing is renamed here; the caller moves
@@ -167,6 +168,24 @@ static int copy_cursors_and_limits(imp_t *im) {
                                 (const char *)sqlite3_column_text(st, 3),
                                 (size_t)sqlite3_column_bytes(st, 3), NULL);
     if (rc != 0) fail(im, rc, "limit_changes", oms_err_name(rc));
+  }
+  sqlite3_finalize(st);
+  if (rc != 0 || !has_table(im->old, "pnl_bases")) return rc;
+  /* Each day's bases before its mark, as the engine wrote them. */
+  st = prep(im,
+            "SELECT day_start_ns, account_id, base FROM pnl_bases "
+            "ORDER BY day_start_ns, account_id = '', account_id");
+  rc = st == NULL ? OMS_ESTORE : 0;
+  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    oms_pnl_base_row_t r;
+    memset(&r, 0, sizeof r);
+    r.day_start_ns = sqlite3_column_int64(st, 0);
+    const char *acct = (const char *)sqlite3_column_text(st, 1);
+    snprintf(r.account_id, sizeof r.account_id, "%s", acct != NULL ? acct : "");
+    const char *base = (const char *)sqlite3_column_text(st, 2);
+    (void)oms_dec_parse_cstr(base != NULL ? base : "0", &r.base);
+    rc = oms_store_pnl_base_append(im->st, &r, NULL);
+    if (rc != 0) fail(im, rc, "pnl_bases", oms_err_name(rc));
   }
   sqlite3_finalize(st);
   return rc;

@@ -139,6 +139,12 @@ static const migration_t migrations[] = {
      " pos INTEGER NOT NULL, venue TEXT, fills INTEGER, children INTEGER, qty NUMERIC,"
      " notional NUMERIC, fees NUMERIC, PRIMARY KEY(instance, parent_order_id, pos))",
      NULL},
+    /* SQLite schema 9: the engine's daily-PnL bases. */
+    {4, "daily PnL bases: pnl_bases (SQLite schema 9)",
+     "CREATE TABLE pnl_bases(instance TEXT NOT NULL, day_start_ns BIGINT NOT NULL,"
+     " account_id TEXT NOT NULL, base NUMERIC NOT NULL,"
+     " PRIMARY KEY(instance, day_start_ns, account_id))",
+     NULL},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -201,6 +207,9 @@ static const migration_t migrations[] = {
     "INSERT INTO limit_changes(instance, seq, ts_ns, who, line) VALUES($1, $2, $3, $4, $5) "       \
     "ON CONFLICT(instance, seq) DO UPDATE SET ts_ns = EXCLUDED.ts_ns, who = EXCLUDED.who, "        \
     "line = EXCLUDED.line")                                                                        \
+  X(PNL_BASE, 4,                                                                                   \
+    "INSERT INTO pnl_bases(instance, day_start_ns, account_id, base) VALUES($1, $2, $3, $4) "      \
+    "ON CONFLICT(instance, day_start_ns, account_id) DO UPDATE SET base = EXCLUDED.base")          \
   X(ORDER_PARENT, 5,                                                                               \
     "INSERT INTO order_parents(instance, order_id, parent_order_id, child_seq, algo) "             \
     "VALUES($1, $2, $3, $4, $5) ON CONFLICT(instance, order_id) DO NOTHING")                       \
@@ -860,6 +869,11 @@ static bool send_rec(pg_t *s, const oms__rec_t *r, size_t i, oms_store_error_t *
       /* the line is not NUL-terminated: sent as binary text, which is its bytes */
       p_bin(&p, r->u.lim.line, r->u.lim.len);
       return send(s, P_LIMIT, &p, e);
+    case OMS__REC_PNL_BASE:
+      p_i64(&p, r->u.pnl.day_start_ns);
+      p_text(&p, r->u.pnl.account_id);
+      p_dec(&p, r->u.pnl.base);
+      return send(s, P_PNL_BASE, &p, e);
     default: return true; /* OMS__REC_NOP */
   }
 }
@@ -1573,6 +1587,38 @@ static int pg_limit_changes(oms_store_t *base, oms_limit_change_cb cb, void *ctx
                NULL, 0, false, row_limit, (void *)cb, ctx);
 }
 
+typedef struct pnl_q_s {
+  oms_pnl_base_cb cb;
+  void *ctx;
+  int64_t *day_start_ns;
+  bool found;
+} pnl_q_t;
+
+/* The day's mark ('' sorts first) sets the day; each account's row goes to
+ * the callback. */
+static int row_pnl_base(const PGresult *res, int row, void *cb, void *ctx) {
+  (void)cb;
+  pnl_q_t *q = ctx;
+  oms_pnl_base_row_t r;
+  memset(&r, 0, sizeof r);
+  r.day_start_ns = col_i64(res, row, 0);
+  col_text(res, row, 1, r.account_id, sizeof r.account_id);
+  r.base = col_dec(res, row, 2);
+  q->found = true;
+  *q->day_start_ns = r.day_start_ns;
+  return r.account_id[0] == '\0' ? 0 : q->cb(q->ctx, &r);
+}
+
+static int pg_pnl_bases(oms_store_t *base, int64_t *day_start_ns, oms_pnl_base_cb cb, void *ctx) {
+  pnl_q_t q = {cb, ctx, day_start_ns, false};
+  int rc = query((pg_t *)base,
+                 "SELECT day_start_ns, account_id, base FROM pnl_bases WHERE instance = $1 AND "
+                 "day_start_ns = (SELECT MAX(day_start_ns) FROM pnl_bases WHERE instance = $1 AND "
+                 "account_id = '') ORDER BY account_id",
+                 NULL, 0, false, row_pnl_base, NULL, &q);
+  return rc == 0 && !q.found ? OMS_ENOTFOUND : rc;
+}
+
 static void pg_stats(const oms_store_t *base, oms_store_stats_t *st) {
   pg_t *s = (pg_t *)base;
   memset(st, 0, sizeof *st);
@@ -1617,6 +1663,7 @@ static const oms_store_vtbl_t pg_vtbl = {
     .each_clordid = pg_each_clordid,
     .fill_seq_back = pg_fill_seq_back,
     .limit_changes = pg_limit_changes,
+    .pnl_bases = pg_pnl_bases,
     .query_parents = pg_query_parents,
 };
 

@@ -140,11 +140,19 @@ static const migration_t migrations[] = {
      " children INTEGER NOT NULL, qty TEXT NOT NULL, notional TEXT NOT NULL, fees TEXT NOT NULL,"
      " PRIMARY KEY(parent_order_id, venue));",
      oms__bestex_backfill},
+    /* The engine's daily-PnL bases: each account's PnL when a trading day
+     * began, and the day's mark (account_id ''), which recovery reads back
+     * (docs/store.md, "daily PnL baseline"). */
+    {9, "daily PnL bases: pnl_bases",
+     "CREATE TABLE pnl_bases("
+     " day_start_ns INTEGER NOT NULL, account_id TEXT NOT NULL, base TEXT NOT NULL,"
+     " PRIMARY KEY(day_start_ns, account_id)) WITHOUT ROWID;",
+     NULL},
 };
 
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
-_Static_assert(OMS__SCHEMA_LATEST == 8, "OMS__SCHEMA_LATEST must match the last migration");
+_Static_assert(OMS__SCHEMA_LATEST == 9, "OMS__SCHEMA_LATEST must match the last migration");
 
 /* ---- positions -------------------------------------------------------------- */
 

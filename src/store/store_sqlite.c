@@ -79,6 +79,7 @@ enum {
   W_FIXRESET,
   W_CURSOR,
   W_LIMIT,
+  W_PNL_BASE,
   W_PARENT,
   W_ORDER_PARENT,
   W_BESTEX,
@@ -124,6 +125,8 @@ static const char *const wsql[W_COUNT] = {
     [W_CURSOR] = "INSERT OR REPLACE INTO sink_cursors(sink, seq) VALUES(?1, ?2)",
     [W_LIMIT] =
         "INSERT OR REPLACE INTO limit_changes(seq, ts_ns, who, line) VALUES(?1, ?2, ?3, ?4)",
+    [W_PNL_BASE] =
+        "INSERT OR REPLACE INTO pnl_bases(day_start_ns, account_id, base) VALUES(?1, ?2, ?3)",
     [W_PARENT] = OMS__SQL_PARENT_PUT,
     [W_ORDER_PARENT] = OMS__SQL_ORDER_PARENT_PUT,
     [W_BESTEX] = OMS__SQL_BESTEX_PUT,
@@ -147,6 +150,7 @@ static const char *const wlabel[W_COUNT] = {
     [W_FIXRESET] = "sqlite3_step(RESET fix_sessions)",
     [W_CURSOR] = "sqlite3_step(UPSERT sink_cursors)",
     [W_LIMIT] = "sqlite3_step(INSERT limit_changes)",
+    [W_PNL_BASE] = "sqlite3_step(UPSERT pnl_bases)",
     [W_PARENT] = "sqlite3_step(UPSERT parents)",
     [W_ORDER_PARENT] = "sqlite3_step(UPSERT order_parents)",
     [W_BESTEX] = "sqlite3_step(UPSERT best_execution)",
@@ -440,6 +444,15 @@ static int write_rec(sq_t *s, const oms__rec_t *r, bool order_row, oms_store_err
       BIND_TEXT(st, 3, r->u.lim.who);
       sqlite3_bind_text(st, 4, r->u.lim.line, (int)r->u.lim.len, SQLITE_STATIC);
       return run(s, W_LIMIT, e);
+    case OMS__REC_PNL_BASE: {
+      char base[OMS_DEC_STRLEN];
+      oms_dec_format(r->u.pnl.base, base, sizeof base);
+      st = s->w[W_PNL_BASE];
+      sqlite3_bind_int64(st, 1, r->u.pnl.day_start_ns);
+      BIND_TEXT(st, 2, r->u.pnl.account_id);
+      sqlite3_bind_text(st, 3, base, -1, SQLITE_TRANSIENT);
+      return run(s, W_PNL_BASE, e);
+    }
     default: return SQLITE_OK; /* OMS__REC_NOP */
   }
 }
@@ -911,6 +924,15 @@ static int sq_limit_append(oms_store_t *base, uint64_t seq, int64_t ts_ns, const
   return append_one((sq_t *)base, OMS__REC_LIMIT, fill_limit, &a, ticket);
 }
 
+static void fill_pnl_base(oms__rec_t *r, const void *arg) {
+  r->u.pnl = *(const oms_pnl_base_row_t *)arg;
+}
+
+/* Its arguments checked by oms_store_pnl_base_append. */
+static int sq_pnl_base_append(oms_store_t *base, const oms_pnl_base_row_t *row, uint64_t *ticket) {
+  return append_one((sq_t *)base, OMS__REC_PNL_BASE, fill_pnl_base, row, ticket);
+}
+
 /* ---- Durability, waiting, recovery ------------------------------------------------ */
 
 static uint64_t sq_durable_ticket(const oms_store_t *base) {
@@ -1315,6 +1337,38 @@ static int sq_limit_changes(oms_store_t *base, oms_limit_change_cb cb, void *ctx
   return rloop(s, st, row_limit, (void *)cb, ctx);
 }
 
+typedef struct pnl_q_s {
+  oms_pnl_base_cb cb;
+  void *ctx;
+  int64_t *day_start_ns;
+  bool found;
+} pnl_q_t;
+
+/* The day's mark ("" sorts first) sets the day; each account's row goes
+ * to the callback. */
+static int row_pnl_base(sq_t *s, sqlite3_stmt *st, void *cb, void *ctx) {
+  (void)s;
+  (void)cb;
+  pnl_q_t *q = ctx;
+  oms_pnl_base_row_t r;
+  memset(&r, 0, sizeof r);
+  r.day_start_ns = sqlite3_column_int64(st, 0);
+  oms__col_text(st, 1, r.account_id, sizeof r.account_id);
+  r.base = oms__col_dec(st, 2);
+  q->found = true;
+  *q->day_start_ns = r.day_start_ns;
+  return r.account_id[0] == '\0' ? 0 : q->cb(q->ctx, &r);
+}
+
+static int sq_pnl_bases(oms_store_t *base, int64_t *day_start_ns, oms_pnl_base_cb cb, void *ctx) {
+  sq_t *s = (sq_t *)base;
+  sqlite3_stmt *st = rbegin(s, OMS__SQL_PNL_BASES);
+  if (st == NULL) return OMS_ESTORE;
+  pnl_q_t q = {cb, ctx, day_start_ns, false};
+  int rc = rloop(s, st, row_pnl_base, NULL, &q);
+  return rc == 0 && !q.found ? OMS_ENOTFOUND : rc;
+}
+
 static int sq_load_trading_states(oms_store_t *base, oms_trading_state_cb cb, void *ctx) {
   sq_t *s = (sq_t *)base;
   sqlite3_stmt *st = rbegin(s,
@@ -1463,6 +1517,8 @@ static const oms_store_vtbl_t sq_vtbl = {
     .fill_seq_back = sq_fill_seq_back,
     .limit_append = sq_limit_append,
     .limit_changes = sq_limit_changes,
+    .pnl_base_append = sq_pnl_base_append,
+    .pnl_bases = sq_pnl_bases,
 };
 
 /* Opens a connection and applies the pragmas every connection needs. */

@@ -32,6 +32,12 @@ void oms__col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
   ") "                                                   \
   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
 
+/* The latest day of `pnl_bases` that has its mark (account_id ''): the
+ * mark's row first, then each account's, by account. */
+#define OMS__SQL_PNL_BASES                                                     \
+  "SELECT day_start_ns, account_id, base FROM pnl_bases WHERE day_start_ns = " \
+  "(SELECT MAX(day_start_ns) FROM pnl_bases WHERE account_id = '') ORDER BY account_id"
+
 /* The position in st's current row (columns as OMS__POSITION_COLS). */
 void oms__position_from_row(sqlite3_stmt *st, oms_position_t *p);
 

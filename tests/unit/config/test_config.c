@@ -404,6 +404,38 @@ static void test_decimal_errors(void **state) {
   expect_error(4, "accounts = ( 5 );", "each entry must be a group");
 }
 
+/* risk.trading_day_start: the daily PnL's day (the portfolio's day_reset_ns),
+ * UTC midnight unless set. */
+static void test_trading_day_start(void **state) {
+  (void)state;
+  oms_config_t *c;
+  char err[OMS_CFG_ERR_MAX];
+  assert_int_equal(oms_config_load_string(text_with(0, NULL), "t.conf", &c, err, sizeof err), 0);
+  assert_int_equal(c->trading_day_start_ns, 0);
+  oms_config_destroy(c);
+  const char *set[][2] = {{"22:00", "79200"}, {"21:59:30", "79170"}, {"00:00:01", "1"}};
+  for (int i = 0; i < 3; i++) {
+    char line[256];
+    snprintf(line, sizeof line,
+             "risk = { trading_day_start = \"%s\"; global = { max_order_qty = \"5\"; "
+             "rate_window_ms = 1000; };",
+             set[i][0]);
+    if (oms_config_load_string(text_with(9, line), "t.conf", &c, err, sizeof err) != 0)
+      fail_msg("%s", err);
+    assert_int_equal(c->trading_day_start_ns, atoll(set[i][1]) * INT64_C(1000000000));
+    oms_config_destroy(c);
+  }
+  const char *bad[] = {"24:00", "7:00", "22:00:60", "22:00:5", "22-00", "22:00:00Z"};
+  for (int i = 0; i < 6; i++) {
+    char line[256];
+    snprintf(line, sizeof line,
+             "risk = { trading_day_start = \"%s\"; global = { max_order_qty = \"5\"; "
+             "rate_window_ms = 1000; };",
+             bad[i]);
+    expect_error(9, line, "risk.trading_day_start: ");
+  }
+}
+
 /* The reconciliation settings of a venue reach its route. */
 static void test_venue_reconciliation_settings(void **state) {
   (void)state;
@@ -1191,6 +1223,7 @@ int main(void) {
       cmocka_unit_test(test_fix_errors),
       cmocka_unit_test(test_sending_time_tolerance_is_set_per_session),
       cmocka_unit_test(test_decimal_errors),
+      cmocka_unit_test(test_trading_day_start),
       cmocka_unit_test(test_venue_reconciliation_settings),
       cmocka_unit_test(test_venue_capabilities),
       cmocka_unit_test(test_instrument_and_venue_errors),

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -205,6 +206,77 @@ static void test_daily_pnl_resets_at_the_configured_time(void **state) {
   oms_portfolio_set_mark(q, "X", T_D("96"), NOW + 31 * HOUR);
   assert_int_equal(oms_portfolio_account(q, "A", NOW + 31 * HOUR, &acct), 0);
   DEC_EQ(acct.daily_pnl, "10");
+  oms_portfolio_destroy(q);
+}
+
+typedef struct bases_s {
+  int n;
+  char acct[4][8];
+  int64_t day[4];
+  oms_dec_t base[4];
+} bases_t;
+
+static int take_base(void *ctx, const char *account, int64_t day_start_ns, oms_dec_t base) {
+  bases_t *b = ctx;
+  snprintf(b->acct[b->n], sizeof b->acct[b->n], "%s", account);
+  b->day[b->n] = day_start_ns;
+  b->base[b->n++] = base;
+  return b->n == 2 ? 7 : 0; /* the walk stops at a non-zero answer */
+}
+
+/* The bases a restart journals and puts back (docs/store.md, "daily PnL
+ * baseline"): each_day_base rolls every account as a read would and gives
+ * its base; reset_days and set_day_base put a day back. */
+static void test_day_bases_are_walked_and_put_back(void **state) {
+  (void)state;
+  oms_portfolio_t *q;
+  oms_portfolio_config_t cfg = {3, 2, 4, 22 * HOUR}; /* the day starts 22:00 UTC */
+  assert_int_equal(oms_portfolio_create(&cfg, &q), 0);
+  const int64_t day1 = NOW - 17 * HOUR, day2 = day1 + 24 * HOUR; /* 22:00 the day before */
+  assert_int_equal(oms_portfolio_day_start(q, NOW), day1);
+  assert_int_equal(oms_portfolio_day_start(q, day1 - 1), day1 - 24 * HOUR);
+  assert_int_equal(oms_portfolio_day_start(q, day2), day2);
+  oms_portfolio_set_instrument(q, "X", T_D("1"), T_D("0"));
+  assert_int_equal(oms_portfolio_set_cash(q, "A", T_D("1000"), NOW), 0);
+  assert_int_equal(
+      oms_portfolio_apply_fill(q, "A", "X", OMS_SIDE_BUY, T_D("10"), T_D("100"), T_D("1"), NOW), 0);
+  assert_int_equal(
+      oms_portfolio_apply_fill(q, "B", "X", OMS_SIDE_SELL, T_D("2"), T_D("102"), T_D("0"), NOW), 0);
+  /* A: 10 @ 100 marked 102: 20 - 1; B: -2 @ 102: 0. */
+  bases_t b = {0};
+  assert_int_equal(oms_portfolio_each_day_base(q, day2 + 1, take_base, &b), 7);
+  assert_int_equal(b.n, 2);
+  assert_string_equal(b.acct[0], "A");
+  assert_int_equal(b.day[0], day2);
+  DEC_EQ(b.base[0], "19");
+  assert_string_equal(b.acct[1], "B");
+  DEC_EQ(b.base[1], "0");
+  assert_int_equal(oms_portfolio_account(q, "A", day2 + 2, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "0");
+  /* Walked again the same day: nothing rolls twice. */
+  oms_portfolio_set_mark(q, "X", T_D("101"), day2 + 3);
+  memset(&b, 0, sizeof b);
+  assert_int_equal(oms_portfolio_each_day_base(q, day2 + 4, take_base, &b), 7);
+  DEC_EQ(b.base[0], "19");
+  assert_int_equal(oms_portfolio_account(q, "A", day2 + 4, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "-10");
+  /* Put back: a base of its own, a day from 0 for all, a day from now. */
+  assert_int_equal(oms_portfolio_set_day_base(q, "A", day2 + 5, T_D("4")), 0);
+  assert_int_equal(oms_portfolio_account(q, "A", day2 + 5, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "5"); /* 9 now */
+  assert_int_equal(acct.day_start_ns, day2);
+  assert_int_equal(oms_portfolio_set_day_base(q, "C", day2 + 5, T_D("-3")), 0); /* made */
+  assert_int_equal(oms_portfolio_account(q, "C", day2 + 5, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "3");
+  assert_int_equal(oms_portfolio_set_day_base(q, "", day2, T_D("1")), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_set_day_base(NULL, "A", day2, T_D("1")), OMS_EINVAL);
+  assert_int_equal(oms_portfolio_set_day_base(q, "D", day2, T_D("1")), OMS_EFULL);
+  oms_portfolio_reset_days(q, day2 + 6, false);
+  assert_int_equal(oms_portfolio_account(q, "A", day2 + 6, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "9"); /* everything counts as today's */
+  oms_portfolio_reset_days(q, day2 + 6, true);
+  assert_int_equal(oms_portfolio_account(q, "A", day2 + 6, &acct), 0);
+  DEC_EQ(acct.daily_pnl, "0"); /* the day begins now */
   oms_portfolio_destroy(q);
 }
 
@@ -531,6 +603,7 @@ int main(void) {
       T(test_average_price_rounds_half_even),
       T(test_marks_revalue_every_holder),
       T(test_daily_pnl_resets_at_the_configured_time),
+      T(test_day_bases_are_walked_and_put_back),
       T(test_refusals_change_nothing),
       T(test_capacity_is_fixed_at_create),
       T(test_interface_table_reads_the_portfolio),

@@ -1050,6 +1050,38 @@ static void test_limits_payload_round_trips_and_is_versioned(void **state) {
   assert_int_equal(oms__jrec_encode(&r, &type, buf, sizeof buf), OMS_EINVAL);
 }
 
+static void test_pnl_base_payload_round_trips_and_is_versioned(void **state) {
+  (void)state;
+  static oms__rec_t r, back;
+  uint8_t buf[OMS__JREC_REC_MAX];
+  uint16_t type;
+  memset(&r, 0, sizeof r);
+  r.kind = OMS__REC_PNL_BASE;
+  r.u.pnl.day_start_ns = INT64_C(1764021600000000000);
+  r.u.pnl.base.raw = -123456789;
+  strcpy(r.u.pnl.account_id, "ACC1");
+  int n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 1 + 8 + 8 + 1 + 4);
+  assert_int_equal(type, OMS__JREC_PNL_BASE);
+  assert_string_equal(oms__jrec_name(type), "pnl_base");
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_int_equal(back.kind, OMS__REC_PNL_BASE);
+  assert_memory_equal(&back.u.pnl, &r.u.pnl, sizeof r.u.pnl);
+  /* The day's mark: no account. */
+  r.u.pnl.account_id[0] = '\0';
+  n = oms__jrec_encode(&r, &type, buf, sizeof buf);
+  assert_int_equal(n, 18);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), 0);
+  assert_string_equal(back.u.pnl.account_id, "");
+  /* A later layout, a cut or a longer payload do not decode; no room. */
+  buf[0] = OMS__JREC_PNL_BASE_V1 + 1;
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n, &back), OMS_EINVAL);
+  buf[0] = OMS__JREC_PNL_BASE_V1;
+  assert_int_equal(oms__jrec_decode(type, buf, 17, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_decode(type, buf, (size_t)n + 1, &back), OMS_EINVAL);
+  assert_int_equal(oms__jrec_encode(&r, &type, buf, 16), OMS_EINVAL);
+}
+
 typedef struct lims_s {
   char text[4096];
   int n;
@@ -1159,6 +1191,7 @@ int main(void) {
       cmocka_unit_test(test_retention_releases_projected_segments),
       cmocka_unit_test(test_record_payloads_round_trip),
       cmocka_unit_test(test_limits_payload_round_trips_and_is_versioned),
+      cmocka_unit_test(test_pnl_base_payload_round_trips_and_is_versioned),
       cmocka_unit_test(test_limit_changes_are_journaled_and_projected),
       cmocka_unit_test(test_open_refuses_bad_arguments),
   };

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -65,6 +66,13 @@ static int t_limit(void *ctx, const oms_limit_change_row_t *r) {
 }
 
 /* Everything the store answers, as text. */
+static int t_base(void *ctx, const oms_pnl_base_row_t *r) {
+  char b[OMS_DEC_STRLEN];
+  oms_dec_format(r->base, b, sizeof b);
+  put(ctx, "base:%lld/%s/%s;", (long long)r->day_start_ns, r->account_id, b);
+  return 0;
+}
+
 static void answer(oms_store_t *st, text_t *t) {
   memset(t, 0, sizeof *t);
   oms_order_query_t q;
@@ -88,6 +96,9 @@ static void answer(oms_store_t *st, text_t *t) {
   put(t, "cur:%llu;last:%llu/%llu;", (unsigned long long)cur, (unsigned long long)ls,
       (unsigned long long)lo);
   assert_int_equal(oms_store_limit_changes(st, t_limit, t), 0);
+  int64_t day = 0;
+  assert_int_equal(oms_store_pnl_bases(st, &day, t_base, t), 0);
+  put(t, "day:%lld;", (long long)day);
 }
 
 /* An old data directory: the SQLite engine with orders (some filled), a
@@ -132,6 +143,20 @@ static void old_store(const fx_dir_t *d) {
   assert_int_equal(oms_store_cursor_set(st, "nats", 7, NULL), 0);
   assert_int_equal(oms_store_limit_append(st, 1, T0, "ops", "{\"seq\":1}", 9, NULL), 0);
   assert_int_equal(oms_store_limit_append(st, 2, T0 + 1, "", "{\"seq\":2}", 9, NULL), 0);
+  /* Two days of daily-PnL bases, each day's mark after its accounts. */
+  const char *rows[][3] = {{"100", "A1", "1.5"},
+                           {"100", "", "0"},
+                           {"200", "A1", "-2"},
+                           {"200", "A2", "3"},
+                           {"200", "", "0"}};
+  for (int i = 0; i < 5; i++) {
+    oms_pnl_base_row_t r;
+    memset(&r, 0, sizeof r);
+    r.day_start_ns = atoll(rows[i][0]);
+    strcpy(r.account_id, rows[i][1]);
+    r.base = T_D(rows[i][2]);
+    assert_int_equal(oms_store_pnl_base_append(st, &r, NULL), 0);
+  }
   oms_store_close(st);
 }
 
@@ -162,6 +187,7 @@ static void test_everything_is_moved_and_counted(void **state) {
   oms_store_t *st;
   assert_int_equal(oms_store_sqlite_open(&c, &st), 0);
   answer(st, &before);
+  assert_non_null(strstr(before.s, "base:200/A1/-2;base:200/A2/3;day:200;"));
   oms_store_close(st);
   off_t old_size = size_of(old);
 

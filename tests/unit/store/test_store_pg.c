@@ -176,7 +176,7 @@ static void test_schema_version_and_stats(void **state) {
   oms_store_error_t e;
   assert_int_equal(oms__pg_open(pg.conninfo, "x", &p, &e), 0); /* migrated already: no-op */
   assert_int_equal(oms__pg_schema_version(p),
-                   3); /* 2: parents (SQLite 7), 3: best execution (SQLite 8) */
+                   4); /* 2: parents (SQLite 7), 3: best execution (SQLite 8), 4: pnl_bases (9) */
   oms_store_close(p);
   append_order(&env, 1, "ACC1");
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
@@ -246,10 +246,11 @@ static void test_migration_2_backfills_a_version_1_database(void **state) {
   oms_store_close(env.st);
   PQclear(
       sql("DROP TABLE parents; DROP TABLE order_parents; DROP TABLE best_execution_venues; "
-          "DROP TABLE best_execution; DELETE FROM schema_version WHERE version >= 2"));
+          "DROP TABLE best_execution; DROP TABLE pnl_bases; "
+          "DELETE FROM schema_version WHERE version >= 2"));
   assert_int_equal(open_store(&env), 0);
-  PGresult *res = sql("SELECT max(version) FROM schema_version"); /* 2 and 3 again */
-  assert_string_equal(PQgetvalue(res, 0, 0), "3");
+  PGresult *res = sql("SELECT max(version) FROM schema_version"); /* 2, 3 and 4 again */
+  assert_string_equal(PQgetvalue(res, 0, 0), "4");
   PQclear(res);
   oms_parent_query_t q = {0};
   oms_parent_row_t row;
