@@ -356,7 +356,8 @@ static uint32_t name_slot(const char *name, uint64_t salt) {
 static int32_t acct_cached(oms_risk_t *r, const char *id) {
   uint32_t s = name_slot(id, 1);
   int32_t k = r->acct_cache[s] - 1;
-  if (k >= 0 && strcmp(((const oms__acct_t *)oms__ktab_rec(&r->accts, k))->h.key, id) == 0)
+  if (k >= 0 &&
+      oms__name_eq(((const oms__acct_t *)oms__ktab_rec(&r->accts, k))->h.key, id, OMS_ID_MAX + 1))
     return k;
   k = acct_get(r, id);
   if (k >= 0) r->acct_cache[s] = k + 1;
@@ -366,7 +367,8 @@ static int32_t acct_cached(oms_risk_t *r, const char *id) {
 static int32_t strat_cached(oms_risk_t *r, const char *id) {
   uint32_t s = name_slot(id, 2);
   int32_t k = r->strat_cache[s] - 1;
-  if (k >= 0 && strcmp(((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->h.key, id) == 0)
+  if (k >= 0 &&
+      oms__name_eq(((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->h.key, id, OMS_ID_MAX + 1))
     return k;
   k = strat_get(r, id);
   if (k >= 0) r->strat_cache[s] = k + 1;
@@ -380,7 +382,8 @@ static int32_t as_cached(oms_risk_t *r, int32_t acct, const char *account, const
   int32_t k = r->as_cache[s] - 1;
   if (k >= 0) {
     const oms__as_t *a = oms__ktab_rec(&r->as, k);
-    if (a->acct == acct && strcmp(a->h.key + a->sym_off, symbol) == 0) return k;
+    if (a->acct == acct && oms__name_eq(a->h.key + a->sym_off, symbol, OMS_SYMBOL_MAX + 1))
+      return k;
   }
   k = as_get(r, acct, account, symbol);
   if (k >= 0) r->as_cache[s] = k + 1;
@@ -394,8 +397,9 @@ static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
   const oms__strat_t *st = oms__ktab_rec(&r->strats, r->memo_strat);
   const oms__as_t *as = oms__ktab_rec(&r->as, r->memo_as);
   /* memo_as was made for memo_acct's account: the symbol is what is left */
-  return strcmp(a->h.key, o->account_id) == 0 && strcmp(st->h.key, o->strategy_id) == 0 &&
-         strcmp(as->h.key + as->sym_off, o->symbol) == 0;
+  return oms__name_eq(a->h.key, o->account_id, sizeof o->account_id) &&
+         oms__name_eq(st->h.key, o->strategy_id, sizeof o->strategy_id) &&
+         oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
 }
 
 /* Finds (creating) the account, strategy and account+symbol records of o
@@ -413,10 +417,12 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
    * the one the table would give. */
   const oms__acct_t *ma = oms__ktab_rec(&r->accts, r->memo_acct);
   const oms__strat_t *ms = oms__ktab_rec(&r->strats, r->memo_strat);
-  r->cur_acct = r->memo_acct < (int32_t)r->accts.n && strcmp(ma->h.key, o->account_id) == 0
+  r->cur_acct = r->memo_acct < (int32_t)r->accts.n &&
+                        oms__name_eq(ma->h.key, o->account_id, sizeof o->account_id)
                     ? r->memo_acct
                     : acct_cached(r, o->account_id);
-  r->cur_strat = r->memo_strat < (int32_t)r->strats.n && strcmp(ms->h.key, o->strategy_id) == 0
+  r->cur_strat = r->memo_strat < (int32_t)r->strats.n &&
+                         oms__name_eq(ms->h.key, o->strategy_id, sizeof o->strategy_id)
                      ? r->memo_strat
                      : strat_cached(r, o->strategy_id);
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
@@ -471,7 +477,7 @@ static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits
 
 const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  if (as->hours_gen != r->limits_gen || strcmp(as->hours_venue, o->venue) != 0) {
+  if (as->hours_gen != r->limits_gen || !oms__name_eq(as->hours_venue, o->venue, sizeof o->venue)) {
     as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
     as->hours_gen = r->limits_gen;
     as->open_known = false;
