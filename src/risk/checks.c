@@ -522,7 +522,6 @@ oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk
 
 oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
-  (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d, e, f;
@@ -539,7 +538,11 @@ oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_r
     return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
                             "margin: no price to value %s order for %s", oms_ord_type_str(o->type),
                             o->symbol);
-  oms_dec_t om = mul_sat(in->order_notional, in->position.ins.margin_rate);
+  oms_dec_t om;
+  if (oms__margin(ctx, in->order_notional, in->position.ins.margin_rate, &om) != 0)
+    om = oms_dec_from_raw((in->order_notional.raw < 0) != (in->position.ins.margin_rate.raw < 0)
+                              ? OMS_DEC_MIN_RAW
+                              : OMS_DEC_MAX_RAW);
   oms_dec_t req = add_sat(add_sat(in->account.margin_used, in->aggr.account_open_margin), om);
   if (cmp_mul(v->max_margin_usage, in->account.equity, req) >= 0) return OMS_R_NONE;
   return oms__risk_reject(&res->reject, OMS_R_RISK_MARGIN,

@@ -837,7 +837,7 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
 
 /* What o, as it is now, reserves (see NOTES). e holds the values kept from
  * the open (value of a market order, multiplier, margin rate). */
-static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *out) {
+static void reservation(oms_risk_t *r, const oms_order_t *o, const oms__ord_t *e, oms__ord_t *out) {
   *out = *e;
   out->leaves = out->notional = out->margin = out->level_px = OMS_DEC_ZERO;
   if (oms_ord_state_is_terminal(o->state)) return;
@@ -860,9 +860,9 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
     out->notional = e->notional;
     out->margin = e->margin;
   } else {
-    if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
+    if (oms__notional(r, q, px, e->multiplier, &out->notional) != 0)
       out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-    if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
+    if (oms__margin(r, out->notional, e->margin_rate, &out->margin) != 0)
       out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
   }
   /* A parent order rests nowhere (its children do, and are not entered): it
@@ -915,19 +915,24 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
   e->multiplier = oms_dec_from_raw(OMS_DEC_SCALE);
   e->margin_rate = oms_dec_from_raw(OMS_DEC_SCALE); /* full margin unless the portfolio says */
   oms_pf_instrument_t ins;
-  if (r->has_pf && r->pf.instrument(r->pf.ctx, o->symbol, &ins) == 0) {
+  oms__as_t *rec = oms__ktab_rec(&r->as, as);
+  /* the hint of the account+symbol record: no lookup by name */
+  uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
+  if (r->has_pf &&
+      (r->pf.instrument_hint != NULL ? r->pf.instrument_hint(r->pf.ctx, o->symbol, hint, &ins)
+                                     : r->pf.instrument(r->pf.ctx, o->symbol, &ins)) == 0) {
     e->multiplier = ins.multiplier;
     e->margin_rate = ins.margin_rate;
   }
   e->value_px = OMS_DEC_ZERO;
   if (o->type == OMS_ORD_MARKET) {
-    int32_t k = as_sym(r, oms__ktab_rec(&r->as, as));
+    int32_t k = as_sym(r, rec);
     if (k >= 0) e->value_px = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
   }
   ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   oms__ord_t n;
-  reservation(o, e, &n);
+  reservation(r, o, e, &n);
   move_reservation(r, e, &n);
   return 0;
 }
@@ -940,7 +945,7 @@ int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_o
     return open_order(r, after);
   }
   oms__ord_t n;
-  reservation(after, e, &n);
+  reservation(r, after, e, &n);
   move_reservation(r, e, &n);
   if (oms_ord_state_is_terminal(after->state)) {
     ((oms__acct_t *)oms__ktab_rec(&r->accts, e->acct))->open_orders--;
@@ -1086,7 +1091,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   oms_dec_t open_qty = oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
   oms_dec_t mult = in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
   in->notional_known = oms_dec_is_pos(in->order_px) &&
-                       oms_notional(open_qty, in->order_px, mult, &in->order_notional) == 0;
+                       oms__notional(r, open_qty, in->order_px, mult, &in->order_notional) == 0;
   /* Reducing: opposite to the position, and together with the open orders
    * on its side it can not take the position through zero. */
   oms__i128 q = in->position.qty.raw;

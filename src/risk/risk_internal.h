@@ -344,7 +344,43 @@ struct oms_risk_s {
   int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
   int32_t as_cache[OMS__NAME_CACHE];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
+  /* The last notional (oms_notional) and margin (notional x rate, half
+   * even) computed, with their inputs: the check values an order and its
+   * open reserves the same figures (oms__notional, oms__margin). All zero
+   * is a true entry (0 x 0 x 0 = 0). */
+  struct {
+    oms_dec_t q, px, mult, v;
+    int rc;
+  } nmemo;
+  struct {
+    oms_dec_t n, rate, v;
+    int rc;
+  } mmemo;
 };
+
+/* oms_notional(q, px, mult, out), the same inputs giving the result kept. */
+static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_dec_t mult,
+                                oms_dec_t *out) {
+  if (q.raw != r->nmemo.q.raw || px.raw != r->nmemo.px.raw || mult.raw != r->nmemo.mult.raw) {
+    r->nmemo.rc = oms_notional(q, px, mult, &r->nmemo.v);
+    r->nmemo.q = q;
+    r->nmemo.px = px;
+    r->nmemo.mult = mult;
+  }
+  if (r->nmemo.rc == 0) *out = r->nmemo.v;
+  return r->nmemo.rc;
+}
+
+/* oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, out), remembered the same way. */
+static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_dec_t *out) {
+  if (n.raw != r->mmemo.n.raw || rate.raw != r->mmemo.rate.raw) {
+    r->mmemo.rc = oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, &r->mmemo.v);
+    r->mmemo.n = n;
+    r->mmemo.rate = rate;
+  }
+  if (r->mmemo.rc == 0) *out = r->mmemo.v;
+  return r->mmemo.rc;
+}
 
 /* Built-in checks (checks.c). */
 #define XX(id, name) \
