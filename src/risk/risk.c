@@ -877,6 +877,13 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, const oms__ord_t *e
 
 /* Moves the aggregates from what e holds to what n holds, and stores n. */
 static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
+  /* Most transitions (an acknowledgement, a pending state) move nothing:
+   * n is e with these five fields recomputed. */
+  if (n->leaves.raw == e->leaves.raw && n->notional.raw == e->notional.raw &&
+      n->margin.raw == e->margin.raw && n->level_px.raw == e->level_px.raw) {
+    e->value_px = n->value_px;
+    return;
+  }
   oms__acct_t *a = oms__ktab_rec(&r->accts, e->acct);
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
   a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
@@ -1115,13 +1122,23 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     }
     return false;
   }
-  for (size_t i = 0, n = r->nchain; i < n; i++) {
-    const oms_risk_check_t *c = &r->chain[i];
-    res->reject.code = OMS_R_NONE;
-    res->reject.text[0] = '\0';
-    oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
-    if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
-    if (__builtin_expect(r->log != NULL, 0)) {
+  if (r->log == NULL) { /* the hot case: the calls and nothing else */
+    for (size_t i = 0, n = r->nchain; i < n; i++) {
+      res->reject.code = OMS_R_NONE;
+      res->reject.text[0] = '\0';
+      oms_reason_t code = r->chain[i].check(r->chain_ctx[i], &in, res);
+      if (__builtin_expect(code != OMS_R_NONE, 0)) {
+        if (res->reject.code != code) res->reject.code = code;
+        return finish(res, r->chain[i].name, code);
+      }
+    }
+  } else {
+    for (size_t i = 0, n = r->nchain; i < n; i++) {
+      const oms_risk_check_t *c = &r->chain[i];
+      res->reject.code = OMS_R_NONE;
+      res->reject.text[0] = '\0';
+      oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
+      if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
       oms_risk_log_t rec = {o->order_id,
                             c->name,
                             code == OMS_R_NONE,
@@ -1129,8 +1146,8 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
                             code == OMS_R_NONE ? "" : res->reject.text,
                             now_ns};
       r->log(r->log_ctx, &rec);
+      if (code != OMS_R_NONE) return finish(res, c->name, code);
     }
-    if (code != OMS_R_NONE) return finish(res, c->name, code);
   }
   for (size_t k = 0; k < r->ncommits; k++) {
     size_t i = r->commits[k];
