@@ -350,7 +350,10 @@ static uint32_t name_slot(const char *name, uint64_t salt) {
   memcpy(&w, name, sizeof w);
   uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
   if (z != 0) w &= (z ^ (z - 1)) >> 8; /* little-endian: the bytes before the first NUL */
-  return (uint32_t)oms__mix64(w ^ salt) & (OMS__NAME_CACHE - 1);
+  /* the top bits of the product: each depends on every byte (the low bits
+   * of oms__mix64 only on the low bytes, and names differ late: strat0 and
+   * strat8 shared a slot) */
+  return (uint32_t)(((w ^ salt) * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - OMS__NAME_BITS));
 }
 
 static int32_t acct_cached(oms_risk_t *r, const char *id) {

@@ -289,7 +289,8 @@ typedef struct oms__dup_s {
 #define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
-#define OMS__NAME_CACHE 256 /* a power of two */
+#define OMS__NAME_BITS 8
+#define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
 
 struct oms_risk_s {
   oms_risk_config_t cfg;
