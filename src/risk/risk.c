@@ -838,12 +838,14 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
-/* What o, as it is now, reserves (see NOTES). e holds the values kept from
- * the open (value of a market order, multiplier, margin rate). */
-static void reservation(oms_risk_t *r, const oms_order_t *o, const oms__ord_t *e, oms__ord_t *out) {
+/* What o, as it is now, reserves (see NOTES); terminal says whether its
+ * state is (the caller has asked). e holds the values kept from the open
+ * (value of a market order, multiplier, margin rate). */
+static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, const oms__ord_t *e,
+                        oms__ord_t *out) {
   *out = *e;
   out->leaves = out->notional = out->margin = out->level_px = OMS_DEC_ZERO;
-  if (oms_ord_state_is_terminal(o->state)) return;
+  if (terminal) return;
   oms_dec_t q = o->leaves_qty, px = value_px(o, e->value_px);
   if (o->state == OMS_STATE_PENDING_REPLACE) {
     oms_dec_t q2 = oms_dec_from_raw(o->pending_qty.raw - o->filled_qty.raw);
@@ -942,7 +944,7 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
   ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   oms__ord_t n;
-  reservation(r, o, e, &n);
+  reservation(r, o, false, e, &n);
   move_reservation(r, e, &n);
   return 0;
 }
@@ -950,14 +952,12 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
 int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
   (void)before; /* not trusted: the stored reservation is the "before" */
   oms__ord_t *e = ord_find(r, after->order_id);
-  if (e == NULL) {
-    if (oms_ord_state_is_terminal(after->state)) return 0;
-    return open_order(r, after);
-  }
+  bool terminal = oms_ord_state_is_terminal(after->state);
+  if (e == NULL) return terminal ? 0 : open_order(r, after);
   oms__ord_t n;
-  reservation(r, after, e, &n);
+  reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
-  if (oms_ord_state_is_terminal(after->state)) {
+  if (terminal) {
     ((oms__acct_t *)oms__ktab_rec(&r->accts, e->acct))->open_orders--;
     ((oms__strat_t *)oms__ktab_rec(&r->strats, e->strat))->open_orders--;
     ord_delete(r, e);
