@@ -264,6 +264,7 @@ oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_ris
   if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
     return no_limit(in, res, "duplicate_order", "duplicate window");
   uint64_t fp = dup_fp(r, in->order);
+  r->cur_dup_fp = fp; /* for the commit */
   int64_t win = in->limits->v.duplicate_window_ns;
   const oms__dup_t *b = dup_bucket(r, fp);
   for (int i = 0; i < OMS__DUP_WAYS; i++) {
@@ -288,7 +289,7 @@ oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_ris
 void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return;
-  uint64_t fp = dup_fp(r, in->order);
+  uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : dup_fp(r, in->order);
   oms__dup_t *b = dup_bucket(r, fp), *victim = &b[0];
   for (int i = 0; i < OMS__DUP_WAYS; i++) {
     if (b[i].fp == 0 || b[i].fp == fp) {

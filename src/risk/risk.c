@@ -1041,6 +1041,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
    * removed, so the strategy's number names it for good). */
   r->cur_dup_key =
       oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
+  r->cur_dup_fp = 0;
   in->state_global = r->global_state;
   in->state_account = a->state;
   in->state_strategy = st->state;

@@ -332,6 +332,7 @@ struct oms_risk_s {
   int32_t cur_acct, cur_strat, cur_as;
   int32_t cur_sym; /* the symbol record (reference price), or -1 */
   uint64_t cur_dup_key;
+  uint64_t cur_dup_fp;        /* the order's fingerprint once the check made it; 0 not yet */
   oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
   /* The order whose records were looked up last: the engine opens the order
    * it has just checked, which then needs no lookup (0 = none). */
