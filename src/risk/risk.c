@@ -755,24 +755,6 @@ int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ct
   return rc;
 }
 
-/* ---- throttle rings and the duplicate key -------------------------------- */
-
-bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
-                    int64_t window_ns) {
-  if (limit == 0) return true;
-  if (rg->count < limit) return false;
-  /* The limit-th most recent event decides: inside the window, the budget is spent. */
-  uint32_t i = rg->head + cap - limit; /* in [0, 2 cap): limit <= cap (rate_ok) */
-  int64_t t = rg->ts[i >= cap ? i - cap : i];
-  return t > now_ns - window_ns;
-}
-
-void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
-  rg->ts[rg->head] = now_ns;
-  rg->head = rg->head + 1 == cap ? 0 : rg->head + 1; /* no division on the order path */
-  if (rg->count < cap) rg->count++;
-}
-
 /* ---- open orders --------------------------------------------------------- */
 
 static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {

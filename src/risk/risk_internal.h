@@ -412,10 +412,24 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
 int32_t oms__model_idx(const oms_risk_t *r, int32_t as);
 int32_t oms__model_book(const oms_risk_t *r, int32_t acct);
 
-/* Engine services the checks use (risk.c). */
-bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
-                    int64_t window_ns);
-void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns);
+/* Engine services the checks use: the throttle rings (inline: two of each
+ * per order), then risk.c's. */
+static inline bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit,
+                                  int64_t now_ns, int64_t window_ns) {
+  if (limit == 0) return true;
+  if (rg->count < limit) return false;
+  /* The limit-th most recent event decides: inside the window, the budget is spent. */
+  uint32_t i = rg->head + cap - limit; /* in [0, 2 cap): limit <= cap (rate_ok) */
+  int64_t t = rg->ts[i >= cap ? i - cap : i];
+  return t > now_ns - window_ns;
+}
+
+static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
+  rg->ts[rg->head] = now_ns;
+  rg->head = rg->head + 1 == cap ? 0 : rg->head + 1; /* no division on the order path */
+  if (rg->count < cap) rg->count++;
+}
+
 /* The trading hours for the order being checked (r->cur_as), or NULL. */
 const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
