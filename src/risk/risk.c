@@ -35,7 +35,12 @@
  * (limits_gen); the records found for the last order are kept with its id,
  * so opening the order just checked, or checking its cancel, looks nothing
  * up. The duplicate guard keys on the strategy's record number and the
- * symbol's hash, both fixed for the life of the engine.
+ * symbol's hash, both fixed for the life of the engine. Names are compared
+ * a word at a time (oms__name_eq), not by strcmp. The open of an order just
+ * checked shares the check's figures: the instrument is read through the
+ * account+symbol record's portfolio hint, and the notional and margin come
+ * from a memo of the last inputs (oms__notional, oms__margin: exact, the
+ * same inputs give the same figures).
  *
  * Groups. An account+symbol record knows, per kind, its symbol's group in
  * the installed limits and the account+group record (oms__ag_t) holding the
