@@ -268,6 +268,12 @@ OMS_EXTERN int oms_portfolio_account_position(oms_portfolio_t *p, const char *ac
                                               const char *symbol, int64_t now_ns, uint64_t *hint,
                                               oms_pf_account_t *acct, oms_pf_position_t *pos);
 
+/* oms_portfolio_instrument through a *hint of oms_portfolio_account_position
+ * (the risk engine opening an order it has just checked): only the
+ * symbol's half of the hint is read and written. */
+OMS_EXTERN int oms_portfolio_instrument_hint(const oms_portfolio_t *p, const char *symbol,
+                                             uint64_t *hint, oms_pf_instrument_t *out);
+
 /* ---- The interface the risk engine reads --------------------------------- */
 
 /* Another portfolio service can stand in for ours by filling this table.
@@ -281,6 +287,8 @@ typedef struct oms_portfolio_if_s {
   /* Optional (NULL: account and position are called instead). */
   int (*account_position)(void *ctx, const char *account, const char *symbol, int64_t now_ns,
                           uint64_t *hint, oms_pf_account_t *acct, oms_pf_position_t *pos);
+  /* Optional (NULL: instrument is called instead). */
+  int (*instrument_hint)(void *ctx, const char *symbol, uint64_t *hint, oms_pf_instrument_t *out);
 } oms_portfolio_if_t;
 
 /* The table for our own portfolio p (which must outlive its use). */

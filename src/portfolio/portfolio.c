@@ -605,6 +605,21 @@ int oms_portfolio_instrument(const oms_portfolio_t *p, const char *symbol,
   return 0;
 }
 
+int oms_portfolio_instrument_hint(const oms_portfolio_t *p, const char *symbol, uint64_t *hint,
+                                  oms_pf_instrument_t *out) {
+  int32_t k = (int32_t)(uint32_t)(*hint >> 32) - 1;
+  if (k < 0) {
+    k = p == NULL ? -1 : find_sym(p, symbol);
+    if (k < 0) {
+      memset(out, 0, sizeof(*out));
+      return OMS_ENOTFOUND;
+    }
+    *hint = (uint64_t)(uint32_t)*hint | (uint64_t)(uint32_t)(k + 1) << 32;
+  }
+  *out = p->syms[k].ins;
+  return 0;
+}
+
 /* ---- walks --------------------------------------------------------------- */
 
 int oms_portfolio_each_position(const oms_portfolio_t *p, const char *account,
@@ -748,7 +763,13 @@ static int if_instrument(void *ctx, const char *symbol, oms_pf_instrument_t *out
   return oms_portfolio_instrument(ctx, symbol, out);
 }
 
+static int if_instrument_hint(void *ctx, const char *symbol, uint64_t *hint,
+                              oms_pf_instrument_t *out) {
+  return oms_portfolio_instrument_hint(ctx, symbol, hint, out);
+}
+
 oms_portfolio_if_t oms_portfolio_as_if(oms_portfolio_t *p) {
-  oms_portfolio_if_t t = {p, if_account, if_position, if_instrument, if_account_position};
+  oms_portfolio_if_t t = {
+      p, if_account, if_position, if_instrument, if_account_position, if_instrument_hint};
   return t;
 }

@@ -264,6 +264,7 @@ oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_ris
   if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
     return no_limit(in, res, "duplicate_order", "duplicate window");
   uint64_t fp = dup_fp(r, in->order);
+  r->cur_dup_fp = fp; /* for the commit */
   int64_t win = in->limits->v.duplicate_window_ns;
   const oms__dup_t *b = dup_bucket(r, fp);
   for (int i = 0; i < OMS__DUP_WAYS; i++) {
@@ -288,7 +289,7 @@ oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_ris
 void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return;
-  uint64_t fp = dup_fp(r, in->order);
+  uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : dup_fp(r, in->order);
   oms__dup_t *b = dup_bucket(r, fp), *victim = &b[0];
   for (int i = 0; i < OMS__DUP_WAYS; i++) {
     if (b[i].fp == 0 || b[i].fp == fp) {
@@ -522,7 +523,6 @@ oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk
 
 oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
-  (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d, e, f;
@@ -539,7 +539,11 @@ oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_r
     return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
                             "margin: no price to value %s order for %s", oms_ord_type_str(o->type),
                             o->symbol);
-  oms_dec_t om = mul_sat(in->order_notional, in->position.ins.margin_rate);
+  oms_dec_t om;
+  if (oms__margin(ctx, in->order_notional, in->position.ins.margin_rate, &om) != 0)
+    om = oms_dec_from_raw((in->order_notional.raw < 0) != (in->position.ins.margin_rate.raw < 0)
+                              ? OMS_DEC_MIN_RAW
+                              : OMS_DEC_MAX_RAW);
   oms_dec_t req = add_sat(add_sat(in->account.margin_used, in->aggr.account_open_margin), om);
   if (cmp_mul(v->max_margin_usage, in->account.equity, req) >= 0) return OMS_R_NONE;
   return oms__risk_reject(&res->reject, OMS_R_RISK_MARGIN,

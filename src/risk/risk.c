@@ -35,7 +35,12 @@
  * (limits_gen); the records found for the last order are kept with its id,
  * so opening the order just checked, or checking its cancel, looks nothing
  * up. The duplicate guard keys on the strategy's record number and the
- * symbol's hash, both fixed for the life of the engine.
+ * symbol's hash, both fixed for the life of the engine. Names are compared
+ * a word at a time (oms__name_eq), not by strcmp. The open of an order just
+ * checked shares the check's figures: the instrument is read through the
+ * account+symbol record's portfolio hint, and the notional and margin come
+ * from a memo of the last inputs (oms__notional, oms__margin: exact, the
+ * same inputs give the same figures).
  *
  * Groups. An account+symbol record knows, per kind, its symbol's group in
  * the installed limits and the account+group record (oms__ag_t) holding the
@@ -350,13 +355,17 @@ static uint32_t name_slot(const char *name, uint64_t salt) {
   memcpy(&w, name, sizeof w);
   uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
   if (z != 0) w &= (z ^ (z - 1)) >> 8; /* little-endian: the bytes before the first NUL */
-  return (uint32_t)oms__mix64(w ^ salt) & (OMS__NAME_CACHE - 1);
+  /* the top bits of the product: each depends on every byte (the low bits
+   * of oms__mix64 only on the low bytes, and names differ late: strat0 and
+   * strat8 shared a slot) */
+  return (uint32_t)(((w ^ salt) * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - OMS__NAME_BITS));
 }
 
 static int32_t acct_cached(oms_risk_t *r, const char *id) {
   uint32_t s = name_slot(id, 1);
   int32_t k = r->acct_cache[s] - 1;
-  if (k >= 0 && strcmp(((const oms__acct_t *)oms__ktab_rec(&r->accts, k))->h.key, id) == 0)
+  if (k >= 0 &&
+      oms__name_eq(((const oms__acct_t *)oms__ktab_rec(&r->accts, k))->h.key, id, OMS_ID_MAX + 1))
     return k;
   k = acct_get(r, id);
   if (k >= 0) r->acct_cache[s] = k + 1;
@@ -366,7 +375,8 @@ static int32_t acct_cached(oms_risk_t *r, const char *id) {
 static int32_t strat_cached(oms_risk_t *r, const char *id) {
   uint32_t s = name_slot(id, 2);
   int32_t k = r->strat_cache[s] - 1;
-  if (k >= 0 && strcmp(((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->h.key, id) == 0)
+  if (k >= 0 &&
+      oms__name_eq(((const oms__strat_t *)oms__ktab_rec(&r->strats, k))->h.key, id, OMS_ID_MAX + 1))
     return k;
   k = strat_get(r, id);
   if (k >= 0) r->strat_cache[s] = k + 1;
@@ -380,7 +390,8 @@ static int32_t as_cached(oms_risk_t *r, int32_t acct, const char *account, const
   int32_t k = r->as_cache[s] - 1;
   if (k >= 0) {
     const oms__as_t *a = oms__ktab_rec(&r->as, k);
-    if (a->acct == acct && strcmp(a->h.key + a->sym_off, symbol) == 0) return k;
+    if (a->acct == acct && oms__name_eq(a->h.key + a->sym_off, symbol, OMS_SYMBOL_MAX + 1))
+      return k;
   }
   k = as_get(r, acct, account, symbol);
   if (k >= 0) r->as_cache[s] = k + 1;
@@ -394,8 +405,9 @@ static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
   const oms__strat_t *st = oms__ktab_rec(&r->strats, r->memo_strat);
   const oms__as_t *as = oms__ktab_rec(&r->as, r->memo_as);
   /* memo_as was made for memo_acct's account: the symbol is what is left */
-  return strcmp(a->h.key, o->account_id) == 0 && strcmp(st->h.key, o->strategy_id) == 0 &&
-         strcmp(as->h.key + as->sym_off, o->symbol) == 0;
+  return oms__name_eq(a->h.key, o->account_id, sizeof o->account_id) &&
+         oms__name_eq(st->h.key, o->strategy_id, sizeof o->strategy_id) &&
+         oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
 }
 
 /* Finds (creating) the account, strategy and account+symbol records of o
@@ -413,10 +425,12 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
    * the one the table would give. */
   const oms__acct_t *ma = oms__ktab_rec(&r->accts, r->memo_acct);
   const oms__strat_t *ms = oms__ktab_rec(&r->strats, r->memo_strat);
-  r->cur_acct = r->memo_acct < (int32_t)r->accts.n && strcmp(ma->h.key, o->account_id) == 0
+  r->cur_acct = r->memo_acct < (int32_t)r->accts.n &&
+                        oms__name_eq(ma->h.key, o->account_id, sizeof o->account_id)
                     ? r->memo_acct
                     : acct_cached(r, o->account_id);
-  r->cur_strat = r->memo_strat < (int32_t)r->strats.n && strcmp(ms->h.key, o->strategy_id) == 0
+  r->cur_strat = r->memo_strat < (int32_t)r->strats.n &&
+                         oms__name_eq(ms->h.key, o->strategy_id, sizeof o->strategy_id)
                      ? r->memo_strat
                      : strat_cached(r, o->strategy_id);
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
@@ -471,7 +485,7 @@ static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits
 
 const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  if (as->hours_gen != r->limits_gen || strcmp(as->hours_venue, o->venue) != 0) {
+  if (as->hours_gen != r->limits_gen || !oms__name_eq(as->hours_venue, o->venue, sizeof o->venue)) {
     as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
     as->hours_gen = r->limits_gen;
     as->open_known = false;
@@ -746,24 +760,6 @@ int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ct
   return rc;
 }
 
-/* ---- throttle rings and the duplicate key -------------------------------- */
-
-bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
-                    int64_t window_ns) {
-  if (limit == 0) return true;
-  if (rg->count < limit) return false;
-  /* The limit-th most recent event decides: inside the window, the budget is spent. */
-  uint32_t i = rg->head + cap - limit; /* in [0, 2 cap): limit <= cap (rate_ok) */
-  int64_t t = rg->ts[i >= cap ? i - cap : i];
-  return t > now_ns - window_ns;
-}
-
-void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
-  rg->ts[rg->head] = now_ns;
-  rg->head = rg->head + 1 == cap ? 0 : rg->head + 1; /* no division on the order path */
-  if (rg->count < cap) rg->count++;
-}
-
 /* ---- open orders --------------------------------------------------------- */
 
 static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
@@ -829,12 +825,14 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
-/* What o, as it is now, reserves (see NOTES). e holds the values kept from
- * the open (value of a market order, multiplier, margin rate). */
-static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *out) {
+/* What o, as it is now, reserves (see NOTES); terminal says whether its
+ * state is (the caller has asked). e holds the values kept from the open
+ * (value of a market order, multiplier, margin rate). */
+static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, const oms__ord_t *e,
+                        oms__ord_t *out) {
   *out = *e;
   out->leaves = out->notional = out->margin = out->level_px = OMS_DEC_ZERO;
-  if (oms_ord_state_is_terminal(o->state)) return;
+  if (terminal) return;
   oms_dec_t q = o->leaves_qty, px = value_px(o, e->value_px);
   if (o->state == OMS_STATE_PENDING_REPLACE) {
     oms_dec_t q2 = oms_dec_from_raw(o->pending_qty.raw - o->filled_qty.raw);
@@ -854,9 +852,9 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
     out->notional = e->notional;
     out->margin = e->margin;
   } else {
-    if (oms_notional(q, px, e->multiplier, &out->notional) != 0)
+    if (oms__notional(r, q, px, e->multiplier, &out->notional) != 0)
       out->notional = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-    if (oms_dec_mul(out->notional, e->margin_rate, OMS_ROUND_HALF_EVEN, &out->margin) != 0)
+    if (oms__margin(r, out->notional, e->margin_rate, &out->margin) != 0)
       out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
   }
   /* A parent order rests nowhere (its children do, and are not entered): it
@@ -871,6 +869,13 @@ static void reservation(const oms_order_t *o, const oms__ord_t *e, oms__ord_t *o
 
 /* Moves the aggregates from what e holds to what n holds, and stores n. */
 static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
+  /* Most transitions (an acknowledgement, a pending state) move nothing:
+   * n is e with these five fields recomputed. */
+  if (n->leaves.raw == e->leaves.raw && n->notional.raw == e->notional.raw &&
+      n->margin.raw == e->margin.raw && n->level_px.raw == e->level_px.raw) {
+    e->value_px = n->value_px;
+    return;
+  }
   oms__acct_t *a = oms__ktab_rec(&r->accts, e->acct);
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
   a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
@@ -909,19 +914,24 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
   e->multiplier = oms_dec_from_raw(OMS_DEC_SCALE);
   e->margin_rate = oms_dec_from_raw(OMS_DEC_SCALE); /* full margin unless the portfolio says */
   oms_pf_instrument_t ins;
-  if (r->has_pf && r->pf.instrument(r->pf.ctx, o->symbol, &ins) == 0) {
+  oms__as_t *rec = oms__ktab_rec(&r->as, as);
+  /* the hint of the account+symbol record: no lookup by name */
+  uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
+  if (r->has_pf &&
+      (r->pf.instrument_hint != NULL ? r->pf.instrument_hint(r->pf.ctx, o->symbol, hint, &ins)
+                                     : r->pf.instrument(r->pf.ctx, o->symbol, &ins)) == 0) {
     e->multiplier = ins.multiplier;
     e->margin_rate = ins.margin_rate;
   }
   e->value_px = OMS_DEC_ZERO;
   if (o->type == OMS_ORD_MARKET) {
-    int32_t k = as_sym(r, oms__ktab_rec(&r->as, as));
+    int32_t k = as_sym(r, rec);
     if (k >= 0) e->value_px = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
   }
   ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   oms__ord_t n;
-  reservation(o, e, &n);
+  reservation(r, o, false, e, &n);
   move_reservation(r, e, &n);
   return 0;
 }
@@ -929,14 +939,12 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
 int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
   (void)before; /* not trusted: the stored reservation is the "before" */
   oms__ord_t *e = ord_find(r, after->order_id);
-  if (e == NULL) {
-    if (oms_ord_state_is_terminal(after->state)) return 0;
-    return open_order(r, after);
-  }
+  bool terminal = oms_ord_state_is_terminal(after->state);
+  if (e == NULL) return terminal ? 0 : open_order(r, after);
   oms__ord_t n;
-  reservation(after, e, &n);
+  reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
-  if (oms_ord_state_is_terminal(after->state)) {
+  if (terminal) {
     ((oms__acct_t *)oms__ktab_rec(&r->accts, e->acct))->open_orders--;
     ((oms__strat_t *)oms__ktab_rec(&r->strats, e->strat))->open_orders--;
     ord_delete(r, e);
@@ -1020,6 +1028,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
    * removed, so the strategy's number names it for good). */
   r->cur_dup_key =
       oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
+  r->cur_dup_fp = 0;
   in->state_global = r->global_state;
   in->state_account = a->state;
   in->state_strategy = st->state;
@@ -1080,7 +1089,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   oms_dec_t open_qty = oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
   oms_dec_t mult = in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
   in->notional_known = oms_dec_is_pos(in->order_px) &&
-                       oms_notional(open_qty, in->order_px, mult, &in->order_notional) == 0;
+                       oms__notional(r, open_qty, in->order_px, mult, &in->order_notional) == 0;
   /* Reducing: opposite to the position, and together with the open orders
    * on its side it can not take the position through zero. */
   oms__i128 q = in->position.qty.raw;
@@ -1104,13 +1113,23 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     }
     return false;
   }
-  for (size_t i = 0, n = r->nchain; i < n; i++) {
-    const oms_risk_check_t *c = &r->chain[i];
-    res->reject.code = OMS_R_NONE;
-    res->reject.text[0] = '\0';
-    oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
-    if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
-    if (__builtin_expect(r->log != NULL, 0)) {
+  if (r->log == NULL) { /* the hot case: the calls and nothing else */
+    for (size_t i = 0, n = r->nchain; i < n; i++) {
+      res->reject.code = OMS_R_NONE;
+      res->reject.text[0] = '\0';
+      oms_reason_t code = r->chain[i].check(r->chain_ctx[i], &in, res);
+      if (__builtin_expect(code != OMS_R_NONE, 0)) {
+        if (res->reject.code != code) res->reject.code = code;
+        return finish(res, r->chain[i].name, code);
+      }
+    }
+  } else {
+    for (size_t i = 0, n = r->nchain; i < n; i++) {
+      const oms_risk_check_t *c = &r->chain[i];
+      res->reject.code = OMS_R_NONE;
+      res->reject.text[0] = '\0';
+      oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
+      if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
       oms_risk_log_t rec = {o->order_id,
                             c->name,
                             code == OMS_R_NONE,
@@ -1118,8 +1137,8 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
                             code == OMS_R_NONE ? "" : res->reject.text,
                             now_ns};
       r->log(r->log_ctx, &rec);
+      if (code != OMS_R_NONE) return finish(res, c->name, code);
     }
-    if (code != OMS_R_NONE) return finish(res, c->name, code);
   }
   for (size_t k = 0; k < r->ncommits; k++) {
     size_t i = r->commits[k];

@@ -5,6 +5,8 @@
 #ifndef OMS_RISK_INTERNAL_H
 #define OMS_RISK_INTERNAL_H
 
+#include <string.h>
+
 #include "core/hash.h"
 #include "core/slots.h"
 #include "core/strmap.h"
@@ -60,6 +62,30 @@ static inline oms_dec_t oms__sat_add(oms_dec_t a, oms_dec_t b, int sign) {
   if (over) v = (sign > 0) == (b.raw > 0) ? OMS_DEC_MAX_RAW : OMS_DEC_MIN_RAW;
   if (v < OMS_DEC_MIN_RAW) v = OMS_DEC_MIN_RAW;
   return oms_dec_from_raw(v);
+}
+
+/* Whether the NUL-terminated name equals key, a word at a time (names are
+ * compared per order, several times: a call to strcmp costs more than the
+ * compare). Reads whole 8-byte words of both up to the one holding name's
+ * NUL, so name must sit in an array whose size is a multiple of 8 (an
+ * order's names; cap is that size) and key must be readable as far (a
+ * record's key, with the record's fields after it). False for a name with
+ * no NUL within cap. */
+static inline bool oms__name_eq(const char *key, const char *name, size_t cap) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  for (size_t i = 0; i < cap; i += 8) {
+    uint64_t a, b;
+    memcpy(&a, name + i, 8);
+    memcpy(&b, key + i, 8);
+    /* the high bit of name's first NUL byte is the lowest set bit */
+    uint64_t z = (a - UINT64_C(0x0101010101010101)) & ~a & UINT64_C(0x8080808080808080);
+    if (z != 0) return ((a ^ b) & (z ^ (z - 1))) == 0; /* the bytes up to that NUL */
+    if (a != b) return false;
+  }
+  return false;
+#else
+  return memchr(name, 0, cap) != NULL && strcmp(key, name) == 0;
+#endif
 }
 
 static inline void *oms__ktab_rec(const oms__ktab_t *t, int32_t i) {
@@ -263,7 +289,8 @@ typedef struct oms__dup_s {
 #define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
-#define OMS__NAME_CACHE 256 /* a power of two */
+#define OMS__NAME_BITS 8
+#define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
 
 struct oms_risk_s {
   oms_risk_config_t cfg;
@@ -305,6 +332,7 @@ struct oms_risk_s {
   int32_t cur_acct, cur_strat, cur_as;
   int32_t cur_sym; /* the symbol record (reference price), or -1 */
   uint64_t cur_dup_key;
+  uint64_t cur_dup_fp;        /* the order's fingerprint once the check made it; 0 not yet */
   oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
   /* The order whose records were looked up last: the engine opens the order
    * it has just checked, which then needs no lookup (0 = none). */
@@ -318,7 +346,43 @@ struct oms_risk_s {
   int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
   int32_t as_cache[OMS__NAME_CACHE];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
+  /* The last notional (oms_notional) and margin (notional x rate, half
+   * even) computed, with their inputs: the check values an order and its
+   * open reserves the same figures (oms__notional, oms__margin). All zero
+   * is a true entry (0 x 0 x 0 = 0). */
+  struct {
+    oms_dec_t q, px, mult, v;
+    int rc;
+  } nmemo;
+  struct {
+    oms_dec_t n, rate, v;
+    int rc;
+  } mmemo;
 };
+
+/* oms_notional(q, px, mult, out), the same inputs giving the result kept. */
+static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_dec_t mult,
+                                oms_dec_t *out) {
+  if (q.raw != r->nmemo.q.raw || px.raw != r->nmemo.px.raw || mult.raw != r->nmemo.mult.raw) {
+    r->nmemo.rc = oms_notional(q, px, mult, &r->nmemo.v);
+    r->nmemo.q = q;
+    r->nmemo.px = px;
+    r->nmemo.mult = mult;
+  }
+  if (r->nmemo.rc == 0) *out = r->nmemo.v;
+  return r->nmemo.rc;
+}
+
+/* oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, out), remembered the same way. */
+static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_dec_t *out) {
+  if (n.raw != r->mmemo.n.raw || rate.raw != r->mmemo.rate.raw) {
+    r->mmemo.rc = oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, &r->mmemo.v);
+    r->mmemo.n = n;
+    r->mmemo.rate = rate;
+  }
+  if (r->mmemo.rc == 0) *out = r->mmemo.v;
+  return r->mmemo.rc;
+}
 
 /* Built-in checks (checks.c). */
 #define XX(id, name) \
@@ -348,10 +412,24 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
 int32_t oms__model_idx(const oms_risk_t *r, int32_t as);
 int32_t oms__model_book(const oms_risk_t *r, int32_t acct);
 
-/* Engine services the checks use (risk.c). */
-bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit, int64_t now_ns,
-                    int64_t window_ns);
-void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns);
+/* Engine services the checks use: the throttle rings (inline: two of each
+ * per order), then risk.c's. */
+static inline bool oms__ring_full(const oms__ring_t *rg, uint32_t cap, uint32_t limit,
+                                  int64_t now_ns, int64_t window_ns) {
+  if (limit == 0) return true;
+  if (rg->count < limit) return false;
+  /* The limit-th most recent event decides: inside the window, the budget is spent. */
+  uint32_t i = rg->head + cap - limit; /* in [0, 2 cap): limit <= cap (rate_ok) */
+  int64_t t = rg->ts[i >= cap ? i - cap : i];
+  return t > now_ns - window_ns;
+}
+
+static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns) {
+  rg->ts[rg->head] = now_ns;
+  rg->head = rg->head + 1 == cap ? 0 : rg->head + 1; /* no division on the order path */
+  if (rg->count < cap) rg->count++;
+}
+
 /* The trading hours for the order being checked (r->cur_as), or NULL. */
 const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,

@@ -594,6 +594,34 @@ static void test_account_and_position_at_once(void **state) {
   DEC_EQ(ps.qty, "2");
 }
 
+/* oms_portfolio_instrument_hint gives what oms_portfolio_instrument gives,
+ * with a hint from oms_portfolio_account_position or a fresh one, and keeps
+ * the account's half of the hint. */
+static void test_instrument_through_a_hint(void **state) {
+  (void)state;
+  oms_pf_instrument_t i1, i2;
+  oms_pf_account_t a;
+  oms_pf_position_t ps;
+  uint64_t h = 0;
+  assert_int_equal(oms_portfolio_account_position(p, "A", "ES", NOW, &h, &a, &ps),
+                   OMS_PF_ACCOUNT_KNOWN | OMS_PF_SYMBOL_KNOWN);
+  assert_int_equal(oms_portfolio_instrument(p, "ES", &i1), 0);
+  assert_int_equal(oms_portfolio_instrument_hint(p, "ES", &h, &i2), 0);
+  assert_memory_equal(&i1, &i2, sizeof i1);
+  uint64_t fresh = 7; /* an account half, no symbol yet */
+  oms_portfolio_if_t t = oms_portfolio_as_if(p);
+  assert_int_equal(t.instrument_hint(t.ctx, "ES", &fresh, &i2), 0);
+  assert_memory_equal(&i1, &i2, sizeof i1);
+  assert_int_equal((uint32_t)fresh, 7);
+  assert_int_equal(fresh >> 32, h >> 32);
+  assert_int_equal(oms_portfolio_instrument_hint(p, "ES", &fresh, &i2), 0); /* by the hint */
+  assert_memory_equal(&i1, &i2, sizeof i1);
+  uint64_t none = 0;
+  assert_int_equal(oms_portfolio_instrument_hint(p, "NOPE", &none, &i2), OMS_ENOTFOUND);
+  assert_int_equal(none, 0);
+  assert_int_equal(oms_portfolio_instrument_hint(NULL, "ES", &none, &i2), OMS_ENOTFOUND);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -612,6 +640,7 @@ int main(void) {
       T(test_walks_visit_every_position_and_account_in_creation_order),
       T(test_a_restored_position_equals_the_fills_that_made_it),
       T(test_account_and_position_at_once),
+      T(test_instrument_through_a_hint),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -552,11 +552,37 @@ static void test_portfolio_without_the_combined_read(void **state) {
   oms_portfolio_destroy(other);
 }
 
+/* Opening an order reads the instrument's multiplier and margin rate
+ * through the account+symbol record's hint, or without the table's optional
+ * instrument_hint by name: the same reservation either way. */
+static void test_open_reads_the_instrument_with_or_without_the_hint(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(oms_risk_order_opened(F.risk, &o), 0);
+  oms_risk_aggr_t one, two;
+  oms_risk_aggregates(F.risk, o.account_id, o.strategy_id, o.symbol, &one);
+  assert_int_equal(one.account_open_notional.raw, T_D("200").raw);
+  assert_int_equal(one.account_open_margin.raw, T_D("20").raw); /* BTC-USD's rate 0.1 */
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  pif.instrument_hint = NULL;
+  oms_risk_set_portfolio(F.risk, &pif);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(oms_risk_order_opened(F.risk, &o), 0);
+  oms_risk_aggregates(F.risk, o.account_id, o.strategy_id, o.symbol, &two);
+  assert_int_equal(two.account_open_notional.raw, T_D("400").raw);
+  assert_int_equal(two.account_open_margin.raw, T_D("40").raw);
+  pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(F.risk, &pif);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
       T(test_default_chain_runs_every_check_in_order_and_logs),
       T(test_portfolio_without_the_combined_read),
+      T(test_open_reads_the_instrument_with_or_without_the_hint),
       T(test_custom_chain_stops_at_first_failure),
       T(test_refusal_before_the_chain_is_logged),
       T(test_aggregates_follow_the_order_life),
