@@ -64,30 +64,6 @@ static inline oms_dec_t oms__sat_add(oms_dec_t a, oms_dec_t b, int sign) {
   return oms_dec_from_raw(v);
 }
 
-/* Whether the NUL-terminated name equals key, a word at a time (names are
- * compared per order, several times: a call to strcmp costs more than the
- * compare). Reads whole 8-byte words of both up to the one holding name's
- * NUL, so name must sit in an array whose size is a multiple of 8 (an
- * order's names; cap is that size) and key must be readable as far (a
- * record's key, with the record's fields after it). False for a name with
- * no NUL within cap. */
-static inline bool oms__name_eq(const char *key, const char *name, size_t cap) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  for (size_t i = 0; i < cap; i += 8) {
-    uint64_t a, b;
-    memcpy(&a, name + i, 8);
-    memcpy(&b, key + i, 8);
-    /* the high bit of name's first NUL byte is the lowest set bit */
-    uint64_t z = (a - UINT64_C(0x0101010101010101)) & ~a & UINT64_C(0x8080808080808080);
-    if (z != 0) return ((a ^ b) & (z ^ (z - 1))) == 0; /* the bytes up to that NUL */
-    if (a != b) return false;
-  }
-  return false;
-#else
-  return memchr(name, 0, cap) != NULL && strcmp(key, name) == 0;
-#endif
-}
-
 static inline void *oms__ktab_rec(const oms__ktab_t *t, int32_t i) {
   return t->recs + (size_t)i * t->stride;
 }
