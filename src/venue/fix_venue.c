@@ -795,11 +795,28 @@ static void md_publish(fix_venue_t *v) {
 }
 
 /* Every book followed, untrusted for why (what the venue sent cannot be
- * tied to some symbols, or was lost). */
-static void md_stale_all(fix_venue_t *v, const char *why) {
-  for (size_t i = 0; i < v->cfg.n_md_symbols; i++)
-    if (v->books[i].state == OMS__MD_LIVE) oms__md_book_stale(&v->books[i], why);
+ * tied to some symbols, or was lost); with waiting too, the books still
+ * waiting for their first snapshot (it may be what was lost). */
+static void md_stale_all(fix_venue_t *v, const char *why, bool waiting) {
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    uint8_t st = v->books[i].state;
+    if (st == OMS__MD_LIVE || (waiting && st == OMS__MD_WAIT))
+      oms__md_book_stale(&v->books[i], why);
+  }
   md_publish(v);
+}
+
+/* The session refused or skipped application messages: with incremental
+ * updates, if they may have been market data, no book can be trusted. */
+static void io_on_app_lost(void *ctx, oms_fix_str_t type, const char *why) {
+  fix_venue_t *v = ctx;
+  if (!v->cfg.market_data || !v->cfg.md_incremental) return;
+  if (type.len != 0 && !oms_fix_str_eq(type, OMS_FIX_MSG_MarketDataIncrementalRefresh) &&
+      !oms_fix_str_eq(type, OMS_FIX_MSG_MarketDataSnapshotFullRefresh))
+    return;
+  vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data lost in the session\" type=%.*s why=\"%s\"",
+       (int)type.len, type.len ? type.ptr : "", why);
+  md_stale_all(v, "market data lost in the session", true);
 }
 
 /* MarketDataSnapshotFullRefresh(W): the whole book of a symbol we follow. A
@@ -855,7 +872,7 @@ static void on_incremental(fix_venue_t *v, const oms_fix_msg_t *m) {
   if (rc != 0) {
     v->stats.bad_market_data++;
     vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data incremental refused\" reason=\"%s\"", why);
-    if (!any) md_stale_all(v, why); /* it names none of ours: any could be meant */
+    if (!any) md_stale_all(v, why, false); /* it names none of ours: any could be meant */
   } else if (any) {
     v->stats.md_updates++;
   }
@@ -1336,7 +1353,8 @@ int oms_fix_venue_create(const oms_fix_venue_config_t *cfg, oms_venue_t **out) {
                              .disconnect = io_disconnect,
                              .on_app_msg = io_on_app_msg,
                              .log = io_log,
-                             .ctx = v};
+                             .ctx = v,
+                             .on_app_lost = io_on_app_lost};
   rc = oms_fix_session_create(&sc, &io, &st, &v->clock, &v->s);
   if (rc) goto fail;
   v->cstate = C_IDLE;
