@@ -867,13 +867,16 @@ static void on_incremental(fix_venue_t *v, const oms_fix_msg_t *m) {
     return;
   }
   int rc = oms__fix_md_apply(m, find_book, v, &why);
-  bool any = false;
-  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) any |= v->books[i].touched;
+  bool any = false, applied = false;
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    any |= v->books[i].touched;
+    applied |= v->books[i].touched && v->books[i].state == OMS__MD_LIVE;
+  }
   if (rc != 0) {
     v->stats.bad_market_data++;
     vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data incremental refused\" reason=\"%s\"", why);
     if (!any) md_stale_all(v, why, false); /* it names none of ours: any could be meant */
-  } else if (any) {
+  } else if (applied) {
     v->stats.md_updates++;
   }
   md_publish(v);
