@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
   if (smart_buy("inc1", "0.8", &sum, &lo, &hi) != '2') die("the first order did not fill");
   if (sum < 0.7999 || sum > 0.8001 || lo != 65000.5 || hi != 65001)
     die("the first order did not take 0.5 at 65000.5 and 0.3 at 65001");
-  usleep(500000); /* the venue's X (sent at most every 100 ms) reaches omsd */
+  usleep(1000000); /* the venue's X (sent at most every 100 ms) reaches omsd */
   double sum2, lo2, hi2;
   char st = smart_buy("inc2", "0.4", &sum2, &lo2, &hi2);
   if (st != '2' || sum2 < 0.3999 || sum2 > 0.4001)
