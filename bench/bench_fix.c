@@ -218,7 +218,7 @@ static void bench_session(const char *name, unsigned dict_flags) {
   rt.now = T0;
   oms_fix_session_config_t cfg = {
       .sender_comp_id = "OMS", .target_comp_id = "CLIENT", .dict_flags = dict_flags};
-  oms_fix_session_io_t io = {rt_send, rt_disc, rt_app, rt_auth, NULL, &rt};
+  oms_fix_session_io_t io = {rt_send, rt_disc, rt_app, rt_auth, NULL, &rt, NULL};
   oms_fix_session_store_t st = {rt_load, rt_save, rt_save_sent, rt_load_sent, rt_reset, &rt};
   oms_clock_t clk = {rt_now, &rt};
   if (oms_fix_session_create(&cfg, &io, &st, &clk, &rt.s) != 0) exit(1);

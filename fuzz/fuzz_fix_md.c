@@ -7,6 +7,12 @@
  * A snapshot read must be a book: each side's levels strictly in price
  * order, every price and size above zero, at most OMS_MD_DEPTH a side; a
  * refusal must say why.
+ *
+ * An input that starts "X|" is a MarketDataIncrementalRefresh (X) instead,
+ * applied to two books (venue symbols AAA and BBB, each first given the
+ * same snapshot: 5 levels a side): after it, each book is still a book as
+ * above, a LIVE one delivers it, an untrusted one is empty and says why,
+ * and a refusal says why.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,10 +35,60 @@ static void check_side(const oms_market_data_t *md, oms_side_t side) {
   }
 }
 
+static oms__md_book_t g_books[2];
+static oms__md_book_t *find(void *ctx, oms_fix_str_t sym) {
+  (void)ctx;
+  if (oms_fix_str_eq(sym, "AAA")) return &g_books[0];
+  if (oms_fix_str_eq(sym, "BBB")) return &g_books[1];
+  return NULL;
+}
+
+static void check_book(const oms__md_book_t *b) {
+  if (b->state == OMS__MD_STALE && (b->why == NULL || b->n[0] || b->n[1])) __builtin_trap();
+  oms_market_data_t md;
+  memset(&md, 0, sizeof md);
+  oms__md_book_get(b, &md);
+  check_side(&md, OMS_SIDE_BUY);
+  check_side(&md, OMS_SIDE_SELL);
+  if (b->state == OMS__MD_LIVE && oms_md_levels(&md, OMS_SIDE_BUY) != b->n[0]) __builtin_trap();
+  if (oms_dec_is_neg(md.last_qty)) __builtin_trap();
+}
+
+/* Both books from one parsed W of 5 levels a side. */
+static void seed_books(void) {
+  static char buf[1024];
+  static oms_fix_msg_t m;
+  static bool parsed;
+  if (!parsed) {
+    oms_fix_builder_t b;
+    oms_fix_builder_begin(&b, buf, sizeof buf, "W");
+    oms_fix_add_cstr(&b, 55, "AAA");
+    oms_fix_add_cstr(&b, 268, "10");
+    static const char *const px[] = {"99",  "98",  "97",  "96",  "95",
+                                     "101", "102", "103", "104", "105"};
+    for (int k = 0; k < 10; k++) {
+      oms_fix_add_cstr(&b, 269, k < 5 ? "0" : "1");
+      oms_fix_add_cstr(&b, 270, px[k]);
+      oms_fix_add_cstr(&b, 271, "1");
+    }
+    size_t len, used;
+    oms_fix_limits_t lim = {.max_msg_len = sizeof buf, .max_fields = 0};
+    if (oms_fix_builder_finish(&b, &len) != 0 ||
+        oms_fix_parse(buf, len, &lim, &m, &used, NULL) != 0)
+      __builtin_trap();
+    parsed = true;
+  }
+  const char *why;
+  for (int k = 0; k < 2; k++)
+    if (oms__fix_md_snapshot(&g_books[k], &m, &why) != 0) __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char buf[8192];
   oms_fix_builder_t b;
-  oms_fix_builder_begin(&b, buf, sizeof buf, "W");
+  bool incremental = size >= 2 && data[0] == 'X' && data[1] == '|';
+  if (incremental) data += 2, size -= 2;
+  oms_fix_builder_begin(&b, buf, sizeof buf, incremental ? "X" : "W");
   size_t i = 0;
   while (i < size) {
     size_t end = i;
@@ -61,9 +117,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   oms_fix_bad_field_t bad;
   (void)oms_fix_dict_validate(oms_fix_dict_fix44(), &m,
                               OMS_FIX_DICT_NO_ENUMS | OMS_FIX_DICT_ALLOW_USER_TAGS, &bad);
+  const char *why = NULL;
+  if (incremental) {
+    seed_books();
+    int rc = oms__fix_md_apply(&m, find, NULL, &why);
+    if (rc != 0 && (rc != OMS_EPROTO || why == NULL || why[0] == '\0')) __builtin_trap();
+    check_book(&g_books[0]);
+    check_book(&g_books[1]);
+    return 0;
+  }
   oms_market_data_t md;
   memset(&md, 0, sizeof md);
-  const char *why = NULL;
   int rc = oms__fix_md_read(&m, &md, &why);
   if (rc == 0) {
     check_side(&md, OMS_SIDE_BUY);

@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   f.now = INT64_C(1767225600000000000);
   oms_fix_session_config_t cfg = {
       .sender_comp_id = "OMS", .target_comp_id = "CLIENT", .max_msg_len = 1024};
-  oms_fix_session_io_t io = {fz_send, fz_disconnect, fz_app, fz_auth, NULL, &f};
+  oms_fix_session_io_t io = {fz_send, fz_disconnect, fz_app, fz_auth, NULL, &f, NULL};
   oms_fix_session_store_t st = {fz_load, fz_save, fz_save_sent, fz_load_sent, fz_reset, &f};
   oms_clock_t clk = {fz_now, &f};
   oms_fix_session_t *s;

@@ -469,6 +469,7 @@ static int build_fix_venue(omsd_t *d, size_t v, bool check_only) {
       .exec_insts = f->exec_insts,
       .mass_status = f->mass_status,
       .market_data = f->market_data,
+      .md_incremental = f->md_incremental,
       .md_symbols = md_syms,
       .n_md_symbols = n_md,
       .max_orders = c->cap.venue_orders,

@@ -122,6 +122,12 @@ typedef struct vsess_s {
    * vx_t.md); "" when not subscribed. Lost with the connection. */
   char md_req[OMS_SIM_MAX_SYMBOLS][OMS_ID_MAX + 1];
   uint8_t md_depth[OMS_SIM_MAX_SYMBOLS]; /* levels a side asked for (MarketDepth 264) */
+  /* MDUpdateType(265) 1 asked for: after the snapshot, the changes as
+   * MarketDataIncrementalRefresh (X), computed against md_sent[i], what
+   * the session was last told of symbol i (allocated at the first such
+   * subscription, OMS_SIM_MAX_SYMBOLS of them; owned by the session). */
+  bool md_incr[OMS_SIM_MAX_SYMBOLS];
+  oms_market_data_t *md_sent;
 } vsess_t;
 
 typedef struct vx_s {

@@ -32,7 +32,11 @@
  * was one, the last trade, top of book only. The venue tells its top of book
  * and last trade when they change (on_market_data, per symbol, never per
  * order); vx_poll sends each changed symbol's snapshot to its subscribers at
- * most every VX_MD_INTERVAL_NS. 263=2 unsubscribes; an unknown symbol gets a
+ * most every VX_MD_INTERVAL_NS; a subscription with MDUpdateType(265) 1 gets
+ * the changes instead, as MarketDataIncrementalRefresh (X): price-keyed
+ * deletes, changes and new levels against what the session was last told,
+ * within the depth it asked for, and new trades, every changed symbol of a
+ * flush in one message (split when long). 263=2 unsubscribes; an unknown symbol gets a
  * MarketDataRequestReject (Y); a closed connection drops the session's
  * subscriptions (the client subscribes again after its next Logon).
  */
@@ -522,7 +526,9 @@ static int on_mass_status(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
 enum { MD_BID = '0', MD_OFFER = '1', MD_TRADE = '2' }; /* MDEntryType(269) */
 #define MD_SUBSCRIBE '1'                               /* SubscriptionRequestType(263) */
 #define MD_UNSUBSCRIBE '2'
-#define MD_REJ_UNKNOWN_SYMBOL '0' /* MDReqRejReason(281) */
+#define MD_REJ_UNKNOWN_SYMBOL '0'                           /* MDReqRejReason(281) */
+enum { ACT_NEW = '0', ACT_CHANGE = '1', ACT_DELETE = '2' }; /* MDUpdateAction(279) */
+#define MD_X_MAX_ENTRIES 64 /* entries of one X before the next one starts */
 
 static int md_find(const vx_t *x, oms_fix_str_t sym) {
   for (size_t i = 0; i < x->nmd; i++)
@@ -571,7 +577,89 @@ static int send_snapshot(vsess_t *s, size_t i) {
     md_entry(b, MD_OFFER, l.px, l.qty);
   }
   if (trade) md_entry(b, MD_TRADE, md->last_px, md->last_qty);
+  if (s->md_incr[i]) s->md_sent[i] = *md;
   return oms_fix_session_app_send(s->fs);
+}
+
+/* One X entry being built: symbol i, a level or trade. */
+typedef struct xent_s {
+  char action, type;
+  uint8_t sym;
+  oms_md_level_t l;
+} xent_t;
+
+/* The changes of symbol i's side since what session s was last told, within
+ * its depth: deletes first, so a full side never overflows on the way. */
+static size_t side_diff(const vsess_t *s, size_t i, oms_side_t side, xent_t *out) {
+  const oms_market_data_t *was = &s->md_sent[i], *is = &s->x->md[i];
+  char type = side == OMS_SIDE_BUY ? MD_BID : MD_OFFER;
+  uint32_t depth = s->md_depth[i], nw = oms_md_levels(was, side), ni = oms_md_levels(is, side);
+  if (nw > depth) nw = depth;
+  if (ni > depth) ni = depth;
+  size_t n = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t a = 0; a < (pass == 0 ? nw : ni); a++) {
+      oms_md_level_t l = oms_md_level(pass == 0 ? was : is, side, a);
+      const oms_market_data_t *other = pass == 0 ? is : was;
+      uint32_t no = pass == 0 ? ni : nw, b = 0;
+      while (b < no && oms_md_level(other, side, b).px.raw != l.px.raw) b++;
+      if (pass == 0 && b == no)
+        out[n++] = (xent_t){ACT_DELETE, type, (uint8_t)i, l};
+      else if (pass == 1 && b == no)
+        out[n++] = (xent_t){ACT_NEW, type, (uint8_t)i, l};
+      else if (pass == 1 && oms_md_level(other, side, b).qty.raw != l.qty.raw)
+        out[n++] = (xent_t){ACT_CHANGE, type, (uint8_t)i, l};
+    }
+  }
+  return n;
+}
+
+static int send_x(vsess_t *s, const xent_t *e, size_t n) {
+  oms_fix_builder_t *b;
+  int rc = oms_fix_session_app_begin(s->fs, OMS_FIX_MSG_MarketDataIncrementalRefresh, &b);
+  if (rc != 0) return rc;
+  oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntries, (int64_t)n);
+  for (size_t k = 0; k < n; k++) {
+    char p[40], q[40];
+    dec_str(e[k].l.px, p, sizeof p);
+    dec_str(e[k].l.qty, q, sizeof q);
+    oms_fix_add_char(b, OMS_FIX_TAG_MDUpdateAction, e[k].action);
+    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, e[k].type);
+    oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, s->x->md[e[k].sym].symbol);
+    oms_fix_add_cstr(b, OMS_FIX_TAG_MDEntryPx, p);
+    if (e[k].action != ACT_DELETE) oms_fix_add_cstr(b, OMS_FIX_TAG_MDEntrySize, q);
+  }
+  return oms_fix_session_app_send(s->fs);
+}
+
+/* The changed symbols' updates to incremental subscriber s: as few X as the
+ * entries allow. Returns the messages sent. */
+static int send_incrementals(vsess_t *s, const bool *dirty) {
+  static xent_t e[MD_X_MAX_ENTRIES + 4 * OMS_MD_DEPTH + 1];
+  size_t n = 0;
+  int sent = 0;
+  for (size_t i = 0; i <= s->x->nmd; i++) {
+    bool mine = i < s->x->nmd && dirty[i] && s->md_req[i][0] != '\0' && s->md_incr[i];
+    size_t add = 0;
+    xent_t one[4 * OMS_MD_DEPTH + 1];
+    if (mine) {
+      add = side_diff(s, i, OMS_SIDE_BUY, one);
+      add += side_diff(s, i, OMS_SIDE_SELL, one + add);
+      const oms_market_data_t *was = &s->md_sent[i], *is = &s->x->md[i];
+      if (is->last_px.raw > 0 &&
+          (is->last_px.raw != was->last_px.raw || is->last_qty.raw != was->last_qty.raw ||
+           is->cum_volume.raw != was->cum_volume.raw))
+        one[add++] = (xent_t){ACT_NEW, MD_TRADE, (uint8_t)i, {is->last_px, is->last_qty}};
+      s->md_sent[i] = *is;
+    }
+    if (n > 0 && (i == s->x->nmd || n + add > MD_X_MAX_ENTRIES)) {
+      if (send_x(s, e, n) == 0) sent++;
+      n = 0;
+    }
+    memcpy(e + n, one, add * sizeof *one);
+    n += add;
+  }
+  return sent;
 }
 
 static int send_md_reject(vsess_t *s, oms_fix_str_t req, const char *text) {
@@ -588,7 +676,9 @@ static int send_md_reject(vsess_t *s, oms_fix_str_t req, const char *text) {
 static int on_md_request(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   oms_fix_str_t req = {NULL, 0};
   char type = 0;
-  int64_t depth = 1; /* MarketDepth(264): 0 the full book (all we have), 1 top of book */
+  int64_t depth = 1;   /* MarketDepth(264): 0 the full book (all we have), 1 top of book */
+  int64_t updates = 0; /* MDUpdateType(265): 0 full refresh, 1 incremental */
+  (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MDUpdateType, &updates);
   (void)oms_fix_msg_get_str(m, OMS_FIX_TAG_MDReqID, &req);
   (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MarketDepth, &depth);
   if (depth <= 0 || depth > OMS_MD_DEPTH) depth = OMS_MD_DEPTH;
@@ -596,6 +686,12 @@ static int on_md_request(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
   if (req.len == 0 || req.len > OMS_ID_MAX) return send_md_reject(s, req, "bad MDReqID");
   if (type != MD_SUBSCRIBE && type != MD_UNSUBSCRIBE)
     return send_md_reject(s, req, "only subscribe (1) and unsubscribe (2)");
+  if (updates != 0 && updates != 1)
+    return send_md_reject(s, req, "MDUpdateType(265) is 0 (full) or 1 (incremental)");
+  if (updates == 1 && s->md_sent == NULL) {
+    s->md_sent = calloc(OMS_SIM_MAX_SYMBOLS, sizeof *s->md_sent);
+    if (s->md_sent == NULL) return send_md_reject(s, req, "out of memory");
+  }
   int rc = 0;
   bool any = false;
   for (size_t f = 0; f < m->nfields && rc == 0; f++) {
@@ -611,6 +707,10 @@ static int on_md_request(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
       copy_str(s->md_req[i], sizeof s->md_req[i], req);
       s->md_req[i][req.len] = '\0';
       s->md_depth[i] = (uint8_t)depth;
+      s->md_incr[i] = updates == 1;
+      LOG_INFO("msg=\"market data subscribed\" session=%s symbol=%s depth=%d md_updates=%s",
+               s->cfg->sender_comp_id, x->md[i].symbol, (int)depth,
+               updates == 1 ? "incremental" : "full");
       rc = send_snapshot(s, (size_t)i);
     }
   }
@@ -627,16 +727,23 @@ static int md_flush(vx_t *x, int64_t now) {
   if (now < x->md_next_ns) return 0;
   x->md_next_ns = now + VX_MD_INTERVAL_NS;
   int n = 0;
+  bool dirty[OMS_SIM_MAX_SYMBOLS];
+  memcpy(dirty, x->md_dirty, sizeof dirty);
   for (size_t i = 0; i < x->nmd; i++) {
     if (!x->md_dirty[i]) continue;
     x->md_dirty[i] = false;
     for (size_t k = 0; k < x->nsess; k++) {
       vsess_t *s = &x->sess[k];
-      if (s->md_req[i][0] == '\0' || oms_fix_session_state(s->fs) != OMS_FIX_SESSION_ACTIVE)
+      if (s->md_req[i][0] == '\0' || s->md_incr[i] ||
+          oms_fix_session_state(s->fs) != OMS_FIX_SESSION_ACTIVE)
         continue;
       if (send_snapshot(s, i) == 0) n++;
     }
   }
+  for (size_t k = 0; k < x->nsess; k++)
+    if (x->sess[k].md_sent != NULL &&
+        oms_fix_session_state(x->sess[k].fs) == OMS_FIX_SESSION_ACTIVE)
+      n += send_incrementals(&x->sess[k], dirty);
   return n;
 }
 
@@ -698,6 +805,7 @@ void vx_disconnected(vx_t *x, size_t i) {
   vsess_t *s = &x->sess[i];
   s->conn = NULL;
   memset(s->md_req, 0, sizeof s->md_req);
+  memset(s->md_incr, 0, sizeof s->md_incr);
   if (oms_fix_session_state(s->fs) != OMS_FIX_SESSION_DISCONNECTED)
     oms_fix_session_reset_connection(s->fs);
   if (!s->cfg->cancel_on_disconnect) return;
@@ -967,6 +1075,7 @@ void vx_close(vx_t *x) {
     oms_fix_session_destroy(x->sess[i].fs);
     vstore_close(&x->sess[i].st);
     free(x->sess[i].held);
+    free(x->sess[i].md_sent);
   }
   oms_venue_destroy(x->sim);
   if (x->jr != NULL) fclose(x->jr);

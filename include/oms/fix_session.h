@@ -84,6 +84,13 @@ typedef struct oms_fix_session_io_s {
   /* Optional (NULL: silent). text is valid during the call only. */
   void (*log)(void *ctx, oms_fix_log_level_t level, const char *text);
   void *ctx;
+  /* Optional (NULL: not told): application messages of the peer that will
+   * never reach on_app_msg. msg_type is the one refused (a Reject sent: a
+   * malformed message, a bad header, a dictionary failure), or empty when
+   * numbers were skipped (SequenceReset, GapFill or Reset: what they
+   * skipped is unknown). For a reader of a stream that must not miss a
+   * message (incremental market data). why is valid during the call. */
+  void (*on_app_lost)(void *ctx, oms_fix_str_t msg_type, const char *why);
 } oms_fix_session_io_t;
 
 /* Persistence, so a session resumes across reconnects and restarts. Every

@@ -119,7 +119,9 @@ OMS_BEGIN_DECLS
   XX(MDEntryType, 269, CHAR)                 \
   XX(MDEntryPx, 270, PRICE)                  \
   XX(MDEntrySize, 271, QTY)                  \
+  XX(MDUpdateAction, 279, CHAR)              \
   XX(MDReqRejReason, 281, CHAR)              \
+  XX(MDEntryPositionNo, 290, INT)            \
   XX(TradingSessionID, 336, STRING)          \
   XX(ContraTrader, 337, STRING)              \
   XX(MessageEncoding, 347, STRING)           \
@@ -229,6 +231,7 @@ OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
   XX(OrderStatusRequest, "H", APP)            \
   XX(MarketDataRequest, "V", APP)             \
   XX(MarketDataSnapshotFullRefresh, "W", APP) \
+  XX(MarketDataIncrementalRefresh, "X", APP)  \
   XX(MarketDataRequestReject, "Y", APP)       \
   XX(BusinessMessageReject, "j", APP)         \
   XX(OrderMassCancelRequest, "q", APP)        \

@@ -44,7 +44,13 @@
  * needs and smart routing its depth. A malformed snapshot (NoMDEntries not
  * the number of entries, a price missing or unreadable, a negative size) is
  * refused whole, logged with the reason and counted (bad_market_data).
- * Incremental refreshes (X) are not asked for.
+ * With md_incremental the subscription asks for incremental refreshes
+ * (MDUpdateType 1): the connector keeps each symbol's book from its
+ * snapshot and applies every MarketDataIncrementalRefresh (X) to it,
+ * delivering the book after each message that changed it; an X that cannot
+ * apply (or is malformed, resent, or lost to the session) makes the book
+ * untrusted: delivered once empty (nothing is routed on it), then the
+ * snapshot is asked for again (src/venue/fix_md.c, docs/venues.md).
  *
  * ExecID(17) is the report's exec_id (the core drops a repeated one per
  * venue). OrderCancelReject(9) is CANCEL_REJECTED or REPLACE_REJECTED by its
@@ -123,6 +129,7 @@ typedef struct oms_fix_venue_config_s {
    * (top of book and trades, snapshots); the venue's snapshots (W) reach
    * the handler's on_market_data with our symbol. */
   bool market_data;
+  bool md_incremental;           /* subscribe with MDUpdateType(265) 1: snapshot, then X updates */
   const char *const *md_symbols; /* OMS symbols, mapped through symbols[] */
   size_t n_md_symbols;           /* at most OMS_FIX_VENUE_MAX_SYMBOLS */
   const char *cl_ord_id_prefix;  /* NULL: "O" */
@@ -158,6 +165,9 @@ typedef struct oms_fix_venue_stats_s {
   uint64_t bad_reports;     /* unknown ExecType, unreadable report: logged, nothing changed */
   uint64_t unmapped;        /* reports with a ClOrdID that is not ours (order_id 0) */
   uint64_t bad_market_data; /* malformed snapshots refused whole (logged with the reason) */
+  uint64_t md_updates;      /* incremental refreshes (X) applied to at least one book */
+  uint64_t md_stale;        /* books made untrusted: an X that could not apply, lost, resent */
+  uint64_t md_resnapshots;  /* snapshots asked for again for an untrusted book */
 } oms_fix_venue_stats_t;
 
 /* Creates the connector (not yet connected: poll() connects). Returns 0 and

@@ -544,6 +544,7 @@ static const char *const fix_venue_keys[] = {"name",
                                              "exec_insts",
                                              "mass_status",
                                              "market_data",
+                                             "md_updates",
                                              "ack_timeout_ms",
                                              "unknown_retries",
                                              "refuse_until_reconciled",
@@ -701,6 +702,15 @@ static int load_fix_venue(loader_t *L, config_setting_t *g, oms_cfg_fix_venue_t 
   f->mass_status = true;
   TRY(get_bool(L, g, "mass_status", &f->mass_status));
   TRY(get_bool(L, g, "market_data", &f->market_data));
+  /* How the venue's book comes (docs/venues.md, "Market data"). */
+  char upd[16] = "full";
+  TRY(get_str(L, g, "md_updates", false, upd, sizeof upd));
+  config_setting_t *u = config_setting_get_member(g, "md_updates");
+  if (strcmp(upd, "full") != 0 && strcmp(upd, "incremental") != 0)
+    return fail(L, g, u, NULL, "\"%s\" is not a market data update type (full, incremental)", upd);
+  f->md_incremental = strcmp(upd, "incremental") == 0;
+  if (f->md_incremental && !f->market_data)
+    return fail(L, g, u, NULL, "md_updates = \"incremental\" needs market_data = true");
   return 0;
 }
 

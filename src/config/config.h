@@ -148,6 +148,7 @@ typedef struct oms_cfg_fix_venue_s {
   uint32_t exec_insts; /* OMS_INST_* */
   bool mass_status;    /* [true] */
   bool market_data;    /* subscribe to its instruments' top of book [false] */
+  bool md_incremental; /* md_updates = "incremental": MDUpdateType 1 [full] */
 } oms_cfg_fix_venue_t;
 
 typedef struct oms_cfg_venue_s {

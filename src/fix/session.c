@@ -424,6 +424,12 @@ static int is_admin_type(oms_fix_str_t t) {
 #undef ADMIN
 }
 
+/* Tells the application that messages of its will never reach it. */
+static void app_lost(oms_fix_session_t *s, oms_fix_str_t type, const char *why) {
+  if (s->io.on_app_lost && (type.len == 0 || !is_admin_type(type)))
+    s->io.on_app_lost(s->io.ctx, type, why);
+}
+
 /* FIX 4.4 MsgTypes: one char (I, O and U unused), AA-AZ, BA-BH, or
  * user-defined types starting with U. */
 static int valid_msg_type(oms_fix_str_t t) {
@@ -831,6 +837,7 @@ static int on_sequence_reset(oms_fix_session_t *s, const oms_fix_msg_t *m, int64
   }
   slog(s, OMS_FIX_LOG_WARN, "sequence reset: expected %lld -> %lld", (long long)s->next_target,
        (long long)ns);
+  if (ns > s->next_target) app_lost(s, (oms_fix_str_t){"", 0}, "sequence reset");
   s->next_target = ns;
   s->resend_until = 0;
   return persist(s);
@@ -844,6 +851,7 @@ static int on_gap_fill(oms_fix_session_t *s, const oms_fix_msg_t *m, int64_t seq
                      rc ? reason_for(rc) : OMS_FIX_SRR_VALUE_INCORRECT, "NewSeqNo(36)");
     return rc ? rc : advance_target(s);
   }
+  if (ns - 1 > s->next_target) app_lost(s, (oms_fix_str_t){"", 0}, "gap fill");
   s->next_target = ns - 1;
   return advance_target(s);
 }
@@ -944,11 +952,13 @@ static int handle(oms_fix_session_t *s, const oms_fix_msg_t *m) {
     return 0;
   }
   if (!header_ok(m, &h, poss_dup, &tag, &reason)) {
+    app_lost(s, m->msg_type, "invalid header");
     int rc = send_reject(s, seq, m->msg_type, tag, reason, "invalid header");
     return rc ? rc : advance_target(s);
   }
   oms_fix_bad_field_t bad;
   if (oms_fix_dict_validate(oms_fix_dict_fix44(), m, s->cfg.dict_flags, &bad) != 0) {
+    app_lost(s, m->msg_type, oms_fix_srr_text(bad.reason));
     int rc = send_reject(s, seq, m->msg_type, bad.tag, bad.reason, oms_fix_srr_text(bad.reason));
     return rc ? rc : advance_target(s);
   }
@@ -989,6 +999,7 @@ int oms_fix_session_on_parse_error(oms_fix_session_t *s, const oms_fix_perror_t 
   } else if (seq < s->next_target) {
     slog(s, OMS_FIX_LOG_WARN, "malformed old message %lld ignored", (long long)seq);
   } else {
+    app_lost(s, err->ref_msg_type, oms_fix_perr_desc(err->kind));
     rc = send_reject(s, seq, err->ref_msg_type, err->tag, oms_fix_perr_reject_reason(err->kind),
                      oms_fix_perr_desc(err->kind));
     if (rc == 0) rc = advance_target(s);

@@ -87,7 +87,9 @@ enum { ET_PARTIAL_FILL_42 = '1', ET_FILL_42 = '2', ET_TRADE_CORRECT = 'G', ET_TR
 #define MASS_STATUS_ALL_ORDERS 7 /* MassStatusReqType(585) */
 #define MD_SUBSCRIBE '1'         /* SubscriptionRequestType(263): snapshot + updates */
 #define MD_LEVELS OMS_MD_DEPTH   /* MarketDepth(264): levels a side asked for */
+#define MD_UNSUBSCRIBE '2'       /* SubscriptionRequestType(263): disable */
 #define MD_FULL_REFRESH 0        /* MDUpdateType(265) */
+#define MD_INCREMENTAL 1
 enum { MD_BID = '0', MD_OFFER = '1', MD_TRADE = '2' }; /* MDEntryType(269) */
 #define LIQ_ADDED 1                                    /* LastLiquidityInd(851) */
 #define LIQ_REMOVED 2
@@ -122,6 +124,11 @@ typedef struct fix_venue_s {
   oms_fix_venue_tag_t tags[OMS_FIX_VENUE_MAX_TAGS];
   char md_syms[OMS_FIX_VENUE_MAX_SYMBOLS][OMS_SYMBOL_MAX + 1]; /* OMS names */
   oms_market_data_t md;
+  /* Each md_syms[i]'s book (fix_md.h), and for an untrusted one whether its
+   * snapshot was asked for again and when it may be asked for next. */
+  oms__md_book_t books[OMS_FIX_VENUE_MAX_SYMBOLS];
+  bool md_asked[OMS_FIX_VENUE_MAX_SYMBOLS];
+  int64_t md_retry_ns[OMS_FIX_VENUE_MAX_SYMBOLS];
   char tag_text[OMS_FIX_VENUE_MAX_TAGS][OMS_ID_MAX + 1];
 
   oms_fix_session_t *s;
@@ -159,6 +166,7 @@ typedef struct fix_venue_s {
 } fix_venue_t;
 
 static const oms_venue_vtbl_t fix_vtbl;
+static int active(const fix_venue_t *v);
 
 __attribute__((format(printf, 3, 4))) static void vlog(fix_venue_t *v, oms_fix_log_level_t lvl,
                                                        const char *fmt, ...) {
@@ -303,16 +311,12 @@ static const char *venue_symbol(const fix_venue_t *v, const char *sym) {
   return sym;
 }
 
-/* Our symbol for the venue's name sym; 0 when it is not one we asked for. */
-static int oms_symbol(const fix_venue_t *v, oms_fix_str_t sym, char *out, size_t cap) {
-  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
-    const char *theirs = venue_symbol(v, v->md_syms[i]);
-    if (oms_fix_str_eq(sym, theirs)) {
-      snprintf(out, cap, "%s", v->md_syms[i]);
-      return 1;
-    }
-  }
-  return 0;
+/* The index in md_syms of the venue's name sym; -1 when it is not one we
+ * asked for. */
+static int md_index(const fix_venue_t *v, oms_fix_str_t sym) {
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++)
+    if (oms_fix_str_eq(sym, venue_symbol(v, v->md_syms[i]))) return (int)i;
+  return -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -711,145 +715,182 @@ static int map_cancel_reject(fix_venue_t *v, const oms_fix_msg_t *m) {
   return 1;
 }
 
-/* Adds an entry to one side of a snapshot being read (lv: n levels, best
- * first): an equal price adds to its level, a new one is put in its place,
- * and what falls past OMS_MD_DEPTH is dropped (deeper than we keep). */
-static int level_add(oms_md_level_t *lv, uint32_t *n, bool buy, oms_dec_t px, oms_dec_t qty) {
-  uint32_t i = 0;
-  while (i < *n && (buy ? lv[i].px.raw > px.raw : lv[i].px.raw < px.raw)) i++;
-  if (i < *n && lv[i].px.raw == px.raw) return oms_dec_add(lv[i].qty, qty, &lv[i].qty);
-  if (i == OMS_MD_DEPTH) return 0;
-  uint32_t last = *n < OMS_MD_DEPTH ? (*n)++ : OMS_MD_DEPTH - 1;
-  memmove(&lv[i + 1], &lv[i], (last - i) * sizeof(*lv));
-  lv[i] = (oms_md_level_t){px, qty};
-  return 0;
-}
-
-/* One MDEntry of a snapshot: checked and added. Returns NULL or why it is
- * refused. */
-static const char *md_entry(char type, bool has_px, oms_dec_t px, oms_dec_t qty,
-                            oms_md_level_t lv[2][OMS_MD_DEPTH], uint32_t nlv[2],
-                            oms_market_data_t *md) {
-  if (type != MD_BID && type != MD_OFFER && type != MD_TRADE) return NULL; /* not ours: skipped */
-  if (!has_px) return "an entry has no MDEntryPx(270)";
-  if (oms_dec_is_neg(qty)) return "negative MDEntrySize(271)";
-  if (type == MD_TRADE) {
-    if (oms_dec_is_zero(md->last_px)) md->last_px = px, md->last_qty = qty;
-    return NULL;
-  }
-  if (!oms_dec_is_pos(px)) return "a bid or offer MDEntryPx(270) not above zero";
-  if (oms_dec_is_zero(qty)) return NULL; /* nothing displayed: no level */
-  int s = type == MD_OFFER;
-  return level_add(lv[s], &nlv[s], s == 0, px, qty) != 0 ? "MDEntrySize(271) sum out of range"
-                                                         : NULL;
-}
-
-/* See fix_md.h: entries walked field by field, each starting at its
- * MDEntryType(269). */
-int oms__fix_md_read(const oms_fix_msg_t *m, oms_market_data_t *md, const char **why) {
-  md->bid = md->bid_qty = md->ask = md->ask_qty = md->last_px = md->last_qty = OMS_DEC_ZERO;
-  md->n_bid_depth = md->n_ask_depth = 0;
-  oms_md_level_t lv[2][OMS_MD_DEPTH];
-  uint32_t nlv[2] = {0, 0};
-  int64_t declared = -1, seen = 0;
-  if (oms_fix_msg_get_int(m, OMS_FIX_TAG_NoMDEntries, &declared) != 0 || declared < 0) {
-    *why = "no readable NoMDEntries(268)";
-    return OMS_EPROTO;
-  }
-  char type = 0;
-  bool in_entry = false, has_px = false;
-  oms_dec_t px = OMS_DEC_ZERO, qty = OMS_DEC_ZERO;
-  *why = NULL;
-  for (size_t i = 0; i <= m->nfields && *why == NULL; i++) {
-    uint32_t tag = i < m->nfields ? m->fields[i].tag : OMS_FIX_TAG_MDEntryType;
-    if (tag == OMS_FIX_TAG_MDEntryType) {
-      /* the entry before this one is complete */
-      if (in_entry) *why = md_entry(type, has_px, px, qty, lv, nlv, md);
-      if (i == m->nfields) break;
-      oms_fix_str_t t = oms_fix_msg_value(m, i);
-      type = t.len == 1 ? t.ptr[0] : 0;
-      in_entry = true;
-      has_px = false;
-      px = qty = OMS_DEC_ZERO;
-      seen++;
-    } else if (tag == OMS_FIX_TAG_MDEntryPx || tag == OMS_FIX_TAG_MDEntrySize) {
-      oms_fix_str_t t = oms_fix_msg_value(m, i);
-      oms_dec_t d = OMS_DEC_ZERO;
-      if (!in_entry)
-        *why = "MDEntryPx(270) or MDEntrySize(271) before any MDEntryType(269)";
-      else if (oms_dec_parse(t.ptr, t.len, &d) != 0)
-        *why = tag == OMS_FIX_TAG_MDEntryPx ? "unreadable MDEntryPx(270)"
-                                            : "unreadable MDEntrySize(271)";
-      else if (tag == OMS_FIX_TAG_MDEntryPx)
-        px = d, has_px = true;
-      else
-        qty = d;
-    }
-  }
-  if (*why == NULL && seen != declared) *why = "NoMDEntries(268) is not the number of entries";
-  if (*why != NULL) return OMS_EPROTO;
-  for (int s = 0; s < 2; s++) {
-    if (nlv[s] == 0) continue;
-    if (s == 0)
-      md->bid = lv[0][0].px, md->bid_qty = lv[0][0].qty, md->n_bid_depth = nlv[0] - 1;
-    else
-      md->ask = lv[1][0].px, md->ask_qty = lv[1][0].qty, md->n_ask_depth = nlv[1] - 1;
-    memcpy(s == 0 ? md->bid_depth : md->ask_depth, &lv[s][1],
-           (nlv[s] - 1) * sizeof(oms_md_level_t));
-  }
-  return 0;
-}
-
-/* MarketDataSnapshotFullRefresh(W) -> v->md. Returns 1 to deliver, 0 for a
- * symbol we do not follow, or -1 with *why for a malformed snapshot (refused
- * whole: the book keeps the venue's previous levels, which go stale). */
-static int map_snapshot(fix_venue_t *v, const oms_fix_msg_t *m, const char **why) {
+/* Book i as market data to the handler: its levels, or empty when it is not
+ * LIVE (a book we cannot trust shows nothing, so nothing routes on it). */
+static void md_deliver(fix_venue_t *v, size_t i) {
   oms_market_data_t *md = &v->md;
   memset(md, 0, sizeof *md);
-  oms_fix_str_t sym;
-  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_Symbol, &sym) != 0 ||
-      !oms_symbol(v, sym, md->symbol, sizeof md->symbol))
-    return 0;
-  if (oms__fix_md_read(m, md, why) != 0) return -1;
+  snprintf(md->symbol, sizeof md->symbol, "%s", v->md_syms[i]);
+  oms__md_book_get(&v->books[i], md);
   md->ts_ns = now(v);
-  return 1;
+  if (v->base.handler.on_market_data) v->base.handler.on_market_data(v->base.handler.ctx, md);
 }
 
-/* After every Logon: OMS_MD_DEPTH levels a side and trades of each symbol,
- * as snapshots. */
+/* One MarketDataRequest(V) for symbol i: subscribe (1) or unsubscribe (2),
+ * OMS_MD_DEPTH levels a side and trades. Returns 0 or OMS_EDOWN. */
+static int md_request(fix_venue_t *v, size_t i, char what) {
+  oms_fix_builder_t *b;
+  if (oms_fix_session_app_begin(v->s, OMS_FIX_MSG_MarketDataRequest, &b) != 0) return OMS_EDOWN;
+  char id[OMS_SYMBOL_MAX + 8];
+  snprintf(id, sizeof id, "MD-%s", v->md_syms[i]);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_MDReqID, id);
+  oms_fix_add_char(b, OMS_FIX_TAG_SubscriptionRequestType, what);
+  oms_fix_add_int(b, OMS_FIX_TAG_MarketDepth, MD_LEVELS);
+  oms_fix_add_int(b, OMS_FIX_TAG_MDUpdateType,
+                  v->cfg.md_incremental ? MD_INCREMENTAL : MD_FULL_REFRESH);
+  oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntryTypes, 3);
+  oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_BID);
+  oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_OFFER);
+  oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_TRADE);
+  oms_fix_add_int(b, OMS_FIX_TAG_NoRelatedSym, 1);
+  oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, venue_symbol(v, v->md_syms[i]));
+  return oms_fix_session_app_send(v->s) == 0 ? 0 : OMS_EDOWN;
+}
+
+/* After every Logon: each symbol's book waits for its first snapshot. */
 static void subscribe(fix_venue_t *v) {
   for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
-    oms_fix_builder_t *b;
-    if (oms_fix_session_app_begin(v->s, OMS_FIX_MSG_MarketDataRequest, &b) != 0) return;
-    char id[OMS_SYMBOL_MAX + 8];
-    snprintf(id, sizeof id, "MD-%s", v->md_syms[i]);
-    oms_fix_add_cstr(b, OMS_FIX_TAG_MDReqID, id);
-    oms_fix_add_char(b, OMS_FIX_TAG_SubscriptionRequestType, MD_SUBSCRIBE);
-    oms_fix_add_int(b, OMS_FIX_TAG_MarketDepth, MD_LEVELS);
-    oms_fix_add_int(b, OMS_FIX_TAG_MDUpdateType, MD_FULL_REFRESH);
-    oms_fix_add_int(b, OMS_FIX_TAG_NoMDEntryTypes, 3);
-    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_BID);
-    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_OFFER);
-    oms_fix_add_char(b, OMS_FIX_TAG_MDEntryType, MD_TRADE);
-    oms_fix_add_int(b, OMS_FIX_TAG_NoRelatedSym, 1);
-    oms_fix_add_cstr(b, OMS_FIX_TAG_Symbol, venue_symbol(v, v->md_syms[i]));
-    if (oms_fix_session_app_send(v->s) != 0) return;
+    memset(&v->books[i], 0, sizeof v->books[i]);
+    v->md_asked[i] = false;
+    v->md_retry_ns[i] = 0;
   }
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++)
+    if (md_request(v, i, MD_SUBSCRIBE) != 0) return;
+}
+
+/* The snapshot of every untrusted book, asked for again: the subscription
+ * ended and made anew (the venue answers a subscription with a snapshot;
+ * a snapshot-only request is not every venue's), at most once a second a
+ * book, so a venue whose snapshots keep failing is not flooded. */
+static void resnapshot(fix_venue_t *v) {
+  if (!active(v)) return;
+  int64_t t = now(v);
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    if (v->books[i].state != OMS__MD_STALE || v->md_asked[i] || t < v->md_retry_ns[i]) continue;
+    if (md_request(v, i, MD_UNSUBSCRIBE) != 0 || md_request(v, i, MD_SUBSCRIBE) != 0) return;
+    v->md_asked[i] = true;
+    v->md_retry_ns[i] = t + NS_PER_S;
+    v->stats.md_resnapshots++;
+    vlog(v, OMS_FIX_LOG_INFO, "msg=\"market data snapshot asked for again\" symbol=%s",
+         v->md_syms[i]);
+  }
+}
+
+/* Every book the last message touched: delivered, and an untrusted one
+ * logged with its reason and its snapshot asked for again. */
+static void md_publish(fix_venue_t *v) {
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    oms__md_book_t *b = &v->books[i];
+    if (!b->touched) continue;
+    b->touched = false;
+    if (b->state == OMS__MD_STALE) {
+      v->stats.md_stale++;
+      v->md_asked[i] = false;
+      vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data book untrusted\" symbol=%s reason=\"%s\"",
+           v->md_syms[i], b->why);
+    }
+    md_deliver(v, i);
+  }
+  resnapshot(v);
+}
+
+/* Every book followed, untrusted for why (what the venue sent cannot be
+ * tied to some symbols, or was lost); with waiting too, the books still
+ * waiting for their first snapshot (it may be what was lost). */
+static void md_stale_all(fix_venue_t *v, const char *why, bool waiting) {
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    uint8_t st = v->books[i].state;
+    if (st == OMS__MD_LIVE || (waiting && st == OMS__MD_WAIT))
+      oms__md_book_stale(&v->books[i], why);
+  }
+  md_publish(v);
+}
+
+/* The session refused or skipped application messages: with incremental
+ * updates, if they may have been market data, no book can be trusted. */
+static void io_on_app_lost(void *ctx, oms_fix_str_t type, const char *why) {
+  fix_venue_t *v = ctx;
+  if (!v->cfg.market_data || !v->cfg.md_incremental) return;
+  if (type.len != 0 && !oms_fix_str_eq(type, OMS_FIX_MSG_MarketDataIncrementalRefresh) &&
+      !oms_fix_str_eq(type, OMS_FIX_MSG_MarketDataSnapshotFullRefresh))
+    return;
+  vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data lost in the session\" type=%.*s why=\"%s\"",
+       (int)type.len, type.len ? type.ptr : "", why);
+  md_stale_all(v, "market data lost in the session", true);
+}
+
+/* MarketDataSnapshotFullRefresh(W): the whole book of a symbol we follow. A
+ * malformed one is refused whole; with incremental updates the book it was
+ * to replace is untrusted then, with snapshots alone the venue's previous
+ * levels stay (and go stale by age). */
+static void on_snapshot(fix_venue_t *v, const oms_fix_msg_t *m) {
+  oms_fix_str_t sym;
+  int i = oms_fix_msg_get_str(m, OMS_FIX_TAG_Symbol, &sym) == 0 ? md_index(v, sym) : -1;
+  if (i < 0) return;
+  const char *why = NULL;
+  v->md_asked[i] = false;
+  if (oms__fix_md_snapshot(&v->books[i], m, &why) == 0) {
+    md_publish(v);
+    return;
+  }
+  v->stats.bad_market_data++;
+  vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data snapshot refused\" symbol=%s reason=\"%s\"",
+       v->md_syms[i], why);
+  if (v->cfg.md_incremental) {
+    oms__md_book_stale(&v->books[i], why);
+    md_publish(v);
+  }
+}
+
+static oms__md_book_t *find_book(void *ctx, oms_fix_str_t sym) {
+  fix_venue_t *v = ctx;
+  int i = md_index(v, sym);
+  return i < 0 ? NULL : &v->books[i];
+}
+
+/* MarketDataIncrementalRefresh(X): applied to the books it names. A resent
+ * one (PossDupFlag) came after a gap: what was missed may be gone (a venue
+ * may gap-fill market data rather than resend it), and it was written
+ * against a book we may no longer have, so its books are untrusted. */
+static void on_incremental(fix_venue_t *v, const oms_fix_msg_t *m) {
+  int dup = 0;
+  (void)oms_fix_msg_get_bool(m, OMS_FIX_TAG_PossDupFlag, &dup);
+  const char *why = NULL;
+  if (dup) {
+    for (size_t k = 0; k < m->nfields; k++) {
+      oms__md_book_t *b =
+          m->fields[k].tag == OMS_FIX_TAG_Symbol ? find_book(v, oms_fix_msg_value(m, k)) : NULL;
+      if (b != NULL && b->state == OMS__MD_LIVE)
+        oms__md_book_stale(b, "an incremental refresh resent (PossDupFlag)");
+    }
+    md_publish(v);
+    return;
+  }
+  int rc = oms__fix_md_apply(m, find_book, v, &why);
+  bool any = false, applied = false;
+  for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
+    any |= v->books[i].touched;
+    applied |= v->books[i].touched && v->books[i].state == OMS__MD_LIVE;
+  }
+  if (rc != 0) {
+    v->stats.bad_market_data++;
+    vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data incremental refused\" reason=\"%s\"", why);
+    if (!any) md_stale_all(v, why, false); /* it names none of ours: any could be meant */
+  } else if (applied) {
+    v->stats.md_updates++;
+  }
+  md_publish(v);
 }
 
 static int io_on_app_msg(void *ctx, const oms_fix_msg_t *m) {
   fix_venue_t *v = ctx;
   int out = 0;
   if (oms_fix_msg_is(m, OMS_FIX_MSG_MarketDataSnapshotFullRefresh)) {
-    const char *why = NULL;
-    int rc = map_snapshot(v, m, &why);
-    if (rc > 0 && v->base.handler.on_market_data)
-      v->base.handler.on_market_data(v->base.handler.ctx, &v->md);
-    if (rc < 0) {
-      v->stats.bad_market_data++;
-      vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data snapshot refused\" symbol=%s reason=\"%s\"",
-           v->md.symbol, why);
-    }
+    on_snapshot(v, m);
+    return 0;
+  }
+  if (oms_fix_msg_is(m, OMS_FIX_MSG_MarketDataIncrementalRefresh)) {
+    on_incremental(v, m);
     return 0;
   }
   if (oms_fix_msg_is(m, OMS_FIX_MSG_ExecutionReport)) {
@@ -1155,6 +1196,7 @@ static int fv_poll(oms_venue_t *vv, int64_t now_ns) {
     notify(v, true);
     if (v->cfg.market_data) subscribe(v);
   }
+  if (act && v->cfg.market_data) resnapshot(v);
   return (int)(v->stats.reports - before);
 }
 
@@ -1314,7 +1356,8 @@ int oms_fix_venue_create(const oms_fix_venue_config_t *cfg, oms_venue_t **out) {
                              .disconnect = io_disconnect,
                              .on_app_msg = io_on_app_msg,
                              .log = io_log,
-                             .ctx = v};
+                             .ctx = v,
+                             .on_app_lost = io_on_app_lost};
   rc = oms_fix_session_create(&sc, &io, &st, &v->clock, &v->s);
   if (rc) goto fail;
   v->cstate = C_IDLE;

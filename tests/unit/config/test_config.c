@@ -165,6 +165,7 @@ static void test_fix_venue_sample_loads(void **state) {
   assert_int_equal(v->fix.start_s, v->fix.end_s);
   assert_true(v->fix.mass_status);
   assert_true(v->fix.market_data);
+  assert_false(v->fix.md_incremental); /* md_updates: full unless set */
   assert_int_equal(v->fix.exec_insts, OMS_INST_POST_ONLY);
   assert_string_equal(c->instruments[0].ins.venue, "XV");
   oms_config_destroy(c);
@@ -185,7 +186,8 @@ static void test_fix_venue_settings_load(void **state) {
       "  schedule = { days = [ \"Mon\", \"Fri\" ]; start = \"08:00\"; end = "
       "\"17:30\"; }; symbols = ( { oms = \"BTC-USD\"; venue = \"XBT\"; } ); "
       "tags = ( { tag = 336; value = \"desk\"; } ); ord_types = [ \"LIMIT\" ]; "
-      "tifs = [ \"GTC\", \"IOC\" ]; mass_status = false; market_data = true; reconnect_min_ms = "
+      "tifs = [ \"GTC\", \"IOC\" ]; mass_status = false; market_data = true; "
+      "md_updates = \"incremental\"; reconnect_min_ms = "
       "200; "
       "reconnect_max_ms = 5000; rate_limit = 50; } );\n";
   char *eol = strchr(l8, '\n');
@@ -212,6 +214,7 @@ static void test_fix_venue_settings_load(void **state) {
   assert_int_equal(f->tifs, (1u << OMS_TIF_GTC) | (1u << OMS_TIF_IOC));
   assert_false(f->mass_status);
   assert_true(f->market_data);
+  assert_true(f->md_incremental);
   assert_int_equal(f->reconnect_min_ns, 200000000);
   assert_int_equal(f->reconnect_max_ns, 5000000000LL);
   assert_int_equal(c->venues[0].route.msgs_per_sec, 50);
@@ -260,6 +263,12 @@ static void test_fix_venue_errors(void **state) {
   expect_fix_venue_error(v, l8, "ord_types: must not be empty");
   snprintf(l8, sizeof l8, "port = 1; %s symbols = ( { oms = \"A\"; } ); } );", ids);
   expect_fix_venue_error(v, l8, "symbols[0].venue: missing");
+  snprintf(l8, sizeof l8, "port = 1; %s market_data = true; md_updates = \"delta\"; } );", ids);
+  expect_fix_venue_error(v, l8,
+                         "md_updates: \"delta\" is not a market data update type (full, "
+                         "incremental)");
+  snprintf(l8, sizeof l8, "port = 1; %s md_updates = \"incremental\"; } );", ids);
+  expect_fix_venue_error(v, l8, "md_updates = \"incremental\" needs market_data = true");
 }
 
 /* The stream group (line 12 replaced: logging keeps its default). */

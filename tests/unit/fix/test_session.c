@@ -28,6 +28,8 @@ typedef struct harness_s {
   int auth_fail;
   int send_fail;
   int reply_in_app;
+  int nlost;
+  char lost_type[4];
   int nlog;
   oms_fix_msg_t m; /* last message returned by sent() */
 } harness_t;
@@ -88,8 +90,15 @@ static void h_log(void *ctx, oms_fix_log_level_t lvl, const char *text) {
   h->nlog++;
 }
 
+static void h_lost(void *ctx, oms_fix_str_t type, const char *why) {
+  harness_t *h = ctx;
+  assert_non_null(why);
+  snprintf(h->lost_type, sizeof h->lost_type, "%.*s", (int)type.len, type.len ? type.ptr : "");
+  h->nlost++;
+}
+
 static oms_fix_session_t *h_create(harness_t *h) {
-  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, h_auth, h_log, h};
+  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, h_auth, h_log, h, h_lost};
   oms_fix_session_store_t st = ms_table(&h->store);
   oms_clock_t clk = {test_clock_now, &h->now};
   oms_fix_session_t *s = NULL;
@@ -711,6 +720,30 @@ static void test_a_message_the_dictionary_refuses_never_reaches_the_application(
   assert_int_equal(h->napp, 1);
 }
 
+/* What the application never gets is told to it (on_app_lost): an
+ * application message refused, numbers skipped; an admin message refused
+ * is the session's own business. */
+static void test_application_messages_lost_are_told(void **state) {
+  harness_t *h = *state;
+  logon(h, 1);
+  assert_int_equal(peer(h, "D", 2, NOS "59=Z|"), 0); /* the dictionary refuses it */
+  assert_int_equal(h->nlost, 1);
+  assert_string_equal(h->lost_type, "D");
+  assert_int_equal(peer(h, "4", 3, "123=Y|36=10|"), 0); /* 3..9 skipped */
+  assert_int_equal(h->nlost, 2);
+  assert_string_equal(h->lost_type, "");
+  assert_int_equal(peer(h, "4", 10, "123=Y|36=11|"), 0); /* nothing skipped */
+  assert_int_equal(h->nlost, 2);
+  assert_int_equal(peer(h, "4", 11, "36=20|"), 0); /* reset: 11..19 skipped */
+  assert_int_equal(h->nlost, 3);
+  assert_int_equal(peer(h, "4", 20, "36=x|"), 0); /* an admin message refused */
+  assert_int_equal(h->nlost, 3);
+  assert_int_equal(peer(h, "D", 20, "11=A|"),
+                   0); /* required fields missing (a reset uses no number) */
+  assert_int_equal(h->nlost, 4);
+  assert_int_equal(h->napp, 0);
+}
+
 static void test_the_session_validates_as_its_dialect_says(void **state) {
   harness_t *h = *state;
   oms_fix_session_destroy(h->s);
@@ -1233,7 +1266,7 @@ static void test_peer_reject_is_accepted(void **state) {
 
 static void test_create_validates_its_arguments(void **state) {
   harness_t *h = *state;
-  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, h_auth, NULL, h};
+  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, h_auth, NULL, h, NULL};
   oms_fix_session_store_t st = ms_table(&h->store);
   oms_clock_t clk = {test_clock_now, &h->now};
   oms_fix_session_t *s = (oms_fix_session_t *)1;
@@ -1275,7 +1308,7 @@ static void make_initiator(harness_t *h, bool reset) {
   h->cfg.reset_on_logon = reset;
   h->cfg.username = "oms";
   h->cfg.password = "venue-secret";
-  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, NULL, h_log, h};
+  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, NULL, h_log, h, NULL};
   oms_fix_session_store_t st = ms_table(&h->store);
   oms_clock_t clk = {test_clock_now, &h->now};
   h->s = NULL;
@@ -1387,7 +1420,7 @@ static void test_initiator_logon_answer_with_bad_clock_or_low_number_logs_out(vo
 
 static void test_initiator_create_checks_its_settings(void **state) {
   harness_t *h = *state;
-  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, NULL, h_log, h};
+  oms_fix_session_io_t io = {h_send, h_disconnect, h_app, NULL, h_log, h, NULL};
   oms_fix_session_store_t st = ms_table(&h->store);
   oms_clock_t clk = {test_clock_now, &h->now};
   oms_fix_session_t *s = (oms_fix_session_t *)1;
@@ -1447,6 +1480,7 @@ int main(void) {
       T(test_possdup_duplicate_is_ignored),
       T(test_header_problems_are_rejected_with_the_right_reason),
       T(test_a_message_the_dictionary_refuses_never_reaches_the_application),
+      T(test_application_messages_lost_are_told),
       T(test_the_session_validates_as_its_dialect_says),
       T(test_malformed_framed_messages_are_rejected),
       T(test_malformed_messages_out_of_sequence),

@@ -934,6 +934,131 @@ static void test_market_data_snapshot_levels_and_malformed_ones(void **st) {
   free(g);
 }
 
+/* Reads what the connector sent until a message containing needle; 0 if
+ * none came. */
+static int peer_read_until(fx_t *f, const char *needle) {
+  while (peer_read(f))
+    if (strstr(f->got, needle)) return 1;
+  return 0;
+}
+
+/* With md_incremental: subscribed with MDUpdateType 1; each book from its
+ * snapshot, every X applied and the changed books delivered; an X that
+ * cannot apply, a resent one and one the session refuses make books
+ * untrusted: delivered empty, counted, the snapshot asked for again
+ * (unsubscribe, subscribe), at most once a second a book. */
+static void test_incremental_market_data(void **st) {
+  (void)st;
+  fx_t *f = calloc(1, sizeof *f);
+  fx_t *g = fx_new_with(0);
+  f->t = T0;
+  f->lfd = g->lfd;
+  f->port = g->port;
+  f->pfd = -1;
+  oms_fix_venue_config_t c = base_config(f);
+  static const char *const md_syms[] = {"BTC-USD", "ETH-USD"};
+  c.market_data = true;
+  c.md_incremental = true;
+  c.md_symbols = md_syms;
+  c.n_md_symbols = 2;
+  assert_int_equal(oms_fix_venue_create(&c, &f->v), 0);
+  oms_venue_handler_t h = {
+      .on_report = on_report, .on_market_data = on_md, .on_connection = on_conn, .ctx = f};
+  oms_venue_set_handler(f->v, &h);
+  logon(f, 1);
+  assert_true(peer_read(f));
+  assert_got(f, "262=MD-BTC-USD|263=1|264=10|265=1|");
+  assert_true(peer_read(f));
+  assert_got(f, "262=MD-ETH-USD|263=1|264=10|265=1|");
+  g_nmd = 0;
+  /* before its snapshot a book takes no update */
+  peer_send(f, "35=X|268=1|279=0|269=0|55=XBTUSD|270=99|271=1|");
+  assert_int_equal(g_nmd, 0);
+  peer_send(f, "35=W|55=XBTUSD|268=2|269=0|270=99|271=1|269=1|270=101|271=2|");
+  assert_int_equal(g_nmd, 1);
+  peer_send(f, "35=W|55=ETH-USD|268=1|269=0|270=10|271=1|");
+  assert_int_equal(g_nmd, 2);
+  /* one X, both symbols: each book delivered once */
+  peer_send(f,
+            "35=X|268=3|279=0|269=0|55=XBTUSD|270=99.5|271=3|279=1|269=1|270=101|271=5|"
+            "279=1|269=0|55=ETH-USD|270=10|271=4|");
+  assert_int_equal(g_nmd, 4);
+  assert_string_equal(g_md.symbol, "ETH-USD");
+  assert_true(oms_dec_eq(g_md.bid_qty, D("4")));
+  peer_send(f, "35=X|268=1|279=0|269=2|55=XBTUSD|270=100|271=1|");
+  assert_int_equal(g_nmd, 5);
+  assert_string_equal(g_md.symbol, "BTC-USD");
+  assert_true(oms_dec_eq(g_md.bid, D("99.5")));
+  assert_true(oms_dec_eq(g_md.bid_qty, D("3")));
+  assert_int_equal(g_md.n_bid_depth, 1);
+  assert_true(oms_dec_eq(g_md.ask_qty, D("5")));
+  assert_true(oms_dec_eq(g_md.last_px, D("100")));
+  /* a delete of a level the book has not: untrusted, empty, asked again */
+  peer_send(f, "35=X|268=1|279=2|269=0|55=XBTUSD|270=98|");
+  assert_int_equal(g_nmd, 6);
+  assert_string_equal(g_md.symbol, "BTC-USD");
+  assert_int_equal(oms_md_levels(&g_md, OMS_SIDE_BUY) + oms_md_levels(&g_md, OMS_SIDE_SELL), 0);
+  assert_true(oms_dec_is_zero(g_md.last_px));
+  assert_true(peer_read(f));
+  assert_got(f, "262=MD-BTC-USD|263=2|");
+  assert_true(peer_read(f));
+  assert_got(f, "262=MD-BTC-USD|263=1|264=10|265=1|");
+  peer_send(f, "35=X|268=1|279=0|269=0|55=XBTUSD|270=99|271=1|"); /* skipped */
+  assert_int_equal(g_nmd, 6);
+  peer_send(f, "35=W|55=XBTUSD|268=1|269=0|270=98|271=1|");
+  assert_int_equal(g_nmd, 7);
+  assert_true(oms_dec_eq(g_md.bid, D("98")));
+  oms_fix_venue_stats_t stv;
+  oms_fix_venue_stats(f->v, &stv);
+  assert_int_equal(stv.md_updates, 2);
+  assert_int_equal(stv.md_stale, 1);
+  assert_int_equal(stv.md_resnapshots, 1);
+  /* a resent X: untrusted; asked again only a second after the last time */
+  char msg[512], ts[32];
+  oms_fix_format_time(f->t - 1000000, ts);
+  snprintf(msg, sizeof msg, "35=X|43=Y|122=%s|268=1|279=1|269=0|55=XBTUSD|270=98|271=2|", ts);
+  peer_send(f, msg);
+  assert_int_equal(g_nmd, 8);
+  assert_int_equal(oms_md_levels(&g_md, OMS_SIDE_BUY), 0);
+  oms_fix_venue_stats(f->v, &stv);
+  assert_int_equal(stv.md_stale, 2);
+  assert_int_equal(stv.md_resnapshots, 1);
+  f->t += 2 * INT64_C(1000000000);
+  assert_true(peer_read_until(f, "262=MD-BTC-USD|263=2|"));
+  assert_true(peer_read(f));
+  assert_got(f, "262=MD-BTC-USD|263=1|");
+  peer_send(f, "35=W|55=XBTUSD|268=1|269=0|270=98|271=1|");
+  assert_int_equal(g_nmd, 9);
+  /* refused by the session (NoMDEntries wrong): every book untrusted */
+  peer_send(f, "35=X|268=3|279=0|269=0|55=XBTUSD|270=97|271=1|");
+  assert_int_equal(g_nmd, 11);
+  oms_fix_venue_stats(f->v, &stv);
+  assert_int_equal(stv.md_stale, 4);
+  assert_true(peer_read_until(f, "262=MD-ETH-USD|263=1|")); /* told before the Reject leaves */
+  assert_true(peer_read_until(f, "35=3|"));
+  /* well formed FIX, but not for us (no symbol): every book untrusted */
+  f->t += 2 * INT64_C(1000000000);
+  assert_true(peer_read_until(f, "262=MD-BTC-USD|263=1|"));
+  peer_send(f, "35=W|55=XBTUSD|268=1|269=0|270=98|271=1|");
+  peer_send(f, "35=W|55=ETH-USD|268=1|269=0|270=10|271=1|");
+  assert_int_equal(g_nmd, 13);
+  peer_send(f, "35=X|268=1|279=0|269=0|270=97|271=1|");
+  assert_int_equal(g_nmd, 15);
+  oms_fix_venue_stats(f->v, &stv);
+  assert_int_equal(stv.md_stale, 6);
+  assert_int_equal(stv.bad_market_data, 1);
+  /* a refused snapshot leaves its book untrusted */
+  f->t += 2 * INT64_C(1000000000);
+  assert_true(peer_read_until(f, "262=MD-BTC-USD|263=1|"));
+  peer_send(f, "35=W|55=XBTUSD|268=1|269=0|270=-1|271=1|");
+  oms_fix_venue_stats(f->v, &stv);
+  assert_int_equal(stv.bad_market_data, 2);
+  assert_int_equal(stv.md_stale, 7);
+  fx_free(f);
+  oms_venue_destroy(g->v);
+  free(g);
+}
+
 /* The reader alone (src/venue/fix_md.h), on what the session would have
  * refused already: each malformed group refused with a reason naming the
  * tag, nothing half read. body: "tag=value|..." after 35=W. */
@@ -1045,6 +1170,7 @@ int main(void) {
       cmocka_unit_test(test_a_venue_without_mass_status_has_no_query_all),
       cmocka_unit_test(test_market_data_is_subscribed_at_logon_and_snapshots_delivered),
       cmocka_unit_test(test_market_data_snapshot_levels_and_malformed_ones),
+      cmocka_unit_test(test_incremental_market_data),
       cmocka_unit_test(test_md_reader_refuses_malformed_groups),
       cmocka_unit_test(test_the_socket_is_announced_when_opened_and_before_it_closes),
       cmocka_unit_test(test_bad_configurations_are_refused),
