@@ -129,6 +129,7 @@ typedef struct fix_venue_s {
   oms__md_book_t books[OMS_FIX_VENUE_MAX_SYMBOLS];
   bool md_asked[OMS_FIX_VENUE_MAX_SYMBOLS];
   int64_t md_retry_ns[OMS_FIX_VENUE_MAX_SYMBOLS];
+  bool md_live[OMS_FIX_VENUE_MAX_SYMBOLS]; /* LIVE when last delivered (logged on change) */
   char tag_text[OMS_FIX_VENUE_MAX_TAGS][OMS_ID_MAX + 1];
 
   oms_fix_session_t *s;
@@ -752,6 +753,7 @@ static void subscribe(fix_venue_t *v) {
   for (size_t i = 0; i < v->cfg.n_md_symbols; i++) {
     memset(&v->books[i], 0, sizeof v->books[i]);
     v->md_asked[i] = false;
+    v->md_live[i] = false;
     v->md_retry_ns[i] = 0;
   }
   for (size_t i = 0; i < v->cfg.n_md_symbols; i++)
@@ -789,6 +791,12 @@ static void md_publish(fix_venue_t *v) {
       vlog(v, OMS_FIX_LOG_WARN, "msg=\"market data book untrusted\" symbol=%s reason=\"%s\"",
            v->md_syms[i], b->why);
     }
+    /* An operator (and a test) sees when a book becomes one orders may be
+     * routed on: after each subscription's snapshot, and after a recovery. */
+    bool live = b->state == OMS__MD_LIVE;
+    if (live && !v->md_live[i])
+      vlog(v, OMS_FIX_LOG_INFO, "msg=\"market data book live\" symbol=%s", v->md_syms[i]);
+    v->md_live[i] = live;
     md_deliver(v, i);
   }
   resnapshot(v);

@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -94,4 +96,20 @@ void e2e_kill9(e2e_proc_t *p) {
   kill(p->pid, SIGKILL);
   waitpid(p->pid, NULL, 0);
   p->pid = -1;
+}
+
+int e2e_wait_log(const e2e_proc_t *p, const char *needle, int count, int timeout_ms) {
+  int64_t deadline = e2e_mono_ms() + timeout_ms;
+  for (;;) {
+    int seen = 0;
+    FILE *f = fopen(p->log, "r");
+    if (f != NULL) {
+      char line[4096];
+      while (fgets(line, sizeof line, f) != NULL) seen += strstr(line, needle) != NULL;
+      fclose(f);
+    }
+    if (seen >= count) return 0;
+    if (e2e_mono_ms() >= deadline) return -1;
+    usleep(20000);
+  }
 }

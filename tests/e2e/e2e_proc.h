@@ -52,5 +52,9 @@ int e2e_start(e2e_proc_t *p);
 int e2e_stop(e2e_proc_t *p, int sig);
 /* SIGKILL, reaped at once. */
 void e2e_kill9(e2e_proc_t *p);
+/* Waits up to timeout_ms until p's log holds needle at least count times
+ * (a state a test must not guess with a sleep: a venue's book live, say).
+ * 0, or -1 on timeout. */
+int e2e_wait_log(const e2e_proc_t *p, const char *needle, int count, int timeout_ms);
 
 #endif

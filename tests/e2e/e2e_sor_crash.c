@@ -162,7 +162,10 @@ int main(int argc, char **argv) {
   start(&g_venue);
   start(&g_omsd);
   logon();
-  usleep(1000000); /* the venue session up, its quotes in the book */
+  /* the venue session up, its quotes in the book: a sweep sent before would
+   * find no venue quoting and end the parent */
+  if (e2e_wait_log(&g_omsd, "msg=\"market data book live\" symbol=BTC-USD", 1, 30000) != 0)
+    die("the venue's book never went live at omsd");
   char now[32], f[512], msg[8192], v[64];
   e2e_rawfix_utc(now, sizeof now);
   snprintf(f, sizeof f,

@@ -122,7 +122,9 @@ int main(int argc, char **argv) {
   char msg[8192];
   send_msg("A", "98=0|108=30|554=client1-secret|");
   if (next_msg("A", msg, sizeof msg, 5000) != 0) die("no Logon answer");
-  usleep(1000000); /* the venue session up, its snapshot in the book */
+  /* the venue session up, its snapshot in the book */
+  if (e2e_wait_log(&g_omsd, "msg=\"market data book live\" symbol=BTC-USD", 1, 30000) != 0)
+    die("the venue's book never went live at omsd");
 
   double sum, lo, hi;
   if (smart_buy("inc1", "0.8", &sum, &lo, &hi) != '2') die("the first order did not fill");
