@@ -52,6 +52,15 @@ int e2e_start(e2e_proc_t *p);
 int e2e_stop(e2e_proc_t *p, int sig);
 /* SIGKILL, reaped at once. */
 void e2e_kill9(e2e_proc_t *p);
+/* The pair of the FIX venue tests, set up in work (emptied first): venue is
+ * omsvenue (venue_bin, venue_conf, data in work/venue, log work/omsvenue.log)
+ * and omsd is omsd_bin with work/omsd.conf, a copy of omsd_conf with the
+ * venue's port written over its "port = 9879;" (conf_out holds that path;
+ * data in work/data, log work/omsd.log), each on a free port, neither
+ * started. 0, or -1 with *why. */
+int e2e_pair_setup(e2e_proc_t *omsd, e2e_proc_t *venue, char conf_out[600], const char *omsd_bin,
+                   const char *venue_bin, const char *omsd_conf, const char *venue_conf,
+                   const char *work, const char **why);
 /* Waits up to timeout_ms until p's log holds needle at least count times
  * (a state a test must not guess with a sleep: a venue's book live, say).
  * 0, or -1 on timeout. */

@@ -28,7 +28,7 @@
 #include "e2e_rawfix.h"
 
 static e2e_proc_t g_omsd = {.name = "omsd", .pid = -1}, g_venue = {.name = "omsvenue", .pid = -1};
-static char g_omsd_conf[900]; /* omsd's configuration with the venue's port */
+static char g_omsd_conf[600]; /* omsd's configuration with the venue's port */
 static e2e_rawfix_t g_fix = {.fd = -1, .seq = 1};
 
 static void die(const char *why) {
@@ -88,33 +88,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: e2e_sor_incr OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR\n");
     return 2;
   }
-  const char *work = argv[5];
-  char cmd[1200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", work, work);
-  if (system(cmd) != 0) die("workdir");
   signal(SIGPIPE, SIG_IGN);
-  g_venue.bin = argv[2];
-  g_venue.conf = argv[4];
-  snprintf(g_venue.data, sizeof g_venue.data, "%s/venue", work);
-  snprintf(g_venue.log, sizeof g_venue.log, "%s/omsvenue.log", work);
-  g_venue.port = e2e_free_port();
-  g_omsd.bin = argv[1];
-  snprintf(g_omsd_conf, sizeof g_omsd_conf, "%s/omsd.conf", work);
-  g_omsd.conf = g_omsd_conf;
-  snprintf(g_omsd.data, sizeof g_omsd.data, "%s/data", work);
-  snprintf(g_omsd.log, sizeof g_omsd.log, "%s/omsd.log", work);
-  g_omsd.port = e2e_free_port();
-  FILE *in = fopen(argv[3], "r");
-  static char text[1 << 16];
-  size_t tn = in ? fread(text, 1, sizeof text - 1, in) : 0;
-  if (in) fclose(in);
-  text[tn] = '\0';
-  char *at = strstr(text, "port = 9879;");
-  FILE *out = fopen(g_omsd_conf, "w");
-  if (at == NULL || out == NULL) die("omsd's configuration");
-  fprintf(out, "%.*sport = %d;%s", (int)(at - text), text, g_venue.port,
-          at + strlen("port = 9879;"));
-  fclose(out);
+  const char *why;
+  if (e2e_pair_setup(&g_omsd, &g_venue, g_omsd_conf, argv[1], argv[2], argv[3], argv[4], argv[5],
+                     &why) != 0)
+    die(why);
 
   if (e2e_start(&g_venue) != 0 || e2e_start(&g_omsd) != 0) die("a daemon did not listen");
   for (int i = 0; i < 500 && (g_fix.fd = e2e_connect(g_omsd.port)) < 0; i++) usleep(10000);
