@@ -114,26 +114,32 @@ int e2e_wait_log(const e2e_proc_t *p, const char *needle, int count, int timeout
   }
 }
 
-int e2e_pair_setup(e2e_proc_t *omsd, e2e_proc_t *venue, char conf_out[600], const char *omsd_bin,
-                   const char *venue_bin, const char *omsd_conf, const char *venue_conf,
-                   const char *work, const char **why) {
+int e2e_omsd_setup(e2e_proc_t *omsd, const char *bin, const char *conf, const char *work,
+                   const char **why) {
   char cmd[1300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", work, work);
   if (system(cmd) != 0) {
     *why = "workdir";
     return -1;
   }
+  omsd->bin = bin;
+  omsd->conf = conf;
+  snprintf(omsd->data, sizeof omsd->data, "%s/data", work);
+  snprintf(omsd->log, sizeof omsd->log, "%s/omsd.log", work);
+  omsd->port = e2e_free_port();
+  return 0;
+}
+
+int e2e_pair_setup(e2e_proc_t *omsd, e2e_proc_t *venue, char conf_out[600], const char *omsd_bin,
+                   const char *venue_bin, const char *omsd_conf, const char *venue_conf,
+                   const char *work, const char **why) {
+  snprintf(conf_out, 600, "%s/omsd.conf", work);
+  if (e2e_omsd_setup(omsd, omsd_bin, conf_out, work, why) != 0) return -1;
   venue->bin = venue_bin;
   venue->conf = venue_conf;
   snprintf(venue->data, sizeof venue->data, "%s/venue", work);
   snprintf(venue->log, sizeof venue->log, "%s/omsvenue.log", work);
   venue->port = e2e_free_port();
-  omsd->bin = omsd_bin;
-  snprintf(conf_out, 600, "%s/omsd.conf", work);
-  omsd->conf = conf_out;
-  snprintf(omsd->data, sizeof omsd->data, "%s/data", work);
-  snprintf(omsd->log, sizeof omsd->log, "%s/omsd.log", work);
-  omsd->port = e2e_free_port();
   static char text[1 << 16];
   FILE *in = fopen(omsd_conf, "r");
   size_t tn = in ? fread(text, 1, sizeof text - 1, in) : 0;

@@ -52,6 +52,11 @@ int e2e_start(e2e_proc_t *p);
 int e2e_stop(e2e_proc_t *p, int sig);
 /* SIGKILL, reaped at once. */
 void e2e_kill9(e2e_proc_t *p);
+/* One omsd set up in work (emptied first): bin with conf, data in
+ * work/data, log work/omsd.log, on a free port, not started. 0, or -1 with
+ * *why. */
+int e2e_omsd_setup(e2e_proc_t *omsd, const char *bin, const char *conf, const char *work,
+                   const char **why);
 /* The pair of the FIX venue tests, set up in work (emptied first): venue is
  * omsvenue (venue_bin, venue_conf, data in work/venue, log work/omsvenue.log)
  * and omsd is omsd_bin with work/omsd.conf, a copy of omsd_conf with the

@@ -45,14 +45,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: e2e_sor OMSD CONFIG WORKDIR\n");
     return 2;
   }
-  char cmd[1200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", argv[3], argv[3]);
-  if (system(cmd) != 0) die("workdir");
-  g_omsd.bin = argv[1];
-  g_omsd.conf = argv[2];
-  g_omsd.port = e2e_free_port();
-  snprintf(g_omsd.data, sizeof g_omsd.data, "%s/data", argv[3]);
-  snprintf(g_omsd.log, sizeof g_omsd.log, "%s/omsd.log", argv[3]);
+  const char *why;
+  if (e2e_omsd_setup(&g_omsd, argv[1], argv[2], argv[3], &why) != 0) die(why);
   if (e2e_start(&g_omsd) != 0 || (g_fix.fd = e2e_connect(g_omsd.port)) < 0)
     die("omsd did not listen");
   char msg[8192], v[64], v2[64];
