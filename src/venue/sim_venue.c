@@ -345,21 +345,53 @@ static inline uint32_t ring_free(const sim_t *v) {
   return (uint32_t)(v->ring_mask + 1 - (v->tail - v->head));
 }
 
-/* Queues e to be delivered latency ns from now, after everything queued. */
-static void push(sim_t *v, ev_t *e, int64_t latency) {
+/* The ring's next cell, numbered and due latency ns from now, after
+ * everything queued; the caller writes the rest of it. NULL (the report
+ * lost, counted) when the ring is full. */
+static inline ev_t *push_cell(sim_t *v, int64_t latency) {
   if (ring_free(v) == 0) {
     v->stats.reports_dropped++;
-    return;
+    return NULL;
   }
   int64_t due = v->now + latency;
   if (due < v->last_due) due = v->last_due;
   v->last_due = due;
-  e->due_ns = due;
-  e->ts_ns = v->now;
-  e->exec = ++v->next_exec;
-  v->ring[v->tail & v->ring_mask] = *e;
+  ev_t *c = &v->ring[v->tail & v->ring_mask];
+  c->due_ns = due;
+  c->ts_ns = v->now;
+  c->exec = ++v->next_exec;
   v->tail++;
   v->stats.reports_queued++;
+  return c;
+}
+
+/* Queues e to be delivered latency ns from now, after everything queued. */
+static void push(sim_t *v, ev_t *e, int64_t latency) {
+  ev_t *c = push_cell(v, latency);
+  if (c == NULL) return;
+  e->due_ns = c->due_ns;
+  e->ts_ns = c->ts_ns;
+  e->exec = c->exec;
+  *c = *e;
+}
+
+/* Queues the ACCEPTED of r, just taken (nothing filled), written straight
+ * into its ring cell: every new order is acknowledged, so the generic
+ * report() (a cleared event, a switch on the type, a copy) is kept off its
+ * path. The cell's fields are those report() would give. */
+static void push_ack(sim_t *v, const rec_t *r) {
+  ev_t *c = push_cell(v, v->ack_lat);
+  if (c == NULL) return;
+  c->order_id = r->order_id;
+  c->vid = r->vid;
+  c->qty = c->px = c->fee = 0;
+  c->cum = 0;
+  c->leaves = r->qty;
+  c->text = NULL;
+  c->reason = OMS_R_NONE;
+  c->type = OMS_EXEC_ACCEPTED;
+  c->liq = 0;
+  c->status = OMS_VSTATUS_WORKING;
 }
 
 /* Records in the state file a report that fills or finishes r, e, before
@@ -861,18 +893,23 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   ri = rec_alloc(v); /* the record peeked */
   v->stats.orders++;
 
+  /* Every field is written: the record is not cleared first. */
   rec_t *r = &v->recs[ri];
-  memset(r, 0, sizeof(*r));
   r->order_id = o->order_id;
   r->vid = ++v->next_vid;
   r->qty = o->qty.raw;
+  r->filled = 0;
   r->price = o->price.raw;
   r->stop = o->stop_price.raw;
+  r->expire_ns = 0;
+  r->notional = 0;
+  r->link.prev = r->link.next = NIL;
+  r->inst = o->instructions;
   r->side = (uint8_t)o->side;
   r->type = (uint8_t)o->type;
   r->tif = (uint8_t)o->tif;
-  r->inst = o->instructions;
-  r->link.prev = r->link.next = NIL;
+  r->where = W_NONE;
+  r->status = OMS_VSTATUS_UNKNOWN;
 
   uint16_t si = 0;
   sym_t *y = sym_of_order(v, o->symbol, &si);
@@ -890,7 +927,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
     return 0;
   }
   r->status = OMS_VSTATUS_WORKING;
-  if (!v->silent) report(v, r, OMS_EXEC_ACCEPTED, OMS_R_NONE, NULL, v->ack_lat);
+  if (!v->silent) push_ack(v, r);
   if (r->tif == OMS_TIF_GTD) {
     r->expire_ns = o->expire_ns;
     heap_push(v, (expiry_t){r->expire_ns, r->order_id, ri});
