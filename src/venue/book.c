@@ -234,15 +234,15 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
 /* Rests leaves of in on side s in the free node, whose index the id hash
  * already has. Can not fail: levels never outnumber orders and a node is
  * free. Inline: every resting order comes through here. */
-static inline void rest(oms__book_t *b, const oms__book_order_t *in, int s, int64_t leaves) {
-  int64_t px = in->price.raw;
+static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px,
+                        int64_t leaves) {
   uint32_t li = level_get(b, s, px);
   uint32_t ni = b->free_node;
   node_t *n = &b->nodes[ni];
   b->free_node = n->link.next;
   level_t *l = &b->levels[li];
-  n->id = in->id;
-  n->tag = in->tag;
+  n->id = id;
+  n->tag = tag;
   n->px = px;
   n->qty = leaves;
   n->level = li;
@@ -251,6 +251,23 @@ static inline void rest(oms__book_t *b, const oms__book_order_t *in, int s, int6
   l->total += leaves;
   l->count++;
   b->norders++;
+}
+
+/* The passive path: a limit order that can not trade on arrival rests at
+ * once. Checked for a duplicate and put in the id hash in one probe. */
+static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px, int64_t qty) {
+  int o = !s;
+  if (b->free_node == NIL ||
+      (b->nlev[o] > 0 && crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)))
+    return false;
+  if (oms__u64map_add(&b->ids, id, b->free_node) != 1) return false; /* sized: never full */
+  rest(b, id, tag, s, px, qty);
+  return true;
+}
+
+bool oms__book_post(oms__book_t *b, uint64_t id, uint64_t tag, oms_side_t side, oms_dec_t price,
+                    oms_dec_t qty) {
+  return post(b, id, tag, sidx(side), price.raw, qty.raw);
 }
 
 int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_result_t *res) {
@@ -263,14 +280,11 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
   int s = sidx(in->side), o = !s;
   int64_t px = in->price.raw, leaves = in->qty.raw;
   /* An order that rests without trading (a passive limit, the most common)
-   * is checked for a duplicate and put in the id hash in one probe. */
-  if (may_rest && b->free_node != NIL &&
-      (b->nlev[o] == 0 || !crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px))) {
-    if (oms__u64map_add(&b->ids, in->id, b->free_node) != 1)
-      return OMS_EEXIST; /* sized: never full */
+   * takes the passive path; one that would, a duplicate or a full pool are
+   * told apart below. */
+  if (may_rest && post(b, in->id, in->tag, s, px, leaves)) {
     res->filled_qty = OMS_DEC_ZERO;
     res->leaves_qty = in->qty;
-    rest(b, in, s, leaves);
     res->outcome = OMS_BOOK_RESTED;
     return 0;
   }
@@ -322,7 +336,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     return 0;
   }
   (void)oms__u64map_put(&b->ids, in->id, b->free_node); /* sized for the pool: never full */
-  rest(b, in, s, leaves);
+  rest(b, in->id, in->tag, s, px, leaves);
   res->outcome = OMS_BOOK_RESTED;
   return 0;
 }

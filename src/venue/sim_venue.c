@@ -554,16 +554,15 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
   if (f->taker_tag != 0) fill_rec(v, y, &v->recs[f->taker_tag - 1], f, 'T');
 }
 
-/* Sends a working order that is in neither the book nor a stop list to the
- * book as a market (MARKET, triggered STOP) or limit order. */
-static void execute(sim_t *v, sym_t *y, rec_t *r) {
-  bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
+/* execute() the whole way: the book order built, matched, its outcome
+ * sorted. */
+static void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint64_t tag, int64_t leaves) {
   oms__book_order_t bo;
   bo.id = r->vid;
-  bo.tag = (uint64_t)rec_index(v, r) + 1;
+  bo.tag = tag;
   bo.side = (oms_side_t)r->side;
   bo.price.raw = market ? 0 : r->price;
-  bo.qty.raw = r->qty - r->filled;
+  bo.qty.raw = leaves;
   bo.flags = market ? OMS_BOOK_MARKET : 0;
   if (r->tif == OMS_TIF_IOC) bo.flags |= OMS_BOOK_IOC;
   if (r->tif == OMS_TIF_FOK) bo.flags |= OMS_BOOK_FOK;
@@ -598,6 +597,25 @@ static void execute(sim_t *v, sym_t *y, rec_t *r) {
       report(v, r, OMS_EXEC_CANCELLED, OMS_R_POST_ONLY_WOULD_CROSS, NULL, v->fill_lat);
       break;
   }
+}
+
+/* Sends a working order that is in neither the book nor a stop list to the
+ * book as a market (MARKET, triggered STOP) or limit order. */
+static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
+  bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
+  uint64_t tag = (uint64_t)rec_index(v, r) + 1;
+  int64_t leaves = r->qty - r->filled;
+  /* A limit order that may rest and can not trade (a passive order, the
+   * most common) takes the book's passive path: no book order built, no
+   * outcome to sort. What it does not take (a cross, a full book, anything
+   * the book would refuse) goes the whole way. */
+  if (!market && r->tif != OMS_TIF_IOC && r->tif != OMS_TIF_FOK && r->price > 0 && leaves > 0 &&
+      oms__book_post(y->book, r->vid, tag, (oms_side_t)r->side, oms_dec_from_raw(r->price),
+                     oms_dec_from_raw(leaves))) {
+    r->where = W_BOOK;
+    return;
+  }
+  trade(v, y, r, market, tag, leaves);
 }
 
 /* The loop of run_stops, entered when a trade may have reached a stop. */
