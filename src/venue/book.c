@@ -68,6 +68,7 @@ struct oms__book_s {
   uint32_t capacity;
   uint32_t free_node, free_level;
   uint32_t norders;
+  uint64_t version; /* bumped by every change of what rests: oms__book_version */
   oms__u64map_t ids;
   oms__book_fill_cb cb;
   void *ctx;
@@ -211,6 +212,7 @@ static void node_remove(oms__book_t *b, uint32_t ni) {
   o->link.next = b->free_node;
   b->free_node = ni;
   b->norders--;
+  b->version++;
 }
 
 /* Whether a taker on side s with limit px (market: any) can trade at lpx. */
@@ -251,6 +253,7 @@ static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
   l->total += leaves;
   l->count++;
   b->norders++;
+  b->version++;
 }
 
 /* The passive path: a limit order that can not trade on arrival rests at
@@ -325,6 +328,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     if (m->qty == 0) node_remove(b, ni); /* l and m are dead after this */
     if (b->cb != NULL) b->cb(b->ctx, &f);
   }
+  if (leaves != in->qty.raw) b->version++; /* a maker only partly taken stays, smaller */
   res->filled_qty.raw = in->qty.raw - leaves;
   res->leaves_qty.raw = leaves;
   if (leaves == 0) {
@@ -358,6 +362,7 @@ int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
   b->levels[n->level].total -= n->qty - new_leaves.raw;
   n->qty = new_leaves.raw;
+  b->version++;
   return 0;
 }
 
@@ -410,6 +415,8 @@ size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t 
 }
 
 size_t oms__book_order_count(const oms__book_t *b) { return b->norders; }
+
+uint64_t oms__book_version(const oms__book_t *b) { return b->version; }
 
 int oms__book_check(const oms__book_t *b) {
   uint32_t seen = 0;

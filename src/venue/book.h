@@ -146,6 +146,11 @@ size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t 
 /* The number of resting orders. */
 size_t oms__book_order_count(const oms__book_t *b);
 
+/* A number that changes whenever what rests changes (an order rested,
+ * traded, reduced or removed) and only then: equal numbers, the same
+ * book. For a reader that looks often and rebuilds only on a change. */
+uint64_t oms__book_version(const oms__book_t *b);
+
 /* Checks the book's internal invariants (sorted levels, level totals equal
  * the sum of their orders, hash and lists agree). Returns 1 if they hold.
  * O(n): for tests and debug builds. */

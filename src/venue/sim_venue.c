@@ -142,6 +142,7 @@ typedef struct sym_s {
   uint64_t trades;
   bool md_sent;
   uint64_t md_trades;
+  uint64_t md_book;     /* the book's version when publish_md last looked */
   int64_t volume;       /* traded quantity, raw: market data's cum_volume */
   oms_market_data_t md; /* last published */
   lp_state_t lp;
@@ -1104,6 +1105,12 @@ static bool same_levels(const oms_market_data_t *a, const oms_market_data_t *b) 
 /* Publishes the symbol's book (OMS_MD_DEPTH levels a side) and last trade
  * when either changed since the last snapshot. */
 static void publish_md(sim_t *v, sym_t *y) {
+  /* Nothing rested, traded or left since the last look: the snapshot would
+   * be the one built then, which is the one published (or equal to it).
+   * Every poll looks at every symbol, so most looks end here. */
+  uint64_t book = oms__book_version(y->book);
+  if (y->md_sent && y->md_book == book && y->md_trades == y->trades) return;
+  y->md_book = book;
   oms_market_data_t md;
   memset(&md, 0, sizeof(md));
   md_side(y->book, OMS_SIDE_BUY, &md);
