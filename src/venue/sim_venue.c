@@ -21,7 +21,8 @@
  * A send is refused with OMS_EFULL while fewer than `reserve` slots are free,
  * so one request always has room for its reports; a sweep that produces more
  * than that when the ring is nearly full loses the excess, counted in
- * reports_dropped (size the ring for the worst burst).
+ * reports_dropped (size the ring for the worst burst). The ACCEPTED every
+ * new order gets is written straight into its ring cell (push_ack).
  *
  * Matching. The book calls on_fill for each trade from inside
  * oms__book_submit; on_fill updates the records, queues FILL reports, and
@@ -30,7 +31,9 @@
  * highest trade, sell stops at or above the lowest) in arrival order, runs
  * them as market or limit orders, and repeats with the range their own trades
  * made, so a cascade resolves completely before the operation returns. The
- * book is never re-entered from its own callback.
+ * book is never re-entered from its own callback. A limit order that can
+ * not trade on arrival (the usual passive order) rests through the book's
+ * passive path (oms__book_post) without the rest of this.
  *
  * Durable state (state_path; format in sim_state.c). jot() records every
  * change to a working order as it happens: W at acceptance and replace, T
@@ -54,7 +57,9 @@
  * Time. Requests use the injected clock; poll(now) does the time-driven work:
  * DAY expiry at the session end (one scan per session), GTD expiry through a
  * min-heap of (expire time, order) with lazy deletion, the liquidity
- * provider's random walk and re-quotes, report delivery and market data.
+ * provider's random walk and re-quotes, report delivery and market data
+ * (a symbol's snapshot is built only when its book's version or its trade
+ * count moved since the last look, not for every symbol at every poll).
  */
 #include "oms/sim_venue.h"
 
