@@ -86,6 +86,10 @@ static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
 #define DEFAULT_MAX_ORDERS 65536u
 #define DEFAULT_RING 16384u
 #define MAX_LP_CATCHUP_STEPS 1000000
+/* The first-word index of the symbols: a power of two, 4 slots a symbol. */
+#define SYM_SLOTS 256u
+#define SYM_SHARED 0xffu
+_Static_assert(OMS_SIM_MAX_SYMBOLS < SYM_SHARED, "a slot holds a symbol's index + 1");
 
 typedef __int128 i128;
 
@@ -165,7 +169,8 @@ struct sim_s {
 
   sym_t *syms[OMS_SIM_MAX_SYMBOLS];
   uint32_t nsyms;
-  oms__u64map_t sym_map; /* hash of the symbol -> index in syms (names checked) */
+  oms__u64map_t sym_map;       /* hash of the symbol -> index in syms (names checked) */
+  uint8_t sym_slot[SYM_SLOTS]; /* by the first word of a symbol: see sym_of_order */
 
   rec_t *recs;
   uint32_t max_orders;
@@ -741,11 +746,24 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
 
 /* ---- Symbols ------------------------------------------------------------------ */
 
-/* The symbol an order names in its symbol array, or NULL. A lookup, not a
- * scan, and no strcmp: every new order names its symbol (core/strkey.h). */
+/* The slot of a symbol whose first word (its bytes up to a NUL) is w0. */
+static inline uint32_t sym_slot_of(uint64_t w0) {
+  return (uint32_t)((w0 * OMS__STRKEY_K) >> 56) & (SYM_SLOTS - 1);
+}
+
+/* The symbol an order names in its symbol array, or NULL. Every new order
+ * names its symbol, so no scan, no strcmp, and most often no hash of the
+ * whole name either: the slot of its first word names the one symbol that
+ * can be it (index + 1; 0: none), checked whole (core/strkey.h). Only when
+ * two symbols share a slot (SYM_SHARED: say two names that begin with the
+ * same 8 bytes) does the hash of the whole name decide. */
 static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
-  uint64_t i;
-  if (!oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i) ||
+  bool nul;
+  uint32_t s = v->sym_slot[sym_slot_of(oms__strkey_word(symbol, &nul))];
+  uint64_t i = s - 1;
+  if (s == 0 ||
+      (s == SYM_SHARED &&
+       !oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i)) ||
       !oms__strkey_match(&v->syms[i]->key, symbol))
     return NULL;
   *index = (uint16_t)i;
@@ -798,6 +816,8 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
   (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
+  uint8_t *slot = &v->sym_slot[sym_slot_of(key.w[0])];
+  *slot = *slot == 0 ? (uint8_t)(v->nsyms + 1) : SYM_SHARED;
   if (s->lp.enabled) {
     lp_state_t *lp = &y->lp;
     lp->cfg = s->lp;
