@@ -294,13 +294,20 @@ oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue
   return convert(rv, o, out, rej);
 }
 
+/* Whether o converts for a venue that maps symbols. Out of line: the check
+ * of a venue that maps none (the usual) keeps no venue order on its stack. */
+static __attribute__((noinline)) oms_reason_t converts(const rvenue_t *rv, const oms_order_t *o,
+                                                       oms_reject_t *rej) {
+  oms_venue_order_t vo;
+  return convert(rv, o, &vo, rej);
+}
+
 oms_reason_t oms_router_check_new(oms_router_t *r, const oms_order_t *o, oms_reject_t *rej) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL)
     return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   if (rv->nsyms > 0) {
-    oms_venue_order_t vo;
-    oms_reason_t why = convert(rv, o, &vo, rej);
+    oms_reason_t why = converts(rv, o, rej);
     if (why != OMS_R_NONE) return why;
   }
   if (!rv->connected && !oms_venue_is_connected(rv->v))
