@@ -17,6 +17,15 @@
  * keeps the list sorted, an acknowledgement unlinks in O(1), and poll() only
  * looks at the head. A timed-out entry gets a status query and goes back to
  * the tail with a new deadline; it stays until the venue reports anything.
+ *
+ * An in-flight entry is found by its order id without a hash: order ids are
+ * handed out one after the other, so the orders in flight at once hold
+ * distinct low bits, and entry `order_id & dmask` of a direct table (a power
+ * of two at least max_inflight, free while its order_id is 0) is the
+ * order's. Only an order whose slot is still held by one sent long before
+ * goes to the overflow pool (max_inflight entries after the table, a free
+ * list and a u64map), which lookups consult only while it holds anything.
+ * At most max_inflight orders are tracked, wherever they are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,9 +84,11 @@ typedef struct inflight_s {
 struct oms_router_s {
   rvenue_t *venues;
   uint32_t nvenues, max_venues;
-  inflight_t *inf;
-  uint32_t free_inf;
-  oms__u64map_t inf_map; /* order_id -> index in inf */
+  inflight_t *inf;        /* the direct table [0, dmask], then the overflow pool */
+  uint32_t dmask;         /* the direct table's size - 1 */
+  uint32_t ninf, max_inf; /* tracked, at most */
+  uint32_t free_inf;      /* the overflow pool's free list */
+  oms__u64map_t inf_map;  /* order_id -> index in inf, for the overflow pool */
   oms_router_hooks_t hooks;
 };
 
@@ -110,17 +121,24 @@ int oms_router_create(uint32_t max_venues, uint32_t max_inflight, const oms_rout
                       oms_router_t **out) {
   *out = NULL;
   if (max_venues == 0 || max_inflight == 0) return OMS_EINVAL;
+  /* The table and the pool are indexed below NIL. */
+  uint64_t direct = 1;
+  while (direct < max_inflight) direct <<= 1;
+  if (direct + max_inflight >= NIL) return OMS_ENOMEM;
   oms_router_t *r = oms__calloc(1, sizeof(*r));
   if (r == NULL) return OMS_ENOMEM;
   r->max_venues = max_venues;
   r->venues = oms__calloc(max_venues, sizeof(rvenue_t));
-  r->inf = oms__calloc(max_inflight, sizeof(inflight_t));
+  r->inf = oms__calloc(direct + max_inflight, sizeof(inflight_t));
   if (r->venues == NULL || r->inf == NULL || oms__u64map_init(&r->inf_map, max_inflight) != 0) {
     oms_router_destroy(r);
     return OMS_ENOMEM;
   }
-  for (uint32_t i = 0; i < max_inflight; i++) r->inf[i].next = i + 1 < max_inflight ? i + 1 : NIL;
-  r->free_inf = 0;
+  r->dmask = (uint32_t)(direct - 1);
+  r->max_inf = max_inflight;
+  uint32_t first = (uint32_t)direct, end = first + max_inflight;
+  for (uint32_t i = first; i < end; i++) r->inf[i].next = i + 1 < end ? i + 1 : NIL;
+  r->free_inf = first;
   if (hooks != NULL) r->hooks = *hooks;
   *out = r;
   return 0;
@@ -276,13 +294,20 @@ oms_reason_t oms_router_convert(oms_router_t *r, const oms_order_t *o, oms_venue
   return convert(rv, o, out, rej);
 }
 
+/* Whether o converts for a venue that maps symbols. Out of line: the check
+ * of a venue that maps none (the usual) keeps no venue order on its stack. */
+static __attribute__((noinline)) oms_reason_t converts(const rvenue_t *rv, const oms_order_t *o,
+                                                       oms_reject_t *rej) {
+  oms_venue_order_t vo;
+  return convert(rv, o, &vo, rej);
+}
+
 oms_reason_t oms_router_check_new(oms_router_t *r, const oms_order_t *o, oms_reject_t *rej) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL)
     return oms_reject_set(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
   if (rv->nsyms > 0) {
-    oms_venue_order_t vo;
-    oms_reason_t why = convert(rv, o, &vo, rej);
+    oms_reason_t why = converts(rv, o, rej);
     if (why != OMS_R_NONE) return why;
   }
   if (!rv->connected && !oms_venue_is_connected(rv->v))
@@ -319,17 +344,35 @@ static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
   rv->tail = i;
 }
 
+/* The entry of order_id, or NIL. */
+static inline uint32_t inf_find(const oms_router_t *r, uint64_t order_id) {
+  uint32_t d = (uint32_t)order_id & r->dmask;
+  if (r->inf[d].order_id == order_id && order_id != 0) return d;
+  uint64_t idx;
+  return r->inf_map.count > 0 && oms__u64map_get(&r->inf_map, order_id, &idx) ? (uint32_t)idx : NIL;
+}
+
 static void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
-  uint32_t i = r->free_inf;
-  if (i == NIL) return; /* full: the venue's own reports still settle it */
-  /* The map is sized for the pool, so only a tracked order_id is refused. */
-  if (oms__u64map_add(&r->inf_map, order_id, i) != 1) return; /* already tracked */
-  r->free_inf = r->inf[i].next;
+  /* Full: the venue's own reports still settle it. */
+  if (order_id == 0 || r->ninf == r->max_inf) return;
+  uint32_t i = (uint32_t)order_id & r->dmask;
+  if (r->inf[i].order_id == order_id) return; /* already tracked */
+  if (r->inf[i].order_id != 0) {
+    /* Its slot is held: the overflow pool, which has room for as many as
+     * may be tracked; the map, sized for it, refuses only a tracked id. */
+    i = r->free_inf;
+    if (oms__u64map_add(&r->inf_map, order_id, i) != 1) return; /* already tracked */
+    r->free_inf = r->inf[i].next;
+  } else if (r->inf_map.count > 0) {
+    uint64_t idx;
+    if (oms__u64map_get(&r->inf_map, order_id, &idx)) return; /* tracked in the pool */
+  }
   inflight_t *e = &r->inf[i];
   e->order_id = order_id;
   e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
   e->unknown = false;
   inf_append(r, vi, i);
+  r->ninf++;
   r->venues[vi].st.inflight++;
 }
 
@@ -337,11 +380,11 @@ int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return OMS_ENOTFOUND;
   uint32_t vi = (uint32_t)(rv - r->venues);
-  uint64_t idx;
-  if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) {
-    if (r->free_inf == NIL) return OMS_EFULL;
+  uint32_t idx = inf_find(r, o->order_id);
+  if (idx == NIL) {
+    if (r->ninf == r->max_inf) return OMS_EFULL;
     track(r, vi, o->order_id, now_ns);
-    if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) return OMS_EFULL;
+    if ((idx = inf_find(r, o->order_id)) == NIL) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
   if (rv->connected && oms_venue_query_status(rv->v, o->order_id) == 0) rv->st.status_queries++;
@@ -351,21 +394,23 @@ int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_
 int oms_router_track_unknown_later(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return OMS_ENOTFOUND;
-  uint64_t idx;
-  if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) {
+  uint32_t idx = inf_find(r, o->order_id);
+  if (idx == NIL) {
     track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
-    if (!oms__u64map_get(&r->inf_map, o->order_id, &idx)) return OMS_EFULL;
+    if ((idx = inf_find(r, o->order_id)) == NIL) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
   return 0;
 }
 
 void oms_router_acknowledged(oms_router_t *r, uint64_t order_id) {
-  uint64_t idx;
-  if (!oms__u64map_get(&r->inf_map, order_id, &idx)) return;
-  uint32_t i = (uint32_t)idx;
+  uint32_t i = inf_find(r, order_id);
+  if (i == NIL) return;
   r->venues[r->inf[i].venue].st.inflight--;
   inf_unlink(r, i);
+  r->inf[i].order_id = 0;
+  r->ninf--;
+  if (i <= r->dmask) return;
   oms__u64map_del(&r->inf_map, order_id);
   r->inf[i].next = r->free_inf;
   r->free_inf = i;

@@ -68,6 +68,7 @@ struct oms__book_s {
   uint32_t capacity;
   uint32_t free_node, free_level;
   uint32_t norders;
+  uint64_t version; /* bumped by every change of what rests: oms__book_version */
   oms__u64map_t ids;
   oms__book_fill_cb cb;
   void *ctx;
@@ -211,6 +212,7 @@ static void node_remove(oms__book_t *b, uint32_t ni) {
   o->link.next = b->free_node;
   b->free_node = ni;
   b->norders--;
+  b->version++;
 }
 
 /* Whether a taker on side s with limit px (market: any) can trade at lpx. */
@@ -234,15 +236,15 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
 /* Rests leaves of in on side s in the free node, whose index the id hash
  * already has. Can not fail: levels never outnumber orders and a node is
  * free. Inline: every resting order comes through here. */
-static inline void rest(oms__book_t *b, const oms__book_order_t *in, int s, int64_t leaves) {
-  int64_t px = in->price.raw;
+static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px,
+                        int64_t leaves) {
   uint32_t li = level_get(b, s, px);
   uint32_t ni = b->free_node;
   node_t *n = &b->nodes[ni];
   b->free_node = n->link.next;
   level_t *l = &b->levels[li];
-  n->id = in->id;
-  n->tag = in->tag;
+  n->id = id;
+  n->tag = tag;
   n->px = px;
   n->qty = leaves;
   n->level = li;
@@ -251,6 +253,24 @@ static inline void rest(oms__book_t *b, const oms__book_order_t *in, int s, int6
   l->total += leaves;
   l->count++;
   b->norders++;
+  b->version++;
+}
+
+/* The passive path: a limit order that can not trade on arrival rests at
+ * once. Checked for a duplicate and put in the id hash in one probe. */
+static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px, int64_t qty) {
+  int o = !s;
+  if (b->free_node == NIL ||
+      (b->nlev[o] > 0 && crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)))
+    return false;
+  if (oms__u64map_add(&b->ids, id, b->free_node) != 1) return false; /* sized: never full */
+  rest(b, id, tag, s, px, qty);
+  return true;
+}
+
+bool oms__book_post(oms__book_t *b, uint64_t id, uint64_t tag, oms_side_t side, oms_dec_t price,
+                    oms_dec_t qty) {
+  return post(b, id, tag, sidx(side), price.raw, qty.raw);
 }
 
 int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_result_t *res) {
@@ -263,14 +283,11 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
   int s = sidx(in->side), o = !s;
   int64_t px = in->price.raw, leaves = in->qty.raw;
   /* An order that rests without trading (a passive limit, the most common)
-   * is checked for a duplicate and put in the id hash in one probe. */
-  if (may_rest && b->free_node != NIL &&
-      (b->nlev[o] == 0 || !crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px))) {
-    if (oms__u64map_add(&b->ids, in->id, b->free_node) != 1)
-      return OMS_EEXIST; /* sized: never full */
+   * takes the passive path; one that would, a duplicate or a full pool are
+   * told apart below. */
+  if (may_rest && post(b, in->id, in->tag, s, px, leaves)) {
     res->filled_qty = OMS_DEC_ZERO;
     res->leaves_qty = in->qty;
-    rest(b, in, s, leaves);
     res->outcome = OMS_BOOK_RESTED;
     return 0;
   }
@@ -311,6 +328,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     if (m->qty == 0) node_remove(b, ni); /* l and m are dead after this */
     if (b->cb != NULL) b->cb(b->ctx, &f);
   }
+  if (leaves != in->qty.raw) b->version++; /* a maker only partly taken stays, smaller */
   res->filled_qty.raw = in->qty.raw - leaves;
   res->leaves_qty.raw = leaves;
   if (leaves == 0) {
@@ -322,7 +340,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     return 0;
   }
   (void)oms__u64map_put(&b->ids, in->id, b->free_node); /* sized for the pool: never full */
-  rest(b, in, s, leaves);
+  rest(b, in->id, in->tag, s, px, leaves);
   res->outcome = OMS_BOOK_RESTED;
   return 0;
 }
@@ -344,6 +362,7 @@ int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
   b->levels[n->level].total -= n->qty - new_leaves.raw;
   n->qty = new_leaves.raw;
+  b->version++;
   return 0;
 }
 
@@ -396,6 +415,8 @@ size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t 
 }
 
 size_t oms__book_order_count(const oms__book_t *b) { return b->norders; }
+
+uint64_t oms__book_version(const oms__book_t *b) { return b->version; }
 
 int oms__book_check(const oms__book_t *b) {
   uint32_t seen = 0;

@@ -106,6 +106,15 @@ void oms__book_destroy(oms__book_t *b);
  * the pool has no free node). */
 int oms__book_submit(oms__book_t *b, const oms__book_order_t *o, oms__book_result_t *res);
 
+/* The passive path of oms__book_submit, without its argument checks and
+ * result: rests a limit order of side at price for qty that can not trade on
+ * arrival, and returns true. Returns false with nothing done when it would
+ * trade, when no node is free or when id already rests (oms__book_submit
+ * then does the rest). The caller has checked what oms__book_submit checks:
+ * id non-zero, side BUY or SELL, price and qty positive. */
+bool oms__book_post(oms__book_t *b, uint64_t id, uint64_t tag, oms_side_t side, oms_dec_t price,
+                    oms_dec_t qty);
+
 /* Removes a resting order. Returns 0 with *leaves (if not NULL) set to what
  * rested, or OMS_ENOTFOUND. */
 int oms__book_cancel(oms__book_t *b, uint64_t id, oms_dec_t *leaves);
@@ -136,6 +145,11 @@ size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t 
 
 /* The number of resting orders. */
 size_t oms__book_order_count(const oms__book_t *b);
+
+/* A number that changes whenever what rests changes (an order rested,
+ * traded, reduced or removed) and only then: equal numbers, the same
+ * book. For a reader that looks often and rebuilds only on a change. */
+uint64_t oms__book_version(const oms__book_t *b);
 
 /* Checks the book's internal invariants (sorted levels, level totals equal
  * the sum of their orders, hash and lists agree). Returns 1 if they hold.

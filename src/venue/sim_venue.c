@@ -21,7 +21,8 @@
  * A send is refused with OMS_EFULL while fewer than `reserve` slots are free,
  * so one request always has room for its reports; a sweep that produces more
  * than that when the ring is nearly full loses the excess, counted in
- * reports_dropped (size the ring for the worst burst).
+ * reports_dropped (size the ring for the worst burst). The ACCEPTED every
+ * new order gets is written straight into its ring cell (push_ack).
  *
  * Matching. The book calls on_fill for each trade from inside
  * oms__book_submit; on_fill updates the records, queues FILL reports, and
@@ -30,7 +31,9 @@
  * highest trade, sell stops at or above the lowest) in arrival order, runs
  * them as market or limit orders, and repeats with the range their own trades
  * made, so a cascade resolves completely before the operation returns. The
- * book is never re-entered from its own callback.
+ * book is never re-entered from its own callback. A limit order that can
+ * not trade on arrival (the usual passive order) rests through the book's
+ * passive path (oms__book_post) without the rest of this.
  *
  * Durable state (state_path; format in sim_state.c). jot() records every
  * change to a working order as it happens: W at acceptance and replace, T
@@ -54,7 +57,9 @@
  * Time. Requests use the injected clock; poll(now) does the time-driven work:
  * DAY expiry at the session end (one scan per session), GTD expiry through a
  * min-heap of (expire time, order) with lazy deletion, the liquidity
- * provider's random walk and re-quotes, report delivery and market data.
+ * provider's random walk and re-quotes, report delivery and market data
+ * (a symbol's snapshot is built only when its book's version or its trade
+ * count moved since the last look, not for every symbol at every poll).
  */
 #include "oms/sim_venue.h"
 
@@ -81,6 +86,10 @@ static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
 #define DEFAULT_MAX_ORDERS 65536u
 #define DEFAULT_RING 16384u
 #define MAX_LP_CATCHUP_STEPS 1000000
+/* The first-word index of the symbols: a power of two, 4 slots a symbol. */
+#define SYM_SLOTS 256u
+#define SYM_SHARED 0xffu
+_Static_assert(OMS_SIM_MAX_SYMBOLS < SYM_SHARED, "a slot holds a symbol's index + 1");
 
 typedef __int128 i128;
 
@@ -142,6 +151,7 @@ typedef struct sym_s {
   uint64_t trades;
   bool md_sent;
   uint64_t md_trades;
+  uint64_t md_book;     /* the book's version when publish_md last looked */
   int64_t volume;       /* traded quantity, raw: market data's cum_volume */
   oms_market_data_t md; /* last published */
   lp_state_t lp;
@@ -159,7 +169,8 @@ struct sim_s {
 
   sym_t *syms[OMS_SIM_MAX_SYMBOLS];
   uint32_t nsyms;
-  oms__u64map_t sym_map; /* hash of the symbol -> index in syms (names checked) */
+  oms__u64map_t sym_map;       /* hash of the symbol -> index in syms (names checked) */
+  uint8_t sym_slot[SYM_SLOTS]; /* by the first word of a symbol: see sym_of_order */
 
   rec_t *recs;
   uint32_t max_orders;
@@ -345,21 +356,53 @@ static inline uint32_t ring_free(const sim_t *v) {
   return (uint32_t)(v->ring_mask + 1 - (v->tail - v->head));
 }
 
-/* Queues e to be delivered latency ns from now, after everything queued. */
-static void push(sim_t *v, ev_t *e, int64_t latency) {
+/* The ring's next cell, numbered and due latency ns from now, after
+ * everything queued; the caller writes the rest of it. NULL (the report
+ * lost, counted) when the ring is full. */
+static inline ev_t *push_cell(sim_t *v, int64_t latency) {
   if (ring_free(v) == 0) {
     v->stats.reports_dropped++;
-    return;
+    return NULL;
   }
   int64_t due = v->now + latency;
   if (due < v->last_due) due = v->last_due;
   v->last_due = due;
-  e->due_ns = due;
-  e->ts_ns = v->now;
-  e->exec = ++v->next_exec;
-  v->ring[v->tail & v->ring_mask] = *e;
+  ev_t *c = &v->ring[v->tail & v->ring_mask];
+  c->due_ns = due;
+  c->ts_ns = v->now;
+  c->exec = ++v->next_exec;
   v->tail++;
   v->stats.reports_queued++;
+  return c;
+}
+
+/* Queues e to be delivered latency ns from now, after everything queued. */
+static void push(sim_t *v, ev_t *e, int64_t latency) {
+  ev_t *c = push_cell(v, latency);
+  if (c == NULL) return;
+  e->due_ns = c->due_ns;
+  e->ts_ns = c->ts_ns;
+  e->exec = c->exec;
+  *c = *e;
+}
+
+/* Queues the ACCEPTED of r, just taken (nothing filled), written straight
+ * into its ring cell: every new order is acknowledged, so the generic
+ * report() (a cleared event, a switch on the type, a copy) is kept off its
+ * path. The cell's fields are those report() would give. */
+static void push_ack(sim_t *v, const rec_t *r) {
+  ev_t *c = push_cell(v, v->ack_lat);
+  if (c == NULL) return;
+  c->order_id = r->order_id;
+  c->vid = r->vid;
+  c->qty = c->px = c->fee = 0;
+  c->cum = 0;
+  c->leaves = r->qty;
+  c->text = NULL;
+  c->reason = OMS_R_NONE;
+  c->type = OMS_EXEC_ACCEPTED;
+  c->liq = 0;
+  c->status = OMS_VSTATUS_WORKING;
 }
 
 /* Records in the state file a report that fills or finishes r, e, before
@@ -522,16 +565,15 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
   if (f->taker_tag != 0) fill_rec(v, y, &v->recs[f->taker_tag - 1], f, 'T');
 }
 
-/* Sends a working order that is in neither the book nor a stop list to the
- * book as a market (MARKET, triggered STOP) or limit order. */
-static void execute(sim_t *v, sym_t *y, rec_t *r) {
-  bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
+/* execute() the whole way: the book order built, matched, its outcome
+ * sorted. */
+static void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint64_t tag, int64_t leaves) {
   oms__book_order_t bo;
   bo.id = r->vid;
-  bo.tag = (uint64_t)rec_index(v, r) + 1;
+  bo.tag = tag;
   bo.side = (oms_side_t)r->side;
   bo.price.raw = market ? 0 : r->price;
-  bo.qty.raw = r->qty - r->filled;
+  bo.qty.raw = leaves;
   bo.flags = market ? OMS_BOOK_MARKET : 0;
   if (r->tif == OMS_TIF_IOC) bo.flags |= OMS_BOOK_IOC;
   if (r->tif == OMS_TIF_FOK) bo.flags |= OMS_BOOK_FOK;
@@ -566,6 +608,25 @@ static void execute(sim_t *v, sym_t *y, rec_t *r) {
       report(v, r, OMS_EXEC_CANCELLED, OMS_R_POST_ONLY_WOULD_CROSS, NULL, v->fill_lat);
       break;
   }
+}
+
+/* Sends a working order that is in neither the book nor a stop list to the
+ * book as a market (MARKET, triggered STOP) or limit order. */
+static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
+  bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
+  uint64_t tag = (uint64_t)rec_index(v, r) + 1;
+  int64_t leaves = r->qty - r->filled;
+  /* A limit order that may rest and can not trade (a passive order, the
+   * most common) takes the book's passive path: no book order built, no
+   * outcome to sort. What it does not take (a cross, a full book, anything
+   * the book would refuse) goes the whole way. */
+  if (!market && r->tif != OMS_TIF_IOC && r->tif != OMS_TIF_FOK && r->price > 0 && leaves > 0 &&
+      oms__book_post(y->book, r->vid, tag, (oms_side_t)r->side, oms_dec_from_raw(r->price),
+                     oms_dec_from_raw(leaves))) {
+    r->where = W_BOOK;
+    return;
+  }
+  trade(v, y, r, market, tag, leaves);
 }
 
 /* The loop of run_stops, entered when a trade may have reached a stop. */
@@ -685,11 +746,24 @@ static void lp_poll(sim_t *v, sym_t *y, int64_t now) {
 
 /* ---- Symbols ------------------------------------------------------------------ */
 
-/* The symbol an order names in its symbol array, or NULL. A lookup, not a
- * scan, and no strcmp: every new order names its symbol (core/strkey.h). */
+/* The slot of a symbol whose first word (its bytes up to a NUL) is w0. */
+static inline uint32_t sym_slot_of(uint64_t w0) {
+  return (uint32_t)((w0 * OMS__STRKEY_K) >> 56) & (SYM_SLOTS - 1);
+}
+
+/* The symbol an order names in its symbol array, or NULL. Every new order
+ * names its symbol, so no scan, no strcmp, and most often no hash of the
+ * whole name either: the slot of its first word names the one symbol that
+ * can be it (index + 1; 0: none), checked whole (core/strkey.h). Only when
+ * two symbols share a slot (SYM_SHARED: say two names that begin with the
+ * same 8 bytes) does the hash of the whole name decide. */
 static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
-  uint64_t i;
-  if (!oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i) ||
+  bool nul;
+  uint32_t s = v->sym_slot[sym_slot_of(oms__strkey_word(symbol, &nul))];
+  uint64_t i = s - 1;
+  if (s == 0 ||
+      (s == SYM_SHARED &&
+       !oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i)) ||
       !oms__strkey_match(&v->syms[i]->key, symbol))
     return NULL;
   *index = (uint16_t)i;
@@ -742,6 +816,8 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
   (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
+  uint8_t *slot = &v->sym_slot[sym_slot_of(key.w[0])];
+  *slot = *slot == 0 ? (uint8_t)(v->nsyms + 1) : SYM_SHARED;
   if (s->lp.enabled) {
     lp_state_t *lp = &y->lp;
     lp->cfg = s->lp;
@@ -861,18 +937,23 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   ri = rec_alloc(v); /* the record peeked */
   v->stats.orders++;
 
+  /* Every field is written: the record is not cleared first. */
   rec_t *r = &v->recs[ri];
-  memset(r, 0, sizeof(*r));
   r->order_id = o->order_id;
   r->vid = ++v->next_vid;
   r->qty = o->qty.raw;
+  r->filled = 0;
   r->price = o->price.raw;
   r->stop = o->stop_price.raw;
+  r->expire_ns = 0;
+  r->notional = 0;
+  r->link.prev = r->link.next = NIL;
+  r->inst = o->instructions;
   r->side = (uint8_t)o->side;
   r->type = (uint8_t)o->type;
   r->tif = (uint8_t)o->tif;
-  r->inst = o->instructions;
-  r->link.prev = r->link.next = NIL;
+  r->where = W_NONE;
+  r->status = OMS_VSTATUS_UNKNOWN;
 
   uint16_t si = 0;
   sym_t *y = sym_of_order(v, o->symbol, &si);
@@ -890,7 +971,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
     return 0;
   }
   r->status = OMS_VSTATUS_WORKING;
-  if (!v->silent) report(v, r, OMS_EXEC_ACCEPTED, OMS_R_NONE, NULL, v->ack_lat);
+  if (!v->silent) push_ack(v, r);
   if (r->tif == OMS_TIF_GTD) {
     r->expire_ns = o->expire_ns;
     heap_push(v, (expiry_t){r->expire_ns, r->order_id, ri});
@@ -1049,6 +1130,12 @@ static bool same_levels(const oms_market_data_t *a, const oms_market_data_t *b) 
 /* Publishes the symbol's book (OMS_MD_DEPTH levels a side) and last trade
  * when either changed since the last snapshot. */
 static void publish_md(sim_t *v, sym_t *y) {
+  /* Nothing rested, traded or left since the last look: the snapshot would
+   * be the one built then, which is the one published (or equal to it).
+   * Every poll looks at every symbol, so most looks end here. */
+  uint64_t book = oms__book_version(y->book);
+  if (y->md_sent && y->md_book == book && y->md_trades == y->trades) return;
+  y->md_book = book;
   oms_market_data_t md;
   memset(&md, 0, sizeof(md));
   md_side(y->book, OMS_SIDE_BUY, &md);

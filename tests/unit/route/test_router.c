@@ -297,6 +297,71 @@ static void test_check_new(void **state) {
   assert_int_equal(oms_router_check_new(r, &o, &rej), OMS_R_NONE);
 }
 
+static int setup_unlimited(void **state) {
+  (void)state;
+  oms_venue_route_config_t cfg = {.ack_timeout_ns = 100};
+  return setup_cfg(&cfg);
+}
+
+static uint32_t inflight(void) {
+  oms_route_stats_t st;
+  oms_router_stats(r, "SIM", &st);
+  return st.inflight;
+}
+
+/* In-flight orders are found by their ids' low bits; ids 1, 17 and 33 share
+ * the slot of a table of 16, so two of them wait in the overflow pool, are
+ * found there, time out and are acknowledged like the rest; at most 16 are
+ * tracked, wherever they are. */
+static void test_inflight_orders_sharing_a_slot(void **state) {
+  (void)state;
+  oms_reject_t rej;
+  uint64_t ids[] = {1, 17, 33};
+  for (int i = 0; i < 3; i++) {
+    oms_order_t o = order(ids[i], OMS_SIDE_BUY, "1", "100");
+    assert_int_equal(oms_router_send_new(r, &o, 0, &rej), 0);
+  }
+  assert_int_equal(inflight(), 3);
+  oms_order_t b = order(17, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_track_unknown(r, &b, 0), 0); /* found, not added */
+  assert_int_equal(inflight(), 3);
+  assert_int_equal(fv.kinds[3], 4);
+  assert_int_equal(fv.ids[3], 17);
+  oms_router_acknowledged(r, 1); /* the slot is free, 17 is still in the pool */
+  assert_int_equal(oms_router_track_unknown_later(r, &b, 0), 0);
+  assert_int_equal(inflight(), 2);
+  oms_order_t d = order(49, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &d, 0, &rej), 0);
+  assert_int_equal(inflight(), 3);
+  oms_router_poll(r, 100); /* every one of them is asked about, oldest first */
+  assert_int_equal(fv.nsent, 8);
+  assert_int_equal(fv.ids[5], 17);
+  assert_int_equal(fv.ids[6], 33);
+  assert_int_equal(fv.ids[7], 49);
+  assert_int_equal(hl.unknown, 2); /* 17 was unknown already */
+  oms_router_acknowledged(r, 5);   /* never tracked */
+  oms_router_acknowledged(r, 33);
+  oms_router_acknowledged(r, 17);
+  oms_router_acknowledged(r, 49);
+  oms_router_acknowledged(r, 49);
+  assert_int_equal(inflight(), 0);
+  oms_router_poll(r, 1000);
+  assert_int_equal(fv.nsent, 8);
+  for (uint64_t id = 100; id < 117; id++) {
+    oms_order_t o = order(id, OMS_SIDE_BUY, "1", "100");
+    assert_int_equal(oms_router_send_new(r, &o, 1000, &rej), 0);
+  }
+  assert_int_equal(inflight(), 16); /* 116 was sent, not tracked */
+  oms_order_t f = order(117, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_track_unknown(r, &f, 1000), OMS_EFULL);
+  oms_router_acknowledged(r, 100);
+  assert_int_equal(oms_router_track_unknown_later(r, &f, 1000),
+                   0); /* its slot is 101's: the pool */
+  assert_int_equal(inflight(), 16);
+  oms_router_acknowledged(r, 117);
+  assert_int_equal(inflight(), 15);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_symbol_map_rounds_against_nobody, setup, teardown),
@@ -309,6 +374,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_track_unknown_after_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_venue_management_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_check_new, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_inflight_orders_sharing_a_slot, setup_unlimited,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

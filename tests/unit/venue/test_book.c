@@ -267,10 +267,85 @@ static void test_levels_stay_sorted_under_random_operations(void **state) {
   oms__book_destroy(b);
 }
 
+/* The passive path rests what can not trade and leaves everything else, a
+ * cross, a duplicate, a full pool, untouched for oms__book_submit. */
+static void test_post_rests_only_a_passive_order(void **state) {
+  (void)state;
+  fills_t fs = {0};
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(2, on_fill, &fs, &b), 0);
+  assert_true(oms__book_post(b, 1, 10, OMS_SIDE_SELL, P(101), P(5)));
+  assert_true(oms__book_check(b));
+  oms__book_entry_t e;
+  assert_int_equal(oms__book_get(b, 1, &e), 0);
+  assert_int_equal(e.tag, 10);
+  assert_int_equal(e.side, OMS_SIDE_SELL);
+  assert_int_equal(e.price.raw, P(101).raw);
+  assert_int_equal(e.leaves_qty.raw, P(5).raw);
+  /* A buy at the ask would trade: not posted, nothing traded. */
+  assert_false(oms__book_post(b, 2, 20, OMS_SIDE_BUY, P(101), P(1)));
+  assert_int_equal(fs.n, 0);
+  assert_int_equal(oms__book_order_count(b), 1);
+  /* The same id again: refused, the first left as it was. */
+  assert_false(oms__book_post(b, 1, 30, OMS_SIDE_BUY, P(99), P(1)));
+  assert_int_equal(oms__book_get(b, 1, &e), 0);
+  assert_int_equal(e.tag, 10);
+  assert_true(oms__book_post(b, 3, 30, OMS_SIDE_BUY, P(100), P(2)));
+  /* The pool of two is full. */
+  assert_false(oms__book_post(b, 4, 40, OMS_SIDE_BUY, P(99), P(1)));
+  assert_int_equal(oms__book_order_count(b), 2);
+  assert_true(oms__book_check(b));
+  /* Posted orders trade as any resting one. */
+  assert_int_equal(oms__book_cancel(b, 3, NULL), 0);
+  oms__book_result_t r;
+  assert_int_equal(submit(b, 5, OMS_SIDE_BUY, 101, 5, 0, &r), 0);
+  assert_int_equal(r.outcome, OMS_BOOK_FILLED);
+  assert_int_equal(fs.n, 1);
+  assert_int_equal(fs.f[0].maker_tag, 10);
+  oms__book_destroy(b);
+}
+
+/* The version moves with every change of what rests, and only then. */
+static void test_version_moves_with_every_change_and_only_then(void **state) {
+  (void)state;
+  fills_t fs = {0};
+  oms__book_t *b;
+  assert_int_equal(oms__book_create(8, on_fill, &fs, &b), 0);
+  uint64_t v = oms__book_version(b);
+  assert_int_equal(submit(b, 1, OMS_SIDE_SELL, 101, 5, 0, NULL), 0); /* rests */
+  assert_true(oms__book_version(b) != v);
+  v = oms__book_version(b);
+  assert_true(oms__book_post(b, 2, 20, OMS_SIDE_BUY, P(99), P(5))); /* rests */
+  assert_true(oms__book_version(b) != v);
+  v = oms__book_version(b);
+  /* Refused or not resting and not trading: the same book. */
+  assert_int_equal(submit(b, 3, OMS_SIDE_BUY, 100, 1, OMS_BOOK_IOC, NULL), 0);
+  assert_int_equal(submit(b, 4, OMS_SIDE_BUY, 101, 1, OMS_BOOK_POST_ONLY, NULL), 0);
+  assert_int_equal(submit(b, 5, OMS_SIDE_BUY, 101, 9, OMS_BOOK_FOK, NULL), 0);
+  assert_int_equal(submit(b, 1, OMS_SIDE_BUY, 90, 1, 0, NULL), OMS_EEXIST);
+  assert_false(oms__book_post(b, 6, 60, OMS_SIDE_BUY, P(101), P(1)));
+  assert_int_equal(oms__book_cancel(b, 77, NULL), OMS_ENOTFOUND);
+  assert_int_equal(oms__book_reduce(b, 1, P(6)), OMS_EINVAL);
+  assert_true(oms__book_version(b) == v);
+  /* A maker partly taken by an IOC that does not rest. */
+  assert_int_equal(submit(b, 7, OMS_SIDE_BUY, 101, 2, OMS_BOOK_IOC, NULL), 0);
+  assert_int_equal(fs.n, 1);
+  assert_true(oms__book_version(b) != v);
+  v = oms__book_version(b);
+  assert_int_equal(oms__book_reduce(b, 1, P(1)), 0);
+  assert_true(oms__book_version(b) != v);
+  v = oms__book_version(b);
+  assert_int_equal(oms__book_cancel(b, 2, NULL), 0);
+  assert_true(oms__book_version(b) != v);
+  oms__book_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_orders_at_one_price_fill_oldest_first_at_the_maker_price),
       cmocka_unit_test(test_limit_rests_what_does_not_trade),
+      cmocka_unit_test(test_post_rests_only_a_passive_order),
+      cmocka_unit_test(test_version_moves_with_every_change_and_only_then),
       cmocka_unit_test(test_ioc_and_market_never_rest),
       cmocka_unit_test(test_fok_trades_all_or_nothing),
       cmocka_unit_test(test_post_only_is_refused_when_it_would_trade),

@@ -1172,6 +1172,61 @@ static void test_reject_next_refuses_that_many_orders(void **state) {
   fx_close(fx);
 }
 
+/* An order's symbol is found by its first word when that names one symbol,
+ * and by the whole name when two begin with the same 8 bytes; a name that
+ * only begins like one, or has bytes after its NUL, is told apart. */
+static void test_symbols_that_begin_alike_are_told_apart(void **state) {
+  (void)state;
+  fx_t *fx = fx_open();
+  oms_sim_symbol_t more = abc_symbol();
+  const char *alike[] = {"LONGNAME-A", "LONGNAME-B"};
+  for (int i = 0; i < 2; i++) {
+    strcpy(more.ins.symbol, alike[i]);
+    assert_int_equal(oms_sim_venue_add_symbol(fx->v, &more), 0);
+  }
+  char names[OMS_SIM_MAX_SYMBOLS][16];
+  int n = 0;
+  for (int i = 3; i < OMS_SIM_MAX_SYMBOLS; i++, n++) {
+    snprintf(names[n], sizeof names[n], "S%d", i);
+    strcpy(more.ins.symbol, names[n]);
+    assert_int_equal(oms_sim_venue_add_symbol(fx->v, &more), 0);
+  }
+  uint64_t id = 1;
+  for (int i = 0; i < 2; i++) {
+    oms_venue_order_t o = ord(id++, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+    strcpy(o.symbol, alike[i]);
+    assert_int_equal(send_new(fx, &o), 0);
+  }
+  for (int i = 0; i < n; i++) {
+    oms_venue_order_t o = ord(id++, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+    strcpy(o.symbol, names[i]);
+    assert_int_equal(send_new(fx, &o), 0);
+  }
+  oms_venue_order_t abc = ord(id++, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+  memcpy(abc.symbol + 4, "xyz", 3); /* "ABC", then bytes after its NUL */
+  assert_int_equal(send_new(fx, &abc), 0);
+  const char *unknown[] = {"LONGNAME-C", "LONGNAME", "LONGNAME-AB", "AB", "S3X"};
+  uint64_t first_unknown = id;
+  for (int i = 0; i < 5; i++) {
+    oms_venue_order_t o = ord(id++, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "100.00", NULL);
+    strcpy(o.symbol, unknown[i]);
+    assert_int_equal(send_new(fx, &o), 0);
+  }
+  vpoll(fx);
+  for (uint64_t k = 1; k < first_unknown; k++) assert_non_null(find(fx, k, OMS_EXEC_ACCEPTED, 0));
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, alike[i])), 1);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, names[i])), 1);
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 1);
+  for (uint64_t k = first_unknown; k < id; k++) {
+    const oms_exec_report_t *r = find(fx, k, OMS_EXEC_REJECTED, 0);
+    assert_non_null(r);
+    assert_int_equal(r->reason, OMS_R_UNKNOWN_INSTRUMENT);
+  }
+  fx_close(fx);
+}
+
 static void test_invalid_new_orders_are_rejected_with_a_reason(void **state) {
   (void)state;
   fx_t *fx = fx_open();
@@ -1968,6 +2023,7 @@ int main(void) {
       cmocka_unit_test(test_venue_down_refuses_sends_and_announces_from_poll),
       cmocka_unit_test(test_silent_mode_withholds_ack_until_status_query),
       cmocka_unit_test(test_reject_next_refuses_that_many_orders),
+      cmocka_unit_test(test_symbols_that_begin_alike_are_told_apart),
       cmocka_unit_test(test_invalid_new_orders_are_rejected_with_a_reason),
       cmocka_unit_test(test_malformed_and_duplicate_sends_are_errors),
       cmocka_unit_test(test_full_report_ring_refuses_sends_until_polled),
