@@ -902,37 +902,70 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) 
   *e = *n;
 }
 
-static int open_order(oms_risk_t *r, const oms_order_t *o) {
-  if (!order_recs(r, o)) return OMS_EFULL;
-  int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
-  oms__ord_t *e = ord_insert(r, o->order_id);
-  if (e == NULL) return OMS_EFULL;
+/* Fills the new entry e of o (records a, st, as) and reserves what o
+ * holds: ins is the portfolio's instrument (NULL: none known, full margin
+ * at multiplier 1), mkt_px the symbol's reference price (values a market
+ * order). */
+static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32_t a, int32_t st,
+                       int32_t as, const oms_pf_instrument_t *ins, oms_dec_t mkt_px) {
   e->acct = a;
   e->strat = st;
   e->as = as;
   e->side = o->side;
-  e->multiplier = oms_dec_from_raw(OMS_DEC_SCALE);
-  e->margin_rate = oms_dec_from_raw(OMS_DEC_SCALE); /* full margin unless the portfolio says */
-  oms_pf_instrument_t ins;
-  oms__as_t *rec = oms__ktab_rec(&r->as, as);
-  /* the hint of the account+symbol record: no lookup by name */
-  uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
-  if (r->has_pf &&
-      (r->pf.instrument_hint != NULL ? r->pf.instrument_hint(r->pf.ctx, o->symbol, hint, &ins)
-                                     : r->pf.instrument(r->pf.ctx, o->symbol, &ins)) == 0) {
-    e->multiplier = ins.multiplier;
-    e->margin_rate = ins.margin_rate;
-  }
-  e->value_px = OMS_DEC_ZERO;
-  if (o->type == OMS_ORD_MARKET) {
-    int32_t k = as_sym(r, rec);
-    if (k >= 0) e->value_px = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
-  }
+  e->multiplier = ins != NULL ? ins->multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
+  e->margin_rate = ins != NULL ? ins->margin_rate : oms_dec_from_raw(OMS_DEC_SCALE);
+  e->value_px = o->type == OMS_ORD_MARKET ? mkt_px : OMS_DEC_ZERO;
   ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   oms__ord_t n;
   reservation(r, o, false, e, &n);
   move_reservation(r, e, &n);
+}
+
+static int open_order(oms_risk_t *r, const oms_order_t *o) {
+  if (!order_recs(r, o)) return OMS_EFULL;
+  int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
+  oms__ord_t *e = ord_insert(r, o->order_id);
+  if (e == NULL) return OMS_EFULL;
+  oms_pf_instrument_t ins;
+  oms__as_t *rec = oms__ktab_rec(&r->as, as);
+  /* the hint of the account+symbol record: no lookup by name */
+  uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
+  bool known = r->has_pf && (r->pf.instrument_hint != NULL
+                                 ? r->pf.instrument_hint(r->pf.ctx, o->symbol, hint, &ins)
+                                 : r->pf.instrument(r->pf.ctx, o->symbol, &ins)) == 0;
+  oms_dec_t mkt = OMS_DEC_ZERO;
+  if (o->type == OMS_ORD_MARKET) {
+    int32_t k = as_sym(r, rec);
+    if (k >= 0) mkt = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
+  }
+  open_entry(r, o, e, a, st, as, known ? &ins : NULL, mkt);
+  return 0;
+}
+
+/* Opens o, which the chain run whose input is in has just passed: its
+ * records are r->cur_*, its instrument the one the portfolio gave the
+ * check (in->position.ins: position() gives instrument()'s by the
+ * interface's contract), a market order's value the reference price the
+ * check read, and its notional and margin the memos the checks left.
+ * One probe of the order map puts it. Anything out of the way (an order
+ * already open, an id of 0, a symbol the portfolio does not know) goes
+ * the way of oms_risk_order_opened. */
+static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_input_t *in) {
+  if (o->order_id == 0 || !in->symbol_known || !r->has_pf || r->pf.account_position == NULL ||
+      oms_ord_state_is_terminal(o->state))
+    return oms_risk_order_changed(r, NULL, o);
+  uint32_t i = oms__slots_take(&r->ord_free);
+  if (i == OMS__SLOT_NONE)
+    return ord_find(r, o->order_id) ? oms_risk_order_changed(r, NULL, o) : OMS_EFULL;
+  if (oms__u64map_add(&r->ord_of, o->order_id, i) != 1) { /* open already */
+    oms__slots_give(&r->ord_free, i);
+    return oms_risk_order_changed(r, NULL, o);
+  }
+  oms__ord_t *e = &r->ords[i];
+  memset(e, 0, sizeof(*e));
+  e->order_id = o->order_id;
+  open_entry(r, o, e, r->cur_acct, r->cur_strat, r->cur_as, &in->position.ins, in->ref_px);
   return 0;
 }
 
@@ -1100,8 +1133,10 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   return true;
 }
 
+/* Runs the chain; with opened non-NULL (a new order) a pass also opens
+ * the order, *opened receiving open_checked()'s result. */
 static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
-                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res) {
+                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res, int *opened) {
   oms_risk_input_t in;
   oms_risk_eff_limits_t lim;
   clear_result(res);
@@ -1145,17 +1180,25 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     r->chain[i].commit(r->chain_ctx[i], &in);
   }
   res->reject.text[0] = '\0';
+  if (opened != NULL) *opened = open_checked(r, o, &in);
   return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
 }
 
 bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
                         oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res);
+  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res, NULL);
+}
+
+int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                        oms_risk_result_t *res) {
+  int opened = 0;
+  if (!run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res, &opened)) return OMS_EREJECTED;
+  return opened;
 }
 
 bool oms_risk_check_modify(oms_risk_t *r, const oms_order_t *current, const oms_order_t *next,
                            int64_t now_ns, oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res);
+  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res, NULL);
 }
 
 bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,

@@ -577,6 +577,76 @@ static void test_open_reads_the_instrument_with_or_without_the_hint(void **state
   oms_risk_set_portfolio(F.risk, &pif);
 }
 
+/* oms_risk_check_open is oms_risk_check_new then oms_risk_order_opened:
+ * the same decisions and texts, the same reservations (a limit order, a
+ * market order valued at the reference price), nothing opened for a
+ * refusal, an order already open changed rather than counted twice, and
+ * OMS_EFULL when the pool is full. */
+static void test_check_open_is_check_then_open(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, b;
+  oms_risk_aggr_t g0, g1, g2;
+  f_order(&F, &a, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(oms_risk_check_open(F.risk, &a, F_NOW, &res), 0);
+  assert_true(res.passed);
+  aggr(&g1);
+  assert_int_equal(g1.account_open_orders, 1);
+  assert_int_equal(g1.account_open_notional.raw, T_D("200").raw);
+  assert_int_equal(g1.account_open_margin.raw, T_D("20").raw);
+  assert_int_equal(g1.open_buy_qty.raw, T_D("2").raw);
+  assert_true(g1.has_resting_buy);
+  assert_int_equal(g1.best_buy_px.raw, T_D("100").raw);
+  /* the same again: an order already open is not counted twice */
+  assert_int_equal(oms_risk_check_open(F.risk, &a, F_NOW + F_SEC, &res), 0);
+  aggr(&g2);
+  assert_memory_equal(&g1, &g2, sizeof g1);
+  /* the two calls give what the one gave */
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "99");
+  assert_int_equal(f_check(&F, &b, F_NOW + 2 * F_SEC, &res), OMS_R_NONE);
+  assert_int_equal(oms_risk_order_opened(F.risk, &b), 0);
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "99");
+  assert_int_equal(oms_risk_check_open(F.risk, &b, F_NOW + 3 * F_SEC, &res), 0);
+  aggr(&g2);
+  assert_int_equal(g2.account_open_orders, 3);
+  assert_int_equal(g2.account_open_notional.raw, T_D("596").raw);
+  assert_int_equal(g2.account_open_margin.raw, T_D("59.6").raw);
+  /* a market order is valued at the reference price 100 */
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL);
+  assert_int_equal(oms_risk_check_open(F.risk, &b, F_NOW + 4 * F_SEC, &res), 0);
+  aggr(&g0);
+  assert_int_equal(g0.account_open_notional.raw, T_D("696").raw);
+  assert_int_equal(g0.account_open_margin.raw, T_D("69.6").raw);
+  assert_int_equal(g0.open_buy_qty.raw, T_D("7").raw);
+  /* a refusal opens nothing and says what the check alone says */
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1000", "100");
+  assert_int_equal(oms_risk_check_open(F.risk, &b, F_NOW + 5 * F_SEC, &res), OMS_EREJECTED);
+  assert_false(res.passed);
+  assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
+  char text[OMS_REASON_MAX + 1];
+  snprintf(text, sizeof text, "%s", res.reject.text);
+  assert_int_equal(f_check(&F, &b, F_NOW + 5 * F_SEC, &res), OMS_R_RISK_MAX_ORDER_QTY);
+  assert_string_equal(res.reject.text, text);
+  aggr(&g1);
+  assert_memory_equal(&g0, &g1, sizeof g0);
+  /* a pool of one: the second order passes but finds no room */
+  oms_risk_t *r;
+  oms_risk_config_t rc = {16, 16, 16, 64, 1, 64, 0};
+  assert_int_equal(oms_risk_create(&rc, &r), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(r, &pif);
+  oms_risk_set_reference_price(r, "BTC-USD", T_D("100"), F_NOW);
+  oms_reject_t err;
+  assert_int_equal(oms_risk_set_limits(r, f_limits(), &err), 0);
+  f_order(&F, &a, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(oms_risk_check_open(r, &a, F_NOW, &res), 0);
+  f_order(&F, &b, OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "101");
+  assert_int_equal(oms_risk_check_open(r, &b, F_NOW, &res), OMS_EFULL);
+  assert_true(res.passed);
+  assert_int_equal(oms_risk_check_open(r, &a, F_NOW + F_SEC, &res), 0); /* open: a change */
+  oms_risk_destroy(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -596,6 +666,7 @@ int main(void) {
       T(test_bad_limits_are_refused_and_old_ones_stay),
       T(test_engine_config_and_capacity),
       T(test_cancel_without_limits_passes),
+      T(test_check_open_is_check_then_open),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
