@@ -59,6 +59,23 @@
  * order's valuation), runs the checks in order until one fails, logs each,
  * and, only if all passed, calls every check's commit (the throttles and
  * the duplicate guard record the order then).
+ *
+ * Resolved limits. An order's limits depend only on its strategy and its
+ * account+symbol record and on the installed set, so they are resolved
+ * once per such pair (oms__rlim_t, a cache of two-way sets by record
+ * numbers) and reused by reference, together with the list of the chain
+ * positions to run: the built-in checks that those limits alone pass (a
+ * symbol the lists allow; concentration and VaR with no limit, outside any
+ * group) are left out. Installing limits or a chain voids every entry
+ * (rlim_gen), so a change holds from the very next order; trading states,
+ * aggregates and prices are read per order as before. With a log
+ * installed every check runs, so that each is logged.
+ *
+ * Check and open. The engine checks a new order and opens it at once;
+ * oms_risk_check_open does both in one call, and the open takes what the
+ * check found (the records, the instrument the portfolio gave, the
+ * reference price, the notional and margin memos) instead of finding it
+ * again.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -500,7 +517,60 @@ const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   return as->hours;
 }
 
+/* The chain positions of built-in checks that cannot refuse an order under
+ * lim whatever the order (the other built-ins read the order, the
+ * aggregates or the portfolio): a symbol the lists allow, concentration
+ * with no limit outside any group, VaR and stress with no limit. */
+static uint32_t skip_mask(const oms_risk_t *r, const oms__as_t *as,
+                          const oms_risk_eff_limits_t *lim) {
+  uint32_t set = lim->v.set, m = 0;
+  bool lists = lim->symbol_allowed && !lim->symbol_restricted;
+  bool conc = !(set & (OMS_RL_MAX_CONCENTRATION | OMS_RL_MAX_CONCENTRATION_PCT)) && !as->in_group;
+  bool var = !(set & (OMS_RL_MAX_VAR | OMS_RL_MAX_VAR_FIRM | OMS_RL_MAX_STRESS_LOSS));
+  for (size_t i = 0; i < r->nchain; i++) {
+    oms_reason_t (*f)(void *, const oms_risk_input_t *, oms_risk_result_t *) = r->chain[i].check;
+    if ((f == oms__check_SYMBOL_LIST && lists) || (f == oms__check_CONCENTRATION && conc) ||
+        (f == oms__check_VAR_STRESS && var))
+      m |= 1u << i;
+  }
+  return m;
+}
+
+/* The resolved limits of the order in r->cur_* from the cache, resolved
+ * (resolve_cur) on a miss into the set's first way, the other keeping the
+ * pair it held. */
+static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
+  uint32_t gen = r->rlim_gen;
+  int32_t st = r->cur_strat, as = r->cur_as;
+  uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
+  oms__rlim_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
+  for (int w = 0; w < OMS__RLIM_WAYS; w++)
+    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) return &set[w];
+  memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
+  resolve_cur(r, o, &set[0].v);
+  set[0].gen = gen;
+  set[0].strat = st;
+  set[0].as = as;
+  uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &set[0].v);
+  set[0].nrun = 0;
+  for (size_t i = 0; i < r->nchain; i++)
+    if (!(skip & (1u << i))) set[0].run[set[0].nrun++] = (uint8_t)i;
+  return &set[0];
+}
+
+/* Voids every resolution the cache holds (a limit set or a chain
+ * installed). */
+static void rlim_void(oms_risk_t *r) {
+  if (++r->rlim_gen == 0) {
+    /* after 2^32 changes: start again from empty rather than trust a
+     * generation number seen before */
+    memset(r->rlim, 0, ((size_t)r->rlim_mask + 1) * OMS__RLIM_WAYS * sizeof(*r->rlim));
+    r->rlim_gen = 1;
+  }
+}
+
 static void chain_resolve(oms_risk_t *r) {
+  if (r->rlim != NULL) rlim_void(r); /* the skip masks name chain positions */
   r->ncommits = 0;
   for (size_t i = 0; i < r->nchain; i++) {
     r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
@@ -535,13 +605,19 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       oms__u64map_init(&r->as_by_acct, cfg->max_positions) != 0)
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
+  /* at most 256 sets: the pairs a stream of orders cycles through */
+  uint32_t rsets = pow2_at_least(cfg->max_positions < 256 ? cfg->max_positions : 256);
+  r->rlim_mask = rsets - 1;
+  r->rlim = oms__calloc((size_t)rsets * OMS__RLIM_WAYS, sizeof(oms__rlim_t));
+  r->rlim_gen = 1;
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots / OMS__DUP_WAYS - 1;
   r->dups = oms__aligned_alloc(64, dslots * sizeof(oms__dup_t));
   if (r->dups != NULL) memset(r->dups, 0, dslots * sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
-  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
+  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL ||
+      r->rlim == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
   }
@@ -570,6 +646,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__u64map_close(&r->ord_of);
   oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
+  oms__free(r->rlim);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);
@@ -661,6 +738,7 @@ int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) 
   r->limits = l;
   r->limits_gen++; /* what the records remember of the old set is void */
   if (r->limits_gen == 0) r->limits_gen = 1;
+  rlim_void(r);
   groups_rebuild(r);
   if (err != NULL) {
     err->code = OMS_R_NONE;
@@ -1034,14 +1112,13 @@ static void clear_result(oms_risk_result_t *res) {
 
 /* Fills in for o; false (res set) if the engine cannot even look at it. */
 static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
-                    const oms_order_t *o, int64_t now_ns, oms_risk_eff_limits_t *lim,
+                    const oms_order_t *o, int64_t now_ns, const oms__rlim_t **rlim,
                     oms_risk_input_t *in, oms_risk_result_t *res) {
   memset(in, 0, sizeof(*in));
   in->action = action;
   in->order = o;
   in->current = cur;
   in->now_ns = now_ns;
-  in->limits = lim;
   in->child = o->parent_order_id != 0;
   if (r->limits == NULL) {
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
@@ -1053,7 +1130,9 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
                    o->strategy_id, o->symbol);
     return finish(res, "risk", OMS_R_CAPACITY);
   }
-  resolve_cur(r, o, lim);
+  const oms__rlim_t *rl = rlim_cur(r, o);
+  in->limits = &rl->v;
+  *rlim = rl;
   const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
   const oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
@@ -1138,9 +1217,9 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
 static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
                       const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res, int *opened) {
   oms_risk_input_t in;
-  oms_risk_eff_limits_t lim;
+  const oms__rlim_t *rl = NULL;
   clear_result(res);
-  if (!prepare(r, action, cur, o, now_ns, &lim, &in, res)) {
+  if (!prepare(r, action, cur, o, now_ns, &rl, &in, res)) {
     if (r->log != NULL) {
       oms_risk_log_t rec = {o->order_id,      res->check,       false,
                             res->reject.code, res->reject.text, now_ns};
@@ -1149,7 +1228,9 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     return false;
   }
   if (r->log == NULL) { /* the hot case: the calls and nothing else */
-    for (size_t i = 0, n = r->nchain; i < n; i++) {
+    /* the chain less the checks that pass under these limits (skip_mask) */
+    for (size_t k = 0, n = rl->nrun; k < n; k++) {
+      size_t i = rl->run[k];
       res->reject.code = OMS_R_NONE;
       res->reject.text[0] = '\0';
       oms_reason_t code = r->chain[i].check(r->chain_ctx[i], &in, res);

@@ -265,6 +265,20 @@ typedef struct oms__dup_s {
 #define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
+
+/* The limits resolved for a (strategy, account+symbol) pair of records (the
+ * account is the pair's), valid while gen equals the engine's rlim_gen
+ * (0: empty), and the chain positions to run under them, in order: the
+ * chain without the built-in checks these limits alone make pass (see
+ * skip_mask in risk.c). Two to a set. */
+typedef struct oms__rlim_s {
+  uint32_t gen;
+  int32_t strat, as;
+  uint8_t nrun;
+  uint8_t run[OMS__CHAIN_MAX];
+  oms_risk_eff_limits_t v;
+} oms__rlim_t;
+#define OMS__RLIM_WAYS 2
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
 
@@ -322,6 +336,13 @@ struct oms_risk_s {
   int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
   int32_t as_cache[OMS__NAME_CACHE];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
+  /* Resolved limits by (strategy, account+symbol), direct-mapped sets of
+   * OMS__RLIM_WAYS: an order's limits are resolved once per pair and
+   * generation, not per order. rlim_gen advances with every change that
+   * can alter a resolution or a skip mask: limits, chain. */
+  oms__rlim_t *rlim;
+  uint32_t rlim_mask; /* sets - 1 */
+  uint32_t rlim_gen;
   /* The last notional (oms_notional) and margin (notional x rate, half
    * even) computed, with their inputs: the check values an order and its
    * open reserves the same figures (oms__notional, oms__margin). All zero
