@@ -840,9 +840,15 @@ int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ct
 
 /* ---- open orders --------------------------------------------------------- */
 
-static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
+/* The entry of order id, or NULL. The entry found or made last is tried
+ * first: the engine reports one order's changes one after another (an
+ * entry's order_id is its live id, 0 once free). */
+static oms__ord_t *ord_find(oms_risk_t *r, uint64_t id) {
+  oms__ord_t *e = r->last_ord;
+  if (e != NULL && e->order_id == id && id != 0) return e;
   uint64_t i;
-  return oms__u64map_get(&r->ord_of, id, &i) ? &r->ords[i] : NULL;
+  if (!oms__u64map_get(&r->ord_of, id, &i)) return NULL;
+  return r->last_ord = &r->ords[i];
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
@@ -851,7 +857,7 @@ static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
   (void)oms__u64map_put(&r->ord_of, id, i); /* sized for the pool: never full */
   memset(&r->ords[i], 0, sizeof(r->ords[i]));
   r->ords[i].order_id = id;
-  return &r->ords[i];
+  return r->last_ord = &r->ords[i];
 }
 
 static void ord_delete(oms_risk_t *r, oms__ord_t *e) {
@@ -903,12 +909,18 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
+/* The part of an entry that a reservation recomputes; the rest is fixed at
+ * the open. */
+typedef struct resv_s {
+  oms_dec_t leaves, value_px, notional, margin, level_px;
+} resv_t;
+
 /* What o, as it is now, reserves (see NOTES); terminal says whether its
  * state is (the caller has asked). e holds the values kept from the open
  * (value of a market order, multiplier, margin rate). */
 static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, const oms__ord_t *e,
-                        oms__ord_t *out) {
-  *out = *e;
+                        resv_t *out) {
+  out->value_px = e->value_px;
   out->leaves = out->notional = out->margin = out->level_px = OMS_DEC_ZERO;
   if (terminal) return;
   oms_dec_t q = o->leaves_qty, px = value_px(o, e->value_px);
@@ -946,7 +958,7 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, cons
 }
 
 /* Moves the aggregates from what e holds to what n holds, and stores n. */
-static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
+static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   /* Most transitions (an acknowledgement, a pending state) move nothing:
    * n is e with these five fields recomputed. */
   if (n->leaves.raw == e->leaves.raw && n->notional.raw == e->notional.raw &&
@@ -977,7 +989,11 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) 
     if (oms_dec_is_pos(e->level_px)) level_del(r, head, e->level_px);
     if (oms_dec_is_pos(n->level_px)) level_add(r, head, n->level_px, buy);
   }
-  *e = *n;
+  e->leaves = n->leaves;
+  e->value_px = n->value_px;
+  e->notional = n->notional;
+  e->margin = n->margin;
+  e->level_px = n->level_px;
 }
 
 /* Fills the new entry e of o (records a, st, as) and reserves what o
@@ -995,7 +1011,7 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32
   e->value_px = o->type == OMS_ORD_MARKET ? mkt_px : OMS_DEC_ZERO;
   ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
-  oms__ord_t n;
+  resv_t n;
   reservation(r, o, false, e, &n);
   move_reservation(r, e, &n);
 }
@@ -1040,7 +1056,7 @@ static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_inpu
     oms__slots_give(&r->ord_free, i);
     return oms_risk_order_changed(r, NULL, o);
   }
-  oms__ord_t *e = &r->ords[i];
+  oms__ord_t *e = r->last_ord = &r->ords[i];
   memset(e, 0, sizeof(*e));
   e->order_id = o->order_id;
   open_entry(r, o, e, r->cur_acct, r->cur_strat, r->cur_as, &in->position.ins, in->ref_px);
@@ -1052,7 +1068,7 @@ int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_o
   oms__ord_t *e = ord_find(r, after->order_id);
   bool terminal = oms_ord_state_is_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
-  oms__ord_t n;
+  resv_t n;
   reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
   if (terminal) {

@@ -311,6 +311,7 @@ struct oms_risk_s {
   oms__ord_t *ords; /* the open orders: a pool of max_open_orders */
   oms__slots_t ord_free;
   oms__u64map_t ord_of; /* order id -> entry of ords */
+  oms__ord_t *last_ord; /* the entry found or made last (ord_find), or NULL */
   oms__level_t *levels;
   int32_t free_level;
   oms__dup_t *dups;  /* buckets of OMS__DUP_WAYS, on cache lines */

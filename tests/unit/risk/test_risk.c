@@ -761,6 +761,33 @@ static void test_resolved_limits_of_many_pairs(void **state) {
   oms_risk_destroy(r);
 }
 
+/* An order's entry, once given back, may hold the next order: a late
+ * change of the first (its terminal state again) finds nothing and leaves
+ * the second's reservation as it was. */
+static void test_a_given_back_entry_is_not_its_old_order(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, b;
+  oms_risk_aggr_t g1, g2;
+  f_open(&F, &a, OMS_SIDE_BUY, "2", "100");
+  oms_order_t done = a;
+  done.state = OMS_STATE_CANCELLED;
+  assert_int_equal(oms_risk_order_changed(F.risk, &a, &done), 0);
+  f_open(&F, &b, OMS_SIDE_BUY, "3", "100");
+  aggr(&g1);
+  assert_int_equal(g1.account_open_orders, 1);
+  assert_int_equal(g1.open_buy_qty.raw, T_D("3").raw);
+  assert_int_equal(oms_risk_order_changed(F.risk, &a, &done), 0);
+  aggr(&g2);
+  assert_memory_equal(&g1, &g2, sizeof g1);
+  oms_order_t bd = b;
+  bd.state = OMS_STATE_CANCELLED;
+  assert_int_equal(oms_risk_order_changed(F.risk, &b, &bd), 0);
+  aggr(&g2);
+  assert_int_equal(g2.account_open_orders, 0);
+  assert_int_equal(g2.open_buy_qty.raw, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -781,6 +808,7 @@ int main(void) {
       T(test_engine_config_and_capacity),
       T(test_cancel_without_limits_passes),
       T(test_check_open_is_check_then_open),
+      T(test_a_given_back_entry_is_not_its_old_order),
       T(test_resolved_limits_follow_every_change),
       T(test_resolved_limits_of_many_pairs),
 #undef T
