@@ -66,7 +66,10 @@
  * numbers) and reused by reference, together with the list of the chain
  * positions to run: the built-in checks that those limits alone pass (a
  * symbol the lists allow; concentration and VaR with no limit, outside any
- * group) are left out. Installing limits or a chain voids every entry
+ * group) are left out. When what is left is all built-in (the default
+ * chain), it runs in one call of oms__run_builtins (checks.c: a switch
+ * over the checks' numbers, each check inlined there) instead of an
+ * indirect call per check. Installing limits or a chain voids every entry
  * (rlim_gen), so a change holds from the very next order; trading states,
  * aggregates and prices are read per order as before. With a log
  * installed every check runs, so that each is logged.
@@ -553,8 +556,13 @@ static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   set[0].as = as;
   uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &set[0].v);
   set[0].nrun = 0;
-  for (size_t i = 0; i < r->nchain; i++)
-    if (!(skip & (1u << i))) set[0].run[set[0].nrun++] = (uint8_t)i;
+  set[0].builtin = true;
+  for (size_t i = 0; i < r->nchain; i++) {
+    if (skip & (1u << i)) continue;
+    set[0].bid[set[0].nrun] = r->chain_bid[i];
+    set[0].run[set[0].nrun++] = (uint8_t)i;
+    if (r->chain_bid[i] == OMS__B_NONE) set[0].builtin = false;
+  }
   return &set[0];
 }
 
@@ -574,6 +582,9 @@ static void chain_resolve(oms_risk_t *r) {
   r->ncommits = 0;
   for (size_t i = 0; i < r->nchain; i++) {
     r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
+    r->chain_bid[i] = OMS__B_NONE;
+    for (uint8_t b = 0; b < NBUILTIN && r->chain[i].ctx == NULL; b++)
+      if (r->chain[i].check == builtins[b].check) r->chain_bid[i] = b;
     if (r->chain[i].commit != NULL) r->commits[r->ncommits++] = (uint8_t)i;
   }
 }
@@ -1245,7 +1256,15 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
   }
   if (r->log == NULL) { /* the hot case: the calls and nothing else */
     /* the chain less the checks that pass under these limits (skip_mask) */
-    for (size_t k = 0, n = rl->nrun; k < n; k++) {
+    if (rl->builtin) {
+      size_t at;
+      oms_reason_t code = oms__run_builtins(r, rl->bid, rl->nrun, &in, res, &at);
+      if (__builtin_expect(code != OMS_R_NONE, 0)) {
+        if (res->reject.code != code) res->reject.code = code;
+        return finish(res, r->chain[rl->run[at]].name, code);
+      }
+    }
+    for (size_t k = 0, n = rl->builtin ? 0 : rl->nrun; k < n; k++) {
       size_t i = rl->run[k];
       res->reject.code = OMS_R_NONE;
       res->reject.text[0] = '\0';

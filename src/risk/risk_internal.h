@@ -275,7 +275,9 @@ typedef struct oms__rlim_s {
   uint32_t gen;
   int32_t strat, as;
   uint8_t nrun;
+  bool builtin; /* every check to run is a built-in: bid[k] is run[k]'s number */
   uint8_t run[OMS__CHAIN_MAX];
+  uint8_t bid[OMS__CHAIN_MAX];
   oms_risk_eff_limits_t v;
 } oms__rlim_t;
 #define OMS__RLIM_WAYS 2
@@ -298,6 +300,7 @@ struct oms_risk_s {
    * positions of the checks with a commit. */
   void *chain_ctx[OMS__CHAIN_MAX];
   uint8_t commits[OMS__CHAIN_MAX];
+  uint8_t chain_bid[OMS__CHAIN_MAX]; /* each position's OMS__B_*, or OMS__B_NONE */
   size_t ncommits;
   oms_trading_state_t global_state;
 
@@ -381,6 +384,22 @@ static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_de
   if (r->mmemo.rc == 0) *out = r->mmemo.v;
   return r->mmemo.rc;
 }
+
+/* The built-in checks by number, in OMS_RISK_BUILTIN_MAP's order. */
+enum {
+#define XX(id, name) OMS__B_##id,
+  OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+      OMS__B_NONE /* not a built-in (or one given a context of its own) */
+};
+
+/* Runs the built-in checks ids[0..n) (OMS__B_*) in order with ctx (the
+ * engine) until one refuses: returns OMS_R_NONE, or the refusal with *at
+ * its index in ids and res as it wrote it. One call and a jump per check,
+ * where the chain's table costs an indirect call each; the built-ins write
+ * res only to refuse, so nothing is reset between them. */
+oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const oms_risk_input_t *in,
+                               oms_risk_result_t *res, size_t *at);
 
 /* Built-in checks (checks.c). */
 #define XX(id, name) \

@@ -788,6 +788,46 @@ static void test_a_given_back_entry_is_not_its_old_order(void **state) {
   assert_int_equal(g2.open_buy_qty.raw, 0);
 }
 
+/* The built-in checks run in one call when the chain holds only them; with
+ * a check of the caller's among them they run one by one through the
+ * table. Either way each order gets the same decision, check and text. */
+static void test_builtins_alone_or_among_custom_checks_decide_alike(void **state) {
+  (void)state;
+  f_install(&F);
+  const char *const names[] = {"kill_switch",     "symbol_list",    "trading_hours", "order_rate",
+                               "duplicate_order", "max_order_size", "price_collar",  "max_position",
+                               "max_open_orders", "credit_limit",   "daily_loss",    "leverage",
+                               "margin",          "self_trade",     "concentration", "var_stress"};
+  oms_risk_check_t chain[17];
+  for (int i = 0; i < 16; i++) chain[i] = *oms_risk_builtin(names[i]);
+  chain[16] = (oms_risk_check_t){"noop", pass_check, NULL, NULL};
+  const char *qty[] = {"1000", "1", "150", "1"}, *px[] = {"100", "150", "100", "100"};
+  for (int k = 0; k < 4; k++) {
+    oms_order_t o;
+    f_order(&F, &o, k == 3 ? OMS_SIDE_SELL : OMS_SIDE_BUY, OMS_ORD_LIMIT, qty[k], px[k]);
+    if (k == 3) strcpy(o.symbol, "XRP-USD"); /* not on the whitelist */
+    assert_int_equal(oms_risk_set_chain(F.risk, chain, 16), 0);
+    oms_reason_t one = f_check(&F, &o, F_NOW, &res);
+    assert_int_not_equal(one, OMS_R_NONE);
+    char check[32], text[OMS_REASON_MAX + 1];
+    snprintf(check, sizeof check, "%s", res.check);
+    snprintf(text, sizeof text, "%s", res.reject.text);
+    assert_int_equal(oms_risk_set_chain(F.risk, chain, 17), 0);
+    assert_int_equal(f_check(&F, &o, F_NOW, &res), one);
+    assert_string_equal(res.check, check);
+    assert_string_equal(res.reject.text, text);
+  }
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_string_equal(res.check, "noop");
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 16), 0);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_string_equal(res.check, "var_stress");
+  assert_string_equal(res.reject.text, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -808,6 +848,7 @@ int main(void) {
       T(test_engine_config_and_capacity),
       T(test_cancel_without_limits_passes),
       T(test_check_open_is_check_then_open),
+      T(test_builtins_alone_or_among_custom_checks_decide_alike),
       T(test_a_given_back_entry_is_not_its_old_order),
       T(test_resolved_limits_follow_every_change),
       T(test_resolved_limits_of_many_pairs),
