@@ -11,7 +11,8 @@
  *             trading states with oms_risk_set_state(); set the callbacks.
  *   market    oms_risk_set_reference_price() on every trade or mid update.
  *   submit    oms_risk_check_new(order in PENDING, fully populated). Passed:
- *             accept the order, then oms_risk_order_opened(order).
+ *             accept the order, then oms_risk_order_opened(order); or both
+ *             in one oms_risk_check_open(order).
  *   modify    oms_risk_check_modify(current, as it would become).
  *   cancel    oms_risk_check_cancel() (only the cancel-rate budget; risk never
  *             blocks a cancel otherwise; cancels the OMS itself issues, such
@@ -488,6 +489,15 @@ OMS_EXTERN int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn f
 /* Runs the chain for a new order (state PENDING, fully populated). Returns
  * true if it passed; *res says which check decided and why. */
 OMS_EXTERN bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                                   oms_risk_result_t *res);
+
+/* oms_risk_check_new() and, if the order passed, oms_risk_order_opened()
+ * in one call: the open reuses what the check found (the order's records,
+ * instrument and valuation) instead of finding it again. Returns 0 (passed
+ * and opened), OMS_EREJECTED (refused, *res says why; nothing opened) or
+ * OMS_EFULL (passed, *res as for a pass, but no room to open it: what
+ * oms_risk_order_opened would have returned). */
+OMS_EXTERN int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
                                    oms_risk_result_t *res);
 
 /* Runs the chain for a modify: current is the open order, next the order as

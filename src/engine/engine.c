@@ -1144,9 +1144,9 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   char check[CHECK_MAX] = "";
   oms_order_t own;
   const oms_order_t *ro = s->o.parent_order_id != 0 ? oms__groups_risk_view(e, &s->o, &own) : &s->o;
-  if (oms__risk_check_new(e->cfg.risk, ro, e->now, &rej, check, sizeof(check)) != OMS_R_NONE)
-    return deny(e, si, &rej, OMS_EVT_ORDER_DENIED, check, res);
-  if (oms__risk_order_opened(e->cfg.risk, ro) != 0) {
+  int rrc = oms__risk_check_open(e->cfg.risk, ro, e->now, &rej, check, sizeof(check));
+  if (rrc == OMS_EREJECTED) return deny(e, si, &rej, OMS_EVT_ORDER_DENIED, check, res);
+  if (rrc != 0) {
     oms_reject_set(&rej, OMS_R_CAPACITY, "risk engine has no room for another open order");
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
   }

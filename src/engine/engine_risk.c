@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "oms/error.h"
 #include "oms/portfolio.h"
 #include "oms/risk.h"
 
@@ -25,6 +26,19 @@ oms_reason_t oms__risk_check_new(oms_risk_t *risk, const oms_order_t *o, int64_t
   if (oms_risk_check_new(risk, o, now_ns, &res)) return OMS_R_NONE;
   copy_result(&res, rej, check, check_cap);
   return rej->code;
+}
+
+int oms__risk_check_open(oms_risk_t *risk, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej,
+                         char *check, size_t check_cap) {
+  if (risk == NULL) return 0;
+  if (o->parent_order_id != 0) /* checked, never opened: see oms__risk_order_opened */
+    return oms__risk_check_new(risk, o, now_ns, rej, check, check_cap) == OMS_R_NONE
+               ? 0
+               : OMS_EREJECTED;
+  oms_risk_result_t res;
+  int rc = oms_risk_check_open(risk, o, now_ns, &res);
+  if (rc == OMS_EREJECTED) copy_result(&res, rej, check, check_cap);
+  return rc;
 }
 
 oms_reason_t oms__risk_check_modify(oms_risk_t *risk, const oms_order_t *cur,

@@ -17,6 +17,13 @@
 oms_reason_t oms__risk_check_new(oms_risk_t *risk, const oms_order_t *o, int64_t now_ns,
                                  oms_reject_t *rej, char *check, size_t check_cap);
 
+/* oms__risk_check_new() and, when it passed, oms__risk_order_opened() in
+ * one call (the open reuses the check's findings). Returns 0, OMS_EREJECTED
+ * (refused: rej and check set) or OMS_EFULL (passed, but no room to open
+ * it: refuse the order). */
+int oms__risk_check_open(oms_risk_t *risk, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej,
+                         char *check, size_t check_cap);
+
 /* Runs the chain on a modify: cur is the order, would the order it becomes. */
 oms_reason_t oms__risk_check_modify(oms_risk_t *risk, const oms_order_t *cur,
                                     const oms_order_t *would, int64_t now_ns, oms_reject_t *rej,

@@ -11,6 +11,10 @@
  * refuses with OMS_R_RISK_NO_LIMITS and says which limit is missing.
  *
  * Nothing here allocates; text is formatted only on failure.
+ *
+ * The checks are inlined into one runner, oms__run_builtins, that the
+ * engine calls with the list of built-ins an order needs; the table's
+ * oms__check_* entries are that runner on a list of one.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,7 +131,8 @@ static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) { return oms__sat_add(a, b, 1
 
 /* ---- 14. kill switch ------------------------------------------------------ */
 
-oms_reason_t oms__check_KILL_SWITCH(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_KILL_SWITCH(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   (void)ctx;
   const oms_order_t *o = in->order;
   dbuf_t a, b;
@@ -162,7 +167,8 @@ oms_reason_t oms__check_KILL_SWITCH(void *ctx, const oms_risk_input_t *in, oms_r
 
 /* ---- 7. symbol whitelist and restricted list ------------------------------ */
 
-oms_reason_t oms__check_SYMBOL_LIST(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_SYMBOL_LIST(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   (void)ctx;
   if (in->limits->symbol_restricted)
     return oms__risk_reject(&res->reject, OMS_R_RISK_SYMBOL_RESTRICTED,
@@ -175,8 +181,8 @@ oms_reason_t oms__check_SYMBOL_LIST(void *ctx, const oms_risk_input_t *in, oms_r
 
 /* ---- 8. trading hours ----------------------------------------------------- */
 
-oms_reason_t oms__check_TRADING_HOURS(void *ctx, const oms_risk_input_t *in,
-                                      oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_TRADING_HOURS(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   oms_risk_t *r = ctx;
   const oms_order_t *o = in->order;
@@ -206,7 +212,8 @@ static int64_t rate_window(const oms_risk_input_t *in) {
   return SET(in, OMS_RL_RATE_WINDOW) ? in->limits->v.rate_window_ns : INT64_C(1000000000);
 }
 
-oms_reason_t oms__check_ORDER_RATE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -257,7 +264,8 @@ static oms__dup_t *dup_bucket(const oms_risk_t *r, uint64_t fp) {
   return &r->dups[(size_t)((fp >> 32) & r->dup_mask) * OMS__DUP_WAYS];
 }
 
-oms_reason_t oms__check_DUPLICATE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
@@ -304,8 +312,8 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
 
 /* ---- 1. max order size (quantity and notional) ----------------------------- */
 
-oms_reason_t oms__check_MAX_ORDER_SIZE(void *ctx, const oms_risk_input_t *in,
-                                       oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_MAX_ORDER_SIZE(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -332,8 +340,8 @@ oms_reason_t oms__check_MAX_ORDER_SIZE(void *ctx, const oms_risk_input_t *in,
 
 /* ---- 9. price collar, reference price, staleness --------------------------- */
 
-oms_reason_t oms__check_PRICE_COLLAR(void *ctx, const oms_risk_input_t *in,
-                                     oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -390,8 +398,8 @@ oms_reason_t oms__check_PRICE_COLLAR(void *ctx, const oms_risk_input_t *in,
 
 /* ---- 2. max position (worst case) ------------------------------------------ */
 
-oms_reason_t oms__check_MAX_POSITION(void *ctx, const oms_risk_input_t *in,
-                                     oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_MAX_POSITION(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -416,8 +424,8 @@ oms_reason_t oms__check_MAX_POSITION(void *ctx, const oms_risk_input_t *in,
 
 /* ---- 3. max open orders ----------------------------------------------------- */
 
-oms_reason_t oms__check_MAX_OPEN_ORDERS(void *ctx, const oms_risk_input_t *in,
-                                        oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_MAX_OPEN_ORDERS(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -442,8 +450,8 @@ oms_reason_t oms__check_MAX_OPEN_ORDERS(void *ctx, const oms_risk_input_t *in,
 
 /* ---- 10. credit limit (gross open notional) -------------------------------- */
 
-oms_reason_t oms__check_CREDIT_LIMIT(void *ctx, const oms_risk_input_t *in,
-                                     oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_CREDIT_LIMIT(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -466,7 +474,8 @@ oms_reason_t oms__check_CREDIT_LIMIT(void *ctx, const oms_risk_input_t *in,
 
 /* ---- 4. daily loss ---------------------------------------------------------- */
 
-oms_reason_t oms__check_DAILY_LOSS(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_DAILY_LOSS(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -491,7 +500,9 @@ oms_reason_t oms__check_DAILY_LOSS(void *ctx, const oms_risk_input_t *in, oms_ri
 
 /* ---- 5. leverage ------------------------------------------------------------ */
 
-oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_LEVERAGE(void *ctx,
+                                                                         const oms_risk_input_t *in,
+                                                                         oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -521,7 +532,9 @@ oms_reason_t oms__check_LEVERAGE(void *ctx, const oms_risk_input_t *in, oms_risk
 
 /* ---- 6. margin -------------------------------------------------------------- */
 
-oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_MARGIN(void *ctx,
+                                                                       const oms_risk_input_t *in,
+                                                                       oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
@@ -557,7 +570,8 @@ oms_reason_t oms__check_MARGIN(void *ctx, const oms_risk_input_t *in, oms_risk_r
 
 /* ---- 13. self-trade prevention ---------------------------------------------- */
 
-oms_reason_t oms__check_SELF_TRADE(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_SELF_TRADE(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   (void)ctx;
   const oms_order_t *o = in->order;
   if (o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT) return OMS_R_NONE;
@@ -617,8 +631,8 @@ static oms_reason_t conc_equity(const oms_risk_input_t *in, oms_risk_result_t *r
                           oms__fmt(in->account.equity, a), in->order->account_id);
 }
 
-oms_reason_t oms__check_CONCENTRATION(void *ctx, const oms_risk_input_t *in,
-                                      oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -701,7 +715,8 @@ static const char *fmt_risk(double v, char *buf) {
   return oms__fmt(d, buf);
 }
 
-oms_reason_t oms__check_VAR_STRESS(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -753,3 +768,34 @@ oms_reason_t oms__check_VAR_STRESS(void *ctx, const oms_risk_input_t *in, oms_ri
   }
   return OMS_R_NONE;
 }
+
+/* ---- the built-ins run in one call -------------------------------------------- */
+
+oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const oms_risk_input_t *in,
+                               oms_risk_result_t *res, size_t *at) {
+  for (size_t k = 0; k < n; k++) {
+    oms_reason_t code;
+    switch (ids[k]) {
+#define XX(id, name) \
+  case OMS__B_##id: code = check_##id(ctx, in, res); break;
+      OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+      default: code = OMS_R_NONE; break; /* not a built-in: never listed */
+    }
+    if (__builtin_expect(code != OMS_R_NONE, 0)) {
+      *at = k;
+      return code;
+    }
+  }
+  return OMS_R_NONE;
+}
+
+/* Each built-in alone, as the chain's table names it. */
+#define XX(id, name)                                                                            \
+  oms_reason_t oms__check_##id(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) { \
+    static const uint8_t one = OMS__B_##id;                                                     \
+    size_t at;                                                                                  \
+    return oms__run_builtins(ctx, &one, 1, in, res, &at);                                       \
+  }
+OMS_RISK_BUILTIN_MAP(XX)
+#undef XX

@@ -59,6 +59,26 @@
  * order's valuation), runs the checks in order until one fails, logs each,
  * and, only if all passed, calls every check's commit (the throttles and
  * the duplicate guard record the order then).
+ *
+ * Resolved limits. An order's limits depend only on its strategy and its
+ * account+symbol record and on the installed set, so they are resolved
+ * once per such pair (oms__rlim_t, a cache of two-way sets by record
+ * numbers) and reused by reference, together with the list of the chain
+ * positions to run: the built-in checks that those limits alone pass (a
+ * symbol the lists allow; concentration and VaR with no limit, outside any
+ * group) are left out. When what is left is all built-in (the default
+ * chain), it runs in one call of oms__run_builtins (checks.c: a switch
+ * over the checks' numbers, each check inlined there) instead of an
+ * indirect call per check. Installing limits or a chain voids every entry
+ * (rlim_gen), so a change holds from the very next order; trading states,
+ * aggregates and prices are read per order as before. With a log
+ * installed every check runs, so that each is logged.
+ *
+ * Check and open. The engine checks a new order and opens it at once;
+ * oms_risk_check_open does both in one call, and the open takes what the
+ * check found (the records, the instrument the portfolio gave, the
+ * reference price, the notional and margin memos) instead of finding it
+ * again.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -500,10 +520,71 @@ const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
   return as->hours;
 }
 
+/* The chain positions of built-in checks that cannot refuse an order under
+ * lim whatever the order (the other built-ins read the order, the
+ * aggregates or the portfolio): a symbol the lists allow, concentration
+ * with no limit outside any group, VaR and stress with no limit. */
+static uint32_t skip_mask(const oms_risk_t *r, const oms__as_t *as,
+                          const oms_risk_eff_limits_t *lim) {
+  uint32_t set = lim->v.set, m = 0;
+  bool lists = lim->symbol_allowed && !lim->symbol_restricted;
+  bool conc = !(set & (OMS_RL_MAX_CONCENTRATION | OMS_RL_MAX_CONCENTRATION_PCT)) && !as->in_group;
+  bool var = !(set & (OMS_RL_MAX_VAR | OMS_RL_MAX_VAR_FIRM | OMS_RL_MAX_STRESS_LOSS));
+  for (size_t i = 0; i < r->nchain; i++) {
+    oms_reason_t (*f)(void *, const oms_risk_input_t *, oms_risk_result_t *) = r->chain[i].check;
+    if ((f == oms__check_SYMBOL_LIST && lists) || (f == oms__check_CONCENTRATION && conc) ||
+        (f == oms__check_VAR_STRESS && var))
+      m |= 1u << i;
+  }
+  return m;
+}
+
+/* The resolved limits of the order in r->cur_* from the cache, resolved
+ * (resolve_cur) on a miss into the set's first way, the other keeping the
+ * pair it held. */
+static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
+  uint32_t gen = r->rlim_gen;
+  int32_t st = r->cur_strat, as = r->cur_as;
+  uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
+  oms__rlim_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
+  for (int w = 0; w < OMS__RLIM_WAYS; w++)
+    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) return &set[w];
+  memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
+  resolve_cur(r, o, &set[0].v);
+  set[0].gen = gen;
+  set[0].strat = st;
+  set[0].as = as;
+  uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &set[0].v);
+  set[0].nrun = 0;
+  set[0].builtin = true;
+  for (size_t i = 0; i < r->nchain; i++) {
+    if (skip & (1u << i)) continue;
+    set[0].bid[set[0].nrun] = r->chain_bid[i];
+    set[0].run[set[0].nrun++] = (uint8_t)i;
+    if (r->chain_bid[i] == OMS__B_NONE) set[0].builtin = false;
+  }
+  return &set[0];
+}
+
+/* Voids every resolution the cache holds (a limit set or a chain
+ * installed). */
+static void rlim_void(oms_risk_t *r) {
+  if (++r->rlim_gen == 0) {
+    /* after 2^32 changes: start again from empty rather than trust a
+     * generation number seen before */
+    memset(r->rlim, 0, ((size_t)r->rlim_mask + 1) * OMS__RLIM_WAYS * sizeof(*r->rlim));
+    r->rlim_gen = 1;
+  }
+}
+
 static void chain_resolve(oms_risk_t *r) {
+  if (r->rlim != NULL) rlim_void(r); /* the skip masks name chain positions */
   r->ncommits = 0;
   for (size_t i = 0; i < r->nchain; i++) {
     r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
+    r->chain_bid[i] = OMS__B_NONE;
+    for (uint8_t b = 0; b < NBUILTIN && r->chain[i].ctx == NULL; b++)
+      if (r->chain[i].check == builtins[b].check) r->chain_bid[i] = b;
     if (r->chain[i].commit != NULL) r->commits[r->ncommits++] = (uint8_t)i;
   }
 }
@@ -535,13 +616,19 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       oms__u64map_init(&r->as_by_acct, cfg->max_positions) != 0)
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
+  /* at most 256 sets: the pairs a stream of orders cycles through */
+  uint32_t rsets = pow2_at_least(cfg->max_positions < 256 ? cfg->max_positions : 256);
+  r->rlim_mask = rsets - 1;
+  r->rlim = oms__calloc((size_t)rsets * OMS__RLIM_WAYS, sizeof(oms__rlim_t));
+  r->rlim_gen = 1;
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots / OMS__DUP_WAYS - 1;
   r->dups = oms__aligned_alloc(64, dslots * sizeof(oms__dup_t));
   if (r->dups != NULL) memset(r->dups, 0, dslots * sizeof(oms__dup_t));
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
-  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL) {
+  if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL ||
+      r->rlim == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
   }
@@ -570,6 +657,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__u64map_close(&r->ord_of);
   oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
+  oms__free(r->rlim);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);
@@ -661,6 +749,7 @@ int oms_risk_set_limits(oms_risk_t *r, oms_risk_limits_t *l, oms_reject_t *err) 
   r->limits = l;
   r->limits_gen++; /* what the records remember of the old set is void */
   if (r->limits_gen == 0) r->limits_gen = 1;
+  rlim_void(r);
   groups_rebuild(r);
   if (err != NULL) {
     err->code = OMS_R_NONE;
@@ -762,9 +851,15 @@ int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ct
 
 /* ---- open orders --------------------------------------------------------- */
 
-static oms__ord_t *ord_find(const oms_risk_t *r, uint64_t id) {
+/* The entry of order id, or NULL. The entry found or made last is tried
+ * first: the engine reports one order's changes one after another (an
+ * entry's order_id is its live id, 0 once free). */
+static oms__ord_t *ord_find(oms_risk_t *r, uint64_t id) {
+  oms__ord_t *e = r->last_ord;
+  if (e != NULL && e->order_id == id && id != 0) return e;
   uint64_t i;
-  return oms__u64map_get(&r->ord_of, id, &i) ? &r->ords[i] : NULL;
+  if (!oms__u64map_get(&r->ord_of, id, &i)) return NULL;
+  return r->last_ord = &r->ords[i];
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
@@ -773,7 +868,7 @@ static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
   (void)oms__u64map_put(&r->ord_of, id, i); /* sized for the pool: never full */
   memset(&r->ords[i], 0, sizeof(r->ords[i]));
   r->ords[i].order_id = id;
-  return &r->ords[i];
+  return r->last_ord = &r->ords[i];
 }
 
 static void ord_delete(oms_risk_t *r, oms__ord_t *e) {
@@ -825,12 +920,18 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
+/* The part of an entry that a reservation recomputes; the rest is fixed at
+ * the open. */
+typedef struct resv_s {
+  oms_dec_t leaves, value_px, notional, margin, level_px;
+} resv_t;
+
 /* What o, as it is now, reserves (see NOTES); terminal says whether its
  * state is (the caller has asked). e holds the values kept from the open
  * (value of a market order, multiplier, margin rate). */
 static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, const oms__ord_t *e,
-                        oms__ord_t *out) {
-  *out = *e;
+                        resv_t *out) {
+  out->value_px = e->value_px;
   out->leaves = out->notional = out->margin = out->level_px = OMS_DEC_ZERO;
   if (terminal) return;
   oms_dec_t q = o->leaves_qty, px = value_px(o, e->value_px);
@@ -868,7 +969,7 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, cons
 }
 
 /* Moves the aggregates from what e holds to what n holds, and stores n. */
-static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) {
+static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   /* Most transitions (an acknowledgement, a pending state) move nothing:
    * n is e with these five fields recomputed. */
   if (n->leaves.raw == e->leaves.raw && n->notional.raw == e->notional.raw &&
@@ -899,7 +1000,31 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const oms__ord_t *n) 
     if (oms_dec_is_pos(e->level_px)) level_del(r, head, e->level_px);
     if (oms_dec_is_pos(n->level_px)) level_add(r, head, n->level_px, buy);
   }
-  *e = *n;
+  e->leaves = n->leaves;
+  e->value_px = n->value_px;
+  e->notional = n->notional;
+  e->margin = n->margin;
+  e->level_px = n->level_px;
+}
+
+/* Fills the new entry e of o (records a, st, as) and reserves what o
+ * holds: ins is the portfolio's instrument (NULL: none known, full margin
+ * at multiplier 1), mkt_px the symbol's reference price (values a market
+ * order). */
+static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32_t a, int32_t st,
+                       int32_t as, const oms_pf_instrument_t *ins, oms_dec_t mkt_px) {
+  e->acct = a;
+  e->strat = st;
+  e->as = as;
+  e->side = o->side;
+  e->multiplier = ins != NULL ? ins->multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
+  e->margin_rate = ins != NULL ? ins->margin_rate : oms_dec_from_raw(OMS_DEC_SCALE);
+  e->value_px = o->type == OMS_ORD_MARKET ? mkt_px : OMS_DEC_ZERO;
+  ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
+  ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
+  resv_t n;
+  reservation(r, o, false, e, &n);
+  move_reservation(r, e, &n);
 }
 
 static int open_order(oms_risk_t *r, const oms_order_t *o) {
@@ -907,32 +1032,45 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
   int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
   oms__ord_t *e = ord_insert(r, o->order_id);
   if (e == NULL) return OMS_EFULL;
-  e->acct = a;
-  e->strat = st;
-  e->as = as;
-  e->side = o->side;
-  e->multiplier = oms_dec_from_raw(OMS_DEC_SCALE);
-  e->margin_rate = oms_dec_from_raw(OMS_DEC_SCALE); /* full margin unless the portfolio says */
   oms_pf_instrument_t ins;
   oms__as_t *rec = oms__ktab_rec(&r->as, as);
   /* the hint of the account+symbol record: no lookup by name */
   uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
-  if (r->has_pf &&
-      (r->pf.instrument_hint != NULL ? r->pf.instrument_hint(r->pf.ctx, o->symbol, hint, &ins)
-                                     : r->pf.instrument(r->pf.ctx, o->symbol, &ins)) == 0) {
-    e->multiplier = ins.multiplier;
-    e->margin_rate = ins.margin_rate;
-  }
-  e->value_px = OMS_DEC_ZERO;
+  bool known = r->has_pf && (r->pf.instrument_hint != NULL
+                                 ? r->pf.instrument_hint(r->pf.ctx, o->symbol, hint, &ins)
+                                 : r->pf.instrument(r->pf.ctx, o->symbol, &ins)) == 0;
+  oms_dec_t mkt = OMS_DEC_ZERO;
   if (o->type == OMS_ORD_MARKET) {
     int32_t k = as_sym(r, rec);
-    if (k >= 0) e->value_px = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
+    if (k >= 0) mkt = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
   }
-  ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
-  ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
-  oms__ord_t n;
-  reservation(r, o, false, e, &n);
-  move_reservation(r, e, &n);
+  open_entry(r, o, e, a, st, as, known ? &ins : NULL, mkt);
+  return 0;
+}
+
+/* Opens o, which the chain run whose input is in has just passed: its
+ * records are r->cur_*, its instrument the one the portfolio gave the
+ * check (in->position.ins: position() gives instrument()'s by the
+ * interface's contract), a market order's value the reference price the
+ * check read, and its notional and margin the memos the checks left.
+ * One probe of the order map puts it. Anything out of the way (an order
+ * already open, an id of 0, a symbol the portfolio does not know) goes
+ * the way of oms_risk_order_opened. */
+static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_input_t *in) {
+  if (o->order_id == 0 || !in->symbol_known || !r->has_pf || r->pf.account_position == NULL ||
+      oms_ord_state_is_terminal(o->state))
+    return oms_risk_order_changed(r, NULL, o);
+  uint32_t i = oms__slots_take(&r->ord_free);
+  if (i == OMS__SLOT_NONE)
+    return ord_find(r, o->order_id) ? oms_risk_order_changed(r, NULL, o) : OMS_EFULL;
+  if (oms__u64map_add(&r->ord_of, o->order_id, i) != 1) { /* open already */
+    oms__slots_give(&r->ord_free, i);
+    return oms_risk_order_changed(r, NULL, o);
+  }
+  oms__ord_t *e = r->last_ord = &r->ords[i];
+  memset(e, 0, sizeof(*e));
+  e->order_id = o->order_id;
+  open_entry(r, o, e, r->cur_acct, r->cur_strat, r->cur_as, &in->position.ins, in->ref_px);
   return 0;
 }
 
@@ -941,7 +1079,7 @@ int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_o
   oms__ord_t *e = ord_find(r, after->order_id);
   bool terminal = oms_ord_state_is_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
-  oms__ord_t n;
+  resv_t n;
   reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
   if (terminal) {
@@ -1001,14 +1139,13 @@ static void clear_result(oms_risk_result_t *res) {
 
 /* Fills in for o; false (res set) if the engine cannot even look at it. */
 static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
-                    const oms_order_t *o, int64_t now_ns, oms_risk_eff_limits_t *lim,
+                    const oms_order_t *o, int64_t now_ns, const oms__rlim_t **rlim,
                     oms_risk_input_t *in, oms_risk_result_t *res) {
   memset(in, 0, sizeof(*in));
   in->action = action;
   in->order = o;
   in->current = cur;
   in->now_ns = now_ns;
-  in->limits = lim;
   in->child = o->parent_order_id != 0;
   if (r->limits == NULL) {
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
@@ -1020,7 +1157,9 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
                    o->strategy_id, o->symbol);
     return finish(res, "risk", OMS_R_CAPACITY);
   }
-  resolve_cur(r, o, lim);
+  const oms__rlim_t *rl = rlim_cur(r, o);
+  in->limits = &rl->v;
+  *rlim = rl;
   const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
   const oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
@@ -1100,12 +1239,14 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   return true;
 }
 
+/* Runs the chain; with opened non-NULL (a new order) a pass also opens
+ * the order, *opened receiving open_checked()'s result. */
 static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
-                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res) {
+                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res, int *opened) {
   oms_risk_input_t in;
-  oms_risk_eff_limits_t lim;
+  const oms__rlim_t *rl = NULL;
   clear_result(res);
-  if (!prepare(r, action, cur, o, now_ns, &lim, &in, res)) {
+  if (!prepare(r, action, cur, o, now_ns, &rl, &in, res)) {
     if (r->log != NULL) {
       oms_risk_log_t rec = {o->order_id,      res->check,       false,
                             res->reject.code, res->reject.text, now_ns};
@@ -1114,7 +1255,17 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     return false;
   }
   if (r->log == NULL) { /* the hot case: the calls and nothing else */
-    for (size_t i = 0, n = r->nchain; i < n; i++) {
+    /* the chain less the checks that pass under these limits (skip_mask) */
+    if (rl->builtin) {
+      size_t at;
+      oms_reason_t code = oms__run_builtins(r, rl->bid, rl->nrun, &in, res, &at);
+      if (__builtin_expect(code != OMS_R_NONE, 0)) {
+        if (res->reject.code != code) res->reject.code = code;
+        return finish(res, r->chain[rl->run[at]].name, code);
+      }
+    }
+    for (size_t k = 0, n = rl->builtin ? 0 : rl->nrun; k < n; k++) {
+      size_t i = rl->run[k];
       res->reject.code = OMS_R_NONE;
       res->reject.text[0] = '\0';
       oms_reason_t code = r->chain[i].check(r->chain_ctx[i], &in, res);
@@ -1145,17 +1296,25 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
     r->chain[i].commit(r->chain_ctx[i], &in);
   }
   res->reject.text[0] = '\0';
+  if (opened != NULL) *opened = open_checked(r, o, &in);
   return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
 }
 
 bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
                         oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res);
+  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res, NULL);
+}
+
+int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
+                        oms_risk_result_t *res) {
+  int opened = 0;
+  if (!run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res, &opened)) return OMS_EREJECTED;
+  return opened;
 }
 
 bool oms_risk_check_modify(oms_risk_t *r, const oms_order_t *current, const oms_order_t *next,
                            int64_t now_ns, oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res);
+  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res, NULL);
 }
 
 bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,

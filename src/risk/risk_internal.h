@@ -265,6 +265,22 @@ typedef struct oms__dup_s {
 #define OMS__DUP_WAYS 4
 
 #define OMS__CHAIN_MAX 32
+
+/* The limits resolved for a (strategy, account+symbol) pair of records (the
+ * account is the pair's), valid while gen equals the engine's rlim_gen
+ * (0: empty), and the chain positions to run under them, in order: the
+ * chain without the built-in checks these limits alone make pass (see
+ * skip_mask in risk.c). Two to a set. */
+typedef struct oms__rlim_s {
+  uint32_t gen;
+  int32_t strat, as;
+  uint8_t nrun;
+  bool builtin; /* every check to run is a built-in: bid[k] is run[k]'s number */
+  uint8_t run[OMS__CHAIN_MAX];
+  uint8_t bid[OMS__CHAIN_MAX];
+  oms_risk_eff_limits_t v;
+} oms__rlim_t;
+#define OMS__RLIM_WAYS 2
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
 
@@ -284,6 +300,7 @@ struct oms_risk_s {
    * positions of the checks with a commit. */
   void *chain_ctx[OMS__CHAIN_MAX];
   uint8_t commits[OMS__CHAIN_MAX];
+  uint8_t chain_bid[OMS__CHAIN_MAX]; /* each position's OMS__B_*, or OMS__B_NONE */
   size_t ncommits;
   oms_trading_state_t global_state;
 
@@ -297,6 +314,7 @@ struct oms_risk_s {
   oms__ord_t *ords; /* the open orders: a pool of max_open_orders */
   oms__slots_t ord_free;
   oms__u64map_t ord_of; /* order id -> entry of ords */
+  oms__ord_t *last_ord; /* the entry found or made last (ord_find), or NULL */
   oms__level_t *levels;
   int32_t free_level;
   oms__dup_t *dups;  /* buckets of OMS__DUP_WAYS, on cache lines */
@@ -322,6 +340,13 @@ struct oms_risk_s {
   int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
   int32_t as_cache[OMS__NAME_CACHE];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
+  /* Resolved limits by (strategy, account+symbol), direct-mapped sets of
+   * OMS__RLIM_WAYS: an order's limits are resolved once per pair and
+   * generation, not per order. rlim_gen advances with every change that
+   * can alter a resolution or a skip mask: limits, chain. */
+  oms__rlim_t *rlim;
+  uint32_t rlim_mask; /* sets - 1 */
+  uint32_t rlim_gen;
   /* The last notional (oms_notional) and margin (notional x rate, half
    * even) computed, with their inputs: the check values an order and its
    * open reserves the same figures (oms__notional, oms__margin). All zero
@@ -359,6 +384,22 @@ static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_de
   if (r->mmemo.rc == 0) *out = r->mmemo.v;
   return r->mmemo.rc;
 }
+
+/* The built-in checks by number, in OMS_RISK_BUILTIN_MAP's order. */
+enum {
+#define XX(id, name) OMS__B_##id,
+  OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+      OMS__B_NONE /* not a built-in (or one given a context of its own) */
+};
+
+/* Runs the built-in checks ids[0..n) (OMS__B_*) in order with ctx (the
+ * engine) until one refuses: returns OMS_R_NONE, or the refusal with *at
+ * its index in ids and res as it wrote it. One call and a jump per check,
+ * where the chain's table costs an indirect call each; the built-ins write
+ * res only to refuse, so nothing is reset between them. */
+oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const oms_risk_input_t *in,
+                               oms_risk_result_t *res, size_t *at);
 
 /* Built-in checks (checks.c). */
 #define XX(id, name) \

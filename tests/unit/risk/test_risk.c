@@ -577,6 +577,257 @@ static void test_open_reads_the_instrument_with_or_without_the_hint(void **state
   oms_risk_set_portfolio(F.risk, &pif);
 }
 
+/* oms_risk_check_open is oms_risk_check_new then oms_risk_order_opened:
+ * the same decisions and texts, the same reservations (a limit order, a
+ * market order valued at the reference price), nothing opened for a
+ * refusal, an order already open changed rather than counted twice, and
+ * OMS_EFULL when the pool is full. */
+static void test_check_open_is_check_then_open(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, b;
+  oms_risk_aggr_t g0, g1, g2;
+  f_order(&F, &a, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(oms_risk_check_open(F.risk, &a, F_NOW, &res), 0);
+  assert_true(res.passed);
+  aggr(&g1);
+  assert_int_equal(g1.account_open_orders, 1);
+  assert_int_equal(g1.account_open_notional.raw, T_D("200").raw);
+  assert_int_equal(g1.account_open_margin.raw, T_D("20").raw);
+  assert_int_equal(g1.open_buy_qty.raw, T_D("2").raw);
+  assert_true(g1.has_resting_buy);
+  assert_int_equal(g1.best_buy_px.raw, T_D("100").raw);
+  /* the same again: an order already open is not counted twice */
+  assert_int_equal(oms_risk_check_open(F.risk, &a, F_NOW + F_SEC, &res), 0);
+  aggr(&g2);
+  assert_memory_equal(&g1, &g2, sizeof g1);
+  /* the two calls give what the one gave */
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "99");
+  assert_int_equal(f_check(&F, &b, F_NOW + 2 * F_SEC, &res), OMS_R_NONE);
+  assert_int_equal(oms_risk_order_opened(F.risk, &b), 0);
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "99");
+  assert_int_equal(oms_risk_check_open(F.risk, &b, F_NOW + 3 * F_SEC, &res), 0);
+  aggr(&g2);
+  assert_int_equal(g2.account_open_orders, 3);
+  assert_int_equal(g2.account_open_notional.raw, T_D("596").raw);
+  assert_int_equal(g2.account_open_margin.raw, T_D("59.6").raw);
+  /* a market order is valued at the reference price 100 */
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_MARKET, "1", NULL);
+  assert_int_equal(oms_risk_check_open(F.risk, &b, F_NOW + 4 * F_SEC, &res), 0);
+  aggr(&g0);
+  assert_int_equal(g0.account_open_notional.raw, T_D("696").raw);
+  assert_int_equal(g0.account_open_margin.raw, T_D("69.6").raw);
+  assert_int_equal(g0.open_buy_qty.raw, T_D("7").raw);
+  /* a refusal opens nothing and says what the check alone says */
+  f_order(&F, &b, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1000", "100");
+  assert_int_equal(oms_risk_check_open(F.risk, &b, F_NOW + 5 * F_SEC, &res), OMS_EREJECTED);
+  assert_false(res.passed);
+  assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
+  char text[OMS_REASON_MAX + 1];
+  snprintf(text, sizeof text, "%s", res.reject.text);
+  assert_int_equal(f_check(&F, &b, F_NOW + 5 * F_SEC, &res), OMS_R_RISK_MAX_ORDER_QTY);
+  assert_string_equal(res.reject.text, text);
+  aggr(&g1);
+  assert_memory_equal(&g0, &g1, sizeof g0);
+  /* a pool of one: the second order passes but finds no room */
+  oms_risk_t *r;
+  oms_risk_config_t rc = {16, 16, 16, 64, 1, 64, 0};
+  assert_int_equal(oms_risk_create(&rc, &r), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(r, &pif);
+  oms_risk_set_reference_price(r, "BTC-USD", T_D("100"), F_NOW);
+  oms_reject_t err;
+  assert_int_equal(oms_risk_set_limits(r, f_limits(), &err), 0);
+  f_order(&F, &a, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(oms_risk_check_open(r, &a, F_NOW, &res), 0);
+  f_order(&F, &b, OMS_SIDE_SELL, OMS_ORD_LIMIT, "1", "101");
+  assert_int_equal(oms_risk_check_open(r, &b, F_NOW, &res), OMS_EFULL);
+  assert_true(res.passed);
+  assert_int_equal(oms_risk_check_open(r, &a, F_NOW + F_SEC, &res), 0); /* open: a change */
+  oms_risk_destroy(r);
+}
+
+/* Checks one order of F's account ACC1 in BTC-USD by strategy, quantity
+ * (each different: the duplicate guard) at F_NOW. */
+static oms_reason_t check_qty(const char *strategy, const char *qty) {
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, qty, "100");
+  strcpy(o.strategy_id, strategy);
+  return f_check(&F, &o, F_NOW, &res);
+}
+
+/* Installs f_limits() with v at scope id (v NULL: none), and with BTC-USD
+ * restricted if asked. */
+static void install(oms_risk_scope_t scope, const char *id, const oms_risk_limit_t *v,
+                    bool restrict_btc) {
+  oms_risk_limits_t *l = f_limits();
+  oms_reject_t err;
+  if (v != NULL) assert_int_equal(oms_risk_limits_set(l, scope, id, v, &err), 0);
+  if (restrict_btc) assert_int_equal(oms_risk_limits_symbol_list(l, "BTC-USD", false, &err), 0);
+  assert_int_equal(oms_risk_set_limits(F.risk, l, &err), 0);
+}
+
+/* An order's limits are resolved once per (strategy, account+symbol) and
+ * limit set, and the checks those limits alone pass are left out of its
+ * run: a new limit set, a new chain or a trading state takes effect on the
+ * very next order, and two strategies trading one account+symbol keep
+ * their own limits. */
+static void test_resolved_limits_follow_every_change(void **state) {
+  (void)state;
+  f_install(&F);
+  assert_int_equal(check_qty("s1", "3"), OMS_R_NONE);
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY, .max_order_qty = T_D("2")};
+  install(OMS_RISK_SCOPE_STRATEGY, "s2", &v, false);
+  assert_int_equal(check_qty("s1", "4"), OMS_R_NONE);
+  assert_int_equal(check_qty("s2", "3"), OMS_R_RISK_MAX_ORDER_QTY);
+  assert_int_equal(check_qty("s1", "5"), OMS_R_NONE);
+  assert_int_equal(check_qty("s2", "2"), OMS_R_NONE);
+  assert_int_equal(check_qty("s2", "2.5"), OMS_R_RISK_MAX_ORDER_QTY);
+  /* the symbol lists' check, left out while the symbol was allowed */
+  install(OMS_RISK_SCOPE_GLOBAL, NULL, NULL, true);
+  assert_int_equal(check_qty("s1", "6"), OMS_R_RISK_SYMBOL_RESTRICTED);
+  assert_string_equal(res.check, "symbol_list");
+  /* concentration and VaR, left out while no limit was set */
+  v = (oms_risk_limit_t){.set = OMS_RL_MAX_CONCENTRATION, .max_concentration = T_D("1")};
+  install(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v, false);
+  assert_int_equal(check_qty("s1", "7"), OMS_R_RISK_CONCENTRATION);
+  v = (oms_risk_limit_t){.set = OMS_RL_MAX_VAR, .max_var = T_D("1")};
+  install(OMS_RISK_SCOPE_ACCOUNT, "ACC1", &v, false);
+  assert_int_equal(check_qty("s1", "8"), OMS_R_RISK_VAR);
+  install(OMS_RISK_SCOPE_GLOBAL, NULL, NULL, false);
+  assert_int_equal(check_qty("s1", "9"), OMS_R_NONE);
+  /* a new chain: the run lists named positions of the old one */
+  oms_risk_check_t chain[] = {*oms_risk_builtin("symbol_list"),
+                              {"custom_fail", fail_check, NULL, "custom_fail"}};
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 2), 0);
+  assert_int_equal(check_qty("s1", "10"), OMS_R_RISK_MAX_ORDER_QTY);
+  assert_string_equal(res.check, "custom_fail");
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 1), 0);
+  assert_int_equal(check_qty("s1", "11"), OMS_R_NONE);
+  assert_string_equal(res.check, "symbol_list");
+  install(OMS_RISK_SCOPE_GLOBAL, NULL, NULL, true);
+  assert_int_equal(check_qty("s1", "12"), OMS_R_RISK_SYMBOL_RESTRICTED);
+  /* a trading state is read per order */
+  install(OMS_RISK_SCOPE_GLOBAL, NULL, NULL, false);
+  oms_risk_check_t all[] = {*oms_risk_builtin("kill_switch"), *oms_risk_builtin("max_order_size")};
+  assert_int_equal(oms_risk_set_chain(F.risk, all, 2), 0);
+  assert_int_equal(
+      oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1", OMS_TRADING_HALTED, "test", F_NOW),
+      0);
+  assert_int_equal(check_qty("s1", "13"), OMS_R_RISK_HALTED);
+  assert_int_equal(
+      oms_risk_set_state(F.risk, OMS_RISK_SCOPE_ACCOUNT, "ACC1", OMS_TRADING_ACTIVE, "", F_NOW), 0);
+  assert_int_equal(check_qty("s1", "14"), OMS_R_NONE);
+}
+
+/* More (strategy, account+symbol) pairs than the cache of resolved limits
+ * holds: each order still gets its own strategy's limits. */
+static void test_resolved_limits_of_many_pairs(void **state) {
+  (void)state;
+  oms_risk_t *r;
+  oms_risk_config_t rc = {16, 16, 16, 1, 256, 64, 0}; /* one pair record: 8 sets of 2 */
+  assert_int_equal(oms_risk_create(&rc, &r), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(r, &pif);
+  oms_risk_set_reference_price(r, "BTC-USD", T_D("100"), F_NOW);
+  oms_risk_limits_t *l = f_limits();
+  oms_reject_t err;
+  oms_risk_limit_t g = f_global_limits();
+  g.order_rate_account = 64;
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
+  char id[16];
+  for (int i = 0; i < 16; i++) {
+    snprintf(id, sizeof id, "s%d", i);
+    oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY};
+    oms_dec_from_int(i + 1, &v.max_order_qty);
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, id, &v, &err), 0);
+  }
+  assert_int_equal(oms_risk_set_limits(r, l, &err), 0);
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 16; i++) {
+      oms_order_t o;
+      char q[16];
+      snprintf(q, sizeof q, "%d", i + 2);
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
+      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
+      assert_false(oms_risk_check_new(r, &o, F_NOW, &res));
+      assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
+      snprintf(q, sizeof q, "%d.%d", i + 1 - round, round ? 5 : 0);
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
+      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
+      assert_true(oms_risk_check_new(r, &o, F_NOW, &res));
+    }
+  }
+  oms_risk_destroy(r);
+}
+
+/* An order's entry, once given back, may hold the next order: a late
+ * change of the first (its terminal state again) finds nothing and leaves
+ * the second's reservation as it was. */
+static void test_a_given_back_entry_is_not_its_old_order(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_order_t a, b;
+  oms_risk_aggr_t g1, g2;
+  f_open(&F, &a, OMS_SIDE_BUY, "2", "100");
+  oms_order_t done = a;
+  done.state = OMS_STATE_CANCELLED;
+  assert_int_equal(oms_risk_order_changed(F.risk, &a, &done), 0);
+  f_open(&F, &b, OMS_SIDE_BUY, "3", "100");
+  aggr(&g1);
+  assert_int_equal(g1.account_open_orders, 1);
+  assert_int_equal(g1.open_buy_qty.raw, T_D("3").raw);
+  assert_int_equal(oms_risk_order_changed(F.risk, &a, &done), 0);
+  aggr(&g2);
+  assert_memory_equal(&g1, &g2, sizeof g1);
+  oms_order_t bd = b;
+  bd.state = OMS_STATE_CANCELLED;
+  assert_int_equal(oms_risk_order_changed(F.risk, &b, &bd), 0);
+  aggr(&g2);
+  assert_int_equal(g2.account_open_orders, 0);
+  assert_int_equal(g2.open_buy_qty.raw, 0);
+}
+
+/* The built-in checks run in one call when the chain holds only them; with
+ * a check of the caller's among them they run one by one through the
+ * table. Either way each order gets the same decision, check and text. */
+static void test_builtins_alone_or_among_custom_checks_decide_alike(void **state) {
+  (void)state;
+  f_install(&F);
+  const char *const names[] = {"kill_switch",     "symbol_list",    "trading_hours", "order_rate",
+                               "duplicate_order", "max_order_size", "price_collar",  "max_position",
+                               "max_open_orders", "credit_limit",   "daily_loss",    "leverage",
+                               "margin",          "self_trade",     "concentration", "var_stress"};
+  oms_risk_check_t chain[17];
+  for (int i = 0; i < 16; i++) chain[i] = *oms_risk_builtin(names[i]);
+  chain[16] = (oms_risk_check_t){"noop", pass_check, NULL, NULL};
+  const char *qty[] = {"1000", "1", "150", "1"}, *px[] = {"100", "150", "100", "100"};
+  for (int k = 0; k < 4; k++) {
+    oms_order_t o;
+    f_order(&F, &o, k == 3 ? OMS_SIDE_SELL : OMS_SIDE_BUY, OMS_ORD_LIMIT, qty[k], px[k]);
+    if (k == 3) strcpy(o.symbol, "XRP-USD"); /* not on the whitelist */
+    assert_int_equal(oms_risk_set_chain(F.risk, chain, 16), 0);
+    oms_reason_t one = f_check(&F, &o, F_NOW, &res);
+    assert_int_not_equal(one, OMS_R_NONE);
+    char check[32], text[OMS_REASON_MAX + 1];
+    snprintf(check, sizeof check, "%s", res.check);
+    snprintf(text, sizeof text, "%s", res.reject.text);
+    assert_int_equal(oms_risk_set_chain(F.risk, chain, 17), 0);
+    assert_int_equal(f_check(&F, &o, F_NOW, &res), one);
+    assert_string_equal(res.check, check);
+    assert_string_equal(res.reject.text, text);
+  }
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_string_equal(res.check, "noop");
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 16), 0);
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
+  assert_string_equal(res.check, "var_stress");
+  assert_string_equal(res.reject.text, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -596,6 +847,11 @@ int main(void) {
       T(test_bad_limits_are_refused_and_old_ones_stay),
       T(test_engine_config_and_capacity),
       T(test_cancel_without_limits_passes),
+      T(test_check_open_is_check_then_open),
+      T(test_builtins_alone_or_among_custom_checks_decide_alike),
+      T(test_a_given_back_entry_is_not_its_old_order),
+      T(test_resolved_limits_follow_every_change),
+      T(test_resolved_limits_of_many_pairs),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
