@@ -739,12 +739,17 @@ static void finish(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
  * with the OMS (their open orders reconciled) and its instrument is quoted
  * again (a price on either side at a usable venue): before that, a
  * decision would find an empty book and end it. */
-static bool resumable(oms__sor_t *S, oms_engine_t *e, const srec_t *r, int64_t now) {
+static bool reconciled(oms__sor_t *S, oms_engine_t *e) {
   const oms_sor_venue_cfg_t *vc;
   for (int vi = 0; (vc = oms_sor_book_venue_cfg(S->book, vi)) != NULL; vi++)
     if (oms_sor_book_state(S->book, vi) != OMS_SOR_DOWN &&
         !oms_engine_venue_reconciled(e, vc->name))
       return false;
+  return true;
+}
+
+static bool resumable(oms__sor_t *S, oms_engine_t *e, const srec_t *r, int64_t now) {
+  if (!reconciled(S, e)) return false;
   oms_sor_nbbo_t n;
   oms_sor_book_nbbo(S->book, r->ins, now, &n);
   return n.usable != 0 && (oms_dec_is_pos(n.bid) || oms_dec_is_pos(n.ask));
@@ -758,6 +763,23 @@ static void step(oms__sor_t *S, oms_engine_t *e, uint32_t ri, int64_t now) {
     return;
   }
   if (r->cancelling) {
+    if (r->held && any_open(r, false)) {
+      /* recovered cancelling: the cancels of its children may have died
+       * with the process; once the venues are reconciled, asked again (a
+       * child already being cancelled refuses the second) */
+      if (!reconciled(S, e)) {
+        mark_dirty(S, ri);
+        return;
+      }
+      r->held = false;
+      S->held--;
+      uint64_t kids[OMS_SOR_MAX_VENUES];
+      int nk = 0;
+      for (int v = 0; v < OMS_SOR_MAX_VENUES; v++)
+        if (r->kid[v].seq != 0 && r->kid[v].order_id != 0) kids[nk++] = r->kid[v].order_id;
+      for (int k = 0; k < nk; k++) oms__engine_cancel_child(e, kids[k]);
+      r = &S->rec[ri];
+    }
     /* recovered cancelling with nothing open (its last children never
      * reached the store): nothing will confirm it but this */
     if (!any_open(r, false)) {
