@@ -33,7 +33,7 @@
  * copy of the record during the commit, installed once the unit is stored.
  * When the parent ends, its best-execution record (arrival NBBO, fills and
  * fees per venue, price improvement, effective spread) is emitted as a
- * BestExecution event.
+ * BestExecution event, in the unit that ends it (below).
  *
  * DURABILITY. The record travels in the same store unit as every event
  * that changes it, as an algorithm parent's state does (engine_parent.c):
@@ -49,9 +49,23 @@
  * inside the step) or ended: what it held beyond its fills goes back to
  * the parent. A recovered parent is held until every venue of the book
  * that is not down is reconciled and its instrument is quoted again (a
- * price on either side); then its unfilled rest is routed by the same rules. A restart
- * between the parent's end and its BestExecution unit loses that event
- * (the figures are on the parent's last event, in its record).
+ * price on either side); then its unfilled rest is routed by the same rules. One
+ * recovered while cancelling asks its open children's cancels again once the
+ * venues are reconciled (theirs may have died with the process).
+ *
+ * The end and its BestExecution are one unit. Every change of a record in
+ * a unit goes through a scratch copy, the parent's own cancel and end too
+ * (parent_change), so the commit knows the smart parents the unit touches
+ * (oms__sor_unit). For each that the unit leaves ended with no child open,
+ * the commit stages the BestExecution event after the parent's own
+ * (engine.c stage_bestex, oms__sor_unit_bestex) and the copy notes it
+ * given (bx_sent), installed with the rest once the unit is stored. A crash
+ * at any instant thus stores both or neither: a parent whose ending unit
+ * was lost is still open in the store and ends again after the restart,
+ * with its event; an ended parent is never loaded, so none is given twice.
+ * The poll only retires the record (finish), and emits the event in a unit
+ * of its own only if the ending unit had no room for it, which no path
+ * reaches (such a unit holds at most three of MAX_STAGE's four events).
  */
 #include "engine/engine_sor.h"
 

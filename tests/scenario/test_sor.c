@@ -6,7 +6,9 @@
  * new and its child is settled when it returns; partial fills are re-routed
  * to the next venue; a stale venue is ignored; and, over random books,
  * fills, venue outages and cancels, the children of a parent never hold more
- * than the parent across every venue, at every event.
+ * than the parent across every venue, at every event. Restarts: mid-sweep,
+ * with a post resting, and a crash after every store unit from acceptance to
+ * the end: one BestExecution per parent, the uninterrupted run's figures.
  *
  * The books are made by ordinary orders of another account (ACC2) resting
  * at each venue; no liquidity provider, so every price is the test's.
@@ -888,7 +890,6 @@ static void ended_crashed(int kind, int cut, ended_t *out) {
   }
   run_ms(w, 3);
   cut_install(w);
-  g_units = 0;
   if (kind == 0) {
     p[0] = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
     p[1] = smart(w, OMS_SIDE_BUY, "2", "65001", OMS_SOR_POLICY_TAKE);
