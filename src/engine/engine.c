@@ -841,7 +841,8 @@ static int commit(oms_engine_t *e, unsigned flags) {
           oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
-      if ((st->fill || st->bust || oms__state_terminal(s->o.state)) && s->o.parent_order_id != 0)
+      if ((st->fill || st->bust || oms__state_terminal(s->o.state)) &&
+          s->o.parent_order_id != 0)
         oms__groups_rereserve(e->groups, e, s->o.parent_order_id);
       if (oms__state_terminal(s->o.state)) {
         slot_finished(e, st->slot);

@@ -749,10 +749,8 @@ static void finish(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
   r->ended = true;
 }
 
-/* A recovered parent routes again once the venues it could use agree
- * with the OMS (their open orders reconciled) and its instrument is quoted
- * again (a price on either side at a usable venue): before that, a
- * decision would find an empty book and end it. */
+/* Every venue of the book that is not down agrees with the OMS (its open
+ * orders reconciled). */
 static bool reconciled(oms__sor_t *S, oms_engine_t *e) {
   const oms_sor_venue_cfg_t *vc;
   for (int vi = 0; (vc = oms_sor_book_venue_cfg(S->book, vi)) != NULL; vi++)
@@ -762,6 +760,10 @@ static bool reconciled(oms__sor_t *S, oms_engine_t *e) {
   return true;
 }
 
+/* A recovered parent routes again once the venues it could use agree
+ * with the OMS and its instrument is quoted again (a price on either side
+ * at a usable venue): before that, a decision would find an empty book and
+ * end it. */
 static bool resumable(oms__sor_t *S, oms_engine_t *e, const srec_t *r, int64_t now) {
   if (!reconciled(S, e)) return false;
   oms_sor_nbbo_t n;
