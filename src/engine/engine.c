@@ -743,6 +743,25 @@ static int stage_parents(oms_engine_t *e) {
   return e->nstage;
 }
 
+/* A smart parent this unit ends gets its BestExecution event in the same
+ * unit, after the parent's own (engine_sor.c, DURABILITY): a crash never
+ * stores the one without the other. Returns the number of staged events. */
+static int stage_bestex(oms_engine_t *e) {
+  uint64_t pid;
+  for (int i = 0; (pid = oms__sor_unit_parent(e->sor, i)) != 0 && e->nstage < MAX_STAGE; i++) {
+    slot_t *ps = slot_of_id(e, pid);
+    if (ps == NULL) continue;
+    const oms_order_t *after = &ps->o;
+    for (int j = 0; j < e->nstage; j++)
+      if (e->stage[j].slot == slot_index(e, ps)) after = &e->sev[j].order;
+    if (!oms_ord_state_is_terminal(after->state)) continue;
+    oms_event_t *ev = stage(e, slot_index(e, ps), after, OMS_EVT_BEST_EXECUTION);
+    e->stage[e->nstage - 1].slot = NIL; /* a record about the order, not a change of it */
+    if (!oms__sor_unit_bestex(e->sor, i, ev)) e->nstage--;
+  }
+  return e->nstage;
+}
+
 /* Appends the staged events as one unit and, if the store takes it, applies
  * the staged changes and queues their effects. Returns 0, or the store's
  * error (OMS_ESTORE, OMS_EFULL) or OMS_EFULL for a full outbox, with nothing
@@ -751,6 +770,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
   int n = e->nstage;
   if (n == 0) return 0;
   n = stage_parents(e);
+  if (oms__sor_unit(e->sor)) n = stage_bestex(e);
   int need = 0;
   for (int k = 0; k < n; k++) need += 1 + (e->stage[k].send != 0);
   if (outbox_room(e) < need) {

@@ -33,7 +33,7 @@
  * copy of the record during the commit, installed once the unit is stored.
  * When the parent ends, its best-execution record (arrival NBBO, fills and
  * fees per venue, price improvement, effective spread) is emitted as a
- * BestExecution event.
+ * BestExecution event, in the unit that ends it (below).
  *
  * DURABILITY. The record travels in the same store unit as every event
  * that changes it, as an algorithm parent's state does (engine_parent.c):
@@ -49,9 +49,23 @@
  * inside the step) or ended: what it held beyond its fills goes back to
  * the parent. A recovered parent is held until every venue of the book
  * that is not down is reconciled and its instrument is quoted again (a
- * price on either side); then its unfilled rest is routed by the same rules. A restart
- * between the parent's end and its BestExecution unit loses that event
- * (the figures are on the parent's last event, in its record).
+ * price on either side); then its unfilled rest is routed by the same rules. One
+ * recovered while cancelling asks its open children's cancels again once the
+ * venues are reconciled (theirs may have died with the process).
+ *
+ * The end and its BestExecution are one unit. Every change of a record in
+ * a unit goes through a scratch copy, the parent's own cancel and end too
+ * (parent_change), so the commit knows the smart parents the unit touches
+ * (oms__sor_unit). For each that the unit leaves ended with no child open,
+ * the commit stages the BestExecution event after the parent's own
+ * (engine.c stage_bestex, oms__sor_unit_bestex) and the copy notes it
+ * given (bx_sent), installed with the rest once the unit is stored. A crash
+ * at any instant thus stores both or neither: a parent whose ending unit
+ * was lost is still open in the store and ends again after the restart,
+ * with its event; an ended parent is never loaded, so none is given twice.
+ * The poll only retires the record (finish), and emits the event in a unit
+ * of its own only if the ending unit had no room for it, which no path
+ * reaches (such a unit holds at most three of MAX_STAGE's four events).
  */
 #include "engine/engine_sor.h"
 
@@ -88,6 +102,7 @@ typedef struct srec_s {
   bool filled_since_skip;
   uint32_t vfills[OMS_SOR_MAX_VENUES]; /* fills at bx.venue[i] */
   bool cancelling, ended, dirty;
+  bool bx_sent;  /* its BestExecution is staged or stored */
   bool held;     /* recovered: waits for the venues (see DURABILITY) */
   bool present;  /* recovery: a record was found for it */
   uint32_t next; /* free list, dirty list */
@@ -100,13 +115,13 @@ typedef struct scratch_s {
 } scratch_t;
 
 struct oms__sor_s {
+  oms__sor_head_t h; /* first: engine_sor.h reads it */
   oms_sor_book_t *book;
   srec_t *rec;
   uint32_t cap, free_head, active;
   oms__u64map_t by_id;
   uint32_t dirty_head, dirty_tail;
   scratch_t scratch[SCRATCH];
-  int nscratch;
   oms_sor_policy_t pending;
   oms_sor_bestex_t done[DONE_KEPT];
   uint32_t ndone;
@@ -416,10 +431,10 @@ void oms__sor_drop(oms__sor_t *S, uint64_t order_id) {
 /* ---- children's events, within a commit ----------------------------------------- */
 
 static scratch_t *scratch_for(oms__sor_t *S, uint32_t ri) {
-  for (int k = 0; k < S->nscratch; k++)
+  for (int k = 0; k < S->h.nscratch; k++)
     if (S->scratch[k].rec == ri) return &S->scratch[k];
-  if (S->nscratch == SCRATCH) return NULL;
-  scratch_t *sc = &S->scratch[S->nscratch++];
+  if (S->h.nscratch == SCRATCH) return NULL;
+  scratch_t *sc = &S->scratch[S->h.nscratch++];
   sc->rec = ri;
   sc->r = S->rec[ri];
   return sc;
@@ -458,7 +473,7 @@ int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_eve
               oms_dec_is_pos(ev->fill.qty);
   bool ends = oms_ord_state_is_terminal(o->state) && !oms_ord_state_is_terminal(before->state);
   const srec_t *cur = &S->rec[ri];
-  for (int k = 0; k < S->nscratch; k++)
+  for (int k = 0; k < S->h.nscratch; k++)
     if (S->scratch[k].rec == ri) cur = &S->scratch[k].r;
   if (kid_of(cur, o->child_seq) < 0) return 0;
   memset(fx, 0, sizeof(*fx));
@@ -509,7 +524,7 @@ int oms__sor_child_event(oms__sor_t *S, const oms_order_t *before, const oms_eve
 }
 
 void oms__sor_commit(oms__sor_t *S) {
-  for (int k = 0; k < S->nscratch; k++) {
+  for (int k = 0; k < S->h.nscratch; k++) {
     uint32_t ri = S->scratch[k].rec;
     srec_t *live = &S->rec[ri];
     /* the list links are the live record's, not the copy's */
@@ -521,18 +536,62 @@ void oms__sor_commit(oms__sor_t *S) {
     assert(sor_check(live));
     mark_dirty(S, ri); /* a child moved: look again at the next poll */
   }
-  S->nscratch = 0;
+  S->h.nscratch = 0;
 }
 
-void oms__sor_abort(oms__sor_t *S) { S->nscratch = 0; }
-
-/* ---- cancel, market data, connections ------------------------------------------- */
+void oms__sor_abort(oms__sor_t *S) { S->h.nscratch = 0; }
 
 static bool any_open(const srec_t *r, bool ioc_only) {
   for (int v = 0; v < OMS_SOR_MAX_VENUES; v++)
     if (r->kid[v].seq != 0 && (!ioc_only || !r->kid[v].post)) return true;
   return false;
 }
+
+/* The BestExecution event of record r: its figures finished, the store's
+ * encoding into blob[cap] (the length, 0 if it did not fit) and a line for
+ * people into text. */
+static size_t bestex_of(srec_t *r, uint8_t *blob, size_t cap, char *text, size_t tcap) {
+  oms_sor_bestex_finish(&r->bx);
+  int len = oms_store_bestex_encode(&r->bx, r->vfills, blob, cap);
+  char avg[OMS_DEC_STRLEN], imp[OMS_DEC_STRLEN], fees[OMS_DEC_STRLEN];
+  oms_dec_format(r->bx.avg_px, avg, sizeof(avg));
+  oms_dec_format(r->bx.improvement_px, imp, sizeof(imp));
+  oms_dec_format(r->bx.fees, fees, sizeof(fees));
+  snprintf(text, tcap, "avg %s improvement %s per unit fees %s over %u venues", avg, imp, fees,
+           r->bx.nvenues);
+  return len > 0 ? (size_t)len : 0;
+}
+
+/* ---- the unit that ends a parent carries its BestExecution -------------------- */
+
+uint64_t oms__sor_unit_parent(const oms__sor_t *S, int i) {
+  return i < S->h.nscratch ? S->scratch[i].r.order_id : 0;
+}
+
+bool oms__sor_unit_bestex(oms__sor_t *S, int i, oms_event_t *ev) {
+  srec_t *r = &S->scratch[i].r;
+  if (r->bx_sent || any_open(r, false)) return false;
+  /* on the copy: a refused unit leaves the live record unfinished */
+  ev->algo_len = (uint16_t)bestex_of(r, ev->algo, sizeof(ev->algo), ev->text, sizeof(ev->text));
+  r->bx_sent = true;
+  return true;
+}
+
+/* The parent's own change ch[n] with its record as it leaves, through a
+ * copy of the record the commit installs (so the unit knows the parent and
+ * carries its BestExecution if it ends it). Returns the commit's result. */
+static int parent_change(oms__sor_t *S, oms_engine_t *e, uint32_t ri, bool cancelling,
+                         const oms_ord_change_t *ch, int n) {
+  scratch_t *sc = scratch_for(S, ri); /* none open outside a commit */
+  assert(sc != NULL && S->h.nscratch == 1);
+  sc->r.cancelling |= cancelling;
+  int len = sr_encode(&sc->r, S->blob, sizeof(S->blob));
+  int rc = oms__engine_parent_apply(e, sc->r.order_id, ch, n, S->blob, len > 0 ? (size_t)len : 0);
+  S->h.nscratch = 0; /* installed by the commit, or dropped */
+  return rc;
+}
+
+/* ---- cancel, market data, connections ------------------------------------------- */
 
 int oms__sor_cancel(oms__sor_t *S, oms_engine_t *e, uint64_t order_id, oms_reject_t *rej) {
   uint32_t ri = rec_of(S, order_id);
@@ -564,18 +623,13 @@ int oms__sor_cancel(oms__sor_t *S, oms_engine_t *e, uint64_t order_id, oms_rejec
   oms_ord_change_t ch[2] = {{.event = OMS_EV_CANCEL_REQUEST, .ts_ns = now},
                             {.event = OMS_EV_CANCEL_CONFIRM, .ts_ns = now}};
   bool open = any_open(r, false);
-  srec_t after = *r;
-  after.cancelling = true;
-  int len = sr_encode(&after, S->blob, sizeof(S->blob));
-  int rc =
-      oms__engine_parent_apply(e, order_id, ch, open ? 1 : 2, S->blob, len > 0 ? (size_t)len : 0);
+  int rc = parent_change(S, e, ri, true, ch, open ? 1 : 2);
   if (rc != 0) {
     oms_reject_set(rej, OMS_R_STORE_FAILED, "smart order %llu not cancelled: %s",
                    (unsigned long long)order_id, oms_strerror(rc));
     return OMS_EREJECTED;
   }
-  r->cancelling = true;
-  mark_dirty(S, ri);
+  r = &S->rec[ri]; /* cancelling: the commit installed it */
   /* the children's ends confirm the parent's cancel (oms__sor_child_event) */
   for (int v = 0; v < OMS_SOR_MAX_VENUES; v++)
     if (r->kid[v].seq != 0 && r->kid[v].order_id != 0)
@@ -673,40 +727,45 @@ static int send_children(oms__sor_t *S, oms_engine_t *e, uint32_t ri, const oms_
 }
 
 static void end_parent(oms__sor_t *S, oms_engine_t *e, uint32_t ri, const char *why) {
-  srec_t *r = &S->rec[ri];
   oms_ord_change_t ch = {.event = OMS_EV_CANCEL_CONFIRM,
                          .ts_ns = oms__engine_now(e),
                          .reason = OMS_R_NONE,
                          .reason_text = why};
-  int len = sr_encode(r, S->blob, sizeof(S->blob));
-  oms__engine_parent_apply(e, r->order_id, &ch, 1, S->blob, len > 0 ? (size_t)len : 0);
+  parent_change(S, e, ri, false, &ch, 1);
 }
 
-static void emit_bestex(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
+/* The parent is over: its BestExecution went with the unit that ended it,
+ * or, when that unit had no room left, goes now in a unit of its own. */
+static void finish(oms__sor_t *S, oms_engine_t *e, uint32_t ri) {
   srec_t *r = &S->rec[ri];
-  oms_sor_bestex_finish(&r->bx);
+  if (!r->bx_sent) {
+    char text[OMS_REASON_MAX + 1];
+    size_t len = bestex_of(r, S->blob, sizeof(S->blob), text, sizeof(text));
+    r->bx_sent = true;
+    oms__engine_emit_bestex(e, r->order_id, text, S->blob, len);
+    r = &S->rec[ri];
+  }
   S->done[S->ndone++ % DONE_KEPT] = r->bx;
-  int len = oms_store_bestex_encode(&r->bx, r->vfills, S->blob, sizeof(S->blob));
-  char avg[OMS_DEC_STRLEN], imp[OMS_DEC_STRLEN], fees[OMS_DEC_STRLEN];
-  oms_dec_format(r->bx.avg_px, avg, sizeof(avg));
-  oms_dec_format(r->bx.improvement_px, imp, sizeof(imp));
-  oms_dec_format(r->bx.fees, fees, sizeof(fees));
-  char text[OMS_REASON_MAX + 1];
-  snprintf(text, sizeof(text), "avg %s improvement %s per unit fees %s over %u venues", avg, imp,
-           fees, r->bx.nvenues);
-  oms__engine_emit_bestex(e, r->order_id, text, S->blob, len > 0 ? (size_t)len : 0);
+  r->ended = true;
 }
 
-/* A recovered parent routes again once the venues it could use agree
- * with the OMS (their open orders reconciled) and its instrument is quoted
- * again (a price on either side at a usable venue): before that, a
- * decision would find an empty book and end it. */
-static bool resumable(oms__sor_t *S, oms_engine_t *e, const srec_t *r, int64_t now) {
+/* Every venue of the book that is not down agrees with the OMS (its open
+ * orders reconciled). */
+static bool reconciled(oms__sor_t *S, oms_engine_t *e) {
   const oms_sor_venue_cfg_t *vc;
   for (int vi = 0; (vc = oms_sor_book_venue_cfg(S->book, vi)) != NULL; vi++)
     if (oms_sor_book_state(S->book, vi) != OMS_SOR_DOWN &&
         !oms_engine_venue_reconciled(e, vc->name))
       return false;
+  return true;
+}
+
+/* A recovered parent routes again once the venues it could use agree
+ * with the OMS and its instrument is quoted again (a price on either side
+ * at a usable venue): before that, a decision would find an empty book and
+ * end it. */
+static bool resumable(oms__sor_t *S, oms_engine_t *e, const srec_t *r, int64_t now) {
+  if (!reconciled(S, e)) return false;
   oms_sor_nbbo_t n;
   oms_sor_book_nbbo(S->book, r->ins, now, &n);
   return n.usable != 0 && (oms_dec_is_pos(n.bid) || oms_dec_is_pos(n.ask));
@@ -716,22 +775,33 @@ static void step(oms__sor_t *S, oms_engine_t *e, uint32_t ri, int64_t now) {
   srec_t *r = &S->rec[ri];
   const oms_order_t *po = oms__engine_order(e, r->order_id);
   if (po == NULL || oms_ord_state_is_terminal(po->state)) {
-    if (!any_open(r, false)) {
-      emit_bestex(S, e, ri);
-      S->rec[ri].ended = true;
-    }
+    if (!any_open(r, false)) finish(S, e, ri);
     return;
   }
   if (r->cancelling) {
+    if (r->held && any_open(r, false)) {
+      /* recovered cancelling: the cancels of its children may have died
+       * with the process; once the venues are reconciled, asked again (a
+       * child already being cancelled refuses the second) */
+      if (!reconciled(S, e)) {
+        mark_dirty(S, ri);
+        return;
+      }
+      r->held = false;
+      S->held--;
+      uint64_t kids[OMS_SOR_MAX_VENUES];
+      int nk = 0;
+      for (int v = 0; v < OMS_SOR_MAX_VENUES; v++)
+        if (r->kid[v].seq != 0 && r->kid[v].order_id != 0) kids[nk++] = r->kid[v].order_id;
+      for (int k = 0; k < nk; k++) oms__engine_cancel_child(e, kids[k]);
+      r = &S->rec[ri];
+    }
     /* recovered cancelling with nothing open (its last children never
      * reached the store): nothing will confirm it but this */
     if (!any_open(r, false)) {
       end_parent(S, e, ri, "smart order cancelled");
       po = oms__engine_order(e, S->rec[ri].order_id);
-      if (po == NULL || oms_ord_state_is_terminal(po->state)) {
-        emit_bestex(S, e, ri);
-        S->rec[ri].ended = true;
-      }
+      if (po == NULL || oms_ord_state_is_terminal(po->state)) finish(S, e, ri);
     }
     return;
   }
@@ -776,10 +846,7 @@ static void step(oms__sor_t *S, oms_engine_t *e, uint32_t ri, int64_t now) {
   if (!any_open(r, false) && r->alloc.raw < r->qty.raw) {
     end_parent(S, e, ri, "smart routing: no venue can take the rest");
     po = oms__engine_order(e, r->order_id);
-    if (po == NULL || oms_ord_state_is_terminal(po->state)) {
-      emit_bestex(S, e, ri);
-      S->rec[ri].ended = true;
-    }
+    if (po == NULL || oms_ord_state_is_terminal(po->state)) finish(S, e, ri);
   }
 }
 

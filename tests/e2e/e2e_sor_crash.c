@@ -14,6 +14,14 @@
  * children whose fills add up to the parent exactly, none above the
  * parent's quantity at any line, no ClOrdID twice.
  *
+ * The instant the client hears the parent FILLED, omsd is killed with
+ * SIGKILL again and started once more: what the client was told of the
+ * end, the store holds with its best-execution record. Read from omsd's
+ * data directory once it stopped (the journal and its projection): exactly
+ * one BestExecution event, the parent's (ClOrdID sorc1), filled 1, and its
+ * `best_execution` row (docs/routing.md: the end and its BestExecution are
+ * one unit, so the kill can not fall between them).
+ *
  * usage: e2e_sor_crash OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR;
  * prints "e2e_sor_crash: ok" on success.
  */
@@ -25,6 +33,8 @@
 
 #include "e2e_proc.h"
 #include "e2e_rawfix.h"
+#include "oms/event.h"
+#include "oms/store.h"
 
 #define QTY_RAW 100000000LL /* 1, at 10^-8 */
 
@@ -125,6 +135,52 @@ static long long venue_fills(void) {
   return total;
 }
 
+/* The BestExecution events in omsd's store: how many, and the last one's
+ * parent and record. */
+typedef struct bx_seen_s {
+  int n;
+  oms_order_t parent;
+  oms_sor_bestex_t bx;
+} bx_seen_t;
+
+static int on_stored(void *ctx, const oms_event_t *ev) {
+  bx_seen_t *b = ctx;
+  if (ev->type != OMS_EVT_BEST_EXECUTION) return 0;
+  uint32_t fills[OMS_SOR_MAX_VENUES];
+  if (oms_store_bestex_decode(ev->algo, ev->algo_len, &b->bx, fills) != 0)
+    die("a stored BestExecution event does not decode");
+  b->parent = ev->order;
+  b->n++;
+  return 0;
+}
+
+static void check_stored_bestex(void) {
+  char jdir[700], db[700];
+  snprintf(jdir, sizeof jdir, "%s/journal", g_omsd.data);
+  snprintf(db, sizeof db, "%s/oms.db", g_omsd.data);
+  oms_store_journal_config_t jc;
+  oms_store_journal_config_init(&jc, jdir, db);
+  oms_store_t *st = NULL;
+  if (oms_store_journal_open(&jc, &st) != 0) die("omsd's store does not open");
+  bx_seen_t b;
+  memset(&b, 0, sizeof b);
+  if (oms_store_events_from(st, 1, 0, on_stored, &b) != 0) die("omsd's events do not read");
+  if (b.n != 1) {
+    fprintf(stderr, "e2e_sor_crash: %d BestExecution events stored\n", b.n);
+    oms_store_close(st);
+    die("not exactly one BestExecution event in the store");
+  }
+  if (strcmp(b.parent.client_order_id, "sorc1") != 0 || b.bx.parent_id != b.parent.order_id)
+    die("the BestExecution event is not the parent's");
+  if (b.bx.filled.raw != QTY_RAW || b.bx.qty.raw != QTY_RAW)
+    die("the stored best-execution record does not say 1 of 1 filled");
+  oms_bestex_row_t row;
+  if (oms_store_get_best_execution(st, b.parent.order_id, &row) != 0 ||
+      row.bx.filled.raw != QTY_RAW)
+    die("no best_execution row for the parent");
+  oms_store_close(st);
+}
+
 int main(int argc, char **argv) {
   if (argc != 6) {
     fprintf(stderr, "usage: e2e_sor_crash OMSD OMSVENUE OMSD_CONF VENUE_CONF WORKDIR\n");
@@ -170,6 +226,11 @@ int main(int argc, char **argv) {
     st = parent_report(msg, &cum);
   }
   if (st != '2' || cum != QTY_RAW) die("the parent did not end FILLED with CumQty 1");
+  /* told the end: killed at once, started again */
+  e2e_kill9(&g_omsd);
+  close(g_fix.fd);
+  start(&g_omsd);
+  logon();
   send_msg("5", "");
   next_msg("5", msg, sizeof msg, 2000);
   close(g_fix.fd);
@@ -177,6 +238,7 @@ int main(int argc, char **argv) {
   e2e_stop(&g_venue, SIGTERM);
   long long at_venue = venue_fills();
   if (at_venue != QTY_RAW) die("the children's fills at the venue are not the parent's quantity");
-  printf("e2e_sor_crash: ok (CumQty 1 told, 1 filled at the venue)\n");
+  check_stored_bestex();
+  printf("e2e_sor_crash: ok (CumQty 1 told, 1 filled at the venue, one BestExecution stored)\n");
   return 0;
 }

@@ -6,7 +6,9 @@
  * new and its child is settled when it returns; partial fills are re-routed
  * to the next venue; a stale venue is ignored; and, over random books,
  * fills, venue outages and cancels, the children of a parent never hold more
- * than the parent across every venue, at every event.
+ * than the parent across every venue, at every event. Restarts: mid-sweep,
+ * with a post resting, and a crash after every store unit from acceptance to
+ * the end: one BestExecution per parent, the uninterrupted run's figures.
  *
  * The books are made by ordinary orders of another account (ACC2) resting
  * at each venue; no liquidity provider, so every price is the test's.
@@ -751,6 +753,233 @@ static void test_restart_parent_can_be_cancelled(void **state) {
   destroy(w);
 }
 
+/* ---- a crash at every store unit ----------------------------------------------------
+ * The store keeps the first g_cut units the engine appends; at the next one
+ * the process dies (kill -9): that unit and every later one never reach
+ * the store, so their effects (venue messages, subscribers' events) never
+ * run either, as they wait for it to be durable. The simulated venues live
+ * in the same process: they die at the same instant, so their state files
+ * are taken as they were then (a report the engine took in a unit that was
+ * lost is delivered again after the restart). The test then restarts over
+ * the store and the venues' files as they were left. */
+static int g_cut = -1;  /* units kept before the crash; -1: no crash */
+static int g_units;     /* units appended */
+static bool g_crashed;  /* the unit after the cut was reached */
+static uint64_t g_lost; /* tickets handed out for units never stored */
+static const oms_store_vtbl_t *g_real_vt;
+static oms_store_vtbl_t g_cut_vt;
+static world_t *g_world; /* whose venues die with the crash */
+
+/* Venue i's state file as it is now, kept aside for the restart. */
+static void keep_state(const world_t *w, int i) {
+  char to[128];
+  snprintf(to, sizeof to, "%s.crash", w->spath[i]);
+  FILE *in = fopen(w->spath[i], "rb"), *out = fopen(to, "wb");
+  assert_non_null(in);
+  assert_non_null(out);
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
+  fclose(in);
+  assert_int_equal(fclose(out), 0);
+}
+
+static int cut_append(oms_store_t *s, const oms_store_unit_t *u, unsigned flags, uint64_t *ticket) {
+  if (!g_crashed && (g_cut < 0 || g_units < g_cut)) {
+    int rc = g_real_vt->append(s, u, flags, ticket);
+    if (rc == 0) g_units++;
+    return rc;
+  }
+  if (!g_crashed)
+    for (int i = 0; i < NV; i++)
+      if (g_world->spath[i][0] != '\0') keep_state(g_world, i);
+  g_crashed = true;
+  *ticket = g_real_vt->durable_ticket(s) + ++g_lost; /* never durable */
+  return 0;
+}
+
+static void cut_install(world_t *w) {
+  g_world = w;
+  g_real_vt = w->store->vt;
+  g_cut_vt = *g_real_vt;
+  g_cut_vt.append = cut_append;
+  w->store->vt = &g_cut_vt;
+}
+
+/* The process died (or, with no crash, stops at the end): it starts again
+ * over the store, with every unit appended after the cut lost. */
+static void crash_restart(world_t *w) {
+  w->store->vt = g_real_vt;
+  oms_engine_destroy(w->e);
+  for (int i = 0; g_crashed && i < NV; i++) {
+    char from[128];
+    snprintf(from, sizeof from, "%s.crash", w->spath[i]);
+    if (w->spath[i][0] != '\0') assert_int_equal(rename(from, w->spath[i]), 0);
+  }
+  g_crashed = false;
+  g_cut = -1;
+  boot(w, w->maker, w->taker, w->stale_ns);
+  assert_int_equal(oms_engine_recover(w->e, NULL), 0);
+  run_ms(w, 3000); /* reconciliation, then the recovered parents resume */
+  cut_install(w);
+}
+
+/* run_ms that stops at the crash; returns true if it came. */
+static bool run_ms_until_crash(world_t *w, int ms) {
+  for (int i = 0; i < ms && !g_crashed; i++) {
+    w->now += MS;
+    oms_engine_poll(w->e);
+  }
+  return g_crashed;
+}
+
+/* The BestExecution events of order pid in the store. */
+typedef struct bxs_s {
+  int n;
+  oms_sor_bestex_t bx;
+} bxs_t;
+
+static int count_bx(void *ctx, const oms_event_t *ev) {
+  bxs_t *b = ctx;
+  if (ev->type != OMS_EVT_BEST_EXECUTION) return 0;
+  uint32_t fills[OMS_SOR_MAX_VENUES];
+  assert_int_equal(oms_store_bestex_decode(ev->algo, ev->algo_len, &b->bx, fills), 0);
+  b->n++;
+  return 0;
+}
+
+typedef struct ended_s {
+  int units; /* appended after the parents were accepted, uninterrupted */
+  oms_ord_state_t state[2];
+  int64_t filled[2];
+  oms_sor_bestex_t bx[2];
+} ended_t;
+
+/* Smart parents that end three ways, the process killed after `cut` units
+ * of the store counted from their acceptance (-1: never):
+ *   0 FILLED by a child's fill (test_partial_fill_rerouted's sweep: p2 gets
+ *     1 of 2 at A, the rest at B), two parents;
+ *   1 CANCELLED when no venue can take the rest (a TAKE parent for 3 where
+ *     the books hold 2: the engine ends it itself);
+ *   2 CANCELLED by its client while its rest is posted at a venue (the
+ *     post's end confirms the cancel), after a first fill.
+ * A client action whose answer the crash swallowed is made again after
+ * the restart, as a client that heard nothing would. With or without the
+ * crash, the run ends with a restart over the store (nothing is emitted
+ * again after an end). */
+static void ended_crashed(int kind, int cut, ended_t *out) {
+  static const char *maker[NV] = {"0", "-0.0002", "0.0001"};
+  static const char *taker[NV] = {"0.0001", "0.0002", "0"};
+  g_durable = 1;
+  world_t *w = make(maker, taker, 0);
+  g_durable = 0;
+  int np = kind == 0 ? 2 : 1;
+  uint64_t p[2] = {0, 0};
+  if (kind == 0) {
+    rest(w, 0, OMS_SIDE_SELL, "2", "65000");
+    rest(w, 1, OMS_SIDE_SELL, "3", "65000.5");
+  } else if (kind == 1) {
+    rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+    rest(w, 1, OMS_SIDE_SELL, "1", "65000.5");
+    /* quoted still once the asks are taken: a recovered parent waits for
+     * a quote before it routes (and ends) again */
+    rest(w, 2, OMS_SIDE_BUY, "1", "64990");
+  } else {
+    rest(w, 0, OMS_SIDE_SELL, "1", "65000");
+    for (int i = 0; i < NV; i++) rest(w, i, OMS_SIDE_BUY, "1", "64990");
+  }
+  run_ms(w, 3);
+  cut_install(w);
+  if (kind == 0) {
+    p[0] = smart(w, OMS_SIDE_BUY, "1", "65001", OMS_SOR_POLICY_TAKE);
+    p[1] = smart(w, OMS_SIDE_BUY, "2", "65001", OMS_SOR_POLICY_TAKE);
+  } else if (kind == 1) {
+    p[0] = smart(w, OMS_SIDE_BUY, "3", "65001", OMS_SOR_POLICY_TAKE);
+  } else {
+    p[0] = smart(w, OMS_SIDE_BUY, "3", "65000", OMS_SOR_POLICY_BEST);
+  }
+  g_units = 0;
+  g_cut = cut;
+  bool restarted = false;
+  if (run_ms_until_crash(w, 8)) crash_restart(w), restarted = true;
+  if (kind == 2) {
+    /* the post rests at B with 1 of 3 filled: the client cancels */
+    assert_int_equal(get(w, p[0]).filled_qty.raw, T_D("1").raw);
+    oms_reject_t rej;
+    assert_int_equal(oms_engine_cancel(w->e, p[0], &rej), 0);
+    if (g_crashed) { /* its answer was never sent: it asks again */
+      crash_restart(w), restarted = true;
+      if (!oms_ord_state_is_terminal(get(w, p[0]).state))
+        assert_int_equal(oms_engine_cancel(w->e, p[0], &rej), 0);
+    }
+    if (run_ms_until_crash(w, 8)) crash_restart(w), restarted = true;
+  }
+  run_ms(w, 10);
+  if (!restarted) {
+    if (out != NULL) out->units = g_units;
+    crash_restart(w); /* after the end: nothing to resume, nothing again */
+    run_ms(w, 10);
+  }
+  w->store->vt = g_real_vt;
+  g_cut = -1;
+  for (int k = 0; k < np; k++) {
+    oms_order_t po = get(w, p[k]);
+    assert_true(oms_ord_state_is_terminal(po.state));
+    /* exactly one BestExecution: told to the subscribers once, stored once,
+     * the same record */
+    int told = 0;
+    for (int i = 0; i < w->nbx; i++) told += w->bx[i].parent_id == p[k];
+    if (told != 1)
+      fail_msg("kind %d cut %d: parent %d told %d BestExecution events", kind, cut, k, told);
+    bxs_t b = {0};
+    assert_int_equal(oms_store_events_for_order(w->store, p[k], count_bx, &b), 0);
+    if (b.n != 1)
+      fail_msg("kind %d cut %d: parent %d has %d BestExecution events stored", kind, cut, k, b.n);
+    bx_same(bx_of(w, p[k]), &b.bx);
+    oms_bestex_row_t row;
+    assert_int_equal(oms_store_get_best_execution(w->store, p[k], &row), 0);
+    bx_same(&b.bx, &row.bx);
+    if (out != NULL) {
+      out->state[k] = po.state;
+      out->filled[k] = po.filled_qty.raw;
+      out->bx[k] = b.bx;
+    }
+  }
+  assert_int_equal(w->violations, 0);
+  destroy(w);
+}
+
+/* The proof of the end and its BestExecution being one unit: for each way
+ * a smart parent ends, the process is killed after every unit the store
+ * took from the parents' acceptance to the end of the uninterrupted run
+ * (among them, right after the unit that ends the parent, where the event
+ * used to be lost): every run ends with the same states, fills and
+ * best-execution figures as the uninterrupted one, and one BestExecution
+ * event per parent, never zero, never two. */
+static void test_crash_at_every_unit_one_bestex(void **state) {
+  (void)state;
+  for (int kind = 0; kind < 3; kind++) {
+    ended_t ref, got;
+    memset(&ref, 0, sizeof ref);
+    ended_crashed(kind, -1, &ref);
+    assert_true(ref.units > 4);
+    int np = kind == 0 ? 2 : 1;
+    for (int k = 0; k < np; k++) assert_true(oms_dec_is_pos((oms_dec_t){ref.filled[k]}));
+    assert_int_equal(ref.state[0], kind == 0 ? OMS_STATE_FILLED : OMS_STATE_CANCELLED);
+    for (int cut = 0; cut <= ref.units; cut++) {
+      memset(&got, 0, sizeof got);
+      ended_crashed(kind, cut, &got);
+      for (int k = 0; k < np; k++) {
+        if (got.state[k] != ref.state[k] || got.filled[k] != ref.filled[k])
+          fail_msg("kind %d cut %d: parent %d ended %s with %lld, not %s with %lld", kind, cut, k,
+                   oms_ord_state_str(got.state[k]), (long long)got.filled[k],
+                   oms_ord_state_str(ref.state[k]), (long long)ref.filled[k]);
+        bx_same(&ref.bx[k], &got.bx[k]);
+      }
+    }
+  }
+}
+
 /* Random books, random smart parents of every policy, venues dropping and
  * coming back, cancels: never more held by children than the parent. */
 static void test_no_overfill_property(void **state) {
@@ -836,6 +1065,7 @@ int main(void) {
       cmocka_unit_test(test_restart_mid_sweep_same_record),
       cmocka_unit_test(test_restart_posted_rest_same_record),
       cmocka_unit_test(test_restart_parent_can_be_cancelled),
+      cmocka_unit_test(test_crash_at_every_unit_one_bestex),
       cmocka_unit_test(test_no_overfill_property),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
