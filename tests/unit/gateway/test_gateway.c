@@ -324,7 +324,10 @@ static const char *heard_all(world_t *w, int conn) {
         for (size_t j = i; j < m.nfields && (j == i || m.fields[j].tag != 11); j++) {
           if (m.fields[j].tag != row[r]) continue;
           oms_fix_str_t v = oms_fix_msg_value(&m, j);
-          n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", r == 0 ? " " : r == 1 ? "=" : "/",
+          n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s",
+                                r == 0   ? " "
+                                : r == 1 ? "="
+                                         : "/",
                                 (int)v.len, v.ptr);
         }
     }
@@ -1005,6 +1008,91 @@ static void test_new_order_list_is_a_contingent_group(void **state) {
       fail_msg("list %zu: 58=%s, wanted %s", i, val(m, 58), bad[i].text);
     assert_int_equal(val(m, 379)[0], 'L');
   }
+  destroy(w);
+}
+
+/* A list answers to its ListID and its members to their own ClOrdIDs
+ * (docs/groups.md, "FIX"): ListStatusRequest (M) gets the ListStatus;
+ * ListCancelRequest (K) cancels every live member and is answered
+ * Cancelling, then AllDone; an OrderCancelRequest naming one member
+ * cancels that member (which ends an OCO); one naming a member not sent
+ * yet (an OTO's contingent) cancels the list; an unknown ListID is a
+ * BusinessMessageReject, Unknown ID. */
+static void test_list_status_list_cancel_and_a_member_cancelled_by_its_name(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "E",
+           "66=L5|394=3|20101=1|68=2|73=2|"
+           "11=L5a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L5b|67=2|55=BTC-USD|54=1|38=0.5|40=3|99=70000|59=1|");
+  run_ms(w, 10);
+  (void)heard_all(w, 1);
+  send_raw(w, 1, "M", "66=L5|");
+  assert_string_equal(heard_all(w, 1), "N 2/3 L5a=0/0/0.5/0 L5b=0/0/0.5/0\n");
+  static const char *const unknown[] = {"M", "66=L404|", "K", "66=L404|" TT, "M", "66=L5a|"};
+  for (int i = 0; i < 6; i += 2) {
+    send_raw(w, 1, unknown[i], unknown[i + 1]);
+    oms_fix_msg_t *m = expect(w, 1, "j");
+    assert_string_equal(val(m, 372), unknown[i]);
+    assert_string_equal(val(m, 380), "1");
+    assert_int_equal(val(m, 379)[0], 'L');
+    assert_non_null(strstr(val(m, 58), "UNKNOWN_ORDER: no list of this session"));
+  }
+  /* one member by its name: it is cancelled, and the OCO with it */
+  send_raw(w, 1, "F", "41=L5a|11=L5a-x|55=BTC-USD|54=1|" TT);
+  run_ms(w, 10);
+  assert_string_equal(heard_all(w, 1),
+                      "8 L5a-x 6/6 41=L5a 66=L5\n"
+                      "8 L5a-x 4/4 41=L5a 66=L5\n"
+                      "N 6/3 L5a=4/0/0/0.5 L5b=0/0/0.5/0\n"
+                      "8 L5b 6/6 66=L5\n"
+                      "8 L5b 4/4 66=L5\n"
+                      "N 6/6 L5a=4/0/0/0.5 L5b=4/0/0/0.5\n"
+                      "8 L5 4/4\n"
+                      "N 5/6 L5a=4/0/0/0.5 L5b=4/0/0/0.5\n");
+  /* the list is done: a cancel of it cancels nothing, a member is unknown */
+  send_raw(w, 1, "K", "66=L5|" TT);
+  oms_fix_msg_t *m = expect(w, 1, "N");
+  assert_string_equal(val(m, 431), "6");
+  assert_string_equal(val(m, 444), "the list is done: nothing to cancel");
+  send_raw(w, 1, "F", "41=L5b|11=L5b-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  expect_none(w, 1);
+
+  /* an OTO: the contingent waits in the OMS for the primary's fill */
+  send_raw(w, 1, "E",
+           "66=L6|394=3|20101=3|68=2|73=2|"
+           "11=L6a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L6b|67=2|55=BTC-USD|54=2|38=0.5|40=2|44=70000|59=1|");
+  run_ms(w, 10);
+  (void)heard_all(w, 1);
+  send_raw(w, 1, "K", "66=L6|" TT);
+  run_ms(w, 10);
+  assert_string_equal(heard_all(w, 1),
+                      "8 L6 6/6\n"
+                      "8 L6a 6/6 66=L6\n" /* the members' cancels go out at once */
+                      "N 2/4 L6a=6/0/0.5/0 L6b=4/0/0/0.5\n"
+                      "8 L6a 4/4 66=L6\n"
+                      "N 6/6 L6a=4/0/0/0.5 L6b=4/0/0/0.5\n"
+                      "8 L6 4/4\n"
+                      "N 5/6 L6a=4/0/0/0.5 L6b=4/0/0/0.5\n");
+  /* the contingent named: nothing of it is out, the list is cancelled */
+  send_raw(w, 1, "E",
+           "66=L7|394=3|20101=3|68=2|73=2|"
+           "11=L7a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L7b|67=2|55=BTC-USD|54=2|38=0.5|40=2|44=70000|59=1|");
+  run_ms(w, 10);
+  (void)heard_all(w, 1);
+  send_raw(w, 1, "F", "41=L7b|11=L7b-x|55=BTC-USD|54=2|" TT);
+  run_ms(w, 10);
+  assert_string_equal(heard_all(w, 1),
+                      "8 L7b-x 6/6 41=L7b\n"
+                      "8 L7a 6/6 66=L7\n"
+                      "8 L7a 4/4 66=L7\n"
+                      "N 6/6 L7a=4/0/0/0.5 L7b=4/0/0/0.5\n"
+                      "8 L7b-x 4/4 41=L7b\n"
+                      "N 5/6 L7a=4/0/0/0.5 L7b=4/0/0/0.5\n");
   destroy(w);
 }
 
@@ -2158,6 +2246,7 @@ int main(void) {
       cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
       cmocka_unit_test(test_other_leg_tags_make_an_oco),
       cmocka_unit_test(test_new_order_list_is_a_contingent_group),
+      cmocka_unit_test(test_list_status_list_cancel_and_a_member_cancelled_by_its_name),
       cmocka_unit_test(test_smart_routing_over_fix),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
