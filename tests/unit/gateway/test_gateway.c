@@ -1030,14 +1030,22 @@ static void test_list_status_list_cancel_and_a_member_cancelled_by_its_name(void
   send_raw(w, 1, "M", "66=L5|");
   assert_string_equal(heard_all(w, 1), "N 2/3 L5a=0/0/0.5/0 L5b=0/0/0.5/0\n");
   static const char *const unknown[] = {"M", "66=L404|", "K", "66=L404|" TT, "M", "66=L5a|"};
+  oms_fix_msg_t *m;
   for (int i = 0; i < 6; i += 2) {
     send_raw(w, 1, unknown[i], unknown[i + 1]);
-    oms_fix_msg_t *m = expect(w, 1, "j");
+    m = expect(w, 1, "j");
     assert_string_equal(val(m, 372), unknown[i]);
     assert_string_equal(val(m, 380), "1");
     assert_int_equal(val(m, 379)[0], 'L');
     assert_non_null(strstr(val(m, 58), "UNKNOWN_ORDER: no list of this session"));
   }
+  /* a member answers a status request by its name; it can not be replaced */
+  send_raw(w, 1, "H", "11=L5b|55=BTC-USD|54=1|");
+  assert_string_equal(heard_all(w, 1), "8 L5b I/0\n");
+  send_raw(w, 1, "G", "41=L5b|11=L5b-r|55=BTC-USD|54=1|38=0.4|40=3|99=70000|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 41), "L5b");
+  assert_non_null(strstr(val(m, 58), "UNSUPPORTED"));
   /* one member by its name: it is cancelled, and the OCO with it */
   send_raw(w, 1, "F", "41=L5a|11=L5a-x|55=BTC-USD|54=1|" TT);
   run_ms(w, 10);
@@ -1052,7 +1060,7 @@ static void test_list_status_list_cancel_and_a_member_cancelled_by_its_name(void
                       "N 5/6 L5a=4/0/0/0.5 L5b=4/0/0/0.5\n");
   /* the list is done: a cancel of it cancels nothing, a member is unknown */
   send_raw(w, 1, "K", "66=L5|" TT);
-  oms_fix_msg_t *m = expect(w, 1, "N");
+  m = expect(w, 1, "N");
   assert_string_equal(val(m, 431), "6");
   assert_string_equal(val(m, 444), "the list is done: nothing to cancel");
   send_raw(w, 1, "F", "41=L5b|11=L5b-x|55=BTC-USD|54=1|" TT);
