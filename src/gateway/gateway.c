@@ -1291,15 +1291,15 @@ static void list_forget(gw_session_t *s, const oms_order_t *go) {
     if (idx_find(s->gw, s->idx, n, &id) && id == go->order_id) idx_del(s->gw, s->idx, n);
 }
 
-/* o is list group order that the client named by a member's ClOrdID id:
- * o becomes that member's open order, or stays the group order when the
- * member has none (held in the OMS, not released yet: cancelling it
- * cancels the list). Either answers to id. OMS_ENOTFOUND once the list
+/* o is a list's group order that the client named by member id's
+ * ClOrdID: o becomes that member's open order, or stays the group order
+ * when the member has none (held in the OMS, not released yet: cancelling
+ * it cancels the list). Either answers to id. OMS_ENOTFOUND once the list
  * ended. */
 static int list_member(gw_session_t *s, const char *id, oms_order_t *o) {
   int i = list_index(o, id);
-  if (i < 0 || oms_ord_state_is_terminal(o->state)) {
-    if (i >= 0) list_forget(s, o);
+  if (oms_ord_state_is_terminal(o->state)) {
+    list_forget(s, o);
     return OMS_ENOTFOUND;
   }
   uint64_t leg[OMS_ALGO_GROUP_MAX];
@@ -1337,7 +1337,8 @@ static int find_order(gw_session_t *s, oms_fix_str_t clordid, oms_order_t *o) {
   int rc;
   if (idx_find(s->gw, s->idx, id, &order_id)) {
     rc = oms_engine_get(e, order_id, o);
-    if (rc == 0 && is_list(o) && strcmp(o->client_order_id, id) != 0) rc = list_member(s, id, o);
+    if (rc == 0 && strcmp(o->client_order_id, id) != 0 && list_index(o, id) >= 0)
+      rc = list_member(s, id, o);
   } else {
     rc = oms_engine_get_by_clordid(e, s->client, id, o);
     if (rc == 0) {
@@ -1634,7 +1635,8 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     return;
   }
   if (idx_find(s->gw, s->idx, req.client_order_id, NULL)) {
-    send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID, "ClOrdID is in use by a replaced order");
+    send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID,
+                    "ClOrdID is in use by a replaced order or a list member");
     return;
   }
   oms_algo_params_t ap;
@@ -2024,7 +2026,7 @@ static void on_new_order_list(gw_session_t *s, const oms_fix_msg_t *m) {
   }
   if (idx_find(s->gw, s->idx, g.client_order_id, NULL)) {
     list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_DUPLICATE_CLORDID,
-                "ListID is in use by a replaced order");
+                "ListID is in use by a replaced order or a list member");
     return;
   }
   /* Each member answers to its ClOrdID (a cancel, the reports, ListStatus):

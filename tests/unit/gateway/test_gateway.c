@@ -1039,6 +1039,11 @@ static void test_list_status_list_cancel_and_a_member_cancelled_by_its_name(void
     assert_int_equal(val(m, 379)[0], 'L');
     assert_non_null(strstr(val(m, 58), "UNKNOWN_ORDER: no list of this session"));
   }
+  /* a member's name is taken while its list works */
+  new_limit(w, 1, "L5b", "1", "0.1", "50000", NULL);
+  m = expect(w, 1, "8");
+  assert_non_null(strstr(
+      val(m, 58), "DUPLICATE_CLORDID: ClOrdID is in use by a replaced order or a list member"));
   /* a member answers a status request by its name; it can not be replaced */
   send_raw(w, 1, "H", "11=L5b|55=BTC-USD|54=1|");
   assert_string_equal(heard_all(w, 1), "8 L5b I/0\n");
