@@ -2107,8 +2107,9 @@ static void list_row(oms_gateway_t *gw, const oms_order_t *go, const oms_algo_me
                      uint32_t i, list_row_t *b, oms_fix_list_order_t *r) {
   if (!list_name(go, i, b->name))
     snprintf(b->name, sizeof b->name, "G%llu.%u", (unsigned long long)go->order_id, i + 1);
-  oms_order_t o, last;
-  bool any = false;
+  oms_order_t o;
+  bool any = false, open = false;
+  char st = 0;
   int64_t cum = 0, leaves = 0, cxl = 0;
   __int128 notional = 0;
   char id[OMS_ID_MAX + 1];
@@ -2117,20 +2118,19 @@ static void list_row(oms_gateway_t *gw, const oms_order_t *go, const oms_algo_me
     if (oms_engine_get_by_clordid(gw->cfg.engine, go->strategy_id, id, &o) != 0) break;
     cum += o.filled_qty.raw;
     notional += o.cum_notional;
-    last = o;
-    any = true;
+    any = true; /* the last order found speaks for the member */
+    open = !oms_ord_state_is_terminal(o.state);
+    st = ord_status(&o);
+    leaves = open ? o.leaves_qty.raw : 0;
+    cxl = !open && o.state != OMS_STATE_FILLED && o.state != OMS_STATE_REJECTED
+              ? o.qty.raw - o.filled_qty.raw
+              : 0;
   }
-  char st;
-  if (m != NULL && m->state != OMS_MEMBER_DONE && (!any || oms_ord_state_is_terminal(last.state))) {
+  if (m != NULL && m->state != OMS_MEMBER_DONE && !open) {
     st = OMS_FIX_ORD_STATUS_PENDING_NEW;
     leaves = m->max_qty.raw - cum;
-  } else if (any) {
-    st = ord_status(&last);
-    if (!oms_ord_state_is_terminal(last.state))
-      leaves = last.leaves_qty.raw;
-    else if (last.state != OMS_STATE_FILLED && last.state != OMS_STATE_REJECTED)
-      cxl = last.qty.raw - last.filled_qty.raw;
-  } else {
+    cxl = 0;
+  } else if (!any) {
     st = OMS_FIX_ORD_STATUS_CANCELED; /* ended before it was ever sent */
     cxl = m != NULL ? m->max_qty.raw - cum : 0;
   }
