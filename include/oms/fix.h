@@ -561,6 +561,44 @@ typedef struct oms_fix_business_reject_s {
   const oms_fix_route_t *deliver_to;
 } oms_fix_business_reject_t;
 
+/* ListStatusType(429) and ListOrderStatus(431). */
+enum {
+  OMS_FIX_LIST_STATUS_TYPE_ACK = 1,
+  OMS_FIX_LIST_STATUS_TYPE_RESPONSE = 2,
+  OMS_FIX_LIST_STATUS_TYPE_ALL_DONE = 5,
+  OMS_FIX_LIST_STATUS_TYPE_ALERT = 6,
+
+  OMS_FIX_LIST_ORDER_STATUS_RECEIVED = 2,
+  OMS_FIX_LIST_ORDER_STATUS_EXECUTING = 3,
+  OMS_FIX_LIST_ORDER_STATUS_CANCELLING = 4,
+  OMS_FIX_LIST_ORDER_STATUS_ALL_DONE = 6,
+  OMS_FIX_LIST_ORDER_STATUS_REJECT = 7
+};
+
+/* One NoOrders(73) entry of a ListStatus: every field required but Text. */
+typedef struct oms_fix_list_order_s {
+  oms_fix_str_t cl_ord_id;  /* ClOrdID(11) */
+  oms_fix_str_t cum_qty;    /* CumQty(14) */
+  char ord_status;          /* OrdStatus(39) */
+  oms_fix_str_t leaves_qty; /* LeavesQty(151) */
+  oms_fix_str_t cxl_qty;    /* CxlQty(84) */
+  oms_fix_str_t avg_px;     /* AvgPx(6) */
+  oms_fix_str_t text;       /* Text(58) */
+} oms_fix_list_order_t;
+
+/* ListStatus(N), in one report (NoRpts 1, RptSeq 1). */
+typedef struct oms_fix_list_status_s {
+  oms_fix_str_t list_id;              /* ListID(66), required */
+  int list_status_type;               /* ListStatusType(429), required */
+  int list_order_status;              /* ListOrderStatus(431), required */
+  oms_fix_str_t text;                 /* ListStatusText(444) */
+  int64_t transact_time_ns;           /* TransactTime(60) when > 0 */
+  const oms_fix_list_order_t *orders; /* TotNoOrders(68) and NoOrders(73): n of them */
+  size_t n;
+  /* Header, not body: see oms_fix_exec_report_t. */
+  const oms_fix_route_t *deliver_to;
+} oms_fix_list_status_t;
+
 /* Body writers: append the message's body fields to a builder begun with the
  * matching MsgType. Return the builder's sticky error, OMS_EINVAL when a
  * required field is absent (the builder then stays failed). */
@@ -570,6 +608,7 @@ OMS_EXTERN int oms_fix_add_mass_cancel_report(oms_fix_builder_t *b,
                                               const oms_fix_mass_cancel_report_t *mr);
 OMS_EXTERN int oms_fix_add_business_reject(oms_fix_builder_t *b,
                                            const oms_fix_business_reject_t *br);
+OMS_EXTERN int oms_fix_add_list_status(oms_fix_builder_t *b, const oms_fix_list_status_t *ls);
 
 OMS_END_DECLS
 

@@ -201,6 +201,8 @@ OMS_EXTERN int oms_fix_session_send_mass_cancel_report(oms_fix_session_t *s,
                                                        const oms_fix_mass_cancel_report_t *mr);
 OMS_EXTERN int oms_fix_session_send_business_reject(oms_fix_session_t *s,
                                                     const oms_fix_business_reject_t *br);
+OMS_EXTERN int oms_fix_session_send_list_status(oms_fix_session_t *s,
+                                                const oms_fix_list_status_t *ls);
 
 /* Sends a session-level Reject(3) for inbound message m (typically after an
  * oms_fix_read_* failure): RefSeqNum(45) and RefMsgType(372) from m,

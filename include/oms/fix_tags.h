@@ -72,6 +72,9 @@ OMS_BEGIN_DECLS
   XX(NoAllocs, 78, NUMINGROUP)               \
   XX(AllocAccount, 79, STRING)               \
   XX(AllocQty, 80, QTY)                      \
+  XX(NoRpts, 82, INT)                        \
+  XX(RptSeq, 83, INT)                        \
+  XX(CxlQty, 84, QTY)                        \
   XX(Signature, 89, DATA)                    \
   XX(SecureDataLen, 90, LENGTH)              \
   XX(SecureData, 91, DATA)                   \
@@ -146,9 +149,12 @@ OMS_BEGIN_DECLS
   XX(MsgDirection, 385, CHAR)                \
   XX(NoTradingSessions, 386, NUMINGROUP)     \
   XX(BidType, 394, INT)                      \
+  XX(ListStatusType, 429, INT)               \
+  XX(ListOrderStatus, 431, INT)              \
   XX(CxlRejResponseTo, 434, CHAR)            \
   XX(ContraTradeQty, 437, QTY)               \
   XX(ContraTradeTime, 438, UTCTIMESTAMP)     \
+  XX(ListStatusText, 444, STRING)            \
   XX(EncodedListStatusTextLen, 445, LENGTH)  \
   XX(EncodedListStatusText, 446, DATA)       \
   XX(PartyIDSource, 447, CHAR)               \
@@ -229,6 +235,9 @@ OMS_EXTERN uint32_t oms_fix_tag_by_name(const char *name);
   XX(OrderCancelRequest, "F", APP)            \
   XX(OrderCancelReplaceRequest, "G", APP)     \
   XX(OrderStatusRequest, "H", APP)            \
+  XX(ListCancelRequest, "K", APP)             \
+  XX(ListStatusRequest, "M", APP)             \
+  XX(ListStatus, "N", APP)                    \
   XX(MarketDataRequest, "V", APP)             \
   XX(MarketDataSnapshotFullRefresh, "W", APP) \
   XX(MarketDataIncrementalRefresh, "X", APP)  \

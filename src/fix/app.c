@@ -304,3 +304,35 @@ int oms_fix_add_business_reject(oms_fix_builder_t *b, const oms_fix_business_rej
   add_opt(b, OMS_FIX_TAG_Text, br->text);
   return b->err;
 }
+
+int oms_fix_add_list_status(oms_fix_builder_t *b, const oms_fix_list_status_t *ls) {
+  if (!ls->list_id.len || ls->list_status_type <= 0 || ls->list_order_status <= 0 ||
+      (ls->n > 0 && ls->orders == NULL))
+    return missing(b);
+  for (size_t i = 0; i < ls->n; i++) {
+    const oms_fix_list_order_t *o = &ls->orders[i];
+    if (!o->cl_ord_id.len || !o->cum_qty.len || !o->ord_status || !o->leaves_qty.len ||
+        !o->cxl_qty.len || !o->avg_px.len)
+      return missing(b);
+  }
+  oms_fix_add_str(b, OMS_FIX_TAG_ListID, ls->list_id);
+  oms_fix_add_int(b, OMS_FIX_TAG_ListStatusType, ls->list_status_type);
+  oms_fix_add_int(b, OMS_FIX_TAG_NoRpts, 1);
+  oms_fix_add_int(b, OMS_FIX_TAG_ListOrderStatus, ls->list_order_status);
+  oms_fix_add_int(b, OMS_FIX_TAG_RptSeq, 1);
+  add_opt(b, OMS_FIX_TAG_ListStatusText, ls->text);
+  add_opt_time(b, OMS_FIX_TAG_TransactTime, ls->transact_time_ns);
+  oms_fix_add_int(b, OMS_FIX_TAG_TotNoOrders, (int64_t)ls->n);
+  oms_fix_add_int(b, OMS_FIX_TAG_NoOrders, (int64_t)ls->n);
+  for (size_t i = 0; i < ls->n; i++) {
+    const oms_fix_list_order_t *o = &ls->orders[i];
+    oms_fix_add_str(b, OMS_FIX_TAG_ClOrdID, o->cl_ord_id);
+    oms_fix_add_str(b, OMS_FIX_TAG_CumQty, o->cum_qty);
+    oms_fix_add_char(b, OMS_FIX_TAG_OrdStatus, o->ord_status);
+    oms_fix_add_str(b, OMS_FIX_TAG_LeavesQty, o->leaves_qty);
+    oms_fix_add_str(b, OMS_FIX_TAG_CxlQty, o->cxl_qty);
+    oms_fix_add_str(b, OMS_FIX_TAG_AvgPx, o->avg_px);
+    add_opt(b, OMS_FIX_TAG_Text, o->text);
+  }
+  return b->err;
+}

@@ -1142,6 +1142,8 @@ SEND_WITH(oms_fix_session_send_mass_cancel_report, OMS_FIX_MSG_OrderMassCancelRe
           oms_fix_mass_cancel_report_t, oms_fix_add_mass_cancel_report)
 SEND_WITH(oms_fix_session_send_business_reject, OMS_FIX_MSG_BusinessMessageReject,
           oms_fix_business_reject_t, oms_fix_add_business_reject)
+SEND_WITH(oms_fix_session_send_list_status, OMS_FIX_MSG_ListStatus, oms_fix_list_status_t,
+          oms_fix_add_list_status)
 
 int oms_fix_session_send_reject(oms_fix_session_t *s, const oms_fix_msg_t *m,
                                 const oms_fix_bad_field_t *bad, const char *text) {

@@ -165,12 +165,9 @@ typedef struct track_s {
 /* The key of a ClOrdID in the index: "<session index>:<ClOrdID>". */
 #define IDX_KEY_MAX (5 + 1 + OMS_ID_MAX)
 
-#define GW_LISTS 64
-typedef struct gw_list_s {
-  uint64_t group_order_id; /* 0: unused, or its submission under way */
-  char list_id[OMS_ID_MAX + 1], strategy[OMS_ID_MAX + 1];
-  char clordid[OMS_ALGO_GROUP_MAX][OMS_ID_MAX + 1];
-} gw_list_t;
+/* A NewOrderList's ClOrdIDs, kept in its group order's metadata (journaled
+ * with the order, so they outlive a restart): "fix.list=<c1>,<c2>[,<c3>]". */
+#define LIST_META "fix.list="
 
 struct oms_gateway_s {
   oms_gateway_config_t cfg;
@@ -194,13 +191,6 @@ struct oms_gateway_s {
    * and run once the gateway is called from outside the engine again. */
   int in_event;
   bool cod_pending;
-  /* The ClOrdIDs a NewOrderList (35=E) gave its orders, by group order id,
-   * for the members' reports: the last GW_LISTS lists (a ring, looked at
-   * for a member's report only). A list older than that, or sent before a
-   * restart, has its members reported under the engine's names. */
-  gw_list_t lists[GW_LISTS];
-  uint32_t next_list;
-  gw_list_t *pending_list; /* the list being submitted: its group order's id is not known yet */
 };
 
 /* ---- Logging ----------------------------------------------------------------------- */
@@ -1254,6 +1244,73 @@ static int copy_str(char *dst, size_t cap, oms_fix_str_t v) {
   return 0;
 }
 
+/* ---- Lists: the names a NewOrderList gave its members ------------------------------------ */
+
+/* Whether go is the group order of a NewOrderList. */
+static bool is_list(const oms_order_t *go) {
+  return go->parent_order_id == 0 && go->algo > OMS_GROUP_ALGO_BASE &&
+         strncmp(go->metadata, LIST_META, sizeof LIST_META - 1) == 0;
+}
+
+/* Member i's ClOrdID in list go, into out; false when go names none. */
+static bool list_name(const oms_order_t *go, uint32_t i, char out[OMS_ID_MAX + 1]) {
+  if (!is_list(go)) return false;
+  const char *p = go->metadata + sizeof LIST_META - 1;
+  for (uint32_t k = 0; k < i && p != NULL; k++)
+    if ((p = strchr(p, ',')) != NULL) p++;
+  size_t n = p != NULL ? strcspn(p, ",") : 0;
+  if (n == 0 || n > OMS_ID_MAX) return false;
+  memcpy(out, p, n);
+  out[n] = '\0';
+  return true;
+}
+
+/* The member of list go that the client calls name, or -1. */
+static int list_index(const oms_order_t *go, const char *name) {
+  char n[OMS_ID_MAX + 1];
+  for (uint32_t i = 0; i < OMS_ALGO_GROUP_MAX && list_name(go, i, n); i++)
+    if (strcmp(n, name) == 0) return (int)i;
+  return -1;
+}
+
+/* The members' names point at their list in the session's index, so a
+ * cancel naming one finds it (oms_gateway_catch_up does the same after a
+ * restart); forgotten when the list ends. */
+static void list_remember(gw_session_t *s, const oms_order_t *go) {
+  char n[OMS_ID_MAX + 1];
+  for (uint32_t i = 0; i < OMS_ALGO_GROUP_MAX && list_name(go, i, n); i++)
+    if (idx_put(s->gw, s->idx, n, go->order_id) != 0)
+      gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=list_name_not_indexed list=%s clordid=%s",
+             s->client, go->client_order_id, n);
+}
+
+static void list_forget(gw_session_t *s, const oms_order_t *go) {
+  char n[OMS_ID_MAX + 1];
+  uint64_t id;
+  for (uint32_t i = 0; i < OMS_ALGO_GROUP_MAX && list_name(go, i, n); i++)
+    if (idx_find(s->gw, s->idx, n, &id) && id == go->order_id) idx_del(s->gw, s->idx, n);
+}
+
+/* o is a list's group order that the client named by member id's
+ * ClOrdID: o becomes that member's open order, or stays the group order
+ * when the member has none (held in the OMS, not released yet: cancelling
+ * it cancels the list). Either answers to id. OMS_ENOTFOUND once the list
+ * ended. */
+static int list_member(gw_session_t *s, const char *id, oms_order_t *o) {
+  int i = list_index(o, id);
+  if (oms_ord_state_is_terminal(o->state)) {
+    list_forget(s, o);
+    return OMS_ENOTFOUND;
+  }
+  uint64_t leg[OMS_ALGO_GROUP_MAX];
+  oms_order_t mo;
+  if (oms_engine_group(s->gw->cfg.engine, o->order_id, NULL, leg) == 0 && leg[i] != 0 &&
+      oms_engine_get(s->gw->cfg.engine, leg[i], &mo) == 0 && !oms_ord_state_is_terminal(mo.state))
+    *o = mo;
+  snprintf(o->cur_client_order_id, sizeof o->cur_client_order_id, "%s", id);
+  return 0;
+}
+
 /* A live order whose current name (its ClOrdID after confirmed replaces) is
  * id: the ClOrdID chain as the engine and the store keep it, for when this
  * gateway's own index does not know it (after a daemon restart). A lookup in
@@ -1280,6 +1337,8 @@ static int find_order(gw_session_t *s, oms_fix_str_t clordid, oms_order_t *o) {
   int rc;
   if (idx_find(s->gw, s->idx, id, &order_id)) {
     rc = oms_engine_get(e, order_id, o);
+    if (rc == 0 && strcmp(o->client_order_id, id) != 0 && list_index(o, id) >= 0)
+      rc = list_member(s, id, o);
   } else {
     rc = oms_engine_get_by_clordid(e, s->client, id, o);
     if (rc == 0) {
@@ -1576,7 +1635,8 @@ static void on_new_order(gw_session_t *s, const oms_fix_msg_t *m) {
     return;
   }
   if (idx_find(s->gw, s->idx, req.client_order_id, NULL)) {
-    send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID, "ClOrdID is in use by a replaced order");
+    send_new_reject(s, &no, NULL, OMS_R_DUPLICATE_CLORDID,
+                    "ClOrdID is in use by a replaced order or a list member");
     return;
   }
   oms_algo_params_t ap;
@@ -1966,24 +2026,30 @@ static void on_new_order_list(gw_session_t *s, const oms_fix_msg_t *m) {
   }
   if (idx_find(s->gw, s->idx, g.client_order_id, NULL)) {
     list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_DUPLICATE_CLORDID,
-                "ListID is in use by a replaced order");
+                "ListID is in use by a replaced order or a list member");
     return;
   }
-  /* the names go in before the submission: its first members' reports
-   * come from inside it */
-  gw_list_t *l = &s->gw->lists[s->gw->next_list];
-  gw_list_t saved = *l;
-  memset(l, 0, sizeof *l);
-  memcpy(l->list_id, g.client_order_id, sizeof l->list_id);
-  memcpy(l->strategy, g.strategy_id, sizeof l->strategy);
-  for (int i = 0; i < n; i++) memcpy(l->clordid[i], req[i].client_order_id, OMS_ID_MAX + 1);
-  s->gw->pending_list = l;
+  /* Each member answers to its ClOrdID (a cancel, the reports, ListStatus):
+   * a name no other order or member of the session has. */
+  size_t len = (size_t)snprintf(g.metadata, sizeof g.metadata, "%s", LIST_META);
+  for (int i = 0; i < n; i++) {
+    char c[OMS_ID_MAX + 1];
+    memcpy(c, req[i].client_order_id, sizeof c);
+    oms_order_t other;
+    bool taken = strcmp(c, g.client_order_id) == 0 || idx_find(s->gw, s->idx, c, NULL) ||
+                 oms_engine_get_by_clordid(s->gw->cfg.engine, s->client, c, &other) == 0;
+    for (int k = 0; k < i; k++) taken = taken || strcmp(c, req[k].client_order_id) == 0;
+    if (taken) {
+      snprintf(text, sizeof text, "order %d: ClOrdID %s is already used in this session", i + 1, c);
+      list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_DUPLICATE_CLORDID, text);
+      return;
+    }
+    len += (size_t)snprintf(g.metadata + len, sizeof g.metadata - len, "%s%s", i ? "," : "", c);
+  }
   oms_submit_result_t res;
   int rc = oms_engine_submit_group(s->gw->cfg.engine, &g, (oms_algo_group_kind_t)kind, legs,
                                    (uint32_t)n, &res);
-  s->gw->pending_list = NULL;
   if (res.duplicate || res.order->order_id == 0) {
-    *l = saved;
     if (res.duplicate)
       list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, OMS_R_DUPLICATE_CLORDID,
                   "ListID already used in this session");
@@ -1992,8 +2058,156 @@ static void on_new_order_list(gw_session_t *s, const oms_fix_msg_t *m) {
     return;
   }
   (void)rc;
-  l->group_order_id = res.order->order_id;
-  s->gw->next_list = (s->gw->next_list + 1) % GW_LISTS;
+  if (!oms_ord_state_is_terminal(res.order->state)) list_remember(s, res.order);
+}
+
+/* ---- ListStatus (N), ListStatusRequest (M), ListCancelRequest (K) ------------------------- */
+
+/* Whether an event of a list's member (group: of the group order itself)
+ * changes what its ListStatus says: a member taken, filled, resized or
+ * ended; the list taken or ended. Pending states are left to the reports. */
+static bool list_news(oms_event_type_t type, bool group) {
+  switch (type) {
+    case OMS_EVT_ORDER_ACCEPTED:
+    case OMS_EVT_ORDER_FILLED:
+    case OMS_EVT_ORDER_CANCELLED:
+    case OMS_EVT_ORDER_REJECTED:
+    case OMS_EVT_ORDER_DENIED:
+    case OMS_EVT_ORDER_EXPIRED: return true;
+    case OMS_EVT_ORDER_PARTIALLY_FILLED:
+    case OMS_EVT_ORDER_REPLACED: return !group;
+    default: return false;
+  }
+}
+
+static int list_order_status(const oms_order_t *go) {
+  switch (go->state) {
+    case OMS_STATE_PENDING:
+    case OMS_STATE_SUBMITTED: return OMS_FIX_LIST_ORDER_STATUS_RECEIVED;
+    case OMS_STATE_PENDING_CANCEL: return OMS_FIX_LIST_ORDER_STATUS_CANCELLING;
+    case OMS_STATE_REJECTED: return OMS_FIX_LIST_ORDER_STATUS_REJECT;
+    default:
+      return oms_ord_state_is_terminal(go->state) ? OMS_FIX_LIST_ORDER_STATUS_ALL_DONE
+                                                  : OMS_FIX_LIST_ORDER_STATUS_EXECUTING;
+  }
+}
+
+/* Text buffers of one NoOrders entry. */
+typedef struct list_row_s {
+  char name[OMS_ID_MAX + 1];
+  char cum[OMS_DEC_STRLEN], leaves[OMS_DEC_STRLEN], cxl[OMS_DEC_STRLEN], avg[OMS_DEC_STRLEN];
+} list_row_t;
+
+/* Member i of group go as one NoOrders entry: its orders are the engine's
+ * G<group>.<4k + i + 1> (docs/groups.md), their fills summed and the last
+ * one's state its status; m is the member while the group works (NULL
+ * once it ended): a member with no open order that is not done (held in
+ * the OMS, or about to be sent again) is PendingNew. */
+static void list_row(oms_gateway_t *gw, const oms_order_t *go, const oms_algo_member_t *m,
+                     uint32_t i, list_row_t *b, oms_fix_list_order_t *r) {
+  if (!list_name(go, i, b->name))
+    snprintf(b->name, sizeof b->name, "G%llu.%u", (unsigned long long)go->order_id, i + 1);
+  oms_order_t o;
+  bool any = false, open = false;
+  char st = 0;
+  int64_t cum = 0, leaves = 0, cxl = 0;
+  __int128 notional = 0;
+  char id[OMS_ID_MAX + 1];
+  for (uint32_t k = 0; k <= UINT8_MAX; k++) {
+    snprintf(id, sizeof id, "G%llu.%u", (unsigned long long)go->order_id, 4 * k + i + 1);
+    if (oms_engine_get_by_clordid(gw->cfg.engine, go->strategy_id, id, &o) != 0) break;
+    cum += o.filled_qty.raw;
+    notional += o.cum_notional;
+    any = true; /* the last order found speaks for the member */
+    open = !oms_ord_state_is_terminal(o.state);
+    st = ord_status(&o);
+    leaves = open ? o.leaves_qty.raw : 0;
+    cxl = !open && o.state != OMS_STATE_FILLED && o.state != OMS_STATE_REJECTED
+              ? o.qty.raw - o.filled_qty.raw
+              : 0;
+  }
+  if (m != NULL && m->state != OMS_MEMBER_DONE && !open) {
+    st = OMS_FIX_ORD_STATUS_PENDING_NEW;
+    leaves = m->max_qty.raw - cum;
+    cxl = 0;
+  } else if (!any) {
+    st = OMS_FIX_ORD_STATUS_CANCELED; /* ended before it was ever sent */
+    cxl = m != NULL ? m->max_qty.raw - cum : 0;
+  }
+  int64_t avg = 0;
+  if (cum > 0) { /* notional at 10^-16 over qty at 10^-8, half-even */
+    __int128 q = notional / cum, rem = notional % cum;
+    if (2 * rem > cum || (2 * rem == cum && (q & 1))) q++;
+    avg = (int64_t)q;
+  }
+  oms_dec_format(oms_dec_from_raw(cum), b->cum, sizeof b->cum);
+  oms_dec_format(oms_dec_from_raw(leaves > 0 ? leaves : 0), b->leaves, sizeof b->leaves);
+  oms_dec_format(oms_dec_from_raw(cxl > 0 ? cxl : 0), b->cxl, sizeof b->cxl);
+  oms_dec_format(oms_dec_from_raw(avg), b->avg, sizeof b->avg);
+  *r = (oms_fix_list_order_t){.cl_ord_id = oms_fix_str(b->name),
+                              .cum_qty = oms_fix_str(b->cum),
+                              .ord_status = st,
+                              .leaves_qty = oms_fix_str(b->leaves),
+                              .cxl_qty = oms_fix_str(b->cxl),
+                              .avg_px = oms_fix_str(b->avg)};
+}
+
+/* ListStatus of group go (its ClOrdID the ListID) and each member. */
+static void send_list_status(gw_session_t *s, const oms_order_t *go, int type, const char *text,
+                             int64_t ts, const oms_fix_route_t *to) {
+  oms_algo_group_t g;
+  bool working = oms_engine_group(s->gw->cfg.engine, go->order_id, &g, NULL) == 0;
+  uint32_t n = working ? g.n : go->algo == OMS_GROUP_ALGO_BASE + OMS_GROUP_BRACKET ? 3 : 2;
+  list_row_t b[OMS_ALGO_GROUP_MAX];
+  oms_fix_list_order_t rows[OMS_ALGO_GROUP_MAX];
+  for (uint32_t i = 0; i < n && i < OMS_ALGO_GROUP_MAX; i++)
+    list_row(s->gw, go, working ? &g.m[i] : NULL, i, &b[i], &rows[i]);
+  oms_fix_list_status_t ls = {.list_id = oms_fix_str(go->client_order_id),
+                              .list_status_type = type,
+                              .list_order_status = list_order_status(go),
+                              .text = text != NULL ? oms_fix_str(text) : (oms_fix_str_t){NULL, 0},
+                              .transact_time_ns = ts,
+                              .orders = rows,
+                              .n = n,
+                              .deliver_to = to};
+  int rc = oms_fix_session_send_list_status(s->fs, &ls);
+  if (rc != 0)
+    gw_log(s->gw, OMS_FIX_LOG_WARN, "session=%s event=send_failed msg=N error=%s", s->client,
+           oms_err_name(rc));
+}
+
+/* A ListStatusRequest is answered by the list's ListStatus (type Response);
+ * a ListCancelRequest cancels every member still open (a held one is
+ * dropped) and is answered the same way, the list Cancelling, then by the
+ * members' reports and the list's AllDone. A ListID that is no group order
+ * of this session's account is a BusinessMessageReject, Unknown ID. Any
+ * group answers to its ClOrdID here, a bracket sent as a NewOrderSingle
+ * too (its members under the engine's names). */
+static void on_list_request(gw_session_t *s, const oms_fix_msg_t *m, bool cancel) {
+  oms_fix_str_t list_id = {NULL, 0};
+  char id[OMS_ID_MAX + 1];
+  oms_order_t go;
+  oms_engine_t *e = s->gw->cfg.engine;
+  if (oms_fix_msg_get_str(m, OMS_FIX_TAG_ListID, &list_id) != 0 ||
+      copy_str(id, sizeof id, list_id) != 0 ||
+      oms_engine_get_by_clordid(e, s->client, id, &go) != 0 || go.parent_order_id != 0 ||
+      go.algo <= OMS_GROUP_ALGO_BASE || strcmp(go.account_id, s->account) != 0) {
+    list_reject(s, m, list_id, OMS_FIX_BRR_UNKNOWN_ID, OMS_R_UNKNOWN_ORDER,
+                "no list of this session has this ListID(66)");
+    return;
+  }
+  const char *text = NULL;
+  if (cancel && oms_ord_state_is_terminal(go.state)) {
+    text = "the list is done: nothing to cancel";
+  } else if (cancel) {
+    oms_reject_t rej;
+    if (oms_engine_cancel_group(e, go.order_id, &rej) != 0) {
+      list_reject(s, m, list_id, OMS_FIX_BRR_OTHER, rej.code, rej.text);
+      return;
+    }
+    (void)oms_engine_get(e, go.order_id, &go);
+  }
+  send_list_status(s, &go, OMS_FIX_LIST_STATUS_TYPE_RESPONSE, text, 0, s->reply);
 }
 
 static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
@@ -2014,6 +2228,10 @@ static int on_app_msg(void *ctx, const oms_fix_msg_t *m) {
     on_mass_cancel(s, m);
   else if (oms_fix_msg_is(m, OMS_FIX_MSG_NewOrderList))
     on_new_order_list(s, m);
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_ListStatusRequest))
+    on_list_request(s, m, false);
+  else if (oms_fix_msg_is(m, OMS_FIX_MSG_ListCancelRequest))
+    on_list_request(s, m, true);
   else {
     int64_t seq = 0;
     (void)oms_fix_msg_get_int(m, OMS_FIX_TAG_MsgSeqNum, &seq);
@@ -2075,15 +2293,6 @@ static bool group_member(const oms_order_t *o) {
   return strcmp(name, o->client_order_id) == 0;
 }
 
-/* The ClOrdID a NewOrderList gave member o, or NULL. */
-static const char *list_clordid(const oms_gateway_t *gw, const oms_order_t *o) {
-  uint32_t i = (o->child_seq - 1) % 4;
-  for (uint32_t k = 0; k < GW_LISTS && i < OMS_ALGO_GROUP_MAX; k++)
-    if (gw->lists[k].group_order_id == o->parent_order_id)
-      return gw->lists[k].clordid[i][0] ? gw->lists[k].clordid[i] : NULL;
-  return NULL;
-}
-
 static void report_event(oms_gateway_t *gw, const oms_event_t *ev);
 
 void oms_gateway_on_event(oms_gateway_t *gw, const oms_event_t *ev) {
@@ -2099,12 +2308,8 @@ static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
    * with; a contingent group's members are orders the client asked for by
    * name (an exit, a leg) and are reported under their own ClOrdIDs. */
   if (o->parent_order_id != 0 && !group_member(o)) return;
-  gw_list_t *pl = gw->pending_list;
-  if (pl != NULL && pl->group_order_id == 0 && o->parent_order_id == 0 &&
-      o->algo > OMS_GROUP_ALGO_BASE && strcmp(o->client_order_id, pl->list_id) == 0 &&
-      strcmp(o->strategy_id, pl->strategy) == 0)
-    pl->group_order_id = o->order_id; /* the list's group order, heard during its submission */
   gw_session_t *s = session_of(gw, o);
+  if (s != NULL && oms_ord_state_is_terminal(o->state) && is_list(o)) list_forget(s, o);
   if (s == NULL || ev->seq <= s->reported_seq) return; /* told already (catch-up) */
   s->reported_seq = ev->seq;
   track_t *t = track_find(gw, o->order_id);
@@ -2149,14 +2354,15 @@ static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   er.exec_id = oms_fix_str(b.exec_id);
   er.transact_time_ns = ev->event_ns;
   er.cl_ord_id = oms_fix_str(cur);
-  if (o->parent_order_id != 0) {
-    const char *named = list_clordid(gw, o);
-    if (named != NULL) er.cl_ord_id = oms_fix_str(named);
-  }
   er.deliver_to = event_route(s, t, cur, pend, &route);
   oms_order_t go;
-  if (o->parent_order_id != 0 && oms_engine_get(gw->cfg.engine, o->parent_order_id, &go) == 0)
+  char named[OMS_ID_MAX + 1];
+  bool in_group =
+      o->parent_order_id != 0 && oms_engine_get(gw->cfg.engine, o->parent_order_id, &go) == 0;
+  if (in_group) {
     er.list_id = oms_fix_str(go.client_order_id); /* the group, as the client named it */
+    if (list_name(&go, (o->child_seq - 1) % 4, named)) er.cl_ord_id = oms_fix_str(named);
+  }
   bool takes_pending =
       pend != NULL && ((t->pend_kind == 'F' && (ev->type == OMS_EVT_ORDER_PENDING_CANCEL ||
                                                 ev->type == OMS_EVT_ORDER_CANCELLED)) ||
@@ -2199,6 +2405,14 @@ static void report_event(oms_gateway_t *gw, const oms_event_t *ev) {
   }
   if (ev->type == OMS_EVT_ORDER_RESTATED && ev->text[0] != '\0') er.text = oms_fix_str(ev->text);
   send_er(s, &er);
+  /* A list's client hears the list change with its orders. */
+  if (in_group && is_list(&go) && list_news(ev->type, false))
+    send_list_status(s, &go, OMS_FIX_LIST_STATUS_TYPE_ALERT, NULL, ev->event_ns, NULL);
+  else if (is_list(o) && list_news(ev->type, true))
+    send_list_status(s, o,
+                     oms_ord_state_is_terminal(o->state) ? OMS_FIX_LIST_STATUS_TYPE_ALL_DONE
+                                                         : OMS_FIX_LIST_STATUS_TYPE_ACK,
+                     NULL, ev->event_ns, NULL);
   /* Follow the ClOrdID chain. */
   if (t == NULL) return;
   if (ev->type == OMS_EVT_ORDER_REPLACED && takes_pending) {
@@ -2323,6 +2537,15 @@ static int catch_up_cb(void *ctx, const oms_event_t *ev) {
   return 0;
 }
 
+/* A live list recovered by the engine: its members' names back in the
+ * index (one walk of the orders at start, never on a client's message). */
+static int relist_cb(void *ctx, const oms_order_t *o) {
+  oms_gateway_t *gw = ctx;
+  gw_session_t *s = is_list(o) ? session_of(gw, o) : NULL;
+  if (s != NULL) list_remember(s, o);
+  return 0;
+}
+
 int oms_gateway_catch_up(oms_gateway_t *gw, uint32_t *n_reported) {
   if (n_reported != NULL) *n_reported = 0;
   oms_store_t *st = gw->cfg.store;
@@ -2343,6 +2566,7 @@ int oms_gateway_catch_up(oms_gateway_t *gw, uint32_t *n_reported) {
   if (rc != 0) return rc;
   uint64_t before[MAX_SESSIONS];
   for (size_t i = 0; i < gw->nsessions; i++) before[i] = gw->sessions[i]->reported_seq;
+  (void)oms_engine_orders(gw->cfg.engine, NULL, relist_cb, gw);
   rc = oms_store_events_from(st, from + 1, 0, catch_up_cb, gw);
   for (size_t i = 0; i < gw->nsessions; i++) {
     gw_session_t *s = gw->sessions[i];

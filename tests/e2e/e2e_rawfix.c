@@ -70,7 +70,7 @@ int e2e_rawfix_next(e2e_rawfix_t *c, const char *want, char *msg, size_t cap, in
       char t[24];
       long sq = atol(e2e_rawfix_val(msg, 34, t, sizeof t));
       if (sq > c->in_seq) c->in_seq = sq;
-      if (strcmp(e2e_rawfix_val(msg, 35, t, sizeof t), want) == 0) return 0;
+      if (want == NULL || strcmp(e2e_rawfix_val(msg, 35, t, sizeof t), want) == 0) return 0;
       continue;
     }
     struct pollfd pf = {.fd = c->fd, .events = POLLIN};

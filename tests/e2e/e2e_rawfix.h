@@ -35,7 +35,7 @@ int e2e_rawfix_send(e2e_rawfix_t *c, const char *type, const char *fields);
 /* The value of tag in message msg (SOH-separated, a SOH in front), or "". */
 const char *e2e_rawfix_val(const char *msg, int tag, char *out, size_t cap);
 
-/* The next message of type want (others skipped) into msg, with a SOH in
+/* The next message of type want (others skipped; NULL: of any type) into msg, with a SOH in
  * front so that e2e_rawfix_val finds its first tag too; waits up to ms.
  * 0, E2E_RAWFIX_TIMEOUT, E2E_RAWFIX_CLOSED or E2E_RAWFIX_TOO_LONG (for
  * cap). */

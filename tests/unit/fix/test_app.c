@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "fix_test_util.h"
+#include "oms/fix_dict.h"
 
 #define HDR "49=CLIENT|56=OMS|34=2|52=20260101-00:00:00.000|"
 #define TT "60=20260101-00:00:00.250|"
@@ -232,6 +233,7 @@ static int mr_fn(oms_fix_builder_t *b, const void *a) {
   return oms_fix_add_mass_cancel_report(b, a);
 }
 static int br_fn(oms_fix_builder_t *b, const void *a) { return oms_fix_add_business_reject(b, a); }
+static int ls_fn(oms_fix_builder_t *b, const void *a) { return oms_fix_add_list_status(b, a); }
 
 static void test_exec_report_writes_required_and_optional_fields(void **state) {
   (void)state;
@@ -322,6 +324,51 @@ static void test_mass_cancel_report_writes_its_fields(void **state) {
   build(&c, "r", mr_fn, &mr, OMS_EINVAL);
 }
 
+/* A ListStatus is one report (NoRpts 1, RptSeq 1) with its orders as a
+ * NoOrders group the FIX 4.4 dictionary accepts; a missing required field
+ * of an entry fails the writer. */
+static void test_list_status_writes_its_orders(void **state) {
+  (void)state;
+  ctx_t c;
+  oms_fix_list_order_t o[2] = {{.cl_ord_id = oms_fix_str("a"),
+                                .cum_qty = oms_fix_str("1"),
+                                .ord_status = '2',
+                                .leaves_qty = oms_fix_str("0"),
+                                .cxl_qty = oms_fix_str("0"),
+                                .avg_px = oms_fix_str("100.5")},
+                               {.cl_ord_id = oms_fix_str("b"),
+                                .cum_qty = oms_fix_str("0"),
+                                .ord_status = '4',
+                                .leaves_qty = oms_fix_str("0"),
+                                .cxl_qty = oms_fix_str("1"),
+                                .avg_px = oms_fix_str("0"),
+                                .text = oms_fix_str("why")}};
+  oms_fix_list_status_t ls = {.list_id = oms_fix_str("L"),
+                              .list_status_type = OMS_FIX_LIST_STATUS_TYPE_ALL_DONE,
+                              .list_order_status = OMS_FIX_LIST_ORDER_STATUS_ALL_DONE,
+                              .text = oms_fix_str("done"),
+                              .transact_time_ns = T0,
+                              .orders = o,
+                              .n = 2};
+  build(&c, "N", ls_fn, &ls, 0);
+  oms_fix_bad_field_t bad;
+  assert_int_equal(oms_fix_dict_validate(oms_fix_dict_fix44(), &c.msg, 0, &bad), 0);
+  int64_t v;
+  assert_int_equal(oms_fix_msg_get_int(&c.msg, 73, &v), 0);
+  assert_int_equal(v, 2);
+  assert_int_equal(oms_fix_msg_get_int(&c.msg, 68, &v), 0);
+  assert_int_equal(v, 2);
+  assert_int_equal(oms_fix_msg_get_int(&c.msg, 429, &v), 0);
+  assert_int_equal(v, 5);
+  oms_fix_str_t t;
+  assert_int_equal(oms_fix_msg_get_str(&c.msg, 444, &t), 0);
+  assert_int_equal(t.len, 4);
+  o[1].cxl_qty = oms_fix_str(NULL);
+  build(&c, "N", ls_fn, &ls, OMS_EINVAL);
+  ls.list_id = oms_fix_str(NULL);
+  build(&c, "N", ls_fn, &ls, OMS_EINVAL);
+}
+
 static void test_business_reject_writes_its_fields(void **state) {
   (void)state;
   ctx_t c;
@@ -356,6 +403,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_reject_writes_its_fields),
       cmocka_unit_test(test_mass_cancel_report_writes_its_fields),
       cmocka_unit_test(test_business_reject_writes_its_fields),
+      cmocka_unit_test(test_list_status_writes_its_orders),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

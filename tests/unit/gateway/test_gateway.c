@@ -290,6 +290,52 @@ static const char *member_reports(world_t *w, int conn, const char *list_id) {
   return out;
 }
 
+/* Every message waiting on conn, read and written as one line each: an
+ * ExecutionReport "8 <ClOrdID> <ExecType>/<OrdStatus>" (and " 41=<OrigClOrdID>",
+ * " 66=<ListID>" when it has them), a ListStatus
+ * "N <ListStatusType>/<ListOrderStatus>" and per NoOrders entry
+ * " <ClOrdID>=<OrdStatus>/<CumQty>/<LeavesQty>/<CxlQty>", others
+ * "<MsgType>". */
+static const char *heard_all(world_t *w, int conn) {
+  static char out[8192];
+  oms_fix_msg_t m;
+  out[0] = '\0';
+  while (next_msg(w, conn, &m) == 0) {
+    size_t n = strlen(out);
+    if (oms_fix_msg_is(&m, "8")) {
+      const char *orig = val(&m, 41), *list = val(&m, 66);
+      snprintf(out + n, sizeof out - n, "8 %s %s/%s%s%s%s%s\n", val(&m, 11), val(&m, 150),
+               val(&m, 39), orig[0] == '<' ? "" : " 41=", orig[0] == '<' ? "" : orig,
+               list[0] == '<' ? "" : " 66=", list[0] == '<' ? "" : list);
+      continue;
+    }
+    if (!oms_fix_msg_is(&m, "N")) {
+      snprintf(out + n, sizeof out - n, "%.*s\n", (int)m.msg_type.len, m.msg_type.ptr);
+      continue;
+    }
+    assert_string_equal(val(&m, 82), "1");
+    assert_string_equal(val(&m, 83), "1");
+    assert_string_equal(val(&m, 68), val(&m, 73));
+    n += (size_t)snprintf(out + n, sizeof out - n, "N %s/%s", val(&m, 429), val(&m, 431));
+    static const uint32_t row[] = {11, 39, 14, 151, 84};
+    for (size_t i = 0; i < m.nfields; i++) {
+      if (m.fields[i].tag != 11) continue;
+      for (size_t r = 0; r < 5; r++)
+        for (size_t j = i; j < m.nfields && (j == i || m.fields[j].tag != 11); j++) {
+          if (m.fields[j].tag != row[r]) continue;
+          oms_fix_str_t v = oms_fix_msg_value(&m, j);
+          n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s",
+                                r == 0   ? " "
+                                : r == 1 ? "="
+                                         : "/",
+                                (int)v.len, v.ptr);
+        }
+    }
+    snprintf(out + n, sizeof out - n, "\n");
+  }
+  return out;
+}
+
 static void expect_er(world_t *w, int conn, const char *exec_type, const char *ord_status) {
   oms_fix_msg_t *m = expect(w, conn, "8");
   if (strcmp(val(m, 150), exec_type) != 0 || strcmp(val(m, 39), ord_status) != 0)
@@ -889,32 +935,39 @@ static void test_new_order_list_is_a_contingent_group(void **state) {
            "66=L1|394=3|20101=1|68=2|73=2|"
            "11=L1a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
            "11=L1b|67=2|55=BTC-USD|54=1|38=0.5|40=3|99=70000|59=1|");
-  oms_fix_msg_t *m = expect(w, 1, "8");
-  assert_string_equal(val(m, 150), "0");
-  assert_string_equal(val(m, 11), "L1");
   run_ms(w, 10);
-  /* the members under the list's ClOrdIDs, ListID the list's */
-  for (int i = 0; i < 4; i++) {
-    m = expect(w, 1, "8");
-    assert_string_equal(val(m, 66), "L1");
-    assert_string_equal(val(m, 11), i % 2 == 0 ? "L1a" : "L1b");
-    assert_string_equal(val(m, 150), i < 2 ? "A" : "0");
-  }
-  expect_none(w, 1);
+  /* the members under the list's ClOrdIDs, ListID the list's; a ListStatus
+   * (N) when the list is taken (Ack), then as each member changes (Alert):
+   * "N <429>/<431> <ClOrdID>=<OrdStatus>/<CumQty>/<LeavesQty>/<CxlQty>" */
+  assert_string_equal(heard_all(w, 1),
+                      "8 L1 0/0\n"
+                      "N 1/3 L1a=A/0/0.5/0 L1b=A/0/0.5/0\n"
+                      "8 L1a A/A 66=L1\n"
+                      "8 L1b A/A 66=L1\n"
+                      "8 L1a 0/0 66=L1\n"
+                      "N 6/3 L1a=0/0/0.5/0 L1b=A/0/0.5/0\n"
+                      "8 L1b 0/0 66=L1\n"
+                      "N 6/3 L1a=0/0/0.5/0 L1b=0/0/0.5/0\n");
+  oms_fix_msg_t *m;
+  send_raw(w, 1, "E",
+           "66=L1|394=3|20101=1|68=2|73=2|"
+           "11=L1a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L1b|67=2|55=BTC-USD|54=1|38=0.5|40=3|99=70000|59=1|");
+  m = expect(w, 1, "j"); /* the ListID, and the members' names, are taken */
+  assert_non_null(strstr(val(m, 58), "DUPLICATE_CLORDID: order 1: ClOrdID L1a"));
   send_raw(w, 1, "F", "41=L1|11=L1-x|55=BTC-USD|54=1|" TT);
-  m = expect(w, 1, "8");
-  assert_string_equal(val(m, 150), "6");
   run_ms(w, 10);
-  for (int i = 0; i < 4; i++) {
-    m = expect(w, 1, "8");
-    assert_string_equal(val(m, 66), "L1");
-    assert_string_equal(val(m, 150), i < 2 ? "6" : "4");
-  }
-  m = expect(w, 1, "8");
-  assert_string_equal(val(m, 11), "L1-x"); /* the cancel's, as for any order */
-  assert_string_equal(val(m, 41), "L1");
-  assert_string_equal(val(m, 150), "4");
-  expect_none(w, 1);
+  /* the cancel's own reports as for any order (11 the cancel's, 41=L1) */
+  assert_string_equal(heard_all(w, 1),
+                      "8 L1-x 6/6 41=L1\n"
+                      "8 L1a 6/6 66=L1\n"
+                      "8 L1b 6/6 66=L1\n"
+                      "8 L1a 4/4 66=L1\n"
+                      "N 6/4 L1a=4/0/0/0.5 L1b=6/0/0.5/0\n"
+                      "8 L1b 4/4 66=L1\n"
+                      "N 6/6 L1a=4/0/0/0.5 L1b=4/0/0/0.5\n"
+                      "8 L1-x 4/4 41=L1\n"
+                      "N 5/6 L1a=4/0/0/0.5 L1b=4/0/0/0.5\n");
   static const struct {
     const char *body, *text;
   } bad[] = {
@@ -955,6 +1008,104 @@ static void test_new_order_list_is_a_contingent_group(void **state) {
       fail_msg("list %zu: 58=%s, wanted %s", i, val(m, 58), bad[i].text);
     assert_int_equal(val(m, 379)[0], 'L');
   }
+  destroy(w);
+}
+
+/* A list answers to its ListID and its members to their own ClOrdIDs
+ * (docs/groups.md, "FIX"): ListStatusRequest (M) gets the ListStatus;
+ * ListCancelRequest (K) cancels every live member and is answered
+ * Cancelling, then AllDone; an OrderCancelRequest naming one member
+ * cancels that member (which ends an OCO); one naming a member not sent
+ * yet (an OTO's contingent) cancels the list; an unknown ListID is a
+ * BusinessMessageReject, Unknown ID. */
+static void test_list_status_list_cancel_and_a_member_cancelled_by_its_name(void **state) {
+  (void)state;
+  world_t *w = ready(true);
+  send_raw(w, 1, "E",
+           "66=L5|394=3|20101=1|68=2|73=2|"
+           "11=L5a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L5b|67=2|55=BTC-USD|54=1|38=0.5|40=3|99=70000|59=1|");
+  run_ms(w, 10);
+  (void)heard_all(w, 1);
+  send_raw(w, 1, "M", "66=L5|");
+  assert_string_equal(heard_all(w, 1), "N 2/3 L5a=0/0/0.5/0 L5b=0/0/0.5/0\n");
+  static const char *const unknown[] = {"M", "66=L404|", "K", "66=L404|" TT, "M", "66=L5a|"};
+  oms_fix_msg_t *m;
+  for (int i = 0; i < 6; i += 2) {
+    send_raw(w, 1, unknown[i], unknown[i + 1]);
+    m = expect(w, 1, "j");
+    assert_string_equal(val(m, 372), unknown[i]);
+    assert_string_equal(val(m, 380), "1");
+    assert_int_equal(val(m, 379)[0], 'L');
+    assert_non_null(strstr(val(m, 58), "UNKNOWN_ORDER: no list of this session"));
+  }
+  /* a member's name is taken while its list works */
+  new_limit(w, 1, "L5b", "1", "0.1", "50000", NULL);
+  m = expect(w, 1, "8");
+  assert_non_null(strstr(
+      val(m, 58), "DUPLICATE_CLORDID: ClOrdID is in use by a replaced order or a list member"));
+  /* a member answers a status request by its name; it can not be replaced */
+  send_raw(w, 1, "H", "11=L5b|55=BTC-USD|54=1|");
+  assert_string_equal(heard_all(w, 1), "8 L5b I/0\n");
+  send_raw(w, 1, "G", "41=L5b|11=L5b-r|55=BTC-USD|54=1|38=0.4|40=3|99=70000|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 41), "L5b");
+  assert_non_null(strstr(val(m, 58), "UNSUPPORTED"));
+  /* one member by its name: it is cancelled, and the OCO with it */
+  send_raw(w, 1, "F", "41=L5a|11=L5a-x|55=BTC-USD|54=1|" TT);
+  run_ms(w, 10);
+  assert_string_equal(heard_all(w, 1),
+                      "8 L5a-x 6/6 41=L5a 66=L5\n"
+                      "8 L5a-x 4/4 41=L5a 66=L5\n"
+                      "N 6/3 L5a=4/0/0/0.5 L5b=0/0/0.5/0\n"
+                      "8 L5b 6/6 66=L5\n"
+                      "8 L5b 4/4 66=L5\n"
+                      "N 6/6 L5a=4/0/0/0.5 L5b=4/0/0/0.5\n"
+                      "8 L5 4/4\n"
+                      "N 5/6 L5a=4/0/0/0.5 L5b=4/0/0/0.5\n");
+  /* the list is done: a cancel of it cancels nothing, a member is unknown */
+  send_raw(w, 1, "K", "66=L5|" TT);
+  m = expect(w, 1, "N");
+  assert_string_equal(val(m, 431), "6");
+  assert_string_equal(val(m, 444), "the list is done: nothing to cancel");
+  send_raw(w, 1, "F", "41=L5b|11=L5b-x|55=BTC-USD|54=1|" TT);
+  m = expect(w, 1, "9");
+  assert_string_equal(val(m, 102), "1");
+  expect_none(w, 1);
+
+  /* an OTO: the contingent waits in the OMS for the primary's fill */
+  send_raw(w, 1, "E",
+           "66=L6|394=3|20101=3|68=2|73=2|"
+           "11=L6a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L6b|67=2|55=BTC-USD|54=2|38=0.5|40=2|44=70000|59=1|");
+  run_ms(w, 10);
+  (void)heard_all(w, 1);
+  send_raw(w, 1, "K", "66=L6|" TT);
+  run_ms(w, 10);
+  assert_string_equal(heard_all(w, 1),
+                      "8 L6 6/6\n"
+                      "8 L6a 6/6 66=L6\n" /* the members' cancels go out at once */
+                      "N 2/4 L6a=6/0/0.5/0 L6b=4/0/0/0.5\n"
+                      "8 L6a 4/4 66=L6\n"
+                      "N 6/6 L6a=4/0/0/0.5 L6b=4/0/0/0.5\n"
+                      "8 L6 4/4\n"
+                      "N 5/6 L6a=4/0/0/0.5 L6b=4/0/0/0.5\n");
+  /* the contingent named: nothing of it is out, the list is cancelled */
+  send_raw(w, 1, "E",
+           "66=L7|394=3|20101=3|68=2|73=2|"
+           "11=L7a|67=1|55=BTC-USD|54=1|38=0.5|40=2|44=50000|59=1|"
+           "11=L7b|67=2|55=BTC-USD|54=2|38=0.5|40=2|44=70000|59=1|");
+  run_ms(w, 10);
+  (void)heard_all(w, 1);
+  send_raw(w, 1, "F", "41=L7b|11=L7b-x|55=BTC-USD|54=2|" TT);
+  run_ms(w, 10);
+  assert_string_equal(heard_all(w, 1),
+                      "8 L7b-x 6/6 41=L7b\n"
+                      "8 L7a 6/6 66=L7\n"
+                      "8 L7a 4/4 66=L7\n"
+                      "N 6/6 L7a=4/0/0/0.5 L7b=4/0/0/0.5\n"
+                      "8 L7b-x 4/4 41=L7b\n"
+                      "N 5/6 L7a=4/0/0/0.5 L7b=4/0/0/0.5\n");
   destroy(w);
 }
 
@@ -2108,6 +2259,7 @@ int main(void) {
       cmocka_unit_test(test_take_profit_and_stop_loss_tags_make_a_bracket),
       cmocka_unit_test(test_other_leg_tags_make_an_oco),
       cmocka_unit_test(test_new_order_list_is_a_contingent_group),
+      cmocka_unit_test(test_list_status_list_cancel_and_a_member_cancelled_by_its_name),
       cmocka_unit_test(test_smart_routing_over_fix),
       cmocka_unit_test(test_other_account_is_refused_as_not_entitled),
       cmocka_unit_test(test_risk_refusal_carries_reason_code_and_text),
