@@ -73,6 +73,7 @@ static const oms_store_vtbl_t bench_null_store_vt = {
     .get_order = bns_get_order,
     .query_orders = bns_query,
     .close = bns_close,
+    .events_unread = true,
 };
 
 /* Empties s and makes it a null store. */

@@ -108,6 +108,7 @@ typedef struct stage_s {
   oms_dec_t qty, price, stop;
   bool fill;           /* book ev.fill into the portfolio */
   bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
+  bool lean;           /* the event's order holds only what a change touches (stage_lean) */
   uint32_t audit_from; /* the slot's audit_count when the event took its copy */
 } stage_t;
 
@@ -154,6 +155,10 @@ struct oms_engine_s {
   oms_event_t *sev;
   oms_event_t sev_buf[2][MAX_STAGE];
   int nstage;
+  /* Nobody reads an event's order whole: no subscriber, no written hook,
+   * and a store that reads no events (or none). A plain order's change is
+   * then staged lean (stage_lean). */
+  bool lean;
 
   /* A Bloom filter of every (strategy, client order id) this engine or its
    * store has seen: a new id that misses it needs no store lookup, which
@@ -335,6 +340,8 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->next_order_id = c->first_order_id ? c->first_order_id : 1;
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
+  e->lean = (c->store == NULL || c->store->vt->events_unread) && c->bus == NULL &&
+            c->on_event == NULL && c->on_written == NULL;
 
   oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e, hook_native_of};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
@@ -670,15 +677,17 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
  * 1.4 KB, on every commit. Nor is the audit ring, when the slot is as it was
  * when src was copied from it (its audit_count still `from`): then only the
  * entries the staged transitions appended differ, usually one of sixteen. */
-static void write_back(oms_order_t *dst, const oms_order_t *src, uint32_t from) {
-  assert(dst->order_id == src->order_id &&
-         memcmp(dst->client_order_id, src->client_order_id,
-                END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
-         memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0);
+static void write_back(oms_order_t *dst, const oms_order_t *src, uint32_t from, bool lean) {
+  assert(dst->order_id == src->order_id);
+  assert(lean || (memcmp(dst->client_order_id, src->client_order_id,
+                         END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
+                  memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0));
   memcpy((char *)dst + END_OF(symbol), (const char *)src + END_OF(symbol),
          offsetof(oms_order_t, metadata) - END_OF(symbol));
   uint32_t to = src->audit_count;
-  if (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE) {
+  /* A lean copy (stage_lean) has only the entries its change appended. */
+  assert(!lean || (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE));
+  if (lean || (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE)) {
     for (uint32_t q = from; q < to; q++)
       dst->audit[q % OMS_AUDIT_INLINE] = src->audit[q % OMS_AUDIT_INLINE];
     memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
@@ -797,14 +806,21 @@ static int commit(oms_engine_t *e, unsigned flags) {
       /* a confirmed replace renames the order */
       bool renamed = !oms__name_eq(s->o.cur_client_order_id, ev->order.cur_client_order_id,
                                    sizeof(s->o.cur_client_order_id));
-      const oms_order_t *after = &ev->order;
-      oms_order_t reserve;
-      if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
-        after = &reserve;
-      else if (after->parent_order_id != 0)
-        after = oms__groups_risk_view(e, after, &reserve);
-      oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
-      write_back(&s->o, &ev->order, st->audit_from);
+      if (st->lean) {
+        /* The event's order lacks the names the risk module reads: it
+         * reads the slot once the change is in (its "before" is not used). */
+        write_back(&s->o, &ev->order, st->audit_from, true);
+        oms__risk_order_changed(e->cfg.risk, NULL, &s->o, e->now);
+      } else {
+        const oms_order_t *after = &ev->order;
+        oms_order_t reserve;
+        if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
+          after = &reserve;
+        else if (after->parent_order_id != 0)
+          after = oms__groups_risk_view(e, after, &reserve);
+        oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
+        write_back(&s->o, &ev->order, st->audit_from, false);
+      }
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
@@ -821,8 +837,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
           oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
-      if ((st->fill || st->bust || oms__state_terminal(s->o.state)) &&
-          s->o.parent_order_id != 0)
+      if ((st->fill || st->bust || oms__state_terminal(s->o.state)) && s->o.parent_order_id != 0)
         oms__groups_rereserve(e->groups, e, s->o.parent_order_id);
       if (oms__state_terminal(s->o.state)) {
         slot_finished(e, st->slot);
@@ -869,13 +884,57 @@ static int commit(oms_engine_t *e, unsigned flags) {
 
 /* ---- applying a transition within a command ------------------------------- */
 
+/* Stages a change of slot si's plain order (no parent, not one) in a lean
+ * engine: nobody will read the event's order whole, so it gets only what a
+ * transition reads or writes (oms__order_apply_scratch: the fields from
+ * venue_order_id to updated_ns, the flags, the audit count and the entry it
+ * appends) and what the commit reads (the id, the parent fields). The names,
+ * the metadata and the audit ring, two thirds of the order, are neither
+ * copied nor cleared, and the commit does not copy them back (write_back).
+ * Of the rest of the event only what the engine itself may read is
+ * cleared: the fill, check, reason, alarm and state fields and the first byte
+ * of each string; the risk report's numbers and the algorithm bytes are
+ * left as they were. */
+static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si) {
+  int k = e->nstage++;
+  stage_t *st = &e->stage[k];
+  const slot_t *s = &e->slots[si];
+  memset(st, 0, sizeof(*st));
+  st->slot = si;
+  st->lean = true;
+  st->audit_from = s->o.audit_count;
+  oms_event_t *ev = &e->sev[k];
+  ev->seq = 0;
+  ev->type = OMS_EVT_NONE;
+  ev->event_ns = e->now;
+  ev->request_ns = s->request_ns;
+  char *d = (char *)&ev->order;
+  const char *o = (const char *)&s->o;
+  ev->order.order_id = s->o.order_id;
+  memcpy(d + END_OF(symbol), o + END_OF(symbol), offsetof(oms_order_t, metadata) - END_OF(symbol));
+  memcpy(d + END_OF(metadata), o + END_OF(metadata),
+         offsetof(oms_order_t, audit) - END_OF(metadata));
+  memcpy(d + END_OF(audit), o + END_OF(audit), sizeof(oms_order_t) - END_OF(audit));
+  memset(&ev->fill, 0, offsetof(oms_event_t, text) - offsetof(oms_event_t, fill));
+  ev->text[0] = '\0';
+  ev->scope_kind = ev->old_state = ev->new_state = 0;
+  ev->scope_id[0] = '\0';
+  ev->alarm = OMS_ALARM_NONE;
+  ev->alarm_code = 0;
+  ev->algo_len = 0;
+  return ev;
+}
+
 /* Applies ch to a copy of slot si's order and stages it. Returns 0 or the
  * error of oms_order_apply (nothing staged). */
 static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
                         oms_event_t **out_ev) {
   /* The change is made on the event's own snapshot of the order, which is
    * the copy the commit installs: no other copy of the order is needed. */
-  oms_event_t *ev = stage(e, si, &e->slots[si].o, OMS_EVT_NONE);
+  const oms_order_t *cur = &e->slots[si].o;
+  oms_event_t *ev = e->lean && cur->parent_order_id == 0 && cur->algo == 0
+                        ? stage_lean(e, si)
+                        : stage(e, si, cur, OMS_EVT_NONE);
   int rc = oms__order_apply_scratch(&ev->order, ch, NULL);
   if (rc != 0) {
     e->nstage--;
@@ -1020,7 +1079,10 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
   if (commit(e, OMS_STORE_APPEND_MUST) != 0) {
     /* The store can not even take the refusal: the order stays in memory,
      * REJECTED, and nobody but this caller learns of it. */
-    s->o = e->sev[0].order;
+    if (e->stage[0].lean)
+      write_back(&s->o, &e->sev[0].order, e->stage[0].audit_from, true);
+    else
+      s->o = e->sev[0].order;
     slot_finished(e, si);
   }
   res->order = &s->o;
