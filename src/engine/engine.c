@@ -101,6 +101,34 @@ typedef struct action_s {
   oms_dec_t qty, price, stop;
 } action_t;
 
+/* The byte just past field f of an order. */
+#define END_OF(f) (offsetof(oms_order_t, f) + sizeof(((oms_order_t *)0)->f))
+
+/* The parts of an order a transition may write (oms__order_apply_scratch):
+ * its numbers and states (venue_order_id's end to cur_client_order_id), its
+ * times, its flags and audit count, the audit entry it appends, and by the
+ * kind of event one group of names: the venue's id (ACCEPT), the current and
+ * pending client ids (the replace events) or the reason (DENY, REJECT). */
+#define UNDO_NUM (offsetof(oms_order_t, cur_client_order_id) - END_OF(venue_order_id))
+#define UNDO_TIME (offsetof(oms_order_t, metadata) - offsetof(oms_order_t, created_ns))
+#define UNDO_FLAGS (offsetof(oms_order_t, audit) - END_OF(metadata))
+#define UNDO_STR (offsetof(oms_order_t, created_ns) - offsetof(oms_order_t, reject_code))
+_Static_assert(UNDO_STR >= sizeof(((oms_order_t *)0)->venue_order_id) &&
+                   UNDO_STR >= offsetof(oms_order_t, reject_code) -
+                                   offsetof(oms_order_t, cur_client_order_id),
+               "the reason is the longest group of names");
+
+/* What a change made in place (stage_lean) overwrote, to put back if its
+ * command is not committed. */
+typedef struct undo_s {
+  uint16_t str_at, str_len; /* the group of names saved in str, len 0 none */
+  oms_audit_t audit;        /* the entry the change's own overwrote */
+  char num[UNDO_NUM];
+  char time[UNDO_TIME];
+  char flags[UNDO_FLAGS];
+  char str[UNDO_STR];
+} undo_t;
+
 /* One staged change of a command. */
 typedef struct stage_s {
   uint32_t slot; /* NIL for an event about no order (alarm) */
@@ -108,8 +136,10 @@ typedef struct stage_s {
   oms_dec_t qty, price, stop;
   bool fill;           /* book ev.fill into the portfolio */
   bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
-  bool lean;           /* the event's order holds only what a change touches (stage_lean) */
+  bool lean;           /* made in place in the slot; the event has no order (stage_lean) */
+  bool renamed;        /* lean: the change gave the order a new current client id */
   uint32_t audit_from; /* the slot's audit_count when the event took its copy */
+  undo_t undo;         /* lean: kept last, not cleared (only what was saved is read) */
 } stage_t;
 
 typedef struct vctx_s {
@@ -632,7 +662,7 @@ static oms_event_t *stage(oms_engine_t *e, uint32_t si, const oms_order_t *after
                           oms_event_type_t t) {
   int k = e->nstage++;
   stage_t *st = &e->stage[k];
-  memset(st, 0, sizeof(*st));
+  memset(st, 0, offsetof(stage_t, undo));
   st->slot = si;
   st->audit_from = after != NULL ? after->audit_count : 0;
   oms_event_t *ev = &e->sev[k];
@@ -667,9 +697,8 @@ static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch
 static int request_refused(oms_engine_t *e, int rc, oms_reject_t *rej);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
 static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
-
-/* The byte just past field f of an order. */
-#define END_OF(f) (offsetof(oms_order_t, f) + sizeof(((oms_order_t *)0)->f))
+static void unstage(oms_engine_t *e);
+static int apply_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch);
 
 /* Installs the staged copy src of the order in its slot dst. The names from
  * client_order_id to symbol, and the metadata, are set at creation and no
@@ -677,17 +706,15 @@ static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev
  * 1.4 KB, on every commit. Nor is the audit ring, when the slot is as it was
  * when src was copied from it (its audit_count still `from`): then only the
  * entries the staged transitions appended differ, usually one of sixteen. */
-static void write_back(oms_order_t *dst, const oms_order_t *src, uint32_t from, bool lean) {
-  assert(dst->order_id == src->order_id);
-  assert(lean || (memcmp(dst->client_order_id, src->client_order_id,
-                         END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
-                  memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0));
+static void write_back(oms_order_t *dst, const oms_order_t *src, uint32_t from) {
+  assert(dst->order_id == src->order_id &&
+         memcmp(dst->client_order_id, src->client_order_id,
+                END_OF(symbol) - offsetof(oms_order_t, client_order_id)) == 0 &&
+         memcmp(dst->metadata, src->metadata, sizeof(dst->metadata)) == 0);
   memcpy((char *)dst + END_OF(symbol), (const char *)src + END_OF(symbol),
          offsetof(oms_order_t, metadata) - END_OF(symbol));
   uint32_t to = src->audit_count;
-  /* A lean copy (stage_lean) has only the entries its change appended. */
-  assert(!lean || (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE));
-  if (lean || (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE)) {
+  if (dst->audit_count == from && to >= from && to - from < OMS_AUDIT_INLINE) {
     for (uint32_t q = from; q < to; q++)
       dst->audit[q % OMS_AUDIT_INLINE] = src->audit[q % OMS_AUDIT_INLINE];
     memcpy((char *)dst + END_OF(metadata), (const char *)src + END_OF(metadata),
@@ -716,7 +743,8 @@ static bool release_now(const oms_engine_t *e, uint64_t ticket) {
 static int stage_parents(oms_engine_t *e) {
   int n = e->nstage;
   for (int k = 0; k < n; k++) {
-    if (e->stage[k].slot == NIL || e->sev[k].order.parent_order_id == 0) continue;
+    if (e->stage[k].slot == NIL || e->stage[k].lean || e->sev[k].order.parent_order_id == 0)
+      continue;
     oms__parent_fx_t fx;
     const oms_order_t *before = &e->slots[e->stage[k].slot].o;
     /* Parents last: they take a fill of any child whose parent they no
@@ -763,7 +791,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
   int need = 0;
   for (int k = 0; k < n; k++) need += 1 + (e->stage[k].send != 0);
   if (outbox_room(e) < need) {
-    e->nstage = 0;
+    unstage(e);
     oms__parents_abort(e->parents);
     oms__groups_abort(e->groups);
     oms__sor_abort(e->sor);
@@ -776,7 +804,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
     int rc = oms_store_append(e->cfg.store, &u, flags, &ticket);
     if (rc != 0) {
       e->st.store_refusals++;
-      e->nstage = 0;
+      unstage(e);
       oms__parents_abort(e->parents);
       oms__groups_abort(e->groups);
       oms__sor_abort(e->sor);
@@ -804,14 +832,14 @@ static int commit(oms_engine_t *e, unsigned flags) {
     if (st->slot != NIL) {
       slot_t *s = &e->slots[st->slot];
       /* a confirmed replace renames the order */
-      bool renamed = !oms__name_eq(s->o.cur_client_order_id, ev->order.cur_client_order_id,
-                                   sizeof(s->o.cur_client_order_id));
+      bool renamed = st->renamed;
       if (st->lean) {
-        /* The event's order lacks the names the risk module reads: it
-         * reads the slot once the change is in (its "before" is not used). */
-        write_back(&s->o, &ev->order, st->audit_from, true);
+        /* Made in the slot already; the risk module reads the order as it
+         * is now (it never reads "before"). */
         oms__risk_order_changed(e->cfg.risk, NULL, &s->o, e->now);
       } else {
+        renamed = !oms__name_eq(s->o.cur_client_order_id, ev->order.cur_client_order_id,
+                                sizeof(s->o.cur_client_order_id));
         const oms_order_t *after = &ev->order;
         oms_order_t reserve;
         if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
@@ -819,7 +847,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
         else if (after->parent_order_id != 0)
           after = oms__groups_risk_view(e, after, &reserve);
         oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
-        write_back(&s->o, &ev->order, st->audit_from, false);
+        write_back(&s->o, &ev->order, st->audit_from);
       }
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
@@ -884,37 +912,104 @@ static int commit(oms_engine_t *e, unsigned flags) {
 
 /* ---- applying a transition within a command ------------------------------- */
 
+/* Saves in u what a change of kind ev may overwrite in o (UNDO_*). */
+static void undo_save(undo_t *u, const oms_order_t *o, oms_ord_event_t ev) {
+  const char *b = (const char *)o;
+  memcpy(u->num, b + END_OF(venue_order_id), UNDO_NUM);
+  memcpy(u->time, b + offsetof(oms_order_t, created_ns), UNDO_TIME);
+  memcpy(u->flags, b + END_OF(metadata), UNDO_FLAGS);
+  u->audit = o->audit[o->audit_count % OMS_AUDIT_INLINE];
+  switch (ev) {
+    case OMS_EV_ACCEPT:
+      u->str_at = offsetof(oms_order_t, venue_order_id);
+      u->str_len = sizeof(o->venue_order_id);
+      break;
+    case OMS_EV_DENY:
+    case OMS_EV_REJECT:
+      u->str_at = offsetof(oms_order_t, reject_code);
+      u->str_len = UNDO_STR;
+      break;
+    case OMS_EV_REPLACE_REQUEST:
+    case OMS_EV_REPLACE_CONFIRM:
+    case OMS_EV_REPLACE_REJECT:
+      u->str_at = offsetof(oms_order_t, cur_client_order_id);
+      u->str_len = offsetof(oms_order_t, reject_code) - offsetof(oms_order_t, cur_client_order_id);
+      break;
+    default: u->str_at = u->str_len = 0; break;
+  }
+  memcpy(u->str, b + u->str_at, u->str_len);
+}
+
+/* Puts back into o what undo_save saved (o's audit count first, since the
+ * entry's place depends on it). */
+static void undo_restore(oms_order_t *o, const undo_t *u) {
+  char *b = (char *)o;
+  memcpy(b + END_OF(venue_order_id), u->num, UNDO_NUM);
+  memcpy(b + offsetof(oms_order_t, created_ns), u->time, UNDO_TIME);
+  memcpy(b + END_OF(metadata), u->flags, UNDO_FLAGS);
+  o->audit[o->audit_count % OMS_AUDIT_INLINE] = u->audit;
+  memcpy(b + u->str_at, u->str, u->str_len);
+}
+
+/* Drops the staged changes of a command that is not committed: the lean
+ * ones, made in their slots, are undone, newest first. */
+static void unstage(oms_engine_t *e) {
+  for (int k = e->nstage - 1; k >= 0; k--)
+    if (e->stage[k].lean) undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
+  e->nstage = 0;
+}
+
+/* Applies ch to slot si's order in place, as stage_change's lean path does.
+ * Returns 0 or the error of the transition (the order then as it was). */
+static int apply_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch) {
+  oms_order_t *o = &e->slots[si].o;
+  undo_t u;
+  undo_save(&u, o, ch->event);
+  int rc = oms__order_apply_scratch(o, ch, NULL);
+  if (rc != 0) {
+    undo_restore(o, &u);
+    return rc;
+  }
+  o->flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  return 0;
+}
+
 /* Stages a change of slot si's plain order (no parent, not one) in a lean
- * engine: nobody will read the event's order whole, so it gets only what a
- * transition reads or writes (oms__order_apply_scratch: the fields from
- * venue_order_id to updated_ns, the flags, the audit count and the entry it
- * appends) and what the commit reads (the id, the parent fields). The names,
- * the metadata and the audit ring, two thirds of the order, are neither
- * copied nor cleared, and the commit does not copy them back (write_back).
- * Of the rest of the event only what the engine itself may read is
- * cleared: the fill, check, reason, alarm and state fields and the first byte
- * of each string; the risk report's numbers and the algorithm bytes are
- * left as they were. */
-static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si) {
-  int k = e->nstage++;
+ * engine, where nobody reads an event's order: the change is made in the
+ * slot itself, and what it overwrote (only what a transition of its kind
+ * may write, UNDO_*) is kept in the stage, to be put back if the command is
+ * not committed (unstage). The event carries no order: no snapshot is
+ * copied, and nothing is copied back at the commit. Of the rest of the
+ * event only what the engine itself may read is cleared: the fill, check,
+ * reason, alarm and state fields and the first byte of each string; the
+ * risk report's numbers and the algorithm bytes are left as they were.
+ * Returns the event, or NULL with the transition's error in *rc (nothing
+ * staged, the order as it was). */
+static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch, int *rc) {
+  int k = e->nstage;
   stage_t *st = &e->stage[k];
-  const slot_t *s = &e->slots[si];
-  memset(st, 0, sizeof(*st));
+  slot_t *s = &e->slots[si];
+  undo_save(&st->undo, &s->o, ch->event);
+  uint32_t from = s->o.audit_count;
+  *rc = oms__order_apply_scratch(&s->o, ch, NULL);
+  if (*rc != 0) {
+    undo_restore(&s->o, &st->undo);
+    return NULL;
+  }
+  s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  e->nstage++;
+  memset(st, 0, offsetof(stage_t, undo));
   st->slot = si;
   st->lean = true;
-  st->audit_from = s->o.audit_count;
+  st->audit_from = from;
+  st->renamed =
+      ch->event == OMS_EV_REPLACE_CONFIRM &&
+      !oms__name_eq(st->undo.str, s->o.cur_client_order_id, sizeof(s->o.cur_client_order_id));
   oms_event_t *ev = &e->sev[k];
   ev->seq = 0;
-  ev->type = OMS_EVT_NONE;
+  ev->type = oms_event_type_for(ch->event, s->o.state);
   ev->event_ns = e->now;
   ev->request_ns = s->request_ns;
-  char *d = (char *)&ev->order;
-  const char *o = (const char *)&s->o;
-  ev->order.order_id = s->o.order_id;
-  memcpy(d + END_OF(symbol), o + END_OF(symbol), offsetof(oms_order_t, metadata) - END_OF(symbol));
-  memcpy(d + END_OF(metadata), o + END_OF(metadata),
-         offsetof(oms_order_t, audit) - END_OF(metadata));
-  memcpy(d + END_OF(audit), o + END_OF(audit), sizeof(oms_order_t) - END_OF(audit));
   memset(&ev->fill, 0, offsetof(oms_event_t, text) - offsetof(oms_event_t, fill));
   ev->text[0] = '\0';
   ev->scope_kind = ev->old_state = ev->new_state = 0;
@@ -932,16 +1027,20 @@ static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch
   /* The change is made on the event's own snapshot of the order, which is
    * the copy the commit installs: no other copy of the order is needed. */
   const oms_order_t *cur = &e->slots[si].o;
-  oms_event_t *ev = e->lean && cur->parent_order_id == 0 && cur->algo == 0
-                        ? stage_lean(e, si)
-                        : stage(e, si, cur, OMS_EVT_NONE);
-  int rc = oms__order_apply_scratch(&ev->order, ch, NULL);
-  if (rc != 0) {
-    e->nstage--;
-    return rc;
+  oms_event_t *ev;
+  int rc;
+  if (e->lean && cur->parent_order_id == 0 && cur->algo == 0) {
+    if ((ev = stage_lean(e, si, ch, &rc)) == NULL) return rc;
+  } else {
+    ev = stage(e, si, cur, OMS_EVT_NONE);
+    rc = oms__order_apply_scratch(&ev->order, ch, NULL);
+    if (rc != 0) {
+      e->nstage--;
+      return rc;
+    }
+    ev->order.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+    ev->type = oms_event_type_for(ch->event, ev->order.state);
   }
-  ev->order.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
-  ev->type = oms_event_type_for(ch->event, ev->order.state);
   ev->reason = ch->reason;
   if (ch->reason_text != NULL) copy_text(ev->text, sizeof(ev->text), ch->reason_text);
   if (out_ev != NULL) *out_ev = ev;
@@ -1079,8 +1178,8 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
   if (commit(e, OMS_STORE_APPEND_MUST) != 0) {
     /* The store can not even take the refusal: the order stays in memory,
      * REJECTED, and nobody but this caller learns of it. */
-    if (e->stage[0].lean)
-      write_back(&s->o, &e->sev[0].order, e->stage[0].audit_from, true);
+    if (e->stage[0].lean) /* undone with the refused commit: done again */
+      apply_lean(e, si, &ch);
     else
       s->o = e->sev[0].order;
     slot_finished(e, si);

@@ -42,6 +42,12 @@ static world_t *make_world_as(bool with_store, uint32_t max_orders,
                              .on_event = listen ? on_event : NULL,
                              .event_ctx = w};
   if (with_store) cfg.store = &w->store.base;
+  static oms_store_vtbl_t unread_vt;
+  if (with_store && !listen) { /* a store that reads no events: the engine is lean */
+    unread_vt = *w->store.base.vt;
+    unread_vt.events_unread = true;
+    w->store.base.vt = &unread_vt;
+  }
   assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
   oms_instrument_t ins;
   t_instrument(&ins, "BTC-USD");
@@ -210,6 +216,77 @@ static void test_a_lean_engine_keeps_orders_as_one_with_whole_events_does(void *
   oms_engine_stats(lean->e, &sb);
   assert_int_equal(sa.next_event_seq, sb.next_event_seq);
   assert_int_equal(lean->nev, 0);
+  teardown((void **)&whole);
+  teardown((void **)&lean);
+}
+
+/* A life where the store refuses: a submission, a renaming replace and a
+ * cancel refused, a refusal the store can not even take (the order is
+ * refused in memory only), a fill held and applied later. */
+static void refusal_script(world_t *w, uint64_t id[4]) {
+  oms_order_request_t req;
+  oms_submit_result_t res;
+  oms_reject_t rej;
+  id[0] = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id[0]);
+  fake_fill(&w->venue, id[0], "0.5", "65000", "x1");
+  oms_engine_poll(w->e);
+  w->store.append_rc = OMS_ESTORE;
+  t_request(&req, "c2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_STORE_FAILED);
+  id[1] = res.order->order_id;
+  oms_modify_t m = {.price = T_D("64500"), .client_order_id = "c1b"};
+  assert_int_equal(oms_engine_modify(w->e, id[0], &m, &rej), OMS_EREJECTED);
+  assert_int_equal(oms_engine_cancel(w->e, id[0], &rej), OMS_EREJECTED);
+  w->store.append_rc = OMS_EFULL;
+  w->store.refuse_must = 1;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
+  id[2] = res.order->order_id;
+  fake_fill(&w->venue, id[0], "0.5", "65000", "x2");
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  w->store.append_rc = 0;
+  w->store.refuse_must = 0;
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_modify(w->e, id[0], &m, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id[0]);
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  id[3] = submit_ok(w, "c4", OMS_SIDE_SELL, "1", "66000");
+}
+
+/* The same with a store that refuses: what a lean engine changed in place
+ * for a command the store refused is undone, and orders end byte for byte
+ * as with whole events; the store is handed the same number of events. */
+static void test_a_lean_engine_undoes_what_its_store_refuses(void **state) {
+  (void)state;
+  world_t *whole = make_world_as(true, 64, NULL, true);
+  world_t *lean = make_world_as(true, 64, NULL, false);
+  uint64_t a[4], b[4];
+  refusal_script(whole, a);
+  refusal_script(lean, b);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(a[i], b[i]);
+    oms_order_t x, y;
+    memset(&x, 0, sizeof x);
+    memset(&y, 0xa5, sizeof y);
+    assert_int_equal(oms_engine_get(whole->e, a[i], &x), 0);
+    assert_int_equal(oms_engine_get(lean->e, b[i], &y), 0);
+    assert_memory_equal(&x, &y, sizeof x);
+  }
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(lean->e, b[0], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_PARTIALLY_FILLED);
+  assert_string_equal(o.cur_client_order_id, "c1b");
+  assert_true(oms_dec_eq(o.filled_qty, T_D("1")));
+  assert_int_equal(oms_engine_get(lean->e, b[2], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_REJECTED);
+  assert_int_equal(whole->store.nevents, lean->store.nevents);
+  assert_int_equal(whole->store.last_seq, lean->store.last_seq);
   teardown((void **)&whole);
   teardown((void **)&lean);
 }
@@ -1478,6 +1555,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_a_restatement_down_to_the_filled_quantity_fills_the_order, setup, teardown),
       cmocka_unit_test(test_a_lean_engine_keeps_orders_as_one_with_whole_events_does),
+      cmocka_unit_test(test_a_lean_engine_undoes_what_its_store_refuses),
       cmocka_unit_test_setup_teardown(test_reports_the_engine_cannot_read_are_alarms, setup,
                                       teardown),
   };
