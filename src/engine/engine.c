@@ -187,7 +187,7 @@ struct oms_engine_s {
   int nstage;
   /* Nobody reads an event's order whole: no subscriber, no written hook,
    * and a store that reads no events (or none). A plain order's change is
-   * then staged lean (stage_lean). */
+   * then staged lean (stage_lean), and no event is published. */
   bool lean;
 
   /* A Bloom filter of every (strategy, client order id) this engine or its
@@ -788,8 +788,10 @@ static int commit(oms_engine_t *e, unsigned flags) {
   int n = e->nstage;
   if (n == 0) return 0;
   n = stage_parents(e);
+  /* A lean engine's events have nobody to be published to. */
+  bool pub = !e->lean;
   int need = 0;
-  for (int k = 0; k < n; k++) need += 1 + (e->stage[k].send != 0);
+  for (int k = 0; k < n; k++) need += pub + (e->stage[k].send != 0);
   if (outbox_room(e) < need) {
     unstage(e);
     oms__parents_abort(e->parents);
@@ -884,10 +886,10 @@ static int commit(oms_engine_t *e, unsigned flags) {
         outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
       }
     }
-    if (now) {
+    if (pub && now) {
       direct[ndirect] = (action_t){.ticket = ticket, .kind = ACT_PUBLISH, .slot = st->slot};
       direct_ev[ndirect++] = ev;
-    } else {
+    } else if (pub) {
       outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
     }
   }
@@ -979,10 +981,9 @@ static int apply_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch) 
  * slot itself, and what it overwrote (only what a transition of its kind
  * may write, UNDO_*) is kept in the stage, to be put back if the command is
  * not committed (unstage). The event carries no order: no snapshot is
- * copied, and nothing is copied back at the commit. Of the rest of the
- * event only what the engine itself may read is cleared: the fill, check,
- * reason, alarm and state fields and the first byte of each string; the
- * risk report's numbers and the algorithm bytes are left as they were.
+ * copied, and nothing is copied back at the commit. Nor is the rest of the
+ * event cleared: the engine reads of it only what the command sets (a
+ * fill's quantity, price and fee), and it is neither stored nor published.
  * Returns the event, or NULL with the transition's error in *rc (nothing
  * staged, the order as it was). */
 static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch, int *rc) {
@@ -1010,12 +1011,6 @@ static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si, const oms_ord_chang
   ev->type = oms_event_type_for(ch->event, s->o.state);
   ev->event_ns = e->now;
   ev->request_ns = s->request_ns;
-  memset(&ev->fill, 0, offsetof(oms_event_t, text) - offsetof(oms_event_t, fill));
-  ev->text[0] = '\0';
-  ev->scope_kind = ev->old_state = ev->new_state = 0;
-  ev->scope_id[0] = '\0';
-  ev->alarm = OMS_ALARM_NONE;
-  ev->alarm_code = 0;
   ev->algo_len = 0;
   return ev;
 }
