@@ -14,13 +14,18 @@
  * memory in a FIFO and their slots are reused oldest first when the free
  * list runs dry; an order that left memory is still found in the store.
  *
- * A command (an API call, or one venue report) never changes an order in
- * place. It stages each change as a copy (oms_order_apply() on a copy of the
- * order) together with the event announcing it, then commits: the events are
- * appended to the store as one unit, and only if that append is accepted are
- * the copies written back, the risk aggregates and the portfolio updated,
- * and the effects (venue messages, event publication) pushed to the outbox
- * with the append's ticket. A refused append leaves everything as it was.
+ * A command (an API call, or one venue report) stages each change together
+ * with the event announcing it, then commits: the events are appended to the
+ * store as one unit, and only if that append is accepted are the risk
+ * aggregates and the portfolio updated and the effects (venue messages,
+ * event publication) pushed to the outbox with the append's ticket. A
+ * refused append leaves everything as it was. A plain order's change is
+ * made in its slot, with what it overwrote kept to be put back if the
+ * commit fails; the event's snapshot of the order is copied from the slot,
+ * and only when someone reads events (a subscriber, a written hook, a store
+ * that reads them): an engine with none stages events without it ("lean").
+ * A parent's or a child's change is made on a copy (the event's snapshot),
+ * written back at the commit.
  *
  * The outbox releases its effects in order once the store reports their
  * ticket durable: nothing reaches a venue and nobody is told anything that
@@ -118,7 +123,7 @@ _Static_assert(UNDO_STR >= sizeof(((oms_order_t *)0)->venue_order_id) &&
                                    offsetof(oms_order_t, cur_client_order_id),
                "the reason is the longest group of names");
 
-/* What a change made in place (stage_lean) overwrote, to put back if its
+/* What a change made in place (stage_in_place) overwrote, to put back if its
  * command is not committed. */
 typedef struct undo_s {
   uint16_t str_at, str_len; /* the group of names saved in str, len 0 none */
@@ -136,10 +141,10 @@ typedef struct stage_s {
   oms_dec_t qty, price, stop;
   bool fill;           /* book ev.fill into the portfolio */
   bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
-  bool lean;           /* made in place in the slot; the event has no order (stage_lean) */
-  bool renamed;        /* lean: the change gave the order a new current client id */
+  bool in_place;       /* made in the slot itself (stage_in_place) */
+  bool renamed;        /* in_place: the change gave the order a new current client id */
   uint32_t audit_from; /* the slot's audit_count when the event took its copy */
-  undo_t undo;         /* lean: kept last, not cleared (only what was saved is read) */
+  undo_t undo;         /* in_place: kept last, not cleared (only what was saved is read) */
 } stage_t;
 
 typedef struct vctx_s {
@@ -187,7 +192,8 @@ struct oms_engine_s {
   int nstage;
   /* Nobody reads an event's order whole: no subscriber, no written hook,
    * and a store that reads no events (or none). A plain order's change is
-   * then staged lean (stage_lean), and no event is published. */
+   * then staged without its order (stage_in_place), and no event is
+   * published. */
   bool lean;
 
   /* A Bloom filter of every (strategy, client order id) this engine or its
@@ -698,7 +704,7 @@ static int request_refused(oms_engine_t *e, int rc, oms_reject_t *rej);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
 static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
 static void unstage(oms_engine_t *e);
-static int apply_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch);
+static int apply_in_slot(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch);
 
 /* Installs the staged copy src of the order in its slot dst. The names from
  * client_order_id to symbol, and the metadata, are set at creation and no
@@ -743,7 +749,7 @@ static bool release_now(const oms_engine_t *e, uint64_t ticket) {
 static int stage_parents(oms_engine_t *e) {
   int n = e->nstage;
   for (int k = 0; k < n; k++) {
-    if (e->stage[k].slot == NIL || e->stage[k].lean || e->sev[k].order.parent_order_id == 0)
+    if (e->stage[k].slot == NIL || e->stage[k].in_place || e->sev[k].order.parent_order_id == 0)
       continue;
     oms__parent_fx_t fx;
     const oms_order_t *before = &e->slots[e->stage[k].slot].o;
@@ -835,7 +841,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
       slot_t *s = &e->slots[st->slot];
       /* a confirmed replace renames the order */
       bool renamed = st->renamed;
-      if (st->lean) {
+      if (st->in_place) {
         /* Made in the slot already; the risk module reads the order as it
          * is now (it never reads "before"). */
         oms__risk_order_changed(e->cfg.risk, NULL, &s->o, e->now);
@@ -953,17 +959,17 @@ static void undo_restore(oms_order_t *o, const undo_t *u) {
   memcpy(b + u->str_at, u->str, u->str_len);
 }
 
-/* Drops the staged changes of a command that is not committed: the lean
- * ones, made in their slots, are undone, newest first. */
+/* Drops the staged changes of a command that is not committed: the ones
+ * made in their slots are undone, newest first. */
 static void unstage(oms_engine_t *e) {
   for (int k = e->nstage - 1; k >= 0; k--)
-    if (e->stage[k].lean) undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
+    if (e->stage[k].in_place) undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
   e->nstage = 0;
 }
 
-/* Applies ch to slot si's order in place, as stage_change's lean path does.
+/* Applies ch to slot si's order in place, as stage_in_place does.
  * Returns 0 or the error of the transition (the order then as it was). */
-static int apply_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch) {
+static int apply_in_slot(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch) {
   oms_order_t *o = &e->slots[si].o;
   undo_t u;
   undo_save(&u, o, ch->event);
@@ -976,17 +982,18 @@ static int apply_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch) 
   return 0;
 }
 
-/* Stages a change of slot si's plain order (no parent, not one) in a lean
- * engine, where nobody reads an event's order: the change is made in the
- * slot itself, and what it overwrote (only what a transition of its kind
- * may write, UNDO_*) is kept in the stage, to be put back if the command is
- * not committed (unstage). The event carries no order: no snapshot is
- * copied, and nothing is copied back at the commit. Nor is the rest of the
- * event cleared: the engine reads of it only what the command sets (a
- * fill's quantity, price and fee), and it is neither stored nor published.
- * Returns the event, or NULL with the transition's error in *rc (nothing
- * staged, the order as it was). */
-static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch, int *rc) {
+/* Stages a change of slot si's plain order (no parent, not one): the
+ * change is made in the slot itself, and what it overwrote (only what a
+ * transition of its kind may write, UNDO_*) is kept in the stage, to be put
+ * back if the command is not committed (unstage); nothing is copied back at
+ * the commit. The event's snapshot is the slot copied after the change, and
+ * only if someone reads events: in a lean engine the event carries no order
+ * and the rest of it is not cleared either (the engine reads of it only what
+ * the command sets, a fill's quantity, price and fee, and it is neither
+ * stored nor published). Returns the event, or NULL with the transition's
+ * error in *rc (nothing staged, the order as it was). */
+static oms_event_t *stage_in_place(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
+                                   int *rc) {
   int k = e->nstage;
   stage_t *st = &e->stage[k];
   slot_t *s = &e->slots[si];
@@ -1001,14 +1008,19 @@ static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si, const oms_ord_chang
   e->nstage++;
   memset(st, 0, offsetof(stage_t, undo));
   st->slot = si;
-  st->lean = true;
+  st->in_place = true;
   st->audit_from = from;
   st->renamed =
       ch->event == OMS_EV_REPLACE_CONFIRM &&
       !oms__name_eq(st->undo.str, s->o.cur_client_order_id, sizeof(s->o.cur_client_order_id));
   oms_event_t *ev = &e->sev[k];
+  oms_event_type_t t = oms_event_type_for(ch->event, s->o.state);
+  if (!e->lean) {
+    oms_event_init(ev, t, &s->o, e->now, s->request_ns);
+    return ev;
+  }
   ev->seq = 0;
-  ev->type = oms_event_type_for(ch->event, s->o.state);
+  ev->type = t;
   ev->event_ns = e->now;
   ev->request_ns = s->request_ns;
   ev->algo_len = 0;
@@ -1019,13 +1031,15 @@ static oms_event_t *stage_lean(oms_engine_t *e, uint32_t si, const oms_ord_chang
  * error of oms_order_apply (nothing staged). */
 static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
                         oms_event_t **out_ev) {
-  /* The change is made on the event's own snapshot of the order, which is
-   * the copy the commit installs: no other copy of the order is needed. */
+  /* A plain order's change is made in its slot. A parent's or a child's is
+   * made on the event's own snapshot of the order, the copy the commit
+   * installs, since the parents' and groups' hooks compare it with the
+   * order as it was (stage_parents). */
   const oms_order_t *cur = &e->slots[si].o;
   oms_event_t *ev;
   int rc;
-  if (e->lean && cur->parent_order_id == 0 && cur->algo == 0) {
-    if ((ev = stage_lean(e, si, ch, &rc)) == NULL) return rc;
+  if (cur->parent_order_id == 0 && cur->algo == 0) {
+    if ((ev = stage_in_place(e, si, ch, &rc)) == NULL) return rc;
   } else {
     ev = stage(e, si, cur, OMS_EVT_NONE);
     rc = oms__order_apply_scratch(&ev->order, ch, NULL);
@@ -1173,8 +1187,8 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
   if (commit(e, OMS_STORE_APPEND_MUST) != 0) {
     /* The store can not even take the refusal: the order stays in memory,
      * REJECTED, and nobody but this caller learns of it. */
-    if (e->stage[0].lean) /* undone with the refused commit: done again */
-      apply_lean(e, si, &ch);
+    if (e->stage[0].in_place) /* undone with the refused commit: done again */
+      apply_in_slot(e, si, &ch);
     else
       s->o = e->sev[0].order;
     slot_finished(e, si);
