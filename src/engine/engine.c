@@ -1291,7 +1291,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     return refuse_early(res, OMS_R_CAPACITY, "no room for another live order in the engine");
   prefetch_next_slot(e);
   slot_t *s = &e->slots[si];
-  oms_order_init(&s->o, e->next_order_id++, req, e->now);
+  oms__order_init_over(&s->o, e->next_order_id++, req, e->now);
   s->o.parent_order_id = e->mk_parent;
   s->o.child_seq = e->mk_seq;
   s->o.algo = e->mk_algo;
