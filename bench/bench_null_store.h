@@ -3,7 +3,8 @@
  * for the benchmarks of the core alone (bench_core, bench_parents): every
  * append gets the next ticket, which is durable when it is handed out, so
  * the engine releases its effects in the same call and the figures are the
- * core's, not a disk's.
+ * core's, not a disk's. It reads no event (events_unread), so an engine
+ * with no subscriber stages its events lean, as it would with no store.
  */
 #ifndef OMS_BENCH_NULL_STORE_H
 #define OMS_BENCH_NULL_STORE_H
@@ -73,6 +74,7 @@ static const oms_store_vtbl_t bench_null_store_vt = {
     .get_order = bns_get_order,
     .query_orders = bns_query,
     .close = bns_close,
+    .events_unread = true,
 };
 
 /* Empties s and makes it a null store. */

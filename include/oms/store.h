@@ -403,6 +403,13 @@ typedef struct oms_store_vtbl_s {
   /* Daily-PnL bases (both may be NULL: OMS_EUNSUPPORTED). */
   int (*pnl_base_append)(oms_store_t *s, const oms_pnl_base_row_t *row, uint64_t *ticket);
   int (*pnl_bases)(oms_store_t *s, int64_t *day_start_ns, oms_pnl_base_cb cb, void *ctx);
+  /* true: append reads nothing of a unit's events but their number (a store
+   * kept for its tickets alone, such as a benchmark's null store). An engine
+   * with no other reader of its events then stages them without filling in
+   * the parts of the order snapshot that a change never touches (its names,
+   * metadata and audit ring): their bytes are undefined. false (the default
+   * of a table that does not name it): every event is whole. */
+  bool events_unread;
 } oms_store_vtbl_t;
 
 /* Every implementation starts with this header. */

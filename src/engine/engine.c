@@ -14,13 +14,18 @@
  * memory in a FIFO and their slots are reused oldest first when the free
  * list runs dry; an order that left memory is still found in the store.
  *
- * A command (an API call, or one venue report) never changes an order in
- * place. It stages each change as a copy (oms_order_apply() on a copy of the
- * order) together with the event announcing it, then commits: the events are
- * appended to the store as one unit, and only if that append is accepted are
- * the copies written back, the risk aggregates and the portfolio updated,
- * and the effects (venue messages, event publication) pushed to the outbox
- * with the append's ticket. A refused append leaves everything as it was.
+ * A command (an API call, or one venue report) stages each change together
+ * with the event announcing it, then commits: the events are appended to the
+ * store as one unit, and only if that append is accepted are the risk
+ * aggregates and the portfolio updated and the effects (venue messages,
+ * event publication) pushed to the outbox with the append's ticket. A
+ * refused append leaves everything as it was. A plain order's change is
+ * made in its slot, with what it overwrote kept to be put back if the
+ * commit fails; the event's snapshot of the order is copied from the slot,
+ * and only when someone reads events (a subscriber, a written hook, a store
+ * that reads them): an engine with none stages events without it ("lean").
+ * A parent's or a child's change is made on a copy (the event's snapshot),
+ * written back at the commit.
  *
  * The outbox releases its effects in order once the store reports their
  * ticket durable: nothing reaches a venue and nobody is told anything that
@@ -101,6 +106,34 @@ typedef struct action_s {
   oms_dec_t qty, price, stop;
 } action_t;
 
+/* The byte just past field f of an order. */
+#define END_OF(f) (offsetof(oms_order_t, f) + sizeof(((oms_order_t *)0)->f))
+
+/* The parts of an order a transition may write (oms__order_apply_scratch):
+ * its numbers and states (venue_order_id's end to cur_client_order_id), its
+ * times, its flags and audit count, the audit entry it appends, and by the
+ * kind of event one group of names: the venue's id (ACCEPT), the current and
+ * pending client ids (the replace events) or the reason (DENY, REJECT). */
+#define UNDO_NUM (offsetof(oms_order_t, cur_client_order_id) - END_OF(venue_order_id))
+#define UNDO_TIME (offsetof(oms_order_t, metadata) - offsetof(oms_order_t, created_ns))
+#define UNDO_FLAGS (offsetof(oms_order_t, audit) - END_OF(metadata))
+#define UNDO_STR (offsetof(oms_order_t, created_ns) - offsetof(oms_order_t, reject_code))
+_Static_assert(UNDO_STR >= sizeof(((oms_order_t *)0)->venue_order_id) &&
+                   UNDO_STR >= offsetof(oms_order_t, reject_code) -
+                                   offsetof(oms_order_t, cur_client_order_id),
+               "the reason is the longest group of names");
+
+/* What a change made in place (stage_in_place) overwrote, to put back if its
+ * command is not committed. */
+typedef struct undo_s {
+  uint16_t str_at, str_len; /* the group of names saved in str, len 0 none */
+  oms_audit_t audit;        /* the entry the change's own overwrote */
+  char num[UNDO_NUM];
+  char time[UNDO_TIME];
+  char flags[UNDO_FLAGS];
+  char str[UNDO_STR];
+} undo_t;
+
 /* One staged change of a command. */
 typedef struct stage_s {
   uint32_t slot; /* NIL for an event about no order (alarm) */
@@ -108,7 +141,10 @@ typedef struct stage_s {
   oms_dec_t qty, price, stop;
   bool fill;           /* book ev.fill into the portfolio */
   bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
+  bool in_place;       /* made in the slot itself (stage_in_place) */
+  bool renamed;        /* in_place: the change gave the order a new current client id */
   uint32_t audit_from; /* the slot's audit_count when the event took its copy */
+  undo_t undo;         /* in_place: kept last, not cleared (only what was saved is read) */
 } stage_t;
 
 typedef struct vctx_s {
@@ -154,6 +190,11 @@ struct oms_engine_s {
   oms_event_t *sev;
   oms_event_t sev_buf[2][MAX_STAGE];
   int nstage;
+  /* Nobody reads an event's order whole: no subscriber, no written hook,
+   * and a store that reads no events (or none). A plain order's change is
+   * then staged without its order (stage_in_place), and no event is
+   * published. */
+  bool lean;
 
   /* A Bloom filter of every (strategy, client order id) this engine or its
    * store has seen: a new id that misses it needs no store lookup, which
@@ -335,6 +376,8 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->next_order_id = c->first_order_id ? c->first_order_id : 1;
   e->next_seq = 1;
   e->sev = e->sev_buf[0];
+  e->lean = (c->store == NULL || c->store->vt->events_unread) && c->bus == NULL &&
+            c->on_event == NULL && c->on_written == NULL;
 
   oms_router_hooks_t hooks = {hook_status_unknown, hook_send_failed, e, hook_native_of};
   int rc = oms_router_create(c->max_venues, c->max_orders, &hooks, &e->router);
@@ -625,7 +668,7 @@ static oms_event_t *stage(oms_engine_t *e, uint32_t si, const oms_order_t *after
                           oms_event_type_t t) {
   int k = e->nstage++;
   stage_t *st = &e->stage[k];
-  memset(st, 0, sizeof(*st));
+  memset(st, 0, offsetof(stage_t, undo));
   st->slot = si;
   st->audit_from = after != NULL ? after->audit_count : 0;
   oms_event_t *ev = &e->sev[k];
@@ -660,9 +703,8 @@ static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch
 static int request_refused(oms_engine_t *e, int rc, oms_reject_t *rej);
 static void recon_done_with(oms_engine_t *e, slot_t *s);
 static void run_action(oms_engine_t *e, const action_t *a, const oms_event_t *ev);
-
-/* The byte just past field f of an order. */
-#define END_OF(f) (offsetof(oms_order_t, f) + sizeof(((oms_order_t *)0)->f))
+static void unstage(oms_engine_t *e);
+static int apply_in_slot(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch);
 
 /* Installs the staged copy src of the order in its slot dst. The names from
  * client_order_id to symbol, and the metadata, are set at creation and no
@@ -707,7 +749,8 @@ static bool release_now(const oms_engine_t *e, uint64_t ticket) {
 static int stage_parents(oms_engine_t *e) {
   int n = e->nstage;
   for (int k = 0; k < n; k++) {
-    if (e->stage[k].slot == NIL || e->sev[k].order.parent_order_id == 0) continue;
+    if (e->stage[k].slot == NIL || e->stage[k].in_place || e->sev[k].order.parent_order_id == 0)
+      continue;
     oms__parent_fx_t fx;
     const oms_order_t *before = &e->slots[e->stage[k].slot].o;
     /* Parents last: they take a fill of any child whose parent they no
@@ -771,10 +814,12 @@ static int commit(oms_engine_t *e, unsigned flags) {
   if (n == 0) return 0;
   n = stage_parents(e);
   if (oms__sor_unit(e->sor)) n = stage_bestex(e);
+  /* A lean engine's events have nobody to be published to. */
+  bool pub = !e->lean;
   int need = 0;
-  for (int k = 0; k < n; k++) need += 1 + (e->stage[k].send != 0);
+  for (int k = 0; k < n; k++) need += pub + (e->stage[k].send != 0);
   if (outbox_room(e) < need) {
-    e->nstage = 0;
+    unstage(e);
     oms__parents_abort(e->parents);
     oms__groups_abort(e->groups);
     oms__sor_abort(e->sor);
@@ -787,7 +832,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
     int rc = oms_store_append(e->cfg.store, &u, flags, &ticket);
     if (rc != 0) {
       e->st.store_refusals++;
-      e->nstage = 0;
+      unstage(e);
       oms__parents_abort(e->parents);
       oms__groups_abort(e->groups);
       oms__sor_abort(e->sor);
@@ -815,16 +860,23 @@ static int commit(oms_engine_t *e, unsigned flags) {
     if (st->slot != NIL) {
       slot_t *s = &e->slots[st->slot];
       /* a confirmed replace renames the order */
-      bool renamed = !oms__name_eq(s->o.cur_client_order_id, ev->order.cur_client_order_id,
-                                   sizeof(s->o.cur_client_order_id));
-      const oms_order_t *after = &ev->order;
-      oms_order_t reserve;
-      if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
-        after = &reserve;
-      else if (after->parent_order_id != 0)
-        after = oms__groups_risk_view(e, after, &reserve);
-      oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
-      write_back(&s->o, &ev->order, st->audit_from);
+      bool renamed = st->renamed;
+      if (st->in_place) {
+        /* Made in the slot already; the risk module reads the order as it
+         * is now (it never reads "before"). */
+        oms__risk_order_changed(e->cfg.risk, NULL, &s->o, e->now);
+      } else {
+        renamed = !oms__name_eq(s->o.cur_client_order_id, ev->order.cur_client_order_id,
+                                sizeof(s->o.cur_client_order_id));
+        const oms_order_t *after = &ev->order;
+        oms_order_t reserve;
+        if (oms__group_algo(after->algo) && oms__groups_reserve(e->groups, after, &reserve))
+          after = &reserve;
+        else if (after->parent_order_id != 0)
+          after = oms__groups_risk_view(e, after, &reserve);
+        oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
+        write_back(&s->o, &ev->order, st->audit_from);
+      }
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
@@ -841,8 +893,7 @@ static int commit(oms_engine_t *e, unsigned flags) {
           oms__risk_position_changed(e->cfg.risk, s->o.account_id, s->o.symbol);
         evaluate[nevaluate++] = s->o.account_id;
       }
-      if ((st->fill || st->bust || oms__state_terminal(s->o.state)) &&
-          s->o.parent_order_id != 0)
+      if ((st->fill || st->bust || oms__state_terminal(s->o.state)) && s->o.parent_order_id != 0)
         oms__groups_rereserve(e->groups, e, s->o.parent_order_id);
       if (oms__state_terminal(s->o.state)) {
         slot_finished(e, st->slot);
@@ -861,10 +912,10 @@ static int commit(oms_engine_t *e, unsigned flags) {
         outbox_push(e, ticket, (uint8_t)st->send, st->slot, NULL, st);
       }
     }
-    if (now) {
+    if (pub && now) {
       direct[ndirect] = (action_t){.ticket = ticket, .kind = ACT_PUBLISH, .slot = st->slot};
       direct_ev[ndirect++] = ev;
-    } else {
+    } else if (pub) {
       outbox_push(e, ticket, ACT_PUBLISH, st->slot, ev, NULL);
     }
   }
@@ -889,20 +940,136 @@ static int commit(oms_engine_t *e, unsigned flags) {
 
 /* ---- applying a transition within a command ------------------------------- */
 
+/* Saves in u what a change of kind ev may overwrite in o (UNDO_*). */
+static void undo_save(undo_t *u, const oms_order_t *o, oms_ord_event_t ev) {
+  const char *b = (const char *)o;
+  memcpy(u->num, b + END_OF(venue_order_id), UNDO_NUM);
+  memcpy(u->time, b + offsetof(oms_order_t, created_ns), UNDO_TIME);
+  memcpy(u->flags, b + END_OF(metadata), UNDO_FLAGS);
+  u->audit = o->audit[o->audit_count % OMS_AUDIT_INLINE];
+  switch (ev) {
+    case OMS_EV_ACCEPT:
+      u->str_at = offsetof(oms_order_t, venue_order_id);
+      u->str_len = sizeof(o->venue_order_id);
+      break;
+    case OMS_EV_DENY:
+    case OMS_EV_REJECT:
+      u->str_at = offsetof(oms_order_t, reject_code);
+      u->str_len = UNDO_STR;
+      break;
+    case OMS_EV_REPLACE_REQUEST:
+    case OMS_EV_REPLACE_CONFIRM:
+    case OMS_EV_REPLACE_REJECT:
+      u->str_at = offsetof(oms_order_t, cur_client_order_id);
+      u->str_len = offsetof(oms_order_t, reject_code) - offsetof(oms_order_t, cur_client_order_id);
+      break;
+    default: u->str_at = u->str_len = 0; break;
+  }
+  memcpy(u->str, b + u->str_at, u->str_len);
+}
+
+/* Puts back into o what undo_save saved (o's audit count first, since the
+ * entry's place depends on it). */
+static void undo_restore(oms_order_t *o, const undo_t *u) {
+  char *b = (char *)o;
+  memcpy(b + END_OF(venue_order_id), u->num, UNDO_NUM);
+  memcpy(b + offsetof(oms_order_t, created_ns), u->time, UNDO_TIME);
+  memcpy(b + END_OF(metadata), u->flags, UNDO_FLAGS);
+  o->audit[o->audit_count % OMS_AUDIT_INLINE] = u->audit;
+  memcpy(b + u->str_at, u->str, u->str_len);
+}
+
+/* Drops the staged changes of a command that is not committed: the ones
+ * made in their slots are undone, newest first. */
+static void unstage(oms_engine_t *e) {
+  for (int k = e->nstage - 1; k >= 0; k--)
+    if (e->stage[k].in_place) undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
+  e->nstage = 0;
+}
+
+/* Applies ch to slot si's order in place, as stage_in_place does.
+ * Returns 0 or the error of the transition (the order then as it was). */
+static int apply_in_slot(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch) {
+  oms_order_t *o = &e->slots[si].o;
+  undo_t u;
+  undo_save(&u, o, ch->event);
+  int rc = oms__order_apply_scratch(o, ch, NULL);
+  if (rc != 0) {
+    undo_restore(o, &u);
+    return rc;
+  }
+  o->flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  return 0;
+}
+
+/* Stages a change of slot si's plain order (no parent, not one): the
+ * change is made in the slot itself, and what it overwrote (only what a
+ * transition of its kind may write, UNDO_*) is kept in the stage, to be put
+ * back if the command is not committed (unstage); nothing is copied back at
+ * the commit. The event's snapshot is the slot copied after the change, and
+ * only if someone reads events: in a lean engine the event carries no order
+ * and the rest of it is not cleared either (the engine reads of it only what
+ * the command sets, a fill's quantity, price and fee, and it is neither
+ * stored nor published). Returns the event, or NULL with the transition's
+ * error in *rc (nothing staged, the order as it was). */
+static oms_event_t *stage_in_place(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
+                                   int *rc) {
+  int k = e->nstage;
+  stage_t *st = &e->stage[k];
+  slot_t *s = &e->slots[si];
+  undo_save(&st->undo, &s->o, ch->event);
+  uint32_t from = s->o.audit_count;
+  *rc = oms__order_apply_scratch(&s->o, ch, NULL);
+  if (*rc != 0) {
+    undo_restore(&s->o, &st->undo);
+    return NULL;
+  }
+  s->o.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+  e->nstage++;
+  memset(st, 0, offsetof(stage_t, undo));
+  st->slot = si;
+  st->in_place = true;
+  st->audit_from = from;
+  st->renamed =
+      ch->event == OMS_EV_REPLACE_CONFIRM &&
+      !oms__name_eq(st->undo.str, s->o.cur_client_order_id, sizeof(s->o.cur_client_order_id));
+  oms_event_t *ev = &e->sev[k];
+  oms_event_type_t t = oms_event_type_for(ch->event, s->o.state);
+  if (!e->lean) {
+    oms_event_init(ev, t, &s->o, e->now, s->request_ns);
+    return ev;
+  }
+  ev->seq = 0;
+  ev->type = t;
+  ev->event_ns = e->now;
+  ev->request_ns = s->request_ns;
+  ev->algo_len = 0;
+  return ev;
+}
+
 /* Applies ch to a copy of slot si's order and stages it. Returns 0 or the
  * error of oms_order_apply (nothing staged). */
 static int stage_change(oms_engine_t *e, uint32_t si, const oms_ord_change_t *ch,
                         oms_event_t **out_ev) {
-  /* The change is made on the event's own snapshot of the order, which is
-   * the copy the commit installs: no other copy of the order is needed. */
-  oms_event_t *ev = stage(e, si, &e->slots[si].o, OMS_EVT_NONE);
-  int rc = oms__order_apply_scratch(&ev->order, ch, NULL);
-  if (rc != 0) {
-    e->nstage--;
-    return rc;
+  /* A plain order's change is made in its slot. A parent's or a child's is
+   * made on the event's own snapshot of the order, the copy the commit
+   * installs, since the parents' and groups' hooks compare it with the
+   * order as it was (stage_parents). */
+  const oms_order_t *cur = &e->slots[si].o;
+  oms_event_t *ev;
+  int rc;
+  if (cur->parent_order_id == 0 && cur->algo == 0) {
+    if ((ev = stage_in_place(e, si, ch, &rc)) == NULL) return rc;
+  } else {
+    ev = stage(e, si, cur, OMS_EVT_NONE);
+    rc = oms__order_apply_scratch(&ev->order, ch, NULL);
+    if (rc != 0) {
+      e->nstage--;
+      return rc;
+    }
+    ev->order.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
+    ev->type = oms_event_type_for(ch->event, ev->order.state);
   }
-  ev->order.flags &= ~OMS_ORDF_STATUS_UNKNOWN;
-  ev->type = oms_event_type_for(ch->event, ev->order.state);
   ev->reason = ch->reason;
   if (ch->reason_text != NULL) copy_text(ev->text, sizeof(ev->text), ch->reason_text);
   if (out_ev != NULL) *out_ev = ev;
@@ -1040,7 +1207,10 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
   if (commit(e, OMS_STORE_APPEND_MUST) != 0) {
     /* The store can not even take the refusal: the order stays in memory,
      * REJECTED, and nobody but this caller learns of it. */
-    s->o = e->sev[0].order;
+    if (e->stage[0].in_place) /* undone with the refused commit: done again */
+      apply_in_slot(e, si, &ch);
+    else
+      s->o = e->sev[0].order;
     slot_finished(e, si);
   }
   res->order = &s->o;
@@ -1141,7 +1311,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     return refuse_early(res, OMS_R_CAPACITY, "no room for another live order in the engine");
   prefetch_next_slot(e);
   slot_t *s = &e->slots[si];
-  oms_order_init(&s->o, e->next_order_id++, req, e->now);
+  oms__order_init_over(&s->o, e->next_order_id++, req, e->now);
   s->o.parent_order_id = e->mk_parent;
   s->o.child_seq = e->mk_seq;
   s->o.algo = e->mk_algo;

@@ -121,11 +121,12 @@ _Static_assert(FOLLOWS(order_id, client_order_id) && FOLLOWS(client_order_id, st
                    FOLLOWS(strategy_id, account_id) && FOLLOWS(account_id, venue) &&
                    FOLLOWS(venue, symbol) && FOLLOWS(symbol, venue_order_id) &&
                    FOLLOWS(cur_client_order_id, pending_client_order_id) &&
-                   FOLLOWS(metadata, flags),
+                   FOLLOWS(metadata, flags) && FOLLOWS(audit_count, audit),
                "oms_order_init clears the order between the fields it copies");
 
-void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
-                    int64_t now_ns) {
+/* ring: how many audit entries, from the first, may be other than zero. */
+static inline void init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                        int64_t now_ns, uint32_t ring) {
   char *b = (char *)o;
   o->order_id = order_id;
   memcpy(o->client_order_id, req->client_order_id, sizeof(o->client_order_id));
@@ -138,7 +139,9 @@ void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t
   memset(b + END_OF(cur_client_order_id), 0,
          offsetof(oms_order_t, metadata) - END_OF(cur_client_order_id));
   memcpy(o->metadata, req->metadata, sizeof(o->metadata));
-  memset(b + END_OF(metadata), 0, sizeof(*o) - END_OF(metadata));
+  memset(b + END_OF(metadata), 0, offsetof(oms_order_t, audit) - END_OF(metadata));
+  memset(o->audit, 0, ring * sizeof(o->audit[0]));
+  memset(b + END_OF(audit), 0, sizeof(*o) - END_OF(audit));
   o->client_order_id[OMS_ID_MAX] = o->strategy_id[OMS_ID_MAX] = o->account_id[OMS_ID_MAX] = 0;
   o->cur_client_order_id[OMS_ID_MAX] = 0;
   o->venue[OMS_VENUE_MAX] = o->symbol[OMS_SYMBOL_MAX] = o->metadata[OMS_METADATA_MAX] = 0;
@@ -154,4 +157,15 @@ void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t
   o->restore_state = OMS_STATE_PENDING;
   o->leaves_qty = req->qty;
   o->created_ns = o->updated_ns = now_ns;
+}
+
+void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                    int64_t now_ns) {
+  init(o, order_id, req, now_ns, OMS_AUDIT_INLINE);
+}
+
+void oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                          int64_t now_ns) {
+  uint32_t used = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
+  init(o, order_id, req, now_ns, used);
 }

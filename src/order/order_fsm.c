@@ -291,16 +291,18 @@ static int apply_in_place(oms_order_t *np, const oms_ord_change_t *ch, oms_audit
   /* restore_state only has meaning while a request is pending. */
   if (to != OMS_STATE_PENDING_CANCEL && to != OMS_STATE_PENDING_REPLACE) np->restore_state = to;
   np->updated_ns = ch->ts_ns;
-  oms_audit_t a = {.seq = np->audit_count + 1,
-                   .from = (uint8_t)from,
-                   .to = (uint8_t)to,
-                   .event = (uint8_t)ch->event,
-                   .reason_code = (uint16_t)ch->reason,
-                   .ts_ns = ch->ts_ns};
-  np->audit[(a.seq - 1) % OMS_AUDIT_INLINE] = a;
-  np->audit_count = a.seq;
+  /* Written field by field: a whole entry built on the stack would carry
+   * its padding, whatever the stack held, into the order. */
+  oms_audit_t *a = &np->audit[np->audit_count % OMS_AUDIT_INLINE];
+  a->seq = np->audit_count + 1;
+  a->from = (uint8_t)from;
+  a->to = (uint8_t)to;
+  a->event = (uint8_t)ch->event;
+  a->reason_code = (uint16_t)ch->reason;
+  a->ts_ns = ch->ts_ns;
+  np->audit_count = a->seq;
   if (!oms_order_check(np)) return OMS_EINVAL;
-  if (audit != NULL) *audit = a;
+  if (audit != NULL) *audit = *a;
   return 0;
 }
 

@@ -7,10 +7,19 @@
 
 #include "oms/order.h"
 
-/* oms_order_apply() for a caller that already works on a scratch copy of
- * the order: the change is made in place, with no copy of its own. On
- * failure *o may be half changed and must be discarded. */
+/* oms_order_apply() for a caller that works on a scratch copy of the order
+ * or keeps what it needs to undo the change (the engine's slots): the
+ * change is made in place, with no copy of its own. On failure *o may be
+ * half changed and must be discarded or restored. */
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit);
+
+/* oms_order_init over o, which holds an order (or zeros) whose audit
+ * entries past its audit_count are zero, as every order is that only
+ * transitions wrote: of the audit ring only the entries o used are
+ * cleared. An engine's slot takes each new order over a finished one of a
+ * few transitions, and the ring is a quarter of the order. */
+void oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                          int64_t now_ns);
 
 /* oms_request_validate() for a caller that knows some rules hold (`known`,
  * OMS__KNOWN_* bits): the rules are not tested again, and the answer is the

@@ -29,8 +29,9 @@ static void on_event(void *ctx, const oms_event_t *ev) {
   if (w->nev < 512) w->ev[w->nev++] = *ev;
 }
 
-static world_t *make_world(bool with_store, uint32_t max_orders,
-                           const oms_venue_route_config_t *rcfg) {
+/* listen: with an event subscriber (every test but the lean one). */
+static world_t *make_world_as(bool with_store, uint32_t max_orders,
+                              const oms_venue_route_config_t *rcfg, bool listen) {
   world_t *w = calloc(1, sizeof(*w));
   w->now = T0;
   fake_venue_init(&w->venue, "SIM");
@@ -38,9 +39,15 @@ static world_t *make_world(bool with_store, uint32_t max_orders,
   oms_engine_config_t cfg = {.clock = oms_clock_manual(&w->now),
                              .max_orders = max_orders,
                              .outbox_capacity = 64,
-                             .on_event = on_event,
+                             .on_event = listen ? on_event : NULL,
                              .event_ctx = w};
   if (with_store) cfg.store = &w->store.base;
+  static oms_store_vtbl_t unread_vt;
+  if (with_store && !listen) { /* a store that reads no events: the engine is lean */
+    unread_vt = *w->store.base.vt;
+    unread_vt.events_unread = true;
+    w->store.base.vt = &unread_vt;
+  }
   assert_int_equal(oms_engine_create(&cfg, &w->e), 0);
   oms_instrument_t ins;
   t_instrument(&ins, "BTC-USD");
@@ -48,6 +55,11 @@ static world_t *make_world(bool with_store, uint32_t max_orders,
   oms_venue_route_config_t def = {0};
   assert_int_equal(oms_engine_add_venue(w->e, &w->venue.base, rcfg ? rcfg : &def), 0);
   return w;
+}
+
+static world_t *make_world(bool with_store, uint32_t max_orders,
+                           const oms_venue_route_config_t *rcfg) {
+  return make_world_as(with_store, max_orders, rcfg, true);
 }
 
 static int setup(void **state) {
@@ -125,6 +137,158 @@ static void answer_unknown(fake_venue_t *v, oms_engine_t *e, int64_t *now, const
     assert_int_equal(v->nsent, before + n);
     for (int i = 0; i < n; i++) assert_int_equal(v->kinds[before + i], 4);
   }
+}
+
+/* One life of several orders, the same in any engine: refused and denied
+ * submissions, acknowledgements, fills, a renaming replace, a refused
+ * replace and cancel, a cancel, a bust and a venue's refusal. */
+static void lean_script(world_t *w, uint64_t id[4]) {
+  oms_order_request_t req;
+  oms_submit_result_t res;
+  t_request(&req, "bad", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000.3"); /* off the tick */
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  id[3] = res.order->order_id;
+  id[0] = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  id[1] = submit_ok(w, "c2", OMS_SIDE_SELL, "1", "66000");
+  id[2] = submit_ok(w, "c3", OMS_SIDE_BUY, "1", "64000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id[0]);
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id[1]);
+  fake_report(&w->venue, OMS_EXEC_REJECTED, id[2])->reason = OMS_R_VENUE_REJECT;
+  fake_fill(&w->venue, id[0], "0.5", "65000", "x1");
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  oms_reject_t rej;
+  oms_modify_t m = {.price = T_D("64500"), .client_order_id = "c1b"};
+  assert_int_equal(oms_engine_modify(w->e, id[0], &m, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id[0]);
+  oms_modify_t q = {.qty = T_D("3")};
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_modify(w->e, id[1], &q, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACE_REJECTED, id[1])->reason = OMS_R_VENUE_REJECT;
+  fake_fill(&w->venue, id[0], "1", "64500", "x2");
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_cancel(w->e, id[1], &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_CANCEL_REJECTED, id[1])->reason = OMS_R_VENUE_REJECT;
+  oms_exec_report_t *r = fake_report(&w->venue, OMS_EXEC_BUST, id[0]);
+  strcpy(r->exec_ref_id, "x1");
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_cancel(w->e, id[0], &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_CANCELLED, id[0]);
+  w->now += 1000;
+  oms_engine_poll(w->e);
+}
+
+/* With nobody to read events whole (no subscriber, no store) the engine
+ * stages a plain order's changes lean (only what a transition touches):
+ * every order ends as it does in an engine whose events are whole, byte for
+ * byte, names, audit trail and all, and is found by its new name. */
+static void test_a_lean_engine_keeps_orders_as_one_with_whole_events_does(void **state) {
+  (void)state;
+  world_t *whole = make_world_as(false, 64, NULL, true);
+  world_t *lean = make_world_as(false, 64, NULL, false);
+  uint64_t a[4], b[4];
+  lean_script(whole, a);
+  lean_script(lean, b);
+  assert_true(whole->nev > 10);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(a[i], b[i]);
+    oms_order_t x, y;
+    memset(&x, 0, sizeof x);
+    memset(&y, 0xa5, sizeof y);
+    assert_int_equal(oms_engine_get(whole->e, a[i], &x), 0);
+    assert_int_equal(oms_engine_get(lean->e, b[i], &y), 0);
+    assert_memory_equal(&x, &y, sizeof x);
+  }
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(lean->e, b[0], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_CANCELLED);
+  assert_string_equal(o.cur_client_order_id, "c1b");
+  assert_true(oms_dec_eq(o.filled_qty, T_D("1")));
+  assert_int_equal(oms_engine_get(lean->e, b[1], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_ACCEPTED);
+  assert_int_equal(oms_engine_get(lean->e, b[2], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_REJECTED);
+  oms_engine_stats_t sa, sb;
+  oms_engine_stats(whole->e, &sa);
+  oms_engine_stats(lean->e, &sb);
+  assert_int_equal(sa.next_event_seq, sb.next_event_seq);
+  assert_int_equal(lean->nev, 0);
+  teardown((void **)&whole);
+  teardown((void **)&lean);
+}
+
+/* A life where the store refuses: a submission, a renaming replace and a
+ * cancel refused, a refusal the store can not even take (the order is
+ * refused in memory only), a fill held and applied later. */
+static void refusal_script(world_t *w, uint64_t id[4]) {
+  oms_order_request_t req;
+  oms_submit_result_t res;
+  oms_reject_t rej;
+  id[0] = submit_ok(w, "c1", OMS_SIDE_BUY, "2", "65000");
+  fake_report(&w->venue, OMS_EXEC_ACCEPTED, id[0]);
+  fake_fill(&w->venue, id[0], "0.5", "65000", "x1");
+  oms_engine_poll(w->e);
+  w->store.append_rc = OMS_ESTORE;
+  t_request(&req, "c2", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.reject.code, OMS_R_STORE_FAILED);
+  id[1] = res.order->order_id;
+  oms_modify_t m = {.price = T_D("64500"), .client_order_id = "c1b"};
+  assert_int_equal(oms_engine_modify(w->e, id[0], &m, &rej), OMS_EREJECTED);
+  assert_int_equal(oms_engine_cancel(w->e, id[0], &rej), OMS_EREJECTED);
+  w->store.append_rc = OMS_EFULL;
+  w->store.refuse_must = 1;
+  t_request(&req, "c3", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+  assert_int_equal(oms_engine_submit(w->e, &req, &res), OMS_EREJECTED);
+  assert_int_equal(res.order->state, OMS_STATE_REJECTED);
+  id[2] = res.order->order_id;
+  fake_fill(&w->venue, id[0], "0.5", "65000", "x2");
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  w->store.append_rc = 0;
+  w->store.refuse_must = 0;
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  assert_int_equal(oms_engine_modify(w->e, id[0], &m, &rej), 0);
+  fake_report(&w->venue, OMS_EXEC_REPLACED, id[0]);
+  w->now += 1000;
+  oms_engine_poll(w->e);
+  id[3] = submit_ok(w, "c4", OMS_SIDE_SELL, "1", "66000");
+}
+
+/* The same with a store that refuses: what a lean engine changed in place
+ * for a command the store refused is undone, and orders end byte for byte
+ * as with whole events; the store is handed the same number of events. */
+static void test_a_lean_engine_undoes_what_its_store_refuses(void **state) {
+  (void)state;
+  world_t *whole = make_world_as(true, 64, NULL, true);
+  world_t *lean = make_world_as(true, 64, NULL, false);
+  uint64_t a[4], b[4];
+  refusal_script(whole, a);
+  refusal_script(lean, b);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(a[i], b[i]);
+    oms_order_t x, y;
+    memset(&x, 0, sizeof x);
+    memset(&y, 0xa5, sizeof y);
+    assert_int_equal(oms_engine_get(whole->e, a[i], &x), 0);
+    assert_int_equal(oms_engine_get(lean->e, b[i], &y), 0);
+    assert_memory_equal(&x, &y, sizeof x);
+  }
+  oms_order_t o;
+  assert_int_equal(oms_engine_get(lean->e, b[0], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_PARTIALLY_FILLED);
+  assert_string_equal(o.cur_client_order_id, "c1b");
+  assert_true(oms_dec_eq(o.filled_qty, T_D("1")));
+  assert_int_equal(oms_engine_get(lean->e, b[2], &o), 0);
+  assert_int_equal(o.state, OMS_STATE_REJECTED);
+  assert_int_equal(whole->store.nevents, lean->store.nevents);
+  assert_int_equal(whole->store.last_seq, lean->store.last_seq);
+  teardown((void **)&whole);
+  teardown((void **)&lean);
 }
 
 static void test_happy_path_submitted_accepted_filled(void **state) {
@@ -1390,6 +1554,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(
           test_a_restatement_down_to_the_filled_quantity_fills_the_order, setup, teardown),
+      cmocka_unit_test(test_a_lean_engine_keeps_orders_as_one_with_whole_events_does),
+      cmocka_unit_test(test_a_lean_engine_undoes_what_its_store_refuses),
       cmocka_unit_test_setup_teardown(test_reports_the_engine_cannot_read_are_alarms, setup,
                                       teardown),
   };

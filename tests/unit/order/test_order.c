@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "oms_test.h"
+#include "order/order_internal.h"
 
 #define NOW INT64_C(1700000000000000000)
 
@@ -83,6 +84,37 @@ static void test_order_init_copies_request_in_pending(void **state) {
   assert_true(oms_order_check(&o));
 }
 
+/* Over an order that lived (a few transitions, or more than the ring
+ * holds), oms__order_init_over gives byte for byte what oms_order_init
+ * gives over any bytes. */
+static void test_order_init_over_a_used_order_is_a_whole_init(void **state) {
+  (void)state;
+  oms_order_request_t other;
+  t_request(&other, "old-order-with-a-long-name", OMS_SIDE_SELL, OMS_ORD_LIMIT, "3", "64000");
+  strcpy(other.metadata, "much=longer;metadata=than;the=new;one=here");
+  for (int n = 0; n <= 20; n += 4) {
+    oms_order_t want, got;
+    memset(&want, 0x5a, sizeof want);
+    oms_order_init(&want, 8, &req, NOW);
+    memset(&got, 0, sizeof got);
+    oms_order_init(&got, 7, &other, NOW - 5);
+    oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = NOW - 4};
+    if (n > 0) assert_int_equal(oms_order_apply(&got, &ch, NULL), 0);
+    ch.event = OMS_EV_ACCEPT;
+    ch.venue_order_id = "V-7";
+    if (n > 0) assert_int_equal(oms_order_apply(&got, &ch, NULL), 0);
+    for (int k = 2; k < n; k++) {
+      ch = (oms_ord_change_t){.event = k % 2 ? OMS_EV_CANCEL_REJECT : OMS_EV_CANCEL_REQUEST,
+                              .ts_ns = NOW - 3,
+                              .reason_text = "too late"};
+      assert_int_equal(oms_order_apply(&got, &ch, NULL), 0);
+    }
+    assert_int_equal(got.audit_count, (uint32_t)(n > 0 ? (n > 2 ? n : 2) : 0));
+    oms__order_init_over(&got, 8, &req, NOW);
+    assert_memory_equal(&want, &got, sizeof want);
+  }
+}
+
 static void test_strlcpy_and_notional(void **state) {
   (void)state;
   char buf[4];
@@ -104,6 +136,7 @@ int main(void) {
       cmocka_unit_test(test_enum_names_round_trip),
       cmocka_unit_test(test_terminal_and_working_states),
       cmocka_unit_test_setup(test_order_init_copies_request_in_pending, setup),
+      cmocka_unit_test_setup(test_order_init_over_a_used_order_is_a_whole_init, setup),
       cmocka_unit_test_setup(test_strlcpy_and_notional, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
