@@ -217,6 +217,15 @@ typedef struct oms__as_s { /* account + symbol */
    * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
   bool pf_whole;
   uint64_t pf_hint;
+  /* What the portfolio last gave for this pair (a pf_whole record only),
+   * good while its change counter is pf_gen - 1 (0: nothing kept) and the
+   * time is before pf_until (the end of the account's trading day then):
+   * an order reads these instead of asking again. */
+  uint64_t pf_gen;
+  int64_t pf_until;
+  int pf_known;
+  oms_pf_account_t pf_acct;
+  oms_pf_position_t pf_pos;
 } oms__as_t;
 
 typedef struct oms__sym_s {
@@ -289,6 +298,7 @@ struct oms_risk_s {
   oms_risk_limits_t *limits; /* owned; NULL until set */
   oms_portfolio_if_t pf;
   bool has_pf;
+  const uint64_t *pf_changes; /* the portfolio's change counter, or NULL */
   oms_risk_log_fn log;
   void *log_ctx;
   oms_risk_state_fn state_cb;
