@@ -407,14 +407,24 @@ static int32_t strat_cached(oms_risk_t *r, const char *id) {
 static int32_t as_cached(oms_risk_t *r, int32_t acct, const char *account, const char *symbol) {
   if (acct < 0) return as_get(r, acct, account, symbol);
   uint32_t s = name_slot(symbol, ((uint64_t)acct + 3) * UINT64_C(0x9e3779b97f4a7c15));
-  int32_t k = r->as_cache[s] - 1;
-  if (k >= 0) {
+  int32_t *way = r->as_cache[s];
+  for (int w = 0; w < 2; w++) {
+    int32_t k = way[w] - 1;
+    if (k < 0) break; /* way 1 fills after way 0 */
     const oms__as_t *a = oms__ktab_rec(&r->as, k);
-    if (a->acct == acct && oms__name_eq(a->h.key + a->sym_off, symbol, OMS_SYMBOL_MAX + 1))
+    if (a->acct == acct && oms__name_eq(a->h.key + a->sym_off, symbol, OMS_SYMBOL_MAX + 1)) {
+      if (w == 1) { /* now the one used last */
+        way[1] = way[0];
+        way[0] = k + 1;
+      }
       return k;
+    }
   }
-  k = as_get(r, acct, account, symbol);
-  if (k >= 0) r->as_cache[s] = k + 1;
+  int32_t k = as_get(r, acct, account, symbol);
+  if (k >= 0) {
+    way[1] = way[0];
+    way[0] = k + 1;
+  }
   return k;
 }
 
