@@ -274,6 +274,14 @@ OMS_EXTERN int oms_portfolio_account_position(oms_portfolio_t *p, const char *ac
 OMS_EXTERN int oms_portfolio_instrument_hint(const oms_portfolio_t *p, const char *symbol,
                                              uint64_t *hint, oms_pf_instrument_t *out);
 
+/* A counter that moves whenever anything the reads above give may have
+ * changed (a fill or bust, a mark, an instrument, cash, a restore, a day
+ * base, an account's trading day starting), for a reader keeping what it
+ * read: equal counters, and a time before the end of the account's
+ * trading day it read (day_start_ns + OMS_DAY_NS), mean the same reads
+ * give the same figures. The pointer is good for the portfolio's life. */
+OMS_EXTERN const uint64_t *oms_portfolio_changes(const oms_portfolio_t *p);
+
 /* ---- The interface the risk engine reads --------------------------------- */
 
 /* Another portfolio service can stand in for ours by filling this table.
@@ -289,6 +297,8 @@ typedef struct oms_portfolio_if_s {
                           uint64_t *hint, oms_pf_account_t *acct, oms_pf_position_t *pos);
   /* Optional (NULL: instrument is called instead). */
   int (*instrument_hint)(void *ctx, const char *symbol, uint64_t *hint, oms_pf_instrument_t *out);
+  /* Optional (NULL: every read is made anew): oms_portfolio_changes. */
+  const uint64_t *(*changes)(void *ctx);
 } oms_portfolio_if_t;
 
 /* The table for our own portfolio p (which must outlive its use). */

@@ -75,6 +75,10 @@ struct oms_portfolio_s {
    * good. Written by the lookups of const functions too: the portfolio has
    * one owner thread (see portfolio.h). */
   int32_t last_sym, last_acct;
+  /* Moved by every change to what a read gives (oms_portfolio_changes):
+   * each updating function moves it on entry, before it can fail, and a
+   * trading day's start (roll_day) moves it too, read or not. */
+  uint64_t changes;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -99,9 +103,10 @@ static oms_dec_t total_pnl(const acct_t *a) {
 }
 
 /* Starts a new trading day for a if now_ns is past its day. */
-static void roll_day(const oms_portfolio_t *p, acct_t *a, int64_t now_ns) {
+static void roll_day(oms_portfolio_t *p, acct_t *a, int64_t now_ns) {
   int64_t d = day_of(p, now_ns);
   if (d > a->day) {
+    p->changes++;
     a->day = d;
     a->day_base = total_pnl(a);
   }
@@ -135,6 +140,7 @@ static int32_t get_acct(oms_portfolio_t *p, const char *id, int64_t now_ns) {
   /* OMS_EINVAL for an id too long, OMS_EFULL at max_accounts */
   int rc = oms__strmap_put(&p->acct_idx, id, p->naccts);
   if (rc != 0) return rc;
+  p->changes++;
   k = (int32_t)p->naccts++;
   acct_t *a = &p->accts[k];
   memset(a, 0, sizeof(*a));
@@ -235,6 +241,7 @@ static int acct_move(const acct_t *a, const vals_t *old, const vals_t *nw, oms_d
  * nothing. */
 static int revalue_symbol(oms_portfolio_t *p, int32_t k, const oms_pf_instrument_t *ins,
                           int64_t now_ns) {
+  p->changes++;
   sym_t *s = &p->syms[k];
   static const oms_dec_t zero = {0};
   for (int32_t i = s->first_pos; i >= 0; i = p->pos[i].next_in_sym) {
@@ -278,6 +285,7 @@ int oms_portfolio_set_instrument(oms_portfolio_t *p, const char *symbol, oms_dec
   if (!oms_id_valid(symbol, OMS_SYMBOL_MAX)) return OMS_EINVAL;
   int rc = oms__strmap_put(&p->sym_idx, symbol, p->nsyms); /* OMS_EFULL at max_symbols */
   if (rc != 0) return rc;
+  p->changes++;
   k = (int32_t)p->nsyms++;
   sym_t *s = &p->syms[k];
   memset(s, 0, sizeof(*s));
@@ -303,6 +311,7 @@ int oms_portfolio_set_mark(oms_portfolio_t *p, const char *symbol, oms_dec_t px,
 int oms_portfolio_set_cash(oms_portfolio_t *p, const char *account, oms_dec_t cash,
                            int64_t now_ns) {
   if (p == NULL || !oms_id_valid(account == NULL ? "" : account, OMS_ID_MAX)) return OMS_EINVAL;
+  p->changes++;
   int32_t k = get_acct(p, account, now_ns);
   if (k < 0) return k;
   roll_day(p, &p->accts[k], now_ns);
@@ -438,6 +447,7 @@ static int post_fill(oms_portfolio_t *p, const char *account, const char *symbol
       (side != OMS_SIDE_BUY && side != OMS_SIDE_SELL) || !oms_dec_is_pos(qty) ||
       !oms_dec_is_pos(px))
     return OMS_EINVAL;
+  p->changes++;
   int32_t sk = find_sym(p, symbol);
   if (sk < 0) return OMS_ENOTFOUND;
   int32_t ak = get_acct(p, account, now_ns);
@@ -660,6 +670,7 @@ int oms_portfolio_restore_position(oms_portfolio_t *p, const char *account, cons
                                    const oms_pf_book_t *book, int64_t now_ns) {
   if (p == NULL || book == NULL || account == NULL || !oms_id_valid(account, OMS_ID_MAX))
     return OMS_EINVAL;
+  p->changes++;
   int32_t sk = find_sym(p, symbol);
   if (sk < 0) return OMS_ENOTFOUND;
   int32_t ak = get_acct(p, account, now_ns);
@@ -726,6 +737,7 @@ int oms_portfolio_each_day_base(oms_portfolio_t *p, int64_t now_ns, oms_pf_day_b
 }
 
 void oms_portfolio_reset_days(oms_portfolio_t *p, int64_t now_ns, bool from_now) {
+  p->changes++;
   int64_t d = day_of(p, now_ns);
   for (uint32_t i = 0; i < p->naccts; i++) {
     acct_t *a = &p->accts[i];
@@ -737,6 +749,7 @@ void oms_portfolio_reset_days(oms_portfolio_t *p, int64_t now_ns, bool from_now)
 int oms_portfolio_set_day_base(oms_portfolio_t *p, const char *account, int64_t now_ns,
                                oms_dec_t base) {
   if (p == NULL || !oms_id_valid(account == NULL ? "" : account, OMS_ID_MAX)) return OMS_EINVAL;
+  p->changes++;
   int32_t k = get_acct(p, account, now_ns);
   if (k < 0) return k;
   p->accts[k].day = day_of(p, now_ns);
@@ -768,8 +781,13 @@ static int if_instrument_hint(void *ctx, const char *symbol, uint64_t *hint,
   return oms_portfolio_instrument_hint(ctx, symbol, hint, out);
 }
 
+static const uint64_t *if_changes(void *ctx) { return oms_portfolio_changes(ctx); }
+
+const uint64_t *oms_portfolio_changes(const oms_portfolio_t *p) { return &p->changes; }
+
 oms_portfolio_if_t oms_portfolio_as_if(oms_portfolio_t *p) {
   oms_portfolio_if_t t = {
-      p, if_account, if_position, if_instrument, if_account_position, if_instrument_hint};
+      p,         if_account, if_position, if_instrument, if_account_position, if_instrument_hint,
+      if_changes};
   return t;
 }

@@ -407,14 +407,24 @@ static int32_t strat_cached(oms_risk_t *r, const char *id) {
 static int32_t as_cached(oms_risk_t *r, int32_t acct, const char *account, const char *symbol) {
   if (acct < 0) return as_get(r, acct, account, symbol);
   uint32_t s = name_slot(symbol, ((uint64_t)acct + 3) * UINT64_C(0x9e3779b97f4a7c15));
-  int32_t k = r->as_cache[s] - 1;
-  if (k >= 0) {
+  int32_t *way = r->as_cache[s];
+  for (int w = 0; w < 2; w++) {
+    int32_t k = way[w] - 1;
+    if (k < 0) break; /* way 1 fills after way 0 */
     const oms__as_t *a = oms__ktab_rec(&r->as, k);
-    if (a->acct == acct && oms__name_eq(a->h.key + a->sym_off, symbol, OMS_SYMBOL_MAX + 1))
+    if (a->acct == acct && oms__name_eq(a->h.key + a->sym_off, symbol, OMS_SYMBOL_MAX + 1)) {
+      if (w == 1) { /* now the one used last */
+        way[1] = way[0];
+        way[0] = k + 1;
+      }
       return k;
+    }
   }
-  k = as_get(r, acct, account, symbol);
-  if (k >= 0) r->as_cache[s] = k + 1;
+  int32_t k = as_get(r, acct, account, symbol);
+  if (k >= 0) {
+    way[1] = way[0];
+    way[0] = k + 1;
+  }
   return k;
 }
 
@@ -671,8 +681,12 @@ void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {
   }
   r->pf = *pf;
   r->has_pf = pf->account != NULL && pf->position != NULL && pf->instrument != NULL;
-  for (uint32_t k = 0; k < r->as.n; k++) /* the hints were another portfolio's */
-    ((oms__as_t *)oms__ktab_rec(&r->as, (int32_t)k))->pf_hint = 0;
+  r->pf_changes = r->has_pf && pf->changes != NULL ? pf->changes(pf->ctx) : NULL;
+  for (uint32_t k = 0; k < r->as.n; k++) { /* the hints and reads were another portfolio's */
+    oms__as_t *as = oms__ktab_rec(&r->as, (int32_t)k);
+    as->pf_hint = 0;
+    as->pf_gen = 0;
+  }
 }
 
 void oms_risk_set_log(oms_risk_t *r, oms_risk_log_fn fn, void *ctx) {
@@ -1137,6 +1151,38 @@ static void clear_result(oms_risk_result_t *res) {
   res->reject.text[0] = '\0';
 }
 
+/* The portfolio's account and position of o into in, kept in its
+ * account+symbol record as (when its key names the pair alone) until the
+ * portfolio's change counter moves or the account's trading day ends (an
+ * account not known has no day: only a change makes it known). */
+static void pf_read(oms_risk_t *r, oms__as_t *as, const oms_order_t *o, int64_t now_ns,
+                    oms_risk_input_t *in) {
+  int known;
+  if (r->pf.account_position != NULL) {
+    uint64_t none = 0, *hint = as->pf_whole ? &as->pf_hint : &none;
+    known = r->pf.account_position(r->pf.ctx, o->account_id, o->symbol, now_ns, hint, &in->account,
+                                   &in->position);
+  } else {
+    known =
+        (r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0 ? OMS_PF_ACCOUNT_KNOWN
+                                                                            : 0) |
+        (r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0
+             ? OMS_PF_SYMBOL_KNOWN
+             : 0);
+  }
+  in->account_known = (known & OMS_PF_ACCOUNT_KNOWN) != 0;
+  in->symbol_known = (known & OMS_PF_SYMBOL_KNOWN) != 0;
+  if (r->pf_changes == NULL || !as->pf_whole) return;
+  as->pf_gen = *r->pf_changes + 1; /* read after the call: a read may start a day */
+  if (!in->account_known || in->account.day_start_ns > INT64_MAX - OMS_DAY_NS)
+    as->pf_until = INT64_MAX;
+  else
+    as->pf_until = in->account.day_start_ns + OMS_DAY_NS;
+  as->pf_known = known;
+  as->pf_acct = in->account;
+  as->pf_pos = in->position;
+}
+
 /* Fills in for o; false (res set) if the engine cannot even look at it. */
 static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
                     const oms_order_t *o, int64_t now_ns, const oms__rlim_t **rlim,
@@ -1203,15 +1249,13 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   }
 
   if (r->has_pf) {
-    if (r->pf.account_position != NULL) {
-      uint64_t none = 0, *hint = as->pf_whole ? &as->pf_hint : &none;
-      int known = r->pf.account_position(r->pf.ctx, o->account_id, o->symbol, now_ns, hint,
-                                         &in->account, &in->position);
-      in->account_known = (known & OMS_PF_ACCOUNT_KNOWN) != 0;
-      in->symbol_known = (known & OMS_PF_SYMBOL_KNOWN) != 0;
+    if (r->pf_changes != NULL && as->pf_gen == *r->pf_changes + 1 && now_ns < as->pf_until) {
+      in->account = as->pf_acct; /* nothing it depends on moved since */
+      in->position = as->pf_pos;
+      in->account_known = (as->pf_known & OMS_PF_ACCOUNT_KNOWN) != 0;
+      in->symbol_known = (as->pf_known & OMS_PF_SYMBOL_KNOWN) != 0;
     } else {
-      in->account_known = r->pf.account(r->pf.ctx, o->account_id, now_ns, &in->account) == 0;
-      in->symbol_known = r->pf.position(r->pf.ctx, o->account_id, o->symbol, &in->position) == 0;
+      pf_read(r, as, o, now_ns, in);
     }
     oms_dec_t x = in->symbol_known ? in->position.exposure : OMS_DEC_ZERO;
     if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));

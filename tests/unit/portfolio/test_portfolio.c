@@ -622,6 +622,62 @@ static void test_instrument_through_a_hint(void **state) {
   assert_int_equal(oms_portfolio_instrument_hint(NULL, "ES", &none, &i2), OMS_ENOTFOUND);
 }
 
+/* The change counter moves at every update (whether or not it succeeds)
+ * and when a read starts an account's trading day, and stays put for the
+ * reads that change nothing; the interface table gives the same counter. */
+static void test_the_change_counter_moves_at_every_update(void **state) {
+  (void)state;
+  const uint64_t *c = oms_portfolio_changes(p);
+  oms_portfolio_if_t t = oms_portfolio_as_if(p);
+  assert_ptr_equal(t.changes(t.ctx), c);
+  uint64_t last = *c;
+#define MOVES(update)        \
+  do {                       \
+    (void)(update);          \
+    assert_true(*c != last); \
+    last = *c;               \
+  } while (0)
+#define STAYS(read)          \
+  do {                       \
+    (void)(read);            \
+    assert_true(*c == last); \
+  } while (0)
+  uint64_t hint = 0;
+  oms_pf_instrument_t ins;
+  STAYS(oms_portfolio_account(p, "A", NOW, &acct));
+  STAYS(oms_portfolio_position(p, "A", "BTC-USD", &pos));
+  STAYS(oms_portfolio_account_position(p, "A", "BTC-USD", NOW, &hint, &acct, &pos));
+  STAYS(oms_portfolio_instrument(p, "BTC-USD", &ins));
+  STAYS(oms_portfolio_instrument_hint(p, "BTC-USD", &hint, &ins));
+  MOVES(oms_portfolio_apply_fill(p, "A", "BTC-USD", OMS_SIDE_BUY, T_D("1"), T_D("100"), T_D("0"),
+                                 NOW));
+  MOVES(oms_portfolio_bust_fill(p, "A", "BTC-USD", OMS_SIDE_BUY, T_D("1"), T_D("100"), T_D("0"),
+                                NOW));
+  MOVES(oms_portfolio_set_mark(p, "BTC-USD", T_D("101"), NOW));
+  MOVES(oms_portfolio_restore_mark(p, "ES", T_D("4000"), NOW));
+  MOVES(oms_portfolio_set_instrument(p, "ES", T_D("50"), T_D("0.06")));
+  MOVES(oms_portfolio_set_instrument(p, "NQ", T_D("20"), T_D("0.06")));
+  MOVES(oms_portfolio_set_cash(p, "A", T_D("9000"), NOW));
+  MOVES(oms_portfolio_set_cash(p, "B", T_D("9000"), NOW));
+  oms_pf_book_t book = {T_D("1"), T_D("10"), T_D("0"), T_D("0")};
+  MOVES(oms_portfolio_restore_position(p, "B", "NQ", &book, NOW));
+  MOVES(oms_portfolio_set_day_base(p, "A", NOW, T_D("5")));
+  MOVES(oms_portfolio_reset_days(p, NOW, true));
+  /* a refused update may have changed nothing: it moves the counter all
+   * the same (a reader reads once more, never once too few) */
+  MOVES(oms_portfolio_apply_fill(p, "A", "NOPE", OMS_SIDE_BUY, T_D("1"), T_D("1"), T_D("0"), NOW));
+  /* the next trading day starts at a read */
+  STAYS(oms_portfolio_account(p, "A", NOW + HOUR, &acct));
+  int64_t next = acct.day_start_ns + OMS_DAY_NS;
+  STAYS(oms_portfolio_account(p, "A", next - 1, &acct));
+  MOVES(oms_portfolio_account(p, "A", next, &acct));
+  STAYS(oms_portfolio_account(p, "A", next, &acct));
+  uint64_t hint_b = 0;
+  MOVES(oms_portfolio_account_position(p, "B", "NQ", next, &hint_b, &acct, &pos));
+#undef MOVES
+#undef STAYS
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -641,6 +697,7 @@ int main(void) {
       T(test_a_restored_position_equals_the_fills_that_made_it),
       T(test_account_and_position_at_once),
       T(test_instrument_through_a_hint),
+      T(test_the_change_counter_moves_at_every_update),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -828,6 +828,254 @@ static void test_builtins_alone_or_among_custom_checks_decide_alike(void **state
   assert_string_equal(res.reject.text, "");
 }
 
+/* ---- the portfolio read kept per pair ---------------------------------- */
+
+/* What the chain saw of the portfolio. */
+typedef struct seen_s {
+  oms_pf_account_t account;
+  oms_pf_position_t position;
+  bool account_known, symbol_known;
+} seen_t;
+
+static oms_reason_t see_check(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *r) {
+  (void)r;
+  seen_t *s = ctx;
+  s->account = in->account;
+  s->position = in->position;
+  s->account_known = in->account_known;
+  s->symbol_known = in->symbol_known;
+  return OMS_R_NONE;
+}
+
+static int pf_reads; /* calls of the counting account_position below */
+static int counting_account_position(void *ctx, const char *account, const char *symbol,
+                                     int64_t now_ns, uint64_t *hint, oms_pf_account_t *acct,
+                                     oms_pf_position_t *pos) {
+  pf_reads++;
+  return oms_portfolio_account_position(ctx, account, symbol, now_ns, hint, acct, pos);
+}
+
+/* Checks an order of account in BTC-USD at now and asserts the chain saw
+ * exactly what the portfolio gives at that time; returns the reads made. */
+static int seen_equals_fresh(const char *account, int64_t now) {
+  static seen_t seen;
+  oms_risk_check_t chain[] = {{"see", see_check, NULL, &seen}};
+  assert_int_equal(oms_risk_set_chain(F.risk, chain, 1), 0);
+  oms_order_t o;
+  f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+  snprintf(o.account_id, sizeof o.account_id, "%s", account);
+  int before = pf_reads;
+  memset(&seen, 0xa5, sizeof seen);
+  assert_int_equal(f_check(&F, &o, now, &res), OMS_R_NONE);
+  oms_pf_account_t a;
+  oms_pf_position_t p;
+  uint64_t hint = 0;
+  int known = oms_portfolio_account_position(F.pf, account, "BTC-USD", now, &hint, &a, &p);
+  assert_memory_equal(&seen.account, &a, sizeof a);
+  assert_memory_equal(&seen.position, &p, sizeof p);
+  assert_int_equal(seen.account_known, (known & OMS_PF_ACCOUNT_KNOWN) != 0);
+  assert_int_equal(seen.symbol_known, (known & OMS_PF_SYMBOL_KNOWN) != 0);
+  return pf_reads - before;
+}
+
+/* The account and position an order sees are kept per account+symbol
+ * record and read again only when the portfolio's change counter moved
+ * or the account's trading day ended: every kind of change reaches the
+ * very next order (each step changes what the order must see, and the
+ * order sees the portfolio's fresh figures), and orders with no change
+ * between them ask the portfolio once. */
+static void test_every_portfolio_change_reaches_the_next_order(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  pif.account_position = counting_account_position;
+  oms_risk_set_portfolio(F.risk, &pif);
+  oms_portfolio_set_cash(F.pf, "ACC2", T_D("5000"), F_NOW);
+  int64_t t = F_NOW;
+  pf_reads = 0;
+  assert_int_equal(seen_equals_fresh("ACC1", t), 1);
+  assert_int_equal(seen_equals_fresh("ACC1", t + F_SEC), 0); /* kept */
+  oms_pf_account_t before;
+  assert_int_equal(oms_portfolio_account(F.pf, "ACC1", t, &before), 0);
+#define STEP(change)                                   \
+  do {                                                 \
+    change;                                            \
+    assert_int_equal(seen_equals_fresh("ACC1", t), 1); \
+    assert_int_equal(seen_equals_fresh("ACC1", t), 0); \
+  } while (0)
+  STEP(oms_portfolio_restore_mark(F.pf, "BTC-USD", T_D("90"), t)); /* no holder yet */
+  STEP(assert_int_equal(oms_portfolio_apply_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("2"),
+                                                 T_D("100"), T_D("1"), t),
+                        0));
+  oms_pf_position_t pos;
+  assert_int_equal(oms_portfolio_position(F.pf, "ACC1", "BTC-USD", &pos), 0);
+  assert_int_equal(pos.qty.raw, T_D("2").raw);
+  STEP(oms_portfolio_restore_mark(F.pf, "BTC-USD", T_D("110"), t));
+  STEP(oms_portfolio_set_mark(F.pf, "BTC-USD", T_D("120"), t));
+  STEP(oms_portfolio_set_cash(F.pf, "ACC1", T_D("90000"), t));
+  STEP(oms_portfolio_set_instrument(F.pf, "BTC-USD", T_D("1"), T_D("0.3")));
+  STEP(oms_portfolio_bust_fill(F.pf, "ACC1", "BTC-USD", OMS_SIDE_BUY, T_D("1"), T_D("100"),
+                               T_D("0.5"), t));
+  /* another account's fill in the symbol: ACC1's figures may stay, but
+   * the counter moved, so they are read again */
+  STEP(oms_portfolio_apply_fill(F.pf, "ACC2", "BTC-USD", OMS_SIDE_SELL, T_D("1"), T_D("100"),
+                                T_D("0"), t));
+  STEP(oms_portfolio_set_mark(F.pf, "BTC-USD", T_D("80"), t)); /* ACC1 loses 40 today */
+  oms_pf_account_t now;
+  assert_int_equal(oms_portfolio_account(F.pf, "ACC1", t, &now), 0);
+  assert_int_not_equal(now.daily_pnl.raw, 0);
+  assert_int_not_equal(now.cash.raw, before.cash.raw);
+  /* the trading day ends: the next order sees the new day's base */
+  int64_t day_end = now.day_start_ns + OMS_DAY_NS;
+  assert_int_equal(seen_equals_fresh("ACC1", day_end - 1), 0);
+  t = day_end;
+  assert_int_equal(seen_equals_fresh("ACC1", t), 1);
+  assert_int_equal(oms_portfolio_account(F.pf, "ACC1", t, &now), 0);
+  assert_int_equal(now.daily_pnl.raw, 0);
+  assert_int_equal(seen_equals_fresh("ACC1", t), 0);
+  STEP(oms_portfolio_set_day_base(F.pf, "ACC1", t, T_D("-1000")));
+  STEP(oms_portfolio_reset_days(F.pf, t, false));
+  STEP(oms_portfolio_reset_days(F.pf, t, true));
+  oms_portfolio_set_instrument(F.pf, "ETH-USD", T_D("1"), T_D("0.2"));
+  oms_pf_book_t book = {T_D("3"), T_D("50"), T_D("7"), T_D("1")};
+  STEP(assert_int_equal(oms_portfolio_restore_position(F.pf, "ACC1", "ETH-USD", &book, t), 0));
+  /* an account the portfolio does not know is kept too, until it is made */
+  assert_int_equal(seen_equals_fresh("ACC9", t), 1);
+  assert_int_equal(seen_equals_fresh("ACC9", t + 3 * OMS_DAY_NS), 0);
+  STEP(oms_portfolio_set_cash(F.pf, "ACC9", T_D("10"), t));
+#undef STEP
+  /* another portfolio table forgets what was kept */
+  oms_risk_set_portfolio(F.risk, &pif);
+  assert_int_equal(seen_equals_fresh("ACC1", t), 1);
+  /* without the counter every order reads */
+  pif.changes = NULL;
+  oms_risk_set_portfolio(F.risk, &pif);
+  assert_int_equal(seen_equals_fresh("ACC1", t), 1);
+  assert_int_equal(seen_equals_fresh("ACC1", t), 1);
+  pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(F.risk, &pif);
+}
+
+/* Two risk engines on one portfolio, one keeping its reads (the
+ * portfolio's change counter) and one reading for every order, take the
+ * same decisions with the same texts and reservations through a long mix
+ * of orders, cancels, fills, busts, marks, cash, day bases and trading
+ * days, over more account+symbol pairs than the record caches have slots. */
+static void test_kept_reads_decide_as_fresh_reads(void **state) {
+  (void)state;
+  f_install(&F);
+  oms_risk_t *fresh;
+  oms_risk_config_t rc = {16, 16, 16, 64, 256, 64, 0};
+  assert_int_equal(oms_risk_create(&rc, &fresh), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  pif.changes = NULL;
+  oms_risk_set_portfolio(fresh, &pif);
+  oms_reject_t err;
+  assert_int_equal(oms_risk_set_limits(fresh, f_limits(), &err), 0);
+  oms_risk_set_reference_price(fresh, "BTC-USD", T_D("100"), F_NOW); /* as f_setup's */
+  static const char *accts[] = {"ACC1", "ACC2", "ACC3", "ACC4", "ACC5"};
+  static const char *syms[] = {"BTC-USD", "ETH-USD", "XRP-USD"};
+  static const char *strats[] = {"s1", "s2", "s3"};
+  oms_risk_t *both[2] = {F.risk, fresh};
+  /* each engine's chain: what the order sees of the portfolio, then every
+   * built-in check */
+  static seen_t seen[2];
+  static const char *names[] = {
+#define XX(id, name) name,
+      OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+  };
+  size_t nb = sizeof names / sizeof names[0];
+  for (int k = 0; k < 2; k++) {
+    oms_risk_check_t chain[1 + sizeof names / sizeof names[0]];
+    chain[0] = (oms_risk_check_t){"see", see_check, NULL, &seen[k]};
+    for (size_t i = 0; i < nb; i++) chain[1 + i] = *oms_risk_builtin(names[i]);
+    assert_int_equal(oms_risk_set_chain(both[k], chain, 1 + nb), 0);
+  }
+  for (int i = 0; i < 5; i++) oms_portfolio_set_cash(F.pf, accts[i], T_D("20000"), F_NOW);
+  oms_order_t open[8];
+  int nopen = 0, passed = 0, refused = 0;
+  uint64_t x = 88172645463325252u;
+  int64_t t = F_NOW;
+  for (int step = 0; step < 4000; step++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    unsigned op = (unsigned)(x % 100), a = (unsigned)(x >> 8) % 5, sy = (unsigned)(x >> 16) % 3;
+    oms_side_t side = (x >> 24) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+    oms_dec_t qty = oms_dec_from_raw((int64_t)(1 + (x >> 28) % 6) * OMS_DEC_SCALE);
+    oms_dec_t px = oms_dec_from_raw((int64_t)(90 + (x >> 36) % 21) * OMS_DEC_SCALE);
+    t += 7 * F_MS;
+    if (op < 55) {
+      oms_order_t o;
+      char q[24], p[24];
+      oms_dec_format(qty, q, sizeof q);
+      oms_dec_format(px, p, sizeof p);
+      f_order(&F, &o, side, OMS_ORD_LIMIT, q, p);
+      snprintf(o.account_id, sizeof o.account_id, "%s", accts[a]);
+      snprintf(o.symbol, sizeof o.symbol, "%s", syms[sy]);
+      snprintf(o.strategy_id, sizeof o.strategy_id, "%s", strats[(x >> 44) % 3]);
+      oms_risk_result_t r2;
+      memset(seen, 0, sizeof seen);
+      int rc1 = oms_risk_check_open(F.risk, &o, t, &res);
+      int rc2 = oms_risk_check_open(fresh, &o, t, &r2);
+      assert_memory_equal(&seen[0], &seen[1], sizeof seen[0]);
+      assert_int_equal(rc1, rc2);
+      assert_int_equal(res.passed, r2.passed);
+      assert_int_equal(res.reject.code, r2.reject.code);
+      assert_string_equal(res.check, r2.check);
+      assert_string_equal(res.reject.text, r2.reject.text);
+      if (rc1 == 0) {
+        passed++;
+        if (nopen == 8) { /* the oldest is cancelled */
+          oms_order_t done = open[0];
+          done.state = OMS_STATE_CANCELLED;
+          for (int k = 0; k < 2; k++)
+            assert_int_equal(oms_risk_order_changed(both[k], &open[0], &done), 0);
+          memmove(open, open + 1, 7 * sizeof open[0]);
+          nopen--;
+        }
+        open[nopen++] = o;
+      } else {
+        refused++;
+      }
+    } else if (op < 70) {
+      (void)oms_portfolio_apply_fill(F.pf, accts[a], syms[sy], side, qty, px, T_D("0.1"), t);
+    } else if (op < 73) {
+      (void)oms_portfolio_bust_fill(F.pf, accts[a], syms[sy], side, qty, px, T_D("0.1"), t);
+    } else if (op < 83) {
+      (void)oms_portfolio_set_mark(F.pf, syms[sy], px, t);
+      for (int k = 0; k < 2; k++) oms_risk_set_reference_price(both[k], syms[sy], px, t);
+    } else if (op < 86) {
+      (void)oms_portfolio_restore_mark(F.pf, syms[sy], px, t);
+    } else if (op < 90) {
+      (void)oms_portfolio_set_cash(F.pf, accts[a], oms_dec_from_raw(px.raw * 200), t);
+    } else if (op < 92) {
+      (void)oms_portfolio_set_day_base(F.pf, accts[a], t, oms_dec_neg(px));
+    } else if (op < 93) {
+      oms_portfolio_reset_days(F.pf, t, (x >> 50) & 1);
+    } else if (op < 95) {
+      (void)oms_portfolio_set_instrument(F.pf, syms[sy], T_D("1"),
+                                         oms_dec_from_raw((int64_t)(x >> 52) % 5 * 10000000));
+    } else if (op < 97) {
+      t += 3 * 3600 * F_SEC; /* now and then past a trading day's end */
+    } else {
+      t += F_SEC;
+    }
+  }
+  /* the mix decided both ways, and left the same reservations */
+  assert_true(passed > 100);
+  assert_true(refused > 100);
+  for (int i = 0; i < 5; i++)
+    for (int k = 0; k < 3; k++) {
+      oms_risk_aggr_t g1, g2;
+      oms_risk_aggregates(F.risk, accts[i], "s1", syms[k], &g1);
+      oms_risk_aggregates(fresh, accts[i], "s1", syms[k], &g2);
+      assert_memory_equal(&g1, &g2, sizeof g1);
+    }
+  oms_risk_destroy(fresh);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -852,6 +1100,8 @@ int main(void) {
       T(test_a_given_back_entry_is_not_its_old_order),
       T(test_resolved_limits_follow_every_change),
       T(test_resolved_limits_of_many_pairs),
+      T(test_every_portfolio_change_reaches_the_next_order),
+      T(test_kept_reads_decide_as_fresh_reads),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
