@@ -63,6 +63,11 @@
  * OMS_BENCH_CORE_THREAD (the body of omsd's omsd.core_thread group, e.g.
  * 'policy = "fifo"; priority = 10;': the core thread under a real-time
  * policy, docs/omsd.md; the line names do not change, say so when quoting),
+ * OMS_BENCH_SPIN (set: the clients and the echo busy-poll their sockets
+ * instead of sleeping; the line names do not change, say so when quoting),
+ * OMS_BENCH_PIN ("C,S": the client pinned to CPU C, the echo server to CPU
+ * S, omsd left free: pin its core thread to S with OMS_BENCH_CORE_THREAD
+ * 'cpu = S;', so both lines run on the same two CPUs),
  * OMS_BENCH_PG_CONNINFO (a running PostgreSQL: mode "os_pg" in
  * OMS_BENCH_MODES runs the os lines again with omsd's projection in it,
  * store.projection = "postgres", named *_os_pg: docs/store.md).
@@ -77,6 +82,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -231,7 +237,32 @@ static void write_all(int fd, const char *p, size_t n) {
 
 static uint64_t steady_gap_ns(void);
 
+/* OMS_BENCH_SPIN: the clients and the echo busy-poll their sockets instead
+ * of sleeping in ppoll/recv, as a latency-bound strategy does: no wake-up
+ * through the scheduler (and, on a VM, the hypervisor) on their side. */
+static bool spinning(void) {
+  static int v = -1;
+  if (v < 0) v = getenv("OMS_BENCH_SPIN") != NULL;
+  return v == 1;
+}
+
+/* OMS_BENCH_PIN "C,S": the calling process to CPU C (client) or S (server),
+ * or, with which < 0, back to every CPU (a child about to exec omsd). */
+static void pin(int which) {
+  const char *e = getenv("OMS_BENCH_PIN");
+  int c, s;
+  if (e == NULL || sscanf(e, "%d,%d", &c, &s) != 2) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (which < 0)
+    for (int i = 0; i < CPU_SETSIZE; i++) CPU_SET(i, &set);
+  else
+    CPU_SET(which == 0 ? c : s, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0 && which >= 0) perror("bench: OMS_BENCH_PIN");
+}
+
 static void bench_ping_pong(int rounds, size_t n) {
+  pin(0);
   int port = free_port();
   int lfd = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
@@ -245,13 +276,15 @@ static void bench_ping_pong(int rounds, size_t n) {
   }
   pid_t pid = fork();
   if (pid == 0) {
+    pin(1);
     int c = accept(lfd, NULL, NULL);
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     char buf[200];
     for (;;) {
       size_t got = 0;
       while (got < sizeof buf) {
-        ssize_t r = recv(c, buf + got, sizeof buf - got, 0);
+        ssize_t r = recv(c, buf + got, sizeof buf - got, spinning() ? MSG_DONTWAIT : 0);
+        if (r < 0 && errno == EAGAIN) continue;
         if (r <= 0) _exit(0);
         got += (size_t)r;
       }
@@ -271,7 +304,8 @@ static void bench_ping_pong(int rounds, size_t n) {
       write_all(fd, buf, sizeof buf);
       size_t got = 0;
       while (got < sizeof buf) {
-        ssize_t k = recv(fd, buf + got, sizeof buf - got, 0);
+        ssize_t k = recv(fd, buf + got, sizeof buf - got, spinning() ? MSG_DONTWAIT : 0);
+        if (k < 0 && errno == EAGAIN) continue;
         if (k <= 0) {
           perror("bench: recv");
           exit(1);
@@ -307,6 +341,7 @@ static void bench_ping_pong(int rounds, size_t n) {
       int64_t wait = next < n ? (int64_t)(start + next * gap - now) : 10000000;
       struct pollfd pfd = {.fd = fd, .events = POLLIN};
       struct timespec ts = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
+      if (spinning()) ts = (struct timespec){0, 0};
       if (ppoll(&pfd, 1, &ts, NULL) <= 0) continue;
       char in[4096];
       ssize_t k = recv(fd, in, sizeof in, MSG_DONTWAIT);
@@ -370,10 +405,17 @@ static void fix_send(client_t *c, const char *type, const char *body) {
  * on_msg for each message. Returns the number of messages. */
 typedef void (*msg_fn)(client_t *c, const oms_fix_msg_t *m, uint64_t now);
 static int pump_ns(client_t *c, int64_t timeout_ns, msg_fn fn) {
-  struct pollfd p = {.fd = c->fd, .events = POLLIN};
-  struct timespec ts = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
-  if (ppoll(&p, 1, &ts, NULL) <= 0) return 0;
-  ssize_t r = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
+  ssize_t r;
+  if (spinning()) {
+    uint64_t until = bench_now_ns() + (uint64_t)(timeout_ns > 0 ? timeout_ns : 0);
+    do r = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
+    while (r < 0 && errno == EAGAIN && bench_now_ns() < until);
+  } else {
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    struct timespec ts = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+    if (ppoll(&p, 1, &ts, NULL) <= 0) return 0;
+    r = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
+  }
   if (r == 0) {
     fprintf(stderr, "bench: omsd closed the connection\n");
     exit(1);
@@ -429,7 +471,17 @@ static void on_er(client_t *c, const oms_fix_msg_t *m, uint64_t now) {
   if (c->answered[i]) return;
   c->answered[i] = true;
   c->outstanding--;
-  if (cur_bench != NULL && c->sent_ns[i] != 0) bench_add(cur_bench, now - c->sent_ns[i]);
+  if (cur_bench != NULL && c->sent_ns[i] != 0) {
+    bench_add(cur_bench, now - c->sent_ns[i]);
+    /* OMS_BENCH_SLOW_US: each slower answer named with its send time
+     * (CLOCK_MONOTONIC), to line up with a `perf record -k mono` trace. */
+    static long slow_ns = -1;
+    if (slow_ns < 0)
+      slow_ns = getenv("OMS_BENCH_SLOW_US") ? atol(getenv("OMS_BENCH_SLOW_US")) * 1000 : 0;
+    if (slow_ns > 0 && now - c->sent_ns[i] > (uint64_t)slow_ns)
+      fprintf(stderr, "slow %s %.*s sent=%.6f lat_us=%.0f\n", cur_bench->name, (int)id.len, id.ptr,
+              (double)c->sent_ns[i] / 1e9, (double)(now - c->sent_ns[i]) / 1e3);
+  }
 }
 
 static void send_order(client_t *c, const char *prefix, size_t i) {
@@ -556,6 +608,7 @@ static void proc_start(proc_t *p, const char *prog, const char *name, const char
   argv[k] = NULL;
   p->pid = fork();
   if (p->pid == 0) {
+    pin(-1);
     if (freopen(log, "w", stderr) == NULL) _exit(126);
     dup2(2, 1); /* not the bench's stdout: a pipe must end with the bench */
     execv(prog, (char *const *)argv);

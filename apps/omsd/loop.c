@@ -299,12 +299,48 @@ static void settle_engine(omsd_t *d) {
   }
 }
 
+/* omsd.core_thread.cpu: the CPU is the core thread's own. Called first in
+ * omsd_serve, on the thread that becomes the core, before any other thread
+ * exists: every thread omsd starts (the journal's prefaulter and syncer, the
+ * projector, the admin API's, the lease renewer...) inherits this set, the
+ * process's allowed CPUs without the core's, so none of them can hold the
+ * core's CPU when it wakes (a scheduler trace caught the journal's
+ * prefaulter holding the core's CPU for 7.5 ms while the core waited to run;
+ * BENCHMARKS.md, issue 13 seventh pass). If that CPU is the only one
+ * allowed, the others share it: `others` says so in the log.
+ * core_thread_apply then pins the core itself. */
+static void core_thread_exclude(omsd_t *d, char *others, size_t cap) {
+  snprintf(others, cap, "any");
+  int cpu = d->cfg->core_thread.cpu;
+  cpu_set_t set;
+  if (cpu < 0 || sched_getaffinity(0, sizeof set, &set) != 0 || !CPU_ISSET((size_t)cpu, &set))
+    return; /* no pin, or a CPU core_thread_apply will refuse */
+  CPU_CLR((size_t)cpu, &set);
+  if (CPU_COUNT(&set) == 0) {
+    snprintf(others, cap, "shared");
+    return;
+  }
+  if (sched_setaffinity(0, sizeof set, &set) != 0) return;
+  /* the set as a list, "0,2-3", for the log */
+  size_t w = 0;
+  others[0] = '\0';
+  for (int i = 0; i < CPU_SETSIZE && w < cap; i++) {
+    if (!CPU_ISSET((size_t)i, &set) || (i > 0 && CPU_ISSET((size_t)(i - 1), &set))) continue;
+    int j = i;
+    while (j + 1 < CPU_SETSIZE && CPU_ISSET((size_t)(j + 1), &set)) j++;
+    int n = j > i ? snprintf(others + w, cap - w, "%s%d-%d", w ? "," : "", i, j)
+                  : snprintf(others + w, cap - w, "%s%d", w ? "," : "", i);
+    if (n < 0) break;
+    w += (size_t)n;
+  }
+}
+
 /* omsd.core_thread (docs/omsd.md): the core thread pinned to a CPU and/or
  * under a real-time policy, applied here, after every other thread started
  * (they keep the ordinary policy: a thread inherits its creator's). A
  * refusal stops the start: an operator who asked for it must not run
  * without it believing otherwise. */
-static int core_thread_apply(omsd_t *d) {
+static int core_thread_apply(omsd_t *d, const char *others) {
   const oms_cfg_core_thread_t *t = &d->cfg->core_thread;
   const char *policy = oms_cfg_sched_policy_name(t->policy);
   if (t->cpu >= 0) {
@@ -335,17 +371,19 @@ static int core_thread_apply(omsd_t *d) {
     }
   }
   if (t->cpu >= 0 || t->policy != OMS_CFG_SCHED_OTHER || t->spin_us > 0)
-    LOG_INFO("msg=\"core thread scheduled\" policy=%s priority=%d cpu=%d spin_us=%d", policy,
-             t->priority, t->cpu, t->spin_us);
+    LOG_INFO("msg=\"core thread scheduled\" policy=%s priority=%d cpu=%d spin_us=%d others=%s",
+             policy, t->priority, t->cpu, t->spin_us, others);
   return 0;
 }
 
 int omsd_serve(omsd_t *d) {
   int status = 1;
+  char others[64];
+  core_thread_exclude(d, others, sizeof others);
   int lease = omsd_cluster_acquire(d);
   if (lease == 1) status = 0; /* stopped while a standby */
   if (lease == 0 && omsd_open_data_dir(d) == 0 && omsd_wire(d, false) == 0 && loop_open(d) == 0 &&
-      omsd_net_open(d) == 0 && omsd_admin_start(d) == 0 && core_thread_apply(d) == 0) {
+      omsd_net_open(d) == 0 && omsd_admin_start(d) == 0 && core_thread_apply(d, others) == 0) {
     omsd_print_ready(d);
     run(d);
     status = d->fenced ? 3 : 0;

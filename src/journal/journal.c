@@ -14,7 +14,7 @@
  * condition signal if (and only if) the syncer is asleep.
  *
  * Appending through a mapping (os mode). The current segment is also mapped
- * shared, and a prefaulter thread (SCHED_BATCH) keeps the pages ahead of the
+ * shared, and a prefaulter thread (SCHED_IDLE) keeps the pages ahead of the
  * append position resident and writable (madvise MADV_POPULATE_WRITE, a
  * chunk at a time, up to AHEAD bytes past `tail`), publishing how far it got
  * in the map's `ready`. A unit that lies wholly below `ready` is copied into
@@ -383,12 +383,15 @@ static void nap(oms_journal_t *j, int64_t ns) {
 
 static void *prefault_main(void *arg) {
   oms_journal_t *j = arg;
-#ifdef SCHED_BATCH
-  /* Its fair share of a CPU, but never preempting the core when it wakes
-   * (SCHED_IDLE would starve it on a busy machine, and the core would
-   * pwrite). */
+#ifdef SCHED_IDLE
+  /* Idle time only: a core or client thread that wakes takes the CPU from
+   * it at once. Under SCHED_BATCH a round that had started kept the CPU for
+   * its slice: a scheduler trace caught it running 7.5 ms straight while the
+   * core thread, woken on that CPU, waited (BENCHMARKS.md, issue 13 seventh
+   * pass). Starved on a machine with no idle CPU, it falls behind and the
+   * appends pwrite, as they would without it. */
   struct sched_param sp = {0};
-  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+  (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 #endif
   while (!atomic_load(&j->closing)) {
     /* Retired before this round began: no longer in use here. */

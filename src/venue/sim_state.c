@@ -35,8 +35,8 @@
 #include "core/hash.h"
 #include "oms/error.h"
 
-#define SJ_CHUNK ((size_t)256 * 1024)          /* the first mapping */
-#define SJ_STEP_MAX ((size_t)16 * 1024 * 1024) /* the largest growth */
+#define SJ_CHUNK ((size_t)256 * 1024)         /* the first mapping */
+#define SJ_STEP_MAX ((size_t)4 * 1024 * 1024) /* the largest growth */
 
 struct oms__sjournal_s {
   int fd;
@@ -64,7 +64,12 @@ static int write_all(int fd, const void *p, size_t len) {
 }
 
 /* Makes the file and its mapping at least need bytes long: doubling, by
- * 16 MiB at most a time, so one growth stalls the venue a few ms at most. */
+ * SJ_STEP_MAX at most a time. Only the blocks are reserved and the mapping
+ * extended; the pages are faulted in one at a time by the records that
+ * reach them (a few microseconds every ~14 records). Touching the whole
+ * growth here instead, as this did, stalled the venue's thread, omsd's core,
+ * 10-40 ms at each growth: the largest part of a 10k/s FIX round trip's
+ * p99 (BENCHMARKS.md, issue 13 seventh pass). */
 static int grow(oms__sjournal_t *j, size_t need) {
   size_t cap = j->cap ? j->cap : SJ_CHUNK;
   while (cap < need) cap += cap < SJ_STEP_MAX ? cap : SJ_STEP_MAX;
@@ -72,9 +77,6 @@ static int grow(oms__sjournal_t *j, size_t need) {
   void *m = j->map == NULL ? mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0)
                            : mremap(j->map, j->cap, cap, MREMAP_MAYMOVE);
   if (m == MAP_FAILED) return OMS_EIO;
-  /* Faulted in and dirtied here, not one page at a time under the records:
-   * the first store to a clean page of a shared mapping faults. */
-  memset((char *)m + j->off, 0, cap - j->off);
   j->map = m;
   j->cap = cap;
   return 0;

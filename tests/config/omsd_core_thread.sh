@@ -50,4 +50,32 @@ grep -q 'msg="core thread scheduled" policy=other priority=0 cpu=-1 spin_us=100'
   { kill -9 "$pid"; fail "spin_us not applied"; }
 kill -TERM "$pid"
 wait "$pid" || fail "omsd with spin_us did not stop cleanly"
+# cpu: the core thread alone on its CPU, every other omsd thread kept off it
+# (where the process may run on another CPU).
+if [ "$(nproc)" -ge 2 ]; then
+  { cat "$conf"; echo 'omsd = { core_thread = { cpu = 1; }; };'; } >"$work/omsd.conf"
+  rm -rf "$work/data"
+  "$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" \
+    --durability os 2>"$work/omsd.log" &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q 'msg="core thread scheduled"' "$work/omsd.log" && break
+    sleep 0.1
+  done
+  grep -q 'msg="core thread scheduled" policy=other priority=0 cpu=1 spin_us=0 others=0' \
+    "$work/omsd.log" || { kill -9 "$pid"; fail "cpu = 1 not logged with others=0"; }
+  n=0
+  for t in /proc/"$pid"/task/*; do
+    cpus=$(awk '/^Cpus_allowed_list/ {print $2}' "$t/status")
+    if [ "${t##*/}" = "$pid" ]; then
+      [ "$cpus" = 1 ] || { kill -9 "$pid"; fail "core thread on CPUs $cpus, not 1"; }
+    else
+      [ "$cpus" = 0 ] || { kill -9 "$pid"; fail "thread ${t##*/} ($(cat "$t/comm")) on CPUs $cpus"; }
+      n=$((n + 1))
+    fi
+  done
+  [ "$n" -ge 2 ] || { kill -9 "$pid"; fail "only $n other threads seen"; }
+  kill -TERM "$pid"
+  wait "$pid" || fail "omsd with cpu = 1 did not stop cleanly"
+fi
 echo "omsd_core_thread: ok"
