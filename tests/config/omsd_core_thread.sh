@@ -36,24 +36,10 @@ if setpriv --inh-caps=-sys_nice --bounding-set=-sys_nice true 2>/dev/null &&
 else
   echo "omsd_core_thread: setpriv/prlimit unavailable, the policy refusal is not tried"
 fi
-# spin_us alone needs no right: omsd starts, logs it and stops cleanly.
-{ cat "$conf"; echo 'omsd = { core_thread = { spin_us = 100; }; };'; } >"$work/omsd.conf"
-rm -rf "$work/data"
-"$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" \
-  --durability os 2>"$work/omsd.log" &
-pid=$!
-for _ in $(seq 100); do
-  grep -q 'msg="core thread scheduled"' "$work/omsd.log" && break
-  sleep 0.1
-done
-grep -q 'msg="core thread scheduled" policy=other priority=0 cpu=-1 spin_us=100' "$work/omsd.log" ||
-  { kill -9 "$pid"; fail "spin_us not applied"; }
-kill -TERM "$pid"
-wait "$pid" || fail "omsd with spin_us did not stop cleanly"
-# cpu: the core thread alone on its CPU, every other omsd thread kept off it
-# (where the process may run on another CPU).
-if [ "$(nproc)" -ge 2 ]; then
-  { cat "$conf"; echo 'omsd = { core_thread = { cpu = 1; }; };'; } >"$work/omsd.conf"
+# started CONF_TAIL: omsd started on it in the background ($pid), once it
+# logged where its core thread is scheduled (or 10 s went by).
+started() {
+  { cat "$conf"; echo "$1"; } >"$work/omsd.conf"
   rm -rf "$work/data"
   "$omsd" --config "$work/omsd.conf" --port 0 --admin-port 0 --data-dir "$work/data" \
     --durability os 2>"$work/omsd.log" &
@@ -62,6 +48,18 @@ if [ "$(nproc)" -ge 2 ]; then
     grep -q 'msg="core thread scheduled"' "$work/omsd.log" && break
     sleep 0.1
   done
+}
+
+# spin_us alone needs no right: omsd starts, logs it and stops cleanly.
+started 'omsd = { core_thread = { spin_us = 100; }; };'
+grep -q 'msg="core thread scheduled" policy=other priority=0 cpu=-1 spin_us=100' "$work/omsd.log" ||
+  { kill -9 "$pid"; fail "spin_us not applied"; }
+kill -TERM "$pid"
+wait "$pid" || fail "omsd with spin_us did not stop cleanly"
+# cpu: the core thread alone on its CPU, every other omsd thread kept off it
+# (where the process may run on another CPU).
+if [ "$(nproc)" -ge 2 ]; then
+  started 'omsd = { core_thread = { cpu = 1; }; };'
   grep -q 'msg="core thread scheduled" policy=other priority=0 cpu=1 spin_us=0 others=0' \
     "$work/omsd.log" || { kill -9 "$pid"; fail "cpu = 1 not logged with others=0"; }
   n=0
