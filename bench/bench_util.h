@@ -73,8 +73,8 @@ static inline void bench_cpu_ticks(uint64_t *total, uint64_t *steal) {
   FILE *f = fopen("/proc/stat", "r");
   if (f == NULL) return;
   unsigned long long v[8] = {0};
-  if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-             &v[4], &v[5], &v[6], &v[7]) == 8) {
+  if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+             &v[5], &v[6], &v[7]) == 8) {
     for (int i = 0; i < 8; i++) *total += v[i];
     *steal = v[7];
   }
@@ -132,8 +132,8 @@ static inline void bench_report(bench_t *b) {
   uint64_t worst = 0;
   for (int i = 0; i < b->rounds; i++)
     if (b->max[i] > worst) worst = b->max[i];
-  printf("# %s: median of %d rounds; largest single sample %llu ns; cpu steal %.1f%%\n",
-         b->name, b->rounds, (unsigned long long)worst,
+  printf("# %s: median of %d rounds; largest single sample %llu ns; cpu steal %.1f%%\n", b->name,
+         b->rounds, (unsigned long long)worst,
          b->cpu_total ? 100.0 * (double)b->cpu_steal / (double)b->cpu_total : 0.0);
   printf("BENCH %s n=%zu p50_ns=%llu p99_ns=%llu p999_ns=%llu max_ns=%llu ops_per_s=%llu\n",
          b->name, b->n, (unsigned long long)bench_median(b->p50, b->rounds),

@@ -949,8 +949,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fix_seqnums_and_sent_messages_persist, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sink_cursor_persists_across_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_writes_what_is_queued, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_limit_changes_persist_in_sqlite_and_in_memory,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_limit_changes_persist_in_sqlite_and_in_memory, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
