@@ -65,6 +65,9 @@
  * policy, docs/omsd.md; the line names do not change, say so when quoting),
  * OMS_BENCH_SPIN (set: the clients and the echo busy-poll their sockets
  * instead of sleeping; the line names do not change, say so when quoting),
+ * OMS_BENCH_RT (a priority: the clients and the echo under SCHED_FIFO at it,
+ * as a latency-bound strategy runs; omsd still starts on the ordinary
+ * policy: its core thread gets the same with OMS_BENCH_CORE_THREAD),
  * OMS_BENCH_PIN ("C,S": the client pinned to CPU C, the echo server to CPU
  * S, omsd left free: pin its core thread to S with OMS_BENCH_CORE_THREAD
  * 'cpu = S;', so both lines run on the same two CPUs),
@@ -261,6 +264,19 @@ static void pin(int which) {
   if (sched_setaffinity(0, sizeof set, &set) != 0 && which >= 0) perror("bench: OMS_BENCH_PIN");
 }
 
+/* OMS_BENCH_RT: the calling process under SCHED_FIFO; the bench's own
+ * process asks for the reset on fork, so the omsd it starts does not inherit
+ * it (the echo server asks again). */
+static void realtime(bool reset_on_fork) {
+  const char *e = getenv("OMS_BENCH_RT");
+  if (e == NULL) return;
+  struct sched_param sp = {.sched_priority = atoi(e)};
+  if (sched_setscheduler(0, SCHED_FIFO | (reset_on_fork ? SCHED_RESET_ON_FORK : 0), &sp) != 0) {
+    perror("bench: OMS_BENCH_RT");
+    exit(1);
+  }
+}
+
 static void bench_ping_pong(int rounds, size_t n) {
   pin(0);
   int port = free_port();
@@ -277,6 +293,7 @@ static void bench_ping_pong(int rounds, size_t n) {
   pid_t pid = fork();
   if (pid == 0) {
     pin(1);
+    realtime(false);
     int c = accept(lfd, NULL, NULL);
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     char buf[200];
@@ -1087,6 +1104,7 @@ int main(void) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
+  realtime(true);
   int rounds = bench_rounds();
   const char *ne = getenv("OMS_BENCH_ORDERS");
   size_t n = ne ? (size_t)atol(ne) : 5000;
