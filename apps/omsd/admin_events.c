@@ -132,6 +132,7 @@ static void on_bus_lag(void *ctx, uint64_t last_seq) {
 
 static void *events_main(void *arg) {
   omsd_events_t *ev = arg;
+  pthread_setname_np(pthread_self(), "omsd-events");
   while (!atomic_load(&ev->quit)) {
     int n = oms_bus_poll(ev->sub, POLL_BATCH);
     if (n > 0) {

@@ -294,6 +294,7 @@ static void idle_mark(oms_journal_t *j) {
 
 static void *syncer_main(void *arg) {
   oms_journal_t *j = arg;
+  pthread_setname_np(pthread_self(), "oms-syncer");
   for (;;) {
     if (atomic_load(&j->failed)) break;
     uint64_t w = atomic_load(&j->written);
@@ -383,6 +384,7 @@ static void nap(oms_journal_t *j, int64_t ns) {
 
 static void *prefault_main(void *arg) {
   oms_journal_t *j = arg;
+  pthread_setname_np(pthread_self(), "oms-prefault");
 #ifdef SCHED_IDLE
   /* Idle time only: a core or client thread that wakes takes the CPU from
    * it at once. Under SCHED_BATCH a round that had started kept the CPU for

@@ -267,6 +267,7 @@ int oms_lease_renew(oms_lease_t *l) {
 
 static void *renewer(void *arg) {
   oms_lease_t *l = arg;
+  pthread_setname_np(pthread_self(), "oms-lease");
   pthread_mutex_lock(&l->mu);
   while (!l->stop) {
     struct timespec ts;

@@ -606,6 +606,7 @@ static void maybe_back_to_pg(js_t *s) {
 
 static void *projector_main(void *arg) {
   js_t *s = arg;
+  pthread_setname_np(pthread_self(), "oms-projector");
   int64_t backoff = RETRY_NS;
   become_idle();
   while (!atomic_load(&s->stop)) {
@@ -1090,6 +1091,7 @@ static void become_idle(void);
 
 static void *scrub_main(void *arg) {
   js_t *s = arg;
+  pthread_setname_np(pthread_self(), "oms-scrubber");
   int rc = 0;
   become_idle(); /* behind the trading path, as the projector */
   if (s->check_later) {

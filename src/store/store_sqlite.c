@@ -625,6 +625,7 @@ static void after_commit(sq_t *s) {
 
 static void *writer_main(void *arg) {
   sq_t *s = arg;
+  pthread_setname_np(pthread_self(), "oms-sq-writer");
   int64_t delay = s->cfg.retry_initial_ns;
   int64_t due = 0;
   pthread_mutex_lock(&s->mu);
@@ -697,6 +698,7 @@ static void *writer_main(void *arg) {
  * own connection, then it asks the writer to finish at its next idle moment. */
 static void *ckpt_main(void *arg) {
   sq_t *s = arg;
+  pthread_setname_np(pthread_self(), "oms-sq-ckpt");
   pthread_mutex_lock(&s->cmu);
   for (;;) {
     while (!s->cstop && !atomic_load_explicit(&s->bg_busy, memory_order_acquire))

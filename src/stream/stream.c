@@ -436,6 +436,7 @@ static void become_idle(void) {
 
 static void *publisher_main(void *arg) {
   oms_stream_t *s = arg;
+  pthread_setname_np(pthread_self(), "oms-stream");
   become_idle();
   while (!atomic_load(&s->quit)) {
     if (s->nc == NULL) {

@@ -3,7 +3,8 @@
 # stops the start with a message naming the call and why: a CPU that does
 # not exist, and (where setpriv can drop CAP_SYS_NICE) a real-time policy
 # without the right to it. Never a silent start on the ordinary policy. And
-# spin_us, which needs no right, starts and is logged.
+# spin_us, which needs no right, starts and is logged; omsd's threads are
+# named.
 set -u
 omsd=$1 conf=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
@@ -73,6 +74,11 @@ if [ "$(nproc)" -ge 2 ]; then
     fi
   done
   [ "$n" -ge 2 ] || { kill -9 "$pid"; fail "only $n other threads seen"; }
+  # Each background thread by name, for top -H, ps -L and perf.
+  names=$(cat /proc/"$pid"/task/*/comm | tr '\n' ' ')
+  for want in oms-projector oms-prefault; do
+    case " $names" in *" $want "*) ;; *) kill -9 "$pid"; fail "no thread $want in: $names" ;; esac
+  done
   kill -TERM "$pid"
   wait "$pid" || fail "omsd with cpu = 1 did not stop cleanly"
 fi
