@@ -22,7 +22,9 @@
  * level is non-empty, its `total` is the sum of its orders' qty and its
  * `count` their number; every resting order is in the id hash and in exactly
  * one level's FIFO; a bid ladder's best is below the ask ladder's best (the
- * book is never crossed after a submit).
+ * book is never crossed after a submit); `best[s]` is the price of ladder s's
+ * last level (kept beside the ladders, so that whether an order crosses, or
+ * joins or beats the best level, is known without reading a level).
  */
 #include "venue/book.h"
 
@@ -60,16 +62,19 @@ typedef struct level_s {
   uint32_t next; /* free list */
 } level_t;
 
+/* What posting an order reads of the book is in its first 64 bytes (the
+ * book is 64-byte aligned): the pools, the ladders, the best prices. */
 struct oms__book_s {
+  int64_t best[2]; /* the best price of each side, while nlev[side] > 0 */
   node_t *nodes;
   level_t *levels;
   uint32_t *ladder[2]; /* level indices, best last */
   uint32_t nlev[2];
-  uint32_t capacity;
   uint32_t free_node, free_level;
-  uint32_t norders;
-  uint64_t version; /* bumped by every change of what rests: oms__book_version */
   oms__u64map_t ids;
+  uint32_t norders;
+  uint32_t capacity;
+  uint64_t version; /* bumped by every change of what rests: oms__book_version */
   oms__book_fill_cb cb;
   void *ctx;
 };
@@ -83,8 +88,9 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   if (out == NULL) return OMS_EINVAL;
   *out = NULL;
   if (capacity == 0 || capacity >= NIL / 2) return OMS_EINVAL;
-  oms__book_t *b = (oms__book_t *)oms__calloc(1, sizeof(*b));
+  oms__book_t *b = (oms__book_t *)oms__aligned_alloc(64, sizeof(*b));
   if (b == NULL) goto fail;
+  memset(b, 0, sizeof(*b));
   b->nodes = (node_t *)oms__malloc((size_t)capacity * sizeof(node_t));
   if (b->nodes == NULL) goto fail_book;
   b->levels = (level_t *)oms__malloc((size_t)capacity * sizeof(level_t));
@@ -120,7 +126,7 @@ fail_levels:
 fail_nodes:
   oms__free(b->nodes);
 fail_book:
-  oms__free(b);
+  oms__aligned_free(b);
 fail:
   return OMS_ENOMEM;
 }
@@ -132,7 +138,7 @@ void oms__book_destroy(oms__book_t *b) {
   oms__free(b->ladder[0]);
   oms__free(b->levels);
   oms__free(b->nodes);
-  oms__free(b);
+  oms__aligned_free(b);
 }
 
 /* Position in ladder s (sorted worst-first) where a level at px is or would
@@ -157,9 +163,9 @@ static uint32_t ladder_find(const oms__book_t *b, int s, int64_t px) {
 static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
   uint32_t n = b->nlev[s];
   uint32_t *lad = b->ladder[s];
-  /* Fast paths: at or beyond the best. */
-  if (n > 0 && b->levels[lad[n - 1]].px == px) return lad[n - 1];
-  uint32_t pos = (n == 0 || better(s, px, b->levels[lad[n - 1]].px)) ? n : ladder_find(b, s, px);
+  /* Fast paths: at or beyond the best, known without reading a level. */
+  if (n > 0 && b->best[s] == px) return lad[n - 1];
+  uint32_t pos = (n == 0 || better(s, px, b->best[s])) ? n : ladder_find(b, s, px);
   if (pos < n && b->levels[lad[pos]].px == px) return lad[pos];
   uint32_t li = b->free_level;
   if (li == NIL) return NIL;
@@ -170,7 +176,10 @@ static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
   oms__ilist_init(&l->fifo);
   l->count = 0;
   /* A new best level (the usual place) moves nothing: no call. */
-  if (pos < n) memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  if (pos < n)
+    memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  else
+    b->best[s] = px;
   lad[pos] = li;
   b->nlev[s] = n + 1;
   return li;
@@ -183,6 +192,7 @@ static void level_drop(oms__book_t *b, int s, uint32_t li) {
   uint32_t pos;
   if (lad[n - 1] == li) {
     pos = n - 1;
+    if (pos > 0) b->best[s] = b->levels[lad[pos - 1]].px;
   } else {
     pos = ladder_find(b, s, b->levels[li].px);
     memmove(lad + pos, lad + pos + 1, (size_t)(n - pos - 1) * sizeof(uint32_t));
@@ -260,9 +270,7 @@ static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
  * once. Checked for a duplicate and put in the id hash in one probe. */
 static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px, int64_t qty) {
   int o = !s;
-  if (b->free_node == NIL ||
-      (b->nlev[o] > 0 && crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)))
-    return false;
+  if (b->free_node == NIL || (b->nlev[o] > 0 && crosses(s, 0, px, b->best[o]))) return false;
   if (oms__u64map_add(&b->ids, id, b->free_node) != 1) return false; /* sized: never full */
   rest(b, id, tag, s, px, qty);
   return true;
@@ -296,8 +304,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
 
   res->filled_qty = OMS_DEC_ZERO;
   res->leaves_qty = in->qty;
-  if ((in->flags & OMS_BOOK_POST_ONLY) && b->nlev[o] > 0 &&
-      crosses(s, market, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)) {
+  if ((in->flags & OMS_BOOK_POST_ONLY) && b->nlev[o] > 0 && crosses(s, market, px, b->best[o])) {
     res->outcome = OMS_BOOK_POST_ONLY_REFUSED;
     return 0;
   }
@@ -394,7 +401,7 @@ bool oms__book_best(const oms__book_t *b, oms_side_t side, oms_dec_t *px, oms_de
 bool oms__book_would_cross(const oms__book_t *b, oms_side_t side, oms_dec_t px) {
   int s = sidx(side), o = !s;
   if (b->nlev[o] == 0) return false;
-  return crosses(s, 0, px.raw, b->levels[b->ladder[o][b->nlev[o] - 1]].px);
+  return crosses(s, 0, px.raw, b->best[o]);
 }
 
 oms_dec_t oms__book_available(const oms__book_t *b, oms_side_t side, oms_dec_t px, bool market,
@@ -439,6 +446,7 @@ int oms__book_check(const oms__book_t *b) {
       if (l->fifo.tail != prev || sum != l->total || cnt != l->count) return 0;
       seen += cnt;
     }
+    if (b->nlev[s] > 0 && b->best[s] != b->levels[b->ladder[s][b->nlev[s] - 1]].px) return 0;
   }
   if (seen != b->norders || b->ids.count != b->norders) return 0;
   if (b->nlev[0] > 0 && b->nlev[1] > 0 &&
