@@ -383,7 +383,8 @@ static __attribute__((noinline)) uint32_t track_slot(oms_router_t *r, uint64_t o
   return oms__u64map_get(&r->inf_map, order_id, &idx) ? NIL : d; /* tracked in the pool? */
 }
 
-static void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
+/* Inline: every order sent is tracked, and the rare cases are in track_slot. */
+static inline void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
   /* Full: the venue's own reports still settle it. */
   if (order_id == 0 || r->ninf == r->max_inf) return;
   uint32_t i = (uint32_t)order_id & r->dmask;
