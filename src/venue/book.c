@@ -11,9 +11,9 @@
  * intrusive FIFO of node indices (core/ilist.h). Free nodes and levels are
  * singly linked through their `next` field. Prices and quantities are the raw
  * int64 of oms_dec_t, so matching is integer compares and subtractions only.
- * The pools and the id table are one block, found from `nodes` and the
- * capacity, so that the book's own fields that posting an order touches fit
- * one cache line.
+ * The id table and the pools are one block (in that order), found from
+ * `nodes`, the capacity and the table's size, so that the book's own fields
+ * that posting an order touches fit one cache line.
  *
  * Ids. A resting order is found by its id without a hash when it can be: the
  * simulated venue's ids are handed out one after the other, so the orders
@@ -79,7 +79,7 @@ typedef struct ident_s {
 struct oms__book_s {
   int64_t best[2];  /* the best price of each side, while nlev[side] > 0 */
   uint64_t version; /* bumped by every change of what rests: oms__book_version */
-  node_t *nodes;    /* the one block: nodes, levels, ladders, id table */
+  node_t *nodes;    /* in the one block: id table, nodes, levels, ladders */
   uint32_t nlev[2];
   uint32_t free_node, free_level;
   uint32_t capacity;
@@ -97,7 +97,9 @@ static inline level_t *lev_of(const oms__book_t *b) { return (level_t *)(b->node
 static inline uint32_t *lad_of(const oms__book_t *b, int s) {
   return (uint32_t *)(lev_of(b) + b->capacity) + (size_t)s * b->capacity;
 }
-static inline ident_t *idt_of(const oms__book_t *b) { return (ident_t *)(lad_of(b, 2)); }
+static inline ident_t *idt_of(const oms__book_t *b) {
+  return (ident_t *)b->nodes - ((size_t)b->id_mask + 1); /* first: no multiply */
+}
 
 /* The node of id, or NIL. */
 static inline uint32_t id_get(const oms__book_t *b, uint64_t id) {
@@ -150,13 +152,14 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   while (ids < capacity) ids <<= 1;
   size_t size = (size_t)capacity * (sizeof(node_t) + sizeof(level_t) + 2 * sizeof(uint32_t)) +
                 (size_t)ids * sizeof(ident_t);
-  b->nodes = (node_t *)oms__malloc(size);
-  if (b->nodes == NULL) goto fail_book;
-  if (oms__u64map_init(&b->ids, capacity) != 0) goto fail_nodes;
+  ident_t *block = (ident_t *)oms__malloc(size);
+  if (block == NULL) goto fail_book;
+  /* Touch every page now so that steady-state matching never faults. */
+  memset(block, 0, size);
+  b->nodes = (node_t *)(block + ids);
   b->capacity = capacity;
   b->id_mask = (uint32_t)(ids - 1);
-  /* Touch every page now so that steady-state matching never faults. */
-  memset(b->nodes, 0, size);
+  if (oms__u64map_init(&b->ids, capacity) != 0) goto fail_block;
   level_t *levels = lev_of(b);
   for (uint32_t i = 0; i < capacity; i++) {
     b->nodes[i].link.next = i + 1 < capacity ? i + 1 : NIL;
@@ -169,8 +172,8 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   *out = b;
   return 0;
 
-fail_nodes:
-  oms__free(b->nodes);
+fail_block:
+  oms__free(block);
 fail_book:
   oms__aligned_free(b);
 fail:
@@ -180,7 +183,7 @@ fail:
 void oms__book_destroy(oms__book_t *b) {
   if (b == NULL) return;
   oms__u64map_close(&b->ids);
-  oms__free(b->nodes);
+  oms__free(idt_of(b));
   oms__aligned_free(b);
 }
 
