@@ -245,6 +245,9 @@ int oms_router_map_symbol(oms_router_t *r, const char *venue, const char *symbol
 
 /* ---- conversion ---------------------------------------------------------- */
 
+static oms_reason_t convert_mapped(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
+                                   oms_reject_t *rej);
+
 /* Writes o in the venue's format into vo. Returns OMS_R_NONE, or a reason
  * with rej set. Inline: every new order is converted once. */
 static inline oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms_venue_order_t *vo,
@@ -264,6 +267,16 @@ static inline oms_reason_t convert(const rvenue_t *rv, const oms_order_t *o, oms
   vo->expire_ns = o->expire_ns;
   vo->native = 0;
   vo->display_qty = vo->trail_offset = OMS_DEC_ZERO;
+  return rv->nsyms > 0 ? convert_mapped(rv, o, vo, rej) : OMS_R_NONE;
+}
+
+/* The part of convert() for a venue that maps symbols: vo holds o's fields
+ * and is given the venue's symbol, price and quantity if o's symbol is
+ * mapped. Out of line: most venues map none. */
+static __attribute__((noinline)) oms_reason_t convert_mapped(const rvenue_t *rv,
+                                                             const oms_order_t *o,
+                                                             oms_venue_order_t *vo,
+                                                             oms_reject_t *rej) {
   const symmap_t *m = NULL;
   for (uint32_t i = 0; i < rv->nsyms && m == NULL; i++)
     if (strcmp(rv->syms[i].symbol, o->symbol) == 0) m = &rv->syms[i];
@@ -352,21 +365,31 @@ static inline uint32_t inf_find(const oms_router_t *r, uint64_t order_id) {
   return r->inf_map.count > 0 && oms__u64map_get(&r->inf_map, order_id, &idx) ? (uint32_t)idx : NIL;
 }
 
-static void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
+/* The entry order_id is to take when its slot d of the direct table is held
+ * or the overflow pool holds anything; NIL when it is tracked already. Out
+ * of line: most orders find their slot free and the pool empty. */
+static __attribute__((noinline)) uint32_t track_slot(oms_router_t *r, uint64_t order_id,
+                                                     uint32_t d) {
+  if (r->inf[d].order_id == order_id) return NIL; /* already tracked */
+  if (r->inf[d].order_id != 0) {
+    /* Its slot is held: the overflow pool, which has room for as many as
+     * may be tracked; the map, sized for it, refuses only a tracked id. */
+    uint32_t i = r->free_inf;
+    if (oms__u64map_add(&r->inf_map, order_id, i) != 1) return NIL; /* already tracked */
+    r->free_inf = r->inf[i].next;
+    return i;
+  }
+  uint64_t idx;
+  return oms__u64map_get(&r->inf_map, order_id, &idx) ? NIL : d; /* tracked in the pool? */
+}
+
+/* Inline: every order sent is tracked, and the rare cases are in track_slot. */
+static inline void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
   /* Full: the venue's own reports still settle it. */
   if (order_id == 0 || r->ninf == r->max_inf) return;
   uint32_t i = (uint32_t)order_id & r->dmask;
-  if (r->inf[i].order_id == order_id) return; /* already tracked */
-  if (r->inf[i].order_id != 0) {
-    /* Its slot is held: the overflow pool, which has room for as many as
-     * may be tracked; the map, sized for it, refuses only a tracked id. */
-    i = r->free_inf;
-    if (oms__u64map_add(&r->inf_map, order_id, i) != 1) return; /* already tracked */
-    r->free_inf = r->inf[i].next;
-  } else if (r->inf_map.count > 0) {
-    uint64_t idx;
-    if (oms__u64map_get(&r->inf_map, order_id, &idx)) return; /* tracked in the pool */
-  }
+  if ((r->inf[i].order_id != 0 || r->inf_map.count > 0) && (i = track_slot(r, order_id, i)) == NIL)
+    return;
   inflight_t *e = &r->inf[i];
   e->order_id = order_id;
   e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
@@ -465,15 +488,23 @@ static int transmit(oms_router_t *r, uint32_t vi, const msg_t *m, int64_t now_ns
   }
 }
 
-static int refuse(oms_reject_t *rej, oms_reason_t code, const char *fmt, const char *venue) {
+/* Cold: a refusal is off the path of the orders that go. */
+static __attribute__((cold, noinline)) int refuse(oms_reject_t *rej, oms_reason_t code,
+                                                  const char *fmt, const char *venue) {
   oms_reject_set(rej, code, fmt, venue);
   return OMS_EREJECTED;
 }
 
+static __attribute__((cold, noinline)) int not_sent(rvenue_t *rv, int rc, oms_reject_t *rej);
+
 /* The outcome of a message the connector was given now, rc its answer: 0,
  * or OMS_EREJECTED with rej set. */
-static int sent(rvenue_t *rv, int rc, oms_reject_t *rej) {
-  if (rc == 0) return 0;
+static inline int sent(rvenue_t *rv, int rc, oms_reject_t *rej) {
+  return rc == 0 ? 0 : not_sent(rv, rc, rej);
+}
+
+/* sent() when the connector refused. */
+static int not_sent(rvenue_t *rv, int rc, oms_reject_t *rej) {
   if (rc == OMS_EDOWN) {
     rv->st.refused_down++;
     return refuse(rej, OMS_R_VENUE_DOWN, "venue %s is not connected", rv->v->name);

@@ -11,6 +11,17 @@
  * intrusive FIFO of node indices (core/ilist.h). Free nodes and levels are
  * singly linked through their `next` field. Prices and quantities are the raw
  * int64 of oms_dec_t, so matching is integer compares and subtractions only.
+ * The id table and the pools are one block (in that order), found from
+ * `nodes`, the capacity and the table's size, so that the book's own fields
+ * that posting an order touches fit one cache line.
+ *
+ * Ids. A resting order is found by its id without a hash when it can be: the
+ * simulated venue's ids are handed out one after the other, so the orders
+ * resting at once mostly hold distinct low bits, and entry `id & id_mask` of
+ * a direct table (a power of two, at least the capacity; free while its id
+ * is 0) is the order's. An id whose entry is held goes to the overflow map
+ * (core/u64map.h, room for every node), which lookups consult only while it
+ * holds anything (`over`).
  *
  * Why a sorted array and not a tree: activity concentrates at the top of the
  * book, which is the end of the array, so inserting or removing a level near
@@ -20,9 +31,12 @@
  *
  * Invariants (oms__book_check): each ladder is strictly sorted best-last; each
  * level is non-empty, its `total` is the sum of its orders' qty and its
- * `count` their number; every resting order is in the id hash and in exactly
- * one level's FIFO; a bid ladder's best is below the ask ladder's best (the
- * book is never crossed after a submit).
+ * `count` their number; every resting order is in the id table or the
+ * overflow and in exactly one level's FIFO; a bid ladder's best is below the
+ * ask ladder's best (the book is never crossed after a submit); `best[s]` is
+ * the price of ladder s's last level (kept beside the ladders, so that
+ * whether an order crosses, or joins or beats the best level, is known
+ * without reading a level).
  */
 #include "venue/book.h"
 
@@ -35,12 +49,6 @@
 #include "oms/error.h"
 
 #define NIL OMS__ILIST_NIL
-
-/* The slot of id, or NIL. */
-static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
-  uint64_t v;
-  return oms__u64map_get(m, id, &v) ? (uint32_t)v : NIL;
-}
 
 typedef struct node_s {
   uint64_t id;
@@ -60,19 +68,73 @@ typedef struct level_s {
   uint32_t next; /* free list */
 } level_t;
 
+/* An entry of the direct id table: see "Ids" above. */
+typedef struct ident_s {
+  uint64_t id; /* 0: free */
+  uint32_t node;
+} ident_t;
+
+/* Everything posting an order reads or writes of the book itself is in its
+ * first 64 bytes (the book is 64-byte aligned). */
 struct oms__book_s {
-  node_t *nodes;
-  level_t *levels;
-  uint32_t *ladder[2]; /* level indices, best last */
-  uint32_t nlev[2];
-  uint32_t capacity;
-  uint32_t free_node, free_level;
-  uint32_t norders;
+  int64_t best[2];  /* the best price of each side, while nlev[side] > 0 */
   uint64_t version; /* bumped by every change of what rests: oms__book_version */
-  oms__u64map_t ids;
+  node_t *nodes;    /* in the one block: id table, nodes, levels, ladders */
+  uint32_t nlev[2];
+  uint32_t free_node, free_level;
+  uint32_t capacity;
+  uint32_t id_mask; /* the id table's size - 1 */
+  uint32_t norders;
+  uint32_t over;     /* ids in the overflow map */
+  oms__u64map_t ids; /* the overflow: id -> node */
   oms__book_fill_cb cb;
   void *ctx;
 };
+_Static_assert(offsetof(struct oms__book_s, ids) <= 64, "posting reads one line");
+
+/* The parts of the block at nodes. */
+static inline level_t *lev_of(const oms__book_t *b) { return (level_t *)(b->nodes + b->capacity); }
+static inline uint32_t *lad_of(const oms__book_t *b, int s) {
+  return (uint32_t *)(lev_of(b) + b->capacity) + (size_t)s * b->capacity;
+}
+static inline ident_t *idt_of(const oms__book_t *b) {
+  return (ident_t *)b->nodes - ((size_t)b->id_mask + 1); /* first: no multiply */
+}
+
+/* The node of id, or NIL. */
+static inline uint32_t id_get(const oms__book_t *b, uint64_t id) {
+  const ident_t *d = &idt_of(b)[id & b->id_mask];
+  if (d->id == id && id != 0) return d->node;
+  uint64_t v;
+  return b->over > 0 && oms__u64map_get(&b->ids, id, &v) ? (uint32_t)v : NIL;
+}
+
+/* Puts id (non-zero) -> ni unless id is there; returns whether it put it.
+ * Can not fail otherwise: the overflow has room for every node. */
+static inline bool id_add(oms__book_t *b, uint64_t id, uint32_t ni) {
+  ident_t *d = &idt_of(b)[id & b->id_mask];
+  if (d->id == id) return false;
+  uint64_t v;
+  if (b->over > 0 && oms__u64map_get(&b->ids, id, &v)) return false;
+  if (d->id == 0) {
+    d->id = id;
+    d->node = ni;
+    return true;
+  }
+  if (oms__u64map_add(&b->ids, id, ni) != 1) return false;
+  b->over++;
+  return true;
+}
+
+/* Removes id (there). */
+static inline void id_del(oms__book_t *b, uint64_t id) {
+  ident_t *d = &idt_of(b)[id & b->id_mask];
+  if (d->id == id) {
+    d->id = 0;
+  } else if (oms__u64map_del(&b->ids, id)) {
+    b->over--;
+  }
+}
 
 static inline int sidx(oms_side_t s) { return s == OMS_SIDE_SELL; }
 
@@ -83,27 +145,26 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   if (out == NULL) return OMS_EINVAL;
   *out = NULL;
   if (capacity == 0 || capacity >= NIL / 2) return OMS_EINVAL;
-  oms__book_t *b = (oms__book_t *)oms__calloc(1, sizeof(*b));
+  oms__book_t *b = (oms__book_t *)oms__aligned_alloc(64, sizeof(*b));
   if (b == NULL) goto fail;
-  b->nodes = (node_t *)oms__malloc((size_t)capacity * sizeof(node_t));
-  if (b->nodes == NULL) goto fail_book;
-  b->levels = (level_t *)oms__malloc((size_t)capacity * sizeof(level_t));
-  if (b->levels == NULL) goto fail_nodes;
-  b->ladder[0] = (uint32_t *)oms__malloc((size_t)capacity * sizeof(uint32_t));
-  if (b->ladder[0] == NULL) goto fail_levels;
-  b->ladder[1] = (uint32_t *)oms__malloc((size_t)capacity * sizeof(uint32_t));
-  if (b->ladder[1] == NULL) goto fail_ladder0;
-  if (oms__u64map_init(&b->ids, capacity) != 0) goto fail_ladder1;
+  memset(b, 0, sizeof(*b));
+  uint64_t ids = 16;
+  while (ids < capacity) ids <<= 1;
+  size_t size = (size_t)capacity * (sizeof(node_t) + sizeof(level_t) + 2 * sizeof(uint32_t)) +
+                (size_t)ids * sizeof(ident_t);
+  ident_t *block = (ident_t *)oms__malloc(size);
+  if (block == NULL) goto fail_book;
   /* Touch every page now so that steady-state matching never faults. */
-  memset(b->nodes, 0, (size_t)capacity * sizeof(node_t));
-  memset(b->levels, 0, (size_t)capacity * sizeof(level_t));
-  memset(b->ladder[0], 0, (size_t)capacity * sizeof(uint32_t));
-  memset(b->ladder[1], 0, (size_t)capacity * sizeof(uint32_t));
+  memset(block, 0, size);
+  b->nodes = (node_t *)(block + ids);
+  b->capacity = capacity;
+  b->id_mask = (uint32_t)(ids - 1);
+  if (oms__u64map_init(&b->ids, capacity) != 0) goto fail_block;
+  level_t *levels = lev_of(b);
   for (uint32_t i = 0; i < capacity; i++) {
     b->nodes[i].link.next = i + 1 < capacity ? i + 1 : NIL;
-    b->levels[i].next = i + 1 < capacity ? i + 1 : NIL;
+    levels[i].next = i + 1 < capacity ? i + 1 : NIL;
   }
-  b->capacity = capacity;
   b->free_node = 0;
   b->free_level = 0;
   b->cb = cb;
@@ -111,16 +172,10 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   *out = b;
   return 0;
 
-fail_ladder1:
-  oms__free(b->ladder[1]);
-fail_ladder0:
-  oms__free(b->ladder[0]);
-fail_levels:
-  oms__free(b->levels);
-fail_nodes:
-  oms__free(b->nodes);
+fail_block:
+  oms__free(block);
 fail_book:
-  oms__free(b);
+  oms__aligned_free(b);
 fail:
   return OMS_ENOMEM;
 }
@@ -128,49 +183,50 @@ fail:
 void oms__book_destroy(oms__book_t *b) {
   if (b == NULL) return;
   oms__u64map_close(&b->ids);
-  oms__free(b->ladder[1]);
-  oms__free(b->ladder[0]);
-  oms__free(b->levels);
-  oms__free(b->nodes);
-  oms__free(b);
+  oms__free(idt_of(b));
+  oms__aligned_free(b);
 }
 
 /* Position in ladder s (sorted worst-first) where a level at px is or would
  * go: the number of levels whose price is strictly worse than px. */
 static uint32_t ladder_find(const oms__book_t *b, int s, int64_t px) {
-  const uint32_t *lad = b->ladder[s];
+  const uint32_t *lad = lad_of(b, s);
   uint32_t lo = 0, hi = b->nlev[s];
   /* Binary search down to a short run, then a linear scan of it. */
   while (hi > lo && hi - lo > 8) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (better(s, px, b->levels[lad[mid]].px)) {
+    if (better(s, px, lev_of(b)[lad[mid]].px)) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  while (lo < hi && better(s, px, b->levels[lad[lo]].px)) lo++;
+  while (lo < hi && better(s, px, lev_of(b)[lad[lo]].px)) lo++;
   return lo;
 }
 
 /* The level at px on side s, created if absent; NIL if none is free. */
 static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
   uint32_t n = b->nlev[s];
-  uint32_t *lad = b->ladder[s];
-  /* Fast paths: at or beyond the best. */
-  if (n > 0 && b->levels[lad[n - 1]].px == px) return lad[n - 1];
-  uint32_t pos = (n == 0 || better(s, px, b->levels[lad[n - 1]].px)) ? n : ladder_find(b, s, px);
-  if (pos < n && b->levels[lad[pos]].px == px) return lad[pos];
+  uint32_t *lad = lad_of(b, s);
+  /* Fast paths: at or beyond the best, known without reading a level. */
+  if (n > 0 && b->best[s] == px) return lad[n - 1];
+  uint32_t pos = (n == 0 || better(s, px, b->best[s])) ? n : ladder_find(b, s, px);
+  level_t *lv = lev_of(b);
+  if (pos < n && lv[lad[pos]].px == px) return lad[pos];
   uint32_t li = b->free_level;
   if (li == NIL) return NIL;
-  b->free_level = b->levels[li].next;
-  level_t *l = &b->levels[li];
+  level_t *l = &lv[li];
+  b->free_level = l->next;
   l->px = px;
   l->total = 0;
   oms__ilist_init(&l->fifo);
   l->count = 0;
   /* A new best level (the usual place) moves nothing: no call. */
-  if (pos < n) memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  if (pos < n)
+    memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
+  else
+    b->best[s] = px;
   lad[pos] = li;
   b->nlev[s] = n + 1;
   return li;
@@ -179,16 +235,17 @@ static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
 /* Removes the (empty) level li from side s. */
 static void level_drop(oms__book_t *b, int s, uint32_t li) {
   uint32_t n = b->nlev[s];
-  uint32_t *lad = b->ladder[s];
+  uint32_t *lad = lad_of(b, s);
   uint32_t pos;
   if (lad[n - 1] == li) {
     pos = n - 1;
+    if (pos > 0) b->best[s] = lev_of(b)[lad[pos - 1]].px;
   } else {
-    pos = ladder_find(b, s, b->levels[li].px);
+    pos = ladder_find(b, s, lev_of(b)[li].px);
     memmove(lad + pos, lad + pos + 1, (size_t)(n - pos - 1) * sizeof(uint32_t));
   }
   b->nlev[s] = n - 1;
-  b->levels[li].next = b->free_level;
+  lev_of(b)[li].next = b->free_level;
   b->free_level = li;
 }
 
@@ -203,12 +260,12 @@ static inline void fifo_unlink(oms__book_t *b, level_t *l, uint32_t ni) {
 /* Unlinks node ni from its level, the hash and the book; frees it. */
 static void node_remove(oms__book_t *b, uint32_t ni) {
   node_t *o = &b->nodes[ni];
-  level_t *l = &b->levels[o->level];
+  level_t *l = &lev_of(b)[o->level];
   fifo_unlink(b, l, ni);
   l->total -= o->qty;
   l->count--;
   if (l->count == 0) level_drop(b, o->side, o->level);
-  oms__u64map_del(&b->ids, o->id);
+  id_del(b, o->id);
   o->link.next = b->free_node;
   b->free_node = ni;
   b->norders--;
@@ -225,7 +282,7 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
   int o = !s;
   int64_t sum = 0;
   for (uint32_t k = b->nlev[o]; k > 0; k--) {
-    const level_t *l = &b->levels[b->ladder[o][k - 1]];
+    const level_t *l = &lev_of(b)[lad_of(b, o)[k - 1]];
     if (!crosses(s, market, px, l->px)) break;
     sum += l->total;
     if (enough > 0 && sum >= enough) break;
@@ -242,7 +299,7 @@ static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
   uint32_t ni = b->free_node;
   node_t *n = &b->nodes[ni];
   b->free_node = n->link.next;
-  level_t *l = &b->levels[li];
+  level_t *l = &lev_of(b)[li];
   n->id = id;
   n->tag = tag;
   n->px = px;
@@ -260,10 +317,8 @@ static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
  * once. Checked for a duplicate and put in the id hash in one probe. */
 static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px, int64_t qty) {
   int o = !s;
-  if (b->free_node == NIL ||
-      (b->nlev[o] > 0 && crosses(s, 0, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)))
-    return false;
-  if (oms__u64map_add(&b->ids, id, b->free_node) != 1) return false; /* sized: never full */
+  if (b->free_node == NIL || (b->nlev[o] > 0 && crosses(s, 0, px, b->best[o]))) return false;
+  if (!id_add(b, id, b->free_node)) return false;
   rest(b, id, tag, s, px, qty);
   return true;
 }
@@ -291,13 +346,12 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     res->outcome = OMS_BOOK_RESTED;
     return 0;
   }
-  if (id_get(&b->ids, in->id) != NIL) return OMS_EEXIST;
+  if (id_get(b, in->id) != NIL) return OMS_EEXIST;
   if (may_rest && b->free_node == NIL) return OMS_EFULL;
 
   res->filled_qty = OMS_DEC_ZERO;
   res->leaves_qty = in->qty;
-  if ((in->flags & OMS_BOOK_POST_ONLY) && b->nlev[o] > 0 &&
-      crosses(s, market, px, b->levels[b->ladder[o][b->nlev[o] - 1]].px)) {
+  if ((in->flags & OMS_BOOK_POST_ONLY) && b->nlev[o] > 0 && crosses(s, market, px, b->best[o])) {
     res->outcome = OMS_BOOK_POST_ONLY_REFUSED;
     return 0;
   }
@@ -311,8 +365,8 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
   f.taker_tag = in->tag;
   f.taker_side = in->side;
   while (leaves > 0 && b->nlev[o] > 0) {
-    uint32_t li = b->ladder[o][b->nlev[o] - 1];
-    level_t *l = &b->levels[li];
+    uint32_t li = lad_of(b, o)[b->nlev[o] - 1];
+    level_t *l = &lev_of(b)[li];
     if (!crosses(s, market, px, l->px)) break;
     uint32_t ni = l->fifo.head;
     node_t *m = &b->nodes[ni];
@@ -339,7 +393,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     res->outcome = OMS_BOOK_NOT_RESTED;
     return 0;
   }
-  (void)oms__u64map_put(&b->ids, in->id, b->free_node); /* sized for the pool: never full */
+  (void)id_add(b, in->id, b->free_node); /* not there: checked above */
   rest(b, in->id, in->tag, s, px, leaves);
   res->outcome = OMS_BOOK_RESTED;
   return 0;
@@ -347,7 +401,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
 
 int oms__book_cancel(oms__book_t *b, uint64_t id, oms_dec_t *leaves) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
-  uint32_t ni = id_get(&b->ids, id);
+  uint32_t ni = id_get(b, id);
   if (ni == NIL) return OMS_ENOTFOUND;
   if (leaves != NULL) leaves->raw = b->nodes[ni].qty;
   node_remove(b, ni);
@@ -356,11 +410,11 @@ int oms__book_cancel(oms__book_t *b, uint64_t id, oms_dec_t *leaves) {
 
 int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
-  uint32_t ni = id_get(&b->ids, id);
+  uint32_t ni = id_get(b, id);
   if (ni == NIL) return OMS_ENOTFOUND;
   node_t *n = &b->nodes[ni];
   if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
-  b->levels[n->level].total -= n->qty - new_leaves.raw;
+  lev_of(b)[n->level].total -= n->qty - new_leaves.raw;
   n->qty = new_leaves.raw;
   b->version++;
   return 0;
@@ -368,7 +422,7 @@ int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
 
 int oms__book_get(const oms__book_t *b, uint64_t id, oms__book_entry_t *out) {
   if (b == NULL || id == 0) return OMS_ENOTFOUND;
-  uint32_t ni = id_get(&b->ids, id);
+  uint32_t ni = id_get(b, id);
   if (ni == NIL) return OMS_ENOTFOUND;
   const node_t *n = &b->nodes[ni];
   out->tag = n->tag;
@@ -385,7 +439,7 @@ bool oms__book_best(const oms__book_t *b, oms_side_t side, oms_dec_t *px, oms_de
     if (qty != NULL) *qty = OMS_DEC_ZERO;
     return false;
   }
-  const level_t *l = &b->levels[b->ladder[s][b->nlev[s] - 1]];
+  const level_t *l = &lev_of(b)[lad_of(b, s)[b->nlev[s] - 1]];
   if (px != NULL) px->raw = l->px;
   if (qty != NULL) qty->raw = l->total;
   return true;
@@ -394,7 +448,7 @@ bool oms__book_best(const oms__book_t *b, oms_side_t side, oms_dec_t *px, oms_de
 bool oms__book_would_cross(const oms__book_t *b, oms_side_t side, oms_dec_t px) {
   int s = sidx(side), o = !s;
   if (b->nlev[o] == 0) return false;
-  return crosses(s, 0, px.raw, b->levels[b->ladder[o][b->nlev[o] - 1]].px);
+  return crosses(s, 0, px.raw, b->best[o]);
 }
 
 oms_dec_t oms__book_available(const oms__book_t *b, oms_side_t side, oms_dec_t px, bool market,
@@ -406,7 +460,7 @@ size_t oms__book_depth(const oms__book_t *b, oms_side_t side, oms__book_level_t 
   int s = sidx(side);
   size_t k = 0;
   for (uint32_t i = b->nlev[s]; i > 0 && k < max; i--, k++) {
-    const level_t *l = &b->levels[b->ladder[s][i - 1]];
+    const level_t *l = &lev_of(b)[lad_of(b, s)[i - 1]];
     out[k].px.raw = l->px;
     out[k].qty.raw = l->total;
     out[k].orders = l->count;
@@ -422,16 +476,16 @@ int oms__book_check(const oms__book_t *b) {
   uint32_t seen = 0;
   for (int s = 0; s < 2; s++) {
     for (uint32_t k = 0; k < b->nlev[s]; k++) {
-      const level_t *l = &b->levels[b->ladder[s][k]];
-      if (k > 0 && !better(s, l->px, b->levels[b->ladder[s][k - 1]].px)) return 0;
+      const level_t *l = &lev_of(b)[lad_of(b, s)[k]];
+      if (k > 0 && !better(s, l->px, lev_of(b)[lad_of(b, s)[k - 1]].px)) return 0;
       if (l->count == 0 || l->fifo.head == NIL) return 0;
       int64_t sum = 0;
       uint32_t cnt = 0, prev = NIL;
       for (uint32_t ni = l->fifo.head; ni != NIL; ni = b->nodes[ni].link.next) {
         const node_t *n = &b->nodes[ni];
         if (n->link.prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
-        if (b->levels + n->level != l) return 0;
-        if (id_get(&b->ids, n->id) != ni) return 0;
+        if (lev_of(b) + n->level != l) return 0;
+        if (id_get(b, n->id) != ni) return 0;
         sum += n->qty;
         cnt++;
         prev = ni;
@@ -439,10 +493,13 @@ int oms__book_check(const oms__book_t *b) {
       if (l->fifo.tail != prev || sum != l->total || cnt != l->count) return 0;
       seen += cnt;
     }
+    if (b->nlev[s] > 0 && b->best[s] != lev_of(b)[lad_of(b, s)[b->nlev[s] - 1]].px) return 0;
   }
-  if (seen != b->norders || b->ids.count != b->norders) return 0;
+  uint32_t ids = b->over;
+  for (uint32_t i = 0; i <= b->id_mask; i++) ids += idt_of(b)[i].id != 0;
+  if (seen != b->norders || ids != b->norders || b->ids.count != b->over) return 0;
   if (b->nlev[0] > 0 && b->nlev[1] > 0 &&
-      b->levels[b->ladder[0][b->nlev[0] - 1]].px >= b->levels[b->ladder[1][b->nlev[1] - 1]].px)
+      lev_of(b)[lad_of(b, 0)[b->nlev[0] - 1]].px >= lev_of(b)[lad_of(b, 1)[b->nlev[1] - 1]].px)
     return 0;
   return 1;
 }

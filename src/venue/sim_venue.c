@@ -5,7 +5,7 @@
  * NOTES ON THE DESIGN
  *
  * Orders. Every order the OMS sends gets a record from a preallocated pool,
- * found by OMS order id through an open-addressing hash (core/u64map.h). The record
+ * found by OMS order id (see "Ids" below). The record
  * holds the venue's view (quantities, prices, status) and where the order is:
  * W_BOOK (resting in its symbol's book under book id = venue sequence number
  * vid), W_STOP (held aside in its symbol's stop list until triggered) or
@@ -13,6 +13,17 @@
  * and stays findable, so a late cancel is refused with TOO_LATE and a status
  * query still answers; when the pool is exhausted the oldest done record is
  * recycled (a query about it then answers UNKNOWN).
+ *
+ * Ids. The OMS hands out order ids one after the other, so the orders a
+ * venue remembers (at most max_orders) mostly hold distinct low bits: entry
+ * `order_id & id_mask` of a direct table (a power of two, at least
+ * max_orders, 16 bytes an entry, free while its id is 0) is the order's,
+ * and sequential ids fill it in address order (four to a cache line) where a
+ * hash would scatter them. An id whose entry is held (by an order of long
+ * ago, or ids that are not sequential) goes to the overflow map
+ * (core/u64map.h), consulted only while it holds anything. A record that is
+ * recycled gives its entry up before the new order takes one, so the usual
+ * new order takes the entry of the one it replaces.
  *
  * Reports. A report is a compact event (ev_t) in a power-of-two ring,
  * produced synchronously by the request or event that caused it, with a due
@@ -78,11 +89,6 @@
 
 #define NIL OMS__ILIST_NIL
 
-/* The slot of id, or NIL. */
-static inline uint32_t id_get(const oms__u64map_t *m, uint64_t id) {
-  uint64_t v;
-  return oms__u64map_get(m, id, &v) ? (uint32_t)v : NIL;
-}
 #define DEFAULT_MAX_ORDERS 65536u
 #define DEFAULT_RING 16384u
 #define MAX_LP_CATCHUP_STEPS 1000000
@@ -137,15 +143,26 @@ typedef struct lp_state_s {
   uint64_t ids[2 * OMS_SIM_LP_MAX_LEVELS];
 } lp_state_t;
 
+/* An entry of the direct id table (see "Ids"). */
+typedef struct ident_s {
+  uint64_t order_id; /* 0: free */
+  uint32_t rec;
+} ident_t;
+
 typedef struct sim_s sim_t;
 
+/* What a new order reads of its symbol comes first, in the first two
+ * cache lines of the (64-byte aligned) record: the key it is matched
+ * against, the book, the stops, and a copy of the instrument's tick and lot;
+ * the rest (the instrument, market data, the liquidity provider) after. */
 typedef struct sym_s {
-  sim_t *v;
-  oms_instrument_t ins;
   oms__strkey_t key; /* ins.symbol's (core/strkey.h) */
   oms__book_t *book;
-  oms__ilist_t stops; /* held stop orders, in arrival order */
-  bool traded;        /* since the last run_stops */
+  oms__ilist_t stops;  /* held stop orders, in arrival order */
+  bool traded;         /* since the last run_stops */
+  oms_dec_t tick, lot; /* ins.tick_size and ins.lot_size */
+  sim_t *v;
+  oms_instrument_t ins;
   int64_t trade_hi, trade_lo;
   int64_t last_px, last_qty;
   uint64_t trades;
@@ -176,7 +193,9 @@ struct sim_s {
   uint32_t max_orders;
   uint32_t free_rec;
   oms__ilist_t done; /* records with a final status, oldest first */
-  oms__u64map_t ids;
+  ident_t *idt;      /* the direct id table, [order_id & id_mask] */
+  uint64_t id_mask;
+  oms__u64map_t ids; /* the overflow: order_id -> record */
 
   ev_t *ring;
   uint64_t ring_mask, head, tail;
@@ -239,6 +258,37 @@ int oms_sim_fee(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t rate, oms
   return 0;
 }
 
+/* ---- Ids ---------------------------------------------------------------------- */
+
+/* The record of order_id, or NIL. */
+static inline uint32_t id_get(const sim_t *v, uint64_t order_id) {
+  const ident_t *d = &v->idt[order_id & v->id_mask];
+  if (d->order_id == order_id && order_id != 0) return d->rec;
+  uint64_t ri;
+  return v->ids.count > 0 && oms__u64map_get(&v->ids, order_id, &ri) ? (uint32_t)ri : NIL;
+}
+
+/* Puts order_id (non-zero, not there) -> ri. Can not fail: the overflow
+ * has room for every record. */
+static inline void id_put(sim_t *v, uint64_t order_id, uint32_t ri) {
+  ident_t *d = &v->idt[order_id & v->id_mask];
+  if (d->order_id == 0) {
+    d->order_id = order_id;
+    d->rec = ri;
+  } else {
+    (void)oms__u64map_put(&v->ids, order_id, ri);
+  }
+}
+
+/* Removes order_id (there). */
+static inline void id_del(sim_t *v, uint64_t order_id) {
+  ident_t *d = &v->idt[order_id & v->id_mask];
+  if (d->order_id == order_id)
+    d->order_id = 0;
+  else
+    oms__u64map_del(&v->ids, order_id);
+}
+
 /* ---- Records ------------------------------------------------------------------ */
 
 /* The lists of records (core/ilist.h): a symbol's stops, the done FIFO, and
@@ -253,21 +303,20 @@ static inline uint32_t list_pop(sim_t *v, oms__ilist_t *l) {
   return oms__ilist_pop_front(l, v->recs, sizeof(rec_t), offsetof(rec_t, link));
 }
 
-static uint32_t rec_alloc(sim_t *v) {
-  uint32_t i = v->free_rec;
-  if (i != NIL) {
-    v->free_rec = v->recs[i].link.next;
-    return i;
-  }
-  i = list_pop(v, &v->done);
+/* The oldest done record, its id given up; NIL if there is none. Out of
+ * line: taken once the pool has been used once, but larger than the rest. */
+static __attribute__((noinline)) uint32_t rec_recycle(sim_t *v) {
+  uint32_t i = list_pop(v, &v->done);
   if (i == NIL) return NIL;
-  oms__u64map_del(&v->ids, v->recs[i].order_id);
+  id_del(v, v->recs[i].order_id);
   return i;
 }
 
-/* The record rec_alloc gives next (NIL: none), left where it is. */
-static inline uint32_t rec_peek(const sim_t *v) {
-  return v->free_rec != NIL ? v->free_rec : v->done.head;
+static inline uint32_t rec_alloc(sim_t *v) {
+  uint32_t i = v->free_rec;
+  if (i == NIL) return rec_recycle(v);
+  v->free_rec = v->recs[i].link.next;
+  return i;
 }
 
 static inline uint32_t rec_index(const sim_t *v, const rec_t *r) { return (uint32_t)(r - v->recs); }
@@ -302,11 +351,14 @@ static void to_sjrec(const sim_t *v, const rec_t *r, int kind, bool requeue, oms
 
 /* Records a change to a working order in the state file (buffered; written
  * before the next report is delivered). */
-static void jot(sim_t *v, const rec_t *r, int kind, bool requeue) {
-  if (v->journal == NULL) return;
+static __attribute__((noinline)) void jot_write(sim_t *v, const rec_t *r, int kind, bool requeue) {
   oms__sjrec_t j;
   to_sjrec(v, r, kind, requeue, &j);
   if (oms__sj_append(v->journal, &j) != 0) state_failed(v);
+}
+/* Inline: a venue without a state file pays a test, not a call. */
+static inline void jot(sim_t *v, const rec_t *r, int kind, bool requeue) {
+  if (v->journal != NULL) jot_write(v, r, kind, requeue);
 }
 
 /* Records that every report numbered up to exec has been delivered: once a
@@ -566,8 +618,10 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
 }
 
 /* execute() the whole way: the book order built, matched, its outcome
- * sorted. */
-static void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint64_t tag, int64_t leaves) {
+ * sorted. Out of line: the passive order (the usual) never comes here, and
+ * this is most of execute's code. */
+static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint64_t tag,
+                                            int64_t leaves) {
   oms__book_order_t bo;
   bo.id = r->vid;
   bo.tag = tag;
@@ -757,17 +811,18 @@ static inline uint32_t sym_slot_of(uint64_t w0) {
  * can be it (index + 1; 0: none), checked whole (core/strkey.h). Only when
  * two symbols share a slot (SYM_SHARED: say two names that begin with the
  * same 8 bytes) does the hash of the whole name decide. */
+static __attribute__((cold, noinline)) uint32_t sym_shared(const sim_t *v, const char *symbol) {
+  uint64_t i;
+  if (!oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i)) return 0;
+  return (uint32_t)i + 1;
+}
 static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
   bool nul;
   uint32_t s = v->sym_slot[sym_slot_of(oms__strkey_word(symbol, &nul))];
-  uint64_t i = s - 1;
-  if (s == 0 ||
-      (s == SYM_SHARED &&
-       !oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i)) ||
-      !oms__strkey_match(&v->syms[i]->key, symbol))
-    return NULL;
-  *index = (uint16_t)i;
-  return v->syms[i];
+  if (s == SYM_SHARED) s = sym_shared(v, symbol);
+  if (s == 0 || !oms__strkey_match(&v->syms[s - 1]->key, symbol)) return NULL;
+  *index = (uint16_t)(s - 1);
+  return v->syms[s - 1];
 }
 
 /* The symbol named by the C string symbol, or NULL. */
@@ -803,15 +858,18 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   /* two names of one 64-bit hash: never seen, refused rather than scanned for */
   if (oms__u64map_get(&v->sym_map, oms__strkey_hash(&key), &other)) return OMS_ECONFIG;
   if (v->nsyms >= OMS_SIM_MAX_SYMBOLS) return OMS_EFULL;
-  sym_t *y = (sym_t *)oms__calloc(1, sizeof(*y));
+  sym_t *y = (sym_t *)oms__aligned_alloc(64, sizeof(*y));
   if (y == NULL) return OMS_ENOMEM;
+  memset(y, 0, sizeof(*y));
   int rc = oms__book_create(v->book_capacity, on_fill, y, &y->book);
   if (rc != 0) {
-    oms__free(y);
+    oms__aligned_free(y);
     return rc;
   }
   y->v = v;
   y->ins = *ins;
+  y->tick = ins->tick_size;
+  y->lot = ins->lot_size;
   y->key = key;
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
@@ -854,13 +912,13 @@ static oms_reason_t check_new(const sim_t *v, const sym_t *y, const oms_venue_or
   if (y == NULL) return OMS_R_UNKNOWN_INSTRUMENT;
   if (!valid_enums(o)) return OMS_R_BAD_ENUM;
   if (o->qty.raw <= 0) return OMS_R_QTY_NOT_POSITIVE;
-  if (!oms_dec_is_multiple(o->qty, y->ins.lot_size)) return OMS_R_LOT_SIZE;
+  if (!oms_dec_is_multiple(o->qty, y->lot)) return OMS_R_LOT_SIZE;
   bool has_px = o->type == OMS_ORD_LIMIT || o->type == OMS_ORD_STOP_LIMIT;
   bool has_stop = o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT;
   if (has_px && o->price.raw <= 0) return OMS_R_PRICE_REQUIRED;
-  if (has_px && !oms_dec_is_multiple(o->price, y->ins.tick_size)) return OMS_R_TICK_SIZE;
+  if (has_px && !oms_dec_is_multiple(o->price, y->tick)) return OMS_R_TICK_SIZE;
   if (has_stop && o->stop_price.raw <= 0) return OMS_R_STOP_REQUIRED;
-  if (has_stop && !oms_dec_is_multiple(o->stop_price, y->ins.tick_size)) return OMS_R_TICK_SIZE;
+  if (has_stop && !oms_dec_is_multiple(o->stop_price, y->tick)) return OMS_R_TICK_SIZE;
   if (o->instructions & OMS_INST_POST_ONLY) {
     if (o->type != OMS_ORD_LIMIT) return OMS_R_POST_ONLY_NOT_LIMIT;
     if (o->tif == OMS_TIF_IOC || o->tif == OMS_TIF_FOK) return OMS_R_POST_ONLY_TIF;
@@ -923,18 +981,25 @@ static int admit(sim_t *v) {
   return 0;
 }
 
+/* Refuses the new order of r. Out of line and cold: off the path of the
+ * orders the venue takes. */
+static __attribute__((cold, noinline)) void refuse_new(sim_t *v, rec_t *r, oms_reason_t why,
+                                                       const char *text) {
+  finish(v, r, OMS_VSTATUS_REJECTED);
+  report(v, r, OMS_EXEC_REJECTED, why, text, v->ack_lat);
+}
+
 static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   sim_t *v = (sim_t *)base;
   if (o == NULL || o->order_id == 0) return OMS_EINVAL;
   int rc = admit(v);
   if (rc != 0) return rc;
-  uint32_t ri = rec_peek(v);
-  if (ri == NIL) return id_get(&v->ids, o->order_id) != NIL ? OMS_EDUPLICATE : OMS_EFULL;
-  /* One probe finds a duplicate and puts the id. It goes in before a done
-   * record recycled by rec_alloc gives its own id up: `ids` has room for
-   * one more than there are records. */
-  if (oms__u64map_add(&v->ids, o->order_id, ri) != 1) return OMS_EDUPLICATE;
-  ri = rec_alloc(v); /* the record peeked */
+  if (id_get(v, o->order_id) != NIL) return OMS_EDUPLICATE;
+  /* The id goes in after a done record recycled by rec_alloc gave its own
+   * up: the entry it frees is most often the new order's. */
+  uint32_t ri = rec_alloc(v);
+  if (ri == NIL) return OMS_EFULL;
+  id_put(v, o->order_id, ri);
   v->stats.orders++;
 
   /* Every field is written: the record is not cleared first. */
@@ -966,8 +1031,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
     text = "injected rejection";
   }
   if (why != OMS_R_NONE) {
-    finish(v, r, OMS_VSTATUS_REJECTED);
-    report(v, r, OMS_EXEC_REJECTED, why, text, v->ack_lat);
+    refuse_new(v, r, why, text);
     return 0;
   }
   r->status = OMS_VSTATUS_WORKING;
@@ -988,7 +1052,7 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
 
 /* Finds a record that can be changed, or queues the refusal of type. */
 static rec_t *find_working(sim_t *v, uint64_t order_id, oms_exec_type_t refusal) {
-  uint32_t ri = id_get(&v->ids, order_id);
+  uint32_t ri = id_get(v, order_id);
   if (ri == NIL) {
     reject_unknown(v, order_id, refusal);
     return NULL;
@@ -1071,7 +1135,7 @@ static int sim_query_status(oms_venue_t *base, uint64_t order_id) {
   sim_t *v = (sim_t *)base;
   int rc = admit(v);
   if (rc != 0) return rc;
-  uint32_t ri = id_get(&v->ids, order_id);
+  uint32_t ri = id_get(v, order_id);
   if (ri == NIL) {
     reject_unknown(v, order_id, OMS_EXEC_STATUS);
   } else {
@@ -1188,8 +1252,9 @@ static void sim_destroy(oms_venue_t *base) {
   oms__sj_close(v->journal);
   for (uint32_t i = 0; i < v->nsyms; i++) {
     oms__book_destroy(v->syms[i]->book);
-    oms__free(v->syms[i]);
+    oms__aligned_free(v->syms[i]);
   }
+  oms__free(v->idt);
   oms__u64map_close(&v->ids);
   oms__u64map_close(&v->sym_map);
   oms__free(v->heap);
@@ -1332,7 +1397,8 @@ static rec_t *restore_rec(sim_t *v, const oms__sjrec_t *s, uint16_t sym) {
   r->tif = s->tif;
   r->sym = sym;
   r->link.prev = r->link.next = NIL;
-  (void)oms__u64map_put(&v->ids, r->order_id, ri);
+  if (id_get(v, r->order_id) != NIL) id_del(v, r->order_id); /* the last one counts */
+  id_put(v, r->order_id, ri);
   return r;
 }
 
@@ -1397,7 +1463,7 @@ static void redeliver(sim_t *v, const oms__sjrec_t *s) {
  * order), for the file a start writes: its report is still to be
  * delivered. */
 static void unsent_rec(const sim_t *v, const ev_t *e, oms__sjrec_t *j) {
-  uint32_t ri = id_get(&v->ids, e->order_id);
+  uint32_t ri = id_get(v, e->order_id);
   if (ri != NIL) {
     to_sjrec(v, &v->recs[ri], OMS__SJ_DONE, false, j);
     j->notional_lo = 0; /* the order's own record has it */
@@ -1493,7 +1559,7 @@ static int restore(sim_t *v, const char *path, uint32_t keep) {
   out[w].kind = OMS__SJ_SENT;
   out[w++].exec = fd.sent;
   for (size_t i = 0; i < fd.n; i++) {
-    uint32_t ri = id_get(&v->ids, fd.orders[i].r.order_id);
+    uint32_t ri = id_get(v, fd.orders[i].r.order_id);
     if (!fd.orders[i].live || ri == NIL || v->recs[ri].status != OMS_VSTATUS_WORKING) continue;
     to_sjrec(v, &v->recs[ri], OMS__SJ_WORKING, true, &out[w++]);
     if (fd.orders[i].triggered) to_sjrec(v, &v->recs[ri], OMS__SJ_TRIGGER, true, &out[w++]);
@@ -1534,10 +1600,14 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   sim_t *v = (sim_t *)oms__calloc(1, sizeof(*v));
   if (v == NULL) return OMS_ENOMEM;
   v->recs = (rec_t *)oms__calloc(max_orders, sizeof(rec_t));
+  uint64_t id_cap = 16;
+  while (id_cap < max_orders) id_cap <<= 1;
+  v->idt = (ident_t *)oms__calloc(id_cap, sizeof(ident_t));
+  v->id_mask = id_cap - 1;
   v->ring = (ev_t *)oms__malloc((size_t)ring_cap * sizeof(ev_t));
   v->heap = (expiry_t *)oms__malloc((size_t)max_orders * sizeof(expiry_t));
-  if (v->recs == NULL || v->ring == NULL || v->heap == NULL ||
-      oms__u64map_init(&v->ids, max_orders + 1) != 0 || /* + 1: see sim_send_new */
+  if (v->recs == NULL || v->ring == NULL || v->heap == NULL || v->idt == NULL ||
+      oms__u64map_init(&v->ids, max_orders) != 0 ||
       oms__u64map_init(&v->sym_map, OMS_SIM_MAX_SYMBOLS) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
     return OMS_ENOMEM;

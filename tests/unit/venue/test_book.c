@@ -267,6 +267,40 @@ static void test_levels_stay_sorted_under_random_operations(void **state) {
   oms__book_destroy(b);
 }
 
+/* Ids that share the direct table's entry (a table of 16 for a capacity of
+ * 4) rest side by side: the later ones in the overflow, each found,
+ * refused again, reduced, traded and removed where it is, and an entry
+ * given up is taken by the next id of its bits. */
+static void test_ids_sharing_low_bits_rest_side_by_side(void **state) {
+  (void)state;
+  fills_t fs = {0};
+  oms__book_t *b;
+  oms__book_entry_t e;
+  assert_int_equal(oms__book_create(4, on_fill, &fs, &b), 0);
+  assert_true(oms__book_post(b, 1, 10, OMS_SIDE_BUY, P(99), P(1)));
+  assert_true(oms__book_post(b, 17, 170, OMS_SIDE_BUY, P(98), P(2)));
+  assert_int_equal(submit(b, 33, OMS_SIDE_SELL, 101, 3, 0, NULL), 0);
+  assert_true(oms__book_check(b));
+  assert_false(oms__book_post(b, 17, 171, OMS_SIDE_BUY, P(97), P(1)));
+  assert_int_equal(submit(b, 33, OMS_SIDE_SELL, 102, 1, 0, NULL), OMS_EEXIST);
+  assert_int_equal(oms__book_get(b, 17, &e), 0);
+  assert_int_equal(e.tag, 170);
+  assert_int_equal(oms__book_reduce(b, 33, P(2)), 0);
+  assert_int_equal(oms__book_cancel(b, 17, NULL), 0);
+  assert_int_equal(oms__book_get(b, 17, &e), OMS_ENOTFOUND);
+  assert_true(oms__book_check(b));
+  assert_int_equal(oms__book_cancel(b, 1, NULL), 0);
+  assert_true(oms__book_post(b, 49, 490, OMS_SIDE_BUY, P(99), P(1))); /* takes 1's entry */
+  assert_int_equal(submit(b, 65, OMS_SIDE_BUY, 101, 2, 0, NULL), 0);  /* takes all of 33 */
+  assert_int_equal(fs.n, 1);
+  assert_int_equal(fs.f[0].maker_id, 33);
+  assert_int_equal(oms__book_get(b, 33, &e), OMS_ENOTFOUND);
+  assert_int_equal(oms__book_get(b, 49, &e), 0);
+  assert_int_equal(oms__book_order_count(b), 1);
+  assert_true(oms__book_check(b));
+  oms__book_destroy(b);
+}
+
 /* The passive path rests what can not trade and leaves everything else, a
  * cross, a duplicate, a full pool, untouched for oms__book_submit. */
 static void test_post_rests_only_a_passive_order(void **state) {
@@ -352,6 +386,7 @@ int main(void) {
       cmocka_unit_test(test_cancel_and_reduce),
       cmocka_unit_test(test_bad_input_and_a_full_pool_are_refused),
       cmocka_unit_test(test_a_duplicate_id_is_refused_before_anything_changes),
+      cmocka_unit_test(test_ids_sharing_low_bits_rest_side_by_side),
       cmocka_unit_test(test_levels_stay_sorted_under_random_operations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1362,6 +1362,37 @@ static void test_a_duplicate_recycles_nothing_when_the_pool_is_full(void **state
   fx_close(fx);
 }
 
+/* Ids that share their low bits (the direct table's entry) all stay
+ * findable: the later ones through the overflow, each recycled from where
+ * it is, and an entry given up is taken again by the next id of its bits. */
+static void test_ids_sharing_low_bits_are_found_and_recycled(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.max_orders = 4; /* a table of 16 entries */
+  fx_open_cfg(fx, &c);
+  const uint64_t id[6] = {1, 17, 33, 49, 65, 81};
+  for (int i = 0; i < 4; i++) assert_int_equal(lim(fx, id[i], OMS_SIDE_BUY, "1", "100.00"), 0);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(lim(fx, id[i], OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE);
+  oms_venue_send_cancel(fx->v, 17);                              /* in the overflow */
+  assert_int_equal(lim(fx, 65, OMS_SIDE_BUY, "1", "100.00"), 0); /* takes 17's record */
+  oms_venue_send_cancel(fx->v, 1);                               /* in the table */
+  assert_int_equal(lim(fx, 81, OMS_SIDE_BUY, "1", "100.00"), 0); /* takes 1's, and its entry */
+  assert_int_equal(lim(fx, 81, OMS_SIDE_BUY, "1", "100.00"), OMS_EDUPLICATE);
+  for (int i = 0; i < 6; i++) oms_venue_query_status(fx->v, id[i]);
+  oms_venue_send_cancel(fx->v, 65);
+  vpoll(fx);
+  assert_int_equal(find(fx, 1, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_UNKNOWN);
+  assert_int_equal(find(fx, 17, OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_UNKNOWN);
+  for (int i = 2; i < 6; i++)
+    assert_int_equal(find(fx, id[i], OMS_EXEC_STATUS, 0)->status, OMS_VSTATUS_WORKING);
+  assert_non_null(find(fx, 65, OMS_EXEC_CANCELLED, 0));
+  assert_int_equal(oms__book_order_count(oms__sim_venue_book(fx->v, "ABC")), 3);
+  fx_close(fx);
+}
+
 static void test_full_book_cancels_the_order_with_capacity(void **state) {
   (void)state;
   fx_t *fx = fx_alloc();
@@ -2029,6 +2060,7 @@ int main(void) {
       cmocka_unit_test(test_full_report_ring_refuses_sends_until_polled),
       cmocka_unit_test(test_done_orders_are_recycled_when_the_pool_is_full),
       cmocka_unit_test(test_a_duplicate_recycles_nothing_when_the_pool_is_full),
+      cmocka_unit_test(test_ids_sharing_low_bits_are_found_and_recycled),
       cmocka_unit_test(test_full_book_cancels_the_order_with_capacity),
       cmocka_unit_test(test_self_trade_is_allowed_at_the_venue),
       cmocka_unit_test(test_bad_configuration_is_refused),
