@@ -67,9 +67,11 @@
  * positions to run: the built-in checks that those limits alone pass (a
  * symbol the lists allow; concentration and VaR with no limit, outside any
  * group) are left out. When what is left is all built-in (the default
- * chain), it runs in one call of oms__run_builtins (checks.c: a switch
- * over the checks' numbers, each check inlined there) instead of an
- * indirect call per check. Installing limits or a chain voids every entry
+ * chain), it is first asked in one call whether all of them pass
+ * (oms__builtins_pass, checks.c: each check inlined "dry", refusals only
+ * noticed, tested one bit of the entry's mask each); only when one would
+ * refuse does oms__run_builtins (a switch over the checks' numbers) run
+ * them for real in the chain's order, to name the first and say why. Installing limits or a chain voids every entry
  * (rlim_gen), so a change holds from the very next order; trading states,
  * aggregates and prices are read per order as before. With a log
  * installed every check runs, so that each is logged.
@@ -567,12 +569,19 @@ static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &set[0].v);
   set[0].nrun = 0;
   set[0].builtin = true;
+  set[0].bmask = 0;
   for (size_t i = 0; i < r->nchain; i++) {
     if (skip & (1u << i)) continue;
     set[0].bid[set[0].nrun] = r->chain_bid[i];
     set[0].run[set[0].nrun++] = (uint8_t)i;
-    if (r->chain_bid[i] == OMS__B_NONE) set[0].builtin = false;
+    if (r->chain_bid[i] == OMS__B_NONE)
+      set[0].builtin = false;
+    else
+      set[0].bmask |= 1u << r->chain_bid[i];
   }
+  const oms_risk_limit_t *v = &set[0].v.v;
+  if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &set[0].tick_band) != 0)
+    set[0].tick_band = oms_dec_from_raw(OMS_DEC_MAX_RAW);
   return &set[0];
 }
 
@@ -1300,7 +1309,7 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
   }
   if (r->log == NULL) { /* the hot case: the calls and nothing else */
     /* the chain less the checks that pass under these limits (skip_mask) */
-    if (rl->builtin) {
+    if (rl->builtin && !oms__builtins_pass(r, rl, &in)) {
       size_t at;
       oms_reason_t code = oms__run_builtins(r, rl->bid, rl->nrun, &in, res, &at);
       if (__builtin_expect(code != OMS_R_NONE, 0)) {

@@ -284,7 +284,10 @@ typedef struct oms__rlim_s {
   uint32_t gen;
   int32_t strat, as;
   uint8_t nrun;
-  bool builtin; /* every check to run is a built-in: bid[k] is run[k]'s number */
+  bool builtin;   /* every check to run is a built-in: bid[k] is run[k]'s number */
+  uint32_t bmask; /* with builtin: 1 << bid[k] for every k (oms__builtins_pass) */
+  /* tick_size x collar_ticks (saturated), the price collar's tick band */
+  oms_dec_t tick_band;
   uint8_t run[OMS__CHAIN_MAX];
   uint8_t bid[OMS__CHAIN_MAX];
   oms_risk_eff_limits_t v;
@@ -414,6 +417,14 @@ enum {
 oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const oms_risk_input_t *in,
                                oms_risk_result_t *res, size_t *at);
 
+/* Whether every built-in of rl->bmask passes in (whose limits are
+ * rl->v), asked in OMS_RISK_BUILTIN_MAP's order whatever the chain's, each
+ * check "dry": a refusal is only noticed, nothing written. All of them
+ * passing is the common case and its answer is the chain's; on false the
+ * chain is run for real (oms__run_builtins), in its order, to find which
+ * check refuses first and say why. */
+bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in);
+
 /* Built-in checks (checks.c). */
 #define XX(id, name) \
   oms_reason_t oms__check_##id(void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res);
@@ -469,7 +480,7 @@ int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_tr
  * with a zero or space padded width written directly, anything else by
  * vsnprintf; the same text and cut as oms_reject_set. */
 oms_reason_t oms__risk_reject(oms_reject_t *r, oms_reason_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4), cold));
 
 /* Formats d into buf[OMS_DEC_STRLEN] and returns buf. */
 const char *oms__fmt(oms_dec_t d, char *buf);
