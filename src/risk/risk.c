@@ -71,8 +71,8 @@
  * (oms__builtins_pass, checks.c: each check inlined "dry", refusals only
  * noticed, tested one bit of the entry's mask each); only when one would
  * refuse does oms__run_builtins (a switch over the checks' numbers) run
- * them for real in the chain's order, to name the first and say why. Installing limits or a chain voids every entry
- * (rlim_gen), so a change holds from the very next order; trading states,
+ * them for real in the chain's order, to name the first and say why. Installing limits or a chain
+ * voids every entry (rlim_gen), so a change holds from the very next order; trading states,
  * aggregates and prices are read per order as before. With a log
  * installed every check runs, so that each is logged.
  *
@@ -1102,6 +1102,15 @@ int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_o
   oms__ord_t *e = ord_find(r, after->order_id);
   bool terminal = oms_ord_state_is_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
+  /* A resting limit order whose open quantity and price did not move (an
+   * acknowledgement, a pending state): reservation() would give e back
+   * unchanged (leaves, its price as value and as level, so the same
+   * notional and margin) and move_reservation() then moves nothing. */
+  if (!terminal && after->type == OMS_ORD_LIMIT && after->algo == 0 &&
+      after->state != OMS_STATE_PENDING_REPLACE && after->leaves_qty.raw != 0 &&
+      after->leaves_qty.raw == e->leaves.raw && after->price.raw == e->value_px.raw &&
+      after->price.raw == e->level_px.raw)
+    return 0;
   resv_t n;
   reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
