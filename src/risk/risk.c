@@ -445,11 +445,51 @@ static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
 /* Finds (creating) the account, strategy and account+symbol records of o
  * into r->cur_*. False when a table is full. The answer is kept for o's id:
  * the engine checks an order and then opens it, and the open reuses it. */
+/* The first 8 bytes of a name, those past its end cleared. */
+static uint64_t name_word(const char *name) {
+  uint64_t w;
+  memcpy(&w, name, sizeof w);
+  uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+  return z != 0 ? w & (z ^ (z - 1)) >> 8 : w;
+}
+
+static oms__trip_t *trip_set(oms_risk_t *r, const oms_order_t *o) {
+  uint64_t h = name_word(o->account_id) * UINT64_C(0x9e3779b97f4a7c15) ^
+               name_word(o->strategy_id) * UINT64_C(0xc2b2ae3d27d4eb4f) ^ name_word(o->symbol);
+  return r->trip[(h * UINT64_C(0x165667b19e3779f9)) >> (64 - OMS__TRIP_BITS)];
+}
+
+static bool trip_matches(const oms_risk_t *r, const oms__trip_t *t, const oms_order_t *o) {
+  const oms__acct_t *a = oms__ktab_rec(&r->accts, t->acct - 1);
+  const oms__strat_t *st = oms__ktab_rec(&r->strats, t->strat - 1);
+  const oms__as_t *as = oms__ktab_rec(&r->as, t->as - 1);
+  /* as was made for a's account: the symbol is what is left */
+  return oms__name_eq(a->h.key, o->account_id, sizeof o->account_id) &&
+         oms__name_eq(st->h.key, o->strategy_id, sizeof o->strategy_id) &&
+         oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
+}
+
 static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
+  r->cur_trip = NULL;
   if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
     r->cur_acct = r->memo_acct;
     r->cur_strat = r->memo_strat;
     r->cur_as = r->memo_as;
+    return true;
+  }
+  oms__trip_t *way = trip_set(r, o);
+  for (int w = 0; w < 2 && way[w].acct != 0; w++) {
+    if (!trip_matches(r, &way[w], o)) continue;
+    if (w == 1) { /* now the one used last */
+      oms__trip_t t = way[1];
+      way[1] = way[0];
+      way[0] = t;
+    }
+    r->cur_trip = &way[0];
+    r->cur_acct = r->memo_acct = way[0].acct - 1;
+    r->cur_strat = r->memo_strat = way[0].strat - 1;
+    r->cur_as = r->memo_as = way[0].as - 1;
+    r->memo_id = o->order_id;
     return true;
   }
   /* A stream of orders often keeps its account or strategy: the record of
@@ -467,6 +507,9 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
                      : strat_cached(r, o->strategy_id);
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
+  way[1] = way[0];
+  way[0] = (oms__trip_t){r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0};
+  r->cur_trip = &way[0];
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
   r->memo_strat = r->cur_strat;
@@ -557,10 +600,19 @@ static uint32_t skip_mask(const oms_risk_t *r, const oms__as_t *as,
 static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   uint32_t gen = r->rlim_gen;
   int32_t st = r->cur_strat, as = r->cur_as;
+  oms__trip_t *t = r->cur_trip; /* the names' entry: where the pair was last */
+  if (t != NULL) {
+    oms__rlim_t *c = &r->rlim[t->rli];
+    if (c->gen == gen && c->strat == st && c->as == as) return c;
+  }
   uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
   oms__rlim_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
   for (int w = 0; w < OMS__RLIM_WAYS; w++)
-    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) return &set[w];
+    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) {
+      if (t != NULL) t->rli = (uint32_t)(&set[w] - r->rlim);
+      return &set[w];
+    }
+  if (t != NULL) t->rli = (uint32_t)(set - r->rlim);
   memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
   resolve_cur(r, o, &set[0].v);
   set[0].gen = gen;

@@ -293,6 +293,17 @@ typedef struct oms__rlim_s {
   oms_risk_eff_limits_t v;
 } oms__rlim_t;
 #define OMS__RLIM_WAYS 2
+
+/* An order's three names resolved at once: its account, strategy and
+ * account+symbol records (+ 1; 0: an empty entry) and the entry of rlim
+ * last found for that (strategy, account+symbol) pair. A hit is confirmed
+ * by the three records' own names, the entry of rlim by its own pair and
+ * generation: nothing here is ever stale, only missed. */
+typedef struct oms__trip_s {
+  int32_t acct, strat, as;
+  uint32_t rli;
+} oms__trip_t;
+#define OMS__TRIP_BITS 10
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
 
@@ -353,6 +364,10 @@ struct oms_risk_s {
    * Account+symbol pairs are many more than accounts or strategies (160 in
    * 256 slots missed 15% of orders in bench_core): two ways a slot, the
    * one used last first. */
+  /* In front of those, the three names of an order hashed together: one
+   * probe of two ways (the one used last first) resolves all three. */
+  oms__trip_t trip[1u << OMS__TRIP_BITS][2];
+  oms__trip_t *cur_trip; /* the entry of the order being checked, or NULL */
   int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
   int32_t as_cache[OMS__NAME_CACHE][2];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
