@@ -36,6 +36,9 @@ typedef char dbuf_t[OMS_DEC_STRLEN];
  * the dry copies hold no formatting code at all. */
 #define REJECT(code, ...) return dry ? (code) : oms__risk_reject(&res->reject, (code), __VA_ARGS__)
 #define REJECT_BY(code, call) return dry ? (code) : (call)
+/* A limit the check needs (refusing without it): dry, taken as set, for
+ * oms__builtins_pass has made sure of all of them at once (need below). */
+#define HAS(in, bit) (dry || SET(in, bit))
 #define NO_LIMIT(check, what) REJECT_BY(OMS_R_RISK_NO_LIMITS, no_limit(in, res, check, what))
 
 /* The refusals' oms_reject_set(): a refused order's latency is mostly its
@@ -231,8 +234,8 @@ static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_ORDER_RATE_STRATEGY)) NO_LIMIT("order_rate", "strategy order rate");
-  if (!SET(in, OMS_RL_ORDER_RATE_ACCOUNT)) NO_LIMIT("order_rate", "account order rate");
+  if (!HAS(in, OMS_RL_ORDER_RATE_STRATEGY)) NO_LIMIT("order_rate", "strategy order rate");
+  if (!HAS(in, OMS_RL_ORDER_RATE_ACCOUNT)) NO_LIMIT("order_rate", "account order rate");
   int64_t win = rate_window(in);
   const oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
   const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
@@ -281,7 +284,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
-  if (!SET(in, OMS_RL_DUPLICATE_WINDOW)) NO_LIMIT("duplicate_order", "duplicate window");
+  if (!HAS(in, OMS_RL_DUPLICATE_WINDOW)) NO_LIMIT("duplicate_order", "duplicate window");
   uint64_t fp = dup_fp(r, in->order);
   r->cur_dup_fp = fp; /* for the commit */
   int64_t win = in->limits->v.duplicate_window_ns;
@@ -330,12 +333,12 @@ static inline __attribute__((always_inline)) oms_reason_t check_MAX_ORDER_SIZE(
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b;
-  if (!SET(in, OMS_RL_MAX_ORDER_QTY)) NO_LIMIT("max_order_size", "order quantity");
+  if (!HAS(in, OMS_RL_MAX_ORDER_QTY)) NO_LIMIT("max_order_size", "order quantity");
   if (oms_dec_gt(o->qty, v->max_order_qty))
     REJECT(OMS_R_RISK_MAX_ORDER_QTY,
            "max_order_size: quantity %s exceeds limit %s for %s (strategy %s)", oms__fmt(o->qty, a),
            oms__fmt(v->max_order_qty, b), o->symbol, o->strategy_id);
-  if (!SET(in, OMS_RL_MAX_ORDER_NOTIONAL)) NO_LIMIT("max_order_size", "order notional");
+  if (!HAS(in, OMS_RL_MAX_ORDER_NOTIONAL)) NO_LIMIT("max_order_size", "order notional");
   if (!in->notional_known)
     REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "max_order_size: no price to value %s order for %s",
            oms_ord_type_str(o->type), o->symbol);
@@ -358,7 +361,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
   dbuf_t a, b, c, d;
   if (!SET(in, OMS_RL_COLLAR_PCT) && !SET(in, OMS_RL_COLLAR_TICKS))
     NO_LIMIT("price_collar", "collar");
-  if (!SET(in, OMS_RL_MAX_REF_AGE)) NO_LIMIT("price_collar", "reference price age");
+  if (!HAS(in, OMS_RL_MAX_REF_AGE)) NO_LIMIT("price_collar", "reference price age");
   if (!oms_dec_is_pos(in->ref_px))
     REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "price_collar: no reference price for %s", o->symbol);
   int64_t age = in->now_ns - in->ref_ns;
@@ -416,7 +419,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_MAX_POSITION(
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_MAX_POSITION)) NO_LIMIT("max_position", "position");
+  if (!HAS(in, OMS_RL_MAX_POSITION)) NO_LIMIT("max_position", "position");
   oms_dec_t q = in->position.qty, oq = open_qty(o), worst;
   bool buy = o->side == OMS_SIDE_BUY;
   if (buy)
@@ -442,9 +445,9 @@ static inline __attribute__((always_inline)) oms_reason_t check_MAX_OPEN_ORDERS(
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_MAX_OPEN_ORDERS_STRATEGY))
+  if (!HAS(in, OMS_RL_MAX_OPEN_ORDERS_STRATEGY))
     NO_LIMIT("max_open_orders", "strategy open orders");
-  if (!SET(in, OMS_RL_MAX_OPEN_ORDERS_ACCOUNT)) NO_LIMIT("max_open_orders", "account open orders");
+  if (!HAS(in, OMS_RL_MAX_OPEN_ORDERS_ACCOUNT)) NO_LIMIT("max_open_orders", "account open orders");
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE; /* a modify opens nothing */
   if (in->aggr.strategy_open_orders >= v->max_open_orders_strategy)
     REJECT(OMS_R_RISK_MAX_OPEN_ORDERS, "max_open_orders: strategy %s has %u open orders (limit %u)",
@@ -464,7 +467,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_CREDIT_LIMIT(
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_CREDIT_LIMIT)) NO_LIMIT("credit_limit", "credit");
+  if (!HAS(in, OMS_RL_CREDIT_LIMIT)) NO_LIMIT("credit_limit", "credit");
   if (!in->notional_known)
     REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "credit_limit: no price to value %s order for %s",
            oms_ord_type_str(o->type), o->symbol);
@@ -487,7 +490,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_DAILY_LOSS(
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_DAILY_LOSS)) NO_LIMIT("daily_loss", "daily loss");
+  if (!HAS(in, OMS_RL_DAILY_LOSS)) NO_LIMIT("daily_loss", "daily loss");
   oms_dec_t pnl = in->account.daily_pnl;
   if (pnl.raw >= -v->daily_loss.raw) return OMS_R_NONE;
   /* A breach changes the account's state, and may then pass a reducing
@@ -518,7 +521,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_LEVERAGE(
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d, e, f;
-  if (!SET(in, OMS_RL_MAX_LEVERAGE)) NO_LIMIT("leverage", "leverage");
+  if (!HAS(in, OMS_RL_MAX_LEVERAGE)) NO_LIMIT("leverage", "leverage");
   if (in->reduces) return OMS_R_NONE;
   if (!in->account_known || !oms_dec_is_pos(in->account.equity))
     REJECT(OMS_R_RISK_LEVERAGE, "leverage: equity %s of account %s is not positive",
@@ -546,7 +549,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_MARGIN(
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d, e, f;
-  if (!SET(in, OMS_RL_MAX_MARGIN_USAGE)) NO_LIMIT("margin", "margin usage");
+  if (!HAS(in, OMS_RL_MAX_MARGIN_USAGE)) NO_LIMIT("margin", "margin usage");
   if (in->reduces) return OMS_R_NONE;
   if (!in->symbol_known)
     REJECT(OMS_R_RISK_MARGIN, "margin: %s has no margin rate in the portfolio", o->symbol);
@@ -771,8 +774,30 @@ static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
 
 _Static_assert(OMS__B_NONE <= 32, "a built-in's bit in a 32-bit mask");
 
+/* The limits each built-in needs (its HAS() tests), by OMS__B_*. */
+static const uint32_t need[OMS__B_NONE] = {
+    [OMS__B_ORDER_RATE] = OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_ORDER_RATE_ACCOUNT,
+    [OMS__B_DUPLICATE] = OMS_RL_DUPLICATE_WINDOW,
+    [OMS__B_MAX_ORDER_SIZE] = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_ORDER_NOTIONAL,
+    [OMS__B_PRICE_COLLAR] = OMS_RL_MAX_REF_AGE,
+    [OMS__B_MAX_POSITION] = OMS_RL_MAX_POSITION,
+    [OMS__B_MAX_OPEN_ORDERS] = OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_MAX_OPEN_ORDERS_ACCOUNT,
+    [OMS__B_CREDIT_LIMIT] = OMS_RL_CREDIT_LIMIT,
+    [OMS__B_DAILY_LOSS] = OMS_RL_DAILY_LOSS,
+    [OMS__B_LEVERAGE] = OMS_RL_MAX_LEVERAGE,
+    [OMS__B_MARGIN] = OMS_RL_MAX_MARGIN_USAGE,
+};
+
+uint32_t oms__builtins_need(uint32_t bmask) {
+  uint32_t n = 0;
+  for (int b = 0; b < OMS__B_NONE; b++)
+    if (bmask & (1u << b)) n |= need[b];
+  return n;
+}
+
 bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in) {
   uint32_t m = rl->bmask;
+  if ((in->limits->v.set & rl->need) != rl->need) return false; /* one refuses: no limit */
 #define XX(id, name) \
   if ((m & (1u << OMS__B_##id)) && check_##id(ctx, in, NULL, true, rl) != OMS_R_NONE) return false;
   OMS_RISK_BUILTIN_MAP(XX)

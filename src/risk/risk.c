@@ -631,6 +631,7 @@ static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
     else
       set[0].bmask |= 1u << r->chain_bid[i];
   }
+  set[0].need = oms__builtins_need(set[0].bmask);
   const oms_risk_limit_t *v = &set[0].v.v;
   if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &set[0].tick_band) != 0)
     set[0].tick_band = oms_dec_from_raw(OMS_DEC_MAX_RAW);

@@ -286,6 +286,7 @@ typedef struct oms__rlim_s {
   uint8_t nrun;
   bool builtin;   /* every check to run is a built-in: bid[k] is run[k]'s number */
   uint32_t bmask; /* with builtin: 1 << bid[k] for every k (oms__builtins_pass) */
+  uint32_t need;  /* the limits those built-ins need (oms__builtins_need) */
   /* tick_size x collar_ticks (saturated), the price collar's tick band */
   oms_dec_t tick_band;
   uint8_t run[OMS__CHAIN_MAX];
@@ -439,6 +440,8 @@ oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const om
  * chain is run for real (oms__run_builtins), in its order, to find which
  * check refuses first and say why. */
 bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in);
+/* The OMS_RL_* bits the built-ins of bmask refuse without. */
+uint32_t oms__builtins_need(uint32_t bmask);
 
 /* Built-in checks (checks.c). */
 #define XX(id, name) \
