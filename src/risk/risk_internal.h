@@ -172,7 +172,7 @@ typedef struct oms__acct_s {
   struct {
     oms_dec_t pct, equity, v;
   } pe[2];
-} oms__acct_t;
+} __attribute__((aligned(64))) oms__acct_t;
 
 typedef struct oms__strat_s {
   oms__khdr_t h;
@@ -181,52 +181,57 @@ typedef struct oms__strat_s {
   oms__ring_t orders, cancels;
   const oms__lentry_t *lim; /* its strategy entry, or NULL */
   uint32_t lim_gen;
-} oms__strat_t;
+} __attribute__((aligned(64))) oms__strat_t;
 
 typedef struct oms__as_s { /* account + symbol */
+  /* Laid out by use: what every order reads (key, aggregates, the kept
+   * portfolio reads) in the lines after the key, the rest (groups, model,
+   * limits' entry) last; the record starts a cache line (ktab). */
   oms__khdr_t h;
+  uint64_t sym_hash; /* of the symbol: the duplicate guard's key */
   oms_dec_t open_buy, open_sell;
+  /* -- line 2 -- */
   int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
-  uint16_t sym_off;                /* where the symbol starts in h.key */
-  int32_t acct;                    /* the account's record */
-  /* Concentration groups, found when the limits were installed:
-   * per kind the limit set's group record + 1 and the account+group
-   * aggregate record + 1 (0: none). pos_exp is the |exposure| of the
-   * position last read from the portfolio, as summed into the groups. */
-  int32_t grp[OMS_RISK_GROUP_NKINDS], ag[OMS_RISK_GROUP_NKINDS];
-  bool in_group;
-  oms_dec_t pos_exp;
-  double var_pos;           /* the signed position exposure entered in the model */
-  int32_t sym_next;         /* next account+symbol record of the same symbol + 1; 0 end */
-  uint64_t sym_hash;        /* of the symbol: the duplicate guard's key */
-  int32_t sym;              /* the symbol's record (reference price), or -1 */
-  uint32_t syms_seen;       /* with sym -1: the symbol records there were */
-  const oms__lentry_t *lim; /* the symbol's entry, or NULL */
-  uint32_t lim_gen;
-  const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
+  int32_t sym;                     /* the symbol's record (reference price), or -1 */
   uint32_t hours_gen;
-  char hours_venue[OMS_VENUE_MAX + 1];
+  const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
   /* A UTC second at which `hours` were found open: oms__hours_open() reads
    * the time only as its whole second, so the other orders of that second
    * skip the time zone and calendar arithmetic. Forgotten whenever `hours`
    * is looked up again. */
-  bool open_known;
   int64_t open_sec;
-  /* The portfolio's memory of this pair (oms_portfolio_account_position),
-   * kept only for a record whose key holds both names whole (a cut key
-   * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
-  bool pf_whole;
-  uint64_t pf_hint;
   /* What the portfolio last gave for this pair (a pf_whole record only),
    * good while its change counter is pf_gen - 1 (0: nothing kept) and the
    * time is before pf_until (the end of the account's trading day then):
    * an order reads these instead of asking again. */
   uint64_t pf_gen;
   int64_t pf_until;
-  int pf_known;
+  /* The portfolio's memory of this pair (oms_portfolio_account_position),
+   * kept only for a record whose key holds both names whole (a cut key
+   * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
+  uint64_t pf_hint;
+  uint16_t sym_off; /* where the symbol starts in h.key */
+  bool in_group;
+  bool open_known;
+  bool pf_whole;
+  uint8_t pf_known;
+  /* -- line 3 on -- */
+  char hours_venue[OMS_VENUE_MAX + 1];
   oms_pf_account_t pf_acct;
   oms_pf_position_t pf_pos;
-} oms__as_t;
+  int32_t acct; /* the account's record */
+  /* Concentration groups, found when the limits were installed:
+   * per kind the limit set's group record + 1 and the account+group
+   * aggregate record + 1 (0: none). pos_exp is the |exposure| of the
+   * position last read from the portfolio, as summed into the groups. */
+  int32_t grp[OMS_RISK_GROUP_NKINDS], ag[OMS_RISK_GROUP_NKINDS];
+  oms_dec_t pos_exp;
+  double var_pos;           /* the signed position exposure entered in the model */
+  int32_t sym_next;         /* next account+symbol record of the same symbol + 1; 0 end */
+  uint32_t syms_seen;       /* with sym -1: the symbol records there were */
+  const oms__lentry_t *lim; /* the symbol's entry, or NULL */
+  uint32_t lim_gen;
+} __attribute__((aligned(64))) oms__as_t;
 
 typedef struct oms__sym_s {
   oms__khdr_t h;
@@ -237,7 +242,7 @@ typedef struct oms__sym_s {
   /* The price collar's percentage band, ref_px x band_pct, as last
    * computed: reference prices change far less often than orders come. */
   oms_dec_t band_px, band_pct, band;
-} oms__sym_t;
+} __attribute__((aligned(64))) oms__sym_t;
 
 /* An account's exposure to one group (key: account \x1f kind digit name):
  * sum of |position exposure| of its members, and gross open notional. */
