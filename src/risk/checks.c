@@ -208,14 +208,16 @@ static inline __attribute__((always_inline)) oms_reason_t check_TRADING_HOURS(
   if (h == NULL)
     REJECT(OMS_R_RISK_NO_LIMITS, "trading_hours: no trading hours configured for %s (venue %s)",
            o->symbol, o->venue);
-  int64_t sec = in->now_ns / 1000000000;
-  if (in->now_ns % 1000000000 < 0) sec--;
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  if (as->open_known && as->open_sec == sec) return OMS_R_NONE;
+  int64_t since;
+  if (as->open_known && !__builtin_sub_overflow(in->now_ns, as->open_ns, &since) && since >= 0 &&
+      since < 1000000000)
+    return OMS_R_NONE; /* in the second found open */
   int day, minute;
   if (oms__hours_open(h, in->now_ns, &day, &minute)) {
-    as->open_known = true;
-    as->open_sec = sec;
+    int64_t sec = in->now_ns / 1000000000;
+    if (in->now_ns % 1000000000 < 0) sec--;
+    as->open_known = !__builtin_mul_overflow(sec, INT64_C(1000000000), &as->open_ns);
     return OMS_R_NONE;
   }
   REJECT(OMS_R_RISK_TRADING_HOURS, "trading_hours: %s is closed at %s %02d:%02d %s", o->symbol,

@@ -558,20 +558,18 @@ static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits
   }
 }
 
-const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
+const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o) {
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  if (as->hours_gen != r->limits_gen || !oms__name_eq(as->hours_venue, o->venue, sizeof o->venue)) {
-    as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
-    as->hours_gen = r->limits_gen;
-    as->open_known = false;
-    size_t n = strlen(o->venue);
-    if (n >= sizeof(as->hours_venue)) {
-      as->hours_gen = 0; /* a name that does not fit is looked up every time */
-      n = 0;
-    }
-    memcpy(as->hours_venue, o->venue, n);
-    as->hours_venue[n] = '\0';
+  as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
+  as->hours_gen = r->limits_gen;
+  as->open_known = false;
+  size_t n = strlen(o->venue);
+  if (n >= sizeof(as->hours_venue)) {
+    as->hours_gen = 0; /* a name that does not fit is looked up every time */
+    n = 0;
   }
+  memcpy(as->hours_venue, o->venue, n);
+  as->hours_venue[n] = '\0';
   return as->hours;
 }
 

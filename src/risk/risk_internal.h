@@ -195,11 +195,11 @@ typedef struct oms__as_s { /* account + symbol */
   int32_t sym;                     /* the symbol's record (reference price), or -1 */
   uint32_t hours_gen;
   const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
-  /* A UTC second at which `hours` were found open: oms__hours_open() reads
-   * the time only as its whole second, so the other orders of that second
-   * skip the time zone and calendar arithmetic. Forgotten whenever `hours`
-   * is looked up again. */
-  int64_t open_sec;
+  /* The start (ns) of a UTC second at which `hours` were found open:
+   * oms__hours_open() reads the time only as its whole second, so the
+   * other orders of that second skip the time zone and calendar
+   * arithmetic. Forgotten whenever `hours` is looked up again. */
+  int64_t open_ns;
   /* What the portfolio last gave for this pair (a pf_whole record only),
    * good while its change counter is pf_gen - 1 (0: nothing kept) and the
    * time is before pf_until (the end of the account's trading day then):
@@ -494,8 +494,16 @@ static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns)
   if (rg->count < cap) rg->count++;
 }
 
-/* The trading hours for the order being checked (r->cur_as), or NULL. */
-const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
+/* The trading hours for the order being checked (r->cur_as), or NULL:
+ * those its account+symbol record found for the same venue under the
+ * same limits, else looked up (oms__find_hours). */
+const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o);
+static inline const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
+  const oms__as_t *as = (const oms__as_t *)oms__ktab_rec(&r->as, r->cur_as);
+  if (as->hours_gen == r->limits_gen && oms__name_eq(as->hours_venue, o->venue, sizeof o->venue))
+    return as->hours;
+  return oms__find_hours(r, o);
+}
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
                    const char *reason, int64_t now_ns);
 
