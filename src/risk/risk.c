@@ -469,6 +469,8 @@ static bool trip_matches(const oms_risk_t *r, const oms__trip_t *t, const oms_or
          oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
 }
 
+static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *way);
+
 static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   r->cur_trip = NULL;
   if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
@@ -492,6 +494,12 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
     r->memo_id = o->order_id;
     return true;
   }
+  return order_recs_miss(r, o, way);
+}
+
+/* order_recs() past its two probes: by name, the slow way, into way[0]. */
+static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const oms_order_t *o,
+                                                            oms__trip_t *way) {
   /* A stream of orders often keeps its account or strategy: the record of
    * the last order, if its name (a record's key, unique) is this one's, is
    * the one the table would give. */
@@ -592,9 +600,11 @@ static uint32_t skip_mask(const oms_risk_t *r, const oms__as_t *as,
   return m;
 }
 
-/* The resolved limits of the order in r->cur_* from the cache, resolved
- * (resolve_cur) on a miss into the set's first way, the other keeping the
- * pair it held. */
+static const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o, oms__rlim_t *set);
+
+/* The resolved limits of the order in r->cur_* from the cache: where its
+ * names' entry saw them last, else by the pair's set (rlim_fill on a
+ * miss). */
 static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   uint32_t gen = r->rlim_gen;
   int32_t st = r->cur_strat, as = r->cur_as;
@@ -611,6 +621,15 @@ static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
       return &set[w];
     }
   if (t != NULL) t->rli = (uint32_t)(set - r->rlim);
+  return rlim_fill(r, o, set);
+}
+
+/* rlim_cur() on a miss: resolves the pair into set's first way, the
+ * other keeping the pair it held. */
+static __attribute__((noinline)) const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o,
+                                                              oms__rlim_t *set) {
+  uint32_t gen = r->rlim_gen;
+  int32_t st = r->cur_strat, as = r->cur_as;
   memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
   resolve_cur(r, o, &set[0].v);
   set[0].gen = gen;
@@ -1101,7 +1120,9 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32
   move_reservation(r, e, &n);
 }
 
-static int open_order(oms_risk_t *r, const oms_order_t *o) {
+/* An order opened without a check just before (oms_risk_order_opened):
+ * restores, children's parents, tests. */
+static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_order_t *o) {
   if (!order_recs(r, o)) return OMS_EFULL;
   int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
   oms__ord_t *e = ord_insert(r, o->order_id);
@@ -1358,6 +1379,27 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   return true;
 }
 
+/* Every check of the chain in order, each logged, until one refuses
+ * (res set): false then. With a log installed only (out of the hot
+ * path's code). */
+static __attribute__((noinline, cold)) bool run_logged(oms_risk_t *r, const oms_order_t *o,
+                                                       int64_t now_ns, const oms_risk_input_t *in,
+                                                       oms_risk_result_t *res) {
+  for (size_t i = 0, n = r->nchain; i < n; i++) {
+    const oms_risk_check_t *c = &r->chain[i];
+    res->reject.code = OMS_R_NONE;
+    res->reject.text[0] = '\0';
+    oms_reason_t code = c->check(r->chain_ctx[i], in, res);
+    if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
+    oms_risk_log_t rec = {
+        o->order_id, c->name, code == OMS_R_NONE, code, code == OMS_R_NONE ? "" : res->reject.text,
+        now_ns};
+    r->log(r->log_ctx, &rec);
+    if (code != OMS_R_NONE) return finish(res, c->name, code);
+  }
+  return true;
+}
+
 /* Runs the chain; with opened non-NULL (a new order) a pass also opens
  * the order, *opened receiving open_checked()'s result. */
 static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
@@ -1393,22 +1435,8 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
         return finish(res, r->chain[i].name, code);
       }
     }
-  } else {
-    for (size_t i = 0, n = r->nchain; i < n; i++) {
-      const oms_risk_check_t *c = &r->chain[i];
-      res->reject.code = OMS_R_NONE;
-      res->reject.text[0] = '\0';
-      oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
-      if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
-      oms_risk_log_t rec = {o->order_id,
-                            c->name,
-                            code == OMS_R_NONE,
-                            code,
-                            code == OMS_R_NONE ? "" : res->reject.text,
-                            now_ns};
-      r->log(r->log_ctx, &rec);
-      if (code != OMS_R_NONE) return finish(res, c->name, code);
-    }
+  } else if (!run_logged(r, o, now_ns, &in, res)) {
+    return false;
   }
   for (size_t k = 0; k < r->ncommits; k++) {
     size_t i = r->commits[k];
