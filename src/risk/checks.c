@@ -797,11 +797,43 @@ uint32_t oms__builtins_need(uint32_t bmask) {
   return n;
 }
 
+/* The dry copies of the checks an order's limits mostly leave out (a list,
+ * groups, a risk model: see skip_mask in risk.c) are called, not inlined,
+ * to keep oms__builtins_pass's code to what every order runs. */
+#define RARE(id)                                                                        \
+  static __attribute__((noinline))                                                      \
+  oms_reason_t dry_##id(void *ctx, const oms_risk_input_t *in, const oms__rlim_t *rl) { \
+    return check_##id(ctx, in, NULL, true, rl);                                         \
+  }
+RARE(SYMBOL_LIST)
+RARE(CONCENTRATION)
+RARE(VAR_STRESS)
+#undef RARE
+#define HOT(id)                                                                         \
+  static inline __attribute__((always_inline))                                          \
+  oms_reason_t dry_##id(void *ctx, const oms_risk_input_t *in, const oms__rlim_t *rl) { \
+    return check_##id(ctx, in, NULL, true, rl);                                         \
+  }
+HOT(KILL_SWITCH)
+HOT(TRADING_HOURS)
+HOT(ORDER_RATE)
+HOT(DUPLICATE)
+HOT(MAX_ORDER_SIZE)
+HOT(PRICE_COLLAR)
+HOT(MAX_POSITION)
+HOT(MAX_OPEN_ORDERS)
+HOT(CREDIT_LIMIT)
+HOT(DAILY_LOSS)
+HOT(LEVERAGE)
+HOT(MARGIN)
+HOT(SELF_TRADE)
+#undef HOT
+
 bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in) {
   uint32_t m = rl->bmask;
   if ((in->limits->v.set & rl->need) != rl->need) return false; /* one refuses: no limit */
 #define XX(id, name) \
-  if ((m & (1u << OMS__B_##id)) && check_##id(ctx, in, NULL, true, rl) != OMS_R_NONE) return false;
+  if ((m & (1u << OMS__B_##id)) && dry_##id(ctx, in, rl) != OMS_R_NONE) return false;
   OMS_RISK_BUILTIN_MAP(XX)
 #undef XX
   return true;

@@ -1061,6 +1061,23 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, cons
   if (rests) out->level_px = o->price;
 }
 
+/* move_reservation()'s part for the groups of s and the risk model: e's
+ * notional becomes notional there (out of the common path's code). */
+static __attribute__((noinline)) void move_groups_model(oms_risk_t *r, const oms__ord_t *e,
+                                                        const oms__as_t *s, oms_dec_t notional) {
+  if (s->in_group) {
+    for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
+      if (s->ag[kind] == 0) continue;
+      oms__ag_t *g = oms__ktab_rec(&r->ags, s->ag[kind] - 1);
+      g->open = oms__sat_add(oms__sat_add(g->open, e->notional, -1), notional, 1);
+    }
+  }
+  if (r->model != NULL) {
+    double d = oms_riskmodel_dec_in(notional) - oms_riskmodel_dec_in(e->notional);
+    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
+  }
+}
+
 /* Moves the aggregates from what e holds to what n holds, and stores n. */
 static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   /* Most transitions (an acknowledgement, a pending state) move nothing:
@@ -1074,17 +1091,8 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
   a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
   a->open_margin = oms__sat_add(oms__sat_add(a->open_margin, e->margin, -1), n->margin, 1);
-  if (s->in_group && e->notional.raw != n->notional.raw) {
-    for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
-      if (s->ag[kind] == 0) continue;
-      oms__ag_t *g = oms__ktab_rec(&r->ags, s->ag[kind] - 1);
-      g->open = oms__sat_add(oms__sat_add(g->open, e->notional, -1), n->notional, 1);
-    }
-  }
-  if (r->model != NULL && e->notional.raw != n->notional.raw) {
-    double d = oms_riskmodel_dec_in(n->notional) - oms_riskmodel_dec_in(e->notional);
-    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
-  }
+  if ((s->in_group || r->model != NULL) && e->notional.raw != n->notional.raw)
+    move_groups_model(r, e, s, n->notional);
   bool buy = e->side == OMS_SIDE_BUY;
   oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
   *side_qty = oms__sat_add(oms__sat_add(*side_qty, e->leaves, -1), n->leaves, 1);

@@ -172,6 +172,7 @@ typedef struct oms__acct_s {
   struct {
     oms_dec_t pct, equity, v;
   } pe[2];
+  char spread[96]; /* to an odd number of lines (OMS__ODD_LINES) */
 } __attribute__((aligned(64))) oms__acct_t;
 
 typedef struct oms__strat_s {
@@ -231,6 +232,7 @@ typedef struct oms__as_s { /* account + symbol */
   uint32_t syms_seen;       /* with sym -1: the symbol records there were */
   const oms__lentry_t *lim; /* the symbol's entry, or NULL */
   uint32_t lim_gen;
+  char spread[108]; /* to an odd number of lines (OMS__ODD_LINES) */
 } __attribute__((aligned(64))) oms__as_t;
 
 typedef struct oms__sym_s {
@@ -246,6 +248,15 @@ typedef struct oms__sym_s {
 
 /* An account's exposure to one group (key: account \x1f kind digit name):
  * sum of |position exposure| of its members, and gross open notional. */
+/* A record of an even number of cache lines would put the same field of
+ * all records in a few of the cache's sets (a 512-byte stride: 8 of 64),
+ * where they evict each other; an odd number spreads them over all. */
+#define OMS__ODD_LINES(t) _Static_assert(sizeof(t) % 128 == 64, #t ": an odd number of lines")
+OMS__ODD_LINES(oms__acct_t);
+OMS__ODD_LINES(oms__strat_t);
+OMS__ODD_LINES(oms__as_t);
+OMS__ODD_LINES(oms__sym_t);
+
 typedef struct oms__ag_s {
   oms__khdr_t h;
   oms_dec_t pos, open;
