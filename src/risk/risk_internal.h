@@ -413,7 +413,16 @@ struct oms_risk_s {
 static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_dec_t mult,
                                 oms_dec_t *out) {
   if (q.raw != r->nmemo.q.raw || px.raw != r->nmemo.px.raw || mult.raw != r->nmemo.mult.raw) {
-    r->nmemo.rc = oms_notional(q, px, mult, &r->nmemo.v);
+    /* A whole quantity at multiplier 1 (or 0: none), the usual order: the
+     * product is exact, q / scale x px, as oms_dec_mul makes it (no
+     * rounding; the range is symmetric, so INT64_MIN is out of it too). */
+    int64_t whole = q.raw / OMS_DEC_SCALE, v;
+    if (q.raw % OMS_DEC_SCALE == 0 && (mult.raw == OMS_DEC_SCALE || mult.raw == 0))
+      r->nmemo.rc = __builtin_mul_overflow(whole, px.raw, &v) || v == INT64_MIN
+                        ? OMS_EOVERFLOW
+                        : (r->nmemo.v = oms_dec_from_raw(v), 0);
+    else
+      r->nmemo.rc = oms_notional(q, px, mult, &r->nmemo.v);
     r->nmemo.q = q;
     r->nmemo.px = px;
     r->nmemo.mult = mult;
