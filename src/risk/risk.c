@@ -88,6 +88,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "order/order_internal.h"
 #include "risk/risk_internal.h"
 
 const char *oms__fmt(oms_dec_t d, char *buf) {
@@ -1162,7 +1163,7 @@ static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_o
  * the way of oms_risk_order_opened. */
 static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_input_t *in) {
   if (o->order_id == 0 || !in->symbol_known || !r->has_pf || r->pf.account_position == NULL ||
-      oms_ord_state_is_terminal(o->state))
+      oms__state_terminal(o->state))
     return oms_risk_order_changed(r, NULL, o);
   uint32_t i = oms__slots_take(&r->ord_free);
   if (i == OMS__SLOT_NONE)
@@ -1181,7 +1182,7 @@ static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_inpu
 int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
   (void)before; /* not trusted: the stored reservation is the "before" */
   oms__ord_t *e = ord_find(r, after->order_id);
-  bool terminal = oms_ord_state_is_terminal(after->state);
+  bool terminal = oms__state_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
   /* A resting limit order whose open quantity and price did not move (an
    * acknowledgement, a pending state): reservation() would give e back
