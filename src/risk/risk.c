@@ -1110,7 +1110,8 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   e->level_px = n->level_px;
 }
 
-/* Fills the new entry e of o (records a, st, as) and reserves what o
+/* Fills the new entry e of o (cleared: it holds nothing; records a, st,
+ * as) and reserves what o
  * holds: ins is the portfolio's instrument (NULL: none known, full margin
  * at multiplier 1), mkt_px the symbol's reference price (values a market
  * order). */
@@ -1127,7 +1128,24 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   resv_t n;
   reservation(r, o, false, e, &n);
-  move_reservation(r, e, &n);
+  /* move_reservation() from an entry holding nothing: each aggregate
+   * moves by what n holds alone */
+  oms__acct_t *ar = oms__ktab_rec(&r->accts, a);
+  oms__as_t *s = oms__ktab_rec(&r->as, as);
+  ar->open_notional = oms__sat_add(ar->open_notional, n.notional, 1);
+  ar->open_margin = oms__sat_add(ar->open_margin, n.margin, 1);
+  if ((s->in_group || r->model != NULL) && n.notional.raw != 0)
+    move_groups_model(r, e, s, n.notional);
+  bool buy = e->side == OMS_SIDE_BUY;
+  oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
+  *side_qty = oms__sat_add(*side_qty, n.leaves, 1);
+  if (oms_dec_is_pos(n.level_px))
+    level_add(r, buy ? &s->buy_levels : &s->sell_levels, n.level_px, buy);
+  e->leaves = n.leaves;
+  e->value_px = n.value_px;
+  e->notional = n.notional;
+  e->margin = n.margin;
+  e->level_px = n.level_px;
 }
 
 /* An order opened without a check just before (oms_risk_order_opened):
