@@ -40,7 +40,18 @@
  * checked shares the check's figures: the instrument is read through the
  * account+symbol record's portfolio hint, and the notional and margin come
  * from a memo of the last inputs (oms__notional, oms__margin: exact, the
- * same inputs give the same figures).
+ * same inputs give the same figures). An order's three names are hashed
+ * together into one two-way set (trip) whose entry gives the three
+ * records and where the pair's resolved limits were, each confirmed
+ * (names by the records' keys, limits by their pair and generation), so
+ * a stale entry costs a lookup, never a wrong record.
+ *
+ * Layout. The engine's records start cache lines and span an odd number
+ * of them (so one field of all records does not crowd a few of the
+ * cache's sets); the account+symbol record keeps what every order reads
+ * in the lines right after its key. Rare paths (a miss of the name or
+ * limit caches, a logged chain, groups and the model) are out of line, to
+ * keep the code every order runs small.
  *
  * Groups. An account+symbol record knows, per kind, its symbol's group in
  * the installed limits and the account+group record (oms__ag_t) holding the
