@@ -721,7 +721,8 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
    * sets missed 8% of bench_core's 240 pairs: two ways overflowed) */
   uint32_t rsets = pow2_at_least(cfg->max_positions < 1024 ? cfg->max_positions : 1024);
   r->rlim_mask = rsets - 1;
-  r->rlim = oms__calloc((size_t)rsets * OMS__RLIM_WAYS, sizeof(oms__rlim_t));
+  r->rlim = oms__aligned_alloc(64, (size_t)rsets * OMS__RLIM_WAYS * sizeof(oms__rlim_t));
+  if (r->rlim != NULL) memset(r->rlim, 0, (size_t)rsets * OMS__RLIM_WAYS * sizeof(oms__rlim_t));
   r->rlim_gen = 1;
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots / OMS__DUP_WAYS - 1;
@@ -759,7 +760,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__u64map_close(&r->ord_of);
   oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
-  oms__free(r->rlim);
+  oms__aligned_free(r->rlim);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);

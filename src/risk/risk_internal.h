@@ -305,10 +305,12 @@ typedef struct oms__rlim_s {
   uint32_t need;  /* the limits those built-ins need (oms__builtins_need) */
   /* tick_size x collar_ticks (saturated), the price collar's tick band */
   oms_dec_t tick_band;
+  oms_risk_eff_limits_t v;
+  /* last: read only by a chain run for real (a refusal, other checks) */
   uint8_t run[OMS__CHAIN_MAX];
   uint8_t bid[OMS__CHAIN_MAX];
-  oms_risk_eff_limits_t v;
-} oms__rlim_t;
+} __attribute__((aligned(64))) oms__rlim_t; /* what every order reads in 4 lines */
+OMS__ODD_LINES(oms__rlim_t);
 #define OMS__RLIM_WAYS 2
 
 /* An order's three names resolved at once: its account, strategy and
