@@ -73,17 +73,21 @@
  *
  * Resolved limits. An order's limits depend only on its strategy and its
  * account+symbol record and on the installed set, so they are resolved
- * once per such pair (oms__rlim_t, a cache of two-way sets by record
- * numbers) and reused by reference, together with the list of the chain
- * positions to run: the built-in checks that those limits alone pass (a
+ * once per such pair (oms__rpair_t, a cache of two-way sets by record
+ * numbers) and reused by reference; pairs that resolve alike share one
+ * resolution (oms__rlim_t, found by content when a pair is resolved), so
+ * the orders of many pairs read the same few cache lines. With it goes
+ * the list of the chain positions to run: the built-in checks that those
+ * limits alone pass (a
  * symbol the lists allow; concentration and VaR with no limit, outside any
  * group) are left out. When what is left is all built-in (the default
  * chain), it is first asked in one call whether all of them pass
  * (oms__builtins_pass, checks.c: each check inlined "dry", refusals only
  * noticed, tested one bit of the entry's mask each); only when one would
  * refuse does oms__run_builtins (a switch over the checks' numbers) run
- * them for real in the chain's order, to name the first and say why. Installing limits or a chain
- * voids every entry (rlim_gen), so a change holds from the very next order; trading states,
+ * them for real in the chain's order, to name the first and say why.
+ * Installing limits or a chain voids every entry and resolution
+ * (rlim_gen), so a change holds from the very next order; trading states,
  * aggregates and prices are read per order as before. With a log
  * installed every check runs, so that each is logged.
  *
@@ -612,7 +616,7 @@ static uint32_t skip_mask(const oms_risk_t *r, const oms__as_t *as,
   return m;
 }
 
-static const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o, oms__rlim_t *set);
+static const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o, oms__rpair_t *set);
 
 /* The resolved limits of the order in r->cur_* from the cache: where its
  * names' entry saw them last, else by the pair's set (rlim_fill on a
@@ -622,49 +626,78 @@ static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   int32_t st = r->cur_strat, as = r->cur_as;
   oms__trip_t *t = r->cur_trip; /* the names' entry: where the pair was last */
   if (t != NULL) {
-    oms__rlim_t *c = &r->rlim[t->rli];
-    if (c->gen == gen && c->strat == st && c->as == as) return c;
+    const oms__rpair_t *c = &r->rlim[t->rli];
+    if (c->gen == gen && c->strat == st && c->as == as) return &r->rblk[c->blk];
   }
   uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
-  oms__rlim_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
+  oms__rpair_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
   for (int w = 0; w < OMS__RLIM_WAYS; w++)
     if (set[w].gen == gen && set[w].strat == st && set[w].as == as) {
       if (t != NULL) t->rli = (uint32_t)(&set[w] - r->rlim);
-      return &set[w];
+      return &r->rblk[set[w].blk];
     }
   if (t != NULL) t->rli = (uint32_t)(set - r->rlim);
   return rlim_fill(r, o, set);
 }
 
-/* rlim_cur() on a miss: resolves the pair into set's first way, the
- * other keeping the pair it held. */
+static void rlim_void(oms_risk_t *r);
+
+/* The number of the shared resolution equal to b (all of its bytes, b
+ * cleared before it was made), added if new; -1 when there is no room. */
+static int32_t rblk_get(oms_risk_t *r, const oms__rlim_t *b) {
+  uint32_t mask = 2 * r->rblk_cap - 1;
+  if (r->rblk_gen != r->rlim_gen) { /* made under other limits or chain */
+    memset(r->rblk_idx, 0, (size_t)(mask + 1) * sizeof(*r->rblk_idx));
+    r->nrblk = 0;
+    r->rblk_gen = r->rlim_gen;
+  }
+  uint64_t h = 0, w;
+  for (size_t at = 0; at + sizeof w <= sizeof(*b); at += sizeof w) { /* a word at a time */
+    memcpy(&w, (const char *)b + at, sizeof w);
+    h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+  }
+  uint32_t i = (uint32_t)oms__mix64(h) & mask;
+  for (;; i = (i + 1) & mask) {
+    uint32_t k = r->rblk_idx[i];
+    if (k == 0) break;
+    if (memcmp(&r->rblk[k - 1], b, sizeof(*b)) == 0) return (int32_t)(k - 1);
+  }
+  if (r->nrblk == r->rblk_cap) return -1;
+  r->rblk[r->nrblk] = *b;
+  r->rblk_idx[i] = ++r->nrblk;
+  return (int32_t)(r->nrblk - 1);
+}
+
+/* rlim_cur() on a miss: resolves the pair and enters it into set's first
+ * way, the other keeping the pair it held. */
 static __attribute__((noinline)) const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o,
-                                                              oms__rlim_t *set) {
-  uint32_t gen = r->rlim_gen;
+                                                              oms__rpair_t *set) {
   int32_t st = r->cur_strat, as = r->cur_as;
-  memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
-  resolve_cur(r, o, &set[0].v);
-  set[0].gen = gen;
-  set[0].strat = st;
-  set[0].as = as;
-  uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &set[0].v);
-  set[0].nrun = 0;
-  set[0].builtin = true;
-  set[0].bmask = 0;
+  oms__rlim_t b;
+  memset(&b, 0, sizeof b); /* padding too: resolutions are compared whole */
+  resolve_cur(r, o, &b.v);
+  uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &b.v);
+  b.builtin = true;
   for (size_t i = 0; i < r->nchain; i++) {
     if (skip & (1u << i)) continue;
-    set[0].bid[set[0].nrun] = r->chain_bid[i];
-    set[0].run[set[0].nrun++] = (uint8_t)i;
+    b.bid[b.nrun] = r->chain_bid[i];
+    b.run[b.nrun++] = (uint8_t)i;
     if (r->chain_bid[i] == OMS__B_NONE)
-      set[0].builtin = false;
+      b.builtin = false;
     else
-      set[0].bmask |= 1u << r->chain_bid[i];
+      b.bmask |= 1u << r->chain_bid[i];
   }
-  set[0].need = oms__builtins_need(set[0].bmask);
-  const oms_risk_limit_t *v = &set[0].v.v;
-  if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &set[0].tick_band) != 0)
-    set[0].tick_band = oms_dec_from_raw(OMS_DEC_MAX_RAW);
-  return &set[0];
+  b.need = oms__builtins_need(b.bmask);
+  if (oms_dec_mul_int(b.v.v.tick_size, b.v.v.collar_ticks, &b.tick_band) != 0)
+    b.tick_band = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  int32_t k = rblk_get(r, &b);
+  if (k < 0) { /* full: every pair and resolution voided, this one first again */
+    rlim_void(r);
+    k = rblk_get(r, &b);
+  }
+  memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
+  set[0] = (oms__rpair_t){r->rlim_gen, st, as, (uint32_t)k};
+  return &r->rblk[k];
 }
 
 /* Voids every resolution the cache holds (a limit set or a chain
@@ -675,6 +708,7 @@ static void rlim_void(oms_risk_t *r) {
      * generation number seen before */
     memset(r->rlim, 0, ((size_t)r->rlim_mask + 1) * OMS__RLIM_WAYS * sizeof(*r->rlim));
     r->rlim_gen = 1;
+    r->rblk_gen = 0; /* no generation: the shared resolutions are made again */
   }
 }
 
@@ -721,8 +755,10 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
    * sets missed 8% of bench_core's 240 pairs: two ways overflowed) */
   uint32_t rsets = pow2_at_least(cfg->max_positions < 1024 ? cfg->max_positions : 1024);
   r->rlim_mask = rsets - 1;
-  r->rlim = oms__aligned_alloc(64, (size_t)rsets * OMS__RLIM_WAYS * sizeof(oms__rlim_t));
-  if (r->rlim != NULL) memset(r->rlim, 0, (size_t)rsets * OMS__RLIM_WAYS * sizeof(oms__rlim_t));
+  r->rlim = oms__calloc((size_t)rsets * OMS__RLIM_WAYS, sizeof(oms__rpair_t));
+  r->rblk_cap = rsets * OMS__RLIM_WAYS;
+  r->rblk = oms__aligned_alloc(64, (size_t)r->rblk_cap * sizeof(oms__rlim_t));
+  r->rblk_idx = oms__calloc(2 * (size_t)r->rblk_cap, sizeof(uint32_t));
   r->rlim_gen = 1;
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots / OMS__DUP_WAYS - 1;
@@ -731,7 +767,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
   if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL ||
-      r->rlim == NULL) {
+      r->rlim == NULL || r->rblk == NULL || r->rblk_idx == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
   }
@@ -760,7 +796,9 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__u64map_close(&r->ord_of);
   oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
-  oms__aligned_free(r->rlim);
+  oms__free(r->rlim);
+  oms__aligned_free(r->rblk);
+  oms__free(r->rblk_idx);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);

@@ -291,14 +291,13 @@ typedef struct oms__dup_s {
 
 #define OMS__CHAIN_MAX 32
 
-/* The limits resolved for a (strategy, account+symbol) pair of records (the
- * account is the pair's), valid while gen equals the engine's rlim_gen
- * (0: empty), and the chain positions to run under them, in order: the
- * chain without the built-in checks these limits alone make pass (see
- * skip_mask in risk.c). Two to a set. */
+/* Limits as resolved for an order (oms__limits_resolve) and the chain
+ * positions to run under them, in order: the chain without the built-in
+ * checks these limits alone make pass (see skip_mask in risk.c). Many
+ * (strategy, account+symbol) pairs resolve alike (the same account,
+ * strategy and symbol limits), so one copy serves them all: fewer lines
+ * for the orders of many pairs to keep in the cache. */
 typedef struct oms__rlim_s {
-  uint32_t gen;
-  int32_t strat, as;
   uint8_t nrun;
   bool builtin;   /* every check to run is a built-in: bid[k] is run[k]'s number */
   uint32_t bmask; /* with builtin: 1 << bid[k] for every k (oms__builtins_pass) */
@@ -311,6 +310,15 @@ typedef struct oms__rlim_s {
   uint8_t bid[OMS__CHAIN_MAX];
 } __attribute__((aligned(64))) oms__rlim_t; /* what every order reads in 4 lines */
 OMS__ODD_LINES(oms__rlim_t);
+
+/* A (strategy, account+symbol) pair of records and its resolution
+ * (rblk[blk]), valid while gen equals the engine's rlim_gen (0: empty).
+ * Two to a set. */
+typedef struct oms__rpair_s {
+  uint32_t gen;
+  int32_t strat, as;
+  uint32_t blk;
+} oms__rpair_t;
 #define OMS__RLIM_WAYS 2
 
 /* An order's three names resolved at once: its account, strategy and
@@ -394,9 +402,16 @@ struct oms_risk_s {
    * OMS__RLIM_WAYS: an order's limits are resolved once per pair and
    * generation, not per order. rlim_gen advances with every change that
    * can alter a resolution or a skip mask: limits, chain. */
-  oms__rlim_t *rlim;
+  oms__rpair_t *rlim;
   uint32_t rlim_mask; /* sets - 1 */
   uint32_t rlim_gen;
+  /* The resolutions the pairs share, made under rblk_gen (another rlim_gen:
+   * none yet), found by content through an open-addressed index of
+   * their numbers + 1. As many as pairs: when full, every pair is voided
+   * and they start again. */
+  oms__rlim_t *rblk;
+  uint32_t *rblk_idx;
+  uint32_t nrblk, rblk_cap, rblk_gen;
   /* The last notional (oms_notional) and margin (notional x rate, half
    * even) computed, with their inputs: the check values an order and its
    * open reserves the same figures (oms__notional, oms__margin). All zero

@@ -761,6 +761,49 @@ static void test_resolved_limits_of_many_pairs(void **state) {
   oms_risk_destroy(r);
 }
 
+/* More distinct resolutions than the engine keeps (16 here): when they
+ * are full every pair and resolution starts again, and each order still
+ * gets its own strategy's limits. */
+static void test_more_resolutions_than_room_start_again(void **state) {
+  (void)state;
+  oms_risk_t *r;
+  oms_risk_config_t rc = {16, 32, 16, 1, 256, 256, 0}; /* 8 sets of 2: 16 resolutions */
+  assert_int_equal(oms_risk_create(&rc, &r), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(r, &pif);
+  oms_risk_set_reference_price(r, "BTC-USD", T_D("100"), F_NOW);
+  oms_risk_limits_t *l = f_limits();
+  oms_reject_t err;
+  oms_risk_limit_t g = f_global_limits();
+  g.order_rate_account = 200;
+  g.order_rate_strategy = 200;
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
+  char id[16];
+  for (int i = 0; i < 24; i++) {
+    snprintf(id, sizeof id, "s%d", i);
+    oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY};
+    oms_dec_from_int(i + 1, &v.max_order_qty);
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, id, &v, &err), 0);
+  }
+  assert_int_equal(oms_risk_set_limits(r, l, &err), 0);
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 24; i++) {
+      oms_order_t o;
+      char q[16];
+      snprintf(q, sizeof q, "%d", i + 2);
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
+      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
+      assert_false(oms_risk_check_new(r, &o, F_NOW, &res));
+      assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
+      snprintf(q, sizeof q, "%d.%d", i, 9 - round); /* not the same order again */
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
+      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
+      assert_true(oms_risk_check_new(r, &o, F_NOW, &res));
+    }
+  }
+  oms_risk_destroy(r);
+}
+
 /* An order's entry, once given back, may hold the next order: a late
  * change of the first (its terminal state again) finds nothing and leaves
  * the second's reservation as it was. */
@@ -1259,6 +1302,7 @@ int main(void) {
       T(test_a_given_back_entry_is_not_its_old_order),
       T(test_resolved_limits_follow_every_change),
       T(test_resolved_limits_of_many_pairs),
+      T(test_more_resolutions_than_room_start_again),
       T(test_every_portfolio_change_reaches_the_next_order),
       T(test_kept_reads_decide_as_fresh_reads),
       T(test_the_dry_pass_decides_as_the_chain),
