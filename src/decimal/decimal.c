@@ -168,22 +168,29 @@ static uint64_t magnitude(int64_t v) { return v < 0 ? 0 - (uint64_t)v : (uint64_
 int oms_dec_mul(oms_dec_t a, oms_dec_t b, oms_round_t mode, oms_dec_t *out) {
   const uint64_t S = (uint64_t)OMS_DEC_SCALE;
   uint64_t ua = magnitude(a.raw), ub = magnitude(b.raw);
-  uint64_t a1 = ua / S, a0 = ua % S, b1 = ub / S, b0 = ub % S;
-  unsigned __int128 q;
   int neg = (a.raw < 0) != (b.raw < 0);
-  if (a0 == 0 || b0 == 0) {
-    /* a whole factor (a quantity, a multiplier or a rate of 1): exact */
-    q = a0 == 0 ? (unsigned __int128)a1 * ub : (unsigned __int128)ua * b1;
+  unsigned __int128 q;
+  /* b is split only when a is not whole: a quantity usually is */
+  uint64_t a1 = ua / S, a0 = ua - a1 * S;
+  if (a0 == 0) {
+    q = (unsigned __int128)a1 * ub; /* a whole factor: exact */
   } else {
-    uint64_t low = a0 * b0; /* < S^2 = 10^16 */
-    q = (unsigned __int128)a1 * b1 * S + (unsigned __int128)a1 * b0 + (unsigned __int128)a0 * b1 +
-        low / S; /* < 2^101 */
-    uint64_t ar = low % S;
-    if (ar != 0 && round_away(mode, neg, ar, S, (int)(q & 1))) q++;
+    uint64_t b1 = ub / S, b0 = ub - b1 * S;
+    if (b0 == 0) {
+      q = (unsigned __int128)ua * b1; /* a multiplier or a rate of 1 */
+    } else {
+      uint64_t low = a0 * b0; /* < S^2 = 10^16 */
+      q = (unsigned __int128)a1 * b1 * S + (unsigned __int128)a1 * b0 + (unsigned __int128)a0 * b1 +
+          low / S; /* < 2^101 */
+      uint64_t ar = low % S;
+      if (ar != 0 && round_away(mode, neg, ar, S, (int)(q & 1))) q++;
+    }
   }
-  i128 r = neg ? -(i128)q : (i128)q;
-  if (!fits(r)) return OMS_EOVERFLOW;
-  out->raw = (int64_t)r;
+  /* the range is symmetric (OMS_DEC_MIN_RAW = -OMS_DEC_MAX_RAW): the
+   * magnitude decides */
+  _Static_assert(OMS_DEC_MIN_RAW == -OMS_DEC_MAX_RAW, "a symmetric range");
+  if (q > (unsigned __int128)OMS_DEC_MAX_RAW) return OMS_EOVERFLOW;
+  out->raw = neg ? -(int64_t)q : (int64_t)q;
   return 0;
 }
 

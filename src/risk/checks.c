@@ -12,9 +12,12 @@
  *
  * Nothing here allocates; text is formatted only on failure.
  *
- * The checks are inlined into one runner, oms__run_builtins, that the
- * engine calls with the list of built-ins an order needs; the table's
- * oms__check_* entries are that runner on a list of one.
+ * The checks are inlined twice: "dry" into oms__builtins_pass, which
+ * only answers whether all the built-ins an order needs pass (the hot
+ * path: no text, the refusals' code left out), and for real into one
+ * runner, oms__run_builtins, which the engine calls when the dry answer
+ * is no, in the chain's order; the table's oms__check_* entries are that
+ * runner on a list of one. Refusal text is built in cold functions.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +28,18 @@
 #define SET(in, bit) (((in)->limits->v.set & (bit)) != 0)
 
 typedef char dbuf_t[OMS_DEC_STRLEN];
+
+/* A check's refusal. Each check is written once and inlined twice (see
+ * oms__builtins_pass): for real, where a refusal writes its sentence, and
+ * "dry" (dry a constant true), where it only says that the check would
+ * refuse: no text, no side effect beyond the caches the checks keep, so
+ * the dry copies hold no formatting code at all. */
+#define REJECT(code, ...) return dry ? (code) : oms__risk_reject(&res->reject, (code), __VA_ARGS__)
+#define REJECT_BY(code, call) return dry ? (code) : (call)
+/* A limit the check needs (refusing without it): dry, taken as set, for
+ * oms__builtins_pass has made sure of all of them at once (need below). */
+#define HAS(in, bit) (dry || SET(in, bit))
+#define NO_LIMIT(check, what) REJECT_BY(OMS_R_RISK_NO_LIMITS, no_limit(in, res, check, what))
 
 /* The refusals' oms_reject_set(): a refused order's latency is mostly its
  * sentence, and the formats below use only %s, %u, %d and %lld (with a
@@ -102,8 +117,9 @@ slow:
   return code;
 }
 
-static oms_reason_t no_limit(const oms_risk_input_t *in, oms_risk_result_t *res, const char *check,
-                             const char *what) {
+static __attribute__((cold, noinline)) oms_reason_t no_limit(const oms_risk_input_t *in,
+                                                             oms_risk_result_t *res,
+                                                             const char *check, const char *what) {
   const oms_order_t *o = in->order;
   return oms__risk_reject(&res->reject, OMS_R_RISK_NO_LIMITS,
                           "%s: no %s limit configured for %s (account %s, strategy %s)", check,
@@ -132,7 +148,8 @@ static oms_dec_t add_sat(oms_dec_t a, oms_dec_t b) { return oms__sat_add(a, b, 1
 /* ---- 14. kill switch ------------------------------------------------------ */
 
 static inline __attribute__((always_inline)) oms_reason_t check_KILL_SWITCH(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   (void)ctx;
   const oms_order_t *o = in->order;
   dbuf_t a, b;
@@ -143,67 +160,68 @@ static inline __attribute__((always_inline)) oms_reason_t check_KILL_SWITCH(
     const char *id = in->state_global == OMS_TRADING_HALTED    ? "firm"
                      : in->state_account == OMS_TRADING_HALTED ? o->account_id
                                                                : o->strategy_id;
-    return oms__risk_reject(&res->reject, OMS_R_RISK_HALTED,
-                            "kill_switch: trading halted (%s %s); only cancels pass", scope, id);
+    REJECT(OMS_R_RISK_HALTED, "kill_switch: trading halted (%s %s); only cancels pass", scope, id);
   }
   if (in->state == OMS_TRADING_REDUCE_ONLY && !in->reduces) {
     const char *scope = in->state_global == OMS_TRADING_REDUCE_ONLY    ? "global"
                         : in->state_account == OMS_TRADING_REDUCE_ONLY ? "account"
                                                                        : "strategy";
-    return oms__risk_reject(&res->reject, OMS_R_RISK_REDUCE_ONLY,
-                            "kill_switch: reduce-only (%s): %s %s %s does not reduce position %s "
-                            "of account %s",
-                            scope, oms_side_str(o->side), oms__fmt(open_qty(o), a), o->symbol,
-                            oms__fmt(in->position.qty, b), o->account_id);
+    REJECT(OMS_R_RISK_REDUCE_ONLY,
+           "kill_switch: reduce-only (%s): %s %s %s does not reduce position %s "
+           "of account %s",
+           scope, oms_side_str(o->side), oms__fmt(open_qty(o), a), o->symbol,
+           oms__fmt(in->position.qty, b), o->account_id);
   }
   if ((o->instructions & OMS_INST_REDUCE_ONLY) && !in->reduces)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_REDUCE_ONLY,
-                            "kill_switch: reduce-only order %s %s %s does not reduce position %s "
-                            "of account %s",
-                            oms_side_str(o->side), oms__fmt(open_qty(o), a), o->symbol,
-                            oms__fmt(in->position.qty, b), o->account_id);
+    REJECT(OMS_R_RISK_REDUCE_ONLY,
+           "kill_switch: reduce-only order %s %s %s does not reduce position %s "
+           "of account %s",
+           oms_side_str(o->side), oms__fmt(open_qty(o), a), o->symbol,
+           oms__fmt(in->position.qty, b), o->account_id);
   return OMS_R_NONE;
 }
 
 /* ---- 7. symbol whitelist and restricted list ------------------------------ */
 
 static inline __attribute__((always_inline)) oms_reason_t check_SYMBOL_LIST(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   (void)ctx;
   if (in->limits->symbol_restricted)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_SYMBOL_RESTRICTED,
-                            "symbol_list: %s is on the restricted list", in->order->symbol);
+    REJECT(OMS_R_RISK_SYMBOL_RESTRICTED, "symbol_list: %s is on the restricted list",
+           in->order->symbol);
   if (!in->limits->symbol_allowed)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_SYMBOL_NOT_ALLOWED,
-                            "symbol_list: %s is not on the whitelist", in->order->symbol);
+    REJECT(OMS_R_RISK_SYMBOL_NOT_ALLOWED, "symbol_list: %s is not on the whitelist",
+           in->order->symbol);
   return OMS_R_NONE;
 }
 
 /* ---- 8. trading hours ----------------------------------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_TRADING_HOURS(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   oms_risk_t *r = ctx;
   const oms_order_t *o = in->order;
   const oms__hours_t *h = oms__cur_hours(r, o);
   if (h == NULL)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_LIMITS,
-                            "trading_hours: no trading hours configured for %s (venue %s)",
-                            o->symbol, o->venue);
-  int64_t sec = in->now_ns / 1000000000;
-  if (in->now_ns % 1000000000 < 0) sec--;
+    REJECT(OMS_R_RISK_NO_LIMITS, "trading_hours: no trading hours configured for %s (venue %s)",
+           o->symbol, o->venue);
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  if (as->open_known && as->open_sec == sec) return OMS_R_NONE;
+  int64_t since;
+  if (as->open_known && !__builtin_sub_overflow(in->now_ns, as->open_ns, &since) && since >= 0 &&
+      since < 1000000000)
+    return OMS_R_NONE; /* in the second found open */
   int day, minute;
   if (oms__hours_open(h, in->now_ns, &day, &minute)) {
-    as->open_known = true;
-    as->open_sec = sec;
+    int64_t sec = in->now_ns / 1000000000;
+    if (in->now_ns % 1000000000 < 0) sec--;
+    as->open_known = !__builtin_mul_overflow(sec, INT64_C(1000000000), &as->open_ns);
     return OMS_R_NONE;
   }
-  return oms__risk_reject(&res->reject, OMS_R_RISK_TRADING_HOURS,
-                          "trading_hours: %s is closed at %s %02d:%02d %s", o->symbol, wd[day],
-                          minute / 60, minute % 60, h->tz.name);
+  REJECT(OMS_R_RISK_TRADING_HOURS, "trading_hours: %s is closed at %s %02d:%02d %s", o->symbol,
+         wd[day], minute / 60, minute % 60, h->tz.name);
 }
 
 /* ---- 11. order-rate throttle ---------------------------------------------- */
@@ -213,29 +231,27 @@ static int64_t rate_window(const oms_risk_input_t *in) {
 }
 
 static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_ORDER_RATE_STRATEGY))
-    return no_limit(in, res, "order_rate", "strategy order rate");
-  if (!SET(in, OMS_RL_ORDER_RATE_ACCOUNT))
-    return no_limit(in, res, "order_rate", "account order rate");
+  if (!HAS(in, OMS_RL_ORDER_RATE_STRATEGY)) NO_LIMIT("order_rate", "strategy order rate");
+  if (!HAS(in, OMS_RL_ORDER_RATE_ACCOUNT)) NO_LIMIT("order_rate", "account order rate");
   int64_t win = rate_window(in);
   const oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
   const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
   if (oms__ring_full(&s->orders, r->cfg.rate_ring, v->order_rate_strategy, in->now_ns, win))
-    return oms__risk_reject(
-        &res->reject, OMS_R_RISK_THROTTLE,
-        "order_rate: %u orders and modifies in the last %lld ms for strategy %s "
-        "(limit %u)",
-        v->order_rate_strategy, (long long)(win / 1000000), o->strategy_id, v->order_rate_strategy);
+    REJECT(OMS_R_RISK_THROTTLE,
+           "order_rate: %u orders and modifies in the last %lld ms for strategy %s "
+           "(limit %u)",
+           v->order_rate_strategy, (long long)(win / 1000000), o->strategy_id,
+           v->order_rate_strategy);
   if (oms__ring_full(&a->orders, r->cfg.rate_ring, v->order_rate_account, in->now_ns, win))
-    return oms__risk_reject(&res->reject, OMS_R_RISK_THROTTLE,
-                            "order_rate: %u orders and modifies in the last %lld ms for account %s "
-                            "(limit %u)",
-                            v->order_rate_account, (long long)(win / 1000000), o->account_id,
-                            v->order_rate_account);
+    REJECT(OMS_R_RISK_THROTTLE,
+           "order_rate: %u orders and modifies in the last %lld ms for account %s "
+           "(limit %u)",
+           v->order_rate_account, (long long)(win / 1000000), o->account_id, v->order_rate_account);
   return OMS_R_NONE;
 }
 
@@ -265,12 +281,12 @@ static oms__dup_t *dup_bucket(const oms_risk_t *r, uint64_t fp) {
 }
 
 static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
-  if (!SET(in, OMS_RL_DUPLICATE_WINDOW))
-    return no_limit(in, res, "duplicate_order", "duplicate window");
+  if (!HAS(in, OMS_RL_DUPLICATE_WINDOW)) NO_LIMIT("duplicate_order", "duplicate window");
   uint64_t fp = dup_fp(r, in->order);
   r->cur_dup_fp = fp; /* for the commit */
   int64_t win = in->limits->v.duplicate_window_ns;
@@ -281,12 +297,12 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
       const oms_order_t *o = in->order;
       int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
       dbuf_t a, c;
-      return oms__risk_reject(
-          &res->reject, OMS_R_RISK_DUPLICATE_ORDER,
-          "duplicate_order: same %s %s %s @ %s by strategy %s %lld ms ago "
-          "(window %lld ms)",
-          oms_side_str(o->side), oms__fmt(o->qty, a), o->symbol, oms__fmt(oms_dec_from_raw(px), c),
-          o->strategy_id, (long long)((in->now_ns - s->ts) / 1000000), (long long)(win / 1000000));
+      REJECT(OMS_R_RISK_DUPLICATE_ORDER,
+             "duplicate_order: same %s %s %s @ %s by strategy %s %lld ms ago "
+             "(window %lld ms)",
+             oms_side_str(o->side), oms__fmt(o->qty, a), o->symbol,
+             oms__fmt(oms_dec_from_raw(px), c), o->strategy_id,
+             (long long)((in->now_ns - s->ts) / 1000000), (long long)(win / 1000000));
     }
   }
   return OMS_R_NONE;
@@ -313,51 +329,49 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
 /* ---- 1. max order size (quantity and notional) ----------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_MAX_ORDER_SIZE(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b;
-  if (!SET(in, OMS_RL_MAX_ORDER_QTY)) return no_limit(in, res, "max_order_size", "order quantity");
+  if (!HAS(in, OMS_RL_MAX_ORDER_QTY)) NO_LIMIT("max_order_size", "order quantity");
   if (oms_dec_gt(o->qty, v->max_order_qty))
-    return oms__risk_reject(&res->reject, OMS_R_RISK_MAX_ORDER_QTY,
-                            "max_order_size: quantity %s exceeds limit %s for %s (strategy %s)",
-                            oms__fmt(o->qty, a), oms__fmt(v->max_order_qty, b), o->symbol,
-                            o->strategy_id);
-  if (!SET(in, OMS_RL_MAX_ORDER_NOTIONAL))
-    return no_limit(in, res, "max_order_size", "order notional");
+    REJECT(OMS_R_RISK_MAX_ORDER_QTY,
+           "max_order_size: quantity %s exceeds limit %s for %s (strategy %s)", oms__fmt(o->qty, a),
+           oms__fmt(v->max_order_qty, b), o->symbol, o->strategy_id);
+  if (!HAS(in, OMS_RL_MAX_ORDER_NOTIONAL)) NO_LIMIT("max_order_size", "order notional");
   if (!in->notional_known)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                            "max_order_size: no price to value %s order for %s",
-                            oms_ord_type_str(o->type), o->symbol);
+    REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "max_order_size: no price to value %s order for %s",
+           oms_ord_type_str(o->type), o->symbol);
   if (oms_dec_gt(in->order_notional, v->max_order_notional))
-    return oms__risk_reject(&res->reject, OMS_R_RISK_MAX_ORDER_NOTIONAL,
-                            "max_order_size: notional %s exceeds limit %s for %s (strategy %s)",
-                            oms__fmt(in->order_notional, a), oms__fmt(v->max_order_notional, b),
-                            o->symbol, o->strategy_id);
+    REJECT(OMS_R_RISK_MAX_ORDER_NOTIONAL,
+           "max_order_size: notional %s exceeds limit %s for %s (strategy %s)",
+           oms__fmt(in->order_notional, a), oms__fmt(v->max_order_notional, b), o->symbol,
+           o->strategy_id);
   return OMS_R_NONE;
 }
 
 /* ---- 9. price collar, reference price, staleness --------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d;
   if (!SET(in, OMS_RL_COLLAR_PCT) && !SET(in, OMS_RL_COLLAR_TICKS))
-    return no_limit(in, res, "price_collar", "collar");
-  if (!SET(in, OMS_RL_MAX_REF_AGE)) return no_limit(in, res, "price_collar", "reference price age");
+    NO_LIMIT("price_collar", "collar");
+  if (!HAS(in, OMS_RL_MAX_REF_AGE)) NO_LIMIT("price_collar", "reference price age");
   if (!oms_dec_is_pos(in->ref_px))
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                            "price_collar: no reference price for %s", o->symbol);
+    REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "price_collar: no reference price for %s", o->symbol);
   int64_t age = in->now_ns - in->ref_ns;
   if (age > v->max_ref_age_ns)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_STALE_REFERENCE_PRICE,
-                            "price_collar: reference price %s for %s is %lld ms old (max %lld ms)",
-                            oms__fmt(in->ref_px, a), o->symbol, (long long)(age / 1000000),
-                            (long long)(v->max_ref_age_ns / 1000000));
+    REJECT(OMS_R_RISK_STALE_REFERENCE_PRICE,
+           "price_collar: reference price %s for %s is %lld ms old (max %lld ms)",
+           oms__fmt(in->ref_px, a), o->symbol, (long long)(age / 1000000),
+           (long long)(v->max_ref_age_ns / 1000000));
   oms_dec_t band = OMS_DEC_ZERO;
   if (SET(in, OMS_RL_COLLAR_PCT)) {
     oms__sym_t *sy = r->cur_sym >= 0 ? oms__ktab_rec(&r->syms, r->cur_sym) : NULL;
@@ -370,7 +384,9 @@ static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
   }
   if (SET(in, OMS_RL_COLLAR_TICKS)) {
     oms_dec_t t;
-    if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &t) != 0)
+    if (rl != NULL) /* the same product, made when the limits were resolved */
+      t = rl->tick_band;
+    else if (oms_dec_mul_int(v->tick_size, v->collar_ticks, &t) != 0)
       t = oms_dec_from_raw(OMS_DEC_MAX_RAW);
     band = oms_dec_max(band, t);
   }
@@ -388,10 +404,10 @@ static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
   for (int i = 0; i < n; i++) {
     oms_dec_t dev = oms_dec_abs(add_sat(px[i], oms_dec_neg(in->ref_px)));
     if (oms_dec_gt(dev, band))
-      return oms__risk_reject(&res->reject, OMS_R_RISK_PRICE_COLLAR,
-                              "price_collar: %s %s is %s from reference %s for %s (band %s)",
-                              what[i], oms__fmt(px[i], a), oms__fmt(dev, b),
-                              oms__fmt(in->ref_px, c), o->symbol, oms__fmt(band, d));
+      REJECT(OMS_R_RISK_PRICE_COLLAR,
+             "price_collar: %s %s is %s from reference %s for %s (band %s)", what[i],
+             oms__fmt(px[i], a), oms__fmt(dev, b), oms__fmt(in->ref_px, c), o->symbol,
+             oms__fmt(band, d));
   }
   return OMS_R_NONE;
 }
@@ -399,12 +415,13 @@ static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
 /* ---- 2. max position (worst case) ------------------------------------------ */
 
 static inline __attribute__((always_inline)) oms_reason_t check_MAX_POSITION(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_MAX_POSITION)) return no_limit(in, res, "max_position", "position");
+  if (!HAS(in, OMS_RL_MAX_POSITION)) NO_LIMIT("max_position", "position");
   oms_dec_t q = in->position.qty, oq = open_qty(o), worst;
   bool buy = o->side == OMS_SIDE_BUY;
   if (buy)
@@ -413,76 +430,74 @@ static inline __attribute__((always_inline)) oms_reason_t check_MAX_POSITION(
     worst = add_sat(add_sat(in->aggr.open_sell_qty, oq), oms_dec_neg(q));
   if (oms_dec_le(worst, v->max_position)) return OMS_R_NONE;
   dbuf_t a, b, c, d, e;
-  return oms__risk_reject(&res->reject, OMS_R_RISK_MAX_POSITION,
-                          "max_position: worst-case %s position %s exceeds limit %s for %s "
-                          "(account %s: position %s, open %s %s, order %s)",
-                          buy ? "long" : "short", oms__fmt(worst, a), oms__fmt(v->max_position, b),
-                          o->symbol, o->account_id, oms__fmt(q, c), buy ? "buys" : "sells",
-                          oms__fmt(buy ? in->aggr.open_buy_qty : in->aggr.open_sell_qty, d),
-                          oms__fmt(oq, e));
+  REJECT(OMS_R_RISK_MAX_POSITION,
+         "max_position: worst-case %s position %s exceeds limit %s for %s "
+         "(account %s: position %s, open %s %s, order %s)",
+         buy ? "long" : "short", oms__fmt(worst, a), oms__fmt(v->max_position, b), o->symbol,
+         o->account_id, oms__fmt(q, c), buy ? "buys" : "sells",
+         oms__fmt(buy ? in->aggr.open_buy_qty : in->aggr.open_sell_qty, d), oms__fmt(oq, e));
 }
 
 /* ---- 3. max open orders ----------------------------------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_MAX_OPEN_ORDERS(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_MAX_OPEN_ORDERS_STRATEGY))
-    return no_limit(in, res, "max_open_orders", "strategy open orders");
-  if (!SET(in, OMS_RL_MAX_OPEN_ORDERS_ACCOUNT))
-    return no_limit(in, res, "max_open_orders", "account open orders");
+  if (!HAS(in, OMS_RL_MAX_OPEN_ORDERS_STRATEGY))
+    NO_LIMIT("max_open_orders", "strategy open orders");
+  if (!HAS(in, OMS_RL_MAX_OPEN_ORDERS_ACCOUNT)) NO_LIMIT("max_open_orders", "account open orders");
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE; /* a modify opens nothing */
   if (in->aggr.strategy_open_orders >= v->max_open_orders_strategy)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_MAX_OPEN_ORDERS,
-                            "max_open_orders: strategy %s has %u open orders (limit %u)",
-                            o->strategy_id, in->aggr.strategy_open_orders,
-                            v->max_open_orders_strategy);
+    REJECT(OMS_R_RISK_MAX_OPEN_ORDERS, "max_open_orders: strategy %s has %u open orders (limit %u)",
+           o->strategy_id, in->aggr.strategy_open_orders, v->max_open_orders_strategy);
   if (in->aggr.account_open_orders >= v->max_open_orders_account)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_MAX_OPEN_ORDERS,
-                            "max_open_orders: account %s has %u open orders (limit %u)",
-                            o->account_id, in->aggr.account_open_orders,
-                            v->max_open_orders_account);
+    REJECT(OMS_R_RISK_MAX_OPEN_ORDERS, "max_open_orders: account %s has %u open orders (limit %u)",
+           o->account_id, in->aggr.account_open_orders, v->max_open_orders_account);
   return OMS_R_NONE;
 }
 
 /* ---- 10. credit limit (gross open notional) -------------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_CREDIT_LIMIT(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_CREDIT_LIMIT)) return no_limit(in, res, "credit_limit", "credit");
+  if (!HAS(in, OMS_RL_CREDIT_LIMIT)) NO_LIMIT("credit_limit", "credit");
   if (!in->notional_known)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                            "credit_limit: no price to value %s order for %s",
-                            oms_ord_type_str(o->type), o->symbol);
+    REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "credit_limit: no price to value %s order for %s",
+           oms_ord_type_str(o->type), o->symbol);
   oms_dec_t total = add_sat(in->aggr.account_open_notional, in->order_notional);
   if (oms_dec_le(total, v->credit_limit)) return OMS_R_NONE;
   dbuf_t a, b, c, d;
-  return oms__risk_reject(&res->reject, OMS_R_RISK_CREDIT_LIMIT,
-                          "credit_limit: open notional %s + order %s = %s exceeds credit limit %s "
-                          "for account %s",
-                          oms__fmt(in->aggr.account_open_notional, a),
-                          oms__fmt(in->order_notional, b), oms__fmt(total, c),
-                          oms__fmt(v->credit_limit, d), o->account_id);
+  REJECT(OMS_R_RISK_CREDIT_LIMIT,
+         "credit_limit: open notional %s + order %s = %s exceeds credit limit %s "
+         "for account %s",
+         oms__fmt(in->aggr.account_open_notional, a), oms__fmt(in->order_notional, b),
+         oms__fmt(total, c), oms__fmt(v->credit_limit, d), o->account_id);
 }
 
 /* ---- 4. daily loss ---------------------------------------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_DAILY_LOSS(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  if (!SET(in, OMS_RL_DAILY_LOSS)) return no_limit(in, res, "daily_loss", "daily loss");
+  if (!HAS(in, OMS_RL_DAILY_LOSS)) NO_LIMIT("daily_loss", "daily loss");
   oms_dec_t pnl = in->account.daily_pnl;
   if (pnl.raw >= -v->daily_loss.raw) return OMS_R_NONE;
+  /* A breach changes the account's state, and may then pass a reducing
+   * order: dry, it only says "look again", for real. */
+  if (dry) return OMS_R_RISK_DAILY_LOSS;
   dbuf_t a, b;
   if (in->state_account < v->daily_loss_action) {
     char why[OMS_REASON_MAX + 1];
@@ -491,67 +506,61 @@ static inline __attribute__((always_inline)) oms_reason_t check_DAILY_LOSS(
     oms__set_state(r, OMS_RISK_SCOPE_ACCOUNT, o->account_id, v->daily_loss_action, why, in->now_ns);
   }
   if (v->daily_loss_action == OMS_TRADING_REDUCE_ONLY && in->reduces) return OMS_R_NONE;
-  return oms__risk_reject(&res->reject, OMS_R_RISK_DAILY_LOSS,
-                          "daily_loss: daily PnL %s breaches loss limit %s for account %s; "
-                          "account is %s",
-                          oms__fmt(pnl, a), oms__fmt(v->daily_loss, b), o->account_id,
-                          oms_trading_state_str(v->daily_loss_action));
+  REJECT(OMS_R_RISK_DAILY_LOSS,
+         "daily_loss: daily PnL %s breaches loss limit %s for account %s; "
+         "account is %s",
+         oms__fmt(pnl, a), oms__fmt(v->daily_loss, b), o->account_id,
+         oms_trading_state_str(v->daily_loss_action));
 }
 
 /* ---- 5. leverage ------------------------------------------------------------ */
 
-static inline __attribute__((always_inline)) oms_reason_t check_LEVERAGE(void *ctx,
-                                                                         const oms_risk_input_t *in,
-                                                                         oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_LEVERAGE(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   (void)ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d, e, f;
-  if (!SET(in, OMS_RL_MAX_LEVERAGE)) return no_limit(in, res, "leverage", "leverage");
+  if (!HAS(in, OMS_RL_MAX_LEVERAGE)) NO_LIMIT("leverage", "leverage");
   if (in->reduces) return OMS_R_NONE;
   if (!in->account_known || !oms_dec_is_pos(in->account.equity))
-    return oms__risk_reject(&res->reject, OMS_R_RISK_LEVERAGE,
-                            "leverage: equity %s of account %s is not positive",
-                            oms__fmt(in->account.equity, a), o->account_id);
+    REJECT(OMS_R_RISK_LEVERAGE, "leverage: equity %s of account %s is not positive",
+           oms__fmt(in->account.equity, a), o->account_id);
   if (!in->notional_known)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                            "leverage: no price to value %s order for %s",
-                            oms_ord_type_str(o->type), o->symbol);
+    REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "leverage: no price to value %s order for %s",
+           oms_ord_type_str(o->type), o->symbol);
   oms_dec_t gross = add_sat(add_sat(in->account.gross_exposure, in->aggr.account_open_notional),
                             in->order_notional);
   if (cmp_mul(v->max_leverage, in->account.equity, gross) >= 0) return OMS_R_NONE;
-  return oms__risk_reject(
-      &res->reject, OMS_R_RISK_LEVERAGE,
-      "leverage: gross exposure %s + open orders %s + order %s = %s exceeds "
-      "%s x equity %s for account %s",
-      oms__fmt(in->account.gross_exposure, a), oms__fmt(in->aggr.account_open_notional, b),
-      oms__fmt(in->order_notional, c), oms__fmt(gross, d), oms__fmt(v->max_leverage, e),
-      oms__fmt(in->account.equity, f), o->account_id);
+  REJECT(OMS_R_RISK_LEVERAGE,
+         "leverage: gross exposure %s + open orders %s + order %s = %s exceeds "
+         "%s x equity %s for account %s",
+         oms__fmt(in->account.gross_exposure, a), oms__fmt(in->aggr.account_open_notional, b),
+         oms__fmt(in->order_notional, c), oms__fmt(gross, d), oms__fmt(v->max_leverage, e),
+         oms__fmt(in->account.equity, f), o->account_id);
 }
 
 /* ---- 6. margin -------------------------------------------------------------- */
 
-static inline __attribute__((always_inline)) oms_reason_t check_MARGIN(void *ctx,
-                                                                       const oms_risk_input_t *in,
-                                                                       oms_risk_result_t *res) {
+static inline __attribute__((always_inline)) oms_reason_t check_MARGIN(
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
   dbuf_t a, b, c, d, e, f;
-  if (!SET(in, OMS_RL_MAX_MARGIN_USAGE)) return no_limit(in, res, "margin", "margin usage");
+  if (!HAS(in, OMS_RL_MAX_MARGIN_USAGE)) NO_LIMIT("margin", "margin usage");
   if (in->reduces) return OMS_R_NONE;
   if (!in->symbol_known)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_MARGIN,
-                            "margin: %s has no margin rate in the portfolio", o->symbol);
+    REJECT(OMS_R_RISK_MARGIN, "margin: %s has no margin rate in the portfolio", o->symbol);
   if (!in->account_known || !oms_dec_is_pos(in->account.equity))
-    return oms__risk_reject(&res->reject, OMS_R_RISK_MARGIN,
-                            "margin: equity %s of account %s is not positive",
-                            oms__fmt(in->account.equity, a), o->account_id);
+    REJECT(OMS_R_RISK_MARGIN, "margin: equity %s of account %s is not positive",
+           oms__fmt(in->account.equity, a), o->account_id);
   if (!in->notional_known)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                            "margin: no price to value %s order for %s", oms_ord_type_str(o->type),
-                            o->symbol);
+    REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "margin: no price to value %s order for %s",
+           oms_ord_type_str(o->type), o->symbol);
   oms_dec_t om;
   if (oms__margin(ctx, in->order_notional, in->position.ins.margin_rate, &om) != 0)
     om = oms_dec_from_raw((in->order_notional.raw < 0) != (in->position.ins.margin_rate.raw < 0)
@@ -559,19 +568,19 @@ static inline __attribute__((always_inline)) oms_reason_t check_MARGIN(void *ctx
                               : OMS_DEC_MAX_RAW);
   oms_dec_t req = add_sat(add_sat(in->account.margin_used, in->aggr.account_open_margin), om);
   if (cmp_mul(v->max_margin_usage, in->account.equity, req) >= 0) return OMS_R_NONE;
-  return oms__risk_reject(&res->reject, OMS_R_RISK_MARGIN,
-                          "margin: required %s (positions %s, open orders %s, order %s) exceeds "
-                          "%s x equity %s for account %s",
-                          oms__fmt(req, a), oms__fmt(in->account.margin_used, b),
-                          oms__fmt(in->aggr.account_open_margin, c), oms__fmt(om, d),
-                          oms__fmt(v->max_margin_usage, e), oms__fmt(in->account.equity, f),
-                          o->account_id);
+  REJECT(OMS_R_RISK_MARGIN,
+         "margin: required %s (positions %s, open orders %s, order %s) exceeds "
+         "%s x equity %s for account %s",
+         oms__fmt(req, a), oms__fmt(in->account.margin_used, b),
+         oms__fmt(in->aggr.account_open_margin, c), oms__fmt(om, d),
+         oms__fmt(v->max_margin_usage, e), oms__fmt(in->account.equity, f), o->account_id);
 }
 
 /* ---- 13. self-trade prevention ---------------------------------------------- */
 
 static inline __attribute__((always_inline)) oms_reason_t check_SELF_TRADE(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   (void)ctx;
   const oms_order_t *o = in->order;
   if (o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT) return OMS_R_NONE;
@@ -582,11 +591,10 @@ static inline __attribute__((always_inline)) oms_reason_t check_SELF_TRADE(
   bool crosses = market || (buy ? oms_dec_ge(o->price, best) : oms_dec_le(o->price, best));
   if (!crosses) return OMS_R_NONE;
   dbuf_t a, b;
-  return oms__risk_reject(
-      &res->reject, OMS_R_RISK_SELF_TRADE,
-      "self_trade: %s at %s would cross own resting %s at %s in %s (account %s)",
-      oms_side_str(o->side), market ? "market" : oms__fmt(o->price, a), buy ? "SELL" : "BUY",
-      oms__fmt(best, b), o->symbol, o->account_id);
+  REJECT(OMS_R_RISK_SELF_TRADE,
+         "self_trade: %s at %s would cross own resting %s at %s in %s (account %s)",
+         oms_side_str(o->side), market ? "market" : oms__fmt(o->price, a), buy ? "SELL" : "BUY",
+         oms__fmt(best, b), o->symbol, o->account_id);
 }
 
 /* ---- 15. concentration (instrument and groups) ------------------------------ */
@@ -624,7 +632,8 @@ static const char *conc_why(const oms_risk_input_t *in, bool has_abs, oms_dec_t 
   return why;
 }
 
-static oms_reason_t conc_equity(const oms_risk_input_t *in, oms_risk_result_t *res) {
+static __attribute__((cold, noinline)) oms_reason_t conc_equity(const oms_risk_input_t *in,
+                                                                oms_risk_result_t *res) {
   dbuf_t a;
   return oms__risk_reject(&res->reject, OMS_R_RISK_CONCENTRATION,
                           "concentration: equity %s of account %s is not positive",
@@ -632,7 +641,8 @@ static oms_reason_t conc_equity(const oms_risk_input_t *in, oms_risk_result_t *r
 }
 
 static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -650,8 +660,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
      * order's own price without one). */
     oms_dec_t px = oms_dec_is_pos(in->ref_px) ? in->ref_px : in->order_px;
     if (!oms_dec_is_pos(px))
-      return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                              "concentration: no price to value %s", o->symbol);
+      REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "concentration: no price to value %s", o->symbol);
     oms_dec_t q = in->position.qty, oq = open_qty(o), worst, x;
     if (o->side == OMS_SIDE_BUY)
       worst = add_sat(add_sat(q, in->aggr.open_buy_qty), oq);
@@ -663,16 +672,16 @@ static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
       x = oms_dec_from_raw(OMS_DEC_MAX_RAW);
     if (!conc_limit(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, &limit,
                     acct, 0))
-      return conc_equity(in, res);
+      REJECT_BY(OMS_R_RISK_CONCENTRATION, conc_equity(in, res));
     if (oms_dec_gt(x, limit))
-      return oms__risk_reject(&res->reject, OMS_R_RISK_CONCENTRATION,
-                              "concentration: worst-case exposure %s to %s (%s %s at %s) exceeds "
-                              "limit %s (%s) for account %s",
-                              oms__fmt(x, a), o->symbol, o->side == OMS_SIDE_BUY ? "long" : "short",
-                              oms__fmt(worst, b), oms__fmt(px, c), oms__fmt(limit, d),
-                              conc_why(in, has_abs, v->max_concentration, has_pct,
-                                       v->max_concentration_pct, why, sizeof why),
-                              o->account_id);
+      REJECT(OMS_R_RISK_CONCENTRATION,
+             "concentration: worst-case exposure %s to %s (%s %s at %s) exceeds "
+             "limit %s (%s) for account %s",
+             oms__fmt(x, a), o->symbol, o->side == OMS_SIDE_BUY ? "long" : "short",
+             oms__fmt(worst, b), oms__fmt(px, c), oms__fmt(limit, d),
+             conc_why(in, has_abs, v->max_concentration, has_pct, v->max_concentration_pct, why,
+                      sizeof why),
+             o->account_id);
   }
   for (int kind = 0; as->in_group && kind < OMS_RISK_GROUP_NKINDS; kind++) {
     if (as->grp[kind] == 0) continue;
@@ -681,27 +690,23 @@ static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
     if (!ga && !gp) continue;
     const char *kn = oms_risk_group_kind_str((oms_risk_group_kind_t)kind);
     if (as->ag[kind] == 0)
-      return oms__risk_reject(&res->reject, OMS_R_CAPACITY,
-                              "concentration: no room to track %s group %s of account %s", kn,
-                              g->h.key + 1, o->account_id);
+      REJECT(OMS_R_CAPACITY, "concentration: no room to track %s group %s of account %s", kn,
+             g->h.key + 1, o->account_id);
     if (!in->notional_known)
-      return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                              "concentration: no price to value %s order for %s",
-                              oms_ord_type_str(o->type), o->symbol);
+      REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "concentration: no price to value %s order for %s",
+             oms_ord_type_str(o->type), o->symbol);
     const oms__ag_t *ag = oms__ktab_rec(&r->ags, as->ag[kind] - 1);
     oms_dec_t open = oms__sat_add(ag->open, r->cur_mod_notional, -1);
     oms_dec_t total = add_sat(add_sat(ag->pos, open), in->order_notional);
     if (!conc_limit(in, ga, g->max_exposure, gp, g->max_pct, &limit, acct, 1))
-      return conc_equity(in, res);
+      REJECT_BY(OMS_R_RISK_CONCENTRATION, conc_equity(in, res));
     if (oms_dec_gt(total, limit))
-      return oms__risk_reject(
-          &res->reject,
-          kind == OMS_RISK_GROUP_CORRELATION ? OMS_R_RISK_CORRELATION : OMS_R_RISK_CONCENTRATION,
-          "concentration: %s group %s exposure %s (positions %s + open orders %s + order %s) "
-          "exceeds limit %s (%s) for account %s",
-          kn, g->h.key + 1, oms__fmt(total, a), oms__fmt(ag->pos, b), oms__fmt(open, c),
-          oms__fmt(in->order_notional, d), oms__fmt(limit, e),
-          conc_why(in, ga, g->max_exposure, gp, g->max_pct, why, sizeof why), o->account_id);
+      REJECT(kind == OMS_RISK_GROUP_CORRELATION ? OMS_R_RISK_CORRELATION : OMS_R_RISK_CONCENTRATION,
+             "concentration: %s group %s exposure %s (positions %s + open orders %s + order %s) "
+             "exceeds limit %s (%s) for account %s",
+             kn, g->h.key + 1, oms__fmt(total, a), oms__fmt(ag->pos, b), oms__fmt(open, c),
+             oms__fmt(in->order_notional, d), oms__fmt(limit, e),
+             conc_why(in, ga, g->max_exposure, gp, g->max_pct, why, sizeof why), o->account_id);
   }
   return OMS_R_NONE;
 }
@@ -716,7 +721,8 @@ static const char *fmt_risk(double v, char *buf) {
 }
 
 static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
-    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res) {
+    void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
+    const oms__rlim_t *rl __attribute__((unused))) {
   if (in->child) return OMS_R_NONE;
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
@@ -727,13 +733,11 @@ static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
   if ((!hv && !hf && !hs) || in->reduces) return OMS_R_NONE;
   int32_t i = oms__model_idx(r, r->cur_as), b = oms__model_book(r, r->cur_acct);
   if (i < 0 || b < 0)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_VAR,
-                            "var_stress: no risk model for %s (account %s)", o->symbol,
-                            o->account_id);
+    REJECT(OMS_R_RISK_VAR, "var_stress: no risk model for %s (account %s)", o->symbol,
+           o->account_id);
   if (!in->notional_known)
-    return oms__risk_reject(&res->reject, OMS_R_RISK_NO_REFERENCE_PRICE,
-                            "var_stress: no price to value %s order for %s",
-                            oms_ord_type_str(o->type), o->symbol);
+    REJECT(OMS_R_RISK_NO_REFERENCE_PRICE, "var_stress: no price to value %s order for %s",
+           oms_ord_type_str(o->type), o->symbol);
   /* The order as if filled; a modify only adds what it changes (the
    * current order is in the model already). */
   double d = oms_riskmodel_dec_in(in->order_notional) - oms_riskmodel_dec_in(r->cur_mod_notional);
@@ -747,10 +751,9 @@ static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
     oms_dec_t lim = firm ? v->max_var_firm : v->max_var;
     /* An order that lowers VaR passes even above the limit. */
     if (after > before && after > oms_riskmodel_dec_in(lim))
-      return oms__risk_reject(&res->reject, OMS_R_RISK_VAR,
-                              "var_stress: VaR of %s%s would be %s (from %s) above limit %s",
-                              firm ? "the firm" : "account ", firm ? "" : o->account_id,
-                              fmt_risk(after, a), fmt_risk(before, c), oms__fmt(lim, e));
+      REJECT(OMS_R_RISK_VAR, "var_stress: VaR of %s%s would be %s (from %s) above limit %s",
+             firm ? "the firm" : "account ", firm ? "" : o->account_id, fmt_risk(after, a),
+             fmt_risk(before, c), oms__fmt(lim, e));
   }
   if (hs) {
     /* which scenario is the worst only for a refusal's text */
@@ -759,11 +762,11 @@ static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
         loss > oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, 0, NULL)) {
       int worst;
       (void)oms_riskmodel_stress_after(r->model, (uint32_t)b, (uint32_t)i, d, &worst);
-      return oms__risk_reject(&res->reject, OMS_R_RISK_STRESS,
-                              "var_stress: loss of account %s under scenario %s would be %s above "
-                              "limit %s",
-                              o->account_id, oms_riskmodel_scenario_name(r->model, (uint32_t)worst),
-                              fmt_risk(loss, a), oms__fmt(v->max_stress_loss, c));
+      REJECT(OMS_R_RISK_STRESS,
+             "var_stress: loss of account %s under scenario %s would be %s above "
+             "limit %s",
+             o->account_id, oms_riskmodel_scenario_name(r->model, (uint32_t)worst),
+             fmt_risk(loss, a), oms__fmt(v->max_stress_loss, c));
     }
   }
   return OMS_R_NONE;
@@ -771,13 +774,78 @@ static inline __attribute__((always_inline)) oms_reason_t check_VAR_STRESS(
 
 /* ---- the built-ins run in one call -------------------------------------------- */
 
+_Static_assert(OMS__B_NONE <= 32, "a built-in's bit in a 32-bit mask");
+
+/* The limits each built-in needs (its HAS() tests), by OMS__B_*. */
+static const uint32_t need[OMS__B_NONE] = {
+    [OMS__B_ORDER_RATE] = OMS_RL_ORDER_RATE_STRATEGY | OMS_RL_ORDER_RATE_ACCOUNT,
+    [OMS__B_DUPLICATE] = OMS_RL_DUPLICATE_WINDOW,
+    [OMS__B_MAX_ORDER_SIZE] = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_ORDER_NOTIONAL,
+    [OMS__B_PRICE_COLLAR] = OMS_RL_MAX_REF_AGE,
+    [OMS__B_MAX_POSITION] = OMS_RL_MAX_POSITION,
+    [OMS__B_MAX_OPEN_ORDERS] = OMS_RL_MAX_OPEN_ORDERS_STRATEGY | OMS_RL_MAX_OPEN_ORDERS_ACCOUNT,
+    [OMS__B_CREDIT_LIMIT] = OMS_RL_CREDIT_LIMIT,
+    [OMS__B_DAILY_LOSS] = OMS_RL_DAILY_LOSS,
+    [OMS__B_LEVERAGE] = OMS_RL_MAX_LEVERAGE,
+    [OMS__B_MARGIN] = OMS_RL_MAX_MARGIN_USAGE,
+};
+
+uint32_t oms__builtins_need(uint32_t bmask) {
+  uint32_t n = 0;
+  for (int b = 0; b < OMS__B_NONE; b++)
+    if (bmask & (1u << b)) n |= need[b];
+  return n;
+}
+
+/* The dry copies of the checks an order's limits mostly leave out (a list,
+ * groups, a risk model: see skip_mask in risk.c) are called, not inlined,
+ * to keep oms__builtins_pass's code to what every order runs. */
+#define RARE(id)                                                                        \
+  static __attribute__((noinline))                                                      \
+  oms_reason_t dry_##id(void *ctx, const oms_risk_input_t *in, const oms__rlim_t *rl) { \
+    return check_##id(ctx, in, NULL, true, rl);                                         \
+  }
+RARE(SYMBOL_LIST)
+RARE(CONCENTRATION)
+RARE(VAR_STRESS)
+#undef RARE
+#define HOT(id)                                                                         \
+  static inline __attribute__((always_inline))                                          \
+  oms_reason_t dry_##id(void *ctx, const oms_risk_input_t *in, const oms__rlim_t *rl) { \
+    return check_##id(ctx, in, NULL, true, rl);                                         \
+  }
+HOT(KILL_SWITCH)
+HOT(TRADING_HOURS)
+HOT(ORDER_RATE)
+HOT(DUPLICATE)
+HOT(MAX_ORDER_SIZE)
+HOT(PRICE_COLLAR)
+HOT(MAX_POSITION)
+HOT(MAX_OPEN_ORDERS)
+HOT(CREDIT_LIMIT)
+HOT(DAILY_LOSS)
+HOT(LEVERAGE)
+HOT(MARGIN)
+HOT(SELF_TRADE)
+#undef HOT
+
+bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in) {
+  uint32_t m = rl->bmask;
+  if ((in->limits->v.set & rl->need) != rl->need) return false; /* one refuses: no limit */
+#define XX(id, name) \
+  if ((m & (1u << OMS__B_##id)) && dry_##id(ctx, in, rl) != OMS_R_NONE) return false;
+  OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+  return true;
+}
+
 oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const oms_risk_input_t *in,
                                oms_risk_result_t *res, size_t *at) {
   for (size_t k = 0; k < n; k++) {
     oms_reason_t code;
     switch (ids[k]) {
 #define XX(id, name) \
-  case OMS__B_##id: code = check_##id(ctx, in, res); break;
+  case OMS__B_##id: code = check_##id(ctx, in, res, false, NULL); break;
       OMS_RISK_BUILTIN_MAP(XX)
 #undef XX
       default: code = OMS_R_NONE; break; /* not a built-in: never listed */

@@ -40,7 +40,18 @@
  * checked shares the check's figures: the instrument is read through the
  * account+symbol record's portfolio hint, and the notional and margin come
  * from a memo of the last inputs (oms__notional, oms__margin: exact, the
- * same inputs give the same figures).
+ * same inputs give the same figures). An order's three names are hashed
+ * together into one two-way set (trip) whose entry gives the three
+ * records and where the pair's resolved limits were, each confirmed
+ * (names by the records' keys, limits by their pair and generation), so
+ * a stale entry costs a lookup, never a wrong record.
+ *
+ * Layout. The engine's records start cache lines and span an odd number
+ * of them (so one field of all records does not crowd a few of the
+ * cache's sets); the account+symbol record keeps what every order reads
+ * in the lines right after its key. Rare paths (a miss of the name or
+ * limit caches, a logged chain, groups and the model) are out of line, to
+ * keep the code every order runs small.
  *
  * Groups. An account+symbol record knows, per kind, its symbol's group in
  * the installed limits and the account+group record (oms__ag_t) holding the
@@ -62,14 +73,20 @@
  *
  * Resolved limits. An order's limits depend only on its strategy and its
  * account+symbol record and on the installed set, so they are resolved
- * once per such pair (oms__rlim_t, a cache of two-way sets by record
- * numbers) and reused by reference, together with the list of the chain
- * positions to run: the built-in checks that those limits alone pass (a
+ * once per such pair (oms__rpair_t, a cache of two-way sets by record
+ * numbers) and reused by reference; pairs that resolve alike share one
+ * resolution (oms__rlim_t, found by content when a pair is resolved), so
+ * the orders of many pairs read the same few cache lines. With it goes
+ * the list of the chain positions to run: the built-in checks that those
+ * limits alone pass (a
  * symbol the lists allow; concentration and VaR with no limit, outside any
  * group) are left out. When what is left is all built-in (the default
- * chain), it runs in one call of oms__run_builtins (checks.c: a switch
- * over the checks' numbers, each check inlined there) instead of an
- * indirect call per check. Installing limits or a chain voids every entry
+ * chain), it is first asked in one call whether all of them pass
+ * (oms__builtins_pass, checks.c: each check inlined "dry", refusals only
+ * noticed, tested one bit of the entry's mask each); only when one would
+ * refuse does oms__run_builtins (a switch over the checks' numbers) run
+ * them for real in the chain's order, to name the first and say why.
+ * Installing limits or a chain voids every entry and resolution
  * (rlim_gen), so a change holds from the very next order; trading states,
  * aggregates and prices are read per order as before. With a log
  * installed every check runs, so that each is logged.
@@ -86,6 +103,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "order/order_internal.h"
 #include "risk/risk_internal.h"
 
 const char *oms__fmt(oms_dec_t d, char *buf) {
@@ -443,13 +461,61 @@ static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
 /* Finds (creating) the account, strategy and account+symbol records of o
  * into r->cur_*. False when a table is full. The answer is kept for o's id:
  * the engine checks an order and then opens it, and the open reuses it. */
+/* The first 8 bytes of a name, those past its end cleared. */
+static uint64_t name_word(const char *name) {
+  uint64_t w;
+  memcpy(&w, name, sizeof w);
+  uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+  return z != 0 ? w & (z ^ (z - 1)) >> 8 : w;
+}
+
+static oms__trip_t *trip_set(oms_risk_t *r, const oms_order_t *o) {
+  uint64_t h = name_word(o->account_id) * UINT64_C(0x9e3779b97f4a7c15) ^
+               name_word(o->strategy_id) * UINT64_C(0xc2b2ae3d27d4eb4f) ^ name_word(o->symbol);
+  return r->trip[(h * UINT64_C(0x165667b19e3779f9)) >> (64 - OMS__TRIP_BITS)];
+}
+
+static bool trip_matches(const oms_risk_t *r, const oms__trip_t *t, const oms_order_t *o) {
+  const oms__acct_t *a = oms__ktab_rec(&r->accts, t->acct - 1);
+  const oms__strat_t *st = oms__ktab_rec(&r->strats, t->strat - 1);
+  const oms__as_t *as = oms__ktab_rec(&r->as, t->as - 1);
+  /* as was made for a's account: the symbol is what is left */
+  return oms__name_eq(a->h.key, o->account_id, sizeof o->account_id) &&
+         oms__name_eq(st->h.key, o->strategy_id, sizeof o->strategy_id) &&
+         oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
+}
+
+static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *way);
+
 static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
+  r->cur_trip = NULL;
   if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
     r->cur_acct = r->memo_acct;
     r->cur_strat = r->memo_strat;
     r->cur_as = r->memo_as;
     return true;
   }
+  oms__trip_t *way = trip_set(r, o);
+  for (int w = 0; w < 2 && way[w].acct != 0; w++) {
+    if (!trip_matches(r, &way[w], o)) continue;
+    if (w == 1) { /* now the one used last */
+      oms__trip_t t = way[1];
+      way[1] = way[0];
+      way[0] = t;
+    }
+    r->cur_trip = &way[0];
+    r->cur_acct = r->memo_acct = way[0].acct - 1;
+    r->cur_strat = r->memo_strat = way[0].strat - 1;
+    r->cur_as = r->memo_as = way[0].as - 1;
+    r->memo_id = o->order_id;
+    return true;
+  }
+  return order_recs_miss(r, o, way);
+}
+
+/* order_recs() past its two probes: by name, the slow way, into way[0]. */
+static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const oms_order_t *o,
+                                                            oms__trip_t *way) {
   /* A stream of orders often keeps its account or strategy: the record of
    * the last order, if its name (a record's key, unique) is this one's, is
    * the one the table would give. */
@@ -465,6 +531,9 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
                      : strat_cached(r, o->strategy_id);
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
+  way[1] = way[0];
+  way[0] = (oms__trip_t){r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0};
+  r->cur_trip = &way[0];
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
   r->memo_strat = r->cur_strat;
@@ -513,20 +582,18 @@ static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits
   }
 }
 
-const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
+const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o) {
   oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  if (as->hours_gen != r->limits_gen || !oms__name_eq(as->hours_venue, o->venue, sizeof o->venue)) {
-    as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
-    as->hours_gen = r->limits_gen;
-    as->open_known = false;
-    size_t n = strlen(o->venue);
-    if (n >= sizeof(as->hours_venue)) {
-      as->hours_gen = 0; /* a name that does not fit is looked up every time */
-      n = 0;
-    }
-    memcpy(as->hours_venue, o->venue, n);
-    as->hours_venue[n] = '\0';
+  as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
+  as->hours_gen = r->limits_gen;
+  as->open_known = false;
+  size_t n = strlen(o->venue);
+  if (n >= sizeof(as->hours_venue)) {
+    as->hours_gen = 0; /* a name that does not fit is looked up every time */
+    n = 0;
   }
+  memcpy(as->hours_venue, o->venue, n);
+  as->hours_venue[n] = '\0';
   return as->hours;
 }
 
@@ -549,31 +616,88 @@ static uint32_t skip_mask(const oms_risk_t *r, const oms__as_t *as,
   return m;
 }
 
-/* The resolved limits of the order in r->cur_* from the cache, resolved
- * (resolve_cur) on a miss into the set's first way, the other keeping the
- * pair it held. */
+static const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o, oms__rpair_t *set);
+
+/* The resolved limits of the order in r->cur_* from the cache: where its
+ * names' entry saw them last, else by the pair's set (rlim_fill on a
+ * miss). */
 static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   uint32_t gen = r->rlim_gen;
   int32_t st = r->cur_strat, as = r->cur_as;
+  oms__trip_t *t = r->cur_trip; /* the names' entry: where the pair was last */
+  if (t != NULL) {
+    const oms__rpair_t *c = &r->rlim[t->rli];
+    if (c->gen == gen && c->strat == st && c->as == as) return &r->rblk[c->blk];
+  }
   uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
-  oms__rlim_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
+  oms__rpair_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
   for (int w = 0; w < OMS__RLIM_WAYS; w++)
-    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) return &set[w];
-  memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
-  resolve_cur(r, o, &set[0].v);
-  set[0].gen = gen;
-  set[0].strat = st;
-  set[0].as = as;
-  uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &set[0].v);
-  set[0].nrun = 0;
-  set[0].builtin = true;
+    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) {
+      if (t != NULL) t->rli = (uint32_t)(&set[w] - r->rlim);
+      return &r->rblk[set[w].blk];
+    }
+  if (t != NULL) t->rli = (uint32_t)(set - r->rlim);
+  return rlim_fill(r, o, set);
+}
+
+static void rlim_void(oms_risk_t *r);
+
+/* The number of the shared resolution equal to b (all of its bytes, b
+ * cleared before it was made), added if new; -1 when there is no room. */
+static int32_t rblk_get(oms_risk_t *r, const oms__rlim_t *b) {
+  uint32_t mask = 2 * r->rblk_cap - 1;
+  if (r->rblk_gen != r->rlim_gen) { /* made under other limits or chain */
+    memset(r->rblk_idx, 0, (size_t)(mask + 1) * sizeof(*r->rblk_idx));
+    r->nrblk = 0;
+    r->rblk_gen = r->rlim_gen;
+  }
+  uint64_t h = 0, w;
+  for (size_t at = 0; at + sizeof w <= sizeof(*b); at += sizeof w) { /* a word at a time */
+    memcpy(&w, (const char *)b + at, sizeof w);
+    h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+  }
+  uint32_t i = (uint32_t)oms__mix64(h) & mask;
+  for (;; i = (i + 1) & mask) {
+    uint32_t k = r->rblk_idx[i];
+    if (k == 0) break;
+    if (memcmp(&r->rblk[k - 1], b, sizeof(*b)) == 0) return (int32_t)(k - 1);
+  }
+  if (r->nrblk == r->rblk_cap) return -1;
+  r->rblk[r->nrblk] = *b;
+  r->rblk_idx[i] = ++r->nrblk;
+  return (int32_t)(r->nrblk - 1);
+}
+
+/* rlim_cur() on a miss: resolves the pair and enters it into set's first
+ * way, the other keeping the pair it held. */
+static __attribute__((noinline)) const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o,
+                                                              oms__rpair_t *set) {
+  int32_t st = r->cur_strat, as = r->cur_as;
+  oms__rlim_t b;
+  memset(&b, 0, sizeof b); /* padding too: resolutions are compared whole */
+  resolve_cur(r, o, &b.v);
+  uint32_t skip = skip_mask(r, oms__ktab_rec(&r->as, as), &b.v);
+  b.builtin = true;
   for (size_t i = 0; i < r->nchain; i++) {
     if (skip & (1u << i)) continue;
-    set[0].bid[set[0].nrun] = r->chain_bid[i];
-    set[0].run[set[0].nrun++] = (uint8_t)i;
-    if (r->chain_bid[i] == OMS__B_NONE) set[0].builtin = false;
+    b.bid[b.nrun] = r->chain_bid[i];
+    b.run[b.nrun++] = (uint8_t)i;
+    if (r->chain_bid[i] == OMS__B_NONE)
+      b.builtin = false;
+    else
+      b.bmask |= 1u << r->chain_bid[i];
   }
-  return &set[0];
+  b.need = oms__builtins_need(b.bmask);
+  if (oms_dec_mul_int(b.v.v.tick_size, b.v.v.collar_ticks, &b.tick_band) != 0)
+    b.tick_band = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+  int32_t k = rblk_get(r, &b);
+  if (k < 0) { /* full: every pair and resolution voided, this one first again */
+    rlim_void(r);
+    k = rblk_get(r, &b);
+  }
+  memmove(&set[1], &set[0], (OMS__RLIM_WAYS - 1) * sizeof(*set));
+  set[0] = (oms__rpair_t){r->rlim_gen, st, as, (uint32_t)k};
+  return &r->rblk[k];
 }
 
 /* Voids every resolution the cache holds (a limit set or a chain
@@ -584,6 +708,7 @@ static void rlim_void(oms_risk_t *r) {
      * generation number seen before */
     memset(r->rlim, 0, ((size_t)r->rlim_mask + 1) * OMS__RLIM_WAYS * sizeof(*r->rlim));
     r->rlim_gen = 1;
+    r->rblk_gen = 0; /* no generation: the shared resolutions are made again */
   }
 }
 
@@ -626,10 +751,14 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       oms__u64map_init(&r->as_by_acct, cfg->max_positions) != 0)
     rc = OMS_ENOMEM;
   r->levels = oms__calloc(cfg->max_open_orders, sizeof(oms__level_t));
-  /* at most 256 sets: the pairs a stream of orders cycles through */
-  uint32_t rsets = pow2_at_least(cfg->max_positions < 256 ? cfg->max_positions : 256);
+  /* at most 1024 sets: the pairs a stream of orders cycles through (256
+   * sets missed 8% of bench_core's 240 pairs: two ways overflowed) */
+  uint32_t rsets = pow2_at_least(cfg->max_positions < 1024 ? cfg->max_positions : 1024);
   r->rlim_mask = rsets - 1;
-  r->rlim = oms__calloc((size_t)rsets * OMS__RLIM_WAYS, sizeof(oms__rlim_t));
+  r->rlim = oms__calloc((size_t)rsets * OMS__RLIM_WAYS, sizeof(oms__rpair_t));
+  r->rblk_cap = rsets * OMS__RLIM_WAYS;
+  r->rblk = oms__aligned_alloc(64, (size_t)r->rblk_cap * sizeof(oms__rlim_t));
+  r->rblk_idx = oms__calloc(2 * (size_t)r->rblk_cap, sizeof(uint32_t));
   r->rlim_gen = 1;
   uint32_t dslots = pow2_at_least(r->cfg.duplicate_slots);
   r->dup_mask = dslots / OMS__DUP_WAYS - 1;
@@ -638,7 +767,7 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
   size_t nrings = 2 * ((size_t)cfg->max_accounts + cfg->max_strategies);
   r->ring_mem = oms__calloc(nrings * ring, sizeof(int64_t));
   if (rc != 0 || r->ords == NULL || r->levels == NULL || r->dups == NULL || r->ring_mem == NULL ||
-      r->rlim == NULL) {
+      r->rlim == NULL || r->rblk == NULL || r->rblk_idx == NULL) {
     oms_risk_destroy(r);
     return OMS_ENOMEM;
   }
@@ -668,6 +797,8 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__u64map_close(&r->as_by_acct);
   oms__free(r->levels);
   oms__free(r->rlim);
+  oms__aligned_free(r->rblk);
+  oms__free(r->rblk_idx);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
   oms__free(r);
@@ -982,6 +1113,23 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, cons
   if (rests) out->level_px = o->price;
 }
 
+/* move_reservation()'s part for the groups of s and the risk model: e's
+ * notional becomes notional there (out of the common path's code). */
+static __attribute__((noinline)) void move_groups_model(oms_risk_t *r, const oms__ord_t *e,
+                                                        const oms__as_t *s, oms_dec_t notional) {
+  if (s->in_group) {
+    for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
+      if (s->ag[kind] == 0) continue;
+      oms__ag_t *g = oms__ktab_rec(&r->ags, s->ag[kind] - 1);
+      g->open = oms__sat_add(oms__sat_add(g->open, e->notional, -1), notional, 1);
+    }
+  }
+  if (r->model != NULL) {
+    double d = oms_riskmodel_dec_in(notional) - oms_riskmodel_dec_in(e->notional);
+    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
+  }
+}
+
 /* Moves the aggregates from what e holds to what n holds, and stores n. */
 static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   /* Most transitions (an acknowledgement, a pending state) move nothing:
@@ -995,17 +1143,8 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   oms__as_t *s = oms__ktab_rec(&r->as, e->as);
   a->open_notional = oms__sat_add(oms__sat_add(a->open_notional, e->notional, -1), n->notional, 1);
   a->open_margin = oms__sat_add(oms__sat_add(a->open_margin, e->margin, -1), n->margin, 1);
-  if (s->in_group && e->notional.raw != n->notional.raw) {
-    for (int kind = 0; kind < OMS_RISK_GROUP_NKINDS; kind++) {
-      if (s->ag[kind] == 0) continue;
-      oms__ag_t *g = oms__ktab_rec(&r->ags, s->ag[kind] - 1);
-      g->open = oms__sat_add(oms__sat_add(g->open, e->notional, -1), n->notional, 1);
-    }
-  }
-  if (r->model != NULL && e->notional.raw != n->notional.raw) {
-    double d = oms_riskmodel_dec_in(n->notional) - oms_riskmodel_dec_in(e->notional);
-    model_add(r, e->as, e->side == OMS_SIDE_BUY ? d : -d);
-  }
+  if ((s->in_group || r->model != NULL) && e->notional.raw != n->notional.raw)
+    move_groups_model(r, e, s, n->notional);
   bool buy = e->side == OMS_SIDE_BUY;
   oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
   *side_qty = oms__sat_add(oms__sat_add(*side_qty, e->leaves, -1), n->leaves, 1);
@@ -1021,7 +1160,8 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   e->level_px = n->level_px;
 }
 
-/* Fills the new entry e of o (records a, st, as) and reserves what o
+/* Fills the new entry e of o (cleared: it holds nothing; records a, st,
+ * as) and reserves what o
  * holds: ins is the portfolio's instrument (NULL: none known, full margin
  * at multiplier 1), mkt_px the symbol's reference price (values a market
  * order). */
@@ -1038,10 +1178,29 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32
   ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
   resv_t n;
   reservation(r, o, false, e, &n);
-  move_reservation(r, e, &n);
+  /* move_reservation() from an entry holding nothing: each aggregate
+   * moves by what n holds alone */
+  oms__acct_t *ar = oms__ktab_rec(&r->accts, a);
+  oms__as_t *s = oms__ktab_rec(&r->as, as);
+  ar->open_notional = oms__sat_add(ar->open_notional, n.notional, 1);
+  ar->open_margin = oms__sat_add(ar->open_margin, n.margin, 1);
+  if ((s->in_group || r->model != NULL) && n.notional.raw != 0)
+    move_groups_model(r, e, s, n.notional);
+  bool buy = e->side == OMS_SIDE_BUY;
+  oms_dec_t *side_qty = buy ? &s->open_buy : &s->open_sell;
+  *side_qty = oms__sat_add(*side_qty, n.leaves, 1);
+  if (oms_dec_is_pos(n.level_px))
+    level_add(r, buy ? &s->buy_levels : &s->sell_levels, n.level_px, buy);
+  e->leaves = n.leaves;
+  e->value_px = n.value_px;
+  e->notional = n.notional;
+  e->margin = n.margin;
+  e->level_px = n.level_px;
 }
 
-static int open_order(oms_risk_t *r, const oms_order_t *o) {
+/* An order opened without a check just before (oms_risk_order_opened):
+ * restores, children's parents, tests. */
+static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_order_t *o) {
   if (!order_recs(r, o)) return OMS_EFULL;
   int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
   oms__ord_t *e = ord_insert(r, o->order_id);
@@ -1072,7 +1231,7 @@ static int open_order(oms_risk_t *r, const oms_order_t *o) {
  * the way of oms_risk_order_opened. */
 static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_input_t *in) {
   if (o->order_id == 0 || !in->symbol_known || !r->has_pf || r->pf.account_position == NULL ||
-      oms_ord_state_is_terminal(o->state))
+      oms__state_terminal(o->state))
     return oms_risk_order_changed(r, NULL, o);
   uint32_t i = oms__slots_take(&r->ord_free);
   if (i == OMS__SLOT_NONE)
@@ -1091,8 +1250,17 @@ static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_inpu
 int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
   (void)before; /* not trusted: the stored reservation is the "before" */
   oms__ord_t *e = ord_find(r, after->order_id);
-  bool terminal = oms_ord_state_is_terminal(after->state);
+  bool terminal = oms__state_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
+  /* A resting limit order whose open quantity and price did not move (an
+   * acknowledgement, a pending state): reservation() would give e back
+   * unchanged (leaves, its price as value and as level, so the same
+   * notional and margin) and move_reservation() then moves nothing. */
+  if (!terminal && after->type == OMS_ORD_LIMIT && after->algo == 0 &&
+      after->state != OMS_STATE_PENDING_REPLACE && after->leaves_qty.raw != 0 &&
+      after->leaves_qty.raw == e->leaves.raw && after->price.raw == e->value_px.raw &&
+      after->price.raw == e->level_px.raw)
+    return 0;
   resv_t n;
   reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
@@ -1187,7 +1355,8 @@ static void pf_read(oms_risk_t *r, oms__as_t *as, const oms_order_t *o, int64_t 
 static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
                     const oms_order_t *o, int64_t now_ns, const oms__rlim_t **rlim,
                     oms_risk_input_t *in, oms_risk_result_t *res) {
-  memset(in, 0, sizeof(*in));
+  /* Every field is written below (no 400-byte clear per order): those set
+   * only on some paths are cleared on the others. */
   in->action = action;
   in->order = o;
   in->current = cur;
@@ -1228,14 +1397,10 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   g->account_open_margin = a->open_margin;
   g->open_buy_qty = as->open_buy;
   g->open_sell_qty = as->open_sell;
-  if (as->buy_levels >= 0) {
-    g->has_resting_buy = true;
-    g->best_buy_px = r->levels[as->buy_levels].px;
-  }
-  if (as->sell_levels >= 0) {
-    g->has_resting_sell = true;
-    g->best_sell_px = r->levels[as->sell_levels].px;
-  }
+  g->has_resting_buy = as->buy_levels >= 0;
+  g->best_buy_px = g->has_resting_buy ? r->levels[as->buy_levels].px : OMS_DEC_ZERO;
+  g->has_resting_sell = as->sell_levels >= 0;
+  g->best_sell_px = g->has_resting_sell ? r->levels[as->sell_levels].px : OMS_DEC_ZERO;
   r->cur_mod_notional = OMS_DEC_ZERO;
   if (cur != NULL) {
     const oms__ord_t *e = ord_find(r, cur->order_id);
@@ -1255,14 +1420,22 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
       in->account_known = (as->pf_known & OMS_PF_ACCOUNT_KNOWN) != 0;
       in->symbol_known = (as->pf_known & OMS_PF_SYMBOL_KNOWN) != 0;
     } else {
+      memset(&in->account, 0, sizeof in->account);
+      memset(&in->position, 0, sizeof in->position);
       pf_read(r, as, o, now_ns, in);
     }
     oms_dec_t x = in->symbol_known ? in->position.exposure : OMS_DEC_ZERO;
     if (as->in_group) as_pos_set(r, as, oms_dec_abs(x));
     if (r->model != NULL && oms__model_idx(r, r->cur_as) >= 0) as_var_set(r, r->cur_as, x);
+  } else {
+    memset(&in->account, 0, sizeof in->account);
+    memset(&in->position, 0, sizeof in->position);
+    in->account_known = in->symbol_known = false;
   }
   int32_t sk = as_sym(r, as);
   r->cur_sym = sk;
+  in->ref_px = OMS_DEC_ZERO;
+  in->ref_ns = 0;
   if (sk >= 0) {
     const oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
     in->ref_px = sy->ref_px;
@@ -1271,6 +1444,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   in->order_px = value_px(o, in->ref_px);
   oms_dec_t open_qty = oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
   oms_dec_t mult = in->symbol_known ? in->position.ins.multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
+  in->order_notional = OMS_DEC_ZERO;
   in->notional_known = oms_dec_is_pos(in->order_px) &&
                        oms__notional(r, open_qty, in->order_px, mult, &in->order_notional) == 0;
   /* Reducing: opposite to the position, and together with the open orders
@@ -1280,6 +1454,27 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     in->reduces = q > 0 && (oms__i128)g->open_sell_qty.raw + open_qty.raw <= q;
   else
     in->reduces = q < 0 && (oms__i128)g->open_buy_qty.raw + open_qty.raw <= -q;
+  return true;
+}
+
+/* Every check of the chain in order, each logged, until one refuses
+ * (res set): false then. With a log installed only (out of the hot
+ * path's code). */
+static __attribute__((noinline, cold)) bool run_logged(oms_risk_t *r, const oms_order_t *o,
+                                                       int64_t now_ns, const oms_risk_input_t *in,
+                                                       oms_risk_result_t *res) {
+  for (size_t i = 0, n = r->nchain; i < n; i++) {
+    const oms_risk_check_t *c = &r->chain[i];
+    res->reject.code = OMS_R_NONE;
+    res->reject.text[0] = '\0';
+    oms_reason_t code = c->check(r->chain_ctx[i], in, res);
+    if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
+    oms_risk_log_t rec = {
+        o->order_id, c->name, code == OMS_R_NONE, code, code == OMS_R_NONE ? "" : res->reject.text,
+        now_ns};
+    r->log(r->log_ctx, &rec);
+    if (code != OMS_R_NONE) return finish(res, c->name, code);
+  }
   return true;
 }
 
@@ -1300,7 +1495,7 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
   }
   if (r->log == NULL) { /* the hot case: the calls and nothing else */
     /* the chain less the checks that pass under these limits (skip_mask) */
-    if (rl->builtin) {
+    if (rl->builtin && !oms__builtins_pass(r, rl, &in)) {
       size_t at;
       oms_reason_t code = oms__run_builtins(r, rl->bid, rl->nrun, &in, res, &at);
       if (__builtin_expect(code != OMS_R_NONE, 0)) {
@@ -1318,22 +1513,8 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
         return finish(res, r->chain[i].name, code);
       }
     }
-  } else {
-    for (size_t i = 0, n = r->nchain; i < n; i++) {
-      const oms_risk_check_t *c = &r->chain[i];
-      res->reject.code = OMS_R_NONE;
-      res->reject.text[0] = '\0';
-      oms_reason_t code = c->check(r->chain_ctx[i], &in, res);
-      if (code != OMS_R_NONE && res->reject.code != code) res->reject.code = code;
-      oms_risk_log_t rec = {o->order_id,
-                            c->name,
-                            code == OMS_R_NONE,
-                            code,
-                            code == OMS_R_NONE ? "" : res->reject.text,
-                            now_ns};
-      r->log(r->log_ctx, &rec);
-      if (code != OMS_R_NONE) return finish(res, c->name, code);
-    }
+  } else if (!run_logged(r, o, now_ns, &in, res)) {
+    return false;
   }
   for (size_t k = 0; k < r->ncommits; k++) {
     size_t i = r->commits[k];

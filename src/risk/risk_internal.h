@@ -172,7 +172,8 @@ typedef struct oms__acct_s {
   struct {
     oms_dec_t pct, equity, v;
   } pe[2];
-} oms__acct_t;
+  char spread[96]; /* to an odd number of lines (OMS__ODD_LINES) */
+} __attribute__((aligned(64))) oms__acct_t;
 
 typedef struct oms__strat_s {
   oms__khdr_t h;
@@ -181,52 +182,58 @@ typedef struct oms__strat_s {
   oms__ring_t orders, cancels;
   const oms__lentry_t *lim; /* its strategy entry, or NULL */
   uint32_t lim_gen;
-} oms__strat_t;
+} __attribute__((aligned(64))) oms__strat_t;
 
 typedef struct oms__as_s { /* account + symbol */
+  /* Laid out by use: what every order reads (key, aggregates, the kept
+   * portfolio reads) in the lines after the key, the rest (groups, model,
+   * limits' entry) last; the record starts a cache line (ktab). */
   oms__khdr_t h;
+  uint64_t sym_hash; /* of the symbol: the duplicate guard's key */
   oms_dec_t open_buy, open_sell;
+  /* -- line 2 -- */
   int32_t buy_levels, sell_levels; /* sorted price level lists, best first; -1 empty */
-  uint16_t sym_off;                /* where the symbol starts in h.key */
-  int32_t acct;                    /* the account's record */
-  /* Concentration groups, found when the limits were installed:
-   * per kind the limit set's group record + 1 and the account+group
-   * aggregate record + 1 (0: none). pos_exp is the |exposure| of the
-   * position last read from the portfolio, as summed into the groups. */
-  int32_t grp[OMS_RISK_GROUP_NKINDS], ag[OMS_RISK_GROUP_NKINDS];
-  bool in_group;
-  oms_dec_t pos_exp;
-  double var_pos;           /* the signed position exposure entered in the model */
-  int32_t sym_next;         /* next account+symbol record of the same symbol + 1; 0 end */
-  uint64_t sym_hash;        /* of the symbol: the duplicate guard's key */
-  int32_t sym;              /* the symbol's record (reference price), or -1 */
-  uint32_t syms_seen;       /* with sym -1: the symbol records there were */
-  const oms__lentry_t *lim; /* the symbol's entry, or NULL */
-  uint32_t lim_gen;
-  const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
+  int32_t sym;                     /* the symbol's record (reference price), or -1 */
   uint32_t hours_gen;
-  char hours_venue[OMS_VENUE_MAX + 1];
-  /* A UTC second at which `hours` were found open: oms__hours_open() reads
-   * the time only as its whole second, so the other orders of that second
-   * skip the time zone and calendar arithmetic. Forgotten whenever `hours`
-   * is looked up again. */
-  bool open_known;
-  int64_t open_sec;
-  /* The portfolio's memory of this pair (oms_portfolio_account_position),
-   * kept only for a record whose key holds both names whole (a cut key
-   * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
-  bool pf_whole;
-  uint64_t pf_hint;
+  const oms__hours_t *hours; /* the trading hours for (symbol, hours_venue) */
+  /* The start (ns) of a UTC second at which `hours` were found open:
+   * oms__hours_open() reads the time only as its whole second, so the
+   * other orders of that second skip the time zone and calendar
+   * arithmetic. Forgotten whenever `hours` is looked up again. */
+  int64_t open_ns;
   /* What the portfolio last gave for this pair (a pf_whole record only),
    * good while its change counter is pf_gen - 1 (0: nothing kept) and the
    * time is before pf_until (the end of the account's trading day then):
    * an order reads these instead of asking again. */
   uint64_t pf_gen;
   int64_t pf_until;
-  int pf_known;
+  /* The portfolio's memory of this pair (oms_portfolio_account_position),
+   * kept only for a record whose key holds both names whole (a cut key
+   * may stand for several pairs). Cleared by oms_risk_set_portfolio. */
+  uint64_t pf_hint;
+  uint16_t sym_off; /* where the symbol starts in h.key */
+  bool in_group;
+  bool open_known;
+  bool pf_whole;
+  uint8_t pf_known;
+  /* -- line 3 on -- */
+  char hours_venue[OMS_VENUE_MAX + 1];
   oms_pf_account_t pf_acct;
   oms_pf_position_t pf_pos;
-} oms__as_t;
+  int32_t acct; /* the account's record */
+  /* Concentration groups, found when the limits were installed:
+   * per kind the limit set's group record + 1 and the account+group
+   * aggregate record + 1 (0: none). pos_exp is the |exposure| of the
+   * position last read from the portfolio, as summed into the groups. */
+  int32_t grp[OMS_RISK_GROUP_NKINDS], ag[OMS_RISK_GROUP_NKINDS];
+  oms_dec_t pos_exp;
+  double var_pos;           /* the signed position exposure entered in the model */
+  int32_t sym_next;         /* next account+symbol record of the same symbol + 1; 0 end */
+  uint32_t syms_seen;       /* with sym -1: the symbol records there were */
+  const oms__lentry_t *lim; /* the symbol's entry, or NULL */
+  uint32_t lim_gen;
+  char spread[108]; /* to an odd number of lines (OMS__ODD_LINES) */
+} __attribute__((aligned(64))) oms__as_t;
 
 typedef struct oms__sym_s {
   oms__khdr_t h;
@@ -237,10 +244,19 @@ typedef struct oms__sym_s {
   /* The price collar's percentage band, ref_px x band_pct, as last
    * computed: reference prices change far less often than orders come. */
   oms_dec_t band_px, band_pct, band;
-} oms__sym_t;
+} __attribute__((aligned(64))) oms__sym_t;
 
 /* An account's exposure to one group (key: account \x1f kind digit name):
  * sum of |position exposure| of its members, and gross open notional. */
+/* A record of an even number of cache lines would put the same field of
+ * all records in a few of the cache's sets (a 512-byte stride: 8 of 64),
+ * where they evict each other; an odd number spreads them over all. */
+#define OMS__ODD_LINES(t) _Static_assert(sizeof(t) % 128 == 64, #t ": an odd number of lines")
+OMS__ODD_LINES(oms__acct_t);
+OMS__ODD_LINES(oms__strat_t);
+OMS__ODD_LINES(oms__as_t);
+OMS__ODD_LINES(oms__sym_t);
+
 typedef struct oms__ag_s {
   oms__khdr_t h;
   oms_dec_t pos, open;
@@ -275,21 +291,46 @@ typedef struct oms__dup_s {
 
 #define OMS__CHAIN_MAX 32
 
-/* The limits resolved for a (strategy, account+symbol) pair of records (the
- * account is the pair's), valid while gen equals the engine's rlim_gen
- * (0: empty), and the chain positions to run under them, in order: the
- * chain without the built-in checks these limits alone make pass (see
- * skip_mask in risk.c). Two to a set. */
+/* Limits as resolved for an order (oms__limits_resolve) and the chain
+ * positions to run under them, in order: the chain without the built-in
+ * checks these limits alone make pass (see skip_mask in risk.c). Many
+ * (strategy, account+symbol) pairs resolve alike (the same account,
+ * strategy and symbol limits), so one copy serves them all: fewer lines
+ * for the orders of many pairs to keep in the cache. */
 typedef struct oms__rlim_s {
-  uint32_t gen;
-  int32_t strat, as;
   uint8_t nrun;
-  bool builtin; /* every check to run is a built-in: bid[k] is run[k]'s number */
+  bool builtin;   /* every check to run is a built-in: bid[k] is run[k]'s number */
+  uint32_t bmask; /* with builtin: 1 << bid[k] for every k (oms__builtins_pass) */
+  uint32_t need;  /* the limits those built-ins need (oms__builtins_need) */
+  /* tick_size x collar_ticks (saturated), the price collar's tick band */
+  oms_dec_t tick_band;
+  oms_risk_eff_limits_t v;
+  /* last: read only by a chain run for real (a refusal, other checks) */
   uint8_t run[OMS__CHAIN_MAX];
   uint8_t bid[OMS__CHAIN_MAX];
-  oms_risk_eff_limits_t v;
-} oms__rlim_t;
+} __attribute__((aligned(64))) oms__rlim_t; /* what every order reads in 4 lines */
+OMS__ODD_LINES(oms__rlim_t);
+
+/* A (strategy, account+symbol) pair of records and its resolution
+ * (rblk[blk]), valid while gen equals the engine's rlim_gen (0: empty).
+ * Two to a set. */
+typedef struct oms__rpair_s {
+  uint32_t gen;
+  int32_t strat, as;
+  uint32_t blk;
+} oms__rpair_t;
 #define OMS__RLIM_WAYS 2
+
+/* An order's three names resolved at once: its account, strategy and
+ * account+symbol records (+ 1; 0: an empty entry) and the entry of rlim
+ * last found for that (strategy, account+symbol) pair. A hit is confirmed
+ * by the three records' own names, the entry of rlim by its own pair and
+ * generation: nothing here is ever stale, only missed. */
+typedef struct oms__trip_s {
+  int32_t acct, strat, as;
+  uint32_t rli;
+} oms__trip_t;
+#define OMS__TRIP_BITS 10
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
 
@@ -350,6 +391,10 @@ struct oms_risk_s {
    * Account+symbol pairs are many more than accounts or strategies (160 in
    * 256 slots missed 15% of orders in bench_core): two ways a slot, the
    * one used last first. */
+  /* In front of those, the three names of an order hashed together: one
+   * probe of two ways (the one used last first) resolves all three. */
+  oms__trip_t trip[1u << OMS__TRIP_BITS][2];
+  oms__trip_t *cur_trip; /* the entry of the order being checked, or NULL */
   int32_t acct_cache[OMS__NAME_CACHE], strat_cache[OMS__NAME_CACHE];
   int32_t as_cache[OMS__NAME_CACHE][2];
   uint32_t limits_gen; /* advanced by every oms_risk_set_limits (see oms__acct_t) */
@@ -357,9 +402,16 @@ struct oms_risk_s {
    * OMS__RLIM_WAYS: an order's limits are resolved once per pair and
    * generation, not per order. rlim_gen advances with every change that
    * can alter a resolution or a skip mask: limits, chain. */
-  oms__rlim_t *rlim;
+  oms__rpair_t *rlim;
   uint32_t rlim_mask; /* sets - 1 */
   uint32_t rlim_gen;
+  /* The resolutions the pairs share, made under rblk_gen (another rlim_gen:
+   * none yet), found by content through an open-addressed index of
+   * their numbers + 1. As many as pairs: when full, every pair is voided
+   * and they start again. */
+  oms__rlim_t *rblk;
+  uint32_t *rblk_idx;
+  uint32_t nrblk, rblk_cap, rblk_gen;
   /* The last notional (oms_notional) and margin (notional x rate, half
    * even) computed, with their inputs: the check values an order and its
    * open reserves the same figures (oms__notional, oms__margin). All zero
@@ -378,7 +430,16 @@ struct oms_risk_s {
 static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_dec_t mult,
                                 oms_dec_t *out) {
   if (q.raw != r->nmemo.q.raw || px.raw != r->nmemo.px.raw || mult.raw != r->nmemo.mult.raw) {
-    r->nmemo.rc = oms_notional(q, px, mult, &r->nmemo.v);
+    /* A whole quantity at multiplier 1 (or 0: none), the usual order: the
+     * product is exact, q / scale x px, as oms_dec_mul makes it (no
+     * rounding; the range is symmetric, so INT64_MIN is out of it too). */
+    int64_t whole = q.raw / OMS_DEC_SCALE, v;
+    if (q.raw % OMS_DEC_SCALE == 0 && (mult.raw == OMS_DEC_SCALE || mult.raw == 0))
+      r->nmemo.rc = __builtin_mul_overflow(whole, px.raw, &v) || v == INT64_MIN
+                        ? OMS_EOVERFLOW
+                        : (r->nmemo.v = oms_dec_from_raw(v), 0);
+    else
+      r->nmemo.rc = oms_notional(q, px, mult, &r->nmemo.v);
     r->nmemo.q = q;
     r->nmemo.px = px;
     r->nmemo.mult = mult;
@@ -413,6 +474,16 @@ enum {
  * res only to refuse, so nothing is reset between them. */
 oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const oms_risk_input_t *in,
                                oms_risk_result_t *res, size_t *at);
+
+/* Whether every built-in of rl->bmask passes in (whose limits are
+ * rl->v), asked in OMS_RISK_BUILTIN_MAP's order whatever the chain's, each
+ * check "dry": a refusal is only noticed, nothing written. All of them
+ * passing is the common case and its answer is the chain's; on false the
+ * chain is run for real (oms__run_builtins), in its order, to find which
+ * check refuses first and say why. */
+bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in);
+/* The OMS_RL_* bits the built-ins of bmask refuse without. */
+uint32_t oms__builtins_need(uint32_t bmask);
 
 /* Built-in checks (checks.c). */
 #define XX(id, name) \
@@ -460,8 +531,16 @@ static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns)
   if (rg->count < cap) rg->count++;
 }
 
-/* The trading hours for the order being checked (r->cur_as), or NULL. */
-const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o);
+/* The trading hours for the order being checked (r->cur_as), or NULL:
+ * those its account+symbol record found for the same venue under the
+ * same limits, else looked up (oms__find_hours). */
+const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o);
+static inline const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
+  const oms__as_t *as = (const oms__as_t *)oms__ktab_rec(&r->as, r->cur_as);
+  if (as->hours_gen == r->limits_gen && oms__name_eq(as->hours_venue, o->venue, sizeof o->venue))
+    return as->hours;
+  return oms__find_hours(r, o);
+}
 int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_trading_state_t state,
                    const char *reason, int64_t now_ns);
 
@@ -469,7 +548,7 @@ int oms__set_state(oms_risk_t *r, oms_risk_scope_t scope, const char *id, oms_tr
  * with a zero or space padded width written directly, anything else by
  * vsnprintf; the same text and cut as oms_reject_set. */
 oms_reason_t oms__risk_reject(oms_reject_t *r, oms_reason_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4), cold));
 
 /* Formats d into buf[OMS_DEC_STRLEN] and returns buf. */
 const char *oms__fmt(oms_dec_t d, char *buf);

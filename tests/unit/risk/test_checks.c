@@ -1066,9 +1066,40 @@ static void test_refusal_text_formatter(void **state) {
 #undef SAME
 }
 
+/* oms__notional's own product for a whole quantity at multiplier 1 gives
+ * what oms_notional gives, overflow included, and the memo repeats it. */
+static void test_notional_memo_is_oms_notional(void **state) {
+  (void)state;
+  static const int64_t qs[] = {0,
+                               OMS_DEC_SCALE,
+                               -OMS_DEC_SCALE,
+                               7 * OMS_DEC_SCALE,
+                               -92233720368 * OMS_DEC_SCALE,
+                               92233720368 * OMS_DEC_SCALE,
+                               OMS_DEC_SCALE / 2,
+                               INT64_MAX,
+                               -INT64_MAX,
+                               INT64_MIN,
+                               3 * OMS_DEC_SCALE + 1};
+  static const int64_t pxs[] = {0,         1,          -1,        OMS_DEC_SCALE, 12345678901,
+                                INT64_MAX, -INT64_MAX, INT64_MIN, 100000001,     -100000001};
+  static const int64_t mults[] = {0, OMS_DEC_SCALE, 2 * OMS_DEC_SCALE, OMS_DEC_SCALE / 4};
+  for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+    for (size_t j = 0; j < sizeof pxs / sizeof pxs[0]; j++)
+      for (size_t k = 0; k < sizeof mults / sizeof mults[0]; k++)
+        for (int again = 0; again < 2; again++) {
+          oms_dec_t q = oms_dec_from_raw(qs[i]), px = oms_dec_from_raw(pxs[j]),
+                    m = oms_dec_from_raw(mults[k]), want = {0}, got = {0};
+          int rc = oms_notional(q, px, m, &want);
+          assert_int_equal(oms__notional(F.risk, q, px, m, &got), rc);
+          if (rc == 0) assert_int_equal(got.raw, want.raw);
+        }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+      T(test_notional_memo_is_oms_notional),
       T(test_concentration_in_one_instrument_counts_open_orders),
       T(test_concentration_percent_of_equity_takes_the_smaller),
       T(test_concentration_in_a_group_sums_positions_and_open_orders),

@@ -761,6 +761,49 @@ static void test_resolved_limits_of_many_pairs(void **state) {
   oms_risk_destroy(r);
 }
 
+/* More distinct resolutions than the engine keeps (16 here): when they
+ * are full every pair and resolution starts again, and each order still
+ * gets its own strategy's limits. */
+static void test_more_resolutions_than_room_start_again(void **state) {
+  (void)state;
+  oms_risk_t *r;
+  oms_risk_config_t rc = {16, 32, 16, 1, 256, 256, 0}; /* 8 sets of 2: 16 resolutions */
+  assert_int_equal(oms_risk_create(&rc, &r), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
+  oms_risk_set_portfolio(r, &pif);
+  oms_risk_set_reference_price(r, "BTC-USD", T_D("100"), F_NOW);
+  oms_risk_limits_t *l = f_limits();
+  oms_reject_t err;
+  oms_risk_limit_t g = f_global_limits();
+  g.order_rate_account = 200;
+  g.order_rate_strategy = 200;
+  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
+  char id[16];
+  for (int i = 0; i < 24; i++) {
+    snprintf(id, sizeof id, "s%d", i);
+    oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY};
+    oms_dec_from_int(i + 1, &v.max_order_qty);
+    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, id, &v, &err), 0);
+  }
+  assert_int_equal(oms_risk_set_limits(r, l, &err), 0);
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 24; i++) {
+      oms_order_t o;
+      char q[16];
+      snprintf(q, sizeof q, "%d", i + 2);
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
+      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
+      assert_false(oms_risk_check_new(r, &o, F_NOW, &res));
+      assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
+      snprintf(q, sizeof q, "%d.%d", i, 9 - round); /* not the same order again */
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
+      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
+      assert_true(oms_risk_check_new(r, &o, F_NOW, &res));
+    }
+  }
+  oms_risk_destroy(r);
+}
+
 /* An order's entry, once given back, may hold the next order: a late
  * change of the first (its terminal state again) finds nothing and leaves
  * the second's reservation as it was. */
@@ -1076,6 +1119,165 @@ static void test_kept_reads_decide_as_fresh_reads(void **state) {
   oms_risk_destroy(fresh);
 }
 
+static void null_log(void *ctx, const oms_risk_log_t *rec) {
+  (void)ctx;
+  (void)rec;
+}
+
+/* One walk of test_the_dry_pass_decides_as_the_chain: engine [0] runs its
+ * built-ins through the dry pass, engine [1] has a log, so each check runs
+ * for real, in the chain's order (reversed: the last built-in first). */
+static void dry_walk(bool reversed) {
+  fixture_t G;
+  assert_int_equal(f_setup(&G), 0);
+  oms_risk_t *logged;
+  oms_risk_config_t rc = {16, 16, 16, 64, 256, 64, 0};
+  assert_int_equal(oms_risk_create(&rc, &logged), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(G.pf);
+  oms_risk_set_portfolio(logged, &pif);
+  oms_risk_set_log(logged, null_log, NULL);
+  static const char *accts[] = {"ACC1", "ACC2", "ACC3", "ACC4"};
+  static const char *syms[] = {"BTC-USD", "ETH-USD", "XRP-USD"};
+  static const char *strats[] = {"s1", "s2", "s3"};
+  oms_risk_t *both[2] = {G.risk, logged};
+  /* tight limits per account and symbol, so that every check refuses now
+   * and then */
+  oms_reject_t err;
+  oms_risk_limit_t v = {.set = OMS_RL_MAX_POSITION | OMS_RL_CREDIT_LIMIT | OMS_RL_DAILY_LOSS,
+                        .max_position = T_D("12"),
+                        .credit_limit = T_D("2500"),
+                        .daily_loss = T_D("40"),
+                        .daily_loss_action = OMS_TRADING_REDUCE_ONLY};
+  assert_int_equal(oms_risk_limits_set(G.lim, OMS_RISK_SCOPE_ACCOUNT, "ACC2", &v, &err), 0);
+  v = (oms_risk_limit_t){.set = OMS_RL_MAX_LEVERAGE | OMS_RL_MAX_MARGIN_USAGE,
+                         .max_leverage = T_D("0.5"),
+                         .max_margin_usage = T_D("0.02")};
+  assert_int_equal(oms_risk_limits_set(G.lim, OMS_RISK_SCOPE_ACCOUNT, "ACC3", &v, &err), 0);
+  v = (oms_risk_limit_t){.set = OMS_RL_MAX_ORDER_QTY | OMS_RL_MAX_OPEN_ORDERS_STRATEGY,
+                         .max_order_qty = T_D("4"),
+                         .max_open_orders_strategy = 3};
+  assert_int_equal(oms_risk_limits_set(G.lim, OMS_RISK_SCOPE_STRATEGY, "s2", &v, &err), 0);
+  v = (oms_risk_limit_t){.set = OMS_RL_COLLAR_PCT | OMS_RL_MAX_CONCENTRATION,
+                         .collar_pct = T_D("0.02"),
+                         .max_concentration = T_D("900")};
+  assert_int_equal(oms_risk_limits_set(G.lim, OMS_RISK_SCOPE_SYMBOL, "ETH-USD", &v, &err), 0);
+  assert_int_equal(oms_risk_limits_symbol_list(G.lim, "XRP-USD", false, &err), 0);
+  oms_risk_limits_t *copy = NULL;
+  assert_int_equal(oms_risk_limits_clone(G.lim, &copy), 0);
+  assert_int_equal(oms_risk_set_limits(logged, copy, &err), 0);
+  f_install(&G);
+  static const char *names[] = {
+#define XX(id, name) name,
+      OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+  };
+  size_t nb = sizeof names / sizeof names[0];
+  if (reversed) {
+    oms_risk_check_t chain[sizeof names / sizeof names[0]];
+    for (size_t i = 0; i < nb; i++) chain[i] = *oms_risk_builtin(names[nb - 1 - i]);
+    for (int k = 0; k < 2; k++) assert_int_equal(oms_risk_set_chain(both[k], chain, nb), 0);
+  }
+  for (int i = 0; i < 4; i++) oms_portfolio_set_cash(G.pf, accts[i], T_D("3000"), F_NOW);
+  for (int k = 0; k < 2; k++)
+    for (int i = 0; i < 3; i++) oms_risk_set_reference_price(both[k], syms[i], T_D("100"), F_NOW);
+  oms_order_t open[8];
+  int nopen = 0, passed = 0, refused = 0;
+  static bool seen[1024];
+  memset(seen, 0, sizeof seen);
+  uint64_t x = reversed ? 2463534242u : 88172645463325252u;
+  int64_t t = F_NOW;
+  for (int step = 0; step < 6000; step++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    unsigned op = (unsigned)(x % 100), a = (unsigned)(x >> 8) % 4, sy = (unsigned)(x >> 16) % 3;
+    oms_side_t side = (x >> 24) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+    oms_dec_t qty = oms_dec_from_raw((int64_t)(1 + (x >> 28) % 6) * OMS_DEC_SCALE);
+    oms_dec_t px = oms_dec_from_raw((int64_t)(94 + (x >> 36) % 13) * OMS_DEC_SCALE);
+    t += 3 * F_MS;
+    if (op < 60) {
+      static const oms_ord_type_t types[] = {OMS_ORD_LIMIT,  OMS_ORD_LIMIT, OMS_ORD_LIMIT,
+                                             OMS_ORD_MARKET, OMS_ORD_STOP,  OMS_ORD_STOP_LIMIT};
+      oms_ord_type_t type = types[(x >> 40) % 6];
+      oms_order_t o;
+      char q[24], p[24];
+      oms_dec_format(qty, q, sizeof q);
+      oms_dec_format(px, p, sizeof p);
+      f_order(&G, &o, side, type, q, type == OMS_ORD_MARKET ? NULL : p);
+      if (type == OMS_ORD_STOP) o.price = OMS_DEC_ZERO;
+      if (type == OMS_ORD_STOP || type == OMS_ORD_STOP_LIMIT) o.stop_price = px;
+      if ((x >> 46) % 8 == 0) o.instructions |= OMS_INST_REDUCE_ONLY;
+      if ((x >> 49) % 16 == 0) o.venue[0] = 'X'; /* no trading hours there */
+      snprintf(o.account_id, sizeof o.account_id, "%s", accts[a]);
+      snprintf(o.symbol, sizeof o.symbol, "%s", syms[sy]);
+      snprintf(o.strategy_id, sizeof o.strategy_id, "%s", strats[(x >> 44) % 3]);
+      oms_risk_result_t r2;
+      int rc1 = oms_risk_check_open(G.risk, &o, t, &res);
+      int rc2 = oms_risk_check_open(logged, &o, t, &r2);
+      assert_int_equal(rc1, rc2);
+      assert_int_equal(res.passed, r2.passed);
+      assert_int_equal(res.reject.code, r2.reject.code);
+      assert_string_equal(res.check, r2.check);
+      assert_string_equal(res.reject.text, r2.reject.text);
+      for (int i = 0; i < 4; i++)
+        assert_int_equal(oms_risk_get_state(G.risk, OMS_RISK_SCOPE_ACCOUNT, accts[i]),
+                         oms_risk_get_state(logged, OMS_RISK_SCOPE_ACCOUNT, accts[i]));
+      seen[res.reject.code] = true;
+      if (rc1 == 0) {
+        passed++;
+        if (nopen == 8) { /* the oldest is cancelled */
+          oms_order_t done = open[0];
+          done.state = OMS_STATE_CANCELLED;
+          for (int k = 0; k < 2; k++)
+            assert_int_equal(oms_risk_order_changed(both[k], &open[0], &done), 0);
+          memmove(open, open + 1, 7 * sizeof open[0]);
+          nopen--;
+        }
+        open[nopen++] = o;
+      } else {
+        refused++;
+      }
+    } else if (op < 75) {
+      (void)oms_portfolio_apply_fill(G.pf, accts[a], syms[sy], side, qty, px, T_D("0.1"), t);
+    } else if (op < 85) {
+      (void)oms_portfolio_set_mark(G.pf, syms[sy], px, t);
+      for (int k = 0; k < 2; k++) oms_risk_set_reference_price(both[k], syms[sy], px, t);
+    } else if (op < 88) {
+      unsigned pick = (unsigned)(x >> 50) % 6; /* ACTIVE half the time */
+      oms_trading_state_t st = pick < 3 ? OMS_TRADING_ACTIVE : (oms_trading_state_t)(pick - 3);
+      oms_risk_scope_t sc = (x >> 52) & 1 ? OMS_RISK_SCOPE_ACCOUNT : OMS_RISK_SCOPE_STRATEGY;
+      const char *id = sc == OMS_RISK_SCOPE_ACCOUNT ? accts[a] : strats[(x >> 44) % 3];
+      for (int k = 0; k < 2; k++) (void)oms_risk_set_state(both[k], sc, id, st, "test", t);
+    } else if (op < 92) {
+      (void)oms_portfolio_set_cash(G.pf, accts[a], oms_dec_from_raw(px.raw * 30), t);
+    } else if (op < 95) {
+      (void)oms_portfolio_set_day_base(G.pf, accts[a], t, oms_dec_neg(px));
+    } else if (op < 96) {
+      t += 6 * F_SEC; /* the reference prices grow stale */
+    } else {
+      t += F_SEC;
+    }
+  }
+  for (int i = 1; i < 1024; i++) assert_true(passed > 200);
+  assert_true(refused > 200);
+  /* the walk reached most of the refusals */
+  int kinds = 0;
+  for (int i = 1; i < 1024; i++) kinds += seen[i];
+  assert_true(kinds >= 12);
+  oms_risk_destroy(logged);
+  f_teardown(&G);
+}
+
+/* The built-ins of an order are asked once "dry" (oms__builtins_pass),
+ * and run for real only when one would refuse: every decision, refusal
+ * text and trading state must be what the checks give run one by one in
+ * the chain's order, whatever that order. */
+static void test_the_dry_pass_decides_as_the_chain(void **state) {
+  (void)state;
+  dry_walk(false);
+  dry_walk(true);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1100,8 +1302,10 @@ int main(void) {
       T(test_a_given_back_entry_is_not_its_old_order),
       T(test_resolved_limits_follow_every_change),
       T(test_resolved_limits_of_many_pairs),
+      T(test_more_resolutions_than_room_start_again),
       T(test_every_portfolio_change_reaches_the_next_order),
       T(test_kept_reads_decide_as_fresh_reads),
+      T(test_the_dry_pass_decides_as_the_chain),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
