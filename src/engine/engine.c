@@ -132,6 +132,7 @@ typedef struct undo_s {
   char time[UNDO_TIME];
   char flags[UNDO_FLAGS];
   char str[UNDO_STR];
+  oms__submit_undo_t sub; /* a new order's SUBMIT (stage_t.fresh): all that was saved */
 } undo_t;
 
 /* One staged change of a command. */
@@ -143,6 +144,7 @@ typedef struct stage_s {
   bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
   bool in_place;       /* made in the slot itself (stage_in_place) */
   bool renamed;        /* in_place: the change gave the order a new current client id */
+  bool fresh;          /* in_place: a new order's SUBMIT (submit_new), its undo in undo.sub */
   uint32_t audit_from; /* the slot's audit_count when the event took its copy */
   undo_t undo;         /* in_place: kept last, not cleared (only what was saved is read) */
 } stage_t;
@@ -983,7 +985,10 @@ static void undo_restore(oms_order_t *o, const undo_t *u) {
  * made in their slots are undone, newest first. */
 static void unstage(oms_engine_t *e) {
   for (int k = e->nstage - 1; k >= 0; k--)
-    if (e->stage[k].in_place) undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
+    if (e->stage[k].fresh)
+      oms__order_unsubmit(&e->slots[e->stage[k].slot].o, &e->stage[k].undo.sub);
+    else if (e->stage[k].in_place)
+      undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
   e->nstage = 0;
 }
 
@@ -1256,6 +1261,107 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   return 0;
 }
 
+/* Undoes a refused commit_new: as commit() does, the parents' and groups'
+ * scratch dropped too (a plain order's unit stages none: empty). */
+static __attribute__((cold, noinline)) void abort_unit(oms_engine_t *e) {
+  unstage(e);
+  oms__parents_abort(e->parents);
+  oms__groups_abort(e->groups);
+  oms__sor_abort(e->sor);
+}
+
+/* commit() of the unit submit_new staged, a plain order's SUBMIT made in
+ * its slot with one SEND_NEW: the same effects in the same order, without
+ * the branches no such unit can take (parents, fills, busts, renames, an
+ * order ending, more than one change). */
+static int commit_new(oms_engine_t *e, uint32_t si) {
+  slot_t *s = &e->slots[si];
+  stage_t *st = &e->stage[0];
+  oms_event_t *ev = &e->sev[0];
+  bool pub = !e->lean;
+  if (outbox_room(e) < 1 + pub) {
+    abort_unit(e);
+    return OMS_EFULL;
+  }
+  ev->seq = e->next_seq;
+  uint64_t ticket = 0;
+  if (e->cfg.store != NULL) {
+    oms_store_unit_t u = {.events = ev, .n_events = 1};
+    int rc = oms_store_append(e->cfg.store, &u, 0, &ticket);
+    if (rc != 0) {
+      e->st.store_refusals++;
+      abort_unit(e);
+      return rc;
+    }
+  }
+  oms__parents_commit(e->parents);
+  oms__groups_commit(e->groups);
+  oms__sor_commit(e->sor);
+  e->next_seq++;
+  e->st.events++;
+  bool now = release_now(e, ticket);
+  oms__risk_order_changed(e->cfg.risk, NULL, &s->o, e->now);
+  if (now) {
+    s->pins++;
+  } else {
+    outbox_push(e, ticket, ACT_SEND_NEW, si, NULL, st);
+    if (pub) outbox_push(e, ticket, ACT_PUBLISH, si, ev, NULL);
+  }
+  if (e->cfg.on_written != NULL) e->cfg.on_written(e->cfg.written_ctx, ev);
+  e->nstage = 0;
+  if (now) {
+    e->sev = e->sev == e->sev_buf[0] ? e->sev_buf[1] : e->sev_buf[0];
+    e->releasing = true;
+    action_t a = {.ticket = ticket, .kind = ACT_SEND_NEW, .slot = si};
+    run_action(e, &a, NULL);
+    if (pub) {
+      a.kind = ACT_PUBLISH;
+      run_action(e, &a, ev);
+    }
+    e->releasing = false;
+  }
+  release(e);
+  return 0;
+}
+
+/* The general path of submit_new: a child order (its change is made on a
+ * copy, see stage_change), or a unit a smart parent has open. */
+static __attribute__((cold, noinline)) int submit_slow(oms_engine_t *e, uint32_t si) {
+  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
+  stage_change(e, si, &ch, NULL);
+  e->stage[0].send = ACT_SEND_NEW;
+  return commit(e, 0);
+}
+
+/* Stages and commits slot si's new order SUBMITTED with its SEND_NEW,
+ * as stage_change() and commit() would: a plain order's, every ordinary
+ * submission's one change, by a short path (oms__order_submit, commit_new). */
+static int submit_new(oms_engine_t *e, uint32_t si) {
+  slot_t *s = &e->slots[si];
+  stage_t *st = &e->stage[0];
+  if (s->o.parent_order_id != 0 || s->o.algo != 0 || e->nstage != 0 || oms__sor_unit(e->sor) ||
+      oms__order_submit(&s->o, e->now, &st->undo.sub) != 0)
+    return submit_slow(e, si);
+  e->nstage = 1;
+  memset(st, 0, offsetof(stage_t, undo));
+  st->slot = si;
+  st->send = ACT_SEND_NEW;
+  st->in_place = true;
+  st->fresh = true;
+  oms_event_t *ev = &e->sev[0];
+  if (!e->lean) {
+    oms_event_init(ev, OMS_EVT_ORDER_SUBMITTED, &s->o, e->now, s->request_ns);
+  } else {
+    ev->seq = 0;
+    ev->type = OMS_EVT_ORDER_SUBMITTED;
+    ev->event_ns = e->now;
+    ev->request_ns = s->request_ns;
+    ev->algo_len = 0;
+  }
+  ev->reason = OMS_R_NONE;
+  return commit_new(e, si);
+}
+
 int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submit_result_t *res) {
   begin(e);
   res->duplicate = false;
@@ -1348,10 +1454,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
   /* 6. SUBMITTED, written ahead */
-  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
-  stage_change(e, si, &ch, NULL);
-  e->stage[0].send = ACT_SEND_NEW;
-  int rc = commit(e, 0);
+  int rc = submit_new(e, si);
   if (rc != 0) {
     if (rc == OMS_EFULL)
       oms_reject_set(&rej, OMS_R_CAPACITY, "order store or outbox queue is full");

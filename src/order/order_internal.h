@@ -13,6 +13,20 @@
  * half changed and must be discarded or restored. */
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit);
 
+/* SUBMIT applied to an order as oms_order_init made it (PENDING, restore
+ * state PENDING, no flag, no fill, no audit entry yet, a positive quantity
+ * it all leaves): the order oms__order_apply_scratch makes of it, by a
+ * short path, for the engine's submission, which makes that change to
+ * every new order. *u receives what the change overwrote, for
+ * oms__order_unsubmit to put back. Returns 0, or OMS_ESTATE with o
+ * untouched for any other order (the caller then takes the general path). */
+typedef struct oms__submit_undo_s {
+  oms_audit_t audit; /* the ring entry the SUBMIT's own overwrote */
+  int64_t updated_ns;
+} oms__submit_undo_t;
+int oms__order_submit(oms_order_t *o, int64_t ts_ns, oms__submit_undo_t *u);
+void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u);
+
 /* oms_order_init over o, which holds an order (or zeros) whose audit
  * entries past its audit_count are zero, as every order is that only
  * transitions wrote: of the audit ring only the entries o used are
