@@ -656,7 +656,7 @@ static void slot_finished(oms_engine_t *e, uint32_t i) {
 
 /* ---- commands: stage, commit ---------------------------------------------- */
 
-static void day_begins(oms_engine_t *e);
+static __attribute__((cold, noinline)) void day_begins(oms_engine_t *e);
 
 static void begin(oms_engine_t *e) {
   e->nstage = 0;
@@ -1163,14 +1163,15 @@ static bool same_request(const oms_order_t *o, const oms_order_request_t *req) {
          strcmp(o->symbol, req->symbol) == 0 && o->type == req->type;
 }
 
-static int refuse_early(oms_submit_result_t *res, oms_reason_t code, const char *text) {
+static __attribute__((cold, noinline)) int refuse_early(oms_submit_result_t *res, oms_reason_t code,
+                                                        const char *text) {
   res->order = &no_order;
   oms_reject_set(&res->reject, code, "%s", text);
   return OMS_EREJECTED;
 }
 
-static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
-                  oms_submit_result_t *res) {
+static __attribute__((cold, noinline)) int replay(oms_engine_t *e, const slot_t *s,
+                                                  const oms_order_t *o, oms_submit_result_t *res) {
   res->duplicate = true;
   if (s == NULL) {
     e->res_order = *o;
@@ -1186,9 +1187,50 @@ static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
   return 0;
 }
 
-/* The order could not go on: DENY it with the reason and commit that. */
-static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event_type_t type,
-                const char *check, oms_submit_result_t *res) {
+/* A request whose (strategy, client order id) hash names slot s: a replay
+ * of s's request, a refused reuse of its id, or (1) another id after all,
+ * to be created. Out of the submission's hot code, as repeat_in_store. */
+static __attribute__((cold, noinline)) int repeat_in_memory(oms_engine_t *e, slot_t *s,
+                                                            const oms_order_request_t *req,
+                                                            uint64_t rhash,
+                                                            oms_submit_result_t *res) {
+  if (strcmp(s->o.client_order_id, req->client_order_id) != 0 ||
+      strcmp(s->o.strategy_id, req->strategy_id) != 0)
+    return 1;
+  if (s->req_hash == rhash) return replay(e, s, &s->o, res);
+  /* Recovered (no request hash): compared as a stored order is below,
+   * so that a client resending after a restart or a takeover gets the
+   * order's state, not a refusal. */
+  if (s->req_hash == 0 && same_request(&s->o, req)) return replay(e, s, &s->o, res);
+  oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
+                 "client_order_id %s already used by order %llu of strategy %s",
+                 req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
+  res->order = &no_order;
+  return OMS_EREJECTED;
+}
+
+/* The same for an id the store may know (the seen filter says maybe): 1
+ * when it does not. */
+static __attribute__((cold, noinline)) int repeat_in_store(oms_engine_t *e,
+                                                           const oms_order_request_t *req,
+                                                           oms_submit_result_t *res) {
+  oms_order_t old;
+  if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id, &old) !=
+      0)
+    return 1;
+  if (same_request(&old, req)) return replay(e, NULL, &old, res);
+  oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
+                 "client_order_id %s already used by order %llu of strategy %s",
+                 req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
+  res->order = &no_order;
+  return OMS_EREJECTED;
+}
+
+/* The order could not go on: DENY it with the reason and commit that. Out
+ * of the submission's hot code, as every refusal. */
+static __attribute__((cold, noinline)) int deny(oms_engine_t *e, uint32_t si,
+                                                const oms_reject_t *rej, oms_event_type_t type,
+                                                const char *check, oms_submit_result_t *res) {
   slot_t *s = &e->slots[si];
   oms_ord_change_t ch = {
       .event = OMS_EV_DENY, .ts_ns = e->now, .reason = rej->code, .reason_text = rej->text};
@@ -1224,7 +1266,8 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
 
 /* A parent, past validation and risk, is ACCEPTED at once (never routed)
  * with its algorithm's first state on the event. */
-static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res) {
+static __attribute__((noinline)) int accept_parent(oms_engine_t *e, uint32_t si,
+                                                   oms_submit_result_t *res) {
   slot_t *s = &e->slots[si];
   oms_reject_t rej;
   oms_event_t *ev = NULL;
@@ -1383,33 +1426,12 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   uint64_t ikey = ins_key_of(req->venue, req->symbol);
   uint64_t rhash = request_hash(req, ckey, ikey);
   uint64_t idx;
-  if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
-    slot_t *s = &e->slots[idx];
-    if (strcmp(s->o.client_order_id, req->client_order_id) == 0 &&
-        strcmp(s->o.strategy_id, req->strategy_id) == 0) {
-      if (s->req_hash == rhash) return replay(e, s, &s->o, res);
-      /* Recovered (no request hash): compared as a stored order is below,
-       * so that a client resending after a restart or a takeover gets the
-       * order's state, not a refusal. */
-      if (s->req_hash == 0 && same_request(&s->o, req)) return replay(e, s, &s->o, res);
-      oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
-                     "client_order_id %s already used by order %llu of strategy %s",
-                     req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
-      res->order = &no_order;
-      return OMS_EREJECTED;
-    }
-  } else if (e->cfg.store != NULL && seen_maybe(e, ckey)) {
-    oms_order_t old;
-    if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id,
-                                       &old) == 0) {
-      if (same_request(&old, req)) return replay(e, NULL, &old, res);
-      oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
-                     "client_order_id %s already used by order %llu of strategy %s",
-                     req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
-      res->order = &no_order;
-      return OMS_EREJECTED;
-    }
-  }
+  int rep = 1;
+  if (oms__u64map_get(&e->by_clord, ckey, &idx))
+    rep = repeat_in_memory(e, &e->slots[idx], req, rhash, res);
+  else if (e->cfg.store != NULL && seen_maybe(e, ckey))
+    rep = repeat_in_store(e, req, res);
+  if (rep <= 0) return rep;
 
   /* 2-3. the order, PENDING */
   uint32_t si = slot_alloc(e);
@@ -2655,7 +2677,7 @@ static int journal_day(oms_engine_t *e) {
 
 /* The first command at or after e->day_next (0 at the first command of an
  * engine that did not recover: it learns its day). */
-static void day_begins(oms_engine_t *e) {
+static __attribute__((cold, noinline)) void day_begins(oms_engine_t *e) {
   if (e->cfg.portfolio == NULL) {
     e->day_next = INT64_MAX;
     return;
