@@ -99,6 +99,13 @@ typedef struct link_s {
   uint32_t prev, next;
 } link_t;
 
+/* What the engine knows of an instrument beyond its record, for the
+ * submission's validation (oms__request_validate's OMS__KNOWN_*). */
+typedef struct ins_aux_s {
+  oms__step_t tick, lot;
+  bool venue_ok; /* its venue is a valid identifier */
+} ins_aux_t;
+
 typedef struct action_s {
   uint64_t ticket;
   uint8_t kind;
@@ -172,7 +179,7 @@ struct oms_engine_s {
   oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
-  bool *ins_venue_ok; /* per instrument: its venue is a valid identifier */
+  ins_aux_t *ins_aux; /* per instrument */
   uint32_t nins;
   oms__u64map_t ins_map;
 
@@ -393,7 +400,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->slots = oms__calloc(e->nslots, sizeof(slot_t));
   e->mem = oms__calloc(e->nslots, sizeof(link_t));
   e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
-  e->ins_venue_ok = oms__calloc(c->max_instruments, sizeof(bool));
+  e->ins_aux = oms__calloc(c->max_instruments, sizeof(ins_aux_t));
   e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
@@ -407,7 +414,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->hcap = c->outbox_capacity;
   e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
-  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_venue_ok == NULL ||
+  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_aux == NULL ||
       e->vctx == NULL || e->actions == NULL || e->events == NULL || e->exec_ring == NULL ||
       e->exec_fill == NULL || e->held == NULL || e->held_venue == NULL || e->seen == NULL)
     goto fail;
@@ -448,7 +455,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->slots);
   oms__free(e->mem);
   oms__free(e->ins);
-  oms__free(e->ins_venue_ok);
+  oms__free(e->ins_aux);
   oms__free(e->vctx);
   oms__free(e->actions);
   oms__free(e->events);
@@ -480,9 +487,11 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   }
   e->ins[idx] = *ins;
   /* Known once here, so that a request naming this instrument need not have
-   * its venue checked (oms__request_validate). */
-  e->ins_venue_ok[idx] = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
-                         oms_id_valid(ins->venue, OMS_VENUE_MAX);
+   * its venue checked (oms__request_validate), nor its steps divided by. */
+  e->ins_aux[idx].venue_ok = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
+                             oms_id_valid(ins->venue, OMS_VENUE_MAX);
+  e->ins_aux[idx].tick = oms__step(ins->tick_size);
+  e->ins_aux[idx].lot = oms__step(ins->lot_size);
   if (e->cfg.portfolio != NULL)
     oms_portfolio_set_instrument(e->cfg.portfolio, ins->symbol, ins->multiplier, OMS_DEC_ZERO);
   return 0;
@@ -505,7 +514,8 @@ const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char 
 
 /* The instrument a request names, or NULL: oms_engine_instrument() on the
  * request's arrays, compared a word at a time. *known receives what
- * validation then need not check again (OMS__KNOWN_*). */
+ * validation then need not check again (OMS__KNOWN_*): the request's steps
+ * are tested here with the instrument's oms__step, without a division. */
 static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_t ikey,
                                                   const oms_order_request_t *req, unsigned *known) {
   int64_t i = instrument_at(e, ikey);
@@ -518,7 +528,14 @@ static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_
   if (!oms__name_eq(ins->symbol, req->symbol, sizeof(req->symbol)) ||
       !oms__name_eq(ins->venue, req->venue, sizeof(req->venue)))
     return NULL;
-  *known = OMS__KNOWN_INSTRUMENT | (e->ins_venue_ok[i] ? OMS__KNOWN_VENUE : 0);
+  const ins_aux_t *aux = &e->ins_aux[i];
+  *known = OMS__KNOWN_INSTRUMENT | (aux->venue_ok ? OMS__KNOWN_VENUE : 0);
+  bool price = req->type == OMS_ORD_LIMIT || req->type == OMS_ORD_STOP_LIMIT;
+  bool stop = req->type == OMS_ORD_STOP || req->type == OMS_ORD_STOP_LIMIT;
+  if ((!price || oms__dec_multiple(req->price, aux->tick)) &&
+      (!stop || oms__dec_multiple(req->stop_price, aux->tick)) &&
+      oms__dec_multiple(req->qty, aux->lot))
+    *known |= OMS__KNOWN_STEPS;
   return ins;
 }
 
