@@ -69,8 +69,12 @@
 enum { ACT_PUBLISH = 1, ACT_SEND_NEW, ACT_SEND_CANCEL, ACT_SEND_REPLACE };
 
 typedef struct slot_s {
-  oms_order_t o; /* first: slot_alloc clears what follows it */
-  uint32_t next; /* free list, or the FIFO of finished orders */
+  oms_order_t o; /* first */
+  uint8_t texts; /* which of o's long texts may hold a byte other than zero
+                  * (OMS__DIRTY_*): kept across reuse, for the next order's
+                  * init to skip what is zero already */
+  uint32_t next; /* from here on cleared by slot_alloc: the free list, or
+                  * the FIFO of finished orders */
   uint32_t pins; /* outbox sends that refer to this slot */
   bool used;
   bool finished; /* queued in the FIFO of finished orders */
@@ -641,7 +645,7 @@ static uint32_t slot_alloc(oms_engine_t *e) {
   slot_t *s = &e->slots[i];
   /* The order itself is written whole by the caller (oms_order_init, or a
    * recovered copy): only the slot's own fields are cleared. */
-  memset((char *)s + sizeof(s->o), 0, sizeof(*s) - sizeof(s->o));
+  memset((char *)s + offsetof(slot_t, next), 0, sizeof(*s) - offsetof(slot_t, next));
   s->next = NIL;
   s->used = true;
   e->st.orders_in_memory++;
@@ -900,6 +904,9 @@ static int commit(oms_engine_t *e, unsigned flags) {
         oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
         write_back(&s->o, &ev->order, st->audit_from);
       }
+      /* DENY and REJECT, the only changes that write a reason, both end
+       * the order REJECTED */
+      if (s->o.state == OMS_STATE_REJECTED) s->texts |= OMS__DIRTY_REASON;
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
@@ -1279,6 +1286,7 @@ static __attribute__((cold, noinline)) int deny(oms_engine_t *e, uint32_t si,
       apply_in_slot(e, si, &ch);
     else
       s->o = e->sev[0].order;
+    s->texts |= OMS__DIRTY_REASON;
     slot_finished(e, si);
   }
   res->order = &s->o;
@@ -1460,7 +1468,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     return refuse_early(res, OMS_R_CAPACITY, "no room for another live order in the engine");
   prefetch_next_slot(e);
   slot_t *s = &e->slots[si];
-  oms__order_init_over(&s->o, e->next_order_id++, req, e->now);
+  s->texts = (uint8_t)oms__order_init_over(&s->o, e->next_order_id++, req, e->now, s->texts);
   s->o.parent_order_id = e->mk_parent;
   s->o.child_seq = e->mk_seq;
   s->o.algo = e->mk_algo;
@@ -2510,6 +2518,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   if (si == NIL) return OMS_EFULL;
   slot_t *s = &e->slots[si];
   s->o = *o;
+  s->texts = OMS__DIRTY_REASON | OMS__DIRTY_META;
   s->req_hash = 0; /* unknown: a repeat is compared with the order (same_request) */
   size_t n;
   s->clord_key = clord_key_of(o->strategy_id, o->client_order_id, &n, &n);

@@ -34,9 +34,18 @@ void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u);
  * entries past its audit_count are zero, as every order is that only
  * transitions wrote: of the audit ring only the entries o used are
  * cleared. An engine's slot takes each new order over a finished one of a
- * few transitions, and the ring is a quarter of the order. */
-void oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
-                          int64_t now_ns);
+ * few transitions, and the ring is a quarter of the order. Likewise its
+ * two long texts: `dirty` says which of them may hold a byte other than
+ * zero (OMS__DIRTY_*; a text not named is all zeros, and is not written
+ * again), and the return says it of the new order. A request's metadata
+ * whose NUL is within its first OMS__META_HEAD bytes is copied up to there,
+ * zeros after (its bytes past the NUL are no text), so that a short one
+ * leaves three cache lines of the order unwritten. */
+#define OMS__DIRTY_REASON 1u /* reject_reason */
+#define OMS__DIRTY_META 2u   /* metadata past its first OMS__META_HEAD bytes */
+#define OMS__META_HEAD 48
+unsigned oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                              int64_t now_ns, unsigned dirty);
 
 /* oms_request_validate() for a caller that knows some rules hold (`known`,
  * OMS__KNOWN_* bits): the rules are not tested again, and the answer is the
