@@ -1392,7 +1392,8 @@ static int commit_new(oms_engine_t *e, uint32_t si) {
     }
     e->releasing = false;
   }
-  release(e);
+  /* With nothing queued a release would only read the durable ticket. */
+  if (e->ocount != 0) release(e);
   return 0;
 }
 
