@@ -435,7 +435,8 @@ static void test_step_multiples_without_division(void **state) {
   for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
     oms_dec_t step = oms_dec_from_raw(steps[k]);
     oms__step_t s = oms__step(step);
-    const int64_t edge[] = {0, 1, -1, INT64_MAX, INT64_MIN, INT64_MIN + 1, steps[k], -steps[k]};
+    const int64_t edge[] = {
+        0, 1, -1, INT64_MAX, INT64_MIN, INT64_MIN + 1, steps[k], (int64_t)(0 - (uint64_t)steps[k])};
     for (size_t j = 0; j < sizeof(edge) / sizeof(edge[0]); j++) {
       oms_dec_t a = oms_dec_from_raw(edge[j]);
       if (edge[j] == INT64_MIN && steps[k] == -1) continue; /* % would trap */
@@ -444,8 +445,10 @@ static void test_step_multiples_without_division(void **state) {
     for (int i = 0; i < 20000; i++) {
       seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
       int64_t v = (int64_t)(seed >> 1) >> (seed % 60);
-      if (steps[k] > 0 && i % 2 == 0) v = (v / steps[k]) * steps[k] + (int64_t)(i % 3) - 1;
-      if (seed & 1) v = -v;
+      /* in unsigned arithmetic: a near-multiple of INT64_MAX wraps */
+      if (steps[k] > 0 && i % 2 == 0)
+        v = (int64_t)((uint64_t)((v / steps[k]) * steps[k]) + (uint64_t)(i % 3) - 1);
+      if (seed & 1) v = (int64_t)(0 - (uint64_t)v);
       oms_dec_t a = oms_dec_from_raw(v);
       assert_int_equal(oms__dec_multiple(a, s), oms_dec_is_multiple(a, step));
     }
