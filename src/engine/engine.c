@@ -69,8 +69,12 @@
 enum { ACT_PUBLISH = 1, ACT_SEND_NEW, ACT_SEND_CANCEL, ACT_SEND_REPLACE };
 
 typedef struct slot_s {
-  oms_order_t o; /* first: slot_alloc clears what follows it */
-  uint32_t next; /* free list, or the FIFO of finished orders */
+  oms_order_t o; /* first */
+  uint8_t texts; /* which of o's long texts may hold a byte other than zero
+                  * (OMS__DIRTY_*): kept across reuse, for the next order's
+                  * init to skip what is zero already */
+  uint32_t next; /* from here on cleared by slot_alloc: the free list, or
+                  * the FIFO of finished orders */
   uint32_t pins; /* outbox sends that refer to this slot */
   bool used;
   bool finished; /* queued in the FIFO of finished orders */
@@ -98,6 +102,13 @@ typedef struct fill_rec_s {
 typedef struct link_s {
   uint32_t prev, next;
 } link_t;
+
+/* What the engine knows of an instrument beyond its record, for the
+ * submission's validation (oms__request_validate's OMS__KNOWN_*). */
+typedef struct ins_aux_s {
+  oms__step_t tick, lot;
+  bool venue_ok; /* its venue is a valid identifier */
+} ins_aux_t;
 
 typedef struct action_s {
   uint64_t ticket;
@@ -132,6 +143,7 @@ typedef struct undo_s {
   char time[UNDO_TIME];
   char flags[UNDO_FLAGS];
   char str[UNDO_STR];
+  oms__submit_undo_t sub; /* a new order's SUBMIT (stage_t.fresh): all that was saved */
 } undo_t;
 
 /* One staged change of a command. */
@@ -143,6 +155,7 @@ typedef struct stage_s {
   bool bust;           /* take ev.fill.old_* back out of the portfolio (before any fill) */
   bool in_place;       /* made in the slot itself (stage_in_place) */
   bool renamed;        /* in_place: the change gave the order a new current client id */
+  bool fresh;          /* in_place: a new order's SUBMIT (submit_new), its undo in undo.sub */
   uint32_t audit_from; /* the slot's audit_count when the event took its copy */
   undo_t undo;         /* in_place: kept last, not cleared (only what was saved is read) */
 } stage_t;
@@ -170,7 +183,7 @@ struct oms_engine_s {
   oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
-  bool *ins_venue_ok; /* per instrument: its venue is a valid identifier */
+  ins_aux_t *ins_aux; /* per instrument */
   uint32_t nins;
   oms__u64map_t ins_map;
 
@@ -308,19 +321,23 @@ static uint64_t ins_key_of(const char *venue, const char *symbol) {
  * different request that reuses the client order id; from the keys the
  * submission computes anyway (clord_key of its strategy and client order
  * id, ins_key of its venue and symbol), so those names are read once. The
- * four small fields go in two to a word. */
+ * four small fields go in two to a word. The words are chained by an odd
+ * multiply each (a bijection of the running hash, so two requests that
+ * differ in one word never collide) and mixed once at the end, where a
+ * mix per word cost three times the instructions. */
 static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey, uint64_t ikey) {
+  const uint64_t odd = UINT64_C(0x9e3779b97f4a7c15);
   size_t n;
   uint64_t h = oms__hash_name(r->account_id, OMS_ID_MAX + 1, ckey, &n);
-  h = oms__mix64(h ^ ikey);
-  uint64_t v[] = {(uint64_t)(uint32_t)r->side | (uint64_t)(uint32_t)r->type << 32,
+  uint64_t v[] = {ikey,
+                  (uint64_t)(uint32_t)r->side | (uint64_t)(uint32_t)r->type << 32,
                   (uint64_t)(uint32_t)r->tif | (uint64_t)r->instructions << 32,
                   (uint64_t)r->qty.raw,
                   (uint64_t)r->price.raw,
                   (uint64_t)r->stop_price.raw,
                   (uint64_t)r->expire_ns};
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = oms__mix64(h ^ v[i]);
-  return h ? h : 1;
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) h = (h ^ v[i]) * odd;
+  return oms__hash_finish(h);
 }
 
 /* Two bit positions within one 512-bit block (a cache line), all from
@@ -387,7 +404,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->slots = oms__calloc(e->nslots, sizeof(slot_t));
   e->mem = oms__calloc(e->nslots, sizeof(link_t));
   e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
-  e->ins_venue_ok = oms__calloc(c->max_instruments, sizeof(bool));
+  e->ins_aux = oms__calloc(c->max_instruments, sizeof(ins_aux_t));
   e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
@@ -401,7 +418,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->hcap = c->outbox_capacity;
   e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
-  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_venue_ok == NULL ||
+  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_aux == NULL ||
       e->vctx == NULL || e->actions == NULL || e->events == NULL || e->exec_ring == NULL ||
       e->exec_fill == NULL || e->held == NULL || e->held_venue == NULL || e->seen == NULL)
     goto fail;
@@ -442,7 +459,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->slots);
   oms__free(e->mem);
   oms__free(e->ins);
-  oms__free(e->ins_venue_ok);
+  oms__free(e->ins_aux);
   oms__free(e->vctx);
   oms__free(e->actions);
   oms__free(e->events);
@@ -474,9 +491,11 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   }
   e->ins[idx] = *ins;
   /* Known once here, so that a request naming this instrument need not have
-   * its venue checked (oms__request_validate). */
-  e->ins_venue_ok[idx] = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
-                         oms_id_valid(ins->venue, OMS_VENUE_MAX);
+   * its venue checked (oms__request_validate), nor its steps divided by. */
+  e->ins_aux[idx].venue_ok = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
+                             oms_id_valid(ins->venue, OMS_VENUE_MAX);
+  e->ins_aux[idx].tick = oms__step(ins->tick_size);
+  e->ins_aux[idx].lot = oms__step(ins->lot_size);
   if (e->cfg.portfolio != NULL)
     oms_portfolio_set_instrument(e->cfg.portfolio, ins->symbol, ins->multiplier, OMS_DEC_ZERO);
   return 0;
@@ -499,7 +518,8 @@ const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char 
 
 /* The instrument a request names, or NULL: oms_engine_instrument() on the
  * request's arrays, compared a word at a time. *known receives what
- * validation then need not check again (OMS__KNOWN_*). */
+ * validation then need not check again (OMS__KNOWN_*): the request's steps
+ * are tested here with the instrument's oms__step, without a division. */
 static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_t ikey,
                                                   const oms_order_request_t *req, unsigned *known) {
   int64_t i = instrument_at(e, ikey);
@@ -512,7 +532,14 @@ static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_
   if (!oms__name_eq(ins->symbol, req->symbol, sizeof(req->symbol)) ||
       !oms__name_eq(ins->venue, req->venue, sizeof(req->venue)))
     return NULL;
-  *known = OMS__KNOWN_INSTRUMENT | (e->ins_venue_ok[i] ? OMS__KNOWN_VENUE : 0);
+  const ins_aux_t *aux = &e->ins_aux[i];
+  *known = OMS__KNOWN_INSTRUMENT | (aux->venue_ok ? OMS__KNOWN_VENUE : 0);
+  bool price = req->type == OMS_ORD_LIMIT || req->type == OMS_ORD_STOP_LIMIT;
+  bool stop = req->type == OMS_ORD_STOP || req->type == OMS_ORD_STOP_LIMIT;
+  if ((!price || oms__dec_multiple(req->price, aux->tick)) &&
+      (!stop || oms__dec_multiple(req->stop_price, aux->tick)) &&
+      oms__dec_multiple(req->qty, aux->lot))
+    *known |= OMS__KNOWN_STEPS;
   return ins;
 }
 
@@ -618,7 +645,7 @@ static uint32_t slot_alloc(oms_engine_t *e) {
   slot_t *s = &e->slots[i];
   /* The order itself is written whole by the caller (oms_order_init, or a
    * recovered copy): only the slot's own fields are cleared. */
-  memset((char *)s + sizeof(s->o), 0, sizeof(*s) - sizeof(s->o));
+  memset((char *)s + offsetof(slot_t, next), 0, sizeof(*s) - offsetof(slot_t, next));
   s->next = NIL;
   s->used = true;
   e->st.orders_in_memory++;
@@ -629,15 +656,29 @@ static uint32_t slot_alloc(oms_engine_t *e) {
  * oldest first, memory untouched for a long time: two dozen cache lines that
  * the next submission would otherwise wait for, one miss after another, as
  * it writes its order. Asked for now (for writing), they arrive while this
- * submission runs. Only a hint: whatever slot_alloc then picks is right. */
-static void prefetch_next_slot(const oms_engine_t *e) {
+ * submission runs. Only a hint: whatever slot_alloc then picks is right.
+ * Always inlined: out of line, a function of prefetches alone looks free of
+ * effects to GCC 12, which then drops the call. */
+static inline __attribute__((always_inline)) void prefetch_next_slot(const oms_engine_t *e) {
   uint32_t i = e->free_head != NIL ? e->free_head : e->fin_head;
   if (i == NIL) return;
   const char *p = (const char *)&e->slots[i];
-  /* Unrolled: the loop's own count, test and jump cost three times the
-   * prefetches (bench_core, callgrind: ~100 instructions -> ~30). */
-#pragma GCC unroll 32
-  for (size_t off = 0; off < sizeof(slot_t); off += 64) __builtin_prefetch(p + off, 1, 3);
+  /* The lines the next init writes whatever the slot held: not those of the
+   * reason and the metadata's tail, written only when dirty (slot_t.texts),
+   * which would only crowd the cache. Each range's last byte too, as the
+   * slot need not start a line. Unrolled: the loop's own count, test and
+   * jump cost three times the prefetches (bench_core, callgrind: ~100
+   * instructions -> ~30). */
+#define PREFETCH_RANGE(from, to)                                              \
+  do {                                                                        \
+    _Pragma("GCC unroll 16") for (size_t off = (from); off < (to); off += 64) \
+        __builtin_prefetch(p + off, 1, 3);                                    \
+    __builtin_prefetch(p + (to)-1, 1, 3);                                     \
+  } while (0)
+  PREFETCH_RANGE(0, offsetof(oms_order_t, reject_reason));
+  PREFETCH_RANGE(END_OF(reject_reason), offsetof(oms_order_t, metadata) + OMS__META_HEAD);
+  PREFETCH_RANGE(END_OF(metadata), sizeof(slot_t));
+#undef PREFETCH_RANGE
 }
 
 static void slot_finished(oms_engine_t *e, uint32_t i) {
@@ -654,7 +695,7 @@ static void slot_finished(oms_engine_t *e, uint32_t i) {
 
 /* ---- commands: stage, commit ---------------------------------------------- */
 
-static void day_begins(oms_engine_t *e);
+static __attribute__((cold, noinline)) void day_begins(oms_engine_t *e);
 
 static void begin(oms_engine_t *e) {
   e->nstage = 0;
@@ -877,6 +918,9 @@ static int commit(oms_engine_t *e, unsigned flags) {
         oms__risk_order_changed(e->cfg.risk, &s->o, after, e->now);
         write_back(&s->o, &ev->order, st->audit_from);
       }
+      /* DENY and REJECT, the only changes that write a reason, both end
+       * the order REJECTED */
+      if (s->o.state == OMS_STATE_REJECTED) s->texts |= OMS__DIRTY_REASON;
       index_venue_id(e, s);
       if (renamed) index_cur(e, s);
       if (st->bust && e->cfg.portfolio != NULL)
@@ -983,7 +1027,10 @@ static void undo_restore(oms_order_t *o, const undo_t *u) {
  * made in their slots are undone, newest first. */
 static void unstage(oms_engine_t *e) {
   for (int k = e->nstage - 1; k >= 0; k--)
-    if (e->stage[k].in_place) undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
+    if (e->stage[k].fresh)
+      oms__order_unsubmit(&e->slots[e->stage[k].slot].o, &e->stage[k].undo.sub);
+    else if (e->stage[k].in_place)
+      undo_restore(&e->slots[e->stage[k].slot].o, &e->stage[k].undo);
   e->nstage = 0;
 }
 
@@ -1158,14 +1205,15 @@ static bool same_request(const oms_order_t *o, const oms_order_request_t *req) {
          strcmp(o->symbol, req->symbol) == 0 && o->type == req->type;
 }
 
-static int refuse_early(oms_submit_result_t *res, oms_reason_t code, const char *text) {
+static __attribute__((cold, noinline)) int refuse_early(oms_submit_result_t *res, oms_reason_t code,
+                                                        const char *text) {
   res->order = &no_order;
   oms_reject_set(&res->reject, code, "%s", text);
   return OMS_EREJECTED;
 }
 
-static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
-                  oms_submit_result_t *res) {
+static __attribute__((cold, noinline)) int replay(oms_engine_t *e, const slot_t *s,
+                                                  const oms_order_t *o, oms_submit_result_t *res) {
   res->duplicate = true;
   if (s == NULL) {
     e->res_order = *o;
@@ -1181,9 +1229,50 @@ static int replay(oms_engine_t *e, const slot_t *s, const oms_order_t *o,
   return 0;
 }
 
-/* The order could not go on: DENY it with the reason and commit that. */
-static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event_type_t type,
-                const char *check, oms_submit_result_t *res) {
+/* A request whose (strategy, client order id) hash names slot s: a replay
+ * of s's request, a refused reuse of its id, or (1) another id after all,
+ * to be created. Out of the submission's hot code, as repeat_in_store. */
+static __attribute__((cold, noinline)) int repeat_in_memory(oms_engine_t *e, slot_t *s,
+                                                            const oms_order_request_t *req,
+                                                            uint64_t rhash,
+                                                            oms_submit_result_t *res) {
+  if (strcmp(s->o.client_order_id, req->client_order_id) != 0 ||
+      strcmp(s->o.strategy_id, req->strategy_id) != 0)
+    return 1;
+  if (s->req_hash == rhash) return replay(e, s, &s->o, res);
+  /* Recovered (no request hash): compared as a stored order is below,
+   * so that a client resending after a restart or a takeover gets the
+   * order's state, not a refusal. */
+  if (s->req_hash == 0 && same_request(&s->o, req)) return replay(e, s, &s->o, res);
+  oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
+                 "client_order_id %s already used by order %llu of strategy %s",
+                 req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
+  res->order = &no_order;
+  return OMS_EREJECTED;
+}
+
+/* The same for an id the store may know (the seen filter says maybe): 1
+ * when it does not. */
+static __attribute__((cold, noinline)) int repeat_in_store(oms_engine_t *e,
+                                                           const oms_order_request_t *req,
+                                                           oms_submit_result_t *res) {
+  oms_order_t old;
+  if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id, &old) !=
+      0)
+    return 1;
+  if (same_request(&old, req)) return replay(e, NULL, &old, res);
+  oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
+                 "client_order_id %s already used by order %llu of strategy %s",
+                 req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
+  res->order = &no_order;
+  return OMS_EREJECTED;
+}
+
+/* The order could not go on: DENY it with the reason and commit that. Out
+ * of the submission's hot code, as every refusal. */
+static __attribute__((cold, noinline)) int deny(oms_engine_t *e, uint32_t si,
+                                                const oms_reject_t *rej, oms_event_type_t type,
+                                                const char *check, oms_submit_result_t *res) {
   slot_t *s = &e->slots[si];
   oms_ord_change_t ch = {
       .event = OMS_EV_DENY, .ts_ns = e->now, .reason = rej->code, .reason_text = rej->text};
@@ -1211,6 +1300,7 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
       apply_in_slot(e, si, &ch);
     else
       s->o = e->sev[0].order;
+    s->texts |= OMS__DIRTY_REASON;
     slot_finished(e, si);
   }
   res->order = &s->o;
@@ -1219,7 +1309,8 @@ static int deny(oms_engine_t *e, uint32_t si, const oms_reject_t *rej, oms_event
 
 /* A parent, past validation and risk, is ACCEPTED at once (never routed)
  * with its algorithm's first state on the event. */
-static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res) {
+static __attribute__((noinline)) int accept_parent(oms_engine_t *e, uint32_t si,
+                                                   oms_submit_result_t *res) {
   slot_t *s = &e->slots[si];
   oms_reject_t rej;
   oms_event_t *ev = NULL;
@@ -1256,6 +1347,108 @@ static int accept_parent(oms_engine_t *e, uint32_t si, oms_submit_result_t *res)
   return 0;
 }
 
+/* Undoes a refused commit_new: as commit() does, the parents' and groups'
+ * scratch dropped too (a plain order's unit stages none: empty). */
+static __attribute__((cold, noinline)) void abort_unit(oms_engine_t *e) {
+  unstage(e);
+  oms__parents_abort(e->parents);
+  oms__groups_abort(e->groups);
+  oms__sor_abort(e->sor);
+}
+
+/* commit() of the unit submit_new staged, a plain order's SUBMIT made in
+ * its slot with one SEND_NEW: the same effects in the same order, without
+ * the branches no such unit can take (parents, fills, busts, renames, an
+ * order ending, more than one change). */
+static int commit_new(oms_engine_t *e, uint32_t si) {
+  slot_t *s = &e->slots[si];
+  stage_t *st = &e->stage[0];
+  oms_event_t *ev = &e->sev[0];
+  bool pub = !e->lean;
+  if (outbox_room(e) < 1 + pub) {
+    abort_unit(e);
+    return OMS_EFULL;
+  }
+  ev->seq = e->next_seq;
+  uint64_t ticket = 0;
+  if (e->cfg.store != NULL) {
+    oms_store_unit_t u = {.events = ev, .n_events = 1};
+    int rc = oms_store_append(e->cfg.store, &u, 0, &ticket);
+    if (rc != 0) {
+      e->st.store_refusals++;
+      abort_unit(e);
+      return rc;
+    }
+  }
+  oms__parents_commit(e->parents);
+  oms__groups_commit(e->groups);
+  oms__sor_commit(e->sor);
+  e->next_seq++;
+  e->st.events++;
+  bool now = release_now(e, ticket);
+  oms__risk_order_changed(e->cfg.risk, NULL, &s->o, e->now);
+  if (now) {
+    s->pins++;
+  } else {
+    outbox_push(e, ticket, ACT_SEND_NEW, si, NULL, st);
+    if (pub) outbox_push(e, ticket, ACT_PUBLISH, si, ev, NULL);
+  }
+  if (e->cfg.on_written != NULL) e->cfg.on_written(e->cfg.written_ctx, ev);
+  e->nstage = 0;
+  if (now) {
+    e->sev = e->sev == e->sev_buf[0] ? e->sev_buf[1] : e->sev_buf[0];
+    e->releasing = true;
+    action_t a = {.ticket = ticket, .kind = ACT_SEND_NEW, .slot = si};
+    run_action(e, &a, NULL);
+    if (pub) {
+      a.kind = ACT_PUBLISH;
+      run_action(e, &a, ev);
+    }
+    e->releasing = false;
+  }
+  /* With nothing queued a release would only read the durable ticket. */
+  if (e->ocount != 0) release(e);
+  return 0;
+}
+
+/* The general path of submit_new: a child order (its change is made on a
+ * copy, see stage_change), or a unit a smart parent has open. */
+static __attribute__((cold, noinline)) int submit_slow(oms_engine_t *e, uint32_t si) {
+  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
+  stage_change(e, si, &ch, NULL);
+  e->stage[0].send = ACT_SEND_NEW;
+  return commit(e, 0);
+}
+
+/* Stages and commits slot si's new order SUBMITTED with its SEND_NEW,
+ * as stage_change() and commit() would: a plain order's, every ordinary
+ * submission's one change, by a short path (oms__order_submit, commit_new). */
+static int submit_new(oms_engine_t *e, uint32_t si) {
+  slot_t *s = &e->slots[si];
+  stage_t *st = &e->stage[0];
+  if (s->o.parent_order_id != 0 || s->o.algo != 0 || e->nstage != 0 || oms__sor_unit(e->sor) ||
+      oms__order_submit(&s->o, e->now, &st->undo.sub) != 0)
+    return submit_slow(e, si);
+  e->nstage = 1;
+  memset(st, 0, offsetof(stage_t, undo));
+  st->slot = si;
+  st->send = ACT_SEND_NEW;
+  st->in_place = true;
+  st->fresh = true;
+  oms_event_t *ev = &e->sev[0];
+  if (!e->lean) {
+    oms_event_init(ev, OMS_EVT_ORDER_SUBMITTED, &s->o, e->now, s->request_ns);
+  } else {
+    ev->seq = 0;
+    ev->type = OMS_EVT_ORDER_SUBMITTED;
+    ev->event_ns = e->now;
+    ev->request_ns = s->request_ns;
+    ev->algo_len = 0;
+  }
+  ev->reason = OMS_R_NONE;
+  return commit_new(e, si);
+}
+
 int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submit_result_t *res) {
   begin(e);
   res->duplicate = false;
@@ -1277,33 +1470,12 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   uint64_t ikey = ins_key_of(req->venue, req->symbol);
   uint64_t rhash = request_hash(req, ckey, ikey);
   uint64_t idx;
-  if (oms__u64map_get(&e->by_clord, ckey, &idx)) {
-    slot_t *s = &e->slots[idx];
-    if (strcmp(s->o.client_order_id, req->client_order_id) == 0 &&
-        strcmp(s->o.strategy_id, req->strategy_id) == 0) {
-      if (s->req_hash == rhash) return replay(e, s, &s->o, res);
-      /* Recovered (no request hash): compared as a stored order is below,
-       * so that a client resending after a restart or a takeover gets the
-       * order's state, not a refusal. */
-      if (s->req_hash == 0 && same_request(&s->o, req)) return replay(e, s, &s->o, res);
-      oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
-                     "client_order_id %s already used by order %llu of strategy %s",
-                     req->client_order_id, (unsigned long long)s->o.order_id, req->strategy_id);
-      res->order = &no_order;
-      return OMS_EREJECTED;
-    }
-  } else if (e->cfg.store != NULL && seen_maybe(e, ckey)) {
-    oms_order_t old;
-    if (oms_store_get_order_by_clordid(e->cfg.store, req->strategy_id, req->client_order_id,
-                                       &old) == 0) {
-      if (same_request(&old, req)) return replay(e, NULL, &old, res);
-      oms_reject_set(&res->reject, OMS_R_DUPLICATE_CLORDID,
-                     "client_order_id %s already used by order %llu of strategy %s",
-                     req->client_order_id, (unsigned long long)old.order_id, req->strategy_id);
-      res->order = &no_order;
-      return OMS_EREJECTED;
-    }
-  }
+  int rep = 1;
+  if (oms__u64map_get(&e->by_clord, ckey, &idx))
+    rep = repeat_in_memory(e, &e->slots[idx], req, rhash, res);
+  else if (e->cfg.store != NULL && seen_maybe(e, ckey))
+    rep = repeat_in_store(e, req, res);
+  if (rep <= 0) return rep;
 
   /* 2-3. the order, PENDING */
   uint32_t si = slot_alloc(e);
@@ -1311,7 +1483,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     return refuse_early(res, OMS_R_CAPACITY, "no room for another live order in the engine");
   prefetch_next_slot(e);
   slot_t *s = &e->slots[si];
-  oms__order_init_over(&s->o, e->next_order_id++, req, e->now);
+  s->texts = (uint8_t)oms__order_init_over(&s->o, e->next_order_id++, req, e->now, s->texts);
   s->o.parent_order_id = e->mk_parent;
   s->o.child_seq = e->mk_seq;
   s->o.algo = e->mk_algo;
@@ -1348,10 +1520,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
   /* 6. SUBMITTED, written ahead */
-  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = e->now};
-  stage_change(e, si, &ch, NULL);
-  e->stage[0].send = ACT_SEND_NEW;
-  int rc = commit(e, 0);
+  int rc = submit_new(e, si);
   if (rc != 0) {
     if (rc == OMS_EFULL)
       oms_reject_set(&rej, OMS_R_CAPACITY, "order store or outbox queue is full");
@@ -2364,6 +2533,7 @@ static int load_one(void *ctx, const oms_order_t *o) {
   if (si == NIL) return OMS_EFULL;
   slot_t *s = &e->slots[si];
   s->o = *o;
+  s->texts = OMS__DIRTY_REASON | OMS__DIRTY_META;
   s->req_hash = 0; /* unknown: a repeat is compared with the order (same_request) */
   size_t n;
   s->clord_key = clord_key_of(o->strategy_id, o->client_order_id, &n, &n);
@@ -2552,7 +2722,7 @@ static int journal_day(oms_engine_t *e) {
 
 /* The first command at or after e->day_next (0 at the first command of an
  * engine that did not recover: it learns its day). */
-static void day_begins(oms_engine_t *e) {
+static __attribute__((cold, noinline)) void day_begins(oms_engine_t *e) {
   if (e->cfg.portfolio == NULL) {
     e->day_next = INT64_MAX;
     return;

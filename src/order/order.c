@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "oms/error.h"
 #include "oms/order.h"
 #include "order/order_internal.h"
@@ -115,19 +116,34 @@ int oms_notional(oms_dec_t qty, oms_dec_t px, oms_dec_t mult, oms_dec_t *out) {
 
 /* oms_order_init writes every byte of the order once (it is the engine's
  * slot: cold memory, written per submission): the names copied whole from
- * the request, everything else, padding included, cleared around them. That
- * needs these fields back to back. */
+ * the request, everything else, padding included, cleared around them; over
+ * an order (oms__order_init_over), the bytes known to be zero already are
+ * skipped. That needs these fields back to back. */
 _Static_assert(FOLLOWS(order_id, client_order_id) && FOLLOWS(client_order_id, strategy_id) &&
                    FOLLOWS(strategy_id, account_id) && FOLLOWS(account_id, venue) &&
                    FOLLOWS(venue, symbol) && FOLLOWS(symbol, venue_order_id) &&
                    FOLLOWS(cur_client_order_id, pending_client_order_id) &&
+                   OMS__META_HEAD % 8 == 0 && OMS__META_HEAD < OMS_METADATA_MAX &&
                    FOLLOWS(metadata, flags) && FOLLOWS(audit_count, audit),
                "oms_order_init clears the order between the fields it copies");
 
-/* ring: how many audit entries, from the first, may be other than zero. */
-static inline void init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
-                        int64_t now_ns, uint32_t ring) {
+/* Whether the NUL of the text at s is within its first n bytes (n a
+ * multiple of 8), a word at a time (core/hash.h's test for a zero byte). */
+static bool nul_within(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t w = oms__load_le64(s + i);
+    if (((w - OMS__ONES) & ~w & OMS__HIGHS) != 0) return true;
+  }
+  return false;
+}
+
+/* ring: how many audit entries, from the first, may be other than zero;
+ * dirty: which long texts may (oms__order_init_over). Returns the new
+ * order's OMS__DIRTY_* bits. */
+static inline unsigned init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                            int64_t now_ns, uint32_t ring, unsigned dirty) {
   char *b = (char *)o;
+  unsigned out = 0;
   o->order_id = order_id;
   memcpy(o->client_order_id, req->client_order_id, sizeof(o->client_order_id));
   memcpy(o->strategy_id, req->strategy_id, sizeof(o->strategy_id));
@@ -137,14 +153,24 @@ static inline void init(oms_order_t *o, uint64_t order_id, const oms_order_reque
   memset(b + END_OF(symbol), 0, offsetof(oms_order_t, cur_client_order_id) - END_OF(symbol));
   memcpy(o->cur_client_order_id, req->client_order_id, sizeof(o->cur_client_order_id));
   memset(b + END_OF(cur_client_order_id), 0,
-         offsetof(oms_order_t, metadata) - END_OF(cur_client_order_id));
-  memcpy(o->metadata, req->metadata, sizeof(o->metadata));
+         offsetof(oms_order_t, reject_reason) - END_OF(cur_client_order_id));
+  if (dirty & OMS__DIRTY_REASON) memset(o->reject_reason, 0, sizeof(o->reject_reason));
+  memset(b + END_OF(reject_reason), 0, offsetof(oms_order_t, metadata) - END_OF(reject_reason));
+  if (nul_within(req->metadata, OMS__META_HEAD)) {
+    memcpy(o->metadata, req->metadata, OMS__META_HEAD);
+    if (dirty & OMS__DIRTY_META)
+      memset(o->metadata + OMS__META_HEAD, 0, sizeof(o->metadata) - OMS__META_HEAD);
+  } else {
+    memcpy(o->metadata, req->metadata, sizeof(o->metadata));
+    out |= OMS__DIRTY_META;
+  }
   memset(b + END_OF(metadata), 0, offsetof(oms_order_t, audit) - END_OF(metadata));
   memset(o->audit, 0, ring * sizeof(o->audit[0]));
   memset(b + END_OF(audit), 0, sizeof(*o) - END_OF(audit));
   o->client_order_id[OMS_ID_MAX] = o->strategy_id[OMS_ID_MAX] = o->account_id[OMS_ID_MAX] = 0;
   o->cur_client_order_id[OMS_ID_MAX] = 0;
-  o->venue[OMS_VENUE_MAX] = o->symbol[OMS_SYMBOL_MAX] = o->metadata[OMS_METADATA_MAX] = 0;
+  o->venue[OMS_VENUE_MAX] = o->symbol[OMS_SYMBOL_MAX] = 0;
+  if (out & OMS__DIRTY_META) o->metadata[OMS_METADATA_MAX] = 0;
   o->side = req->side;
   o->type = req->type;
   o->tif = req->tif;
@@ -157,15 +183,16 @@ static inline void init(oms_order_t *o, uint64_t order_id, const oms_order_reque
   o->restore_state = OMS_STATE_PENDING;
   o->leaves_qty = req->qty;
   o->created_ns = o->updated_ns = now_ns;
+  return out;
 }
 
 void oms_order_init(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
                     int64_t now_ns) {
-  init(o, order_id, req, now_ns, OMS_AUDIT_INLINE);
+  init(o, order_id, req, now_ns, OMS_AUDIT_INLINE, OMS__DIRTY_REASON | OMS__DIRTY_META);
 }
 
-void oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
-                          int64_t now_ns) {
+unsigned oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                              int64_t now_ns, unsigned dirty) {
   uint32_t used = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
-  init(o, order_id, req, now_ns, used);
+  return init(o, order_id, req, now_ns, used, dirty);
 }

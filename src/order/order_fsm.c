@@ -320,3 +320,35 @@ int oms_order_apply(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *aud
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit) {
   return apply_in_place(o, ch, audit);
 }
+
+/* The preconditions are exactly what makes apply_in_place's SUBMIT from
+ * PENDING pass oms_order_check as SUBMITTED (a positive quantity, no fill,
+ * leaves equal to the quantity), plus what lets the undo be this small (no
+ * entry yet, restore state and flags as init sets them). */
+int oms__order_submit(oms_order_t *o, int64_t ts_ns, oms__submit_undo_t *u) {
+  if (o->state != OMS_STATE_PENDING || o->restore_state != OMS_STATE_PENDING ||
+      o->audit_count != 0 || o->flags != 0 || !oms_dec_is_pos(o->qty) || o->filled_qty.raw != 0 ||
+      o->leaves_qty.raw != o->qty.raw || o->avg_px.raw != 0 || o->cum_notional != 0)
+    return OMS_ESTATE;
+  oms_audit_t *a = &o->audit[0];
+  u->audit = *a;
+  u->updated_ns = o->updated_ns;
+  o->state = o->restore_state = OMS_STATE_SUBMITTED;
+  o->updated_ns = ts_ns;
+  a->seq = 1;
+  a->from = (uint8_t)OMS_STATE_PENDING;
+  a->to = (uint8_t)OMS_STATE_SUBMITTED;
+  a->event = (uint8_t)OMS_EV_SUBMIT;
+  a->reason_code = 0;
+  a->ts_ns = ts_ns;
+  o->audit_count = 1;
+  assert(oms_order_check(o));
+  return 0;
+}
+
+void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u) {
+  o->state = o->restore_state = OMS_STATE_PENDING;
+  o->updated_ns = u->updated_ns;
+  o->audit[0] = u->audit;
+  o->audit_count = 0;
+}

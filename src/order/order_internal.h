@@ -5,6 +5,9 @@
 #ifndef OMS_ORDER_INTERNAL_H
 #define OMS_ORDER_INTERNAL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "oms/order.h"
 
 /* oms_order_apply() for a caller that works on a scratch copy of the order
@@ -13,13 +16,36 @@
  * half changed and must be discarded or restored. */
 int oms__order_apply_scratch(oms_order_t *o, const oms_ord_change_t *ch, oms_audit_t *audit);
 
+/* SUBMIT applied to an order as oms_order_init made it (PENDING, restore
+ * state PENDING, no flag, no fill, no audit entry yet, a positive quantity
+ * it all leaves): the order oms__order_apply_scratch makes of it, by a
+ * short path, for the engine's submission, which makes that change to
+ * every new order. *u receives what the change overwrote, for
+ * oms__order_unsubmit to put back. Returns 0, or OMS_ESTATE with o
+ * untouched for any other order (the caller then takes the general path). */
+typedef struct oms__submit_undo_s {
+  oms_audit_t audit; /* the ring entry the SUBMIT's own overwrote */
+  int64_t updated_ns;
+} oms__submit_undo_t;
+int oms__order_submit(oms_order_t *o, int64_t ts_ns, oms__submit_undo_t *u);
+void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u);
+
 /* oms_order_init over o, which holds an order (or zeros) whose audit
  * entries past its audit_count are zero, as every order is that only
  * transitions wrote: of the audit ring only the entries o used are
  * cleared. An engine's slot takes each new order over a finished one of a
- * few transitions, and the ring is a quarter of the order. */
-void oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
-                          int64_t now_ns);
+ * few transitions, and the ring is a quarter of the order. Likewise its
+ * two long texts: `dirty` says which of them may hold a byte other than
+ * zero (OMS__DIRTY_*; a text not named is all zeros, and is not written
+ * again), and the return says it of the new order. A request's metadata
+ * whose NUL is within its first OMS__META_HEAD bytes is copied up to there,
+ * zeros after (its bytes past the NUL are no text), so that a short one
+ * leaves three cache lines of the order unwritten. */
+#define OMS__DIRTY_REASON 1u /* reject_reason */
+#define OMS__DIRTY_META 2u   /* metadata past its first OMS__META_HEAD bytes */
+#define OMS__META_HEAD 48
+unsigned oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
+                              int64_t now_ns, unsigned dirty);
 
 /* oms_request_validate() for a caller that knows some rules hold (`known`,
  * OMS__KNOWN_* bits): the rules are not tested again, and the answer is the
@@ -29,8 +55,46 @@ void oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_req
  * and its venue is a valid identifier. */
 #define OMS__KNOWN_INSTRUMENT 1u
 #define OMS__KNOWN_VENUE 2u
+/* OMS__KNOWN_STEPS: and the request's price and stop price (where its type
+ * uses them) are multiples of ins's tick size, its quantity of ins's lot
+ * size (a caller that tested this with oms__dec_multiple, no division). */
+#define OMS__KNOWN_STEPS 4u
 oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
                                    unsigned known, int64_t now_ns, oms_reject_t *r);
+
+/* A step (a tick or lot size) made ready for multiple tests without a
+ * division, which costs tens of cycles where this costs a few: the step is
+ * odd << shift, inv is odd's inverse modulo 2^64 and lim is UINT64_MAX /
+ * odd; u is a multiple of odd exactly when u * inv (mod 2^64) <= lim, as
+ * multiplying by inv maps the multiples of odd, and only them, onto
+ * 0..lim (Granlund and Montgomery, "Division by invariant integers using
+ * multiplication", 1994). A step <= 0 divides everything, as
+ * oms_dec_is_multiple has it. */
+typedef struct oms__step_s {
+  uint64_t inv, lim;
+  uint64_t low; /* the bits below shift */
+  unsigned shift;
+} oms__step_t;
+
+static inline oms__step_t oms__step(oms_dec_t step) {
+  oms__step_t s = {.inv = 0, .lim = UINT64_MAX, .low = 0, .shift = 0};
+  if (step.raw <= 0) return s;
+  uint64_t odd = (uint64_t)step.raw;
+  s.shift = (unsigned)__builtin_ctzll(odd);
+  odd >>= s.shift;
+  s.low = (UINT64_C(1) << s.shift) - 1;
+  uint64_t x = odd; /* right in its low 3 bits; each step doubles that */
+  for (int i = 0; i < 5; i++) x *= 2 - odd * x;
+  s.inv = x;
+  s.lim = UINT64_MAX / odd;
+  return s;
+}
+
+/* oms_dec_is_multiple(a, step) for s = oms__step(step). */
+static inline bool oms__dec_multiple(oms_dec_t a, oms__step_t s) {
+  uint64_t u = a.raw < 0 ? 0 - (uint64_t)a.raw : (uint64_t)a.raw;
+  return (u & s.low) == 0 && (u >> s.shift) * s.inv <= s.lim;
+}
 
 /* oms_ord_state_is_terminal() where the compiler can inline it: the core
  * asks about ten times per submission, and a call into order.c costs more

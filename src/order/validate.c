@@ -126,7 +126,8 @@ static oms_reason_t check_identity(const oms_order_request_t *req, unsigned know
 }
 
 static oms_reason_t check_metadata(const oms_order_request_t *req, oms_reject_t *r) {
-  if (memchr(req->metadata, '\0', sizeof(req->metadata)) == NULL)
+  /* Most requests carry none: the first byte answers without a call. */
+  if (req->metadata[0] != '\0' && memchr(req->metadata, '\0', sizeof(req->metadata)) == NULL)
     return oms_reject_set(r, OMS_R_METADATA_TOO_LONG, "metadata longer than %d bytes",
                           OMS_METADATA_MAX);
   return OMS_R_NONE;
@@ -246,19 +247,23 @@ static oms_reason_t reject_against(oms_reject_t *r, oms_reason_t code, const cha
   return oms_reject_set(r, code, "%s %s %s %s for %s", what, a, relation, b, symbol);
 }
 
-/* Runs after check_instrument, so ins is the request's instrument. */
+/* Runs after check_instrument, so ins is the request's instrument. The
+ * multiples are not tested again where the caller knows them
+ * (OMS__KNOWN_STEPS). */
 static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                       oms_reject_t *r) {
+                                       unsigned known, oms_reject_t *r) {
   const char *sym = ins->symbol;
-  if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size))
-    return reject_against(r, OMS_R_TICK_SIZE, "price", req->price, "is not a multiple of tick",
-                          ins->tick_size, sym);
-  if (needs_stop(req->type) && !oms_dec_is_multiple(req->stop_price, ins->tick_size))
-    return reject_against(r, OMS_R_TICK_SIZE, "stop price", req->stop_price,
-                          "is not a multiple of tick", ins->tick_size, sym);
-  if (!oms_dec_is_multiple(req->qty, ins->lot_size))
-    return reject_against(r, OMS_R_LOT_SIZE, "quantity", req->qty, "is not a multiple of lot",
-                          ins->lot_size, sym);
+  if (!(known & OMS__KNOWN_STEPS)) {
+    if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size))
+      return reject_against(r, OMS_R_TICK_SIZE, "price", req->price, "is not a multiple of tick",
+                            ins->tick_size, sym);
+    if (needs_stop(req->type) && !oms_dec_is_multiple(req->stop_price, ins->tick_size))
+      return reject_against(r, OMS_R_TICK_SIZE, "stop price", req->stop_price,
+                            "is not a multiple of tick", ins->tick_size, sym);
+    if (!oms_dec_is_multiple(req->qty, ins->lot_size))
+      return reject_against(r, OMS_R_LOT_SIZE, "quantity", req->qty, "is not a multiple of lot",
+                            ins->lot_size, sym);
+  }
   if (oms_dec_is_pos(ins->min_qty) && oms_dec_lt(req->qty, ins->min_qty))
     return reject_against(r, OMS_R_MIN_QTY, "quantity", req->qty, "below minimum", ins->min_qty,
                           sym);
@@ -296,7 +301,7 @@ oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_ins
   if (rc == OMS_R_NONE) rc = check_stop_price(req, r);
   if (rc == OMS_R_NONE) rc = check_time_in_force(req, now_ns, r);
   if (rc == OMS_R_NONE && !(known & OMS__KNOWN_INSTRUMENT)) rc = check_instrument(req, ins, r);
-  if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, r);
+  if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, known, r);
   if (rc != OMS_R_NONE) return rc;
   r->code = OMS_R_NONE;
   r->text[0] = '\0';

@@ -110,8 +110,46 @@ static void test_order_init_over_a_used_order_is_a_whole_init(void **state) {
       assert_int_equal(oms_order_apply(&got, &ch, NULL), 0);
     }
     assert_int_equal(got.audit_count, (uint32_t)(n > 0 ? (n > 2 ? n : 2) : 0));
-    oms__order_init_over(&got, 8, &req, NOW);
+    assert_int_equal(oms__order_init_over(&got, 8, &req, NOW, OMS__DIRTY_REASON | OMS__DIRTY_META),
+                     0);
     assert_memory_equal(&want, &got, sizeof want);
+  }
+}
+
+/* The long texts an order may have dirtied, tracked as the engine tracks
+ * them (the bits each init returns, a reason once REJECTED), are the only
+ * ones init_over writes, and the result is still a whole init: after a
+ * long metadata, after a refusal with a long reason, and after both. The
+ * bytes of a short metadata past the head are not copied. */
+static void test_order_init_over_skips_only_clean_texts(void **state) {
+  (void)state;
+  oms_order_request_t longer;
+  t_request(&longer, "old", OMS_SIDE_SELL, OMS_ORD_LIMIT, "3", "64000");
+  memset(longer.metadata, 'm', OMS_METADATA_MAX);
+  longer.metadata[OMS_METADATA_MAX] = '\0';
+  oms_order_request_t shorter = req;
+  strcpy(shorter.metadata, "k=v");
+  memset(shorter.metadata + OMS__META_HEAD, 'x', 20); /* past its NUL: not the order's */
+  for (int mode = 0; mode < 4; mode++) {
+    oms_order_t o;
+    memset(&o, 0, sizeof o);
+    unsigned dirty = oms__order_init_over(&o, 1, mode & 1 ? &longer : &req, NOW, 0);
+    assert_int_equal(dirty, mode & 1 ? OMS__DIRTY_META : 0);
+    if (mode & 2) {
+      oms_ord_change_t ch = {.event = OMS_EV_DENY, .ts_ns = NOW, .reason_text = "a long reason"};
+      memset(o.reject_reason, 'r', OMS_REASON_MAX); /* a longer one written before */
+      assert_int_equal(oms_order_apply(&o, &ch, NULL), 0);
+      assert_int_equal(o.state, OMS_STATE_REJECTED);
+      dirty |= OMS__DIRTY_REASON;
+    }
+    oms_order_t want;
+    memset(&want, 0x5a, sizeof want);
+    oms_order_init(&want, 2, &shorter, NOW + 1);
+    assert_int_equal(oms__order_init_over(&o, 2, &shorter, NOW + 1, dirty), 0);
+    assert_memory_equal(&want, &o, sizeof want);
+    assert_string_equal(o.metadata, "k=v");
+    for (size_t i = 4; i < sizeof(o.metadata); i++) assert_int_equal(o.metadata[i], 0);
+    for (size_t i = 0; i < sizeof(o.reject_reason); i++) assert_int_equal(o.reject_reason[i], 0);
   }
 }
 
@@ -137,6 +175,7 @@ int main(void) {
       cmocka_unit_test(test_terminal_and_working_states),
       cmocka_unit_test_setup(test_order_init_copies_request_in_pending, setup),
       cmocka_unit_test_setup(test_order_init_over_a_used_order_is_a_whole_init, setup),
+      cmocka_unit_test_setup(test_order_init_over_skips_only_clean_texts, setup),
       cmocka_unit_test_setup(test_strlcpy_and_notional, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

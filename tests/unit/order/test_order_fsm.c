@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "oms_test.h"
+#include "order/order_internal.h"
 
 enum { PEN, SUB, ACC, PAR, FIL, CXL, REJ, PCX, PRP, EXP, TRG };
 
@@ -502,6 +503,48 @@ static void test_random_event_sequences_keep_invariants(void **state) {
   assert_true(refused > 5000);
 }
 
+/* The engine's short SUBMIT makes the very bytes the general transition
+ * makes, and its undo gives back the very bytes it found; any order other
+ * than a fresh one is refused untouched. */
+static void test_short_submit_is_the_general_one(void **state) {
+  (void)state;
+  oms_order_t o, general, before;
+  memset(&o, 0x5a, sizeof o); /* padding as the general path leaves it */
+  o = fresh();
+  o.audit[0].ts_ns = 77; /* whatever the ring held: the undo keeps it */
+  general = before = o;
+  oms_ord_change_t ch = {.event = OMS_EV_SUBMIT, .ts_ns = 5000};
+  assert_int_equal(oms__order_apply_scratch(&general, &ch, NULL), 0);
+  oms__submit_undo_t u;
+  assert_int_equal(oms__order_submit(&o, 5000, &u), 0);
+  assert_memory_equal(&o.state, &general.state, sizeof(oms_order_t) - offsetof(oms_order_t, state));
+  assert_int_equal(oms_order_check(&o), 1);
+  oms__order_unsubmit(&o, &u);
+  assert_memory_equal(&o, &before, sizeof o);
+
+  /* not fresh: each precondition on its own */
+  for (int k = 0; k < 7; k++) {
+    o = fresh();
+    switch (k) {
+      case 0: ok(&o, OMS_EV_SUBMIT); break;
+      case 1: o.restore_state = OMS_STATE_SUBMITTED; break;
+      case 2: o.flags = OMS_ORDF_STATUS_UNKNOWN; break;
+      case 3: o.qty = o.leaves_qty = T_D("0"); break;
+      case 4: o.filled_qty = T_D("1"); break;
+      case 5: o.avg_px = T_D("1"); break;
+      default: o.cum_notional = 1; break;
+    }
+    before = o;
+    assert_int_equal(oms__order_submit(&o, 5000, &u), OMS_ESTATE);
+    assert_memory_equal(&o, &before, sizeof o);
+  }
+  o = fresh();
+  o.leaves_qty = T_D("1");
+  before = o;
+  assert_int_equal(oms__order_submit(&o, 5000, &u), OMS_ESTATE);
+  assert_memory_equal(&o, &before, sizeof o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_state_event_pair),
@@ -520,6 +563,7 @@ int main(void) {
       cmocka_unit_test(test_audit_trail_keeps_recent_transitions),
       cmocka_unit_test(test_check_detects_corruption),
       cmocka_unit_test(test_random_event_sequences_keep_invariants),
+      cmocka_unit_test(test_short_submit_is_the_general_one),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

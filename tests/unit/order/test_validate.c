@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "oms_test.h"
+#include "order/order_internal.h"
 
 #define NOW INT64_C(1700000000000000000)
 
@@ -423,6 +424,49 @@ static void test_instrument_check_texts(void **state) {
   assert_string_equal(rej.text, "instrument BTC-USD: precision above 8 places");
 }
 
+/* The division-free multiple test answers as oms_dec_is_multiple does: for
+ * odd, even and power-of-two steps, steps <= 0, values of either sign, the
+ * extremes, and multiples and near-multiples drawn from a fixed seed. */
+static void test_step_multiples_without_division(void **state) {
+  (void)state;
+  const int64_t steps[] = {1,         2,         3,         7,         10, 1000000, 1 << 20,
+                           100000000, 123456789, 999999937, INT64_MAX, 0,  -5,      INT64_MIN};
+  uint64_t seed = 0x2545f4914f6cdd1dULL;
+  for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+    oms_dec_t step = oms_dec_from_raw(steps[k]);
+    oms__step_t s = oms__step(step);
+    const int64_t edge[] = {
+        0, 1, -1, INT64_MAX, INT64_MIN, INT64_MIN + 1, steps[k], (int64_t)(0 - (uint64_t)steps[k])};
+    for (size_t j = 0; j < sizeof(edge) / sizeof(edge[0]); j++) {
+      oms_dec_t a = oms_dec_from_raw(edge[j]);
+      if (edge[j] == INT64_MIN && steps[k] == -1) continue; /* % would trap */
+      assert_int_equal(oms__dec_multiple(a, s), oms_dec_is_multiple(a, step));
+    }
+    for (int i = 0; i < 20000; i++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      int64_t v = (int64_t)(seed >> 1) >> (seed % 60);
+      /* in unsigned arithmetic: a near-multiple of INT64_MAX wraps */
+      if (steps[k] > 0 && i % 2 == 0)
+        v = (int64_t)((uint64_t)((v / steps[k]) * steps[k]) + (uint64_t)(i % 3) - 1);
+      if (seed & 1) v = (int64_t)(0 - (uint64_t)v);
+      oms_dec_t a = oms_dec_from_raw(v);
+      assert_int_equal(oms__dec_multiple(a, s), oms_dec_is_multiple(a, step));
+    }
+  }
+}
+
+/* A caller that knows the steps hold (OMS__KNOWN_STEPS) gets the answer it
+ * would get without saying so: the rules after them still run. */
+static void test_known_steps_change_no_answer(void **state) {
+  (void)state;
+  oms_reject_t other;
+  assert_int_equal(oms__request_validate(&req, &ins, OMS__KNOWN_STEPS, NOW, &rej), OMS_R_NONE);
+  ins.min_qty = T_D("2");
+  assert_int_equal(oms__request_validate(&req, &ins, 0, NOW, &rej), OMS_R_MIN_QTY);
+  assert_int_equal(oms__request_validate(&req, &ins, OMS__KNOWN_STEPS, NOW, &other), OMS_R_MIN_QTY);
+  assert_string_equal(rej.text, other.text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_valid_limit_order_passes, setup),
@@ -440,6 +484,8 @@ int main(void) {
       cmocka_unit_test_setup(test_every_rule_has_its_exact_text, setup),
       cmocka_unit_test_setup(test_the_first_broken_rule_decides, setup),
       cmocka_unit_test_setup(test_instrument_check_texts, setup),
+      cmocka_unit_test(test_step_multiples_without_division),
+      cmocka_unit_test_setup(test_known_steps_change_no_answer, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
