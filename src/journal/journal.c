@@ -653,6 +653,17 @@ uint64_t oms__journal_mapped(oms_journal_t *j) {
   return n;
 }
 
+uint64_t oms__journal_ahead(oms_journal_t *j) {
+  pthread_mutex_lock(&j->mu);
+  uint64_t n = 0;
+  if (j->map) {
+    uint64_t r = atomic_load_explicit(&j->map->ready, memory_order_acquire);
+    n = r > j->off ? r - j->off : 0;
+  }
+  pthread_mutex_unlock(&j->mu);
+  return n;
+}
+
 uint64_t oms_journal_written(const oms_journal_t *j) {
   return atomic_load(&((oms_journal_t *)j)->written);
 }

@@ -134,4 +134,8 @@ int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs
  * "Appending through a mapping"); the rest was written with pwrite. */
 uint64_t oms__journal_mapped(oms_journal_t *j);
 
+/* Bytes the prefaulter has made ready past the append position (0 without a
+ * mapping): a test waits on it, as the prefaulter runs in idle time only. */
+uint64_t oms__journal_ahead(oms_journal_t *j);
+
 #endif /* OMS_JOURNAL_INT_H */
