@@ -30,7 +30,9 @@ url=nats://127.0.0.1:$port
 nats_start() {
   nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$port" >>"$work/nats.log" 2>&1 &
   npid=$!
-  wait_port "$port" 50 || fail "nats-server did not listen on $port"
+  # 20 s: a restart after kill -9 recovers its JetStream store first, and a
+  # loaded machine (the whole suite on 2 CPUs) has taken more than 5 s.
+  wait_port "$port" 200 || fail "nats-server did not listen on $port"
 }
 nats_kill() { stop_pid "$npid" KILL; npid=; }
 
