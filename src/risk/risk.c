@@ -508,7 +508,7 @@ static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *wa
 /* Finds (creating) the account, strategy and account+symbol records of o
  * into r->cur_*. False when a table is full. The answer is kept for o's id:
  * the engine checks an order and then opens it, and the open reuses it. */
-static inline __attribute__((always_inline)) bool recs_of(oms_risk_t *r, const oms_order_t *o) {
+static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   r->cur_trip = NULL;
   if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
     r->cur_acct = r->memo_acct;
@@ -539,12 +539,7 @@ static inline __attribute__((always_inline)) bool recs_of(oms_risk_t *r, const o
   return order_recs_miss(r, o, way, k);
 }
 
-/* recs_of() out of line, for the rare paths: the check inlines its own. */
-static __attribute__((noinline)) bool order_recs(oms_risk_t *r, const oms_order_t *o) {
-  return recs_of(r, o);
-}
-
-/* recs_of() past its two probes: by name, the slow way, into way[0]. */
+/* order_recs() past its two probes: by name, the slow way, into way[0]. */
 static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const oms_order_t *o,
                                                             oms__trip_t *way,
                                                             const uint64_t k[OMS__TRIP_WORDS]) {
@@ -1399,7 +1394,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
     return finish(res, "risk", OMS_R_RISK_NO_LIMITS);
   }
-  if (!recs_of(r, o)) {
+  if (!order_recs(r, o)) {
     oms_reject_set(&res->reject, OMS_R_CAPACITY,
                    "risk: no room to track account %s, strategy %s or symbol %s", o->account_id,
                    o->strategy_id, o->symbol);
