@@ -43,8 +43,10 @@
  * same inputs give the same figures). An order's three names are hashed
  * together into one two-way set (trip) whose entry gives the three
  * records and where the pair's resolved limits were, each confirmed
- * (names by the records' keys, limits by their pair and generation), so
- * a stale entry costs a lookup, never a wrong record.
+ * (names by the entry's copy of their leading words, whole for names of
+ * up to 7 bytes, 15 for a symbol, else by the records' keys; limits by
+ * their pair and generation), so a stale entry costs a lookup, never a
+ * wrong record.
  *
  * Layout. The engine's records start cache lines and span an odd number
  * of them (so one field of all records does not crowd a few of the
@@ -458,24 +460,39 @@ static bool memo_matches(const oms_risk_t *r, const oms_order_t *o) {
          oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
 }
 
-/* Finds (creating) the account, strategy and account+symbol records of o
- * into r->cur_*. False when a table is full. The answer is kept for o's id:
- * the engine checks an order and then opens it, and the open reuses it. */
-/* The first 8 bytes of a name, those past its end cleared. */
-static uint64_t name_word(const char *name) {
-  uint64_t w;
-  memcpy(&w, name, sizeof w);
+/* The 8 bytes of a name at p, those from its NUL on cleared; *end is
+ * whether the NUL is among them. */
+static inline uint64_t name_word(const char *p, bool *end) {
+  uint64_t w = oms__load_le64(p);
   uint64_t z = (w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080);
+  *end = z != 0;
   return z != 0 ? w & (z ^ (z - 1)) >> 8 : w;
 }
 
-static oms__trip_t *trip_set(oms_risk_t *r, const oms_order_t *o) {
-  uint64_t h = name_word(o->account_id) * UINT64_C(0x9e3779b97f4a7c15) ^
-               name_word(o->strategy_id) * UINT64_C(0xc2b2ae3d27d4eb4f) ^ name_word(o->symbol);
+/* The trip key of o (see oms__trip_t) into k; true when the key holds the
+ * three names whole (each NUL inside it), so that equal keys are equal
+ * names: the cleared words of two names that end inside them are equal
+ * only if the names are, and never equal the words of a longer name (its
+ * bytes are all nonzero there, the shorter name's NUL is zero). */
+static inline bool trip_key(const oms_order_t *o, uint64_t k[OMS__TRIP_WORDS]) {
+  bool ea, es, ey0, ey1 = true;
+  k[0] = name_word(o->account_id, &ea);
+  k[1] = name_word(o->strategy_id, &es);
+  k[2] = name_word(o->symbol, &ey0);
+  k[3] = ey0 ? 0 : name_word(o->symbol + 8, &ey1);
+  return ea && es && ey1;
+}
+
+static oms__trip_t *trip_set(oms_risk_t *r, const uint64_t k[OMS__TRIP_WORDS]) {
+  uint64_t h = k[0] * UINT64_C(0x9e3779b97f4a7c15) ^ k[1] * UINT64_C(0xc2b2ae3d27d4eb4f) ^ k[2] ^
+               k[3] * UINT64_C(0xff51afd7ed558ccd);
   return r->trip[(h * UINT64_C(0x165667b19e3779f9)) >> (64 - OMS__TRIP_BITS)];
 }
 
-static bool trip_matches(const oms_risk_t *r, const oms__trip_t *t, const oms_order_t *o) {
+/* Whether t holds o's names, by the records' own keys (a key that does
+ * not hold the names whole). */
+static __attribute__((noinline)) bool trip_matches(const oms_risk_t *r, const oms__trip_t *t,
+                                                   const oms_order_t *o) {
   const oms__acct_t *a = oms__ktab_rec(&r->accts, t->acct - 1);
   const oms__strat_t *st = oms__ktab_rec(&r->strats, t->strat - 1);
   const oms__as_t *as = oms__ktab_rec(&r->as, t->as - 1);
@@ -485,8 +502,12 @@ static bool trip_matches(const oms_risk_t *r, const oms__trip_t *t, const oms_or
          oms__name_eq(as->h.key + as->sym_off, o->symbol, sizeof o->symbol);
 }
 
-static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *way);
+static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *way,
+                            const uint64_t k[OMS__TRIP_WORDS]);
 
+/* Finds (creating) the account, strategy and account+symbol records of o
+ * into r->cur_*. False when a table is full. The answer is kept for o's id:
+ * the engine checks an order and then opens it, and the open reuses it. */
 static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   r->cur_trip = NULL;
   if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
@@ -495,9 +516,14 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
     r->cur_as = r->memo_as;
     return true;
   }
-  oms__trip_t *way = trip_set(r, o);
+  uint64_t k[OMS__TRIP_WORDS];
+  bool whole = trip_key(o, k);
+  oms__trip_t *way = trip_set(r, k);
   for (int w = 0; w < 2 && way[w].acct != 0; w++) {
-    if (!trip_matches(r, &way[w], o)) continue;
+    if (((way[w].key[0] ^ k[0]) | (way[w].key[1] ^ k[1]) | (way[w].key[2] ^ k[2]) |
+         (way[w].key[3] ^ k[3])) != 0 ||
+        (!whole && !trip_matches(r, &way[w], o)))
+      continue;
     if (w == 1) { /* now the one used last */
       oms__trip_t t = way[1];
       way[1] = way[0];
@@ -510,12 +536,13 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
     r->memo_id = o->order_id;
     return true;
   }
-  return order_recs_miss(r, o, way);
+  return order_recs_miss(r, o, way, k);
 }
 
 /* order_recs() past its two probes: by name, the slow way, into way[0]. */
 static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const oms_order_t *o,
-                                                            oms__trip_t *way) {
+                                                            oms__trip_t *way,
+                                                            const uint64_t k[OMS__TRIP_WORDS]) {
   /* A stream of orders often keeps its account or strategy: the record of
    * the last order, if its name (a record's key, unique) is this one's, is
    * the one the table would give. */
@@ -532,7 +559,8 @@ static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   way[1] = way[0];
-  way[0] = (oms__trip_t){r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0};
+  way[0] =
+      (oms__trip_t){{k[0], k[1], k[2], k[3]}, r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0};
   r->cur_trip = &way[0];
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;

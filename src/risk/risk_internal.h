@@ -323,10 +323,16 @@ typedef struct oms__rpair_s {
 
 /* An order's three names resolved at once: its account, strategy and
  * account+symbol records (+ 1; 0: an empty entry) and the entry of rlim
- * last found for that (strategy, account+symbol) pair. A hit is confirmed
- * by the three records' own names, the entry of rlim by its own pair and
- * generation: nothing here is ever stale, only missed. */
+ * last found for that (strategy, account+symbol) pair, under the names'
+ * leading words (key: account's first 8 bytes, strategy's, symbol's first
+ * 16; bytes from a NUL on cleared). Those words are the whole names when
+ * each holds its NUL: then equal words are equal names, and a hit reads no
+ * record; longer names are confirmed by the records' own keys. The entry
+ * of rlim is confirmed by its own pair and generation: nothing here is
+ * ever stale, only missed. */
+#define OMS__TRIP_WORDS 4
 typedef struct oms__trip_s {
+  uint64_t key[OMS__TRIP_WORDS];
   int32_t acct, strat, as;
   uint32_t rli;
 } oms__trip_t;

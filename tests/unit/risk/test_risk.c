@@ -241,6 +241,46 @@ static void test_each_account_and_symbol_pair_has_its_own_record(void **state) {
     }
 }
 
+/* The names' cache keys on the first 8 bytes of the account and strategy
+ * and 16 of the symbol: names that share those bytes (and names that end
+ * exactly there) still get records of their own, and the bytes after a
+ * name's NUL play no part. Checked and opened twice, in two orders of
+ * names, so that each kind of name meets the cache's entries of others. */
+static void test_names_sharing_their_leading_bytes_have_their_own_records(void **state) {
+  (void)state;
+  f_install(&F);
+  static const char *const acc[] = {"ACCOUNT-A", "ACCOUNT-B", "ACCOUNT", "ACC7"};
+  static const char *const strat[] = {"strategy-one", "strategy-two", "s1"};
+  static const char *const sym[] = {"LONGSYMBOL-0123456-A", "LONGSYMBOL-0123456-B",
+                                    "LONGSYMBOL-01234", "LONGSYMBOL-0123", "BTC-USD"};
+  enum { NA = 4, NS = 3, NY = 5 };
+  oms_order_t o;
+  for (int round = 0; round < 2; round++)
+    for (int n = 0; n < NA * NS * NY; n++) {
+      int i = round ? NA - 1 - n % NA : n % NA, k = n / NA % NS, j = n / (NA * NS);
+      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
+      /* junk after each NUL, different each time */
+      memset(o.account_id, 'a' + round + n % 3, sizeof o.account_id);
+      memset(o.strategy_id, 'k' + round + n % 5, sizeof o.strategy_id);
+      memset(o.symbol, 'x' + round, sizeof o.symbol);
+      memcpy(o.account_id, acc[i], strlen(acc[i]) + 1);
+      memcpy(o.strategy_id, strat[k], strlen(strat[k]) + 1);
+      memcpy(o.symbol, sym[j], strlen(sym[j]) + 1);
+      o.qty = o.leaves_qty = oms_dec_from_raw((i * NY + j + 1) * OMS_DEC_SCALE);
+      oms_risk_result_t r;
+      if (round == 0) (void)oms_risk_check_new(F.risk, &o, F_NOW, &r); /* resolves the names */
+      assert_int_equal(oms_risk_order_opened(F.risk, &o), 0);
+    }
+  for (int i = 0; i < NA; i++)
+    for (int j = 0; j < NY; j++) {
+      oms_risk_aggr_t g;
+      oms_risk_aggregates(F.risk, acc[i], strat[0], sym[j], &g);
+      assert_int_equal(g.open_buy_qty.raw, 2 * NS * (i * NY + j + 1) * OMS_DEC_SCALE);
+      assert_int_equal(g.account_open_orders, 2 * NS * NY);
+      assert_int_equal(g.strategy_open_orders, 2 * NA * NY);
+    }
+}
+
 static void test_modify_is_checked_as_the_order_it_would_become(void **state) {
   (void)state;
   f_install(&F);
@@ -1293,6 +1333,7 @@ int main(void) {
       T(test_states_and_callback),
       T(test_the_state_walk_lists_every_known_scope),
       T(test_each_account_and_symbol_pair_has_its_own_record),
+      T(test_names_sharing_their_leading_bytes_have_their_own_records),
       T(test_evaluate_account_switches_on_breach),
       T(test_bad_limits_are_refused_and_old_ones_stay),
       T(test_engine_config_and_capacity),
