@@ -760,12 +760,13 @@ static void test_resolved_limits_follow_every_change(void **state) {
   assert_int_equal(check_qty("s1", "14"), OMS_R_NONE);
 }
 
-/* More (strategy, account+symbol) pairs than the cache of resolved limits
- * holds: each order still gets its own strategy's limits. */
-static void test_resolved_limits_of_many_pairs(void **state) {
-  (void)state;
+/* nstrat strategies s0.. with max_order_qty i + 1 each, asked rounds times
+ * over under the risk config rc: each order is refused above its own
+ * strategy's limit and passes below it (with a quantity new each round: not
+ * the same order again), whatever the caches of resolved limits hold. */
+static void strategies_keep_their_own_limits(oms_risk_config_t rc, uint32_t rate, int nstrat,
+                                             int rounds) {
   oms_risk_t *r;
-  oms_risk_config_t rc = {16, 16, 16, 1, 256, 64, 0}; /* one pair record: 8 sets of 2 */
   assert_int_equal(oms_risk_create(&rc, &r), 0);
   oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
   oms_risk_set_portfolio(r, &pif);
@@ -773,18 +774,19 @@ static void test_resolved_limits_of_many_pairs(void **state) {
   oms_risk_limits_t *l = f_limits();
   oms_reject_t err;
   oms_risk_limit_t g = f_global_limits();
-  g.order_rate_account = 64;
+  g.order_rate_account = rate;
+  g.order_rate_strategy = rate;
   assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
   char id[16];
-  for (int i = 0; i < 16; i++) {
+  for (int i = 0; i < nstrat; i++) {
     snprintf(id, sizeof id, "s%d", i);
     oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY};
     oms_dec_from_int(i + 1, &v.max_order_qty);
     assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, id, &v, &err), 0);
   }
   assert_int_equal(oms_risk_set_limits(r, l, &err), 0);
-  for (int round = 0; round < 2; round++) {
-    for (int i = 0; i < 16; i++) {
+  for (int round = 0; round < rounds; round++) {
+    for (int i = 0; i < nstrat; i++) {
       oms_order_t o;
       char q[16];
       snprintf(q, sizeof q, "%d", i + 2);
@@ -792,7 +794,7 @@ static void test_resolved_limits_of_many_pairs(void **state) {
       snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
       assert_false(oms_risk_check_new(r, &o, F_NOW, &res));
       assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
-      snprintf(q, sizeof q, "%d.%d", i + 1 - round, round ? 5 : 0);
+      snprintf(q, sizeof q, "%d.%d", i, 9 - round);
       f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
       snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
       assert_true(oms_risk_check_new(r, &o, F_NOW, &res));
@@ -801,47 +803,18 @@ static void test_resolved_limits_of_many_pairs(void **state) {
   oms_risk_destroy(r);
 }
 
-/* More distinct resolutions than the engine keeps (16 here): when they
- * are full every pair and resolution starts again, and each order still
- * gets its own strategy's limits. */
+/* More (strategy, account+symbol) pairs than the cache of resolved limits
+ * holds (one pair record: 8 sets of 2). */
+static void test_resolved_limits_of_many_pairs(void **state) {
+  (void)state;
+  strategies_keep_their_own_limits((oms_risk_config_t){16, 16, 16, 1, 256, 64, 0}, 64, 16, 2);
+}
+
+/* More distinct resolutions than the engine keeps (8 sets of 2: 16 here):
+ * when they are full every pair and resolution starts again. */
 static void test_more_resolutions_than_room_start_again(void **state) {
   (void)state;
-  oms_risk_t *r;
-  oms_risk_config_t rc = {16, 32, 16, 1, 256, 256, 0}; /* 8 sets of 2: 16 resolutions */
-  assert_int_equal(oms_risk_create(&rc, &r), 0);
-  oms_portfolio_if_t pif = oms_portfolio_as_if(F.pf);
-  oms_risk_set_portfolio(r, &pif);
-  oms_risk_set_reference_price(r, "BTC-USD", T_D("100"), F_NOW);
-  oms_risk_limits_t *l = f_limits();
-  oms_reject_t err;
-  oms_risk_limit_t g = f_global_limits();
-  g.order_rate_account = 200;
-  g.order_rate_strategy = 200;
-  assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_GLOBAL, NULL, &g, &err), 0);
-  char id[16];
-  for (int i = 0; i < 24; i++) {
-    snprintf(id, sizeof id, "s%d", i);
-    oms_risk_limit_t v = {.set = OMS_RL_MAX_ORDER_QTY};
-    oms_dec_from_int(i + 1, &v.max_order_qty);
-    assert_int_equal(oms_risk_limits_set(l, OMS_RISK_SCOPE_STRATEGY, id, &v, &err), 0);
-  }
-  assert_int_equal(oms_risk_set_limits(r, l, &err), 0);
-  for (int round = 0; round < 3; round++) {
-    for (int i = 0; i < 24; i++) {
-      oms_order_t o;
-      char q[16];
-      snprintf(q, sizeof q, "%d", i + 2);
-      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
-      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
-      assert_false(oms_risk_check_new(r, &o, F_NOW, &res));
-      assert_int_equal(res.reject.code, OMS_R_RISK_MAX_ORDER_QTY);
-      snprintf(q, sizeof q, "%d.%d", i, 9 - round); /* not the same order again */
-      f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
-      snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
-      assert_true(oms_risk_check_new(r, &o, F_NOW, &res));
-    }
-  }
-  oms_risk_destroy(r);
+  strategies_keep_their_own_limits((oms_risk_config_t){16, 32, 16, 1, 256, 256, 0}, 200, 24, 3);
 }
 
 /* An order's entry, once given back, may hold the next order: a late
@@ -1039,6 +1012,30 @@ static void test_every_portfolio_change_reaches_the_next_order(void **state) {
   oms_risk_set_portfolio(F.risk, &pif);
 }
 
+/* Two risk engines' answers to one order are the same: result, code, check
+ * and text. */
+static void same_answer(int rc1, const oms_risk_result_t *a, int rc2, const oms_risk_result_t *b) {
+  assert_int_equal(rc1, rc2);
+  assert_int_equal(a->passed, b->passed);
+  assert_int_equal(a->reject.code, b->reject.code);
+  assert_string_equal(a->check, b->check);
+  assert_string_equal(a->reject.text, b->reject.text);
+}
+
+/* o, opened by both engines, joins the open orders; with 8 open the oldest
+ * is cancelled in both first. */
+static void keep_open(oms_risk_t *both[2], oms_order_t open[8], int *nopen, const oms_order_t *o) {
+  if (*nopen == 8) {
+    oms_order_t done = open[0];
+    done.state = OMS_STATE_CANCELLED;
+    for (int k = 0; k < 2; k++)
+      assert_int_equal(oms_risk_order_changed(both[k], &open[0], &done), 0);
+    memmove(open, open + 1, 7 * sizeof open[0]);
+    (*nopen)--;
+  }
+  open[(*nopen)++] = *o;
+}
+
 /* Two risk engines on one portfolio, one keeping its reads (the
  * portfolio's change counter) and one reading for every order, take the
  * same decisions with the same texts and reservations through a long mix
@@ -1103,22 +1100,10 @@ static void test_kept_reads_decide_as_fresh_reads(void **state) {
       int rc1 = oms_risk_check_open(F.risk, &o, t, &res);
       int rc2 = oms_risk_check_open(fresh, &o, t, &r2);
       assert_memory_equal(&seen[0], &seen[1], sizeof seen[0]);
-      assert_int_equal(rc1, rc2);
-      assert_int_equal(res.passed, r2.passed);
-      assert_int_equal(res.reject.code, r2.reject.code);
-      assert_string_equal(res.check, r2.check);
-      assert_string_equal(res.reject.text, r2.reject.text);
+      same_answer(rc1, &res, rc2, &r2);
       if (rc1 == 0) {
         passed++;
-        if (nopen == 8) { /* the oldest is cancelled */
-          oms_order_t done = open[0];
-          done.state = OMS_STATE_CANCELLED;
-          for (int k = 0; k < 2; k++)
-            assert_int_equal(oms_risk_order_changed(both[k], &open[0], &done), 0);
-          memmove(open, open + 1, 7 * sizeof open[0]);
-          nopen--;
-        }
-        open[nopen++] = o;
+        keep_open(both, open, &nopen, &o);
       } else {
         refused++;
       }
@@ -1254,26 +1239,14 @@ static void dry_walk(bool reversed) {
       oms_risk_result_t r2;
       int rc1 = oms_risk_check_open(G.risk, &o, t, &res);
       int rc2 = oms_risk_check_open(logged, &o, t, &r2);
-      assert_int_equal(rc1, rc2);
-      assert_int_equal(res.passed, r2.passed);
-      assert_int_equal(res.reject.code, r2.reject.code);
-      assert_string_equal(res.check, r2.check);
-      assert_string_equal(res.reject.text, r2.reject.text);
+      same_answer(rc1, &res, rc2, &r2);
       for (int i = 0; i < 4; i++)
         assert_int_equal(oms_risk_get_state(G.risk, OMS_RISK_SCOPE_ACCOUNT, accts[i]),
                          oms_risk_get_state(logged, OMS_RISK_SCOPE_ACCOUNT, accts[i]));
       seen[res.reject.code] = true;
       if (rc1 == 0) {
         passed++;
-        if (nopen == 8) { /* the oldest is cancelled */
-          oms_order_t done = open[0];
-          done.state = OMS_STATE_CANCELLED;
-          for (int k = 0; k < 2; k++)
-            assert_int_equal(oms_risk_order_changed(both[k], &open[0], &done), 0);
-          memmove(open, open + 1, 7 * sizeof open[0]);
-          nopen--;
-        }
-        open[nopen++] = o;
+        keep_open(both, open, &nopen, &o);
       } else {
         refused++;
       }
