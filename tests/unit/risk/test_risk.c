@@ -788,7 +788,7 @@ static void strategies_keep_their_own_limits(oms_risk_config_t rc, uint32_t rate
   for (int round = 0; round < rounds; round++) {
     for (int i = 0; i < nstrat; i++) {
       oms_order_t o;
-      char q[16];
+      char q[32]; /* two ints and a dot, whatever the compiler assumes of them */
       snprintf(q, sizeof q, "%d", i + 2);
       f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, q, "100");
       snprintf(o.strategy_id, sizeof o.strategy_id, "s%d", i);
