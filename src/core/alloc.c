@@ -13,18 +13,36 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "oms/alloc.h"
 #include "oms/error.h"
 
+#define HUGE_MIN ((size_t)2 << 20)
+
+static void *huge_hint(void *p, size_t size) {
+  if (p == NULL || size < HUGE_MIN) return p;
+  static uintptr_t page;
+  if (page == 0) page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  /* The whole pages the block spans: the first may hold the C library's
+   * header too, which is the same mapping and takes no harm from a hint. */
+  uintptr_t lo = (uintptr_t)p & ~(page - 1);
+  uintptr_t hi = ((uintptr_t)p + size + page - 1) & ~(page - 1);
+  (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+  return p;
+}
+
 static void *libc_malloc(void *ctx, size_t size) {
   (void)ctx;
-  return malloc(size);
+  return huge_hint(malloc(size), size);
 }
 
 static void *libc_calloc(void *ctx, size_t n, size_t size) {
   (void)ctx;
-  return calloc(n, size);
+  /* calloc has checked n * size for overflow once it returns a block. */
+  void *p = calloc(n, size);
+  return p == NULL ? NULL : huge_hint(p, n * size);
 }
 
 static void *libc_realloc(void *ctx, void *p, size_t size) {
