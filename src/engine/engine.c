@@ -369,6 +369,13 @@ static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
   return (e->seen[a / 64] >> (a % 64) & 1) && (e->seen[b / 64] >> (b % 64) & 1);
 }
 
+/* oms__u64map_put of a key that is new but for a rare exception (a new
+ * order's id and client order id), by the inline add: a call and a second
+ * test of the entry fewer. The maps are sized for every slot: never full. */
+static inline void map_set(oms__u64map_t *m, uint64_t key, uint64_t val) {
+  if (oms__u64map_add(m, key, val) == 0) oms__u64map_put(m, key, val);
+}
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static void hook_status_unknown(void *ctx, uint64_t order_id, const char *why);
@@ -1497,8 +1504,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   s->request_ns = e->now;
   s->clord_key = ckey;
   s->req_hash = rhash;
-  oms__u64map_put(&e->by_id, s->o.order_id, si);
-  oms__u64map_put(&e->by_clord, ckey, si);
+  map_set(&e->by_id, s->o.order_id, si);
+  map_set(&e->by_clord, ckey, si);
   mem_link(e, si);
   seen_add(e, ckey);
   e->st.submitted++;
