@@ -659,7 +659,7 @@ static uint32_t slot_alloc(oms_engine_t *e) {
   slot_t *s = &e->slots[i];
   /* The order itself is written whole by the caller (oms_order_init, or a
    * recovered copy): only the slot's own fields are cleared. */
-  memset((char *)s + offsetof(slot_t, next), 0, sizeof(*s) - offsetof(slot_t, next));
+  oms__zero((char *)s + offsetof(slot_t, next), sizeof(*s) - offsetof(slot_t, next));
   s->next = NIL;
   s->used = true;
   e->st.orders_in_memory++;

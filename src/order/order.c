@@ -150,7 +150,7 @@ static inline unsigned init(oms_order_t *o, uint64_t order_id, const oms_order_r
   memcpy(o->account_id, req->account_id, sizeof(o->account_id));
   memcpy(o->venue, req->venue, sizeof(o->venue));
   memcpy(o->symbol, req->symbol, sizeof(o->symbol));
-  memset(b + END_OF(symbol), 0, offsetof(oms_order_t, cur_client_order_id) - END_OF(symbol));
+  oms__zero(b + END_OF(symbol), offsetof(oms_order_t, cur_client_order_id) - END_OF(symbol));
   memcpy(o->cur_client_order_id, req->client_order_id, sizeof(o->cur_client_order_id));
   memset(b + END_OF(cur_client_order_id), 0,
          offsetof(oms_order_t, reject_reason) - END_OF(cur_client_order_id));

@@ -7,8 +7,20 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "oms/order.h"
+
+/* memset(p, 0, n) for a constant n, as blocks of at most 64 bytes, which
+ * GCC writes with a few 16-byte stores: one memset of more than about 90
+ * bytes it makes a rep stos, which starts slowly (tens of cycles) and
+ * counts as one instruction per 8 bytes. For the order and slot fields a
+ * submission clears. */
+static inline __attribute__((always_inline)) void oms__zero(void *p, size_t n) {
+  char *c = p;
+  for (; n > 64; n -= 64, c += 64) memset(c, 0, 64);
+  memset(c, 0, n);
+}
 
 /* oms_order_apply() for a caller that works on a scratch copy of the order
  * or keeps what it needs to undo the change (the engine's slots): the
