@@ -52,7 +52,8 @@ void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u);
  * again), and the return says it of the new order. A request's metadata
  * whose NUL is within its first OMS__META_HEAD bytes is copied up to there,
  * zeros after (its bytes past the NUL are no text), so that a short one
- * leaves three cache lines of the order unwritten. */
+ * leaves three cache lines of the order unwritten; an empty one is not
+ * copied at all (zeros). */
 #define OMS__DIRTY_REASON 1u /* reject_reason */
 #define OMS__DIRTY_META 2u   /* metadata past its first OMS__META_HEAD bytes */
 #define OMS__META_HEAD 48
