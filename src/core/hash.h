@@ -57,7 +57,7 @@ static inline uint64_t oms__hash_str(const char *s, uint64_t seed) {
  * The names of the OMS's records (client order ids, strategies, accounts,
  * venues, symbols) sit in char arrays of 16, 32 or 64 bytes. oms__hash_name
  * reads such an array 8 bytes at a time: each word up to and including the
- * one that holds the NUL is mixed in, the bytes from the NUL on masked to
+ * one that holds the NUL is folded in, the bytes from the NUL on masked to
  * zero; the NUL is found by the word trick (a byte of w is zero where
  * (w - 0x01..) & ~w & 0x80.. has its top bit, exact for the lowest such
  * byte). A short id is one word: a quarter of the byte-at-a-time hash's work,
@@ -81,39 +81,58 @@ static inline uint64_t oms__load_le64(const char *p) {
   return w;
 }
 
-/* The hash of the name in s[0..cap) (cap a multiple of 8; every byte
+/* Names are folded in a word at a time by an odd multiply (a bijection of
+ * the running hash for each word, so two runs that differ in one word never
+ * collide) and mixed once, by the caller's oms__hash_finish, at the end: a
+ * mix per word and a finish per name cost twice the instructions, and a key
+ * of two names (a strategy and a client order id, a venue and a symbol) is
+ * one run of words. The run tells its names apart: a name's words before
+ * the one that holds its NUL hold no zero byte, and that one always does
+ * (from the NUL on, cleared). */
+#define OMS__NAME_K UINT64_C(0x9e3779b97f4a7c15)
+
+/* h with the name in s[0..cap) folded in (cap a multiple of 8; every byte
  * readable, those after the NUL of any value). *len receives the name's
- * length, or cap if the array holds no NUL (then the hash covers all of it). */
-static inline uint64_t oms__hash_name(const char *s, size_t cap, uint64_t seed, size_t *len) {
-  uint64_t h = OMS__FNV_BASIS ^ seed;
+ * length, or cap if the array holds no NUL (then all of it is folded in). */
+static inline uint64_t oms__name_chain(uint64_t h, const char *s, size_t cap, size_t *len) {
   for (size_t i = 0; i < cap; i += 8) {
     uint64_t w = oms__load_le64(s + i);
     uint64_t z = (w - OMS__ONES) & ~w & OMS__HIGHS;
     if (z != 0) {
-      unsigned b = (unsigned)__builtin_ctzll(z) / 8; /* the NUL's byte */
-      h = oms__mix64(h ^ (w & ((UINT64_C(1) << (8 * b)) - 1)));
-      *len = i + b;
-      return oms__hash_finish(h);
+      /* z's lowest bit is the NUL's top bit: z ^ (z - 1) >> 8 keeps the
+       * bytes before it */
+      *len = i + (size_t)__builtin_ctzll(z) / 8;
+      return (h ^ (w & ((z ^ (z - 1)) >> 8))) * OMS__NAME_K;
     }
-    h = oms__mix64(h ^ w);
+    h = (h ^ w) * OMS__NAME_K;
   }
   *len = cap;
-  return oms__hash_finish(h);
+  return h;
 }
 
-/* oms__hash_name of the string s, for a string that is not in an array. */
-static inline uint64_t oms__hash_name_str(const char *s, uint64_t seed) {
-  uint64_t h = OMS__FNV_BASIS ^ seed, w = 0;
+/* oms__name_chain of the string s, for a string that is not in an array. */
+static inline uint64_t oms__name_chain_str(uint64_t h, const char *s) {
+  uint64_t w = 0;
   unsigned k = 0;
   for (; *s != '\0'; s++) {
     w |= (uint64_t)(unsigned char)*s << (8 * k);
     if (++k == 8) {
-      h = oms__mix64(h ^ w);
+      h = (h ^ w) * OMS__NAME_K;
       w = 0;
       k = 0;
     }
   }
-  return oms__hash_finish(oms__mix64(h ^ w));
+  return (h ^ w) * OMS__NAME_K;
+}
+
+/* The hash of the name in s[0..cap), as oms__name_chain reads it. */
+static inline uint64_t oms__hash_name(const char *s, size_t cap, uint64_t seed, size_t *len) {
+  return oms__hash_finish(oms__name_chain(OMS__FNV_BASIS ^ seed, s, cap, len));
+}
+
+/* oms__hash_name of the string s, for a string that is not in an array. */
+static inline uint64_t oms__hash_name_str(const char *s, uint64_t seed) {
+  return oms__hash_finish(oms__name_chain_str(OMS__FNV_BASIS ^ seed, s));
 }
 
 /* Whether the names in the arrays a and b (both cap bytes, cap a multiple of

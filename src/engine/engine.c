@@ -265,17 +265,22 @@ static void copy_text(char *dst, size_t cap, const char *src) {
 
 /* The key of (strategy, client order id): from two strings, or from the
  * names in an order's or a request's arrays a word at a time (the same key;
- * core/hash.h, oms__hash_name). */
+ * core/hash.h, oms__name_chain): the two names one run of words, mixed
+ * once. */
+#define CLORD_SEED (OMS__FNV_BASIS ^ 0x5bd1e995)
 static uint64_t clord_key(const char *strategy, const char *clordid) {
-  return oms__hash_name_str(clordid, oms__hash_name_str(strategy, 0x5bd1e995));
+  return oms__hash_finish(oms__name_chain_str(oms__name_chain_str(CLORD_SEED, strategy), clordid));
 }
 
 /* strategy and clordid are arrays of OMS_ID_MAX + 1; *slen and *clen receive
- * the names' lengths (OMS_ID_MAX + 1 for an array without its NUL). */
-static uint64_t clord_key_of(const char *strategy, const char *clordid, size_t *slen,
-                             size_t *clen) {
-  uint64_t h = oms__hash_name(strategy, OMS_ID_MAX + 1, 0x5bd1e995, slen);
-  return oms__hash_name(clordid, OMS_ID_MAX + 1, h, clen);
+ * the names' lengths (OMS_ID_MAX + 1 for an array without its NUL). Always
+ * inlined: with three callers GCC keeps it apart, a call on the submission
+ * path. */
+static inline __attribute__((always_inline)) uint64_t clord_key_of(const char *strategy,
+                                                                   const char *clordid,
+                                                                   size_t *slen, size_t *clen) {
+  uint64_t h = oms__name_chain(CLORD_SEED, strategy, OMS_ID_MAX + 1, slen);
+  return oms__hash_finish(oms__name_chain(h, clordid, OMS_ID_MAX + 1, clen));
 }
 
 /* Keeps the map (strategy, current client order id) -> order current after
@@ -306,15 +311,16 @@ static void index_venue_id(oms_engine_t *e, slot_t *s) {
 }
 
 /* The key of an instrument, (venue, symbol): from two strings, or from the
- * arrays of an instrument or a request (the same key). */
+ * arrays of an instrument or a request (the same key), as clord_key. */
+#define INS_SEED (OMS__FNV_BASIS ^ 0x9e3779b9)
 static uint64_t ins_key(const char *venue, const char *symbol) {
-  return oms__hash_name_str(symbol, oms__hash_name_str(venue, 0x9e3779b9));
+  return oms__hash_finish(oms__name_chain_str(oms__name_chain_str(INS_SEED, venue), symbol));
 }
 
 static uint64_t ins_key_of(const char *venue, const char *symbol) {
   size_t n;
-  return oms__hash_name(symbol, OMS_SYMBOL_MAX + 1,
-                        oms__hash_name(venue, OMS_VENUE_MAX + 1, 0x9e3779b9, &n), &n);
+  uint64_t h = oms__name_chain(INS_SEED, venue, OMS_VENUE_MAX + 1, &n);
+  return oms__hash_finish(oms__name_chain(h, symbol, OMS_SYMBOL_MAX + 1, &n));
 }
 
 /* A hash of everything a request asks for, so a replay can be told from a
@@ -322,13 +328,14 @@ static uint64_t ins_key_of(const char *venue, const char *symbol) {
  * submission computes anyway (clord_key of its strategy and client order
  * id, ins_key of its venue and symbol), so those names are read once. The
  * four small fields go in two to a word. The words are chained by an odd
- * multiply each (a bijection of the running hash, so two requests that
- * differ in one word never collide) and mixed once at the end, where a
- * mix per word cost three times the instructions. */
+ * multiply each, as the account's (oms__name_chain: a bijection of the
+ * running hash, so two requests that differ in one word never collide)
+ * and mixed once at the end, where a mix per word cost three times the
+ * instructions. */
 static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey, uint64_t ikey) {
-  const uint64_t odd = UINT64_C(0x9e3779b97f4a7c15);
+  const uint64_t odd = OMS__NAME_K;
   size_t n;
-  uint64_t h = oms__hash_name(r->account_id, OMS_ID_MAX + 1, ckey, &n);
+  uint64_t h = oms__name_chain(ckey, r->account_id, OMS_ID_MAX + 1, &n);
   uint64_t v[] = {ikey,
                   (uint64_t)(uint32_t)r->side | (uint64_t)(uint32_t)r->type << 32,
                   (uint64_t)(uint32_t)r->tif | (uint64_t)r->instructions << 32,
@@ -360,6 +367,13 @@ static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
   uint64_t a, b;
   seen_bits(e, key, &a, &b);
   return (e->seen[a / 64] >> (a % 64) & 1) && (e->seen[b / 64] >> (b % 64) & 1);
+}
+
+/* oms__u64map_put of a key that is new but for a rare exception (a new
+ * order's id and client order id), by the inline add: a call and a second
+ * test of the entry fewer. The maps are sized for every slot: never full. */
+static inline void map_set(oms__u64map_t *m, uint64_t key, uint64_t val) {
+  if (oms__u64map_add(m, key, val) == 0) oms__u64map_put(m, key, val);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -645,7 +659,7 @@ static uint32_t slot_alloc(oms_engine_t *e) {
   slot_t *s = &e->slots[i];
   /* The order itself is written whole by the caller (oms_order_init, or a
    * recovered copy): only the slot's own fields are cleared. */
-  memset((char *)s + offsetof(slot_t, next), 0, sizeof(*s) - offsetof(slot_t, next));
+  oms__zero((char *)s + offsetof(slot_t, next), sizeof(*s) - offsetof(slot_t, next));
   s->next = NIL;
   s->used = true;
   e->st.orders_in_memory++;
@@ -1490,8 +1504,8 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   s->request_ns = e->now;
   s->clord_key = ckey;
   s->req_hash = rhash;
-  oms__u64map_put(&e->by_id, s->o.order_id, si);
-  oms__u64map_put(&e->by_clord, ckey, si);
+  map_set(&e->by_id, s->o.order_id, si);
+  map_set(&e->by_clord, ckey, si);
   mem_link(e, si);
   seen_add(e, ckey);
   e->st.submitted++;

@@ -150,14 +150,21 @@ static inline unsigned init(oms_order_t *o, uint64_t order_id, const oms_order_r
   memcpy(o->account_id, req->account_id, sizeof(o->account_id));
   memcpy(o->venue, req->venue, sizeof(o->venue));
   memcpy(o->symbol, req->symbol, sizeof(o->symbol));
-  memset(b + END_OF(symbol), 0, offsetof(oms_order_t, cur_client_order_id) - END_OF(symbol));
+  oms__zero(b + END_OF(symbol), offsetof(oms_order_t, cur_client_order_id) - END_OF(symbol));
   memcpy(o->cur_client_order_id, req->client_order_id, sizeof(o->cur_client_order_id));
   memset(b + END_OF(cur_client_order_id), 0,
          offsetof(oms_order_t, reject_reason) - END_OF(cur_client_order_id));
   if (dirty & OMS__DIRTY_REASON) memset(o->reject_reason, 0, sizeof(o->reject_reason));
   memset(b + END_OF(reject_reason), 0, offsetof(oms_order_t, metadata) - END_OF(reject_reason));
-  if (nul_within(req->metadata, OMS__META_HEAD)) {
-    memcpy(o->metadata, req->metadata, OMS__META_HEAD);
+  /* Most requests carry no metadata: then none of its bytes is copied (those
+   * after the NUL are no text), and the request's cache lines past its first
+   * byte, which a whole head can reach into, are not read. */
+  bool empty = req->metadata[0] == '\0';
+  if (empty || nul_within(req->metadata, OMS__META_HEAD)) {
+    if (empty)
+      memset(o->metadata, 0, OMS__META_HEAD);
+    else
+      memcpy(o->metadata, req->metadata, OMS__META_HEAD);
     if (dirty & OMS__DIRTY_META)
       memset(o->metadata + OMS__META_HEAD, 0, sizeof(o->metadata) - OMS__META_HEAD);
   } else {

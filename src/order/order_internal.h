@@ -7,8 +7,20 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "oms/order.h"
+
+/* memset(p, 0, n) for a constant n, as blocks of at most 64 bytes, which
+ * GCC writes with a few 16-byte stores: one memset of more than about 90
+ * bytes it makes a rep stos, which starts slowly (tens of cycles) and
+ * counts as one instruction per 8 bytes. For the order and slot fields a
+ * submission clears. */
+static inline __attribute__((always_inline)) void oms__zero(void *p, size_t n) {
+  char *c = p;
+  for (; n > 64; n -= 64, c += 64) memset(c, 0, 64);
+  memset(c, 0, n);
+}
 
 /* oms_order_apply() for a caller that works on a scratch copy of the order
  * or keeps what it needs to undo the change (the engine's slots): the
@@ -40,7 +52,8 @@ void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u);
  * again), and the return says it of the new order. A request's metadata
  * whose NUL is within its first OMS__META_HEAD bytes is copied up to there,
  * zeros after (its bytes past the NUL are no text), so that a short one
- * leaves three cache lines of the order unwritten. */
+ * leaves three cache lines of the order unwritten; an empty one is not
+ * copied at all (zeros). */
 #define OMS__DIRTY_REASON 1u /* reject_reason */
 #define OMS__DIRTY_META 2u   /* metadata past its first OMS__META_HEAD bytes */
 #define OMS__META_HEAD 48

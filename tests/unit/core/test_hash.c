@@ -131,6 +131,57 @@ static void test_name_eq_agrees_with_strcmp(void **state) {
   assert_false(oms__name_eq(full1, full2, sizeof full1));
 }
 
+/* A key of two names (oms__name_chain): the array form equals the string
+ * form, and every split of one text into two names gives another key. */
+static void test_name_chain_of_two_names(void **state) {
+  (void)state;
+  const char *text = "abcdefghijklmnopqrstuvwxyz012345";
+  size_t n = strlen(text);
+  uint64_t keys[40];
+  for (size_t cut = 0; cut <= n; cut++) {
+    char a[64], b[64], sa[64], sb[64];
+    memset(a, '#', sizeof a); /* garbage after the NULs */
+    memset(b, '#', sizeof b);
+    memcpy(a, text, cut);
+    a[cut] = '\0';
+    memcpy(b, text + cut, n - cut);
+    b[n - cut] = '\0';
+    memcpy(sa, a, cut + 1);
+    memcpy(sb, b, n - cut + 1);
+    size_t la, lb;
+    uint64_t h = oms__name_chain(oms__name_chain(11, a, sizeof a, &la), b, sizeof b, &lb);
+    assert_int_equal(la, cut);
+    assert_int_equal(lb, n - cut);
+    assert_int_equal(h, oms__name_chain_str(oms__name_chain_str(11, sa), sb));
+    keys[cut] = oms__hash_finish(h);
+    for (size_t k = 0; k < cut; k++) assert_int_not_equal(keys[k], keys[cut]);
+  }
+}
+
+/* Keys of (strategy, client order id) as the engine makes them: sequential
+ * ids, short and long (differing only in a word's last byte too), spread
+ * over the low 16 bits as random ones would. */
+static void test_name_chain_spreads_sequential_ids(void **state) {
+  (void)state;
+  const char *fmt[] = {"c%d", "order-%09d", "%07d"};
+  for (size_t f = 0; f < sizeof fmt / sizeof fmt[0]; f++) {
+    static uint8_t hit[65536];
+    memset(hit, 0, sizeof hit);
+    int slots = 0;
+    char strategy[64] = "strat7", id[64];
+    memset(id, 0, sizeof id);
+    for (int i = 1; i <= 32768; i++) {
+      size_t len;
+      snprintf(id, sizeof id, fmt[f], i);
+      uint64_t h =
+          oms__name_chain(oms__name_chain(3, strategy, sizeof strategy, &len), id, sizeof id, &len);
+      uint32_t b = (uint32_t)oms__hash_finish(h) & 65535;
+      if (!hit[b]++) slots++;
+    }
+    assert_true(slots > 24000);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_string_hash_is_never_zero_and_seeded),
@@ -140,6 +191,8 @@ int main(void) {
       cmocka_unit_test(test_name_hash_reports_an_array_without_nul),
       cmocka_unit_test(test_name_hash_spreads_sequential_ids),
       cmocka_unit_test(test_name_eq_agrees_with_strcmp),
+      cmocka_unit_test(test_name_chain_of_two_names),
+      cmocka_unit_test(test_name_chain_spreads_sequential_ids),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

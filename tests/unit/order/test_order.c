@@ -153,6 +153,28 @@ static void test_order_init_over_skips_only_clean_texts(void **state) {
   }
 }
 
+/* An empty metadata is not copied, whatever its array holds after the NUL
+ * (the submission then reads only its first byte): the order's is all
+ * zeros, over a clean order and over one a long metadata dirtied. */
+static void test_order_init_does_not_copy_an_empty_metadata(void **state) {
+  (void)state;
+  oms_order_request_t empty = req, longer = req;
+  memset(empty.metadata, 'x', sizeof empty.metadata);
+  empty.metadata[0] = '\0';
+  memset(longer.metadata, 'm', OMS_METADATA_MAX);
+  longer.metadata[OMS_METADATA_MAX] = '\0';
+  oms_order_t want, o;
+  memset(&want, 0x5a, sizeof want);
+  oms_order_init(&want, 3, &empty, NOW);
+  for (size_t i = 0; i < sizeof(want.metadata); i++) assert_int_equal(want.metadata[i], 0);
+  memset(&o, 0, sizeof o);
+  assert_int_equal(oms__order_init_over(&o, 3, &empty, NOW, 0), 0);
+  assert_memory_equal(&want, &o, sizeof want);
+  assert_int_equal(oms__order_init_over(&o, 2, &longer, NOW, 0), OMS__DIRTY_META);
+  assert_int_equal(oms__order_init_over(&o, 3, &empty, NOW, OMS__DIRTY_META), 0);
+  assert_memory_equal(&want, &o, sizeof want);
+}
+
 static void test_strlcpy_and_notional(void **state) {
   (void)state;
   char buf[4];
@@ -176,6 +198,7 @@ int main(void) {
       cmocka_unit_test_setup(test_order_init_copies_request_in_pending, setup),
       cmocka_unit_test_setup(test_order_init_over_a_used_order_is_a_whole_init, setup),
       cmocka_unit_test_setup(test_order_init_over_skips_only_clean_texts, setup),
+      cmocka_unit_test_setup(test_order_init_does_not_copy_an_empty_metadata, setup),
       cmocka_unit_test_setup(test_strlcpy_and_notional, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
