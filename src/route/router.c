@@ -551,25 +551,40 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
   return OMS_ROUTE_QUEUED;
 }
 
+/* Whether a new order of rv goes now, dispatch's sending branch without
+ * building its message: up, reconciled, nothing waiting, a token free. */
+static inline bool goes_now(rvenue_t *rv, int64_t now_ns) {
+  return rv->connected && rv->ready && rv->cancels.count == 0 && rv->others.count == 0 &&
+         take_token(rv, now_ns);
+}
+
+/* The new order o the connector was given now, rc its answer. */
+static inline int sent_new(oms_router_t *r, rvenue_t *rv, const oms_order_t *o, int rc,
+                           int64_t now_ns, oms_reject_t *rej) {
+  if (rc == 0) {
+    rv->st.sent_new++;
+    track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+  }
+  return sent(rv, rc, rej);
+}
+
 int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  /* The usual case: a venue that maps no symbol takes the order as it is
+   * (its conversion would be a copy) when no native type is to be set. */
+  const oms_venue_vtbl_t *vt = rv->v->vt;
+  if (rv->nsyms == 0 && vt->send_order != NULL &&
+      (o->parent_order_id == 0 || r->hooks.native_of == NULL) && goes_now(rv, now_ns))
+    return sent_new(r, rv, o, vt->send_order(rv->v, o), now_ns, rej);
   /* convert() writes the whole of m.vo: it is not cleared twice. */
   msg_t m;
   if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
   if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
-  /* The common case, dispatch's sending branch without the rest of m: up,
-   * reconciled, nothing waiting, a token free. (When the token is not free
-   * dispatch asks again at the same time, which changes nothing, and queues.) */
-  if (rv->connected && rv->ready && rv->cancels.count == 0 && rv->others.count == 0 &&
-      take_token(rv, now_ns)) {
-    int rc = oms_venue_send_new(rv->v, &m.vo);
-    if (rc == 0) {
-      rv->st.sent_new++;
-      track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
-    }
-    return sent(rv, rc, rej);
-  }
+  /* (When the token is not free dispatch asks again at the same time, which
+   * changes nothing, and queues.) */
+  if (goes_now(rv, now_ns))
+    return sent_new(r, rv, o, oms_venue_send_new(rv->v, &m.vo), now_ns, rej);
   m.kind = OMS_ROUTE_NEW;
   m.dead = false;
   m.order_id = o->order_id;
