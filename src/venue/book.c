@@ -50,15 +50,21 @@
 
 #define NIL OMS__ILIST_NIL
 
+/* Half a cache line, never across two (the block is 64-byte aligned and
+ * the id table before the nodes a multiple of 64 bytes): the price is its
+ * level's, the side a bit beside the level's index (below 2^31: the
+ * capacity is). */
 typedef struct node_s {
   uint64_t id;
-  uint64_t tag;
-  int64_t px;
   int64_t qty;       /* leaves */
   oms__ilink_t link; /* in its level's FIFO; link.next chains the free list */
-  uint32_t level;
-  uint8_t side; /* 0 buy, 1 sell */
+  uint32_t tag;
+  uint32_t lvs; /* its level's index | side << 31 (0 buy, 1 sell) */
 } node_t;
+_Static_assert(sizeof(node_t) == 32, "two nodes a cache line");
+
+static inline uint32_t node_level(const node_t *n) { return n->lvs & 0x7fffffffu; }
+static inline int node_side(const node_t *n) { return (int)(n->lvs >> 31); }
 
 typedef struct level_s {
   int64_t px;
@@ -152,7 +158,7 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   while (ids < capacity) ids <<= 1;
   size_t size = (size_t)capacity * (sizeof(node_t) + sizeof(level_t) + 2 * sizeof(uint32_t)) +
                 (size_t)ids * sizeof(ident_t);
-  ident_t *block = (ident_t *)oms__malloc(size);
+  ident_t *block = (ident_t *)oms__aligned_alloc(64, size);
   if (block == NULL) goto fail_book;
   /* Touch every page now so that steady-state matching never faults. */
   memset(block, 0, size);
@@ -173,7 +179,7 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   return 0;
 
 fail_block:
-  oms__free(block);
+  oms__aligned_free(block);
 fail_book:
   oms__aligned_free(b);
 fail:
@@ -183,7 +189,7 @@ fail:
 void oms__book_destroy(oms__book_t *b) {
   if (b == NULL) return;
   oms__u64map_close(&b->ids);
-  oms__free(idt_of(b));
+  oms__aligned_free(idt_of(b));
   oms__aligned_free(b);
 }
 
@@ -260,11 +266,11 @@ static inline void fifo_unlink(oms__book_t *b, level_t *l, uint32_t ni) {
 /* Unlinks node ni from its level, the hash and the book; frees it. */
 static void node_remove(oms__book_t *b, uint32_t ni) {
   node_t *o = &b->nodes[ni];
-  level_t *l = &lev_of(b)[o->level];
+  level_t *l = &lev_of(b)[node_level(o)];
   fifo_unlink(b, l, ni);
   l->total -= o->qty;
   l->count--;
-  if (l->count == 0) level_drop(b, o->side, o->level);
+  if (l->count == 0) level_drop(b, node_side(o), node_level(o));
   id_del(b, o->id);
   o->link.next = b->free_node;
   b->free_node = ni;
@@ -293,7 +299,7 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
 /* Rests leaves of in on side s in the free node, whose index the id hash
  * already has. Can not fail: levels never outnumber orders and a node is
  * free. Inline: every resting order comes through here. */
-static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px,
+static inline void rest(oms__book_t *b, uint64_t id, uint32_t tag, int s, int64_t px,
                         int64_t leaves) {
   uint32_t li = level_get(b, s, px);
   uint32_t ni = b->free_node;
@@ -301,11 +307,9 @@ static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
   b->free_node = n->link.next;
   level_t *l = &lev_of(b)[li];
   n->id = id;
-  n->tag = tag;
-  n->px = px;
   n->qty = leaves;
-  n->level = li;
-  n->side = (uint8_t)s;
+  n->tag = tag;
+  n->lvs = li | (uint32_t)s << 31;
   fifo_append(b, l, ni);
   l->total += leaves;
   l->count++;
@@ -315,7 +319,7 @@ static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
 
 /* The passive path: a limit order that can not trade on arrival rests at
  * once. Checked for a duplicate and put in the id hash in one probe. */
-static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px, int64_t qty) {
+static inline bool post(oms__book_t *b, uint64_t id, uint32_t tag, int s, int64_t px, int64_t qty) {
   int o = !s;
   if (b->free_node == NIL || (b->nlev[o] > 0 && crosses(s, 0, px, b->best[o]))) return false;
   if (!id_add(b, id, b->free_node)) return false;
@@ -323,7 +327,7 @@ static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_
   return true;
 }
 
-bool oms__book_post(oms__book_t *b, uint64_t id, uint64_t tag, oms_side_t side, oms_dec_t price,
+bool oms__book_post(oms__book_t *b, uint64_t id, uint32_t tag, oms_side_t side, oms_dec_t price,
                     oms_dec_t qty) {
   return post(b, id, tag, sidx(side), price.raw, qty.raw);
 }
@@ -414,7 +418,7 @@ int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (ni == NIL) return OMS_ENOTFOUND;
   node_t *n = &b->nodes[ni];
   if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
-  lev_of(b)[n->level].total -= n->qty - new_leaves.raw;
+  lev_of(b)[node_level(n)].total -= n->qty - new_leaves.raw;
   n->qty = new_leaves.raw;
   b->version++;
   return 0;
@@ -426,8 +430,8 @@ int oms__book_get(const oms__book_t *b, uint64_t id, oms__book_entry_t *out) {
   if (ni == NIL) return OMS_ENOTFOUND;
   const node_t *n = &b->nodes[ni];
   out->tag = n->tag;
-  out->side = n->side ? OMS_SIDE_SELL : OMS_SIDE_BUY;
-  out->price.raw = n->px;
+  out->side = node_side(n) ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+  out->price.raw = lev_of(b)[node_level(n)].px;
   out->leaves_qty.raw = n->qty;
   return 0;
 }
@@ -483,8 +487,8 @@ int oms__book_check(const oms__book_t *b) {
       uint32_t cnt = 0, prev = NIL;
       for (uint32_t ni = l->fifo.head; ni != NIL; ni = b->nodes[ni].link.next) {
         const node_t *n = &b->nodes[ni];
-        if (n->link.prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
-        if (lev_of(b) + n->level != l) return 0;
+        if (n->link.prev != prev || node_side(n) != s || n->qty <= 0) return 0;
+        if (lev_of(b) + node_level(n) != l) return 0;
         if (id_get(b, n->id) != ni) return 0;
         sum += n->qty;
         cnt++;

@@ -630,7 +630,7 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
 /* execute() the whole way: the book order built, matched, its outcome
  * sorted. Out of line: the passive order (the usual) never comes here, and
  * this is most of execute's code. */
-static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint64_t tag,
+static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint32_t tag,
                                             int64_t leaves) {
   oms__book_order_t bo;
   bo.id = r->vid;
@@ -678,7 +678,7 @@ static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool m
  * book as a market (MARKET, triggered STOP) or limit order. */
 static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
   bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
-  uint64_t tag = (uint64_t)rec_index(v, r) + 1;
+  uint32_t tag = rec_index(v, r) + 1; /* below 2^32: a record index is */
   int64_t leaves = r->qty - r->filled;
   /* A limit order that may rest and can not trade (a passive order, the
    * most common) takes the book's passive path: no book order built, no
