@@ -44,7 +44,7 @@
  * made, so a cascade resolves completely before the operation returns. The
  * book is never re-entered from its own callback. A limit order that can
  * not trade on arrival (the usual passive order) rests through the book's
- * passive path (oms__book_post) without the rest of this.
+ * passive path (oms__book_post, inline) without the rest of this.
  *
  * Durable state (state_path; format in sim_state.c). jot() records every
  * change to a working order as it happens: W at acceptance and replace, T
@@ -85,6 +85,7 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "venue/book.h"
+#include "venue/book_post.h"
 #include "venue/sim_state.h"
 
 #define NIL OMS__ILIST_NIL
@@ -675,22 +676,27 @@ static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool m
 }
 
 /* Sends a working order that is in neither the book nor a stop list to the
- * book as a market (MARKET, triggered STOP) or limit order. */
-static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
+ * book as a market (MARKET, triggered STOP) or limit order; tag is its
+ * record's index + 1 (below 2^32: a record index is). */
+static inline void execute_tagged(sim_t *v, sym_t *y, rec_t *r, uint32_t tag) {
   bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
-  uint32_t tag = rec_index(v, r) + 1; /* below 2^32: a record index is */
   int64_t leaves = r->qty - r->filled;
   /* A limit order that may rest and can not trade (a passive order, the
    * most common) takes the book's passive path: no book order built, no
    * outcome to sort. What it does not take (a cross, a full book, anything
    * the book would refuse) goes the whole way. */
   if (!market && r->tif != OMS_TIF_IOC && r->tif != OMS_TIF_FOK && r->price > 0 && leaves > 0 &&
-      oms__book_post(y->book, r->vid, tag, (oms_side_t)r->side, oms_dec_from_raw(r->price),
-                     oms_dec_from_raw(leaves))) {
+      oms__book_post_inline(y->book, r->vid, tag, (oms_side_t)r->side, oms_dec_from_raw(r->price),
+                            oms_dec_from_raw(leaves))) {
     r->where = W_BOOK;
     return;
   }
   trade(v, y, r, market, tag, leaves);
+}
+
+/* execute_tagged() of a record whose index the caller does not have. */
+static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
+  execute_tagged(v, y, r, rec_index(v, r) + 1);
 }
 
 /* The loop of run_stops, entered when a trade may have reached a stop. */
@@ -1081,7 +1087,7 @@ static inline __attribute__((always_inline)) int send_new_of(sim_t *v, const nv_
   if (r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) {
     stop_append(v, y, r);
   } else {
-    execute(v, y, r);
+    execute_tagged(v, y, r, ri + 1); /* its index at hand: no division */
     run_stops(v, y);
   }
   return 0;
