@@ -482,6 +482,53 @@ static void test_send_order_only_where_nothing_converts(void **state) {
   assert_int_equal(st.refused_down, 1);
 }
 
+/* An order's venue is found by its name's words, whatever its length (one
+ * word or two), whatever follows its NUL, and only by its whole name. */
+static void test_venues_found_by_their_whole_name(void **state) {
+  (void)state;
+  static const char *names[] = {"A", "ABCDEFG", "ABCDEFGH", "ABCDEFGHIJKLMN", "ABCDEFGHIJKLMNO"};
+  enum { NV = sizeof names / sizeof names[0] };
+  static fake_venue_t fvs[NV];
+  oms_router_t *rr;
+  assert_int_equal(oms_router_create(NV, 64, NULL, &rr), 0);
+  for (int i = 0; i < NV; i++) {
+    fake_venue_init(&fvs[i], names[i]);
+    assert_int_equal(oms_router_add_venue(rr, &fvs[i].base, NULL), 0);
+  }
+  static const char *others[] = {"",
+                                 "B",
+                                 "AB",
+                                 "ABCDEF",
+                                 "ABCDEFGHI",
+                                 "ABCDEFGX",
+                                 "ABCDEFGHIJKLM",
+                                 "ABCDEFGHIJKLMNX",
+                                 "XBCDEFGHIJKLMNO"};
+  oms_reject_t rej;
+  uint64_t id = 1;
+  for (int garbage = 0; garbage < 2; garbage++) {
+    for (int i = 0; i < NV; i++) {
+      oms_order_t o = order(id++, OMS_SIDE_BUY, "1", "100");
+      memset(o.venue, garbage ? 'Z' : 0, sizeof o.venue);
+      memcpy(o.venue, names[i], strlen(names[i]) + 1); /* garbage after the NUL */
+      assert_int_equal(oms_router_check_new(rr, &o, &rej), OMS_R_NONE);
+      int before = fvs[i].nsent;
+      assert_int_equal(oms_router_send_new(rr, &o, 0, &rej), 0);
+      assert_int_equal(fvs[i].nsent, before + 1);
+    }
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+      oms_order_t o = order(id++, OMS_SIDE_BUY, "1", "100");
+      memset(o.venue, garbage ? 'A' : 0, sizeof o.venue);
+      memcpy(o.venue, others[k], strlen(others[k]) + 1);
+      assert_int_equal(oms_router_check_new(rr, &o, &rej), OMS_R_UNKNOWN_VENUE);
+      assert_int_equal(oms_router_send_new(rr, &o, 0, &rej), OMS_EREJECTED);
+      assert_int_equal(rej.code, OMS_R_UNKNOWN_VENUE);
+    }
+  }
+  for (int i = 0; i < NV; i++) assert_int_equal(fvs[i].nsent, 2);
+  oms_router_destroy(rr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_symbol_map_rounds_against_nobody, setup, teardown),
@@ -497,6 +544,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_inflight_orders_sharing_a_slot, setup_unlimited,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_send_order_only_where_nothing_converts, setup, teardown),
+      cmocka_unit_test(test_venues_found_by_their_whole_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
