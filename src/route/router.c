@@ -69,6 +69,7 @@ typedef struct rvenue_s {
   symmap_t *syms;
   uint32_t nsyms, cap_syms;
   uint32_t head, tail; /* in-flight list in deadline order */
+  uint32_t index;      /* in venues: tracking needs it, not a division */
   bool connected;
   bool ready; /* reconciled: new orders may go */
   oms_route_stats_t st;
@@ -210,6 +211,7 @@ int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_
     goto fail;
   }
   rv->v = v;
+  rv->index = r->nvenues;
   oms__strkey_from_str(v->name, sizeof v->name, &rv->key);
   rv->tokens = (int64_t)rv->cfg.burst * NANOTOKEN;
   rv->connected = oms_venue_is_connected(v);
@@ -355,10 +357,9 @@ static void inf_unlink(oms_router_t *r, uint32_t i) {
   e->prev = e->next = NIL;
 }
 
-static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
-  rvenue_t *rv = &r->venues[vi];
+static void inf_append(oms_router_t *r, rvenue_t *rv, uint32_t i) {
   inflight_t *e = &r->inf[i];
-  e->venue = vi;
+  e->venue = rv->index;
   e->next = NIL;
   e->prev = rv->tail;
   if (rv->tail != NIL)
@@ -395,7 +396,7 @@ static __attribute__((noinline)) uint32_t track_slot(oms_router_t *r, uint64_t o
 }
 
 /* Inline: every order sent is tracked, and the rare cases are in track_slot. */
-static inline void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
+static inline void track(oms_router_t *r, rvenue_t *rv, uint64_t order_id, int64_t now_ns) {
   /* Full: the venue's own reports still settle it. */
   if (order_id == 0 || r->ninf == r->max_inf) return;
   uint32_t i = (uint32_t)order_id & r->dmask;
@@ -403,21 +404,20 @@ static inline void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_
     return;
   inflight_t *e = &r->inf[i];
   e->order_id = order_id;
-  e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
+  e->deadline_ns = now_ns + rv->cfg.ack_timeout_ns;
   e->unknown = false;
-  inf_append(r, vi, i);
+  inf_append(r, rv, i);
   r->ninf++;
-  r->venues[vi].st.inflight++;
+  rv->st.inflight++;
 }
 
 int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return OMS_ENOTFOUND;
-  uint32_t vi = (uint32_t)(rv - r->venues);
   uint32_t idx = inf_find(r, o->order_id);
   if (idx == NIL) {
     if (r->ninf == r->max_inf) return OMS_EFULL;
-    track(r, vi, o->order_id, now_ns);
+    track(r, rv, o->order_id, now_ns);
     if ((idx = inf_find(r, o->order_id)) == NIL) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
@@ -430,7 +430,7 @@ int oms_router_track_unknown_later(oms_router_t *r, const oms_order_t *o, int64_
   if (rv == NULL) return OMS_ENOTFOUND;
   uint32_t idx = inf_find(r, o->order_id);
   if (idx == NIL) {
-    track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+    track(r, rv, o->order_id, now_ns);
     if ((idx = inf_find(r, o->order_id)) == NIL) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
@@ -485,7 +485,7 @@ static int transmit(oms_router_t *r, uint32_t vi, const msg_t *m, int64_t now_ns
       rc = oms_venue_send_new(rv->v, &m->vo);
       if (rc == 0) {
         rv->st.sent_new++;
-        track(r, vi, m->order_id, now_ns);
+        track(r, rv, m->order_id, now_ns);
       }
       return rc;
     case OMS_ROUTE_CANCEL:
@@ -574,7 +574,7 @@ static inline int sent_new(oms_router_t *r, rvenue_t *rv, const oms_order_t *o, 
                            int64_t now_ns, oms_reject_t *rej) {
   if (rc == 0) {
     rv->st.sent_new++;
-    track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+    track(r, rv, o->order_id, now_ns);
   }
   return sent(rv, rc, rej);
 }
@@ -692,7 +692,7 @@ static void check_timeouts(oms_router_t *r, uint32_t vi, int64_t now_ns) {
     if (oms_venue_query_status(rv->v, r->inf[i].order_id) == 0) rv->st.status_queries++;
     inf_unlink(r, i);
     r->inf[i].deadline_ns = now_ns + rv->cfg.ack_timeout_ns;
-    inf_append(r, vi, i);
+    inf_append(r, rv, i);
   }
 }
 
