@@ -678,7 +678,8 @@ static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool m
 /* Sends a working order that is in neither the book nor a stop list to the
  * book as a market (MARKET, triggered STOP) or limit order; tag is its
  * record's index + 1 (below 2^32: a record index is). */
-static inline void execute_tagged(sim_t *v, sym_t *y, rec_t *r, uint32_t tag) {
+static inline __attribute__((always_inline)) void execute_tagged(sim_t *v, sym_t *y, rec_t *r,
+                                                                 uint32_t tag) {
   bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
   int64_t leaves = r->qty - r->filled;
   /* A limit order that may rest and can not trade (a passive order, the
@@ -1086,6 +1087,14 @@ static inline __attribute__((always_inline)) int send_new_of(sim_t *v, const nv_
   jot(v, r, OMS__SJ_WORKING, true);
   if (r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) {
     stop_append(v, y, r);
+  } else if (o->type == OMS_ORD_LIMIT && o->tif != OMS_TIF_IOC && o->tif != OMS_TIF_FOK) {
+    /* execute_tagged() without what check_new proved (a positive price and
+     * quantity, nothing filled yet), from the order's fields at hand. */
+    if (oms__book_post_inline(y->book, r->vid, ri + 1, o->side, o->price, o->qty))
+      r->where = W_BOOK;
+    else
+      trade(v, y, r, false, ri + 1, o->qty.raw);
+    run_stops(v, y);
   } else {
     execute_tagged(v, y, r, ri + 1); /* its index at hand: no division */
     run_stops(v, y);
