@@ -2014,6 +2014,18 @@ static void test_working_walk_stops_at_the_callbacks_word_and_refuses_other_venu
 
 /* ---- send_order: the order as it is, the same as send_new of its conversion ---- */
 
+/* on_report and on_md copying every byte (a struct assignment need not
+ * copy padding), for the byte comparisons below. */
+static void on_report_bytes(void *ctx, const oms_exec_report_t *r) {
+  fx_t *fx = (fx_t *)ctx;
+  assert_true(fx->nrep < MAXREP);
+  memcpy(&fx->rep[fx->nrep++], r, sizeof *r);
+}
+static void on_md_bytes(void *ctx, const oms_market_data_t *md) {
+  fx_t *fx = (fx_t *)ctx;
+  if (fx->nmd < MAXREP) memcpy(&fx->md[fx->nmd++], md, sizeof *md);
+}
+
 static uint64_t eq_rng(uint64_t *s) {
   *s = *s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
   return *s >> 33;
@@ -2059,6 +2071,10 @@ static void test_send_order_is_send_new_of_the_conversion(void **state) {
   ca.seed = cb.seed = 7;
   fx_open_cfg(a, &ca);
   fx_open_cfg(b, &cb);
+  oms_venue_handler_t ha = {on_report_bytes, on_md_bytes, on_conn, a};
+  oms_venue_handler_t hb = {on_report_bytes, on_md_bytes, on_conn, b};
+  oms_venue_set_handler(a->v, &ha);
+  oms_venue_set_handler(b->v, &hb);
   assert_non_null(b->v->vt->send_order);
   uint64_t rng = 1;
   for (int i = 0; i < 4000; i++) {
