@@ -100,14 +100,15 @@ static inline int better(int s, int64_t a, int64_t b) { return s == 0 ? a > b : 
 /* Position in ladder s where a level at px is or would go (book.c). */
 uint32_t oms__book_ladder_find(const oms__book_t *b, int s, int64_t px);
 
-/* The level at px on side s, created if absent; NIL if none is free. */
-static inline uint32_t level_get(oms__book_t *b, int s, int64_t px) {
+/* The level at px on side s, created if absent; NIL if none is free. lv
+ * is lev_of(b), which the caller has (its stores to the ladder could be
+ * the capacity's, so it would be read and computed again). */
+static inline uint32_t level_get(oms__book_t *b, level_t *lv, int s, int64_t px) {
   uint32_t n = b->nlev[s];
-  uint32_t *lad = lad_of(b, s);
+  uint32_t *lad = (uint32_t *)(lv + b->capacity) + (size_t)s * b->capacity; /* lad_of */
   /* Fast paths: at or beyond the best, known without reading a level. */
   if (n > 0 && b->best[s] == px) return lad[n - 1];
   uint32_t pos = (n == 0 || better(s, px, b->best[s])) ? n : oms__book_ladder_find(b, s, px);
-  level_t *lv = lev_of(b);
   if (pos < n && lv[lad[pos]].px == px) return lad[pos];
   uint32_t li = b->free_level;
   if (li == NIL) return NIL;
@@ -143,11 +144,12 @@ static inline int crosses(int s, int market, int64_t px, int64_t lpx) {
  * free. Inline: every resting order comes through here. */
 static inline void book_rest(oms__book_t *b, uint64_t id, uint32_t tag, int s, int64_t px,
                              int64_t leaves) {
-  uint32_t li = level_get(b, s, px);
+  level_t *lv = lev_of(b);
+  uint32_t li = level_get(b, lv, s, px);
   uint32_t ni = b->free_node;
   node_t *n = &b->nodes[ni];
   b->free_node = n->link.next;
-  level_t *l = &lev_of(b)[li];
+  level_t *l = &lv[li];
   n->id = id;
   n->qty = leaves;
   n->tag = tag;
