@@ -220,6 +220,13 @@ typedef struct oms_venue_vtbl_s {
    * the number of reports delivered. */
   int (*poll)(oms_venue_t *v, int64_t now_ns);
   void (*destroy)(oms_venue_t *v);
+  /* Optional (NULL: the router converts and calls send_new). send_new of o
+   * as the router would convert it for a venue that maps no symbol, with no
+   * native type: order_id, account_id, symbol, side, type, tif,
+   * instructions, qty, price, stop_price and expire_ns are o's, the native
+   * fields zero. The same outcome as send_new of that conversion; the
+   * connector reads the order where it is instead of a copy. */
+  int (*send_order)(oms_venue_t *v, const oms_order_t *o);
 } oms_venue_vtbl_t;
 
 /* Every connector starts with this header, so the core can hold any of them. */

@@ -69,6 +69,7 @@ typedef struct rvenue_s {
   symmap_t *syms;
   uint32_t nsyms, cap_syms;
   uint32_t head, tail; /* in-flight list in deadline order */
+  uint32_t index;      /* in venues: tracking needs it, not a division */
   bool connected;
   bool ready; /* reconciled: new orders may go */
   oms_route_stats_t st;
@@ -165,11 +166,22 @@ static rvenue_t *find_venue(const oms_router_t *r, const char *name) {
   return NULL;
 }
 
+/* oms__strkey_match(k, venue) for a venue's name, which has one or two
+ * words (OMS_VENUE_MAX + 1 is 16 bytes): no loop over the words. */
+_Static_assert(OMS_VENUE_MAX + 1 == 16, "a venue's name is two words");
+static inline bool venue_match(const oms__strkey_t *k, const char *venue) {
+  uint64_t x0, x1;
+  memcpy(&x0, venue, sizeof x0);
+  if (k->n == 1) return ((x0 ^ k->w[0]) & k->mask) == 0;
+  memcpy(&x1, venue + 8, sizeof x1);
+  return k->n == 2 && x0 == k->w[0] && ((x1 ^ k->w[1]) & k->mask) == 0;
+}
+
 /* The venue of o, found by the words of its name (core/strkey.h): twice on
  * every submission, so no strcmp. */
 static rvenue_t *order_venue(const oms_router_t *r, const oms_order_t *o) {
   for (uint32_t i = 0; i < r->nvenues; i++)
-    if (oms__strkey_match(&r->venues[i].key, o->venue)) return &r->venues[i];
+    if (venue_match(&r->venues[i].key, o->venue)) return &r->venues[i];
   return NULL;
 }
 
@@ -199,6 +211,7 @@ int oms_router_add_venue(oms_router_t *r, oms_venue_t *v, const oms_venue_route_
     goto fail;
   }
   rv->v = v;
+  rv->index = r->nvenues;
   oms__strkey_from_str(v->name, sizeof v->name, &rv->key);
   rv->tokens = (int64_t)rv->cfg.burst * NANOTOKEN;
   rv->connected = oms_venue_is_connected(v);
@@ -344,10 +357,9 @@ static void inf_unlink(oms_router_t *r, uint32_t i) {
   e->prev = e->next = NIL;
 }
 
-static void inf_append(oms_router_t *r, uint32_t vi, uint32_t i) {
-  rvenue_t *rv = &r->venues[vi];
+static void inf_append(oms_router_t *r, rvenue_t *rv, uint32_t i) {
   inflight_t *e = &r->inf[i];
-  e->venue = vi;
+  e->venue = rv->index;
   e->next = NIL;
   e->prev = rv->tail;
   if (rv->tail != NIL)
@@ -384,7 +396,7 @@ static __attribute__((noinline)) uint32_t track_slot(oms_router_t *r, uint64_t o
 }
 
 /* Inline: every order sent is tracked, and the rare cases are in track_slot. */
-static inline void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_t now_ns) {
+static inline void track(oms_router_t *r, rvenue_t *rv, uint64_t order_id, int64_t now_ns) {
   /* Full: the venue's own reports still settle it. */
   if (order_id == 0 || r->ninf == r->max_inf) return;
   uint32_t i = (uint32_t)order_id & r->dmask;
@@ -392,21 +404,20 @@ static inline void track(oms_router_t *r, uint32_t vi, uint64_t order_id, int64_
     return;
   inflight_t *e = &r->inf[i];
   e->order_id = order_id;
-  e->deadline_ns = now_ns + r->venues[vi].cfg.ack_timeout_ns;
+  e->deadline_ns = now_ns + rv->cfg.ack_timeout_ns;
   e->unknown = false;
-  inf_append(r, vi, i);
+  inf_append(r, rv, i);
   r->ninf++;
-  r->venues[vi].st.inflight++;
+  rv->st.inflight++;
 }
 
 int oms_router_track_unknown(oms_router_t *r, const oms_order_t *o, int64_t now_ns) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return OMS_ENOTFOUND;
-  uint32_t vi = (uint32_t)(rv - r->venues);
   uint32_t idx = inf_find(r, o->order_id);
   if (idx == NIL) {
     if (r->ninf == r->max_inf) return OMS_EFULL;
-    track(r, vi, o->order_id, now_ns);
+    track(r, rv, o->order_id, now_ns);
     if ((idx = inf_find(r, o->order_id)) == NIL) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
@@ -419,7 +430,7 @@ int oms_router_track_unknown_later(oms_router_t *r, const oms_order_t *o, int64_
   if (rv == NULL) return OMS_ENOTFOUND;
   uint32_t idx = inf_find(r, o->order_id);
   if (idx == NIL) {
-    track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
+    track(r, rv, o->order_id, now_ns);
     if ((idx = inf_find(r, o->order_id)) == NIL) return OMS_EFULL;
   }
   r->inf[idx].unknown = true;
@@ -474,7 +485,7 @@ static int transmit(oms_router_t *r, uint32_t vi, const msg_t *m, int64_t now_ns
       rc = oms_venue_send_new(rv->v, &m->vo);
       if (rc == 0) {
         rv->st.sent_new++;
-        track(r, vi, m->order_id, now_ns);
+        track(r, rv, m->order_id, now_ns);
       }
       return rc;
     case OMS_ROUTE_CANCEL:
@@ -551,25 +562,40 @@ static int dispatch(oms_router_t *r, rvenue_t *rv, const msg_t *m, int64_t now_n
   return OMS_ROUTE_QUEUED;
 }
 
+/* Whether a new order of rv goes now, dispatch's sending branch without
+ * building its message: up, reconciled, nothing waiting, a token free. */
+static inline bool goes_now(rvenue_t *rv, int64_t now_ns) {
+  return rv->connected && rv->ready && rv->cancels.count == 0 && rv->others.count == 0 &&
+         take_token(rv, now_ns);
+}
+
+/* The new order o the connector was given now, rc its answer. */
+static inline int sent_new(oms_router_t *r, rvenue_t *rv, const oms_order_t *o, int rc,
+                           int64_t now_ns, oms_reject_t *rej) {
+  if (rc == 0) {
+    rv->st.sent_new++;
+    track(r, rv, o->order_id, now_ns);
+  }
+  return sent(rv, rc, rej);
+}
+
 int oms_router_send_new(oms_router_t *r, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej) {
   rvenue_t *rv = order_venue(r, o);
   if (rv == NULL) return refuse(rej, OMS_R_UNKNOWN_VENUE, "no connector for venue %s", o->venue);
+  /* The usual case: a venue that maps no symbol takes the order as it is
+   * (its conversion would be a copy) when no native type is to be set. */
+  const oms_venue_vtbl_t *vt = rv->v->vt;
+  if (rv->nsyms == 0 && vt->send_order != NULL &&
+      (o->parent_order_id == 0 || r->hooks.native_of == NULL) && goes_now(rv, now_ns))
+    return sent_new(r, rv, o, vt->send_order(rv->v, o), now_ns, rej);
   /* convert() writes the whole of m.vo: it is not cleared twice. */
   msg_t m;
   if (convert(rv, o, &m.vo, rej) != OMS_R_NONE) return OMS_EREJECTED;
   if (o->parent_order_id != 0 && r->hooks.native_of) r->hooks.native_of(r->hooks.ctx, o, &m.vo);
-  /* The common case, dispatch's sending branch without the rest of m: up,
-   * reconciled, nothing waiting, a token free. (When the token is not free
-   * dispatch asks again at the same time, which changes nothing, and queues.) */
-  if (rv->connected && rv->ready && rv->cancels.count == 0 && rv->others.count == 0 &&
-      take_token(rv, now_ns)) {
-    int rc = oms_venue_send_new(rv->v, &m.vo);
-    if (rc == 0) {
-      rv->st.sent_new++;
-      track(r, (uint32_t)(rv - r->venues), o->order_id, now_ns);
-    }
-    return sent(rv, rc, rej);
-  }
+  /* (When the token is not free dispatch asks again at the same time, which
+   * changes nothing, and queues.) */
+  if (goes_now(rv, now_ns))
+    return sent_new(r, rv, o, oms_venue_send_new(rv->v, &m.vo), now_ns, rej);
   m.kind = OMS_ROUTE_NEW;
   m.dead = false;
   m.order_id = o->order_id;
@@ -666,7 +692,7 @@ static void check_timeouts(oms_router_t *r, uint32_t vi, int64_t now_ns) {
     if (oms_venue_query_status(rv->v, r->inf[i].order_id) == 0) rv->st.status_queries++;
     inf_unlink(r, i);
     r->inf[i].deadline_ns = now_ns + rv->cfg.ack_timeout_ns;
-    inf_append(r, vi, i);
+    inf_append(r, rv, i);
   }
 }
 

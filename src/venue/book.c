@@ -39,6 +39,7 @@
  * without reading a level).
  */
 #include "venue/book.h"
+#include "venue/book_post.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,98 +49,23 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 
-#define NIL OMS__ILIST_NIL
-
-typedef struct node_s {
-  uint64_t id;
-  uint64_t tag;
-  int64_t px;
-  int64_t qty;       /* leaves */
-  oms__ilink_t link; /* in its level's FIFO; link.next chains the free list */
-  uint32_t level;
-  uint8_t side; /* 0 buy, 1 sell */
-} node_t;
-
-typedef struct level_s {
-  int64_t px;
-  int64_t total;
-  oms__ilist_t fifo; /* the orders in time priority */
-  uint32_t count;
-  uint32_t next; /* free list */
-} level_t;
-
-/* An entry of the direct id table: see "Ids" above. */
-typedef struct ident_s {
-  uint64_t id; /* 0: free */
-  uint32_t node;
-} ident_t;
-
-/* Everything posting an order reads or writes of the book itself is in its
- * first 64 bytes (the book is 64-byte aligned). */
-struct oms__book_s {
-  int64_t best[2];  /* the best price of each side, while nlev[side] > 0 */
-  uint64_t version; /* bumped by every change of what rests: oms__book_version */
-  node_t *nodes;    /* in the one block: id table, nodes, levels, ladders */
-  uint32_t nlev[2];
-  uint32_t free_node, free_level;
-  uint32_t capacity;
-  uint32_t id_mask; /* the id table's size - 1 */
-  uint32_t norders;
-  uint32_t over;     /* ids in the overflow map */
-  oms__u64map_t ids; /* the overflow: id -> node */
-  oms__book_fill_cb cb;
-  void *ctx;
-};
-_Static_assert(offsetof(struct oms__book_s, ids) <= 64, "posting reads one line");
-
-/* The parts of the block at nodes. */
-static inline level_t *lev_of(const oms__book_t *b) { return (level_t *)(b->nodes + b->capacity); }
-static inline uint32_t *lad_of(const oms__book_t *b, int s) {
-  return (uint32_t *)(lev_of(b) + b->capacity) + (size_t)s * b->capacity;
-}
-static inline ident_t *idt_of(const oms__book_t *b) {
-  return (ident_t *)b->nodes - ((size_t)b->id_mask + 1); /* first: no multiply */
-}
-
 /* The node of id, or NIL. */
 static inline uint32_t id_get(const oms__book_t *b, uint64_t id) {
-  const ident_t *d = &idt_of(b)[id & b->id_mask];
+  const bident_t *d = &idt_of(b)[id & b->id_mask];
   if (d->id == id && id != 0) return d->node;
   uint64_t v;
   return b->over > 0 && oms__u64map_get(&b->ids, id, &v) ? (uint32_t)v : NIL;
 }
 
-/* Puts id (non-zero) -> ni unless id is there; returns whether it put it.
- * Can not fail otherwise: the overflow has room for every node. */
-static inline bool id_add(oms__book_t *b, uint64_t id, uint32_t ni) {
-  ident_t *d = &idt_of(b)[id & b->id_mask];
-  if (d->id == id) return false;
-  uint64_t v;
-  if (b->over > 0 && oms__u64map_get(&b->ids, id, &v)) return false;
-  if (d->id == 0) {
-    d->id = id;
-    d->node = ni;
-    return true;
-  }
-  if (oms__u64map_add(&b->ids, id, ni) != 1) return false;
-  b->over++;
-  return true;
-}
-
 /* Removes id (there). */
 static inline void id_del(oms__book_t *b, uint64_t id) {
-  ident_t *d = &idt_of(b)[id & b->id_mask];
+  bident_t *d = &idt_of(b)[id & b->id_mask];
   if (d->id == id) {
     d->id = 0;
   } else if (oms__u64map_del(&b->ids, id)) {
     b->over--;
   }
 }
-
-static inline int sidx(oms_side_t s) { return s == OMS_SIDE_SELL; }
-
-/* Whether price a is better than b on side s (higher bid, lower ask). */
-static inline int better(int s, int64_t a, int64_t b) { return s == 0 ? a > b : a < b; }
 
 int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__book_t **out) {
   if (out == NULL) return OMS_EINVAL;
@@ -151,8 +77,8 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   uint64_t ids = 16;
   while (ids < capacity) ids <<= 1;
   size_t size = (size_t)capacity * (sizeof(node_t) + sizeof(level_t) + 2 * sizeof(uint32_t)) +
-                (size_t)ids * sizeof(ident_t);
-  ident_t *block = (ident_t *)oms__malloc(size);
+                (size_t)ids * sizeof(bident_t);
+  bident_t *block = (bident_t *)oms__aligned_alloc(64, size);
   if (block == NULL) goto fail_book;
   /* Touch every page now so that steady-state matching never faults. */
   memset(block, 0, size);
@@ -173,7 +99,7 @@ int oms__book_create(uint32_t capacity, oms__book_fill_cb cb, void *ctx, oms__bo
   return 0;
 
 fail_block:
-  oms__free(block);
+  oms__aligned_free(block);
 fail_book:
   oms__aligned_free(b);
 fail:
@@ -183,13 +109,13 @@ fail:
 void oms__book_destroy(oms__book_t *b) {
   if (b == NULL) return;
   oms__u64map_close(&b->ids);
-  oms__free(idt_of(b));
+  oms__aligned_free(idt_of(b));
   oms__aligned_free(b);
 }
 
 /* Position in ladder s (sorted worst-first) where a level at px is or would
  * go: the number of levels whose price is strictly worse than px. */
-static uint32_t ladder_find(const oms__book_t *b, int s, int64_t px) {
+uint32_t oms__book_ladder_find(const oms__book_t *b, int s, int64_t px) {
   const uint32_t *lad = lad_of(b, s);
   uint32_t lo = 0, hi = b->nlev[s];
   /* Binary search down to a short run, then a linear scan of it. */
@@ -205,33 +131,6 @@ static uint32_t ladder_find(const oms__book_t *b, int s, int64_t px) {
   return lo;
 }
 
-/* The level at px on side s, created if absent; NIL if none is free. */
-static uint32_t level_get(oms__book_t *b, int s, int64_t px) {
-  uint32_t n = b->nlev[s];
-  uint32_t *lad = lad_of(b, s);
-  /* Fast paths: at or beyond the best, known without reading a level. */
-  if (n > 0 && b->best[s] == px) return lad[n - 1];
-  uint32_t pos = (n == 0 || better(s, px, b->best[s])) ? n : ladder_find(b, s, px);
-  level_t *lv = lev_of(b);
-  if (pos < n && lv[lad[pos]].px == px) return lad[pos];
-  uint32_t li = b->free_level;
-  if (li == NIL) return NIL;
-  level_t *l = &lv[li];
-  b->free_level = l->next;
-  l->px = px;
-  l->total = 0;
-  oms__ilist_init(&l->fifo);
-  l->count = 0;
-  /* A new best level (the usual place) moves nothing: no call. */
-  if (pos < n)
-    memmove(lad + pos + 1, lad + pos, (size_t)(n - pos) * sizeof(uint32_t));
-  else
-    b->best[s] = px;
-  lad[pos] = li;
-  b->nlev[s] = n + 1;
-  return li;
-}
-
 /* Removes the (empty) level li from side s. */
 static void level_drop(oms__book_t *b, int s, uint32_t li) {
   uint32_t n = b->nlev[s];
@@ -241,7 +140,7 @@ static void level_drop(oms__book_t *b, int s, uint32_t li) {
     pos = n - 1;
     if (pos > 0) b->best[s] = lev_of(b)[lad[pos - 1]].px;
   } else {
-    pos = ladder_find(b, s, lev_of(b)[li].px);
+    pos = oms__book_ladder_find(b, s, lev_of(b)[li].px);
     memmove(lad + pos, lad + pos + 1, (size_t)(n - pos - 1) * sizeof(uint32_t));
   }
   b->nlev[s] = n - 1;
@@ -249,10 +148,7 @@ static void level_drop(oms__book_t *b, int s, uint32_t li) {
   b->free_level = li;
 }
 
-/* A level's FIFO of nodes (core/ilist.h). */
-static inline void fifo_append(oms__book_t *b, level_t *l, uint32_t ni) {
-  oms__ilist_push_back(&l->fifo, b->nodes, sizeof(node_t), offsetof(node_t, link), ni);
-}
+/* The FIFO's unlink (its append is in book_post.h). */
 static inline void fifo_unlink(oms__book_t *b, level_t *l, uint32_t ni) {
   oms__ilist_unlink(&l->fifo, b->nodes, sizeof(node_t), offsetof(node_t, link), ni);
 }
@@ -260,22 +156,16 @@ static inline void fifo_unlink(oms__book_t *b, level_t *l, uint32_t ni) {
 /* Unlinks node ni from its level, the hash and the book; frees it. */
 static void node_remove(oms__book_t *b, uint32_t ni) {
   node_t *o = &b->nodes[ni];
-  level_t *l = &lev_of(b)[o->level];
+  level_t *l = &lev_of(b)[node_level(o)];
   fifo_unlink(b, l, ni);
   l->total -= o->qty;
   l->count--;
-  if (l->count == 0) level_drop(b, o->side, o->level);
+  if (l->count == 0) level_drop(b, node_side(o), node_level(o));
   id_del(b, o->id);
   o->link.next = b->free_node;
   b->free_node = ni;
   b->norders--;
   b->version++;
-}
-
-/* Whether a taker on side s with limit px (market: any) can trade at lpx. */
-static inline int crosses(int s, int market, int64_t px, int64_t lpx) {
-  if (market) return 1;
-  return s == 0 ? lpx <= px : lpx >= px;
 }
 
 static int64_t available(const oms__book_t *b, int s, int64_t px, int market, int64_t enough) {
@@ -290,42 +180,9 @@ static int64_t available(const oms__book_t *b, int s, int64_t px, int market, in
   return sum;
 }
 
-/* Rests leaves of in on side s in the free node, whose index the id hash
- * already has. Can not fail: levels never outnumber orders and a node is
- * free. Inline: every resting order comes through here. */
-static inline void rest(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px,
-                        int64_t leaves) {
-  uint32_t li = level_get(b, s, px);
-  uint32_t ni = b->free_node;
-  node_t *n = &b->nodes[ni];
-  b->free_node = n->link.next;
-  level_t *l = &lev_of(b)[li];
-  n->id = id;
-  n->tag = tag;
-  n->px = px;
-  n->qty = leaves;
-  n->level = li;
-  n->side = (uint8_t)s;
-  fifo_append(b, l, ni);
-  l->total += leaves;
-  l->count++;
-  b->norders++;
-  b->version++;
-}
-
-/* The passive path: a limit order that can not trade on arrival rests at
- * once. Checked for a duplicate and put in the id hash in one probe. */
-static inline bool post(oms__book_t *b, uint64_t id, uint64_t tag, int s, int64_t px, int64_t qty) {
-  int o = !s;
-  if (b->free_node == NIL || (b->nlev[o] > 0 && crosses(s, 0, px, b->best[o]))) return false;
-  if (!id_add(b, id, b->free_node)) return false;
-  rest(b, id, tag, s, px, qty);
-  return true;
-}
-
-bool oms__book_post(oms__book_t *b, uint64_t id, uint64_t tag, oms_side_t side, oms_dec_t price,
+bool oms__book_post(oms__book_t *b, uint64_t id, uint32_t tag, oms_side_t side, oms_dec_t price,
                     oms_dec_t qty) {
-  return post(b, id, tag, sidx(side), price.raw, qty.raw);
+  return book_post(b, id, tag, sidx(side), price.raw, qty.raw);
 }
 
 int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_result_t *res) {
@@ -340,7 +197,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
   /* An order that rests without trading (a passive limit, the most common)
    * takes the passive path; one that would, a duplicate or a full pool are
    * told apart below. */
-  if (may_rest && post(b, in->id, in->tag, s, px, leaves)) {
+  if (may_rest && book_post(b, in->id, in->tag, s, px, leaves)) {
     res->filled_qty = OMS_DEC_ZERO;
     res->leaves_qty = in->qty;
     res->outcome = OMS_BOOK_RESTED;
@@ -394,7 +251,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *in, oms__book_resu
     return 0;
   }
   (void)id_add(b, in->id, b->free_node); /* not there: checked above */
-  rest(b, in->id, in->tag, s, px, leaves);
+  book_rest(b, in->id, in->tag, s, px, leaves);
   res->outcome = OMS_BOOK_RESTED;
   return 0;
 }
@@ -414,7 +271,7 @@ int oms__book_reduce(oms__book_t *b, uint64_t id, oms_dec_t new_leaves) {
   if (ni == NIL) return OMS_ENOTFOUND;
   node_t *n = &b->nodes[ni];
   if (new_leaves.raw <= 0 || new_leaves.raw > n->qty) return OMS_EINVAL;
-  lev_of(b)[n->level].total -= n->qty - new_leaves.raw;
+  lev_of(b)[node_level(n)].total -= n->qty - new_leaves.raw;
   n->qty = new_leaves.raw;
   b->version++;
   return 0;
@@ -426,8 +283,8 @@ int oms__book_get(const oms__book_t *b, uint64_t id, oms__book_entry_t *out) {
   if (ni == NIL) return OMS_ENOTFOUND;
   const node_t *n = &b->nodes[ni];
   out->tag = n->tag;
-  out->side = n->side ? OMS_SIDE_SELL : OMS_SIDE_BUY;
-  out->price.raw = n->px;
+  out->side = node_side(n) ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+  out->price.raw = lev_of(b)[node_level(n)].px;
   out->leaves_qty.raw = n->qty;
   return 0;
 }
@@ -483,8 +340,8 @@ int oms__book_check(const oms__book_t *b) {
       uint32_t cnt = 0, prev = NIL;
       for (uint32_t ni = l->fifo.head; ni != NIL; ni = b->nodes[ni].link.next) {
         const node_t *n = &b->nodes[ni];
-        if (n->link.prev != prev || n->px != l->px || n->side != s || n->qty <= 0) return 0;
-        if (lev_of(b) + n->level != l) return 0;
+        if (n->link.prev != prev || node_side(n) != s || n->qty <= 0) return 0;
+        if (lev_of(b) + node_level(n) != l) return 0;
         if (id_get(b, n->id) != ni) return 0;
         sum += n->qty;
         cnt++;

@@ -36,8 +36,8 @@ typedef struct oms__book_s oms__book_t;
 
 /* One trade, as the book reports it to its fill callback. */
 typedef struct oms__book_fill_s {
-  uint64_t maker_id, maker_tag; /* the resting order */
-  uint64_t taker_id, taker_tag; /* the incoming order */
+  uint64_t maker_id, taker_id; /* the resting order, the incoming order */
+  uint32_t maker_tag, taker_tag;
   oms_side_t taker_side;
   oms_dec_t px;           /* the maker's price */
   oms_dec_t qty;          /* > 0 */
@@ -56,7 +56,7 @@ typedef void (*oms__book_fill_cb)(void *ctx, const oms__book_fill_t *f);
 
 typedef struct oms__book_order_s {
   uint64_t id;  /* non-zero, unique among the resting orders */
-  uint64_t tag; /* the caller's, echoed in fills */
+  uint32_t tag; /* the caller's, echoed in fills */
   oms_side_t side;
   oms_dec_t price; /* limit price (> 0) unless OMS_BOOK_MARKET */
   oms_dec_t qty;   /* > 0 */
@@ -85,7 +85,7 @@ typedef struct oms__book_level_s {
 
 /* A resting order, for lookups. */
 typedef struct oms__book_entry_s {
-  uint64_t tag;
+  uint32_t tag;
   oms_side_t side;
   oms_dec_t price, leaves_qty;
 } oms__book_entry_t;
@@ -112,7 +112,7 @@ int oms__book_submit(oms__book_t *b, const oms__book_order_t *o, oms__book_resul
  * trade, when no node is free or when id already rests (oms__book_submit
  * then does the rest). The caller has checked what oms__book_submit checks:
  * id non-zero, side BUY or SELL, price and qty positive. */
-bool oms__book_post(oms__book_t *b, uint64_t id, uint64_t tag, oms_side_t side, oms_dec_t price,
+bool oms__book_post(oms__book_t *b, uint64_t id, uint32_t tag, oms_side_t side, oms_dec_t price,
                     oms_dec_t qty);
 
 /* Removes a resting order. Returns 0 with *leaves (if not NULL) set to what

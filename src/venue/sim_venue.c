@@ -44,7 +44,7 @@
  * made, so a cascade resolves completely before the operation returns. The
  * book is never re-entered from its own callback. A limit order that can
  * not trade on arrival (the usual passive order) rests through the book's
- * passive path (oms__book_post) without the rest of this.
+ * passive path (oms__book_post, inline) without the rest of this.
  *
  * Durable state (state_path; format in sim_state.c). jot() records every
  * change to a working order as it happens: W at acceptance and replace, T
@@ -85,6 +85,7 @@
 #include "core/u64map.h"
 #include "oms/error.h"
 #include "venue/book.h"
+#include "venue/book_post.h"
 #include "venue/sim_state.h"
 
 #define NIL OMS__ILIST_NIL
@@ -101,18 +102,22 @@ typedef __int128 i128;
 
 enum { W_NONE = 0, W_BOOK, W_STOP };
 
+/* The small fields fill the hole before notional (16-byte aligned): 96
+ * bytes a record, not 112. */
 typedef struct rec_s {
   uint64_t order_id;
   uint64_t vid; /* venue order number, also the book id */
   int64_t qty, filled, price, stop, expire_ns;
-  i128 notional;     /* sum of qty x px over its fills, raw x raw: AvgPx */
-  oms__ilink_t link; /* stop list or done FIFO; link.next chains the free list */
   uint32_t inst;
   uint16_t sym;
-  uint8_t side, type, tif;
+  uint8_t side, type;
+  i128 notional;     /* sum of qty x px over its fills, raw x raw: AvgPx */
+  oms__ilink_t link; /* stop list or done FIFO; link.next chains the free list */
+  uint8_t tif;
   uint8_t where;  /* W_* */
   uint8_t status; /* oms_venue_status_t */
 } rec_t;
+_Static_assert(sizeof(rec_t) == 96, "a record is a cache line and a half");
 
 /* A queued report, expanded into an oms_exec_report_t at delivery. For
  * REPLACED, qty/px/fee carry the new quantity, price and stop price. */
@@ -151,16 +156,21 @@ typedef struct ident_s {
 
 typedef struct sim_s sim_t;
 
-/* What a new order reads of its symbol comes first, in the first two
- * cache lines of the (64-byte aligned) record: the key it is matched
- * against, the book, the stops, and a copy of the instrument's tick and lot;
- * the rest (the instrument, market data, the liquidity provider) after. */
+/* What a new order reads of its symbol is its first cache line (the record
+ * is 64-byte aligned): the first two words of the key it is matched against
+ * (all of a name shorter than 16 bytes, the usual), the book, the stops,
+ * whether it traded, and a copy of the instrument's tick and lot. The whole
+ * key (read only for a longer name) and the rest (the instrument, market
+ * data, the liquidity provider) come after. */
 typedef struct sym_s {
-  oms__strkey_t key; /* ins.symbol's (core/strkey.h) */
+  uint64_t w[2]; /* key.w[0] and key.w[1] */
+  uint64_t mask; /* key.mask */
+  uint32_t n;    /* key.n */
+  bool traded;   /* since the last run_stops */
   oms__book_t *book;
   oms__ilist_t stops;  /* held stop orders, in arrival order */
-  bool traded;         /* since the last run_stops */
   oms_dec_t tick, lot; /* ins.tick_size and ins.lot_size */
+  oms__strkey_t key;   /* ins.symbol's (core/strkey.h) */
   sim_t *v;
   oms_instrument_t ins;
   int64_t trade_hi, trade_lo;
@@ -173,6 +183,7 @@ typedef struct sym_s {
   oms_market_data_t md; /* last published */
   lp_state_t lp;
 } sym_t;
+_Static_assert(offsetof(sym_t, key) == 64, "a new order reads one line of its symbol");
 
 struct sim_s {
   oms_venue_t base; /* first: the core holds an oms_venue_t * */
@@ -442,7 +453,7 @@ static void push(sim_t *v, ev_t *e, int64_t latency) {
  * into its ring cell: every new order is acknowledged, so the generic
  * report() (a cleared event, a switch on the type, a copy) is kept off its
  * path. The cell's fields are those report() would give. */
-static void push_ack(sim_t *v, const rec_t *r) {
+static inline void push_ack(sim_t *v, const rec_t *r) {
   ev_t *c = push_cell(v, v->ack_lat);
   if (c == NULL) return;
   c->order_id = r->order_id;
@@ -620,7 +631,7 @@ static void on_fill(void *ctx, const oms__book_fill_t *f) {
 /* execute() the whole way: the book order built, matched, its outcome
  * sorted. Out of line: the passive order (the usual) never comes here, and
  * this is most of execute's code. */
-static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint64_t tag,
+static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool market, uint32_t tag,
                                             int64_t leaves) {
   oms__book_order_t bo;
   bo.id = r->vid;
@@ -665,22 +676,28 @@ static __attribute__((noinline)) void trade(sim_t *v, sym_t *y, rec_t *r, bool m
 }
 
 /* Sends a working order that is in neither the book nor a stop list to the
- * book as a market (MARKET, triggered STOP) or limit order. */
-static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
+ * book as a market (MARKET, triggered STOP) or limit order; tag is its
+ * record's index + 1 (below 2^32: a record index is). */
+static inline __attribute__((always_inline)) void execute_tagged(sim_t *v, sym_t *y, rec_t *r,
+                                                                 uint32_t tag) {
   bool market = r->type == OMS_ORD_MARKET || r->type == OMS_ORD_STOP;
-  uint64_t tag = (uint64_t)rec_index(v, r) + 1;
   int64_t leaves = r->qty - r->filled;
   /* A limit order that may rest and can not trade (a passive order, the
    * most common) takes the book's passive path: no book order built, no
    * outcome to sort. What it does not take (a cross, a full book, anything
    * the book would refuse) goes the whole way. */
   if (!market && r->tif != OMS_TIF_IOC && r->tif != OMS_TIF_FOK && r->price > 0 && leaves > 0 &&
-      oms__book_post(y->book, r->vid, tag, (oms_side_t)r->side, oms_dec_from_raw(r->price),
-                     oms_dec_from_raw(leaves))) {
+      oms__book_post_inline(y->book, r->vid, tag, (oms_side_t)r->side, oms_dec_from_raw(r->price),
+                            oms_dec_from_raw(leaves))) {
     r->where = W_BOOK;
     return;
   }
   trade(v, y, r, market, tag, leaves);
+}
+
+/* execute_tagged() of a record whose index the caller does not have. */
+static inline void execute(sim_t *v, sym_t *y, rec_t *r) {
+  execute_tagged(v, y, r, rec_index(v, r) + 1);
 }
 
 /* The loop of run_stops, entered when a trade may have reached a stop. */
@@ -816,11 +833,21 @@ static __attribute__((cold, noinline)) uint32_t sym_shared(const sim_t *v, const
   if (!oms__u64map_get(&v->sym_map, oms__strkey_hash_arr(symbol, OMS_SYMBOL_MAX + 1), &i)) return 0;
   return (uint32_t)i + 1;
 }
+/* oms__strkey_match(&y->key, symbol) from the symbol's first line when its
+ * key has at most two words. */
+static inline bool sym_match(const sym_t *y, const char *symbol) {
+  if (y->n - 1 >= 2) return oms__strkey_match(&y->key, symbol); /* n 0 (none) or above 2 */
+  uint64_t x0, x1;
+  memcpy(&x0, symbol, sizeof x0);
+  if (y->n == 1) return ((x0 ^ y->w[0]) & y->mask) == 0;
+  memcpy(&x1, symbol + 8, sizeof x1);
+  return x0 == y->w[0] && ((x1 ^ y->w[1]) & y->mask) == 0;
+}
 static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
   bool nul;
   uint32_t s = v->sym_slot[sym_slot_of(oms__strkey_word(symbol, &nul))];
   if (s == SYM_SHARED) s = sym_shared(v, symbol);
-  if (s == 0 || !oms__strkey_match(&v->syms[s - 1]->key, symbol)) return NULL;
+  if (s == 0 || !sym_match(v->syms[s - 1], symbol)) return NULL;
   *index = (uint16_t)(s - 1);
   return v->syms[s - 1];
 }
@@ -871,6 +898,10 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   y->tick = ins->tick_size;
   y->lot = ins->lot_size;
   y->key = key;
+  y->w[0] = key.w[0];
+  y->w[1] = key.w[1];
+  y->mask = key.mask;
+  y->n = key.n;
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
   (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
@@ -901,14 +932,28 @@ int oms_sim_venue_add_symbol(oms_venue_t *base, const oms_sim_symbol_t *sym) {
 
 /* ---- The connector --------------------------------------------------------------- */
 
-static bool valid_enums(const oms_venue_order_t *o) {
+/* A new order's fields as the venue reads them, from an oms_venue_order_t
+ * (send_new) or from the OMS order itself (send_order). Filled and read
+ * inline: the compiler keeps it in registers, no copy is made. */
+typedef struct nv_s {
+  uint64_t order_id;
+  const char *symbol; /* an array of OMS_SYMBOL_MAX + 1 */
+  oms_side_t side;
+  oms_ord_type_t type;
+  oms_tif_t tif;
+  uint32_t inst;
+  oms_dec_t qty, price, stop;
+  int64_t expire_ns;
+} nv_t;
+
+static inline bool valid_enums(const nv_t *o) {
   return (o->side == OMS_SIDE_BUY || o->side == OMS_SIDE_SELL) && o->type >= OMS_ORD_MARKET &&
          o->type <= OMS_ORD_STOP_LIMIT && o->tif >= OMS_TIF_GTC && o->tif <= OMS_TIF_GTD;
 }
 
 /* The venue's own checks of a new order; OMS_R_NONE if it may proceed. */
-static oms_reason_t check_new(const sim_t *v, const sym_t *y, const oms_venue_order_t *o,
-                              const char **text) {
+static inline oms_reason_t check_new(const sim_t *v, const sym_t *y, const nv_t *o,
+                                     const char **text) {
   if (y == NULL) return OMS_R_UNKNOWN_INSTRUMENT;
   if (!valid_enums(o)) return OMS_R_BAD_ENUM;
   if (o->qty.raw <= 0) return OMS_R_QTY_NOT_POSITIVE;
@@ -917,9 +962,9 @@ static oms_reason_t check_new(const sim_t *v, const sym_t *y, const oms_venue_or
   bool has_stop = o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT;
   if (has_px && o->price.raw <= 0) return OMS_R_PRICE_REQUIRED;
   if (has_px && !oms_dec_is_multiple(o->price, y->tick)) return OMS_R_TICK_SIZE;
-  if (has_stop && o->stop_price.raw <= 0) return OMS_R_STOP_REQUIRED;
-  if (has_stop && !oms_dec_is_multiple(o->stop_price, y->tick)) return OMS_R_TICK_SIZE;
-  if (o->instructions & OMS_INST_POST_ONLY) {
+  if (has_stop && o->stop.raw <= 0) return OMS_R_STOP_REQUIRED;
+  if (has_stop && !oms_dec_is_multiple(o->stop, y->tick)) return OMS_R_TICK_SIZE;
+  if (o->inst & OMS_INST_POST_ONLY) {
     if (o->type != OMS_ORD_LIMIT) return OMS_R_POST_ONLY_NOT_LIMIT;
     if (o->tif == OMS_TIF_IOC || o->tif == OMS_TIF_FOK) return OMS_R_POST_ONLY_TIF;
   }
@@ -929,7 +974,7 @@ static oms_reason_t check_new(const sim_t *v, const sym_t *y, const oms_venue_or
     *text = "DAY order after the session end";
     return OMS_R_VENUE_REJECT;
   }
-  if ((o->instructions & OMS_INST_POST_ONLY) && oms__book_would_cross(y->book, o->side, o->price))
+  if ((o->inst & OMS_INST_POST_ONLY) && oms__book_would_cross(y->book, o->side, o->price))
     return OMS_R_POST_ONLY_WOULD_CROSS;
   return OMS_R_NONE;
 }
@@ -989,11 +1034,10 @@ static __attribute__((cold, noinline)) void refuse_new(sim_t *v, rec_t *r, oms_r
   report(v, r, OMS_EXEC_REJECTED, why, text, v->ack_lat);
 }
 
-static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
-  sim_t *v = (sim_t *)base;
-  if (o == NULL || o->order_id == 0) return OMS_EINVAL;
-  int rc = admit(v);
-  if (rc != 0) return rc;
+/* send_new and send_order of o, admitted (admit): inline in each, so that
+ * o's fields are read where they are, after the clock (no spill across its
+ * call). */
+static inline __attribute__((always_inline)) int send_new_of(sim_t *v, const nv_t *o) {
   if (id_get(v, o->order_id) != NIL) return OMS_EDUPLICATE;
   /* The id goes in after a done record recycled by rec_alloc gave its own
    * up: the entry it frees is most often the new order's. */
@@ -1009,11 +1053,11 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   r->qty = o->qty.raw;
   r->filled = 0;
   r->price = o->price.raw;
-  r->stop = o->stop_price.raw;
+  r->stop = o->stop.raw;
   r->expire_ns = 0;
   r->notional = 0;
   r->link.prev = r->link.next = NIL;
-  r->inst = o->instructions;
+  r->inst = o->inst;
   r->side = (uint8_t)o->side;
   r->type = (uint8_t)o->type;
   r->tif = (uint8_t)o->tif;
@@ -1043,11 +1087,42 @@ static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
   jot(v, r, OMS__SJ_WORKING, true);
   if (r->type == OMS_ORD_STOP || r->type == OMS_ORD_STOP_LIMIT) {
     stop_append(v, y, r);
+  } else if (o->type == OMS_ORD_LIMIT && o->tif != OMS_TIF_IOC && o->tif != OMS_TIF_FOK) {
+    /* execute_tagged() without what check_new proved (a positive price and
+     * quantity, nothing filled yet), from the order's fields at hand. */
+    if (oms__book_post_inline(y->book, r->vid, ri + 1, o->side, o->price, o->qty))
+      r->where = W_BOOK;
+    else
+      trade(v, y, r, false, ri + 1, o->qty.raw);
+    run_stops(v, y);
   } else {
-    execute(v, y, r);
+    execute_tagged(v, y, r, ri + 1); /* its index at hand: no division */
     run_stops(v, y);
   }
   return 0;
+}
+
+static int sim_send_new(oms_venue_t *base, const oms_venue_order_t *o) {
+  sim_t *v = (sim_t *)base;
+  if (o == NULL || o->order_id == 0) return OMS_EINVAL;
+  int rc = admit(v);
+  if (rc != 0) return rc;
+  nv_t n = {o->order_id,     o->symbol, o->side,  o->type,       o->tif,
+            o->instructions, o->qty,    o->price, o->stop_price, o->expire_ns};
+  return send_new_of(v, &n);
+}
+
+/* The router's send_new of an order it does not convert (venue.h): the
+ * same as sim_send_new of the conversion, which would copy o whole (the
+ * account, which the venue does not read, included) to be read once. */
+static int sim_send_order(oms_venue_t *base, const oms_order_t *o) {
+  sim_t *v = (sim_t *)base;
+  if (o->order_id == 0) return OMS_EINVAL;
+  int rc = admit(v);
+  if (rc != 0) return rc;
+  nv_t n = {o->order_id,     o->symbol, o->side,  o->type,       o->tif,
+            o->instructions, o->qty,    o->price, o->stop_price, o->expire_ns};
+  return send_new_of(v, &n);
 }
 
 /* Finds a record that can be changed, or queues the refusal of type. */
@@ -1239,6 +1314,11 @@ static int sim_poll(oms_venue_t *base, int64_t now_ns) {
     deliver(v, &e);
     n++;
   }
+  /* An empty ring starts again at its first cell: the next reports (the
+   * ACCEPTED of every new order) go to cells still in the cache rather
+   * than marching through the whole ring. Positions only: numbers are
+   * next_exec's. */
+  if (v->head == v->tail) v->head = v->tail = 0;
   if (sent != 0) jot_sent(v, sent);
   if (h->on_market_data != NULL) {
     v->now = now_ns;
@@ -1271,6 +1351,7 @@ static const oms_venue_vtbl_t sim_vtbl = {
     .is_connected = sim_is_connected,
     .poll = sim_poll,
     .destroy = sim_destroy,
+    .send_order = sim_send_order,
 };
 
 /* ---- Durable state ----------------------------------------------------------------- */

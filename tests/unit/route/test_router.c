@@ -362,6 +362,187 @@ static void test_inflight_orders_sharing_a_slot(void **state) {
   assert_int_equal(inflight(), 15);
 }
 
+/* ---- send_order: a venue that maps no symbol gets the order as it is ---- */
+
+static int direct_sends;
+static const oms_order_t *direct_last;
+
+/* The fake venue's send_new of the order as the router converts it (the
+ * fields copied, the native ones zero), counted apart. */
+static int fv_send_order(oms_venue_t *v, const oms_order_t *o) {
+  oms_venue_order_t vo;
+  memset(&vo, 0, sizeof vo);
+  vo.order_id = o->order_id;
+  memcpy(vo.account_id, o->account_id, sizeof vo.account_id);
+  memcpy(vo.symbol, o->symbol, sizeof vo.symbol);
+  vo.side = o->side;
+  vo.type = o->type;
+  vo.tif = o->tif;
+  vo.instructions = o->instructions;
+  vo.qty = o->qty;
+  vo.price = o->price;
+  vo.stop_price = o->stop_price;
+  vo.expire_ns = o->expire_ns;
+  int rc = fv_send_new(v, &vo);
+  if (rc == 0) {
+    direct_sends++;
+    direct_last = o;
+  }
+  return rc;
+}
+
+static const oms_venue_vtbl_t direct_vt = {.send_new = fv_send_new,
+                                           .send_cancel = fv_send_cancel,
+                                           .send_replace = fv_send_replace,
+                                           .query_status = fv_query,
+                                           .is_connected = fv_connected,
+                                           .poll = fv_poll,
+                                           .destroy = fv_destroy,
+                                           .send_order = fv_send_order};
+
+static void n_native(void *ctx, const oms_order_t *o, oms_venue_order_t *vo) {
+  (void)ctx;
+  (void)o;
+  vo->native = OMS_VENUE_CAP_ICEBERG;
+  vo->display_qty = T_D("1");
+}
+
+/* The same venue sent to through send_new as the router converts: what
+ * send_order was given, converted, is what send_new would have been. */
+static void same_as_converted(const oms_order_t *o, const oms_venue_order_t *got) {
+  oms_venue_order_t vo;
+  oms_reject_t rej;
+  memset(&vo, 0, sizeof vo);
+  assert_int_equal(oms_router_convert(r, o, &vo, &rej), OMS_R_NONE);
+  /* field by field: a struct copy need not keep its padding */
+  assert_int_equal(vo.order_id, got->order_id);
+  assert_string_equal(vo.account_id, got->account_id);
+  assert_memory_equal(vo.symbol, got->symbol, sizeof vo.symbol);
+  assert_int_equal(vo.side, got->side);
+  assert_int_equal(vo.type, got->type);
+  assert_int_equal(vo.tif, got->tif);
+  assert_int_equal(vo.instructions, got->instructions);
+  assert_int_equal(vo.qty.raw, got->qty.raw);
+  assert_int_equal(vo.price.raw, got->price.raw);
+  assert_int_equal(vo.stop_price.raw, got->stop_price.raw);
+  assert_int_equal(vo.expire_ns, got->expire_ns);
+  assert_int_equal(vo.native, got->native);
+  assert_int_equal(vo.display_qty.raw, got->display_qty.raw);
+  assert_int_equal(vo.trail_offset.raw, got->trail_offset.raw);
+}
+
+/* send_order goes only where no conversion is needed: no symbol map, no
+ * native type for a child (a hook to set one), the order going now;
+ * elsewhere send_new of the conversion, as for a venue without it. Both
+ * are counted, tracked and refused alike. */
+static void test_send_order_only_where_nothing_converts(void **state) {
+  (void)state;
+  oms_router_destroy(r);
+  memset(&hl, 0, sizeof hl);
+  fake_venue_init(&fv, "SIM");
+  fv.base.vt = &direct_vt;
+  direct_sends = 0;
+  oms_router_hooks_t h = {.on_status_unknown = h_unknown,
+                          .on_send_failed = h_failed,
+                          .ctx = &hl,
+                          .native_of = n_native};
+  assert_int_equal(oms_router_create(2, 16, &h, &r), 0);
+  oms_venue_route_config_t cfg = {.msgs_per_sec = 2, .burst = 2, .queue_capacity = 3};
+  assert_int_equal(oms_router_add_venue(r, &fv.base, &cfg), 0);
+  oms_reject_t rej;
+  oms_order_t a = order(1, OMS_SIDE_BUY, "1.5", "100.25");
+  a.stop_price = T_D("99");
+  a.expire_ns = 12345;
+  a.instructions = OMS_INST_POST_ONLY;
+  assert_int_equal(oms_router_send_new(r, &a, 0, &rej), 0);
+  assert_int_equal(direct_sends, 1);
+  assert_ptr_equal(direct_last, &a);
+  same_as_converted(&a, &fv.news[0]);
+  oms_order_t c = order(2, OMS_SIDE_SELL, "2", "101");
+  c.parent_order_id = 1; /* a child: the hook may set native fields */
+  assert_int_equal(oms_router_send_new(r, &c, 0, &rej), 0);
+  assert_int_equal(direct_sends, 1);
+  assert_int_equal(fv.news[1].native, OMS_VENUE_CAP_ICEBERG);
+  oms_order_t q = order(3, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &q, 0, &rej), OMS_ROUTE_QUEUED); /* no token */
+  assert_int_equal(fv.nsent, 2);
+  oms_router_poll(r, 500000000); /* a token back: drained through send_new */
+  assert_int_equal(fv.nsent, 3);
+  assert_int_equal(direct_sends, 1);
+  same_as_converted(&q, &fv.news[2]);
+  oms_route_stats_t st;
+  oms_router_stats(r, "SIM", &st);
+  assert_int_equal(st.sent_new, 3);
+  assert_int_equal(st.inflight, 3);
+  /* refused by the connector: the same refusal either way */
+  fv.send_rc = OMS_EINVAL;
+  oms_order_t d = order(4, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &d, 2000000000, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_VENUE_REJECT);
+  fv.send_rc = 0;
+  fv.connected = false;
+  assert_int_equal(oms_router_send_new(r, &d, 3000000000, &rej), OMS_EREJECTED);
+  assert_int_equal(rej.code, OMS_R_VENUE_DOWN);
+  fv.connected = true;
+  /* a venue that maps a symbol converts every order */
+  assert_int_equal(oms_router_map_symbol(r, "SIM", "OTHER", "X", T_D("0"), T_D("0")), 0);
+  oms_order_t e = order(5, OMS_SIDE_BUY, "1", "100");
+  assert_int_equal(oms_router_send_new(r, &e, 4000000000, &rej), 0);
+  assert_int_equal(direct_sends, 1);
+  same_as_converted(&e, &fv.news[fv.nsent - 1]);
+  oms_router_stats(r, "SIM", &st);
+  assert_int_equal(st.sent_new, 4);
+  assert_int_equal(st.inflight, 4);
+  assert_int_equal(st.refused_down, 1);
+}
+
+/* An order's venue is found by its name's words, whatever its length (one
+ * word or two), whatever follows its NUL, and only by its whole name. */
+static void test_venues_found_by_their_whole_name(void **state) {
+  (void)state;
+  static const char *names[] = {"A", "ABCDEFG", "ABCDEFGH", "ABCDEFGHIJKLMN", "ABCDEFGHIJKLMNO"};
+  enum { NV = sizeof names / sizeof names[0] };
+  static fake_venue_t fvs[NV];
+  oms_router_t *rr;
+  assert_int_equal(oms_router_create(NV, 64, NULL, &rr), 0);
+  for (int i = 0; i < NV; i++) {
+    fake_venue_init(&fvs[i], names[i]);
+    assert_int_equal(oms_router_add_venue(rr, &fvs[i].base, NULL), 0);
+  }
+  static const char *others[] = {"",
+                                 "B",
+                                 "AB",
+                                 "ABCDEF",
+                                 "ABCDEFGHI",
+                                 "ABCDEFGX",
+                                 "ABCDEFGHIJKLM",
+                                 "ABCDEFGHIJKLMNX",
+                                 "XBCDEFGHIJKLMNO"};
+  oms_reject_t rej;
+  uint64_t id = 1;
+  for (int garbage = 0; garbage < 2; garbage++) {
+    for (int i = 0; i < NV; i++) {
+      oms_order_t o = order(id++, OMS_SIDE_BUY, "1", "100");
+      memset(o.venue, garbage ? 'Z' : 0, sizeof o.venue);
+      memcpy(o.venue, names[i], strlen(names[i]) + 1); /* garbage after the NUL */
+      assert_int_equal(oms_router_check_new(rr, &o, &rej), OMS_R_NONE);
+      int before = fvs[i].nsent;
+      assert_int_equal(oms_router_send_new(rr, &o, 0, &rej), 0);
+      assert_int_equal(fvs[i].nsent, before + 1);
+    }
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+      oms_order_t o = order(id++, OMS_SIDE_BUY, "1", "100");
+      memset(o.venue, garbage ? 'A' : 0, sizeof o.venue);
+      memcpy(o.venue, others[k], strlen(others[k]) + 1);
+      assert_int_equal(oms_router_check_new(rr, &o, &rej), OMS_R_UNKNOWN_VENUE);
+      assert_int_equal(oms_router_send_new(rr, &o, 0, &rej), OMS_EREJECTED);
+      assert_int_equal(rej.code, OMS_R_UNKNOWN_VENUE);
+    }
+  }
+  for (int i = 0; i < NV; i++) assert_int_equal(fvs[i].nsent, 2);
+  oms_router_destroy(rr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_symbol_map_rounds_against_nobody, setup, teardown),
@@ -376,6 +557,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_check_new, setup, teardown),
       cmocka_unit_test_setup_teardown(test_inflight_orders_sharing_a_slot, setup_unlimited,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_send_order_only_where_nothing_converts, setup, teardown),
+      cmocka_unit_test(test_venues_found_by_their_whole_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "oms/error.h"
 #include "venue/book.h"
+#include "venue/book_post.h"
 
 #define P(x) oms_dec_from_raw((int64_t)(x)*OMS_DEC_SCALE)
 
@@ -374,9 +375,95 @@ static void test_version_moves_with_every_change_and_only_then(void **state) {
   oms__book_destroy(b);
 }
 
+/* The simulated venue's way (oms__book_post_inline first, oms__book_submit
+ * when it declines) and oms__book_submit alone, on two books given the
+ * same random limit orders (some crossing, duplicate, sharing id bits, or
+ * past a full pool) and cancels: the same answers, fills, depth, resting
+ * orders and version after every step. */
+static void test_post_inline_then_submit_is_submit(void **state) {
+  (void)state;
+  enum { CAP = 48, OPS = 20000 };
+  fills_t fa, fb;
+  oms__book_t *a, *b;
+  assert_int_equal(oms__book_create(CAP, on_fill, &fa, &a), 0);
+  assert_int_equal(oms__book_create(CAP, on_fill, &fb, &b), 0);
+  uint64_t seed = 99, next_id = 1, live[CAP];
+  int posted = 0, nlive = 0;
+  for (int i = 0; i < OPS; i++) {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    uint32_t r = (uint32_t)(seed >> 33);
+    fa.n = fb.n = 0;
+    if (r % 10 < 5 || nlive == 0) {
+      uint64_t id = r % 23 == 0 ? next_id - 1 : (r % 19 == 0 ? next_id + 64 : next_id);
+      next_id++;
+      oms_side_t side = (r >> 4) & 1 ? OMS_SIDE_BUY : OMS_SIDE_SELL;
+      int64_t off = (int64_t)((r >> 5) % 8);
+      int64_t px = side == OMS_SIDE_BUY ? 99 - off : 101 + off;
+      if (r % 6 == 0) px += side == OMS_SIDE_BUY ? 6 : -6; /* may cross */
+      int64_t qty = 1 + (r >> 12) % 5;
+      oms__book_order_t o = {id, (uint32_t)(id % 1000), side, P(px), P(qty), 0};
+      oms__book_result_t ra, rb;
+      int ca = 0;
+      if (oms__book_post_inline(a, o.id, o.tag, side, o.price, o.qty)) {
+        ra.outcome = OMS_BOOK_RESTED;
+        ra.filled_qty = OMS_DEC_ZERO;
+        ra.leaves_qty = o.qty;
+        posted++;
+      } else {
+        ca = oms__book_submit(a, &o, &ra);
+      }
+      assert_int_equal(ca, oms__book_submit(b, &o, &rb));
+      if (ca == 0) {
+        if (ra.outcome == OMS_BOOK_RESTED && nlive < CAP) live[nlive++] = id;
+        assert_int_equal(ra.outcome, rb.outcome);
+        assert_true(oms_dec_eq(ra.filled_qty, rb.filled_qty));
+        assert_true(oms_dec_eq(ra.leaves_qty, rb.leaves_qty));
+      }
+    } else if (nlive > 0) {
+      int k = (int)((r >> 8) % (uint32_t)nlive);
+      uint64_t id = r % 11 == 0 ? next_id + 5 : live[k]; /* some unknown */
+      if (id == live[k]) live[k] = live[--nlive];
+      oms_dec_t la = OMS_DEC_ZERO, lb = OMS_DEC_ZERO;
+      assert_int_equal(oms__book_cancel(a, id, &la), oms__book_cancel(b, id, &lb));
+      assert_true(oms_dec_eq(la, lb));
+    }
+    assert_int_equal(fa.n, fb.n);
+    for (int k = 0; k < fa.n && k < 64; k++) {
+      const oms__book_fill_t *x = &fa.f[k], *y = &fb.f[k];
+      assert_int_equal(x->maker_id, y->maker_id);
+      assert_int_equal(x->maker_tag, y->maker_tag);
+      assert_int_equal(x->taker_id, y->taker_id);
+      assert_int_equal(x->taker_tag, y->taker_tag);
+      assert_int_equal(x->taker_side, y->taker_side);
+      assert_int_equal(x->px.raw, y->px.raw);
+      assert_int_equal(x->qty.raw, y->qty.raw);
+      assert_int_equal(x->maker_leaves.raw, y->maker_leaves.raw);
+    }
+    assert_true(oms__book_check(a));
+    assert_true(oms__book_check(b));
+    assert_int_equal(oms__book_order_count(a), oms__book_order_count(b));
+    assert_int_equal(oms__book_version(a), oms__book_version(b));
+    for (int sd = 0; sd < 2; sd++) {
+      oms_side_t side = sd ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+      oms__book_level_t da[CAP], db[CAP];
+      size_t na = oms__book_depth(a, side, da, CAP), nb = oms__book_depth(b, side, db, CAP);
+      assert_int_equal(na, nb);
+      for (size_t k = 0; k < na; k++) {
+        assert_int_equal(da[k].px.raw, db[k].px.raw);
+        assert_int_equal(da[k].qty.raw, db[k].qty.raw);
+        assert_int_equal(da[k].orders, db[k].orders);
+      }
+    }
+  }
+  assert_true(posted > 3000); /* the fast path was taken, and declined */
+  oms__book_destroy(a);
+  oms__book_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_orders_at_one_price_fill_oldest_first_at_the_maker_price),
+      cmocka_unit_test(test_post_inline_then_submit_is_submit),
       cmocka_unit_test(test_limit_rests_what_does_not_trade),
       cmocka_unit_test(test_post_rests_only_a_passive_order),
       cmocka_unit_test(test_version_moves_with_every_change_and_only_then),

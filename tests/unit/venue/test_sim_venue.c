@@ -2012,6 +2012,197 @@ static void test_working_walk_stops_at_the_callbacks_word_and_refuses_other_venu
   fx_close(fx);
 }
 
+/* ---- send_order: the order as it is, the same as send_new of its conversion ---- */
+
+/* on_report and on_md copying every byte (a struct assignment need not
+ * copy padding), for the byte comparisons below. */
+static void on_report_bytes(void *ctx, const oms_exec_report_t *r) {
+  fx_t *fx = (fx_t *)ctx;
+  assert_true(fx->nrep < MAXREP);
+  memcpy(&fx->rep[fx->nrep++], r, sizeof *r);
+}
+static void on_md_bytes(void *ctx, const oms_market_data_t *md) {
+  fx_t *fx = (fx_t *)ctx;
+  if (fx->nmd < MAXREP) memcpy(&fx->md[fx->nmd++], md, sizeof *md);
+}
+
+static uint64_t eq_rng(uint64_t *s) {
+  *s = *s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+  return *s >> 33;
+}
+
+/* Two venues alike, one given every new order through send_new of the
+ * router's conversion (the fields copied, the native ones zero), the other
+ * through send_order of the order itself; in between the same cancels,
+ * replaces, clock steps and polls. Symbols of one, two and more key words,
+ * two that share their first word, one unknown, names with bytes after
+ * their NUL; good orders of every type and time in force and bad ones of
+ * every kind. Every answer, report, snapshot and statistic is the same. */
+static void test_send_order_is_send_new_of_the_conversion(void **state) {
+  (void)state;
+  static const char *names[] = {"ABC",
+                                "ABCDEFG",
+                                "ABCDEFGH",
+                                "ABCDEFGH2",
+                                "ABCDEFGHIJKLMNO",
+                                "ABCDEFGHIJKLMNOP",
+                                "A.VERY.LONG.SYMBOL.NAME.31CHARS"};
+  enum { NS = sizeof names / sizeof names[0] };
+  oms_sim_symbol_t ss[NS];
+  for (int i = 0; i < NS; i++) {
+    ss[i] = abc_symbol();
+    strcpy(ss[i].ins.symbol, names[i]);
+  }
+  ss[2].lp.enabled = true; /* a provider to trade against */
+  ss[2].lp.ref_px = D("100");
+  ss[2].lp.levels = 3;
+  ss[2].lp.size = D("5");
+  ss[2].lp.step_ns = 1000;
+  fx_t *a = fx_alloc(), *b = fx_alloc();
+  oms_sim_config_t ca = base_config(a, ss), cb = base_config(b, ss);
+  ca.symbols = cb.symbols = ss;
+  ca.nsymbols = cb.nsymbols = NS;
+  ca.max_orders = cb.max_orders = 64; /* records recycled */
+  ca.report_capacity = cb.report_capacity = 64;
+  ca.ack_latency_ns = cb.ack_latency_ns = 3;
+  ca.fill_latency_ns = cb.fill_latency_ns = 5;
+  ca.session_end_ns = cb.session_end_ns = a->t + 400000;
+  ca.taker_fee_rate = cb.taker_fee_rate = D("0.001");
+  ca.seed = cb.seed = 7;
+  fx_open_cfg(a, &ca);
+  fx_open_cfg(b, &cb);
+  oms_venue_handler_t ha = {on_report_bytes, on_md_bytes, on_conn, a};
+  oms_venue_handler_t hb = {on_report_bytes, on_md_bytes, on_conn, b};
+  oms_venue_set_handler(a->v, &ha);
+  oms_venue_set_handler(b->v, &hb);
+  assert_non_null(b->v->vt->send_order);
+  uint64_t rng = 1;
+  for (int i = 0; i < 4000; i++) {
+    uint64_t k = eq_rng(&rng);
+    oms_order_t o;
+    memset(&o, 0, sizeof o);
+    o.order_id = k % 50 == 0 ? k % 3 : (uint64_t)i + 1; /* some 0, some repeated */
+    strcpy(o.account_id, "acct");
+    strcpy(o.venue, "SIM");
+    if (k % 17 == 0)
+      strcpy(o.symbol, "ZZZ");
+    else
+      strcpy(o.symbol, names[k % NS]);
+    if (k % 5 == 0) memset(o.symbol + strlen(o.symbol) + 1, 'x', 4); /* past the NUL */
+    k = eq_rng(&rng);
+    o.side = k % 29 == 0 ? (oms_side_t)7 : (k & 1) ? OMS_SIDE_BUY : OMS_SIDE_SELL;
+    o.type = (oms_ord_type_t)(k / 2 % 5); /* 0 is no type */
+    o.tif = (oms_tif_t)(k / 10 % 7);
+    o.instructions = (k / 70 % 6 == 0) ? OMS_INST_POST_ONLY : 0;
+    k = eq_rng(&rng);
+    o.qty = oms_dec_from_raw((int64_t)(k % 12) * OMS_DEC_SCALE - (k % 13 == 0 ? 1 : 0));
+    o.price = oms_dec_from_raw((int64_t)(9700 + k / 16 % 600) * (OMS_DEC_SCALE / 100) +
+                               (k % 31 == 0 ? 1 : 0));
+    o.stop_price = (k / 8 % 3)
+                       ? oms_dec_from_raw((int64_t)(9900 + k / 64 % 200) * (OMS_DEC_SCALE / 100))
+                       : OMS_DEC_ZERO;
+    o.expire_ns = (k / 4 % 4 == 0) ? 0 : a->t + (int64_t)(k % 3000) - 500;
+    /* the router's conversion for a venue that maps no symbol */
+    oms_venue_order_t vo;
+    memset(&vo, 0, sizeof vo);
+    vo.order_id = o.order_id;
+    memcpy(vo.account_id, o.account_id, sizeof vo.account_id);
+    memcpy(vo.symbol, o.symbol, sizeof vo.symbol);
+    vo.side = o.side;
+    vo.type = o.type;
+    vo.tif = o.tif;
+    vo.instructions = o.instructions;
+    vo.qty = o.qty;
+    vo.price = o.price;
+    vo.stop_price = o.stop_price;
+    vo.expire_ns = o.expire_ns;
+    int ra = oms_venue_send_new(a->v, &vo), rb = b->v->vt->send_order(b->v, &o);
+    assert_int_equal(ra, rb);
+    k = eq_rng(&rng);
+    uint64_t old = k % 40 + 1 > (uint64_t)i ? 1 : (uint64_t)i - k % 40;
+    if (k % 7 == 0) {
+      assert_int_equal(oms_venue_send_cancel(a->v, old), oms_venue_send_cancel(b->v, old));
+    } else if (k % 7 == 1) {
+      oms_dec_t q = oms_dec_from_raw((int64_t)(k / 8 % 10) * OMS_DEC_SCALE);
+      oms_dec_t px = oms_dec_from_raw((int64_t)(9900 + k / 80 % 200) * (OMS_DEC_SCALE / 100));
+      assert_int_equal(oms_venue_send_replace(a->v, old, q, px, OMS_DEC_ZERO),
+                       oms_venue_send_replace(b->v, old, q, px, OMS_DEC_ZERO));
+    }
+    if (k % 3 == 0) {
+      a->t += (int64_t)(k % 700);
+      b->t = a->t;
+      assert_int_equal(vpoll(a), vpoll(b));
+    }
+    if (k % 400 == 0) {
+      oms_sim_venue_set_connected(a->v, k % 800 != 0);
+      oms_sim_venue_set_connected(b->v, k % 800 != 0);
+    }
+    assert_int_equal(a->nrep, b->nrep);
+    for (int j = 0; j < a->nrep; j++)
+      assert_memory_equal(&a->rep[j], &b->rep[j], sizeof(oms_exec_report_t));
+    assert_int_equal(a->nmd, b->nmd);
+    for (int j = 0; j < a->nmd; j++)
+      assert_memory_equal(&a->md[j], &b->md[j], sizeof(oms_market_data_t));
+    a->nrep = b->nrep = a->nmd = b->nmd = 0;
+  }
+  oms_sim_stats_t sa, sb;
+  oms_sim_venue_stats(a->v, &sa);
+  oms_sim_venue_stats(b->v, &sb);
+  assert_memory_equal(&sa, &sb, sizeof sa);
+  assert_true(sa.orders > 1000 && sa.trades > 50); /* the mix did trade and refuse */
+  for (int i = 0; i < NS; i++) {
+    const oms__book_t *ba = oms__sim_venue_book(a->v, names[i]);
+    const oms__book_t *bb = oms__sim_venue_book(b->v, names[i]);
+    assert_int_equal(oms__book_order_count(ba), oms__book_order_count(bb));
+    assert_int_equal(oms__book_version(ba), oms__book_version(bb));
+  }
+  fx_close(a);
+  fx_close(b);
+}
+
+/* The report ring starts again at its first cell whenever a poll empties
+ * it: reports still come in their order, numbered one after the other,
+ * through many rounds of a ring of 16, emptied or not. */
+static void test_reports_keep_their_order_as_the_ring_restarts(void **state) {
+  (void)state;
+  fx_t *fx = fx_alloc();
+  oms_sim_symbol_t s = abc_symbol();
+  oms_sim_config_t c = base_config(fx, &s);
+  c.report_capacity = 16;
+  c.ack_latency_ns = 10;
+  fx_open_cfg(fx, &c);
+  uint64_t id = 0, last_exec = 0;
+  int seen = 0;
+  for (int round = 0; round < 200; round++) {
+    int n = round % 5 + 1;
+    for (int i = 0; i < n; i++) {
+      assert_int_equal(lim(fx, ++id, OMS_SIDE_BUY, "1", "10.00"), 0);
+      fx->t += 4; /* round 3 polls some of them due and some not */
+    }
+    fx->t += round % 3 == 0 ? 0 : 10;
+    vpoll(fx);
+    for (int j = 0; j < fx->nrep; j++) {
+      const char *e = strrchr(fx->rep[j].exec_id, 'E');
+      assert_non_null(e);
+      uint64_t exec = strtoull(e + 1, NULL, 10);
+      assert_int_equal(exec, last_exec + 1);
+      last_exec = exec;
+      assert_int_equal(fx->rep[j].order_id, (uint64_t)++seen);
+      assert_int_equal(fx->rep[j].type, OMS_EXEC_ACCEPTED);
+    }
+    fx->nrep = 0;
+  }
+  fx->t += 100;
+  vpoll(fx);
+  seen += fx->nrep;
+  assert_int_equal((uint64_t)seen, id);
+  oms_sim_stats_t st;
+  oms_sim_venue_stats(fx->v, &st);
+  assert_int_equal(st.reports_pending, 0);
+  assert_int_equal(st.reports_dropped, 0);
+  fx_close(fx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_limit_is_acknowledged_from_poll_not_from_send),
@@ -2077,6 +2268,8 @@ int main(void) {
       cmocka_unit_test(test_unreadable_state_is_refused_at_creation),
       cmocka_unit_test(test_working_walk_shows_only_live_orders_with_their_quantities),
       cmocka_unit_test(test_working_walk_stops_at_the_callbacks_word_and_refuses_other_venues),
+      cmocka_unit_test(test_send_order_is_send_new_of_the_conversion),
+      cmocka_unit_test(test_reports_keep_their_order_as_the_ring_restarts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
