@@ -92,11 +92,6 @@ void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h) {
   h->crc = get32(b + 20);
 }
 
-uint32_t oms__jrec_crc(const uint8_t *hdr, const void *payload, uint32_t len) {
-  uint32_t c = oms_crc32c(0, hdr, CRC_SPAN);
-  return len ? oms_crc32c(c, payload, len) : c;
-}
-
 bool oms__all_zero(const uint8_t *b, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (b[i]) return false;
