@@ -52,16 +52,6 @@
 
 /* ---- the frame ---- */
 
-static void put16(uint8_t *b, uint16_t v) {
-  b[0] = (uint8_t)v;
-  b[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *b, uint32_t v) {
-  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
-}
-static void put64(uint8_t *b, uint64_t v) {
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
-}
 static uint16_t get16(const uint8_t *b) { return (uint16_t)(b[0] | (b[1] << 8)); }
 static uint32_t get32(const uint8_t *b) {
   uint32_t v = 0;
@@ -72,15 +62,6 @@ static uint64_t get64(const uint8_t *b) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
   return v;
-}
-
-void oms__jhdr_put(uint8_t *b, const oms__jhdr_t *h) {
-  put32(b, h->magic);
-  put32(b + 4, h->len);
-  put64(b + 8, h->lsn);
-  put16(b + 16, h->type);
-  put16(b + 18, h->flags);
-  put32(b + 20, h->crc);
 }
 
 void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h) {
