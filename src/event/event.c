@@ -12,10 +12,15 @@
  * disagree on the order, the width or the presence of a field; docs/events.md
  * lists the formats.
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#if defined(__SSE2__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -89,10 +94,62 @@ oms_event_type_t oms_event_type_for(oms_ord_event_t e, oms_ord_state_t after) {
   }
 }
 
+/* The snapshot copy and the clearing around it, 32 bytes a move where the
+ * CPU has AVX: 1,456 bytes of order and 506 of zeros are half the loads
+ * and stores of the 16-byte moves the compiler makes for the C below (on
+ * the path of every event a store reads). The same bytes either way. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_WIDE_INIT 1
+_Static_assert(offsetof(oms_event_t, order) >= 32 && sizeof(oms_order_t) >= 32 &&
+                   offsetof(oms_event_t, algo) - offsetof(oms_event_t, fill) >= 32,
+               "blocks of at least 32 bytes");
+
+static __attribute__((target("avx"))) void init_wide(oms_event_t *ev, const oms_order_t *o) {
+  uint8_t *b = (uint8_t *)ev;
+  const __m256i z = _mm256_setzero_si256();
+  /* Each block: whole 32-byte moves, then one that ends at the block's
+   * end (overlapping the previous, writing the same bytes again). */
+  size_t n = offsetof(oms_event_t, order);
+#pragma GCC unroll 64
+  for (size_t i = 0; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(void *)(b + i), z);
+  _mm256_storeu_si256((__m256i *)(void *)(b + n - 32), z);
+  uint8_t *d = b + offsetof(oms_event_t, order);
+  const uint8_t *s = (const uint8_t *)o;
+  n = sizeof(oms_order_t);
+#pragma GCC unroll 64
+  for (size_t i = 0; i + 32 <= n; i += 32)
+    _mm256_storeu_si256((__m256i *)(void *)(d + i),
+                        _mm256_loadu_si256((const __m256i *)(const void *)(s + i)));
+  _mm256_storeu_si256((__m256i *)(void *)(d + n - 32),
+                      _mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32)));
+  d = b + offsetof(oms_event_t, order) + sizeof(oms_order_t);
+  n = offsetof(oms_event_t, algo) - (offsetof(oms_event_t, order) + sizeof(oms_order_t));
+#pragma GCC unroll 64
+  for (size_t i = 0; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(void *)(d + i), z);
+  _mm256_storeu_si256((__m256i *)(void *)(d + n - 32), z);
+}
+
+static bool wide_init(void) {
+  /* -1 until asked; a race only asks twice. */
+  static _Atomic int wide = -1;
+  int w = atomic_load_explicit(&wide, memory_order_relaxed);
+  if (__builtin_expect(w < 0, 0)) {
+    __builtin_cpu_init();
+    w = __builtin_cpu_supports("avx") ? 1 : 0;
+    atomic_store_explicit(&wide, w, memory_order_relaxed);
+  }
+  return w != 0;
+}
+#endif
+
 void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o, int64_t event_ns,
                     int64_t request_ns) {
   if (o == NULL) {
     memset(ev, 0, offsetof(oms_event_t, algo));
+#ifdef HAVE_WIDE_INIT
+  } else if (wide_init()) {
+    init_wide(ev, o);
+#endif
   } else {
     /* The snapshot is most of the event: copied, not cleared first. */
     size_t end = offsetof(oms_event_t, order) + sizeof(ev->order);

@@ -490,6 +490,33 @@ static void test_every_string_length_gives_the_same_bytes(void **state) {
   }
 }
 
+/* oms_event_init (32-byte moves where the CPU has AVX): the event up to its
+ * algo bytes is zeros, the order's bytes and the three fields, whatever was
+ * there before; the algo bytes are left alone. */
+static void test_init_copies_the_order_and_clears_the_rest(void **state) {
+  (void)state;
+  static oms_event_t ev, want;
+  static oms_order_t o;
+  uint8_t *ob = (uint8_t *)&o;
+  for (size_t i = 0; i < sizeof o; i++) ob[i] = (uint8_t)(i * 7 + 3);
+  memset(&ev, 0xAB, sizeof ev);
+  oms_event_init(&ev, OMS_EVT_ORDER_ACCEPTED, &o, 123, 45);
+  memset(&want, 0xAB, sizeof want);
+  memset(&want, 0, offsetof(oms_event_t, algo));
+  memcpy(&want.order, &o, sizeof o);
+  want.type = OMS_EVT_ORDER_ACCEPTED;
+  want.event_ns = 123;
+  want.request_ns = 45;
+  assert_memory_equal(&ev, &want, sizeof ev);
+  memset(&ev, 0xCD, sizeof ev);
+  oms_event_init(&ev, OMS_EVT_ALARM, NULL, 7, 0);
+  memset(&want, 0xCD, sizeof want);
+  memset(&want, 0, offsetof(oms_event_t, algo));
+  want.type = OMS_EVT_ALARM;
+  want.event_ns = 7;
+  assert_memory_equal(&ev, &want, sizeof ev);
+}
+
 /* oms_event_copy: every field and the algo bytes up to algo_len; what lies
  * past them in the destination is left alone (and means nothing). */
 static void test_copy_stops_at_the_end_of_the_algo_state(void **state) {
@@ -597,6 +624,7 @@ int main(void) {
       cmocka_unit_test(test_parent_fields_and_state_round_trip),
       cmocka_unit_test(test_both_writers_give_the_same_bytes),
       cmocka_unit_test(test_every_string_length_gives_the_same_bytes),
+      cmocka_unit_test(test_init_copies_the_order_and_clears_the_rest),
       cmocka_unit_test(test_copy_stops_at_the_end_of_the_algo_state),
       cmocka_unit_test(test_risk_report_fields_round_trip),
   };
