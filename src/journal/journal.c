@@ -13,6 +13,17 @@
  * made on that path, except: in os mode, one eventfd write; in fsync mode, a
  * condition signal if (and only if) the syncer is asleep.
  *
+ * Framing in place (oms__journal_reserve/commit, the journal store's path
+ * for a unit of one event): the caller encodes the payload straight into
+ * `buf` and commits its length; no copy. Its caller serializes every append
+ * of the journal (the store's own mutex), so in os mode this path takes no
+ * lock: nothing else writes the appender's state there (no syncer, no idle
+ * mark), the readers take `mu` for the segment table only, which moves in a
+ * roll, and a roll takes `mu`. In os mode `written` and `durable` are moved
+ * by the one appender only: release stores, no locked instruction (fsync
+ * mode keeps the sequentially consistent store the syncer's sleep needs
+ * and the syncer's compare-and-swap on `durable`).
+ *
  * Appending through a mapping (os mode). The current segment is also mapped
  * shared, and a prefaulter thread (SCHED_IDLE) keeps the pages ahead of the
  * append position resident and writable (madvise MADV_POPULATE_WRITE, a
