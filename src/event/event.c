@@ -110,13 +110,13 @@ static __attribute__((target("avx"))) void init_wide(oms_event_t *ev, const oms_
   /* Each block: whole 32-byte moves, then one that ends at the block's
    * end (overlapping the previous, writing the same bytes again). */
   size_t n = offsetof(oms_event_t, order);
-#pragma GCC unroll 64
+#pragma GCC unroll 8
   for (size_t i = 0; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(void *)(b + i), z);
   _mm256_storeu_si256((__m256i *)(void *)(b + n - 32), z);
   uint8_t *d = b + offsetof(oms_event_t, order);
   const uint8_t *s = (const uint8_t *)o;
   n = sizeof(oms_order_t);
-#pragma GCC unroll 64
+#pragma GCC unroll 8
   for (size_t i = 0; i + 32 <= n; i += 32)
     _mm256_storeu_si256((__m256i *)(void *)(d + i),
                         _mm256_loadu_si256((const __m256i *)(const void *)(s + i)));
@@ -124,9 +124,13 @@ static __attribute__((target("avx"))) void init_wide(oms_event_t *ev, const oms_
                       _mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32)));
   d = b + offsetof(oms_event_t, order) + sizeof(oms_order_t);
   n = offsetof(oms_event_t, algo) - (offsetof(oms_event_t, order) + sizeof(oms_order_t));
-#pragma GCC unroll 64
-  for (size_t i = 0; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(void *)(d + i), z);
-  _mm256_storeu_si256((__m256i *)(void *)(d + n - 32), z);
+  /* z passed through an empty asm: the compiler would make this loop a
+   * memset, inlined as rep stos, one 8-byte store a step. */
+  __m256i zz = z;
+  __asm__("" : "+x"(zz));
+#pragma GCC unroll 8
+  for (size_t i = 0; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(void *)(d + i), zz);
+  _mm256_storeu_si256((__m256i *)(void *)(d + n - 32), zz);
 }
 
 static bool wide_init(void) {
@@ -522,11 +526,10 @@ static inline __attribute__((always_inline)) uint8_t *f_le(uint8_t *p, uint64_t 
 #define STR_SLACK 0
 #endif
 
-static inline __attribute__((always_inline)) uint8_t *f_str(uint8_t *p, const char *s, size_t cap) {
-  if (s[0] == '\0') {
-    *p = 0;
-    return p + 1;
-  }
+/* A name that is not empty: out of line, so that the fifteen string
+ * fields of an event share one copy of the loop (inlined at each, the code
+ * of the encoder outgrew what the instruction cache kept of it). */
+static __attribute__((noinline)) uint8_t *f_str_long(uint8_t *p, const char *s, size_t cap) {
   size_t len = 0;
 #if defined(__SSE2__)
   for (;;) {
@@ -549,6 +552,14 @@ static inline __attribute__((always_inline)) uint8_t *f_str(uint8_t *p, const ch
 #endif
   *p = (uint8_t)len;
   return p + 1 + len;
+}
+
+static inline __attribute__((always_inline)) uint8_t *f_str(uint8_t *p, const char *s, size_t cap) {
+  if (s[0] == '\0') {
+    *p = 0;
+    return p + 1;
+  }
+  return f_str_long(p, s, cap);
 }
 
 _Static_assert(ORDER_WORST + STR_SLACK <= OMS_ORDER_BIN_MAX, "OMS_ORDER_BIN_MAX holds any order");
