@@ -13,6 +13,17 @@
  * made on that path, except: in os mode, one eventfd write; in fsync mode, a
  * condition signal if (and only if) the syncer is asleep.
  *
+ * Framing in place (oms__journal_reserve/commit, the journal store's path
+ * for a unit of one event): the caller encodes the payload straight into
+ * `buf` and commits its length; no copy. Its caller serializes every append
+ * of the journal (the store's own mutex), so in os mode this path takes no
+ * lock: nothing else writes the appender's state there (no syncer, no idle
+ * mark), the readers take `mu` for the segment table only, which moves in a
+ * roll, and a roll takes `mu`. In os mode `written` and `durable` are moved
+ * by the one appender only: release stores, no locked instruction (fsync
+ * mode keeps the sequentially consistent store the syncer's sleep needs
+ * and the syncer's compare-and-swap on `durable`).
+ *
  * Appending through a mapping (os mode). The current segment is also mapped
  * shared, and a prefaulter thread (SCHED_IDLE) keeps the pages ahead of the
  * append position resident and writable (madvise MADV_POPULATE_WRITE, a
@@ -86,7 +97,6 @@
 
 #define DEFAULT_SEGMENT (64u << 20)
 #define MIN_SEGMENT 4096u
-#define BUF_BYTES (256u << 10)
 #define DEFAULT_SPIN_NS 50000
 #define HINTS 8
 #define AHEAD (2u << 20)       /* populated ahead of the append position */
@@ -133,7 +143,7 @@ struct oms_journal_s {
   uint64_t off;       /* where the next record goes */
   uint64_t next_lsn;  /* the LSN of the next record */
   uint64_t mark;      /* the last durable mark written (fsync mode) */
-  uint8_t *buf;       /* BUF_BYTES: the unit being framed */
+  uint8_t *buf;       /* OMS__JOURNAL_BUF_BYTES: the unit being framed */
   uint64_t *segs;     /* first LSN of each segment, oldest first */
   size_t nsegs, segcap;
   oms__jpos_t hints[HINTS]; /* where readers stopped (k is a first LSN here) */
@@ -205,6 +215,15 @@ static void publish(oms_journal_t *j, uint64_t lsn) {
   if (cur >= lsn) return;
   if (j->durability != OMS_JOURNAL_OS || atomic_load_explicit(&j->efd_wanted, memory_order_relaxed))
     kick_efd(j);
+  wake_waiters(j);
+  if (j->on_durable) j->on_durable(j->ctx, lsn);
+}
+
+/* publish() in os mode, where only the appender publishes (see appended):
+ * no compare-and-swap. */
+static void publish_os(oms_journal_t *j, uint64_t lsn) {
+  atomic_store_explicit(&j->durable, lsn, memory_order_release);
+  if (atomic_load_explicit(&j->efd_wanted, memory_order_relaxed)) kick_efd(j);
   wake_waiters(j);
   if (j->on_durable) j->on_durable(j->ctx, lsn);
 }
@@ -431,27 +450,38 @@ static void *prefault_main(void *arg) {
   return NULL;
 }
 
-/* Copies n bytes (a multiple of 8, both 8-aligned) upwards with 8-byte
- * stores the compiler keeps in order: a process killed in the middle leaves
- * a prefix (memcpy may store the end first, which after a kill -9 would read
- * as a hole followed by a good record: damage, not a torn tail). */
+/* Copies n bytes (a multiple of 8, both 8-aligned) upwards with stores the
+ * compiler keeps in order (volatile): a process killed in the middle
+ * leaves a prefix (memcpy may store the end first, which after a kill -9
+ * would read as a hole followed by a good record: damage, not a torn
+ * tail). The CPU makes the stores visible in program order too (x86 is
+ * TSO; a store, 16 bytes wide or not, is done or not done when the
+ * process dies). With SSE2 16 bytes a store, else 8. */
+#if defined(__SSE2__)
+typedef long long u128_t __attribute__((vector_size(16), aligned(1), may_alias));
+#endif
 static void copy_up(uint8_t *dst, const uint8_t *src, size_t n) {
-  volatile uint64_t *d = (volatile uint64_t *)(void *)dst;
-  size_t words = n / 8, i = 0;
-  /* Four words a turn: the same stores in the same order, a quarter of the
+#if defined(__SSE2__)
+  volatile u128_t *d = (volatile u128_t *)(void *)dst;
+  const u128_t *s = (const u128_t *)(const void *)src;
+  /* Four a turn: the same stores in the same order, a quarter of the
    * loop's own count and compare (a record is a few hundred bytes). */
-  for (; i + 4 <= words; i += 4) {
-    uint64_t v[4];
-    memcpy(v, src + 8 * i, sizeof v);
-    d[i] = v[0];
-    d[i + 1] = v[1];
-    d[i + 2] = v[2];
-    d[i + 3] = v[3];
+  for (; n >= 64; n -= 64, d += 4, s += 4) {
+    u128_t a = s[0], b = s[1], c = s[2], e = s[3];
+    d[0] = a;
+    d[1] = b;
+    d[2] = c;
+    d[3] = e;
   }
-  for (; i < words; i++) {
+  for (; n >= 16; n -= 16) *d++ = *s++;
+  dst = (uint8_t *)(uintptr_t)d;
+  src = (const uint8_t *)s;
+#endif
+  volatile uint64_t *d8 = (volatile uint64_t *)(void *)dst;
+  for (size_t i = 0; i < n; i += 8) {
     uint64_t v;
-    memcpy(&v, src + 8 * i, sizeof v);
-    d[i] = v;
+    memcpy(&v, src + i, sizeof v);
+    d8[i / 8] = v;
   }
 }
 
@@ -542,20 +572,60 @@ int oms_journal_append(oms_journal_t *j, uint16_t type, const void *data, uint32
   return oms_journal_append_unit(j, &r, 1, lsn);
 }
 
-/* Writes buf[0, *n) at *at; false (and FAILED) if it could not. */
-static bool flush(oms_journal_t *j, size_t *n, uint64_t *at) {
+/* Writes src[0, n) at *at; false (and FAILED) if it could not. */
+static bool flush_from(oms_journal_t *j, const uint8_t *src, size_t n, uint64_t *at) {
   const segmap_t *m = j->map;
-  if (m && *at + *n <= atomic_load_explicit(&m->ready, memory_order_acquire)) {
-    copy_up(m->base + *at, j->buf, *n);
-    j->mapped += *n;
-  } else if (oms__jio_write_all(&j->io, j->fd, j->buf, *n, (off_t)*at) != 0) {
+  if (m && *at + n <= atomic_load_explicit(&m->ready, memory_order_acquire)) {
+    copy_up(m->base + *at, src, n);
+    j->mapped += n;
+  } else if (oms__jio_write_all(&j->io, j->fd, src, n, (off_t)*at) != 0) {
     char path[PATH_MAX];
     seg_path(j, path, sizeof path, j->cur_first);
     fail(j, path, *at, errno, "cannot write to the segment");
     return false;
   }
-  *at += *n;
+  *at += n;
+  return true;
+}
+
+/* Writes buf[0, *n) at *at; false (and FAILED) if it could not. */
+static bool flush(oms_journal_t *j, size_t *n, uint64_t *at) {
+  if (!flush_from(j, j->buf, *n, at)) return false;
   *n = 0;
+  return true;
+}
+
+/* The unit ending at `at` before record `lsn` is written: the appender's
+ * state moves past it and its LSNs are published. os mode: only the one
+ * appender (under mu, or the caller's own lock) ever moves `written` and
+ * `durable`, so plain release stores do (no locked instruction); fsync
+ * mode: the sequentially consistent store the syncer's sleep relies on. */
+static void appended(oms_journal_t *j, uint64_t at, uint64_t lsn) {
+  j->off = at;
+  if (j->map) atomic_store_explicit(&j->tail, at, memory_order_relaxed);
+  j->next_lsn = lsn;
+  if (j->durability == OMS_JOURNAL_OS) {
+    atomic_store_explicit(&j->written, lsn - 1, memory_order_release);
+    publish_os(j, lsn - 1); /* in order: on_durable sees LSNs in order */
+  } else {
+    atomic_store(&j->written, lsn - 1);
+    if (atomic_load(&j->sleeping)) wake_syncer(j);
+  }
+}
+
+/* A durable mark ahead of a unit of `total` bytes when a sync has made more
+ * durable since the last one and some of it is in this segment (before
+ * that the roll's sync says as much): same write, no sync of its own.
+ * Written at b (HDR bytes); *d the mark's LSN. fsync mode only. */
+static bool mark_ahead(oms_journal_t *j, uint64_t total, uint8_t *b, uint64_t *d) {
+  *d = atomic_load_explicit(&j->durable, memory_order_relaxed);
+  if (!(j->durability == OMS_JOURNAL_FSYNC && *d > j->mark && *d >= j->cur_first &&
+        j->off + HDR + total + HDR <= j->seg_cap))
+    return false;
+  oms__jhdr_t hd = {OMS_JOURNAL_MAGIC, 0, *d, 0, OMS_JOURNAL_F_MARK, 0};
+  oms__jhdr_put(b, &hd);
+  hd.crc = oms__jrec_crc(b, NULL, 0);
+  oms__jhdr_put(b, &hd);
   return true;
 }
 
@@ -583,23 +653,11 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
     rc = roll(j);
     if (rc != 0) goto out;
   }
-  uint64_t at = j->off, lsn = j->next_lsn;
-  size_t fill = 0;
-  /* A durable mark ahead of the unit when a sync has made more durable
-   * since the last one and some of it is in this segment (before that the
-   * roll's sync says as much): same write, no sync of its own. */
-  uint64_t d = atomic_load_explicit(&j->durable, memory_order_relaxed);
-  bool mark = j->durability == OMS_JOURNAL_FSYNC && d > j->mark && d >= j->cur_first &&
-              j->off + HDR + total + HDR <= j->seg_cap;
-  if (mark) {
-    oms__jhdr_t hd = {OMS_JOURNAL_MAGIC, 0, d, 0, OMS_JOURNAL_F_MARK, 0};
-    oms__jhdr_put(j->buf, &hd);
-    hd.crc = oms__jrec_crc(j->buf, NULL, 0);
-    oms__jhdr_put(j->buf, &hd);
-    fill = HDR;
-  }
+  uint64_t at = j->off, lsn = j->next_lsn, d;
+  bool mark = mark_ahead(j, total, j->buf, &d);
+  size_t fill = mark ? HDR : 0;
   for (size_t i = 0; i < n; i++, lsn++) {
-    if (BUF_BYTES - fill < HDR && !flush(j, &fill, &at)) goto failed;
+    if (OMS__JOURNAL_BUF_BYTES - fill < HDR && !flush(j, &fill, &at)) goto failed;
     uint8_t *h = j->buf + fill;
     oms__jhdr_t hd = {OMS_JOURNAL_MAGIC,
                       recs[i].len,
@@ -614,8 +672,8 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
     const uint8_t *p = recs[i].data;
     size_t left = (size_t)PAD8(recs[i].len), have = recs[i].len;
     while (left > 0) {
-      if (fill == BUF_BYTES && !flush(j, &fill, &at)) goto failed;
-      size_t room = BUF_BYTES - fill, take = left < room ? left : room;
+      if (fill == OMS__JOURNAL_BUF_BYTES && !flush(j, &fill, &at)) goto failed;
+      size_t room = OMS__JOURNAL_BUF_BYTES - fill, take = left < room ? left : room;
       size_t copy = have < take ? have : take;
       if (copy) memcpy(j->buf + fill, p, copy);
       memset(j->buf + fill + copy, 0, take - copy);
@@ -627,20 +685,80 @@ int oms_journal_append_unit(oms_journal_t *j, const oms_journal_rec_t *recs, siz
   }
   if (fill && !flush(j, &fill, &at)) goto failed;
   if (mark) j->mark = d;
-  j->off = at;
-  if (j->map) atomic_store_explicit(&j->tail, at, memory_order_relaxed);
-  j->next_lsn = lsn;
   if (last_lsn) *last_lsn = lsn - 1;
-  atomic_store(&j->written, lsn - 1);
-  if (j->durability == OMS_JOURNAL_OS)
-    publish(j, lsn - 1); /* under mu: on_durable sees LSNs in order */
-  else if (atomic_load(&j->sleeping))
-    wake_syncer(j);
+  appended(j, at, lsn);
   goto out;
 failed:
   rc = OMS_ESTORE;
 out:
   pthread_mutex_unlock(&j->mu);
+  return rc;
+}
+
+/* ---- one record framed in place (journal_int.h) ----
+ *
+ * The payload is written by the caller straight into the framing buffer,
+ * after room for a durable mark and the record's header (buf + 2 * HDR):
+ * no copy from the caller's buffer. os mode takes no lock: the caller
+ * serializes every append of this journal (its contract), the syncer and
+ * its idle marks do not exist, and what readers take `mu` for (the
+ * segment table) moves only in a roll, which takes it. fsync mode holds
+ * `mu` from the reservation to the commit, as an append does. */
+
+static bool inplace_locks(const oms_journal_t *j) { return j->durability != OMS_JOURNAL_OS; }
+
+int oms__journal_reserve(oms_journal_t *j, uint8_t **payload) {
+  if (inplace_locks(j)) pthread_mutex_lock(&j->mu);
+  int rc = 0;
+  if (atomic_load_explicit(&j->closing, memory_order_relaxed))
+    rc = OMS_ECLOSED;
+  else if (atomic_load_explicit(&j->failed, memory_order_relaxed))
+    rc = OMS_ESTORE;
+  if (rc != 0) {
+    if (inplace_locks(j)) pthread_mutex_unlock(&j->mu);
+    return rc;
+  }
+  *payload = j->buf + 2 * HDR;
+  return 0;
+}
+
+void oms__journal_cancel(oms_journal_t *j) {
+  if (inplace_locks(j)) pthread_mutex_unlock(&j->mu);
+}
+
+int oms__journal_commit(oms_journal_t *j, uint16_t type, uint32_t len, uint64_t *lsn_out) {
+  *lsn_out = 0;
+  int rc = 0;
+  uint64_t total = REC_SIZE(len);
+  if (len > OMS__JOURNAL_INPLACE_MAX || total + HDR > j->seg_bytes) {
+    rc = OMS_EINVAL;
+    goto out;
+  }
+  if (j->off + total + HDR > j->seg_cap) {
+    if (!inplace_locks(j)) pthread_mutex_lock(&j->mu); /* the segment table moves */
+    rc = roll(j);
+    if (!inplace_locks(j)) pthread_mutex_unlock(&j->mu);
+    if (rc != 0) goto out;
+  }
+  uint64_t at = j->off, lsn = j->next_lsn, d;
+  bool mark = mark_ahead(j, total, j->buf, &d);
+  uint8_t *h = j->buf + HDR;
+  oms__jhdr_t hd = {OMS_JOURNAL_MAGIC, len, lsn, type, 0, 0};
+  oms__jhdr_put(h, &hd);
+  oms__put32(h + 20, oms__jrec_crc(h, h + HDR, len));
+  /* The padding to 8 bytes: one store of zeros from the payload's end (the
+   * buffer has room past the largest payload). */
+  static const uint8_t zeros[8];
+  memcpy(h + HDR + len, zeros, sizeof zeros);
+  if (!flush_from(j, mark ? j->buf : h, (size_t)total + (mark ? HDR : 0), &at)) {
+    rc = OMS_ESTORE;
+    goto out;
+  }
+  if (mark) j->mark = d;
+  *lsn_out = lsn;
+  appended(j, at, lsn + 1);
+out:
+  if (inplace_locks(j)) pthread_mutex_unlock(&j->mu);
   return rc;
 }
 
@@ -948,7 +1066,7 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   if (!j) goto fail_alloc;
   j->fd = j->dirfd = j->efd = -1;
   j->dir = oms__strdup(cfg->dir);
-  j->buf = oms__aligned_alloc(4096, BUF_BYTES);
+  j->buf = oms__aligned_alloc(4096, OMS__JOURNAL_BUF_BYTES);
   if (!j->dir || !j->buf) goto fail_mem;
   j->seg_bytes = cfg->segment_bytes ? (cfg->segment_bytes + 7) & ~(uint64_t)7 : DEFAULT_SEGMENT;
   j->durability = cfg->durability;

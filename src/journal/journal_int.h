@@ -29,7 +29,26 @@ typedef struct oms__jhdr_s {
   uint32_t crc;
 } oms__jhdr_t;
 
-void oms__jhdr_put(uint8_t *b, const oms__jhdr_t *h);
+/* Little-endian, byte by byte (the compiler makes one store of each on a
+ * little-endian host); inline: the append path frames a header twice. */
+static inline void oms__put16(uint8_t *b, uint16_t v) {
+  b[0] = (uint8_t)v;
+  b[1] = (uint8_t)(v >> 8);
+}
+static inline void oms__put32(uint8_t *b, uint32_t v) {
+  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void oms__put64(uint8_t *b, uint64_t v) {
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void oms__jhdr_put(uint8_t *b, const oms__jhdr_t *h) {
+  oms__put32(b, h->magic);
+  oms__put32(b + 4, h->len);
+  oms__put64(b + 8, h->lsn);
+  oms__put16(b + 16, h->type);
+  oms__put16(b + 18, h->flags);
+  oms__put32(b + 20, h->crc);
+}
 void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h);
 /* The CRC of a record: header bytes [0, 20) then the payload. */
 uint32_t oms__jrec_crc(const uint8_t *hdr, const void *payload, uint32_t len);
@@ -129,6 +148,21 @@ typedef struct oms__jpos_s {
 int oms__jread(const char *dir, const oms_journal_io_t *io, const uint64_t *segs, size_t n,
                oms__jpos_t *pos, uint64_t from, uint64_t limit, oms_journal_cb cb, void *ctx,
                oms_journal_error_t *err);
+
+/* ---- one record framed in place (journal.c) ----
+ * For a caller that serializes every append of the journal itself (the
+ * journal store, under its mutex): reserve points *payload at room for
+ * OMS__JOURNAL_INPLACE_MAX bytes inside the journal's framing buffer; the
+ * caller writes the payload there and commits its length (one record, a
+ * unit of its own), or cancels. Nothing else may append in between. os
+ * mode takes no lock on this path; fsync mode holds the journal's from
+ * reserve to commit or cancel. reserve: 0, OMS_ECLOSED, OMS_ESTORE (failed);
+ * commit: as oms_journal_append, *lsn the record's LSN (0 on error). */
+#define OMS__JOURNAL_BUF_BYTES (256u << 10)
+#define OMS__JOURNAL_INPLACE_MAX (OMS__JOURNAL_BUF_BYTES - 2 * OMS_JOURNAL_HEADER_SIZE - 8)
+int oms__journal_reserve(oms_journal_t *j, uint8_t **payload);
+int oms__journal_commit(oms_journal_t *j, uint16_t type, uint32_t len, uint64_t *lsn);
+void oms__journal_cancel(oms_journal_t *j);
 
 /* Bytes appended through the segment mapping so far (os mode: journal.c,
  * "Appending through a mapping"); the rest was written with pwrite. */

@@ -52,16 +52,6 @@
 
 /* ---- the frame ---- */
 
-static void put16(uint8_t *b, uint16_t v) {
-  b[0] = (uint8_t)v;
-  b[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *b, uint32_t v) {
-  for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
-}
-static void put64(uint8_t *b, uint64_t v) {
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
-}
 static uint16_t get16(const uint8_t *b) { return (uint16_t)(b[0] | (b[1] << 8)); }
 static uint32_t get32(const uint8_t *b) {
   uint32_t v = 0;
@@ -74,15 +64,6 @@ static uint64_t get64(const uint8_t *b) {
   return v;
 }
 
-void oms__jhdr_put(uint8_t *b, const oms__jhdr_t *h) {
-  put32(b, h->magic);
-  put32(b + 4, h->len);
-  put64(b + 8, h->lsn);
-  put16(b + 16, h->type);
-  put16(b + 18, h->flags);
-  put32(b + 20, h->crc);
-}
-
 void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h) {
   h->magic = get32(b);
   h->len = get32(b + 4);
@@ -90,11 +71,6 @@ void oms__jhdr_get(const uint8_t *b, oms__jhdr_t *h) {
   h->type = get16(b + 16);
   h->flags = get16(b + 18);
   h->crc = get32(b + 20);
-}
-
-uint32_t oms__jrec_crc(const uint8_t *hdr, const void *payload, uint32_t len) {
-  uint32_t c = oms_crc32c(0, hdr, CRC_SPAN);
-  return len ? oms_crc32c(c, payload, len) : c;
 }
 
 bool oms__all_zero(const uint8_t *b, size_t n) {

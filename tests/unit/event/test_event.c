@@ -442,6 +442,81 @@ static void test_both_writers_give_the_same_bytes(void **state) {
   }
 }
 
+/* The unchecked writer copies a string sixteen bytes at a time: every length
+ * of every string field (0 to the longest, and a field with no NUL at all,
+ * written as its first size - 1 bytes) gives the checked writer's bytes, and
+ * nothing is written past the longest encoding's room. */
+static void set_len(char *s, size_t cap, size_t len, char c) {
+  memset(s, c, cap);
+  if (len < cap) s[len] = '\0';
+}
+
+static void test_every_string_length_gives_the_same_bytes(void **state) {
+  (void)state;
+  static oms_event_t ev;
+  static uint8_t big[OMS_EVENT_BIN_MAX + 64], exact[OMS_EVENT_BIN_MAX];
+  for (size_t len = 0; len <= 256; len++) {
+    full_event(&ev);
+    oms_order_t *o = &ev.order;
+    set_len(o->client_order_id, sizeof o->client_order_id, len, 'a');
+    set_len(o->strategy_id, sizeof o->strategy_id, len / 2, 'b');
+    set_len(o->account_id, sizeof o->account_id, len % 20, 'c');
+    set_len(o->venue, sizeof o->venue, len, 'd');
+    set_len(o->symbol, sizeof o->symbol, len, 'e');
+    set_len(o->venue_order_id, sizeof o->venue_order_id, len % 17, 'f');
+    set_len(o->reject_reason, sizeof o->reject_reason, len, 'g');
+    set_len(o->metadata, sizeof o->metadata, len, 'h');
+    set_len(o->cur_client_order_id, sizeof o->cur_client_order_id, 64 - len % 65, 'i');
+    set_len(o->pending_client_order_id, sizeof o->pending_client_order_id, len, 'j');
+    set_len(ev.fill.exec_id, sizeof ev.fill.exec_id, len % 33, 'k');
+    set_len(ev.check, sizeof ev.check, len, 'l');
+    set_len(ev.text, sizeof ev.text, len, 'm');
+    set_len(ev.scope_id, sizeof ev.scope_id, len, 'n');
+    set_len(ev.risk.worst, sizeof ev.risk.worst, len, 'o');
+    ev.algo_len = len == 256 ? OMS_EVENT_ALGO_MAX : 0;
+    memset(big, 0xEE, sizeof big);
+    int n = oms_event_encode(&ev, big, OMS_EVENT_BIN_MAX);
+    assert_true(n > 0);
+    for (size_t i = OMS_EVENT_BIN_MAX; i < sizeof big; i++) assert_int_equal(big[i], 0xEE);
+    assert_int_equal(oms_event_encode(&ev, exact, (size_t)n), n);
+    assert_memory_equal(big, exact, (size_t)n);
+    static uint8_t obig[OMS_ORDER_BIN_MAX + 64], oexact[OMS_ORDER_BIN_MAX];
+    memset(obig, 0xEE, sizeof obig);
+    int m = oms_order_encode(o, obig, OMS_ORDER_BIN_MAX);
+    assert_true(m > 0);
+    for (size_t i = OMS_ORDER_BIN_MAX; i < sizeof obig; i++) assert_int_equal(obig[i], 0xEE);
+    assert_int_equal(oms_order_encode(o, oexact, (size_t)m), m);
+    assert_memory_equal(obig, oexact, (size_t)m);
+  }
+}
+
+/* oms_event_init (32-byte moves where the CPU has AVX): the event up to its
+ * algo bytes is zeros, the order's bytes and the three fields, whatever was
+ * there before; the algo bytes are left alone. */
+static void test_init_copies_the_order_and_clears_the_rest(void **state) {
+  (void)state;
+  static oms_event_t ev, want;
+  static oms_order_t o;
+  uint8_t *ob = (uint8_t *)&o;
+  for (size_t i = 0; i < sizeof o; i++) ob[i] = (uint8_t)(i * 7 + 3);
+  memset(&ev, 0xAB, sizeof ev);
+  oms_event_init(&ev, OMS_EVT_ORDER_ACCEPTED, &o, 123, 45);
+  memset(&want, 0xAB, sizeof want);
+  memset(&want, 0, offsetof(oms_event_t, algo));
+  memcpy(&want.order, &o, sizeof o);
+  want.type = OMS_EVT_ORDER_ACCEPTED;
+  want.event_ns = 123;
+  want.request_ns = 45;
+  assert_memory_equal(&ev, &want, sizeof ev);
+  memset(&ev, 0xCD, sizeof ev);
+  oms_event_init(&ev, OMS_EVT_ALARM, NULL, 7, 0);
+  memset(&want, 0xCD, sizeof want);
+  memset(&want, 0, offsetof(oms_event_t, algo));
+  want.type = OMS_EVT_ALARM;
+  want.event_ns = 7;
+  assert_memory_equal(&ev, &want, sizeof ev);
+}
+
 /* oms_event_copy: every field and the algo bytes up to algo_len; what lies
  * past them in the destination is left alone (and means nothing). */
 static void test_copy_stops_at_the_end_of_the_algo_state(void **state) {
@@ -548,6 +623,8 @@ int main(void) {
       cmocka_unit_test(test_format_2_event_decodes_every_field),
       cmocka_unit_test(test_parent_fields_and_state_round_trip),
       cmocka_unit_test(test_both_writers_give_the_same_bytes),
+      cmocka_unit_test(test_every_string_length_gives_the_same_bytes),
+      cmocka_unit_test(test_init_copies_the_order_and_clears_the_rest),
       cmocka_unit_test(test_copy_stops_at_the_end_of_the_algo_state),
       cmocka_unit_test(test_risk_report_fields_round_trip),
   };

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "journal/journal_int.h"
 #include "journal_fixture.h"
 
@@ -243,6 +244,100 @@ static void test_roll_across_many_segments_and_read_from_any_lsn(void **state) {
   assert_int_equal(c.bad, 0);
   oms_journal_close(j);
   jdir_remove(&d);
+}
+
+/* Framing in place (oms__journal_reserve/commit, the journal store's path):
+ * the same records as oms_journal_append, across segment rolls, give the
+ * same files byte for byte (os mode, with and without the mapping) and read
+ * back (fsync mode, whose durable marks depend on the syncer's timing);
+ * a payload longer than the room is refused and leaves nothing behind. */
+static uint64_t inplace_append(oms_journal_t *j, uint64_t lsn) {
+  uint8_t *p;
+  assert_int_equal(oms__journal_reserve(j, &p), 0);
+  uint32_t len = plen(lsn);
+  pfill(p, lsn, len);
+  uint64_t got = 0;
+  assert_int_equal(oms__journal_commit(j, 100, len, &got), 0);
+  return got;
+}
+
+static void same_files(const jdir_t *a, const jdir_t *b) {
+  uint64_t *sa, *sb;
+  size_t na, nb;
+  oms_journal_error_t err;
+  assert_int_equal(oms__jseg_list(a->dir, &sa, &na, &err), 0);
+  assert_int_equal(oms__jseg_list(b->dir, &sb, &nb, &err), 0);
+  assert_int_equal(na, nb);
+  assert_true(na > 3);
+  static uint8_t fa[8192], fb[8192];
+  for (size_t i = 0; i < na; i++) {
+    assert_int_equal(sa[i], sb[i]);
+    char pa[PATH_MAX], pb[PATH_MAX];
+    jseg(a, sa[i], pa, sizeof pa);
+    jseg(b, sb[i], pb, sizeof pb);
+    int da = open(pa, O_RDONLY), db = open(pb, O_RDONLY);
+    assert_true(da >= 0 && db >= 0);
+    ssize_t ra = read(da, fa, sizeof fa), rb = read(db, fb, sizeof fb);
+    assert_true(ra > 0 && ra == rb && (size_t)ra < sizeof fa);
+    assert_memory_equal(fa, fb, (size_t)ra);
+    close(da);
+    close(db);
+  }
+  oms__free(sa);
+  oms__free(sb);
+}
+
+static void inplace_run(oms_journal_durability_t mode, bool seam) {
+  enum { N = 300 };
+  jdir_t da, db;
+  jdir_make(&da);
+  jdir_make(&db);
+  fault_t f;
+  oms_journal_io_t io;
+  fault_init(&f, &io);
+  f.no_sync = 1;
+  oms_journal_t *a = jopen(&da, mode, 4096, seam ? &io : NULL);
+  oms_journal_t *b = jopen(&db, mode, 4096, seam ? &io : NULL);
+  uint8_t buf[600];
+  for (uint64_t lsn = 1; lsn <= N; lsn++) {
+    uint64_t got = 0;
+    pfill(buf, lsn, plen(lsn));
+    assert_int_equal(oms_journal_append(a, 100, buf, plen(lsn), &got), 0);
+    assert_int_equal(got, lsn);
+    assert_int_equal(inplace_append(b, lsn), lsn);
+    assert_int_equal(oms_journal_written(b), lsn);
+    if (mode == OMS_JOURNAL_OS) assert_int_equal(oms_journal_durable(b), lsn);
+  }
+  /* Refused: too long for the room (nothing written), and a cancel. */
+  uint8_t *p;
+  uint64_t got = 9;
+  assert_int_equal(oms__journal_reserve(b, &p), 0);
+  assert_int_equal(oms__journal_commit(b, 100, OMS__JOURNAL_INPLACE_MAX + 1, &got), OMS_EINVAL);
+  assert_int_equal(got, 0);
+  assert_int_equal(oms__journal_reserve(b, &p), 0);
+  oms__journal_cancel(b);
+  assert_int_equal(oms_journal_written(b), N);
+  assert_int_equal(oms_journal_wait(b, N, 5000000000LL), 0);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(b, 0, true, collect_cb, &c), 0);
+  assert_int_equal(c.count, N);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(a);
+  oms_journal_close(b);
+  if (mode == OMS_JOURNAL_OS) same_files(&da, &db);
+  b = jopen(&db, mode, 4096, seam ? &io : NULL);
+  assert_int_equal(oms_journal_written(b), N);
+  assert_int_equal(inplace_append(b, N + 1), N + 1);
+  oms_journal_close(b);
+  jdir_remove(&da);
+  jdir_remove(&db);
+}
+
+static void test_inplace_framing_writes_what_append_writes(void **state) {
+  (void)state;
+  inplace_run(OMS_JOURNAL_OS, false);
+  inplace_run(OMS_JOURNAL_OS, true);
+  inplace_run(OMS_JOURNAL_FSYNC, true);
 }
 
 static int big_cb(void *ctx, const oms_journal_entry_t *e) {
@@ -779,6 +874,7 @@ int main(void) {
       cmocka_unit_test(test_fsync_mode_durable_after_sync),
       cmocka_unit_test(test_units_flags_and_refusals),
       cmocka_unit_test(test_roll_across_many_segments_and_read_from_any_lsn),
+      cmocka_unit_test(test_inplace_framing_writes_what_append_writes),
       cmocka_unit_test(test_large_records),
       cmocka_unit_test(test_concurrent_reader_while_appending),
       cmocka_unit_test(test_release_deletes_whole_segments_below_keep),
