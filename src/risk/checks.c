@@ -208,7 +208,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_TRADING_HOURS(
   if (h == NULL)
     REJECT(OMS_R_RISK_NO_LIMITS, "trading_hours: no trading hours configured for %s (venue %s)",
            o->symbol, o->venue);
-  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  oms__as_t *as = r->cur_asp;
   int64_t since;
   if (as->open_known && !__builtin_sub_overflow(in->now_ns, as->open_ns, &since) && since >= 0 &&
       since < 1000000000)
@@ -239,8 +239,8 @@ static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
   if (!HAS(in, OMS_RL_ORDER_RATE_STRATEGY)) NO_LIMIT("order_rate", "strategy order rate");
   if (!HAS(in, OMS_RL_ORDER_RATE_ACCOUNT)) NO_LIMIT("order_rate", "account order rate");
   int64_t win = rate_window(in);
-  const oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
-  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__strat_t *s = r->cur_sp;
+  const oms__acct_t *a = r->cur_ap;
   if (oms__ring_full(&s->orders, r->cfg.rate_ring, v->order_rate_strategy, in->now_ns, win))
     REJECT(OMS_R_RISK_THROTTLE,
            "order_rate: %u orders and modifies in the last %lld ms for strategy %s "
@@ -255,13 +255,16 @@ static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
   return OMS_R_NONE;
 }
 
-void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) {
+static inline __attribute__((always_inline)) void commit_ORDER_RATE(void *ctx,
+                                                                    const oms_risk_input_t *in) {
   oms_risk_t *r = ctx;
-  oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
-  oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  oms__strat_t *s = r->cur_sp;
+  oms__acct_t *a = r->cur_ap;
   oms__ring_push(&s->orders, r->cfg.rate_ring, in->now_ns);
   oms__ring_push(&a->orders, r->cfg.rate_ring, in->now_ns);
 }
+
+void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) { commit_ORDER_RATE(ctx, in); }
 
 /* ---- 12. duplicate-order guard -------------------------------------------- */
 
@@ -310,7 +313,8 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
 
 /* Remembers the order in its bucket: over its own earlier sighting, in a
  * free way, or over the oldest. */
-void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
+static inline __attribute__((always_inline)) void commit_DUPLICATE(void *ctx,
+                                                                   const oms_risk_input_t *in) {
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return;
   uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : dup_fp(r, in->order);
@@ -325,6 +329,8 @@ void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
   victim->fp = fp;
   victim->ts = in->now_ns;
 }
+
+void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) { commit_DUPLICATE(ctx, in); }
 
 /* ---- 1. max order size (quantity and notional) ----------------------------- */
 
@@ -374,7 +380,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
            (long long)(v->max_ref_age_ns / 1000000));
   oms_dec_t band = OMS_DEC_ZERO;
   if (SET(in, OMS_RL_COLLAR_PCT)) {
-    oms__sym_t *sy = r->cur_sym >= 0 ? oms__ktab_rec(&r->syms, r->cur_sym) : NULL;
+    oms__sym_t *sy = r->cur_syp;
     if (sy != NULL && sy->band_px.raw == in->ref_px.raw && sy->band_pct.raw == v->collar_pct.raw) {
       band = sy->band;
     } else {
@@ -647,8 +653,8 @@ static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  const oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  oms__acct_t *acct = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__as_t *as = r->cur_asp;
+  oms__acct_t *acct = r->cur_ap;
   bool has_abs = SET(in, OMS_RL_MAX_CONCENTRATION), has_pct = SET(in, OMS_RL_MAX_CONCENTRATION_PCT);
   /* Optional, unlike the checks above: no limit and no group, nothing to do. */
   if ((!has_abs && !has_pct && !as->in_group) || in->reduces) return OMS_R_NONE;
@@ -856,6 +862,11 @@ oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const om
     }
   }
   return OMS_R_NONE;
+}
+
+void oms__commit_builtins(void *ctx, uint32_t bmask, const oms_risk_input_t *in) {
+  if (bmask & (1u << OMS__B_ORDER_RATE)) commit_ORDER_RATE(ctx, in);
+  if (bmask & (1u << OMS__B_DUPLICATE)) commit_DUPLICATE(ctx, in);
 }
 
 /* Each built-in alone, as the chain's table names it. */

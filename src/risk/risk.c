@@ -611,7 +611,7 @@ static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits
 }
 
 const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o) {
-  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  oms__as_t *as = r->cur_asp;
   as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
   as->hours_gen = r->limits_gen;
   as->open_known = false;
@@ -743,13 +743,23 @@ static void rlim_void(oms_risk_t *r) {
 static void chain_resolve(oms_risk_t *r) {
   if (r->rlim != NULL) rlim_void(r); /* the skip masks name chain positions */
   r->ncommits = 0;
+  r->commit_bmask = 0;
+  r->commit_direct = true;
   for (size_t i = 0; i < r->nchain; i++) {
     r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
     r->chain_bid[i] = OMS__B_NONE;
     for (uint8_t b = 0; b < NBUILTIN && r->chain[i].ctx == NULL; b++)
       if (r->chain[i].check == builtins[b].check) r->chain_bid[i] = b;
-    if (r->chain[i].commit != NULL) r->commits[r->ncommits++] = (uint8_t)i;
+    if (r->chain[i].commit == NULL) continue;
+    r->commits[r->ncommits++] = (uint8_t)i;
+    uint8_t b = r->chain_bid[i];
+    if (b == OMS__B_NONE || r->chain[i].commit != builtins[b].commit ||
+        (r->commit_bmask & (1u << b)))
+      r->commit_direct = false; /* another commit, or one twice: the table */
+    else
+      r->commit_bmask |= 1u << b;
   }
+  if (!r->commit_direct) r->commit_bmask = 0;
 }
 
 int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
@@ -1093,6 +1103,18 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
+/* The self-trade price level o rests at, or 0. A parent order rests
+ * nowhere (its children do, and are not entered): it reserves its exposure
+ * but is no price a new order could trade with. */
+static oms_dec_t level_px(const oms_order_t *o) {
+  bool rests = o->algo == 0 &&
+               (o->type == OMS_ORD_LIMIT ||
+                (o->type == OMS_ORD_STOP_LIMIT &&
+                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
+                  o->state == OMS_STATE_PARTIALLY_FILLED)));
+  return rests ? o->price : OMS_DEC_ZERO;
+}
+
 /* The part of an entry that a reservation recomputes; the rest is fixed at
  * the open. */
 typedef struct resv_s {
@@ -1131,14 +1153,7 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, cons
     if (oms__margin(r, out->notional, e->margin_rate, &out->margin) != 0)
       out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
   }
-  /* A parent order rests nowhere (its children do, and are not entered): it
-   * reserves its exposure but is no price a new order could trade with. */
-  bool rests = o->algo == 0 &&
-               (o->type == OMS_ORD_LIMIT ||
-                (o->type == OMS_ORD_STOP_LIMIT &&
-                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
-                  o->state == OMS_STATE_PARTIALLY_FILLED)));
-  if (rests) out->level_px = o->price;
+  out->level_px = level_px(o);
 }
 
 /* move_reservation()'s part for the groups of s and the risk model: e's
@@ -1188,28 +1203,32 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   e->level_px = n->level_px;
 }
 
-/* Fills the new entry e of o (cleared: it holds nothing; records a, st,
- * as) and reserves what o
- * holds: ins is the portfolio's instrument (NULL: none known, full margin
- * at multiplier 1), mkt_px the symbol's reference price (values a market
- * order). */
-static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32_t a, int32_t st,
-                       int32_t as, const oms_pf_instrument_t *ins, oms_dec_t mkt_px) {
-  e->acct = a;
-  e->strat = st;
-  e->as = as;
+/* Fills the new entry e of o (records a, st, as; every field but order_id
+ * written: it holds nothing before) and reserves what o holds: ins is the
+ * portfolio's instrument (NULL: none known, full margin at multiplier 1),
+ * mkt_px the symbol's reference price (values a market order), given what
+ * reservation() would make of it, or NULL to have it made. */
+static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e,
+                       const oms_pf_instrument_t *ins, oms_dec_t mkt_px, const resv_t *given) {
+  e->acct = r->cur_acct;
+  e->strat = r->cur_strat;
+  e->as = r->cur_as;
   e->side = o->side;
   e->multiplier = ins != NULL ? ins->multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
   e->margin_rate = ins != NULL ? ins->margin_rate : oms_dec_from_raw(OMS_DEC_SCALE);
   e->value_px = o->type == OMS_ORD_MARKET ? mkt_px : OMS_DEC_ZERO;
-  ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
-  ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
+  e->leaves = e->notional = e->margin = e->level_px = OMS_DEC_ZERO;
+  oms__acct_t *ar = r->cur_ap;
+  oms__as_t *s = r->cur_asp;
+  ar->open_orders++;
+  r->cur_sp->open_orders++;
   resv_t n;
-  reservation(r, o, false, e, &n);
+  if (given != NULL)
+    n = *given;
+  else
+    reservation(r, o, false, e, &n);
   /* move_reservation() from an entry holding nothing: each aggregate
    * moves by what n holds alone */
-  oms__acct_t *ar = oms__ktab_rec(&r->accts, a);
-  oms__as_t *s = oms__ktab_rec(&r->as, as);
   ar->open_notional = oms__sat_add(ar->open_notional, n.notional, 1);
   ar->open_margin = oms__sat_add(ar->open_margin, n.margin, 1);
   if ((s->in_group || r->model != NULL) && n.notional.raw != 0)
@@ -1230,11 +1249,12 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32
  * restores, children's parents, tests. */
 static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_order_t *o) {
   if (!order_recs(r, o)) return OMS_EFULL;
-  int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
+  r->cur_ap = oms__ktab_rec(&r->accts, r->cur_acct);
+  r->cur_sp = oms__ktab_rec(&r->strats, r->cur_strat);
+  oms__as_t *rec = r->cur_asp = oms__ktab_rec(&r->as, r->cur_as);
   oms__ord_t *e = ord_insert(r, o->order_id);
   if (e == NULL) return OMS_EFULL;
   oms_pf_instrument_t ins;
-  oms__as_t *rec = oms__ktab_rec(&r->as, as);
   /* the hint of the account+symbol record: no lookup by name */
   uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
   bool known = r->has_pf && (r->pf.instrument_hint != NULL
@@ -1245,7 +1265,7 @@ static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_o
     int32_t k = as_sym(r, rec);
     if (k >= 0) mkt = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
   }
-  open_entry(r, o, e, a, st, as, known ? &ins : NULL, mkt);
+  open_entry(r, o, e, known ? &ins : NULL, mkt, NULL);
   return 0;
 }
 
@@ -1269,9 +1289,26 @@ static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_inpu
     return oms_risk_order_changed(r, NULL, o);
   }
   oms__ord_t *e = r->last_ord = &r->ords[i];
-  memset(e, 0, sizeof(*e));
   e->order_id = o->order_id;
-  open_entry(r, o, e, r->cur_acct, r->cur_strat, r->cur_as, &in->position.ins, in->ref_px);
+  /* What reservation() would make of the new entry, from the figures the
+   * check made: the same price (the order's, or for a market order the
+   * reference it was valued at), multiplier (the instrument's: the symbol
+   * is known) and, when the open quantity is the leaves, the same
+   * quantity, so the same notional. */
+  resv_t n;
+  const resv_t *given = NULL;
+  oms_dec_t q = o->leaves_qty;
+  if (in->notional_known && o->state != OMS_STATE_PENDING_REPLACE &&
+      q.raw == o->qty.raw - o->filled_qty.raw) {
+    n.leaves = q;
+    n.value_px = in->order_px;
+    n.notional = in->order_notional;
+    if (oms__margin(r, n.notional, in->position.ins.margin_rate, &n.margin) != 0)
+      n.margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+    n.level_px = level_px(o);
+    given = &n;
+  }
+  open_entry(r, o, e, &in->position.ins, in->ref_px, given);
   return 0;
 }
 
@@ -1400,12 +1437,12 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
                    o->strategy_id, o->symbol);
     return finish(res, "risk", OMS_R_CAPACITY);
   }
+  const oms__acct_t *a = r->cur_ap = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__strat_t *st = r->cur_sp = oms__ktab_rec(&r->strats, r->cur_strat);
+  oms__as_t *as = r->cur_asp = oms__ktab_rec(&r->as, r->cur_as);
   const oms__rlim_t *rl = rlim_cur(r, o);
   in->limits = &rl->v;
   *rlim = rl;
-  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
-  const oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
-  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
   /* The duplicate guard's key: strategy and symbol (records are never
    * removed, so the strategy's number names it for good). */
   r->cur_dup_key =
@@ -1462,10 +1499,11 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   }
   int32_t sk = as_sym(r, as);
   r->cur_sym = sk;
+  r->cur_syp = NULL;
   in->ref_px = OMS_DEC_ZERO;
   in->ref_ns = 0;
   if (sk >= 0) {
-    const oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
+    const oms__sym_t *sy = r->cur_syp = oms__ktab_rec(&r->syms, sk);
     in->ref_px = sy->ref_px;
     in->ref_ns = sy->ref_ns;
   }
@@ -1544,9 +1582,13 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
   } else if (!run_logged(r, o, now_ns, &in, res)) {
     return false;
   }
-  for (size_t k = 0; k < r->ncommits; k++) {
-    size_t i = r->commits[k];
-    r->chain[i].commit(r->chain_ctx[i], &in);
+  if (r->commit_direct) {
+    if (r->commit_bmask != 0) oms__commit_builtins(r, r->commit_bmask, &in);
+  } else {
+    for (size_t k = 0; k < r->ncommits; k++) {
+      size_t i = r->commits[k];
+      r->chain[i].commit(r->chain_ctx[i], &in);
+    }
   }
   res->reject.text[0] = '\0';
   if (opened != NULL) *opened = open_checked(r, o, &in);

@@ -359,6 +359,10 @@ struct oms_risk_s {
   uint8_t commits[OMS__CHAIN_MAX];
   uint8_t chain_bid[OMS__CHAIN_MAX]; /* each position's OMS__B_*, or OMS__B_NONE */
   size_t ncommits;
+  /* Every commit a built-in's own with the engine as context, each once:
+   * then 1 << OMS__B_* of each (oms__commit_builtins), else 0 (the table). */
+  uint32_t commit_bmask;
+  bool commit_direct;
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
@@ -382,6 +386,12 @@ struct oms_risk_s {
    * its duplicate-guard key. */
   int32_t cur_acct, cur_strat, cur_as;
   int32_t cur_sym; /* the symbol record (reference price), or -1 */
+  /* Those records themselves (the tables never move; cur_syp NULL with
+   * cur_sym -1): the checks read them without the arithmetic. */
+  oms__acct_t *cur_ap;
+  oms__strat_t *cur_sp;
+  oms__as_t *cur_asp;
+  oms__sym_t *cur_syp;
   uint64_t cur_dup_key;
   uint64_t cur_dup_fp;        /* the order's fingerprint once the check made it; 0 not yet */
   oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
@@ -456,6 +466,17 @@ static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_de
 
 /* oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, out), remembered the same way. */
 static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_dec_t *out) {
+  /* A rate of 0 (none: the engine's instruments have none until set) or
+   * of 1 (full margin) gives 0 or n exactly, as oms_dec_mul makes them
+   * (n x 1 overflows only for an n outside the range). */
+  if (rate.raw == 0) {
+    *out = OMS_DEC_ZERO;
+    return 0;
+  }
+  if (rate.raw == OMS_DEC_SCALE && n.raw >= OMS_DEC_MIN_RAW && n.raw <= OMS_DEC_MAX_RAW) {
+    *out = n;
+    return 0;
+  }
   if (n.raw != r->mmemo.n.raw || rate.raw != r->mmemo.rate.raw) {
     r->mmemo.rc = oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, &r->mmemo.v);
     r->mmemo.n = n;
@@ -499,6 +520,11 @@ OMS_RISK_BUILTIN_MAP(XX)
 /* Commits: only the throttle and the duplicate guard remember orders. */
 void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in);
 void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
+/* The commits of the built-ins of bmask (1 << OMS__B_*, each once) with ctx
+ * (the engine): one direct call where the chain's table makes one
+ * indirect call each. They touch apart what they keep, so their order is
+ * the chain's whatever it is. */
+void oms__commit_builtins(void *ctx, uint32_t bmask, const oms_risk_input_t *in);
 #define oms__commit_KILL_SWITCH NULL
 #define oms__commit_SYMBOL_LIST NULL
 #define oms__commit_TRADING_HOURS NULL
@@ -542,7 +568,7 @@ static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns)
  * same limits, else looked up (oms__find_hours). */
 const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o);
 static inline const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
-  const oms__as_t *as = (const oms__as_t *)oms__ktab_rec(&r->as, r->cur_as);
+  const oms__as_t *as = r->cur_asp;
   if (as->hours_gen == r->limits_gen && oms__name_eq(as->hours_venue, o->venue, sizeof o->venue))
     return as->hours;
   return oms__find_hours(r, o);
