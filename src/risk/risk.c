@@ -1208,8 +1208,11 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
  * portfolio's instrument (NULL: none known, full margin at multiplier 1),
  * mkt_px the symbol's reference price (values a market order), given what
  * reservation() would make of it, or NULL to have it made. */
-static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e,
-                       const oms_pf_instrument_t *ins, oms_dec_t mkt_px, const resv_t *given) {
+static inline __attribute__((always_inline)) void open_entry(oms_risk_t *r, const oms_order_t *o,
+                                                             oms__ord_t *e,
+                                                             const oms_pf_instrument_t *ins,
+                                                             oms_dec_t mkt_px,
+                                                             const resv_t *given) {
   e->acct = r->cur_acct;
   e->strat = r->cur_strat;
   e->as = r->cur_as;
@@ -1217,16 +1220,18 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e,
   e->multiplier = ins != NULL ? ins->multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
   e->margin_rate = ins != NULL ? ins->margin_rate : oms_dec_from_raw(OMS_DEC_SCALE);
   e->value_px = o->type == OMS_ORD_MARKET ? mkt_px : OMS_DEC_ZERO;
-  e->leaves = e->notional = e->margin = e->level_px = OMS_DEC_ZERO;
+  e->notional = OMS_DEC_ZERO; /* what move_groups_model() moves from */
   oms__acct_t *ar = r->cur_ap;
   oms__as_t *s = r->cur_asp;
   ar->open_orders++;
   r->cur_sp->open_orders++;
   resv_t n;
-  if (given != NULL)
+  if (given != NULL) {
     n = *given;
-  else
+  } else {
+    e->leaves = e->margin = e->level_px = OMS_DEC_ZERO;
     reservation(r, o, false, e, &n);
+  }
   /* move_reservation() from an entry holding nothing: each aggregate
    * moves by what n holds alone */
   ar->open_notional = oms__sat_add(ar->open_notional, n.notional, 1);
