@@ -559,8 +559,8 @@ static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   way[1] = way[0];
-  way[0] =
-      (oms__trip_t){{k[0], k[1], k[2], k[3]}, r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0};
+  way[0] = (oms__trip_t){
+      {k[0], k[1], k[2], k[3]}, r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0, 0};
   r->cur_trip = &way[0];
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -652,20 +652,19 @@ static const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o, oms__rp
 static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   uint32_t gen = r->rlim_gen;
   int32_t st = r->cur_strat, as = r->cur_as;
-  oms__trip_t *t = r->cur_trip; /* the names' entry: where the pair was last */
-  if (t != NULL) {
-    const oms__rpair_t *c = &r->rlim[t->rli];
-    if (c->gen == gen && c->strat == st && c->as == as) return &r->rblk[c->blk];
-  }
+  oms__trip_t *t = r->cur_trip; /* the names' entry: the pair's resolution last */
+  if (t != NULL && t->rgen == gen) return &r->rblk[t->blk];
   uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
   oms__rpair_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
-  for (int w = 0; w < OMS__RLIM_WAYS; w++)
-    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) {
-      if (t != NULL) t->rli = (uint32_t)(&set[w] - r->rlim);
-      return &r->rblk[set[w].blk];
-    }
-  if (t != NULL) t->rli = (uint32_t)(set - r->rlim);
-  return rlim_fill(r, o, set);
+  const oms__rlim_t *rl = NULL;
+  for (int w = 0; w < OMS__RLIM_WAYS && rl == NULL; w++)
+    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) rl = &r->rblk[set[w].blk];
+  if (rl == NULL) rl = rlim_fill(r, o, set); /* may start a generation */
+  if (t != NULL) {
+    t->rgen = r->rlim_gen;
+    t->blk = (uint32_t)(rl - r->rblk);
+  }
+  return rl;
 }
 
 static void rlim_void(oms_risk_t *r);
@@ -735,6 +734,7 @@ static void rlim_void(oms_risk_t *r) {
     /* after 2^32 changes: start again from empty rather than trust a
      * generation number seen before */
     memset(r->rlim, 0, ((size_t)r->rlim_mask + 1) * OMS__RLIM_WAYS * sizeof(*r->rlim));
+    memset(r->trip, 0, sizeof r->trip); /* their rgen too */
     r->rlim_gen = 1;
     r->rblk_gen = 0; /* no generation: the shared resolutions are made again */
   }
@@ -770,8 +770,10 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       cfg->max_positions > (1u << 24) || cfg->max_open_orders > (1u << 24) ||
       cfg->rate_ring > (1u << 16) || cfg->duplicate_slots > (1u << 24))
     return OMS_EINVAL;
-  oms_risk_t *r = oms__calloc(1, sizeof(*r));
+  /* on a cache line: its name cache's entries are one line each */
+  oms_risk_t *r = oms__aligned_alloc(_Alignof(oms_risk_t), sizeof(*r));
   if (r == NULL) return OMS_ENOMEM;
+  memset(r, 0, sizeof(*r));
   r->cfg = *cfg;
   if (r->cfg.rate_ring == 0) r->cfg.rate_ring = 256;
   if (r->cfg.duplicate_slots == 0) r->cfg.duplicate_slots = 4096;
@@ -839,7 +841,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__free(r->rblk_idx);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
-  oms__free(r);
+  oms__aligned_free(r);
 }
 
 void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {

@@ -322,20 +322,23 @@ typedef struct oms__rpair_s {
 #define OMS__RLIM_WAYS 2
 
 /* An order's three names resolved at once: its account, strategy and
- * account+symbol records (+ 1; 0: an empty entry) and the entry of rlim
- * last found for that (strategy, account+symbol) pair, under the names'
- * leading words (key: account's first 8 bytes, strategy's, symbol's first
- * 16; bytes from a NUL on cleared). Those words are the whole names when
- * each holds its NUL: then equal words are equal names, and a hit reads no
- * record; longer names are confirmed by the records' own keys. The entry
- * of rlim is confirmed by its own pair and generation: nothing here is
- * ever stale, only missed. */
+ * account+symbol records (+ 1; 0: an empty entry) and the shared
+ * resolution (rblk[blk]) last found for that (strategy, account+symbol)
+ * pair under rlim_gen rgen (0: none), under the names' leading words
+ * (key: account's first 8 bytes, strategy's, symbol's first 16; bytes
+ * from a NUL on cleared). Those words are the whole names when each holds
+ * its NUL: then equal words are equal names, and a hit reads no record;
+ * longer names are confirmed by the records' own keys. The resolution is
+ * the pair's while rgen is the engine's rlim_gen (the shared resolutions
+ * are only added to under one generation): nothing here is ever stale,
+ * only missed. One entry a cache line: a hit reads one line (the pair's
+ * set of rlim is not read). */
 #define OMS__TRIP_WORDS 4
 typedef struct oms__trip_s {
   uint64_t key[OMS__TRIP_WORDS];
   int32_t acct, strat, as;
-  uint32_t rli;
-} oms__trip_t;
+  uint32_t rgen, blk;
+} __attribute__((aligned(64))) oms__trip_t;
 #define OMS__TRIP_BITS 10
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
