@@ -507,10 +507,13 @@ static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *wa
 
 /* Finds (creating) the account, strategy and account+symbol records of o
  * into r->cur_*. False when a table is full. The answer is kept for o's id:
- * the engine checks an order and then opens it, and the open reuses it. */
-static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
+ * the engine checks an order and then opens it, and the open reuses it;
+ * memo false: o is not the order of the last answer (a new order's check,
+ * whose id is new), which is not tried. */
+static inline __attribute__((always_inline)) bool order_recs_of(oms_risk_t *r, const oms_order_t *o,
+                                                                bool memo) {
   r->cur_trip = NULL;
-  if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
+  if (memo && r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
     r->cur_acct = r->memo_acct;
     r->cur_strat = r->memo_strat;
     r->cur_as = r->memo_as;
@@ -538,6 +541,8 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   }
   return order_recs_miss(r, o, way, k);
 }
+
+static bool order_recs(oms_risk_t *r, const oms_order_t *o) { return order_recs_of(r, o, true); }
 
 /* order_recs() past its two probes: by name, the slow way, into way[0]. */
 static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const oms_order_t *o,
@@ -1438,7 +1443,7 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
     return finish(res, "risk", OMS_R_RISK_NO_LIMITS);
   }
-  if (!order_recs(r, o)) {
+  if (!order_recs_of(r, o, action != OMS_RISK_NEW)) {
     oms_reject_set(&res->reject, OMS_R_CAPACITY,
                    "risk: no room to track account %s, strategy %s or symbol %s", o->account_id,
                    o->strategy_id, o->symbol);
@@ -1552,9 +1557,13 @@ static __attribute__((noinline, cold)) bool run_logged(oms_risk_t *r, const oms_
 }
 
 /* Runs the chain; with opened non-NULL (a new order) a pass also opens
- * the order, *opened receiving open_checked()'s result. */
-static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
-                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res, int *opened) {
+ * the order, *opened receiving open_checked()'s result. Inlined into
+ * oms_risk_check_open, the submission's, for its constant arguments;
+ * run_any is the others'. */
+static inline __attribute__((always_inline)) bool run_chain(oms_risk_t *r, oms_risk_action_t action,
+                                                            const oms_order_t *cur,
+                                                            const oms_order_t *o, int64_t now_ns,
+                                                            oms_risk_result_t *res, int *opened) {
   oms_risk_input_t in;
   const oms__rlim_t *rl = NULL;
   clear_result(res);
@@ -1602,9 +1611,15 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
   return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
 }
 
+static __attribute__((noinline)) bool run_any(oms_risk_t *r, oms_risk_action_t action,
+                                              const oms_order_t *cur, const oms_order_t *o,
+                                              int64_t now_ns, oms_risk_result_t *res) {
+  return run_chain(r, action, cur, o, now_ns, res, NULL);
+}
+
 bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
                         oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res, NULL);
+  return run_any(r, OMS_RISK_NEW, NULL, order, now_ns, res);
 }
 
 int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
@@ -1616,7 +1631,7 @@ int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
 
 bool oms_risk_check_modify(oms_risk_t *r, const oms_order_t *current, const oms_order_t *next,
                            int64_t now_ns, oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res, NULL);
+  return run_any(r, OMS_RISK_MODIFY, current, next, now_ns, res);
 }
 
 bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,

@@ -468,7 +468,8 @@ static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_de
 }
 
 /* oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, out), remembered the same way. */
-static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_dec_t *out) {
+static inline __attribute__((always_inline)) int oms__margin(oms_risk_t *r, oms_dec_t n,
+                                                             oms_dec_t rate, oms_dec_t *out) {
   /* A rate of 0 (none: the engine's instruments have none until set) or
    * of 1 (full margin) gives 0 or n exactly, as oms_dec_mul makes them
    * (n x 1 overflows only for an n outside the range). */
