@@ -161,11 +161,14 @@ typedef struct oms__ring_s {
  * oms_risk_set_limits() advances (0 = never looked up). */
 typedef struct oms__acct_s {
   oms__khdr_t h;
-  oms_trading_state_t state;
+  /* with the key's tail, what an order does not read */
+  oms__ring_t cancels;
+  const oms__lentry_t *lim; /* its account entry, or NULL */
+  /* what every order reads, on a line of its own (the third) */
+  oms_trading_state_t state __attribute__((aligned(64)));
   uint32_t open_orders;
   oms_dec_t open_notional, open_margin;
-  oms__ring_t orders, cancels;
-  const oms__lentry_t *lim; /* its account entry, or NULL */
+  oms__ring_t orders;
   uint32_t lim_gen;
   /* The concentration check's fraction x equity as last computed, for the
    * instrument's limit [0] and a group's [1] (equity 0: none). */
@@ -237,10 +240,11 @@ typedef struct oms__as_s { /* account + symbol */
 
 typedef struct oms__sym_s {
   oms__khdr_t h;
-  oms_dec_t ref_px;
-  int64_t ref_ns;
   int32_t as_head; /* its account+symbol records (+ 1; 0 none), for marks */
   int32_t midx;    /* its instrument in the risk model + 1; 0 none */
+  /* what every order reads, on a line of its own (the third) */
+  oms_dec_t ref_px __attribute__((aligned(64)));
+  int64_t ref_ns;
   /* The price collar's percentage band, ref_px x band_pct, as last
    * computed: reference prices change far less often than orders come. */
   oms_dec_t band_px, band_pct, band;
