@@ -1044,12 +1044,16 @@ int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ct
 /* The entry of order id, or NULL. The entry found or made last is tried
  * first: the engine reports one order's changes one after another (an
  * entry's order_id is its live id, 0 once free). */
-static oms__ord_t *ord_find(oms_risk_t *r, uint64_t id) {
-  oms__ord_t *e = r->last_ord;
-  if (e != NULL && e->order_id == id && id != 0) return e;
+static __attribute__((noinline)) oms__ord_t *ord_lookup(oms_risk_t *r, uint64_t id) {
   uint64_t i;
   if (!oms__u64map_get(&r->ord_of, id, &i)) return NULL;
   return r->last_ord = &r->ords[i];
+}
+
+static inline oms__ord_t *ord_find(oms_risk_t *r, uint64_t id) {
+  oms__ord_t *e = r->last_ord;
+  if (e != NULL && e->order_id == id && id != 0) return e;
+  return ord_lookup(r, id);
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
@@ -1324,20 +1328,12 @@ static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_inpu
   return 0;
 }
 
-int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
-  (void)before; /* not trusted: the stored reservation is the "before" */
-  oms__ord_t *e = ord_find(r, after->order_id);
+/* oms_risk_order_changed() past its common case: e is after's entry
+ * (NULL: none), which moves. */
+static __attribute__((noinline)) int order_moved(oms_risk_t *r, const oms_order_t *after,
+                                                 oms__ord_t *e) {
   bool terminal = oms__state_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
-  /* A resting limit order whose open quantity and price did not move (an
-   * acknowledgement, a pending state): reservation() would give e back
-   * unchanged (leaves, its price as value and as level, so the same
-   * notional and margin) and move_reservation() then moves nothing. */
-  if (!terminal && after->type == OMS_ORD_LIMIT && after->algo == 0 &&
-      after->state != OMS_STATE_PENDING_REPLACE && after->leaves_qty.raw != 0 &&
-      after->leaves_qty.raw == e->leaves.raw && after->price.raw == e->value_px.raw &&
-      after->price.raw == e->level_px.raw)
-    return 0;
   resv_t n;
   reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
@@ -1347,6 +1343,23 @@ int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_o
     ord_delete(r, e);
   }
   return 0;
+}
+
+int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
+  (void)before; /* not trusted: the stored reservation is the "before" */
+  oms__ord_t *e = ord_find(r, after->order_id);
+  /* A resting limit order whose open quantity and price did not move (an
+   * acknowledgement, a pending state: the submission's own transitions):
+   * reservation() would give e back unchanged (leaves, its price as value
+   * and as level, so the same notional and margin) and
+   * move_reservation() then moves nothing. Tested before any frame is
+   * made. */
+  if (e != NULL && !oms__state_terminal(after->state) && after->type == OMS_ORD_LIMIT &&
+      after->algo == 0 && after->state != OMS_STATE_PENDING_REPLACE && after->leaves_qty.raw != 0 &&
+      after->leaves_qty.raw == e->leaves.raw && after->price.raw == e->value_px.raw &&
+      after->price.raw == e->level_px.raw)
+    return 0;
+  return order_moved(r, after, e);
 }
 
 int oms_risk_order_opened(oms_risk_t *r, const oms_order_t *order) {
