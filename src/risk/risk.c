@@ -505,6 +505,13 @@ static __attribute__((noinline)) bool trip_matches(const oms_risk_t *r, const om
 static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *way,
                             const uint64_t k[OMS__TRIP_WORDS]);
 
+/* The duplicate guard's key of the order in r->cur_* (as its
+ * account+symbol record): strategy and symbol (records are never removed,
+ * so the strategy's number names it for good). */
+static inline uint64_t dup_key(const oms_risk_t *r, const oms__as_t *as) {
+  return oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
+}
+
 /* Finds (creating) the account, strategy and account+symbol records of o
  * into r->cur_*. False when a table is full. The answer is kept for o's id:
  * the engine checks an order and then opens it, and the open reuses it;
@@ -564,8 +571,13 @@ static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   way[1] = way[0];
-  way[0] = (oms__trip_t){
-      {k[0], k[1], k[2], k[3]}, r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0, 0};
+  way[0] = (oms__trip_t){{k[0], k[1], k[2], k[3]},
+                         r->cur_acct + 1,
+                         r->cur_strat + 1,
+                         r->cur_as + 1,
+                         0,
+                         0,
+                         dup_key(r, (const oms__as_t *)oms__ktab_rec(&r->as, r->cur_as))};
   r->cur_trip = &way[0];
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -1468,10 +1480,8 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   const oms__rlim_t *rl = rlim_cur(r, o);
   in->limits = &rl->v;
   *rlim = rl;
-  /* The duplicate guard's key: strategy and symbol (records are never
-   * removed, so the strategy's number names it for good). */
-  r->cur_dup_key =
-      oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
+  /* the names' entry made it once */
+  r->cur_dup_key = r->cur_trip != NULL ? r->cur_trip->dup_key : dup_key(r, as);
   r->cur_dup_fp = 0;
   in->state_global = r->global_state;
   in->state_account = a->state;

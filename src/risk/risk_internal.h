@@ -342,7 +342,9 @@ typedef struct oms__trip_s {
   uint64_t key[OMS__TRIP_WORDS];
   int32_t acct, strat, as;
   uint32_t rgen, blk;
+  uint64_t dup_key; /* the duplicate guard's key of the names (see prepare) */
 } __attribute__((aligned(64))) oms__trip_t;
+_Static_assert(sizeof(oms__trip_t) == 64, "a name cache entry on one line");
 #define OMS__TRIP_BITS 10
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
