@@ -255,33 +255,9 @@ static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
   return OMS_R_NONE;
 }
 
-static inline __attribute__((always_inline)) void commit_ORDER_RATE(void *ctx,
-                                                                    const oms_risk_input_t *in) {
-  oms_risk_t *r = ctx;
-  oms__strat_t *s = r->cur_sp;
-  oms__acct_t *a = r->cur_ap;
-  oms__ring_push(&s->orders, r->cfg.rate_ring, in->now_ns);
-  oms__ring_push(&a->orders, r->cfg.rate_ring, in->now_ns);
-}
-
-void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) { commit_ORDER_RATE(ctx, in); }
+void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) { oms__commit_rate(ctx, in); }
 
 /* ---- 12. duplicate-order guard -------------------------------------------- */
-
-/* What makes two orders the same, as one fingerprint: strategy and symbol
- * (the key prepare() made), side, type, quantity and price. Two different
- * orders share one with odds of 2^-64, as two names shared a hash before. */
-static uint64_t dup_fp(const oms_risk_t *r, const oms_order_t *o) {
-  int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
-  uint64_t h = oms__mix64(r->cur_dup_key ^ (uint64_t)o->qty.raw);
-  h = oms__mix64(h + (uint64_t)px * UINT64_C(0x9e3779b97f4a7c15));
-  h = oms__mix64(h ^ ((uint64_t)o->side | (uint64_t)o->type << 4) * UINT64_C(0xc2b2ae3d27d4eb4f));
-  return h ? h : 1;
-}
-
-static oms__dup_t *dup_bucket(const oms_risk_t *r, uint64_t fp) {
-  return &r->dups[(size_t)((fp >> 32) & r->dup_mask) * OMS__DUP_WAYS];
-}
 
 static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
     void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
@@ -290,10 +266,10 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
   if (!HAS(in, OMS_RL_DUPLICATE_WINDOW)) NO_LIMIT("duplicate_order", "duplicate window");
-  uint64_t fp = dup_fp(r, in->order);
+  uint64_t fp = oms__dup_fp(r, in->order);
   r->cur_dup_fp = fp; /* for the commit */
   int64_t win = in->limits->v.duplicate_window_ns;
-  const oms__dup_t *b = dup_bucket(r, fp);
+  const oms__dup_t *b = oms__dup_bucket(r, fp);
   for (int i = 0; i < OMS__DUP_WAYS; i++) {
     const oms__dup_t *s = &b[i];
     if (s->fp == fp && s->ts > in->now_ns - win) {
@@ -311,26 +287,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
   return OMS_R_NONE;
 }
 
-/* Remembers the order in its bucket: over its own earlier sighting, in a
- * free way, or over the oldest. */
-static inline __attribute__((always_inline)) void commit_DUPLICATE(void *ctx,
-                                                                   const oms_risk_input_t *in) {
-  oms_risk_t *r = ctx;
-  if (in->action != OMS_RISK_NEW) return;
-  uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : dup_fp(r, in->order);
-  oms__dup_t *b = dup_bucket(r, fp), *victim = &b[0];
-  for (int i = 0; i < OMS__DUP_WAYS; i++) {
-    if (b[i].fp == 0 || b[i].fp == fp) {
-      victim = &b[i];
-      break;
-    }
-    if (b[i].ts < victim->ts) victim = &b[i];
-  }
-  victim->fp = fp;
-  victim->ts = in->now_ns;
-}
-
-void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) { commit_DUPLICATE(ctx, in); }
+void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) { oms__commit_dup(ctx, in); }
 
 /* ---- 1. max order size (quantity and notional) ----------------------------- */
 
@@ -880,11 +837,6 @@ oms_reason_t oms__run_builtins(void *ctx, const uint8_t *ids, size_t n, const om
     }
   }
   return OMS_R_NONE;
-}
-
-void oms__commit_builtins(void *ctx, uint32_t bmask, const oms_risk_input_t *in) {
-  if (bmask & (1u << OMS__B_ORDER_RATE)) commit_ORDER_RATE(ctx, in);
-  if (bmask & (1u << OMS__B_DUPLICATE)) commit_DUPLICATE(ctx, in);
 }
 
 /* Each built-in alone, as the chain's table names it. */

@@ -530,11 +530,7 @@ OMS_RISK_BUILTIN_MAP(XX)
 /* Commits: only the throttle and the duplicate guard remember orders. */
 void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in);
 void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
-/* The commits of the built-ins of bmask (1 << OMS__B_*, each once) with ctx
- * (the engine): one direct call where the chain's table makes one
- * indirect call each. They touch apart what they keep, so their order is
- * the chain's whatever it is. */
-void oms__commit_builtins(void *ctx, uint32_t bmask, const oms_risk_input_t *in);
+
 #define oms__commit_KILL_SWITCH NULL
 #define oms__commit_SYMBOL_LIST NULL
 #define oms__commit_TRADING_HOURS NULL
@@ -571,6 +567,56 @@ static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns)
   rg->ts[rg->head] = now_ns;
   rg->head = rg->head + 1 == cap ? 0 : rg->head + 1; /* no division on the order path */
   if (rg->count < cap) rg->count++;
+}
+
+/* What makes two orders the same, as one fingerprint: strategy and symbol
+ * (the key prepare() made), side, type, quantity and price. Two different
+ * orders share one with odds of 2^-64, as two names shared a hash before. */
+static inline uint64_t oms__dup_fp(const oms_risk_t *r, const oms_order_t *o) {
+  int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
+  uint64_t h = oms__mix64(r->cur_dup_key ^ (uint64_t)o->qty.raw);
+  h = oms__mix64(h + (uint64_t)px * UINT64_C(0x9e3779b97f4a7c15));
+  h = oms__mix64(h ^ ((uint64_t)o->side | (uint64_t)o->type << 4) * UINT64_C(0xc2b2ae3d27d4eb4f));
+  return h ? h : 1;
+}
+
+static inline oms__dup_t *oms__dup_bucket(const oms_risk_t *r, uint64_t fp) {
+  return &r->dups[(size_t)((fp >> 32) & r->dup_mask) * OMS__DUP_WAYS];
+}
+
+/* The throttle's commit: the order counts in its strategy's and account's
+ * windows. */
+static inline void oms__commit_rate(void *ctx, const oms_risk_input_t *in) {
+  oms_risk_t *r = ctx;
+  oms__ring_push(&r->cur_sp->orders, r->cfg.rate_ring, in->now_ns);
+  oms__ring_push(&r->cur_ap->orders, r->cfg.rate_ring, in->now_ns);
+}
+
+/* The duplicate guard's commit: remembers the order in its bucket, over its
+ * own earlier sighting, in a free way, or over the oldest. */
+static inline void oms__commit_dup(void *ctx, const oms_risk_input_t *in) {
+  oms_risk_t *r = ctx;
+  if (in->action != OMS_RISK_NEW) return;
+  uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : oms__dup_fp(r, in->order);
+  oms__dup_t *b = oms__dup_bucket(r, fp), *victim = &b[0];
+  for (int i = 0; i < OMS__DUP_WAYS; i++) {
+    if (b[i].fp == 0 || b[i].fp == fp) {
+      victim = &b[i];
+      break;
+    }
+    if (b[i].ts < victim->ts) victim = &b[i];
+  }
+  victim->fp = fp;
+  victim->ts = in->now_ns;
+}
+
+/* The commits of the built-ins of bmask (1 << OMS__B_*, each once) with ctx
+ * (the engine), in the chain run's own code where the chain's table makes
+ * one indirect call each. They touch apart what they keep, so their order
+ * is the chain's whatever it is. */
+static inline void oms__commit_builtins(void *ctx, uint32_t bmask, const oms_risk_input_t *in) {
+  if (bmask & (1u << OMS__B_ORDER_RATE)) oms__commit_rate(ctx, in);
+  if (bmask & (1u << OMS__B_DUPLICATE)) oms__commit_dup(ctx, in);
 }
 
 /* The trading hours for the order being checked (r->cur_as), or NULL:
