@@ -28,16 +28,38 @@ oms_reason_t oms__risk_check_new(oms_risk_t *risk, const oms_order_t *o, int64_t
   return rej->code;
 }
 
+/* A child's check: checked, never opened (see oms__risk_order_opened). */
+static __attribute__((noinline)) int check_child(oms_risk_t *risk, const oms_order_t *o,
+                                                 int64_t now_ns, oms_reject_t *rej, char *check,
+                                                 size_t check_cap) {
+  return oms__risk_check_new(risk, o, now_ns, rej, check, check_cap) == OMS_R_NONE ? 0
+                                                                                   : OMS_EREJECTED;
+}
+
+/* The result of oms_risk_check_open and where a refusal goes: kept beside
+ * it in the frame across the call, rather than in registers saved and
+ * restored for a refusal's sake. */
+typedef struct open_frame_s {
+  oms_risk_result_t res;
+  oms_reject_t *rej;
+  char *check;
+  size_t check_cap;
+} open_frame_t;
+
+static __attribute__((noinline, cold)) void refused(const open_frame_t *f) {
+  copy_result(&f->res, f->rej, f->check, f->check_cap);
+}
+
 int oms__risk_check_open(oms_risk_t *risk, const oms_order_t *o, int64_t now_ns, oms_reject_t *rej,
                          char *check, size_t check_cap) {
   if (risk == NULL) return 0;
-  if (o->parent_order_id != 0) /* checked, never opened: see oms__risk_order_opened */
-    return oms__risk_check_new(risk, o, now_ns, rej, check, check_cap) == OMS_R_NONE
-               ? 0
-               : OMS_EREJECTED;
-  oms_risk_result_t res;
-  int rc = oms_risk_check_open(risk, o, now_ns, &res);
-  if (rc == OMS_EREJECTED) copy_result(&res, rej, check, check_cap);
+  if (o->parent_order_id != 0) return check_child(risk, o, now_ns, rej, check, check_cap);
+  open_frame_t f;
+  f.rej = rej;
+  f.check = check;
+  f.check_cap = check_cap;
+  int rc = oms_risk_check_open(risk, o, now_ns, &f.res);
+  if (__builtin_expect(rc == OMS_EREJECTED, 0)) refused(&f);
   return rc;
 }
 

@@ -130,10 +130,10 @@ static oms_dec_t open_qty(const oms_order_t *o) {
   return oms_dec_from_raw(o->qty.raw - o->filled_qty.raw);
 }
 
-/* a * b compared with c, exactly (a, b, c raw 10^-8 units). */
-static int cmp_mul(oms_dec_t a, oms_dec_t b, oms_dec_t c) {
-  oms__i128 l = (oms__i128)a.raw * b.raw, rr = (oms__i128)c.raw * OMS_DEC_SCALE;
-  return (l > rr) - (l < rr);
+/* Whether a * b >= c, exactly (a, b, c raw 10^-8 units): one 128-bit
+ * comparison where a three-way answer made two. */
+static bool mul_ge(oms_dec_t a, oms_dec_t b, oms_dec_t c) {
+  return (oms__i128)a.raw * b.raw >= (oms__i128)c.raw * OMS_DEC_SCALE;
 }
 
 static oms_dec_t mul_sat(oms_dec_t a, oms_dec_t b) {
@@ -208,7 +208,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_TRADING_HOURS(
   if (h == NULL)
     REJECT(OMS_R_RISK_NO_LIMITS, "trading_hours: no trading hours configured for %s (venue %s)",
            o->symbol, o->venue);
-  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  oms__as_t *as = r->cur_asp;
   int64_t since;
   if (as->open_known && !__builtin_sub_overflow(in->now_ns, as->open_ns, &since) && since >= 0 &&
       since < 1000000000)
@@ -239,8 +239,8 @@ static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
   if (!HAS(in, OMS_RL_ORDER_RATE_STRATEGY)) NO_LIMIT("order_rate", "strategy order rate");
   if (!HAS(in, OMS_RL_ORDER_RATE_ACCOUNT)) NO_LIMIT("order_rate", "account order rate");
   int64_t win = rate_window(in);
-  const oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
-  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__strat_t *s = r->cur_sp;
+  const oms__acct_t *a = r->cur_ap;
   if (oms__ring_full(&s->orders, r->cfg.rate_ring, v->order_rate_strategy, in->now_ns, win))
     REJECT(OMS_R_RISK_THROTTLE,
            "order_rate: %u orders and modifies in the last %lld ms for strategy %s "
@@ -255,30 +255,9 @@ static inline __attribute__((always_inline)) oms_reason_t check_ORDER_RATE(
   return OMS_R_NONE;
 }
 
-void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) {
-  oms_risk_t *r = ctx;
-  oms__strat_t *s = oms__ktab_rec(&r->strats, r->cur_strat);
-  oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
-  oms__ring_push(&s->orders, r->cfg.rate_ring, in->now_ns);
-  oms__ring_push(&a->orders, r->cfg.rate_ring, in->now_ns);
-}
+void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in) { oms__commit_rate(ctx, in); }
 
 /* ---- 12. duplicate-order guard -------------------------------------------- */
-
-/* What makes two orders the same, as one fingerprint: strategy and symbol
- * (the key prepare() made), side, type, quantity and price. Two different
- * orders share one with odds of 2^-64, as two names shared a hash before. */
-static uint64_t dup_fp(const oms_risk_t *r, const oms_order_t *o) {
-  int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
-  uint64_t h = oms__mix64(r->cur_dup_key ^ (uint64_t)o->qty.raw);
-  h = oms__mix64(h + (uint64_t)px * UINT64_C(0x9e3779b97f4a7c15));
-  h = oms__mix64(h ^ ((uint64_t)o->side | (uint64_t)o->type << 4) * UINT64_C(0xc2b2ae3d27d4eb4f));
-  return h ? h : 1;
-}
-
-static oms__dup_t *dup_bucket(const oms_risk_t *r, uint64_t fp) {
-  return &r->dups[(size_t)((fp >> 32) & r->dup_mask) * OMS__DUP_WAYS];
-}
 
 static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
     void *ctx, const oms_risk_input_t *in, oms_risk_result_t *res, const bool dry,
@@ -287,10 +266,10 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
   oms_risk_t *r = ctx;
   if (in->action != OMS_RISK_NEW) return OMS_R_NONE;
   if (!HAS(in, OMS_RL_DUPLICATE_WINDOW)) NO_LIMIT("duplicate_order", "duplicate window");
-  uint64_t fp = dup_fp(r, in->order);
+  uint64_t fp = oms__dup_fp(r, in->order);
   r->cur_dup_fp = fp; /* for the commit */
   int64_t win = in->limits->v.duplicate_window_ns;
-  const oms__dup_t *b = dup_bucket(r, fp);
+  const oms__dup_t *b = oms__dup_bucket(r, fp);
   for (int i = 0; i < OMS__DUP_WAYS; i++) {
     const oms__dup_t *s = &b[i];
     if (s->fp == fp && s->ts > in->now_ns - win) {
@@ -308,23 +287,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_DUPLICATE(
   return OMS_R_NONE;
 }
 
-/* Remembers the order in its bucket: over its own earlier sighting, in a
- * free way, or over the oldest. */
-void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) {
-  oms_risk_t *r = ctx;
-  if (in->action != OMS_RISK_NEW) return;
-  uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : dup_fp(r, in->order);
-  oms__dup_t *b = dup_bucket(r, fp), *victim = &b[0];
-  for (int i = 0; i < OMS__DUP_WAYS; i++) {
-    if (b[i].fp == 0 || b[i].fp == fp) {
-      victim = &b[i];
-      break;
-    }
-    if (b[i].ts < victim->ts) victim = &b[i];
-  }
-  victim->fp = fp;
-  victim->ts = in->now_ns;
-}
+void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in) { oms__commit_dup(ctx, in); }
 
 /* ---- 1. max order size (quantity and notional) ----------------------------- */
 
@@ -374,7 +337,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_PRICE_COLLAR(
            (long long)(v->max_ref_age_ns / 1000000));
   oms_dec_t band = OMS_DEC_ZERO;
   if (SET(in, OMS_RL_COLLAR_PCT)) {
-    oms__sym_t *sy = r->cur_sym >= 0 ? oms__ktab_rec(&r->syms, r->cur_sym) : NULL;
+    oms__sym_t *sy = r->cur_syp;
     if (sy != NULL && sy->band_px.raw == in->ref_px.raw && sy->band_pct.raw == v->collar_pct.raw) {
       band = sy->band;
     } else {
@@ -533,7 +496,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_LEVERAGE(
            oms_ord_type_str(o->type), o->symbol);
   oms_dec_t gross = add_sat(add_sat(in->account.gross_exposure, in->aggr.account_open_notional),
                             in->order_notional);
-  if (cmp_mul(v->max_leverage, in->account.equity, gross) >= 0) return OMS_R_NONE;
+  if (mul_ge(v->max_leverage, in->account.equity, gross)) return OMS_R_NONE;
   REJECT(OMS_R_RISK_LEVERAGE,
          "leverage: gross exposure %s + open orders %s + order %s = %s exceeds "
          "%s x equity %s for account %s",
@@ -567,7 +530,7 @@ static inline __attribute__((always_inline)) oms_reason_t check_MARGIN(
                               ? OMS_DEC_MIN_RAW
                               : OMS_DEC_MAX_RAW);
   oms_dec_t req = add_sat(add_sat(in->account.margin_used, in->aggr.account_open_margin), om);
-  if (cmp_mul(v->max_margin_usage, in->account.equity, req) >= 0) return OMS_R_NONE;
+  if (mul_ge(v->max_margin_usage, in->account.equity, req)) return OMS_R_NONE;
   REJECT(OMS_R_RISK_MARGIN,
          "margin: required %s (positions %s, open orders %s, order %s) exceeds "
          "%s x equity %s for account %s",
@@ -647,8 +610,8 @@ static inline __attribute__((always_inline)) oms_reason_t check_CONCENTRATION(
   oms_risk_t *r = ctx;
   const oms_risk_limit_t *v = &in->limits->v;
   const oms_order_t *o = in->order;
-  const oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  oms__acct_t *acct = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__as_t *as = r->cur_asp;
+  oms__acct_t *acct = r->cur_ap;
   bool has_abs = SET(in, OMS_RL_MAX_CONCENTRATION), has_pct = SET(in, OMS_RL_MAX_CONCENTRATION_PCT);
   /* Optional, unlike the checks above: no limit and no group, nothing to do. */
   if ((!has_abs && !has_pct && !as->in_group) || in->reduces) return OMS_R_NONE;
@@ -829,9 +792,27 @@ HOT(MARGIN)
 HOT(SELF_TRADE)
 #undef HOT
 
+/* The built-ins of HOT(): every one but those an order's limits mostly
+ * leave out (RARE above). */
+#define HOT_MASK                                                                                \
+  ((1u << OMS__B_KILL_SWITCH) | (1u << OMS__B_TRADING_HOURS) | (1u << OMS__B_ORDER_RATE) |      \
+   (1u << OMS__B_DUPLICATE) | (1u << OMS__B_MAX_ORDER_SIZE) | (1u << OMS__B_PRICE_COLLAR) |     \
+   (1u << OMS__B_MAX_POSITION) | (1u << OMS__B_MAX_OPEN_ORDERS) | (1u << OMS__B_CREDIT_LIMIT) | \
+   (1u << OMS__B_DAILY_LOSS) | (1u << OMS__B_LEVERAGE) | (1u << OMS__B_MARGIN) |                \
+   (1u << OMS__B_SELF_TRADE))
+
 bool oms__builtins_pass(void *ctx, const oms__rlim_t *rl, const oms_risk_input_t *in) {
   uint32_t m = rl->bmask;
   if ((in->limits->v.set & rl->need) != rl->need) return false; /* one refuses: no limit */
+  /* The default chain under limits that leave the rare ones out: each
+   * check without a test of the mask. */
+  if (m == HOT_MASK) {
+#define XX(id, name) \
+  if ((HOT_MASK & (1u << OMS__B_##id)) && dry_##id(ctx, in, rl) != OMS_R_NONE) return false;
+    OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+    return true;
+  }
 #define XX(id, name) \
   if ((m & (1u << OMS__B_##id)) && dry_##id(ctx, in, rl) != OMS_R_NONE) return false;
   OMS_RISK_BUILTIN_MAP(XX)

@@ -505,12 +505,22 @@ static __attribute__((noinline)) bool trip_matches(const oms_risk_t *r, const om
 static bool order_recs_miss(oms_risk_t *r, const oms_order_t *o, oms__trip_t *way,
                             const uint64_t k[OMS__TRIP_WORDS]);
 
+/* The duplicate guard's key of the order in r->cur_* (as its
+ * account+symbol record): strategy and symbol (records are never removed,
+ * so the strategy's number names it for good). */
+static inline uint64_t dup_key(const oms_risk_t *r, const oms__as_t *as) {
+  return oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
+}
+
 /* Finds (creating) the account, strategy and account+symbol records of o
  * into r->cur_*. False when a table is full. The answer is kept for o's id:
- * the engine checks an order and then opens it, and the open reuses it. */
-static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
+ * the engine checks an order and then opens it, and the open reuses it;
+ * memo false: o is not the order of the last answer (a new order's check,
+ * whose id is new), which is not tried. */
+static inline __attribute__((always_inline)) bool order_recs_of(oms_risk_t *r, const oms_order_t *o,
+                                                                bool memo) {
   r->cur_trip = NULL;
-  if (r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
+  if (memo && r->memo_id != 0 && r->memo_id == o->order_id && memo_matches(r, o)) {
     r->cur_acct = r->memo_acct;
     r->cur_strat = r->memo_strat;
     r->cur_as = r->memo_as;
@@ -539,6 +549,8 @@ static bool order_recs(oms_risk_t *r, const oms_order_t *o) {
   return order_recs_miss(r, o, way, k);
 }
 
+static bool order_recs(oms_risk_t *r, const oms_order_t *o) { return order_recs_of(r, o, true); }
+
 /* order_recs() past its two probes: by name, the slow way, into way[0]. */
 static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const oms_order_t *o,
                                                             oms__trip_t *way,
@@ -559,8 +571,13 @@ static __attribute__((noinline, cold)) bool order_recs_miss(oms_risk_t *r, const
   r->cur_as = as_cached(r, r->cur_acct, o->account_id, o->symbol);
   if (r->cur_acct < 0 || r->cur_strat < 0 || r->cur_as < 0) return false;
   way[1] = way[0];
-  way[0] =
-      (oms__trip_t){{k[0], k[1], k[2], k[3]}, r->cur_acct + 1, r->cur_strat + 1, r->cur_as + 1, 0};
+  way[0] = (oms__trip_t){{k[0], k[1], k[2], k[3]},
+                         r->cur_acct + 1,
+                         r->cur_strat + 1,
+                         r->cur_as + 1,
+                         0,
+                         0,
+                         dup_key(r, (const oms__as_t *)oms__ktab_rec(&r->as, r->cur_as))};
   r->cur_trip = &way[0];
   r->memo_id = o->order_id;
   r->memo_acct = r->cur_acct;
@@ -611,7 +628,7 @@ static void resolve_cur(oms_risk_t *r, const oms_order_t *o, oms_risk_eff_limits
 }
 
 const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o) {
-  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
+  oms__as_t *as = r->cur_asp;
   as->hours = oms__limits_hours(r->limits, o->symbol, o->venue);
   as->hours_gen = r->limits_gen;
   as->open_known = false;
@@ -652,20 +669,19 @@ static const oms__rlim_t *rlim_fill(oms_risk_t *r, const oms_order_t *o, oms__rp
 static const oms__rlim_t *rlim_cur(oms_risk_t *r, const oms_order_t *o) {
   uint32_t gen = r->rlim_gen;
   int32_t st = r->cur_strat, as = r->cur_as;
-  oms__trip_t *t = r->cur_trip; /* the names' entry: where the pair was last */
-  if (t != NULL) {
-    const oms__rpair_t *c = &r->rlim[t->rli];
-    if (c->gen == gen && c->strat == st && c->as == as) return &r->rblk[c->blk];
-  }
+  oms__trip_t *t = r->cur_trip; /* the names' entry: the pair's resolution last */
+  if (t != NULL && t->rgen == gen) return &r->rblk[t->blk];
   uint64_t h = ((uint64_t)(uint32_t)st << 32 | (uint32_t)as) * UINT64_C(0x9e3779b97f4a7c15);
   oms__rpair_t *set = &r->rlim[(size_t)((h >> 40) & r->rlim_mask) * OMS__RLIM_WAYS];
-  for (int w = 0; w < OMS__RLIM_WAYS; w++)
-    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) {
-      if (t != NULL) t->rli = (uint32_t)(&set[w] - r->rlim);
-      return &r->rblk[set[w].blk];
-    }
-  if (t != NULL) t->rli = (uint32_t)(set - r->rlim);
-  return rlim_fill(r, o, set);
+  const oms__rlim_t *rl = NULL;
+  for (int w = 0; w < OMS__RLIM_WAYS && rl == NULL; w++)
+    if (set[w].gen == gen && set[w].strat == st && set[w].as == as) rl = &r->rblk[set[w].blk];
+  if (rl == NULL) rl = rlim_fill(r, o, set); /* may start a generation */
+  if (t != NULL) {
+    t->rgen = r->rlim_gen;
+    t->blk = (uint32_t)(rl - r->rblk);
+  }
+  return rl;
 }
 
 static void rlim_void(oms_risk_t *r);
@@ -735,6 +751,7 @@ static void rlim_void(oms_risk_t *r) {
     /* after 2^32 changes: start again from empty rather than trust a
      * generation number seen before */
     memset(r->rlim, 0, ((size_t)r->rlim_mask + 1) * OMS__RLIM_WAYS * sizeof(*r->rlim));
+    memset(r->trip, 0, sizeof r->trip); /* their rgen too */
     r->rlim_gen = 1;
     r->rblk_gen = 0; /* no generation: the shared resolutions are made again */
   }
@@ -743,13 +760,23 @@ static void rlim_void(oms_risk_t *r) {
 static void chain_resolve(oms_risk_t *r) {
   if (r->rlim != NULL) rlim_void(r); /* the skip masks name chain positions */
   r->ncommits = 0;
+  r->commit_bmask = 0;
+  r->commit_direct = true;
   for (size_t i = 0; i < r->nchain; i++) {
     r->chain_ctx[i] = r->chain[i].ctx ? r->chain[i].ctx : r;
     r->chain_bid[i] = OMS__B_NONE;
     for (uint8_t b = 0; b < NBUILTIN && r->chain[i].ctx == NULL; b++)
       if (r->chain[i].check == builtins[b].check) r->chain_bid[i] = b;
-    if (r->chain[i].commit != NULL) r->commits[r->ncommits++] = (uint8_t)i;
+    if (r->chain[i].commit == NULL) continue;
+    r->commits[r->ncommits++] = (uint8_t)i;
+    uint8_t b = r->chain_bid[i];
+    if (b == OMS__B_NONE || r->chain[i].commit != builtins[b].commit ||
+        (r->commit_bmask & (1u << b)))
+      r->commit_direct = false; /* another commit, or one twice: the table */
+    else
+      r->commit_bmask |= 1u << b;
   }
+  if (!r->commit_direct) r->commit_bmask = 0;
 }
 
 int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
@@ -760,8 +787,10 @@ int oms_risk_create(const oms_risk_config_t *cfg, oms_risk_t **out) {
       cfg->max_positions > (1u << 24) || cfg->max_open_orders > (1u << 24) ||
       cfg->rate_ring > (1u << 16) || cfg->duplicate_slots > (1u << 24))
     return OMS_EINVAL;
-  oms_risk_t *r = oms__calloc(1, sizeof(*r));
+  /* on a cache line: its name cache's entries are one line each */
+  oms_risk_t *r = oms__aligned_alloc(_Alignof(oms_risk_t), sizeof(*r));
   if (r == NULL) return OMS_ENOMEM;
+  memset(r, 0, sizeof(*r));
   r->cfg = *cfg;
   if (r->cfg.rate_ring == 0) r->cfg.rate_ring = 256;
   if (r->cfg.duplicate_slots == 0) r->cfg.duplicate_slots = 4096;
@@ -829,7 +858,7 @@ void oms_risk_destroy(oms_risk_t *r) {
   oms__free(r->rblk_idx);
   oms__aligned_free(r->dups);
   oms__free(r->ring_mem);
-  oms__free(r);
+  oms__aligned_free(r);
 }
 
 void oms_risk_set_portfolio(oms_risk_t *r, const oms_portfolio_if_t *pf) {
@@ -1027,12 +1056,16 @@ int oms_risk_each_state(const oms_risk_t *r, oms_risk_state_each_fn fn, void *ct
 /* The entry of order id, or NULL. The entry found or made last is tried
  * first: the engine reports one order's changes one after another (an
  * entry's order_id is its live id, 0 once free). */
-static oms__ord_t *ord_find(oms_risk_t *r, uint64_t id) {
-  oms__ord_t *e = r->last_ord;
-  if (e != NULL && e->order_id == id && id != 0) return e;
+static __attribute__((noinline)) oms__ord_t *ord_lookup(oms_risk_t *r, uint64_t id) {
   uint64_t i;
   if (!oms__u64map_get(&r->ord_of, id, &i)) return NULL;
   return r->last_ord = &r->ords[i];
+}
+
+static inline oms__ord_t *ord_find(oms_risk_t *r, uint64_t id) {
+  oms__ord_t *e = r->last_ord;
+  if (e != NULL && e->order_id == id && id != 0) return e;
+  return ord_lookup(r, id);
 }
 
 static oms__ord_t *ord_insert(oms_risk_t *r, uint64_t id) {
@@ -1093,6 +1126,18 @@ static oms_dec_t value_px(const oms_order_t *o, oms_dec_t market_px) {
   }
 }
 
+/* The self-trade price level o rests at, or 0. A parent order rests
+ * nowhere (its children do, and are not entered): it reserves its exposure
+ * but is no price a new order could trade with. */
+static oms_dec_t level_px(const oms_order_t *o) {
+  bool rests = o->algo == 0 &&
+               (o->type == OMS_ORD_LIMIT ||
+                (o->type == OMS_ORD_STOP_LIMIT &&
+                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
+                  o->state == OMS_STATE_PARTIALLY_FILLED)));
+  return rests ? o->price : OMS_DEC_ZERO;
+}
+
 /* The part of an entry that a reservation recomputes; the rest is fixed at
  * the open. */
 typedef struct resv_s {
@@ -1131,14 +1176,7 @@ static void reservation(oms_risk_t *r, const oms_order_t *o, bool terminal, cons
     if (oms__margin(r, out->notional, e->margin_rate, &out->margin) != 0)
       out->margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
   }
-  /* A parent order rests nowhere (its children do, and are not entered): it
-   * reserves its exposure but is no price a new order could trade with. */
-  bool rests = o->algo == 0 &&
-               (o->type == OMS_ORD_LIMIT ||
-                (o->type == OMS_ORD_STOP_LIMIT &&
-                 (o->state == OMS_STATE_TRIGGERED || o->restore_state == OMS_STATE_TRIGGERED ||
-                  o->state == OMS_STATE_PARTIALLY_FILLED)));
-  if (rests) out->level_px = o->price;
+  out->level_px = level_px(o);
 }
 
 /* move_reservation()'s part for the groups of s and the risk model: e's
@@ -1188,28 +1226,37 @@ static void move_reservation(oms_risk_t *r, oms__ord_t *e, const resv_t *n) {
   e->level_px = n->level_px;
 }
 
-/* Fills the new entry e of o (cleared: it holds nothing; records a, st,
- * as) and reserves what o
- * holds: ins is the portfolio's instrument (NULL: none known, full margin
- * at multiplier 1), mkt_px the symbol's reference price (values a market
- * order). */
-static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32_t a, int32_t st,
-                       int32_t as, const oms_pf_instrument_t *ins, oms_dec_t mkt_px) {
-  e->acct = a;
-  e->strat = st;
-  e->as = as;
+/* Fills the new entry e of o (records a, st, as; every field but order_id
+ * written: it holds nothing before) and reserves what o holds: ins is the
+ * portfolio's instrument (NULL: none known, full margin at multiplier 1),
+ * mkt_px the symbol's reference price (values a market order), given what
+ * reservation() would make of it, or NULL to have it made. */
+static inline __attribute__((always_inline)) void open_entry(oms_risk_t *r, const oms_order_t *o,
+                                                             oms__ord_t *e,
+                                                             const oms_pf_instrument_t *ins,
+                                                             oms_dec_t mkt_px,
+                                                             const resv_t *given) {
+  e->acct = r->cur_acct;
+  e->strat = r->cur_strat;
+  e->as = r->cur_as;
   e->side = o->side;
   e->multiplier = ins != NULL ? ins->multiplier : oms_dec_from_raw(OMS_DEC_SCALE);
   e->margin_rate = ins != NULL ? ins->margin_rate : oms_dec_from_raw(OMS_DEC_SCALE);
   e->value_px = o->type == OMS_ORD_MARKET ? mkt_px : OMS_DEC_ZERO;
-  ((oms__acct_t *)oms__ktab_rec(&r->accts, a))->open_orders++;
-  ((oms__strat_t *)oms__ktab_rec(&r->strats, st))->open_orders++;
+  e->notional = OMS_DEC_ZERO; /* what move_groups_model() moves from */
+  oms__acct_t *ar = r->cur_ap;
+  oms__as_t *s = r->cur_asp;
+  ar->open_orders++;
+  r->cur_sp->open_orders++;
   resv_t n;
-  reservation(r, o, false, e, &n);
+  if (given != NULL) {
+    n = *given;
+  } else {
+    e->leaves = e->margin = e->level_px = OMS_DEC_ZERO;
+    reservation(r, o, false, e, &n);
+  }
   /* move_reservation() from an entry holding nothing: each aggregate
    * moves by what n holds alone */
-  oms__acct_t *ar = oms__ktab_rec(&r->accts, a);
-  oms__as_t *s = oms__ktab_rec(&r->as, as);
   ar->open_notional = oms__sat_add(ar->open_notional, n.notional, 1);
   ar->open_margin = oms__sat_add(ar->open_margin, n.margin, 1);
   if ((s->in_group || r->model != NULL) && n.notional.raw != 0)
@@ -1230,11 +1277,12 @@ static void open_entry(oms_risk_t *r, const oms_order_t *o, oms__ord_t *e, int32
  * restores, children's parents, tests. */
 static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_order_t *o) {
   if (!order_recs(r, o)) return OMS_EFULL;
-  int32_t a = r->cur_acct, st = r->cur_strat, as = r->cur_as;
+  r->cur_ap = oms__ktab_rec(&r->accts, r->cur_acct);
+  r->cur_sp = oms__ktab_rec(&r->strats, r->cur_strat);
+  oms__as_t *rec = r->cur_asp = oms__ktab_rec(&r->as, r->cur_as);
   oms__ord_t *e = ord_insert(r, o->order_id);
   if (e == NULL) return OMS_EFULL;
   oms_pf_instrument_t ins;
-  oms__as_t *rec = oms__ktab_rec(&r->as, as);
   /* the hint of the account+symbol record: no lookup by name */
   uint64_t none = 0, *hint = rec->pf_whole ? &rec->pf_hint : &none;
   bool known = r->has_pf && (r->pf.instrument_hint != NULL
@@ -1245,7 +1293,7 @@ static __attribute__((noinline, cold)) int open_order(oms_risk_t *r, const oms_o
     int32_t k = as_sym(r, rec);
     if (k >= 0) mkt = ((const oms__sym_t *)oms__ktab_rec(&r->syms, k))->ref_px;
   }
-  open_entry(r, o, e, a, st, as, known ? &ins : NULL, mkt);
+  open_entry(r, o, e, known ? &ins : NULL, mkt, NULL);
   return 0;
 }
 
@@ -1269,26 +1317,35 @@ static int open_checked(oms_risk_t *r, const oms_order_t *o, const oms_risk_inpu
     return oms_risk_order_changed(r, NULL, o);
   }
   oms__ord_t *e = r->last_ord = &r->ords[i];
-  memset(e, 0, sizeof(*e));
   e->order_id = o->order_id;
-  open_entry(r, o, e, r->cur_acct, r->cur_strat, r->cur_as, &in->position.ins, in->ref_px);
+  /* What reservation() would make of the new entry, from the figures the
+   * check made: the same price (the order's, or for a market order the
+   * reference it was valued at), multiplier (the instrument's: the symbol
+   * is known) and, when the open quantity is the leaves, the same
+   * quantity, so the same notional. */
+  resv_t n;
+  const resv_t *given = NULL;
+  oms_dec_t q = o->leaves_qty;
+  if (in->notional_known && o->state != OMS_STATE_PENDING_REPLACE &&
+      q.raw == o->qty.raw - o->filled_qty.raw) {
+    n.leaves = q;
+    n.value_px = in->order_px;
+    n.notional = in->order_notional;
+    if (oms__margin(r, n.notional, in->position.ins.margin_rate, &n.margin) != 0)
+      n.margin = oms_dec_from_raw(OMS_DEC_MAX_RAW);
+    n.level_px = level_px(o);
+    given = &n;
+  }
+  open_entry(r, o, e, &in->position.ins, in->ref_px, given);
   return 0;
 }
 
-int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
-  (void)before; /* not trusted: the stored reservation is the "before" */
-  oms__ord_t *e = ord_find(r, after->order_id);
+/* oms_risk_order_changed() past its common case: e is after's entry
+ * (NULL: none), which moves. */
+static __attribute__((noinline)) int order_moved(oms_risk_t *r, const oms_order_t *after,
+                                                 oms__ord_t *e) {
   bool terminal = oms__state_terminal(after->state);
   if (e == NULL) return terminal ? 0 : open_order(r, after);
-  /* A resting limit order whose open quantity and price did not move (an
-   * acknowledgement, a pending state): reservation() would give e back
-   * unchanged (leaves, its price as value and as level, so the same
-   * notional and margin) and move_reservation() then moves nothing. */
-  if (!terminal && after->type == OMS_ORD_LIMIT && after->algo == 0 &&
-      after->state != OMS_STATE_PENDING_REPLACE && after->leaves_qty.raw != 0 &&
-      after->leaves_qty.raw == e->leaves.raw && after->price.raw == e->value_px.raw &&
-      after->price.raw == e->level_px.raw)
-    return 0;
   resv_t n;
   reservation(r, after, terminal, e, &n);
   move_reservation(r, e, &n);
@@ -1298,6 +1355,23 @@ int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_o
     ord_delete(r, e);
   }
   return 0;
+}
+
+int oms_risk_order_changed(oms_risk_t *r, const oms_order_t *before, const oms_order_t *after) {
+  (void)before; /* not trusted: the stored reservation is the "before" */
+  oms__ord_t *e = ord_find(r, after->order_id);
+  /* A resting limit order whose open quantity and price did not move (an
+   * acknowledgement, a pending state: the submission's own transitions):
+   * reservation() would give e back unchanged (leaves, its price as value
+   * and as level, so the same notional and margin) and
+   * move_reservation() then moves nothing. Tested before any frame is
+   * made. */
+  if (e != NULL && !oms__state_terminal(after->state) && after->type == OMS_ORD_LIMIT &&
+      after->algo == 0 && after->state != OMS_STATE_PENDING_REPLACE && after->leaves_qty.raw != 0 &&
+      after->leaves_qty.raw == e->leaves.raw && after->price.raw == e->value_px.raw &&
+      after->price.raw == e->level_px.raw)
+    return 0;
+  return order_moved(r, after, e);
 }
 
 int oms_risk_order_opened(oms_risk_t *r, const oms_order_t *order) {
@@ -1394,22 +1468,20 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
     oms_reject_set(&res->reject, OMS_R_RISK_NO_LIMITS, "risk: no limits installed");
     return finish(res, "risk", OMS_R_RISK_NO_LIMITS);
   }
-  if (!order_recs(r, o)) {
+  if (!order_recs_of(r, o, action != OMS_RISK_NEW)) {
     oms_reject_set(&res->reject, OMS_R_CAPACITY,
                    "risk: no room to track account %s, strategy %s or symbol %s", o->account_id,
                    o->strategy_id, o->symbol);
     return finish(res, "risk", OMS_R_CAPACITY);
   }
+  const oms__acct_t *a = r->cur_ap = oms__ktab_rec(&r->accts, r->cur_acct);
+  const oms__strat_t *st = r->cur_sp = oms__ktab_rec(&r->strats, r->cur_strat);
+  oms__as_t *as = r->cur_asp = oms__ktab_rec(&r->as, r->cur_as);
   const oms__rlim_t *rl = rlim_cur(r, o);
   in->limits = &rl->v;
   *rlim = rl;
-  const oms__acct_t *a = oms__ktab_rec(&r->accts, r->cur_acct);
-  const oms__strat_t *st = oms__ktab_rec(&r->strats, r->cur_strat);
-  oms__as_t *as = oms__ktab_rec(&r->as, r->cur_as);
-  /* The duplicate guard's key: strategy and symbol (records are never
-   * removed, so the strategy's number names it for good). */
-  r->cur_dup_key =
-      oms__mix64(as->sym_hash ^ ((uint64_t)r->cur_strat + 1) * UINT64_C(0x9e3779b97f4a7c15));
+  /* the names' entry made it once */
+  r->cur_dup_key = r->cur_trip != NULL ? r->cur_trip->dup_key : dup_key(r, as);
   r->cur_dup_fp = 0;
   in->state_global = r->global_state;
   in->state_account = a->state;
@@ -1462,10 +1534,11 @@ static bool prepare(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *
   }
   int32_t sk = as_sym(r, as);
   r->cur_sym = sk;
+  r->cur_syp = NULL;
   in->ref_px = OMS_DEC_ZERO;
   in->ref_ns = 0;
   if (sk >= 0) {
-    const oms__sym_t *sy = oms__ktab_rec(&r->syms, sk);
+    const oms__sym_t *sy = r->cur_syp = oms__ktab_rec(&r->syms, sk);
     in->ref_px = sy->ref_px;
     in->ref_ns = sy->ref_ns;
   }
@@ -1507,9 +1580,13 @@ static __attribute__((noinline, cold)) bool run_logged(oms_risk_t *r, const oms_
 }
 
 /* Runs the chain; with opened non-NULL (a new order) a pass also opens
- * the order, *opened receiving open_checked()'s result. */
-static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t *cur,
-                      const oms_order_t *o, int64_t now_ns, oms_risk_result_t *res, int *opened) {
+ * the order, *opened receiving open_checked()'s result. Inlined into
+ * oms_risk_check_open, the submission's, for its constant arguments;
+ * run_any is the others'. */
+static inline __attribute__((always_inline)) bool run_chain(oms_risk_t *r, oms_risk_action_t action,
+                                                            const oms_order_t *cur,
+                                                            const oms_order_t *o, int64_t now_ns,
+                                                            oms_risk_result_t *res, int *opened) {
   oms_risk_input_t in;
   const oms__rlim_t *rl = NULL;
   clear_result(res);
@@ -1544,18 +1621,28 @@ static bool run_chain(oms_risk_t *r, oms_risk_action_t action, const oms_order_t
   } else if (!run_logged(r, o, now_ns, &in, res)) {
     return false;
   }
-  for (size_t k = 0; k < r->ncommits; k++) {
-    size_t i = r->commits[k];
-    r->chain[i].commit(r->chain_ctx[i], &in);
+  if (r->commit_direct) {
+    if (r->commit_bmask != 0) oms__commit_builtins(r, r->commit_bmask, &in);
+  } else {
+    for (size_t k = 0; k < r->ncommits; k++) {
+      size_t i = r->commits[k];
+      r->chain[i].commit(r->chain_ctx[i], &in);
+    }
   }
   res->reject.text[0] = '\0';
   if (opened != NULL) *opened = open_checked(r, o, &in);
   return finish(res, r->nchain ? r->chain[r->nchain - 1].name : "", OMS_R_NONE);
 }
 
+static __attribute__((noinline)) bool run_any(oms_risk_t *r, oms_risk_action_t action,
+                                              const oms_order_t *cur, const oms_order_t *o,
+                                              int64_t now_ns, oms_risk_result_t *res) {
+  return run_chain(r, action, cur, o, now_ns, res, NULL);
+}
+
 bool oms_risk_check_new(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
                         oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_NEW, NULL, order, now_ns, res, NULL);
+  return run_any(r, OMS_RISK_NEW, NULL, order, now_ns, res);
 }
 
 int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
@@ -1567,7 +1654,7 @@ int oms_risk_check_open(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,
 
 bool oms_risk_check_modify(oms_risk_t *r, const oms_order_t *current, const oms_order_t *next,
                            int64_t now_ns, oms_risk_result_t *res) {
-  return run_chain(r, OMS_RISK_MODIFY, current, next, now_ns, res, NULL);
+  return run_any(r, OMS_RISK_MODIFY, current, next, now_ns, res);
 }
 
 bool oms_risk_check_cancel(oms_risk_t *r, const oms_order_t *order, int64_t now_ns,

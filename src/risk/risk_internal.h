@@ -161,11 +161,14 @@ typedef struct oms__ring_s {
  * oms_risk_set_limits() advances (0 = never looked up). */
 typedef struct oms__acct_s {
   oms__khdr_t h;
-  oms_trading_state_t state;
+  /* with the key's tail, what an order does not read */
+  oms__ring_t cancels;
+  const oms__lentry_t *lim; /* its account entry, or NULL */
+  /* what every order reads, on a line of its own (the third) */
+  oms_trading_state_t state __attribute__((aligned(64)));
   uint32_t open_orders;
   oms_dec_t open_notional, open_margin;
-  oms__ring_t orders, cancels;
-  const oms__lentry_t *lim; /* its account entry, or NULL */
+  oms__ring_t orders;
   uint32_t lim_gen;
   /* The concentration check's fraction x equity as last computed, for the
    * instrument's limit [0] and a group's [1] (equity 0: none). */
@@ -237,10 +240,11 @@ typedef struct oms__as_s { /* account + symbol */
 
 typedef struct oms__sym_s {
   oms__khdr_t h;
-  oms_dec_t ref_px;
-  int64_t ref_ns;
   int32_t as_head; /* its account+symbol records (+ 1; 0 none), for marks */
   int32_t midx;    /* its instrument in the risk model + 1; 0 none */
+  /* what every order reads, on a line of its own (the third) */
+  oms_dec_t ref_px __attribute__((aligned(64)));
+  int64_t ref_ns;
   /* The price collar's percentage band, ref_px x band_pct, as last
    * computed: reference prices change far less often than orders come. */
   oms_dec_t band_px, band_pct, band;
@@ -322,20 +326,25 @@ typedef struct oms__rpair_s {
 #define OMS__RLIM_WAYS 2
 
 /* An order's three names resolved at once: its account, strategy and
- * account+symbol records (+ 1; 0: an empty entry) and the entry of rlim
- * last found for that (strategy, account+symbol) pair, under the names'
- * leading words (key: account's first 8 bytes, strategy's, symbol's first
- * 16; bytes from a NUL on cleared). Those words are the whole names when
- * each holds its NUL: then equal words are equal names, and a hit reads no
- * record; longer names are confirmed by the records' own keys. The entry
- * of rlim is confirmed by its own pair and generation: nothing here is
- * ever stale, only missed. */
+ * account+symbol records (+ 1; 0: an empty entry) and the shared
+ * resolution (rblk[blk]) last found for that (strategy, account+symbol)
+ * pair under rlim_gen rgen (0: none), under the names' leading words
+ * (key: account's first 8 bytes, strategy's, symbol's first 16; bytes
+ * from a NUL on cleared). Those words are the whole names when each holds
+ * its NUL: then equal words are equal names, and a hit reads no record;
+ * longer names are confirmed by the records' own keys. The resolution is
+ * the pair's while rgen is the engine's rlim_gen (the shared resolutions
+ * are only added to under one generation): nothing here is ever stale,
+ * only missed. One entry a cache line: a hit reads one line (the pair's
+ * set of rlim is not read). */
 #define OMS__TRIP_WORDS 4
 typedef struct oms__trip_s {
   uint64_t key[OMS__TRIP_WORDS];
   int32_t acct, strat, as;
-  uint32_t rli;
-} oms__trip_t;
+  uint32_t rgen, blk;
+  uint64_t dup_key; /* the duplicate guard's key of the names (see prepare) */
+} __attribute__((aligned(64))) oms__trip_t;
+_Static_assert(sizeof(oms__trip_t) == 64, "a name cache entry on one line");
 #define OMS__TRIP_BITS 10
 #define OMS__NAME_BITS 8
 #define OMS__NAME_CACHE (1u << OMS__NAME_BITS)
@@ -359,6 +368,10 @@ struct oms_risk_s {
   uint8_t commits[OMS__CHAIN_MAX];
   uint8_t chain_bid[OMS__CHAIN_MAX]; /* each position's OMS__B_*, or OMS__B_NONE */
   size_t ncommits;
+  /* Every commit a built-in's own with the engine as context, each once:
+   * then 1 << OMS__B_* of each (oms__commit_builtins), else 0 (the table). */
+  uint32_t commit_bmask;
+  bool commit_direct;
   oms_trading_state_t global_state;
 
   oms__ktab_t accts, strats, as, syms;
@@ -382,6 +395,12 @@ struct oms_risk_s {
    * its duplicate-guard key. */
   int32_t cur_acct, cur_strat, cur_as;
   int32_t cur_sym; /* the symbol record (reference price), or -1 */
+  /* Those records themselves (the tables never move; cur_syp NULL with
+   * cur_sym -1): the checks read them without the arithmetic. */
+  oms__acct_t *cur_ap;
+  oms__strat_t *cur_sp;
+  oms__as_t *cur_asp;
+  oms__sym_t *cur_syp;
   uint64_t cur_dup_key;
   uint64_t cur_dup_fp;        /* the order's fingerprint once the check made it; 0 not yet */
   oms_dec_t cur_mod_notional; /* a modify: what the current order reserves */
@@ -455,7 +474,19 @@ static inline int oms__notional(oms_risk_t *r, oms_dec_t q, oms_dec_t px, oms_de
 }
 
 /* oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, out), remembered the same way. */
-static inline int oms__margin(oms_risk_t *r, oms_dec_t n, oms_dec_t rate, oms_dec_t *out) {
+static inline __attribute__((always_inline)) int oms__margin(oms_risk_t *r, oms_dec_t n,
+                                                             oms_dec_t rate, oms_dec_t *out) {
+  /* A rate of 0 (none: the engine's instruments have none until set) or
+   * of 1 (full margin) gives 0 or n exactly, as oms_dec_mul makes them
+   * (n x 1 overflows only for an n outside the range). */
+  if (rate.raw == 0) {
+    *out = OMS_DEC_ZERO;
+    return 0;
+  }
+  if (rate.raw == OMS_DEC_SCALE && n.raw >= OMS_DEC_MIN_RAW && n.raw <= OMS_DEC_MAX_RAW) {
+    *out = n;
+    return 0;
+  }
   if (n.raw != r->mmemo.n.raw || rate.raw != r->mmemo.rate.raw) {
     r->mmemo.rc = oms_dec_mul(n, rate, OMS_ROUND_HALF_EVEN, &r->mmemo.v);
     r->mmemo.n = n;
@@ -499,6 +530,7 @@ OMS_RISK_BUILTIN_MAP(XX)
 /* Commits: only the throttle and the duplicate guard remember orders. */
 void oms__commit_ORDER_RATE(void *ctx, const oms_risk_input_t *in);
 void oms__commit_DUPLICATE(void *ctx, const oms_risk_input_t *in);
+
 #define oms__commit_KILL_SWITCH NULL
 #define oms__commit_SYMBOL_LIST NULL
 #define oms__commit_TRADING_HOURS NULL
@@ -537,12 +569,62 @@ static inline void oms__ring_push(oms__ring_t *rg, uint32_t cap, int64_t now_ns)
   if (rg->count < cap) rg->count++;
 }
 
+/* What makes two orders the same, as one fingerprint: strategy and symbol
+ * (the key prepare() made), side, type, quantity and price. Two different
+ * orders share one with odds of 2^-64, as two names shared a hash before. */
+static inline uint64_t oms__dup_fp(const oms_risk_t *r, const oms_order_t *o) {
+  int64_t px = (o->type == OMS_ORD_STOP ? o->stop_price : o->price).raw;
+  uint64_t h = oms__mix64(r->cur_dup_key ^ (uint64_t)o->qty.raw);
+  h = oms__mix64(h + (uint64_t)px * UINT64_C(0x9e3779b97f4a7c15));
+  h = oms__mix64(h ^ ((uint64_t)o->side | (uint64_t)o->type << 4) * UINT64_C(0xc2b2ae3d27d4eb4f));
+  return h ? h : 1;
+}
+
+static inline oms__dup_t *oms__dup_bucket(const oms_risk_t *r, uint64_t fp) {
+  return &r->dups[(size_t)((fp >> 32) & r->dup_mask) * OMS__DUP_WAYS];
+}
+
+/* The throttle's commit: the order counts in its strategy's and account's
+ * windows. */
+static inline void oms__commit_rate(void *ctx, const oms_risk_input_t *in) {
+  oms_risk_t *r = ctx;
+  oms__ring_push(&r->cur_sp->orders, r->cfg.rate_ring, in->now_ns);
+  oms__ring_push(&r->cur_ap->orders, r->cfg.rate_ring, in->now_ns);
+}
+
+/* The duplicate guard's commit: remembers the order in its bucket, over its
+ * own earlier sighting, in a free way, or over the oldest. */
+static inline void oms__commit_dup(void *ctx, const oms_risk_input_t *in) {
+  oms_risk_t *r = ctx;
+  if (in->action != OMS_RISK_NEW) return;
+  uint64_t fp = r->cur_dup_fp != 0 ? r->cur_dup_fp : oms__dup_fp(r, in->order);
+  oms__dup_t *b = oms__dup_bucket(r, fp), *victim = &b[0];
+  for (int i = 0; i < OMS__DUP_WAYS; i++) {
+    if (b[i].fp == 0 || b[i].fp == fp) {
+      victim = &b[i];
+      break;
+    }
+    if (b[i].ts < victim->ts) victim = &b[i];
+  }
+  victim->fp = fp;
+  victim->ts = in->now_ns;
+}
+
+/* The commits of the built-ins of bmask (1 << OMS__B_*, each once) with ctx
+ * (the engine), in the chain run's own code where the chain's table makes
+ * one indirect call each. They touch apart what they keep, so their order
+ * is the chain's whatever it is. */
+static inline void oms__commit_builtins(void *ctx, uint32_t bmask, const oms_risk_input_t *in) {
+  if (bmask & (1u << OMS__B_ORDER_RATE)) oms__commit_rate(ctx, in);
+  if (bmask & (1u << OMS__B_DUPLICATE)) oms__commit_dup(ctx, in);
+}
+
 /* The trading hours for the order being checked (r->cur_as), or NULL:
  * those its account+symbol record found for the same venue under the
  * same limits, else looked up (oms__find_hours). */
 const oms__hours_t *oms__find_hours(oms_risk_t *r, const oms_order_t *o);
 static inline const oms__hours_t *oms__cur_hours(oms_risk_t *r, const oms_order_t *o) {
-  const oms__as_t *as = (const oms__as_t *)oms__ktab_rec(&r->as, r->cur_as);
+  const oms__as_t *as = r->cur_asp;
   if (as->hours_gen == r->limits_gen && oms__name_eq(as->hours_venue, o->venue, sizeof o->venue))
     return as->hours;
   return oms__find_hours(r, o);

@@ -1291,6 +1291,146 @@ static void test_the_dry_pass_decides_as_the_chain(void **state) {
   dry_walk(true);
 }
 
+static void noop_commit(void *ctx, const oms_risk_input_t *in) {
+  (void)ctx;
+  (void)in;
+}
+
+/* The aggregates of every pair of the walk below are the same in both. */
+static void same_aggregates(oms_risk_t *both[2], const char *const *accts, int na,
+                            const char *const *strats, int ns, const char *const *syms, int nsy) {
+  for (int a = 0; a < na; a++)
+    for (int s = 0; s < ns; s++)
+      for (int y = 0; y < nsy; y++) {
+        oms_risk_aggr_t g1, g2;
+        oms_risk_aggregates(both[0], accts[a], strats[s], syms[y], &g1);
+        oms_risk_aggregates(both[1], accts[a], strats[s], syms[y], &g2);
+        assert_memory_equal(&g1, &g2, sizeof g1);
+      }
+}
+
+/* oms_risk_check_open reserves a passed order from the figures its checks
+ * made, where oms_risk_check_new then oms_risk_order_opened reserve it
+ * from the order alone (and run the commits through the chain's table,
+ * the chain holding a check and commit of its own): the same decisions,
+ * texts and reservations, and the same after fills and cancels, through
+ * orders of every type, whole and cut quantities, leaves that are not the
+ * open quantity, and instruments of margin rates 0, 1 and between, of
+ * multipliers 1 and others. */
+static void test_an_open_reserves_as_a_check_then_an_open(void **state) {
+  (void)state;
+  fixture_t G;
+  assert_int_equal(f_setup(&G), 0);
+  oms_risk_t *slow;
+  oms_risk_config_t rc = {16, 16, 16, 64, 256, 64, 0};
+  assert_int_equal(oms_risk_create(&rc, &slow), 0);
+  oms_portfolio_if_t pif = oms_portfolio_as_if(G.pf);
+  oms_risk_set_portfolio(slow, &pif);
+  oms_risk_limits_t *copy = NULL;
+  oms_reject_t err;
+  assert_int_equal(oms_risk_limits_clone(G.lim, &copy), 0);
+  assert_int_equal(oms_risk_set_limits(slow, copy, &err), 0);
+  f_install(&G);
+  static const char *names[] = {
+#define XX(id, name) name,
+      OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+  };
+  size_t nb = sizeof names / sizeof names[0];
+  oms_risk_check_t chain[1 + sizeof names / sizeof names[0]];
+  chain[0] = (oms_risk_check_t){"noop", pass_check, noop_commit, NULL};
+  for (size_t i = 0; i < nb; i++) chain[1 + i] = *oms_risk_builtin(names[i]);
+  assert_int_equal(oms_risk_set_chain(slow, chain, 1 + nb), 0);
+  static const char *const accts[] = {"ACC1", "ACC2"};
+  static const char *const syms[] = {"BTC-USD", "ETH-USD", "XRP-USD"};
+  static const char *const strats[] = {"s1", "s2", "s3"};
+  static const char *const rates[] = {"0", "1", "0.1", "0.25", "0.3333"};
+  static const char *const mults[] = {"1", "2", "0.5", "1"};
+  const char *rate[] = {"0.1", "0.2", "0.5"}; /* as f_setup set them */
+  oms_risk_t *both[2] = {G.risk, slow};
+  for (int i = 0; i < 2; i++) oms_portfolio_set_cash(G.pf, accts[i], T_D("500000"), F_NOW);
+  for (int k = 0; k < 2; k++)
+    for (int i = 0; i < 3; i++) oms_risk_set_reference_price(both[k], syms[i], T_D("100"), F_NOW);
+  oms_order_t open[8];
+  int nopen = 0, passed = 0, refused = 0;
+  uint64_t x = 1181783497276652981u;
+  int64_t t = F_NOW;
+  for (int step = 0; step < 3000; step++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    unsigned op = (unsigned)(x % 100), a = (unsigned)(x >> 8) % 2, sy = (unsigned)(x >> 16) % 3;
+    oms_side_t side = (x >> 24) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY;
+    /* whole, or cut to a quarter */
+    int64_t qraw = (int64_t)(1 + (x >> 28) % 6) * OMS_DEC_SCALE / ((x >> 31) % 3 == 0 ? 4 : 1);
+    oms_dec_t px = oms_dec_from_raw((int64_t)(98 + (x >> 36) % 5) * OMS_DEC_SCALE);
+    t += 120 * F_MS;
+    if (op < 60) {
+      static const oms_ord_type_t types[] = {OMS_ORD_LIMIT, OMS_ORD_LIMIT, OMS_ORD_MARKET,
+                                             OMS_ORD_STOP, OMS_ORD_STOP_LIMIT};
+      oms_ord_type_t type = types[(x >> 40) % 5];
+      oms_order_t o;
+      char q[24], p[24];
+      oms_dec_format(oms_dec_from_raw(qraw), q, sizeof q);
+      oms_dec_format(px, p, sizeof p);
+      f_order(&G, &o, side, type, q, type == OMS_ORD_MARKET ? NULL : p);
+      if (type == OMS_ORD_STOP) o.price = OMS_DEC_ZERO;
+      if (type == OMS_ORD_STOP || type == OMS_ORD_STOP_LIMIT) o.stop_price = px;
+      if ((x >> 44) % 8 == 0) /* leaves that are not the open quantity */
+        o.leaves_qty = oms_dec_from_raw(o.leaves_qty.raw / 2);
+      snprintf(o.account_id, sizeof o.account_id, "%s", accts[a]);
+      snprintf(o.symbol, sizeof o.symbol, "%s", syms[sy]);
+      snprintf(o.strategy_id, sizeof o.strategy_id, "%s", strats[(x >> 48) % 3]);
+      oms_risk_result_t r2;
+      oms_risk_aggr_t g0, g1;
+      oms_risk_aggregates(G.risk, o.account_id, o.strategy_id, o.symbol, &g0);
+      int rc1 = oms_risk_check_open(G.risk, &o, t, &res);
+      int rc2 =
+          oms_risk_check_new(slow, &o, t, &r2) ? oms_risk_order_opened(slow, &o) : OMS_EREJECTED;
+      same_answer(rc1, &res, rc2, &r2);
+      if (rc1 == 0) {
+        /* its margin is its notional at the instrument's rate, as
+         * oms_dec_mul makes it */
+        oms_risk_aggregates(G.risk, o.account_id, o.strategy_id, o.symbol, &g1);
+        oms_dec_t n = oms_dec_from_raw(g1.account_open_notional.raw - g0.account_open_notional.raw);
+        oms_dec_t m;
+        assert_int_equal(oms_dec_mul(n, T_D(rate[sy]), OMS_ROUND_HALF_EVEN, &m), 0);
+        assert_int_equal(g1.account_open_margin.raw - g0.account_open_margin.raw, m.raw);
+        passed++;
+        keep_open(both, open, &nopen, &o);
+      } else {
+        refused++;
+      }
+    } else if (op < 75 && nopen > 0) { /* a fill of one of the open orders */
+      oms_order_t *o = &open[(x >> 40) % (unsigned)nopen], after = *o;
+      oms_dec_t fill = oms_dec_min(after.leaves_qty, oms_dec_from_raw(OMS_DEC_SCALE / 4));
+      after.filled_qty = oms_dec_from_raw(after.filled_qty.raw + fill.raw);
+      after.leaves_qty = oms_dec_from_raw(after.leaves_qty.raw - fill.raw);
+      after.state = after.leaves_qty.raw == 0 ? OMS_STATE_FILLED : OMS_STATE_PARTIALLY_FILLED;
+      for (int k = 0; k < 2; k++) assert_int_equal(oms_risk_order_changed(both[k], o, &after), 0);
+      if (after.state == OMS_STATE_FILLED) {
+        *o = open[--nopen];
+      } else {
+        *o = after;
+      }
+    } else if (op < 85) {
+      rate[sy] = rates[(x >> 44) % 5];
+      assert_int_equal(
+          oms_portfolio_set_instrument(G.pf, syms[sy], T_D(mults[(x >> 40) % 4]), T_D(rate[sy])),
+          0);
+    } else if (op < 95) {
+      for (int k = 0; k < 2; k++) oms_risk_set_reference_price(both[k], syms[sy], px, t);
+    } else {
+      t += F_SEC;
+    }
+    same_aggregates(both, accts, 2, strats, 3, syms, 3);
+  }
+  assert_true(passed > 300);
+  assert_true(refused > 100);
+  oms_risk_destroy(slow);
+  f_teardown(&G);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1320,6 +1460,7 @@ int main(void) {
       T(test_every_portfolio_change_reaches_the_next_order),
       T(test_kept_reads_decide_as_fresh_reads),
       T(test_the_dry_pass_decides_as_the_chain),
+      T(test_an_open_reserves_as_a_check_then_an_open),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
