@@ -88,6 +88,7 @@
 #include "venue/book.h"
 #include "venue/book_post.h"
 #include "venue/sim_state.h"
+#include "venue/vstep.h"
 
 #define NIL OMS__ILIST_NIL
 
@@ -180,19 +181,23 @@ typedef struct sim_s sim_t;
 
 /* What a new order reads of its symbol is its first cache line (the record
  * is 64-byte aligned): the first two words of the key it is matched against
- * (all of a name shorter than 16 bytes, the usual), the book, the stops,
- * whether it traded, and a copy of the instrument's tick and lot. The whole
- * key (read only for a longer name) and the rest (the instrument, market
- * data, the liquidity provider) come after. */
+ * (all of a name shorter than 16 bytes, the usual) and its last word's mask
+ * as a shift, the book, whether it traded, and the instrument's tick and
+ * lot as steps (venue/vstep.h: no division). The whole key (read only for
+ * a longer name), the stops (read only when it traded, or for a stop
+ * order) and the rest (the instrument, market data, the liquidity
+ * provider) come after. */
 typedef struct sym_s {
-  uint64_t w[2]; /* key.w[0] and key.w[1] */
-  uint64_t mask; /* key.mask */
-  uint32_t n;    /* key.n */
-  bool traded;   /* since the last run_stops */
+  uint64_t w[2];    /* key.w[0] and key.w[1] */
+  uint8_t n;        /* key.n; 0 for a key sym_match takes whole */
+  uint8_t mshift;   /* key.mask is mask_of(mshift) */
+  bool traded;      /* since the last run_stops */
+  uint8_t tick_rot; /* the rotations of tick and lot */
+  uint8_t lot_rot;
   oms__book_t *book;
-  oms__ilist_t stops;  /* held stop orders, in arrival order */
-  oms_dec_t tick, lot; /* ins.tick_size and ins.lot_size */
-  oms__strkey_t key;   /* ins.symbol's (core/strkey.h) */
+  oms__vstep_t tick, lot; /* of ins.tick_size and ins.lot_size */
+  oms__ilist_t stops;     /* held stop orders, in arrival order */
+  oms__strkey_t key;      /* ins.symbol's (core/strkey.h) */
   sim_t *v;
   oms_instrument_t ins;
   int64_t trade_hi, trade_lo;
@@ -205,7 +210,7 @@ typedef struct sym_s {
   oms_market_data_t md; /* last published */
   lp_state_t lp;
 } sym_t;
-_Static_assert(offsetof(sym_t, key) == 64, "a new order reads one line of its symbol");
+_Static_assert(offsetof(sym_t, stops) == 64, "a new order reads one line of its symbol");
 
 struct sim_s {
   oms_venue_t base; /* first: the core holds an oms_venue_t * */
@@ -907,13 +912,24 @@ static __attribute__((cold, noinline)) uint32_t sym_shared(const sim_t *v, const
 }
 /* oms__strkey_match(&y->key, symbol) from the symbol's first line when its
  * key has at most two words. */
+/* The mask of a key's last word of shift s (below 64): the bytes up to the
+ * NUL are the word's first in memory, its low bits on a little-endian
+ * machine. */
+static inline uint64_t mask_of(unsigned s) {
+#if OMS__STRKEY_LE
+  return UINT64_MAX >> s;
+#else
+  return UINT64_MAX << s;
+#endif
+}
+
 static inline bool sym_match(const sym_t *y, const char *symbol) {
-  if (y->n - 1 >= 2) return oms__strkey_match(&y->key, symbol); /* n 0 (none) or above 2 */
+  if ((unsigned)y->n - 1u >= 2u) return oms__strkey_match(&y->key, symbol); /* n 0 or above 2 */
   uint64_t x0, x1;
   memcpy(&x0, symbol, sizeof x0);
-  if (y->n == 1) return ((x0 ^ y->w[0]) & y->mask) == 0;
+  if (y->n == 1) return ((x0 ^ y->w[0]) & mask_of(y->mshift)) == 0;
   memcpy(&x1, symbol + 8, sizeof x1);
-  return x0 == y->w[0] && ((x1 ^ y->w[1]) & y->mask) == 0;
+  return x0 == y->w[0] && ((x1 ^ y->w[1]) & mask_of(y->mshift)) == 0;
 }
 static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
   bool nul;
@@ -967,13 +983,15 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   }
   y->v = v;
   y->ins = *ins;
-  y->tick = ins->tick_size;
-  y->lot = ins->lot_size;
+  y->tick = oms__vstep(ins->tick_size, &y->tick_rot);
+  y->lot = oms__vstep(ins->lot_size, &y->lot_rot);
   y->key = key;
   y->w[0] = key.w[0];
   y->w[1] = key.w[1];
-  y->mask = key.mask;
-  y->n = key.n;
+  y->n = (uint8_t)key.n;
+  y->mshift = 0;
+  while (y->mshift < 64 && mask_of(y->mshift) != key.mask) y->mshift++;
+  if (y->mshift == 64) y->n = 0; /* a mask no shift gives: never seen; matched whole */
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
   (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
@@ -1029,13 +1047,16 @@ static inline oms_reason_t check_new(const sim_t *v, const sym_t *y, const nv_t 
   if (y == NULL) return OMS_R_UNKNOWN_INSTRUMENT;
   if (!valid_enums(o)) return OMS_R_BAD_ENUM;
   if (o->qty.raw <= 0) return OMS_R_QTY_NOT_POSITIVE;
-  if (!oms_dec_is_multiple(o->qty, y->lot)) return OMS_R_LOT_SIZE;
+  /* The quantity and the prices are positive here. */
+  if (!oms__vstep_divides((uint64_t)o->qty.raw, y->lot, y->lot_rot)) return OMS_R_LOT_SIZE;
   bool has_px = o->type == OMS_ORD_LIMIT || o->type == OMS_ORD_STOP_LIMIT;
   bool has_stop = o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT;
   if (has_px && o->price.raw <= 0) return OMS_R_PRICE_REQUIRED;
-  if (has_px && !oms_dec_is_multiple(o->price, y->tick)) return OMS_R_TICK_SIZE;
+  if (has_px && !oms__vstep_divides((uint64_t)o->price.raw, y->tick, y->tick_rot))
+    return OMS_R_TICK_SIZE;
   if (has_stop && o->stop.raw <= 0) return OMS_R_STOP_REQUIRED;
-  if (has_stop && !oms_dec_is_multiple(o->stop, y->tick)) return OMS_R_TICK_SIZE;
+  if (has_stop && !oms__vstep_divides((uint64_t)o->stop.raw, y->tick, y->tick_rot))
+    return OMS_R_TICK_SIZE;
   if (o->inst & OMS_INST_POST_ONLY) {
     if (o->type != OMS_ORD_LIMIT) return OMS_R_POST_ONLY_NOT_LIMIT;
     if (o->tif == OMS_TIF_IOC || o->tif == OMS_TIF_FOK) return OMS_R_POST_ONLY_TIF;
