@@ -25,7 +25,8 @@
  * recycled gives its entry up before the new order takes one, so the usual
  * new order takes the entry of the one it replaces.
  *
- * Reports. A report is a compact event (ev_t) in a power-of-two ring,
+ * Reports. A report is a compact event (cell_t, a cache line, with what
+ * only fills and a few others carry in a side ring) in a power-of-two ring,
  * produced synchronously by the request or event that caused it, with a due
  * time that never goes backwards (so reports keep their production order).
  * poll() turns due events into oms_exec_report_t and hands them to the core.
@@ -87,6 +88,7 @@
 #include "venue/book.h"
 #include "venue/book_post.h"
 #include "venue/sim_state.h"
+#include "venue/vstep.h"
 
 #define NIL OMS__ILIST_NIL
 
@@ -119,8 +121,8 @@ typedef struct rec_s {
 } rec_t;
 _Static_assert(sizeof(rec_t) == 96, "a record is a cache line and a half");
 
-/* A queued report, expanded into an oms_exec_report_t at delivery. For
- * REPLACED, qty/px/fee carry the new quantity, price and stop price. */
+/* A report, expanded into an oms_exec_report_t at delivery. For REPLACED,
+ * qty/px/fee carry the new quantity, price and stop price. */
 typedef struct ev_s {
   int64_t due_ns, ts_ns;
   uint64_t order_id, vid, exec;
@@ -129,6 +131,27 @@ typedef struct ev_s {
   uint16_t reason;
   uint8_t type, liq, status;
 } ev_t;
+
+/* A report as the ring holds it: what every report has in one cache line
+ * (the ring is 64-byte aligned), and what only fills, replaces, status
+ * answers and texts have (qty, px, fee, text, all 0 otherwise) in the cell
+ * of the same number of a side ring, written only when one of them is
+ * not 0 (ext). The ACCEPTED of every new order fills one line, not one and
+ * a half. */
+typedef struct cell_s {
+  int64_t due_ns, ts_ns;
+  uint64_t order_id, vid, exec;
+  int64_t cum, leaves;
+  uint16_t reason;
+  uint8_t type, liq, status;
+  uint8_t ext; /* the side cell holds qty, px, fee and text */
+} cell_t;
+_Static_assert(sizeof(cell_t) == 64, "a report cell is a cache line");
+
+typedef struct cellx_s {
+  int64_t qty, px, fee;
+  const char *text;
+} cellx_t;
 
 typedef struct expiry_s {
   int64_t at;
@@ -158,19 +181,23 @@ typedef struct sim_s sim_t;
 
 /* What a new order reads of its symbol is its first cache line (the record
  * is 64-byte aligned): the first two words of the key it is matched against
- * (all of a name shorter than 16 bytes, the usual), the book, the stops,
- * whether it traded, and a copy of the instrument's tick and lot. The whole
- * key (read only for a longer name) and the rest (the instrument, market
- * data, the liquidity provider) come after. */
+ * (all of a name shorter than 16 bytes, the usual) and its last word's mask
+ * as a shift, the book, whether it traded, and the instrument's tick and
+ * lot as steps (venue/vstep.h: no division). The whole key (read only for
+ * a longer name), the stops (read only when it traded, or for a stop
+ * order) and the rest (the instrument, market data, the liquidity
+ * provider) come after. */
 typedef struct sym_s {
-  uint64_t w[2]; /* key.w[0] and key.w[1] */
-  uint64_t mask; /* key.mask */
-  uint32_t n;    /* key.n */
-  bool traded;   /* since the last run_stops */
+  uint64_t w[2];    /* key.w[0] and key.w[1] */
+  uint8_t n;        /* key.n; 0 for a key sym_match takes whole */
+  uint8_t mshift;   /* key.mask is mask_of(mshift) */
+  bool traded;      /* since the last run_stops */
+  uint8_t tick_rot; /* the rotations of tick and lot */
+  uint8_t lot_rot;
   oms__book_t *book;
-  oms__ilist_t stops;  /* held stop orders, in arrival order */
-  oms_dec_t tick, lot; /* ins.tick_size and ins.lot_size */
-  oms__strkey_t key;   /* ins.symbol's (core/strkey.h) */
+  oms__vstep_t tick, lot; /* of ins.tick_size and ins.lot_size */
+  oms__ilist_t stops;     /* held stop orders, in arrival order */
+  oms__strkey_t key;      /* ins.symbol's (core/strkey.h) */
   sim_t *v;
   oms_instrument_t ins;
   int64_t trade_hi, trade_lo;
@@ -183,7 +210,7 @@ typedef struct sym_s {
   oms_market_data_t md; /* last published */
   lp_state_t lp;
 } sym_t;
-_Static_assert(offsetof(sym_t, key) == 64, "a new order reads one line of its symbol");
+_Static_assert(offsetof(sym_t, stops) == 64, "a new order reads one line of its symbol");
 
 struct sim_s {
   oms_venue_t base; /* first: the core holds an oms_venue_t * */
@@ -208,7 +235,8 @@ struct sim_s {
   uint64_t id_mask;
   oms__u64map_t ids; /* the overflow: order_id -> record */
 
-  ev_t *ring;
+  cell_t *ring;   /* 64-byte aligned */
+  cellx_t *ringx; /* the side ring: see cell_t */
   uint64_t ring_mask, head, tail;
   uint32_t reserve;
   int64_t last_due;
@@ -422,7 +450,7 @@ static inline uint32_t ring_free(const sim_t *v) {
 /* The ring's next cell, numbered and due latency ns from now, after
  * everything queued; the caller writes the rest of it. NULL (the report
  * lost, counted) when the ring is full. */
-static inline ev_t *push_cell(sim_t *v, int64_t latency) {
+static inline cell_t *push_cell(sim_t *v, int64_t latency) {
   if (ring_free(v) == 0) {
     v->stats.reports_dropped++;
     return NULL;
@@ -430,7 +458,7 @@ static inline ev_t *push_cell(sim_t *v, int64_t latency) {
   int64_t due = v->now + latency;
   if (due < v->last_due) due = v->last_due;
   v->last_due = due;
-  ev_t *c = &v->ring[v->tail & v->ring_mask];
+  cell_t *c = &v->ring[v->tail & v->ring_mask];
   c->due_ns = due;
   c->ts_ns = v->now;
   c->exec = ++v->next_exec;
@@ -439,14 +467,64 @@ static inline ev_t *push_cell(sim_t *v, int64_t latency) {
   return c;
 }
 
+/* Writes e into the cell c (its due time, time and number included) and
+ * the side cell if e needs it. */
+static void store_cell(sim_t *v, cell_t *c, const ev_t *e) {
+  c->due_ns = e->due_ns;
+  c->ts_ns = e->ts_ns;
+  c->order_id = e->order_id;
+  c->vid = e->vid;
+  c->exec = e->exec;
+  c->cum = e->cum;
+  c->leaves = e->leaves;
+  c->reason = e->reason;
+  c->type = e->type;
+  c->liq = e->liq;
+  c->status = e->status;
+  c->ext = (e->qty | e->px | e->fee) != 0 || e->text != NULL;
+  if (c->ext) {
+    cellx_t *x = &v->ringx[c - v->ring];
+    x->qty = e->qty;
+    x->px = e->px;
+    x->fee = e->fee;
+    x->text = e->text;
+  }
+}
+
+/* The report in the ring at position pos (queued). */
+static void load_cell(const sim_t *v, uint64_t pos, ev_t *e) {
+  const cell_t *c = &v->ring[pos & v->ring_mask];
+  e->due_ns = c->due_ns;
+  e->ts_ns = c->ts_ns;
+  e->order_id = c->order_id;
+  e->vid = c->vid;
+  e->exec = c->exec;
+  e->cum = c->cum;
+  e->leaves = c->leaves;
+  e->reason = c->reason;
+  e->type = c->type;
+  e->liq = c->liq;
+  e->status = c->status;
+  if (c->ext) {
+    const cellx_t *x = &v->ringx[pos & v->ring_mask];
+    e->qty = x->qty;
+    e->px = x->px;
+    e->fee = x->fee;
+    e->text = x->text;
+  } else {
+    e->qty = e->px = e->fee = 0;
+    e->text = NULL;
+  }
+}
+
 /* Queues e to be delivered latency ns from now, after everything queued. */
 static void push(sim_t *v, ev_t *e, int64_t latency) {
-  ev_t *c = push_cell(v, latency);
+  cell_t *c = push_cell(v, latency);
   if (c == NULL) return;
   e->due_ns = c->due_ns;
   e->ts_ns = c->ts_ns;
   e->exec = c->exec;
-  *c = *e;
+  store_cell(v, c, e);
 }
 
 /* Queues the ACCEPTED of r, just taken (nothing filled), written straight
@@ -454,18 +532,17 @@ static void push(sim_t *v, ev_t *e, int64_t latency) {
  * report() (a cleared event, a switch on the type, a copy) is kept off its
  * path. The cell's fields are those report() would give. */
 static inline void push_ack(sim_t *v, const rec_t *r) {
-  ev_t *c = push_cell(v, v->ack_lat);
+  cell_t *c = push_cell(v, v->ack_lat);
   if (c == NULL) return;
   c->order_id = r->order_id;
   c->vid = r->vid;
-  c->qty = c->px = c->fee = 0;
   c->cum = 0;
   c->leaves = r->qty;
-  c->text = NULL;
   c->reason = OMS_R_NONE;
   c->type = OMS_EXEC_ACCEPTED;
   c->liq = 0;
   c->status = OMS_VSTATUS_WORKING;
+  c->ext = 0; /* qty, px, fee 0, no text */
 }
 
 /* Records in the state file a report that fills or finishes r, e, before
@@ -835,13 +912,24 @@ static __attribute__((cold, noinline)) uint32_t sym_shared(const sim_t *v, const
 }
 /* oms__strkey_match(&y->key, symbol) from the symbol's first line when its
  * key has at most two words. */
+/* The mask of a key's last word of shift s (below 64): the bytes up to the
+ * NUL are the word's first in memory, its low bits on a little-endian
+ * machine. */
+static inline uint64_t mask_of(unsigned s) {
+#if OMS__STRKEY_LE
+  return UINT64_MAX >> s;
+#else
+  return UINT64_MAX << s;
+#endif
+}
+
 static inline bool sym_match(const sym_t *y, const char *symbol) {
-  if (y->n - 1 >= 2) return oms__strkey_match(&y->key, symbol); /* n 0 (none) or above 2 */
+  if ((unsigned)y->n - 1u >= 2u) return oms__strkey_match(&y->key, symbol); /* n 0 or above 2 */
   uint64_t x0, x1;
   memcpy(&x0, symbol, sizeof x0);
-  if (y->n == 1) return ((x0 ^ y->w[0]) & y->mask) == 0;
+  if (y->n == 1) return ((x0 ^ y->w[0]) & mask_of(y->mshift)) == 0;
   memcpy(&x1, symbol + 8, sizeof x1);
-  return x0 == y->w[0] && ((x1 ^ y->w[1]) & y->mask) == 0;
+  return x0 == y->w[0] && ((x1 ^ y->w[1]) & mask_of(y->mshift)) == 0;
 }
 static inline sym_t *sym_of_order(const sim_t *v, const char *symbol, uint16_t *index) {
   bool nul;
@@ -895,13 +983,15 @@ static int add_symbol(sim_t *v, const oms_sim_symbol_t *s) {
   }
   y->v = v;
   y->ins = *ins;
-  y->tick = ins->tick_size;
-  y->lot = ins->lot_size;
+  y->tick = oms__vstep(ins->tick_size, &y->tick_rot);
+  y->lot = oms__vstep(ins->lot_size, &y->lot_rot);
   y->key = key;
   y->w[0] = key.w[0];
   y->w[1] = key.w[1];
-  y->mask = key.mask;
-  y->n = key.n;
+  y->n = (uint8_t)key.n;
+  y->mshift = 0;
+  while (y->mshift < 64 && mask_of(y->mshift) != key.mask) y->mshift++;
+  if (y->mshift == 64) y->n = 0; /* a mask no shift gives: never seen; matched whole */
   oms__ilist_init(&y->stops);
   v->syms[v->nsyms] = y;
   (void)oms__u64map_put(&v->sym_map, oms__strkey_hash(&key), v->nsyms); /* sized for all */
@@ -957,13 +1047,16 @@ static inline oms_reason_t check_new(const sim_t *v, const sym_t *y, const nv_t 
   if (y == NULL) return OMS_R_UNKNOWN_INSTRUMENT;
   if (!valid_enums(o)) return OMS_R_BAD_ENUM;
   if (o->qty.raw <= 0) return OMS_R_QTY_NOT_POSITIVE;
-  if (!oms_dec_is_multiple(o->qty, y->lot)) return OMS_R_LOT_SIZE;
+  /* The quantity and the prices are positive here. */
+  if (!oms__vstep_divides((uint64_t)o->qty.raw, y->lot, y->lot_rot)) return OMS_R_LOT_SIZE;
   bool has_px = o->type == OMS_ORD_LIMIT || o->type == OMS_ORD_STOP_LIMIT;
   bool has_stop = o->type == OMS_ORD_STOP || o->type == OMS_ORD_STOP_LIMIT;
   if (has_px && o->price.raw <= 0) return OMS_R_PRICE_REQUIRED;
-  if (has_px && !oms_dec_is_multiple(o->price, y->tick)) return OMS_R_TICK_SIZE;
+  if (has_px && !oms__vstep_divides((uint64_t)o->price.raw, y->tick, y->tick_rot))
+    return OMS_R_TICK_SIZE;
   if (has_stop && o->stop.raw <= 0) return OMS_R_STOP_REQUIRED;
-  if (has_stop && !oms_dec_is_multiple(o->stop, y->tick)) return OMS_R_TICK_SIZE;
+  if (has_stop && !oms__vstep_divides((uint64_t)o->stop.raw, y->tick, y->tick_rot))
+    return OMS_R_TICK_SIZE;
   if (o->inst & OMS_INST_POST_ONLY) {
     if (o->type != OMS_ORD_LIMIT) return OMS_R_POST_ONLY_NOT_LIMIT;
     if (o->tif == OMS_TIF_IOC || o->tif == OMS_TIF_FOK) return OMS_R_POST_ONLY_TIF;
@@ -1307,7 +1400,8 @@ static int sim_poll(oms_venue_t *base, int64_t now_ns) {
   int n = 0;
   uint64_t sent = 0;
   while (v->head != v->tail && v->ring[v->head & v->ring_mask].due_ns <= now_ns) {
-    ev_t e = v->ring[v->head & v->ring_mask];
+    ev_t e;
+    load_cell(v, v->head, &e);
     v->head++;
     sent = e.exec;
     if (h->on_report == NULL) continue;
@@ -1338,7 +1432,8 @@ static void sim_destroy(oms_venue_t *base) {
   oms__u64map_close(&v->ids);
   oms__u64map_close(&v->sym_map);
   oms__free(v->heap);
-  oms__free(v->ring);
+  oms__aligned_free(v->ring);
+  oms__free(v->ringx);
   oms__free(v->recs);
   oms__free(v);
 }
@@ -1534,7 +1629,7 @@ static void redeliver(sim_t *v, const oms__sjrec_t *s) {
   e.status = s->kind == OMS__SJ_FILL ? OMS_VSTATUS_WORKING : s->status;
   e.leaves = e.status == OMS_VSTATUS_WORKING ? s->qty - s->filled : 0;
   e.reason = s->reason;
-  v->ring[v->tail & v->ring_mask] = e;
+  store_cell(v, &v->ring[v->tail & v->ring_mask], &e);
   v->tail++;
   v->stats.reports_queued++;
   v->stats.redelivered++;
@@ -1648,9 +1743,10 @@ static int restore(sim_t *v, const char *path, uint32_t keep) {
   for (uint32_t i = v->done.head; i != NIL; i = v->recs[i].link.next)
     to_sjrec(v, &v->recs[i], OMS__SJ_DONE, false, &out[w++]);
   for (uint64_t q = v->head; q != v->tail; q++) {
-    const ev_t *e = &v->ring[q & v->ring_mask];
-    if (e->type == OMS_EXEC_FILL || e->type == OMS_EXEC_CANCELLED || e->type == OMS_EXEC_EXPIRED)
-      unsent_rec(v, e, &out[w++]);
+    ev_t e;
+    load_cell(v, q, &e);
+    if (e.type == OMS_EXEC_FILL || e.type == OMS_EXEC_CANCELLED || e.type == OMS_EXEC_EXPIRED)
+      unsent_rec(v, &e, &out[w++]);
   }
   rc = oms__sj_rewrite(path, out, w, &v->journal);
 done:
@@ -1685,15 +1781,17 @@ int oms_sim_venue_create(const oms_sim_config_t *cfg, oms_venue_t **out) {
   while (id_cap < max_orders) id_cap <<= 1;
   v->idt = (ident_t *)oms__calloc(id_cap, sizeof(ident_t));
   v->id_mask = id_cap - 1;
-  v->ring = (ev_t *)oms__malloc((size_t)ring_cap * sizeof(ev_t));
+  v->ring = (cell_t *)oms__aligned_alloc(64, (size_t)ring_cap * sizeof(cell_t));
+  v->ringx = (cellx_t *)oms__malloc((size_t)ring_cap * sizeof(cellx_t));
   v->heap = (expiry_t *)oms__malloc((size_t)max_orders * sizeof(expiry_t));
-  if (v->recs == NULL || v->ring == NULL || v->heap == NULL || v->idt == NULL ||
+  if (v->recs == NULL || v->ring == NULL || v->ringx == NULL || v->heap == NULL || v->idt == NULL ||
       oms__u64map_init(&v->ids, max_orders) != 0 ||
       oms__u64map_init(&v->sym_map, OMS_SIM_MAX_SYMBOLS) != 0) {
     sim_destroy(&v->base); /* frees whatever was allocated; nsyms is 0 */
     return OMS_ENOMEM;
   }
-  memset(v->ring, 0, (size_t)ring_cap * sizeof(ev_t)); /* fault the pages in now */
+  memset(v->ring, 0, (size_t)ring_cap * sizeof(cell_t)); /* fault the pages in now */
+  memset(v->ringx, 0, (size_t)ring_cap * sizeof(cellx_t));
   memset(v->heap, 0, (size_t)max_orders * sizeof(expiry_t));
   v->base.vt = &sim_vtbl;
   memcpy(v->base.name, name, name_len + 1);

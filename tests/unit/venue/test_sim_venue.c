@@ -18,6 +18,7 @@
 #include "oms/error.h"
 #include "oms/sim_venue.h"
 #include "venue/book.h"
+#include "venue/vstep.h"
 
 #define MAXREP 512
 
@@ -2203,8 +2204,147 @@ static void test_reports_keep_their_order_as_the_ring_restarts(void **state) {
   fx_close(fx);
 }
 
+/* The division-free step test answers as oms_dec_is_multiple does: odd,
+ * even and power-of-two steps, the extremes, steps <= 0, values of either
+ * sign, and multiples and near-multiples drawn from a fixed seed. */
+static void test_step_test_matches_dec_is_multiple(void **state) {
+  (void)state;
+  const int64_t steps[] = {
+      1,         2,         3,         7,       10,        1000000,       1 << 20,
+      100000000, 123456789, 999999937, 6 << 20, INT64_MAX, INT64_MAX - 1, (int64_t)1 << 62,
+      0,         -5,        INT64_MIN};
+  uint64_t seed = 0x9e3779b97f4a7c15ULL;
+  for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+    oms_dec_t step = oms_dec_from_raw(steps[k]);
+    uint8_t rot;
+    oms__vstep_t s = oms__vstep(step, &rot);
+    const int64_t edge[] = {0,
+                            1,
+                            -1,
+                            2,
+                            INT64_MAX,
+                            INT64_MIN,
+                            INT64_MIN + 1,
+                            steps[k],
+                            (int64_t)(0 - (uint64_t)steps[k]),
+                            (int64_t)((uint64_t)steps[k] * 2),
+                            (int64_t)((uint64_t)steps[k] + 1),
+                            (int64_t)((uint64_t)steps[k] - 1)};
+    for (size_t j = 0; j < sizeof(edge) / sizeof(edge[0]); j++) {
+      if (edge[j] == INT64_MIN && steps[k] == -1) continue; /* % would trap */
+      oms_dec_t a = oms_dec_from_raw(edge[j]);
+      assert_int_equal(oms__vstep_multiple(a, s, rot), oms_dec_is_multiple(a, step));
+    }
+    for (int i = 0; i < 50000; i++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      int64_t v = (int64_t)(seed >> 1) >> (seed % 62);
+      if (steps[k] > 0 && i % 2 == 0) /* in unsigned arithmetic: may wrap */
+        v = (int64_t)((uint64_t)((v / steps[k]) * steps[k]) + (uint64_t)(i % 3) - 1);
+      if (seed & 1) v = (int64_t)(0 - (uint64_t)v);
+      oms_dec_t a = oms_dec_from_raw(v);
+      assert_int_equal(oms__vstep_multiple(a, s, rot), oms_dec_is_multiple(a, step));
+    }
+  }
+}
+
+/* The venue refuses exactly the new orders off its tick or lot, with steps
+ * odd, even and powers of two: the answer of each is the one
+ * oms_dec_is_multiple gives. */
+static void test_new_order_steps_match_dec_is_multiple(void **state) {
+  (void)state;
+  const char *ticks[] = {"0.01", "0.05", "0.00000003", "0.25", "1.28", "7", "0.00000001"};
+  const char *lots[] = {"1", "3", "0.5", "100", "0.00000001", "64", "0.07"};
+  for (size_t k = 0; k < sizeof(ticks) / sizeof(ticks[0]); k++) {
+    fx_t *fx = fx_alloc();
+    oms_sim_symbol_t sy = abc_symbol();
+    sy.ins.tick_size = D(ticks[k]);
+    sy.ins.lot_size = D(lots[k]);
+    oms_sim_config_t c = base_config(fx, &sy);
+    c.max_orders = 4096;
+    c.report_capacity = 4096;
+    fx_open_cfg(fx, &c);
+    uint64_t seed = 12345u + k;
+    for (uint64_t id = 1; id <= 600; id++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      int64_t q = sy.ins.lot_size.raw * (int64_t)(1 + (seed >> 40) % 5) + (int64_t)(seed % 3) - 1;
+      int64_t p =
+          sy.ins.tick_size.raw * (int64_t)(100 + (seed >> 20) % 50) + (int64_t)(seed >> 8) % 3 - 1;
+      if (q <= 0) q = 1;
+      if (p <= 0) p = 1;
+      bool stop = (seed >> 60) % 2 == 0;
+      int64_t sp = p + (int64_t)((seed >> 33) % 2);
+      oms_venue_order_t o = ord(id, OMS_SIDE_BUY, stop ? OMS_ORD_STOP_LIMIT : OMS_ORD_LIMIT,
+                                OMS_TIF_GTC, "1", "1", NULL);
+      o.qty = oms_dec_from_raw(q);
+      o.price = oms_dec_from_raw(p);
+      if (stop) o.stop_price = oms_dec_from_raw(sp);
+      assert_int_equal(send_new(fx, &o), 0);
+      oms_reason_t want = OMS_R_NONE;
+      if (!oms_dec_is_multiple(o.qty, sy.ins.lot_size))
+        want = OMS_R_LOT_SIZE;
+      else if (!oms_dec_is_multiple(o.price, sy.ins.tick_size) ||
+               (stop && !oms_dec_is_multiple(o.stop_price, sy.ins.tick_size)))
+        want = OMS_R_TICK_SIZE;
+      fx->t += 1000000;
+      vpoll(fx);
+      const oms_exec_report_t *r = &fx->rep[fx->nrep - 1];
+      assert_int_equal(r->order_id, id);
+      if (want == OMS_R_NONE) {
+        assert_int_equal(r->type, OMS_EXEC_ACCEPTED);
+      } else {
+        assert_int_equal(r->type, OMS_EXEC_REJECTED);
+        assert_int_equal(r->reason, want);
+      }
+      fx->nrep = 0;
+    }
+    fx_close(fx);
+  }
+}
+
+/* A symbol is found by its name whatever its length (the first words and
+ * the last word's mask the venue keeps), and a name that differs in its
+ * last byte, or is one byte longer or shorter, is not its. */
+static void test_symbol_names_of_every_length_are_matched_exactly(void **state) {
+  (void)state;
+  for (size_t len = 1; len <= OMS_SYMBOL_MAX; len++) {
+    fx_t *fx = fx_alloc();
+    oms_sim_symbol_t sy = abc_symbol();
+    memset(sy.ins.symbol, 0, sizeof(sy.ins.symbol));
+    for (size_t i = 0; i < len; i++) sy.ins.symbol[i] = (char)('A' + (i * 7) % 26);
+    oms_sim_config_t c = base_config(fx, &sy);
+    fx_open_cfg(fx, &c);
+    char names[4][OMS_SYMBOL_MAX + 1];
+    memset(names, 'x', sizeof(names)); /* bytes after the NUL are not read as the name */
+    memcpy(names[0], sy.ins.symbol, len + 1);
+    memcpy(names[1], sy.ins.symbol, len + 1);
+    names[1][len - 1] = 'z';
+    memcpy(names[2], sy.ins.symbol, len + 1);
+    names[2][len - 1] = '\0';
+    memcpy(names[3], sy.ins.symbol, len);
+    names[3][len] = len < OMS_SYMBOL_MAX ? 'Q' : '\0';
+    if (len < OMS_SYMBOL_MAX) names[3][len + 1] = '\0';
+    for (int k = 0; k < 4; k++) {
+      oms_venue_order_t o =
+          ord((uint64_t)k + 1, OMS_SIDE_BUY, OMS_ORD_LIMIT, OMS_TIF_GTC, "1", "10", NULL);
+      memcpy(o.symbol, names[k], sizeof(o.symbol));
+      assert_int_equal(send_new(fx, &o), 0);
+      fx->t += 1000000;
+      vpoll(fx);
+      assert_int_equal(fx->nrep, 1);
+      bool same = k == 0 || (k == 3 && len == OMS_SYMBOL_MAX);
+      assert_int_equal(fx->rep[0].type, same ? OMS_EXEC_ACCEPTED : OMS_EXEC_REJECTED);
+      if (!same) assert_int_equal(fx->rep[0].reason, OMS_R_UNKNOWN_INSTRUMENT);
+      fx->nrep = 0;
+    }
+    fx_close(fx);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_step_test_matches_dec_is_multiple),
+      cmocka_unit_test(test_new_order_steps_match_dec_is_multiple),
+      cmocka_unit_test(test_symbol_names_of_every_length_are_matched_exactly),
       cmocka_unit_test(test_new_limit_is_acknowledged_from_poll_not_from_send),
       cmocka_unit_test(test_price_time_priority_fills_best_price_then_oldest_at_maker_price),
       cmocka_unit_test(test_partial_fill_then_rest_reports_cum_and_leaves),
