@@ -11,6 +11,13 @@
 
 #include "risk_fixture.h"
 
+/* The random walks' generator (xorshift64): one step of *x. */
+static void xorshift(uint64_t *x) {
+  *x ^= *x << 13;
+  *x ^= *x >> 7;
+  *x ^= *x << 17;
+}
+
 static fixture_t F;
 static oms_risk_result_t res;
 
@@ -1078,9 +1085,7 @@ static void test_kept_reads_decide_as_fresh_reads(void **state) {
   uint64_t x = 88172645463325252u;
   int64_t t = F_NOW;
   for (int step = 0; step < 4000; step++) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
+    xorshift(&x);
     unsigned op = (unsigned)(x % 100), a = (unsigned)(x >> 8) % 5, sy = (unsigned)(x >> 16) % 3;
     oms_side_t side = (x >> 24) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY;
     oms_dec_t qty = oms_dec_from_raw((int64_t)(1 + (x >> 28) % 6) * OMS_DEC_SCALE);
@@ -1212,9 +1217,7 @@ static void dry_walk(bool reversed) {
   uint64_t x = reversed ? 2463534242u : 88172645463325252u;
   int64_t t = F_NOW;
   for (int step = 0; step < 6000; step++) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
+    xorshift(&x);
     unsigned op = (unsigned)(x % 100), a = (unsigned)(x >> 8) % 4, sy = (unsigned)(x >> 16) % 3;
     oms_side_t side = (x >> 24) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY;
     oms_dec_t qty = oms_dec_from_raw((int64_t)(1 + (x >> 28) % 6) * OMS_DEC_SCALE);
@@ -1356,9 +1359,7 @@ static void test_an_open_reserves_as_a_check_then_an_open(void **state) {
   uint64_t x = 1181783497276652981u;
   int64_t t = F_NOW;
   for (int step = 0; step < 3000; step++) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
+    xorshift(&x);
     unsigned op = (unsigned)(x % 100), a = (unsigned)(x >> 8) % 2, sy = (unsigned)(x >> 16) % 3;
     oms_side_t side = (x >> 24) & 1 ? OMS_SIDE_SELL : OMS_SIDE_BUY;
     /* whole, or cut to a quarter */
