@@ -247,13 +247,36 @@ static oms_reason_t reject_against(oms_reject_t *r, oms_reason_t code, const cha
   return oms_reject_set(r, code, "%s %s %s %s for %s", what, a, relation, b, symbol);
 }
 
-/* Runs after check_instrument, so ins is the request's instrument. The
- * multiples are not tested again where the caller knows them
- * (OMS__KNOWN_STEPS). */
+/* The sizes and notional of the request against an instrument's limits,
+ * named sym in a refusal. */
+static inline __attribute__((always_inline)) oms_reason_t check_limits(
+    const oms_order_request_t *req, const char *sym, oms_dec_t min_qty, oms_dec_t max_qty,
+    oms_dec_t min_notional, oms_dec_t multiplier, oms_reject_t *r) {
+  if (oms_dec_is_pos(min_qty) && oms_dec_lt(req->qty, min_qty))
+    return reject_against(r, OMS_R_MIN_QTY, "quantity", req->qty, "below minimum", min_qty, sym);
+  if (oms_dec_is_pos(max_qty) && oms_dec_gt(req->qty, max_qty))
+    return reject_against(r, OMS_R_MAX_QTY, "quantity", req->qty, "above maximum", max_qty, sym);
+  /* Min notional is checked where a price is known; a market or stop order's
+   * notional is the risk engine's business, with a reference price. */
+  oms_dec_t px = needs_price(req->type) ? req->price : req->stop_price;
+  if (oms_dec_is_pos(min_notional) && oms_dec_is_pos(px)) {
+    oms_dec_t n;
+    if (oms_notional(req->qty, px, multiplier, &n) != 0)
+      return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range", sym);
+    if (oms_dec_lt(n, min_notional))
+      return reject_against(r, OMS_R_MIN_NOTIONAL, "notional", n, "below minimum", min_notional,
+                            sym);
+  }
+  return OMS_R_NONE;
+}
+
+/* Runs after check_instrument, so ins (and hot, if not NULL) is the
+ * request's instrument. The multiples are not tested again where the
+ * caller knows them (OMS__KNOWN_STEPS). */
 static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                       unsigned known, oms_reject_t *r) {
-  const char *sym = ins->symbol;
+                                       const oms__ins_hot_t *hot, unsigned known, oms_reject_t *r) {
   if (!(known & OMS__KNOWN_STEPS)) {
+    const char *sym = ins->symbol;
     if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size))
       return reject_against(r, OMS_R_TICK_SIZE, "price", req->price, "is not a multiple of tick",
                             ins->tick_size, sym);
@@ -264,35 +287,42 @@ static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms
       return reject_against(r, OMS_R_LOT_SIZE, "quantity", req->qty, "is not a multiple of lot",
                             ins->lot_size, sym);
   }
-  if (oms_dec_is_pos(ins->min_qty) && oms_dec_lt(req->qty, ins->min_qty))
-    return reject_against(r, OMS_R_MIN_QTY, "quantity", req->qty, "below minimum", ins->min_qty,
-                          sym);
-  if (oms_dec_is_pos(ins->max_qty) && oms_dec_gt(req->qty, ins->max_qty))
-    return reject_against(r, OMS_R_MAX_QTY, "quantity", req->qty, "above maximum", ins->max_qty,
-                          sym);
-  /* Min notional is checked where a price is known; a market or stop order's
-   * notional is the risk engine's business, with a reference price. */
-  oms_dec_t px = needs_price(req->type) ? req->price : req->stop_price;
-  if (oms_dec_is_pos(ins->min_notional) && oms_dec_is_pos(px)) {
-    oms_dec_t n;
-    if (oms_notional(req->qty, px, ins->multiplier, &n) != 0)
-      return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range", ins->symbol);
-    if (oms_dec_lt(n, ins->min_notional))
-      return reject_against(r, OMS_R_MIN_NOTIONAL, "notional", n, "below minimum",
-                            ins->min_notional, sym);
-  }
-  return OMS_R_NONE;
+  if (hot != NULL)
+    return check_limits(req, hot->symbol, hot->min_qty, hot->max_qty, hot->min_notional,
+                        hot->multiplier, r);
+  return check_limits(req, ins->symbol, ins->min_qty, ins->max_qty, ins->min_notional,
+                      ins->multiplier, r);
+}
+
+void oms__ins_hot_set(oms__ins_hot_t *h, const oms_instrument_t *ins) {
+  memset(h, 0, sizeof(*h));
+  memcpy(h->symbol, ins->symbol, sizeof(h->symbol));
+  memcpy(h->venue, ins->venue, sizeof(h->venue));
+  h->min_qty = ins->min_qty;
+  h->max_qty = ins->max_qty;
+  h->min_notional = ins->min_notional;
+  h->multiplier = ins->multiplier;
+  oms__step_t t = oms__step(ins->tick_size), l = oms__step(ins->lot_size);
+  h->tick_inv = t.inv;
+  h->tick_lim = t.lim;
+  h->tick_shift = (uint8_t)t.shift;
+  h->lot_inv = l.inv;
+  h->lot_lim = l.lim;
+  h->lot_shift = (uint8_t)l.shift;
+  h->venue_ok = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
+                oms_id_valid(ins->venue, OMS_VENUE_MAX);
 }
 
 /* ---- the request ----------------------------------------------------------- */
 
 oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
                                   int64_t now_ns, oms_reject_t *r) {
-  return oms__request_validate(req, ins, 0, now_ns, r);
+  return oms__request_validate(req, ins, NULL, 0, now_ns, r);
 }
 
 oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                   unsigned known, int64_t now_ns, oms_reject_t *r) {
+                                   const oms__ins_hot_t *hot, unsigned known, int64_t now_ns,
+                                   oms_reject_t *r) {
   oms_reason_t rc = check_identity(req, known, r);
   if (rc == OMS_R_NONE) rc = check_metadata(req, r);
   if (rc == OMS_R_NONE) rc = check_enums(req, r);
@@ -301,7 +331,7 @@ oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_ins
   if (rc == OMS_R_NONE) rc = check_stop_price(req, r);
   if (rc == OMS_R_NONE) rc = check_time_in_force(req, now_ns, r);
   if (rc == OMS_R_NONE && !(known & OMS__KNOWN_INSTRUMENT)) rc = check_instrument(req, ins, r);
-  if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, known, r);
+  if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, hot, known, r);
   if (rc != OMS_R_NONE) return rc;
   r->code = OMS_R_NONE;
   r->text[0] = '\0';
