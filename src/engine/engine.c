@@ -1510,7 +1510,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   unsigned known;
   const oms__ins_hot_t *hot;
   const oms_instrument_t *ins = request_instrument(e, ikey, req, &hot, &known);
-  if (oms__request_validate(req, ins, hot, known, e->now, &rej) != OMS_R_NONE)
+  if (oms__request_validate_hot(req, ins, hot, known, e->now, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
   /* 4. risk */

@@ -130,12 +130,15 @@ static inline oms__step_t oms__ins_lot(const oms__ins_hot_t *h) {
  * uses them) are multiples of ins's tick size, its quantity of ins's lot
  * size (a caller that tested this with oms__dec_multiple, no division). */
 #define OMS__KNOWN_STEPS 4u
-/* hot, when not NULL, is ins's hot record (oms__ins_hot_set of *ins), and
- * the limits and names are read from it: of ins only the tick and lot
- * sizes, to test them without OMS__KNOWN_STEPS or to word their refusal. */
 oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                   const oms__ins_hot_t *hot, unsigned known, int64_t now_ns,
-                                   oms_reject_t *r);
+                                   unsigned known, int64_t now_ns, oms_reject_t *r);
+/* The same, with hot ins's hot record (oms__ins_hot_set of *ins; NULL with
+ * ins), from which the limits and the names in a refusal are read: of ins
+ * only the tick and lot sizes, to test them without OMS__KNOWN_STEPS or to
+ * word their refusal. */
+oms_reason_t oms__request_validate_hot(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                       const oms__ins_hot_t *hot, unsigned known, int64_t now_ns,
+                                       oms_reject_t *r);
 
 /* oms_ord_state_is_terminal() where the compiler can inline it: the core
  * asks about ten times per submission, and a call into order.c costs more

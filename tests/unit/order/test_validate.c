@@ -460,12 +460,10 @@ static void test_step_multiples_without_division(void **state) {
 static void test_known_steps_change_no_answer(void **state) {
   (void)state;
   oms_reject_t other;
-  assert_int_equal(oms__request_validate(&req, &ins, NULL, OMS__KNOWN_STEPS, NOW, &rej),
-                   OMS_R_NONE);
+  assert_int_equal(oms__request_validate(&req, &ins, OMS__KNOWN_STEPS, NOW, &rej), OMS_R_NONE);
   ins.min_qty = T_D("2");
-  assert_int_equal(oms__request_validate(&req, &ins, NULL, 0, NOW, &rej), OMS_R_MIN_QTY);
-  assert_int_equal(oms__request_validate(&req, &ins, NULL, OMS__KNOWN_STEPS, NOW, &other),
-                   OMS_R_MIN_QTY);
+  assert_int_equal(oms__request_validate(&req, &ins, 0, NOW, &rej), OMS_R_MIN_QTY);
+  assert_int_equal(oms__request_validate(&req, &ins, OMS__KNOWN_STEPS, NOW, &other), OMS_R_MIN_QTY);
   assert_string_equal(rej.text, other.text);
 }
 
@@ -491,11 +489,11 @@ static void expect_hot_same(void) {
       (!stop || oms__dec_multiple(req.stop_price, oms__ins_tick(&hot))) &&
       oms__dec_multiple(req.qty, oms__ins_lot(&hot)))
     known |= OMS__KNOWN_STEPS;
-  assert_int_equal(oms__request_validate(&req, &ins, &hot, known, NOW, &fast), want);
+  assert_int_equal(oms__request_validate_hot(&req, &ins, &hot, known, NOW, &fast), want);
   assert_int_equal(fast.code, plain.code);
   assert_string_equal(fast.text, plain.text);
   /* and without the knowledge, from the hot record still */
-  assert_int_equal(oms__request_validate(&req, &ins, &hot, 0, NOW, &fast), want);
+  assert_int_equal(oms__request_validate_hot(&req, &ins, &hot, 0, NOW, &fast), want);
   assert_string_equal(fast.text, plain.text);
 }
 
