@@ -176,7 +176,10 @@ struct oms_engine_s {
   oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
-  oms__ins_hot_t *ins_hot; /* per instrument: all a submission reads of it */
+  /* all a submission reads of an instrument, by its ins_key: at
+   * key & ins_tmask or the next free place after (half of them stay free) */
+  oms__ins_hot_t *ins_hot;
+  uint32_t ins_tmask;
   uint32_t nins;
   oms__u64map_t ins_map;
 
@@ -411,8 +414,13 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->slots = oms__calloc(e->nslots, sizeof(slot_t));
   e->mem = oms__calloc(e->nslots, sizeof(link_t));
   e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
-  e->ins_hot = oms__aligned_alloc(_Alignof(oms__ins_hot_t),
-                                  (size_t)c->max_instruments * sizeof(oms__ins_hot_t));
+  uint64_t tcap = 2;
+  while (tcap < 2 * (uint64_t)c->max_instruments) tcap *= 2;
+  e->ins_tmask = (uint32_t)(tcap - 1);
+  e->ins_hot = tcap <= UINT32_MAX ? oms__aligned_alloc(_Alignof(oms__ins_hot_t),
+                                                       (size_t)tcap * sizeof(oms__ins_hot_t))
+                                  : NULL;
+  if (e->ins_hot != NULL) memset(e->ins_hot, 0, (size_t)tcap * sizeof(oms__ins_hot_t));
   e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
@@ -488,6 +496,15 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e);
 }
 
+/* The hot record of the instrument whose ins_key is key, or the free place
+ * where it goes (key 0), which one is: the table is at most half full. */
+static oms__ins_hot_t *hot_of(const oms_engine_t *e, uint64_t key) {
+  for (uint32_t j = (uint32_t)key & e->ins_tmask;; j = (j + 1) & e->ins_tmask) {
+    oms__ins_hot_t *h = &e->ins_hot[j];
+    if (h->key == key || h->key == 0) return h;
+  }
+}
+
 int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_reject_t *rej) {
   oms_reject_t tmp;
   if (oms_instrument_check(ins, rej ? rej : &tmp) != 0) return OMS_EINVAL;
@@ -501,7 +518,10 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   /* Known once here, so that a request naming this instrument need not have
    * its venue checked (oms__request_validate), nor its steps divided by.
    * The only place e->ins changes: the hot record follows it here. */
-  oms__ins_hot_set(&e->ins_hot[idx], ins);
+  oms__ins_hot_t *h = hot_of(e, key);
+  oms__ins_hot_set(h, ins);
+  h->key = key;
+  h->index = (uint32_t)idx;
   if (e->cfg.portfolio != NULL)
     oms_portfolio_set_instrument(e->cfg.portfolio, ins->symbol, ins->multiplier, OMS_DEC_ZERO);
   return 0;
@@ -523,19 +543,19 @@ const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char 
 }
 
 /* The instrument a request names, or NULL: oms_engine_instrument() on the
- * request's arrays, compared a word at a time with its hot record's, the
- * only line or two of it read here and in validation (*hot receives it).
+ * request's arrays, compared a word at a time with its hot record's, found
+ * by ikey without the map: its two lines are all of it read here and in
+ * validation (*hot receives it).
  * *known receives what validation then need not check again (OMS__KNOWN_*):
  * the request's steps are tested here with the instrument's oms__step,
  * without a division. */
 static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_t ikey,
                                                   const oms_order_request_t *req,
                                                   const oms__ins_hot_t **hot, unsigned *known) {
-  int64_t i = instrument_at(e, ikey);
+  const oms__ins_hot_t *h = hot_of(e, ikey);
   *known = 0;
   *hot = NULL;
-  if (i < 0) return NULL;
-  const oms__ins_hot_t *h = &e->ins_hot[i];
+  if (h->key == 0) return NULL;
   _Static_assert(sizeof(h->symbol) == sizeof(req->symbol) && sizeof(h->venue) == sizeof(req->venue),
                  "an instrument's names and a request's are arrays of one size");
   if (!oms__name_eq(h->symbol, req->symbol, sizeof(req->symbol)) ||
@@ -550,7 +570,7 @@ static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_
       (!stop || oms__dec_multiple(req->stop_price, tick)) &&
       oms__dec_multiple(req->qty, oms__ins_lot(h)))
     *known |= OMS__KNOWN_STEPS;
-  return &e->ins[i];
+  return &e->ins[h->index];
 }
 
 static void on_report(void *ctx, const oms_exec_report_t *r);

@@ -98,12 +98,17 @@ static inline bool oms__dec_multiple(oms_dec_t a, oms__step_t s) {
 /* What a submission reads of an instrument, on two cache lines of its own
  * (the record itself is 104 bytes at any offset, and its steps were apart):
  * the names it compares, its limits and its steps. oms__ins_hot_set makes
- * it from the record; an owner keeps it in step with every change. */
+ * it from the record; an owner keeps it in step with every change. key and
+ * index are the owner's (the engine's: the hash it finds the record by, in
+ * a table of these where a map entry would be a third line, and the
+ * record's place); oms__ins_hot_set clears them. */
 typedef struct oms__ins_hot_s {
   _Alignas(128) char symbol[OMS_SYMBOL_MAX + 1];
   char venue[OMS_VENUE_MAX + 1];
   oms_dec_t min_qty, max_qty, min_notional, multiplier;
   uint64_t tick_inv, tick_lim, lot_inv, lot_lim; /* oms__step of tick and lot size */
+  uint64_t key;
+  uint32_t index;
   uint8_t tick_shift, lot_shift;
   bool venue_ok; /* the venue is a valid identifier (OMS__KNOWN_VENUE) */
 } oms__ins_hot_t;
