@@ -103,13 +103,6 @@ typedef struct link_s {
   uint32_t prev, next;
 } link_t;
 
-/* What the engine knows of an instrument beyond its record, for the
- * submission's validation (oms__request_validate's OMS__KNOWN_*). */
-typedef struct ins_aux_s {
-  oms__step_t tick, lot;
-  bool venue_ok; /* its venue is a valid identifier */
-} ins_aux_t;
-
 typedef struct action_s {
   uint64_t ticket;
   uint8_t kind;
@@ -183,7 +176,10 @@ struct oms_engine_s {
   oms__u64map_t by_id, by_clord, by_cur, by_venue_id;
 
   oms_instrument_t *ins;
-  ins_aux_t *ins_aux; /* per instrument */
+  /* all a submission reads of an instrument, by its ins_key: at
+   * key & ins_tmask or the next free place after (half of them stay free) */
+  oms__ins_hot_t *ins_hot;
+  uint32_t ins_tmask;
   uint32_t nins;
   oms__u64map_t ins_map;
 
@@ -418,7 +414,13 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->slots = oms__calloc(e->nslots, sizeof(slot_t));
   e->mem = oms__calloc(e->nslots, sizeof(link_t));
   e->ins = oms__calloc(c->max_instruments, sizeof(oms_instrument_t));
-  e->ins_aux = oms__calloc(c->max_instruments, sizeof(ins_aux_t));
+  uint64_t tcap = 2;
+  while (tcap < 2 * (uint64_t)c->max_instruments) tcap *= 2;
+  e->ins_tmask = (uint32_t)(tcap - 1);
+  e->ins_hot = tcap <= UINT32_MAX ? oms__aligned_alloc(_Alignof(oms__ins_hot_t),
+                                                       (size_t)tcap * sizeof(oms__ins_hot_t))
+                                  : NULL;
+  if (e->ins_hot != NULL) memset(e->ins_hot, 0, (size_t)tcap * sizeof(oms__ins_hot_t));
   e->vctx = oms__calloc(c->max_venues, sizeof(vctx_t));
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
@@ -432,7 +434,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->hcap = c->outbox_capacity;
   e->held = oms__calloc(e->hcap, sizeof(oms_exec_report_t));
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
-  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_aux == NULL ||
+  if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_hot == NULL ||
       e->vctx == NULL || e->actions == NULL || e->events == NULL || e->exec_ring == NULL ||
       e->exec_fill == NULL || e->held == NULL || e->held_venue == NULL || e->seen == NULL)
     goto fail;
@@ -473,7 +475,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->slots);
   oms__free(e->mem);
   oms__free(e->ins);
-  oms__free(e->ins_aux);
+  oms__aligned_free(e->ins_hot);
   oms__free(e->vctx);
   oms__free(e->actions);
   oms__free(e->events);
@@ -494,6 +496,15 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e);
 }
 
+/* The hot record of the instrument whose ins_key is key, or the free place
+ * where it goes (key 0), which one is: the table is at most half full. */
+static oms__ins_hot_t *hot_of(const oms_engine_t *e, uint64_t key) {
+  for (uint32_t j = (uint32_t)key & e->ins_tmask;; j = (j + 1) & e->ins_tmask) {
+    oms__ins_hot_t *h = &e->ins_hot[j];
+    if (h->key == key || h->key == 0) return h;
+  }
+}
+
 int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_reject_t *rej) {
   oms_reject_t tmp;
   if (oms_instrument_check(ins, rej ? rej : &tmp) != 0) return OMS_EINVAL;
@@ -505,11 +516,12 @@ int oms_engine_add_instrument(oms_engine_t *e, const oms_instrument_t *ins, oms_
   }
   e->ins[idx] = *ins;
   /* Known once here, so that a request naming this instrument need not have
-   * its venue checked (oms__request_validate), nor its steps divided by. */
-  e->ins_aux[idx].venue_ok = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
-                             oms_id_valid(ins->venue, OMS_VENUE_MAX);
-  e->ins_aux[idx].tick = oms__step(ins->tick_size);
-  e->ins_aux[idx].lot = oms__step(ins->lot_size);
+   * its venue checked (oms__request_validate), nor its steps divided by.
+   * The only place e->ins changes: the hot record follows it here. */
+  oms__ins_hot_t *h = hot_of(e, key);
+  oms__ins_hot_set(h, ins);
+  h->key = key;
+  h->index = (uint32_t)idx;
   if (e->cfg.portfolio != NULL)
     oms_portfolio_set_instrument(e->cfg.portfolio, ins->symbol, ins->multiplier, OMS_DEC_ZERO);
   return 0;
@@ -531,30 +543,34 @@ const oms_instrument_t *oms_engine_instrument(const oms_engine_t *e, const char 
 }
 
 /* The instrument a request names, or NULL: oms_engine_instrument() on the
- * request's arrays, compared a word at a time. *known receives what
- * validation then need not check again (OMS__KNOWN_*): the request's steps
- * are tested here with the instrument's oms__step, without a division. */
+ * request's arrays, compared a word at a time with its hot record's, found
+ * by ikey without the map: its two lines are all of it read here and in
+ * validation (*hot receives it).
+ * *known receives what validation then need not check again (OMS__KNOWN_*):
+ * the request's steps are tested here with the instrument's oms__step,
+ * without a division. */
 static const oms_instrument_t *request_instrument(const oms_engine_t *e, uint64_t ikey,
-                                                  const oms_order_request_t *req, unsigned *known) {
-  int64_t i = instrument_at(e, ikey);
+                                                  const oms_order_request_t *req,
+                                                  const oms__ins_hot_t **hot, unsigned *known) {
+  const oms__ins_hot_t *h = hot_of(e, ikey);
   *known = 0;
-  if (i < 0) return NULL;
-  const oms_instrument_t *ins = &e->ins[i];
-  _Static_assert(
-      sizeof(ins->symbol) == sizeof(req->symbol) && sizeof(ins->venue) == sizeof(req->venue),
-      "an instrument's names and a request's are arrays of one size");
-  if (!oms__name_eq(ins->symbol, req->symbol, sizeof(req->symbol)) ||
-      !oms__name_eq(ins->venue, req->venue, sizeof(req->venue)))
+  *hot = NULL;
+  if (h->key == 0) return NULL;
+  _Static_assert(sizeof(h->symbol) == sizeof(req->symbol) && sizeof(h->venue) == sizeof(req->venue),
+                 "an instrument's names and a request's are arrays of one size");
+  if (!oms__name_eq(h->symbol, req->symbol, sizeof(req->symbol)) ||
+      !oms__name_eq(h->venue, req->venue, sizeof(req->venue)))
     return NULL;
-  const ins_aux_t *aux = &e->ins_aux[i];
-  *known = OMS__KNOWN_INSTRUMENT | (aux->venue_ok ? OMS__KNOWN_VENUE : 0);
+  *hot = h;
+  *known = OMS__KNOWN_INSTRUMENT | (h->venue_ok ? OMS__KNOWN_VENUE : 0);
   bool price = req->type == OMS_ORD_LIMIT || req->type == OMS_ORD_STOP_LIMIT;
   bool stop = req->type == OMS_ORD_STOP || req->type == OMS_ORD_STOP_LIMIT;
-  if ((!price || oms__dec_multiple(req->price, aux->tick)) &&
-      (!stop || oms__dec_multiple(req->stop_price, aux->tick)) &&
-      oms__dec_multiple(req->qty, aux->lot))
+  oms__step_t tick = oms__ins_tick(h);
+  if ((!price || oms__dec_multiple(req->price, tick)) &&
+      (!stop || oms__dec_multiple(req->stop_price, tick)) &&
+      oms__dec_multiple(req->qty, oms__ins_lot(h)))
     *known |= OMS__KNOWN_STEPS;
-  return ins;
+  return &e->ins[h->index];
 }
 
 static void on_report(void *ctx, const oms_exec_report_t *r);
@@ -1512,8 +1528,9 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
 
   oms_reject_t rej;
   unsigned known;
-  const oms_instrument_t *ins = request_instrument(e, ikey, req, &known);
-  if (oms__request_validate(req, ins, known, e->now, &rej) != OMS_R_NONE)
+  const oms__ins_hot_t *hot;
+  const oms_instrument_t *ins = request_instrument(e, ikey, req, &hot, &known);
+  if (oms__request_validate_hot(req, ins, hot, known, e->now, &rej) != OMS_R_NONE)
     return deny(e, si, &rej, OMS_EVT_ORDER_REJECTED, NULL, res);
 
   /* 4. risk */

@@ -60,6 +60,69 @@ void oms__order_unsubmit(oms_order_t *o, const oms__submit_undo_t *u);
 unsigned oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order_request_t *req,
                               int64_t now_ns, unsigned dirty);
 
+/* A step (a tick or lot size) made ready for multiple tests without a
+ * division, which costs tens of cycles where this costs a few: the step is
+ * odd << shift, inv is odd's inverse modulo 2^64 and lim is UINT64_MAX /
+ * step; u is a multiple of the step exactly when u * inv (mod 2^64),
+ * rotated right by shift, is <= lim. Multiplying by inv maps the multiples
+ * of the step onto q << shift for q in 0..lim; anything else either keeps
+ * a bit below shift, which the rotation puts above lim, or maps to a
+ * larger q (Granlund and Montgomery, "Division by invariant integers using
+ * multiplication", 1994, as compilers test x % d == 0). A step <= 0
+ * divides everything, as oms_dec_is_multiple has it. */
+typedef struct oms__step_s {
+  uint64_t inv, lim;
+  unsigned shift;
+} oms__step_t;
+
+static inline oms__step_t oms__step(oms_dec_t step) {
+  oms__step_t s = {.inv = 0, .lim = UINT64_MAX, .shift = 0};
+  if (step.raw <= 0) return s;
+  uint64_t odd = (uint64_t)step.raw;
+  s.shift = (unsigned)__builtin_ctzll(odd);
+  odd >>= s.shift;
+  uint64_t x = odd; /* right in its low 3 bits; each step doubles that */
+  for (int i = 0; i < 5; i++) x *= 2 - odd * x;
+  s.inv = x;
+  s.lim = UINT64_MAX / (uint64_t)step.raw;
+  return s;
+}
+
+/* oms_dec_is_multiple(a, step) for s = oms__step(step). */
+static inline bool oms__dec_multiple(oms_dec_t a, oms__step_t s) {
+  uint64_t u = a.raw < 0 ? 0 - (uint64_t)a.raw : (uint64_t)a.raw;
+  uint64_t p = u * s.inv;
+  return (p >> s.shift | p << (-s.shift & 63u)) <= s.lim;
+}
+
+/* What a submission reads of an instrument, on two cache lines of its own
+ * (the record itself is 104 bytes at any offset, and its steps were apart):
+ * the names it compares, its limits and its steps. oms__ins_hot_set makes
+ * it from the record; an owner keeps it in step with every change. key and
+ * index are the owner's (the engine's: the hash it finds the record by, in
+ * a table of these where a map entry would be a third line, and the
+ * record's place); oms__ins_hot_set clears them. */
+typedef struct oms__ins_hot_s {
+  _Alignas(128) char symbol[OMS_SYMBOL_MAX + 1];
+  char venue[OMS_VENUE_MAX + 1];
+  oms_dec_t min_qty, max_qty, min_notional, multiplier;
+  uint64_t tick_inv, tick_lim, lot_inv, lot_lim; /* oms__step of tick and lot size */
+  uint64_t key;
+  uint32_t index;
+  uint8_t tick_shift, lot_shift;
+  bool venue_ok; /* the venue is a valid identifier (OMS__KNOWN_VENUE) */
+} oms__ins_hot_t;
+_Static_assert(sizeof(oms__ins_hot_t) == 128, "an instrument's hot record is two cache lines");
+
+void oms__ins_hot_set(oms__ins_hot_t *h, const oms_instrument_t *ins);
+
+static inline oms__step_t oms__ins_tick(const oms__ins_hot_t *h) {
+  return (oms__step_t){h->tick_inv, h->tick_lim, h->tick_shift};
+}
+static inline oms__step_t oms__ins_lot(const oms__ins_hot_t *h) {
+  return (oms__step_t){h->lot_inv, h->lot_lim, h->lot_shift};
+}
+
 /* oms_request_validate() for a caller that knows some rules hold (`known`,
  * OMS__KNOWN_* bits): the rules are not tested again, and the answer is the
  * same. OMS__KNOWN_INSTRUMENT: ins is not NULL, passed
@@ -74,40 +137,13 @@ unsigned oms__order_init_over(oms_order_t *o, uint64_t order_id, const oms_order
 #define OMS__KNOWN_STEPS 4u
 oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
                                    unsigned known, int64_t now_ns, oms_reject_t *r);
-
-/* A step (a tick or lot size) made ready for multiple tests without a
- * division, which costs tens of cycles where this costs a few: the step is
- * odd << shift, inv is odd's inverse modulo 2^64 and lim is UINT64_MAX /
- * odd; u is a multiple of odd exactly when u * inv (mod 2^64) <= lim, as
- * multiplying by inv maps the multiples of odd, and only them, onto
- * 0..lim (Granlund and Montgomery, "Division by invariant integers using
- * multiplication", 1994). A step <= 0 divides everything, as
- * oms_dec_is_multiple has it. */
-typedef struct oms__step_s {
-  uint64_t inv, lim;
-  uint64_t low; /* the bits below shift */
-  unsigned shift;
-} oms__step_t;
-
-static inline oms__step_t oms__step(oms_dec_t step) {
-  oms__step_t s = {.inv = 0, .lim = UINT64_MAX, .low = 0, .shift = 0};
-  if (step.raw <= 0) return s;
-  uint64_t odd = (uint64_t)step.raw;
-  s.shift = (unsigned)__builtin_ctzll(odd);
-  odd >>= s.shift;
-  s.low = (UINT64_C(1) << s.shift) - 1;
-  uint64_t x = odd; /* right in its low 3 bits; each step doubles that */
-  for (int i = 0; i < 5; i++) x *= 2 - odd * x;
-  s.inv = x;
-  s.lim = UINT64_MAX / odd;
-  return s;
-}
-
-/* oms_dec_is_multiple(a, step) for s = oms__step(step). */
-static inline bool oms__dec_multiple(oms_dec_t a, oms__step_t s) {
-  uint64_t u = a.raw < 0 ? 0 - (uint64_t)a.raw : (uint64_t)a.raw;
-  return (u & s.low) == 0 && (u >> s.shift) * s.inv <= s.lim;
-}
+/* The same, with hot ins's hot record (oms__ins_hot_set of *ins; NULL with
+ * ins), from which the limits and the names in a refusal are read: of ins
+ * only the tick and lot sizes, to test them without OMS__KNOWN_STEPS or to
+ * word their refusal. */
+oms_reason_t oms__request_validate_hot(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                       const oms__ins_hot_t *hot, unsigned known, int64_t now_ns,
+                                       oms_reject_t *r);
 
 /* oms_ord_state_is_terminal() where the compiler can inline it: the core
  * asks about ten times per submission, and a call into order.c costs more

@@ -25,9 +25,10 @@
  *                        least the instrument's minimum
  *
  * Each group returns OMS_R_NONE or the reason it wrote into *r. The groups
- * are static functions called once, which the compiler inlines back into one
- * body, so the split costs nothing on the submit path (bench_order's
- * order_validate); only the formatting of a refusal stays out of line.
+ * are static functions inlined back into one body (GROUP: each entry below,
+ * the engine's and the others', has its own), so the split costs nothing on
+ * the submit path (bench_order's order_validate); only the formatting of a
+ * refusal stays out of line.
  * Every text names the values that decided it, because the person reading it
  * is usually a trader looking at a rejected order under time pressure.
  */
@@ -69,6 +70,10 @@ static bool field_ok(const char *s, size_t cap, size_t max) {
   return n > 0 && n < lim && s[n] == '\0';
 }
 
+/* A rule group: inlined into each entry even where the compiler would call
+ * one copy from both. */
+#define GROUP static inline __attribute__((always_inline))
+
 static bool needs_price(oms_ord_type_t t) { return t == OMS_ORD_LIMIT || t == OMS_ORD_STOP_LIMIT; }
 static bool needs_stop(oms_ord_type_t t) { return t == OMS_ORD_STOP || t == OMS_ORD_STOP_LIMIT; }
 
@@ -103,15 +108,14 @@ int oms_instrument_check(const oms_instrument_t *ins, oms_reject_t *r) {
 
 /* One identifier field of the request: its name, its buffer and the most
  * characters it may hold. */
-static oms_reason_t check_id(const char *name, const char *s, size_t cap, size_t max,
-                             oms_reject_t *r) {
+GROUP oms_reason_t check_id(const char *name, const char *s, size_t cap, size_t max,
+                            oms_reject_t *r) {
   if (field_ok(s, cap, max)) return OMS_R_NONE;
   return oms_reject_set(r, OMS_R_BAD_ID, "%s must be 1..%zu characters of [A-Za-z0-9._:@/-]", name,
                         max);
 }
 
-static oms_reason_t check_identity(const oms_order_request_t *req, unsigned known,
-                                   oms_reject_t *r) {
+GROUP oms_reason_t check_identity(const oms_order_request_t *req, unsigned known, oms_reject_t *r) {
   oms_reason_t rc = check_id("client_order_id", req->client_order_id, sizeof(req->client_order_id),
                              OMS_ID_MAX, r);
   if (rc == OMS_R_NONE)
@@ -125,7 +129,7 @@ static oms_reason_t check_identity(const oms_order_request_t *req, unsigned know
   return rc;
 }
 
-static oms_reason_t check_metadata(const oms_order_request_t *req, oms_reject_t *r) {
+GROUP oms_reason_t check_metadata(const oms_order_request_t *req, oms_reject_t *r) {
   /* Most requests carry none: the first byte answers without a call. */
   if (req->metadata[0] != '\0' && memchr(req->metadata, '\0', sizeof(req->metadata)) == NULL)
     return oms_reject_set(r, OMS_R_METADATA_TOO_LONG, "metadata longer than %d bytes",
@@ -133,7 +137,7 @@ static oms_reason_t check_metadata(const oms_order_request_t *req, oms_reject_t 
   return OMS_R_NONE;
 }
 
-static oms_reason_t check_enums(const oms_order_request_t *req, oms_reject_t *r) {
+GROUP oms_reason_t check_enums(const oms_order_request_t *req, oms_reject_t *r) {
   if (req->side != OMS_SIDE_BUY && req->side != OMS_SIDE_SELL)
     return oms_reject_set(r, OMS_R_BAD_ENUM, "unknown side %d", (int)req->side);
   if (req->type < OMS_ORD_MARKET || req->type > OMS_ORD_STOP_LIMIT)
@@ -146,7 +150,7 @@ static oms_reason_t check_enums(const oms_order_request_t *req, oms_reject_t *r)
   return OMS_R_NONE;
 }
 
-static oms_reason_t check_quantity(const oms_order_request_t *req, oms_reject_t *r) {
+GROUP oms_reason_t check_quantity(const oms_order_request_t *req, oms_reject_t *r) {
   if (!oms_dec_is_pos(req->qty)) {
     char a[OMS_DEC_STRLEN];
     oms_dec_format(req->qty, a, sizeof a);
@@ -155,7 +159,7 @@ static oms_reason_t check_quantity(const oms_order_request_t *req, oms_reject_t 
   return OMS_R_NONE;
 }
 
-static oms_reason_t check_limit_price(const oms_order_request_t *req, oms_reject_t *r) {
+GROUP oms_reason_t check_limit_price(const oms_order_request_t *req, oms_reject_t *r) {
   if (needs_price(req->type)) {
     if (oms_dec_is_zero(req->price))
       return oms_reject_set(r, OMS_R_PRICE_REQUIRED, "%s order needs a price",
@@ -172,7 +176,7 @@ static oms_reason_t check_limit_price(const oms_order_request_t *req, oms_reject
   return OMS_R_NONE;
 }
 
-static oms_reason_t check_stop_price(const oms_order_request_t *req, oms_reject_t *r) {
+GROUP oms_reason_t check_stop_price(const oms_order_request_t *req, oms_reject_t *r) {
   if (!needs_stop(req->type)) {
     if (!oms_dec_is_zero(req->stop_price))
       return oms_reject_set(r, OMS_R_STOP_FORBIDDEN, "%s order must not carry a stop price",
@@ -204,8 +208,8 @@ static oms_reason_t check_stop_price(const oms_order_request_t *req, oms_reject_
   return OMS_R_NONE;
 }
 
-static oms_reason_t check_time_in_force(const oms_order_request_t *req, int64_t now_ns,
-                                        oms_reject_t *r) {
+GROUP oms_reason_t check_time_in_force(const oms_order_request_t *req, int64_t now_ns,
+                                       oms_reject_t *r) {
   if (req->instructions & OMS_INST_POST_ONLY) {
     if (req->type != OMS_ORD_LIMIT)
       return oms_reject_set(r, OMS_R_POST_ONLY_NOT_LIMIT, "post-only on a %s order",
@@ -227,8 +231,8 @@ static oms_reason_t check_time_in_force(const oms_order_request_t *req, int64_t 
   return OMS_R_NONE;
 }
 
-static oms_reason_t check_instrument(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                     oms_reject_t *r) {
+GROUP oms_reason_t check_instrument(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                    oms_reject_t *r) {
   if (ins == NULL || strcmp(ins->symbol, req->symbol) != 0 ||
       (ins->venue[0] != '\0' && strcmp(ins->venue, req->venue) != 0))
     return oms_reject_set(r, OMS_R_UNKNOWN_INSTRUMENT, "unknown instrument %s on venue %s",
@@ -247,13 +251,37 @@ static oms_reason_t reject_against(oms_reject_t *r, oms_reason_t code, const cha
   return oms_reject_set(r, code, "%s %s %s %s for %s", what, a, relation, b, symbol);
 }
 
-/* Runs after check_instrument, so ins is the request's instrument. The
- * multiples are not tested again where the caller knows them
- * (OMS__KNOWN_STEPS). */
-static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                       unsigned known, oms_reject_t *r) {
-  const char *sym = ins->symbol;
+/* The sizes and notional of the request against an instrument's limits,
+ * named sym in a refusal. */
+static inline __attribute__((always_inline)) oms_reason_t check_limits(
+    const oms_order_request_t *req, const char *sym, oms_dec_t min_qty, oms_dec_t max_qty,
+    oms_dec_t min_notional, oms_dec_t multiplier, oms_reject_t *r) {
+  if (oms_dec_is_pos(min_qty) && oms_dec_lt(req->qty, min_qty))
+    return reject_against(r, OMS_R_MIN_QTY, "quantity", req->qty, "below minimum", min_qty, sym);
+  if (oms_dec_is_pos(max_qty) && oms_dec_gt(req->qty, max_qty))
+    return reject_against(r, OMS_R_MAX_QTY, "quantity", req->qty, "above maximum", max_qty, sym);
+  /* Min notional is checked where a price is known; a market or stop order's
+   * notional is the risk engine's business, with a reference price. */
+  oms_dec_t px = needs_price(req->type) ? req->price : req->stop_price;
+  if (oms_dec_is_pos(min_notional) && oms_dec_is_pos(px)) {
+    oms_dec_t n;
+    if (oms_notional(req->qty, px, multiplier, &n) != 0)
+      return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range", sym);
+    if (oms_dec_lt(n, min_notional))
+      return reject_against(r, OMS_R_MIN_NOTIONAL, "notional", n, "below minimum", min_notional,
+                            sym);
+  }
+  return OMS_R_NONE;
+}
+
+/* Runs after check_instrument, so ins (and hot, if use_hot) is the
+ * request's instrument. The multiples are not tested again where the
+ * caller knows them (OMS__KNOWN_STEPS). */
+static inline __attribute__((always_inline)) oms_reason_t check_tick_and_lot(
+    const oms_order_request_t *req, const oms_instrument_t *ins, const oms__ins_hot_t *hot,
+    bool use_hot, unsigned known, oms_reject_t *r) {
   if (!(known & OMS__KNOWN_STEPS)) {
+    const char *sym = ins->symbol;
     if (needs_price(req->type) && !oms_dec_is_multiple(req->price, ins->tick_size))
       return reject_against(r, OMS_R_TICK_SIZE, "price", req->price, "is not a multiple of tick",
                             ins->tick_size, sym);
@@ -264,35 +292,39 @@ static oms_reason_t check_tick_and_lot(const oms_order_request_t *req, const oms
       return reject_against(r, OMS_R_LOT_SIZE, "quantity", req->qty, "is not a multiple of lot",
                             ins->lot_size, sym);
   }
-  if (oms_dec_is_pos(ins->min_qty) && oms_dec_lt(req->qty, ins->min_qty))
-    return reject_against(r, OMS_R_MIN_QTY, "quantity", req->qty, "below minimum", ins->min_qty,
-                          sym);
-  if (oms_dec_is_pos(ins->max_qty) && oms_dec_gt(req->qty, ins->max_qty))
-    return reject_against(r, OMS_R_MAX_QTY, "quantity", req->qty, "above maximum", ins->max_qty,
-                          sym);
-  /* Min notional is checked where a price is known; a market or stop order's
-   * notional is the risk engine's business, with a reference price. */
-  oms_dec_t px = needs_price(req->type) ? req->price : req->stop_price;
-  if (oms_dec_is_pos(ins->min_notional) && oms_dec_is_pos(px)) {
-    oms_dec_t n;
-    if (oms_notional(req->qty, px, ins->multiplier, &n) != 0)
-      return oms_reject_set(r, OMS_R_NOTIONAL_OVERFLOW, "notional of %s out of range", ins->symbol);
-    if (oms_dec_lt(n, ins->min_notional))
-      return reject_against(r, OMS_R_MIN_NOTIONAL, "notional", n, "below minimum",
-                            ins->min_notional, sym);
-  }
-  return OMS_R_NONE;
+  if (use_hot)
+    return check_limits(req, hot->symbol, hot->min_qty, hot->max_qty, hot->min_notional,
+                        hot->multiplier, r);
+  return check_limits(req, ins->symbol, ins->min_qty, ins->max_qty, ins->min_notional,
+                      ins->multiplier, r);
+}
+
+void oms__ins_hot_set(oms__ins_hot_t *h, const oms_instrument_t *ins) {
+  memset(h, 0, sizeof(*h));
+  memcpy(h->symbol, ins->symbol, sizeof(h->symbol));
+  memcpy(h->venue, ins->venue, sizeof(h->venue));
+  h->min_qty = ins->min_qty;
+  h->max_qty = ins->max_qty;
+  h->min_notional = ins->min_notional;
+  h->multiplier = ins->multiplier;
+  oms__step_t t = oms__step(ins->tick_size), l = oms__step(ins->lot_size);
+  h->tick_inv = t.inv;
+  h->tick_lim = t.lim;
+  h->tick_shift = (uint8_t)t.shift;
+  h->lot_inv = l.inv;
+  h->lot_lim = l.lim;
+  h->lot_shift = (uint8_t)l.shift;
+  h->venue_ok = memchr(ins->venue, '\0', sizeof(ins->venue)) != NULL &&
+                oms_id_valid(ins->venue, OMS_VENUE_MAX);
 }
 
 /* ---- the request ----------------------------------------------------------- */
 
-oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                  int64_t now_ns, oms_reject_t *r) {
-  return oms__request_validate(req, ins, 0, now_ns, r);
-}
-
-oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
-                                   unsigned known, int64_t now_ns, oms_reject_t *r) {
+/* Both entries below, each with its own source of the limits (use_hot: hot,
+ * else ins), so neither tests which it has. */
+static inline __attribute__((always_inline)) oms_reason_t validate(
+    const oms_order_request_t *req, const oms_instrument_t *ins, const oms__ins_hot_t *hot,
+    bool use_hot, unsigned known, int64_t now_ns, oms_reject_t *r) {
   oms_reason_t rc = check_identity(req, known, r);
   if (rc == OMS_R_NONE) rc = check_metadata(req, r);
   if (rc == OMS_R_NONE) rc = check_enums(req, r);
@@ -301,9 +333,26 @@ oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_ins
   if (rc == OMS_R_NONE) rc = check_stop_price(req, r);
   if (rc == OMS_R_NONE) rc = check_time_in_force(req, now_ns, r);
   if (rc == OMS_R_NONE && !(known & OMS__KNOWN_INSTRUMENT)) rc = check_instrument(req, ins, r);
-  if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, known, r);
+  if (rc == OMS_R_NONE) rc = check_tick_and_lot(req, ins, hot, use_hot, known, r);
   if (rc != OMS_R_NONE) return rc;
   r->code = OMS_R_NONE;
   r->text[0] = '\0';
   return OMS_R_NONE;
+}
+
+oms_reason_t oms_request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                  int64_t now_ns, oms_reject_t *r) {
+  return oms__request_validate(req, ins, 0, now_ns, r);
+}
+
+oms_reason_t oms__request_validate(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                   unsigned known, int64_t now_ns, oms_reject_t *r) {
+  return validate(req, ins, NULL, false, known, now_ns, r);
+}
+
+oms_reason_t oms__request_validate_hot(const oms_order_request_t *req, const oms_instrument_t *ins,
+                                       const oms__ins_hot_t *hot, unsigned known, int64_t now_ns,
+                                       oms_reject_t *r) {
+  /* No instrument (ins and hot NULL) is refused before the limits are read. */
+  return validate(req, ins, hot, true, known, now_ns, r);
 }

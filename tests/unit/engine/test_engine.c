@@ -1076,6 +1076,90 @@ static void test_api_misuse_is_refused(void **state) {
   teardown((void **)&w);
 }
 
+/* The submission reads an instrument from its own copy (the hot record),
+ * found by the instrument's key: its answer is validation's against the
+ * record oms_engine_instrument returns, for each instrument of a full
+ * table, after an instrument is changed by adding it again, and back. */
+static void expect_validated_as_record(oms_engine_t *e, int64_t now, oms_order_request_t *req) {
+  static int n;
+  snprintf(req->client_order_id, sizeof req->client_order_id, "hot%d", n++);
+  const oms_instrument_t *ins = oms_engine_instrument(e, req->venue, req->symbol);
+  oms_reject_t want;
+  oms_reason_t code = oms_request_validate(req, ins, now, &want);
+  oms_submit_result_t res;
+  int rc = oms_engine_submit(e, req, &res);
+  if (code == OMS_R_NONE) {
+    assert_int_equal(rc, 0);
+    return;
+  }
+  assert_int_equal(rc, OMS_EREJECTED);
+  assert_int_equal(res.reject.code, code);
+  assert_string_equal(res.reject.text, want.text);
+}
+
+static void test_instrument_changes_reach_the_submission(void **state) {
+  (void)state;
+  int64_t now = T0;
+  static fake_venue_t v;
+  fake_venue_init(&v, "SIM");
+  oms_engine_config_t cfg = {
+      .clock = oms_clock_manual(&now), .max_orders = 64, .max_instruments = 5};
+  oms_engine_t *e;
+  assert_int_equal(oms_engine_create(&cfg, &e), 0);
+  assert_int_equal(oms_engine_add_venue(e, &v.base, NULL), 0);
+  const char *syms[] = {"BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD", "XRP-USD"};
+  oms_instrument_t ins;
+  for (int i = 0; i < 5; i++) {
+    t_instrument(&ins, syms[i]);
+    ins.tick_size = oms_dec_from_raw((int64_t)(i + 1) * 25000000); /* 0.25, 0.5, ... */
+    assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  }
+  t_instrument(&ins, "DOT-USD");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), OMS_EFULL);
+  oms_order_request_t req;
+  for (int i = 0; i < 5; i++) {
+    t_request(&req, "x", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000.5");
+    strcpy(req.symbol, syms[i]);
+    expect_validated_as_record(e, now, &req); /* on the tick of some, not others */
+    t_request(&req, "x", OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "65000");
+    strcpy(req.symbol, syms[i]);
+    expect_validated_as_record(e, now, &req);
+  }
+  strcpy(req.symbol, "DOT-USD");
+  expect_validated_as_record(e, now, &req); /* not added */
+
+  /* changed: every limit the hot record holds, then back */
+  t_request(&req, "x", OMS_SIDE_BUY, OMS_ORD_LIMIT, "2", "100");
+  strcpy(req.symbol, "SOL-USD");
+  t_instrument(&ins, "SOL-USD");
+  expect_validated_as_record(e, now, &req);
+  ins.min_qty = T_D("3");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  ins.min_qty = T_D("0");
+  ins.max_qty = T_D("1");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  ins.max_qty = T_D("0");
+  ins.min_notional = T_D("1000");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  ins.multiplier = T_D("10");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  ins.tick_size = T_D("3");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  ins.tick_size = T_D("0.5");
+  ins.lot_size = T_D("0.3");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  t_instrument(&ins, "SOL-USD");
+  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
+  expect_validated_as_record(e, now, &req);
+  oms_engine_destroy(e);
+}
+
 static int admit_acc1(void *ctx, const oms_order_request_t *req, oms_reject_t *rej) {
   ++*(int *)ctx;
   if (strcmp(req->account_id, "ACC1") == 0) return 0;
@@ -1540,6 +1624,7 @@ int main(void) {
           test_order_the_venue_forgot_in_a_restart_is_cancelled_by_the_venue, setup_store,
           teardown),
       cmocka_unit_test(test_admit_refuses_before_anything_exists),
+      cmocka_unit_test(test_instrument_changes_reach_the_submission),
       cmocka_unit_test_setup_teardown(test_recovery_rebuilds_live_orders_and_sequences, setup_store,
                                       teardown),
       cmocka_unit_test(test_market_data_marks_the_portfolio),

@@ -467,6 +467,82 @@ static void test_known_steps_change_no_answer(void **state) {
   assert_string_equal(rej.text, other.text);
 }
 
+/* Validation from an instrument's hot record (what the engine passes, with
+ * what it knows: the names matched, the venue's validity and the steps
+ * tested with the record's oms__step) answers with the code and text of
+ * validation from the record alone: for every rule the hot record's fields
+ * decide (the steps, the size limits, the notional and its overflow, the
+ * venue), each passing and refused. */
+static void expect_hot_same(void) {
+  oms__ins_hot_t hot;
+  oms__ins_hot_set(&hot, &ins);
+  assert_memory_equal(hot.symbol, ins.symbol, sizeof hot.symbol);
+  assert_memory_equal(hot.venue, ins.venue, sizeof hot.venue);
+  oms_reject_t plain, fast;
+  memset(&plain, 0, sizeof plain);
+  memset(&fast, 0, sizeof fast);
+  oms_reason_t want = oms_request_validate(&req, &ins, NOW, &plain);
+  bool price = req.type == OMS_ORD_LIMIT || req.type == OMS_ORD_STOP_LIMIT;
+  bool stop = req.type == OMS_ORD_STOP || req.type == OMS_ORD_STOP_LIMIT;
+  unsigned known = OMS__KNOWN_INSTRUMENT | (hot.venue_ok ? OMS__KNOWN_VENUE : 0);
+  if ((!price || oms__dec_multiple(req.price, oms__ins_tick(&hot))) &&
+      (!stop || oms__dec_multiple(req.stop_price, oms__ins_tick(&hot))) &&
+      oms__dec_multiple(req.qty, oms__ins_lot(&hot)))
+    known |= OMS__KNOWN_STEPS;
+  assert_int_equal(oms__request_validate_hot(&req, &ins, &hot, known, NOW, &fast), want);
+  assert_int_equal(fast.code, plain.code);
+  assert_string_equal(fast.text, plain.text);
+  /* and without the knowledge, from the hot record still */
+  assert_int_equal(oms__request_validate_hot(&req, &ins, &hot, 0, NOW, &fast), want);
+  assert_string_equal(fast.text, plain.text);
+}
+
+static void test_hot_record_changes_no_answer(void **state) {
+  (void)state;
+  expect_hot_same(); /* passes */
+  req.price = T_D("65000.25");
+  expect_hot_same(); /* off the tick (0.5 in t_instrument, or whatever it is) */
+  req.price = T_D("65000.5");
+  req.qty = T_D("1.23456789");
+  expect_hot_same(); /* off the lot */
+  req.qty = T_D("1.5");
+  ins.min_qty = T_D("2");
+  expect_hot_same();
+  ins.min_qty = T_D("1");
+  ins.max_qty = T_D("1");
+  expect_hot_same();
+  ins.max_qty = T_D("0");
+  ins.min_notional = T_D("1000000");
+  expect_hot_same();
+  ins.multiplier = T_D("100");
+  expect_hot_same(); /* the multiplier lifts it over */
+  ins.multiplier = oms_dec_from_raw(INT64_MAX / 2);
+  expect_hot_same(); /* notional overflow */
+  ins.multiplier = T_D("0");
+  ins.min_notional = T_D("0");
+  req.type = OMS_ORD_STOP_LIMIT;
+  req.stop_price = T_D("65000");
+  expect_hot_same();
+  req.stop_price = T_D("65000.3");
+  expect_hot_same(); /* stop off the tick */
+  req.type = OMS_ORD_MARKET;
+  req.price = T_D("0");
+  req.stop_price = T_D("0");
+  expect_hot_same();
+  ins.tick_size = T_D("0.00000003");
+  ins.lot_size = T_D("0.00000006");
+  req.qty = T_D("0.00000012");
+  expect_hot_same(); /* odd and even steps */
+  req.qty = T_D("0.00000009");
+  expect_hot_same();
+  strcpy(ins.venue, "bad venue");
+  strcpy(req.venue, "bad venue");
+  expect_hot_same();                        /* a venue no request may name */
+  memset(ins.venue, 'V', sizeof ins.venue); /* no NUL */
+  memset(req.venue, 'V', sizeof req.venue);
+  expect_hot_same();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_valid_limit_order_passes, setup),
@@ -486,6 +562,7 @@ int main(void) {
       cmocka_unit_test_setup(test_instrument_check_texts, setup),
       cmocka_unit_test(test_step_multiples_without_division),
       cmocka_unit_test_setup(test_known_steps_change_no_answer, setup),
+      cmocka_unit_test_setup(test_hot_record_changes_no_answer, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
