@@ -1097,6 +1097,13 @@ static void expect_validated_as_record(oms_engine_t *e, int64_t now, oms_order_r
   assert_string_equal(res.reject.text, want.text);
 }
 
+/* ins added again (a change), then req answered as its record says. */
+static void readd_and_expect(oms_engine_t *e, int64_t now, const oms_instrument_t *ins,
+                             oms_order_request_t *req) {
+  assert_int_equal(oms_engine_add_instrument(e, ins, NULL), 0);
+  expect_validated_as_record(e, now, req);
+}
+
 static void test_instrument_changes_reach_the_submission(void **state) {
   (void)state;
   int64_t now = T0;
@@ -1134,29 +1141,22 @@ static void test_instrument_changes_reach_the_submission(void **state) {
   t_instrument(&ins, "SOL-USD");
   expect_validated_as_record(e, now, &req);
   ins.min_qty = T_D("3");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   ins.min_qty = T_D("0");
   ins.max_qty = T_D("1");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   ins.max_qty = T_D("0");
   ins.min_notional = T_D("1000");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   ins.multiplier = T_D("10");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   ins.tick_size = T_D("3");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   ins.tick_size = T_D("0.5");
   ins.lot_size = T_D("0.3");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   t_instrument(&ins, "SOL-USD");
-  assert_int_equal(oms_engine_add_instrument(e, &ins, NULL), 0);
-  expect_validated_as_record(e, now, &req);
+  readd_and_expect(e, now, &ins, &req);
   oms_engine_destroy(e);
 }
 

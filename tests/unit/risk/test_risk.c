@@ -18,6 +18,15 @@ static void xorshift(uint64_t *x) {
   *x ^= *x << 17;
 }
 
+/* The built-in checks' names in the default chain's order: the one table
+ * (OMS_RISK_BUILTIN_MAP) the tests build their chains from. */
+static const char *const builtin_names[] = {
+#define XX(id, name) name,
+    OMS_RISK_BUILTIN_MAP(XX)
+#undef XX
+};
+#define NBUILTIN (sizeof builtin_names / sizeof builtin_names[0])
+
 static fixture_t F;
 static oms_risk_result_t res;
 
@@ -78,19 +87,14 @@ static void test_default_chain_runs_every_check_in_order_and_logs(void **state) 
   oms_order_t o;
   f_order(&F, &o, OMS_SIDE_BUY, OMS_ORD_LIMIT, "1", "100");
   assert_int_equal(f_check(&F, &o, F_NOW, &res), OMS_R_NONE);
-  static const char *const want[] = {
-#define XX(id, nm) nm,
-      OMS_RISK_BUILTIN_MAP(XX)
-#undef XX
-  };
   /* 16 since issue 16 added "concentration" and "var_stress" (both pass when
    * nothing limits them). */
   assert_int_equal(lb.n, 16);
   for (int i = 0; i < 16; i++) {
-    assert_string_equal(lb.names[i], want[i]);
+    assert_string_equal(lb.names[i], builtin_names[i]);
     assert_true(lb.passed[i]);
     assert_int_equal(lb.ids[i], o.order_id);
-    assert_non_null(oms_risk_builtin(want[i]));
+    assert_non_null(oms_risk_builtin(builtin_names[i]));
   }
   assert_null(oms_risk_builtin("nope"));
   assert_null(oms_risk_builtin(NULL));
@@ -1067,14 +1071,10 @@ static void test_kept_reads_decide_as_fresh_reads(void **state) {
   /* each engine's chain: what the order sees of the portfolio, then every
    * built-in check */
   static seen_t seen[2];
-  static const char *names[] = {
-#define XX(id, name) name,
-      OMS_RISK_BUILTIN_MAP(XX)
-#undef XX
-  };
-  size_t nb = sizeof names / sizeof names[0];
+  const char *const *names = builtin_names;
+  size_t nb = NBUILTIN;
   for (int k = 0; k < 2; k++) {
-    oms_risk_check_t chain[1 + sizeof names / sizeof names[0]];
+    oms_risk_check_t chain[1 + NBUILTIN];
     chain[0] = (oms_risk_check_t){"see", see_check, NULL, &seen[k]};
     for (size_t i = 0; i < nb; i++) chain[1 + i] = *oms_risk_builtin(names[i]);
     assert_int_equal(oms_risk_set_chain(both[k], chain, 1 + nb), 0);
@@ -1196,14 +1196,10 @@ static void dry_walk(bool reversed) {
   assert_int_equal(oms_risk_limits_clone(G.lim, &copy), 0);
   assert_int_equal(oms_risk_set_limits(logged, copy, &err), 0);
   f_install(&G);
-  static const char *names[] = {
-#define XX(id, name) name,
-      OMS_RISK_BUILTIN_MAP(XX)
-#undef XX
-  };
-  size_t nb = sizeof names / sizeof names[0];
+  const char *const *names = builtin_names;
+  size_t nb = NBUILTIN;
   if (reversed) {
-    oms_risk_check_t chain[sizeof names / sizeof names[0]];
+    oms_risk_check_t chain[NBUILTIN];
     for (size_t i = 0; i < nb; i++) chain[i] = *oms_risk_builtin(names[nb - 1 - i]);
     for (int k = 0; k < 2; k++) assert_int_equal(oms_risk_set_chain(both[k], chain, nb), 0);
   }
@@ -1334,13 +1330,9 @@ static void test_an_open_reserves_as_a_check_then_an_open(void **state) {
   assert_int_equal(oms_risk_limits_clone(G.lim, &copy), 0);
   assert_int_equal(oms_risk_set_limits(slow, copy, &err), 0);
   f_install(&G);
-  static const char *names[] = {
-#define XX(id, name) name,
-      OMS_RISK_BUILTIN_MAP(XX)
-#undef XX
-  };
-  size_t nb = sizeof names / sizeof names[0];
-  oms_risk_check_t chain[1 + sizeof names / sizeof names[0]];
+  const char *const *names = builtin_names;
+  size_t nb = NBUILTIN;
+  oms_risk_check_t chain[1 + NBUILTIN];
   chain[0] = (oms_risk_check_t){"noop", pass_check, noop_commit, NULL};
   for (size_t i = 0; i < nb; i++) chain[1 + i] = *oms_risk_builtin(names[i]);
   assert_int_equal(oms_risk_set_chain(slow, chain, 1 + nb), 0);
