@@ -367,10 +367,11 @@ static int publish(void *ctx, const oms_event_t *ev) {
   natsStatus ns =
       jl < 0 || sl < 0 ? NATS_INVALID_ARG : natsMsg_Create(&m, s->subject, NULL, s->json, jl);
   if (ns == NATS_OK) ns = natsMsgHeader_Set(m, "Nats-Msg-Id", s->msgid);
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MaxWait = s->cfg.ack_timeout_ns / MS;
-  if (ns == NATS_OK) ns = js_PublishMsgAsync(s->js, &m, &po);
+  /* No MaxWait: publisher_main's own check times acks out. libnats's timer
+   * would build a timeout message and queue it to a subscription that a lost
+   * connection may already have closed, where nothing frees it (a leak seen
+   * under LeakSanitizer with libnats 3.4). */
+  if (ns == NATS_OK) ns = js_PublishMsgAsync(s->js, &m, NULL);
   natsMsg_Destroy(m); /* NULL once the library took it */
   if (ns != NATS_OK) {
     pthread_mutex_lock(&s->mu);
@@ -452,17 +453,22 @@ static void *publisher_main(void *arg) {
       set_state(s, OMS_STREAM_PUBLISHING);
     }
     int64_t now = mono_ns();
+    uint64_t late = 0; /* the seq whose ack is overdue, said below */
     pthread_mutex_lock(&s->mu);
     slot_t *oldest = &s->slots[(s->cursor + 1) & (s->cfg.window - 1)];
     if (s->sent > s->cursor && oldest->st == SLOT_SENT &&
-        now - oldest->sent_ns > s->cfg.ack_timeout_ns + 500 * MS && !s->failed) {
-      s->failed = true; /* libnats's own MaxWait should have said so first */
+        now - oldest->sent_ns > s->cfg.ack_timeout_ns && !s->failed) {
+      s->failed = true;
       s->st.failures++;
+      late = oldest->seq;
     }
     bool failed = s->failed;
     bool room = s->sent - s->cursor < s->cfg.window;
     uint64_t from = s->sent + 1;
     pthread_mutex_unlock(&s->mu);
+    if (late != 0)
+      say(s, 0, "publish of seq %" PRIu64 " not acked within %" PRId64 " ms", late,
+          s->cfg.ack_timeout_ns / MS);
     if (failed) {
       say(s, 0, "connection to %s given up; republishing after seq %" PRIu64, s->url, s->cursor);
       fail_over(s);

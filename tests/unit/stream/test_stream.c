@@ -175,6 +175,50 @@ static void test_restart_behind_the_cursor_republishes_and_duplicates_are_droppe
   assert_int_equal(fx_dir_remove(&e.d), 0);
 }
 
+/* A server that stops answering but keeps its socket (SIGSTOP): only the
+ * publisher's own ack timeout can see it. It gives the connection up, says
+ * which seq went unacked, and once the server runs again every event is in
+ * the stream once, in order. */
+static void count_late(void *ctx, int error, const char *text) {
+  logline(NULL, error, text);
+  if (strstr(text, "not acked within 500 ms") != NULL) (*(int *)ctx)++;
+}
+
+static void test_silent_server_times_out_and_nothing_is_lost(void **state) {
+  (void)state;
+  if (!fx_nats_present()) skip();
+  env_t e = {0};
+  fx_dir_make(&e.d);
+  open_store(&e);
+  fx_nats_start(&e.nats);
+  oms_stream_config_t c;
+  config(&c, &e);
+  int late = 0;
+  c.on_log = count_late;
+  c.ctx = &late;
+  oms_stream_t *s = start(&e, &c);
+  trade(&e, 0, ORDERS / 3);
+  wait_cursor(s, ORDERS);
+  assert_int_equal(kill(e.nats.pid, SIGSTOP), 0);
+  trade(&e, ORDERS / 3, ORDERS / 2);
+  oms_stream_stats_t st = {0};
+  for (int i = 0; i < 1000 && (st.failures == 0 || late == 0); i++) {
+    fx_sleep_ms(10);
+    oms_stream_stats(s, &st);
+  }
+  assert_true(st.failures >= 1);
+  assert_true(late >= 1);
+  assert_true(st.cursor < e.seq);
+  assert_int_equal(kill(e.nats.pid, SIGCONT), 0);
+  trade(&e, ORDERS / 2, ORDERS);
+  wait_cursor(s, TOTAL);
+  oms_stream_destroy(s);
+  check_stream(&e, TOTAL);
+  oms_store_close(e.st);
+  fx_nats_remove(&e.nats);
+  assert_int_equal(fx_dir_remove(&e.d), 0);
+}
+
 /* No server at all: the publisher backs off and the store is untouched. */
 static void test_no_server_backs_off(void **state) {
   (void)state;
@@ -297,6 +341,7 @@ int main(void) {
       cmocka_unit_test(test_stream_without_our_subjects_acks_nothing),
       cmocka_unit_test(test_every_event_once_in_order_through_server_kill_and_restart),
       cmocka_unit_test(test_restart_behind_the_cursor_republishes_and_duplicates_are_dropped),
+      cmocka_unit_test(test_silent_server_times_out_and_nothing_is_lost),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
