@@ -172,4 +172,8 @@ uint64_t oms__journal_mapped(oms_journal_t *j);
  * mapping): a test waits on it, as the prefaulter runs in idle time only. */
 uint64_t oms__journal_ahead(oms_journal_t *j);
 
+/* How far into the current segment the prefaulter has unmapped what was
+ * appended and started its writeback (0 without a mapping). */
+uint64_t oms__journal_flushed(oms_journal_t *j);
+
 #endif /* OMS_JOURNAL_INT_H */
