@@ -545,6 +545,13 @@ static int roll(oms_journal_t *j) {
       return OMS_ESTORE;
     }
   }
+  /* What the prefaulter has not flushed yet is unmapped before the sync,
+   * for the reason it unmaps (prefault_main): else this fdatasync, on the
+   * core, flushes a TLB entry on every CPU for each page it writes. */
+  if (j->map) {
+    uint64_t f = atomic_load_explicit(&j->map->flushed, memory_order_relaxed);
+    (void)madvise(j->map->base + f, j->map->len - f, MADV_DONTNEED);
+  }
   pthread_mutex_lock(&j->smu);
   int rc = 0;
   if (oms__jio_fdatasync(&j->io, j->fd) != 0) {

@@ -815,6 +815,38 @@ static void kid_main(const jdir_t *d, kid_t *k, uint64_t seg_bytes) {
   }
 }
 
+/* Kills the child appending into d (segments of seg_bytes) and opens its
+ * journal: it opens (a torn tail at worst, never damage), holds every
+ * record the child was told of, intact, at most the unit in flight
+ * besides, and never fewer than the last round's (*before, moved on). */
+static void kill_and_check(pid_t pid, const jdir_t *d, uint64_t seg_bytes, const kid_t *k,
+                           int round, uint64_t *before) {
+  kill(pid, SIGKILL);
+  int st = 0;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFSIGNALED(st));
+  uint64_t acked = atomic_load(&k->acked);
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.durability = OMS_JOURNAL_OS;
+  cfg.segment_bytes = seg_bytes;
+  oms_journal_t *j = NULL;
+  oms_journal_error_t err;
+  int rc = oms_journal_open(&cfg, &j, &err);
+  if (rc != 0)
+    fail_msg("round %d: open: %s: %s at %s:%" PRIu64, round, oms_err_name(rc), err.text, err.file,
+             err.offset);
+  uint64_t w = oms_journal_written(j);
+  assert_true(w >= acked && w >= *before);
+  if (acked > 0) assert_true(w <= acked + 4); /* else killed before it opened */
+  *before = w;
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.count, w);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+}
+
 /* kill -9 at random moments of mapped appends: the journal always opens
  * (a torn tail at worst, never damage), keeps every acknowledged record,
  * intact, and at most the unit in flight besides. */
@@ -837,31 +869,8 @@ static void test_os_mode_mapped_appends_survive_kill(void **state) {
      * open (a loaded machine) leaves no journal to open, which is no test. */
     for (int waited = 0; !atomic_load(&k->opened) && waited < 10000; waited++) sleep_ms(1);
     sleep_ms(5 + rand() % 25);
-    kill(pid, SIGKILL);
-    int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFSIGNALED(st));
-    uint64_t acked = atomic_load(&k->acked);
+    kill_and_check(pid, &d, 256u << 10, k, round, &before);
     mapped += atomic_load(&k->mapped);
-    oms_journal_config_t cfg;
-    oms_journal_config_init(&cfg, d.dir);
-    cfg.durability = OMS_JOURNAL_OS;
-    cfg.segment_bytes = 256u << 10;
-    oms_journal_t *j = NULL;
-    oms_journal_error_t err;
-    int rc = oms_journal_open(&cfg, &j, &err);
-    if (rc != 0)
-      fail_msg("round %d: open: %s: %s at %s:%" PRIu64, round, oms_err_name(rc), err.text, err.file,
-               err.offset);
-    uint64_t w = oms_journal_written(j);
-    assert_true(w >= acked && w >= before);
-    if (acked > 0) assert_true(w <= acked + 4); /* else killed before it opened */
-    before = w;
-    collect_t c = {0};
-    assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
-    assert_int_equal(c.count, w);
-    assert_int_equal(c.bad, 0);
-    oms_journal_close(j);
   }
   assert_true(mapped > 0);
   munmap(k, sizeof *k);
@@ -892,29 +901,7 @@ static void test_os_mode_kill_after_writeback_keeps_everything(void **state) {
       sleep_ms(1);
     if (atomic_load(&k->flushed) >= (uint64_t)(round + 1) << 22) flushed_rounds++;
     sleep_ms(rand() % 10);
-    kill(pid, SIGKILL);
-    int st = 0;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    assert_true(WIFSIGNALED(st));
-    uint64_t acked = atomic_load(&k->acked);
-    oms_journal_config_t cfg;
-    oms_journal_config_init(&cfg, d.dir);
-    cfg.durability = OMS_JOURNAL_OS;
-    cfg.segment_bytes = 16u << 20;
-    oms_journal_t *j = NULL;
-    oms_journal_error_t err;
-    int rc = oms_journal_open(&cfg, &j, &err);
-    if (rc != 0)
-      fail_msg("round %d: open: %s: %s at %s:%" PRIu64, round, oms_err_name(rc), err.text, err.file,
-               err.offset);
-    uint64_t w = oms_journal_written(j);
-    assert_true(w >= acked && w >= before && w <= acked + 4);
-    before = w;
-    collect_t c = {0};
-    assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
-    assert_int_equal(c.count, w);
-    assert_int_equal(c.bad, 0);
-    oms_journal_close(j);
+    kill_and_check(pid, &d, 16u << 20, k, round, &before);
   }
   /* Starved of idle time in every round, the prefaulter flushed nothing
    * and the kills tested the plain mapped path only: say so, loudly. */

@@ -64,6 +64,21 @@ static void config(oms_stream_config_t *c, const env_t *e) {
   c->on_log = logline;
 }
 
+/* A store in a new directory, a nats-server of the test's own, the
+ * default configuration; finish undoes it. */
+static void begin(env_t *e, oms_stream_config_t *c) {
+  fx_dir_make(&e->d);
+  open_store(e);
+  fx_nats_start(&e->nats);
+  config(c, e);
+}
+
+static void finish(env_t *e) {
+  oms_store_close(e->st);
+  fx_nats_remove(&e->nats);
+  assert_int_equal(fx_dir_remove(&e->d), 0);
+}
+
 static oms_stream_t *start(env_t *e, const oms_stream_config_t *c) {
   oms_replay_source_t src = oms_store_replay_source(e->st);
   oms_cursor_store_t cs = oms_store_cursor_store(e->st);
@@ -101,11 +116,8 @@ static void test_every_event_once_in_order_through_server_kill_and_restart(void 
   (void)state;
   if (!fx_nats_present()) skip();
   env_t e = {0};
-  fx_dir_make(&e.d);
-  open_store(&e);
-  fx_nats_start(&e.nats);
   oms_stream_config_t c;
-  config(&c, &e);
+  begin(&e, &c);
   oms_stream_t *s = start(&e, &c);
   trade(&e, 0, ORDERS / 3);
   wait_cursor(s, 30); /* publishing */
@@ -131,9 +143,7 @@ static void test_every_event_once_in_order_through_server_kill_and_restart(void 
   uint64_t cur = 0;
   assert_int_equal(oms_store_cursor_get(e.st, "stream", &cur), 0);
   assert_int_equal(cur, TOTAL); /* saved at stop */
-  oms_store_close(e.st);
-  fx_nats_remove(&e.nats);
-  assert_int_equal(fx_dir_remove(&e.d), 0);
+  finish(&e);
 }
 
 /* A cursor saved rarely (an omsd killed between saves): the new publisher
@@ -142,11 +152,8 @@ static void test_restart_behind_the_cursor_republishes_and_duplicates_are_droppe
   (void)state;
   if (!fx_nats_present()) skip();
   env_t e = {0};
-  fx_dir_make(&e.d);
-  open_store(&e);
-  fx_nats_start(&e.nats);
   oms_stream_config_t c;
-  config(&c, &e);
+  begin(&e, &c);
   c.save_interval_ns = INT64_C(3600000000000); /* never during the run */
   oms_stream_t *s = start(&e, &c);
   trade(&e, 0, ORDERS / 2);
@@ -170,9 +177,7 @@ static void test_restart_behind_the_cursor_republishes_and_duplicates_are_droppe
   assert_true(st.duplicates >= 290); /* 11..300 at least came back */
   oms_stream_destroy(s);
   check_stream(&e, TOTAL);
-  oms_store_close(e.st);
-  fx_nats_remove(&e.nats);
-  assert_int_equal(fx_dir_remove(&e.d), 0);
+  finish(&e);
 }
 
 /* A server that stops answering but keeps its socket (SIGSTOP): only the
@@ -188,11 +193,8 @@ static void test_silent_server_times_out_and_nothing_is_lost(void **state) {
   (void)state;
   if (!fx_nats_present()) skip();
   env_t e = {0};
-  fx_dir_make(&e.d);
-  open_store(&e);
-  fx_nats_start(&e.nats);
   oms_stream_config_t c;
-  config(&c, &e);
+  begin(&e, &c);
   int late = 0;
   c.on_log = count_late;
   c.ctx = &late;
@@ -214,9 +216,7 @@ static void test_silent_server_times_out_and_nothing_is_lost(void **state) {
   wait_cursor(s, TOTAL);
   oms_stream_destroy(s);
   check_stream(&e, TOTAL);
-  oms_store_close(e.st);
-  fx_nats_remove(&e.nats);
-  assert_int_equal(fx_dir_remove(&e.d), 0);
+  finish(&e);
 }
 
 /* No server at all: the publisher backs off and the store is untouched. */
@@ -252,10 +252,9 @@ static void test_stream_without_our_subjects_acks_nothing(void **state) {
   (void)state;
   if (!fx_nats_present()) skip();
   env_t e = {0};
-  fx_dir_make(&e.d);
-  open_store(&e);
+  oms_stream_config_t c;
+  begin(&e, &c);
   trade(&e, 0, 5);
-  fx_nats_start(&e.nats);
   natsConnection *nc = NULL;
   jsCtx *js = NULL;
   assert_int_equal(natsConnection_ConnectTo(&nc, e.nats.url), NATS_OK);
@@ -269,8 +268,6 @@ static void test_stream_without_our_subjects_acks_nothing(void **state) {
   assert_int_equal(js_AddStream(NULL, js, &sc, NULL, NULL), NATS_OK);
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
-  oms_stream_config_t c;
-  config(&c, &e);
   c.ack_timeout_ns = 200 * INT64_C(1000000);
   oms_stream_t *s = start(&e, &c);
   oms_stream_stats_t st;
@@ -283,9 +280,7 @@ static void test_stream_without_our_subjects_acks_nothing(void **state) {
   assert_int_equal(st.cursor, 0);
   assert_int_equal(st.acked, 0);
   oms_stream_destroy(s);
-  oms_store_close(e.st);
-  fx_nats_remove(&e.nats);
-  assert_int_equal(fx_dir_remove(&e.d), 0);
+  finish(&e);
 }
 
 static void test_create_refuses_bad_arguments_and_names(void **state) {
