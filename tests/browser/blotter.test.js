@@ -34,6 +34,11 @@ const readline = require("readline");
 const puppeteer = require("puppeteer-core");
 
 const [omsdBin, fixBin, baseConf, work] = process.argv.slice(2);
+// How long a wait for the page or a FIX client may take before the test
+// fails. A failure detector, not a speed check (each wait returns as soon as
+// its condition holds): under ASan on a busy 2-CPU CI machine a step that
+// takes 200 ms here has taken over 5 s.
+const WAIT_MS = 20000;
 if (!work) {
   console.error("usage: node blotter.test.js OMSD FIX_ORDERS CONFIG WORKDIR");
   process.exit(2);
@@ -52,7 +57,7 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function until(what, fn, ms = 10000, every = 20) {
+async function until(what, fn, ms = WAIT_MS, every = 20) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -145,7 +150,7 @@ class FixClient {
     this.proc.stdin.write(line + "\n");
   }
 
-  waitFor(what, pred, ms = 5000) {
+  waitFor(what, pred, ms = WAIT_MS) {
     return until(`${this.name}: ${what}`, () => this.msgs.find(pred), ms);
   }
 
@@ -168,7 +173,7 @@ async function text(page, id) {
   return page.$eval(sel(id), (e) => e.textContent.trim()).catch(() => null);
 }
 
-async function waitText(page, id, want, ms = 5000) {
+async function waitText(page, id, want, ms = WAIT_MS) {
   await page.waitForFunction(
     (s, w) => {
       const e = document.querySelector(s);
@@ -196,12 +201,12 @@ async function click(page, selector) {
 }
 
 async function confirm(page) {
-  await page.waitForSelector(sel("confirm-dialog") + "[open]", { timeout: 3000 });
+  await page.waitForSelector(sel("confirm-dialog") + "[open]", { timeout: WAIT_MS });
   await click(page, sel("confirm-yes"));
-  await page.waitForSelector(sel("confirm-dialog") + ":not([open])", { timeout: 3000 });
+  await page.waitForSelector(sel("confirm-dialog") + ":not([open])", { timeout: WAIT_MS });
 }
 
-async function rowOf(page, clordid, ms = 5000) {
+async function rowOf(page, clordid, ms = WAIT_MS) {
   const h = await page.waitForSelector(`tr[data-client-order-id="${clordid}"]`, { timeout: ms, polling: 10 });
   return Number(await h.evaluate((e) => e.dataset.orderId));
 }
@@ -226,7 +231,7 @@ async function main() {
   const ports = await omsd.start();
   log(`omsd up: FIX port ${ports.fix}, admin port ${ports.admin}`);
   const fix1 = new FixClient(ports.fix, "CLIENT1", "client1-secret");
-  await until("CLIENT1 logon", () => fix1.loggedOn, 5000);
+  await until("CLIENT1 logon", () => fix1.loggedOn, WAIT_MS);
 
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -255,10 +260,10 @@ async function main() {
 
     // 1. The token.
     await page.goto(base + "/", { waitUntil: "domcontentloaded" });
-    await page.waitForSelector(sel("token-dialog") + "[open]", { timeout: 5000 });
+    await page.waitForSelector(sel("token-dialog") + "[open]", { timeout: WAIT_MS });
     await page.type(sel("token-input"), "not-a-token");
     await click(page, sel("token-submit"));
-    await page.waitForSelector(sel("token-error") + ":not([hidden])", { timeout: 5000 });
+    await page.waitForSelector(sel("token-error") + ":not([hidden])", { timeout: WAIT_MS });
     const refusal = await text(page, "token-error");
     check(/refused/i.test(refusal), `a refused token is said so (got "${refusal}")`);
     log(`wrong token: "${refusal}"`);
@@ -272,7 +277,7 @@ async function main() {
     // 2. A FIX order appears within a second.
     const t0 = Date.now();
     fix1.send("NEW B1 BTC-USD BUY 0.01 60000");
-    const id1 = await rowOf(page, "B1", 5000);
+    const id1 = await rowOf(page, "B1");
     const shownMs = Date.now() - t0;
     log(`order B1 (id ${id1}) in the blotter ${shownMs} ms after the FIX client sent it`);
     check(shownMs < 1000, `the order appears within 1 s (took ${shownMs} ms)`);
@@ -291,7 +296,7 @@ async function main() {
     const trailRows = sel("detail-events") + " tbody tr";
     await page.waitForFunction(
       (s) => [...document.querySelectorAll(s)].some((r) => r.children[2].title === "OrderCancelled"),
-      { timeout: 5000 },
+      { timeout: WAIT_MS },
       trailRows
     );
     const trail = await page.$$eval(trailRows, (rows) => rows.map((r) => r.children[2].title));
@@ -325,13 +330,13 @@ async function main() {
     const seqBefore = await lastSeqShown(page);
     blockStream = true;
     await omsd.stop();
-    await until("CLIENT1 to see the connection end", () => fix1.closed, 5000);
-    await page.waitForFunction((s) => document.querySelector(s).textContent.trim() !== "live", { timeout: 5000 }, sel("conn-status"));
+    await until("CLIENT1 to see the connection end", () => fix1.closed, WAIT_MS);
+    await page.waitForFunction((s) => document.querySelector(s).textContent.trim() !== "live", { timeout: WAIT_MS }, sel("conn-status"));
     log(`omsd stopped; page: "${await text(page, "conn-status")}" at seq ${seqBefore}`);
     const ports2 = await omsd.start(ports.admin);
     check(ports2.admin === ports.admin, "omsd restarts on the same admin port");
     const fix2 = new FixClient(ports2.fix, "CLIENT2", "client2-secret");
-    await until("CLIENT2 logon", () => fix2.loggedOn, 5000);
+    await until("CLIENT2 logon", () => fix2.loggedOn, WAIT_MS);
     fix2.send("NEW C1 BTC-USD BUY 0.02 60000");
     fix2.send("NEW C2 ETH-USD SELL 0.5 3380");
     await fix2.report("C1", "0");
@@ -346,9 +351,9 @@ async function main() {
     log(`while cut off: ${events.length} events (seq ${seqBefore + 1}..${lastSeq}), ${finalState.size} orders`);
 
     blockStream = false;
-    await waitText(page, "conn-status", "live", 15000);
-    await until(`the page at seq ${lastSeq}`, async () => (await lastSeqShown(page)) >= lastSeq, 5000);
-    for (const [id, state] of finalState) await waitText(page, "order-state-" + id, state, 3000);
+    await waitText(page, "conn-status", "live");
+    await until(`the page at seq ${lastSeq}`, async () => (await lastSeqShown(page)) >= lastSeq, WAIT_MS);
+    for (const [id, state] of finalState) await waitText(page, "order-state-" + id, state);
     const ids = await page.$$eval("#orders-body tr", (rows) => rows.map((r) => r.dataset.orderId));
     check(new Set(ids).size === ids.length, "no order shown twice");
     log(`caught up without a reload: seq ${await lastSeqShown(page)}, ${finalState.size} orders in their final state`);
@@ -371,7 +376,7 @@ async function main() {
         const rows = [...document.querySelectorAll("#orders-body tr")];
         return rows.length > 0 && rows.every((r) => r.children[3].textContent === "ACC2");
       },
-      { timeout: 5000 }
+      { timeout: WAIT_MS }
     );
     await click(page, sel("cancel-all"));
     const scope = await page.$eval(sel("confirm-message"), (e) => e.textContent);
@@ -397,8 +402,8 @@ async function main() {
     check(sent.status === 201, `POST /v1/parents -> 201 (got ${sent.status})`);
     const idT = (await sent.json()).order.order_id;
     await click(page, sel("tab-parents"));
-    await page.waitForSelector(sel("parent-row-" + idT), { timeout: 5000 });
-    await waitText(page, "parent-status-" + idT, "COMPLETED", 10000);
+    await page.waitForSelector(sel("parent-row-" + idT), { timeout: WAIT_MS });
+    await waitText(page, "parent-status-" + idT, "COMPLETED");
     const progress = await text(page, "parent-progress-" + idT);
     check(progress === "100%", `the finished TWAP shows 100% (got "${progress}")`);
     await click(page, sel("expand-" + idT));
@@ -406,7 +411,7 @@ async function main() {
       const rows = await page.$$eval(`tr.child-row[data-parent-id="${idT}"]`, (r) => r.map((e) => ({
         id: e.dataset.orderId, state: e.children[14].textContent })));
       return rows.length > 0 ? rows : null;
-    }, 5000);
+    }, WAIT_MS);
     const shownKids = await page.$eval(sel("parent-row-" + idT), (r) => Number(r.children[12].textContent));
     check(kids.length === shownKids, `every child listed under its parent (${kids.length} of ${shownKids})`);
     check(kids.every((k) => k.state === "FILLED"), "the children are filled: " + JSON.stringify(kids));
@@ -420,7 +425,7 @@ async function main() {
     // The picture: an order with fills selected, positions shown.
     const idF1 = await rowOf(page, "F1");
     await click(page, `${sel("order-row-" + idF1)} td:nth-child(3)`);
-    await page.waitForFunction((s) => document.querySelectorAll(s).length > 0, { timeout: 5000 }, sel("detail-fills") + " tbody tr");
+    await page.waitForFunction((s) => document.querySelectorAll(s).length > 0, { timeout: WAIT_MS }, sel("detail-fills") + " tbody tr");
     await click(page, sel("tab-positions"));
     await sleep(500);
     await page.screenshot({ path: path.join(work, "blotter.png") });
