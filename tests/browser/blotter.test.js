@@ -173,8 +173,21 @@ async function text(page, id) {
   return page.$eval(sel(id), (e) => e.textContent.trim()).catch(() => null);
 }
 
+// A failed wait says what it waited for (puppeteer's own message does not).
+async function named(what, promise) {
+  try {
+    return await promise;
+  } catch (e) {
+    throw new Error(`${what}: ${e.message}`);
+  }
+}
+
+// What the failure handler prints besides omsd's log: the page's state and
+// the store's projection (the views the page's snapshot reads).
+const diag = { page: null, admin: 0 };
+
 async function waitText(page, id, want, ms = WAIT_MS) {
-  await page.waitForFunction(
+  await named(`${id} to read "${want}" (it reads "${await text(page, id)}" now)`, page.waitForFunction(
     (s, w) => {
       const e = document.querySelector(s);
       return e && e.textContent.trim() === w;
@@ -182,7 +195,7 @@ async function waitText(page, id, want, ms = WAIT_MS) {
     { timeout: ms, polling: 10 },
     sel(id),
     want
-  );
+  ));
 }
 
 // The blotter re-renders a row whenever one of its events arrives, so the
@@ -207,7 +220,8 @@ async function confirm(page) {
 }
 
 async function rowOf(page, clordid, ms = WAIT_MS) {
-  const h = await page.waitForSelector(`tr[data-client-order-id="${clordid}"]`, { timeout: ms, polling: 10 });
+  const h = await named(`the row of ${clordid}`,
+    page.waitForSelector(`tr[data-client-order-id="${clordid}"]`, { timeout: ms, polling: 10 }));
   return Number(await h.evaluate((e) => e.dataset.orderId));
 }
 
@@ -222,6 +236,22 @@ async function api(port, p) {
   return r.json();
 }
 
+// On a failure, while the page and omsd are still up: the page's stream
+// state and rows, and the projection's lag (the views its snapshot reads).
+async function printDiagnostics() {
+  try {
+    if (diag.page) {
+      const rows = await diag.page.$$eval("#orders-body tr", (rs) =>
+        rs.map((r) => `${r.dataset.clientOrderId}:${r.children[3].textContent}`));
+      console.error(`--- page: ${await text(diag.page, "conn-status")}, ${await text(diag.page, "last-seq")}, ` +
+        `rows ${rows.join(" ")}`);
+    }
+    if (diag.admin) console.error("--- /healthz: " + JSON.stringify(await api(diag.admin, "/healthz")));
+  } catch (x) {
+    console.error("--- no diagnostics: " + x.message);
+  }
+}
+
 // ---- the test --------------------------------------------------------------------------
 
 async function main() {
@@ -229,6 +259,7 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   const omsd = new Omsd(baseConf);
   const ports = await omsd.start();
+  diag.admin = ports.admin;
   log(`omsd up: FIX port ${ports.fix}, admin port ${ports.admin}`);
   const fix1 = new FixClient(ports.fix, "CLIENT1", "client1-secret");
   await until("CLIENT1 logon", () => fix1.loggedOn, WAIT_MS);
@@ -244,6 +275,7 @@ async function main() {
   });
   try {
     const page = await browser.newPage();
+    diag.page = page;
     await page.setViewport({ width: 1440, height: 900 });
     const problems = [];
     page.on("pageerror", (e) => problems.push("page error: " + e.message));
@@ -371,13 +403,13 @@ async function main() {
     await waitText(page, "order-state-" + idP1, "ACCEPTED");
     await page.type(sel("filter-account"), "ACC2");
     await click(page, sel("apply-filters"));
-    await page.waitForFunction(
+    await named("only ACC2's rows after the filter", page.waitForFunction(
       () => {
         const rows = [...document.querySelectorAll("#orders-body tr")];
         return rows.length > 0 && rows.every((r) => r.children[3].textContent === "ACC2");
       },
       { timeout: WAIT_MS }
-    );
+    ));
     await click(page, sel("cancel-all"));
     const scope = await page.$eval(sel("confirm-message"), (e) => e.textContent);
     check(scope.includes("account=ACC2"), `cancel-all names its scope (got "${scope}")`);
@@ -435,6 +467,7 @@ async function main() {
   } catch (e) {
     const pages = await browser.pages();
     if (pages.length) await pages[pages.length - 1].screenshot({ path: path.join(work, "failure.png") }).catch(() => {});
+    await printDiagnostics();
     throw e;
   } finally {
     await browser.close();
