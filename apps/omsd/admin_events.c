@@ -27,6 +27,10 @@
  *   - without either it starts at the ring's head (the next event);
  *   - if it is so slow that the ring overwrote its place, it goes back to
  *     the store from S + 1 the same way;
+ *   - the store answers from its views, which may lag the ring (the
+ *     projector runs at SCHED_IDLE): a stream that finds nothing new there
+ *     while the ring is ahead naps GAP_WAIT_NS before it asks again, so it
+ *     never spins against the projector it waits for;
  *   - transient events (seq 0: alarms that are not stored) go out live,
  *     without an id line, and are never replayed.
  * At stop, omsd_events_end_streams (before the HTTP server stops) marks the
@@ -61,6 +65,7 @@
 #define END_WAIT_MS 1000         /* omsd_events_end_streams: how long streams may take to end */
 #define STOP_CHECK_NS 200000000L /* a waiting stream looks at omsd_admin_stopping this often */
 #define STORE_PAGE 256           /* events read from the store per page of a replay */
+#define GAP_WAIT_NS 2000000L     /* a stream's wait for the store to catch up with the ring */
 #define STREAM_CHUNK 65536       /* what a stream gathers before it hands it over */
 #define EVENTS_LIMIT_DEF 100     /* GET /v1/events */
 #define EVENTS_LIMIT_MAX 1000    /* GET /v1/events */
@@ -414,6 +419,17 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
         st->pos = ring_seek(ev, st->last_seq);
         st->from_store = false;
         pthread_mutex_unlock(&ev->mu);
+        /* Nothing new from the store: if the ring cannot continue either
+         * (it starts past last_seq + 1), the store's views are behind the
+         * ring, as after a restart or under load. Asked again at once, in a
+         * loop, the store would take a CPU from the projector (SCHED_IDLE),
+         * and on a machine whose other CPUs are busy the views would never
+         * catch up: a nap first. A new event does not end it (the gap is
+         * the store's to fill). */
+        if (st->last_seq == before) {
+          struct timespec nap = {0, GAP_WAIT_NS};
+          nanosleep(&nap, NULL);
+        }
       }
       continue;
     }
