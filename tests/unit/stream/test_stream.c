@@ -3,6 +3,7 @@
  * publisher stopped and recreated (omsd's restart) with its cursor behind. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -186,7 +187,7 @@ static void test_restart_behind_the_cursor_republishes_and_duplicates_are_droppe
  * the stream once, in order. */
 static void count_late(void *ctx, int error, const char *text) {
   logline(NULL, error, text);
-  if (strstr(text, "not acked within 500 ms") != NULL) (*(int *)ctx)++;
+  if (strstr(text, "not acked within 500 ms") != NULL) atomic_fetch_add((atomic_int *)ctx, 1);
 }
 
 static void test_silent_server_times_out_and_nothing_is_lost(void **state) {
@@ -195,7 +196,7 @@ static void test_silent_server_times_out_and_nothing_is_lost(void **state) {
   env_t e = {0};
   oms_stream_config_t c;
   begin(&e, &c);
-  int late = 0;
+  atomic_int late = 0; /* the publisher thread counts, the test reads */
   c.on_log = count_late;
   c.ctx = &late;
   oms_stream_t *s = start(&e, &c);
@@ -204,12 +205,12 @@ static void test_silent_server_times_out_and_nothing_is_lost(void **state) {
   assert_int_equal(kill(e.nats.pid, SIGSTOP), 0);
   trade(&e, ORDERS / 3, ORDERS / 2);
   oms_stream_stats_t st = {0};
-  for (int i = 0; i < 1000 && (st.failures == 0 || late == 0); i++) {
+  for (int i = 0; i < 1000 && (st.failures == 0 || atomic_load(&late) == 0); i++) {
     fx_sleep_ms(10);
     oms_stream_stats(s, &st);
   }
   assert_true(st.failures >= 1);
-  assert_true(late >= 1);
+  assert_true(atomic_load(&late) >= 1);
   assert_true(st.cursor < e.seq);
   assert_int_equal(kill(e.nats.pid, SIGCONT), 0);
   trade(&e, ORDERS / 2, ORDERS);
