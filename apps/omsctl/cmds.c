@@ -445,11 +445,13 @@ typedef struct page_filter_s {
 
 /* GETs base with the filters and paging options (after-id, limit, all),
  * appending each page's array `key` to *items and leaving the last page's
- * next_after_id in *next. --all follows next_after_id with pages of 1000.
- * Returns as call(); with --json a refusal's body is printed. */
+ * next_after_id in *next and the first page's as_of_seq in *as_of (when
+ * the list has one; else *as_of is left NULL). --all follows next_after_id
+ * with pages of 1000. Returns as call(); with --json a refusal's body is
+ * printed. */
 static int get_pages(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a, const char *base,
                      const page_filter_t *f, size_t nf, const char *key, json_t *items,
-                     json_t **next) {
+                     json_t **next, json_t **as_of) {
   bool all = flag(cmd, a, "all"), json = x->json;
   char after[32] = "";
   if (opt(cmd, a, "after-id")) snprintf(after, sizeof after, "%s", opt(cmd, a, "after-id"));
@@ -473,6 +475,7 @@ static int get_pages(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a, co
       break;
     }
     json_array_extend(items, json_object_get(r.json, key));
+    if (*as_of == NULL) *as_of = json_incref(json_object_get(r.json, "as_of_seq"));
     json_decref(*next);
     *next = json_incref(json_object_get(r.json, "next_after_id"));
     ctl_resp_clear(&r);
@@ -502,13 +505,15 @@ static int cmd_orders(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
       {"state", "state"}, {"account", "account"}, {"strategy", "strategy"}, {"symbol", "symbol"},
       {"venue", "venue"}, {"from_ns", "from-ns"}, {"to_ns", "to-ns"}};
   bool json = x->json;
-  json_t *orders = json_array(), *next = NULL;
+  json_t *orders = json_array(), *next = NULL, *as_of = NULL;
   int rc = get_pages(x, cmd, a, "/v1/orders", filters, sizeof filters / sizeof filters[0], "orders",
-                     orders, &next);
+                     orders, &next, &as_of);
   if (rc == 0) {
     if (json) {
-      json_t *doc =
-          json_pack("{s:O,s:O}", "orders", orders, "next_after_id", next ? next : json_null());
+      /* as_of_seq: `omsctl events --follow --after` it keeps the list live
+       * with no gap (docs/admin-api.md, GET /v1/orders). */
+      json_t *doc = json_pack("{s:O,s:O,s:O}", "orders", orders, "next_after_id",
+                              next ? next : json_null(), "as_of_seq", as_of ? as_of : json_null());
       char *s = json_dumps(doc, JSON_COMPACT);
       if (s) printf("%s\n", s);
       free(s);
@@ -521,6 +526,7 @@ static int cmd_orders(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) {
     }
   }
   json_decref(next);
+  json_decref(as_of);
   json_decref(orders);
   return rc;
 }
@@ -997,9 +1003,10 @@ static int cmd_parents(ctl_ctx_t *x, const ctl_cmd_t *cmd, const ctl_args_t *a) 
   static const page_filter_t filters[] = {
       {"status", "status"}, {"account", "account"}, {"symbol", "symbol"}};
   bool json = x->json;
-  json_t *list = json_array(), *next = NULL;
+  json_t *list = json_array(), *next = NULL, *as_of = NULL;
   int rc = get_pages(x, cmd, a, "/v1/parents", filters, sizeof filters / sizeof filters[0],
-                     "parents", list, &next);
+                     "parents", list, &next, &as_of);
+  json_decref(as_of); /* parents carry no as_of_seq */
   if (rc == 0 && json) {
     json_t *doc =
         json_pack("{s:O,s:O}", "parents", list, "next_after_id", next ? next : json_null());

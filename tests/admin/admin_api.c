@@ -402,12 +402,23 @@ static void check_order_life(void) {
         "first event: %s", r.text);
   CHECK(json_is_array(json_object_get(r.json, "fills")), "no fills array: %s", r.text);
   resp_free(&r);
-  /* In the list. */
+  /* In the list, as of the views' last event (read between two reads of
+   * the stored events: the views only move forward). */
+  r = expect("GET", "/v1/events?after=0&limit=1000", VIEWER, NULL, 200, NULL);
+  json_int_t seq_before = json_integer_value(json_object_get(r.json, "last_seq"));
+  resp_free(&r);
   r = expect("GET", "/v1/orders", VIEWER, NULL, 200, NULL);
   CHECK(json_array_size(json_object_get(r.json, "orders")) == 1 &&
             json_is_null(json_object_get(r.json, "next_after_id")),
         "list: %s", r.text);
+  json_int_t as_of = json_integer_value(json_object_get(r.json, "as_of_seq"));
   resp_free(&r);
+  r = expect("GET", "/v1/events?after=0&limit=1000", VIEWER, NULL, 200, NULL);
+  json_int_t seq_after = json_integer_value(json_object_get(r.json, "last_seq"));
+  resp_free(&r);
+  CHECK(as_of >= 1 && seq_before <= as_of && as_of <= seq_after,
+        "as_of_seq %lld not between the stored events' last seqs %lld and %lld", (long long)as_of,
+        (long long)seq_before, (long long)seq_after);
   /* The same request again: the same order, not a second one. */
   snprintf(body, sizeof body,
            "{\"client_order_id\":\"life1\",\"account\":\"ACC1\",\"symbol\":\"BTC-USD\","

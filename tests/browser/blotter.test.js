@@ -16,7 +16,11 @@
 //      from the last event it saw, with no reload: every order in the state
 //      of its last event, the page at the server's last sequence number;
 //   6. the account filter shows that account's orders only, and cancel-all
-//      cancels the open orders in the filters' scope;
+//      cancels the open orders in the filters' scope; the filter's fresh
+//      start is made while the store's views lag (another process holds
+//      the SQLite projection's write lock), so its snapshot lacks the newest
+//      order: the order still shows, brought by the stream from the seq the
+//      snapshot is as of;
 //   7. a TWAP parent placed through the API shows in the Parents tab with its
 //      progress until COMPLETED, and its children under it (and in the
 //      orders table, marked with their parent).
@@ -236,6 +240,27 @@ async function api(port, p) {
   return r.json();
 }
 
+// Another process (Debian's sqlite3 shell) holds the write lock of the
+// SQLite database at file until release(): the projector's commits wait.
+async function holdWriteLock(file) {
+  const sh = spawn("sqlite3", [file], { stdio: ["pipe", "pipe", "inherit"] });
+  children.add(sh);
+  let out = "";
+  sh.stdout.on("data", (d) => (out += d));
+  sh.stdin.write(".timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n");
+  await until("sqlite3 to take the projection's write lock", () => {
+    if (sh.exitCode !== null) throw new Error("sqlite3 exited: " + out);
+    return out.includes("locked");
+  });
+  return {
+    async release() {
+      sh.stdin.end("ROLLBACK;\n.quit\n");
+      await until("sqlite3 to let the lock go", () => sh.exitCode !== null);
+      children.delete(sh);
+    },
+  };
+}
+
 // On a failure, while the page and omsd are still up: the page's stream
 // state and rows, and the projection's lag (the views its snapshot reads).
 async function printDiagnostics() {
@@ -390,7 +415,7 @@ async function main() {
     check(new Set(ids).size === ids.length, "no order shown twice");
     log(`caught up without a reload: seq ${await lastSeqShown(page)}, ${finalState.size} orders in their final state`);
 
-    // Filters, and cancel-all in their scope: only ACC2's open order goes,
+    // 6. Filters, and cancel-all in their scope: only ACC2's open orders go,
     // not ACC1's (placed through the API this time).
     const placed = await fetch(`${base}/v1/orders`, {
       method: "POST",
@@ -401,6 +426,16 @@ async function main() {
     check(placed.status === 201, `POST /v1/orders -> 201 (got ${placed.status})`);
     const idP1 = await rowOf(page, "P1");
     await waitText(page, "order-state-" + idP1, "ACCEPTED");
+    // The views stop moving: another process takes the projection's write
+    // lock (the projector retries until it is released). G1 is placed and
+    // acknowledged over FIX, so it is journaled and its events are in omsd's
+    // live ring, but the views, which the filter's snapshot reads, lack it.
+    const lock = await holdWriteLock(path.join(work, "data", "oms.db"));
+    fix2.send("NEW G1 BTC-USD BUY 0.01 60000");
+    await fix2.report("G1", "0");
+    const view = await api(ports.admin, "/v1/orders?account=ACC2&limit=1000");
+    check(!(view.orders || []).some((o) => o.client_order_id === "G1"), "the views lag: G1 is not in them");
+    log(`views held at seq ${view.as_of_seq} (G1 acknowledged over FIX, not in the views)`);
     await page.type(sel("filter-account"), "ACC2");
     await click(page, sel("apply-filters"));
     await named("only ACC2's rows after the filter", page.waitForFunction(
@@ -410,12 +445,19 @@ async function main() {
       },
       { timeout: WAIT_MS }
     ));
+    const idG1 = await rowOf(page, "G1");
+    await waitText(page, "order-state-" + idG1, "ACCEPTED");
+    const still = await api(ports.admin, "/v1/orders?account=ACC2&limit=1000");
+    check(!(still.orders || []).some((o) => o.client_order_id === "G1"), "the views still lacked G1");
+    log(`fresh start with the views behind: G1 (id ${idG1}) shown ACCEPTED, from the stream after seq ${view.as_of_seq}`);
+    await lock.release();
     await click(page, sel("cancel-all"));
     const scope = await page.$eval(sel("confirm-message"), (e) => e.textContent);
     check(scope.includes("account=ACC2"), `cancel-all names its scope (got "${scope}")`);
     await confirm(page);
     const idC1 = await rowOf(page, "C1");
     await waitText(page, "order-state-" + idC1, "CANCELLED");
+    await waitText(page, "order-state-" + idG1, "CANCELLED");
     await fix2.report("C1", "4");
     await click(page, sel("clear-filters"));
     await waitText(page, "order-state-" + id1, "CANCELLED");

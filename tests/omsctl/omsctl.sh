@@ -228,8 +228,8 @@ node=$(command -v node || command -v nodejs || true)
 if [ -n "$node" ]; then
   run 0 orders --json --all
   "$node" -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
-    if(!Array.isArray(d.orders)||d.orders.length<3) process.exit(1);' "$out" ||
-    fail "orders --json is not the API's JSON"
+    if(!Array.isArray(d.orders)||d.orders.length<3||!(d.as_of_seq>0)) process.exit(1);' "$out" ||
+    fail "orders --json is not the API's JSON (with as_of_seq)"
   run 0 order "$id" --json
   "$node" -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
     if(d.order.order_id!=+process.argv[2]||!d.events.length) process.exit(1);' "$out" "$id" ||

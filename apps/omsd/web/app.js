@@ -9,9 +9,13 @@
  *     snapshot; the event stream (EventSource on /v1/events/stream, which
  *     takes the token as ?access_token= because EventSource cannot send
  *     headers) keeps it live: every order event carries the whole order.
- *   - No gap at start: the stream is opened first (live from the next event),
- *     the snapshot is fetched once it is open, and the events that arrived
- *     meanwhile are applied over it unless the snapshot is newer (updated_ns).
+ *   - No gap at start: the snapshot's first page says which events it
+ *     reflects (as_of_seq: every event up to it); the stream is opened after
+ *     the snapshot with ?after=<that seq>, so it brings every change since,
+ *     however far the store's views lagged the live events. An event the
+ *     snapshot may already reflect (its seq is not above the as_of_seq of a
+ *     read made after the last page) is applied unless the snapshot's order
+ *     is newer (updated_ns).
  *   - No gap on a reconnect: the page remembers the last sequence number it
  *     applied and reopens the stream with ?after=<that seq>; the server sends
  *     everything after it (from its ring or from the store) exactly once.
@@ -48,7 +52,7 @@
     filters: { state: "", account: "", symbol: "", strategy: "", venue: "" },
     lastSeq: 0,
     es: null,
-    buffering: null, /* events held while the snapshot loads, or null */
+    guardSeq: 0, /* events up to this seq may be older than the snapshot's orders */
     retryMs: 500,
     retryTimer: 0,
     selected: 0,
@@ -223,31 +227,34 @@
     }
   }
 
-  /* A fresh start (sign-in, new filters): stream first, then the snapshot. */
+  /* A fresh start (sign-in, new filters): the snapshot, then the stream from
+   * the seq it is as of (loadSnapshot). */
   function start() {
     st.generation++;
     stopStream();
     st.orders.clear();
-    st.buffering = [];
-    st.lastSeq = 0; /* the snapshot stands for everything before the stream */
+    st.lastSeq = 0;
+    st.guardSeq = 0;
     render();
-    openStream(true);
+    setConn("connecting");
+    loadSnapshot(st.generation);
     refreshViews();
   }
 
-  function openStream(fresh) {
+  /* after: resume after that seq (what the snapshot or the page has
+   * applied), or null: live from the next event. */
+  function openStream(after, first) {
     const gen = st.generation;
     let url = "/v1/events/stream?access_token=" + encodeURIComponent(st.token);
-    if (!fresh && st.lastSeq > 0) url += "&after=" + st.lastSeq;
-    setConn(fresh ? "connecting" : "reconnecting");
+    if (after !== null) url += "&after=" + after;
+    setConn(first ? "connecting" : "reconnecting");
     const es = new EventSource(url);
     st.es = es;
     es.onopen = () => {
       if (gen !== st.generation) return;
       st.retryMs = 500;
       setConn("live");
-      if (fresh) loadSnapshot(gen);
-      else refreshViews();
+      if (!first) refreshViews();
     };
     es.onmessage = (m) => onStreamMessage(m, gen);
     /* Named events (event: OrderAccepted, ...) do not reach onmessage. */
@@ -286,7 +293,7 @@
     else if (!first || first.seq !== st.lastSeq) {
       say("omsd's event history changed (a new data directory?): the orders were reloaded.", "info");
       start();
-    } else openStream(false);
+    } else openStream(st.lastSeq, false);
   }
 
   const EVENT_TYPES = [
@@ -309,8 +316,7 @@
      * inherits the previous event's lastEventId. */
     const seq = Number(ev.seq || 0);
     if (seq > 0 && seq <= st.lastSeq) return; /* already applied */
-    if (st.buffering) st.buffering.push(ev);
-    else applyEvent(ev, false);
+    applyEvent(ev, seq > 0 && seq <= st.guardSeq);
     if (seq > 0) st.lastSeq = seq;
     $("last-seq").textContent = "seq " + st.lastSeq;
   }
@@ -335,38 +341,47 @@
     return true;
   }
 
+  /* The snapshot in pages, then the stream from the first page's as_of_seq.
+   * The views only move forward, so a read after the last page bounds what
+   * the pages can reflect: events above its as_of_seq are newer than all of
+   * them; those up to it are applied only over an older order. */
   async function loadSnapshot(gen) {
     const q = filterQuery();
     q.set("limit", "1000");
     let after = 0;
+    let asOf = null;
     try {
       for (;;) {
         if (after) q.set("after_id", String(after));
         const page = await api("GET", "/v1/orders?" + q.toString());
         if (gen !== st.generation) return;
+        if (asOf === null) asOf = Number(page.as_of_seq || 0);
         for (const o of page.orders || []) st.orders.set(o.order_id, o);
         if (page.next_after_id === null || page.next_after_id === undefined) break;
         if (st.orders.size >= MAX_ORDERS) break;
         after = page.next_after_id;
       }
+      const bound = await api("GET", "/v1/orders?limit=1");
+      if (gen !== st.generation) return;
+      st.guardSeq = Number(bound.as_of_seq || 0);
     } catch (e) {
       if (gen !== st.generation) return;
       say("Cannot load the orders: " + explain(e));
+      st.guardSeq = Number.MAX_SAFE_INTEGER;
     }
     if (gen !== st.generation) return;
-    const held = st.buffering || [];
-    st.buffering = null;
-    for (const ev of held) applyEvent(ev, true);
     render();
+    st.lastSeq = asOf === null ? 0 : asOf;
+    openStream(asOf, true);
   }
 
-  /* fromBuffer: the event may be older than the snapshot it is applied over. */
-  function applyEvent(ev, fromBuffer) {
+  /* guarded: the event may be older than the snapshot it is applied over. */
+  function applyEvent(ev, guarded) {
     addToLog(ev);
     const o = ev.order;
     if (o && o.order_id) {
       const cur = st.orders.get(o.order_id);
-      if (cur && fromBuffer && Number(o.updated_ns) < Number(cur.updated_ns)) return;
+      if (cur && guarded && Number(o.updated_ns) < Number(cur.updated_ns)) return;
       if (cur || matches(o)) {
         o._flash = true;
         st.orders.set(o.order_id, o);
