@@ -60,6 +60,9 @@
  * OMS_BENCH_STREAM_URL (a running nats-server: mode "os_stream" in
  * OMS_BENCH_MODES runs the os lines again with omsd's event stream to it,
  * named *_os_stream: docs/deployment.md),
+ * OMS_BENCH_SEGMENT_MB (the journal's segment size in the one-hop os runs,
+ * default omsd's 64: smaller puts more rolls inside each line; the line
+ * names do not change, say so when quoting),
  * OMS_BENCH_CORE_THREAD (the body of omsd's omsd.core_thread group, e.g.
  * 'policy = "fifo"; priority = 10;': the core thread under a real-time
  * policy, docs/omsd.md; the line names do not change, say so when quoting),
@@ -194,6 +197,22 @@ static void omsd_config(char *out, size_t cap) {
   if (stream_url != NULL && w > 0 && (size_t)w < cap)
     w += snprintf(out + w, cap - (size_t)w,
                   "stream = { nats_url = \"%s\"; stream = \"BENCH\"; };\n", stream_url);
+  /* Smaller journal segments: more rolls inside each line (docs/journal.md). */
+  const char *seg = getenv("OMS_BENCH_SEGMENT_MB");
+  char *st = strstr(out, "store = { data_dir = \"var\"; durability = \"os\"; };");
+  if (seg != NULL && atoi(seg) > 0 && st != NULL && pg_conninfo == NULL) {
+    char line[96];
+    int n =
+        snprintf(line, sizeof line,
+                 "store = { data_dir = \"var\"; durability = \"os\"; journal_segment_mb = %d; };",
+                 atoi(seg));
+    size_t old = strlen("store = { data_dir = \"var\"; durability = \"os\"; };");
+    if (n > 0 && (size_t)w + (size_t)n - old < cap) {
+      memmove(st + n, st + old, strlen(st + old) + 1);
+      memcpy(st, line, (size_t)n);
+      w += n - (int)old;
+    }
+  }
   const char *core = getenv("OMS_BENCH_CORE_THREAD");
   if (core != NULL && core[0] != '\0' && w > 0 && (size_t)w < cap)
     snprintf(out + w, cap - (size_t)w, "omsd = { core_thread = { %s }; };\n", core);

@@ -90,6 +90,7 @@ typedef struct oms_journal_io_s {
   int (*fallocate)(void *ctx, int fd, off_t off, off_t len);
   int (*ftruncate)(void *ctx, int fd, off_t len);
   int (*unlink)(void *ctx, const char *path);
+  int (*rename)(void *ctx, const char *from, const char *to);
   void *ctx;
 } oms_journal_io_t;
 

@@ -35,21 +35,54 @@
  * in the middle leaves a prefix of the unit (a torn tail), as a pwrite does,
  * never a hole before good bytes. Anything else (past `ready`, a map that
  * could not be made, the prefaulter starved or given up) is written with
- * pwrite as before, so an error still surfaces as a failed pwrite. Every
- * FLUSH_EVERY bytes the prefaulter also unmaps what was appended and starts
- * its writeback (sync_file_range, no wait), so the roll's fdatasync, on the
- * core, finds little left to write (why unmapped first: prefault_main). The core
+ * pwrite as before, so an error still surfaces as a failed pwrite. The core
  * never waits for the prefaulter: a roll publishes the new segment's map and
- * hands the old one to the prefaulter (`retired`), which unmaps it at the
- * start of its next round, when it no longer uses it.
+ * hands the old one over (`retired`); the prefaulter passes it on at the
+ * start of its next round (`retired2`), the sealer unmaps it at the start of
+ * its own, when neither uses it any more.
  *
  * Segments. A unit never spans two segments: when the next unit and an
  * end-of-segment record do not both fit, the segment is rolled on the
- * appender's thread: the end-of-segment record is written, the segment is
- * fdatasync'ed (so that a segment followed by another is always complete on
- * disk, and a gap after a machine crash is real damage, not lost cache), the
- * next segment is created and preallocated, and the directory is synced so
- * its name survives. It costs a few milliseconds once per segment.
+ * appender's thread: the end-of-segment record is written and the next
+ * segment takes over. A segment has its own name (its first LSN) only once
+ * the one before it is fdatasync'ed, so that a segment followed by another
+ * under its own name is always complete on disk, and a gap after a machine
+ * crash is real damage, not lost cache. fsync mode syncs in the roll (the
+ * syncer keeps the segment nearly clean), then syncs the directory before
+ * anything in the new segment can be reported durable.
+ *
+ * The sealer keeps the roll off the appender's critical path (measured: the
+ * roll's fdatasync took 11-46 ms on the core, the open, fallocate and
+ * directory sync of the next segment 1-3 ms more; BENCHMARKS.md, issue 13
+ * twelfth pass). A thread of ordinary priority that mostly waits on the
+ * disk, it
+ *   - makes the next segment ahead (`spare`): created under a name no
+ *     reader or recovery takes for a segment (NNN.spare), preallocated, in
+ *     os mode mapped with its first AHEAD bytes populated. The roll renames
+ *     it into place: one rename instead of an open, a fallocate and an
+ *     mmap, and the first appends go through the mapping at once. A spare
+ *     never holds a record before its rename, so the open removes any that
+ *     a crash left. Without one ready (a roll sooner than the sealer, or
+ *     making it failed) the roll creates the segment as before. Its memory
+ *     comes from the appender (`blank`): the sealer allocates nothing;
+ *   - seals the roll (os mode): the roll syncs nothing and names the new
+ *     segment NNN.unsealed; the sealer fdatasyncs the segment before it,
+ *     renames it NNN.journal and syncs the directory. Readers open the
+ *     newest segment under either name (segment.c, open_seg). A roll that
+ *     finds the last one not sealed yet seals it itself first (one unsealed
+ *     segment at most); retention keeps the segment before an unsealed one;
+ *     close seals. After a crash, recovery adopts an unsealed segment whose
+ *     predecessor ends whole with an end record naming it (a process crash:
+ *     the page cache kept it) and sets any other aside (a machine crash
+ *     before the seal: never synced, as os mode allows): segment.c;
+ *   - in os mode, every FLUSH_EVERY bytes, unmaps what was appended and
+ *     starts its writeback (sync_file_range, no wait), so the seal's
+ *     fdatasync finds less to write. Unmapped first: writeback of mapped
+ *     pages write-protects each one and flushes its TLB entry on every CPU
+ *     running this process, the core's included, one interrupt a page;
+ *     unmapping flushes once for the whole range (BENCHMARKS.md, issue 13
+ *     tenth pass). This was the SCHED_IDLE prefaulter's, which fell behind
+ *     whenever both CPUs were busy.
  *
  * The syncer (fsync mode). It loads the written LSN W, fdatasyncs the
  * current segment under `smu` (the roll swaps the segment under `mu` and
@@ -76,6 +109,7 @@
  * it. Linux may drop the dirty pages of a failed fdatasync, so retrying it
  * would report durable what is not: reopening (recovery) is the way back.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -99,10 +133,12 @@
 #define MIN_SEGMENT 4096u
 #define DEFAULT_SPIN_NS 50000
 #define HINTS 8
-#define AHEAD (2u << 20)       /* populated ahead of the append position */
-#define POP_CHUNK (64u << 10)  /* populated per madvise */
-#define POP_NAP_NS 2000000     /* the prefaulter's sleep when it is ahead */
-#define FLUSH_EVERY (4u << 20) /* writeback started behind the appends, per this much */
+#define AHEAD (2u << 20)            /* populated ahead of the append position */
+#define POP_CHUNK (64u << 10)       /* populated per madvise */
+#define POP_NAP_NS 2000000          /* the prefaulter's sleep when it is ahead */
+#define SEAL_NAP_NS 2000000         /* the sealer's between rounds */
+#define SPARE_RETRY_NS 1000000000LL /* after a spare could not be made */
+#define FLUSH_EVERY (4u << 20)      /* writeback started behind the appends, per this much */
 #define PAGE 4096u
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels refuse it: pwrite */
@@ -113,11 +149,21 @@ typedef struct segmap_s {
   uint8_t *base;
   uint64_t len;
   int fd;                   /* its own descriptor: the core closes the segment's at a roll */
-  _Atomic uint64_t flushed; /* unmapped, writeback started, up to here (the prefaulter's) */
+  _Atomic uint64_t flushed; /* unmapped, writeback started, up to here (the sealer's) */
   _Atomic uint64_t ready;   /* populated writable from the tail's page up to here */
   bool given_up;            /* populating failed: appends pwrite (the prefaulter's) */
   struct segmap_s *next;    /* in the retired list */
 } segmap_t;
+
+/* The next segment, made ahead by the sealer (see the top). Its memory is
+ * allocated by the appender (at the open and at each roll: `blank`), so
+ * that the sealer allocates nothing. */
+typedef struct spare_s {
+  char path[PATH_MAX]; /* dir/NNN.spare */
+  int fd;              /* -1: not made */
+  segmap_t *mem;       /* for its map (with mappings), zeroed; NULL without */
+  segmap_t *map;       /* mem once mapped, its first pages populated; else NULL */
+} spare_t;
 
 struct oms_journal_s {
   char *dir;
@@ -154,11 +200,27 @@ struct oms_journal_s {
   /* The prefaulter (os mode, see the top). */
   bool use_map;
   _Atomic(segmap_t *) pmap;    /* map, for the prefaulter */
-  _Atomic(segmap_t *) retired; /* maps rolled away, unmapped by the prefaulter */
-  pthread_mutex_t pmu;         /* its naps, which close cuts short */
+  _Atomic(segmap_t *) retired; /* maps rolled away, passed on by the prefaulter */
+  pthread_mutex_t pmu;         /* its and the sealer's naps, which close cuts short */
   pthread_cond_t pcv;
   pthread_t prefaulter;
   bool has_prefaulter;
+
+  /* The sealer (see the top). */
+  _Atomic(spare_t *) spare;     /* made ahead, taken by the next roll */
+  _Atomic(spare_t *) blank;     /* memory for the next spare, filled by the sealer */
+  _Atomic(segmap_t *) retired2; /* maps neither the core nor the prefaulter uses: unmapped here */
+  /* os mode: the roll whose seal is pending (see the top). Under zmu. */
+  pthread_mutex_t zmu;
+  int pend_fd;                 /* the segment before the roll, to sync; -1: none pending */
+  segmap_t *pend_map;          /* its map, retired once it is synced (NULL: none) */
+  uint64_t pend_next;          /* the unsealed segment's first LSN */
+  _Atomic uint64_t pend_first; /* the segment before it (release keeps it); 0: none */
+  unsigned spare_gen;          /* names the spares (the sealer's) */
+  int64_t spare_retry_ns;      /* making one failed: not before this (the sealer's) */
+  _Atomic int spare_failed;    /* the last try failed (for tests) */
+  pthread_t sealer;
+  bool has_sealer;
   _Alignas(64) _Atomic uint64_t tail; /* off, for the prefaulter */
 
   _Alignas(64) _Atomic uint64_t written;
@@ -353,21 +415,29 @@ static void wake_syncer(oms_journal_t *j) {
 
 /* ---- the mapping and the prefaulter (os mode) ---- */
 
-/* The segment fd mapped whole, or NULL (appends then pwrite). */
-static segmap_t *map_seg(oms_journal_t *j, int fd, uint64_t len) {
-  if (!j->use_map) return NULL;
-  segmap_t *m = oms__calloc(1, sizeof *m);
-  if (!m) return NULL;
+/* The segment fd mapped whole into m (zeroed), or NULL (m not used). */
+static segmap_t *map_seg_in(int fd, uint64_t len, segmap_t *m) {
   m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   void *p =
       m->fd < 0 ? MAP_FAILED : mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {
     if (m->fd >= 0) close(m->fd);
-    oms__free(m);
     return NULL;
   }
   m->base = p;
   m->len = len;
+  return m;
+}
+
+/* The segment fd mapped whole, or NULL (appends then pwrite). */
+static segmap_t *map_seg(oms_journal_t *j, int fd, uint64_t len) {
+  if (!j->use_map) return NULL;
+  segmap_t *m = oms__calloc(1, sizeof *m);
+  if (!m) return NULL;
+  if (map_seg_in(fd, len, m) == NULL) {
+    oms__free(m);
+    return NULL;
+  }
   return m;
 }
 
@@ -381,12 +451,22 @@ static void unmap_list(segmap_t *m) {
   }
 }
 
+/* Pushes the list m onto *list. */
+static void push_maps(_Atomic(segmap_t *) *list, segmap_t *m) {
+  while (m) {
+    segmap_t *next = m->next;
+    m->next = atomic_load(list);
+    while (!atomic_compare_exchange_weak(list, &m->next, m)) {
+    }
+    m = next;
+  }
+}
+
 /* The segment whose map is m stops being appended to (under mu). */
 static void retire_map(oms_journal_t *j, segmap_t *m) {
   if (!m) return;
-  m->next = atomic_load(&j->retired);
-  while (!atomic_compare_exchange_weak(&j->retired, &m->next, m)) {
-  }
+  m->next = NULL;
+  push_maps(&j->retired, m);
 }
 
 /* The prefaulter sleeps ns, or until close wakes it. */
@@ -415,8 +495,9 @@ static void *prefault_main(void *arg) {
   (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 #endif
   while (!atomic_load(&j->closing)) {
-    /* Retired before this round began: no longer in use here. */
-    unmap_list(atomic_exchange(&j->retired, NULL));
+    /* Retired before this round began: no longer in use here; the sealer
+     * unmaps them once it is past them too. */
+    push_maps(&j->retired2, atomic_exchange(&j->retired, NULL));
     segmap_t *m = atomic_load(&j->pmap);
     bool more = false;
     if (m && !m->given_up) {
@@ -424,22 +505,6 @@ static void *prefault_main(void *arg) {
       uint64_t r = atomic_load_explicit(&m->ready, memory_order_relaxed);
       uint64_t want = t + AHEAD < m->len ? t + AHEAD : m->len;
       if (r < t) r = t;
-      /* Writeback of what is written, started in the background every few
-       * MiB (as the kernel would only after 30 s): the roll's fdatasync,
-       * on the core, then has little left to write. The range is unmapped
-       * first (its dirty bits go to the page cache; nothing below the
-       * tail's page is written again): writeback of mapped pages
-       * write-protects each one and flushes its TLB entry on every CPU
-       * running this process, the core's included, one interrupt a page;
-       * unmapping flushes once for the whole range. Measured on the
-       * 2-vCPU test VM: core_submit_journal_os p99 4.8x lower (BENCHMARKS.md,
-       * issue 13 tenth pass). */
-      uint64_t f = atomic_load_explicit(&m->flushed, memory_order_relaxed);
-      if (t >= f + FLUSH_EVERY) {
-        (void)madvise(m->base + f, t - f, MADV_DONTNEED);
-        (void)sync_file_range(m->fd, (off_t)f, (off_t)(t - f), SYNC_FILE_RANGE_WRITE);
-        atomic_store_explicit(&m->flushed, t, memory_order_relaxed);
-      }
       if (r < want) {
         size_t n = want - r < POP_CHUNK ? (size_t)(want - r) : POP_CHUNK;
         /* An error (an old kernel, no memory, EIO reading a page) is not
@@ -495,10 +560,9 @@ static void copy_up(uint8_t *dst, const uint8_t *src, size_t n) {
 
 /* ---- segments ---- */
 
-/* Creates and preallocates the segment whose first LSN is first; *fd. */
-static int create_seg(oms_journal_t *j, uint64_t first, int *fd) {
-  char path[PATH_MAX];
-  seg_path(j, path, sizeof path, first);
+/* Creates and preallocates the segment file path, then syncs the directory
+ * if sync_dir (so that its name survives a machine crash); *fd. */
+static int create_seg(oms_journal_t *j, const char *path, bool sync_dir, int *fd) {
   *fd = oms__jio_open(&j->io, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (*fd < 0) {
     fail(j, path, 0, errno, "cannot create the segment");
@@ -510,12 +574,200 @@ static int create_seg(oms_journal_t *j, uint64_t first, int *fd) {
     *fd = -1;
     return OMS_ESTORE;
   }
-  if (oms__jio_fdatasync(&j->io, j->dirfd) != 0) {
+  if (sync_dir && oms__jio_fdatasync(&j->io, j->dirfd) != 0) {
     fail(j, j->dir, 0, errno, "cannot sync the journal directory");
     close(*fd);
     *fd = -1;
     return OMS_ESTORE;
   }
+  return 0;
+}
+
+/* ---- the sealer (see the top) ---- */
+
+/* A spare, made or not, that will not be used: unmapped, closed, removed,
+ * freed. The name is never a segment's, so a failed unlink leaves only what
+ * the next open removes. */
+static void drop_spare(spare_t *s) {
+  if (!s) return;
+  if (s->map)
+    unmap_list(s->map); /* frees mem */
+  else
+    oms__free(s->mem);
+  if (s->fd >= 0) {
+    close(s->fd);
+    if (s->path[0]) (void)unlink(s->path);
+  }
+  oms__free(s);
+}
+
+/* Memory for the next spare, for the sealer to fill (the appender's: at the
+ * open and after a roll). Without it (no memory) the next roll creates its
+ * segment itself. */
+static void new_blank(oms_journal_t *j) {
+  if (atomic_load(&j->blank) != NULL) return;
+  spare_t *s = oms__calloc(1, sizeof *s);
+  if (!s) return;
+  s->fd = -1;
+  if (j->use_map && (s->mem = oms__calloc(1, sizeof *s->mem)) == NULL) {
+    oms__free(s);
+    return;
+  }
+  spare_t *none = NULL; /* the sealer may have put back one it could not use */
+  if (!atomic_compare_exchange_strong(&j->blank, &none, s)) drop_spare(s);
+}
+
+/* Makes the next segment ahead: created, preallocated, mapped and its
+ * first pages populated (os mode). A failure is not the journal's: the
+ * roll then creates the segment itself, and a real error surfaces there. */
+static void make_spare(oms_journal_t *j) {
+  if (now_ns() < j->spare_retry_ns) return;
+  spare_t *s = atomic_exchange(&j->blank, NULL);
+  if (!s) return;
+  int n = snprintf(s->path, sizeof s->path, "%s/%010u.spare", j->dir, ++j->spare_gen);
+  if (n > 0 && (size_t)n < sizeof s->path)
+    s->fd = oms__jio_open(&j->io, s->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (s->fd < 0 || oms__jio_preallocate(&j->io, s->fd, 0, j->seg_bytes) != 0) {
+    if (s->fd >= 0) {
+      close(s->fd);
+      (void)unlink(s->path);
+      s->fd = -1;
+    }
+    spare_t *none = NULL; /* for the next try, unless a roll gave a new one */
+    if (!atomic_compare_exchange_strong(&j->blank, &none, s)) drop_spare(s);
+    j->spare_retry_ns = now_ns() + SPARE_RETRY_NS;
+    atomic_store(&j->spare_failed, 1);
+    return;
+  }
+  if (s->mem) s->map = map_seg_in(s->fd, j->seg_bytes, s->mem);
+  if (s->map) {
+    uint64_t want = AHEAD < s->map->len ? AHEAD : s->map->len, r = 0;
+    while (r < want) {
+      size_t k = want - r < POP_CHUNK ? (size_t)(want - r) : POP_CHUNK;
+      if (madvise(s->map->base + r, k, MADV_POPULATE_WRITE) != 0) break;
+      r += k;
+    }
+    atomic_store_explicit(&s->map->ready, r, memory_order_release);
+  }
+  atomic_store(&j->spare_failed, 0);
+  atomic_store(&j->spare, s);
+}
+
+/* os mode: what the appends left behind them, unmapped and its writeback
+ * started every FLUSH_EVERY bytes (see the top). The map stays valid here:
+ * only this thread unmaps, at the start of a round. */
+static void writeback(oms_journal_t *j) {
+  segmap_t *m = atomic_load(&j->pmap);
+  if (!m) return;
+  uint64_t t = atomic_load_explicit(&j->tail, memory_order_relaxed) & ~(uint64_t)(PAGE - 1);
+  uint64_t f = atomic_load_explicit(&m->flushed, memory_order_relaxed);
+  if (t < f + FLUSH_EVERY || t > m->len) return;
+  (void)madvise(m->base + f, t - f, MADV_DONTNEED);
+  (void)sync_file_range(m->fd, (off_t)f, (off_t)(t - f), SYNC_FILE_RANGE_WRITE);
+  atomic_store_explicit(&m->flushed, t, memory_order_relaxed);
+}
+
+/* Seals the pending roll (see the top): the segment before it synced, then
+ * the new one renamed to its own name and the directory synced. Under zmu.
+ * 0, or OMS_ESTORE (FAILED: the unsealed segment stays for recovery). */
+static int seal(oms_journal_t *j) {
+  if (j->pend_fd < 0) return 0;
+  char from[PATH_MAX], to[PATH_MAX];
+  int rc = OMS_ESTORE;
+  segmap_t *m = j->pend_map;
+  if (m) {
+    /* What is not flushed yet is unmapped before the sync, for the reason
+     * writeback unmaps (see the top): else this fdatasync write-protects
+     * each mapped page it writes, one TLB flush on every CPU a page, the
+     * appender's included. No one unmaps m meanwhile: it is retired below. */
+    uint64_t f = atomic_load_explicit(&m->flushed, memory_order_relaxed);
+    (void)madvise(m->base + f, m->len - f, MADV_DONTNEED);
+  }
+  if (oms__jio_fdatasync(&j->io, j->pend_fd) != 0) {
+    seg_path(j, to, sizeof to, atomic_load(&j->pend_first));
+    fail(j, to, 0, errno, "fdatasync failed");
+  } else {
+    oms__jseg_unsealed_path(from, sizeof from, j->dir, j->pend_next);
+    seg_path(j, to, sizeof to, j->pend_next);
+    if (oms__jio_rename(&j->io, from, to) != 0)
+      fail(j, from, 0, errno, "cannot rename the segment to its name");
+    else if (oms__jio_fdatasync(&j->io, j->dirfd) != 0)
+      fail(j, j->dir, 0, errno, "cannot sync the journal directory");
+    else
+      rc = 0;
+  }
+  close(j->pend_fd);
+  j->pend_fd = -1;
+  retire_map(j, m);
+  j->pend_map = NULL;
+  atomic_store(&j->pend_first, 0);
+  return rc;
+}
+
+static void *seal_main(void *arg) {
+  oms_journal_t *j = arg;
+  pthread_setname_np(pthread_self(), "oms-sealer");
+  while (!atomic_load(&j->closing)) {
+    /* Passed on by the prefaulter before this round began: used by no one. */
+    unmap_list(atomic_exchange(&j->retired2, NULL));
+    if (!atomic_load(&j->failed)) {
+      pthread_mutex_lock(&j->zmu);
+      (void)seal(j); /* a failure is the journal's: FAILED, reported */
+      pthread_mutex_unlock(&j->zmu);
+      if (atomic_load(&j->spare) == NULL) make_spare(j);
+      writeback(j);
+    }
+    nap(j, SEAL_NAP_NS);
+  }
+  return NULL;
+}
+
+/* Removes the spares a crash left (none holds a record: see the top). */
+static void remove_spares(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    size_t n = strlen(de->d_name);
+    if (n <= 6 || strcmp(de->d_name + n - 6, ".spare") != 0) continue;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path)
+      (void)unlink(path);
+  }
+  closedir(d);
+}
+
+/* The next segment, whose first LSN is next_lsn, under its own name (fsync
+ * mode, the directory synced) or its unsealed one (os mode, sealed later):
+ * the sealer's spare renamed into place, or created here. Under mu and smu. */
+static int next_seg(oms_journal_t *j, bool unsealed, int *fd, segmap_t **map) {
+  *map = NULL;
+  char path[PATH_MAX];
+  if (unsealed)
+    oms__jseg_unsealed_path(path, sizeof path, j->dir, j->next_lsn);
+  else
+    seg_path(j, path, sizeof path, j->next_lsn);
+  spare_t *s = atomic_exchange(&j->spare, NULL);
+  if (!s) {
+    int rc = create_seg(j, path, !unsealed, fd);
+    if (rc == 0) *map = map_seg(j, *fd, j->seg_bytes);
+    return rc;
+  }
+  if (oms__jio_rename(&j->io, s->path, path) != 0) {
+    fail(j, path, 0, errno, "cannot rename the spare segment into place");
+    drop_spare(s);
+    return OMS_ESTORE;
+  }
+  if (!unsealed && oms__jio_fdatasync(&j->io, j->dirfd) != 0) {
+    fail(j, j->dir, 0, errno, "cannot sync the journal directory");
+    s->path[0] = '\0'; /* renamed: a segment now, not to be removed */
+    drop_spare(s);
+    return OMS_ESTORE;
+  }
+  *fd = s->fd;
+  *map = s->map;
+  if (!s->map) oms__free(s->mem);
+  oms__free(s);
   return 0;
 }
 
@@ -545,23 +797,38 @@ static int roll(oms_journal_t *j) {
       return OMS_ESTORE;
     }
   }
-  /* What the prefaulter has not flushed yet is unmapped before the sync,
-   * for the reason it unmaps (prefault_main): else this fdatasync, on the
-   * core, flushes a TLB entry on every CPU for each page it writes. */
-  if (j->map) {
-    uint64_t f = atomic_load_explicit(&j->map->flushed, memory_order_relaxed);
-    (void)madvise(j->map->base + f, j->map->len - f, MADV_DONTNEED);
-  }
+  /* os mode defers this segment's sync to the sealer (see the top); a roll
+   * sooner than the sealer seals the last one itself first. */
+  bool defer = j->durability == OMS_JOURNAL_OS;
   pthread_mutex_lock(&j->smu);
   int rc = 0;
-  if (oms__jio_fdatasync(&j->io, j->fd) != 0) {
+  if (defer) {
+    pthread_mutex_lock(&j->zmu);
+    rc = seal(j);
+    pthread_mutex_unlock(&j->zmu);
+    /* The sealer's own seal may have failed since this append began: its
+     * unsealed segment stays for recovery, and no second one may follow. */
+    if (rc == 0 && atomic_load(&j->failed)) rc = OMS_ESTORE;
+  } else if (oms__jio_fdatasync(&j->io, j->fd) != 0) {
     fail(j, path, j->off, errno, "fdatasync failed");
     rc = OMS_ESTORE;
   }
   int nfd = -1;
-  if (rc == 0) rc = create_seg(j, j->next_lsn, &nfd);
+  segmap_t *nmap = NULL;
+  if (rc == 0) rc = next_seg(j, defer, &nfd, &nmap);
   if (rc == 0) {
-    close(j->fd);
+    segmap_t *old = j->map;
+    if (defer) { /* the sealer syncs it, then closes it and retires its map */
+      pthread_mutex_lock(&j->zmu);
+      j->pend_map = old;
+      old = NULL;
+      j->pend_fd = j->fd;
+      j->pend_next = j->next_lsn;
+      atomic_store(&j->pend_first, j->cur_first);
+      pthread_mutex_unlock(&j->zmu);
+    } else {
+      close(j->fd);
+    }
     j->fd = nfd;
     j->cur_first = j->next_lsn;
     j->segs[j->nsegs++] = j->next_lsn;
@@ -569,11 +836,11 @@ static int roll(oms_journal_t *j) {
     j->off = 0;
     /* The prefaulter sees the new tail before the new map: it never
      * populates the new segment from the old one's offset. */
-    segmap_t *old = j->map;
-    j->map = map_seg(j, nfd, j->seg_cap);
+    j->map = nmap;
     atomic_store(&j->tail, 0);
     atomic_store(&j->pmap, j->map);
     retire_map(j, old);
+    new_blank(j); /* for the sealer's next spare */
   }
   pthread_mutex_unlock(&j->smu);
   return rc;
@@ -804,6 +1071,13 @@ uint64_t oms__journal_flushed(oms_journal_t *j) {
   return n;
 }
 
+uint64_t oms__journal_unsealed(oms_journal_t *j) { return atomic_load(&j->pend_first); }
+
+int oms__journal_spare_state(oms_journal_t *j) {
+  if (atomic_load(&j->spare) != NULL) return 1;
+  return atomic_load(&j->spare_failed) ? -1 : 0;
+}
+
 uint64_t oms_journal_written(const oms_journal_t *j) {
   return atomic_load(&((oms_journal_t *)j)->written);
 }
@@ -963,7 +1237,10 @@ int oms_journal_release(oms_journal_t *j, uint64_t keep_lsn) {
   if (!j) return OMS_EINVAL;
   pthread_mutex_lock(&j->mu);
   size_t drop = 0;
-  while (drop + 1 < j->nsegs && j->segs[drop + 1] <= keep_lsn) drop++;
+  /* Never the segment whose roll is not sealed: recovery needs it whole to
+   * adopt the unsealed one after it. */
+  uint64_t pend = atomic_load(&j->pend_first);
+  while (drop + 1 < j->nsegs && j->segs[drop + 1] <= keep_lsn && j->segs[drop] != pend) drop++;
   uint64_t gone[64];
   if (drop > 64) drop = 64; /* the rest at the next call */
   memcpy(gone, j->segs, drop * sizeof *gone);
@@ -1053,12 +1330,53 @@ static int resume(oms_journal_t *j, oms__jscan_t *s, oms_journal_error_t *err) {
   return 0;
 }
 
+/* What the scan found of an interrupted seal (see the top) made so on disk:
+ * an adopted segment sealed (its predecessor synced, then renamed, the
+ * directory synced), an orphan set aside as NNN.orphan and said so. */
+static int settle(oms_journal_t *j, const oms__jscan_t *s, const oms_journal_config_t *cfg,
+                  oms_journal_error_t *err) {
+  char from[PATH_MAX], to[PATH_MAX];
+  uint64_t first = s->adopted ? s->adopted : s->orphan;
+  if (first == 0) return 0;
+  oms__jseg_unsealed_path(from, sizeof from, j->dir, first);
+  if (s->adopted) {
+    seg_path(j, to, sizeof to, s->segs[s->nsegs - 2]);
+    int fd = oms__jio_open(&j->io, to, O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0 || oms__jio_fdatasync(&j->io, fd) != 0) {
+      oms__jerr(err, to, 0, errno, "cannot sync the segment: %s", strerror(errno));
+      if (fd >= 0) close(fd);
+      return OMS_ESTORE;
+    }
+    close(fd);
+    seg_path(j, to, sizeof to, first);
+  } else if (snprintf(to, sizeof to, "%s/%020" PRIu64 ".orphan", j->dir, first) >= (int)sizeof to) {
+    oms__jerr(err, j->dir, 0, 0, "journal directory name too long");
+    return OMS_EINVAL;
+  }
+  if (oms__jio_rename(&j->io, from, to) != 0) {
+    oms__jerr(err, from, 0, errno, "cannot rename the segment: %s", strerror(errno));
+    return OMS_ESTORE;
+  }
+  if (oms__jio_fdatasync(&j->io, j->dirfd) != 0) {
+    oms__jerr(err, j->dir, 0, errno, "cannot sync the journal directory: %s", strerror(errno));
+    return OMS_ESTORE;
+  }
+  if (s->orphan && cfg->on_warn) {
+    oms_journal_error_t w;
+    oms__jorphan_text(&w, from, s, "set aside (as .orphan)");
+    cfg->on_warn(cfg->ctx, &w);
+  }
+  return 0;
+}
+
 /* A new journal in an empty dir: its first segment. */
 static int start(oms_journal_t *j, oms_journal_error_t *err) {
   j->segcap = 16;
   j->segs = oms__malloc(j->segcap * sizeof *j->segs);
   if (!j->segs) return OMS_ENOMEM;
-  int rc = create_seg(j, 1, &j->fd);
+  char path[PATH_MAX];
+  seg_path(j, path, sizeof path, 1);
+  int rc = create_seg(j, path, true, &j->fd);
   if (rc != 0) {
     oms_journal_last_error(j, err);
     return rc;
@@ -1086,7 +1404,7 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   int rc = OMS_ENOMEM;
   oms_journal_t *j = oms__calloc(1, sizeof *j);
   if (!j) goto fail_alloc;
-  j->fd = j->dirfd = j->efd = -1;
+  j->fd = j->dirfd = j->efd = j->pend_fd = -1;
   j->dir = oms__strdup(cfg->dir);
   j->buf = oms__aligned_alloc(4096, OMS__JOURNAL_BUF_BYTES);
   if (!j->dir || !j->buf) goto fail_mem;
@@ -1108,6 +1426,7 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&j->wcv, &ca);
   pthread_mutex_init(&j->pmu, NULL);
+  pthread_mutex_init(&j->zmu, NULL);
   pthread_cond_init(&j->pcv, &ca);
   pthread_condattr_destroy(&ca);
 
@@ -1129,6 +1448,7 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
     rc = e == ENOENT ? OMS_ENOTFOUND : OMS_ESTORE;
     goto fail;
   }
+  remove_spares(j->dir);
   oms__jscan_t s;
   rc = oms__jscan(j->dir, &j->io, cfg->verify_from_lsn, &s, err);
   if (rc == OMS_ENOTFOUND && cfg->create) {
@@ -1137,7 +1457,8 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
   } else if (rc == 0) {
     j->segs = s.segs;
     j->nsegs = j->segcap = s.nsegs;
-    rc = resume(j, &s, err);
+    rc = settle(j, &s, cfg, err);
+    if (rc == 0) rc = resume(j, &s, err);
     if (rc == 0 && s.dirty_end > s.tail_off && cfg->on_warn) {
       oms_journal_error_t w;
       char path[PATH_MAX];
@@ -1165,6 +1486,13 @@ int oms_journal_open(const oms_journal_config_t *cfg, oms_journal_t **out,
       j->use_map = false;
     }
   }
+  new_blank(j);
+  if (pthread_create(&j->sealer, NULL, seal_main, j) != 0) {
+    oms__jerr(err, "", 0, errno, "cannot start the sealer thread");
+    rc = OMS_ESTORE;
+    goto fail;
+  }
+  j->has_sealer = true;
   if (j->durability == OMS_JOURNAL_FSYNC) {
     if (pthread_create(&j->syncer, NULL, syncer_main, j) != 0) {
       oms__jerr(err, "", 0, errno, "cannot start the syncer thread");
@@ -1194,13 +1522,27 @@ void oms_journal_close(oms_journal_t *j) {
     wake_syncer(j); /* it syncs what is left, then ends */
     pthread_join(j->syncer, NULL);
   }
-  if (j->has_prefaulter) {
-    pthread_mutex_lock(&j->pmu);
-    pthread_cond_signal(&j->pcv);
-    pthread_mutex_unlock(&j->pmu);
-    pthread_join(j->prefaulter, NULL);
+  pthread_mutex_lock(&j->pmu);
+  pthread_cond_broadcast(&j->pcv); /* the prefaulter's and the sealer's naps */
+  pthread_mutex_unlock(&j->pmu);
+  if (j->has_prefaulter) pthread_join(j->prefaulter, NULL);
+  if (j->has_sealer) pthread_join(j->sealer, NULL);
+  /* The last roll sealed here at the latest; after a failure it stays
+   * unsealed, for recovery to adopt or set aside. */
+  if (j->pend_fd >= 0) {
+    if (!atomic_load(&j->failed)) {
+      (void)seal(j);
+    } else {
+      close(j->pend_fd);
+      j->pend_fd = -1;
+      retire_map(j, j->pend_map);
+      j->pend_map = NULL;
+    }
   }
+  drop_spare(atomic_exchange(&j->spare, NULL));
+  drop_spare(atomic_exchange(&j->blank, NULL));
   unmap_list(atomic_exchange(&j->retired, NULL));
+  unmap_list(atomic_exchange(&j->retired2, NULL));
   unmap_list(j->map);
   if (j->fd >= 0) close(j->fd);
   if (j->dirfd >= 0) close(j->dirfd);
@@ -1214,6 +1556,7 @@ void oms_journal_close(oms_journal_t *j) {
   pthread_cond_destroy(&j->wcv);
   pthread_mutex_destroy(&j->pmu);
   pthread_cond_destroy(&j->pcv);
+  pthread_mutex_destroy(&j->zmu);
   oms__free(j->segs);
   oms__free(j->dir);
   oms__aligned_free(j->buf);

@@ -65,6 +65,7 @@ int oms__jio_fdatasync(const oms_journal_io_t *io, int fd);
 int oms__jio_fallocate(const oms_journal_io_t *io, int fd, off_t off, off_t len);
 int oms__jio_ftruncate(const oms_journal_io_t *io, int fd, off_t len);
 int oms__jio_unlink(const oms_journal_io_t *io, const char *path);
+int oms__jio_rename(const oms_journal_io_t *io, const char *from, const char *to);
 /* pwrite all n bytes (short writes continued): 0, or -1 with errno. */
 int oms__jio_write_all(const oms_journal_io_t *io, int fd, const void *buf, size_t n, off_t off);
 /* Makes [0, len) of fd allocated: fallocate, or if the file system refuses it
@@ -76,6 +77,9 @@ void oms__jerr(oms_journal_error_t *err, const char *file, uint64_t off, int sys
 
 /* "<dir>/<20 digits>.journal" into out (size PATH_MAX); false if too long. */
 bool oms__jseg_path(char *out, size_t cap, const char *dir, uint64_t first_lsn);
+/* The name a segment has until the roll that began it is sealed (os mode:
+ * journal.c, "The sealer"): "<dir>/<20 digits>.unsealed". */
+bool oms__jseg_unsealed_path(char *out, size_t cap, const char *dir, uint64_t first_lsn);
 
 /* ---- reading segments ---- */
 
@@ -112,6 +116,12 @@ typedef struct oms__jscan_s {
   bool last_ended;    /* the last segment ends with an end-of-segment record */
   uint64_t mark;      /* the last segment's largest durable mark, 0 if none */
   bool unsynced_cut;  /* the tail to cut has good records in it, all past the mark */
+  /* An unsealed segment (see oms__jseg_unsealed_path) found after the
+   * others: adopted (its predecessor ends whole with an end record naming
+   * it: the last segment now) or an orphan (its predecessor does not: a
+   * machine crash before the roll's sync; not part of the journal). 0: none. */
+  uint64_t adopted;
+  uint64_t orphan;
 } oms__jscan_t;
 
 /* Reads every segment of dir and checks every record (see journal.h:
@@ -131,6 +141,11 @@ int oms__jcheck(const char *dir, const oms_journal_io_t *io, const uint64_t *seg
  * text begins with verb ("cut", "opening the journal cuts"). */
 void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
                      const char *verb);
+
+/* Says what recovery sets aside (s->orphan, path its unsealed file), for a
+ * person: w's text begins with verb. */
+void oms__jorphan_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
+                       const char *verb);
 
 /* A position in a journal: the record with LSN lsn begins at byte off of
  * segment k (of a list of first LSNs). */
@@ -172,8 +187,16 @@ uint64_t oms__journal_mapped(oms_journal_t *j);
  * mapping): a test waits on it, as the prefaulter runs in idle time only. */
 uint64_t oms__journal_ahead(oms_journal_t *j);
 
-/* How far into the current segment the prefaulter has unmapped what was
+/* How far into the current segment the sealer has unmapped what was
  * appended and started its writeback (0 without a mapping). */
 uint64_t oms__journal_flushed(oms_journal_t *j);
+
+/* The sealer's spare segment: 1 ready for the next roll, -1 making one
+ * failed (retried later), 0 neither yet. */
+int oms__journal_spare_state(oms_journal_t *j);
+
+/* os mode: the first LSN of the segment before a roll whose seal is
+ * pending (0: none). */
+uint64_t oms__journal_unsealed(oms_journal_t *j);
 
 #endif /* OMS_JOURNAL_INT_H */

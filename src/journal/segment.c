@@ -26,6 +26,16 @@
  * record after the hole: those pages were written after the last sync the
  * marks know of and reached the disk before an earlier one did.
  *
+ * An unsealed segment (os mode: a roll whose predecessor's fdatasync had
+ * not finished, journal.c "The sealer") follows the others under a name of
+ * its own. It belongs to the journal when its predecessor, the last
+ * segment, reads whole and ends with an end record naming it: then the
+ * predecessor was written out in full before the crash (kill -9 keeps the
+ * page cache), and the unsealed segment is read as the last one. Otherwise
+ * the predecessor lost its tail (a machine crash before the sync) and the
+ * unsealed segment never became part of the journal: an orphan, which the
+ * open sets aside, saying so.
+ *
  * An open may skip reading the segments that end before an LSN
  * (verify_from_lsn): of those only the end-of-segment record is read, found
  * from the end of the file backwards, for continuity; oms__jcheck checks
@@ -102,6 +112,9 @@ int oms__jio_ftruncate(const oms_journal_io_t *io, int fd, off_t len) {
 int oms__jio_unlink(const oms_journal_io_t *io, const char *path) {
   return io && io->unlink ? io->unlink(io->ctx, path) : unlink(path);
 }
+int oms__jio_rename(const oms_journal_io_t *io, const char *from, const char *to) {
+  return io && io->rename ? io->rename(io->ctx, from, to) : rename(from, to);
+}
 
 int oms__jio_write_all(const oms_journal_io_t *io, int fd, const void *buf, size_t n, off_t off) {
   const uint8_t *p = buf;
@@ -150,6 +163,11 @@ void oms__jerr(oms_journal_error_t *err, const char *file, uint64_t off, int sys
 
 bool oms__jseg_path(char *out, size_t cap, const char *dir, uint64_t first_lsn) {
   int n = snprintf(out, cap, "%s/%020" PRIu64 ".journal", dir, first_lsn);
+  return n > 0 && (size_t)n < cap;
+}
+
+bool oms__jseg_unsealed_path(char *out, size_t cap, const char *dir, uint64_t first_lsn) {
+  int n = snprintf(out, cap, "%s/%020" PRIu64 ".unsealed", dir, first_lsn);
   return n > 0 && (size_t)n < cap;
 }
 
@@ -307,15 +325,34 @@ static int cmp_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* The first LSN named by a segment file name, or 0 if name is not one. */
-static uint64_t seg_name(const char *name) {
+/* The first LSN named by a file name "<20 digits><suffix>", or 0 if name is
+ * not one. */
+static uint64_t seg_name(const char *name, const char *suffix) {
   uint64_t v = 0;
   for (int i = 0; i < 20; i++) {
     if (name[i] < '0' || name[i] > '9') return 0;
     if (v > (UINT64_MAX - 9) / 10) return 0;
     v = v * 10 + (uint64_t)(name[i] - '0');
   }
-  return strcmp(name + 20, ".journal") == 0 ? v : 0;
+  return strcmp(name + 20, suffix) == 0 ? v : 0;
+}
+
+/* The unsealed segments of dir: *first the lowest one's first LSN, *n how
+ * many (a journal leaves one at most). 0 or -1 with errno. */
+static int find_unsealed(const char *dir, uint64_t *first, size_t *n) {
+  *first = 0;
+  *n = 0;
+  DIR *d = opendir(dir);
+  if (!d) return -1;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    uint64_t v = seg_name(de->d_name, ".unsealed");
+    if (v == 0) continue;
+    if (*n == 0 || v < *first) *first = v;
+    (*n)++;
+  }
+  closedir(d);
+  return 0;
 }
 
 int oms__jseg_list(const char *dir, uint64_t **segs, size_t *n, oms_journal_error_t *err) {
@@ -340,7 +377,7 @@ int oms__jseg_list(const char *dir, uint64_t **segs, size_t *n, oms_journal_erro
       }
       break;
     }
-    uint64_t first = seg_name(de->d_name);
+    uint64_t first = seg_name(de->d_name, ".journal");
     if (first == 0) continue;
     if (cnt == cap) {
       size_t ncap = cap ? cap * 2 : 16;
@@ -365,10 +402,21 @@ int oms__jseg_list(const char *dir, uint64_t **segs, size_t *n, oms_journal_erro
   return 0;
 }
 
-/* Opens a segment read-only with its size. 0, or an OMS_E* code with err. */
+/* Opens a segment read-only with its size. 0, or an OMS_E* code with err.
+ * The newest segment may still be unsealed (see the top): missing under
+ * its name, it is looked for under the unsealed one, and then under its
+ * name again (sealed in between: the rename is atomic). */
 static int open_seg(const oms_journal_io_t *io, const char *path, int *fd, uint64_t *size,
                     oms_journal_error_t *err) {
   *fd = oms__jio_open(io, path, O_RDONLY | O_CLOEXEC, 0);
+  size_t len = strlen(path), sfx = sizeof ".journal" - 1;
+  if (*fd < 0 && errno == ENOENT && len > sfx && len + 2 < PATH_MAX) {
+    char alt[PATH_MAX];
+    memcpy(alt, path, len - sfx);
+    memcpy(alt + len - sfx, ".unsealed", sizeof ".unsealed");
+    *fd = oms__jio_open(io, alt, O_RDONLY | O_CLOEXEC, 0);
+    if (*fd < 0 && errno == ENOENT) *fd = oms__jio_open(io, path, O_RDONLY | O_CLOEXEC, 0);
+  }
   if (*fd < 0) {
     int e = errno;
     oms__jerr(err, path, 0, e, "cannot open the segment: %s", strerror(e));
@@ -594,12 +642,50 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, uint64_t verify_from
   memset(out, 0, sizeof *out);
   int rc = oms__jseg_list(dir, &out->segs, &out->nsegs, err);
   if (rc != 0) return rc;
+  uint64_t unsealed;
+  size_t nu;
+  if (find_unsealed(dir, &unsealed, &nu) != 0) {
+    oms__jerr(err, dir, 0, errno, "cannot list the journal directory: %s", strerror(errno));
+    oms__free(out->segs);
+    out->segs = NULL;
+    out->nsegs = 0;
+    return OMS_ESTORE;
+  }
+  char upath[PATH_MAX];
+  if (nu && !oms__jseg_unsealed_path(upath, sizeof upath, dir, unsealed)) upath[0] = '\0';
+  if (nu > 1 || (nu && out->nsegs == 0) || (nu && unsealed <= out->segs[out->nsegs - 1])) {
+    /* A journal leaves one at most, after every segment: not a crash's work. */
+    oms__jerr(err, upath, 0, 0,
+              nu > 1 ? "%zu unsealed segments: a journal leaves one at most"
+                     : "an unsealed segment with no segment before it (%zu)",
+              nu);
+    oms__free(out->segs);
+    out->segs = NULL;
+    out->nsegs = 0;
+    return OMS_ECORRUPT;
+  }
   if (out->nsegs == 0) {
     oms__jerr(err, dir, 0, 0, "no journal segment in the directory");
     return OMS_ENOTFOUND;
   }
   uint64_t expect = out->segs[0];
   rc = scan_segs(dir, io, out->segs, out->nsegs, true, verify_from, &expect, out, err);
+  if (rc == 0 && nu) {
+    if (out->last_ended && out->last_lsn + 1 == unsealed && out->dirty_end <= out->tail_off) {
+      uint64_t *v = oms__realloc(out->segs, (out->nsegs + 1) * sizeof *v);
+      if (!v) {
+        rc = OMS_ENOMEM;
+      } else {
+        out->segs = v;
+        out->segs[out->nsegs++] = unsealed;
+        out->adopted = unsealed;
+        out->mark = 0;
+        rc = scan_segs(dir, io, &unsealed, 1, true, 0, &expect, out, err);
+      }
+    } else {
+      out->orphan = unsealed;
+    }
+  }
   if (rc != 0) {
     oms__free(out->segs);
     out->segs = NULL;
@@ -637,6 +723,17 @@ void oms__jtail_text(oms_journal_error_t *w, const char *path, const oms__jscan_
   else
     oms__jerr(w, path, s->tail_off, 0, "%s a torn tail of %" PRIu64 " bytes after LSN %" PRIu64,
               verb, s->dirty_end - s->tail_off, s->last_lsn);
+}
+
+void oms__jorphan_text(oms_journal_error_t *w, const char *path, const oms__jscan_t *s,
+                       const char *verb) {
+  oms__jerr(w, path, 0, 0,
+            "%s the unsealed segment of LSN %" PRIu64
+            " on: the segment before it does not end whole with an end record naming it (it"
+            " ends at LSN %" PRIu64
+            "): a machine crash before the roll's sync; those records"
+            " were never synced",
+            verb, s->orphan, s->last_lsn);
 }
 
 /* ---- reading ---- */
@@ -738,6 +835,10 @@ int oms_journal_verify_dir(const char *dir, oms_journal_cb cb, void *ctx,
     char path[PATH_MAX];
     oms__jseg_path(path, sizeof path, dir, s.segs[s.nsegs - 1]);
     oms__jtail_text(err, path, &s, "opening the journal cuts");
+  } else if (rc == 0 && s.orphan) {
+    char path[PATH_MAX];
+    oms__jseg_unsealed_path(path, sizeof path, dir, s.orphan);
+    oms__jorphan_text(err, path, &s, "opening the journal sets aside");
   }
   oms__free(s.segs);
   return rc;

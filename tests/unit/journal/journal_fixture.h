@@ -47,6 +47,11 @@ static inline void jseg(const jdir_t *d, uint64_t first, char *out, size_t cap) 
   if (snprintf(out, cap, "%s/%020" PRIu64 ".journal", d->dir, first) >= (int)cap) __builtin_trap();
 }
 
+/* The name a segment has until the roll that began it is sealed (os mode). */
+static inline void junsealed(const jdir_t *d, uint64_t first, char *out, size_t cap) {
+  if (snprintf(out, cap, "%s/%020" PRIu64 ".unsealed", d->dir, first) >= (int)cap) __builtin_trap();
+}
+
 /* ---- payloads: lsn-derived, of a length that varies with it ---- */
 
 static inline uint32_t plen(uint64_t lsn) { return (uint32_t)(1 + (lsn * 37) % 500); }
@@ -105,16 +110,27 @@ static inline int collect_cb(void *ctx, const oms_journal_entry_t *e) {
 
 /* ---- the seam ---- */
 
-enum { IO_OPEN, IO_PWRITE, IO_PREAD, IO_FDATASYNC, IO_FALLOCATE, IO_FTRUNCATE, IO_UNLINK, IO_N };
+enum {
+  IO_OPEN,
+  IO_PWRITE,
+  IO_PREAD,
+  IO_FDATASYNC,
+  IO_FALLOCATE,
+  IO_FTRUNCATE,
+  IO_UNLINK,
+  IO_RENAME,
+  IO_N
+};
 
 typedef struct fault_s {
   _Atomic long calls[IO_N];
-  int fail_fn;  /* which function fails, IO_N for none */
-  long fail_at; /* its k-th call (1-based), and every later one */
-  int fail_errno;
-  _Atomic long failed;  /* calls refused */
-  int refuse_fallocate; /* EOPNOTSUPP from fallocate, always */
-  int no_sync;          /* fdatasync does nothing: tests that do not cut power */
+  /* Atomic: a test changes them while the journal's sealer calls the seam. */
+  _Atomic int fail_fn;  /* which function fails, IO_N for none */
+  _Atomic long fail_at; /* its k-th call (1-based), and every later one */
+  _Atomic int fail_errno;
+  _Atomic long failed;          /* calls refused */
+  _Atomic int refuse_fallocate; /* EOPNOTSUPP from fallocate, always */
+  _Atomic int no_sync;          /* fdatasync does nothing: tests that do not cut power */
 } fault_t;
 
 static inline int fault_hit(fault_t *f, int fn) {
@@ -157,11 +173,15 @@ static inline int f_unlink(void *ctx, const char *path) {
   return fault_hit(ctx, IO_UNLINK) ? -1 : unlink(path);
 }
 
+static inline int f_rename(void *ctx, const char *from, const char *to) {
+  return fault_hit(ctx, IO_RENAME) ? -1 : rename(from, to);
+}
+
 static inline void fault_init(fault_t *f, oms_journal_io_t *io) {
   memset(f, 0, sizeof *f);
   f->fail_fn = IO_N;
-  *io = (oms_journal_io_t){f_open,      f_pwrite,    f_pread,  f_fdatasync,
-                           f_fallocate, f_ftruncate, f_unlink, f};
+  *io = (oms_journal_io_t){f_open,   f_pwrite, f_pread, f_fdatasync, f_fallocate, f_ftruncate,
+                           f_unlink, f_rename, f};
 }
 
 /* ---- files ---- */

@@ -18,6 +18,11 @@
 #include "journal/journal_int.h"
 #include "journal_fixture.h"
 
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+  nanosleep(&ts, NULL);
+}
+
 static oms_journal_t *jopen(const jdir_t *d, oms_journal_durability_t mode, uint64_t seg,
                             const oms_journal_io_t *io) {
   oms_journal_config_t cfg;
@@ -468,8 +473,12 @@ static void test_release_deletes_whole_segments_below_keep(void **state) {
   collect_t c2 = {0};
   assert_int_equal(oms_journal_read(j, 150, false, collect_cb, &c2), 0);
   assert_int_equal(c2.first, 150);
-  /* Everything released but the current segment. */
+  /* Everything released but the current segment (and the one before it
+   * until the sealer has sealed their roll). */
   assert_true(oms_journal_release(j, UINT64_MAX) > 0);
+  for (int w = 0; w < 10000 && oms__journal_unsealed(j) != 0; w++) sleep_ms(1);
+  assert_int_equal(oms__journal_unsealed(j), 0);
+  (void)oms_journal_release(j, UINT64_MAX);
   assert_int_equal(oms_journal_release(j, UINT64_MAX), 0);
   assert_int_equal(append_units(j, 1, 1), 0);
   uint64_t first = 0;
@@ -553,6 +562,7 @@ static ssize_t s_pread(void *ctx, int fd, void *b, size_t n, off_t o) {
 static int s_fallocate(void *ctx, int fd, off_t o, off_t l) { return f_fallocate(ctx, fd, o, l); }
 static int s_ftruncate(void *ctx, int fd, off_t l) { return f_ftruncate(ctx, fd, l); }
 static int s_unlink(void *ctx, const char *p) { return f_unlink(ctx, p); }
+static int s_rename(void *ctx, const char *a, const char *b) { return f_rename(ctx, a, b); }
 
 static void s_on_durable(void *ctx, uint64_t lsn) {
   sweep_t *s = ctx;
@@ -569,8 +579,8 @@ static void s_on_error(void *ctx, const oms_journal_error_t *err) {
  * release. Checks what must hold whatever failed; returns the LSN the
  * journal reported durable last. */
 static uint64_t workload(const jdir_t *d, oms_journal_durability_t mode, sweep_t *s) {
-  oms_journal_io_t io = {s_open,      s_pwrite,    s_pread,  s_fdatasync,
-                         s_fallocate, s_ftruncate, s_unlink, s};
+  oms_journal_io_t io = {s_open,   s_pwrite, s_pread, s_fdatasync, s_fallocate, s_ftruncate,
+                         s_unlink, s_rename, s};
   oms_journal_config_t cfg;
   oms_journal_config_init(&cfg, d->dir);
   cfg.durability = mode;
@@ -589,6 +599,9 @@ static uint64_t workload(const jdir_t *d, oms_journal_durability_t mode, sweep_t
     return 0;
   }
   atomic_store(&s->j, j);
+  /* The first roll takes the sealer's spare (a rename) when one is ready:
+   * wait for it to be made or refused, so that both paths are swept. */
+  for (int w = 0; w < 2000 && oms__journal_spare_state(j) == 0; w++) usleep(500);
   bool failed = false;
   for (int u = 0; u < 40; u++) {
     rc = append_units(j, 1, 2);
@@ -646,6 +659,7 @@ static void sweep_mode(oms_journal_durability_t mode, int refuse_fallocate) {
   workload(&d, mode, s);
   long calls[IO_N];
   for (int fn = 0; fn < IO_N; fn++) calls[fn] = atomic_load(&s->f.calls[fn]);
+  assert_true(calls[IO_RENAME] > 0); /* a roll took the sealer's spare */
   jdir_remove(&d);
   static const int errnos[] = {ENOSPC, EIO};
   int runs = 0;
@@ -712,11 +726,6 @@ static void test_fault_sweep_without_fallocate(void **state) {
 }
 
 /* ---- os mode: appends through the segment mapping ---- */
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-  nanosleep(&ts, NULL);
-}
 
 static oms_journal_t *jopen_os(const jdir_t *d, uint64_t seg, bool by_pwrite) {
   oms_journal_config_t cfg;
@@ -911,6 +920,284 @@ static void test_os_mode_kill_after_writeback_keeps_everything(void **state) {
   jdir_remove(&d);
 }
 
+/* The roll renames the sealer's spare into place (os mode: mapped, its
+ * first pages populated, so the first appends after the roll go through the
+ * mapping); a spare a crash left is removed at the open, whatever it holds. */
+static void spare_path(const jdir_t *d, int gen, char *out, size_t cap) {
+  if (snprintf(out, cap, "%s/%010d.spare", d->dir, gen) >= (int)cap) __builtin_trap();
+}
+
+static void test_roll_takes_the_spare(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen_os(&d, 64u << 10, false);
+  uint64_t n = 0;
+  for (int seg = 0; seg < 3; seg++) {
+    for (int w = 0; w < 10000 && oms__journal_spare_state(j) != 1; w++) sleep_ms(1);
+    assert_int_equal(oms__journal_spare_state(j), 1);
+    char spare[PATH_MAX];
+    spare_path(&d, seg + 1, spare, sizeof spare);
+    assert_int_equal(fsize(spare), 64u << 10); /* made ahead, preallocated */
+    uint64_t first = oms_journal_written(j) + 1;
+    /* Up to the roll: the segment fills, the next unit goes to the spare. */
+    char cur[PATH_MAX], unsealed[PATH_MAX];
+    for (int i = 0;; i++) {
+      assert_true(i < 10000);
+      assert_int_equal(append_units(j, 1, 1), 0);
+      n++;
+      uint64_t w = oms_journal_written(j);
+      jseg(&d, w, cur, sizeof cur);
+      junsealed(&d, w, unsealed, sizeof unsealed);
+      /* The unit just appended began a segment: the roll. In os mode the
+       * segment has its unsealed name until the sealer synced the one
+       * before (or already its own). */
+      if (w > first && (fsize(cur) > 0 || fsize(unsealed) > 0)) break;
+    }
+    assert_true(oms_journal_written(j) > first);
+    assert_int_equal(fsize(spare), 0); /* renamed, not copied */
+    uint64_t mapped = oms__journal_mapped(j);
+    assert_int_equal(append_units(j, 1, 1), 0);
+    n++;
+    assert_true(oms__journal_mapped(j) > mapped); /* populated ahead: no pwrite */
+  }
+  assert_int_equal(oms_journal_written(j), n);
+  oms_journal_close(j);
+  /* Closed: no spare left behind. */
+  char left[PATH_MAX];
+  spare_path(&d, 4, left, sizeof left);
+  assert_int_equal(fsize(left), 0);
+
+  /* A spare a crash left, with bytes that look like a record: removed. */
+  spare_path(&d, 77, left, sizeof left);
+  int fd = open(left, O_RDWR | O_CREAT, 0644);
+  assert_true(fd >= 0);
+  uint8_t junk[4096];
+  memset(junk, 0x5a, sizeof junk);
+  assert_int_equal(pwrite(fd, junk, sizeof junk, 0), (ssize_t)sizeof junk);
+  close(fd);
+  j = jopen_os(&d, 64u << 10, false);
+  assert_int_equal(fsize(left), 0);
+  assert_int_equal(access(left, F_OK), -1);
+  assert_int_equal(oms_journal_written(j), n);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.count, n);
+  assert_int_equal(c.bad, 0);
+  oms_journal_close(j);
+  oms_journal_error_t err;
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
+  assert_string_equal(err.text, "");
+
+  /* fsync mode: the same rename, the directory synced in the roll. */
+  jdir_t d2;
+  jdir_make(&d2);
+  j = jopen(&d2, OMS_JOURNAL_FSYNC, 8192, NULL);
+  for (int w = 0; w < 10000 && oms__journal_spare_state(j) != 1; w++) sleep_ms(1);
+  assert_int_equal(append_units(j, 100, 1), 0);
+  assert_int_equal(oms_journal_wait(j, 100, 10 * 1000000000LL), 0);
+  oms_journal_close(j);
+  j = jopen(&d2, OMS_JOURNAL_FSYNC, 8192, NULL);
+  assert_int_equal(oms_journal_written(j), 100);
+  oms_journal_close(j);
+  jdir_remove(&d2);
+  jdir_remove(&d);
+}
+
+/* ---- os mode: the roll's sync deferred to the sealer ---- */
+
+/* An fdatasync that waits while the gate is closed: after the open, in os
+ * mode, only a seal syncs, so this holds a roll unsealed. */
+typedef struct gate_s {
+  _Atomic int closed;
+  _Atomic int waiting;
+} gate_t;
+
+static int gated_fdatasync(void *ctx, int fd) {
+  gate_t *g = ctx;
+  atomic_fetch_add(&g->waiting, 1);
+  while (atomic_load(&g->closed)) sleep_ms(1);
+  atomic_fetch_sub(&g->waiting, 1);
+  return fdatasync(fd);
+}
+
+/* Appends single records until one begins a new segment (unsealed: the
+ * gate holds its seal), then `more` records; the LSN that began it. */
+static uint64_t append_past_roll(oms_journal_t *j, const jdir_t *d, int more) {
+  char p[PATH_MAX];
+  for (int i = 0; i < 100000; i++) {
+    assert_int_equal(append_units(j, 1, 1), 0);
+    uint64_t w = oms_journal_written(j);
+    junsealed(d, w, p, sizeof p);
+    if (fsize(p) > 0) {
+      assert_int_equal(append_units(j, more, 1), 0);
+      return w;
+    }
+  }
+  fail_msg("no roll");
+  return 0;
+}
+
+static oms_journal_t *jopen_gated(const jdir_t *d, oms_journal_io_t *io, gate_t *g) {
+  memset(io, 0, sizeof *io);
+  io->fdatasync = gated_fdatasync; /* no pwrite seam: appends still go through the mapping */
+  io->ctx = g;
+  return jopen(d, OMS_JOURNAL_OS, 64u << 10, io);
+}
+
+/* While the sealer has not synced the segment before a roll, the new one
+ * lives under its unsealed name: readers and the scrub find it, retention
+ * keeps the segment before it, and once sealed it has its own name. */
+static void test_os_roll_sealed_later(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  gate_t g = {0};
+  oms_journal_io_t io;
+  oms_journal_t *j = jopen_gated(&d, &io, &g);
+  atomic_store(&g.closed, 1);
+  uint64_t n = append_past_roll(j, &d, 20);
+  for (int w = 0; w < 10000 && atomic_load(&g.waiting) == 0; w++) sleep_ms(1);
+  assert_int_equal(atomic_load(&g.waiting), 1); /* the sealer, in the seal's sync */
+  char seg[PATH_MAX], uns[PATH_MAX], first[PATH_MAX];
+  jseg(&d, n, seg, sizeof seg);
+  junsealed(&d, n, uns, sizeof uns);
+  jseg(&d, 1, first, sizeof first);
+  assert_int_equal(access(seg, F_OK), -1);
+  assert_true(fsize(uns) > 0);
+  collect_t c = {0};
+  assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+  assert_int_equal(c.count, n + 20);
+  assert_int_equal(c.bad, 0);
+  oms_journal_error_t err;
+  assert_int_equal(oms_journal_verify_range(j, 0, 0, &err), 0);
+  assert_int_equal(oms_journal_release(j, UINT64_MAX), 0); /* not the unsealed roll's */
+  assert_true(fsize(first) > 0);
+  atomic_store(&g.closed, 0);
+  for (int w = 0; w < 10000 && oms__journal_unsealed(j) != 0; w++) sleep_ms(1);
+  assert_int_equal(oms__journal_unsealed(j), 0);
+  assert_true(fsize(seg) > 0);
+  assert_int_equal(access(uns, F_OK), -1);
+  assert_int_equal(oms_journal_release(j, UINT64_MAX), 1);
+  assert_int_equal(access(first, F_OK), -1);
+  /* A second roll before the first is sealed seals it on the appender. */
+  atomic_store(&g.closed, 1);
+  uint64_t n2 = append_past_roll(j, &d, 0);
+  for (int w = 0; w < 10000 && atomic_load(&g.waiting) == 0; w++) sleep_ms(1);
+  atomic_store(&g.closed, 0);
+  uint64_t n3 = append_past_roll(j, &d, 0);
+  assert_true(n3 > n2);
+  oms_journal_close(j); /* seals the last roll */
+  jseg(&d, n3, seg, sizeof seg);
+  assert_true(fsize(seg) > 0);
+  assert_int_equal(oms_journal_verify_dir(d.dir, NULL, NULL, &err), 0);
+  assert_string_equal(err.text, "");
+  jdir_remove(&d);
+}
+
+/* The child appends past a roll whose seal the gate holds, says how far
+ * it was told its appends went, and waits to be killed. */
+static void gated_kid(const jdir_t *d, kid_t *k) {
+  gate_t g = {0};
+  oms_journal_io_t io;
+  oms_journal_t *j = jopen_gated(d, &io, &g);
+  atomic_store(&g.closed, 1);
+  (void)append_past_roll(j, d, 30);
+  atomic_store(&k->acked, oms_journal_written(j));
+  atomic_store(&k->opened, 1);
+  for (;;) sleep_ms(100);
+}
+
+static void warn_cb(void *ctx, const oms_journal_error_t *w) { *(oms_journal_error_t *)ctx = *w; }
+
+/* kill -9 before the seal: the page cache keeps the segment before the
+ * roll whole, with its end record, and the open adopts the unsealed one
+ * (every acknowledged record back). Had a machine crash cost that segment
+ * its end (simulated: zeroed), the unsealed one was never part of the
+ * journal: set aside as NNN.orphan, loudly, and the tail cut. */
+static void test_os_kill_before_seal_adopts_or_sets_aside(void **state) {
+  (void)state;
+  kid_t *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  assert_true(k != MAP_FAILED);
+  for (int variant = 0; variant < 2; variant++) {
+    jdir_t d;
+    jdir_make(&d);
+    memset(k, 0, sizeof *k);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) gated_kid(&d, k);
+    for (int w = 0; w < 20000 && !atomic_load(&k->opened); w++) sleep_ms(1);
+    assert_int_equal(atomic_load(&k->opened), 1);
+    kill(pid, SIGKILL);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    uint64_t acked = atomic_load(&k->acked), n = acked - 30;
+    char uns[PATH_MAX], seg[PATH_MAX], first[PATH_MAX], orphan[PATH_MAX];
+    junsealed(&d, n, uns, sizeof uns);
+    jseg(&d, n, seg, sizeof seg);
+    jseg(&d, 1, first, sizeof first);
+    if (snprintf(orphan, sizeof orphan, "%s/%020" PRIu64 ".orphan", d.dir, n) >= PATH_MAX)
+      __builtin_trap();
+    assert_true(fsize(uns) > 0);
+    uint64_t keep = acked;
+    if (variant == 1) {
+      /* The end record, lost. */
+      uint64_t end = 0;
+      uint8_t h[HDR];
+      for (;; end += 8) {
+        peek(first, end, h, HDR);
+        if (oms__all_zero(h, HDR)) break;
+      }
+      uint8_t zeros[HDR] = {0};
+      poke(first, end - HDR, zeros, HDR);
+      oms_journal_error_t v;
+      collect_t c = {0};
+      assert_int_equal(oms_journal_verify_dir(d.dir, collect_cb, &c, &v), 0);
+      assert_non_null(strstr(v.text, "sets aside the unsealed segment"));
+      keep = n - 1;
+      assert_int_equal(c.count, keep);
+    } else {
+      oms_journal_error_t v;
+      collect_t c = {0};
+      assert_int_equal(oms_journal_verify_dir(d.dir, collect_cb, &c, &v), 0);
+      assert_string_equal(v.text, "");
+      assert_int_equal(c.count, acked);
+    }
+    oms_journal_config_t cfg;
+    oms_journal_config_init(&cfg, d.dir);
+    cfg.durability = OMS_JOURNAL_OS;
+    cfg.segment_bytes = 64u << 10;
+    oms_journal_error_t warned = {0}, err;
+    cfg.on_warn = warn_cb;
+    cfg.ctx = &warned;
+    oms_journal_t *j = NULL;
+    int rc = oms_journal_open(&cfg, &j, &err);
+    if (rc != 0) fail_msg("variant %d: open: %s: %s", variant, oms_err_name(rc), err.text);
+    assert_int_equal(oms_journal_written(j), keep);
+    collect_t c = {0};
+    assert_int_equal(oms_journal_read(j, 0, false, collect_cb, &c), 0);
+    assert_int_equal(c.count, keep);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(access(uns, F_OK), -1);
+    if (variant == 0) {
+      assert_true(fsize(seg) > 0); /* adopted under its own name */
+      assert_string_equal(warned.text, "");
+    } else {
+      assert_true(fsize(orphan) > 0);
+      assert_int_equal(access(seg, F_OK), -1);
+      assert_non_null(strstr(warned.text, "set aside"));
+      assert_non_null(strstr(warned.file, ".unsealed"));
+    }
+    assert_int_equal(append_units(j, 40, 1), 0); /* and it goes on, past a roll */
+    oms_journal_close(j);
+    j = jopen(&d, OMS_JOURNAL_OS, 64u << 10, NULL);
+    assert_int_equal(oms_journal_written(j), keep + 40);
+    oms_journal_close(j);
+    jdir_remove(&d);
+  }
+  munmap(k, sizeof *k);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_missing_journal_is_not_found_without_create),
@@ -924,6 +1211,9 @@ int main(void) {
       cmocka_unit_test(test_concurrent_reader_while_appending),
       cmocka_unit_test(test_release_deletes_whole_segments_below_keep),
       cmocka_unit_test(test_preallocation_without_fallocate),
+      cmocka_unit_test(test_roll_takes_the_spare),
+      cmocka_unit_test(test_os_roll_sealed_later),
+      cmocka_unit_test(test_os_kill_before_seal_adopts_or_sets_aside),
       cmocka_unit_test(test_fault_sweep_fsync),
       cmocka_unit_test(test_fault_sweep_os),
       cmocka_unit_test(test_fault_sweep_without_fallocate),

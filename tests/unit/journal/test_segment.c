@@ -480,8 +480,11 @@ static void test_faults_during_recovery(void **state) {
       int rc = oms_journal_open(&cfg, &j, &err);
       bool hit = atomic_load(&f.failed) > 0;
       if (rc == 0) {
-        assert_false(hit);
+        /* A fault after the open is the sealer's, making a spare segment
+         * (journal.c): not the journal's failure. */
+        assert_false(oms_journal_failed(j));
         oms_journal_close(j);
+        hit = atomic_load(&f.failed) > 0;
       } else {
         assert_true(hit);
         assert_int_equal(rc, OMS_ESTORE);
