@@ -367,7 +367,13 @@ int main(int argc, char **argv) {
   Reports rep;
   oms_venue_t *v = make_connector(port, false, &rep);
   // 1. Logon with the configured credentials.
-  CHECK(pump_until(v, [&] { return oms_venue_is_connected(v); }), "logon");
+  // QuickFIX sends its Logon before it calls onLogon: wait for both.
+  CHECK(pump_until(v,
+                   [&] {
+                     std::lock_guard<std::mutex> l(venue.mu);
+                     return oms_venue_is_connected(v) && venue.logons >= 1;
+                   }),
+        "logon");
   CHECK(venue.logons == 1 && venue.bad_credentials == 0, "logons %d bad %d", venue.logons,
         venue.bad_credentials);
 
