@@ -655,10 +655,15 @@ int oms__jscan(const char *dir, const oms_journal_io_t *io, uint64_t verify_from
   if (nu && !oms__jseg_unsealed_path(upath, sizeof upath, dir, unsealed)) upath[0] = '\0';
   if (nu > 1 || (nu && out->nsegs == 0) || (nu && unsealed <= out->segs[out->nsegs - 1])) {
     /* A journal leaves one at most, after every segment: not a crash's work. */
-    oms__jerr(err, upath, 0, 0,
-              nu > 1 ? "%zu unsealed segments: a journal leaves one at most"
-                     : "an unsealed segment with no segment before it (%zu)",
-              nu);
+    if (nu > 1)
+      oms__jerr(err, upath, 0, 0, "%zu unsealed segments: a journal leaves one at most", nu);
+    else if (out->nsegs == 0)
+      oms__jerr(err, upath, 0, 0, "an unsealed segment with no sealed segment before it");
+    else
+      oms__jerr(err, upath, 0, 0,
+                "an unsealed segment not after the newest sealed one (LSN %" PRIu64
+                "): a journal leaves one only after every segment",
+                out->segs[out->nsegs - 1]);
     oms__free(out->segs);
     out->segs = NULL;
     out->nsegs = 0;

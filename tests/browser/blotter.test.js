@@ -375,6 +375,18 @@ async function main() {
     await confirm(page);
     await waitText(page, "global-state", "ACTIVE");
     log("RESUME: ACTIVE");
+    // The notice it gave comes and goes without moving the controls (as a
+    // banner in the page's flow it once moved Apply from under a click).
+    await page.waitForSelector(sel("message") + ":not([hidden])", { timeout: WAIT_MS });
+    const said = await text(page, "message");
+    check(/ACTIVE/.test(said), `the blotter says what changed (got "${said}")`);
+    const boxWith = await (await page.$(sel("apply-filters"))).boundingBox();
+    await click(page, sel("message"));
+    await page.waitForSelector(sel("message") + "[hidden]", { timeout: WAIT_MS });
+    const boxWithout = await (await page.$(sel("apply-filters"))).boundingBox();
+    check(boxWith.x === boxWithout.x && boxWith.y === boxWithout.y,
+      `the notice does not move Apply (${boxWith.x},${boxWith.y} with it, ${boxWithout.x},${boxWithout.y} without)`);
+    log(`notice "${said}" shown over the page and dismissed by a click; Apply stayed at ${boxWith.x},${boxWith.y}`);
 
     // Some trading for the picture: fills, a resting order.
     fix1.send("NEW F1 BTC-USD BUY 0.05 65500");

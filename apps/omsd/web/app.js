@@ -890,6 +890,7 @@
     $("token-form").addEventListener("submit", onTokenSubmit);
     $("token-dialog").addEventListener("cancel", (e) => e.preventDefault()); /* no way around it */
     $("btn-logout").addEventListener("click", logout);
+    $("message").addEventListener("click", () => say(""));
     $("btn-halt").addEventListener("click", () => setTradingState("HALTED"));
     $("btn-reduce").addEventListener("click", () => setTradingState("REDUCE_ONLY"));
     $("btn-resume").addEventListener("click", () => setTradingState("ACTIVE"));

@@ -1198,6 +1198,75 @@ static void test_os_kill_before_seal_adopts_or_sets_aside(void **state) {
   munmap(k, sizeof *k);
 }
 
+/* Copies the file at from to to (a test's small segment). */
+static void copy_to(const char *from, const char *to) {
+  uint64_t n = fsize(from);
+  uint8_t *b = malloc(n);
+  assert_non_null(b);
+  peek(from, 0, b, n);
+  FILE *f = fopen(to, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(b, 1, n, f), n);
+  assert_int_equal(fclose(f), 0);
+  free(b);
+}
+
+/* Opens dir, which must be refused as damaged, naming an unsealed segment
+ * and saying why with `why`. */
+static void refused_unsealed(const jdir_t *d, const char *why) {
+  oms_journal_config_t cfg;
+  oms_journal_config_init(&cfg, d->dir);
+  cfg.durability = OMS_JOURNAL_OS;
+  cfg.segment_bytes = 8192;
+  cfg.create = true; /* even so: a directory with history is never started afresh */
+  oms_journal_t *j = NULL;
+  oms_journal_error_t err;
+  assert_int_equal(oms_journal_open(&cfg, &j, &err), OMS_ECORRUPT);
+  assert_null(j);
+  if (strstr(err.text, why) == NULL) fail_msg("\"%s\" does not say \"%s\"", err.text, why);
+  assert_non_null(strstr(err.file, ".unsealed"));
+}
+
+/* Unsealed segments that no crash leaves (a journal has at most one, after
+ * every sealed segment) are damage: the open stops and says which and why. */
+static void test_unsealed_segments_no_crash_leaves_are_refused(void **state) {
+  (void)state;
+  jdir_t d;
+  jdir_make(&d);
+  oms_journal_t *j = jopen(&d, OMS_JOURNAL_FSYNC, 8192, NULL);
+  assert_int_equal(append_units(j, 100, 1), 0);
+  oms_journal_close(j);
+  char first[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+  jseg(&d, 1, first, sizeof first);
+  /* One named before the newest sealed segment. */
+  junsealed(&d, 1, a, sizeof a);
+  copy_to(first, a);
+  refused_unsealed(&d, "not after the newest sealed one");
+  assert_int_equal(unlink(a), 0);
+  /* Two after it. */
+  junsealed(&d, 1000000, a, sizeof a);
+  junsealed(&d, 1000001, b, sizeof b);
+  copy_to(first, a);
+  copy_to(first, b);
+  refused_unsealed(&d, "2 unsealed segments");
+  assert_int_equal(unlink(b), 0);
+  assert_int_equal(unlink(a), 0);
+  /* One alone, no sealed segment at all. */
+  jdir_t e;
+  jdir_make(&e);
+  assert_int_equal(mkdir(e.dir, 0700), 0);
+  junsealed(&e, 1, a, sizeof a);
+  copy_to(first, a);
+  refused_unsealed(&e, "no sealed segment before it");
+  assert_int_equal(unlink(a), 0);
+  jdir_remove(&e);
+  /* The journal itself is untouched by all that. */
+  j = jopen(&d, OMS_JOURNAL_OS, 8192, NULL);
+  assert_int_equal(oms_journal_written(j), 100);
+  oms_journal_close(j);
+  jdir_remove(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_missing_journal_is_not_found_without_create),
@@ -1214,6 +1283,7 @@ int main(void) {
       cmocka_unit_test(test_roll_takes_the_spare),
       cmocka_unit_test(test_os_roll_sealed_later),
       cmocka_unit_test(test_os_kill_before_seal_adopts_or_sets_aside),
+      cmocka_unit_test(test_unsealed_segments_no_crash_leaves_are_refused),
       cmocka_unit_test(test_fault_sweep_fsync),
       cmocka_unit_test(test_fault_sweep_os),
       cmocka_unit_test(test_fault_sweep_without_fallocate),
