@@ -375,11 +375,19 @@ async function main() {
     await confirm(page);
     await waitText(page, "global-state", "ACTIVE");
     log("RESUME: ACTIVE");
-    // The notice it gave comes and goes without moving the controls (as a
-    // banner in the page's flow it once moved Apply from under a click).
-    await page.waitForSelector(sel("message") + ":not([hidden])", { timeout: WAIT_MS });
+    // A notice comes and goes without moving the controls (as a banner in
+    // the page's flow it once moved Apply from under a click). An error
+    // notice stays until dismissed, so this does not race RESUME's, which
+    // goes by itself after 4 s: an ACCOUNT state without the account's id.
+    await page.select(sel("ts-scope"), "ACCOUNT");
+    await page.$eval(sel("ts-id"), (e) => (e.value = ""));
+    await click(page, sel("halt"));
+    await page.waitForFunction((s) => /account id/.test(document.querySelector(s).textContent) &&
+      !document.querySelector(s).hidden, { timeout: WAIT_MS }, sel("message"));
     const said = await text(page, "message");
-    check(/ACTIVE/.test(said), `the blotter says what changed (got "${said}")`);
+    check(/account id/.test(said), `the blotter says what is missing (got "${said}")`);
+    check(await page.$eval(sel("confirm-dialog"), (e) => !e.open), "nothing to confirm without the id");
+    await page.select(sel("ts-scope"), "GLOBAL");
     const boxWith = await (await page.$(sel("apply-filters"))).boundingBox();
     await click(page, sel("message"));
     await page.waitForSelector(sel("message") + "[hidden]", { timeout: WAIT_MS });

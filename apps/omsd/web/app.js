@@ -569,7 +569,7 @@
     const scope = $("ts-scope").value;
     const id = $("ts-id").value.trim();
     if (scope !== "GLOBAL" && !id) {
-      say(`Give the ${scope.toLowerCase()} id for a ${scope} trading state.`);
+      say(`Give the ${scope.toLowerCase()} id: the ${scope} scope needs one.`);
       return;
     }
     const where = scope === "GLOBAL" ? "everything (GLOBAL)" : `${scope} ${id}`;

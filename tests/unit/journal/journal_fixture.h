@@ -204,4 +204,17 @@ static inline void peek(const char *path, uint64_t off, void *b, size_t n) {
   close(fd);
 }
 
+/* Copies the file at from to to (a segment, for a test to damage or rename). */
+static inline void copy_file(const char *from, const char *to) {
+  int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (in < 0 || out < 0) __builtin_trap();
+  static uint8_t b[1 << 16];
+  ssize_t n;
+  while ((n = read(in, b, sizeof b)) > 0)
+    if (write(out, b, (size_t)n) != n) __builtin_trap();
+  if (n != 0) __builtin_trap();
+  close(in);
+  close(out);
+}
+
 #endif /* OMS_TEST_JOURNAL_FIXTURE_H */

@@ -1198,19 +1198,6 @@ static void test_os_kill_before_seal_adopts_or_sets_aside(void **state) {
   munmap(k, sizeof *k);
 }
 
-/* Copies the file at from to to (a test's small segment). */
-static void copy_to(const char *from, const char *to) {
-  uint64_t n = fsize(from);
-  uint8_t *b = malloc(n);
-  assert_non_null(b);
-  peek(from, 0, b, n);
-  FILE *f = fopen(to, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(b, 1, n, f), n);
-  assert_int_equal(fclose(f), 0);
-  free(b);
-}
-
 /* Opens dir, which must be refused as damaged, naming an unsealed segment
  * and saying why with `why`. */
 static void refused_unsealed(const jdir_t *d, const char *why) {
@@ -1240,14 +1227,14 @@ static void test_unsealed_segments_no_crash_leaves_are_refused(void **state) {
   jseg(&d, 1, first, sizeof first);
   /* One named before the newest sealed segment. */
   junsealed(&d, 1, a, sizeof a);
-  copy_to(first, a);
+  copy_file(first, a);
   refused_unsealed(&d, "not after the newest sealed one");
   assert_int_equal(unlink(a), 0);
   /* Two after it. */
   junsealed(&d, 1000000, a, sizeof a);
   junsealed(&d, 1000001, b, sizeof b);
-  copy_to(first, a);
-  copy_to(first, b);
+  copy_file(first, a);
+  copy_file(first, b);
   refused_unsealed(&d, "2 unsealed segments");
   assert_int_equal(unlink(b), 0);
   assert_int_equal(unlink(a), 0);
@@ -1256,7 +1243,7 @@ static void test_unsealed_segments_no_crash_leaves_are_refused(void **state) {
   jdir_make(&e);
   assert_int_equal(mkdir(e.dir, 0700), 0);
   junsealed(&e, 1, a, sizeof a);
-  copy_to(first, a);
+  copy_file(first, a);
   refused_unsealed(&e, "no sealed segment before it");
   assert_int_equal(unlink(a), 0);
   jdir_remove(&e);

@@ -69,17 +69,6 @@ static where_t *locate(oms_journal_t *j) {
   return w;
 }
 
-static void copy_file(const char *from, const char *to) {
-  int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  assert_true(in >= 0 && out >= 0);
-  static uint8_t b[1 << 16];
-  ssize_t n;
-  while ((n = read(in, b, sizeof b)) > 0) assert_int_equal(write(out, b, (size_t)n), n);
-  assert_int_equal(n, 0);
-  close(in);
-  close(out);
-}
-
 static void check_all(oms_journal_t *j, uint64_t first, uint64_t last) {
   collect_t c = {0};
   assert_int_equal(oms_journal_read(j, first, false, collect_cb, &c), 0);
