@@ -23,9 +23,9 @@
  * poll the engine until idle, write the FIX messages that became durable
  * (oms_gateway_pump: no byte of a session leaves before it is stored),
  * close the connections the gateway gave up, every 200 ms run the FIX
- * session timers and the connection timers (logon timeout, linger), and
- * last write what the turn queued for each connection, one send each
- * (omsd_net_flush).
+ * session timers and the connection timers (logon timeout, linger) and
+ * log each venue's reconciliation (watch_venues), and last write what the turn queued for each
+ * connection, one send each (omsd_net_flush).
  *
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
  * every session; the loop ends when no session is connected and the
@@ -55,6 +55,7 @@
 #include "omsd.h"
 
 #define MAX_EVENTS 64
+#define RECON_SLOW_NS (10000 * OMSD_MS) /* a reconciliation this long is told */
 #define TIMER_NS (200 * OMSD_MS)
 #define STOP_GRACE_NS (2000 * OMSD_MS)
 
@@ -245,6 +246,43 @@ static void drain_venues(omsd_t *d) {
   }
 }
 
+/* Logs each venue's reconciliation (docs/reconciliation.md): once per
+ * connection when it is done, when it is seen waiting, and once more when it
+ * has waited RECON_SLOW_NS. While a venue reconciles its new orders wait,
+ * which an operator must be able to read in the log, not only in GET
+ * /readyz. Looked at on the 200 ms timer: the times are that coarse. */
+static void watch_venues(omsd_t *d, int64_t now) {
+  oms_router_t *rt = oms_engine_router(d->engine);
+  for (size_t i = 0; i < d->cfg->nvenues && i < OMS_CFG_MAX_VENUES; i++) {
+    const char *name = d->cfg->venues[i].name;
+    omsd_recon_t *w = &d->recon[i];
+    oms_route_stats_t st;
+    if (oms_router_stats(rt, name, &st) != 0 || !st.connected) {
+      memset(w, 0, sizeof *w); /* the next connection reconciles again */
+      continue;
+    }
+    if (oms_engine_venue_reconciled(d->engine, name)) {
+      if (!w->told_done)
+        LOG_INFO("msg=\"venue reconciled: new orders go\" venue=%s waited_ms=%lld", name,
+                 (long long)(w->since_ns ? (now - w->since_ns) / OMSD_MS : 0));
+      w->told_done = true;
+      w->since_ns = 0;
+      w->told_slow = false;
+    } else if (w->since_ns == 0) {
+      LOG_INFO("msg=\"venue reconciling: new orders wait for its word on the open ones\" venue=%s",
+               name);
+      w->since_ns = now;
+      w->told_done = false;
+    } else if (!w->told_slow && now - w->since_ns >= RECON_SLOW_NS) {
+      LOG_WARN(
+          "msg=\"venue not reconciled yet: new orders still wait\" venue=%s waited_ms=%lld "
+          "queued=%u inflight=%u",
+          name, (long long)((now - w->since_ns) / OMSD_MS), st.queue_depth, st.inflight);
+      w->told_slow = true;
+    }
+  }
+}
+
 static void run(omsd_t *d) {
   int64_t next_timer = 0, last_activity = 0;
   /* omsd.core_thread.spin_us: poll (timeout 0) this long after the last work
@@ -277,6 +315,7 @@ static void run(omsd_t *d) {
       oms_gateway_on_timer(d->gw);
       omsd_net_reap(d);
       omsd_net_on_timer(d);
+      watch_venues(d, t);
       next_timer = t + TIMER_NS;
     }
     omsd_net_flush(d); /* everything this turn produced: one send per connection */

@@ -63,6 +63,13 @@ typedef struct omsd_watch_s {
   void *ctx;
 } omsd_watch_t;
 
+/* A venue's reconciliation as the loop last logged it (loop.c). */
+typedef struct omsd_recon_s {
+  int64_t since_ns; /* when it was seen waiting; 0: not waiting */
+  bool told_done;   /* "reconciled" logged for this connection */
+  bool told_slow;   /* "not reconciled yet" logged */
+} omsd_recon_t;
+
 /* Starts watching fd for events (EPOLLIN, EPOLLOUT). Returns 0, or -1 with
  * the failed epoll_ctl logged (the caller still owns fd). */
 int omsd_watch_add(omsd_t *d, omsd_watch_t *w, int fd, uint32_t events, omsd_io_cb cb, void *ctx);
@@ -288,6 +295,7 @@ struct omsd_s {
 
   /* loop (loop.c) */
   omsd_watch_t sig_w, store_w;
+  omsd_recon_t recon[OMS_CFG_MAX_VENUES]; /* each venue's reconciliation, as last logged */
   bool stopping;
   int64_t stop_deadline;
 

@@ -446,7 +446,10 @@ static int on_status(vx_t *x, vsess_t *s, const oms_fix_msg_t *m) {
     copy_str(tmp.cl, sizeof tmp.cl, q.cl_ord_id);
     copy_str(tmp.symbol, sizeof tmp.symbol, q.symbol);
     tmp.side = q.side;
+    /* 103=5: the requester must be able to tell "never heard of it" from
+     * an order the venue refused (omsd's N-retry rule rests on it). */
     e.ord_status = '8';
+    e.rej_reason = OMS_FIX_ORD_REJ_UNKNOWN_ORDER;
     e.text = "unknown order";
     return send_er(x, s, &tmp, &e);
   }

@@ -1,25 +1,32 @@
 #!/usr/bin/env python3
-"""failover_client.py PORT_A PORT_B N OUT - the FIX client of failover.sh.
+"""failover_client.py PORT_A PORT_B N OUT [OWNER_PID] - the FIX client of failover.sh.
 
 A FIX 4.4 initiator (CLIENT1 -> OMS) that sends N resting BUY LIMIT orders
-one at a time, each waiting for its answer: acknowledged (an ExecutionReport
-New or later: 39=0/1/2) or refused (39=8, Text kept). When the connection
+one at a time, PACE_S apart, each waiting for its answer: acknowledged (an
+ExecutionReport New or later: 39=0/1/2) or refused (39=8, Text kept). Given
+OWNER_PID, it kills that omsd (SIGKILL) within KILL_SPREAD_S of sending order
+KILL_AT, so that an order is in flight at the kill. When the connection
 drops (the owner killed) it logs on again to the other port, retrying until
 the standby listens, with its sequence numbers continued (a ResendRequest
 from omsd is answered with a gap fill) and sends the unanswered order again
 with the same ClOrdID and PossResend(97)=Y: omsd answers a repeat with the
-order's state, so a resend never makes a second order. Progress goes to OUT.progress
-(acknowledged count, for the test to time its kill); at the end OUT holds one
-line per ClOrdID sent: "<ClOrdID> <ack|rej> <OrderID> <text>". An order refused
+order's state, so a resend never makes a second order. At the end OUT holds
+one line per ClOrdID sent: "<ClOrdID> <ack|rej> <OrderID> <text>". An order refused
 for want of a reference price (the new owner before the venue's market data) is
 sent again under a new ClOrdID (f<i>r<k>). Exit status 0 when every order got
 an answer.
 """
+import os
+import random
+import signal
 import socket
 import sys
 import time
 
 SOH = "\x01"
+PACE_S = 0.03  # between orders: the stream outlasts the failover
+KILL_AT = 21  # the order in flight when the owner is killed
+KILL_SPREAD_S = 0.002  # ... at most this long after it was sent
 
 
 def checksum(b):
@@ -123,8 +130,22 @@ class Client:
         return t in ("0", "4", "A", "3")
 
 
+def kill_after_a_while(pid):
+    """SIGKILL to pid a random moment (busy-waited: sleep is too coarse)
+    within KILL_SPREAD_S: the order just sent is anywhere on its way, from
+    unread to answered, when the owner dies."""
+    end = time.perf_counter() + random.uniform(0, KILL_SPREAD_S)
+    while time.perf_counter() < end:
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def main():
     pa, pb, n, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    owner = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     c = Client([pa, pb], out)
     port = c.connect()
     results = {}
@@ -140,16 +161,21 @@ def main():
                          ("38", "0.001"), ("40", "2"), ("44", px), ("59", "1")],
                    poss_resend=resend)
             resend = False
+            if i == KILL_AT and attempt == 0 and owner:
+                kill_after_a_while(owner)
+                owner = 0
+            heard = "nothing"
             deadline = time.time() + 10
             while clid not in results:
                 m = c.read(max(0.1, deadline - time.time()))
                 if m is None:
                     if time.time() > deadline:
-                        raise ConnectionError("no answer for %s" % clid)
+                        raise ConnectionError("no answer for %s (last heard of it: %s)" % (clid, heard))
                     continue
                 if c.admin(m) or m.get("35") != "8" or m.get("11") != clid:
                     continue
                 st = m.get("39")
+                heard = "39=%s 150=%s" % (st, m.get("150"))
                 if st in ("0", "1", "2", "4"):
                     results[clid] = ("ack", m.get("37", "?"), "")
                 elif st == "8":
@@ -166,9 +192,8 @@ def main():
             attempt += 1
             time.sleep(0.1)
             continue
-        with open(out + ".progress", "w") as f:
-            f.write("%d %d\n" % (sum(1 for r in results.values() if r[0] == "ack"), port))
         i, attempt = i + 1, 0
+        time.sleep(PACE_S)
     c.send("5", [])
     with open(out, "w") as f:
         for k in results:
