@@ -1843,6 +1843,7 @@ static void on_status(gw_session_t *s, const oms_fix_msg_t *m) {
     er_from_order(s->gw, NULL, &er, &b, OMS_FIX_EXEC_TYPE_ORDER_STATUS);
     er.symbol = q.symbol;
     er.side = q.side;
+    er.ord_rej_reason = OMS_FIX_ORD_REJ_UNKNOWN_ORDER; /* not a refusal: never heard of it */
     er.text = oms_fix_str("UNKNOWN_ORDER: unknown order");
   }
   er.cl_ord_id = q.cl_ord_id;

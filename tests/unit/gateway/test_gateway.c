@@ -1415,6 +1415,7 @@ static void test_orders_of_another_session_are_unknown(void **state) {
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 150), "I");
   assert_string_equal(val(m, 39), "8");
+  assert_string_equal(val(m, 103), "5");
   expect_none(w, 2);
   destroy(w);
 }
@@ -1562,6 +1563,7 @@ static void test_status_request(void **state) {
   send_raw(w, 1, "H", "11=zz|55=BTC-USD|54=2|");
   m = expect(w, 1, "8");
   assert_string_equal(val(m, 39), "8");
+  assert_string_equal(val(m, 103), "5"); /* unknown order, not a refused one */
   assert_string_equal(val(m, 37), "NONE");
   send_raw(w, 1, "H", "11=zz|54=2|");
   expect(w, 1, "3");
