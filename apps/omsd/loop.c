@@ -24,8 +24,8 @@
  * (oms_gateway_pump: no byte of a session leaves before it is stored),
  * close the connections the gateway gave up, every 200 ms run the FIX
  * session timers and the connection timers (logon timeout, linger) and
- * log each venue's reconciliation (watch_venues), and last write what the turn queued for each
- * connection, one send each (omsd_net_flush).
+ * log each venue's reconciliation (watch_venues), and last write what the
+ * turn queued for each connection, one send each (omsd_net_flush).
  *
  * Stop: the first SIGTERM/SIGINT closes the listener and sends Logout on
  * every session; the loop ends when no session is connected and the
