@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,7 +110,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx) {
 }
 
 static int port;
-static volatile int client_done;
+static atomic_int client_done; /* volatile is no fence: its writes are ordered by this */
 
 static void *client(void *arg) {
   (void)arg;
@@ -144,7 +145,7 @@ static void *client(void *arg) {
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
   }
-  client_done = 1;
+  atomic_store(&client_done, 1);
   return NULL;
 }
 
@@ -219,7 +220,7 @@ static void test_dispatch_answers_as_the_server(void **state) {
   port = d.admin_port;
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, client, NULL), 0);
-  while (!client_done) {
+  while (!atomic_load(&client_done)) {
     struct epoll_event evs[8];
     int n = epoll_wait(d.epfd, evs, 8, 10);
     for (int i = 0; i < n; i++) {
