@@ -8,13 +8,14 @@
 # port). A FIX client (failover_client.py) sends a stream of orders to a
 # and kills a (-9) mid-stream, an order in flight; b takes the lease with a
 # new token, recovers the journal, reconciles with omsvenue, listens; the
-# client logs on to b and goes on. Then a is started again: it waits as a standby (fenced out). Then
-# b is paused (SIGSTOP) past its lease: a takes the lease and waits for the
-# data directory; b resumed (SIGCONT) finds it lost the lease, says FENCED
-# (GET /healthz 503), and exits 3; a serves. Checked: every order the client
-# was told of is in PostgreSQL once, live (the venue has it: reconciled),
-# with an order id carrying the instance number; the events' seqs have no
-# gap; an account the instance does not own is refused (ACCOUNT_NOT_OWNED).
+# client logs on to b and goes on. Then a is started again: it waits as a
+# standby (fenced out). Then b is paused (SIGSTOP) past its lease: a takes
+# the lease and waits for the data directory; b resumed (SIGCONT) finds it
+# lost the lease, says FENCED (GET /healthz 503), and exits 3; a serves.
+# Checked: every order the client was told of is in PostgreSQL once, live
+# (the venue has it: reconciled), with an order id carrying the instance
+# number; the events' seqs have no gap; an account the instance does not own
+# is refused (ACCOUNT_NOT_OWNED).
 # Every process is stopped by its PID (PostgreSQL by pg_ctl). Without
 # PostgreSQL: skipped loudly, or failed under CI.
 set -u
