@@ -26,8 +26,9 @@
  *
  * Appending through a mapping (os mode). The current segment is also mapped
  * shared, and a prefaulter thread (SCHED_IDLE) keeps the pages ahead of the
- * append position resident and writable (madvise MADV_POPULATE_WRITE, a
- * chunk at a time, up to AHEAD bytes past `tail`), publishing how far it got
+ * append position resident and writable (madvise MADV_POPULATE_WRITE and a
+ * store to each page, see populate(), a chunk at a time, up to AHEAD bytes
+ * past `tail`), publishing how far it got
  * in the map's `ready`. A unit that lies wholly below `ready` is copied into
  * the mapping instead of written: the bytes are then in the page cache, as
  * after a pwrite, with no system call and no page allocation on the
@@ -133,7 +134,7 @@
 #define MIN_SEGMENT 4096u
 #define DEFAULT_SPIN_NS 50000
 #define HINTS 8
-#define AHEAD (2u << 20)            /* populated ahead of the append position */
+#define AHEAD (8u << 20)            /* populated ahead of the append position */
 #define POP_CHUNK (64u << 10)       /* populated per madvise */
 #define POP_NAP_NS 2000000          /* the prefaulter's sleep when it is ahead */
 #define SEAL_NAP_NS 2000000         /* the sealer's between rounds */
@@ -469,6 +470,29 @@ static void retire_map(oms_journal_t *j, segmap_t *m) {
   push_maps(&j->retired, m);
 }
 
+/* Makes [p, p + n) resident and writable for the appender: populated
+ * (MADV_POPULATE_WRITE), then a word of each page written from this thread.
+ * Populating fills the kernel's page table only; under a hypervisor that
+ * shadows the guest's page tables (this project's VMs) the first store to
+ * each page from user space still exits to the hypervisor, ~5 us, and that
+ * store would be the core's, on one append in twenty (BENCHMARKS.md, issue 13
+ * fourteenth pass). On bare metal the touch costs a TLB miss a page. It
+ * rewrites the word with its own value by compare-and-swap, which no
+ * compiler drops as it may an atomic add of 0: a pwrite of the appender's
+ * into these pages (past `ready`, where appends pwrite) lands whole before
+ * or after it, never undone. Only the pages' owner calls this, before it
+ * publishes them in `ready`. */
+static int populate(uint8_t *p, size_t n) {
+  if (madvise(p, n, MADV_POPULATE_WRITE) != 0) return -1;
+  for (size_t o = 0; o < n; o += PAGE) {
+    uint64_t *w = (uint64_t *)(void *)(p + o);
+    uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(w, &v, v, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+  }
+  return 0;
+}
+
 /* The prefaulter sleeps ns, or until close wakes it. */
 static void nap(oms_journal_t *j, int64_t ns) {
   struct timespec dl;
@@ -510,7 +534,7 @@ static void *prefault_main(void *arg) {
         /* An error (an old kernel, no memory, EIO reading a page) is not
          * the journal's failure: the appends past `ready` pwrite, and a
          * real error surfaces there. */
-        if (madvise(m->base + r, n, MADV_POPULATE_WRITE) != 0) {
+        if (populate(m->base + r, n) != 0) {
           m->given_up = true;
         } else {
           atomic_store_explicit(&m->ready, r + n, memory_order_release);
@@ -644,7 +668,7 @@ static void make_spare(oms_journal_t *j) {
     uint64_t want = AHEAD < s->map->len ? AHEAD : s->map->len, r = 0;
     while (r < want) {
       size_t k = want - r < POP_CHUNK ? (size_t)(want - r) : POP_CHUNK;
-      if (madvise(s->map->base + r, k, MADV_POPULATE_WRITE) != 0) break;
+      if (populate(s->map->base + r, k) != 0) break;
       r += k;
     }
     atomic_store_explicit(&s->map->ready, r, memory_order_release);
@@ -855,8 +879,13 @@ int oms_journal_append(oms_journal_t *j, uint16_t type, const void *data, uint32
 }
 
 /* Writes src[0, n) at *at; false (and FAILED) if it could not. */
+uint64_t oms__dbg_pw, oms__dbg_cross, oms__dbg_bytes, oms__dbg_units;
 static bool flush_from(oms_journal_t *j, const uint8_t *src, size_t n, uint64_t *at) {
   const segmap_t *m = j->map;
+  if ((*at >> 12) != ((*at + n - 1) >> 12)) oms__dbg_cross++;
+  oms__dbg_bytes += n;
+  oms__dbg_units++;
+  if (!(m && *at + n <= atomic_load_explicit(&m->ready, memory_order_acquire))) oms__dbg_pw++;
   if (m && *at + n <= atomic_load_explicit(&m->ready, memory_order_acquire)) {
     copy_up(m->base + *at, src, n);
     j->mapped += n;
