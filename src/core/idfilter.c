@@ -3,7 +3,8 @@
  *
  * A layer's bits come from oms__calloc: the C library takes a block this
  * large straight from the kernel, already zero, so a new layer costs no
- * memset on the core thread; its pages are faulted in as keys land on them.
+ * memset on the core thread; its pages (huge ones where the kernel gives
+ * them, core/alloc.c) are faulted in as keys land on them.
  */
 #include "core/idfilter.h"
 
@@ -41,6 +42,7 @@ void oms__idfilter_close(oms__idfilter_t *f) {
 }
 
 int oms__idfilter_prepare(oms__idfilter_t *f) {
+  if (f->nlayers == 0) return 0; /* init failed: nothing to grow */
   const oms__idfilter_layer_t *last = &f->layer[f->nlayers - 1];
   if (last->n < last->grow_at || f->nlayers == OMS__IDFILTER_LAYERS) return 0;
   uint64_t bits = (last->block_mask + 1) * 512 * 4;

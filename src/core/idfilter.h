@@ -29,15 +29,15 @@
 #include <stdint.h>
 
 #define OMS__IDFILTER_LAYERS 8
-#define OMS__IDFILTER_BITS_PER_KEY 32 /* with 3 bits a key: ~0.1% when full */
+#define OMS__IDFILTER_BITS_PER_KEY 32              /* with 3 bits a key: ~0.1% when full */
 #define OMS__IDFILTER_MAX_BITS (UINT64_C(1) << 33) /* 1 GiB: a layer's largest */
 
 typedef struct oms__idfilter_layer_s {
-  uint64_t *bits;       /* blocks of 8 words, aligned to a cache line */
-  void *mem;            /* the allocation bits lies in */
-  uint64_t block_mask;  /* blocks - 1 */
-  uint64_t n;           /* keys added to this layer */
-  uint64_t grow_at;     /* prepare adds the next layer from here */
+  uint64_t *bits;      /* blocks of 8 words, aligned to a cache line */
+  void *mem;           /* the allocation bits lies in */
+  uint64_t block_mask; /* blocks - 1 */
+  uint64_t n;          /* keys added to this layer */
+  uint64_t grow_at;    /* prepare adds the next layer from here */
 } oms__idfilter_layer_t;
 
 typedef struct oms__idfilter_s {
@@ -57,12 +57,14 @@ void oms__idfilter_close(oms__idfilter_t *f);
  * still works; the next call tries again). */
 int oms__idfilter_prepare(oms__idfilter_t *f);
 
-/* The three bit positions of key within its block (disjoint bits of the
- * key, already a mixed hash) and the block's index in a layer. */
+/* The 512-bit block of key in layer l. Its three bits in the block are
+ * key's low 27 bits, 9 each; the block takes the bits above (the key is
+ * already a mixed hash, so they are independent). */
 static inline uint64_t oms__idfilter_block(const oms__idfilter_layer_t *l, uint64_t key) {
   return (key >> 27) & l->block_mask;
 }
 
+/* Adds key to the newest layer; never allocates. */
 static inline void oms__idfilter_add(oms__idfilter_t *f, uint64_t key) {
   oms__idfilter_layer_t *l = &f->layer[f->nlayers - 1];
   uint64_t *b = l->bits + oms__idfilter_block(l, key) * 8;
@@ -78,8 +80,7 @@ static inline void oms__idfilter_add(oms__idfilter_t *f, uint64_t key) {
 static inline bool oms__idfilter_layer_has(const oms__idfilter_layer_t *l, uint64_t key) {
   const uint64_t *b = l->bits + oms__idfilter_block(l, key) * 8;
   uint64_t x = key & 511, y = key >> 9 & 511, z = key >> 18 & 511;
-  return (b[x / 64] >> (x % 64) & 1) && (b[y / 64] >> (y % 64) & 1) &&
-         (b[z / 64] >> (z % 64) & 1);
+  return (b[x / 64] >> (x % 64) & 1) && (b[y / 64] >> (y % 64) & 1) && (b[z / 64] >> (z % 64) & 1);
 }
 
 /* False if key was never added; true if it was, or by chance. */

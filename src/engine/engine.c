@@ -51,6 +51,7 @@
 
 #include "core/alloc.h"
 #include "core/hash.h"
+#include "core/idfilter.h"
 #include "core/u64map.h"
 #include "decimal/decimal_internal.h"
 #include "engine/engine_group.h"
@@ -65,6 +66,8 @@
 #define NIL UINT32_MAX
 #define MAX_STAGE 4
 #define CHECK_MAX 32
+/* The duplicate filter's first layer: 8 MiB, 1.5M ids before a second. */
+#define SEEN_FIRST_BITS (UINT64_C(1) << 26)
 
 enum { ACT_PUBLISH = 1, ACT_SEND_NEW, ACT_SEND_CANCEL, ACT_SEND_REPLACE };
 
@@ -205,12 +208,6 @@ struct oms_engine_s {
    * published. */
   bool lean;
 
-  /* A Bloom filter of every (strategy, client order id) this engine or its
-   * store has seen: a new id that misses it needs no store lookup, which
-   * keeps SQLite off the submission path (false positives cost a lookup). */
-  uint64_t *seen;
-  uint64_t seen_mask; /* bits - 1 */
-
   /* recent execution ids */
   oms__u64map_t exec_map;
   uint64_t *exec_ring;
@@ -242,6 +239,13 @@ struct oms_engine_s {
   oms__groups_t *groups;
   bool leg_replace; /* the group resizes one of its members */
   oms__sor_t *sor;  /* smart-routed parents (engine_sor.c) */
+
+  /* Every (strategy, client order id) this engine or its store has seen: a
+   * new id that misses it needs no store lookup, which keeps SQLite off the
+   * submission path (a false positive costs one). Grows in layers from
+   * oms_engine_poll, so its false-positive rate stays bounded. Last: its
+   * 300 bytes would move the hot fields above apart. */
+  oms__idfilter_t seen;
 };
 
 /* What a submit result points at when no order was created. */
@@ -343,28 +347,6 @@ static uint64_t request_hash(const oms_order_request_t *r, uint64_t ckey, uint64
   return oms__hash_finish(h);
 }
 
-/* Two bit positions within one 512-bit block (a cache line), all from
- * disjoint bits of the key (already a mixed hash): one cache miss per
- * submission instead of two, for a slightly higher false-positive rate. */
-static void seen_bits(const oms_engine_t *e, uint64_t key, uint64_t *a, uint64_t *b) {
-  uint64_t block = (key >> 18) & (e->seen_mask >> 9);
-  *a = block << 9 | (key & 511);
-  *b = block << 9 | ((key >> 9) & 511);
-}
-
-static void seen_add(oms_engine_t *e, uint64_t key) {
-  uint64_t a, b;
-  seen_bits(e, key, &a, &b);
-  e->seen[a / 64] |= UINT64_C(1) << (a % 64);
-  e->seen[b / 64] |= UINT64_C(1) << (b % 64);
-}
-
-static bool seen_maybe(const oms_engine_t *e, uint64_t key) {
-  uint64_t a, b;
-  seen_bits(e, key, &a, &b);
-  return (e->seen[a / 64] >> (a % 64) & 1) && (e->seen[b / 64] >> (b % 64) & 1);
-}
-
 /* oms__u64map_put of a key that is new but for a rare exception (a new
  * order's id and client order id), by the inline add: a call and a second
  * test of the entry fewer. The maps are sized for every slot: never full. */
@@ -425,9 +407,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->ocap = c->outbox_capacity;
   e->actions = oms__calloc(e->ocap, sizeof(action_t));
   e->events = oms__calloc(e->ocap, sizeof(oms_event_t));
-  e->seen_mask = (UINT64_C(1) << 24) - 1;                           /* 16 Mbit, 2 MiB */
-  e->seen = oms__aligned_alloc(64, (size_t)(e->seen_mask + 1) / 8); /* blocks on cache lines */
-  if (e->seen != NULL) memset(e->seen, 0, (size_t)(e->seen_mask + 1) / 8);
+  int seen_rc = oms__idfilter_init(&e->seen, SEEN_FIRST_BITS);
   e->exec_cap = c->exec_id_window;
   e->exec_ring = oms__calloc(e->exec_cap, sizeof(uint64_t));
   e->exec_fill = oms__calloc(e->exec_cap, sizeof(fill_rec_t));
@@ -436,7 +416,7 @@ int oms_engine_create(const oms_engine_config_t *cfg, oms_engine_t **out) {
   e->held_venue = oms__calloc(e->hcap, sizeof(uint32_t));
   if (e->slots == NULL || e->mem == NULL || e->ins == NULL || e->ins_hot == NULL ||
       e->vctx == NULL || e->actions == NULL || e->events == NULL || e->exec_ring == NULL ||
-      e->exec_fill == NULL || e->held == NULL || e->held_venue == NULL || e->seen == NULL)
+      e->exec_fill == NULL || e->held == NULL || e->held_venue == NULL || seen_rc != 0)
     goto fail;
   if (oms__u64map_init(&e->by_id, e->nslots) != 0 ||
       oms__u64map_init(&e->by_clord, e->nslots) != 0 ||
@@ -481,7 +461,7 @@ void oms_engine_destroy(oms_engine_t *e) {
   oms__free(e->events);
   oms__free(e->exec_ring);
   oms__free(e->exec_fill);
-  oms__aligned_free(e->seen);
+  oms__idfilter_close(&e->seen);
   oms__free(e->held);
   oms__free(e->held_venue);
   oms__u64map_close(&e->by_id);
@@ -1503,7 +1483,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   int rep = 1;
   if (oms__u64map_get(&e->by_clord, ckey, &idx))
     rep = repeat_in_memory(e, &e->slots[idx], req, rhash, res);
-  else if (e->cfg.store != NULL && seen_maybe(e, ckey))
+  else if (e->cfg.store != NULL && oms__idfilter_maybe(&e->seen, ckey))
     rep = repeat_in_store(e, req, res);
   if (rep <= 0) return rep;
 
@@ -1523,7 +1503,7 @@ int oms_engine_submit(oms_engine_t *e, const oms_order_request_t *req, oms_submi
   map_set(&e->by_id, s->o.order_id, si);
   map_set(&e->by_clord, ckey, si);
   mem_link(e, si);
-  seen_add(e, ckey);
+  oms__idfilter_add(&e->seen, ckey);
   e->st.submitted++;
 
   oms_reject_t rej;
@@ -1773,7 +1753,8 @@ int oms_engine_get_by_clordid(oms_engine_t *e, const char *strategy_id, const ch
   }
   /* The Bloom filter of every id the store holds spares the store a lookup
    * of an id it never saw (a client naming an unknown order). */
-  if (e->cfg.store != NULL && seen_maybe(e, clord_key(strategy_id, client_order_id)) &&
+  if (e->cfg.store != NULL &&
+      oms__idfilter_maybe(&e->seen, clord_key(strategy_id, client_order_id)) &&
       oms_store_get_order_by_clordid(e->cfg.store, strategy_id, client_order_id, out) == 0)
     return 0;
   return OMS_ENOTFOUND;
@@ -2538,6 +2519,7 @@ static void watch_store(oms_engine_t *e) {
 int oms_engine_poll(oms_engine_t *e) {
   int work = 0;
   watch_store(e);
+  (void)oms__idfilter_prepare(&e->seen); /* a failure: the next poll tries again */
   uint32_t before = e->ocount;
   release(e);
   work += (int)(before > e->ocount ? before - e->ocount : 0);
@@ -2598,7 +2580,9 @@ static int load_state(void *ctx, const oms_trading_state_row_t *t) {
 /* Every client order id the store knows, finished orders included: the
  * duplicate filter answers "maybe" for each, and a "maybe" asks the store. */
 static int remember_id(void *ctx, const char *strategy_id, const char *client_order_id) {
-  seen_add(ctx, clord_key(strategy_id, client_order_id));
+  oms_engine_t *e = ctx;
+  oms__idfilter_add(&e->seen, clord_key(strategy_id, client_order_id));
+  (void)oms__idfilter_prepare(&e->seen); /* a failure: the next poll tries again */
   return 0;
 }
 
