@@ -879,13 +879,8 @@ int oms_journal_append(oms_journal_t *j, uint16_t type, const void *data, uint32
 }
 
 /* Writes src[0, n) at *at; false (and FAILED) if it could not. */
-uint64_t oms__dbg_pw, oms__dbg_cross, oms__dbg_bytes, oms__dbg_units;
 static bool flush_from(oms_journal_t *j, const uint8_t *src, size_t n, uint64_t *at) {
   const segmap_t *m = j->map;
-  if ((*at >> 12) != ((*at + n - 1) >> 12)) oms__dbg_cross++;
-  oms__dbg_bytes += n;
-  oms__dbg_units++;
-  if (!(m && *at + n <= atomic_load_explicit(&m->ready, memory_order_acquire))) oms__dbg_pw++;
   if (m && *at + n <= atomic_load_explicit(&m->ready, memory_order_acquire)) {
     copy_up(m->base + *at, src, n);
     j->mapped += n;
