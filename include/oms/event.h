@@ -191,9 +191,10 @@ static inline void oms_event_copy(oms_event_t *dst, const oms_event_t *src) {
 }
 
 /* ---- Binary form ------------------------------------------------------------
- * Little-endian, a format byte first (this build writes 6 and reads 1..6),
- * then the fields in the order of the field tables in src/event/event.c,
- * strings as a length byte and their bytes (docs/events.md). A field absent
+ * Little-endian, a format byte first (this build writes 7 and reads 1..7),
+ * then the fields in the order of the field tables in src/event/event.c;
+ * format 7 writes only the fields that are not zero, behind a bitmap of
+ * them, integers and decimals as varints (docs/events.md). A field absent
  * from an older format decodes to its default. OMS_EVENT_BIN_MAX is always
  * enough for one event. */
 #define OMS_EVENT_BIN_MAX (2560 + 2 + OMS_EVENT_ALGO_MAX + 32 + 80)

@@ -4,8 +4,9 @@
  *
  * The binary form is what the durable event log stores, so decoding must give
  * back exactly the record that was encoded (the crash test compares replayed
- * state with the state before the crash). It is a flat sequence of fields in a
- * fixed order behind a format byte; a reader refuses anything truncated or
+ * state with the state before the crash). It is a sequence of fields in a
+ * fixed order behind a format byte (since format 7 only the fields that are
+ * not zero, behind a bitmap of them); a reader refuses anything truncated or
  * out of range instead of guessing. Both directions are generated from one
  * table of fields per record (ORDER_FIELDS, EVENT_FIELDS below), each with
  * the format that introduced it, so the encoder and the decoder cannot
@@ -169,20 +170,47 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
 /* ---- The fields of the binary form ----------------------------------------
  *
  * XX(codec, field, since): one line per field, in wire order, with the format
- * that introduced it. The encoder writes every line; the decoder reads the
- * lines whose `since` is at most the format byte it was given and leaves the
- * others at their defaults (see upgrade()). A new field is one line at the
- * end of its table and FORMAT_LATEST + 1; a line is never removed or moved,
- * since stored events are read by it. The one exception: an event's algo
- * bytes stay last on the wire (the largest field, its length just before
- * them), so format 6's fields went in just above it; a reader of format 5
- * skips them all the same.
+ * that introduced it. The decoder reads the lines whose `since` is at most
+ * the format byte it was given and leaves the others at their defaults. A
+ * new field is one line at the end of its table and FORMAT_LATEST + 1; a
+ * line is never removed or moved, since stored events are read by it. (The
+ * one exception, from the dense formats: an event's algo bytes were kept
+ * last on the wire, so format 6's fields went in just above it; a reader of
+ * format 5 skips them all the same. From format 7 on a field's place is its
+ * bit, counted over the fields of the record's format, so a later field may
+ * go anywhere and still not move one that is older.)
  *
- * Codecs: U8/U32/U64/I64 little-endian integers, DEC a decimal's raw int64,
- * I128 two u64 (low first), STR a length byte and the bytes, STATE a u8 that
- * must be an order state, TYPE a u8 that must be an event type, AUDIT the
- * audit count and the inline audit entries oldest first, ORDER an order's
- * own table. */
+ * Two layouts come from the tables.
+ *
+ * Formats 1-6, dense (read only): every field of the format, fixed widths.
+ * U8/U16/U32/U64/I64 little-endian integers of 1, 2, 4, 8, 8 bytes, DEC a
+ * decimal's raw int64, I128 two u64 (low first), STR a length byte and the
+ * bytes, STATE a u8 that must be an order state, TYPE a u8 that must be an
+ * event type, AUDIT the count (u32) and the inline entries oldest first
+ * (seq u32, from, to, event u8, reason u32, time i64), ORDER an order's own
+ * table, BLOB a u16 length and the bytes.
+ *
+ * Format 7 on, sparse (written): a record (the event, its order) starts with
+ * a bitmap, one bit for each field of its format in table order (bit i in
+ * byte i / 8, 5 bytes for an order and 4 for an event in format 7), and then
+ * holds only the fields whose bit is set: those that are not zero. Most of
+ * an event is zeros (the fill of a cancel, the risk numbers of an order
+ * event, the pending replace of an order that has none): format 6 wrote
+ * 350-420 bytes for each of an order's first events, format 7 writes about
+ * a third of that, which is a third of the journal, of its page faults and
+ * writeback, and of the bytes every store and projection keeps. Integers
+ * (U16, U32, U64) are LEB128 varints (7 bits a byte, low first), a DEC the
+ * varint of its raw value zigzagged (0, -1, 1, -2... as 0, 1, 2, 3...), so
+ * 100.5 takes 5 bytes; I64 (times, which a varint would make longer) and
+ * I128 keep 8 and 16 bytes; STR, STATE, U8 as before; AUDIT the varint count
+ * and the inline entries oldest first, each its from, to and event bytes,
+ * its reason as a varint and its time, the first in 8 bytes and each next
+ * as the zigzagged varint of its difference from the one before (the entry's
+ * sequence number is its place, not written); BLOB a varint length and the
+ * bytes. TYPE and ORDER are always there. The reader refuses what the
+ * writer would not have written: a set bit for a zero value or past the
+ * format's fields, a clear one for TYPE or ORDER, a varint longer than its
+ * shortest form or wider than its field. */
 #define ORDER_FIELDS(XX)              \
   XX(U64, order_id, 1)                \
   XX(STR, client_order_id, 1)         \
@@ -253,56 +281,11 @@ void oms_event_init(oms_event_t *ev, oms_event_type_t type, const oms_order_t *o
   XX(BLOB, algo, 5)
 
 /* The format this build writes; it reads 1..FORMAT_LATEST. */
-#define FORMAT_LATEST 6
+#define FORMAT_LATEST 7
+/* The first sparse format. */
+#define FORMAT_SPARSE 7
 
-/* ---- Binary writer and reader ------------------------------------------- */
-
-typedef struct wr_s {
-  uint8_t *p;
-  size_t n, cap;
-  int err;
-} wr_t;
-
-static void put(wr_t *w, const void *src, size_t n) {
-  if (w->err || w->cap - w->n < n) {
-    w->err = 1;
-    return;
-  }
-  memcpy(w->p + w->n, src, n);
-  w->n += n;
-}
-
-static void put_le(wr_t *w, uint64_t v, int bytes) {
-  uint8_t b[8];
-  for (int i = 0; i < bytes; i++) b[i] = (uint8_t)(v >> (8 * i));
-  put(w, b, (size_t)bytes);
-}
-
-static void put_str(wr_t *w, const char *s, size_t cap) {
-  size_t len = strnlen(s, cap - 1);
-  put_le(w, len, 1);
-  put(w, s, len);
-}
-
-static void put_i128(wr_t *w, __int128 v) {
-  unsigned __int128 u = (unsigned __int128)v;
-  put_le(w, (uint64_t)u, 8);
-  put_le(w, (uint64_t)(u >> 64), 8);
-}
-
-static void put_audit(wr_t *w, const oms_order_t *o) {
-  put_le(w, o->audit_count, 4);
-  uint32_t inl = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
-  for (uint32_t s = o->audit_count - inl + 1; inl > 0 && s <= o->audit_count; s++) {
-    const oms_audit_t *a = &o->audit[(s - 1) % OMS_AUDIT_INLINE];
-    put_le(w, a->seq, 4);
-    put_le(w, a->from, 1);
-    put_le(w, a->to, 1);
-    put_le(w, a->event, 1);
-    put_le(w, a->reason_code, 4);
-    put_le(w, (uint64_t)a->ts_ns, 8);
-  }
-}
+/* ---- Reading the dense formats (1-6) ------------------------------------ */
 
 typedef struct rd_s {
   const uint8_t *p;
@@ -381,12 +364,6 @@ static unsigned get_type(rd_t *r) {
 }
 
 /* A parent's algorithm state: a u16 length and its bytes. */
-static void put_blob(wr_t *w, const oms_event_t *ev) {
-  size_t n = ev->algo_len <= OMS_EVENT_ALGO_MAX ? ev->algo_len : 0;
-  put_le(w, n, 2);
-  put(w, ev->algo, n);
-}
-
 static void get_blob(rd_t *r, oms_event_t *ev) {
   size_t n = (size_t)get_le(r, 2);
   if (n > OMS_EVENT_ALGO_MAX) {
@@ -397,26 +374,11 @@ static void get_blob(rd_t *r, oms_event_t *ev) {
   get(r, ev->algo, n);
 }
 
-static void put_order(wr_t *w, const oms_order_t *o);
 static void get_order(rd_t *r, oms_order_t *o, int version);
 
-/* One codec per kind: PUT_<kind>(writer, field) and GET_<kind>(reader, field,
- * version). Integer fields narrower than the wire are range-checked where a
- * wrong value could not be written back (states, types). */
-#define PUT_U8(w, f) put_le((w), (uint64_t)(f), 1)
-#define PUT_U16(w, f) put_le((w), (uint16_t)(f), 2)
-#define PUT_U32(w, f) put_le((w), (uint32_t)(f), 4)
-#define PUT_U64(w, f) put_le((w), (uint64_t)(f), 8)
-#define PUT_I64(w, f) put_le((w), (uint64_t)(f), 8)
-#define PUT_DEC(w, f) put_le((w), (uint64_t)(f).raw, 8)
-#define PUT_I128(w, f) put_i128((w), (f))
-#define PUT_STR(w, f) put_str((w), (f), sizeof(f))
-#define PUT_STATE(w, f) put_le((w), (uint64_t)(f), 1)
-#define PUT_TYPE(w, f) put_le((w), (uint64_t)(f), 1)
-#define PUT_AUDIT(w, f) put_audit((w), o)
-#define PUT_ORDER(w, f) put_order((w), &(f))
-#define PUT_BLOB(w, f) put_blob((w), ev)
-
+/* One codec per kind: GET_<kind>(reader, field, version). Integer fields
+ * narrower than the wire are range-checked where a wrong value could not be
+ * written back (states, types). */
 #define GET_U8(r, f, v) ((f) = (__typeof__(f))get_le((r), 1))
 #define GET_U16(r, f, v) ((f) = (__typeof__(f))get_le((r), 2))
 #define GET_U32(r, f, v) ((f) = (__typeof__(f))get_le((r), 4))
@@ -431,12 +393,6 @@ static void get_order(rd_t *r, oms_order_t *o, int version);
 #define GET_ORDER(r, f, v) get_order((r), &(f), (v))
 #define GET_BLOB(r, f, v) get_blob((r), ev)
 
-static void put_order(wr_t *w, const oms_order_t *o) {
-#define XX(kind, field, since) PUT_##kind(w, o->field);
-  ORDER_FIELDS(XX)
-#undef XX
-}
-
 static void get_order(rd_t *r, oms_order_t *o, int version) {
 #define XX(kind, field, since) \
   if (version >= (since) && !r->err) GET_##kind(r, o->field, version);
@@ -445,12 +401,6 @@ static void get_order(rd_t *r, oms_order_t *o, int version) {
   /* Defaults of the fields an older format lacks. */
   if (version < 2) /* written before orders had a current name: it is their first one */
     memcpy(o->cur_client_order_id, o->client_order_id, sizeof(o->cur_client_order_id));
-}
-
-static void put_event(wr_t *w, const oms_event_t *ev) {
-#define XX(kind, field, since) PUT_##kind(w, ev->field);
-  EVENT_FIELDS(XX)
-#undef XX
 }
 
 static void get_event(rd_t *r, oms_event_t *ev, int version) {
@@ -467,35 +417,67 @@ static int get_version(rd_t *r) {
   return r->err || v < 1 || v > FORMAT_LATEST ? -1 : v;
 }
 
-/* ---- The unchecked writer -------------------------------------------------
+/* ---- The sparse format (7 on) ---------------------------------------------
  *
- * The checked writer above tests for room and for an earlier error at every
- * field, some sixty times an event. Most callers (the journal's scratch
- * buffer, the stores' bodies) hand a buffer that holds the longest encoding
- * there can be, worked out below from the same field tables: for them each
- * field is written straight through a cursor with no test. The bytes are
- * the same either way (a unit test compares them). */
+ * Written by one writer, with no test for room at each field: callers hand
+ * a buffer that holds the longest encoding there can be (OMS_EVENT_BIN_MAX,
+ * worked out below from the same tables), or the encoding is made in one
+ * on the stack and copied if it fits. */
 
+#define XX(kind, field, since) +1
+enum { ORDER_NF = 0 ORDER_FIELDS(XX), EVENT_NF = 0 EVENT_FIELDS(XX) };
+#undef XX
+_Static_assert(ORDER_NF <= 64 && EVENT_NF <= 64, "a record's bitmap fits in a u64");
+#define MAP_BYTES(nf) (((nf) + 7) / 8)
+
+/* Whether a field is left out (zero). TYPE and ORDER never are. */
+#define Z_U8(f) ((f) == 0)
+#define Z_U16(f) ((f) == 0)
+#define Z_U32(f) ((f) == 0)
+#define Z_U64(f) ((f) == 0)
+#define Z_I64(f) ((f) == 0)
+#define Z_DEC(f) ((f).raw == 0)
+#define Z_I128(f) ((f) == 0)
+#define Z_STR(f) ((f)[0] == '\0')
+#define Z_STATE(f) ((f) == 0)
+#define Z_TYPE(f) 0
+#define Z_AUDIT(f) (o->audit_count == 0)
+#define Z_ORDER(f) 0
+#define Z_BLOB(f) (ev->algo_len == 0 || ev->algo_len > OMS_EVENT_ALGO_MAX)
+#define ALWAYS_TYPE 1
+#define ALWAYS_ORDER 1
+#define ALWAYS_U8 0
+#define ALWAYS_U16 0
+#define ALWAYS_U32 0
+#define ALWAYS_U64 0
+#define ALWAYS_I64 0
+#define ALWAYS_DEC 0
+#define ALWAYS_I128 0
+#define ALWAYS_STR 0
+#define ALWAYS_STATE 0
+#define ALWAYS_AUDIT 0
+#define ALWAYS_BLOB 0
+
+/* The longest encodings, the format byte included. */
 #define WORST_U8(T, f) 1
-#define WORST_U16(T, f) 2
-#define WORST_U32(T, f) 4
-#define WORST_U64(T, f) 8
+#define WORST_U16(T, f) 3
+#define WORST_U32(T, f) 5
+#define WORST_U64(T, f) 10
 #define WORST_I64(T, f) 8
-#define WORST_DEC(T, f) 8
+#define WORST_DEC(T, f) 10
 #define WORST_I128(T, f) 16
 #define WORST_STR(T, f) sizeof(((T *)0)->f) /* a length byte and at most sizeof - 1 */
 #define WORST_STATE(T, f) 1
 #define WORST_TYPE(T, f) 1
-#define WORST_AUDIT(T, f) (4 + OMS_AUDIT_INLINE * (4 + 1 + 1 + 1 + 4 + 8))
+#define WORST_AUDIT(T, f) (5 + OMS_AUDIT_INLINE * (3 + 3 + 10))
 #define WORST_ORDER(T, f) ORDER_WORST
 #define WORST_BLOB(T, f) (2 + OMS_EVENT_ALGO_MAX)
 
-/* The longest encodings, the format byte included. */
 #define XX(kind, field, since) +WORST_##kind(oms_order_t, field)
-enum { ORDER_WORST = 1 ORDER_FIELDS(XX) };
+enum { ORDER_WORST = 1 + MAP_BYTES(ORDER_NF) ORDER_FIELDS(XX) };
 #undef XX
 #define XX(kind, field, since) +WORST_##kind(oms_event_t, field)
-enum { EVENT_WORST = 1 EVENT_FIELDS(XX) };
+enum { EVENT_WORST = 1 + MAP_BYTES(EVENT_NF) EVENT_FIELDS(XX) };
 #undef XX
 
 /* Little-endian: on a little-endian host a store of the value's first
@@ -510,26 +492,37 @@ static inline __attribute__((always_inline)) uint8_t *f_le(uint8_t *p, uint64_t 
   return p + bytes;
 }
 
-/* A length byte and the characters. An empty name (most of an event's) is
- * one test. Otherwise, with SSE2, sixteen bytes a step: each chunk is copied
- * whole, then searched for the NUL, so that a name of up to 15 characters
- * (ids, accounts, symbols) is one load, one store and one compare. A chunk
- * stays inside the field (every string field's size is a multiple of 16,
- * asserted below) and its store ends at most one byte past the field's
- * worst-case room: the unchecked writer is used only with STR_SLACK bytes
- * to spare, and the bytes stored past the NUL are overwritten by the
- * fields that follow or lie past the encoding's end. Same bytes as the
- * checked writer's strnlen and copy (a unit test compares them). */
+static inline __attribute__((always_inline)) uint8_t *f_var(uint8_t *p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = (uint8_t)v;
+  return p;
+}
+
+static inline uint64_t zig(int64_t v) { return ((uint64_t)v << 1) ^ (0 - ((uint64_t)v >> 63)); }
+
+static inline int64_t unzig(uint64_t u) { return (int64_t)((u >> 1) ^ (0 - (u & 1))); }
+
+/* A length byte and the characters of a name that is not empty. With SSE2,
+ * sixteen bytes a step: each chunk is copied whole, then searched for the
+ * NUL, so that a name of up to 15 characters (ids, accounts, symbols) is one
+ * load, one store and one compare. A chunk stays inside the field (every
+ * string field's size is a multiple of 16, asserted below) and its store
+ * ends at most one byte past the field's worst-case room: the writer is
+ * used only with STR_SLACK bytes to spare, and the bytes stored past the
+ * NUL are overwritten by the fields that follow or lie past the encoding's
+ * end. Out of line, so that the fifteen string fields of an event share one
+ * copy of the loop (inlined at each, the code of the encoder outgrew what
+ * the instruction cache kept of it). */
 #if defined(__SSE2__)
 #define STR_SLACK 16
 #else
 #define STR_SLACK 0
 #endif
 
-/* A name that is not empty: out of line, so that the fifteen string
- * fields of an event share one copy of the loop (inlined at each, the code
- * of the encoder outgrew what the instruction cache kept of it). */
-static __attribute__((noinline)) uint8_t *f_str_long(uint8_t *p, const char *s, size_t cap) {
+static __attribute__((noinline)) uint8_t *f_str(uint8_t *p, const char *s, size_t cap) {
   size_t len = 0;
 #if defined(__SSE2__)
   for (;;) {
@@ -552,14 +545,6 @@ static __attribute__((noinline)) uint8_t *f_str_long(uint8_t *p, const char *s, 
 #endif
   *p = (uint8_t)len;
   return p + 1 + len;
-}
-
-static inline __attribute__((always_inline)) uint8_t *f_str(uint8_t *p, const char *s, size_t cap) {
-  if (s[0] == '\0') {
-    *p = 0;
-    return p + 1;
-  }
-  return f_str_long(p, s, cap);
 }
 
 _Static_assert(ORDER_WORST + STR_SLACK <= OMS_ORDER_BIN_MAX, "OMS_ORDER_BIN_MAX holds any order");
@@ -588,16 +573,18 @@ EVENT_FIELDS(XX)
 #undef XX
 
 static uint8_t *f_audit(uint8_t *p, const oms_order_t *o) {
-  p = f_le(p, o->audit_count, 4);
+  p = f_var(p, o->audit_count);
   uint32_t inl = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
-  for (uint32_t s = o->audit_count - inl + 1; inl > 0 && s <= o->audit_count; s++) {
+  uint64_t prev = 0;
+  for (uint32_t k = 0, s = o->audit_count - inl + 1; k < inl; k++, s++) {
     const oms_audit_t *a = &o->audit[(s - 1) % OMS_AUDIT_INLINE];
-    p = f_le(p, a->seq, 4);
-    p = f_le(p, a->from, 1);
-    p = f_le(p, a->to, 1);
-    p = f_le(p, a->event, 1);
-    p = f_le(p, a->reason_code, 4);
-    p = f_le(p, (uint64_t)a->ts_ns, 8);
+    p[0] = a->from;
+    p[1] = a->to;
+    p[2] = a->event;
+    p = f_var(p + 3, a->reason_code);
+    uint64_t ts = (uint64_t)a->ts_ns;
+    p = k == 0 ? f_le(p, ts, 8) : f_var(p, zig((int64_t)(ts - prev)));
+    prev = ts;
   }
   return p;
 }
@@ -605,53 +592,161 @@ static uint8_t *f_audit(uint8_t *p, const oms_order_t *o) {
 static uint8_t *f_order(uint8_t *p, const oms_order_t *o);
 
 static uint8_t *f_blob(uint8_t *p, const oms_event_t *ev) {
-  size_t n = ev->algo_len <= OMS_EVENT_ALGO_MAX ? ev->algo_len : 0;
-  p = f_le(p, n, 2);
-  memcpy(p, ev->algo, n);
-  return p + n;
+  p = f_var(p, ev->algo_len);
+  memcpy(p, ev->algo, ev->algo_len);
+  return p + ev->algo_len;
 }
 
-#define F_U8(p, f) p = f_le((p), (uint64_t)(f), 1)
-#define F_U16(p, f) p = f_le((p), (uint16_t)(f), 2)
-#define F_U32(p, f) p = f_le((p), (uint32_t)(f), 4)
-#define F_U64(p, f) p = f_le((p), (uint64_t)(f), 8)
+#define F_U8(p, f) *p++ = (uint8_t)(f)
+#define F_U16(p, f) p = f_var((p), (uint16_t)(f))
+#define F_U32(p, f) p = f_var((p), (uint32_t)(f))
+#define F_U64(p, f) p = f_var((p), (uint64_t)(f))
 #define F_I64(p, f) p = f_le((p), (uint64_t)(f), 8)
-#define F_DEC(p, f) p = f_le((p), (uint64_t)(f).raw, 8)
+#define F_DEC(p, f) p = f_var((p), zig((f).raw))
 #define F_I128(p, f)                                            \
   do {                                                          \
     p = f_le((p), (uint64_t)(unsigned __int128)(f), 8);         \
     p = f_le((p), (uint64_t)((unsigned __int128)(f) >> 64), 8); \
   } while (0)
 #define F_STR(p, f) p = f_str((p), (f), sizeof(f))
-#define F_STATE(p, f) p = f_le((p), (uint64_t)(f), 1)
-#define F_TYPE(p, f) p = f_le((p), (uint64_t)(f), 1)
+#define F_STATE(p, f) *p++ = (uint8_t)(f)
+#define F_TYPE(p, f) *p++ = (uint8_t)(f)
 #define F_AUDIT(p, f) p = f_audit((p), o)
 #define F_ORDER(p, f) p = f_order((p), &(f))
 #define F_BLOB(p, f) p = f_blob((p), ev)
 
+/* A record's bitmap and its fields that are not zero (REC: o or ev). */
+#define F_RECORD(FIELDS, NF)      \
+  uint8_t *map = p;               \
+  uint64_t bits = 0;              \
+  unsigned i = 0;                 \
+  p += MAP_BYTES(NF);             \
+  FIELDS(F_FIELD)                 \
+  (void)i;                        \
+  f_le(map, bits, MAP_BYTES(NF)); \
+  return p
+#define F_FIELD(kind, field, since) \
+  if (!Z_##kind(REC->field)) {      \
+    bits |= UINT64_C(1) << i;       \
+    F_##kind(p, REC->field);        \
+  }                                 \
+  i++;
+
 static uint8_t *f_order(uint8_t *p, const oms_order_t *o) {
-#define XX(kind, field, since) F_##kind(p, o->field);
-  ORDER_FIELDS(XX)
-#undef XX
-  return p;
+#define REC o
+  F_RECORD(ORDER_FIELDS, ORDER_NF);
+#undef REC
 }
 
 static uint8_t *f_event(uint8_t *p, const oms_event_t *ev) {
-#define XX(kind, field, since) F_##kind(p, ev->field);
-  EVENT_FIELDS(XX)
-#undef XX
-  return p;
+#define REC ev
+  F_RECORD(EVENT_FIELDS, EVENT_NF);
+#undef REC
 }
+
+/* An unsigned LEB128 varint of at most max, in its shortest form. */
+static uint64_t get_var(rd_t *r, uint64_t max) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    uint8_t b;
+    get(r, &b, 1);
+    if (r->err || (shift == 63 && b > 1)) break;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      if ((b == 0 && shift > 0) || v > max) break;
+      return v;
+    }
+  }
+  r->err = 1;
+  return 0;
+}
+
+static void get_audit_sparse(rd_t *r, oms_order_t *o) {
+  o->audit_count = (uint32_t)get_var(r, UINT32_MAX);
+  uint32_t inl = o->audit_count < OMS_AUDIT_INLINE ? o->audit_count : OMS_AUDIT_INLINE;
+  uint64_t prev = 0;
+  for (uint32_t k = 0; k < inl && !r->err; k++) {
+    oms_audit_t a;
+    memset(&a, 0, sizeof a);
+    a.seq = o->audit_count - inl + 1 + k;
+    a.from = (uint8_t)get_le(r, 1);
+    a.to = (uint8_t)get_le(r, 1);
+    a.event = (uint8_t)get_le(r, 1);
+    a.reason_code = (uint16_t)get_var(r, UINT16_MAX);
+    uint64_t ts = k == 0 ? get_le(r, 8) : prev + (uint64_t)unzig(get_var(r, UINT64_MAX));
+    a.ts_ns = (int64_t)ts;
+    prev = ts;
+    o->audit[(a.seq - 1) % OMS_AUDIT_INLINE] = a;
+  }
+}
+
+static void get_order_sparse(rd_t *r, oms_order_t *o, int version);
+
+static void get_blob_sparse(rd_t *r, oms_event_t *ev) {
+  ev->algo_len = (uint16_t)get_var(r, OMS_EVENT_ALGO_MAX);
+  get(r, ev->algo, ev->algo_len);
+}
+
+#define GS_U8 GET_U8
+#define GS_U16(r, f, v) ((f) = (__typeof__(f))get_var((r), UINT16_MAX))
+#define GS_U32(r, f, v) ((f) = (__typeof__(f))get_var((r), UINT32_MAX))
+#define GS_U64(r, f, v) ((f) = (__typeof__(f))get_var((r), UINT64_MAX))
+#define GS_I64 GET_I64
+#define GS_DEC(r, f, v) ((f) = oms_dec_from_raw(unzig(get_var((r), UINT64_MAX))))
+#define GS_I128 GET_I128
+#define GS_STR GET_STR
+#define GS_STATE GET_STATE
+#define GS_TYPE GET_TYPE
+#define GS_AUDIT(r, f, v) get_audit_sparse((r), o)
+#define GS_ORDER(r, f, v) get_order_sparse((r), &(f), (v))
+#define GS_BLOB(r, f, v) get_blob_sparse((r), ev)
+
+/* The bitmap of the record's format, then each field whose bit is set,
+ * refused if it reads as zero (REC: o or ev). */
+#define GS_RECORD(FIELDS)                       \
+  unsigned nf = 0, i = 0;                       \
+  FIELDS(GS_COUNT)                              \
+  uint64_t bits = get_le(r, MAP_BYTES(nf));     \
+  if (nf < 64 && (bits >> nf) != 0) r->err = 1; \
+  FIELDS(GS_FIELD)                              \
+  (void)i
+#define GS_COUNT(kind, field, since) nf += (since) <= version;
+#define GS_FIELD(kind, field, since)        \
+  if ((since) <= version) {                 \
+    if (((bits >> i) & 1) == 0) {           \
+      if (ALWAYS_##kind) r->err = 1;        \
+    } else if (!r->err) {                   \
+      GS_##kind(r, REC->field, version);    \
+      if (Z_##kind(REC->field)) r->err = 1; \
+    }                                       \
+    i++;                                    \
+  }
+
+static void get_order_sparse(rd_t *r, oms_order_t *o, int version) {
+#define REC o
+  GS_RECORD(ORDER_FIELDS);
+#undef REC
+}
+
+static void get_event_sparse(rd_t *r, oms_event_t *ev, int version) {
+#define REC ev
+  GS_RECORD(EVENT_FIELDS);
+#undef REC
+}
+
+/* ---- The two records ------------------------------------------------------ */
 
 int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
   if (cap >= ORDER_WORST + STR_SLACK) {
-    uint8_t *p = f_le(buf, FORMAT_LATEST, 1);
-    return (int)(f_order(p, o) - buf);
+    buf[0] = FORMAT_LATEST;
+    return (int)(f_order(buf + 1, o) - buf);
   }
-  wr_t w = {buf, 0, cap, 0};
-  put_le(&w, FORMAT_LATEST, 1);
-  put_order(&w, o);
-  return w.err ? OMS_ENOSPC : (int)w.n;
+  uint8_t tmp[ORDER_WORST + STR_SLACK];
+  tmp[0] = FORMAT_LATEST;
+  size_t n = (size_t)(f_order(tmp + 1, o) - tmp);
+  if (n > cap) return OMS_ENOSPC;
+  memcpy(buf, tmp, n);
+  return (int)n;
 }
 
 int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o) {
@@ -659,19 +754,24 @@ int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o) {
   memset(o, 0, sizeof(*o));
   int version = get_version(&r);
   if (version < 0) return OMS_EPROTO;
-  get_order(&r, o, version);
+  if (version >= FORMAT_SPARSE)
+    get_order_sparse(&r, o, version);
+  else
+    get_order(&r, o, version);
   return r.err || r.n != len ? OMS_EPROTO : 0;
 }
 
 int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap) {
   if (cap >= EVENT_WORST + STR_SLACK) {
-    uint8_t *p = f_le(buf, FORMAT_LATEST, 1);
-    return (int)(f_event(p, ev) - buf);
+    buf[0] = FORMAT_LATEST;
+    return (int)(f_event(buf + 1, ev) - buf);
   }
-  wr_t w = {buf, 0, cap, 0};
-  put_le(&w, FORMAT_LATEST, 1);
-  put_event(&w, ev);
-  return w.err ? OMS_ENOSPC : (int)w.n;
+  uint8_t tmp[EVENT_WORST + STR_SLACK];
+  tmp[0] = FORMAT_LATEST;
+  size_t n = (size_t)(f_event(tmp + 1, ev) - tmp);
+  if (n > cap) return OMS_ENOSPC;
+  memcpy(buf, tmp, n);
+  return (int)n;
 }
 
 int oms_event_decode(const uint8_t *buf, size_t len, oms_event_t *ev) {
@@ -679,7 +779,10 @@ int oms_event_decode(const uint8_t *buf, size_t len, oms_event_t *ev) {
   memset(ev, 0, sizeof(*ev));
   int version = get_version(&r);
   if (version < 0) return OMS_EPROTO;
-  get_event(&r, ev, version);
+  if (version >= FORMAT_SPARSE)
+    get_event_sparse(&r, ev, version);
+  else
+    get_event(&r, ev, version);
   return r.err || r.n != len ? OMS_EPROTO : 0;
 }
 

@@ -925,8 +925,8 @@ static void test_retention_releases_projected_segments(void **state) {
   env.cfg.segment_bytes = 64 * 1024;
   env.cfg.retain_ns = INT64_C(64000000); /* 64 ms */
   assert_int_equal(env_open(&env), 0);
-  for (uint64_t id = 1; id <= 200; id++) append_order(&env, id, 4);
-  fill_some(&env, 201, 1);
+  for (uint64_t id = 1; id <= 600; id++) append_order(&env, id, 4);
+  fill_some(&env, 601, 1);
   assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
   int before = count_segments(env.dir.journal);
   assert_true(before > 3);
