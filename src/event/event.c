@@ -736,17 +736,20 @@ static void get_event_sparse(rd_t *r, oms_event_t *ev, int version) {
 
 /* ---- The two records ------------------------------------------------------ */
 
-int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
-  if (cap >= ORDER_WORST + STR_SLACK) {
-    buf[0] = FORMAT_LATEST;
-    return (int)(f_order(buf + 1, o) - buf);
-  }
-  uint8_t tmp[ORDER_WORST + STR_SLACK];
-  tmp[0] = FORMAT_LATEST;
-  size_t n = (size_t)(f_order(tmp + 1, o) - tmp);
+/* The encoding of n bytes in dst, which is buf or, when buf[cap] might
+ * not hold the longest encoding, tmp: copied into buf if it fits. */
+static int placed(uint8_t *buf, size_t cap, const uint8_t *dst, size_t n) {
+  if (dst == buf) return (int)n;
   if (n > cap) return OMS_ENOSPC;
-  memcpy(buf, tmp, n);
+  memcpy(buf, dst, n);
   return (int)n;
+}
+
+int oms_order_encode(const oms_order_t *o, uint8_t *buf, size_t cap) {
+  uint8_t tmp[ORDER_WORST + STR_SLACK];
+  uint8_t *dst = cap >= sizeof tmp ? buf : tmp;
+  dst[0] = FORMAT_LATEST;
+  return placed(buf, cap, dst, (size_t)(f_order(dst + 1, o) - dst));
 }
 
 int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o) {
@@ -762,16 +765,10 @@ int oms_order_decode(const uint8_t *buf, size_t len, oms_order_t *o) {
 }
 
 int oms_event_encode(const oms_event_t *ev, uint8_t *buf, size_t cap) {
-  if (cap >= EVENT_WORST + STR_SLACK) {
-    buf[0] = FORMAT_LATEST;
-    return (int)(f_event(buf + 1, ev) - buf);
-  }
   uint8_t tmp[EVENT_WORST + STR_SLACK];
-  tmp[0] = FORMAT_LATEST;
-  size_t n = (size_t)(f_event(tmp + 1, ev) - tmp);
-  if (n > cap) return OMS_ENOSPC;
-  memcpy(buf, tmp, n);
-  return (int)n;
+  uint8_t *dst = cap >= sizeof tmp ? buf : tmp;
+  dst[0] = FORMAT_LATEST;
+  return placed(buf, cap, dst, (size_t)(f_event(dst + 1, ev) - dst));
 }
 
 int oms_event_decode(const uint8_t *buf, size_t len, oms_event_t *ev) {
