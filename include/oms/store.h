@@ -453,6 +453,11 @@ typedef struct oms_store_journal_config_s {
   const oms_store_fault_t *fault;    /* the projection's SQLite seam (tests) */
   const struct oms_journal_io_s *io; /* the journal's system calls (tests) */
   int64_t syncer_spin_ns;            /* the journal's (0 = its default) */
+  /* Records after which a projection transaction ends (at the end of the
+   * unit that reaches it); 0 = 2048. Longer transactions write fewer bytes
+   * for the same records (each rewrites the last page of every table and
+   * index it touches) and hold the projection's lock longer. */
+  size_t batch_records;
   /* The projection in PostgreSQL instead of SQLite at db_path (which is
    * then unused): a libpq conninfo ("host=127.0.0.1 port=5432 dbname=oms").
    * NULL or "" = SQLite. docs/store.md, "The PostgreSQL projection". */

@@ -129,10 +129,11 @@ int oms__sqlite_projected(oms_store_t *s, uint64_t *lsn);
 int oms__sqlite_project(oms_store_t *s, const oms__rec_t *recs, size_t n, uint64_t lsn,
                         oms_store_error_t *e);
 
-/* Marks in order_row[i] (n <= OMS__PROJECT_MAX) whether record i is its
- * order's last event among recs[0..n): the projections write an order's row
- * once per batch. */
-void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row);
+/* Marks in last[i] (n <= OMS__PROJECT_MAX) whether record i is its order's
+ * last event among recs[0..n), or its session's last FIX_SENT: the
+ * projections write an order's row, and SQLite's a session's next_out, once
+ * per batch. */
+void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *last);
 
 /* ---- The PostgreSQL projection (store_pg.c) ----
  * oms__pg_open connects with conninfo and migrates the schema: 0,

@@ -11,9 +11,9 @@
  *
  * A projector thread follows the journal's durable records and applies them
  * to the SQLite store at db_path (opened synchronous: no threads of its own),
- * or to PostgreSQL (cfg.pg_conninfo, store_pg.c: batches of PG_BATCH_MAX, the
- * instance's rows only; never rebuilt by the open, no SQLite marks), in
- * batches of about OMS__PROJECT_MAX records that end where a journal unit
+ * or to PostgreSQL (cfg.pg_conninfo, store_pg.c: the instance's rows only;
+ * never rebuilt by the open, no SQLite marks), in batches of about
+ * cfg.batch_records (BATCH_MAX) records that end where a journal unit
  * ends (the record without OMS_JOURNAL_F_MORE: queries never see part of a
  * unit), each in one transaction that also stores the last projected LSN
  * (table journal_projection), writing each order's row once per batch. Queries read the projection;
@@ -25,14 +25,19 @@
  * flush or a FIX read waits for it; never per append. So at 10k orders/s it
  * runs ~200 times a second over many orders (each row written once per
  * batch) instead of once per order, and the appender signals it only at the
- * lag mark. It runs at SCHED_IDLE where the system allows: a runnable core,
- * syncer or client thread takes the CPU from it at once (on 2 CPUs a third
- * runnable thread otherwise costs a scheduler slice, milliseconds, on the
- * trading path). Any idle CPU time is its; on a machine with every CPU busy
- * it may get next to none (measured: seconds behind at a load of 8 on 2
- * CPUs), so a flush or a FIX read that has waited HELP_NS projects itself,
- * at its own priority (one projecting at a time, under prj). Queries that
- * do not wait may see the projection that far behind meanwhile.
+ * lag mark. A batch may hold BATCH_MAX records: when the projector has
+ * fallen behind (it is the first thread to lose the CPU) it catches up in
+ * long transactions, and long transactions are what keep its cost down:
+ * each writes the last, partly filled page of every table and index it
+ * touches again, so batches of 256 records wrote twice the bytes (and made
+ * twice the system calls) of batches of up to 2048 for the same orders
+ * (BENCHMARKS.md, issue 13 sixteenth pass). It runs at SCHED_IDLE where the system allows: a
+ * runnable core, syncer or client thread takes the CPU from it at once (on 2 CPUs a third runnable
+ * thread otherwise costs a scheduler slice, milliseconds, on the trading path). Any idle CPU time
+ * is its; on a machine with every CPU busy it may get next to none (measured: seconds behind at a
+ * load of 8 on 2 CPUs), so a flush or a FIX read that has waited HELP_NS projects itself, at its
+ * own priority (one projecting at a time, under prj). Queries that do not wait may see the
+ * projection that far behind meanwhile.
  *
  * The projection's SQLite runs synchronous=NORMAL in both durability modes:
  * no sync at commit, the WAL and the database synced at checkpoints only,
@@ -85,11 +90,11 @@
 #define RETRY_NS INT64_C(100000000)      /* projection retry after a failure */
 #define RETRY_MAX_NS INT64_C(5000000000) /* ... doubling up to this */
 #define CADENCE_NS INT64_C(5000000)      /* the projector's sleep between batches */
-#define LAG_RECORDS 256                  /* ... or until this many durable records wait */
+#define LAG_RECORDS 2048                 /* ... or until this many durable records wait */
 #define HELP_NS INT64_C(20000000)        /* a waiter projects itself after this (CADENCE) */
 #define FIX_WAIT_NS INT64_C(2000000000)  /* FIX and cursor reads wait this long to catch up */
 #define RETAIN_SAMPLES 64
-#define PG_BATCH_MAX 2048 /* records after which a PostgreSQL batch ends (at a unit's end) */
+#define BATCH_MAX 2048 /* records after which a batch ends (at a unit's end), by default */
 
 typedef struct sample_s {
   int64_t t;
@@ -1365,9 +1370,7 @@ int oms_store_journal_open(const oms_store_journal_config_t *cfg, oms_store_t **
   pthread_cond_init(&s->pdone, &ca);
   pthread_condattr_destroy(&ca);
   int rc = OMS_ENOMEM;
-  /* PostgreSQL's batches are longer: each costs a few round trips, which
-   * fewer batches amortise (docs/store.md, "The PostgreSQL projection"). */
-  s->batch_max = s->pg ? PG_BATCH_MAX : OMS__PROJECT_MAX;
+  s->batch_max = cfg->batch_records > 0 ? cfg->batch_records : BATCH_MAX;
   s->cap_batch = 2 * s->batch_max; /* a batch ends at the unit that reaches the max */
   s->batch = oms__calloc(s->cap_batch, sizeof *s->batch);
   if (s->batch == NULL || room(s, UNIT_EVENTS) != 0) goto fail;

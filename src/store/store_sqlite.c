@@ -94,13 +94,20 @@ static const char *const wsql[W_COUNT] = {
     [W_EVENT] =
         "INSERT INTO events(seq, type, order_id, event_ns, state, body) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    /* An order's row is updated in place: strategy, account, symbol, side
+     * and creation time never change after oms_order_init, so leaving them
+     * out of the SET spares their three indexes at every later write. */
     [W_ORDER] =
-        "INSERT OR REPLACE INTO orders(order_id, client_order_id, strategy_id, "
+        "INSERT INTO orders(order_id, client_order_id, strategy_id, "
         "account_id, venue, symbol, venue_order_id, side, type, tif, qty, price, "
         "stop_price, state, terminal, filled_qty, leaves_qty, avg_px, reject_code, "
         "reject_reason, created_ns, updated_ns, last_event_seq, snapshot) VALUES(?1, ?2, "
         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-        "?20, ?21, ?22, ?23, ?24)",
+        "?20, ?21, ?22, ?23, ?24) ON CONFLICT(order_id) DO UPDATE SET "
+        "client_order_id = ?2, venue = ?5, venue_order_id = ?7, type = ?9, tif = ?10, "
+        "qty = ?11, price = ?12, stop_price = ?13, state = ?14, terminal = ?15, "
+        "filled_qty = ?16, leaves_qty = ?17, avg_px = ?18, reject_code = ?19, "
+        "reject_reason = ?20, updated_ns = ?22, last_event_seq = ?23, snapshot = ?24",
     [W_FILL] =
         "INSERT INTO fills(seq, order_id, exec_id, strategy_id, account_id, symbol, side, "
         "qty, price, fee, liquidity, ts_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
@@ -404,11 +411,16 @@ static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store
   return rc;
 }
 
-static int write_rec(sq_t *s, const oms__rec_t *r, bool order_row, oms_store_error_t *e) {
+/* last: the record is its order's last event or its session's last FIX_SENT
+ * in the batch (oms__last_per_order); only those write the order's row or
+ * the session's next_out. Skipping the others changes nothing: next_out only
+ * grows between the FIX_SEQNUMS and FIX_RESET records that set it outright,
+ * and a session's sequence numbers grow, so the last max() holds the rest. */
+static int write_rec(sq_t *s, const oms__rec_t *r, bool last, oms_store_error_t *e) {
   sqlite3_stmt *st;
   int rc;
   switch (r->kind) {
-    case OMS__REC_EVENT: return write_event(s, &r->u.ev, order_row, e);
+    case OMS__REC_EVENT: return write_event(s, &r->u.ev, last, e);
     case OMS__REC_FIX_SEQNUMS:
       st = s->w[W_FIXSEQ];
       BIND_TEXT(st, 1, r->u.fix.session);
@@ -421,7 +433,7 @@ static int write_rec(sq_t *s, const oms__rec_t *r, bool order_row, oms_store_err
       sqlite3_bind_int64(st, 2, r->u.fix.seqnum);
       sqlite3_bind_blob(st, 3, r->u.fix.msg, (int)r->u.fix.len, SQLITE_STATIC);
       rc = run(s, W_FIXSENT, e);
-      if (rc != SQLITE_OK) return rc;
+      if (rc != SQLITE_OK || !last) return rc;
       st = s->w[W_FIXSENT_SEQ];
       BIND_TEXT(st, 1, r->u.fix.session);
       sqlite3_bind_int64(st, 2, r->u.fix.seqnum + 1);
@@ -1710,14 +1722,25 @@ int oms__sqlite_projected(oms_store_t *base, uint64_t *lsn) {
   return rc == SQLITE_OK ? 0 : OMS_ESTORE;
 }
 
-/* Marks in order_row[i] whether record i is its order's last event in the
+/* Marks in last[i] whether record i is its order's last event in the
  * batch, walking backwards with a small open-addressed set of the order ids
- * already met (n <= OMS__PROJECT_MAX, so the set never fills). */
-void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
+ * already met (n <= OMS__PROJECT_MAX, so the set never fills); and whether
+ * a FIX_SENT is its session's last, with a short list of the sessions met
+ * (past SESSIONS_SEEN every FIX_SENT is marked: more writes, never fewer). */
+#define SESSIONS_SEEN 16
+void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *last) {
   uint64_t seen[2 * OMS__PROJECT_MAX];
+  const char *sessions[SESSIONS_SEEN];
+  size_t nsessions = 0;
   memset(seen, 0, sizeof seen);
   for (size_t i = n; i-- > 0;) {
-    order_row[i] = true;
+    last[i] = true;
+    if (recs[i].kind == OMS__REC_FIX_SENT) {
+      const char *name = recs[i].u.fix.session;
+      for (size_t k = 0; k < nsessions && last[i]; k++) last[i] = strcmp(sessions[k], name) != 0;
+      if (last[i] && nsessions < SESSIONS_SEEN) sessions[nsessions++] = name;
+      continue;
+    }
     /* a record about an order (a BestExecution) writes no row of it: the
      * order event before it in the batch must */
     if (recs[i].kind != OMS__REC_EVENT || !oms_event_is_order(recs[i].u.ev.type)) continue;
@@ -1725,7 +1748,7 @@ void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
     if (id == 0) continue;
     size_t h = (size_t)(id * UINT64_C(0x9E3779B97F4A7C15) >> 32) % (2 * OMS__PROJECT_MAX);
     while (seen[h] != 0 && seen[h] != id) h = (h + 1) % (2 * OMS__PROJECT_MAX);
-    order_row[i] = seen[h] == 0;
+    last[i] = seen[h] == 0;
     seen[h] = id;
   }
 }
@@ -1733,7 +1756,7 @@ void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *order_row) {
 int oms__sqlite_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uint64_t lsn,
                         oms_store_error_t *e) {
   sq_t *s = (sq_t *)base;
-  bool order_row[OMS__PROJECT_MAX];
+  bool last[OMS__PROJECT_MAX];
   if (s->wproj == NULL) return OMS_EINVAL;
   memset(e, 0, sizeof *e);
   pthread_mutex_lock(&s->wmu);
@@ -1744,9 +1767,8 @@ int oms__sqlite_project(oms_store_t *base, const oms__rec_t *recs, size_t n, uin
    * chunks of it, in the same transaction: an order's row once per chunk. */
   for (size_t c = 0; rc == SQLITE_OK && c < n; c += OMS__PROJECT_MAX) {
     size_t m = n - c < OMS__PROJECT_MAX ? n - c : OMS__PROJECT_MAX;
-    oms__last_per_order(recs + c, m, order_row);
-    for (size_t i = 0; rc == SQLITE_OK && i < m; i++)
-      rc = write_rec(s, &recs[c + i], order_row[i], e);
+    oms__last_per_order(recs + c, m, last);
+    for (size_t i = 0; rc == SQLITE_OK && i < m; i++) rc = write_rec(s, &recs[c + i], last[i], e);
   }
   if (rc == SQLITE_OK) {
     sqlite3_bind_int64(s->wproj, 1, (sqlite3_int64)lsn);

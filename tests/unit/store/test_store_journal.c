@@ -554,6 +554,7 @@ static void test_batches_end_at_unit_boundaries(void **state) {
   assert_int_equal(unlink(p), 0);
   snprintf(p, sizeof p, "%s-wal", env.dir.db);
   unlink(p);
+  env.cfg.batch_records = 256;
   assert_int_equal(env_open(&env), 0); /* the rebuild: replayed in batches */
   oms_store_stats_t st;
   oms_store_stats(env.st, &st);
@@ -561,7 +562,7 @@ static void test_batches_end_at_unit_boundaries(void **state) {
                 (unsigned long long)st.records, (unsigned long long)st.transactions,
                 (unsigned long long)st.max_batch);
   assert_int_equal(st.records, 1400);
-  /* 3 units (300 >= OMS__PROJECT_MAX), 2 and the long one (800), 3 (300);
+  /* 3 units (300 >= batch_records), 2 and the long one (800), 3 (300);
    * cut at the max, the batches would have been of 256 records. */
   assert_int_equal(st.max_batch, 800);
   assert_int_equal(st.transactions, 3);
@@ -610,6 +611,7 @@ static void test_a_long_unit_without_memory_is_split(void **state) {
   assert_int_equal(unlink(env.dir.db), 0);
   oms_allocator_t a = {a_malloc, a_calloc, a_realloc, a_free, NULL};
   assert_true(sizeof(oms__rec_t) * 1024 >= (1u << 20)); /* the growth is refused */
+  env.cfg.batch_records = 256;
   assert_int_equal(oms_replace_allocator(&a), 0);
   int rc = env_open(&env);
   oms_replace_allocator(NULL);
@@ -907,6 +909,95 @@ static void test_an_order_row_is_written_once_per_batch(void **state) {
   env_done(&env);
 }
 
+static int count_sent(void *ctx, int64_t seqnum, const char *msg, size_t len) {
+  (void)seqnum, (void)msg, (void)len;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+/* A batch writes each session's next_out once, for its last outbound
+ * message, and what the sessions read back is what every message written
+ * would have left: the rebuild projects the whole journal in one batch. */
+static void test_a_sessions_next_out_is_written_once_per_batch(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  fx_fault_t f;
+  memset(&f, 0, sizeof f);
+  oms_store_fault_t fault = {fx_inject, &f};
+  env.cfg.fault = &fault;
+  assert_int_equal(env_open(&env), 0);
+  char m[8];
+  for (int i = 1; i <= 5; i++) {
+    snprintf(m, sizeof m, "a%d", i);
+    assert_int_equal(oms_store_fix_save_sent(env.st, "S1", i, m, strlen(m), NULL), 0);
+  }
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S2", 4, 2, NULL), 0);
+  for (int i = 2; i <= 3; i++)
+    assert_int_equal(oms_store_fix_save_sent(env.st, "S2", i, "b", 1, NULL), 0);
+  /* S3 starts again: its last message is after the reset */
+  for (int i = 1; i <= 3; i++)
+    assert_int_equal(oms_store_fix_save_sent(env.st, "S3", i, "c", 1, NULL), 0);
+  assert_int_equal(oms_store_fix_reset(env.st, "S3", NULL), 0);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S3", 1, "d", 1, NULL), 0);
+  env_close(&env);
+  assert_int_equal(unlink(env.dir.db), 0);
+  atomic_store(&f.match, "UPDATE fix_sessions");
+  fx_fault_arm(&f, 0, 0, 0); /* counts, never fails */
+  assert_int_equal(env_open(&env), 0);
+  assert_int_equal(atomic_load(&f.count), 3); /* of 11 messages: one per session */
+  int64_t in, out;
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S1", &in, &out), 0);
+  assert_true(in == 1 && out == 6);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S2", &in, &out), 0);
+  assert_true(in == 4 && out == 4);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S3", &in, &out), 0);
+  assert_true(in == 1 && out == 2);
+  int n = 0;
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 1, 0, count_sent, &n), 0);
+  assert_int_equal(n, 5);
+  n = 0;
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S3", 1, 0, count_sent, &n), 0);
+  assert_int_equal(n, 1);
+  env_done(&env);
+}
+
+/* An order's row written again in a later batch is updated in place: what
+ * changed is there, what was set at creation is kept, and a query by
+ * strategy or account still finds it once. */
+static void test_an_order_row_is_updated_in_a_later_batch(void **state) {
+  (void)state;
+  env_t env;
+  env_init(&env);
+  assert_int_equal(env_open(&env), 0);
+  oms_order_t o;
+  oms_event_t ev;
+  fx_order(&o, 7, "s1", "A1", "BTC-USD", T0);
+  fx_apply(&o, OMS_EV_SUBMIT, NULL, NULL, T0, ++env.seq, &ev);
+  oms_store_unit_t u = {&ev, 1};
+  uint64_t t = 0;
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  fx_apply(&o, OMS_EV_ACCEPT, NULL, NULL, T0 + 1, ++env.seq, &ev);
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  fx_apply(&o, OMS_EV_FILL, "1", "100", T0 + 2, ++env.seq, &ev);
+  assert_int_equal(oms_store_append(env.st, &u, 0, &t), 0);
+  assert_int_equal(oms_store_flush(env.st, WAIT_NS), 0);
+  oms_order_t got;
+  assert_int_equal(oms_store_get_order(env.st, 7, &got), 0);
+  assert_int_equal(got.state, OMS_STATE_PARTIALLY_FILLED);
+  assert_int_equal(got.created_ns, o.created_ns);
+  assert_int_equal(got.updated_ns, T0 + 2);
+  assert_string_equal(got.strategy_id, "s1");
+  oms_order_query_t q;
+  memset(&q, 0, sizeof q);
+  q.strategy_id = "s1";
+  int n = 0;
+  assert_int_equal(oms_store_query_orders(env.st, &q, fx_count_orders, &n), 0);
+  assert_int_equal(n, 1);
+  env_done(&env);
+}
+
 /* ---- Retention -------------------------------------------------------------------- */
 
 static int count_segments(const char *dir) {
@@ -1188,6 +1279,8 @@ int main(void) {
       cmocka_unit_test(test_failed_sync_makes_nothing_durable),
       cmocka_unit_test(test_projection_failure_is_retried_until_it_commits),
       cmocka_unit_test(test_an_order_row_is_written_once_per_batch),
+      cmocka_unit_test(test_a_sessions_next_out_is_written_once_per_batch),
+      cmocka_unit_test(test_an_order_row_is_updated_in_a_later_batch),
       cmocka_unit_test(test_retention_releases_projected_segments),
       cmocka_unit_test(test_record_payloads_round_trip),
       cmocka_unit_test(test_limits_payload_round_trips_and_is_versioned),
