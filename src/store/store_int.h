@@ -130,9 +130,9 @@ int oms__sqlite_project(oms_store_t *s, const oms__rec_t *recs, size_t n, uint64
                         oms_store_error_t *e);
 
 /* Marks in last[i] (n <= OMS__PROJECT_MAX) whether record i is its order's
- * last event among recs[0..n), or its session's last FIX_SENT: the
- * projections write an order's row, and SQLite's a session's next_out, once
- * per batch. */
+ * last event among recs[0..n), or its session's last FIX_SENT or last
+ * FIX_SEQNUMS: the projections write an order's row, and SQLite's a
+ * session's row, once per batch. */
 void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *last);
 
 /* ---- The PostgreSQL projection (store_pg.c) ----

@@ -411,17 +411,20 @@ static int write_event(sq_t *s, const oms_event_t *ev, bool order_row, oms_store
   return rc;
 }
 
-/* last: the record is its order's last event or its session's last FIX_SENT
- * in the batch (oms__last_per_order); only those write the order's row or
- * the session's next_out. Skipping the others changes nothing: next_out only
- * grows between the FIX_SEQNUMS and FIX_RESET records that set it outright,
- * and a session's sequence numbers grow, so the last max() holds the rest. */
+/* last: the record is its order's last event, or its session's last
+ * FIX_SENT or FIX_SEQNUMS, in the batch (oms__last_per_order); only those
+ * write the order's row or the session's row. Skipping the others changes
+ * nothing: a FIX_SEQNUMS sets the row outright, so an earlier one and every
+ * change between the two are overwritten by the later; and next_out only
+ * grows between the records that set it outright (a session's sequence
+ * numbers grow), so the last FIX_SENT's max() holds the earlier ones'. */
 static int write_rec(sq_t *s, const oms__rec_t *r, bool last, oms_store_error_t *e) {
   sqlite3_stmt *st;
   int rc;
   switch (r->kind) {
     case OMS__REC_EVENT: return write_event(s, &r->u.ev, last, e);
     case OMS__REC_FIX_SEQNUMS:
+      if (!last) return SQLITE_OK;
       st = s->w[W_FIXSEQ];
       BIND_TEXT(st, 1, r->u.fix.session);
       sqlite3_bind_int64(st, 2, r->u.fix.next_in);
@@ -1725,20 +1728,22 @@ int oms__sqlite_projected(oms_store_t *base, uint64_t *lsn) {
 /* Marks in last[i] whether record i is its order's last event in the
  * batch, walking backwards with a small open-addressed set of the order ids
  * already met (n <= OMS__PROJECT_MAX, so the set never fills); and whether
- * a FIX_SENT is its session's last, with a short list of the sessions met
- * (past SESSIONS_SEEN every FIX_SENT is marked: more writes, never fewer). */
+ * a FIX_SENT or FIX_SEQNUMS record is its session's last of its kind, with
+ * a short list of the (kind, session) pairs met (past SESSIONS_SEEN every
+ * one is marked: more writes, never fewer). */
 #define SESSIONS_SEEN 16
 void oms__last_per_order(const oms__rec_t *recs, size_t n, bool *last) {
   uint64_t seen[2 * OMS__PROJECT_MAX];
-  const char *sessions[SESSIONS_SEEN];
+  const oms__rec_t *sessions[SESSIONS_SEEN];
   size_t nsessions = 0;
   memset(seen, 0, sizeof seen);
   for (size_t i = n; i-- > 0;) {
     last[i] = true;
-    if (recs[i].kind == OMS__REC_FIX_SENT) {
-      const char *name = recs[i].u.fix.session;
-      for (size_t k = 0; k < nsessions && last[i]; k++) last[i] = strcmp(sessions[k], name) != 0;
-      if (last[i] && nsessions < SESSIONS_SEEN) sessions[nsessions++] = name;
+    if (recs[i].kind == OMS__REC_FIX_SENT || recs[i].kind == OMS__REC_FIX_SEQNUMS) {
+      for (size_t k = 0; k < nsessions && last[i]; k++)
+        last[i] = sessions[k]->kind != recs[i].kind ||
+                  strcmp(sessions[k]->u.fix.session, recs[i].u.fix.session) != 0;
+      if (last[i] && nsessions < SESSIONS_SEEN) sessions[nsessions++] = &recs[i];
       continue;
     }
     /* a record about an order (a BestExecution) writes no row of it: the

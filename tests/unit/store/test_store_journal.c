@@ -915,9 +915,10 @@ static int count_sent(void *ctx, int64_t seqnum, const char *msg, size_t len) {
   return 0;
 }
 
-/* A batch writes each session's next_out once, for its last outbound
- * message, and what the sessions read back is what every message written
- * would have left: the rebuild projects the whole journal in one batch. */
+/* A batch writes each session's row once for its last outbound message
+ * and once for its last inbound one, and what the sessions read back is
+ * what writing every record would have left: the rebuild projects the whole
+ * journal in one batch. */
 static void test_a_sessions_next_out_is_written_once_per_batch(void **state) {
   (void)state;
   env_t env;
@@ -928,10 +929,15 @@ static void test_a_sessions_next_out_is_written_once_per_batch(void **state) {
   env.cfg.fault = &fault;
   assert_int_equal(env_open(&env), 0);
   char m[8];
-  for (int i = 1; i <= 5; i++) {
+  for (int i = 1; i <= 5; i++) { /* each inbound message answered by one outbound */
+    assert_int_equal(oms_store_fix_set_seqnums(env.st, "S1", i + 1, i, NULL), 0);
     snprintf(m, sizeof m, "a%d", i);
     assert_int_equal(oms_store_fix_save_sent(env.st, "S1", i, m, strlen(m), NULL), 0);
   }
+  /* a later inbound message numbers the row outright, then one more answer */
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S4", 3, 9, NULL), 0);
+  assert_int_equal(oms_store_fix_save_sent(env.st, "S4", 9, "e", 1, NULL), 0);
+  assert_int_equal(oms_store_fix_set_seqnums(env.st, "S4", 4, 5, NULL), 0);
   assert_int_equal(oms_store_fix_set_seqnums(env.st, "S2", 4, 2, NULL), 0);
   for (int i = 2; i <= 3; i++)
     assert_int_equal(oms_store_fix_save_sent(env.st, "S2", i, "b", 1, NULL), 0);
@@ -942,13 +948,16 @@ static void test_a_sessions_next_out_is_written_once_per_batch(void **state) {
   assert_int_equal(oms_store_fix_save_sent(env.st, "S3", 1, "d", 1, NULL), 0);
   env_close(&env);
   assert_int_equal(unlink(env.dir.db), 0);
-  atomic_store(&f.match, "UPDATE fix_sessions");
-  fx_fault_arm(&f, 0, 0, 0); /* counts, never fails */
+  atomic_store(&f.match, " fix_sessions)"); /* UPDATE (outbound) and UPSERT (inbound) */
+  fx_fault_arm(&f, 0, 0, 0);                /* counts, never fails */
   assert_int_equal(env_open(&env), 0);
-  assert_int_equal(atomic_load(&f.count), 3); /* of 11 messages: one per session */
+  /* for 12 outbound and 8 inbound messages and a reset: 2 a session */
+  assert_int_equal(atomic_load(&f.count), 8);
   int64_t in, out;
   assert_int_equal(oms_store_fix_get_seqnums(env.st, "S1", &in, &out), 0);
-  assert_true(in == 1 && out == 6);
+  assert_true(in == 6 && out == 6);
+  assert_int_equal(oms_store_fix_get_seqnums(env.st, "S4", &in, &out), 0);
+  assert_true(in == 4 && out == 5);
   assert_int_equal(oms_store_fix_get_seqnums(env.st, "S2", &in, &out), 0);
   assert_true(in == 4 && out == 4);
   assert_int_equal(oms_store_fix_get_seqnums(env.st, "S3", &in, &out), 0);
