@@ -973,7 +973,7 @@ static void test_a_sessions_next_out_is_written_once_per_batch(void **state) {
 
 /* An order's row written again in a later batch is updated in place: what
  * changed is there, what was set at creation is kept, and a query by
- * strategy or account still finds it once. */
+ * strategy still finds it once. */
 static void test_an_order_row_is_updated_in_a_later_batch(void **state) {
   (void)state;
   env_t env;
