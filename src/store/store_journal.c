@@ -25,19 +25,20 @@
  * flush or a FIX read waits for it; never per append. So at 10k orders/s it
  * runs ~200 times a second over many orders (each row written once per
  * batch) instead of once per order, and the appender signals it only at the
- * lag mark. A batch may hold BATCH_MAX records: when the projector has
- * fallen behind (it is the first thread to lose the CPU) it catches up in
- * long transactions, and long transactions are what keep its cost down:
- * each writes the last, partly filled page of every table and index it
- * touches again, so batches of 256 records wrote twice the bytes (and made
- * twice the system calls) of batches of up to 2048 for the same orders
- * (BENCHMARKS.md, issue 13 sixteenth pass). It runs at SCHED_IDLE where the system allows: a
- * runnable core, syncer or client thread takes the CPU from it at once (on 2 CPUs a third runnable
- * thread otherwise costs a scheduler slice, milliseconds, on the trading path). Any idle CPU time
- * is its; on a machine with every CPU busy it may get next to none (measured: seconds behind at a
- * load of 8 on 2 CPUs), so a flush or a FIX read that has waited HELP_NS projects itself, at its
- * own priority (one projecting at a time, under prj). Queries that do not wait may see the
- * projection that far behind meanwhile.
+ * lag mark. A batch may hold BATCH_MAX records: when the projector has fallen
+ * behind (it is the first thread to lose the CPU) it catches up in long
+ * transactions, and long transactions are what keep its cost down: each
+ * writes the last, partly filled page of every table and index it touches
+ * again, so batches of 256 records wrote twice the bytes (and made twice the
+ * system calls) of batches of up to 2048 for the same orders (BENCHMARKS.md,
+ * issue 13 sixteenth pass). It runs at SCHED_IDLE where the system allows: a
+ * runnable core, syncer or client thread takes the CPU from it at once (on 2
+ * CPUs a third runnable thread otherwise costs a scheduler slice,
+ * milliseconds, on the trading path). Any idle CPU time is its; on a machine
+ * with every CPU busy it may get next to none (measured: seconds behind at a
+ * load of 8 on 2 CPUs), so a flush or a FIX read that has waited HELP_NS
+ * projects itself, at its own priority (one projecting at a time, under prj).
+ * Queries that do not wait may see the projection that far behind meanwhile.
  *
  * The projection's SQLite runs synchronous=NORMAL in both durability modes:
  * no sync at commit, the WAL and the database synced at checkpoints only,
