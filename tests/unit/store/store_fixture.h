@@ -167,4 +167,10 @@ static inline int fx_count_orders(void *ctx, const oms_order_t *o) {
   return 0;
 }
 
+static inline int fx_count_msgs(void *ctx, int64_t seqnum, const char *msg, size_t len) {
+  (void)seqnum, (void)msg, (void)len;
+  (*(int *)ctx)++;
+  return 0;
+}
+
 #endif /* OMS_STORE_FIXTURE_H */

@@ -909,12 +909,6 @@ static void test_an_order_row_is_written_once_per_batch(void **state) {
   env_done(&env);
 }
 
-static int count_sent(void *ctx, int64_t seqnum, const char *msg, size_t len) {
-  (void)seqnum, (void)msg, (void)len;
-  (*(int *)ctx)++;
-  return 0;
-}
-
 /* A batch writes each session's row once for its last outbound message
  * and once for its last inbound one, and what the sessions read back is
  * what writing every record would have left: the rebuild projects the whole
@@ -963,10 +957,10 @@ static void test_a_sessions_next_out_is_written_once_per_batch(void **state) {
   assert_int_equal(oms_store_fix_get_seqnums(env.st, "S3", &in, &out), 0);
   assert_true(in == 1 && out == 2);
   int n = 0;
-  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 1, 0, count_sent, &n), 0);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S1", 1, 0, fx_count_msgs, &n), 0);
   assert_int_equal(n, 5);
   n = 0;
-  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S3", 1, 0, count_sent, &n), 0);
+  assert_int_equal(oms_store_fix_fetch_sent(env.st, "S3", 1, 0, fx_count_msgs, &n), 0);
   assert_int_equal(n, 1);
   env_done(&env);
 }
